@@ -1,0 +1,279 @@
+//! An owning IR builder with the handful of peepholes the derivative
+//! generators rely on (multiplying by a constant one, adding a zero), so that
+//! rules can be written plainly without littering the output.
+
+use crate::{Block, Opcode, RealPredicate, Type, Value};
+use llvm_sys::core::*;
+use llvm_sys::debuginfo::LLVMInstructionGetDebugLoc;
+use llvm_sys::prelude::*;
+
+pub struct Builder {
+    raw: LLVMBuilderRef,
+    ctx: LLVMContextRef,
+    module: LLVMModuleRef,
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        unsafe { LLVMDisposeBuilder(self.raw) }
+    }
+}
+
+const NONAME: *const std::os::raw::c_char = c"".as_ptr();
+
+impl Builder {
+    pub fn new(module: crate::Module) -> Builder {
+        let ctx = module.context();
+        Builder { raw: unsafe { LLVMCreateBuilderInContext(ctx) }, ctx, module: module.0 }
+    }
+
+    pub fn context(&self) -> LLVMContextRef {
+        self.ctx
+    }
+    pub fn module(&self) -> crate::Module {
+        crate::Module(self.module)
+    }
+
+    // ---- positioning ----
+    pub fn at_end(&self, b: Block) {
+        unsafe { LLVMPositionBuilderAtEnd(self.raw, b.0) }
+    }
+    pub fn before(&self, i: Value) {
+        unsafe { LLVMPositionBuilderBefore(self.raw, i.0) }
+    }
+    /// Positions right after `i` (after the phi group when `i` is a phi).
+    pub fn after(&self, i: Value) {
+        if i.opcode() == Opcode::LLVMPHI {
+            match i.parent().first_non_phi() {
+                Some(n) => self.before(n),
+                None => self.at_end(i.parent()),
+            }
+            return;
+        }
+        match i.next_instruction() {
+            Some(n) => self.before(n),
+            None => self.at_end(i.parent()),
+        }
+    }
+    pub fn insert_block(&self) -> Block {
+        Block(unsafe { LLVMGetInsertBlock(self.raw) })
+    }
+    pub fn set_debug_loc_from(&self, i: Value) {
+        unsafe {
+            let loc = LLVMInstructionGetDebugLoc(i.0);
+            LLVMSetCurrentDebugLocation2(self.raw, loc);
+        }
+    }
+    pub fn clear_debug_loc(&self) {
+        unsafe { LLVMSetCurrentDebugLocation2(self.raw, std::ptr::null_mut()) }
+    }
+
+    // ---- constants ----
+    pub fn const_real(&self, ty: Type, v: f64) -> Value {
+        if ty.is_vector() {
+            let s = self.const_real(ty.element_type(), v);
+            let n = ty.vector_len();
+            let mut elems = vec![s.0; n as usize];
+            return Value(unsafe { LLVMConstVector(elems.as_mut_ptr(), n) });
+        }
+        Value(unsafe { LLVMConstReal(ty.0, v) })
+    }
+    pub fn zero(&self, ty: Type) -> Value {
+        Value(unsafe { LLVMConstNull(ty.0) })
+    }
+    pub fn const_int(&self, ty: Type, v: i64) -> Value {
+        Value(unsafe { LLVMConstInt(ty.0, v as u64, 1) })
+    }
+    pub fn undef(&self, ty: Type) -> Value {
+        Value(unsafe { LLVMGetUndef(ty.0) })
+    }
+    pub fn poison(&self, ty: Type) -> Value {
+        Value(unsafe { LLVMGetPoison(ty.0) })
+    }
+    pub fn i32(&self) -> Type {
+        Type::int(self.ctx, 32)
+    }
+    pub fn i8(&self) -> Type {
+        Type::int(self.ctx, 8)
+    }
+    pub fn i64(&self) -> Type {
+        Type::int(self.ctx, 64)
+    }
+
+    // ---- floating-point arithmetic with peepholes ----
+    fn is_const(v: Value, x: f64) -> bool {
+        v.const_float() == Some(x)
+    }
+    fn is_zero(v: Value) -> bool {
+        v.const_float() == Some(0.0) || unsafe { LLVMIsNull(v.0) != 0 && v.is_constant() && !v.ty().is_pointer() }
+    }
+
+    pub fn fadd(&self, a: Value, b: Value) -> Value {
+        if Self::is_zero(a) {
+            return b;
+        }
+        if Self::is_zero(b) {
+            return a;
+        }
+        Value(unsafe { LLVMBuildFAdd(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn fsub(&self, a: Value, b: Value) -> Value {
+        if Self::is_zero(b) {
+            return a;
+        }
+        if Self::is_zero(a) {
+            return self.fneg(b);
+        }
+        Value(unsafe { LLVMBuildFSub(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn fmul(&self, a: Value, b: Value) -> Value {
+        if Self::is_const(a, 1.0) {
+            return b;
+        }
+        if Self::is_const(b, 1.0) {
+            return a;
+        }
+        if Self::is_const(a, -1.0) {
+            return self.fneg(b);
+        }
+        if Self::is_const(b, -1.0) {
+            return self.fneg(a);
+        }
+        Value(unsafe { LLVMBuildFMul(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn fdiv(&self, a: Value, b: Value) -> Value {
+        if Self::is_const(b, 1.0) {
+            return a;
+        }
+        Value(unsafe { LLVMBuildFDiv(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn fneg(&self, a: Value) -> Value {
+        Value(unsafe { LLVMBuildFNeg(self.raw, a.0, NONAME) })
+    }
+    pub fn fcmp(&self, p: RealPredicate, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildFCmp(self.raw, p, a.0, b.0, NONAME) })
+    }
+    pub fn select(&self, c: Value, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildSelect(self.raw, c.0, a.0, b.0, NONAME) })
+    }
+    pub fn fpext(&self, v: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildFPExt(self.raw, v.0, ty.0, NONAME) })
+    }
+    pub fn fptrunc(&self, v: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildFPTrunc(self.raw, v.0, ty.0, NONAME) })
+    }
+    /// Converts a floating-point value to another floating-point type.
+    pub fn fp_convert(&self, v: Value, ty: Type) -> Value {
+        let (from, to) = (v.ty().scalar().float_bits(), ty.scalar().float_bits());
+        if v.ty() == ty {
+            v
+        } else if from < to {
+            self.fpext(v, ty)
+        } else {
+            self.fptrunc(v, ty)
+        }
+    }
+    pub fn sitofp(&self, v: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildSIToFP(self.raw, v.0, ty.0, NONAME) })
+    }
+    pub fn int_cast(&self, v: Value, ty: Type, signed: bool) -> Value {
+        Value(unsafe { LLVMBuildIntCast2(self.raw, v.0, ty.0, signed as i32, NONAME) })
+    }
+    pub fn ptr_to_int(&self, v: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildPtrToInt(self.raw, v.0, ty.0, NONAME) })
+    }
+    pub fn int_to_ptr(&self, v: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildIntToPtr(self.raw, v.0, ty.0, NONAME) })
+    }
+    pub fn bitcast(&self, v: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildBitCast(self.raw, v.0, ty.0, NONAME) })
+    }
+    pub fn sub_int(&self, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildSub(self.raw, a.0, b.0, NONAME) })
+    }
+
+    // ---- aggregates ----
+    pub fn extract_value(&self, agg: Value, idx: u32) -> Value {
+        Value(unsafe { LLVMBuildExtractValue(self.raw, agg.0, idx, NONAME) })
+    }
+    pub fn insert_value(&self, agg: Value, v: Value, idx: u32) -> Value {
+        Value(unsafe { LLVMBuildInsertValue(self.raw, agg.0, v.0, idx, NONAME) })
+    }
+    pub fn extract_element(&self, vec: Value, idx: Value) -> Value {
+        Value(unsafe { LLVMBuildExtractElement(self.raw, vec.0, idx.0, NONAME) })
+    }
+    pub fn insert_element(&self, vec: Value, v: Value, idx: Value) -> Value {
+        Value(unsafe { LLVMBuildInsertElement(self.raw, vec.0, v.0, idx.0, NONAME) })
+    }
+
+    // ---- memory ----
+    pub fn alloca(&self, ty: Type, name: &str) -> Value {
+        let c = crate::cstr(name);
+        Value(unsafe { LLVMBuildAlloca(self.raw, ty.0, c.as_ptr()) })
+    }
+    pub fn load(&self, ty: Type, ptr: Value) -> Value {
+        Value(unsafe { LLVMBuildLoad2(self.raw, ty.0, ptr.0, NONAME) })
+    }
+    pub fn store(&self, v: Value, ptr: Value) -> Value {
+        Value(unsafe { LLVMBuildStore(self.raw, v.0, ptr.0) })
+    }
+    pub fn gep_i8(&self, ptr: Value, offset: u64) -> Value {
+        if offset == 0 {
+            return ptr;
+        }
+        let mut idx = [self.const_int(self.i64(), offset as i64).0];
+        Value(unsafe { LLVMBuildInBoundsGEP2(self.raw, self.i8().0, ptr.0, idx.as_mut_ptr(), 1, NONAME) })
+    }
+    pub fn set_alignment(&self, inst: Value, align: u32) {
+        unsafe { LLVMSetAlignment(inst.0, align) }
+    }
+
+    // ---- control flow ----
+    pub fn br(&self, b: Block) -> Value {
+        Value(unsafe { LLVMBuildBr(self.raw, b.0) })
+    }
+    pub fn cond_br(&self, c: Value, t: Block, f: Block) -> Value {
+        Value(unsafe { LLVMBuildCondBr(self.raw, c.0, t.0, f.0) })
+    }
+    pub fn switch(&self, v: Value, default: Block, cases: &[(Value, Block)]) -> Value {
+        let s = unsafe { LLVMBuildSwitch(self.raw, v.0, default.0, cases.len() as u32) };
+        for (c, b) in cases {
+            unsafe { LLVMAddCase(s, c.0, b.0) };
+        }
+        Value(s)
+    }
+    pub fn ret(&self, v: Value) -> Value {
+        Value(unsafe { LLVMBuildRet(self.raw, v.0) })
+    }
+    pub fn ret_void(&self) -> Value {
+        Value(unsafe { LLVMBuildRetVoid(self.raw) })
+    }
+    pub fn unreachable(&self) -> Value {
+        Value(unsafe { LLVMBuildUnreachable(self.raw) })
+    }
+    pub fn phi(&self, ty: Type, name: &str) -> Value {
+        let c = crate::cstr(name);
+        Value(unsafe { LLVMBuildPhi(self.raw, ty.0, c.as_ptr()) })
+    }
+
+    // ---- calls ----
+    pub fn call(&self, fn_ty: Type, callee: Value, args: &[Value]) -> Value {
+        let mut raw: Vec<LLVMValueRef> = args.iter().map(|v| v.0).collect();
+        Value(unsafe { LLVMBuildCall2(self.raw, fn_ty.0, callee.0, raw.as_mut_ptr(), raw.len() as u32, NONAME) })
+    }
+    pub fn call_fn(&self, f: Value, args: &[Value]) -> Value {
+        self.call(f.global_value_type(), f, args)
+    }
+    /// Calls the overloaded intrinsic `name` (e.g. `llvm.cos`) at type `ty`.
+    pub fn intrinsic(&self, name: &str, tys: &[Type], args: &[Value]) -> Value {
+        let f = self
+            .module()
+            .intrinsic(name, tys)
+            .unwrap_or_else(|| panic!("ferment internal error: unknown intrinsic {name}"));
+        self.call_fn(f, args)
+    }
+    /// `llvm.NAME` overloaded on the type of the first argument.
+    pub fn unary_intrinsic(&self, name: &str, x: Value) -> Value {
+        self.intrinsic(name, &[x.ty()], &[x])
+    }
+}

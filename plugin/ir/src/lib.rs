@@ -1,0 +1,124 @@
+//! Thin, copyable handles over LLVM's C API.
+//!
+//! Role: give ferment's crates (plugin, type-analysis, activity-analysis) one
+//! small vocabulary for reading and building IR: [`Value`], [`Type`],
+//! [`Block`], [`Builder`], [`Module`]. Handles are plain pointers owned by the
+//! host's LLVMContext; they are valid while the module they belong to lives.
+//! This crate never links libLLVM: symbols come from the host process.
+//!
+//! Everything here is a direct wrapper; no policy lives in this crate.
+
+#![allow(clippy::missing_safety_doc)]
+
+mod builder;
+mod types;
+mod value;
+
+pub use builder::Builder;
+pub use llvm_sys::{LLVMIntPredicate as IntPredicate, LLVMOpcode as Opcode, LLVMRealPredicate as RealPredicate, LLVMTypeKind as TypeKind};
+pub use types::Type;
+pub use value::{Block, Value};
+
+use llvm_sys::core::*;
+use llvm_sys::prelude::*;
+use std::ffi::{CStr, CString};
+
+/// A module owned by the host.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Module(pub LLVMModuleRef);
+
+impl Module {
+    pub fn context(self) -> LLVMContextRef {
+        unsafe { LLVMGetModuleContext(self.0) }
+    }
+
+    pub fn functions(self) -> Vec<Value> {
+        let mut out = Vec::new();
+        unsafe {
+            let mut f = LLVMGetFirstFunction(self.0);
+            while !f.is_null() {
+                out.push(Value(f));
+                f = LLVMGetNextFunction(f);
+            }
+        }
+        out
+    }
+
+    pub fn globals(self) -> Vec<Value> {
+        let mut out = Vec::new();
+        unsafe {
+            let mut g = LLVMGetFirstGlobal(self.0);
+            while !g.is_null() {
+                out.push(Value(g));
+                g = LLVMGetNextGlobal(g);
+            }
+        }
+        out
+    }
+
+    pub fn function(self, name: &str) -> Option<Value> {
+        let c = CString::new(name).ok()?;
+        let f = unsafe { LLVMGetNamedFunction(self.0, c.as_ptr()) };
+        (!f.is_null()).then_some(Value(f))
+    }
+
+    pub fn add_function(self, name: &str, fn_ty: Type) -> Value {
+        let c = CString::new(name).unwrap_or_default();
+        Value(unsafe { LLVMAddFunction(self.0, c.as_ptr(), fn_ty.0) })
+    }
+
+    /// Declaration of an overloaded intrinsic such as `llvm.cos` for `tys`.
+    pub fn intrinsic(self, name: &str, tys: &[Type]) -> Option<Value> {
+        let id = unsafe { llvm_sys::core::LLVMLookupIntrinsicID(name.as_ptr() as *const _, name.len()) };
+        if id == 0 {
+            return None;
+        }
+        let mut raw: Vec<LLVMTypeRef> = tys.iter().map(|t| t.0).collect();
+        let f = unsafe { LLVMGetIntrinsicDeclaration(self.0, id, raw.as_mut_ptr(), raw.len()) };
+        (!f.is_null()).then_some(Value(f))
+    }
+
+    /// Size in bytes the data layout allocates for `ty`.
+    pub fn alloc_size(self, ty: Type) -> u64 {
+        unsafe {
+            let dl = llvm_sys::target::LLVMGetModuleDataLayout(self.0);
+            llvm_sys::target::LLVMABISizeOfType(dl, ty.0)
+        }
+    }
+
+    /// ABI alignment in bytes of `ty`.
+    pub fn abi_align(self, ty: Type) -> u32 {
+        unsafe {
+            let dl = llvm_sys::target::LLVMGetModuleDataLayout(self.0);
+            llvm_sys::target::LLVMABIAlignmentOfType(dl, ty.0)
+        }
+    }
+
+    pub fn print_to_string(self) -> String {
+        unsafe { take_message(LLVMPrintModuleToString(self.0)) }
+    }
+
+    pub fn source_file_name(self) -> String {
+        let mut len = 0usize;
+        let p = unsafe { LLVMGetSourceFileName(self.0, &mut len) };
+        if p.is_null() {
+            return String::new();
+        }
+        let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+/// Copies and frees a message allocated by LLVM.
+pub unsafe fn take_message(p: *mut std::os::raw::c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    let s = CStr::from_ptr(p).to_string_lossy().into_owned();
+    LLVMDisposeMessage(p);
+    s
+}
+
+pub(crate) fn cstr(s: &str) -> CString {
+    CString::new(s.replace('\0', "")).unwrap_or_default()
+}

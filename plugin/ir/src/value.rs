@@ -1,0 +1,408 @@
+//! Value and basic-block handles: instructions, arguments, constants,
+//! functions and globals are all [`Value`]s, as in LLVM.
+
+use crate::{Opcode, RealPredicate, Type};
+use llvm_sys::core::*;
+use llvm_sys::debuginfo::*;
+use llvm_sys::prelude::*;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct Value(pub LLVMValueRef);
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Block(pub LLVMBasicBlockRef);
+
+impl Value {
+    pub fn ty(self) -> Type {
+        Type(unsafe { LLVMTypeOf(self.0) })
+    }
+
+    pub fn name(self) -> String {
+        let mut len = 0usize;
+        let p = unsafe { LLVMGetValueName2(self.0, &mut len) };
+        if p.is_null() {
+            return String::new();
+        }
+        let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
+    pub fn set_name(self, name: &str) {
+        let c = crate::cstr(name);
+        unsafe { LLVMSetValueName2(self.0, c.as_ptr(), name.len()) }
+    }
+
+    /// The textual IR of this value (one instruction, or a constant).
+    pub fn describe(self) -> String {
+        unsafe { crate::take_message(LLVMPrintValueToString(self.0)) }.trim().to_string()
+    }
+
+    /// `%name` for named values, the printed text otherwise.
+    pub fn short(self) -> String {
+        let n = self.name();
+        if !n.is_empty() {
+            if self.is_function() || self.is_global() {
+                return format!("@{n}");
+            }
+            return format!("%{n}");
+        }
+        let d = self.describe();
+        match d.split_once(" = ") {
+            Some((lhs, _)) => lhs.trim().to_string(),
+            None => d,
+        }
+    }
+
+    // ---- classification ----
+    pub fn is_instruction(self) -> bool {
+        unsafe { !LLVMIsAInstruction(self.0).is_null() }
+    }
+    pub fn is_argument(self) -> bool {
+        unsafe { !LLVMIsAArgument(self.0).is_null() }
+    }
+    pub fn is_constant(self) -> bool {
+        unsafe { LLVMIsConstant(self.0) != 0 }
+    }
+    pub fn is_function(self) -> bool {
+        unsafe { !LLVMIsAFunction(self.0).is_null() }
+    }
+    pub fn is_global(self) -> bool {
+        unsafe { !LLVMIsAGlobalVariable(self.0).is_null() }
+    }
+    pub fn is_global_value(self) -> bool {
+        unsafe { !LLVMIsAGlobalValue(self.0).is_null() }
+    }
+    pub fn is_constant_expr(self) -> bool {
+        unsafe { !LLVMIsAConstantExpr(self.0).is_null() }
+    }
+    pub fn is_call(self) -> bool {
+        unsafe { !LLVMIsACallInst(self.0).is_null() || !LLVMIsAInvokeInst(self.0).is_null() }
+    }
+    pub fn is_undef(self) -> bool {
+        unsafe { LLVMIsUndef(self.0) != 0 || !LLVMIsAPoisonValue(self.0).is_null() }
+    }
+    pub fn is_metadata_as_value(self) -> bool {
+        unsafe { !LLVMIsAMDString(self.0).is_null() || !LLVMIsAMDNode(self.0).is_null() }
+    }
+
+    /// The value of a floating-point constant, if it is one.
+    pub fn const_float(self) -> Option<f64> {
+        unsafe {
+            if LLVMIsAConstantFP(self.0).is_null() {
+                return None;
+            }
+            let mut lost = 0;
+            Some(LLVMConstRealGetDouble(self.0, &mut lost))
+        }
+    }
+
+    pub fn const_int(self) -> Option<i64> {
+        unsafe {
+            if LLVMIsAConstantInt(self.0).is_null() {
+                return None;
+            }
+            Some(LLVMConstIntGetSExtValue(self.0))
+        }
+    }
+
+    // ---- instructions ----
+    pub fn opcode(self) -> Opcode {
+        unsafe {
+            if self.is_constant_expr() {
+                LLVMGetConstOpcode(self.0)
+            } else {
+                LLVMGetInstructionOpcode(self.0)
+            }
+        }
+    }
+    pub fn num_operands(self) -> usize {
+        unsafe { LLVMGetNumOperands(self.0).max(0) as usize }
+    }
+    pub fn operand(self, i: usize) -> Value {
+        Value(unsafe { LLVMGetOperand(self.0, i as u32) })
+    }
+    pub fn operands(self) -> Vec<Value> {
+        (0..self.num_operands()).map(|i| self.operand(i)).collect()
+    }
+    pub fn set_operand(self, i: usize, v: Value) {
+        unsafe { LLVMSetOperand(self.0, i as u32, v.0) }
+    }
+    pub fn parent(self) -> Block {
+        Block(unsafe { LLVMGetInstructionParent(self.0) })
+    }
+    pub fn next_instruction(self) -> Option<Value> {
+        let n = unsafe { LLVMGetNextInstruction(self.0) };
+        (!n.is_null()).then_some(Value(n))
+    }
+    pub fn erase(self) {
+        unsafe { LLVMInstructionEraseFromParent(self.0) }
+    }
+    pub fn replace_all_uses_with(self, with: Value) {
+        unsafe { LLVMReplaceAllUsesWith(self.0, with.0) }
+    }
+    pub fn users(self) -> Vec<Value> {
+        let mut out = Vec::new();
+        unsafe {
+            let mut u = LLVMGetFirstUse(self.0);
+            while !u.is_null() {
+                out.push(Value(LLVMGetUser(u)));
+                u = LLVMGetNextUse(u);
+            }
+        }
+        out
+    }
+    pub fn has_uses(self) -> bool {
+        unsafe { !LLVMGetFirstUse(self.0).is_null() }
+    }
+    pub fn fcmp_predicate(self) -> RealPredicate {
+        unsafe { LLVMGetFCmpPredicate(self.0) }
+    }
+    pub fn is_terminator(self) -> bool {
+        unsafe { !LLVMIsATerminatorInst(self.0).is_null() }
+    }
+    pub fn successors(self) -> Vec<Block> {
+        let n = unsafe { LLVMGetNumSuccessors(self.0) };
+        (0..n).map(|i| Block(unsafe { LLVMGetSuccessor(self.0, i) })).collect()
+    }
+    pub fn incoming(self) -> Vec<(Value, Block)> {
+        let n = unsafe { LLVMCountIncoming(self.0) };
+        (0..n)
+            .map(|i| unsafe { (Value(LLVMGetIncomingValue(self.0, i)), Block(LLVMGetIncomingBlock(self.0, i))) })
+            .collect()
+    }
+    pub fn add_incoming(self, v: Value, b: Block) {
+        let mut vs = [v.0];
+        let mut bs = [b.0];
+        unsafe { LLVMAddIncoming(self.0, vs.as_mut_ptr(), bs.as_mut_ptr(), 1) }
+    }
+    pub fn extract_indices(self) -> Vec<u32> {
+        let n = unsafe { LLVMGetNumIndices(self.0) } as usize;
+        let p = unsafe { LLVMGetIndices(self.0) };
+        if p.is_null() {
+            return Vec::new();
+        }
+        unsafe { std::slice::from_raw_parts(p, n) }.to_vec()
+    }
+
+    // ---- calls ----
+    /// Operand that is called (possibly a cast or a non-function value).
+    pub fn called_operand(self) -> Value {
+        Value(unsafe { LLVMGetCalledValue(self.0) })
+    }
+    /// The function called, looking through pointer casts.
+    pub fn called_function(self) -> Option<Value> {
+        let c = self.called_operand().strip_casts();
+        c.is_function().then_some(c)
+    }
+    pub fn called_fn_type(self) -> Type {
+        Type(unsafe { LLVMGetCalledFunctionType(self.0) })
+    }
+    pub fn num_call_args(self) -> usize {
+        unsafe { LLVMGetNumArgOperands(self.0) as usize }
+    }
+    pub fn call_args(self) -> Vec<Value> {
+        (0..self.num_call_args()).map(|i| self.operand(i)).collect()
+    }
+    pub fn is_invoke(self) -> bool {
+        unsafe { !LLVMIsAInvokeInst(self.0).is_null() }
+    }
+
+    /// Looks through bitcast/addrspacecast/ptrtoint/inttoptr (instructions
+    /// and constant expressions).
+    pub fn strip_casts(self) -> Value {
+        let mut v = self;
+        for _ in 0..64 {
+            if v.is_constant_expr() || v.is_instruction() {
+                match v.opcode() {
+                    Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast | Opcode::LLVMPtrToInt | Opcode::LLVMIntToPtr => {
+                        v = v.operand(0);
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            break;
+        }
+        v
+    }
+
+    // ---- functions ----
+    pub fn params(self) -> Vec<Value> {
+        let n = unsafe { LLVMCountParams(self.0) };
+        (0..n).map(|i| Value(unsafe { LLVMGetParam(self.0, i) })).collect()
+    }
+    pub fn blocks(self) -> Vec<Block> {
+        let mut out = Vec::new();
+        unsafe {
+            let mut b = LLVMGetFirstBasicBlock(self.0);
+            while !b.is_null() {
+                out.push(Block(b));
+                b = LLVMGetNextBasicBlock(b);
+            }
+        }
+        out
+    }
+    pub fn entry_block(self) -> Block {
+        Block(unsafe { LLVMGetEntryBasicBlock(self.0) })
+    }
+    pub fn is_declaration(self) -> bool {
+        unsafe { LLVMIsDeclaration(self.0) != 0 }
+    }
+    /// The function's own type (not the pointer type).
+    pub fn global_value_type(self) -> Type {
+        Type(unsafe { LLVMGlobalGetValueType(self.0) })
+    }
+    pub fn append_block(self, name: &str) -> Block {
+        let c = crate::cstr(name);
+        Block(unsafe { LLVMAppendBasicBlockInContext(LLVMGetTypeContext(LLVMTypeOf(self.0)), self.0, c.as_ptr()) })
+    }
+    pub fn delete_function(self) {
+        unsafe { LLVMDeleteFunction(self.0) }
+    }
+    pub fn delete_global(self) {
+        unsafe { LLVMDeleteGlobal(self.0) }
+    }
+    pub fn global_parent(self) -> crate::Module {
+        crate::Module(unsafe { LLVMGetGlobalParent(self.0) })
+    }
+    pub fn set_internal(self) {
+        unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
+    }
+    pub fn global_initializer(self) -> Option<Value> {
+        let v = unsafe { LLVMGetInitializer(self.0) };
+        (!v.is_null()).then_some(Value(v))
+    }
+    /// Instructions of the function in block order.
+    pub fn instructions(self) -> Vec<Value> {
+        self.blocks().into_iter().flat_map(|b| b.instructions()).collect()
+    }
+    pub fn add_string_attribute(self, key: &str, value: &str) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateStringAttribute(ctx, key.as_ptr() as *const _, key.len() as u32, value.as_ptr() as *const _, value.len() as u32);
+            LLVMAddAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
+        }
+    }
+    pub fn string_attribute(self, key: &str) -> Option<String> {
+        unsafe {
+            let a = LLVMGetStringAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, key.as_ptr() as *const _, key.len() as u32);
+            if a.is_null() {
+                return None;
+            }
+            let mut len = 0u32;
+            let p = LLVMGetStringAttributeValue(a, &mut len);
+            let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+
+    /// The metadata string wrapped by a `metadata !"..."` operand, if any.
+    pub fn metadata_string(self) -> Option<String> {
+        if !self.is_metadata_as_value() {
+            return None;
+        }
+        let mut len = 0u32;
+        let p = unsafe { LLVMGetMDString(self.0, &mut len) };
+        if p.is_null() {
+            return None;
+        }
+        let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len as usize) };
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    // ---- debug locations ----
+    /// `file:line:col` of an instruction (or `file:line` of a function), when
+    /// the module has debug info.
+    pub fn source_location(self) -> Option<String> {
+        unsafe {
+            if !self.is_instruction() && !self.is_function() {
+                return None;
+            }
+            if self.is_instruction() && LLVMInstructionGetDebugLoc(self.0).is_null() {
+                return None;
+            }
+            if self.is_function() && LLVMGetSubprogram(self.0).is_null() {
+                return None;
+            }
+            let mut len = 0u32;
+            let f = LLVMGetDebugLocFilename(self.0, &mut len);
+            if f.is_null() || len == 0 {
+                return None;
+            }
+            let file = String::from_utf8_lossy(std::slice::from_raw_parts(f as *const u8, len as usize)).into_owned();
+            let line = LLVMGetDebugLocLine(self.0);
+            if self.is_instruction() {
+                let col = LLVMGetDebugLocColumn(self.0);
+                if col > 0 {
+                    return Some(format!("{file}:{line}:{col}"));
+                }
+            }
+            Some(format!("{file}:{line}"))
+        }
+    }
+
+    /// Copies the debug location of `from` onto this instruction.
+    pub fn copy_debug_loc(self, from: Value) {
+        unsafe {
+            let loc = LLVMInstructionGetDebugLoc(from.0);
+            if !loc.is_null() {
+                LLVMInstructionSetDebugLoc(self.0, loc);
+            }
+        }
+    }
+
+    pub fn function_of(self) -> Value {
+        self.parent().parent()
+    }
+}
+
+impl Block {
+    pub fn instructions(self) -> Vec<Value> {
+        let mut out = Vec::new();
+        unsafe {
+            let mut i = LLVMGetFirstInstruction(self.0);
+            while !i.is_null() {
+                out.push(Value(i));
+                i = LLVMGetNextInstruction(i);
+            }
+        }
+        out
+    }
+    pub fn terminator(self) -> Option<Value> {
+        let t = unsafe { LLVMGetBasicBlockTerminator(self.0) };
+        (!t.is_null()).then_some(Value(t))
+    }
+    pub fn first_instruction(self) -> Option<Value> {
+        let t = unsafe { LLVMGetFirstInstruction(self.0) };
+        (!t.is_null()).then_some(Value(t))
+    }
+    /// First instruction that is not a phi.
+    pub fn first_non_phi(self) -> Option<Value> {
+        self.instructions().into_iter().find(|i| i.opcode() != Opcode::LLVMPHI)
+    }
+    pub fn phis(self) -> Vec<Value> {
+        self.instructions().into_iter().take_while(|i| i.opcode() == Opcode::LLVMPHI).collect()
+    }
+    pub fn parent(self) -> Value {
+        Value(unsafe { LLVMGetBasicBlockParent(self.0) })
+    }
+    pub fn as_value(self) -> Value {
+        Value(unsafe { LLVMBasicBlockAsValue(self.0) })
+    }
+    pub fn name(self) -> String {
+        let p = unsafe { LLVMGetBasicBlockName(self.0) };
+        if p.is_null() {
+            return String::new();
+        }
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+    pub fn successors(self) -> Vec<Block> {
+        self.terminator().map(|t| t.successors()).unwrap_or_default()
+    }
+    pub fn move_after(self, other: Block) {
+        unsafe { LLVMMoveBasicBlockAfter(self.0, other.0) }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_copy(_: LLVMValueRef) {}

@@ -1,0 +1,221 @@
+//! Forward (tangent) mode.
+//!
+//! The canonical copy is moved into a function that takes, after the primal
+//! parameters, one tangent per duplicated parameter. Right after each active
+//! instruction its tangent is computed from the operands' tangents with the
+//! same partial-derivative rules reverse mode uses; phis get tangent phis.
+//! Each `ret` returns the tangent of the returned value (and the primal
+//! value when requested).
+
+use crate::cfg::Cfg;
+use crate::error::{Error, Result};
+use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
+use crate::rules::{self, Site};
+use ferment_activity_analysis::{Activity, Seeds};
+use ferment_ir::{Builder, Module, Opcode, Type, Value};
+use hashbrown::HashMap;
+
+/// Builds the forward-mode derivative of `canonical` (consumed) for `key`.
+pub fn generate(module: Module, key: &DerivativeKey, canonical: Value, name: &str) -> Result<Value> {
+    let fname = key.function.name();
+    let old_ty = canonical.global_value_type();
+    let params = old_ty.fn_params();
+    let mut new_params = params.clone();
+    for (p, act) in params.iter().zip(&key.activities) {
+        if act.has_shadow() {
+            if p.is_pointer() {
+                canonical.delete_function();
+                return Err(Error::at(
+                    key.function,
+                    "duplicated pointer arguments (shadow memory) are not supported by forward mode yet",
+                )
+                .in_function(&fname)
+                .hint("pass scalars followed by their tangents, or mark the pointer enzyme_const if it holds no active data"));
+            }
+            new_params.push(*p);
+        }
+    }
+    let ret_ty = old_ty.fn_return();
+    let mut outs = Vec::new();
+    if key.return_primal && !ret_ty.is_void() {
+        outs.push(ret_ty);
+    }
+    let tangent_ret = key.return_active && ret_ty.is_fp_like();
+    if tangent_ret {
+        outs.push(ret_ty);
+    }
+    let out_ty = Type::literal_struct(module.context(), &outs);
+    let f = crate::shim::respecify_function(canonical, Type::function(out_ty, &new_params, false), name);
+    let mut sweep = TangentSweep::new(module, f, key);
+    match sweep.build(out_ty, tangent_ret) {
+        Ok(()) => Ok(f),
+        Err(e) => {
+            f.delete_function();
+            Err(e.in_function(&fname))
+        }
+    }
+}
+
+struct TangentSweep<'k> {
+    f: Value,
+    key: &'k DerivativeKey,
+    activity: Activity,
+    b: Builder,
+    tangents: HashMap<Value, Value>,
+}
+
+impl<'k> TangentSweep<'k> {
+    fn new(module: Module, f: Value, key: &'k DerivativeKey) -> TangentSweep<'k> {
+        let seeds = Seeds {
+            active_args: key.activities.iter().map(|a| a.has_shadow()).collect(),
+            active_return: key.return_active,
+        };
+        let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
+        let mut tangents = HashMap::new();
+        let params = f.params();
+        let n = key.activities.len();
+        let mut next = n;
+        for (i, act) in key.activities.iter().enumerate() {
+            if act.has_shadow() {
+                tangents.insert(params[i], params[next]);
+                next += 1;
+            }
+        }
+        TangentSweep { f, key, activity, b: Builder::new(module), tangents }
+    }
+
+    fn is_active(&self, v: Value) -> bool {
+        !v.is_constant() && self.activity.is_active(v)
+    }
+
+    /// The tangent of `v` (zero for constants and inactive values).
+    fn tangent(&self, v: Value) -> Value {
+        if self.is_active(v) || v.is_argument() {
+            if let Some(t) = self.tangents.get(&v) {
+                return *t;
+            }
+        }
+        self.b.zero(v.ty())
+    }
+
+    fn build(&mut self, out_ty: Type, tangent_ret: bool) -> Result<()> {
+        let cfg = Cfg::new(self.f);
+        let blocks: Vec<_> = cfg.rpo.clone();
+        crate::frontend::validate::check_function(self.f, &blocks, &self.activity)?;
+        let mut phis = Vec::new();
+        for &blk in &blocks {
+            for inst in blk.instructions() {
+                if inst.is_terminator() || !self.is_active(inst) {
+                    continue;
+                }
+                if inst.opcode() == Opcode::LLVMPHI {
+                    self.b.after(inst);
+                    let t = self.b.phi(inst.ty(), "tangent");
+                    self.tangents.insert(inst, t);
+                    phis.push((inst, t));
+                    continue;
+                }
+                self.b.after(inst);
+                self.b.set_debug_loc_from(inst);
+                let t = self.tangent_of(inst)?;
+                self.tangents.insert(inst, t);
+            }
+        }
+        self.b.clear_debug_loc();
+        for (phi, t) in phis {
+            for (v, blk) in phi.incoming() {
+                let tv = self.tangent(v);
+                t.add_incoming(tv, blk);
+            }
+        }
+        for &blk in &blocks {
+            let Some(term) = blk.terminator() else { continue };
+            if term.opcode() != Opcode::LLVMRet {
+                continue;
+            }
+            self.b.before(term);
+            let mut agg = self.b.undef(out_ty);
+            let mut k = 0;
+            if term.num_operands() == 1 {
+                let v = term.operand(0);
+                if self.key.return_primal {
+                    agg = self.b.insert_value(agg, v, k);
+                    k += 1;
+                }
+                if tangent_ret {
+                    let t = self.tangent(v);
+                    agg = self.b.insert_value(agg, t, k);
+                }
+            }
+            self.b.ret(agg);
+            term.erase();
+        }
+        let _ = ArgAct::Const;
+        Ok(())
+    }
+
+    fn tangent_of(&mut self, inst: Value) -> Result<Value> {
+        let b = &self.b;
+        let op = inst.opcode();
+        Ok(match op {
+            Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => b.fp_convert(self.tangent(inst.operand(0)), inst.ty()),
+            Opcode::LLVMSelect => b.select(inst.operand(0), self.tangent(inst.operand(1)), self.tangent(inst.operand(2))),
+            Opcode::LLVMExtractValue => {
+                let t = self.tangent(inst.operand(0));
+                inst.extract_indices().iter().fold(t, |a, &i| b.extract_value(a, i))
+            }
+            Opcode::LLVMInsertValue => {
+                let idx = inst.extract_indices();
+                let ta = self.tangent(inst.operand(0));
+                let tv = self.tangent(inst.operand(1));
+                insert_path(b, ta, &idx, tv)
+            }
+            Opcode::LLVMExtractElement => b.extract_element(self.tangent(inst.operand(0)), inst.operand(1)),
+            Opcode::LLVMInsertElement => {
+                b.insert_element(self.tangent(inst.operand(0)), self.tangent(inst.operand(1)), inst.operand(2))
+            }
+            Opcode::LLVMCall => {
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let rule = rules::call_rule(&name)
+                    .ok_or_else(|| Error::at(inst, format!("internal error: no rule for '{name}' after validation")))?;
+                self.combine(inst, inst.call_args(), |s| Some((rule.partials)(s)))?
+            }
+            _ => self.combine(inst, inst.operands(), |s| rules::instruction_partials(op, s))?,
+        })
+    }
+
+    /// `sum_i partial_i * tangent_i` over active operands.
+    fn combine(
+        &self,
+        inst: Value,
+        operands: Vec<Value>,
+        rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
+    ) -> Result<Value> {
+        let want: Vec<bool> = operands.iter().map(|o| self.is_active(*o) || self.tangents.contains_key(o)).collect();
+        let result = || inst;
+        let site = Site { b: &self.b, args: operands.clone(), want: want.clone(), result: &result };
+        let partials = rule(&site)
+            .ok_or_else(|| Error::at(inst, format!("cannot differentiate instruction '{}'", inst.describe())))?;
+        let mut acc = self.b.zero(inst.ty());
+        for (i, p) in partials.into_iter().enumerate() {
+            if let (Some(p), true) = (p, want[i]) {
+                let t = self.tangent(operands[i]);
+                let term = self.b.fmul(p, t);
+                acc = self.b.fadd(acc, term);
+            }
+        }
+        Ok(acc)
+    }
+}
+
+fn insert_path(b: &Builder, agg: Value, path: &[u32], v: Value) -> Value {
+    match path {
+        [] => v,
+        [i] => b.insert_value(agg, v, *i),
+        [i, rest @ ..] => {
+            let inner = b.extract_value(agg, *i);
+            let inner = insert_path(b, inner, rest, v);
+            b.insert_value(agg, inner, *i)
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Finds the `__enzyme_*` calls of a module, turns each into a request,
+//! obtains the derivative (generated once per function and activity
+//! pattern) and lowers the call to a call of it.
+
+pub mod lower;
+pub mod request;
+pub mod validate;
+
+use crate::error::{Error, Result};
+use crate::shim::Options;
+use crate::{forward, prepare, reverse};
+use ferment_ir::{Module, Value};
+use hashbrown::{HashMap, HashSet};
+use request::{DerivativeKey, Mode, Request};
+
+/// What one run over a module did.
+#[derive(Default)]
+pub struct Outcome {
+    pub changed: bool,
+    pub errors: Vec<Error>,
+}
+
+/// All calls in `module` to an `__enzyme_*` entry point, with the entry.
+pub fn find_ad_calls(module: Module) -> Vec<(Value, &'static str)> {
+    let mut out = Vec::new();
+    for f in module.functions() {
+        let Some(entry) = request::entry_kind(&f.name()) else { continue };
+        for u in f.users() {
+            if u.is_call() && u.called_operand().strip_casts() == f {
+                out.push((u, entry));
+            }
+        }
+    }
+    out
+}
+
+/// Functions the user declared inactive through `__enzyme_inactivefn*`
+/// globals or the `enzyme_inactive` annotation.
+fn user_inactive_functions(module: Module) -> HashSet<Value> {
+    let mut out = HashSet::new();
+    for g in module.globals() {
+        let name = g.name();
+        if !name.starts_with("__enzyme_inactivefn") {
+            continue;
+        }
+        if let Some(init) = g.global_initializer() {
+            collect_functions(init, &mut out, 0);
+        }
+    }
+    out
+}
+
+fn collect_functions(v: Value, out: &mut HashSet<Value>, depth: u32) {
+    let v = v.strip_casts();
+    if v.is_function() {
+        out.insert(v);
+        return;
+    }
+    if depth > 4 || !v.is_constant() {
+        return;
+    }
+    for o in v.operands() {
+        collect_functions(o, out, depth + 1);
+    }
+}
+
+thread_local! {
+    static USER_INACTIVE: std::cell::RefCell<HashSet<Value>> = std::cell::RefCell::new(HashSet::new());
+}
+
+/// Whether a call propagates no derivative: known-inactive library
+/// functions, user-annotated inactive functions, `__enzyme_*` helpers.
+pub fn is_inactive_call(call: Value) -> bool {
+    let Some(f) = call.called_function() else { return false };
+    let name = f.name();
+    crate::rules::is_known_inactive_function(&name)
+        || name.contains("__enzyme_call_inactive")
+        || name.contains("__enzyme_ignore_derivatives")
+        || USER_INACTIVE.with(|s| s.borrow().contains(&f))
+}
+
+/// Processes every AD request of the module.
+pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome {
+    let mut outcome = Outcome::default();
+    let calls = find_ad_calls(module);
+    if calls.is_empty() {
+        return outcome;
+    }
+    USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
+    let mut cache: HashMap<DerivativeKey, Value> = HashMap::new();
+    for (call, entry) in calls {
+        match process_call(module, call, entry, opt_level, options, &mut cache) {
+            Ok(()) => outcome.changed = true,
+            Err(e) => {
+                outcome.errors.push(e);
+                // Never leave a call that could run with a wrong result.
+                lower::replace_with_trap(module, call);
+                outcome.changed = true;
+            }
+        }
+    }
+    lower::cleanup_declarations(module);
+    outcome
+}
+
+fn process_call(
+    module: Module,
+    call: Value,
+    entry: &str,
+    opt_level: u32,
+    options: &Options,
+    cache: &mut HashMap<DerivativeKey, Value>,
+) -> Result<()> {
+    let req = request::parse(call, entry)?;
+    let key = req.key();
+    let derivative = match cache.get(&key) {
+        Some(f) => *f,
+        None => {
+            let f = generate(module, &req, &key, options).map_err(|e| e.or_at(call))?;
+            cache.insert(key, f);
+            f
+        }
+    };
+    let _ = opt_level;
+    lower::lower_call(module, &req, derivative)
+}
+
+fn generate(module: Module, req: &Request, key: &DerivativeKey, options: &Options) -> Result<Value> {
+    let fname = req.function.name();
+    let (prefix, mode_name) = match req.mode {
+        Mode::Reverse => ("ferment.diffe.", "reverse"),
+        Mode::Forward => ("ferment.fwddiffe.", "forward"),
+    };
+    let canonical = prepare::canonical_copy(req.function, &format!("ferment.primal.{fname}"), options)?;
+    let name = format!("{prefix}{fname}");
+    let f = match req.mode {
+        Mode::Reverse => reverse::generate(module, key, canonical, &name)?.function,
+        Mode::Forward => forward::generate(module, key, canonical, &name)?,
+    };
+    if let Err(report) = crate::shim::verify_function(f) {
+        let text = f.describe();
+        f.delete_function();
+        return Err(Error::new(format!(
+            "internal error: the {mode_name} derivative of '{fname}' failed LLVM's verifier:\n{report}\n{text}"
+        )));
+    }
+    prepare::simplify_derivative(f)?;
+    if options.print != 0 {
+        eprintln!("{}", f.describe());
+    }
+    Ok(f)
+}
+
+/// `print<ferment-activity>`: activities of the functions that requests
+/// differentiate (or of every defined function with `all`).
+pub fn print_activity(module: Module, all: bool) -> String {
+    use ferment_activity_analysis::{Activity, Seeds};
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut targets: Vec<(Value, Seeds, String)> = Vec::new();
+    for (call, entry) in find_ad_calls(module) {
+        match request::parse(call, entry) {
+            Ok(req) => {
+                let seeds = Seeds {
+                    active_args: req
+                        .args
+                        .iter()
+                        .map(|a| a.activity != request::Activity::Const)
+                        .collect(),
+                    active_return: req.return_active,
+                };
+                let acts: Vec<&str> = req.args.iter().map(|a| a.activity.marker_name()).collect();
+                let header = format!("{} [{}] return: {}", entry, acts.join(", "), if req.return_active { "active" } else { "const" });
+                targets.push((req.function, seeds, header));
+            }
+            Err(e) => {
+                let _ = writeln!(out, "; {e}");
+            }
+        }
+    }
+    if all {
+        for f in module.functions() {
+            if !f.is_declaration() && !targets.iter().any(|(t, _, _)| *t == f) {
+                let n = f.params().len();
+                targets.push((f, Seeds { active_args: vec![true; n], active_return: true }, "all arguments active".into()));
+            }
+        }
+    }
+    for (f, seeds, header) in targets {
+        let a = Activity::analyze(f, &seeds, &is_inactive_call);
+        let _ = writeln!(out, "function @{}: {}", f.name(), header);
+        for p in f.params() {
+            let _ = writeln!(out, "  {}: {}", p.short(), a.label(p));
+        }
+        for i in f.instructions() {
+            if i.ty().is_void() {
+                continue;
+            }
+            let _ = writeln!(out, "  {}: {}", i.short(), a.label(i));
+        }
+    }
+    out
+}

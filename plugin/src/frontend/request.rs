@@ -1,0 +1,394 @@
+//! Parsing one `__enzyme_*` call into a typed [`Request`].
+//!
+//! Each parameter of the differentiated function consumes call arguments; a
+//! marker (a load of, or the address of, a global named `enzyme_*`, or a
+//! metadata string) set before an argument decides its activity. Whole-call
+//! markers (`enzyme_width`, `enzyme_primal_return`, ...) may appear anywhere.
+
+use crate::error::{Error, Result};
+use crate::shim;
+use ferment_ir::{Opcode, Type, Value};
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Mode {
+    /// `__enzyme_autodiff`: forward and reverse sweeps in one call.
+    Reverse,
+    /// `__enzyme_fwddiff`: tangent propagation.
+    Forward,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Activity {
+    /// No derivative (`enzyme_const`).
+    Const,
+    /// Active scalar whose derivative is returned (`enzyme_out`).
+    Active,
+    /// Primal followed by its shadow/tangent (`enzyme_dup`).
+    Dup,
+    /// Like `Dup`, but the primal result is not needed (`enzyme_dupnoneed`).
+    DupNoNeed,
+}
+
+impl Activity {
+    pub fn has_shadow(self) -> bool {
+        matches!(self, Activity::Dup | Activity::DupNoNeed)
+    }
+    pub fn marker_name(self) -> &'static str {
+        match self {
+            Activity::Const => "enzyme_const",
+            Activity::Active => "enzyme_out",
+            Activity::Dup => "enzyme_dup",
+            Activity::DupNoNeed => "enzyme_dupnoneed",
+        }
+    }
+}
+
+/// One parameter of the differentiated function, as the call supplies it.
+#[derive(Clone, Debug)]
+pub struct ArgSpec {
+    pub activity: Activity,
+    /// The call operand for the primal value.
+    pub primal: Value,
+    /// The call operand for the shadow (tangent), for `Dup`/`DupNoNeed`.
+    pub shadow: Option<Value>,
+}
+
+/// The derivative a call asks for.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub call: Value,
+    /// The `__enzyme_*` function's name.
+    pub entry: String,
+    pub mode: Mode,
+    pub function: Value,
+    pub args: Vec<ArgSpec>,
+    /// Reverse: the return value is seeded with 1.0. Forward: its tangent is
+    /// returned.
+    pub return_active: bool,
+    /// The primal return value is returned too.
+    pub return_primal: bool,
+    /// Hidden struct-return pointer of the call (C ABI for big structs).
+    pub sret: Option<Value>,
+    /// Marker values (loads of `enzyme_*` globals) to clean up.
+    pub markers: Vec<Value>,
+}
+
+/// What a derivative function depends on: requests with equal keys share it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct DerivativeKey {
+    pub function: Value,
+    pub mode: Mode,
+    pub activities: Vec<Activity>,
+    pub return_active: bool,
+    pub return_primal: bool,
+}
+
+impl Request {
+    pub fn key(&self) -> DerivativeKey {
+        DerivativeKey {
+            function: self.function,
+            mode: self.mode,
+            activities: self.args.iter().map(|a| a.activity).collect(),
+            return_active: self.return_active,
+            return_primal: self.return_primal,
+        }
+    }
+}
+
+/// Which entry point a callee name denotes, if any.
+pub fn entry_kind(name: &str) -> Option<&'static str> {
+    const ENTRIES: &[&str] = &[
+        "__enzyme_autodiff",
+        "__enzyme_fwddiff",
+        "__enzyme_augmentfwd",
+        "__enzyme_reverse",
+        "__enzyme_augmentsize",
+        "__enzyme_fwdsplit",
+        "__enzyme_batch",
+        "__enzyme_virtualreverse",
+        "__enzyme_call_inactive",
+        "__enzyme_ignore_derivatives",
+    ];
+    ENTRIES.iter().copied().find(|e| name.contains(e))
+}
+
+/// The name of the `enzyme_*` marker `v` denotes, if it is one.
+pub fn marker_name(v: Value) -> Option<String> {
+    if let Some(s) = v.metadata_string() {
+        return s.starts_with("enzyme_").then_some(s);
+    }
+    let v = v.strip_casts();
+    let global = if v.is_instruction() && v.opcode() == Opcode::LLVMLoad {
+        v.operand(0).strip_casts()
+    } else {
+        v
+    };
+    if global.is_global() {
+        let n = global.name();
+        if n.starts_with("enzyme_") {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// Follows the first argument of an AD call to the function it names.
+fn trace_function(v: Value, depth: u32) -> Option<Value> {
+    let v = v.strip_casts();
+    if v.is_function() {
+        return Some(v);
+    }
+    if depth > 8 {
+        return None;
+    }
+    if v.is_instruction() && v.opcode() == Opcode::LLVMLoad {
+        // -O0: the pointer was spilled to a local; find what was stored.
+        let slot = v.operand(0).strip_casts();
+        if slot.is_instruction() && slot.opcode() == Opcode::LLVMAlloca {
+            let stored: Vec<Value> = slot
+                .users()
+                .into_iter()
+                .filter(|u| u.is_instruction() && u.opcode() == Opcode::LLVMStore && u.operand(1) == slot)
+                .map(|s| s.operand(0))
+                .collect();
+            if let [only] = stored.as_slice() {
+                return trace_function(*only, depth + 1);
+            }
+        }
+        if slot.is_global() {
+            if let Some(init) = slot.global_initializer() {
+                return trace_function(init, depth + 1);
+            }
+        }
+    }
+    None
+}
+
+fn call_error(call: &Value, entry: &str, msg: String) -> Error {
+    Error::at(*call, format!("in call to '{entry}': {msg}"))
+}
+
+/// Parses the AD call `call` to entry point `entry`.
+pub fn parse(call: Value, entry: &str) -> Result<Request> {
+    let mode = match entry {
+        "__enzyme_autodiff" => Mode::Reverse,
+        "__enzyme_fwddiff" => Mode::Forward,
+        other => {
+            return Err(Error::at(call, format!("'{other}' is not supported yet"))
+                .hint("use __enzyme_autodiff (reverse mode) or __enzyme_fwddiff (forward mode)"))
+        }
+    };
+    let all_args = call.call_args();
+    let mut pos = 0usize;
+    let mut sret = None;
+    if !all_args.is_empty() && shim::call_arg_is_sret(call, 0) {
+        sret = Some(all_args[0]);
+        pos = 1;
+    }
+    let Some(&fn_arg) = all_args.get(pos) else {
+        return Err(call_error(&call, entry, "missing the function to differentiate".into())
+            .hint("pass the function first: __enzyme_autodiff((void*)f, args...)"));
+    };
+    pos += 1;
+    let function = trace_function(fn_arg, 0).ok_or_else(|| {
+        call_error(&call, entry, format!("the first argument must be a function, but it is {}", fn_arg.describe()))
+            .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x)")
+    })?;
+    let fname = function.name();
+    if function.is_declaration() {
+        return Err(call_error(
+            &call,
+            entry,
+            format!("function '{fname}' has no definition in this translation unit"),
+        )
+        .hint("define it in the same file (or build with -flto so ferment sees its body)"));
+    }
+    let fn_ty = function.global_value_type();
+    let params = fn_ty.fn_params();
+    let mut req = Request {
+        call,
+        entry: entry.to_string(),
+        mode,
+        function,
+        args: Vec::new(),
+        return_active: false,
+        return_primal: false,
+        sret,
+        markers: Vec::new(),
+    };
+    let ret_ty = fn_ty.fn_return();
+    let mut const_return = false;
+    let mut dup_return = false;
+    let mut pending: Option<(Activity, Value)> = None;
+    while pos < all_args.len() {
+        let a = all_args[pos];
+        pos += 1;
+        if let Some(m) = marker_name(a) {
+            req.markers.push(a);
+            let act = match m.as_str() {
+                "enzyme_const" => Some(Activity::Const),
+                "enzyme_out" => Some(Activity::Active),
+                "enzyme_dup" => Some(Activity::Dup),
+                "enzyme_dupnoneed" => Some(Activity::DupNoNeed),
+                _ => None,
+            };
+            if let Some(act) = act {
+                if let Some((prev, _)) = pending {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        format!("marker '{}' follows '{}' with no argument between them", m, prev.marker_name()),
+                    ));
+                }
+                pending = Some((act, a));
+                continue;
+            }
+            match m.as_str() {
+                "enzyme_primal_return" => req.return_primal = true,
+                "enzyme_const_return" => const_return = true,
+                "enzyme_active_return" => {}
+                "enzyme_dup_return" => dup_return = true,
+                "enzyme_noret" => req.return_primal = false,
+                "enzyme_nofree" | "enzyme_not_overwritten" | "enzyme_runtime_activity" => {}
+                "enzyme_width" => {
+                    let w = all_args.get(pos).and_then(|v| v.const_int());
+                    pos += 1;
+                    if w != Some(1) {
+                        return Err(call_error(&call, entry, "batched mode (enzyme_width > 1) is not supported yet".into())
+                            .hint("call the derivative once per direction"));
+                    }
+                }
+                other => {
+                    return Err(call_error(&call, entry, format!("marker '{other}' is not supported yet")));
+                }
+            }
+            continue;
+        }
+        let index = req.args.len();
+        let Some(&pty) = params.get(index) else {
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "too many arguments: '{fname}' takes {} parameter(s), but the call passes more after the markers are consumed",
+                    params.len()
+                ),
+            )
+            .hint("pass exactly one value per parameter, plus one shadow after each enzyme_dup argument"));
+        };
+        let activity = match pending.take() {
+            Some((act, _)) => act,
+            None => default_activity(pty, mode),
+        };
+        check_marker_fits(&call, entry, &fname, index, pty, activity, mode)?;
+        let shadow = if activity.has_shadow() {
+            let Some(&s) = all_args.get(pos) else {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "too few arguments: parameter {} of '{fname}' is duplicated ({}) but no shadow follows it",
+                        index + 1,
+                        activity.marker_name()
+                    ),
+                )
+                .hint("pass the shadow (or tangent) right after the value"));
+            };
+            pos += 1;
+            Some(s)
+        } else {
+            None
+        };
+        req.args.push(ArgSpec { activity, primal: a, shadow });
+    }
+    if let Some((act, _)) = pending {
+        return Err(call_error(&call, entry, format!("marker '{}' is not followed by an argument", act.marker_name())));
+    }
+    if req.args.len() < params.len() {
+        return Err(call_error(
+            &call,
+            entry,
+            format!("too few arguments: '{fname}' takes {} parameter(s), but the call supplies {}", params.len(), req.args.len()),
+        )
+        .hint("pass one value per parameter (and a shadow after each duplicated one)"));
+    }
+    let float_ret = ret_ty.is_fp_like();
+    req.return_active = float_ret && !const_return;
+    if mode == Mode::Forward && dup_return {
+        req.return_primal = true;
+    }
+    if mode == Mode::Reverse && req.return_primal {
+        return Err(call_error(&call, entry, "enzyme_primal_return in reverse mode is not supported yet".into())
+            .hint("call the function itself for its value"));
+    }
+    if !ret_ty.is_void() && !ret_ty.is_fp_like() && !ret_ty.is_integer() && !ret_ty.is_pointer() {
+        return Err(call_error(
+            &call,
+            entry,
+            format!("'{fname}' returns {}, which is not supported yet", ret_ty.describe()),
+        ));
+    }
+    Ok(req)
+}
+
+fn default_activity(ty: Type, mode: Mode) -> Activity {
+    if ty.is_pointer() {
+        Activity::Dup
+    } else if ty.is_fp_like() {
+        match mode {
+            Mode::Reverse => Activity::Active,
+            Mode::Forward => Activity::Dup,
+        }
+    } else {
+        Activity::Const
+    }
+}
+
+fn check_marker_fits(
+    call: &Value,
+    entry: &str,
+    fname: &str,
+    index: usize,
+    ty: Type,
+    act: Activity,
+    mode: Mode,
+) -> Result<()> {
+    let what = format!("parameter {} of '{fname}' has type {}", index + 1, ty.describe());
+    match act {
+        Activity::Const => Ok(()),
+        Activity::Active if !ty.is_fp_like() => Err(call_error(
+            call,
+            entry,
+            format!("marker 'enzyme_out' applies to floating-point values only, but {what}"),
+        )
+        .hint(if ty.is_pointer() {
+            "use enzyme_dup and pass a shadow pointer after it"
+        } else {
+            "use enzyme_const for integers"
+        })),
+        Activity::Active if mode == Mode::Forward => Err(call_error(
+            call,
+            entry,
+            format!("marker 'enzyme_out' is for reverse mode; in forward mode {what}"),
+        )
+        .hint("use enzyme_dup and pass the tangent after the value")),
+        Activity::Dup | Activity::DupNoNeed if ty.is_integer() => Err(call_error(
+            call,
+            entry,
+            format!("marker '{}' cannot apply to an integer: {what}", act.marker_name()),
+        )
+        .hint("integers carry no derivative: use enzyme_const")),
+        Activity::Dup | Activity::DupNoNeed if mode == Mode::Reverse && ty.is_fp_like() => Err(call_error(
+            call,
+            entry,
+            format!("marker '{}' on a floating-point value in reverse mode: {what}", act.marker_name()),
+        )
+        .hint("use enzyme_out: the derivative of a scalar is returned")),
+        Activity::Dup | Activity::DupNoNeed if !ty.is_fp_like() && !ty.is_pointer() => Err(call_error(
+            call,
+            entry,
+            format!("marker '{}' is not supported for {what}", act.marker_name()),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,110 @@
+//! ferment: automatic differentiation of LLVM IR, loaded as a pass plugin.
+//!
+//! Role of this file: the FFI boundary. The host (clang, opt, flang, rustc)
+//! finds `llvmGetPassPluginInfo`; the C++ shim registers the passes and calls
+//! back into [`ferment_rust_run_module`]. No panic crosses this boundary: each
+//! entry point catches unwinding and turns it into a diagnostic.
+//!
+//! Map: `frontend` parses `__enzyme_*` calls into requests and lowers them,
+//! `prepare` makes the private canonical copy of a function, `reverse` and
+//! `forward` generate derivatives using `rules` (the one table of derivative
+//! rules) and the analyses in the `type-analysis` / `activity-analysis` crates.
+
+pub mod cfg;
+pub mod error;
+pub mod forward;
+pub mod frontend;
+pub mod prepare;
+pub mod reverse;
+pub mod rules;
+pub mod shim;
+
+use ferment_ir::Module;
+use std::os::raw::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// `llvm::PassPluginLibraryInfo` for LLVM_PLUGIN_API_VERSION 2.
+#[repr(C)]
+pub struct PassPluginLibraryInfo {
+    pub api_version: u32,
+    pub plugin_name: *const c_char,
+    pub plugin_version: *const c_char,
+    pub register_callbacks: unsafe extern "C" fn(*mut std::ffi::c_void),
+    pub pre_codegen_callback: *const std::ffi::c_void,
+}
+
+/// LLVM 22's plugin API version.
+const LLVM_PLUGIN_API_VERSION: u32 = 2;
+
+/// Entry point the host looks up when it loads `libferment.so`.
+#[no_mangle]
+pub extern "C" fn llvmGetPassPluginInfo() -> PassPluginLibraryInfo {
+    PassPluginLibraryInfo {
+        api_version: LLVM_PLUGIN_API_VERSION,
+        plugin_name: c"ferment".as_ptr(),
+        plugin_version: concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char,
+        register_callbacks: shim::ferment_register_pass_builder_callbacks,
+        pre_codegen_callback: std::ptr::null(),
+    }
+}
+
+/// Called by the shim's module pass. Returns 1 when the module changed.
+///
+/// # Safety
+/// `module` must be a live module of the host; `options` points at the
+/// shim's `FermentOptions`.
+#[no_mangle]
+pub unsafe extern "C" fn ferment_rust_run_module(
+    module: llvm_sys::prelude::LLVMModuleRef,
+    opt_level: u32,
+    options: *const shim::Options,
+) -> i32 {
+    let module = Module(module);
+    let options = if options.is_null() { shim::Options::default() } else { *options };
+    let result = catch_unwind(AssertUnwindSafe(|| frontend::run_module(module, opt_level, &options)));
+    match result {
+        Ok(outcome) => {
+            for err in &outcome.errors {
+                shim::report_error(module, &err.to_string());
+            }
+            outcome.changed as i32
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            shim::report_error(
+                module,
+                &format!(
+                    "ferment: internal error while differentiating (please report it with the input IR): {what}"
+                ),
+            );
+            1
+        }
+    }
+}
+
+/// Printer passes `print<ferment-types>` (which = 0) and
+/// `print<ferment-activity>` (which = 1).
+///
+/// # Safety
+/// `module` must be a live module of the host.
+#[no_mangle]
+pub unsafe extern "C" fn ferment_rust_print(module: llvm_sys::prelude::LLVMModuleRef, which: u32, all: i32) {
+    let module = Module(module);
+    let result = catch_unwind(AssertUnwindSafe(|| match which {
+        0 => ferment_type_analysis::print_module(module, all != 0),
+        _ => frontend::print_activity(module, all != 0),
+    }));
+    match result {
+        Ok(text) => eprint!("{text}"),
+        Err(_) => shim::report_error(module, "ferment: internal error in a printer pass"),
+    }
+}
+
+// Unit tests run outside any host: link LLVM into the test binary only.
+#[cfg(test)]
+#[link(name = "LLVM-22")]
+extern "C" {}

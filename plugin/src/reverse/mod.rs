@@ -1,0 +1,449 @@
+//! Reverse mode: one function that runs the augmented forward sweep and then
+//! the reverse sweep.
+//!
+//! Layout of a generated function (`F` is the canonical copy, moved into a
+//! new function with the derivative's signature):
+//! - the primal blocks of `F`, unchanged except that every `ret` seeds the
+//!   returned value's adjoint and branches to the reverse of its block;
+//! - one reverse block per primal block, visiting its instructions backwards
+//!   and accumulating adjoints (`d_x += partial * d_y`);
+//! - blocks with several predecessors record which edge was taken (a phi in
+//!   the forward sweep) so the reverse sweep can walk the same path back,
+//!   propagating phi adjoints along that edge;
+//! - `rev.exit` returns the adjoints of the active arguments.
+//!
+//! Adjoints live in zero-initialized stack slots and primal values needed by
+//! the reverse sweep are cached in stack slots ([`tape::Tape`]); `mem2reg`
+//! afterwards turns both into SSA registers.
+
+mod adjoint;
+mod tape;
+
+use crate::cfg::Cfg;
+use crate::error::{Error, Result};
+use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
+use crate::rules::{self, Site};
+use adjoint::Adjoints;
+use ferment_activity_analysis::{Activity, Seeds};
+use ferment_ir::{Block, Builder, Module, Opcode, Type, Value};
+use hashbrown::HashMap;
+use tape::Tape;
+
+/// A generated reverse-mode derivative.
+pub struct Generated {
+    pub function: Value,
+}
+
+/// Builds the reverse-mode derivative of `canonical` (consumed) for `key`.
+pub fn generate(module: Module, key: &DerivativeKey, canonical: Value, name: &str) -> Result<Generated> {
+    let fname = key.function.name();
+    let cfg = Cfg::new(canonical);
+    if let Some(&(from, _)) = cfg.back_edges.first() {
+        let at = from.terminator().unwrap_or(canonical);
+        canonical.delete_function();
+        return Err(Error::at(at, "loops are not supported by reverse mode yet")
+            .in_function(&fname)
+            .hint("for now, differentiate loop-free code (small fixed loops unroll at -O2), or use __enzyme_fwddiff"));
+    }
+    let old_ty = canonical.global_value_type();
+    let params = old_ty.fn_params();
+    let ctx = module.context();
+    let mut new_params = params.clone();
+    for (p, act) in params.iter().zip(&key.activities) {
+        if act.has_shadow() {
+            new_params.push(*p);
+        }
+    }
+    let ret_ty = old_ty.fn_return();
+    let seed_ret = key.return_active && ret_ty.is_fp_like();
+    if seed_ret {
+        new_params.push(ret_ty);
+    }
+    let out_tys: Vec<Type> = params
+        .iter()
+        .zip(&key.activities)
+        .filter(|(_, a)| **a == ArgAct::Active)
+        .map(|(t, _)| *t)
+        .collect();
+    let out_ty = Type::literal_struct(ctx, &out_tys);
+    let fn_ty = Type::function(out_ty, &new_params, false);
+    let f = crate::shim::respecify_function(canonical, fn_ty, name);
+    let seed_param = seed_ret.then(|| *f.params().last().expect("seed parameter"));
+    let result = ReverseSweep::new(module, f, key, cfg_after_respecify(f)).and_then(|mut s| s.build(seed_param, out_ty));
+    match result {
+        Ok(()) => Ok(Generated { function: f }),
+        Err(e) => {
+            f.delete_function();
+            Err(e.in_function(&fname))
+        }
+    }
+}
+
+fn cfg_after_respecify(f: Value) -> Cfg {
+    Cfg::new(f)
+}
+
+struct ReverseSweep<'k> {
+    module: Module,
+    f: Value,
+    key: &'k DerivativeKey,
+    cfg: Cfg,
+    activity: Activity,
+    b: Builder,
+    adjoints: Adjoints,
+    tape: Tape,
+    /// Reverse block of each primal block.
+    rev: HashMap<Block, Block>,
+    /// For blocks with several predecessors: the phi saying which was taken.
+    came_from: HashMap<Block, Value>,
+}
+
+impl<'k> ReverseSweep<'k> {
+    fn new(module: Module, f: Value, key: &'k DerivativeKey, cfg: Cfg) -> Result<ReverseSweep<'k>> {
+        let params = f.params();
+        let seeds = Seeds {
+            active_args: key.activities.iter().map(|a| *a == ArgAct::Active).collect(),
+            active_return: key.return_active,
+        };
+        for (i, (p, act)) in params.iter().zip(&key.activities).enumerate() {
+            if act.has_shadow() {
+                return Err(Error::at(
+                    f,
+                    format!(
+                        "parameter {} ({}) is a duplicated pointer: shadow memory is not supported by reverse mode yet",
+                        i + 1,
+                        p.ty().describe()
+                    ),
+                )
+                .hint("pass scalars with enzyme_out, or mark the pointer enzyme_const if it holds no active data"));
+            }
+        }
+        let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
+        let entry = f.entry_block();
+        let tape = Tape::new(module, entry);
+        let adjoints = Adjoints::new(module, entry);
+        Ok(ReverseSweep {
+            module,
+            f,
+            key,
+            cfg,
+            activity,
+            b: Builder::new(module),
+            adjoints,
+            tape,
+            rev: HashMap::new(),
+            came_from: HashMap::new(),
+        })
+    }
+
+    fn build(&mut self, seed: Option<Value>, out_ty: Type) -> Result<()> {
+        let reachable: Vec<Block> = self.reachable_blocks();
+        crate::frontend::validate::check_function(self.f, &reachable, &self.activity)?;
+        for &blk in &reachable {
+            let r = self.f.append_block(&format!("rev.{}", blk.name()));
+            self.rev.insert(blk, r);
+        }
+        let exit = self.f.append_block("rev.exit");
+        self.record_edges(&reachable);
+        self.seed_returns(&reachable, seed);
+        for &blk in reachable.iter().rev() {
+            self.reverse_block(blk, exit)?;
+        }
+        self.finish(exit, out_ty);
+        Ok(())
+    }
+
+    fn reachable_blocks(&self) -> Vec<Block> {
+        // The CFG was computed on the same blocks; keep RPO minus unreachable.
+        let all: hashbrown::HashSet<Block> = self.f.blocks().into_iter().collect();
+        let mut seen = hashbrown::HashSet::new();
+        let mut stack = vec![self.f.entry_block()];
+        while let Some(b) = stack.pop() {
+            if seen.insert(b) {
+                stack.extend(b.successors());
+            }
+        }
+        self.cfg.rpo.iter().copied().filter(|b| seen.contains(b) && all.contains(b)).collect()
+    }
+
+    fn unique_preds(&self, blk: Block) -> Vec<Block> {
+        let mut out: Vec<Block> = Vec::new();
+        for &p in self.cfg.preds(blk) {
+            if self.rev.contains_key(&p) && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Adds, to each block with several predecessors, a phi numbering the
+    /// predecessor the forward sweep came from.
+    fn record_edges(&mut self, blocks: &[Block]) {
+        let i32t = self.b.i32();
+        for &blk in blocks {
+            let preds = self.unique_preds(blk);
+            if preds.len() < 2 {
+                continue;
+            }
+            match blk.first_instruction() {
+                Some(first) => self.b.before(first),
+                None => self.b.at_end(blk),
+            }
+            let phi = self.b.phi(i32t, "came.from");
+            for &p in self.cfg.preds(blk) {
+                if let Some(idx) = preds.iter().position(|&q| q == p) {
+                    phi.add_incoming(self.b.const_int(i32t, idx as i64), p);
+                }
+            }
+            self.came_from.insert(blk, phi);
+        }
+    }
+
+    /// Each `ret` adds the seed to the returned value's adjoint and jumps to
+    /// the reverse of its block.
+    fn seed_returns(&mut self, blocks: &[Block], seed: Option<Value>) {
+        for &blk in blocks {
+            let Some(term) = blk.terminator() else { continue };
+            if term.opcode() != Opcode::LLVMRet {
+                continue;
+            }
+            self.b.before(term);
+            if let (Some(seed), 1) = (seed, term.num_operands()) {
+                let v = term.operand(0);
+                if self.activity.is_active(v) {
+                    self.adjoints.add(&self.b, v, seed);
+                }
+            }
+            self.b.br(self.rev[&blk]);
+            term.erase();
+        }
+    }
+
+    /// A primal value as seen from the reverse sweep.
+    fn primal(&mut self, v: Value) -> Value {
+        self.tape.reload(&self.b, v)
+    }
+
+    fn is_active(&self, v: Value) -> bool {
+        !v.is_constant() && self.activity.is_active(v)
+    }
+
+    fn reverse_block(&mut self, blk: Block, exit: Block) -> Result<()> {
+        let rblk = self.rev[&blk];
+        self.b.at_end(rblk);
+        for inst in blk.instructions().into_iter().rev() {
+            if inst.opcode() == Opcode::LLVMPHI || inst.is_terminator() || !self.is_active(inst) {
+                continue;
+            }
+            self.b.set_debug_loc_from(inst);
+            let d = self.adjoints.take(&self.b, inst);
+            self.reverse_instruction(inst, d)?;
+        }
+        self.b.clear_debug_loc();
+        // Phis: read all adjoints first (phis are evaluated in parallel).
+        let active_phis: Vec<Value> = blk.phis().into_iter().filter(|p| self.is_active(*p)).collect();
+        let phi_ds: Vec<(Value, Value)> =
+            active_phis.into_iter().map(|p| (p, self.adjoints.take(&self.b, p))).collect();
+        let preds = self.unique_preds(blk);
+        match preds.len() {
+            0 => {
+                self.b.br(exit);
+            }
+            1 => {
+                self.propagate_phis(&phi_ds, preds[0]);
+                self.b.br(self.rev[&preds[0]]);
+            }
+            _ => {
+                let from = self.came_from[&blk];
+                let from = self.primal(from);
+                let edges: Vec<Block> = preds
+                    .iter()
+                    .map(|p| self.f.append_block(&format!("rev.{}.from.{}", blk.name(), p.name())))
+                    .collect();
+                let cases: Vec<(Value, Block)> =
+                    edges.iter().enumerate().map(|(i, &e)| (self.b.const_int(self.b.i32(), i as i64), e)).collect();
+                self.b.switch(from, edges[0], &cases[1..]);
+                for (i, &e) in edges.iter().enumerate() {
+                    self.b.at_end(e);
+                    self.propagate_phis(&phi_ds, preds[i]);
+                    self.b.br(self.rev[&preds[i]]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn propagate_phis(&mut self, phi_ds: &[(Value, Value)], pred: Block) {
+        for &(phi, d) in phi_ds {
+            if let Some((v, _)) = phi.incoming().into_iter().find(|(_, b)| *b == pred) {
+                if self.is_active(v) {
+                    self.adjoints.add(&self.b, v, d);
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, v: Value, d: Value) {
+        if self.is_active(v) {
+            self.adjoints.add(&self.b, v, d);
+        }
+    }
+
+    fn reverse_instruction(&mut self, inst: Value, d: Value) -> Result<()> {
+        let op = inst.opcode();
+        match op {
+            Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => {
+                let x = inst.operand(0);
+                let dx = self.b.fp_convert(d, x.ty());
+                self.add(x, dx);
+            }
+            Opcode::LLVMSelect => {
+                let c = self.primal(inst.operand(0));
+                let zero = self.b.zero(d.ty());
+                let (t, e) = (inst.operand(1), inst.operand(2));
+                if self.is_active(t) {
+                    let dt = self.b.select(c, d, zero);
+                    self.add(t, dt);
+                }
+                if self.is_active(e) {
+                    let de = self.b.select(c, zero, d);
+                    self.add(e, de);
+                }
+            }
+            Opcode::LLVMExtractValue => {
+                let agg = inst.operand(0);
+                if self.is_active(agg) {
+                    let idx = inst.extract_indices();
+                    let zero = self.b.zero(agg.ty());
+                    let mut cur = zero;
+                    cur = insert_path(&self.b, cur, &idx, d);
+                    self.add(agg, cur);
+                }
+            }
+            Opcode::LLVMInsertValue => {
+                let (agg, v) = (inst.operand(0), inst.operand(1));
+                let idx = inst.extract_indices();
+                if self.is_active(v) {
+                    let dv = extract_path(&self.b, d, &idx);
+                    self.add(v, dv);
+                }
+                if self.is_active(agg) {
+                    let zero_v = self.b.zero(v.ty());
+                    let dagg = insert_path(&self.b, d, &idx, zero_v);
+                    self.add(agg, dagg);
+                }
+            }
+            Opcode::LLVMExtractElement => {
+                let vec = inst.operand(0);
+                if self.is_active(vec) {
+                    let idx = self.primal(inst.operand(1));
+                    let zero = self.b.zero(vec.ty());
+                    let dv = self.b.insert_element(zero, d, idx);
+                    self.add(vec, dv);
+                }
+            }
+            Opcode::LLVMInsertElement => {
+                let (vec, v) = (inst.operand(0), inst.operand(1));
+                let idx = self.primal(inst.operand(2));
+                if self.is_active(v) {
+                    let dv = self.b.extract_element(d, idx);
+                    self.add(v, dv);
+                }
+                if self.is_active(vec) {
+                    let zero = self.b.zero(v.ty());
+                    let dvec = self.b.insert_element(d, zero, idx);
+                    self.add(vec, dvec);
+                }
+            }
+            Opcode::LLVMCall => self.reverse_call(inst, d)?,
+            _ => {
+                let args: Vec<Value> = inst.operands();
+                self.apply_partials(inst, args, d, |site| rules::instruction_partials(op, site))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn reverse_call(&mut self, inst: Value, d: Value) -> Result<()> {
+        let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+        let rule = rules::call_rule(&name).ok_or_else(|| {
+            Error::at(inst, format!("internal error: no rule for call to '{name}' after validation"))
+        })?;
+        let args = inst.call_args();
+        self.apply_partials(inst, args, d, |site| Some((rule.partials)(site)))
+    }
+
+    /// `d_arg_i += partial_i * d` for every active operand.
+    fn apply_partials(
+        &mut self,
+        inst: Value,
+        operands: Vec<Value>,
+        d: Value,
+        rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
+    ) -> Result<()> {
+        let want: Vec<bool> = operands.iter().map(|o| self.is_active(*o)).collect();
+        let args: Vec<Value> = operands.iter().map(|o| self.primal(*o)).collect();
+        let partials = {
+            let result_cell = std::cell::Cell::new(None);
+            let tape = std::cell::RefCell::new(&mut self.tape);
+            let b = &self.b;
+            let result = || {
+                if let Some(r) = result_cell.get() {
+                    return r;
+                }
+                let r = tape.borrow_mut().reload(b, inst);
+                result_cell.set(Some(r));
+                r
+            };
+            let site = Site { b, args, want: want.clone(), result: &result };
+            rule(&site)
+        }
+        .ok_or_else(|| Error::at(inst, format!("cannot differentiate instruction '{}'", inst.describe())))?;
+        let mut updates = Vec::new();
+        for (i, p) in partials.into_iter().enumerate() {
+            if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
+                let contrib = self.b.fmul(p, d);
+                updates.push((operands[i], contrib));
+            }
+        }
+        for (o, c) in updates {
+            self.add(o, c);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, exit: Block, out_ty: Type) {
+        self.b.at_end(exit);
+        let mut agg = self.b.undef(out_ty);
+        let params = self.f.params();
+        let mut k = 0u32;
+        for (p, act) in params.iter().zip(&self.key.activities) {
+            if *act != ArgAct::Active {
+                continue;
+            }
+            let d = if self.activity.is_active(*p) { self.adjoints.take(&self.b, *p) } else { self.b.zero(p.ty()) };
+            agg = self.b.insert_value(agg, d, k);
+            k += 1;
+        }
+        self.b.ret(agg);
+        let _ = self.module;
+    }
+}
+
+/// `insertvalue` along a multi-index path.
+fn insert_path(b: &Builder, agg: Value, path: &[u32], v: Value) -> Value {
+    match path {
+        [] => v,
+        [i] => b.insert_value(agg, v, *i),
+        [i, rest @ ..] => {
+            let inner = b.extract_value(agg, *i);
+            let inner = insert_path(b, inner, rest, v);
+            b.insert_value(agg, inner, *i)
+        }
+    }
+}
+
+/// `extractvalue` along a multi-index path.
+fn extract_path(b: &Builder, agg: Value, path: &[u32]) -> Value {
+    path.iter().fold(agg, |a, &i| b.extract_value(a, i))
+}

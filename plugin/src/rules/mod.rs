@@ -1,0 +1,73 @@
+//! The one place for derivative rules.
+//!
+//! Role: for each differentiable operation (an instruction such as `fmul`, an
+//! LLVM intrinsic such as `llvm.sin`, or a libm function such as `sinf`),
+//! give the partial derivatives of the result with respect to each operand,
+//! as IR built at the caller's insertion point from the primal operands and
+//! (lazily) the primal result. Reverse mode multiplies them by the adjoint,
+//! forward mode by the tangents: one rule serves both.
+//!
+//! Adding a function (say `atan2`) touches only the table in `calls.rs`.
+
+mod calls;
+
+pub use calls::{call_rule, is_known_inactive_function, CallRule};
+
+use ferment_ir::{Builder, Opcode, Value};
+
+/// Inputs of a rule at one site.
+pub struct Site<'a> {
+    pub b: &'a Builder,
+    /// Primal operands (for calls: the call arguments).
+    pub args: Vec<Value>,
+    /// Which operands need a partial (the active ones).
+    pub want: Vec<bool>,
+    /// Produces the primal result on demand (reverse mode may have to load
+    /// it from the tape, so it is only requested when a rule uses it).
+    pub result: &'a dyn Fn() -> Value,
+}
+
+impl Site<'_> {
+    pub fn one(&self, like: Value) -> Value {
+        self.b.const_real(like.ty(), 1.0)
+    }
+    pub fn num(&self, like: Value, x: f64) -> Value {
+        self.b.const_real(like.ty(), x)
+    }
+    /// `Some(f())` if operand `i` wants a partial.
+    pub fn p(&self, i: usize, f: impl FnOnce() -> Value) -> Option<Value> {
+        if self.want.get(i).copied().unwrap_or(false) {
+            Some(f())
+        } else {
+            None
+        }
+    }
+}
+
+/// Partials of an arithmetic instruction with respect to its operands, or
+/// `None` when the opcode is not an elementwise float operation.
+pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> {
+    let b = s.b;
+    let a0 = s.args[0];
+    Some(match op {
+        Opcode::LLVMFAdd => vec![s.p(0, || s.one(a0)), s.p(1, || s.one(a0))],
+        Opcode::LLVMFSub => vec![s.p(0, || s.one(a0)), s.p(1, || s.num(a0, -1.0))],
+        Opcode::LLVMFMul => vec![s.p(0, || s.args[1]), s.p(1, || s.args[0])],
+        Opcode::LLVMFDiv => {
+            let a1 = s.args[1];
+            vec![
+                s.p(0, || b.fdiv(s.one(a1), a1)),
+                s.p(1, || b.fneg(b.fdiv((s.result)(), a1))),
+            ]
+        }
+        Opcode::LLVMFNeg => vec![s.p(0, || s.num(a0, -1.0))],
+        Opcode::LLVMFRem => {
+            let a1 = s.args[1];
+            vec![
+                s.p(0, || s.one(a0)),
+                s.p(1, || b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(a0, a1)))),
+            ]
+        }
+        _ => return None,
+    })
+}

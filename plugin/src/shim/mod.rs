@@ -1,0 +1,96 @@
+//! Declarations of the C++ glue in `shim.cpp` and safe wrappers around it.
+//!
+//! Role: everything the Rust side needs from LLVM's C++ API (cloning,
+//! re-signaturing, inlining, running a function pipeline, verifying,
+//! diagnostics). Nothing here decides anything about differentiation.
+
+use ferment_ir::{Module, Type, Value};
+use llvm_sys::prelude::*;
+use std::ffi::CString;
+use std::os::raw::{c_char, c_int, c_uint};
+
+/// Command-line options, parsed by the shim (`-ferment-*`, `-enzyme-*`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub print: c_int,
+    pub print_tape: c_int,
+    pub preopt: c_int,
+    pub inline_callees: c_int,
+    pub loose_types: c_int,
+    pub print_types: c_int,
+    pub print_activity: c_int,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { print: 0, print_tape: 0, preopt: 1, inline_callees: 1, loose_types: 0, print_types: 0, print_activity: 0 }
+    }
+}
+
+extern "C" {
+    pub fn ferment_register_pass_builder_callbacks(pb: *mut std::ffi::c_void);
+    fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
+    fn ferment_respecify_function(f: LLVMValueRef, fn_ty: LLVMTypeRef, name: *const c_char) -> LLVMValueRef;
+    fn ferment_inline_calls(f: LLVMValueRef, max_insts: c_uint) -> c_uint;
+    fn ferment_run_function_pipeline(f: LLVMValueRef, pipeline: *const c_char, err: *mut c_char, len: usize) -> c_int;
+    fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
+    fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
+    fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
+}
+
+fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', " ")).unwrap_or_default()
+}
+
+/// A private (internal, optimizable) copy of `f` named `name`.
+pub fn clone_function(f: Value, name: &str) -> Value {
+    let n = cstring(name);
+    Value(unsafe { ferment_clone_function(f.0, n.as_ptr()) })
+}
+
+/// Moves the body of `f` into a new function of type `fn_ty` (whose first
+/// parameters match `f`'s); `f` is erased.
+pub fn respecify_function(f: Value, fn_ty: Type, name: &str) -> Value {
+    let n = cstring(name);
+    Value(unsafe { ferment_respecify_function(f.0, fn_ty.0, n.as_ptr()) })
+}
+
+/// Inlines defined callees into `f` (not through recursion). Returns the count.
+pub fn inline_calls(f: Value, max_insts: u32) -> u32 {
+    unsafe { ferment_inline_calls(f.0, max_insts) }
+}
+
+/// Runs a textual function pipeline on `f`.
+pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
+    let p = cstring(pipeline);
+    let mut buf = vec![0 as c_char; 4096];
+    let rc = unsafe { ferment_run_function_pipeline(f.0, p.as_ptr(), buf.as_mut_ptr(), buf.len()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
+    }
+}
+
+/// `Ok` when `f` passes LLVM's verifier, else the verifier's report.
+pub fn verify_function(f: Value) -> Result<(), String> {
+    let mut buf = vec![0 as c_char; 16384];
+    let rc = unsafe { ferment_verify_function(f.0, buf.as_mut_ptr(), buf.len()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
+    }
+}
+
+/// Reports an error diagnostic through the host (fails the compile).
+pub fn report_error(m: Module, msg: &str) {
+    let c = cstring(msg);
+    unsafe { ferment_report_error(m.0, c.as_ptr()) }
+}
+
+/// Whether argument `arg` of call `call` is an `sret` pointer.
+pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
+    unsafe { ferment_call_arg_is_sret(call.0, arg) != 0 }
+}

@@ -1,0 +1,334 @@
+// ferment's C++ glue: the only part of the plugin that needs LLVM's C++ API.
+//
+// Role: register the passes with the host's PassBuilder, expose the
+// `-ferment-*` / `-enzyme-*` command-line options, and offer a handful of
+// C-callable helpers (clone, re-signature, inline, run a function pipeline,
+// report a diagnostic) that the Rust side cannot do through the C API.
+// It never decides anything about differentiation: that is Rust's job.
+
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Plugins/PassPlugin.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm-c/Core.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace llvm;
+
+// ---- implemented in Rust ---------------------------------------------------
+extern "C" {
+// Runs every AD request of the module. Returns 1 when the module changed.
+// `opt_level` is 0..3; `options` points at the parsed command-line flags.
+int ferment_rust_run_module(LLVMModuleRef M, unsigned opt_level,
+                            const void *options);
+// Printer passes: `which` 0 = types, 1 = activity; `all` prints every function.
+void ferment_rust_print(LLVMModuleRef M, unsigned which, int all);
+}
+
+// ---- command-line options ---------------------------------------------------
+namespace {
+cl::opt<bool> OptPrint("ferment-print", cl::init(false), cl::Hidden,
+                       cl::desc("ferment: print each generated derivative"));
+cl::opt<bool> OptPrintEnzyme("enzyme-print", cl::init(false), cl::Hidden,
+                             cl::desc("alias of -ferment-print"));
+cl::opt<bool> OptPrintTape("ferment-print-tape", cl::init(false), cl::Hidden,
+                           cl::desc("ferment: print what each derivative caches"));
+cl::opt<bool> OptBeforeOpt(
+    "ferment-before-opt", cl::init(false), cl::Hidden,
+    cl::desc("ferment: differentiate before the optimizer (ablation)"));
+cl::opt<int> OptPreopt("enzyme-preopt", cl::init(1), cl::Hidden,
+                       cl::desc("Enzyme compatibility: 0 disables preopt"));
+cl::opt<bool> OptNoInline("ferment-no-inline", cl::init(false), cl::Hidden,
+                          cl::desc("ferment: do not inline callees before AD"));
+cl::opt<bool> OptLooseTypes("enzyme-loose-types", cl::init(false), cl::Hidden,
+                            cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptPrintType("enzyme-print-type", cl::init(false), cl::Hidden,
+                           cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptPrintActivity("enzyme-print-activity", cl::init(false),
+                               cl::Hidden, cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptRuntimeActivity("enzyme-runtime-activity", cl::init(false),
+                                 cl::Hidden,
+                                 cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
+                        cl::desc("Enzyme compatibility flag"));
+} // namespace
+
+// Mirrors `shim::Options` on the Rust side (repr(C)); keep in sync.
+struct FermentOptions {
+  int print;
+  int print_tape;
+  int preopt;
+  int inline_callees;
+  int loose_types;
+  int print_types;
+  int print_activity;
+};
+
+static FermentOptions currentOptions() {
+  FermentOptions O;
+  O.print = OptPrint || OptPrintEnzyme;
+  O.print_tape = OptPrintTape;
+  O.preopt = OptPreopt != 0;
+  O.inline_callees = !OptNoInline;
+  O.loose_types = OptLooseTypes;
+  O.print_types = OptPrintType;
+  O.print_activity = OptPrintActivity;
+  return O;
+}
+
+// ---- passes -----------------------------------------------------------------
+namespace {
+struct FermentPass : PassInfoMixin<FermentPass> {
+  unsigned Level;
+  explicit FermentPass(unsigned L) : Level(L) {}
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    FermentOptions O = currentOptions();
+    int Changed = ferment_rust_run_module(wrap(&M), Level, &O);
+    return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
+struct FermentPrinter : PassInfoMixin<FermentPrinter> {
+  unsigned Which;
+  bool All;
+  FermentPrinter(unsigned W, bool A) : Which(W), All(A) {}
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    ferment_rust_print(wrap(&M), Which, All ? 1 : 0);
+    return PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
+bool parsePrinter(StringRef Name, ModulePassManager &MPM) {
+  struct Kind {
+    const char *Prefix;
+    unsigned Which;
+  } Kinds[] = {{"print<ferment-types", 0},
+               {"print<enzyme-types", 0},
+               {"print<ferment-activity", 1},
+               {"print<enzyme-activity", 1}};
+  for (const Kind &K : Kinds) {
+    if (!Name.starts_with(K.Prefix))
+      continue;
+    StringRef Rest = Name.drop_front(std::strlen(K.Prefix));
+    bool All = false;
+    if (Rest == ">")
+      All = false;
+    else if (Rest == ";all>" || Rest == "<all>>")
+      All = true;
+    else
+      return false;
+    MPM.addPass(FermentPrinter(K.Which, All));
+    return true;
+  }
+  return false;
+}
+
+void registerCallbacks(PassBuilder &PB) {
+  PB.registerPipelineParsingCallback(
+      [](StringRef Name, ModulePassManager &MPM,
+         ArrayRef<PassBuilder::PipelineElement>) {
+        if (Name == "enzyme" || Name == "ferment") {
+          MPM.addPass(FermentPass(2));
+          return true;
+        }
+        return parsePrinter(Name, MPM);
+      });
+  // Differentiate optimized code: after the simplification pipeline, before
+  // vectorization. LLVM's -O0 pipeline runs this callback too.
+  PB.registerOptimizerEarlyEPCallback(
+      [](ModulePassManager &MPM, OptimizationLevel L, ThinOrFullLTOPhase) {
+        if (OptBeforeOpt && L.getSpeedupLevel() > 0)
+          return;
+        MPM.addPass(FermentPass(L.getSpeedupLevel()));
+      });
+  // Ablation: the same pass placed before any optimization.
+  PB.registerPipelineStartEPCallback(
+      [](ModulePassManager &MPM, OptimizationLevel L) {
+        if (OptBeforeOpt && L.getSpeedupLevel() > 0)
+          MPM.addPass(FermentPass(0));
+      });
+  // Full LTO: requests whose code spans translation units.
+  PB.registerFullLinkTimeOptimizationEarlyEPCallback(
+      [](ModulePassManager &MPM, OptimizationLevel L) {
+        MPM.addPass(FermentPass(L.getSpeedupLevel()));
+      });
+}
+} // namespace
+
+extern "C" void ferment_register_pass_builder_callbacks(void *PB) {
+  registerCallbacks(*static_cast<PassBuilder *>(PB));
+}
+
+// ---- helpers called from Rust -------------------------------------------------
+
+static void dropOptimizationBlockers(Function &F) {
+  F.removeFnAttr(Attribute::OptimizeNone);
+  F.removeFnAttr(Attribute::NoInline);
+  F.removeFnAttr(Attribute::AlwaysInline);
+}
+
+// A private copy of `F` named `Name`, free of optnone/noinline.
+extern "C" LLVMValueRef ferment_clone_function(LLVMValueRef FV,
+                                               const char *Name) {
+  Function *F = unwrap<Function>(FV);
+  ValueToValueMapTy VMap;
+  Function *C = CloneFunction(F, VMap);
+  C->setName(Name);
+  C->setLinkage(GlobalValue::InternalLinkage);
+  C->setVisibility(GlobalValue::DefaultVisibility);
+  C->setComdat(nullptr);
+  C->setDSOLocal(true);
+  dropOptimizationBlockers(*C);
+  return wrap(C);
+}
+
+// Moves the body of `OldV` into a new function of type `FnTy` whose first
+// parameters correspond one to one to the old ones. The old function is
+// erased. Return instructions keep their old operands: the caller rewrites
+// them immediately. Parameter and return attributes are dropped.
+extern "C" LLVMValueRef ferment_respecify_function(LLVMValueRef OldV,
+                                                   LLVMTypeRef FnTyRef,
+                                                   const char *Name) {
+  Function *Old = unwrap<Function>(OldV);
+  FunctionType *FnTy = unwrap<FunctionType>(FnTyRef);
+  Function *New = Function::Create(FnTy, GlobalValue::InternalLinkage,
+                                   Old->getAddressSpace(), Name,
+                                   Old->getParent());
+  New->setAttributes(AttributeList::get(Old->getContext(),
+                                        Old->getAttributes().getFnAttrs(),
+                                        AttributeSet(), {}));
+  dropOptimizationBlockers(*New);
+  New->setDSOLocal(true);
+  New->splice(New->begin(), Old);
+  for (unsigned I = 0; I < Old->arg_size(); ++I) {
+    New->getArg(I)->takeName(Old->getArg(I));
+    Old->getArg(I)->replaceAllUsesWith(New->getArg(I));
+  }
+  if (DISubprogram *SP = Old->getSubprogram()) {
+    Old->setSubprogram(nullptr);
+    New->setSubprogram(SP);
+  }
+  Old->eraseFromParent();
+  return wrap(New);
+}
+
+// Inlines calls to defined functions into `FV`, repeatedly (callees of
+// callees), never re-entering a function already on the inline path
+// (recursion stays a call). Stops when the function exceeds `MaxInsts`.
+// Returns the number of calls inlined.
+extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts) {
+  Function *F = unwrap<Function>(FV);
+  struct Item {
+    CallBase *CB;
+    int History;
+  };
+  std::vector<std::pair<Function *, int>> History; // (callee, parent)
+  std::vector<Item> Work;
+  for (BasicBlock &BB : *F)
+    for (Instruction &I : BB)
+      if (auto *CB = dyn_cast<CallBase>(&I))
+        Work.push_back({CB, -1});
+  auto onPath = [&](Function *Callee, int H) {
+    while (H >= 0) {
+      if (History[H].first == Callee)
+        return true;
+      H = History[H].second;
+    }
+    return false;
+  };
+  unsigned Count = 0;
+  while (!Work.empty()) {
+    Item It = Work.back();
+    Work.pop_back();
+    Function *Callee = It.CB->getCalledFunction();
+    if (!Callee || Callee->isDeclaration() || Callee == F ||
+        Callee->isVarArg() || onPath(Callee, It.History))
+      continue;
+    if (Callee->getName().contains("__enzyme_"))
+      continue;
+    if (F->getInstructionCount() > MaxInsts)
+      break;
+    InlineFunctionInfo IFI;
+    int H = (int)History.size();
+    History.push_back({Callee, It.History});
+    if (!InlineFunction(*It.CB, IFI).isSuccess())
+      continue;
+    ++Count;
+    for (CallBase *NewCB : IFI.InlinedCallSites)
+      Work.push_back({NewCB, H});
+  }
+  return Count;
+}
+
+// Runs a textual function pipeline (e.g. "sroa,instcombine") on one function.
+// Returns 0 on success; on a parse error writes the message to `Err`.
+extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
+                                             const char *Pipeline, char *Err,
+                                             size_t ErrLen) {
+  Function *F = unwrap<Function>(FV);
+  PassBuilder PB;
+  LoopAnalysisManager LAM;
+  FunctionAnalysisManager FAM;
+  CGSCCAnalysisManager CGAM;
+  ModuleAnalysisManager MAM;
+  PB.registerModuleAnalyses(MAM);
+  PB.registerCGSCCAnalyses(CGAM);
+  PB.registerFunctionAnalyses(FAM);
+  PB.registerLoopAnalyses(LAM);
+  PB.crossRegisterProxies(LAM, FAM, CGAM, MAM);
+  FunctionPassManager FPM;
+  if (Error E = PB.parsePassPipeline(FPM, Pipeline)) {
+    std::string Msg = toString(std::move(E));
+    if (ErrLen) {
+      std::strncpy(Err, Msg.c_str(), ErrLen - 1);
+      Err[ErrLen - 1] = 0;
+    }
+    return 1;
+  }
+  FPM.run(*F, FAM);
+  return 0;
+}
+
+// Verifies one function; returns 0 when valid, else writes the report.
+extern "C" int ferment_verify_function(LLVMValueRef FV, char *Err,
+                                       size_t ErrLen) {
+  Function *F = unwrap<Function>(FV);
+  std::string Msg;
+  raw_string_ostream OS(Msg);
+  if (!verifyFunction(*F, &OS))
+    return 0;
+  OS.flush();
+  if (ErrLen) {
+    std::strncpy(Err, Msg.c_str(), ErrLen - 1);
+    Err[ErrLen - 1] = 0;
+  }
+  return 1;
+}
+
+// Reports an error through the context's diagnostic handler (clang and flang
+// print it and fail the compile; opt prints it and exits with status 1).
+extern "C" void ferment_report_error(LLVMModuleRef MRef, const char *Msg) {
+  Module *M = unwrap(MRef);
+  M->getContext().diagnose(DiagnosticInfoGeneric(Twine(Msg), DS_Error));
+}
+
+// Whether call argument `ArgNo` of `CallV` carries the `sret` attribute.
+extern "C" int ferment_call_arg_is_sret(LLVMValueRef CallV, unsigned ArgNo) {
+  auto *CB = dyn_cast<CallBase>(unwrap(CallV));
+  if (!CB || ArgNo >= CB->arg_size())
+    return 0;
+  return CB->paramHasAttr(ArgNo, Attribute::StructRet) ? 1 : 0;
+}
