@@ -22,12 +22,27 @@ pub struct Outcome {
 
 /// All calls in `module` to an `__enzyme_*` entry point, with the entry.
 pub fn find_ad_calls(module: Module) -> Vec<(Value, &'static str)> {
+    let entries: Vec<(Value, &'static str)> = module
+        .functions()
+        .into_iter()
+        .filter_map(|f| request::entry_kind(&f.name()).map(|e| (f, e)))
+        .collect();
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    // Walk the module in order so diagnostics come out in source order.
     let mut out = Vec::new();
     for f in module.functions() {
-        let Some(entry) = request::entry_kind(&f.name()) else { continue };
-        for u in f.users() {
-            if u.is_call() && u.called_operand().strip_casts() == f {
-                out.push((u, entry));
+        if f.is_declaration() {
+            continue;
+        }
+        for i in f.instructions() {
+            if !i.is_call() {
+                continue;
+            }
+            let callee = i.called_operand().strip_casts();
+            if let Some((_, e)) = entries.iter().find(|(g, _)| *g == callee) {
+                out.push((i, *e));
             }
         }
     }

@@ -142,26 +142,52 @@ fn trace_function(v: Value, depth: u32) -> Option<Value> {
         return None;
     }
     if v.is_instruction() && v.opcode() == Opcode::LLVMLoad {
-        // -O0: the pointer was spilled to a local; find what was stored.
-        let slot = v.operand(0).strip_casts();
-        if slot.is_instruction() && slot.opcode() == Opcode::LLVMAlloca {
-            let stored: Vec<Value> = slot
-                .users()
-                .into_iter()
-                .filter(|u| u.is_instruction() && u.opcode() == Opcode::LLVMStore && u.operand(1) == slot)
-                .map(|s| s.operand(0))
-                .collect();
-            if let [only] = stored.as_slice() {
-                return trace_function(*only, depth + 1);
-            }
-        }
+        // -O0: the pointer was spilled to a local (possibly a field of one,
+        // as with Fortran's c_funptr); find the single value stored there.
+        let slot = strip_zero_geps(v.operand(0));
         if slot.is_global() {
             if let Some(init) = slot.global_initializer() {
                 return trace_function(init, depth + 1);
             }
         }
+        let stored: Vec<Value> = v
+            .function_of()
+            .instructions()
+            .into_iter()
+            .filter(|s| s.opcode() == Opcode::LLVMStore && strip_zero_geps(s.operand(1)) == slot)
+            .map(|s| s.operand(0))
+            .collect();
+        if let [only] = stored.as_slice() {
+            return trace_function(*only, depth + 1);
+        }
     }
     None
+}
+
+/// Looks through casts and GEPs whose indices are all zero (same address).
+fn strip_zero_geps(p: Value) -> Value {
+    let mut p = p.strip_casts();
+    for _ in 0..16 {
+        let is_gep = (p.is_instruction() || p.is_constant_expr()) && p.opcode() == Opcode::LLVMGetElementPtr;
+        if is_gep && p.operands()[1..].iter().all(|i| i.const_int() == Some(0)) {
+            p = p.operand(0).strip_casts();
+        } else {
+            break;
+        }
+    }
+    p
+}
+
+/// A short description of a call operand for messages.
+fn describe_operand(v: Value) -> String {
+    let base = v.strip_casts();
+    if base.is_global() {
+        format!("the global variable {}", base.short())
+    } else if base.is_instruction() || base.is_argument() {
+        format!("the value '{}'", base.describe())
+    } else {
+        format!("'{}'", base.describe())
+    }
 }
 
 fn call_error(call: &Value, entry: &str, msg: String) -> Error {
@@ -191,7 +217,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     };
     pos += 1;
     let function = trace_function(fn_arg, 0).ok_or_else(|| {
-        call_error(&call, entry, format!("the first argument must be a function, but it is {}", fn_arg.describe()))
+        call_error(&call, entry, format!("the first argument must be a function, but it is {}", describe_operand(fn_arg)))
             .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x)")
     })?;
     let fname = function.name();

@@ -98,7 +98,7 @@ fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
         format!("cannot differentiate call to {what} '{name}': ferment has no definition or derivative rule for it"),
     )
     .hint(format!(
-        "define '{name}' in this translation unit (or build with -flto), register a custom derivative with \
-         __enzyme_register_gradient_{name}, or mark it inactive with __enzyme_inactivefn_{name} if it does not affect the result"
+        "define '{name}' in this translation unit (or build with -flto), or, if it does not affect the result, \
+         mark it inactive: `void* __enzyme_inactivefn_{name}[1] = {{ (void*){name} }};`"
     )))
 }
