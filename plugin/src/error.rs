@@ -19,11 +19,21 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Error {
-        Error { location: None, function: None, message: message.into(), hint: None }
+        Error {
+            location: None,
+            function: None,
+            message: message.into(),
+            hint: None,
+        }
     }
     /// An error located at instruction (or function) `at`.
     pub fn at(at: Value, message: impl Into<String>) -> Error {
-        Error { location: at.source_location(), function: None, message: message.into(), hint: None }
+        Error {
+            location: at.source_location(),
+            function: None,
+            message: message.into(),
+            hint: None,
+        }
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());

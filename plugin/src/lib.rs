@@ -60,8 +60,14 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     options: *const shim::Options,
 ) -> i32 {
     let module = Module(module);
-    let options = if options.is_null() { shim::Options::default() } else { *options };
-    let result = catch_unwind(AssertUnwindSafe(|| frontend::run_module(module, opt_level, &options)));
+    let options = if options.is_null() {
+        shim::Options::default()
+    } else {
+        *options
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        frontend::run_module(module, opt_level, &options)
+    }));
     match result {
         Ok(outcome) => {
             for err in &outcome.errors {
@@ -92,7 +98,11 @@ pub unsafe extern "C" fn ferment_rust_run_module(
 /// # Safety
 /// `module` must be a live module of the host.
 #[no_mangle]
-pub unsafe extern "C" fn ferment_rust_print(module: llvm_sys::prelude::LLVMModuleRef, which: u32, all: i32) {
+pub unsafe extern "C" fn ferment_rust_print(
+    module: llvm_sys::prelude::LLVMModuleRef,
+    which: u32,
+    all: i32,
+) {
     let module = Module(module);
     let result = catch_unwind(AssertUnwindSafe(|| match which {
         0 => ferment_type_analysis::print_module(module, all != 0),

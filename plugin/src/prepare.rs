@@ -36,6 +36,9 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 
 /// Simplifies a generated derivative.
 pub fn simplify_derivative(f: Value) -> Result<()> {
-    shim::run_function_pipeline(f, SIMPLIFY_DERIVATIVE)
-        .map_err(|e| Error::new(format!("internal error: derivative simplification pipeline: {e}")))
+    shim::run_function_pipeline(f, SIMPLIFY_DERIVATIVE).map_err(|e| {
+        Error::new(format!(
+            "internal error: derivative simplification pipeline: {e}"
+        ))
+    })
 }

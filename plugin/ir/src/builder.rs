@@ -24,7 +24,11 @@ const NONAME: *const std::os::raw::c_char = c"".as_ptr();
 impl Builder {
     pub fn new(module: crate::Module) -> Builder {
         let ctx = module.context();
-        Builder { raw: unsafe { LLVMCreateBuilderInContext(ctx) }, ctx, module: module.0 }
+        Builder {
+            raw: unsafe { LLVMCreateBuilderInContext(ctx) },
+            ctx,
+            module: module.0,
+        }
     }
 
     pub fn context(&self) -> LLVMContextRef {
@@ -105,7 +109,8 @@ impl Builder {
         v.const_float() == Some(x)
     }
     fn is_zero(v: Value) -> bool {
-        v.const_float() == Some(0.0) || unsafe { LLVMIsNull(v.0) != 0 && v.is_constant() && !v.ty().is_pointer() }
+        v.const_float() == Some(0.0)
+            || unsafe { LLVMIsNull(v.0) != 0 && v.is_constant() && !v.ty().is_pointer() }
     }
 
     pub fn fadd(&self, a: Value, b: Value) -> Value {
@@ -222,7 +227,9 @@ impl Builder {
             return ptr;
         }
         let mut idx = [self.const_int(self.i64(), offset as i64).0];
-        Value(unsafe { LLVMBuildInBoundsGEP2(self.raw, self.i8().0, ptr.0, idx.as_mut_ptr(), 1, NONAME) })
+        Value(unsafe {
+            LLVMBuildInBoundsGEP2(self.raw, self.i8().0, ptr.0, idx.as_mut_ptr(), 1, NONAME)
+        })
     }
     pub fn set_alignment(&self, inst: Value, align: u32) {
         unsafe { LLVMSetAlignment(inst.0, align) }
@@ -256,10 +263,46 @@ impl Builder {
         Value(unsafe { LLVMBuildPhi(self.raw, ty.0, c.as_ptr()) })
     }
 
+    /// Inserts a detached instruction (e.g. from `Value::clone_instruction`).
+    pub fn insert(&self, inst: Value) {
+        unsafe { LLVMInsertIntoBuilder(self.raw, inst.0) }
+    }
+    pub fn add_int(&self, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildAdd(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn mul_int(&self, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildMul(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn icmp(&self, p: crate::IntPredicate, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildICmp(self.raw, p, a.0, b.0, NONAME) })
+    }
+    pub fn gep(&self, elem: Type, ptr: Value, idx: &[Value]) -> Value {
+        let mut raw: Vec<LLVMValueRef> = idx.iter().map(|v| v.0).collect();
+        Value(unsafe {
+            LLVMBuildInBoundsGEP2(
+                self.raw,
+                elem.0,
+                ptr.0,
+                raw.as_mut_ptr(),
+                raw.len() as u32,
+                NONAME,
+            )
+        })
+    }
+
     // ---- calls ----
     pub fn call(&self, fn_ty: Type, callee: Value, args: &[Value]) -> Value {
         let mut raw: Vec<LLVMValueRef> = args.iter().map(|v| v.0).collect();
-        Value(unsafe { LLVMBuildCall2(self.raw, fn_ty.0, callee.0, raw.as_mut_ptr(), raw.len() as u32, NONAME) })
+        Value(unsafe {
+            LLVMBuildCall2(
+                self.raw,
+                fn_ty.0,
+                callee.0,
+                raw.as_mut_ptr(),
+                raw.len() as u32,
+                NONAME,
+            )
+        })
     }
     pub fn call_fn(&self, f: Value, args: &[Value]) -> Value {
         self.call(f.global_value_type(), f, args)

@@ -15,7 +15,10 @@ mod types;
 mod value;
 
 pub use builder::Builder;
-pub use llvm_sys::{LLVMIntPredicate as IntPredicate, LLVMOpcode as Opcode, LLVMRealPredicate as RealPredicate, LLVMTypeKind as TypeKind};
+pub use llvm_sys::{
+    LLVMIntPredicate as IntPredicate, LLVMOpcode as Opcode, LLVMRealPredicate as RealPredicate,
+    LLVMTypeKind as TypeKind,
+};
 pub use types::Type;
 pub use value::{Block, Value};
 
@@ -69,7 +72,8 @@ impl Module {
 
     /// Declaration of an overloaded intrinsic such as `llvm.cos` for `tys`.
     pub fn intrinsic(self, name: &str, tys: &[Type]) -> Option<Value> {
-        let id = unsafe { llvm_sys::core::LLVMLookupIntrinsicID(name.as_ptr() as *const _, name.len()) };
+        let id =
+            unsafe { llvm_sys::core::LLVMLookupIntrinsicID(name.as_ptr() as *const _, name.len()) };
         if id == 0 {
             return None;
         }

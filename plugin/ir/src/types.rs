@@ -32,7 +32,10 @@ impl Type {
     }
 
     pub fn is_vector(self) -> bool {
-        matches!(self.kind(), TypeKind::LLVMVectorTypeKind | TypeKind::LLVMScalableVectorTypeKind)
+        matches!(
+            self.kind(),
+            TypeKind::LLVMVectorTypeKind | TypeKind::LLVMScalableVectorTypeKind
+        )
     }
 
     /// A float or a vector of floats: the types an adjoint can be kept in.
@@ -44,8 +47,12 @@ impl Type {
     /// fields and array elements included).
     pub fn contains_float(self) -> bool {
         match self.kind() {
-            TypeKind::LLVMStructTypeKind => self.struct_fields().into_iter().any(|t| t.contains_float()),
-            TypeKind::LLVMArrayTypeKind | TypeKind::LLVMVectorTypeKind => self.element_type().contains_float(),
+            TypeKind::LLVMStructTypeKind => {
+                self.struct_fields().into_iter().any(|t| t.contains_float())
+            }
+            TypeKind::LLVMArrayTypeKind | TypeKind::LLVMVectorTypeKind => {
+                self.element_type().contains_float()
+            }
             _ => self.is_float(),
         }
     }

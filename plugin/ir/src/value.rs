@@ -34,7 +34,9 @@ impl Value {
 
     /// The textual IR of this value (one instruction, or a constant).
     pub fn describe(self) -> String {
-        unsafe { crate::take_message(LLVMPrintValueToString(self.0)) }.trim().to_string()
+        unsafe { crate::take_message(LLVMPrintValueToString(self.0)) }
+            .trim()
+            .to_string()
     }
 
     /// `%name` for named values, the printed text otherwise.
@@ -134,6 +136,10 @@ impl Value {
         let n = unsafe { LLVMGetNextInstruction(self.0) };
         (!n.is_null()).then_some(Value(n))
     }
+    /// A detached copy of this instruction (same operands).
+    pub fn clone_instruction(self) -> Value {
+        Value(unsafe { LLVMInstructionClone(self.0) })
+    }
     pub fn erase(self) {
         unsafe { LLVMInstructionEraseFromParent(self.0) }
     }
@@ -162,12 +168,19 @@ impl Value {
     }
     pub fn successors(self) -> Vec<Block> {
         let n = unsafe { LLVMGetNumSuccessors(self.0) };
-        (0..n).map(|i| Block(unsafe { LLVMGetSuccessor(self.0, i) })).collect()
+        (0..n)
+            .map(|i| Block(unsafe { LLVMGetSuccessor(self.0, i) }))
+            .collect()
     }
     pub fn incoming(self) -> Vec<(Value, Block)> {
         let n = unsafe { LLVMCountIncoming(self.0) };
         (0..n)
-            .map(|i| unsafe { (Value(LLVMGetIncomingValue(self.0, i)), Block(LLVMGetIncomingBlock(self.0, i))) })
+            .map(|i| unsafe {
+                (
+                    Value(LLVMGetIncomingValue(self.0, i)),
+                    Block(LLVMGetIncomingBlock(self.0, i)),
+                )
+            })
             .collect()
     }
     pub fn add_incoming(self, v: Value, b: Block) {
@@ -214,7 +227,10 @@ impl Value {
         for _ in 0..64 {
             if v.is_constant_expr() || v.is_instruction() {
                 match v.opcode() {
-                    Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast | Opcode::LLVMPtrToInt | Opcode::LLVMIntToPtr => {
+                    Opcode::LLVMBitCast
+                    | Opcode::LLVMAddrSpaceCast
+                    | Opcode::LLVMPtrToInt
+                    | Opcode::LLVMIntToPtr => {
                         v = v.operand(0);
                         continue;
                     }
@@ -229,7 +245,9 @@ impl Value {
     // ---- functions ----
     pub fn params(self) -> Vec<Value> {
         let n = unsafe { LLVMCountParams(self.0) };
-        (0..n).map(|i| Value(unsafe { LLVMGetParam(self.0, i) })).collect()
+        (0..n)
+            .map(|i| Value(unsafe { LLVMGetParam(self.0, i) }))
+            .collect()
     }
     pub fn blocks(self) -> Vec<Block> {
         let mut out = Vec::new();
@@ -254,7 +272,13 @@ impl Value {
     }
     pub fn append_block(self, name: &str) -> Block {
         let c = crate::cstr(name);
-        Block(unsafe { LLVMAppendBasicBlockInContext(LLVMGetTypeContext(LLVMTypeOf(self.0)), self.0, c.as_ptr()) })
+        Block(unsafe {
+            LLVMAppendBasicBlockInContext(
+                LLVMGetTypeContext(LLVMTypeOf(self.0)),
+                self.0,
+                c.as_ptr(),
+            )
+        })
     }
     pub fn delete_function(self) {
         unsafe { LLVMDeleteFunction(self.0) }
@@ -274,18 +298,32 @@ impl Value {
     }
     /// Instructions of the function in block order.
     pub fn instructions(self) -> Vec<Value> {
-        self.blocks().into_iter().flat_map(|b| b.instructions()).collect()
+        self.blocks()
+            .into_iter()
+            .flat_map(|b| b.instructions())
+            .collect()
     }
     pub fn add_string_attribute(self, key: &str, value: &str) {
         unsafe {
             let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
-            let a = LLVMCreateStringAttribute(ctx, key.as_ptr() as *const _, key.len() as u32, value.as_ptr() as *const _, value.len() as u32);
+            let a = LLVMCreateStringAttribute(
+                ctx,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+                value.as_ptr() as *const _,
+                value.len() as u32,
+            );
             LLVMAddAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
         }
     }
     pub fn string_attribute(self, key: &str) -> Option<String> {
         unsafe {
-            let a = LLVMGetStringAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, key.as_ptr() as *const _, key.len() as u32);
+            let a = LLVMGetStringAttributeAtIndex(
+                self.0,
+                llvm_sys::LLVMAttributeFunctionIndex,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            );
             if a.is_null() {
                 return None;
             }
@@ -329,7 +367,9 @@ impl Value {
             if f.is_null() || len == 0 {
                 return None;
             }
-            let file = String::from_utf8_lossy(std::slice::from_raw_parts(f as *const u8, len as usize)).into_owned();
+            let file =
+                String::from_utf8_lossy(std::slice::from_raw_parts(f as *const u8, len as usize))
+                    .into_owned();
             let line = LLVMGetDebugLocLine(self.0);
             if self.is_instruction() {
                 let col = LLVMGetDebugLocColumn(self.0);
@@ -378,10 +418,15 @@ impl Block {
     }
     /// First instruction that is not a phi.
     pub fn first_non_phi(self) -> Option<Value> {
-        self.instructions().into_iter().find(|i| i.opcode() != Opcode::LLVMPHI)
+        self.instructions()
+            .into_iter()
+            .find(|i| i.opcode() != Opcode::LLVMPHI)
     }
     pub fn phis(self) -> Vec<Value> {
-        self.instructions().into_iter().take_while(|i| i.opcode() == Opcode::LLVMPHI).collect()
+        self.instructions()
+            .into_iter()
+            .take_while(|i| i.opcode() == Opcode::LLVMPHI)
+            .collect()
     }
     pub fn parent(self) -> Value {
         Value(unsafe { LLVMGetBasicBlockParent(self.0) })
@@ -394,10 +439,14 @@ impl Block {
         if p.is_null() {
             return String::new();
         }
-        unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
     }
     pub fn successors(self) -> Vec<Block> {
-        self.terminator().map(|t| t.successors()).unwrap_or_default()
+        self.terminator()
+            .map(|t| t.successors())
+            .unwrap_or_default()
     }
     pub fn move_after(self, other: Block) {
         unsafe { LLVMMoveBasicBlockAfter(self.0, other.0) }

@@ -1,6 +1,8 @@
 //! Control-flow facts the generators need: predecessor lists (one entry per
 //! CFG edge, as phis count them), reverse post-order, and back edges.
 
+pub mod loops;
+
 use ferment_ir::{Block, Value};
 use hashbrown::{HashMap, HashSet};
 
@@ -16,7 +18,8 @@ pub struct Cfg {
 impl Cfg {
     pub fn new(function: Value) -> Cfg {
         let blocks = function.blocks();
-        let mut preds: HashMap<Block, Vec<Block>> = blocks.iter().map(|&b| (b, Vec::new())).collect();
+        let mut preds: HashMap<Block, Vec<Block>> =
+            blocks.iter().map(|&b| (b, Vec::new())).collect();
         for &b in &blocks {
             for s in b.successors() {
                 preds.entry(s).or_default().push(b);
@@ -56,7 +59,11 @@ impl Cfg {
                 rpo.push(b);
             }
         }
-        Cfg { rpo, preds, back_edges }
+        Cfg {
+            rpo,
+            preds,
+            back_edges,
+        }
     }
 
     pub fn preds(&self, b: Block) -> &[Block] {

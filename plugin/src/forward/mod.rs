@@ -16,7 +16,12 @@ use ferment_ir::{Builder, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 
 /// Builds the forward-mode derivative of `canonical` (consumed) for `key`.
-pub fn generate(module: Module, key: &DerivativeKey, canonical: Value, name: &str) -> Result<Value> {
+pub fn generate(
+    module: Module,
+    key: &DerivativeKey,
+    canonical: Value,
+    name: &str,
+) -> Result<Value> {
     let fname = key.function.name();
     let old_ty = canonical.global_value_type();
     let params = old_ty.fn_params();
@@ -45,7 +50,11 @@ pub fn generate(module: Module, key: &DerivativeKey, canonical: Value, name: &st
         outs.push(ret_ty);
     }
     let out_ty = Type::literal_struct(module.context(), &outs);
-    let f = crate::shim::respecify_function(canonical, Type::function(out_ty, &new_params, false), name);
+    let f = crate::shim::respecify_function(
+        canonical,
+        Type::function(out_ty, &new_params, false),
+        name,
+    );
     let mut sweep = TangentSweep::new(module, f, key);
     match sweep.build(out_ty, tangent_ret) {
         Ok(()) => Ok(f),
@@ -81,7 +90,13 @@ impl<'k> TangentSweep<'k> {
                 next += 1;
             }
         }
-        TangentSweep { f, key, activity, b: Builder::new(module), tangents }
+        TangentSweep {
+            f,
+            key,
+            activity,
+            b: Builder::new(module),
+            tangents,
+        }
     }
 
     fn is_active(&self, v: Value) -> bool {
@@ -129,7 +144,9 @@ impl<'k> TangentSweep<'k> {
             }
         }
         for &blk in &blocks {
-            let Some(term) = blk.terminator() else { continue };
+            let Some(term) = blk.terminator() else {
+                continue;
+            };
             if term.opcode() != Opcode::LLVMRet {
                 continue;
             }
@@ -158,11 +175,19 @@ impl<'k> TangentSweep<'k> {
         let b = &self.b;
         let op = inst.opcode();
         Ok(match op {
-            Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => b.fp_convert(self.tangent(inst.operand(0)), inst.ty()),
-            Opcode::LLVMSelect => b.select(inst.operand(0), self.tangent(inst.operand(1)), self.tangent(inst.operand(2))),
+            Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => {
+                b.fp_convert(self.tangent(inst.operand(0)), inst.ty())
+            }
+            Opcode::LLVMSelect => b.select(
+                inst.operand(0),
+                self.tangent(inst.operand(1)),
+                self.tangent(inst.operand(2)),
+            ),
             Opcode::LLVMExtractValue => {
                 let t = self.tangent(inst.operand(0));
-                inst.extract_indices().iter().fold(t, |a, &i| b.extract_value(a, i))
+                inst.extract_indices()
+                    .iter()
+                    .fold(t, |a, &i| b.extract_value(a, i))
             }
             Opcode::LLVMInsertValue => {
                 let idx = inst.extract_indices();
@@ -170,17 +195,27 @@ impl<'k> TangentSweep<'k> {
                 let tv = self.tangent(inst.operand(1));
                 insert_path(b, ta, &idx, tv)
             }
-            Opcode::LLVMExtractElement => b.extract_element(self.tangent(inst.operand(0)), inst.operand(1)),
-            Opcode::LLVMInsertElement => {
-                b.insert_element(self.tangent(inst.operand(0)), self.tangent(inst.operand(1)), inst.operand(2))
+            Opcode::LLVMExtractElement => {
+                b.extract_element(self.tangent(inst.operand(0)), inst.operand(1))
             }
+            Opcode::LLVMInsertElement => b.insert_element(
+                self.tangent(inst.operand(0)),
+                self.tangent(inst.operand(1)),
+                inst.operand(2),
+            ),
             Opcode::LLVMCall => {
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
-                let rule = rules::call_rule(&name)
-                    .ok_or_else(|| Error::at(inst, format!("internal error: no rule for '{name}' after validation")))?;
+                let rule = rules::call_rule(&name).ok_or_else(|| {
+                    Error::at(
+                        inst,
+                        format!("internal error: no rule for '{name}' after validation"),
+                    )
+                })?;
                 self.combine(inst, inst.call_args(), |s| Some((rule.partials)(s)))?
             }
-            _ => self.combine(inst, inst.operands(), |s| rules::instruction_partials(op, s))?,
+            _ => self.combine(inst, inst.operands(), |s| {
+                rules::instruction_partials(op, s)
+            })?,
         })
     }
 
@@ -191,11 +226,23 @@ impl<'k> TangentSweep<'k> {
         operands: Vec<Value>,
         rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
     ) -> Result<Value> {
-        let want: Vec<bool> = operands.iter().map(|o| self.is_active(*o) || self.tangents.contains_key(o)).collect();
+        let want: Vec<bool> = operands
+            .iter()
+            .map(|o| self.is_active(*o) || self.tangents.contains_key(o))
+            .collect();
         let result = || inst;
-        let site = Site { b: &self.b, args: operands.clone(), want: want.clone(), result: &result };
-        let partials = rule(&site)
-            .ok_or_else(|| Error::at(inst, format!("cannot differentiate instruction '{}'", inst.describe())))?;
+        let site = Site {
+            b: &self.b,
+            args: operands.clone(),
+            want: want.clone(),
+            result: &result,
+        };
+        let partials = rule(&site).ok_or_else(|| {
+            Error::at(
+                inst,
+                format!("cannot differentiate instruction '{}'", inst.describe()),
+            )
+        })?;
         let mut acc = self.b.zero(inst.ty());
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want[i]) {

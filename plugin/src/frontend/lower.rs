@@ -35,7 +35,11 @@ fn convert(b: &Builder, v: Value, ty: Type, call: Value, what: &str) -> Result<V
     }
     Err(Error::at(
         call,
-        format!("{what}: the call passes {} where {} is expected", from.describe(), ty.describe()),
+        format!(
+            "{what}: the call passes {} where {} is expected",
+            from.describe(),
+            ty.describe()
+        ),
     )
     .hint("declare the __enzyme_* prototype with matching parameter types"))
 }
@@ -65,12 +69,17 @@ pub fn lower_call(module: Module, req: &Request, derivative: Value) -> Result<()
         args.push(b.const_real(t, 1.0));
     }
     if args.len() != dparams.len() {
-        return Err(Error::at(call, "internal error: derivative signature mismatch"));
+        return Err(Error::at(
+            call,
+            "internal error: derivative signature mismatch",
+        ));
     }
     let result = b.call_fn(derivative, &args);
     let out_ty = result.ty();
     let outputs: Vec<Value> = if out_ty.is_struct() {
-        (0..out_ty.struct_fields().len() as u32).map(|i| b.extract_value(result, i)).collect()
+        (0..out_ty.struct_fields().len() as u32)
+            .map(|i| b.extract_value(result, i))
+            .collect()
     } else if out_ty.is_void() {
         Vec::new()
     } else {
@@ -118,7 +127,12 @@ fn c_layout(module: Module, tys: &[Type]) -> (Vec<u64>, u64, u32) {
 
 /// Maps the derivative's outputs to the value the call returns (or stores
 /// them through its `sret` pointer).
-fn fit_results(module: Module, b: &Builder, req: &Request, outputs: &[Value]) -> Result<Option<Value>> {
+fn fit_results(
+    module: Module,
+    b: &Builder,
+    req: &Request,
+    outputs: &[Value],
+) -> Result<Option<Value>> {
     let call = req.call;
     let ret_ty = call.ty();
     if let Some(sret) = req.sret {
@@ -136,12 +150,21 @@ fn fit_results(module: Module, b: &Builder, req: &Request, outputs: &[Value]) ->
     if outputs.is_empty() {
         return Ok(Some(b.zero(ret_ty)));
     }
-    if outputs.len() == 1 && !ret_ty.is_struct() && !ret_ty.is_array() && !(ret_ty.is_vector() && !outputs[0].ty().is_vector()) {
+    if outputs.len() == 1
+        && !ret_ty.is_struct()
+        && !ret_ty.is_array()
+        && !(ret_ty.is_vector() && !outputs[0].ty().is_vector())
+    {
         return convert(b, outputs[0], ret_ty, call, "result").map(Some);
     }
     if ret_ty.is_struct() {
         let fields = ret_ty.struct_fields();
-        if fields.len() == outputs.len() && fields.iter().zip(outputs).all(|(f, o)| f.is_fp_like() == o.ty().is_fp_like() && !f.is_struct()) {
+        if fields.len() == outputs.len()
+            && fields
+                .iter()
+                .zip(outputs)
+                .all(|(f, o)| f.is_fp_like() == o.ty().is_fp_like() && !f.is_struct())
+        {
             let mut agg = b.undef(ret_ty);
             for (i, (f, o)) in fields.iter().zip(outputs).enumerate() {
                 let v = convert(b, *o, *f, call, "result")?;

@@ -86,7 +86,9 @@ thread_local! {
 /// Whether a call propagates no derivative: known-inactive library
 /// functions, user-annotated inactive functions, `__enzyme_*` helpers.
 pub fn is_inactive_call(call: Value) -> bool {
-    let Some(f) = call.called_function() else { return false };
+    let Some(f) = call.called_function() else {
+        return false;
+    };
     let name = f.name();
     crate::rules::is_known_inactive_function(&name)
         || name.contains("__enzyme_call_inactive")
@@ -140,13 +142,19 @@ fn process_call(
     lower::lower_call(module, &req, derivative)
 }
 
-fn generate(module: Module, req: &Request, key: &DerivativeKey, options: &Options) -> Result<Value> {
+fn generate(
+    module: Module,
+    req: &Request,
+    key: &DerivativeKey,
+    options: &Options,
+) -> Result<Value> {
     let fname = req.function.name();
     let (prefix, mode_name) = match req.mode {
         Mode::Reverse => ("ferment.diffe.", "reverse"),
         Mode::Forward => ("ferment.fwddiffe.", "forward"),
     };
-    let canonical = prepare::canonical_copy(req.function, &format!("ferment.primal.{fname}"), options)?;
+    let canonical =
+        prepare::canonical_copy(req.function, &format!("ferment.primal.{fname}"), options)?;
     let name = format!("{prefix}{fname}");
     let f = match req.mode {
         Mode::Reverse => reverse::generate(module, key, canonical, &name)?.function,
@@ -185,7 +193,12 @@ pub fn print_activity(module: Module, all: bool) -> String {
                     active_return: req.return_active,
                 };
                 let acts: Vec<&str> = req.args.iter().map(|a| a.activity.marker_name()).collect();
-                let header = format!("{} [{}] return: {}", entry, acts.join(", "), if req.return_active { "active" } else { "const" });
+                let header = format!(
+                    "{} [{}] return: {}",
+                    entry,
+                    acts.join(", "),
+                    if req.return_active { "active" } else { "const" }
+                );
                 targets.push((req.function, seeds, header));
             }
             Err(e) => {
@@ -197,7 +210,14 @@ pub fn print_activity(module: Module, all: bool) -> String {
         for f in module.functions() {
             if !f.is_declaration() && !targets.iter().any(|(t, _, _)| *t == f) {
                 let n = f.params().len();
-                targets.push((f, Seeds { active_args: vec![true; n], active_return: true }, "all arguments active".into()));
+                targets.push((
+                    f,
+                    Seeds {
+                        active_args: vec![true; n],
+                        active_return: true,
+                    },
+                    "all arguments active".into(),
+                ));
             }
         }
     }

@@ -168,7 +168,8 @@ fn trace_function(v: Value, depth: u32) -> Option<Value> {
 fn strip_zero_geps(p: Value) -> Value {
     let mut p = p.strip_casts();
     for _ in 0..16 {
-        let is_gep = (p.is_instruction() || p.is_constant_expr()) && p.opcode() == Opcode::LLVMGetElementPtr;
+        let is_gep =
+            (p.is_instruction() || p.is_constant_expr()) && p.opcode() == Opcode::LLVMGetElementPtr;
         if is_gep && p.operands()[1..].iter().all(|i| i.const_int() == Some(0)) {
             p = p.operand(0).strip_casts();
         } else {
@@ -212,13 +213,22 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         pos = 1;
     }
     let Some(&fn_arg) = all_args.get(pos) else {
-        return Err(call_error(&call, entry, "missing the function to differentiate".into())
-            .hint("pass the function first: __enzyme_autodiff((void*)f, args...)"));
+        return Err(
+            call_error(&call, entry, "missing the function to differentiate".into())
+                .hint("pass the function first: __enzyme_autodiff((void*)f, args...)"),
+        );
     };
     pos += 1;
     let function = trace_function(fn_arg, 0).ok_or_else(|| {
-        call_error(&call, entry, format!("the first argument must be a function, but it is {}", describe_operand(fn_arg)))
-            .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x)")
+        call_error(
+            &call,
+            entry,
+            format!(
+                "the first argument must be a function, but it is {}",
+                describe_operand(fn_arg)
+            ),
+        )
+        .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x)")
     })?;
     let fname = function.name();
     if function.is_declaration() {
@@ -263,7 +273,11 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                     return Err(call_error(
                         &call,
                         entry,
-                        format!("marker '{}' follows '{}' with no argument between them", m, prev.marker_name()),
+                        format!(
+                            "marker '{}' follows '{}' with no argument between them",
+                            m,
+                            prev.marker_name()
+                        ),
                     ));
                 }
                 pending = Some((act, a));
@@ -280,12 +294,20 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                     let w = all_args.get(pos).and_then(|v| v.const_int());
                     pos += 1;
                     if w != Some(1) {
-                        return Err(call_error(&call, entry, "batched mode (enzyme_width > 1) is not supported yet".into())
-                            .hint("call the derivative once per direction"));
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "batched mode (enzyme_width > 1) is not supported yet".into(),
+                        )
+                        .hint("call the derivative once per direction"));
                     }
                 }
                 other => {
-                    return Err(call_error(&call, entry, format!("marker '{other}' is not supported yet")));
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        format!("marker '{other}' is not supported yet"),
+                    ));
                 }
             }
             continue;
@@ -325,16 +347,31 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         } else {
             None
         };
-        req.args.push(ArgSpec { activity, primal: a, shadow });
+        req.args.push(ArgSpec {
+            activity,
+            primal: a,
+            shadow,
+        });
     }
     if let Some((act, _)) = pending {
-        return Err(call_error(&call, entry, format!("marker '{}' is not followed by an argument", act.marker_name())));
+        return Err(call_error(
+            &call,
+            entry,
+            format!(
+                "marker '{}' is not followed by an argument",
+                act.marker_name()
+            ),
+        ));
     }
     if req.args.len() < params.len() {
         return Err(call_error(
             &call,
             entry,
-            format!("too few arguments: '{fname}' takes {} parameter(s), but the call supplies {}", params.len(), req.args.len()),
+            format!(
+                "too few arguments: '{fname}' takes {} parameter(s), but the call supplies {}",
+                params.len(),
+                req.args.len()
+            ),
         )
         .hint("pass one value per parameter (and a shadow after each duplicated one)"));
     }
@@ -344,14 +381,21 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         req.return_primal = true;
     }
     if mode == Mode::Reverse && req.return_primal {
-        return Err(call_error(&call, entry, "enzyme_primal_return in reverse mode is not supported yet".into())
-            .hint("call the function itself for its value"));
+        return Err(call_error(
+            &call,
+            entry,
+            "enzyme_primal_return in reverse mode is not supported yet".into(),
+        )
+        .hint("call the function itself for its value"));
     }
     if !ret_ty.is_void() && !ret_ty.is_fp_like() && !ret_ty.is_integer() && !ret_ty.is_pointer() {
         return Err(call_error(
             &call,
             entry,
-            format!("'{fname}' returns {}, which is not supported yet", ret_ty.describe()),
+            format!(
+                "'{fname}' returns {}, which is not supported yet",
+                ret_ty.describe()
+            ),
         ));
     }
     Ok(req)
@@ -379,7 +423,11 @@ fn check_marker_fits(
     act: Activity,
     mode: Mode,
 ) -> Result<()> {
-    let what = format!("parameter {} of '{fname}' has type {}", index + 1, ty.describe());
+    let what = format!(
+        "parameter {} of '{fname}' has type {}",
+        index + 1,
+        ty.describe()
+    );
     match act {
         Activity::Const => Ok(()),
         Activity::Active if !ty.is_fp_like() => Err(call_error(
@@ -401,20 +449,30 @@ fn check_marker_fits(
         Activity::Dup | Activity::DupNoNeed if ty.is_integer() => Err(call_error(
             call,
             entry,
-            format!("marker '{}' cannot apply to an integer: {what}", act.marker_name()),
+            format!(
+                "marker '{}' cannot apply to an integer: {what}",
+                act.marker_name()
+            ),
         )
         .hint("integers carry no derivative: use enzyme_const")),
-        Activity::Dup | Activity::DupNoNeed if mode == Mode::Reverse && ty.is_fp_like() => Err(call_error(
-            call,
-            entry,
-            format!("marker '{}' on a floating-point value in reverse mode: {what}", act.marker_name()),
-        )
-        .hint("use enzyme_out: the derivative of a scalar is returned")),
-        Activity::Dup | Activity::DupNoNeed if !ty.is_fp_like() && !ty.is_pointer() => Err(call_error(
-            call,
-            entry,
-            format!("marker '{}' is not supported for {what}", act.marker_name()),
-        )),
+        Activity::Dup | Activity::DupNoNeed if mode == Mode::Reverse && ty.is_fp_like() => {
+            Err(call_error(
+                call,
+                entry,
+                format!(
+                    "marker '{}' on a floating-point value in reverse mode: {what}",
+                    act.marker_name()
+                ),
+            )
+            .hint("use enzyme_out: the derivative of a scalar is returned"))
+        }
+        Activity::Dup | Activity::DupNoNeed if !ty.is_fp_like() && !ty.is_pointer() => {
+            Err(call_error(
+                call,
+                entry,
+                format!("marker '{}' is not supported for {what}", act.marker_name()),
+            ))
+        }
         _ => Ok(()),
     }
 }

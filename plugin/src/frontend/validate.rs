@@ -19,14 +19,20 @@ pub fn check_function(f: Value, blocks: &[Block], activity: &Activity) -> Result
 }
 
 fn varied_operand(inst: Value, activity: &Activity) -> Option<Value> {
-    let ops = if inst.is_call() { inst.call_args() } else { inst.operands() };
+    let ops = if inst.is_call() {
+        inst.call_args()
+    } else {
+        inst.operands()
+    };
     ops.into_iter().find(|o| activity.is_varied(*o))
 }
 
 fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
     let op = inst.opcode();
     let active = activity.is_active(inst);
-    let Some(varied) = varied_operand(inst, activity) else { return Ok(()) };
+    let Some(varied) = varied_operand(inst, activity) else {
+        return Ok(());
+    };
     match op {
         Opcode::LLVMFAdd
         | Opcode::LLVMFSub
@@ -88,11 +94,18 @@ fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
     let Some(callee) = callee else {
         return Err(Error::at(
             inst,
-            format!("cannot differentiate an indirect call receiving the active value {}", varied.short()),
+            format!(
+                "cannot differentiate an indirect call receiving the active value {}",
+                varied.short()
+            ),
         )
         .hint("call the function directly, or register a custom derivative"));
     };
-    let what = if callee.is_declaration() { "external function" } else { "function" };
+    let what = if callee.is_declaration() {
+        "external function"
+    } else {
+        "function"
+    };
     Err(Error::at(
         inst,
         format!("cannot differentiate call to {what} '{name}': ferment has no definition or derivative rule for it"),

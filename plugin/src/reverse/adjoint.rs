@@ -19,7 +19,10 @@ impl Adjoints {
             Some(i) => eb.before(i),
             None => eb.at_end(entry),
         }
-        Adjoints { slots: HashMap::new(), entry: eb }
+        Adjoints {
+            slots: HashMap::new(),
+            entry: eb,
+        }
     }
 
     fn slot(&mut self, v: Value) -> Value {

@@ -19,6 +19,7 @@
 mod adjoint;
 mod tape;
 
+use crate::cfg::loops::Loops;
 use crate::cfg::Cfg;
 use crate::error::{Error, Result};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
@@ -35,16 +36,13 @@ pub struct Generated {
 }
 
 /// Builds the reverse-mode derivative of `canonical` (consumed) for `key`.
-pub fn generate(module: Module, key: &DerivativeKey, canonical: Value, name: &str) -> Result<Generated> {
+pub fn generate(
+    module: Module,
+    key: &DerivativeKey,
+    canonical: Value,
+    name: &str,
+) -> Result<Generated> {
     let fname = key.function.name();
-    let cfg = Cfg::new(canonical);
-    if let Some(&(from, _)) = cfg.back_edges.first() {
-        let at = from.terminator().unwrap_or(canonical);
-        canonical.delete_function();
-        return Err(Error::at(at, "loops are not supported by reverse mode yet")
-            .in_function(&fname)
-            .hint("for now, differentiate loop-free code (small fixed loops unroll at -O2), or use __enzyme_fwddiff"));
-    }
     let old_ty = canonical.global_value_type();
     let params = old_ty.fn_params();
     let ctx = module.context();
@@ -69,7 +67,8 @@ pub fn generate(module: Module, key: &DerivativeKey, canonical: Value, name: &st
     let fn_ty = Type::function(out_ty, &new_params, false);
     let f = crate::shim::respecify_function(canonical, fn_ty, name);
     let seed_param = seed_ret.then(|| *f.params().last().expect("seed parameter"));
-    let result = ReverseSweep::new(module, f, key, cfg_after_respecify(f)).and_then(|mut s| s.build(seed_param, out_ty));
+    let result = ReverseSweep::new(module, f, key, Cfg::new(f))
+        .and_then(|mut s| s.build(seed_param, out_ty));
     match result {
         Ok(()) => Ok(Generated { function: f }),
         Err(e) => {
@@ -79,15 +78,12 @@ pub fn generate(module: Module, key: &DerivativeKey, canonical: Value, name: &st
     }
 }
 
-fn cfg_after_respecify(f: Value) -> Cfg {
-    Cfg::new(f)
-}
-
 struct ReverseSweep<'k> {
     module: Module,
     f: Value,
     key: &'k DerivativeKey,
     cfg: Cfg,
+    loops: Loops,
     activity: Activity,
     b: Builder,
     adjoints: Adjoints,
@@ -96,13 +92,18 @@ struct ReverseSweep<'k> {
     rev: HashMap<Block, Block>,
     /// For blocks with several predecessors: the phi saying which was taken.
     came_from: HashMap<Block, Value>,
+    print_tape: bool,
 }
 
 impl<'k> ReverseSweep<'k> {
     fn new(module: Module, f: Value, key: &'k DerivativeKey, cfg: Cfg) -> Result<ReverseSweep<'k>> {
         let params = f.params();
         let seeds = Seeds {
-            active_args: key.activities.iter().map(|a| *a == ArgAct::Active).collect(),
+            active_args: key
+                .activities
+                .iter()
+                .map(|a| *a == ArgAct::Active)
+                .collect(),
             active_return: key.return_active,
         };
         for (i, (p, act)) in params.iter().zip(&key.activities).enumerate() {
@@ -119,6 +120,14 @@ impl<'k> ReverseSweep<'k> {
             }
         }
         let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
+        let reachable = reachable_blocks(f, &cfg);
+        let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
+            Error::at(
+                from.terminator().unwrap_or(f),
+                "irreducible control flow (a cycle with several entries) cannot be differentiated",
+            )
+            .hint("restructure the loop so that it has a single entry (no goto into its body)")
+        })?;
         let entry = f.entry_block();
         let tape = Tape::new(module, entry);
         let adjoints = Adjoints::new(module, entry);
@@ -127,12 +136,14 @@ impl<'k> ReverseSweep<'k> {
             f,
             key,
             cfg,
+            loops,
             activity,
             b: Builder::new(module),
             adjoints,
             tape,
             rev: HashMap::new(),
             came_from: HashMap::new(),
+            print_tape: false,
         })
     }
 
@@ -154,16 +165,7 @@ impl<'k> ReverseSweep<'k> {
     }
 
     fn reachable_blocks(&self) -> Vec<Block> {
-        // The CFG was computed on the same blocks; keep RPO minus unreachable.
-        let all: hashbrown::HashSet<Block> = self.f.blocks().into_iter().collect();
-        let mut seen = hashbrown::HashSet::new();
-        let mut stack = vec![self.f.entry_block()];
-        while let Some(b) = stack.pop() {
-            if seen.insert(b) {
-                stack.extend(b.successors());
-            }
-        }
-        self.cfg.rpo.iter().copied().filter(|b| seen.contains(b) && all.contains(b)).collect()
+        reachable_blocks(self.f, &self.cfg)
     }
 
     fn unique_preds(&self, blk: Block) -> Vec<Block> {
@@ -203,7 +205,9 @@ impl<'k> ReverseSweep<'k> {
     /// the reverse of its block.
     fn seed_returns(&mut self, blocks: &[Block], seed: Option<Value>) {
         for &blk in blocks {
-            let Some(term) = blk.terminator() else { continue };
+            let Some(term) = blk.terminator() else {
+                continue;
+            };
             if term.opcode() != Opcode::LLVMRet {
                 continue;
             }
@@ -214,6 +218,11 @@ impl<'k> ReverseSweep<'k> {
                     self.adjoints.add(&self.b, v, seed);
                 }
             }
+            // Returning from inside loops: the reverse sweep starts in the
+            // current iteration of each of them.
+            for lp in self.loops.nest_of(blk) {
+                self.tape.enter_iteration(&self.loops, &self.b, lp);
+            }
             self.b.br(self.rev[&blk]);
             term.erase();
         }
@@ -221,7 +230,7 @@ impl<'k> ReverseSweep<'k> {
 
     /// A primal value as seen from the reverse sweep.
     fn primal(&mut self, v: Value) -> Value {
-        self.tape.reload(&self.b, v)
+        self.tape.reload(&self.loops, &self.b, v)
     }
 
     fn is_active(&self, v: Value) -> bool {
@@ -241,36 +250,56 @@ impl<'k> ReverseSweep<'k> {
         }
         self.b.clear_debug_loc();
         // Phis: read all adjoints first (phis are evaluated in parallel).
-        let active_phis: Vec<Value> = blk.phis().into_iter().filter(|p| self.is_active(*p)).collect();
-        let phi_ds: Vec<(Value, Value)> =
-            active_phis.into_iter().map(|p| (p, self.adjoints.take(&self.b, p))).collect();
+        let active_phis: Vec<Value> = blk
+            .phis()
+            .into_iter()
+            .filter(|p| self.is_active(*p))
+            .collect();
+        let phi_ds: Vec<(Value, Value)> = active_phis
+            .into_iter()
+            .map(|p| (p, self.adjoints.take(&self.b, p)))
+            .collect();
         let preds = self.unique_preds(blk);
         match preds.len() {
             0 => {
                 self.b.br(exit);
             }
             1 => {
-                self.propagate_phis(&phi_ds, preds[0]);
-                self.b.br(self.rev[&preds[0]]);
+                self.reverse_edge(&phi_ds, preds[0], blk);
             }
             _ => {
                 let from = self.came_from[&blk];
                 let from = self.primal(from);
                 let edges: Vec<Block> = preds
                     .iter()
-                    .map(|p| self.f.append_block(&format!("rev.{}.from.{}", blk.name(), p.name())))
+                    .map(|p| {
+                        self.f
+                            .append_block(&format!("rev.{}.from.{}", blk.name(), p.name()))
+                    })
                     .collect();
-                let cases: Vec<(Value, Block)> =
-                    edges.iter().enumerate().map(|(i, &e)| (self.b.const_int(self.b.i32(), i as i64), e)).collect();
+                let cases: Vec<(Value, Block)> = edges
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &e)| (self.b.const_int(self.b.i32(), i as i64), e))
+                    .collect();
                 self.b.switch(from, edges[0], &cases[1..]);
                 for (i, &e) in edges.iter().enumerate() {
                     self.b.at_end(e);
-                    self.propagate_phis(&phi_ds, preds[i]);
-                    self.b.br(self.rev[&preds[i]]);
+                    self.reverse_edge(&phi_ds, preds[i], blk);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Walks the forward edge `pred -> blk` backwards: phi adjoints flow to
+    /// the incoming values, loop iterations are entered, then `rev(pred)`.
+    fn reverse_edge(&mut self, phi_ds: &[(Value, Value)], pred: Block, blk: Block) {
+        self.propagate_phis(phi_ds, pred);
+        for lp in self.loops.entered_in_reverse(pred, blk) {
+            self.tape.enter_iteration(&self.loops, &self.b, lp);
+        }
+        self.b.br(self.rev[&pred]);
     }
 
     fn propagate_phis(&mut self, phi_ds: &[(Value, Value)], pred: Block) {
@@ -367,7 +396,10 @@ impl<'k> ReverseSweep<'k> {
     fn reverse_call(&mut self, inst: Value, d: Value) -> Result<()> {
         let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
         let rule = rules::call_rule(&name).ok_or_else(|| {
-            Error::at(inst, format!("internal error: no rule for call to '{name}' after validation"))
+            Error::at(
+                inst,
+                format!("internal error: no rule for call to '{name}' after validation"),
+            )
         })?;
         let args = inst.call_args();
         self.apply_partials(inst, args, d, |site| Some((rule.partials)(site)))
@@ -387,18 +419,29 @@ impl<'k> ReverseSweep<'k> {
             let result_cell = std::cell::Cell::new(None);
             let tape = std::cell::RefCell::new(&mut self.tape);
             let b = &self.b;
+            let loops = &self.loops;
             let result = || {
                 if let Some(r) = result_cell.get() {
                     return r;
                 }
-                let r = tape.borrow_mut().reload(b, inst);
+                let r = tape.borrow_mut().reload(loops, b, inst);
                 result_cell.set(Some(r));
                 r
             };
-            let site = Site { b, args, want: want.clone(), result: &result };
+            let site = Site {
+                b,
+                args,
+                want: want.clone(),
+                result: &result,
+            };
             rule(&site)
         }
-        .ok_or_else(|| Error::at(inst, format!("cannot differentiate instruction '{}'", inst.describe())))?;
+        .ok_or_else(|| {
+            Error::at(
+                inst,
+                format!("cannot differentiate instruction '{}'", inst.describe()),
+            )
+        })?;
         let mut updates = Vec::new();
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
@@ -421,13 +464,46 @@ impl<'k> ReverseSweep<'k> {
             if *act != ArgAct::Active {
                 continue;
             }
-            let d = if self.activity.is_active(*p) { self.adjoints.take(&self.b, *p) } else { self.b.zero(p.ty()) };
+            let d = if self.activity.is_active(*p) {
+                self.adjoints.take(&self.b, *p)
+            } else {
+                self.b.zero(p.ty())
+            };
             agg = self.b.insert_value(agg, d, k);
             k += 1;
         }
+        self.tape.finish(&self.b, self.f);
         self.b.ret(agg);
+        if self.print_tape {
+            eprintln!(
+                "ferment: tape of the derivative of '{}':",
+                self.key.function.name()
+            );
+            for line in &self.tape.report {
+                eprintln!("{line}");
+            }
+            if self.tape.report.is_empty() {
+                eprintln!("  nothing cached in loops (values outside loops live in registers)");
+            }
+        }
         let _ = self.module;
     }
+}
+
+/// Blocks reachable from the entry, in reverse post-order.
+fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
+    let mut seen = hashbrown::HashSet::new();
+    let mut stack = vec![f.entry_block()];
+    while let Some(b) = stack.pop() {
+        if seen.insert(b) {
+            stack.extend(b.successors());
+        }
+    }
+    cfg.rpo
+        .iter()
+        .copied()
+        .filter(|b| seen.contains(b))
+        .collect()
 }
 
 /// `insertvalue` along a multi-index path.

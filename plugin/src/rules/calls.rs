@@ -32,34 +32,63 @@ fn unary(s: &Site, f: impl FnOnce(&Site, Value) -> Value) -> Vec<Option<Value>> 
 }
 
 fn zero_partials(s: &Site) -> Vec<Option<Value>> {
-    s.args.iter().enumerate().map(|(i, &a)| s.p(i, || s.b.zero(a.ty()))).collect()
+    s.args
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| s.p(i, || s.b.zero(a.ty())))
+        .collect()
 }
 
 /// 1 / sqrt(1 - x^2)
 fn inv_sqrt_one_minus_sq(s: &Site, x: Value) -> Value {
     let b = s.b;
     let one = s.one(x);
-    b.fdiv(one, b.unary_intrinsic("llvm.sqrt", b.fsub(one, b.fmul(x, x))))
+    b.fdiv(
+        one,
+        b.unary_intrinsic("llvm.sqrt", b.fsub(one, b.fmul(x, x))),
+    )
 }
 
 static RULES: &[CallRule] = &[
-    CallRule { name: "sin", arity: 1, partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.cos", x)) },
-    CallRule { name: "cos", arity: 1, partials: |s| unary(s, |s, x| s.b.fneg(s.b.unary_intrinsic("llvm.sin", x))) },
+    CallRule {
+        name: "sin",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.cos", x)),
+    },
+    CallRule {
+        name: "cos",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.fneg(s.b.unary_intrinsic("llvm.sin", x))),
+    },
     CallRule {
         name: "tan",
         arity: 1,
         // 1 + tan^2
-        partials: |s| unary(s, |s, x| {
-            let t = r(s);
-            s.b.fadd(s.one(x), s.b.fmul(t, t))
-        }),
+        partials: |s| {
+            unary(s, |s, x| {
+                let t = r(s);
+                s.b.fadd(s.one(x), s.b.fmul(t, t))
+            })
+        },
     },
-    CallRule { name: "asin", arity: 1, partials: |s| unary(s, inv_sqrt_one_minus_sq) },
-    CallRule { name: "acos", arity: 1, partials: |s| unary(s, |s, x| s.b.fneg(inv_sqrt_one_minus_sq(s, x))) },
+    CallRule {
+        name: "asin",
+        arity: 1,
+        partials: |s| unary(s, inv_sqrt_one_minus_sq),
+    },
+    CallRule {
+        name: "acos",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.fneg(inv_sqrt_one_minus_sq(s, x))),
+    },
     CallRule {
         name: "atan",
         arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fadd(s.one(x), s.b.fmul(x, x)))),
+        partials: |s| {
+            unary(s, |s, x| {
+                s.b.fdiv(s.one(x), s.b.fadd(s.one(x), s.b.fmul(x, x)))
+            })
+        },
     },
     CallRule {
         name: "atan2",
@@ -72,22 +101,56 @@ static RULES: &[CallRule] = &[
             vec![s.p(0, || b.fdiv(x, den)), s.p(1, || b.fneg(b.fdiv(y, den)))]
         },
     },
-    CallRule { name: "sinh", arity: 1, partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.cosh", x)) },
-    CallRule { name: "cosh", arity: 1, partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.sinh", x)) },
+    CallRule {
+        name: "sinh",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.cosh", x)),
+    },
+    CallRule {
+        name: "cosh",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.sinh", x)),
+    },
     CallRule {
         name: "tanh",
         arity: 1,
-        partials: |s| unary(s, |s, x| {
-            let t = r(s);
-            s.b.fsub(s.one(x), s.b.fmul(t, t))
-        }),
+        partials: |s| {
+            unary(s, |s, x| {
+                let t = r(s);
+                s.b.fsub(s.one(x), s.b.fmul(t, t))
+            })
+        },
     },
-    CallRule { name: "exp", arity: 1, partials: |s| unary(s, |s, _| r(s)) },
-    CallRule { name: "exp2", arity: 1, partials: |s| unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN2))) },
-    CallRule { name: "exp10", arity: 1, partials: |s| unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN10))) },
-    CallRule { name: "expm1", arity: 1, partials: |s| unary(s, |s, x| s.b.fadd(r(s), s.one(x))) },
-    CallRule { name: "log", arity: 1, partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), x)) },
-    CallRule { name: "log2", arity: 1, partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fmul(x, s.num(x, LN2)))) },
+    CallRule {
+        name: "exp",
+        arity: 1,
+        partials: |s| unary(s, |s, _| r(s)),
+    },
+    CallRule {
+        name: "exp2",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN2))),
+    },
+    CallRule {
+        name: "exp10",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN10))),
+    },
+    CallRule {
+        name: "expm1",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.fadd(r(s), s.one(x))),
+    },
+    CallRule {
+        name: "log",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), x)),
+    },
+    CallRule {
+        name: "log2",
+        arity: 1,
+        partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fmul(x, s.num(x, LN2)))),
+    },
     CallRule {
         name: "log10",
         arity: 1,
@@ -117,7 +180,12 @@ static RULES: &[CallRule] = &[
             let b = s.b;
             vec![
                 // y * pow(x, y - 1)
-                s.p(0, || b.fmul(y, b.intrinsic("llvm.pow", &[x.ty()], &[x, b.fsub(y, s.one(y))]))),
+                s.p(0, || {
+                    b.fmul(
+                        y,
+                        b.intrinsic("llvm.pow", &[x.ty()], &[x, b.fsub(y, s.one(y))]),
+                    )
+                }),
                 // pow(x, y) * log(x), taken as 0 where pow(x, y) == 0 (x = 0)
                 s.p(1, || {
                     let res = r(s);
@@ -150,7 +218,12 @@ static RULES: &[CallRule] = &[
         arity: 2,
         partials: |s| {
             let (x, n) = (s.args[0], s.args[1]);
-            vec![s.p(0, || s.b.intrinsic("llvm.ldexp", &[x.ty(), n.ty()], &[s.one(x), n])), None]
+            vec![
+                s.p(0, || {
+                    s.b.intrinsic("llvm.ldexp", &[x.ty(), n.ty()], &[s.one(x), n])
+                }),
+                None,
+            ]
         },
     },
     CallRule {
@@ -164,13 +237,23 @@ static RULES: &[CallRule] = &[
     CallRule {
         name: "fabs",
         arity: 1,
-        partials: |s| unary(s, |s, x| {
-            let neg = s.b.fcmp(P::LLVMRealOLT, x, s.b.zero(x.ty()));
-            s.b.select(neg, s.num(x, -1.0), s.one(x))
-        }),
+        partials: |s| {
+            unary(s, |s, x| {
+                let neg = s.b.fcmp(P::LLVMRealOLT, x, s.b.zero(x.ty()));
+                s.b.select(neg, s.num(x, -1.0), s.one(x))
+            })
+        },
     },
-    CallRule { name: "fmax", arity: 2, partials: |s| min_max(s, P::LLVMRealUGE) },
-    CallRule { name: "fmin", arity: 2, partials: |s| min_max(s, P::LLVMRealULE) },
+    CallRule {
+        name: "fmax",
+        arity: 2,
+        partials: |s| min_max(s, P::LLVMRealUGE),
+    },
+    CallRule {
+        name: "fmin",
+        arity: 2,
+        partials: |s| min_max(s, P::LLVMRealULE),
+    },
     CallRule {
         name: "copysign",
         arity: 2,
@@ -191,7 +274,13 @@ static RULES: &[CallRule] = &[
     CallRule {
         name: "fma",
         arity: 3,
-        partials: |s| vec![s.p(0, || s.args[1]), s.p(1, || s.args[0]), s.p(2, || s.one(s.args[2]))],
+        partials: |s| {
+            vec![
+                s.p(0, || s.args[1]),
+                s.p(1, || s.args[0]),
+                s.p(2, || s.one(s.args[2])),
+            ]
+        },
     },
     CallRule {
         name: "erf",
@@ -203,15 +292,47 @@ static RULES: &[CallRule] = &[
         arity: 1,
         partials: |s| unary(s, |s, x| gaussian(s, x, -2.0 / PI.sqrt())),
     },
-    CallRule { name: "fmod", arity: 2, partials: fmod_partials },
+    CallRule {
+        name: "fmod",
+        arity: 2,
+        partials: fmod_partials,
+    },
     // Piecewise constant: zero derivative almost everywhere.
-    CallRule { name: "floor", arity: 1, partials: zero_partials },
-    CallRule { name: "ceil", arity: 1, partials: zero_partials },
-    CallRule { name: "trunc", arity: 1, partials: zero_partials },
-    CallRule { name: "round", arity: 1, partials: zero_partials },
-    CallRule { name: "rint", arity: 1, partials: zero_partials },
-    CallRule { name: "nearbyint", arity: 1, partials: zero_partials },
-    CallRule { name: "roundeven", arity: 1, partials: zero_partials },
+    CallRule {
+        name: "floor",
+        arity: 1,
+        partials: zero_partials,
+    },
+    CallRule {
+        name: "ceil",
+        arity: 1,
+        partials: zero_partials,
+    },
+    CallRule {
+        name: "trunc",
+        arity: 1,
+        partials: zero_partials,
+    },
+    CallRule {
+        name: "round",
+        arity: 1,
+        partials: zero_partials,
+    },
+    CallRule {
+        name: "rint",
+        arity: 1,
+        partials: zero_partials,
+    },
+    CallRule {
+        name: "nearbyint",
+        arity: 1,
+        partials: zero_partials,
+    },
+    CallRule {
+        name: "roundeven",
+        arity: 1,
+        partials: zero_partials,
+    },
 ];
 
 /// `c * exp(-x^2)`
@@ -224,7 +345,10 @@ fn gaussian(s: &Site, x: Value, c: f64) -> Value {
 fn fmod_partials(s: &Site) -> Vec<Option<Value>> {
     let (a, d) = (s.args[0], s.args[1]);
     let b = s.b;
-    vec![s.p(0, || s.one(a)), s.p(1, || b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(a, d))))]
+    vec![
+        s.p(0, || s.one(a)),
+        s.p(1, || b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(a, d)))),
+    ]
 }
 
 /// max (pred = uge) / min (pred = ule): the first operand gets the whole
@@ -272,21 +396,83 @@ pub fn call_rule(name: &str) -> Option<&'static CallRule> {
 /// primal sweep only.
 pub fn is_known_inactive_function(name: &str) -> bool {
     const EXACT: &[&str] = &[
-        "printf", "puts", "putchar", "fprintf", "fputs", "fputc", "fflush", "fwrite", "sprintf", "snprintf", "perror",
-        "abort", "exit", "rand", "srand", "random", "time", "clock", "clock_gettime", "gettimeofday", "getenv",
-        "__assert_fail", "__cxa_guard_acquire", "__cxa_guard_release", "strlen", "strcmp", "malloc_usable_size",
-        "_gfortran_st_write", "_gfortran_st_write_done", "_gfortran_transfer_character_write",
-        "_gfortran_transfer_real_write", "_gfortran_transfer_integer_write", "_gfortran_stop_string",
-        "_FortranAioBeginExternalListOutput", "_FortranAioOutputReal64", "_FortranAioOutputReal32",
-        "_FortranAioOutputAscii", "_FortranAioOutputInteger32", "_FortranAioEndIoStatement", "_FortranAStopStatement",
+        "printf",
+        "puts",
+        "putchar",
+        "fprintf",
+        "fputs",
+        "fputc",
+        "fflush",
+        "fwrite",
+        "sprintf",
+        "snprintf",
+        "perror",
+        "abort",
+        "exit",
+        "rand",
+        "srand",
+        "random",
+        "time",
+        "clock",
+        "clock_gettime",
+        "gettimeofday",
+        "getenv",
+        "__assert_fail",
+        "__cxa_guard_acquire",
+        "__cxa_guard_release",
+        "strlen",
+        "strcmp",
+        "malloc_usable_size",
+        "_gfortran_st_write",
+        "_gfortran_st_write_done",
+        "_gfortran_transfer_character_write",
+        "_gfortran_transfer_real_write",
+        "_gfortran_transfer_integer_write",
+        "_gfortran_stop_string",
+        "_FortranAioBeginExternalListOutput",
+        "_FortranAioOutputReal64",
+        "_FortranAioOutputReal32",
+        "_FortranAioOutputAscii",
+        "_FortranAioOutputInteger32",
+        "_FortranAioEndIoStatement",
+        "_FortranAStopStatement",
     ];
     const PREFIX: &[&str] = &[
-        "llvm.dbg.", "llvm.lifetime.", "llvm.assume", "llvm.expect", "llvm.invariant.", "llvm.experimental.noalias",
-        "llvm.prefetch", "llvm.donothing", "llvm.trap", "llvm.debugtrap", "llvm.stacksave", "llvm.stackrestore",
-        "llvm.pseudoprobe", "llvm.sideeffect", "llvm.is.fpclass", "llvm.lround", "llvm.llround", "llvm.lrint",
-        "llvm.llrint", "llvm.fptosi.sat", "llvm.fptoui.sat", "llvm.ctpop", "llvm.ctlz", "llvm.cttz", "llvm.abs",
-        "llvm.smax", "llvm.smin", "llvm.umax", "llvm.umin", "llvm.nvvm.read.ptx.sreg", "llvm.nvvm.barrier",
-        "_ZNSo", "_ZStlsISt11char_traits", "_ZNSt", "_ZSt4endl",
+        "llvm.dbg.",
+        "llvm.lifetime.",
+        "llvm.assume",
+        "llvm.expect",
+        "llvm.invariant.",
+        "llvm.experimental.noalias",
+        "llvm.prefetch",
+        "llvm.donothing",
+        "llvm.trap",
+        "llvm.debugtrap",
+        "llvm.stacksave",
+        "llvm.stackrestore",
+        "llvm.pseudoprobe",
+        "llvm.sideeffect",
+        "llvm.is.fpclass",
+        "llvm.lround",
+        "llvm.llround",
+        "llvm.lrint",
+        "llvm.llrint",
+        "llvm.fptosi.sat",
+        "llvm.fptoui.sat",
+        "llvm.ctpop",
+        "llvm.ctlz",
+        "llvm.cttz",
+        "llvm.abs",
+        "llvm.smax",
+        "llvm.smin",
+        "llvm.umax",
+        "llvm.umin",
+        "llvm.nvvm.read.ptx.sreg",
+        "llvm.nvvm.barrier",
+        "_ZNSo",
+        "_ZStlsISt11char_traits",
+        "_ZNSt",
+        "_ZSt4endl",
     ];
     EXACT.contains(&name) || PREFIX.iter().any(|p| name.starts_with(p))
 }

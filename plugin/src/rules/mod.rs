@@ -65,7 +65,9 @@ pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> 
             let a1 = s.args[1];
             vec![
                 s.p(0, || s.one(a0)),
-                s.p(1, || b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(a0, a1)))),
+                s.p(1, || {
+                    b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(a0, a1)))
+                }),
             ]
         }
         _ => return None,

@@ -24,19 +24,37 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { print: 0, print_tape: 0, preopt: 1, inline_callees: 1, loose_types: 0, print_types: 0, print_activity: 0 }
+        Options {
+            print: 0,
+            print_tape: 0,
+            preopt: 1,
+            inline_callees: 1,
+            loose_types: 0,
+            print_types: 0,
+            print_activity: 0,
+        }
     }
 }
 
 extern "C" {
     pub fn ferment_register_pass_builder_callbacks(pb: *mut std::ffi::c_void);
     fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
-    fn ferment_respecify_function(f: LLVMValueRef, fn_ty: LLVMTypeRef, name: *const c_char) -> LLVMValueRef;
+    fn ferment_respecify_function(
+        f: LLVMValueRef,
+        fn_ty: LLVMTypeRef,
+        name: *const c_char,
+    ) -> LLVMValueRef;
     fn ferment_inline_calls(f: LLVMValueRef, max_insts: c_uint) -> c_uint;
-    fn ferment_run_function_pipeline(f: LLVMValueRef, pipeline: *const c_char, err: *mut c_char, len: usize) -> c_int;
+    fn ferment_run_function_pipeline(
+        f: LLVMValueRef,
+        pipeline: *const c_char,
+        err: *mut c_char,
+        len: usize,
+    ) -> c_int;
     fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
+    fn ferment_split_block_after(inst: LLVMValueRef, name: *const c_char) -> LLVMBasicBlockRef;
 }
 
 fn cstring(s: &str) -> CString {
@@ -69,7 +87,9 @@ pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
     if rc == 0 {
         Ok(())
     } else {
-        Err(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
+        Err(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned())
     }
 }
 
@@ -80,7 +100,9 @@ pub fn verify_function(f: Value) -> Result<(), String> {
     if rc == 0 {
         Ok(())
     } else {
-        Err(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
+        Err(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned())
     }
 }
 
@@ -93,4 +115,10 @@ pub fn report_error(m: Module, msg: &str) {
 /// Whether argument `arg` of call `call` is an `sret` pointer.
 pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
     unsafe { ferment_call_arg_is_sret(call.0, arg) != 0 }
+}
+
+/// Splits `inst`'s block right after `inst`; returns the new (lower) block.
+pub fn split_block_after(inst: Value, name: &str) -> ferment_ir::Block {
+    let n = cstring(name);
+    ferment_ir::Block(unsafe { ferment_split_block_after(inst.0, n.as_ptr()) })
 }

@@ -332,3 +332,13 @@ extern "C" int ferment_call_arg_is_sret(LLVMValueRef CallV, unsigned ArgNo) {
     return 0;
   return CB->paramHasAttr(ArgNo, Attribute::StructRet) ? 1 : 0;
 }
+
+// Splits the block of `InstV` right after it; returns the new block holding
+// the instructions that followed (successor phis are updated).
+extern "C" LLVMBasicBlockRef ferment_split_block_after(LLVMValueRef InstV,
+                                                       const char *Name) {
+  Instruction *I = unwrap<Instruction>(InstV);
+  BasicBlock *BB = I->getParent();
+  BasicBlock *New = BB->splitBasicBlock(I->getNextNode(), Name);
+  return wrap(New);
+}
