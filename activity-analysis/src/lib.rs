@@ -1,23 +1,33 @@
 //! Activity analysis: which values of a function can carry a derivative.
 //!
 //! Role: answer, for each argument and instruction of the (canonicalized)
-//! function being differentiated, whether its value is *active*: it both
-//! depends on an active input (*varied*) and can influence an active output
-//! (*useful*). Generators emit derivative code only for active values.
-//! Never mutates IR; knows nothing about how derivatives are generated.
+//! function being differentiated, three questions:
+//! - *shadowed*: is it a pointer to memory that may hold derivatives, so it
+//!   needs a shadow pointer (duplicated arguments, allocations receiving
+//!   active values, pointers derived from or loaded through those)?
+//! - *varied*: does it depend on an active input (floats computed from
+//!   active values, floats loaded from shadowed memory)?
+//! - *useful*: can it influence an active output (the returned value, or
+//!   anything stored to shadowed memory)?
 //!
-//! Values that cannot hold a derivative (integers, pointers to integer-only
-//! memory, comparison results) are never varied. A call to a function the
-//! caller declares inactive never propagates activity.
+//! A value is active when varied and useful. Generators emit derivative
+//! code only for active values and shadowed pointers. Never mutates IR;
+//! knows nothing about how derivatives are generated.
+
+mod memory;
+
+pub use memory::{allocation_kind, underlying_objects, AllocKind};
 
 use ferment_ir::{Opcode, Type, Value};
 use hashbrown::HashSet;
 
 /// What the request says about the function's inputs and output.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Seeds {
-    /// Per parameter: whether it carries a derivative into the function.
+    /// Per parameter: whether a float parameter carries a derivative in.
     pub active_args: Vec<bool>,
+    /// Per parameter: whether a pointer parameter comes with a shadow.
+    pub shadow_args: Vec<bool>,
     /// Whether the return value's derivative is requested.
     pub active_return: bool,
 }
@@ -27,6 +37,7 @@ pub struct Seeds {
 pub struct Activity {
     varied: HashSet<Value>,
     useful: HashSet<Value>,
+    shadowed: HashSet<Value>,
 }
 
 /// Whether a type can carry a derivative at all.
@@ -34,63 +45,193 @@ pub fn type_can_be_active(ty: Type) -> bool {
     ty.contains_float()
 }
 
+fn is_op(v: Value, ops: &[Opcode]) -> bool {
+    v.is_instruction() && ops.contains(&v.opcode())
+}
+
+/// Instructions whose pointer result points into the same object as their
+/// pointer operands.
+const POINTER_DERIVING: &[Opcode] = &[
+    Opcode::LLVMGetElementPtr,
+    Opcode::LLVMBitCast,
+    Opcode::LLVMAddrSpaceCast,
+    Opcode::LLVMPHI,
+    Opcode::LLVMSelect,
+];
+
 impl Activity {
     /// Analyzes `function` under `seeds`. `inactive_call` says whether a call
     /// instruction is known to propagate no derivative (printf, rand, a
     /// user-annotated function...).
-    pub fn analyze(function: Value, seeds: &Seeds, inactive_call: &dyn Fn(Value) -> bool) -> Activity {
+    pub fn analyze(
+        function: Value,
+        seeds: &Seeds,
+        inactive_call: &dyn Fn(Value) -> bool,
+    ) -> Activity {
         let mut a = Activity::default();
         let params = function.params();
-        for (p, &on) in params.iter().zip(&seeds.active_args) {
-            if on && type_can_be_active(p.ty()) {
+        for (i, p) in params.iter().enumerate() {
+            if seeds.active_args.get(i).copied().unwrap_or(false) && type_can_be_active(p.ty()) {
                 a.varied.insert(*p);
+            }
+            if seeds.shadow_args.get(i).copied().unwrap_or(false) && p.ty().is_pointer() {
+                a.shadowed.insert(*p);
             }
         }
         let insts = function.instructions();
-        // Forward: varied values, to a fixed point (phis may see later values).
         loop {
-            let mut changed = false;
-            for &i in &insts {
-                if a.varied.contains(&i) || !type_can_be_active(i.ty()) {
-                    continue;
-                }
-                if i.is_call() && inactive_call(i) {
-                    continue;
-                }
-                let ops = if i.is_call() { i.call_args() } else { i.operands() };
-                if ops.iter().any(|o| a.varied.contains(o)) {
-                    a.varied.insert(i);
-                    changed = true;
-                }
-            }
-            if !changed {
+            let before = (a.varied.len(), a.shadowed.len());
+            a.propagate_shadows(&insts);
+            a.propagate_varied(&insts, inactive_call);
+            a.demand_shadows(&insts);
+            if (a.varied.len(), a.shadowed.len()) == before {
                 break;
             }
         }
-        // Backward: useful values, seeded by what is returned.
-        let mut work: Vec<Value> = Vec::new();
-        if seeds.active_return {
-            for &i in &insts {
-                if i.opcode() == Opcode::LLVMRet && i.num_operands() == 1 {
-                    work.push(i.operand(0));
+        a.propagate_useful(&insts, seeds, inactive_call);
+        a
+    }
+
+    /// Pointers derived from shadowed pointers are shadowed; so are pointers
+    /// loaded from shadowed memory.
+    fn propagate_shadows(&mut self, insts: &[Value]) {
+        for &i in insts {
+            if !i.ty().is_pointer() || self.shadowed.contains(&i) {
+                continue;
+            }
+            let derived = is_op(i, POINTER_DERIVING) && {
+                let ops = if i.opcode() == Opcode::LLVMSelect {
+                    vec![i.operand(1), i.operand(2)]
+                } else {
+                    i.operands()
+                };
+                let ops: Vec<Value> = if i.opcode() == Opcode::LLVMGetElementPtr {
+                    vec![i.operand(0)]
+                } else {
+                    ops
+                };
+                ops.iter().any(|o| self.shadowed.contains(o))
+            };
+            let loaded = is_op(i, &[Opcode::LLVMLoad]) && self.shadowed.contains(&i.operand(0));
+            if derived || loaded {
+                self.shadowed.insert(i);
+            }
+        }
+    }
+
+    /// Allocations that receive active data (or merge with shadowed
+    /// pointers) need shadows themselves.
+    fn demand_shadows(&mut self, insts: &[Value]) {
+        let mut want: Vec<Value> = Vec::new();
+        for &i in insts {
+            if !i.is_instruction() {
+                continue;
+            }
+            match i.opcode() {
+                Opcode::LLVMStore => {
+                    let (v, p) = (i.operand(0), i.operand(1));
+                    let active_data = self.varied.contains(&v)
+                        || (v.ty().is_pointer() && self.shadowed.contains(&v));
+                    if active_data && !self.shadowed.contains(&p) {
+                        want.push(p);
+                    }
+                }
+                Opcode::LLVMPHI | Opcode::LLVMSelect
+                    if i.ty().is_pointer() && self.shadowed.contains(&i) =>
+                {
+                    let ops = if i.opcode() == Opcode::LLVMSelect {
+                        vec![i.operand(1), i.operand(2)]
+                    } else {
+                        i.operands()
+                    };
+                    want.extend(ops.into_iter().filter(|o| !self.shadowed.contains(o)));
+                }
+                _ if i.is_call() => {
+                    // memcpy/memmove between a shadowed and a plain pointer.
+                    let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                    if memory::is_memcpy_like(&name) {
+                        let (d, s) = (i.operand(0), i.operand(1));
+                        if self.shadowed.contains(&s) && !self.shadowed.contains(&d) {
+                            want.push(d);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for p in want {
+            for base in underlying_objects(p) {
+                if allocation_kind(base).is_some() {
+                    self.shadowed.insert(base);
                 }
             }
         }
+    }
+
+    fn propagate_varied(&mut self, insts: &[Value], inactive_call: &dyn Fn(Value) -> bool) {
+        for &i in insts {
+            if self.varied.contains(&i) || !type_can_be_active(i.ty()) {
+                continue;
+            }
+            if i.is_call() && inactive_call(i) {
+                continue;
+            }
+            let varied = if i.opcode() == Opcode::LLVMLoad {
+                self.shadowed.contains(&i.operand(0))
+            } else {
+                let ops = if i.is_call() {
+                    i.call_args()
+                } else {
+                    i.operands()
+                };
+                ops.iter().any(|o| self.varied.contains(o))
+            };
+            if varied {
+                self.varied.insert(i);
+            }
+        }
+    }
+
+    fn propagate_useful(
+        &mut self,
+        insts: &[Value],
+        seeds: &Seeds,
+        inactive_call: &dyn Fn(Value) -> bool,
+    ) {
+        let mut work: Vec<Value> = Vec::new();
+        for &i in insts {
+            match i.opcode() {
+                Opcode::LLVMRet if seeds.active_return && i.num_operands() == 1 => {
+                    work.push(i.operand(0))
+                }
+                // Anything written to shadowed memory may reach an output.
+                Opcode::LLVMStore if self.shadowed.contains(&i.operand(1)) => {
+                    work.push(i.operand(0))
+                }
+                _ => {}
+            }
+        }
         while let Some(v) = work.pop() {
-            if !type_can_be_active(v.ty()) || !a.useful.insert(v) || !v.is_instruction() {
+            if !type_can_be_active(v.ty()) || !self.useful.insert(v) || !v.is_instruction() {
                 continue;
             }
             if v.is_call() && inactive_call(v) {
                 continue;
             }
-            let ops = if v.is_call() { v.call_args() } else { v.operands() };
+            if v.opcode() == Opcode::LLVMLoad {
+                continue;
+            }
+            let ops = if v.is_call() {
+                v.call_args()
+            } else {
+                v.operands()
+            };
             for o in ops {
-                if !a.useful.contains(&o) {
+                if !self.useful.contains(&o) {
                     work.push(o);
                 }
             }
         }
-        a
     }
 
     /// Depends on an active input.
@@ -108,8 +249,16 @@ impl Activity {
         self.varied.contains(&v) && self.useful.contains(&v)
     }
 
+    /// A pointer that needs a shadow pointer.
+    pub fn is_shadowed(&self, v: Value) -> bool {
+        self.shadowed.contains(&v)
+    }
+
     /// Printer notation for one value.
     pub fn label(&self, v: Value) -> &'static str {
+        if self.is_shadowed(v) {
+            return "shadowed";
+        }
         match (self.is_varied(v), self.is_useful(v)) {
             (true, true) => "active",
             (true, false) => "const (varied, not useful)",

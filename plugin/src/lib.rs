@@ -17,6 +17,7 @@ pub mod frontend;
 pub mod prepare;
 pub mod reverse;
 pub mod rules;
+pub mod shadow;
 pub mod shim;
 
 use ferment_ir::Module;

@@ -43,7 +43,7 @@ impl Builder {
         unsafe { LLVMPositionBuilderAtEnd(self.raw, b.0) }
     }
     pub fn before(&self, i: Value) {
-        unsafe { LLVMPositionBuilderBefore(self.raw, i.0) }
+        unsafe { LLVMPositionBuilderBeforeInstrAndDbgRecords(self.raw, i.0) }
     }
     /// Positions right after `i` (after the phi group when `i` is a phi).
     pub fn after(&self, i: Value) {
@@ -222,6 +222,18 @@ impl Builder {
     pub fn store(&self, v: Value, ptr: Value) -> Value {
         Value(unsafe { LLVMBuildStore(self.raw, v.0, ptr.0) })
     }
+    pub fn alloca_n(&self, ty: Type, count: Value, name: &str) -> Value {
+        let c = crate::cstr(name);
+        Value(unsafe { LLVMBuildArrayAlloca(self.raw, ty.0, count.0, c.as_ptr()) })
+    }
+    /// `llvm.memset(ptr, byte, len)` (alignment 1).
+    pub fn memset(&self, ptr: Value, byte: Value, len: Value) -> Value {
+        Value(unsafe { LLVMBuildMemSet(self.raw, ptr.0, byte.0, len.0, 1) })
+    }
+    /// `llvm.memmove(dst, src, len)` (alignment 1).
+    pub fn memmove(&self, dst: Value, src: Value, len: Value) -> Value {
+        Value(unsafe { LLVMBuildMemMove(self.raw, dst.0, 1, src.0, 1, len.0) })
+    }
     pub fn gep_i8(&self, ptr: Value, offset: u64) -> Value {
         if offset == 0 {
             return ptr;
@@ -269,6 +281,9 @@ impl Builder {
     }
     pub fn add_int(&self, a: Value, b: Value) -> Value {
         Value(unsafe { LLVMBuildAdd(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn udiv_int(&self, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildUDiv(self.raw, a.0, b.0, NONAME) })
     }
     pub fn mul_int(&self, a: Value, b: Value) -> Value {
         Value(unsafe { LLVMBuildMul(self.raw, a.0, b.0, NONAME) })

@@ -11,6 +11,7 @@ use crate::cfg::Cfg;
 use crate::error::{Error, Result};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
 use crate::rules::{self, Site};
+use crate::shadow::{self, Shadows};
 use ferment_activity_analysis::{Activity, Seeds};
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
@@ -28,15 +29,6 @@ pub fn generate(
     let mut new_params = params.clone();
     for (p, act) in params.iter().zip(&key.activities) {
         if act.has_shadow() {
-            if p.is_pointer() {
-                canonical.delete_function();
-                return Err(Error::at(
-                    key.function,
-                    "duplicated pointer arguments (shadow memory) are not supported by forward mode yet",
-                )
-                .in_function(&fname)
-                .hint("pass scalars followed by their tangents, or mark the pointer enzyme_const if it holds no active data"));
-            }
             new_params.push(*p);
         }
     }
@@ -56,7 +48,7 @@ pub fn generate(
         name,
     );
     let mut sweep = TangentSweep::new(module, f, key);
-    match sweep.build(out_ty, tangent_ret) {
+    match sweep.build(module, out_ty, tangent_ret) {
         Ok(()) => Ok(f),
         Err(e) => {
             f.delete_function();
@@ -71,17 +63,29 @@ struct TangentSweep<'k> {
     activity: Activity,
     b: Builder,
     tangents: HashMap<Value, Value>,
+    shadows: Option<Shadows>,
 }
 
 impl<'k> TangentSweep<'k> {
     fn new(module: Module, f: Value, key: &'k DerivativeKey) -> TangentSweep<'k> {
+        let params = f.params();
         let seeds = Seeds {
-            active_args: key.activities.iter().map(|a| a.has_shadow()).collect(),
+            active_args: key
+                .activities
+                .iter()
+                .zip(&params)
+                .map(|(a, p)| a.has_shadow() && !p.ty().is_pointer())
+                .collect(),
+            shadow_args: key
+                .activities
+                .iter()
+                .zip(&params)
+                .map(|(a, p)| a.has_shadow() && p.ty().is_pointer())
+                .collect(),
             active_return: key.return_active,
         };
         let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
         let mut tangents = HashMap::new();
-        let params = f.params();
         let n = key.activities.len();
         let mut next = n;
         for (i, act) in key.activities.iter().enumerate() {
@@ -96,6 +100,7 @@ impl<'k> TangentSweep<'k> {
             activity,
             b: Builder::new(module),
             tangents,
+            shadows: None,
         }
     }
 
@@ -113,13 +118,30 @@ impl<'k> TangentSweep<'k> {
         self.b.zero(v.ty())
     }
 
-    fn build(&mut self, out_ty: Type, tangent_ret: bool) -> Result<()> {
+    fn build(&mut self, module: Module, out_ty: Type, tangent_ret: bool) -> Result<()> {
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
         crate::frontend::validate::check_function(self.f, &blocks, &self.activity)?;
+        let shadow_params: Vec<(Value, Value)> = self
+            .tangents
+            .iter()
+            .filter(|(p, _)| p.ty().is_pointer())
+            .map(|(p, t)| (*p, *t))
+            .collect();
+        self.shadows = Some(shadow::build(
+            module,
+            &self.activity,
+            &shadow_params,
+            &blocks,
+            true,
+        )?);
         let mut phis = Vec::new();
         for &blk in &blocks {
             for inst in blk.instructions() {
+                if inst.opcode() == Opcode::LLVMStore {
+                    self.store_tangent(inst);
+                    continue;
+                }
                 if inst.is_terminator() || !self.is_active(inst) {
                     continue;
                 }
@@ -171,10 +193,31 @@ impl<'k> TangentSweep<'k> {
         Ok(())
     }
 
+    /// A float stored into shadowed memory stores its tangent there too.
+    fn store_tangent(&mut self, inst: Value) {
+        let (v, p) = (inst.operand(0), inst.operand(1));
+        if !v.ty().contains_float() {
+            return;
+        }
+        let Some(sp) = self.shadows.as_ref().and_then(|s| s.get(p)) else {
+            return;
+        };
+        self.b.after(inst);
+        let t = self.tangent(v);
+        self.b.store(t, sp);
+    }
+
     fn tangent_of(&mut self, inst: Value) -> Result<Value> {
         let b = &self.b;
         let op = inst.opcode();
         Ok(match op {
+            Opcode::LLVMLoad => {
+                let p = inst.operand(0);
+                match self.shadows.as_ref().and_then(|s| s.get(p)) {
+                    Some(sp) => b.load(inst.ty(), sp),
+                    None => b.zero(inst.ty()),
+                }
+            }
             Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => {
                 b.fp_convert(self.tangent(inst.operand(0)), inst.ty())
             }

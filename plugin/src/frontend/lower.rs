@@ -197,7 +197,18 @@ fn fit_results(
 
 /// Erases marker loads that no longer have users.
 fn remove_dead_markers(req: &Request) {
-    for m in &req.markers {
+    erase_dead_marker_loads(req.markers.iter().copied());
+}
+
+/// Erases each distinct marker load once it has no users (at -O2 one load
+/// of `enzyme_const` may feed several arguments).
+fn erase_dead_marker_loads(markers: impl Iterator<Item = Value>) {
+    let mut seen: Vec<Value> = Vec::new();
+    for m in markers {
+        if seen.contains(&m) {
+            continue;
+        }
+        seen.push(m);
         if m.is_instruction() && m.opcode() == Opcode::LLVMLoad && !m.has_uses() {
             m.erase();
         }
@@ -213,11 +224,11 @@ pub fn replace_with_trap(module: Module, call: Value) {
     // link on an undefined `enzyme_*` symbol instead of reporting the error.
     let args = call.call_args();
     finish_replacement(&b, call);
-    for a in args {
-        if super::request::marker_name(a).is_some() && a.is_instruction() && !a.has_uses() {
-            a.erase();
-        }
-    }
+    let markers: Vec<Value> = args
+        .into_iter()
+        .filter(|a| super::request::marker_name(*a).is_some())
+        .collect();
+    erase_dead_marker_loads(markers.into_iter());
 }
 
 /// Removes `__enzyme_*` declarations and `enzyme_*` marker globals that no

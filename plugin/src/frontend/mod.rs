@@ -184,14 +184,7 @@ pub fn print_activity(module: Module, all: bool) -> String {
     for (call, entry) in find_ad_calls(module) {
         match request::parse(call, entry) {
             Ok(req) => {
-                let seeds = Seeds {
-                    active_args: req
-                        .args
-                        .iter()
-                        .map(|a| a.activity != request::Activity::Const)
-                        .collect(),
-                    active_return: req.return_active,
-                };
+                let seeds = seeds_for(&req.function.params(), &req.key());
                 let acts: Vec<&str> = req.args.iter().map(|a| a.activity.marker_name()).collect();
                 let header = format!(
                     "{} [{}] return: {}",
@@ -214,6 +207,7 @@ pub fn print_activity(module: Module, all: bool) -> String {
                     f,
                     Seeds {
                         active_args: vec![true; n],
+                        shadow_args: vec![true; n],
                         active_return: true,
                     },
                     "all arguments active".into(),
@@ -235,4 +229,26 @@ pub fn print_activity(module: Module, all: bool) -> String {
         }
     }
     out
+}
+
+/// The activity-analysis seeds of a request on `params` (the function's or
+/// its canonical copy's parameters).
+pub fn seeds_for(params: &[Value], key: &DerivativeKey) -> ferment_activity_analysis::Seeds {
+    use request::Activity as A;
+    let ptr = |i: usize| params.get(i).is_some_and(|p| p.ty().is_pointer());
+    ferment_activity_analysis::Seeds {
+        active_args: key
+            .activities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| !ptr(i) && matches!(a, A::Active | A::Dup | A::DupNoNeed))
+            .collect(),
+        shadow_args: key
+            .activities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ptr(i) && a.has_shadow())
+            .collect(),
+        active_return: key.return_active,
+    }
 }

@@ -24,7 +24,8 @@ fn varied_operand(inst: Value, activity: &Activity) -> Option<Value> {
     } else {
         inst.operands()
     };
-    ops.into_iter().find(|o| activity.is_varied(*o))
+    ops.into_iter()
+        .find(|o| activity.is_varied(*o) || activity.is_shadowed(*o))
 }
 
 fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
@@ -47,35 +48,79 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         | Opcode::LLVMExtractValue
         | Opcode::LLVMInsertValue
         | Opcode::LLVMExtractElement
-        | Opcode::LLVMInsertElement => Ok(()),
+        | Opcode::LLVMInsertElement
+        | Opcode::LLVMLoad
+        | Opcode::LLVMGetElementPtr
+        | Opcode::LLVMAddrSpaceCast => Ok(()),
         // Derivative-free uses of an active value.
-        Opcode::LLVMFCmp | Opcode::LLVMFPToSI | Opcode::LLVMFPToUI | Opcode::LLVMRet | Opcode::LLVMBr => Ok(()),
-        Opcode::LLVMCall => check_call(inst, active, varied),
-        Opcode::LLVMStore => Err(Error::at(
-            inst,
-            format!(
-                "cannot differentiate a store of the active value {} to memory yet (shadow memory is not supported)",
-                varied.short()
-            ),
-        )
-        .hint("keep active values in local variables (they become registers), or pass them through return values")),
+        Opcode::LLVMFCmp
+        | Opcode::LLVMICmp
+        | Opcode::LLVMFPToSI
+        | Opcode::LLVMFPToUI
+        | Opcode::LLVMRet
+        | Opcode::LLVMBr
+        | Opcode::LLVMSwitch => Ok(()),
+        Opcode::LLVMPtrToInt if !activity.is_varied(inst.operand(0)) => Ok(()),
+        Opcode::LLVMCall => check_call(inst, active, varied, activity),
+        Opcode::LLVMStore => check_store(inst, activity),
         Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => Err(Error::at(
             inst,
             format!("cannot differentiate through '{}': it reinterprets an active floating-point value as bits", inst.describe()),
         )
         .hint("avoid bit tricks on active values (use fabs/copysign instead of masking the sign bit)")),
-        _ if !active && !inst.ty().contains_float() => Ok(()),
+        Opcode::LLVMBitCast => Ok(()),
+        _ if !active && !inst.ty().contains_float() && !inst.ty().is_pointer() => Ok(()),
         _ => Err(Error::at(inst, format!("cannot differentiate instruction '{}' yet", inst.describe()))
             .hint("rewrite this operation with floating-point arithmetic or a libm function")),
     }
 }
 
-fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
+fn check_store(inst: Value, activity: &Activity) -> Result<()> {
+    let (v, p) = (inst.operand(0), inst.operand(1));
+    if activity.is_shadowed(p) {
+        return Ok(());
+    }
+    let carries = activity.is_varied(v) || (v.ty().is_pointer() && activity.is_shadowed(v));
+    if !carries {
+        return Ok(());
+    }
+    let objects = ferment_activity_analysis::underlying_objects(p);
+    let what = objects
+        .iter()
+        .find(|o| !o.is_instruction())
+        .map(|o| {
+            if o.is_global() {
+                format!("the global variable {}", o.short())
+            } else {
+                format!("{}", o.short())
+            }
+        })
+        .unwrap_or_else(|| "memory ferment cannot track".to_string());
+    Err(Error::at(
+        inst,
+        format!("an active value is stored into {what}, which has no derivative memory (shadow)"),
+    )
+    .hint(if objects.iter().any(|o| o.is_global()) {
+        "pass the data through a pointer argument with enzyme_dup instead of a global variable"
+    } else {
+        "pass this pointer with enzyme_dup and a shadow, or keep the active value in a local variable"
+    }))
+}
+
+fn check_call(inst: Value, active: bool, varied: Value, activity: &Activity) -> Result<()> {
     let callee = inst.called_function();
     let name = callee.map(|f| f.name()).unwrap_or_default();
     if crate::frontend::is_inactive_call(inst) {
         return Ok(());
     }
+    if crate::shadow::is_memcpy(&name)
+        || crate::shadow::is_memset(&name)
+        || crate::shadow::is_free(&name)
+        || ferment_activity_analysis::allocation_kind(inst).is_some()
+    {
+        return Ok(());
+    }
+    let _ = activity;
     if let Some(rule) = rules::call_rule(&name) {
         let args = inst.call_args();
         if args.len() == rule.arity && inst.ty().is_fp_like() {

@@ -17,15 +17,17 @@
 //! afterwards turns both into SSA registers.
 
 mod adjoint;
-mod tape;
+mod memory;
+pub mod tape;
 
 use crate::cfg::loops::Loops;
 use crate::cfg::Cfg;
 use crate::error::{Error, Result};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
 use crate::rules::{self, Site};
+use crate::shadow::{self, Shadows};
 use adjoint::Adjoints;
-use ferment_activity_analysis::{Activity, Seeds};
+use ferment_activity_analysis::Activity;
 use ferment_ir::{Block, Builder, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 use tape::Tape;
@@ -93,32 +95,13 @@ struct ReverseSweep<'k> {
     /// For blocks with several predecessors: the phi saying which was taken.
     came_from: HashMap<Block, Value>,
     print_tape: bool,
+    shadows: Option<Shadows>,
 }
 
 impl<'k> ReverseSweep<'k> {
     fn new(module: Module, f: Value, key: &'k DerivativeKey, cfg: Cfg) -> Result<ReverseSweep<'k>> {
         let params = f.params();
-        let seeds = Seeds {
-            active_args: key
-                .activities
-                .iter()
-                .map(|a| *a == ArgAct::Active)
-                .collect(),
-            active_return: key.return_active,
-        };
-        for (i, (p, act)) in params.iter().zip(&key.activities).enumerate() {
-            if act.has_shadow() {
-                return Err(Error::at(
-                    f,
-                    format!(
-                        "parameter {} ({}) is a duplicated pointer: shadow memory is not supported by reverse mode yet",
-                        i + 1,
-                        p.ty().describe()
-                    ),
-                )
-                .hint("pass scalars with enzyme_out, or mark the pointer enzyme_const if it holds no active data"));
-            }
-        }
+        let seeds = crate::frontend::seeds_for(&params, key);
         let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
         let reachable = reachable_blocks(f, &cfg);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
@@ -144,12 +127,28 @@ impl<'k> ReverseSweep<'k> {
             rev: HashMap::new(),
             came_from: HashMap::new(),
             print_tape: false,
+            shadows: None,
         })
     }
 
     fn build(&mut self, seed: Option<Value>, out_ty: Type) -> Result<()> {
         let reachable: Vec<Block> = self.reachable_blocks();
         crate::frontend::validate::check_function(self.f, &reachable, &self.activity)?;
+        let params = self.f.params();
+        let n = self.key.activities.len();
+        let mut shadow_params = Vec::new();
+        for (i, act) in self.key.activities.iter().enumerate() {
+            if act.has_shadow() {
+                shadow_params.push((params[i], params[n + shadow_params.len()]));
+            }
+        }
+        self.shadows = Some(shadow::build(
+            self.module,
+            &self.activity,
+            &shadow_params,
+            &reachable,
+            false,
+        )?);
         for &blk in &reachable {
             let r = self.f.append_block(&format!("rev.{}", blk.name()));
             self.rev.insert(blk, r);
@@ -241,10 +240,16 @@ impl<'k> ReverseSweep<'k> {
         let rblk = self.rev[&blk];
         self.b.at_end(rblk);
         for inst in blk.instructions().into_iter().rev() {
-            if inst.opcode() == Opcode::LLVMPHI || inst.is_terminator() || !self.is_active(inst) {
+            if inst.opcode() == Opcode::LLVMPHI || inst.is_terminator() {
                 continue;
             }
             self.b.set_debug_loc_from(inst);
+            if self.reverse_memory(inst)? {
+                continue;
+            }
+            if !self.is_active(inst) {
+                continue;
+            }
             let d = self.adjoints.take(&self.b, inst);
             self.reverse_instruction(inst, d)?;
         }
@@ -315,6 +320,48 @@ impl<'k> ReverseSweep<'k> {
     fn add(&mut self, v: Value, d: Value) {
         if self.is_active(v) {
             self.adjoints.add(&self.b, v, d);
+        }
+    }
+
+    /// The shadow of pointer `p`, as seen from the reverse sweep.
+    fn shadow_in_reverse(&mut self, p: Value) -> Option<Value> {
+        let s = self.shadows.as_ref()?.of(&self.b, p)?;
+        Some(self.primal(s))
+    }
+
+    /// Reverse of loads, stores and memory calls on shadowed memory.
+    /// Returns true when `inst` was handled here.
+    fn reverse_memory(&mut self, inst: Value) -> Result<bool> {
+        match inst.opcode() {
+            Opcode::LLVMLoad => {
+                if !self.is_active(inst) || !inst.ty().is_fp_like() {
+                    return Ok(false);
+                }
+                let d = self.adjoints.take(&self.b, inst);
+                if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
+                    let old = self.b.load(inst.ty(), sp);
+                    let new = self.b.fadd(old, d);
+                    self.b.store(new, sp);
+                }
+                Ok(true)
+            }
+            Opcode::LLVMStore => {
+                let (v, p) = (inst.operand(0), inst.operand(1));
+                if !v.ty().is_fp_like() {
+                    return Ok(true);
+                }
+                let Some(sp) = self.shadow_in_reverse(p) else {
+                    return Ok(true);
+                };
+                // The stored value receives the adjoint of the memory it
+                // wrote; that memory's earlier contents had no effect.
+                let dv = self.b.load(v.ty(), sp);
+                self.b.store(self.b.zero(v.ty()), sp);
+                self.add(v, dv);
+                Ok(true)
+            }
+            Opcode::LLVMCall => memory::reverse_call(self, inst),
+            _ => Ok(false),
         }
     }
 

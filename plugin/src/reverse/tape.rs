@@ -230,6 +230,8 @@ impl Tape {
                 | Opcode::LLVMFCmp
                 | Opcode::LLVMSelect
                 | Opcode::LLVMExtractValue
+                | Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
         );
         if !cheap || depth == 0 {
             return false;

@@ -1,0 +1,84 @@
+//! What the analysis knows about memory: allocation functions and the
+//! objects a pointer may point into.
+
+use ferment_ir::{Opcode, Value};
+use hashbrown::HashSet;
+
+/// How a memory object was created.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AllocKind {
+    /// `alloca`
+    Stack,
+    /// `malloc(n)`, `operator new(n)`, `aligned_alloc(a, n)`... (size at the
+    /// given argument)
+    Heap { size_arg: usize },
+    /// `calloc(n, m)`
+    Calloc,
+}
+
+/// The allocation kind of `v`, when it creates a fresh object.
+pub fn allocation_kind(v: Value) -> Option<AllocKind> {
+    if !v.is_instruction() {
+        return None;
+    }
+    if v.opcode() == Opcode::LLVMAlloca {
+        return Some(AllocKind::Stack);
+    }
+    if !v.is_call() {
+        return None;
+    }
+    let name = v.called_function()?.name();
+    match name.as_str() {
+        "malloc" | "_Znwm" | "_Znam" | "_ZnwmRKSt9nothrow_t" | "_ZnamRKSt9nothrow_t" => {
+            Some(AllocKind::Heap { size_arg: 0 })
+        }
+        "aligned_alloc" | "_ZnwmSt11align_val_t" | "_ZnamSt11align_val_t" => {
+            Some(AllocKind::Heap {
+                size_arg: if name == "aligned_alloc" { 1 } else { 0 },
+            })
+        }
+        "calloc" => Some(AllocKind::Calloc),
+        _ => None,
+    }
+}
+
+/// Whether `name` copies memory (`llvm.memcpy.*`, `memcpy`, `memmove`...).
+pub fn is_memcpy_like(name: &str) -> bool {
+    name.starts_with("llvm.memcpy")
+        || name.starts_with("llvm.memmove")
+        || name == "memcpy"
+        || name == "memmove"
+}
+
+/// The objects (allocations, arguments, globals, loaded pointers) that `p`
+/// may point into, looking through GEPs, casts, phis and selects.
+pub fn underlying_objects(p: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut work = vec![p];
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        if v.is_instruction() || v.is_constant_expr() {
+            match v.opcode() {
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
+                    work.push(v.operand(0));
+                    continue;
+                }
+                Opcode::LLVMPHI if v.is_instruction() => {
+                    work.extend(v.operands());
+                    continue;
+                }
+                Opcode::LLVMSelect => {
+                    work.push(v.operand(1));
+                    work.push(v.operand(2));
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(v);
+    }
+    out
+}

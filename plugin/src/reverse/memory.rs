@@ -1,0 +1,151 @@
+//! Reverse of memory calls on shadowed memory: `memcpy`/`memmove` move
+//! adjoints back from the destination to the source, `memset` clears the
+//! adjoint of what it overwrote, and each shadow allocation made in the
+//! forward sweep is freed when the reverse sweep passes its allocation.
+
+use super::ReverseSweep;
+use crate::error::{Error, Result};
+use crate::reverse::tape::declare;
+use crate::shadow;
+use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
+use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
+use hashbrown::HashSet;
+
+/// Handles `inst` when it is a memory call; returns true if it did.
+pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
+    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let args = inst.call_args();
+    if shadow::is_memcpy(&name) {
+        let (d, src, n) = (args[0], args[1], args[2]);
+        let Some(sd) = s.shadow_in_reverse(d) else {
+            return Ok(true);
+        };
+        match s.shadow_in_reverse(src) {
+            Some(ss) => {
+                let ty = guess_float_type(&[d, src]).ok_or_else(|| {
+                    Error::at(inst, format!("cannot tell which floating-point type '{}' copies", inst.describe()))
+                        .hint("copy the data with a typed loop, or access it as double/float elsewhere in the function")
+                })?;
+                let helper = memcpy_adjoint_helper(s.module, ty);
+                let n = s.primal(n);
+                let n64 = s.b.int_cast(n, s.b.i64(), false);
+                s.b.call_fn(helper, &[sd, ss, n64]);
+            }
+            None => {
+                let n = s.primal(n);
+                s.b.memset(sd, s.b.const_int(s.b.i8(), 0), n);
+            }
+        }
+        return Ok(true);
+    }
+    if shadow::is_memset(&name) {
+        if let Some(sd) = s.shadow_in_reverse(args[0]) {
+            let n = s.primal(args[2]);
+            s.b.memset(sd, s.b.const_int(s.b.i8(), 0), n);
+        }
+        return Ok(true);
+    }
+    if shadow::is_free(&name) {
+        // The primal memory was freed in the forward sweep; its shadow is
+        // released when the reverse sweep reaches the allocation.
+        return Ok(true);
+    }
+    if let Some(kind) = allocation_kind(inst) {
+        if kind == AllocKind::Stack {
+            return Ok(false);
+        }
+        let has_shadow = s
+            .shadows
+            .as_ref()
+            .is_some_and(|sh| sh.heap.iter().any(|(p, _)| *p == inst));
+        if has_shadow {
+            if let Some(sp) = s.shadow_in_reverse(inst) {
+                let dealloc = match name.as_str() {
+                    "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
+                    "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
+                    _ => "free",
+                };
+                let ptr = Type::ptr(s.module.context());
+                let f = declare(s.module, dealloc, Type::void(s.module.context()), &[ptr]);
+                s.b.call_fn(f, &[sp]);
+            }
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// The floating-point type stored in the objects `ptrs` point into, judged
+/// from the loads and stores that access them.
+pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
+    let mut seen = HashSet::new();
+    let mut work: Vec<Value> = Vec::new();
+    for p in ptrs {
+        work.extend(underlying_objects(*p));
+    }
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) || seen.len() > 4096 {
+            continue;
+        }
+        for u in v.users() {
+            if !u.is_instruction() {
+                continue;
+            }
+            match u.opcode() {
+                Opcode::LLVMLoad if u.ty().scalar().is_float() => return Some(u.ty().scalar()),
+                Opcode::LLVMStore if u.operand(1) == v && u.operand(0).ty().scalar().is_float() => {
+                    return Some(u.operand(0).ty().scalar())
+                }
+                Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect => work.push(u),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// `void ferment.adjoint.memcpy.T(ptr dd, ptr ds, i64 bytes)`:
+/// `ds[i] += dd[i]; dd[i] = 0` for each element of type `T`.
+fn memcpy_adjoint_helper(module: Module, ty: Type) -> Value {
+    let name = format!("ferment.adjoint.memcpy.{}", ty.describe());
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let ctx = module.context();
+    let ptr = Type::ptr(ctx);
+    let i64t = Type::int(ctx, 64);
+    let f = module.add_function(
+        &name,
+        Type::function(Type::void(ctx), &[ptr, ptr, i64t], false),
+    );
+    f.set_internal();
+    let p = f.params();
+    let (dd, ds, bytes) = (p[0], p[1], p[2]);
+    let entry = f.append_block("entry");
+    let body = f.append_block("loop");
+    let exit = f.append_block("exit");
+    let b = Builder::new(module);
+    b.at_end(entry);
+    let n = b.udiv_int(bytes, b.const_int(i64t, module.alloc_size(ty) as i64));
+    let empty = b.icmp(IntPredicate::LLVMIntEQ, n, b.const_int(i64t, 0));
+    b.cond_br(empty, exit, body);
+    b.at_end(body);
+    let i = b.phi(i64t, "i");
+    let pd = b.gep(ty, dd, &[i]);
+    let ps = b.gep(ty, ds, &[i]);
+    let a = b.load(ty, pd);
+    let c = b.load(ty, ps);
+    b.store(b.fadd(c, a), ps);
+    b.store(b.zero(ty), pd);
+    let i1 = b.add_int(i, b.const_int(i64t, 1));
+    let more = b.icmp(IntPredicate::LLVMIntULT, i1, n);
+    b.cond_br(more, body, exit);
+    i.add_incoming(b.const_int(i64t, 0), entry);
+    i.add_incoming(i1, body);
+    b.at_end(exit);
+    b.ret_void();
+    f
+}

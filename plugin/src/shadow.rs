@@ -1,0 +1,234 @@
+//! Shadow pointers: for every pointer the activity analysis marks as
+//! shadowed, a pointer of the same shape into derivative memory.
+//!
+//! Role: walk the primal blocks in order and emit, right after each
+//! shadowed pointer's definition, its shadow: duplicated arguments map to
+//! their shadow parameters, `alloca`/`malloc`/`calloc` get zeroed shadow
+//! allocations, GEPs and casts are replayed on the shadow base, phis and
+//! selects choose among shadows, and a pointer loaded from memory has its
+//! shadow loaded from the shadow memory. Pointers stored into shadowed
+//! memory have their shadows stored alongside, so pointer-linked structures
+//! (lists, arrays of pointers) keep a shadow structure of the same shape.
+//!
+//! Used by both generators; what each does with float data in memory is
+//! theirs (reverse accumulates adjoints, forward carries tangents).
+
+use crate::error::{Error, Result};
+use crate::reverse::tape::declare;
+use ferment_activity_analysis::{allocation_kind, Activity, AllocKind};
+use ferment_ir::{Builder, Module, Opcode, Type, Value};
+use hashbrown::HashMap;
+
+pub struct Shadows {
+    map: HashMap<Value, Value>,
+    /// Heap allocations made for shadows, with their primal allocation.
+    pub heap: Vec<(Value, Value)>,
+}
+
+impl Shadows {
+    pub fn get(&self, p: Value) -> Option<Value> {
+        self.map.get(&p).copied()
+    }
+
+    /// The shadow of `p`, or null/undef for constant pointers.
+    pub fn of(&self, b: &Builder, p: Value) -> Option<Value> {
+        if let Some(s) = self.map.get(&p) {
+            return Some(*s);
+        }
+        if p.is_constant() && (p.is_undef() || unsafe { llvm_sys::core::LLVMIsNull(p.0) != 0 }) {
+            return Some(b.zero(p.ty()));
+        }
+        None
+    }
+}
+
+/// Builds shadows for `f`'s shadowed pointers. `params` maps each duplicated
+/// parameter to its shadow parameter; `blocks` is the reverse post-order.
+pub fn build(
+    module: Module,
+    activity: &Activity,
+    params: &[(Value, Value)],
+    blocks: &[ferment_ir::Block],
+    forward_mode: bool,
+) -> Result<Shadows> {
+    let mut s = Shadows {
+        map: params.iter().copied().collect(),
+        heap: Vec::new(),
+    };
+    let b = Builder::new(module);
+    let mut phis = Vec::new();
+    let ctx = module.context();
+    let i64t = Type::int(ctx, 64);
+    for &blk in blocks {
+        for inst in blk.instructions() {
+            if activity.is_shadowed(inst) && !s.map.contains_key(&inst) {
+                b.after(inst);
+                b.set_debug_loc_from(inst);
+                let shadow = match inst.opcode() {
+                    Opcode::LLVMPHI => {
+                        let p = b.phi(inst.ty(), "shadow");
+                        phis.push((inst, p));
+                        p
+                    }
+                    Opcode::LLVMAlloca => {
+                        let elem = ferment_ir::Type(unsafe {
+                            llvm_sys::core::LLVMGetAllocatedType(inst.0)
+                        });
+                        let count = inst.operand(0);
+                        let a = b.alloca_n(elem, count, "shadow");
+                        let size = b.mul_int(
+                            b.int_cast(count, i64t, false),
+                            b.const_int(i64t, module.alloc_size(elem) as i64),
+                        );
+                        b.memset(a, b.const_int(b.i8(), 0), size);
+                        a
+                    }
+                    Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
+                        let base = s
+                            .of(&b, inst.operand(0))
+                            .ok_or_else(|| missing(inst, inst.operand(0)))?;
+                        let c = inst.clone_instruction();
+                        c.set_operand(0, base);
+                        b.insert(c);
+                        c
+                    }
+                    Opcode::LLVMSelect => {
+                        let t = s
+                            .of(&b, inst.operand(1))
+                            .ok_or_else(|| missing(inst, inst.operand(1)))?;
+                        let e = s
+                            .of(&b, inst.operand(2))
+                            .ok_or_else(|| missing(inst, inst.operand(2)))?;
+                        b.select(inst.operand(0), t, e)
+                    }
+                    Opcode::LLVMLoad => {
+                        let sp = s
+                            .of(&b, inst.operand(0))
+                            .ok_or_else(|| missing(inst, inst.operand(0)))?;
+                        b.load(inst.ty(), sp)
+                    }
+                    Opcode::LLVMCall => match allocation_kind(inst) {
+                        Some(AllocKind::Heap { size_arg }) => {
+                            let c = inst.clone_instruction();
+                            b.insert(c);
+                            let n = inst.operand(size_arg);
+                            b.memset(c, b.const_int(b.i8(), 0), n);
+                            s.heap.push((inst, c));
+                            c
+                        }
+                        Some(AllocKind::Calloc) => {
+                            let c = inst.clone_instruction();
+                            b.insert(c);
+                            s.heap.push((inst, c));
+                            c
+                        }
+                        _ => return Err(unsupported(inst)),
+                    },
+                    _ => return Err(unsupported(inst)),
+                };
+                s.map.insert(inst, shadow);
+            }
+            // A pointer stored into shadowed memory: store its shadow too.
+            if inst.opcode() == Opcode::LLVMStore && inst.operand(0).ty().is_pointer() {
+                let (v, p) = (inst.operand(0), inst.operand(1));
+                if let Some(sp) = s.get(p) {
+                    b.after(inst);
+                    let sv = s.of(&b, v).unwrap_or(v);
+                    b.store(sv, sp);
+                }
+            }
+            if forward_mode {
+                forward_memory_call(module, &b, &s, inst)?;
+            }
+        }
+    }
+    for (phi, sp) in phis {
+        for (v, blk) in phi.incoming() {
+            let sv = s.of(&b, v).ok_or_else(|| missing(phi, v))?;
+            sp.add_incoming(sv, blk);
+        }
+    }
+    let _ = declare;
+    Ok(s)
+}
+
+/// Forward mode: memcpy/memmove/memset/free act on the tangent memory too.
+fn forward_memory_call(module: Module, b: &Builder, s: &Shadows, inst: Value) -> Result<()> {
+    if !inst.is_call() {
+        return Ok(());
+    }
+    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let args = inst.call_args();
+    if is_memcpy(&name) {
+        if let Some(sd) = s.get(args[0]) {
+            b.after(inst);
+            match s.get(args[1]) {
+                Some(ss) => b.memmove(sd, ss, args[2]),
+                None => b.memset(sd, b.const_int(b.i8(), 0), args[2]),
+            };
+        }
+    } else if is_memset(&name) {
+        if let Some(sd) = s.get(args[0]) {
+            b.after(inst);
+            b.memset(sd, b.const_int(b.i8(), 0), args[2]);
+        }
+    } else if is_free(&name) {
+        if let Some(sp) = s.get(args[0]) {
+            if let Some(f) = inst.called_function() {
+                b.after(inst);
+                b.call_fn(f, &[sp]);
+            }
+        }
+    }
+    let _ = module;
+    Ok(())
+}
+
+pub fn is_memcpy(name: &str) -> bool {
+    name.starts_with("llvm.memcpy")
+        || name.starts_with("llvm.memmove")
+        || name == "memcpy"
+        || name == "memmove"
+}
+
+pub fn is_memset(name: &str) -> bool {
+    name.starts_with("llvm.memset") || name == "memset"
+}
+
+pub fn is_free(name: &str) -> bool {
+    matches!(
+        name,
+        "free"
+            | "_ZdlPv"
+            | "_ZdaPv"
+            | "_ZdlPvm"
+            | "_ZdaPvm"
+            | "_ZdlPvSt11align_val_t"
+            | "_ZdaPvSt11align_val_t"
+    )
+}
+
+fn missing(inst: Value, operand: Value) -> Error {
+    Error::at(
+        inst,
+        format!(
+            "cannot find derivative memory for {} used by '{}': it is not duplicated",
+            operand.short(),
+            inst.describe()
+        ),
+    )
+    .hint(
+        "pass pointers to active data with enzyme_dup and a shadow (or mark the data enzyme_const)",
+    )
+}
+
+fn unsupported(inst: Value) -> Error {
+    Error::at(
+        inst,
+        format!(
+            "cannot create derivative memory (a shadow) for '{}' yet",
+            inst.describe()
+        ),
+    )
+    .hint("allocate active buffers with malloc/calloc/new or on the stack")
+}
