@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Installs what building and testing ferment needs on Debian 12: LLVM 22
+# (clang, flang, lld, opt/FileCheck, compiler-rt), binutils (readelf) and a
+# C/C++ compiler. Idempotent: when everything is present it only checks and
+# returns. Runs apt-get as root, or through sudo when not root.
+# Exports nothing. Rust is not installed here (see the message if missing).
+set -euo pipefail
+
+LLVM_PREFIX=/usr/lib/llvm-22
+LLVM_PACKAGES=(llvm-22-dev clang-22 flang-22 lld-22 libclang-rt-22-dev llvm-22-tools)
+
+say() { printf 'deps: %s\n' "$*"; }
+
+# Package names whose dpkg status is not "installed".
+not_installed() {
+    local p
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+            printf '%s\n' "$p"
+        fi
+    done
+}
+
+run_as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        say "need root to run: $*"
+        say "run this script as root, or install sudo"
+        exit 1
+    fi
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    say "no dpkg/apt-get here: this script targets Debian 12."
+    say "install LLVM 22 (llvm-config at $LLVM_PREFIX/bin/llvm-config, clang-22, opt-22, flang-22),"
+    say "binutils and a C++ compiler yourself."
+    if [ -x "$LLVM_PREFIX/bin/llvm-config" ] && command -v clang-22 >/dev/null 2>&1; then
+        exit 0
+    fi
+    exit 1
+fi
+
+want=()
+mapfile -t missing_llvm < <(not_installed "${LLVM_PACKAGES[@]}")
+want+=("${missing_llvm[@]}")
+# The packages can be present while the tools are not (or the reverse, with
+# a hand-built LLVM): the tools are what the build actually uses.
+if [ ! -x "$LLVM_PREFIX/bin/llvm-config" ] || ! command -v clang-22 >/dev/null 2>&1; then
+    for p in llvm-22-dev clang-22; do
+        [[ " ${want[*]} " == *" $p "* ]] || want+=("$p")
+    done
+fi
+command -v readelf >/dev/null 2>&1 || want+=(binutils)
+# The plugin's C++ glue is built by the `cc` crate (c++ by default) and
+# rustc links through cc.
+command -v c++ >/dev/null 2>&1 || want+=(g++)
+command -v cc >/dev/null 2>&1 || want+=(gcc)
+
+if [ "${#want[@]}" -eq 0 ]; then
+    say "LLVM 22, binutils and a C++ compiler are installed"
+else
+    say "installing: ${want[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    run_as_root apt-get update -q
+    # Install only what apt knows; report the rest clearly.
+    available=()
+    unknown=()
+    for p in "${want[@]}"; do
+        cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+        if [ -n "$cand" ] && [ "$cand" != "(none)" ]; then
+            available+=("$p")
+        else
+            unknown+=("$p")
+        fi
+    done
+    if [ "${#unknown[@]}" -gt 0 ]; then
+        say "apt has no candidate for: ${unknown[*]}"
+        say "ferment needs LLVM 22.1. Check 'apt-cache policy clang-22'; if your apt sources"
+        say "do not carry LLVM 22, add https://apt.llvm.org (llvm-toolchain-bookworm-22) and rerun."
+    fi
+    if [ "${#available[@]}" -gt 0 ]; then
+        run_as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q "${available[@]}"
+    fi
+fi
+
+# What must work after this script.
+status=0
+if [ ! -x "$LLVM_PREFIX/bin/llvm-config" ]; then
+    say "MISSING: $LLVM_PREFIX/bin/llvm-config (package llvm-22-dev)"
+    status=1
+else
+    version=$("$LLVM_PREFIX/bin/llvm-config" --version)
+    case "$version" in
+        22.*) ;;
+        *) say "MISSING: LLVM 22 ($LLVM_PREFIX/bin/llvm-config reports $version)"; status=1 ;;
+    esac
+fi
+for tool in clang-22 opt-22 readelf c++; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        say "MISSING: $tool"
+        status=1
+    fi
+done
+for tool in flang-22 FileCheck-22; do
+    command -v "$tool" >/dev/null 2>&1 || say "warning: $tool not found (some tests need it)"
+done
+
+# Rust: cannot be installed from here.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    say "MISSING: cargo. Install Rust (1.95 or newer; its LLVM is 22.1) with rustup:"
+    say "    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y"
+    say "    . \"\$HOME/.cargo/env\""
+    status=1
+else
+    rust_llvm=$(rustc -vV 2>/dev/null | awk '/^LLVM version:/ {print $3}')
+    case "$rust_llvm" in
+        22.*) ;;
+        *) say "warning: rustc is built on LLVM ${rust_llvm:-?}, not 22: the plugin can serve clang/opt/flang but not this rustc" ;;
+    esac
+fi
+
+if [ "$status" -eq 0 ]; then
+    say "ok"
+fi
+exit "$status"

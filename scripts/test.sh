@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Full test run: dependencies, the release plugin (the end-to-end harness in
+# clang-tests/ loads target/release/libferment.so into clang, opt, flang and
+# rustc), then every test in the workspace. Lints live in scripts/lint.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/deps.sh
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+echo "== cargo build --release -p ferment"
+cargo build --release -p ferment
+
+# The plugin must not depend on libLLVM: the host process provides LLVM.
+if readelf -d target/release/libferment.so | grep -q 'NEEDED.*libLLVM'; then
+    echo "test: target/release/libferment.so links libLLVM (it must not):" >&2
+    readelf -d target/release/libferment.so | grep NEEDED >&2
+    exit 1
+fi
+
+echo "== cargo test --workspace"
+cargo test --workspace
+echo "test: ok"
