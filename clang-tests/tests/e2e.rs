@@ -1,1 +1,1078 @@
-fn main() {}
+//! End-to-end test harness for the ferment plugin (plain std, `harness = false`).
+//!
+//! Every file under `clang-tests/cases/` (C, C++, Fortran, Rust) is a test case. It is compiled
+//! with the plugin loaded into clang / opt / flang / rustc, linked and run; the program checks its
+//! own gradients against independent oracles and exits non-zero on a mismatch.
+//!
+//! Header directives, in the leading comment lines of a case (`//` or `!` for Fortran):
+//!   RUN: <hosts>               subset of `clang opt flang rustc` (default: by language)
+//!   EXPECT-ERROR: <substring>  (repeatable) compiling must fail cleanly and print every substring
+//!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
+//!   CFLAGS: <flags>            extra compiler flags (whitespace separated)
+//!
+//! Usage: cargo test -p ferment-clang-tests --test e2e -- [FILTER]
+//! Environment: FERMENT_PLUGIN (plugin path), FERMENT_E2E_JOBS (1 or 2), FERMENT_E2E_TIMEOUT
+//! (seconds per step, default 60), FERMENT_E2E_KEEP (keep work dirs of passing jobs).
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CRASH_MARKERS: &[&str] = &[
+    "Stack dump",
+    "PLEASE submit a bug report",
+    "frontend command failed due to signal",
+    "unable to execute command",
+    "internal compiler error",
+];
+
+const CLANG: &str = "clang-22";
+const CLANGXX: &str = "clang++-22";
+const OPT: &str = "opt-22";
+const LLI: &str = "lli-22";
+const FLANG: &str = "flang-22";
+
+// ---------------------------------------------------------------------------------------------
+// Cases and configurations
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Lang {
+    C,
+    Cxx,
+    Fortran,
+    Rust,
+}
+
+impl Lang {
+    fn from_path(p: &Path) -> Option<Lang> {
+        match p.extension()?.to_str()? {
+            "c" => Some(Lang::C),
+            "cpp" | "cc" | "cxx" => Some(Lang::Cxx),
+            "f90" | "f95" | "f03" | "f08" | "F90" => Some(Lang::Fortran),
+            "rs" => Some(Lang::Rust),
+            _ => None,
+        }
+    }
+    fn comment(self) -> &'static str {
+        match self {
+            Lang::Fortran => "!",
+            _ => "//",
+        }
+    }
+    fn driver(self) -> &'static str {
+        match self {
+            Lang::C => CLANG,
+            Lang::Cxx => CLANGXX,
+            Lang::Fortran => FLANG,
+            Lang::Rust => "rustc",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Host {
+    Clang,
+    Opt,
+    Flang,
+    Rustc,
+}
+
+#[derive(Debug)]
+struct Case {
+    name: String,
+    path: PathBuf,
+    lang: Lang,
+    hosts: Vec<Host>,
+    expect_errors: Vec<String>,
+    ir_unchanged: bool,
+    cflags: Vec<String>,
+    /// C file with the same stem as a Fortran case, compiled and linked with it.
+    companion: Option<PathBuf>,
+    /// A problem with the case file itself; reported as a failure.
+    header_error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+enum Config {
+    /// clang/clang++ -fpass-plugin at -O<n>
+    Clang(u8),
+    /// clang -S -emit-llvm -O<n>, opt -passes=enzyme, link natively
+    Opt(u8),
+    /// clang -S -emit-llvm -O0, opt -passes=enzyme, run with lli
+    Lli,
+    /// flang -fpass-plugin at -O<n>
+    Flang(u8),
+    /// rustc -Z llvm-plugins at opt-level <n>
+    Rustc(u8),
+    /// compile to IR with and without the plugin at -O<n>, compare
+    IrUnchanged(u8),
+    /// readelf -d on the plugin
+    Readelf,
+}
+
+impl Config {
+    fn label(&self) -> String {
+        match self {
+            Config::Clang(o) => format!("clang-O{o}"),
+            Config::Opt(o) => format!("opt-O{o}"),
+            Config::Lli => "lli".to_string(),
+            Config::Flang(o) => format!("flang-O{o}"),
+            Config::Rustc(o) => format!("rustc-O{o}"),
+            Config::IrUnchanged(o) => format!("ir-unchanged-O{o}"),
+            Config::Readelf => "readelf".to_string(),
+        }
+    }
+}
+
+fn configs_for(case: &Case) -> Vec<Config> {
+    let mut v = Vec::new();
+    if case.ir_unchanged {
+        v.push(Config::IrUnchanged(0));
+        v.push(Config::IrUnchanged(2));
+        return v;
+    }
+    let error_case = !case.expect_errors.is_empty();
+    for h in &case.hosts {
+        match h {
+            Host::Clang => (0..=3).for_each(|o| v.push(Config::Clang(o))),
+            Host::Opt => {
+                v.push(Config::Opt(0));
+                v.push(Config::Opt(2));
+                if !error_case {
+                    v.push(Config::Lli);
+                }
+            }
+            Host::Flang => [0, 2].iter().for_each(|&o| v.push(Config::Flang(o))),
+            Host::Rustc => [0, 2].iter().for_each(|&o| v.push(Config::Rustc(o))),
+        }
+    }
+    v
+}
+
+fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
+    let name = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let mut case = Case {
+        name,
+        path: path.to_path_buf(),
+        lang,
+        hosts: Vec::new(),
+        expect_errors: Vec::new(),
+        ir_unchanged: false,
+        cflags: Vec::new(),
+        companion: None,
+        header_error: None,
+    };
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            case.header_error = Some(format!("cannot read {}: {e}", path.display()));
+            return case;
+        }
+    };
+    let mut errors = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let Some(body) = t.strip_prefix(lang.comment()) else {
+            break;
+        };
+        let body = body.trim_start_matches(lang.comment()).trim();
+        let (key, value) = match body.split_once(':') {
+            Some((k, v)) => (k.trim(), v.trim()),
+            None => (body, ""),
+        };
+        match key {
+            "RUN" => {
+                for h in value.split(|c: char| c.is_whitespace() || c == ',') {
+                    match h {
+                        "" => {}
+                        "clang" => case.hosts.push(Host::Clang),
+                        "opt" => case.hosts.push(Host::Opt),
+                        "flang" => case.hosts.push(Host::Flang),
+                        "rustc" => case.hosts.push(Host::Rustc),
+                        other => errors.push(format!("unknown host `{other}` in RUN line")),
+                    }
+                }
+            }
+            "EXPECT-ERROR" => {
+                if value.is_empty() {
+                    errors.push("empty EXPECT-ERROR".to_string());
+                } else {
+                    case.expect_errors.push(value.to_string());
+                }
+            }
+            "EXPECT-IR-UNCHANGED" => case.ir_unchanged = true,
+            "CFLAGS" => case
+                .cflags
+                .extend(value.split_whitespace().map(str::to_string)),
+            k if k.starts_with("RUN")
+                || k.starts_with("EXPECT")
+                || k.starts_with("CFLAGS")
+                || k.starts_with("XFAIL") =>
+            {
+                errors.push(format!("unknown directive `{k}`"))
+            }
+            _ => {}
+        }
+    }
+    if case.hosts.is_empty() {
+        case.hosts.push(match lang {
+            Lang::C | Lang::Cxx => Host::Clang,
+            Lang::Fortran => Host::Flang,
+            Lang::Rust => Host::Rustc,
+        });
+    }
+    for h in &case.hosts {
+        let ok = match h {
+            Host::Clang | Host::Opt => matches!(lang, Lang::C | Lang::Cxx),
+            Host::Flang => lang == Lang::Fortran,
+            Host::Rustc => lang == Lang::Rust,
+        };
+        if !ok {
+            errors.push(format!("host {h:?} cannot compile a {lang:?} file"));
+        }
+    }
+    if case.ir_unchanged && !case.expect_errors.is_empty() {
+        errors.push("EXPECT-IR-UNCHANGED and EXPECT-ERROR are exclusive".to_string());
+    }
+    if lang == Lang::Fortran {
+        let c = path.with_extension("c");
+        if c.exists() {
+            case.companion = Some(c);
+        }
+    }
+    if !errors.is_empty() {
+        case.header_error = Some(errors.join("; "));
+    }
+    case
+}
+
+fn discover(root: &Path) -> Vec<Case> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if Lang::from_path(&p).is_some() {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    // A C file next to a Fortran file of the same stem is that Fortran case's companion.
+    let is_companion = |p: &Path| {
+        Lang::from_path(p) == Some(Lang::C)
+            && ["f90", "f95", "f03", "f08", "F90"]
+                .iter()
+                .any(|e| p.with_extension(e).exists())
+    };
+    files
+        .iter()
+        .filter(|p| !is_companion(p))
+        .map(|p| parse_case(root, p, Lang::from_path(p).unwrap()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running commands with a timeout
+
+struct Output {
+    status: Option<ExitStatus>,
+    stdout: String,
+    stderr: String,
+    timed_out: bool,
+    spawn_error: Option<String>,
+}
+
+extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+fn run_cmd(cmd: &mut Command, timeout: Duration) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Own process group, so that a timeout kills the compiler's children too.
+    cmd.process_group(0);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Output {
+                status: None,
+                stdout: String::new(),
+                stderr: String::new(),
+                timed_out: false,
+                spawn_error: Some(format!("cannot start {:?}: {e}", cmd.get_program())),
+            }
+        }
+    };
+    let pipe_reader = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out_t = pipe_reader(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let err_t = pipe_reader(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let start = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) => {}
+            Err(_) => break None,
+        }
+        if start.elapsed() > timeout {
+            timed_out = true;
+            unsafe {
+                kill(-(child.id() as i32), 9);
+            }
+            let _ = child.kill();
+            break child.wait().ok();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: out_t.join().unwrap_or_default(),
+        stderr: err_t.join().unwrap_or_default(),
+        timed_out,
+        spawn_error: None,
+    }
+}
+
+fn render_cmd(cmd: &Command) -> String {
+    let mut s = String::new();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            let _ = write!(s, "{}={} ", k.to_string_lossy(), v.to_string_lossy());
+        }
+    }
+    s.push_str(&shell_quote(&cmd.get_program().to_string_lossy()));
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&shell_quote(&a.to_string_lossy()));
+    }
+    s
+}
+
+fn shell_quote(a: &str) -> String {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@%".contains(c))
+    {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
+fn status_text(o: &Output) -> String {
+    if let Some(e) = &o.spawn_error {
+        return e.clone();
+    }
+    if o.timed_out {
+        return "timed out (killed)".to_string();
+    }
+    match o.status {
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => format!("exit status {c}"),
+            (None, Some(sig)) => format!("killed by signal {sig}"),
+            _ => "unknown status".to_string(),
+        },
+        None => "no status".to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+struct Env {
+    plugin: PathBuf,
+    include: PathBuf,
+    work: PathBuf,
+    timeout: Duration,
+    keep: bool,
+}
+
+struct Step {
+    what: &'static str,
+    cmd: Command,
+    /// The step that runs the plugin on the case (the one an EXPECT-ERROR case must fail).
+    main: bool,
+}
+
+impl Step {
+    fn main(what: &'static str, cmd: Command) -> Step {
+        Step {
+            what,
+            cmd,
+            main: true,
+        }
+    }
+    fn aux(what: &'static str, cmd: Command) -> Step {
+        Step {
+            what,
+            cmd,
+            main: false,
+        }
+    }
+}
+
+struct Job {
+    case: Arc<Case>,
+    config: Config,
+}
+
+enum Verdict {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+/// One step failed: the message says which step, with its command and output.
+fn step_failure(what: &str, cmd: &Command, o: &Output, extra: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "    step: {what} ({}){}", status_text(o), extra);
+    let _ = writeln!(s, "    command: {}", render_cmd(cmd));
+    for (name, text) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+        if text.trim().is_empty() {
+            let _ = writeln!(s, "    {name}: (empty)");
+        } else {
+            let _ = writeln!(s, "    {name}:");
+            let lines: Vec<&str> = text.lines().collect();
+            let max = 80;
+            for l in lines.iter().take(max) {
+                let _ = writeln!(s, "      | {l}");
+            }
+            if lines.len() > max {
+                let _ = writeln!(s, "      | ... ({} more lines)", lines.len() - max);
+            }
+        }
+    }
+    s
+}
+
+fn succeeded(o: &Output) -> bool {
+    !o.timed_out && o.spawn_error.is_none() && o.status.is_some_and(|s| s.success())
+}
+
+fn crashed(o: &Output) -> bool {
+    o.timed_out
+        || o.status.is_none_or(|s| s.signal().is_some())
+        || CRASH_MARKERS
+            .iter()
+            .any(|m| o.stderr.contains(m) || o.stdout.contains(m))
+}
+
+/// Runs one step that must succeed.
+fn must_succeed(what: &str, cmd: &mut Command, env: &Env) -> Result<Output, String> {
+    let o = run_cmd(cmd, env.timeout);
+    if succeeded(&o) && !crashed(&o) {
+        Ok(o)
+    } else {
+        let extra = if succeeded(&o) {
+            ", but the output shows a crash"
+        } else {
+            ""
+        };
+        Err(step_failure(what, cmd, &o, extra))
+    }
+}
+
+fn tool_available(tool: &str) -> bool {
+    static CACHE: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
+    if let Some((_, ok)) = CACHE.lock().unwrap().iter().find(|(t, _)| t == tool) {
+        return *ok;
+    }
+    let ok = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    CACHE.lock().unwrap().push((tool.to_string(), ok));
+    ok
+}
+
+impl Env {
+    fn plugin_flag_clang(&self) -> String {
+        format!("-fpass-plugin={}", self.plugin.display())
+    }
+
+    fn c_compile(&self, case: &Case, driver: &str) -> Command {
+        let mut c = Command::new(driver);
+        // No preprocessed-source crash reports littering /tmp; the stack dump still prints.
+        c.arg("-fno-crash-diagnostics");
+        c.arg("-I").arg(&self.include);
+        c.args(&case.cflags);
+        c
+    }
+
+    fn rustc(&self, case: &Case, o: u8, with_plugin: bool, single_cgu: bool) -> Command {
+        let mut c = Command::new("rustc");
+        c.env("RUSTC_BOOTSTRAP", "1");
+        c.args(["--edition", "2021", "-C"])
+            .arg(format!("opt-level={o}"));
+        if !with_plugin || single_cgu {
+            // one .ll file for --emit=llvm-ir
+            c.args(["-C", "codegen-units=1"]);
+        }
+        if with_plugin {
+            c.arg(format!("-Zllvm-plugins={}", self.plugin.display()));
+        }
+        c.args(&case.cflags);
+        c
+    }
+
+    /// The compile commands of a case under a config, all but the last producing `exe`
+    /// (or, for opt/lli, `out.ll`).
+    fn build_steps(&self, case: &Case, cfg: &Config, dir: &Path, dbg: bool) -> Vec<Step> {
+        let src = &case.path;
+        let exe = dir.join("a.out");
+        let mut steps = Vec::new();
+        match cfg {
+            Config::Clang(o) => {
+                let mut c = self.c_compile(case, case.lang.driver());
+                c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
+                if dbg {
+                    c.arg("-g");
+                }
+                c.arg(src).arg("-lm").arg("-o").arg(&exe);
+                steps.push(Step::main("compile+link with the plugin", c));
+            }
+            Config::Opt(_) | Config::Lli => {
+                let o = if let Config::Opt(o) = cfg { *o } else { 0 };
+                let in_ll = dir.join("in.ll");
+                let out_ll = dir.join("out.ll");
+                let mut c = self.c_compile(case, case.lang.driver());
+                c.args(["-S", "-emit-llvm"]).arg(format!("-O{o}"));
+                if dbg {
+                    c.arg("-g");
+                }
+                c.arg(src).arg("-o").arg(&in_ll);
+                steps.push(Step::aux("emit IR (no plugin)", c));
+                let mut p = Command::new(OPT);
+                p.arg(format!("-load-pass-plugin={}", self.plugin.display()))
+                    .arg("-passes=enzyme")
+                    .arg(&in_ll)
+                    .arg("-S")
+                    .arg("-o")
+                    .arg(&out_ll);
+                steps.push(Step::main("opt -passes=enzyme", p));
+                if matches!(cfg, Config::Opt(_)) {
+                    let mut l = Command::new(case.lang.driver());
+                    l.arg(&out_ll).arg("-lm").arg("-o").arg(&exe);
+                    steps.push(Step::aux("link opt output", l));
+                }
+            }
+            Config::Flang(o) => {
+                let mut objs = Vec::new();
+                if let Some(comp) = &case.companion {
+                    let obj = dir.join("companion.o");
+                    let mut c = self.c_compile(case, CLANG);
+                    c.arg("-c")
+                        .arg(format!("-O{o}"))
+                        .arg(self.plugin_flag_clang());
+                    c.arg(comp).arg("-o").arg(&obj);
+                    steps.push(Step::aux("compile companion C file", c));
+                    objs.push(obj);
+                }
+                let mut c = Command::new(FLANG);
+                c.args(&case.cflags);
+                c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
+                if dbg {
+                    c.arg("-g");
+                }
+                // flang writes .mod files into the current directory
+                c.current_dir(dir);
+                c.arg(src).args(&objs).arg("-lm").arg("-o").arg(&exe);
+                steps.push(Step::main("compile+link with the plugin", c));
+            }
+            Config::Rustc(o) => {
+                let mut c = self.rustc(case, *o, true, false);
+                if dbg {
+                    c.arg("-g");
+                }
+                c.arg(src).arg("-o").arg(&exe);
+                c.current_dir(dir);
+                steps.push(Step::main("compile+link with the plugin", c));
+            }
+            Config::IrUnchanged(_) | Config::Readelf => {}
+        }
+        steps
+    }
+
+    fn run_job(&self, job: &Job) -> Verdict {
+        let case = &job.case;
+        if let Some(e) = &case.header_error {
+            return Verdict::Fail(format!("    bad test case header: {e}\n"));
+        }
+        // Missing tools: skip rather than fail.
+        let tools: Vec<&str> = match &job.config {
+            Config::Clang(_) => vec![case.lang.driver()],
+            Config::Opt(_) => vec![case.lang.driver(), OPT],
+            Config::Lli => vec![case.lang.driver(), OPT, LLI],
+            Config::Flang(_) => {
+                if case.companion.is_some() {
+                    vec![FLANG, CLANG]
+                } else {
+                    vec![FLANG]
+                }
+            }
+            Config::Rustc(_) => vec!["rustc"],
+            Config::IrUnchanged(_) => vec![case.lang.driver()],
+            Config::Readelf => vec!["readelf"],
+        };
+        for t in tools {
+            if !tool_available(t) {
+                return Verdict::Skip(format!("{t} not found"));
+            }
+        }
+        let dir = self
+            .work
+            .join(case.name.replace(['/', '.'], "_"))
+            .join(job.config.label());
+        let _ = fs::remove_dir_all(&dir);
+        if let Err(e) = fs::create_dir_all(&dir) {
+            return Verdict::Fail(format!("    cannot create {}: {e}\n", dir.display()));
+        }
+        let v = match &job.config {
+            Config::Readelf => self.readelf_check(),
+            Config::IrUnchanged(o) => self.ir_unchanged(case, *o, &dir),
+            _ if !case.expect_errors.is_empty() => self.error_case(case, &job.config, &dir),
+            _ => self.normal_case(case, &job.config, &dir),
+        };
+        if matches!(v, Verdict::Pass) && !self.keep {
+            let _ = fs::remove_dir_all(&dir);
+        }
+        v
+    }
+
+    fn normal_case(&self, case: &Case, cfg: &Config, dir: &Path) -> Verdict {
+        for mut st in self.build_steps(case, cfg, dir, false) {
+            if let Err(e) = must_succeed(st.what, &mut st.cmd, self) {
+                return Verdict::Fail(e);
+            }
+        }
+        let mut run = if let Config::Lli = cfg {
+            let mut c = Command::new(LLI);
+            c.arg(dir.join("out.ll"));
+            c
+        } else {
+            Command::new(dir.join("a.out"))
+        };
+        run.current_dir(dir);
+        let o = run_cmd(&mut run, self.timeout);
+        if succeeded(&o) {
+            Verdict::Pass
+        } else {
+            Verdict::Fail(step_failure("run the program", &run, &o, ""))
+        }
+    }
+
+    fn error_case(&self, case: &Case, cfg: &Config, dir: &Path) -> Verdict {
+        let steps = self.build_steps(case, cfg, dir, true);
+        let n = steps.len();
+        for st in steps {
+            let (what, mut cmd) = (st.what, st.cmd);
+            let o = run_cmd(&mut cmd, self.timeout);
+            // Steps before the plugin runs (emit IR, companion) must succeed.
+            if !st.main {
+                if !succeeded(&o) {
+                    return Verdict::Fail(step_failure(what, &cmd, &o, ""));
+                }
+                continue;
+            }
+            if succeeded(&o) {
+                return Verdict::Fail(step_failure(
+                    what,
+                    &cmd,
+                    &o,
+                    ": expected the compile to FAIL with an error, but it succeeded",
+                ));
+            }
+            if crashed(&o) {
+                return Verdict::Fail(step_failure(
+                    what,
+                    &cmd,
+                    &o,
+                    ": expected a clean error, got a crash/timeout",
+                ));
+            }
+            if case.lang == Lang::Rust && o.status.and_then(|s| s.code()) == Some(101) {
+                return Verdict::Fail(step_failure(what, &cmd, &o, ": rustc ICE (exit 101)"));
+            }
+            let missing: Vec<&String> = case
+                .expect_errors
+                .iter()
+                .filter(|s| !o.stderr.contains(s.as_str()))
+                .collect();
+            if !missing.is_empty() {
+                let list: Vec<String> = missing.iter().map(|s| format!("`{s}`")).collect();
+                return Verdict::Fail(step_failure(
+                    what,
+                    &cmd,
+                    &o,
+                    &format!(": stderr lacks expected {}", list.join(", ")),
+                ));
+            }
+            return Verdict::Pass;
+        }
+        Verdict::Fail(format!("    harness: no plugin step among {n} steps\n"))
+    }
+
+    fn ir_unchanged(&self, case: &Case, o: u8, dir: &Path) -> Verdict {
+        let mut texts = Vec::new();
+        for with in [false, true] {
+            let out = dir.join(if with { "with.ll" } else { "without.ll" });
+            let mut c = match case.lang {
+                Lang::C | Lang::Cxx => {
+                    let mut c = self.c_compile(case, case.lang.driver());
+                    c.args(["-S", "-emit-llvm"]).arg(format!("-O{o}"));
+                    if with {
+                        c.arg(self.plugin_flag_clang());
+                    }
+                    c.arg(&case.path).arg("-o").arg(&out);
+                    c
+                }
+                Lang::Fortran => {
+                    let mut c = Command::new(FLANG);
+                    c.args(&case.cflags)
+                        .args(["-S", "-emit-llvm"])
+                        .arg(format!("-O{o}"));
+                    if with {
+                        c.arg(self.plugin_flag_clang());
+                    }
+                    c.current_dir(dir);
+                    c.arg(&case.path).arg("-o").arg(&out);
+                    c
+                }
+                Lang::Rust => {
+                    let mut c = self.rustc(case, o, with, true);
+                    c.arg("--emit=llvm-ir").arg(&case.path).arg("-o").arg(&out);
+                    c.current_dir(dir);
+                    c
+                }
+            };
+            let what = if with {
+                "emit IR with the plugin"
+            } else {
+                "emit IR without the plugin"
+            };
+            if let Err(e) = must_succeed(what, &mut c, self) {
+                return Verdict::Fail(e);
+            }
+            match fs::read_to_string(&out) {
+                Ok(t) => texts.push(
+                    t.lines()
+                        .filter(|l| !l.starts_with("; ModuleID"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                Err(e) => {
+                    return Verdict::Fail(format!("    cannot read {}: {e}\n", out.display()))
+                }
+            }
+        }
+        if texts[0] == texts[1] {
+            return Verdict::Pass;
+        }
+        let (a, b) = (&texts[0], &texts[1]);
+        let la: Vec<&str> = a.lines().collect();
+        let lb: Vec<&str> = b.lines().collect();
+        let first = (0..la.len().max(lb.len()))
+            .find(|&i| la.get(i) != lb.get(i))
+            .unwrap_or(0);
+        let mut s = format!(
+            "    IR differs with the plugin loaded (-O{o}); see {}/without.ll and with.ll\n    first difference at line {}:\n",
+            dir.display(),
+            first + 1
+        );
+        for i in first..(first + 6) {
+            if let Some(l) = la.get(i) {
+                let _ = writeln!(s, "      - {l}");
+            }
+        }
+        for i in first..(first + 6) {
+            if let Some(l) = lb.get(i) {
+                let _ = writeln!(s, "      + {l}");
+            }
+        }
+        Verdict::Fail(s)
+    }
+
+    fn readelf_check(&self) -> Verdict {
+        let mut c = Command::new("readelf");
+        c.arg("-d").arg(&self.plugin);
+        let o = match must_succeed("readelf -d", &mut c, self) {
+            Ok(o) => o,
+            Err(e) => return Verdict::Fail(e),
+        };
+        let bad: Vec<&str> = o
+            .stdout
+            .lines()
+            .filter(|l| l.contains("(NEEDED)") && l.contains("LLVM"))
+            .collect();
+        if bad.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail(format!(
+                "    the plugin must not depend on libLLVM (the host provides LLVM):\n{}\n",
+                bad.iter()
+                    .map(|l| format!("      | {}", l.trim()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn find_plugin(ws: &Path) -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("FERMENT_PLUGIN").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        let candidates = if p.is_absolute() {
+            vec![p.clone()]
+        } else {
+            vec![
+                std::env::current_dir().unwrap_or_default().join(&p),
+                ws.join(&p),
+            ]
+        };
+        return candidates.into_iter().find(|c| c.is_file()).ok_or(format!(
+            "FERMENT_PLUGIN={} does not name an existing file",
+            p.display()
+        ));
+    }
+    let mut candidates = Vec::new();
+    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR").filter(|p| !p.is_empty()) {
+        let t = PathBuf::from(t);
+        let t = if t.is_absolute() { t } else { ws.join(t) };
+        candidates.push(t.join("release/libferment.so"));
+    }
+    candidates.push(ws.join("target/release/libferment.so"));
+    for c in &candidates {
+        if c.is_file() {
+            return Ok(c.clone());
+        }
+    }
+    Err(format!(
+        "the ferment plugin was not found (looked at {}).\n\
+         Build it first with `cargo build --release -p ferment` (from {}), \
+         or point FERMENT_PLUGIN at libferment.so.",
+        candidates
+            .iter()
+            .map(|c| c.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        ws.display()
+    ))
+}
+
+fn parse_filter() -> Option<String> {
+    // libtest flags that take a value; everything else starting with '-' is ignored.
+    const WITH_VALUE: &[&str] = &[
+        "--test-threads",
+        "--skip",
+        "--logfile",
+        "--format",
+        "--color",
+        "-Z",
+        "--report-time",
+        "--shuffle-seed",
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a.starts_with('-') {
+            if WITH_VALUE.contains(&a.as_str()) {
+                args.next();
+            }
+            continue;
+        }
+        return Some(a);
+    }
+    None
+}
+
+fn main() {
+    let ws = workspace_root();
+    let plugin = match find_plugin(&ws) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { ws.join(t) })
+        .unwrap_or_else(|| ws.join("target"));
+    let timeout_s: u64 = std::env::var("FERMENT_E2E_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let jobs_n: usize = std::env::var("FERMENT_E2E_JOBS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2)
+        .clamp(1, 2);
+    let env = Arc::new(Env {
+        plugin,
+        include: ws.join("clang-tests/include"),
+        work: target.join("clang-tests"),
+        timeout: Duration::from_secs(timeout_s),
+        keep: std::env::var_os("FERMENT_E2E_KEEP").is_some(),
+    });
+
+    let filter = parse_filter();
+    let cases_root = ws.join("clang-tests/cases");
+    let mut all: Vec<Arc<Case>> = discover(&cases_root).into_iter().map(Arc::new).collect();
+    all.push(Arc::new(Case {
+        name: "readelf-no-libllvm".to_string(),
+        path: env.plugin.clone(),
+        lang: Lang::C,
+        hosts: Vec::new(),
+        expect_errors: Vec::new(),
+        ir_unchanged: false,
+        cflags: Vec::new(),
+        companion: None,
+        header_error: None,
+    }));
+
+    let mut jobs: Vec<Job> = Vec::new();
+    for case in &all {
+        let cfgs = if case.name == "readelf-no-libllvm" {
+            vec![Config::Readelf]
+        } else if case.header_error.is_some() {
+            vec![Config::Clang(0)]
+        } else {
+            configs_for(case)
+        };
+        for config in cfgs {
+            let full = format!("{} [{}]", case.name, config.label());
+            if filter.as_ref().is_none_or(|f| full.contains(f.as_str())) {
+                jobs.push(Job {
+                    case: case.clone(),
+                    config,
+                });
+            }
+        }
+    }
+    // Slow hosts first, so that the two workers finish together.
+    jobs.sort_by_key(|j| match j.config {
+        Config::Rustc(_) => 0,
+        Config::Flang(_) => 1,
+        _ => 2,
+    });
+    let total = jobs.len();
+    eprintln!(
+        "ferment e2e: {total} jobs from {} cases, plugin {}, {jobs_n} workers",
+        all.len(),
+        env.plugin.display()
+    );
+    if total == 0 {
+        println!("0 passed, 0 failed");
+        if let Some(f) = filter {
+            eprintln!("(no case matches the filter `{f}`)");
+        }
+        return;
+    }
+
+    let queue = Arc::new(Mutex::new(jobs.into_iter().collect::<VecDeque<Job>>()));
+    let (tx, rx) = mpsc::channel::<(String, String, Verdict, Duration)>();
+    let mut workers = Vec::new();
+    for _ in 0..jobs_n {
+        let queue = queue.clone();
+        let tx = tx.clone();
+        let env = env.clone();
+        workers.push(std::thread::spawn(move || loop {
+            let job = match queue.lock().unwrap().pop_front() {
+                Some(j) => j,
+                None => break,
+            };
+            let t0 = Instant::now();
+            let v = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| env.run_job(&job)))
+                .unwrap_or_else(|_| Verdict::Fail("    harness panicked\n".to_string()));
+            let _ = tx.send((job.case.name.clone(), job.config.label(), v, t0.elapsed()));
+        }));
+    }
+    drop(tx);
+
+    let start = Instant::now();
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
+    let mut failures = Vec::new();
+    for (name, cfg, v, _dt) in rx {
+        match v {
+            Verdict::Pass => {
+                passed += 1;
+                println!("ok   {name} [{cfg}]");
+            }
+            Verdict::Skip(why) => {
+                skipped += 1;
+                println!("skip {name} [{cfg}] ({why})");
+            }
+            Verdict::Fail(msg) => {
+                failed += 1;
+                println!("FAIL {name} [{cfg}]\n{msg}");
+                failures.push(format!("{name} [{cfg}]"));
+            }
+        }
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    if !failures.is_empty() {
+        println!("\nfailures:");
+        for f in &failures {
+            println!("    {f}");
+        }
+    }
+    eprintln!("(took {:.1} s)", start.elapsed().as_secs_f64());
+    if skipped > 0 {
+        println!("{passed} passed, {failed} failed, {skipped} skipped");
+    } else {
+        println!("{passed} passed, {failed} failed");
+    }
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
