@@ -292,6 +292,15 @@ impl Value {
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }
+    /// Turns a global declaration into an internal, zero-initialized
+    /// definition.
+    pub fn define_private_zero(self) {
+        unsafe {
+            let ty = LLVMGlobalGetValueType(self.0);
+            LLVMSetInitializer(self.0, LLVMConstNull(ty));
+            LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
+        }
+    }
     pub fn global_initializer(self) -> Option<Value> {
         let v = unsafe { LLVMGetInitializer(self.0) };
         (!v.is_null()).then_some(Value(v))

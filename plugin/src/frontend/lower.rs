@@ -241,8 +241,15 @@ pub fn cleanup_declarations(module: Module) {
         }
     }
     for g in module.globals() {
-        if g.name().starts_with("enzyme_") && g.is_declaration() && !g.has_uses() {
+        if !g.name().starts_with("enzyme_") || !g.is_declaration() {
+            continue;
+        }
+        if !g.has_uses() {
             g.delete_global();
+        } else {
+            // Leftover references (rustc -O0 null-checks extern statics):
+            // define the marker privately so nothing is left to link.
+            g.define_private_zero();
         }
     }
 }

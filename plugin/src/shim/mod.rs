@@ -44,6 +44,8 @@ extern "C" {
         fn_ty: LLVMTypeRef,
         name: *const c_char,
     ) -> LLVMValueRef;
+    fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
+    fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
     fn ferment_inline_calls(f: LLVMValueRef, max_insts: c_uint) -> c_uint;
     fn ferment_run_function_pipeline(
         f: LLVMValueRef,
@@ -121,4 +123,15 @@ pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
 pub fn split_block_after(inst: Value, name: &str) -> ferment_ir::Block {
     let n = cstring(name);
     ferment_ir::Block(unsafe { ferment_split_block_after(inst.0, n.as_ptr()) })
+}
+
+/// Moves the body of `old` into the declaration `new` (whose first
+/// parameters match `old`'s); `old` is erased.
+pub fn move_body(old: Value, new: Value) {
+    unsafe { ferment_move_body(old.0, new.0) }
+}
+
+/// Gives `to` the function attributes of `from` (minus optnone/noinline).
+pub fn copy_fn_attributes(from: Value, to: Value) {
+    unsafe { ferment_copy_fn_attributes(from.0, to.0) }
 }

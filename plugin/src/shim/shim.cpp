@@ -199,18 +199,14 @@ extern "C" LLVMValueRef ferment_clone_function(LLVMValueRef FV,
 // parameters correspond one to one to the old ones. The old function is
 // erased. Return instructions keep their old operands: the caller rewrites
 // them immediately. Parameter and return attributes are dropped.
-extern "C" LLVMValueRef ferment_respecify_function(LLVMValueRef OldV,
-                                                   LLVMTypeRef FnTyRef,
-                                                   const char *Name) {
+extern "C" void ferment_move_body(LLVMValueRef OldV, LLVMValueRef NewV) {
   Function *Old = unwrap<Function>(OldV);
-  FunctionType *FnTy = unwrap<FunctionType>(FnTyRef);
-  Function *New = Function::Create(FnTy, GlobalValue::InternalLinkage,
-                                   Old->getAddressSpace(), Name,
-                                   Old->getParent());
+  Function *New = unwrap<Function>(NewV);
   New->setAttributes(AttributeList::get(Old->getContext(),
                                         Old->getAttributes().getFnAttrs(),
                                         AttributeSet(), {}));
   dropOptimizationBlockers(*New);
+  New->setLinkage(GlobalValue::InternalLinkage);
   New->setDSOLocal(true);
   New->splice(New->begin(), Old);
   for (unsigned I = 0; I < Old->arg_size(); ++I) {
@@ -222,7 +218,30 @@ extern "C" LLVMValueRef ferment_respecify_function(LLVMValueRef OldV,
     New->setSubprogram(SP);
   }
   Old->eraseFromParent();
+}
+
+extern "C" LLVMValueRef ferment_respecify_function(LLVMValueRef OldV,
+                                                   LLVMTypeRef FnTyRef,
+                                                   const char *Name) {
+  Function *Old = unwrap<Function>(OldV);
+  FunctionType *FnTy = unwrap<FunctionType>(FnTyRef);
+  Function *New = Function::Create(FnTy, GlobalValue::InternalLinkage,
+                                   Old->getAddressSpace(), Name,
+                                   Old->getParent());
+  ferment_move_body(OldV, wrap(New));
   return wrap(New);
+}
+
+// Copies the function attributes of `From` (target-cpu, features...) to
+// `To`, without optnone/noinline.
+extern "C" void ferment_copy_fn_attributes(LLVMValueRef FromV,
+                                           LLVMValueRef ToV) {
+  Function *From = unwrap<Function>(FromV);
+  Function *To = unwrap<Function>(ToV);
+  To->setAttributes(AttributeList::get(From->getContext(),
+                                       From->getAttributes().getFnAttrs(),
+                                       AttributeSet(), {}));
+  dropOptimizationBlockers(*To);
 }
 
 // Inlines calls to defined functions into `FV`, repeatedly (callees of
