@@ -234,6 +234,20 @@ impl Activity {
         }
     }
 
+    /// Transfers every fact about `old` to `new` (a generator replaced one
+    /// value by another computing the same thing).
+    pub fn rename(&mut self, old: Value, new: Value) {
+        if self.varied.remove(&old) {
+            self.varied.insert(new);
+        }
+        if self.useful.remove(&old) {
+            self.useful.insert(new);
+        }
+        if self.shadowed.remove(&old) {
+            self.shadowed.insert(new);
+        }
+    }
+
     /// Depends on an active input.
     pub fn is_varied(&self, v: Value) -> bool {
         self.varied.contains(&v)

@@ -11,6 +11,8 @@
 //! rules) and the analyses in the `type-analysis` / `activity-analysis` crates.
 
 pub mod cfg;
+pub mod custom;
+pub mod derive;
 pub mod error;
 pub mod forward;
 pub mod frontend;

@@ -16,10 +16,16 @@ const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
 const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa";
 
 /// Clones `function` as `name` and canonicalizes it.
-pub fn canonical_copy(function: Value, name: &str, options: &Options) -> Result<Value> {
+/// Functions in `keep` stay calls (custom derivatives, inactive functions).
+pub fn canonical_copy(
+    function: Value,
+    name: &str,
+    options: &Options,
+    keep: &[Value],
+) -> Result<Value> {
     let clone = shim::clone_function(function, name);
     if options.inline_callees != 0 {
-        shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS);
+        shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     }
     if options.preopt != 0 {
         shim::run_function_pipeline(clone, CANONICALIZE)

@@ -23,7 +23,21 @@ pub struct Shadows {
     map: HashMap<Value, Value>,
     /// Heap allocations made for shadows, with their primal allocation.
     pub heap: Vec<(Value, Value)>,
+    /// Calls replaced by the call hook: (old call, new primal value).
+    pub renamed: Vec<(Value, Value)>,
 }
+
+/// What the call hook puts in place of a call.
+pub struct Substitute {
+    /// The new primal value (None for void calls).
+    pub replacement: Option<Value>,
+    /// Its shadow, for a returned pointer.
+    pub shadow: Option<Value>,
+}
+
+/// Called for each call instruction; may replace it (reverse mode
+/// augments calls to differentiated functions).
+pub type CallHook<'a> = &'a mut dyn FnMut(Value, &Shadows, &Builder) -> Result<Option<Substitute>>;
 
 impl Shadows {
     pub fn get(&self, p: Value) -> Option<Value> {
@@ -50,10 +64,13 @@ pub fn build(
     params: &[(Value, Value)],
     blocks: &[ferment_ir::Block],
     forward_mode: bool,
+    heap_stack_shadows: bool,
+    mut hook: Option<CallHook>,
 ) -> Result<Shadows> {
     let mut s = Shadows {
         map: params.iter().copied().collect(),
         heap: Vec::new(),
+        renamed: Vec::new(),
     };
     let b = Builder::new(module);
     let mut phis = Vec::new();
@@ -61,6 +78,21 @@ pub fn build(
     let i64t = Type::int(ctx, 64);
     for &blk in blocks {
         for inst in blk.instructions() {
+            if inst.is_call() {
+                if let Some(h) = hook.as_mut() {
+                    if let Some(sub) = h(inst, &s, &b)? {
+                        if let Some(r) = sub.replacement {
+                            inst.replace_all_uses_with(r);
+                            s.renamed.push((inst, r));
+                            if let Some(sh) = sub.shadow {
+                                s.map.insert(r, sh);
+                            }
+                        }
+                        inst.erase();
+                        continue;
+                    }
+                }
+            }
             if activity.is_shadowed(inst) && !s.map.contains_key(&inst) {
                 b.after(inst);
                 b.set_debug_loc_from(inst);
@@ -75,11 +107,21 @@ pub fn build(
                             llvm_sys::core::LLVMGetAllocatedType(inst.0)
                         });
                         let count = inst.operand(0);
-                        let a = b.alloca_n(elem, count, "shadow");
                         let size = b.mul_int(
                             b.int_cast(count, i64t, false),
                             b.const_int(i64t, module.alloc_size(elem) as i64),
                         );
+                        let a = if heap_stack_shadows {
+                            // Split shape: the shadow must outlive the
+                            // augmented function; the reverse sweep frees it.
+                            let ptr = Type::ptr(ctx);
+                            let malloc = declare(module, "malloc", ptr, &[i64t]);
+                            let m = b.call_fn(malloc, &[size]);
+                            s.heap.push((inst, m));
+                            m
+                        } else {
+                            b.alloca_n(elem, count, "shadow")
+                        };
                         b.memset(a, b.const_int(b.i8(), 0), size);
                         a
                     }
@@ -107,18 +149,16 @@ pub fn build(
                             .ok_or_else(|| missing(inst, inst.operand(0)))?;
                         b.load(inst.ty(), sp)
                     }
-                    Opcode::LLVMCall => match allocation_kind(inst) {
+                    Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
                         Some(AllocKind::Heap { size_arg }) => {
-                            let c = inst.clone_instruction();
-                            b.insert(c);
+                            let c = same_call(&b, inst);
                             let n = inst.operand(size_arg);
                             b.memset(c, b.const_int(b.i8(), 0), n);
                             s.heap.push((inst, c));
                             c
                         }
                         Some(AllocKind::Calloc) => {
-                            let c = inst.clone_instruction();
-                            b.insert(c);
+                            let c = same_call(&b, inst);
                             s.heap.push((inst, c));
                             c
                         }
@@ -148,7 +188,6 @@ pub fn build(
             sp.add_incoming(sv, blk);
         }
     }
-    let _ = declare;
     Ok(s)
 }
 
@@ -176,12 +215,24 @@ fn forward_memory_call(module: Module, b: &Builder, s: &Shadows, inst: Value) ->
         if let Some(sp) = s.get(args[0]) {
             if let Some(f) = inst.called_function() {
                 b.after(inst);
-                b.call_fn(f, &[sp]);
+                let mut fargs = args.clone();
+                fargs[0] = sp;
+                b.call_fn(f, &fargs);
             }
         }
     }
     let _ = module;
     Ok(())
+}
+
+/// A plain call with the same callee and arguments as `inst` (a call or
+/// an invoke).
+fn same_call(b: &Builder, inst: Value) -> Value {
+    b.call(
+        inst.called_fn_type(),
+        inst.called_operand(),
+        &inst.call_args(),
+    )
 }
 
 pub fn is_memcpy(name: &str) -> bool {

@@ -47,6 +47,17 @@ impl Builder {
     }
     /// Positions right after `i` (after the phi group when `i` is a phi).
     pub fn after(&self, i: Value) {
+        if i.is_invoke() {
+            // An invoke's value exists from the start of its normal
+            // destination on.
+            if let Some(&normal) = i.successors().first() {
+                match normal.first_non_phi() {
+                    Some(n) => self.before(n),
+                    None => self.at_end(normal),
+                }
+                return;
+            }
+        }
         if i.opcode() == Opcode::LLVMPHI {
             match i.parent().first_non_phi() {
                 Some(n) => self.before(n),
@@ -206,6 +217,24 @@ impl Builder {
     }
     pub fn extract_element(&self, vec: Value, idx: Value) -> Value {
         Value(unsafe { LLVMBuildExtractElement(self.raw, vec.0, idx.0, NONAME) })
+    }
+    /// A shuffle mask constant (`-1` lanes are poison).
+    pub fn const_mask(&self, lanes: &[i32]) -> Value {
+        let i32t = self.i32();
+        let mut elems: Vec<LLVMValueRef> = lanes
+            .iter()
+            .map(|&l| {
+                if l < 0 {
+                    self.poison(i32t).0
+                } else {
+                    self.const_int(i32t, l as i64).0
+                }
+            })
+            .collect();
+        Value(unsafe { LLVMConstVector(elems.as_mut_ptr(), elems.len() as u32) })
+    }
+    pub fn shuffle(&self, a: Value, b: Value, mask: Value) -> Value {
+        Value(unsafe { LLVMBuildShuffleVector(self.raw, a.0, b.0, mask.0, NONAME) })
     }
     pub fn insert_element(&self, vec: Value, v: Value, idx: Value) -> Value {
         Value(unsafe { LLVMBuildInsertElement(self.raw, vec.0, v.0, idx.0, NONAME) })

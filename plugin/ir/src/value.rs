@@ -136,6 +136,13 @@ impl Value {
         let n = unsafe { LLVMGetNextInstruction(self.0) };
         (!n.is_null()).then_some(Value(n))
     }
+    /// The lanes a `shufflevector` selects (-1 for undefined lanes).
+    pub fn shuffle_mask(self) -> Vec<i32> {
+        let n = unsafe { LLVMGetNumMaskElements(self.0) };
+        (0..n)
+            .map(|i| unsafe { LLVMGetMaskValue(self.0, i) })
+            .collect()
+    }
     /// A detached copy of this instruction (same operands).
     pub fn clone_instruction(self) -> Value {
         Value(unsafe { LLVMInstructionClone(self.0) })
@@ -276,6 +283,17 @@ impl Value {
             LLVMAppendBasicBlockInContext(
                 LLVMGetTypeContext(LLVMTypeOf(self.0)),
                 self.0,
+                c.as_ptr(),
+            )
+        })
+    }
+    /// A new block inserted before `before` (e.g. a new entry block).
+    pub fn insert_block_before(self, before: Block, name: &str) -> Block {
+        let c = crate::cstr(name);
+        Block(unsafe {
+            LLVMInsertBasicBlockInContext(
+                LLVMGetTypeContext(LLVMTypeOf(self.0)),
+                before.0,
                 c.as_ptr(),
             )
         })

@@ -8,6 +8,7 @@
 //! value when requested).
 
 use crate::cfg::Cfg;
+use crate::derive::{Ctx, Derivative};
 use crate::error::{Error, Result};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
 use crate::rules::{self, Site};
@@ -16,45 +17,43 @@ use ferment_activity_analysis::{Activity, Seeds};
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 
-/// Builds the forward-mode derivative of `canonical` (consumed) for `key`.
-pub fn generate(
-    module: Module,
-    key: &DerivativeKey,
-    canonical: Value,
-    name: &str,
-) -> Result<Value> {
-    let fname = key.function.name();
-    let old_ty = canonical.global_value_type();
-    let params = old_ty.fn_params();
+/// `(primal params, tangents of duplicated params) -> {[primal], [tangent]}`
+pub fn signature(module: Module, key: &DerivativeKey) -> Type {
+    let fn_ty = key.function.global_value_type();
+    let params = fn_ty.fn_params();
     let mut new_params = params.clone();
     for (p, act) in params.iter().zip(&key.activities) {
         if act.has_shadow() {
             new_params.push(*p);
         }
     }
-    let ret_ty = old_ty.fn_return();
+    let ret_ty = fn_ty.fn_return();
     let mut outs = Vec::new();
     if key.return_primal && !ret_ty.is_void() {
         outs.push(ret_ty);
     }
-    let tangent_ret = key.return_active && ret_ty.is_fp_like();
-    if tangent_ret {
+    if key.return_active && ret_ty.is_fp_like() {
         outs.push(ret_ty);
     }
-    let out_ty = Type::literal_struct(module.context(), &outs);
-    let f = crate::shim::respecify_function(
-        canonical,
-        Type::function(out_ty, &new_params, false),
-        name,
-    );
+    Type::function(
+        Type::literal_struct(module.context(), &outs),
+        &new_params,
+        false,
+    )
+}
+
+/// Fills the declared forward derivative `f`, whose body is the canonical
+/// copy of `key.function`.
+pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
+    let fname = key.function.name();
+    let module = ctx.module;
+    let out_ty = f.global_value_type().fn_return();
+    let tangent_ret =
+        key.return_active && key.function.global_value_type().fn_return().is_fp_like();
     let mut sweep = TangentSweep::new(module, f, key);
-    match sweep.build(module, out_ty, tangent_ret) {
-        Ok(()) => Ok(f),
-        Err(e) => {
-            f.delete_function();
-            Err(e.in_function(&fname))
-        }
-    }
+    sweep
+        .build(ctx, out_ty, tangent_ret)
+        .map_err(|e| e.in_function(&fname))
 }
 
 struct TangentSweep<'k> {
@@ -118,10 +117,15 @@ impl<'k> TangentSweep<'k> {
         self.b.zero(v.ty())
     }
 
-    fn build(&mut self, module: Module, out_ty: Type, tangent_ret: bool) -> Result<()> {
+    fn build(&mut self, ctx: &mut Ctx, out_ty: Type, tangent_ret: bool) -> Result<()> {
+        let module = ctx.module;
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
-        crate::frontend::validate::check_function(self.f, &blocks, &self.activity)?;
+        let custom_fwd: Vec<Value> = ctx.custom.functions();
+        crate::frontend::validate::check_function(self.f, &blocks, &self.activity, &|c| {
+            crate::reverse::callee_of(c)
+                .is_some_and(|f| !f.is_declaration() || custom_fwd.contains(&f))
+        })?;
         let shadow_params: Vec<(Value, Value)> = self
             .tangents
             .iter()
@@ -134,12 +138,17 @@ impl<'k> TangentSweep<'k> {
             &shadow_params,
             &blocks,
             true,
+            false,
+            None,
         )?);
         let mut phis = Vec::new();
         for &blk in &blocks {
             for inst in blk.instructions() {
                 if inst.opcode() == Opcode::LLVMStore {
                     self.store_tangent(inst);
+                    continue;
+                }
+                if inst.is_call() && self.forward_call(ctx, inst)? {
                     continue;
                 }
                 if inst.is_terminator() || !self.is_active(inst) {
@@ -193,6 +202,131 @@ impl<'k> TangentSweep<'k> {
         Ok(())
     }
 
+    /// A call to a differentiated function: replaced by a call of its
+    /// forward derivative, which returns the primal result and its tangent.
+    fn forward_call(&mut self, ctx: &mut Ctx, call: Value) -> Result<bool> {
+        let Some(callee) = crate::reverse::callee_of(call) else {
+            return Ok(false);
+        };
+        let args = call.call_args();
+        let activities: Vec<ArgAct> = args
+            .iter()
+            .map(|a| {
+                let shadowed = a.ty().is_pointer() && self.activity.is_shadowed(*a);
+                let varied = a.ty().is_fp_like() && self.activity.is_varied(*a);
+                if shadowed || varied {
+                    ArgAct::Dup
+                } else {
+                    ArgAct::Const
+                }
+            })
+            .collect();
+        let ret_ty = call.ty();
+        let return_active = ret_ty.is_fp_like() && self.activity.is_active(call);
+        if ret_ty.is_pointer() && self.activity.is_shadowed(call) {
+            return Err(Error::at(
+                call,
+                format!("forward mode cannot yet differentiate '{}', which returns a pointer to active memory", callee.name()),
+            )
+            .hint("let ferment inline the function (remove noinline), or return the data through an argument"));
+        }
+        if !return_active && activities.iter().all(|a| *a == ArgAct::Const) {
+            return Ok(false);
+        }
+        let key = DerivativeKey {
+            function: callee,
+            mode: crate::frontend::request::Mode::Forward,
+            shape: crate::frontend::request::Shape::Combined,
+            activities: activities.clone(),
+            return_active,
+            return_primal: true,
+        };
+        let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
+        self.b.after(call);
+        self.b.set_debug_loc_from(call);
+        let mut tangents = Vec::new();
+        for (a, act) in args.iter().zip(&activities) {
+            if act.has_shadow() {
+                let t = if a.ty().is_pointer() {
+                    self.shadows
+                        .as_ref()
+                        .and_then(|s| s.of(&self.b, *a))
+                        .ok_or_else(|| {
+                            Error::at(
+                                call,
+                                format!(
+                                    "no derivative memory for argument {} of the call",
+                                    a.short()
+                                ),
+                            )
+                        })?
+                } else {
+                    self.tangent(*a)
+                };
+                tangents.push(t);
+            }
+        }
+        let (primal, tangent) = match derivative {
+            Derivative::Forward(fwd) => {
+                let mut all = args.clone();
+                all.extend(tangents);
+                let r = self.b.call_fn(fwd, &all);
+                let primal = (!ret_ty.is_void()).then(|| self.b.extract_value(r, 0));
+                let tangent = return_active.then(|| self.b.extract_value(r, 1));
+                (primal, tangent)
+            }
+            Derivative::CustomForward(fwd) => {
+                // Interleaved: each duplicated argument followed by its tangent.
+                let mut all = Vec::new();
+                let mut k = 0;
+                for (a, act) in args.iter().zip(&activities) {
+                    all.push(*a);
+                    if act.has_shadow() {
+                        all.push(tangents[k]);
+                        k += 1;
+                    }
+                }
+                let r = self.b.call_fn(fwd, &all);
+                let rt = r.ty();
+                if rt.is_struct() && rt.struct_fields().len() == 2 {
+                    (
+                        Some(self.b.extract_value(r, 0)),
+                        Some(self.b.extract_value(r, 1)),
+                    )
+                } else if rt == ret_ty {
+                    // Returns the tangent only: keep the primal call.
+                    self.tangents.insert(call, r);
+                    return Ok(true);
+                } else {
+                    return Err(Error::at(
+                        call,
+                        format!(
+                            "the custom forward derivative '{}' returns {}",
+                            fwd.name(),
+                            rt.describe()
+                        ),
+                    )
+                    .hint("return the tangent of the result (or a struct {primal, tangent})"));
+                }
+            }
+            _ => {
+                return Err(Error::at(
+                    call,
+                    "internal error: unexpected derivative kind in forward mode",
+                ))
+            }
+        };
+        if let Some(p) = primal {
+            call.replace_all_uses_with(p);
+            self.activity.rename(call, p);
+            if let Some(t) = tangent {
+                self.tangents.insert(p, t);
+            }
+        }
+        call.erase();
+        Ok(true)
+    }
+
     /// A float stored into shadowed memory stores its tangent there too.
     fn store_tangent(&mut self, inst: Value) {
         let (v, p) = (inst.operand(0), inst.operand(1));
@@ -240,6 +374,14 @@ impl<'k> TangentSweep<'k> {
             }
             Opcode::LLVMExtractElement => {
                 b.extract_element(self.tangent(inst.operand(0)), inst.operand(1))
+            }
+            Opcode::LLVMShuffleVector => {
+                let mask = b.const_mask(&inst.shuffle_mask());
+                b.shuffle(
+                    self.tangent(inst.operand(0)),
+                    self.tangent(inst.operand(1)),
+                    mask,
+                )
             }
             Opcode::LLVMInsertElement => b.insert_element(
                 self.tangent(inst.operand(0)),

@@ -5,7 +5,8 @@
 //! storing the natural C layout and reloading it as the call's type), or a
 //! hidden `sret` pointer.
 
-use super::request::{Activity, Mode, Request};
+use super::request::{Part, Request};
+use crate::derive::Derivative;
 use crate::error::{Error, Result};
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
 
@@ -45,38 +46,98 @@ fn convert(b: &Builder, v: Value, ty: Type, call: Value, what: &str) -> Result<V
 }
 
 /// Lowers `req.call` to a call of `derivative`.
-pub fn lower_call(module: Module, req: &Request, derivative: Value) -> Result<()> {
+pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Result<()> {
     let call = req.call;
     let b = Builder::new(module);
     b.before(call);
     b.set_debug_loc_from(call);
-    let dparams = derivative.global_value_type().fn_params();
-    let fparams = req.function.global_value_type().fn_params();
-    let mut args = Vec::new();
+    let fty = req.function.global_value_type();
+    let fparams = fty.fn_params();
+    let mut primals = Vec::new();
+    let mut shadows = Vec::new();
     for (i, spec) in req.args.iter().enumerate() {
         let what = format!("parameter {} of '{}'", i + 1, req.function.name());
-        args.push(convert(&b, spec.primal, fparams[i], call, &what)?);
-    }
-    for (i, spec) in req.args.iter().enumerate() {
+        primals.push(convert(&b, spec.primal, fparams[i], call, &what)?);
         if let Some(s) = spec.shadow {
             let what = format!("shadow of parameter {} of '{}'", i + 1, req.function.name());
-            args.push(convert(&b, s, fparams[i], call, &what)?);
+            shadows.push(convert(&b, s, fparams[i], call, &what)?);
         }
     }
-    if args.len() < dparams.len() && req.mode == Mode::Reverse {
-        // The seed of the active return value.
-        let t = dparams[args.len()];
-        args.push(b.const_real(t, 1.0));
-    }
-    if args.len() != dparams.len() {
+    let mut ordered = primals.clone();
+    ordered.extend(shadows.iter().copied());
+    let (target, args, tape_only) = match (req.part, derivative) {
+        (Part::TapeSize, _) => {
+            // The tape handed out by __enzyme_augmentfwd is one pointer.
+            let size = b.const_int(b.i64(), 8);
+            let ret = call.ty();
+            let r = if ret.is_integer() {
+                b.int_cast(size, ret, false)
+            } else {
+                size
+            };
+            call.replace_all_uses_with(r);
+            finish_replacement(&b, call);
+            remove_dead_markers(req);
+            return Ok(());
+        }
+        (Part::Whole, Derivative::Combined(f)) => {
+            let mut args = ordered;
+            if req.return_active && fty.fn_return().is_fp_like() {
+                args.push(b.const_real(fty.fn_return(), 1.0));
+            }
+            (f, args, false)
+        }
+        (Part::Whole, Derivative::Forward(f)) => (f, ordered, false),
+        (Part::Whole, Derivative::CustomForward(f)) => {
+            let mut args = Vec::new();
+            let mut k = 0;
+            for spec in &req.args {
+                args.push(primals[args.len() - k]);
+                if spec.shadow.is_some() {
+                    args.push(shadows[k]);
+                    k += 1;
+                }
+            }
+            (f, args, false)
+        }
+        (Part::Augmented, Derivative::Split { aug, .. }) => (aug, ordered, call.ty().is_pointer()),
+        (Part::Reverse, Derivative::Split { rev, .. }) => {
+            let mut args = ordered;
+            let rparams = rev.global_value_type().fn_params();
+            let mut trailing = req.trailing.clone();
+            let tape = trailing
+                .pop()
+                .ok_or_else(|| Error::at(call, "missing the tape argument"))?;
+            for d in trailing {
+                let t = rparams[args.len()];
+                args.push(convert(&b, d, t, call, "adjoint of the return value")?);
+            }
+            args.push(convert(
+                &b,
+                tape,
+                Type::ptr(module.context()),
+                call,
+                "tape",
+            )?);
+            args.push(b.const_int(Type::int(module.context(), 1), i64::from(!req.nofree)));
+            (rev, args, false)
+        }
+        _ => {
+            return Err(Error::at(
+                call,
+                "internal error: derivative kind does not match the request",
+            ))
+        }
+    };
+    if args.len() != target.global_value_type().fn_params().len() {
         return Err(Error::at(
             call,
             "internal error: derivative signature mismatch",
         ));
     }
-    let result = b.call_fn(derivative, &args);
+    let result = b.call_fn(target, &args);
     let out_ty = result.ty();
-    let outputs: Vec<Value> = if out_ty.is_struct() {
+    let mut outputs: Vec<Value> = if out_ty.is_struct() {
         (0..out_ty.struct_fields().len() as u32)
             .map(|i| b.extract_value(result, i))
             .collect()
@@ -85,13 +146,15 @@ pub fn lower_call(module: Module, req: &Request, derivative: Value) -> Result<()
     } else {
         vec![result]
     };
+    if tape_only {
+        outputs.truncate(1);
+    }
     let replacement = fit_results(module, &b, req, &outputs)?;
     if let Some(r) = replacement {
         call.replace_all_uses_with(r);
     }
     finish_replacement(&b, call);
     remove_dead_markers(req);
-    let _ = Activity::Const;
     Ok(())
 }
 

@@ -6,12 +6,12 @@ pub mod lower;
 pub mod request;
 pub mod validate;
 
+use crate::derive::Ctx;
 use crate::error::{Error, Result};
 use crate::shim::Options;
-use crate::{forward, prepare, reverse};
 use ferment_ir::{Module, Value};
-use hashbrown::{HashMap, HashSet};
-use request::{DerivativeKey, Mode, Request};
+use hashbrown::HashSet;
+use request::DerivativeKey;
 
 /// What one run over a module did.
 #[derive(Default)]
@@ -96,6 +96,11 @@ pub fn is_inactive_call(call: Value) -> bool {
         || USER_INACTIVE.with(|s| s.borrow().contains(&f))
 }
 
+/// The user's inactive functions (kept as calls, never inlined).
+pub fn user_inactive_list() -> Vec<Value> {
+    USER_INACTIVE.with(|s| s.borrow().iter().copied().collect())
+}
+
 /// Processes every AD request of the module.
 pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome {
     let mut outcome = Outcome::default();
@@ -104,9 +109,10 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         return outcome;
     }
     USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
-    let mut cache: HashMap<DerivativeKey, Value> = HashMap::new();
+    let _ = opt_level;
+    let mut ctx = Ctx::new(module, options);
     for (call, entry) in calls {
-        match process_call(module, call, entry, opt_level, options, &mut cache) {
+        match process_call(&mut ctx, call, entry) {
             Ok(()) => outcome.changed = true,
             Err(e) => {
                 outcome.errors.push(e);
@@ -120,58 +126,10 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     outcome
 }
 
-fn process_call(
-    module: Module,
-    call: Value,
-    entry: &str,
-    opt_level: u32,
-    options: &Options,
-    cache: &mut HashMap<DerivativeKey, Value>,
-) -> Result<()> {
+fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     let req = request::parse(call, entry)?;
-    let key = req.key();
-    let derivative = match cache.get(&key) {
-        Some(f) => *f,
-        None => {
-            let f = generate(module, &req, &key, options).map_err(|e| e.or_at(call))?;
-            cache.insert(key, f);
-            f
-        }
-    };
-    let _ = opt_level;
-    lower::lower_call(module, &req, derivative)
-}
-
-fn generate(
-    module: Module,
-    req: &Request,
-    key: &DerivativeKey,
-    options: &Options,
-) -> Result<Value> {
-    let fname = req.function.name();
-    let (prefix, mode_name) = match req.mode {
-        Mode::Reverse => ("ferment.diffe.", "reverse"),
-        Mode::Forward => ("ferment.fwddiffe.", "forward"),
-    };
-    let canonical =
-        prepare::canonical_copy(req.function, &format!("ferment.primal.{fname}"), options)?;
-    let name = format!("{prefix}{fname}");
-    let f = match req.mode {
-        Mode::Reverse => reverse::generate(module, key, canonical, &name)?.function,
-        Mode::Forward => forward::generate(module, key, canonical, &name)?,
-    };
-    if let Err(report) = crate::shim::verify_function(f) {
-        let text = f.describe();
-        f.delete_function();
-        return Err(Error::new(format!(
-            "internal error: the {mode_name} derivative of '{fname}' failed LLVM's verifier:\n{report}\n{text}"
-        )));
-    }
-    prepare::simplify_derivative(f)?;
-    if options.print != 0 {
-        eprintln!("{}", f.describe());
-    }
-    Ok(f)
+    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(call))?;
+    lower::lower_call(ctx.module, &req, derivative)
 }
 
 /// `print<ferment-activity>`: activities of the functions that requests

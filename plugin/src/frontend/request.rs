@@ -9,12 +9,35 @@ use crate::error::{Error, Result};
 use crate::shim;
 use ferment_ir::{Opcode, Type, Value};
 
+/// The part of a split-mode derivative a call asks for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Part {
+    /// Combined reverse mode or forward mode: the whole derivative.
+    Whole,
+    /// `__enzyme_augmentfwd`: primal and tape.
+    Augmented,
+    /// `__enzyme_reverse`: the reverse sweep, consuming a tape.
+    Reverse,
+    /// `__enzyme_augmentsize`: the tape's size in bytes.
+    TapeSize,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Mode {
     /// `__enzyme_autodiff`: forward and reverse sweeps in one call.
     Reverse,
     /// `__enzyme_fwddiff`: tangent propagation.
     Forward,
+}
+
+/// Whether reverse mode runs both sweeps in one function or in two.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Shape {
+    /// One function: forward sweep, then reverse sweep.
+    Combined,
+    /// An augmented forward function returning a tape, and a reverse
+    /// function consuming it.
+    Split,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -57,6 +80,9 @@ pub struct ArgSpec {
 #[derive(Clone, Debug)]
 pub struct Request {
     pub call: Value,
+    pub shape: Shape,
+    /// Split mode: which part the call asks for.
+    pub part: Part,
     /// The `__enzyme_*` function's name.
     pub entry: String,
     pub mode: Mode,
@@ -71,6 +97,11 @@ pub struct Request {
     pub sret: Option<Value>,
     /// Marker values (loads of `enzyme_*` globals) to clean up.
     pub markers: Vec<Value>,
+    /// `__enzyme_reverse`: arguments after the parameters (adjoint of the
+    /// return value when active, then the tape).
+    pub trailing: Vec<Value>,
+    /// `enzyme_nofree`: the reverse sweep does not free the tape.
+    pub nofree: bool,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -78,6 +109,7 @@ pub struct Request {
 pub struct DerivativeKey {
     pub function: Value,
     pub mode: Mode,
+    pub shape: Shape,
     pub activities: Vec<Activity>,
     pub return_active: bool,
     pub return_primal: bool,
@@ -88,6 +120,7 @@ impl Request {
         DerivativeKey {
             function: self.function,
             mode: self.mode,
+            shape: self.shape,
             activities: self.args.iter().map(|a| a.activity).collect(),
             return_active: self.return_active,
             return_primal: self.return_primal,
@@ -197,12 +230,19 @@ fn call_error(call: &Value, entry: &str, msg: String) -> Error {
 
 /// Parses the AD call `call` to entry point `entry`.
 pub fn parse(call: Value, entry: &str) -> Result<Request> {
-    let mode = match entry {
-        "__enzyme_autodiff" => Mode::Reverse,
-        "__enzyme_fwddiff" => Mode::Forward,
+    let (mode, shape, part) = match entry {
+        "__enzyme_autodiff" => (Mode::Reverse, Shape::Combined, Part::Whole),
+        "__enzyme_fwddiff" => (Mode::Forward, Shape::Combined, Part::Whole),
+        "__enzyme_augmentfwd" => (Mode::Reverse, Shape::Split, Part::Augmented),
+        "__enzyme_reverse" => (Mode::Reverse, Shape::Split, Part::Reverse),
+        "__enzyme_augmentsize" => (Mode::Reverse, Shape::Split, Part::TapeSize),
         other => {
-            return Err(Error::at(call, format!("'{other}' is not supported yet"))
-                .hint("use __enzyme_autodiff (reverse mode) or __enzyme_fwddiff (forward mode)"))
+            return Err(
+                Error::at(call, format!("'{other}' is not supported yet")).hint(
+                    "use __enzyme_autodiff (reverse mode), __enzyme_fwddiff (forward mode) or \
+                 __enzyme_augmentfwd/__enzyme_reverse (split reverse mode)",
+                ),
+            )
         }
     };
     let all_args = call.call_args();
@@ -243,6 +283,8 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     let params = fn_ty.fn_params();
     let mut req = Request {
         call,
+        shape,
+        part,
         entry: entry.to_string(),
         mode,
         function,
@@ -251,12 +293,20 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         return_primal: false,
         sret,
         markers: Vec::new(),
+        trailing: Vec::new(),
+        nofree: false,
     };
     let ret_ty = fn_ty.fn_return();
     let mut const_return = false;
     let mut dup_return = false;
     let mut pending: Option<(Activity, Value)> = None;
     while pos < all_args.len() {
+        if part == Part::Reverse && req.args.len() == params.len() && pending.is_none() {
+            // `__enzyme_reverse`: what follows the parameters is the return
+            // value's adjoint (when active) and the tape, last.
+            req.trailing = all_args[pos..].to_vec();
+            break;
+        }
         let a = all_args[pos];
         pos += 1;
         if let Some(m) = marker_name(a) {
@@ -289,7 +339,8 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 "enzyme_active_return" => {}
                 "enzyme_dup_return" => dup_return = true,
                 "enzyme_noret" => req.return_primal = false,
-                "enzyme_nofree" | "enzyme_not_overwritten" | "enzyme_runtime_activity" => {}
+                "enzyme_nofree" => req.nofree = true,
+                "enzyme_not_overwritten" | "enzyme_runtime_activity" => {}
                 "enzyme_width" => {
                     let w = all_args.get(pos).and_then(|v| v.const_int());
                     pos += 1;
@@ -380,7 +431,22 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     if mode == Mode::Forward && dup_return {
         req.return_primal = true;
     }
-    if mode == Mode::Reverse && req.return_primal {
+    if part == Part::Reverse {
+        let want = 1 + usize::from(req.return_active);
+        if req.trailing.len() != want {
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "expected {} more argument(s) after the arguments of '{fname}' ({}the tape returned by __enzyme_augmentfwd), found {}",
+                    want,
+                    if req.return_active { "the adjoint of the return value, then " } else { "" },
+                    req.trailing.len()
+                ),
+            ));
+        }
+    }
+    if mode == Mode::Reverse && req.return_primal && part == Part::Whole {
         return Err(call_error(
             &call,
             entry,

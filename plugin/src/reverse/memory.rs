@@ -50,10 +50,13 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         // released when the reverse sweep reaches the allocation.
         return Ok(true);
     }
+    Ok(false)
+}
+
+/// Reverse of an allocation with a heap shadow: free the shadow.
+pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
+    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     if let Some(kind) = allocation_kind(inst) {
-        if kind == AllocKind::Stack {
-            return Ok(false);
-        }
         let has_shadow = s
             .shadows
             .as_ref()
@@ -61,6 +64,7 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         if has_shadow {
             if let Some(sp) = s.shadow_in_reverse(inst) {
                 let dealloc = match name.as_str() {
+                    _ if kind == AllocKind::Stack => "free",
                     "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
                     "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
                     _ => "free",

@@ -1,8 +1,10 @@
-//! Reverse mode: one function that runs the augmented forward sweep and then
-//! the reverse sweep.
+//! Reverse mode: the augmented forward sweep and the reverse sweep, either in
+//! one function (combined shape) or in an augmented forward function that
+//! returns its tape and a reverse function that consumes it (split shape,
+//! used for calls to functions that are not inlined and for the user's
+//! `__enzyme_augmentfwd` / `__enzyme_reverse`).
 //!
-//! Layout of a generated function (`F` is the canonical copy, moved into a
-//! new function with the derivative's signature):
+//! Layout (`F` is the canonical copy, moved into the declared derivative):
 //! - the primal blocks of `F`, unchanged except that every `ret` seeds the
 //!   returned value's adjoint and branches to the reverse of its block;
 //! - one reverse block per primal block, visiting its instructions backwards
@@ -11,17 +13,25 @@
 //!   the forward sweep) so the reverse sweep can walk the same path back,
 //!   propagating phi adjoints along that edge;
 //! - `rev.exit` returns the adjoints of the active arguments.
+//! - split shape: each `ret` instead returns `{tape, primal, [shadow]}` and
+//!   the reverse function's entry dispatches on which `ret` was taken;
+//! - calls to other differentiated functions become calls to their
+//!   augmented forward functions; the reverse sweep calls their reverse
+//!   functions with the tape they returned ([`calls`]).
 //!
 //! Adjoints live in zero-initialized stack slots and primal values needed by
 //! the reverse sweep are cached in stack slots ([`tape::Tape`]); `mem2reg`
 //! afterwards turns both into SSA registers.
 
 mod adjoint;
+mod calls;
+pub use calls::callee_of;
 mod memory;
 pub mod tape;
 
 use crate::cfg::loops::Loops;
 use crate::cfg::Cfg;
+use crate::derive::{Ctx, ReverseSignature};
 use crate::error::{Error, Result};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
 use crate::rules::{self, Site};
@@ -32,57 +42,71 @@ use ferment_ir::{Block, Builder, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 use tape::Tape;
 
-/// A generated reverse-mode derivative.
-pub struct Generated {
-    pub function: Value,
-}
-
-/// Builds the reverse-mode derivative of `canonical` (consumed) for `key`.
-pub fn generate(
-    module: Module,
-    key: &DerivativeKey,
-    canonical: Value,
-    name: &str,
-) -> Result<Generated> {
+/// Fills the declared derivative `f` (combined, or the augmented forward
+/// part when `rev_fn` is given), whose body is the canonical copy of
+/// `key.function`.
+pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Value>) -> Result<()> {
     let fname = key.function.name();
-    let old_ty = canonical.global_value_type();
-    let params = old_ty.fn_params();
-    let ctx = module.context();
-    let mut new_params = params.clone();
-    for (p, act) in params.iter().zip(&key.activities) {
-        if act.has_shadow() {
-            new_params.push(*p);
+    let module = ctx.module;
+    let sig = crate::derive::reverse_signature(module, key);
+    let params = f.params();
+    // A fresh entry block holds the tape and adjoint slots; its `br` is a
+    // stable insertion point (instructions of the old entry may be replaced).
+    let old_entry = f.entry_block();
+    let new_entry = f.insert_block_before(old_entry, "alloca");
+    Builder::new(module).at_end(new_entry);
+    {
+        let b = Builder::new(module);
+        b.at_end(new_entry);
+        b.br(old_entry);
+    }
+    let n_inputs = sig.inputs.len();
+    let (rf, split) = match rev_fn {
+        None => (f, None),
+        Some(r) => {
+            let entry = r.append_block("rev.entry");
+            let b = Builder::new(module);
+            b.at_end(entry);
+            b.unreachable();
+            let rparams = r.params();
+            let args: HashMap<Value, Value> = params
+                .iter()
+                .zip(&rparams)
+                .take(n_inputs)
+                .map(|(a, b)| (*a, *b))
+                .collect();
+            (r, Some((entry, rparams[rparams.len() - 2], args)))
         }
-    }
-    let ret_ty = old_ty.fn_return();
-    let seed_ret = key.return_active && ret_ty.is_fp_like();
-    if seed_ret {
-        new_params.push(ret_ty);
-    }
-    let out_tys: Vec<Type> = params
-        .iter()
-        .zip(&key.activities)
-        .filter(|(_, a)| **a == ArgAct::Active)
-        .map(|(t, _)| *t)
-        .collect();
-    let out_ty = Type::literal_struct(ctx, &out_tys);
-    let fn_ty = Type::function(out_ty, &new_params, false);
-    let f = crate::shim::respecify_function(canonical, fn_ty, name);
-    let seed_param = seed_ret.then(|| *f.params().last().expect("seed parameter"));
-    let result = ReverseSweep::new(module, f, key, Cfg::new(f))
-        .and_then(|mut s| s.build(seed_param, out_ty));
-    match result {
-        Ok(()) => Ok(Generated { function: f }),
-        Err(e) => {
-            f.delete_function();
-            Err(e.in_function(&fname))
-        }
-    }
+    };
+    let seed = sig.seed.map(|_| rf.params()[n_inputs]);
+    let free_flag = split
+        .as_ref()
+        .map(|_| *rf.params().last().expect("free flag"));
+    let print_tape = ctx.options.print_tape != 0;
+    let mut sweep = ReverseSweep::new(ctx, f, rf, key, split).map_err(|e| e.in_function(&fname))?;
+    sweep.print_tape = print_tape;
+    sweep.free_flag = free_flag;
+    sweep
+        .build(seed, sig.gradients, &sig)
+        .map_err(|e| e.in_function(&fname))
 }
 
-struct ReverseSweep<'k> {
+struct ReverseSweep<'c, 'o, 'k> {
+    ctx: &'c mut Ctx<'o>,
     module: Module,
+    /// Function holding the forward sweep (combined or augmented).
     f: Value,
+    /// Function holding the reverse sweep (`f` itself when combined).
+    rf: Value,
+    /// Split shape: the reverse function's entry block.
+    rev_entry: Option<Block>,
+    free_flag: Option<Value>,
+    /// Split shape: the reverse entry and the dispatch block it jumps to.
+    dispatch: Option<(Block, Block)>,
+    /// Calls to differentiated functions, by their augmented call.
+    calls: HashMap<Value, calls::CallSite>,
+    /// Primal results of those calls (their adjoint is consumed at the call).
+    call_results: hashbrown::HashSet<Value>,
     key: &'k DerivativeKey,
     cfg: Cfg,
     loops: Loops,
@@ -98,8 +122,16 @@ struct ReverseSweep<'k> {
     shadows: Option<Shadows>,
 }
 
-impl<'k> ReverseSweep<'k> {
-    fn new(module: Module, f: Value, key: &'k DerivativeKey, cfg: Cfg) -> Result<ReverseSweep<'k>> {
+impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
+    fn new(
+        ctx: &'c mut Ctx<'o>,
+        f: Value,
+        rf: Value,
+        key: &'k DerivativeKey,
+        split: Option<(Block, Value, HashMap<Value, Value>)>,
+    ) -> Result<ReverseSweep<'c, 'o, 'k>> {
+        let module = ctx.module;
+        let cfg = Cfg::new(f);
         let params = f.params();
         let seeds = crate::frontend::seeds_for(&params, key);
         let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
@@ -112,11 +144,19 @@ impl<'k> ReverseSweep<'k> {
             .hint("restructure the loop so that it has a single entry (no goto into its body)")
         })?;
         let entry = f.entry_block();
-        let tape = Tape::new(module, entry);
-        let adjoints = Adjoints::new(module, entry);
+        let rev_entry = split.as_ref().map(|(b, _, _)| *b);
+        let tape = Tape::new(module, entry, split);
+        let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         Ok(ReverseSweep {
+            ctx,
             module,
             f,
+            rf,
+            rev_entry,
+            free_flag: None,
+            dispatch: None,
+            calls: HashMap::new(),
+            call_results: hashbrown::HashSet::new(),
             key,
             cfg,
             loops,
@@ -131,9 +171,11 @@ impl<'k> ReverseSweep<'k> {
         })
     }
 
-    fn build(&mut self, seed: Option<Value>, out_ty: Type) -> Result<()> {
+    fn build(&mut self, seed: Option<Value>, out_ty: Type, sig: &ReverseSignature) -> Result<()> {
         let reachable: Vec<Block> = self.reachable_blocks();
-        crate::frontend::validate::check_function(self.f, &reachable, &self.activity)?;
+        crate::frontend::validate::check_function(self.f, &reachable, &self.activity, &|c| {
+            self.is_differentiable_call(c)
+        })?;
         let params = self.f.params();
         let n = self.key.activities.len();
         let mut shadow_params = Vec::new();
@@ -142,25 +184,146 @@ impl<'k> ReverseSweep<'k> {
                 shadow_params.push((params[i], params[n + shadow_params.len()]));
             }
         }
-        self.shadows = Some(shadow::build(
-            self.module,
-            &self.activity,
-            &shadow_params,
-            &reachable,
-            false,
-        )?);
+        let split = self.rev_entry.is_some();
+        let mut sites = Vec::new();
+        let shadows = {
+            let ctx = &mut *self.ctx;
+            let activity = &self.activity;
+            let mut hook =
+                |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
+                    calls::augment_call(ctx, activity, call, sh, b, &mut sites)
+                };
+            shadow::build(
+                self.module,
+                &self.activity,
+                &shadow_params,
+                &reachable,
+                false,
+                split,
+                Some(&mut hook),
+            )?
+        };
+        for (old, new) in shadows.renamed.iter() {
+            self.activity.rename(*old, *new);
+        }
+        self.shadows = Some(shadows);
+        for site in sites {
+            if let Some(r) = site.result {
+                self.call_results.insert(r);
+            }
+            self.calls.insert(site.aug_call, site);
+        }
         for &blk in &reachable {
-            let r = self.f.append_block(&format!("rev.{}", blk.name()));
+            let r = self.rf.append_block(&format!("rev.{}", blk.name()));
             self.rev.insert(blk, r);
         }
-        let exit = self.f.append_block("rev.exit");
+        let exit = self.rf.append_block("rev.exit");
         self.record_edges(&reachable);
-        self.seed_returns(&reachable, seed);
+        match self.rev_entry {
+            None => self.seed_returns(&reachable, seed),
+            Some(entry) => self.split_returns(&reachable, seed, entry, sig),
+        }
         for &blk in reachable.iter().rev() {
             self.reverse_block(blk, exit)?;
         }
         self.finish(exit, out_ty);
         Ok(())
+    }
+
+    /// Whether a call is to a function ferment differentiates by calling its
+    /// derivative (a defined function that was not inlined, or one with a
+    /// custom gradient).
+    fn is_differentiable_call(&self, call: Value) -> bool {
+        calls::callee_of(call)
+            .is_some_and(|f| !f.is_declaration() || self.ctx.custom.has_gradient(f))
+    }
+
+    /// Split shape: each `ret` returns `{tape, [primal], [shadow]}`; the
+    /// reverse function's entry dispatches on which one was taken.
+    fn split_returns(
+        &mut self,
+        blocks: &[Block],
+        seed: Option<Value>,
+        entry: Block,
+        sig: &ReverseSignature,
+    ) {
+        let rets: Vec<(Block, Value)> = blocks
+            .iter()
+            .filter_map(|&b| {
+                b.terminator()
+                    .filter(|t| t.opcode() == Opcode::LLVMRet)
+                    .map(|t| (b, t))
+            })
+            .collect();
+        let i32t = self.b.i32();
+        let which = (rets.len() > 1).then(|| self.tape.slot(i32t, "which.ret", None));
+        let frame = self.tape.frame_pointer().expect("split frame");
+        let returned: Vec<Option<Value>> = rets
+            .iter()
+            .map(|(_, t)| (t.num_operands() == 1).then(|| t.operand(0)))
+            .collect();
+        for (k, &(_, term)) in rets.iter().enumerate() {
+            self.b.before(term);
+            if let Some(w) = which {
+                self.b.store(self.b.const_int(i32t, k as i64), w.fwd);
+            }
+            let mut agg = self.b.undef(sig.augmented);
+            agg = self.b.insert_value(agg, frame, 0);
+            let mut idx = 1;
+            if sig.returns_primal && term.num_operands() == 1 {
+                agg = self.b.insert_value(agg, term.operand(0), idx);
+                idx += 1;
+            }
+            if sig.returns_shadow && term.num_operands() == 1 {
+                let v = term.operand(0);
+                let sv = self
+                    .shadows
+                    .as_ref()
+                    .and_then(|s| s.of(&self.b, v))
+                    .unwrap_or_else(|| self.b.zero(v.ty()));
+                agg = self.b.insert_value(agg, sv, idx);
+            }
+            self.b.ret(agg);
+            term.erase();
+        }
+        // The reverse function starts at `rev.dispatch` (the entry's
+        // placeholder terminator becomes a branch to it in `finish`).
+        let dispatch = self.rf.append_block("rev.dispatch");
+        self.dispatch = Some((entry, dispatch));
+        self.b.at_end(dispatch);
+        let targets: Vec<Block> = rets
+            .iter()
+            .enumerate()
+            .map(|(k, _)| {
+                if rets.len() == 1 {
+                    dispatch
+                } else {
+                    self.rf.append_block(&format!("rev.seed.{k}"))
+                }
+            })
+            .collect();
+        if let Some(w) = which {
+            let idx = self.b.load(i32t, w.rev);
+            let cases: Vec<(Value, Block)> = targets
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(k, &t)| (self.b.const_int(i32t, k as i64), t))
+                .collect();
+            self.b.switch(idx, targets[0], &cases);
+        }
+        for (k, &(blk, _)) in rets.iter().enumerate() {
+            self.b.at_end(targets[k]);
+            if let (Some(seed), Some(v)) = (seed, returned[k]) {
+                if self.activity.is_active(v) {
+                    self.adjoints.add(&self.b, v, seed);
+                }
+            }
+            for lp in self.loops.nest_of(blk) {
+                self.tape.enter_iteration(&self.loops, &self.b, lp);
+            }
+            self.b.br(self.rev[&blk]);
+        }
     }
 
     fn reachable_blocks(&self) -> Vec<Block> {
@@ -360,7 +523,18 @@ impl<'k> ReverseSweep<'k> {
                 self.add(v, dv);
                 Ok(true)
             }
-            Opcode::LLVMCall => memory::reverse_call(self, inst),
+            Opcode::LLVMCall => {
+                if let Some(cs) = self.calls.get(&inst).cloned() {
+                    self.reverse_call_site(&cs)?;
+                    return Ok(true);
+                }
+                if memory::reverse_call(self, inst)? {
+                    return Ok(true);
+                }
+                memory::reverse_allocation(self, inst)
+            }
+            Opcode::LLVMAlloca => memory::reverse_allocation(self, inst),
+            _ if self.call_results.contains(&inst) => Ok(true),
             _ => Ok(false),
         }
     }
@@ -408,6 +582,31 @@ impl<'k> ReverseSweep<'k> {
                     let dagg = insert_path(&self.b, d, &idx, zero_v);
                     self.add(agg, dagg);
                 }
+            }
+            Opcode::LLVMShuffleVector => {
+                // Lane j of the result came from lane mask[j] of a ++ b.
+                let (a, bv) = (inst.operand(0), inst.operand(1));
+                let n = a.ty().vector_len() as i32;
+                let i32t = self.b.i32();
+                let mut da = self.b.zero(a.ty());
+                let mut db = self.b.zero(bv.ty());
+                for (j, &m) in inst.shuffle_mask().iter().enumerate() {
+                    if m < 0 {
+                        continue;
+                    }
+                    let dj = self.b.extract_element(d, self.b.const_int(i32t, j as i64));
+                    if m < n {
+                        let k = self.b.const_int(i32t, m as i64);
+                        let old = self.b.extract_element(da, k);
+                        da = self.b.insert_element(da, self.b.fadd(old, dj), k);
+                    } else {
+                        let k = self.b.const_int(i32t, (m - n) as i64);
+                        let old = self.b.extract_element(db, k);
+                        db = self.b.insert_element(db, self.b.fadd(old, dj), k);
+                    }
+                }
+                self.add(a, da);
+                self.add(bv, db);
             }
             Opcode::LLVMExtractElement => {
                 let vec = inst.operand(0);
@@ -519,8 +718,31 @@ impl<'k> ReverseSweep<'k> {
             agg = self.b.insert_value(agg, d, k);
             k += 1;
         }
-        self.tape.finish(&self.b, self.f);
-        self.b.ret(agg);
+        match self.free_flag {
+            None => {
+                self.tape.finish(&self.b, self.f);
+                self.b.ret(agg);
+            }
+            Some(flag) => {
+                // Split shape: free the tape unless the caller keeps it
+                // (`enzyme_nofree`, to run the reverse sweep again).
+                let free = self.rf.append_block("rev.free");
+                let done = self.rf.append_block("rev.done");
+                self.b.cond_br(flag, free, done);
+                self.b.at_end(free);
+                self.tape.finish(&self.b, self.f);
+                self.b.br(done);
+                self.b.at_end(done);
+                self.b.ret(agg);
+            }
+        }
+        if let Some((entry, dispatch)) = self.dispatch {
+            if let Some(t) = entry.terminator() {
+                t.erase();
+            }
+            self.b.at_end(entry);
+            self.b.br(dispatch);
+        }
         if self.print_tape {
             eprintln!(
                 "ferment: tape of the derivative of '{}':",

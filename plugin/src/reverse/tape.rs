@@ -11,6 +11,10 @@
 //!   needs no trip count and serves nested, triangular and while loops.
 //!   Buffers of one loop share one capacity, doubled in the header when
 //!   full, and are freed at the end of the reverse sweep.
+//! - In split mode (an augmented forward function and a separate reverse
+//!   function) every slot lives in one heap frame instead of the stack:
+//!   the augmented function allocates it and returns it as the tape, the
+//!   reverse function reads it and frees it.
 //! - Cheap pure values (integer and float arithmetic, casts, compares) whose
 //!   operands are available in the reverse sweep are recomputed instead of
 //!   cached.
@@ -20,35 +24,60 @@ use crate::shim;
 use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 
+/// A slot as the forward sweep and the reverse sweep address it (the same
+/// stack slot in combined mode; one frame field reached from two
+/// functions in split mode).
+#[derive(Clone, Copy)]
+pub struct SlotPtr {
+    pub fwd: Value,
+    pub rev: Value,
+}
+
+/// Where slots live.
+struct Frame {
+    /// Builds at the top of the forward entry block.
+    fwd_entry: Builder,
+    /// Builds at the top of the reverse entry block (split mode).
+    rev_entry: Option<Builder>,
+    /// Split mode: the frame pointer in each function, the `malloc` call
+    /// whose size is patched at the end, and the bytes used so far.
+    split: Option<(Value, Value, Value)>,
+    size: u64,
+}
+
 enum Slot {
-    /// Stack slot (value outside loops).
-    Scalar(Value),
+    /// Stack slot or frame field (value outside loops).
+    Scalar(SlotPtr),
     /// Heap buffer of `ty` indexed by the loop's counter; the pointer lives
     /// in the stack slot `ptr`.
-    Buffer { lp: LoopId, ptr: Value, ty: Type },
+    Buffer { lp: LoopId, ptr: SlotPtr, ty: Type },
 }
 
 /// Per-loop counters.
 struct LoopTape {
-    /// Executions of the header so far (forward), remaining (reverse).
-    cnt: Value,
+    /// The reverse sweep's copy of the header's execution counter (the
+    /// forward sweep counts up in a slot), counting down (the frame stays
+    /// intact, so a kept tape can be reversed again).
+    rcnt: Value,
     /// Index of the iteration the reverse sweep is in.
-    ridx: Value,
+    ridx: SlotPtr,
     /// Capacity of this loop's buffers, in elements.
-    cap: Value,
+    cap: SlotPtr,
     /// Index of the current iteration in the forward sweep.
     idx: Value,
     /// Last instruction of the header's counter prologue.
     prologue_end: Value,
-    buffers: Vec<(Value, Type)>,
+    buffers: Vec<(SlotPtr, Type)>,
 }
 
 pub struct Tape {
     module: Module,
     slots: HashMap<Value, Slot>,
     loops: HashMap<LoopId, LoopTape>,
-    /// Places slot allocations at the top of the entry block.
-    entry: Builder,
+    frame: Frame,
+    /// Split mode: each forward argument's counterpart in the reverse
+    /// function.
+    args: HashMap<Value, Value>,
     /// Inserts stores after definitions.
     saver: Builder,
     /// Bytes of tape per loop iteration, for `-ferment-print-tape`.
@@ -59,30 +88,97 @@ pub struct Tape {
 const RECOMPUTE_DEPTH: u32 = 4;
 
 impl Tape {
-    pub fn new(module: Module, entry: Block) -> Tape {
-        let eb = Builder::new(module);
-        match entry.first_instruction() {
-            Some(i) => eb.before(i),
-            None => eb.at_end(entry),
-        }
+    /// A tape for a combined function (slots on the stack of `entry`), or,
+    /// with `split = Some((rev_entry, rev_frame, args))`, for an augmented
+    /// function whose slots live in a heap frame that the reverse function
+    /// receives as `rev_frame`.
+    pub fn new(
+        module: Module,
+        entry: Block,
+        split: Option<(Block, Value, HashMap<Value, Value>)>,
+    ) -> Tape {
+        let at_top = |blk: Block| {
+            let b = Builder::new(module);
+            match blk.first_instruction() {
+                Some(i) => b.before(i),
+                None => b.at_end(blk),
+            }
+            b
+        };
+        let fwd_entry = at_top(entry);
+        let (rev_entry, frame_split, args) = match split {
+            Some((rev_block, rev_frame, args)) => {
+                let ptr = Type::ptr(module.context());
+                let i64t = Type::int(module.context(), 64);
+                let malloc = declare(module, "malloc", ptr, &[i64t]);
+                let call = fwd_entry.call_fn(malloc, &[fwd_entry.const_int(i64t, 8)]);
+                (Some(at_top(rev_block)), Some((call, rev_frame, call)), args)
+            }
+            None => (None, None, HashMap::new()),
+        };
         Tape {
             module,
             slots: HashMap::new(),
             loops: HashMap::new(),
-            entry: eb,
+            frame: Frame {
+                fwd_entry,
+                rev_entry,
+                split: frame_split,
+                size: 0,
+            },
+            args,
             saver: Builder::new(module),
             report: Vec::new(),
         }
     }
 
     fn i64(&self) -> Type {
-        self.entry.i64()
+        Type::int(self.module.context(), 64)
     }
 
-    fn entry_slot(&self, ty: Type, name: &str, init: Value) -> Value {
-        let s = self.entry.alloca(ty, name);
-        self.entry.store(init, s);
-        s
+    /// The forward function's frame pointer (split mode).
+    pub fn frame_pointer(&self) -> Option<Value> {
+        self.frame.split.map(|(f, _, _)| f)
+    }
+
+    /// Total frame bytes (split mode).
+    pub fn frame_size(&self) -> u64 {
+        self.frame.size
+    }
+
+    /// A new slot of type `ty`, initialized to `init` at function entry.
+    pub fn slot(&mut self, ty: Type, name: &str, init: Option<Value>) -> SlotPtr {
+        let fr = &mut self.frame;
+        let ptr = match fr.split {
+            None => {
+                let s = fr.fwd_entry.alloca(ty, name);
+                SlotPtr { fwd: s, rev: s }
+            }
+            Some((fwd_base, rev_base, _)) => {
+                let align = self.module.abi_align(ty).max(1) as u64;
+                let off = fr.size.div_ceil(align) * align;
+                fr.size = off + self.module.alloc_size(ty);
+                let fwd = fr.fwd_entry.gep_i8(fwd_base, off);
+                let rev = match &fr.rev_entry {
+                    Some(rb) => rb.gep_i8(rev_base, off),
+                    None => fwd,
+                };
+                SlotPtr { fwd, rev }
+            }
+        };
+        if let Some(v) = init {
+            fr.fwd_entry.store(v, ptr.fwd);
+        }
+        ptr
+    }
+
+    /// A slot the reverse sweep alone uses (a stack slot of the reverse
+    /// function).
+    pub fn reverse_local(&mut self, ty: Type, name: &str) -> Value {
+        match &self.frame.rev_entry {
+            Some(rb) => rb.alloca(ty, name),
+            None => self.frame.fwd_entry.alloca(ty, name),
+        }
     }
 
     /// Counters of loop `lp`, created on first use (the forward prologue
@@ -90,23 +186,32 @@ impl Tape {
     fn loop_tape(&mut self, loops: &Loops, lp: LoopId) -> &LoopTape {
         if !self.loops.contains_key(&lp) {
             let i64t = self.i64();
-            let zero = self.entry.const_int(i64t, 0);
-            let cnt = self.entry_slot(i64t, "tape.cnt", zero);
-            let ridx = self.entry_slot(i64t, "tape.ridx", zero);
-            let cap = self.entry_slot(i64t, "tape.cap", zero);
+            let zero = self.frame.fwd_entry.const_int(i64t, 0);
+            let cnt = self.slot(i64t, "tape.cnt", Some(zero));
+            let ridx = self.slot(i64t, "tape.ridx", None);
+            let rcnt = match &self.frame.rev_entry {
+                Some(rb) => {
+                    let local = rb.alloca(i64t, "tape.rcnt");
+                    let total = rb.load(i64t, cnt.rev);
+                    rb.store(total, local);
+                    local
+                }
+                None => cnt.fwd,
+            };
+            let cap = self.slot(i64t, "tape.cap", Some(zero));
             let header = loops.get(lp).header;
             let b = &self.saver;
             match header.first_non_phi() {
                 Some(i) => b.before(i),
                 None => b.at_end(header),
             }
-            let idx = b.load(i64t, cnt);
+            let idx = b.load(i64t, cnt.fwd);
             let next = b.add_int(idx, b.const_int(i64t, 1));
-            let prologue_end = b.store(next, cnt);
+            let prologue_end = b.store(next, cnt.fwd);
             self.loops.insert(
                 lp,
                 LoopTape {
-                    cnt,
+                    rcnt,
                     ridx,
                     cap,
                     idx,
@@ -122,16 +227,16 @@ impl Tape {
     pub fn enter_iteration(&mut self, loops: &Loops, b: &Builder, lp: LoopId) {
         let i64t = self.i64();
         let lt = self.loop_tape(loops, lp);
-        let c = b.load(i64t, lt.cnt);
+        let c = b.load(i64t, lt.rcnt);
         let c1 = b.sub_int(c, b.const_int(i64t, 1));
-        b.store(c1, lt.cnt);
-        b.store(c1, lt.ridx);
+        b.store(c1, lt.rcnt);
+        b.store(c1, lt.ridx.rev);
     }
 
     /// `v` as seen at `b`'s insertion point in the reverse sweep.
     pub fn reload(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
         if !v.is_instruction() {
-            return v;
+            return self.args.get(&v).copied().unwrap_or(v);
         }
         let lp = loops.loop_of(v.parent());
         if lp.is_some() && self.recomputable(loops, v, RECOMPUTE_DEPTH) {
@@ -141,13 +246,13 @@ impl Tape {
             self.create_slot(loops, v, lp);
         }
         match &self.slots[&v] {
-            Slot::Scalar(s) => b.load(v.ty(), *s),
+            Slot::Scalar(s) => b.load(v.ty(), s.rev),
             Slot::Buffer { lp, ptr, ty } => {
                 let (lp, ptr, ty) = (*lp, *ptr, *ty);
                 let ridx = self.loops[&lp].ridx;
                 let i64t = self.i64();
-                let r = b.load(i64t, ridx);
-                let base = b.load(Type::ptr(self.module.context()), ptr);
+                let r = b.load(i64t, ridx.rev);
+                let base = b.load(Type::ptr(self.module.context()), ptr.rev);
                 let at = b.gep(ty, base, &[r]);
                 b.load(ty, at)
             }
@@ -157,18 +262,18 @@ impl Tape {
     fn create_slot(&mut self, loops: &Loops, v: Value, lp: Option<LoopId>) {
         let ty = v.ty();
         let Some(lp) = lp else {
-            let s = self.entry.alloca(ty, "tape");
+            let s = self.slot(ty, "tape", None);
             self.position_after(v);
-            self.saver.store(v, s);
+            self.saver.store(v, s.fwd);
             self.slots.insert(v, Slot::Scalar(s));
             return;
         };
         let ptr_ty = Type::ptr(self.module.context());
-        let null = self.entry.zero(ptr_ty);
-        let ptr = self.entry_slot(ptr_ty, "tape.buf", null);
+        let null = self.frame.fwd_entry.zero(ptr_ty);
+        let ptr = self.slot(ptr_ty, "tape.buf", Some(null));
         let idx = self.loop_tape(loops, lp).idx;
         self.position_after(v);
-        let base = self.saver.load(ptr_ty, ptr);
+        let base = self.saver.load(ptr_ty, ptr.fwd);
         let at = self.saver.gep(ty, base, &[idx]);
         self.saver.store(v, at);
         if let Some(lt) = self.loops.get_mut(&lp) {
@@ -266,9 +371,11 @@ impl Tape {
         c
     }
 
-    /// Finishes the forward side: growth of each loop's buffers in its
-    /// header (doubling), and frees every buffer at `b` (end of reverse).
-    pub fn finish(&mut self, b: &Builder, f: Value) {
+    /// Finishes the tape: growth of each loop's buffers in its header
+    /// (doubling), frees every buffer (and the frame) at `b`, the end of the
+    /// reverse sweep, and fixes the frame's size. `keep_frame` leaves the
+    /// frame to the caller.
+    pub fn finish(&mut self, b: &Builder, fwd_fn: Value) {
         let i64t = self.i64();
         let ptr_ty = Type::ptr(self.module.context());
         let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
@@ -280,7 +387,7 @@ impl Tape {
         );
         for lt in self.loops.values() {
             for &(ptr, _) in &lt.buffers {
-                let p = b.load(ptr_ty, ptr);
+                let p = b.load(ptr_ty, ptr.rev);
                 b.call_fn(free, &[p]);
             }
             if lt.buffers.is_empty() {
@@ -292,26 +399,31 @@ impl Tape {
             if let Some(t) = header.terminator() {
                 t.erase();
             }
-            let grow = f.append_block("tape.grow");
+            let grow = fwd_fn.append_block("tape.grow");
             let g = Builder::new(self.module);
             g.at_end(header);
-            let cap = g.load(i64t, lt.cap);
+            let cap = g.load(i64t, lt.cap.fwd);
             let full = g.icmp(IntPredicate::LLVMIntUGE, lt.idx, cap);
             g.cond_br(full, grow, cont);
             g.at_end(grow);
             let doubled = g.mul_int(cap, g.const_int(i64t, 2));
             let new_cap = g.add_int(doubled, g.const_int(i64t, 16));
-            g.store(new_cap, lt.cap);
+            g.store(new_cap, lt.cap.fwd);
             for &(ptr, ty) in &lt.buffers {
-                let old = g.load(ptr_ty, ptr);
+                let old = g.load(ptr_ty, ptr.fwd);
                 let bytes = g.mul_int(
                     new_cap,
                     g.const_int(i64t, self.module.alloc_size(ty) as i64),
                 );
                 let new = g.call_fn(realloc, &[old, bytes]);
-                g.store(new, ptr);
+                g.store(new, ptr.fwd);
             }
             g.br(cont);
+        }
+        if let Some((_, rev_base, malloc)) = self.frame.split {
+            let size = self.frame.size.max(8);
+            malloc.set_operand(0, b.const_int(i64t, size as i64));
+            b.call_fn(free, &[rev_base]);
         }
     }
 }

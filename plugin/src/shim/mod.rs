@@ -46,7 +46,12 @@ extern "C" {
     ) -> LLVMValueRef;
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
-    fn ferment_inline_calls(f: LLVMValueRef, max_insts: c_uint) -> c_uint;
+    fn ferment_inline_calls(
+        f: LLVMValueRef,
+        max_insts: c_uint,
+        keep: *mut LLVMValueRef,
+        n_keep: c_uint,
+    ) -> c_uint;
     fn ferment_run_function_pipeline(
         f: LLVMValueRef,
         pipeline: *const c_char,
@@ -77,8 +82,10 @@ pub fn respecify_function(f: Value, fn_ty: Type, name: &str) -> Value {
 }
 
 /// Inlines defined callees into `f` (not through recursion). Returns the count.
-pub fn inline_calls(f: Value, max_insts: u32) -> u32 {
-    unsafe { ferment_inline_calls(f.0, max_insts) }
+/// Functions in `keep` stay calls.
+pub fn inline_calls(f: Value, max_insts: u32, keep: &[Value]) -> u32 {
+    let mut raw: Vec<LLVMValueRef> = keep.iter().map(|v| v.0).collect();
+    unsafe { ferment_inline_calls(f.0, max_insts, raw.as_mut_ptr(), raw.len() as c_uint) }
 }
 
 /// Runs a textual function pipeline on `f`.

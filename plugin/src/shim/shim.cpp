@@ -180,6 +180,18 @@ static void dropOptimizationBlockers(Function &F) {
   F.removeFnAttr(Attribute::AlwaysInline);
 }
 
+// A derivative writes shadow memory, allocates and frees its tape, and
+// calls other derivatives: none of the primal's side-effect facts hold.
+static void dropEffectFacts(Function &F) {
+  for (Attribute::AttrKind K :
+       {Attribute::Memory, Attribute::NoFree, Attribute::NoSync,
+        Attribute::NoRecurse, Attribute::WillReturn, Attribute::Speculatable,
+        Attribute::NoReturn, Attribute::ReturnsTwice, Attribute::Naked,
+        Attribute::NoCallback, Attribute::NoDuplicate,
+        Attribute::NoMerge})
+    F.removeFnAttr(K);
+}
+
 // A private copy of `F` named `Name`, free of optnone/noinline.
 extern "C" LLVMValueRef ferment_clone_function(LLVMValueRef FV,
                                                const char *Name) {
@@ -192,6 +204,14 @@ extern "C" LLVMValueRef ferment_clone_function(LLVMValueRef FV,
   C->setComdat(nullptr);
   C->setDSOLocal(true);
   dropOptimizationBlockers(*C);
+  dropEffectFacts(*C);
+  for (Argument &A : C->args()) {
+    // Parameter facts such as readonly/captures(none) do not hold for the
+    // derivative either.
+    A.removeAttr(Attribute::ReadOnly);
+    A.removeAttr(Attribute::ReadNone);
+    A.removeAttr(Attribute::WriteOnly);
+  }
   return wrap(C);
 }
 
@@ -206,8 +226,11 @@ extern "C" void ferment_move_body(LLVMValueRef OldV, LLVMValueRef NewV) {
                                         Old->getAttributes().getFnAttrs(),
                                         AttributeSet(), {}));
   dropOptimizationBlockers(*New);
+  dropEffectFacts(*New);
   New->setLinkage(GlobalValue::InternalLinkage);
   New->setDSOLocal(true);
+  if (Old->hasPersonalityFn())
+    New->setPersonalityFn(Old->getPersonalityFn());
   New->splice(New->begin(), Old);
   for (unsigned I = 0; I < Old->arg_size(); ++I) {
     New->getArg(I)->takeName(Old->getArg(I));
@@ -242,14 +265,22 @@ extern "C" void ferment_copy_fn_attributes(LLVMValueRef FromV,
                                        From->getAttributes().getFnAttrs(),
                                        AttributeSet(), {}));
   dropOptimizationBlockers(*To);
+  dropEffectFacts(*To);
 }
 
 // Inlines calls to defined functions into `FV`, repeatedly (callees of
 // callees), never re-entering a function already on the inline path
 // (recursion stays a call). Stops when the function exceeds `MaxInsts`.
 // Returns the number of calls inlined.
-extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts) {
+extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
+                                        LLVMValueRef *Keep, unsigned NKeep) {
   Function *F = unwrap<Function>(FV);
+  auto kept = [&](Function *G) {
+    for (unsigned I = 0; I < NKeep; ++I)
+      if (unwrap(Keep[I]) == G)
+        return true;
+    return false;
+  };
   struct Item {
     CallBase *CB;
     int History;
@@ -276,7 +307,7 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts) {
     if (!Callee || Callee->isDeclaration() || Callee == F ||
         Callee->isVarArg() || onPath(Callee, It.History))
       continue;
-    if (Callee->getName().contains("__enzyme_"))
+    if (Callee->getName().contains("__enzyme_") || kept(Callee))
       continue;
     if (F->getInstructionCount() > MaxInsts)
       break;

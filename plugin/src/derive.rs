@@ -1,0 +1,228 @@
+//! The derivative cache: one generated function (or augmented/reverse pair)
+//! per function, mode, shape and activity pattern, shared by every request
+//! and every call site that needs it.
+//!
+//! Role: compute signatures, declare the derivative functions *before*
+//! generating their bodies (so recursive and mutually recursive functions
+//! call their own derivatives), run the generator, verify and simplify the
+//! result. Custom derivatives registered by the user take the place of
+//! generated ones.
+
+use crate::custom::CustomRules;
+use crate::error::{Error, Result};
+use crate::frontend::request::{Activity as ArgAct, DerivativeKey, Mode, Shape};
+use crate::shim::{self, Options};
+use crate::{forward, prepare, reverse};
+use ferment_ir::{Module, Type, Value};
+use hashbrown::HashMap;
+
+/// A generated (or user-supplied) derivative.
+#[derive(Clone, Copy, Debug)]
+pub enum Derivative {
+    /// Reverse mode, both sweeps: `(primal params, shadows, [d_ret]) -> {d_active_args}`.
+    Combined(Value),
+    /// Reverse mode in two parts: `aug(primal params, shadows) -> {tape, [primal], [shadow]}`
+    /// and `rev(primal params, shadows, [d_ret], tape, i1 free_tape) -> {d_active_args}`.
+    Split { aug: Value, rev: Value },
+    /// A user's custom gradient (Enzyme's interleaved convention).
+    CustomSplit { aug: Value, rev: Value },
+    /// Forward mode: `(primal params, tangents) -> {[primal], [tangent]}`.
+    Forward(Value),
+    /// A user's custom forward derivative (interleaved convention).
+    CustomForward(Value),
+}
+
+pub struct Ctx<'o> {
+    pub module: Module,
+    pub options: &'o Options,
+    cache: HashMap<DerivativeKey, Derivative>,
+    pub custom: CustomRules,
+}
+
+/// Signature pieces of a reverse-mode derivative.
+pub struct ReverseSignature {
+    /// Primal parameters followed by the shadows of duplicated ones.
+    pub inputs: Vec<Type>,
+    /// Type of the return value's adjoint, when it is seeded.
+    pub seed: Option<Type>,
+    /// `{d_active_args}`
+    pub gradients: Type,
+    /// `{tape, [primal], [shadow]}` of the augmented forward sweep.
+    pub augmented: Type,
+    pub returns_primal: bool,
+    pub returns_shadow: bool,
+}
+
+pub fn reverse_signature(module: Module, key: &DerivativeKey) -> ReverseSignature {
+    let ctx = module.context();
+    let fn_ty = key.function.global_value_type();
+    let params = fn_ty.fn_params();
+    let mut inputs = params.clone();
+    for (p, act) in params.iter().zip(&key.activities) {
+        if act.has_shadow() {
+            inputs.push(*p);
+        }
+    }
+    let ret = fn_ty.fn_return();
+    let seed = (key.return_active && ret.is_fp_like()).then_some(ret);
+    let grads: Vec<Type> = params
+        .iter()
+        .zip(&key.activities)
+        .filter(|(_, a)| **a == ArgAct::Active)
+        .map(|(t, _)| *t)
+        .collect();
+    let returns_primal = !ret.is_void();
+    let returns_shadow = key.return_active && ret.is_pointer();
+    let mut aug = vec![Type::ptr(ctx)];
+    if returns_primal {
+        aug.push(ret);
+    }
+    if returns_shadow {
+        aug.push(ret);
+    }
+    ReverseSignature {
+        inputs,
+        seed,
+        gradients: Type::literal_struct(ctx, &grads),
+        augmented: Type::literal_struct(ctx, &aug),
+        returns_primal,
+        returns_shadow,
+    }
+}
+
+impl<'o> Ctx<'o> {
+    pub fn new(module: Module, options: &'o Options) -> Ctx<'o> {
+        Ctx {
+            module,
+            options,
+            cache: HashMap::new(),
+            custom: CustomRules::read(module),
+        }
+    }
+
+    /// The derivative for `key`, generated on first use.
+    pub fn get(&mut self, key: &DerivativeKey) -> Result<Derivative> {
+        if let Some(d) = self.cache.get(key) {
+            return Ok(*d);
+        }
+        if let Some(d) = self.custom.lookup(key) {
+            return Ok(d);
+        }
+        let fname = key.function.name();
+        if key.function.is_declaration() {
+            return Err(Error::new(format!(
+                "function '{fname}' has no definition in this module"
+            )));
+        }
+        let (declared, body_target) = self.declare(key);
+        self.cache.insert(key.clone(), declared);
+        let result = self.generate(key, declared, body_target);
+        if let Err(e) = result {
+            self.cache.remove(key);
+            for f in functions_of(declared) {
+                f.delete_function();
+            }
+            return Err(e);
+        }
+        Ok(declared)
+    }
+
+    fn declare(&self, key: &DerivativeKey) -> (Derivative, Value) {
+        let m = self.module;
+        let fname = key.function.name();
+        match (key.mode, key.shape) {
+            (Mode::Forward, _) => {
+                let ty = forward::signature(m, key);
+                let f = m.add_function(&format!("ferment.fwddiffe.{fname}"), ty);
+                prepare_declaration(key.function, f);
+                (Derivative::Forward(f), f)
+            }
+            (Mode::Reverse, Shape::Combined) => {
+                let sig = reverse_signature(m, key);
+                let mut inputs = sig.inputs.clone();
+                inputs.extend(sig.seed);
+                let f = m.add_function(
+                    &format!("ferment.diffe.{fname}"),
+                    Type::function(sig.gradients, &inputs, false),
+                );
+                prepare_declaration(key.function, f);
+                (Derivative::Combined(f), f)
+            }
+            (Mode::Reverse, Shape::Split) => {
+                let sig = reverse_signature(m, key);
+                let aug = m.add_function(
+                    &format!("ferment.augmented.{fname}"),
+                    Type::function(sig.augmented, &sig.inputs, false),
+                );
+                let mut rin = sig.inputs.clone();
+                rin.extend(sig.seed);
+                rin.push(Type::ptr(m.context()));
+                rin.push(Type::int(m.context(), 1));
+                let rev = m.add_function(
+                    &format!("ferment.reverse.{fname}"),
+                    Type::function(sig.gradients, &rin, false),
+                );
+                prepare_declaration(key.function, aug);
+                prepare_declaration(key.function, rev);
+                (Derivative::Split { aug, rev }, aug)
+            }
+        }
+    }
+
+    fn generate(&mut self, key: &DerivativeKey, declared: Derivative, target: Value) -> Result<()> {
+        let fname = key.function.name();
+        let mut keep = self.custom.functions();
+        keep.extend(crate::frontend::user_inactive_list());
+        let canonical = prepare::canonical_copy(
+            key.function,
+            &format!("ferment.primal.{fname}"),
+            self.options,
+            &keep,
+        )?;
+        shim::move_body(canonical, target);
+        match declared {
+            Derivative::Forward(f) => forward::generate(self, key, f)?,
+            Derivative::Combined(f) => reverse::generate(self, key, f, None)?,
+            Derivative::Split { aug, rev } => reverse::generate(self, key, aug, Some(rev))?,
+            Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => {}
+        }
+        if std::env::var_os("FERMENT_PRINT_RAW").is_some() {
+            for f in functions_of(declared) {
+                eprintln!("{}", f.describe());
+            }
+        }
+        for f in functions_of(declared) {
+            if let Err(report) = shim::verify_function(f) {
+                let text = f.describe();
+                return Err(Error::new(format!(
+                    "internal error: the derivative '{}' of '{fname}' failed LLVM's verifier:\n{report}\n{text}",
+                    f.name()
+                )));
+            }
+        }
+        let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
+        for f in functions_of(declared) {
+            if simplify {
+                prepare::simplify_derivative(f)?;
+            }
+            if self.options.print != 0 {
+                eprintln!("{}", f.describe());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn functions_of(d: Derivative) -> Vec<Value> {
+    match d {
+        Derivative::Combined(f) | Derivative::Forward(f) => vec![f],
+        Derivative::Split { aug, rev } => vec![aug, rev],
+        Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => vec![],
+    }
+}
+
+/// Internal linkage and the primal's target attributes.
+fn prepare_declaration(primal: Value, f: Value) {
+    shim::copy_fn_attributes(primal, f);
+    f.set_internal();
+}

@@ -1,0 +1,320 @@
+//! Calls to differentiated functions inside reverse mode.
+//!
+//! A call that was not inlined (recursion, `-ferment-no-inline`, or a
+//! function with a user-registered gradient) and that touches active data
+//! becomes, in the forward sweep, a call to the callee's augmented forward
+//! function: it computes the primal result (and the shadow of a returned
+//! pointer) and returns a tape. At the call's position in the reverse
+//! sweep, the callee's reverse function receives the same arguments, their
+//! shadows, the adjoint of the result and that tape, and returns the
+//! adjoints of the active scalar arguments.
+
+use super::ReverseSweep;
+use crate::derive::{Ctx, Derivative};
+use crate::error::{Error, Result};
+use crate::frontend::request::{Activity as ArgAct, DerivativeKey, Mode, Shape};
+use crate::shadow::{Shadows, Substitute};
+use ferment_activity_analysis::Activity;
+use ferment_ir::{Builder, Type, Value};
+
+/// One augmented call, remembered for the reverse sweep.
+#[derive(Clone)]
+pub struct CallSite {
+    pub key: DerivativeKey,
+    pub derivative: Derivative,
+    /// The original call's arguments.
+    pub args: Vec<Value>,
+    /// The call of the augmented forward function.
+    pub aug_call: Value,
+    /// The primal result (replaces the original call's value).
+    pub result: Option<Value>,
+    /// The tape the augmented function returned (None: custom without tape).
+    pub tape: Option<Value>,
+}
+
+/// The function a call calls directly, if any.
+pub fn callee_of(call: Value) -> Option<Value> {
+    let f = call.called_function()?;
+    let name = f.name();
+    if crate::rules::call_rule(&name).is_some() && f.is_declaration() {
+        return None;
+    }
+    if crate::frontend::is_inactive_call(call)
+        || crate::shadow::is_memcpy(&name)
+        || crate::shadow::is_memset(&name)
+        || crate::shadow::is_free(&name)
+        || ferment_activity_analysis::allocation_kind(call).is_some()
+        || name.starts_with("llvm.")
+    {
+        return None;
+    }
+    Some(f)
+}
+
+/// Forward sweep: replaces `call` with a call of the callee's augmented
+/// forward function when the call touches active data.
+pub fn augment_call(
+    ctx: &mut Ctx,
+    activity: &Activity,
+    call: Value,
+    sh: &Shadows,
+    b: &Builder,
+    sites: &mut Vec<CallSite>,
+) -> Result<Option<Substitute>> {
+    let Some(callee) = callee_of(call) else {
+        return Ok(None);
+    };
+    if callee.is_declaration() && !ctx.custom.has_gradient(callee) {
+        return Ok(None);
+    }
+    let args = call.call_args();
+    let activities: Vec<ArgAct> = args
+        .iter()
+        .map(|a| {
+            if a.ty().is_pointer() && activity.is_shadowed(*a) {
+                ArgAct::Dup
+            } else if a.ty().is_fp_like() && activity.is_varied(*a) {
+                ArgAct::Active
+            } else {
+                ArgAct::Const
+            }
+        })
+        .collect();
+    let ret_ty = call.ty();
+    let return_active = (ret_ty.is_fp_like() && activity.is_active(call))
+        || (ret_ty.is_pointer() && activity.is_shadowed(call));
+    if !return_active && activities.iter().all(|a| *a == ArgAct::Const) {
+        return Ok(None);
+    }
+    if callee.global_value_type().fn_is_vararg() {
+        return Err(Error::at(
+            call,
+            format!(
+                "cannot differentiate a call to the variadic function '{}'",
+                callee.name()
+            ),
+        ));
+    }
+    let key = DerivativeKey {
+        function: callee,
+        mode: Mode::Reverse,
+        shape: Shape::Split,
+        activities: activities.clone(),
+        return_active,
+        return_primal: false,
+    };
+    let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
+    b.after(call);
+    b.set_debug_loc_from(call);
+    let mut shadows = Vec::new();
+    for (a, act) in args.iter().zip(&activities) {
+        if act.has_shadow() {
+            shadows.push(sh.of(b, *a).ok_or_else(|| {
+                Error::at(
+                    call,
+                    format!(
+                        "no derivative memory for argument {} of the call",
+                        a.short()
+                    ),
+                )
+            })?);
+        }
+    }
+    let (aug_call, tape, result, shadow) = match derivative {
+        Derivative::Split { aug, .. } => {
+            let mut all = args.clone();
+            all.extend(shadows.iter().copied());
+            let t = b.call_fn(aug, &all);
+            let tape = b.extract_value(t, 0);
+            let mut idx = 1;
+            let result = (!ret_ty.is_void()).then(|| {
+                let r = b.extract_value(t, idx);
+                idx += 1;
+                r
+            });
+            let shadow = (ret_ty.is_pointer() && return_active).then(|| b.extract_value(t, idx));
+            (t, Some(tape), result, shadow)
+        }
+        Derivative::CustomSplit { aug, .. } => {
+            let all = interleave(&args, &activities, &shadows);
+            let t = b.call_fn(aug, &all);
+            let (tape, result, shadow) = decode_custom_augmented(b, t, ret_ty, call)?;
+            (t, tape, result, shadow)
+        }
+        _ => {
+            return Err(Error::at(
+                call,
+                "internal error: unexpected derivative kind for a call",
+            ))
+        }
+    };
+    sites.push(CallSite {
+        key,
+        derivative,
+        args,
+        aug_call,
+        result,
+        tape,
+    });
+    Ok(Some(Substitute {
+        replacement: result,
+        shadow,
+    }))
+}
+
+/// Enzyme's custom convention: each duplicated argument followed by its
+/// shadow.
+fn interleave(args: &[Value], acts: &[ArgAct], shadows: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    for (a, act) in args.iter().zip(acts) {
+        out.push(*a);
+        if act.has_shadow() {
+            out.push(shadows[k]);
+            k += 1;
+        }
+    }
+    out
+}
+
+/// A custom augmented forward function returns the tape (a pointer), the
+/// primal result, or a struct `{tape, primal, [shadow]}`.
+fn decode_custom_augmented(
+    b: &Builder,
+    t: Value,
+    ret_ty: Type,
+    call: Value,
+) -> Result<(Option<Value>, Option<Value>, Option<Value>)> {
+    let ty = t.ty();
+    if ty.is_void() {
+        return Ok((None, None, None));
+    }
+    if ty == ret_ty && !ret_ty.is_pointer() {
+        return Ok((None, Some(t), None));
+    }
+    if ty.is_pointer() && ret_ty.is_void() {
+        return Ok((Some(t), None, None));
+    }
+    if ty.is_struct() {
+        let fields = ty.struct_fields();
+        let mut i = 0u32;
+        let tape = (fields.first().is_some_and(|f| f.is_pointer())
+            && fields.len() > usize::from(!ret_ty.is_void()))
+        .then(|| {
+            i += 1;
+            b.extract_value(t, 0)
+        });
+        let result = (!ret_ty.is_void() && (i as usize) < fields.len()).then(|| {
+            let r = b.extract_value(t, i);
+            i += 1;
+            r
+        });
+        let shadow = ((i as usize) < fields.len()).then(|| b.extract_value(t, i));
+        return Ok((tape, result, shadow));
+    }
+    Err(Error::at(
+        call,
+        format!(
+            "the custom augmented forward function returns {}, which ferment cannot interpret",
+            ty.describe()
+        ),
+    )
+    .hint("return the tape pointer, or a struct {tape, primal result}"))
+}
+
+impl ReverseSweep<'_, '_, '_> {
+    /// Reverse sweep at an augmented call: call the reverse function and
+    /// accumulate the adjoints of the active arguments.
+    pub(super) fn reverse_call_site(&mut self, cs: &CallSite) -> Result<()> {
+        let call = cs.aug_call;
+        let seeded = cs.key.return_active && cs.result.is_some_and(|r| r.ty().is_fp_like());
+        let d_ret = match cs.result {
+            Some(r) if seeded => {
+                if self.is_active(r) {
+                    Some(self.adjoints.take(&self.b, r))
+                } else {
+                    Some(self.b.zero(r.ty()))
+                }
+            }
+            _ => None,
+        };
+        let args: Vec<Value> = cs.args.iter().map(|a| self.primal(*a)).collect();
+        let mut shadows = Vec::new();
+        for (a, act) in cs.args.iter().zip(&cs.key.activities) {
+            if act.has_shadow() {
+                let s = self.shadow_in_reverse(*a).ok_or_else(|| {
+                    Error::at(
+                        call,
+                        "internal error: missing shadow at a call in the reverse sweep",
+                    )
+                })?;
+                shadows.push(s);
+            }
+        }
+        let tape = cs.tape.map(|t| self.primal(t));
+        let result = match cs.derivative {
+            Derivative::Split { rev, .. } => {
+                let mut all = args.clone();
+                all.extend(shadows);
+                all.extend(d_ret);
+                all.push(tape.unwrap_or_else(|| self.b.zero(Type::ptr(self.module.context()))));
+                all.push(self.b.const_int(Type::int(self.module.context(), 1), 1));
+                self.b.call_fn(rev, &all)
+            }
+            Derivative::CustomSplit { rev, .. } => {
+                let mut all = interleave(&args, &cs.key.activities, &shadows);
+                all.extend(d_ret);
+                let n_params = rev.global_value_type().fn_params().len();
+                if n_params > all.len() {
+                    all.push(tape.unwrap_or_else(|| self.b.zero(Type::ptr(self.module.context()))));
+                }
+                if n_params != all.len() {
+                    return Err(Error::at(
+                        call,
+                        format!(
+                            "the custom reverse function '{}' takes {} parameters; ferment passes {} (arguments with \
+                             shadows interleaved, the return adjoint if active, then the tape)",
+                            rev.name(),
+                            n_params,
+                            all.len()
+                        ),
+                    ));
+                }
+                self.b.call_fn(rev, &all)
+            }
+            _ => {
+                return Err(Error::at(
+                    call,
+                    "internal error: unexpected derivative kind for a call",
+                ))
+            }
+        };
+        // Adjoints of the active scalar arguments, in order.
+        let active: Vec<Value> = cs
+            .args
+            .iter()
+            .zip(&cs.key.activities)
+            .filter(|(_, a)| **a == ArgAct::Active)
+            .map(|(v, _)| *v)
+            .collect();
+        let rty = result.ty();
+        let outs: Vec<Value> = if rty.is_void() {
+            Vec::new()
+        } else if rty.is_struct() {
+            (0..rty.struct_fields().len() as u32)
+                .map(|i| self.b.extract_value(result, i))
+                .collect()
+        } else {
+            vec![result]
+        };
+        for (a, d) in active.iter().zip(outs) {
+            let d = if d.ty() != a.ty() && d.ty().is_fp_like() {
+                self.b.fp_convert(d, a.ty())
+            } else {
+                d
+            };
+            self.add(*a, d);
+        }
+        Ok(())
+    }
+}
