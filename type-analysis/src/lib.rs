@@ -1,12 +1,33 @@
 //! Type analysis for opaque-pointer LLVM IR (see ARCHITECTURE.md).
 //!
 //! Role: infer what each value and the memory it points to holds (float,
-//! integer, pointer) as a `TypeTree`. Never mutates IR.
+//! integer, pointer) as a [`TypeTree`]. Never mutates IR.
+//!
+//! Map: `tree` (the lattice, pure), `layout` (data-layout-aware conversions),
+//! `rules` and `calls` (what each instruction implies), `tbaa` (metadata
+//! hints), `scope` (call graph, `__enzyme_*` requests), `analysis` (the
+//! fixed point and the query API), `printer` (`print<ferment-types>`).
+//!
+//! The plugin asks: `TypeAnalysis::run(module, f)` (or the builder form with
+//! extra roots and seeds), then `FunctionTypes::tree(v)`,
+//! `FunctionTypes::memory_at(p, offset)` and `FunctionTypes::conflicts()`.
 
-use ferment_ir::Module;
+mod analysis;
+mod calls;
+mod layout;
+mod printer;
+mod rules;
+mod scope;
+mod tbaa;
+pub mod tree;
 
-/// Text printed by `print<ferment-types>`: every function reached from an
-/// `__enzyme_*` call (or every defined function when `all`).
-pub fn print_module(_module: Module, _all: bool) -> String {
-    String::new()
-}
+pub use analysis::{FunctionTypes, TypeAnalysis, TypeConflict};
+pub use layout::float_kind;
+pub use printer::{print_function, print_module};
+pub use scope::{requests, Request};
+pub use tree::{BaseType, FloatKind, TreeConflict, TypeTree};
+
+// Unit tests parse IR in-process: only they link libLLVM (the plugin must not).
+#[cfg(test)]
+#[link(name = "LLVM-22")]
+extern "C" {}

@@ -1,0 +1,428 @@
+//! The interprocedural fixed point and the query API the plugin uses.
+//!
+//! Role: own the per-value trees, run the worklist until nothing changes
+//! and answer questions afterwards. What each instruction implies lives in
+//! `rules.rs` and `calls.rs`; which functions take part lives in `scope.rs`.
+//! The analysis is flow- and context-insensitive: one tree per SSA value,
+//! merged over every call site of a function. It never mutates IR.
+
+use crate::layout::Layout;
+use crate::scope::{self, Request};
+use crate::tree::{BaseType, TreeConflict, TypeTree, ANY};
+use crate::{calls, rules};
+use ferment_ir::{Module, Opcode, Value};
+use hashbrown::{HashMap, HashSet};
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Safety net: visits per tracked value before the solver gives up.
+const VISITS_PER_VALUE: usize = 400;
+
+/// Two facts about one value that cannot both hold.
+#[derive(Clone, Debug)]
+pub struct TypeConflict {
+    /// The value whose tree conflicts.
+    pub value: Value,
+    /// The instruction whose rule produced the second fact.
+    pub cause: Value,
+    pub conflict: TreeConflict,
+}
+
+impl fmt::Display for TypeConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "type conflict for {} at {}",
+            crate::printer::value_name(self.value),
+            self.conflict
+        )?;
+        if self.cause.is_instruction() {
+            write!(f, " (from `{}`", self.cause.describe())?;
+            if let Some(loc) = self.cause.source_location() {
+                write!(f, " at {loc}")?;
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// Builder for one analysis run.
+pub struct TypeAnalysis {
+    module: Module,
+    roots: Vec<Value>,
+    whole_module: bool,
+    seeds: Vec<(Value, TypeTree)>,
+}
+
+impl TypeAnalysis {
+    pub fn new(module: Module) -> TypeAnalysis {
+        TypeAnalysis {
+            module,
+            roots: Vec::new(),
+            whole_module: false,
+            seeds: Vec::new(),
+        }
+    }
+
+    /// Analyzes `function`, the functions it calls and its direct callers.
+    pub fn run(module: Module, function: Value) -> FunctionTypes {
+        TypeAnalysis::new(module).root(function).solve()
+    }
+
+    /// Adds a function (with its callees and callers) to the analysis.
+    pub fn root(mut self, function: Value) -> TypeAnalysis {
+        self.roots.push(function);
+        self
+    }
+
+    /// Analyzes every defined function of the module together.
+    pub fn whole_module(mut self) -> TypeAnalysis {
+        self.whole_module = true;
+        self
+    }
+
+    /// A fact known from outside (a request's marker, a user hint).
+    pub fn seed(mut self, value: Value, tree: TypeTree) -> TypeAnalysis {
+        self.seeds.push((value, tree));
+        self
+    }
+
+    pub fn solve(self) -> FunctionTypes {
+        let functions = if self.whole_module {
+            self.module
+                .functions()
+                .into_iter()
+                .filter(|f| !f.is_declaration())
+                .collect()
+        } else {
+            scope::closure(self.module, &self.roots)
+        };
+        let mut solver = Solver::new(self.module, &functions);
+        for (v, t) in &self.seeds {
+            solver.add(*v, t, *v);
+        }
+        solver.run();
+        solver.finish(functions)
+    }
+}
+
+/// The result: a tree for every value of the analyzed functions.
+pub struct FunctionTypes {
+    layout: Layout,
+    trees: HashMap<Value, TypeTree>,
+    returns: HashMap<Value, TypeTree>,
+    conflicts: Vec<TypeConflict>,
+    functions: Vec<Value>,
+    converged: bool,
+    visits: usize,
+}
+
+impl FunctionTypes {
+    /// Rule applications the fixed point took (a cost measure).
+    pub fn visits(&self) -> usize {
+        self.visits
+    }
+
+    /// Entries of the largest tree (a size measure).
+    pub fn largest_tree(&self) -> usize {
+        self.trees.values().map(TypeTree::len).max().unwrap_or(0)
+    }
+
+    /// The tree of any value (constants and values outside the analyzed
+    /// functions get what their IR type says).
+    pub fn tree(&self, v: Value) -> TypeTree {
+        self.trees
+            .get(&v)
+            .cloned()
+            .unwrap_or_else(|| constant_tree(&self.layout, v))
+    }
+
+    /// What `f` returns.
+    pub fn return_tree(&self, f: Value) -> TypeTree {
+        self.returns.get(&f).cloned().unwrap_or_default()
+    }
+
+    /// What the memory `p` points to holds (first element = byte offset).
+    pub fn pointee(&self, p: Value) -> TypeTree {
+        self.tree(p).pointee()
+    }
+
+    /// The type of the memory at `p + offset` (`Unknown` when not known).
+    pub fn memory_at(&self, p: Value, offset: i64) -> BaseType {
+        self.pointee(p).lookup(&[offset])
+    }
+
+    /// Every type that the `size` bytes at `p + offset` hold, in order.
+    pub fn memory_types(&self, p: Value, offset: i64, size: i64) -> Vec<(i64, BaseType)> {
+        let data = self.pointee(p);
+        data.iter()
+            .filter(|(path, _)| {
+                path.len() == 1
+                    && (path[0] == ANY || (path[0] >= offset && path[0] < offset + size))
+            })
+            .map(|(path, t)| (path[0], t))
+            .collect()
+    }
+
+    pub fn conflicts(&self) -> &[TypeConflict] {
+        &self.conflicts
+    }
+
+    /// The functions that took part (in module order).
+    pub fn functions(&self) -> &[Value] {
+        &self.functions
+    }
+
+    /// False when the solver stopped at its visit limit.
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+}
+
+/// What a value that is not tracked (a constant) holds.
+pub(crate) fn constant_tree(layout: &Layout, v: Value) -> TypeTree {
+    if v.is_function() || v.is_global_value() {
+        return TypeTree::scalar(BaseType::Pointer);
+    }
+    if v.const_int().is_some() || v.is_undef() {
+        return TypeTree::new();
+    }
+    layout.value_tree(v.ty())
+}
+
+/// The worklist engine; rules read and extend its trees.
+pub(crate) struct Solver {
+    pub module: Module,
+    pub layout: Layout,
+    state: HashMap<Value, TypeTree>,
+    returns: HashMap<Value, TypeTree>,
+    /// Call instructions (and `__enzyme_*` requests) per callee.
+    sites: HashMap<Value, Vec<Value>>,
+    /// `ret` instructions per function.
+    rets: HashMap<Value, Vec<Value>>,
+    pub requests: HashMap<Value, Request>,
+    in_scope: HashSet<Value>,
+    queue: VecDeque<Value>,
+    queued: HashSet<Value>,
+    conflicts: Vec<TypeConflict>,
+    seen_conflicts: HashSet<(Value, Vec<i64>)>,
+    converged: bool,
+    visits: usize,
+}
+
+impl Solver {
+    fn new(module: Module, functions: &[Value]) -> Solver {
+        let layout = Layout::new(module);
+        let mut s = Solver {
+            module,
+            layout,
+            state: HashMap::new(),
+            returns: HashMap::new(),
+            sites: HashMap::new(),
+            rets: HashMap::new(),
+            requests: HashMap::new(),
+            in_scope: functions.iter().copied().collect(),
+            queue: VecDeque::new(),
+            queued: HashSet::new(),
+            conflicts: Vec::new(),
+            seen_conflicts: HashSet::new(),
+            converged: true,
+            visits: 0,
+        };
+        for &f in functions {
+            for (i, p) in f.params().into_iter().enumerate() {
+                let mut t = s.layout.value_tree(p.ty());
+                if let Some(hint) = scope::enzyme_type_attr(f, i as u32 + 1) {
+                    let mut ignored = Vec::new();
+                    t.merge_in(&hint, &mut ignored);
+                }
+                s.state.insert(p, t);
+            }
+            let ret = scope::enzyme_type_attr(f, 0)
+                .unwrap_or_else(|| s.layout.value_tree(f.global_value_type().fn_return()));
+            s.returns.insert(f, ret);
+            for inst in f.instructions() {
+                if !inst.ty().is_void() {
+                    s.state.insert(inst, s.layout.value_tree(inst.ty()));
+                }
+                s.register(inst);
+                match inst.opcode() {
+                    Opcode::LLVMRet => s.rets.entry(f).or_default().push(inst),
+                    Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                        if let Some(callee) = inst.called_function() {
+                            s.sites.entry(callee).or_default().push(inst);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for req in scope::requests(module) {
+            if s.in_scope.contains(&req.function) || s.in_scope.contains(&req.call.function_of()) {
+                s.sites.entry(req.function).or_default().push(req.call);
+                s.queue_value(req.call);
+                s.requests.insert(req.call, req);
+            }
+        }
+        s
+    }
+
+    /// Starts tracking an instruction and the constant expressions and
+    /// globals among its operands.
+    fn register(&mut self, v: Value) {
+        if !self.state.contains_key(&v) {
+            if v.is_global() {
+                let vt = v.global_value_type();
+                // an aggregate's value tree is already keyed by byte offset
+                let tree = self.layout.value_tree(vt);
+                let mem = if vt.is_struct() || vt.is_array() {
+                    tree
+                } else {
+                    self.layout.memory_from_value(&tree, vt)
+                };
+                self.state.insert(v, TypeTree::pointer_to(&mem));
+            } else if v.is_constant_expr() {
+                self.state.insert(v, self.layout.value_tree(v.ty()));
+            }
+        }
+        self.queue_value(v);
+        for op in v.operands() {
+            if self.state.contains_key(&op) {
+                continue;
+            }
+            if op.is_global() || (op.is_constant_expr() && is_tracked_cast_or_gep(op)) {
+                self.register(op);
+            }
+        }
+    }
+
+    fn queue_value(&mut self, v: Value) {
+        if (v.is_instruction() || v.is_constant_expr()) && self.queued.insert(v) {
+            self.queue.push_back(v);
+        }
+    }
+
+    pub fn in_scope(&self, f: Value) -> bool {
+        self.in_scope.contains(&f)
+    }
+
+    /// The current tree of `v`.
+    pub fn tree(&self, v: Value) -> TypeTree {
+        self.state
+            .get(&v)
+            .cloned()
+            .unwrap_or_else(|| constant_tree(&self.layout, v))
+    }
+
+    pub fn return_tree(&self, f: Value) -> TypeTree {
+        self.returns.get(&f).cloned().unwrap_or_default()
+    }
+
+    /// Joins `t` into the tree of `v`; `cause` is the instruction whose
+    /// rule says so (kept for conflict messages).
+    pub fn add(&mut self, v: Value, t: &TypeTree, cause: Value) {
+        let Some(cur) = self.state.get_mut(&v) else {
+            return;
+        };
+        let mut conflicts = Vec::new();
+        let changed = cur.merge_in(t, &mut conflicts);
+        self.record(v, cause, conflicts);
+        if changed {
+            self.changed(v);
+        }
+    }
+
+    /// Joins `t` into what `f` returns.
+    pub fn add_return(&mut self, f: Value, t: &TypeTree, cause: Value) {
+        let Some(cur) = self.returns.get_mut(&f) else {
+            return;
+        };
+        let mut conflicts = Vec::new();
+        let changed = cur.merge_in(t, &mut conflicts);
+        self.record(f, cause, conflicts);
+        if changed {
+            for v in self.rets.get(&f).cloned().unwrap_or_default() {
+                self.queue_value(v);
+            }
+            for v in self.sites.get(&f).cloned().unwrap_or_default() {
+                self.queue_value(v);
+            }
+        }
+    }
+
+    fn record(&mut self, value: Value, cause: Value, conflicts: Vec<TreeConflict>) {
+        for c in conflicts {
+            if self.seen_conflicts.insert((value, c.path.clone())) {
+                self.conflicts.push(TypeConflict {
+                    value,
+                    cause,
+                    conflict: c,
+                });
+            }
+        }
+    }
+
+    fn changed(&mut self, v: Value) {
+        self.queue_value(v);
+        for u in v.users() {
+            if self.state.contains_key(&u)
+                || (u.is_instruction() && u.ty().is_void() && self.in_scope(u.function_of()))
+            {
+                self.queue_value(u);
+            }
+        }
+        if v.is_argument() {
+            let f = Value(unsafe { llvm_sys::core::LLVMGetParamParent(v.0) });
+            for site in self.sites.get(&f).cloned().unwrap_or_default() {
+                self.queue_value(site);
+            }
+        }
+    }
+
+    fn run(&mut self) {
+        let limit = VISITS_PER_VALUE * (self.state.len() + 16);
+        while let Some(v) = self.queue.pop_front() {
+            self.queued.remove(&v);
+            self.visits += 1;
+            if self.visits > limit {
+                self.converged = false;
+                break;
+            }
+            if v.is_call() {
+                calls::visit(self, v);
+            } else {
+                rules::visit(self, v);
+            }
+        }
+    }
+
+    fn finish(self, functions: Vec<Value>) -> FunctionTypes {
+        let order: Vec<Value> = self
+            .module
+            .functions()
+            .into_iter()
+            .filter(|f| functions.contains(f))
+            .collect();
+        FunctionTypes {
+            layout: self.layout,
+            trees: self.state,
+            returns: self.returns,
+            conflicts: self.conflicts,
+            functions: order,
+            converged: self.converged,
+            visits: self.visits,
+        }
+    }
+}
+
+fn is_tracked_cast_or_gep(v: Value) -> bool {
+    matches!(
+        v.opcode(),
+        Opcode::LLVMGetElementPtr
+            | Opcode::LLVMBitCast
+            | Opcode::LLVMAddrSpaceCast
+            | Opcode::LLVMPtrToInt
+            | Opcode::LLVMIntToPtr
+    )
+}

@@ -1,0 +1,562 @@
+//! The `TypeTree` lattice: what a value, and the memory it points to, holds.
+//!
+//! Role: pure data structure, no LLVM. A tree maps offset paths to a
+//! [`BaseType`]. The first element of a path is a byte offset into the value
+//! itself (`-1` = every byte, the usual case for scalars); each further
+//! element is a byte offset into the memory reached by one more dereference
+//! (`-1` = every offset, i.e. every element of an array). So a `double*` is
+//! `{[-1]:Pointer, [-1,0]:Float@double}` and a `struct {double; long}*` is
+//! `{[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Integer}`. A type is recorded
+//! at the first byte of the thing it describes.
+//!
+//! Joining is monotone: `Unknown` is bottom, `Anything` absorbs everything,
+//! and two different concrete types (Float vs Integer, Float@float vs
+//! Float@double, Pointer vs Integer) are a [`TreeConflict`], which leaves the
+//! tree unchanged. Paths deeper than [`MAX_DEPTH`] or with offsets beyond
+//! [`MAX_OFFSET`] are dropped, and a tree keeps at most [`MAX_ENTRIES`]
+//! entries, which bounds every fixed point.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// `-1` in a path: the value itself / every offset.
+pub const ANY: i64 = -1;
+/// Longest path kept (Enzyme's default depth, enough for `[-1,8,8,8,8,0]`).
+pub const MAX_DEPTH: usize = 6;
+/// Largest byte offset kept in a path.
+pub const MAX_OFFSET: i64 = 4096;
+/// Most entries one tree keeps; later ones are dropped (recursive types
+/// with many pointer fields would otherwise grow trees exponentially).
+pub const MAX_ENTRIES: usize = 128;
+
+/// A floating-point format.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum FloatKind {
+    Half,
+    BFloat,
+    Float,
+    Double,
+    X86Fp80,
+    Fp128,
+    PpcFp128,
+}
+
+impl FloatKind {
+    pub const ALL: [FloatKind; 7] = [
+        FloatKind::Half,
+        FloatKind::BFloat,
+        FloatKind::Float,
+        FloatKind::Double,
+        FloatKind::X86Fp80,
+        FloatKind::Fp128,
+        FloatKind::PpcFp128,
+    ];
+
+    /// The LLVM IR spelling (`double`, `x86_fp80`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FloatKind::Half => "half",
+            FloatKind::BFloat => "bfloat",
+            FloatKind::Float => "float",
+            FloatKind::Double => "double",
+            FloatKind::X86Fp80 => "x86_fp80",
+            FloatKind::Fp128 => "fp128",
+            FloatKind::PpcFp128 => "ppc_fp128",
+        }
+    }
+
+    /// Bytes the value occupies when stored (x86_fp80: 10).
+    pub fn store_size(self) -> u64 {
+        match self {
+            FloatKind::Half | FloatKind::BFloat => 2,
+            FloatKind::Float => 4,
+            FloatKind::Double => 8,
+            FloatKind::X86Fp80 => 10,
+            FloatKind::Fp128 | FloatKind::PpcFp128 => 16,
+        }
+    }
+}
+
+/// What one byte offset holds.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum BaseType {
+    /// Nothing known (bottom); never stored in a tree.
+    Unknown,
+    Integer,
+    Pointer,
+    Float(FloatKind),
+    /// Any type is acceptable here (top; absorbs the others).
+    Anything,
+}
+
+impl BaseType {
+    /// Lattice join; `Err` when two different concrete types meet.
+    pub fn join(self, other: BaseType) -> Result<BaseType, (BaseType, BaseType)> {
+        use BaseType::*;
+        match (self, other) {
+            (a, b) if a == b => Ok(a),
+            (Unknown, b) => Ok(b),
+            (a, Unknown) => Ok(a),
+            (Anything, _) | (_, Anything) => Ok(Anything),
+            (a, b) => Err((a, b)),
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, BaseType::Float(_))
+    }
+
+    /// Concrete: Integer, Pointer or a float (not Unknown, not Anything).
+    pub fn is_concrete(self) -> bool {
+        matches!(
+            self,
+            BaseType::Integer | BaseType::Pointer | BaseType::Float(_)
+        )
+    }
+}
+
+impl fmt::Display for BaseType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BaseType::Unknown => f.write_str("Unknown"),
+            BaseType::Integer => f.write_str("Integer"),
+            BaseType::Pointer => f.write_str("Pointer"),
+            BaseType::Anything => f.write_str("Anything"),
+            BaseType::Float(k) => write!(f, "Float@{}", k.name()),
+        }
+    }
+}
+
+impl FromStr for BaseType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "Unknown" => Ok(BaseType::Unknown),
+            "Integer" => Ok(BaseType::Integer),
+            "Pointer" => Ok(BaseType::Pointer),
+            "Anything" => Ok(BaseType::Anything),
+            other => {
+                let kind = other
+                    .strip_prefix("Float@")
+                    .ok_or_else(|| format!("unknown base type `{other}`"))?;
+                FloatKind::ALL
+                    .into_iter()
+                    .find(|k| k.name() == kind)
+                    .map(BaseType::Float)
+                    .ok_or_else(|| format!("unknown float kind `{kind}`"))
+            }
+        }
+    }
+}
+
+/// Two concrete types met at one path.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TreeConflict {
+    pub path: Vec<i64>,
+    pub existing: BaseType,
+    pub incoming: BaseType,
+}
+
+impl fmt::Display for TreeConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} vs {}",
+            PathFmt(&self.path),
+            self.existing,
+            self.incoming
+        )
+    }
+}
+
+/// Formats a path as `[-1,8,0]`.
+pub struct PathFmt<'a>(pub &'a [i64]);
+
+impl fmt::Display for PathFmt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, o) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{o}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// `a` covers `b`: same length, and every position equal or `-1` in `a`.
+fn covers(a: &[i64], b: &[i64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || *x == ANY)
+}
+
+/// Some byte may be described by both paths.
+fn overlaps(a: &[i64], b: &[i64]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x == y || *x == ANY || *y == ANY)
+}
+
+fn keepable(path: &[i64]) -> bool {
+    !path.is_empty()
+        && path.len() <= MAX_DEPTH
+        && path.iter().all(|o| (ANY..=MAX_OFFSET).contains(o))
+}
+
+/// Padding after the last offset of a [`Key`]: below every offset, so keys
+/// sort like paths (a prefix first, `-1` before concrete offsets).
+const PAD: i64 = i64::MIN;
+
+/// A path stored inline (no allocation per entry).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+struct Key([i64; MAX_DEPTH]);
+
+impl Key {
+    /// `path` must be [`keepable`].
+    fn new(path: &[i64]) -> Key {
+        let mut k = [PAD; MAX_DEPTH];
+        k[..path.len()].copy_from_slice(path);
+        Key(k)
+    }
+
+    fn as_slice(&self) -> &[i64] {
+        let n = self.0.iter().position(|&o| o == PAD).unwrap_or(MAX_DEPTH);
+        &self.0[..n]
+    }
+
+    /// Has a `-1` below the first position.
+    fn deep_wild(&self) -> bool {
+        self.as_slice()[1..].contains(&ANY)
+    }
+}
+
+/// A map from offset paths to base types (see the module documentation).
+#[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
+pub struct TypeTree {
+    map: BTreeMap<Key, BaseType>,
+    /// Entries with a `-1` below the first position.
+    deep_wild: u32,
+    /// Entries whose first element is not `-1`.
+    concrete_first: u32,
+}
+
+impl TypeTree {
+    pub fn new() -> TypeTree {
+        TypeTree::default()
+    }
+
+    /// A tree with the single entry `path: ty`.
+    pub fn leaf(path: &[i64], ty: BaseType) -> TypeTree {
+        let mut t = TypeTree::new();
+        let _ = t.insert(path, ty);
+        t
+    }
+
+    /// `{[-1]:ty}`: a scalar value of type `ty`.
+    pub fn scalar(ty: BaseType) -> TypeTree {
+        TypeTree::leaf(&[ANY], ty)
+    }
+
+    /// `{[-1]:Pointer}` plus `pointee` one level down.
+    pub fn pointer_to(pointee: &TypeTree) -> TypeTree {
+        let mut t = pointee.only(ANY);
+        let _ = t.insert(&[ANY], BaseType::Pointer);
+        t
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[i64], BaseType)> {
+        self.map.iter().map(|(k, t)| (k.as_slice(), *t))
+    }
+
+    /// The type recorded for `path`: the exact entry, else one that covers
+    /// it with `-1`s, else `Unknown`.
+    pub fn lookup(&self, path: &[i64]) -> BaseType {
+        if !keepable(path) {
+            return BaseType::Unknown;
+        }
+        if let Some(t) = self.map.get(&Key::new(path)) {
+            return *t;
+        }
+        self.iter()
+            .find(|(p, _)| covers(p, path))
+            .map(|(_, t)| t)
+            .unwrap_or(BaseType::Unknown)
+    }
+
+    /// Type of the value itself (`[-1]`).
+    pub fn root(&self) -> BaseType {
+        self.lookup(&[ANY])
+    }
+
+    /// Adds `path: ty`. Returns whether the tree changed; a conflicting entry
+    /// leaves the tree as it was.
+    pub fn insert(&mut self, path: &[i64], ty: BaseType) -> Result<bool, TreeConflict> {
+        if ty == BaseType::Unknown || !keepable(path) {
+            return Ok(false);
+        }
+        let key = Key::new(path);
+        if self.map.get(&key) == Some(&ty) {
+            return Ok(false);
+        }
+        let mut redundant = Vec::new();
+        for (k, t) in self.overlapping(key) {
+            let p = k.as_slice();
+            let joined = t.join(ty).map_err(|_| TreeConflict {
+                path: path.to_vec(),
+                existing: t,
+                incoming: ty,
+            })?;
+            if covers(p, path) && joined == t {
+                return Ok(false);
+            }
+            if covers(path, p) && joined == ty {
+                redundant.push(k);
+            }
+        }
+        if redundant.is_empty() && self.map.len() >= MAX_ENTRIES {
+            return Ok(false);
+        }
+        for k in redundant {
+            self.remove(k);
+        }
+        if self.map.insert(key, ty).is_none() {
+            self.count(key, 1);
+        }
+        Ok(true)
+    }
+
+    /// Entries that may describe a byte `key` describes.
+    fn overlapping(&self, key: Key) -> Vec<(Key, BaseType)> {
+        let path = key.as_slice();
+        // common case, no wildcard below the first position anywhere: only
+        // the path itself and its `-1`-first twin can overlap
+        if self.deep_wild == 0 && !key.deep_wild() && (path[0] != ANY || self.concrete_first == 0) {
+            let mut twin = key;
+            twin.0[0] = ANY;
+            let mut out: Vec<(Key, BaseType)> = Vec::with_capacity(2);
+            for k in [key, twin] {
+                if let Some(&t) = self.map.get(&k) {
+                    if !out.iter().any(|(o, _)| *o == k) {
+                        out.push((k, t));
+                    }
+                }
+            }
+            return out;
+        }
+        self.map
+            .iter()
+            .filter(|(k, _)| overlaps(k.as_slice(), path))
+            .map(|(k, t)| (*k, *t))
+            .collect()
+    }
+
+    fn remove(&mut self, key: Key) {
+        if self.map.remove(&key).is_some() {
+            self.count(key, -1);
+        }
+    }
+
+    /// Keeps the wildcard counters in step with the map.
+    fn count(&mut self, key: Key, delta: i32) {
+        if key.deep_wild() {
+            self.deep_wild = self.deep_wild.wrapping_add_signed(delta);
+        }
+        if key.0[0] != ANY {
+            self.concrete_first = self.concrete_first.wrapping_add_signed(delta);
+        }
+    }
+
+    /// Joins `other` into `self`, entry by entry; conflicting entries are
+    /// skipped and reported in `conflicts`. Returns whether `self` changed.
+    pub fn merge_in(&mut self, other: &TypeTree, conflicts: &mut Vec<TreeConflict>) -> bool {
+        let mut changed = false;
+        for (p, t) in other.iter() {
+            match self.insert(p, t) {
+                Ok(c) => changed |= c,
+                Err(e) => conflicts.push(e),
+            }
+        }
+        changed
+    }
+
+    /// The join of two trees, or the first conflict.
+    pub fn join(&self, other: &TypeTree) -> Result<TypeTree, TreeConflict> {
+        let mut out = self.clone();
+        let mut conflicts = Vec::new();
+        out.merge_in(other, &mut conflicts);
+        match conflicts.into_iter().next() {
+            Some(c) => Err(c),
+            None => Ok(out),
+        }
+    }
+
+    /// Prefixes every path with `offset` (`only(-1)` turns a pointee tree
+    /// into the part of a pointer's tree below `[-1]`).
+    pub fn only(&self, offset: i64) -> TypeTree {
+        self.rebuild(|p| {
+            let mut q = Vec::with_capacity(p.len() + 1);
+            q.push(offset);
+            q.extend_from_slice(p);
+            Some(q)
+        })
+    }
+
+    /// What the value points to: entries under `[-1]` (or `[0]`) with that
+    /// first element removed (Enzyme's `Data0`).
+    pub fn pointee(&self) -> TypeTree {
+        self.rebuild(|p| (p.len() > 1 && (p[0] == ANY || p[0] == 0)).then(|| p[1..].to_vec()))
+    }
+
+    /// Adds `delta` to every concrete first offset, dropping entries that
+    /// fall below zero or beyond [`MAX_OFFSET`]; `-1` stays `-1`. Used on
+    /// memory trees for constant-offset GEPs.
+    pub fn shift(&self, delta: i64) -> TypeTree {
+        self.rebuild(|p| {
+            if p[0] == ANY {
+                return Some(p.to_vec());
+            }
+            let o = p[0].checked_add(delta)?;
+            (0..=MAX_OFFSET).contains(&o).then(|| {
+                let mut q = p.to_vec();
+                q[0] = o;
+                q
+            })
+        })
+    }
+
+    /// Keeps entries whose first offset is in `[start, start + size)` (and
+    /// `-1` entries), then shifts them by `add` (Enzyme's `ShiftIndices`).
+    pub fn shift_range(&self, start: i64, size: Option<i64>, add: i64) -> TypeTree {
+        let kept = self.rebuild(|p| {
+            let inside = p[0] == ANY || (p[0] >= start && size.is_none_or(|s| p[0] < start + s));
+            inside.then(|| p.to_vec())
+        });
+        kept.shift(add)
+    }
+
+    /// Drops entries whose first offset is `size` or more (a `memcpy` of
+    /// `size` bytes copies only those).
+    pub fn truncate(&self, size: i64) -> TypeTree {
+        self.shift_range(0, Some(size), 0)
+    }
+
+    /// Entries whose first offset lies outside `[start, start + size)`.
+    pub fn outside(&self, start: i64, size: i64) -> TypeTree {
+        self.rebuild(|p| {
+            (p[0] != ANY && (p[0] < start || p[0] >= start + size)).then(|| p.to_vec())
+        })
+    }
+
+    /// Replaces the first element of every path for which `f` gives one.
+    pub fn map_first(&self, f: impl Fn(i64) -> Option<i64>) -> TypeTree {
+        self.rebuild(|p| {
+            f(p[0]).map(|o| {
+                let mut q = p.to_vec();
+                q[0] = o;
+                q
+            })
+        })
+    }
+
+    /// Entries whose path is one element long (what the value is, not what
+    /// it points to).
+    pub fn roots_only(&self) -> TypeTree {
+        self.rebuild(|p| (p.len() == 1).then(|| p.to_vec()))
+    }
+
+    /// Entries describing memory (paths longer than one element).
+    pub fn without_roots(&self) -> TypeTree {
+        self.rebuild(|p| (p.len() > 1).then(|| p.to_vec()))
+    }
+
+    /// Keeps only the entries satisfying `keep`.
+    pub fn filter(&self, keep: impl Fn(&[i64], BaseType) -> bool) -> TypeTree {
+        let mut out = TypeTree::new();
+        for (k, &t) in &self.map {
+            if keep(k.as_slice(), t) {
+                out.map.insert(*k, t);
+                out.count(*k, 1);
+            }
+        }
+        out
+    }
+
+    /// Builds a tree from rewritten paths; entries that now conflict are
+    /// dropped (first one wins).
+    fn rebuild(&self, f: impl Fn(&[i64]) -> Option<Vec<i64>>) -> TypeTree {
+        let mut out = TypeTree::new();
+        for (p, t) in self.iter() {
+            if let Some(q) = f(p) {
+                let _ = out.insert(&q, t);
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for TypeTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, (p, t)) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}:{}", PathFmt(p), t)?;
+        }
+        f.write_str("}")
+    }
+}
+
+/// Parses the printed notation, `{[-1]:Pointer, [-1,0]:Float@double}` (as in
+/// the `enzyme_type` attribute).
+impl FromStr for TypeTree {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let body = s
+            .trim()
+            .strip_prefix('{')
+            .and_then(|b| b.strip_suffix('}'))
+            .ok_or_else(|| format!("type tree `{s}` must be wrapped in braces"))?;
+        let mut tree = TypeTree::new();
+        let mut rest = body.trim();
+        while !rest.is_empty() {
+            let inner = rest
+                .strip_prefix('[')
+                .ok_or_else(|| format!("expected `[` in `{rest}`"))?;
+            let (path, after) = inner
+                .split_once(']')
+                .ok_or_else(|| format!("unclosed path in `{rest}`"))?;
+            let path = path
+                .split(',')
+                .map(|o| {
+                    o.trim()
+                        .parse::<i64>()
+                        .map_err(|e| format!("bad offset `{o}`: {e}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let after = after
+                .trim_start()
+                .strip_prefix(':')
+                .ok_or_else(|| format!("expected `:` after path in `{rest}`"))?;
+            let (ty, next) = after.split_once(',').unwrap_or((after, ""));
+            tree.insert(&path, ty.parse()?)
+                .map_err(|c| format!("conflicting entries: {c}"))?;
+            rest = next.trim();
+        }
+        Ok(tree)
+    }
+}
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;

@@ -1,0 +1,240 @@
+//! Unit tests of the `TypeTree` lattice (no LLVM needed).
+
+use super::*;
+
+fn t(s: &str) -> TypeTree {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+const DOUBLE: BaseType = BaseType::Float(FloatKind::Double);
+const FLOAT: BaseType = BaseType::Float(FloatKind::Float);
+
+#[test]
+fn base_join_is_a_lattice() {
+    use BaseType::*;
+    assert_eq!(Unknown.join(Integer), Ok(Integer));
+    assert_eq!(Pointer.join(Unknown), Ok(Pointer));
+    assert_eq!(DOUBLE.join(DOUBLE), Ok(DOUBLE));
+    assert_eq!(DOUBLE.join(Anything), Ok(Anything));
+    assert_eq!(Anything.join(Integer), Ok(Anything));
+    assert_eq!(DOUBLE.join(Integer), Err((DOUBLE, Integer)));
+    assert_eq!(DOUBLE.join(FLOAT), Err((DOUBLE, FLOAT)));
+    assert_eq!(Pointer.join(Integer), Err((Pointer, Integer)));
+    // commutative wherever it succeeds
+    let all = [Unknown, Integer, Pointer, DOUBLE, FLOAT, Anything];
+    for a in all {
+        for b in all {
+            assert_eq!(a.join(b).ok(), b.join(a).ok(), "{a} {b}");
+        }
+    }
+}
+
+#[test]
+fn prints_in_enzyme_notation() {
+    let mut tree = TypeTree::new();
+    tree.insert(&[-1, 8], BaseType::Integer).unwrap();
+    tree.insert(&[-1], BaseType::Pointer).unwrap();
+    tree.insert(&[-1, 0], DOUBLE).unwrap();
+    assert_eq!(
+        tree.to_string(),
+        "{[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Integer}"
+    );
+    assert_eq!(TypeTree::new().to_string(), "{}");
+    assert_eq!(
+        TypeTree::scalar(BaseType::Float(FloatKind::X86Fp80)).to_string(),
+        "{[-1]:Float@x86_fp80}"
+    );
+}
+
+#[test]
+fn parse_round_trips() {
+    for s in [
+        "{}",
+        "{[-1]:Float@half}",
+        "{[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Integer}",
+        "{[-1]:Pointer, [-1,-1]:Float@float}",
+        "{[-1]:Pointer, [-1,8]:Pointer, [-1,8,0]:Float@bfloat}",
+        "{[0]:Float@fp128, [16]:Anything}",
+    ] {
+        assert_eq!(t(s).to_string(), s);
+    }
+    assert!("[-1]:Integer".parse::<TypeTree>().is_err());
+    assert!("{[-1]:Int}".parse::<TypeTree>().is_err());
+    assert!("{[-1]:Float@quad}".parse::<TypeTree>().is_err());
+    assert!("{[-1]:Integer, [-1]:Pointer}".parse::<TypeTree>().is_err());
+}
+
+#[test]
+fn insert_reports_change_and_conflict() {
+    let mut tree = t("{[-1]:Pointer, [-1,0]:Float@double}");
+    assert_eq!(tree.insert(&[-1, 0], DOUBLE), Ok(false));
+    assert_eq!(tree.insert(&[-1, 8], BaseType::Integer), Ok(true));
+    let err = tree.insert(&[-1, 0], BaseType::Integer).unwrap_err();
+    assert_eq!(err.to_string(), "[-1,0]: Float@double vs Integer");
+    assert_eq!(
+        tree.to_string(),
+        "{[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Integer}"
+    );
+    assert_eq!(tree.insert(&[-1, 16], BaseType::Unknown), Ok(false));
+}
+
+#[test]
+fn anything_absorbs() {
+    let mut tree = t("{[-1]:Pointer, [-1,0]:Float@double}");
+    assert_eq!(tree.insert(&[-1, 0], BaseType::Anything), Ok(true));
+    assert_eq!(tree.lookup(&[-1, 0]), BaseType::Anything);
+    assert_eq!(tree.insert(&[-1, 0], BaseType::Integer), Ok(false));
+    assert_eq!(tree.lookup(&[-1, 0]), BaseType::Anything);
+}
+
+#[test]
+fn wildcard_covers_and_subsumes() {
+    // [-1,-1] = every element; a concrete element of the same type is implied
+    let mut tree = t("{[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Float@double}");
+    assert_eq!(tree.insert(&[-1, -1], DOUBLE), Ok(true));
+    assert_eq!(tree.to_string(), "{[-1]:Pointer, [-1,-1]:Float@double}");
+    assert_eq!(tree.insert(&[-1, 24], DOUBLE), Ok(false));
+    assert_eq!(tree.lookup(&[-1, 400]), DOUBLE);
+    assert!(tree.insert(&[-1, 16], BaseType::Integer).is_err());
+    // a wildcard over a conflicting element conflicts
+    let mut mixed = t("{[-1]:Pointer, [-1,8]:Integer}");
+    assert!(mixed.insert(&[-1, -1], DOUBLE).is_err());
+}
+
+#[test]
+fn merge_keeps_going_past_conflicts() {
+    let mut a = t("{[-1]:Pointer, [-1,0]:Float@double}");
+    let b = t("{[-1]:Pointer, [-1,0]:Integer, [-1,8]:Float@float}");
+    let mut conflicts = Vec::new();
+    assert!(a.merge_in(&b, &mut conflicts));
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].path, vec![-1, 0]);
+    assert_eq!(
+        a.to_string(),
+        "{[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Float@float}"
+    );
+    assert!(t("{[-1]:Integer}").join(&t("{[-1]:Float@double}")).is_err());
+}
+
+#[test]
+fn merge_is_idempotent_commutative_associative() {
+    let xs = [
+        t("{[-1]:Pointer}"),
+        t("{[-1]:Pointer, [-1,0]:Float@double}"),
+        t("{[-1]:Pointer, [-1,8]:Integer, [-1,16]:Pointer}"),
+        t("{[-1]:Pointer, [-1,-1]:Float@double}"),
+        t("{[-1]:Pointer, [-1,0]:Anything}"),
+    ];
+    for a in &xs {
+        assert_eq!(a.join(a).unwrap(), *a);
+        for b in &xs {
+            assert_eq!(a.join(b).ok(), b.join(a).ok(), "{a} {b}");
+            for c in &xs {
+                let l = a.join(b).and_then(|ab| ab.join(c));
+                let r = b.join(c).and_then(|bc| a.join(&bc));
+                assert_eq!(l.ok(), r.ok(), "{a} {b} {c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn only_and_pointee_are_inverse() {
+    let data = t("{[0]:Float@double, [8]:Integer, [16]:Pointer, [16,0]:Float@float}");
+    let ptr = TypeTree::pointer_to(&data);
+    assert_eq!(ptr.to_string(), "{[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Integer, [-1,16]:Pointer, [-1,16,0]:Float@float}");
+    assert_eq!(ptr.pointee(), data);
+    assert_eq!(ptr.pointee().pointee(), TypeTree::new());
+    assert_eq!(data.lookup(&[16]), BaseType::Pointer);
+}
+
+#[test]
+fn only_respects_depth_limit() {
+    let mut tree = TypeTree::scalar(BaseType::Pointer);
+    for _ in 0..10 {
+        tree = TypeTree::pointer_to(
+            &tree
+                .map_first(|_| Some(8))
+                .join(&t("{[0]:Float@double}"))
+                .unwrap(),
+        );
+    }
+    assert!(tree.iter().all(|(p, _)| p.len() <= MAX_DEPTH));
+    assert_eq!(tree.lookup(&[-1, 8, 8, 8, 8, 0]), DOUBLE);
+}
+
+#[test]
+fn shift_moves_offsets_and_drops_negatives() {
+    let data = t("{[0]:Float@double, [8]:Pointer, [8,0]:Integer}");
+    assert_eq!(data.shift(-8).to_string(), "{[0]:Pointer, [0,0]:Integer}");
+    assert_eq!(t("{[-1]:Integer}").shift(-8).to_string(), "{[-1]:Integer}");
+    assert_eq!(
+        t("{[0]:Float@double}").shift(16).to_string(),
+        "{[16]:Float@double}"
+    );
+    assert_eq!(
+        t("{[0]:Float@double}").shift(MAX_OFFSET + 1).to_string(),
+        "{}"
+    );
+}
+
+#[test]
+fn shift_range_and_truncate() {
+    let data = t("{[0]:Float@double, [8]:Integer, [16]:Float@float, [20]:Float@float}");
+    assert_eq!(
+        data.truncate(16).to_string(),
+        "{[0]:Float@double, [8]:Integer}"
+    );
+    assert_eq!(
+        data.shift_range(8, Some(12), 100).to_string(),
+        "{[108]:Integer, [116]:Float@float}"
+    );
+    assert_eq!(
+        data.shift_range(16, None, -16).to_string(),
+        "{[0]:Float@float, [4]:Float@float}"
+    );
+    assert_eq!(
+        data.outside(8, 8).to_string(),
+        "{[0]:Float@double, [16]:Float@float, [20]:Float@float}"
+    );
+    // wildcard entries survive truncation: they describe every element
+    assert_eq!(
+        t("{[-1]:Float@double}").truncate(8).to_string(),
+        "{[-1]:Float@double}"
+    );
+}
+
+#[test]
+fn roots_and_filters() {
+    let p = t("{[-1]:Pointer, [-1,0]:Float@double}");
+    assert_eq!(p.roots_only().to_string(), "{[-1]:Pointer}");
+    assert_eq!(p.without_roots().to_string(), "{[-1,0]:Float@double}");
+    assert_eq!(p.root(), BaseType::Pointer);
+    assert_eq!(TypeTree::new().root(), BaseType::Unknown);
+    assert_eq!(p.filter(|_, ty| ty.is_float()).len(), 1);
+    assert_eq!(
+        p.map_first(|o| (o == -1).then_some(0)).to_string(),
+        "{[0]:Pointer, [0,0]:Float@double}"
+    );
+}
+
+#[test]
+fn offsets_beyond_limits_are_dropped() {
+    let mut tree = TypeTree::new();
+    assert_eq!(tree.insert(&[-1, MAX_OFFSET + 1], DOUBLE), Ok(false));
+    assert_eq!(tree.insert(&[-1, -2], DOUBLE), Ok(false));
+    assert_eq!(tree.insert(&[-1, 0, 0, 0, 0, 0, 0], DOUBLE), Ok(false));
+    assert!(tree.is_empty());
+}
+
+#[test]
+fn entry_count_is_bounded() {
+    let mut tree = TypeTree::new();
+    for off in 0..(MAX_ENTRIES as i64 + 10) {
+        let _ = tree.insert(&[-1, off], BaseType::Integer);
+    }
+    assert_eq!(tree.len(), MAX_ENTRIES);
+    // a wildcard that subsumes entries still goes in
+    assert_eq!(tree.insert(&[-1, -1], BaseType::Integer), Ok(true));
+    assert_eq!(tree.len(), 1);
+}
