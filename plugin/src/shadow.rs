@@ -147,7 +147,7 @@ pub fn build(
                         let sp = s
                             .of(&b, inst.operand(0))
                             .ok_or_else(|| missing(inst, inst.operand(0)))?;
-                        b.load(inst.ty(), sp)
+                        b.load_like(inst.ty(), sp, inst)
                     }
                     Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
                         Some(AllocKind::Heap { size_arg }) => {
@@ -174,7 +174,7 @@ pub fn build(
                 if let Some(sp) = s.get(p) {
                     b.after(inst);
                     let sv = s.of(&b, v).unwrap_or(v);
-                    b.store(sv, sp);
+                    b.store_like(sv, sp, inst);
                 }
             }
             if forward_mode {

@@ -248,6 +248,24 @@ impl Builder {
     pub fn load(&self, ty: Type, ptr: Value) -> Value {
         Value(unsafe { LLVMBuildLoad2(self.raw, ty.0, ptr.0, NONAME) })
     }
+    /// A load with the alignment of the primal access `like`.
+    pub fn load_like(&self, ty: Type, ptr: Value, like: Value) -> Value {
+        let l = self.load(ty, ptr);
+        let a = like.alignment();
+        if a > 0 {
+            self.set_alignment(l, a);
+        }
+        l
+    }
+    /// A store with the alignment of the primal access `like`.
+    pub fn store_like(&self, v: Value, ptr: Value, like: Value) -> Value {
+        let s = self.store(v, ptr);
+        let a = like.alignment();
+        if a > 0 {
+            self.set_alignment(s, a);
+        }
+        s
+    }
     pub fn store(&self, v: Value, ptr: Value) -> Value {
         Value(unsafe { LLVMBuildStore(self.raw, v.0, ptr.0) })
     }

@@ -143,6 +143,10 @@ impl Value {
             .map(|i| unsafe { LLVMGetMaskValue(self.0, i) })
             .collect()
     }
+    /// Alignment of a load, store or alloca.
+    pub fn alignment(self) -> u32 {
+        unsafe { LLVMGetAlignment(self.0) }
+    }
     /// A detached copy of this instruction (same operands).
     pub fn clone_instruction(self) -> Value {
         Value(unsafe { LLVMInstructionClone(self.0) })

@@ -338,7 +338,7 @@ impl<'k> TangentSweep<'k> {
         };
         self.b.after(inst);
         let t = self.tangent(v);
-        self.b.store(t, sp);
+        self.b.store_like(t, sp, inst);
     }
 
     fn tangent_of(&mut self, inst: Value) -> Result<Value> {
@@ -348,7 +348,7 @@ impl<'k> TangentSweep<'k> {
             Opcode::LLVMLoad => {
                 let p = inst.operand(0);
                 match self.shadows.as_ref().and_then(|s| s.get(p)) {
-                    Some(sp) => b.load(inst.ty(), sp),
+                    Some(sp) => b.load_like(inst.ty(), sp, inst),
                     None => b.zero(inst.ty()),
                 }
             }

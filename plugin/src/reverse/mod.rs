@@ -502,9 +502,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 }
                 let d = self.adjoints.take(&self.b, inst);
                 if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
-                    let old = self.b.load(inst.ty(), sp);
+                    let old = self.b.load_like(inst.ty(), sp, inst);
                     let new = self.b.fadd(old, d);
-                    self.b.store(new, sp);
+                    self.b.store_like(new, sp, inst);
                 }
                 Ok(true)
             }
@@ -518,8 +518,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 };
                 // The stored value receives the adjoint of the memory it
                 // wrote; that memory's earlier contents had no effect.
-                let dv = self.b.load(v.ty(), sp);
-                self.b.store(self.b.zero(v.ty()), sp);
+                let dv = self.b.load_like(v.ty(), sp, inst);
+                self.b.store_like(self.b.zero(v.ty()), sp, inst);
                 self.add(v, dv);
                 Ok(true)
             }
