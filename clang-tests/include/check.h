@@ -156,3 +156,87 @@ static inline double fd2f(fd_fn2f f, float x, float y, int which) {
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif /* FERMENT_CHECK_H */
+
+#ifndef FERMENT_CHECK_VEC_H
+#define FERMENT_CHECK_VEC_H
+/* ---- vector helpers (memory and loop cases) ---------------------------------------------
+ * fdvc: central finite difference of f(x[0..n), ctx) with respect to x[i], any n (heap copies).
+ * CHECK_GRAD_FD: every component of an AD gradient against fdvc.
+ * CHECK_ARRAY_CLOSE: every element of an array against an oracle array.
+ * prand: a deterministic pseudo-random number in [-1, 1). */
+#include <stdlib.h>
+
+typedef double (*fd_fnvc)(const double *x, const void *ctx);
+typedef float (*fd_fnvcf)(const float *x, const void *ctx);
+
+static inline double fdvc(fd_fnvc f, const void *ctx, const double *x, int n, int i) {
+  double *p = (double *)malloc(sizeof(double) * (size_t)n);
+  double *m = (double *)malloc(sizeof(double) * (size_t)n);
+  memcpy(p, x, sizeof(double) * (size_t)n);
+  memcpy(m, x, sizeof(double) * (size_t)n);
+  double h = fd_step(x[i]);
+  p[i] += h;
+  m[i] -= h;
+  double d = (f(p, ctx) - f(m, ctx)) / (p[i] - m[i]);
+  free(p);
+  free(m);
+  return d;
+}
+
+/* float version: step 1e-3 relative, quotient in double; use RTOL_FDF/ATOL_FDF */
+static inline double fdvcf(fd_fnvcf f, const void *ctx, const float *x, int n, int i) {
+  float *p = (float *)malloc(sizeof(float) * (size_t)n);
+  float *m = (float *)malloc(sizeof(float) * (size_t)n);
+  memcpy(p, x, sizeof(float) * (size_t)n);
+  memcpy(m, x, sizeof(float) * (size_t)n);
+  float h = fd_stepf(x[i]);
+  p[i] += h;
+  m[i] -= h;
+  double d = ((double)f(p, ctx) - (double)f(m, ctx)) / ((double)p[i] - (double)m[i]);
+  free(p);
+  free(m);
+  return d;
+}
+
+static inline double dotv(const double *a, const double *b, int n) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++)
+    s += a[i] * b[i];
+  return s;
+}
+
+static inline double prand(unsigned *state) {
+  *state = *state * 1664525u + 1013904223u;
+  return (double)(*state >> 8) / (double)(1u << 23) - 1.0;
+}
+
+static inline int check_grad_fd_loc(const char *file, int line, const char *what, fd_fnvc f,
+                                    const void *ctx, const double *x, int n, const double *grad,
+                                    double rtol, double atol) {
+  int ok = 1;
+  char buf[512];
+  for (int i = 0; i < n; i++) {
+    snprintf(buf, sizeof buf, "%s: component %d vs finite differences", what, i);
+    ok &= check_close_loc(file, line, buf, grad[i], fdvc(f, ctx, x, n, i), rtol, atol);
+  }
+  return ok;
+}
+
+static inline int check_array_close_loc(const char *file, int line, const char *what,
+                                        const double *got, const double *want, int n,
+                                        double rtol, double atol) {
+  int ok = 1;
+  char buf[512];
+  for (int i = 0; i < n; i++) {
+    snprintf(buf, sizeof buf, "%s[%d]", what, i);
+    ok &= check_close_loc(file, line, buf, got[i], want[i], rtol, atol);
+  }
+  return ok;
+}
+
+#define CHECK_GRAD_FD(what, f, ctx, x, n, grad, rtol, atol)                                    \
+  check_grad_fd_loc(__FILE__, __LINE__, (what), (f), (ctx), (x), (n), (grad), (rtol), (atol))
+#define CHECK_ARRAY_CLOSE(what, got, want, n, rtol, atol)                                      \
+  check_array_close_loc(__FILE__, __LINE__, (what), (got), (want), (n), (rtol), (atol))
+
+#endif /* FERMENT_CHECK_VEC_H */

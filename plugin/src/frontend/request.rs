@@ -304,7 +304,22 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         if part == Part::Reverse && req.args.len() == params.len() && pending.is_none() {
             // `__enzyme_reverse`: what follows the parameters is the return
             // value's adjoint (when active) and the tape, last.
-            req.trailing = all_args[pos..].to_vec();
+            for &t in &all_args[pos..] {
+                match marker_name(t).as_deref() {
+                    Some("enzyme_nofree") => {
+                        req.nofree = true;
+                        req.markers.push(t);
+                    }
+                    Some(other) => return Err(call_error(
+                        &call,
+                        entry,
+                        format!(
+                            "marker '{other}' after the arguments of '{fname}' is not understood"
+                        ),
+                    )),
+                    None => req.trailing.push(t),
+                }
+            }
             break;
         }
         let a = all_args[pos];

@@ -441,7 +441,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let edges: Vec<Block> = preds
                     .iter()
                     .map(|p| {
-                        self.f
+                        self.rf
                             .append_block(&format!("rev.{}.from.{}", blk.name(), p.name()))
                     })
                     .collect();

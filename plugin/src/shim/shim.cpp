@@ -111,6 +111,39 @@ struct FermentPrinter : PassInfoMixin<FermentPrinter> {
   static bool isRequired() { return true; }
 };
 
+// Runs before any optimization: functions with a user-registered derivative
+// (or declared inactive) must survive the inliner as calls, or the rule
+// would never be seen.
+struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    bool Changed = false;
+    for (GlobalVariable &G : M.globals()) {
+      StringRef N = G.getName();
+      if (!N.starts_with("__enzyme_register_gradient") &&
+          !N.starts_with("__enzyme_register_derivative") &&
+          !N.starts_with("__enzyme_register_splitderivative") &&
+          !N.starts_with("__enzyme_inactivefn") &&
+          !N.starts_with("__enzyme_function_like"))
+        continue;
+      if (!G.hasInitializer())
+        continue;
+      Constant *Init = G.getInitializer();
+      for (unsigned I = 0, E = Init->getNumOperands(); I < E; ++I) {
+        auto *F = dyn_cast<Function>(Init->getOperand(I)->stripPointerCasts());
+        if (!F || F->isDeclaration())
+          continue;
+        F->removeFnAttr(Attribute::AlwaysInline);
+        F->addFnAttr(Attribute::NoInline);
+        Changed = true;
+        // Only the first entry is the function the rule is about.
+        break;
+      }
+    }
+    return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
 bool parsePrinter(StringRef Name, ModulePassManager &MPM) {
   struct Kind {
     const char *Prefix;
@@ -157,6 +190,7 @@ void registerCallbacks(PassBuilder &PB) {
   // Ablation: the same pass placed before any optimization.
   PB.registerPipelineStartEPCallback(
       [](ModulePassManager &MPM, OptimizationLevel L) {
+        MPM.addPass(FermentProtectPass());
         if (OptBeforeOpt && L.getSpeedupLevel() > 0)
           MPM.addPass(FermentPass(0));
       });
