@@ -17,6 +17,7 @@ pub mod error;
 pub mod forward;
 pub mod frontend;
 pub mod prepare;
+pub mod retype;
 pub mod reverse;
 pub mod rules;
 pub mod shadow;

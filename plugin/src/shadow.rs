@@ -66,6 +66,7 @@ pub fn build(
     forward_mode: bool,
     heap_stack_shadows: bool,
     mut hook: Option<CallHook>,
+    types: Option<&ferment_type_analysis::FunctionTypes>,
 ) -> Result<Shadows> {
     let mut s = Shadows {
         map: params.iter().copied().collect(),
@@ -179,6 +180,8 @@ pub fn build(
             }
             if forward_mode {
                 forward_memory_call(module, &b, &s, inst)?;
+            } else if let Some(types) = types {
+                reverse_mode_copy_pointers(module, &b, &s, types, inst);
             }
         }
     }
@@ -189,6 +192,44 @@ pub fn build(
         }
     }
     Ok(s)
+}
+
+/// Reverse mode's forward sweep: a memcpy of memory holding pointers copies
+/// their shadows too (the float parts' shadows hold adjoints, which only the
+/// reverse sweep moves).
+fn reverse_mode_copy_pointers(
+    module: Module,
+    b: &Builder,
+    s: &Shadows,
+    types: &ferment_type_analysis::FunctionTypes,
+    inst: Value,
+) {
+    if !inst.is_call() {
+        return;
+    }
+    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    if !is_memcpy(&name) {
+        return;
+    }
+    let args = inst.call_args();
+    let (Some(sd), Some(ss)) = (s.get(args[0]), s.get(args[1])) else {
+        return;
+    };
+    match crate::retype::copy_layout(module, types, args[0], args[1], args[2]) {
+        crate::retype::CopyLayout::NoFloats { pointers: true } => {
+            b.after(inst);
+            b.memmove(sd, ss, args[2]);
+        }
+        crate::retype::CopyLayout::Fields { pointers, .. } => {
+            b.after(inst);
+            let ptr = Type::ptr(module.context());
+            for off in pointers {
+                let v = b.load(ptr, b.gep_i8(ss, off));
+                b.store(v, b.gep_i8(sd, off));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Forward mode: memcpy/memmove/memset/free act on the tangent memory too.

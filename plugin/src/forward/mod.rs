@@ -50,6 +50,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
     let out_ty = f.global_value_type().fn_return();
     let tangent_ret =
         key.return_active && key.function.global_value_type().fn_return().is_fp_like();
+    crate::retype::analyze_and_retype(module, f);
     let mut sweep = TangentSweep::new(module, f, key);
     sweep
         .build(ctx, out_ty, tangent_ret)
@@ -139,6 +140,7 @@ impl<'k> TangentSweep<'k> {
             &blocks,
             true,
             false,
+            None,
             None,
         )?);
         let mut phis = Vec::new();

@@ -60,4 +60,3 @@ pub fn print_activity(module: Module, all: bool) -> String {
     }
     out
 }
-

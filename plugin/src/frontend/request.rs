@@ -310,13 +310,15 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                         req.nofree = true;
                         req.markers.push(t);
                     }
-                    Some(other) => return Err(call_error(
-                        &call,
-                        entry,
-                        format!(
+                    Some(other) => {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            format!(
                             "marker '{other}' after the arguments of '{fname}' is not understood"
                         ),
-                    )),
+                        ))
+                    }
                     None => req.trailing.push(t),
                 }
             }

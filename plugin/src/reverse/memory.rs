@@ -5,6 +5,7 @@
 
 use super::ReverseSweep;
 use crate::error::{Error, Result};
+use crate::retype::CopyLayout;
 use crate::reverse::tape::declare;
 use crate::shadow;
 use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
@@ -22,14 +23,36 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         };
         match s.shadow_in_reverse(src) {
             Some(ss) => {
-                let ty = guess_float_type(&[d, src]).ok_or_else(|| {
-                    Error::at(inst, format!("cannot tell which floating-point type '{}' copies", inst.describe()))
-                        .hint("copy the data with a typed loop, or access it as double/float elsewhere in the function")
-                })?;
-                let helper = memcpy_adjoint_helper(s.module, ty);
-                let n = s.primal(n);
-                let n64 = s.b.int_cast(n, s.b.i64(), false);
-                s.b.call_fn(helper, &[sd, ss, n64]);
+                let layout = crate::retype::copy_layout(s.module, &s.types, d, src, n);
+                match layout {
+                    CopyLayout::NoFloats { .. } => {}
+                    CopyLayout::Fields { floats, .. } => {
+                        // d_src.field += d_dst.field; d_dst.field = 0
+                        for (off, ty) in floats {
+                            let pd = s.b.gep_i8(sd, off);
+                            let ps = s.b.gep_i8(ss, off);
+                            let a = s.b.load(ty, pd);
+                            let c = s.b.load(ty, ps);
+                            let sum = s.b.fadd(c, a);
+                            s.b.store(sum, ps);
+                            s.b.store(s.b.zero(ty), pd);
+                        }
+                    }
+                    CopyLayout::Floats(_) | CopyLayout::Unknown => {
+                        let ty = match layout {
+                            CopyLayout::Floats(t) => Some(t),
+                            _ => guess_float_type(&[d, src]),
+                        }
+                        .ok_or_else(|| {
+                            Error::at(inst, format!("cannot tell which floating-point type '{}' copies", inst.describe()))
+                                .hint("copy the data with a typed loop, or access it as double/float elsewhere in the function")
+                        })?;
+                        let helper = memcpy_adjoint_helper(s.module, ty);
+                        let n = s.primal(n);
+                        let n64 = s.b.int_cast(n, s.b.i64(), false);
+                        s.b.call_fn(helper, &[sd, ss, n64]);
+                    }
+                }
             }
             None => {
                 let n = s.primal(n);

@@ -120,6 +120,7 @@ struct ReverseSweep<'c, 'o, 'k> {
     came_from: HashMap<Block, Value>,
     print_tape: bool,
     shadows: Option<Shadows>,
+    types: ferment_type_analysis::FunctionTypes,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -131,10 +132,12 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         split: Option<(Block, Value, HashMap<Value, Value>)>,
     ) -> Result<ReverseSweep<'c, 'o, 'k>> {
         let module = ctx.module;
+        let types = crate::retype::analyze_and_retype(module, f);
         let cfg = Cfg::new(f);
         let params = f.params();
         let seeds = crate::frontend::seeds_for(&params, key);
         let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
+        crate::retype::check_integer_copies(f, &types, &|p| activity.is_shadowed(p))?;
         let reachable = reachable_blocks(f, &cfg);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
@@ -168,6 +171,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             came_from: HashMap::new(),
             print_tape: false,
             shadows: None,
+            types,
         })
     }
 
@@ -189,6 +193,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let shadows = {
             let ctx = &mut *self.ctx;
             let activity = &self.activity;
+            let types = &self.types;
             let mut hook =
                 |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
                     calls::augment_call(ctx, activity, call, sh, b, &mut sites)
@@ -201,6 +206,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 false,
                 split,
                 Some(&mut hook),
+                Some(types),
             )?
         };
         for (old, new) in shadows.renamed.iter() {

@@ -1,0 +1,251 @@
+//! Typed memory accesses, from type analysis.
+//!
+//! Role: before activity analysis, rewrite memory accesses whose IR type
+//! hides what they move. At -O2, LLVM turns small `memcpy`s and struct
+//! copies into integer loads and stores (`load i64` of a `double`); a
+//! derivative must know the bytes are a `double` (or a pointer, whose
+//! shadow must travel along). Where type analysis proves the memory holds
+//! one float or pointer of the access's size, the access is rewritten to
+//! that type. Integer accesses that stay ambiguous are reported by
+//! [`check_integer_copies`] rather than differentiated wrongly.
+
+use crate::error::{Error, Result};
+use ferment_ir::{Builder, Module, Opcode, Type, Value};
+use ferment_type_analysis::{BaseType, FloatKind, FunctionTypes};
+
+/// The IR type of a float kind.
+fn float_type(ctx: llvm_sys::prelude::LLVMContextRef, k: FloatKind) -> Option<Type> {
+    use llvm_sys::core::*;
+    Some(Type(unsafe {
+        match k {
+            FloatKind::Half => LLVMHalfTypeInContext(ctx),
+            FloatKind::BFloat => LLVMBFloatTypeInContext(ctx),
+            FloatKind::Float => LLVMFloatTypeInContext(ctx),
+            FloatKind::Double => LLVMDoubleTypeInContext(ctx),
+            FloatKind::X86Fp80 => LLVMX86FP80TypeInContext(ctx),
+            FloatKind::Fp128 => LLVMFP128TypeInContext(ctx),
+            FloatKind::PpcFp128 => return None,
+        }
+    }))
+}
+
+/// What the `bytes` bytes at `p` hold, when it is one scalar of that size.
+fn scalar_at(module: Module, types: &FunctionTypes, p: Value, bytes: u64) -> Option<Type> {
+    let ctx = module.context();
+    match types.memory_at(p, 0) {
+        BaseType::Float(k) if k.store_size() == bytes => float_type(ctx, k),
+        BaseType::Pointer if bytes == 8 => Some(Type::ptr(ctx)),
+        _ => None,
+    }
+}
+
+/// Type analysis of `f`, after rewriting integer copies into typed ones.
+pub fn analyze_and_retype(module: Module, f: Value) -> FunctionTypes {
+    let types = ferment_type_analysis::TypeAnalysis::run(module, f);
+    if retype_integer_copies(module, f, &types) > 0 {
+        ferment_type_analysis::TypeAnalysis::run(module, f)
+    } else {
+        types
+    }
+}
+
+/// Rewrites integer loads that only feed stores (pure copies), and integer
+/// constants stored, into accesses of the type the memory holds.
+pub fn retype_integer_copies(module: Module, f: Value, types: &FunctionTypes) -> usize {
+    let b = Builder::new(module);
+    let mut changed = 0;
+    let mut erased = hashbrown::HashSet::new();
+    for inst in f.instructions() {
+        if erased.contains(&inst) {
+            continue;
+        }
+        match inst.opcode() {
+            Opcode::LLVMLoad if inst.ty().is_integer() && inst.ty().int_width() >= 16 => {
+                let users = inst.users();
+                let copies = !users.is_empty()
+                    && users
+                        .iter()
+                        .all(|u| u.opcode() == Opcode::LLVMStore && u.operand(0) == inst);
+                if !copies {
+                    continue;
+                }
+                let bytes = u64::from(inst.ty().int_width() / 8);
+                let Some(ty) = scalar_at(module, types, inst.operand(0), bytes) else {
+                    continue;
+                };
+                // The destinations must not be known to hold something else.
+                if users.iter().any(|s| {
+                    let t = types.memory_at(s.operand(1), 0);
+                    t.is_concrete() && scalar_at(module, types, s.operand(1), bytes) != Some(ty)
+                }) {
+                    continue;
+                }
+                b.before(inst);
+                let typed = b.load_like(ty, inst.operand(0), inst);
+                for s in users {
+                    b.before(s);
+                    b.store_like(typed, s.operand(1), s);
+                    erased.insert(s);
+                    s.erase();
+                }
+                inst.erase();
+                changed += 1;
+            }
+            Opcode::LLVMStore => {
+                let v = inst.operand(0);
+                if !v.ty().is_integer() || !v.is_constant() || v.ty().int_width() < 16 {
+                    continue;
+                }
+                let bytes = u64::from(v.ty().int_width() / 8);
+                let Some(ty) = scalar_at(module, types, inst.operand(1), bytes) else {
+                    continue;
+                };
+                if !ty.is_float() {
+                    continue;
+                }
+                b.before(inst);
+                let typed = Value(unsafe { llvm_sys::core::LLVMConstBitCast(v.0, ty.0) });
+                b.store_like(typed, inst.operand(1), inst);
+                inst.erase();
+                changed += 1;
+            }
+            _ => {}
+        }
+    }
+    changed
+}
+
+/// Reverse mode cannot move adjoints through integers: an integer copy
+/// between shadowed memory that type analysis says (or cannot rule out)
+/// holds floats is an error, never a silently dropped derivative.
+pub fn check_integer_copies(
+    f: Value,
+    types: &FunctionTypes,
+    is_shadowed: &dyn Fn(Value) -> bool,
+) -> Result<()> {
+    for inst in f.instructions() {
+        let scalar = inst.ty().scalar();
+        if inst.opcode() != Opcode::LLVMLoad || !scalar.is_integer() || scalar.int_width() < 32 {
+            continue;
+        }
+        let src = inst.operand(0);
+        if !is_shadowed(src) {
+            continue;
+        }
+        let feeds_shadowed_store = inst.users().iter().any(|u| {
+            u.opcode() == Opcode::LLVMStore && u.operand(0) == inst && is_shadowed(u.operand(1))
+        });
+        let held = types.memory_at(src, 0);
+        let float_bits = held.is_float();
+        if float_bits
+            || (feeds_shadowed_store && !matches!(held, BaseType::Integer | BaseType::Pointer))
+        {
+            return Err(Error::at(
+                inst,
+                format!(
+                    "'{}' reads memory that may hold floating-point data ({}) as an integer; its derivative would be lost",
+                    inst.describe(),
+                    held
+                ),
+            )
+            .hint("copy floating-point data with typed assignments (or memcpy of whole arrays), not through integer types"));
+        }
+    }
+    Ok(())
+}
+
+/// What a `memcpy`/`memmove` moves, as far as derivatives care.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CopyLayout {
+    /// Floats of one type only (arrays): adjoints move element by element.
+    Floats(Type),
+    /// A constant-size copy of mixed fields: floats (with their type) and
+    /// pointers at these byte offsets.
+    Fields {
+        floats: Vec<(u64, Type)>,
+        pointers: Vec<u64>,
+    },
+    /// No floats at all; `pointers` when some bytes are pointers (whose
+    /// shadows must be copied along).
+    NoFloats { pointers: bool },
+    /// Type analysis knows nothing.
+    Unknown,
+}
+
+/// The layout of the bytes `memcpy(dst, src, len)` copies.
+pub fn copy_layout(
+    module: Module,
+    types: &FunctionTypes,
+    dst: Value,
+    src: Value,
+    len: Value,
+) -> CopyLayout {
+    let size = len.const_int().filter(|n| *n > 0 && *n <= 4096);
+    let span = size.unwrap_or(1 << 30);
+    let mut entries: Vec<(i64, BaseType)> = types.memory_types(src, 0, span);
+    entries.extend(types.memory_types(dst, 0, span));
+    let ctx = module.context();
+    let mut floats: Vec<(u64, Type)> = Vec::new();
+    let mut pointers: Vec<u64> = Vec::new();
+    let mut any_stride_float: Option<Type> = None;
+    let mut any_stride_ptr = false;
+    let mut known = false;
+    for (off, t) in entries {
+        match t {
+            BaseType::Float(k) => {
+                known = true;
+                let Some(ty) = float_type(ctx, k) else {
+                    continue;
+                };
+                if off < 0 {
+                    any_stride_float = Some(ty);
+                } else if !floats.iter().any(|(o, _)| *o == off as u64) {
+                    floats.push((off as u64, ty));
+                }
+            }
+            BaseType::Pointer => {
+                known = true;
+                if off < 0 {
+                    any_stride_ptr = true;
+                } else if !pointers.contains(&(off as u64)) {
+                    pointers.push(off as u64);
+                }
+            }
+            BaseType::Integer => known = true,
+            _ => {}
+        }
+    }
+    if !known {
+        return CopyLayout::Unknown;
+    }
+    let float_kinds: Vec<Type> = floats
+        .iter()
+        .map(|(_, t)| *t)
+        .chain(any_stride_float)
+        .collect();
+    let has_ptr = any_stride_ptr || !pointers.is_empty();
+    if float_kinds.is_empty() {
+        return CopyLayout::NoFloats { pointers: has_ptr };
+    }
+    let one_kind = float_kinds.iter().all(|t| *t == float_kinds[0]);
+    if !has_ptr && one_kind && (any_stride_float.is_some() || size.is_none()) {
+        return CopyLayout::Floats(float_kinds[0]);
+    }
+    match size {
+        Some(n) if !any_stride_ptr && any_stride_float.is_none() => {
+            floats.retain(|(o, t)| *o + module.alloc_size(*t) <= n as u64);
+            pointers.retain(|o| *o + 8 <= n as u64);
+            if pointers.is_empty() && one_kind && !floats.is_empty() {
+                // Constant-size copy of floats only.
+                let all_float = floats.len() as u64 * module.alloc_size(floats[0].1) == n as u64;
+                if all_float {
+                    return CopyLayout::Floats(floats[0].1);
+                }
+            }
+            floats.sort_by_key(|(o, _)| *o);
+            pointers.sort();
+            CopyLayout::Fields { floats, pointers }
+        }
+        _ => CopyLayout::Unknown,
+    }
+}
