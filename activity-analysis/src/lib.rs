@@ -110,10 +110,14 @@ impl Activity {
                 } else {
                     ops
                 };
-                ops.iter().any(|o| self.shadowed.contains(o))
+                ops.iter().any(|o| self.is_shadowed(*o))
             };
-            let loaded = is_op(i, &[Opcode::LLVMLoad]) && self.shadowed.contains(&i.operand(0));
-            if derived || loaded {
+            let loaded = is_op(i, &[Opcode::LLVMLoad]) && self.is_shadowed(i.operand(0));
+            // realloc keeps the object: its result is shadowed with its input.
+            let reallocated = i.is_call()
+                && allocation_kind(i) == Some(AllocKind::Realloc)
+                && self.is_shadowed(i.operand(0));
+            if derived || loaded || reallocated {
                 self.shadowed.insert(i);
             }
         }
@@ -130,9 +134,9 @@ impl Activity {
             match i.opcode() {
                 Opcode::LLVMStore => {
                     let (v, p) = (i.operand(0), i.operand(1));
-                    let active_data = self.varied.contains(&v)
-                        || (v.ty().is_pointer() && self.shadowed.contains(&v));
-                    if active_data && !self.shadowed.contains(&p) {
+                    let active_data =
+                        self.varied.contains(&v) || (v.ty().is_pointer() && self.is_shadowed(v));
+                    if active_data && !self.is_shadowed(p) {
                         want.push(p);
                     }
                 }
@@ -151,7 +155,7 @@ impl Activity {
                     let name = i.called_function().map(|f| f.name()).unwrap_or_default();
                     if memory::is_memcpy_like(&name) {
                         let (d, s) = (i.operand(0), i.operand(1));
-                        if self.shadowed.contains(&s) && !self.shadowed.contains(&d) {
+                        if self.is_shadowed(s) && !self.is_shadowed(d) {
                             want.push(d);
                         }
                     }
@@ -177,7 +181,7 @@ impl Activity {
                 continue;
             }
             let varied = if i.opcode() == Opcode::LLVMLoad {
-                self.shadowed.contains(&i.operand(0))
+                self.is_shadowed(i.operand(0))
             } else {
                 let ops = if i.is_call() {
                     i.call_args()
@@ -205,9 +209,7 @@ impl Activity {
                     work.push(i.operand(0))
                 }
                 // Anything written to shadowed memory may reach an output.
-                Opcode::LLVMStore if self.shadowed.contains(&i.operand(1)) => {
-                    work.push(i.operand(0))
-                }
+                Opcode::LLVMStore if self.is_shadowed(i.operand(1)) => work.push(i.operand(0)),
                 _ => {}
             }
         }
@@ -265,7 +267,16 @@ impl Activity {
 
     /// A pointer that needs a shadow pointer.
     pub fn is_shadowed(&self, v: Value) -> bool {
-        self.shadowed.contains(&v)
+        if self.shadowed.contains(&v) {
+            return true;
+        }
+        // A constant address into a shadowed global (`getelementptr @g, ...`).
+        v.is_constant_expr()
+            && matches!(
+                v.opcode(),
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+            )
+            && self.is_shadowed(v.operand(0))
     }
 
     /// Printer notation for one value.

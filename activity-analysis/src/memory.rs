@@ -14,10 +14,21 @@ pub enum AllocKind {
     Heap { size_arg: usize },
     /// `calloc(n, m)`
     Calloc,
+    /// `realloc(p, n)`: a new object holding the old one's contents.
+    Realloc,
+    /// A mutable global variable.
+    Global,
 }
 
 /// The allocation kind of `v`, when it creates a fresh object.
 pub fn allocation_kind(v: Value) -> Option<AllocKind> {
+    if v.is_global() {
+        let constant = unsafe { llvm_sys::core::LLVMIsGlobalConstant(v.0) != 0 };
+        return (!constant
+            && !v.name().starts_with("enzyme_")
+            && !v.name().starts_with("__enzyme"))
+        .then_some(AllocKind::Global);
+    }
     if !v.is_instruction() {
         return None;
     }
@@ -38,6 +49,7 @@ pub fn allocation_kind(v: Value) -> Option<AllocKind> {
             })
         }
         "calloc" => Some(AllocKind::Calloc),
+        "realloc" => Some(AllocKind::Realloc),
         _ => None,
     }
 }
@@ -48,6 +60,27 @@ pub fn is_memcpy_like(name: &str) -> bool {
         || name.starts_with("llvm.memmove")
         || name == "memcpy"
         || name == "memmove"
+}
+
+/// Whether `name` fills memory with a byte (`llvm.memset.*`, `memset`).
+pub fn is_memset_like(name: &str) -> bool {
+    name.starts_with("llvm.memset") || name == "memset"
+}
+
+/// Whether `name` releases heap memory (`free`, `operator delete`...).
+pub fn is_free_like(name: &str) -> bool {
+    matches!(
+        name,
+        "free"
+            | "_ZdlPv"
+            | "_ZdaPv"
+            | "_ZdlPvm"
+            | "_ZdaPvm"
+            | "_ZdlPvSt11align_val_t"
+            | "_ZdaPvSt11align_val_t"
+            | "_ZdlPvmSt11align_val_t"
+            | "_ZdaPvmSt11align_val_t"
+    )
 }
 
 /// The objects (allocations, arguments, globals, loaded pointers) that `p`

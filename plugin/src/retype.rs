@@ -29,6 +29,14 @@ fn float_type(ctx: llvm_sys::prelude::LLVMContextRef, k: FloatKind) -> Option<Ty
     }))
 }
 
+/// The IR float type of a base type, when it is a float.
+pub fn ir_float(module: Module, t: BaseType) -> Option<Type> {
+    match t {
+        BaseType::Float(k) => float_type(module.context(), k),
+        _ => None,
+    }
+}
+
 /// What the `bytes` bytes at `p` hold, when it is one scalar of that size.
 fn scalar_at(module: Module, types: &FunctionTypes, p: Value, bytes: u64) -> Option<Type> {
     let ctx = module.context();

@@ -25,6 +25,8 @@ pub struct Shadows {
     pub heap: Vec<(Value, Value)>,
     /// Calls replaced by the call hook: (old call, new primal value).
     pub renamed: Vec<(Value, Value)>,
+    /// `realloc`s: (call, old shadow, bytes carried over).
+    pub reallocs: Vec<(Value, Value, Value)>,
 }
 
 /// What the call hook puts in place of a call.
@@ -52,8 +54,43 @@ impl Shadows {
         if p.is_constant() && (p.is_undef() || unsafe { llvm_sys::core::LLVMIsNull(p.0) != 0 }) {
             return Some(b.zero(p.ty()));
         }
+        // A constant address inside a shadowed global: the same address
+        // inside its shadow.
+        if p.is_constant_expr() {
+            let base = self.of(b, p.operand(0))?;
+            return Some(match p.opcode() {
+                Opcode::LLVMGetElementPtr => unsafe {
+                    let src = llvm_sys::core::LLVMGetGEPSourceElementType(p.0);
+                    let mut idx: Vec<_> = p.operands()[1..].iter().map(|v| v.0).collect();
+                    Value(llvm_sys::core::LLVMConstGEP2(
+                        src,
+                        base.0,
+                        idx.as_mut_ptr(),
+                        idx.len() as u32,
+                    ))
+                },
+                Opcode::LLVMBitCast => base,
+                Opcode::LLVMAddrSpaceCast => {
+                    Value(unsafe { llvm_sys::core::LLVMConstAddrSpaceCast(base.0, p.ty().0) })
+                }
+                _ => return None,
+            });
+        }
         None
     }
+}
+
+/// The shadow of a mutable global: an internal zero-initialized global next
+/// to it (`NAME.ferment.shadow`), shared by every derivative in the module.
+/// Each derivative zeroes it on entry: the global's value on entry is
+/// treated as a constant, while data flowing through it is differentiated.
+fn shadow_global(module: Module, g: Value) -> Value {
+    let name = format!("{}.ferment.shadow", g.name());
+    if let Some(existing) = module.global(&name) {
+        return existing;
+    }
+    let ty = g.global_value_type();
+    module.add_zeroed_global(&name, ty)
 }
 
 /// Builds shadows for `f`'s shadowed pointers. `params` maps each duplicated
@@ -72,9 +109,36 @@ pub fn build(
         map: params.iter().copied().collect(),
         heap: Vec::new(),
         renamed: Vec::new(),
+        reallocs: Vec::new(),
     };
     let b = Builder::new(module);
     let mut phis = Vec::new();
+    // Mutable globals that hold active data get shadow globals, zeroed here.
+    let mut globals = hashbrown::HashSet::new();
+    for &blk in blocks {
+        for inst in blk.instructions() {
+            for o in inst.operands() {
+                for base in ferment_activity_analysis::underlying_objects(o) {
+                    if base.is_global() && activity.is_shadowed(base) && !s.map.contains_key(&base)
+                    {
+                        globals.insert(base);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(first) = blocks.first().and_then(|b| b.first_non_phi()) {
+        b.before(first);
+        for g in globals {
+            let sg = shadow_global(module, g);
+            let size = b.const_int(
+                Type::int(module.context(), 64),
+                module.alloc_size(g.global_value_type()) as i64,
+            );
+            b.memset(sg, b.const_int(b.i8(), 0), size);
+            s.map.insert(g, sg);
+        }
+    }
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
     for &blk in blocks {
@@ -153,7 +217,7 @@ pub fn build(
                     Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
                         Some(AllocKind::Heap { size_arg }) => {
                             let c = same_call(&b, inst);
-                            let n = inst.operand(size_arg);
+                            let n = usable_size(module, &b, c, inst.operand(size_arg));
                             b.memset(c, b.const_int(b.i8(), 0), n);
                             s.heap.push((inst, c));
                             c
@@ -161,6 +225,49 @@ pub fn build(
                         Some(AllocKind::Calloc) => {
                             let c = same_call(&b, inst);
                             s.heap.push((inst, c));
+                            c
+                        }
+                        Some(AllocKind::Realloc) if forward_mode => {
+                            // Tangents need no history: grow the shadow in
+                            // place and zero what is new.
+                            let old = s
+                                .of(&b, inst.operand(0))
+                                .unwrap_or_else(|| b.zero(inst.ty()));
+                            let n = b.int_cast(inst.operand(1), i64t, false);
+                            let ptr = Type::ptr(ctx);
+                            let realloc = declare(module, "realloc", ptr, &[ptr, i64t]);
+                            let old_size = usable_size(module, &b, old, b.const_int(i64t, 0));
+                            let c = b.call_fn(realloc, &[old, n]);
+                            let new_size = usable_size(module, &b, c, n);
+                            let grew =
+                                b.icmp(ferment_ir::IntPredicate::LLVMIntUGT, new_size, old_size);
+                            let tail =
+                                b.select(grew, b.sub_int(new_size, old_size), b.const_int(i64t, 0));
+                            let at = b.select(grew, old_size, b.const_int(i64t, 0));
+                            let dst = b.gep(b.i8(), c, &[at]);
+                            b.memset(dst, b.const_int(b.i8(), 0), tail);
+                            c
+                        }
+                        Some(AllocKind::Realloc) => {
+                            // A fresh zeroed shadow holding the old shadow's
+                            // contents; the old shadow stays alive for the
+                            // reverse sweep (which moves adjoints back).
+                            let old = s
+                                .of(&b, inst.operand(0))
+                                .unwrap_or_else(|| b.zero(inst.ty()));
+                            let n = b.int_cast(inst.operand(1), i64t, false);
+                            let ptr = Type::ptr(ctx);
+                            let malloc = declare(module, "malloc", ptr, &[i64t]);
+                            let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
+                            let c = b.call_fn(malloc, &[n]);
+                            let full = usable_size(module, &b, c, n);
+                            b.memset(c, b.const_int(b.i8(), 0), full);
+                            let old_size = b.call_fn(usable, &[old]);
+                            let lt = b.icmp(ferment_ir::IntPredicate::LLVMIntULT, old_size, n);
+                            let keep = b.select(lt, old_size, n);
+                            b.memmove(c, old, keep);
+                            s.heap.push((inst, c));
+                            s.reallocs.push((inst, old, keep));
                             c
                         }
                         _ => return Err(unsupported(inst)),
@@ -264,6 +371,20 @@ fn forward_memory_call(module: Module, b: &Builder, s: &Shadows, inst: Value) ->
     }
     let _ = module;
     Ok(())
+}
+
+/// Bytes usable in the heap block `p` (glibc's `malloc_usable_size`), so
+/// that a shadow's allocator slack is zeroed too; `requested` on targets
+/// without it (GPUs).
+fn usable_size(module: Module, b: &Builder, p: Value, requested: Value) -> Value {
+    let ctx = module.context();
+    let i64t = Type::int(ctx, 64);
+    let triple = module.target_triple();
+    if triple.contains("nvptx") || triple.contains("amdgcn") || triple.contains("wasm") {
+        return b.int_cast(requested, i64t, false);
+    }
+    let f = declare(module, "malloc_usable_size", i64t, &[Type::ptr(ctx)]);
+    b.call_fn(f, &[p])
 }
 
 /// A plain call with the same callee and arguments as `inst` (a call or

@@ -65,6 +65,23 @@ impl Module {
         (!f.is_null()).then_some(Value(f))
     }
 
+    pub fn global(self, name: &str) -> Option<Value> {
+        let c = CString::new(name).ok()?;
+        let g = unsafe { LLVMGetNamedGlobal(self.0, c.as_ptr()) };
+        (!g.is_null()).then_some(Value(g))
+    }
+
+    /// An internal global of type `ty` initialized to zero.
+    pub fn add_zeroed_global(self, name: &str, ty: Type) -> Value {
+        let c = CString::new(name).unwrap_or_default();
+        unsafe {
+            let g = LLVMAddGlobal(self.0, ty.0, c.as_ptr());
+            LLVMSetInitializer(g, LLVMConstNull(ty.0));
+            LLVMSetLinkage(g, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
+            Value(g)
+        }
+    }
+
     pub fn add_function(self, name: &str, fn_ty: Type) -> Value {
         let c = CString::new(name).unwrap_or_default();
         Value(unsafe { LLVMAddFunction(self.0, c.as_ptr(), fn_ty.0) })
@@ -100,6 +117,14 @@ impl Module {
 
     pub fn print_to_string(self) -> String {
         unsafe { take_message(LLVMPrintModuleToString(self.0)) }
+    }
+
+    pub fn target_triple(self) -> String {
+        let p = unsafe { LLVMGetTarget(self.0) };
+        if p.is_null() {
+            return String::new();
+        }
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
     }
 
     pub fn source_file_name(self) -> String {

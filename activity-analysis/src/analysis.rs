@@ -1,0 +1,439 @@
+//! The fixed point over one function: varied, shadowed, useful, and which
+//! instructions do derivative work.
+//!
+//! Role: starting from a request's [`Seeds`], compute
+//! - *shadowed* and *varied* forward (a pointer derived from, or loaded
+//!   through, a shadowed pointer is shadowed; an allocation receiving active
+//!   data becomes shadowed; a float computed from a varied value, or loaded
+//!   from shadowed memory, is varied), until neither set grows;
+//! - *useful* backward from the active outputs (the returned value when the
+//!   return is active; anything stored into shadowed memory);
+//! - *active instructions*: those whose own operation must be
+//!   differentiated (see [`Activity::is_active_instruction`]).
+//!
+//! Calls go through [`crate::Context`] (inactive functions, summaries).
+
+use crate::calls::{CallKind, Context};
+use crate::memory::{allocation_kind, is_memcpy_like, underlying_objects};
+use crate::{type_can_be_active, Seeds};
+use ferment_ir::{Opcode, Value};
+use hashbrown::HashSet;
+
+/// Result of the analysis over one function.
+#[derive(Default, Debug)]
+pub struct Activity {
+    varied: HashSet<Value>,
+    useful: HashSet<Value>,
+    shadowed: HashSet<Value>,
+    active_insts: HashSet<Value>,
+    /// Parameters through which active data is stored although they have no
+    /// shadow (the caller must give them one).
+    unshadowed_params: HashSet<Value>,
+}
+
+/// What one value is, for a generator or a reader of the printer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ValueActivity {
+    /// Carries a derivative (varied and useful).
+    Active,
+    /// A pointer that needs a shadow pointer.
+    Shadowed,
+    /// Neither.
+    Const,
+}
+
+fn is_op(v: Value, ops: &[Opcode]) -> bool {
+    v.is_instruction() && ops.contains(&v.opcode())
+}
+
+/// Instructions whose pointer result points into the same object as their
+/// pointer operands.
+const POINTER_DERIVING: &[Opcode] = &[
+    Opcode::LLVMGetElementPtr,
+    Opcode::LLVMBitCast,
+    Opcode::LLVMAddrSpaceCast,
+    Opcode::LLVMPHI,
+    Opcode::LLVMSelect,
+];
+
+/// The operands a pointer-deriving instruction takes its object from.
+fn pointer_sources(i: Value) -> Vec<Value> {
+    match i.opcode() {
+        Opcode::LLVMSelect => vec![i.operand(1), i.operand(2)],
+        Opcode::LLVMGetElementPtr => vec![i.operand(0)],
+        _ => i.operands(),
+    }
+}
+
+impl Activity {
+    /// Analyzes `function` under `seeds` with the by-value call policy.
+    /// `inactive_call` says whether a call instruction is known to propagate
+    /// no derivative (printf, rand, a user-annotated function...).
+    pub fn analyze(
+        function: Value,
+        seeds: &Seeds,
+        inactive_call: &dyn Fn(Value) -> bool,
+    ) -> Activity {
+        Activity::analyze_with(function, seeds, &Context::new(inactive_call))
+    }
+
+    /// Analyzes `function` under `seeds` in `ctx` (call policy, summaries,
+    /// type facts).
+    pub fn analyze_with(function: Value, seeds: &Seeds, ctx: &Context) -> Activity {
+        let mut a = Activity::default();
+        for (i, p) in function.params().iter().enumerate() {
+            if seeds.active_args.get(i).copied().unwrap_or(false) && type_can_be_active(p.ty()) {
+                a.varied.insert(*p);
+            }
+            if seeds.shadow_args.get(i).copied().unwrap_or(false) && p.ty().is_pointer() {
+                a.shadowed.insert(*p);
+            }
+        }
+        let insts = function.instructions();
+        loop {
+            let before = (a.varied.len(), a.shadowed.len());
+            a.propagate_shadows(&insts, ctx);
+            a.propagate_varied(&insts, ctx);
+            a.demand_shadows(&insts, ctx);
+            if (a.varied.len(), a.shadowed.len()) == before {
+                break;
+            }
+        }
+        a.propagate_useful(&insts, seeds, ctx);
+        a.mark_active_instructions(&insts, seeds, ctx);
+        a
+    }
+
+    /// Pointers derived from shadowed pointers are shadowed; so are pointers
+    /// loaded from shadowed memory and pointers calls return into it.
+    fn propagate_shadows(&mut self, insts: &[Value], ctx: &Context) {
+        for &i in insts {
+            if !i.ty().is_pointer() || self.shadowed.contains(&i) {
+                continue;
+            }
+            let shadowed = if is_op(i, POINTER_DERIVING) {
+                pointer_sources(i).iter().any(|o| self.shadowed.contains(o))
+            } else if is_op(i, &[Opcode::LLVMLoad]) {
+                self.shadowed.contains(&i.operand(0))
+            } else if i.is_call() {
+                self.call_result_varied(i, ctx)
+            } else {
+                false
+            };
+            if shadowed {
+                self.shadowed.insert(i);
+            }
+        }
+    }
+
+    /// Whether a call's result depends on its active inputs (a float) or
+    /// points into shadowed memory (a pointer).
+    fn call_result_varied(&self, call: Value, ctx: &Context) -> bool {
+        let shadowed_arg = || {
+            call.call_args()
+                .iter()
+                .any(|a| a.ty().is_pointer() && self.shadowed.contains(a))
+        };
+        match ctx.classify(call, self) {
+            CallKind::Inactive | CallKind::Alloc | CallKind::Free => false,
+            // libc's memcpy/memset return their destination.
+            CallKind::MemTransfer | CallKind::MemSet => {
+                ctx.policy() == crate::CallPolicy::Interprocedural
+                    && call.ty().is_pointer()
+                    && self.shadowed.contains(&call.operand(0))
+            }
+            CallKind::Summarized(s) => s.ret_varied,
+            CallKind::Opaque => match ctx.policy() {
+                crate::CallPolicy::ByValue => {
+                    !call.ty().is_pointer()
+                        && call.call_args().iter().any(|o| self.varied.contains(o))
+                }
+                crate::CallPolicy::Interprocedural => {
+                    (!call.ty().is_pointer()
+                        && call.call_args().iter().any(|o| self.varied.contains(o)))
+                        || shadowed_arg()
+                }
+            },
+        }
+    }
+
+    /// Allocations that receive active data (or merge with shadowed
+    /// pointers) need shadows themselves.
+    fn demand_shadows(&mut self, insts: &[Value], ctx: &Context) {
+        let mut want: Vec<Value> = Vec::new();
+        for &i in insts {
+            if !i.is_instruction() {
+                continue;
+            }
+            match i.opcode() {
+                Opcode::LLVMStore => {
+                    let (v, p) = (i.operand(0), i.operand(1));
+                    let active_data = self.varied.contains(&v)
+                        || (v.ty().is_pointer() && self.shadowed.contains(&v));
+                    if active_data && !self.shadowed.contains(&p) {
+                        want.push(p);
+                    }
+                }
+                Opcode::LLVMPHI | Opcode::LLVMSelect
+                    if i.ty().is_pointer() && self.shadowed.contains(&i) =>
+                {
+                    want.extend(
+                        pointer_sources(i)
+                            .into_iter()
+                            .filter(|o| !self.shadowed.contains(o)),
+                    );
+                }
+                _ if i.is_call() => {
+                    let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                    if is_memcpy_like(&name) {
+                        // memcpy/memmove from a shadowed to a plain pointer.
+                        let (d, s) = (i.operand(0), i.operand(1));
+                        if self.shadowed.contains(&s)
+                            && !self.shadowed.contains(&d)
+                            && !ctx.integer_only_memory(s)
+                        {
+                            want.push(d);
+                        }
+                    } else if let CallKind::Summarized(s) = ctx.classify(i, self) {
+                        for (a, w) in i.call_args().into_iter().zip(&s.wants_shadow) {
+                            if *w && !self.shadowed.contains(&a) {
+                                want.push(a);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for p in want {
+            for base in underlying_objects(p) {
+                if allocation_kind(base).is_some() {
+                    self.shadowed.insert(base);
+                } else if base.is_argument() && !self.shadowed.contains(&base) {
+                    self.unshadowed_params.insert(base);
+                }
+            }
+        }
+    }
+
+    fn propagate_varied(&mut self, insts: &[Value], ctx: &Context) {
+        for &i in insts {
+            if self.varied.contains(&i) || !type_can_be_active(i.ty()) {
+                continue;
+            }
+            let varied = if i.opcode() == Opcode::LLVMLoad {
+                self.shadowed.contains(&i.operand(0))
+            } else if i.is_call() {
+                self.call_result_varied(i, ctx)
+            } else {
+                i.operands().iter().any(|o| self.varied.contains(o))
+            };
+            if varied {
+                self.varied.insert(i);
+            }
+        }
+    }
+
+    fn propagate_useful(&mut self, insts: &[Value], seeds: &Seeds, ctx: &Context) {
+        let mut work: Vec<Value> = Vec::new();
+        for &i in insts {
+            match i.opcode() {
+                Opcode::LLVMRet if seeds.active_return && i.num_operands() == 1 => {
+                    work.push(i.operand(0))
+                }
+                // Anything written to shadowed memory may reach an output.
+                Opcode::LLVMStore if self.shadowed.contains(&i.operand(1)) => {
+                    work.push(i.operand(0))
+                }
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    work.extend(self.args_useful_through_memory(i, ctx))
+                }
+                _ => {}
+            }
+        }
+        while let Some(v) = work.pop() {
+            if !type_can_be_active(v.ty()) || !self.useful.insert(v) || !v.is_instruction() {
+                continue;
+            }
+            if v.opcode() == Opcode::LLVMLoad {
+                continue;
+            }
+            let ops = if v.is_call() {
+                match ctx.classify(v, self) {
+                    CallKind::Inactive => continue,
+                    CallKind::Summarized(s) => v
+                        .call_args()
+                        .into_iter()
+                        .zip(&s.useful_via_return)
+                        .filter(|(_, u)| **u)
+                        .map(|(a, _)| a)
+                        .collect(),
+                    _ => v.call_args(),
+                }
+            } else {
+                v.operands()
+            };
+            for o in ops {
+                if !self.useful.contains(&o) {
+                    work.push(o);
+                }
+            }
+        }
+    }
+
+    /// Arguments of `call` that can reach shadowed memory through the call.
+    fn args_useful_through_memory(&self, call: Value, ctx: &Context) -> Vec<Value> {
+        match ctx.classify(call, self) {
+            CallKind::Summarized(s) => call
+                .call_args()
+                .into_iter()
+                .zip(&s.useful_via_memory)
+                .filter(|(_, u)| **u)
+                .map(|(a, _)| a)
+                .collect(),
+            CallKind::Opaque
+                if ctx.policy() == crate::CallPolicy::Interprocedural
+                    && self.has_shadowed_pointer_arg(call) =>
+            {
+                call.call_args()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn has_shadowed_pointer_arg(&self, call: Value) -> bool {
+        call.call_args()
+            .iter()
+            .any(|a| a.ty().is_pointer() && self.shadowed.contains(a))
+    }
+
+    /// Marks the instructions whose own operation must be differentiated.
+    fn mark_active_instructions(&mut self, insts: &[Value], seeds: &Seeds, ctx: &Context) {
+        for &i in insts {
+            let active = match i.opcode() {
+                Opcode::LLVMStore => {
+                    let (v, p) = (i.operand(0), i.operand(1));
+                    // A store into shadowed memory writes the shadow too:
+                    // the stored value's derivative, or zero for a constant
+                    // float, or the shadow of a stored pointer.
+                    self.shadowed.contains(&p)
+                        && (v.ty().contains_float()
+                            || (v.ty().is_pointer() && self.shadowed.contains(&v)))
+                }
+                Opcode::LLVMRet => {
+                    seeds.active_return && i.num_operands() == 1 && self.is_active(i.operand(0))
+                }
+                Opcode::LLVMCall | Opcode::LLVMInvoke => self.call_is_active(i, ctx),
+                _ => !i.ty().is_void() && self.is_active(i),
+            };
+            if active {
+                self.active_insts.insert(i);
+            }
+        }
+    }
+
+    fn call_is_active(&self, call: Value, ctx: &Context) -> bool {
+        let shadowed = |v: Value| self.shadowed.contains(&v);
+        match ctx.classify(call, self) {
+            CallKind::Inactive | CallKind::Alloc | CallKind::Free => false,
+            CallKind::MemTransfer => {
+                let (d, s) = (call.operand(0), call.operand(1));
+                (shadowed(d) || shadowed(s))
+                    && !(ctx.integer_only_memory(d) || ctx.integer_only_memory(s))
+            }
+            CallKind::MemSet => {
+                let d = call.operand(0);
+                shadowed(d) && !ctx.integer_only_memory(d)
+            }
+            CallKind::Summarized(s) => self.is_active(call) || s.active_inside,
+            CallKind::Opaque => {
+                self.is_active(call)
+                    || self.has_shadowed_pointer_arg(call)
+                    || call.call_args().iter().any(|a| self.is_active(*a))
+            }
+        }
+    }
+
+    /// Transfers every fact about `old` to `new` (a generator replaced one
+    /// value by another computing the same thing).
+    pub fn rename(&mut self, old: Value, new: Value) {
+        for set in [
+            &mut self.varied,
+            &mut self.useful,
+            &mut self.shadowed,
+            &mut self.active_insts,
+        ] {
+            if set.remove(&old) {
+                set.insert(new);
+            }
+        }
+    }
+
+    /// Depends on an active input.
+    pub fn is_varied(&self, v: Value) -> bool {
+        self.varied.contains(&v)
+    }
+
+    /// Can influence an active output.
+    pub fn is_useful(&self, v: Value) -> bool {
+        self.useful.contains(&v)
+    }
+
+    /// Carries a derivative: varied and useful.
+    pub fn is_active(&self, v: Value) -> bool {
+        self.varied.contains(&v) && self.useful.contains(&v)
+    }
+
+    /// A pointer that needs a shadow pointer.
+    pub fn is_shadowed(&self, v: Value) -> bool {
+        self.shadowed.contains(&v)
+    }
+
+    /// Whether the instruction's own operation must be differentiated
+    /// (Enzyme's "not a constant instruction"): it propagates a derivative
+    /// from its operands to its result, or reads or writes shadow memory
+    /// (an active load; any float store into shadowed memory, a constant one
+    /// included, since the shadow must be overwritten; a `memcpy`/`memset`
+    /// touching shadowed memory; a call doing derivative work), or returns
+    /// the active result. Computing a shadow *pointer* (a GEP of a shadowed
+    /// pointer, an allocation that gets a shadow) is not derivative work:
+    /// such instructions are constant instructions with a shadowed value.
+    pub fn is_active_instruction(&self, inst: Value) -> bool {
+        self.active_insts.contains(&inst)
+    }
+
+    /// Whether any instruction does derivative work.
+    pub fn has_active_instructions(&self) -> bool {
+        !self.active_insts.is_empty()
+    }
+
+    /// Whether active data is stored through the parameter `p` although it
+    /// has no shadow (a caller must pass one for the derivative to be right).
+    pub fn wants_shadow_for(&self, p: Value) -> bool {
+        self.unshadowed_params.contains(&p)
+    }
+
+    /// The value's activity: shadowed pointers first, then active values.
+    pub fn value_activity(&self, v: Value) -> ValueActivity {
+        if self.is_shadowed(v) {
+            ValueActivity::Shadowed
+        } else if self.is_active(v) {
+            ValueActivity::Active
+        } else {
+            ValueActivity::Const
+        }
+    }
+
+    /// Printer notation for one value.
+    pub fn label(&self, v: Value) -> &'static str {
+        if self.is_shadowed(v) {
+            return "shadowed";
+        }
+        match (self.is_varied(v), self.is_useful(v)) {
+            (true, true) => "active",
+            (true, false) => "const (varied, not useful)",
+            (false, true) => "const (useful, not varied)",
+            (false, false) => "const",
+        }
+    }
+}

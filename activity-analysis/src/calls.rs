@@ -1,0 +1,242 @@
+//! How the analysis sees a call, and the per-callee summaries.
+//!
+//! Role: classify each call (inactive, memory transfer, fill, allocation,
+//! free, summarized callee, opaque callee) and, for callees the caller lets
+//! it look into, compute a [`Summary`] per callee and argument activity by
+//! analyzing the callee's body. Summaries are cached in the [`Context`];
+//! recursion gets a conservative summary. Reads IR only.
+
+use crate::analysis::Activity;
+use crate::memory::{allocation_kind, is_free_like, is_memcpy_like, is_memset_like};
+use crate::Seeds;
+use ferment_ir::Value;
+use ferment_type_analysis::{BaseType, FunctionTypes};
+use hashbrown::HashMap;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// How calls to other functions propagate activity.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallPolicy {
+    /// A call's result depends only on its varied by-value arguments, and
+    /// usefulness flows from the result to the arguments. Pointer arguments
+    /// are ignored. This is what the generators were built against (their
+    /// callees are usually inlined into the canonical copy first).
+    ByValue,
+    /// Callees the context may summarize are analyzed under the call's
+    /// argument activities; other calls are treated conservatively: a
+    /// shadowed pointer argument makes the result varied (a float) or
+    /// shadowed (a pointer), its float arguments useful (they may be
+    /// written through it) and the call an active instruction.
+    Interprocedural,
+}
+
+/// What the analysis may ask about calls and memory.
+pub struct Context<'a> {
+    inactive_call: &'a dyn Fn(Value) -> bool,
+    policy: CallPolicy,
+    summarize: Option<&'a dyn Fn(Value) -> bool>,
+    types: Option<&'a FunctionTypes>,
+    cache: RefCell<HashMap<SummaryKey, Rc<Summary>>>,
+    in_progress: RefCell<Vec<Value>>,
+}
+
+impl<'a> Context<'a> {
+    /// The by-value policy; `inactive_call` says whether a call is known to
+    /// propagate no derivative (printf, rand, a user-annotated function...).
+    pub fn new(inactive_call: &'a dyn Fn(Value) -> bool) -> Context<'a> {
+        Context {
+            inactive_call,
+            policy: CallPolicy::ByValue,
+            summarize: None,
+            types: None,
+            cache: RefCell::new(HashMap::new()),
+            in_progress: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The interprocedural policy; `summarize` says which callees may be
+    /// analyzed from their body (defined, no custom derivative: see
+    /// [`crate::ModuleAnnotations::may_summarize`]).
+    pub fn interprocedural(mut self, summarize: &'a dyn Fn(Value) -> bool) -> Context<'a> {
+        self.policy = CallPolicy::Interprocedural;
+        self.summarize = Some(summarize);
+        self
+    }
+
+    /// Type-analysis facts: memory known to hold only integers carries no
+    /// derivative (a `memcpy` of it is not an active instruction, a
+    /// duplicated pointer to it needs no shadow).
+    pub fn with_types(mut self, types: &'a FunctionTypes) -> Context<'a> {
+        self.types = Some(types);
+        self
+    }
+
+    pub fn policy(&self) -> CallPolicy {
+        self.policy
+    }
+
+    pub(crate) fn is_inactive_call(&self, call: Value) -> bool {
+        (self.inactive_call)(call)
+    }
+
+    /// Whether type analysis knows the memory `p` points to holds integers
+    /// only (no float, no pointer anywhere in it).
+    pub fn integer_only_memory(&self, p: Value) -> bool {
+        let Some(types) = self.types else {
+            return false;
+        };
+        let tree = types.pointee(p);
+        !tree.is_empty()
+            && tree
+                .iter()
+                .all(|(path, t)| path.len() == 1 && t == BaseType::Integer)
+    }
+
+    /// How the analysis treats `call`, given what it knows so far.
+    pub(crate) fn classify(&self, call: Value, activity: &Activity) -> CallKind {
+        if self.is_inactive_call(call) {
+            return CallKind::Inactive;
+        }
+        let callee = call.called_function();
+        let name = callee.map(|f| f.name()).unwrap_or_default();
+        if is_memcpy_like(&name) {
+            return CallKind::MemTransfer;
+        }
+        if is_memset_like(&name) {
+            return CallKind::MemSet;
+        }
+        if allocation_kind(call).is_some() || name == "realloc" {
+            return CallKind::Alloc;
+        }
+        if is_free_like(&name) {
+            return CallKind::Free;
+        }
+        if self.policy == CallPolicy::ByValue {
+            return CallKind::Opaque;
+        }
+        let Some(callee) = callee else {
+            return CallKind::Opaque;
+        };
+        let may = self.summarize.is_some_and(|s| s(callee));
+        let args = call.call_args();
+        if !may || callee.params().len() != args.len() {
+            return CallKind::Opaque;
+        }
+        let key = SummaryKey {
+            callee,
+            varied: args.iter().map(|a| activity.is_varied(*a)).collect(),
+            shadowed: args
+                .iter()
+                .map(|a| a.ty().is_pointer() && activity.is_shadowed(*a))
+                .collect(),
+        };
+        CallKind::Summarized(self.summary(key))
+    }
+
+    fn summary(&self, key: SummaryKey) -> Rc<Summary> {
+        if let Some(s) = self.cache.borrow().get(&key) {
+            return s.clone();
+        }
+        if self.in_progress.borrow().contains(&key.callee) {
+            // Recursion: assume the worst; not cached, so the outermost
+            // analysis of the callee still gets its precise summary.
+            return Rc::new(Summary::conservative(&key));
+        }
+        self.in_progress.borrow_mut().push(key.callee);
+        let s = Rc::new(Summary::compute(self, &key));
+        self.in_progress.borrow_mut().pop();
+        self.cache.borrow_mut().insert(key, s.clone());
+        s
+    }
+}
+
+/// How the analysis treats one call.
+pub(crate) enum CallKind {
+    /// Known to propagate no derivative.
+    Inactive,
+    /// `memcpy`/`memmove`: copies data (and derivatives) between objects.
+    MemTransfer,
+    /// `memset`: overwrites data (the shadow must be cleared).
+    MemSet,
+    /// Creates an object (shadowed on demand, like an `alloca`).
+    Alloc,
+    /// Releases an object.
+    Free,
+    /// A callee analyzed under this call's argument activities.
+    Summarized(Rc<Summary>),
+    /// Anything else: see [`CallPolicy`].
+    Opaque,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+struct SummaryKey {
+    callee: Value,
+    varied: Vec<bool>,
+    shadowed: Vec<bool>,
+}
+
+/// What a callee does with the activities of one call's arguments.
+#[derive(Debug)]
+pub(crate) struct Summary {
+    /// The returned value depends on an active input (a float), or points
+    /// into shadowed memory (a pointer).
+    pub ret_varied: bool,
+    /// Per argument: can influence the returned value.
+    pub useful_via_return: Vec<bool>,
+    /// Per argument: can influence data written to shadowed memory.
+    pub useful_via_memory: Vec<bool>,
+    /// The callee does derivative work even when its result is unused.
+    pub active_inside: bool,
+    /// Per argument: a pointer through which the callee stores active data
+    /// although the call passes no shadow for it.
+    pub wants_shadow: Vec<bool>,
+}
+
+impl Summary {
+    fn conservative(key: &SummaryKey) -> Summary {
+        let n = key.varied.len();
+        let any = key.varied.iter().chain(&key.shadowed).any(|b| *b);
+        let params = key.callee.params();
+        Summary {
+            ret_varied: any,
+            useful_via_return: vec![true; n],
+            useful_via_memory: vec![key.shadowed.iter().any(|b| *b); n],
+            active_inside: key.shadowed.iter().any(|b| *b),
+            wants_shadow: params
+                .iter()
+                .zip(&key.shadowed)
+                .map(|(p, s)| any && !s && p.ty().is_pointer())
+                .collect(),
+        }
+    }
+
+    fn compute(ctx: &Context, key: &SummaryKey) -> Summary {
+        let f = key.callee;
+        let params = f.params();
+        let mut seeds = Seeds {
+            active_args: key.varied.clone(),
+            shadow_args: key.shadowed.clone(),
+            active_return: true,
+        };
+        let with_ret = Activity::analyze_with(f, &seeds, ctx);
+        seeds.active_return = false;
+        let without_ret = Activity::analyze_with(f, &seeds, ctx);
+        let ret_varied = f.instructions().into_iter().any(|r| {
+            r.opcode() == ferment_ir::Opcode::LLVMRet && r.num_operands() == 1 && {
+                let v = r.operand(0);
+                with_ret.is_varied(v) || (v.ty().is_pointer() && with_ret.is_shadowed(v))
+            }
+        });
+        Summary {
+            ret_varied,
+            useful_via_return: params.iter().map(|p| with_ret.is_useful(*p)).collect(),
+            useful_via_memory: params.iter().map(|p| without_ret.is_useful(*p)).collect(),
+            active_inside: without_ret.has_active_instructions(),
+            wants_shadow: params
+                .iter()
+                .map(|p| with_ret.wants_shadow_for(*p))
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Which calls can never carry a derivative, and which callees the analysis
+//! may look into.
+//!
+//! Role: the known-inactive library functions (I/O, timing, randomness,
+//! bookkeeping intrinsics) and what a module says about its own functions
+//! through the annotations of INTERFACE.md: `__enzyme_inactivefn*` globals,
+//! the `enzyme_inactive` string in `llvm.global.annotations` or as a
+//! function attribute (inactive), and `__enzyme_register_*` /
+//! `__enzyme_function_like*` globals (the function has its own derivative,
+//! so its body says nothing about its activity). Reads globals only.
+
+use ferment_ir::{Module, Value};
+use hashbrown::HashSet;
+
+/// Library functions whose calls never carry a derivative: their results do
+/// not depend on active inputs (or are not differentiable quantities) and
+/// they write no floating-point data that a derivative could flow through.
+pub fn is_known_inactive_function(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        // I/O
+        "printf",
+        "puts",
+        "putchar",
+        "fprintf",
+        "fputs",
+        "fputc",
+        "fflush",
+        "fwrite",
+        "sprintf",
+        "snprintf",
+        "vprintf",
+        "vfprintf",
+        "perror",
+        // process
+        "abort",
+        "exit",
+        "_exit",
+        "__assert_fail",
+        "__cxa_guard_acquire",
+        "__cxa_guard_release",
+        "getenv",
+        "getpid",
+        "sleep",
+        "usleep",
+        // randomness and time (floating-point results that depend on no input)
+        "rand",
+        "rand_r",
+        "srand",
+        "random",
+        "srandom",
+        "drand48",
+        "erand48",
+        "srand48",
+        "time",
+        "clock",
+        "clock_gettime",
+        "gettimeofday",
+        "omp_get_wtime",
+        "omp_get_thread_num",
+        "omp_get_num_threads",
+        "omp_get_max_threads",
+        "MPI_Wtime",
+        // strings and allocation bookkeeping
+        "strlen",
+        "strcmp",
+        "strncmp",
+        "malloc_usable_size",
+        // Fortran runtime I/O
+        "_gfortran_st_write",
+        "_gfortran_st_write_done",
+        "_gfortran_transfer_character_write",
+        "_gfortran_transfer_real_write",
+        "_gfortran_transfer_integer_write",
+        "_gfortran_stop_string",
+        "_FortranAioBeginExternalListOutput",
+        "_FortranAioOutputReal64",
+        "_FortranAioOutputReal32",
+        "_FortranAioOutputAscii",
+        "_FortranAioOutputInteger32",
+        "_FortranAioEndIoStatement",
+        "_FortranAStopStatement",
+    ];
+    const PREFIX: &[&str] = &[
+        "llvm.dbg.",
+        "llvm.lifetime.",
+        "llvm.assume",
+        "llvm.expect",
+        "llvm.invariant.",
+        "llvm.experimental.noalias",
+        "llvm.prefetch",
+        "llvm.donothing",
+        "llvm.trap",
+        "llvm.debugtrap",
+        "llvm.stacksave",
+        "llvm.stackrestore",
+        "llvm.pseudoprobe",
+        "llvm.sideeffect",
+        "llvm.is.fpclass",
+        "llvm.lround",
+        "llvm.llround",
+        "llvm.lrint",
+        "llvm.llrint",
+        "llvm.fptosi.sat",
+        "llvm.fptoui.sat",
+        "llvm.ctpop",
+        "llvm.ctlz",
+        "llvm.cttz",
+        "llvm.abs",
+        "llvm.smax",
+        "llvm.smin",
+        "llvm.umax",
+        "llvm.umin",
+        "llvm.nvvm.read.ptx.sreg",
+        "llvm.nvvm.barrier",
+        "_ZNSo",
+        "_ZStlsISt11char_traits",
+        "_ZNSt",
+        "_ZSt4endl",
+        "__enzyme_call_inactive",
+        "__enzyme_ignore_derivatives",
+    ];
+    EXACT.contains(&name) || PREFIX.iter().any(|p| name.starts_with(p))
+}
+
+/// What a module's annotations say about its functions.
+#[derive(Default, Debug, Clone)]
+pub struct ModuleAnnotations {
+    inactive: HashSet<Value>,
+    own_derivative: HashSet<Value>,
+}
+
+impl ModuleAnnotations {
+    /// Reads the annotations of `module`.
+    pub fn scan(module: Module) -> ModuleAnnotations {
+        let mut out = ModuleAnnotations::default();
+        for g in module.globals() {
+            let name = g.name();
+            let Some(init) = g.global_initializer() else {
+                continue;
+            };
+            if name.starts_with("__enzyme_inactivefn") {
+                collect_functions(init, &mut out.inactive, 0);
+            } else if name.starts_with("__enzyme_register_gradient")
+                || name.starts_with("__enzyme_register_derivative")
+                || name.starts_with("__enzyme_register_splitderivative")
+                || name.starts_with("__enzyme_function_like")
+            {
+                // The first element is the primal function; the others are
+                // its derivatives.
+                if let Some(f) = first_function(init) {
+                    out.own_derivative.insert(f);
+                }
+            } else if name == "llvm.global.annotations" {
+                for entry in init.operands() {
+                    let Some(f) = first_function(entry) else {
+                        continue;
+                    };
+                    let note = entry
+                        .operands()
+                        .get(1)
+                        .and_then(|s| c_string(*s))
+                        .unwrap_or_default();
+                    if note == "enzyme_inactive" {
+                        out.inactive.insert(f);
+                    } else if note.starts_with("enzyme_function_like") {
+                        out.own_derivative.insert(f);
+                    }
+                }
+            }
+        }
+        for f in module.functions() {
+            if f.string_attribute("enzyme_inactive").is_some() {
+                out.inactive.insert(f);
+            }
+        }
+        out
+    }
+
+    /// Whether the user declared `f` inactive.
+    pub fn is_inactive_function(&self, f: Value) -> bool {
+        self.inactive.contains(&f)
+    }
+
+    /// Whether `f` comes with a user-registered derivative (or stands for a
+    /// known math function): its body says nothing about its activity.
+    pub fn has_own_derivative(&self, f: Value) -> bool {
+        self.own_derivative.contains(&f)
+    }
+
+    /// Whether a call never carries a derivative: a known-inactive library
+    /// function or a function the user declared inactive.
+    pub fn is_inactive_call(&self, call: Value) -> bool {
+        let Some(f) = call.called_function() else {
+            return false;
+        };
+        self.inactive.contains(&f) || is_known_inactive_function(&f.name())
+    }
+
+    /// Whether the analysis may summarize calls to `f` from its body:
+    /// defined, not variadic, no registered derivative.
+    pub fn may_summarize(&self, f: Value) -> bool {
+        f.is_function()
+            && !f.is_declaration()
+            && !f.global_value_type().fn_is_vararg()
+            && !self.own_derivative.contains(&f)
+            && !self.inactive.contains(&f)
+    }
+}
+
+fn collect_functions(v: Value, out: &mut HashSet<Value>, depth: u32) {
+    let v = v.strip_casts();
+    if v.is_function() {
+        out.insert(v);
+        return;
+    }
+    if depth > 4 || !v.is_constant() {
+        return;
+    }
+    for o in v.operands() {
+        collect_functions(o, out, depth + 1);
+    }
+}
+
+/// The first function inside a constant (an array or struct initializer).
+fn first_function(v: Value) -> Option<Value> {
+    let v = v.strip_casts();
+    if v.is_function() {
+        return Some(v);
+    }
+    if !v.is_constant() || v.is_global_value() {
+        return None;
+    }
+    v.operands().first().and_then(|o| first_function(*o))
+}
+
+/// The text of a constant C string (a global holding `c"...\00"`).
+fn c_string(v: Value) -> Option<String> {
+    use llvm_sys::core::{LLVMGetAsString, LLVMIsAConstantDataSequential, LLVMIsAGlobalVariable};
+    let v = v.strip_casts();
+    let data = if unsafe { !LLVMIsAGlobalVariable(v.0).is_null() } {
+        v.global_initializer()?
+    } else {
+        v
+    };
+    unsafe {
+        if LLVMIsAConstantDataSequential(data.0).is_null() {
+            return None;
+        }
+        let mut len = 0usize;
+        let p = LLVMGetAsString(data.0, &mut len);
+        if p.is_null() {
+            return None;
+        }
+        let bytes = std::slice::from_raw_parts(p as *const u8, len);
+        let text = String::from_utf8_lossy(bytes);
+        Some(text.trim_end_matches('\0').to_string())
+    }
+}
