@@ -189,6 +189,9 @@ impl Builder {
             self.fptrunc(v, ty)
         }
     }
+    pub fn fptosi(&self, v: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildFPToSI(self.raw, v.0, ty.0, NONAME) })
+    }
     pub fn sitofp(&self, v: Value, ty: Type) -> Value {
         Value(unsafe { LLVMBuildSIToFP(self.raw, v.0, ty.0, NONAME) })
     }
