@@ -185,7 +185,7 @@ impl Activity {
                 }
                 _ if i.is_call() => {
                     let name = i.called_function().map(|f| f.name()).unwrap_or_default();
-                    if is_memcpy_like(&name) {
+                    if is_memcpy_like(&name) && i.num_call_args() >= 2 {
                         // memcpy/memmove from a shadowed to a plain pointer.
                         let (d, s) = (i.operand(0), i.operand(1));
                         if self.shadowed.contains(&s)
@@ -194,12 +194,8 @@ impl Activity {
                         {
                             want.push(d);
                         }
-                    } else if let CallKind::Summarized(s) = ctx.classify(i, self) {
-                        for (a, w) in i.call_args().into_iter().zip(&s.wants_shadow) {
-                            if *w && !self.shadowed.contains(&a) {
-                                want.push(a);
-                            }
-                        }
+                    } else {
+                        want.extend(self.pointers_receiving_active_data(i, ctx));
                     }
                 }
                 _ => {}
@@ -213,6 +209,33 @@ impl Activity {
                     self.unshadowed_params.insert(base);
                 }
             }
+        }
+    }
+
+    /// Unshadowed pointer arguments through which `call` may store active
+    /// data: what a summary says, or (an opaque call under the
+    /// interprocedural policy that receives anything active) all of them.
+    fn pointers_receiving_active_data(&self, call: Value, ctx: &Context) -> Vec<Value> {
+        let args = call.call_args();
+        let unshadowed = |a: &Value| a.ty().is_pointer() && !self.shadowed.contains(a);
+        match ctx.classify(call, self) {
+            CallKind::Summarized(s) => args
+                .into_iter()
+                .zip(&s.wants_shadow)
+                .filter(|(a, w)| **w && unshadowed(a))
+                .map(|(a, _)| a)
+                .collect(),
+            CallKind::Opaque if ctx.policy() == crate::CallPolicy::Interprocedural => {
+                let receives = args.iter().any(|a| {
+                    self.varied.contains(a) || (a.ty().is_pointer() && self.shadowed.contains(a))
+                });
+                if receives {
+                    args.into_iter().filter(unshadowed).collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -235,6 +258,15 @@ impl Activity {
     }
 
     fn propagate_useful(&mut self, insts: &[Value], seeds: &Seeds, ctx: &Context) {
+        if ctx.assumes_useful() {
+            let params = insts.first().map(|i| i.function_of().params());
+            for v in insts.iter().copied().chain(params.into_iter().flatten()) {
+                if type_can_be_active(v.ty()) {
+                    self.useful.insert(v);
+                }
+            }
+            return;
+        }
         let mut work: Vec<Value> = Vec::new();
         for &i in insts {
             match i.opcode() {

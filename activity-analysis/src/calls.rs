@@ -37,6 +37,7 @@ pub struct Context<'a> {
     policy: CallPolicy,
     summarize: Option<&'a dyn Fn(Value) -> bool>,
     types: Option<&'a FunctionTypes>,
+    assume_useful: bool,
     cache: RefCell<HashMap<SummaryKey, Rc<Summary>>>,
     in_progress: RefCell<Vec<Value>>,
 }
@@ -50,6 +51,7 @@ impl<'a> Context<'a> {
             policy: CallPolicy::ByValue,
             summarize: None,
             types: None,
+            assume_useful: false,
             cache: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
         }
@@ -70,6 +72,19 @@ impl<'a> Context<'a> {
     pub fn with_types(mut self, types: &'a FunctionTypes) -> Context<'a> {
         self.types = Some(types);
         self
+    }
+
+    /// Measurement switch: every float-carrying value counts as useful, so
+    /// every varied value is active (no backward pruning). Derivatives stay
+    /// correct, only bigger; compare instruction counts and run times with
+    /// and without it.
+    pub fn assume_useful(mut self, on: bool) -> Context<'a> {
+        self.assume_useful = on;
+        self
+    }
+
+    pub(crate) fn assumes_useful(&self) -> bool {
+        self.assume_useful
     }
 
     pub fn policy(&self) -> CallPolicy {
@@ -100,13 +115,14 @@ impl<'a> Context<'a> {
         }
         let callee = call.called_function();
         let name = callee.map(|f| f.name()).unwrap_or_default();
-        if is_memcpy_like(&name) {
+        let nargs = call.num_call_args();
+        if is_memcpy_like(&name) && nargs >= 2 {
             return CallKind::MemTransfer;
         }
-        if is_memset_like(&name) {
+        if is_memset_like(&name) && nargs >= 1 {
             return CallKind::MemSet;
         }
-        if allocation_kind(call).is_some() || name == "realloc" {
+        if allocation_kind(call).is_some() {
             return CallKind::Alloc;
         }
         if is_free_like(&name) {

@@ -37,11 +37,70 @@
 
 use crate::analysis::Activity;
 use crate::calls::Context;
-use crate::canonical::{canonicalize, Request};
-use crate::Seeds;
-use ferment_ir::{Opcode, Value};
+use crate::canonical::{canonicalize, Mode, Request};
+use crate::{ModuleAnnotations, Seeds};
+use ferment_ir::{Module, Opcode, Value};
+use ferment_type_analysis::TypeAnalysis;
 use hashbrown::HashMap;
 use std::fmt::Write;
+
+/// One function to print, and the request that asks for it.
+#[derive(Clone, Debug)]
+pub struct PrintTarget {
+    pub function: Value,
+    /// What asked for it (the `__enzyme_*` entry point's name).
+    pub header: String,
+    pub request: Request,
+}
+
+/// The whole `print<ferment-activity>` output: every target, then (with
+/// `all`) every other defined function under the default activities of a
+/// reverse-mode request. Calls are inactive when `inactive_call` says so or
+/// the module's annotations do ([`ModuleAnnotations`]); defined callees
+/// without a registered derivative are summarized; type analysis runs once
+/// over the printed functions.
+pub fn print_module(
+    module: Module,
+    targets: &[PrintTarget],
+    all: bool,
+    inactive_call: &dyn Fn(Value) -> bool,
+) -> String {
+    let notes = ModuleAnnotations::scan(module);
+    let inactive = |c: Value| inactive_call(c) || notes.is_inactive_call(c);
+    let summarize = |f: Value| notes.may_summarize(f);
+    let mut targets = targets.to_vec();
+    if all {
+        for f in module.functions() {
+            let skip = f.is_declaration()
+                || f.name().starts_with("__enzyme")
+                || targets.iter().any(|t| t.function == f);
+            if !skip {
+                targets.push(PrintTarget {
+                    function: f,
+                    header: "default activities".into(),
+                    request: Request::defaults(f, Mode::Reverse),
+                });
+            }
+        }
+    }
+    let mut ta = TypeAnalysis::new(module);
+    if all {
+        ta = ta.whole_module();
+    } else {
+        for t in &targets {
+            ta = ta.root(t.function);
+        }
+    }
+    let types = ta.solve();
+    let ctx = Context::new(&inactive)
+        .interprocedural(&summarize)
+        .with_types(&types);
+    let mut out = String::new();
+    for t in &targets {
+        out.push_str(&print_request(t.function, &t.request, &t.header, &ctx));
+    }
+    out
+}
 
 /// The listing of `f` analyzed under `seeds`, with no request lines.
 pub fn print_function(f: Value, seeds: &Seeds, header: &str, ctx: &Context) -> String {
@@ -70,11 +129,7 @@ pub fn print_request(f: Value, request: &Request, header: &str, ctx: &Context) -
         format!("({}) -> {ret}", args.join(", "))
     };
     let _ = writeln!(out, "  request: {}", list(&request.args, request.ret));
-    let _ = writeln!(
-        out,
-        "  canonical: {}",
-        list(&canonical.args, canonical.ret)
-    );
+    let _ = writeln!(out, "  canonical: {}", list(&canonical.args, canonical.ret));
     for (i, (p, reasons)) in params.iter().zip(&canonical.arg_reasons).enumerate() {
         if !reasons.is_empty() {
             let why: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
@@ -89,7 +144,11 @@ pub fn print_request(f: Value, request: &Request, header: &str, ctx: &Context) -
         }
     }
     if !canonical.ret_reasons.is_empty() {
-        let why: Vec<String> = canonical.ret_reasons.iter().map(|r| r.to_string()).collect();
+        let why: Vec<String> = canonical
+            .ret_reasons
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
         let _ = writeln!(
             out,
             "  note: return: {} -> {}: {}",
@@ -111,7 +170,13 @@ fn print_body(
 ) {
     let name = |v: Value| names.get(&v).cloned().unwrap_or_else(|| operand(v));
     for p in f.params() {
-        let _ = writeln!(out, "  {}: {}{}", name(p), value_label(a, p), half_facts(a, p));
+        let _ = writeln!(
+            out,
+            "  {}: {}{}",
+            name(p),
+            value_label(a, p),
+            half_facts(a, p)
+        );
     }
     for i in f.instructions() {
         let inst = if a.is_active_instruction(i) {

@@ -121,12 +121,8 @@ fn build<'c>(
                 call_rule(case.callee).unwrap_or_else(|| panic!("no rule for {}", case.callee));
             let want: Vec<bool> = (0..case.arity).map(|i| i == k).collect();
             let result = || primal;
-            let site = Site {
-                b: &b,
-                args: args.clone(),
-                want,
-                result: &result,
-            };
+            let arg_at = |i: usize| args[i];
+            let site = Site { b: &b, ops: args.clone(), arg_at: &arg_at, want, result: &result };
             let partials = (rule.partials)(&site);
             partials[k].unwrap_or_else(|| panic!("{}: no partial for argument {k}", case.callee))
         }

@@ -418,12 +418,8 @@ impl<'k> TangentSweep<'k> {
             .map(|o| self.is_active(*o) || self.tangents.contains_key(o))
             .collect();
         let result = || inst;
-        let site = Site {
-            b: &self.b,
-            args: operands.clone(),
-            want: want.clone(),
-            result: &result,
-        };
+        let arg_at = |i: usize| operands[i];
+        let site = Site { b: &self.b, ops: operands.clone(), arg_at: &arg_at, want: want.clone(), result: &result };
         let partials = rule(&site).ok_or_else(|| {
             Error::at(
                 inst,

@@ -666,9 +666,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
     ) -> Result<()> {
         let want: Vec<bool> = operands.iter().map(|o| self.is_active(*o)).collect();
-        let args: Vec<Value> = operands.iter().map(|o| self.primal(*o)).collect();
         let partials = {
             let result_cell = std::cell::Cell::new(None);
+            let reloaded = std::cell::RefCell::new(vec![None; operands.len()]);
             let tape = std::cell::RefCell::new(&mut self.tape);
             let b = &self.b;
             let loops = &self.loops;
@@ -680,12 +680,16 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 result_cell.set(Some(r));
                 r
             };
-            let site = Site {
-                b,
-                args,
-                want: want.clone(),
-                result: &result,
+            // Operands are reloaded only when a partial uses them.
+            let arg_at = |i: usize| {
+                if let Some(v) = reloaded.borrow()[i] {
+                    return v;
+                }
+                let v = tape.borrow_mut().reload(loops, b, operands[i]);
+                reloaded.borrow_mut()[i] = Some(v);
+                v
             };
+            let site = Site { b, ops: operands.clone(), arg_at: &arg_at, want: want.clone(), result: &result };
             rule(&site)
         }
         .ok_or_else(|| {

@@ -55,6 +55,8 @@ enum Slot {
 
 /// Per-loop counters.
 struct LoopTape {
+    /// The forward sweep's header execution counter.
+    cnt_fwd: Value,
     /// The reverse sweep's copy of the header's execution counter (the
     /// forward sweep counts up in a slot), counting down (the frame stays
     /// intact, so a kept tape can be reversed again).
@@ -80,8 +82,11 @@ pub struct Tape {
     args: HashMap<Value, Value>,
     /// Inserts stores after definitions.
     saver: Builder,
-    /// Bytes of tape per loop iteration, for `-ferment-print-tape`.
+    /// What was cached and recomputed, for `-ferment-print-tape`.
     pub report: Vec<String>,
+    recomputed: hashbrown::HashSet<Value>,
+    /// Per loop: the counter's value on entry to the current instance.
+    bases: HashMap<LoopId, Value>,
 }
 
 /// How many operand levels a recomputation may reach through.
@@ -129,6 +134,8 @@ impl Tape {
             args,
             saver: Builder::new(module),
             report: Vec::new(),
+            recomputed: hashbrown::HashSet::new(),
+            bases: HashMap::new(),
         }
     }
 
@@ -211,6 +218,7 @@ impl Tape {
             self.loops.insert(
                 lp,
                 LoopTape {
+                    cnt_fwd: cnt.fwd,
                     rcnt,
                     ridx,
                     cap,
@@ -280,10 +288,10 @@ impl Tape {
             lt.buffers.push((ptr, ty));
         }
         self.report.push(format!(
-            "  cache {} ({} bytes per iteration of the loop at '{}')",
-            v.short(),
+            "  cache `{}`: {} bytes x executions of {}",
+            v.describe(),
             self.module.alloc_size(ty),
-            loops.get(lp).header.name()
+            describe_loop(loops, lp)
         ));
         self.slots.insert(v, Slot::Buffer { lp, ptr, ty });
     }
@@ -310,6 +318,9 @@ impl Tape {
         }
         if self.slots.contains_key(&v) {
             return false;
+        }
+        if v.opcode() == Opcode::LLVMPHI {
+            return induction(loops, v).is_some();
         }
         let cheap = matches!(
             v.opcode(),
@@ -358,6 +369,12 @@ impl Tape {
     }
 
     fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
+        if self.recomputed.insert(v) {
+            self.report.push(format!("  recompute `{}` in the reverse sweep", v.describe()));
+        }
+        if let Some(iv) = induction(loops, v) {
+            return self.recompute_induction(loops, b, v, iv);
+        }
         let ops: Vec<Value> = v
             .operands()
             .into_iter()
@@ -369,6 +386,50 @@ impl Tape {
         }
         b.insert(c);
         c
+    }
+
+    fn loop_counter_fwd(&mut self, loops: &Loops, lp: LoopId) -> Value {
+        self.loop_tape(loops, lp).cnt_fwd
+    }
+
+    /// The iteration number (from 0) of the loop instance the reverse sweep
+    /// is in: its counter index minus the counter's value when the instance
+    /// was entered (read in the preheader, cached like any value there).
+    fn iteration(&mut self, loops: &Loops, b: &Builder, lp: LoopId, preheader: Block) -> Value {
+        let i64t = self.i64();
+        let cnt_fwd = self.loop_counter_fwd(loops, lp);
+        let base = match self.bases.get(&lp) {
+            Some(&base) => base,
+            None => {
+                let term = preheader.terminator().expect("preheader terminator");
+                let pb = Builder::new(self.module);
+                pb.before(term);
+                let base = pb.load(i64t, cnt_fwd);
+                self.bases.insert(lp, base);
+                base
+            }
+        };
+        let ridx = self.loops[&lp].ridx;
+        let r = b.load(i64t, ridx.rev);
+        let base = self.reload(loops, b, base);
+        b.sub_int(r, base)
+    }
+
+    fn recompute_induction(&mut self, loops: &Loops, b: &Builder, v: Value, iv: Induction) -> Value {
+        match iv {
+            Induction::FirstOrRest { lp, preheader, first, rest } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(self.i64(), 0));
+                b.select(is_first, first, rest)
+            }
+            Induction::Affine { lp, preheader, start, step } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let ty = v.ty();
+                let k = b.int_cast(k, ty, false);
+                let start = self.reload(loops, b, start);
+                b.add_int(start, b.mul_int(k, b.const_int(ty, step)))
+            }
+        }
     }
 
     /// Finishes the tape: growth of each loop's buffers in its header
@@ -426,6 +487,65 @@ impl Tape {
             b.call_fn(free, &[rev_base]);
         }
     }
+}
+
+/// A header phi whose value follows from the iteration number.
+#[derive(Clone, Copy)]
+enum Induction {
+    /// `phi [a, preheader], [b, latch]` of constants (e.g. which edge was
+    /// taken): `a` on the first iteration, `b` after.
+    FirstOrRest { lp: LoopId, preheader: Block, first: Value, rest: Value },
+    /// `i = phi [start, preheader], [i + step, latch]` with a constant step.
+    Affine { lp: LoopId, preheader: Block, start: Value, step: i64 },
+}
+
+fn induction(loops: &Loops, v: Value) -> Option<Induction> {
+    if !v.is_instruction() || v.opcode() != Opcode::LLVMPHI {
+        return None;
+    }
+    let lp = loops.loop_of(v.parent())?;
+    if loops.get(lp).header != v.parent() || !v.ty().is_integer() {
+        return None;
+    }
+    let incoming = v.incoming();
+    if incoming.len() != 2 {
+        return None;
+    }
+    let outside: Vec<&(Value, Block)> = incoming.iter().filter(|(_, b)| !loops.contains(lp, *b)).collect();
+    let inside: Vec<&(Value, Block)> = incoming.iter().filter(|(_, b)| loops.contains(lp, *b)).collect();
+    let (&(start, preheader), &(next, _)) = (*outside.first()?, *inside.first()?);
+    if start.const_int().is_some() && next.const_int().is_some() {
+        return Some(Induction::FirstOrRest { lp, preheader, first: start, rest: next });
+    }
+    // The start must be available outside the loop.
+    if start.is_instruction() && loops.contains(lp, start.parent()) {
+        return None;
+    }
+    if next.is_instruction() && matches!(next.opcode(), Opcode::LLVMAdd | Opcode::LLVMSub) {
+        let (a, c) = (next.operand(0), next.operand(1));
+        let step = if a == v {
+            c.const_int()
+        } else if c == v && next.opcode() == Opcode::LLVMAdd {
+            a.const_int()
+        } else {
+            None
+        }?;
+        let step = if next.opcode() == Opcode::LLVMSub { step.checked_neg()? } else { step };
+        return Some(Induction::Affine { lp, preheader, start, step });
+    }
+    None
+}
+
+/// "the loop at file:line" (or its header block's name) and its depth.
+fn describe_loop(loops: &Loops, lp: LoopId) -> String {
+    let l = loops.get(lp);
+    let at = l
+        .header
+        .instructions()
+        .into_iter()
+        .find_map(|i| i.source_location())
+        .unwrap_or_else(|| format!("block '{}'", l.header.name()));
+    format!("the loop at {at} (depth {})", l.depth)
 }
 
 fn is_ancestor(loops: &Loops, outer: LoopId, mut inner: LoopId) -> bool {

@@ -27,12 +27,11 @@ fn r(s: &Site) -> Value {
 
 /// d/dx of a unary function given by `f(site, x)`.
 fn unary(s: &Site, f: impl FnOnce(&Site, Value) -> Value) -> Vec<Option<Value>> {
-    let x = s.args[0];
-    vec![s.p(0, || f(s, x))]
+    vec![s.p(0, || f(s, s.arg(0)))]
 }
 
 fn zero_partials(s: &Site) -> Vec<Option<Value>> {
-    s.args
+    s.ops
         .iter()
         .enumerate()
         .map(|(i, &a)| s.p(i, || s.b.zero(a.ty())))
@@ -95,7 +94,7 @@ static RULES: &[CallRule] = &[
         arity: 2,
         // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)
         partials: |s| {
-            let (y, x) = (s.args[0], s.args[1]);
+            let (y, x) = (s.arg(0), s.arg(1));
             let b = s.b;
             let den = b.fadd(b.fmul(x, x), b.fmul(y, y));
             vec![s.p(0, || b.fdiv(x, den)), s.p(1, || b.fneg(b.fdiv(y, den)))]
@@ -176,7 +175,7 @@ static RULES: &[CallRule] = &[
         name: "pow",
         arity: 2,
         partials: |s| {
-            let (x, y) = (s.args[0], s.args[1]);
+            let (x, y) = (s.arg(0), s.arg(1));
             let b = s.b;
             vec![
                 // y * pow(x, y - 1)
@@ -201,7 +200,7 @@ static RULES: &[CallRule] = &[
         arity: 2,
         // n * powi(x, n - 1); the integer exponent is inactive.
         partials: |s| {
-            let (x, n) = (s.args[0], s.args[1]);
+            let (x, n) = (s.arg(0), s.arg(1));
             let b = s.b;
             vec![
                 s.p(0, || {
@@ -217,7 +216,7 @@ static RULES: &[CallRule] = &[
         name: "ldexp",
         arity: 2,
         partials: |s| {
-            let (x, n) = (s.args[0], s.args[1]);
+            let (x, n) = (s.arg(0), s.arg(1));
             vec![
                 s.p(0, || {
                     s.b.intrinsic("llvm.ldexp", &[x.ty(), n.ty()], &[s.one(x), n])
@@ -230,7 +229,7 @@ static RULES: &[CallRule] = &[
         name: "hypot",
         arity: 2,
         partials: |s| {
-            let (x, y) = (s.args[0], s.args[1]);
+            let (x, y) = (s.arg(0), s.arg(1));
             vec![s.p(0, || s.b.fdiv(x, r(s))), s.p(1, || s.b.fdiv(y, r(s)))]
         },
     },
@@ -259,7 +258,7 @@ static RULES: &[CallRule] = &[
         arity: 2,
         // |x| * sign(y): d/dx = sign(x) * sign(y); d/dy = 0
         partials: |s| {
-            let (x, y) = (s.args[0], s.args[1]);
+            let (x, y) = (s.arg(0), s.arg(1));
             let b = s.b;
             vec![
                 s.p(0, || {
@@ -276,9 +275,9 @@ static RULES: &[CallRule] = &[
         arity: 3,
         partials: |s| {
             vec![
-                s.p(0, || s.args[1]),
-                s.p(1, || s.args[0]),
-                s.p(2, || s.one(s.args[2])),
+                s.p(0, || s.arg(1)),
+                s.p(1, || s.arg(0)),
+                s.p(2, || s.one(s.ops[2])),
             ]
         },
     },
@@ -343,7 +342,7 @@ fn gaussian(s: &Site, x: Value, c: f64) -> Value {
 }
 
 fn fmod_partials(s: &Site) -> Vec<Option<Value>> {
-    let (a, d) = (s.args[0], s.args[1]);
+    let (a, d) = (s.arg(0), s.arg(1));
     let b = s.b;
     vec![
         s.p(0, || s.one(a)),
@@ -354,7 +353,7 @@ fn fmod_partials(s: &Site) -> Vec<Option<Value>> {
 /// max (pred = uge) / min (pred = ule): the first operand gets the whole
 /// derivative when it is selected (ties and a NaN second operand included).
 fn min_max(s: &Site, pred: P) -> Vec<Option<Value>> {
-    let (x, y) = (s.args[0], s.args[1]);
+    let (x, y) = (s.arg(0), s.arg(1));
     let b = s.b;
     let first = b.fcmp(pred, x, y);
     vec![

@@ -18,8 +18,12 @@ use ferment_ir::{Builder, Opcode, Value};
 /// Inputs of a rule at one site.
 pub struct Site<'a> {
     pub b: &'a Builder,
-    /// Primal operands (for calls: the call arguments).
-    pub args: Vec<Value>,
+    /// The primal operands as the function has them (for calls: the call
+    /// arguments). Use them for types; use [`Site::arg`] for values.
+    pub ops: Vec<Value>,
+    /// Operand `i` at the insertion point (reverse mode reloads it from
+    /// the tape on demand, so unused operands are never cached).
+    pub arg_at: &'a dyn Fn(usize) -> Value,
     /// Which operands need a partial (the active ones).
     pub want: Vec<bool>,
     /// Produces the primal result on demand (reverse mode may have to load
@@ -28,6 +32,9 @@ pub struct Site<'a> {
 }
 
 impl Site<'_> {
+    pub fn arg(&self, i: usize) -> Value {
+        (self.arg_at)(i)
+    }
     pub fn one(&self, like: Value) -> Value {
         self.b.const_real(like.ty(), 1.0)
     }
@@ -48,26 +55,23 @@ impl Site<'_> {
 /// `None` when the opcode is not an elementwise float operation.
 pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> {
     let b = s.b;
-    let a0 = s.args[0];
+    let a0 = s.ops[0];
     Some(match op {
         Opcode::LLVMFAdd => vec![s.p(0, || s.one(a0)), s.p(1, || s.one(a0))],
         Opcode::LLVMFSub => vec![s.p(0, || s.one(a0)), s.p(1, || s.num(a0, -1.0))],
-        Opcode::LLVMFMul => vec![s.p(0, || s.args[1]), s.p(1, || s.args[0])],
+        Opcode::LLVMFMul => vec![s.p(0, || s.arg(1)), s.p(1, || s.arg(0))],
         Opcode::LLVMFDiv => {
-            let a1 = s.args[1];
+            let a1 = s.ops[1];
             vec![
-                s.p(0, || b.fdiv(s.one(a1), a1)),
-                s.p(1, || b.fneg(b.fdiv((s.result)(), a1))),
+                s.p(0, || b.fdiv(s.one(a1), s.arg(1))),
+                s.p(1, || b.fneg(b.fdiv((s.result)(), s.arg(1)))),
             ]
         }
         Opcode::LLVMFNeg => vec![s.p(0, || s.num(a0, -1.0))],
         Opcode::LLVMFRem => {
-            let a1 = s.args[1];
             vec![
                 s.p(0, || s.one(a0)),
-                s.p(1, || {
-                    b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(a0, a1)))
-                }),
+                s.p(1, || b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(s.arg(0), s.arg(1))))),
             ]
         }
         _ => return None,

@@ -1,0 +1,524 @@
+//! Data-driven tests of `print<ferment-activity>`: each `tests/cases/*.ll`
+//! holds the input IR and `; CHECK:` lines (FileCheck syntax) side by side.
+//!
+//! Each case runs twice:
+//! - in-process: the IR is parsed here, the `__enzyme_autodiff` /
+//!   `__enzyme_fwddiff` calls are read by the small request reader below
+//!   (markers `enzyme_out/dup/dupnoneed/const`, `enzyme_const_return`,
+//!   `enzyme_primal_return`, `enzyme_dup_return`, INTERFACE.md's defaults),
+//!   `print_module` prints, and the output is checked by a built-in checker
+//!   (CHECK, CHECK-NEXT, CHECK-NOT, CHECK-LABEL, CHECK-SAME with literal
+//!   patterns) and, when `FileCheck-22` is installed, by FileCheck too;
+//! - through the plugin: `opt-22 -load-pass-plugin=target/release/libferment.so
+//!   -passes='print<ferment-activity;all>'` piped into FileCheck-22 (the
+//!   plugin's own request parser), skipped with a message when the plugin
+//!   has not been built or is older than the sources.
+//!
+//! A case file may ask for the default printer mode with `; MODE: requests`
+//! (only functions that `__enzyme_*` calls differentiate are printed).
+//!
+//! Print any IR file: `AA_DUMP=x.ll cargo test -p ferment-activity-analysis
+//! --test printer dump -- --ignored --nocapture`.
+
+use ferment_activity_analysis::{
+    print_module, ArgActivity, CallerUse, Mode, PrintTarget, Request, RetActivity,
+};
+use ferment_ir::{Module, Opcode, Value};
+use llvm_sys::core::{
+    LLVMContextCreate, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMemoryBuffer,
+};
+use llvm_sys::ir_reader::LLVMParseIRInContext2;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+// The library never links libLLVM; this test binary parses IR itself.
+#[link(name = "LLVM-22")]
+extern "C" {}
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
+}
+
+fn parse(text: &str, name: &str) -> Module {
+    unsafe {
+        let ctx = LLVMContextCreate();
+        let cname = std::ffi::CString::new(name).unwrap();
+        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+            text.as_ptr().cast(),
+            text.len(),
+            cname.as_ptr(),
+        );
+        let mut module = std::ptr::null_mut();
+        let mut err = std::ptr::null_mut();
+        let failed = LLVMParseIRInContext2(ctx, buf, &mut module, &mut err) != 0;
+        LLVMDisposeMemoryBuffer(buf);
+        if failed {
+            panic!("{name}: invalid IR: {}", ferment_ir::take_message(err));
+        }
+        Module(module)
+    }
+}
+
+// ---- the request reader (the plugin has the real one) ----
+
+fn marker(v: Value) -> Option<String> {
+    if let Some(s) = v.metadata_string() {
+        return s.starts_with("enzyme_").then_some(s);
+    }
+    let v = v.strip_casts();
+    let g = if v.is_instruction() && v.opcode() == Opcode::LLVMLoad {
+        v.operand(0).strip_casts()
+    } else {
+        v
+    };
+    (g.is_global() && g.name().starts_with("enzyme_")).then(|| g.name())
+}
+
+fn read_request(call: Value, mode: Mode) -> Option<(Value, Request)> {
+    let args = call.call_args();
+    let f = args.first()?.strip_casts();
+    if !f.is_function() {
+        return None;
+    }
+    let params = f.params();
+    let mut acts = Vec::new();
+    let mut primals = Vec::new();
+    let (mut pending, mut const_return, mut returns_primal) = (None, false, false);
+    let mut pos = 1;
+    while pos < args.len() && acts.len() < params.len() {
+        let a = args[pos];
+        pos += 1;
+        if let Some(m) = marker(a) {
+            match m.as_str() {
+                "enzyme_const" => pending = Some(ArgActivity::Const),
+                "enzyme_out" => pending = Some(ArgActivity::Active),
+                "enzyme_dup" => pending = Some(ArgActivity::Dup),
+                "enzyme_dupnoneed" => pending = Some(ArgActivity::DupNoNeed),
+                "enzyme_const_return" => const_return = true,
+                "enzyme_primal_return" | "enzyme_dup_return" => returns_primal = true,
+                _ => {}
+            }
+            continue;
+        }
+        let ty = params[acts.len()].ty();
+        let act = pending.take().unwrap_or(if ty.is_pointer() {
+            ArgActivity::Dup
+        } else if ty.is_fp_like() && mode == Mode::Reverse {
+            ArgActivity::Active
+        } else if ty.is_fp_like() {
+            ArgActivity::Dup
+        } else {
+            ArgActivity::Const
+        });
+        acts.push(act);
+        primals.push(a);
+        if act.has_shadow() {
+            pos += 1;
+        }
+    }
+    let ret_ty = f.global_value_type().fn_return();
+    let ret = match (ret_ty.is_void(), ret_ty.is_fp_like() && !const_return, mode) {
+        (true, _, _) => RetActivity::Void,
+        (false, false, _) => RetActivity::Const,
+        (false, true, Mode::Reverse) => RetActivity::Active,
+        (false, true, Mode::Forward) => RetActivity::Dup,
+    };
+    let mut req = Request {
+        mode,
+        args: acts,
+        ret,
+        returns_primal: returns_primal && mode == Mode::Forward,
+        uses: None,
+    };
+    req.uses = Some(CallerUse::of_call(call, &req, &primals));
+    Some((f, req))
+}
+
+fn targets(module: Module) -> Vec<PrintTarget> {
+    let mut out = Vec::new();
+    for f in module.functions() {
+        for i in f.instructions() {
+            if !i.is_call() {
+                continue;
+            }
+            let callee = i.called_operand().strip_casts();
+            let name = if callee.is_function() {
+                callee.name()
+            } else {
+                continue;
+            };
+            let (entry, mode) = if name.contains("__enzyme_autodiff") {
+                ("__enzyme_autodiff", Mode::Reverse)
+            } else if name.contains("__enzyme_fwddiff") {
+                ("__enzyme_fwddiff", Mode::Forward)
+            } else {
+                continue;
+            };
+            if let Some((function, request)) = read_request(i, mode) {
+                out.push(PrintTarget {
+                    function,
+                    header: entry.into(),
+                    request,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn print(module: Module, all: bool) -> String {
+    print_module(module, &targets(module), all, &|_| false)
+}
+
+// ---- a literal-pattern subset of FileCheck ----
+
+#[derive(Debug, PartialEq)]
+enum Kind {
+    Check,
+    Next,
+    Not,
+    Same,
+}
+
+fn directives(text: &str) -> Vec<(Kind, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix(';') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        for (tag, kind) in [
+            ("CHECK-NEXT:", Kind::Next),
+            ("CHECK-NOT:", Kind::Not),
+            ("CHECK-SAME:", Kind::Same),
+            ("CHECK-LABEL:", Kind::Check),
+            ("CHECK:", Kind::Check),
+        ] {
+            if let Some(p) = rest.strip_prefix(tag) {
+                out.push((kind, p.trim().to_string()));
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn check(output: &str, text: &str) -> Result<(), String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let (mut line, mut col) = (0usize, 0usize);
+    let mut nots: Vec<String> = Vec::new();
+    let mut matched_any = false;
+    let find_from = |pat: &str, line: usize, col: usize| -> Option<(usize, usize)> {
+        for (i, l) in lines.iter().enumerate().skip(line) {
+            let start = if i == line { col.min(l.len()) } else { 0 };
+            if let Some(p) = l[start..].find(pat) {
+                return Some((i, start + p + pat.len()));
+            }
+        }
+        None
+    };
+    let directives = directives(text);
+    if directives.is_empty() {
+        return Err("no CHECK lines".into());
+    }
+    for (kind, pat) in directives {
+        if pat.contains("{{") || pat.contains("[[") {
+            return Err(format!("pattern `{pat}` needs FileCheck regex support"));
+        }
+        let found = match kind {
+            Kind::Not => {
+                nots.push(pat);
+                continue;
+            }
+            Kind::Check => find_from(&pat, line, col),
+            Kind::Next => {
+                let next = if matched_any { line + 1 } else { 0 };
+                lines
+                    .get(next)
+                    .and_then(|l| l.find(&pat).map(|p| (next, p + pat.len())))
+            }
+            Kind::Same => lines.get(line).and_then(|l| {
+                l[col.min(l.len())..]
+                    .find(&pat)
+                    .map(|p| (line, col + p + pat.len()))
+            }),
+        };
+        let Some((l2, c2)) = found else {
+            return Err(format!(
+                "{kind:?} `{pat}` not found after line {}: `{}`",
+                line + 1,
+                lines.get(line).unwrap_or(&"")
+            ));
+        };
+        for n in nots.drain(..) {
+            let from = if matched_any { line } else { 0 };
+            let region: Vec<&str> = (from..=l2).filter_map(|i| lines.get(i).copied()).collect();
+            if region.iter().any(|l| l.contains(&n)) {
+                return Err(format!("CHECK-NOT `{n}` found before `{pat}`"));
+            }
+        }
+        (line, col, matched_any) = (l2, c2, true);
+    }
+    for n in nots {
+        if lines.iter().skip(line).any(|l| l.contains(&n)) {
+            return Err(format!("CHECK-NOT `{n}` found after the last match"));
+        }
+    }
+    Ok(())
+}
+
+fn filecheck_available() -> bool {
+    Command::new("FileCheck-22")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn filecheck(case: &Path, output: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut child = Command::new("FileCheck-22")
+        .arg(case)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(output.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn mode_all(text: &str) -> bool {
+    !text.lines().any(|l| l.trim() == "; MODE: requests")
+}
+
+fn run_case(name: &str) {
+    let path = cases_dir().join(format!("{name}.ll"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let module = parse(&text, name);
+    let output = print(module, mode_all(&text));
+    if let Err(e) = check(&output, &text) {
+        panic!("{name}: {e}\n--- output ---\n{output}");
+    }
+    if filecheck_available() {
+        if let Err(e) = filecheck(&path, &output) {
+            panic!("{name}: FileCheck-22 failed:\n{e}\n--- output ---\n{output}");
+        }
+    }
+}
+
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {
+        $( #[test] fn $name() { run_case(stringify!($name)); } )*
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+cases!(
+    loop_index_const,
+    sum_through_memory,
+    store_reload_local,
+    int_array_pointer,
+    printf_const,
+    unused_active_arg,
+    square_mlir,
+    fptosi_const,
+    select_active,
+    phi_loop,
+    shadowed_malloc,
+    linked_list,
+    memcpy_to_local,
+    store_const_shadowed,
+    inactivefn_annotation,
+    vector_ops,
+    fcmp_only,
+    int_struct_field,
+    forward_mode,
+    forward_primal_unused,
+    forward_tangent_unused,
+    result_unused,
+    memcpy_int_typed,
+    call_summary,
+    callee_writes_local,
+    recursion,
+    constant_table,
+    const_marker,
+    pointer_store_shadowed,
+    memset_shadowed,
+    clang_o0,
+    return_not_varied,
+    struct_values,
+    unused_load,
+    float_casts,
+    rand_time,
+    opaque_call,
+    annotation_inactive,
+    dup_untouched,
+    forward_pointer,
+);
+
+#[test]
+fn every_case_file_is_listed() {
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(cases_dir()).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "ll") {
+            let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+            if !CASES.contains(&stem.as_str()) {
+                missing.push(stem);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add these cases to `cases!`: {missing:?}"
+    );
+}
+
+#[test]
+fn builtin_checker_agrees_with_filecheck_semantics() {
+    let out = "function @f: x\n  %a: active\n  %b: value=const inst=const\n";
+    assert!(check(
+        out,
+        "; CHECK: function @f\n; CHECK-NEXT: %a: active\n; CHECK-NEXT: %b:"
+    )
+    .is_ok());
+    assert!(check(out, "; CHECK: function @f\n; CHECK-NEXT: %b:").is_err());
+    assert!(check(out, "; CHECK: %a:\n; CHECK-NOT: shadowed\n; CHECK: %b").is_ok());
+    assert!(check(out, "; CHECK: function\n; CHECK-NOT: inst=const").is_err());
+    assert!(check(out, "; CHECK: %b:\n; CHECK-SAME: inst=const").is_ok());
+    assert!(check(out, "; CHECK-NOT: shadowed\n; CHECK: function").is_ok());
+    assert!(check(out, "; CHECK-NOT: active\n; CHECK: %b").is_err());
+}
+
+fn newest_source() -> Option<std::time::SystemTime> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("src"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.push(root.join("../plugin/src/frontend/printer.rs"));
+    files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok()?.modified().ok())
+        .max()
+}
+
+/// Runs the cases through the real plugin in `opt-22`, when it is built.
+#[test]
+fn cases_through_the_plugin() {
+    let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/libferment.so");
+    if !plugin.exists() {
+        println!(
+            "skipped: {} not built (cargo build --release -p ferment)",
+            plugin.display()
+        );
+        return;
+    }
+    if !filecheck_available() {
+        println!("skipped: FileCheck-22 not installed");
+        return;
+    }
+    let built = std::fs::metadata(&plugin).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(newest)) = (built, newest_source()) {
+        if newest > built {
+            println!(
+                "skipped: {} is older than the activity sources (cargo build --release -p ferment)",
+                plugin.display()
+            );
+            return;
+        }
+    }
+    let mut failures = Vec::new();
+    for name in CASES {
+        let path = cases_dir().join(format!("{name}.ll"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let pass = if mode_all(&text) {
+            "print<ferment-activity;all>"
+        } else {
+            "print<ferment-activity>"
+        };
+        let out = Command::new("opt-22")
+            .arg(format!("-load-pass-plugin={}", plugin.display()))
+            .arg(format!("-passes={pass}"))
+            .arg("-disable-output")
+            .arg(&path)
+            .output()
+            .expect("opt-22 runs");
+        let printed = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        if let Err(e) = filecheck(&path, &printed) {
+            failures.push(format!("{name}: {e}\n--- output ---\n{printed}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Rewrites the `; CHECK` lines of cases from the in-process output:
+/// `AA_BLESS=name1,name2 cargo test -p ferment-activity-analysis --test
+/// printer bless -- --ignored` (`AA_BLESS=all` for every case). Review the
+/// diff: the expectations are only as right as the output they come from.
+#[test]
+#[ignore]
+fn bless() {
+    let Ok(which) = std::env::var("AA_BLESS") else {
+        return;
+    };
+    let names: Vec<&str> = if which == "all" {
+        CASES.to_vec()
+    } else {
+        which.split(',').collect()
+    };
+    for name in names {
+        let path = cases_dir().join(format!("{name}.ll"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let output = print(parse(&text, name), mode_all(&text));
+        let mut kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("; CHECK"))
+            .collect();
+        while kept.last().is_some_and(|l| l.trim().is_empty()) {
+            kept.pop();
+        }
+        let mut new = kept.join("\n");
+        new.push('\n');
+        for line in output.lines() {
+            let tag = if line.starts_with("function @") {
+                "\n; CHECK-LABEL:"
+            } else {
+                "; CHECK-NEXT:"
+            };
+            new.push_str(&format!("{tag} {}\n", line.trim()));
+        }
+        std::fs::write(&path, new).unwrap();
+    }
+}
+
+/// Prints the analysis of any IR file: `AA_DUMP=x.ll cargo test -p
+/// ferment-activity-analysis --test printer dump -- --ignored --nocapture`
+/// (several files: comma-separated; `AA_MODE=requests` for the default
+/// printer mode).
+#[test]
+#[ignore]
+fn dump() {
+    let Ok(paths) = std::env::var("AA_DUMP") else {
+        return;
+    };
+    let all = std::env::var("AA_MODE").map_or(true, |m| m != "requests");
+    for path in paths.split(',') {
+        let text = std::fs::read_to_string(path).unwrap();
+        println!("==== {path}");
+        print!("{}", print(parse(&text, path), all));
+    }
+}
