@@ -108,13 +108,13 @@ impl Activity {
     /// loaded from shadowed memory and pointers calls return into it.
     fn propagate_shadows(&mut self, insts: &[Value], ctx: &Context) {
         for &i in insts {
-            if !i.ty().is_pointer() || self.shadowed.contains(&i) {
+            if !i.ty().is_pointer() || self.is_shadowed(i) {
                 continue;
             }
             let shadowed = if is_op(i, POINTER_DERIVING) {
-                pointer_sources(i).iter().any(|o| self.shadowed.contains(o))
+                pointer_sources(i).iter().any(|o| self.is_shadowed(*o))
             } else if is_op(i, &[Opcode::LLVMLoad]) {
-                self.shadowed.contains(&i.operand(0))
+                self.is_shadowed(i.operand(0))
             } else if i.is_call() {
                 self.call_result_varied(i, ctx)
             } else {
@@ -132,7 +132,7 @@ impl Activity {
         let shadowed_arg = || {
             call.call_args()
                 .iter()
-                .any(|a| a.ty().is_pointer() && self.shadowed.contains(a))
+                .any(|a| a.ty().is_pointer() && self.is_shadowed(*a))
         };
         match ctx.classify(call, self) {
             CallKind::Inactive | CallKind::Alloc | CallKind::Free => false,
@@ -140,7 +140,7 @@ impl Activity {
             CallKind::MemTransfer | CallKind::MemSet => {
                 ctx.policy() == crate::CallPolicy::Interprocedural
                     && call.ty().is_pointer()
-                    && self.shadowed.contains(&call.operand(0))
+                    && self.is_shadowed(call.operand(0))
             }
             CallKind::Summarized(s) => s.ret_varied,
             CallKind::Opaque => match ctx.policy() {
@@ -168,19 +168,19 @@ impl Activity {
             match i.opcode() {
                 Opcode::LLVMStore => {
                     let (v, p) = (i.operand(0), i.operand(1));
-                    let active_data = self.varied.contains(&v)
-                        || (v.ty().is_pointer() && self.shadowed.contains(&v));
-                    if active_data && !self.shadowed.contains(&p) {
+                    let active_data =
+                        self.varied.contains(&v) || (v.ty().is_pointer() && self.is_shadowed(v));
+                    if active_data && !self.is_shadowed(p) {
                         want.push(p);
                     }
                 }
                 Opcode::LLVMPHI | Opcode::LLVMSelect
-                    if i.ty().is_pointer() && self.shadowed.contains(&i) =>
+                    if i.ty().is_pointer() && self.is_shadowed(i) =>
                 {
                     want.extend(
                         pointer_sources(i)
                             .into_iter()
-                            .filter(|o| !self.shadowed.contains(o)),
+                            .filter(|o| !self.is_shadowed(*o)),
                     );
                 }
                 _ if i.is_call() => {
@@ -188,8 +188,8 @@ impl Activity {
                     if is_memcpy_like(&name) && i.num_call_args() >= 2 {
                         // memcpy/memmove from a shadowed to a plain pointer.
                         let (d, s) = (i.operand(0), i.operand(1));
-                        if self.shadowed.contains(&s)
-                            && !self.shadowed.contains(&d)
+                        if self.is_shadowed(s)
+                            && !self.is_shadowed(d)
                             && !ctx.integer_only_memory(s)
                         {
                             want.push(d);
@@ -205,7 +205,7 @@ impl Activity {
             for base in underlying_objects(p) {
                 if allocation_kind(base).is_some() {
                     self.shadowed.insert(base);
-                } else if base.is_argument() && !self.shadowed.contains(&base) {
+                } else if base.is_argument() && !self.is_shadowed(base) {
                     self.unshadowed_params.insert(base);
                 }
             }
@@ -217,7 +217,7 @@ impl Activity {
     /// interprocedural policy that receives anything active) all of them.
     fn pointers_receiving_active_data(&self, call: Value, ctx: &Context) -> Vec<Value> {
         let args = call.call_args();
-        let unshadowed = |a: &Value| a.ty().is_pointer() && !self.shadowed.contains(a);
+        let unshadowed = |a: &Value| a.ty().is_pointer() && !self.is_shadowed(*a);
         match ctx.classify(call, self) {
             CallKind::Summarized(s) => args
                 .into_iter()
@@ -227,7 +227,7 @@ impl Activity {
                 .collect(),
             CallKind::Opaque if ctx.policy() == crate::CallPolicy::Interprocedural => {
                 let receives = args.iter().any(|a| {
-                    self.varied.contains(a) || (a.ty().is_pointer() && self.shadowed.contains(a))
+                    self.varied.contains(a) || (a.ty().is_pointer() && self.is_shadowed(*a))
                 });
                 if receives {
                     args.into_iter().filter(unshadowed).collect()
@@ -245,7 +245,7 @@ impl Activity {
                 continue;
             }
             let varied = if i.opcode() == Opcode::LLVMLoad {
-                self.shadowed.contains(&i.operand(0))
+                self.is_shadowed(i.operand(0))
             } else if i.is_call() {
                 self.call_result_varied(i, ctx)
             } else {
@@ -274,9 +274,7 @@ impl Activity {
                     work.push(i.operand(0))
                 }
                 // Anything written to shadowed memory may reach an output.
-                Opcode::LLVMStore if self.shadowed.contains(&i.operand(1)) => {
-                    work.push(i.operand(0))
-                }
+                Opcode::LLVMStore if self.is_shadowed(i.operand(1)) => work.push(i.operand(0)),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     work.extend(self.args_useful_through_memory(i, ctx))
                 }
@@ -336,7 +334,7 @@ impl Activity {
     fn has_shadowed_pointer_arg(&self, call: Value) -> bool {
         call.call_args()
             .iter()
-            .any(|a| a.ty().is_pointer() && self.shadowed.contains(a))
+            .any(|a| a.ty().is_pointer() && self.is_shadowed(*a))
     }
 
     /// Marks the instructions whose own operation must be differentiated.
@@ -348,9 +346,8 @@ impl Activity {
                     // A store into shadowed memory writes the shadow too:
                     // the stored value's derivative, or zero for a constant
                     // float, or the shadow of a stored pointer.
-                    self.shadowed.contains(&p)
-                        && (v.ty().contains_float()
-                            || (v.ty().is_pointer() && self.shadowed.contains(&v)))
+                    self.is_shadowed(p)
+                        && (v.ty().contains_float() || (v.ty().is_pointer() && self.is_shadowed(v)))
                 }
                 Opcode::LLVMRet => {
                     seeds.active_return && i.num_operands() == 1 && self.is_active(i.operand(0))
@@ -365,7 +362,7 @@ impl Activity {
     }
 
     fn call_is_active(&self, call: Value, ctx: &Context) -> bool {
-        let shadowed = |v: Value| self.shadowed.contains(&v);
+        let shadowed = |v: Value| self.is_shadowed(v);
         match ctx.classify(call, self) {
             CallKind::Inactive | CallKind::Alloc | CallKind::Free => false,
             CallKind::MemTransfer => {
@@ -418,7 +415,16 @@ impl Activity {
 
     /// A pointer that needs a shadow pointer.
     pub fn is_shadowed(&self, v: Value) -> bool {
-        self.shadowed.contains(&v)
+        if self.shadowed.contains(&v) {
+            return true;
+        }
+        // A constant address inside a shadowed global (`getelementptr @g, ...`).
+        v.is_constant_expr()
+            && matches!(
+                v.opcode(),
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+            )
+            && self.is_shadowed(v.operand(0))
     }
 
     /// Whether the instruction's own operation must be differentiated

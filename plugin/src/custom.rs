@@ -75,7 +75,89 @@ impl CustomRules {
         }
     }
 
+    /// The user's (augmented, reverse) pair for `f`, if registered.
+    pub fn gradient_of(&self, f: Value) -> Option<(Value, Value)> {
+        self.gradients.get(&f).copied()
+    }
+
     pub fn has_gradient(&self, f: Value) -> bool {
         self.gradients.contains_key(&f)
     }
+}
+
+/// Fills the declared combined derivative `f` (`(primals, shadows, [seed])
+/// -> {d_active_args}`) with a call of the user's augmented forward
+/// function followed by their reverse function.
+pub fn fill_combined(
+    module: Module,
+    key: &DerivativeKey,
+    aug: Value,
+    rev: Value,
+    f: Value,
+) -> crate::error::Result<()> {
+    use crate::error::Error;
+    use crate::frontend::request::Activity as A;
+    use ferment_ir::Builder;
+    let params = f.params();
+    let n = key.activities.len();
+    let primals: Vec<Value> = params[..n].to_vec();
+    let mut shadows = Vec::new();
+    let mut k = n;
+    for a in &key.activities {
+        if a.has_shadow() {
+            shadows.push(params[k]);
+            k += 1;
+        }
+    }
+    let seed = params.get(k).copied();
+    let entry = f.append_block("entry");
+    let b = Builder::new(module);
+    b.at_end(entry);
+    let args = crate::reverse::interleave(&primals, &key.activities, &shadows);
+    let fname = key.function.name();
+    let check = |g: Value, want: usize, what: &str| -> crate::error::Result<()> {
+        let have = g.global_value_type().fn_params().len();
+        if have == want || (what == "reverse" && have == want + 1) {
+            Ok(())
+        } else {
+            Err(Error::at(
+                key.function,
+                format!("the custom {what} function '{}' registered for '{fname}' takes {have} parameters; ferment passes {want}", g.name()),
+            ))
+        }
+    };
+    check(aug, args.len(), "augmented forward")?;
+    let t = b.call_fn(aug, &args);
+    let ret_ty = key.function.global_value_type().fn_return();
+    let (tape, _, _) = crate::reverse::decode_custom_augmented(&b, t, ret_ty, key.function)?;
+    let mut rargs = args.clone();
+    rargs.extend(seed);
+    check(rev, rargs.len(), "reverse")?;
+    if rev.global_value_type().fn_params().len() > rargs.len() {
+        rargs.push(tape.unwrap_or_else(|| b.zero(ferment_ir::Type::ptr(module.context()))));
+    }
+    let r = b.call_fn(rev, &rargs);
+    let out_ty = f.global_value_type().fn_return();
+    let n_out = key.activities.iter().filter(|a| **a == A::Active).count();
+    let outs: Vec<Value> = if r.ty().is_void() {
+        Vec::new()
+    } else if r.ty().is_struct() {
+        (0..r.ty().struct_fields().len() as u32)
+            .map(|i| b.extract_value(r, i))
+            .collect()
+    } else {
+        vec![r]
+    };
+    let fields = out_ty.struct_fields();
+    let mut agg = b.undef(out_ty);
+    for i in 0..n_out {
+        let v = match outs.get(i) {
+            Some(v) if v.ty() == fields[i] => *v,
+            Some(v) if v.ty().is_fp_like() && fields[i].is_fp_like() => b.fp_convert(*v, fields[i]),
+            _ => b.zero(fields[i]),
+        };
+        agg = b.insert_value(agg, v, i as u32);
+    }
+    b.ret(agg);
+    Ok(())
 }

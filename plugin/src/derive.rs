@@ -109,6 +109,16 @@ impl<'o> Ctx<'o> {
             return Ok(d);
         }
         let fname = key.function.name();
+        if let (Mode::Reverse, Shape::Combined, Some((aug, rev))) =
+            (key.mode, key.shape, self.custom.gradient_of(key.function))
+        {
+            // The user's rule applies at the top level too.
+            let (declared, f) = self.declare(key);
+            crate::custom::fill_combined(self.module, key, aug, rev, f)
+                .inspect_err(|_| f.delete_function())?;
+            self.cache.insert(key.clone(), declared);
+            return Ok(declared);
+        }
         if key.function.is_declaration() {
             return Err(Error::new(format!(
                 "function '{fname}' has no definition in this module"
@@ -225,4 +235,21 @@ fn functions_of(d: Derivative) -> Vec<Value> {
 fn prepare_declaration(primal: Value, f: Value) {
     shim::copy_fn_attributes(primal, f);
     f.set_internal();
+}
+
+/// Activity of a derivative's body, with calls that stay calls analyzed
+/// interprocedurally (per-callee summaries) and type-analysis facts.
+pub fn analyze_activity(
+    ctx: &Ctx,
+    f: Value,
+    seeds: &ferment_activity_analysis::Seeds,
+    types: &ferment_type_analysis::FunctionTypes,
+) -> ferment_activity_analysis::Activity {
+    let inactive = crate::frontend::user_inactive_list();
+    let summarize =
+        |g: Value| !g.is_declaration() && !ctx.custom.has_gradient(g) && !inactive.contains(&g);
+    let actx = ferment_activity_analysis::Context::new(&crate::frontend::is_inactive_call)
+        .interprocedural(&summarize)
+        .with_types(types);
+    ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
 }

@@ -122,7 +122,13 @@ fn build<'c>(
             let want: Vec<bool> = (0..case.arity).map(|i| i == k).collect();
             let result = || primal;
             let arg_at = |i: usize| args[i];
-            let site = Site { b: &b, ops: args.clone(), arg_at: &arg_at, want, result: &result };
+            let site = Site {
+                b: &b,
+                ops: args.clone(),
+                arg_at: &arg_at,
+                want,
+                result: &result,
+            };
             let partials = (rule.partials)(&site);
             partials[k].unwrap_or_else(|| panic!("{}: no partial for argument {k}", case.callee))
         }

@@ -32,7 +32,8 @@ pub fn signature(module: Module, key: &DerivativeKey) -> Type {
     if key.return_primal && !ret_ty.is_void() {
         outs.push(ret_ty);
     }
-    if key.return_active && ret_ty.is_fp_like() {
+    // The tangent of a float result, or the shadow of a pointer result.
+    if key.return_active && (ret_ty.is_fp_like() || ret_ty.is_pointer()) {
         outs.push(ret_ty);
     }
     Type::function(
@@ -48,10 +49,10 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
     let fname = key.function.name();
     let module = ctx.module;
     let out_ty = f.global_value_type().fn_return();
-    let tangent_ret =
-        key.return_active && key.function.global_value_type().fn_return().is_fp_like();
-    crate::retype::analyze_and_retype(module, f);
-    let mut sweep = TangentSweep::new(module, f, key);
+    let ret = key.function.global_value_type().fn_return();
+    let tangent_ret = key.return_active && (ret.is_fp_like() || ret.is_pointer());
+    let types = crate::retype::analyze_and_retype(module, f);
+    let mut sweep = TangentSweep::new(ctx, f, key, &types);
     sweep
         .build(ctx, out_ty, tangent_ret)
         .map_err(|e| e.in_function(&fname))
@@ -67,7 +68,13 @@ struct TangentSweep<'k> {
 }
 
 impl<'k> TangentSweep<'k> {
-    fn new(module: Module, f: Value, key: &'k DerivativeKey) -> TangentSweep<'k> {
+    fn new(
+        ctx: &Ctx,
+        f: Value,
+        key: &'k DerivativeKey,
+        types: &ferment_type_analysis::FunctionTypes,
+    ) -> TangentSweep<'k> {
+        let module = ctx.module;
         let params = f.params();
         let seeds = Seeds {
             active_args: key
@@ -84,7 +91,7 @@ impl<'k> TangentSweep<'k> {
                 .collect(),
             active_return: key.return_active,
         };
-        let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
+        let activity = crate::derive::analyze_activity(ctx, f, &seeds, types);
         let mut tangents = HashMap::new();
         let n = key.activities.len();
         let mut next = n;
@@ -133,16 +140,27 @@ impl<'k> TangentSweep<'k> {
             .filter(|(p, _)| p.ty().is_pointer())
             .map(|(p, t)| (*p, *t))
             .collect();
-        self.shadows = Some(shadow::build(
-            module,
-            &self.activity,
-            &shadow_params,
-            &blocks,
-            true,
-            false,
-            None,
-            None,
-        )?);
+        let shadows = {
+            let activity = &self.activity;
+            let mut hook =
+                |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
+                    pointer_returning_call(ctx, activity, call, sh, b)
+                };
+            shadow::build(
+                module,
+                &self.activity,
+                &shadow_params,
+                &blocks,
+                true,
+                false,
+                Some(&mut hook),
+                None,
+            )?
+        };
+        for (old, new) in shadows.renamed.iter() {
+            self.activity.rename(*old, *new);
+        }
+        self.shadows = Some(shadows);
         let mut phis = Vec::new();
         for &blk in &blocks {
             for inst in blk.instructions() {
@@ -193,7 +211,12 @@ impl<'k> TangentSweep<'k> {
                     k += 1;
                 }
                 if tangent_ret {
-                    let t = self.tangent(v);
+                    let t = if v.ty().is_pointer() {
+                        let sh = self.shadows.as_ref().and_then(|s| s.of(&self.b, v));
+                        sh.unwrap_or_else(|| self.b.zero(v.ty()))
+                    } else {
+                        self.tangent(v)
+                    };
                     agg = self.b.insert_value(agg, t, k);
                 }
             }
@@ -278,7 +301,15 @@ impl<'k> TangentSweep<'k> {
                 (primal, tangent)
             }
             Derivative::CustomForward(fwd) => {
-                // Interleaved: each duplicated argument followed by its tangent.
+                // Interleaved: each duplicated argument followed by its
+                // tangent. A rule written for every float argument gets a
+                // zero tangent for the constant ones.
+                let n_params = fwd.global_value_type().fn_params().len();
+                let all_floats = args.len()
+                    + args
+                        .iter()
+                        .filter(|a| a.ty().is_fp_like() || a.ty().is_pointer())
+                        .count();
                 let mut all = Vec::new();
                 let mut k = 0;
                 for (a, act) in args.iter().zip(&activities) {
@@ -286,7 +317,22 @@ impl<'k> TangentSweep<'k> {
                     if act.has_shadow() {
                         all.push(tangents[k]);
                         k += 1;
+                    } else if n_params == all_floats && a.ty().is_fp_like() {
+                        all.push(self.b.zero(a.ty()));
                     }
+                }
+                if all.len() != n_params {
+                    return Err(Error::at(
+                        call,
+                        format!(
+                            "the custom forward derivative '{}' of '{}' takes {} parameters; this call needs {} \
+                             (each active argument followed by its tangent)",
+                            fwd.name(),
+                            callee.name(),
+                            n_params,
+                            all.len()
+                        ),
+                    ));
                 }
                 let r = self.b.call_fn(fwd, &all);
                 let rt = r.ty();
@@ -419,7 +465,13 @@ impl<'k> TangentSweep<'k> {
             .collect();
         let result = || inst;
         let arg_at = |i: usize| operands[i];
-        let site = Site { b: &self.b, ops: operands.clone(), arg_at: &arg_at, want: want.clone(), result: &result };
+        let site = Site {
+            b: &self.b,
+            ops: operands.clone(),
+            arg_at: &arg_at,
+            want: want.clone(),
+            result: &result,
+        };
         let partials = rule(&site).ok_or_else(|| {
             Error::at(
                 inst,
@@ -436,6 +488,69 @@ impl<'k> TangentSweep<'k> {
         }
         Ok(acc)
     }
+}
+
+/// Forward mode, during the shadow walk: a non-inlined call returning a
+/// pointer to active memory becomes a call of the callee's forward
+/// derivative, which returns the pointer and its shadow. (Calls returning
+/// floats are handled later, when tangents exist.)
+fn pointer_returning_call(
+    ctx: &mut Ctx,
+    activity: &Activity,
+    call: Value,
+    sh: &Shadows,
+    b: &Builder,
+) -> Result<Option<shadow::Substitute>> {
+    if !call.ty().is_pointer() || !activity.is_shadowed(call) {
+        return Ok(None);
+    }
+    let Some(callee) = crate::reverse::callee_of(call) else {
+        return Ok(None);
+    };
+    if callee.is_declaration() {
+        return Ok(None);
+    }
+    let args = call.call_args();
+    let mut acts = Vec::new();
+    let mut shadows = Vec::new();
+    for a in &args {
+        if a.ty().is_pointer() && sh.get(*a).is_some() {
+            acts.push(ArgAct::Dup);
+            shadows.push(sh.of(b, *a).expect("shadow"));
+        } else if a.ty().is_fp_like() && activity.is_varied(*a) {
+            return Err(Error::at(
+                call,
+                format!(
+                    "forward mode cannot yet differentiate '{}', which returns a pointer to active memory and takes an active float",
+                    callee.name()
+                ),
+            )
+            .hint("let ferment inline the function (remove -ferment-no-inline), or return the data through an argument"));
+        } else {
+            acts.push(ArgAct::Const);
+        }
+    }
+    let key = DerivativeKey {
+        function: callee,
+        mode: crate::frontend::request::Mode::Forward,
+        shape: crate::frontend::request::Shape::Combined,
+        activities: acts,
+        return_active: true,
+        return_primal: true,
+    };
+    let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
+        return Ok(None);
+    };
+    b.after(call);
+    let mut all = args.clone();
+    all.extend(shadows);
+    let r = b.call_fn(fwd, &all);
+    let primal = b.extract_value(r, 0);
+    let shadow = b.extract_value(r, 1);
+    Ok(Some(shadow::Substitute {
+        replacement: Some(primal),
+        shadow: Some(shadow),
+    }))
 }
 
 fn insert_path(b: &Builder, agg: Value, path: &[u32], v: Value) -> Value {

@@ -167,7 +167,9 @@ fn check_call(inst: Value, active: bool, varied: Value, activity: &Activity) -> 
         format!("cannot differentiate call to {what} '{name}': ferment has no definition or derivative rule for it"),
     )
     .hint(format!(
-        "define '{name}' in this translation unit (or build with -flto), or, if it does not affect the result, \
-         mark it inactive: `void* __enzyme_inactivefn_{name}[1] = {{ (void*){name} }};`"
+        "define '{name}' in this translation unit (or build with -flto); or register its derivative: \
+         `void* __enzyme_register_gradient_{name}[3] = {{ (void*){name}, (void*)augmented_forward, (void*)reverse }};`; \
+         or, if it does not affect the result, mark it inactive: \
+         `void* __enzyme_inactivefn_{name}[1] = {{ (void*){name} }};`"
     )))
 }

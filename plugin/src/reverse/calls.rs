@@ -30,6 +30,8 @@ pub struct CallSite {
     pub result: Option<Value>,
     /// The tape the augmented function returned (None: custom without tape).
     pub tape: Option<Value>,
+    /// The call this replaced (erased; only a key for activity facts).
+    pub original: Value,
 }
 
 /// The function a call calls directly, if any.
@@ -61,6 +63,15 @@ pub fn augment_call(
     b: &Builder,
     sites: &mut Vec<CallSite>,
 ) -> Result<Option<Substitute>> {
+    // Results of calls augmented earlier in this walk replaced the original
+    // calls, which are what the activity analysis knows about.
+    let original = |v: Value| {
+        sites
+            .iter()
+            .find(|s| s.result == Some(v))
+            .map(|s| s.original)
+            .unwrap_or(v)
+    };
     let Some(callee) = callee_of(call) else {
         return Ok(None);
     };
@@ -71,9 +82,10 @@ pub fn augment_call(
     let activities: Vec<ArgAct> = args
         .iter()
         .map(|a| {
-            if a.ty().is_pointer() && activity.is_shadowed(*a) {
+            let a = original(*a);
+            if a.ty().is_pointer() && (activity.is_shadowed(a) || sh.get(a).is_some()) {
                 ArgAct::Dup
-            } else if a.ty().is_fp_like() && activity.is_varied(*a) {
+            } else if a.ty().is_fp_like() && activity.is_varied(a) {
                 ArgAct::Active
             } else {
                 ArgAct::Const
@@ -137,6 +149,21 @@ pub fn augment_call(
         }
         Derivative::CustomSplit { aug, .. } => {
             let all = interleave(&args, &activities, &shadows);
+            let n_params = aug.global_value_type().fn_params().len();
+            if n_params != all.len() {
+                return Err(Error::at(
+                    call,
+                    format!(
+                        "the custom augmented forward function '{}' registered for '{}' takes {} parameters; this call \
+                         needs {} (its arguments, each duplicated pointer followed by its shadow)",
+                        aug.name(),
+                        callee.name(),
+                        n_params,
+                        all.len()
+                    ),
+                )
+                .hint("declare the augmented function with the primal's parameters, a shadow after each pointer"));
+            }
             let t = b.call_fn(aug, &all);
             let (tape, result, shadow) = decode_custom_augmented(b, t, ret_ty, call)?;
             (t, tape, result, shadow)
@@ -155,6 +182,7 @@ pub fn augment_call(
         aug_call,
         result,
         tape,
+        original: call,
     });
     Ok(Some(Substitute {
         replacement: result,
@@ -164,7 +192,7 @@ pub fn augment_call(
 
 /// Enzyme's custom convention: each duplicated argument followed by its
 /// shadow.
-fn interleave(args: &[Value], acts: &[ArgAct], shadows: &[Value]) -> Vec<Value> {
+pub(crate) fn interleave(args: &[Value], acts: &[ArgAct], shadows: &[Value]) -> Vec<Value> {
     let mut out = Vec::new();
     let mut k = 0;
     for (a, act) in args.iter().zip(acts) {
@@ -179,7 +207,7 @@ fn interleave(args: &[Value], acts: &[ArgAct], shadows: &[Value]) -> Vec<Value> 
 
 /// A custom augmented forward function returns the tape (a pointer), the
 /// primal result, or a struct `{tape, primal, [shadow]}`.
-fn decode_custom_augmented(
+pub(crate) fn decode_custom_augmented(
     b: &Builder,
     t: Value,
     ret_ty: Type,
@@ -258,7 +286,11 @@ impl ReverseSweep<'_, '_, '_> {
                 all.extend(shadows);
                 all.extend(d_ret);
                 all.push(tape.unwrap_or_else(|| self.b.zero(Type::ptr(self.module.context()))));
-                all.push(self.b.const_int(Type::int(self.module.context(), 1), 1));
+                // Callees' tapes follow this reverse sweep's `enzyme_nofree`.
+                let free = self
+                    .free_flag
+                    .unwrap_or_else(|| self.b.const_int(Type::int(self.module.context(), 1), 1));
+                all.push(free);
                 self.b.call_fn(rev, &all)
             }
             Derivative::CustomSplit { rev, .. } => {

@@ -125,6 +125,12 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                 };
                 let ptr = Type::ptr(s.module.context());
                 let f = declare(s.module, dealloc, Type::void(s.module.context()), &[ptr]);
+                // Split shape with `enzyme_nofree`: keep it for another
+                // reverse sweep (freeing null does nothing).
+                let sp = match s.free_flag {
+                    Some(flag) => s.b.select(flag, sp, s.b.zero(ptr)),
+                    None => sp,
+                };
                 s.b.call_fn(f, &[sp]);
             }
         }

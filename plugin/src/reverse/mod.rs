@@ -26,6 +26,7 @@
 mod adjoint;
 mod calls;
 pub use calls::callee_of;
+pub(crate) use calls::{decode_custom_augmented, interleave};
 mod memory;
 pub mod tape;
 
@@ -136,7 +137,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let cfg = Cfg::new(f);
         let params = f.params();
         let seeds = crate::frontend::seeds_for(&params, key);
-        let activity = Activity::analyze(f, &seeds, &crate::frontend::is_inactive_call);
+        let activity = crate::derive::analyze_activity(ctx, f, &seeds, &types);
         crate::retype::check_integer_copies(f, &types, &|p| activity.is_shadowed(p))?;
         let reachable = reachable_blocks(f, &cfg);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
@@ -689,7 +690,13 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 reloaded.borrow_mut()[i] = Some(v);
                 v
             };
-            let site = Site { b, ops: operands.clone(), arg_at: &arg_at, want: want.clone(), result: &result };
+            let site = Site {
+                b,
+                ops: operands.clone(),
+                arg_at: &arg_at,
+                want: want.clone(),
+                result: &result,
+            };
             rule(&site)
         }
         .ok_or_else(|| {

@@ -370,7 +370,10 @@ impl Tape {
 
     fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
         if self.recomputed.insert(v) {
-            self.report.push(format!("  recompute `{}` in the reverse sweep", v.describe()));
+            self.report.push(format!(
+                "  recompute `{}` in the reverse sweep",
+                v.describe()
+            ));
         }
         if let Some(iv) = induction(loops, v) {
             return self.recompute_induction(loops, b, v, iv);
@@ -415,14 +418,30 @@ impl Tape {
         b.sub_int(r, base)
     }
 
-    fn recompute_induction(&mut self, loops: &Loops, b: &Builder, v: Value, iv: Induction) -> Value {
+    fn recompute_induction(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        v: Value,
+        iv: Induction,
+    ) -> Value {
         match iv {
-            Induction::FirstOrRest { lp, preheader, first, rest } => {
+            Induction::FirstOrRest {
+                lp,
+                preheader,
+                first,
+                rest,
+            } => {
                 let k = self.iteration(loops, b, lp, preheader);
                 let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(self.i64(), 0));
                 b.select(is_first, first, rest)
             }
-            Induction::Affine { lp, preheader, start, step } => {
+            Induction::Affine {
+                lp,
+                preheader,
+                start,
+                step,
+            } => {
                 let k = self.iteration(loops, b, lp, preheader);
                 let ty = v.ty();
                 let k = b.int_cast(k, ty, false);
@@ -494,9 +513,19 @@ impl Tape {
 enum Induction {
     /// `phi [a, preheader], [b, latch]` of constants (e.g. which edge was
     /// taken): `a` on the first iteration, `b` after.
-    FirstOrRest { lp: LoopId, preheader: Block, first: Value, rest: Value },
+    FirstOrRest {
+        lp: LoopId,
+        preheader: Block,
+        first: Value,
+        rest: Value,
+    },
     /// `i = phi [start, preheader], [i + step, latch]` with a constant step.
-    Affine { lp: LoopId, preheader: Block, start: Value, step: i64 },
+    Affine {
+        lp: LoopId,
+        preheader: Block,
+        start: Value,
+        step: i64,
+    },
 }
 
 fn induction(loops: &Loops, v: Value) -> Option<Induction> {
@@ -511,11 +540,22 @@ fn induction(loops: &Loops, v: Value) -> Option<Induction> {
     if incoming.len() != 2 {
         return None;
     }
-    let outside: Vec<&(Value, Block)> = incoming.iter().filter(|(_, b)| !loops.contains(lp, *b)).collect();
-    let inside: Vec<&(Value, Block)> = incoming.iter().filter(|(_, b)| loops.contains(lp, *b)).collect();
+    let outside: Vec<&(Value, Block)> = incoming
+        .iter()
+        .filter(|(_, b)| !loops.contains(lp, *b))
+        .collect();
+    let inside: Vec<&(Value, Block)> = incoming
+        .iter()
+        .filter(|(_, b)| loops.contains(lp, *b))
+        .collect();
     let (&(start, preheader), &(next, _)) = (*outside.first()?, *inside.first()?);
     if start.const_int().is_some() && next.const_int().is_some() {
-        return Some(Induction::FirstOrRest { lp, preheader, first: start, rest: next });
+        return Some(Induction::FirstOrRest {
+            lp,
+            preheader,
+            first: start,
+            rest: next,
+        });
     }
     // The start must be available outside the loop.
     if start.is_instruction() && loops.contains(lp, start.parent()) {
@@ -530,8 +570,17 @@ fn induction(loops: &Loops, v: Value) -> Option<Induction> {
         } else {
             None
         }?;
-        let step = if next.opcode() == Opcode::LLVMSub { step.checked_neg()? } else { step };
-        return Some(Induction::Affine { lp, preheader, start, step });
+        let step = if next.opcode() == Opcode::LLVMSub {
+            step.checked_neg()?
+        } else {
+            step
+        };
+        return Some(Induction::Affine {
+            lp,
+            preheader,
+            start,
+            step,
+        });
     }
     None
 }

@@ -71,7 +71,9 @@ pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> 
         Opcode::LLVMFRem => {
             vec![
                 s.p(0, || s.one(a0)),
-                s.p(1, || b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(s.arg(0), s.arg(1))))),
+                s.p(1, || {
+                    b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(s.arg(0), s.arg(1))))
+                }),
             ]
         }
         _ => return None,

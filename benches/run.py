@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""ferment benchmark driver: builds, checks, times, writes benches/report/.
+
+usage: bash benches/run.sh [--quick] [--no-jax] [--only a,b] [--report-only] [--out DIR]
+
+The full run writes benches/report/ (the committed report); --quick writes
+benches/out/quick-report/ unless --out says otherwise, so a quick check
+never overwrites the full report.
+
+For every benchmark in benches/src (one translation unit each):
+  * compiles it three ways, timing clang-22 each time (median of several):
+      plain (no plugin; object only, it cannot link without ferment),
+      with the plugin (after the optimizer, the default placement),
+      with the plugin and -mllvm -ferment-before-opt (the ablation);
+  * links the two plugin builds with harness.c (compiled without the plugin);
+  * runs the after-opt binary at each size: it checks the hand-written
+    adjoint against central finite differences and the ferment gradient
+    against the hand-written one (exit 1 = mismatch: reported, nothing timed),
+    then times primal / ferment / hand and measures peak heap of a gradient;
+  * runs the before-opt binary (checks again, times the ferment gradient);
+  * runs the JAX peer (benches/jax) when jax imports, and compares the
+    gradient checksum with the C one.
+Writes benches/report/results.json, REPORT.md and PNG plots (matplotlib,
+skipped when absent). Exit status 1 when any check failed.
+"""
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "benches")
+SRC = os.path.join(BENCH, "src")
+OUT = os.path.join(BENCH, "out")        # build products (git-ignored)
+REPORT = os.path.join(BENCH, "report")
+PLUGIN_BUILT = os.path.join(ROOT, "target", "release", "libferment.so")
+# every compile of one run uses a snapshot of the plugin taken at the start,
+# so that a rebuild during the run cannot mix two plugin versions
+PLUGIN = os.path.join(OUT, "libferment.snapshot.so")
+CC = os.environ.get("CC", "clang-22")
+# -fno-math-errno: otherwise every sqrt/exp may write errno, which makes
+# functions like mag() impure and blocks LICM (and XLA has no errno either).
+# -march=native: XLA compiles for the host CPU, so the C code does too.
+CFLAGS = ["-O2", "-march=native", "-fno-math-errno"]
+MEM_LIMIT = 12 << 30  # address-space limit per benchmark process
+
+# name -> (full sizes, quick sizes, headline size index in full, before-opt size filter)
+# Headline = the ADBench-like size used in the summary table.
+BENCHES = {
+    "gmm": dict(full=[[2, 10, 1000], [10, 25, 1000], [20, 50, 1000]], quick=[[2, 5, 200], [10, 25, 200]],
+                headline=1, desc="GMM objective with Wishart prior (ADBench)"),
+    "ba": dict(full=[[10, 1000, 4000], [49, 7776, 31843], [21, 11315, 36455], [161, 48126, 182072]],
+               quick=[[10, 1000, 4000], [49, 7776, 31843]], headline=1,
+               desc="bundle adjustment, 0.5|r|^2 (ADBench ba1..ba3 shapes)"),
+    "lstm": dict(full=[[2, 1024, 14], [4, 1024, 14], [2, 4096, 14], [4, 4096, 14]],
+                 quick=[[2, 256, 14], [2, 1024, 14]], headline=0, desc="multi-layer LSTM loss (ADBench)"),
+    "hand": dict(full=[[22, 544], [22, 2000], [22, 8000]], quick=[[22, 544]], headline=0,
+                 desc="simplified skinned hand (ADBench-like)"),
+    "mlp": dict(full=[[784, 128, 10, 16], [784, 128, 10, 64], [784, 128, 10, 128]],
+                quick=[[784, 128, 10, 8], [784, 128, 10, 16]], headline=1,
+                desc="MLP 784-128-10, softmax cross-entropy"),
+    "ode": dict(full=[[16, 1000], [16, 10000], [16, 30000]], quick=[[16, 1000], [16, 3000]], headline=1,
+                desc="RK4, 16-dim nonlinear system"),
+    "taylor": dict(full=[[10000], [100000], [1000000]], quick=[[100000], [1000000]], headline=2,
+                   desc="sum x^i/i, N = 10^6 (issue 6)"),
+    "normalize": dict(full=[[1000], [2000], [4000], [8000], [16000], [32000]], quick=[[1000], [2000], [4000]],
+                      headline=0, before_max=4000, alloc_tuned=True, desc="out = in/|in| (issue 6)"),
+    "stencil": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
+                    desc="in-place nonlinear heat equation, T steps (issue 6)"),
+}
+ORDER = ["gmm", "ba", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "stencil"]
+ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (MEM_LIMIT, MEM_LIMIT))
+
+
+# ------------------------------------------------------------------ build
+def compile_timed(src, obj, extra, reps):
+    """median CPU time (user + system of the clang process) of one compile,
+    and its median wall time"""
+    cmd = [CC] + CFLAGS + extra + ["-I", os.path.join(ROOT, "runtime", "include"), "-c", src, "-o", obj]
+    cpu, wall = [], []
+    for _ in range(reps):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        r = sh(cmd)
+        wall.append(time.perf_counter() - t0)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
+        if r.returncode != 0:
+            return None, None, r.stderr.strip()
+    return statistics.median(cpu), statistics.median(wall), ""
+
+
+def text_size(obj):
+    """bytes of executable code in an object file (`size` .text column)"""
+    r = sh(["size", obj])
+    try:
+        return int(r.stdout.splitlines()[1].split()[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def ferment_pass_time(src, extra):
+    """seconds LLVM's -ftime-report charges to the ferment pass itself"""
+    cmd = [CC] + CFLAGS + extra + ["-I", os.path.join(ROOT, "runtime", "include"), "-c", src, "-o",
+                                   os.path.join(OUT, "timereport.o"), "-ftime-report"]
+    r = sh(cmd)
+    for line in r.stderr.splitlines():
+        if "FermentPass" in line:
+            cols = re.findall(r"([0-9.]+)\s*\(", line)  # user, system, user+system, wall
+            return float(cols[2]) if len(cols) >= 3 else None
+    return None
+
+
+def build(name, reps, st):
+    """Compile one benchmark three ways (timed) and link the two plugin builds."""
+    src = os.path.join(SRC, name + ".c")
+    res = {}
+    plug = ["-fpass-plugin=" + PLUGIN]
+    for key, obj, extra in (("plain", name + ".plain.o", []), ("plugin", name + ".o", plug),
+                            ("before", name + ".before.o", plug + ["-mllvm", "-ferment-before-opt"])):
+        cpu, wall, err = compile_timed(src, os.path.join(OUT, obj), extra, reps)
+        res["compile_%s_s" % key] = cpu
+        res["compile_%s_wall_s" % key] = wall
+        res["text_%s" % key] = text_size(os.path.join(OUT, obj)) if cpu is not None else None
+        if cpu is None and key != "plain":
+            res["build_error" if key == "plugin" else "build_error_before"] = err
+    res["ferment_pass_s"] = ferment_pass_time(src, plug)
+    harness = os.path.join(OUT, "harness.o")
+    for variant, obj in (("after", name + ".o"), ("before", name + ".before.o")):
+        o = os.path.join(OUT, obj)
+        if not os.path.exists(o) or res.get("build_error" if variant == "after" else "build_error_before"):
+            continue
+        exe = os.path.join(OUT, name + ("" if variant == "after" else ".before"))
+        r = sh([CC, o, harness, "-lm", "-o", exe])
+        if r.returncode != 0:
+            res["link_error_" + variant] = r.stderr.strip()
+    return res
+
+
+# ------------------------------------------------------------------ running
+def parse_result(stdout):
+    for line in stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    return None
+
+
+# glibc returns freed memory above these thresholds to the OS, so a tape that is
+# allocated and freed on every call page-faults again on every call; with these
+# settings the heap keeps it (used for one extra, clearly labelled measurement)
+TUNED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 31)}
+
+
+def run_c(exe, sizes, opts, tools=None, timeout=600, env=None):
+    cmd = [exe] + opts + ([] if tools is None else ["--tools", tools]) + [str(s) for s in sizes]
+    full_env = None
+    if env:
+        full_env = dict(os.environ)
+        full_env.update(env)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=limit_memory,
+                           env=full_env)
+    except subprocess.TimeoutExpired:
+        return None, "timeout after %ds" % timeout
+    res = parse_result(r.stdout)
+    msg = r.stderr.strip()
+    if r.returncode != 0 or res is None:
+        if r.returncode < 0:
+            msg += " (killed by signal %d%s)" % (-r.returncode, ", likely the memory limit" if r.returncode in (-6, -11) else "")
+        return None, msg or ("exit status %d" % r.returncode)
+    return res, msg
+
+
+def have_jax():
+    r = sh([sys.executable, "-c", "import jax, numpy"])
+    return r.returncode == 0
+
+
+def run_jax(name, sizes, opts, timeout=600):
+    cmd = [sys.executable, os.path.join(BENCH, "jax", "run_jax.py"), name] + opts + [str(s) for s in sizes]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "timeout"
+    res = parse_result(r.stdout)
+    if res is None:
+        return None, r.stderr.strip()[-2000:]
+    return res, ""
+
+
+# ------------------------------------------------------------------ machine
+def machine_info():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = "%.1f GiB" % (kb / 2**20)
+    except (OSError, ValueError, IndexError):
+        pass
+    git = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip()
+    dirty = sh(["git", "-C", ROOT, "status", "--porcelain", "--", "plugin"]).stdout.strip()
+    plugin_commit = sh(["git", "-C", ROOT, "log", "-1", "--format=%h", "--", "plugin"]).stdout.strip()
+    cc = sh([CC, "--version"]).stdout.splitlines()
+    mtime = datetime.datetime.fromtimestamp(os.path.getmtime(PLUGIN)).strftime("%Y-%m-%d %H:%M:%S") if os.path.exists(PLUGIN) else "missing"
+    digest = ""
+    if os.path.exists(PLUGIN):
+        import hashlib
+        with open(PLUGIN, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    return {
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "compiler": cc[0] if cc else CC,
+        "cflags": " ".join(CFLAGS),
+        "git_head": git,
+        "plugin_last_commit": plugin_commit,
+        "plugin_worktree_modified": bool(dirty),
+        "plugin_built": mtime,
+        "plugin_sha256": digest,
+    }
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+# ------------------------------------------------------------------ main
+def main():
+    args = sys.argv[1:]
+    quick = "--quick" in args
+    no_jax = "--no-jax" in args
+    report_only = "--report-only" in args
+    only = None
+    if "--only" in args:
+        only = args[args.index("--only") + 1].split(",")
+    report_dir = REPORT if not quick else os.path.join(OUT, "quick-report")
+    if "--out" in args:
+        report_dir = os.path.abspath(args[args.index("--out") + 1])
+    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(report_dir, exist_ok=True)
+    results_path = os.path.join(report_dir, "results.json")
+    if report_only:
+        with open(results_path) as f:
+            data = json.load(f)
+        import report
+        report.write(data, report_dir)
+        return 0
+
+    if not os.path.exists(PLUGIN_BUILT):
+        log("building the plugin (cargo build --release -p ferment) ...")
+        r = subprocess.run(["cargo", "build", "--release", "-p", "ferment"], cwd=ROOT)
+        if r.returncode != 0:
+            log("plugin build failed")
+            return 2
+    if shutil.which(CC) is None:
+        log(CC + " not found")
+        return 2
+
+    mode = "quick" if quick else "full"
+    c_opts = ["--reps", "3", "--max-sec", "0.4", "--min-sample-ms", "10"] if quick else \
+        ["--reps", "9", "--max-sec", "2", "--min-sample-ms", "20"]
+    compile_reps = 1 if quick else 5
+    jax_ok = (not no_jax) and have_jax()
+    if not jax_ok:
+        log("JAX peer: " + ("disabled (--no-jax)" if no_jax else "jax/numpy not importable: skipped"))
+
+    shutil.copy2(PLUGIN_BUILT, PLUGIN)
+    r = sh([CC] + CFLAGS + ["-c", os.path.join(SRC, "harness.c"), "-o", os.path.join(OUT, "harness.o")])
+    if r.returncode != 0:
+        log(r.stderr)
+        return 2
+
+    data = {"mode": mode, "machine": machine_info(), "jax": jax_ok, "benches": {}, "order": ORDER,
+            "loadavg_start": loadavg()}
+    failures = 0
+    t_start = time.time()
+    for name in ORDER:
+        if only and name not in only:
+            continue
+        cfg = BENCHES[name]
+        sizes_list = cfg["quick"] if quick else cfg["full"]
+        log("== %s: building (compile timed %dx per variant)" % (name, compile_reps))
+        b = build(name, compile_reps, None)
+        entry = {"desc": cfg["desc"], "build": b, "runs": [],
+                 "headline": min(cfg["headline"], len(sizes_list) - 1) if not quick else len(sizes_list) - 1}
+        if b.get("build_error"):
+            log("   BUILD FAILED with the plugin:\n" + b["build_error"])
+            failures += 1
+        for sizes in sizes_list:
+            run = {"sizes": sizes}
+            exe = os.path.join(OUT, name)
+            if os.path.exists(exe) and not b.get("build_error") and not b.get("link_error_after"):
+                res, msg = run_c(exe, sizes, c_opts)
+                if res is None:
+                    run["error"] = msg
+                    failures += 1
+                    log("   %s %s: FAILED\n%s" % (name, sizes, msg))
+                else:
+                    run.update(res)
+                    log("   %s: primal %.3g s, ferment %.3g s, hand %.3g s  [%s]" % (
+                        res["size"], res["primal_s"], res["ferment_s"], res["hand_s"], msg.splitlines()[-1] if msg else ""))
+            if cfg.get("alloc_tuned") and "ferment_s" in run:
+                res, msg = run_c(exe, sizes, c_opts + ["--no-check"], tools="ferment,hand", env=TUNED_MALLOC)
+                if res is not None:
+                    run["ferment_tuned_s"] = res["ferment_s"]
+                    run["hand_tuned_s"] = res["hand_s"]
+                    log("   with glibc trim/mmap thresholds raised: ferment %.3g s" % res["ferment_s"])
+            before_max = cfg.get("before_max")
+            bexe = os.path.join(OUT, name + ".before")
+            if before_max is not None and sizes[0] > before_max:
+                run["before_skipped"] = "O(n^2) before optimization: skipped above n=%d" % before_max
+            elif os.path.exists(bexe) and not b.get("build_error_before") and not b.get("link_error_before"):
+                res, msg = run_c(bexe, sizes, c_opts, tools="ferment")
+                if res is None:
+                    run["before_error"] = msg
+                    failures += 1
+                    log("   before-opt %s: FAILED\n%s" % (sizes, msg))
+                else:
+                    run["before_s"] = res["ferment_s"]
+                    run["before_heap"] = res["ferment_heap"]
+                    run["before_leak"] = res.get("ferment_leak")
+                    log("   before-opt: ferment %.3g s" % res["ferment_s"])
+            if jax_ok:
+                res, msg = run_jax(name, sizes, c_opts)
+                if res is None:
+                    run["jax_error"] = msg
+                    log("   JAX %s: failed: %s" % (sizes, msg[-500:]))
+                else:
+                    run["jax_grad_s"] = res["jax_grad_s"]
+                    run["jax_primal_s"] = res["jax_primal_s"]
+                    run["jax_grad_wall_s"] = res.get("jax_grad_wall_s")
+                    run["jax_compile_s"] = res["jax_compile_s"]
+                    run["jax_checksum"] = res["checksum"]
+                    run["jax_version"] = res.get("jax_version")
+                    if "checksum" in run:
+                        c, j = run["checksum"], res["checksum"]
+                        run["jax_agrees"] = abs(c - j) <= 1e-6 * max(abs(c), abs(j), 1e-12)
+                    log("   JAX: grad %.3g s (compile %.2g s)%s" % (
+                        res["jax_grad_s"], res["jax_compile_s"],
+                        "" if run.get("jax_agrees", True) else "  GRADIENT CHECKSUM DIFFERS FROM C"))
+            entry["runs"].append(run)
+        data["benches"][name] = entry
+    data["elapsed_s"] = time.time() - t_start
+    data["loadavg_end"] = loadavg()
+    if only and os.path.exists(results_path):
+        # merge into the previous results so a partial rerun keeps the rest
+        with open(results_path) as f:
+            old = json.load(f)
+        if old.get("mode") == mode:
+            old["benches"].update(data["benches"])
+            old["machine"] = data["machine"]
+            data = old
+    with open(results_path, "w") as f:
+        json.dump(data, f, indent=1)
+    import report
+    report.write(data, report_dir)
+    log("wrote %s (%.0f s)" % (os.path.join(report_dir, "REPORT.md"), data["elapsed_s"]))
+    if failures:
+        log("%d failure(s): see the report" % failures)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
