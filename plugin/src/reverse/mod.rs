@@ -149,7 +149,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         })?;
         let entry = f.entry_block();
         let rev_entry = split.as_ref().map(|(b, _, _)| *b);
-        let tape = Tape::new(module, entry, split);
+        let mut tape = Tape::new(module, entry, split);
+        tape.set_readonly(tape::readonly_objects(f, key.activities.len()));
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         Ok(ReverseSweep {
             ctx,

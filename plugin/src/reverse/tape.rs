@@ -21,6 +21,7 @@
 
 use crate::cfg::loops::{LoopId, Loops};
 use crate::shim;
+use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
 use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 
@@ -87,6 +88,7 @@ pub struct Tape {
     recomputed: hashbrown::HashSet<Value>,
     /// Per loop: the counter's value on entry to the current instance.
     bases: HashMap<LoopId, Value>,
+    readonly: hashbrown::HashSet<Value>,
 }
 
 /// How many operand levels a recomputation may reach through.
@@ -136,6 +138,7 @@ impl Tape {
             report: Vec::new(),
             recomputed: hashbrown::HashSet::new(),
             bases: HashMap::new(),
+            readonly: hashbrown::HashSet::new(),
         }
     }
 
@@ -322,6 +325,16 @@ impl Tape {
         if v.opcode() == Opcode::LLVMPHI {
             return induction(loops, v).is_some();
         }
+        if v.opcode() == Opcode::LLVMLoad {
+            // Memory the function never writes still holds the same value
+            // in the reverse sweep: read it again instead of taping it.
+            let p = v.operand(0);
+            let safe = !self.readonly.is_empty()
+                && underlying_objects(p).iter().all(|o| self.readonly.contains(o))
+                && depth > 0
+                && self.recomputable_operand(loops, v, p, depth - 1);
+            return safe;
+        }
         let cheap = matches!(
             v.opcode(),
             Opcode::LLVMFAdd
@@ -366,6 +379,25 @@ impl Tape {
                 _ => false,
             }
         })
+    }
+
+    fn recomputable_operand(&self, loops: &Loops, v: Value, o: Value, depth: u32) -> bool {
+        if !o.is_instruction() {
+            return true;
+        }
+        let my_loop = loops.loop_of(v.parent());
+        match (loops.loop_of(o.parent()), my_loop) {
+            (None, _) => true,
+            (Some(l), Some(m)) if l != m && is_ancestor(loops, l, m) => true,
+            (Some(l), Some(m)) if l == m => self.recomputable(loops, o, depth),
+            _ => false,
+        }
+    }
+
+    /// Objects (pointer arguments, globals) the function never writes,
+    /// whose loads may be repeated in the reverse sweep.
+    pub fn set_readonly(&mut self, objects: hashbrown::HashSet<Value>) {
+        self.readonly = objects;
     }
 
     fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
@@ -614,4 +646,67 @@ pub fn declare(module: Module, name: &str, ret: Type, params: &[Type]) -> Value 
     module
         .function(name)
         .unwrap_or_else(|| module.add_function(name, Type::function(ret, params, false)))
+}
+
+/// The pointer arguments and globals whose memory `f` never writes, when
+/// every write in `f` provably goes to memory it allocated itself (stack or
+/// heap). Empty when some write may reach memory the caller can see, since
+/// arguments may alias each other.
+pub fn readonly_objects(f: Value, primal_params: usize) -> hashbrown::HashSet<Value> {
+    let local = |p: Value| {
+        underlying_objects(p).iter().all(|o| {
+            matches!(
+                allocation_kind(*o),
+                Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
+            )
+        })
+    };
+    let mut globals = hashbrown::HashSet::new();
+    for inst in f.instructions() {
+        let writes_outside = match inst.opcode() {
+            Opcode::LLVMStore => !local(inst.operand(1)),
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg | Opcode::LLVMFence => true,
+            Opcode::LLVMCall | Opcode::LLVMInvoke => !call_writes_only_locals(inst, &local),
+            _ => false,
+        };
+        if writes_outside {
+            return hashbrown::HashSet::new();
+        }
+        for o in inst.operands() {
+            for b in underlying_objects(o) {
+                if b.is_global() {
+                    globals.insert(b);
+                }
+            }
+        }
+    }
+    let mut out: hashbrown::HashSet<Value> =
+        f.params().into_iter().take(primal_params).filter(|p| p.ty().is_pointer()).collect();
+    out.extend(globals);
+    out
+}
+
+fn call_writes_only_locals(call: Value, local: &dyn Fn(Value) -> bool) -> bool {
+    let Some(callee) = call.called_function() else { return false };
+    let name = callee.name();
+    if crate::frontend::is_inactive_call(call) && !name.starts_with("llvm.memcpy") {
+        return true;
+    }
+    if crate::shadow::is_free(&name) {
+        // Freed memory cannot be read again in the reverse sweep.
+        return local(call.operand(0));
+    }
+    if allocation_kind(call).is_some() {
+        return true;
+    }
+    if crate::rules::call_rule(&name).is_some() && callee.is_declaration() {
+        return true;
+    }
+    if name.starts_with("llvm.lifetime") || name.starts_with("llvm.assume") || name.starts_with("llvm.dbg") {
+        return true;
+    }
+    if crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name) {
+        return local(call.operand(0));
+    }
+    false
 }
