@@ -150,7 +150,13 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let entry = f.entry_block();
         let rev_entry = split.as_ref().map(|(b, _, _)| *b);
         let mut tape = Tape::new(module, entry, split);
-        tape.set_readonly(tape::readonly_objects(f, key.activities.len()));
+        // Re-reading memory in the reverse sweep is only sound when nothing
+        // can run between the two sweeps: in the split shape the caller may
+        // overwrite memory before it calls the reverse function.
+        if rev_entry.is_none() {
+            tape.set_readonly(tape::readonly_objects(f, key.activities.len()));
+            tape.set_rereads(tape::Rereads::new(f, &reachable, false));
+        }
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         Ok(ReverseSweep {
             ctx,

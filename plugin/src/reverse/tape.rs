@@ -89,6 +89,7 @@ pub struct Tape {
     /// Per loop: the counter's value on entry to the current instance.
     bases: HashMap<LoopId, Value>,
     readonly: hashbrown::HashSet<Value>,
+    rereads: Option<Rereads>,
 }
 
 /// How many operand levels a recomputation may reach through.
@@ -139,6 +140,7 @@ impl Tape {
             recomputed: hashbrown::HashSet::new(),
             bases: HashMap::new(),
             readonly: hashbrown::HashSet::new(),
+            rereads: None,
         }
     }
 
@@ -329,11 +331,12 @@ impl Tape {
             // Memory the function never writes still holds the same value
             // in the reverse sweep: read it again instead of taping it.
             let p = v.operand(0);
-            let safe = !self.readonly.is_empty()
-                && underlying_objects(p).iter().all(|o| self.readonly.contains(o))
-                && depth > 0
-                && self.recomputable_operand(loops, v, p, depth - 1);
-            return safe;
+            let unchanged = (!self.readonly.is_empty()
+                && underlying_objects(p)
+                    .iter()
+                    .all(|o| self.readonly.contains(o)))
+                || self.rereads.as_ref().is_some_and(|r| r.safe(v));
+            return unchanged && depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
         }
         let cheap = matches!(
             v.opcode(),
@@ -392,6 +395,11 @@ impl Tape {
             (Some(l), Some(m)) if l == m => self.recomputable(loops, o, depth),
             _ => false,
         }
+    }
+
+    /// Which loads read memory nothing overwrites afterwards.
+    pub fn set_rereads(&mut self, r: Rereads) {
+        self.rereads = Some(r);
     }
 
     /// Objects (pointer arguments, globals) the function never writes,
@@ -657,7 +665,12 @@ pub fn readonly_objects(f: Value, primal_params: usize) -> hashbrown::HashSet<Va
         underlying_objects(p).iter().all(|o| {
             matches!(
                 allocation_kind(*o),
-                Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
+                Some(
+                    AllocKind::Stack
+                        | AllocKind::Heap { .. }
+                        | AllocKind::Calloc
+                        | AllocKind::Realloc
+                )
             )
         })
     };
@@ -680,14 +693,20 @@ pub fn readonly_objects(f: Value, primal_params: usize) -> hashbrown::HashSet<Va
             }
         }
     }
-    let mut out: hashbrown::HashSet<Value> =
-        f.params().into_iter().take(primal_params).filter(|p| p.ty().is_pointer()).collect();
+    let mut out: hashbrown::HashSet<Value> = f
+        .params()
+        .into_iter()
+        .take(primal_params)
+        .filter(|p| p.ty().is_pointer())
+        .collect();
     out.extend(globals);
     out
 }
 
 fn call_writes_only_locals(call: Value, local: &dyn Fn(Value) -> bool) -> bool {
-    let Some(callee) = call.called_function() else { return false };
+    let Some(callee) = call.called_function() else {
+        return false;
+    };
     let name = callee.name();
     if crate::frontend::is_inactive_call(call) && !name.starts_with("llvm.memcpy") {
         return true;
@@ -702,11 +721,179 @@ fn call_writes_only_locals(call: Value, local: &dyn Fn(Value) -> bool) -> bool {
     if crate::rules::call_rule(&name).is_some() && callee.is_declaration() {
         return true;
     }
-    if name.starts_with("llvm.lifetime") || name.starts_with("llvm.assume") || name.starts_with("llvm.dbg") {
+    if name.starts_with("llvm.lifetime")
+        || name.starts_with("llvm.assume")
+        || name.starts_with("llvm.dbg")
+    {
         return true;
     }
     if crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name) {
         return local(call.operand(0));
     }
     false
+}
+
+/// Memory classes for the "not overwritten afterwards" question: each
+/// allocation of the function is its own class; arguments, globals and
+/// anything else the function did not allocate form one class, since they
+/// may alias each other.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum MemClass {
+    Local(Value),
+    External,
+}
+
+fn classes_of(p: Value, stack_ok: bool) -> Vec<MemClass> {
+    underlying_objects(p)
+        .into_iter()
+        .map(|o| match allocation_kind(o) {
+            Some(AllocKind::Stack) if stack_ok => MemClass::Local(o),
+            Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc) => {
+                MemClass::Local(o)
+            }
+            _ => MemClass::External,
+        })
+        .collect()
+}
+
+/// Loads whose memory no write can change after they execute, so the
+/// reverse sweep may read it again instead of taping the value.
+pub struct Rereads {
+    /// Each write (store, memory call, free, unknown call) with the memory
+    /// classes it may touch (`None`: anything).
+    writers: Vec<(Value, Option<Vec<MemClass>>)>,
+    /// Blocks reachable from each block through at least one edge.
+    reach: HashMap<ferment_ir::Block, hashbrown::HashSet<ferment_ir::Block>>,
+    /// Split shape: stack memory dies with the augmented function.
+    stack_ok: bool,
+    memo: std::cell::RefCell<HashMap<Value, bool>>,
+}
+
+impl Rereads {
+    pub fn new(f: Value, blocks: &[ferment_ir::Block], split: bool) -> Rereads {
+        let stack_ok = !split;
+        let mut writers = Vec::new();
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                let touched = match inst.opcode() {
+                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1), stack_ok))),
+                    Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => Some(None),
+                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst, stack_ok),
+                    _ => None,
+                };
+                if let Some(t) = touched {
+                    writers.push((inst, t));
+                }
+            }
+        }
+        let mut reach = HashMap::new();
+        for &b in blocks {
+            let mut seen = hashbrown::HashSet::new();
+            let mut work: Vec<ferment_ir::Block> = b.successors();
+            while let Some(x) = work.pop() {
+                if seen.insert(x) {
+                    work.extend(x.successors());
+                }
+            }
+            reach.insert(b, seen);
+        }
+        let _ = f;
+        let r = Rereads {
+            writers,
+            reach,
+            stack_ok,
+            memo: std::cell::RefCell::new(HashMap::new()),
+        };
+        // Decide every load now: the generators later replace and erase
+        // instructions (calls), which must not be looked at again.
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                if inst.opcode() == Opcode::LLVMLoad {
+                    r.decide(inst);
+                }
+            }
+        }
+        r
+    }
+
+    /// Whether `w` can execute after `l` (later in `l`'s block, or in a
+    /// block reachable from it).
+    fn after(&self, l: Value, w: Value) -> bool {
+        let (lb, wb) = (l.parent(), w.parent());
+        if self.reach.get(&lb).is_some_and(|r| r.contains(&wb)) {
+            return true;
+        }
+        if lb == wb {
+            let mut cur = l.next_instruction();
+            while let Some(i) = cur {
+                if i == w {
+                    return true;
+                }
+                cur = i.next_instruction();
+            }
+        }
+        false
+    }
+
+    /// Decided when the function was analyzed; loads created later are not.
+    pub fn safe(&self, load: Value) -> bool {
+        self.memo.borrow().get(&load).copied().unwrap_or(false)
+    }
+
+    fn decide(&self, load: Value) -> bool {
+        let mine = classes_of(load.operand(0), self.stack_ok);
+        let readable = mine.iter().all(|c| match c {
+            MemClass::Local(o) => allocation_kind(*o) != Some(AllocKind::Stack) || self.stack_ok,
+            MemClass::External => true,
+        });
+        let safe = readable
+            && self.writers.iter().all(|(w, touched)| {
+                let may_touch = match touched {
+                    None => true,
+                    Some(cs) => cs.iter().any(|c| mine.contains(c)),
+                };
+                !may_touch || !self.after(load, *w)
+            });
+        self.memo.borrow_mut().insert(load, safe);
+        safe
+    }
+}
+
+/// The memory classes a call may write (or free); `None` when it writes
+/// nothing, `Some(None)` when it may write anything.
+fn call_touches(call: Value, stack_ok: bool) -> Option<Option<Vec<MemClass>>> {
+    let Some(callee) = call.called_function() else {
+        return Some(None);
+    };
+    let name = callee.name();
+    if name.starts_with("llvm.lifetime.end") {
+        // The stack slot may be reused for something else afterwards.
+        let p = call.call_args().into_iter().find(|a| a.ty().is_pointer())?;
+        return Some(Some(classes_of(p, stack_ok)));
+    }
+    if name.starts_with("llvm.lifetime")
+        || name.starts_with("llvm.assume")
+        || name.starts_with("llvm.dbg")
+    {
+        return None;
+    }
+    if crate::shadow::is_memcpy(&name)
+        || crate::shadow::is_memset(&name)
+        || crate::shadow::is_free(&name)
+    {
+        return Some(Some(classes_of(call.operand(0), stack_ok)));
+    }
+    if allocation_kind(call) == Some(AllocKind::Realloc) {
+        return Some(Some(classes_of(call.operand(0), stack_ok)));
+    }
+    if allocation_kind(call).is_some() {
+        return None;
+    }
+    if crate::rules::call_rule(&name).is_some() && callee.is_declaration() {
+        return None;
+    }
+    if crate::frontend::is_inactive_call(call) {
+        return None;
+    }
+    Some(None)
 }
