@@ -150,11 +150,11 @@ pub fn fill_combined(
     };
     let fields = out_ty.struct_fields();
     let mut agg = b.undef(out_ty);
-    for i in 0..n_out {
+    for (i, &field) in fields.iter().enumerate().take(n_out) {
         let v = match outs.get(i) {
-            Some(v) if v.ty() == fields[i] => *v,
-            Some(v) if v.ty().is_fp_like() && fields[i].is_fp_like() => b.fp_convert(*v, fields[i]),
-            _ => b.zero(fields[i]),
+            Some(v) if v.ty() == field => *v,
+            Some(v) if v.ty().is_fp_like() && field.is_fp_like() => b.fp_convert(*v, field),
+            _ => b.zero(field),
         };
         agg = b.insert_value(agg, v, i as u32);
     }

@@ -95,6 +95,7 @@ fn shadow_global(module: Module, g: Value) -> Value {
 
 /// Builds shadows for `f`'s shadowed pointers. `params` maps each duplicated
 /// parameter to its shadow parameter; `blocks` is the reverse post-order.
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     module: Module,
     activity: &Activity,

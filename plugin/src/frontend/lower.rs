@@ -216,7 +216,7 @@ fn fit_results(
     if outputs.len() == 1
         && !ret_ty.is_struct()
         && !ret_ty.is_array()
-        && !(ret_ty.is_vector() && !outputs[0].ty().is_vector())
+        && (!ret_ty.is_vector() || outputs[0].ty().is_vector())
     {
         return convert(b, outputs[0], ret_ty, call, "result").map(Some);
     }

@@ -103,7 +103,7 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
             if o.is_global() {
                 format!("the global variable {}", o.short())
             } else {
-                format!("{}", o.short())
+                o.short().to_string()
             }
         })
         .unwrap_or_else(|| "memory ferment cannot track".to_string());
