@@ -250,6 +250,7 @@ pub fn analyze_activity(
         |g: Value| !g.is_declaration() && !ctx.custom.has_gradient(g) && !inactive.contains(&g);
     let actx = ferment_activity_analysis::Context::new(&crate::frontend::is_inactive_call)
         .interprocedural(&summarize)
-        .with_types(types);
+        .with_types(types)
+        .assume_useful(ctx.options.all_useful != 0);
     ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
 }

@@ -20,6 +20,7 @@ pub struct Options {
     pub loose_types: c_int,
     pub print_types: c_int,
     pub print_activity: c_int,
+    pub all_useful: c_int,
 }
 
 impl Default for Options {
@@ -32,6 +33,7 @@ impl Default for Options {
             loose_types: 0,
             print_types: 0,
             print_activity: 0,
+            all_useful: 0,
         }
     }
 }

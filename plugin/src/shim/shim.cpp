@@ -60,6 +60,10 @@ cl::opt<bool> OptPrintActivity("enzyme-print-activity", cl::init(false),
 cl::opt<bool> OptRuntimeActivity("enzyme-runtime-activity", cl::init(false),
                                  cl::Hidden,
                                  cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptAllUseful(
+    "ferment-activity-all-useful", cl::init(false), cl::Hidden,
+    cl::desc("ferment: treat every varied value as active (measures what "
+             "activity analysis saves; derivatives stay correct)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
 } // namespace
@@ -73,6 +77,7 @@ struct FermentOptions {
   int loose_types;
   int print_types;
   int print_activity;
+  int all_useful;
 };
 
 static FermentOptions currentOptions() {
@@ -84,6 +89,7 @@ static FermentOptions currentOptions() {
   O.loose_types = OptLooseTypes;
   O.print_types = OptPrintType;
   O.print_activity = OptPrintActivity;
+  O.all_useful = OptAllUseful;
   return O;
 }
 
