@@ -62,6 +62,9 @@ BENCHES = {
     "ba": dict(full=[[10, 1000, 4000], [49, 7776, 31843], [21, 11315, 36455], [161, 48126, 182072]],
                quick=[[10, 1000, 4000], [49, 7776, 31843]], headline=1,
                desc="bundle adjustment, 0.5|r|^2 (ADBench ba1..ba3 shapes)"),
+    "ba_calls": dict(full=[[10, 1000, 4000], [49, 7776, 31843]], quick=[[10, 1000, 4000]], headline=1,
+                     plugin_flags=["-mllvm", "-ferment-no-inline"], jax=False,
+                     desc="BA with the projection kept as a non-inlined call (issue 7)"),
     "lstm": dict(full=[[2, 1024, 14], [4, 1024, 14], [2, 4096, 14], [4, 4096, 14]],
                  quick=[[2, 256, 14], [2, 1024, 14]], headline=0, desc="multi-layer LSTM loss (ADBench)"),
     "hand": dict(full=[[22, 544], [22, 2000], [22, 8000]], quick=[[22, 544]], headline=0,
@@ -78,7 +81,7 @@ BENCHES = {
     "stencil": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
                     desc="in-place nonlinear heat equation, T steps (issue 6)"),
 }
-ORDER = ["gmm", "ba", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "stencil"]
+ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "stencil"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 
@@ -137,7 +140,7 @@ def build(name, reps, st):
     """Compile one benchmark three ways (timed) and link the two plugin builds."""
     src = os.path.join(SRC, name + ".c")
     res = {}
-    plug = ["-fpass-plugin=" + PLUGIN]
+    plug = ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", [])
     for key, obj, extra in (("plain", name + ".plain.o", []), ("plugin", name + ".o", plug),
                             ("before", name + ".before.o", plug + ["-mllvm", "-ferment-before-opt"])):
         cpu, wall, err = compile_timed(src, os.path.join(OUT, obj), extra, reps)
@@ -359,7 +362,7 @@ def main():
                     run["before_heap"] = res["ferment_heap"]
                     run["before_leak"] = res.get("ferment_leak")
                     log("   before-opt: ferment %.3g s" % res["ferment_s"])
-            if jax_ok:
+            if jax_ok and BENCHES[name].get("jax", True):
                 res, msg = run_jax(name, sizes, c_opts)
                 if res is None:
                     run["jax_error"] = msg

@@ -60,7 +60,10 @@ static void rodrigues_rotate(const double *rot, const double *x, double *out) {
     }
 }
 
-static void project(const double *cam, const double *pt, double *proj) {
+#ifndef BA_PROJECT_ATTR
+#define BA_PROJECT_ATTR
+#endif
+BA_PROJECT_ATTR static void project(const double *cam, const double *pt, double *proj) {
     double xm[3] = {pt[0] - cam[3], pt[1] - cam[4], pt[2] - cam[5]};
     double xc[3];
     rodrigues_rotate(cam, xm, xc);
