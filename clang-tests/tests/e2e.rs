@@ -47,6 +47,7 @@ enum Lang {
     Cxx,
     Fortran,
     Rust,
+    Cuda,
 }
 
 impl Lang {
@@ -56,6 +57,7 @@ impl Lang {
             "cpp" | "cc" | "cxx" => Some(Lang::Cxx),
             "f90" | "f95" | "f03" | "f08" | "F90" => Some(Lang::Fortran),
             "rs" => Some(Lang::Rust),
+            "cu" => Some(Lang::Cuda),
             _ => None,
         }
     }
@@ -67,7 +69,7 @@ impl Lang {
     }
     fn driver(self) -> &'static str {
         match self {
-            Lang::C => CLANG,
+            Lang::C | Lang::Cuda => CLANG,
             Lang::Cxx => CLANGXX,
             Lang::Fortran => FLANG,
             Lang::Rust => "rustc",
@@ -81,6 +83,9 @@ enum Host {
     Opt,
     Flang,
     Rustc,
+    /// CUDA device code: clang -x cuda --cuda-device-only to PTX, then
+    /// `ptxas -c` (when a ptxas is found); nothing runs (no GPU here).
+    Cuda,
 }
 
 #[derive(Debug)]
@@ -110,6 +115,8 @@ enum Config {
     Flang(u8),
     /// rustc -Z llvm-plugins at opt-level <n>
     Rustc(u8),
+    /// CUDA device compile to PTX at -O<n>, checked by ptxas when present
+    Cuda(u8),
     /// compile to IR with and without the plugin at -O<n>, compare
     IrUnchanged(u8),
     /// readelf -d on the plugin
@@ -124,6 +131,7 @@ impl Config {
             Config::Lli => "lli".to_string(),
             Config::Flang(o) => format!("flang-O{o}"),
             Config::Rustc(o) => format!("rustc-O{o}"),
+            Config::Cuda(o) => format!("cuda-O{o}"),
             Config::IrUnchanged(o) => format!("ir-unchanged-O{o}"),
             Config::Readelf => "readelf".to_string(),
         }
@@ -150,6 +158,7 @@ fn configs_for(case: &Case) -> Vec<Config> {
             }
             Host::Flang => [0, 2].iter().for_each(|&o| v.push(Config::Flang(o))),
             Host::Rustc => [0, 2].iter().for_each(|&o| v.push(Config::Rustc(o))),
+            Host::Cuda => [0, 2].iter().for_each(|&o| v.push(Config::Cuda(o))),
         }
     }
     v
@@ -202,6 +211,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
                         "opt" => case.hosts.push(Host::Opt),
                         "flang" => case.hosts.push(Host::Flang),
                         "rustc" => case.hosts.push(Host::Rustc),
+                        "cuda" => case.hosts.push(Host::Cuda),
                         other => errors.push(format!("unknown host `{other}` in RUN line")),
                     }
                 }
@@ -232,6 +242,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
             Lang::C | Lang::Cxx => Host::Clang,
             Lang::Fortran => Host::Flang,
             Lang::Rust => Host::Rustc,
+            Lang::Cuda => Host::Cuda,
         });
     }
     for h in &case.hosts {
@@ -239,6 +250,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
             Host::Clang | Host::Opt => matches!(lang, Lang::C | Lang::Cxx),
             Host::Flang => lang == Lang::Fortran,
             Host::Rustc => lang == Lang::Rust,
+            Host::Cuda => lang == Lang::Cuda,
         };
         if !ok {
             errors.push(format!("host {h:?} cannot compile a {lang:?} file"));
@@ -618,6 +630,38 @@ impl Env {
                 c.arg(src).args(&objs).arg("-lm").arg("-o").arg(&exe);
                 steps.push(Step::main("compile+link with the plugin", c));
             }
+            Config::Cuda(o) => {
+                let ptx = dir.join("k.ptx");
+                let mut c = Command::new(CLANG);
+                c.args([
+                    "-x",
+                    "cuda",
+                    "--cuda-gpu-arch=sm_90",
+                    "-nocudainc",
+                    "-nocudalib",
+                    "--cuda-device-only",
+                ])
+                .args(["-Xclang", "-target-feature", "-Xclang", "+ptx80"])
+                .arg("-fno-crash-diagnostics")
+                .arg("-I")
+                .arg(&self.include)
+                .args(&case.cflags)
+                .arg(format!("-O{o}"))
+                .arg(self.plugin_flag_clang());
+                if dbg {
+                    c.arg("-g");
+                }
+                c.arg("-S").arg(src).arg("-o").arg(&ptx);
+                steps.push(Step::main("compile the kernels to PTX with the plugin", c));
+                if let Some(ptxas) = find_ptxas() {
+                    let mut a = Command::new(ptxas);
+                    a.args(["-c", "-arch=sm_90"])
+                        .arg(&ptx)
+                        .arg("-o")
+                        .arg(dir.join("k.o"));
+                    steps.push(Step::aux("assemble the PTX with ptxas", a));
+                }
+            }
             Config::Rustc(o) => {
                 let mut c = self.rustc(case, *o, true, false);
                 if dbg {
@@ -650,6 +694,7 @@ impl Env {
                 }
             }
             Config::Rustc(_) => vec!["rustc"],
+            Config::Cuda(_) => vec![CLANG],
             Config::IrUnchanged(_) => vec![case.lang.driver()],
             Config::Readelf => vec!["readelf"],
         };
@@ -683,6 +728,11 @@ impl Env {
             if let Err(e) = must_succeed(st.what, &mut st.cmd, self) {
                 return Verdict::Fail(e);
             }
+        }
+        if let Config::Cuda(_) = cfg {
+            // No GPU on the build machines: the kernels are compiled and
+            // assembled, not run (see clang-tests/README.md).
+            return Verdict::Pass;
         }
         let mut run = if let Config::Lli = cfg {
             let mut c = Command::new(LLI);
@@ -756,7 +806,7 @@ impl Env {
         for with in [false, true] {
             let out = dir.join(if with { "with.ll" } else { "without.ll" });
             let mut c = match case.lang {
-                Lang::C | Lang::Cxx => {
+                Lang::C | Lang::Cxx | Lang::Cuda => {
                     let mut c = self.c_compile(case, case.lang.driver());
                     c.args(["-S", "-emit-llvm"]).arg(format!("-O{o}"));
                     if with {
@@ -1075,4 +1125,17 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// A `ptxas` to assemble PTX with: $FERMENT_PTXAS, `ptxas` on PATH, or the
+/// one scripts/deps.sh unpacks from the nvidia-cuda-nvcc wheel.
+fn find_ptxas() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("FERMENT_PTXAS") {
+        return Some(PathBuf::from(p));
+    }
+    if tool_available("ptxas") {
+        return Some(PathBuf::from("ptxas"));
+    }
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/ptxas");
+    local.exists().then_some(local)
 }

@@ -138,6 +138,10 @@ pub fn fill_combined(
     }
     let r = b.call_fn(rev, &rargs);
     let out_ty = f.global_value_type().fn_return();
+    if out_ty.is_void() {
+        b.ret_void();
+        return Ok(());
+    }
     let n_out = key.activities.iter().filter(|a| **a == A::Active).count();
     let outs: Vec<Value> = if r.ty().is_void() {
         Vec::new()

@@ -83,7 +83,13 @@ pub fn reverse_signature(module: Module, key: &DerivativeKey) -> ReverseSignatur
     ReverseSignature {
         inputs,
         seed,
-        gradients: Type::literal_struct(ctx, &grads),
+        // Nothing to return is `void` (an empty struct is not valid on every
+        // target, e.g. PTX).
+        gradients: if grads.is_empty() {
+            Type::void(ctx)
+        } else {
+            Type::literal_struct(ctx, &grads)
+        },
         augmented: Type::literal_struct(ctx, &aug),
         returns_primal,
         returns_shadow,

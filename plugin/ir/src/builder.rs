@@ -373,13 +373,53 @@ impl Builder {
         self.call(f.global_value_type(), f, args)
     }
     /// Calls the overloaded intrinsic `name` (e.g. `llvm.cos`) at type `ty`.
+    /// On NVPTX, transcendental functions have no instruction: the call goes
+    /// to CUDA's libdevice (`__nv_cos`, `__nv_cosf`) instead.
     pub fn intrinsic(&self, name: &str, tys: &[Type], args: &[Value]) -> Value {
+        if let Some(f) = self.libdevice(name, tys) {
+            return self.call_fn(f, args);
+        }
         let f = self
             .module()
             .intrinsic(name, tys)
             .unwrap_or_else(|| panic!("ferment internal error: unknown intrinsic {name}"));
         self.call_fn(f, args)
     }
+    fn libdevice(&self, name: &str, tys: &[Type]) -> Option<Value> {
+        const NV: &[&str] = &[
+            "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan", "exp", "exp2",
+            "exp10", "log", "log2", "log10", "pow", "powi", "ldexp",
+        ];
+        let base = name.strip_prefix("llvm.")?;
+        if !NV.contains(&base) || !self.module().target_triple().starts_with("nvptx") {
+            return None;
+        }
+        let ty = *tys.first()?;
+        if ty.is_vector() {
+            return None;
+        }
+        let (suffix, base) = match (ty.float_bits(), base) {
+            (64, "powi") => ("", "powi"),
+            (32, "powi") => ("f", "powi"),
+            (64, b) => ("", b),
+            (32, b) => ("f", b),
+            _ => return None,
+        };
+        let fname = format!("__nv_{base}{suffix}");
+        if let Some(f) = self.module().function(&fname) {
+            return Some(f);
+        }
+        let params: Vec<Type> = match base {
+            "pow" => vec![ty, ty],
+            "powi" | "ldexp" => vec![ty, Type::int(self.ctx, 32)],
+            _ => vec![ty],
+        };
+        Some(
+            self.module()
+                .add_function(&fname, Type::function(ty, &params, false)),
+        )
+    }
+
     /// `llvm.NAME` overloaded on the type of the first argument.
     pub fn unary_intrinsic(&self, name: &str, x: Value) -> Value {
         self.intrinsic(name, &[x.ty()], &[x])

@@ -36,11 +36,12 @@ pub fn signature(module: Module, key: &DerivativeKey) -> Type {
     if key.return_active && (ret_ty.is_fp_like() || ret_ty.is_pointer()) {
         outs.push(ret_ty);
     }
-    Type::function(
-        Type::literal_struct(module.context(), &outs),
-        &new_params,
-        false,
-    )
+    let out = if outs.is_empty() {
+        Type::void(module.context())
+    } else {
+        Type::literal_struct(module.context(), &outs)
+    };
+    Type::function(out, &new_params, false)
 }
 
 /// Fills the declared forward derivative `f`, whose body is the canonical
@@ -202,6 +203,11 @@ impl<'k> TangentSweep<'k> {
                 continue;
             }
             self.b.before(term);
+            if out_ty.is_void() {
+                self.b.ret_void();
+                term.erase();
+                continue;
+            }
             let mut agg = self.b.undef(out_ty);
             let mut k = 0;
             if term.num_operands() == 1 {

@@ -727,7 +727,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 
     fn finish(&mut self, exit: Block, out_ty: Type) {
         self.b.at_end(exit);
-        let mut agg = self.b.undef(out_ty);
+        let mut agg = if out_ty.is_void() {
+            None
+        } else {
+            Some(self.b.undef(out_ty))
+        };
         let params = self.f.params();
         let mut k = 0u32;
         for (p, act) in params.iter().zip(&self.key.activities) {
@@ -739,13 +743,17 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             } else {
                 self.b.zero(p.ty())
             };
-            agg = self.b.insert_value(agg, d, k);
+            agg = agg.map(|a| self.b.insert_value(a, d, k));
             k += 1;
         }
+        let ret = |b: &Builder| match agg {
+            Some(a) => b.ret(a),
+            None => b.ret_void(),
+        };
         match self.free_flag {
             None => {
                 self.tape.finish(&self.b, self.f);
-                self.b.ret(agg);
+                ret(&self.b);
             }
             Some(flag) => {
                 // Split shape: free the tape unless the caller keeps it
@@ -757,7 +765,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 self.tape.finish(&self.b, self.f);
                 self.b.br(done);
                 self.b.at_end(done);
-                self.b.ret(agg);
+                ret(&self.b);
             }
         }
         if let Some((entry, dispatch)) = self.dispatch {

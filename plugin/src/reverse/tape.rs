@@ -498,7 +498,6 @@ impl Tape {
     pub fn finish(&mut self, b: &Builder, fwd_fn: Value) {
         let i64t = self.i64();
         let ptr_ty = Type::ptr(self.module.context());
-        let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
         let free = declare(
             self.module,
             "free",
@@ -529,13 +528,25 @@ impl Tape {
             let doubled = g.mul_int(cap, g.const_int(i64t, 2));
             let new_cap = g.add_int(doubled, g.const_int(i64t, 16));
             g.store(new_cap, lt.cap.fwd);
+            let gpu = {
+                let t = self.module.target_triple();
+                t.starts_with("nvptx") || t.starts_with("amdgcn")
+            };
             for &(ptr, ty) in &lt.buffers {
                 let old = g.load(ptr_ty, ptr.fwd);
-                let bytes = g.mul_int(
-                    new_cap,
-                    g.const_int(i64t, self.module.alloc_size(ty) as i64),
-                );
-                let new = g.call_fn(realloc, &[old, bytes]);
+                let size = g.const_int(i64t, self.module.alloc_size(ty) as i64);
+                let bytes = g.mul_int(new_cap, size);
+                let new = if gpu {
+                    // Device code has malloc and free but no realloc.
+                    let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
+                    let new = g.call_fn(malloc, &[bytes]);
+                    g.memmove(new, old, g.mul_int(cap, size));
+                    g.call_fn(free, &[old]);
+                    new
+                } else {
+                    let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
+                    g.call_fn(realloc, &[old, bytes])
+                };
                 g.store(new, ptr.fwd);
             }
             g.br(cont);

@@ -375,7 +375,11 @@ fn canonical(name: &str) -> Option<&'static str> {
             _ => find(base),
         };
     }
-    let name = name.strip_prefix("__builtin_").unwrap_or(name);
+    // `__builtin_sin`, and CUDA's libdevice `__nv_sin` / `__nv_sinf`.
+    let name = name
+        .strip_prefix("__builtin_")
+        .or_else(|| name.strip_prefix("__nv_"))
+        .unwrap_or(name);
     if let Some(n) = find(name) {
         return Some(n);
     }
@@ -494,6 +498,8 @@ mod tests {
         assert_eq!(canonical("expm1f"), Some("expm1"));
         assert_eq!(canonical("mystery"), None);
         assert_eq!(canonical("f"), None);
+        assert_eq!(canonical("__nv_sin"), Some("sin"));
+        assert_eq!(canonical("__nv_expf"), Some("exp"));
     }
 
     #[test]
