@@ -51,7 +51,7 @@ enum Slot {
     Scalar(SlotPtr),
     /// Heap buffer of `ty` indexed by the loop's counter; the pointer lives
     /// in the stack slot `ptr`.
-    Buffer { lp: LoopId, ptr: SlotPtr, ty: Type },
+    Buffer { lp: LoopId, off: u64, ty: Type },
 }
 
 /// Per-loop counters.
@@ -64,13 +64,20 @@ struct LoopTape {
     rcnt: Value,
     /// Index of the iteration the reverse sweep is in.
     ridx: SlotPtr,
-    /// Capacity of this loop's buffers, in elements.
+    /// Capacity of this loop's tape buffer, in rows (iterations).
     cap: SlotPtr,
     /// Index of the current iteration in the forward sweep.
     idx: Value,
     /// Last instruction of the header's counter prologue.
     prologue_end: Value,
-    buffers: Vec<(SlotPtr, Type)>,
+    /// The loop's tape buffer: one row per iteration holding every value
+    /// cached in this loop, contiguously.
+    buf: Option<SlotPtr>,
+    /// Bytes of a row so far.
+    row: u64,
+    /// `mul idx, STRIDE` instructions; the stride is known once every
+    /// cached value has its place, and patched in by `finish`.
+    strides: Vec<Value>,
 }
 
 pub struct Tape {
@@ -90,6 +97,15 @@ pub struct Tape {
     bases: HashMap<LoopId, Value>,
     readonly: hashbrown::HashSet<Value>,
     rereads: Option<Rereads>,
+}
+
+/// Stands for a loop tape's row stride until `Tape::finish` knows it.
+const STRIDE_PLACEHOLDER: i64 = 0x7fff_fff1;
+
+/// Alignment of a cached value inside a tape row (at most 8 bytes, so rows
+/// of any mix pack tightly and stay aligned).
+fn field_align(module: Module, ty: Type) -> u64 {
+    (module.abi_align(ty) as u64).clamp(1, 8)
 }
 
 /// How many operand levels a recomputation may reach through.
@@ -229,7 +245,9 @@ impl Tape {
                     cap,
                     idx,
                     prologue_end,
-                    buffers: Vec::new(),
+                    buf: None,
+                    row: 0,
+                    strides: Vec::new(),
                 },
             );
         }
@@ -260,14 +278,17 @@ impl Tape {
         }
         match &self.slots[&v] {
             Slot::Scalar(s) => b.load(v.ty(), s.rev),
-            Slot::Buffer { lp, ptr, ty } => {
-                let (lp, ptr, ty) = (*lp, *ptr, *ty);
-                let ridx = self.loops[&lp].ridx;
+            Slot::Buffer { lp, off, ty } => {
+                let (lp, off, ty) = (*lp, *off, *ty);
+                let lt = &self.loops[&lp];
+                let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
                 let i64t = self.i64();
                 let r = b.load(i64t, ridx.rev);
-                let base = b.load(Type::ptr(self.module.context()), ptr.rev);
-                let at = b.gep(ty, base, &[r]);
-                b.load(ty, at)
+                let base = b.load(Type::ptr(self.module.context()), buf.rev);
+                let at = self.field(b, base, r, lp, off);
+                let l = b.load(ty, at);
+                b.set_alignment(l, field_align(self.module, ty) as u32);
+                l
             }
         }
     }
@@ -282,23 +303,54 @@ impl Tape {
             return;
         };
         let ptr_ty = Type::ptr(self.module.context());
-        let null = self.frame.fwd_entry.zero(ptr_ty);
-        let ptr = self.slot(ptr_ty, "tape.buf", Some(null));
         let idx = self.loop_tape(loops, lp).idx;
-        self.position_after(v);
-        let base = self.saver.load(ptr_ty, ptr.fwd);
-        let at = self.saver.gep(ty, base, &[idx]);
-        self.saver.store(v, at);
-        if let Some(lt) = self.loops.get_mut(&lp) {
-            lt.buffers.push((ptr, ty));
+        if self.loops[&lp].buf.is_none() {
+            let null = self.frame.fwd_entry.zero(ptr_ty);
+            let buf = self.slot(ptr_ty, "tape.buf", Some(null));
+            if let Some(lt) = self.loops.get_mut(&lp) {
+                lt.buf = Some(buf);
+            }
         }
+        let align = field_align(self.module, ty);
+        let lt = self.loops.get_mut(&lp).expect("loop tape");
+        let off = lt.row.div_ceil(align) * align;
+        lt.row = off + self.module.alloc_size(ty);
+        let buf = lt.buf.expect("loop tape buffer");
+        self.position_after(v);
+        let saver = Builder::new(self.module);
+        saver.after(v);
+        if v.opcode() == Opcode::LLVMPHI {
+            if let Some(lt) = self
+                .loops
+                .values()
+                .find(|lt| lt.prologue_end.parent() == v.parent())
+            {
+                saver.after(lt.prologue_end);
+            }
+        }
+        let base = saver.load(ptr_ty, buf.fwd);
+        let at = self.field(&saver, base, idx, lp, off);
+        let st = saver.store(v, at);
+        saver.set_alignment(st, align as u32);
         self.report.push(format!(
             "  cache `{}`: {} bytes x executions of {}",
             v.describe(),
             self.module.alloc_size(ty),
             describe_loop(loops, lp)
         ));
-        self.slots.insert(v, Slot::Buffer { lp, ptr, ty });
+        self.slots.insert(v, Slot::Buffer { lp, off, ty });
+    }
+
+    /// Address of field `off` of row `idx` of loop `lp`'s tape buffer.
+    fn field(&mut self, b: &Builder, base: Value, idx: Value, lp: LoopId, off: u64) -> Value {
+        let i64t = self.i64();
+        let placeholder = b.const_int(i64t, STRIDE_PLACEHOLDER);
+        let row_off = b.mul_int(idx, placeholder);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            lt.strides.push(row_off);
+        }
+        let row = b.gep(b.i8(), base, &[row_off]);
+        b.gep_i8(row, off)
     }
 
     /// Positions the saver right after `v` (after the counter prologue for a
@@ -505,13 +557,14 @@ impl Tape {
             &[ptr_ty],
         );
         for lt in self.loops.values() {
-            for &(ptr, _) in &lt.buffers {
-                let p = b.load(ptr_ty, ptr.rev);
-                b.call_fn(free, &[p]);
+            let Some(buf) = lt.buf else { continue };
+            // Rows are 8-byte aligned; every field is at most 8-aligned.
+            let stride = lt.row.div_ceil(8).max(1) * 8;
+            for m in &lt.strides {
+                m.set_operand(1, b.const_int(i64t, stride as i64));
             }
-            if lt.buffers.is_empty() {
-                continue;
-            }
+            let p = b.load(ptr_ty, buf.rev);
+            b.call_fn(free, &[p]);
             // header: ...prologue; br (idx >= cap) ? grow : cont
             let cont = shim::split_block_after(lt.prologue_end, "tape.cont");
             let header = lt.prologue_end.parent();
@@ -532,23 +585,21 @@ impl Tape {
                 let t = self.module.target_triple();
                 t.starts_with("nvptx") || t.starts_with("amdgcn")
             };
-            for &(ptr, ty) in &lt.buffers {
-                let old = g.load(ptr_ty, ptr.fwd);
-                let size = g.const_int(i64t, self.module.alloc_size(ty) as i64);
-                let bytes = g.mul_int(new_cap, size);
-                let new = if gpu {
-                    // Device code has malloc and free but no realloc.
-                    let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
-                    let new = g.call_fn(malloc, &[bytes]);
-                    g.memmove(new, old, g.mul_int(cap, size));
-                    g.call_fn(free, &[old]);
-                    new
-                } else {
-                    let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
-                    g.call_fn(realloc, &[old, bytes])
-                };
-                g.store(new, ptr.fwd);
-            }
+            let old = g.load(ptr_ty, buf.fwd);
+            let size = g.const_int(i64t, stride as i64);
+            let bytes = g.mul_int(new_cap, size);
+            let new = if gpu {
+                // Device code has malloc and free but no realloc.
+                let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
+                let new = g.call_fn(malloc, &[bytes]);
+                g.memmove(new, old, g.mul_int(cap, size));
+                g.call_fn(free, &[old]);
+                new
+            } else {
+                let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
+                g.call_fn(realloc, &[old, bytes])
+            };
+            g.store(new, buf.fwd);
             g.br(cont);
         }
         if let Some((_, rev_base, malloc)) = self.frame.split {
