@@ -99,6 +99,37 @@ pub struct Tape {
     rereads: Option<Rereads>,
 }
 
+/// Pure, cheap instructions the reverse sweep may recompute.
+fn is_cheap(v: Value) -> bool {
+    matches!(
+        v.opcode(),
+        Opcode::LLVMFAdd
+            | Opcode::LLVMFSub
+            | Opcode::LLVMFMul
+            | Opcode::LLVMFNeg
+            | Opcode::LLVMAdd
+            | Opcode::LLVMSub
+            | Opcode::LLVMMul
+            | Opcode::LLVMShl
+            | Opcode::LLVMAnd
+            | Opcode::LLVMOr
+            | Opcode::LLVMXor
+            | Opcode::LLVMSIToFP
+            | Opcode::LLVMUIToFP
+            | Opcode::LLVMFPExt
+            | Opcode::LLVMFPTrunc
+            | Opcode::LLVMZExt
+            | Opcode::LLVMSExt
+            | Opcode::LLVMTrunc
+            | Opcode::LLVMICmp
+            | Opcode::LLVMFCmp
+            | Opcode::LLVMSelect
+            | Opcode::LLVMExtractValue
+            | Opcode::LLVMGetElementPtr
+            | Opcode::LLVMBitCast
+    )
+}
+
 /// Stands for a loop tape's row stride until `Tape::finish` knows it.
 const STRIDE_PLACEHOLDER: i64 = 0x7fff_fff1;
 
@@ -420,6 +451,17 @@ impl Tape {
         if !cheap || depth == 0 {
             return false;
         }
+        // Recompute from operands that are recomputable, already taped, or
+        // — at most one distinct — a leaf (phi, load, call) that will be
+        // taped in its place: products and negations of one loaded value
+        // then cost one taped value instead of one each.
+        let mut leaves: Vec<Value> = Vec::new();
+        self.plan(loops, v, depth, &mut leaves) && leaves.len() <= 1
+    }
+
+    /// Whether cheap `v` can be rebuilt from its operands, collecting the
+    /// untaped leaves that rebuilding it would tape.
+    fn plan(&self, loops: &Loops, v: Value, depth: u32, leaves: &mut Vec<Value>) -> bool {
         let my_loop = loops.loop_of(v.parent());
         v.operands().into_iter().all(|o| {
             if !o.is_instruction() {
@@ -430,10 +472,33 @@ impl Tape {
                 // reloaded from there.
                 (None, _) => true,
                 (Some(l), Some(m)) if l != m && is_ancestor(loops, l, m) => true,
-                (Some(l), Some(m)) if l == m => self.recomputable(loops, o, depth - 1),
+                (Some(l), Some(m)) if l == m => {
+                    if self.slots.contains_key(&o) || self.recomputable_leaf(loops, o, depth - 1) {
+                        return true;
+                    }
+                    if is_cheap(o) && depth > 1 {
+                        return self.plan(loops, o, depth - 1, leaves);
+                    }
+                    if matches!(o.opcode(), Opcode::LLVMPHI | Opcode::LLVMLoad) {
+                        if !leaves.contains(&o) {
+                            leaves.push(o);
+                        }
+                        return true;
+                    }
+                    false
+                }
                 _ => false,
             }
         })
+    }
+
+    /// Recomputable without taping anything: constants, induction
+    /// variables, loads of unchanged memory.
+    fn recomputable_leaf(&self, loops: &Loops, o: Value, depth: u32) -> bool {
+        match o.opcode() {
+            Opcode::LLVMPHI | Opcode::LLVMLoad => self.recomputable(loops, o, depth),
+            _ => false,
+        }
     }
 
     fn recomputable_operand(&self, loops: &Loops, v: Value, o: Value, depth: u32) -> bool {
