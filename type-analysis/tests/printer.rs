@@ -234,6 +234,15 @@ cases!(
     bitcast_float_bits,
     select_field_gep,
     memmove_shift,
+    clang_o0_union_pun,
+    clang_o2_memcpy_int_struct,
+    clang_o0_memcpy_double_struct,
+    clang_o2_ptrtoint_arith,
+    clang_o0_ptrtoint_launder,
+    clang_o2_two_arg_types,
+    clang_o2_array_of_structs,
+    clang_o0_linked_list,
+    clang_o2_float_double_slot,
 );
 
 #[test]
