@@ -399,27 +399,15 @@ fn same_call(b: &Builder, inst: Value) -> Value {
 }
 
 pub fn is_memcpy(name: &str) -> bool {
-    name.starts_with("llvm.memcpy")
-        || name.starts_with("llvm.memmove")
-        || name == "memcpy"
-        || name == "memmove"
+    ferment_activity_analysis::is_memcpy_like(name)
 }
 
 pub fn is_memset(name: &str) -> bool {
-    name.starts_with("llvm.memset") || name == "memset"
+    ferment_activity_analysis::is_memset_like(name)
 }
 
 pub fn is_free(name: &str) -> bool {
-    matches!(
-        name,
-        "free"
-            | "_ZdlPv"
-            | "_ZdaPv"
-            | "_ZdlPvm"
-            | "_ZdaPvm"
-            | "_ZdlPvSt11align_val_t"
-            | "_ZdaPvSt11align_val_t"
-    )
+    ferment_activity_analysis::is_free_like(name)
 }
 
 fn missing(inst: Value, operand: Value) -> Error {
