@@ -78,10 +78,14 @@ BENCHES = {
                    desc="sum x^i/i, N = 10^6 (issue 6)"),
     "normalize": dict(full=[[1000], [2000], [4000], [8000], [16000], [32000]], quick=[[1000], [2000], [4000]],
                       headline=0, before_max=4000, alloc_tuned=True, desc="out = in/|in| (issue 6)"),
+    "dot": dict(full=[[100000], [1000000], [4000000]], quick=[[100000], [1000000]], headline=1, jax=False,
+                desc="dot product of two duplicated arrays (issue 5)"),
+    "matvec": dict(full=[[250], [500], [1000]], quick=[[250], [500]], headline=2, jax=False,
+                   desc="matrix-vector product on flat arrays, weighted sum (issue 5)"),
     "stencil": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
                     desc="in-place nonlinear heat equation, T steps (issue 6)"),
 }
-ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "stencil"]
+ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "dot", "matvec", "stencil"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 
