@@ -117,6 +117,9 @@ enum Config {
     Rustc(u8),
     /// CUDA device compile to PTX at -O<n>, checked by ptxas when present
     Cuda(u8),
+    /// clang at -O<n>, the program run under valgrind's memcheck (no invalid
+    /// access, no definite leak); memory and loop cases without sanitizers
+    Valgrind(u8),
     /// compile to IR with and without the plugin at -O<n>, compare
     IrUnchanged(u8),
     /// readelf -d on the plugin
@@ -132,6 +135,7 @@ impl Config {
             Config::Flang(o) => format!("flang-O{o}"),
             Config::Rustc(o) => format!("rustc-O{o}"),
             Config::Cuda(o) => format!("cuda-O{o}"),
+            Config::Valgrind(o) => format!("valgrind-O{o}"),
             Config::IrUnchanged(o) => format!("ir-unchanged-O{o}"),
             Config::Readelf => "readelf".to_string(),
         }
@@ -160,6 +164,13 @@ fn configs_for(case: &Case) -> Vec<Config> {
             Host::Rustc => [0, 2].iter().for_each(|&o| v.push(Config::Rustc(o))),
             Host::Cuda => [0, 2].iter().for_each(|&o| v.push(Config::Cuda(o))),
         }
+    }
+    // Every memory and loop test's derivative also runs under memcheck
+    // (sanitizer builds check themselves).
+    let memory_test = case.name.starts_with("memory/") || case.name.starts_with("loops/");
+    let sanitized = case.cflags.iter().any(|f| f.starts_with("-fsanitize"));
+    if memory_test && !sanitized && !error_case && case.hosts.contains(&Host::Clang) {
+        v.push(Config::Valgrind(2));
     }
     v
 }
@@ -573,7 +584,7 @@ impl Env {
         let exe = dir.join("a.out");
         let mut steps = Vec::new();
         match cfg {
-            Config::Clang(o) => {
+            Config::Clang(o) | Config::Valgrind(o) => {
                 let mut c = self.c_compile(case, case.lang.driver());
                 c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
                 if dbg {
@@ -695,6 +706,7 @@ impl Env {
             }
             Config::Rustc(_) => vec!["rustc"],
             Config::Cuda(_) => vec![CLANG],
+            Config::Valgrind(_) => vec![case.lang.driver(), "valgrind"],
             Config::IrUnchanged(_) => vec![case.lang.driver()],
             Config::Readelf => vec!["readelf"],
         };
@@ -737,6 +749,16 @@ impl Env {
         let mut run = if let Config::Lli = cfg {
             let mut c = Command::new(LLI);
             c.arg(dir.join("out.ll"));
+            c
+        } else if let Config::Valgrind(_) = cfg {
+            let mut c = Command::new("valgrind");
+            c.args([
+                "-q",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ])
+            .arg(dir.join("a.out"));
             c
         } else {
             Command::new(dir.join("a.out"))
