@@ -287,7 +287,7 @@ pub fn build(
                 }
             }
             if forward_mode {
-                forward_memory_call(module, &b, &s, inst)?;
+                forward_memory_call(&b, &s, inst)?;
             } else if let Some(types) = types {
                 reverse_mode_copy_pointers(module, &b, &s, types, inst);
             }
@@ -341,7 +341,7 @@ fn reverse_mode_copy_pointers(
 }
 
 /// Forward mode: memcpy/memmove/memset/free act on the tangent memory too.
-fn forward_memory_call(module: Module, b: &Builder, s: &Shadows, inst: Value) -> Result<()> {
+fn forward_memory_call(b: &Builder, s: &Shadows, inst: Value) -> Result<()> {
     if !inst.is_call() {
         return Ok(());
     }
@@ -370,7 +370,6 @@ fn forward_memory_call(module: Module, b: &Builder, s: &Shadows, inst: Value) ->
             }
         }
     }
-    let _ = module;
     Ok(())
 }
 

@@ -70,6 +70,13 @@ impl Builder {
             None => self.at_end(i.parent()),
         }
     }
+    /// Positions before the first instruction of `b` (at its end if empty).
+    pub fn at_start(&self, b: Block) {
+        match b.first_instruction() {
+            Some(i) => self.before(i),
+            None => self.at_end(b),
+        }
+    }
     pub fn insert_block(&self) -> Block {
         Block(unsafe { LLVMGetInsertBlock(self.raw) })
     }
@@ -217,6 +224,22 @@ impl Builder {
     }
     pub fn insert_value(&self, agg: Value, v: Value, idx: u32) -> Value {
         Value(unsafe { LLVMBuildInsertValue(self.raw, agg.0, v.0, idx, NONAME) })
+    }
+    /// `insertvalue` along a multi-index path (`agg.i.j = v`).
+    pub fn insert_value_path(&self, agg: Value, path: &[u32], v: Value) -> Value {
+        match path {
+            [] => v,
+            [i] => self.insert_value(agg, v, *i),
+            [i, rest @ ..] => {
+                let inner = self.extract_value(agg, *i);
+                let inner = self.insert_value_path(inner, rest, v);
+                self.insert_value(agg, inner, *i)
+            }
+        }
+    }
+    /// `extractvalue` along a multi-index path.
+    pub fn extract_value_path(&self, agg: Value, path: &[u32]) -> Value {
+        path.iter().fold(agg, |a, &i| self.extract_value(a, i))
     }
     pub fn extract_element(&self, vec: Value, idx: Value) -> Value {
         Value(unsafe { LLVMBuildExtractElement(self.raw, vec.0, idx.0, NONAME) })

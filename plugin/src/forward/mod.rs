@@ -131,7 +131,7 @@ impl<'k> TangentSweep<'k> {
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
         let custom_fwd: Vec<Value> = ctx.custom.functions();
-        crate::frontend::validate::check_function(self.f, &blocks, &self.activity, &|c| {
+        crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {
             crate::reverse::callee_of(c)
                 .is_some_and(|f| !f.is_declaration() || custom_fwd.contains(&f))
         })?;
@@ -229,7 +229,6 @@ impl<'k> TangentSweep<'k> {
             self.b.ret(agg);
             term.erase();
         }
-        let _ = ArgAct::Const;
         Ok(())
     }
 
@@ -416,15 +415,13 @@ impl<'k> TangentSweep<'k> {
             ),
             Opcode::LLVMExtractValue => {
                 let t = self.tangent(inst.operand(0));
-                inst.extract_indices()
-                    .iter()
-                    .fold(t, |a, &i| b.extract_value(a, i))
+                b.extract_value_path(t, &inst.extract_indices())
             }
             Opcode::LLVMInsertValue => {
                 let idx = inst.extract_indices();
                 let ta = self.tangent(inst.operand(0));
                 let tv = self.tangent(inst.operand(1));
-                insert_path(b, ta, &idx, tv)
+                b.insert_value_path(ta, &idx, tv)
             }
             Opcode::LLVMExtractElement => {
                 b.extract_element(self.tangent(inst.operand(0)), inst.operand(1))
@@ -557,16 +554,4 @@ fn pointer_returning_call(
         replacement: Some(primal),
         shadow: Some(shadow),
     }))
-}
-
-fn insert_path(b: &Builder, agg: Value, path: &[u32], v: Value) -> Value {
-    match path {
-        [] => v,
-        [i] => b.insert_value(agg, v, *i),
-        [i, rest @ ..] => {
-            let inner = b.extract_value(agg, *i);
-            let inner = insert_path(b, inner, rest, v);
-            b.insert_value(agg, inner, *i)
-        }
-    }
 }

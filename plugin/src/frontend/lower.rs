@@ -244,10 +244,7 @@ fn fit_results(
     let i8t = b.i8();
     let entry = call.function_of().entry_block();
     let eb = Builder::new(module);
-    match entry.first_instruction() {
-        Some(i) => eb.before(i),
-        None => eb.at_end(entry),
-    }
+    eb.at_start(entry);
     let slot = eb.alloca(Type::array(i8t, bytes), "ferment.results");
     eb.set_alignment(slot, align.max(module.abi_align(ret_ty)));
     b.store(b.zero(Type::array(i8t, bytes)), slot);

@@ -105,14 +105,15 @@ pub fn user_inactive_list() -> Vec<Value> {
 pub use printer::print_activity;
 
 /// Processes every AD request of the module.
-pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome {
+/// `_opt_level` is the host pipeline's level; derivatives are canonicalized
+/// and simplified the same way at every level, so it is not used yet.
+pub fn run_module(module: Module, _opt_level: u32, options: &Options) -> Outcome {
     let mut outcome = Outcome::default();
     let calls = find_ad_calls(module);
     if calls.is_empty() {
         return outcome;
     }
     USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
-    let _ = opt_level;
     let mut ctx = Ctx::new(module, options);
     for (call, entry) in calls {
         match process_call(&mut ctx, call, entry) {

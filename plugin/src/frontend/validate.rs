@@ -7,16 +7,14 @@ use crate::rules;
 use ferment_activity_analysis::Activity;
 use ferment_ir::{Block, Opcode, Value};
 
-/// Checks the reachable blocks of `f` under `activity`.
+/// Checks `blocks` (the reachable blocks of a function) under `activity`.
 /// `differentiable_call` says whether the generator differentiates a call by
 /// calling the callee's derivative.
 pub fn check_function(
-    f: Value,
     blocks: &[Block],
     activity: &Activity,
     differentiable_call: &dyn Fn(Value) -> bool,
 ) -> Result<()> {
-    let _ = f;
     for &blk in blocks {
         for inst in blk.instructions() {
             if inst.is_call() && differentiable_call(inst) {
@@ -72,7 +70,7 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         | Opcode::LLVMBr
         | Opcode::LLVMSwitch => Ok(()),
         Opcode::LLVMPtrToInt if !activity.is_varied(inst.operand(0)) => Ok(()),
-        Opcode::LLVMCall => check_call(inst, active, varied, activity),
+        Opcode::LLVMCall => check_call(inst, active, varied),
         Opcode::LLVMStore => check_store(inst, activity),
         Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => Err(Error::at(
             inst,
@@ -118,7 +116,7 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     }))
 }
 
-fn check_call(inst: Value, active: bool, varied: Value, activity: &Activity) -> Result<()> {
+fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
     let callee = inst.called_function();
     let name = callee.map(|f| f.name()).unwrap_or_default();
     if crate::frontend::is_inactive_call(inst) {
@@ -131,7 +129,6 @@ fn check_call(inst: Value, active: bool, varied: Value, activity: &Activity) -> 
     {
         return Ok(());
     }
-    let _ = activity;
     if let Some(rule) = rules::call_rule(&name) {
         let args = inst.call_args();
         if args.len() == rule.arity && inst.ty().is_fp_like() {

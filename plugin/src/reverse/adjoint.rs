@@ -15,10 +15,7 @@ pub struct Adjoints {
 impl Adjoints {
     pub fn new(module: Module, entry: Block) -> Adjoints {
         let eb = Builder::new(module);
-        match entry.first_instruction() {
-            Some(i) => eb.before(i),
-            None => eb.at_end(entry),
-        }
+        eb.at_start(entry);
         Adjoints {
             slots: HashMap::new(),
             entry: eb,

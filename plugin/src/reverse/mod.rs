@@ -154,8 +154,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.
         if rev_entry.is_none() {
-            tape.set_readonly(tape::readonly_objects(f, key.activities.len()));
-            tape.set_rereads(tape::Rereads::new(f, &reachable, false));
+            tape.set_rereads(tape::Rereads::new(&reachable));
         }
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         Ok(ReverseSweep {
@@ -185,7 +184,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 
     fn build(&mut self, seed: Option<Value>, out_ty: Type, sig: &ReverseSignature) -> Result<()> {
         let reachable: Vec<Block> = self.reachable_blocks();
-        crate::frontend::validate::check_function(self.f, &reachable, &self.activity, &|c| {
+        crate::frontend::validate::check_function(&reachable, &self.activity, &|c| {
             self.is_differentiable_call(c)
         })?;
         let params = self.f.params();
@@ -363,10 +362,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             if preds.len() < 2 {
                 continue;
             }
-            match blk.first_instruction() {
-                Some(first) => self.b.before(first),
-                None => self.b.at_end(blk),
-            }
+            self.b.at_start(blk);
             let phi = self.b.phi(i32t, "came.from");
             for &p in self.cfg.preds(blk) {
                 if let Some(idx) = preds.iter().position(|&q| q == p) {
@@ -578,22 +574,20 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let agg = inst.operand(0);
                 if self.is_active(agg) {
                     let idx = inst.extract_indices();
-                    let zero = self.b.zero(agg.ty());
-                    let mut cur = zero;
-                    cur = insert_path(&self.b, cur, &idx, d);
-                    self.add(agg, cur);
+                    let dagg = self.b.insert_value_path(self.b.zero(agg.ty()), &idx, d);
+                    self.add(agg, dagg);
                 }
             }
             Opcode::LLVMInsertValue => {
                 let (agg, v) = (inst.operand(0), inst.operand(1));
                 let idx = inst.extract_indices();
                 if self.is_active(v) {
-                    let dv = extract_path(&self.b, d, &idx);
+                    let dv = self.b.extract_value_path(d, &idx);
                     self.add(v, dv);
                 }
                 if self.is_active(agg) {
                     let zero_v = self.b.zero(v.ty());
-                    let dagg = insert_path(&self.b, d, &idx, zero_v);
+                    let dagg = self.b.insert_value_path(d, &idx, zero_v);
                     self.add(agg, dagg);
                 }
             }
@@ -787,7 +781,6 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 eprintln!("  nothing cached in loops (values outside loops live in registers)");
             }
         }
-        let _ = self.module;
     }
 }
 
@@ -805,22 +798,4 @@ fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
         .copied()
         .filter(|b| seen.contains(b))
         .collect()
-}
-
-/// `insertvalue` along a multi-index path.
-fn insert_path(b: &Builder, agg: Value, path: &[u32], v: Value) -> Value {
-    match path {
-        [] => v,
-        [i] => b.insert_value(agg, v, *i),
-        [i, rest @ ..] => {
-            let inner = b.extract_value(agg, *i);
-            let inner = insert_path(b, inner, rest, v);
-            b.insert_value(agg, inner, *i)
-        }
-    }
-}
-
-/// `extractvalue` along a multi-index path.
-fn extract_path(b: &Builder, agg: Value, path: &[u32]) -> Value {
-    path.iter().fold(agg, |a, &i| b.extract_value(a, i))
 }

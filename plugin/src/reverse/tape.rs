@@ -95,7 +95,6 @@ pub struct Tape {
     recomputed: hashbrown::HashSet<Value>,
     /// Per loop: the counter's value on entry to the current instance.
     bases: HashMap<LoopId, Value>,
-    readonly: hashbrown::HashSet<Value>,
     rereads: Option<Rereads>,
 }
 
@@ -139,6 +138,14 @@ fn field_align(module: Module, ty: Type) -> u64 {
     (module.abi_align(ty) as u64).clamp(1, 8)
 }
 
+/// Address of field `off` of row `idx` of a loop tape buffer at `base`, and
+/// the `mul idx, STRIDE` whose stride `Tape::finish` patches in.
+fn row_field(b: &Builder, base: Value, idx: Value, off: u64) -> (Value, Value) {
+    let stride = b.mul_int(idx, b.const_int(b.i64(), STRIDE_PLACEHOLDER));
+    let row = b.gep(b.i8(), base, &[stride]);
+    (b.gep_i8(row, off), stride)
+}
+
 /// How many operand levels a recomputation may reach through.
 const RECOMPUTE_DEPTH: u32 = 4;
 
@@ -154,10 +161,7 @@ impl Tape {
     ) -> Tape {
         let at_top = |blk: Block| {
             let b = Builder::new(module);
-            match blk.first_instruction() {
-                Some(i) => b.before(i),
-                None => b.at_end(blk),
-            }
+            b.at_start(blk);
             b
         };
         let fwd_entry = at_top(entry);
@@ -186,7 +190,6 @@ impl Tape {
             report: Vec::new(),
             recomputed: hashbrown::HashSet::new(),
             bases: HashMap::new(),
-            readonly: hashbrown::HashSet::new(),
             rereads: None,
         }
     }
@@ -316,7 +319,10 @@ impl Tape {
                 let i64t = self.i64();
                 let r = b.load(i64t, ridx.rev);
                 let base = b.load(Type::ptr(self.module.context()), buf.rev);
-                let at = self.field(b, base, r, lp, off);
+                let (at, stride) = row_field(b, base, r, off);
+                if let Some(lt) = self.loops.get_mut(&lp) {
+                    lt.strides.push(stride);
+                }
                 let l = b.load(ty, at);
                 b.set_alignment(l, field_align(self.module, ty) as u32);
                 l
@@ -348,21 +354,13 @@ impl Tape {
         lt.row = off + self.module.alloc_size(ty);
         let buf = lt.buf.expect("loop tape buffer");
         self.position_after(v);
-        let saver = Builder::new(self.module);
-        saver.after(v);
-        if v.opcode() == Opcode::LLVMPHI {
-            if let Some(lt) = self
-                .loops
-                .values()
-                .find(|lt| lt.prologue_end.parent() == v.parent())
-            {
-                saver.after(lt.prologue_end);
-            }
+        let base = self.saver.load(ptr_ty, buf.fwd);
+        let (at, stride) = row_field(&self.saver, base, idx, off);
+        let st = self.saver.store(v, at);
+        self.saver.set_alignment(st, align as u32);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            lt.strides.push(stride);
         }
-        let base = saver.load(ptr_ty, buf.fwd);
-        let at = self.field(&saver, base, idx, lp, off);
-        let st = saver.store(v, at);
-        saver.set_alignment(st, align as u32);
         self.report.push(format!(
             "  cache `{}`: {} bytes x executions of {}",
             v.describe(),
@@ -370,18 +368,6 @@ impl Tape {
             describe_loop(loops, lp)
         ));
         self.slots.insert(v, Slot::Buffer { lp, off, ty });
-    }
-
-    /// Address of field `off` of row `idx` of loop `lp`'s tape buffer.
-    fn field(&mut self, b: &Builder, base: Value, idx: Value, lp: LoopId, off: u64) -> Value {
-        let i64t = self.i64();
-        let placeholder = b.const_int(i64t, STRIDE_PLACEHOLDER);
-        let row_off = b.mul_int(idx, placeholder);
-        if let Some(lt) = self.loops.get_mut(&lp) {
-            lt.strides.push(row_off);
-        }
-        let row = b.gep(b.i8(), base, &[row_off]);
-        b.gep_i8(row, off)
     }
 
     /// Positions the saver right after `v` (after the counter prologue for a
@@ -414,40 +400,10 @@ impl Tape {
             // Memory the function never writes still holds the same value
             // in the reverse sweep: read it again instead of taping it.
             let p = v.operand(0);
-            let unchanged = (!self.readonly.is_empty()
-                && underlying_objects(p)
-                    .iter()
-                    .all(|o| self.readonly.contains(o)))
-                || self.rereads.as_ref().is_some_and(|r| r.safe(v));
+            let unchanged = self.rereads.as_ref().is_some_and(|r| r.safe(v));
             return unchanged && depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
         }
-        let cheap = matches!(
-            v.opcode(),
-            Opcode::LLVMFAdd
-                | Opcode::LLVMFSub
-                | Opcode::LLVMFMul
-                | Opcode::LLVMFNeg
-                | Opcode::LLVMAdd
-                | Opcode::LLVMSub
-                | Opcode::LLVMMul
-                | Opcode::LLVMShl
-                | Opcode::LLVMAnd
-                | Opcode::LLVMOr
-                | Opcode::LLVMXor
-                | Opcode::LLVMSIToFP
-                | Opcode::LLVMUIToFP
-                | Opcode::LLVMFPExt
-                | Opcode::LLVMFPTrunc
-                | Opcode::LLVMZExt
-                | Opcode::LLVMSExt
-                | Opcode::LLVMTrunc
-                | Opcode::LLVMICmp
-                | Opcode::LLVMFCmp
-                | Opcode::LLVMSelect
-                | Opcode::LLVMExtractValue
-                | Opcode::LLVMGetElementPtr
-                | Opcode::LLVMBitCast
-        );
+        let cheap = is_cheap(v);
         if !cheap || depth == 0 {
             return false;
         }
@@ -517,12 +473,6 @@ impl Tape {
     /// Which loads read memory nothing overwrites afterwards.
     pub fn set_rereads(&mut self, r: Rereads) {
         self.rereads = Some(r);
-    }
-
-    /// Objects (pointer arguments, globals) the function never writes,
-    /// whose loads may be repeated in the reverse sweep.
-    pub fn set_readonly(&mut self, objects: hashbrown::HashSet<Value>) {
-        self.readonly = objects;
     }
 
     fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
@@ -783,83 +733,6 @@ pub fn declare(module: Module, name: &str, ret: Type, params: &[Type]) -> Value 
         .unwrap_or_else(|| module.add_function(name, Type::function(ret, params, false)))
 }
 
-/// The pointer arguments and globals whose memory `f` never writes, when
-/// every write in `f` provably goes to memory it allocated itself (stack or
-/// heap). Empty when some write may reach memory the caller can see, since
-/// arguments may alias each other.
-pub fn readonly_objects(f: Value, primal_params: usize) -> hashbrown::HashSet<Value> {
-    let local = |p: Value| {
-        underlying_objects(p).iter().all(|o| {
-            matches!(
-                allocation_kind(*o),
-                Some(
-                    AllocKind::Stack
-                        | AllocKind::Heap { .. }
-                        | AllocKind::Calloc
-                        | AllocKind::Realloc
-                )
-            )
-        })
-    };
-    let mut globals = hashbrown::HashSet::new();
-    for inst in f.instructions() {
-        let writes_outside = match inst.opcode() {
-            Opcode::LLVMStore => !local(inst.operand(1)),
-            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg | Opcode::LLVMFence => true,
-            Opcode::LLVMCall | Opcode::LLVMInvoke => !call_writes_only_locals(inst, &local),
-            _ => false,
-        };
-        if writes_outside {
-            return hashbrown::HashSet::new();
-        }
-        for o in inst.operands() {
-            for b in underlying_objects(o) {
-                if b.is_global() {
-                    globals.insert(b);
-                }
-            }
-        }
-    }
-    let mut out: hashbrown::HashSet<Value> = f
-        .params()
-        .into_iter()
-        .take(primal_params)
-        .filter(|p| p.ty().is_pointer())
-        .collect();
-    out.extend(globals);
-    out
-}
-
-fn call_writes_only_locals(call: Value, local: &dyn Fn(Value) -> bool) -> bool {
-    let Some(callee) = call.called_function() else {
-        return false;
-    };
-    let name = callee.name();
-    if crate::frontend::is_inactive_call(call) && !name.starts_with("llvm.memcpy") {
-        return true;
-    }
-    if crate::shadow::is_free(&name) {
-        // Freed memory cannot be read again in the reverse sweep.
-        return local(call.operand(0));
-    }
-    if allocation_kind(call).is_some() {
-        return true;
-    }
-    if crate::rules::call_rule(&name).is_some() && callee.is_declaration() {
-        return true;
-    }
-    if name.starts_with("llvm.lifetime")
-        || name.starts_with("llvm.assume")
-        || name.starts_with("llvm.dbg")
-    {
-        return true;
-    }
-    if crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name) {
-        return local(call.operand(0));
-    }
-    false
-}
-
 /// Memory classes for the "not overwritten afterwards" question: each
 /// allocation of the function is its own class; arguments, globals and
 /// anything else the function did not allocate form one class, since they
@@ -870,14 +743,13 @@ enum MemClass {
     External,
 }
 
-fn classes_of(p: Value, stack_ok: bool) -> Vec<MemClass> {
+fn classes_of(p: Value) -> Vec<MemClass> {
     underlying_objects(p)
         .into_iter()
         .map(|o| match allocation_kind(o) {
-            Some(AllocKind::Stack) if stack_ok => MemClass::Local(o),
-            Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc) => {
-                MemClass::Local(o)
-            }
+            Some(
+                AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc,
+            ) => MemClass::Local(o),
             _ => MemClass::External,
         })
         .collect()
@@ -891,21 +763,20 @@ pub struct Rereads {
     writers: Vec<(Value, Option<Vec<MemClass>>)>,
     /// Blocks reachable from each block through at least one edge.
     reach: HashMap<ferment_ir::Block, hashbrown::HashSet<ferment_ir::Block>>,
-    /// Split shape: stack memory dies with the augmented function.
-    stack_ok: bool,
     memo: std::cell::RefCell<HashMap<Value, bool>>,
 }
 
 impl Rereads {
-    pub fn new(f: Value, blocks: &[ferment_ir::Block], split: bool) -> Rereads {
-        let stack_ok = !split;
+    /// For the combined shape only: in the split shape the caller may
+    /// overwrite memory (and stack memory dies) between the two sweeps.
+    pub fn new(blocks: &[ferment_ir::Block]) -> Rereads {
         let mut writers = Vec::new();
         for &blk in blocks {
             for inst in blk.instructions() {
                 let touched = match inst.opcode() {
-                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1), stack_ok))),
+                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1)))),
                     Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => Some(None),
-                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst, stack_ok),
+                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst),
                     _ => None,
                 };
                 if let Some(t) = touched {
@@ -924,11 +795,9 @@ impl Rereads {
             }
             reach.insert(b, seen);
         }
-        let _ = f;
         let r = Rereads {
             writers,
             reach,
-            stack_ok,
             memo: std::cell::RefCell::new(HashMap::new()),
         };
         // Decide every load now: the generators later replace and erase
@@ -968,19 +837,14 @@ impl Rereads {
     }
 
     fn decide(&self, load: Value) -> bool {
-        let mine = classes_of(load.operand(0), self.stack_ok);
-        let readable = mine.iter().all(|c| match c {
-            MemClass::Local(o) => allocation_kind(*o) != Some(AllocKind::Stack) || self.stack_ok,
-            MemClass::External => true,
+        let mine = classes_of(load.operand(0));
+        let safe = self.writers.iter().all(|(w, touched)| {
+            let may_touch = match touched {
+                None => true,
+                Some(cs) => cs.iter().any(|c| mine.contains(c)),
+            };
+            !may_touch || !self.after(load, *w)
         });
-        let safe = readable
-            && self.writers.iter().all(|(w, touched)| {
-                let may_touch = match touched {
-                    None => true,
-                    Some(cs) => cs.iter().any(|c| mine.contains(c)),
-                };
-                !may_touch || !self.after(load, *w)
-            });
         self.memo.borrow_mut().insert(load, safe);
         safe
     }
@@ -988,7 +852,7 @@ impl Rereads {
 
 /// The memory classes a call may write (or free); `None` when it writes
 /// nothing, `Some(None)` when it may write anything.
-fn call_touches(call: Value, stack_ok: bool) -> Option<Option<Vec<MemClass>>> {
+fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
     let Some(callee) = call.called_function() else {
         return Some(None);
     };
@@ -996,7 +860,7 @@ fn call_touches(call: Value, stack_ok: bool) -> Option<Option<Vec<MemClass>>> {
     if name.starts_with("llvm.lifetime.end") {
         // The stack slot may be reused for something else afterwards.
         let p = call.call_args().into_iter().find(|a| a.ty().is_pointer())?;
-        return Some(Some(classes_of(p, stack_ok)));
+        return Some(Some(classes_of(p)));
     }
     if name.starts_with("llvm.lifetime")
         || name.starts_with("llvm.assume")
@@ -1008,10 +872,10 @@ fn call_touches(call: Value, stack_ok: bool) -> Option<Option<Vec<MemClass>>> {
         || crate::shadow::is_memset(&name)
         || crate::shadow::is_free(&name)
     {
-        return Some(Some(classes_of(call.operand(0), stack_ok)));
+        return Some(Some(classes_of(call.operand(0))));
     }
     if allocation_kind(call) == Some(AllocKind::Realloc) {
-        return Some(Some(classes_of(call.operand(0), stack_ok)));
+        return Some(Some(classes_of(call.operand(0))));
     }
     if allocation_kind(call).is_some() {
         return None;

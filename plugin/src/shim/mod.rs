@@ -4,7 +4,7 @@
 //! re-signaturing, inlining, running a function pipeline, verifying,
 //! diagnostics). Nothing here decides anything about differentiation.
 
-use ferment_ir::{Module, Type, Value};
+use ferment_ir::{Module, Value};
 use llvm_sys::prelude::*;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_uint};
@@ -41,11 +41,6 @@ impl Default for Options {
 extern "C" {
     pub fn ferment_register_pass_builder_callbacks(pb: *mut std::ffi::c_void);
     fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
-    fn ferment_respecify_function(
-        f: LLVMValueRef,
-        fn_ty: LLVMTypeRef,
-        name: *const c_char,
-    ) -> LLVMValueRef;
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
     fn ferment_inline_calls(
@@ -74,13 +69,6 @@ fn cstring(s: &str) -> CString {
 pub fn clone_function(f: Value, name: &str) -> Value {
     let n = cstring(name);
     Value(unsafe { ferment_clone_function(f.0, n.as_ptr()) })
-}
-
-/// Moves the body of `f` into a new function of type `fn_ty` (whose first
-/// parameters match `f`'s); `f` is erased.
-pub fn respecify_function(f: Value, fn_ty: Type, name: &str) -> Value {
-    let n = cstring(name);
-    Value(unsafe { ferment_respecify_function(f.0, fn_ty.0, n.as_ptr()) })
 }
 
 /// Inlines defined callees into `f` (not through recursion). Returns the count.

@@ -283,18 +283,6 @@ extern "C" void ferment_move_body(LLVMValueRef OldV, LLVMValueRef NewV) {
   Old->eraseFromParent();
 }
 
-extern "C" LLVMValueRef ferment_respecify_function(LLVMValueRef OldV,
-                                                   LLVMTypeRef FnTyRef,
-                                                   const char *Name) {
-  Function *Old = unwrap<Function>(OldV);
-  FunctionType *FnTy = unwrap<FunctionType>(FnTyRef);
-  Function *New = Function::Create(FnTy, GlobalValue::InternalLinkage,
-                                   Old->getAddressSpace(), Name,
-                                   Old->getParent());
-  ferment_move_body(OldV, wrap(New));
-  return wrap(New);
-}
-
 // Copies the function attributes of `From` (target-cpu, features...) to
 // `To`, without optnone/noinline.
 extern "C" void ferment_copy_fn_attributes(LLVMValueRef FromV,
