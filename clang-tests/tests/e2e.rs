@@ -117,6 +117,9 @@ enum Config {
     Rustc(u8),
     /// CUDA device compile to PTX at -O<n>, checked by ptxas when present
     Cuda(u8),
+    /// clang -S -emit-llvm at -O<n> with the plugin, twice: the two texts
+    /// must be identical (the plugin's output may not depend on hashing)
+    Deterministic(u8),
     /// clang at -O<n>, the program run under valgrind's memcheck (no invalid
     /// access, no definite leak); memory and loop cases without sanitizers
     Valgrind(u8),
@@ -136,6 +139,7 @@ impl Config {
             Config::Rustc(o) => format!("rustc-O{o}"),
             Config::Cuda(o) => format!("cuda-O{o}"),
             Config::Valgrind(o) => format!("valgrind-O{o}"),
+            Config::Deterministic(o) => format!("deterministic-O{o}"),
             Config::IrUnchanged(o) => format!("ir-unchanged-O{o}"),
             Config::Readelf => "readelf".to_string(),
         }
@@ -171,6 +175,12 @@ fn configs_for(case: &Case) -> Vec<Config> {
     let sanitized = case.cflags.iter().any(|f| f.starts_with("-fsanitize"));
     if memory_test && !sanitized && !error_case && case.hosts.contains(&Host::Clang) {
         v.push(Config::Valgrind(2));
+    }
+    if (memory_test || case.name.starts_with("calls/"))
+        && !error_case
+        && case.hosts.contains(&Host::Clang)
+    {
+        v.push(Config::Deterministic(2));
     }
     v
 }
@@ -682,7 +692,7 @@ impl Env {
                 c.current_dir(dir);
                 steps.push(Step::main("compile+link with the plugin", c));
             }
-            Config::IrUnchanged(_) | Config::Readelf => {}
+            Config::IrUnchanged(_) | Config::Readelf | Config::Deterministic(_) => {}
         }
         steps
     }
@@ -707,6 +717,7 @@ impl Env {
             Config::Rustc(_) => vec!["rustc"],
             Config::Cuda(_) => vec![CLANG],
             Config::Valgrind(_) => vec![case.lang.driver(), "valgrind"],
+            Config::Deterministic(_) => vec![case.lang.driver()],
             Config::IrUnchanged(_) => vec![case.lang.driver()],
             Config::Readelf => vec!["readelf"],
         };
@@ -726,6 +737,7 @@ impl Env {
         let v = match &job.config {
             Config::Readelf => self.readelf_check(),
             Config::IrUnchanged(o) => self.ir_unchanged(case, *o, &dir),
+            Config::Deterministic(o) => self.deterministic(case, *o, &dir),
             _ if !case.expect_errors.is_empty() => self.error_case(case, &job.config, &dir),
             _ => self.normal_case(case, &job.config, &dir),
         };
@@ -821,6 +833,34 @@ impl Env {
             return Verdict::Pass;
         }
         Verdict::Fail(format!("    harness: no plugin step among {n} steps\n"))
+    }
+
+    fn deterministic(&self, case: &Case, o: u8, dir: &Path) -> Verdict {
+        let mut texts = Vec::new();
+        for k in 0..2 {
+            let out = dir.join(format!("run{k}.ll"));
+            let mut c = self.c_compile(case, case.lang.driver());
+            c.args(["-S", "-emit-llvm"])
+                .arg(format!("-O{o}"))
+                .arg(self.plugin_flag_clang());
+            c.arg(&case.path).arg("-o").arg(&out);
+            if let Err(e) = must_succeed("emit IR with the plugin", &mut c, self) {
+                return Verdict::Fail(e);
+            }
+            match fs::read_to_string(&out) {
+                Ok(t) => texts.push(t),
+                Err(e) => {
+                    return Verdict::Fail(format!("    cannot read {}: {e}\n", out.display()))
+                }
+            }
+        }
+        match texts[0].lines().zip(texts[1].lines()).position(|(a, b)| a != b) {
+            None if texts[0].len() == texts[1].len() => Verdict::Pass,
+            at => Verdict::Fail(format!(
+                "    two compiles with the plugin produced different IR (first difference at line {})\n",
+                at.map_or_else(|| "end".to_string(), |l| (l + 1).to_string())
+            )),
+        }
     }
 
     fn ir_unchanged(&self, case: &Case, o: u8, dir: &Path) -> Verdict {

@@ -115,14 +115,18 @@ pub fn build(
     let b = Builder::new(module);
     let mut phis = Vec::new();
     // Mutable globals that hold active data get shadow globals, zeroed here.
-    let mut globals = hashbrown::HashSet::new();
+    // (In order of first use, so the output does not depend on hashing.)
+    let mut globals: Vec<Value> = Vec::new();
     for &blk in blocks {
         for inst in blk.instructions() {
             for o in inst.operands() {
                 for base in ferment_activity_analysis::underlying_objects(o) {
-                    if base.is_global() && activity.is_shadowed(base) && !s.map.contains_key(&base)
+                    if base.is_global()
+                        && activity.is_shadowed(base)
+                        && !s.map.contains_key(&base)
+                        && !globals.contains(&base)
                     {
-                        globals.insert(base);
+                        globals.push(base);
                     }
                 }
             }

@@ -571,7 +571,10 @@ impl Tape {
             Type::void(self.module.context()),
             &[ptr_ty],
         );
-        for lt in self.loops.values() {
+        // Loops in a fixed order: the emitted IR must not depend on hashing.
+        let mut order: Vec<&LoopId> = self.loops.keys().collect();
+        order.sort();
+        for lt in order.into_iter().map(|lp| &self.loops[lp]) {
             let Some(buf) = lt.buf else { continue };
             // Rows are 8-byte aligned; every field is at most 8-aligned.
             let stride = lt.row.div_ceil(8).max(1) * 8;
