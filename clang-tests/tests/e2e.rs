@@ -597,7 +597,10 @@ impl Env {
             Config::Clang(o) | Config::Valgrind(o) => {
                 let mut c = self.c_compile(case, case.lang.driver());
                 c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
-                if dbg {
+                // -O0 and -O3 builds carry debug info (as users' debug and
+                // release-with-debug-info builds do): the derivative must
+                // handle debug records as well as plain code.
+                if dbg || (matches!(cfg, Config::Clang(_)) && (*o == 0 || *o == 3)) {
                     c.arg("-g");
                 }
                 c.arg(src).arg("-lm").arg("-o").arg(&exe);

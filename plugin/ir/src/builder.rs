@@ -6,6 +6,7 @@ use crate::{Block, Opcode, RealPredicate, Type, Value};
 use llvm_sys::core::*;
 use llvm_sys::debuginfo::LLVMInstructionGetDebugLoc;
 use llvm_sys::prelude::*;
+use llvm_sys::{LLVMFastMathAllowReassoc, LLVMFastMathNoSignedZeros};
 
 pub struct Builder {
     raw: LLVMBuilderRef,
@@ -139,6 +140,19 @@ impl Builder {
             return a;
         }
         Value(unsafe { LLVMBuildFAdd(self.raw, a.0, b.0, NONAME) })
+    }
+    /// `a + b` for accumulating derivative contributions: the order of a
+    /// sum of contributions is an artifact of the sweep, and the sign of a
+    /// zero derivative carries no information, so the add may be
+    /// reassociated (vectorized reductions) and `x + 0` folds to `x`.
+    pub fn fadd_acc(&self, a: Value, b: Value) -> Value {
+        let v = self.fadd(a, b);
+        if v != a && v != b && v.is_instruction() {
+            unsafe {
+                LLVMSetFastMathFlags(v.0, LLVMFastMathAllowReassoc | LLVMFastMathNoSignedZeros)
+            }
+        }
+        v
     }
     pub fn fsub(&self, a: Value, b: Value) -> Value {
         if Self::is_zero(b) {

@@ -55,7 +55,7 @@ impl Adjoints {
 fn accumulate(b: &Builder, a: Value, c: Value) -> Value {
     let ty = a.ty();
     if ty.is_fp_like() {
-        return b.fadd(a, c);
+        return b.fadd_acc(a, c);
     }
     let n = if ty.is_struct() {
         ty.struct_fields().len() as u32

@@ -33,7 +33,7 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                             let ps = s.b.gep_i8(ss, off);
                             let a = s.b.load(ty, pd);
                             let c = s.b.load(ty, ps);
-                            let sum = s.b.fadd(c, a);
+                            let sum = s.b.fadd_acc(c, a);
                             s.b.store(sum, ps);
                             s.b.store(s.b.zero(ty), pd);
                         }
@@ -202,7 +202,7 @@ fn memcpy_adjoint_helper(module: Module, ty: Type) -> Value {
     let ps = b.gep(ty, ds, &[i]);
     let a = b.load(ty, pd);
     let c = b.load(ty, ps);
-    b.store(b.fadd(c, a), ps);
+    b.store(b.fadd_acc(c, a), ps);
     b.store(b.zero(ty), pd);
     let i1 = b.add_int(i, b.const_int(i64t, 1));
     let more = b.icmp(IntPredicate::LLVMIntULT, i1, n);

@@ -353,7 +353,13 @@ impl Tape {
         let off = lt.row.div_ceil(align) * align;
         lt.row = off + self.module.alloc_size(ty);
         let buf = lt.buf.expect("loop tape buffer");
-        self.position_after(v);
+        // At the end of v's block rather than right after v: the row is the
+        // same, and a store after all of v's users keeps a loop-carried value
+        // a recurrence the vectorizer can handle (it cannot sink a store).
+        match v.parent().terminator() {
+            Some(t) if t != v => self.saver.before(t),
+            _ => self.position_after(v),
+        }
         let base = self.saver.load(ptr_ty, buf.fwd);
         let (at, stride) = row_field(&self.saver, base, idx, off);
         let st = self.saver.store(v, at);
@@ -558,73 +564,138 @@ impl Tape {
         }
     }
 
-    /// Finishes the tape: growth of each loop's buffers in its header
-    /// (doubling), frees every buffer (and the frame) at `b`, the end of the
-    /// reverse sweep, and fixes the frame's size. `keep_frame` leaves the
-    /// frame to the caller.
-    pub fn finish(&mut self, b: &Builder, fwd_fn: Value) {
+    /// Finishes the tape: patches the row strides, frees every buffer (and
+    /// the frame) at `b`, the end of the reverse sweep, and fixes the
+    /// frame's size. [`Tape::install_growth`] follows once the function is
+    /// complete.
+    pub fn finish(&mut self, b: &Builder) {
         let i64t = self.i64();
         let ptr_ty = Type::ptr(self.module.context());
-        let free = declare(
-            self.module,
-            "free",
-            Type::void(self.module.context()),
-            &[ptr_ty],
-        );
+        let free = self.free_fn();
         // Loops in a fixed order: the emitted IR must not depend on hashing.
-        let mut order: Vec<&LoopId> = self.loops.keys().collect();
-        order.sort();
-        for lt in order.into_iter().map(|lp| &self.loops[lp]) {
+        for lp in self.loop_order() {
+            let lt = &self.loops[&lp];
             let Some(buf) = lt.buf else { continue };
-            // Rows are 8-byte aligned; every field is at most 8-aligned.
-            let stride = lt.row.div_ceil(8).max(1) * 8;
+            let stride = lt.stride();
             for m in &lt.strides {
                 m.set_operand(1, b.const_int(i64t, stride as i64));
             }
             let p = b.load(ptr_ty, buf.rev);
             b.call_fn(free, &[p]);
-            // header: ...prologue; br (idx >= cap) ? grow : cont
-            let cont = shim::split_block_after(lt.prologue_end, "tape.cont");
-            let header = lt.prologue_end.parent();
-            if let Some(t) = header.terminator() {
-                t.erase();
-            }
-            let grow = fwd_fn.append_block("tape.grow");
-            let g = Builder::new(self.module);
-            g.at_end(header);
-            let cap = g.load(i64t, lt.cap.fwd);
-            let full = g.icmp(IntPredicate::LLVMIntUGE, lt.idx, cap);
-            g.cond_br(full, grow, cont);
-            g.at_end(grow);
-            let doubled = g.mul_int(cap, g.const_int(i64t, 2));
-            let new_cap = g.add_int(doubled, g.const_int(i64t, 16));
-            g.store(new_cap, lt.cap.fwd);
-            let gpu = {
-                let t = self.module.target_triple();
-                t.starts_with("nvptx") || t.starts_with("amdgcn")
-            };
-            let old = g.load(ptr_ty, buf.fwd);
-            let size = g.const_int(i64t, stride as i64);
-            let bytes = g.mul_int(new_cap, size);
-            let new = if gpu {
-                // Device code has malloc and free but no realloc.
-                let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
-                let new = g.call_fn(malloc, &[bytes]);
-                g.memmove(new, old, g.mul_int(cap, size));
-                g.call_fn(free, &[old]);
-                new
-            } else {
-                let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
-                g.call_fn(realloc, &[old, bytes])
-            };
-            g.store(new, buf.fwd);
-            g.br(cont);
         }
         if let Some((_, rev_base, malloc)) = self.frame.split {
             let size = self.frame.size.max(8);
             malloc.set_operand(0, b.const_int(i64t, size as i64));
             b.call_fn(free, &[rev_base]);
         }
+    }
+
+    fn free_fn(&self) -> Value {
+        let ptr_ty = Type::ptr(self.module.context());
+        declare(
+            self.module,
+            "free",
+            Type::void(self.module.context()),
+            &[ptr_ty],
+        )
+    }
+
+    fn loop_order(&self) -> Vec<LoopId> {
+        let mut order: Vec<LoopId> = self.loops.keys().copied().collect();
+        order.sort();
+        order
+    }
+
+    /// Grows each loop's buffer in the forward function `fwd_fn` (complete
+    /// by now, so that scalar evolution can read its loops). Where the
+    /// number of header executions is bounded at loop entry, the buffer is
+    /// grown once in the preheader to hold the whole instance and the loop
+    /// body stays free of checks (so it can still be vectorized);
+    /// otherwise the header doubles the buffer when full.
+    pub fn install_growth(&mut self, loops: &Loops, fwd_fn: Value) {
+        let order: Vec<LoopId> = self
+            .loop_order()
+            .into_iter()
+            .filter(|lp| self.loops[lp].buf.is_some())
+            .collect();
+        if order.is_empty() {
+            return;
+        }
+        let headers: Vec<Block> = order.iter().map(|&lp| loops.get(lp).header).collect();
+        let bounds = shim::header_trip_bounds(fwd_fn, &headers);
+        let i64t = self.i64();
+        let g = Builder::new(self.module);
+        // Preheader checks first: a preheader may be an outer loop's header,
+        // which a header check splits afterwards (taking the check along).
+        let mut work: Vec<_> = order.into_iter().zip(bounds).collect();
+        work.sort_by_key(|(_, bound)| bound.is_none());
+        for (lp, bound) in work {
+            let lt = &self.loops[&lp];
+            let (full, need) = match bound {
+                Some((trips, preheader)) => {
+                    // preheader: ...; need = cnt + trips; if (need > cap) grow
+                    let term = preheader.terminator().expect("preheader terminator");
+                    g.before(term);
+                    let cnt = g.load(i64t, lt.cnt_fwd);
+                    let need = g.add_int(cnt, trips);
+                    let cap = g.load(i64t, lt.cap.fwd);
+                    self.report.push(format!(
+                        "  {}: tape rows reserved at loop entry (at most {} iterations)",
+                        describe_loop(loops, lp),
+                        trips.describe().trim()
+                    ));
+                    (g.icmp(IntPredicate::LLVMIntUGT, need, cap), need)
+                }
+                None => {
+                    self.report.push(format!(
+                        "  {}: no iteration bound at loop entry; tape grown when full",
+                        describe_loop(loops, lp)
+                    ));
+                    // header: ...prologue; if (idx >= cap) grow
+                    g.after(lt.prologue_end);
+                    let need = g.add_int(lt.idx, g.const_int(i64t, 1));
+                    let cap = g.load(i64t, lt.cap.fwd);
+                    (g.icmp(IntPredicate::LLVMIntUGT, need, cap), need)
+                }
+            };
+            g.before(shim::if_then_after(full));
+            let cap = g.load(i64t, lt.cap.fwd);
+            let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 16));
+            let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
+            let new_cap = g.select(bigger, need, doubled);
+            g.store(new_cap, lt.cap.fwd);
+            self.reallocate(&g, lt.buf.expect("buffer").fwd, cap, new_cap, lt.stride());
+        }
+    }
+
+    /// `*slot = realloc(*slot, new_cap * stride)` (malloc, move and free on
+    /// GPUs, whose device runtime has no realloc).
+    fn reallocate(&self, g: &Builder, slot: Value, cap: Value, new_cap: Value, stride: u64) {
+        let i64t = self.i64();
+        let ptr_ty = Type::ptr(self.module.context());
+        let t = self.module.target_triple();
+        let old = g.load(ptr_ty, slot);
+        let size = g.const_int(i64t, stride as i64);
+        let bytes = g.mul_int(new_cap, size);
+        let new = if t.starts_with("nvptx") || t.starts_with("amdgcn") {
+            let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
+            let new = g.call_fn(malloc, &[bytes]);
+            g.memmove(new, old, g.mul_int(cap, size));
+            g.call_fn(self.free_fn(), &[old]);
+            new
+        } else {
+            let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
+            g.call_fn(realloc, &[old, bytes])
+        };
+        g.store(new, slot);
+    }
+}
+
+impl LoopTape {
+    /// Bytes per row: rows are 8-byte aligned; every field is at most
+    /// 8-aligned.
+    fn stride(&self) -> u64 {
+        self.row.div_ceil(8).max(1) * 8
     }
 }
 

@@ -57,8 +57,17 @@ extern "C" {
     ) -> c_int;
     fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
+    fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
     fn ferment_split_block_after(inst: LLVMValueRef, name: *const c_char) -> LLVMBasicBlockRef;
+    fn ferment_if_then_after(cond: LLVMValueRef) -> LLVMValueRef;
+    fn ferment_header_trip_bounds(
+        f: LLVMValueRef,
+        headers: *const LLVMBasicBlockRef,
+        n: c_uint,
+        out: *mut LLVMValueRef,
+        out_pre: *mut LLVMBasicBlockRef,
+    );
 }
 
 fn cstring(s: &str) -> CString {
@@ -111,6 +120,12 @@ pub fn report_error(m: Module, msg: &str) {
     unsafe { ferment_report_error(m.0, c.as_ptr()) }
 }
 
+/// Reports a warning diagnostic through the host (the compile goes on).
+pub fn report_warning(m: Module, msg: &str) {
+    let c = cstring(msg);
+    unsafe { ferment_report_warning(m.0, c.as_ptr()) }
+}
+
 /// Whether argument `arg` of call `call` is an `sret` pointer.
 pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
     unsafe { ferment_call_arg_is_sret(call.0, arg) != 0 }
@@ -120,6 +135,38 @@ pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
 pub fn split_block_after(inst: Value, name: &str) -> ferment_ir::Block {
     let n = cstring(name);
     ferment_ir::Block(unsafe { ferment_split_block_after(inst.0, n.as_ptr()) })
+}
+
+/// Splits `cond`'s block after `cond`, branching on it into a new unlikely
+/// block that falls through to the rest; returns that block's terminator.
+pub fn if_then_after(cond: Value) -> Value {
+    Value(unsafe { ferment_if_then_after(cond.0) })
+}
+
+/// For each loop header of `f`: an upper bound (i64) on the header's
+/// executions per entry of its loop, computed by scalar evolution and
+/// expanded at the end of the loop's preheader (returned with it); `None`
+/// where unbounded.
+pub fn header_trip_bounds(
+    f: Value,
+    headers: &[ferment_ir::Block],
+) -> Vec<Option<(Value, ferment_ir::Block)>> {
+    let raw: Vec<LLVMBasicBlockRef> = headers.iter().map(|h| h.0).collect();
+    let mut out: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); raw.len()];
+    let mut pre: Vec<LLVMBasicBlockRef> = vec![std::ptr::null_mut(); raw.len()];
+    unsafe {
+        ferment_header_trip_bounds(
+            f.0,
+            raw.as_ptr(),
+            raw.len() as c_uint,
+            out.as_mut_ptr(),
+            pre.as_mut_ptr(),
+        );
+    }
+    out.into_iter()
+        .zip(pre)
+        .map(|(v, p)| (!v.is_null()).then_some((Value(v), ferment_ir::Block(p))))
+        .collect()
 }
 
 /// Moves the body of `old` into the declaration `new` (whose first

@@ -6,9 +6,15 @@
 // report a diagnostic) that the Rust side cannot do through the C API.
 // It never decides anything about differentiation: that is Rust's job.
 
+#include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
@@ -17,7 +23,9 @@
 #include "llvm/Plugins/PassPlugin.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
 
 #include <cstring>
@@ -51,6 +59,10 @@ cl::opt<int> OptPreopt("enzyme-preopt", cl::init(1), cl::Hidden,
                        cl::desc("Enzyme compatibility: 0 disables preopt"));
 cl::opt<bool> OptNoInline("ferment-no-inline", cl::init(false), cl::Hidden,
                           cl::desc("ferment: do not inline callees before AD"));
+cl::opt<bool> OptFermentLooseTypes(
+    "ferment-loose-types", cl::init(false), cl::Hidden,
+    cl::desc("treat memory whose type is unknown or contradictory as "
+             "floating point (with a warning) instead of stopping"));
 cl::opt<bool> OptLooseTypes("enzyme-loose-types", cl::init(false), cl::Hidden,
                             cl::desc("Enzyme compatibility flag"));
 cl::opt<bool> OptPrintType("enzyme-print-type", cl::init(false), cl::Hidden,
@@ -86,7 +98,7 @@ static FermentOptions currentOptions() {
   O.print_tape = OptPrintTape;
   O.preopt = OptPreopt != 0;
   O.inline_callees = !OptNoInline;
-  O.loose_types = OptLooseTypes;
+  O.loose_types = OptLooseTypes || OptFermentLooseTypes;
   O.print_types = OptPrintType;
   O.print_activity = OptPrintActivity;
   O.all_useful = OptAllUseful;
@@ -386,6 +398,12 @@ extern "C" int ferment_verify_function(LLVMValueRef FV, char *Err,
   Function *F = unwrap<Function>(FV);
   std::string Msg;
   raw_string_ostream OS(Msg);
+  // Debug records of terminators that the generators replaced (a `ret`
+  // that became a branch into the reverse sweep) are left dangling at the
+  // block's end; they describe nothing that still exists.
+  for (BasicBlock &BB : *F)
+    if (BB.getTrailingDbgRecords())
+      BB.deleteTrailingDbgRecords();
   if (!verifyFunction(*F, &OS))
     return 0;
   OS.flush();
@@ -401,6 +419,12 @@ extern "C" int ferment_verify_function(LLVMValueRef FV, char *Err,
 extern "C" void ferment_report_error(LLVMModuleRef MRef, const char *Msg) {
   Module *M = unwrap(MRef);
   M->getContext().diagnose(DiagnosticInfoGeneric(Twine(Msg), DS_Error));
+}
+
+// Reports a warning through the context's diagnostic handler.
+extern "C" void ferment_report_warning(LLVMModuleRef MRef, const char *Msg) {
+  Module *M = unwrap(MRef);
+  M->getContext().diagnose(DiagnosticInfoGeneric(Twine(Msg), DS_Warning));
 }
 
 // Whether call argument `ArgNo` of `CallV` carries the `sret` attribute.
@@ -419,4 +443,64 @@ extern "C" LLVMBasicBlockRef ferment_split_block_after(LLVMValueRef InstV,
   BasicBlock *BB = I->getParent();
   BasicBlock *New = BB->splitBasicBlock(I->getNextNode(), Name);
   return wrap(New);
+}
+
+// For each of `N` loop headers of `FV`, an upper bound on how many times the
+// header runs per entry of the loop (symbolic maximum backedge-taken count
+// plus one, as i64), expanded before the preheader's terminator; null where
+// scalar evolution cannot bound it or the loop has no preheader. `OutPre`
+// receives the preheaders.
+extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
+                                           LLVMBasicBlockRef *Headers,
+                                           unsigned N, LLVMValueRef *Out,
+                                           LLVMBasicBlockRef *OutPre) {
+  Function *F = unwrap<Function>(FV);
+  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+  TargetLibraryInfo TLI(TLII, F);
+  AssumptionCache AC(*F);
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  SCEVExpander Exp(SE, "tape.trips");
+  Type *I64 = Type::getInt64Ty(F->getContext());
+  for (unsigned K = 0; K < N; ++K) {
+    Out[K] = nullptr;
+    OutPre[K] = nullptr;
+    BasicBlock *H = unwrap(Headers[K]);
+    Loop *L = LI.getLoopFor(H);
+    if (!L || L->getHeader() != H)
+      continue;
+    BasicBlock *Pre = L->getLoopPreheader();
+    if (!Pre)
+      continue;
+    const SCEV *Btc = SE.getSymbolicMaxBackedgeTakenCount(L);
+    if (isa<SCEVCouldNotCompute>(Btc) || !SE.isLoopInvariant(Btc, L) ||
+        !Btc->getType()->isIntegerTy() ||
+        Btc->getType()->getIntegerBitWidth() > 64)
+      continue;
+    // A constant maximum that large is the type's range (the exits depend
+    // on values SCEV cannot follow), not a bound worth allocating.
+    if (auto *C = dyn_cast<SCEVConstant>(Btc))
+      if (C->getAPInt().getActiveBits() > 31)
+        continue;
+    const SCEV *Trips =
+        SE.getAddExpr(SE.getZeroExtendExpr(Btc, I64), SE.getOne(I64));
+    Instruction *At = Pre->getTerminator();
+    if (!Exp.isSafeToExpandAt(Trips, At))
+      continue;
+    Out[K] = wrap(Exp.expandCodeFor(Trips, I64, At));
+    OutPre[K] = wrap(Pre);
+  }
+}
+
+// Splits `Cond`'s block right after `Cond` and branches on it into a new,
+// unlikely block that falls through to the rest; returns that block's
+// terminator (build the conditional code before it).
+extern "C" LLVMValueRef ferment_if_then_after(LLVMValueRef CondV) {
+  Instruction *Cond = unwrap<Instruction>(CondV);
+  MDBuilder MDB(Cond->getContext());
+  Instruction *T = SplitBlockAndInsertIfThen(
+      Cond, std::next(Cond->getIterator()), /*Unreachable=*/false,
+      MDB.createUnlikelyBranchWeights());
+  return wrap(T);
 }
