@@ -36,6 +36,8 @@ pub struct Ctx<'o> {
     pub module: Module,
     pub options: &'o Options,
     cache: HashMap<DerivativeKey, Derivative>,
+    /// Keys whose derivatives are being generated (outermost first).
+    in_progress: Vec<DerivativeKey>,
     pub custom: CustomRules,
 }
 
@@ -102,6 +104,7 @@ impl<'o> Ctx<'o> {
             module,
             options,
             cache: HashMap::new(),
+            in_progress: Vec::new(),
             custom: CustomRules::read(module),
         }
     }
@@ -110,6 +113,13 @@ impl<'o> Ctx<'o> {
     pub fn get(&mut self, key: &DerivativeKey) -> Result<Derivative> {
         if let Some(d) = self.cache.get(key) {
             return Ok(*d);
+        }
+        // Recursion reuses the derivative being generated, whatever the
+        // recursive call knows about types (otherwise type facts that shift
+        // at every level would ask for ever new derivatives).
+        let base = key.without_types();
+        if let Some(k) = self.in_progress.iter().find(|k| k.without_types() == base) {
+            return Ok(self.cache[k]);
         }
         if let Some(d) = self.custom.lookup(key) {
             return Ok(d);
@@ -132,7 +142,9 @@ impl<'o> Ctx<'o> {
         }
         let (declared, body_target) = self.declare(key);
         self.cache.insert(key.clone(), declared);
+        self.in_progress.push(key.clone());
         let result = self.generate(key, declared, body_target);
+        self.in_progress.pop();
         if let Err(e) = result {
             self.cache.remove(key);
             for f in functions_of(declared) {
@@ -259,4 +271,34 @@ pub fn analyze_activity(
         .with_types(types)
         .assume_useful(ctx.options.all_useful != 0);
     ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
+}
+
+/// Deepest path of a type tree passed from a caller to a callee's analysis.
+const ARG_TYPE_DEPTH: usize = 3;
+
+/// What `types` knows about the memory behind each pointer argument, as
+/// printed type trees (see [`DerivativeKey::arg_types`]); empty when
+/// nothing is known about any of them.
+pub fn arg_types(types: &ferment_type_analysis::FunctionTypes, args: &[Value]) -> Vec<String> {
+    let out: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if !a.ty().is_pointer() {
+                return String::new();
+            }
+            let t = types
+                .tree(*a)
+                .filter(|p, _| p.len() >= 2 && p.len() <= ARG_TYPE_DEPTH);
+            if t.is_empty() {
+                String::new()
+            } else {
+                t.to_string()
+            }
+        })
+        .collect();
+    if out.iter().all(String::is_empty) {
+        Vec::new()
+    } else {
+        out
+    }
 }

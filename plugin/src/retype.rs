@@ -10,8 +10,9 @@
 //! [`check_integer_copies`] rather than differentiated wrongly.
 
 use crate::error::{Error, Result};
+use crate::frontend::request::DerivativeKey;
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
-use ferment_type_analysis::{BaseType, FloatKind, FunctionTypes};
+use ferment_type_analysis::{BaseType, FloatKind, FunctionTypes, TypeConflict, TypeTree};
 
 /// The IR type of a float kind.
 fn float_type(ctx: llvm_sys::prelude::LLVMContextRef, k: FloatKind) -> Option<Type> {
@@ -47,11 +48,100 @@ fn scalar_at(module: Module, types: &FunctionTypes, p: Value, bytes: u64) -> Opt
     }
 }
 
-/// Type analysis of `f`, after rewriting integer copies into typed ones.
-pub fn analyze_and_retype(module: Module, f: Value) -> FunctionTypes {
-    let types = ferment_type_analysis::TypeAnalysis::run(module, f);
-    if retype_integer_copies(module, f, &types) > 0 {
-        ferment_type_analysis::TypeAnalysis::run(module, f)
+/// A recorded contradiction about the memory `p` reaches (through `p` or
+/// the objects it is derived from) in which one side is a float: the
+/// analysis kept one of the two types, so the other reading may be wrong.
+pub fn float_conflict(types: &FunctionTypes, p: Value) -> Option<&TypeConflict> {
+    let mut objects = ferment_activity_analysis::underlying_objects(p);
+    objects.push(p);
+    types.conflicts().iter().find(|c| {
+        let t = &c.conflict;
+        t.path.len() >= 2
+            && (t.existing.is_float() || t.incoming.is_float())
+            && objects.contains(&c.value)
+    })
+}
+
+/// The float type that loose typing assumes for an untyped `bytes`-byte
+/// scalar.
+fn loose_float(module: Module, bytes: u64) -> Option<Type> {
+    let kind = match bytes {
+        8 => FloatKind::Double,
+        4 => FloatKind::Float,
+        2 => FloatKind::Half,
+        _ => return None,
+    };
+    float_type(module.context(), kind)
+}
+
+/// Under `-enzyme-loose-types`: the float type to read an integer copy
+/// from `p` as, when the memory's type is unknown or contradictory.
+fn loose_copy_type(module: Module, types: &FunctionTypes, p: Value, bytes: u64) -> Option<Type> {
+    let held = types.memory_at(p, 0);
+    let doubtful = matches!(held, BaseType::Unknown | BaseType::Anything)
+        || float_conflict(types, p).is_some();
+    if doubtful {
+        loose_float(module, bytes)
+    } else {
+        None
+    }
+}
+
+/// What is known about the memory behind the parameters of `f`, whose
+/// body is the canonical copy of `key.function`: from the calling
+/// derivative (`key.arg_types`), or else from the original function's own
+/// context (its callers and the `__enzyme_*` call sites).
+fn parameter_seeds(module: Module, f: Value, key: &DerivativeKey) -> Vec<(Value, TypeTree)> {
+    let params = f.params();
+    let n = key.activities.len().min(params.len());
+    let mut seeds = Vec::new();
+    if !key.arg_types.is_empty() {
+        for (i, text) in key.arg_types.iter().enumerate().take(n) {
+            if let Ok(t) = text.parse::<TypeTree>() {
+                seeds.push((params[i], t));
+            }
+        }
+        return seeds;
+    }
+    if key.function.is_declaration() {
+        return seeds;
+    }
+    let outer = ferment_type_analysis::TypeAnalysis::run(module, key.function);
+    for (i, p) in key.function.params().into_iter().enumerate().take(n) {
+        if p.ty().is_pointer() {
+            let t = outer
+                .tree(p)
+                .filter(|path, _| path.len() >= 2 && path.len() <= 3);
+            if !t.is_empty() {
+                seeds.push((params[i], t));
+            }
+        }
+    }
+    seeds
+}
+
+fn analyze(module: Module, f: Value, seeds: &[(Value, TypeTree)]) -> FunctionTypes {
+    let mut ta = ferment_type_analysis::TypeAnalysis::new(module).root(f);
+    for (v, t) in seeds {
+        ta = ta.seed(*v, t.clone());
+    }
+    ta.solve()
+}
+
+/// Type analysis of `f` (the body of the derivative for `key`), after
+/// rewriting integer copies into typed ones. With `loose`
+/// (`-enzyme-loose-types`), copies of memory whose type is unknown or
+/// contradictory are taken to move floats, with a warning.
+pub fn analyze_and_retype(
+    module: Module,
+    f: Value,
+    key: &DerivativeKey,
+    loose: bool,
+) -> FunctionTypes {
+    let seeds = parameter_seeds(module, f, key);
+    let types = analyze(module, f, &seeds);
+    if retype_integer_copies(module, f, &types, loose) > 0 {
+        analyze(module, f, &seeds)
     } else {
         types
     }
@@ -59,7 +149,12 @@ pub fn analyze_and_retype(module: Module, f: Value) -> FunctionTypes {
 
 /// Rewrites integer loads that only feed stores (pure copies), and integer
 /// constants stored, into accesses of the type the memory holds.
-pub fn retype_integer_copies(module: Module, f: Value, types: &FunctionTypes) -> usize {
+pub fn retype_integer_copies(
+    module: Module,
+    f: Value,
+    types: &FunctionTypes,
+    loose: bool,
+) -> usize {
     let b = Builder::new(module);
     let mut changed = 0;
     let mut erased = hashbrown::HashSet::new();
@@ -78,14 +173,36 @@ pub fn retype_integer_copies(module: Module, f: Value, types: &FunctionTypes) ->
                     continue;
                 }
                 let bytes = u64::from(inst.ty().int_width() / 8);
-                let Some(ty) = scalar_at(module, types, inst.operand(0), bytes) else {
-                    continue;
+                let src = inst.operand(0);
+                let ty = match scalar_at(module, types, src, bytes) {
+                    Some(ty) if float_conflict(types, src).is_none() => ty,
+                    _ if loose => match loose_copy_type(module, types, src, bytes) {
+                        Some(ty) => {
+                            crate::shim::report_warning(
+                                module,
+                                &format!(
+                                    "{}ferment: treating the {bytes}-byte integer copy '{}' as a copy of {} (-enzyme-loose-types: the memory's type is {})",
+                                    inst.source_location().map(|l| format!("{l}: ")).unwrap_or_default(),
+                                    show(inst),
+                                    ty.describe(),
+                                    describe_doubt(types, src)
+                                ),
+                            );
+                            ty
+                        }
+                        None => continue,
+                    },
+                    // Contradictory memory stays an integer copy (reported
+                    // by `check_integer_copies` when it matters).
+                    _ => continue,
                 };
                 // The destinations must not be known to hold something else.
-                if users.iter().any(|s| {
-                    let t = types.memory_at(s.operand(1), 0);
-                    t.is_concrete() && scalar_at(module, types, s.operand(1), bytes) != Some(ty)
-                }) {
+                if !loose
+                    && users.iter().any(|s| {
+                        let t = types.memory_at(s.operand(1), 0);
+                        t.is_concrete() && scalar_at(module, types, s.operand(1), bytes) != Some(ty)
+                    })
+                {
                     continue;
                 }
                 b.before(inst);
@@ -126,10 +243,15 @@ pub fn retype_integer_copies(module: Module, f: Value, types: &FunctionTypes) ->
 /// Reverse mode cannot move adjoints through integers: an integer copy
 /// between shadowed memory that type analysis says (or cannot rule out)
 /// holds floats is an error, never a silently dropped derivative.
+/// With `loose` (`-enzyme-loose-types`) such a read is a warning instead:
+/// the copies were already taken as floats, and what is left reads bits
+/// for integer arithmetic, through which no derivative flows.
 pub fn check_integer_copies(
+    module: Module,
     f: Value,
     types: &FunctionTypes,
     is_shadowed: &dyn Fn(Value) -> bool,
+    loose: bool,
 ) -> Result<()> {
     for inst in f.instructions() {
         let scalar = inst.ty().scalar();
@@ -140,26 +262,59 @@ pub fn check_integer_copies(
         if !is_shadowed(src) {
             continue;
         }
+        // Bits that are only compared carry no derivative.
+        if inst.users().iter().all(|u| u.opcode() == Opcode::LLVMICmp) {
+            continue;
+        }
         let feeds_shadowed_store = inst.users().iter().any(|u| {
             u.opcode() == Opcode::LLVMStore && u.operand(0) == inst && is_shadowed(u.operand(1))
         });
         let held = types.memory_at(src, 0);
         let float_bits = held.is_float();
+        let conflict = float_conflict(types, src);
         if float_bits
+            || conflict.is_some()
             || (feeds_shadowed_store && !matches!(held, BaseType::Integer | BaseType::Pointer))
         {
+            let what = format!(
+                "'{}' reads memory that may hold floating-point data as an integer (the memory's type is {})",
+                show(inst),
+                describe_doubt(types, src)
+            );
+            if loose {
+                crate::shim::report_warning(
+                    module,
+                    &format!(
+                        "{}ferment: {what}; no derivative flows through it (-enzyme-loose-types)",
+                        inst.source_location()
+                            .map(|l| format!("{l}: "))
+                            .unwrap_or_default()
+                    ),
+                );
+                continue;
+            }
             return Err(Error::at(
                 inst,
-                format!(
-                    "'{}' reads memory that may hold floating-point data ({}) as an integer; its derivative would be lost",
-                    inst.describe(),
-                    held
-                ),
+                format!("{what}; its derivative would be lost"),
             )
-            .hint("copy floating-point data with typed assignments (or memcpy of whole arrays), not through integer types"));
+            .hint("copy floating-point data with typed assignments (or memcpy of whole arrays), not through integer types; or, if this memory holds floats, pass -mllvm -enzyme-loose-types to treat it as such"));
         }
     }
     Ok(())
+}
+
+/// An instruction as messages show it (without metadata).
+fn show(v: Value) -> String {
+    let d = v.describe();
+    d.split(", !").next().unwrap_or(&d).trim().to_string()
+}
+
+/// What type analysis says about the memory at `p`, for messages.
+fn describe_doubt(types: &FunctionTypes, p: Value) -> String {
+    match float_conflict(types, p) {
+        Some(c) => format!("contradictory: {c}"),
+        None => format!("{}", types.memory_at(p, 0)),
+    }
 }
 
 /// What a `memcpy`/`memmove` moves, as far as derivatives care.

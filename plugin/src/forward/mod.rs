@@ -52,7 +52,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
     let out_ty = f.global_value_type().fn_return();
     let ret = key.function.global_value_type().fn_return();
     let tangent_ret = key.return_active && (ret.is_fp_like() || ret.is_pointer());
-    let types = crate::retype::analyze_and_retype(module, f);
+    let types = crate::retype::analyze_and_retype(module, f, key, ctx.options.loose_types != 0);
     let mut sweep = TangentSweep::new(ctx, f, key, &types);
     sweep
         .build(ctx, out_ty, tangent_ret)
@@ -66,6 +66,8 @@ struct TangentSweep<'k> {
     b: Builder,
     tangents: HashMap<Value, Value>,
     shadows: Option<Shadows>,
+    /// Per call: what type analysis knows about its pointer arguments.
+    call_arg_types: HashMap<Value, Vec<String>>,
 }
 
 impl<'k> TangentSweep<'k> {
@@ -102,6 +104,12 @@ impl<'k> TangentSweep<'k> {
                 next += 1;
             }
         }
+        let call_arg_types = f
+            .instructions()
+            .into_iter()
+            .filter(|i| i.is_call())
+            .map(|c| (c, crate::derive::arg_types(types, &c.call_args())))
+            .collect();
         TangentSweep {
             f,
             key,
@@ -109,6 +117,7 @@ impl<'k> TangentSweep<'k> {
             b: Builder::new(module),
             tangents,
             shadows: None,
+            call_arg_types,
         }
     }
 
@@ -270,6 +279,7 @@ impl<'k> TangentSweep<'k> {
             activities: activities.clone(),
             return_active,
             return_primal: true,
+            arg_types: self.call_arg_types.get(&call).cloned().unwrap_or_default(),
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -540,6 +550,7 @@ fn pointer_returning_call(
         activities: acts,
         return_active: true,
         return_primal: true,
+        arg_types: Vec::new(),
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

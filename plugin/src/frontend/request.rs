@@ -113,6 +113,21 @@ pub struct DerivativeKey {
     pub activities: Vec<Activity>,
     pub return_active: bool,
     pub return_primal: bool,
+    /// What the caller knows about each pointer argument's memory (printed
+    /// type trees; empty when nothing is known): callees used with
+    /// different types get different derivatives (context sensitivity).
+    /// Empty for requests, whose context comes from the original function.
+    pub arg_types: Vec<String>,
+}
+
+impl DerivativeKey {
+    /// The key with the caller's type knowledge dropped.
+    pub fn without_types(&self) -> DerivativeKey {
+        DerivativeKey {
+            arg_types: Vec::new(),
+            ..self.clone()
+        }
+    }
 }
 
 impl Request {
@@ -124,6 +139,7 @@ impl Request {
             activities: self.args.iter().map(|a| a.activity).collect(),
             return_active: self.return_active,
             return_primal: self.return_primal,
+            arg_types: Vec::new(),
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::frontend::request::{Activity as ArgAct, DerivativeKey, Mode, Shape};
 use crate::shadow::{Shadows, Substitute};
 use ferment_activity_analysis::Activity;
 use ferment_ir::{Builder, Type, Value};
+use ferment_type_analysis::FunctionTypes;
 
 /// One augmented call, remembered for the reverse sweep.
 #[derive(Clone)]
@@ -58,6 +59,7 @@ pub fn callee_of(call: Value) -> Option<Value> {
 pub fn augment_call(
     ctx: &mut Ctx,
     activity: &Activity,
+    types: &FunctionTypes,
     call: Value,
     sh: &Shadows,
     b: &Builder,
@@ -114,6 +116,7 @@ pub fn augment_call(
         activities: activities.clone(),
         return_active,
         return_primal: false,
+        arg_types: crate::derive::arg_types(types, &args),
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);

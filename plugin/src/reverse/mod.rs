@@ -133,12 +133,18 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         split: Option<(Block, Value, HashMap<Value, Value>)>,
     ) -> Result<ReverseSweep<'c, 'o, 'k>> {
         let module = ctx.module;
-        let types = crate::retype::analyze_and_retype(module, f);
+        let types = crate::retype::analyze_and_retype(module, f, key, ctx.options.loose_types != 0);
         let cfg = Cfg::new(f);
         let params = f.params();
         let seeds = crate::frontend::seeds_for(&params, key);
         let activity = crate::derive::analyze_activity(ctx, f, &seeds, &types);
-        crate::retype::check_integer_copies(f, &types, &|p| activity.is_shadowed(p))?;
+        crate::retype::check_integer_copies(
+            module,
+            f,
+            &types,
+            &|p| activity.is_shadowed(p),
+            ctx.options.loose_types != 0,
+        )?;
         let reachable = reachable_blocks(f, &cfg);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
@@ -203,7 +209,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             let types = &self.types;
             let mut hook =
                 |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
-                    calls::augment_call(ctx, activity, call, sh, b, &mut sites)
+                    calls::augment_call(ctx, activity, types, call, sh, b, &mut sites)
                 };
             shadow::build(
                 self.module,
@@ -513,7 +519,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let d = self.adjoints.take(&self.b, inst);
                 if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
                     let old = self.b.load_like(inst.ty(), sp, inst);
-                    let new = self.b.fadd(old, d);
+                    let new = self.b.fadd_acc(old, d);
                     self.b.store_like(new, sp, inst);
                 }
                 Ok(true)
@@ -606,11 +612,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     if m < n {
                         let k = self.b.const_int(i32t, m as i64);
                         let old = self.b.extract_element(da, k);
-                        da = self.b.insert_element(da, self.b.fadd(old, dj), k);
+                        da = self.b.insert_element(da, self.b.fadd_acc(old, dj), k);
                     } else {
                         let k = self.b.const_int(i32t, (m - n) as i64);
                         let old = self.b.extract_element(db, k);
-                        db = self.b.insert_element(db, self.b.fadd(old, dj), k);
+                        db = self.b.insert_element(db, self.b.fadd_acc(old, dj), k);
                     }
                 }
                 self.add(a, da);
@@ -746,7 +752,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         };
         match self.free_flag {
             None => {
-                self.tape.finish(&self.b, self.f);
+                self.tape.finish(&self.b);
                 ret(&self.b);
             }
             Some(flag) => {
@@ -756,7 +762,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let done = self.rf.append_block("rev.done");
                 self.b.cond_br(flag, free, done);
                 self.b.at_end(free);
-                self.tape.finish(&self.b, self.f);
+                self.tape.finish(&self.b);
                 self.b.br(done);
                 self.b.at_end(done);
                 ret(&self.b);
@@ -769,6 +775,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.b.at_end(entry);
             self.b.br(dispatch);
         }
+        self.tape.install_growth(&self.loops, self.f);
         if self.print_tape {
             eprintln!(
                 "ferment: tape of the derivative of '{}':",
