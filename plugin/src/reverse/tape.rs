@@ -9,8 +9,11 @@
 //!   reverse order, so it walks the same indices downwards (`ridx_L`), set
 //!   whenever it enters an iteration (see [`Tape::enter_iteration`]). This
 //!   needs no trip count and serves nested, triangular and while loops.
-//!   Buffers of one loop share one capacity, doubled in the header when
-//!   full, and are freed at the end of the reverse sweep.
+//!   A loop's cached values share one row per iteration in one buffer.
+//!   Where scalar evolution bounds the iterations at loop entry, the rows
+//!   are reserved once in the preheader (the body stays check-free and
+//!   vectorizable); otherwise the header doubles the buffer when full.
+//!   Buffers are freed at the end of the reverse sweep.
 //! - In split mode (an augmented forward function and a separate reverse
 //!   function) every slot lives in one heap frame instead of the stack:
 //!   the augmented function allocates it and returns it as the tape, the
