@@ -276,6 +276,12 @@ pub fn analyze_activity(
 /// Deepest path of a type tree passed from a caller to a callee's analysis.
 const ARG_TYPE_DEPTH: usize = 3;
 
+/// The part of a pointer argument's type tree that a callee's analysis is
+/// seeded with: its memory, a few dereferences deep.
+pub fn argument_memory(tree: &ferment_type_analysis::TypeTree) -> ferment_type_analysis::TypeTree {
+    tree.filter(|p, _| p.len() >= 2 && p.len() <= ARG_TYPE_DEPTH)
+}
+
 /// What `types` knows about the memory behind each pointer argument, as
 /// printed type trees (see [`DerivativeKey::arg_types`]); empty when
 /// nothing is known about any of them.
@@ -286,9 +292,7 @@ pub fn arg_types(types: &ferment_type_analysis::FunctionTypes, args: &[Value]) -
             if !a.ty().is_pointer() {
                 return String::new();
             }
-            let t = types
-                .tree(*a)
-                .filter(|p, _| p.len() >= 2 && p.len() <= ARG_TYPE_DEPTH);
+            let t = argument_memory(&types.tree(*a));
             if t.is_empty() {
                 String::new()
             } else {

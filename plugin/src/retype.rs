@@ -109,9 +109,7 @@ fn parameter_seeds(module: Module, f: Value, key: &DerivativeKey) -> Vec<(Value,
     let outer = ferment_type_analysis::TypeAnalysis::run(module, key.function);
     for (i, p) in key.function.params().into_iter().enumerate().take(n) {
         if p.ty().is_pointer() {
-            let t = outer
-                .tree(p)
-                .filter(|path, _| path.len() >= 2 && path.len() <= 3);
+            let t = crate::derive::argument_memory(&outer.tree(p));
             if !t.is_empty() {
                 seeds.push((params[i], t));
             }
@@ -178,16 +176,13 @@ pub fn retype_integer_copies(
                     Some(ty) if float_conflict(types, src).is_none() => ty,
                     _ if loose => match loose_copy_type(module, types, src, bytes) {
                         Some(ty) => {
-                            crate::shim::report_warning(
-                                module,
-                                &format!(
-                                    "{}ferment: treating the {bytes}-byte integer copy '{}' as a copy of {} (-enzyme-loose-types: the memory's type is {})",
-                                    inst.source_location().map(|l| format!("{l}: ")).unwrap_or_default(),
-                                    show(inst),
-                                    ty.describe(),
-                                    describe_doubt(types, src)
-                                ),
+                            let msg = format!(
+                                "treating the {bytes}-byte integer copy '{}' as a copy of {} (-enzyme-loose-types: the memory's type is {})",
+                                show(inst),
+                                ty.describe(),
+                                describe_doubt(types, src)
                             );
+                            crate::shim::report_warning(module, &Error::at(inst, msg).to_string());
                             ty
                         }
                         None => continue,
@@ -282,15 +277,8 @@ pub fn check_integer_copies(
                 describe_doubt(types, src)
             );
             if loose {
-                crate::shim::report_warning(
-                    module,
-                    &format!(
-                        "{}ferment: {what}; no derivative flows through it (-enzyme-loose-types)",
-                        inst.source_location()
-                            .map(|l| format!("{l}: "))
-                            .unwrap_or_default()
-                    ),
-                );
+                let msg = format!("{what}; no derivative flows through it (-enzyme-loose-types)");
+                crate::shim::report_warning(module, &Error::at(inst, msg).to_string());
                 continue;
             }
             return Err(Error::at(

@@ -59,7 +59,6 @@ extern "C" {
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
-    fn ferment_split_block_after(inst: LLVMValueRef, name: *const c_char) -> LLVMBasicBlockRef;
     fn ferment_if_then_after(cond: LLVMValueRef) -> LLVMValueRef;
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
@@ -129,12 +128,6 @@ pub fn report_warning(m: Module, msg: &str) {
 /// Whether argument `arg` of call `call` is an `sret` pointer.
 pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
     unsafe { ferment_call_arg_is_sret(call.0, arg) != 0 }
-}
-
-/// Splits `inst`'s block right after `inst`; returns the new (lower) block.
-pub fn split_block_after(inst: Value, name: &str) -> ferment_ir::Block {
-    let n = cstring(name);
-    ferment_ir::Block(unsafe { ferment_split_block_after(inst.0, n.as_ptr()) })
 }
 
 /// Splits `cond`'s block after `cond`, branching on it into a new unlikely

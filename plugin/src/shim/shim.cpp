@@ -435,16 +435,6 @@ extern "C" int ferment_call_arg_is_sret(LLVMValueRef CallV, unsigned ArgNo) {
   return CB->paramHasAttr(ArgNo, Attribute::StructRet) ? 1 : 0;
 }
 
-// Splits the block of `InstV` right after it; returns the new block holding
-// the instructions that followed (successor phis are updated).
-extern "C" LLVMBasicBlockRef ferment_split_block_after(LLVMValueRef InstV,
-                                                       const char *Name) {
-  Instruction *I = unwrap<Instruction>(InstV);
-  BasicBlock *BB = I->getParent();
-  BasicBlock *New = BB->splitBasicBlock(I->getNextNode(), Name);
-  return wrap(New);
-}
-
 // For each of `N` loop headers of `FV`, an upper bound on how many times the
 // header runs per entry of the loop (symbolic maximum backedge-taken count
 // plus one, as i64), expanded before the preheader's terminator; null where
