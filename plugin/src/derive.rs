@@ -231,7 +231,7 @@ impl<'o> Ctx<'o> {
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
         for f in functions_of(declared) {
             if simplify {
-                prepare::simplify_derivative(f)?;
+                prepare::simplify_derivative(f, self.options.opt_level)?;
             }
             if self.options.print != 0 {
                 eprintln!("{}", f.describe());

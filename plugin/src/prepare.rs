@@ -40,11 +40,29 @@ pub fn canonical_copy(
 /// Pipeline run on every generated derivative.
 pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoint>,simplifycfg,early-cse,gvn,instcombine<no-verify-fixpoint>,adce,simplifycfg";
 
-/// Simplifies a generated derivative.
-pub fn simplify_derivative(f: Value) -> Result<()> {
-    shim::run_function_pipeline(f, SIMPLIFY_DERIVATIVE).map_err(|e| {
-        Error::new(format!(
-            "internal error: derivative simplification pipeline: {e}"
-        ))
-    })
+/// Loop preparation run on a derivative when the host pipeline will
+/// vectorize it (-O1 and up). A reverse loop that reads and clears the
+/// shadow of `u[i]` and adds into the shadow of `u[i+1]` stores a zero that
+/// the next iteration reads back: loop-load elimination forwards it through
+/// a phi `[shadow at entry, 0]`, peeling one iteration makes that phi a
+/// constant, and the loop no longer has a memory dependence that blocks the
+/// vectorizer. Peeling is limited to loops whose phis become invariant.
+const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
+
+/// Simplifies a generated derivative; at `opt_level` 1+ also prepares its
+/// loops for the vectorizer.
+pub fn simplify_derivative(f: Value, opt_level: i32) -> Result<()> {
+    let run = |pipeline: &str| {
+        shim::run_function_pipeline(f, pipeline).map_err(|e| {
+            Error::new(format!(
+                "internal error: derivative simplification pipeline: {e}"
+            ))
+        })
+    };
+    run(SIMPLIFY_DERIVATIVE)?;
+    if opt_level > 0 {
+        run(PREPARE_LOOPS)?;
+        shim::sink_stores(f);
+    }
+    Ok(())
 }

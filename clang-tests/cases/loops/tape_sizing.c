@@ -3,8 +3,11 @@
 // iteration. These loops stress the bound: a stride-3 int loop with an offset start, an early
 // data-dependent exit under a counted bound (the bound is only a maximum), an unsigned
 // count-down loop, a nested loop whose inner count grows with the outer index (the buffer must
-// grow between outer iterations), a loop whose bound is re-read from memory every iteration
-// (no bound: checked per iteration), and sizes from 0 to several thousand in one process.
+// grow between outer iterations), a three-deep nest whose inner count is the same in every outer
+// iteration (the whole nest's rows are reserved before it; for n < 3 the inner count expression
+// n - 3 is negative outside its guard and must reserve nothing, not wrap), a loop whose bound is
+// re-read from memory every iteration (no bound: checked per iteration), and sizes from 0 to
+// several thousand in one process.
 // Oracles: central finite differences and forward-vs-reverse dot products.
 #include "check.h"
 
@@ -46,6 +49,15 @@ double growing_inner(const double *x, int n) {
   return s;
 }
 
+double nest_invariant(const double *x, long n, int reps, int steps) {
+  double s = 0.0;
+  for (int a = 0; a < reps; a++)
+    for (int t = 0; t < steps; t++)
+      for (long i = 1; i < n - 1; i++)
+        s = s * 0.5 + sin(x[i] * (1.0 + 0.1 * t) + s * a);
+  return s;
+}
+
 struct buf {
   long len;
   double *data;
@@ -68,6 +80,7 @@ static double p_stride3(const double *x, const void *c) { (void)c; return stride
 static double p_early(const double *x, const void *c) { (void)c; return early_exit(x, g_n); }
 static double p_down(const double *x, const void *c) { (void)c; return count_down(x, (unsigned)g_n); }
 static double p_grow(const double *x, const void *c) { (void)c; return growing_inner(x, (int)g_n); }
+static double p_nest(const double *x, const void *c) { (void)c; return nest_invariant(x, g_n, 2, 3); }
 static double p_reread(const double *x, const void *c) {
   (void)c;
   struct buf b = {g_n, (double *)x};
@@ -92,6 +105,9 @@ static void check_all(const char *name, long n, prim_fn p, int fd_coords) {
   } else if (!strcmp(name, "growing_inner")) {
     __enzyme_autodiff((void *)growing_inner, X, D, (int)n);
     fwd = __enzyme_fwddiff((void *)growing_inner, X, T, (int)n);
+  } else if (!strcmp(name, "nest_invariant")) {
+    __enzyme_autodiff((void *)nest_invariant, X, D, n, 2, 3);
+    fwd = __enzyme_fwddiff((void *)nest_invariant, X, T, n, 2, 3);
   } else {
     static double DD[NMAX];
     struct buf b = {n, X}, db = {0, DD};
@@ -131,6 +147,8 @@ int main(void) {
       memset(D, 0, sizeof D);
       check_all("growing_inner", n, p_grow, 6);
     }
+    memset(D, 0, sizeof D);
+    check_all("nest_invariant", n, p_nest, 8);
     memset(D, 0, sizeof D);
     check_all("reread_bound", n, p_reread, 8);
   }

@@ -613,8 +613,10 @@ impl Tape {
     /// by now, so that scalar evolution can read its loops). Where the
     /// number of header executions is bounded at loop entry, the buffer is
     /// grown once in the preheader to hold the whole instance and the loop
-    /// body stays free of checks (so it can still be vectorized);
-    /// otherwise the header doubles the buffer when full.
+    /// body stays free of checks (so it can still be vectorized); where that
+    /// bound is also the same in every iteration of the enclosing loops, the
+    /// rows of the whole nest are reserved once before it (no regrowth per
+    /// outer iteration). Otherwise the header doubles the buffer when full.
     pub fn install_growth(&mut self, loops: &Loops, fwd_fn: Value) {
         let order: Vec<LoopId> = self
             .loop_order()
@@ -633,21 +635,25 @@ impl Tape {
         let mut work: Vec<_> = order.into_iter().zip(bounds).collect();
         work.sort_by_key(|(_, bound)| bound.is_none());
         for (lp, bound) in work {
-            let lt = &self.loops[&lp];
-            let (full, need) = match bound {
-                Some((trips, preheader)) => {
-                    // preheader: ...; need = cnt + trips; if (need > cap) grow
-                    let term = preheader.terminator().expect("preheader terminator");
-                    g.before(term);
-                    let cnt = g.load(i64t, lt.cnt_fwd);
-                    let need = g.add_int(cnt, trips);
-                    let cap = g.load(i64t, lt.cap.fwd);
+            match bound {
+                Some(b) => {
+                    if let Some((rows, nest_pre)) = b.nest {
+                        // the whole nest's rows once, before its outermost
+                        // loop; the check at the loop's own entry then
+                        // never grows
+                        self.reserve_at(&g, lp, nest_pre, rows);
+                        self.report.push(format!(
+                            "  {}: tape rows for the whole loop nest reserved before it (at most {} rows)",
+                            describe_loop(loops, lp),
+                            rows.describe().trim()
+                        ));
+                    }
+                    self.reserve_at(&g, lp, b.preheader, b.trips);
                     self.report.push(format!(
                         "  {}: tape rows reserved at loop entry (at most {} iterations)",
                         describe_loop(loops, lp),
-                        trips.describe().trim()
+                        b.trips.describe().trim()
                     ));
-                    (g.icmp(IntPredicate::LLVMIntUGT, need, cap), need)
                 }
                 None => {
                     self.report.push(format!(
@@ -655,20 +661,40 @@ impl Tape {
                         describe_loop(loops, lp)
                     ));
                     // header: ...prologue; if (idx >= cap) grow
+                    let lt = &self.loops[&lp];
                     g.after(lt.prologue_end);
                     let need = g.add_int(lt.idx, g.const_int(i64t, 1));
                     let cap = g.load(i64t, lt.cap.fwd);
-                    (g.icmp(IntPredicate::LLVMIntUGT, need, cap), need)
+                    let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
+                    self.grow_if(&g, lp, full, need);
                 }
-            };
-            g.before(shim::if_then_after(full));
-            let cap = g.load(i64t, lt.cap.fwd);
-            let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 16));
-            let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
-            let new_cap = g.select(bigger, need, doubled);
-            g.store(new_cap, lt.cap.fwd);
-            self.reallocate(&g, lt.buf.expect("buffer").fwd, cap, new_cap, lt.stride());
+            }
         }
+    }
+
+    /// At the end of `block`: `need = cnt + rows; if (need > cap) grow`.
+    fn reserve_at(&self, g: &Builder, lp: LoopId, block: Block, rows: Value) {
+        let i64t = self.i64();
+        let lt = &self.loops[&lp];
+        g.before(block.terminator().expect("preheader terminator"));
+        let cnt = g.load(i64t, lt.cnt_fwd);
+        let need = g.add_int(cnt, rows);
+        let cap = g.load(i64t, lt.cap.fwd);
+        let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
+        self.grow_if(g, lp, full, need);
+    }
+
+    /// `if (full) { cap = max(need, 2 cap + 16); realloc }`, out of line.
+    fn grow_if(&self, g: &Builder, lp: LoopId, full: Value, need: Value) {
+        let i64t = self.i64();
+        let lt = &self.loops[&lp];
+        g.before(shim::if_then_after(full));
+        let cap = g.load(i64t, lt.cap.fwd);
+        let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 16));
+        let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
+        let new_cap = g.select(bigger, need, doubled);
+        g.store(new_cap, lt.cap.fwd);
+        self.reallocate(g, lt.buf.expect("buffer").fwd, cap, new_cap, lt.stride());
     }
 
     /// `*slot = realloc(*slot, new_cap * stride)` (malloc, move and free on

@@ -21,6 +21,9 @@ pub struct Options {
     pub print_types: c_int,
     pub print_activity: c_int,
     pub all_useful: c_int,
+    /// The host pipeline's speed-up level (0..3); the derivative is
+    /// prepared for the vectorizer only when the host runs it (1+).
+    pub opt_level: c_int,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             print_types: 0,
             print_activity: 0,
             all_useful: 0,
+            opt_level: 2,
         }
     }
 }
@@ -56,6 +60,7 @@ extern "C" {
         len: usize,
     ) -> c_int;
     fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
+    fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
@@ -66,6 +71,8 @@ extern "C" {
         n: c_uint,
         out: *mut LLVMValueRef,
         out_pre: *mut LLVMBasicBlockRef,
+        out_nest: *mut LLVMValueRef,
+        out_nest_pre: *mut LLVMBasicBlockRef,
     );
 }
 
@@ -98,6 +105,12 @@ pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
             .to_string_lossy()
             .into_owned())
     }
+}
+
+/// Moves stores down their blocks past pure arithmetic (see the shim);
+/// returns how many moved.
+pub fn sink_stores(f: Value) -> u32 {
+    unsafe { ferment_sink_stores(f.0) }
 }
 
 /// `Ok` when `f` passes LLVM's verifier, else the verifier's report.
@@ -136,29 +149,48 @@ pub fn if_then_after(cond: Value) -> Value {
     Value(unsafe { ferment_if_then_after(cond.0) })
 }
 
-/// For each loop header of `f`: an upper bound (i64) on the header's
-/// executions per entry of its loop, computed by scalar evolution and
-/// expanded at the end of the loop's preheader (returned with it); `None`
-/// where unbounded.
-pub fn header_trip_bounds(
-    f: Value,
-    headers: &[ferment_ir::Block],
-) -> Vec<Option<(Value, ferment_ir::Block)>> {
+/// A bound on a loop's iterations, expanded where the tape can reserve rows.
+#[derive(Clone, Copy)]
+pub struct TripBound {
+    /// Upper bound (i64) on the header's executions per entry of the loop,
+    /// valid at the end of `preheader`.
+    pub trips: Value,
+    pub preheader: ferment_ir::Block,
+    /// Bound on the header's executions during one entry of the outermost
+    /// enclosing loop that keeps the count invariant, with that loop's
+    /// preheader (see the shim).
+    pub nest: Option<(Value, ferment_ir::Block)>,
+}
+
+/// For each loop header of `f`: its [`TripBound`], computed by scalar
+/// evolution; `None` where unbounded.
+pub fn header_trip_bounds(f: Value, headers: &[ferment_ir::Block]) -> Vec<Option<TripBound>> {
     let raw: Vec<LLVMBasicBlockRef> = headers.iter().map(|h| h.0).collect();
-    let mut out: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); raw.len()];
-    let mut pre: Vec<LLVMBasicBlockRef> = vec![std::ptr::null_mut(); raw.len()];
+    let n = raw.len();
+    let mut out: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); n];
+    let mut pre: Vec<LLVMBasicBlockRef> = vec![std::ptr::null_mut(); n];
+    let mut nest: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); n];
+    let mut nest_pre: Vec<LLVMBasicBlockRef> = vec![std::ptr::null_mut(); n];
     unsafe {
         ferment_header_trip_bounds(
             f.0,
             raw.as_ptr(),
-            raw.len() as c_uint,
+            n as c_uint,
             out.as_mut_ptr(),
             pre.as_mut_ptr(),
+            nest.as_mut_ptr(),
+            nest_pre.as_mut_ptr(),
         );
     }
-    out.into_iter()
-        .zip(pre)
-        .map(|(v, p)| (!v.is_null()).then_some((Value(v), ferment_ir::Block(p))))
+    (0..n)
+        .map(|k| {
+            (!out[k].is_null()).then(|| TripBound {
+                trips: Value(out[k]),
+                preheader: ferment_ir::Block(pre[k]),
+                nest: (!nest[k].is_null())
+                    .then(|| (Value(nest[k]), ferment_ir::Block(nest_pre[k]))),
+            })
+        })
         .collect()
 }
 

@@ -10,6 +10,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
@@ -90,6 +91,7 @@ struct FermentOptions {
   int print_types;
   int print_activity;
   int all_useful;
+  int opt_level; // the host pipeline's speed-up level, 0..3
 };
 
 static FermentOptions currentOptions() {
@@ -102,6 +104,7 @@ static FermentOptions currentOptions() {
   O.print_types = OptPrintType;
   O.print_activity = OptPrintActivity;
   O.all_useful = OptAllUseful;
+  O.opt_level = 0; // set from the pass's level on the Rust side
   return O;
 }
 
@@ -392,6 +395,41 @@ extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
   return 0;
 }
 
+// Moves every simple store down its block, past the instructions after it
+// that neither touch memory nor may have side effects or trap, keeping the
+// order of all memory operations. Returns how many stores moved.
+//
+// Why: a reverse loop adds an adjoint into shadow memory and only then
+// computes the adjoint it carries to the next iteration. The vectorizer
+// accepts such a carried value (a first-order recurrence) only when its
+// users can come after the value that feeds it, and a store cannot be
+// moved there by the vectorizer itself.
+extern "C" unsigned ferment_sink_stores(LLVMValueRef FV) {
+  Function *F = unwrap<Function>(FV);
+  unsigned Moved = 0;
+  for (BasicBlock &BB : *F) {
+    Instruction *Barrier = BB.getTerminator();
+    if (!Barrier)
+      continue;
+    for (Instruction *I = Barrier->getPrevNode(); I;) {
+      Instruction *Prev = I->getPrevNode();
+      auto *S = dyn_cast<StoreInst>(I);
+      if (S && S->isSimple()) {
+        if (S->getNextNode() != Barrier) {
+          S->moveBefore(Barrier->getIterator());
+          ++Moved;
+        }
+        Barrier = S;
+      } else if (I->mayReadOrWriteMemory() || I->mayHaveSideEffects() ||
+                 isa<PHINode>(I) || !isSafeToSpeculativelyExecute(I)) {
+        Barrier = I;
+      }
+      I = Prev;
+    }
+  }
+  return Moved;
+}
+
 // Verifies one function; returns 0 when valid, else writes the report.
 extern "C" int ferment_verify_function(LLVMValueRef FV, char *Err,
                                        size_t ErrLen) {
@@ -435,15 +473,45 @@ extern "C" int ferment_call_arg_is_sret(LLVMValueRef CallV, unsigned ArgNo) {
   return CB->paramHasAttr(ArgNo, Attribute::StructRet) ? 1 : 0;
 }
 
+// `max(Btc, -1) + 1` as i64, with `Btc` sign-extended: a count expression
+// that wraps below zero where a guard outside the loop would have skipped
+// it gives 0, never a huge bound.
+static const SCEV *tripsFromExactCount(ScalarEvolution &SE, const SCEV *Btc,
+                                       Type *I64) {
+  const SCEV *Wide = SE.getTruncateOrSignExtend(Btc, I64);
+  const SCEV *Clamped = SE.getSMaxExpr(Wide, SE.getMinusOne(I64));
+  return SE.getAddExpr(Clamped, SE.getOne(I64));
+}
+
+// The exact backedge-taken count of `L` when scalar evolution knows it and
+// it does not vary within the loop.
+static const SCEV *exactCount(ScalarEvolution &SE, Loop *L) {
+  const SCEV *Btc = SE.getBackedgeTakenCount(L);
+  if (isa<SCEVCouldNotCompute>(Btc) || !SE.isLoopInvariant(Btc, L) ||
+      !Btc->getType()->isIntegerTy() ||
+      Btc->getType()->getIntegerBitWidth() > 64)
+    return nullptr;
+  return Btc;
+}
+
 // For each of `N` loop headers of `FV`, an upper bound on how many times the
 // header runs per entry of the loop (symbolic maximum backedge-taken count
 // plus one, as i64), expanded before the preheader's terminator; null where
 // scalar evolution cannot bound it or the loop has no preheader. `OutPre`
 // receives the preheaders.
+//
+// `OutNest`/`OutNestPre`: where the loop's exact count is the same in every
+// iteration of enclosing loops whose exact counts are known, the bound on
+// the header's runs during one entry of the outermost such loop (the
+// product of the counts), expanded in that loop's preheader; null
+// elsewhere. A loop's preheader runs at most once per iteration of its
+// parent, so the product bounds the rows of the whole nest.
 extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
                                            LLVMBasicBlockRef *Headers,
                                            unsigned N, LLVMValueRef *Out,
-                                           LLVMBasicBlockRef *OutPre) {
+                                           LLVMBasicBlockRef *OutPre,
+                                           LLVMValueRef *OutNest,
+                                           LLVMBasicBlockRef *OutNestPre) {
   Function *F = unwrap<Function>(FV);
   TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
   TargetLibraryInfo TLI(TLII, F);
@@ -456,6 +524,8 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
   for (unsigned K = 0; K < N; ++K) {
     Out[K] = nullptr;
     OutPre[K] = nullptr;
+    OutNest[K] = nullptr;
+    OutNestPre[K] = nullptr;
     BasicBlock *H = unwrap(Headers[K]);
     Loop *L = LI.getLoopFor(H);
     if (!L || L->getHeader() != H)
@@ -480,6 +550,28 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
       continue;
     Out[K] = wrap(Exp.expandCodeFor(Trips, I64, At));
     OutPre[K] = wrap(Pre);
+
+    const SCEV *Exact = exactCount(SE, L);
+    if (!Exact)
+      continue;
+    const SCEV *Rows = tripsFromExactCount(SE, Exact, I64);
+    const SCEV *NestRows = nullptr;
+    BasicBlock *NestPre = nullptr;
+    for (Loop *P = L->getParentLoop(); P; P = P->getParentLoop()) {
+      BasicBlock *PP = P->getLoopPreheader();
+      const SCEV *PCount = exactCount(SE, P);
+      if (!PP || !PCount || !SE.isLoopInvariant(Rows, P))
+        break;
+      Rows = SE.getMulExpr(Rows, tripsFromExactCount(SE, PCount, I64));
+      if (!Exp.isSafeToExpandAt(Rows, PP->getTerminator()))
+        break;
+      NestRows = Rows;
+      NestPre = PP;
+    }
+    if (NestPre) {
+      OutNest[K] = wrap(Exp.expandCodeFor(NestRows, I64, NestPre->getTerminator()));
+      OutNestPre[K] = wrap(NestPre);
+    }
   }
 }
 
