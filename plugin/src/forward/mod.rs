@@ -390,13 +390,24 @@ impl<'k> TangentSweep<'k> {
         Ok(true)
     }
 
+    /// The shadow of a pointer that loads or stores go through: a shadowed
+    /// instruction or argument, or a constant address inside a shadowed
+    /// global (`getelementptr (@g, 8)`); never the null shadow of a
+    /// constant null pointer.
+    fn memory_shadow(&self, p: Value) -> Option<Value> {
+        if p.is_constant() && !p.is_global() && !p.is_constant_expr() {
+            return None;
+        }
+        self.shadows.as_ref().and_then(|s| s.of(&self.b, p))
+    }
+
     /// A float stored into shadowed memory stores its tangent there too.
     fn store_tangent(&mut self, inst: Value) {
         let (v, p) = (inst.operand(0), inst.operand(1));
         if !v.ty().contains_float() {
             return;
         }
-        let Some(sp) = self.shadows.as_ref().and_then(|s| s.get(p)) else {
+        let Some(sp) = self.memory_shadow(p) else {
             return;
         };
         self.b.after(inst);
@@ -410,8 +421,8 @@ impl<'k> TangentSweep<'k> {
         Ok(match op {
             Opcode::LLVMLoad => {
                 let p = inst.operand(0);
-                match self.shadows.as_ref().and_then(|s| s.get(p)) {
-                    Some(sp) => b.load_like(inst.ty(), sp, inst),
+                match self.memory_shadow(p) {
+                    Some(sp) => self.b.load_like(inst.ty(), sp, inst),
                     None => b.zero(inst.ty()),
                 }
             }
