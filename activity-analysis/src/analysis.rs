@@ -90,6 +90,20 @@ impl Activity {
             }
         }
         let insts = function.instructions();
+        // A global with a user-provided shadow (`!enzyme_shadow`) holds
+        // active data from the start, whether or not the function stores
+        // into it.
+        for &i in &insts {
+            for o in i.operands() {
+                if o.is_constant() && o.ty().is_pointer() {
+                    for base in underlying_objects(o) {
+                        if base.user_shadow().is_some() {
+                            a.shadowed.insert(base);
+                        }
+                    }
+                }
+            }
+        }
         loop {
             let before = (a.varied.len(), a.shadowed.len());
             a.propagate_shadows(&insts, ctx);

@@ -9,6 +9,9 @@
 //!   EXPECT-ERROR: <substring>  (repeatable) compiling must fail cleanly and print every substring
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated)
+//!   IR-ATTACH: @g <metadata>   (repeatable; `RUN: opt` only) append `, <metadata>` to the
+//!                              definition of global @g in the emitted IR before opt runs, e.g.
+//!                              `IR-ATTACH: @w !enzyme_shadow !{ptr @dw}` (C cannot spell it)
 //!
 //! Usage: cargo test -p ferment-clang-tests --test e2e -- [FILTER]
 //! Environment: FERMENT_PLUGIN (plugin path), FERMENT_E2E_JOBS (1 or 2), FERMENT_E2E_TIMEOUT
@@ -97,6 +100,9 @@ struct Case {
     expect_errors: Vec<String>,
     ir_unchanged: bool,
     cflags: Vec<String>,
+    /// (global name, metadata text) appended to the global's definition in
+    /// the IR that opt reads.
+    ir_attach: Vec<(String, String)>,
     /// C file with the same stem as a Fortran case, compiled and linked with it.
     companion: Option<PathBuf>,
     /// A problem with the case file itself; reported as a failure.
@@ -199,6 +205,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         expect_errors: Vec::new(),
         ir_unchanged: false,
         cflags: Vec::new(),
+        ir_attach: Vec::new(),
         companion: None,
         header_error: None,
     };
@@ -248,6 +255,22 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
             "CFLAGS" => case
                 .cflags
                 .extend(value.split_whitespace().map(str::to_string)),
+            "IR-ATTACH" => {
+                let parsed = value.split_once(char::is_whitespace).and_then(|(g, md)| {
+                    let g = g.strip_prefix('@')?;
+                    let simple =
+                        !g.is_empty() && g.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let md = md.trim();
+                    (simple && md.starts_with('!') && !md.contains(['|', '\\', '&']))
+                        .then(|| (g.to_string(), md.to_string()))
+                });
+                match parsed {
+                    Some(a) => case.ir_attach.push(a),
+                    None => errors.push(format!(
+                        "IR-ATTACH wants `@name !kind !{{...}}` (name of letters, digits, _; no | \\ &), got `{value}`"
+                    )),
+                }
+            }
             k if k.starts_with("RUN")
                 || k.starts_with("EXPECT")
                 || k.starts_with("CFLAGS")
@@ -276,6 +299,9 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         if !ok {
             errors.push(format!("host {h:?} cannot compile a {lang:?} file"));
         }
+    }
+    if !case.ir_attach.is_empty() && case.hosts.iter().any(|h| *h != Host::Opt) {
+        errors.push("IR-ATTACH needs `RUN: opt` (only opt reads the edited IR)".to_string());
     }
     if case.ir_unchanged && !case.expect_errors.is_empty() {
         errors.push("EXPECT-IR-UNCHANGED and EXPECT-ERROR are exclusive".to_string());
@@ -617,6 +643,13 @@ impl Env {
                 }
                 c.arg(src).arg("-o").arg(&in_ll);
                 steps.push(Step::aux("emit IR (no plugin)", c));
+                for (g, md) in &case.ir_attach {
+                    let mut e = Command::new("sed");
+                    e.arg("-i")
+                        .arg(format!("s|^\\(@{g} = .*\\)$|\\1, {md}|"))
+                        .arg(&in_ll);
+                    steps.push(Step::aux("attach metadata to a global (IR-ATTACH)", e));
+                }
                 let mut p = Command::new(OPT);
                 p.arg(format!("-load-pass-plugin={}", self.plugin.display()))
                     .arg("-passes=enzyme")
@@ -1089,6 +1122,7 @@ fn main() {
         expect_errors: Vec::new(),
         ir_unchanged: false,
         cflags: Vec::new(),
+        ir_attach: Vec::new(),
         companion: None,
         header_error: None,
     }));

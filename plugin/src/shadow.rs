@@ -93,6 +93,43 @@ fn shadow_global(module: Module, g: Value) -> Value {
     module.add_zeroed_global(&name, ty)
 }
 
+/// The user's shadow of `g` (`!enzyme_shadow !{ptr @dg}`), checked: a
+/// global variable at least as large as `g`. It is used as is, like the
+/// shadow of a duplicated argument: the derivative reads the global's
+/// tangent or accumulates its adjoint there, and never clears it.
+fn user_shadow_global(module: Module, g: Value, at: Value) -> Result<Option<Value>> {
+    let Some(sg) = g.user_shadow() else {
+        return Ok(None);
+    };
+    let hint = "attach `!enzyme_shadow !{ptr @g_shadow}` naming one global variable of the same type as @g";
+    if !sg.is_global() {
+        return Err(Error::at(
+            at,
+            format!(
+                "the shadow named by `!enzyme_shadow` on global @{} is not a global variable (vector-mode shadow lists are not supported)",
+                g.name()
+            ),
+        )
+        .hint(hint));
+    }
+    let (need, have) = (
+        module.alloc_size(g.global_value_type()),
+        module.alloc_size(sg.global_value_type()),
+    );
+    if have < need {
+        return Err(Error::at(
+            at,
+            format!(
+                "the shadow @{} of global @{} (`!enzyme_shadow`) has {have} bytes, the global {need}",
+                sg.name(),
+                g.name()
+            ),
+        )
+        .hint(hint));
+    }
+    Ok(Some(sg))
+}
+
 /// Builds shadows for `f`'s shadowed pointers. `params` maps each duplicated
 /// parameter to its shadow parameter; `blocks` is the reverse post-order.
 #[allow(clippy::too_many_arguments)]
@@ -116,7 +153,7 @@ pub fn build(
     let mut phis = Vec::new();
     // Mutable globals that hold active data get shadow globals, zeroed here.
     // (In order of first use, so the output does not depend on hashing.)
-    let mut globals: Vec<Value> = Vec::new();
+    let mut globals: Vec<(Value, Value)> = Vec::new();
     for &blk in blocks {
         for inst in blk.instructions() {
             for o in inst.operands() {
@@ -124,9 +161,9 @@ pub fn build(
                     if base.is_global()
                         && activity.is_shadowed(base)
                         && !s.map.contains_key(&base)
-                        && !globals.contains(&base)
+                        && !globals.iter().any(|(g, _)| *g == base)
                     {
-                        globals.push(base);
+                        globals.push((base, inst));
                     }
                 }
             }
@@ -134,7 +171,11 @@ pub fn build(
     }
     if let Some(first) = blocks.first().and_then(|b| b.first_non_phi()) {
         b.before(first);
-        for g in globals {
+        for (g, first_use) in globals {
+            if let Some(user) = user_shadow_global(module, g, first_use)? {
+                s.map.insert(g, user);
+                continue;
+            }
             let sg = shadow_global(module, g);
             let size = b.const_int(
                 Type::int(module.context(), 64),

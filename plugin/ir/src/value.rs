@@ -71,6 +71,40 @@ impl Value {
     pub fn is_global(self) -> bool {
         unsafe { !LLVMIsAGlobalVariable(self.0).is_null() }
     }
+    /// The operand of `!enzyme_shadow !{...}` on this global variable (the
+    /// user-provided shadow global), if the global carries that metadata.
+    /// The value is whatever the node holds; callers check that it is a
+    /// global of the right size.
+    pub fn user_shadow(self) -> Option<Value> {
+        const KIND: &str = "enzyme_shadow";
+        unsafe {
+            if LLVMIsAGlobalVariable(self.0).is_null() {
+                return None;
+            }
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let kind = LLVMGetMDKindIDInContext(ctx, KIND.as_ptr() as *const _, KIND.len() as u32);
+            let mut n = 0usize;
+            let entries = LLVMGlobalCopyAllMetadata(self.0, &mut n);
+            let mut found = None;
+            for i in 0..n as u32 {
+                if LLVMValueMetadataEntriesGetKind(entries, i) != kind {
+                    continue;
+                }
+                let node =
+                    LLVMMetadataAsValue(ctx, LLVMValueMetadataEntriesGetMetadata(entries, i));
+                let count = LLVMGetMDNodeNumOperands(node) as usize;
+                if count >= 1 {
+                    let mut ops = vec![std::ptr::null_mut(); count];
+                    LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
+                    found = (!ops[0].is_null()).then_some(Value(ops[0]));
+                }
+            }
+            if !entries.is_null() {
+                LLVMDisposeValueMetadataEntries(entries);
+            }
+            found
+        }
+    }
     pub fn is_global_value(self) -> bool {
         unsafe { !LLVMIsAGlobalValue(self.0).is_null() }
     }
