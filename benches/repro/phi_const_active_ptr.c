@@ -6,7 +6,8 @@
  *       -I runtime/include benches/repro/phi_const_active_ptr.c -o /tmp/r && /tmp/r
  *
  * Expected: d/dx[i] of f = sum_i (k_i < 0 ? c_i : x_i)^2  ->  2 x_i where k_i >= 0, else 0.
- * Observed (ferment at d034fea): compile error
+ * Fixed: reads through such a pointer are differentiated (prints OK).
+ * Observed before (ferment at d034fea): compile error
  *   "cannot find derivative memory for ... used by '... = phi ptr [...], [...]':
  *    it is not duplicated"
  * Enzyme treats such a pointer as having a zero/dummy shadow (or needs runtime

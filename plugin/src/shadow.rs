@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::reverse::tape::declare;
 use ferment_activity_analysis::{allocation_kind, Activity, AllocKind};
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 pub struct Shadows {
     map: HashMap<Value, Value>,
@@ -27,6 +27,14 @@ pub struct Shadows {
     pub renamed: Vec<(Value, Value)>,
     /// `realloc`s: (call, old shadow, bytes carried over).
     pub reallocs: Vec<(Value, Value, Value)>,
+    /// Pointers that may point into memory without a shadow: a phi or
+    /// select merging shadowed pointers with pointers into constant memory
+    /// (an `enzyme_const` argument, a constant table), and what is derived
+    /// from them. Their "shadow" is the primal pointer itself wherever it
+    /// points into constant memory, so derivative memory is accessed through
+    /// them only where the shadow differs from the primal pointer, and they
+    /// may only be read through (see [`check_mixed`]).
+    mixed: HashSet<Value>,
 }
 
 /// What the call hook puts in place of a call.
@@ -44,6 +52,12 @@ pub type CallHook<'a> = &'a mut dyn FnMut(Value, &Shadows, &Builder) -> Result<O
 impl Shadows {
     pub fn get(&self, p: Value) -> Option<Value> {
         self.map.get(&p).copied()
+    }
+
+    /// Whether `p` may point into memory without a shadow, its shadow then
+    /// being `p` itself (see `mixed`).
+    pub fn is_mixed(&self, p: Value) -> bool {
+        self.mixed.contains(&p)
     }
 
     /// The shadow of `p`, or null/undef for constant pointers.
@@ -148,9 +162,13 @@ pub fn build(
         heap: Vec::new(),
         renamed: Vec::new(),
         reallocs: Vec::new(),
+        mixed: HashSet::new(),
     };
     let b = Builder::new(module);
     let mut phis = Vec::new();
+    // Objects into which a pointer without a shadow was stored (its shadow
+    // there is the pointer itself).
+    let mut self_shadow_memory: HashSet<Value> = HashSet::new();
     // Mutable globals that hold active data get shadow globals, zeroed here.
     // (In order of first use, so the output does not depend on hashing.)
     let mut globals: Vec<(Value, Value)> = Vec::new();
@@ -246,12 +264,8 @@ pub fn build(
                         c
                     }
                     Opcode::LLVMSelect => {
-                        let t = s
-                            .of(&b, inst.operand(1))
-                            .ok_or_else(|| missing(inst, inst.operand(1)))?;
-                        let e = s
-                            .of(&b, inst.operand(2))
-                            .ok_or_else(|| missing(inst, inst.operand(2)))?;
+                        let t = s.of_or_self(&b, inst, inst.operand(1))?;
+                        let e = s.of_or_self(&b, inst, inst.operand(2))?;
                         b.select(inst.operand(0), t, e)
                     }
                     Opcode::LLVMLoad => {
@@ -323,11 +337,20 @@ pub fn build(
                 s.map.insert(inst, shadow);
             }
             // A pointer stored into shadowed memory: store its shadow too.
+            // A pointer without one (into constant memory) stands for its
+            // own shadow; pointers loaded back from that memory are mixed.
             if inst.opcode() == Opcode::LLVMStore && inst.operand(0).ty().is_pointer() {
                 let (v, p) = (inst.operand(0), inst.operand(1));
                 if let Some(sp) = s.get(p) {
                     b.after(inst);
-                    let sv = s.of(&b, v).unwrap_or(v);
+                    let sv = match s.of(&b, v) {
+                        Some(sv) => sv,
+                        None => {
+                            self_shadow_memory
+                                .extend(ferment_activity_analysis::underlying_objects(p));
+                            v
+                        }
+                    };
                     b.store_like(sv, sp, inst);
                 }
             }
@@ -340,11 +363,94 @@ pub fn build(
     }
     for (phi, sp) in phis {
         for (v, blk) in phi.incoming() {
-            let sv = s.of(&b, v).ok_or_else(|| missing(phi, v))?;
+            let sv = s.of_or_self(&b, phi, v)?;
             sp.add_incoming(sv, blk);
         }
     }
+    if !self_shadow_memory.is_empty() {
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                if inst.opcode() == Opcode::LLVMLoad
+                    && inst.ty().is_pointer()
+                    && s.map.contains_key(&inst)
+                    && ferment_activity_analysis::underlying_objects(inst.operand(0))
+                        .iter()
+                        .any(|o| self_shadow_memory.contains(o))
+                {
+                    s.mixed.insert(inst);
+                }
+            }
+        }
+    }
+    check_mixed(&mut s)?;
     Ok(s)
+}
+
+impl Shadows {
+    /// The shadow of `v`, an incoming pointer of the phi or select `merge`;
+    /// a pointer without one (into constant memory) stands for its own
+    /// shadow and makes `merge` mixed.
+    fn of_or_self(&mut self, b: &Builder, merge: Value, v: Value) -> Result<Value> {
+        if let Some(sv) = self.of(b, v) {
+            return Ok(sv);
+        }
+        if !v.ty().is_pointer() {
+            return Err(missing(merge, v));
+        }
+        self.mixed.insert(merge);
+        Ok(v)
+    }
+}
+
+/// Extends the mixed pointers to what is derived from them (GEPs, casts,
+/// phis, selects, pointers loaded through them) and checks that they are
+/// only read through. A store, memory call or other call through a pointer
+/// that may point into constant memory would need a shadow there (the
+/// stored derivative would be lost, or written into the constant data), so
+/// it is an error naming the merge.
+fn check_mixed(s: &mut Shadows) -> Result<()> {
+    if s.mixed.is_empty() {
+        return Ok(());
+    }
+    let shadows: HashSet<Value> = s.map.values().copied().collect();
+    let mut work: Vec<(Value, Value)> = s.mixed.iter().map(|&m| (m, m)).collect();
+    while let Some((v, origin)) = work.pop() {
+        for u in v.users() {
+            if !u.is_instruction() || shadows.contains(&u) {
+                continue;
+            }
+            let derived = match u.opcode() {
+                Opcode::LLVMLoad => u.ty().is_pointer(),
+                Opcode::LLVMGetElementPtr => u.operand(0) == v,
+                Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect => true,
+                Opcode::LLVMICmp | Opcode::LLVMPtrToInt => false,
+                // integers written through it carry no derivative
+                Opcode::LLVMStore
+                    if u.operand(1) == v && u.operand(0).ty().scalar().is_integer() =>
+                {
+                    false
+                }
+                _ => {
+                    return Err(Error::at(
+                        u,
+                        format!(
+                            "'{}' writes or passes on a pointer that may point into memory without derivative memory: '{}' merges pointers to duplicated data with pointers to constant data",
+                            u.describe(),
+                            origin.describe()
+                        ),
+                    )
+                    .hint("pass the constant data with enzyme_dup and a (zeroed) shadow, or keep the two cases apart so that only reads go through the merged pointer"));
+                }
+            };
+            if derived && u.ty().is_pointer() && s.mixed.insert(u) {
+                work.push((u, origin));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reverse mode's forward sweep: a memcpy of memory holding pointers copies

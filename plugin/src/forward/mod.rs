@@ -14,7 +14,7 @@ use crate::frontend::request::{Activity as ArgAct, DerivativeKey};
 use crate::rules::{self, Site};
 use crate::shadow::{self, Shadows};
 use ferment_activity_analysis::{Activity, Seeds};
-use ferment_ir::{Builder, Module, Opcode, Type, Value};
+use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 
 /// `(primal params, tangents of duplicated params) -> {[primal], [tangent]}`
@@ -422,7 +422,16 @@ impl<'k> TangentSweep<'k> {
             Opcode::LLVMLoad => {
                 let p = inst.operand(0);
                 match self.memory_shadow(p) {
-                    Some(sp) => self.b.load_like(inst.ty(), sp, inst),
+                    Some(sp) => {
+                        let t = b.load_like(inst.ty(), sp, inst);
+                        if self.shadows.as_ref().is_some_and(|s| s.is_mixed(p)) {
+                            // a shadow equal to the pointer: constant memory
+                            let own = b.icmp(IntPredicate::LLVMIntEQ, sp, p);
+                            b.select(own, b.zero(inst.ty()), t)
+                        } else {
+                            t
+                        }
+                    }
                     None => b.zero(inst.ty()),
                 }
             }

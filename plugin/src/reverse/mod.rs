@@ -39,7 +39,7 @@ use crate::rules::{self, Site};
 use crate::shadow::{self, Shadows};
 use adjoint::Adjoints;
 use ferment_activity_analysis::Activity;
-use ferment_ir::{Block, Builder, Module, Opcode, Type, Value};
+use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 use tape::Tape;
 
@@ -508,6 +508,21 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         Some(self.primal(s))
     }
 
+    /// Where the reverse sweep accumulates the adjoint of a load through
+    /// `p` (shadow `sp`): the shadow, except that a mixed pointer (see
+    /// `Shadows::is_mixed`) whose shadow is the primal pointer itself points
+    /// into constant memory, and the adjoint goes to a scratch slot nothing
+    /// reads.
+    fn derivative_address(&mut self, p: Value, sp: Value, ty: Type) -> Value {
+        if !self.shadows.as_ref().is_some_and(|s| s.is_mixed(p)) {
+            return sp;
+        }
+        let pp = self.primal(p);
+        let own = self.b.icmp(IntPredicate::LLVMIntEQ, sp, pp);
+        let scratch = self.tape.reverse_local(ty, "constant.adjoint");
+        self.b.select(own, scratch, sp)
+    }
+
     /// Reverse of loads, stores and memory calls on shadowed memory.
     /// Returns true when `inst` was handled here.
     fn reverse_memory(&mut self, inst: Value) -> Result<bool> {
@@ -518,6 +533,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 }
                 let d = self.adjoints.take(&self.b, inst);
                 if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
+                    let sp = self.derivative_address(inst.operand(0), sp, inst.ty());
                     let old = self.b.load_like(inst.ty(), sp, inst);
                     let new = self.b.fadd_acc(old, d);
                     self.b.store_like(new, sp, inst);
