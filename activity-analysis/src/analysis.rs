@@ -14,7 +14,7 @@
 //! Calls go through [`crate::Context`] (inactive functions, summaries).
 
 use crate::calls::{CallKind, Context};
-use crate::memory::{allocation_kind, is_memcpy_like, underlying_objects};
+use crate::memory::{allocation_kind, is_memcpy_like, underlying_objects, AllocKind};
 use crate::{type_can_be_active, Seeds};
 use ferment_ir::{Opcode, Value};
 use hashbrown::HashSet;
@@ -221,6 +221,22 @@ impl Activity {
                     self.shadowed.insert(base);
                 } else if base.is_argument() && !self.is_shadowed(base) {
                     self.unshadowed_params.insert(base);
+                } else if base.is_instruction()
+                    && base.opcode() == Opcode::LLVMLoad
+                    && !self.is_shadowed(base)
+                {
+                    // A pointer kept in a local variable (the slot
+                    // `posix_memalign` writes, a pointer spilled to the
+                    // stack): the variable needs a shadow holding the
+                    // pointer's shadow.
+                    for slot in underlying_objects(base.operand(0)) {
+                        if matches!(
+                            allocation_kind(slot),
+                            Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
+                        ) {
+                            self.shadowed.insert(slot);
+                        }
+                    }
                 }
             }
         }

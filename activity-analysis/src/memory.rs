@@ -16,6 +16,10 @@ pub enum AllocKind {
     Calloc,
     /// `realloc(p, n)`: a new object holding the old one's contents.
     Realloc,
+    /// `posix_memalign(&p, align, n)`: a new object whose address the call
+    /// writes through its first argument (size at the given argument); the
+    /// call itself returns a status.
+    OutParam { size_arg: usize },
     /// A mutable global variable.
     Global,
 }
@@ -50,6 +54,7 @@ pub fn allocation_kind(v: Value) -> Option<AllocKind> {
         }
         "calloc" => Some(AllocKind::Calloc),
         "realloc" => Some(AllocKind::Realloc),
+        "posix_memalign" => Some(AllocKind::OutParam { size_arg: 2 }),
         _ => None,
     }
 }

@@ -222,6 +222,21 @@ pub fn build(
                     }
                 }
             }
+            if let Some(AllocKind::OutParam { size_arg }) = allocation_kind(inst) {
+                // posix_memalign(&p, a, n): allocate the shadow object the
+                // same way into the shadow of the slot, zeroed.
+                if let Some(slot) = s.of(&b, inst.operand(0)) {
+                    b.after(inst);
+                    b.set_debug_loc_from(inst);
+                    let mut args = inst.call_args();
+                    args[0] = slot;
+                    b.call(inst.called_fn_type(), inst.called_operand(), &args);
+                    let sp = b.load(Type::ptr(ctx), slot);
+                    let n = usable_size(module, &b, sp, inst.operand(size_arg));
+                    b.memset(sp, b.const_int(b.i8(), 0), n);
+                    s.heap.push((inst, sp));
+                }
+            }
             if activity.is_shadowed(inst) && !s.map.contains_key(&inst) {
                 b.after(inst);
                 b.set_debug_loc_from(inst);

@@ -80,59 +80,58 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
 pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     if let Some(kind) = allocation_kind(inst) {
-        let has_shadow = s
+        let heap_shadow = s
             .shadows
             .as_ref()
-            .is_some_and(|sh| sh.heap.iter().any(|(p, _)| *p == inst));
-        if has_shadow {
-            if let Some(sp) = s.shadow_in_reverse(inst) {
-                if kind == AllocKind::Realloc {
-                    // The adjoints of the carried-over bytes go back to the
-                    // old shadow.
-                    let entry = s
-                        .shadows
-                        .as_ref()
-                        .and_then(|sh| sh.reallocs.iter().find(|r| r.0 == inst).copied());
-                    if let Some((_, old, keep)) = entry {
-                        let old = s.primal(old);
-                        let keep = s.primal(keep);
-                        let ty = s
-                            .types
-                            .memory_types(inst, 0, 1 << 20)
-                            .into_iter()
-                            .find_map(|(_, t)| crate::retype::ir_float(s.module, t))
-                            .or_else(|| guess_float_type(&[inst, inst.operand(0)]));
-                        match ty {
-                            Some(ty) => {
-                                let helper = memcpy_adjoint_helper(s.module, ty);
-                                s.b.call_fn(helper, &[sp, old, keep]);
-                            }
-                            None => return Err(Error::at(
+            .and_then(|sh| sh.heap.iter().find(|(p, _)| *p == inst).map(|&(_, sp)| sp));
+        if let Some(sp) = heap_shadow {
+            let sp = s.primal(sp);
+            if kind == AllocKind::Realloc {
+                // The adjoints of the carried-over bytes go back to the
+                // old shadow.
+                let entry = s
+                    .shadows
+                    .as_ref()
+                    .and_then(|sh| sh.reallocs.iter().find(|r| r.0 == inst).copied());
+                if let Some((_, old, keep)) = entry {
+                    let old = s.primal(old);
+                    let keep = s.primal(keep);
+                    let ty = s
+                        .types
+                        .memory_types(inst, 0, 1 << 20)
+                        .into_iter()
+                        .find_map(|(_, t)| crate::retype::ir_float(s.module, t))
+                        .or_else(|| guess_float_type(&[inst, inst.operand(0)]));
+                    match ty {
+                        Some(ty) => {
+                            let helper = memcpy_adjoint_helper(s.module, ty);
+                            s.b.call_fn(helper, &[sp, old, keep]);
+                        }
+                        None => {
+                            return Err(Error::at(
                                 inst,
                                 "cannot tell which floating-point type this realloc'd memory holds",
                             )
-                            .hint(
-                                "access the reallocated memory as double/float in the function",
-                            )),
+                            .hint("access the reallocated memory as double/float in the function"))
                         }
                     }
                 }
-                let dealloc = match name.as_str() {
-                    _ if kind == AllocKind::Stack => "free",
-                    "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
-                    "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
-                    _ => "free",
-                };
-                let ptr = Type::ptr(s.module.context());
-                let f = declare(s.module, dealloc, Type::void(s.module.context()), &[ptr]);
-                // Split shape with `enzyme_nofree`: keep it for another
-                // reverse sweep (freeing null does nothing).
-                let sp = match s.free_flag {
-                    Some(flag) => s.b.select(flag, sp, s.b.zero(ptr)),
-                    None => sp,
-                };
-                s.b.call_fn(f, &[sp]);
             }
+            let dealloc = match name.as_str() {
+                _ if kind == AllocKind::Stack => "free",
+                "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
+                "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
+                _ => "free",
+            };
+            let ptr = Type::ptr(s.module.context());
+            let f = declare(s.module, dealloc, Type::void(s.module.context()), &[ptr]);
+            // Split shape with `enzyme_nofree`: keep it for another
+            // reverse sweep (freeing null does nothing).
+            let sp = match s.free_flag {
+                Some(flag) => s.b.select(flag, sp, s.b.zero(ptr)),
+                None => sp,
+            };
+            s.b.call_fn(f, &[sp]);
         }
         return Ok(true);
     }

@@ -977,7 +977,11 @@ fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
     {
         return Some(Some(classes_of(call.operand(0))));
     }
-    if allocation_kind(call) == Some(AllocKind::Realloc) {
+    if matches!(
+        allocation_kind(call),
+        Some(AllocKind::Realloc | AllocKind::OutParam { .. })
+    ) {
+        // realloc frees its argument; posix_memalign writes through it
         return Some(Some(classes_of(call.operand(0))));
     }
     if allocation_kind(call).is_some() {
