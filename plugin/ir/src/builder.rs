@@ -6,12 +6,14 @@ use crate::{Block, Opcode, RealPredicate, Type, Value};
 use llvm_sys::core::*;
 use llvm_sys::debuginfo::LLVMInstructionGetDebugLoc;
 use llvm_sys::prelude::*;
-use llvm_sys::{LLVMFastMathAllowReassoc, LLVMFastMathNoSignedZeros};
+use llvm_sys::{LLVMFastMathAllowContract, LLVMFastMathAllowReassoc, LLVMFastMathNoSignedZeros};
 
 pub struct Builder {
     raw: LLVMBuilderRef,
     ctx: LLVMContextRef,
     module: LLVMModuleRef,
+    /// Mark `fadd`/`fsub`/`fmul` as contractable (fusable into FMAs).
+    contract: std::cell::Cell<bool>,
 }
 
 impl Drop for Builder {
@@ -29,7 +31,26 @@ impl Builder {
             raw: unsafe { LLVMCreateBuilderInContext(ctx) },
             ctx,
             module: module.0,
+            contract: std::cell::Cell::new(false),
         }
+    }
+
+    /// From now on, floating-point adds, subtracts and multiplies this
+    /// builder creates may be fused into FMAs by the backend (the
+    /// `contract` flag), as the primal's own arithmetic may be under
+    /// `-ffp-contract=on` (clang's default) or `fast` (flang's).
+    pub fn set_contract(&self, on: bool) {
+        self.contract.set(on);
+    }
+
+    fn fp_result(&self, v: LLVMValueRef) -> Value {
+        let v = Value(v);
+        if self.contract.get() && v.is_instruction() {
+            unsafe {
+                LLVMSetFastMathFlags(v.0, LLVMGetFastMathFlags(v.0) | LLVMFastMathAllowContract)
+            }
+        }
+        v
     }
 
     pub fn context(&self) -> LLVMContextRef {
@@ -139,7 +160,7 @@ impl Builder {
         if Self::is_zero(b) {
             return a;
         }
-        Value(unsafe { LLVMBuildFAdd(self.raw, a.0, b.0, NONAME) })
+        self.fp_result(unsafe { LLVMBuildFAdd(self.raw, a.0, b.0, NONAME) })
     }
     /// `a + b` for accumulating derivative contributions: the order of a
     /// sum of contributions is an artifact of the sweep, and the sign of a
@@ -149,7 +170,12 @@ impl Builder {
         let v = self.fadd(a, b);
         if v != a && v != b && v.is_instruction() {
             unsafe {
-                LLVMSetFastMathFlags(v.0, LLVMFastMathAllowReassoc | LLVMFastMathNoSignedZeros)
+                LLVMSetFastMathFlags(
+                    v.0,
+                    LLVMGetFastMathFlags(v.0)
+                        | LLVMFastMathAllowReassoc
+                        | LLVMFastMathNoSignedZeros,
+                )
             }
         }
         v
@@ -161,7 +187,7 @@ impl Builder {
         if Self::is_zero(a) {
             return self.fneg(b);
         }
-        Value(unsafe { LLVMBuildFSub(self.raw, a.0, b.0, NONAME) })
+        self.fp_result(unsafe { LLVMBuildFSub(self.raw, a.0, b.0, NONAME) })
     }
     pub fn fmul(&self, a: Value, b: Value) -> Value {
         if Self::is_const(a, 1.0) {
@@ -176,7 +202,7 @@ impl Builder {
         if Self::is_const(b, -1.0) {
             return self.fneg(a);
         }
-        Value(unsafe { LLVMBuildFMul(self.raw, a.0, b.0, NONAME) })
+        self.fp_result(unsafe { LLVMBuildFMul(self.raw, a.0, b.0, NONAME) })
     }
     pub fn fdiv(&self, a: Value, b: Value) -> Value {
         if Self::is_const(b, 1.0) {

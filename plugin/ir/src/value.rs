@@ -105,6 +105,22 @@ impl Value {
             found
         }
     }
+    /// Whether the function's floating-point arithmetic may be contracted
+    /// into FMAs: it calls `llvm.fmuladd` (clang's `-ffp-contract=on`) or
+    /// carries the `contract` flag (`-ffp-contract=fast`, flang's default).
+    pub fn allows_fp_contraction(self) -> bool {
+        self.instructions().into_iter().any(|i| unsafe {
+            if !LLVMIsAIntrinsicInst(i.0).is_null() {
+                let callee = LLVMGetCalledValue(i.0);
+                let mut len = 0usize;
+                let name = LLVMGetValueName2(callee, &mut len);
+                let name = std::slice::from_raw_parts(name as *const u8, len);
+                return name.starts_with(b"llvm.fmuladd");
+            }
+            LLVMCanValueUseFastMathFlags(i.0) != 0
+                && LLVMGetFastMathFlags(i.0) & llvm_sys::LLVMFastMathAllowContract != 0
+        })
+    }
     pub fn is_global_value(self) -> bool {
         unsafe { !LLVMIsAGlobalValue(self.0).is_null() }
     }

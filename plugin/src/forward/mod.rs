@@ -114,7 +114,12 @@ impl<'k> TangentSweep<'k> {
             f,
             key,
             activity,
-            b: Builder::new(module),
+            b: {
+                // tangent arithmetic follows the primal's contraction policy
+                let b = Builder::new(module);
+                b.set_contract(f.allows_fp_contraction());
+                b
+            },
             tangents,
             shadows: None,
             call_arg_types,

@@ -177,7 +177,12 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             cfg,
             loops,
             activity,
-            b: Builder::new(module),
+            b: {
+                // derivative arithmetic follows the primal's contraction policy
+                let b = Builder::new(module);
+                b.set_contract(f.allows_fp_contraction());
+                b
+            },
             adjoints,
             tape,
             rev: HashMap::new(),
