@@ -92,12 +92,16 @@ impl Activity {
         let insts = function.instructions();
         // A global with a user-provided shadow (`!enzyme_shadow`) holds
         // active data from the start, whether or not the function stores
-        // into it.
+        // into it. (Each global's metadata is read once.)
+        let mut globals_seen = HashSet::new();
         for &i in &insts {
             for o in i.operands() {
                 if o.is_constant() && o.ty().is_pointer() {
                     for base in underlying_objects(o) {
-                        if base.user_shadow().is_some() {
+                        if base.is_global()
+                            && globals_seen.insert(base)
+                            && base.user_shadow().is_some()
+                        {
                             a.shadowed.insert(base);
                         }
                     }

@@ -35,6 +35,8 @@ pub enum Derivative {
 pub struct Ctx<'o> {
     pub module: Module,
     pub options: &'o Options,
+    /// The host pipeline's speed-up level (0..3).
+    pub opt_level: u32,
     cache: HashMap<DerivativeKey, Derivative>,
     /// Keys whose derivatives are being generated (outermost first).
     in_progress: Vec<DerivativeKey>,
@@ -99,10 +101,11 @@ pub fn reverse_signature(module: Module, key: &DerivativeKey) -> ReverseSignatur
 }
 
 impl<'o> Ctx<'o> {
-    pub fn new(module: Module, options: &'o Options) -> Ctx<'o> {
+    pub fn new(module: Module, options: &'o Options, opt_level: u32) -> Ctx<'o> {
         Ctx {
             module,
             options,
+            opt_level,
             cache: HashMap::new(),
             in_progress: Vec::new(),
             custom: CustomRules::read(module),
@@ -231,7 +234,7 @@ impl<'o> Ctx<'o> {
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
         for f in functions_of(declared) {
             if simplify {
-                prepare::simplify_derivative(f, self.options.opt_level)?;
+                prepare::simplify_derivative(f, self.opt_level)?;
             }
             if self.options.print != 0 {
                 eprintln!("{}", f.describe());

@@ -64,12 +64,11 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     options: *const shim::Options,
 ) -> i32 {
     let module = Module(module);
-    let mut options = if options.is_null() {
+    let options = if options.is_null() {
         shim::Options::default()
     } else {
         *options
     };
-    options.opt_level = opt_level as std::os::raw::c_int;
     let result = catch_unwind(AssertUnwindSafe(|| {
         frontend::run_module(module, opt_level, &options)
     }));

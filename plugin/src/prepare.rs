@@ -51,7 +51,7 @@ const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop-load-elim,loop-unroll<O2;p
 
 /// Simplifies a generated derivative; at `opt_level` 1+ also prepares its
 /// loops for the vectorizer.
-pub fn simplify_derivative(f: Value, opt_level: i32) -> Result<()> {
+pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
     let run = |pipeline: &str| {
         shim::run_function_pipeline(f, pipeline).map_err(|e| {
             Error::new(format!(

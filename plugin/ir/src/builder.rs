@@ -43,6 +43,15 @@ impl Builder {
         self.contract.set(on);
     }
 
+    /// A builder for code derived from `primal`: its arithmetic may be
+    /// contracted exactly where the primal's may
+    /// ([`Value::allows_fp_contraction`]).
+    pub fn following(module: crate::Module, primal: Value) -> Builder {
+        let b = Builder::new(module);
+        b.set_contract(primal.allows_fp_contraction());
+        b
+    }
+
     fn fp_result(&self, v: LLVMValueRef) -> Value {
         let v = Value(v);
         if self.contract.get() && v.is_instruction() {

@@ -109,16 +109,16 @@ impl Value {
     /// into FMAs: it calls `llvm.fmuladd` (clang's `-ffp-contract=on`) or
     /// carries the `contract` flag (`-ffp-contract=fast`, flang's default).
     pub fn allows_fp_contraction(self) -> bool {
-        self.instructions().into_iter().any(|i| unsafe {
-            if !LLVMIsAIntrinsicInst(i.0).is_null() {
-                let callee = LLVMGetCalledValue(i.0);
-                let mut len = 0usize;
-                let name = LLVMGetValueName2(callee, &mut len);
-                let name = std::slice::from_raw_parts(name as *const u8, len);
-                return name.starts_with(b"llvm.fmuladd");
+        self.instructions().into_iter().any(|i| {
+            if i.is_call() {
+                return i
+                    .called_function()
+                    .is_some_and(|f| f.name().starts_with("llvm.fmuladd"));
             }
-            LLVMCanValueUseFastMathFlags(i.0) != 0
-                && LLVMGetFastMathFlags(i.0) & llvm_sys::LLVMFastMathAllowContract != 0
+            unsafe {
+                LLVMCanValueUseFastMathFlags(i.0) != 0
+                    && LLVMGetFastMathFlags(i.0) & llvm_sys::LLVMFastMathAllowContract != 0
+            }
         })
     }
     pub fn is_global_value(self) -> bool {

@@ -114,12 +114,7 @@ impl<'k> TangentSweep<'k> {
             f,
             key,
             activity,
-            b: {
-                // tangent arithmetic follows the primal's contraction policy
-                let b = Builder::new(module);
-                b.set_contract(f.allows_fp_contraction());
-                b
-            },
+            b: Builder::following(module, f),
             tangents,
             shadows: None,
             call_arg_types,

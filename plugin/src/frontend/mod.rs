@@ -104,17 +104,17 @@ pub fn user_inactive_list() -> Vec<Value> {
 
 pub use printer::print_activity;
 
-/// Processes every AD request of the module.
-/// `_opt_level` is the host pipeline's level; derivatives are canonicalized
-/// and simplified the same way at every level, so it is not used yet.
-pub fn run_module(module: Module, _opt_level: u32, options: &Options) -> Outcome {
+/// Processes every AD request of the module. `opt_level` is the host
+/// pipeline's speed-up level (0..3): derivatives are prepared for the
+/// vectorizer only where the host runs it (1+).
+pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome {
     let mut outcome = Outcome::default();
     let calls = find_ad_calls(module);
     if calls.is_empty() {
         return outcome;
     }
     USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
-    let mut ctx = Ctx::new(module, options);
+    let mut ctx = Ctx::new(module, options, opt_level);
     for (call, entry) in calls {
         match process_call(&mut ctx, call, entry) {
             Ok(()) => outcome.changed = true,

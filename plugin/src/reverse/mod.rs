@@ -177,12 +177,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             cfg,
             loops,
             activity,
-            b: {
-                // derivative arithmetic follows the primal's contraction policy
-                let b = Builder::new(module);
-                b.set_contract(f.allows_fp_contraction());
-                b
-            },
+            b: Builder::following(module, f),
             adjoints,
             tape,
             rev: HashMap::new(),

@@ -21,9 +21,6 @@ pub struct Options {
     pub print_types: c_int,
     pub print_activity: c_int,
     pub all_useful: c_int,
-    /// The host pipeline's speed-up level (0..3); the derivative is
-    /// prepared for the vectorizer only when the host runs it (1+).
-    pub opt_level: c_int,
 }
 
 impl Default for Options {
@@ -37,7 +34,6 @@ impl Default for Options {
             print_types: 0,
             print_activity: 0,
             all_useful: 0,
-            opt_level: 2,
         }
     }
 }

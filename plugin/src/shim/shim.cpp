@@ -91,7 +91,6 @@ struct FermentOptions {
   int print_types;
   int print_activity;
   int all_useful;
-  int opt_level; // the host pipeline's speed-up level, 0..3
 };
 
 static FermentOptions currentOptions() {
@@ -104,7 +103,6 @@ static FermentOptions currentOptions() {
   O.print_types = OptPrintType;
   O.print_activity = OptPrintActivity;
   O.all_useful = OptAllUseful;
-  O.opt_level = 0; // set from the pass's level on the Rust side
   return O;
 }
 
@@ -483,10 +481,9 @@ static const SCEV *tripsFromExactCount(ScalarEvolution &SE, const SCEV *Btc,
   return SE.getAddExpr(Clamped, SE.getOne(I64));
 }
 
-// The exact backedge-taken count of `L` when scalar evolution knows it and
-// it does not vary within the loop.
-static const SCEV *exactCount(ScalarEvolution &SE, Loop *L) {
-  const SCEV *Btc = SE.getBackedgeTakenCount(L);
+// `Btc`, a backedge-taken count of `L`, when scalar evolution computed it,
+// it does not vary within the loop and fits in 64 bits; else null.
+static const SCEV *usableCount(ScalarEvolution &SE, const SCEV *Btc, Loop *L) {
   if (isa<SCEVCouldNotCompute>(Btc) || !SE.isLoopInvariant(Btc, L) ||
       !Btc->getType()->isIntegerTy() ||
       Btc->getType()->getIntegerBitWidth() > 64)
@@ -533,10 +530,9 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     BasicBlock *Pre = L->getLoopPreheader();
     if (!Pre)
       continue;
-    const SCEV *Btc = SE.getSymbolicMaxBackedgeTakenCount(L);
-    if (isa<SCEVCouldNotCompute>(Btc) || !SE.isLoopInvariant(Btc, L) ||
-        !Btc->getType()->isIntegerTy() ||
-        Btc->getType()->getIntegerBitWidth() > 64)
+    const SCEV *Btc =
+        usableCount(SE, SE.getSymbolicMaxBackedgeTakenCount(L), L);
+    if (!Btc)
       continue;
     // A constant maximum that large is the type's range (the exits depend
     // on values SCEV cannot follow), not a bound worth allocating.
@@ -551,7 +547,7 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     Out[K] = wrap(Exp.expandCodeFor(Trips, I64, At));
     OutPre[K] = wrap(Pre);
 
-    const SCEV *Exact = exactCount(SE, L);
+    const SCEV *Exact = usableCount(SE, SE.getBackedgeTakenCount(L), L);
     if (!Exact)
       continue;
     const SCEV *Rows = tripsFromExactCount(SE, Exact, I64);
@@ -559,7 +555,7 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     BasicBlock *NestPre = nullptr;
     for (Loop *P = L->getParentLoop(); P; P = P->getParentLoop()) {
       BasicBlock *PP = P->getLoopPreheader();
-      const SCEV *PCount = exactCount(SE, P);
+      const SCEV *PCount = usableCount(SE, SE.getBackedgeTakenCount(P), P);
       if (!PP || !PCount || !SE.isLoopInvariant(Rows, P))
         break;
       Rows = SE.getMulExpr(Rows, tripsFromExactCount(SE, PCount, I64));
