@@ -7,31 +7,13 @@ use ferment_activity_analysis::{
     Mode, ModuleAnnotations, Reason, Request, RetActivity, Seeds, ValueActivity,
 };
 use ferment_ir::{Module, Value};
-use llvm_sys::core::{
-    LLVMContextCreate, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMemoryBuffer,
-};
-use llvm_sys::ir_reader::LLVMParseIRInContext2;
 
 // The library never links libLLVM; this test binary parses IR itself.
 #[link(name = "LLVM-22")]
 extern "C" {}
 
 fn parse(text: &str) -> Module {
-    unsafe {
-        let ctx = LLVMContextCreate();
-        let name = c"api.ll";
-        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-            text.as_ptr().cast(),
-            text.len(),
-            name.as_ptr(),
-        );
-        let mut module = std::ptr::null_mut();
-        let mut err = std::ptr::null_mut();
-        let failed = LLVMParseIRInContext2(ctx, buf, &mut module, &mut err) != 0;
-        LLVMDisposeMemoryBuffer(buf);
-        assert!(!failed, "invalid IR: {}", ferment_ir::take_message(err));
-        Module(module)
-    }
+    Module::parse_ir(text, "api.ll").unwrap_or_else(|e| panic!("invalid IR: {e}"))
 }
 
 fn inst(f: Value, name: &str) -> Value {

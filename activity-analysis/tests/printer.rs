@@ -24,10 +24,6 @@ use ferment_activity_analysis::{
     print_module, ArgActivity, CallerUse, Mode, PrintTarget, Request, RetActivity,
 };
 use ferment_ir::{Module, Opcode, Value};
-use llvm_sys::core::{
-    LLVMContextCreate, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMemoryBuffer,
-};
-use llvm_sys::ir_reader::LLVMParseIRInContext2;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -40,23 +36,7 @@ fn cases_dir() -> PathBuf {
 }
 
 fn parse(text: &str, name: &str) -> Module {
-    unsafe {
-        let ctx = LLVMContextCreate();
-        let cname = std::ffi::CString::new(name).unwrap();
-        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-            text.as_ptr().cast(),
-            text.len(),
-            cname.as_ptr(),
-        );
-        let mut module = std::ptr::null_mut();
-        let mut err = std::ptr::null_mut();
-        let failed = LLVMParseIRInContext2(ctx, buf, &mut module, &mut err) != 0;
-        LLVMDisposeMemoryBuffer(buf);
-        if failed {
-            panic!("{name}: invalid IR: {}", ferment_ir::take_message(err));
-        }
-        Module(module)
-    }
+    Module::parse_ir(text, name).unwrap_or_else(|e| panic!("{name}: invalid IR: {e}"))
 }
 
 // ---- the request reader (the plugin has the real one) ----

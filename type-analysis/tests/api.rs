@@ -2,29 +2,12 @@
 
 use ferment_ir::Module;
 use ferment_type_analysis::{BaseType, FloatKind, TypeAnalysis, TypeTree};
-use llvm_sys::core::{
-    LLVMContextCreate, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMemoryBuffer,
-};
-use llvm_sys::ir_reader::LLVMParseIRInContext2;
 
 #[link(name = "LLVM-22")]
 extern "C" {}
 
 fn parse(text: &str) -> Module {
-    unsafe {
-        let ctx = LLVMContextCreate();
-        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-            text.as_ptr().cast(),
-            text.len(),
-            c"api".as_ptr(),
-        );
-        let mut module = std::ptr::null_mut();
-        let mut err = std::ptr::null_mut();
-        let failed = LLVMParseIRInContext2(ctx, buf, &mut module, &mut err) != 0;
-        LLVMDisposeMemoryBuffer(buf);
-        assert!(!failed, "{}", ferment_ir::take_message(err));
-        Module(module)
-    }
+    Module::parse_ir(text, "api.ll").unwrap_or_else(|e| panic!("invalid IR: {e}"))
 }
 
 const IR: &str = r#"

@@ -34,6 +34,30 @@ use std::ffi::{CStr, CString};
 pub struct Module(pub LLVMModuleRef);
 
 impl Module {
+    /// Parses textual IR named `name` into a new module in a fresh context;
+    /// the error is LLVM's message. For tests and tools that hold no host
+    /// module (they must link libLLVM themselves; the plugin never calls it).
+    pub fn parse_ir(text: &str, name: &str) -> Result<Module, String> {
+        unsafe {
+            let ctx = LLVMContextCreate();
+            let cname = cstr(name);
+            let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+                text.as_ptr().cast(),
+                text.len(),
+                cname.as_ptr(),
+            );
+            let mut module = std::ptr::null_mut();
+            let mut err = std::ptr::null_mut();
+            let failed =
+                llvm_sys::ir_reader::LLVMParseIRInContext2(ctx, buf, &mut module, &mut err) != 0;
+            LLVMDisposeMemoryBuffer(buf);
+            if failed {
+                return Err(take_message(err));
+            }
+            Ok(Module(module))
+        }
+    }
+
     pub fn context(self) -> LLVMContextRef {
         unsafe { LLVMGetModuleContext(self.0) }
     }

@@ -4,30 +4,13 @@
 //! marks its arithmetic accordingly.
 
 use ferment_ir::{Builder, Module};
-use llvm_sys::core::{
-    LLVMContextCreate, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMemoryBuffer,
-    LLVMGetFastMathFlags,
-};
-use llvm_sys::ir_reader::LLVMParseIRInContext2;
+use llvm_sys::core::LLVMGetFastMathFlags;
 
 #[link(name = "LLVM-22")]
 extern "C" {}
 
 fn parse(text: &str) -> Module {
-    unsafe {
-        let ctx = LLVMContextCreate();
-        let buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-            text.as_ptr().cast(),
-            text.len(),
-            c"contraction".as_ptr(),
-        );
-        let mut module = std::ptr::null_mut();
-        let mut err = std::ptr::null_mut();
-        let failed = LLVMParseIRInContext2(ctx, buf, &mut module, &mut err) != 0;
-        LLVMDisposeMemoryBuffer(buf);
-        assert!(!failed, "{}", ferment_ir::take_message(err));
-        Module(module)
-    }
+    Module::parse_ir(text, "contraction.ll").unwrap_or_else(|e| panic!("invalid IR: {e}"))
 }
 
 const IR: &str = r#"
@@ -61,18 +44,23 @@ fn contraction_follows_the_primal() {
 #[test]
 fn builder_marks_arithmetic_only_when_asked() {
     let m = parse(IR);
-    let f = m.function("strict").unwrap();
-    let b = Builder::new(m);
-    b.before(f.instructions()[0]);
-    let p = f.params();
     let contract = llvm_sys::LLVMFastMathAllowContract;
+    let flags = |v: ferment_ir::Value| unsafe { LLVMGetFastMathFlags(v.0) };
+    // a builder following a strict primal leaves its arithmetic strict
+    let strict = m.function("strict").unwrap();
+    let b = Builder::following(m, strict);
+    b.before(strict.instructions()[0]);
+    let p = strict.params();
     let plain = b.fmul(p[0], p[1]);
-    assert_eq!(unsafe { LLVMGetFastMathFlags(plain.0) } & contract, 0);
-    b.set_contract(true);
+    assert_eq!(flags(plain) & contract, 0);
+    // one following a contracted primal marks it
+    let fused_fn = m.function("fused").unwrap();
+    let b = Builder::following(m, fused_fn);
+    b.before(fused_fn.instructions()[0]);
+    let p = fused_fn.params();
     let fused = b.fadd(b.fmul(p[0], p[1]), p[2]);
-    assert_ne!(unsafe { LLVMGetFastMathFlags(fused.0) } & contract, 0);
+    assert_ne!(flags(fused) & contract, 0);
     let acc = b.fadd_acc(p[0], p[2]);
-    let flags = unsafe { LLVMGetFastMathFlags(acc.0) };
-    assert_ne!(flags & contract, 0, "accumulation keeps contract");
-    assert_ne!(flags & llvm_sys::LLVMFastMathAllowReassoc, 0);
+    assert_ne!(flags(acc) & contract, 0, "accumulation keeps contract");
+    assert_ne!(flags(acc) & llvm_sys::LLVMFastMathAllowReassoc, 0);
 }
