@@ -126,6 +126,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
             }
         }
     }
+    outcome.errors.extend(ctx.finish());
     lower::cleanup_declarations(module);
     outcome
 }
