@@ -8,7 +8,8 @@
 //! Map: `frontend` parses `__enzyme_*` calls into requests and lowers them,
 //! `prepare` makes the private canonical copy of a function, `reverse` and
 //! `forward` generate derivatives using `rules` (the one table of derivative
-//! rules) and the analyses in the `type-analysis` / `activity-analysis` crates.
+//! rules) and the analyses in the `type-analysis` / `activity-analysis` crates;
+//! `lanes` tidies the vectorizer's lane order in their reverse loops.
 
 pub mod cfg;
 pub mod custom;
@@ -16,6 +17,7 @@ pub mod derive;
 pub mod error;
 pub mod forward;
 pub mod frontend;
+pub mod lanes;
 pub mod prepare;
 pub mod retype;
 pub mod reverse;
@@ -90,6 +92,29 @@ pub unsafe extern "C" fn ferment_rust_run_module(
                 &format!(
                     "ferment: internal error while differentiating (please report it with the input IR): {what}"
                 ),
+            );
+            1
+        }
+    }
+}
+
+/// Called by the shim's function pass after the vectorizer, for ferment's
+/// own functions: reorders lanes of vectorized downward loops (see
+/// [`lanes`]). Returns 1 when the function changed.
+///
+/// # Safety
+/// `function` must be a live function of the host.
+#[no_mangle]
+pub unsafe extern "C" fn ferment_rust_reorder_lanes(
+    function: llvm_sys::prelude::LLVMValueRef,
+) -> i32 {
+    let f = ferment_ir::Value(function);
+    match catch_unwind(AssertUnwindSafe(|| lanes::reorder_lanes(f))) {
+        Ok(changed) => changed as i32,
+        Err(_) => {
+            shim::report_error(
+                f.global_parent(),
+                "ferment: internal error while reordering vector lanes (please report it with the input IR)",
             );
             1
         }

@@ -24,6 +24,7 @@
 #include "llvm/Plugins/PassPlugin.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/InstCombine/InstCombine.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
@@ -43,6 +44,9 @@ int ferment_rust_run_module(LLVMModuleRef M, unsigned opt_level,
                             const void *options);
 // Printer passes: `which` 0 = types, 1 = activity; `all` prints every function.
 void ferment_rust_print(LLVMModuleRef M, unsigned which, int all);
+// Lane order of vectorized downward loops in one of ferment's functions.
+// Returns 1 when the function changed.
+int ferment_rust_reorder_lanes(LLVMValueRef F);
 }
 
 // ---- command-line options ---------------------------------------------------
@@ -58,6 +62,10 @@ cl::opt<bool> OptBeforeOpt(
     cl::desc("ferment: differentiate before the optimizer (ablation)"));
 cl::opt<int> OptPreopt("enzyme-preopt", cl::init(1), cl::Hidden,
                        cl::desc("Enzyme compatibility: 0 disables preopt"));
+cl::opt<bool> OptNoLaneOrder(
+    "ferment-no-lane-order", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep the vectorizer's lane order in reverse loops "
+             "(ablation)"));
 cl::opt<bool> OptNoInline("ferment-no-inline", cl::init(false), cl::Hidden,
                           cl::desc("ferment: do not inline callees before AD"));
 cl::opt<bool> OptFermentLooseTypes(
@@ -117,6 +125,23 @@ struct FermentPass : PassInfoMixin<FermentPass> {
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
+};
+
+// After the vectorizer, on ferment's own functions only: see lanes.rs. The
+// host pipeline runs no InstCombine after this extension point, so the pass
+// folds the shuffles it leaves behind itself.
+struct FermentLanesPass : PassInfoMixin<FermentLanesPass> {
+  PreservedAnalyses run(Function &F, FunctionAnalysisManager &FAM) {
+    if (OptNoLaneOrder || !F.getName().starts_with("ferment.") ||
+        !ferment_rust_reorder_lanes(wrap(&F)))
+      return PreservedAnalyses::all();
+    PreservedAnalyses PA;
+    PA.preserveSet<CFGAnalyses>();
+    FAM.invalidate(F, PA);
+    InstCombinePass().run(F, FAM);
+    FAM.invalidate(F, PA);
+    return PA;
+  }
 };
 
 struct FermentPrinter : PassInfoMixin<FermentPrinter> {
@@ -205,6 +230,10 @@ void registerCallbacks(PassBuilder &PB) {
         if (OptBeforeOpt && L.getSpeedupLevel() > 0)
           return;
         MPM.addPass(FermentPass(L.getSpeedupLevel()));
+      });
+  PB.registerVectorizerEndEPCallback(
+      [](FunctionPassManager &FPM, OptimizationLevel) {
+        FPM.addPass(FermentLanesPass());
       });
   // Ablation: the same pass placed before any optimization.
   PB.registerPipelineStartEPCallback(
