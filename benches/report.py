@@ -230,7 +230,7 @@ def write(data, outdir):
     L.append("")
 
     # ---------------- targets
-    L.append("## Targets (issues 8 and 6)")
+    L.append("## Targets (issues 8, 6 and 5)")
     L.append("")
     hl = {n: headline(B[n]) for n in names}
     tl = []
@@ -295,6 +295,13 @@ def write(data, outdir):
                        "%s vs %s = %s the minimum (hand-written: %s)" % (
                            fmt_b(tape), fmt_b(r["min_tape"]), fmt_r(tape / r["min_tape"]), fmt_b(r.get("hand_heap"))),
                        tape <= 1.5 * r["min_tape"]))
+    i5 = [(n, hl[n]) for n in ("dot", "matvec", "stencil") if n in hl and ok(hl[n])]
+    if i5:
+        vals = [(n, ratio(r["ferment_s"], r["primal_s"]), r) for n, r in i5]
+        tl.append(("issue 5: derivative/primal ≤ 3× for dot, matvec, stencil",
+                   "; ".join("%s %s (%s; heap %s)" % (n, fmt_r(v), r["size"], fmt_b(r.get("ferment_heap") or 0))
+                             for n, v, r in vals),
+                   len(vals) == 3 and all(v <= 3 for _, v, _ in vals)))
     L.append(table(["target", "measured", "verdict"], [(a, b, verdict(c)) for a, b, c in tl]))
     L.append("")
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report_notes.md")
