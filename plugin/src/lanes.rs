@@ -66,18 +66,10 @@ const LANE_WISE_INTRINSICS: &[&str] = &[
 /// Flips lane order where it saves shuffles in the single-block loops of
 /// `f`. Returns whether anything changed.
 pub fn reorder_lanes(f: Value) -> bool {
-    let blocks = f.blocks();
-    let mut preds: HashMap<Block, Vec<Block>> = HashMap::new();
-    for &b in &blocks {
-        if let Some(t) = b.terminator() {
-            for s in t.successors() {
-                preds.entry(s).or_default().push(b);
-            }
-        }
-    }
+    let cfg = crate::cfg::Cfg::new(f);
     let mut changed = false;
-    for &b in &blocks {
-        let Some(ps) = preds.get(&b) else { continue };
+    for b in f.blocks() {
+        let ps = cfg.preds(b);
         if !ps.contains(&b) {
             continue;
         }
@@ -407,8 +399,14 @@ impl LoopBody {
         let (up, up_cost) = self.improve(&groups, HashSet::new(), true);
         let all: HashSet<Value> = self.lane_wise.iter().copied().collect();
         let (down, down_cost) = self.improve(&groups, all, false);
-        let flip = if down_cost < up_cost - 0.5 { down } else { up };
-        if flip.is_empty() || self.cost(&flip) > self.cost(&HashSet::new()) - 0.5 {
+        let (flip, c) = if down_cost < up_cost - 0.5 {
+            (down, down_cost)
+        } else {
+            (up, up_cost)
+        };
+        // `up` only ever holds groups that saved a shuffle; `down` may end
+        // no better than the loop as it is.
+        if flip.is_empty() || c > self.cost(&HashSet::new()) - 0.5 {
             return false;
         }
         Rewrite::new(self, flip).apply();
