@@ -40,7 +40,7 @@ use crate::calls::Context;
 use crate::canonical::{canonicalize, Mode, Request};
 use crate::{ModuleAnnotations, Seeds};
 use ferment_ir::{Module, Opcode, Value};
-use ferment_type_analysis::TypeAnalysis;
+use ferment_type_analysis::{slot_names, TypeAnalysis};
 use hashbrown::HashMap;
 use std::fmt::Write;
 
@@ -237,31 +237,4 @@ fn operand(v: Value) -> String {
         return format!("@{}", v.name());
     }
     v.short()
-}
-
-/// `%name` or `%N` for the arguments and instructions of `f`.
-fn slot_names(f: Value) -> HashMap<Value, String> {
-    let mut names = HashMap::new();
-    let mut next = 0usize;
-    let mut name = |v: Value, numbered: bool, next: &mut usize| {
-        let n = v.name();
-        if !n.is_empty() {
-            names.insert(v, format!("%{n}"));
-        } else if numbered {
-            names.insert(v, format!("%{next}"));
-            *next += 1;
-        }
-    };
-    for p in f.params() {
-        name(p, true, &mut next);
-    }
-    for b in f.blocks() {
-        if b.name().is_empty() {
-            next += 1;
-        }
-        for i in b.instructions() {
-            name(i, !i.ty().is_void(), &mut next);
-        }
-    }
-    names
 }

@@ -23,7 +23,7 @@ pub mod tree;
 
 pub use analysis::{FunctionTypes, TypeAnalysis, TypeConflict};
 pub use layout::float_kind;
-pub use printer::{print_function, print_module};
+pub use printer::{print_function, print_module, slot_names};
 pub use scope::{requests, Request};
 pub use tree::{BaseType, FloatKind, TreeConflict, TypeTree};
 

@@ -25,8 +25,9 @@ pub(crate) fn value_name(v: Value) -> String {
     v.short()
 }
 
-/// `%name` or `%N` for the arguments and instructions of `f`.
-fn slot_names(f: Value) -> HashMap<Value, String> {
+/// `%name` or `%N` for the arguments and instructions of `f`, numbered as
+/// LLVM prints unnamed values (also used by the activity printer).
+pub fn slot_names(f: Value) -> HashMap<Value, String> {
     let mut names = HashMap::new();
     let mut next = 0usize;
     let mut name = |v: Value, is_value: bool, next: &mut usize| {
