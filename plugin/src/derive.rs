@@ -44,6 +44,11 @@ pub struct Ctx<'o> {
     /// Generated functions, simplified by [`Ctx::finish`] once every
     /// request is lowered (their call sites are known then).
     generated: Vec<Value>,
+    /// `__enzyme_function_like` functions and the declarations standing for
+    /// them while derivatives are generated: a declaration named
+    /// `__ferment_like_<libm name>.<function>` has that libm function's rule.
+    /// [`Ctx::finish`] turns calls of it back into calls of the function.
+    like: Vec<(Value, Value)>,
 }
 
 /// Signature pieces of a reverse-mode derivative.
@@ -113,7 +118,53 @@ impl<'o> Ctx<'o> {
             in_progress: Vec::new(),
             custom: CustomRules::read(module),
             generated: Vec::new(),
+            like: Vec::new(),
         }
+    }
+
+    /// Declares the stand-ins of the module's function-like functions.
+    pub fn set_function_like(&mut self, like: &[(Value, &str)]) {
+        for &(f, name) in like {
+            let alias = self.module.add_function(
+                &format!("__ferment_like_{name}.{}", f.name()),
+                f.global_value_type(),
+            );
+            self.like.push((f, alias));
+        }
+    }
+
+    /// The canonical copy of `function`: its body, inlined and simplified,
+    /// with calls of function-like functions going to their stand-ins. A
+    /// function-like function itself becomes one call of its stand-in.
+    fn canonical_copy(&self, function: Value) -> Result<Value> {
+        let fname = function.name();
+        let name = format!("ferment.primal.{fname}");
+        if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == function) {
+            let copy = self
+                .module
+                .add_function(&name, function.global_value_type());
+            let b = ferment_ir::Builder::new(self.module);
+            b.at_end(copy.append_block("entry"));
+            let r = b.call_fn(alias, &copy.params());
+            b.ret(r);
+            return Ok(copy);
+        }
+        let mut keep = self.custom.functions();
+        keep.extend(crate::frontend::user_inactive_list());
+        keep.extend(self.like.iter().map(|(f, _)| *f));
+        let copy = prepare::canonical_copy(function, &name, self.options, &keep)?;
+        if !self.like.is_empty() {
+            for inst in copy.instructions() {
+                if !inst.is_call() {
+                    continue;
+                }
+                let callee = inst.called_operand();
+                if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == callee) {
+                    inst.set_operand(inst.num_operands() - 1, alias);
+                }
+            }
+        }
+        Ok(copy)
     }
 
     /// The derivative for `key`, generated on first use.
@@ -207,14 +258,7 @@ impl<'o> Ctx<'o> {
 
     fn generate(&mut self, key: &DerivativeKey, declared: Derivative, target: Value) -> Result<()> {
         let fname = key.function.name();
-        let mut keep = self.custom.functions();
-        keep.extend(crate::frontend::user_inactive_list());
-        let canonical = prepare::canonical_copy(
-            key.function,
-            &format!("ferment.primal.{fname}"),
-            self.options,
-            &keep,
-        )?;
+        let canonical = self.canonical_copy(key.function)?;
         shim::move_body(canonical, target);
         match declared {
             Derivative::Forward(f) => forward::generate(self, key, f)?,
@@ -247,6 +291,10 @@ impl<'o> Ctx<'o> {
     /// have given it had it existed earlier in the pipeline.
     pub fn finish(&mut self) -> Vec<Error> {
         let mut errors = Vec::new();
+        for (f, alias) in std::mem::take(&mut self.like) {
+            alias.replace_all_uses_with(f);
+            alias.delete_function();
+        }
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
         for f in std::mem::take(&mut self.generated) {
             if simplify {

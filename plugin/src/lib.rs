@@ -11,6 +11,7 @@
 //! rules) and the analyses in the `type-analysis` / `activity-analysis` crates;
 //! `lanes` tidies the vectorizer's lane order in their reverse loops.
 
+pub mod annotations;
 pub mod cfg;
 pub mod custom;
 pub mod derive;

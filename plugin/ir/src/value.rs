@@ -415,6 +415,30 @@ impl Value {
         }
     }
 
+    /// The text of a constant C string: a global holding `c"...\00"`, or the
+    /// constant data itself (looking through casts).
+    pub fn c_string(self) -> Option<String> {
+        let v = self.strip_casts();
+        let data = if unsafe { !LLVMIsAGlobalVariable(v.0).is_null() } {
+            v.global_initializer()?
+        } else {
+            v
+        };
+        unsafe {
+            if LLVMIsAConstantDataSequential(data.0).is_null() {
+                return None;
+            }
+            let mut len = 0usize;
+            let p = LLVMGetAsString(data.0, &mut len);
+            if p.is_null() {
+                return None;
+            }
+            let bytes = std::slice::from_raw_parts(p as *const u8, len);
+            let text = bytes.split(|&c| c == 0).next().unwrap_or(&[]);
+            Some(String::from_utf8_lossy(text).into_owned())
+        }
+    }
+
     /// The metadata string wrapped by a `metadata !"..."` operand, if any.
     pub fn metadata_string(self) -> Option<String> {
         if !self.is_metadata_as_value() {

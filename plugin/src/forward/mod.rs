@@ -515,7 +515,7 @@ impl<'k> TangentSweep<'k> {
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want[i]) {
                 let t = self.tangent(operands[i]);
-                let term = self.b.fmul(p, t);
+                let term = rules::times(&self.b, p, t);
                 acc = self.b.fadd(acc, term);
             }
         }

@@ -113,8 +113,23 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     if calls.is_empty() {
         return outcome;
     }
+    let mut errors = crate::annotations::check(module);
+    let like = crate::annotations::function_like(module).unwrap_or_else(|e| {
+        errors.push(e);
+        Vec::new()
+    });
+    if !errors.is_empty() {
+        // No derivative is right while an annotation is not understood.
+        for (call, _) in calls {
+            lower::replace_with_trap(module, call);
+        }
+        outcome.errors = errors;
+        outcome.changed = true;
+        return outcome;
+    }
     USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
     let mut ctx = Ctx::new(module, options, opt_level);
+    ctx.set_function_like(&like);
     for (call, entry) in calls {
         match process_call(&mut ctx, call, entry) {
             Ok(()) => outcome.changed = true,

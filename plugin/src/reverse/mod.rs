@@ -122,6 +122,10 @@ struct ReverseSweep<'c, 'o, 'k> {
     print_tape: bool,
     shadows: Option<Shadows>,
     types: ferment_type_analysis::FunctionTypes,
+    /// Values a `select` (or `fmin`/`fmax`) may discard, and what they are
+    /// computed from: their adjoint can be a run-time zero that must not
+    /// meet an infinite partial ([`rules::guarded`]).
+    discardable: hashbrown::HashSet<Value>,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -185,6 +189,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             print_tape: false,
             shadows: None,
             types,
+            discardable: discardable_values(&reachable),
         })
     }
 
@@ -731,7 +736,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let mut updates = Vec::new();
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
-                let contrib = self.b.fmul(p, d);
+                let contrib = if self.discardable.contains(&inst) {
+                    rules::guarded(&self.b, p, d)
+                } else {
+                    rules::times(&self.b, p, d)
+                };
                 updates.push((operands[i], contrib));
             }
         }
@@ -808,6 +817,39 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 }
 
 /// Blocks reachable from the entry, in reverse post-order.
+/// Floating-point values that a select or a min/max may discard, and the
+/// floating-point values they are computed from (through operands, not
+/// through memory).
+fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
+    let mut work = Vec::new();
+    for bb in blocks {
+        for inst in bb.instructions() {
+            let chooser = match inst.opcode() {
+                Opcode::LLVMSelect => inst.ty().is_fp_like(),
+                Opcode::LLVMCall => inst
+                    .called_function()
+                    .and_then(|f| rules::call_rule(&f.name()))
+                    .is_some_and(|r| r.name == "fmin" || r.name == "fmax"),
+                _ => false,
+            };
+            if chooser {
+                work.extend(inst.operands().into_iter().filter(|o| o.ty().is_fp_like()));
+            }
+        }
+    }
+    let mut seen = hashbrown::HashSet::new();
+    while let Some(v) = work.pop() {
+        if !v.is_instruction() || !seen.insert(v) {
+            continue;
+        }
+        if v.opcode() == Opcode::LLVMLoad {
+            continue;
+        }
+        work.extend(v.operands().into_iter().filter(|o| o.ty().is_fp_like()));
+    }
+    seen
+}
+
 fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
     let mut seen = hashbrown::HashSet::new();
     let mut stack = vec![f.entry_block()];

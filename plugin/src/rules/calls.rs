@@ -366,6 +366,10 @@ fn min_max(s: &Site, pred: P) -> Vec<Option<Value>> {
 /// `sinf` → `sin`, `llvm.maxnum.f64` → `fmax`, `llvm.fmuladd.f64` → `fma`.
 fn canonical(name: &str) -> Option<&'static str> {
     let find = |n: &str| RULES.iter().find(|r| r.name == n).map(|r| r.name);
+    // The stand-in of an `__enzyme_function_like` function: `__ferment_like_log1p.f`.
+    if let Some(rest) = name.strip_prefix("__ferment_like_") {
+        return find(rest.split('.').next().unwrap_or(""));
+    }
     if let Some(rest) = name.strip_prefix("llvm.") {
         let base = rest.split('.').next().unwrap_or("");
         return match base {

@@ -10,8 +10,10 @@
 //! Adding a function (say `atan2`) touches only the table in `calls.rs`.
 
 mod calls;
+mod product;
 
 pub use calls::{call_rule, is_known_inactive_function, CallRule};
+pub use product::{guarded, times};
 
 use ferment_ir::{Builder, Opcode, Value};
 

@@ -183,6 +183,28 @@ struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
         break;
       }
     }
+    // The same through `__attribute__((annotate("enzyme_...")))`.
+    if (GlobalVariable *A = M.getGlobalVariable("llvm.global.annotations")) {
+      auto *Arr = A->hasInitializer() ? dyn_cast<ConstantArray>(A->getInitializer()) : nullptr;
+      for (unsigned I = 0, E = Arr ? Arr->getNumOperands() : 0; I < E; ++I) {
+        auto *Entry = dyn_cast<ConstantStruct>(Arr->getOperand(I));
+        if (!Entry || Entry->getNumOperands() < 2)
+          continue;
+        auto *F = dyn_cast<Function>(Entry->getOperand(0)->stripPointerCasts());
+        auto *Str = dyn_cast<GlobalVariable>(Entry->getOperand(1)->stripPointerCasts());
+        if (!F || F->isDeclaration() || !Str || !Str->hasInitializer())
+          continue;
+        auto *Data = dyn_cast<ConstantDataSequential>(Str->getInitializer());
+        if (!Data || !Data->isString())
+          continue;
+        StringRef Note = Data->getAsString().split('\0').first;
+        if (Note != "enzyme_inactive" && !Note.starts_with("enzyme_function_like"))
+          continue;
+        F->removeFnAttr(Attribute::AlwaysInline);
+        F->addFnAttr(Attribute::NoInline);
+        Changed = true;
+      }
+    }
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }

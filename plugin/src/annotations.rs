@@ -1,0 +1,175 @@
+//! Module-level annotations written for Enzyme: globals named `__enzyme_*`
+//! and `enzyme_*` strings in `llvm.global.annotations`.
+//!
+//! Role: check every annotation up front, so that one ferment does not
+//! understand stops the compile with an error naming it instead of being
+//! silently ignored (an ignored `__enzyme_function_like` or
+//! `__enzyme_inactive_global` gives a different derivative than the user
+//! asked for). Also reads `__enzyme_function_like`: a user function that
+//! behaves like a library function, whose derivative is that function's
+//! rule. Reads the module only.
+
+use crate::error::{Error, Result};
+use crate::rules;
+use ferment_ir::{Module, Value};
+
+/// Global-name prefixes ferment understands. Each is read elsewhere:
+/// inactive functions by the activity analysis, registered derivatives by
+/// `custom.rs`, function-like declarations here.
+const UNDERSTOOD_GLOBALS: &[&str] = &[
+    "__enzyme_inactivefn",
+    "__enzyme_register_gradient",
+    "__enzyme_register_derivative",
+    "__enzyme_function_like",
+    // A promise that a function frees no memory: it only helps Enzyme's
+    // caching, so it changes nothing here.
+    "__enzyme_nofree",
+];
+
+/// Enzyme's global annotations that ferment does not implement yet, with
+/// what to write instead.
+const NOT_YET: &[(&str, &str)] = &[
+    (
+        "__enzyme_register_splitderivative",
+        "register a gradient instead: `void* __enzyme_register_gradient_NAME[3] = { f, augmented_forward, reverse };`",
+    ),
+    (
+        "__enzyme_inactive_global",
+        "pass the data as an `enzyme_const` argument, or give the global a shadow with `!enzyme_shadow` metadata",
+    ),
+    (
+        "__enzyme_allocation_like",
+        "call malloc/free (or operator new/delete) directly inside the differentiated function",
+    ),
+];
+
+/// `enzyme_*` strings in `llvm.global.annotations` that ferment understands.
+fn understood_note(note: &str) -> bool {
+    note == "enzyme_inactive"
+        || note == "enzyme_nofree"
+        || note.starts_with("enzyme_function_like=")
+}
+
+/// Every annotation of `module` that ferment would otherwise ignore, as an
+/// error naming it.
+pub fn check(module: Module) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for g in module.globals() {
+        let name = g.name();
+        if name == "llvm.global.annotations" {
+            for (f, note) in global_annotations(g) {
+                if note.starts_with("enzyme") && !understood_note(&note) {
+                    errors.push(
+                        Error::at(f, format!("unknown Enzyme annotation \"{note}\" on '{}'", f.name()))
+                            .hint("ferment understands enzyme_inactive, enzyme_nofree and enzyme_function_like=<libm name>"),
+                    );
+                }
+            }
+            continue;
+        }
+        if !name.starts_with("__enzyme_") || g.global_initializer().is_none() {
+            continue;
+        }
+        if UNDERSTOOD_GLOBALS.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let err = match NOT_YET.iter().find(|(p, _)| name.starts_with(p)) {
+            Some((p, hint)) => Error::new(format!(
+                "the annotation '{name}' ({p}) is not supported by ferment yet"
+            ))
+            .hint(*hint),
+            None => Error::new(format!(
+                "unknown Enzyme annotation global '{name}': ferment does not know what it means"
+            ))
+            .hint(format!(
+                "annotation globals ferment understands start with {}",
+                UNDERSTOOD_GLOBALS.join(", ")
+            )),
+        };
+        errors.push(err);
+    }
+    errors
+}
+
+/// The user functions declared to behave like a library function, each with
+/// the canonical name of that function's derivative rule, in module order.
+pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
+    let mut out: Vec<(Value, &'static str)> = Vec::new();
+    let mut add = |f: Value, like: &str| -> Result<()> {
+        let Some(rule) = rules::call_rule(like) else {
+            return Err(Error::at(
+                f,
+                format!(
+                    "'{}' is declared function-like \"{like}\", but ferment has no derivative rule for \"{like}\"",
+                    f.name()
+                ),
+            )
+            .hint("name a C math function (e.g. \"log1p\", \"sin\", \"pow\"), or register a derivative with __enzyme_register_gradient / __enzyme_register_derivative"));
+        };
+        let ty = f.global_value_type();
+        let params = ty.fn_params();
+        if params.len() != rule.arity || !ty.fn_return().is_fp_like() {
+            return Err(Error::at(
+                f,
+                format!(
+                    "'{}' is declared function-like \"{like}\", but its signature does not match \"{like}\" ({} argument(s), a floating-point result)",
+                    f.name(),
+                    rule.arity
+                ),
+            ));
+        }
+        if !out.iter().any(|(g, _)| *g == f) {
+            out.push((f, rule.name));
+        }
+        Ok(())
+    };
+    for g in module.globals() {
+        let name = g.name();
+        if name == "llvm.global.annotations" {
+            for (f, note) in global_annotations(g) {
+                if let Some(like) = note.strip_prefix("enzyme_function_like=") {
+                    add(f, like)?;
+                }
+            }
+            continue;
+        }
+        if !name.starts_with("__enzyme_function_like") {
+            continue;
+        }
+        let Some(init) = g.global_initializer() else {
+            continue;
+        };
+        let ops = init.operands();
+        let f = ops
+            .first()
+            .map(|o| o.strip_casts())
+            .filter(|f| f.is_function());
+        let like = ops.get(1).and_then(|s| s.c_string());
+        match (f, like) {
+            (Some(f), Some(like)) => add(f, &like)?,
+            _ => return Err(Error::new(format!(
+                "the annotation '{name}' must hold a function and the name of a library function"
+            ))
+            .hint(format!(
+                "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`"
+            ))),
+        }
+    }
+    Ok(out)
+}
+
+/// `(function, note)` pairs of the `llvm.global.annotations` array `g`.
+fn global_annotations(g: Value) -> Vec<(Value, String)> {
+    let Some(init) = g.global_initializer() else {
+        return Vec::new();
+    };
+    init.operands()
+        .into_iter()
+        .filter_map(|entry| {
+            let ops = entry.operands();
+            let f = ops.first()?.strip_casts();
+            let note = ops.get(1)?.c_string()?;
+            f.is_function().then_some((f, note))
+        })
+        .collect()
+}
