@@ -147,12 +147,14 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
         let like = ops.get(1).and_then(|s| s.c_string());
         match (f, like) {
             (Some(f), Some(like)) => add(f, &like)?,
-            _ => return Err(Error::new(format!(
+            _ => {
+                return Err(Error::new(format!(
                 "the annotation '{name}' must hold a function and the name of a library function"
             ))
-            .hint(format!(
-                "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`"
-            ))),
+                .hint(format!(
+                    "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`"
+                )))
+            }
         }
     }
     Ok(out)

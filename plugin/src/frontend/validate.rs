@@ -72,16 +72,93 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         Opcode::LLVMPtrToInt if !activity.is_varied(inst.operand(0)) => Ok(()),
         Opcode::LLVMCall => check_call(inst, active, varied),
         Opcode::LLVMStore => check_store(inst, activity),
-        Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => Err(Error::at(
-            inst,
-            format!("cannot differentiate through '{}': it reinterprets an active floating-point value as bits", inst.describe()),
-        )
-        .hint("avoid bit tricks on active values (use fabs/copysign instead of masking the sign bit)")),
+        Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => {
+            match bits_reaching_float(inst) {
+                None => Ok(()),
+                Some(user) => Err(Error::at(
+                    inst,
+                    format!(
+                        "cannot differentiate through '{}': it reinterprets an active floating-point value as bits, and '{}' turns those bits back into a float without integer arithmetic in between (a sign or exponent trick whose derivative is not zero)",
+                        inst.describe(),
+                        user.describe()
+                    ),
+                )
+                .hint("use fabs/copysign/ldexp instead of manipulating the bits of an active value")),
+            }
+        }
         Opcode::LLVMBitCast => Ok(()),
         _ if !active && !inst.ty().contains_float() && !inst.ty().is_pointer() => Ok(()),
         _ => Err(Error::at(inst, format!("cannot differentiate instruction '{}' yet", inst.describe()))
             .hint("rewrite this operation with floating-point arithmetic or a libm function")),
     }
+}
+
+/// The bits of an active float (`bits`, an integer reinterpretation) carry
+/// no derivative once integer arithmetic has made a new number of them, as
+/// in the fast inverse square root's `K - (i >> 1)`: that initial guess is a
+/// constant for differentiation, like Enzyme's. Bits that reach a float
+/// again unchanged, or through masks only (`& 0x7fff...`, `^ sign`), are the
+/// same number up to its sign or exponent: dropping their derivative would be
+/// wrong, and so would be adding a multiple of the lowest exponent bit
+/// (`i + (1 << 52)` doubles a double). Returns the first such use (or a use
+/// ferment cannot follow).
+fn bits_reaching_float(bits: Value) -> Option<Value> {
+    let mantissa_bits = match bits.operand(0).ty().scalar().float_bits() {
+        16 => 10,
+        32 => 23,
+        _ => 52,
+    };
+    let exponent_step = |v: Value| {
+        v.const_int()
+            .is_some_and(|k| k != 0 && k.trailing_zeros() >= mantissa_bits)
+    };
+    let mut work = vec![bits];
+    let mut seen = hashbrown::HashSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for user in v.users() {
+            if !user.is_instruction() {
+                return Some(user);
+            }
+            match user.opcode() {
+                // A power-of-two scaling in disguise: follow it.
+                Opcode::LLVMAdd | Opcode::LLVMSub
+                    if exponent_step(user.operand(0)) || exponent_step(user.operand(1)) =>
+                {
+                    work.push(user)
+                }
+                // A new number: its derivative with respect to the float is
+                // not defined by the bits (shifts, offsets, products, ...).
+                Opcode::LLVMAdd
+                | Opcode::LLVMSub
+                | Opcode::LLVMMul
+                | Opcode::LLVMShl
+                | Opcode::LLVMLShr
+                | Opcode::LLVMAShr
+                | Opcode::LLVMUDiv
+                | Opcode::LLVMSDiv
+                | Opcode::LLVMURem
+                | Opcode::LLVMSRem
+                | Opcode::LLVMTrunc
+                | Opcode::LLVMICmp
+                | Opcode::LLVMSIToFP
+                | Opcode::LLVMUIToFP => {}
+                // The same bits, or masked ones: follow them.
+                Opcode::LLVMAnd
+                | Opcode::LLVMOr
+                | Opcode::LLVMXor
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect
+                | Opcode::LLVMZExt
+                | Opcode::LLVMSExt
+                | Opcode::LLVMFreeze => work.push(user),
+                _ => return Some(user),
+            }
+        }
+    }
+    None
 }
 
 fn check_store(inst: Value, activity: &Activity) -> Result<()> {
