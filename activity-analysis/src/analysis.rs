@@ -123,7 +123,8 @@ impl Activity {
     }
 
     /// Pointers derived from shadowed pointers are shadowed; so are pointers
-    /// loaded from shadowed memory and pointers calls return into it.
+    /// loaded from shadowed memory, pointers calls return into it, and
+    /// `realloc`s of shadowed objects.
     fn propagate_shadows(&mut self, insts: &[Value], ctx: &Context) {
         for &i in insts {
             if !i.ty().is_pointer() || self.is_shadowed(i) {
@@ -132,6 +133,9 @@ impl Activity {
             let shadowed = if is_op(i, POINTER_DERIVING) {
                 pointer_sources(i).iter().any(|o| self.is_shadowed(*o))
             } else if is_op(i, &[Opcode::LLVMLoad]) {
+                self.is_shadowed(i.operand(0))
+            } else if allocation_kind(i) == Some(AllocKind::Realloc) {
+                // The new object holds the old one's (shadowed) contents.
                 self.is_shadowed(i.operand(0))
             } else if i.is_call() {
                 self.call_result_varied(i, ctx)
