@@ -153,15 +153,15 @@ impl<'o> Ctx<'o> {
         keep.extend(crate::frontend::user_inactive_list());
         keep.extend(self.like.iter().map(|(f, _)| *f));
         let copy = prepare::canonical_copy(function, &name, self.options, &keep)?;
-        if !self.like.is_empty() {
-            for inst in copy.instructions() {
-                if !inst.is_call() {
-                    continue;
-                }
-                let callee = inst.called_operand();
-                if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == callee) {
-                    inst.set_operand(inst.num_operands() - 1, alias);
-                }
+        for inst in copy.instructions() {
+            if !inst.is_call() {
+                continue;
+            }
+            let callee = inst.called_operand();
+            if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == callee) {
+                inst.set_operand(inst.num_operands() - 1, alias);
+            } else {
+                pure_math_call(inst);
             }
         }
         Ok(copy)
@@ -309,6 +309,25 @@ impl<'o> Ctx<'o> {
         }
         errors
     }
+}
+
+/// A libm call in a derivative is pure: the `errno` it may set (under the
+/// default `-fmath-errno`) is no observable of a derivative. Saying so lets
+/// the derivative's simplification drop a primal call whose result the
+/// derivative does not need (`pow(x, i)` when only `pow(x, i - 1)` is), and
+/// hoist or merge the rest.
+fn pure_math_call(call: Value) {
+    let Some(f) = call.called_function() else {
+        return;
+    };
+    let name = f.name();
+    if !f.is_declaration() || name.starts_with("llvm.") || crate::rules::call_rule(&name).is_none()
+    {
+        return;
+    }
+    call.add_call_enum_attribute("memory", 0);
+    call.add_call_enum_attribute("nounwind", 0);
+    call.add_call_enum_attribute("willreturn", 0);
 }
 
 /// Replaces each parameter of the internal function `f` by the constant

@@ -47,7 +47,7 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 /// a phi `[shadow at entry, 0]`, peeling one iteration makes that phi a
 /// constant, and the loop no longer has a memory dependence that blocks the
 /// vectorizer. Peeling is limited to loops whose phis become invariant.
-const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
+const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
 
 /// Simplifies a generated derivative; at `opt_level` 1+ also prepares its
 /// loops for the vectorizer.

@@ -397,6 +397,20 @@ impl Value {
             LLVMAddAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
         }
     }
+    /// Adds the enum attribute `name` (with `value`, e.g. the encoded
+    /// `memory` effects, 0 = `memory(none)`) to a call site's function
+    /// attributes, replacing one of the same kind.
+    pub fn add_call_enum_attribute(self, name: &str, value: u64) {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            if kind == 0 {
+                return;
+            }
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateEnumAttribute(ctx, kind, value);
+            LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
+        }
+    }
     pub fn string_attribute(self, key: &str) -> Option<String> {
         unsafe {
             let a = LLVMGetStringAttributeAtIndex(
