@@ -6,7 +6,10 @@ use crate::{Block, Opcode, RealPredicate, Type, Value};
 use llvm_sys::core::*;
 use llvm_sys::debuginfo::LLVMInstructionGetDebugLoc;
 use llvm_sys::prelude::*;
-use llvm_sys::{LLVMFastMathAllowContract, LLVMFastMathAllowReassoc, LLVMFastMathNoSignedZeros};
+use llvm_sys::{
+    LLVMFastMathAllowContract, LLVMFastMathAllowReassoc, LLVMFastMathAllowReciprocal,
+    LLVMFastMathApproxFunc, LLVMFastMathNoSignedZeros,
+};
 
 pub struct Builder {
     raw: LLVMBuilderRef,
@@ -14,6 +17,9 @@ pub struct Builder {
     module: LLVMModuleRef,
     /// Mark `fadd`/`fsub`/`fmul` as contractable (fusable into FMAs).
     contract: std::cell::Cell<bool>,
+    /// Mark floating-point arithmetic as freely reassociable, contractable,
+    /// reciprocal-approximable and sign-of-zero insensitive.
+    fast: std::cell::Cell<bool>,
 }
 
 impl Drop for Builder {
@@ -32,7 +38,16 @@ impl Builder {
             ctx,
             module: module.0,
             contract: std::cell::Cell::new(false),
+            fast: std::cell::Cell::new(false),
         }
+    }
+
+    /// From now on, floating-point arithmetic this builder creates carries
+    /// the fast-math flags `reassoc nsz arcp contract afn` (never `nnan` or
+    /// `ninf`: a derivative may legitimately be infinite, and guards that
+    /// test for zero or NaN must keep their meaning).
+    pub fn set_fast_math(&self, on: bool) {
+        self.fast.set(on);
     }
 
     /// From now on, floating-point adds, subtracts and multiplies this
@@ -54,10 +69,22 @@ impl Builder {
 
     fn fp_result(&self, v: LLVMValueRef) -> Value {
         let v = Value(v);
-        if self.contract.get() && v.is_instruction() {
-            unsafe {
-                LLVMSetFastMathFlags(v.0, LLVMGetFastMathFlags(v.0) | LLVMFastMathAllowContract)
-            }
+        if !v.is_instruction() {
+            return v;
+        }
+        let mut flags = 0;
+        if self.contract.get() {
+            flags |= LLVMFastMathAllowContract;
+        }
+        if self.fast.get() {
+            flags |= LLVMFastMathAllowReassoc
+                | LLVMFastMathNoSignedZeros
+                | LLVMFastMathAllowReciprocal
+                | LLVMFastMathAllowContract
+                | LLVMFastMathApproxFunc;
+        }
+        if flags != 0 {
+            unsafe { LLVMSetFastMathFlags(v.0, LLVMGetFastMathFlags(v.0) | flags) }
         }
         v
     }
@@ -217,7 +244,7 @@ impl Builder {
         if Self::is_const(b, 1.0) {
             return a;
         }
-        Value(unsafe { LLVMBuildFDiv(self.raw, a.0, b.0, NONAME) })
+        self.fp_result(unsafe { LLVMBuildFDiv(self.raw, a.0, b.0, NONAME) })
     }
     pub fn fneg(&self, a: Value) -> Value {
         Value(unsafe { LLVMBuildFNeg(self.raw, a.0, NONAME) })

@@ -110,11 +110,13 @@ impl<'k> TangentSweep<'k> {
             .filter(|i| i.is_call())
             .map(|c| (c, crate::derive::arg_types(types, &c.call_args())))
             .collect();
+        let b = Builder::following(module, f);
+        b.set_fast_math(ctx.options.fast_math != 0);
         TangentSweep {
             f,
             key,
             activity,
-            b: Builder::following(module, f),
+            b,
             tangents,
             shadows: None,
             call_arg_types,

@@ -167,6 +167,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             tape.set_rereads(tape::Rereads::new(&reachable));
         }
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
+        let b = Builder::following(module, f);
+        b.set_fast_math(ctx.options.fast_math != 0);
         Ok(ReverseSweep {
             ctx,
             module,
@@ -181,7 +183,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             cfg,
             loops,
             activity,
-            b: Builder::following(module, f),
+            b,
             adjoints,
             tape,
             rev: HashMap::new(),

@@ -21,6 +21,7 @@ pub struct Options {
     pub print_types: c_int,
     pub print_activity: c_int,
     pub all_useful: c_int,
+    pub fast_math: c_int,
 }
 
 impl Default for Options {
@@ -34,6 +35,7 @@ impl Default for Options {
             print_types: 0,
             print_activity: 0,
             all_useful: 0,
+            fast_math: 0,
         }
     }
 }

@@ -50,6 +50,9 @@ int ferment_rust_reorder_lanes(LLVMValueRef F);
 }
 
 // ---- command-line options ---------------------------------------------------
+// Whether the derivative's own arithmetic carries fast-math flags by default
+// (README, "Options": measured in benches/report/REPORT.md).
+#define FERMENT_FAST_MATH_DEFAULT false
 namespace {
 cl::opt<bool> OptPrint("ferment-print", cl::init(false), cl::Hidden,
                        cl::desc("ferment: print each generated derivative"));
@@ -87,6 +90,13 @@ cl::opt<bool> OptAllUseful(
              "activity analysis saves; derivatives stay correct)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptFastMath(
+    "ferment-fast-math", cl::init(FERMENT_FAST_MATH_DEFAULT), cl::Hidden,
+    cl::desc("ferment: fast-math flags (reassoc nsz arcp contract afn) on the "
+             "derivative's own arithmetic"));
+cl::opt<bool> OptEnzymeFastMath("enzyme-fast-math",
+                                cl::init(FERMENT_FAST_MATH_DEFAULT), cl::Hidden,
+                                cl::desc("Enzyme's name for -ferment-fast-math"));
 } // namespace
 
 // Mirrors `shim::Options` on the Rust side (repr(C)); keep in sync.
@@ -99,6 +109,7 @@ struct FermentOptions {
   int print_types;
   int print_activity;
   int all_useful;
+  int fast_math;
 };
 
 static FermentOptions currentOptions() {
@@ -111,6 +122,13 @@ static FermentOptions currentOptions() {
   O.print_types = OptPrintType;
   O.print_activity = OptPrintActivity;
   O.all_useful = OptAllUseful;
+  // The default unless given under either name (ferment's name wins).
+  bool FastMath = FERMENT_FAST_MATH_DEFAULT;
+  if (OptEnzymeFastMath.getNumOccurrences())
+    FastMath = OptEnzymeFastMath;
+  if (OptFastMath.getNumOccurrences())
+    FastMath = OptFastMath;
+  O.fast_math = FastMath;
   return O;
 }
 
