@@ -237,6 +237,13 @@ pub fn build(
                     s.heap.push((inst, sp));
                 }
             }
+            if inst.is_call()
+                && is_mirrored_structure_call(
+                    &inst.called_function().map(|f| f.name()).unwrap_or_default(),
+                )
+            {
+                mirror_structure_call(&b, &mut s, inst)?;
+            }
             if activity.is_shadowed(inst) && !s.map.contains_key(&inst) {
                 b.after(inst);
                 b.set_debug_loc_from(inst);
@@ -561,6 +568,51 @@ fn same_call(b: &Builder, inst: Value) -> Value {
         inst.called_operand(),
         &inst.call_args(),
     )
+}
+
+/// libstdc++'s out-of-line functions that link container nodes (list hooks,
+/// red-black tree insertion, rebalancing and iteration): they move pointers
+/// only, so on shadowed nodes the same call on the shadows keeps the shadow
+/// structure a mirror of the primal one. They carry no derivative.
+pub fn is_mirrored_structure_call(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "_ZNSt8__detail15_List_node_base",
+        "_ZSt29_Rb_tree_insert_and_rebalance",
+        "_ZSt28_Rb_tree_rebalance_for_erase",
+        "_ZSt18_Rb_tree_increment",
+        "_ZSt18_Rb_tree_decrement",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The same call on the shadows of its pointer arguments, right after it;
+/// its pointer result is the shadow of the primal result.
+fn mirror_structure_call(b: &Builder, s: &mut Shadows, inst: Value) -> Result<()> {
+    let args = inst.call_args();
+    if !args
+        .iter()
+        .any(|a| a.ty().is_pointer() && s.get(*a).is_some())
+    {
+        return Ok(());
+    }
+    let mut shadow_args = Vec::with_capacity(args.len());
+    for a in &args {
+        if !a.ty().is_pointer() {
+            shadow_args.push(*a);
+            continue;
+        }
+        match s.of(b, *a) {
+            Some(sa) => shadow_args.push(sa),
+            None => return Err(missing(inst, *a)),
+        }
+    }
+    b.after(inst);
+    b.set_debug_loc_from(inst);
+    let c = b.call(inst.called_fn_type(), inst.called_operand(), &shadow_args);
+    if inst.ty().is_pointer() {
+        s.map.insert(inst, c);
+    }
+    Ok(())
 }
 
 pub fn is_memcpy(name: &str) -> bool {

@@ -202,6 +202,7 @@ fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
     if crate::shadow::is_memcpy(&name)
         || crate::shadow::is_memset(&name)
         || crate::shadow::is_free(&name)
+        || crate::shadow::is_mirrored_structure_call(&name)
         || ferment_activity_analysis::allocation_kind(inst).is_some()
     {
         return Ok(());

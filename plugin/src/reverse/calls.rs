@@ -46,6 +46,7 @@ pub fn callee_of(call: Value) -> Option<Value> {
         || crate::shadow::is_memcpy(&name)
         || crate::shadow::is_memset(&name)
         || crate::shadow::is_free(&name)
+        || crate::shadow::is_mirrored_structure_call(&name)
         || ferment_activity_analysis::allocation_kind(call).is_some()
         || name.starts_with("llvm.")
     {
