@@ -160,6 +160,41 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
     Ok(out)
 }
 
+/// Enzyme functions whose calls are not AD requests: type hints, which type
+/// analysis reads.
+const HINT_FUNCTIONS: &[&str] = &[
+    "__enzyme_float",
+    "__enzyme_double",
+    "__enzyme_integer",
+    "__enzyme_pointer",
+];
+
+/// Calls of `__enzyme_*` functions that are neither an entry point ferment
+/// knows nor a type hint (`__enzyme_iter`, a misspelt `__enzyme_autodif`):
+/// each is an error at the call, instead of an undefined symbol at link time.
+pub fn unknown_entry_points(module: Module) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for f in module.functions() {
+        let name = f.name();
+        if !f.is_declaration()
+            || !name.contains("__enzyme_")
+            || crate::frontend::request::entry_kind(&name).is_some()
+            || HINT_FUNCTIONS.iter().any(|h| name.contains(h))
+        {
+            continue;
+        }
+        for user in f.users() {
+            if user.is_call() {
+                errors.push(
+                    Error::at(user, format!("unknown Enzyme entry point '{name}'"))
+                        .hint("ferment's entry points are __enzyme_autodiff, __enzyme_fwddiff, __enzyme_augmentfwd, __enzyme_reverse and __enzyme_augmentsize (see the README's table of Enzyme's interface)"),
+                );
+            }
+        }
+    }
+    errors
+}
+
 /// `(function, note)` pairs of the `llvm.global.annotations` array `g`.
 fn global_annotations(g: Value) -> Vec<(Value, String)> {
     let Some(init) = g.global_initializer() else {

@@ -109,6 +109,11 @@ pub use printer::print_activity;
 /// vectorizer only where the host runs it (1+).
 pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome {
     let mut outcome = Outcome::default();
+    let unknown = crate::annotations::unknown_entry_points(module);
+    if !unknown.is_empty() {
+        outcome.errors = unknown;
+        return outcome;
+    }
     let calls = find_ad_calls(module);
     if calls.is_empty() {
         return outcome;
