@@ -368,22 +368,96 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 
     /// Adds, to each block with several predecessors, a phi numbering the
     /// predecessor the forward sweep came from.
+    /// When the two predecessors of `blk` lie on the two sides of one
+    /// conditional branch (an `if` with or without `else`), the number is a
+    /// `select` on that branch's condition instead of a phi: the reverse
+    /// sweep can recompute the condition (a compare of values it recomputes
+    /// anyway) where it would otherwise tape a flag per execution.
     fn record_edges(&mut self, blocks: &[Block]) {
         let i32t = self.b.i32();
+        let idom = crate::cfg::loops::dominators(&self.cfg, blocks);
         for &blk in blocks {
             let preds = self.unique_preds(blk);
             if preds.len() < 2 {
                 continue;
             }
-            self.b.at_start(blk);
-            let phi = self.b.phi(i32t, "came.from");
-            for &p in self.cfg.preds(blk) {
-                if let Some(idx) = preds.iter().position(|&q| q == p) {
-                    phi.add_incoming(self.b.const_int(i32t, idx as i64), p);
+            if let Some((cond, first_is_true)) = self.branch_choice(blk, &preds, &idom) {
+                self.b.at_start(blk);
+                if let Some(first) = blk.first_non_phi() {
+                    self.b.before(first);
                 }
+                let (t, f) = if first_is_true { (0, 1) } else { (1, 0) };
+                let sel = self
+                    .b
+                    .select(cond, self.b.const_int(i32t, t), self.b.const_int(i32t, f));
+                self.came_from.insert(blk, sel);
+                continue;
             }
+            let phi = self.edge_phi(blk);
             self.came_from.insert(blk, phi);
         }
+    }
+
+    /// A phi at the start of `blk` numbering its unique predecessors.
+    fn edge_phi(&self, blk: Block) -> Value {
+        let b = Builder::new(self.module);
+        let i32t = b.i32();
+        b.at_start(blk);
+        let preds = self.unique_preds(blk);
+        let phi = b.phi(i32t, "came.from");
+        for &p in self.cfg.preds(blk) {
+            if let Some(idx) = preds.iter().position(|&q| q == p) {
+                phi.add_incoming(b.const_int(i32t, idx as i64), p);
+            }
+        }
+        phi
+    }
+
+    /// The condition `c` of the branch that decides which of the two
+    /// predecessors of `blk` the forward sweep came from, and whether
+    /// `preds[0]` is the one reached when `c` is true. `blk` must not be a
+    /// loop header, and the branch's block must be in `blk`'s loop (the same
+    /// iteration) and dominate it.
+    fn branch_choice(
+        &self,
+        blk: Block,
+        preds: &[Block],
+        idom: &HashMap<Block, Block>,
+    ) -> Option<(Value, bool)> {
+        use crate::cfg::loops::dominates;
+        if preds.len() != 2 || self.loops.loops.iter().any(|l| l.header == blk) {
+            return None;
+        }
+        let d = *idom.get(&blk)?;
+        if self.loops.loop_of(d) != self.loops.loop_of(blk) {
+            return None;
+        }
+        let term = d.terminator()?;
+        if term.opcode() != Opcode::LLVMBr || term.num_operands() != 3 {
+            return None;
+        }
+        // `br i1 c, label T, label F`: operands are (c, F, T).
+        let cond = term.operand(0);
+        let succ = term.successors();
+        let (t, f) = (*succ.first()?, *succ.get(1)?);
+        if t == f {
+            return None;
+        }
+        let only_from_d = |x: Block| x != blk && self.cfg.preds(x) == [d];
+        let side = |p: Block| -> Option<bool> {
+            if p == d {
+                return Some(t == blk);
+            }
+            if only_from_d(t) && dominates(idom, t, p) {
+                return Some(true);
+            }
+            if only_from_d(f) && dominates(idom, f, p) {
+                return Some(false);
+            }
+            None
+        };
+        let (s0, s1) = (side(preds[0])?, side(preds[1])?);
+        (s0 != s1).then_some((cond, s0))
     }
 
     /// Each `ret` adds the seed to the returned value's adjoint and jumps to
@@ -459,7 +533,15 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 self.reverse_edge(&phi_ds, preds[0], blk);
             }
             _ => {
-                let from = self.came_from[&blk];
+                let mut from = self.came_from[&blk];
+                if from.opcode() == Opcode::LLVMSelect
+                    && !self.tape.recomputable_without_taping(&self.loops, from)
+                {
+                    // The branch condition would be taped anyway: a flag
+                    // per edge costs no more and keeps the sweep simple.
+                    from = self.edge_phi(blk);
+                    self.came_from.insert(blk, from);
+                }
                 let from = self.primal(from);
                 let edges: Vec<Block> = preds
                     .iter()

@@ -101,13 +101,32 @@ pub struct Tape {
     rereads: Option<Rereads>,
 }
 
-/// Pure, cheap instructions the reverse sweep may recompute.
+/// Pure, cheap instructions the reverse sweep may recompute: arithmetic
+/// (divisions included: one costs less than writing and reading back a tape
+/// entry), casts, compares, selects, address arithmetic, and calls of the
+/// pure arithmetic intrinsics.
 fn is_cheap(v: Value) -> bool {
+    if v.opcode() == Opcode::LLVMCall {
+        const PURE: &[&str] = &[
+            "llvm.fmuladd.",
+            "llvm.fma.",
+            "llvm.fabs.",
+            "llvm.sqrt.",
+            "llvm.copysign.",
+            "llvm.minnum.",
+            "llvm.maxnum.",
+            "llvm.minimum.",
+            "llvm.maximum.",
+        ];
+        let name = v.called_function().map(|f| f.name()).unwrap_or_default();
+        return PURE.iter().any(|p| name.starts_with(p));
+    }
     matches!(
         v.opcode(),
         Opcode::LLVMFAdd
             | Opcode::LLVMFSub
             | Opcode::LLVMFMul
+            | Opcode::LLVMFDiv
             | Opcode::LLVMFNeg
             | Opcode::LLVMAdd
             | Opcode::LLVMSub
@@ -150,7 +169,7 @@ fn row_field(b: &Builder, base: Value, idx: Value, off: u64) -> (Value, Value) {
 }
 
 /// How many operand levels a recomputation may reach through.
-const RECOMPUTE_DEPTH: u32 = 4;
+const RECOMPUTE_DEPTH: u32 = 12;
 
 impl Tape {
     /// A tape for a combined function (slots on the stack of `entry`), or,
@@ -421,17 +440,43 @@ impl Tape {
         // taped in its place: products and negations of one loaded value
         // then cost one taped value instead of one each.
         let mut leaves: Vec<Value> = Vec::new();
-        self.plan(loops, v, depth, &mut leaves) && leaves.len() <= 1
+        let mut seen: Vec<Value> = Vec::new();
+        self.plan(loops, v, depth, &mut leaves, &mut seen) && leaves.len() <= 1
+    }
+
+    /// Whether the reverse sweep can rebuild `v` from constants, induction
+    /// variables, unchanged memory and values it tapes anyway, without
+    /// taping anything new for it.
+    pub fn recomputable_without_taping(&self, loops: &Loops, v: Value) -> bool {
+        if !v.is_instruction() {
+            return true;
+        }
+        if !is_cheap(v) || self.slots.contains_key(&v) {
+            return false;
+        }
+        let mut leaves: Vec<Value> = Vec::new();
+        let mut seen: Vec<Value> = Vec::new();
+        self.plan(loops, v, RECOMPUTE_DEPTH, &mut leaves, &mut seen) && leaves.is_empty()
     }
 
     /// Whether cheap `v` can be rebuilt from its operands, collecting the
     /// untaped leaves that rebuilding it would tape.
-    fn plan(&self, loops: &Loops, v: Value, depth: u32, leaves: &mut Vec<Value>) -> bool {
+    /// `seen` holds the operands already planned (shared subexpressions are
+    /// visited once).
+    fn plan(
+        &self,
+        loops: &Loops,
+        v: Value,
+        depth: u32,
+        leaves: &mut Vec<Value>,
+        seen: &mut Vec<Value>,
+    ) -> bool {
         let my_loop = loops.loop_of(v.parent());
         v.operands().into_iter().all(|o| {
-            if !o.is_instruction() {
+            if !o.is_instruction() || seen.contains(&o) {
                 return true;
             }
+            seen.push(o);
             match (loops.loop_of(o.parent()), my_loop) {
                 // Defined outside every loop, or in an enclosing loop: it is
                 // reloaded from there.
@@ -442,7 +487,7 @@ impl Tape {
                         return true;
                     }
                     if is_cheap(o) && depth > 1 {
-                        return self.plan(loops, o, depth - 1, leaves);
+                        return self.plan(loops, o, depth - 1, leaves, seen);
                     }
                     if matches!(o.opcode(), Opcode::LLVMPHI | Opcode::LLVMLoad) {
                         if !leaves.contains(&o) {
@@ -723,8 +768,18 @@ impl Tape {
 impl LoopTape {
     /// Bytes per row: rows are 8-byte aligned; every field is at most
     /// 8-aligned.
+    /// Bytes per row: a power of two up to 64, then whole 32-byte units. A
+    /// vectorized loop reads its rows as an interleaved group of `stride / 8`
+    /// members, which de-interleaves cheaply for powers of two (three
+    /// doubles per row read back as 24-byte rows cost gmm's reverse sweep
+    /// twice the time of 32-byte rows).
     fn stride(&self) -> u64 {
-        self.row.div_ceil(8).max(1) * 8
+        let bytes = self.row.div_ceil(8).max(1) * 8;
+        if bytes <= 64 {
+            bytes.next_power_of_two()
+        } else {
+            bytes.div_ceil(32) * 32
+        }
     }
 }
 
