@@ -62,7 +62,7 @@ CFLAGS = ["-O2", "-march=native", "-fno-math-errno"]
 PLAIN_CFLAGS = ["-O2"]
 # the Enzyme peer (issue 19): PyPI enzyme-ad, run by benches/enzyme/build.py in this interpreter
 # (or ENZYME_PYTHON); see that file and benches/README.md for exactly how the builds are made
-ENZYME_PY = os.environ.get("ENZYME_PYTHON", sys.executable)
+ENZYME_PY = os.environ.get("ENZYME_PYTHON") or shutil.which("python3.11") or sys.executable
 ENZYME_BUILD = os.path.join(BENCH, "enzyme", "build.py")
 MEM_LIMIT = 12 << 30  # address-space limit per benchmark process
 
