@@ -96,9 +96,9 @@ BENCHES = {
                    desc="matrix-vector product on flat arrays, weighted sum (issue 5)"),
     "stencil": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
                     desc="in-place nonlinear heat equation, T steps (issue 6)"),
-    "particles": dict(full=[[250], [1000], [2000]], quick=[[250], [500]], headline=1, jax=False,
+    "particles": dict(full=[[250], [1000], [2000]], quick=[[250], [500]], headline=1,
                       desc="Lennard-Jones energy over all pairs inside a cutoff (issue 19)"),
-    "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1, jax=False,
+    "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1,
                        desc="K Jacobi iterations with a CSR matrix, 0.5|x_K|^2 (issue 19)"),
 }
 ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
