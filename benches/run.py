@@ -198,7 +198,10 @@ def build_plainflags(name):
 
 
 def have_enzyme():
-    r = sh([ENZYME_PY, ENZYME_BUILD, "--check"])
+    try:
+        r = sh([ENZYME_PY, ENZYME_BUILD, "--check"])
+    except OSError:  # no such interpreter
+        return False
     return r.returncode == 0
 
 
