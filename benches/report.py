@@ -77,13 +77,28 @@ def ok(run):
     return run is not None and "ferment_s" in run and run.get("ferment_s", -1) > 0
 
 
+def enzyme_cell(run, build=None):
+    """Enzyme's gradient time, or why there is none"""
+    if run is None:
+        return "–"
+    if run.get("enzyme_s"):
+        return fmt_t(run["enzyme_s"])
+    if run.get("enzyme_wrong"):
+        return "**wrong gradient**"
+    if run.get("enzyme_error"):
+        return "failed"
+    if build and build.get("error"):
+        return "build failed"
+    return "–"
+
+
 def row(name, run):
     """cells of the main table for one run"""
     if run is None:
         return None
     if "ferment_s" not in run:
         err = run.get("error", "failed").splitlines()
-        return [name, "`%s`" % " ".join(map(str, run["sizes"])), "**FAILED**: " + (err[-1] if err else "")] + [""] * 11
+        return [name, "`%s`" % " ".join(map(str, run["sizes"])), "**FAILED**: " + (err[-1] if err else "")] + [""] * 13
     p, f, h = run["primal_s"], run["ferment_s"], run["hand_s"]
     b, j = run.get("before_s"), run.get("jax_grad_s")
     fd = 2 * run["nparams"] * p if p > 0 else None
@@ -92,12 +107,13 @@ def row(name, run):
         jcell += " (grad differs!)"
     return [name, run["size"], fmt_t(p), fmt_t(f), fmt_t(h), fmt_r(ratio(f, p)), fmt_r(ratio(f, h)),
             fmt_t(b) if b else ("skipped" if run.get("before_skipped") else ("failed" if run.get("before_error") else "–")),
-            fmt_r(ratio(b, f)), jcell, fmt_r(ratio(j, f), 3), fmt_t(fd) + (" (%s)" % fmt_r(ratio(fd, f)) if fd else ""),
+            fmt_r(ratio(b, f)), jcell, fmt_r(ratio(j, f), 3), enzyme_cell(run), fmt_r(ratio(f, run.get("enzyme_s"))),
+            fmt_t(fd) + (" (%s)" % fmt_r(ratio(fd, f)) if fd else ""),
             fmt_b(run.get("ferment_heap")), fmt_b(run.get("hand_heap"))]
 
 
 HEAD = ["benchmark", "size", "primal", "ferment grad", "hand grad", "grad/primal", "grad/hand",
-        "before-opt grad", "before/after", "JAX grad", "JAX/ferment", "FD grad (est.)", "ferment tape", "hand heap"]
+        "before-opt grad", "before/after", "JAX grad", "JAX/ferment", "Enzyme grad", "ferment/Enzyme", "FD grad (est.)", "ferment tape", "hand heap"]
 HEAD_ALL = HEAD + ["JAX grad (wall)", "JAX compile"]
 
 
@@ -127,10 +143,12 @@ def plots(data, outdir):
     rows_n = (len(names) + cols - 1) // cols
     fig, axes = plt.subplots(rows_n, cols, figsize=(5 * cols, 3.9 * rows_n), squeeze=False)
     xlabels = {"gmm": "parameters", "ba": "observations", "lstm": "layers × characters", "hand": "vertices",
-               "mlp": "batch size", "ode": "RK4 steps", "taylor": "N", "normalize": "n", "dot": "n", "matvec": "n", "stencil": "n × T"}
+               "mlp": "batch size", "ode": "RK4 steps", "taylor": "N", "normalize": "n", "dot": "n", "matvec": "n", "stencil": "n × T",
+               "particles": "particles", "csr_jacobi": "nonzeros × iterations"}
     series = [("ferment_s", "ferment (after opt)", "C0", "o-"), ("before_s", "ferment before opt", "C3", "s--"),
               ("ferment_tuned_s", "ferment, tuned malloc", "C0", "o:"),
               ("hand_s", "hand-written", "C2", "^-"), ("jax_grad_s", "JAX jit grad", "C1", "d-"),
+              ("enzyme_s", "Enzyme", "C4", "v-"),
               ("primal_s", "primal (C)", "0.5", "x:")]
     for k, name in enumerate(names):
         ax = axes[k // cols][k % cols]
@@ -175,6 +193,99 @@ def plots(data, outdir):
         "[%s](%s)" % (f[:-4], f) for f in files) + "."
 
 
+def peers(L, data, names):
+    """Section: ferment vs Enzyme vs hand-written vs primal, tuned and plain flags; returns the
+    issue-19 target rows"""
+    B = data["benches"]
+    tl = []
+    variants = [("tuned", "`%s`" % data["machine"]["cflags"], lambda r: r)]
+    if data.get("plain_cflags"):
+        variants.append(("plain", "`%s`" % data["plain_cflags"], lambda r: r.get("plainflags")))
+    L.append("## ferment, Enzyme, hand-written and primal side by side (issue 19)")
+    L.append("")
+    if not data.get("enzyme"):
+        L.append("Enzyme (`enzyme-ad`) was not installed for this run: its columns are empty.")
+        L.append("")
+    for key, flags, get in variants:
+        rows, fe, fh, fp, eh = [], {}, {}, {}, {}
+        for n in names:
+            r0 = headline(B[n])
+            r = get(r0) if r0 else None
+            if not r or not r.get("ferment_s"):
+                if r0 is not None:
+                    rows.append([n, r0.get("size", r0["sizes"]), "**FAILED**" if r is not None else "–"] + [""] * 8)
+                continue
+            f, h, p, e = r["ferment_s"], r.get("hand_s"), r.get("primal_s"), r.get("enzyme_s")
+            fe[n], fh[n], fp[n] = ratio(f, e), ratio(f, h), ratio(f, p)
+            eh[n] = ratio(e, h)
+            bkey = "enzyme" if key == "tuned" else "enzyme_plainflags"
+            rows.append([n, r0["size"], fmt_t(p), fmt_t(h), fmt_t(f), enzyme_cell(r, B[n]["build"].get(bkey)),
+                         fmt_r(fe[n]), fmt_r(fh[n]), fmt_r(fp[n]), fmt_r(eh[n]), fmt_r(ratio(e, p))])
+        g = [geomean(list(d.values())) for d in (fe, fh, fp, eh)]
+        rows.append(["**geometric mean**", "", "", "", "", "", fmt_r(g[0]), fmt_r(g[1]), fmt_r(g[2]), fmt_r(g[3]), ""])
+        L.append("### %s flags: %s" % ("Tuned" if key == "tuned" else "Plain", flags))
+        L.append("")
+        L.append(table(["benchmark", "size", "primal", "hand grad", "ferment grad", "Enzyme grad", "ferment/Enzyme",
+                        "ferment/hand", "ferment/primal", "Enzyme/hand", "Enzyme/primal"], rows))
+        L.append("")
+        lab = "" if key == "tuned" else " (plain flags)"
+        fev = {n: v for n, v in fe.items() if v}
+        wrong = [n for n in names if headline(B[n]) and (get(headline(B[n])) or {}).get("enzyme_wrong")]
+        if data.get("enzyme"):
+            slower = [n for n, v in fev.items() if v > 1.0]
+            tl.append(("issue 19%s: ferment ≤ 1.0× Enzyme on every benchmark" % lab,
+                       "%d of %d met; behind on %s; Enzyme's gradient wrong (not timed) on %s; %s" % (
+                           len(fev) - len(slower), len(fev), ", ".join(slower) or "none", ", ".join(wrong) or "none",
+                           ", ".join("%s %s" % (n, fmt_r(v)) for n, v in fev.items())),
+                       not slower and bool(fev)))
+            tl.append(("issue 19%s: ferment/Enzyme geometric mean ≤ 0.9× (where Enzyme's gradient is right)" % lab,
+                       fmt_r(g[0]), g[0] is not None and g[0] <= 0.9))
+        over = {n: v for n, v in fh.items() if v and v > 1.3}
+        tl.append(("issue 19%s: ferment ≤ 1.3× hand-written on every benchmark" % lab,
+                   "%d of %d met; over: %s" % (len(fh) - len(over), len(fh),
+                                                ", ".join("%s %s" % (n, fmt_r(v)) for n, v in over.items()) or "none"),
+                   not over))
+        overp = {n: v for n, v in fp.items() if v and v > 4}
+        tl.append(("issue 19%s: ferment ≤ 4× primal on every benchmark" % lab,
+                   "%d of %d met; over: %s" % (len(fp) - len(overp), len(fp),
+                                                ", ".join("%s %s" % (n, fmt_r(v)) for n, v in overp.items()) or "none"),
+                   not overp))
+        tl.append(("issue 19%s: ferment/hand-written geometric mean ≤ 1.1×" % lab, fmt_r(g[1]),
+                   g[1] is not None and g[1] <= 1.1))
+    L.append("Headline size of every benchmark, one run. *Enzyme grad*: Enzyme's gradient of the same C source, "
+             "built as described in benches/README.md, checked against the hand-written adjoint like ferment's "
+             "before it is timed (**wrong gradient** = the check failed, nothing timed; such rows are left out of "
+             "the ferment/Enzyme geometric mean). Ratios > 1 in *ferment/Enzyme* mean ferment is slower. The "
+             "plain-flags table builds primal, hand-written adjoint, ferment and Enzyme with plain `-O2` "
+             "(no `-march=native`, C's default `-fmath-errno`).")
+    L.append("")
+    enotes = []
+    for n in names:
+        for tag in ("enzyme", "enzyme_plainflags"):
+            info = B[n]["build"].get(tag) or {}
+            if info.get("error"):
+                enotes.append("- %s (%s): build failed: `%s`" % (n, tag, info["error"].splitlines()[0][:300]))
+            elif "error" in (info.get("enzyme_diag") or ""):
+                # warnings (e.g. "unknown tbaa call instruction user" on libm calls under
+                # -fmath-errno) stay in results.json only
+                first = [l for l in info["enzyme_diag"].splitlines() if "error" in l][0]
+                enotes.append("- %s (%s): Enzyme error diagnostic, module still produced (the gradient check "
+                              "decides): `%s`" % (n, tag, first[:300]))
+        r0 = headline(B[n])
+        for r, lab in ((r0, "tuned"), ((r0 or {}).get("plainflags"), "plain")):
+            if r and r.get("enzyme_wrong"):
+                first = [l for l in r["enzyme_wrong"].splitlines() if "CHECK FAILED" in l]
+                # the harness names the timed gradient "ferment"; in this binary it is Enzyme's
+                msg = (first or [""])[0].replace("ferment", "Enzyme")[:300]
+                enotes.append("- %s (%s flags): Enzyme's gradient is wrong: `%s`" % (n, lab, msg))
+    if enotes:
+        L.append("Enzyme build notes:")
+        L.append("")
+        L.extend(enotes)
+        L.append("")
+    return tl
+
+
 def write(data, outdir):
     m = data["machine"]
     B = data["benches"]
@@ -199,6 +310,12 @@ def write(data, outdir):
     jv = next((r.get("jax_version") for n in names for r in B[n]["runs"] if r.get("jax_version")), None)
     L.append("| JAX peer | %s |" % (("jax %s, CPU, float64, `jax.jit(jax.grad(f))`, XLA limited to one intra-op thread" % jv)
                                     if data["jax"] else "not installed: skipped"))
+    L.append("| Enzyme peer | %s |" % (
+        "PyPI `enzyme-ad` %s (Enzyme with its own LLVM 24.0.0git), run by `benches/enzyme/build.py`: Enzyme's "
+        "O3 pipeline on the front end's IR, then clang-22 code generation with the same flags; see benches/README.md"
+        % data.get("enzyme_version", "") if data.get("enzyme") else "enzyme-ad not installed: skipped"))
+    if data.get("plain_cflags"):
+        L.append("| plain-flags variant | `%s` (how users build), every tool, headline size |" % data["plain_cflags"])
     L.append("| mode | %s run, %.0f s in all |" % (data["mode"], data.get("elapsed_s", 0)))
     L.append("| load average (1, 5, 15 min) | %s at the start, %s at the end (the machine is shared; other "
              "processes add noise) |" % (data.get("loadavg_start", "?"), data.get("loadavg_end", "?")))
@@ -229,11 +346,14 @@ def write(data, outdir):
              "(malloc/realloc/free interposed in the benchmark binary: tape plus shadow buffers).")
     L.append("")
 
+    # ---------------- peers side by side (issue 19)
+    peer_targets = peers(L, data, names)
+
     # ---------------- targets
-    L.append("## Targets (issues 8, 6 and 5)")
+    L.append("## Targets (issues 19, 8, 6 and 5)")
     L.append("")
     hl = {n: headline(B[n]) for n in names}
-    tl = []
+    tl = list(peer_targets)
     gh = geomean([ratio(hl[n]["ferment_s"], hl[n]["hand_s"]) for n in TARGET_SET if n in hl and ok(hl[n])])
     if gh is not None:
         tl.append(("gradient/hand-written ≤ 1.3× (geometric mean over GMM, BA, LSTM, MLP, ODE)",
@@ -347,15 +467,18 @@ def write(data, outdir):
         for r in B[n]["runs"]:
             if "fd_err" in r:
                 jag = r.get("jax_agrees")
-                chk.append([n, r["size"], "%.1e" % r["fd_err"], "%.1e" % r["ad_err"],
+                ez = ("%.1e" % r["enzyme_ad_err"] if r.get("enzyme_ad_err") is not None else
+                      "**wrong**" if r.get("enzyme_wrong") else "–")
+                chk.append([n, r["size"], "%.1e" % r["fd_err"], "%.1e" % r["ad_err"], ez,
                             "yes" if jag else ("–" if jag is None else "**no**")])
     L.append("### Correctness checks behind those numbers")
     L.append("")
     L.append("*hand vs FD*: worst relative error of the hand-written adjoint against central finite differences; "
              "*ferment vs hand*: worst difference relative to the gradient's max-norm (the run fails above 1e-9); "
+             "*Enzyme vs hand*: the same measure for Enzyme's gradient (**wrong**: above 1e-9, not timed); "
              "*JAX agrees*: the JAX gradient's weighted checksum matches the C one to 1e-6.")
     L.append("")
-    L.append(table(["benchmark", "size", "hand vs FD", "ferment vs hand", "JAX agrees"], chk))
+    L.append(table(["benchmark", "size", "hand vs FD", "ferment vs hand", "Enzyme vs hand", "JAX agrees"], chk))
     L.append("")
 
     # ---------------- normalize scaling
@@ -425,9 +548,10 @@ def write(data, outdir):
         fp = b.get("ferment_pass_s")
         cr.append([n + ".c", fmt_t(p), fmt_t(w), pct(w, p), fmt_t(bf), pct(bf, p),
                    fmt_t(fp) if fp is not None else "–",
-                   "%s → %s" % (b.get("text_plain") or "?", b.get("text_plugin") or "?")])
+                   "%s → %s" % (b.get("text_plain") or "?", b.get("text_plugin") or "?"),
+                   fmt_t((b.get("enzyme") or {}).get("compile_s"))])
     L.append(table(["translation unit", "without plugin", "with plugin", "overhead", "with plugin, before-opt",
-                    "overhead", "ferment pass itself", "code bytes (.text) without → with"], cr))
+                    "overhead", "ferment pass itself", "code bytes (.text) without → with", "Enzyme build"], cr))
     L.append("")
     L.append("CPU time (user + system) of `clang-22 %s -c` on the translation unit, median of %s runs "
              "(wall times are in `results.json`). The translation unit holds the primal, the hand-written "
@@ -435,7 +559,10 @@ def write(data, outdir):
              "`__enzyme_*` calls stay undefined), so the difference is the plugin's cost: loading the shared "
              "object, differentiating, and optimizing and generating code for the derivative. *ferment pass "
              "itself* is what `-ftime-report` charges to the ferment pass; the rest of the overhead is LLVM "
-             "optimizing and compiling the generated derivative, whose size shows in the `.text` column." % (
+             "optimizing and compiling the generated derivative, whose size shows in the `.text` column. "
+             "*Enzyme build*: CPU time of the whole Enzyme build of the file, once (front end, Python start-up "
+             "and loading the 480 MB `enzyme_call` module, Enzyme's O3 pipeline, clang-22 code generation): not "
+             "comparable with the plugin columns, listed only to show what the peer costs here." % (
                  m["cflags"], "5" if data["mode"] == "full" else "1"))
     L.append("")
 

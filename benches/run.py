@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """ferment benchmark driver: builds, checks, times, writes benches/report/.
 
-usage: bash benches/run.sh [--quick] [--no-jax] [--only a,b] [--report-only] [--out DIR]
+usage: bash benches/run.sh [--quick] [--no-jax] [--no-enzyme] [--no-plain-flags] [--only a,b]
+                          [--report-only] [--out DIR]
 
 The full run writes benches/report/ (the committed report); --quick writes
 benches/out/quick-report/ unless --out says otherwise, so a quick check
@@ -19,7 +20,11 @@ For every benchmark in benches/src (one translation unit each):
     then times primal / ferment / hand and measures peak heap of a gradient;
   * runs the before-opt binary (checks again, times the ferment gradient);
   * runs the JAX peer (benches/jax) when jax imports, and compares the
-    gradient checksum with the C one.
+    gradient checksum with the C one;
+  * builds the Enzyme peer (benches/enzyme/build.py, PyPI enzyme-ad) when it
+    imports, with the tuned and the plain flags; its binary checks Enzyme's
+    gradient against the hand-written adjoint before timing it;
+  * at the headline size, times every tool built with plain -O2 as well.
 Writes benches/report/results.json, REPORT.md and PNG plots (matplotlib,
 skipped when absent). Exit status 1 when any check failed.
 """
@@ -52,6 +57,13 @@ CC = os.environ.get("CC", "clang-22")
 # functions like mag() impure and blocks LICM (and XLA has no errno either).
 # -march=native: XLA compiles for the host CPU, so the C code does too.
 CFLAGS = ["-O2", "-march=native", "-fno-math-errno"]
+# how users build: plain -O2, no -march=native, C's default -fmath-errno (issue 19); every tool
+# (primal, ferment, hand-written, Enzyme) is also built this way and timed at the headline size
+PLAIN_CFLAGS = ["-O2"]
+# the Enzyme peer (issue 19): PyPI enzyme-ad, run by benches/enzyme/build.py in this interpreter
+# (or ENZYME_PYTHON); see that file and benches/README.md for exactly how the builds are made
+ENZYME_PY = os.environ.get("ENZYME_PYTHON") or shutil.which("python3.11") or sys.executable
+ENZYME_BUILD = os.path.join(BENCH, "enzyme", "build.py")
 MEM_LIMIT = 12 << 30  # address-space limit per benchmark process
 
 # name -> (full sizes, quick sizes, headline size index in full, before-opt size filter)
@@ -84,8 +96,13 @@ BENCHES = {
                    desc="matrix-vector product on flat arrays, weighted sum (issue 5)"),
     "stencil": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
                     desc="in-place nonlinear heat equation, T steps (issue 6)"),
+    "particles": dict(full=[[250], [1000], [2000]], quick=[[250], [500]], headline=1,
+                      desc="Lennard-Jones energy over all pairs inside a cutoff (issue 19)"),
+    "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1,
+                       desc="K Jacobi iterations with a CSR matrix, 0.5|x_K|^2 (issue 19)"),
 }
-ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "dot", "matvec", "stencil"]
+ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
+         "particles", "csr_jacobi"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 
@@ -164,6 +181,74 @@ def build(name, reps, st):
         if r.returncode != 0:
             res["link_error_" + variant] = r.stderr.strip()
     return res
+
+
+def build_plainflags(name):
+    """the ferment build with PLAIN_CFLAGS (linked with the same harness)"""
+    src = os.path.join(SRC, name + ".c")
+    obj = os.path.join(OUT, name + ".plainflags.o")
+    cmd = [CC] + PLAIN_CFLAGS + ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", []) + \
+        ["-I", os.path.join(ROOT, "runtime", "include"), "-c", src, "-o", obj]
+    r = sh(cmd)
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    exe = os.path.join(OUT, name + ".plainflags")
+    r = sh([CC, obj, os.path.join(OUT, "harness.o"), "-lm", "-o", exe])
+    return (exe, "") if r.returncode == 0 else (None, r.stderr.strip())
+
+
+def have_enzyme():
+    try:
+        r = sh([ENZYME_PY, ENZYME_BUILD, "--check"])
+    except OSError:  # no such interpreter
+        return False
+    return r.returncode == 0
+
+
+def build_enzyme(name, flags, tag):
+    """The Enzyme build of one benchmark: clang-22 FLAGS emits the front end's IR (no LLVM
+    passes), enzyme/build.py runs Enzyme's O3 pipeline with Enzyme in it (all
+    __enzyme_autodiff calls) and downgrades the IR, clang-22 FLAGS generates code from it
+    (no second optimization pipeline), linked with harness.o. Returns (exe, info)."""
+    src = os.path.join(SRC, name + ".c")
+    base = os.path.join(OUT, "%s.enzyme%s" % (name, tag))
+    info = {}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    steps = [
+        ("emit", [CC] + flags + ["-Xclang", "-disable-llvm-passes", "-S", "-emit-llvm", "-I",
+                                 os.path.join(ROOT, "runtime", "include"), src, "-o", base + ".in.ll"]),
+        ("enzyme", [ENZYME_PY, ENZYME_BUILD, base + ".in.ll", base + ".ll"]),
+        ("codegen", [CC] + flags + ["-Wno-override-module", "-Xclang", "-disable-llvm-optzns", "-c", base + ".ll",
+                                    "-o", base + ".o"]),
+    ]
+    for step, cmd in steps:
+        r = sh(cmd, timeout=600)
+        diag = "\n".join(l for l in r.stderr.splitlines()
+                         if l.strip() and "amx-tf32" not in l and "Linking two modules" not in l)
+        if step == "enzyme" and diag:
+            # Enzyme reports some failures as diagnostics and still writes a module
+            info["enzyme_diag"] = diag[:2000]
+        if r.returncode != 0:
+            info["error"] = "%s step failed: %s" % (step, (diag or "exit status %d" % r.returncode)[-1500:])
+            return None, info
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    info["compile_s"] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    r = sh([CC, base + ".o", os.path.join(OUT, "harness.o"), "-lm", "-o", base])
+    if r.returncode != 0:
+        info["error"] = "link failed: " + r.stderr.strip()[-1500:]
+        return None, info
+    return base, info
+
+
+def run_enzyme(exe, sizes, opts):
+    """Enzyme's gradient takes the place of ferment's in its binary: the harness checks it
+    against the hand-written adjoint (CHECK FAILED = wrong gradient, not timed), then times it."""
+    res, msg = run_c(exe, sizes, opts, tools="ferment")
+    if res is None:
+        wrong = "CHECK FAILED" in msg
+        return {"enzyme_wrong" if wrong else "enzyme_error": msg[-1500:]}
+    return {"enzyme_s": res["ferment_s"], "enzyme_wall_s": res.get("ferment_wall_s"),
+            "enzyme_heap": res.get("ferment_heap"), "enzyme_ad_err": res.get("ad_err")}
 
 
 # ------------------------------------------------------------------ running
@@ -275,6 +360,8 @@ def main():
     args = sys.argv[1:]
     quick = "--quick" in args
     no_jax = "--no-jax" in args
+    no_enzyme = "--no-enzyme" in args
+    no_plain = "--no-plain-flags" in args
     report_only = "--report-only" in args
     only = None
     if "--only" in args:
@@ -310,13 +397,23 @@ def main():
     if not jax_ok:
         log("JAX peer: " + ("disabled (--no-jax)" if no_jax else "jax/numpy not importable: skipped"))
 
+    enzyme_ok = (not no_enzyme) and have_enzyme()
+    if not enzyme_ok:
+        log("Enzyme peer: " + ("disabled (--no-enzyme)" if no_enzyme else
+                               "enzyme_ad not importable by %s: skipped (install: %s -m pip install enzyme-ad; "
+                               "python3.11, or set ENZYME_PYTHON)" % (ENZYME_PY, ENZYME_PY)))
+
     shutil.copy2(PLUGIN_BUILT, PLUGIN)
     r = sh([CC] + CFLAGS + ["-c", os.path.join(SRC, "harness.c"), "-o", os.path.join(OUT, "harness.o")])
     if r.returncode != 0:
         log(r.stderr)
         return 2
 
-    data = {"mode": mode, "machine": machine_info(), "jax": jax_ok, "benches": {}, "order": ORDER,
+    enzyme_version = sh([ENZYME_PY, "-c", "import importlib.metadata as m; print(m.version('enzyme-ad'))"]).stdout.strip() \
+        if enzyme_ok else None
+    data = {"mode": mode, "machine": machine_info(), "jax": jax_ok, "enzyme": enzyme_ok, "benches": {}, "order": ORDER,
+            "enzyme_version": enzyme_version,
+            "plain_cflags": None if no_plain else " ".join(PLAIN_CFLAGS),
             "loadavg_start": loadavg()}
     failures = 0
     t_start = time.time()
@@ -332,6 +429,23 @@ def main():
         if b.get("build_error"):
             log("   BUILD FAILED with the plugin:\n" + b["build_error"])
             failures += 1
+        enz = {}
+        if enzyme_ok:
+            for tag, flags in (("", CFLAGS), (".plainflags", PLAIN_CFLAGS if not no_plain else None)):
+                if flags is None:
+                    continue
+                exe, info = build_enzyme(name, flags, tag)
+                enz[tag] = exe
+                b["enzyme" + tag.replace(".", "_")] = info
+                if info.get("error"):
+                    log("   Enzyme build%s failed: %s" % (tag, info["error"][-400:]))
+        pexe = None
+        if not no_plain:
+            pexe, perr = build_plainflags(name)
+            if perr:
+                b["build_error_plainflags"] = perr
+                log("   plain-flags build FAILED with the plugin:\n" + perr)
+                failures += 1
         for sizes in sizes_list:
             run = {"sizes": sizes}
             exe = os.path.join(OUT, name)
@@ -384,6 +498,27 @@ def main():
                     log("   JAX: grad %.3g s (compile %.2g s)%s" % (
                         res["jax_grad_s"], res["jax_compile_s"],
                         "" if run.get("jax_agrees", True) else "  GRADIENT CHECKSUM DIFFERS FROM C"))
+            if enz.get(""):
+                run.update(run_enzyme(enz[""], sizes, c_opts))
+                log("   Enzyme: " + ("grad %.3g s" % run["enzyme_s"] if "enzyme_s" in run else
+                                     "WRONG GRADIENT" if "enzyme_wrong" in run else "failed"))
+            is_headline = len(entry["runs"]) == entry["headline"]
+            if is_headline and not no_plain:
+                pl = {"flags": " ".join(PLAIN_CFLAGS)}
+                if pexe:
+                    res, msg = run_c(pexe, sizes, c_opts)
+                    if res is None:
+                        pl["error"] = msg[-1500:]
+                        failures += 1
+                        log("   plain flags %s: FAILED\n%s" % (sizes, msg))
+                    else:
+                        for k in ("primal_s", "ferment_s", "hand_s", "ferment_heap", "ad_err"):
+                            pl[k] = res.get(k)
+                if enz.get(".plainflags"):
+                    pl.update(run_enzyme(enz[".plainflags"], sizes, c_opts))
+                run["plainflags"] = pl
+                log("   plain flags: " + ", ".join("%s %.3g s" % (k[:-2], pl[k]) for k in
+                                                   ("primal_s", "ferment_s", "hand_s", "enzyme_s") if pl.get(k)))
             entry["runs"].append(run)
         data["benches"][name] = entry
     data["elapsed_s"] = time.time() - t_start
