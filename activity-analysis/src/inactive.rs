@@ -119,7 +119,40 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "__enzyme_call_inactive",
         "__enzyme_ignore_derivatives",
     ];
-    EXACT.contains(&name) || PREFIX.iter().any(|p| name.starts_with(p))
+    // Integer-valued math (`ilogb`, `lround`...) in every precision.
+    const INT_MATH: &[&str] = &["ilogb", "lround", "llround", "lrint", "llrint"];
+    let int_math = || {
+        let stem = name
+            .strip_suffix('f')
+            .or_else(|| name.strip_suffix('l'))
+            .unwrap_or(name);
+        INT_MATH.contains(&name) || INT_MATH.contains(&stem)
+    };
+    EXACT.contains(&name) || int_math() || PREFIX.iter().any(|p| name.starts_with(p))
+}
+
+/// Whether argument `arg` of a call to `name` is a math function's output
+/// pointer that receives a value without derivative: the exponent of
+/// `frexp`, the integral part of `modf`, the quotient bits of `remquo`, the
+/// sign of `lgamma_r` (in every precision). The derivative rules of these
+/// functions (plugin `rules/calls.rs`) declare the same arguments.
+pub fn derivative_free_output(name: &str, arg: usize) -> bool {
+    const OUTPUTS: &[(&str, usize)] = &[("frexp", 1), ("modf", 1), ("remquo", 2), ("lgamma_r", 1)];
+    let name = name.strip_prefix("__builtin_").unwrap_or(name);
+    let stem = if let Some(s) = name
+        .strip_suffix("f_r")
+        .or_else(|| name.strip_suffix("l_r"))
+    {
+        format!("{s}_r")
+    } else if OUTPUTS.iter().any(|(n, _)| *n == name) {
+        name.to_string()
+    } else {
+        name.strip_suffix('f')
+            .or_else(|| name.strip_suffix('l'))
+            .unwrap_or(name)
+            .to_string()
+    };
+    OUTPUTS.iter().any(|&(n, i)| n == stem && i == arg)
 }
 
 /// What a module's annotations say about its functions.

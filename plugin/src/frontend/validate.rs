@@ -70,7 +70,7 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         | Opcode::LLVMBr
         | Opcode::LLVMSwitch => Ok(()),
         Opcode::LLVMPtrToInt if !activity.is_varied(inst.operand(0)) => Ok(()),
-        Opcode::LLVMCall => check_call(inst, active, varied),
+        Opcode::LLVMCall => check_call(inst, activity, active, varied),
         Opcode::LLVMStore => check_store(inst, activity),
         Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => Err(Error::at(
             inst,
@@ -116,7 +116,7 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     }))
 }
 
-fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
+fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> Result<()> {
     let callee = inst.called_function();
     let name = callee.map(|f| f.name()).unwrap_or_default();
     if crate::frontend::is_inactive_call(inst) {
@@ -131,13 +131,34 @@ fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
     }
     if let Some(rule) = rules::call_rule(&name) {
         let args = inst.call_args();
-        if args.len() == rule.arity && inst.ty().is_fp_like() {
-            return Ok(());
+        let result = match rule.result_field {
+            Some(k) if inst.ty().is_struct() => inst.ty().struct_fields().get(k as usize).copied(),
+            Some(_) => None,
+            None => Some(inst.ty()),
+        };
+        let fits = args.len() == rule.arity
+            && result.is_some_and(|t| t.is_fp_like())
+            && rule.writes.iter().all(|&w| args[w].ty().is_pointer());
+        if !fits {
+            return Err(Error::at(
+                inst,
+                format!("cannot differentiate call to '{name}': its signature does not match the math function '{}'", rule.name),
+            ));
         }
-        return Err(Error::at(
-            inst,
-            format!("cannot differentiate call to '{name}': its signature does not match the math function '{}'", rule.name),
-        ));
+        // The value written through the pointer has derivative zero; the
+        // shadow of that memory is not updated, so it must have none.
+        if let Some(&w) = rule.writes.iter().find(|&&w| activity.is_shadowed(args[w])) {
+            return Err(Error::at(
+                inst,
+                format!(
+                    "cannot differentiate call to '{name}': argument {} ({}) points to memory that carries derivatives, and ferment does not update derivatives written through it",
+                    w + 1,
+                    args[w].short()
+                ),
+            )
+            .hint(format!("pass '{name}' the address of a local variable that holds no active data, then copy the value")));
+        }
+        return Ok(());
     }
     // Calls whose result does not matter and that take the active value only
     // by value cannot propagate a derivative.

@@ -10,6 +10,7 @@
 //! Adding a function (say `atan2`) touches only the table in `calls.rs`.
 
 mod calls;
+mod special;
 
 pub use calls::{call_rule, is_known_inactive_function, CallRule};
 
