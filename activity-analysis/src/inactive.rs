@@ -15,55 +15,101 @@ use hashbrown::HashSet;
 /// Library functions whose calls never carry a derivative: their results do
 /// not depend on active inputs (or are not differentiable quantities) and
 /// they write no floating-point data that a derivative could flow through.
+/// Those that write through their pointer arguments, or return a pointer
+/// into them, are also in [`WRITES_OR_ALIASES`]: they are inactive only
+/// where that memory carries no derivative (the generators check).
 pub fn is_known_inactive_function(name: &str) -> bool {
     const EXACT: &[&str] = &[
-        // I/O
+        // output
         "printf",
         "puts",
         "putchar",
+        "putc",
         "fprintf",
+        "dprintf",
         "fputs",
         "fputc",
         "fflush",
         "fwrite",
-        "sprintf",
-        "snprintf",
         "vprintf",
         "vfprintf",
         "perror",
+        // files
+        "fopen",
+        "fdopen",
+        "freopen",
+        "fclose",
+        "fseek",
+        "ftell",
+        "rewind",
+        "feof",
+        "ferror",
+        "clearerr",
+        "fileno",
+        "setvbuf",
+        "setbuf",
+        "remove",
+        "rename",
+        "fgetc",
+        "getc",
+        "getchar",
+        "ungetc",
         // process
         "abort",
         "exit",
         "_exit",
+        "atexit",
         "__assert_fail",
         "__cxa_guard_acquire",
         "__cxa_guard_release",
+        "__errno_location",
         "getenv",
         "getpid",
         "sleep",
         "usleep",
         // randomness and time (floating-point results that depend on no input)
         "rand",
-        "rand_r",
         "srand",
         "random",
         "srandom",
         "drand48",
-        "erand48",
+        "lrand48",
+        "mrand48",
         "srand48",
-        "time",
         "clock",
-        "clock_gettime",
-        "gettimeofday",
+        "difftime",
         "omp_get_wtime",
         "omp_get_thread_num",
         "omp_get_num_threads",
         "omp_get_max_threads",
         "MPI_Wtime",
-        // strings and allocation bookkeeping
+        // strings (read only, no pointer into the arguments returned)
         "strlen",
+        "strnlen",
         "strcmp",
         "strncmp",
+        "strcasecmp",
+        "strncasecmp",
+        "strcoll",
+        "strspn",
+        "strcspn",
+        "memcmp",
+        "bcmp",
+        "atoi",
+        "atol",
+        "atoll",
+        "atof",
+        "strdup",
+        "strndup",
+        "isalpha",
+        "isdigit",
+        "isspace",
+        "isalnum",
+        "isupper",
+        "islower",
+        "toupper",
+        "tolower",
+        // allocation bookkeeping
         "malloc_usable_size",
         // Fortran runtime I/O
         "_gfortran_st_write",
@@ -80,6 +126,15 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "_FortranAioEndIoStatement",
         "_FortranAStopStatement",
     ];
+    // Integer-valued math (`ilogb`, `lround`...) in every precision.
+    const INT_MATH: &[&str] = &["ilogb", "lround", "llround", "lrint", "llrint"];
+    let int_math = || {
+        let stem = name
+            .strip_suffix('f')
+            .or_else(|| name.strip_suffix('l'))
+            .unwrap_or(name);
+        INT_MATH.contains(&name) || INT_MATH.contains(&stem)
+    };
     const PREFIX: &[&str] = &[
         "llvm.dbg.",
         "llvm.lifetime.",
@@ -119,17 +174,68 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "__enzyme_call_inactive",
         "__enzyme_ignore_derivatives",
     ];
-    // Integer-valued math (`ilogb`, `lround`...) in every precision.
-    const INT_MATH: &[&str] = &["ilogb", "lround", "llround", "lrint", "llrint"];
-    let int_math = || {
-        let stem = name
-            .strip_suffix('f')
-            .or_else(|| name.strip_suffix('l'))
-            .unwrap_or(name);
-        INT_MATH.contains(&name) || INT_MATH.contains(&stem)
-    };
-    EXACT.contains(&name) || int_math() || PREFIX.iter().any(|p| name.starts_with(p))
+    EXACT.contains(&name)
+        || WRITES_OR_ALIASES.contains(&name)
+        || int_math()
+        || PREFIX.iter().any(|p| name.starts_with(p))
 }
+
+/// Known-inactive library functions that write through a pointer argument
+/// (`fread`, `sscanf`, `strcpy`, `time`...) or return a pointer into one
+/// (`strchr`, `strtod`'s end pointer). Calling them is derivative-free only
+/// when no pointer argument points to memory with derivatives: a write would
+/// leave that memory's derivative stale, a returned pointer would reach it
+/// without its shadow. Such a call is a compile error.
+pub const WRITES_OR_ALIASES: &[&str] = &[
+    // input into caller buffers (a double read from a file is a constant)
+    "fread",
+    "read",
+    "fgets",
+    "getline",
+    "scanf",
+    "fscanf",
+    "sscanf",
+    "vscanf",
+    "vfscanf",
+    "vsscanf",
+    // formatted output into caller buffers
+    "sprintf",
+    "snprintf",
+    "vsprintf",
+    "vsnprintf",
+    // string copies and searches
+    "strcpy",
+    "strncpy",
+    "stpcpy",
+    "strcat",
+    "strncat",
+    "strtok",
+    "strtok_r",
+    "strchr",
+    "strrchr",
+    "strstr",
+    "strpbrk",
+    "memchr",
+    "strtod",
+    "strtof",
+    "strtold",
+    "strtol",
+    "strtoul",
+    "strtoll",
+    "strtoull",
+    // time and randomness with output arguments
+    "time",
+    "clock_gettime",
+    "gettimeofday",
+    "localtime",
+    "gmtime",
+    "localtime_r",
+    "gmtime_r",
+    "rand_r",
+    "erand48",
+    "nrand48",
+    "jrand48",
+];
 
 /// Whether argument `arg` of a call to `name` is a math function's output
 /// pointer that receives a value without derivative: the exponent of
@@ -153,6 +259,11 @@ pub fn derivative_free_output(name: &str, arg: usize) -> bool {
             .to_string()
     };
     OUTPUTS.iter().any(|&(n, i)| n == stem && i == arg)
+}
+
+/// Whether `name` is in [`WRITES_OR_ALIASES`].
+pub fn inactive_function_writes_or_aliases(name: &str) -> bool {
+    WRITES_OR_ALIASES.contains(&name)
 }
 
 /// What a module's annotations say about its functions.
@@ -287,5 +398,45 @@ fn c_string(v: Value) -> Option<String> {
         let bytes = std::slice::from_raw_parts(p as *const u8, len);
         let text = String::from_utf8_lossy(bytes);
         Some(text.trim_end_matches('\0').to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_functions() {
+        for f in [
+            "printf", "memcmp", "bcmp", "strlen", "getenv", "clock", "rand", "fopen",
+        ] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert!(!inactive_function_writes_or_aliases(f), "{f}");
+        }
+        for f in [
+            "fread", "sscanf", "strtod", "strchr", "strcpy", "time", "snprintf",
+        ] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert!(inactive_function_writes_or_aliases(f), "{f}");
+        }
+        for f in ["ilogb", "ilogbf", "lroundl", "llrint"] {
+            assert!(is_known_inactive_function(f), "{f}");
+        }
+        for f in ["sin", "frexp", "memcpy", "qsort", "logb", "lrintx"] {
+            assert!(!is_known_inactive_function(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn math_outputs() {
+        assert!(derivative_free_output("frexp", 1));
+        assert!(derivative_free_output("frexpf", 1));
+        assert!(derivative_free_output("modfl", 1));
+        assert!(derivative_free_output("remquof", 2));
+        assert!(derivative_free_output("lgammaf_r", 1));
+        assert!(derivative_free_output("lgamma_r", 1));
+        assert!(!derivative_free_output("frexp", 0));
+        assert!(!derivative_free_output("remquo", 1));
+        assert!(!derivative_free_output("sscanf", 1));
     }
 }

@@ -119,7 +119,30 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
 fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> Result<()> {
     let callee = inst.called_function();
     let name = callee.map(|f| f.name()).unwrap_or_default();
+    // The shadowed pointer arguments: memory that carries derivatives.
+    let shadowed_arg = || {
+        inst.call_args()
+            .into_iter()
+            .enumerate()
+            .find(|(_, a)| a.ty().is_pointer() && activity.is_shadowed(*a))
+    };
     if crate::frontend::is_inactive_call(inst) {
+        // A library function that writes through its pointers, or returns a
+        // pointer into them, would leave derivative memory stale or reach
+        // it without its shadow.
+        if ferment_activity_analysis::inactive_function_writes_or_aliases(&name) {
+            if let Some((i, a)) = shadowed_arg() {
+                return Err(Error::at(
+                    inst,
+                    format!(
+                        "cannot differentiate call to '{name}': argument {} ({}) points to memory that carries derivatives, which '{name}' may write or return a pointer into",
+                        i + 1,
+                        a.short()
+                    ),
+                )
+                .hint(format!("pass '{name}' a separate buffer that holds no active data, and copy the values over with ordinary assignments")));
+            }
+        }
         return Ok(());
     }
     if crate::shadow::is_memcpy(&name)
