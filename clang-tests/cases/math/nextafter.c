@@ -22,6 +22,12 @@ static float v1_f(float x, float y) { return x * nextafterf(x, y); }
 static double v1_dx(double x, double y) { (void)x, (void)y; return 2.0 * x; }
 static double v1_dy(double x, double y) { (void)x, (void)y; return 0.0; }
 
+// nexttoward
+static double v2_d(double x, double y) { return nexttoward(x, (long double)y); }
+static float v2_f(float x, float y) { return nexttowardf(x, (long double)y); }
+static double v2_dx(double x, double y) { (void)x, (void)y; return 1.0; }
+static double v2_dy(double x, double y) { (void)x, (void)y; return 0.0; }
+
 int main(void) {
   static const double xs[] = {0.3, 1.5, -2.0, 0.8};
   static const double ys[] = {1.2, -0.4, -1.0, 0.7};
@@ -92,6 +98,39 @@ int main(void) {
       float txf = __enzyme_fwddiff_f32x2((void *)v1_f, xf, 1.0f, yf, 0.0f);
       CHECK_CLOSE(W("forward float d/dx"), txf, wxf, RTOL_F, ATOL_F);
       float tyf = __enzyme_fwddiff_f32x2((void *)v1_f, xf, 0.0f, yf, 1.0f);
+      CHECK_CLOSE(W("forward float d/dy"), tyf, wyf, RTOL_F, ATOL_F);
+#undef W
+    }
+
+    { // nexttoward
+#define W(s) (snprintf(what, sizeof what, "%s nexttoward at (x, y) = (%g, %g)", s, x, y), what)
+      double wx = v2_dx(x, y), wy = v2_dy(x, y);
+      CHECK_CLOSE(W("oracle: analytic d/dx vs finite differences"), wx, fd2(v2_d, x, y, 0), RTOL_FD, ATOL_FD);
+      CHECK_CLOSE(W("oracle: analytic d/dy vs finite differences"), wy, fd2(v2_d, x, y, 1), RTOL_FD, ATOL_FD);
+      D2 r = __enzyme_autodiff_d2((void *)v2_d, x, y);
+      CHECK_CLOSE(W("reverse double (struct return) d/dx"), r.dx, wx, RTOL_D, ATOL_D);
+      CHECK_CLOSE(W("reverse double (struct return) d/dy"), r.dy, wy, RTOL_D, ATOL_D);
+      double rx = __enzyme_autodiff((void *)v2_d, x, enzyme_const, y);
+      CHECK_CLOSE(W("reverse double d/dx (y enzyme_const)"), rx, wx, RTOL_D, ATOL_D);
+      double ry = __enzyme_autodiff((void *)v2_d, enzyme_const, x, y);
+      CHECK_CLOSE(W("reverse double d/dy (x enzyme_const)"), ry, wy, RTOL_D, ATOL_D);
+      double tx = __enzyme_fwddiff((void *)v2_d, x, 1.0, y, 0.0);
+      CHECK_CLOSE(W("forward double d/dx"), tx, wx, RTOL_D, ATOL_D);
+      double ty = __enzyme_fwddiff((void *)v2_d, x, 0.0, y, 1.0);
+      CHECK_CLOSE(W("forward double d/dy"), ty, wy, RTOL_D, ATOL_D);
+      double tv = __enzyme_fwddiff((void *)v2_d, x, 0.3, y, -1.7);
+      CHECK_CLOSE(W("forward double direction (0.3,-1.7) vs analytic"), tv, 0.3 * wx - 1.7 * wy, RTOL_D, ATOL_D);
+      CHECK_CLOSE(W("forward double direction (0.3,-1.7) vs reverse gradient"), tv, 0.3 * r.dx - 1.7 * r.dy, RTOL_D, ATOL_D);
+      double wxf = v2_dx(xf, yf), wyf = v2_dy(xf, yf);
+      float rxf = __enzyme_autodiff_f32_dx((void *)v2_f, xf, enzyme_const, yf);
+      CHECK_CLOSE(W("reverse float d/dx"), rxf, wxf, RTOL_F, ATOL_F);
+      CHECK_CLOSE(W("reverse float d/dx vs finite differences"), rxf, fd2f(v2_f, xf, yf, 0), RTOL_FDF, ATOL_FDF);
+      float ryf = __enzyme_autodiff_f32_dy((void *)v2_f, enzyme_const, xf, yf);
+      CHECK_CLOSE(W("reverse float d/dy"), ryf, wyf, RTOL_F, ATOL_F);
+      CHECK_CLOSE(W("reverse float d/dy vs finite differences"), ryf, fd2f(v2_f, xf, yf, 1), RTOL_FDF, ATOL_FDF);
+      float txf = __enzyme_fwddiff_f32x2((void *)v2_f, xf, 1.0f, yf, 0.0f);
+      CHECK_CLOSE(W("forward float d/dx"), txf, wxf, RTOL_F, ATOL_F);
+      float tyf = __enzyme_fwddiff_f32x2((void *)v2_f, xf, 0.0f, yf, 1.0f);
       CHECK_CLOSE(W("forward float d/dy"), tyf, wyf, RTOL_F, ATOL_F);
 #undef W
     }
