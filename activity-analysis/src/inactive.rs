@@ -167,10 +167,6 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "llvm.umin",
         "llvm.nvvm.read.ptx.sreg",
         "llvm.nvvm.barrier",
-        "_ZNSo",
-        "_ZStlsISt11char_traits",
-        "_ZNSt",
-        "_ZSt4endl",
         "__enzyme_call_inactive",
         "__enzyme_ignore_derivatives",
     ];
@@ -178,6 +174,29 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         || WRITES_OR_ALIASES.contains(&name)
         || int_math()
         || PREFIX.iter().any(|p| name.starts_with(p))
+        || is_cxx_library_name(name)
+}
+
+/// libstdc++'s stream and string machinery (`std::ostream::operator<<`,
+/// `std::endl`, `std::ios_base::Init`, `std::string` members): inactive
+/// when external. The prefixes also match templates a translation unit
+/// defines, such as the members of `std::vector<double>`, which move
+/// floating-point data: see [`is_known_inactive_callee`].
+fn is_cxx_library_name(name: &str) -> bool {
+    const CXX: &[&str] = &["_ZNSo", "_ZStlsISt11char_traits", "_ZNSt", "_ZSt4endl"];
+    CXX.iter().any(|p| name.starts_with(p))
+}
+
+/// [`is_known_inactive_function`] for a callee: a C++ standard library
+/// function the module defines (a template instantiated here, such as
+/// `std::vector<double>::_M_realloc_insert`) is differentiated from its
+/// body, not taken as inactive by its name.
+pub fn is_known_inactive_callee(f: Value) -> bool {
+    let name = f.name();
+    if f.is_function() && !f.is_declaration() && is_cxx_library_name(&name) {
+        return false;
+    }
+    is_known_inactive_function(&name)
 }
 
 /// Known-inactive library functions that write through a pointer argument
@@ -337,7 +356,7 @@ impl ModuleAnnotations {
         let Some(f) = call.called_function() else {
             return false;
         };
-        self.inactive.contains(&f) || is_known_inactive_function(&f.name())
+        self.inactive.contains(&f) || is_known_inactive_callee(f)
     }
 
     /// Whether the analysis may summarize calls to `f` from its body:
