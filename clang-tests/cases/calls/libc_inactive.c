@@ -6,6 +6,8 @@
 // rewind, fread, fclose), and parsing (strtod, atof, sscanf). A double read back with fread or
 // parsed by sscanf/strtod is constant data: it scales the active values but has no derivative.
 // Gradient: analytic and central finite differences; reverse (duplicated array) and forward.
+// g, h: fread / sscanf overwrite the same local in every iteration of a loop; the reverse sweep
+// must not read that memory again for an earlier iteration's value.
 #include "check.h"
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 void __enzyme_autodiff(void *, ...);
 double __enzyme_fwddiff(void *, ...);
+double __enzyme_autodiff_d(void *, double) __asm__("__enzyme_autodiff");
 
 #define N 4
 static FILE *sink; // /dev/null: output calls run but print nothing
@@ -66,6 +69,28 @@ static double f(const double *x) {
   return s;
 }
 
+static double g(double x) {
+  double buf, s = 0.0;
+  rewind(scratch);
+  for (int i = 0; i < 3; i++) {
+    if (fread(&buf, sizeof buf, 1, scratch) != 1)
+      return 0.0;
+    s += x * x * buf;
+  }
+  return s;
+}
+
+static double h(double x) {
+  double parsed, s = 0.0;
+  static const char *text[3] = {"0.5", "1.5", "2.5"};
+  for (int i = 0; i < 3; i++) {
+    if (sscanf(text[i], "%lf", &parsed) != 1)
+      return 0.0;
+    s += x * x * parsed;
+  }
+  return s;
+}
+
 int main(void) {
   sink = fopen("/dev/null", "w");
   scratch = tmpfile();
@@ -85,6 +110,20 @@ int main(void) {
     e[i] = 1.0;
     snprintf(what, sizeof what, "forward d/dx[%d]", i);
     CHECK_CLOSE(what, __enzyme_fwddiff((void *)f, enzyme_dup, x, e), want, RTOL_D, ATOL_D);
+  }
+  // g reads 2, 5, 7: d/dx = 2 x (2 + 5 + 7); h parses 0.5, 1.5, 2.5: d/dx = 2 x 4.5
+  const double vals[3] = {2.0, 5.0, 7.0};
+  rewind(scratch);
+  fwrite(vals, sizeof vals, 1, scratch);
+  fflush(scratch);
+  for (int j = 0; j < 3; j++) {
+    double y = 0.3 + 0.4 * j, want = 2.0 * y * 14.0, wanth = 2.0 * y * 4.5;
+    CHECK_CLOSE_AT("oracle: analytic d/dx g vs finite differences", y, want, fd1(g, y), RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("reverse g (fread values re-read in a loop)", y, __enzyme_autodiff_d((void *)g, y), want, RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("forward g", y, __enzyme_fwddiff((void *)g, y, 1.0), want, RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("oracle: analytic d/dx h vs finite differences", y, wanth, fd1(h, y), RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("reverse h (sscanf values re-read in a loop)", y, __enzyme_autodiff_d((void *)h, y), wanth, RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("forward h", y, __enzyme_fwddiff((void *)h, y, 1.0), wanth, RTOL_D, ATOL_D);
   }
   fclose(scratch);
   fclose(sink);
