@@ -268,7 +268,14 @@ impl Activity {
                     self.varied.contains(a) || (a.ty().is_pointer() && self.is_shadowed(*a))
                 });
                 if receives {
-                    args.into_iter().filter(unshadowed).collect()
+                    // Outputs of math functions (the exponent of `frexp`)
+                    // receive derivative-free values only.
+                    let name = call.called_function().map(|f| f.name()).unwrap_or_default();
+                    args.into_iter()
+                        .enumerate()
+                        .filter(|(i, a)| unshadowed(a) && !crate::derivative_free_output(&name, *i))
+                        .map(|(_, a)| a)
+                        .collect()
                 } else {
                     Vec::new()
                 }

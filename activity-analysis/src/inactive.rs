@@ -15,57 +15,101 @@ use hashbrown::HashSet;
 /// Library functions whose calls never carry a derivative: their results do
 /// not depend on active inputs (or are not differentiable quantities) and
 /// they write no floating-point data that a derivative could flow through.
+/// Those that write through their pointer arguments, or return a pointer
+/// into them, are also in [`WRITES_OR_ALIASES`]: they are inactive only
+/// where that memory carries no derivative (the generators check).
 pub fn is_known_inactive_function(name: &str) -> bool {
     const EXACT: &[&str] = &[
-        // I/O
+        // output
         "printf",
-        "memcmp",
-        "bcmp",
         "puts",
         "putchar",
+        "putc",
         "fprintf",
+        "dprintf",
         "fputs",
         "fputc",
         "fflush",
         "fwrite",
-        "sprintf",
-        "snprintf",
         "vprintf",
         "vfprintf",
         "perror",
+        // files
+        "fopen",
+        "fdopen",
+        "freopen",
+        "fclose",
+        "fseek",
+        "ftell",
+        "rewind",
+        "feof",
+        "ferror",
+        "clearerr",
+        "fileno",
+        "setvbuf",
+        "setbuf",
+        "remove",
+        "rename",
+        "fgetc",
+        "getc",
+        "getchar",
+        "ungetc",
         // process
         "abort",
         "exit",
         "_exit",
+        "atexit",
         "__assert_fail",
         "__cxa_guard_acquire",
         "__cxa_guard_release",
+        "__errno_location",
         "getenv",
         "getpid",
         "sleep",
         "usleep",
         // randomness and time (floating-point results that depend on no input)
         "rand",
-        "rand_r",
         "srand",
         "random",
         "srandom",
         "drand48",
-        "erand48",
+        "lrand48",
+        "mrand48",
         "srand48",
-        "time",
         "clock",
-        "clock_gettime",
-        "gettimeofday",
+        "difftime",
         "omp_get_wtime",
         "omp_get_thread_num",
         "omp_get_num_threads",
         "omp_get_max_threads",
         "MPI_Wtime",
-        // strings and allocation bookkeeping
+        // strings (read only, no pointer into the arguments returned)
         "strlen",
+        "strnlen",
         "strcmp",
         "strncmp",
+        "strcasecmp",
+        "strncasecmp",
+        "strcoll",
+        "strspn",
+        "strcspn",
+        "memcmp",
+        "bcmp",
+        "atoi",
+        "atol",
+        "atoll",
+        "atof",
+        "strdup",
+        "strndup",
+        "isalpha",
+        "isdigit",
+        "isspace",
+        "isalnum",
+        "isupper",
+        "islower",
+        "toupper",
+        "tolower",
+        // allocation bookkeeping
         "malloc_usable_size",
         // Fortran runtime I/O
         "_gfortran_st_write",
@@ -82,6 +126,15 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "_FortranAioEndIoStatement",
         "_FortranAStopStatement",
     ];
+    // Integer-valued math (`ilogb`, `lround`...) in every precision.
+    const INT_MATH: &[&str] = &["ilogb", "lround", "llround", "lrint", "llrint"];
+    let int_math = || {
+        let stem = name
+            .strip_suffix('f')
+            .or_else(|| name.strip_suffix('l'))
+            .unwrap_or(name);
+        INT_MATH.contains(&name) || INT_MATH.contains(&stem)
+    };
     const PREFIX: &[&str] = &[
         "llvm.dbg.",
         "llvm.lifetime.",
@@ -114,9 +167,27 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "llvm.umin",
         "llvm.nvvm.read.ptx.sreg",
         "llvm.nvvm.barrier",
-        // iostream and string machinery: reads values, writes characters
-        // (never `_ZNSt` as a whole: std::list hooks and other out-of-line
-        // members move pointers to nodes that hold active data).
+        "__enzyme_call_inactive",
+        "__enzyme_ignore_derivatives",
+    ];
+    EXACT.contains(&name)
+        || WRITES_OR_ALIASES.contains(&name)
+        || int_math()
+        || PREFIX.iter().any(|p| name.starts_with(p))
+        || is_cxx_library_name(name)
+}
+
+/// libstdc++'s stream and string machinery (`std::ostream::operator<<`,
+/// `std::endl`, `std::ios_base::Init`, `std::string` members): inactive
+/// when external. The prefixes also match templates a translation unit
+/// defines, such as the members of `std::vector<double>`, which move
+/// floating-point data: see [`is_known_inactive_callee`].
+///
+/// Never `_ZNSt` as a whole: libstdc++'s out-of-line list hooks and tree
+/// rebalancing move pointers to nodes holding active data (the plugin repeats
+/// them on the shadow nodes).
+fn is_cxx_library_name(name: &str) -> bool {
+    const CXX: &[&str] = &[
         "_ZNSo",
         "_ZStlsISt11char_traits",
         "_ZSt4endl",
@@ -147,10 +218,106 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "_ZSt17__throw_bad_alloc",
         "_ZSt28__throw_bad_array_new_length",
         "_ZSt9terminate",
-        "__enzyme_call_inactive",
-        "__enzyme_ignore_derivatives",
     ];
-    EXACT.contains(&name) || PREFIX.iter().any(|p| name.starts_with(p))
+    CXX.iter().any(|p| name.starts_with(p))
+}
+
+/// [`is_known_inactive_function`] for a callee: a C++ standard library
+/// function the module defines (a template instantiated here, such as
+/// `std::vector<double>::_M_realloc_insert`) is differentiated from its
+/// body, not taken as inactive by its name.
+pub fn is_known_inactive_callee(f: Value) -> bool {
+    let name = f.name();
+    if f.is_function() && !f.is_declaration() && is_cxx_library_name(&name) {
+        return false;
+    }
+    is_known_inactive_function(&name)
+}
+
+/// Known-inactive library functions that write through a pointer argument
+/// (`fread`, `sscanf`, `strcpy`, `time`...) or return a pointer into one
+/// (`strchr`, `strtod`'s end pointer). Calling them is derivative-free only
+/// when no pointer argument points to memory with derivatives: a write would
+/// leave that memory's derivative stale, a returned pointer would reach it
+/// without its shadow. Such a call is a compile error.
+pub const WRITES_OR_ALIASES: &[&str] = &[
+    // input into caller buffers (a double read from a file is a constant)
+    "fread",
+    "read",
+    "fgets",
+    "getline",
+    "scanf",
+    "fscanf",
+    "sscanf",
+    "vscanf",
+    "vfscanf",
+    "vsscanf",
+    // formatted output into caller buffers
+    "sprintf",
+    "snprintf",
+    "vsprintf",
+    "vsnprintf",
+    // string copies and searches
+    "strcpy",
+    "strncpy",
+    "stpcpy",
+    "strcat",
+    "strncat",
+    "strtok",
+    "strtok_r",
+    "strchr",
+    "strrchr",
+    "strstr",
+    "strpbrk",
+    "memchr",
+    "strtod",
+    "strtof",
+    "strtold",
+    "strtol",
+    "strtoul",
+    "strtoll",
+    "strtoull",
+    // time and randomness with output arguments
+    "time",
+    "clock_gettime",
+    "gettimeofday",
+    "localtime",
+    "gmtime",
+    "localtime_r",
+    "gmtime_r",
+    "rand_r",
+    "erand48",
+    "nrand48",
+    "jrand48",
+];
+
+/// Whether argument `arg` of a call to `name` is a math function's output
+/// pointer that receives a value without derivative: the exponent of
+/// `frexp`, the integral part of `modf`, the quotient bits of `remquo`, the
+/// sign of `lgamma_r` (in every precision). The derivative rules of these
+/// functions (plugin `rules/calls.rs`) declare the same arguments.
+pub fn derivative_free_output(name: &str, arg: usize) -> bool {
+    const OUTPUTS: &[(&str, usize)] = &[("frexp", 1), ("modf", 1), ("remquo", 2), ("lgamma_r", 1)];
+    let name = name.strip_prefix("__builtin_").unwrap_or(name);
+    let stem = if let Some(s) = name
+        .strip_suffix("f_r")
+        .or_else(|| name.strip_suffix("l_r"))
+    {
+        format!("{s}_r")
+    } else if OUTPUTS.iter().any(|(n, _)| *n == name) {
+        name.to_string()
+    } else {
+        name.strip_suffix('f')
+            .or_else(|| name.strip_suffix('l'))
+            .unwrap_or(name)
+            .to_string()
+    };
+    OUTPUTS.iter().any(|&(n, i)| n == stem && i == arg)
+}
+
+/// Whether `name` is in [`WRITES_OR_ALIASES`].
+pub fn inactive_function_writes_or_aliases(name: &str) -> bool {
+    WRITES_OR_ALIASES.contains(&name)
 }
 
 /// What a module's annotations say about its functions.
@@ -224,7 +391,7 @@ impl ModuleAnnotations {
         let Some(f) = call.called_function() else {
             return false;
         };
-        self.inactive.contains(&f) || is_known_inactive_function(&f.name())
+        self.inactive.contains(&f) || is_known_inactive_callee(f)
     }
 
     /// Whether the analysis may summarize calls to `f` from its body:
@@ -285,5 +452,45 @@ fn c_string(v: Value) -> Option<String> {
         let bytes = std::slice::from_raw_parts(p as *const u8, len);
         let text = String::from_utf8_lossy(bytes);
         Some(text.trim_end_matches('\0').to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_functions() {
+        for f in [
+            "printf", "memcmp", "bcmp", "strlen", "getenv", "clock", "rand", "fopen",
+        ] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert!(!inactive_function_writes_or_aliases(f), "{f}");
+        }
+        for f in [
+            "fread", "sscanf", "strtod", "strchr", "strcpy", "time", "snprintf",
+        ] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert!(inactive_function_writes_or_aliases(f), "{f}");
+        }
+        for f in ["ilogb", "ilogbf", "lroundl", "llrint"] {
+            assert!(is_known_inactive_function(f), "{f}");
+        }
+        for f in ["sin", "frexp", "memcpy", "qsort", "logb", "lrintx"] {
+            assert!(!is_known_inactive_function(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn math_outputs() {
+        assert!(derivative_free_output("frexp", 1));
+        assert!(derivative_free_output("frexpf", 1));
+        assert!(derivative_free_output("modfl", 1));
+        assert!(derivative_free_output("remquof", 2));
+        assert!(derivative_free_output("lgammaf_r", 1));
+        assert!(derivative_free_output("lgamma_r", 1));
+        assert!(!derivative_free_output("frexp", 0));
+        assert!(!derivative_free_output("remquo", 1));
+        assert!(!derivative_free_output("sscanf", 1));
     }
 }

@@ -359,3 +359,28 @@ define double @f(double %x, double %y) {
     let all = Activity::analyze_with(f, &seeds, &ctx);
     assert!(all.is_active(dead) && all.is_active_instruction(dead));
 }
+
+#[test]
+fn cxx_library_templates_defined_here_are_not_inactive() {
+    let m = parse(
+        r#"
+declare ptr @_ZNSolsEd(ptr, double)
+define void @_ZNSt6vectorIdSaIdEE9push_backERKd(ptr %v, ptr %x) {
+  %d = load double, ptr %x
+  store double %d, ptr %v
+  ret void
+}
+"#,
+    );
+    let out = m.function("_ZNSolsEd").expect("ostream <<");
+    let push = m
+        .function("_ZNSt6vectorIdSaIdEE9push_backERKd")
+        .expect("push_back");
+    // Both match the libstdc++ prefixes by name ...
+    assert!(is_known_inactive_function(&out.name()));
+    assert!(is_known_inactive_function(&push.name()));
+    // ... but a body in the module (std::vector<double> moves doubles) is
+    // differentiated, not skipped.
+    assert!(ferment_activity_analysis::is_known_inactive_callee(out));
+    assert!(!ferment_activity_analysis::is_known_inactive_callee(push));
+}

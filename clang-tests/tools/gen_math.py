@@ -98,6 +98,91 @@ UNARY = {
             [-1.5, -0.3, 0.4, 2.0]),
 }
 
+# C99 <math.h> beyond the elementary functions: inverse hyperbolic, erfc, logb/ilogb (zero
+# derivative), the gamma functions (derivative through digamma, checked against an independent
+# digamma below), Bessel functions (checked against the identities J1' = J0 - J1/x and
+# Jn' = J(n-1) - n Jn / x, while the rules use (J(n-1) - J(n+1)) / 2), frexp (its exponent
+# output has no derivative), ldexp/scalbn/scalbln.
+UNARY.update({
+    "asinh": ([U("asinh", "asinh(x)", "asinhf(x)", "1.0 / sqrt(x * x + 1.0)")],
+              [-1.5, -0.3, 0.4, 2.0]),
+    "acosh": ([U("acosh", "acosh(x)", "acoshf(x)", "1.0 / sqrt(x * x - 1.0)")],
+              [1.2, 1.7, 3.0, 8.0]),
+    "atanh": ([U("atanh", "atanh(x)", "atanhf(x)", "1.0 / (1.0 - x * x)")],
+              [-0.8, -0.3, 0.2, 0.7]),
+    "erfc": ([U("erfc", "erfc(x)", "erfcf(x)", "-2.0 / sqrt(M_PI) * exp(-x * x)"),
+              U("x*erfc(x)", "x * erfc(x)", "x * erfcf(x)", "erfc(x) - 2.0 / sqrt(M_PI) * x * exp(-x * x)")],
+             [-1.5, -0.3, 0.4, 2.0]),
+    "logb": ([U("logb", "logb(x)", "logbf(x)", "0.0"),
+              U("x*logb(x)", "x * logb(x)", "x * logbf(x)", "logb(x)"),
+              U("x*ilogb(x)", "x * ilogb(x)", "x * ilogbf(x)", "(double)ilogb(x)")],
+             [0.3, 1.7, 5.5, -3.3]),
+    "lgamma": ([U("lgamma", "lgamma(x)", "lgammaf(x)", "digamma_ref(x)"),
+                U("lgamma_r", "lgamma_r(x, &sign_out)", "lgammaf_r(x, &sign_out)", "digamma_ref(x)"),
+                U("x*lgamma(x)", "x * lgamma(x)", "x * lgammaf(x)", "lgamma(x) + x * digamma_ref(x)")],
+               [0.3, 1.7, 4.2, 12.5, -0.5, -2.3]),
+    "tgamma": ([U("tgamma", "tgamma(x)", "tgammaf(x)", "tgamma(x) * digamma_ref(x)")],
+               [0.3, 1.7, 4.2, -0.5, -2.3]),
+    "bessel": ([U("j0", "j0(x)", "j0f(x)", "-j1(x)"),
+                U("j1", "j1(x)", "j1f(x)", "j0(x) - j1(x) / x"),
+                U("jn(3, x)", "jn(3, x)", "jnf(3, x)", "jn(2, x) - 3.0 * jn(3, x) / x"),
+                U("jn(0, x)", "jn(0, x)", "jnf(0, x)", "-j1(x)"),
+                U("y0", "y0(x)", "y0f(x)", "-y1(x)"),
+                U("y1", "y1(x)", "y1f(x)", "y0(x) - y1(x) / x"),
+                U("yn(2, x)", "yn(2, x)", "ynf(2, x)", "y1(x) - 2.0 * yn(2, x) / x")],
+               [0.5, 1.3, 2.7, 6.0]),
+    "frexp": ([U("frexp mantissa", "frexp_m(x)", "frexpf_m(x)", "ldexp(1.0, -(ilogb(x) + 1))"),
+               U("frexp m*e + x", "frexp_me(x)", "frexpf_me(x)",
+                 "(ilogb(x) + 1) * ldexp(1.0, -(ilogb(x) + 1)) + 1.0")],
+              [0.3, -0.7, 5.5, 1000.1]),
+    "ldexp": ([U("ldexp(x, 3)", "ldexp(x, 3)", "ldexpf(x, 3)", "8.0"),
+               U("scalbn(x, -2)", "scalbn(x, -2)", "scalbnf(x, -2)", "0.25"),
+               U("scalbln(x, 5)", "scalbln(x, 5L)", "scalblnf(x, 5L)", "32.0"),
+               U("ldexp(x*x, 2)", "ldexp(x * x, 2)", "ldexpf(x * x, 2)", "8.0 * x")],
+              [-1.5, -0.3, 0.4, 2.0]),
+})
+
+# modf: clang turns modf into llvm.modf ({ fractional, integral }); with -fno-builtin it stays a
+# libm call writing the integral part through a pointer. Both: the integral part has derivative 0.
+MODF = ([U("modf fractional", "modf_frac(x)", "modff_frac(x)", "1.0"),
+         U("modf integral + x*x", "modf_int(x)", "modff_int(x)", "2.0 * x"),
+         U("modf frac*int + x", "modf_both(x)", "modff_both(x)", "trunc(x) + 1.0")],
+        [-2.3, -0.4, 0.3, 1.7, 3.2])
+
+HELPERS = {
+    "lgamma": """
+static int sign_out;
+// Independent digamma: recurrence up to x >= 10, asymptotic series, reflection for x < 0.
+static double digamma_ref(double x) {
+  if (x < 0) return digamma_ref(1.0 - x) - M_PI / tan(M_PI * x);
+  double acc = 0;
+  for (; x < 10; x += 1) acc -= 1.0 / x;
+  double u = 1.0 / (x * x);
+  return acc + log(x) - 0.5 / x - u * (1.0 / 12 - u * (1.0 / 120 - u * (1.0 / 252 - u * (1.0 / 240 - u / 132))));
+}
+""",
+    "frexp": """
+static double frexp_m(double x) { int e; return frexp(x, &e); }
+static float frexpf_m(float x) { int e; return frexpf(x, &e); }
+static double frexp_me(double x) { int e; double m = frexp(x, &e); return m * e + x; }
+static float frexpf_me(float x) { int e; float m = frexpf(x, &e); return m * e + x; }
+""",
+    "modf": """
+static double modf_frac(double x) { double i; return modf(x, &i); }
+static float modff_frac(float x) { float i; return modff(x, &i); }
+static double modf_int(double x) { double i; modf(x, &i); return i + x * x; }
+static float modff_int(float x) { float i; modff(x, &i); return i + x * x; }
+static double modf_both(double x) { double i; double f = modf(x, &i); return f * i + x; }
+static float modff_both(float x) { float i; float f = modff(x, &i); return f * i + x; }
+""",
+    "remquo": """
+static double remquo_r(double x, double y) { int q; return remquo(x, y, &q); }
+static float remquof_r(float x, float y) { int q; return remquof(x, y, &q); }
+""",
+}
+HELPERS["tgamma"] = HELPERS["lgamma"].replace("static int sign_out;\n", "")
+HELPERS["modf_libm"] = HELPERS["modf"]
+
 ROUNDING = {
     "floor": ("floor", "floorf"),
     "ceil": ("ceil", "ceilf"),
@@ -112,10 +197,11 @@ for fn, (d, f) in ROUNDING.items():
                  [-2.3, -0.4, 0.3, 1.7, 3.2])
 
 
-def gen_unary(name, variants, points, extra=""):
+def gen_unary(name, variants, points, extra="", helpers=""):
     out = [HEADER.format(desc=f"Derivatives of {name} (double and float; reverse and forward; "
                               f"libm call and LLVM intrinsic where one exists).", extra=extra)]
     out.append(UNARY_DECLS)
+    out.append(helpers)
     for k, v in enumerate(variants):
         out.append(f"\n// {v['label']}\n")
         out.append(f"static double v{k}_d(double x) {{ return {v['d']}; }}\n")
@@ -191,6 +277,21 @@ BINARY = {
              [(5.3, 2.0), (-3.7, 1.5), (2.2, -0.9), (0.4, 3.0)]),
 }
 
+# remainder/remquo: x - n y with n = x / y rounded to nearest; oracle d/dy = -(x - r) / y.
+BINARY.update({
+    "remainder": ([B("remainder", "remainder(x, y)", "remainderf(x, y)", "1.0", "-(x - remainder(x, y)) / y"),
+                   B("remquo", "remquo_r(x, y)", "remquof_r(x, y)", "1.0", "-(x - remainder(x, y)) / y")],
+                  [(5.3, 2.0), (-3.7, 1.5), (2.2, -0.9), (0.4, 3.0)]),
+    "nextafter": ([B("nextafter", "nextafter(x, y)", "nextafterf(x, y)", "1.0", "0.0"),
+                   B("x*nextafter(x,y)", "x * nextafter(x, y)", "x * nextafterf(x, y)", "2.0 * x", "0.0"),
+                   B("nexttoward", "nexttoward(x, (long double)y)", "nexttowardf(x, (long double)y)", "1.0", "0.0")],
+                  [(0.3, 1.2), (1.5, -0.4), (-2.0, -1.0), (0.8, 0.7)]),
+    "fdim": ([B("fdim", "fdim(x, y)", "fdimf(x, y)", "(x > y ? 1.0 : 0.0)", "(x > y ? -1.0 : 0.0)"),
+              B("x*fdim(x,y)", "x * fdim(x, y)", "x * fdimf(x, y)", "(x > y ? 2.0 * x - y : 0.0)", "(x > y ? -x : 0.0)")],
+             [(0.3, 1.2), (1.5, -0.4), (-2.0, -1.0), (0.8, 0.7)]),
+})
+HELPERS["remainder"] = HELPERS["remquo"]
+
 BINARY_DECLS = """
 typedef struct { double dx, dy; } D2;
 double __enzyme_autodiff(void *, ...);
@@ -202,11 +303,12 @@ float __enzyme_fwddiff_f32x2(void *, float, float, float, float);
 """
 
 
-def gen_binary(name, variants, points, extra=""):
+def gen_binary(name, variants, points, extra="", helpers=""):
     out = [HEADER.format(desc=f"Derivatives of {name}(x, y) with respect to both arguments (double and "
                               f"float; reverse and forward; libm call and LLVM intrinsic where one exists).",
                          extra=extra)]
     out.append(BINARY_DECLS)
+    out.append(helpers)
     for k, v in enumerate(variants):
         out.append(f"\n// {v['label']}\n")
         out.append(f"static double v{k}_d(double x, double y) {{ return {v['d']}; }}\n")
@@ -387,6 +489,201 @@ int main(void) {
 """
 
 
+KINKS = r"""// GENERATED by clang-tests/tools/gen_math.py; edit the generator, not this file.
+// Derivatives at kinks, ties and signed zeros, against Enzyme's conventions, in reverse and
+// forward mode, double and float: fabs and copysign follow the sign bit (fabs' = -1 at -0.0);
+// a tie of fmax/llvm.maxnum/llvm.maximum gives the derivative to the first operand, a tie of
+// fmin/llvm.minnum/llvm.minimum to the second; llvm.maximum/minimum(num) order -0.0 < +0.0 and
+// the derivative goes to the zero returned; an ignored NaN operand gets no derivative; fdim has
+// derivative 0 at a tie; the floor family is 0 at integers and halves; sqrt' is 0 at 0 (so
+// x*sqrt(x) and x*fabs(x) have derivative 0 there, not NaN). Oracle: these analytic values.
+#include "check.h"
+
+double __enzyme_autodiff(void *, ...);
+double __enzyme_fwddiff(void *, ...);
+float __enzyme_autodiff_f1(void *, float);
+float __enzyme_fwddiff_f1(void *, float, float);
+typedef struct { double dx, dy; } D2;
+D2 __enzyme_autodiff_d2(void *, double, double);
+float __enzyme_autodiff_fdx(void *, float, int, float); // x active, enzyme_const y
+float __enzyme_autodiff_fdy(void *, int, float, float); // enzyme_const x, y active
+float __enzyme_fwddiff_f2(void *, float, float, float, float);
+
+#define UN(name, dexpr, fexpr)                                                                   \
+  static double name##_d(double x) { return dexpr; }                                           \
+  static float name##_f(float x) { return fexpr; }
+#define BIN(name, dexpr, fexpr)                                                                  \
+  static double name##_d(double x, double y) { return dexpr; }                                 \
+  static float name##_f(float x, float y) { return fexpr; }
+
+UN(fabs, fabs(x), fabsf(x))
+UN(elementwise_abs, __builtin_elementwise_abs(x), __builtin_elementwise_abs(x))
+UN(x_fabs, x * fabs(x), x * fabsf(x))
+UN(sqrt, sqrt(x), sqrtf(x))
+UN(x_sqrt, x * sqrt(x), x * sqrtf(x))
+UN(floor, floor(x), floorf(x))
+UN(ceil, ceil(x), ceilf(x))
+UN(trunc, trunc(x), truncf(x))
+UN(round, round(x), roundf(x))
+UN(rint, rint(x), rintf(x))
+UN(nearbyint, nearbyint(x), nearbyintf(x))
+UN(roundeven, __builtin_roundeven(x), __builtin_roundevenf(x))
+BIN(copysign, copysign(x, y), copysignf(x, y))
+BIN(fmax, fmax(x, y), fmaxf(x, y))
+BIN(fmin, fmin(x, y), fminf(x, y))
+BIN(maximum, __builtin_elementwise_maximum(x, y), __builtin_elementwise_maximum(x, y))
+BIN(minimum, __builtin_elementwise_minimum(x, y), __builtin_elementwise_minimum(x, y))
+BIN(maximumnum, __builtin_elementwise_maximumnum(x, y), __builtin_elementwise_maximumnum(x, y))
+BIN(minimumnum, __builtin_elementwise_minimumnum(x, y), __builtin_elementwise_minimumnum(x, y))
+BIN(fdim, fdim(x, y), fdimf(x, y))
+BIN(fmod, fmod(x, y), fmodf(x, y))
+
+// Exact comparisons: every expected value is -1, 0 or 1.
+#define CHECK_UN(name, x, want)                                                                  \
+  do {                                                                                           \
+    double x_ = (x);                                                                             \
+    float xf_ = (float)x_;                                                                       \
+    CHECK_CLOSE_AT("reverse double " #name, x_, __enzyme_autodiff((void *)name##_d, x_), want, 0, 0); \
+    CHECK_CLOSE_AT("forward double " #name, x_, __enzyme_fwddiff((void *)name##_d, x_, 1.0), want, 0, 0); \
+    CHECK_CLOSE_AT("reverse float " #name, x_, __enzyme_autodiff_f1((void *)name##_f, xf_), want, 0, 0); \
+    CHECK_CLOSE_AT("forward float " #name, x_, __enzyme_fwddiff_f1((void *)name##_f, xf_, 1.0f), want, 0, 0); \
+  } while (0)
+
+#define CHECK_BIN(name, x, y, wx, wy)                                                            \
+  do {                                                                                           \
+    double x_ = (x), y_ = (y);                                                                   \
+    float xf_ = (float)x_, yf_ = (float)y_;                                                      \
+    char w_[200];                                                                                \
+    D2 r_ = __enzyme_autodiff_d2((void *)name##_d, x_, y_);                                      \
+    snprintf(w_, sizeof w_, "reverse double " #name " d/dx at (%g, %g)", x_, y_);               \
+    CHECK_CLOSE(w_, r_.dx, wx, 0, 0);                                                            \
+    snprintf(w_, sizeof w_, "reverse double " #name " d/dy at (%g, %g)", x_, y_);               \
+    CHECK_CLOSE(w_, r_.dy, wy, 0, 0);                                                            \
+    snprintf(w_, sizeof w_, "forward double " #name " d/dx at (%g, %g)", x_, y_);               \
+    CHECK_CLOSE(w_, __enzyme_fwddiff((void *)name##_d, x_, 1.0, y_, 0.0), wx, 0, 0);             \
+    snprintf(w_, sizeof w_, "forward double " #name " d/dy at (%g, %g)", x_, y_);               \
+    CHECK_CLOSE(w_, __enzyme_fwddiff((void *)name##_d, x_, 0.0, y_, 1.0), wy, 0, 0);             \
+    snprintf(w_, sizeof w_, "reverse float " #name " d/dx at (%g, %g)", x_, y_);                \
+    CHECK_CLOSE(w_, __enzyme_autodiff_fdx((void *)name##_f, xf_, enzyme_const, yf_), wx, 0, 0);  \
+    snprintf(w_, sizeof w_, "reverse float " #name " d/dy at (%g, %g)", x_, y_);                \
+    CHECK_CLOSE(w_, __enzyme_autodiff_fdy((void *)name##_f, enzyme_const, xf_, yf_), wy, 0, 0);  \
+    snprintf(w_, sizeof w_, "forward float " #name " d/dx at (%g, %g)", x_, y_);                \
+    CHECK_CLOSE(w_, __enzyme_fwddiff_f2((void *)name##_f, xf_, 1.0f, yf_, 0.0f), wx, 0, 0);      \
+    snprintf(w_, sizeof w_, "forward float " #name " d/dy at (%g, %g)", x_, y_);                \
+    CHECK_CLOSE(w_, __enzyme_fwddiff_f2((void *)name##_f, xf_, 0.0f, yf_, 1.0f), wy, 0, 0);      \
+  } while (0)
+
+int main(void) {
+  // Runtime values, so that nothing is folded before differentiation.
+  static volatile double pz = 0.0, nz = -0.0, one = 1.0, two = 2.0, nan_ = NAN;
+  double p0 = pz, n0 = nz, o = one, t = two, nan = nan_;
+
+  CHECK_UN(fabs, p0, 1.0);
+  CHECK_UN(fabs, n0, -1.0);
+  CHECK_UN(fabs, t, 1.0);
+  CHECK_UN(fabs, -t, -1.0);
+  CHECK_UN(elementwise_abs, p0, 1.0);
+  CHECK_UN(elementwise_abs, n0, -1.0);
+  CHECK_UN(x_fabs, p0, 0.0);
+  CHECK_UN(x_fabs, n0, 0.0);
+  CHECK_UN(sqrt, p0, 0.0);
+  CHECK_UN(x_sqrt, p0, 0.0);
+
+  const double flat[] = {p0, n0, t, -t, 2.5 * o, -2.5 * o, 0.5 * o, -0.5 * o};
+  for (unsigned i = 0; i < COUNT_OF(flat); i++) {
+    CHECK_UN(floor, flat[i], 0.0);
+    CHECK_UN(ceil, flat[i], 0.0);
+    CHECK_UN(trunc, flat[i], 0.0);
+    CHECK_UN(round, flat[i], 0.0);
+    CHECK_UN(rint, flat[i], 0.0);
+    CHECK_UN(nearbyint, flat[i], 0.0);
+    CHECK_UN(roundeven, flat[i], 0.0);
+  }
+
+  // copysign(x, y) = |x| sign(y): d/dx = sign(x) sign(y) by sign bits; d/dy = 0
+  CHECK_BIN(copysign, p0, p0, 1.0, 0.0);
+  CHECK_BIN(copysign, n0, p0, -1.0, 0.0);
+  CHECK_BIN(copysign, p0, n0, -1.0, 0.0);
+  CHECK_BIN(copysign, n0, n0, 1.0, 0.0);
+  CHECK_BIN(copysign, t, n0, -1.0, 0.0);
+  CHECK_BIN(copysign, -t, p0, -1.0, 0.0);
+
+  // ties: maximum -> first operand, minimum -> second operand
+  CHECK_BIN(fmax, o, o, 1.0, 0.0);
+  CHECK_BIN(fmax, n0, p0, 1.0, 0.0);
+  CHECK_BIN(fmax, p0, n0, 1.0, 0.0);
+  CHECK_BIN(fmax, o, t, 0.0, 1.0);
+  CHECK_BIN(fmax, nan, t, 0.0, 1.0);
+  CHECK_BIN(fmax, t, nan, 1.0, 0.0);
+  CHECK_BIN(fmin, o, o, 0.0, 1.0);
+  CHECK_BIN(fmin, n0, p0, 0.0, 1.0);
+  CHECK_BIN(fmin, p0, n0, 0.0, 1.0);
+  CHECK_BIN(fmin, o, t, 1.0, 0.0);
+  CHECK_BIN(fmin, nan, t, 0.0, 1.0);
+  CHECK_BIN(fmin, t, nan, 1.0, 0.0);
+  // -0.0 < +0.0: the derivative goes to the zero returned
+  CHECK_BIN(maximum, o, o, 1.0, 0.0);
+  CHECK_BIN(maximum, n0, p0, 0.0, 1.0);
+  CHECK_BIN(maximum, p0, n0, 1.0, 0.0);
+  CHECK_BIN(maximum, n0, n0, 1.0, 0.0);
+  CHECK_BIN(maximum, o, t, 0.0, 1.0);
+  CHECK_BIN(minimum, o, o, 0.0, 1.0);
+  CHECK_BIN(minimum, n0, p0, 1.0, 0.0);
+  CHECK_BIN(minimum, p0, n0, 0.0, 1.0);
+  CHECK_BIN(minimum, p0, p0, 0.0, 1.0);
+  CHECK_BIN(minimum, o, t, 1.0, 0.0);
+  CHECK_BIN(maximumnum, o, o, 1.0, 0.0);
+  CHECK_BIN(maximumnum, n0, p0, 0.0, 1.0);
+  CHECK_BIN(maximumnum, p0, n0, 1.0, 0.0);
+  CHECK_BIN(maximumnum, nan, t, 0.0, 1.0);
+  CHECK_BIN(maximumnum, t, nan, 1.0, 0.0);
+  CHECK_BIN(minimumnum, o, o, 0.0, 1.0);
+  CHECK_BIN(minimumnum, n0, p0, 1.0, 0.0);
+  CHECK_BIN(minimumnum, p0, n0, 0.0, 1.0);
+  CHECK_BIN(minimumnum, nan, t, 0.0, 1.0);
+  CHECK_BIN(minimumnum, t, nan, 1.0, 0.0);
+
+  // fdim(x, y) = x - y if x > y, else +0: derivative 0 at a tie
+  CHECK_BIN(fdim, o, o, 0.0, 0.0);
+  CHECK_BIN(fdim, n0, p0, 0.0, 0.0);
+  CHECK_BIN(fdim, p0, n0, 0.0, 0.0);
+  CHECK_BIN(fdim, t, o, 1.0, -1.0);
+  CHECK_BIN(fdim, o, t, 0.0, 0.0);
+
+  // fmod(x, y) = x - trunc(x / y) y at x = -0.0 and +0.0
+  CHECK_BIN(fmod, n0, t, 1.0, 0.0);
+  CHECK_BIN(fmod, p0, t, 1.0, 0.0);
+  CHECK_BIN(fmod, n0, -t, 1.0, 0.0);
+  return check_report();
+}
+"""
+
+
+OUT_SHADOWED = r"""// GENERATED by clang-tests/tools/gen_math.py; edit the generator, not this file.
+// frexp writes its exponent through a pointer; here that pointer points into a duplicated
+// (enzyme_dup) buffer, whose derivative ferment would leave stale: a compile error naming
+// frexp and the line, never a silently wrong derivative.
+// EXPECT-ERROR: frexp
+// EXPECT-ERROR: out_shadowed.c:14:
+#include "check.h"
+
+void __enzyme_autodiff(void *, ...);
+
+static void f(double x, double *out) {
+  out[0] = x * x;
+  /* the exponent lands in memory that carries derivatives */
+  out[1] = frexp(x, (int *)&out[0]);
+}
+
+int main(void) {
+  double out[2] = {0, 0}, dout[2] = {1, 1};
+  __enzyme_autodiff((void *)f, 0.7, enzyme_dup, out, dout);
+  printf("%f %f\n", dout[0], dout[1]);
+  return 0;
+}
+"""
+
+
 def write(name, text):
     path = os.path.join(OUT, name)
     with open(path, "w") as f:
@@ -396,9 +693,12 @@ def write(name, text):
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name, (variants, points) in UNARY.items():
-        write(f"{name}.c", gen_unary(name, variants, points))
+        write(f"{name}.c", gen_unary(name, variants, points, helpers=HELPERS.get(name, "")))
+    write("modf.c", gen_unary("modf", *MODF, helpers=HELPERS["modf"]))
+    write("modf_libm.c", gen_unary("modf (a libm call: -fno-builtin)", *MODF, extra="// CFLAGS: -fno-builtin\n",
+                                   helpers=HELPERS["modf"]))
     for name, (variants, points) in BINARY.items():
-        write(f"{name}.c", gen_binary(name, variants, points))
+        write(f"{name}.c", gen_binary(name, variants, points, helpers=HELPERS.get(name, "")))
     write("fma.c", gen_ternary("fma", "Derivatives of fma(a, b, c) (llvm.fma) in double and float, reverse "
                                "(three active scalars: sret struct) and forward.",
                                "fma(a, b, c)", "fmaf(a, b, c)", ""))
@@ -406,6 +706,8 @@ def main():
                                    "(-ffp-contract=on) in double and float, reverse and forward.",
                                    "a * b + c", "a * b + c", "// CFLAGS: -ffp-contract=on\n"))
     write("powi.c", POWI)
+    write("kinks.c", KINKS)
+    write("out_shadowed.c", OUT_SHADOWED)
 
 
 if __name__ == "__main__":

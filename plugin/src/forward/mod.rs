@@ -479,18 +479,30 @@ impl<'k> TangentSweep<'k> {
                         format!("internal error: no rule for '{name}' after validation"),
                     )
                 })?;
-                self.combine(inst, inst.call_args(), |s| Some((rule.partials)(s)))?
+                match rule.result_field {
+                    // A struct result: the tangent sits in field k only.
+                    Some(k) => {
+                        let ty = inst.ty().struct_fields()[k as usize];
+                        let t =
+                            self.combine(inst, ty, inst.call_args(), |s| Some((rule.partials)(s)))?;
+                        b.insert_value(b.zero(inst.ty()), t, k)
+                    }
+                    None => self.combine(inst, inst.ty(), inst.call_args(), |s| {
+                        Some((rule.partials)(s))
+                    })?,
+                }
             }
-            _ => self.combine(inst, inst.operands(), |s| {
+            _ => self.combine(inst, inst.ty(), inst.operands(), |s| {
                 rules::instruction_partials(op, s)
             })?,
         })
     }
 
-    /// `sum_i partial_i * tangent_i` over active operands.
+    /// `sum_i partial_i * tangent_i` over active operands, of type `ty`.
     fn combine(
         &self,
         inst: Value,
+        ty: Type,
         operands: Vec<Value>,
         rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
     ) -> Result<Value> {
@@ -513,7 +525,7 @@ impl<'k> TangentSweep<'k> {
                 format!("cannot differentiate instruction '{}'", inst.describe()),
             )
         })?;
-        let mut acc = self.b.zero(inst.ty());
+        let mut acc = self.b.zero(ty);
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want[i]) {
                 let t = self.tangent(operands[i]);

@@ -91,7 +91,7 @@ pub fn is_inactive_call(call: Value) -> bool {
         return false;
     };
     let name = f.name();
-    crate::rules::is_known_inactive_function(&name)
+    ferment_activity_analysis::is_known_inactive_callee(f)
         || name.contains("__enzyme_call_inactive")
         || name.contains("__enzyme_ignore_derivatives")
         || USER_INACTIVE.with(|s| s.borrow().contains(&f))

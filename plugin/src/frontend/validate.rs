@@ -70,7 +70,7 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         | Opcode::LLVMBr
         | Opcode::LLVMSwitch => Ok(()),
         Opcode::LLVMPtrToInt if !activity.is_varied(inst.operand(0)) => Ok(()),
-        Opcode::LLVMCall => check_call(inst, active, varied),
+        Opcode::LLVMCall => check_call(inst, activity, active, varied),
         Opcode::LLVMStore => check_store(inst, activity),
         Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => {
             match bits_reaching_float(inst) {
@@ -193,10 +193,33 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     }))
 }
 
-fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
+fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> Result<()> {
     let callee = inst.called_function();
     let name = callee.map(|f| f.name()).unwrap_or_default();
+    // The shadowed pointer arguments: memory that carries derivatives.
+    let shadowed_arg = || {
+        inst.call_args()
+            .into_iter()
+            .enumerate()
+            .find(|(_, a)| a.ty().is_pointer() && activity.is_shadowed(*a))
+    };
     if crate::frontend::is_inactive_call(inst) {
+        // A library function that writes through its pointers, or returns a
+        // pointer into them, would leave derivative memory stale or reach
+        // it without its shadow.
+        if ferment_activity_analysis::inactive_function_writes_or_aliases(&name) {
+            if let Some((i, a)) = shadowed_arg() {
+                return Err(Error::at(
+                    inst,
+                    format!(
+                        "cannot differentiate call to '{name}': argument {} ({}) points to memory that carries derivatives, which '{name}' may write or return a pointer into",
+                        i + 1,
+                        a.short()
+                    ),
+                )
+                .hint(format!("pass '{name}' a separate buffer that holds no active data, and copy the values over with ordinary assignments")));
+            }
+        }
         return Ok(());
     }
     if crate::shadow::is_memcpy(&name)
@@ -209,13 +232,34 @@ fn check_call(inst: Value, active: bool, varied: Value) -> Result<()> {
     }
     if let Some(rule) = rules::call_rule(&name) {
         let args = inst.call_args();
-        if args.len() == rule.arity && inst.ty().is_fp_like() {
-            return Ok(());
+        let result = match rule.result_field {
+            Some(k) if inst.ty().is_struct() => inst.ty().struct_fields().get(k as usize).copied(),
+            Some(_) => None,
+            None => Some(inst.ty()),
+        };
+        let fits = args.len() == rule.arity
+            && result.is_some_and(|t| t.is_fp_like())
+            && rule.writes.iter().all(|&w| args[w].ty().is_pointer());
+        if !fits {
+            return Err(Error::at(
+                inst,
+                format!("cannot differentiate call to '{name}': its signature does not match the math function '{}'", rule.name),
+            ));
         }
-        return Err(Error::at(
-            inst,
-            format!("cannot differentiate call to '{name}': its signature does not match the math function '{}'", rule.name),
-        ));
+        // The value written through the pointer has derivative zero; the
+        // shadow of that memory is not updated, so it must have none.
+        if let Some(&w) = rule.writes.iter().find(|&&w| activity.is_shadowed(args[w])) {
+            return Err(Error::at(
+                inst,
+                format!(
+                    "cannot differentiate call to '{name}': argument {} ({}) points to memory that carries derivatives, and ferment does not update derivatives written through it",
+                    w + 1,
+                    args[w].short()
+                ),
+            )
+            .hint(format!("pass '{name}' the address of a local variable that holds no active data, then copy the value")));
+        }
+        return Ok(());
     }
     // Calls whose result does not matter and that take the active value only
     // by value cannot propagate a derivative.

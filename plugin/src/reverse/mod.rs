@@ -766,6 +766,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 format!("internal error: no rule for call to '{name}' after validation"),
             )
         })?;
+        // A struct result: only field k carries a derivative.
+        let d = match rule.result_field {
+            Some(k) => self.b.extract_value(d, k),
+            None => d,
+        };
         let args = inst.call_args();
         self.apply_partials(inst, args, d, |site| Some((rule.partials)(site)))
     }

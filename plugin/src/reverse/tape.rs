@@ -1042,10 +1042,29 @@ fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
     if allocation_kind(call).is_some() {
         return None;
     }
-    if crate::rules::call_rule(&name).is_some() && callee.is_declaration() {
-        return None;
+    if let Some(rule) = crate::rules::call_rule(&name).filter(|_| callee.is_declaration()) {
+        // Math functions write only their outputs (frexp's exponent).
+        let args = call.call_args();
+        let outputs: Vec<MemClass> = rule
+            .writes
+            .iter()
+            .filter_map(|&w| args.get(w))
+            .flat_map(|&p| classes_of(p))
+            .collect();
+        return (!outputs.is_empty()).then_some(Some(outputs));
     }
     if crate::frontend::is_inactive_call(call) {
+        // fread, sscanf, time...: inactive, but they write through their
+        // pointer arguments.
+        if ferment_activity_analysis::inactive_function_writes_or_aliases(&name) {
+            let written: Vec<MemClass> = call
+                .call_args()
+                .into_iter()
+                .filter(|a| a.ty().is_pointer())
+                .flat_map(classes_of)
+                .collect();
+            return Some(Some(written));
+        }
         return None;
     }
     Some(None)

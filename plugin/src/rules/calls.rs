@@ -1,8 +1,9 @@
 //! Derivative rules for calls: LLVM math intrinsics and libm functions, in
 //! every floating-point type (`sin`, `sinf`, `llvm.sin.f32`, `llvm.sin.v4f64`
 //! all use the `sin` rule), plus the list of functions known to carry no
-//! derivative at all.
+//! derivative at all. Helpers for special functions live in `special.rs`.
 
+use super::special::{digamma, libm, sign_bit};
 use super::Site;
 use ferment_ir::{RealPredicate as P, Value};
 
@@ -10,11 +11,44 @@ type PartialFn = fn(&Site) -> Vec<Option<Value>>;
 
 /// How to differentiate one mathematical function.
 pub struct CallRule {
-    /// Canonical name (the double-precision libm name).
+    /// Canonical name (the double-precision libm name, or `llvm.NAME` for an
+    /// intrinsic without a libm twin of the same signature).
     pub name: &'static str,
     /// Number of arguments.
     pub arity: usize,
     pub partials: PartialFn,
+    /// `Some(k)`: the call returns a struct whose field `k` is the result the
+    /// partials are of; the other fields carry no derivative (`llvm.modf`
+    /// returns `{ fractional, integral }`).
+    pub result_field: Option<u32>,
+    /// Pointer arguments the function writes a derivative-free value through
+    /// (the exponent of `frexp`, the integral part of `modf`). The value
+    /// written has derivative zero, which is right as long as that memory
+    /// has no shadow; a call where it may have one is an error (the shadow
+    /// would keep a stale derivative).
+    pub writes: &'static [usize],
+}
+
+impl CallRule {
+    const fn writing(self, writes: &'static [usize]) -> CallRule {
+        CallRule { writes, ..self }
+    }
+    const fn result_field(self, k: u32) -> CallRule {
+        CallRule {
+            result_field: Some(k),
+            ..self
+        }
+    }
+}
+
+const fn rule(name: &'static str, arity: usize, partials: PartialFn) -> CallRule {
+    CallRule {
+        name,
+        arity,
+        partials,
+        result_field: None,
+        writes: &[],
+    }
 }
 
 const PI: f64 = std::f64::consts::PI;
@@ -48,290 +82,224 @@ fn inv_sqrt_one_minus_sq(s: &Site, x: Value) -> Value {
     )
 }
 
+/// The rule table, by canonical name. Entries are data: the name, the
+/// number of arguments, and a function building the partials.
 static RULES: &[CallRule] = &[
-    CallRule {
-        name: "sin",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.cos", x)),
-    },
-    CallRule {
-        name: "cos",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fneg(s.b.unary_intrinsic("llvm.sin", x))),
-    },
-    CallRule {
-        name: "tan",
-        arity: 1,
-        // 1 + tan^2
-        partials: |s| {
-            unary(s, |s, x| {
-                let t = r(s);
-                s.b.fadd(s.one(x), s.b.fmul(t, t))
-            })
-        },
-    },
-    CallRule {
-        name: "asin",
-        arity: 1,
-        partials: |s| unary(s, inv_sqrt_one_minus_sq),
-    },
-    CallRule {
-        name: "acos",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fneg(inv_sqrt_one_minus_sq(s, x))),
-    },
-    CallRule {
-        name: "atan",
-        arity: 1,
-        partials: |s| {
-            unary(s, |s, x| {
-                s.b.fdiv(s.one(x), s.b.fadd(s.one(x), s.b.fmul(x, x)))
-            })
-        },
-    },
-    CallRule {
-        name: "atan2",
-        arity: 2,
-        // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)
-        partials: |s| {
-            let (y, x) = (s.arg(0), s.arg(1));
+    // ---- trigonometric and hyperbolic ----
+    rule("sin", 1, |s| {
+        unary(s, |s, x| s.b.unary_intrinsic("llvm.cos", x))
+    }),
+    rule("cos", 1, |s| {
+        unary(s, |s, x| s.b.fneg(s.b.unary_intrinsic("llvm.sin", x)))
+    }),
+    // 1 + tan^2
+    rule("tan", 1, |s| {
+        unary(s, |s, x| s.b.fadd(s.one(x), s.b.fmul(r(s), r(s))))
+    }),
+    rule("asin", 1, |s| unary(s, inv_sqrt_one_minus_sq)),
+    rule("acos", 1, |s| {
+        unary(s, |s, x| s.b.fneg(inv_sqrt_one_minus_sq(s, x)))
+    }),
+    rule("atan", 1, |s| {
+        unary(s, |s, x| {
+            s.b.fdiv(s.one(x), s.b.fadd(s.one(x), s.b.fmul(x, x)))
+        })
+    }),
+    // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)
+    rule("atan2", 2, |s| {
+        let (y, x) = (s.arg(0), s.arg(1));
+        let b = s.b;
+        let den = b.fadd(b.fmul(x, x), b.fmul(y, y));
+        vec![s.p(0, || b.fdiv(x, den)), s.p(1, || b.fneg(b.fdiv(y, den)))]
+    }),
+    rule("sinh", 1, |s| {
+        unary(s, |s, x| s.b.unary_intrinsic("llvm.cosh", x))
+    }),
+    rule("cosh", 1, |s| {
+        unary(s, |s, x| s.b.unary_intrinsic("llvm.sinh", x))
+    }),
+    rule("tanh", 1, |s| {
+        unary(s, |s, x| s.b.fsub(s.one(x), s.b.fmul(r(s), r(s))))
+    }),
+    // 1 / sqrt(x^2 + 1)
+    rule("asinh", 1, |s| {
+        unary(s, |s, x| {
             let b = s.b;
-            let den = b.fadd(b.fmul(x, x), b.fmul(y, y));
-            vec![s.p(0, || b.fdiv(x, den)), s.p(1, || b.fneg(b.fdiv(y, den)))]
-        },
-    },
-    CallRule {
-        name: "sinh",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.cosh", x)),
-    },
-    CallRule {
-        name: "cosh",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.unary_intrinsic("llvm.sinh", x)),
-    },
-    CallRule {
-        name: "tanh",
-        arity: 1,
-        partials: |s| {
-            unary(s, |s, x| {
-                let t = r(s);
-                s.b.fsub(s.one(x), s.b.fmul(t, t))
-            })
-        },
-    },
-    CallRule {
-        name: "exp",
-        arity: 1,
-        partials: |s| unary(s, |s, _| r(s)),
-    },
-    CallRule {
-        name: "exp2",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN2))),
-    },
-    CallRule {
-        name: "exp10",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN10))),
-    },
-    CallRule {
-        name: "expm1",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fadd(r(s), s.one(x))),
-    },
-    CallRule {
-        name: "log",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), x)),
-    },
-    CallRule {
-        name: "log2",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fmul(x, s.num(x, LN2)))),
-    },
-    CallRule {
-        name: "log10",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fmul(x, s.num(x, LN10)))),
-    },
-    CallRule {
-        name: "log1p",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fadd(s.one(x), x))),
-    },
-    CallRule {
-        name: "sqrt",
-        arity: 1,
-        partials: |s| unary(s, |s, x| s.b.fdiv(s.num(x, 0.5), r(s))),
-    },
-    CallRule {
-        name: "cbrt",
-        arity: 1,
-        // d cbrt(x) = cbrt(x) / (3x)
-        partials: |s| unary(s, |s, x| s.b.fdiv(r(s), s.b.fmul(x, s.num(x, 3.0)))),
-    },
-    CallRule {
-        name: "pow",
-        arity: 2,
-        partials: |s| {
-            let (x, y) = (s.arg(0), s.arg(1));
+            let q = b.fadd(b.fmul(x, x), s.one(x));
+            b.fdiv(s.one(x), b.unary_intrinsic("llvm.sqrt", q))
+        })
+    }),
+    // 1 / (sqrt(x - 1) sqrt(x + 1)): no cancellation in x^2 - 1 near 1
+    rule("acosh", 1, |s| {
+        unary(s, |s, x| {
             let b = s.b;
-            vec![
-                // y * pow(x, y - 1)
-                s.p(0, || {
-                    b.fmul(
-                        y,
-                        b.intrinsic("llvm.pow", &[x.ty()], &[x, b.fsub(y, s.one(y))]),
-                    )
-                }),
-                // pow(x, y) * log(x), taken as 0 where pow(x, y) == 0 (x = 0)
-                s.p(1, || {
-                    let res = r(s);
-                    let d = b.fmul(res, b.unary_intrinsic("llvm.log", x));
-                    let is_zero = b.fcmp(P::LLVMRealOEQ, res, b.zero(res.ty()));
-                    b.select(is_zero, b.zero(res.ty()), d)
-                }),
-            ]
-        },
-    },
-    CallRule {
-        name: "powi",
-        arity: 2,
-        // n * powi(x, n - 1); the integer exponent is inactive.
-        partials: |s| {
-            let (x, n) = (s.arg(0), s.arg(1));
+            let lo = b.unary_intrinsic("llvm.sqrt", b.fsub(x, s.one(x)));
+            let hi = b.unary_intrinsic("llvm.sqrt", b.fadd(x, s.one(x)));
+            b.fdiv(s.one(x), b.fmul(lo, hi))
+        })
+    }),
+    // 1 / ((1 - x)(1 + x))
+    rule("atanh", 1, |s| {
+        unary(s, |s, x| {
             let b = s.b;
-            vec![
-                s.p(0, || {
-                    let nm1 = b.sub_int(n, b.const_int(n.ty(), 1));
-                    let pw = b.intrinsic("llvm.powi", &[x.ty(), n.ty()], &[x, nm1]);
-                    b.fmul(b.sitofp(n, x.ty()), pw)
-                }),
-                None,
-            ]
-        },
-    },
-    CallRule {
-        name: "ldexp",
-        arity: 2,
-        partials: |s| {
-            let (x, n) = (s.arg(0), s.arg(1));
-            vec![
-                s.p(0, || {
-                    s.b.intrinsic("llvm.ldexp", &[x.ty(), n.ty()], &[s.one(x), n])
-                }),
-                None,
-            ]
-        },
-    },
-    CallRule {
-        name: "hypot",
-        arity: 2,
-        partials: |s| {
-            let (x, y) = (s.arg(0), s.arg(1));
-            vec![s.p(0, || s.b.fdiv(x, r(s))), s.p(1, || s.b.fdiv(y, r(s)))]
-        },
-    },
-    CallRule {
-        name: "fabs",
-        arity: 1,
-        partials: |s| {
-            unary(s, |s, x| {
-                let neg = s.b.fcmp(P::LLVMRealOLT, x, s.b.zero(x.ty()));
-                s.b.select(neg, s.num(x, -1.0), s.one(x))
-            })
-        },
-    },
-    CallRule {
-        name: "fmax",
-        arity: 2,
-        partials: |s| min_max(s, P::LLVMRealUGE),
-    },
-    CallRule {
-        name: "fmin",
-        arity: 2,
-        partials: |s| min_max(s, P::LLVMRealULE),
-    },
-    CallRule {
-        name: "copysign",
-        arity: 2,
-        // |x| * sign(y): d/dx = sign(x) * sign(y); d/dy = 0
-        partials: |s| {
-            let (x, y) = (s.arg(0), s.arg(1));
+            let q = b.fmul(b.fsub(s.one(x), x), b.fadd(s.one(x), x));
+            b.fdiv(s.one(x), q)
+        })
+    }),
+    // ---- exponential and logarithmic ----
+    rule("exp", 1, |s| unary(s, |s, _| r(s))),
+    rule("exp2", 1, |s| {
+        unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN2)))
+    }),
+    rule("exp10", 1, |s| {
+        unary(s, |s, x| s.b.fmul(r(s), s.num(x, LN10)))
+    }),
+    rule("expm1", 1, |s| unary(s, |s, x| s.b.fadd(r(s), s.one(x)))),
+    rule("log", 1, |s| unary(s, |s, x| s.b.fdiv(s.one(x), x))),
+    rule("log2", 1, |s| {
+        unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fmul(x, s.num(x, LN2))))
+    }),
+    rule("log10", 1, |s| {
+        unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fmul(x, s.num(x, LN10))))
+    }),
+    rule("log1p", 1, |s| {
+        unary(s, |s, x| s.b.fdiv(s.one(x), s.b.fadd(s.one(x), x)))
+    }),
+    // The exponent of a float: piecewise constant.
+    rule("logb", 1, zero_partials),
+    // ---- powers and roots ----
+    // 1 / (2 sqrt(x)), and 0 at x = 0 as Enzyme (so x * sqrt(x) has
+    // derivative 0 there, not 0 * inf)
+    rule("sqrt", 1, |s| {
+        unary(s, |s, x| {
             let b = s.b;
-            vec![
-                s.p(0, || {
-                    let sx = b.intrinsic("llvm.copysign", &[x.ty()], &[s.one(x), x]);
-                    let sy = b.intrinsic("llvm.copysign", &[x.ty()], &[s.one(x), y]);
-                    b.fmul(sx, sy)
-                }),
-                s.p(1, || b.zero(y.ty())),
-            ]
-        },
-    },
-    CallRule {
-        name: "fma",
-        arity: 3,
-        partials: |s| {
-            vec![
-                s.p(0, || s.arg(1)),
-                s.p(1, || s.arg(0)),
-                s.p(2, || s.one(s.ops[2])),
-            ]
-        },
-    },
-    CallRule {
-        name: "erf",
-        arity: 1,
-        partials: |s| unary(s, |s, x| gaussian(s, x, 2.0 / PI.sqrt())),
-    },
-    CallRule {
-        name: "erfc",
-        arity: 1,
-        partials: |s| unary(s, |s, x| gaussian(s, x, -2.0 / PI.sqrt())),
-    },
-    CallRule {
-        name: "fmod",
-        arity: 2,
-        partials: fmod_partials,
-    },
+            let at_zero = b.fcmp(P::LLVMRealOEQ, x, b.zero(x.ty()));
+            b.select(at_zero, b.zero(x.ty()), b.fdiv(s.num(x, 0.5), r(s)))
+        })
+    }),
+    // cbrt(x) / (3x)
+    rule("cbrt", 1, |s| {
+        unary(s, |s, x| s.b.fdiv(r(s), s.b.fmul(x, s.num(x, 3.0))))
+    }),
+    rule("pow", 2, pow_partials),
+    // n * powi(x, n - 1); the integer exponent is inactive.
+    rule("powi", 2, |s| {
+        let (x, n) = (s.arg(0), s.arg(1));
+        let b = s.b;
+        vec![
+            s.p(0, || {
+                let nm1 = b.sub_int(n, b.const_int(n.ty(), 1));
+                let pw = b.intrinsic("llvm.powi", &[x.ty(), n.ty()], &[x, nm1]);
+                b.fmul(b.sitofp(n, x.ty()), pw)
+            }),
+            None,
+        ]
+    }),
+    rule("hypot", 2, |s| {
+        let (x, y) = (s.arg(0), s.arg(1));
+        vec![s.p(0, || s.b.fdiv(x, r(s))), s.p(1, || s.b.fdiv(y, r(s)))]
+    }),
+    rule("fma", 3, |s| {
+        vec![
+            s.p(0, || s.arg(1)),
+            s.p(1, || s.arg(0)),
+            s.p(2, || s.one(s.ops[2])),
+        ]
+    }),
+    // ---- scaling by powers of two ----
+    // x * 2^n: d/dx = 2^n; the integer exponent is inactive.
+    rule("ldexp", 2, scale_partials),
+    rule("scalbn", 2, scale_partials),
+    rule("scalbln", 2, scale_partials),
+    // frexp(x, &e) = x * 2^-e: d/dx = 2^-e (1 at x = 0); e is an integer.
+    rule("frexp", 2, |s| {
+        unary(s, |s, x| {
+            let b = s.b;
+            let parts = b.intrinsic("llvm.frexp", &[x.ty(), b.i32()], &[x]);
+            inv_pow2(s, x, b.extract_value(parts, 1))
+        })
+    })
+    .writing(&[1]),
+    // { mantissa, exponent } = llvm.frexp(x)
+    rule("llvm.frexp", 1, |s| {
+        unary(s, |s, x| inv_pow2(s, x, s.b.extract_value(r(s), 1)))
+    })
+    .result_field(0),
+    // modf(x, &i) = x - trunc(x); the integral part i has derivative 0.
+    rule("modf", 2, |s| vec![s.p(0, || s.one(s.ops[0])), None]).writing(&[1]),
+    // { fractional, integral } = llvm.modf(x)
+    rule("llvm.modf", 1, |s| unary(s, |s, x| s.one(x))).result_field(0),
+    // The next float after x towards y: d/dx = 1, d/dy = 0.
+    rule("nextafter", 2, next_partials),
+    rule("nexttoward", 2, next_partials),
+    // ---- kinks: derivatives at ties and signed zeros ----
+    // sign(x) by the sign bit: +1 at +0.0, -1 at -0.0 (Enzyme's semantics)
+    rule("fabs", 1, |s| unary(s, sign_bit)),
+    // |x| * sign(y): d/dx = sign(x) * sign(y) by sign bits; d/dy = 0
+    rule("copysign", 2, |s| {
+        let (x, y) = (s.arg(0), s.arg(1));
+        vec![
+            s.p(0, || s.b.fmul(sign_bit(s, x), sign_bit(s, y))),
+            s.p(1, || s.b.zero(y.ty())),
+        ]
+    }),
+    rule("fmax", 2, |s| extremum(s, MAXNUM)),
+    rule("fmin", 2, |s| extremum(s, MINNUM)),
+    rule("fmaximum", 2, |s| extremum(s, MAXIMUM)),
+    rule("fminimum", 2, |s| extremum(s, MINIMUM)),
+    rule("fmaximum_num", 2, |s| extremum(s, MAXIMUM_NUM)),
+    rule("fminimum_num", 2, |s| extremum(s, MINIMUM_NUM)),
+    // x - y if x > y, else +0: at a tie the result is the constant branch.
+    rule("fdim", 2, |s| {
+        let (x, y) = (s.arg(0), s.arg(1));
+        let b = s.b;
+        let above = b.fcmp(P::LLVMRealOGT, x, y);
+        vec![
+            s.p(0, || b.select(above, s.one(x), b.zero(x.ty()))),
+            s.p(1, || b.select(above, s.num(y, -1.0), b.zero(y.ty()))),
+        ]
+    }),
+    // x - trunc(x / y) * y
+    rule("fmod", 2, |s| remainder_partials(s, "llvm.trunc")),
+    // x - n y with n = x / y rounded to nearest, ties to even
+    rule("remainder", 2, |s| remainder_partials(s, "llvm.roundeven")),
+    rule("remquo", 3, |s| remainder_partials(s, "llvm.roundeven")).writing(&[2]),
     // Piecewise constant: zero derivative almost everywhere.
-    CallRule {
-        name: "floor",
-        arity: 1,
-        partials: zero_partials,
-    },
-    CallRule {
-        name: "ceil",
-        arity: 1,
-        partials: zero_partials,
-    },
-    CallRule {
-        name: "trunc",
-        arity: 1,
-        partials: zero_partials,
-    },
-    CallRule {
-        name: "round",
-        arity: 1,
-        partials: zero_partials,
-    },
-    CallRule {
-        name: "rint",
-        arity: 1,
-        partials: zero_partials,
-    },
-    CallRule {
-        name: "nearbyint",
-        arity: 1,
-        partials: zero_partials,
-    },
-    CallRule {
-        name: "roundeven",
-        arity: 1,
-        partials: zero_partials,
-    },
+    rule("floor", 1, zero_partials),
+    rule("ceil", 1, zero_partials),
+    rule("trunc", 1, zero_partials),
+    rule("round", 1, zero_partials),
+    rule("rint", 1, zero_partials),
+    rule("nearbyint", 1, zero_partials),
+    rule("roundeven", 1, zero_partials),
+    // ---- special functions ----
+    rule("erf", 1, |s| {
+        unary(s, |s, x| gaussian(s, x, 2.0 / PI.sqrt()))
+    }),
+    rule("erfc", 1, |s| {
+        unary(s, |s, x| gaussian(s, x, -2.0 / PI.sqrt()))
+    }),
+    // ln|Gamma(x)|' = digamma(x); lgamma_r also writes the sign of Gamma.
+    rule("lgamma", 1, |s| unary(s, digamma)),
+    rule("lgamma_r", 2, |s| {
+        vec![s.p(0, || digamma(s, s.arg(0))), None]
+    })
+    .writing(&[1]),
+    rule("tgamma", 1, |s| {
+        unary(s, |s, x| s.b.fmul(r(s), digamma(s, x)))
+    }),
+    // Bessel functions: J0' = -J1, J1' = (J0 - J2) / 2, Jn' = (J(n-1) - J(n+1)) / 2;
+    // the same for Y.
+    rule("j0", 1, |s| {
+        unary(s, |s, x| s.b.fneg(libm(s, "j1", x.ty(), &[x])))
+    }),
+    rule("j1", 1, |s| unary(s, |s, x| bessel_step(s, "j", x, None))),
+    rule("jn", 2, |s| bessel_n(s, "j")),
+    rule("y0", 1, |s| {
+        unary(s, |s, x| s.b.fneg(libm(s, "y1", x.ty(), &[x])))
+    }),
+    rule("y1", 1, |s| unary(s, |s, x| bessel_step(s, "y", x, None))),
+    rule("yn", 2, |s| bessel_n(s, "y")),
 ];
 
 /// `c * exp(-x^2)`
@@ -341,25 +309,156 @@ fn gaussian(s: &Site, x: Value, c: f64) -> Value {
     b.fmul(s.num(x, c), e)
 }
 
-fn fmod_partials(s: &Site) -> Vec<Option<Value>> {
-    let (a, d) = (s.arg(0), s.arg(1));
+fn pow_partials(s: &Site) -> Vec<Option<Value>> {
+    let (x, y) = (s.arg(0), s.arg(1));
     let b = s.b;
     vec![
-        s.p(0, || s.one(a)),
-        s.p(1, || b.fneg(b.unary_intrinsic("llvm.trunc", b.fdiv(a, d)))),
+        // y * pow(x, y - 1)
+        s.p(0, || {
+            b.fmul(
+                y,
+                b.intrinsic("llvm.pow", &[x.ty()], &[x, b.fsub(y, s.one(y))]),
+            )
+        }),
+        // pow(x, y) * log(x), taken as 0 where pow(x, y) == 0 (x = 0)
+        s.p(1, || {
+            let res = r(s);
+            let d = b.fmul(res, b.unary_intrinsic("llvm.log", x));
+            let is_zero = b.fcmp(P::LLVMRealOEQ, res, b.zero(res.ty()));
+            b.select(is_zero, b.zero(res.ty()), d)
+        }),
     ]
 }
 
-/// max (pred = uge) / min (pred = ule): the first operand gets the whole
-/// derivative when it is selected (ties and a NaN second operand included).
-fn min_max(s: &Site, pred: P) -> Vec<Option<Value>> {
+/// `ldexp(1, n)`: d/dx of `x * 2^n` (ldexp, scalbn, scalbln).
+fn scale_partials(s: &Site) -> Vec<Option<Value>> {
+    let (x, n) = (s.arg(0), s.arg(1));
+    vec![
+        s.p(0, || {
+            s.b.intrinsic("llvm.ldexp", &[x.ty(), n.ty()], &[s.one(x), n])
+        }),
+        None,
+    ]
+}
+
+/// `2^-e` in the type of `x`.
+fn inv_pow2(s: &Site, x: Value, e: Value) -> Value {
+    let b = s.b;
+    let neg = b.sub_int(b.zero(e.ty()), e);
+    b.intrinsic("llvm.ldexp", &[x.ty(), e.ty()], &[s.one(x), neg])
+}
+
+/// d/dx = 1; no partial for y (zero: `nexttoward`'s y is a long double,
+/// of another type than the result).
+fn next_partials(s: &Site) -> Vec<Option<Value>> {
+    vec![s.p(0, || s.one(s.ops[0])), None]
+}
+
+/// `x - round(x / y) * y` where `round` is the intrinsic `rounding`: d/dx =
+/// 1, d/dy = -round(x / y). A third argument (remquo's quotient pointer)
+/// gets no partial.
+fn remainder_partials(s: &Site, rounding: &str) -> Vec<Option<Value>> {
+    let b = s.b;
+    let mut out = vec![
+        s.p(0, || s.one(s.ops[0])),
+        s.p(1, || {
+            let q = b.fdiv(s.arg(0), s.arg(1));
+            b.fneg(b.unary_intrinsic(rounding, q))
+        }),
+    ];
+    out.resize(s.ops.len(), None);
+    out
+}
+
+/// `(F(n-1)(x) - F(n+1)(x)) / 2` for the Bessel family `f` ("j" or "y");
+/// `n = None` is order 1 (then F0 - F2, with the order-0 function).
+fn bessel_step(s: &Site, f: &str, x: Value, n: Option<Value>) -> Value {
+    let b = s.b;
+    let (lo, hi) = match n {
+        None => {
+            let two = b.const_int(b.i32(), 2);
+            (
+                libm(s, &format!("{f}0"), x.ty(), &[x]),
+                libm(s, &format!("{f}n"), x.ty(), &[two, x]),
+            )
+        }
+        Some(n) => {
+            let one = b.const_int(n.ty(), 1);
+            let fname = format!("{f}n");
+            (
+                libm(s, &fname, x.ty(), &[b.sub_int(n, one), x]),
+                libm(s, &fname, x.ty(), &[b.add_int(n, one), x]),
+            )
+        }
+    };
+    b.fmul(s.num(x, 0.5), b.fsub(lo, hi))
+}
+
+/// `jn(n, x)` / `yn(n, x)`: the integer order is inactive.
+fn bessel_n(s: &Site, f: &str) -> Vec<Option<Value>> {
+    vec![None, s.p(1, || bessel_step(s, f, s.arg(1), Some(s.arg(0))))]
+}
+
+/// Which operand of a maximum or minimum receives the derivative.
+#[derive(Clone, Copy)]
+struct Extremum {
+    max: bool,
+    /// NaN in, NaN out (`llvm.maximum`); otherwise a NaN operand is
+    /// ignored (`fmax`, `llvm.maxnum`).
+    nan_propagates: bool,
+    /// -0.0 < +0.0 (`llvm.maximum`, `llvm.maximumnum`).
+    zero_ordered: bool,
+}
+
+const MAXNUM: Extremum = Extremum {
+    max: true,
+    nan_propagates: false,
+    zero_ordered: false,
+};
+const MINNUM: Extremum = Extremum {
+    max: false,
+    ..MAXNUM
+};
+const MAXIMUM: Extremum = Extremum {
+    max: true,
+    nan_propagates: true,
+    zero_ordered: true,
+};
+const MINIMUM: Extremum = Extremum {
+    max: false,
+    ..MAXIMUM
+};
+const MAXIMUM_NUM: Extremum = Extremum {
+    nan_propagates: false,
+    ..MAXIMUM
+};
+const MINIMUM_NUM: Extremum = Extremum {
+    nan_propagates: false,
+    ..MINIMUM
+};
+
+/// The whole derivative goes to the operand the function returns. At a tie
+/// (x == y with equal signs) it follows Enzyme: the first operand of a
+/// maximum, the second of a minimum. Where the function orders signed zeros
+/// it goes to the zero returned; a NaN operand that is ignored gets nothing,
+/// a NaN that is propagated gets it all.
+fn extremum(s: &Site, e: Extremum) -> Vec<Option<Value>> {
     let (x, y) = (s.arg(0), s.arg(1));
     let b = s.b;
-    let first = b.fcmp(pred, x, y);
-    vec![
-        s.p(0, || b.select(first, s.one(x), b.zero(x.ty()))),
-        s.p(1, || b.select(first, b.zero(y.ty()), s.one(y))),
-    ]
+    let (one, zero) = (s.one(x), b.zero(x.ty()));
+    // 1 where the "other" operand wins: y for a maximum, x for a minimum.
+    // Both follow from x < y, a NaN, and (ordered zeros) -0 against +0.
+    let nan_side = if e.max != e.nan_propagates { x } else { y };
+    let mut ind = b.select(b.fcmp(P::LLVMRealUNO, nan_side, nan_side), one, zero);
+    if e.zero_ordered {
+        let neg_pos = b.fcmp(P::LLVMRealOLT, sign_bit(s, x), sign_bit(s, y));
+        let tie = b.fcmp(P::LLVMRealOEQ, x, y);
+        ind = b.select(tie, b.select(neg_pos, one, zero), ind);
+    }
+    let ind = b.select(b.fcmp(P::LLVMRealOLT, x, y), one, ind);
+    let rest = b.fsub(one, ind);
+    let (dx, dy) = if e.max { (rest, ind) } else { (ind, rest) };
+    vec![s.p(0, || dx), s.p(1, || dy)]
 }
 
 /// Maps a callee name to its canonical rule name: `llvm.sin.f32` → `sin`,
@@ -373,9 +472,16 @@ fn canonical(name: &str) -> Option<&'static str> {
     if let Some(rest) = name.strip_prefix("llvm.") {
         let base = rest.split('.').next().unwrap_or("");
         return match base {
-            "maxnum" | "maximum" | "maximumnum" => Some("fmax"),
-            "minnum" | "minimum" | "minimumnum" => Some("fmin"),
+            "maxnum" => Some("fmax"),
+            "minnum" => Some("fmin"),
+            "maximum" => Some("fmaximum"),
+            "minimum" => Some("fminimum"),
+            "maximumnum" => Some("fmaximum_num"),
+            "minimumnum" => Some("fminimum_num"),
             "fmuladd" => Some("fma"),
+            // struct-returning twins of libm functions with pointer outputs
+            "frexp" => Some("llvm.frexp"),
+            "modf" => Some("llvm.modf"),
             _ => find(base),
         };
     }
@@ -387,7 +493,13 @@ fn canonical(name: &str) -> Option<&'static str> {
     if let Some(n) = find(name) {
         return Some(n);
     }
-    // float (`sinf`) and long double (`sinl`) variants.
+    // float (`sinf`) and long double (`sinl`) variants; `lgammaf_r`.
+    if let Some(stem) = name
+        .strip_suffix("f_r")
+        .or_else(|| name.strip_suffix("l_r"))
+    {
+        return find(&format!("{stem}_r"));
+    }
     let stem = name.strip_suffix('f').or_else(|| name.strip_suffix('l'))?;
     find(stem)
 }
@@ -426,6 +538,42 @@ mod tests {
         assert_eq!(canonical("f"), None);
         assert_eq!(canonical("__nv_sin"), Some("sin"));
         assert_eq!(canonical("__nv_expf"), Some("exp"));
+        assert_eq!(canonical("llvm.maximum.f32"), Some("fmaximum"));
+        assert_eq!(canonical("llvm.minimumnum.f64"), Some("fminimum_num"));
+        assert_eq!(canonical("fminimum_numf"), Some("fminimum_num"));
+        assert_eq!(canonical("llvm.modf.f64"), Some("llvm.modf"));
+        assert_eq!(canonical("modff"), Some("modf"));
+        assert_eq!(canonical("llvm.frexp.f32.i32"), Some("llvm.frexp"));
+        assert_eq!(canonical("frexpl"), Some("frexp"));
+        assert_eq!(canonical("lgammaf_r"), Some("lgamma_r"));
+        assert_eq!(canonical("scalblnf"), Some("scalbln"));
+        assert_eq!(canonical("jnf"), Some("jn"));
+        assert_eq!(canonical("llvm.ldexp.f64.i32"), Some("ldexp"));
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(
+                RULES[..i].iter().all(|q| q.name != r.name),
+                "duplicate rule {}",
+                r.name
+            );
+            assert!(r.writes.iter().all(|&w| w < r.arity), "{}", r.name);
+            // The activity analysis knows the same output pointers.
+            for &w in r.writes {
+                let f = match r.name.strip_suffix("_r") {
+                    Some(stem) => format!("{stem}f_r"),
+                    None => format!("{}f", r.name),
+                };
+                assert!(
+                    ferment_activity_analysis::derivative_free_output(r.name, w)
+                        && ferment_activity_analysis::derivative_free_output(&f, w),
+                    "{} argument {w}",
+                    r.name
+                );
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod calls;
 mod product;
+mod special;
 
 pub use calls::{call_rule, is_known_inactive_function, CallRule};
 pub use product::{guarded, times};
