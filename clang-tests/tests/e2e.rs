@@ -175,9 +175,11 @@ fn configs_for(case: &Case) -> Vec<Config> {
             Host::Cuda => [0, 2].iter().for_each(|&o| v.push(Config::Cuda(o))),
         }
     }
-    // Every memory and loop test's derivative also runs under memcheck
+    // Every memory, loop and C++ test's derivative also runs under memcheck
     // (sanitizer builds check themselves).
-    let memory_test = case.name.starts_with("memory/") || case.name.starts_with("loops/");
+    let memory_test = case.name.starts_with("memory/")
+        || case.name.starts_with("loops/")
+        || case.name.starts_with("cpp/");
     let sanitized = case.cflags.iter().any(|f| f.starts_with("-fsanitize"));
     if memory_test && !sanitized && !error_case && case.hosts.contains(&Host::Clang) {
         v.push(Config::Valgrind(2));

@@ -205,8 +205,11 @@ pub fn build(
     }
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
-    for &blk in blocks {
-        for inst in blk.instructions() {
+    // The instructions to visit, listed before any is added: what follows
+    // an invoke goes into its normal destination, a later block.
+    let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
+    for (&blk, insts) in blocks.iter().zip(listed) {
+        for inst in insts {
             if inst.is_call() {
                 if let Some(h) = hook.as_mut() {
                     if let Some(sub) = h(inst, &s, &b)? {
@@ -242,6 +245,7 @@ pub fn build(
                 b.set_debug_loc_from(inst);
                 let shadow = match inst.opcode() {
                     Opcode::LLVMPHI => {
+                        b.after_phis(blk);
                         let p = b.phi(inst.ty(), "shadow");
                         phis.push((inst, p));
                         p

@@ -139,7 +139,7 @@ pub fn augment_call(
         Derivative::Split { aug, .. } => {
             let mut all = args.clone();
             all.extend(shadows.iter().copied());
-            let t = b.call_fn(aug, &all);
+            let t = b.call_like(call, aug, &all);
             let tape = b.extract_value(t, 0);
             let mut idx = 1;
             let result = (!ret_ty.is_void()).then(|| {
@@ -167,7 +167,7 @@ pub fn augment_call(
                 )
                 .hint("declare the augmented function with the primal's parameters, a shadow after each pointer"));
             }
-            let t = b.call_fn(aug, &all);
+            let t = b.call_like(call, aug, &all);
             let (tape, result, shadow) = decode_custom_augmented(b, t, ret_ty, call)?;
             (t, tape, result, shadow)
         }

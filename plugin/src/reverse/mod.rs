@@ -419,7 +419,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let rblk = self.rev[&blk];
         self.b.at_end(rblk);
         for inst in blk.instructions().into_iter().rev() {
-            if inst.opcode() == Opcode::LLVMPHI || inst.is_terminator() {
+            // An invoke is a call that ends its block (its reverse comes
+            // first); other terminators were replayed by the edges.
+            if inst.opcode() == Opcode::LLVMPHI || (inst.is_terminator() && !inst.is_invoke()) {
                 continue;
             }
             self.b.set_debug_loc_from(inst);
@@ -555,7 +557,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 self.add(v, dv);
                 Ok(true)
             }
-            Opcode::LLVMCall => {
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
                 if let Some(cs) = self.calls.get(&inst).cloned() {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);
@@ -660,7 +662,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     self.add(vec, dvec);
                 }
             }
-            Opcode::LLVMCall => self.reverse_call(inst, d)?,
+            Opcode::LLVMCall | Opcode::LLVMInvoke => self.reverse_call(inst, d)?,
             _ => {
                 let args: Vec<Value> = inst.operands();
                 self.apply_partials(inst, args, d, |site| rules::instruction_partials(op, site))?;
@@ -807,7 +809,17 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     }
 }
 
-/// Blocks reachable from the entry, in reverse post-order.
+/// Blocks reachable from the entry from which a `ret` is reachable, in
+/// reverse post-order: the blocks the reverse sweep may walk back through.
+///
+/// The others end the function without returning (`resume` after an
+/// exception's cleanup, a call to a `noreturn` function such as
+/// `__throw_length_error` followed by `unreachable`): the forward sweep
+/// keeps them as they are, an exception unwinds out of the derivative as it
+/// would out of the primal, and the reverse sweep, which runs only after a
+/// forward sweep that returned, never enters them. No block of either kind
+/// is a predecessor of a returning one, and no value they define is used by
+/// one.
 fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
     let mut seen = hashbrown::HashSet::new();
     let mut stack = vec![f.entry_block()];
@@ -816,9 +828,25 @@ fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
             stack.extend(b.successors());
         }
     }
+    let mut returns = hashbrown::HashSet::new();
+    let mut stack: Vec<Block> = cfg
+        .rpo
+        .iter()
+        .copied()
+        .filter(|b| {
+            seen.contains(b)
+                && b.terminator()
+                    .is_some_and(|t| t.opcode() == Opcode::LLVMRet)
+        })
+        .collect();
+    while let Some(b) = stack.pop() {
+        if returns.insert(b) {
+            stack.extend(cfg.preds(b).iter().copied().filter(|p| seen.contains(p)));
+        }
+    }
     cfg.rpo
         .iter()
         .copied()
-        .filter(|b| seen.contains(b))
+        .filter(|b| returns.contains(b))
         .collect()
 }

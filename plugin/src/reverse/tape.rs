@@ -266,7 +266,7 @@ impl Tape {
             let cap = self.slot(i64t, "tape.cap", Some(zero));
             let header = loops.get(lp).header;
             let b = &self.saver;
-            match header.first_non_phi() {
+            match header.first_insertion_point() {
                 Some(i) => b.before(i),
                 None => b.at_end(header),
             }
