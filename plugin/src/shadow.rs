@@ -68,6 +68,12 @@ impl Shadows {
         if p.is_constant() && (p.is_undef() || unsafe { llvm_sys::core::LLVMIsNull(p.0) != 0 }) {
             return Some(b.zero(p.ty()));
         }
+        // A pointer computed from null (`getelementptr i8, ptr null, %n`,
+        // the end of an empty vector's storage after folding) points into
+        // no object: like null, it is its own shadow.
+        if null_based(p) {
+            return Some(p);
+        }
         // A constant address inside a shadowed global: the same address
         // inside its shadow.
         if p.is_constant_expr() {
@@ -92,6 +98,24 @@ impl Shadows {
         }
         None
     }
+}
+
+/// Whether `p` is an instruction computing an address from a null pointer
+/// (through GEPs and casts).
+fn null_based(p: Value) -> bool {
+    let mut v = p;
+    while v.is_instruction()
+        && matches!(
+            v.opcode(),
+            Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+        )
+    {
+        v = v.operand(0);
+        if v.is_constant() && !v.is_constant_expr() {
+            return unsafe { llvm_sys::core::LLVMIsNull(v.0) != 0 };
+        }
+    }
+    false
 }
 
 /// The shadow of a mutable global: an internal zero-initialized global next
