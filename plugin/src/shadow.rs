@@ -33,8 +33,32 @@ pub struct Shadows {
     /// from them. Their "shadow" is the primal pointer itself wherever it
     /// points into constant memory, so derivative memory is accessed through
     /// them only where the shadow differs from the primal pointer, and they
-    /// may only be read through (see [`check_mixed`]).
-    mixed: HashSet<Value>,
+    /// may only be read through (see [`check_mixed`]). In the order found,
+    /// so that which error is reported does not depend on hashing.
+    mixed: OrderedSet,
+}
+
+/// A set of values that iterates in insertion order.
+#[derive(Default)]
+struct OrderedSet {
+    members: HashSet<Value>,
+    order: Vec<Value>,
+}
+
+impl OrderedSet {
+    fn insert(&mut self, v: Value) -> bool {
+        let new = self.members.insert(v);
+        if new {
+            self.order.push(v);
+        }
+        new
+    }
+    fn contains(&self, v: &Value) -> bool {
+        self.members.contains(v)
+    }
+    fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
 }
 
 /// What the call hook puts in place of a call.
@@ -186,7 +210,7 @@ pub fn build(
         heap: Vec::new(),
         renamed: Vec::new(),
         reallocs: Vec::new(),
-        mixed: HashSet::new(),
+        mixed: OrderedSet::default(),
     };
     let b = Builder::new(module);
     let mut phis = Vec::new();
@@ -456,8 +480,11 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
         return Ok(());
     }
     let shadows: HashSet<Value> = s.map.values().copied().collect();
-    let mut work: Vec<(Value, Value)> = s.mixed.iter().map(|&m| (m, m)).collect();
-    while let Some((v, origin)) = work.pop() {
+    // Breadth-first from the merges in program order: the error names the
+    // first offending use found that way, the same on every compile.
+    let mut work: std::collections::VecDeque<(Value, Value)> =
+        s.mixed.order.iter().map(|&m| (m, m)).collect();
+    while let Some((v, origin)) = work.pop_front() {
         for u in v.users() {
             if !u.is_instruction() || shadows.contains(&u) {
                 continue;
@@ -489,7 +516,7 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
                 }
             };
             if derived && u.ty().is_pointer() && s.mixed.insert(u) {
-                work.push((u, origin));
+                work.push_back((u, origin));
             }
         }
     }
