@@ -119,6 +119,10 @@ struct ReverseSweep<'c, 'o, 'k> {
     rev: HashMap<Block, Block>,
     /// For blocks with several predecessors: the phi saying which was taken.
     came_from: HashMap<Block, Value>,
+    /// For blocks ending in an invoke whose unwind destination is walked
+    /// back: where the reverse sweep enters when it comes from that
+    /// destination (the invoke did not complete, so its reverse is skipped).
+    unwound: HashMap<Block, Block>,
     print_tape: bool,
     shadows: Option<Shadows>,
     types: ferment_type_analysis::FunctionTypes,
@@ -182,6 +186,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             tape,
             rev: HashMap::new(),
             came_from: HashMap::new(),
+            unwound: HashMap::new(),
             print_tape: false,
             shadows: None,
             types,
@@ -235,6 +240,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         for &blk in &reachable {
             let r = self.rf.append_block(&format!("rev.{}", blk.name()));
             self.rev.insert(blk, r);
+        }
+        for &blk in &reachable {
+            if let Some(inv) = blk.terminator().filter(|t| t.is_invoke()) {
+                if self.rev.contains_key(&inv.successors()[1]) {
+                    let u = self.rf.append_block(&format!("rev.{}.unwound", blk.name()));
+                    self.unwound.insert(blk, u);
+                }
+            }
         }
         let exit = self.rf.append_block("rev.exit");
         self.record_edges(&reachable);
@@ -425,14 +438,13 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 continue;
             }
             self.b.set_debug_loc_from(inst);
-            if self.reverse_memory(inst)? {
-                continue;
+            self.reverse_one(inst)?;
+            if inst.is_invoke() {
+                if let Some(&u) = self.unwound.get(&blk) {
+                    self.b.br(u);
+                    self.b.at_end(u);
+                }
             }
-            if !self.is_active(inst) {
-                continue;
-            }
-            let d = self.adjoints.take(&self.b, inst);
-            self.reverse_instruction(inst, d)?;
         }
         self.b.clear_debug_loc();
         // Phis: read all adjoints first (phis are evaluated in parallel).
@@ -478,14 +490,29 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         Ok(())
     }
 
+    fn reverse_one(&mut self, inst: Value) -> Result<()> {
+        if self.reverse_memory(inst)? || !self.is_active(inst) {
+            return Ok(());
+        }
+        let d = self.adjoints.take(&self.b, inst);
+        self.reverse_instruction(inst, d)
+    }
+
     /// Walks the forward edge `pred -> blk` backwards: phi adjoints flow to
-    /// the incoming values, loop iterations are entered, then `rev(pred)`.
+    /// the incoming values, loop iterations are entered, then `rev(pred)`
+    /// (past its invoke when the edge is the invoke's unwind edge).
     fn reverse_edge(&mut self, phi_ds: &[(Value, Value)], pred: Block, blk: Block) {
         self.propagate_phis(phi_ds, pred);
         for lp in self.loops.entered_in_reverse(pred, blk) {
             self.tape.enter_iteration(&self.loops, &self.b, lp);
         }
-        self.b.br(self.rev[&pred]);
+        let unwind_edge = pred
+            .terminator()
+            .is_some_and(|t| t.is_invoke() && t.successors()[1] == blk);
+        match self.unwound.get(&pred) {
+            Some(&u) if unwind_edge => self.b.br(u),
+            _ => self.b.br(self.rev[&pred]),
+        };
     }
 
     fn propagate_phis(&mut self, phi_ds: &[(Value, Value)], pred: Block) {
