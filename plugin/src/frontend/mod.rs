@@ -91,7 +91,11 @@ pub fn is_inactive_call(call: Value) -> bool {
         return false;
     };
     let name = f.name();
-    crate::rules::is_known_inactive_function(&name)
+    // A defined member of namespace std (`_ZNSt...`: std::vector's methods
+    // when they are not inlined) has a body to differentiate; the name
+    // heuristic is for libstdc++'s external machinery (streams, locales).
+    let defined_std_member = name.starts_with("_ZNSt") && !f.is_declaration();
+    (crate::rules::is_known_inactive_function(&name) && !defined_std_member)
         || name.contains("__enzyme_call_inactive")
         || name.contains("__enzyme_ignore_derivatives")
         || USER_INACTIVE.with(|s| s.borrow().contains(&f))

@@ -83,11 +83,14 @@ pub fn augment_call(
     let args = call.call_args();
     let activities: Vec<ArgAct> = args
         .iter()
-        .map(|a| {
-            let a = original(*a);
-            if a.ty().is_pointer() && (activity.is_shadowed(a) || sh.get(a).is_some()) {
+        .map(|&live| {
+            // Activity facts are keyed by the original call, which was
+            // erased: only its identity is used, never its contents.
+            let a = original(live);
+            let ty = live.ty();
+            if ty.is_pointer() && (activity.is_shadowed(a) || sh.get(live).is_some()) {
                 ArgAct::Dup
-            } else if a.ty().is_fp_like() && activity.is_varied(a) {
+            } else if ty.is_fp_like() && activity.is_varied(a) {
                 ArgAct::Active
             } else {
                 ArgAct::Const
