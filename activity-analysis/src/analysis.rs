@@ -195,6 +195,13 @@ impl Activity {
                     if active_data && !self.is_shadowed(p) {
                         want.push(p);
                     }
+                    // A pointer stored into shadowed memory comes back as a
+                    // shadowed pointer when loaded (a row of an array of
+                    // row pointers): like a phi merging it with shadowed
+                    // pointers, what it points into needs a shadow.
+                    if v.ty().is_pointer() && self.is_shadowed(p) && !self.is_shadowed(v) {
+                        want.push(v);
+                    }
                 }
                 Opcode::LLVMPHI | Opcode::LLVMSelect
                     if i.ty().is_pointer() && self.is_shadowed(i) =>

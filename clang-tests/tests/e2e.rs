@@ -124,7 +124,9 @@ enum Config {
     /// CUDA device compile to PTX at -O<n>, checked by ptxas when present
     Cuda(u8),
     /// clang -S -emit-llvm at -O<n> with the plugin, twice: the two texts
-    /// must be identical (the plugin's output may not depend on hashing)
+    /// must be identical (the plugin's output may not depend on hashing);
+    /// for an EXPECT-ERROR case, both compiles must fail with the same
+    /// diagnostics
     Deterministic(u8),
     /// clang at -O<n>, the program run under valgrind's memcheck (no invalid
     /// access, no definite leak); memory and loop cases without sanitizers
@@ -175,15 +177,18 @@ fn configs_for(case: &Case) -> Vec<Config> {
             Host::Cuda => [0, 2].iter().for_each(|&o| v.push(Config::Cuda(o))),
         }
     }
-    // Every memory and loop test's derivative also runs under memcheck
+    // Every memory, loop and C++ test's derivative also runs under memcheck
     // (sanitizer builds check themselves).
-    let memory_test = case.name.starts_with("memory/") || case.name.starts_with("loops/");
+    let memory_test = case.name.starts_with("memory/")
+        || case.name.starts_with("loops/")
+        || case.name.starts_with("cpp/");
     let sanitized = case.cflags.iter().any(|f| f.starts_with("-fsanitize"));
     if memory_test && !sanitized && !error_case && case.hosts.contains(&Host::Clang) {
         v.push(Config::Valgrind(2));
     }
-    if (memory_test || case.name.starts_with("calls/"))
-        && !error_case
+    // Output, and for an error case the diagnostics, may not depend on
+    // hashing: compiled twice, compared.
+    if (memory_test || case.name.starts_with("calls/") || error_case)
         && case.hosts.contains(&Host::Clang)
     {
         v.push(Config::Deterministic(2));
@@ -872,6 +877,9 @@ impl Env {
     }
 
     fn deterministic(&self, case: &Case, o: u8, dir: &Path) -> Verdict {
+        if !case.expect_errors.is_empty() {
+            return self.deterministic_errors(case, o, dir);
+        }
         let mut texts = Vec::new();
         for k in 0..2 {
             let out = dir.join(format!("run{k}.ll"));
@@ -897,6 +905,43 @@ impl Env {
                 at.map_or_else(|| "end".to_string(), |l| (l + 1).to_string())
             )),
         }
+    }
+
+    /// An error case compiled twice (with debug info, as for EXPECT-ERROR):
+    /// both compiles fail cleanly and print the same diagnostics.
+    fn deterministic_errors(&self, case: &Case, o: u8, dir: &Path) -> Verdict {
+        let mut texts = Vec::new();
+        for k in 0..2 {
+            let mut c = self.c_compile(case, case.lang.driver());
+            c.args(["-S", "-emit-llvm", "-g"])
+                .arg(format!("-O{o}"))
+                .arg(self.plugin_flag_clang());
+            c.arg(&case.path)
+                .arg("-o")
+                .arg(dir.join(format!("run{k}.ll")));
+            let out = run_cmd(&mut c, self.timeout);
+            if succeeded(&out) || crashed(&out) {
+                return Verdict::Fail(step_failure(
+                    "compile with the plugin",
+                    &c,
+                    &out,
+                    ": expected a clean compile error",
+                ));
+            }
+            texts.push(out.stderr);
+        }
+        if texts[0] == texts[1] {
+            return Verdict::Pass;
+        }
+        let at = texts[0]
+            .lines()
+            .zip(texts[1].lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(|| "end".to_string(), |l| (l + 1).to_string());
+        Verdict::Fail(format!(
+            "    two compiles with the plugin printed different diagnostics (first difference at line {at}):\n--- first\n{}\n--- second\n{}\n",
+            texts[0], texts[1]
+        ))
     }
 
     fn ir_unchanged(&self, case: &Case, o: u8, dir: &Path) -> Verdict {

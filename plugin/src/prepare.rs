@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::shim::{self, Options};
-use ferment_ir::Value;
+use ferment_ir::{Block, Builder, Value};
 
 /// Upper bound on the size of a function after inlining callees into it.
 const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
@@ -34,7 +34,49 @@ pub fn canonical_copy(
         shim::run_function_pipeline(clone, "mem2reg,loop-simplify,lcssa")
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
+    split_invoke_edges(clone);
     Ok(clone)
+}
+
+/// Gives each `invoke` a normal destination of its own. Code that follows
+/// an invoke's result (its shadow, a tape store, an augmented call's
+/// results) goes at the start of that destination, which must therefore be
+/// reached from the invoke alone.
+fn split_invoke_edges(f: Value) {
+    let mut preds: hashbrown::HashMap<Block, usize> = hashbrown::HashMap::new();
+    for blk in f.blocks() {
+        for s in blk.successors() {
+            *preds.entry(s).or_default() += 1;
+        }
+    }
+    let b = Builder::new(f.global_parent());
+    for blk in f.blocks() {
+        let Some(inv) = blk.terminator().filter(|t| t.is_invoke()) else {
+            continue;
+        };
+        let normal = inv.successors()[0];
+        if preds.get(&normal).copied().unwrap_or(0) < 2 {
+            continue;
+        }
+        let mid = f.insert_block_before(normal, &format!("{}.cont", blk.name()));
+        b.at_end(mid);
+        b.br(normal);
+        inv.set_successor(0, mid);
+        // The destination's phis now come from `mid`.
+        for phi in normal.phis() {
+            let incoming = phi.incoming();
+            b.before(phi);
+            let new = b.phi(phi.ty(), "");
+            for (v, from) in incoming {
+                new.add_incoming(v, if from == blk { mid } else { from });
+            }
+            new.copy_debug_loc(phi);
+            phi.replace_all_uses_with(new);
+            let name = phi.name();
+            phi.erase();
+            new.set_name(&name);
+        }
+    }
 }
 
 /// Pipeline run on every generated derivative.

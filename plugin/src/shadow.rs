@@ -33,8 +33,32 @@ pub struct Shadows {
     /// from them. Their "shadow" is the primal pointer itself wherever it
     /// points into constant memory, so derivative memory is accessed through
     /// them only where the shadow differs from the primal pointer, and they
-    /// may only be read through (see [`check_mixed`]).
-    mixed: HashSet<Value>,
+    /// may only be read through (see [`check_mixed`]). In the order found,
+    /// so that which error is reported does not depend on hashing.
+    mixed: OrderedSet,
+}
+
+/// A set of values that iterates in insertion order.
+#[derive(Default)]
+struct OrderedSet {
+    members: HashSet<Value>,
+    order: Vec<Value>,
+}
+
+impl OrderedSet {
+    fn insert(&mut self, v: Value) -> bool {
+        let new = self.members.insert(v);
+        if new {
+            self.order.push(v);
+        }
+        new
+    }
+    fn contains(&self, v: &Value) -> bool {
+        self.members.contains(v)
+    }
+    fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
 }
 
 /// What the call hook puts in place of a call.
@@ -68,6 +92,12 @@ impl Shadows {
         if p.is_constant() && (p.is_undef() || unsafe { llvm_sys::core::LLVMIsNull(p.0) != 0 }) {
             return Some(b.zero(p.ty()));
         }
+        // A pointer computed from null (`getelementptr i8, ptr null, %n`,
+        // the end of an empty vector's storage after folding) points into
+        // no object: like null, it is its own shadow.
+        if null_based(p) {
+            return Some(p);
+        }
         // A constant address inside a shadowed global: the same address
         // inside its shadow.
         if p.is_constant_expr() {
@@ -92,6 +122,24 @@ impl Shadows {
         }
         None
     }
+}
+
+/// Whether `p` is an instruction computing an address from a null pointer
+/// (through GEPs and casts).
+fn null_based(p: Value) -> bool {
+    let mut v = p;
+    while v.is_instruction()
+        && matches!(
+            v.opcode(),
+            Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+        )
+    {
+        v = v.operand(0);
+        if v.is_constant() && !v.is_constant_expr() {
+            return unsafe { llvm_sys::core::LLVMIsNull(v.0) != 0 };
+        }
+    }
+    false
 }
 
 /// The shadow of a mutable global: an internal zero-initialized global next
@@ -162,7 +210,7 @@ pub fn build(
         heap: Vec::new(),
         renamed: Vec::new(),
         reallocs: Vec::new(),
-        mixed: HashSet::new(),
+        mixed: OrderedSet::default(),
     };
     let b = Builder::new(module);
     let mut phis = Vec::new();
@@ -205,8 +253,11 @@ pub fn build(
     }
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
-    for &blk in blocks {
-        for inst in blk.instructions() {
+    // The instructions to visit, listed before any is added: what follows
+    // an invoke goes into its normal destination, a later block.
+    let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
+    for (&blk, insts) in blocks.iter().zip(listed) {
+        for inst in insts {
             if inst.is_call() {
                 if let Some(h) = hook.as_mut() {
                     if let Some(sub) = h(inst, &s, &b)? {
@@ -249,6 +300,7 @@ pub fn build(
                 b.set_debug_loc_from(inst);
                 let shadow = match inst.opcode() {
                     Opcode::LLVMPHI => {
+                        b.after_phis(blk);
                         let p = b.phi(inst.ty(), "shadow");
                         phis.push((inst, p));
                         p
@@ -435,8 +487,11 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
         return Ok(());
     }
     let shadows: HashSet<Value> = s.map.values().copied().collect();
-    let mut work: Vec<(Value, Value)> = s.mixed.iter().map(|&m| (m, m)).collect();
-    while let Some((v, origin)) = work.pop() {
+    // Breadth-first from the merges in program order: the error names the
+    // first offending use found that way, the same on every compile.
+    let mut work: std::collections::VecDeque<(Value, Value)> =
+        s.mixed.order.iter().map(|&m| (m, m)).collect();
+    while let Some((v, origin)) = work.pop_front() {
         for u in v.users() {
             if !u.is_instruction() || shadows.contains(&u) {
                 continue;
@@ -468,7 +523,7 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
                 }
             };
             if derived && u.ty().is_pointer() && s.mixed.insert(u) {
-                work.push((u, origin));
+                work.push_back((u, origin));
             }
         }
     }

@@ -109,7 +109,7 @@ impl Builder {
             // An invoke's value exists from the start of its normal
             // destination on.
             if let Some(&normal) = i.successors().first() {
-                match normal.first_non_phi() {
+                match normal.first_insertion_point() {
                     Some(n) => self.before(n),
                     None => self.at_end(normal),
                 }
@@ -117,7 +117,7 @@ impl Builder {
             }
         }
         if i.opcode() == Opcode::LLVMPHI {
-            match i.parent().first_non_phi() {
+            match i.parent().first_insertion_point() {
                 Some(n) => self.before(n),
                 None => self.at_end(i.parent()),
             }
@@ -126,6 +126,14 @@ impl Builder {
         match i.next_instruction() {
             Some(n) => self.before(n),
             None => self.at_end(i.parent()),
+        }
+    }
+    /// Positions after the phis of `b`, where a new phi goes (before a
+    /// `landingpad`, unlike [`Builder::after`] a phi).
+    pub fn after_phis(&self, b: Block) {
+        match b.first_non_phi() {
+            Some(i) => self.before(i),
+            None => self.at_end(b),
         }
     }
     /// Positions before the first instruction of `b` (at its end if empty).
@@ -467,6 +475,44 @@ impl Builder {
                 NONAME,
             )
         })
+    }
+    /// `invoke` of `callee`, continuing at `normal` or unwinding to
+    /// `unwind`.
+    pub fn invoke(
+        &self,
+        fn_ty: Type,
+        callee: Value,
+        args: &[Value],
+        normal: Block,
+        unwind: Block,
+    ) -> Value {
+        let mut raw: Vec<LLVMValueRef> = args.iter().map(|v| v.0).collect();
+        Value(unsafe {
+            LLVMBuildInvoke2(
+                self.raw,
+                fn_ty.0,
+                callee.0,
+                raw.as_mut_ptr(),
+                raw.len() as u32,
+                normal.0,
+                unwind.0,
+                NONAME,
+            )
+        })
+    }
+    /// A call of `f` standing in for `like`: where `like` is an `invoke`,
+    /// an invoke with the same destinations placed before it (the builder
+    /// then continues at the start of the normal destination); otherwise a
+    /// plain call at the current position.
+    pub fn call_like(&self, like: Value, f: Value, args: &[Value]) -> Value {
+        if !like.is_invoke() {
+            return self.call_fn(f, args);
+        }
+        let succ = like.successors();
+        self.before(like);
+        let c = self.invoke(f.global_value_type(), f, args, succ[0], succ[1]);
+        self.after(c);
+        c
     }
     pub fn call_fn(&self, f: Value, args: &[Value]) -> Value {
         self.call(f.global_value_type(), f, args)

@@ -280,6 +280,11 @@ impl Value {
     pub fn is_invoke(self) -> bool {
         unsafe { !LLVMIsAInvokeInst(self.0).is_null() }
     }
+    /// Sets successor `i` of a terminator (for an invoke, 0 is the normal
+    /// destination and 1 the unwind destination).
+    pub fn set_successor(self, i: u32, b: Block) {
+        unsafe { LLVMSetSuccessor(self.0, i, b.0) }
+    }
 
     /// Looks through bitcast/addrspacecast/ptrtoint/inttoptr (instructions
     /// and constant expressions).
@@ -540,6 +545,16 @@ impl Block {
         self.instructions()
             .into_iter()
             .find(|i| i.opcode() != Opcode::LLVMPHI)
+    }
+    /// Where code that belongs at the start of the block goes: after the
+    /// phis and after a `landingpad` (which must stay the first non-phi
+    /// instruction of an unwind destination).
+    pub fn first_insertion_point(self) -> Option<Value> {
+        let first = self.first_non_phi()?;
+        if first.opcode() == Opcode::LLVMLandingPad {
+            return first.next_instruction();
+        }
+        Some(first)
     }
     pub fn phis(self) -> Vec<Value> {
         self.instructions()

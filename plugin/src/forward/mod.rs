@@ -174,8 +174,11 @@ impl<'k> TangentSweep<'k> {
         }
         self.shadows = Some(shadows);
         let mut phis = Vec::new();
-        for &blk in &blocks {
-            for inst in blk.instructions() {
+        // The instructions to visit, listed before any is added: what
+        // replaces an invoke goes into its normal destination, a later block.
+        let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
+        for (&blk, insts) in blocks.iter().zip(listed) {
+            for inst in insts {
                 if inst.opcode() == Opcode::LLVMStore {
                     self.store_tangent(inst);
                     continue;
@@ -187,7 +190,7 @@ impl<'k> TangentSweep<'k> {
                     continue;
                 }
                 if inst.opcode() == Opcode::LLVMPHI {
-                    self.b.after(inst);
+                    self.b.after_phis(blk);
                     let t = self.b.phi(inst.ty(), "tangent");
                     self.tangents.insert(inst, t);
                     phis.push((inst, t));
@@ -312,7 +315,7 @@ impl<'k> TangentSweep<'k> {
             Derivative::Forward(fwd) => {
                 let mut all = args.clone();
                 all.extend(tangents);
-                let r = self.b.call_fn(fwd, &all);
+                let r = self.b.call_like(call, fwd, &all);
                 let primal = (!ret_ty.is_void()).then(|| self.b.extract_value(r, 0));
                 let tangent = return_active.then(|| self.b.extract_value(r, 1));
                 (primal, tangent)
@@ -351,9 +354,16 @@ impl<'k> TangentSweep<'k> {
                         ),
                     ));
                 }
-                let r = self.b.call_fn(fwd, &all);
-                let rt = r.ty();
-                if rt.is_struct() && rt.struct_fields().len() == 2 {
+                let rt = fwd.global_value_type().fn_return();
+                let pair = rt.is_struct() && rt.struct_fields().len() == 2;
+                // A pair replaces the primal call (an invoke's unwind edge
+                // moves to the new call); a tangent alone follows it.
+                let r = if pair {
+                    self.b.call_like(call, fwd, &all)
+                } else {
+                    self.b.call_fn(fwd, &all)
+                };
+                if pair {
                     (
                         Some(self.b.extract_value(r, 0)),
                         Some(self.b.extract_value(r, 1)),
@@ -592,7 +602,7 @@ fn pointer_returning_call(
     b.after(call);
     let mut all = args.clone();
     all.extend(shadows);
-    let r = b.call_fn(fwd, &all);
+    let r = b.call_like(call, fwd, &all);
     let primal = b.extract_value(r, 0);
     let shadow = b.extract_value(r, 1);
     Ok(Some(shadow::Substitute {

@@ -84,11 +84,14 @@ pub fn augment_call(
     let args = call.call_args();
     let activities: Vec<ArgAct> = args
         .iter()
-        .map(|a| {
-            let a = original(*a);
-            if a.ty().is_pointer() && (activity.is_shadowed(a) || sh.get(a).is_some()) {
+        .map(|&live| {
+            // Activity facts are keyed by the original call, which was
+            // erased: only its identity is used, never its contents.
+            let a = original(live);
+            let ty = live.ty();
+            if ty.is_pointer() && (activity.is_shadowed(a) || sh.get(live).is_some()) {
                 ArgAct::Dup
-            } else if a.ty().is_fp_like() && activity.is_varied(a) {
+            } else if ty.is_fp_like() && activity.is_varied(a) {
                 ArgAct::Active
             } else {
                 ArgAct::Const
@@ -140,7 +143,7 @@ pub fn augment_call(
         Derivative::Split { aug, .. } => {
             let mut all = args.clone();
             all.extend(shadows.iter().copied());
-            let t = b.call_fn(aug, &all);
+            let t = b.call_like(call, aug, &all);
             let tape = b.extract_value(t, 0);
             let mut idx = 1;
             let result = (!ret_ty.is_void()).then(|| {
@@ -168,7 +171,7 @@ pub fn augment_call(
                 )
                 .hint("declare the augmented function with the primal's parameters, a shadow after each pointer"));
             }
-            let t = b.call_fn(aug, &all);
+            let t = b.call_like(call, aug, &all);
             let (tape, result, shadow) = decode_custom_augmented(b, t, ret_ty, call)?;
             (t, tape, result, shadow)
         }

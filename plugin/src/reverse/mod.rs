@@ -119,6 +119,10 @@ struct ReverseSweep<'c, 'o, 'k> {
     rev: HashMap<Block, Block>,
     /// For blocks with several predecessors: the phi saying which was taken.
     came_from: HashMap<Block, Value>,
+    /// For blocks ending in an invoke whose unwind destination is walked
+    /// back: where the reverse sweep enters when it comes from that
+    /// destination (the invoke did not complete, so its reverse is skipped).
+    unwound: HashMap<Block, Block>,
     print_tape: bool,
     shadows: Option<Shadows>,
     types: ferment_type_analysis::FunctionTypes,
@@ -188,6 +192,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             tape,
             rev: HashMap::new(),
             came_from: HashMap::new(),
+            unwound: HashMap::new(),
             print_tape: false,
             shadows: None,
             types,
@@ -242,6 +247,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         for &blk in &reachable {
             let r = self.rf.append_block(&format!("rev.{}", blk.name()));
             self.rev.insert(blk, r);
+        }
+        for &blk in &reachable {
+            if let Some(inv) = blk.terminator().filter(|t| t.is_invoke()) {
+                if self.rev.contains_key(&inv.successors()[1]) {
+                    let u = self.rf.append_block(&format!("rev.{}.unwound", blk.name()));
+                    self.unwound.insert(blk, u);
+                }
+            }
         }
         let exit = self.rf.append_block("rev.exit");
         self.record_edges(&reachable);
@@ -500,18 +513,19 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let rblk = self.rev[&blk];
         self.b.at_end(rblk);
         for inst in blk.instructions().into_iter().rev() {
-            if inst.opcode() == Opcode::LLVMPHI || inst.is_terminator() {
+            // An invoke is a call that ends its block (its reverse comes
+            // first); other terminators were replayed by the edges.
+            if inst.opcode() == Opcode::LLVMPHI || (inst.is_terminator() && !inst.is_invoke()) {
                 continue;
             }
             self.b.set_debug_loc_from(inst);
-            if self.reverse_memory(inst)? {
-                continue;
+            self.reverse_one(inst)?;
+            if inst.is_invoke() {
+                if let Some(&u) = self.unwound.get(&blk) {
+                    self.b.br(u);
+                    self.b.at_end(u);
+                }
             }
-            if !self.is_active(inst) {
-                continue;
-            }
-            let d = self.adjoints.take(&self.b, inst);
-            self.reverse_instruction(inst, d)?;
         }
         self.b.clear_debug_loc();
         // Phis: read all adjoints first (phis are evaluated in parallel).
@@ -565,14 +579,29 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         Ok(())
     }
 
+    fn reverse_one(&mut self, inst: Value) -> Result<()> {
+        if self.reverse_memory(inst)? || !self.is_active(inst) {
+            return Ok(());
+        }
+        let d = self.adjoints.take(&self.b, inst);
+        self.reverse_instruction(inst, d)
+    }
+
     /// Walks the forward edge `pred -> blk` backwards: phi adjoints flow to
-    /// the incoming values, loop iterations are entered, then `rev(pred)`.
+    /// the incoming values, loop iterations are entered, then `rev(pred)`
+    /// (past its invoke when the edge is the invoke's unwind edge).
     fn reverse_edge(&mut self, phi_ds: &[(Value, Value)], pred: Block, blk: Block) {
         self.propagate_phis(phi_ds, pred);
         for lp in self.loops.entered_in_reverse(pred, blk) {
             self.tape.enter_iteration(&self.loops, &self.b, lp);
         }
-        self.b.br(self.rev[&pred]);
+        let unwind_edge = pred
+            .terminator()
+            .is_some_and(|t| t.is_invoke() && t.successors()[1] == blk);
+        match self.unwound.get(&pred) {
+            Some(&u) if unwind_edge => self.b.br(u),
+            _ => self.b.br(self.rev[&pred]),
+        };
     }
 
     fn propagate_phis(&mut self, phi_ds: &[(Value, Value)], pred: Block) {
@@ -644,7 +673,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 self.add(v, dv);
                 Ok(true)
             }
-            Opcode::LLVMCall => {
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
                 if let Some(cs) = self.calls.get(&inst).cloned() {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);
@@ -749,7 +778,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     self.add(vec, dvec);
                 }
             }
-            Opcode::LLVMCall => self.reverse_call(inst, d)?,
+            Opcode::LLVMCall | Opcode::LLVMInvoke => self.reverse_call(inst, d)?,
             _ => {
                 let args: Vec<Value> = inst.operands();
                 self.apply_partials(inst, args, d, |site| rules::instruction_partials(op, site))?;
@@ -905,7 +934,6 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     }
 }
 
-/// Blocks reachable from the entry, in reverse post-order.
 /// Floating-point values that a select or a min/max may discard, and the
 /// floating-point values they are computed from (through operands, not
 /// through memory).
@@ -939,6 +967,17 @@ fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
     seen
 }
 
+/// Blocks reachable from the entry from which a `ret` is reachable, in
+/// reverse post-order: the blocks the reverse sweep may walk back through.
+///
+/// The others end the function without returning (`resume` after an
+/// exception's cleanup, a call to a `noreturn` function such as
+/// `__throw_length_error` followed by `unreachable`): the forward sweep
+/// keeps them as they are, an exception unwinds out of the derivative as it
+/// would out of the primal, and the reverse sweep, which runs only after a
+/// forward sweep that returned, never enters them. No block of either kind
+/// is a predecessor of a returning one, and no value they define is used by
+/// one.
 fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
     let mut seen = hashbrown::HashSet::new();
     let mut stack = vec![f.entry_block()];
@@ -947,9 +986,25 @@ fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
             stack.extend(b.successors());
         }
     }
+    let mut returns = hashbrown::HashSet::new();
+    let mut stack: Vec<Block> = cfg
+        .rpo
+        .iter()
+        .copied()
+        .filter(|b| {
+            seen.contains(b)
+                && b.terminator()
+                    .is_some_and(|t| t.opcode() == Opcode::LLVMRet)
+        })
+        .collect();
+    while let Some(b) = stack.pop() {
+        if returns.insert(b) {
+            stack.extend(cfg.preds(b).iter().copied().filter(|p| seen.contains(p)));
+        }
+    }
     cfg.rpo
         .iter()
         .copied()
-        .filter(|b| seen.contains(b))
+        .filter(|b| returns.contains(b))
         .collect()
 }

@@ -285,7 +285,7 @@ impl Tape {
             let cap = self.slot(i64t, "tape.cap", Some(zero));
             let header = loops.get(lp).header;
             let b = &self.saver;
-            match header.first_non_phi() {
+            match header.first_insertion_point() {
                 Some(i) => b.before(i),
                 None => b.at_end(header),
             }
@@ -892,25 +892,63 @@ pub fn declare(module: Module, name: &str, ret: Type, params: &[Type]) -> Value 
 }
 
 /// Memory classes for the "not overwritten afterwards" question: each
-/// allocation of the function is its own class; arguments, globals and
-/// anything else the function did not allocate form one class, since they
-/// may alias each other.
+/// allocation of the function whose address does not escape is its own
+/// class; arguments, globals, escaped allocations and anything else form
+/// one class, since they may alias each other (a pointer loaded from memory
+/// may point into an allocation whose address was stored there).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum MemClass {
     Local(Value),
     External,
 }
 
-fn classes_of(p: Value) -> Vec<MemClass> {
+fn classes_of(p: Value, escaped: &hashbrown::HashSet<Value>) -> Vec<MemClass> {
     underlying_objects(p)
         .into_iter()
         .map(|o| match allocation_kind(o) {
             Some(
                 AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc,
-            ) => MemClass::Local(o),
+            ) if !escaped.contains(&o) => MemClass::Local(o),
             _ => MemClass::External,
         })
         .collect()
+}
+
+/// Objects whose address may be reached other than through their own
+/// pointer: stored into memory, turned into an integer, passed to a call
+/// that is not a memory operation, or returned.
+fn escaped_objects(blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<Value> {
+    let mut out = hashbrown::HashSet::new();
+    for &blk in blocks {
+        for inst in blk.instructions() {
+            let escaping: Vec<Value> = match inst.opcode() {
+                Opcode::LLVMStore => vec![inst.operand(0)],
+                Opcode::LLVMPtrToInt | Opcode::LLVMRet => inst.operands(),
+                Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => inst.operands(),
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                    let memory_op = crate::shadow::is_memcpy(&name)
+                        || crate::shadow::is_memset(&name)
+                        || crate::shadow::is_free(&name)
+                        || name.starts_with("llvm.lifetime")
+                        || name.starts_with("llvm.dbg")
+                        || name.starts_with("llvm.assume");
+                    if memory_op {
+                        Vec::new()
+                    } else {
+                        inst.call_args()
+                    }
+                }
+                _ => Vec::new(),
+            };
+            for v in escaping {
+                if v.ty().is_pointer() {
+                    out.extend(underlying_objects(v));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Loads whose memory no write can change after they execute, so the
@@ -919,6 +957,8 @@ pub struct Rereads {
     /// Each write (store, memory call, free, unknown call) with the memory
     /// classes it may touch (`None`: anything).
     writers: Vec<(Value, Option<Vec<MemClass>>)>,
+    /// Allocations whose address escapes (see [`escaped_objects`]).
+    escaped: hashbrown::HashSet<Value>,
     /// Blocks reachable from each block through at least one edge.
     reach: HashMap<ferment_ir::Block, hashbrown::HashSet<ferment_ir::Block>>,
     memo: std::cell::RefCell<HashMap<Value, bool>>,
@@ -929,12 +969,13 @@ impl Rereads {
     /// overwrite memory (and stack memory dies) between the two sweeps.
     pub fn new(blocks: &[ferment_ir::Block]) -> Rereads {
         let mut writers = Vec::new();
+        let escaped = escaped_objects(blocks);
         for &blk in blocks {
             for inst in blk.instructions() {
                 let touched = match inst.opcode() {
-                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1)))),
+                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1), &escaped))),
                     Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => Some(None),
-                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst),
+                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst, &escaped),
                     _ => None,
                 };
                 if let Some(t) = touched {
@@ -955,6 +996,7 @@ impl Rereads {
         }
         let r = Rereads {
             writers,
+            escaped,
             reach,
             memo: std::cell::RefCell::new(HashMap::new()),
         };
@@ -995,7 +1037,7 @@ impl Rereads {
     }
 
     fn decide(&self, load: Value) -> bool {
-        let mine = classes_of(load.operand(0));
+        let mine = classes_of(load.operand(0), &self.escaped);
         let safe = self.writers.iter().all(|(w, touched)| {
             let may_touch = match touched {
                 None => true,
@@ -1010,7 +1052,7 @@ impl Rereads {
 
 /// The memory classes a call may write (or free); `None` when it writes
 /// nothing, `Some(None)` when it may write anything.
-fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
+fn call_touches(call: Value, escaped: &hashbrown::HashSet<Value>) -> Option<Option<Vec<MemClass>>> {
     let Some(callee) = call.called_function() else {
         return Some(None);
     };
@@ -1018,7 +1060,7 @@ fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
     if name.starts_with("llvm.lifetime.end") {
         // The stack slot may be reused for something else afterwards.
         let p = call.call_args().into_iter().find(|a| a.ty().is_pointer())?;
-        return Some(Some(classes_of(p)));
+        return Some(Some(classes_of(p, escaped)));
     }
     if name.starts_with("llvm.lifetime")
         || name.starts_with("llvm.assume")
@@ -1030,14 +1072,14 @@ fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
         || crate::shadow::is_memset(&name)
         || crate::shadow::is_free(&name)
     {
-        return Some(Some(classes_of(call.operand(0))));
+        return Some(Some(classes_of(call.operand(0), escaped)));
     }
     if matches!(
         allocation_kind(call),
         Some(AllocKind::Realloc | AllocKind::OutParam { .. })
     ) {
         // realloc frees its argument; posix_memalign writes through it
-        return Some(Some(classes_of(call.operand(0))));
+        return Some(Some(classes_of(call.operand(0), escaped)));
     }
     if allocation_kind(call).is_some() {
         return None;
@@ -1049,7 +1091,7 @@ fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
             .writes
             .iter()
             .filter_map(|&w| args.get(w))
-            .flat_map(|&p| classes_of(p))
+            .flat_map(|&p| classes_of(p, escaped))
             .collect();
         return (!outputs.is_empty()).then_some(Some(outputs));
     }
@@ -1061,7 +1103,7 @@ fn call_touches(call: Value) -> Option<Option<Vec<MemClass>>> {
                 .call_args()
                 .into_iter()
                 .filter(|a| a.ty().is_pointer())
-                .flat_map(classes_of)
+                .flat_map(|a| classes_of(a, escaped))
                 .collect();
             return Some(Some(written));
         }
