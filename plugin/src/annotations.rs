@@ -161,13 +161,40 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
 }
 
 /// Enzyme functions whose calls are not AD requests: type hints, which type
-/// analysis reads.
-const HINT_FUNCTIONS: &[&str] = &[
+/// analysis reads (they carry no derivative and are removed once the
+/// derivatives exist).
+pub const HINT_FUNCTIONS: &[&str] = &[
     "__enzyme_float",
     "__enzyme_double",
     "__enzyme_integer",
     "__enzyme_pointer",
 ];
+
+/// Whether `name` is one of Enzyme's type-hint functions.
+pub fn is_type_hint(name: &str) -> bool {
+    HINT_FUNCTIONS.iter().any(|h| name.contains(h))
+}
+
+/// Removes every call of a type-hint function (they have no definition);
+/// says whether it removed any.
+pub fn remove_type_hints(module: Module) -> bool {
+    let mut removed = false;
+    for f in module.functions() {
+        if !f.is_declaration() || !is_type_hint(&f.name()) {
+            continue;
+        }
+        for user in f.users() {
+            if user.is_call() && !user.is_invoke() && !user.has_uses() {
+                user.erase();
+                removed = true;
+            }
+        }
+        if !f.has_uses() {
+            f.delete_function();
+        }
+    }
+    removed
+}
 
 /// Calls of `__enzyme_*` functions that are neither an entry point ferment
 /// knows nor a type hint (`__enzyme_iter`, a misspelt `__enzyme_autodif`):
@@ -179,7 +206,7 @@ pub fn unknown_entry_points(module: Module) -> Vec<Error> {
         if !f.is_declaration()
             || !name.contains("__enzyme_")
             || crate::frontend::request::entry_kind(&name).is_some()
-            || HINT_FUNCTIONS.iter().any(|h| name.contains(h))
+            || is_type_hint(&name)
         {
             continue;
         }

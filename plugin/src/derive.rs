@@ -321,8 +321,11 @@ fn pure_math_call(call: Value) {
         return;
     };
     let name = f.name();
-    if !f.is_declaration() || name.starts_with("llvm.") || crate::rules::call_rule(&name).is_none()
-    {
+    let Some(rule) = crate::rules::call_rule(&name) else {
+        return;
+    };
+    // frexp, modf, remquo, lgamma_r write through a pointer.
+    if !f.is_declaration() || name.starts_with("llvm.") || !rule.writes.is_empty() {
         return;
     }
     call.add_call_enum_attribute("memory", 0);

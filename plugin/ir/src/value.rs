@@ -148,6 +148,32 @@ impl Value {
         }
     }
 
+    /// The value of a floating-point constant, or of every lane of a vector
+    /// constant whose lanes are all that value.
+    pub fn splat_float(self) -> Option<f64> {
+        if let Some(x) = self.const_float() {
+            return Some(x);
+        }
+        if !self.is_constant() || !self.ty().is_vector() {
+            return None;
+        }
+        let n = self.ty().vector_len();
+        let mut value = None;
+        for i in 0..n {
+            let e = Value(unsafe { LLVMGetAggregateElement(self.0, i) });
+            if e.0.is_null() {
+                return None;
+            }
+            let x = e.const_float()?;
+            match value {
+                None => value = Some(x),
+                Some(v) if v.to_bits() == x.to_bits() => {}
+                Some(_) => return None,
+            }
+        }
+        value
+    }
+
     pub fn const_int(self) -> Option<i64> {
         unsafe {
             if LLVMIsAConstantInt(self.0).is_null() {

@@ -92,6 +92,7 @@ pub fn is_inactive_call(call: Value) -> bool {
     };
     let name = f.name();
     ferment_activity_analysis::is_known_inactive_callee(f)
+        || crate::annotations::is_type_hint(&name)
         || name.contains("__enzyme_call_inactive")
         || name.contains("__enzyme_ignore_derivatives")
         || USER_INACTIVE.with(|s| s.borrow().contains(&f))
@@ -114,8 +115,13 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.errors = unknown;
         return outcome;
     }
-    let calls = find_ad_calls(module);
+    let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
+        .into_iter()
+        .partition(|(_, e)| is_inactive_wrapper(e));
     if calls.is_empty() {
+        outcome.errors = lower_inactive_wrappers(module, &wrappers);
+        let hints = crate::annotations::remove_type_hints(module);
+        outcome.changed = hints || !wrappers.is_empty();
         return outcome;
     }
     let mut errors = crate::annotations::check(module);
@@ -146,9 +152,100 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
             }
         }
     }
+    // The wrappers marked values and calls inactive while derivatives were
+    // generated; now they become what they stand for, in the primal code and
+    // in the derivatives' copies of it alike.
+    let wrappers: Vec<(Value, &str)> = find_ad_calls(module)
+        .into_iter()
+        .filter(|(_, e)| is_inactive_wrapper(e))
+        .collect();
+    outcome
+        .errors
+        .extend(lower_inactive_wrappers(module, &wrappers));
+    crate::annotations::remove_type_hints(module);
     outcome.errors.extend(ctx.finish());
     lower::cleanup_declarations(module);
     outcome
+}
+
+/// `__enzyme_ignore_derivatives(v)` (the value `v`, carrying no derivative)
+/// and `__enzyme_call_inactive(f, args...)` (the call `f(args...)`, carrying
+/// none): not derivative requests, but markers the analyses read.
+fn is_inactive_wrapper(entry: &str) -> bool {
+    entry == "__enzyme_ignore_derivatives" || entry == "__enzyme_call_inactive"
+}
+
+/// Replaces each wrapper call by the value or call it stands for.
+fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Error> {
+    let b = ferment_ir::Builder::new(module);
+    let mut errors = Vec::new();
+    for &(call, entry) in wrappers {
+        if call.is_invoke() {
+            errors.push(
+                Error::at(
+                    call,
+                    format!("{entry} inside a try block is not supported yet"),
+                )
+                .hint("call it outside the try block"),
+            );
+            continue;
+        }
+        let args = call.call_args();
+        b.before(call);
+        let replacement = if entry == "__enzyme_ignore_derivatives" {
+            match args.as_slice() {
+                [v] if v.ty() == call.ty() => Some(*v),
+                [v] if v.ty().is_fp_like() && call.ty().is_fp_like() => {
+                    Some(b.fp_convert(*v, call.ty()))
+                }
+                [_] if call.ty().is_void() => None,
+                _ => {
+                    errors.push(
+                        Error::at(call, "__enzyme_ignore_derivatives takes one value and returns it")
+                            .hint("declare it as `double __enzyme_ignore_derivatives(double);` (or with your value's type)"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            let f = args
+                .first()
+                .map(|a| a.strip_casts())
+                .filter(|f| f.is_function());
+            let Some(f) = f else {
+                errors.push(
+                    Error::at(
+                        call,
+                        "the first argument of __enzyme_call_inactive must be a function",
+                    )
+                    .hint("write __enzyme_call_inactive((void*)f, args...)"),
+                );
+                continue;
+            };
+            let fty = f.global_value_type();
+            let rest = &args[1..];
+            let fits = fty.fn_params().len() == rest.len()
+                && fty.fn_params().iter().zip(rest).all(|(p, a)| *p == a.ty())
+                && (fty.fn_return() == call.ty() || !call.has_uses());
+            if !fits {
+                errors.push(Error::at(
+                    call,
+                    format!(
+                        "__enzyme_call_inactive's arguments do not match the signature of '{}'",
+                        f.name()
+                    ),
+                ));
+                continue;
+            }
+            let r = b.call_fn(f, rest);
+            (!call.ty().is_void() && call.has_uses()).then_some(r)
+        };
+        if let Some(r) = replacement {
+            call.replace_all_uses_with(r);
+        }
+        call.erase();
+    }
+    errors
 }
 
 fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {

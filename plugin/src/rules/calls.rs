@@ -442,23 +442,30 @@ const MINIMUM_NUM: Extremum = Extremum {
 /// maximum, the second of a minimum. Where the function orders signed zeros
 /// it goes to the zero returned; a NaN operand that is ignored gets nothing,
 /// a NaN that is propagated gets it all.
+///
+/// Each partial is a `select` between the constants 1 and 0, so that it is
+/// applied as a choice (`rules::times`): the operand not returned may carry
+/// an infinite or NaN derivative, which must not leak through `0 * inf`.
 fn extremum(s: &Site, e: Extremum) -> Vec<Option<Value>> {
     let (x, y) = (s.arg(0), s.arg(1));
     let b = s.b;
     let (one, zero) = (s.one(x), b.zero(x.ty()));
-    // 1 where the "other" operand wins: y for a maximum, x for a minimum.
-    // Both follow from x < y, a NaN, and (ordered zeros) -0 against +0.
+    // Whether the "other" operand wins: y for a maximum, x for a minimum.
+    // It follows from x < y, a NaN, and (ordered zeros) -0 against +0.
     let nan_side = if e.max != e.nan_propagates { x } else { y };
-    let mut ind = b.select(b.fcmp(P::LLVMRealUNO, nan_side, nan_side), one, zero);
+    let mut other = b.fcmp(P::LLVMRealUNO, nan_side, nan_side);
     if e.zero_ordered {
         let neg_pos = b.fcmp(P::LLVMRealOLT, sign_bit(s, x), sign_bit(s, y));
         let tie = b.fcmp(P::LLVMRealOEQ, x, y);
-        ind = b.select(tie, b.select(neg_pos, one, zero), ind);
+        other = b.select(tie, neg_pos, other);
     }
-    let ind = b.select(b.fcmp(P::LLVMRealOLT, x, y), one, ind);
-    let rest = b.fsub(one, ind);
-    let (dx, dy) = if e.max { (rest, ind) } else { (ind, rest) };
-    vec![s.p(0, || dx), s.p(1, || dy)]
+    let lt = b.fcmp(P::LLVMRealOLT, x, y);
+    let other = b.select(lt, lt, other);
+    let first = if e.max { zero } else { one };
+    let second = if e.max { one } else { zero };
+    let dx = || b.select(other, first, second);
+    let dy = || b.select(other, second, first);
+    vec![s.p(0, dx), s.p(1, dy)]
 }
 
 /// Maps a callee name to its canonical rule name: `llvm.sin.f32` → `sin`,

@@ -16,7 +16,7 @@ use ferment_ir::{Builder, Opcode, RealPredicate, Value};
 pub fn times(b: &Builder, partial: Value, t: Value) -> Value {
     if partial.is_instruction() && partial.opcode() == Opcode::LLVMSelect {
         let (c, x, y) = (partial.operand(0), partial.operand(1), partial.operand(2));
-        if let (Some(kx), Some(ky)) = (x.const_float(), y.const_float()) {
+        if let (Some(kx), Some(ky)) = (x.splat_float(), y.splat_float()) {
             return b.select(c, scaled(b, kx, t), scaled(b, ky, t));
         }
     }
@@ -26,11 +26,11 @@ pub fn times(b: &Builder, partial: Value, t: Value) -> Value {
 /// `partial * d` that is exactly zero when the adjoint `d` is zero, whatever
 /// the partial (Enzyme's "strong zero"), for values a `select` may discard.
 pub fn guarded(b: &Builder, partial: Value, d: Value) -> Value {
-    let finite_constant = partial.const_float().is_some_and(f64::is_finite);
+    let finite_constant = partial.splat_float().is_some_and(f64::is_finite);
     let selection = partial.is_instruction()
         && partial.opcode() == Opcode::LLVMSelect
-        && partial.operand(1).const_float().is_some_and(f64::is_finite)
-        && partial.operand(2).const_float().is_some_and(f64::is_finite);
+        && partial.operand(1).splat_float().is_some_and(f64::is_finite)
+        && partial.operand(2).splat_float().is_some_and(f64::is_finite);
     let p = times(b, partial, d);
     if finite_constant || selection || p.is_constant() {
         return p;
