@@ -70,7 +70,7 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         | Opcode::LLVMBr
         | Opcode::LLVMSwitch => Ok(()),
         Opcode::LLVMPtrToInt if !activity.is_varied(inst.operand(0)) => Ok(()),
-        Opcode::LLVMCall => check_call(inst, activity, active, varied),
+        Opcode::LLVMCall | Opcode::LLVMInvoke => check_call(inst, activity, active, varied),
         Opcode::LLVMStore => check_store(inst, activity),
         Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => {
             match bits_reaching_float(inst) {
