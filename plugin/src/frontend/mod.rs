@@ -141,7 +141,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
     let mut ctx = Ctx::new(module, options, opt_level);
     ctx.set_function_like(&like);
-    for (call, entry) in calls {
+    for (call, entry) in innermost_first(calls) {
         match process_call(&mut ctx, call, entry) {
             Ok(()) => outcome.changed = true,
             Err(e) => {
@@ -166,6 +166,70 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     outcome.errors.extend(ctx.finish());
     lower::cleanup_declarations(module);
     outcome
+}
+
+/// Orders the requests so that one whose function reaches (through direct
+/// calls of defined functions) another pending request comes after it: a
+/// nested request (`fwddiff` of a function that calls `autodiff`) is lowered
+/// before the function containing it is copied and differentiated. Within
+/// that, module order is kept; a cycle keeps module order too.
+fn innermost_first(calls: Vec<(Value, &'static str)>) -> Vec<(Value, &'static str)> {
+    let targets: Vec<Option<Value>> = calls
+        .iter()
+        .map(|(c, e)| request::parse(*c, e).ok().map(|r| r.function))
+        .collect();
+    let mut pending: Vec<usize> = (0..calls.len()).collect();
+    let mut order = Vec::with_capacity(calls.len());
+    while !pending.is_empty() {
+        let pending_calls: HashSet<Value> = pending.iter().map(|&i| calls[i].0).collect();
+        let ready: Vec<usize> = pending
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let others: HashSet<Value> = pending_calls
+                    .iter()
+                    .copied()
+                    .filter(|c| *c != calls[i].0)
+                    .collect();
+                !targets[i].is_some_and(|f| reaches_any(f, &others))
+            })
+            .collect();
+        let take = if ready.is_empty() {
+            pending.clone()
+        } else {
+            ready
+        };
+        pending.retain(|i| !take.contains(i));
+        order.extend(take.into_iter().map(|i| calls[i]));
+    }
+    order
+}
+
+/// Whether `f`, or a defined function it calls directly (transitively),
+/// contains one of `calls`.
+fn reaches_any(f: Value, calls: &HashSet<Value>) -> bool {
+    if calls.is_empty() {
+        return false;
+    }
+    let mut seen = HashSet::new();
+    let mut work = vec![f];
+    while let Some(g) = work.pop() {
+        if g.is_declaration() || !seen.insert(g) {
+            continue;
+        }
+        for i in g.instructions() {
+            if !i.is_call() {
+                continue;
+            }
+            if calls.contains(&i) {
+                return true;
+            }
+            if let Some(callee) = i.called_function() {
+                work.push(callee);
+            }
+        }
+    }
+    false
 }
 
 /// `__enzyme_ignore_derivatives(v)` (the value `v`, carrying no derivative)
