@@ -349,15 +349,7 @@ impl ModuleAnnotations {
                     out.own_derivative.insert(f);
                 }
             } else if name == "llvm.global.annotations" {
-                for entry in init.operands() {
-                    let Some(f) = first_function(entry) else {
-                        continue;
-                    };
-                    let note = entry
-                        .operands()
-                        .get(1)
-                        .and_then(|s| c_string(*s))
-                        .unwrap_or_default();
+                for (f, note) in global_annotations(g) {
                     if note == "enzyme_inactive" {
                         out.inactive.insert(f);
                     } else if note.starts_with("enzyme_function_like") {
@@ -431,28 +423,20 @@ fn first_function(v: Value) -> Option<Value> {
     v.operands().first().and_then(|o| first_function(*o))
 }
 
-/// The text of a constant C string (a global holding `c"...\00"`).
-fn c_string(v: Value) -> Option<String> {
-    use llvm_sys::core::{LLVMGetAsString, LLVMIsAConstantDataSequential, LLVMIsAGlobalVariable};
-    let v = v.strip_casts();
-    let data = if unsafe { !LLVMIsAGlobalVariable(v.0).is_null() } {
-        v.global_initializer()?
-    } else {
-        v
+/// The `(function, note)` pairs of `llvm.global.annotations` (the global
+/// `g`): what `__attribute__((annotate("note")))` on a function says.
+pub fn global_annotations(g: Value) -> Vec<(Value, String)> {
+    let Some(init) = g.global_initializer() else {
+        return Vec::new();
     };
-    unsafe {
-        if LLVMIsAConstantDataSequential(data.0).is_null() {
-            return None;
-        }
-        let mut len = 0usize;
-        let p = LLVMGetAsString(data.0, &mut len);
-        if p.is_null() {
-            return None;
-        }
-        let bytes = std::slice::from_raw_parts(p as *const u8, len);
-        let text = String::from_utf8_lossy(bytes);
-        Some(text.trim_end_matches('\0').to_string())
-    }
+    init.operands()
+        .into_iter()
+        .filter_map(|entry| {
+            let f = first_function(entry)?;
+            let note = entry.operands().get(1)?.c_string()?;
+            Some((f, note))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::rules;
+use ferment_activity_analysis::global_annotations;
 use ferment_ir::{Module, Value};
 
 /// Global-name prefixes ferment understands. Each is read elsewhere:
@@ -220,20 +221,4 @@ pub fn unknown_entry_points(module: Module) -> Vec<Error> {
         }
     }
     errors
-}
-
-/// `(function, note)` pairs of the `llvm.global.annotations` array `g`.
-fn global_annotations(g: Value) -> Vec<(Value, String)> {
-    let Some(init) = g.global_initializer() else {
-        return Vec::new();
-    };
-    init.operands()
-        .into_iter()
-        .filter_map(|entry| {
-            let ops = entry.operands();
-            let f = ops.first()?.strip_casts();
-            let note = ops.get(1)?.c_string()?;
-            f.is_function().then_some((f, note))
-        })
-        .collect()
 }

@@ -185,14 +185,7 @@ fn innermost_first(calls: Vec<(Value, &'static str)>) -> Vec<(Value, &'static st
         let ready: Vec<usize> = pending
             .iter()
             .copied()
-            .filter(|&i| {
-                let others: HashSet<Value> = pending_calls
-                    .iter()
-                    .copied()
-                    .filter(|c| *c != calls[i].0)
-                    .collect();
-                !targets[i].is_some_and(|f| reaches_any(f, &others))
-            })
+            .filter(|&i| !targets[i].is_some_and(|f| reaches_any(f, &pending_calls, calls[i].0)))
             .collect();
         let take = if ready.is_empty() {
             pending.clone()
@@ -206,11 +199,9 @@ fn innermost_first(calls: Vec<(Value, &'static str)>) -> Vec<(Value, &'static st
 }
 
 /// Whether `f`, or a defined function it calls directly (transitively),
-/// contains one of `calls`.
-fn reaches_any(f: Value, calls: &HashSet<Value>) -> bool {
-    if calls.is_empty() {
-        return false;
-    }
+/// contains one of `calls` other than `except` (the request itself, when it
+/// sits inside the function it differentiates).
+fn reaches_any(f: Value, calls: &HashSet<Value>, except: Value) -> bool {
     let mut seen = HashSet::new();
     let mut work = vec![f];
     while let Some(g) = work.pop() {
@@ -221,7 +212,7 @@ fn reaches_any(f: Value, calls: &HashSet<Value>) -> bool {
             if !i.is_call() {
                 continue;
             }
-            if calls.contains(&i) {
+            if i != except && calls.contains(&i) {
                 return true;
             }
             if let Some(callee) = i.called_function() {

@@ -379,8 +379,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         out
     }
 
-    /// Adds, to each block with several predecessors, a phi numbering the
-    /// predecessor the forward sweep came from.
+    /// Adds, to each block with several predecessors, a number saying which
+    /// predecessor the forward sweep came from: a phi ([`Self::edge_phi`]).
     /// When the two predecessors of `blk` lie on the two sides of one
     /// conditional branch (an `if` with or without `else`), the number is a
     /// `select` on that branch's condition instead of a phi: the reverse
@@ -395,10 +395,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 continue;
             }
             if let Some((cond, first_is_true)) = self.branch_choice(blk, &preds, &idom) {
-                self.b.at_start(blk);
-                if let Some(first) = blk.first_non_phi() {
-                    self.b.before(first);
-                }
+                self.b.after_phis(blk);
                 let (t, f) = if first_is_true { (0, 1) } else { (1, 0) };
                 let sel = self
                     .b

@@ -439,9 +439,16 @@ impl Tape {
         // — at most one distinct — a leaf (phi, load, call) that will be
         // taped in its place: products and negations of one loaded value
         // then cost one taped value instead of one each.
+        self.leaves_to_tape(loops, v, depth).is_some_and(|n| n <= 1)
+    }
+
+    /// How many distinct untaped leaves rebuilding cheap `v` would tape, or
+    /// `None` when it cannot be rebuilt.
+    fn leaves_to_tape(&self, loops: &Loops, v: Value, depth: u32) -> Option<usize> {
         let mut leaves: Vec<Value> = Vec::new();
         let mut seen: Vec<Value> = Vec::new();
-        self.plan(loops, v, depth, &mut leaves, &mut seen) && leaves.len() <= 1
+        self.plan(loops, v, depth, &mut leaves, &mut seen)
+            .then_some(leaves.len())
     }
 
     /// Whether the reverse sweep can rebuild `v` from constants, induction
@@ -454,9 +461,7 @@ impl Tape {
         if !is_cheap(v) || self.slots.contains_key(&v) {
             return false;
         }
-        let mut leaves: Vec<Value> = Vec::new();
-        let mut seen: Vec<Value> = Vec::new();
-        self.plan(loops, v, RECOMPUTE_DEPTH, &mut leaves, &mut seen) && leaves.is_empty()
+        self.leaves_to_tape(loops, v, RECOMPUTE_DEPTH) == Some(0)
     }
 
     /// Whether cheap `v` can be rebuilt from its operands, collecting the
@@ -766,9 +771,8 @@ impl Tape {
 }
 
 impl LoopTape {
-    /// Bytes per row: rows are 8-byte aligned; every field is at most
-    /// 8-aligned.
-    /// Bytes per row: a power of two up to 64, then whole 32-byte units. A
+    /// Bytes per row (8-byte aligned; no field is more than 8-aligned): a
+    /// power of two up to 64, then whole 32-byte units. A
     /// vectorized loop reads its rows as an interleaved group of `stride / 8`
     /// members, which de-interleaves cheaply for powers of two (three
     /// doubles per row read back as 24-byte rows cost gmm's reverse sweep

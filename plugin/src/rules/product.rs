@@ -12,27 +12,35 @@
 
 use ferment_ir::{Builder, Opcode, RealPredicate, Value};
 
+/// `select(c, kx, ky)` with constant arms (splats for vectors): the
+/// condition and the two constants.
+fn selection(partial: Value) -> Option<(Value, f64, f64)> {
+    if !partial.is_instruction() || partial.opcode() != Opcode::LLVMSelect {
+        return None;
+    }
+    let kx = partial.operand(1).splat_float()?;
+    let ky = partial.operand(2).splat_float()?;
+    Some((partial.operand(0), kx, ky))
+}
+
 /// `partial * t`, as a selection when the partial selects between constants.
 pub fn times(b: &Builder, partial: Value, t: Value) -> Value {
-    if partial.is_instruction() && partial.opcode() == Opcode::LLVMSelect {
-        let (c, x, y) = (partial.operand(0), partial.operand(1), partial.operand(2));
-        if let (Some(kx), Some(ky)) = (x.splat_float(), y.splat_float()) {
-            return b.select(c, scaled(b, kx, t), scaled(b, ky, t));
-        }
+    match selection(partial) {
+        Some((c, kx, ky)) => b.select(c, scaled(b, kx, t), scaled(b, ky, t)),
+        None => b.fmul(partial, t),
     }
-    b.fmul(partial, t)
 }
 
 /// `partial * d` that is exactly zero when the adjoint `d` is zero, whatever
 /// the partial (Enzyme's "strong zero"), for values a `select` may discard.
+/// A finite constant partial, or a selection between finite constants,
+/// needs no guard.
 pub fn guarded(b: &Builder, partial: Value, d: Value) -> Value {
     let finite_constant = partial.splat_float().is_some_and(f64::is_finite);
-    let selection = partial.is_instruction()
-        && partial.opcode() == Opcode::LLVMSelect
-        && partial.operand(1).splat_float().is_some_and(f64::is_finite)
-        && partial.operand(2).splat_float().is_some_and(f64::is_finite);
+    let finite_selection =
+        selection(partial).is_some_and(|(_, kx, ky)| kx.is_finite() && ky.is_finite());
     let p = times(b, partial, d);
-    if finite_constant || selection || p.is_constant() {
+    if finite_constant || finite_selection || p.is_constant() {
         return p;
     }
     let is_zero = b.fcmp(RealPredicate::LLVMRealOEQ, d, b.zero(d.ty()));
