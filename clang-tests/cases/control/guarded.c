@@ -24,6 +24,12 @@ static double sqrt_guard(double x) { return x > 0.0 ? sqrt(x) * 3.0 : 2.0 * x; }
 static double log_guard(double x) { double l = log(x) * x; return x > 0.0 ? l : x * x; }
 static double min_inf(double x, double d) { return fmin(x * x, 1.0 / d); }
 static double clamp(double x) { return fmax(-1.0, fmin(x / (x - 1.0), 2.0)); }
+// The other extremum flavours (llvm.maximum, llvm.minimumnum, llvm.maximumnum) and fdim discard
+// an operand just like fmin/fmax.
+static double maximum_inf(double x, double d) { return -__builtin_elementwise_maximum(-x * x, -1.0 / d); }
+static double minimumnum_inf(double x, double d) { return __builtin_elementwise_minimumnum(x * x, 1.0 / d); }
+static double maximumnum_inf(double x, double d) { return __builtin_elementwise_maximumnum(-x * x, -1.0 / d); }
+static double fdim_inf(double x, double d) { return fdim(x * x, 1.0 / d) + x; }
 
 static int is_finite_value(double v) { return v == v && v - v == 0.0; }
 
@@ -75,6 +81,26 @@ int main(void) {
     CHECK_CLOSE(W("forward min_inf along d at d=0", x),
                 __enzyme_fwddiff((void *)min_inf, x, 0.0, 0.0, 1.0), 0.0, RTOL_D, ATOL_D);
   }
+
+  // The same with the other discarding functions; d/dx analytic, d/dd must be finite.
+  // (The function must be a constant at each call: a macro, not a table of pointers.)
+#define DISCARD_CHECKS(F, SIGN, PLUS)                                                            \
+  for (unsigned i = 0; i < COUNT_OF(as); i++) {                                                  \
+    double x = as[i];                                                                            \
+    D2 r = __enzyme_autodiff_d2((void *)F, x, 0.0);                                              \
+    CHECK_CLOSE(W("reverse " #F " d/dx at d=0", x), r.da, (SIGN) * 2.0 * x + (PLUS), RTOL_D,    \
+                ATOL_D);                                                                         \
+    CHECK_TRUE(W("reverse " #F " d/dd at d=0 is finite", x), is_finite_value(r.dd));            \
+    CHECK_CLOSE(W("forward " #F " along d at d=0", x),                                          \
+                __enzyme_fwddiff((void *)F, x, 0.0, 0.0, 1.0), 0.0, RTOL_D, ATOL_D);             \
+    double d = 0.5 + i;                                                                          \
+    r = __enzyme_autodiff_d2((void *)F, x, d);                                                   \
+    CHECK_CLOSE(W("reverse " #F " d/dd", x), r.dd, fd2(F, x, d, 1), RTOL_FD, ATOL_FD);           \
+  }
+  DISCARD_CHECKS(maximum_inf, 1.0, 0.0)
+  DISCARD_CHECKS(minimumnum_inf, 1.0, 0.0)
+  DISCARD_CHECKS(maximumnum_inf, -1.0, 0.0)
+  DISCARD_CHECKS(fdim_inf, 0.0, 1.0)
 
   // clamp at x = 1: x/(x-1) is infinite and clamped to 2.
   CHECK_CLOSE(W("reverse clamp", 1.0), __enzyme_autodiff((void *)clamp, 1.0), 0.0, RTOL_D, ATOL_D);

@@ -943,7 +943,7 @@ fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
                 Opcode::LLVMCall => inst
                     .called_function()
                     .and_then(|f| rules::call_rule(&f.name()))
-                    .is_some_and(|r| r.name == "fmin" || r.name == "fmax"),
+                    .is_some_and(|r| r.chooses),
                 _ => false,
             };
             if chooser {

@@ -27,11 +27,21 @@ pub struct CallRule {
     /// has no shadow; a call where it may have one is an error (the shadow
     /// would keep a stale derivative).
     pub writes: &'static [usize],
+    /// The result is one of the operands or a constant (min/max, `fdim`):
+    /// an operand may be computed and then discarded, so in reverse mode the
+    /// values it is computed from get "strong zero" products.
+    pub chooses: bool,
 }
 
 impl CallRule {
     const fn writing(self, writes: &'static [usize]) -> CallRule {
         CallRule { writes, ..self }
+    }
+    const fn choosing(self) -> CallRule {
+        CallRule {
+            chooses: true,
+            ..self
+        }
     }
     const fn result_field(self, k: u32) -> CallRule {
         CallRule {
@@ -48,6 +58,7 @@ const fn rule(name: &'static str, arity: usize, partials: PartialFn) -> CallRule
         partials,
         result_field: None,
         writes: &[],
+        chooses: false,
     }
 }
 
@@ -243,12 +254,12 @@ static RULES: &[CallRule] = &[
             s.p(1, || s.b.zero(y.ty())),
         ]
     }),
-    rule("fmax", 2, |s| extremum(s, MAXNUM)),
-    rule("fmin", 2, |s| extremum(s, MINNUM)),
-    rule("fmaximum", 2, |s| extremum(s, MAXIMUM)),
-    rule("fminimum", 2, |s| extremum(s, MINIMUM)),
-    rule("fmaximum_num", 2, |s| extremum(s, MAXIMUM_NUM)),
-    rule("fminimum_num", 2, |s| extremum(s, MINIMUM_NUM)),
+    rule("fmax", 2, |s| extremum(s, MAXNUM)).choosing(),
+    rule("fmin", 2, |s| extremum(s, MINNUM)).choosing(),
+    rule("fmaximum", 2, |s| extremum(s, MAXIMUM)).choosing(),
+    rule("fminimum", 2, |s| extremum(s, MINIMUM)).choosing(),
+    rule("fmaximum_num", 2, |s| extremum(s, MAXIMUM_NUM)).choosing(),
+    rule("fminimum_num", 2, |s| extremum(s, MINIMUM_NUM)).choosing(),
     // x - y if x > y, else +0: at a tie the result is the constant branch.
     rule("fdim", 2, |s| {
         let (x, y) = (s.arg(0), s.arg(1));
@@ -258,7 +269,8 @@ static RULES: &[CallRule] = &[
             s.p(0, || b.select(above, s.one(x), b.zero(x.ty()))),
             s.p(1, || b.select(above, s.num(y, -1.0), b.zero(y.ty()))),
         ]
-    }),
+    })
+    .choosing(),
     // x - trunc(x / y) * y
     rule("fmod", 2, |s| remainder_partials(s, "llvm.trunc")),
     // x - n y with n = x / y rounded to nearest, ties to even
