@@ -24,13 +24,31 @@ pub enum AllocKind {
     Global,
 }
 
+/// Name prefix of the plugin's stand-in for a user allocation function
+/// (`__enzyme_allocation_like`) in the code it differentiates:
+/// `__ferment_alloc_like.<size argument>.<function>`.
+pub const ALLOC_LIKE_PREFIX: &str = "__ferment_alloc_like.";
+/// Name prefix of the stand-in for that allocator's deallocation function:
+/// `__ferment_free_like.<allocation function>`.
+pub const FREE_LIKE_PREFIX: &str = "__ferment_free_like.";
+/// Name prefix of the stand-in for a global the user declared inactive
+/// (`__enzyme_inactive_global`): its memory never has a shadow.
+pub const INACTIVE_GLOBAL_PREFIX: &str = "__ferment_inactive.";
+
+/// Whether `name` is the stand-in of an inactive global.
+pub fn is_inactive_global_stand_in(name: &str) -> bool {
+    name.starts_with(INACTIVE_GLOBAL_PREFIX)
+}
+
 /// The allocation kind of `v`, when it creates a fresh object.
 pub fn allocation_kind(v: Value) -> Option<AllocKind> {
     if v.is_global() {
         let constant = unsafe { llvm_sys::core::LLVMIsGlobalConstant(v.0) != 0 };
+        let name = v.name();
         return (!constant
-            && !v.name().starts_with("enzyme_")
-            && !v.name().starts_with("__enzyme"))
+            && !name.starts_with("enzyme_")
+            && !name.starts_with("__enzyme")
+            && !is_inactive_global_stand_in(&name))
         .then_some(AllocKind::Global);
     }
     if !v.is_instruction() {
@@ -43,6 +61,10 @@ pub fn allocation_kind(v: Value) -> Option<AllocKind> {
         return None;
     }
     let name = v.called_function()?.name();
+    if let Some(rest) = name.strip_prefix(ALLOC_LIKE_PREFIX) {
+        let size_arg = rest.split('.').next()?.parse().ok()?;
+        return Some(AllocKind::Heap { size_arg });
+    }
     match name.as_str() {
         "malloc" | "_Znwm" | "_Znam" | "_ZnwmRKSt9nothrow_t" | "_ZnamRKSt9nothrow_t" => {
             Some(AllocKind::Heap { size_arg: 0 })
@@ -74,18 +96,19 @@ pub fn is_memset_like(name: &str) -> bool {
 
 /// Whether `name` releases heap memory (`free`, `operator delete`...).
 pub fn is_free_like(name: &str) -> bool {
-    matches!(
-        name,
-        "free"
-            | "_ZdlPv"
-            | "_ZdaPv"
-            | "_ZdlPvm"
-            | "_ZdaPvm"
-            | "_ZdlPvSt11align_val_t"
-            | "_ZdaPvSt11align_val_t"
-            | "_ZdlPvmSt11align_val_t"
-            | "_ZdaPvmSt11align_val_t"
-    )
+    name.starts_with(FREE_LIKE_PREFIX)
+        || matches!(
+            name,
+            "free"
+                | "_ZdlPv"
+                | "_ZdaPv"
+                | "_ZdlPvm"
+                | "_ZdaPvm"
+                | "_ZdlPvSt11align_val_t"
+                | "_ZdaPvSt11align_val_t"
+                | "_ZdlPvmSt11align_val_t"
+                | "_ZdaPvmSt11align_val_t"
+        )
 }
 
 /// The objects (allocations, arguments, globals, loaded pointers) that `p`

@@ -22,6 +22,8 @@ const UNDERSTOOD_GLOBALS: &[&str] = &[
     "__enzyme_register_gradient",
     "__enzyme_register_derivative",
     "__enzyme_function_like",
+    "__enzyme_inactive_global",
+    "__enzyme_allocation_like",
     // A promise that a function frees no memory: it only helps Enzyme's
     // caching, so it changes nothing here.
     "__enzyme_nofree",
@@ -29,20 +31,10 @@ const UNDERSTOOD_GLOBALS: &[&str] = &[
 
 /// Enzyme's global annotations that ferment does not implement yet, with
 /// what to write instead.
-const NOT_YET: &[(&str, &str)] = &[
-    (
-        "__enzyme_register_splitderivative",
-        "register a gradient instead: `void* __enzyme_register_gradient_NAME[3] = { f, augmented_forward, reverse };`",
-    ),
-    (
-        "__enzyme_inactive_global",
-        "pass the data as an `enzyme_const` argument, or give the global a shadow with `!enzyme_shadow` metadata",
-    ),
-    (
-        "__enzyme_allocation_like",
-        "call malloc/free (or operator new/delete) directly inside the differentiated function",
-    ),
-];
+const NOT_YET: &[(&str, &str)] = &[(
+    "__enzyme_register_splitderivative",
+    "register a gradient instead: `void* __enzyme_register_gradient_NAME[3] = { f, augmented_forward, reverse };`",
+)];
 
 /// `enzyme_*` strings in `llvm.global.annotations` that ferment understands.
 fn understood_note(note: &str) -> bool {
@@ -156,6 +148,128 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
                     "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`"
                 )))
             }
+        }
+    }
+    Ok(out)
+}
+
+/// The globals the user declared inactive (`__enzyme_inactive_global_NAME =
+/// { &g }`): their memory never carries a derivative; values read from it
+/// are constants and active values stored into it lose their derivative.
+pub fn inactive_globals(module: Module) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for g in module.globals() {
+        let name = g.name();
+        if !name.starts_with("__enzyme_inactive_global") {
+            continue;
+        }
+        let Some(init) = g.global_initializer() else {
+            continue;
+        };
+        let targets: Vec<Value> = if init.strip_casts().is_global() {
+            vec![init.strip_casts()]
+        } else {
+            init.operands()
+                .into_iter()
+                .map(|o| o.strip_casts())
+                .collect()
+        };
+        if targets.is_empty() || targets.iter().any(|t| !t.is_global()) {
+            return Err(Error::new(format!(
+                "the annotation '{name}' must hold the address of a global variable"
+            ))
+            .hint(format!(
+                "write `void* {name}[1] = {{ (void*)&my_global }};`"
+            )));
+        }
+        for t in targets {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A user allocator declared with `__enzyme_allocation_like_NAME = { alloc,
+/// size_arg, "-1", dealloc }`: `alloc` returns fresh memory of the size in
+/// its argument `size_arg`, and `dealloc(p)` releases what it returned.
+/// Shadows of such memory are made and released by the same pair.
+#[derive(Clone, Copy, Debug)]
+pub struct AllocationLike {
+    pub alloc: Value,
+    pub size_arg: usize,
+    pub dealloc: Value,
+}
+
+/// The module's allocation-like declarations.
+pub fn allocation_like(module: Module) -> Result<Vec<AllocationLike>> {
+    let mut out: Vec<AllocationLike> = Vec::new();
+    for g in module.globals() {
+        let name = g.name();
+        if !name.starts_with("__enzyme_allocation_like") {
+            continue;
+        }
+        let Some(init) = g.global_initializer() else {
+            continue;
+        };
+        let hint = format!(
+            "write `void* {name}[4] = {{ (void*)my_alloc, (void*)SIZE_ARG_INDEX, (void*)\"-1\", (void*)my_free }};` where my_free(p) releases what my_alloc returned"
+        );
+        let ops = init.operands();
+        let function = |k: usize| {
+            ops.get(k)
+                .map(|o| o.strip_casts())
+                .filter(|f| f.is_function())
+        };
+        let index = ops.get(1).and_then(|o| {
+            if o.is_null_constant() {
+                Some(0)
+            } else {
+                o.strip_casts().const_int()
+            }
+        });
+        let dealloc_args = ops.get(2).and_then(|o| o.c_string());
+        let (Some(alloc), Some(index), Some(dealloc_args), Some(dealloc)) =
+            (function(0), index, dealloc_args, function(3))
+        else {
+            return Err(Error::new(format!(
+                "the annotation '{name}' must hold an allocation function, the index of its size argument, the deallocation argument list and a deallocation function"
+            ))
+            .hint(hint));
+        };
+        let alloc_ty = alloc.global_value_type();
+        let nparams = alloc_ty.fn_params().len();
+        if index < 0 || index as usize >= nparams || !alloc_ty.fn_return().is_pointer() {
+            return Err(Error::at(
+                alloc,
+                format!(
+                    "'{}' is declared allocation-like with size argument {index}, but it has {nparams} argument(s) and must return a pointer",
+                    alloc.name()
+                ),
+            )
+            .hint(hint));
+        }
+        let dealloc_params = dealloc.global_value_type().fn_params();
+        if dealloc_args.trim() != "-1"
+            || dealloc_params.len() != 1
+            || !dealloc_params[0].is_pointer()
+        {
+            return Err(Error::at(
+                dealloc,
+                format!(
+                    "'{name}': ferment supports a deallocation function taking only the allocated pointer (argument list \"-1\"), not \"{dealloc_args}\" with '{}'",
+                    dealloc.name()
+                ),
+            )
+            .hint(hint));
+        }
+        if !out.iter().any(|a| a.alloc == alloc) {
+            out.push(AllocationLike {
+                alloc,
+                size_arg: index as usize,
+                dealloc,
+            });
         }
     }
     Ok(out)

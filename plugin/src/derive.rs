@@ -49,6 +49,14 @@ pub struct Ctx<'o> {
     /// `__ferment_like_<libm name>.<function>` has that libm function's rule.
     /// [`Ctx::finish`] turns calls of it back into calls of the function.
     like: Vec<(Value, Value)>,
+    /// Other stand-ins, replaced back the same way: `__ferment_alloc_like.
+    /// <size arg>.<f>` and `__ferment_free_like.<f>` for the functions of an
+    /// `__enzyme_allocation_like` pair (the memory analysis reads the size
+    /// argument from the name), and `__ferment_inactive.<g>` (a global
+    /// declaration the memory analysis never shadows) for each
+    /// `__enzyme_inactive_global`. Calls and uses in canonical copies go
+    /// to the stand-in; `.0` is the user's function or global.
+    stand_ins: Vec<(Value, Value)>,
 }
 
 /// Signature pieces of a reverse-mode derivative.
@@ -119,6 +127,7 @@ impl<'o> Ctx<'o> {
             custom: CustomRules::read(module),
             generated: Vec::new(),
             like: Vec::new(),
+            stand_ins: Vec::new(),
         }
     }
 
@@ -130,6 +139,35 @@ impl<'o> Ctx<'o> {
                 f.global_value_type(),
             );
             self.like.push((f, alias));
+        }
+    }
+
+    /// Declares the stand-ins of the module's allocation-like functions and
+    /// inactive globals.
+    pub fn set_memory_annotations(
+        &mut self,
+        allocators: &[crate::annotations::AllocationLike],
+        inactive_globals: &[Value],
+    ) {
+        for a in allocators {
+            let name = a.alloc.name();
+            let alloc = self.module.add_function(
+                &format!("__ferment_alloc_like.{}.{name}", a.size_arg),
+                a.alloc.global_value_type(),
+            );
+            let dealloc = self.module.add_function(
+                &format!("__ferment_free_like.{name}"),
+                a.dealloc.global_value_type(),
+            );
+            self.stand_ins.push((a.alloc, alloc));
+            self.stand_ins.push((a.dealloc, dealloc));
+        }
+        for &g in inactive_globals {
+            let stand_in = self.module.add_global_declaration(
+                &format!("__ferment_inactive.{}", g.name()),
+                g.global_value_type(),
+            );
+            self.stand_ins.push((g, stand_in));
         }
     }
 
@@ -152,13 +190,29 @@ impl<'o> Ctx<'o> {
         let mut keep = self.custom.functions();
         keep.extend(crate::frontend::user_inactive_list());
         keep.extend(self.like.iter().map(|(f, _)| *f));
+        keep.extend(
+            self.stand_ins
+                .iter()
+                .filter(|(f, _)| f.is_function())
+                .map(|(f, _)| *f),
+        );
         let copy = prepare::canonical_copy(function, &name, self.options, &keep)?;
+        for &(g, stand_in) in &self.stand_ins {
+            if !g.is_function() {
+                crate::shim::replace_global_in_function(g, stand_in, copy);
+            }
+        }
         for inst in copy.instructions() {
             if !inst.is_call() {
                 continue;
             }
             let callee = inst.called_operand();
-            if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == callee) {
+            let alias = self
+                .like
+                .iter()
+                .chain(&self.stand_ins)
+                .find(|(f, _)| *f == callee);
+            if let Some(&(_, alias)) = alias {
                 inst.set_operand(inst.num_operands() - 1, alias);
             } else {
                 pure_math_call(inst);
@@ -294,6 +348,14 @@ impl<'o> Ctx<'o> {
         for (f, alias) in std::mem::take(&mut self.like) {
             alias.replace_all_uses_with(f);
             alias.delete_function();
+        }
+        for (v, stand_in) in std::mem::take(&mut self.stand_ins) {
+            stand_in.replace_all_uses_with(v);
+            if v.is_function() {
+                stand_in.delete_function();
+            } else {
+                stand_in.delete_global();
+            }
         }
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
         for f in std::mem::take(&mut self.generated) {

@@ -608,7 +608,18 @@ fn usable_size(module: Module, b: &Builder, p: Value, requested: Value) -> Value
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
     let triple = module.target_triple();
-    if triple.contains("nvptx") || triple.contains("amdgcn") || triple.contains("wasm") {
+    // A user allocator (`__enzyme_allocation_like`) may hand out memory
+    // malloc does not know.
+    let user_allocated = p.is_call()
+        && p.called_function().is_some_and(|f| {
+            f.name()
+                .starts_with(ferment_activity_analysis::ALLOC_LIKE_PREFIX)
+        });
+    if user_allocated
+        || triple.contains("nvptx")
+        || triple.contains("amdgcn")
+        || triple.contains("wasm")
+    {
         return b.int_cast(requested, i64t, false);
     }
     let f = declare(module, "malloc_usable_size", i64t, &[Type::ptr(ctx)]);

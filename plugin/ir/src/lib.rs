@@ -98,6 +98,12 @@ impl Module {
         (!g.is_null()).then_some(Value(g))
     }
 
+    /// An external global of type `ty` with no definition (a declaration).
+    pub fn add_global_declaration(self, name: &str, ty: Type) -> Value {
+        let c = CString::new(name).unwrap_or_default();
+        Value(unsafe { LLVMAddGlobal(self.0, ty.0, c.as_ptr()) })
+    }
+
     /// An internal global of type `ty` initialized to zero.
     pub fn add_zeroed_global(self, name: &str, ty: Type) -> Value {
         let c = CString::new(name).unwrap_or_default();

@@ -314,6 +314,11 @@ impl Value {
 
     /// Looks through bitcast/addrspacecast/ptrtoint/inttoptr (instructions
     /// and constant expressions).
+    /// Whether this is a constant null (zero) value of any type.
+    pub fn is_null_constant(self) -> bool {
+        self.is_constant() && unsafe { LLVMIsNull(self.0) != 0 }
+    }
+
     pub fn strip_casts(self) -> Value {
         let mut v = self;
         for _ in 0..64 {

@@ -129,6 +129,14 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         errors.push(e);
         Vec::new()
     });
+    let allocators = crate::annotations::allocation_like(module).unwrap_or_else(|e| {
+        errors.push(e);
+        Vec::new()
+    });
+    let inactive_globals = crate::annotations::inactive_globals(module).unwrap_or_else(|e| {
+        errors.push(e);
+        Vec::new()
+    });
     if !errors.is_empty() {
         // No derivative is right while an annotation is not understood.
         for (call, _) in calls {
@@ -141,6 +149,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
     let mut ctx = Ctx::new(module, options, opt_level);
     ctx.set_function_like(&like);
+    ctx.set_memory_annotations(&allocators, &inactive_globals);
     for (call, entry) in innermost_first(calls) {
         match process_call(&mut ctx, call, entry) {
             Ok(()) => outcome.changed = true,

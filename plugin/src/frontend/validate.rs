@@ -171,6 +171,14 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
         return Ok(());
     }
     let objects = ferment_activity_analysis::underlying_objects(p);
+    // A global the user declared inactive drops what is stored into it.
+    if !objects.is_empty()
+        && objects
+            .iter()
+            .all(|o| ferment_activity_analysis::is_inactive_global_stand_in(&o.name()))
+    {
+        return Ok(());
+    }
     let what = objects
         .iter()
         .find(|o| !o.is_instruction())

@@ -117,14 +117,19 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                     }
                 }
             }
-            let dealloc = match name.as_str() {
-                _ if kind == AllocKind::Stack => "free",
-                "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
-                "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
-                _ => "free",
-            };
             let ptr = Type::ptr(s.module.context());
-            let f = declare(s.module, dealloc, Type::void(s.module.context()), &[ptr]);
+            let f = match user_deallocator(s.module, &name) {
+                Some(f) => f,
+                None => {
+                    let dealloc = match name.as_str() {
+                        _ if kind == AllocKind::Stack => "free",
+                        "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
+                        "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
+                        _ => "free",
+                    };
+                    declare(s.module, dealloc, Type::void(s.module.context()), &[ptr])
+                }
+            };
             // Split shape with `enzyme_nofree`: keep it for another
             // reverse sweep (freeing null does nothing).
             let sp = match s.free_flag {
@@ -136,6 +141,17 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
         return Ok(true);
     }
     Ok(false)
+}
+
+/// The deallocation stand-in paired with a user allocator's stand-in
+/// (`__enzyme_allocation_like`), declared when the request was read.
+fn user_deallocator(module: ferment_ir::Module, alloc: &str) -> Option<Value> {
+    let rest = alloc.strip_prefix(ferment_activity_analysis::ALLOC_LIKE_PREFIX)?;
+    let (_, function) = rest.split_once('.')?;
+    module.function(&format!(
+        "{}{function}",
+        ferment_activity_analysis::FREE_LIKE_PREFIX
+    ))
 }
 
 /// The floating-point type stored in the objects `ptrs` point into, judged

@@ -45,6 +45,7 @@ extern "C" {
     fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
+    fn ferment_replace_global_in_function(g: LLVMValueRef, new: LLVMValueRef, f: LLVMValueRef);
     fn ferment_inline_calls(
         f: LLVMValueRef,
         max_insts: c_uint,
@@ -196,6 +197,12 @@ pub fn header_trip_bounds(f: Value, headers: &[ferment_ir::Block]) -> Vec<Option
 /// parameters match `old`'s); `old` is erased.
 pub fn move_body(old: Value, new: Value) {
     unsafe { ferment_move_body(old.0, new.0) }
+}
+
+/// Replaces the uses of global `g` inside function `f` (also inside its
+/// constant expressions) by `new`.
+pub fn replace_global_in_function(g: Value, new: Value, f: Value) {
+    unsafe { ferment_replace_global_in_function(g.0, new.0, f.0) }
 }
 
 /// Gives `to` the function attributes of `from` (minus optnone/noinline).

@@ -19,6 +19,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/IR/ReplaceConstant.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Plugins/PassPlugin.h"
@@ -363,6 +364,22 @@ extern "C" void ferment_move_body(LLVMValueRef OldV, LLVMValueRef NewV) {
     New->setSubprogram(SP);
   }
   Old->eraseFromParent();
+}
+
+// Replaces every use of the global `GV` inside function `FV` by `NewV`,
+// including uses inside constant expressions (which become instructions in
+// `FV` first). Uses elsewhere in the module are untouched.
+extern "C" void ferment_replace_global_in_function(LLVMValueRef GV,
+                                                   LLVMValueRef NewV,
+                                                   LLVMValueRef FV) {
+  auto *G = unwrap<GlobalValue>(GV);
+  auto *F = unwrap<Function>(FV);
+  Value *New = unwrap(NewV);
+  convertUsersOfConstantsToInstructions({G}, F, /*RemoveDeadConstants=*/false);
+  G->replaceUsesWithIf(New, [F](Use &U) {
+    auto *I = dyn_cast<Instruction>(U.getUser());
+    return I && I->getFunction() == F;
+  });
 }
 
 // Copies the function attributes of `From` (target-cpu, features...) to
