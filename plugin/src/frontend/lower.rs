@@ -65,21 +65,18 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     }
     let mut ordered = primals.clone();
     ordered.extend(shadows.iter().copied());
-    let (target, args, tape_only) = match (req.part, derivative) {
-        (Part::TapeSize, _) => {
-            // The tape handed out by __enzyme_augmentfwd is one pointer.
-            let size = b.const_int(b.i64(), 8);
-            let ret = call.ty();
-            let r = if ret.is_integer() {
-                b.int_cast(size, ret, false)
-            } else {
-                size
-            };
-            call.replace_all_uses_with(r);
-            finish_replacement(&b, call);
-            remove_dead_markers(req);
-            return Ok(());
+    if let Some(n) = req.tape_allocated.and_then(|n| n.const_int()) {
+        if (n as u64) < TAPE_BYTES {
+            return Err(Error::at(
+                call,
+                format!("enzyme_allocated gives the tape {n} bytes, but it needs {TAPE_BYTES}"),
+            )
+            .hint(
+                "allocate __enzyme_augmentsize(f, <the same activity markers>) bytes for the tape",
+            ));
         }
+    }
+    let (target, args, tape_only) = match (req.part, derivative) {
         (Part::Whole, Derivative::Combined(f)) => {
             let mut args = ordered;
             if req.return_active && fty.fn_return().is_fp_like() {
@@ -100,14 +97,20 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             }
             (f, args, false)
         }
-        (Part::Augmented, Derivative::Split { aug, .. }) => (aug, ordered, call.ty().is_pointer()),
+        (Part::Augmented, Derivative::Split { aug, .. }) => {
+            let tape_only = req.tape_memory.is_none() && call.ty().is_pointer();
+            (aug, ordered, tape_only)
+        }
         (Part::Reverse, Derivative::Split { rev, .. }) => {
             let mut args = ordered;
             let rparams = rev.global_value_type().fn_params();
             let mut trailing = req.trailing.clone();
-            let tape = trailing
-                .pop()
-                .ok_or_else(|| Error::at(call, "missing the tape argument"))?;
+            let tape = match req.tape_memory {
+                Some(p) => b.load(Type::ptr(module.context()), p),
+                None => trailing
+                    .pop()
+                    .ok_or_else(|| Error::at(call, "missing the tape argument"))?,
+            };
             for d in trailing {
                 let t = rparams[args.len()];
                 args.push(convert(&b, d, t, call, "adjoint of the return value")?);
@@ -149,6 +152,12 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     if tape_only {
         outputs.truncate(1);
     }
+    if let (Part::Augmented, Some(p)) = (req.part, req.tape_memory) {
+        // `enzyme_tape p`: the tape goes to the caller's memory; the call
+        // returns what follows it (the primal result, when asked for).
+        let tape = outputs.remove(0);
+        b.store(tape, p);
+    }
     let replacement = fit_results(module, &b, req, &outputs)?;
     if let Some(r) = replacement {
         call.replace_all_uses_with(r);
@@ -157,6 +166,28 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     remove_dead_markers(req);
     Ok(())
 }
+
+/// Lowers `__enzyme_augmentsize` to the (constant) size of the tape.
+pub fn lower_tape_size(module: Module, req: &Request) -> Result<()> {
+    let call = req.call;
+    let b = Builder::new(module);
+    b.before(call);
+    let size = b.const_int(b.i64(), TAPE_BYTES as i64);
+    let ret = call.ty();
+    let r = if ret.is_integer() {
+        b.int_cast(size, ret, false)
+    } else {
+        size
+    };
+    call.replace_all_uses_with(r);
+    finish_replacement(&b, call);
+    remove_dead_markers(req);
+    Ok(())
+}
+
+/// Size of the tape `__enzyme_augmentfwd` hands out: one pointer (to a
+/// heap frame the reverse sweep frees).
+const TAPE_BYTES: u64 = 8;
 
 /// Erases the call; an `invoke` becomes a branch to its normal destination.
 fn finish_replacement(b: &Builder, call: Value) {

@@ -314,6 +314,9 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
 
 fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     let req = request::parse(call, entry)?;
+    if req.part == request::Part::TapeSize {
+        return lower::lower_tape_size(ctx.module, &req);
+    }
     let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(call))?;
     lower::lower_call(ctx.module, &req, derivative)
 }

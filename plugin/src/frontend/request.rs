@@ -102,6 +102,11 @@ pub struct Request {
     pub trailing: Vec<Value>,
     /// `enzyme_nofree`: the reverse sweep does not free the tape.
     pub nofree: bool,
+    /// `enzyme_tape p` (with `enzyme_allocated n`): split mode keeps the
+    /// tape in the caller's memory at `p` (of `n` bytes) instead of
+    /// returning it / taking it as the last argument.
+    pub tape_memory: Option<Value>,
+    pub tape_allocated: Option<Value>,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -311,7 +316,19 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         markers: Vec::new(),
         trailing: Vec::new(),
         nofree: false,
+        tape_memory: None,
+        tape_allocated: None,
     };
+    if part == Part::TapeSize {
+        // The size does not depend on the arguments: Enzyme's users pass
+        // the activity markers alone (or the full argument list).
+        req.markers = all_args[pos..]
+            .iter()
+            .copied()
+            .filter(|a| marker_name(*a).is_some())
+            .collect();
+        return Ok(req);
+    }
     let ret_ty = fn_ty.fn_return();
     let mut const_return = false;
     let mut dup_return = false;
@@ -374,6 +391,44 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 "enzyme_noret" => req.return_primal = false,
                 "enzyme_nofree" => req.nofree = true,
                 "enzyme_not_overwritten" | "enzyme_runtime_activity" => {}
+                "enzyme_allocated" | "enzyme_tape" => {
+                    if part != Part::Augmented && part != Part::Reverse {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            format!("marker '{m}' belongs to split mode (__enzyme_augmentfwd / __enzyme_reverse)"),
+                        ));
+                    }
+                    let Some(&v) = all_args.get(pos) else {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            format!("marker '{m}' must be followed by a value"),
+                        ));
+                    };
+                    pos += 1;
+                    if m == "enzyme_tape" {
+                        if !v.ty().is_pointer() {
+                            return Err(call_error(
+                                &call,
+                                entry,
+                                "enzyme_tape must be followed by a pointer to the tape's memory"
+                                    .into(),
+                            ));
+                        }
+                        req.tape_memory = Some(v);
+                    } else {
+                        if !v.ty().is_integer() {
+                            return Err(call_error(
+                                &call,
+                                entry,
+                                "enzyme_allocated must be followed by the tape's size in bytes"
+                                    .into(),
+                            ));
+                        }
+                        req.tape_allocated = Some(v);
+                    }
+                }
                 "enzyme_width" => {
                     let w = all_args.get(pos).and_then(|v| v.const_int());
                     pos += 1;
@@ -465,7 +520,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         req.return_primal = true;
     }
     if part == Part::Reverse {
-        let want = 1 + usize::from(req.return_active);
+        let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);
         if req.trailing.len() != want {
             return Err(call_error(
                 &call,
