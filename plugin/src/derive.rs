@@ -357,6 +357,7 @@ impl<'o> Ctx<'o> {
                 stand_in.delete_global();
             }
         }
+        crate::shim::infer_lib_attributes(self.module);
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
         for f in std::mem::take(&mut self.generated) {
             if simplify {

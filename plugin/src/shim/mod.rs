@@ -45,6 +45,7 @@ extern "C" {
     fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
+    fn ferment_infer_lib_attributes(m: LLVMModuleRef) -> c_uint;
     fn ferment_replace_global_in_function(g: LLVMValueRef, new: LLVMValueRef, f: LLVMValueRef);
     fn ferment_inline_calls(
         f: LLVMValueRef,
@@ -197,6 +198,12 @@ pub fn header_trip_bounds(f: Value, headers: &[ferment_ir::Block]) -> Vec<Option
 /// parameters match `old`'s); `old` is erased.
 pub fn move_body(old: Value, new: Value) {
     unsafe { ferment_move_body(old.0, new.0) }
+}
+
+/// Gives the module's library declarations LLVM's inferred attributes
+/// (`noalias` malloc/realloc results...); returns how many changed.
+pub fn infer_lib_attributes(m: ferment_ir::Module) -> u32 {
+    unsafe { ferment_infer_lib_attributes(m.0) }
 }
 
 /// Replaces the uses of global `g` inside function `f` (also inside its

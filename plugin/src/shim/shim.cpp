@@ -27,6 +27,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Transforms/InstCombine/InstCombine.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/BuildLibCalls.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
@@ -364,6 +365,21 @@ extern "C" void ferment_move_body(LLVMValueRef OldV, LLVMValueRef NewV) {
     New->setSubprogram(SP);
   }
   Old->eraseFromParent();
+}
+
+// Gives the module's library-function declarations the attributes LLVM
+// infers for them at the start of its pipeline (`noalias` results of
+// malloc/realloc, `allocsize`, `captures(none)` of free...): declarations
+// ferment adds while generating derivatives come too late for that.
+extern "C" unsigned ferment_infer_lib_attributes(LLVMModuleRef MRef) {
+  Module *M = unwrap(MRef);
+  TargetLibraryInfoImpl TLII(M->getTargetTriple());
+  TargetLibraryInfo TLI(TLII);
+  unsigned Changed = 0;
+  for (Function &F : *M)
+    if (F.isDeclaration() && !F.isIntrinsic())
+      Changed += inferNonMandatoryLibFuncAttrs(F, TLI) ? 1 : 0;
+  return Changed;
 }
 
 // Replaces every use of the global `GV` inside function `FV` by `NewV`,
