@@ -447,6 +447,15 @@ impl Value {
             LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
         }
     }
+    /// Whether parameter `i` of this function is marked `noalias` (C's
+    /// `restrict`).
+    pub fn param_is_noalias(self, i: u32) -> bool {
+        let name = "noalias";
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            !LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind).is_null()
+        }
+    }
     pub fn string_attribute(self, key: &str) -> Option<String> {
         unsafe {
             let a = LLVMGetStringAttributeAtIndex(

@@ -168,7 +168,17 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.
         if rev_entry.is_none() {
-            tape.set_rereads(tape::Rereads::new(&reachable));
+            // A parameter the user declared `restrict` is, like a fresh
+            // allocation, memory no other pointer writes.
+            let restrict = f
+                .params()
+                .into_iter()
+                .take(key.activities.len())
+                .enumerate()
+                .filter(|&(i, _)| key.function.param_is_noalias(i as u32))
+                .map(|(_, p)| p)
+                .collect();
+            tape.set_rereads(tape::Rereads::new(&reachable, restrict));
         }
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         let b = Builder::following(module, f);
@@ -358,10 +368,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     self.adjoints.add(&self.b, v, seed);
                 }
             }
-            for lp in self.loops.nest_of(blk) {
+            let nest = self.loops.nest_of(blk);
+            for &lp in &nest {
                 self.tape.enter_iteration(&self.loops, &self.b, lp);
             }
-            self.b.br(self.rev[&blk]);
+            let br = self.b.br(self.rev[&blk]);
+            for lp in nest {
+                self.tape.note_instance_entry(lp, br);
+            }
         }
     }
 
@@ -489,10 +503,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             }
             // Returning from inside loops: the reverse sweep starts in the
             // current iteration of each of them.
-            for lp in self.loops.nest_of(blk) {
+            let nest = self.loops.nest_of(blk);
+            for &lp in &nest {
                 self.tape.enter_iteration(&self.loops, &self.b, lp);
             }
-            self.b.br(self.rev[&blk]);
+            let br = self.b.br(self.rev[&blk]);
+            for lp in nest {
+                self.tape.note_instance_entry(lp, br);
+            }
             term.erase();
         }
     }
@@ -589,16 +607,24 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     /// (past its invoke when the edge is the invoke's unwind edge).
     fn reverse_edge(&mut self, phi_ds: &[(Value, Value)], pred: Block, blk: Block) {
         self.propagate_phis(phi_ds, pred);
-        for lp in self.loops.entered_in_reverse(pred, blk) {
+        let entered = self.loops.entered_in_reverse(pred, blk);
+        for &lp in &entered {
             self.tape.enter_iteration(&self.loops, &self.b, lp);
         }
         let unwind_edge = pred
             .terminator()
             .is_some_and(|t| t.is_invoke() && t.successors()[1] == blk);
-        match self.unwound.get(&pred) {
+        let br = match self.unwound.get(&pred) {
             Some(&u) if unwind_edge => self.b.br(u),
             _ => self.b.br(self.rev[&pred]),
         };
+        // An exit edge walked backwards starts a new instance of the loop
+        // (a back edge only moves to the previous iteration).
+        for lp in entered {
+            if !self.loops.contains(lp, blk) {
+                self.tape.note_instance_entry(lp, br);
+            }
+        }
     }
 
     fn propagate_phis(&mut self, phi_ds: &[(Value, Value)], pred: Block) {
@@ -890,6 +916,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             Some(a) => b.ret(a),
             None => b.ret_void(),
         };
+        self.tape.install_instance_bases(&self.loops);
         match self.free_flag {
             None => {
                 self.tape.finish(&self.b);

@@ -96,8 +96,14 @@ pub struct Tape {
     /// What was cached and recomputed, for `-ferment-print-tape`.
     pub report: Vec<String>,
     recomputed: hashbrown::HashSet<Value>,
-    /// Per loop: the counter's value on entry to the current instance.
-    bases: HashMap<LoopId, Value>,
+    /// Per loop: the counter's value on entry to the current instance
+    /// (read in the forward preheader), and the reverse sweep's local copy
+    /// of it, set wherever the reverse sweep enters a new instance.
+    bases: HashMap<LoopId, (Value, Value)>,
+    /// Where the reverse sweep enters a new instance of a loop (walking an
+    /// exit edge or a `ret` inside it backwards): the instruction before
+    /// which that instance's base is read.
+    instance_entries: Vec<(LoopId, Value)>,
     rereads: Option<Rereads>,
 }
 
@@ -212,6 +218,7 @@ impl Tape {
             report: Vec::new(),
             recomputed: hashbrown::HashSet::new(),
             bases: HashMap::new(),
+            instance_entries: Vec::new(),
             rereads: None,
         }
     }
@@ -567,21 +574,44 @@ impl Tape {
     fn iteration(&mut self, loops: &Loops, b: &Builder, lp: LoopId, preheader: Block) -> Value {
         let i64t = self.i64();
         let cnt_fwd = self.loop_counter_fwd(loops, lp);
-        let base = match self.bases.get(&lp) {
-            Some(&base) => base,
+        let local = match self.bases.get(&lp) {
+            Some(&(_, local)) => local,
             None => {
                 let term = preheader.terminator().expect("preheader terminator");
                 let pb = Builder::new(self.module);
                 pb.before(term);
                 let base = pb.load(i64t, cnt_fwd);
-                self.bases.insert(lp, base);
-                base
+                let local = self.reverse_local(i64t, "rev.base");
+                self.bases.insert(lp, (base, local));
+                local
             }
         };
         let ridx = self.loops[&lp].ridx;
         let r = b.load(i64t, ridx.rev);
-        let base = self.reload(loops, b, base);
-        b.sub_int(r, base)
+        b.sub_int(r, b.load(i64t, local))
+    }
+
+    /// Records that the reverse sweep enters a new instance of `lp` just
+    /// before `at` (a terminator it emitted).
+    pub fn note_instance_entry(&mut self, lp: LoopId, at: Value) {
+        self.instance_entries.push((lp, at));
+    }
+
+    /// Reads each loop instance's base once, where the reverse sweep enters
+    /// the instance, instead of in every reverse iteration: a read of the
+    /// tape inside the reverse loop would have to be repeated after every
+    /// store of an adjoint (they might alias), which keeps the loop scalar.
+    pub fn install_instance_bases(&mut self, loops: &Loops) {
+        let entries = std::mem::take(&mut self.instance_entries);
+        for (lp, at) in entries {
+            let Some(&(base, local)) = self.bases.get(&lp) else {
+                continue;
+            };
+            let b = Builder::new(self.module);
+            b.before(at);
+            let v = self.reload(loops, &b, base);
+            b.store(v, local);
+        }
     }
 
     fn recompute_induction(
@@ -906,16 +936,32 @@ enum MemClass {
     External,
 }
 
-fn classes_of(p: Value, escaped: &hashbrown::HashSet<Value>) -> Vec<MemClass> {
+/// The memory classes `p` may point into. A fresh allocation whose address
+/// does not escape is a class of its own, and so is a `noalias`
+/// (`restrict`) parameter that does not escape: no other pointer reaches
+/// its memory while the function runs.
+fn classes_of(p: Value, escaped: &Objects) -> Vec<MemClass> {
     underlying_objects(p)
         .into_iter()
         .map(|o| match allocation_kind(o) {
             Some(
                 AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc,
-            ) if !escaped.contains(&o) => MemClass::Local(o),
+            ) if !escaped.escaped.contains(&o) => MemClass::Local(o),
+            None if escaped.restrict.contains(&o) && !escaped.escaped.contains(&o) => {
+                MemClass::Local(o)
+            }
             _ => MemClass::External,
         })
         .collect()
+}
+
+/// What [`classes_of`] needs to know about the function's objects.
+struct Objects {
+    /// Allocations and parameters whose address escapes (see
+    /// [`escaped_objects`]).
+    escaped: hashbrown::HashSet<Value>,
+    /// Parameters the user declared `restrict` (`noalias`).
+    restrict: hashbrown::HashSet<Value>,
 }
 
 /// Objects whose address may be reached other than through their own
@@ -961,8 +1007,7 @@ pub struct Rereads {
     /// Each write (store, memory call, free, unknown call) with the memory
     /// classes it may touch (`None`: anything).
     writers: Vec<(Value, Option<Vec<MemClass>>)>,
-    /// Allocations whose address escapes (see [`escaped_objects`]).
-    escaped: hashbrown::HashSet<Value>,
+    objects: Objects,
     /// Blocks reachable from each block through at least one edge.
     reach: HashMap<ferment_ir::Block, hashbrown::HashSet<ferment_ir::Block>>,
     memo: std::cell::RefCell<HashMap<Value, bool>>,
@@ -971,9 +1016,13 @@ pub struct Rereads {
 impl Rereads {
     /// For the combined shape only: in the split shape the caller may
     /// overwrite memory (and stack memory dies) between the two sweeps.
-    pub fn new(blocks: &[ferment_ir::Block]) -> Rereads {
+    /// `restrict`: the parameters whose primal counterpart is `noalias`.
+    pub fn new(blocks: &[ferment_ir::Block], restrict: hashbrown::HashSet<Value>) -> Rereads {
         let mut writers = Vec::new();
-        let escaped = escaped_objects(blocks);
+        let escaped = Objects {
+            escaped: escaped_objects(blocks),
+            restrict,
+        };
         for &blk in blocks {
             for inst in blk.instructions() {
                 let touched = match inst.opcode() {
@@ -1000,7 +1049,7 @@ impl Rereads {
         }
         let r = Rereads {
             writers,
-            escaped,
+            objects: escaped,
             reach,
             memo: std::cell::RefCell::new(HashMap::new()),
         };
@@ -1041,7 +1090,7 @@ impl Rereads {
     }
 
     fn decide(&self, load: Value) -> bool {
-        let mine = classes_of(load.operand(0), &self.escaped);
+        let mine = classes_of(load.operand(0), &self.objects);
         let safe = self.writers.iter().all(|(w, touched)| {
             let may_touch = match touched {
                 None => true,
@@ -1056,7 +1105,7 @@ impl Rereads {
 
 /// The memory classes a call may write (or free); `None` when it writes
 /// nothing, `Some(None)` when it may write anything.
-fn call_touches(call: Value, escaped: &hashbrown::HashSet<Value>) -> Option<Option<Vec<MemClass>>> {
+fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>> {
     let Some(callee) = call.called_function() else {
         return Some(None);
     };
