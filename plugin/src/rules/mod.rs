@@ -63,11 +63,19 @@ pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> 
         Opcode::LLVMFAdd => vec![s.p(0, || s.one(a0)), s.p(1, || s.one(a0))],
         Opcode::LLVMFSub => vec![s.p(0, || s.one(a0)), s.p(1, || s.num(a0, -1.0))],
         Opcode::LLVMFMul => vec![s.p(0, || s.arg(1)), s.p(1, || s.arg(0))],
+        // d(x/y) = dx / y - x dy / y^2, written with one reciprocal: 1/y is
+        // computed once (hoisted out of a loop where y is invariant, shared
+        // by both partials), so no division runs per element; (x r) r
+        // scales like x / y / y, without y^2's early overflow.
         Opcode::LLVMFDiv => {
             let a1 = s.ops[1];
+            let recip = || b.fdiv(s.one(a1), s.arg(1));
             vec![
-                s.p(0, || b.fdiv(s.one(a1), s.arg(1))),
-                s.p(1, || b.fneg(b.fdiv((s.result)(), s.arg(1)))),
+                s.p(0, recip),
+                s.p(1, || {
+                    let r = recip();
+                    b.fneg(b.fmul(b.fmul(s.arg(0), r), r))
+                }),
             ]
         }
         Opcode::LLVMFNeg => vec![s.p(0, || s.num(a0, -1.0))],
