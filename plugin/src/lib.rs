@@ -80,6 +80,19 @@ pub unsafe extern "C" fn ferment_rust_run_module(
             for err in &outcome.errors {
                 shim::report_error(module, &err.to_string());
             }
+            if !outcome.errors.is_empty() && host_ignores_errors() {
+                // rustc's diagnostic handler drops generic LLVM errors: the
+                // compile would succeed with the failed request replaced by
+                // a trap. Say what went wrong and stop the compile.
+                for err in &outcome.errors {
+                    eprintln!("error: {err}");
+                }
+                eprintln!(
+                    "error: ferment: {} error(s) while differentiating; stopping the compile",
+                    outcome.errors.len()
+                );
+                std::process::exit(1);
+            }
             outcome.changed as i32
         }
         Err(panic) => {
@@ -97,6 +110,22 @@ pub unsafe extern "C" fn ferment_rust_run_module(
             1
         }
     }
+}
+
+/// Whether the host compiler drops the errors ferment reports through
+/// LLVM's diagnostic handler: rustc's handler ignores generic diagnostics.
+/// (rustc exports `LLVMRustStringWriteImpl`, a hook of its LLVM wrapper,
+/// into the process.)
+fn host_ignores_errors() -> bool {
+    extern "C" {
+        fn dlsym(
+            handle: *mut std::ffi::c_void,
+            symbol: *const std::os::raw::c_char,
+        ) -> *mut std::ffi::c_void;
+    }
+    // RTLD_DEFAULT (a null handle on glibc): the process's global scope.
+    let sym = c"LLVMRustStringWriteImpl";
+    unsafe { !dlsym(std::ptr::null_mut(), sym.as_ptr()).is_null() }
 }
 
 /// Called by the shim's function pass after the vectorizer, for ferment's
