@@ -61,6 +61,8 @@
 
 use core::ffi::{c_int, c_void};
 
+pub use ferment_macros::{autodiff_forward, autodiff_reverse};
+
 macro_rules! markers {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
         #[allow(non_upper_case_globals)]
@@ -181,7 +183,7 @@ mod tests {
     fn fortran_markers(src: &str) -> Vec<&str> {
         src.lines()
             .map(str::trim)
-            .filter(|l| !l.starts_with('!') && l.starts_with("integer(c_int)"))
+            .filter(|l| l.starts_with("integer(c_int), bind(C"))
             .filter_map(|l| l.split("name=\"").nth(1))
             .filter_map(|rest| rest.split('"').next())
             .collect()
@@ -225,7 +227,7 @@ mod tests {
         assert_eq!(set(f), set(MARKERS.iter().copied()));
         // Every binding name is also the Fortran name, so `use ferment` reads like C.
         for line in FORTRAN_MODULE.lines().map(str::trim) {
-            if line.starts_with("integer(c_int)") {
+            if line.starts_with("integer(c_int), bind(C") {
                 let name = line
                     .split("name=\"")
                     .nth(1)
