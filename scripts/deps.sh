@@ -2,7 +2,8 @@
 # Installs what building and testing ferment needs on Debian 12: LLVM 22
 # (clang, flang, lld, opt/FileCheck, compiler-rt), binutils (readelf), a
 # C/C++ compiler, and cmake, make and pkg-config (for the install tests).
-# Idempotent: when everything is present it only checks and returns. Runs apt-get as root, or through sudo when not root.
+# Idempotent: when everything is present it only checks and returns.
+# Runs apt-get as root, or through sudo when not root.
 # Exports nothing. Rust is not installed here (see the message if missing).
 set -euo pipefail
 

@@ -16,9 +16,15 @@
 ! program that uses it links with or without the plugin (without it, the
 ! calls to __enzyme_* stay undefined).
 !
+! For the usual signatures the module has generic entry points (see
+! "generic entry points" below): ferment_autodiff, ferment_fwddiff,
+! ferment_gradient and ferment_tangent, e.g.
+!     g = ferment_autodiff(c_funloc(f), x, y)    ! type(ferment_grad2): g%d1, g%d2
+!     call ferment_gradient(c_funloc(e), x, dx, n)
+!
 ! Declaring the entry point for your own signature
 ! ------------------------------------------------
-! Fortran has no varargs, so write one interface per signature. ferment
+! Fortran has no varargs, so write one interface per other signature. ferment
 ! matches any name that CONTAINS `__enzyme_autodiff` (or `__enzyme_fwddiff`),
 ! so give each interface its own suffix:
 !
