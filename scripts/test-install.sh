@@ -115,6 +115,37 @@ if (cd "$c" && CARGO_PROFILE_DEV_CODEGEN_UNITS=16 cargo check --offline --quiet)
 fi
 grep -q "codegen-units = 1" "$c.log" || { cat "$c.log"; fail "no clear message for several codegen units"; }
 say "cargo with 16 codegen units: refused with a clear message"
+# Misuse of the macros: one clear error each.
+cp "$c/src/main.rs" "$c/main.rs.bak"
+cat >"$c/src/main.rs" <<'RS'
+use ferment_runtime::{autodiff_forward, autodiff_reverse};
+#[autodiff_reverse(d1, Active)]
+fn a(x: f64) -> f64 { x }
+#[autodiff_reverse(d2, Active, Active)]
+fn b(x: &[f64]) -> f64 { x[0] }
+#[autodiff_forward(d3, Active, Dual)]
+fn c(x: f64) -> f64 { x }
+#[autodiff_reverse(d4, Active, Active)]
+fn g<T>(_x: T) -> f64 { 0.0 }
+#[autodiff_reverse(d5, Foo, Active)]
+fn h(x: f64) -> f64 { x }
+#[autodiff_reverse(d6, Active, Active)]
+fn k(x: i32) -> f64 { x as f64 }
+fn main() {}
+RS
+if (cd "$c" && cargo check --offline --quiet) >"$c.log" 2>&1; then
+    fail "the macros accepted misuse"
+fi
+for msg in "needs 2 activities (1 input and one for the result), got 1" \
+    "is a slice: use Duplicated (or Const) instead of Active" \
+    "\`Active\` is not an input activity of #\[autodiff_forward\]" \
+    "does not support generic functions" \
+    "unknown activity \`Foo\`" \
+    "accepts \`Active\` by value only on f32 or f64"; do
+    grep -q -- "$msg" "$c.log" || { cat "$c.log"; fail "no error '$msg'"; }
+done
+mv "$c/main.rs.bak" "$c/src/main.rs"
+say "cargo: misuse of the macros gives one clear error each"
 unset CARGO_TARGET_DIR
 
 # ---- uninstall ------------------------------------------------------------------
