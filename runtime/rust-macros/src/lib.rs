@@ -130,8 +130,16 @@ fn compile_error(e: &Error) -> TokenStream {
 static CHECKED: AtomicBool = AtomicBool::new(false);
 
 /// The rustc command line (`@file` arguments expanded), when this macro runs
-/// inside rustc (not, e.g., in an IDE's proc-macro server).
+/// inside rustc (not in rustdoc, which generates no code, nor in an IDE's
+/// proc-macro server).
 fn rustc_args() -> Option<Vec<String>> {
+    let program = std::env::args().next()?;
+    let program = std::path::Path::new(&program)
+        .file_name()?
+        .to_string_lossy();
+    if program.contains("rustdoc") {
+        return None;
+    }
     let mut args = Vec::new();
     for a in std::env::args().skip(1) {
         match a.strip_prefix('@') {
