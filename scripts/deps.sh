@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing ferment needs on Debian 12: LLVM 22
-# (clang, flang, lld, opt/FileCheck, compiler-rt), binutils (readelf) and a
-# C/C++ compiler. Idempotent: when everything is present it only checks and
-# returns. Runs apt-get as root, or through sudo when not root.
+# (clang, flang, lld, opt/FileCheck, compiler-rt), binutils (readelf), a
+# C/C++ compiler, and cmake, make and pkg-config (for the install tests).
+# Idempotent: when everything is present it only checks and returns.
+# Runs apt-get as root, or through sudo when not root.
 # Exports nothing. Rust is not installed here (see the message if missing).
 set -euo pipefail
 
@@ -58,9 +59,15 @@ command -v readelf >/dev/null 2>&1 || want+=(binutils)
 # rustc links through cc.
 command -v c++ >/dev/null 2>&1 || want+=(g++)
 command -v cc >/dev/null 2>&1 || want+=(gcc)
+# The install tests (scripts/test-install.sh) build example projects with
+# CMake, make and pkg-config, and package a .deb.
+command -v cmake >/dev/null 2>&1 || want+=(cmake)
+command -v make >/dev/null 2>&1 || want+=(make)
+command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
+command -v dpkg-deb >/dev/null 2>&1 || want+=(dpkg)
 
 if [ "${#want[@]}" -eq 0 ]; then
-    say "LLVM 22, binutils and a C++ compiler are installed"
+    say "LLVM 22, binutils, a C++ compiler, cmake, make and pkg-config are installed"
 else
     say "installing: ${want[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -99,7 +106,7 @@ else
         *) say "MISSING: LLVM 22 ($LLVM_PREFIX/bin/llvm-config reports $version)"; status=1 ;;
     esac
 fi
-for tool in clang-22 opt-22 readelf c++; do
+for tool in clang-22 opt-22 readelf c++ cmake make pkg-config; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         say "MISSING: $tool"
         status=1

@@ -22,4 +22,7 @@ fi
 
 echo "== cargo test --workspace"
 cargo test --workspace
+
+echo "== scripts/test-install.sh (install into a temporary prefix; CMake, pkg-config, cargo, .deb)"
+bash scripts/test-install.sh
 echo "test: ok"

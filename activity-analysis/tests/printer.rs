@@ -27,7 +27,7 @@ use ferment_ir::{Module, Opcode, Value};
 use filecheck::{cases_dir, check, mode_all, parse, run_case};
 use std::path::Path;
 
-#[path = "../../plugin/ir/tests/filecheck/mod.rs"]
+#[path = "../../ir/tests/filecheck/mod.rs"]
 mod filecheck;
 
 // The library never links libLLVM; this test binary parses IR itself.

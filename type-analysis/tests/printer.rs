@@ -15,7 +15,7 @@
 
 use filecheck::{check, parse, run_case};
 
-#[path = "../../plugin/ir/tests/filecheck/mod.rs"]
+#[path = "../../ir/tests/filecheck/mod.rs"]
 mod filecheck;
 
 // The library never links libLLVM; this test binary parses IR itself.

@@ -1,5 +1,40 @@
-//! Markers and entry points of Enzyme's calling convention, for Rust programs
-//! compiled with the ferment plugin loaded into rustc.
+//! Markers and entry points of Enzyme's calling convention, and Rust's
+//! `std::autodiff` attribute macros, for Rust programs compiled with the
+//! ferment plugin loaded into rustc.
+//!
+//! # The attribute macros
+//!
+//! [`autodiff_reverse`] and [`autodiff_forward`] have `std::autodiff`'s
+//! syntax and generate the same signatures (see the `ferment-macros` crate
+//! for the activities):
+//!
+//! ```ignore
+//! use ferment_runtime::{autodiff_forward, autodiff_reverse};
+//!
+//! #[autodiff_reverse(df, Active, Active)] // fn df(x: f64, dret: f64) -> (f64, f64)
+//! #[autodiff_forward(tf, Dual, Dual)]     // fn tf(x: f64, bx_0: f64) -> (f64, f64)
+//! fn f(x: f64) -> f64 {
+//!     x * x.sin()
+//! }
+//! ```
+//!
+//! With cargo, put this in `.cargo/config.toml` (with your plugin's path):
+//!
+//! ```toml
+//! [build]
+//! rustflags = ["-Zllvm-plugins=/usr/local/lib/libferment.so"]
+//! [env]
+//! RUSTC_BOOTSTRAP = "1"
+//! [profile.dev]
+//! codegen-units = 1
+//! [profile.release]
+//! codegen-units = 1
+//! ```
+//!
+//! The macros stop with a compile error naming what to set when the plugin
+//! is not loaded or the crate has several codegen units.
+//!
+//! # The raw interface
 //!
 //! Role: declarations only. Nothing here is defined: when rustc runs with
 //! the plugin, every call to a function whose name contains
@@ -7,7 +42,7 @@
 //! generated derivative, and every reference to a marker is removed. Built
 //! without the plugin, a program that uses them fails to link.
 //!
-//! # Using it from Rust
+//! ## Using it from Rust
 //!
 //! rustc 1.95 is built on LLVM 22.1, the same LLVM as clang-22, so the same
 //! `libferment.so` loads into it. `-Z llvm-plugins` is unstable;
@@ -20,7 +55,7 @@
 //!
 //! (`-C codegen-units=1` keeps the differentiated function and its caller in
 //! one LLVM module; the plugin only sees the module it runs on.) With cargo:
-//! `RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Z llvm-plugins=/abs/path/libferment.so -C codegen-units=1" cargo run --release`.
+//! the `.cargo/config.toml` above.
 //!
 //! ```ignore
 //! use ferment_runtime::{__enzyme_autodiff, __enzyme_fwddiff, enzyme_const};
@@ -60,6 +95,8 @@
 #![no_std]
 
 use core::ffi::{c_int, c_void};
+
+pub use ferment_macros::{autodiff_forward, autodiff_reverse};
 
 macro_rules! markers {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
@@ -181,7 +218,7 @@ mod tests {
     fn fortran_markers(src: &str) -> Vec<&str> {
         src.lines()
             .map(str::trim)
-            .filter(|l| !l.starts_with('!') && l.starts_with("integer(c_int)"))
+            .filter(|l| l.starts_with("integer(c_int), bind(C"))
             .filter_map(|l| l.split("name=\"").nth(1))
             .filter_map(|rest| rest.split('"').next())
             .collect()
@@ -225,7 +262,7 @@ mod tests {
         assert_eq!(set(f), set(MARKERS.iter().copied()));
         // Every binding name is also the Fortran name, so `use ferment` reads like C.
         for line in FORTRAN_MODULE.lines().map(str::trim) {
-            if line.starts_with("integer(c_int)") {
+            if line.starts_with("integer(c_int), bind(C") {
                 let name = line
                     .split("name=\"")
                     .nth(1)
