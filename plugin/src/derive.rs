@@ -171,6 +171,12 @@ impl<'o> Ctx<'o> {
         }
     }
 
+    /// A canonical copy of `function` for a question about it (the caller
+    /// deletes it).
+    pub fn analysis_copy(&self, function: Value) -> Result<Value> {
+        self.canonical_copy(function)
+    }
+
     /// The canonical copy of `function`: its body, inlined and simplified,
     /// with calls of function-like functions going to their stand-ins. A
     /// function-like function itself becomes one call of its stand-in.

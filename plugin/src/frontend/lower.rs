@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
 
 /// Converts `v` to `ty` where C's rules allow it.
-fn convert(b: &Builder, v: Value, ty: Type, call: Value, what: &str) -> Result<Value> {
+pub(super) fn convert(b: &Builder, v: Value, ty: Type, call: Value, what: &str) -> Result<Value> {
     let from = v.ty();
     if from == ty {
         return Ok(v);
@@ -51,6 +51,9 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     let b = Builder::new(module);
     b.before(call);
     b.set_debug_loc_from(call);
+    if req.width > 1 {
+        return super::batch::lower_batched(module, req, derivative);
+    }
     let fty = req.function.global_value_type();
     let fparams = fty.fn_params();
     let mut primals = Vec::new();
@@ -190,7 +193,7 @@ pub fn lower_tape_size(module: Module, req: &Request) -> Result<()> {
 const TAPE_BYTES: u64 = 8;
 
 /// Erases the call; an `invoke` becomes a branch to its normal destination.
-fn finish_replacement(b: &Builder, call: Value) {
+pub(super) fn finish_replacement(b: &Builder, call: Value) {
     if call.is_invoke() {
         if let Some(normal) = call.successors().first() {
             b.before(call);
@@ -221,7 +224,7 @@ fn c_layout(module: Module, tys: &[Type]) -> (Vec<u64>, u64, u32) {
 
 /// Maps the derivative's outputs to the value the call returns (or stores
 /// them through its `sret` pointer).
-fn fit_results(
+pub(super) fn fit_results(
     module: Module,
     b: &Builder,
     req: &Request,
@@ -287,7 +290,7 @@ fn fit_results(
 }
 
 /// Erases marker loads that no longer have users.
-fn remove_dead_markers(req: &Request) {
+pub(super) fn remove_dead_markers(req: &Request) {
     erase_dead_marker_loads(req.markers.iter().copied());
 }
 

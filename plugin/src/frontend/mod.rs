@@ -2,6 +2,7 @@
 //! obtains the derivative (generated once per function and activity
 //! pattern) and lowers the call to a call of it.
 
+mod batch;
 pub mod lower;
 pub mod printer;
 pub mod request;
@@ -316,6 +317,12 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     let req = request::parse(call, entry)?;
     if req.part == request::Part::TapeSize {
         return lower::lower_tape_size(ctx.module, &req);
+    }
+    if req.width > 1 {
+        let copy = ctx.analysis_copy(req.function)?;
+        let checked = batch::check_repeatable(&req, copy);
+        copy.delete_function();
+        checked?;
     }
     let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(call))?;
     lower::lower_call(ctx.module, &req, derivative)

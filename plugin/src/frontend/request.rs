@@ -74,6 +74,11 @@ pub struct ArgSpec {
     pub primal: Value,
     /// The call operand for the shadow (tangent), for `Dup`/`DupNoNeed`.
     pub shadow: Option<Value>,
+    /// Batched mode (`enzyme_width N`): the shadows of lanes 1..N (lane 0
+    /// is `shadow`), or, for `enzyme_dupv`, the byte stride between the
+    /// lanes' shadows, which start at `shadow`.
+    pub lanes: Vec<Value>,
+    pub lane_stride: Option<Value>,
 }
 
 /// The derivative a call asks for.
@@ -107,6 +112,8 @@ pub struct Request {
     /// returning it / taking it as the last argument.
     pub tape_memory: Option<Value>,
     pub tape_allocated: Option<Value>,
+    /// `enzyme_width N`: the number of derivative lanes (1 unless batched).
+    pub width: u32,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -148,6 +155,9 @@ impl Request {
         }
     }
 }
+
+/// The widest batch (`enzyme_width`) ferment accepts.
+pub const MAX_WIDTH: i64 = 64;
 
 /// Which entry point a callee name denotes, if any.
 pub fn entry_kind(name: &str) -> Option<&'static str> {
@@ -318,6 +328,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         nofree: false,
         tape_memory: None,
         tape_allocated: None,
+        width: 1,
     };
     if part == Part::TapeSize {
         // The size does not depend on the arguments: Enzyme's users pass
@@ -333,6 +344,8 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     let mut const_return = false;
     let mut dup_return = false;
     let mut pending: Option<(Activity, Value)> = None;
+    // `enzyme_dupv`: the byte stride read after the marker.
+    let mut pending_stride: Option<Value> = None;
     while pos < all_args.len() {
         if part == Part::Reverse && req.args.len() == params.len() && pending.is_none() {
             // `__enzyme_reverse`: what follows the parameters is the return
@@ -364,10 +377,24 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             let act = match m.as_str() {
                 "enzyme_const" => Some(Activity::Const),
                 "enzyme_out" => Some(Activity::Active),
-                "enzyme_dup" => Some(Activity::Dup),
-                "enzyme_dupnoneed" => Some(Activity::DupNoNeed),
+                "enzyme_dup" | "enzyme_dupv" => Some(Activity::Dup),
+                "enzyme_dupnoneed" | "enzyme_dupnoneedv" => Some(Activity::DupNoNeed),
                 _ => None,
             };
+            if act.is_some() && m.ends_with('v') {
+                // enzyme_dupv, STRIDE, x, shadows: lane k's shadow is at
+                // shadows + k * STRIDE bytes.
+                let stride = all_args.get(pos).copied().filter(|v| v.ty().is_integer());
+                let Some(stride) = stride else {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        format!("marker '{m}' must be followed by the byte stride between the lanes' shadows, then the value and the first shadow"),
+                    ));
+                };
+                pos += 1;
+                pending_stride = Some(stride);
+            }
             if let Some(act) = act {
                 if let Some((prev, _)) = pending {
                     return Err(call_error(
@@ -432,14 +459,29 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 "enzyme_width" => {
                     let w = all_args.get(pos).and_then(|v| v.const_int());
                     pos += 1;
-                    if w != Some(1) {
+                    let Some(w) = w.filter(|w| (1..=MAX_WIDTH).contains(w)) else {
                         return Err(call_error(
                             &call,
                             entry,
-                            "batched mode (enzyme_width > 1) is not supported yet".into(),
-                        )
-                        .hint("call the derivative once per direction"));
+                            format!("enzyme_width must be followed by a constant batch width from 1 to {MAX_WIDTH}"),
+                        ));
+                    };
+                    if !req.args.is_empty() {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "enzyme_width must come before the arguments".into(),
+                        ));
                     }
+                    if w > 1 && part != Part::Whole {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "batched split mode (enzyme_width > 1 with __enzyme_augmentfwd/__enzyme_reverse) is not supported yet".into(),
+                        )
+                        .hint("use __enzyme_fwddiff or __enzyme_autodiff with enzyme_width"));
+                    }
+                    req.width = w as u32;
                 }
                 other => {
                     return Err(call_error(
@@ -468,6 +510,8 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             None => default_activity(pty, mode),
         };
         check_marker_fits(&call, entry, &fname, index, pty, activity, mode)?;
+        let stride = pending_stride.take();
+        let mut lanes = Vec::new();
         let shadow = if activity.has_shadow() {
             let Some(&s) = all_args.get(pos) else {
                 return Err(call_error(
@@ -482,6 +526,35 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 .hint("pass the shadow (or tangent) right after the value"));
             };
             pos += 1;
+            if stride.is_some() && !s.ty().is_pointer() {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "enzyme_dupv: parameter {} of '{fname}' needs a pointer to its lanes' shadows",
+                        index + 1
+                    ),
+                ));
+            }
+            if stride.is_none() {
+                for lane in 1..req.width {
+                    let Some(&l) = all_args.get(pos) else {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            format!(
+                                "too few arguments: with enzyme_width {} parameter {} of '{fname}' needs {} shadows, but only {lane} follow it",
+                                req.width,
+                                index + 1,
+                                req.width
+                            ),
+                        )
+                        .hint("pass one shadow (or tangent) per lane after the value, or use enzyme_dupv with a stride"));
+                    };
+                    pos += 1;
+                    lanes.push(l);
+                }
+            }
             Some(s)
         } else {
             None
@@ -490,6 +563,8 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             activity,
             primal: a,
             shadow,
+            lanes,
+            lane_stride: stride,
         });
     }
     if let Some((act, _)) = pending {
@@ -518,6 +593,22 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     req.return_active = float_ret && !const_return;
     if mode == Mode::Forward && dup_return {
         req.return_primal = true;
+    }
+    if req.width > 1 && mode == Mode::Reverse && req.return_active {
+        return Err(call_error(
+            &call,
+            entry,
+            "batched reverse mode (enzyme_width > 1) of a function returning a floating-point value is not supported yet".into(),
+        )
+        .hint("write the result to memory passed with enzyme_dup (one seeded shadow per lane), or mark the return enzyme_const_return"));
+    }
+    if req.width > 1 && req.args.iter().any(|a| a.activity == Activity::Active) {
+        return Err(call_error(
+            &call,
+            entry,
+            "batched reverse mode (enzyme_width > 1) with enzyme_out arguments is not supported yet".into(),
+        )
+        .hint("pass the variables by pointer with enzyme_dup and one shadow per lane"));
     }
     if part == Part::Reverse {
         let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);

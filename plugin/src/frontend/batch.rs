@@ -1,0 +1,233 @@
+//! Batched mode (`enzyme_width N`, N > 1), computed lane by lane: the
+//! derivative runs once per lane with that lane's shadows. This is Enzyme's
+//! interface with N times the cost of one derivative (no primal work is
+//! shared yet); it is right only for functions whose repeated execution
+//! has the effect of one, which [`check_repeatable`] checks.
+
+use super::lower::{convert, finish_replacement, fit_results, remove_dead_markers};
+use super::request::{Part, Request};
+use crate::derive::Derivative;
+use crate::error::{Error, Result};
+use ferment_ir::{Builder, Module, Opcode, Value};
+
+/// Lowers a batched request (`enzyme_width N`, N > 1): the derivative runs
+/// once per lane, each time with that lane's shadows, and the call gets
+/// the lanes' results (forward mode: the primal result when asked for, then
+/// the N tangents of the result). Running the function N times has the
+/// effect of running it once only when it reads no memory outside itself
+/// that it also writes; [`repeatable`] checks that first.
+pub fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Result<()> {
+    let call = req.call;
+    let target = match (req.part, derivative) {
+        (Part::Whole, Derivative::Forward(f)) | (Part::Whole, Derivative::Combined(f)) => f,
+        _ => {
+            return Err(Error::at(
+                call,
+                "batched mode (enzyme_width > 1) is supported for __enzyme_fwddiff and __enzyme_autodiff of functions without a registered custom derivative",
+            )
+            .hint("call the derivative once per direction"))
+        }
+    };
+    let b = Builder::new(module);
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let fty = req.function.global_value_type();
+    let fparams = fty.fn_params();
+    let name = req.function.name();
+    let mut primals = Vec::new();
+    for (i, spec) in req.args.iter().enumerate() {
+        let what = format!("parameter {} of '{name}'", i + 1);
+        primals.push(convert(&b, spec.primal, fparams[i], call, &what)?);
+    }
+    let i64t = b.i64();
+    let mut lanes: Vec<Vec<Value>> = Vec::new();
+    for lane in 0..req.width {
+        let mut args = primals.clone();
+        for (i, spec) in req.args.iter().enumerate() {
+            let Some(first) = spec.shadow else {
+                continue;
+            };
+            let shadow = match spec.lane_stride {
+                Some(stride) => {
+                    let step = b.int_cast(stride, i64t, true);
+                    let off = b.mul_int(step, b.const_int(i64t, i64::from(lane)));
+                    b.gep(b.i8(), first, &[off])
+                }
+                None if lane == 0 => first,
+                None => spec.lanes[lane as usize - 1],
+            };
+            let what = format!("shadow {} of parameter {} of '{name}'", lane + 1, i + 1);
+            args.push(convert(&b, shadow, fparams[i], call, &what)?);
+        }
+        if matches!(derivative, Derivative::Combined(_))
+            && req.return_active
+            && fty.fn_return().is_fp_like()
+        {
+            args.push(b.const_real(fty.fn_return(), 1.0));
+        }
+        if args.len() != target.global_value_type().fn_params().len() {
+            return Err(Error::at(
+                call,
+                "internal error: derivative signature mismatch",
+            ));
+        }
+        let r = b.call_fn(target, &args);
+        let out_ty = r.ty();
+        lanes.push(if out_ty.is_struct() {
+            (0..out_ty.struct_fields().len() as u32)
+                .map(|k| b.extract_value(r, k))
+                .collect()
+        } else if out_ty.is_void() {
+            Vec::new()
+        } else {
+            vec![r]
+        });
+    }
+    // Forward: {[primal], tangent} per lane -> [primal], tangent x N.
+    // Reverse (no active scalar arguments in batched mode): nothing.
+    let mut outputs = Vec::new();
+    if matches!(derivative, Derivative::Forward(_)) {
+        let per_lane = lanes[0].len();
+        if req.return_primal && per_lane > 0 {
+            outputs.push(lanes[0][0]);
+        }
+        let first_tangent = usize::from(req.return_primal);
+        for lane in &lanes {
+            outputs.extend(lane.iter().skip(first_tangent).copied());
+        }
+    }
+    let replacement = fit_results(module, &b, req, &outputs)?;
+    if let Some(r) = replacement {
+        call.replace_all_uses_with(r);
+    }
+    finish_replacement(&b, call);
+    remove_dead_markers(req);
+    Ok(())
+}
+
+/// Checks that the lanes of a batched request on `function` may be computed
+/// one after the other; `canonical` is its canonical copy (inlined, in SSA
+/// form), which the caller deletes afterwards.
+pub fn check_repeatable(req: &Request, canonical: Value) -> Result<()> {
+    repeatable(canonical).map_err(|at| {
+        Error::at(
+            at,
+            format!(
+                "batched mode (enzyme_width {}) of '{}': the function writes memory it also reads (or calls code that may), so its lanes cannot be computed one after the other",
+                req.width,
+                req.function.name()
+            ),
+        )
+        .hint("call the derivative once per direction, or write the results to memory the function does not read")
+    })
+}
+
+/// Whether running the primal function `f` several times in a row has the
+/// effect of running it once: no memory outside it that it writes is also
+/// read by it (then each run reads what the first read). Memory it
+/// allocates does not count; memory reached through parameter `i` is class
+/// `i`; memory reached otherwise (globals, loaded pointers) is one more
+/// class; defined callees are followed with their arguments' classes; a
+/// call of unknown code may read and write anything. `Err` holds an
+/// instruction that breaks the rule.
+fn repeatable(f: Value) -> std::result::Result<(), Value> {
+    let mut acc = Accesses::default();
+    let classes: Vec<Vec<Class>> = (0..f.params().len())
+        .map(|i| vec![Class::Param(i)])
+        .collect();
+    acc.visit(f, &classes, 0)?;
+    for &(w, at) in &acc.writes {
+        if acc
+            .reads
+            .iter()
+            .any(|&r| r == w || r == Class::Other || w == Class::Other)
+        {
+            return Err(at);
+        }
+    }
+    Ok(())
+}
+
+#[derive(PartialEq, Clone, Copy, Debug)]
+enum Class {
+    Param(usize),
+    Other,
+}
+
+#[derive(Default)]
+struct Accesses {
+    reads: Vec<Class>,
+    writes: Vec<(Class, Value)>,
+}
+
+impl Accesses {
+    /// Records the memory `f`'s instructions read and write, `params`
+    /// giving the classes each parameter of `f` may point into.
+    fn visit(
+        &mut self,
+        f: Value,
+        params: &[Vec<Class>],
+        depth: u32,
+    ) -> std::result::Result<(), Value> {
+        use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
+        let fparams = f.params();
+        let classes = |p: Value| -> Vec<Class> {
+            let mut out = Vec::new();
+            for o in underlying_objects(p) {
+                match allocation_kind(o) {
+                    Some(AllocKind::Global) | None => {}
+                    Some(_) => continue,
+                }
+                match fparams.iter().position(|q| *q == o) {
+                    Some(i) => out.extend(params.get(i).cloned().unwrap_or(vec![Class::Other])),
+                    None => out.push(Class::Other),
+                }
+            }
+            out
+        };
+        for inst in f.instructions() {
+            match inst.opcode() {
+                Opcode::LLVMLoad => self.reads.extend(classes(inst.operand(0))),
+                Opcode::LLVMStore => self
+                    .writes
+                    .extend(classes(inst.operand(1)).into_iter().map(|c| (c, inst))),
+                Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => return Err(inst),
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    let callee = inst.called_function();
+                    let name = callee.map(|c| c.name()).unwrap_or_default();
+                    let args = inst.call_args();
+                    if crate::shadow::is_memcpy(&name) {
+                        self.writes
+                            .extend(classes(args[0]).into_iter().map(|c| (c, inst)));
+                        self.reads.extend(classes(args[1]));
+                    } else if crate::shadow::is_memset(&name) {
+                        self.writes
+                            .extend(classes(args[0]).into_iter().map(|c| (c, inst)));
+                    } else if crate::shadow::is_free(&name)
+                        || allocation_kind(inst).is_some()
+                        || (name.starts_with("llvm.") && !name.starts_with("llvm.mem"))
+                        || crate::annotations::is_type_hint(&name)
+                        || crate::rules::call_rule(&name).is_some_and(|r| r.writes.is_empty())
+                    {
+                    } else if let Some(g) = callee.filter(|g| !g.is_declaration() && depth < 8) {
+                        let arg_classes: Vec<Vec<Class>> = args
+                            .iter()
+                            .map(|a| {
+                                if a.ty().is_pointer() {
+                                    classes(*a)
+                                } else {
+                                    Vec::new()
+                                }
+                            })
+                            .collect();
+                        self.visit(g, &arg_classes, depth + 1).map_err(|_| inst)?;
+                    } else {
+                        return Err(inst);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
