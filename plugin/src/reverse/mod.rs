@@ -180,6 +180,19 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 .collect();
             tape.set_rereads(tape::Rereads::new(&reachable, restrict));
         }
+        tape.set_paired(
+            reachable
+                .iter()
+                .flat_map(|b| b.instructions())
+                .filter(|i| {
+                    i.is_call()
+                        && activity.is_active(*i)
+                        && i.called_function()
+                            .and_then(|f| rules::call_rule(&f.name()))
+                            .is_some_and(|r| r.name == "sin" || r.name == "cos")
+                })
+                .collect(),
+        );
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         let b = Builder::following(module, f);
         b.set_fast_math(ctx.options.fast_math != 0);

@@ -105,6 +105,11 @@ pub struct Tape {
     /// which that instance's base is read.
     instance_entries: Vec<(LoopId, Value)>,
     rereads: Option<Rereads>,
+    /// `sin`/`cos` calls whose reverse computes the other function of the
+    /// same argument anyway (their partial): recomputing them next to it
+    /// costs little (the backend makes one `sincos` of the pair), taping
+    /// them costs a row field.
+    paired: hashbrown::HashSet<Value>,
 }
 
 /// Pure, cheap instructions the reverse sweep may recompute: arithmetic
@@ -220,6 +225,7 @@ impl Tape {
             bases: HashMap::new(),
             instance_entries: Vec::new(),
             rereads: None,
+            paired: hashbrown::HashSet::new(),
         }
     }
 
@@ -438,7 +444,7 @@ impl Tape {
             let unchanged = self.rereads.as_ref().is_some_and(|r| r.safe(v));
             return unchanged && depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
         }
-        let cheap = is_cheap(v);
+        let cheap = self.cheap(v);
         if !cheap || depth == 0 {
             return false;
         }
@@ -465,7 +471,7 @@ impl Tape {
         if !v.is_instruction() {
             return true;
         }
-        if !is_cheap(v) || self.slots.contains_key(&v) {
+        if !self.cheap(v) || self.slots.contains_key(&v) {
             return false;
         }
         self.leaves_to_tape(loops, v, RECOMPUTE_DEPTH) == Some(0)
@@ -498,7 +504,7 @@ impl Tape {
                     if self.slots.contains_key(&o) || self.recomputable_leaf(loops, o, depth - 1) {
                         return true;
                     }
-                    if is_cheap(o) && depth > 1 {
+                    if self.cheap(o) && depth > 1 {
                         return self.plan(loops, o, depth - 1, leaves, seen);
                     }
                     if matches!(o.opcode(), Opcode::LLVMPHI | Opcode::LLVMLoad) {
@@ -539,6 +545,15 @@ impl Tape {
     /// Which loads read memory nothing overwrites afterwards.
     pub fn set_rereads(&mut self, r: Rereads) {
         self.rereads = Some(r);
+    }
+
+    /// See [`Tape::paired`].
+    pub fn set_paired(&mut self, paired: hashbrown::HashSet<Value>) {
+        self.paired = paired;
+    }
+
+    fn cheap(&self, v: Value) -> bool {
+        is_cheap(v) || self.paired.contains(&v)
     }
 
     fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
