@@ -659,6 +659,37 @@ impl Tape {
                 let start = self.reload(loops, b, start);
                 b.add_int(start, b.mul_int(k, b.const_int(ty, step)))
             }
+            Induction::Carried {
+                lp,
+                preheader,
+                first,
+                prev,
+            } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let i64t = self.i64();
+                let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
+                if !self.slots.contains_key(&prev) {
+                    self.create_slot(loops, prev, Some(lp));
+                }
+                let Slot::Buffer { off, ty, .. } = self.slots[&prev] else {
+                    unreachable!("a value of a loop is taped in the loop's rows");
+                };
+                let lt = &self.loops[&lp];
+                let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
+                let r = b.load(i64t, ridx.rev);
+                // Row r - 1 holds the previous iteration (row r itself on
+                // the first iteration, whose value is not used).
+                let back = b.select(is_first, r, b.sub_int(r, b.const_int(i64t, 1)));
+                let base = b.load(Type::ptr(self.module.context()), buf.rev);
+                let (at, stride) = row_field(b, base, back, off);
+                if let Some(lt) = self.loops.get_mut(&lp) {
+                    lt.strides.push(stride);
+                }
+                let earlier = b.load(ty, at);
+                b.set_alignment(earlier, field_align(self.module, ty) as u32);
+                let first = self.reload(loops, b, first);
+                b.select(is_first, first, earlier)
+            }
         }
     }
 
@@ -850,6 +881,16 @@ enum Induction {
         start: Value,
         step: i64,
     },
+    /// `phi [first, preheader], [w, latch]` where `w` is a load or call of
+    /// the loop itself (a value carried to the next iteration, as loop
+    /// rotation leaves `x[i]` after reading `x[i + 1]`): `first` on the
+    /// first iteration, else `w`'s tape field in the previous row.
+    Carried {
+        lp: LoopId,
+        preheader: Block,
+        first: Value,
+        prev: Value,
+    },
 }
 
 fn induction(loops: &Loops, v: Value) -> Option<Induction> {
@@ -857,12 +898,15 @@ fn induction(loops: &Loops, v: Value) -> Option<Induction> {
         return None;
     }
     let lp = loops.loop_of(v.parent())?;
-    if loops.get(lp).header != v.parent() || !v.ty().is_integer() {
+    if loops.get(lp).header != v.parent() {
         return None;
     }
     let incoming = v.incoming();
     if incoming.len() != 2 {
         return None;
+    }
+    if !v.ty().is_integer() {
+        return carried(loops, lp, v, &incoming);
     }
     let outside: Vec<&(Value, Block)> = incoming
         .iter()
@@ -907,6 +951,24 @@ fn induction(loops: &Loops, v: Value) -> Option<Induction> {
         });
     }
     None
+}
+
+/// [`Induction::Carried`] for header phi `v` of `lp`.
+fn carried(loops: &Loops, lp: LoopId, v: Value, incoming: &[(Value, Block)]) -> Option<Induction> {
+    let (first, preheader) = *incoming.iter().find(|(_, b)| !loops.contains(lp, *b))?;
+    let (prev, _) = *incoming.iter().find(|(_, b)| loops.contains(lp, *b))?;
+    let first_outside = !first.is_instruction() || !loops.contains(lp, first.parent());
+    let prev_here = prev.is_instruction()
+        && prev != v
+        && loops.loop_of(prev.parent()) == Some(lp)
+        && matches!(prev.opcode(), Opcode::LLVMLoad | Opcode::LLVMCall)
+        && prev.ty() == v.ty();
+    (first_outside && prev_here).then_some(Induction::Carried {
+        lp,
+        preheader,
+        first,
+        prev,
+    })
 }
 
 /// "the loop at file:line" (or its header block's name) and its depth.
