@@ -314,7 +314,8 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
 }
 
 fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
-    let req = request::parse(call, entry)?;
+    let mut req = request::parse(call, entry)?;
+    specialize_function_arguments(ctx.module, &mut req);
     if req.part == request::Part::TapeSize {
         return lower::lower_tape_size(ctx.module, &req);
     }
@@ -326,6 +327,48 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     }
     let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(call))?;
     lower::lower_call(ctx.module, &req, derivative)
+}
+
+/// A constant function passed for a parameter (`enzyme_const, g`): the
+/// request goes to a private copy of the function with that parameter
+/// replaced by `g`, so that calls through it become direct calls the
+/// derivative can follow (an integrator or solver taking its right-hand
+/// side as a callback). Copies are shared by requests passing the same
+/// functions.
+fn specialize_function_arguments(module: Module, req: &mut request::Request) {
+    let f = req.function;
+    if f.is_declaration() {
+        return;
+    }
+    let params = f.params();
+    let fixed: Vec<(usize, Value)> = req
+        .args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let g = a.primal.strip_casts();
+            let used = params
+                .get(i)
+                .is_some_and(|p| p.ty().is_pointer() && p.has_uses());
+            (a.activity == request::Activity::Const && g.is_function() && used).then_some((i, g))
+        })
+        .collect();
+    if fixed.is_empty() {
+        return;
+    }
+    let suffix: Vec<String> = fixed
+        .iter()
+        .map(|(i, g)| format!("{i}={}", g.name()))
+        .collect();
+    let name = format!("ferment.spec.{}.{}", f.name(), suffix.join(","));
+    req.function = module.function(&name).unwrap_or_else(|| {
+        let copy = crate::shim::clone_function(f, &name);
+        let copy_params = copy.params();
+        for &(i, g) in &fixed {
+            copy_params[i].replace_all_uses_with(g);
+        }
+        copy
+    });
 }
 
 /// The activity-analysis seeds of a request on `params` (the function's or

@@ -282,7 +282,7 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
                 varied.short()
             ),
         )
-        .hint("call the function directly, or register a custom derivative"));
+        .hint("call the function directly, or pass it as an argument of the differentiated function marked enzyme_const (ferment then differentiates a copy calling it directly)"));
     };
     let what = if callee.is_declaration() {
         "external function"
