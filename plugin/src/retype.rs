@@ -257,8 +257,10 @@ pub fn check_integer_copies(
         if !is_shadowed(src) {
             continue;
         }
-        // Bits that are only compared carry no derivative.
-        if inst.users().iter().all(|u| u.opcode() == Opcode::LLVMICmp) {
+        // Bits that are only compared, or counted with (a container's
+        // size: `n + 1`, `n * 8`), carry no derivative: no float's bits
+        // leave the load unchanged.
+        if only_counted(inst, src, &mut Vec::new()) {
             continue;
         }
         let feeds_shadowed_store = inst.users().iter().any(|u| {
@@ -289,6 +291,44 @@ pub fn check_integer_copies(
         }
     }
     Ok(())
+}
+
+/// Whether every use of integer `v`, read from `from` (through phis and
+/// selects), treats it as a number (see [`counts_with`]) or puts it back
+/// where it was read.
+fn only_counted(v: Value, from: Value, seen: &mut Vec<Value>) -> bool {
+    if seen.contains(&v) {
+        return true;
+    }
+    seen.push(v);
+    v.users().into_iter().all(|u| match u.opcode() {
+        Opcode::LLVMPHI => only_counted(u, from, seen),
+        Opcode::LLVMSelect if u.operand(0) != v => only_counted(u, from, seen),
+        Opcode::LLVMStore => u.operand(0) == v && u.operand(1) == from,
+        _ => counts_with(u, v),
+    })
+}
+
+/// Whether `u` uses integer `v` as a number (a comparison, or arithmetic
+/// that changes it), not as bits to move.
+fn counts_with(u: Value, v: Value) -> bool {
+    let other = |u: Value| {
+        let ops = u.operands();
+        if ops.first() == Some(&v) {
+            ops.get(1).copied()
+        } else {
+            ops.first().copied()
+        }
+    };
+    match u.opcode() {
+        // Comparisons, and numeric conversions (`(double)l.size()`).
+        Opcode::LLVMICmp | Opcode::LLVMSwitch | Opcode::LLVMUIToFP | Opcode::LLVMSIToFP => true,
+        Opcode::LLVMAdd | Opcode::LLVMSub => other(u).is_some_and(|o| o.const_int() != Some(0)),
+        Opcode::LLVMMul | Opcode::LLVMUDiv | Opcode::LLVMSDiv => {
+            other(u).is_some_and(|o| o.const_int() != Some(1))
+        }
+        _ => false,
+    }
 }
 
 /// An instruction as messages show it (without metadata).
