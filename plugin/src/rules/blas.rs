@@ -585,6 +585,21 @@ impl Op {
     }
 }
 
+/// The number of elements a level-1 routine touches: `scal` and `asum` do
+/// nothing for a non-positive increment (reference BLAS and OpenBLAS), the
+/// others take a negative one as walking the vector backwards.
+/// `inc` is the vector's increment in the call (its shadow's).
+fn count(e: &Emit, op: &Op, inc: Value) -> Value {
+    let n = op.dims[0];
+    match op.kind {
+        Kind::Scal | Kind::Asum => {
+            let pos = e.b.icmp(IntPredicate::LLVMIntSGT, inc, e.b.zero(inc.ty()));
+            e.b.select(pos, n, e.b.zero(n.ty()))
+        }
+        _ => n,
+    }
+}
+
 /// Builds CBLAS calls and the few helper loops the rules need, at the
 /// builder's position.
 pub struct Emit<'a> {
@@ -1101,7 +1116,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
         }
         Kind::Scal => {
             let Some(dx) = sh(0) else { return out };
-            let n = dims[0];
+            let n = count(e, op, dx.1);
             if want(0) {
                 out[0] = Some(e.dot(n, arr(0), dx));
             }
@@ -1131,7 +1146,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
                 return out;
             };
             // storage order pairs x (or its packed copy) with its shadow
-            e.sign_axpy(dims[0], dr, arr(0), dx);
+            e.sign_axpy(count(e, op, dx.1), dr, arr(0), dx);
         }
     }
     out
@@ -1225,7 +1240,7 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs) {
         }
         Kind::Scal => {
             let Some(dx) = sh(0) else { return };
-            let n = dims[0];
+            let n = count(e, op, dx.1);
             e.scale(alpha(), dx, Extent::Vector(n));
             if let Some(dal) = st(0) {
                 e.axpy(n, dal, arr(0), dx);
@@ -1269,7 +1284,7 @@ pub fn result_tangent(e: &Emit, op: &Op, d: &Derivs, result: Value) -> Option<Va
         }
         Kind::Asum => {
             let dx = sh(0)?;
-            Some(e.sign_dot(n, arr(0), dx))
+            Some(e.sign_dot(count(e, op, dx.1), arr(0), dx))
         }
         _ => None,
     }
