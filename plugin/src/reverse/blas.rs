@@ -64,9 +64,14 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let shadowed: Vec<bool> = shadow_ptrs.iter().map(Option::is_some).collect();
     let needed = op.needed(&shadowed, &wanted, d_result.is_some());
 
-    // Copies of the needed arrays, in the forward sweep before the call.
+    // Copies of the needed arrays, in the forward sweep before the call,
+    // unless the call does not write them and nothing else does later.
     let mut copies = Vec::new();
     for &i in &needed {
+        let p = op.arrays[i].ptr;
+        if !dec.writes().contains(&i) && s.tape.blas_operand_unchanged(inst, p) {
+            continue;
+        }
         let e = Emit {
             b: &fwd,
             module,

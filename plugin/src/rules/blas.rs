@@ -231,6 +231,9 @@ pub fn supported_names() -> String {
 /// The activity summary of a call to a supported routine (whatever its
 /// flags): which arguments it reads and writes.
 pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
+    if !call.is_call() {
+        return None;
+    }
     let f = call.called_function()?;
     if !f.is_declaration() {
         return None;
@@ -321,6 +324,9 @@ pub struct Decoded {
 /// not one (or is defined in the module: then it is differentiated like
 /// any function). Flags must be constants.
 pub fn decode(call: Value) -> Result<Option<Decoded>> {
+    if !call.is_call() {
+        return Ok(None);
+    }
     let Some(f) = call.called_function() else {
         return Ok(None);
     };
