@@ -673,7 +673,11 @@ impl Env {
                 steps.push(Step::main("opt -passes=enzyme", p));
                 if matches!(cfg, Config::Opt(_)) {
                     let mut l = Command::new(case.lang.driver());
-                    l.arg(&out_ll).arg("-lm").args(&case.libs).arg("-o").arg(&exe);
+                    l.arg(&out_ll)
+                        .arg("-lm")
+                        .args(&case.libs)
+                        .arg("-o")
+                        .arg(&exe);
                     steps.push(Step::aux("link opt output", l));
                 }
             }
@@ -697,7 +701,12 @@ impl Env {
                 }
                 // flang writes .mod files into the current directory
                 c.current_dir(dir);
-                c.arg(src).args(&objs).arg("-lm").args(&case.libs).arg("-o").arg(&exe);
+                c.arg(src)
+                    .args(&objs)
+                    .arg("-lm")
+                    .args(&case.libs)
+                    .arg("-o")
+                    .arg(&exe);
                 steps.push(Step::main("compile+link with the plugin", c));
             }
             Config::Cuda(o) => {

@@ -90,7 +90,9 @@ static ROUTINES: &[Routine] = &[
     Routine {
         kind: Kind::Ger,
         name: "ger",
-        roles: &[Layout, Dim, Dim, Scalar, Vector, Inc, Vector, Inc, Matrix, Ld],
+        roles: &[
+            Layout, Dim, Dim, Scalar, Vector, Inc, Vector, Inc, Matrix, Ld,
+        ],
         writes: &[2],
         returns: false,
     },
@@ -145,11 +147,11 @@ static ROUTINES: &[Routine] = &[
 /// for: calls to them are reported by name.
 const OTHER_ROUTINES: &[&str] = &[
     "rot", "rotg", "rotm", "rotmg", "swap", "amax", "amin", "iamax", "iamin", "sdot", "dsdot",
-    "gbmv", "hemv", "hbmv", "hpmv", "symv", "sbmv", "spmv", "trmv", "tbmv", "tpmv", "trsv",
-    "tbsv", "tpsv", "geru", "gerc", "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2",
-    "symm", "hemm", "syrk", "herk", "syr2k", "her2k", "trmm", "trsm", "potrf", "potrs", "potri",
-    "gesv", "getrf", "getrs", "getri", "syev", "syevd", "gesvd", "gels", "geqrf", "posv",
-    "trtrs", "trtri", "lacpy", "lange",
+    "gbmv", "hemv", "hbmv", "hpmv", "symv", "sbmv", "spmv", "trmv", "tbmv", "tpmv", "trsv", "tbsv",
+    "tpsv", "geru", "gerc", "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "symm",
+    "hemm", "syrk", "herk", "syr2k", "her2k", "trmm", "trsm", "potrf", "potrs", "potri", "gesv",
+    "getrf", "getrs", "getri", "syev", "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri",
+    "lacpy", "lange",
 ];
 
 /// Floating-point precision of a routine (`s`/`d`).
@@ -225,7 +227,11 @@ pub fn is_unsupported_routine(name: &str) -> bool {
 
 /// The names of the supported routines, for messages and documentation.
 pub fn supported_names() -> String {
-    ROUTINES.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+    ROUTINES
+        .iter()
+        .map(|r| r.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The activity summary of a call to a supported routine (whatever its
@@ -353,7 +359,9 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
     let bad = |what: &str| {
         Error::at(
             call,
-            format!("cannot differentiate call to '{name}': its {what} is not a compile-time constant"),
+            format!(
+                "cannot differentiate call to '{name}': its {what} is not a compile-time constant"
+            ),
         )
         .hint("pass CblasRowMajor/CblasColMajor, CblasNoTrans/CblasTrans (or 'N'/'T') literally")
     };
@@ -382,7 +390,7 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                         Some(112) | Some(113) => true,
                         _ => return Err(bad("transpose argument")),
                     },
-                    Iface::Fortran => match a.c_string().and_then(|s| s.chars().next()) {
+                    Iface::Fortran => match fortran_char(a) {
                         Some('N' | 'n') => false,
                         Some('T' | 't' | 'C' | 'c') => true,
                         _ => return Err(bad("transpose argument")),
@@ -403,6 +411,59 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         }
     }
     Ok(Some(d))
+}
+
+/// The character a Fortran flag argument points to: a constant string, or
+/// a local variable every store into which writes the same constant (flang
+/// copies a literal `'N'` into a temporary).
+fn fortran_char(p: Value) -> Option<char> {
+    let first = |v: Value| v.c_string().and_then(|s| s.chars().next());
+    if let Some(c) = first(p) {
+        return Some(c);
+    }
+    let slot = p.strip_casts();
+    if !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
+        return None;
+    }
+    let mut seen: Option<char> = None;
+    for u in slot.users() {
+        let c = match u.opcode() {
+            ferment_ir::Opcode::LLVMStore if u.operand(1) == slot => {
+                let v = u.operand(0);
+                match v.const_int() {
+                    Some(k) => u8::try_from(k).ok().map(char::from),
+                    None if v.is_instruction() && v.opcode() == ferment_ir::Opcode::LLVMLoad => {
+                        first(v.operand(0))
+                    }
+                    None => None,
+                }
+            }
+            ferment_ir::Opcode::LLVMStore => return None,
+            ferment_ir::Opcode::LLVMCall if u.call_args().first() == Some(&slot) => {
+                let name = u.called_function().map(|f| f.name()).unwrap_or_default();
+                if name.starts_with("llvm.lifetime") {
+                    continue;
+                }
+                if !name.starts_with("llvm.memcpy") {
+                    // passed on: only the BLAS call itself may read it
+                    if known_effects(u).is_some() {
+                        continue;
+                    }
+                    return None;
+                }
+                first(u.operand(1))
+            }
+            ferment_ir::Opcode::LLVMCall if known_effects(u).is_some() => continue,
+            ferment_ir::Opcode::LLVMLoad => continue,
+            _ => return None,
+        };
+        match (c, seen) {
+            (None, _) => return None,
+            (Some(c), Some(s)) if c != s => return None,
+            (Some(c), _) => seen = Some(c),
+        }
+    }
+    seen
 }
 
 impl Decoded {
@@ -637,7 +698,8 @@ impl Emit<'_> {
         self.b.const_int(self.int, x)
     }
     fn flag(&self, t: bool) -> Value {
-        self.b.const_int(self.i32(), if t { TRANS } else { NO_TRANS })
+        self.b
+            .const_int(self.i32(), if t { TRANS } else { NO_TRANS })
     }
     fn cblas(&self, base: &str, ret: Type, args: &[Value]) -> Value {
         let name = format!("cblas_{}{}", self.prec.letter(), base);
@@ -695,7 +757,20 @@ impl Emit<'_> {
         y: (Value, Value),
     ) {
         let lay = self.b.const_int(self.i32(), COL_MAJOR);
-        let args = [lay, self.flag(t), m, n, alpha, a.0, a.1, x.0, x.1, beta, y.0, y.1];
+        let args = [
+            lay,
+            self.flag(t),
+            m,
+            n,
+            alpha,
+            a.0,
+            a.1,
+            x.0,
+            x.1,
+            beta,
+            y.0,
+            y.1,
+        ];
         self.cblas("gemv", self.void(), &args);
     }
 
@@ -731,7 +806,8 @@ impl Emit<'_> {
         let neg = self
             .b
             .icmp(IntPredicate::LLVMIntSLT, v, self.b.zero(v.ty()));
-        self.b.select(neg, self.b.sub_int(self.b.zero(v.ty()), v), v)
+        self.b
+            .select(neg, self.b.sub_int(self.b.zero(v.ty()), v), v)
     }
 
     /// The stride of a packed copy of an array (see [`Emit::pack`]): the
@@ -744,9 +820,7 @@ impl Emit<'_> {
                 self.b.select(small, self.int_c(1), rows)
             }
             Extent::Vector(_) => {
-                let neg = self
-                    .b
-                    .icmp(IntPredicate::LLVMIntSLT, stride, self.int_c(0));
+                let neg = self.b.icmp(IntPredicate::LLVMIntSLT, stride, self.int_c(0));
                 self.b.select(neg, self.int_c(-1), self.int_c(1))
             }
         }
@@ -821,7 +895,15 @@ impl Emit<'_> {
         let z = self.b.const_int(self.b.i64(), 0);
         self.b.call_fn(
             h,
-            &[beta, self.i64(rows), self.i64(cols), x.0, self.i64(ld), null, z],
+            &[
+                beta,
+                self.i64(rows),
+                self.i64(cols),
+                x.0,
+                self.i64(ld),
+                null,
+                z,
+            ],
         );
     }
 
@@ -890,7 +972,11 @@ impl Emit<'_> {
         let zero = b.const_int(i64t, 0);
         let one = b.const_int(i64t, 1);
         let no_rows = b.icmp(IntPredicate::LLVMIntSLE, rows, zero);
-        let empty = b.select(no_rows, no_rows, b.icmp(IntPredicate::LLVMIntSLE, cols, zero));
+        let empty = b.select(
+            no_rows,
+            no_rows,
+            b.icmp(IntPredicate::LLVMIntSLE, cols, zero),
+        );
         b.cond_br(empty, exit, outer);
         // for j in 0..cols
         b.at_end(outer);
