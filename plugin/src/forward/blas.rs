@@ -14,6 +14,16 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
     let Some(dec) = blas::decode(inst)? else {
         return Ok(false);
     };
+    if inst.is_invoke() {
+        return Err(Error::at(
+            inst,
+            format!(
+                "cannot differentiate call to '{}' where it may throw (an invoke)",
+                dec.name()
+            ),
+        )
+        .hint("declare the BLAS routine noexcept / nothrow, or call it outside the try block"));
+    }
     let module = inst.function_of().global_parent();
     if let Some(p) = dec
         .array_pointers()
@@ -61,8 +71,11 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         scalars: Vec::new(),
         scalar_tangents,
         result: None,
+        after: Vec::new(),
     };
-    blas::tangent(&e, &op, &derivs);
+    blas::tangent(&e, &op, &derivs, false);
+    b.after(inst);
+    blas::tangent(&e, &op, &derivs, true);
     if dec.returns() && t.is_active(inst) {
         b.after(inst);
         let d = blas::result_tangent(&e, &op, &derivs, inst).unwrap_or_else(|| b.zero(inst.ty()));

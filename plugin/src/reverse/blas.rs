@@ -18,6 +18,16 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let Some(dec) = blas::decode(inst)? else {
         return Ok(false);
     };
+    if inst.is_invoke() {
+        return Err(Error::at(
+            inst,
+            format!(
+                "cannot differentiate call to '{}' where it may throw (an invoke)",
+                dec.name()
+            ),
+        )
+        .hint("declare the BLAS routine noexcept / nothrow, or call it outside the try block"));
+    }
     let module = s.module;
     if let Some(p) = dec
         .array_pointers()
@@ -64,27 +74,36 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let shadowed: Vec<bool> = shadow_ptrs.iter().map(Option::is_some).collect();
     let needed = op.needed(&shadowed, &wanted, d_result.is_some());
 
-    // Copies of the needed arrays, in the forward sweep before the call,
-    // unless the call does not write them and nothing else does later.
-    let mut copies = Vec::new();
-    for &i in &needed {
+    // Copies of the needed arrays in the forward sweep: right before the
+    // call (its inputs) or right after it (its outputs), unless nothing
+    // overwrites them later (then the reverse sweep reads them in place).
+    let after_call = Builder::new(module);
+    after_call.after(inst);
+    after_call.set_debug_loc_from(inst);
+    let mut copies: Vec<(blas::Need, Option<Value>)> = Vec::new();
+    for &need in &needed {
+        let i = need.array;
         let p = op.arrays[i].ptr;
-        if !dec.writes().contains(&i) && s.tape.blas_operand_unchanged(inst, p) {
+        let in_place =
+            (need.after || !dec.writes().contains(&i)) && s.tape.blas_operand_unchanged(inst, p);
+        if in_place {
+            copies.push((need, None));
             continue;
         }
         let e = Emit {
-            b: &fwd,
+            b: if need.after { &after_call } else { &fwd },
             module,
             prec: op.prec,
             int: op.int,
         };
         let buf = e.pack(&op.arrays[i], op.extent(i));
         s.tape.report.push(format!(
-            "  copy array operand {} of `{}` for the reverse sweep (its elements at the call)",
+            "  copy array operand {} of `{}` {} the call for the reverse sweep",
             i + 1,
-            dec.name()
+            dec.name(),
+            if need.after { "after" } else { "before" }
         ));
-        copies.push((i, buf));
+        copies.push((need, Some(buf)));
     }
 
     // The operands as seen from the reverse sweep.
@@ -104,7 +123,10 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         .zip(&rop.arrays)
         .map(|(p, a)| p.map(|p| (p, a.stride)))
         .collect();
-    let bufs: Vec<(usize, Value)> = copies.iter().map(|&(i, b)| (i, s.primal(b))).collect();
+    let bufs: Vec<(blas::Need, Option<Value>)> = copies
+        .iter()
+        .map(|&(n, b)| (n, b.map(|b| s.primal(b))))
+        .collect();
     let result = (dec.returns() && d_result.is_some()).then(|| s.primal(inst));
     let free_flag = s.free_flag;
 
@@ -117,20 +139,30 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         prec: op.prec,
         int: op.int,
     };
-    for &(i, buf) in &bufs {
-        let ext = rop.extent(i);
-        let a = &mut rop.arrays[i];
-        a.stride = e.packed_stride(a.stride, ext);
-        a.ptr = buf;
+    let mut after = vec![None; rop.arrays.len()];
+    let original: Vec<(Value, Value)> = rop.arrays.iter().map(|a| (a.ptr, a.stride)).collect();
+    for &(need, buf) in &bufs {
+        let i = need.array;
+        let value = match buf {
+            Some(buf) => (buf, e.packed_stride(original[i].1, rop.extent(i))),
+            None => original[i],
+        };
+        if need.after {
+            after[i] = Some(value);
+        } else {
+            rop.arrays[i].ptr = value.0;
+            rop.arrays[i].stride = value.1;
+        }
     }
     let derivs = Derivs {
         shadows,
         scalars: wanted,
         scalar_tangents: Vec::new(),
         result: d_result,
+        after,
     };
     let outs = blas::adjoint(&e, &rop, &derivs, result);
-    for &(_, buf) in &bufs {
+    for buf in bufs.iter().filter_map(|&(_, b)| b) {
         // Split shape with `enzyme_nofree`: kept for another reverse sweep.
         let p = match free_flag {
             Some(flag) => b.select(flag, buf, b.zero(Type::ptr(module.context()))),

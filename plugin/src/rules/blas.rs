@@ -35,6 +35,12 @@ enum Role {
     /// A vector; its stride follows.
     Vector,
     Inc,
+    /// `CblasUpper` (121) / `CblasLower` (122), or `'U'`/`'L'`.
+    Uplo,
+    /// `CblasNonUnit` (131) / `CblasUnit` (132), or `'N'`/`'U'`.
+    Diag,
+    /// `CblasLeft` (141) / `CblasRight` (142), or `'L'`/`'R'`.
+    Side,
 }
 
 use Role::*;
@@ -51,6 +57,10 @@ pub enum Kind {
     Copy,
     Nrm2,
     Asum,
+    Trmv,
+    Trsv,
+    Trmm,
+    Trsm,
 }
 
 struct Routine {
@@ -141,17 +151,52 @@ static ROUTINES: &[Routine] = &[
         writes: &[],
         returns: true,
     },
+    // x = op(T) x, T the triangle of A
+    Routine {
+        kind: Kind::Trmv,
+        name: "trmv",
+        roles: &[Layout, Uplo, Trans, Diag, Dim, Matrix, Ld, Vector, Inc],
+        writes: &[1],
+        returns: false,
+    },
+    // x = op(T)^-1 x
+    Routine {
+        kind: Kind::Trsv,
+        name: "trsv",
+        roles: &[Layout, Uplo, Trans, Diag, Dim, Matrix, Ld, Vector, Inc],
+        writes: &[1],
+        returns: false,
+    },
+    // B = alpha op(T) B (left) or alpha B op(T) (right)
+    Routine {
+        kind: Kind::Trmm,
+        name: "trmm",
+        roles: &[
+            Layout, Side, Uplo, Trans, Diag, Dim, Dim, Scalar, Matrix, Ld, Matrix, Ld,
+        ],
+        writes: &[1],
+        returns: false,
+    },
+    // B = alpha op(T)^-1 B (left) or alpha B op(T)^-1 (right)
+    Routine {
+        kind: Kind::Trsm,
+        name: "trsm",
+        roles: &[
+            Layout, Side, Uplo, Trans, Diag, Dim, Dim, Scalar, Matrix, Ld, Matrix, Ld,
+        ],
+        writes: &[1],
+        returns: false,
+    },
 ];
 
 /// BLAS and LAPACK routine names ferment recognizes as such but has no rule
 /// for: calls to them are reported by name.
 const OTHER_ROUTINES: &[&str] = &[
     "rot", "rotg", "rotm", "rotmg", "swap", "amax", "amin", "iamax", "iamin", "sdot", "dsdot",
-    "gbmv", "hemv", "hbmv", "hpmv", "symv", "sbmv", "spmv", "trmv", "tbmv", "tpmv", "trsv", "tbsv",
-    "tpsv", "geru", "gerc", "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "symm",
-    "hemm", "syrk", "herk", "syr2k", "her2k", "trmm", "trsm", "potrf", "potrs", "potri", "gesv",
-    "getrf", "getrs", "getri", "syev", "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri",
-    "lacpy", "lange",
+    "gbmv", "hemv", "hbmv", "hpmv", "symv", "sbmv", "spmv", "tbmv", "tpmv", "tbsv", "tpsv", "geru",
+    "gerc", "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "symm", "hemm", "syrk",
+    "herk", "syr2k", "her2k", "potrf", "potrs", "potri", "gesv", "getrf", "getrs", "getri", "syev",
+    "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
 ];
 
 /// Floating-point precision of a routine (`s`/`d`).
@@ -304,6 +349,11 @@ pub struct Op {
     pub prec: Prec,
     pub iface: Iface,
     pub trans: [bool; 2],
+    /// Triangular routines: the lower triangle (else the upper), a unit
+    /// diagonal, the triangular matrix on the right.
+    pub lower: bool,
+    pub unit: bool,
+    pub right: bool,
     pub dims: Vec<Value>,
     pub scalars: Vec<Scalar>,
     pub arrays: Vec<Array>,
@@ -321,6 +371,9 @@ pub struct Decoded {
     returns: bool,
     row_major: bool,
     trans: Vec<bool>,
+    lower: bool,
+    unit: bool,
+    right: bool,
     /// (role, argument) for every role but the flags.
     args: Vec<(Role, Value)>,
     name: String,
@@ -373,6 +426,9 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         returns: r.returns,
         row_major: false,
         trans: Vec::new(),
+        lower: false,
+        unit: false,
+        right: false,
         args: Vec::new(),
         name: name.clone(),
     };
@@ -397,6 +453,31 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                     },
                 };
                 d.trans.push(t);
+            }
+            Uplo | Diag | Side => {
+                // (CBLAS value, Fortran letter) meaning `true`, and the other
+                let (yes, no, what) = match role {
+                    Uplo => ((122, 'L'), (121, 'U'), "triangle (uplo) argument"),
+                    Diag => ((132, 'U'), (131, 'N'), "diagonal (diag) argument"),
+                    _ => ((142, 'R'), (141, 'L'), "side argument"),
+                };
+                let v = match iface {
+                    Iface::Cblas => match a.const_int() {
+                        Some(k) if k == yes.0 => true,
+                        Some(k) if k == no.0 => false,
+                        _ => return Err(bad(what)),
+                    },
+                    Iface::Fortran => match fortran_char(a).map(|c| c.to_ascii_uppercase()) {
+                        Some(c) if c == yes.1 => true,
+                        Some(c) if c == no.1 => false,
+                        _ => return Err(bad(what)),
+                    },
+                };
+                match role {
+                    Uplo => d.lower = v,
+                    Diag => d.unit = v,
+                    _ => d.right = v,
+                }
             }
             _ => {
                 let want_ptr = iface == Iface::Fortran || matches!(role, Matrix | Vector);
@@ -535,7 +616,7 @@ impl Decoded {
                         last.stride = v;
                     }
                 }
-                Layout | Trans => {}
+                Layout | Trans | Uplo | Diag | Side => {}
             }
         }
         let mut trans = [false; 2];
@@ -547,6 +628,9 @@ impl Decoded {
             prec: self.prec,
             iface: self.iface,
             trans,
+            lower: self.lower,
+            unit: self.unit,
+            right: self.right,
             dims,
             scalars,
             arrays,
@@ -568,6 +652,19 @@ impl Decoded {
                 Kind::Ger => {
                     op.dims.swap(0, 1);
                     op.arrays.swap(0, 1);
+                }
+                // A row-major triangle is the other triangle of the
+                // column-major storage, used transposed.
+                Kind::Trmv | Kind::Trsv => {
+                    op.lower = !op.lower;
+                    op.trans[0] = !op.trans[0];
+                }
+                // B^T = alpha B^T op(A)^T: the other side, the same op on
+                // the storage of A^T.
+                Kind::Trmm | Kind::Trsm => {
+                    op.lower = !op.lower;
+                    op.right = !op.right;
+                    op.dims.swap(0, 1);
                 }
                 _ => {}
             }
@@ -607,49 +704,82 @@ impl Op {
             (Kind::Ger, 0) => Extent::Vector(d[0]),
             (Kind::Ger, 1) => Extent::Vector(d[1]),
             (Kind::Ger, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Trmv | Kind::Trsv, 0) => Extent::Matrix(d[0], d[0]),
+            (Kind::Trmm | Kind::Trsm, 0) => {
+                let k = if self.right { d[1] } else { d[0] };
+                Extent::Matrix(k, k)
+            }
+            (Kind::Trmm | Kind::Trsm, _) => Extent::Matrix(d[0], d[1]),
             _ => Extent::Vector(d[0]),
         }
     }
 
-    /// The arrays whose values at the call the reverse sweep needs, given
-    /// which arrays have shadows and which scalars want adjoints (and
-    /// whether the result has an adjoint).
-    pub fn needed(&self, shadowed: &[bool], scalar_wanted: &[bool], result: bool) -> Vec<usize> {
+    /// The arrays whose values the reverse sweep needs, given which arrays
+    /// have shadows and which scalars want adjoints (and whether the result
+    /// has an adjoint): their values when the call starts (`after: false`)
+    /// or when it returns (`after: true`, for outputs).
+    pub fn needed(&self, shadowed: &[bool], scalar_wanted: &[bool], result: bool) -> Vec<Need> {
         let s = |i: usize| shadowed.get(i).copied().unwrap_or(false);
         let w = |i: usize| scalar_wanted.get(i).copied().unwrap_or(false);
-        let mut out = Vec::new();
-        let mut need = |c: bool, i: usize| {
-            if c && !out.contains(&i) {
-                out.push(i)
+        let mut out: Vec<Need> = Vec::new();
+        let mut need = |c: bool, array: usize, after: bool| {
+            let n = Need { array, after };
+            if c && !out.contains(&n) {
+                out.push(n)
             }
         };
         match self.kind {
             Kind::Gemm | Kind::Gemv => {
                 if s(2) {
-                    need(s(1) || w(0), 0);
-                    need(s(0) || w(0), 1);
-                    need(w(1), 2);
+                    need(s(1) || w(0), 0, false);
+                    need(s(0) || w(0), 1, false);
+                    need(w(1), 2, false);
                 }
             }
             Kind::Ger => {
                 if s(2) {
-                    need(s(1) || w(0), 0);
-                    need(s(0) || w(0), 1);
+                    need(s(1) || w(0), 0, false);
+                    need(s(0) || w(0), 1, false);
                 }
             }
             Kind::Dot => {
                 if result {
-                    need(s(1), 0);
-                    need(s(0), 1);
+                    need(s(1), 0, false);
+                    need(s(0), 1, false);
                 }
             }
-            Kind::Axpy => need(s(1) && w(0), 0),
-            Kind::Scal => need(s(0) && w(0), 0),
+            Kind::Axpy => need(s(1) && w(0), 0, false),
+            Kind::Scal => need(s(0) && w(0), 0, false),
             Kind::Copy => {}
-            Kind::Nrm2 | Kind::Asum => need(result && s(0), 0),
+            Kind::Nrm2 | Kind::Asum => need(result && s(0), 0, false),
+            Kind::Trmv => {
+                need(s(1), 0, false);
+                need(s(1) && s(0), 1, false);
+            }
+            Kind::Trsv => {
+                need(s(1), 0, false);
+                need(s(1) && s(0), 1, true);
+            }
+            Kind::Trmm => {
+                need(s(1), 0, false);
+                need(s(1) && (s(0) || w(0)), 1, false);
+            }
+            Kind::Trsm => {
+                need(s(1), 0, false);
+                need(s(1) && w(0), 1, false);
+                need(s(1) && s(0), 1, true);
+            }
         }
         out
     }
+}
+
+/// An array the reverse sweep needs, and whether its value before or after
+/// the call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Need {
+    pub array: usize,
+    pub after: bool,
 }
 
 /// The number of elements a level-1 routine touches: `scal` and `asum` do
@@ -786,6 +916,102 @@ impl Emit<'_> {
         let lay = self.b.const_int(self.i32(), COL_MAJOR);
         let args = [lay, m, n, alpha, x.0, x.1, y.0, y.1, a.0, a.1];
         self.cblas("ger", self.void(), &args);
+    }
+
+    fn tri_flags(&self, lower: bool, t: bool, unit: bool) -> [Value; 3] {
+        let i32t = self.i32();
+        [
+            self.b.const_int(i32t, if lower { 122 } else { 121 }),
+            self.flag(t),
+            self.b.const_int(i32t, if unit { 132 } else { 131 }),
+        ]
+    }
+
+    /// x = op(T) x (`solve`: x = op(T)^-1 x)
+    #[allow(clippy::too_many_arguments)]
+    pub fn trmv(
+        &self,
+        solve: bool,
+        (lower, t, unit): (bool, bool, bool),
+        n: Value,
+        a: (Value, Value),
+        x: (Value, Value),
+    ) {
+        let lay = self.b.const_int(self.i32(), COL_MAJOR);
+        let [u, tr, d] = self.tri_flags(lower, t, unit);
+        let args = [lay, u, tr, d, n, a.0, a.1, x.0, x.1];
+        self.cblas(if solve { "trsv" } else { "trmv" }, self.void(), &args);
+    }
+
+    /// B = alpha op(T) B or alpha B op(T) (`solve`: op(T)^-1)
+    #[allow(clippy::too_many_arguments)]
+    pub fn trmm(
+        &self,
+        solve: bool,
+        right: bool,
+        (lower, t, unit): (bool, bool, bool),
+        (m, n): (Value, Value),
+        alpha: Value,
+        a: (Value, Value),
+        b: (Value, Value),
+    ) {
+        let lay = self.b.const_int(self.i32(), COL_MAJOR);
+        let side = self.b.const_int(self.i32(), if right { 142 } else { 141 });
+        let [u, tr, d] = self.tri_flags(lower, t, unit);
+        let args = [lay, side, u, tr, d, m, n, alpha, a.0, a.1, b.0, b.1];
+        self.cblas(if solve { "trsm" } else { "trmm" }, self.void(), &args);
+    }
+
+    /// A_tri += s X over the n x n triangle a triangular routine reads.
+    pub fn tri_add(
+        &self,
+        (lower, unit): (bool, bool),
+        n: Value,
+        s: Value,
+        x: (Value, Value),
+        a: (Value, Value),
+    ) {
+        let h = self.helper(Helper::TriAdd { lower, unit });
+        let args = [
+            s,
+            self.i64(n),
+            self.i64(n),
+            x.0,
+            self.i64(x.1),
+            a.0,
+            self.i64(a.1),
+        ];
+        self.b.call_fn(h, &args);
+    }
+
+    /// A heap n x n matrix (leading dimension returned) holding the
+    /// triangle of A a triangular routine reads, zero elsewhere.
+    pub fn tri_pack(
+        &self,
+        (lower, unit): (bool, bool),
+        n: Value,
+        a: (Value, Value),
+    ) -> (Value, Value) {
+        let p = self.calloc(n, n);
+        let ld = self.packed_stride(a.1, Extent::Matrix(n, n));
+        let h = self.helper(Helper::TriPack { lower, unit });
+        let args = [
+            self.real(0.0),
+            self.i64(n),
+            self.i64(n),
+            a.0,
+            self.i64(a.1),
+            p,
+            self.i64(ld),
+        ];
+        self.b.call_fn(h, &args);
+        (p, ld)
+    }
+
+    /// A zeroed heap rows x cols matrix and its leading dimension.
+    pub fn temp(&self, rows: Value, cols: Value) -> (Value, Value) {
+        let p = self.calloc(rows, cols);
+        (p, self.packed_stride(rows, Extent::Matrix(rows, cols)))
     }
 
     /// y += alpha x
@@ -1024,6 +1250,28 @@ impl Emit<'_> {
                 let v = b.load(ft, at(y, ldy));
                 b.fadd(acc, b.fmul(sign(u), v))
             }
+            Helper::TriAdd { lower, unit } | Helper::TriPack { lower, unit } => {
+                // (i, j) in the triangle the routine reads
+                let p = if lower {
+                    IntPredicate::LLVMIntSGE
+                } else {
+                    IntPredicate::LLVMIntSLE
+                };
+                let mut inside = b.icmp(p, i, j);
+                if unit {
+                    let off = b.icmp(IntPredicate::LLVMIntNE, i, j);
+                    inside = b.select(inside, off, inside);
+                }
+                let py = at(y, ldy);
+                let u = b.load(ft, px);
+                if matches!(h, Helper::TriAdd { .. }) {
+                    let v = b.load(ft, py);
+                    b.store(b.select(inside, b.fadd(v, b.fmul(s, u)), v), py);
+                } else {
+                    b.store(b.select(inside, u, fzero), py);
+                }
+                acc
+            }
         };
         let i1 = b.add_int(i, one);
         let more = b.icmp(IntPredicate::LLVMIntSLT, i1, rows);
@@ -1066,16 +1314,29 @@ enum Helper {
     SignAxpy,
     /// sum sign(X[i,j]) Y[i,j]
     SignDot,
+    /// Y[i,j] += s X[i,j] on the triangle a triangular routine reads
+    TriAdd { lower: bool, unit: bool },
+    /// Y[i,j] = X[i,j] on that triangle, 0 elsewhere
+    TriPack { lower: bool, unit: bool },
 }
 
 impl Helper {
-    fn name(self) -> &'static str {
+    fn name(self) -> String {
+        let tri = |what: &str, lower: bool, unit: bool| {
+            format!(
+                "{what}.{}.{}",
+                if lower { "lower" } else { "upper" },
+                if unit { "unit" } else { "nonunit" }
+            )
+        };
         match self {
-            Helper::Pack => "pack",
-            Helper::Scale => "scale",
-            Helper::Dot => "dot",
-            Helper::SignAxpy => "signaxpy",
-            Helper::SignDot => "signdot",
+            Helper::Pack => "pack".into(),
+            Helper::Scale => "scale".into(),
+            Helper::Dot => "dot".into(),
+            Helper::SignAxpy => "signaxpy".into(),
+            Helper::SignDot => "signdot".into(),
+            Helper::TriAdd { lower, unit } => tri("triadd", lower, unit),
+            Helper::TriPack { lower, unit } => tri("tripack", lower, unit),
         }
     }
     fn returns(self) -> bool {
@@ -1095,6 +1356,9 @@ pub struct Derivs {
     pub scalar_tangents: Vec<Option<Value>>,
     /// Reverse mode: the adjoint of the returned value.
     pub result: Option<Value>,
+    /// Reverse mode: per array the call writes, its value after the call
+    /// (pointer, stride) where [`Op::needed`] asked for it.
+    pub after: Vec<Option<(Value, Value)>>,
 }
 
 /// Reverse mode: accumulates the adjoints of the call's inputs into their
@@ -1106,6 +1370,14 @@ pub struct Derivs {
 pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Option<Value>> {
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
     let sh = |i: usize| d.shadows[i];
+    // the generator provides what `Op::needed` asks for
+    let after = |i: usize| {
+        d.after
+            .get(i)
+            .copied()
+            .flatten()
+            .expect("value of an output after the call")
+    };
     let alpha = || op.scalars[0].value;
     let want = |i: usize| d.scalars.get(i).copied().unwrap_or(false);
     let mut out = vec![None; op.scalars.len()];
@@ -1233,6 +1505,92 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             let c = b.select(is0, zero, b.fdiv(dr, r));
             e.axpy(dims[0], c, arr(0), dx);
         }
+        Kind::Trmv | Kind::Trsv => {
+            let Some(dx) = sh(1) else { return out };
+            let n = dims[0];
+            let t = op.trans[0];
+            let solve = op.kind == Kind::Trsv;
+            let transposed = (op.lower, !t, op.unit);
+            if solve {
+                // x_in' = op(T)^-T x_out'; then dT = -x_in' x_out^T (transposed for op = T)
+                e.trmv(true, transposed, n, arr(0), dx);
+            }
+            if let Some(da) = sh(0) {
+                // trmv: dT = x_out' x_in^T (transposed for op = T)
+                let (v, coef) = if solve {
+                    (after(1), e.real(-1.0))
+                } else {
+                    (arr(1), one)
+                };
+                let g = e.temp(n, n);
+                if t {
+                    e.ger((n, n), coef, v, dx, g);
+                } else {
+                    e.ger((n, n), coef, dx, v, g);
+                }
+                e.tri_add((op.lower, op.unit), n, one, g, da);
+                e.free(g.0);
+            }
+            if !solve {
+                e.trmv(false, transposed, n, arr(0), dx);
+            }
+        }
+        Kind::Trmm | Kind::Trsm => {
+            let Some(db) = sh(1) else { return out };
+            let (m, n) = (dims[0], dims[1]);
+            let t = op.trans[0];
+            let right = op.right;
+            let k = if right { n } else { m };
+            let transposed = (op.lower, !t, op.unit);
+            let zero = e.real(0.0);
+            if op.kind == Kind::Trsm {
+                // G = op(T)^-T B' (left) or B' op(T)^-T (right), in place;
+                // alpha' = <G, B_in>; dop(T) = -G B_out^T (left) or
+                // -B_out^T G (right); B_in' = alpha G.
+                e.trmm(true, right, transposed, (m, n), one, arr(0), db);
+                if want(0) {
+                    out[0] = Some(e.dot_matrix((m, n), db, arr(1)));
+                }
+                if let Some(da) = sh(0) {
+                    let bo = after(1);
+                    let g = e.temp(k, k);
+                    let minus = e.real(-1.0);
+                    if !right {
+                        let (x, y) = if t { (bo, db) } else { (db, bo) };
+                        e.gemm(false, true, (k, k, n), minus, x, y, zero, g);
+                    } else {
+                        let (x, y) = if t { (db, bo) } else { (bo, db) };
+                        e.gemm(true, false, (k, k, m), minus, x, y, zero, g);
+                    }
+                    e.tri_add((op.lower, op.unit), k, one, g, da);
+                    e.free(g.0);
+                }
+                e.scale(alpha(), db, Extent::Matrix(m, n));
+            } else {
+                // dop(T) = alpha B' B_in^T (left) or alpha B_in^T B' (right);
+                // B_in' = alpha op(T)^T B' (or B' op(T)^T); alpha' = <op(T)^T B', B_in>.
+                if let Some(da) = sh(0) {
+                    let bi = arr(1);
+                    let g = e.temp(k, k);
+                    if !right {
+                        let (x, y) = if t { (bi, db) } else { (db, bi) };
+                        e.gemm(false, true, (k, k, n), alpha(), x, y, zero, g);
+                    } else {
+                        let (x, y) = if t { (db, bi) } else { (bi, db) };
+                        e.gemm(true, false, (k, k, m), alpha(), x, y, zero, g);
+                    }
+                    e.tri_add((op.lower, op.unit), k, one, g, da);
+                    e.free(g.0);
+                }
+                if want(0) {
+                    e.trmm(false, right, transposed, (m, n), one, arr(0), db);
+                    out[0] = Some(e.dot_matrix((m, n), db, arr(1)));
+                    e.scale(alpha(), db, Extent::Matrix(m, n));
+                } else {
+                    e.trmm(false, right, transposed, (m, n), alpha(), arr(0), db);
+                }
+            }
+        }
         Kind::Asum => {
             let (Some(dr), Some(dx)) = (d.result, sh(0)) else {
                 return out;
@@ -1244,10 +1602,15 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
     out
 }
 
-/// Forward mode, emitted before the primal call (whose inputs are still in
-/// place): updates the tangents of the arrays the call writes. `d.shadows`
-/// are the tangent memories, `d.scalar_tangents` the scalars' tangents.
-pub fn tangent(e: &Emit, op: &Op, d: &Derivs) {
+/// Forward mode: updates the tangents of the arrays the call writes, in two
+/// parts: emitted right before the primal call (`after == false`, its
+/// inputs still in place) and right after it (solves need their result).
+/// `d.shadows` are the tangent memories, `d.scalar_tangents` the scalars'
+/// tangents.
+pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
+    if after && !matches!(op.kind, Kind::Trsv | Kind::Trsm) {
+        return;
+    }
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
     let sh = |i: usize| d.shadows[i];
     let st = |i: usize| d.scalar_tangents.get(i).copied().flatten();
@@ -1345,6 +1708,96 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs) {
                 Some(dx) => e.copy(n, dx, dy),
                 None => e.scale(e.real(0.0), dy, Extent::Vector(n)),
             }
+        }
+        Kind::Trmv => {
+            // x' = op(T) x' + op(T') x
+            let Some(dx) = sh(1) else { return };
+            let n = dims[0];
+            let t = op.trans[0];
+            e.trmv(false, (op.lower, t, op.unit), n, arr(0), dx);
+            if let Some(da) = sh(0) {
+                let p = e.tri_pack((op.lower, op.unit), n, da);
+                e.gemv(t, (n, n), one, p, arr(1), one, dx);
+                e.free(p.0);
+            }
+        }
+        Kind::Trsv => {
+            // after the call: x' = op(T)^-1 (x_in' - op(T') x_out)
+            let Some(dx) = sh(1).filter(|_| after) else {
+                return;
+            };
+            let n = dims[0];
+            let t = op.trans[0];
+            if let Some(da) = sh(0) {
+                let p = e.tri_pack((op.lower, op.unit), n, da);
+                e.gemv(t, (n, n), e.real(-1.0), p, arr(1), one, dx);
+                e.free(p.0);
+            }
+            e.trmv(true, (op.lower, t, op.unit), n, arr(0), dx);
+        }
+        Kind::Trmm => {
+            // B' = alpha op(T) B' + alpha op(T') B + alpha' op(T) B
+            let Some(db) = sh(1) else { return };
+            let (m, n) = (dims[0], dims[1]);
+            let t = op.trans[0];
+            let flags = (op.lower, t, op.unit);
+            let k = if op.right { n } else { m };
+            let dal_term = st(0).map(|dal| {
+                let q = e.pack(&op.arrays[1], Extent::Matrix(m, n));
+                let q = (
+                    q,
+                    e.packed_stride(op.arrays[1].stride, Extent::Matrix(m, n)),
+                );
+                e.trmm(false, op.right, flags, (m, n), dal, arr(0), q);
+                q
+            });
+            e.trmm(false, op.right, flags, (m, n), alpha(), arr(0), db);
+            if let Some(da) = sh(0) {
+                let p = e.tri_pack((op.lower, op.unit), k, da);
+                if op.right {
+                    e.gemm(false, t, (m, n, n), alpha(), arr(1), p, one, db);
+                } else {
+                    e.gemm(t, false, (m, n, m), alpha(), p, arr(1), one, db);
+                }
+                e.free(p.0);
+            }
+            if let Some(q) = dal_term {
+                axpy_matrix(e, (m, n), one, q, db);
+                e.free(q.0);
+            }
+        }
+        Kind::Trsm => {
+            // op(T) B_out' = alpha B_in' + alpha' B_in - op(T') B_out (left)
+            let Some(db) = sh(1) else { return };
+            let (m, n) = (dims[0], dims[1]);
+            let t = op.trans[0];
+            let k = if op.right { n } else { m };
+            if !after {
+                e.scale(alpha(), db, Extent::Matrix(m, n));
+                if let Some(dal) = st(0) {
+                    axpy_matrix(e, (m, n), dal, arr(1), db);
+                }
+                return;
+            }
+            if let Some(da) = sh(0) {
+                let p = e.tri_pack((op.lower, op.unit), k, da);
+                let minus = e.real(-1.0);
+                if op.right {
+                    e.gemm(false, t, (m, n, n), minus, arr(1), p, one, db);
+                } else {
+                    e.gemm(t, false, (m, n, m), minus, p, arr(1), one, db);
+                }
+                e.free(p.0);
+            }
+            e.trmm(
+                true,
+                op.right,
+                (op.lower, t, op.unit),
+                (m, n),
+                one,
+                arr(0),
+                db,
+            );
         }
         Kind::Dot | Kind::Nrm2 | Kind::Asum => {}
     }
