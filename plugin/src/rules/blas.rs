@@ -61,6 +61,9 @@ pub enum Kind {
     Trsv,
     Trmm,
     Trsm,
+    Symv,
+    Symm,
+    Syrk,
 }
 
 struct Routine {
@@ -177,6 +180,36 @@ static ROUTINES: &[Routine] = &[
         writes: &[1],
         returns: false,
     },
+    // y = alpha S x + beta y, S the symmetric matrix stored in a triangle of A
+    Routine {
+        kind: Kind::Symv,
+        name: "symv",
+        roles: &[
+            Layout, Uplo, Dim, Scalar, Matrix, Ld, Vector, Inc, Scalar, Vector, Inc,
+        ],
+        writes: &[2],
+        returns: false,
+    },
+    // C = alpha S B + beta C (left) or alpha B S + beta C (right)
+    Routine {
+        kind: Kind::Symm,
+        name: "symm",
+        roles: &[
+            Layout, Side, Uplo, Dim, Dim, Scalar, Matrix, Ld, Matrix, Ld, Scalar, Matrix, Ld,
+        ],
+        writes: &[2],
+        returns: false,
+    },
+    // C = alpha op(A) op(A)^T + beta C, on one triangle of C
+    Routine {
+        kind: Kind::Syrk,
+        name: "syrk",
+        roles: &[
+            Layout, Uplo, Trans, Dim, Dim, Scalar, Matrix, Ld, Scalar, Matrix, Ld,
+        ],
+        writes: &[1],
+        returns: false,
+    },
     // B = alpha op(T)^-1 B (left) or alpha B op(T)^-1 (right)
     Routine {
         kind: Kind::Trsm,
@@ -193,10 +226,10 @@ static ROUTINES: &[Routine] = &[
 /// for: calls to them are reported by name.
 const OTHER_ROUTINES: &[&str] = &[
     "rot", "rotg", "rotm", "rotmg", "swap", "amax", "amin", "iamax", "iamin", "sdot", "dsdot",
-    "gbmv", "hemv", "hbmv", "hpmv", "symv", "sbmv", "spmv", "tbmv", "tpmv", "tbsv", "tpsv", "geru",
-    "gerc", "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "symm", "hemm", "syrk",
-    "herk", "syr2k", "her2k", "potrf", "potrs", "potri", "gesv", "getrf", "getrs", "getri", "syev",
-    "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
+    "gbmv", "hemv", "hbmv", "hpmv", "sbmv", "spmv", "tbmv", "tpmv", "tbsv", "tpsv", "geru", "gerc",
+    "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "hemm", "herk", "syr2k", "her2k",
+    "potrf", "potrs", "potri", "gesv", "getrf", "getrs", "getri", "syev", "syevd", "gesvd", "gels",
+    "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
 ];
 
 /// Floating-point precision of a routine (`s`/`d`).
@@ -661,10 +694,17 @@ impl Decoded {
                 }
                 // B^T = alpha B^T op(A)^T: the other side, the same op on
                 // the storage of A^T.
-                Kind::Trmm | Kind::Trsm => {
+                Kind::Trmm | Kind::Trsm | Kind::Symm => {
                     op.lower = !op.lower;
                     op.right = !op.right;
                     op.dims.swap(0, 1);
+                }
+                // a symmetric matrix is its own transpose
+                Kind::Symv => op.lower = !op.lower,
+                // C^T = op(A)^T... : the other triangle, the other op
+                Kind::Syrk => {
+                    op.lower = !op.lower;
+                    op.trans[0] = !op.trans[0];
                 }
                 _ => {}
             }
@@ -710,6 +750,15 @@ impl Op {
                 Extent::Matrix(k, k)
             }
             (Kind::Trmm | Kind::Trsm, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Symv, 0) => Extent::Matrix(d[0], d[0]),
+            (Kind::Symv, _) => Extent::Vector(d[0]),
+            (Kind::Symm, 0) => {
+                let k = if self.right { d[1] } else { d[0] };
+                Extent::Matrix(k, k)
+            }
+            (Kind::Symm, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Syrk, 0) => mat(t[0], d[0], d[1]),
+            (Kind::Syrk, _) => Extent::Matrix(d[0], d[0]),
             _ => Extent::Vector(d[0]),
         }
     }
@@ -729,7 +778,7 @@ impl Op {
             }
         };
         match self.kind {
-            Kind::Gemm | Kind::Gemv => {
+            Kind::Gemm | Kind::Gemv | Kind::Symv | Kind::Symm => {
                 if s(2) {
                     need(s(1) || w(0), 0, false);
                     need(s(0) || w(0), 1, false);
@@ -752,6 +801,10 @@ impl Op {
             Kind::Scal => need(s(0) && w(0), 0, false),
             Kind::Copy => {}
             Kind::Nrm2 | Kind::Asum => need(result && s(0), 0, false),
+            Kind::Syrk => {
+                need(s(1) && (s(0) || w(0)), 0, false);
+                need(s(1) && w(1), 1, false);
+            }
             Kind::Trmv => {
                 need(s(1), 0, false);
                 need(s(1) && s(0), 1, false);
@@ -960,6 +1013,118 @@ impl Emit<'_> {
         let [u, tr, d] = self.tri_flags(lower, t, unit);
         let args = [lay, side, u, tr, d, m, n, alpha, a.0, a.1, b.0, b.1];
         self.cblas(if solve { "trsm" } else { "trmm" }, self.void(), &args);
+    }
+
+    /// y = alpha S x + beta y
+    #[allow(clippy::too_many_arguments)]
+    pub fn symv(
+        &self,
+        lower: bool,
+        n: Value,
+        alpha: Value,
+        a: (Value, Value),
+        x: (Value, Value),
+        beta: Value,
+        y: (Value, Value),
+    ) {
+        let lay = self.b.const_int(self.i32(), COL_MAJOR);
+        let u = self.b.const_int(self.i32(), if lower { 122 } else { 121 });
+        let args = [lay, u, n, alpha, a.0, a.1, x.0, x.1, beta, y.0, y.1];
+        self.cblas("symv", self.void(), &args);
+    }
+
+    /// C = alpha S B + beta C (left) or alpha B S + beta C (right)
+    #[allow(clippy::too_many_arguments)]
+    pub fn symm(
+        &self,
+        (right, lower): (bool, bool),
+        (m, n): (Value, Value),
+        alpha: Value,
+        a: (Value, Value),
+        b: (Value, Value),
+        beta: Value,
+        c: (Value, Value),
+    ) {
+        let lay = self.b.const_int(self.i32(), COL_MAJOR);
+        let side = self.b.const_int(self.i32(), if right { 142 } else { 141 });
+        let u = self.b.const_int(self.i32(), if lower { 122 } else { 121 });
+        let args = [
+            lay, side, u, m, n, alpha, a.0, a.1, b.0, b.1, beta, c.0, c.1,
+        ];
+        self.cblas("symm", self.void(), &args);
+    }
+
+    /// C = alpha op(A) op(A)^T + beta C on a triangle; with `b`,
+    /// syr2k: alpha (op(A) op(B)^T + op(B) op(A)^T) + beta C.
+    #[allow(clippy::too_many_arguments)]
+    pub fn syrk(
+        &self,
+        (lower, t): (bool, bool),
+        (n, k): (Value, Value),
+        alpha: Value,
+        a: (Value, Value),
+        b: Option<(Value, Value)>,
+        beta: Value,
+        c: (Value, Value),
+    ) {
+        let lay = self.b.const_int(self.i32(), COL_MAJOR);
+        let u = self.b.const_int(self.i32(), if lower { 122 } else { 121 });
+        let mut args = vec![lay, u, self.flag(t), n, k, alpha, a.0, a.1];
+        if let Some(b) = b {
+            args.extend([b.0, b.1]);
+        }
+        args.extend([beta, c.0, c.1]);
+        let name = if b.is_some() { "syr2k" } else { "syrk" };
+        self.cblas(name, self.void(), &args);
+    }
+
+    /// Y_tri += s (X + X^T) (s X[i,i] on the diagonal) over an n x n
+    /// triangle: the adjoint of a symmetric matrix stored in that triangle.
+    pub fn sym_add(&self, lower: bool, n: Value, s: Value, x: (Value, Value), y: (Value, Value)) {
+        let h = self.helper(Helper::SymAdd { lower });
+        let args = [
+            s,
+            self.i64(n),
+            self.i64(n),
+            x.0,
+            self.i64(x.1),
+            y.0,
+            self.i64(y.1),
+        ];
+        self.b.call_fn(h, &args);
+    }
+
+    /// A heap n x n matrix: the symmetric matrix stored in a triangle of
+    /// X (with its diagonal doubled when `double_diag`).
+    pub fn sym_pack(
+        &self,
+        lower: bool,
+        double_diag: bool,
+        n: Value,
+        x: (Value, Value),
+    ) -> (Value, Value) {
+        let p = self.temp(n, n);
+        let h = self.helper(Helper::SymPack { lower, double_diag });
+        let args = [
+            self.real(0.0),
+            self.i64(n),
+            self.i64(n),
+            x.0,
+            self.i64(x.1),
+            p.0,
+            self.i64(p.1),
+        ];
+        self.b.call_fn(h, &args);
+        p
+    }
+
+    /// X_tri = s X_tri over an n x n triangle.
+    pub fn tri_scale(&self, lower: bool, n: Value, s: Value, x: (Value, Value)) {
+        let h = self.helper(Helper::TriScale { lower });
+        let null = self.b.zero(self.ptr());
+        let z = self.b.const_int(self.b.i64(), 0);
+        let args = [s, self.i64(n), self.i64(n), x.0, self.i64(x.1), null, z];
+        self.b.call_fn(h, &args);
     }
 
     /// A_tri += s X over the n x n triangle a triangular routine reads.
@@ -1272,6 +1437,48 @@ impl Emit<'_> {
                 }
                 acc
             }
+            Helper::SymAdd { lower }
+            | Helper::SymPack { lower, .. }
+            | Helper::TriScale { lower } => {
+                let p = if lower {
+                    IntPredicate::LLVMIntSGE
+                } else {
+                    IntPredicate::LLVMIntSLE
+                };
+                let inside = b.icmp(p, i, j);
+                let diag = b.icmp(IntPredicate::LLVMIntEQ, i, j);
+                match h {
+                    Helper::SymAdd { .. } => {
+                        // X[j,i], read only where it is inside the matrix pair
+                        let xt = b.gep(ft, x, &[b.add_int(j, b.mul_int(i, ldx))]);
+                        let u = b.load(ft, px);
+                        let ut = b.load(ft, xt);
+                        let sum = b.select(diag, u, b.fadd(u, ut));
+                        let py = at(y, ldy);
+                        let v = b.load(ft, py);
+                        b.store(b.select(inside, b.fadd(v, b.fmul(s, sum)), v), py);
+                    }
+                    Helper::SymPack { double_diag, .. } => {
+                        // Y[i,j] = X[i,j] inside the triangle, X[j,i] outside
+                        let xt = b.gep(ft, x, &[b.add_int(j, b.mul_int(i, ldx))]);
+                        let src = b.select(inside, px, xt);
+                        let u = b.load(ft, src);
+                        let u = if double_diag {
+                            b.select(diag, b.fadd(u, u), u)
+                        } else {
+                            u
+                        };
+                        b.store(u, at(y, ldy));
+                    }
+                    _ => {
+                        let v = b.load(ft, px);
+                        let is0 = b.fcmp(RealPredicate::LLVMRealOEQ, s, fzero);
+                        let scaled = b.select(is0, fzero, b.fmul(s, v));
+                        b.store(b.select(inside, scaled, v), px);
+                    }
+                }
+                acc
+            }
         };
         let i1 = b.add_int(i, one);
         let more = b.icmp(IntPredicate::LLVMIntSLT, i1, rows);
@@ -1318,6 +1525,13 @@ enum Helper {
     TriAdd { lower: bool, unit: bool },
     /// Y[i,j] = X[i,j] on that triangle, 0 elsewhere
     TriPack { lower: bool, unit: bool },
+    /// Y[i,j] += s (X[i,j] + X[j,i]) on a triangle (s X[i,i] on the diagonal)
+    SymAdd { lower: bool },
+    /// Y = the symmetric matrix stored in a triangle of X (diagonal doubled
+    /// with `double_diag`: the triangle plus its transpose)
+    SymPack { lower: bool, double_diag: bool },
+    /// X[i,j] = s X[i,j] on a triangle (0 when s == 0)
+    TriScale { lower: bool },
 }
 
 impl Helper {
@@ -1337,6 +1551,9 @@ impl Helper {
             Helper::SignDot => "signdot".into(),
             Helper::TriAdd { lower, unit } => tri("triadd", lower, unit),
             Helper::TriPack { lower, unit } => tri("tripack", lower, unit),
+            Helper::SymAdd { lower } => tri("symadd", lower, false),
+            Helper::SymPack { lower, double_diag } => tri("sympack", lower, double_diag),
+            Helper::TriScale { lower } => tri("triscale", lower, false),
         }
     }
     fn returns(self) -> bool {
@@ -1504,6 +1721,91 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             let is0 = b.fcmp(RealPredicate::LLVMRealOEQ, r, zero);
             let c = b.select(is0, zero, b.fdiv(dr, r));
             e.axpy(dims[0], c, arr(0), dx);
+        }
+        Kind::Symv => {
+            let Some(dy) = sh(2) else { return out };
+            let n = dims[0];
+            let lower = op.lower;
+            if let Some(da) = sh(0) {
+                // dS = alpha y' x^T, folded onto the stored triangle
+                let g = e.temp(n, n);
+                e.ger((n, n), alpha(), dy, arr(1), g);
+                e.sym_add(lower, n, one, g, da);
+                e.free(g.0);
+            }
+            if let Some(dx) = sh(1) {
+                e.symv(lower, n, alpha(), arr(0), dy, one, dx);
+            }
+            if want(0) {
+                let unit = e.int_c(1);
+                let p = e.calloc(unit, n);
+                e.symv(lower, n, one, arr(0), arr(1), e.real(0.0), (p, unit));
+                out[0] = Some(e.dot(n, dy, (p, unit)));
+                e.free(p);
+            }
+            if want(1) {
+                out[1] = Some(e.dot(n, dy, arr(2)));
+            }
+            e.scale(op.scalars[1].value, dy, Extent::Vector(n));
+        }
+        Kind::Symm => {
+            let Some(dc) = sh(2) else { return out };
+            let (m, n) = (dims[0], dims[1]);
+            let (right, lower) = (op.right, op.lower);
+            let zero = e.real(0.0);
+            if let Some(da) = sh(0) {
+                // dS = alpha C' B^T (left) or alpha B^T C' (right), folded
+                let k = if right { n } else { m };
+                let g = e.temp(k, k);
+                if right {
+                    e.gemm(true, false, (n, n, m), alpha(), arr(1), dc, zero, g);
+                } else {
+                    e.gemm(false, true, (m, m, n), alpha(), dc, arr(1), zero, g);
+                }
+                e.sym_add(lower, k, one, g, da);
+                e.free(g.0);
+            }
+            if let Some(db) = sh(1) {
+                e.symm((right, lower), (m, n), alpha(), arr(0), dc, one, db);
+            }
+            if want(0) {
+                let p = e.temp(m, n);
+                e.symm((right, lower), (m, n), one, arr(0), arr(1), zero, p);
+                out[0] = Some(e.dot_matrix((m, n), dc, p));
+                e.free(p.0);
+            }
+            if want(1) {
+                out[1] = Some(e.dot_matrix((m, n), dc, arr(2)));
+            }
+            e.scale(op.scalars[1].value, dc, Extent::Matrix(m, n));
+        }
+        Kind::Syrk => {
+            let Some(dc) = sh(1) else { return out };
+            let (n, k) = (dims[0], dims[1]);
+            let (lower, t) = (op.lower, op.trans[0]);
+            let zero = e.real(0.0);
+            if let Some(da) = sh(0) {
+                // d op(A) = alpha (M + M^T) op(A), M = C' on the triangle
+                let sm = e.sym_pack(lower, true, n, dc);
+                if t {
+                    e.gemm(false, false, (k, n, n), alpha(), arr(0), sm, one, da);
+                } else {
+                    e.gemm(false, false, (n, k, n), alpha(), sm, arr(0), one, da);
+                }
+                e.free(sm.0);
+            }
+            if want(0) {
+                let p = e.temp(n, n);
+                e.syrk((lower, t), (n, k), one, arr(0), None, zero, p);
+                out[0] = Some(e.dot_matrix((n, n), dc, p));
+                e.free(p.0);
+            }
+            if want(1) {
+                let p = e.tri_pack((lower, false), n, arr(1));
+                out[1] = Some(e.dot_matrix((n, n), dc, p));
+                e.free(p.0);
+            }
+            e.tri_scale(lower, n, op.scalars[1].value, dc);
         }
         Kind::Trmv | Kind::Trsv => {
             let Some(dx) = sh(1) else { return out };
@@ -1707,6 +2009,74 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
             match sh(0) {
                 Some(dx) => e.copy(n, dx, dy),
                 None => e.scale(e.real(0.0), dy, Extent::Vector(n)),
+            }
+        }
+        Kind::Symv => {
+            // y' = beta y' + alpha (S x' + S' x) + alpha' S x + beta' y
+            let Some(dy) = sh(2) else { return };
+            let n = dims[0];
+            let beta = op.scalars[1].value;
+            let mut scaled = false;
+            if let Some(dx) = sh(1) {
+                e.symv(op.lower, n, alpha(), arr(0), dx, beta, dy);
+                scaled = true;
+            }
+            if let Some(da) = sh(0) {
+                let bb = if scaled { one } else { beta };
+                e.symv(op.lower, n, alpha(), da, arr(1), bb, dy);
+                scaled = true;
+            }
+            if !scaled {
+                e.scale(beta, dy, Extent::Vector(n));
+            }
+            if let Some(dal) = st(0) {
+                e.symv(op.lower, n, dal, arr(0), arr(1), one, dy);
+            }
+            if let Some(dbe) = st(1) {
+                e.axpy(n, dbe, arr(2), dy);
+            }
+        }
+        Kind::Symm => {
+            let Some(dc) = sh(2) else { return };
+            let (m, n) = (dims[0], dims[1]);
+            let flags = (op.right, op.lower);
+            let beta = op.scalars[1].value;
+            let mut scaled = false;
+            if let Some(db) = sh(1) {
+                e.symm(flags, (m, n), alpha(), arr(0), db, beta, dc);
+                scaled = true;
+            }
+            if let Some(da) = sh(0) {
+                let bb = if scaled { one } else { beta };
+                e.symm(flags, (m, n), alpha(), da, arr(1), bb, dc);
+                scaled = true;
+            }
+            if !scaled {
+                e.scale(beta, dc, Extent::Matrix(m, n));
+            }
+            if let Some(dal) = st(0) {
+                e.symm(flags, (m, n), dal, arr(0), arr(1), one, dc);
+            }
+            if let Some(dbe) = st(1) {
+                axpy_matrix(e, (m, n), dbe, arr(2), dc);
+            }
+        }
+        Kind::Syrk => {
+            // C' = beta C' + alpha (op(A') op(A)^T + op(A) op(A')^T) + alpha' op(A) op(A)^T
+            //      + beta' C, on the triangle
+            let Some(dc) = sh(1) else { return };
+            let (n, k) = (dims[0], dims[1]);
+            let flags = (op.lower, op.trans[0]);
+            let beta = op.scalars[1].value;
+            match sh(0) {
+                Some(da) => e.syrk(flags, (n, k), alpha(), da, Some(arr(0)), beta, dc),
+                None => e.tri_scale(op.lower, n, beta, dc),
+            }
+            if let Some(dal) = st(0) {
+                e.syrk(flags, (n, k), dal, arr(0), None, one, dc);
+            }
+            if let Some(dbe) = st(1) {
+                e.tri_add((op.lower, false), n, dbe, arr(1), dc);
             }
         }
         Kind::Trmv => {
