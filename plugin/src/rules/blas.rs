@@ -41,6 +41,8 @@ enum Role {
     Diag,
     /// `CblasLeft` (141) / `CblasRight` (142), or `'L'`/`'R'`.
     Side,
+    /// LAPACK's status output (Fortran interface only; LAPACKE returns it).
+    Info,
 }
 
 use Role::*;
@@ -64,6 +66,8 @@ pub enum Kind {
     Symv,
     Symm,
     Syrk,
+    Potrf,
+    Potrs,
 }
 
 struct Routine {
@@ -76,6 +80,11 @@ struct Routine {
     writes: &'static [usize],
     /// Returns a float.
     returns: bool,
+}
+
+/// LAPACK routines are `LAPACKE_dpotrf` in C (by value), not `cblas_`.
+fn is_lapack(kind: Kind) -> bool {
+    matches!(kind, Kind::Potrf | Kind::Potrs)
 }
 
 static ROUTINES: &[Routine] = &[
@@ -210,6 +219,23 @@ static ROUTINES: &[Routine] = &[
         writes: &[1],
         returns: false,
     },
+    // LAPACK: the Cholesky factor of a symmetric positive definite matrix,
+    // A = L L^T (lower) or U^T U (upper), in place on one triangle
+    Routine {
+        kind: Kind::Potrf,
+        name: "potrf",
+        roles: &[Layout, Uplo, Dim, Matrix, Ld, Info],
+        writes: &[0],
+        returns: false,
+    },
+    // LAPACK: B = (L L^T)^-1 B (or (U^T U)^-1 B) given the factor
+    Routine {
+        kind: Kind::Potrs,
+        name: "potrs",
+        roles: &[Layout, Uplo, Dim, Dim, Matrix, Ld, Matrix, Ld, Info],
+        writes: &[1],
+        returns: false,
+    },
     // B = alpha op(T)^-1 B (left) or alpha B op(T)^-1 (right)
     Routine {
         kind: Kind::Trsm,
@@ -267,9 +293,12 @@ pub enum Iface {
 
 /// Splits a callee name into routine, precision and interface.
 fn lookup(name: &str) -> Option<(&'static Routine, Prec, Iface)> {
-    let (rest, iface) = match name.strip_prefix("cblas_") {
-        Some(r) => (r, Iface::Cblas),
-        None => (name.strip_suffix('_')?, Iface::Fortran),
+    let (rest, iface, lapacke) = match name.strip_prefix("cblas_") {
+        Some(r) => (r, Iface::Cblas, Some(false)),
+        None => match name.strip_prefix("LAPACKE_") {
+            Some(r) => (r, Iface::Cblas, Some(true)),
+            None => (name.strip_suffix('_')?, Iface::Fortran, None),
+        },
     };
     let (p, base) = rest.split_at_checked(1)?;
     let prec = match p {
@@ -277,7 +306,9 @@ fn lookup(name: &str) -> Option<(&'static Routine, Prec, Iface)> {
         "d" => Prec::D,
         _ => return None,
     };
-    let r = ROUTINES.iter().find(|r| r.name == base)?;
+    let r = ROUTINES
+        .iter()
+        .find(|r| r.name == base && lapacke.is_none_or(|l| l == is_lapack(r.kind)))?;
     Some((r, prec, iface))
 }
 
@@ -349,7 +380,10 @@ fn roles_of(r: &Routine, iface: Iface) -> Vec<Role> {
     r.roles
         .iter()
         .copied()
-        .filter(|&x| iface == Iface::Cblas || x != Layout)
+        .filter(|&x| match iface {
+            Iface::Cblas => x != Info,
+            Iface::Fortran => x != Layout,
+        })
         .collect()
 }
 
@@ -494,10 +528,16 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                     Diag => ((132, 'U'), (131, 'N'), "diagonal (diag) argument"),
                     _ => ((142, 'R'), (141, 'L'), "side argument"),
                 };
+                // LAPACKE takes the letter by value
+                let letter = |k: i64| {
+                    u8::try_from(k)
+                        .ok()
+                        .map(|c| char::from(c).to_ascii_uppercase())
+                };
                 let v = match iface {
                     Iface::Cblas => match a.const_int() {
-                        Some(k) if k == yes.0 => true,
-                        Some(k) if k == no.0 => false,
+                        Some(k) if k == yes.0 || letter(k) == Some(yes.1) => true,
+                        Some(k) if k == no.0 || letter(k) == Some(no.1) => false,
                         _ => return Err(bad(what)),
                     },
                     Iface::Fortran => match fortran_char(a).map(|c| c.to_ascii_uppercase()) {
@@ -512,6 +552,7 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                     _ => d.right = v,
                 }
             }
+            Info => {}
             _ => {
                 let want_ptr = iface == Iface::Fortran || matches!(role, Matrix | Vector);
                 if a.ty().is_pointer() != want_ptr {
@@ -523,6 +564,13 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                 d.args.push((role, a));
             }
         }
+    }
+    if d.kind == Kind::Potrs && d.row_major {
+        return Err(Error::at(
+            call,
+            format!("cannot differentiate call to '{name}' in row-major layout yet"),
+        )
+        .hint("call it with LAPACK_COL_MAJOR (transpose the right-hand sides), or use cblas_dtrsm twice"));
     }
     Ok(Some(d))
 }
@@ -649,7 +697,7 @@ impl Decoded {
                         last.stride = v;
                     }
                 }
-                Layout | Trans | Uplo | Diag | Side => {}
+                Layout | Trans | Uplo | Diag | Side | Info => {}
             }
         }
         let mut trans = [false; 2];
@@ -700,7 +748,7 @@ impl Decoded {
                     op.dims.swap(0, 1);
                 }
                 // a symmetric matrix is its own transpose
-                Kind::Symv => op.lower = !op.lower,
+                Kind::Symv | Kind::Potrf => op.lower = !op.lower,
                 // C^T = op(A)^T... : the other triangle, the other op
                 Kind::Syrk => {
                     op.lower = !op.lower;
@@ -757,6 +805,8 @@ impl Op {
                 Extent::Matrix(k, k)
             }
             (Kind::Symm, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Potrf | Kind::Potrs, 0) => Extent::Matrix(d[0], d[0]),
+            (Kind::Potrs, _) => Extent::Matrix(d[0], d[1]),
             (Kind::Syrk, 0) => mat(t[0], d[0], d[1]),
             (Kind::Syrk, _) => Extent::Matrix(d[0], d[0]),
             _ => Extent::Vector(d[0]),
@@ -801,6 +851,11 @@ impl Op {
             Kind::Scal => need(s(0) && w(0), 0, false),
             Kind::Copy => {}
             Kind::Nrm2 | Kind::Asum => need(result && s(0), 0, false),
+            Kind::Potrf => need(s(0), 0, true),
+            Kind::Potrs => {
+                need(s(1), 0, false);
+                need(s(1) && s(0), 1, true);
+            }
             Kind::Syrk => {
                 need(s(1) && (s(0) || w(0)), 0, false);
                 need(s(1) && w(1), 1, false);
@@ -1116,6 +1171,37 @@ impl Emit<'_> {
         ];
         self.b.call_fn(h, &args);
         p
+    }
+
+    /// X = Phi(X): the triangle with its diagonal halved, 0 elsewhere.
+    pub fn phi(&self, lower: bool, n: Value, x: (Value, Value)) {
+        let h = self.helper(Helper::Phi { lower });
+        let null = self.b.zero(self.ptr());
+        let z = self.b.const_int(self.b.i64(), 0);
+        let args = [
+            self.real(0.0),
+            self.i64(n),
+            self.i64(n),
+            x.0,
+            self.i64(x.1),
+            null,
+            z,
+        ];
+        self.b.call_fn(h, &args);
+    }
+
+    /// B = C^-1 B for C = L L^T (lower) or U^T U (upper) given the factor.
+    pub fn chol_solve(
+        &self,
+        lower: bool,
+        (n, r): (Value, Value),
+        f: (Value, Value),
+        b: (Value, Value),
+    ) {
+        let one = self.real(1.0);
+        // lower: L^-T (L^-1 B); upper: U^-1 (U^-T B)
+        self.trmm(true, false, (lower, !lower, false), (n, r), one, f, b);
+        self.trmm(true, false, (lower, lower, false), (n, r), one, f, b);
     }
 
     /// X_tri = s X_tri over an n x n triangle.
@@ -1437,6 +1523,19 @@ impl Emit<'_> {
                 }
                 acc
             }
+            Helper::Phi { lower } => {
+                let p = if lower {
+                    IntPredicate::LLVMIntSGE
+                } else {
+                    IntPredicate::LLVMIntSLE
+                };
+                let inside = b.icmp(p, i, j);
+                let diag = b.icmp(IntPredicate::LLVMIntEQ, i, j);
+                let v = b.load(ft, px);
+                let kept = b.select(diag, b.fmul(b.const_real(ft, 0.5), v), v);
+                b.store(b.select(inside, kept, fzero), px);
+                acc
+            }
             Helper::SymAdd { lower }
             | Helper::SymPack { lower, .. }
             | Helper::TriScale { lower } => {
@@ -1532,6 +1631,9 @@ enum Helper {
     SymPack { lower: bool, double_diag: bool },
     /// X[i,j] = s X[i,j] on a triangle (0 when s == 0)
     TriScale { lower: bool },
+    /// X = the triangle of X with its diagonal halved, 0 elsewhere
+    /// (Murray's Phi, in the Cholesky derivatives)
+    Phi { lower: bool },
 }
 
 impl Helper {
@@ -1554,6 +1656,7 @@ impl Helper {
             Helper::SymAdd { lower } => tri("symadd", lower, false),
             Helper::SymPack { lower, double_diag } => tri("sympack", lower, double_diag),
             Helper::TriScale { lower } => tri("triscale", lower, false),
+            Helper::Phi { lower } => tri("phi", lower, false),
         }
     }
     fn returns(self) -> bool {
@@ -1807,6 +1910,43 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             }
             e.tri_scale(lower, n, op.scalars[1].value, dc);
         }
+        Kind::Potrf => {
+            // A = L L^T: A' = L^-T Phi(L^T L') L^-1 folded onto the stored
+            // triangle, which held L' (upper: U^T U, transposed throughout;
+            // the fold does not see the transpose).
+            let Some(da) = sh(0) else { return out };
+            let n = dims[0];
+            let lower = op.lower;
+            let f = after(0);
+            let p = e.tri_pack((lower, false), n, da);
+            // lower: L^T L'; upper: U' U^T
+            e.trmm(false, !lower, (lower, true, false), (n, n), one, f, p);
+            e.phi(lower, n, p);
+            // lower: L^-T P L^-1; upper: U^-1 P U^-T
+            e.trmm(true, false, (lower, lower, false), (n, n), one, f, p);
+            e.trmm(true, true, (lower, !lower, false), (n, n), one, f, p);
+            e.tri_scale(lower, n, e.real(0.0), da);
+            e.sym_add(lower, n, one, p, da);
+            e.free(p.0);
+        }
+        Kind::Potrs => {
+            // X = C^-1 B: B' = C^-1 X'; C' = -B' X^T, so L' -= tril((B' X^T + X B'^T) L)
+            // (upper: U' -= triu(U (B' X^T + X B'^T)))
+            let Some(db) = sh(1) else { return out };
+            let (n, r) = (dims[0], dims[1]);
+            let lower = op.lower;
+            e.chol_solve(lower, (n, r), arr(0), db);
+            if let Some(df) = sh(0) {
+                let x = after(1);
+                let g = e.temp(n, n);
+                e.gemm(false, true, (n, n, r), one, db, x, e.real(0.0), g);
+                e.gemm(false, true, (n, n, r), one, x, db, one, g);
+                // lower: S L; upper: U S
+                e.trmm(false, lower, (lower, false, false), (n, n), one, arr(0), g);
+                e.tri_add((lower, false), n, e.real(-1.0), g, df);
+                e.free(g.0);
+            }
+        }
         Kind::Trmv | Kind::Trsv => {
             let Some(dx) = sh(1) else { return out };
             let n = dims[0];
@@ -1910,7 +2050,8 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
 /// `d.shadows` are the tangent memories, `d.scalar_tangents` the scalars'
 /// tangents.
 pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
-    if after && !matches!(op.kind, Kind::Trsv | Kind::Trsm) {
+    let after_phase = matches!(op.kind, Kind::Trsv | Kind::Trsm | Kind::Potrf | Kind::Potrs);
+    if after && !after_phase || !after && matches!(op.kind, Kind::Potrf | Kind::Potrs) {
         return;
     }
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
@@ -2078,6 +2219,50 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
             if let Some(dbe) = st(1) {
                 e.tri_add((op.lower, false), n, dbe, arr(1), dc);
             }
+        }
+        Kind::Potrf => {
+            // after the call: L' = L Phi(L^-1 A' L^-T) (upper: U' = Phi(U^-T A' U^-1) U)
+            let Some(da) = sh(0) else { return };
+            let n = dims[0];
+            let lower = op.lower;
+            let f = arr(0);
+            let p = e.sym_pack(lower, false, n, da);
+            e.trmm(true, false, (lower, !lower, false), (n, n), one, f, p);
+            e.trmm(true, true, (lower, lower, false), (n, n), one, f, p);
+            e.phi(lower, n, p);
+            e.trmm(false, !lower, (lower, false, false), (n, n), one, f, p);
+            e.tri_scale(lower, n, e.real(0.0), da);
+            e.tri_add((lower, false), n, one, p, da);
+            e.free(p.0);
+        }
+        Kind::Potrs => {
+            // after the call: X' = C^-1 (B' - C' X), C' = L' L^T + L L'^T
+            // (upper: U'^T U + U^T U')
+            let Some(db) = sh(1) else { return };
+            let (n, r) = (dims[0], dims[1]);
+            let lower = op.lower;
+            if let Some(df) = sh(0) {
+                let f = arr(0);
+                let x = arr(1);
+                let minus = e.real(-1.0);
+                let zero = e.real(0.0);
+                let p = e.tri_pack((lower, false), n, df);
+                let y = e.pack(&op.arrays[1], Extent::Matrix(n, r));
+                let y = (
+                    y,
+                    e.packed_stride(op.arrays[1].stride, Extent::Matrix(n, r)),
+                );
+                // lower: B' -= L' (L^T X); upper: B' -= U'^T (U X)
+                e.trmm(false, false, (lower, lower, false), (n, r), one, f, y);
+                e.gemm(!lower, false, (n, r, n), minus, p, y, one, db);
+                // lower: B' -= L (L'^T X); upper: B' -= U^T (U' X)
+                e.gemm(lower, false, (n, r, n), one, p, x, zero, y);
+                e.trmm(false, false, (lower, !lower, false), (n, r), one, f, y);
+                axpy_matrix(e, (n, r), minus, y, db);
+                e.free(p.0);
+                e.free(y.0);
+            }
+            e.chol_solve(lower, (n, r), arr(0), db);
         }
         Kind::Trmv => {
             // x' = op(T) x' + op(T') x
