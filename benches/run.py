@@ -90,6 +90,9 @@ BENCHES = {
                      quick=[[784, 128, 10, 8], [784, 128, 10, 16]], headline=1, libs=["-lopenblas"],
                      jax_as="mlp", enzyme=False,
                      desc="the MLP with one cblas_dgemm per layer (issue 18; OpenBLAS, 1 thread)"),
+    "gp": dict(full=[[200, 3], [500, 3], [1000, 3]], quick=[[100, 3], [200, 3]], headline=1,
+               libs=["-lopenblas", "-llapacke"], enzyme=False,
+               desc="Gaussian-process log-likelihood with LAPACKE_dpotrf/dpotrs (issue 18)"),
     "ode": dict(full=[[16, 1000], [16, 10000], [16, 30000]], quick=[[16, 1000], [16, 3000]], headline=1,
                 desc="RK4, 16-dim nonlinear system"),
     "taylor": dict(full=[[10000], [100000], [1000000]], quick=[[100000], [1000000]], headline=2,
@@ -107,7 +110,7 @@ BENCHES = {
     "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1,
                        desc="K Jacobi iterations with a CSR matrix, 0.5|x_K|^2 (issue 19)"),
 }
-ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
+ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
          "particles", "csr_jacobi"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 

@@ -1937,14 +1937,38 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             let lower = op.lower;
             e.chol_solve(lower, (n, r), arr(0), db);
             if let Some(df) = sh(0) {
+                // S is of rank 2r: lower: S L = B' (L^T X)^T + X (L^T B')^T;
+                // upper: U S = (U B') X^T + (U X) B'^T (O(n^2 r), not O(n^3))
                 let x = after(1);
+                let ext = Extent::Matrix(n, r);
+                let arr_f = arr(0);
+                let copy = |v: (Value, Value)| {
+                    let arr = Array {
+                        ptr: v.0,
+                        stride: v.1,
+                        matrix: true,
+                    };
+                    let p = e.pack(&arr, ext);
+                    let p = (p, e.packed_stride(v.1, ext));
+                    // lower: L^T v; upper: U v
+                    e.trmm(false, false, (lower, lower, false), (n, r), one, arr_f, p);
+                    p
+                };
+                let fx = copy(x);
+                let fb = copy(db);
                 let g = e.temp(n, n);
-                e.gemm(false, true, (n, n, r), one, db, x, e.real(0.0), g);
-                e.gemm(false, true, (n, n, r), one, x, db, one, g);
-                // lower: S L; upper: U S
-                e.trmm(false, lower, (lower, false, false), (n, n), one, arr(0), g);
+                let zero = e.real(0.0);
+                if lower {
+                    e.gemm(false, true, (n, n, r), one, db, fx, zero, g);
+                    e.gemm(false, true, (n, n, r), one, x, fb, one, g);
+                } else {
+                    e.gemm(false, true, (n, n, r), one, fb, x, zero, g);
+                    e.gemm(false, true, (n, n, r), one, fx, db, one, g);
+                }
                 e.tri_add((lower, false), n, e.real(-1.0), g, df);
-                e.free(g.0);
+                for p in [g, fx, fb] {
+                    e.free(p.0);
+                }
             }
         }
         Kind::Trmv | Kind::Trsv => {
