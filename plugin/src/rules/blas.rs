@@ -2501,8 +2501,19 @@ mod tests {
         assert!(lookup("cblas_zgemm").is_none());
         assert!(lookup("gemm_").is_none());
         assert!(is_unsupported_routine("cblas_zgemm"));
-        assert!(is_unsupported_routine("dtrsm_"));
-        assert!(is_unsupported_routine("LAPACKE_dpotrf"));
+        assert!(is_unsupported_routine("dsyr2k_"));
+        assert!(is_unsupported_routine("LAPACKE_dgetrf"));
+        assert!(!is_unsupported_routine("dtrsm_"));
+        assert!(matches!(
+            lookup("LAPACKE_dpotrf"),
+            Some((r, Prec::D, Iface::Cblas)) if r.kind == Kind::Potrf
+        ));
+        assert!(matches!(
+            lookup("spotrs_"),
+            Some((r, Prec::S, Iface::Fortran)) if r.kind == Kind::Potrs
+        ));
+        assert!(lookup("cblas_dpotrf").is_none());
+        assert!(lookup("LAPACKE_dgemm").is_none());
         assert!(is_unsupported_routine("cblas_idamax"));
         assert!(!is_unsupported_routine("cblas_ddot"));
         assert!(!is_unsupported_routine("my_func_"));
