@@ -1,4 +1,4 @@
-//! Forward mode of BLAS calls (rules in `rules/blas.rs`).
+//! Forward mode of BLAS calls (rules in `rules/blas/`).
 //!
 //! The tangents of the arrays a BLAS call writes are computed right before
 //! the call, while its inputs are still in place (so nothing is copied); the

@@ -1,4 +1,4 @@
-//! Reverse mode of BLAS calls (rules in `rules/blas.rs`).
+//! Reverse mode of BLAS calls (rules in `rules/blas/`).
 //!
 //! At a BLAS call's position in the reverse sweep: fetch the shadows of its
 //! arrays and the adjoint of its result, ask the rule which arrays' values at
