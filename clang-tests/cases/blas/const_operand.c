@@ -1,8 +1,7 @@
 // A constant matrix operand (enzyme_const B; a constant global W) costs no
 // derivative work and gets none; the active operand's gradient matches
-// finite differences. A BLAS call on constant data only (the scaling of a
-// constant table) is left alone, and the output of a call on active data that
-// feeds nothing active still works.
+// finite differences. BLAS calls on constant data only (the scaling of a
+// constant table, a product with a run-time transpose flag) are left alone.
 // LIBS: -lopenblas
 #include <cblas.h>
 #include "check.h"
@@ -12,15 +11,19 @@ double __enzyme_fwddiff(void *, ...);
 
 enum { M = 4, N = 3, K = 5, LEN = 32 };
 static double W[LEN];
+int transpose_flag = 0; // a run-time transpose flag is fine on constant data
 
 __attribute__((noinline)) static double f(double *A, const double *B) {
   double C[LEN] = {0}, T[LEN];
   for (int i = 0; i < LEN; i++) T[i] = W[i];
   cblas_dscal(LEN, 2.0, T, 1); // constant data only
+  double U[LEN] = {0};
+  cblas_dgemv(CblasColMajor, transpose_flag ? CblasTrans : CblasNoTrans, 4, 4, 1.0, W, 4, W + 16,
+              1, 0.0, U, 1);
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, A, M, B, K, 0.0, C, M);
   cblas_dgemv(CblasRowMajor, CblasNoTrans, N, M, 1.0, T, M, A, 1, 1.0, C + 12, 1);
   double s = 0;
-  for (int i = 0; i < LEN; i++) s += C[i] * C[i] * T[i];
+  for (int i = 0; i < LEN; i++) s += C[i] * C[i] * (T[i] + U[i]);
   return s;
 }
 

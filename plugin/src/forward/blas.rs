@@ -11,6 +11,13 @@ use ferment_ir::{Builder, Value};
 
 /// Handles `inst` when it is a call to a supported BLAS routine.
 pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
+    if blas::known_effects(inst).is_none() {
+        return Ok(false);
+    }
+    // A call on constant data only stays in the primal, whatever its flags.
+    if !t.activity.is_active_instruction(inst) && !t.is_active(inst) {
+        return Ok(true);
+    }
     let Some(dec) = blas::decode(inst)? else {
         return Ok(false);
     };

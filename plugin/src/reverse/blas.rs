@@ -15,6 +15,13 @@ use ferment_ir::{Builder, Type, Value};
 
 /// Handles `inst` when it is a call to a supported BLAS routine.
 pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
+    if blas::known_effects(inst).is_none() {
+        return Ok(false);
+    }
+    // A call on constant data only stays in the primal, whatever its flags.
+    if !s.activity.is_active_instruction(inst) && !s.is_active(inst) {
+        return Ok(true);
+    }
     let Some(dec) = blas::decode(inst)? else {
         return Ok(false);
     };
