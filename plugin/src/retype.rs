@@ -400,7 +400,7 @@ pub fn copy_layout(
                 // of elements is an array of that float (a copy of `double
                 // a[n]` into a local array: moving only the first adjoint
                 // back would be silently wrong).
-                let array_like = !integers && elem > 0 && (n as u64) % elem == 0;
+                let array_like = !integers && elem > 0 && (n as u64).is_multiple_of(elem);
                 if all_float || array_like {
                     return CopyLayout::Floats(floats[0].1);
                 }
