@@ -53,6 +53,8 @@ PLUGIN_BUILT = os.path.join(ROOT, "target", "release", "libferment.so")
 # so that a rebuild during the run cannot mix two plugin versions
 PLUGIN = os.path.join(OUT, "libferment.snapshot.so")
 CC = os.environ.get("CC", "clang-22")
+# BLAS benchmarks run single-threaded, like every other tool here (set before running them)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # -fno-math-errno: otherwise every sqrt/exp may write errno, which makes
 # functions like mag() impure and blocks LICM (and XLA has no errno either).
 # -march=native: XLA compiles for the host CPU, so the C code does too.
@@ -84,6 +86,13 @@ BENCHES = {
     "mlp": dict(full=[[784, 128, 10, 16], [784, 128, 10, 64], [784, 128, 10, 128]],
                 quick=[[784, 128, 10, 8], [784, 128, 10, 16]], headline=1,
                 desc="MLP 784-128-10, softmax cross-entropy"),
+    "mlp_blas": dict(full=[[784, 128, 10, 16], [784, 128, 10, 64], [784, 128, 10, 128]],
+                     quick=[[784, 128, 10, 8], [784, 128, 10, 16]], headline=1, libs=["-lopenblas"],
+                     jax_as="mlp", enzyme=False,
+                     desc="the MLP with one cblas_dgemm per layer (issue 18; OpenBLAS, 1 thread)"),
+    "gp": dict(full=[[200, 3], [500, 3], [1000, 3]], quick=[[100, 3], [200, 3]], headline=1,
+               libs=["-lopenblas", "-llapacke"], enzyme=False,
+               desc="Gaussian-process log-likelihood with LAPACKE_dpotrf/dpotrs (issue 18)"),
     "ode": dict(full=[[16, 1000], [16, 10000], [16, 30000]], quick=[[16, 1000], [16, 3000]], headline=1,
                 desc="RK4, 16-dim nonlinear system"),
     "taylor": dict(full=[[10000], [100000], [1000000]], quick=[[100000], [1000000]], headline=2,
@@ -101,7 +110,7 @@ BENCHES = {
     "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1,
                        desc="K Jacobi iterations with a CSR matrix, 0.5|x_K|^2 (issue 19)"),
 }
-ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
+ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
          "particles", "csr_jacobi"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
@@ -177,7 +186,7 @@ def build(name, reps, st):
         if not os.path.exists(o) or res.get("build_error" if variant == "after" else "build_error_before"):
             continue
         exe = os.path.join(OUT, name + ("" if variant == "after" else ".before"))
-        r = sh([CC, o, harness, "-lm", "-o", exe])
+        r = sh([CC, o, harness, "-lm"] + BENCHES[name].get("libs", []) + ["-o", exe])
         if r.returncode != 0:
             res["link_error_" + variant] = r.stderr.strip()
     return res
@@ -193,7 +202,7 @@ def build_plainflags(name):
     if r.returncode != 0:
         return None, r.stderr.strip()
     exe = os.path.join(OUT, name + ".plainflags")
-    r = sh([CC, obj, os.path.join(OUT, "harness.o"), "-lm", "-o", exe])
+    r = sh([CC, obj, os.path.join(OUT, "harness.o"), "-lm"] + BENCHES[name].get("libs", []) + ["-o", exe])
     return (exe, "") if r.returncode == 0 else (None, r.stderr.strip())
 
 
@@ -291,7 +300,7 @@ def have_jax():
 
 
 def run_jax(name, sizes, opts, timeout=600):
-    cmd = [sys.executable, os.path.join(BENCH, "jax", "run_jax.py"), name] + opts + [str(s) for s in sizes]
+    cmd = [sys.executable, os.path.join(BENCH, "jax", "run_jax.py"), BENCHES[name].get("jax_as", name)] + opts + [str(s) for s in sizes]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -430,7 +439,7 @@ def main():
             log("   BUILD FAILED with the plugin:\n" + b["build_error"])
             failures += 1
         enz = {}
-        if enzyme_ok:
+        if enzyme_ok and cfg.get("enzyme", True):
             for tag, flags in (("", CFLAGS), (".plainflags", PLAIN_CFLAGS if not no_plain else None)):
                 if flags is None:
                     continue

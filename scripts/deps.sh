@@ -9,6 +9,9 @@ set -euo pipefail
 
 LLVM_PREFIX=/usr/lib/llvm-22
 LLVM_PACKAGES=(llvm-22-dev clang-22 flang-22 lld-22 libclang-rt-22-dev llvm-22-tools)
+# BLAS and LAPACK for the tests and benchmarks of BLAS-call derivatives
+# (cblas.h and libopenblas; lapacke.h and liblapacke).
+BLAS_PACKAGES=(libopenblas-dev liblapacke-dev)
 
 say() { printf 'deps: %s\n' "$*"; }
 
@@ -47,6 +50,8 @@ fi
 want=()
 mapfile -t missing_llvm < <(not_installed "${LLVM_PACKAGES[@]}")
 want+=("${missing_llvm[@]}")
+mapfile -t missing_blas < <(not_installed "${BLAS_PACKAGES[@]}")
+want+=("${missing_blas[@]}")
 # The packages can be present while the tools are not (or the reverse, with
 # a hand-built LLVM): the tools are what the build actually uses.
 if [ ! -x "$LLVM_PREFIX/bin/llvm-config" ] || ! command -v clang-22 >/dev/null 2>&1; then
@@ -67,7 +72,7 @@ command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
 command -v dpkg-deb >/dev/null 2>&1 || want+=(dpkg)
 
 if [ "${#want[@]}" -eq 0 ]; then
-    say "LLVM 22, binutils, a C++ compiler, cmake, make and pkg-config are installed"
+    say "LLVM 22, binutils, a C++ compiler, cmake, make, pkg-config and OpenBLAS/LAPACKE are installed"
 else
     say "installing: ${want[*]}"
     export DEBIAN_FRONTEND=noninteractive

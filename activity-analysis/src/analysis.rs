@@ -13,7 +13,7 @@
 //!
 //! Calls go through [`crate::Context`] (inactive functions, summaries).
 
-use crate::calls::{CallKind, Context};
+use crate::calls::{ArgEffect, CallKind, Context};
 use crate::memory::{allocation_kind, is_memcpy_like, underlying_objects, AllocKind};
 use crate::{type_can_be_active, Seeds};
 use ferment_ir::{Opcode, Value};
@@ -165,6 +165,7 @@ impl Activity {
                     && self.is_shadowed(call.operand(0))
             }
             CallKind::Summarized(s) => s.ret_varied,
+            CallKind::Known(e) => !call.ty().is_pointer() && self.reads_active(call, &e),
             CallKind::Opaque => match ctx.policy() {
                 crate::CallPolicy::ByValue => {
                     !call.ty().is_pointer()
@@ -270,6 +271,17 @@ impl Activity {
                 .filter(|(a, w)| **w && unshadowed(a))
                 .map(|(a, _)| a)
                 .collect(),
+            CallKind::Known(e) => {
+                if self.reads_active(call, &e) {
+                    args.into_iter()
+                        .zip(e)
+                        .filter(|(a, e)| *e == ArgEffect::Written && unshadowed(a))
+                        .map(|(a, _)| a)
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            }
             CallKind::Opaque if ctx.policy() == crate::CallPolicy::Interprocedural => {
                 let receives = args.iter().any(|a| {
                     self.varied.contains(a) || (a.ty().is_pointer() && self.is_shadowed(*a))
@@ -379,8 +391,26 @@ impl Activity {
             {
                 call.call_args()
             }
+            CallKind::Known(e) if self.writes_shadowed(call, &e) => call.call_args(),
             _ => Vec::new(),
         }
+    }
+
+    /// Whether a known routine reads an argument that carries a derivative
+    /// (a varied float, or shadowed memory).
+    fn reads_active(&self, call: Value, effects: &[ArgEffect]) -> bool {
+        call.call_args().iter().zip(effects).any(|(a, e)| {
+            *e != ArgEffect::Inert
+                && (self.varied.contains(a) || (a.ty().is_pointer() && self.is_shadowed(*a)))
+        })
+    }
+
+    /// Whether a known routine writes memory that carries derivatives.
+    fn writes_shadowed(&self, call: Value, effects: &[ArgEffect]) -> bool {
+        call.call_args()
+            .iter()
+            .zip(effects)
+            .any(|(a, e)| *e == ArgEffect::Written && self.is_shadowed(*a))
     }
 
     fn has_shadowed_pointer_arg(&self, call: Value) -> bool {
@@ -427,6 +457,7 @@ impl Activity {
                 shadowed(d) && !ctx.integer_only_memory(d)
             }
             CallKind::Summarized(s) => self.is_active(call) || s.active_inside,
+            CallKind::Known(e) => self.is_active(call) || self.writes_shadowed(call, &e),
             CallKind::Opaque => {
                 self.is_active(call)
                     || self.has_shadowed_pointer_arg(call)

@@ -31,9 +31,25 @@ pub enum CallPolicy {
     Interprocedural,
 }
 
+/// What a known library routine (a BLAS call) does with one argument.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ArgEffect {
+    /// Carries no derivative (a dimension, a stride, a flag).
+    Inert,
+    /// Read: a float by value, or memory read through a pointer.
+    Read,
+    /// Memory written (and possibly read) through a pointer.
+    Written,
+}
+
+/// Says, for a call to a known routine, what it does with each argument
+/// (`None`: not a known routine).
+pub type KnownCalls<'a> = &'a dyn Fn(Value) -> Option<Vec<ArgEffect>>;
+
 /// What the analysis may ask about calls and memory.
 pub struct Context<'a> {
     inactive_call: &'a dyn Fn(Value) -> bool,
+    known: Option<KnownCalls<'a>>,
     policy: CallPolicy,
     summarize: Option<&'a dyn Fn(Value) -> bool>,
     types: Option<&'a FunctionTypes>,
@@ -48,6 +64,7 @@ impl<'a> Context<'a> {
     pub fn new(inactive_call: &'a dyn Fn(Value) -> bool) -> Context<'a> {
         Context {
             inactive_call,
+            known: None,
             policy: CallPolicy::ByValue,
             summarize: None,
             types: None,
@@ -63,6 +80,14 @@ impl<'a> Context<'a> {
     pub fn interprocedural(mut self, summarize: &'a dyn Fn(Value) -> bool) -> Context<'a> {
         self.policy = CallPolicy::Interprocedural;
         self.summarize = Some(summarize);
+        self
+    }
+
+    /// Routines whose effect on each argument is known (BLAS): their
+    /// written pointers receive active data when any argument they read
+    /// carries a derivative, and read-only pointers need no shadow.
+    pub fn with_known_calls(mut self, known: KnownCalls<'a>) -> Context<'a> {
+        self.known = Some(known);
         self
     }
 
@@ -128,6 +153,9 @@ impl<'a> Context<'a> {
         if is_free_like(&name) {
             return CallKind::Free;
         }
+        if let Some(effects) = self.known.and_then(|k| k(call)) {
+            return CallKind::Known(effects);
+        }
         if self.policy == CallPolicy::ByValue {
             return CallKind::Opaque;
         }
@@ -181,6 +209,8 @@ pub(crate) enum CallKind {
     Free,
     /// A callee analyzed under this call's argument activities.
     Summarized(Rc<Summary>),
+    /// A library routine with a known effect per argument.
+    Known(Vec<ArgEffect>),
     /// Anything else: see [`CallPolicy`].
     Opaque,
 }

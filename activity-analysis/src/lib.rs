@@ -38,7 +38,7 @@ mod printer;
 
 pub use analysis::{Activity, ValueActivity};
 pub use caller::CallerUse;
-pub use calls::{CallPolicy, Context};
+pub use calls::{ArgEffect, CallPolicy, Context, KnownCalls};
 pub use canonical::{
     canonicalize, seeds_of, ArgActivity, Canonical, Mode, Reason, Request, RetActivity,
 };

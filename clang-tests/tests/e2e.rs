@@ -9,6 +9,7 @@
 //!   EXPECT-ERROR: <substring>  (repeatable) compiling must fail cleanly and print every substring
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated)
+//!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
 //!   IR-ATTACH: @g <metadata>   (repeatable; `RUN: opt` only) append `, <metadata>` to the
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
 //!                              `IR-ATTACH: @w !enzyme_shadow !{ptr @dw}` (C cannot spell it)
@@ -100,6 +101,8 @@ struct Case {
     expect_errors: Vec<String>,
     ir_unchanged: bool,
     cflags: Vec<String>,
+    /// Link flags placed after the objects (`LIBS:`).
+    libs: Vec<String>,
     /// (global name, metadata text) appended to the global's definition in
     /// the IR that opt reads.
     ir_attach: Vec<(String, String)>,
@@ -210,6 +213,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         expect_errors: Vec::new(),
         ir_unchanged: false,
         cflags: Vec::new(),
+        libs: Vec::new(),
         ir_attach: Vec::new(),
         companion: None,
         header_error: None,
@@ -260,6 +264,9 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
             "CFLAGS" => case
                 .cflags
                 .extend(value.split_whitespace().map(str::to_string)),
+            "LIBS" => case
+                .libs
+                .extend(value.split_whitespace().map(str::to_string)),
             "IR-ATTACH" => {
                 let parsed = value.split_once(char::is_whitespace).and_then(|(g, md)| {
                     let g = g.strip_prefix('@')?;
@@ -279,6 +286,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
             k if k.starts_with("RUN")
                 || k.starts_with("EXPECT")
                 || k.starts_with("CFLAGS")
+                || k.starts_with("LIBS")
                 || k.starts_with("XFAIL") =>
             {
                 errors.push(format!("unknown directive `{k}`"))
@@ -634,7 +642,7 @@ impl Env {
                 if dbg || (matches!(cfg, Config::Clang(_)) && (*o == 0 || *o == 3)) {
                     c.arg("-g");
                 }
-                c.arg(src).arg("-lm").arg("-o").arg(&exe);
+                c.arg(src).arg("-lm").args(&case.libs).arg("-o").arg(&exe);
                 steps.push(Step::main("compile+link with the plugin", c));
             }
             Config::Opt(_) | Config::Lli => {
@@ -665,7 +673,11 @@ impl Env {
                 steps.push(Step::main("opt -passes=enzyme", p));
                 if matches!(cfg, Config::Opt(_)) {
                     let mut l = Command::new(case.lang.driver());
-                    l.arg(&out_ll).arg("-lm").arg("-o").arg(&exe);
+                    l.arg(&out_ll)
+                        .arg("-lm")
+                        .args(&case.libs)
+                        .arg("-o")
+                        .arg(&exe);
                     steps.push(Step::aux("link opt output", l));
                 }
             }
@@ -689,7 +701,12 @@ impl Env {
                 }
                 // flang writes .mod files into the current directory
                 c.current_dir(dir);
-                c.arg(src).args(&objs).arg("-lm").arg("-o").arg(&exe);
+                c.arg(src)
+                    .args(&objs)
+                    .arg("-lm")
+                    .args(&case.libs)
+                    .arg("-o")
+                    .arg(&exe);
                 steps.push(Step::main("compile+link with the plugin", c));
             }
             Config::Cuda(o) => {
@@ -817,6 +834,9 @@ impl Env {
             Command::new(dir.join("a.out"))
         };
         run.current_dir(dir);
+        // BLAS cases: one thread, so runs are reproducible and jobs do not
+        // oversubscribe the machine.
+        run.env("OPENBLAS_NUM_THREADS", "1");
         let o = run_cmd(&mut run, self.timeout);
         if succeeded(&o) {
             Verdict::Pass
@@ -1167,6 +1187,7 @@ fn main() {
         expect_errors: Vec::new(),
         ir_unchanged: false,
         cflags: Vec::new(),
+        libs: Vec::new(),
         ir_attach: Vec::new(),
         companion: None,
         header_error: None,

@@ -147,6 +147,9 @@ impl Type {
     pub fn int(ctx: LLVMContextRef, bits: u32) -> Type {
         Type(unsafe { LLVMIntTypeInContext(ctx, bits) })
     }
+    pub fn f32(ctx: LLVMContextRef) -> Type {
+        Type(unsafe { LLVMFloatTypeInContext(ctx) })
+    }
     pub fn f64(ctx: LLVMContextRef) -> Type {
         Type(unsafe { LLVMDoubleTypeInContext(ctx) })
     }

@@ -381,6 +381,7 @@ pub fn copy_layout(
     let mut any_stride_float: Option<Type> = None;
     let mut any_stride_ptr = false;
     let mut known = false;
+    let mut integers = false;
     for (off, t) in entries {
         match t {
             BaseType::Float(k) => {
@@ -402,7 +403,10 @@ pub fn copy_layout(
                     pointers.push(off as u64);
                 }
             }
-            BaseType::Integer => known = true,
+            BaseType::Integer => {
+                known = true;
+                integers = true;
+            }
             _ => {}
         }
     }
@@ -428,8 +432,16 @@ pub fn copy_layout(
             pointers.retain(|o| *o + 8 <= n as u64);
             if pointers.is_empty() && one_kind && !floats.is_empty() {
                 // Constant-size copy of floats only.
-                let all_float = floats.len() as u64 * module.alloc_size(floats[0].1) == n as u64;
-                if all_float {
+                let elem = module.alloc_size(floats[0].1);
+                let all_float = floats.len() as u64 * elem == n as u64;
+                // Type analysis describes an array indexed by a variable by
+                // its element 0: floats of one type known at some offsets,
+                // nothing else known anywhere in the copy, and a whole number
+                // of elements is an array of that float (a copy of `double
+                // a[n]` into a local array: moving only the first adjoint
+                // back would be silently wrong).
+                let array_like = !integers && elem > 0 && (n as u64).is_multiple_of(elem);
+                if all_float || array_like {
                     return CopyLayout::Floats(floats[0].1);
                 }
             }

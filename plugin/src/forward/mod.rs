@@ -7,6 +7,8 @@
 //! Each `ret` returns the tangent of the returned value (and the primal
 //! value when requested).
 
+mod blas;
+
 use crate::cfg::Cfg;
 use crate::derive::{Ctx, Derivative};
 use crate::error::{Error, Result};
@@ -181,6 +183,9 @@ impl<'k> TangentSweep<'k> {
             for inst in insts {
                 if inst.opcode() == Opcode::LLVMStore {
                     self.store_tangent(inst);
+                    continue;
+                }
+                if inst.is_call() && blas::tangent_blas(self, inst)? {
                     continue;
                 }
                 if inst.is_call() && self.forward_call(ctx, inst)? {

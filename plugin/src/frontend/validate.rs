@@ -238,6 +238,20 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
     {
         return Ok(());
     }
+    if rules::blas::decode(inst)?.is_some() {
+        return Ok(());
+    }
+    if rules::blas::is_unsupported_routine(&name) {
+        return Err(Error::at(
+            inst,
+            format!("cannot differentiate call to the BLAS/LAPACK routine '{name}': ferment has no derivative rule for it"),
+        )
+        .hint(format!(
+            "ferment differentiates these BLAS routines in single and double precision (cblas_ and Fortran forms): {}; \
+             register a custom gradient for '{name}', or compute it with supported routines",
+            rules::blas::supported_names()
+        )));
+    }
     if let Some(rule) = rules::call_rule(&name) {
         let args = inst.call_args();
         let result = match rule.result_field {

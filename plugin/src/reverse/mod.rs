@@ -24,6 +24,7 @@
 //! afterwards turns both into SSA registers.
 
 mod adjoint;
+mod blas;
 mod calls;
 pub use calls::callee_of;
 pub(crate) use calls::{decode_custom_augmented, interleave};
@@ -714,7 +715,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);
                 }
-                if memory::reverse_call(self, inst)? {
+                if memory::reverse_call(self, inst)? || blas::reverse_blas(self, inst)? {
                     return Ok(true);
                 }
                 memory::reverse_allocation(self, inst)

@@ -556,6 +556,14 @@ impl Tape {
         is_cheap(v) || self.paired.contains(&v)
     }
 
+    /// Combined shape: whether the reverse sweep may read BLAS operand `p`
+    /// of `call` in place (nothing writes it after the call).
+    pub fn blas_operand_unchanged(&self, call: Value, p: Value) -> bool {
+        self.rereads
+            .as_ref()
+            .is_some_and(|r| r.blas_operand_unchanged(call, p))
+    }
+
     fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
         if self.recomputed.insert(v) {
             self.report.push(format!(
@@ -1054,7 +1062,9 @@ fn escaped_objects(blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<Value> {
                 Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => inst.operands(),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
-                    let memory_op = crate::shadow::is_memcpy(&name)
+                    // BLAS routines do not keep their pointer arguments.
+                    let memory_op = crate::rules::blas::known_effects(inst).is_some()
+                        || crate::shadow::is_memcpy(&name)
                         || crate::shadow::is_memset(&name)
                         || crate::shadow::is_free(&name)
                         || name.starts_with("llvm.lifetime")
@@ -1088,6 +1098,9 @@ pub struct Rereads {
     /// Blocks reachable from each block through at least one edge.
     reach: HashMap<ferment_ir::Block, hashbrown::HashSet<ferment_ir::Block>>,
     memo: std::cell::RefCell<HashMap<Value, bool>>,
+    /// Per BLAS call and array operand: nothing writes the array after the
+    /// call (see `reverse/blas.rs`).
+    blas_operands: HashMap<(Value, Value), bool>,
 }
 
 impl Rereads {
@@ -1129,6 +1142,7 @@ impl Rereads {
             objects: escaped,
             reach,
             memo: std::cell::RefCell::new(HashMap::new()),
+            blas_operands: HashMap::new(),
         };
         // Decide every load now: the generators later replace and erase
         // instructions (calls), which must not be looked at again.
@@ -1139,7 +1153,35 @@ impl Rereads {
                 }
             }
         }
+        let mut r = r;
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                if crate::rules::blas::known_effects(inst).is_some() {
+                    for p in inst.call_args().into_iter().filter(|a| a.ty().is_pointer()) {
+                        let safe = r.unwritten_after(inst, p);
+                        r.blas_operands.insert((inst, p), safe);
+                    }
+                }
+            }
+        }
         r
+    }
+
+    /// Whether nothing writes the memory `p` points into after `at`
+    /// executes (decided for BLAS operands when the function was analyzed).
+    pub fn blas_operand_unchanged(&self, call: Value, p: Value) -> bool {
+        self.blas_operands.get(&(call, p)).copied().unwrap_or(false)
+    }
+
+    fn unwritten_after(&self, at: Value, p: Value) -> bool {
+        let mine = classes_of(p, &self.objects);
+        self.writers.iter().all(|(w, touched)| {
+            let may_touch = match touched {
+                None => true,
+                Some(cs) => cs.iter().any(|c| mine.contains(c)),
+            };
+            !may_touch || !self.after(at, *w)
+        })
     }
 
     /// Whether `w` can execute after `l` (later in `l`'s block, or in a
@@ -1213,6 +1255,17 @@ fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>>
     }
     if allocation_kind(call).is_some() {
         return None;
+    }
+    if let Some(effects) = crate::rules::blas::known_effects(call) {
+        // BLAS routines write only their output arrays.
+        let written: Vec<MemClass> = call
+            .call_args()
+            .into_iter()
+            .zip(effects)
+            .filter(|(_, e)| *e == ferment_activity_analysis::ArgEffect::Written)
+            .flat_map(|(a, _)| classes_of(a, escaped))
+            .collect();
+        return (!written.is_empty()).then_some(Some(written));
     }
     if let Some(rule) = crate::rules::call_rule(&name).filter(|_| callee.is_declaration()) {
         // Math functions write only their outputs (frexp's exponent).

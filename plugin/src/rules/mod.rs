@@ -9,6 +9,7 @@
 //!
 //! Adding a function (say `atan2`) touches only the table in `calls.rs`.
 
+pub mod blas;
 mod calls;
 mod product;
 mod special;

@@ -1,0 +1,193 @@
+//! Reverse mode of BLAS calls (rules in `rules/blas/`).
+//!
+//! At a BLAS call's position in the reverse sweep: fetch the shadows of its
+//! arrays and the adjoint of its result, ask the rule which arrays' values at
+//! the time of the call the adjoint needs, copy those in the forward sweep
+//! right before the call (a heap buffer whose pointer goes on the tape; freed
+//! after use), and emit the adjoint as BLAS calls. Scalars (`alpha`,
+//! `beta`, and every operand of the Fortran interface, which passes them by
+//! reference) are read in the forward sweep and taped like any value.
+
+use super::ReverseSweep;
+use crate::error::{Error, Result};
+use crate::rules::blas::{self, Derivs, Emit};
+use ferment_ir::{Builder, Type, Value};
+
+/// Handles `inst` when it is a call to a supported BLAS routine.
+pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
+    if blas::known_effects(inst).is_none() {
+        return Ok(false);
+    }
+    // A call on constant data only stays in the primal, whatever its flags.
+    if !s.activity.is_active_instruction(inst) && !s.is_active(inst) {
+        return Ok(true);
+    }
+    let Some(dec) = blas::decode(inst)? else {
+        return Ok(false);
+    };
+    if inst.is_invoke() {
+        return Err(Error::at(
+            inst,
+            format!(
+                "cannot differentiate call to '{}' where it may throw (an invoke)",
+                dec.name()
+            ),
+        )
+        .hint("declare the BLAS routine noexcept / nothrow, or call it outside the try block"));
+    }
+    let module = s.module;
+    if let Some(p) = dec
+        .array_pointers()
+        .into_iter()
+        .chain(dec.scalar_pointers())
+        .find(|p| s.shadows.as_ref().is_some_and(|sh| sh.is_mixed(*p)))
+    {
+        return Err(Error::at(
+            inst,
+            format!(
+                "cannot differentiate call to '{}': operand {} may point to memory with or without derivatives, depending on the path taken",
+                dec.name(),
+                p.short()
+            ),
+        )
+        .hint("give the BLAS call operands that are either always active or always constant"));
+    }
+    // The forward sweep reads by-reference operands right before the call.
+    let fwd = Builder::new(module);
+    fwd.before(inst);
+    fwd.set_debug_loc_from(inst);
+    let op = dec.op(module, &mut |p, ty| fwd.load(ty, p));
+
+    let shadow_ptrs: Vec<Option<Value>> = op
+        .arrays
+        .iter()
+        .map(|a| s.shadow_in_reverse(a.ptr))
+        .collect();
+    let scalar_shadows: Vec<Option<Value>> = op
+        .scalars
+        .iter()
+        .map(|sc| sc.by_ref.and_then(|p| s.shadow_in_reverse(p)))
+        .collect();
+    let wanted: Vec<bool> = op
+        .scalars
+        .iter()
+        .zip(&scalar_shadows)
+        .map(|(sc, sh)| match sc.by_ref {
+            Some(_) => sh.is_some(),
+            None => s.is_active(sc.value),
+        })
+        .collect();
+    let d_result = (dec.returns() && s.is_active(inst)).then(|| s.adjoints.take(&s.b, inst));
+    let shadowed: Vec<bool> = shadow_ptrs.iter().map(Option::is_some).collect();
+    let needed = op.needed(&shadowed, &wanted, d_result.is_some());
+
+    // Copies of the needed arrays in the forward sweep: right before the
+    // call (its inputs) or right after it (its outputs), unless nothing
+    // overwrites them later (then the reverse sweep reads them in place).
+    let after_call = Builder::new(module);
+    after_call.after(inst);
+    after_call.set_debug_loc_from(inst);
+    let mut copies: Vec<(blas::Need, Option<Value>)> = Vec::new();
+    for &need in &needed {
+        let i = need.array;
+        let p = op.arrays[i].ptr;
+        let in_place =
+            (need.after || !dec.writes().contains(&i)) && s.tape.blas_operand_unchanged(inst, p);
+        if in_place {
+            copies.push((need, None));
+            continue;
+        }
+        let e = Emit {
+            b: if need.after { &after_call } else { &fwd },
+            module,
+            prec: op.prec,
+            int: op.int,
+        };
+        let buf = e.pack(&op.arrays[i], op.extent(i));
+        s.tape.report.push(format!(
+            "  copy array operand {} of `{}` {} the call for the reverse sweep",
+            i + 1,
+            dec.name(),
+            if need.after { "after" } else { "before" }
+        ));
+        copies.push((need, Some(buf)));
+    }
+
+    // The operands as seen from the reverse sweep.
+    let mut rop = op.clone();
+    for v in rop.dims.iter_mut() {
+        *v = s.primal(*v);
+    }
+    for sc in rop.scalars.iter_mut() {
+        sc.value = s.primal(sc.value);
+    }
+    for a in rop.arrays.iter_mut() {
+        a.ptr = s.primal(a.ptr);
+        a.stride = s.primal(a.stride);
+    }
+    let shadows: Vec<Option<(Value, Value)>> = shadow_ptrs
+        .iter()
+        .zip(&rop.arrays)
+        .map(|(p, a)| p.map(|p| (p, a.stride)))
+        .collect();
+    let bufs: Vec<(blas::Need, Option<Value>)> = copies
+        .iter()
+        .map(|&(n, b)| (n, b.map(|b| s.primal(b))))
+        .collect();
+    let result = (dec.returns() && d_result.is_some()).then(|| s.primal(inst));
+    let free_flag = s.free_flag;
+
+    let b = Builder::new(module);
+    b.at_end(s.b.insert_block());
+    b.set_debug_loc_from(inst);
+    let e = Emit {
+        b: &b,
+        module,
+        prec: op.prec,
+        int: op.int,
+    };
+    let mut after = vec![None; rop.arrays.len()];
+    let original: Vec<(Value, Value)> = rop.arrays.iter().map(|a| (a.ptr, a.stride)).collect();
+    for &(need, buf) in &bufs {
+        let i = need.array;
+        let value = match buf {
+            Some(buf) => (buf, e.packed_stride(original[i].1, rop.extent(i))),
+            None => original[i],
+        };
+        if need.after {
+            after[i] = Some(value);
+        } else {
+            rop.arrays[i].ptr = value.0;
+            rop.arrays[i].stride = value.1;
+        }
+    }
+    let derivs = Derivs {
+        shadows,
+        scalars: wanted,
+        scalar_tangents: Vec::new(),
+        result: d_result,
+        after,
+    };
+    let outs = blas::adjoint(&e, &rop, &derivs, result);
+    for buf in bufs.iter().filter_map(|&(_, b)| b) {
+        // Split shape with `enzyme_nofree`: kept for another reverse sweep.
+        let p = match free_flag {
+            Some(flag) => b.select(flag, buf, b.zero(Type::ptr(module.context()))),
+            None => buf,
+        };
+        e.free(p);
+    }
+    drop(b);
+    for ((sc, d), sh) in op.scalars.iter().zip(outs).zip(scalar_shadows) {
+        let Some(d) = d else { continue };
+        match (sc.by_ref, sh) {
+            (Some(_), Some(sp)) => {
+                let ty = d.ty();
+                let old = s.b.load(ty, sp);
+                s.b.store(s.b.fadd_acc(old, d), sp);
+            }
+            _ => s.add(sc.value, d),
+        }
+    }
+    Ok(true)
+}
