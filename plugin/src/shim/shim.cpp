@@ -317,6 +317,18 @@ static void dropEffectFacts(Function &F) {
 }
 
 // A private copy of `F` named `Name`, free of optnone/noinline.
+// No debug variable records in ferment's copies (instruction locations
+// stay, for diagnostics and line tables): a derivative needs none, and
+// records carried through cloning, inlining and the moves between
+// functions that build a derivative have left dangling references that
+// crashed later passes (InstCombine in DbgRecord::getParent, -O2 -g, split
+// mode; found by the fuzzer).
+static void dropDebugVariableRecords(Function &F) {
+  for (BasicBlock &BB : F)
+    for (Instruction &I : BB)
+      I.dropDbgRecords();
+}
+
 extern "C" LLVMValueRef ferment_clone_function(LLVMValueRef FV,
                                                const char *Name) {
   Function *F = unwrap<Function>(FV);
@@ -329,6 +341,7 @@ extern "C" LLVMValueRef ferment_clone_function(LLVMValueRef FV,
   C->setDSOLocal(true);
   dropOptimizationBlockers(*C);
   dropEffectFacts(*C);
+  dropDebugVariableRecords(*C);
   for (Argument &A : C->args()) {
     // Parameter facts such as readonly/captures(none) do not hold for the
     // derivative either.
@@ -463,6 +476,7 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
     for (CallBase *NewCB : IFI.InlinedCallSites)
       Work.push_back({NewCB, H});
   }
+  dropDebugVariableRecords(*F);
   return Count;
 }
 
