@@ -361,6 +361,9 @@ pub enum CopyLayout {
     NoFloats { pointers: bool },
     /// Type analysis knows nothing.
     Unknown,
+    /// Pointers and floats are known, but not what the bytes from offset
+    /// `at` hold (an array element or a field the function never reads).
+    Ambiguous { at: u64 },
 }
 
 /// The layout of the bytes `memcpy(dst, src, len)` copies.
@@ -382,6 +385,7 @@ pub fn copy_layout(
     let mut any_stride_ptr = false;
     let mut known = false;
     let mut integers = false;
+    let mut integer_offsets: Vec<u64> = Vec::new();
     for (off, t) in entries {
         match t {
             BaseType::Float(k) => {
@@ -406,6 +410,9 @@ pub fn copy_layout(
             BaseType::Integer => {
                 known = true;
                 integers = true;
+                if off >= 0 {
+                    integer_offsets.push(off as u64);
+                }
             }
             _ => {}
         }
@@ -443,6 +450,31 @@ pub fn copy_layout(
                 let array_like = !integers && elem > 0 && (n as u64).is_multiple_of(elem);
                 if all_float || array_like {
                     return CopyLayout::Floats(floats[0].1);
+                }
+            }
+            // Element slots nothing is known about: type analysis describes
+            // an array field indexed by a variable (`s.a[i]`) by its first
+            // element, so the others look like unknown bytes. With floats of
+            // one kind and no pointers they are taken as such floats (moving
+            // a zero adjoint where the bytes are something else is harmless);
+            // next to pointers they are ambiguous.
+            if let Some(&(_, kind)) = floats.first().filter(|_| one_kind) {
+                let elem = module.alloc_size(kind).max(1);
+                let starts: Vec<u64> = floats
+                    .iter()
+                    .map(|(o, _)| *o)
+                    .chain(pointers.iter().copied())
+                    .chain(integer_offsets.iter().copied())
+                    .collect();
+                let gaps: Vec<u64> = (0..n as u64 / elem)
+                    .map(|k| k * elem)
+                    .filter(|o| !starts.iter().any(|st| (*o..*o + elem).contains(st)))
+                    .collect();
+                if !gaps.is_empty() {
+                    if !pointers.is_empty() {
+                        return CopyLayout::Ambiguous { at: gaps[0] };
+                    }
+                    floats.extend(gaps.into_iter().map(|o| (o, kind)));
                 }
             }
             floats.sort_by_key(|(o, _)| *o);

@@ -50,6 +50,9 @@ fn is_aggregate(ty: Type) -> bool {
 
 /// Most candidate offsets a GEP is followed with.
 const MAX_CANDIDATES: usize = 8;
+/// Arrays up to this length indexed by a variable count as all their
+/// elements (longer ones as their first element).
+const MAX_ARRAY_ELEMENTS: u64 = 64;
 
 /// The byte offsets a GEP may add. A variable index that is a constant
 /// choice (`select`/`phi` of constants) contributes each choice; any other
@@ -251,7 +254,14 @@ impl Layout {
         let mut ty = Type(unsafe { llvm_sys::core::LLVMGetGEPSourceElementType(gep.0) });
         let mut offsets = vec![0i64];
         let mut exact = true;
+        let mut cap = MAX_CANDIDATES;
         for (n, idx) in gep.operands().into_iter().skip(1).enumerate() {
+            // Elements of the array this index selects in, when known.
+            let extent = if n > 0 && ty.is_array() {
+                ty.array_len()
+            } else {
+                0
+            };
             let stride = if n == 0 {
                 self.alloc_size(ty)
             } else if ty.is_struct() {
@@ -271,6 +281,13 @@ impl Layout {
             exact &= idx.const_int().is_some();
             let choices = match index_choices(idx) {
                 Some(c) => c,
+                // A variable index into an array of known length (a struct's
+                // `double a[3]` indexed by a loop): any of its elements, so
+                // that what is learned about one element holds for all.
+                None if stride > 1 && (1..=MAX_ARRAY_ELEMENTS).contains(&extent) => {
+                    cap = cap.max(MAX_ARRAY_ELEMENTS as usize);
+                    (0..extent as i64).collect()
+                }
                 None if stride > 1 => vec![0],
                 None => {
                     return GepOffset {
@@ -285,7 +302,7 @@ impl Layout {
                 .collect();
             next.sort_unstable();
             next.dedup();
-            if next.len() > MAX_CANDIDATES {
+            if next.len() > cap {
                 return GepOffset {
                     offsets: Vec::new(),
                     exact: false,

@@ -26,6 +26,13 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 let layout = crate::retype::copy_layout(s.module, &s.types, d, src, n);
                 match layout {
                     CopyLayout::NoFloats { .. } => {}
+                    CopyLayout::Ambiguous { at } => {
+                        return Err(Error::at(
+                            inst,
+                            format!("cannot tell what bytes {at}.. of the memory '{}' copies hold (floats or pointers), so their derivatives cannot be moved", inst.describe()),
+                        )
+                        .hint("copy the structure field by field, or access that field with its type in the function"));
+                    }
                     CopyLayout::Fields { floats, .. } => {
                         // d_src.field += d_dst.field; d_dst.field = 0
                         for (off, ty) in floats {
