@@ -29,6 +29,7 @@ mod calls;
 pub use calls::callee_of;
 pub(crate) use calls::{decode_custom_augmented, interleave};
 mod memory;
+mod rereads;
 pub mod tape;
 
 use crate::cfg::loops::Loops;

@@ -1,0 +1,295 @@
+//! Which loads read memory nothing overwrites after them, so that the
+//! reverse sweep (combined shape) may read it again instead of taping the
+//! value; also which BLAS operands stay unchanged after their call.
+//!
+//! Memory is split into classes: each allocation, or `restrict` parameter,
+//! whose address does not escape is its own; everything else is one.
+
+use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
+use ferment_ir::{Opcode, Value};
+use hashbrown::HashMap;
+
+/// Memory classes for the "not overwritten afterwards" question: each
+/// allocation of the function whose address does not escape is its own
+/// class; arguments, globals, escaped allocations and anything else form
+/// one class, since they may alias each other (a pointer loaded from memory
+/// may point into an allocation whose address was stored there).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum MemClass {
+    Local(Value),
+    External,
+}
+
+/// The memory classes `p` may point into. A fresh allocation whose address
+/// does not escape is a class of its own, and so is a `noalias`
+/// (`restrict`) parameter that does not escape: no other pointer reaches
+/// its memory while the function runs.
+fn classes_of(p: Value, escaped: &Objects) -> Vec<MemClass> {
+    underlying_objects(p)
+        .into_iter()
+        .map(|o| match allocation_kind(o) {
+            Some(
+                AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc,
+            ) if !escaped.escaped.contains(&o) => MemClass::Local(o),
+            None if escaped.restrict.contains(&o) && !escaped.escaped.contains(&o) => {
+                MemClass::Local(o)
+            }
+            _ => MemClass::External,
+        })
+        .collect()
+}
+
+/// What [`classes_of`] needs to know about the function's objects.
+struct Objects {
+    /// Allocations and parameters whose address escapes (see
+    /// [`escaped_objects`]).
+    escaped: hashbrown::HashSet<Value>,
+    /// Parameters the user declared `restrict` (`noalias`).
+    restrict: hashbrown::HashSet<Value>,
+}
+
+/// Objects whose address may be reached other than through their own
+/// pointer: stored into memory, turned into an integer, passed to a call
+/// that is not a memory operation, or returned.
+fn escaped_objects(blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<Value> {
+    let mut out = hashbrown::HashSet::new();
+    for &blk in blocks {
+        for inst in blk.instructions() {
+            let escaping: Vec<Value> = match inst.opcode() {
+                Opcode::LLVMStore => vec![inst.operand(0)],
+                Opcode::LLVMPtrToInt | Opcode::LLVMRet => inst.operands(),
+                Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => inst.operands(),
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                    // BLAS routines do not keep their pointer arguments.
+                    let memory_op = crate::rules::blas::known_effects(inst).is_some()
+                        || crate::shadow::is_memcpy(&name)
+                        || crate::shadow::is_memset(&name)
+                        || crate::shadow::is_free(&name)
+                        || name.starts_with("llvm.lifetime")
+                        || name.starts_with("llvm.dbg")
+                        || name.starts_with("llvm.assume");
+                    if memory_op {
+                        Vec::new()
+                    } else {
+                        inst.call_args()
+                    }
+                }
+                _ => Vec::new(),
+            };
+            for v in escaping {
+                if v.ty().is_pointer() {
+                    out.extend(underlying_objects(v));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Loads whose memory no write can change after they execute, so the
+/// reverse sweep may read it again instead of taping the value.
+pub struct Rereads {
+    /// Each write (store, memory call, free, unknown call) with the memory
+    /// classes it may touch (`None`: anything).
+    writers: Vec<(Value, Option<Vec<MemClass>>)>,
+    objects: Objects,
+    /// Blocks reachable from each block through at least one edge.
+    reach: HashMap<ferment_ir::Block, hashbrown::HashSet<ferment_ir::Block>>,
+    memo: std::cell::RefCell<HashMap<Value, bool>>,
+    /// Per BLAS call and array operand: nothing writes the array after the
+    /// call (see `reverse/blas.rs`).
+    blas_operands: HashMap<(Value, Value), bool>,
+}
+
+impl Rereads {
+    /// For the combined shape only: in the split shape the caller may
+    /// overwrite memory (and stack memory dies) between the two sweeps.
+    /// `restrict`: the parameters whose primal counterpart is `noalias`.
+    pub fn new(blocks: &[ferment_ir::Block], restrict: hashbrown::HashSet<Value>) -> Rereads {
+        let mut writers = Vec::new();
+        let escaped = Objects {
+            escaped: escaped_objects(blocks),
+            restrict,
+        };
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                let touched = match inst.opcode() {
+                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1), &escaped))),
+                    Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => Some(None),
+                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst, &escaped),
+                    _ => None,
+                };
+                if let Some(t) = touched {
+                    writers.push((inst, t));
+                }
+            }
+        }
+        let mut reach = HashMap::new();
+        for &b in blocks {
+            let mut seen = hashbrown::HashSet::new();
+            let mut work: Vec<ferment_ir::Block> = b.successors();
+            while let Some(x) = work.pop() {
+                if seen.insert(x) {
+                    work.extend(x.successors());
+                }
+            }
+            reach.insert(b, seen);
+        }
+        let r = Rereads {
+            writers,
+            objects: escaped,
+            reach,
+            memo: std::cell::RefCell::new(HashMap::new()),
+            blas_operands: HashMap::new(),
+        };
+        // Decide every load now: the generators later replace and erase
+        // instructions (calls), which must not be looked at again.
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                if inst.opcode() == Opcode::LLVMLoad {
+                    r.decide(inst);
+                }
+            }
+        }
+        let mut r = r;
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                if crate::rules::blas::known_effects(inst).is_some() {
+                    for p in inst.call_args().into_iter().filter(|a| a.ty().is_pointer()) {
+                        let safe = r.unwritten_after(inst, p);
+                        r.blas_operands.insert((inst, p), safe);
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    /// Whether nothing writes the memory `p` points into after `at`
+    /// executes (decided for BLAS operands when the function was analyzed).
+    pub fn blas_operand_unchanged(&self, call: Value, p: Value) -> bool {
+        self.blas_operands.get(&(call, p)).copied().unwrap_or(false)
+    }
+
+    fn unwritten_after(&self, at: Value, p: Value) -> bool {
+        let mine = classes_of(p, &self.objects);
+        self.writers.iter().all(|(w, touched)| {
+            let may_touch = match touched {
+                None => true,
+                Some(cs) => cs.iter().any(|c| mine.contains(c)),
+            };
+            !may_touch || !self.after(at, *w)
+        })
+    }
+
+    /// Whether `w` can execute after `l` (later in `l`'s block, or in a
+    /// block reachable from it).
+    fn after(&self, l: Value, w: Value) -> bool {
+        let (lb, wb) = (l.parent(), w.parent());
+        if self.reach.get(&lb).is_some_and(|r| r.contains(&wb)) {
+            return true;
+        }
+        if lb == wb {
+            let mut cur = l.next_instruction();
+            while let Some(i) = cur {
+                if i == w {
+                    return true;
+                }
+                cur = i.next_instruction();
+            }
+        }
+        false
+    }
+
+    /// Decided when the function was analyzed; loads created later are not.
+    pub fn safe(&self, load: Value) -> bool {
+        self.memo.borrow().get(&load).copied().unwrap_or(false)
+    }
+
+    fn decide(&self, load: Value) -> bool {
+        let mine = classes_of(load.operand(0), &self.objects);
+        let safe = self.writers.iter().all(|(w, touched)| {
+            let may_touch = match touched {
+                None => true,
+                Some(cs) => cs.iter().any(|c| mine.contains(c)),
+            };
+            !may_touch || !self.after(load, *w)
+        });
+        self.memo.borrow_mut().insert(load, safe);
+        safe
+    }
+}
+
+/// The memory classes a call may write (or free); `None` when it writes
+/// nothing, `Some(None)` when it may write anything.
+fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>> {
+    let Some(callee) = call.called_function() else {
+        return Some(None);
+    };
+    let name = callee.name();
+    if name.starts_with("llvm.lifetime.end") {
+        // The stack slot may be reused for something else afterwards.
+        let p = call.call_args().into_iter().find(|a| a.ty().is_pointer())?;
+        return Some(Some(classes_of(p, escaped)));
+    }
+    if name.starts_with("llvm.lifetime")
+        || name.starts_with("llvm.assume")
+        || name.starts_with("llvm.dbg")
+    {
+        return None;
+    }
+    if crate::shadow::is_memcpy(&name)
+        || crate::shadow::is_memset(&name)
+        || crate::shadow::is_free(&name)
+    {
+        return Some(Some(classes_of(call.operand(0), escaped)));
+    }
+    if matches!(
+        allocation_kind(call),
+        Some(AllocKind::Realloc | AllocKind::OutParam { .. })
+    ) {
+        // realloc frees its argument; posix_memalign writes through it
+        return Some(Some(classes_of(call.operand(0), escaped)));
+    }
+    if allocation_kind(call).is_some() {
+        return None;
+    }
+    if let Some(effects) = crate::rules::blas::known_effects(call) {
+        // BLAS routines write only their output arrays.
+        let written: Vec<MemClass> = call
+            .call_args()
+            .into_iter()
+            .zip(effects)
+            .filter(|(_, e)| *e == ferment_activity_analysis::ArgEffect::Written)
+            .flat_map(|(a, _)| classes_of(a, escaped))
+            .collect();
+        return (!written.is_empty()).then_some(Some(written));
+    }
+    if let Some(rule) = crate::rules::call_rule(&name).filter(|_| callee.is_declaration()) {
+        // Math functions write only their outputs (frexp's exponent).
+        let args = call.call_args();
+        let outputs: Vec<MemClass> = rule
+            .writes
+            .iter()
+            .filter_map(|&w| args.get(w))
+            .flat_map(|&p| classes_of(p, escaped))
+            .collect();
+        return (!outputs.is_empty()).then_some(Some(outputs));
+    }
+    if crate::frontend::is_inactive_call(call) {
+        // fread, sscanf, time...: inactive, but they write through their
+        // pointer arguments.
+        if ferment_activity_analysis::inactive_function_writes_or_aliases(&name) {
+            let written: Vec<MemClass> = call
+                .call_args()
+                .into_iter()
+                .filter(|a| a.ty().is_pointer())
+                .flat_map(|a| classes_of(a, escaped))
+                .collect();
+            return Some(Some(written));
+        }
+        return None;
+    }
+    Some(None)
+}
