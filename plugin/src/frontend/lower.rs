@@ -240,6 +240,24 @@ fn fit_results(
     // store the natural C layout and reload it as the call's type.
     let tys: Vec<Type> = outputs.iter().map(|o| o.ty()).collect();
     let (offsets, size, align) = c_layout(module, &tys);
+    // A declared return type smaller than the results (`double` or `int` for two active
+    // scalars) would silently drop or garble derivatives.
+    if module.alloc_size(ret_ty) < size {
+        return Err(Error::at(
+            call,
+            format!(
+                "the call's return type {} cannot hold the {} derivative results ({} bytes)",
+                ret_ty.describe(),
+                outputs.len(),
+                size
+            ),
+        )
+        .hint(
+            "declare the __enzyme_* function returning a struct with one field per active \
+             argument (e.g. `typedef struct { double dx, dy; } Grad;`), or mark arguments \
+             enzyme_const",
+        ));
+    }
     let bytes = size.max(module.alloc_size(ret_ty));
     let i8t = b.i8();
     let entry = call.function_of().entry_block();
