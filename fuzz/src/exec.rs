@@ -112,7 +112,11 @@ pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Output {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// Ran and every check passed; `smooth` when the finite-difference oracle applied.
-    Pass { smooth: bool, values: Vec<f64> },
+    Pass {
+        smooth: bool,
+        values: Vec<f64>,
+        rtol: f64,
+    },
     /// The primal was not finite at the chosen point: nothing to check.
     Skip,
     /// A clean ferment diagnostic: a construct ferment rejects (kind = normalized message).
@@ -175,7 +179,15 @@ impl Env {
     /// Compiles and runs `src` (already written) at -O`opt`.
     pub fn check(&self, src: &Path, opt: u8) -> Outcome {
         let exe = src.with_extension(format!("O{opt}"));
-        let o = self.compile(src, &exe, opt, &[]);
+        // `// CFLAGS:` directives in the leading comment, as in clang-tests cases.
+        let text = std::fs::read_to_string(src).unwrap_or_default();
+        let flags: Vec<&str> = text
+            .lines()
+            .take_while(|l| l.starts_with("//"))
+            .filter_map(|l| l.strip_prefix("// CFLAGS:"))
+            .flat_map(|l| l.split_whitespace())
+            .collect();
+        let o = self.compile(src, &exe, opt, &flags);
         if o.timed_out {
             return Outcome::Fail(format!("compile-timeout-O{opt}"));
         }
@@ -252,9 +264,15 @@ impl Env {
             .filter(|l| l.starts_with("JV ") || l.starts_with("JTW "))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .collect();
+        let rtol = r
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("cmp-rtol ")?.trim().parse().ok())
+            .unwrap_or(1e-8);
         Outcome::Pass {
             smooth: !r.stdout.contains("fd: not smooth"),
             values,
+            rtol,
         }
     }
 
@@ -268,13 +286,18 @@ impl Env {
                 // the construct); a failure at either level is a failure.
                 (_, Outcome::Fail(_)) | (_, Outcome::Rejected(_)) => return r,
                 (None, _) => first = Some(r),
-                (Some(Outcome::Pass { values: a, .. }), Outcome::Pass { values: b, .. }) => {
+                (
+                    Some(Outcome::Pass {
+                        values: a, rtol, ..
+                    }),
+                    Outcome::Pass { values: b, .. },
+                ) => {
                     if a.len() != b.len() {
                         return Outcome::Fail("opt-mismatch: different output".into());
                     }
                     let scale = a.iter().chain(b.iter()).fold(1.0f64, |m, v| m.max(v.abs()));
                     for (x, y) in a.iter().zip(b) {
-                        let tol = 1e-8 * (x.abs() + y.abs()) + 1e-11 * scale;
+                        let tol = rtol * (x.abs() + y.abs()) + 1e-3 * rtol * scale;
                         // NaN never agrees
                         if (x - y).abs().partial_cmp(&tol).is_none_or(|c| c.is_gt()) {
                             return Outcome::Fail(format!(

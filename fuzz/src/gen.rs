@@ -31,6 +31,8 @@ enum Kind {
     DupNoNeed,
     ConstArr,
     Int,
+    /// `struct S *` (fields u, tag, v[2]), duplicated: u, v[0], v[1] are active.
+    StructDup,
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +89,11 @@ pub struct Gen {
     loop_depth: usize,
     next_loop: usize,
     budget: usize,
+    /// In the kernel without heap memory: the expression an early `return` may return.
+    early_return: Option<String>,
+    /// A single-precision round trip was generated: derivatives carry float rounding, and
+    /// finite differences see float quantization.
+    single: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -109,6 +116,8 @@ impl Gen {
             loop_depth: 0,
             next_loop: 0,
             budget: 0,
+            early_return: None,
+            single: false,
         }
     }
 
@@ -438,7 +447,7 @@ impl Gen {
                 let els = self.block(sc, ne);
                 Stmt::If { cond, then, els }
             }
-            5 if self.loop_depth > 0 => {
+            5 if !sc.idx.is_empty() => {
                 let i = sc.idx.last().unwrap().clone();
                 match self.rng.below(3) {
                     0 if !sc.ints.is_empty() => {
@@ -467,6 +476,81 @@ impl Gen {
                 let n = self.count(sc);
                 let (e, _) = self.expr(sc, 2);
                 Stmt::Line(format!("{}({a}, {n}, {e});", h.name))
+            }
+            7 if !sc.write_arrs.is_empty() && sc.read_arrs.len() > 1 => {
+                let dst = self.rng.pick(&sc.write_arrs).clone();
+                let src = self.rng.pick(&sc.read_arrs).clone();
+                if dst == src {
+                    return self.assign(sc);
+                }
+                if self.rng.chance(0.5) {
+                    Stmt::Line(format!("memcpy({dst}, {src}, N * sizeof(double));"))
+                } else {
+                    Stmt::Line(format!(
+                        "memcpy({dst} + 1, {src}, (N - 1) * sizeof(double));"
+                    ))
+                }
+            }
+            8 if self.loop_depth < 2 && !sc.locals.is_empty() => {
+                // A data-dependent trip count (bounded): the loop runs while |v| is large.
+                let k = self.next_loop;
+                self.next_loop += 1;
+                let v = self.rng.pick(&sc.locals).clone();
+                let c = self.rng.real(0.2, 0.8);
+                let head = format!(
+                    "for (int w{k} = 0; w{k} < 3 * N && fabs({v}) > {}; w{k}++)",
+                    lit(c)
+                );
+                self.loop_depth += 1;
+                let mut body = vec![Stmt::Line(format!("{v} *= 0.75;"))];
+                let nb = self.rng.range(0, 2);
+                body.extend(self.block(sc, nb));
+                self.loop_depth -= 1;
+                Stmt::Loop {
+                    head,
+                    unrolled: format!("const int w{k} = 0;"),
+                    body,
+                }
+            }
+            9 if self.rng.chance(0.2) && !sc.locals.is_empty() => {
+                // single precision round trip (finite differences see its rounding: forward vs
+                // reverse only then)
+                let v = self.rng.pick(&sc.locals).clone();
+                let (e, _) = self.expr(sc, 2);
+                let sq = self.squash(&e);
+                self.single = true;
+                Stmt::Line(format!("{v} = (double)(float)({v} + 0.5f * (float){sq});"))
+            }
+            10 if !sc.idx.is_empty() && !sc.locals.is_empty() => {
+                let i = sc.idx.last().unwrap().clone();
+                let mut arms = String::new();
+                for c in 0..3 {
+                    let Stmt::Line(a) = self.assign(sc) else {
+                        unreachable!()
+                    };
+                    if c < 2 {
+                        arms.push_str(&format!("case {c}: {a} break; "));
+                    } else {
+                        arms.push_str(&format!("default: {a}"));
+                    }
+                }
+                Stmt::Line(format!("switch ({i} % 3) {{ {arms} }}"))
+            }
+            11 if self.early_return.is_some() && self.rng.chance(0.3) => {
+                let r = self.early_return.clone().unwrap();
+                let c = self.cond(sc);
+                Stmt::Line(format!("if ({c}) return {r};"))
+            }
+            12 if sc.read_arrs.iter().any(|a| a == "tbl")
+                && !sc.locals.is_empty()
+                && self.rng.chance(0.1) =>
+            {
+                // a mutable global holding an active value: ferment must either differentiate
+                // through it or reject it, never ignore it
+                let v = self.rng.pick(&sc.locals).clone();
+                let (e, _) = self.expr(sc, 1);
+                let sq = self.squash(&e);
+                Stmt::Line(format!("gscratch = {sq};\n  {v} += 0.5 * gscratch;"))
             }
             _ => self.assign(sc),
         }
@@ -658,6 +742,13 @@ pub fn generate(seed: u64, size: usize) -> Program {
             explicit: rng.chance(0.5),
         });
     }
+    if rng.chance(0.2) {
+        params.push(Param {
+            name: "sp".into(),
+            kind: Kind::StructDup,
+            explicit: rng.chance(0.5),
+        });
+    }
     params.push(Param {
         name: "n".into(),
         kind: Kind::Int,
@@ -680,6 +771,9 @@ pub fn generate(seed: u64, size: usize) -> Program {
         .any(|p| matches!(p.kind, Kind::Dup | Kind::DupNoNeed));
     let returns = !has_dup || rng.chance(0.8);
     let use_split = rng.chance(0.35);
+    // ferment inlines every defined callee into its private copy unless told not to: without
+    // inlining, helpers get derivatives of their own (augmented calls, sub-tapes).
+    let no_inline = rng.chance(0.3);
 
     // Helpers.
     let nh = g.rng.range(0, 1 + size / 8).min(4);
@@ -701,6 +795,13 @@ pub fn generate(seed: u64, size: usize) -> Program {
                 sc.write_arrs.push(p.name.clone());
             }
             Kind::ConstArr => sc.read_arrs.push(p.name.clone()),
+            Kind::StructDup => {
+                for f in ["u", "v[0]", "v[1]"] {
+                    sc.vars.push((format!("{}->{f}", p.name), 3.0));
+                    sc.locals.push(format!("{}->{f}", p.name));
+                }
+                sc.ints.push(format!("{}->tag", p.name));
+            }
             Kind::Int => {
                 if p.name == "n" {
                     sc.counts.push(p.name.clone())
@@ -709,7 +810,13 @@ pub fn generate(seed: u64, size: usize) -> Program {
             }
         }
     }
-    let scalars: Vec<String> = sc.vars.iter().map(|v| v.0.clone()).collect();
+    sc.read_arrs.push("tbl".into());
+    let scalars: Vec<String> = sc
+        .vars
+        .iter()
+        .map(|v| v.0.clone())
+        .filter(|v| !v.contains("->"))
+        .collect();
     let nl = g.rng.range(1, 3);
     for t in 0..nl {
         let init = g.rng.pick(&scalars).clone();
@@ -753,6 +860,9 @@ pub fn generate(seed: u64, size: usize) -> Program {
     }
     g.budget = size;
     g.loop_depth = 0;
+    if returns && !post.iter().any(|l: &String| l.starts_with("free")) {
+        g.early_return = Some(format!("{} * 0.5", sc.locals[0]));
+    }
     let mut body = Vec::new();
     while g.budget > 0 {
         g.budget -= 1;
@@ -793,6 +903,7 @@ pub fn generate(seed: u64, size: usize) -> Program {
             Kind::Dup | Kind::DupNoNeed => format!("double *{}", p.name),
             Kind::ConstArr => format!("const double *{}", p.name),
             Kind::Int => format!("int {}", p.name),
+            Kind::StructDup => format!("struct S *{}", p.name),
         })
         .collect();
     let kattr = if g.rng.chance(0.2) {
@@ -812,12 +923,16 @@ pub fn generate(seed: u64, size: usize) -> Program {
         post: post_all,
     });
 
-    let harness = harness(&mut g.rng, &params, n_len, returns, use_split);
+    let single = g.single;
+    let harness = harness(&mut g.rng, &params, n_len, returns, use_split, single);
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();
     let mut defs = String::new();
     defs.push_str("#include \"check.h\"\n#include <stdlib.h>\n\n");
     let _ = writeln!(defs, "#define N {n_len}");
     defs.push_str("struct S {\n  double u;\n  int tag;\n  double v[2];\n};\n");
+    defs.push_str(
+        "static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};\nstatic double gscratch;\n",
+    );
     let _ = writeln!(
         defs,
         "extern int enzyme_const, enzyme_dup, enzyme_dupnoneed, enzyme_out;"
@@ -837,14 +952,18 @@ pub fn generate(seed: u64, size: usize) -> Program {
         let _ = writeln!(defs, "void *__enzyme_augmentfwd(void *, ...);");
         let _ = writeln!(defs, "{gty} __enzyme_reverse(void *, ...);");
     }
+    let mut comment = vec![format!(
+        "Generated by ferment-fuzz (seed {seed}, size {size}): forward, reverse{} and -O0/-O2 \
+         against finite differences and each other.",
+        if use_split { ", split" } else { "" }
+    )];
+    if no_inline {
+        comment.push("CFLAGS: -mllvm -ferment-no-inline".into());
+    }
     Program {
         seed,
         size,
-        comment: vec![format!(
-            "Generated by ferment-fuzz (seed {seed}, size {size}): forward, reverse{} and -O0/-O2 \
-             against finite differences and each other.",
-            if use_split { ", split" } else { "" }
-        )],
+        comment,
         defs,
         funcs,
         harness,
@@ -852,8 +971,18 @@ pub fn generate(seed: u64, size: usize) -> Program {
 }
 
 /// The flattening wrapper and `main` for the kernel's parameter list.
-fn harness(rng: &mut Rng, params: &[Param], n: usize, returns: bool, split: bool) -> String {
+fn harness(
+    rng: &mut Rng,
+    params: &[Param],
+    n: usize,
+    returns: bool,
+    split: bool,
+    single: bool,
+) -> String {
     let mut s = String::new();
+    // With single precision inside, forward and reverse agree to float precision only and
+    // finite differences are meaningless (quantized).
+    let _ = writeln!(s, "#define SINGLE {}", u8::from(single));
     // Layout of X (active inputs) and Y (outputs).
     let mut nx = 0;
     let mut ny = usize::from(returns);
@@ -867,6 +996,10 @@ fn harness(rng: &mut Rng, params: &[Param], n: usize, returns: bool, split: bool
             Kind::Dup | Kind::DupNoNeed => {
                 nx += n;
                 ny += n;
+            }
+            Kind::StructDup => {
+                nx += 3;
+                ny += 3;
             }
             _ => {}
         }
@@ -928,11 +1061,22 @@ fn harness(rng: &mut Rng, params: &[Param], n: usize, returns: bool, split: bool
             }
             Kind::Active => call_args.push(format!("X[{}]", xoff[pi])),
             Kind::Dup | Kind::DupNoNeed => call_args.push(p.name.clone()),
+            Kind::StructDup => call_args.push(format!("&{}", p.name)),
         }
     }
     // F: X -> Y
     s.push_str("\nstatic void F(const double *X, double *Y) {\n");
     for (pi, p) in params.iter().enumerate() {
+        if p.kind == Kind::StructDup {
+            let o = xoff[pi];
+            let _ = writeln!(
+                s,
+                "  struct S {} = {{X[{o}], 2, {{X[{}], X[{}]}}}};",
+                p.name,
+                o + 1,
+                o + 2
+            );
+        }
         if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
             let _ = writeln!(
                 s,
@@ -947,6 +1091,15 @@ fn harness(rng: &mut Rng, params: &[Param], n: usize, returns: bool, split: bool
         let _ = writeln!(s, "  f({});", call_args.join(", "));
     }
     for (pi, p) in params.iter().enumerate() {
+        if p.kind == Kind::StructDup {
+            let (o, nm) = (yoff[pi], &p.name);
+            let _ = writeln!(
+                s,
+                "  Y[{o}] = {nm}.u;\n  Y[{}] = {nm}.v[0];\n  Y[{}] = {nm}.v[1];",
+                o + 1,
+                o + 2
+            );
+        }
         if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
             let _ = writeln!(
                 s,
@@ -996,6 +1149,37 @@ fn harness(rng: &mut Rng, params: &[Param], n: usize, returns: bool, split: bool
                     args.push(format!("{nm}_c"));
                 }
                 Kind::Int => args.push(format!("{nm}_c")),
+                Kind::StructDup => {
+                    let (xo, yo) = (xoff[pi], yoff[pi]);
+                    let (src, so, dst, dsto) = if mode == "fwd" {
+                        ("V", xo, "JV", yo)
+                    } else {
+                        ("W", yo, "JTW", xo)
+                    };
+                    let _ = writeln!(
+                        setup,
+                        "    struct S {nm} = {{X0[{xo}], 2, {{X0[{}], X0[{}]}}}};",
+                        xo + 1,
+                        xo + 2
+                    );
+                    let _ = writeln!(
+                        setup,
+                        "    struct S d{nm} = {{{src}[{so}], 0, {{{src}[{}], {src}[{}]}}}};",
+                        so + 1,
+                        so + 2
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    {dst}[{dsto}] = d{nm}.u;\n    {dst}[{}] = d{nm}.v[0];\n    {dst}[{}] = d{nm}.v[1];",
+                        dsto + 1,
+                        dsto + 2
+                    );
+                    if p.explicit {
+                        args.push("enzyme_dup".into());
+                    }
+                    args.push(format!("&{nm}"));
+                    args.push(format!("&d{nm}"));
+                }
                 Kind::Dup | Kind::DupNoNeed => {
                     let _ = writeln!(setup, "    double {nm}[N], d{nm}[N];");
                     let _ = writeln!(setup, "    memcpy({nm}, X0 + {}, sizeof {nm});", xoff[pi]);
@@ -1074,23 +1258,24 @@ fn harness(rng: &mut Rng, params: &[Param], n: usize, returns: bool, split: bool
         "  double lhs = 0.0, rhs = 0.0, mag = 0.0;\n  \
          for (int i = 0; i < NY; i++) {\n    lhs += JV[i] * W[i];\n    mag += fabs(JV[i] * W[i]);\n  }\n  \
          for (int i = 0; i < NX; i++) {\n    rhs += V[i] * JTW[i];\n    mag += fabs(V[i] * JTW[i]);\n  }\n  \
-         CHECK_CLOSE(\"dot: <v, J^T w> (reverse) vs <J v, w> (forward)\", rhs, lhs, 0.0, 1e-9 * mag + 1e-12);\n",
+         CHECK_CLOSE(\"dot: <v, J^T w> (reverse) vs <J v, w> (forward)\", rhs, lhs, 0.0, (SINGLE ? 1e-6 : 1e-9) * mag + 1e-12);\n",
     );
     if split {
         s.push_str(
             "  for (int i = 0; i < NX; i++)\n    \
-             CHECK_CLOSE(\"split J^T w vs combined J^T w\", JTW2[i], JTW[i], 1e-10, 1e-12 * scale);\n",
+             CHECK_CLOSE(\"split J^T w vs combined J^T w\", JTW2[i], JTW[i], SINGLE ? 1e-6 : 1e-10, 1e-12 * scale);\n",
         );
     }
     s.push_str(
-        "  fd(1e-5, fa);\n  fd(1e-6, fb);\n  int smooth = 1;\n  \
+        "  fd(1e-5, fa);\n  fd(1e-6, fb);\n  int smooth = !SINGLE;\n  \
          for (int i = 0; i < NY; i++)\n    \
          if (!(fabs(fa[i] - fb[i]) <= 1e-6 * (fabs(fa[i]) + fabs(fb[i])) + 1e-8 * scale))\n      smooth = 0;\n  \
          if (smooth) {\n    double fdw = 0.0;\n    \
          for (int i = 0; i < NY; i++) {\n      fdw += fb[i] * W[i];\n      \
          CHECK_CLOSE(\"forward J v vs finite differences\", JV[i], fb[i], 1e-5, 1e-7 * scale);\n    }\n    \
          CHECK_CLOSE(\"reverse <v, J^T w> vs finite differences\", rhs, fdw, 1e-5, 1e-7 * scale * (1.0 + mag));\n  \
-         } else {\n    printf(\"fd: not smooth here, forward vs reverse only\\n\");\n  }\n  \
+         } else {\n    printf(\"fd: not smooth here (or single precision), forward vs reverse only\\n\");\n  }\n  \
+         printf(\"cmp-rtol %g\\n\", SINGLE ? 1e-5 : 1e-8);\n  \
          for (int i = 0; i < NY; i++)\n    printf(\"JV %d %.17g\\n\", i, JV[i]);\n  \
          for (int i = 0; i < NX; i++)\n    printf(\"JTW %d %.17g\\n\", i, JTW[i]);\n  \
          return check_report();\n}\n",

@@ -341,6 +341,7 @@ pub fn copy_layout(
     let mut any_stride_float: Option<Type> = None;
     let mut any_stride_ptr = false;
     let mut known = false;
+    let mut integers = false;
     for (off, t) in entries {
         match t {
             BaseType::Float(k) => {
@@ -362,7 +363,10 @@ pub fn copy_layout(
                     pointers.push(off as u64);
                 }
             }
-            BaseType::Integer => known = true,
+            BaseType::Integer => {
+                known = true;
+                integers = true;
+            }
             _ => {}
         }
     }
@@ -388,8 +392,18 @@ pub fn copy_layout(
             pointers.retain(|o| *o + 8 <= n as u64);
             if pointers.is_empty() && one_kind && !floats.is_empty() {
                 // Constant-size copy of floats only.
-                let all_float = floats.len() as u64 * module.alloc_size(floats[0].1) == n as u64;
-                if all_float {
+                let elem = module.alloc_size(floats[0].1);
+                let all_float = floats.len() as u64 * elem == n as u64;
+                // Type analysis often knows only the first element of an array reached
+                // through a variable index (`p[i]`): when the copied bytes hold nothing else
+                // known (no integers, no pointers) and the floats sit at element-aligned
+                // offsets, this copies an array of them. Copying only the known offsets would
+                // drop the other elements' adjoints.
+                let array_like = !integers
+                    && elem > 0
+                    && n as u64 % elem == 0
+                    && floats.iter().all(|(o, _)| o % elem == 0);
+                if all_float || array_like {
                     return CopyLayout::Floats(floats[0].1);
                 }
             }
