@@ -401,8 +401,8 @@ pub fn copy_layout(
                 // drop the other elements' adjoints.
                 let array_like = !integers
                     && elem > 0
-                    && n as u64 % elem == 0
-                    && floats.iter().all(|(o, _)| o % elem == 0);
+                    && (n as u64).is_multiple_of(elem)
+                    && floats.iter().all(|(o, _)| o.is_multiple_of(elem));
                 if all_float || array_like {
                     return CopyLayout::Floats(floats[0].1);
                 }
