@@ -149,6 +149,11 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     if tape_only {
         outputs.truncate(1);
     }
+    if req.part == Part::Whole
+        && crate::selfcheck::ENABLED.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        crate::selfcheck::instrument(module, &b, req, &primals, &shadows, &outputs);
+    }
     let replacement = fit_results(module, &b, req, &outputs)?;
     if let Some(r) = replacement {
         call.replace_all_uses_with(r);

@@ -69,6 +69,12 @@ cl::opt<bool> OptNoLaneOrder(
     "ferment-no-lane-order", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep the vectorizer's lane order in reverse loops "
              "(ablation)"));
+cl::opt<bool> OptCheck(
+    "ferment-check", cl::init(false), cl::Hidden,
+    cl::desc("ferment: each derivative checks itself once at run time against "
+             "finite differences and warns on a mismatch"));
+cl::opt<bool> OptCheckEnzyme("enzyme-check", cl::init(false), cl::Hidden,
+                             cl::desc("alias of -ferment-check"));
 cl::opt<bool> OptNoInline("ferment-no-inline", cl::init(false), cl::Hidden,
                           cl::desc("ferment: do not inline callees before AD"));
 cl::opt<bool> OptFermentLooseTypes(
@@ -110,6 +116,7 @@ struct FermentOptions {
   int print_activity;
   int all_useful;
   int fast_math;
+  int self_check;
 };
 
 static FermentOptions currentOptions() {
@@ -129,6 +136,7 @@ static FermentOptions currentOptions() {
   if (OptFastMath.getNumOccurrences())
     FastMath = OptFastMath;
   O.fast_math = FastMath;
+  O.self_check = OptCheck || OptCheckEnzyme;
   return O;
 }
 
