@@ -254,10 +254,11 @@ pub fn generate(seed: u64) -> Case {
         "reverse-without-tape" => entry = "__enzyme_reverse",
         "none" => {}
         "return-type-too-small" => {
-            // every scalar active: two derivatives returned through a `double`
+            // every scalar active: two derivatives returned through an `int`
             while let Some(i) = a.iter().position(|s| s == "enzyme_const") {
                 a.remove(i);
             }
+            entry = "__enzyme_autodiff_int";
         }
         "dup-on-int" => {
             let n = b
@@ -304,7 +305,7 @@ pub fn generate(seed: u64) -> Case {
     s.push_str("#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n");
     s.push_str("extern int enzyme_dup, enzyme_const, enzyme_out, enzyme_dupnoneed;\n");
     s.push_str("double __enzyme_autodiff(void *, ...);\ndouble __enzyme_fwddiff(void *, ...);\n");
-    s.push_str("double __enzyme_reverse(void *, ...);\n");
+    s.push_str("double __enzyme_reverse(void *, ...);\nint __enzyme_autodiff_int(void *, ...);\n");
     s.push_str("double not_a_function = 3.0;\n");
     s.push_str(b.def);
     s.push_str("\n\nint main(void) {\n");

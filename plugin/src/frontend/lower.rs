@@ -245,9 +245,10 @@ fn fit_results(
     // store the natural C layout and reload it as the call's type.
     let tys: Vec<Type> = outputs.iter().map(|o| o.ty()).collect();
     let (offsets, size, align) = c_layout(module, &tys);
-    // A declared return type smaller than the results (`double` or `int` for two active
-    // scalars) would silently drop or garble derivatives.
-    if module.alloc_size(ret_ty) < size {
+    // A declared return type smaller than the results reads a prefix of them. Reading the
+    // first derivative through a `double` prototype is Enzyme's behaviour (users rely on it);
+    // any other prefix (an `int`, a `float` for a double) would garble derivatives.
+    if module.alloc_size(ret_ty) < size && ret_ty != outputs[0].ty() {
         return Err(Error::at(
             call,
             format!(
