@@ -69,7 +69,7 @@ struct Stats {
     pass_smooth: usize,
     pass_kink: usize,
     skipped: usize,
-    rejected: BTreeMap<String, usize>,
+    rejected: BTreeMap<String, Vec<u64>>,
     failures: BTreeMap<String, Vec<u64>>,
     found: Vec<String>,
 }
@@ -84,13 +84,14 @@ impl Stats {
             self.pass_smooth,
             self.pass_kink,
             self.skipped,
-            self.rejected.values().sum::<usize>(),
+            self.rejected.values().map(|v| v.len()).sum::<usize>(),
             self.failures.values().map(|v| v.len()).sum::<usize>()
         );
         if !self.rejected.is_empty() {
             s.push_str("compile errors by kind (clean ferment diagnostics):\n");
-            for (k, n) in &self.rejected {
-                s.push_str(&format!("  {n:6}  {k}\n"));
+            for (k, v) in &self.rejected {
+                let seeds: Vec<String> = v.iter().take(6).map(|x| x.to_string()).collect();
+                s.push_str(&format!("  {:6}  {k}  [{}]\n", v.len(), seeds.join(" ")));
             }
         }
         if !self.failures.is_empty() {
@@ -214,7 +215,7 @@ fn campaign(o: &Opts) -> Stats {
                     Outcome::Pass { smooth: true, .. } => st.pass_smooth += 1,
                     Outcome::Pass { smooth: false, .. } => st.pass_kink += 1,
                     Outcome::Skip => st.skipped += 1,
-                    Outcome::Rejected(k) => *st.rejected.entry(k.clone()).or_default() += 1,
+                    Outcome::Rejected(k) => st.rejected.entry(k.clone()).or_default().push(seed),
                     Outcome::Fail(f) => {
                         st.failures.entry(f.clone()).or_default().push(seed);
                     }
