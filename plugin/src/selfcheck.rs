@@ -11,7 +11,7 @@
 //! Checked: requests whose active arguments are floating-point scalars and whose return value
 //! is an active floating-point scalar (other arguments `enzyme_const`). Requests with shadowed
 //! memory, split mode and batched requests are not checked (finite differences would need to
-//! copy memory of unknown extent). The checker calls the primal four more times: a function with
+//! copy memory of unknown extent). The checker calls the primal five more times: a function with
 //! side effects sees them. Off by default; without the flag nothing is emitted.
 
 use crate::frontend::request::{Activity, Mode, Request};
