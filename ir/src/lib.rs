@@ -115,6 +115,20 @@ impl Module {
         }
     }
 
+    /// An internal constant global holding `text` as a NUL-terminated C string.
+    pub fn add_string_constant(self, name: &str, text: &str) -> Value {
+        let c = CString::new(name).unwrap_or_default();
+        unsafe {
+            let ctx = LLVMGetModuleContext(self.0);
+            let init = LLVMConstStringInContext2(ctx, text.as_ptr() as *const _, text.len(), 0);
+            let g = LLVMAddGlobal(self.0, LLVMTypeOf(init), c.as_ptr());
+            LLVMSetInitializer(g, init);
+            LLVMSetGlobalConstant(g, 1);
+            LLVMSetLinkage(g, llvm_sys::LLVMLinkage::LLVMPrivateLinkage);
+            Value(g)
+        }
+    }
+
     pub fn add_function(self, name: &str, fn_ty: Type) -> Value {
         let c = CString::new(name).unwrap_or_default();
         Value(unsafe { LLVMAddFunction(self.0, c.as_ptr(), fn_ty.0) })

@@ -23,6 +23,7 @@ pub mod prepare;
 pub mod retype;
 pub mod reverse;
 pub mod rules;
+pub mod selfcheck;
 pub mod shadow;
 pub mod shim;
 

@@ -441,13 +441,15 @@ pub fn copy_layout(
                 // Constant-size copy of floats only.
                 let elem = module.alloc_size(floats[0].1);
                 let all_float = floats.len() as u64 * elem == n as u64;
-                // Type analysis describes an array indexed by a variable by
-                // its element 0: floats of one type known at some offsets,
-                // nothing else known anywhere in the copy, and a whole number
-                // of elements is an array of that float (a copy of `double
-                // a[n]` into a local array: moving only the first adjoint
-                // back would be silently wrong).
-                let array_like = !integers && elem > 0 && (n as u64).is_multiple_of(elem);
+                // Type analysis often knows only the first element of an array reached
+                // through a variable index (`p[i]`): when the copied bytes hold nothing else
+                // known (no integers, no pointers) and the floats sit at element-aligned
+                // offsets, this copies an array of them. Copying only the known offsets would
+                // drop the other elements' adjoints.
+                let array_like = !integers
+                    && elem > 0
+                    && (n as u64).is_multiple_of(elem)
+                    && floats.iter().all(|(o, _)| o.is_multiple_of(elem));
                 if all_float || array_like {
                     return CopyLayout::Floats(floats[0].1);
                 }

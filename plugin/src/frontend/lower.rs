@@ -161,6 +161,11 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         let tape = outputs.remove(0);
         b.store(tape, p);
     }
+    if req.part == Part::Whole
+        && crate::selfcheck::ENABLED.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        crate::selfcheck::instrument(module, &b, req, &primals, &shadows, &outputs);
+    }
     let replacement = fit_results(module, &b, req, &outputs)?;
     if let Some(r) = replacement {
         call.replace_all_uses_with(r);
@@ -274,6 +279,25 @@ pub(super) fn fit_results(
     // store the natural C layout and reload it as the call's type.
     let tys: Vec<Type> = outputs.iter().map(|o| o.ty()).collect();
     let (offsets, size, align) = c_layout(module, &tys);
+    // A declared return type smaller than the results reads a prefix of them. Reading the
+    // first derivative through a `double` prototype is Enzyme's behaviour (users rely on it);
+    // any other prefix (an `int`, a `float` for a double) would garble derivatives.
+    if module.alloc_size(ret_ty) < size && ret_ty != outputs[0].ty() {
+        return Err(Error::at(
+            call,
+            format!(
+                "the call's return type {} cannot hold the {} derivative results ({} bytes)",
+                ret_ty.describe(),
+                outputs.len(),
+                size
+            ),
+        )
+        .hint(
+            "declare the __enzyme_* function returning a struct with one field per active \
+             argument (e.g. `typedef struct { double dx, dy; } Grad;`), or mark arguments \
+             enzyme_const",
+        ));
+    }
     let bytes = size.max(module.alloc_size(ret_ty));
     let i8t = b.i8();
     let entry = call.function_of().entry_block();

@@ -111,6 +111,10 @@ pub use printer::print_activity;
 /// vectorizer only where the host runs it (1+).
 pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome {
     let mut outcome = Outcome::default();
+    crate::selfcheck::ENABLED.store(
+        options.self_check != 0,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let unknown = crate::annotations::unknown_entry_points(module);
     if !unknown.is_empty() {
         outcome.errors = unknown;

@@ -49,6 +49,7 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         | Opcode::LLVMFDiv
         | Opcode::LLVMFNeg
         | Opcode::LLVMFRem
+        | Opcode::LLVMFreeze
         | Opcode::LLVMFPExt
         | Opcode::LLVMFPTrunc
         | Opcode::LLVMSelect

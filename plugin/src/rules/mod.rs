@@ -80,6 +80,8 @@ pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> 
             ]
         }
         Opcode::LLVMFNeg => vec![s.p(0, || s.num(a0, -1.0))],
+        // `freeze x` is x (a value the optimizer may not assume anything about).
+        Opcode::LLVMFreeze => vec![s.p(0, || s.one(a0))],
         Opcode::LLVMFRem => {
             vec![
                 s.p(0, || s.one(a0)),

@@ -22,6 +22,8 @@ pub struct Options {
     pub print_activity: c_int,
     pub all_useful: c_int,
     pub fast_math: c_int,
+    /// `-ferment-check`: derivatives check themselves at run time (`selfcheck.rs`).
+    pub self_check: c_int,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             print_activity: 0,
             all_useful: 0,
             fast_math: 0,
+            self_check: 0,
         }
     }
 }

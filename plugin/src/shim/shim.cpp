@@ -71,6 +71,12 @@ cl::opt<bool> OptNoLaneOrder(
     "ferment-no-lane-order", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep the vectorizer's lane order in reverse loops "
              "(ablation)"));
+cl::opt<bool> OptCheck(
+    "ferment-check", cl::init(false), cl::Hidden,
+    cl::desc("ferment: each derivative checks itself once at run time against "
+             "finite differences and warns on a mismatch"));
+cl::opt<bool> OptCheckEnzyme("enzyme-check", cl::init(false), cl::Hidden,
+                             cl::desc("alias of -ferment-check"));
 cl::opt<bool> OptNoInline("ferment-no-inline", cl::init(false), cl::Hidden,
                           cl::desc("ferment: do not inline callees before AD"));
 cl::opt<bool> OptFermentLooseTypes(
@@ -112,6 +118,7 @@ struct FermentOptions {
   int print_activity;
   int all_useful;
   int fast_math;
+  int self_check;
 };
 
 static FermentOptions currentOptions() {
@@ -131,6 +138,7 @@ static FermentOptions currentOptions() {
   if (OptFastMath.getNumOccurrences())
     FastMath = OptFastMath;
   O.fast_math = FastMath;
+  O.self_check = OptCheck || OptCheckEnzyme;
   return O;
 }
 

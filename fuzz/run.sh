@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs N fuzz programs (default 1000) with fresh seeds, plus N/10 malformed requests, on
+# FERMENT_FUZZ_JOBS workers (default 2). Failures are reduced into fuzz/found/.
+#   fuzz/run.sh [N] [START_SEED]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+n=${1:-1000}
+start=${2:-$(( ($(date +%s) % 100000) * 10000 + 1000 ))}
+CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release -q -p ferment -p ferment-fuzz
+rc=0
+./target/release/ferment-fuzz run --start "$start" --count "$n" --valgrind-every 50 || rc=1
+./target/release/ferment-fuzz malformed --start "$start" --count $(( n / 10 + 1 )) || rc=1
+exit $rc

@@ -1,0 +1,321 @@
+//! Compiling a program with the plugin loaded into clang, running it, and classifying the
+//! outcome.
+
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Lines in a compiler's output that mean it crashed rather than reported an error.
+pub const CRASH_MARKERS: &[&str] = &[
+    "Stack dump",
+    "PLEASE submit a bug report",
+    "frontend command failed due to signal",
+    "unable to execute command",
+    "internal compiler error",
+    "LLVM ERROR",
+    "Assertion",
+    "Broken module",
+    "panicked at",
+];
+
+pub struct Env {
+    pub plugin: PathBuf,
+    pub include: PathBuf,
+    pub work: PathBuf,
+    pub clang: String,
+    pub compile_timeout: Duration,
+    pub run_timeout: Duration,
+    /// Run every binary under valgrind memcheck too (slow; for samples).
+    pub valgrind: bool,
+}
+
+pub struct Output {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+}
+
+impl Output {
+    pub fn ok(&self) -> bool {
+        self.code == Some(0) && !self.timed_out
+    }
+    pub fn crashed(&self) -> bool {
+        self.signal.is_some() || CRASH_MARKERS.iter().any(|m| self.stderr.contains(m))
+    }
+}
+
+extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.process_group(0);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Output {
+                code: None,
+                signal: None,
+                stdout: String::new(),
+                stderr: format!("cannot start {:?}: {e}", cmd.get_program()),
+                timed_out: false,
+            }
+        }
+    };
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t1 = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = so.read_to_end(&mut b);
+        String::from_utf8_lossy(&b).into_owned()
+    });
+    let t2 = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = se.read_to_end(&mut b);
+        String::from_utf8_lossy(&b).into_owned()
+    });
+    let start = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) => {}
+            Err(_) => break None,
+        }
+        if start.elapsed() > timeout {
+            timed_out = true;
+            // SAFETY: kill(2) on the child's own process group.
+            unsafe {
+                kill(-(child.id() as i32), 9);
+            }
+            break child.wait().ok();
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    };
+    Output {
+        code: status.and_then(|s| s.code()),
+        signal: status.and_then(|s| s.signal()),
+        stdout: t1.join().unwrap_or_default(),
+        stderr: t2.join().unwrap_or_default(),
+        timed_out,
+    }
+}
+
+/// The outcome of one program at one optimization level.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Ran and every check passed; `smooth` when the finite-difference oracle applied.
+    Pass {
+        smooth: bool,
+        values: Vec<f64>,
+        rtol: f64,
+    },
+    /// The primal was not finite at the chosen point: nothing to check.
+    Skip,
+    /// A clean ferment diagnostic: a construct ferment rejects (kind = normalized message).
+    Rejected(String),
+    /// Anything that is a bug (in ferment, or in the generator).
+    Fail(String),
+}
+
+/// The first ferment diagnostic, without locations, names and numbers: a stable "kind".
+pub fn diagnostic_kind(stderr: &str) -> Option<String> {
+    let line = stderr.lines().find(|l| l.contains("ferment:"))?;
+    let msg = &line[line.find("ferment:").unwrap() + 8..];
+    let mut out = String::new();
+    let mut in_quote = false;
+    for c in msg.trim().chars() {
+        match c {
+            '\'' => {
+                if !in_quote {
+                    out.push_str("'_'");
+                }
+                in_quote = !in_quote;
+            }
+            _ if in_quote => {}
+            '0'..='9' => {
+                if !out.ends_with('#') {
+                    out.push('#')
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    if let Some(p) = out.find(" (while differentiating") {
+        out.truncate(p);
+    }
+    Some(out.chars().take(120).collect())
+}
+
+fn first_lines(s: &str, n: usize) -> String {
+    s.lines().take(n).collect::<Vec<_>>().join(" | ")
+}
+
+impl Env {
+    pub fn compile(&self, src: &Path, exe: &Path, opt: u8, extra: &[&str]) -> Output {
+        let mut c = Command::new(&self.clang);
+        c.arg("-fno-crash-diagnostics")
+            .arg(format!("-O{opt}"))
+            .arg("-g")
+            .arg("-w")
+            .arg(format!("-fpass-plugin={}", self.plugin.display()))
+            .arg("-I")
+            .arg(&self.include)
+            .args(extra)
+            .arg(src)
+            .arg("-lm")
+            .arg("-o")
+            .arg(exe);
+        run_cmd(&mut c, self.compile_timeout)
+    }
+
+    /// Compiles and runs `src` (already written) at -O`opt`.
+    pub fn check(&self, src: &Path, opt: u8) -> Outcome {
+        let exe = src.with_extension(format!("O{opt}"));
+        // `// CFLAGS:` directives in the leading comment, as in clang-tests cases.
+        let text = std::fs::read_to_string(src).unwrap_or_default();
+        let flags: Vec<&str> = text
+            .lines()
+            .take_while(|l| l.starts_with("//"))
+            .filter_map(|l| l.strip_prefix("// CFLAGS:"))
+            .flat_map(|l| l.split_whitespace())
+            .collect();
+        let o = self.compile(src, &exe, opt, &flags);
+        if o.timed_out {
+            return Outcome::Fail(format!("compile-timeout-O{opt}"));
+        }
+        if o.crashed() {
+            let what = o
+                .stderr
+                .lines()
+                .find(|l| CRASH_MARKERS.iter().any(|m| l.contains(m)) || l.contains("ferment"))
+                .unwrap_or("")
+                .to_string();
+            return Outcome::Fail(format!(
+                "compile-crash-O{opt}: {}",
+                what.chars().take(100).collect::<String>()
+            ));
+        }
+        if !o.ok() {
+            if let Some(k) = diagnostic_kind(&o.stderr) {
+                return Outcome::Rejected(k);
+            }
+            if o.stderr.contains("undefined reference") {
+                return Outcome::Fail(format!("link-error-O{opt}: {}", first_lines(&o.stderr, 2)));
+            }
+            return Outcome::Fail(format!(
+                "compile-error-without-diagnostic-O{opt}: {}",
+                first_lines(&o.stderr, 3)
+            ));
+        }
+        let mut cmd = if self.valgrind {
+            let mut v = Command::new("valgrind");
+            v.args([
+                "-q",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ]);
+            v.arg(&exe);
+            v
+        } else {
+            Command::new(&exe)
+        };
+        let r = run_cmd(
+            &mut cmd,
+            self.run_timeout * if self.valgrind { 20 } else { 1 },
+        );
+        let _ = std::fs::remove_file(&exe);
+        if r.timed_out {
+            return Outcome::Fail(format!("run-timeout-O{opt}"));
+        }
+        if let Some(sig) = r.signal {
+            return Outcome::Fail(format!("run-signal-{sig}-O{opt}"));
+        }
+        if r.code == Some(99) && self.valgrind {
+            return Outcome::Fail(format!("valgrind-O{opt}: {}", first_lines(&r.stderr, 2)));
+        }
+        if r.stdout.starts_with("skip:") {
+            return Outcome::Skip;
+        }
+        if r.code != Some(0) {
+            // The first failing check names the oracle.
+            let what = r
+                .stderr
+                .lines()
+                .find_map(|l| {
+                    let p = l.find("mismatch: ")?;
+                    let rest = &l[p + 10..];
+                    Some(rest.split(" got=").next().unwrap_or(rest).to_string())
+                })
+                .unwrap_or_else(|| format!("exit {:?}: {}", r.code, first_lines(&r.stderr, 2)));
+            return Outcome::Fail(format!("wrong-O{opt}: {what}"));
+        }
+        let values = r
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("JV ") || l.starts_with("JTW "))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .collect();
+        let rtol = r
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("cmp-rtol ")?.trim().parse().ok())
+            .unwrap_or(1e-8);
+        Outcome::Pass {
+            smooth: !r.stdout.contains("fd: not smooth"),
+            values,
+            rtol,
+        }
+    }
+
+    /// Both optimization levels and their agreement; the outcome that counts.
+    pub fn check_program(&self, src: &Path, levels: &[u8]) -> Outcome {
+        let mut first: Option<Outcome> = None;
+        for &o in levels {
+            let r = self.check(src, o);
+            match (&first, &r) {
+                // A rejection at either level is a rejection (optimization may remove or create
+                // the construct); a failure at either level is a failure.
+                (_, Outcome::Fail(_)) | (_, Outcome::Rejected(_)) => return r,
+                (None, _) => first = Some(r),
+                (
+                    Some(Outcome::Pass {
+                        values: a, rtol, ..
+                    }),
+                    Outcome::Pass { values: b, .. },
+                ) => {
+                    if a.len() != b.len() {
+                        return Outcome::Fail("opt-mismatch: different output".into());
+                    }
+                    let scale = a.iter().chain(b.iter()).fold(1.0f64, |m, v| m.max(v.abs()));
+                    for (x, y) in a.iter().zip(b) {
+                        let tol = rtol * (x.abs() + y.abs()) + 1e-3 * rtol * scale;
+                        // NaN never agrees
+                        if (x - y).abs().partial_cmp(&tol).is_none_or(|c| c.is_gt()) {
+                            return Outcome::Fail(format!(
+                                "opt-mismatch: -O{} vs -O{o} ({x} vs {y})",
+                                levels[0]
+                            ));
+                        }
+                    }
+                }
+                (Some(a), b) if std::mem::discriminant(a) != std::mem::discriminant(b) => {
+                    return Outcome::Fail(format!(
+                        "opt-mismatch: {a:?} at -O{} vs {b:?} at -O{o}",
+                        levels[0]
+                    ));
+                }
+                _ => {}
+            }
+        }
+        first.unwrap_or(Outcome::Skip)
+    }
+}

@@ -1,0 +1,1284 @@
+//! The random program generator.
+//!
+//! A program is a kernel `f` (plus helpers) whose parameters are active or constant scalars,
+//! duplicated / dupnoneed / constant `double` arrays of length `N`, and `int` trip counts in
+//! `[1, N]`. Everything the kernel computes is well defined at every input the harness tries:
+//! libm calls only see their safe domains (`log(2.0 + sin(e))`, `sqrt(hypot(1.0, e))`, `asin(0.9 *
+//! tanh(e))`), divisors are bounded away from zero, loop updates are contractions
+//! (`v = c v + k squash(e)`, `|c| < 1`) so values stay bounded, and array indices stay in
+//! `[0, N)` by construction. Non-smooth operations (fabs, fmin/fmax, branches on active values,
+//! floor) are allowed: the harness detects a kink or jump near the evaluation point (finite
+//! differences with two step sizes disagree) and then only checks forward against reverse.
+//!
+//! The harness (`main`) flattens the kernel into `Y = F(X)`: X = active scalars and the contents
+//! of the duplicated arrays, Y = the return value (if any) and the final contents of the
+//! duplicated arrays. With random `v` and `w` it checks
+//! - forward `J v` (`__enzyme_fwddiff`) against central differences of F along v,
+//! - `<J v, w>` against `<v, J^T w>` (`__enzyme_autodiff`, return seed 1 = `w[0]`),
+//! - `J^T w` from split mode (`__enzyme_augmentfwd` + `__enzyme_reverse`) against the combined one,
+//!
+//! and prints `J v` and `J^T w` so the driver can compare -O0 with -O2.
+
+use crate::program::{Func, Program, Stmt};
+use crate::rng::Rng;
+use std::fmt::Write as _;
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Active,
+    ConstScalar,
+    Dup,
+    DupNoNeed,
+    ConstArr,
+    Int,
+    /// `struct S *` (fields u, tag, v[2]), duplicated: u, v[0], v[1] are active.
+    StructDup,
+}
+
+#[derive(Clone, Debug)]
+struct Param {
+    name: String,
+    kind: Kind,
+    /// Write the marker explicitly (`enzyme_out`/`enzyme_dup`) rather than relying on the default.
+    explicit: bool,
+}
+
+#[derive(Clone)]
+struct Helper {
+    name: String,
+    shape: HelperShape,
+    bound: f64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum HelperShape {
+    /// `double h(double a, double b)`
+    Scalar2,
+    /// `double h(const double *p, int n, double s)`
+    ReadArr,
+    /// `void h(double *p, int n, double s)`
+    WriteArr,
+    /// `double h(double x, int d)`, recursive on d
+    Recursive,
+}
+
+/// What an expression or statement may refer to.
+#[derive(Clone, Default)]
+struct Scope {
+    /// Readable doubles with a bound on their magnitude.
+    vars: Vec<(String, f64)>,
+    /// Doubles statements may assign.
+    locals: Vec<String>,
+    /// Arrays of length N that may be read / written.
+    read_arrs: Vec<String>,
+    write_arrs: Vec<String>,
+    /// int variables holding a trip count in [1, N].
+    counts: Vec<String>,
+    /// Loop variables in scope; each stays in [0, N).
+    idx: Vec<String>,
+    /// int variables with any value in [0, N] (compared with loop variables for early exits).
+    ints: Vec<String>,
+}
+
+pub struct Gen {
+    rng: Rng,
+    size: usize,
+    helpers: Vec<Helper>,
+    /// Helpers the current function may call (those generated before it).
+    callable: usize,
+    loop_depth: usize,
+    next_loop: usize,
+    budget: usize,
+    /// In the kernel without heap memory: the expression an early `return` may return.
+    early_return: Option<String>,
+    /// A single-precision round trip was generated: derivatives carry float rounding, and
+    /// finite differences see float quantization.
+    single: bool,
+}
+
+const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
+
+fn lit(x: f64) -> String {
+    if x == x.trunc() {
+        format!("{x:.1}")
+    } else {
+        format!("{x}")
+    }
+}
+
+impl Gen {
+    fn new(seed: u64, size: usize) -> Gen {
+        Gen {
+            rng: Rng::new(seed),
+            size,
+            helpers: Vec::new(),
+            callable: 0,
+            loop_depth: 0,
+            next_loop: 0,
+            budget: 0,
+            early_return: None,
+            single: false,
+        }
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    /// A strictly positive expression (bounded away from 0) and its bound.
+    fn positive(&mut self, sc: &Scope, depth: usize) -> (String, f64) {
+        let (e, b) = self.expr(sc, depth);
+        match self.rng.below(7) {
+            0 => (format!("(2.0 + sin({e}))"), 3.0),
+            1 => (format!("(1.5 + tanh({e}))"), 2.5),
+            2 => (format!("hypot(1.0, {e})"), 1.0 + b),
+            3 => (format!("(1.0 + fabs({e}))"), 1.0 + b),
+            4 => (format!("exp(0.5 * tanh({e}))"), 1.7),
+            5 => (format!("cosh(tanh({e}))"), 1.6),
+            _ => (format!("(1.25 + cos({e}))"), 2.25),
+        }
+    }
+
+    fn squash(&mut self, e: &str) -> String {
+        let f = *self.rng.pick(SQUASH);
+        format!("{f}({e})")
+    }
+
+    fn leaf(&mut self, sc: &Scope) -> (String, f64) {
+        let r = self.rng.below(10);
+        if r < 5 && !sc.vars.is_empty() {
+            let (v, b) = self.rng.pick(&sc.vars).clone();
+            return (v, b);
+        }
+        if r < 8 && !sc.read_arrs.is_empty() {
+            let a = self.rng.pick(&sc.read_arrs).clone();
+            let i = self.index(sc);
+            return (format!("{a}[{i}]"), 2.0);
+        }
+        if r == 8 && !sc.idx.is_empty() {
+            let i = self.rng.pick(&sc.idx).clone();
+            return (format!("(0.25 * {i} + 0.125)"), 2.5);
+        }
+        let c = self.rng.real(-2.0, 2.0);
+        (
+            if c < 0.0 {
+                format!("({})", lit(c))
+            } else {
+                lit(c)
+            },
+            c.abs(),
+        )
+    }
+
+    /// An index expression in [0, N).
+    fn index(&mut self, sc: &Scope) -> String {
+        if sc.idx.is_empty() || self.rng.chance(0.15) {
+            return format!("{}", self.rng.below(3));
+        }
+        let i = self.rng.pick(&sc.idx).clone();
+        match self.rng.below(5) {
+            0 | 1 => i,
+            2 => format!("({i} + 1) % N"),
+            3 => format!("N - 1 - {i}"),
+            _ => {
+                let j = self.rng.pick(&sc.idx).clone();
+                format!("({i} + {j}) % N")
+            }
+        }
+    }
+
+    fn expr(&mut self, sc: &Scope, depth: usize) -> (String, f64) {
+        if depth == 0 || self.rng.chance(0.25) {
+            return self.leaf(sc);
+        }
+        let d = depth - 1;
+        let (out, b) = match self.rng.below(22) {
+            0..=2 => {
+                let (a, ba) = self.expr(sc, d);
+                let (c, bc) = self.expr(sc, d);
+                let op = *self.rng.pick(&["+", "-", "*"]);
+                let b = if op == "*" { ba * bc } else { ba + bc };
+                (format!("({a} {op} {c})"), b)
+            }
+            3 => {
+                let (a, ba) = self.expr(sc, d);
+                let (p, _) = self.positive(sc, d);
+                (format!("({a} / {p})"), ba)
+            }
+            4 => {
+                let (a, _) = self.expr(sc, d);
+                let f = *self
+                    .rng
+                    .pick(&["sin", "cos", "tanh", "atan", "erf", "asinh"]);
+                let b = if f == "asinh" { 10.0 } else { 1.6 };
+                (format!("{f}({a})"), b)
+            }
+            5 => {
+                let (a, ba) = self.expr(sc, d);
+                if ba <= 4.0 {
+                    let f = *self.rng.pick(&["exp", "expm1", "sinh", "cosh", "exp2"]);
+                    (format!("{f}({a})"), 60.0)
+                } else {
+                    (format!("exp(tanh({a}))"), 2.8)
+                }
+            }
+            6 => {
+                let (p, bp) = self.positive(sc, d);
+                let f = *self
+                    .rng
+                    .pick(&["log", "log2", "log10", "log1p", "sqrt", "cbrt"]);
+                (format!("{f}({p})"), bp.max(2.0))
+            }
+            7 => {
+                let (p, _) = self.positive(sc, d);
+                let e = *self
+                    .rng
+                    .pick(&["0.5", "1.5", "2.0", "3.0", "(-0.5)", "(-1.5)"]);
+                (format!("pow({p}, {e})"), 30.0)
+            }
+            8 => {
+                let (p, _) = self.positive(sc, d);
+                let (a, _) = self.expr(sc, d);
+                (format!("pow({p}, 0.5 * tanh({a}))"), 3.0)
+            }
+            9 => {
+                let (a, _) = self.expr(sc, d);
+                let f = *self.rng.pick(&["asin", "acos", "atanh"]);
+                (format!("{f}(0.9 * tanh({a}))"), 3.2)
+            }
+            10 => {
+                let (p, bp) = self.positive(sc, d);
+                (format!("acosh(1.0 + {p})"), bp.max(3.0))
+            }
+            11 => {
+                let (a, ba) = self.expr(sc, d);
+                (format!("fabs({a})"), ba)
+            }
+            12 => {
+                let (a, ba) = self.expr(sc, d);
+                let (c, bc) = self.expr(sc, d);
+                let f = *self
+                    .rng
+                    .pick(&["fmin", "fmax", "hypot", "fdim", "copysign"]);
+                let b = if f == "hypot" || f == "fdim" {
+                    ba + bc
+                } else {
+                    ba.max(bc)
+                };
+                if f == "hypot" {
+                    (format!("hypot({a}, {c} + 0.0625)"), b + 0.1)
+                } else {
+                    (format!("{f}({a}, {c})"), b)
+                }
+            }
+            13 => {
+                // atan2 and hypot are not differentiable at (0, 0), which the constants and
+                // zero-initialized values of a program can hit exactly.
+                let (a, _) = self.expr(sc, d);
+                let (c, _) = self.expr(sc, d);
+                (format!("atan2({a}, {c} + 0.0625)"), 3.2)
+            }
+            14 => {
+                let (a, ba) = self.expr(sc, d);
+                let (c, bc) = self.expr(sc, d);
+                let (e, be) = self.expr(sc, d);
+                (format!("fma({a}, {c}, {e})"), ba * bc + be)
+            }
+            15 => {
+                let (a, ba) = self.expr(sc, d);
+                let (c, bc) = self.expr(sc, d);
+                let (x, bx) = self.expr(sc, d);
+                let (y, by) = self.expr(sc, d);
+                let op = *self.rng.pick(&["<", ">", "<=", ">="]);
+                let _ = (ba, bc);
+                (format!("(({a}) {op} ({c}) ? {x} : {y})"), bx.max(by))
+            }
+            16 => {
+                let (a, _) = self.expr(sc, d);
+                let f = *self.rng.pick(&["erfc", "lgamma", "tgamma"]);
+                match f {
+                    "erfc" => (format!("erfc({a})"), 2.0),
+                    // lgamma/tgamma on [1.1, 3.1]: far from the poles
+                    _ => (format!("{f}(2.1 + tanh({a}))"), 2.0),
+                }
+            }
+            17 => {
+                let (a, ba) = self.expr(sc, d);
+                let (c, _) = self.expr(sc, d);
+                let f = *self.rng.pick(&["floor", "ceil", "round", "trunc"]);
+                (format!("({a} + 0.1 * {f}({c}))"), ba + 1.0)
+            }
+            18 => {
+                let (a, _) = self.expr(sc, d);
+                (format!("tan(1.2 * tanh({a}))"), 2.6)
+            }
+            _ => match self.call(sc, d) {
+                Some(r) => r,
+                None => self.leaf(sc),
+            },
+        };
+        if b > 50.0 {
+            (self.squash(&out), 1.6)
+        } else {
+            (out, b)
+        }
+    }
+
+    /// A call of an earlier helper returning a double.
+    fn call(&mut self, sc: &Scope, d: usize) -> Option<(String, f64)> {
+        let cands: Vec<Helper> = self.helpers[..self.callable]
+            .iter()
+            .filter(|h| h.shape != HelperShape::WriteArr)
+            .filter(|h| h.shape != HelperShape::ReadArr || !sc.read_arrs.is_empty())
+            .cloned()
+            .collect();
+        if cands.is_empty() {
+            return None;
+        }
+        let h = self.rng.pick(&cands).clone();
+        let s = match h.shape {
+            HelperShape::Scalar2 => {
+                let (a, _) = self.expr(sc, d);
+                let (c, _) = self.expr(sc, d);
+                format!("{}({a}, {c})", h.name)
+            }
+            HelperShape::ReadArr => {
+                let arr = self.rng.pick(&sc.read_arrs).clone();
+                let n = self.count(sc);
+                let (a, _) = self.expr(sc, d);
+                format!("{}({arr}, {n}, {a})", h.name)
+            }
+            HelperShape::Recursive => {
+                let (a, _) = self.expr(sc, d);
+                let depth = self.rng.below(4);
+                format!("{}({a}, {depth})", h.name)
+            }
+            HelperShape::WriteArr => unreachable!(),
+        };
+        Some((s, h.bound))
+    }
+
+    fn count(&mut self, sc: &Scope) -> String {
+        if sc.counts.is_empty() || self.rng.chance(0.2) {
+            "N".to_string()
+        } else {
+            self.rng.pick(&sc.counts).clone()
+        }
+    }
+
+    fn cond(&mut self, sc: &Scope) -> String {
+        match self.rng.below(5) {
+            0 if !sc.idx.is_empty() => {
+                let i = self.rng.pick(&sc.idx).clone();
+                format!("{i} % 2 == {}", self.rng.below(2))
+            }
+            1 if !sc.ints.is_empty() => {
+                let k = self.rng.pick(&sc.ints).clone();
+                format!("{k} > {}", self.rng.range(1, 4))
+            }
+            _ => {
+                let (a, _) = self.expr(sc, 2);
+                let (c, _) = self.expr(sc, 1);
+                let op = *self.rng.pick(&["<", ">"]);
+                format!("{a} {op} {c}")
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    fn block(&mut self, sc: &Scope, n: usize) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            if self.budget == 0 {
+                break;
+            }
+            self.budget -= 1;
+            out.push(self.stmt(sc));
+        }
+        out
+    }
+
+    fn assign(&mut self, sc: &Scope) -> Stmt {
+        let in_loop = self.loop_depth > 0;
+        let depth = self.rng.range(1, 3);
+        // Writes to arrays (also in loops), else to scalar locals.
+        if !sc.write_arrs.is_empty() && (self.rng.chance(0.35) || sc.locals.is_empty()) {
+            let a = self.rng.pick(&sc.write_arrs).clone();
+            let i = self.index(sc);
+            let (e, _) = self.expr(sc, depth);
+            let c = self.rng.real(-0.9, 0.9);
+            let k = self.rng.real(0.1, 0.8);
+            let sq = self.squash(&e);
+            return Stmt::Line(format!(
+                "{a}[{i}] = {} * {a}[{i}] + {} * {sq};",
+                lit(c),
+                lit(k)
+            ));
+        }
+        if sc.locals.is_empty() {
+            return Stmt::Line(";".into());
+        }
+        let v = self.rng.pick(&sc.locals).clone();
+        let (e, b) = self.expr(sc, depth);
+        if in_loop || b > 20.0 {
+            let c = self.rng.real(-0.9, 0.9);
+            let k = self.rng.real(0.1, 0.8);
+            let sq = self.squash(&e);
+            if self.rng.chance(0.5) {
+                Stmt::Line(format!("{v} = {} * {v} + {} * {sq};", lit(c), lit(k)))
+            } else {
+                Stmt::Line(format!("{v} += {} * {sq};", lit(k / 4.0)))
+            }
+        } else if self.rng.chance(0.3) {
+            Stmt::Line(format!("{v} += {e};"))
+        } else {
+            Stmt::Line(format!("{v} = {e};"))
+        }
+    }
+
+    fn stmt(&mut self, sc: &Scope) -> Stmt {
+        let r = self.rng.below(20);
+        match r {
+            0..=2 if self.loop_depth < 2 => self.gen_loop(sc),
+            3 | 4 => {
+                let cond = self.cond(sc);
+                let nt = self.rng.range(1, 3);
+                let then = self.block(sc, nt);
+                let ne = self.rng.below(3);
+                let els = self.block(sc, ne);
+                Stmt::If { cond, then, els }
+            }
+            5 if !sc.idx.is_empty() => {
+                let i = sc.idx.last().unwrap().clone();
+                match self.rng.below(3) {
+                    0 if !sc.ints.is_empty() => {
+                        let k = self.rng.pick(&sc.ints).clone();
+                        Stmt::Line(format!("if ({i} == {k}) break;"))
+                    }
+                    1 => Stmt::Line(format!("if ({i} % 3 == 2) continue;")),
+                    _ => {
+                        let (e, _) = self.expr(sc, 2);
+                        Stmt::Line(format!("if ({e} > 1.5) break;"))
+                    }
+                }
+            }
+            6 => {
+                // a call of a helper writing into an array
+                let cands: Vec<Helper> = self.helpers[..self.callable]
+                    .iter()
+                    .filter(|h| h.shape == HelperShape::WriteArr)
+                    .cloned()
+                    .collect();
+                if cands.is_empty() || sc.write_arrs.is_empty() {
+                    return self.assign(sc);
+                }
+                let h = self.rng.pick(&cands).clone();
+                let a = self.rng.pick(&sc.write_arrs).clone();
+                let n = self.count(sc);
+                let (e, _) = self.expr(sc, 2);
+                Stmt::Line(format!("{}({a}, {n}, {e});", h.name))
+            }
+            7 if !sc.write_arrs.is_empty() && sc.read_arrs.len() > 1 => {
+                let dst = self.rng.pick(&sc.write_arrs).clone();
+                let src = self.rng.pick(&sc.read_arrs).clone();
+                if dst == src {
+                    return self.assign(sc);
+                }
+                if self.rng.chance(0.5) {
+                    Stmt::Line(format!("memcpy({dst}, {src}, N * sizeof(double));"))
+                } else {
+                    Stmt::Line(format!(
+                        "memcpy({dst} + 1, {src}, (N - 1) * sizeof(double));"
+                    ))
+                }
+            }
+            8 if self.loop_depth < 2 && !sc.locals.is_empty() => {
+                // A data-dependent trip count (bounded): the loop runs while |v| is large.
+                let k = self.next_loop;
+                self.next_loop += 1;
+                let v = self.rng.pick(&sc.locals).clone();
+                let c = self.rng.real(0.2, 0.8);
+                let head = format!(
+                    "for (int w{k} = 0; w{k} < 3 * N && fabs({v}) > {}; w{k}++)",
+                    lit(c)
+                );
+                self.loop_depth += 1;
+                let mut body = vec![Stmt::Line(format!("{v} *= 0.75;"))];
+                let nb = self.rng.range(0, 2);
+                body.extend(self.block(sc, nb));
+                self.loop_depth -= 1;
+                Stmt::Loop {
+                    head,
+                    unrolled: format!("const int w{k} = 0;"),
+                    body,
+                }
+            }
+            9 if self.rng.chance(0.2) && !sc.locals.is_empty() => {
+                // single precision round trip (finite differences see its rounding: forward vs
+                // reverse only then)
+                let v = self.rng.pick(&sc.locals).clone();
+                let (e, _) = self.expr(sc, 2);
+                let sq = self.squash(&e);
+                self.single = true;
+                Stmt::Line(format!("{v} = (double)(float)({v} + 0.5f * (float){sq});"))
+            }
+            10 if !sc.idx.is_empty() && !sc.locals.is_empty() => {
+                let i = sc.idx.last().unwrap().clone();
+                let mut arms = String::new();
+                for c in 0..3 {
+                    let Stmt::Line(a) = self.assign(sc) else {
+                        unreachable!()
+                    };
+                    if c < 2 {
+                        arms.push_str(&format!("case {c}: {a} break; "));
+                    } else {
+                        arms.push_str(&format!("default: {a}"));
+                    }
+                }
+                Stmt::Line(format!("switch ({i} % 3) {{ {arms} }}"))
+            }
+            11 if self.early_return.is_some() && self.rng.chance(0.3) => {
+                let r = self.early_return.clone().unwrap();
+                let c = self.cond(sc);
+                Stmt::Line(format!("if ({c}) return {r};"))
+            }
+            12 if sc.read_arrs.iter().any(|a| a == "tbl")
+                && !sc.locals.is_empty()
+                && self.rng.chance(0.1) =>
+            {
+                // a mutable global holding an active value: ferment must either differentiate
+                // through it or reject it, never ignore it
+                let v = self.rng.pick(&sc.locals).clone();
+                let (e, _) = self.expr(sc, 1);
+                let sq = self.squash(&e);
+                Stmt::Line(format!("gscratch = {sq};\n  {v} += 0.5 * gscratch;"))
+            }
+            _ => self.assign(sc),
+        }
+    }
+
+    fn gen_loop(&mut self, sc: &Scope) -> Stmt {
+        let k = self.next_loop;
+        self.next_loop += 1;
+        let i = format!("i{k}");
+        let outer = sc.idx.last().cloned();
+        let n = self.count(sc);
+        let (head, unrolled) = match (self.rng.below(4), outer) {
+            (0, Some(o)) => (
+                format!("for (int {i} = 0; {i} <= {o}; {i}++)"),
+                format!("const int {i} = 0;"),
+            ),
+            (1, _) => (
+                format!("for (int {i} = {n} - 1; {i} >= 0; {i}--)"),
+                format!("const int {i} = {n} - 1;"),
+            ),
+            (2, _) => (
+                format!("for (int {i} = 0; {i} < {n}; {i} += 2)"),
+                format!("const int {i} = 0;"),
+            ),
+            _ => (
+                format!("for (int {i} = 0; {i} < {n}; {i}++)"),
+                format!("const int {i} = 0;"),
+            ),
+        };
+        let mut inner = sc.clone();
+        inner.idx.push(i);
+        self.loop_depth += 1;
+        let nb = self.rng.range(1, 4);
+        let body = self.block(&inner, nb);
+        self.loop_depth -= 1;
+        Stmt::Loop {
+            head,
+            unrolled,
+            body,
+        }
+    }
+
+    // ---------------------------------------------------------------- functions
+
+    fn helper(&mut self, idx: usize) -> Func {
+        let shape = match self.rng.below(8) {
+            0..=2 => HelperShape::Scalar2,
+            3 | 4 => HelperShape::ReadArr,
+            5 | 6 => HelperShape::WriteArr,
+            _ => HelperShape::Recursive,
+        };
+        let name = format!("h{idx}");
+        let attr = if self.rng.chance(0.5) {
+            "__attribute__((noinline)) static"
+        } else {
+            "static inline"
+        };
+        self.callable = idx;
+        self.loop_depth = 0;
+        self.budget = self.rng.range(1, 3 + self.size / 6);
+        let mut sc = Scope::default();
+        let mut pre = Vec::new();
+        let (head, post, bound) = match shape {
+            HelperShape::Scalar2 => {
+                sc.vars = vec![("a".into(), 3.0), ("b".into(), 3.0), ("u".into(), 3.0)];
+                sc.locals = vec!["u".into()];
+                pre.push("double u = a;".to_string());
+                let n = self.rng.range(1, 3);
+                let body = self.block(&sc, n);
+                let (r, b) = self.expr(&sc, 2);
+                let f = Func {
+                    name: name.clone(),
+                    head: format!("{attr} double {name}(double a, double b)"),
+                    pre,
+                    body,
+                    post: vec![format!("return u + {r};")],
+                };
+                self.helpers.push(Helper {
+                    name,
+                    shape,
+                    bound: b + 3.0,
+                });
+                return f;
+            }
+            HelperShape::ReadArr => {
+                sc.vars = vec![("s".into(), 3.0), ("acc".into(), 3.0)];
+                sc.locals = vec!["acc".into()];
+                sc.read_arrs = vec!["p".into()];
+                sc.counts = vec!["n".into()];
+                pre.push("double acc = 0.125;".to_string());
+                (
+                    format!("{attr} double {name}(const double *p, int n, double s)"),
+                    vec!["return acc;".to_string()],
+                    5.0,
+                )
+            }
+            HelperShape::WriteArr => {
+                sc.vars = vec![("s".into(), 3.0)];
+                sc.read_arrs = vec!["p".into()];
+                sc.write_arrs = vec!["p".into()];
+                sc.counts = vec!["n".into()];
+                (
+                    format!("{attr} void {name}(double *p, int n, double s)"),
+                    vec![],
+                    0.0,
+                )
+            }
+            HelperShape::Recursive => {
+                sc.vars = vec![("x".into(), 3.0)];
+                let (base, _) = self.expr(&sc, 2);
+                let (arg, _) = self.expr(&sc, 1);
+                let c = self.rng.real(0.2, 0.7);
+                let f = Func {
+                    name: name.clone(),
+                    head: format!("{attr} double {name}(double x, int d)"),
+                    pre: vec![format!("if (d <= 0) return {base};")],
+                    body: vec![],
+                    post: vec![format!(
+                        "return {} * {name}({}, d - 1) + {};",
+                        lit(c),
+                        self.squash(&arg),
+                        self.squash("x")
+                    )],
+                };
+                // |result| <= c |rec| + 1.6 with a bounded base
+                self.helpers.push(Helper {
+                    name,
+                    shape,
+                    bound: 10.0,
+                });
+                return f;
+            }
+        };
+        // Array helpers loop over their array.
+        let i = "j".to_string();
+        let mut inner = sc.clone();
+        inner.idx.push(i.clone());
+        self.loop_depth = 1;
+        let nb = self.rng.range(1, 3);
+        let body = self.block(&inner, nb);
+        self.loop_depth = 0;
+        let body = vec![Stmt::Loop {
+            head: format!("for (int {i} = 0; {i} < n; {i}++)"),
+            unrolled: format!("const int {i} = 0;"),
+            body,
+        }];
+        self.helpers.push(Helper {
+            name: name.clone(),
+            shape,
+            bound,
+        });
+        Func {
+            name,
+            head,
+            pre,
+            body,
+            post,
+        }
+    }
+}
+
+/// Generates the program for `seed` at `size` (roughly the number of statements).
+pub fn generate(seed: u64, size: usize) -> Program {
+    let mut g = Gen::new(seed, size);
+    let rng = &mut g.rng;
+    let n_len = rng.range(3, 7);
+    // Parameters.
+    let mut params: Vec<Param> = Vec::new();
+    let ns = rng.range(1, 3);
+    let na = rng.range(0, 3);
+    for k in 0..ns {
+        // s0 is always active, so every program has something to differentiate.
+        let kind = if k > 0 && rng.chance(0.25) {
+            Kind::ConstScalar
+        } else {
+            Kind::Active
+        };
+        params.push(Param {
+            name: format!("s{k}"),
+            kind,
+            explicit: rng.chance(0.5),
+        });
+    }
+    for k in 0..na {
+        let kind = *rng.pick(&[Kind::Dup, Kind::Dup, Kind::DupNoNeed, Kind::ConstArr]);
+        params.push(Param {
+            name: format!("p{k}"),
+            kind,
+            explicit: rng.chance(0.5),
+        });
+    }
+    if rng.chance(0.2) {
+        params.push(Param {
+            name: "sp".into(),
+            kind: Kind::StructDup,
+            explicit: rng.chance(0.5),
+        });
+    }
+    params.push(Param {
+        name: "n".into(),
+        kind: Kind::Int,
+        explicit: false,
+    });
+    if rng.chance(0.4) {
+        params.push(Param {
+            name: "k".into(),
+            kind: Kind::Int,
+            explicit: false,
+        });
+    }
+    // shuffle
+    for i in (1..params.len()).rev() {
+        let j = rng.below(i + 1);
+        params.swap(i, j);
+    }
+    let has_dup = params
+        .iter()
+        .any(|p| matches!(p.kind, Kind::Dup | Kind::DupNoNeed));
+    let returns = !has_dup || rng.chance(0.8);
+    let use_split = rng.chance(0.35);
+    // ferment inlines every defined callee into its private copy unless told not to: without
+    // inlining, helpers get derivatives of their own (augmented calls, sub-tapes).
+    let no_inline = rng.chance(0.3);
+
+    // Helpers.
+    let nh = g.rng.range(0, 1 + size / 8).min(4);
+    let mut funcs = Vec::new();
+    for h in 0..nh {
+        funcs.push(g.helper(h));
+    }
+    g.callable = g.helpers.len();
+
+    // The kernel's scope and prologue.
+    let mut sc = Scope::default();
+    let mut pre = Vec::new();
+    let mut post = Vec::new();
+    for p in &params {
+        match p.kind {
+            Kind::Active | Kind::ConstScalar => sc.vars.push((p.name.clone(), 1.5)),
+            Kind::Dup | Kind::DupNoNeed => {
+                sc.read_arrs.push(p.name.clone());
+                sc.write_arrs.push(p.name.clone());
+            }
+            Kind::ConstArr => sc.read_arrs.push(p.name.clone()),
+            Kind::StructDup => {
+                for f in ["u", "v[0]", "v[1]"] {
+                    sc.vars.push((format!("{}->{f}", p.name), 3.0));
+                    sc.locals.push(format!("{}->{f}", p.name));
+                }
+                sc.ints.push(format!("{}->tag", p.name));
+            }
+            Kind::Int => {
+                if p.name == "n" {
+                    sc.counts.push(p.name.clone())
+                }
+                sc.ints.push(p.name.clone())
+            }
+        }
+    }
+    sc.read_arrs.push("tbl".into());
+    let scalars: Vec<String> = sc
+        .vars
+        .iter()
+        .map(|v| v.0.clone())
+        .filter(|v| !v.contains("->"))
+        .collect();
+    let nl = g.rng.range(1, 3);
+    for t in 0..nl {
+        let init = g.rng.pick(&scalars).clone();
+        pre.push(format!("double t{t} = {init};"));
+        sc.vars.push((format!("t{t}"), 3.0));
+        sc.locals.push(format!("t{t}"));
+    }
+    let rng = &mut g.rng;
+    if rng.chance(0.3) {
+        let init = rng.pick(&scalars).clone();
+        pre.push(format!("struct S st = {{{init}, 1, {{0.5, -0.25}}}};"));
+        for f in ["st.u", "st.v[0]", "st.v[1]"] {
+            sc.vars.push((f.into(), 3.0));
+            sc.locals.push(f.into());
+        }
+    }
+    if rng.chance(0.35) {
+        let src = rng.pick(&scalars).clone();
+        pre.push("double a0[N];".into());
+        pre.push(format!(
+            "for (int q = 0; q < N; q++) a0[q] = {src} * (0.5 + 0.1 * q);"
+        ));
+        sc.read_arrs.push("a0".into());
+        sc.write_arrs.push("a0".into());
+    }
+    if rng.chance(0.3) {
+        let src = sc.read_arrs.first().cloned();
+        pre.push("double *m0 = (double *)malloc(N * sizeof(double));".into());
+        match src {
+            Some(a) => pre.push(format!("for (int q = 0; q < N; q++) m0[q] = 0.5 * {a}[q];")),
+            None => {
+                let s = rng.pick(&scalars).clone();
+                pre.push(format!(
+                    "for (int q = 0; q < N; q++) m0[q] = {s} - 0.1 * q;"
+                ))
+            }
+        }
+        sc.read_arrs.push("m0".into());
+        sc.write_arrs.push("m0".into());
+        post.push("free(m0);".into());
+    }
+    g.budget = size;
+    g.loop_depth = 0;
+    if returns && !post.iter().any(|l: &String| l.starts_with("free")) {
+        g.early_return = Some(format!("{} * 0.5", sc.locals[0]));
+    }
+    let mut body = Vec::new();
+    while g.budget > 0 {
+        g.budget -= 1;
+        body.push(g.stmt(&sc));
+    }
+    // Return value: every local contributes, plus local array elements (read before they are freed).
+    let mut terms: Vec<String> = sc.locals.clone();
+    for a in ["a0", "m0"] {
+        if sc.read_arrs.iter().any(|x| x == a) {
+            terms.push(format!("{a}[{}]", g.rng.below(3)));
+            terms.push(format!("{a}[N - 1]"));
+        }
+    }
+    let (extra, _) = g.expr(&sc, 1);
+    terms.push(extra);
+    let ret = terms.join(" + ");
+    let mut post_all = Vec::new();
+    if returns {
+        post_all.push(format!("double r = {ret};"));
+    } else {
+        // Without a return value, the locals flow into the first duplicated array.
+        let a = params
+            .iter()
+            .find(|p| matches!(p.kind, Kind::Dup | Kind::DupNoNeed))
+            .unwrap()
+            .name
+            .clone();
+        post_all.push(format!("{a}[0] += 0.5 * ({ret});"));
+    }
+    post_all.extend(post);
+    if returns {
+        post_all.push("return r;".into());
+    }
+    let sig: Vec<String> = params
+        .iter()
+        .map(|p| match p.kind {
+            Kind::Active | Kind::ConstScalar => format!("double {}", p.name),
+            Kind::Dup | Kind::DupNoNeed => format!("double *{}", p.name),
+            Kind::ConstArr => format!("const double *{}", p.name),
+            Kind::Int => format!("int {}", p.name),
+            Kind::StructDup => format!("struct S *{}", p.name),
+        })
+        .collect();
+    let kattr = if g.rng.chance(0.2) {
+        "__attribute__((noinline)) "
+    } else {
+        ""
+    };
+    funcs.push(Func {
+        name: "f".into(),
+        head: format!(
+            "{kattr}{} f({})",
+            if returns { "double" } else { "void" },
+            sig.join(", ")
+        ),
+        pre,
+        body,
+        post: post_all,
+    });
+
+    let single = g.single;
+    let harness = harness(&mut g.rng, &params, n_len, returns, use_split, single);
+    let active = params.iter().filter(|p| p.kind == Kind::Active).count();
+    let mut defs = String::new();
+    defs.push_str("#include \"check.h\"\n#include <stdlib.h>\n\n");
+    let _ = writeln!(defs, "#define N {n_len}");
+    defs.push_str("struct S {\n  double u;\n  int tag;\n  double v[2];\n};\n");
+    defs.push_str(
+        "static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};\nstatic double gscratch;\n",
+    );
+    let _ = writeln!(
+        defs,
+        "extern int enzyme_const, enzyme_dup, enzyme_dupnoneed, enzyme_out;"
+    );
+    let gty = match active {
+        0 => "void".to_string(),
+        1 => "double".to_string(),
+        k => {
+            let _ = writeln!(defs, "typedef struct {{\n  double d[{k}];\n}} Grad;");
+            "Grad".to_string()
+        }
+    };
+    let _ = writeln!(defs, "{gty} __enzyme_autodiff(void *, ...);");
+    let fty = if returns { "double" } else { "void" };
+    let _ = writeln!(defs, "{fty} __enzyme_fwddiff(void *, ...);");
+    if use_split {
+        let _ = writeln!(defs, "void *__enzyme_augmentfwd(void *, ...);");
+        let _ = writeln!(defs, "{gty} __enzyme_reverse(void *, ...);");
+    }
+    let mut comment = vec![format!(
+        "Generated by ferment-fuzz (seed {seed}, size {size}): forward, reverse{} and -O0/-O2 \
+         against finite differences and each other.",
+        if use_split { ", split" } else { "" }
+    )];
+    if no_inline {
+        comment.push("CFLAGS: -mllvm -ferment-no-inline".into());
+    }
+    Program {
+        seed,
+        size,
+        comment,
+        defs,
+        funcs,
+        harness,
+    }
+}
+
+/// The flattening wrapper and `main` for the kernel's parameter list.
+fn harness(
+    rng: &mut Rng,
+    params: &[Param],
+    n: usize,
+    returns: bool,
+    split: bool,
+    single: bool,
+) -> String {
+    let mut s = String::new();
+    // With single precision inside, forward and reverse agree to float precision only and
+    // finite differences are meaningless (quantized).
+    let _ = writeln!(s, "#define SINGLE {}", u8::from(single));
+    // Layout of X (active inputs) and Y (outputs).
+    let mut nx = 0;
+    let mut ny = usize::from(returns);
+    let mut xoff = Vec::new();
+    let mut yoff = Vec::new();
+    for p in params {
+        xoff.push(nx);
+        yoff.push(ny);
+        match p.kind {
+            Kind::Active => nx += 1,
+            Kind::Dup | Kind::DupNoNeed => {
+                nx += n;
+                ny += n;
+            }
+            Kind::StructDup => {
+                nx += 3;
+                ny += 3;
+            }
+            _ => {}
+        }
+    }
+    let vals = |rng: &mut Rng, k: usize, lo: f64, hi: f64| -> String {
+        (0..k)
+            .map(|_| lit(rng.real(lo, hi)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(s, "#define NX {nx}\n#define NY {ny}");
+    let _ = writeln!(
+        s,
+        "static const double X0[NX] = {{{}}};",
+        vals(rng, nx, -1.5, 1.5)
+    );
+    let _ = writeln!(
+        s,
+        "static const double V[NX] = {{{}}};",
+        vals(rng, nx, -1.0, 1.0)
+    );
+    let w = vals(rng, ny - usize::from(returns), -1.0, 1.0);
+    let w = match (returns, w.is_empty()) {
+        (true, true) => "1.0".to_string(),
+        (true, false) => format!("1.0, {w}"),
+        _ => w,
+    };
+    let _ = writeln!(s, "static const double W[NY] = {{{w}}};");
+    // Constants: const scalars, const arrays, ints.
+    let mut call_args = Vec::new();
+    for (pi, p) in params.iter().enumerate() {
+        match p.kind {
+            Kind::ConstScalar => {
+                let _ = writeln!(
+                    s,
+                    "static const double {}_c = {};",
+                    p.name,
+                    lit(rng.real(-1.5, 1.5))
+                );
+                call_args.push(format!("{}_c", p.name));
+            }
+            Kind::ConstArr => {
+                let _ = writeln!(
+                    s,
+                    "static const double {}_c[N] = {{{}}};",
+                    p.name,
+                    vals(rng, n, -1.0, 1.0)
+                );
+                call_args.push(format!("{}_c", p.name));
+            }
+            Kind::Int => {
+                let v = if p.name == "n" {
+                    rng.range(1, n)
+                } else {
+                    rng.range(0, n)
+                };
+                let _ = writeln!(s, "static const int {}_c = {v};", p.name);
+                call_args.push(format!("{}_c", p.name));
+            }
+            Kind::Active => call_args.push(format!("X[{}]", xoff[pi])),
+            Kind::Dup | Kind::DupNoNeed => call_args.push(p.name.clone()),
+            Kind::StructDup => call_args.push(format!("&{}", p.name)),
+        }
+    }
+    // F: X -> Y
+    s.push_str("\nstatic void F(const double *X, double *Y) {\n");
+    for (pi, p) in params.iter().enumerate() {
+        if p.kind == Kind::StructDup {
+            let o = xoff[pi];
+            let _ = writeln!(
+                s,
+                "  struct S {} = {{X[{o}], 2, {{X[{}], X[{}]}}}};",
+                p.name,
+                o + 1,
+                o + 2
+            );
+        }
+        if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
+            let _ = writeln!(
+                s,
+                "  double {}[N];\n  memcpy({}, X + {}, sizeof {});",
+                p.name, p.name, xoff[pi], p.name
+            );
+        }
+    }
+    if returns {
+        let _ = writeln!(s, "  Y[0] = f({});", call_args.join(", "));
+    } else {
+        let _ = writeln!(s, "  f({});", call_args.join(", "));
+    }
+    for (pi, p) in params.iter().enumerate() {
+        if p.kind == Kind::StructDup {
+            let (o, nm) = (yoff[pi], &p.name);
+            let _ = writeln!(
+                s,
+                "  Y[{o}] = {nm}.u;\n  Y[{}] = {nm}.v[0];\n  Y[{}] = {nm}.v[1];",
+                o + 1,
+                o + 2
+            );
+        }
+        if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
+            let _ = writeln!(
+                s,
+                "  memcpy(Y + {}, {}, sizeof {});",
+                yoff[pi], p.name, p.name
+            );
+        }
+    }
+    s.push_str("  (void)X;\n}\n\n");
+    s.push_str(
+        "static void fd(double h, double *out) {\n  double xp[NX + 1], xm[NX + 1], yp[NY], ym[NY];\n  \
+         for (int i = 0; i < NX; i++) {\n    xp[i] = X0[i] + h * V[i];\n    xm[i] = X0[i] - h * V[i];\n  }\n  \
+         F(xp, yp);\n  F(xm, ym);\n  for (int i = 0; i < NY; i++)\n    out[i] = (yp[i] - ym[i]) / (2.0 * h);\n}\n\n",
+    );
+    // The AD calls, with shadows set up from V (forward) or W (reverse).
+    let ad_args = |mode: &str| -> (String, String, String) {
+        // (setup, args, readback)
+        let mut setup = String::new();
+        let mut args = vec!["(void *)f".to_string()];
+        let mut back = String::new();
+        let mut gi = 0;
+        for (pi, p) in params.iter().enumerate() {
+            let nm = &p.name;
+            match p.kind {
+                Kind::Active => {
+                    if mode == "fwd" {
+                        if p.explicit {
+                            args.push("enzyme_dup".into());
+                        }
+                        args.push(format!("X0[{}]", xoff[pi]));
+                        args.push(format!("V[{}]", xoff[pi]));
+                    } else {
+                        if p.explicit {
+                            args.push("enzyme_out".into());
+                        }
+                        args.push(format!("X0[{}]", xoff[pi]));
+                        let _ = writeln!(back, "    JTW[{}] = g{};", xoff[pi], gi);
+                        gi += 1;
+                    }
+                }
+                Kind::ConstScalar => {
+                    args.push("enzyme_const".into());
+                    args.push(format!("{nm}_c"));
+                }
+                Kind::ConstArr => {
+                    args.push("enzyme_const".into());
+                    args.push(format!("{nm}_c"));
+                }
+                Kind::Int => args.push(format!("{nm}_c")),
+                Kind::StructDup => {
+                    let (xo, yo) = (xoff[pi], yoff[pi]);
+                    let (src, so, dst, dsto) = if mode == "fwd" {
+                        ("V", xo, "JV", yo)
+                    } else {
+                        ("W", yo, "JTW", xo)
+                    };
+                    let _ = writeln!(
+                        setup,
+                        "    struct S {nm} = {{X0[{xo}], 2, {{X0[{}], X0[{}]}}}};",
+                        xo + 1,
+                        xo + 2
+                    );
+                    let _ = writeln!(
+                        setup,
+                        "    struct S d{nm} = {{{src}[{so}], 0, {{{src}[{}], {src}[{}]}}}};",
+                        so + 1,
+                        so + 2
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    {dst}[{dsto}] = d{nm}.u;\n    {dst}[{}] = d{nm}.v[0];\n    {dst}[{}] = d{nm}.v[1];",
+                        dsto + 1,
+                        dsto + 2
+                    );
+                    if p.explicit {
+                        args.push("enzyme_dup".into());
+                    }
+                    args.push(format!("&{nm}"));
+                    args.push(format!("&d{nm}"));
+                }
+                Kind::Dup | Kind::DupNoNeed => {
+                    let _ = writeln!(setup, "    double {nm}[N], d{nm}[N];");
+                    let _ = writeln!(setup, "    memcpy({nm}, X0 + {}, sizeof {nm});", xoff[pi]);
+                    if mode == "fwd" {
+                        let _ =
+                            writeln!(setup, "    memcpy(d{nm}, V + {}, sizeof d{nm});", xoff[pi]);
+                        let _ =
+                            writeln!(back, "    memcpy(JV + {}, d{nm}, sizeof d{nm});", yoff[pi]);
+                    } else {
+                        let _ =
+                            writeln!(setup, "    memcpy(d{nm}, W + {}, sizeof d{nm});", yoff[pi]);
+                        let _ =
+                            writeln!(back, "    memcpy(JTW + {}, d{nm}, sizeof d{nm});", xoff[pi]);
+                    }
+                    let noneed = p.kind == Kind::DupNoNeed && mode != "split";
+                    if noneed {
+                        args.push("enzyme_dupnoneed".into());
+                    } else if p.explicit {
+                        args.push("enzyme_dup".into());
+                    }
+                    args.push(nm.clone());
+                    args.push(format!("d{nm}"));
+                }
+            }
+        }
+        (setup, args.join(", "), back)
+    };
+    let active = params.iter().filter(|p| p.kind == Kind::Active).count();
+    let grads = |call: &str| -> String {
+        match active {
+            0 => format!("    {call};\n"),
+            1 => format!("    double g0 = {call};\n"),
+            k => {
+                let mut t = format!("    Grad g = {call};\n");
+                for i in 0..k {
+                    let _ = writeln!(t, "    double g{i} = g.d[{i}];");
+                }
+                t
+            }
+        }
+    };
+    s.push_str(
+        "int main(void) {\n  double Y0[NY], fa[NY], fb[NY], JV[NY], JTW[NX + 1], JTW2[NX + 1];\n",
+    );
+    s.push_str("  F(X0, Y0);\n  double scale = 1.0;\n  for (int i = 0; i < NY; i++) {\n    if (!isfinite(Y0[i])) {\n      printf(\"skip: nonfinite primal\\n\");\n      return 0;\n    }\n    scale = fmax(scale, fabs(Y0[i]));\n  }\n");
+    // forward
+    let (setup, args, back) = ad_args("fwd");
+    s.push_str("  {\n");
+    s.push_str(&setup);
+    if returns {
+        let _ = writeln!(s, "    JV[0] = __enzyme_fwddiff({args});");
+    } else {
+        let _ = writeln!(s, "    __enzyme_fwddiff({args});");
+    }
+    s.push_str(&back);
+    s.push_str("  }\n");
+    // reverse
+    let (setup, args, back) = ad_args("rev");
+    s.push_str("  {\n");
+    s.push_str(&setup);
+    s.push_str(&grads(&format!("__enzyme_autodiff({args})")));
+    s.push_str(&back);
+    s.push_str("  }\n");
+    if split {
+        let (setup, args, back) = ad_args("split");
+        let (_, rargs, _) = ad_args("split");
+        s.push_str("  {\n");
+        s.push_str(&setup);
+        let _ = writeln!(s, "    void *tape = __enzyme_augmentfwd({args});");
+        let seed = if returns { ", 1.0" } else { "" };
+        s.push_str(&grads(&format!("__enzyme_reverse({rargs}{seed}, tape)")));
+        s.push_str(&back.replace("JTW[", "JTW2[").replace("JTW +", "JTW2 +"));
+        s.push_str("  }\n");
+    }
+    s.push_str(
+        "  double lhs = 0.0, rhs = 0.0, mag = 0.0;\n  \
+         for (int i = 0; i < NY; i++) {\n    lhs += JV[i] * W[i];\n    mag += fabs(JV[i] * W[i]);\n  }\n  \
+         for (int i = 0; i < NX; i++) {\n    rhs += V[i] * JTW[i];\n    mag += fabs(V[i] * JTW[i]);\n  }\n  \
+         CHECK_CLOSE(\"dot: <v, J^T w> (reverse) vs <J v, w> (forward)\", rhs, lhs, 0.0, (SINGLE ? 1e-6 : 1e-9) * mag + 1e-12);\n",
+    );
+    if split {
+        s.push_str(
+            "  for (int i = 0; i < NX; i++)\n    \
+             CHECK_CLOSE(\"split J^T w vs combined J^T w\", JTW2[i], JTW[i], SINGLE ? 1e-6 : 1e-10, 1e-12 * scale);\n",
+        );
+    }
+    s.push_str(
+        "  fd(1e-5, fa);\n  fd(1e-6, fb);\n  int smooth = !SINGLE;\n  \
+         for (int i = 0; i < NY; i++)\n    \
+         if (!(fabs(fa[i] - fb[i]) <= 1e-6 * (fabs(fa[i]) + fabs(fb[i])) + 1e-8 * scale))\n      smooth = 0;\n  \
+         if (smooth) {\n    double fdw = 0.0;\n    \
+         for (int i = 0; i < NY; i++) {\n      fdw += fb[i] * W[i];\n      \
+         CHECK_CLOSE(\"forward J v vs finite differences\", JV[i], fb[i], 1e-5, 1e-7 * scale);\n    }\n    \
+         CHECK_CLOSE(\"reverse <v, J^T w> vs finite differences\", rhs, fdw, 1e-5, 1e-7 * scale * (1.0 + mag));\n  \
+         } else {\n    printf(\"fd: not smooth here (or single precision), forward vs reverse only\\n\");\n  }\n  \
+         printf(\"cmp-rtol %g\\n\", SINGLE ? 1e-5 : 1e-8);\n  \
+         for (int i = 0; i < NY; i++)\n    printf(\"JV %d %.17g\\n\", i, JV[i]);\n  \
+         for (int i = 0; i < NX; i++)\n    printf(\"JTW %d %.17g\\n\", i, JTW[i]);\n  \
+         return check_report();\n}\n",
+    );
+    s
+}

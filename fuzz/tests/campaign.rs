@@ -1,0 +1,17 @@
+//! The deterministic CI campaign: 200 generated programs (seeds 1..=200) at -O0 and -O2 and 60
+//! malformed requests, through the `ferment-fuzz ci` binary. Needs the release plugin
+//! (`cargo build --release -p ferment`), like the end-to-end tests.
+use std::process::Command;
+
+fn main() {
+    let bin = env!("CARGO_BIN_EXE_ferment-fuzz");
+    let st = Command::new(bin)
+        .arg("ci")
+        .status()
+        .expect("cannot run ferment-fuzz");
+    if !st.success() {
+        eprintln!("fuzz campaign: FAILED (see above; reduced cases under target/fuzz/found/)");
+        std::process::exit(1);
+    }
+    println!("fuzz campaign: ok");
+}
