@@ -1,5 +1,6 @@
-; Variable-index GEPs: every element looks like element 0, so a[i] and b[i]
-; type the whole arrays, and the index is an integer.
+; Variable-index GEPs: through a pointer of unknown extent every element looks like
+; element 0 (x[i]); into an array of known length ([4 x double]) the index may be any
+; element, so all four are typed; the index is an integer.
 ; RUN: opt-22 -load-pass-plugin=%plugin -passes='print<ferment-types;all>' -disable-output %s 2>&1 | FileCheck-22 %s
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 
@@ -24,7 +25,7 @@ declare double @llvm.fmuladd.f64(double, double, double)
 
 ; CHECK-LABEL: function @axpy:
 ; CHECK-NEXT: %x: {[-1]:Pointer, [-1,0]:Float@double}
-; CHECK-NEXT: %y: {[-1]:Pointer, [-1,0]:Float@double}
+; CHECK-NEXT: %y: {[-1]:Pointer, [-1,0]:Float@double, [-1,8]:Float@double, [-1,16]:Float@double, [-1,24]:Float@double}
 ; CHECK-NEXT: %a: {[-1]:Float@double}
 ; CHECK-NEXT: %n: {[-1]:Integer}
 ; CHECK-NEXT: %i: {[-1]:Integer}
