@@ -302,7 +302,11 @@ fn only_counted(v: Value, from: Value, seen: &mut Vec<Value>) -> bool {
     }
     seen.push(v);
     v.users().into_iter().all(|u| match u.opcode() {
-        Opcode::LLVMPHI => only_counted(u, from, seen),
+        // Width changes keep it a number; what the wider or narrower value
+        // is used for is checked in turn.
+        Opcode::LLVMPHI | Opcode::LLVMSExt | Opcode::LLVMZExt | Opcode::LLVMTrunc => {
+            only_counted(u, from, seen)
+        }
         Opcode::LLVMSelect if u.operand(0) != v => only_counted(u, from, seen),
         Opcode::LLVMStore => u.operand(0) == v && u.operand(1) == from,
         _ => counts_with(u, v),
