@@ -4,7 +4,9 @@
 //! shared yet); it is right only for functions whose repeated execution
 //! has the effect of one, which [`check_repeatable`] checks.
 
-use super::lower::{convert, finish_replacement, fit_results, remove_dead_markers};
+use super::lower::{
+    call_derivative, convert, finish_replacement, fit_results, remove_dead_markers,
+};
 use super::request::{Part, Request};
 use crate::derive::Derivative;
 use crate::error::{Error, Result};
@@ -59,29 +61,9 @@ pub fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> R
             let what = format!("shadow {} of parameter {} of '{name}'", lane + 1, i + 1);
             args.push(convert(&b, shadow, fparams[i], call, &what)?);
         }
-        if matches!(derivative, Derivative::Combined(_))
-            && req.return_active
-            && fty.fn_return().is_fp_like()
-        {
-            args.push(b.const_real(fty.fn_return(), 1.0));
-        }
-        if args.len() != target.global_value_type().fn_params().len() {
-            return Err(Error::at(
-                call,
-                "internal error: derivative signature mismatch",
-            ));
-        }
-        let r = b.call_fn(target, &args);
-        let out_ty = r.ty();
-        lanes.push(if out_ty.is_struct() {
-            (0..out_ty.struct_fields().len() as u32)
-                .map(|k| b.extract_value(r, k))
-                .collect()
-        } else if out_ty.is_void() {
-            Vec::new()
-        } else {
-            vec![r]
-        });
+        // (Batched reverse mode has no seeded float return: the request
+        // parser refuses one.)
+        lanes.push(call_derivative(&b, call, target, &args)?);
     }
     // Forward: {[primal], tangent} per lane -> [primal], tangent x N.
     // Reverse (no active scalar arguments in batched mode): nothing.

@@ -135,23 +135,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             ))
         }
     };
-    if args.len() != target.global_value_type().fn_params().len() {
-        return Err(Error::at(
-            call,
-            "internal error: derivative signature mismatch",
-        ));
-    }
-    let result = b.call_fn(target, &args);
-    let out_ty = result.ty();
-    let mut outputs: Vec<Value> = if out_ty.is_struct() {
-        (0..out_ty.struct_fields().len() as u32)
-            .map(|i| b.extract_value(result, i))
-            .collect()
-    } else if out_ty.is_void() {
-        Vec::new()
-    } else {
-        vec![result]
-    };
+    let mut outputs = call_derivative(&b, call, target, &args)?;
     if tape_only {
         outputs.truncate(1);
     }
@@ -196,6 +180,33 @@ pub fn lower_tape_size(module: Module, req: &Request) -> Result<()> {
 /// Size of the tape `__enzyme_augmentfwd` hands out: one pointer (to a
 /// heap frame the reverse sweep frees).
 const TAPE_BYTES: u64 = 8;
+
+/// Calls derivative `target` with `args` in place of request `call`; its
+/// results, one per field of a struct result.
+pub(super) fn call_derivative(
+    b: &Builder,
+    call: Value,
+    target: Value,
+    args: &[Value],
+) -> Result<Vec<Value>> {
+    if args.len() != target.global_value_type().fn_params().len() {
+        return Err(Error::at(
+            call,
+            "internal error: derivative signature mismatch",
+        ));
+    }
+    let result = b.call_fn(target, args);
+    let out_ty = result.ty();
+    Ok(if out_ty.is_struct() {
+        (0..out_ty.struct_fields().len() as u32)
+            .map(|i| b.extract_value(result, i))
+            .collect()
+    } else if out_ty.is_void() {
+        Vec::new()
+    } else {
+        vec![result]
+    })
+}
 
 /// Erases the call; an `invoke` becomes a branch to its normal destination.
 pub(super) fn finish_replacement(b: &Builder, call: Value) {

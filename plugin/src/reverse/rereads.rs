@@ -172,6 +172,8 @@ impl Rereads {
         self.blas_operands.get(&(call, p)).copied().unwrap_or(false)
     }
 
+    /// Whether no write that may touch the memory `p` points into can run
+    /// after `at`.
     fn unwritten_after(&self, at: Value, p: Value) -> bool {
         let mine = classes_of(p, &self.objects);
         self.writers.iter().all(|(w, touched)| {
@@ -208,14 +210,7 @@ impl Rereads {
     }
 
     fn decide(&self, load: Value) -> bool {
-        let mine = classes_of(load.operand(0), &self.objects);
-        let safe = self.writers.iter().all(|(w, touched)| {
-            let may_touch = match touched {
-                None => true,
-                Some(cs) => cs.iter().any(|c| mine.contains(c)),
-            };
-            !may_touch || !self.after(load, *w)
-        });
+        let safe = self.unwritten_after(load, load.operand(0));
         self.memo.borrow_mut().insert(load, safe);
         safe
     }

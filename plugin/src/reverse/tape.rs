@@ -349,20 +349,33 @@ impl Tape {
             Slot::Scalar(s) => b.load(v.ty(), s.rev),
             Slot::Buffer { lp, off, ty } => {
                 let (lp, off, ty) = (*lp, *off, *ty);
-                let lt = &self.loops[&lp];
-                let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
-                let i64t = self.i64();
-                let r = b.load(i64t, ridx.rev);
-                let base = b.load(Type::ptr(self.module.context()), buf.rev);
-                let (at, stride) = row_field(b, base, r, off);
-                if let Some(lt) = self.loops.get_mut(&lp) {
-                    lt.strides.push(stride);
-                }
-                let l = b.load(ty, at);
-                b.set_alignment(l, field_align(self.module, ty) as u32);
-                l
+                self.read_row(b, lp, off, ty, |_, r| r)
             }
         }
+    }
+
+    /// Field `off` (of type `ty`) of `lp`'s tape row `row(b, r)`, where `r`
+    /// is the row the reverse sweep is in.
+    fn read_row(
+        &mut self,
+        b: &Builder,
+        lp: LoopId,
+        off: u64,
+        ty: Type,
+        row: impl FnOnce(&Builder, Value) -> Value,
+    ) -> Value {
+        let lt = &self.loops[&lp];
+        let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
+        let r = b.load(self.i64(), ridx.rev);
+        let idx = row(b, r);
+        let base = b.load(Type::ptr(self.module.context()), buf.rev);
+        let (at, stride) = row_field(b, base, idx, off);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            lt.strides.push(stride);
+        }
+        let l = b.load(ty, at);
+        b.set_alignment(l, field_align(self.module, ty) as u32);
+        l
     }
 
     fn create_slot(&mut self, loops: &Loops, v: Value, lp: Option<LoopId>) {
@@ -682,19 +695,11 @@ impl Tape {
                 let Slot::Buffer { off, ty, .. } = self.slots[&prev] else {
                     unreachable!("a value of a loop is taped in the loop's rows");
                 };
-                let lt = &self.loops[&lp];
-                let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
-                let r = b.load(i64t, ridx.rev);
                 // Row r - 1 holds the previous iteration (row r itself on
                 // the first iteration, whose value is not used).
-                let back = b.select(is_first, r, b.sub_int(r, b.const_int(i64t, 1)));
-                let base = b.load(Type::ptr(self.module.context()), buf.rev);
-                let (at, stride) = row_field(b, base, back, off);
-                if let Some(lt) = self.loops.get_mut(&lp) {
-                    lt.strides.push(stride);
-                }
-                let earlier = b.load(ty, at);
-                b.set_alignment(earlier, field_align(self.module, ty) as u32);
+                let earlier = self.read_row(b, lp, off, ty, |b, r| {
+                    b.select(is_first, r, b.sub_int(r, b.const_int(i64t, 1)))
+                });
                 let first = self.reload(loops, b, first);
                 b.select(is_first, first, earlier)
             }
