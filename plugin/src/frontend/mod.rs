@@ -57,11 +57,23 @@ fn user_inactive_functions(module: Module) -> HashSet<Value> {
     let mut out = HashSet::new();
     for g in module.globals() {
         let name = g.name();
+        if name == "llvm.global.annotations" {
+            for (f, note) in ferment_activity_analysis::global_annotations(g) {
+                if note == "enzyme_inactive" {
+                    out.insert(f);
+                }
+            }
+        }
         if !name.starts_with("__enzyme_inactivefn") {
             continue;
         }
         if let Some(init) = g.global_initializer() {
             collect_functions(init, &mut out, 0);
+        }
+    }
+    for f in module.functions() {
+        if f.string_attribute("enzyme_inactive").is_some() {
+            out.insert(f);
         }
     }
     out

@@ -722,6 +722,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);
                 }
+                if self.call_results.contains(&inst) {
+                    // A primal call beside a custom augmented call that
+                    // returns no primal: its adjoint goes to that call.
+                    return Ok(true);
+                }
                 if memory::reverse_call(self, inst)? || blas::reverse_blas(self, inst)? {
                     return Ok(true);
                 }
