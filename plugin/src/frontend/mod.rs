@@ -191,7 +191,29 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     crate::annotations::remove_type_hints(module);
     outcome.errors.extend(ctx.finish());
     lower::cleanup_declarations(module);
+    internalize_annotations(module);
     outcome
+}
+
+/// The annotation globals (`__enzyme_register_gradient_f`...) are read by
+/// the plugin, not by the program: once this module's requests are lowered
+/// they become internal, so that a rule defined in a header included by
+/// several translation units does not define the same symbol twice.
+fn internalize_annotations(module: Module) {
+    const PREFIXES: &[&str] = &[
+        "__enzyme_register_",
+        "__enzyme_inactivefn",
+        "__enzyme_function_like",
+        "__enzyme_allocation_like",
+        "__enzyme_inactive_global",
+        "__enzyme_nofree",
+    ];
+    for g in module.globals() {
+        let name = g.name();
+        if !g.is_declaration() && PREFIXES.iter().any(|p| name.starts_with(p)) {
+            g.set_internal();
+        }
+    }
 }
 
 /// Orders the requests so that one whose function reaches (through direct
