@@ -365,7 +365,9 @@ pub fn replace_with_trap(module: Module, call: Value) {
 /// -O0, where nothing else deletes them).
 pub fn cleanup_declarations(module: Module) {
     for f in module.functions() {
-        if f.is_declaration() && !f.has_uses() && super::request::entry_kind(&f.name()).is_some() {
+        let name = f.name();
+        let ours = super::request::entry_kind(&name).is_some() || super::is_loop_construct(&name);
+        if f.is_declaration() && !f.has_uses() && ours {
             f.delete_function();
         }
     }

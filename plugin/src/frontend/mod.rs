@@ -3,6 +3,7 @@
 //! pattern) and lowers the call to a call of it.
 
 mod batch;
+mod loops;
 pub mod lower;
 pub mod printer;
 pub mod request;
@@ -116,6 +117,7 @@ pub fn user_inactive_list() -> Vec<Value> {
     USER_INACTIVE.with(|s| s.borrow().iter().copied().collect())
 }
 
+pub use loops::is_loop_construct;
 pub use printer::print_activity;
 
 /// Processes every AD request of the module. `opt_level` is the host
@@ -132,13 +134,23 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.errors = unknown;
         return outcome;
     }
+    // Loop constructs become the loops they stand for, in the primal code,
+    // before any request copies a function that contains one.
+    let (lowered, loop_errors) = loops::lower(module);
+    if lowered {
+        outcome.changed = true;
+        outcome.errors.extend(loop_errors);
+        lower::cleanup_declarations(module);
+    }
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()
         .partition(|(_, e)| is_inactive_wrapper(e));
     if calls.is_empty() {
-        outcome.errors = lower_inactive_wrappers(module, &wrappers);
+        outcome
+            .errors
+            .extend(lower_inactive_wrappers(module, &wrappers));
         let hints = crate::annotations::remove_type_hints(module);
-        outcome.changed = hints || !wrappers.is_empty();
+        outcome.changed |= hints || !wrappers.is_empty();
         return outcome;
     }
     let mut errors = crate::annotations::check(module);
@@ -159,7 +171,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         for (call, _) in calls {
             lower::replace_with_trap(module, call);
         }
-        outcome.errors = errors;
+        outcome.errors.extend(errors);
         outcome.changed = true;
         return outcome;
     }

@@ -196,6 +196,11 @@ pub fn marker_name(v: Value) -> Option<String> {
     None
 }
 
+/// The function a call's function argument names, if it can be traced.
+pub(super) fn trace_function_of(v: Value) -> Option<Value> {
+    trace_function(v, 0)
+}
+
 /// Follows the first argument of an AD call to the function it names.
 fn trace_function(v: Value, depth: u32) -> Option<Value> {
     let v = v.strip_casts();

@@ -119,6 +119,10 @@ cl::opt<bool> OptGlobalActivity(
 cl::opt<bool> OptPostopt("enzyme-postopt", cl::init(false), cl::Hidden,
                          cl::desc("Enzyme compatibility flag: ferment always "
                                   "optimizes its derivatives"));
+cl::opt<bool> OptCheckpointSplitSteps(
+    "enzyme-checkpoint-split-steps", cl::init(false), cl::Hidden,
+    cl::desc("Enzyme compatibility flag (no effect: ferment tapes every "
+             "step of a checkpointed loop)"));
 } // namespace
 
 // Mirrors `shim::Options` on the Rust side (repr(C)); keep in sync.
