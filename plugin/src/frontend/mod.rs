@@ -8,6 +8,7 @@ pub mod lower;
 pub mod printer;
 pub mod request;
 pub mod validate;
+mod vectorized;
 
 use crate::derive::Ctx;
 use crate::error::{Error, Result};
@@ -141,6 +142,17 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.changed = true;
         outcome.errors.extend(loop_errors);
         lower::cleanup_declarations(module);
+    }
+    // `__enzyme_batch` runs the primal over lanes: no derivative involved.
+    for (call, _) in find_ad_calls(module)
+        .into_iter()
+        .filter(|(_, e)| *e == "__enzyme_batch")
+    {
+        if let Err(e) = vectorized::lower(module, call) {
+            outcome.errors.push(e);
+            lower::replace_with_trap(module, call);
+        }
+        outcome.changed = true;
     }
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()
