@@ -143,6 +143,18 @@ impl Value {
             LLVMSetMetadata(self.0, kind, LLVMMetadataAsValue(ctx, list));
         }
     }
+    /// Attaches `!enzyme_shadow !{ptr @shadow}` to this global variable
+    /// (what [`Value::user_shadow`] reads).
+    pub fn set_user_shadow(self, shadow: Value) {
+        const KIND: &str = "enzyme_shadow";
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let kind = LLVMGetMDKindIDInContext(ctx, KIND.as_ptr() as *const _, KIND.len() as u32);
+            let mut ops = [LLVMValueAsMetadata(shadow.0)];
+            let node = LLVMMDNodeInContext2(ctx, ops.as_mut_ptr(), 1);
+            LLVMGlobalSetMetadata(self.0, kind, node);
+        }
+    }
     /// Whether the function's floating-point arithmetic may be contracted
     /// into FMAs: it calls `llvm.fmuladd` (clang's `-ffp-contract=on`) or
     /// carries the `contract` flag (`-ffp-contract=fast`, flang's default).

@@ -174,6 +174,9 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         errors.push(e);
         Vec::new()
     });
+    if let Err(e) = crate::annotations::apply_shadow_annotations(module) {
+        errors.push(e);
+    }
     let inactive_globals = crate::annotations::inactive_globals(module).unwrap_or_else(|e| {
         errors.push(e);
         Vec::new()
