@@ -194,7 +194,21 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     let mut ctx = Ctx::new(module, options, opt_level);
     ctx.set_function_like(&like);
     ctx.set_memory_annotations(&allocators, &inactive_globals);
+    let mut deferred = false;
     for (call, entry) in innermost_first(calls) {
+        let external = || {
+            call.call_args()
+                .into_iter()
+                .take(2)
+                .find_map(request::trace_function_of)
+                .is_some_and(|f| f.is_declaration())
+        };
+        if options.prelink != 0 && external() {
+            // -flto: the function is defined in another translation unit;
+            // the link-time run (which sees it) lowers this request.
+            deferred = true;
+            continue;
+        }
         match process_call(&mut ctx, call, entry) {
             Ok(()) => outcome.changed = true,
             Err(e) => {
@@ -218,7 +232,9 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     crate::annotations::remove_type_hints(module);
     outcome.errors.extend(ctx.finish());
     lower::cleanup_declarations(module);
-    internalize_annotations(module);
+    if !deferred {
+        internalize_annotations(module);
+    }
     outcome
 }
 

@@ -197,7 +197,7 @@ pub fn marker_name(v: Value) -> Option<String> {
 }
 
 /// The function a call's function argument names, if it can be traced.
-pub(super) fn trace_function_of(v: Value) -> Option<Value> {
+pub fn trace_function_of(v: Value) -> Option<Value> {
     trace_function(v, 0)
 }
 
@@ -313,7 +313,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             entry,
             format!("function '{fname}' has no definition in this translation unit"),
         )
-        .hint("define it in the same file (or build with -flto so ferment sees its body)"));
+        .hint("define it in the same file, or build every file with -flto (full LTO, not =thin) and link with `clang-22 -flto -fuse-ld=lld -Wl,--load-pass-plugin=<libferment.so>`: the link-time run sees every body"));
     }
     let fn_ty = function.global_value_type();
     let params = fn_ty.fn_params();

@@ -24,6 +24,9 @@ pub struct Options {
     pub fast_math: c_int,
     /// `-ferment-check`: derivatives check themselves at run time (`selfcheck.rs`).
     pub self_check: c_int,
+    /// The compile step of an `-flto` build: requests whose function is
+    /// defined in another translation unit wait for the link-time run.
+    pub prelink: c_int,
 }
 
 impl Default for Options {
@@ -39,6 +42,7 @@ impl Default for Options {
             all_useful: 0,
             fast_math: 0,
             self_check: 0,
+            prelink: 0,
         }
     }
 }

@@ -137,6 +137,7 @@ struct FermentOptions {
   int all_useful;
   int fast_math;
   int self_check;
+  int prelink;
 };
 
 static FermentOptions currentOptions() {
@@ -157,6 +158,7 @@ static FermentOptions currentOptions() {
     FastMath = OptFastMath;
   O.fast_math = FastMath;
   O.self_check = OptCheck || OptCheckEnzyme;
+  O.prelink = 0;
   return O;
 }
 
@@ -164,9 +166,13 @@ static FermentOptions currentOptions() {
 namespace {
 struct FermentPass : PassInfoMixin<FermentPass> {
   unsigned Level;
-  explicit FermentPass(unsigned L) : Level(L) {}
+  // The compile step of an -flto build: requests that need code from other
+  // translation units are left for the link-time run.
+  bool Prelink;
+  explicit FermentPass(unsigned L, bool P = false) : Level(L), Prelink(P) {}
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
     FermentOptions O = currentOptions();
+    O.prelink = Prelink;
     int Changed = ferment_rust_run_module(wrap(&M), Level, &O);
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
@@ -294,10 +300,12 @@ void registerCallbacks(PassBuilder &PB) {
   // Differentiate optimized code: after the simplification pipeline, before
   // vectorization. LLVM's -O0 pipeline runs this callback too.
   PB.registerOptimizerEarlyEPCallback(
-      [](ModulePassManager &MPM, OptimizationLevel L, ThinOrFullLTOPhase) {
+      [](ModulePassManager &MPM, OptimizationLevel L, ThinOrFullLTOPhase Phase) {
         if (OptBeforeOpt && L.getSpeedupLevel() > 0)
           return;
-        MPM.addPass(FermentPass(L.getSpeedupLevel()));
+        bool Prelink = Phase == ThinOrFullLTOPhase::FullLTOPreLink ||
+                       Phase == ThinOrFullLTOPhase::ThinLTOPreLink;
+        MPM.addPass(FermentPass(L.getSpeedupLevel(), Prelink));
       });
   PB.registerVectorizerEndEPCallback(
       [](FunctionPassManager &FPM, OptimizationLevel) {
