@@ -1,3 +1,4 @@
+// RUN: clang
 // A distributed least-squares objective: each rank holds a block of the
 // unknowns and of the data; J = 1/2 sum_k (a_k x_k - b_k)^2 + mu/2 (sum_k x_k)^2,
 // where the sums run over every rank (MPI_Allreduce with MPI_SUM), returned on

@@ -65,9 +65,8 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     // Forward-sweep work, then the values the reverse sweep needs.
     match c.kind {
         Kind::Isend | Kind::Irecv => {
-            let buf = arg(Role::Sent, 0);
             let buf = if c.kind == Kind::Isend {
-                buf
+                arg(Role::Sent, 0)
             } else {
                 arg(Role::Recvd, 0)
             };
