@@ -306,7 +306,7 @@ pub fn decode(call: Value) -> Result<Option<MpiCall>> {
             return Err(Error::at(
                 call,
                 format!(
-                    "cannot differentiate call to '{}': its datatype {} is not one ferment knows (MPI_DOUBLE and MPI_FLOAT carry derivatives, integer datatypes none; derived datatypes are not supported)",
+                    "cannot differentiate call to '{}': its datatype ({}) is not one ferment knows (MPI_DOUBLE and MPI_FLOAT carry derivatives, integer datatypes none; derived datatypes are not supported)",
                     r.name,
                     a.short()
                 ),
