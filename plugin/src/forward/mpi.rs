@@ -162,7 +162,7 @@ pub(super) fn tangent_mpi(t: &mut TangentSweep, inst: Value) -> Result<bool> {
                 (arg(Role::Recvd, 0), arg(Role::Source, 0))
             };
             let d = shadow(buf);
-            let req = b.load(ptr, arg(Role::Request, 0));
+            let req = arg(Role::Request, 0);
             let rec = m.record(
                 req,
                 c.kind == Kind::Irecv,
@@ -176,7 +176,7 @@ pub(super) fn tangent_mpi(t: &mut TangentSweep, inst: Value) -> Result<bool> {
             m.fwd_start(rec);
         }
         Kind::Wait => {
-            let req = before.load(ptr, arg(Role::Request, 0));
+            let req = arg(Role::Request, 0);
             let rec = Mpi {
                 b: &before,
                 module,

@@ -75,7 +75,7 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 .as_ref()
                 .and_then(|sh| sh.of(&after, buf))
                 .unwrap_or_else(|| after.zero(ptr));
-            let req = after.load(ptr, arg(Role::Request, 0));
+            let req = arg(Role::Request, 0);
             let peer = if c.kind == Kind::Isend {
                 arg(Role::Dest, 0)
             } else {
@@ -110,7 +110,7 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 module,
                 prec,
             };
-            let req = fwd.load(ptr, arg(Role::Request, 0));
+            let req = arg(Role::Request, 0);
             let rec = m.take(req);
             let rec = s.primal(rec);
             let m = Mpi {

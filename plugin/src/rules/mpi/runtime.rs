@@ -12,7 +12,10 @@
 //!   rank holding the extremum (found by a min-reduction of ranks);
 //! - broadcast and gather/scatter/allgather are reversed by their transposes
 //!   (reduce to the root, scatter/gather, reduce-scatter);
-//! - a non-blocking call leaves a record (`record`) in a list; the wait that
+//! - a non-blocking call leaves a record (`record`) in a list, keyed by the
+//!   address of its request variable (not the request's value: Open MPI
+//!   hands out one shared completed request for every call that finished at
+//!   once, an eager send or a message to `MPI_PROC_NULL`); the wait that
 //!   completes it takes the record out (`take`), so the wait's adjoint starts
 //!   the adjoint message and the adjoint of the `MPI_Isend`/`MPI_Irecv`
 //!   completes it (`complete`). Forward mode starts the tangent message at
@@ -977,8 +980,8 @@ impl Mpi<'_> {
 
     // ---- non-blocking calls ----
 
-    /// Records a non-blocking call right after it (`req` its request
-    /// value): returns the record.
+    /// Records a non-blocking call right after it (`req` the address of
+    /// its request variable): returns the record.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
@@ -1022,8 +1025,8 @@ impl Mpi<'_> {
         self.call(h, &[req, flag, d, n, dt, peer, tag, comm])
     }
 
-    /// Before a wait: the record of request value `req` (null: none),
-    /// taken out of the list.
+    /// Before a wait: the record of the request variable at `req` (null:
+    /// none), taken out of the list.
     pub fn take(&self, req: Value) -> Value {
         self.call(take_helper(self.module, self.prec), &[req])
     }
@@ -1042,7 +1045,7 @@ impl Mpi<'_> {
                 let arr = fb.calloc(a[0], 8);
                 let take = take_helper(fb.m, fb.prec);
                 fb.for_n(fb.wide(a[0]), |fb, k| {
-                    let r = fb.b.load(fb.ptr(), fb.b.gep(fb.ptr(), a[1], &[k]));
+                    let r = fb.b.gep(fb.ptr(), a[1], &[k]);
                     let rec = fb.b.call_fn(take, &[r]);
                     fb.b.store(rec, fb.b.gep(fb.ptr(), arr, &[k]));
                 });
