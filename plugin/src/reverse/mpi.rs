@@ -231,7 +231,7 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 prec,
             };
             match root {
-                None => m.rev_allreduce(ds, dr, n, dt, red, comm, copies),
+                None => m.rev_allreduce(ds, dr, n, dt, comm, copies),
                 Some(root) => m.rev_reduce(ds, dr, n, dt, root, comm, copies),
             }
         }

@@ -419,44 +419,34 @@ pub fn check(call: Value) -> Result<()> {
         return Ok(());
     }
     let is_const = |v: Value, k: i64| v.const_int() == Some(k);
+    let any_peer =
+        || is_const(c.arg(Source, 0), ANY) || is_const(c.arg(Tag, c.kind_recv_tag()), ANY);
     match c.kind {
-        Kind::Recv | Kind::Irecv | Kind::Sendrecv => {
-            if is_const(c.arg(Source, 0), ANY) || is_const(c.arg(Tag, c.kind_recv_tag()), ANY) {
-                return Err(Error::at(
-                    call,
-                    format!("cannot differentiate '{}' with MPI_ANY_SOURCE or MPI_ANY_TAG: the derivative must send its adjoint back to one known rank", c.name),
-                )
-                .hint("receive from an explicit source rank with an explicit tag"));
-            }
+        Kind::Recv | Kind::Irecv | Kind::Sendrecv if any_peer() => Err(Error::at(
+            call,
+            format!("cannot differentiate '{}' with MPI_ANY_SOURCE or MPI_ANY_TAG: the derivative must send its adjoint back to one known rank", c.name),
+        )
+        .hint("receive from an explicit source rank with an explicit tag")),
+        Kind::Allreduce | Kind::Reduce if reduction_of(c.arg(Op, 0)).is_none() => Err(Error::at(
+            call,
+            format!(
+                "cannot differentiate '{}' with the reduction {}: ferment differentiates MPI_SUM, MPI_MIN and MPI_MAX",
+                c.name,
+                c.arg(Op, 0).short()
+            ),
+        )
+        .hint("pass MPI_SUM, MPI_MIN or MPI_MAX directly (not through a variable)")),
+        Kind::Gather | Kind::Scatter | Kind::Allgather
+            if [c.arg(Sent, 0), c.arg(Recvd, 0)].into_iter().any(is_in_place) =>
+        {
+            Err(Error::at(
+                call,
+                format!("cannot differentiate '{}' with MPI_IN_PLACE", c.name),
+            )
+            .hint("use separate send and receive buffers"))
         }
-        Kind::Allreduce | Kind::Reduce => {
-            if reduction_of(c.arg(Op, 0)).is_none() {
-                return Err(Error::at(
-                    call,
-                    format!(
-                        "cannot differentiate '{}' with the reduction {}: ferment differentiates MPI_SUM, MPI_MIN and MPI_MAX",
-                        c.name,
-                        c.arg(Op, 0).short()
-                    ),
-                )
-                .hint("pass MPI_SUM, MPI_MIN or MPI_MAX directly (not through a variable)"));
-            }
-        }
-        Kind::Gather | Kind::Scatter | Kind::Allgather => {
-            let in_place = [c.arg(Sent, 0), c.arg(Recvd, 0)]
-                .into_iter()
-                .any(is_in_place);
-            if in_place {
-                return Err(Error::at(
-                    call,
-                    format!("cannot differentiate '{}' with MPI_IN_PLACE", c.name),
-                )
-                .hint("use separate send and receive buffers"));
-            }
-        }
-        _ => {}
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 impl MpiCall {

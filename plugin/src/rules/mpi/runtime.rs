@@ -23,7 +23,6 @@
 //!
 //! All buffers the helpers allocate are freed by them.
 
-use super::Reduction;
 use crate::reverse::tape::declare;
 use crate::rules::blas::Prec;
 use ferment_ir::{Builder, IntPredicate, Module, RealPredicate, Type, Value};
@@ -483,14 +482,13 @@ impl Mpi<'_> {
 
     /// Reverse of `MPI_Allreduce(s, r, n, dt, op, comm)`; `ds` is the
     /// shadow of the input (the result's with `MPI_IN_PLACE`); for min/max,
-    /// `xr` are copies of the input and the result.
+    /// `xr` are copies of the input and the result (None: a sum).
     pub fn rev_allreduce(
         &self,
         ds: Value,
         dr: Value,
         n: Value,
         dt: Value,
-        red: Reduction,
         comm: Value,
         xr: Option<(Value, Value)>,
     ) {
@@ -530,7 +528,6 @@ impl Mpi<'_> {
                 None
             },
         );
-        let _ = red;
         let (x, r) = xr.unwrap_or((self.none(), self.none()));
         self.call(h, &[ds, dr, n, dt, comm, x, r]);
     }
