@@ -102,7 +102,8 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 module,
                 prec,
             };
-            m.rev_complete(rec);
+            let release = s.free_flag.unwrap_or_else(|| m.always());
+            m.rev_complete(rec, release);
         }
         Kind::Wait => {
             let m = Mpi {
@@ -134,7 +135,8 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 module,
                 prec,
             };
-            m.rev_wait_all(count, arr);
+            let release = s.free_flag.unwrap_or_else(|| m.always());
+            m.rev_wait_all(count, arr, release);
         }
         Kind::Barrier => {
             let comm = s.primal(arg(Role::Comm, 0));
@@ -230,9 +232,10 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 module,
                 prec,
             };
+            let release = s.free_flag.unwrap_or_else(|| m.always());
             match root {
-                None => m.rev_allreduce(ds, dr, n, dt, comm, copies),
-                Some(root) => m.rev_reduce(ds, dr, n, dt, root, comm, copies),
+                None => m.rev_allreduce(ds, dr, n, dt, comm, copies, release),
+                Some(root) => m.rev_reduce(ds, dr, n, dt, root, comm, copies, release),
             }
         }
         Kind::Bcast => {

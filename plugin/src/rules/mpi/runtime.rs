@@ -159,6 +159,11 @@ impl Fb {
     fn free(&self, p: Value) {
         self.libc("free", Type::void(self.ctx()), &[p]);
     }
+    /// Frees `p` when `release` (an i1) holds: a split-shape reverse sweep
+    /// run with `enzyme_nofree` keeps what the next run needs.
+    fn free_if(&self, release: Value, p: Value) {
+        self.free(self.b.select(release, p, self.null()));
+    }
     /// `p` when non-null, else a zeroed scratch buffer of `n` elements;
     /// and what to free afterwards (null or the scratch).
     fn or_zeros(&self, p: Value, n: Value) -> (Value, Value) {
@@ -381,6 +386,13 @@ impl Mpi<'_> {
     fn i32(&self) -> Type {
         Type::int(self.ctx(), 32)
     }
+    fn i1(&self) -> Type {
+        Type::int(self.ctx(), 1)
+    }
+    /// `release` for a combined-shape reverse sweep (always frees).
+    pub fn always(&self) -> Value {
+        self.b.const_int(self.i1(), 1)
+    }
     fn call(&self, h: Value, args: &[Value]) -> Value {
         self.b.call_fn(h, args)
     }
@@ -483,6 +495,7 @@ impl Mpi<'_> {
     /// Reverse of `MPI_Allreduce(s, r, n, dt, op, comm)`; `ds` is the
     /// shadow of the input (the result's with `MPI_IN_PLACE`); for min/max,
     /// `xr` are copies of the input and the result (None: a sum).
+    #[allow(clippy::too_many_arguments)]
     pub fn rev_allreduce(
         &self,
         ds: Value,
@@ -491,14 +504,15 @@ impl Mpi<'_> {
         dt: Value,
         comm: Value,
         xr: Option<(Value, Value)>,
+        release: Value,
     ) {
-        let (p, i) = (self.ptr(), self.i32());
+        let (p, i, b1) = (self.ptr(), self.i32(), self.i1());
         let h = helper(
             self.module,
             self.prec,
             "rev_allreduce",
             None,
-            &[p, p, i, p, p, p, p],
+            &[p, p, i, p, p, p, p, b1],
             |fb, a| {
                 let (ds, dr, n, dt, comm, x, r) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
                 let tmp = fb.calloc(n, fb.size());
@@ -519,8 +533,8 @@ impl Mpi<'_> {
                 fb.b.at_end(no);
                 let h = owner_add_helper(fb.m, fb.prec);
                 fb.b.call_fn(h, &[ds, tmp, x, r, n, comm]);
-                fb.free(x);
-                fb.free(r);
+                fb.free_if(a[7], x);
+                fb.free_if(a[7], r);
                 fb.b.br(done);
                 fb.b.at_end(done);
                 fb.free(tmp);
@@ -529,7 +543,7 @@ impl Mpi<'_> {
             },
         );
         let (x, r) = xr.unwrap_or((self.none(), self.none()));
-        self.call(h, &[ds, dr, n, dt, comm, x, r]);
+        self.call(h, &[ds, dr, n, dt, comm, x, r, release]);
     }
 
     /// Reverse of `MPI_Reduce(s, r, n, dt, op, root, comm)` (see
@@ -544,14 +558,15 @@ impl Mpi<'_> {
         root: Value,
         comm: Value,
         xr: Option<(Value, Value)>,
+        release: Value,
     ) {
-        let (p, i) = (self.ptr(), self.i32());
+        let (p, i, b1) = (self.ptr(), self.i32(), self.i1());
         let h = helper(
             self.module,
             self.prec,
             "rev_reduce",
             None,
-            &[p, p, i, p, i, p, p, p],
+            &[p, p, i, p, i, p, p, p, b1],
             |fb, a| {
                 let (ds, dr, n, dt, root, comm, x, r) =
                     (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
@@ -577,8 +592,8 @@ impl Mpi<'_> {
                 fb.mpi("MPI_Bcast", &[r, n, dt, root, comm]);
                 let h = owner_add_helper(fb.m, fb.prec);
                 fb.b.call_fn(h, &[ds, tmp, x, r, n, comm]);
-                fb.free(x);
-                fb.free(r);
+                fb.free_if(a[8], x);
+                fb.free_if(a[8], r);
                 fb.b.br(done);
                 fb.b.at_end(done);
                 fb.free(tmp);
@@ -586,7 +601,7 @@ impl Mpi<'_> {
             },
         );
         let (x, r) = xr.unwrap_or((self.none(), self.none()));
-        self.call(h, &[ds, dr, n, dt, root, comm, x, r]);
+        self.call(h, &[ds, dr, n, dt, root, comm, x, r, release]);
     }
 
     /// Reverse of `MPI_Bcast(buf, n, dt, root, comm)`.
@@ -1154,39 +1169,40 @@ impl Mpi<'_> {
         self.call(h, &[rec]);
     }
 
-    /// Reverse of a `MPI_Waitall`: [`Mpi::rev_wait`] on each record.
-    pub fn rev_wait_all(&self, count: Value, arr: Value) {
+    /// Reverse of a `MPI_Waitall`: [`Mpi::rev_wait`] on each record
+    /// (`release`: free the array of records afterwards).
+    pub fn rev_wait_all(&self, count: Value, arr: Value, release: Value) {
         let start = self.start_helper(true);
-        let (p, i) = (self.ptr(), self.i32());
+        let (p, i, b1) = (self.ptr(), self.i32(), self.i1());
         let h = helper(
             self.module,
             self.prec,
             "rev_waitall",
             None,
-            &[i, p],
+            &[i, p, b1],
             |fb, a| {
                 fb.for_n(fb.wide(a[0]), |fb, k| {
                     let rec = fb.b.load(fb.ptr(), fb.b.gep(fb.ptr(), a[1], &[k]));
                     fb.b.call_fn(start, &[rec]);
                 });
-                fb.free(a[1]);
+                fb.free_if(a[2], a[1]);
                 None
             },
         );
-        self.call(h, &[count, arr]);
+        self.call(h, &[count, arr, release]);
     }
 
     /// Reverse of `MPI_Isend`/`MPI_Irecv`: waits for the adjoint message,
     /// adds a received adjoint into the send buffer's shadow or zeroes the
-    /// receive buffer's, frees the record.
-    pub fn rev_complete(&self, rec: Value) {
-        let p = self.ptr();
+    /// receive buffer's, frees the record (when `release`).
+    pub fn rev_complete(&self, rec: Value, release: Value) {
+        let (p, b1) = (self.ptr(), self.i1());
         let h = helper(
             self.module,
             self.prec,
             "rev_complete",
             None,
-            &[p],
+            &[p, b1],
             |fb, a| {
                 let rec = a[0];
                 fb.mpi("MPI_Wait", &[fb.b.gep_i8(rec, R_DREQ), fb.null()]);
@@ -1215,11 +1231,12 @@ impl Mpi<'_> {
                 fb.b.br(done);
                 fb.b.at_end(done);
                 fb.free(tmp);
-                fb.free(rec);
+                fb.set_field(rec, R_TMP, fb.null());
+                fb.free_if(a[1], rec);
                 None
             },
         );
-        self.call(h, &[rec]);
+        self.call(h, &[rec, release]);
     }
 }
 
