@@ -1,7 +1,8 @@
 // RUN: clang
 // Each collective inside a differentiated function, one function per call:
-// MPI_Bcast, MPI_Gather, MPI_Scatter, MPI_Allgather, MPI_Reduce (sum, max),
-// MPI_Allreduce (min, and max in place), MPI_Barrier. Every rank's output
+// MPI_Bcast, MPI_Gather, MPI_Scatter, MPI_Allgather, MPI_Reduce (sum, max, and
+// both with MPI_IN_PLACE at the root only: `rank == root ? MPI_IN_PLACE : buf`),
+// MPI_Allreduce (min, and max and sum in place), MPI_Barrier. Every rank's output
 // depends nonlinearly on what it received; the derivative of the sum of the
 // outputs over the ranks is checked against central finite differences of the
 // whole distributed program (reverse mode) and against the reverse gradient
@@ -80,6 +81,27 @@ __attribute__((noinline)) static double f_reduce_max(double *x) {
   return s;
 }
 
+__attribute__((noinline)) static double f_reduce_root_in_place(double *x) {
+  double m[N];
+  for (int i = 0; i < N; i++) m[i] = x[i] * x[i] + 0.2 * x[i];
+  int root = size_ - 1;
+  MPI_Reduce(rank_ == root ? MPI_IN_PLACE : m, m, N, MPI_DOUBLE, MPI_SUM, root, MPI_COMM_WORLD);
+  double s = 0.05 * x[0];
+  if (rank_ == root)
+    for (int i = 0; i < N; i++) s += weight(i) * sin(m[i]);
+  return s;
+}
+
+__attribute__((noinline)) static double f_reduce_root_in_place_max(double *x) {
+  double m[N];
+  for (int i = 0; i < N; i++) m[i] = x[i] * (2.0 - x[i]);
+  MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : m, m, N, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+  double s = 0;
+  if (rank_ == 0)
+    for (int i = 0; i < N; i++) s += weight(i) * m[i] * m[i];
+  return s;
+}
+
 __attribute__((noinline)) static double f_allreduce_min(double *x) {
   double mine[N], m[N];
   for (int i = 0; i < N; i++) mine[i] = sin(x[i]) + x[i];
@@ -135,6 +157,8 @@ int main(int argc, char **argv) {
   CHECK(f_allgather);
   CHECK(f_reduce_sum);
   CHECK(f_reduce_max);
+  CHECK(f_reduce_root_in_place);
+  CHECK(f_reduce_root_in_place_max);
   CHECK(f_allreduce_min);
   CHECK(f_allreduce_inplace_max);
   CHECK(f_allreduce_inplace_sum);

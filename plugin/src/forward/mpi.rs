@@ -9,7 +9,7 @@ use super::TangentSweep;
 use crate::error::{Error, Result};
 use crate::rules::blas::Prec;
 use crate::rules::mpi::runtime::Mpi;
-use crate::rules::mpi::{self, is_in_place, reduction_of, Kind, Reduction, Role};
+use crate::rules::mpi::{self, is_in_place, may_be_in_place, reduction_of, Kind, Reduction, Role};
 use ferment_ir::{Builder, Type, Value};
 
 /// Handles `inst` when it is a call to a supported MPI routine.
@@ -114,11 +114,19 @@ pub(super) fn tangent_mpi(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         Kind::Allreduce | Kind::Reduce => {
             let (sbuf, rbuf) = (arg(Role::Sent, 0), arg(Role::Recvd, 0));
             let in_place = is_in_place(sbuf);
+            let maybe_in_place = !in_place && may_be_in_place(sbuf, 4);
             let red = reduction_of(arg(Role::Op, 0)).unwrap_or(Reduction::Sum);
             let n = arg(Role::Count, 0);
             let root = (c.kind == Kind::Reduce).then(|| arg(Role::Root, 0));
             let copies = (red != Reduction::Sum).then(|| {
-                let input = if in_place { rbuf } else { sbuf };
+                let input = if in_place {
+                    rbuf
+                } else if maybe_in_place {
+                    let test = mpi::in_place_test(&before, sbuf);
+                    before.select(test, rbuf, sbuf)
+                } else {
+                    sbuf
+                };
                 let x = Mpi {
                     b: &before,
                     module,
@@ -129,7 +137,11 @@ pub(super) fn tangent_mpi(t: &mut TangentSweep, inst: Value) -> Result<bool> {
             });
             let dr = shadow(rbuf);
             let ds = if in_place { b.zero(ptr) } else { shadow(sbuf) };
-            let flag = b.const_int(Type::int(module.context(), 1), i64::from(in_place));
+            let flag = if maybe_in_place {
+                mpi::in_place_test(&b, sbuf)
+            } else {
+                b.const_int(Type::int(module.context(), 1), i64::from(in_place))
+            };
             m.fwd_reduce(
                 ds,
                 flag,

@@ -14,7 +14,9 @@ use crate::error::{Error, Result};
 use crate::reverse::tape::declare;
 use crate::rules::blas::Prec;
 use crate::rules::mpi::runtime::Mpi;
-use crate::rules::mpi::{self, is_in_place, reduction_of, Kind, MpiCall, Reduction, Role};
+use crate::rules::mpi::{
+    self, is_in_place, may_be_in_place, reduction_of, Kind, MpiCall, Reduction, Role,
+};
 use ferment_ir::{Builder, Type, Value};
 
 /// Handles `inst` when it is a call to a supported MPI routine.
@@ -194,7 +196,9 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         }
         Kind::Allreduce | Kind::Reduce => {
             let (sbuf, rbuf) = (arg(Role::Sent, 0), arg(Role::Recvd, 0));
+            // `MPI_IN_PLACE`, or `rank == root ? MPI_IN_PLACE : buf`
             let in_place = is_in_place(sbuf);
+            let maybe_in_place = !in_place && may_be_in_place(sbuf, 4);
             let red = reduction_of(arg(Role::Op, 0)).unwrap_or(Reduction::Sum);
             let n = arg(Role::Count, 0);
             let root = (c.kind == Kind::Reduce).then(|| arg(Role::Root, 0));
@@ -202,7 +206,13 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             let copies = if red == Reduction::Sum {
                 None
             } else {
-                let input = if in_place { rbuf } else { sbuf };
+                let input = if in_place {
+                    rbuf
+                } else if maybe_in_place {
+                    fwd.select(mpi::in_place_test(&fwd, sbuf), rbuf, sbuf)
+                } else {
+                    sbuf
+                };
                 let x = Mpi {
                     b: &fwd,
                     module,
@@ -220,6 +230,11 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             let dr = shadow_or_null(s, rbuf);
             let ds = if in_place {
                 dr
+            } else if maybe_in_place {
+                let ds = shadow_or_null(s, sbuf);
+                let sb = s.primal(sbuf);
+                let test = mpi::in_place_test(&s.b, sb);
+                s.b.select(test, dr, ds)
             } else {
                 shadow_or_null(s, sbuf)
             };

@@ -437,7 +437,9 @@ pub fn check(call: Value) -> Result<()> {
         )
         .hint("pass MPI_SUM, MPI_MIN or MPI_MAX directly (not through a variable)")),
         Kind::Gather | Kind::Scatter | Kind::Allgather
-            if [c.arg(Sent, 0), c.arg(Recvd, 0)].into_iter().any(is_in_place) =>
+            if [c.arg(Sent, 0), c.arg(Recvd, 0)]
+                .into_iter()
+                .any(|v| may_be_in_place(v, 4)) =>
         {
             Err(Error::at(
                 call,
@@ -454,6 +456,31 @@ impl MpiCall {
     fn kind_recv_tag(&self) -> usize {
         usize::from(self.kind == Kind::Sendrecv)
     }
+}
+
+/// `p == MPI_IN_PLACE` at run time.
+pub fn in_place_test(b: &ferment_ir::Builder, p: Value) -> Value {
+    let ctx = b.module().context();
+    let one = b.const_int(ferment_ir::Type::int(ctx, 64), 1);
+    let ip = b.int_to_ptr(one, ferment_ir::Type::ptr(ctx));
+    b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, p, ip)
+}
+
+/// Whether `v` may be `MPI_IN_PLACE`: the constant, or a select or phi
+/// (`rank == root ? MPI_IN_PLACE : buf`) with it among its operands.
+pub fn may_be_in_place(v: Value, depth: u32) -> bool {
+    if is_in_place(v) {
+        return true;
+    }
+    if depth == 0 || !v.is_instruction() {
+        return false;
+    }
+    let ops = match v.opcode() {
+        ferment_ir::Opcode::LLVMSelect => vec![v.operand(1), v.operand(2)],
+        ferment_ir::Opcode::LLVMPHI => v.incoming().into_iter().map(|(x, _)| x).collect(),
+        _ => return false,
+    };
+    ops.into_iter().any(|o| may_be_in_place(o, depth - 1))
 }
 
 /// Whether `v` is Open MPI's `MPI_IN_PLACE` (`(void *) 1`) as a constant.
