@@ -14,6 +14,9 @@
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
 //!                              `IR-ATTACH: @w !enzyme_shadow !{ptr @dw}` (C cannot spell it)
 //!
+//! Cases under `mpi/` are compiled with `mpicc` (`OMPI_CC` = the driver) and run by `mpirun` on 2
+//! and 4 ranks; skipped where Open MPI is missing.
+//!
 //! Usage: cargo test -p ferment-clang-tests --test e2e -- [FILTER]
 //! Environment: FERMENT_PLUGIN (plugin path), FERMENT_E2E_JOBS (1 or 2), FERMENT_E2E_TIMEOUT
 //! (seconds per step, default 60), FERMENT_E2E_KEEP (keep work dirs of passing jobs).
