@@ -44,7 +44,10 @@ const R_DREQ: u64 = 72;
 const R_TMP: u64 = 80;
 /// Bytes per element (a wait does not know the precision of its message).
 const R_SIZE: u64 = 88;
-const RECORD_BYTES: i64 = 96;
+/// The request's value right after the call (matched when no wait names
+/// the variable itself: a wait on a copy).
+const R_VAL: u64 = 96;
+const RECORD_BYTES: i64 = 104;
 
 /// Emits calls of the helpers for one precision at `b`'s position.
 pub struct Mpi<'a> {
@@ -1029,6 +1032,7 @@ impl Mpi<'_> {
                 fb.set_field(rec, R_DREQ, fb.null());
                 fb.set_field(rec, R_TMP, fb.null());
                 fb.set_field(rec, R_SIZE, fb.c64(fb.size()));
+                fb.set_field(rec, R_VAL, fb.b.load(fb.ptr(), a[0]));
                 fb.b.store(rec, head);
                 Some(rec)
             },
@@ -1205,6 +1209,18 @@ impl Mpi<'_> {
             &[p, b1],
             |fb, a| {
                 let rec = a[0];
+                // A record no wait took (its wait was not recognized): the
+                // adjoint message was never started. Stop rather than
+                // return a wrong derivative.
+                let started = fb.field(rec, R_DREQ, fb.ptr());
+                fb.when(fb.is_null(started), |fb| {
+                    let msg = "ferment: the derivative of an MPI_Isend/MPI_Irecv found no matching MPI_Wait/MPI_Waitall (wait on the request variable the call wrote)\n";
+                    let text = fb.m.add_string_constant("ferment.mpi.unmatched", msg);
+                    let i32t = fb.i32();
+                    let len = fb.c64(msg.len() as i64);
+                    fb.libc("write", fb.i64(), &[fb.b.const_int(i32t, 2), text, len]);
+                    fb.libc("abort", Type::void(fb.ctx()), &[]);
+                });
                 fb.mpi("MPI_Wait", &[fb.b.gep_i8(rec, R_DREQ), fb.null()]);
                 let n = fb.field(rec, R_COUNT, fb.i64());
                 let recv = fb.field(rec, R_RECV, fb.i64());
@@ -1247,10 +1263,17 @@ fn pending_list(m: Module) -> Value {
         .unwrap_or_else(|| m.add_zeroed_global(name, Type::ptr(m.context())))
 }
 
-fn take_helper(m: Module, prec: Prec) -> Value {
+/// The record whose field `key` equals the argument, taken out of the
+/// list (null: none).
+fn take_by_helper(m: Module, prec: Prec, key: u64) -> Value {
     let p = Type::ptr(m.context());
     let head = pending_list(m);
-    helper(m, prec, "take", Some(p), &[p], |fb, a| {
+    let name = if key == R_REQ {
+        "take.slot"
+    } else {
+        "take.value"
+    };
+    helper(m, prec, name, Some(p), &[p], |fb, a| {
         // walk the list through the address of each link
         let entry = fb.b.insert_block();
         let lp = fb.f.append_block("walk");
@@ -1263,7 +1286,7 @@ fn take_helper(m: Module, prec: Prec) -> Value {
         let cur = fb.b.load(fb.ptr(), link);
         fb.b.cond_br(fb.is_null(cur), none, next);
         fb.b.at_end(next);
-        let req = fb.field(cur, R_REQ, fb.ptr());
+        let req = fb.field(cur, key, fb.ptr());
         let hit = fb.b.icmp(IntPredicate::LLVMIntEQ, req, a[0]);
         let step = fb.f.append_block("step");
         fb.b.cond_br(hit, found, step);
@@ -1278,6 +1301,31 @@ fn take_helper(m: Module, prec: Prec) -> Value {
         fb.b.ret(cur);
         fb.b.at_end(none);
         Some(fb.null())
+    })
+}
+
+/// The record of the request variable at the argument: matched by the
+/// variable's address, else (a wait on a copy) by the request's value.
+fn take_helper(m: Module, prec: Prec) -> Value {
+    let p = Type::ptr(m.context());
+    let by_slot = take_by_helper(m, prec, R_REQ);
+    let by_value = take_by_helper(m, prec, R_VAL);
+    helper(m, prec, "take", Some(p), &[p], |fb, a| {
+        let rec = fb.b.call_fn(by_slot, &[a[0]]);
+        let missing = fb.is_null(rec);
+        let entry = fb.b.insert_block();
+        let again = fb.f.append_block("by.value");
+        let done = fb.f.append_block("done");
+        fb.b.cond_br(missing, again, done);
+        fb.b.at_end(again);
+        let value = fb.b.load(fb.ptr(), a[0]);
+        let other = fb.b.call_fn(by_value, &[value]);
+        fb.b.br(done);
+        fb.b.at_end(done);
+        let r = fb.b.phi(fb.ptr(), "rec");
+        r.add_incoming(rec, entry);
+        r.add_incoming(other, again);
+        Some(r)
     })
 }
 
