@@ -35,6 +35,57 @@ fn main() {
         .define("NDEBUG", None)
         .warnings(false);
     build.compile("ferment_shim");
+    build_clang_plugin(&include);
     // Only test binaries link libLLVM (see lib.rs); the cdylib never does.
     println!("cargo:rustc-link-search=native={}", llvm_config("--libdir"));
+}
+
+/// `libferment_clang.so`, the clang front-end plugin (`-fplugin=`: Enzyme's
+/// source attributes, and loading the pass plugin), next to `libferment.so`
+/// in the target directory. It needs clang's headers (Debian's
+/// `libclang-22-dev`); without them it is skipped with a warning. Like the
+/// pass plugin it links nothing: clang provides every symbol.
+fn build_clang_plugin(include: &str) {
+    println!("cargo:rerun-if-changed=clang/ferment_clang.cpp");
+    let header = std::path::Path::new(include).join("clang/Sema/ParsedAttr.h");
+    if !header.exists() {
+        println!(
+            "cargo:warning=clang headers not found ({}): libferment_clang.so (the -fplugin front end) is not built; install libclang-22-dev",
+            header.display()
+        );
+        return;
+    }
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    // OUT_DIR is <target>/<profile>/build/ferment-<hash>/out.
+    let Some(profile_dir) = out_dir.ancestors().nth(3) else {
+        return;
+    };
+    let built = out_dir.join("libferment_clang.so");
+    let compiler = cc::Build::new().cpp(true).get_compiler();
+    let status = Command::new(compiler.path())
+        .args([
+            "-std=c++17",
+            "-fno-rtti",
+            "-fno-exceptions",
+            "-fPIC",
+            "-shared",
+            "-O2",
+            "-w",
+        ])
+        .args([
+            "-D_GNU_SOURCE",
+            "-D__STDC_CONSTANT_MACROS",
+            "-D__STDC_LIMIT_MACROS",
+            "-DNDEBUG",
+        ])
+        .arg("-I")
+        .arg(include)
+        .arg("clang/ferment_clang.cpp")
+        .arg("-o")
+        .arg(&built)
+        .status()
+        .expect("run the C++ compiler for libferment_clang.so");
+    assert!(status.success(), "building libferment_clang.so failed");
+    std::fs::copy(&built, profile_dir.join("libferment_clang.so"))
+        .expect("copy libferment_clang.so");
 }

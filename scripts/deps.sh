@@ -9,11 +9,14 @@ set -euo pipefail
 
 LLVM_PREFIX=/usr/lib/llvm-22
 LLVM_PACKAGES=(llvm-22-dev clang-22 flang-22 lld-22 libclang-rt-22-dev llvm-22-tools)
+# clang's headers, for libferment_clang.so (the -fplugin front end: Enzyme's
+# source attributes).
+CLANG_DEV_PACKAGES=(libclang-22-dev)
 # BLAS and LAPACK for the tests and benchmarks of BLAS-call derivatives
 # (cblas.h and libopenblas; lapacke.h and liblapacke).
 BLAS_PACKAGES=(libopenblas-dev liblapacke-dev)
 # Open MPI (mpicc, mpirun, mpi.h) for the tests and benchmark of MPI-call
-# derivatives (clang-tests/cases/mpi, benches/mpi_heat).
+# derivatives (clang-tests/cases/mpi, benches/mpi).
 MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
 
 say() { printf 'deps: %s\n' "$*"; }
@@ -57,6 +60,8 @@ mapfile -t missing_blas < <(not_installed "${BLAS_PACKAGES[@]}")
 want+=("${missing_blas[@]}")
 mapfile -t missing_mpi < <(not_installed "${MPI_PACKAGES[@]}")
 want+=("${missing_mpi[@]}")
+mapfile -t missing_clang_dev < <(not_installed "${CLANG_DEV_PACKAGES[@]}")
+want+=("${missing_clang_dev[@]}")
 # The packages can be present while the tools are not (or the reverse, with
 # a hand-built LLVM): the tools are what the build actually uses.
 if [ ! -x "$LLVM_PREFIX/bin/llvm-config" ] || ! command -v clang-22 >/dev/null 2>&1; then

@@ -41,6 +41,22 @@ bash scripts/install.sh --prefix "$prefix" --no-build
 [ -f "$prefix/lib/libferment.so" ] || fail "no lib/libferment.so"
 [ -f "$prefix/share/ferment/install-manifest.txt" ] || fail "no manifest"
 
+# ---- clang -fplugin front end -------------------------------------------------
+# Loaded the way ClangEnzyme is: it must find the installed pass plugin next to
+# itself and read Enzyme's attributes (d/dx [frozen(x) + x] = 1).
+if [ -f target/release/libferment_clang.so ]; then
+    [ -f "$prefix/lib/libferment_clang.so" ] || fail "no lib/libferment_clang.so"
+    cat >"$tmp/attr.c" <<'C'
+#include <ferment.h>
+__attribute__((enzyme_inactive)) double frozen(double x) { return x * x; }
+double f(double x) { return frozen(x) + x; }
+int main(void) { return __enzyme_autodiff((void *)f, 3.0) == 1.0 ? 0 : 1; }
+C
+    clang-22 -O2 -fplugin="$prefix/lib/libferment_clang.so" -I"$prefix/include" "$tmp/attr.c" \
+        -o "$tmp/attr" || fail "-fplugin=lib/libferment_clang.so: compile failed"
+    "$tmp/attr" || fail "-fplugin=lib/libferment_clang.so: enzyme_inactive not honoured"
+fi
+
 # ---- pkg-config ---------------------------------------------------------------
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 cflags=$(pkg-config --cflags ferment | sed "s/ *$//")

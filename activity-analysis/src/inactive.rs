@@ -423,6 +423,26 @@ fn first_function(v: Value) -> Option<Value> {
     v.operands().first().and_then(|o| first_function(*o))
 }
 
+/// The `(global variable, note)` pairs of `llvm.global.annotations` (the
+/// global `g`): what `__attribute__((annotate("note")))` on a global
+/// variable says.
+pub fn global_variable_annotations(g: Value) -> Vec<(Value, String)> {
+    let Some(init) = g.global_initializer() else {
+        return Vec::new();
+    };
+    init.operands()
+        .into_iter()
+        .filter_map(|entry| {
+            let var = entry.operands().first()?.strip_casts();
+            if !var.is_global() {
+                return None;
+            }
+            let note = entry.operands().get(1)?.c_string()?;
+            Some((var, note))
+        })
+        .collect()
+}
+
 /// The `(function, note)` pairs of `llvm.global.annotations` (the global
 /// `g`): what `__attribute__((annotate("note")))` on a function says.
 pub fn global_annotations(g: Value) -> Vec<(Value, String)> {

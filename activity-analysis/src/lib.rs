@@ -43,8 +43,9 @@ pub use canonical::{
     canonicalize, seeds_of, ArgActivity, Canonical, Mode, Reason, Request, RetActivity,
 };
 pub use inactive::{
-    derivative_free_output, global_annotations, inactive_function_writes_or_aliases,
-    is_known_inactive_callee, is_known_inactive_function, ModuleAnnotations, WRITES_OR_ALIASES,
+    derivative_free_output, global_annotations, global_variable_annotations,
+    inactive_function_writes_or_aliases, is_known_inactive_callee, is_known_inactive_function,
+    ModuleAnnotations, WRITES_OR_ALIASES,
 };
 pub use memory::{
     allocation_kind, is_free_like, is_inactive_global_stand_in, is_memcpy_like, is_memset_like,

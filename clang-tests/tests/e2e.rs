@@ -8,7 +8,8 @@
 //!   RUN: <hosts>               subset of `clang opt flang rustc` (default: by language)
 //!   EXPECT-ERROR: <substring>  (repeatable) compiling must fail cleanly and print every substring
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
-//!   CFLAGS: <flags>            extra compiler flags (whitespace separated)
+//!   CFLAGS: <flags>            extra compiler flags (whitespace separated; `@FERMENT_CLANG@`
+//!                              is the path of libferment_clang.so, the -fplugin front end)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
 //!   IR-ATTACH: @g <metadata>   (repeatable; `RUN: opt` only) append `, <metadata>` to the
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
@@ -632,7 +633,15 @@ impl Env {
         // No preprocessed-source crash reports littering /tmp; the stack dump still prints.
         c.arg("-fno-crash-diagnostics");
         c.arg("-I").arg(&self.include);
-        c.args(&case.cflags);
+        // What users include: ferment.h and the enzyme/ headers.
+        c.arg("-I").arg(self.include.join("../../runtime/include"));
+        // `@FERMENT_CLANG@`: the clang front-end plugin built next to the pass plugin.
+        let front = self.plugin.with_file_name("libferment_clang.so");
+        c.args(
+            case.cflags
+                .iter()
+                .map(|f| f.replace("@FERMENT_CLANG@", &front.display().to_string())),
+        );
         c
     }
 

@@ -58,6 +58,15 @@ pub fn check(module: Module) -> Vec<Error> {
                     );
                 }
             }
+            for (v, note) in ferment_activity_analysis::global_variable_annotations(g) {
+                let known = note == "enzyme_inactive" || note.starts_with("enzyme_shadow=");
+                if note.starts_with("enzyme") && !known {
+                    errors.push(
+                        Error::new(format!("unknown Enzyme annotation \"{note}\" on the global '{}'", v.name()))
+                            .hint("on global variables ferment understands enzyme_inactive and enzyme_shadow=<shadow global>"),
+                    );
+                }
+            }
             continue;
         }
         if !name.starts_with("__enzyme_") || g.global_initializer().is_none() {
@@ -160,6 +169,15 @@ pub fn inactive_globals(module: Module) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for g in module.globals() {
         let name = g.name();
+        if name == "llvm.global.annotations" {
+            // `__attribute__((annotate("enzyme_inactive")))` on a variable.
+            for (v, note) in ferment_activity_analysis::global_variable_annotations(g) {
+                if note == "enzyme_inactive" && !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+            continue;
+        }
         if !name.starts_with("__enzyme_inactive_global") {
             continue;
         }
@@ -189,6 +207,31 @@ pub fn inactive_globals(module: Module) -> Result<Vec<Value>> {
         }
     }
     Ok(out)
+}
+
+/// `annotate("enzyme_shadow=<symbol>")` on a global variable (what the
+/// clang plugin makes of `__attribute__((enzyme_shadow(g)))`) becomes the
+/// `!enzyme_shadow` metadata the shadow code reads.
+pub fn apply_shadow_annotations(module: Module) -> Result<()> {
+    let Some(a) = module.global("llvm.global.annotations") else {
+        return Ok(());
+    };
+    for (v, note) in ferment_activity_analysis::global_variable_annotations(a) {
+        let Some(sym) = note.strip_prefix("enzyme_shadow=") else {
+            continue;
+        };
+        match module.global(sym) {
+            Some(shadow) if shadow != v => v.set_user_shadow(shadow),
+            _ => {
+                return Err(Error::new(format!(
+                    "the shadow '{sym}' named by enzyme_shadow on '{}' is not a global variable of this translation unit",
+                    v.name()
+                ))
+                .hint("define the shadow global in the same file, with the same type"))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A user allocator declared with `__enzyme_allocation_like_NAME = { alloc,
@@ -321,6 +364,7 @@ pub fn unknown_entry_points(module: Module) -> Vec<Error> {
         if !f.is_declaration()
             || !name.contains("__enzyme_")
             || crate::frontend::request::entry_kind(&name).is_some()
+            || crate::frontend::is_loop_construct(&name)
             || is_type_hint(&name)
         {
             continue;

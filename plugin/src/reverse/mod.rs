@@ -133,6 +133,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// computed from: their adjoint can be a run-time zero that must not
     /// meet an infinite partial ([`rules::guarded`]).
     discardable: hashbrown::HashSet<Value>,
+    /// Combined shape: heap scratch whose frees move from the forward sweep
+    /// to the reverse of its allocation (so the reverse sweep may read it).
+    deferred_frees: HashMap<Value, Vec<Value>>,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -181,7 +184,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 .filter(|&(i, _)| key.function.param_is_noalias(i as u32))
                 .map(|(_, p)| p)
                 .collect();
-            tape.set_rereads(tape::Rereads::new(&reachable, restrict));
+            let in_loop = |b: Block| loops.loop_of(b).is_some();
+            tape.set_rereads(tape::Rereads::new(&reachable, restrict, &in_loop));
         }
         tape.set_paired(
             reachable
@@ -196,6 +200,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 })
                 .collect(),
         );
+        let deferred_frees = tape.deferred_frees();
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         let b = Builder::following(module, f);
         b.set_fast_math(ctx.options.fast_math != 0);
@@ -223,6 +228,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             shadows: None,
             types,
             discardable: discardable_values(&reachable),
+            deferred_frees,
         })
     }
 
@@ -720,6 +726,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);
                 }
+                if self.call_results.contains(&inst) {
+                    // A primal call beside a custom augmented call that
+                    // returns no primal: its adjoint goes to that call.
+                    return Ok(true);
+                }
                 if memory::reverse_call(self, inst)? || blas::reverse_blas(self, inst)? {
                     return Ok(true);
                 }
@@ -962,6 +973,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.b.br(dispatch);
         }
         self.tape.install_growth(&self.loops, self.f);
+        for free in self.deferred_frees.values().flatten() {
+            free.erase();
+        }
+        if self.rf == self.f {
+            self.tape.fence_rows(&[self.f]);
+        } else {
+            self.tape.fence_rows(&[self.f, self.rf]);
+        }
         if self.print_tape {
             eprintln!(
                 "ferment: tape of the derivative of '{}':",
