@@ -6,6 +6,7 @@
 #                --out DIR (report directory).
 #   bash benches/run.sh --setup ...  first installs the optional Enzyme peer, best effort:
 #                                    python3.11 -m pip install enzyme-ad (not used by CI)
+#   bash benches/run.sh --mpi [G T]  the MPI benchmark only (benches/mpi/run.sh, report/MPI.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -18,5 +19,9 @@ if [ "${1:-}" = "--setup" ]; then
     else
         echo "$EPY not found (enzyme-ad needs Python 3.11): the Enzyme peer will be skipped" >&2
     fi
+fi
+if [ "${1:-}" = "--mpi" ]; then
+    shift
+    exec bash benches/mpi/run.sh "$@"   # the MPI benchmark (issue 17): benches/mpi/
 fi
 exec "$PY" benches/run.py "$@"

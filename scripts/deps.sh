@@ -15,6 +15,9 @@ CLANG_DEV_PACKAGES=(libclang-22-dev)
 # BLAS and LAPACK for the tests and benchmarks of BLAS-call derivatives
 # (cblas.h and libopenblas; lapacke.h and liblapacke).
 BLAS_PACKAGES=(libopenblas-dev liblapacke-dev)
+# Open MPI (mpicc, mpirun, mpi.h) for the tests and benchmark of MPI-call
+# derivatives (clang-tests/cases/mpi, benches/mpi).
+MPI_PACKAGES=(libopenmpi-dev openmpi-bin)
 
 say() { printf 'deps: %s\n' "$*"; }
 
@@ -55,6 +58,8 @@ mapfile -t missing_llvm < <(not_installed "${LLVM_PACKAGES[@]}")
 want+=("${missing_llvm[@]}")
 mapfile -t missing_blas < <(not_installed "${BLAS_PACKAGES[@]}")
 want+=("${missing_blas[@]}")
+mapfile -t missing_mpi < <(not_installed "${MPI_PACKAGES[@]}")
+want+=("${missing_mpi[@]}")
 mapfile -t missing_clang_dev < <(not_installed "${CLANG_DEV_PACKAGES[@]}")
 want+=("${missing_clang_dev[@]}")
 # The packages can be present while the tools are not (or the reverse, with
@@ -77,7 +82,7 @@ command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
 command -v dpkg-deb >/dev/null 2>&1 || want+=(dpkg)
 
 if [ "${#want[@]}" -eq 0 ]; then
-    say "LLVM 22, binutils, a C++ compiler, cmake, make, pkg-config and OpenBLAS/LAPACKE are installed"
+    say "LLVM 22, binutils, a C++ compiler, cmake, make, pkg-config, OpenBLAS/LAPACKE and Open MPI are installed"
 else
     say "installing: ${want[*]}"
     export DEBIAN_FRONTEND=noninteractive

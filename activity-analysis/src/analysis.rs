@@ -272,15 +272,16 @@ impl Activity {
                 .map(|(a, _)| a)
                 .collect(),
             CallKind::Known(e) => {
-                if self.reads_active(call, &e) {
-                    args.into_iter()
-                        .zip(e)
-                        .filter(|(a, e)| *e == ArgEffect::Written && unshadowed(a))
-                        .map(|(a, _)| a)
-                        .collect()
-                } else {
-                    Vec::new()
-                }
+                let reads_active = self.reads_active(call, &e);
+                args.into_iter()
+                    .zip(e)
+                    .filter(|(a, e)| {
+                        unshadowed(a)
+                            && (*e == ArgEffect::Received
+                                || (*e == ArgEffect::Written && reads_active))
+                    })
+                    .map(|(a, _)| a)
+                    .collect()
             }
             CallKind::Opaque if ctx.policy() == crate::CallPolicy::Interprocedural => {
                 let receives = args.iter().any(|a| {
@@ -410,7 +411,7 @@ impl Activity {
         call.call_args()
             .iter()
             .zip(effects)
-            .any(|(a, e)| *e == ArgEffect::Written && self.is_shadowed(*a))
+            .any(|(a, e)| e.writes() && self.is_shadowed(*a))
     }
 
     fn has_shadowed_pointer_arg(&self, call: Value) -> bool {

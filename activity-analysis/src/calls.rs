@@ -31,7 +31,7 @@ pub enum CallPolicy {
     Interprocedural,
 }
 
-/// What a known library routine (a BLAS call) does with one argument.
+/// What a known library routine (a BLAS or MPI call) does with one argument.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ArgEffect {
     /// Carries no derivative (a dimension, a stride, a flag).
@@ -40,6 +40,17 @@ pub enum ArgEffect {
     Read,
     /// Memory written (and possibly read) through a pointer.
     Written,
+    /// Memory written with floats that may carry derivatives whatever this
+    /// function's own activities are: data received from another process
+    /// (an MPI receive). The memory always gets a shadow.
+    Received,
+}
+
+impl ArgEffect {
+    /// Whether the routine writes through the argument.
+    pub fn writes(self) -> bool {
+        matches!(self, ArgEffect::Written | ArgEffect::Received)
+    }
 }
 
 /// Says, for a call to a known routine, what it does with each argument

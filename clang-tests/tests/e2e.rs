@@ -15,6 +15,9 @@
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
 //!                              `IR-ATTACH: @w !enzyme_shadow !{ptr @dw}` (C cannot spell it)
 //!
+//! Cases under `mpi/` are compiled with `mpicc` (`OMPI_CC` = the driver) and run by `mpirun` on 2
+//! and 4 ranks; skipped where Open MPI is missing.
+//!
 //! Usage: cargo test -p ferment-clang-tests --test e2e -- [FILTER]
 //! Environment: FERMENT_PLUGIN (plugin path), FERMENT_E2E_JOBS (1 or 2), FERMENT_E2E_TIMEOUT
 //! (seconds per step, default 60), FERMENT_E2E_KEEP (keep work dirs of passing jobs).
@@ -581,6 +584,22 @@ fn must_succeed(what: &str, cmd: &mut Command, env: &Env) -> Result<Output, Stri
     }
 }
 
+/// Cases under `mpi/` are built with `mpicc` and run with `mpirun`.
+fn is_mpi(case: &Case) -> bool {
+    case.name.starts_with("mpi/")
+}
+
+fn mpi_available() -> bool {
+    let ok = |c: &mut Command| {
+        c.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    ok(Command::new("mpicc").arg("-showme:version")) && ok(Command::new("mpirun").arg("--version"))
+}
+
 fn tool_available(tool: &str) -> bool {
     static CACHE: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
     if let Some((_, ok)) = CACHE.lock().unwrap().iter().find(|(t, _)| t == tool) {
@@ -603,7 +622,14 @@ impl Env {
     }
 
     fn c_compile(&self, case: &Case, driver: &str) -> Command {
-        let mut c = Command::new(driver);
+        let mut c = if is_mpi(case) {
+            // Open MPI's wrapper around the same compiler
+            let mut c = Command::new("mpicc");
+            c.env("OMPI_CC", driver);
+            c
+        } else {
+            Command::new(driver)
+        };
         // No preprocessed-source crash reports littering /tmp; the stack dump still prints.
         c.arg("-fno-crash-diagnostics");
         c.arg("-I").arg(&self.include);
@@ -793,6 +819,12 @@ impl Env {
                 return Verdict::Skip(format!("{t} not found"));
             }
         }
+        if is_mpi(case) && !mpi_available() {
+            return Verdict::Skip(
+                "mpicc/mpirun not found (MPI cases need libopenmpi-dev and openmpi-bin: scripts/deps.sh)"
+                    .to_string(),
+            );
+        }
         let dir = self
             .work
             .join(case.name.replace(['/', '.'], "_"))
@@ -846,12 +878,38 @@ impl Env {
         // BLAS cases: one thread, so runs are reproducible and jobs do not
         // oversubscribe the machine.
         run.env("OPENBLAS_NUM_THREADS", "1");
+        if is_mpi(case) {
+            return self.run_mpi(dir);
+        }
         let o = run_cmd(&mut run, self.timeout);
         if succeeded(&o) {
             Verdict::Pass
         } else {
             Verdict::Fail(step_failure("run the program", &run, &o, ""))
         }
+    }
+
+    /// An MPI case runs on 2 and on 4 ranks (loopback, oversubscribed).
+    fn run_mpi(&self, dir: &Path) -> Verdict {
+        for np in ["2", "4"] {
+            let mut run = Command::new("mpirun");
+            run.args(["--allow-run-as-root", "--oversubscribe", "-np", np])
+                .arg(dir.join("a.out"))
+                .current_dir(dir)
+                .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+                .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+                .env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+            let o = run_cmd(&mut run, self.timeout);
+            if !succeeded(&o) {
+                return Verdict::Fail(step_failure(
+                    &format!("run the program on {np} ranks"),
+                    &run,
+                    &o,
+                    "",
+                ));
+            }
+        }
+        Verdict::Pass
     }
 
     fn error_case(&self, case: &Case, cfg: &Config, dir: &Path) -> Verdict {

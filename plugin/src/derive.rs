@@ -451,7 +451,7 @@ pub fn analyze_activity(
     let actx = ferment_activity_analysis::Context::new(&crate::frontend::is_inactive_call)
         .interprocedural(&summarize)
         .with_types(types)
-        .with_known_calls(&crate::rules::blas::known_effects)
+        .with_known_calls(&crate::rules::known_effects)
         .assume_useful(ctx.options.all_useful != 0);
     ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
 }

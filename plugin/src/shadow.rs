@@ -98,6 +98,14 @@ impl Shadows {
         if null_based(p) {
             return Some(p);
         }
+        // A constant integer as a pointer (MPI's `MPI_IN_PLACE` is
+        // `(void *) 1`) points into no object either.
+        if p.is_constant_expr()
+            && p.opcode() == Opcode::LLVMIntToPtr
+            && p.operand(0).const_int().is_some()
+        {
+            return Some(p);
+        }
         // A constant address inside a shadowed global: the same address
         // inside its shadow.
         if p.is_constant_expr() {

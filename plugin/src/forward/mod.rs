@@ -8,6 +8,7 @@
 //! value when requested).
 
 mod blas;
+mod mpi;
 
 use crate::cfg::Cfg;
 use crate::derive::{Ctx, Derivative};
@@ -183,6 +184,9 @@ impl<'k> TangentSweep<'k> {
             for inst in insts {
                 if inst.opcode() == Opcode::LLVMStore {
                     self.store_tangent(inst);
+                    continue;
+                }
+                if inst.is_call() && mpi::tangent_mpi(self, inst)? {
                     continue;
                 }
                 if inst.is_call() && blas::tangent_blas(self, inst)? {

@@ -20,6 +20,12 @@ pub fn check_function(
             if inst.is_call() && differentiable_call(inst) {
                 continue;
             }
+            // Every MPI call matters (the matching call on another rank
+            // may carry derivatives), active here or not.
+            if rules::mpi::mpi_name(inst).is_some() {
+                rules::mpi::check(inst)?;
+                continue;
+            }
             check_instruction(inst, activity)?;
         }
     }

@@ -26,6 +26,7 @@
 mod adjoint;
 mod blas;
 mod calls;
+mod mpi;
 pub use calls::callee_of;
 pub(crate) use calls::{decode_custom_augmented, interleave};
 mod memory;
@@ -718,6 +719,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 Ok(true)
             }
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                if mpi::reverse_mpi(self, inst)? {
+                    return Ok(true);
+                }
                 if let Some(cs) = self.calls.get(&inst).cloned() {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);

@@ -61,8 +61,10 @@ fn escaped_objects(blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<Value> {
                 Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => inst.operands(),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
-                    // BLAS routines do not keep their pointer arguments.
-                    let memory_op = crate::rules::blas::known_effects(inst).is_some()
+                    // BLAS and MPI routines do not keep their pointer
+                    // arguments (a non-blocking receive writes its buffer
+                    // by the wait; the receive itself counts as the write).
+                    let memory_op = crate::rules::known_effects(inst).is_some()
                         || crate::shadow::is_memcpy(&name)
                         || crate::shadow::is_memset(&name)
                         || crate::shadow::is_free(&name)
@@ -325,13 +327,13 @@ fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>>
     if allocation_kind(call).is_some() {
         return None;
     }
-    if let Some(effects) = crate::rules::blas::known_effects(call) {
-        // BLAS routines write only their output arrays.
+    if let Some(effects) = crate::rules::known_effects(call) {
+        // BLAS and MPI routines write only their output arrays.
         let written: Vec<MemClass> = call
             .call_args()
             .into_iter()
             .zip(effects)
-            .filter(|(_, e)| *e == ferment_activity_analysis::ArgEffect::Written)
+            .filter(|(_, e)| e.writes())
             .flat_map(|(a, _)| classes_of(a, escaped))
             .collect();
         return (!written.is_empty()).then_some(Some(written));

@@ -11,6 +11,7 @@
 
 pub mod blas;
 mod calls;
+pub mod mpi;
 mod product;
 mod special;
 
@@ -18,6 +19,12 @@ pub use calls::{call_rule, is_known_inactive_function, CallRule};
 pub use product::{guarded, times};
 
 use ferment_ir::{Builder, Opcode, Value};
+
+/// What a call to a known library routine (BLAS, MPI) does with each
+/// argument (None: not such a routine); see `Context::with_known_calls`.
+pub fn known_effects(call: Value) -> Option<Vec<ferment_activity_analysis::ArgEffect>> {
+    blas::known_effects(call).or_else(|| mpi::known_effects(call))
+}
 
 /// Inputs of a rule at one site.
 pub struct Site<'a> {

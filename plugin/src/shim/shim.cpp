@@ -684,11 +684,15 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
         usableCount(SE, SE.getSymbolicMaxBackedgeTakenCount(L), L);
     if (!Btc)
       continue;
-    // A constant maximum that large is the type's range (the exits depend
-    // on values SCEV cannot follow), not a bound worth allocating.
-    if (auto *C = dyn_cast<SCEVConstant>(Btc))
-      if (C->getAPInt().getActiveBits() > 31)
+    // A large constant maximum that is not the exact count is the range of
+    // the counter's type (the exit compares with a value reloaded in the
+    // loop, say a global an opaque call may write), not a bound worth
+    // allocating: 2^31 rows of a tape is gigabytes.
+    if (auto *C = dyn_cast<SCEVConstant>(Btc)) {
+      bool Exact = SE.getBackedgeTakenCount(L) == Btc;
+      if (C->getAPInt().getActiveBits() > (Exact ? 31u : 20u))
         continue;
+    }
     const SCEV *Trips =
         SE.getAddExpr(SE.getZeroExtendExpr(Btc, I64), SE.getOne(I64));
     Instruction *At = Pre->getTerminator();
