@@ -290,6 +290,7 @@ impl<'k> TangentSweep<'k> {
             return_active,
             return_primal: true,
             arg_types: self.call_arg_types.get(&call).cloned().unwrap_or_default(),
+            uniform_pointers: false,
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -600,6 +601,7 @@ fn pointer_returning_call(
         return_active: true,
         return_primal: true,
         arg_types: Vec::new(),
+        uniform_pointers: false,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);
