@@ -190,6 +190,7 @@ put() { # SRC DEST-RELATIVE-TO-PREFIX MODE
 
 put "$plugin" lib/libferment.so 755
 put "$root/runtime/include/ferment.h" include/ferment.h 644
+put "$root/runtime/include/ferment_cuda.h" include/ferment_cuda.h 644
 put "$root/runtime/include/enzyme/enzyme" include/enzyme/enzyme 644
 put "$root/runtime/fortran/ferment.f90" share/ferment/fortran/ferment.f90 644
 if [ "$have_flang" -eq 1 ]; then

@@ -10,6 +10,9 @@
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
+//!   PTX: <function> has|lacks <text>  (repeatable; CUDA, -O1 and up) the PTX of the kernel or
+//!                              function (with the functions it calls) contains / does not contain <text>,
+//!                              e.g. `PTX: grad_sum has bar.sync`, `PTX: grad_sq lacks atom.`
 //!   IR-ATTACH: @g <metadata>   (repeatable; `RUN: opt` only) append `, <metadata>` to the
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
 //!                              `IR-ATTACH: @w !enzyme_shadow !{ptr @dw}` (C cannot spell it)
@@ -110,6 +113,8 @@ struct Case {
     companion: Option<PathBuf>,
     /// A problem with the case file itself; reported as a failure.
     header_error: Option<String>,
+    /// `PTX:` checks: (function, must contain, text).
+    ptx_checks: Vec<(String, bool, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -124,8 +129,9 @@ enum Config {
     Flang(u8),
     /// rustc -Z llvm-plugins at opt-level <n>
     Rustc(u8),
-    /// CUDA device compile to PTX at -O<n>, checked by ptxas when present
-    Cuda(u8),
+    /// CUDA device compile to PTX at -O<n> for sm_<arch>, checked by ptxas
+    /// when present
+    Cuda(u8, u8),
     /// clang -S -emit-llvm at -O<n> with the plugin, twice: the two texts
     /// must be identical (the plugin's output may not depend on hashing);
     /// for an EXPECT-ERROR case, both compiles must fail with the same
@@ -148,7 +154,7 @@ impl Config {
             Config::Lli => "lli".to_string(),
             Config::Flang(o) => format!("flang-O{o}"),
             Config::Rustc(o) => format!("rustc-O{o}"),
-            Config::Cuda(o) => format!("cuda-O{o}"),
+            Config::Cuda(o, sm) => format!("cuda-sm{sm}-O{o}"),
             Config::Valgrind(o) => format!("valgrind-O{o}"),
             Config::Deterministic(o) => format!("deterministic-O{o}"),
             Config::IrUnchanged(o) => format!("ir-unchanged-O{o}"),
@@ -177,7 +183,13 @@ fn configs_for(case: &Case) -> Vec<Config> {
             }
             Host::Flang => [0, 2].iter().for_each(|&o| v.push(Config::Flang(o))),
             Host::Rustc => [0, 2].iter().for_each(|&o| v.push(Config::Rustc(o))),
-            Host::Cuda => [0, 2].iter().for_each(|&o| v.push(Config::Cuda(o))),
+            Host::Cuda => {
+                v.push(Config::Cuda(0, 90));
+                for o in 1..=3 {
+                    v.push(Config::Cuda(o, 80));
+                    v.push(Config::Cuda(o, 90));
+                }
+            }
         }
     }
     // Every memory, loop and C++ test's derivative also runs under memcheck
@@ -217,6 +229,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         ir_attach: Vec::new(),
         companion: None,
         header_error: None,
+        ptx_checks: Vec::new(),
     };
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -261,6 +274,17 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
                 }
             }
             "EXPECT-IR-UNCHANGED" => case.ir_unchanged = true,
+            "PTX" => {
+                let mut w = value.splitn(3, char::is_whitespace);
+                match (w.next(), w.next(), w.next().map(str::trim)) {
+                    (Some(f), Some(k @ ("has" | "lacks")), Some(t)) if !t.is_empty() => case
+                        .ptx_checks
+                        .push((f.to_string(), k == "has", t.to_string())),
+                    _ => errors.push(format!(
+                        "PTX wants `<function> has|lacks <text>`, got `{value}`"
+                    )),
+                }
+            }
             "CFLAGS" => case
                 .cflags
                 .extend(value.split_whitespace().map(str::to_string)),
@@ -709,24 +733,21 @@ impl Env {
                     .arg(&exe);
                 steps.push(Step::main("compile+link with the plugin", c));
             }
-            Config::Cuda(o) => {
+            Config::Cuda(o, sm) => {
                 let ptx = dir.join("k.ptx");
                 let mut c = Command::new(CLANG);
-                c.args([
-                    "-x",
-                    "cuda",
-                    "--cuda-gpu-arch=sm_90",
-                    "-nocudainc",
-                    "-nocudalib",
-                    "--cuda-device-only",
-                ])
-                .args(["-Xclang", "-target-feature", "-Xclang", "+ptx80"])
-                .arg("-fno-crash-diagnostics")
-                .arg("-I")
-                .arg(&self.include)
-                .args(&case.cflags)
-                .arg(format!("-O{o}"))
-                .arg(self.plugin_flag_clang());
+                c.args(["-x", "cuda"])
+                    .arg(format!("--cuda-gpu-arch=sm_{sm}"))
+                    .args(["-nocudainc", "-nocudalib", "--cuda-device-only"])
+                    .args(["-Xclang", "-target-feature", "-Xclang", "+ptx80"])
+                    .arg("-fno-crash-diagnostics")
+                    .arg("-I")
+                    .arg(&self.include)
+                    .arg("-I")
+                    .arg(self.include.join("../../runtime/include"))
+                    .args(&case.cflags)
+                    .arg(format!("-O{o}"))
+                    .arg(self.plugin_flag_clang());
                 if dbg {
                     c.arg("-g");
                 }
@@ -734,7 +755,8 @@ impl Env {
                 steps.push(Step::main("compile the kernels to PTX with the plugin", c));
                 if let Some(ptxas) = find_ptxas() {
                     let mut a = Command::new(ptxas);
-                    a.args(["-c", "-arch=sm_90"])
+                    a.arg("-c")
+                        .arg(format!("-arch=sm_{sm}"))
                         .arg(&ptx)
                         .arg("-o")
                         .arg(dir.join("k.o"));
@@ -773,7 +795,7 @@ impl Env {
                 }
             }
             Config::Rustc(_) => vec!["rustc"],
-            Config::Cuda(_) => vec![CLANG],
+            Config::Cuda(..) => vec![CLANG],
             Config::Valgrind(_) => vec![case.lang.driver(), "valgrind"],
             Config::Deterministic(_) => vec![case.lang.driver()],
             Config::IrUnchanged(_) => vec![case.lang.driver()],
@@ -811,10 +833,20 @@ impl Env {
                 return Verdict::Fail(e);
             }
         }
-        if let Config::Cuda(_) = cfg {
+        if let Config::Cuda(o, _) = cfg {
+            // Structural checks are about optimized code (at -O0 the kernel's
+            // arguments go through the stack and nothing is proven).
+            let checks: &[(String, bool, String)] = if *o >= 1 { &case.ptx_checks } else { &[] };
             // No GPU on the build machines: the kernels are compiled and
-            // assembled, not run (see clang-tests/README.md).
-            return Verdict::Pass;
+            // assembled, not run (see clang-tests/README.md); scripts/gpu-check.sh
+            // runs them where a GPU is.
+            return match fs::read_to_string(dir.join("k.ptx")) {
+                Ok(ptx) => match check_ptx(&ptx, checks) {
+                    Ok(()) => Verdict::Pass,
+                    Err(e) => Verdict::Fail(format!("    {e}\n")),
+                },
+                Err(e) => Verdict::Fail(format!("    cannot read the PTX: {e}\n")),
+            };
         }
         let mut run = if let Config::Lli = cfg {
             let mut c = Command::new(LLI);
@@ -1191,6 +1223,7 @@ fn main() {
         ir_attach: Vec::new(),
         companion: None,
         header_error: None,
+        ptx_checks: Vec::new(),
     }));
 
     let mut jobs: Vec<Job> = Vec::new();
@@ -1290,6 +1323,70 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// The PTX text of each function (`.entry` kernels and `.func`s), by name.
+fn ptx_functions(ptx: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in ptx.lines() {
+        let mut rest = line.trim_start();
+        for p in [".visible", ".weak", ".extern"] {
+            rest = rest.strip_prefix(p).map(str::trim_start).unwrap_or(rest);
+        }
+        let header = rest
+            .strip_prefix(".entry ")
+            .or_else(|| rest.strip_prefix(".func "));
+        if let Some(mut h) = header.map(str::trim_start) {
+            if h.starts_with('(') {
+                // A return parameter list comes first.
+                h = h.split_once(')').map(|(_, r)| r.trim_start()).unwrap_or("");
+            }
+            let name = h.split(['(', ' ', ';']).next().unwrap_or("").to_string();
+            out.push((name, String::new()));
+        }
+        if let Some(last) = out.last_mut() {
+            last.1.push_str(line);
+            last.1.push('\n');
+        }
+    }
+    out
+}
+
+/// Runs `PTX:` checks: the function's text, with the texts of the functions
+/// it calls (derivatives are often separate `.func`s at low optimization).
+fn check_ptx(ptx: &str, checks: &[(String, bool, String)]) -> Result<(), String> {
+    let funcs = ptx_functions(ptx);
+    for (f, want, text) in checks {
+        let Some(start) = funcs.iter().position(|(n, _)| n.contains(f.as_str())) else {
+            return Err(format!(
+                "PTX check: no function whose name contains `{f}` in the PTX"
+            ));
+        };
+        let mut seen = vec![start];
+        let mut i = 0;
+        while i < seen.len() {
+            let body = &funcs[seen[i]].1;
+            for (k, (n, _)) in funcs.iter().enumerate() {
+                if !seen.contains(&k) && !n.is_empty() && body.contains(&format!("{n},")) {
+                    seen.push(k);
+                }
+            }
+            i += 1;
+        }
+        let found = seen.iter().any(|&k| funcs[k].1.contains(text.as_str()));
+        if found != *want {
+            return Err(format!(
+                "PTX check: `{}` (with its callees) {} `{text}`",
+                funcs[start].0,
+                if *want {
+                    "does not contain"
+                } else {
+                    "contains"
+                }
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A `ptxas` to assemble PTX with: $FERMENT_PTXAS, `ptxas` on PATH, or the

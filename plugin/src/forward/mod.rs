@@ -175,6 +175,9 @@ impl<'k> TangentSweep<'k> {
             self.activity.rename(*old, *new);
         }
         self.shadows = Some(shadows);
+        if crate::gpu::is_gpu(module) {
+            crate::gpu::check_constructs(&blocks, &self.activity, false)?;
+        }
         let mut phis = Vec::new();
         // The instructions to visit, listed before any is added: what
         // replaces an invoke goes into its normal destination, a later block.
@@ -183,6 +186,22 @@ impl<'k> TangentSweep<'k> {
             for inst in insts {
                 if inst.opcode() == Opcode::LLVMStore {
                     self.store_tangent(inst);
+                    continue;
+                }
+                if let Some((v, p)) = ferment_activity_analysis::float_accumulation(inst) {
+                    // `atomicAdd(p, v)`: the tangent memory receives v's
+                    // tangent, atomically as well.
+                    if let Some(sp) = self.memory_shadow(p) {
+                        self.b.after(inst);
+                        let t = self.tangent(v);
+                        let t = match inst.atomic_rmw_op() {
+                            Some(llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpFSub) => {
+                                self.b.fneg(t)
+                            }
+                            _ => t,
+                        };
+                        self.b.atomic_fadd(sp, t);
+                    }
                     continue;
                 }
                 if inst.is_call() && blas::tangent_blas(self, inst)? {
@@ -487,6 +506,11 @@ impl<'k> TangentSweep<'k> {
                 self.tangent(inst.operand(1)),
                 inst.operand(2),
             ),
+            Opcode::LLVMCall if crate::gpu::Shuffle::of(inst).is_some() => {
+                let sh = crate::gpu::Shuffle::of(inst).expect("shuffle");
+                let t = self.tangent(sh.value);
+                sh.tangent(b, inst, t, &|v| v)
+            }
             Opcode::LLVMCall => {
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
                 let rule = rules::call_rule(&name).ok_or_else(|| {
