@@ -6,7 +6,7 @@
 // PTX: reduce_grad has bar.sync
 // PTX: reduce_grad has .shared
 // PTX: reduce_grad has atom.
-// GPU: reduce f 8192 1 32 256
+// GPU: rev reduce f 8192 1 32 256
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
 __device__ void __enzyme_autodiff(void *, ...);

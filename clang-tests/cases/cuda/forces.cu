@@ -3,7 +3,7 @@
 // scatter into all of dx with atomics.
 // RUN: cuda
 // PTX: forces_grad has atom.add.f64
-// GPU: forces d 1024 1024 4 256
+// GPU: rev forces d 1024 1024 4 256
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
 __device__ void __enzyme_autodiff(void *, ...);

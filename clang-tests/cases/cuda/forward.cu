@@ -2,7 +2,7 @@
 // shuffle of the tangent, and an atomicAdd adds the tangent to the shadow.
 // RUN: cuda
 // PTX: fwd_grad has shfl.sync.down
-// GPU-FWD: fwd f 4096 1 16 256
+// GPU: fwd fwd f 4096 1 16 256
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
 __device__ void __enzyme_fwddiff(void *, ...);

@@ -7,8 +7,8 @@
 // PTX: pointwise_grad lacks atom.
 // PTX: pointwise_grad has sin
 // PTX: stencil_grad has atom.add.f64
-// GPU: pointwise d 4096 4096 16 256
-// GPU: stencil d 4096 4096 16 256
+// GPU: rev pointwise d 4096 4096 16 256
+// GPU: rev stencil d 4096 4096 16 256
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
 __device__ void __enzyme_autodiff(void *, ...);

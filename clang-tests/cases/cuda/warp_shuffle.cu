@@ -4,8 +4,8 @@
 // RUN: cuda
 // PTX: warp_down_grad has shfl.sync.up
 // PTX: warp_xor_grad has shfl.sync.bfly
-// GPU: warp_down f 4096 1 16 256
-// GPU: warp_xor f 4096 4096 16 256
+// GPU: rev warp_down f 4096 1 16 256
+// GPU: rev warp_xor f 4096 4096 16 256
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
 __device__ void __enzyme_autodiff(void *, ...);
