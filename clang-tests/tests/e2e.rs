@@ -10,8 +10,9 @@
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
-//!   PTX: <function> has|lacks <text>  (repeatable; CUDA, -O1 and up) the PTX of the kernel or
-//!                              function (with the functions it calls) contains / does not contain <text>,
+//!   PTX: <function> has|lacks|has>=N <text>  (repeatable; CUDA, -O1 and up) the PTX of the
+//!                              kernel or function (with the functions it calls) contains / does not
+//!                              contain / contains at least N times <text>,
 //!                              e.g. `PTX: grad_sum has bar.sync`, `PTX: grad_sq lacks atom.`
 //!   IR-ATTACH: @g <metadata>   (repeatable; `RUN: opt` only) append `, <metadata>` to the
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
@@ -113,8 +114,9 @@ struct Case {
     companion: Option<PathBuf>,
     /// A problem with the case file itself; reported as a failure.
     header_error: Option<String>,
-    /// `PTX:` checks: (function, must contain, text).
-    ptx_checks: Vec<(String, bool, String)>,
+    /// `PTX:` checks: (function, least number of occurrences (0: none
+    /// allowed), text).
+    ptx_checks: Vec<(String, usize, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -276,12 +278,19 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
             "EXPECT-IR-UNCHANGED" => case.ir_unchanged = true,
             "PTX" => {
                 let mut w = value.splitn(3, char::is_whitespace);
-                match (w.next(), w.next(), w.next().map(str::trim)) {
-                    (Some(f), Some(k @ ("has" | "lacks")), Some(t)) if !t.is_empty() => case
-                        .ptx_checks
-                        .push((f.to_string(), k == "has", t.to_string())),
+                let least = |k: &str| match k {
+                    "has" => Some(1),
+                    "lacks" => Some(0),
+                    _ => k
+                        .strip_prefix("has>=")
+                        .and_then(|n| n.parse::<usize>().ok()),
+                };
+                match (w.next(), w.next().and_then(least), w.next().map(str::trim)) {
+                    (Some(f), Some(n), Some(t)) if !t.is_empty() => {
+                        case.ptx_checks.push((f.to_string(), n, t.to_string()))
+                    }
                     _ => errors.push(format!(
-                        "PTX wants `<function> has|lacks <text>`, got `{value}`"
+                        "PTX wants `<function> has|lacks|has>=N <text>`, got `{value}`"
                     )),
                 }
             }
@@ -836,7 +845,7 @@ impl Env {
         if let Config::Cuda(o, _) = cfg {
             // Structural checks are about optimized code (at -O0 the kernel's
             // arguments go through the stack and nothing is proven).
-            let checks: &[(String, bool, String)] = if *o >= 1 { &case.ptx_checks } else { &[] };
+            let checks: &[(String, usize, String)] = if *o >= 1 { &case.ptx_checks } else { &[] };
             // No GPU on the build machines: the kernels are compiled and
             // assembled, not run (see clang-tests/README.md); scripts/gpu-check.sh
             // runs them where a GPU is.
@@ -1354,7 +1363,7 @@ fn ptx_functions(ptx: &str) -> Vec<(String, String)> {
 
 /// Runs `PTX:` checks: the function's text, with the texts of the functions
 /// it calls (derivatives are often separate `.func`s at low optimization).
-fn check_ptx(ptx: &str, checks: &[(String, bool, String)]) -> Result<(), String> {
+fn check_ptx(ptx: &str, checks: &[(String, usize, String)]) -> Result<(), String> {
     let funcs = ptx_functions(ptx);
     for (f, want, text) in checks {
         let Some(start) = funcs.iter().position(|(n, _)| n.contains(f.as_str())) else {
@@ -1367,22 +1376,33 @@ fn check_ptx(ptx: &str, checks: &[(String, bool, String)]) -> Result<(), String>
         while i < seen.len() {
             let body = &funcs[seen[i]].1;
             for (k, (n, _)) in funcs.iter().enumerate() {
-                if !seen.contains(&k) && !n.is_empty() && body.contains(&format!("{n},")) {
+                let called = [format!(" {n},"), format!("\t{n},")]
+                    .iter()
+                    .any(|c| body.contains(c.as_str()));
+                if !seen.contains(&k) && !n.is_empty() && called {
                     seen.push(k);
                 }
             }
             i += 1;
         }
-        let found = seen.iter().any(|&k| funcs[k].1.contains(text.as_str()));
-        if found != *want {
+        let found: usize = seen
+            .iter()
+            .map(|&k| funcs[k].1.matches(text.as_str()).count())
+            .sum();
+        let ok = if *want == 0 {
+            found == 0
+        } else {
+            found >= *want
+        };
+        if !ok {
+            let expected = if *want == 0 {
+                "none".to_string()
+            } else {
+                format!("at least {want}")
+            };
             return Err(format!(
-                "PTX check: `{}` (with its callees) {} `{text}`",
-                funcs[start].0,
-                if *want {
-                    "does not contain"
-                } else {
-                    "contains"
-                }
+                "PTX check: `{}` (with its callees) contains `{text}` {found} time(s), expected {expected}",
+                funcs[start].0
             ));
         }
     }

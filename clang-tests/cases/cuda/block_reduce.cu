@@ -1,11 +1,14 @@
 // Block-level energy reduction: squares staged in a __shared__ array, a tree
 // reduction with __syncthreads(), and a float atomicAdd of each block's sum.
-// The reverse sweep zeroes a __shared__ shadow, mirrors every barrier and
-// differentiates the atomicAdd.
+// The reverse sweep zeroes a __shared__ shadow (one barrier), mirrors every
+// barrier (the primal has two, the gradient at least 2 + 1 + 2), and
+// differentiates the atomicAdd; its loop tape stays in local memory.
 // RUN: cuda
-// PTX: reduce_grad has bar.sync
+// PTX: reduce_f has>=2 bar.sync
+// PTX: reduce_grad has>=5 bar.sync
 // PTX: reduce_grad has .shared
 // PTX: reduce_grad has atom.
+// PTX: reduce_grad lacks malloc
 // GPU: rev reduce f 8192 1 32 256
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
