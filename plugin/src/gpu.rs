@@ -433,9 +433,21 @@ pub fn private_loads(blocks: &[Block], uniform_pointers: bool) -> HashSet<Value>
                 }
                 _ => continue,
             };
+            // Memory of the thread (its stack) or of the block (`__shared__`)
+            // is no argument's; anything else not known to be an argument
+            // (a pointer loaded from memory, an ordinary global that an
+            // argument may point into) could alias one.
             let objects = ferment_activity_analysis::underlying_objects(p);
-            if !objects.iter().any(|o| o.is_argument()) {
+            let own = |o: &Value| {
+                ferment_activity_analysis::allocation_kind(*o)
+                    == Some(ferment_activity_analysis::AllocKind::Stack)
+                    || (o.is_global() && o.address_space() == SHARED_SPACE)
+            };
+            if objects.iter().all(own) {
                 continue;
+            }
+            if !objects.iter().all(|o| o.is_argument()) {
+                return private;
             }
             let Some((_, i)) = argument_element(p) else {
                 return private;
@@ -491,7 +503,7 @@ pub fn shadow_shared_array(
     }
     let ty = g.global_value_type();
     let bytes = module.alloc_size(ty);
-    if bytes % 4 != 0 {
+    if !bytes.is_multiple_of(4) {
         return Err(Error::at(
             first_use,
             format!(
