@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs ferment into a prefix (default /usr/local):
 #   lib/libferment.so                         the pass plugin
-#   include/ferment.h, include/enzyme/enzyme  C/C++ headers
+#   include/ferment.h, include/enzyme/enzyme  C/C++ headers (include/ferment_cuda.h: CUDA
+#                                             device builds without a toolkit)
 #   lib/fortran/flang-22/ferment.mod          the Fortran module, prebuilt for flang-22,
 #   lib/fortran/flang-22/libferment_fortran.a and its object (the marker variables)
 #   share/ferment/fortran/ferment.f90         the module's source (for other compilers)
