@@ -574,3 +574,16 @@ fn zero_shared_helper(module: Module) -> Value {
     b.ret_void();
     f
 }
+
+/// A global cell of type `ty` (NVPTX's global address space) that adjoints
+/// meant for constant memory are sent to and nothing reads: the GPU
+/// counterpart of a scratch stack slot, usable by atomic accumulations.
+pub fn scratch_cell(module: Module, b: &Builder, ty: Type) -> Value {
+    const GLOBAL_SPACE: u32 = 1;
+    let name = format!("ferment.gpu.scratch.{}", ty.describe());
+    let g = match module.global(&name) {
+        Some(g) => g,
+        None => module.add_undef_global_in(&name, ty, GLOBAL_SPACE),
+    };
+    b.addrspace_cast(g, Type::ptr(module.context()))
+}

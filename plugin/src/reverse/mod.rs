@@ -697,7 +697,13 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         let pp = self.primal(p);
         let own = self.b.icmp(IntPredicate::LLVMIntEQ, sp, pp);
-        let scratch = self.tape.reverse_local(ty, "constant.adjoint");
+        // On a GPU the accumulation may be atomic, which local (stack)
+        // memory does not support: a global scratch cell instead.
+        let scratch = if self.gpu_private.is_some() {
+            crate::gpu::scratch_cell(self.module, &self.b, ty)
+        } else {
+            self.tape.reverse_local(ty, "constant.adjoint")
+        };
         self.b.select(own, scratch, sp)
     }
 
