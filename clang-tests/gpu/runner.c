@@ -68,7 +68,11 @@ static void die(const char *what, CUresult r) {
   } while (0)
 
 static int load_driver(void) {
-  void *h = dlopen("libcuda.so.1", RTLD_NOW);
+  /* FERMENT_CUDA_LIB: another implementation of the driver API (the CPU
+   * emulator of clang-tests/gpu/emu, which checks this runner's logic and
+   * ferment's GPU derivatives without a GPU). */
+  const char *lib = getenv("FERMENT_CUDA_LIB");
+  void *h = dlopen(lib && *lib ? lib : "libcuda.so.1", RTLD_NOW);
   if (!h)
     h = dlopen("libcuda.so", RTLD_NOW);
   if (!h)
@@ -239,7 +243,9 @@ static int run(CUmodule mod, const struct Spec *s) {
     }
   }
   /* Timings: mean over repetitions, after a warm-up. */
-  int reps = 20;
+  int reps = getenv("FERMENT_GPU_REPS") ? atoi(getenv("FERMENT_GPU_REPS")) : 20;
+  if (reps < 1)
+    reps = 1;
   void *pp[] = {&x.d, &y.d, &n};
   void *pg[] = {&x.d, &dx.d, &y.d, &dy.d, &n};
   launch(f, s, pp);

@@ -14,6 +14,11 @@
 //!                              kernel or function (with the functions it calls) contains / does not
 //!                              contain / contains at least N times <text>,
 //!                              e.g. `PTX: grad_sum has bar.sync`, `PTX: grad_sq lacks atom.`
+//!   GPU: rev|fwd NAME f|d N M BLOCKS THREADS  (repeatable; CUDA) kernels NAME_f(x, y, n) and
+//!                              NAME_grad(x, dx, y, dy, n), checked against finite differences by
+//!                              clang-tests/gpu/runner.c: on a GPU by scripts/gpu-check.sh, and here
+//!                              in the CPU emulator (clang-tests/gpu/emu; at most 2 blocks, N and M
+//!                              scaled down with them): configs cuda-emu-O0, cuda-emu-O2
 //!   IR-ATTACH: @g <metadata>   (repeatable; `RUN: opt` only) append `, <metadata>` to the
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
 //!                              `IR-ATTACH: @w !enzyme_shadow !{ptr @dw}` (C cannot spell it)
@@ -117,6 +122,8 @@ struct Case {
     /// `PTX:` checks: (function, least number of occurrences (0: none
     /// allowed), text).
     ptx_checks: Vec<(String, usize, String)>,
+    /// `GPU:` kernels, as runner arguments scaled for the CPU emulator.
+    gpu_specs: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -134,6 +141,10 @@ enum Config {
     /// CUDA device compile to PTX at -O<n> for sm_<arch>, checked by ptxas
     /// when present
     Cuda(u8, u8),
+    /// CUDA kernels with `GPU:` lines compiled at -O<n>, lowered to host
+    /// code and run in the CPU emulator: gradients against finite
+    /// differences
+    CudaEmu(u8),
     /// clang -S -emit-llvm at -O<n> with the plugin, twice: the two texts
     /// must be identical (the plugin's output may not depend on hashing);
     /// for an EXPECT-ERROR case, both compiles must fail with the same
@@ -157,6 +168,7 @@ impl Config {
             Config::Flang(o) => format!("flang-O{o}"),
             Config::Rustc(o) => format!("rustc-O{o}"),
             Config::Cuda(o, sm) => format!("cuda-sm{sm}-O{o}"),
+            Config::CudaEmu(o) => format!("cuda-emu-O{o}"),
             Config::Valgrind(o) => format!("valgrind-O{o}"),
             Config::Deterministic(o) => format!("deterministic-O{o}"),
             Config::IrUnchanged(o) => format!("ir-unchanged-O{o}"),
@@ -190,6 +202,10 @@ fn configs_for(case: &Case) -> Vec<Config> {
                 for o in 1..=3 {
                     v.push(Config::Cuda(o, 80));
                     v.push(Config::Cuda(o, 90));
+                }
+                if !case.gpu_specs.is_empty() && !error_case {
+                    v.push(Config::CudaEmu(0));
+                    v.push(Config::CudaEmu(2));
                 }
             }
         }
@@ -232,6 +248,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         companion: None,
         header_error: None,
         ptx_checks: Vec::new(),
+        gpu_specs: Vec::new(),
     };
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -294,6 +311,12 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
                     )),
                 }
             }
+            "GPU" => match gpu_spec(value) {
+                Some(s) => case.gpu_specs.push(s),
+                None => errors.push(format!(
+                    "GPU wants `rev|fwd NAME f|d N M BLOCKS THREADS`, got `{value}`"
+                )),
+            },
             "CFLAGS" => case
                 .cflags
                 .extend(value.split_whitespace().map(str::to_string)),
@@ -772,6 +795,51 @@ impl Env {
                     steps.push(Step::aux("assemble the PTX with ptxas", a));
                 }
             }
+            Config::CudaEmu(o) => {
+                let gpu = self.include.join("../gpu");
+                let ll = dir.join("k.ll");
+                let host = dir.join("host.ll");
+                let mut c = Command::new(CLANG);
+                c.args([
+                    "-x",
+                    "cuda",
+                    "--cuda-gpu-arch=sm_80",
+                    "-nocudainc",
+                    "-nocudalib",
+                ])
+                .args(["--cuda-device-only", "-fno-crash-diagnostics"])
+                .args(["-Xclang", "-target-feature", "-Xclang", "+ptx80"])
+                .arg("-I")
+                .arg(&self.include)
+                .arg("-I")
+                .arg(self.include.join("../../runtime/include"))
+                .args(&case.cflags)
+                .arg(format!("-O{o}"))
+                .arg(self.plugin_flag_clang());
+                if dbg {
+                    c.arg("-g");
+                }
+                c.args(["-S", "-emit-llvm"]).arg(src).arg("-o").arg(&ll);
+                steps.push(Step::main("compile the kernels to IR with the plugin", c));
+                let mut l = Command::new("python3");
+                l.arg(gpu.join("emu/lower.py")).arg(&ll).arg(&host);
+                steps.push(Step::aux("lower the kernels to host code", l));
+                let mut e = Command::new(CLANG);
+                e.args(["-O0", "-shared", "-fPIC", "-Wno-override-module"])
+                    .arg(&host)
+                    .arg(gpu.join("emu/cuda_emu.c"))
+                    .arg("-o")
+                    .arg(dir.join("libk.so"))
+                    .args(["-lpthread", "-lm"]);
+                steps.push(Step::aux("build the CPU emulator with the kernels", e));
+                let mut r = Command::new(CLANG);
+                r.arg("-O1")
+                    .arg(gpu.join("runner.c"))
+                    .arg("-o")
+                    .arg(dir.join("runner"))
+                    .args(["-ldl", "-lm"]);
+                steps.push(Step::aux("build the GPU runner", r));
+            }
             Config::Rustc(o) => {
                 let mut c = self.rustc(case, *o, true, false);
                 if dbg {
@@ -805,6 +873,7 @@ impl Env {
             }
             Config::Rustc(_) => vec!["rustc"],
             Config::Cuda(..) => vec![CLANG],
+            Config::CudaEmu(_) => vec![CLANG, "python3"],
             Config::Valgrind(_) => vec![case.lang.driver(), "valgrind"],
             Config::Deterministic(_) => vec![case.lang.driver()],
             Config::IrUnchanged(_) => vec![case.lang.driver()],
@@ -841,6 +910,17 @@ impl Env {
             if let Err(e) = must_succeed(st.what, &mut st.cmd, self) {
                 return Verdict::Fail(e);
             }
+        }
+        if let Config::CudaEmu(_) = cfg {
+            let mut r = Command::new(dir.join("runner"));
+            r.arg(dir.join("k.ll"))
+                .args(&case.gpu_specs)
+                .env("FERMENT_CUDA_LIB", dir.join("libk.so"))
+                .env("FERMENT_GPU_REPS", "1");
+            return match must_succeed("run the kernels in the CPU emulator", &mut r, self) {
+                Ok(_) => Verdict::Pass,
+                Err(e) => Verdict::Fail(e),
+            };
         }
         if let Config::Cuda(o, _) = cfg {
             // Structural checks are about optimized code (at -O0 the kernel's
@@ -1233,6 +1313,7 @@ fn main() {
         companion: None,
         header_error: None,
         ptx_checks: Vec::new(),
+        gpu_specs: Vec::new(),
     }));
 
     let mut jobs: Vec<Job> = Vec::new();
@@ -1332,6 +1413,21 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// A `GPU:` line as the runner's argument, scaled to at most 2 blocks for
+/// the CPU emulator (N, and M unless it is 1, scaled with the blocks).
+fn gpu_spec(value: &str) -> Option<String> {
+    let w: Vec<&str> = value.split_whitespace().collect();
+    let [mode @ ("rev" | "fwd"), name, ty @ ("f" | "d"), n, m, blocks, threads] = w[..] else {
+        return None;
+    };
+    let num = |s: &str| s.parse::<u64>().ok().filter(|&v| v > 0);
+    let (n, m, blocks, threads) = (num(n)?, num(m)?, num(blocks)?, num(threads)?);
+    let b = blocks.min(2);
+    let scale = |v: u64| (v * b / blocks).max(1);
+    let m = if m == 1 { 1 } else { scale(m) };
+    Some(format!("{mode}:{name}:{ty}:{}:{m}:{b}:{threads}", scale(n)))
 }
 
 /// The PTX text of each function (`.entry` kernels and `.func`s), by name.
