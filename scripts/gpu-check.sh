@@ -5,8 +5,11 @@
 # dlopen: no CUDA toolkit needed) checks each gradient kernel against central
 # finite differences of the primal kernel computed on the GPU, and times both.
 #
-# Usage: scripts/gpu-check.sh [--require-gpu] [FILTER]
+# Usage: scripts/gpu-check.sh [--require-gpu | --emulate] [FILTER]
 #   FILTER: only case files whose name contains it.
+#   --emulate: run the kernels in the CPU emulator (clang-tests/gpu/emu: one POSIX
+#   thread per CUDA thread, at most 2 blocks, sizes scaled down) instead of a GPU;
+#   the e2e tests do this too (configs cuda-emu-O0/O2). Timings are meaningless there.
 # Environment: FERMENT_PLUGIN (default target/release/libferment.so),
 #   FERMENT_GPU_ARCH (default sm_90), FERMENT_GPU_OPT (default 2),
 #   FERMENT_GPU_OUT (work directory, default target/gpu-check), FERMENT_LIBDEVICE
@@ -16,10 +19,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 require=0
+emulate=0
 filter=""
 for a in "$@"; do
     case "$a" in
         --require-gpu) require=1 ;;
+        --emulate) emulate=1 ;;
         -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) filter="$a" ;;
     esac
@@ -40,7 +45,9 @@ cc="$(command -v cc || command -v gcc || command -v clang-22)"
 "$cc" -O2 -o "$out/runner" "$root/clang-tests/gpu/runner.c" -ldl -lm
 
 pass=0 fail=0 skip=0
-if ! "$out/runner" --probe; then
+if [ $emulate = 1 ]; then
+    echo "gpu-check: CPU emulator (no GPU used)"
+elif ! "$out/runner" --probe; then
     skip=1
 fi
 ptxas="${FERMENT_PTXAS:-$(command -v ptxas || echo "$root/target/tools/ptxas")}"
@@ -49,6 +56,10 @@ for src in "$root"/clang-tests/cases/cuda/*.cu; do
     case "$(basename "$src")" in *"$filter"*) ;; *) continue ;; esac
     specs=()
     while read -r mode name type n m blocks threads; do
+        if [ $emulate = 1 ] && [ "$blocks" -gt 2 ]; then
+            # at most 2 blocks, sizes scaled with them (as the e2e tests do)
+            n=$((n * 2 / blocks)); [ "$m" = 1 ] || m=$((m * 2 / blocks)); blocks=2
+        fi
         specs+=("$mode:$name:$type:$n:$m:$blocks:$threads")
     done < <(sed -n '/^[^/]/q; s|^// GPU: ||p' "$src")
     [ ${#specs[@]} -gt 0 ] || continue
@@ -80,8 +91,24 @@ for src in "$root"/clang-tests/cases/cuda/*.cu; do
         continue
     fi
     [ $skip = 0 ] || continue
+    if [ $emulate = 1 ]; then
+        if ! { clang-22 -x cuda --cuda-gpu-arch=sm_80 -nocudainc -nocudalib --cuda-device-only \
+                -Xclang -target-feature -Xclang +ptx80 -I "$root/runtime/include" \
+                -O"$opt" -fpass-plugin="$plugin" -emit-llvm -S "$src" -o "$base.ll" \
+            && python3 "$root/clang-tests/gpu/emu/lower.py" "$base.ll" "$base.host.ll" \
+            && clang-22 -O0 -shared -fPIC -Wno-override-module "$base.host.ll" \
+                "$root/clang-tests/gpu/emu/cuda_emu.c" -o "$base.emu.so" -lpthread -lm; }; then
+            echo "FAIL $(basename "$src"): does not build for the emulator"
+            fail=$((fail + 1))
+            continue
+        fi
+    fi
     set +e
-    "$out/runner" "$ptx" "${specs[@]}"
+    if [ $emulate = 1 ]; then
+        FERMENT_CUDA_LIB="$base.emu.so" FERMENT_GPU_REPS=1 "$out/runner" "$ptx" "${specs[@]}"
+    else
+        "$out/runner" "$ptx" "${specs[@]}"
+    fi
     rc=$?
     set -e
     case $rc in
