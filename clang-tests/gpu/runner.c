@@ -73,7 +73,7 @@ static int load_driver(void) {
    * ferment's GPU derivatives without a GPU). */
   const char *lib = getenv("FERMENT_CUDA_LIB");
   void *h = dlopen(lib && *lib ? lib : "libcuda.so.1", RTLD_NOW);
-  if (!h)
+  if (!h && !(lib && *lib))
     h = dlopen("libcuda.so", RTLD_NOW);
   if (!h)
     return 0;
@@ -316,6 +316,10 @@ int main(int argc, char **argv) {
   }
   fclose(fp);
   if (!load_driver()) {
+    if (getenv("FERMENT_CUDA_LIB") && *getenv("FERMENT_CUDA_LIB")) {
+      fprintf(stderr, "runner: cannot load FERMENT_CUDA_LIB: %s\n", dlerror());
+      return 2;
+    }
     printf("SKIP: no CUDA driver library (libcuda.so.1): no GPU here\n");
     return 77;
   }

@@ -120,19 +120,14 @@ impl Shuffle {
 
     /// Why the reverse rule cannot handle this shuffle, if it cannot.
     pub fn unsupported(&self) -> Option<String> {
-        match self.kind {
-            ShuffleKind::Idx => Some(
-                "a broadcast warp shuffle (__shfl_sync) sends one lane's value to many lanes; its reverse (a warp reduction) is not implemented".into(),
-            ),
-            _ => match self.c.const_int() {
-                // The segment width is in bits 8..12; the clamp lane in bits
-                // 0..4 must be the usual one for the kind.
-                Some(c) if c & 0x1f == self.usual_clamp() => None,
-                _ => Some(format!(
-                    "the shuffle's clamp operand '{}' is not the constant CUDA's __shfl_*_sync passes",
-                    self.c.short()
-                )),
-            },
+        match self.c.const_int() {
+            // The segment width is in bits 8..12; the clamp lane in bits
+            // 0..4 must be the usual one for the kind.
+            Some(c) if c & 0x1f == self.usual_clamp() => None,
+            _ => Some(format!(
+                "the shuffle's clamp operand '{}' is not the constant CUDA's __shfl_*_sync passes",
+                self.c.short()
+            )),
         }
     }
 
@@ -170,6 +165,9 @@ impl Shuffle {
         let k = primal(self.offset);
         let c = primal(self.c);
         let i32t = Type::int(m.context(), 32);
+        if self.kind == ShuffleKind::Idx {
+            return self.broadcast_adjoint(b, mask, d, k);
+        }
         if self.kind == ShuffleKind::Bfly {
             let f = m
                 .intrinsic("llvm.nvvm.shfl.sync.bfly.f32", &[])
@@ -208,6 +206,51 @@ impl Shuffle {
     }
 }
 
+impl Shuffle {
+    /// Reverse of `__shfl_sync(mask, v, sel)`: lane i read lane src(i), so
+    /// lane l's adjoint is the sum of the adjoints of the lanes that read it.
+    /// Every lane's (adjoint, source) pair is broadcast in turn (32 rounds of
+    /// two shuffles) and each lane adds those aimed at it.
+    fn broadcast_adjoint(&self, b: &Builder, mask: Value, d: Value, sel: Value) -> Value {
+        let m = b.module();
+        let i32t = Type::int(m.context(), 32);
+        let c = self.c.const_int().unwrap_or(0x1f);
+        let seg = (c >> 8) & 0x1f;
+        let lane = b.call_fn(
+            m.intrinsic("llvm.nvvm.read.ptx.sreg.laneid", &[])
+                .expect("laneid"),
+            &[],
+        );
+        let probe = m
+            .intrinsic("llvm.nvvm.shfl.sync.idx.f32p", &[])
+            .expect("shfl intrinsic");
+        let cv = b.const_int(i32t, c);
+        let valid = b.extract_value(b.call_fn(probe, &[mask, b.zero(d.ty()), sel, cv]), 1);
+        // PTX: the source is minLane | (sel & ~segmask) when in range.
+        let src = b.or_int(
+            b.and_int(lane, b.const_int(i32t, seg)),
+            b.and_int(sel, b.const_int(i32t, !seg & 0x1f)),
+        );
+        let src = b.select(valid, src, lane);
+        let fd = m
+            .intrinsic("llvm.nvvm.shfl.sync.idx.f32", &[])
+            .expect("shfl intrinsic");
+        let fi = m
+            .intrinsic("llvm.nvvm.shfl.sync.idx.i32", &[])
+            .expect("shfl intrinsic");
+        let full = b.const_int(i32t, 0x1f);
+        let mut acc = b.zero(d.ty());
+        for l in 0..32 {
+            let l = b.const_int(i32t, l);
+            let dl = b.call_fn(fd, &[mask, d, l, full]);
+            let sl = b.call_fn(fi, &[mask, src, l, full]);
+            let mine = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, sl, lane);
+            acc = b.fadd_acc(acc, b.select(mine, dl, b.zero(d.ty())));
+        }
+        acc
+    }
+}
+
 /// Rejects, in a function that does derivative work on a GPU, what the
 /// reverse sweep cannot mirror: memory fences (inter-block communication),
 /// grid-wide synchronization (cooperative groups), device-side kernel
@@ -238,7 +281,7 @@ pub fn check_constructs(blocks: &[Block], activity: &Activity, reverse: bool) ->
                 if reverse && activity.is_active(inst) {
                     if let Some(why) = sh.unsupported() {
                         return Err(Error::at(inst, format!("cannot differentiate warp shuffle '{name}': {why}"))
-                            .hint("use __shfl_down_sync/__shfl_up_sync/__shfl_xor_sync for active values, or stage the value in __shared__ memory"));
+                            .hint("use CUDA's __shfl_*_sync functions (full segments), or stage the value in __shared__ memory"));
                     }
                 }
             } else if let Some((_, false)) = shuffle_name(&name) {

@@ -10,7 +10,7 @@
  * Provides __global__/__device__/__shared__, threadIdx/blockIdx/blockDim/
  * gridDim (clang's own builtin variables), __syncthreads() (a clang builtin),
  * atomicAdd on float and double, and the float warp shuffles
- * __shfl_down_sync/__shfl_up_sync/__shfl_xor_sync. */
+ * __shfl_sync/__shfl_down_sync/__shfl_up_sync/__shfl_xor_sync. */
 #ifndef FERMENT_CUDA_H
 #define FERMENT_CUDA_H
 
@@ -31,6 +31,9 @@ static __device__ inline float atomicAdd(float *p, float v) { return __nvvm_atom
 static __device__ inline double atomicAdd(double *p, double v) { return __nvvm_atom_add_gen_d(p, v); }
 
 /* c operand of shfl.sync: segment mask (32 - width) << 8, clamp lane in the low bits. */
+static __device__ inline float __shfl_sync(unsigned mask, float v, int src_lane, int width = 32) {
+  return __nvvm_shfl_sync_idx_f32(mask, v, src_lane, ((32 - width) << 8) | 0x1f);
+}
 static __device__ inline float __shfl_down_sync(unsigned mask, float v, unsigned delta, int width = 32) {
   return __nvvm_shfl_sync_down_f32(mask, v, delta, ((32 - width) << 8) | 0x1f);
 }

@@ -1,21 +1,12 @@
-// A broadcast shuffle (__shfl_sync: one lane's value to many lanes) has no
-// reverse rule yet, and a double shuffled as two 32-bit halves (what CUDA's
-// headers do) cannot be followed: both are clear errors, never a wrong
-// derivative.
+// A double shuffled as two 32-bit halves (what CUDA's headers do for
+// __shfl_*_sync(double)) cannot be followed through the integer shuffles: a
+// clear error, never a wrong derivative.
 // RUN: cuda
-// EXPECT-ERROR: broadcast warp shuffle
 // EXPECT-ERROR: the bits of the active value
+// EXPECT-ERROR: error_shuffle.cu:15
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
 __device__ void __enzyme_autodiff(void *, ...);
-
-__device__ void bcast(const float *x, float *y) {
-  int t = threadIdx.x;
-  y[t] = x[t] * __nvvm_shfl_sync_idx_f32(0xffffffffu, x[t], 0, 0x1f);
-}
-extern "C" __global__ void grad_bcast(const float *x, float *dx, float *y, float *dy) {
-  __enzyme_autodiff((void *)bcast, x, dx, y, dy);
-}
 
 __device__ void halves(const double *x, double *y) {
   int t = threadIdx.x;

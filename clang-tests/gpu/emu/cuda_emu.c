@@ -91,6 +91,22 @@ SHFL(idx, 0)
 SHFL(up, 1)
 SHFL(down, 2)
 SHFL(bfly, 3)
+/* The 32-bit integer shuffles move the same bits. */
+#define SHFL_I(kind, code)                                                                         \
+  int emu_shfl_i_##kind(int m, int v, int b, int c) __asm__("emu.nvvm.shfl.sync." #kind ".i32");   \
+  int emu_shfl_i_##kind(int m, int v, int b, int c) {                                              \
+    int p;                                                                                         \
+    float f, r;                                                                                    \
+    (void)m;                                                                                       \
+    memcpy(&f, &v, 4);                                                                             \
+    r = emu_shfl_pred(code, f, b, c, &p);                                                          \
+    memcpy(&v, &r, 4);                                                                             \
+    return v;                                                                                      \
+  }
+SHFL_I(idx, 0)
+SHFL_I(up, 1)
+SHFL_I(down, 2)
+SHFL_I(bfly, 3)
 
 /* libdevice, as the host's libm. */
 #define NV1(fn)                                                                                    \
