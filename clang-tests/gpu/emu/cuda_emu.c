@@ -109,11 +109,14 @@ SHFL_I(down, 2)
 SHFL_I(bfly, 3)
 
 /* libdevice, as the host's libm. */
+static double rsqrt(double x) { return 1.0 / sqrt(x); }
+static float rsqrtf(float x) { return 1.0f / sqrtf(x); }
 #define NV1(fn)                                                                                    \
   double __nv_##fn(double x) { return fn(x); }                                                     \
   float __nv_##fn##f(float x) { return fn##f(x); }
 NV1(sin) NV1(cos) NV1(tan) NV1(exp) NV1(log) NV1(sqrt) NV1(tanh) NV1(sinh) NV1(cosh) NV1(atan)
-NV1(exp2) NV1(log2) NV1(log10) NV1(asin) NV1(acos) NV1(fabs)
+NV1(exp2) NV1(log2) NV1(log10) NV1(asin) NV1(acos) NV1(fabs) NV1(log1p) NV1(expm1) NV1(cbrt)
+NV1(erf) NV1(erfc) NV1(asinh) NV1(acosh) NV1(atanh) NV1(exp10) NV1(rsqrt)
 double __nv_pow(double x, double y) { return pow(x, y); }
 float __nv_powf(float x, float y) { return powf(x, y); }
 void __nv_sincos(double x, double *s, double *c) { *s = sin(x), *c = cos(x); }
