@@ -70,6 +70,9 @@ command -v cmake >/dev/null 2>&1 || want+=(cmake)
 command -v make >/dev/null 2>&1 || want+=(make)
 command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
 command -v dpkg-deb >/dev/null 2>&1 || want+=(dpkg)
+# The CUDA tests lower kernels for the CPU emulator with a Python script
+# (clang-tests/gpu/emu/lower.py); pip also fetches ptxas and libdevice below.
+command -v python3 >/dev/null 2>&1 || want+=(python3 python3-pip)
 
 if [ "${#want[@]}" -eq 0 ]; then
     say "LLVM 22, binutils, a C++ compiler, cmake, make, pkg-config and OpenBLAS/LAPACKE are installed"
