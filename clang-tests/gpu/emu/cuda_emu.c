@@ -173,6 +173,8 @@ struct Thread {
 static void *run_thread(void *arg) {
   struct Thread *th = arg;
   memcpy(tid, th->t, sizeof tid);
+  /* All threads of the block start together, so that races show. */
+  pthread_barrier_wait(&block_barrier);
   void **p = th->params;
   if (th->grad)
     ((void (*)(void *, void *, void *, void *, int))th->kernel)(
