@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs ferment into a prefix (default /usr/local):
 #   lib/libferment.so                         the pass plugin
-#   include/ferment.h, include/enzyme/enzyme  C/C++ headers (include/ferment_cuda.h: CUDA
-#                                             device builds without a toolkit)
+#   include/ferment.h, include/enzyme/{enzyme,checkpoint.h,fixed_point.h}  C/C++ headers
+#   include/ferment_cuda.h                    CUDA device builds without a toolkit
 #   lib/fortran/flang-22/ferment.mod          the Fortran module, prebuilt for flang-22,
 #   lib/fortran/flang-22/libferment_fortran.a and its object (the marker variables)
 #   share/ferment/fortran/ferment.f90         the module's source (for other compilers)
@@ -193,6 +193,8 @@ put "$plugin" lib/libferment.so 755
 put "$root/runtime/include/ferment.h" include/ferment.h 644
 put "$root/runtime/include/ferment_cuda.h" include/ferment_cuda.h 644
 put "$root/runtime/include/enzyme/enzyme" include/enzyme/enzyme 644
+put "$root/runtime/include/enzyme/checkpoint.h" include/enzyme/checkpoint.h 644
+put "$root/runtime/include/enzyme/fixed_point.h" include/enzyme/fixed_point.h 644
 put "$root/runtime/fortran/ferment.f90" share/ferment/fortran/ferment.f90 644
 if [ "$have_flang" -eq 1 ]; then
     put "$stage/fortran/ferment.mod" lib/fortran/flang-22/ferment.mod 644

@@ -662,6 +662,8 @@ impl Env {
         // No preprocessed-source crash reports littering /tmp; the stack dump still prints.
         c.arg("-fno-crash-diagnostics");
         c.arg("-I").arg(&self.include);
+        // What users include: ferment.h and the enzyme/ headers.
+        c.arg("-I").arg(self.include.join("../../runtime/include"));
         c.args(&case.cflags);
         c
     }

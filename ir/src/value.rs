@@ -105,6 +105,44 @@ impl Value {
             found
         }
     }
+    /// Puts this instruction in (`scope`) or outside (`!scope`) the
+    /// module-wide alias scope `name`: `!alias.scope` or `!noalias` with a
+    /// one-scope list, so that LLVM's scoped-noalias analysis knows that the
+    /// two groups of memory accesses never overlap. Scopes are identified
+    /// by their string, so every function that uses `name` shares it.
+    pub fn set_alias_scope(self, name: &str, scope: bool) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let string = |s: &str| LLVMMDStringInContext2(ctx, s.as_ptr() as *const _, s.len());
+            let domain_name = format!("{name} domain");
+            let mut domain_ops = [string(&domain_name)];
+            let domain = LLVMMDNodeInContext2(ctx, domain_ops.as_mut_ptr(), 1);
+            let mut scope_ops = [string(name), domain];
+            let node = LLVMMDNodeInContext2(ctx, scope_ops.as_mut_ptr(), 2);
+            let kind_name = if scope { "alias.scope" } else { "noalias" };
+            let kind = LLVMGetMDKindIDInContext(
+                ctx,
+                kind_name.as_ptr() as *const _,
+                kind_name.len() as u32,
+            );
+            // Keep the scopes the instruction already lists (from inlining).
+            let mut list_ops = vec![node];
+            let old = LLVMGetMetadata(self.0, kind);
+            if !old.is_null() {
+                let count = LLVMGetMDNodeNumOperands(old) as usize;
+                let mut ops = vec![std::ptr::null_mut(); count];
+                LLVMGetMDNodeOperands(old, ops.as_mut_ptr());
+                for op in ops.into_iter().filter(|o| !o.is_null()) {
+                    let md = LLVMValueAsMetadata(op);
+                    if md != node {
+                        list_ops.push(md);
+                    }
+                }
+            }
+            let list = LLVMMDNodeInContext2(ctx, list_ops.as_mut_ptr(), list_ops.len());
+            LLVMSetMetadata(self.0, kind, LLVMMetadataAsValue(ctx, list));
+        }
+    }
     /// Whether the function's floating-point arithmetic may be contracted
     /// into FMAs: it calls `llvm.fmuladd` (clang's `-ffp-contract=on`) or
     /// carries the `contract` flag (`-ffp-contract=fast`, flang's default).

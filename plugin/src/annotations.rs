@@ -321,6 +321,7 @@ pub fn unknown_entry_points(module: Module) -> Vec<Error> {
         if !f.is_declaration()
             || !name.contains("__enzyme_")
             || crate::frontend::request::entry_kind(&name).is_some()
+            || crate::frontend::is_loop_construct(&name)
             || is_type_hint(&name)
         {
             continue;

@@ -45,6 +45,21 @@ int main(void) {
       want += (1.0 + i) * (3 * a * a + 2 * a * x[i] + 0.5 + cos(x[i] * a) * x[i]);
     CHECK_CLOSE("adjoint of a from the tape in user memory", da, (1 + rep) * want, RTOL_D, ATOL_D);
   }
+  // The tape markers after the arguments, where Enzyme's users also put them.
+  {
+    double a2 = 1.3, da2 = 0.0;
+    void *t2 = malloc(size);
+    __enzyme_augmentfwd((void *)cubic, enzyme_const, x, enzyme_dup, y, dy, enzyme_dup, &a2, &da2,
+                        enzyme_const, N, enzyme_allocated, size, enzyme_tape, t2);
+    for (int i = 0; i < N; i++) dy[i] = 2.0 - i;
+    __enzyme_reverse((void *)cubic, enzyme_const, x, enzyme_dup, y, dy, enzyme_dup, &a2, &da2,
+                     enzyme_const, N, enzyme_allocated, size, enzyme_tape, t2);
+    double want = 0;
+    for (int i = 0; i < N; i++)
+      want += (2.0 - i) * (3 * a2 * a2 + 2 * a2 * x[i] + 0.5 + cos(x[i] * a2) * x[i]);
+    CHECK_CLOSE("adjoint with the tape markers last", da2, want, RTOL_D, ATOL_D);
+    free(t2);
+  }
   free(tape);
 
   // A scalar function returning its value: the tape goes to memory, the call returns the primal.

@@ -246,9 +246,19 @@ pub(super) fn fit_results(
     req: &Request,
     outputs: &[Value],
 ) -> Result<Option<Value>> {
-    let call = req.call;
+    fit_call_results(module, b, req.call, req.sret, outputs)
+}
+
+/// [`fit_results`] for any call (`sret`: its hidden result pointer).
+pub(super) fn fit_call_results(
+    module: Module,
+    b: &Builder,
+    call: Value,
+    sret: Option<Value>,
+    outputs: &[Value],
+) -> Result<Option<Value>> {
     let ret_ty = call.ty();
-    if let Some(sret) = req.sret {
+    if let Some(sret) = sret {
         let tys: Vec<Type> = outputs.iter().map(|o| o.ty()).collect();
         let (offsets, _, _) = c_layout(module, &tys);
         for (o, off) in outputs.iter().zip(offsets) {
@@ -365,7 +375,9 @@ pub fn replace_with_trap(module: Module, call: Value) {
 /// -O0, where nothing else deletes them).
 pub fn cleanup_declarations(module: Module) {
     for f in module.functions() {
-        if f.is_declaration() && !f.has_uses() && super::request::entry_kind(&f.name()).is_some() {
+        let name = f.name();
+        let ours = super::request::entry_kind(&name).is_some() || super::is_loop_construct(&name);
+        if f.is_declaration() && !f.has_uses() && ours {
             f.delete_function();
         }
     }

@@ -3,10 +3,12 @@
 //! pattern) and lowers the call to a call of it.
 
 mod batch;
+mod loops;
 pub mod lower;
 pub mod printer;
 pub mod request;
 pub mod validate;
+mod vectorized;
 
 use crate::derive::Ctx;
 use crate::error::{Error, Result};
@@ -57,11 +59,23 @@ fn user_inactive_functions(module: Module) -> HashSet<Value> {
     let mut out = HashSet::new();
     for g in module.globals() {
         let name = g.name();
+        if name == "llvm.global.annotations" {
+            for (f, note) in ferment_activity_analysis::global_annotations(g) {
+                if note == "enzyme_inactive" {
+                    out.insert(f);
+                }
+            }
+        }
         if !name.starts_with("__enzyme_inactivefn") {
             continue;
         }
         if let Some(init) = g.global_initializer() {
             collect_functions(init, &mut out, 0);
+        }
+    }
+    for f in module.functions() {
+        if f.string_attribute("enzyme_inactive").is_some() {
+            out.insert(f);
         }
     }
     out
@@ -104,6 +118,7 @@ pub fn user_inactive_list() -> Vec<Value> {
     USER_INACTIVE.with(|s| s.borrow().iter().copied().collect())
 }
 
+pub use loops::is_loop_construct;
 pub use printer::print_activity;
 
 /// Processes every AD request of the module. `opt_level` is the host
@@ -120,13 +135,34 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.errors = unknown;
         return outcome;
     }
+    // Loop constructs become the loops they stand for, in the primal code,
+    // before any request copies a function that contains one.
+    let (lowered, loop_errors) = loops::lower(module);
+    if lowered {
+        outcome.changed = true;
+        outcome.errors.extend(loop_errors);
+        lower::cleanup_declarations(module);
+    }
+    // `__enzyme_batch` runs the primal over lanes: no derivative involved.
+    for (call, _) in find_ad_calls(module)
+        .into_iter()
+        .filter(|(_, e)| *e == "__enzyme_batch")
+    {
+        if let Err(e) = vectorized::lower(module, call) {
+            outcome.errors.push(e);
+            lower::replace_with_trap(module, call);
+        }
+        outcome.changed = true;
+    }
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()
         .partition(|(_, e)| is_inactive_wrapper(e));
     if calls.is_empty() {
-        outcome.errors = lower_inactive_wrappers(module, &wrappers);
+        outcome
+            .errors
+            .extend(lower_inactive_wrappers(module, &wrappers));
         let hints = crate::annotations::remove_type_hints(module);
-        outcome.changed = hints || !wrappers.is_empty();
+        outcome.changed |= hints || !wrappers.is_empty();
         return outcome;
     }
     let mut errors = crate::annotations::check(module);
@@ -147,7 +183,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         for (call, _) in calls {
             lower::replace_with_trap(module, call);
         }
-        outcome.errors = errors;
+        outcome.errors.extend(errors);
         outcome.changed = true;
         return outcome;
     }
@@ -179,7 +215,29 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     crate::annotations::remove_type_hints(module);
     outcome.errors.extend(ctx.finish());
     lower::cleanup_declarations(module);
+    internalize_annotations(module);
     outcome
+}
+
+/// The annotation globals (`__enzyme_register_gradient_f`...) are read by
+/// the plugin, not by the program: once this module's requests are lowered
+/// they become internal, so that a rule defined in a header included by
+/// several translation units does not define the same symbol twice.
+fn internalize_annotations(module: Module) {
+    const PREFIXES: &[&str] = &[
+        "__enzyme_register_",
+        "__enzyme_inactivefn",
+        "__enzyme_function_like",
+        "__enzyme_allocation_like",
+        "__enzyme_inactive_global",
+        "__enzyme_nofree",
+    ];
+    for g in module.globals() {
+        let name = g.name();
+        if !g.is_declaration() && PREFIXES.iter().any(|p| name.starts_with(p)) {
+            g.set_internal();
+        }
+    }
 }
 
 /// Orders the requests so that one whose function reaches (through direct

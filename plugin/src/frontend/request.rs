@@ -207,6 +207,11 @@ pub fn marker_name(v: Value) -> Option<String> {
     None
 }
 
+/// The function a call's function argument names, if it can be traced.
+pub(super) fn trace_function_of(v: Value) -> Option<Value> {
+    trace_function(v, 0)
+}
+
 /// Follows the first argument of an AD call to the function it names.
 fn trace_function(v: Value, depth: u32) -> Option<Value> {
     let v = v.strip_casts();
@@ -361,11 +366,42 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         if part == Part::Reverse && req.args.len() == params.len() && pending.is_none() {
             // `__enzyme_reverse`: what follows the parameters is the return
             // value's adjoint (when active) and the tape, last.
-            for &t in &all_args[pos..] {
+            let mut rest = all_args[pos..].iter().copied();
+            while let Some(t) = rest.next() {
                 match marker_name(t).as_deref() {
                     Some("enzyme_nofree") => {
                         req.nofree = true;
                         req.markers.push(t);
+                    }
+                    Some(m @ ("enzyme_allocated" | "enzyme_tape")) => {
+                        // Enzyme's users also put the tape markers last.
+                        req.markers.push(t);
+                        let v = rest.next().filter(|v| {
+                            if m == "enzyme_tape" {
+                                v.ty().is_pointer()
+                            } else {
+                                v.ty().is_integer()
+                            }
+                        });
+                        let Some(v) = v else {
+                            return Err(call_error(
+                                &call,
+                                entry,
+                                format!(
+                                    "marker '{m}' must be followed by {}",
+                                    if m == "enzyme_tape" {
+                                        "a pointer to the tape's memory"
+                                    } else {
+                                        "the tape's size in bytes"
+                                    }
+                                ),
+                            ));
+                        };
+                        if m == "enzyme_tape" {
+                            req.tape_memory = Some(v);
+                        } else {
+                            req.tape_allocated = Some(v);
+                        }
                     }
                     Some(other) => {
                         return Err(call_error(

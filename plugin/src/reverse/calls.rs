@@ -173,7 +173,13 @@ pub fn augment_call(
                 .hint("declare the augmented function with the primal's parameters, a shadow after each pointer"));
             }
             let t = b.call_like(call, aug, &all);
-            let (tape, result, shadow) = decode_custom_augmented(b, t, ret_ty, call)?;
+            let (tape, mut result, shadow) = decode_custom_augmented(b, t, ret_ty, call)?;
+            if result.is_none() && !ret_ty.is_void() && call.has_uses() {
+                // The augmented function returns no primal result (Enzyme
+                // lets it return only a tape, or nothing): the primal
+                // function computes it.
+                result = Some(b.call_like(call, callee, &args));
+            }
             (t, tape, result, shadow)
         }
         _ => {
@@ -213,8 +219,9 @@ pub(crate) fn interleave(args: &[Value], acts: &[ArgAct], shadows: &[Value]) -> 
     out
 }
 
-/// A custom augmented forward function returns the tape (a pointer), the
-/// primal result, or a struct `{tape, primal, [shadow]}`.
+/// A custom augmented forward function returns nothing, the tape (a
+/// pointer, for a function that does not return one), the primal result,
+/// or a struct `{tape, primal, [shadow]}`.
 pub(crate) fn decode_custom_augmented(
     b: &Builder,
     t: Value,
@@ -228,7 +235,7 @@ pub(crate) fn decode_custom_augmented(
     if ty == ret_ty && !ret_ty.is_pointer() {
         return Ok((None, Some(t), None));
     }
-    if ty.is_pointer() && ret_ty.is_void() {
+    if ty.is_pointer() && !ret_ty.is_pointer() {
         return Ok((Some(t), None, None));
     }
     if ty.is_struct() {

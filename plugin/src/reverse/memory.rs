@@ -96,10 +96,20 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     Ok(false)
 }
 
-/// Reverse of an allocation with a heap shadow: free the shadow.
+/// Reverse of an allocation with a heap shadow: free the shadow; and free
+/// the primal memory whose free the forward sweep left to this point.
 pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     if let Some(kind) = allocation_kind(inst) {
+        if let Some(free) = s.deferred_frees.get(&inst).and_then(|f| f.first()).copied() {
+            if let Some(dealloc) = free.called_function() {
+                let mut args = vec![s.primal(inst)];
+                for a in free.call_args().into_iter().skip(1) {
+                    args.push(s.primal(a));
+                }
+                s.b.call_fn(dealloc, &args);
+            }
+        }
         let heap_shadow = s
             .shadows
             .as_ref()

@@ -135,6 +135,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// GPU: loads whose adjoint no other thread can touch (a plain
     /// read-modify-write); the others are accumulated atomically.
     gpu_private: Option<hashbrown::HashSet<Value>>,
+    /// Combined shape: heap scratch whose frees move from the forward sweep
+    /// to the reverse of its allocation (so the reverse sweep may read it).
+    deferred_frees: HashMap<Value, Vec<Value>>,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -183,7 +186,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 .filter(|&(i, _)| key.function.param_is_noalias(i as u32))
                 .map(|(_, p)| p)
                 .collect();
-            tape.set_rereads(tape::Rereads::new(&reachable, restrict));
+            let in_loop = |b: Block| loops.loop_of(b).is_some();
+            tape.set_rereads(tape::Rereads::new(&reachable, restrict, &in_loop));
         }
         tape.set_paired(
             reachable
@@ -198,6 +202,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 })
                 .collect(),
         );
+        let deferred_frees = tape.deferred_frees();
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         let b = Builder::following(module, f);
         b.set_fast_math(ctx.options.fast_math != 0);
@@ -226,6 +231,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             types,
             discardable: discardable_values(&reachable),
             gpu_private: None,
+            deferred_frees,
         })
     }
 
@@ -748,6 +754,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);
                 }
+                if self.call_results.contains(&inst) {
+                    // A primal call beside a custom augmented call that
+                    // returns no primal: its adjoint goes to that call.
+                    return Ok(true);
+                }
                 if memory::reverse_call(self, inst)? || blas::reverse_blas(self, inst)? {
                     return Ok(true);
                 }
@@ -1047,6 +1058,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.b.br(dispatch);
         }
         self.tape.install_growth(&self.loops, self.f);
+        for free in self.deferred_frees.values().flatten() {
+            free.erase();
+        }
+        if self.rf == self.f {
+            self.tape.fence_rows(&[self.f]);
+        } else {
+            self.tape.fence_rows(&[self.f, self.rf]);
+        }
         if self.print_tape {
             eprintln!(
                 "ferment: tape of the derivative of '{}':",

@@ -100,31 +100,80 @@ pub struct Rereads {
     /// Per BLAS call and array operand: nothing writes the array after the
     /// call (see `reverse/blas.rs`).
     blas_operands: HashMap<(Value, Value), bool>,
+    /// Heap allocations whose `free`s move to the reverse sweep, with those
+    /// frees (see [`deferrable_frees`]).
+    pub deferred: HashMap<Value, Vec<Value>>,
+}
+
+/// Allocators and deallocators whose pairing ferment knows.
+const ALLOCATORS: &[&str] = &["malloc", "calloc", "aligned_alloc", "_Znwm", "_Znam"];
+const DEALLOCATORS: &[&str] = &["free", "_ZdlPv", "_ZdlPvm", "_ZdaPv", "_ZdaPvm"];
+
+/// Scratch memory the function allocates once (outside loops) and frees
+/// before it returns: the combined shape frees it when the reverse sweep
+/// passes the allocation instead, so the reverse sweep may read it again
+/// rather than tape what was read from it. Each allocation qualifies when
+/// its address does not escape and every free of it that can reach a
+/// return is outside loops (frees on paths that never return stay).
+fn deferrable_frees(
+    blocks: &[ferment_ir::Block],
+    escaped: &Objects,
+    returns: &dyn Fn(ferment_ir::Block) -> bool,
+    in_loop: &dyn Fn(ferment_ir::Block) -> bool,
+) -> HashMap<Value, Vec<Value>> {
+    let mut frees: HashMap<Value, Vec<Value>> = HashMap::new();
+    let mut refused = hashbrown::HashSet::new();
+    for &blk in blocks {
+        for inst in blk.instructions() {
+            if !inst.is_call() {
+                continue;
+            }
+            let Some(name) = inst.called_function().map(|f| f.name()) else {
+                continue;
+            };
+            if !crate::shadow::is_free(&name) || !returns(blk) {
+                continue;
+            }
+            let objects = underlying_objects(inst.operand(0));
+            let known = DEALLOCATORS.contains(&name.as_str()) && !in_loop(blk);
+            for o in &objects {
+                let allocator = o
+                    .is_call()
+                    .then(|| o.called_function().map(|f| f.name()))
+                    .flatten()
+                    .unwrap_or_default();
+                let ok = known
+                    && objects.len() == 1
+                    && ALLOCATORS.contains(&allocator.as_str())
+                    && !in_loop(o.parent())
+                    && !escaped.escaped.contains(o);
+                if ok {
+                    frees.entry(*o).or_default().push(inst);
+                } else {
+                    refused.insert(*o);
+                }
+            }
+        }
+    }
+    frees.retain(|o, _| !refused.contains(o));
+    frees
 }
 
 impl Rereads {
     /// For the combined shape only: in the split shape the caller may
     /// overwrite memory (and stack memory dies) between the two sweeps.
     /// `restrict`: the parameters whose primal counterpart is `noalias`.
-    pub fn new(blocks: &[ferment_ir::Block], restrict: hashbrown::HashSet<Value>) -> Rereads {
+    /// `in_loop`: whether a block is inside a loop.
+    pub fn new(
+        blocks: &[ferment_ir::Block],
+        restrict: hashbrown::HashSet<Value>,
+        in_loop: &dyn Fn(ferment_ir::Block) -> bool,
+    ) -> Rereads {
         let mut writers = Vec::new();
         let escaped = Objects {
             escaped: escaped_objects(blocks),
             restrict,
         };
-        for &blk in blocks {
-            for inst in blk.instructions() {
-                let touched = match inst.opcode() {
-                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1), &escaped))),
-                    Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => Some(None),
-                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst, &escaped),
-                    _ => None,
-                };
-                if let Some(t) = touched {
-                    writers.push((inst, t));
-                }
-            }
-        }
         let mut reach = HashMap::new();
         for &b in blocks {
             let mut seen = hashbrown::HashSet::new();
@@ -136,12 +185,38 @@ impl Rereads {
             }
             reach.insert(b, seen);
         }
+        let is_ret = |b: ferment_ir::Block| {
+            b.terminator()
+                .is_some_and(|t| t.opcode() == Opcode::LLVMRet)
+        };
+        let returns = |b: ferment_ir::Block| {
+            is_ret(b) || reach.get(&b).is_some_and(|r| r.iter().any(|x| is_ret(*x)))
+        };
+        let deferred = deferrable_frees(blocks, &escaped, &returns, in_loop);
+        let moved: hashbrown::HashSet<Value> = deferred.values().flatten().copied().collect();
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                if moved.contains(&inst) {
+                    continue;
+                }
+                let touched = match inst.opcode() {
+                    Opcode::LLVMStore => Some(Some(classes_of(inst.operand(1), &escaped))),
+                    Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => Some(None),
+                    Opcode::LLVMCall | Opcode::LLVMInvoke => call_touches(inst, &escaped),
+                    _ => None,
+                };
+                if let Some(t) = touched {
+                    writers.push((inst, t));
+                }
+            }
+        }
         let r = Rereads {
             writers,
             objects: escaped,
             reach,
             memo: std::cell::RefCell::new(HashMap::new()),
             blas_operands: HashMap::new(),
+            deferred,
         };
         // Decide every load now: the generators later replace and erase
         // instructions (calls), which must not be looked at again.

@@ -101,6 +101,9 @@ pub struct Tape {
     saver: Builder,
     /// What was cached and recomputed, for `-ferment-print-tape`.
     pub report: Vec<String>,
+    /// Every instruction that touches a loop's row buffer (stores, loads,
+    /// the GPU growth's memmove): see [`Tape::fence_rows`].
+    row_ops: std::cell::RefCell<Vec<Value>>,
     recomputed: hashbrown::HashSet<Value>,
     /// Per loop: the counter's value on entry to the current instance
     /// (read in the forward preheader), and the reverse sweep's local copy
@@ -227,6 +230,7 @@ impl Tape {
             args,
             saver: Builder::new(module),
             report: Vec::new(),
+            row_ops: Default::default(),
             recomputed: hashbrown::HashSet::new(),
             bases: HashMap::new(),
             instance_entries: Vec::new(),
@@ -382,6 +386,7 @@ impl Tape {
         }
         let l = b.load(ty, at);
         b.set_alignment(l, field_align(self.module, ty) as u32);
+        self.row_ops.borrow_mut().push(l);
         l
     }
 
@@ -419,6 +424,7 @@ impl Tape {
         let (at, stride) = row_field(&self.saver, base, idx, off);
         let st = self.saver.store(v, at);
         self.saver.set_alignment(st, align as u32);
+        self.row_ops.borrow_mut().push(st);
         if let Some(lt) = self.loops.get_mut(&lp) {
             lt.strides.push(stride);
         }
@@ -565,6 +571,15 @@ impl Tape {
     /// Which loads read memory nothing overwrites afterwards.
     pub fn set_rereads(&mut self, r: Rereads) {
         self.rereads = Some(r);
+    }
+
+    /// Combined shape: the heap allocations whose frees move to the reverse
+    /// sweep, with those frees (see `rereads.rs`).
+    pub fn deferred_frees(&self) -> HashMap<Value, Vec<Value>> {
+        self.rereads
+            .as_ref()
+            .map(|r| r.deferred.clone())
+            .unwrap_or_default()
     }
 
     /// See [`Tape::paired`].
@@ -891,6 +906,38 @@ impl Tape {
         );
     }
 
+    /// Tells LLVM that row buffers and all other memory never overlap: the
+    /// row accesses get the alias scope `ferment.tape`, every other load,
+    /// store and memory intrinsic of `fns` is marked outside it. Only ferment
+    /// reaches a row buffer, through its own slots, so the claim holds;
+    /// without it a tape read inside a reverse loop that stores adjoints is
+    /// read again on every iteration (the stores might overwrite it).
+    /// Calls are left alone: a callee may receive a tape.
+    pub fn fence_rows(&self, fns: &[Value]) {
+        const SCOPE: &str = "ferment.tape";
+        let rows: hashbrown::HashSet<Value> = self.row_ops.borrow().iter().copied().collect();
+        if rows.is_empty() {
+            return;
+        }
+        for f in fns {
+            for i in f.instructions() {
+                let memory = match i.opcode() {
+                    Opcode::LLVMLoad | Opcode::LLVMStore => true,
+                    Opcode::LLVMCall => i.called_function().is_some_and(|c| {
+                        let n = c.name();
+                        n.starts_with("llvm.memcpy")
+                            || n.starts_with("llvm.memmove")
+                            || n.starts_with("llvm.memset")
+                    }),
+                    _ => false,
+                };
+                if memory {
+                    i.set_alias_scope(SCOPE, rows.contains(&i));
+                }
+            }
+        }
+    }
+
     /// `*slot = realloc(*slot, new_cap * stride)` (malloc, move and free on
     /// GPUs, whose device runtime has no realloc).
     fn reallocate(
@@ -911,7 +958,8 @@ impl Tape {
         let new = if t.starts_with("nvptx") || t.starts_with("amdgcn") {
             let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
             let new = g.call_fn(malloc, &[bytes]);
-            g.memmove(new, old, g.mul_int(cap, size));
+            let moved = g.memmove(new, old, g.mul_int(cap, size));
+            self.row_ops.borrow_mut().push(moved);
             // The local first rows are not the heap's to free.
             let old = match local {
                 Some(l) => {

@@ -105,6 +105,24 @@ cl::opt<bool> OptFastMath(
 cl::opt<bool> OptEnzymeFastMath("enzyme-fast-math",
                                 cl::init(FERMENT_FAST_MATH_DEFAULT), cl::Hidden,
                                 cl::desc("Enzyme's name for -ferment-fast-math"));
+// Enzyme flags that choose how (not what) it computes, or turn on what
+// ferment always does: accepted so that existing build lines keep working,
+// with no effect on the derivatives (README, "Options").
+cl::opt<bool> OptCacheNever("enzyme-cache-never", cl::init(false), cl::Hidden,
+                            cl::desc("Enzyme compatibility flag (no effect)"));
+cl::opt<bool> OptCacheAlways("enzyme-cache-always", cl::init(false), cl::Hidden,
+                             cl::desc("Enzyme compatibility flag (no effect)"));
+cl::opt<bool> OptGlobalActivity(
+    "enzyme-global-activity", cl::init(false), cl::Hidden,
+    cl::desc("Enzyme compatibility flag: ferment always treats mutable "
+             "globals as possibly active"));
+cl::opt<bool> OptPostopt("enzyme-postopt", cl::init(false), cl::Hidden,
+                         cl::desc("Enzyme compatibility flag: ferment always "
+                                  "optimizes its derivatives"));
+cl::opt<bool> OptCheckpointSplitSteps(
+    "enzyme-checkpoint-split-steps", cl::init(false), cl::Hidden,
+    cl::desc("Enzyme compatibility flag (no effect: ferment tapes every "
+             "step of a checkpointed loop)"));
 } // namespace
 
 // Mirrors `shim::Options` on the Rust side (repr(C)); keep in sync.
