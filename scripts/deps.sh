@@ -80,6 +80,9 @@ command -v cmake >/dev/null 2>&1 || want+=(cmake)
 command -v make >/dev/null 2>&1 || want+=(make)
 command -v pkg-config >/dev/null 2>&1 || want+=(pkg-config)
 command -v dpkg-deb >/dev/null 2>&1 || want+=(dpkg)
+# The CUDA tests lower kernels for the CPU emulator with a Python script
+# (clang-tests/gpu/emu/lower.py); pip also fetches ptxas and libdevice below.
+command -v python3 >/dev/null 2>&1 || want+=(python3 python3-pip)
 
 if [ "${#want[@]}" -eq 0 ]; then
     say "LLVM 22, binutils, a C++ compiler, cmake, make, pkg-config, OpenBLAS/LAPACKE and Open MPI are installed"
@@ -148,19 +151,27 @@ else
     esac
 fi
 
-# Optional: NVIDIA's ptxas (from the nvidia-cuda-nvcc-cu12 wheel on PyPI) lets the
-# CUDA test cases assemble the PTX the plugin produces. Best effort: without it
+# Optional: NVIDIA's ptxas and libdevice (from the nvidia-cuda-nvcc-cu12 wheel on PyPI)
+# let the CUDA test cases assemble the PTX the plugin produces, and scripts/gpu-check.sh
+# link CUDA's math library into kernels it runs on a GPU. Best effort: without them
 # those cases still check that the kernels compile to PTX.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ptxas="$root/target/tools/ptxas"
-if [ ! -x "$ptxas" ] && ! command -v ptxas >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+libdevice="$root/target/tools/libdevice.10.bc"
+if { { [ ! -x "$ptxas" ] && ! command -v ptxas >/dev/null 2>&1; } || [ ! -f "$libdevice" ]; } \
+    && command -v python3 >/dev/null 2>&1; then
     tmp="$(mktemp -d)"
     if python3 -m pip download --no-deps -q -d "$tmp" nvidia-cuda-nvcc-cu12 >/dev/null 2>&1 \
         && (cd "$tmp" && python3 -m zipfile -e ./*.whl ./unpacked >/dev/null 2>&1) \
         && [ -f "$tmp/unpacked/nvidia/cuda_nvcc/bin/ptxas" ]; then
         mkdir -p "$root/target/tools"
-        cp "$tmp/unpacked/nvidia/cuda_nvcc/bin/ptxas" "$ptxas" && chmod +x "$ptxas"
-        say "installed ptxas (for the CUDA test cases) in target/tools"
+        if [ ! -x "$ptxas" ]; then
+            cp "$tmp/unpacked/nvidia/cuda_nvcc/bin/ptxas" "$ptxas" && chmod +x "$ptxas"
+        fi
+        if [ -f "$tmp/unpacked/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc" ]; then
+            cp "$tmp/unpacked/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc" "$libdevice"
+        fi
+        say "installed ptxas and libdevice (for the CUDA test cases) in target/tools"
     else
         say "note: ptxas not available; CUDA test cases will only compile to PTX"
     fi

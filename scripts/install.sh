@@ -4,6 +4,7 @@
 #   lib/libferment_clang.so                   clang's -fplugin front end (loads the pass plugin,
 #                                             reads Enzyme's source attributes), when built
 #   include/ferment.h, include/enzyme/{enzyme,checkpoint.h,fixed_point.h}  C/C++ headers
+#   include/ferment_cuda.h                    CUDA device builds without a toolkit
 #   lib/fortran/flang-22/ferment.mod          the Fortran module, prebuilt for flang-22,
 #   lib/fortran/flang-22/libferment_fortran.a and its object (the marker variables)
 #   share/ferment/fortran/ferment.f90         the module's source (for other compilers)
@@ -195,6 +196,7 @@ if [ -f "$(dirname "$plugin")/libferment_clang.so" ]; then
     put "$(dirname "$plugin")/libferment_clang.so" lib/libferment_clang.so 755
 fi
 put "$root/runtime/include/ferment.h" include/ferment.h 644
+put "$root/runtime/include/ferment_cuda.h" include/ferment_cuda.h 644
 put "$root/runtime/include/enzyme/enzyme" include/enzyme/enzyme 644
 put "$root/runtime/include/enzyme/checkpoint.h" include/enzyme/checkpoint.h 644
 put "$root/runtime/include/enzyme/fixed_point.h" include/enzyme/fixed_point.h 644

@@ -23,6 +23,9 @@ fi
 echo "== cargo test --workspace"
 cargo test --workspace
 
+echo "== scripts/gpu-check.sh (CUDA kernels on a GPU; compiles them and says SKIP without one)"
+bash scripts/gpu-check.sh
+
 echo "== scripts/test-install.sh (install into a temporary prefix; CMake, pkg-config, cargo, .deb)"
 bash scripts/test-install.sh
 echo "test: ok"

@@ -65,6 +65,16 @@ fn pointer_sources(i: Value) -> Vec<Value> {
     }
 }
 
+/// An `atomicrmw` that adds a float to memory (`atomicAdd` on a GPU, an
+/// OpenMP atomic update): `(value, pointer)`. Like a store, it puts active
+/// data into the memory it writes.
+pub fn float_accumulation(i: Value) -> Option<(Value, Value)> {
+    use llvm_sys::LLVMAtomicRMWBinOp::*;
+    let op = i.atomic_rmw_op()?;
+    (matches!(op, LLVMAtomicRMWBinOpFAdd | LLVMAtomicRMWBinOpFSub) && i.ty().is_fp_like())
+        .then(|| (i.operand(1), i.operand(0)))
+}
+
 impl Activity {
     /// Analyzes `function` under `seeds` with the by-value call policy.
     /// `inactive_call` says whether a call instruction is known to propagate
@@ -204,6 +214,13 @@ impl Activity {
                         want.push(v);
                     }
                 }
+                Opcode::LLVMAtomicRMW => {
+                    if let Some((v, p)) = float_accumulation(i) {
+                        if self.varied.contains(&v) && !self.is_shadowed(p) {
+                            want.push(p);
+                        }
+                    }
+                }
                 Opcode::LLVMPHI | Opcode::LLVMSelect
                     if i.ty().is_pointer() && self.is_shadowed(i) =>
                 {
@@ -311,6 +328,9 @@ impl Activity {
             }
             let varied = if i.opcode() == Opcode::LLVMLoad {
                 self.is_shadowed(i.operand(0))
+            } else if let Some((v, p)) = float_accumulation(i) {
+                // The old value it returns is a read of that memory.
+                self.is_shadowed(p) || self.varied.contains(&v)
             } else if i.is_call() {
                 self.call_result_varied(i, ctx)
             } else {
@@ -340,6 +360,10 @@ impl Activity {
                 }
                 // Anything written to shadowed memory may reach an output.
                 Opcode::LLVMStore if self.is_shadowed(i.operand(1)) => work.push(i.operand(0)),
+                Opcode::LLVMAtomicRMW => match float_accumulation(i) {
+                    Some((v, p)) if self.is_shadowed(p) => work.push(v),
+                    _ => {}
+                },
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     work.extend(self.args_useful_through_memory(i, ctx))
                 }
@@ -432,6 +456,10 @@ impl Activity {
                     self.is_shadowed(p)
                         && (v.ty().contains_float() || (v.ty().is_pointer() && self.is_shadowed(v)))
                 }
+                Opcode::LLVMAtomicRMW => match float_accumulation(i) {
+                    Some((_, p)) => self.is_shadowed(p),
+                    None => !i.ty().is_void() && self.is_active(i),
+                },
                 Opcode::LLVMRet => {
                     seeds.active_return && i.num_operands() == 1 && self.is_active(i.operand(0))
                 }

@@ -36,7 +36,7 @@ mod inactive;
 mod memory;
 mod printer;
 
-pub use analysis::{Activity, ValueActivity};
+pub use analysis::{float_accumulation, Activity, ValueActivity};
 pub use caller::CallerUse;
 pub use calls::{ArgEffect, CallPolicy, Context, KnownCalls};
 pub use canonical::{

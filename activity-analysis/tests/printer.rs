@@ -154,6 +154,7 @@ macro_rules! cases {
 
 cases!(
     loop_index_const,
+    atomic_fadd,
     sum_through_memory,
     store_reload_local,
     int_array_pointer,

@@ -11,6 +11,15 @@
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated; `@FERMENT_CLANG@`
 //!                              is the path of libferment_clang.so, the -fplugin front end)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
+//!   PTX: <function> has|lacks|has>=N <text>  (repeatable; CUDA, -O1 and up) the PTX of the
+//!                              kernel or function (with the functions it calls) contains / does not
+//!                              contain / contains at least N times <text>,
+//!                              e.g. `PTX: grad_sum has bar.sync`, `PTX: grad_sq lacks atom.`
+//!   GPU: rev|fwd NAME f|d N M BLOCKS THREADS  (repeatable; CUDA) kernels NAME_f(x, y, n) and
+//!                              NAME_grad(x, dx, y, dy, n), checked against finite differences by
+//!                              clang-tests/gpu/runner.c: on a GPU by scripts/gpu-check.sh, and here
+//!                              in the CPU emulator (clang-tests/gpu/emu; at most 2 blocks, N and M
+//!                              scaled down with them): configs cuda-emu-O0, cuda-emu-O2
 //!   IR-ATTACH: @g <metadata>   (repeatable; `RUN: opt` only) append `, <metadata>` to the
 //!                              definition of global @g in the emitted IR before opt runs, e.g.
 //!                              `IR-ATTACH: @w !enzyme_shadow !{ptr @dw}` (C cannot spell it)
@@ -114,6 +123,11 @@ struct Case {
     companion: Option<PathBuf>,
     /// A problem with the case file itself; reported as a failure.
     header_error: Option<String>,
+    /// `PTX:` checks: (function, least number of occurrences (0: none
+    /// allowed), text).
+    ptx_checks: Vec<(String, usize, String)>,
+    /// `GPU:` kernels, as runner arguments scaled for the CPU emulator.
+    gpu_specs: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -128,8 +142,13 @@ enum Config {
     Flang(u8),
     /// rustc -Z llvm-plugins at opt-level <n>
     Rustc(u8),
-    /// CUDA device compile to PTX at -O<n>, checked by ptxas when present
-    Cuda(u8),
+    /// CUDA device compile to PTX at -O<n> for sm_<arch>, checked by ptxas
+    /// when present
+    Cuda(u8, u8),
+    /// CUDA kernels with `GPU:` lines compiled at -O<n>, lowered to host
+    /// code and run in the CPU emulator: gradients against finite
+    /// differences
+    CudaEmu(u8),
     /// clang -S -emit-llvm at -O<n> with the plugin, twice: the two texts
     /// must be identical (the plugin's output may not depend on hashing);
     /// for an EXPECT-ERROR case, both compiles must fail with the same
@@ -152,7 +171,8 @@ impl Config {
             Config::Lli => "lli".to_string(),
             Config::Flang(o) => format!("flang-O{o}"),
             Config::Rustc(o) => format!("rustc-O{o}"),
-            Config::Cuda(o) => format!("cuda-O{o}"),
+            Config::Cuda(o, sm) => format!("cuda-sm{sm}-O{o}"),
+            Config::CudaEmu(o) => format!("cuda-emu-O{o}"),
             Config::Valgrind(o) => format!("valgrind-O{o}"),
             Config::Deterministic(o) => format!("deterministic-O{o}"),
             Config::IrUnchanged(o) => format!("ir-unchanged-O{o}"),
@@ -181,7 +201,17 @@ fn configs_for(case: &Case) -> Vec<Config> {
             }
             Host::Flang => [0, 2].iter().for_each(|&o| v.push(Config::Flang(o))),
             Host::Rustc => [0, 2].iter().for_each(|&o| v.push(Config::Rustc(o))),
-            Host::Cuda => [0, 2].iter().for_each(|&o| v.push(Config::Cuda(o))),
+            Host::Cuda => {
+                v.push(Config::Cuda(0, 90));
+                for o in 1..=3 {
+                    v.push(Config::Cuda(o, 80));
+                    v.push(Config::Cuda(o, 90));
+                }
+                if !case.gpu_specs.is_empty() && !error_case {
+                    v.push(Config::CudaEmu(0));
+                    v.push(Config::CudaEmu(2));
+                }
+            }
         }
     }
     // Every memory, loop and C++ test's derivative also runs under memcheck
@@ -221,6 +251,8 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         ir_attach: Vec::new(),
         companion: None,
         header_error: None,
+        ptx_checks: Vec::new(),
+        gpu_specs: Vec::new(),
     };
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -265,6 +297,30 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
                 }
             }
             "EXPECT-IR-UNCHANGED" => case.ir_unchanged = true,
+            "PTX" => {
+                let mut w = value.splitn(3, char::is_whitespace);
+                let least = |k: &str| match k {
+                    "has" => Some(1),
+                    "lacks" => Some(0),
+                    _ => k
+                        .strip_prefix("has>=")
+                        .and_then(|n| n.parse::<usize>().ok()),
+                };
+                match (w.next(), w.next().and_then(least), w.next().map(str::trim)) {
+                    (Some(f), Some(n), Some(t)) if !t.is_empty() => {
+                        case.ptx_checks.push((f.to_string(), n, t.to_string()))
+                    }
+                    _ => errors.push(format!(
+                        "PTX wants `<function> has|lacks|has>=N <text>`, got `{value}`"
+                    )),
+                }
+            }
+            "GPU" => match gpu_spec(value) {
+                Some(s) => case.gpu_specs.push(s),
+                None => errors.push(format!(
+                    "GPU wants `rev|fwd NAME f|d N M BLOCKS THREADS`, got `{value}`"
+                )),
+            },
             "CFLAGS" => case
                 .cflags
                 .extend(value.split_whitespace().map(str::to_string)),
@@ -744,24 +800,21 @@ impl Env {
                     .arg(&exe);
                 steps.push(Step::main("compile+link with the plugin", c));
             }
-            Config::Cuda(o) => {
+            Config::Cuda(o, sm) => {
                 let ptx = dir.join("k.ptx");
                 let mut c = Command::new(CLANG);
-                c.args([
-                    "-x",
-                    "cuda",
-                    "--cuda-gpu-arch=sm_90",
-                    "-nocudainc",
-                    "-nocudalib",
-                    "--cuda-device-only",
-                ])
-                .args(["-Xclang", "-target-feature", "-Xclang", "+ptx80"])
-                .arg("-fno-crash-diagnostics")
-                .arg("-I")
-                .arg(&self.include)
-                .args(&case.cflags)
-                .arg(format!("-O{o}"))
-                .arg(self.plugin_flag_clang());
+                c.args(["-x", "cuda"])
+                    .arg(format!("--cuda-gpu-arch=sm_{sm}"))
+                    .args(["-nocudainc", "-nocudalib", "--cuda-device-only"])
+                    .args(["-Xclang", "-target-feature", "-Xclang", "+ptx80"])
+                    .arg("-fno-crash-diagnostics")
+                    .arg("-I")
+                    .arg(&self.include)
+                    .arg("-I")
+                    .arg(self.include.join("../../runtime/include"))
+                    .args(&case.cflags)
+                    .arg(format!("-O{o}"))
+                    .arg(self.plugin_flag_clang());
                 if dbg {
                     c.arg("-g");
                 }
@@ -769,12 +822,58 @@ impl Env {
                 steps.push(Step::main("compile the kernels to PTX with the plugin", c));
                 if let Some(ptxas) = find_ptxas() {
                     let mut a = Command::new(ptxas);
-                    a.args(["-c", "-arch=sm_90"])
+                    a.arg("-c")
+                        .arg(format!("-arch=sm_{sm}"))
                         .arg(&ptx)
                         .arg("-o")
                         .arg(dir.join("k.o"));
                     steps.push(Step::aux("assemble the PTX with ptxas", a));
                 }
+            }
+            Config::CudaEmu(o) => {
+                let gpu = self.include.join("../gpu");
+                let ll = dir.join("k.ll");
+                let host = dir.join("host.ll");
+                let mut c = Command::new(CLANG);
+                c.args([
+                    "-x",
+                    "cuda",
+                    "--cuda-gpu-arch=sm_80",
+                    "-nocudainc",
+                    "-nocudalib",
+                ])
+                .args(["--cuda-device-only", "-fno-crash-diagnostics"])
+                .args(["-Xclang", "-target-feature", "-Xclang", "+ptx80"])
+                .arg("-I")
+                .arg(&self.include)
+                .arg("-I")
+                .arg(self.include.join("../../runtime/include"))
+                .args(&case.cflags)
+                .arg(format!("-O{o}"))
+                .arg(self.plugin_flag_clang());
+                if dbg {
+                    c.arg("-g");
+                }
+                c.args(["-S", "-emit-llvm"]).arg(src).arg("-o").arg(&ll);
+                steps.push(Step::main("compile the kernels to IR with the plugin", c));
+                let mut l = Command::new("python3");
+                l.arg(gpu.join("emu/lower.py")).arg(&ll).arg(&host);
+                steps.push(Step::aux("lower the kernels to host code", l));
+                let mut e = Command::new(CLANG);
+                e.args(["-O0", "-shared", "-fPIC", "-Wno-override-module"])
+                    .arg(&host)
+                    .arg(gpu.join("emu/cuda_emu.c"))
+                    .arg("-o")
+                    .arg(dir.join("libk.so"))
+                    .args(["-lpthread", "-lm"]);
+                steps.push(Step::aux("build the CPU emulator with the kernels", e));
+                let mut r = Command::new(CLANG);
+                r.arg("-O1")
+                    .arg(gpu.join("runner.c"))
+                    .arg("-o")
+                    .arg(dir.join("runner"))
+                    .args(["-ldl", "-lm"]);
+                steps.push(Step::aux("build the GPU runner", r));
             }
             Config::Rustc(o) => {
                 let mut c = self.rustc(case, *o, true, false);
@@ -808,7 +907,8 @@ impl Env {
                 }
             }
             Config::Rustc(_) => vec!["rustc"],
-            Config::Cuda(_) => vec![CLANG],
+            Config::Cuda(..) => vec![CLANG],
+            Config::CudaEmu(_) => vec![CLANG, "python3"],
             Config::Valgrind(_) => vec![case.lang.driver(), "valgrind"],
             Config::Deterministic(_) => vec![case.lang.driver()],
             Config::IrUnchanged(_) => vec![case.lang.driver()],
@@ -852,10 +952,31 @@ impl Env {
                 return Verdict::Fail(e);
             }
         }
-        if let Config::Cuda(_) = cfg {
+        if let Config::CudaEmu(_) = cfg {
+            let mut r = Command::new(dir.join("runner"));
+            r.arg(dir.join("k.ll"))
+                .args(&case.gpu_specs)
+                .env("FERMENT_CUDA_LIB", dir.join("libk.so"))
+                .env("FERMENT_GPU_REPS", "1");
+            return match must_succeed("run the kernels in the CPU emulator", &mut r, self) {
+                Ok(_) => Verdict::Pass,
+                Err(e) => Verdict::Fail(e),
+            };
+        }
+        if let Config::Cuda(o, _) = cfg {
+            // Structural checks are about optimized code (at -O0 the kernel's
+            // arguments go through the stack and nothing is proven).
+            let checks: &[(String, usize, String)] = if *o >= 1 { &case.ptx_checks } else { &[] };
             // No GPU on the build machines: the kernels are compiled and
-            // assembled, not run (see clang-tests/README.md).
-            return Verdict::Pass;
+            // assembled, not run (see clang-tests/README.md); scripts/gpu-check.sh
+            // runs them where a GPU is.
+            return match fs::read_to_string(dir.join("k.ptx")) {
+                Ok(ptx) => match check_ptx(&ptx, checks) {
+                    Ok(()) => Verdict::Pass,
+                    Err(e) => Verdict::Fail(format!("    {e}\n")),
+                },
+                Err(e) => Verdict::Fail(format!("    cannot read the PTX: {e}\n")),
+            };
         }
         let mut run = if let Config::Lli = cfg {
             let mut c = Command::new(LLI);
@@ -1258,6 +1379,8 @@ fn main() {
         ir_attach: Vec::new(),
         companion: None,
         header_error: None,
+        ptx_checks: Vec::new(),
+        gpu_specs: Vec::new(),
     }));
 
     let mut jobs: Vec<Job> = Vec::new();
@@ -1357,6 +1480,96 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// A `GPU:` line as the runner's argument, scaled to at most 2 blocks for
+/// the CPU emulator (N, and M unless it is 1, scaled with the blocks).
+fn gpu_spec(value: &str) -> Option<String> {
+    let w: Vec<&str> = value.split_whitespace().collect();
+    let [mode @ ("rev" | "fwd"), name, ty @ ("f" | "d"), n, m, blocks, threads] = w[..] else {
+        return None;
+    };
+    let num = |s: &str| s.parse::<u64>().ok().filter(|&v| v > 0);
+    let (n, m, blocks, threads) = (num(n)?, num(m)?, num(blocks)?, num(threads)?);
+    let b = blocks.min(2);
+    let scale = |v: u64| (v * b / blocks).max(1);
+    let m = if m == 1 { 1 } else { scale(m) };
+    Some(format!("{mode}:{name}:{ty}:{}:{m}:{b}:{threads}", scale(n)))
+}
+
+/// The PTX text of each function (`.entry` kernels and `.func`s), by name.
+fn ptx_functions(ptx: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in ptx.lines() {
+        let mut rest = line.trim_start();
+        for p in [".visible", ".weak", ".extern"] {
+            rest = rest.strip_prefix(p).map(str::trim_start).unwrap_or(rest);
+        }
+        let header = rest
+            .strip_prefix(".entry ")
+            .or_else(|| rest.strip_prefix(".func "));
+        if let Some(mut h) = header.map(str::trim_start) {
+            if h.starts_with('(') {
+                // A return parameter list comes first.
+                h = h.split_once(')').map(|(_, r)| r.trim_start()).unwrap_or("");
+            }
+            let name = h.split(['(', ' ', ';']).next().unwrap_or("").to_string();
+            out.push((name, String::new()));
+        }
+        if let Some(last) = out.last_mut() {
+            last.1.push_str(line);
+            last.1.push('\n');
+        }
+    }
+    out
+}
+
+/// Runs `PTX:` checks: the function's text, with the texts of the functions
+/// it calls (derivatives are often separate `.func`s at low optimization).
+fn check_ptx(ptx: &str, checks: &[(String, usize, String)]) -> Result<(), String> {
+    let funcs = ptx_functions(ptx);
+    for (f, want, text) in checks {
+        let Some(start) = funcs.iter().position(|(n, _)| n.contains(f.as_str())) else {
+            return Err(format!(
+                "PTX check: no function whose name contains `{f}` in the PTX"
+            ));
+        };
+        let mut seen = vec![start];
+        let mut i = 0;
+        while i < seen.len() {
+            let body = &funcs[seen[i]].1;
+            for (k, (n, _)) in funcs.iter().enumerate() {
+                let called = [format!(" {n},"), format!("\t{n},")]
+                    .iter()
+                    .any(|c| body.contains(c.as_str()));
+                if !seen.contains(&k) && !n.is_empty() && called {
+                    seen.push(k);
+                }
+            }
+            i += 1;
+        }
+        let found: usize = seen
+            .iter()
+            .map(|&k| funcs[k].1.matches(text.as_str()).count())
+            .sum();
+        let ok = if *want == 0 {
+            found == 0
+        } else {
+            found >= *want
+        };
+        if !ok {
+            let expected = if *want == 0 {
+                "none".to_string()
+            } else {
+                format!("at least {want}")
+            };
+            return Err(format!(
+                "PTX check: `{}` (with its callees) contains `{text}` {found} time(s), expected {expected}",
+                funcs[start].0
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A `ptxas` to assemble PTX with: $FERMENT_PTXAS, `ptxas` on PATH, or the

@@ -376,6 +376,33 @@ impl Builder {
         }
         s
     }
+    /// `addrspacecast` of a pointer (folded for constants).
+    pub fn addrspace_cast(&self, p: Value, ty: Type) -> Value {
+        Value(unsafe { LLVMBuildAddrSpaceCast(self.raw, p.0, ty.0, NONAME) })
+    }
+    pub fn and_int(&self, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildAnd(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn or_int(&self, a: Value, b: Value) -> Value {
+        Value(unsafe { LLVMBuildOr(self.raw, a.0, b.0, NONAME) })
+    }
+    pub fn not(&self, a: Value) -> Value {
+        Value(unsafe { LLVMBuildNot(self.raw, a.0, NONAME) })
+    }
+    /// `atomicrmw fadd ptr, v monotonic`: an accumulation that other
+    /// threads may make to the same address at the same time.
+    pub fn atomic_fadd(&self, ptr: Value, v: Value) -> Value {
+        Value(unsafe {
+            LLVMBuildAtomicRMW(
+                self.raw,
+                llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpFAdd,
+                ptr.0,
+                v.0,
+                llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingMonotonic,
+                0,
+            )
+        })
+    }
     pub fn store(&self, v: Value, ptr: Value) -> Value {
         Value(unsafe { LLVMBuildStore(self.raw, v.0, ptr.0) })
     }

@@ -115,6 +115,20 @@ impl Module {
         }
     }
 
+    /// An internal global in address space `space` (a GPU's `__shared__`
+    /// memory, for instance) with an undefined initial value, which such
+    /// spaces require.
+    pub fn add_undef_global_in(self, name: &str, ty: Type, space: u32) -> Value {
+        let c = CString::new(name).unwrap_or_default();
+        unsafe {
+            let g = LLVMAddGlobalInAddressSpace(self.0, ty.0, c.as_ptr(), space);
+            LLVMSetInitializer(g, LLVMGetUndef(ty.0));
+            LLVMSetLinkage(g, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
+            LLVMSetAlignment(g, 16);
+            Value(g)
+        }
+    }
+
     /// An internal constant global holding `text` as a NUL-terminated C string.
     pub fn add_string_constant(self, name: &str, text: &str) -> Value {
         let c = CString::new(name).unwrap_or_default();

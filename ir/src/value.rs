@@ -273,6 +273,14 @@ impl Value {
     pub fn alignment(self) -> u32 {
         unsafe { LLVMGetAlignment(self.0) }
     }
+    /// The operation of an `atomicrmw` (`None` for other instructions).
+    pub fn atomic_rmw_op(self) -> Option<llvm_sys::LLVMAtomicRMWBinOp> {
+        unsafe { (!LLVMIsAAtomicRMWInst(self.0).is_null()).then(|| LLVMGetAtomicRMWBinOp(self.0)) }
+    }
+    /// The address space of a pointer-typed value.
+    pub fn address_space(self) -> u32 {
+        unsafe { LLVMGetPointerAddressSpace(LLVMTypeOf(self.0)) }
+    }
     /// A detached copy of this instruction (same operands).
     pub fn clone_instruction(self) -> Value {
         Value(unsafe { LLVMInstructionClone(self.0) })
@@ -607,6 +615,16 @@ impl Value {
 
     pub fn function_of(self) -> Value {
         self.parent().parent()
+    }
+    /// The function a parameter belongs to.
+    pub fn param_function(self) -> Value {
+        Value(unsafe { LLVMGetParamParent(self.0) })
+    }
+    /// Whether this function is a GPU kernel entry (`ptx_kernel` or
+    /// `amdgpu_kernel` calling convention).
+    pub fn is_kernel(self) -> bool {
+        // llvm::CallingConv::PTX_Kernel and AMDGPU_KERNEL.
+        matches!(unsafe { LLVMGetFunctionCallConv(self.0) }, 71 | 91)
     }
 }
 

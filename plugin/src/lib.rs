@@ -18,6 +18,7 @@ pub mod derive;
 pub mod error;
 pub mod forward;
 pub mod frontend;
+pub mod gpu;
 pub mod lanes;
 pub mod prepare;
 pub mod retype;

@@ -250,11 +250,14 @@ pub fn build(
                 s.map.insert(g, user);
                 continue;
             }
+            let size = module.alloc_size(g.global_value_type());
+            if g.address_space() == crate::gpu::SHARED_SPACE && crate::gpu::is_gpu(module) {
+                let sg = crate::gpu::shadow_shared_array(module, &b, g, blocks, first_use)?;
+                s.map.insert(g, sg);
+                continue;
+            }
             let sg = shadow_global(module, g);
-            let size = b.const_int(
-                Type::int(module.context(), 64),
-                module.alloc_size(g.global_value_type()) as i64,
-            );
+            let size = b.const_int(Type::int(module.context(), 64), size as i64);
             b.memset(sg, b.const_int(b.i8(), 0), size);
             s.map.insert(g, sg);
         }

@@ -176,6 +176,9 @@ impl<'k> TangentSweep<'k> {
             self.activity.rename(*old, *new);
         }
         self.shadows = Some(shadows);
+        if crate::gpu::is_gpu(module) {
+            crate::gpu::check_constructs(&blocks, &self.activity, false)?;
+        }
         let mut phis = Vec::new();
         // The instructions to visit, listed before any is added: what
         // replaces an invoke goes into its normal destination, a later block.
@@ -187,6 +190,22 @@ impl<'k> TangentSweep<'k> {
                     continue;
                 }
                 if inst.is_call() && mpi::tangent_mpi(self, inst)? {
+                    continue;
+                }
+                if let Some((v, p)) = ferment_activity_analysis::float_accumulation(inst) {
+                    // `atomicAdd(p, v)`: the tangent memory receives v's
+                    // tangent, atomically as well.
+                    if let Some(sp) = self.memory_shadow(p) {
+                        self.b.after(inst);
+                        let t = self.tangent(v);
+                        let t = match inst.atomic_rmw_op() {
+                            Some(llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpFSub) => {
+                                self.b.fneg(t)
+                            }
+                            _ => t,
+                        };
+                        self.b.atomic_fadd(sp, t);
+                    }
                     continue;
                 }
                 if inst.is_call() && blas::tangent_blas(self, inst)? {
@@ -294,6 +313,7 @@ impl<'k> TangentSweep<'k> {
             return_active,
             return_primal: true,
             arg_types: self.call_arg_types.get(&call).cloned().unwrap_or_default(),
+            uniform_pointers: false,
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -490,6 +510,11 @@ impl<'k> TangentSweep<'k> {
                 self.tangent(inst.operand(1)),
                 inst.operand(2),
             ),
+            Opcode::LLVMCall if crate::gpu::Shuffle::of(inst).is_some() => {
+                let sh = crate::gpu::Shuffle::of(inst).expect("shuffle");
+                let t = self.tangent(sh.value);
+                sh.tangent(b, inst, t, &|v| v)
+            }
             Opcode::LLVMCall => {
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
                 let rule = rules::call_rule(&name).ok_or_else(|| {
@@ -604,6 +629,7 @@ fn pointer_returning_call(
         return_active: true,
         return_primal: true,
         arg_types: Vec::new(),
+        uniform_pointers: false,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

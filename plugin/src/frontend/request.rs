@@ -130,6 +130,10 @@ pub struct DerivativeKey {
     /// different types get different derivatives (context sensitivity).
     /// Empty for requests, whose context comes from the original function.
     pub arg_types: Vec<String>,
+    /// GPU: every pointer the request passes is the same in all threads of
+    /// the launch (kernel parameters, globals), which lets the reverse sweep
+    /// prove accesses thread-private ([`crate::gpu::private_loads`]).
+    pub uniform_pointers: bool,
 }
 
 impl DerivativeKey {
@@ -152,6 +156,13 @@ impl Request {
             return_active: self.return_active,
             return_primal: self.return_primal,
             arg_types: Vec::new(),
+            uniform_pointers: self.call.function_of().is_kernel()
+                && self
+                    .call
+                    .call_args()
+                    .into_iter()
+                    .filter(|a| a.ty().is_pointer())
+                    .all(crate::gpu::is_uniform),
         }
     }
 }

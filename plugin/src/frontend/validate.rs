@@ -77,6 +77,15 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         | Opcode::LLVMBr
         | Opcode::LLVMSwitch => Ok(()),
         Opcode::LLVMPtrToInt if !activity.is_varied(inst.operand(0)) => Ok(()),
+        // `atomicAdd(p, v)` whose returned old value carries no derivative.
+        Opcode::LLVMAtomicRMW if ferment_activity_analysis::float_accumulation(inst).is_some() => {
+            if active {
+                return Err(Error::at(inst, format!("cannot differentiate the value returned by the atomic update '{}' (the memory's old contents, which depend on the order the threads ran in)", inst.describe()))
+                    .hint("ignore the result of atomicAdd on active data, or read the accumulator after a barrier"));
+            }
+            Ok(())
+        }
+        Opcode::LLVMCall if crate::gpu::Shuffle::of(inst).is_some() => Ok(()),
         Opcode::LLVMCall | Opcode::LLVMInvoke => check_call(inst, activity, active, varied),
         Opcode::LLVMStore => check_store(inst, activity),
         Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => {

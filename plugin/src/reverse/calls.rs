@@ -121,6 +121,7 @@ pub fn augment_call(
         return_active,
         return_primal: false,
         arg_types: crate::derive::arg_types(types, &args),
+        uniform_pointers: false,
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);

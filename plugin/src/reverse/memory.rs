@@ -23,6 +23,15 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         };
         match s.shadow_in_reverse(src) {
             Some(ss) => {
+                // GPU: other threads may read (and so accumulate into) the
+                // same source at the same time, unless it is this thread's
+                // stack.
+                let atomic = s.gpu_private.is_some()
+                    && !ferment_activity_analysis::underlying_objects(src)
+                        .iter()
+                        .all(|o| {
+                            ferment_activity_analysis::allocation_kind(*o) == Some(AllocKind::Stack)
+                        });
                 let layout = crate::retype::copy_layout(s.module, &s.types, d, src, n);
                 match layout {
                     CopyLayout::NoFloats { .. } => {}
@@ -39,9 +48,13 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                             let pd = s.b.gep_i8(sd, off);
                             let ps = s.b.gep_i8(ss, off);
                             let a = s.b.load(ty, pd);
-                            let c = s.b.load(ty, ps);
-                            let sum = s.b.fadd_acc(c, a);
-                            s.b.store(sum, ps);
+                            if atomic {
+                                s.b.atomic_fadd(ps, a);
+                            } else {
+                                let c = s.b.load(ty, ps);
+                                let sum = s.b.fadd_acc(c, a);
+                                s.b.store(sum, ps);
+                            }
                             s.b.store(s.b.zero(ty), pd);
                         }
                     }
@@ -54,7 +67,7 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                             Error::at(inst, format!("cannot tell which floating-point type '{}' copies", inst.describe()))
                                 .hint("copy the data with a typed loop, or access it as double/float elsewhere in the function")
                         })?;
-                        let helper = memcpy_adjoint_helper(s.module, ty);
+                        let helper = memcpy_adjoint_helper(s.module, ty, atomic);
                         let n = s.primal(n);
                         let n64 = s.b.int_cast(n, s.b.i64(), false);
                         s.b.call_fn(helper, &[sd, ss, n64]);
@@ -121,7 +134,7 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                         .or_else(|| guess_float_type(&[inst, inst.operand(0)]));
                     match ty {
                         Some(ty) => {
-                            let helper = memcpy_adjoint_helper(s.module, ty);
+                            let helper = memcpy_adjoint_helper(s.module, ty, false);
                             s.b.call_fn(helper, &[sp, old, keep]);
                         }
                         None => {
@@ -204,9 +217,11 @@ pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
 }
 
 /// `void ferment.adjoint.memcpy.T(ptr dd, ptr ds, i64 bytes)`:
-/// `ds[i] += dd[i]; dd[i] = 0` for each element of type `T`.
-fn memcpy_adjoint_helper(module: Module, ty: Type) -> Value {
-    let name = format!("ferment.adjoint.memcpy.{}", ty.describe());
+/// `ds[i] += dd[i]; dd[i] = 0` for each element of type `T`
+/// (`ferment.adjoint.memcpy.atomic.T`: the additions are atomic).
+fn memcpy_adjoint_helper(module: Module, ty: Type, atomic: bool) -> Value {
+    let kind = if atomic { "atomic." } else { "" };
+    let name = format!("ferment.adjoint.memcpy.{kind}{}", ty.describe());
     if let Some(f) = module.function(&name) {
         return f;
     }
@@ -233,8 +248,12 @@ fn memcpy_adjoint_helper(module: Module, ty: Type) -> Value {
     let pd = b.gep(ty, dd, &[i]);
     let ps = b.gep(ty, ds, &[i]);
     let a = b.load(ty, pd);
-    let c = b.load(ty, ps);
-    b.store(b.fadd_acc(c, a), ps);
+    if atomic {
+        b.atomic_fadd(ps, a);
+    } else {
+        let c = b.load(ty, ps);
+        b.store(b.fadd_acc(c, a), ps);
+    }
     b.store(b.zero(ty), pd);
     let i1 = b.add_int(i, b.const_int(i64t, 1));
     let more = b.icmp(IntPredicate::LLVMIntULT, i1, n);

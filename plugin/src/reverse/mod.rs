@@ -133,6 +133,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// computed from: their adjoint can be a run-time zero that must not
     /// meet an infinite partial ([`rules::guarded`]).
     discardable: hashbrown::HashSet<Value>,
+    /// GPU: loads whose adjoint no other thread can touch (a plain
+    /// read-modify-write); the others are accumulated atomically.
+    gpu_private: Option<hashbrown::HashSet<Value>>,
     /// Combined shape: heap scratch whose frees move from the forward sweep
     /// to the reverse of its allocation (so the reverse sweep may read it).
     deferred_frees: HashMap<Value, Vec<Value>>,
@@ -228,6 +231,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             shadows: None,
             types,
             discardable: discardable_values(&reachable),
+            gpu_private: None,
             deferred_frees,
         })
     }
@@ -237,6 +241,13 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         crate::frontend::validate::check_function(&reachable, &self.activity, &|c| {
             self.is_differentiable_call(c)
         })?;
+        if crate::gpu::is_gpu(self.module) {
+            crate::gpu::check_constructs(&reachable, &self.activity, true)?;
+            self.gpu_private = Some(crate::gpu::private_loads(
+                &reachable,
+                self.key.uniform_pointers,
+            ));
+        }
         let params = self.f.params();
         let n = self.key.activities.len();
         let mut shadow_params = Vec::new();
@@ -617,6 +628,17 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     }
 
     fn reverse_one(&mut self, inst: Value) -> Result<()> {
+        if self.gpu_private.is_some() && inst.is_call() {
+            let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+            if crate::gpu::is_barrier(&name) {
+                // The threads met here in the forward sweep; they meet again
+                // at the mirrored place, so that adjoints other threads
+                // accumulated before are complete when read after.
+                let mut reload = |v: Value| self.tape.reload(&self.loops, &self.b, v);
+                crate::gpu::mirror_barrier(&self.b, inst, &mut reload);
+                return Ok(());
+            }
+        }
         if self.reverse_memory(inst)? || !self.is_active(inst) {
             return Ok(());
         }
@@ -682,7 +704,13 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         let pp = self.primal(p);
         let own = self.b.icmp(IntPredicate::LLVMIntEQ, sp, pp);
-        let scratch = self.tape.reverse_local(ty, "constant.adjoint");
+        // On a GPU the accumulation may be atomic, which local (stack)
+        // memory does not support: a global scratch cell instead.
+        let scratch = if self.gpu_private.is_some() {
+            crate::gpu::scratch_cell(self.module, &self.b, ty)
+        } else {
+            self.tape.reverse_local(ty, "constant.adjoint")
+        };
         self.b.select(own, scratch, sp)
     }
 
@@ -697,6 +725,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let d = self.adjoints.take(&self.b, inst);
                 if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
                     let sp = self.derivative_address(inst.operand(0), sp, inst.ty());
+                    if self.shared_between_threads(inst) {
+                        self.atomic_accumulate(sp, d);
+                        return Ok(true);
+                    }
                     let old = self.b.load_like(inst.ty(), sp, inst);
                     let new = self.b.fadd_acc(old, d);
                     self.b.store_like(new, sp, inst);
@@ -736,9 +768,58 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 }
                 memory::reverse_allocation(self, inst)
             }
+            Opcode::LLVMAtomicRMW => {
+                let Some((v, p)) = ferment_activity_analysis::float_accumulation(inst) else {
+                    return Ok(false);
+                };
+                // `*p += v`: v receives the adjoint of the memory, which
+                // keeps it (the sum continues to depend on the old value).
+                if let (true, Some(sp)) = (self.is_active(v), self.shadow_in_reverse(p)) {
+                    let dm = self.b.load(v.ty(), sp);
+                    let fsub = inst.atomic_rmw_op()
+                        == Some(llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpFSub);
+                    let dv = if fsub { self.b.fneg(dm) } else { dm };
+                    self.add(v, dv);
+                }
+                Ok(true)
+            }
             Opcode::LLVMAlloca => memory::reverse_allocation(self, inst),
             _ if self.call_results.contains(&inst) => Ok(true),
             _ => Ok(false),
+        }
+    }
+
+    /// GPU: whether another thread may accumulate into the adjoint of the
+    /// memory `load` read at the same time (so the accumulation must be
+    /// atomic). Stack memory is the thread's own.
+    fn shared_between_threads(&self, load: Value) -> bool {
+        let Some(private) = &self.gpu_private else {
+            return false;
+        };
+        if private.contains(&load) {
+            return false;
+        }
+        let objects = ferment_activity_analysis::underlying_objects(load.operand(0));
+        !objects.iter().all(|o| {
+            ferment_activity_analysis::allocation_kind(*o)
+                == Some(ferment_activity_analysis::AllocKind::Stack)
+        })
+    }
+
+    /// `*sp += d` as `atomicrmw fadd`, element by element for a vector.
+    fn atomic_accumulate(&mut self, sp: Value, d: Value) {
+        let ty = d.ty();
+        if !ty.is_vector() {
+            self.b.atomic_fadd(sp, d);
+            return;
+        }
+        let i32t = self.b.i32();
+        for k in 0..ty.vector_len() {
+            let e = self.b.extract_element(d, self.b.const_int(i32t, k as i64));
+            let p = self
+                .b
+                .gep(ty.scalar(), sp, &[self.b.const_int(i32t, k as i64)]);
+            self.b.atomic_fadd(p, e);
         }
     }
 
@@ -841,6 +922,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     }
 
     fn reverse_call(&mut self, inst: Value, d: Value) -> Result<()> {
+        if let Some(sh) = crate::gpu::Shuffle::of(inst) {
+            if self.is_active(sh.value) {
+                let mut reload = |v: Value| self.tape.reload(&self.loops, &self.b, v);
+                let dv = sh.adjoint(&self.b, d, &mut reload);
+                self.add(sh.value, dv);
+            }
+            return Ok(());
+        }
         let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
         let rule = rules::call_rule(&name).ok_or_else(|| {
             Error::at(

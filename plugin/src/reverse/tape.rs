@@ -57,6 +57,9 @@ enum Slot {
     Buffer { lp: LoopId, off: u64, ty: Type },
 }
 
+/// GPU: bytes of per-thread local memory for each loop's first tape rows.
+const GPU_LOCAL_TAPE_BYTES: u64 = 1024;
+
 /// Per-loop counters.
 struct LoopTape {
     /// The forward sweep's header execution counter.
@@ -81,6 +84,9 @@ struct LoopTape {
     /// `mul idx, STRIDE` instructions; the stride is known once every
     /// cached value has its place, and patched in by `finish`.
     strides: Vec<Value>,
+    /// GPU: the per-thread local array holding the first rows (the buffer
+    /// moves to device `malloc` memory only when it outgrows it).
+    local: Option<Value>,
 }
 
 pub struct Tape {
@@ -321,6 +327,7 @@ impl Tape {
                     buf: None,
                     row: 0,
                     strides: Vec::new(),
+                    local: None,
                 },
             );
         }
@@ -729,6 +736,9 @@ impl Tape {
         let i64t = self.i64();
         let ptr_ty = Type::ptr(self.module.context());
         let free = self.free_fn();
+        // GPU, combined shape: device malloc is slow and its heap small, so
+        // each loop's first rows live in per-thread local memory.
+        let gpu_local = crate::gpu::is_gpu(self.module) && self.frame.split.is_none();
         // Loops in a fixed order: the emitted IR must not depend on hashing.
         for lp in self.loop_order() {
             let lt = &self.loops[&lp];
@@ -738,6 +748,23 @@ impl Tape {
                 m.set_operand(1, b.const_int(i64t, stride as i64));
             }
             let p = b.load(ptr_ty, buf.rev);
+            if gpu_local {
+                let rows = (GPU_LOCAL_TAPE_BYTES / stride).max(1);
+                let fe = &self.frame.fwd_entry;
+                let arr = Type::array(Type::int(self.module.context(), 64), rows * stride / 8);
+                let local = fe.alloca(arr, "tape.local");
+                fe.store(local, buf.fwd);
+                fe.store(fe.const_int(i64t, rows as i64), lt.cap.fwd);
+                let on_heap = b.icmp(IntPredicate::LLVMIntNE, p, local);
+                b.call_fn(free, &[b.select(on_heap, p, b.zero(ptr_ty))]);
+                self.report.push(format!(
+                    "  loop tape ({stride}-byte rows): the first {rows} rows in per-thread local memory, device malloc beyond"
+                ));
+                if let Some(lt) = self.loops.get_mut(&lp) {
+                    lt.local = Some(local);
+                }
+                continue;
+            }
             b.call_fn(free, &[p]);
         }
         if let Some((_, rev_base, malloc)) = self.frame.split {
@@ -802,6 +829,27 @@ impl Tape {
                             rows.describe().trim()
                         ));
                     }
+                    // GPU: a loop outside any other runs once per call; when
+                    // its bound fits the local rows, the buffer never grows.
+                    let lt = &self.loops[&lp];
+                    let local_rows = lt.local.map(|_| GPU_LOCAL_TAPE_BYTES / lt.stride());
+                    let fits = match (local_rows, b.trips.const_int()) {
+                        (Some(r), Some(t)) => {
+                            b.nest.is_none()
+                                && loops.get(lp).parent.is_none()
+                                && t >= 0
+                                && t as u64 <= r.max(1)
+                        }
+                        _ => false,
+                    };
+                    if fits {
+                        self.report.push(format!(
+                            "  {}: at most {} iterations, all tape rows in per-thread local memory (no device malloc)",
+                            describe_loop(loops, lp),
+                            b.trips.describe().trim()
+                        ));
+                        continue;
+                    }
                     self.reserve_at(&g, lp, b.preheader, b.trips);
                     self.report.push(format!(
                         "  {}: tape rows reserved at loop entry (at most {} iterations)",
@@ -848,7 +896,14 @@ impl Tape {
         let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
         let new_cap = g.select(bigger, need, doubled);
         g.store(new_cap, lt.cap.fwd);
-        self.reallocate(g, lt.buf.expect("buffer").fwd, cap, new_cap, lt.stride());
+        self.reallocate(
+            g,
+            lt.buf.expect("buffer").fwd,
+            cap,
+            new_cap,
+            lt.stride(),
+            lt.local,
+        );
     }
 
     /// Tells LLVM that row buffers and all other memory never overlap: the
@@ -885,7 +940,15 @@ impl Tape {
 
     /// `*slot = realloc(*slot, new_cap * stride)` (malloc, move and free on
     /// GPUs, whose device runtime has no realloc).
-    fn reallocate(&self, g: &Builder, slot: Value, cap: Value, new_cap: Value, stride: u64) {
+    fn reallocate(
+        &self,
+        g: &Builder,
+        slot: Value,
+        cap: Value,
+        new_cap: Value,
+        stride: u64,
+        local: Option<Value>,
+    ) {
         let i64t = self.i64();
         let ptr_ty = Type::ptr(self.module.context());
         let t = self.module.target_triple();
@@ -897,6 +960,14 @@ impl Tape {
             let new = g.call_fn(malloc, &[bytes]);
             let moved = g.memmove(new, old, g.mul_int(cap, size));
             self.row_ops.borrow_mut().push(moved);
+            // The local first rows are not the heap's to free.
+            let old = match local {
+                Some(l) => {
+                    let on_heap = g.icmp(IntPredicate::LLVMIntNE, old, l);
+                    g.select(on_heap, old, g.zero(ptr_ty))
+                }
+                None => old,
+            };
             g.call_fn(self.free_fn(), &[old]);
             new
         } else {
