@@ -447,6 +447,50 @@ impl Value {
             LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
         }
     }
+    /// Adds the string attribute `key`=`value` to a call site.
+    pub fn add_call_string_attribute(self, key: &str, value: &str) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateStringAttribute(
+                ctx,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+                value.as_ptr() as *const _,
+                value.len() as u32,
+            );
+            LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
+        }
+    }
+    /// The value of a call site's string attribute `key`.
+    pub fn call_string_attribute(self, key: &str) -> Option<String> {
+        unsafe {
+            let a = LLVMGetCallSiteStringAttribute(
+                self.0,
+                llvm_sys::LLVMAttributeFunctionIndex,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            );
+            if a.is_null() {
+                return None;
+            }
+            let mut len = 0u32;
+            let p = LLVMGetStringAttributeValue(a, &mut len);
+            let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+    /// Whether a call site carries the string attribute `key`.
+    pub fn has_call_string_attribute(self, key: &str) -> bool {
+        unsafe {
+            !LLVMGetCallSiteStringAttribute(
+                self.0,
+                llvm_sys::LLVMAttributeFunctionIndex,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            )
+            .is_null()
+        }
+    }
     /// Whether parameter `i` of this function is marked `noalias` (C's
     /// `restrict`).
     pub fn param_is_noalias(self, i: u32) -> bool {

@@ -320,11 +320,17 @@ impl<'o> Ctx<'o> {
         let fname = key.function.name();
         let canonical = self.canonical_copy(key.function)?;
         shim::move_body(canonical, target);
+        if crate::openmp::is_parallel_region(key.function) {
+            crate::openmp::check_region(target)?;
+        }
         match declared {
             Derivative::Forward(f) => forward::generate(self, key, f)?,
             Derivative::Combined(f) => reverse::generate(self, key, f, None)?,
             Derivative::Split { aug, rev } => reverse::generate(self, key, aug, Some(rev))?,
             Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => {}
+        }
+        for f in functions_of(declared) {
+            crate::openmp::restore_forks(f)?;
         }
         if std::env::var_os("FERMENT_PRINT_RAW").is_some() {
             for f in functions_of(declared) {

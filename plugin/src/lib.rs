@@ -19,6 +19,7 @@ pub mod error;
 pub mod forward;
 pub mod frontend;
 pub mod lanes;
+pub mod openmp;
 pub mod prepare;
 pub mod retype;
 pub mod reverse;
