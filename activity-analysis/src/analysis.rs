@@ -204,6 +204,13 @@ impl Activity {
                         want.push(v);
                     }
                 }
+                // `atomicrmw fadd p, v` (omp atomic): stores like a store.
+                Opcode::LLVMAtomicRMW => {
+                    let (p, v) = (i.operand(0), i.operand(1));
+                    if self.varied.contains(&v) && !self.is_shadowed(p) {
+                        want.push(p);
+                    }
+                }
                 Opcode::LLVMPHI | Opcode::LLVMSelect
                     if i.ty().is_pointer() && self.is_shadowed(i) =>
                 {
@@ -251,6 +258,11 @@ impl Activity {
                             Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
                         ) {
                             self.shadowed.insert(slot);
+                        } else if slot.is_argument() && !self.is_shadowed(slot) {
+                            // The caller's variable, passed by address (an
+                            // OpenMP region's captured pointer): it needs a
+                            // shadow holding the pointer's shadow.
+                            self.unshadowed_params.insert(slot);
                         }
                     }
                 }
@@ -339,6 +351,7 @@ impl Activity {
                 }
                 // Anything written to shadowed memory may reach an output.
                 Opcode::LLVMStore if self.is_shadowed(i.operand(1)) => work.push(i.operand(0)),
+                Opcode::LLVMAtomicRMW if self.is_shadowed(i.operand(0)) => work.push(i.operand(1)),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     work.extend(self.args_useful_through_memory(i, ctx))
                 }
@@ -430,6 +443,9 @@ impl Activity {
                     // float, or the shadow of a stored pointer.
                     self.is_shadowed(p)
                         && (v.ty().contains_float() || (v.ty().is_pointer() && self.is_shadowed(v)))
+                }
+                Opcode::LLVMAtomicRMW => {
+                    self.is_shadowed(i.operand(0)) && i.operand(1).ty().contains_float()
                 }
                 Opcode::LLVMRet => {
                     seeds.active_return && i.num_operands() == 1 && self.is_active(i.operand(0))

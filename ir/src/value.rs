@@ -447,6 +447,19 @@ impl Value {
             LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
         }
     }
+    /// For an `atomicrmw fadd` / `fsub`: the sign of the added value (+1 /
+    /// -1); None for other operations.
+    pub fn atomic_float_add_sign(self) -> Option<f64> {
+        use llvm_sys::LLVMAtomicRMWBinOp::*;
+        if self.opcode() != Opcode::LLVMAtomicRMW {
+            return None;
+        }
+        match unsafe { LLVMGetAtomicRMWBinOp(self.0) } {
+            LLVMAtomicRMWBinOpFAdd => Some(1.0),
+            LLVMAtomicRMWBinOpFSub => Some(-1.0),
+            _ => None,
+        }
+    }
     /// Adds the string attribute `key`=`value` to a call site.
     pub fn add_call_string_attribute(self, key: &str, value: &str) {
         unsafe {

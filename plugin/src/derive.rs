@@ -331,6 +331,9 @@ impl<'o> Ctx<'o> {
         }
         for f in functions_of(declared) {
             crate::openmp::restore_forks(f)?;
+            if let Derivative::Forward(_) = declared {
+                crate::openmp::drop_tickets(f);
+            }
         }
         if std::env::var_os("FERMENT_PRINT_RAW").is_some() {
             for f in functions_of(declared) {

@@ -68,7 +68,9 @@ fn construct_of(name: &str) -> &'static str {
         n if n.contains("fork_call_if") => "a parallel region with an if() clause",
         "__kmpc_flush" => "omp flush",
         n if n.contains("threadprivate") => "threadprivate variables",
-        "__kmpc_atomic_start" | "__kmpc_atomic_end" => "an omp atomic on a type without hardware atomics",
+        "__kmpc_atomic_start" | "__kmpc_atomic_end" => {
+            "an omp atomic on a type without hardware atomics"
+        }
         _ => "this OpenMP runtime call",
     }
 }
@@ -77,7 +79,7 @@ fn unsupported(call: Value, name: &str) -> Error {
     Error::at(
         call,
         format!(
-            "ferment cannot differentiate {} (OpenMP runtime call '{name}')",
+            "cannot differentiate {} (OpenMP runtime call '{name}')",
             construct_of(name)
         ),
     )
@@ -175,7 +177,7 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<()> {
     let Some(region) = region.filter(|r| r.is_function() && !r.is_declaration()) else {
         return Err(Error::at(
             call,
-            "ferment cannot differentiate an OpenMP parallel region whose outlined function it cannot see",
+            "cannot differentiate an OpenMP parallel region whose outlined function it cannot see",
         ));
     };
     let captured = &args[3..];
@@ -194,6 +196,7 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<()> {
             ),
         ));
     }
+    let region = canonical_region(region)?;
     let ident = args[0];
     if ident.name().is_empty() {
         ident.set_name("ferment.omp.ident");
@@ -215,13 +218,62 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<()> {
     Ok(())
 }
 
+/// The copy of an outlined region that marked calls call: its variables
+/// promoted to registers (at -O0 clang spills every captured pointer), so
+/// the caller's activity analysis, which summarizes the callee's body, sees
+/// through the captured addresses; its callees inlined. Semantically the
+/// region itself.
+fn canonical_region(region: Value) -> Result<Value> {
+    let module = region.global_parent();
+    let name = format!("ferment.region.{}", region.name());
+    if let Some(f) = module.function(&name) {
+        return Ok(f);
+    }
+    let copy = crate::shim::clone_function(region, &name);
+    // With -g clang's region only forwards to `<f>.omp_outlined_debug__`.
+    crate::shim::inline_calls(copy, 20_000, &[]);
+    crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
+        .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
+    Ok(copy)
+}
+
+/// Forward mode reverses nothing: its critical sections take no tickets
+/// (the counters must stay where the reverse sweeps expect them).
+pub fn drop_tickets(f: Value) {
+    let module = f.global_parent();
+    let c = module.context();
+    let lock_ty = Type::function(
+        Type::void(c),
+        &[Type::ptr(c), Type::int(c, 32), Type::ptr(c)],
+        false,
+    );
+    let b = Builder::new(module);
+    for call in f.instructions().into_iter().filter(|i| i.is_call()) {
+        let Some(name) = call.called_function().map(|g| g.name()) else {
+            continue;
+        };
+        let plain = match name.as_str() {
+            "ferment.omp.critical" => "__kmpc_critical",
+            "ferment.omp.end_critical" => "__kmpc_end_critical",
+            _ => continue,
+        };
+        b.before(call);
+        b.set_debug_loc_from(call);
+        b.call_fn(declare(module, plain, lock_ty), &call.call_args()[..3]);
+        if call.has_uses() {
+            call.replace_all_uses_with(b.const_int(b.i64(), 0));
+        }
+        call.erase();
+    }
+}
+
 /// The module's counter of tickets for critical sections on `lock`.
 fn ticket_counter(module: Module, call: Value, lock: Value) -> Result<Value> {
     let lock = lock.strip_casts();
     if !lock.is_global() {
         return Err(Error::at(
             call,
-            "ferment cannot differentiate an OpenMP critical section or reduction whose lock is not a global",
+            "cannot differentiate an OpenMP critical section or reduction whose lock is not a global",
         ));
     }
     let name = format!("ferment.omp.ticket.{}", lock.name());
@@ -279,7 +331,12 @@ struct Helpers {
 
 fn helpers(module: Module) -> Helpers {
     let c = module.context();
-    let (ptr, i32t, i64t, void) = (Type::ptr(c), Type::int(c, 32), Type::int(c, 64), Type::void(c));
+    let (ptr, i32t, i64t, void) = (
+        Type::ptr(c),
+        Type::int(c, 32),
+        Type::int(c, 64),
+        Type::void(c),
+    );
     let lock_ty = Type::function(void, &[ptr, i32t, ptr], false);
     let b = Builder::new(module);
     let define = |name: &str, ty: Type, body: &dyn Fn(&Builder, &[Value])| -> Value {
@@ -349,7 +406,9 @@ fn helpers(module: Module) -> Helpers {
             let msg = "ferment: the reverse sweep of an OpenMP parallel region got a team of a \
                        different size than its forward sweep (set OMP_DYNAMIC=false and do not \
                        change the number of threads between the two)\n";
-            let s = b.module().add_string_constant("ferment.omp.team.message", msg);
+            let s = b
+                .module()
+                .add_string_constant("ferment.omp.team.message", msg);
             let write = declare(
                 module,
                 "write",
@@ -363,7 +422,10 @@ fn helpers(module: Module) -> Helpers {
                     b.const_int(b.i64(), msg.len() as i64),
                 ],
             );
-            b.call_fn(declare(module, "abort", Type::function(void, &[], false)), &[]);
+            b.call_fn(
+                declare(module, "abort", Type::function(void, &[], false)),
+                &[],
+            );
             b.unreachable();
             b.at_end(ok);
             b.ret_void();
@@ -390,11 +452,7 @@ fn ident_of(module: Module, call: Value) -> Result<Value> {
 
 /// Emits `__kmpc_fork_call(ident, n, microtask, args...)` at `b`.
 fn fork(module: Module, b: &Builder, ident: Value, microtask: Value, args: &[Value]) -> Value {
-    let mut all = vec![
-        ident,
-        b.const_int(b.i32(), args.len() as i64),
-        microtask,
-    ];
+    let mut all = vec![ident, b.const_int(b.i32(), args.len() as i64), microtask];
     all.extend_from_slice(args);
     b.call_fn(fork_fn(module), &all)
 }
@@ -451,7 +509,12 @@ pub fn fork_augmented(
 ) -> Result<(Value, ForkedTapes)> {
     let module = b.module();
     let c = module.context();
-    let (ptr, i32t, i64t, void) = (Type::ptr(c), Type::int(c, 32), Type::int(c, 64), Type::void(c));
+    let (ptr, i32t, i64t, void) = (
+        Type::ptr(c),
+        Type::int(c, 32),
+        Type::int(c, 64),
+        Type::void(c),
+    );
     let ident = ident_of(module, call)?;
     let captured = call.call_args()[2..].to_vec();
     // wrapper(gtid*, btid*, holder, captured..., shadows...)
@@ -475,10 +538,7 @@ pub fn fork_augmented(
         let first = wb.icmp(IntPredicate::LLVMIntEQ, tid, wb.const_int(i32t, 0));
         wb.cond_br(first, alloc, run);
         wb.at_end(alloc);
-        let bytes = wb.mul_int(
-            wb.int_cast(nth, i64t, false),
-            wb.const_int(i64t, 8),
-        );
+        let bytes = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
         let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
         let m = wb.call_fn(malloc, &[bytes]);
         wb.store(m, p[2]);
@@ -527,7 +587,12 @@ pub fn fork_reverse(
 ) {
     let module = b.module();
     let c = module.context();
-    let (ptr, i32t, i64t, void) = (Type::ptr(c), Type::int(c, 32), Type::int(c, 64), Type::void(c));
+    let (ptr, i32t, i64t, void) = (
+        Type::ptr(c),
+        Type::int(c, 32),
+        Type::int(c, 64),
+        Type::void(c),
+    );
     // wrapper(gtid*, btid*, tapes, team (i64), captured..., shadows...)
     let mut params = vec![ptr, ptr, ptr, i64t];
     params.extend(captured.iter().map(|v| v.ty()));
@@ -577,7 +642,11 @@ pub fn fork_reverse(
 /// repeated; leaving a critical section (in reverse: entering it) waits for
 /// the section's ticket to come up, entering it (in reverse: leaving)
 /// passes the turn on. Returns whether `call` was one of them.
-pub fn reverse_runtime_call(b: &Builder, call: Value, ticket: &mut dyn FnMut(Value) -> Value) -> bool {
+pub fn reverse_runtime_call(
+    b: &Builder,
+    call: Value,
+    ticket: &mut dyn FnMut(Value) -> Value,
+) -> bool {
     let Some(callee) = call.called_function() else {
         return false;
     };
@@ -628,7 +697,10 @@ fn ticket_counter_of(t: Value) -> Option<Value> {
             continue;
         }
         seen.push(v);
-        if v.is_call() && v.called_function().is_some_and(|f| f.name() == "ferment.omp.critical") {
+        if v.is_call()
+            && v.called_function()
+                .is_some_and(|f| f.name() == "ferment.omp.critical")
+        {
             let c = v.call_args()[3];
             if counter.is_some_and(|k| k != c) {
                 return None;
@@ -641,6 +713,17 @@ fn ticket_counter_of(t: Value) -> Option<Value> {
         }
     }
     counter
+}
+
+/// The error for an active float captured by value by a region (`at`: the
+/// region call or the region's use of the bits).
+pub fn captured_by_value(at: Value) -> Error {
+    Error::at(
+        at,
+        "cannot differentiate a floating-point variable captured by value by an OpenMP \
+         region (firstprivate, or a scalar clang copies into the region)",
+    )
+    .hint("make the variable shared (it is then passed by address), or read it from an array")
 }
 
 /// A captured scalar passed by value (clang's firstprivate of a `double`
@@ -660,12 +743,7 @@ pub fn check_region(f: Value) -> Result<()> {
             seen.push(v);
             for u in v.users() {
                 if u.ty().is_fp_like() && u.opcode() == ferment_ir::Opcode::LLVMBitCast {
-                    return Err(Error::at(
-                        u,
-                        "ferment cannot differentiate a floating-point variable captured by value by an OpenMP \
-                         region (firstprivate, or a scalar clang copies into the region)",
-                    )
-                    .hint("make the variable shared (it is then passed by address), or read it from an array"));
+                    return Err(captured_by_value(u));
                 }
                 if matches!(
                     u.opcode(),

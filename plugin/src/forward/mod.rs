@@ -185,6 +185,10 @@ impl<'k> TangentSweep<'k> {
                     self.store_tangent(inst);
                     continue;
                 }
+                if let Some(sign) = inst.atomic_float_add_sign() {
+                    self.atomic_tangent(inst, sign);
+                    continue;
+                }
                 if inst.is_call() && blas::tangent_blas(self, inst)? {
                     continue;
                 }
@@ -420,6 +424,24 @@ impl<'k> TangentSweep<'k> {
             return None;
         }
         self.shadows.as_ref().and_then(|s| s.of(&self.b, p))
+    }
+
+    /// `atomicrmw fadd p, v` (omp atomic): the same update of the shadow
+    /// with v's tangent.
+    fn atomic_tangent(&mut self, inst: Value, sign: f64) {
+        let (p, v) = (inst.operand(0), inst.operand(1));
+        let Some(sp) = self.memory_shadow(p) else {
+            return;
+        };
+        if !self.is_active(v) {
+            return;
+        }
+        self.b.after(inst);
+        self.b.set_debug_loc_from(inst);
+        let t = self.tangent(v);
+        let t = if sign < 0.0 { self.b.fneg(t) } else { t };
+        let a = self.b.atomic_fadd(sp, t);
+        self.b.set_alignment(a, inst.alignment());
     }
 
     /// A float stored into shadowed memory stores its tangent there too.

@@ -88,7 +88,7 @@ pub fn augment_call(
         return Err(Error::at(
             call,
             format!(
-                "ferment cannot differentiate the call of '{}' inside an OpenMP parallel region: it was not inlined",
+                "cannot differentiate the call of '{}' inside an OpenMP parallel region: it was not inlined",
                 callee.name()
             ),
         )

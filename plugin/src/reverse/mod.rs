@@ -710,7 +710,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                         if inst.ty().is_vector() || !inst.ty().is_fp_like() {
                             return Err(Error::at(
                                 inst,
-                                "ferment cannot yet accumulate the adjoint of a vector load from shared memory in an OpenMP parallel region",
+                                "cannot yet accumulate the adjoint of a vector load from shared memory in an OpenMP parallel region",
                             ));
                         }
                         let a = self.b.atomic_fadd(sp, d);
@@ -759,7 +759,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 {
                     return Err(Error::at(
                         inst,
-                        format!("ferment cannot yet differentiate '{name}' on shared memory inside an OpenMP parallel region"),
+                        format!("cannot yet differentiate '{name}' on shared memory inside an OpenMP parallel region"),
                     )
                     .hint("copy element by element in the parallel loop"));
                 }
@@ -769,6 +769,22 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 memory::reverse_allocation(self, inst)
             }
             Opcode::LLVMAlloca => memory::reverse_allocation(self, inst),
+            Opcode::LLVMAtomicRMW => {
+                // `*p += sign * v` atomically: v receives sign * (the
+                // adjoint of *p), which stays.
+                let (Some(sign), v) = (inst.atomic_float_add_sign(), inst.operand(1)) else {
+                    return Ok(false);
+                };
+                if self.is_active(v) {
+                    if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
+                        let d = self.b.load(v.ty(), sp);
+                        self.b.set_alignment(d, inst.alignment());
+                        let d = if sign < 0.0 { self.b.fneg(d) } else { d };
+                        self.add(v, d);
+                    }
+                }
+                Ok(true)
+            }
             _ if self.call_results.contains(&inst) => Ok(true),
             _ => Ok(false),
         }

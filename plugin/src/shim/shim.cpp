@@ -659,9 +659,11 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     if (!Btc)
       continue;
     // A constant maximum that large is the type's range (the exits depend
-    // on values SCEV cannot follow), not a bound worth allocating.
+    // on values SCEV cannot follow), not a bound worth allocating: an i32
+    // counter's signed range (2^31 - 1, 31 bits) reserved 32 GB rows of
+    // tape, and malloc failed (a loop bound reloaded after an opaque call).
     if (auto *C = dyn_cast<SCEVConstant>(Btc))
-      if (C->getAPInt().getActiveBits() > 31)
+      if (C->getAPInt().getActiveBits() > 30)
         continue;
     const SCEV *Trips =
         SE.getAddExpr(SE.getZeroExtendExpr(Btc, I64), SE.getOne(I64));
