@@ -573,18 +573,17 @@ pub fn fork_augmented(
 
 /// Reverse mode, reverse sweep: forks a wrapper of the region's reverse
 /// function `rev` on a team of the forward team's size; thread k reverses
-/// tape k. `tapes`, `team`, `captured` and `shadows` are the reverse
-/// sweep's values; the tape array is freed after the join.
+/// tape k. `forked` (its tapes and team reloaded), `captured` and `shadows`
+/// are the reverse sweep's values; the tape array is freed after the join.
 pub fn fork_reverse(
     b: &Builder,
     region: Value,
     rev: Value,
     forked: ForkedTapes,
-    tapes: Value,
-    team: Value,
     captured: &[Value],
     shadows: &[Value],
 ) {
+    let (tapes, team) = (forked.tapes, forked.team);
     let module = b.module();
     let c = module.context();
     let (ptr, i32t, i64t, void) = (

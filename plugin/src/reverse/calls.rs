@@ -327,13 +327,16 @@ impl ReverseSweep<'_, '_, '_> {
         if let (Some(forked), Derivative::Split { rev, .. }) = (cs.fork, cs.derivative) {
             let team = self.primal(forked.team);
             let tapes = tape.unwrap_or(forked.tapes);
+            let reloaded = crate::openmp::ForkedTapes {
+                tapes,
+                team,
+                ..forked
+            };
             crate::openmp::fork_reverse(
                 &self.b,
                 cs.key.function,
                 rev,
-                forked,
-                tapes,
-                team,
+                reloaded,
                 &args[2..],
                 &shadows,
             );
