@@ -27,7 +27,8 @@ for line in "${SIZES[@]}"; do
     read -r b sizes <<<"$line"
     for t in 1 2; do
         # shellcheck disable=SC2086
-        OMP_NUM_THREADS=$t "$OUT/$b" --max-sec 6 $sizes | grep '^RESULT ' | sed "s/^RESULT /$t /" >> "$OUT/results.txt"
+        OMP_NUM_THREADS=$t "$OUT/$b" --max-sec 6 $sizes | { grep '^RESULT ' || echo "FAILED: $b $sizes threads=$t" >&2; } |
+            sed "s/^RESULT /$t /" >> "$OUT/results.txt"
     done
 done
 python3 - "$OUT/results.txt" "$REPORT" <<'PY'
@@ -49,6 +50,11 @@ for t, r in rows:
         r["bench"], r["size"], t, ms(r["primal_wall_s"]), ms(r["ferment_wall_s"]), ms(r["hand_wall_s"]),
         r["ferment_wall_s"] / r["primal_wall_s"], r["hand_wall_s"] / r["primal_wall_s"], sp,
         r["ferment_heap"] / 1e6))
+out.append("")
+out.append("Load average during the run: %.2f %.2f %.2f (the cores are shared with other jobs)." % os.getloadavg())
+notes = os.path.join(os.path.dirname(os.path.abspath(sys.argv[2])), "openmp_notes.md")
+if os.path.exists(notes):
+    out += ["", open(notes).read().rstrip()]
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 print("\n".join(out))
 PY

@@ -77,6 +77,10 @@ int bench_init(int nsizes, const long *sizes, bench_info *info) {
     info->x = X;
     snprintf(info->size_label, sizeof info->size_label, "N=%ld", N);
     info->size_metric = (double)N;
+    /* the reduction's summation order follows the dynamic schedule, which changes from run to
+       run: the finite differences of the primal carry that rounding noise (about 1e-5 relative
+       at N = 2000 with two threads) */
+    info->fd_rtol = 1e-4;
     return 0;
 }
 
