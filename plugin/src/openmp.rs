@@ -37,9 +37,12 @@ use ferment_ir::{Builder, IntPredicate, Module, Type, Value};
 pub const FORK: &str = "ferment-omp-fork";
 
 /// Whether `f` is an outlined OpenMP parallel region (runs on every thread
-/// of a team at once).
+/// of a team at once), or a derivative of one: every forked region is
+/// called through its copy `ferment.region.*` (whatever the front end named
+/// it: clang's `.omp_outlined`, flang's `..omp_par`).
 pub fn is_parallel_region(f: Value) -> bool {
-    f.name().contains(".omp_outlined")
+    let name = f.name();
+    name.contains("ferment.region.") || name.contains(".omp_outlined")
 }
 
 /// Whether `call` is a region call standing for a fork.
