@@ -750,7 +750,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     return Ok(true);
                 }
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
-                if (shadow::is_memcpy(&name) || rules::blas::decode(inst)?.is_some())
+                if crate::openmp::is_parallel_region(self.key.function)
+                    && (shadow::is_memcpy(&name)
+                        || rules::blas::decode(inst).ok().flatten().is_some())
                     && inst.call_args().iter().any(|a| {
                         a.ty().is_pointer()
                             && self.shadow_in_reverse(*a).is_some()
