@@ -320,9 +320,6 @@ impl<'o> Ctx<'o> {
         let fname = key.function.name();
         let canonical = self.canonical_copy(key.function)?;
         shim::move_body(canonical, target);
-        if crate::openmp::is_parallel_region(key.function) {
-            crate::openmp::check_region(target)?;
-        }
         match declared {
             Derivative::Forward(f) => forward::generate(self, key, f)?,
             Derivative::Combined(f) => reverse::generate(self, key, f, None)?,

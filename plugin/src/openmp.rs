@@ -727,34 +727,3 @@ pub fn captured_by_value(at: Value) -> Error {
     )
     .hint("make the variable shared (it is then passed by address), or read it from an array")
 }
-
-/// A captured scalar passed by value (clang's firstprivate of a `double`
-/// travels as the bits of an `i64`) that the region turns back into a
-/// float: its derivative would be lost, so it is an error.
-pub fn check_region(f: Value) -> Result<()> {
-    for p in f.params().into_iter().skip(2) {
-        if !p.ty().is_integer() {
-            continue;
-        }
-        let mut work = vec![p];
-        let mut seen = Vec::new();
-        while let Some(v) = work.pop() {
-            if seen.contains(&v) {
-                continue;
-            }
-            seen.push(v);
-            for u in v.users() {
-                if u.ty().is_fp_like() && u.opcode() == ferment_ir::Opcode::LLVMBitCast {
-                    return Err(captured_by_value(u));
-                }
-                if matches!(
-                    u.opcode(),
-                    ferment_ir::Opcode::LLVMTrunc | ferment_ir::Opcode::LLVMPHI
-                ) {
-                    work.push(u);
-                }
-            }
-        }
-    }
-    Ok(())
-}
