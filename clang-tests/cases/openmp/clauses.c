@@ -1,7 +1,8 @@
 // CFLAGS: -fopenmp
 // More clauses: num_threads (the reverse sweep's team must have the forward sweep's size),
-// reduction(*) and reduction(min), and a parallel region that only calls omp_get_thread_num /
-// omp_get_num_threads to split the work by hand.
+// reduction(*) and reduction(min), a parallel region that only calls omp_get_thread_num /
+// omp_get_num_threads to split the work by hand, and a firstprivate double that carries no
+// derivative (clang passes it by value, as the bits of an i64).
 #include "omp_check.h"
 
 void fixed_team(const double *x, double *y, int n) {
@@ -37,7 +38,17 @@ void by_hand(const double *x, double *y, int n) {
   }
 }
 
+void scaled(const double *x, double *y, int n) {
+  double a = 1.5;
+#pragma omp parallel for firstprivate(a)
+  for (int i = 0; i < n; i++) {
+    a += 0.0;
+    y[i] = a * x[i] * x[i];
+  }
+}
+
 DEFINE_KERNEL_CHECK(fixed_team, n, n)
+DEFINE_KERNEL_CHECK(scaled, n, n)
 DEFINE_SCALAR_CHECK(product, n)
 DEFINE_SCALAR_CHECK(minimum, n)
 DEFINE_KERNEL_CHECK(by_hand, n, n)
@@ -49,6 +60,7 @@ int main(void) {
     product_check(ns[c], 5u + c);
     minimum_check(ns[c], 7u + c);
     by_hand_check(ns[c], 9u + c);
+    scaled_check(ns[c], 11u + c);
   }
   return check_report();
 }
