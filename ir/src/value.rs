@@ -397,6 +397,11 @@ impl Value {
     pub fn global_parent(self) -> crate::Module {
         crate::Module(unsafe { LLVMGetGlobalParent(self.0) })
     }
+    /// Weak linkage: the linker keeps one definition of this name across
+    /// the program's objects.
+    pub fn set_weak(self) {
+        unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMWeakAnyLinkage) }
+    }
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }

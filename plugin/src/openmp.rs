@@ -280,9 +280,13 @@ fn ticket_counter(module: Module, call: Value, lock: Value) -> Result<Value> {
         ));
     }
     let name = format!("ferment.omp.ticket.{}", lock.name());
-    Ok(module
-        .global(&name)
-        .unwrap_or_else(|| module.add_zeroed_global(&name, Type::int(module.context(), 64))))
+    Ok(module.global(&name).unwrap_or_else(|| {
+        // One counter per lock in the whole program (a named critical section in several
+        // translation units shares its lock, and so must its tickets).
+        let g = module.add_zeroed_global(&name, Type::int(module.context(), 64));
+        g.set_weak();
+        g
+    }))
 }
 
 fn declare(module: Module, name: &str, ty: Type) -> Value {
