@@ -621,6 +621,15 @@ pub fn fork_reverse(
         args.extend_from_slice(&p[4..]);
         args.push(tape);
         args.push(wb.const_int(Type::int(c, 1), 1));
+        // A team of one shares nothing: its adjoints need no atomic adds.
+        let alone = wb.icmp(IntPredicate::LLVMIntEQ, nth, wb.const_int(i32t, 1));
+        let one = w.append_block("alone");
+        let many = w.append_block("team");
+        wb.cond_br(alone, one, many);
+        wb.at_end(one);
+        wb.call_fn(serial_copy(rev), &args);
+        wb.ret_void();
+        wb.at_end(many);
         wb.call_fn(rev, &args);
         wb.ret_void();
     }
@@ -642,6 +651,33 @@ pub fn fork_reverse(
     fork(module, b, forked.ident, w, &args);
     let free = declare(module, "free", Type::function(void, &[ptr], false));
     b.call_fn(free, &[tapes]);
+}
+
+/// A copy of a region's reverse function for a team of one thread: its
+/// adjoint accumulations (`atomicrmw fadd` with an unused result: in a
+/// reverse function, only the adjoints of shared loads are such) become
+/// plain read-modify-writes.
+fn serial_copy(rev: Value) -> Value {
+    let module = rev.global_parent();
+    let name = format!("{}.alone", rev.name());
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let copy = crate::shim::clone_function(rev, &name);
+    let b = Builder::new(module);
+    for inst in copy.instructions() {
+        if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
+            continue;
+        }
+        let (p, d) = (inst.operand(0), inst.operand(1));
+        b.before(inst);
+        let old = b.load(d.ty(), p);
+        b.set_alignment(old, inst.alignment());
+        let st = b.store(b.fadd(old, d), p);
+        b.set_alignment(st, inst.alignment());
+        inst.erase();
+    }
+    copy
 }
 
 /// Reverse sweep of the runtime calls that order threads: a barrier is
