@@ -109,9 +109,17 @@ BENCHES = {
                       desc="Lennard-Jones energy over all pairs inside a cutoff (issue 19)"),
     "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1,
                        desc="K Jacobi iterations with a CSR matrix, 0.5|x_K|^2 (issue 19)"),
+    # OpenMP (issue 17): run here with libomp's default team (one thread per core); benches/openmp.sh
+    # times them with 1 and 2 threads (wall time) and writes report/OPENMP.md
+    "omp_stencil": dict(full=[[100000, 50], [400000, 50]], quick=[[20000, 20]], headline=0,
+                        plugin_flags=["-fopenmp"], libs=["-fopenmp"], jax=False, enzyme=False,
+                        desc="1-D nonlinear heat equation, each Jacobi step an omp parallel for (issue 17)"),
+    "omp_particles": dict(full=[[500], [1000], [2000]], quick=[[250]], headline=1,
+                          plugin_flags=["-fopenmp"], libs=["-fopenmp"], jax=False, enzyme=False,
+                          desc="Lennard-Jones energy, omp parallel for reduction over particles (issue 17)"),
 }
 ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
-         "particles", "csr_jacobi"]
+         "particles", "csr_jacobi", "omp_stencil", "omp_particles"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 

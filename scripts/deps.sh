@@ -62,6 +62,10 @@ mapfile -t missing_mpi < <(not_installed "${MPI_PACKAGES[@]}")
 want+=("${missing_mpi[@]}")
 mapfile -t missing_clang_dev < <(not_installed "${CLANG_DEV_PACKAGES[@]}")
 want+=("${missing_clang_dev[@]}")
+# OpenMP cases (clang-tests/cases/openmp) and benchmarks: clang-22 -fopenmp
+# links LLVM's libomp.
+mapfile -t missing_omp < <(not_installed libomp-22-dev)
+want+=("${missing_omp[@]}")
 # The packages can be present while the tools are not (or the reverse, with
 # a hand-built LLVM): the tools are what the build actually uses.
 if [ ! -x "$LLVM_PREFIX/bin/llvm-config" ] || ! command -v clang-22 >/dev/null 2>&1; then

@@ -268,6 +268,11 @@ impl Activity {
                             Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
                         ) {
                             self.shadowed.insert(slot);
+                        } else if slot.is_argument() && !self.is_shadowed(slot) {
+                            // The caller's variable, passed by address (an
+                            // OpenMP region's captured pointer): it needs a
+                            // shadow holding the pointer's shadow.
+                            self.unshadowed_params.insert(slot);
                         }
                     }
                 }

@@ -82,6 +82,16 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "omp_get_thread_num",
         "omp_get_num_threads",
         "omp_get_max_threads",
+        "omp_get_num_procs",
+        "omp_in_parallel",
+        // OpenMP runtime bookkeeping (libomp): thread ids, worksharing
+        // bounds (integers written through pointers), barriers; the plugin's
+        // OpenMP support (plugin/src/openmp.rs) handles the rest
+        "__kmpc_global_thread_num",
+        "__kmpc_barrier",
+        "__kmpc_push_num_threads",
+        "__kmpc_for_static_fini",
+        "__kmpc_dispatch_deinit",
         "MPI_Wtime",
         // strings (read only, no pointer into the arguments returned)
         "strlen",
@@ -136,6 +146,8 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         INT_MATH.contains(&name) || INT_MATH.contains(&stem)
     };
     const PREFIX: &[&str] = &[
+        // the plugin's own OpenMP helpers (tickets of critical sections)
+        "ferment.omp.",
         "llvm.dbg.",
         "llvm.lifetime.",
         "llvm.assume",
@@ -241,6 +253,23 @@ pub fn is_known_inactive_callee(f: Value) -> bool {
 /// leave that memory's derivative stale, a returned pointer would reach it
 /// without its shadow. Such a call is a compile error.
 pub const WRITES_OR_ALIASES: &[&str] = &[
+    // OpenMP worksharing: loop bounds written through pointers
+    "__kmpc_for_static_init_4",
+    "__kmpc_for_static_init_4u",
+    "__kmpc_for_static_init_8",
+    "__kmpc_for_static_init_8u",
+    "__kmpc_dispatch_init_4",
+    "__kmpc_dispatch_init_4u",
+    "__kmpc_dispatch_init_8",
+    "__kmpc_dispatch_init_8u",
+    "__kmpc_dispatch_next_4",
+    "__kmpc_dispatch_next_4u",
+    "__kmpc_dispatch_next_8",
+    "__kmpc_dispatch_next_8u",
+    "__kmpc_dispatch_fini_4",
+    "__kmpc_dispatch_fini_4u",
+    "__kmpc_dispatch_fini_8",
+    "__kmpc_dispatch_fini_8u",
     // input into caller buffers (a double read from a file is a constant)
     "fread",
     "read",

@@ -435,6 +435,29 @@ impl Builder {
     pub fn br(&self, b: Block) -> Value {
         Value(unsafe { LLVMBuildBr(self.raw, b.0) })
     }
+    /// `atomicrmw add ptr, v seq_cst` on an integer; returns the old value.
+    pub fn atomic_add_int(&self, ptr: Value, v: Value) -> Value {
+        Value(unsafe {
+            LLVMBuildAtomicRMW(
+                self.raw,
+                llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpAdd,
+                ptr.0,
+                v.0,
+                llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingSequentiallyConsistent,
+                0,
+            )
+        })
+    }
+    /// Makes a load or store atomic with acquire (load) / release (store)
+    /// ordering; the access must be naturally aligned.
+    pub fn make_atomic(&self, access: Value, acquire: bool) {
+        let o = if acquire {
+            llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingAcquire
+        } else {
+            llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingRelease
+        };
+        unsafe { LLVMSetOrdering(access.0, o) }
+    }
     pub fn cond_br(&self, c: Value, t: Block, f: Block) -> Value {
         Value(unsafe { LLVMBuildCondBr(self.raw, c.0, t.0, f.0) })
     }

@@ -455,6 +455,11 @@ impl Value {
     pub fn global_parent(self) -> crate::Module {
         crate::Module(unsafe { LLVMGetGlobalParent(self.0) })
     }
+    /// Weak linkage: the linker keeps one definition of this name across
+    /// the program's objects.
+    pub fn set_weak(self) {
+        unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMWeakAnyLinkage) }
+    }
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }
@@ -503,6 +508,63 @@ impl Value {
             let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
             let a = LLVMCreateEnumAttribute(ctx, kind, value);
             LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
+        }
+    }
+    /// For an `atomicrmw fadd` / `fsub`: the sign of the added value (+1 /
+    /// -1); None for other operations.
+    pub fn atomic_float_add_sign(self) -> Option<f64> {
+        use llvm_sys::LLVMAtomicRMWBinOp::*;
+        if self.opcode() != Opcode::LLVMAtomicRMW {
+            return None;
+        }
+        match unsafe { LLVMGetAtomicRMWBinOp(self.0) } {
+            LLVMAtomicRMWBinOpFAdd => Some(1.0),
+            LLVMAtomicRMWBinOpFSub => Some(-1.0),
+            _ => None,
+        }
+    }
+    /// Adds the string attribute `key`=`value` to a call site.
+    pub fn add_call_string_attribute(self, key: &str, value: &str) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateStringAttribute(
+                ctx,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+                value.as_ptr() as *const _,
+                value.len() as u32,
+            );
+            LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
+        }
+    }
+    /// The value of a call site's string attribute `key`.
+    pub fn call_string_attribute(self, key: &str) -> Option<String> {
+        unsafe {
+            let a = LLVMGetCallSiteStringAttribute(
+                self.0,
+                llvm_sys::LLVMAttributeFunctionIndex,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            );
+            if a.is_null() {
+                return None;
+            }
+            let mut len = 0u32;
+            let p = LLVMGetStringAttributeValue(a, &mut len);
+            let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+    /// Whether a call site carries the string attribute `key`.
+    pub fn has_call_string_attribute(self, key: &str) -> bool {
+        unsafe {
+            !LLVMGetCallSiteStringAttribute(
+                self.0,
+                llvm_sys::LLVMAttributeFunctionIndex,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            )
+            .is_null()
         }
     }
     /// Whether parameter `i` of this function is marked `noalias` (C's

@@ -326,6 +326,12 @@ impl<'o> Ctx<'o> {
             Derivative::Split { aug, rev } => reverse::generate(self, key, aug, Some(rev))?,
             Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => {}
         }
+        for f in functions_of(declared) {
+            crate::openmp::restore_forks(f)?;
+            if let Derivative::Forward(_) = declared {
+                crate::openmp::drop_tickets(f);
+            }
+        }
         if std::env::var_os("FERMENT_PRINT_RAW").is_some() {
             for f in functions_of(declared) {
                 eprintln!("{}", f.describe());

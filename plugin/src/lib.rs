@@ -20,6 +20,7 @@ pub mod forward;
 pub mod frontend;
 pub mod gpu;
 pub mod lanes;
+pub mod openmp;
 pub mod prepare;
 pub mod retype;
 pub mod reverse;

@@ -27,6 +27,7 @@ pub fn canonical_copy(
     if options.inline_callees != 0 {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     }
+    crate::openmp::canonicalize(clone)?;
     if options.preopt != 0 {
         shim::run_function_pipeline(clone, CANONICALIZE)
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;

@@ -341,6 +341,10 @@ impl<'k> TangentSweep<'k> {
             }
         }
         let (primal, tangent) = match derivative {
+            Derivative::Forward(fwd) if crate::openmp::is_fork(call) => {
+                crate::openmp::fork_tangent(&self.b, call, fwd, &tangents)?;
+                (None, None)
+            }
             Derivative::Forward(fwd) => {
                 let mut all = args.clone();
                 all.extend(tangents);

@@ -91,6 +91,7 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
         Opcode::LLVMBitCast | Opcode::LLVMPtrToInt if !inst.ty().contains_float() => {
             match bits_reaching_float(inst) {
                 None => Ok(()),
+                Some(user) if crate::openmp::is_fork(user) => Err(crate::openmp::captured_by_value(user)),
                 Some(user) => Err(Error::at(
                     inst,
                     format!(
@@ -103,6 +104,16 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
             }
         }
         Opcode::LLVMBitCast => Ok(()),
+        // omp atomic x += v / x -= v on a scalar float whose old value is
+        // not used.
+        Opcode::LLVMAtomicRMW
+            if inst.atomic_float_add_sign().is_some()
+                && !inst.ty().is_vector()
+                && !active
+                && activity.is_shadowed(inst.operand(0)) =>
+        {
+            Ok(())
+        }
         _ if !active && !inst.ty().contains_float() && !inst.ty().is_pointer() => Ok(()),
         _ => Err(Error::at(inst, format!("cannot differentiate instruction '{}' yet", inst.describe()))
             .hint("rewrite this operation with floating-point arithmetic or a libm function")),

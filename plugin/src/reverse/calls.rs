@@ -33,6 +33,8 @@ pub struct CallSite {
     pub tape: Option<Value>,
     /// The call this replaced (erased; only a key for activity facts).
     pub original: Value,
+    /// An OpenMP fork of the augmented region: the per-thread tapes.
+    pub fork: Option<crate::openmp::ForkedTapes>,
 }
 
 /// The function a call calls directly, if any.
@@ -80,6 +82,17 @@ pub fn augment_call(
     };
     if callee.is_declaration() && !ctx.custom.has_gradient(callee) {
         return Ok(None);
+    }
+    let fork = crate::openmp::is_fork(call);
+    if !fork && crate::openmp::is_parallel_region(call.function_of()) {
+        return Err(Error::at(
+            call,
+            format!(
+                "cannot differentiate the call of '{}' inside an OpenMP parallel region: it was not inlined",
+                callee.name()
+            ),
+        )
+        .hint("let ferment inline it (no recursion, no noinline, no -ferment-no-inline)"));
     }
     let args = call.call_args();
     let activities: Vec<ArgAct> = args
@@ -141,6 +154,29 @@ pub fn augment_call(
         }
     }
     let (aug_call, tape, result, shadow) = match derivative {
+        Derivative::Split { aug, .. } if fork => {
+            if activities.contains(&ArgAct::Active) {
+                return Err(Error::at(
+                    call,
+                    "internal error: an OpenMP region with an active scalar argument",
+                ));
+            }
+            let (fork_call, forked) = crate::openmp::fork_augmented(b, call, aug, &shadows)?;
+            sites.push(CallSite {
+                key,
+                derivative,
+                args,
+                aug_call: fork_call,
+                result: None,
+                tape: Some(forked.tapes),
+                original: call,
+                fork: Some(forked),
+            });
+            return Ok(Some(Substitute {
+                replacement: None,
+                shadow: None,
+            }));
+        }
         Derivative::Split { aug, .. } => {
             let mut all = args.clone();
             all.extend(shadows.iter().copied());
@@ -197,6 +233,7 @@ pub fn augment_call(
         result,
         tape,
         original: call,
+        fork: None,
     });
     Ok(Some(Substitute {
         replacement: result,
@@ -295,6 +332,24 @@ impl ReverseSweep<'_, '_, '_> {
             }
         }
         let tape = cs.tape.map(|t| self.primal(t));
+        if let (Some(forked), Derivative::Split { rev, .. }) = (cs.fork, cs.derivative) {
+            let team = self.primal(forked.team);
+            let tapes = tape.unwrap_or(forked.tapes);
+            let reloaded = crate::openmp::ForkedTapes {
+                tapes,
+                team,
+                ..forked
+            };
+            crate::openmp::fork_reverse(
+                &self.b,
+                cs.key.function,
+                rev,
+                reloaded,
+                &args[2..],
+                &shadows,
+            );
+            return Ok(());
+        }
         let result = match cs.derivative {
             Derivative::Split { rev, .. } => {
                 let mut all = args.clone();

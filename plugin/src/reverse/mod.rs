@@ -714,6 +714,20 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         self.b.select(own, scratch, sp)
     }
 
+    /// Whether the memory behind `p` may be shared by the threads running
+    /// this function (an OpenMP parallel region); memory of the function's
+    /// own stack frame is private.
+    fn shared_in_parallel(&self, p: Value) -> bool {
+        if !crate::openmp::is_parallel_region(self.key.function) {
+            return false;
+        }
+        let objects = ferment_activity_analysis::underlying_objects(p);
+        objects.is_empty()
+            || objects
+                .iter()
+                .any(|o| !(o.is_instruction() && o.opcode() == Opcode::LLVMAlloca))
+    }
+
     /// Reverse of loads, stores and memory calls on shadowed memory.
     /// Returns true when `inst` was handled here.
     fn reverse_memory(&mut self, inst: Value) -> Result<bool> {
@@ -725,7 +739,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let d = self.adjoints.take(&self.b, inst);
                 if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
                     let sp = self.derivative_address(inst.operand(0), sp, inst.ty());
-                    if self.shared_between_threads(inst) {
+                    if self.shared_between_threads(inst) || self.shared_in_parallel(inst.operand(0))
+                    {
+                        // Other threads may read the same element: their
+                        // adjoints meet in shadow memory.
                         self.atomic_accumulate(sp, d);
                         return Ok(true);
                     }
@@ -754,6 +771,12 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 if mpi::reverse_mpi(self, inst)? {
                     return Ok(true);
                 }
+                let b = &self.b;
+                let tape = &mut self.tape;
+                let loops = &self.loops;
+                if crate::openmp::reverse_runtime_call(b, inst, &mut |v| tape.reload(loops, b, v)) {
+                    return Ok(true);
+                }
                 if let Some(cs) = self.calls.get(&inst).cloned() {
                     self.reverse_call_site(&cs)?;
                     return Ok(true);
@@ -762,6 +785,22 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     // A primal call beside a custom augmented call that
                     // returns no primal: its adjoint goes to that call.
                     return Ok(true);
+                }
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                if crate::openmp::is_parallel_region(self.key.function)
+                    && (shadow::is_memcpy(&name)
+                        || rules::blas::decode(inst).ok().flatten().is_some())
+                    && inst.call_args().iter().any(|a| {
+                        a.ty().is_pointer()
+                            && self.shadow_in_reverse(*a).is_some()
+                            && self.shared_in_parallel(*a)
+                    })
+                {
+                    return Err(Error::at(
+                        inst,
+                        format!("cannot yet differentiate '{name}' on shared memory inside an OpenMP parallel region"),
+                    )
+                    .hint("copy element by element in the parallel loop"));
                 }
                 if memory::reverse_call(self, inst)? || blas::reverse_blas(self, inst)? {
                     return Ok(true);

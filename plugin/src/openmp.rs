@@ -1,0 +1,769 @@
+//! OpenMP (clang `-fopenmp`, libomp): parallel regions differentiated as
+//! parallel code.
+//!
+//! Role: clang outlines the body of `#pragma omp parallel` into a function
+//! `<f>.omp_outlined` and runs it on every thread of a team through
+//! `__kmpc_fork_call(ident, argc, outlined, captured...)`. In a canonical copy
+//! ([`canonicalize`], called by `prepare.rs`) that call becomes a direct call
+//! `outlined(&gtid, &btid, captured...)` marked with the call-site attribute
+//! [`FORK`], so the analyses see the region as an ordinary callee. The
+//! generators turn a marked call back into a fork of the region's derivative
+//! (forward mode: the tangent function; reverse mode: the augmented forward
+//! function in the forward sweep, each thread leaving its tape in a per-team
+//! array, and the reverse function in the reverse sweep, each thread
+//! reversing the tape of the same thread number), and a marked call that
+//! needs no derivative becomes the original fork again ([`restore_forks`]).
+//!
+//! Inside a region, worksharing loops (`__kmpc_for_static_init_*`,
+//! `__kmpc_dispatch_*`) are inactive calls: the reverse sweep replays each
+//! thread's own iterations from its tape, whatever the schedule. Barriers are
+//! repeated at the mirrored place of the reverse sweep. Critical sections and
+//! reductions (`__kmpc_reduce*`, rewritten as a critical section updating the
+//! shared variable) take a ticket when they enter; the reverse sweep runs
+//! their reverses in the opposite ticket order ([`reverse_runtime_call`]), so
+//! order-dependent updates (`max`) are reversed correctly. Shadow memory that
+//! several threads may accumulate into is updated with atomic adds
+//! (`reverse/mod.rs`, [`is_parallel_region`]). Everything else of the runtime
+//! is a compile error naming the construct.
+//!
+//! Touches: the canonical copy of a function, the derivative being built,
+//! and module-level helper functions / ticket counters it adds.
+
+use crate::error::{Error, Result};
+use ferment_ir::{Builder, IntPredicate, Module, Type, Value};
+
+/// Call-site attribute of a region call standing for a fork; its value is
+/// the name of the fork's `ident_t` global.
+pub const FORK: &str = "ferment-omp-fork";
+
+/// Whether `f` is an outlined OpenMP parallel region (runs on every thread
+/// of a team at once), or a derivative of one: every forked region is
+/// called through its copy `ferment.region.*` (whatever the front end named
+/// it: clang's `.omp_outlined`, flang's `..omp_par`).
+pub fn is_parallel_region(f: Value) -> bool {
+    let name = f.name();
+    name.contains("ferment.region.") || name.contains(".omp_outlined")
+}
+
+/// Whether `call` is a region call standing for a fork.
+pub fn is_fork(call: Value) -> bool {
+    call.is_call() && call.has_call_string_attribute(FORK)
+}
+
+/// The construct behind an OpenMP runtime call ferment does not
+/// differentiate, for the error message.
+fn construct_of(name: &str) -> &'static str {
+    match name {
+        n if n.starts_with("__kmpc_omp_task") || n.contains("taskloop") => {
+            "OpenMP tasks (omp task / taskloop / taskwait)"
+        }
+        "__kmpc_single" | "__kmpc_end_single" => "omp single",
+        "__kmpc_copyprivate" => "the copyprivate clause",
+        "__kmpc_master" | "__kmpc_end_master" | "__kmpc_masked" | "__kmpc_end_masked" => {
+            "omp master / masked"
+        }
+        n if n.contains("ordered") || n.contains("doacross") => "omp ordered",
+        n if n.starts_with("__tgt_") || n.contains("teams") || n.contains("target") => {
+            "OpenMP target offload / teams"
+        }
+        n if n.contains("lock") => "OpenMP locks",
+        n if n.contains("serialized_parallel") => "a parallel region with an if() clause",
+        n if n.contains("fork_call_if") => "a parallel region with an if() clause",
+        "__kmpc_flush" => "omp flush",
+        n if n.contains("threadprivate") => "threadprivate variables",
+        "__kmpc_atomic_start" | "__kmpc_atomic_end" => {
+            "an omp atomic on a type without hardware atomics"
+        }
+        _ => "this OpenMP runtime call",
+    }
+}
+
+fn unsupported(call: Value, name: &str) -> Error {
+    Error::at(
+        call,
+        format!(
+            "cannot differentiate {} (OpenMP runtime call '{name}')",
+            construct_of(name)
+        ),
+    )
+    .hint(
+        "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
+         private / firstprivate / shared), reduction, omp for, barrier, critical and omp atomic \
+         x += v; restructure this part, or move it out of the differentiated function",
+    )
+}
+
+/// Rewrites the OpenMP runtime calls of a canonical copy (before mem2reg):
+/// forks become marked region calls, reductions and critical sections
+/// ticketed critical sections; unsupported constructs are errors.
+pub fn canonicalize(f: Value) -> Result<()> {
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| i.is_call() || i.is_invoke())
+        .collect();
+    let module = f.global_parent();
+    let b = Builder::new(module);
+    // One ticket slot per lock: the critical entry stores its ticket, the
+    // exit reads it (mem2reg turns the slot into SSA values).
+    let mut slots: Vec<(Value, Value)> = Vec::new();
+    let mut slot_of = |lock: Value| -> Value {
+        if let Some(&(_, s)) = slots.iter().find(|(l, _)| *l == lock) {
+            return s;
+        }
+        let b = Builder::new(module);
+        b.at_start(f.entry_block());
+        let s = b.alloca(b.i64(), "omp.ticket.slot");
+        slots.push((lock, s));
+        s
+    };
+    for call in calls {
+        let Some(callee) = call.called_function() else {
+            continue;
+        };
+        let name = callee.name();
+        if !(name.starts_with("__kmpc_") || name.starts_with("omp_") || name.starts_with("__tgt_"))
+        {
+            continue;
+        }
+        if call.is_invoke() {
+            return Err(unsupported(call, &name));
+        }
+        let args = call.call_args();
+        match name.as_str() {
+            "__kmpc_fork_call" => direct_region_call(module, f, call)?,
+            "__kmpc_critical"
+            | "__kmpc_critical_with_hint"
+            | "__kmpc_reduce"
+            | "__kmpc_reduce_nowait" => {
+                let lock = if name.contains("reduce") {
+                    args[6]
+                } else {
+                    args[2]
+                };
+                let counter = ticket_counter(module, call, lock)?;
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let t = b.call_fn(helpers(module).critical, &[args[0], args[1], lock, counter]);
+                b.store(t, slot_of(lock));
+                if name.contains("reduce") {
+                    // The shared variable is updated inside the critical
+                    // section (clang's case 1); the atomic case is dead.
+                    call.replace_all_uses_with(b.const_int(b.i32(), 1));
+                }
+                call.erase();
+            }
+            "__kmpc_end_critical" | "__kmpc_end_reduce" | "__kmpc_end_reduce_nowait" => {
+                let lock = args[2];
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let t = b.load(b.i64(), slot_of(lock));
+                b.call_fn(helpers(module).end_critical, &[args[0], args[1], lock, t]);
+                if name == "__kmpc_end_reduce" {
+                    // The blocking form ends with a barrier.
+                    b.call_fn(barrier_fn(module), &[args[0], args[1]]);
+                }
+                call.erase();
+            }
+            _ if ferment_activity_analysis::is_known_inactive_function(&name) => {}
+            _ => return Err(unsupported(call, &name)),
+        }
+    }
+    Ok(())
+}
+
+/// `__kmpc_fork_call(ident, argc, region, captured...)` becomes the marked
+/// call `region(&gtid, &btid, captured...)`.
+fn direct_region_call(module: Module, f: Value, call: Value) -> Result<()> {
+    let args = call.call_args();
+    let region = args.get(2).map(|r| r.strip_casts());
+    let Some(region) = region.filter(|r| r.is_function() && !r.is_declaration()) else {
+        return Err(Error::at(
+            call,
+            "cannot differentiate an OpenMP parallel region whose outlined function it cannot see",
+        ));
+    };
+    let captured = &args[3..];
+    let params = region.params();
+    if params.len() != 2 + captured.len()
+        || params[2..]
+            .iter()
+            .zip(captured)
+            .any(|(p, c)| p.ty() != c.ty())
+    {
+        return Err(Error::at(
+            call,
+            format!(
+                "internal error: the OpenMP region '{}' does not take the arguments of its fork",
+                region.name()
+            ),
+        ));
+    }
+    let region = canonical_region(region)?;
+    let ident = args[0];
+    if ident.name().is_empty() {
+        ident.set_name("ferment.omp.ident");
+    }
+    let b = Builder::new(module);
+    b.at_start(f.entry_block());
+    let gtid = b.alloca(b.i32(), "omp.gtid");
+    let btid = b.alloca(b.i32(), "omp.btid");
+    b.store(b.const_int(b.i32(), 0), gtid);
+    b.store(b.const_int(b.i32(), 0), btid);
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let mut all = vec![gtid, btid];
+    all.extend_from_slice(captured);
+    let direct = b.call_fn(region, &all);
+    direct.add_call_string_attribute(FORK, &ident.name());
+    direct.add_call_enum_attribute("noinline", 0);
+    call.erase();
+    Ok(())
+}
+
+/// The copy of an outlined region that marked calls call: its variables
+/// promoted to registers (at -O0 clang spills every captured pointer), so
+/// the caller's activity analysis, which summarizes the callee's body, sees
+/// through the captured addresses; its callees inlined. Semantically the
+/// region itself.
+fn canonical_region(region: Value) -> Result<Value> {
+    let module = region.global_parent();
+    let name = format!("ferment.region.{}", region.name());
+    if let Some(f) = module.function(&name) {
+        return Ok(f);
+    }
+    let copy = crate::shim::clone_function(region, &name);
+    // With -g clang's region only forwards to `<f>.omp_outlined_debug__`.
+    crate::shim::inline_calls(copy, 20_000, &[]);
+    crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
+        .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
+    Ok(copy)
+}
+
+/// Forward mode reverses nothing: its critical sections take no tickets
+/// (the counters must stay where the reverse sweeps expect them).
+pub fn drop_tickets(f: Value) {
+    let module = f.global_parent();
+    let c = module.context();
+    let lock_ty = Type::function(
+        Type::void(c),
+        &[Type::ptr(c), Type::int(c, 32), Type::ptr(c)],
+        false,
+    );
+    let b = Builder::new(module);
+    for call in f.instructions().into_iter().filter(|i| i.is_call()) {
+        let Some(name) = call.called_function().map(|g| g.name()) else {
+            continue;
+        };
+        let plain = match name.as_str() {
+            "ferment.omp.critical" => "__kmpc_critical",
+            "ferment.omp.end_critical" => "__kmpc_end_critical",
+            _ => continue,
+        };
+        b.before(call);
+        b.set_debug_loc_from(call);
+        b.call_fn(declare(module, plain, lock_ty), &call.call_args()[..3]);
+        if call.has_uses() {
+            call.replace_all_uses_with(b.const_int(b.i64(), 0));
+        }
+        call.erase();
+    }
+}
+
+/// The module's counter of tickets for critical sections on `lock`.
+fn ticket_counter(module: Module, call: Value, lock: Value) -> Result<Value> {
+    let lock = lock.strip_casts();
+    if !lock.is_global() {
+        return Err(Error::at(
+            call,
+            "cannot differentiate an OpenMP critical section or reduction whose lock is not a global",
+        ));
+    }
+    let name = format!("ferment.omp.ticket.{}", lock.name());
+    Ok(module.global(&name).unwrap_or_else(|| {
+        // One counter per lock in the whole program (a named critical section in several
+        // translation units shares its lock, and so must its tickets).
+        let g = module.add_zeroed_global(&name, Type::int(module.context(), 64));
+        g.set_weak();
+        g
+    }))
+}
+
+fn declare(module: Module, name: &str, ty: Type) -> Value {
+    module
+        .function(name)
+        .unwrap_or_else(|| module.add_function(name, ty))
+}
+
+fn barrier_fn(module: Module) -> Value {
+    let c = module.context();
+    declare(
+        module,
+        "__kmpc_barrier",
+        Type::function(Type::void(c), &[Type::ptr(c), Type::int(c, 32)], false),
+    )
+}
+
+fn thread_num_fn(module: Module, name: &str) -> Value {
+    let c = module.context();
+    declare(module, name, Type::function(Type::int(c, 32), &[], false))
+}
+
+fn fork_fn(module: Module) -> Value {
+    let c = module.context();
+    declare(
+        module,
+        "__kmpc_fork_call",
+        Type::function(
+            Type::void(c),
+            &[Type::ptr(c), Type::int(c, 32), Type::ptr(c)],
+            true,
+        ),
+    )
+}
+
+/// The plugin's runtime helpers, defined in the module on first use.
+struct Helpers {
+    /// `i64 critical(ident, gtid, lock, counter)`: enter, take a ticket.
+    critical: Value,
+    /// `void end_critical(ident, gtid, lock, ticket)`: leave.
+    end_critical: Value,
+    /// `void wait_ticket(counter, ticket)`: wait until the reverse sweep's
+    /// turn for `ticket` has come (the counter is `ticket + 1`).
+    wait_ticket: Value,
+    /// `void check_team(expected i64, actual i32)`: abort with a message
+    /// when the reverse sweep's team differs from the forward sweep's.
+    check_team: Value,
+}
+
+fn helpers(module: Module) -> Helpers {
+    let c = module.context();
+    let (ptr, i32t, i64t, void) = (
+        Type::ptr(c),
+        Type::int(c, 32),
+        Type::int(c, 64),
+        Type::void(c),
+    );
+    let lock_ty = Type::function(void, &[ptr, i32t, ptr], false);
+    let b = Builder::new(module);
+    let define = |name: &str, ty: Type, body: &dyn Fn(&Builder, &[Value])| -> Value {
+        if let Some(f) = module.function(name) {
+            return f;
+        }
+        let f = module.add_function(name, ty);
+        f.set_internal();
+        b.at_end(f.append_block("entry"));
+        body(&b, &f.params());
+        f
+    };
+    let critical = define(
+        "ferment.omp.critical",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(declare(module, "__kmpc_critical", lock_ty), &p[..3]);
+            let t = b.atomic_add_int(p[3], b.const_int(b.i64(), 1));
+            b.ret(t);
+        },
+    );
+    let end_critical = define(
+        "ferment.omp.end_critical",
+        Type::function(void, &[ptr, i32t, ptr, i64t], false),
+        &|b, p| {
+            b.call_fn(declare(module, "__kmpc_end_critical", lock_ty), &p[..3]);
+            b.ret_void();
+        },
+    );
+    let wait_ticket = define(
+        "ferment.omp.wait_ticket",
+        Type::function(void, &[ptr, i64t], false),
+        &|b, p| {
+            let f = b.insert_block().parent();
+            let lp = f.append_block("wait");
+            let spin = f.append_block("spin");
+            let done = f.append_block("done");
+            let want = b.add_int(p[1], b.const_int(b.i64(), 1));
+            b.br(lp);
+            b.at_end(lp);
+            let now = b.load(b.i64(), p[0]);
+            b.set_alignment(now, 8);
+            b.make_atomic(now, true);
+            let ready = b.icmp(IntPredicate::LLVMIntEQ, now, want);
+            b.cond_br(ready, done, spin);
+            b.at_end(spin);
+            b.call_fn(
+                declare(module, "sched_yield", Type::function(i32t, &[], false)),
+                &[],
+            );
+            b.br(lp);
+            b.at_end(done);
+            b.ret_void();
+        },
+    );
+    let check_team = define(
+        "ferment.omp.check_team",
+        Type::function(void, &[i64t, i32t], false),
+        &|b, p| {
+            let f = b.insert_block().parent();
+            let bad = f.append_block("mismatch");
+            let ok = f.append_block("ok");
+            let actual = b.int_cast(p[1], b.i64(), true);
+            let same = b.icmp(IntPredicate::LLVMIntEQ, actual, p[0]);
+            b.cond_br(same, ok, bad);
+            b.at_end(bad);
+            let msg = "ferment: the reverse sweep of an OpenMP parallel region got a team of a \
+                       different size than its forward sweep (set OMP_DYNAMIC=false and do not \
+                       change the number of threads between the two)\n";
+            let s = b
+                .module()
+                .add_string_constant("ferment.omp.team.message", msg);
+            let write = declare(
+                module,
+                "write",
+                Type::function(i64t, &[i32t, ptr, i64t], false),
+            );
+            b.call_fn(
+                write,
+                &[
+                    b.const_int(b.i32(), 2),
+                    s,
+                    b.const_int(b.i64(), msg.len() as i64),
+                ],
+            );
+            b.call_fn(
+                declare(module, "abort", Type::function(void, &[], false)),
+                &[],
+            );
+            b.unreachable();
+            b.at_end(ok);
+            b.ret_void();
+        },
+    );
+    Helpers {
+        critical,
+        end_critical,
+        wait_ticket,
+        check_team,
+    }
+}
+
+/// The ident of a marked region call.
+fn ident_of(module: Module, call: Value) -> Result<Value> {
+    let name = call.call_string_attribute(FORK).unwrap_or_default();
+    module.global(&name).ok_or_else(|| {
+        Error::at(
+            call,
+            "internal error: the OpenMP fork's location record (ident_t) disappeared",
+        )
+    })
+}
+
+/// Emits `__kmpc_fork_call(ident, n, microtask, args...)` at `b`.
+fn fork(module: Module, b: &Builder, ident: Value, microtask: Value, args: &[Value]) -> Value {
+    let mut all = vec![ident, b.const_int(b.i32(), args.len() as i64), microtask];
+    all.extend_from_slice(args);
+    b.call_fn(fork_fn(module), &all)
+}
+
+/// Turns the marked region calls left in a generated function (regions
+/// that needed no derivative) back into forks.
+pub fn restore_forks(f: Value) -> Result<()> {
+    let module = f.global_parent();
+    let b = Builder::new(module);
+    for call in f.instructions() {
+        if !is_fork(call) {
+            continue;
+        }
+        let ident = ident_of(module, call)?;
+        let region = call.called_operand();
+        b.before(call);
+        b.set_debug_loc_from(call);
+        fork(module, &b, ident, region, &call.call_args()[2..]);
+        call.erase();
+    }
+    Ok(())
+}
+
+/// Forward mode: the marked call `call` runs the tangent function `fwd` on
+/// every thread (`tangents`: those of the captured arguments that have one).
+pub fn fork_tangent(b: &Builder, call: Value, fwd: Value, tangents: &[Value]) -> Result<()> {
+    let module = b.module();
+    let ident = ident_of(module, call)?;
+    let mut args = call.call_args()[2..].to_vec();
+    args.extend_from_slice(tangents);
+    fork(module, b, ident, fwd, &args);
+    Ok(())
+}
+
+/// What the reverse sweep needs of a forked augmented region.
+#[derive(Clone, Copy)]
+pub struct ForkedTapes {
+    pub ident: Value,
+    /// The per-thread tape array (freed by the reverse sweep).
+    pub tapes: Value,
+    /// The forward team's size (i32).
+    pub team: Value,
+}
+
+/// Reverse mode, forward sweep: forks a wrapper of the augmented forward
+/// function `aug` of the marked call's region; each thread stores the tape
+/// `aug` returns at its thread number in an array that thread 0 allocates.
+/// Returns the fork call and what the reverse sweep needs.
+pub fn fork_augmented(
+    b: &Builder,
+    call: Value,
+    aug: Value,
+    shadows: &[Value],
+) -> Result<(Value, ForkedTapes)> {
+    let module = b.module();
+    let c = module.context();
+    let (ptr, i32t, i64t, void) = (
+        Type::ptr(c),
+        Type::int(c, 32),
+        Type::int(c, 64),
+        Type::void(c),
+    );
+    let ident = ident_of(module, call)?;
+    let captured = call.call_args()[2..].to_vec();
+    // wrapper(gtid*, btid*, holder, captured..., shadows...)
+    let mut params = vec![ptr, ptr, ptr];
+    params.extend(captured.iter().map(|v| v.ty()));
+    params.extend(shadows.iter().map(|v| v.ty()));
+    let w = module.add_function(
+        &format!("ferment.omp.augmented.{}", call.called_operand().name()),
+        Type::function(void, &params, false),
+    );
+    w.set_internal();
+    {
+        let wb = Builder::new(module);
+        let p = w.params();
+        let entry = w.append_block("entry");
+        let alloc = w.append_block("alloc");
+        let run = w.append_block("run");
+        wb.at_end(entry);
+        let nth = wb.call_fn(thread_num_fn(module, "omp_get_num_threads"), &[]);
+        let tid = wb.call_fn(thread_num_fn(module, "omp_get_thread_num"), &[]);
+        let first = wb.icmp(IntPredicate::LLVMIntEQ, tid, wb.const_int(i32t, 0));
+        wb.cond_br(first, alloc, run);
+        wb.at_end(alloc);
+        let bytes = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
+        let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
+        let m = wb.call_fn(malloc, &[bytes]);
+        wb.store(m, p[2]);
+        let team_slot = wb.gep_i8(p[2], 8);
+        wb.store(nth, team_slot);
+        wb.br(run);
+        wb.at_end(run);
+        let gtid = wb.load(i32t, p[0]);
+        wb.call_fn(barrier_fn(module), &[ident, gtid]);
+        let mut args = vec![p[0], p[1]];
+        args.extend_from_slice(&p[3..]);
+        let t = wb.call_fn(aug, &args);
+        let tape = wb.extract_value(t, 0);
+        let tapes = wb.load(ptr, p[2]);
+        let slot = wb.gep(ptr, tapes, &[wb.int_cast(tid, i64t, true)]);
+        wb.store(tape, slot);
+        wb.ret_void();
+    }
+    // The holder {tapes, team} lives in the caller's frame.
+    let f = b.insert_block().parent();
+    let hb = Builder::new(module);
+    hb.at_start(f.entry_block());
+    let holder = hb.alloca(Type::literal_struct(c, &[ptr, i32t]), "omp.tapes");
+    let mut args = vec![holder];
+    args.extend_from_slice(&captured);
+    args.extend_from_slice(shadows);
+    let fork_call = fork(module, b, ident, w, &args);
+    let tapes = b.load(ptr, holder);
+    let team = b.load(i32t, b.gep_i8(holder, 8));
+    Ok((fork_call, ForkedTapes { ident, tapes, team }))
+}
+
+/// Reverse mode, reverse sweep: forks a wrapper of the region's reverse
+/// function `rev` on a team of the forward team's size; thread k reverses
+/// tape k. `forked` (its tapes and team reloaded), `captured` and `shadows`
+/// are the reverse sweep's values; the tape array is freed after the join.
+pub fn fork_reverse(
+    b: &Builder,
+    region: Value,
+    rev: Value,
+    forked: ForkedTapes,
+    captured: &[Value],
+    shadows: &[Value],
+) {
+    let (tapes, team) = (forked.tapes, forked.team);
+    let module = b.module();
+    let c = module.context();
+    let (ptr, i32t, i64t, void) = (
+        Type::ptr(c),
+        Type::int(c, 32),
+        Type::int(c, 64),
+        Type::void(c),
+    );
+    // wrapper(gtid*, btid*, tapes, team (i64), captured..., shadows...)
+    let mut params = vec![ptr, ptr, ptr, i64t];
+    params.extend(captured.iter().map(|v| v.ty()));
+    params.extend(shadows.iter().map(|v| v.ty()));
+    let w = module.add_function(
+        &format!("ferment.omp.reverse.{}", region.name()),
+        Type::function(void, &params, false),
+    );
+    w.set_internal();
+    {
+        let wb = Builder::new(module);
+        let p = w.params();
+        wb.at_end(w.append_block("entry"));
+        let nth = wb.call_fn(thread_num_fn(module, "omp_get_num_threads"), &[]);
+        wb.call_fn(helpers(module).check_team, &[p[3], nth]);
+        let tid = wb.call_fn(thread_num_fn(module, "omp_get_thread_num"), &[]);
+        let slot = wb.gep(ptr, p[2], &[wb.int_cast(tid, i64t, true)]);
+        let tape = wb.load(ptr, slot);
+        let mut args = vec![p[0], p[1]];
+        args.extend_from_slice(&p[4..]);
+        args.push(tape);
+        args.push(wb.const_int(Type::int(c, 1), 1));
+        // A team of one shares nothing: its adjoints need no atomic adds.
+        let alone = wb.icmp(IntPredicate::LLVMIntEQ, nth, wb.const_int(i32t, 1));
+        let one = w.append_block("alone");
+        let many = w.append_block("team");
+        wb.cond_br(alone, one, many);
+        wb.at_end(one);
+        wb.call_fn(serial_copy(rev), &args);
+        wb.ret_void();
+        wb.at_end(many);
+        wb.call_fn(rev, &args);
+        wb.ret_void();
+    }
+    let gtid_fn = declare(
+        module,
+        "__kmpc_global_thread_num",
+        Type::function(i32t, &[ptr], false),
+    );
+    let push = declare(
+        module,
+        "__kmpc_push_num_threads",
+        Type::function(void, &[ptr, i32t, i32t], false),
+    );
+    let gtid = b.call_fn(gtid_fn, &[forked.ident]);
+    b.call_fn(push, &[forked.ident, gtid, team]);
+    let mut args = vec![tapes, b.int_cast(team, i64t, true)];
+    args.extend_from_slice(captured);
+    args.extend_from_slice(shadows);
+    fork(module, b, forked.ident, w, &args);
+    let free = declare(module, "free", Type::function(void, &[ptr], false));
+    b.call_fn(free, &[tapes]);
+}
+
+/// A copy of a region's reverse function for a team of one thread: its
+/// adjoint accumulations (`atomicrmw fadd` with an unused result: in a
+/// reverse function, only the adjoints of shared loads are such) become
+/// plain read-modify-writes.
+fn serial_copy(rev: Value) -> Value {
+    let module = rev.global_parent();
+    let name = format!("{}.alone", rev.name());
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let copy = crate::shim::clone_function(rev, &name);
+    let b = Builder::new(module);
+    for inst in copy.instructions() {
+        if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
+            continue;
+        }
+        let (p, d) = (inst.operand(0), inst.operand(1));
+        b.before(inst);
+        let old = b.load(d.ty(), p);
+        b.set_alignment(old, inst.alignment());
+        let st = b.store(b.fadd(old, d), p);
+        b.set_alignment(st, inst.alignment());
+        inst.erase();
+    }
+    copy
+}
+
+/// Reverse sweep of the runtime calls that order threads: a barrier is
+/// repeated; leaving a critical section (in reverse: entering it) waits for
+/// the section's ticket to come up, entering it (in reverse: leaving)
+/// passes the turn on. Returns whether `call` was one of them.
+pub fn reverse_runtime_call(
+    b: &Builder,
+    call: Value,
+    ticket: &mut dyn FnMut(Value) -> Value,
+) -> bool {
+    let Some(callee) = call.called_function() else {
+        return false;
+    };
+    let module = b.module();
+    match callee.name().as_str() {
+        "__kmpc_barrier" => {
+            let ident = call.call_args()[0];
+            let c = module.context();
+            let gtid_fn = declare(
+                module,
+                "__kmpc_global_thread_num",
+                Type::function(Type::int(c, 32), &[Type::ptr(c)], false),
+            );
+            let gtid = b.call_fn(gtid_fn, &[ident]);
+            b.call_fn(barrier_fn(module), &[ident, gtid]);
+            true
+        }
+        "ferment.omp.end_critical" => {
+            // The matching entry's counter: the ticket is its result.
+            let t = call.call_args()[3];
+            let Some(counter) = ticket_counter_of(t) else {
+                return false;
+            };
+            let t = ticket(t);
+            b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.critical" => {
+            let counter = call.call_args()[3];
+            let t = ticket(call);
+            let st = b.store(t, counter);
+            b.set_alignment(st, 8);
+            b.make_atomic(st, false);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The ticket counter behind a ticket value (a `ferment.omp.critical` call,
+/// possibly through phis of such calls on the same counter).
+fn ticket_counter_of(t: Value) -> Option<Value> {
+    let mut seen = Vec::new();
+    let mut work = vec![t];
+    let mut counter = None;
+    while let Some(v) = work.pop() {
+        if seen.contains(&v) {
+            continue;
+        }
+        seen.push(v);
+        if v.is_call()
+            && v.called_function()
+                .is_some_and(|f| f.name() == "ferment.omp.critical")
+        {
+            let c = v.call_args()[3];
+            if counter.is_some_and(|k| k != c) {
+                return None;
+            }
+            counter = Some(c);
+        } else if v.opcode() == ferment_ir::Opcode::LLVMPHI {
+            work.extend(v.incoming().into_iter().map(|(x, _)| x));
+        } else if !v.is_undef() {
+            return None;
+        }
+    }
+    counter
+}
+
+/// The error for an active float captured by value by a region (`at`: the
+/// region call or the region's use of the bits).
+pub fn captured_by_value(at: Value) -> Error {
+    Error::at(
+        at,
+        "cannot differentiate a floating-point variable captured by value by an OpenMP \
+         region (firstprivate, or a scalar clang copies into the region)",
+    )
+    .hint("make the variable shared (it is then passed by address), or read it from an array")
+}
