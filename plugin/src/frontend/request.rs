@@ -464,7 +464,9 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 "enzyme_dup_return" => dup_return = true,
                 "enzyme_noret" => req.return_primal = false,
                 "enzyme_nofree" => req.nofree = true,
-                "enzyme_not_overwritten" | "enzyme_runtime_activity" => {}
+                // Promises about memory and activity that only help Enzyme cache
+                // less: ferment tapes what it needs regardless.
+                "enzyme_not_overwritten" | "enzyme_runtime_activity" | "enzyme_nocache" => {}
                 "enzyme_allocated" | "enzyme_tape" => {
                     if part != Part::Augmented && part != Part::Reverse {
                         return Err(call_error(
