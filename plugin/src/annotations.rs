@@ -365,6 +365,7 @@ pub fn unknown_entry_points(module: Module) -> Vec<Error> {
             || !name.contains("__enzyme_")
             || crate::frontend::request::entry_kind(&name).is_some()
             || crate::frontend::is_loop_construct(&name)
+            || name.contains("__enzyme_iter")
             || is_type_hint(&name)
         {
             continue;

@@ -28,6 +28,7 @@ pub fn canonical_copy(
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     }
     crate::openmp::canonicalize(clone)?;
+    bump_iteration_counts(clone);
     if options.preopt != 0 {
         shim::run_function_pipeline(clone, CANONICALIZE)
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
@@ -37,6 +38,54 @@ pub fn canonical_copy(
     }
     split_invoke_edges(clone);
     Ok(clone)
+}
+
+/// `__enzyme_iter(n, k)` is `n` in the primal and `n + k` more per level of
+/// differentiation (a truncated series keeps its accuracy in its
+/// derivatives): every copy made to be differentiated adds `k` once; what
+/// is left is lowered to `n` when the module is done
+/// ([`lower_iteration_counts`]).
+fn bump_iteration_counts(f: Value) {
+    let b = Builder::new(f.global_parent());
+    for i in f.instructions() {
+        if !is_iteration_count(i) {
+            continue;
+        }
+        let (n, k) = (i.operand(0), i.operand(1));
+        if n.ty() != k.ty() {
+            continue;
+        }
+        b.before(i);
+        i.set_operand(0, b.add_int(n, k));
+    }
+}
+
+fn is_iteration_count(i: Value) -> bool {
+    i.is_call()
+        && i.call_args().len() == 2
+        && i.called_function()
+            .is_some_and(|f| f.name().contains("__enzyme_iter"))
+}
+
+/// Replaces each remaining `__enzyme_iter(n, k)` call with `n`.
+pub fn lower_iteration_counts(module: ferment_ir::Module) -> bool {
+    let mut changed = false;
+    for f in module.functions() {
+        if !f.name().contains("__enzyme_iter") || !f.is_declaration() {
+            continue;
+        }
+        for u in f.users() {
+            if is_iteration_count(u) {
+                u.replace_all_uses_with(u.operand(0));
+                u.erase();
+                changed = true;
+            }
+        }
+        if !f.has_uses() {
+            f.delete_function();
+        }
+    }
+    changed
 }
 
 /// Gives each `invoke` a normal destination of its own. Code that follows

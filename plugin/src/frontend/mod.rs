@@ -110,6 +110,7 @@ pub fn is_inactive_call(call: Value) -> bool {
         || crate::annotations::is_type_hint(&name)
         || name.contains("__enzyme_call_inactive")
         || name.contains("__enzyme_ignore_derivatives")
+        || name.contains("__enzyme_iter")
         || USER_INACTIVE.with(|s| s.borrow().contains(&f))
 }
 
@@ -162,7 +163,8 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
             .errors
             .extend(lower_inactive_wrappers(module, &wrappers));
         let hints = crate::annotations::remove_type_hints(module);
-        outcome.changed |= hints || !wrappers.is_empty();
+        let iters = crate::prepare::lower_iteration_counts(module);
+        outcome.changed |= hints || iters || !wrappers.is_empty();
         return outcome;
     }
     let mut errors = crate::annotations::check(module);
@@ -230,6 +232,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         .errors
         .extend(lower_inactive_wrappers(module, &wrappers));
     crate::annotations::remove_type_hints(module);
+    crate::prepare::lower_iteration_counts(module);
     outcome.errors.extend(ctx.finish());
     lower::cleanup_declarations(module);
     if !deferred {
