@@ -575,6 +575,32 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 .hint("pass the shadow (or tangent) right after the value"));
             };
             pos += 1;
+            if let Some(m) = marker_name(s) {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "parameter {} of '{fname}' is duplicated ({}), but the marker '{m}' follows it where its shadow belongs",
+                        index + 1,
+                        activity.marker_name()
+                    ),
+                )
+                .hint("pass the shadow (or tangent) right after the value, before the next marker"));
+            }
+            if pty.is_pointer() && stride.is_none() && !s.ty().is_pointer() {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "parameter {} of '{fname}' is a pointer, but its shadow is a {}",
+                        index + 1,
+                        s.ty().describe()
+                    ),
+                )
+                .hint(
+                    "pass the shadow memory (a pointer of the same kind) right after the value",
+                ));
+            }
             if stride.is_some() && !s.ty().is_pointer() {
                 return Err(call_error(
                     &call,
