@@ -17,7 +17,7 @@ use ferment_ir::{Module, Value};
 /// Global-name prefixes ferment understands. Each is read elsewhere:
 /// inactive functions by the activity analysis, registered derivatives by
 /// `custom.rs`, function-like declarations here.
-const UNDERSTOOD_GLOBALS: &[&str] = &[
+pub(crate) const UNDERSTOOD_GLOBALS: &[&str] = &[
     "__enzyme_inactivefn",
     "__enzyme_register_gradient",
     "__enzyme_register_derivative",

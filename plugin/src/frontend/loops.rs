@@ -74,15 +74,9 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
             match result {
                 Ok(()) => {
                     call.erase();
-                    let markers: Vec<Value> = args
-                        .into_iter()
-                        .filter(|a| marker_name(*a).is_some())
-                        .collect();
-                    for m in dedup(markers) {
-                        if m.is_instruction() && !m.has_uses() {
-                            m.erase();
-                        }
-                    }
+                    super::lower::erase_dead_marker_loads(
+                        args.into_iter().filter(|a| marker_name(*a).is_some()),
+                    );
                 }
                 Err(e) => {
                     errors.push(e);
@@ -93,16 +87,6 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
         }
     }
     (changed, errors)
-}
-
-fn dedup(mut v: Vec<Value>) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
-    for x in v.drain(..) {
-        if !out.contains(&x) {
-            out.push(x);
-        }
-    }
-    out
 }
 
 /// Replaces `call` with a call of a new internal function that runs the

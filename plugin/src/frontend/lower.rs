@@ -341,7 +341,7 @@ pub(super) fn remove_dead_markers(req: &Request) {
 
 /// Erases each distinct marker load once it has no users (at -O2 one load
 /// of `enzyme_const` may feed several arguments).
-fn erase_dead_marker_loads(markers: impl Iterator<Item = Value>) {
+pub(super) fn erase_dead_marker_loads(markers: impl Iterator<Item = Value>) {
     let mut seen: Vec<Value> = Vec::new();
     for m in markers {
         if seen.contains(&m) {

@@ -246,17 +246,12 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
 /// they become internal, so that a rule defined in a header included by
 /// several translation units does not define the same symbol twice.
 fn internalize_annotations(module: Module) {
-    const PREFIXES: &[&str] = &[
-        "__enzyme_register_",
-        "__enzyme_inactivefn",
-        "__enzyme_function_like",
-        "__enzyme_allocation_like",
-        "__enzyme_inactive_global",
-        "__enzyme_nofree",
-    ];
     for g in module.globals() {
         let name = g.name();
-        if !g.is_declaration() && PREFIXES.iter().any(|p| name.starts_with(p)) {
+        let annotation = crate::annotations::UNDERSTOOD_GLOBALS
+            .iter()
+            .any(|p| name.starts_with(p));
+        if !g.is_declaration() && annotation {
             g.set_internal();
         }
     }

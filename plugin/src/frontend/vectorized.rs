@@ -4,7 +4,7 @@
 //! The call runs `f` once per lane and returns the N results as the aggregate (struct, array
 //! or vector) the caller's prototype declares, or through its `sret` pointer.
 
-use super::lower::{convert, finish_replacement, fit_call_results};
+use super::lower::{convert, erase_dead_marker_loads, finish_replacement, fit_call_results};
 use super::request::{marker_name, trace_function_of, MAX_WIDTH};
 use crate::error::{Error, Result};
 use crate::shim;
@@ -118,15 +118,6 @@ pub fn lower(module: Module, call: Value) -> Result<()> {
         call.replace_all_uses_with(r);
     }
     finish_replacement(&b, call);
-    let mut seen: Vec<Value> = Vec::new();
-    for m in markers {
-        if seen.contains(&m) {
-            continue;
-        }
-        seen.push(m);
-        if m.is_instruction() && !m.has_uses() {
-            m.erase();
-        }
-    }
+    erase_dead_marker_loads(markers.into_iter());
     Ok(())
 }
