@@ -29,7 +29,10 @@ pub enum AllocKind {
 /// `__ferment_alloc_like.<size argument>.<function>`.
 pub const ALLOC_LIKE_PREFIX: &str = "__ferment_alloc_like.";
 /// Name prefix of the stand-in for that allocator's deallocation function:
-/// `__ferment_free_like.<allocation function>`.
+/// `__ferment_free_like.<arguments>.<allocation function>`, where
+/// `<arguments>` lists what each argument of a deallocation call is, `_`
+/// separated: `p` the pointer being freed, `k` argument `k` of the call
+/// that allocated it (Enzyme's `"2,-1"` is `2_p`).
 pub const FREE_LIKE_PREFIX: &str = "__ferment_free_like.";
 /// Name prefix of the stand-in for a global the user declared inactive
 /// (`__enzyme_inactive_global`): its memory never has a shadow.
@@ -92,6 +95,30 @@ pub fn is_memcpy_like(name: &str) -> bool {
 /// Whether `name` fills memory with a byte (`llvm.memset.*`, `memset`).
 pub fn is_memset_like(name: &str) -> bool {
     name.starts_with("llvm.memset") || name == "memset"
+}
+
+/// For a user deallocation stand-in, what each argument of its calls is:
+/// `None` the freed pointer, `Some(k)` argument `k` of the allocation.
+pub fn free_like_arguments(name: &str) -> Option<Vec<Option<usize>>> {
+    let rest = name.strip_prefix(FREE_LIKE_PREFIX)?;
+    let (spec, _) = rest.split_once('.')?;
+    spec.split('_')
+        .map(|a| {
+            if a == "p" {
+                Some(None)
+            } else {
+                a.parse().ok().map(Some)
+            }
+        })
+        .collect()
+}
+
+/// Which argument of a call of the deallocation function `name` is the
+/// pointer it frees.
+pub fn freed_pointer_argument(name: &str) -> usize {
+    free_like_arguments(name)
+        .and_then(|args| args.iter().position(|a| a.is_none()))
+        .unwrap_or(0)
 }
 
 /// Whether `name` releases heap memory (`free`, `operator delete`...).

@@ -236,13 +236,18 @@ pub fn apply_shadow_annotations(module: Module) -> Result<()> {
 
 /// A user allocator declared with `__enzyme_allocation_like_NAME = { alloc,
 /// size_arg, "-1", dealloc }`: `alloc` returns fresh memory of the size in
-/// its argument `size_arg`, and `dealloc(p)` releases what it returned.
+/// its argument `size_arg`, and `dealloc(p)` releases what it returned (or,
+/// with an argument list such as `"2,-1"`, `dealloc(arg2, p)` with the
+/// allocation call's argument 2).
 /// Shadows of such memory are made and released by the same pair.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct AllocationLike {
     pub alloc: Value,
     pub size_arg: usize,
     pub dealloc: Value,
+    /// Each argument of a deallocation call: `None` the freed pointer,
+    /// `Some(k)` argument `k` of the allocation call.
+    pub dealloc_args: Vec<Option<usize>>,
 }
 
 /// The module's allocation-like declarations.
@@ -294,24 +299,42 @@ pub fn allocation_like(module: Module) -> Result<Vec<AllocationLike>> {
             .hint(hint));
         }
         let dealloc_params = dealloc.global_value_type().fn_params();
-        if dealloc_args.trim() != "-1"
-            || dealloc_params.len() != 1
-            || !dealloc_params[0].is_pointer()
-        {
+        // Each deallocation argument: the freed pointer (-1) or an argument
+        // of the allocation call.
+        let spec: Option<Vec<Option<usize>>> = dealloc_args
+            .split(',')
+            .map(|a| match a.trim().parse::<i64>() {
+                Ok(-1) => Some(None),
+                Ok(k) if (0..nparams as i64).contains(&k) => Some(Some(k as usize)),
+                _ => None,
+            })
+            .collect();
+        let fits = spec.as_ref().is_some_and(|spec| {
+            spec.len() == dealloc_params.len()
+                && spec.iter().filter(|a| a.is_none()).count() == 1
+                && spec.iter().zip(&dealloc_params).all(|(a, t)| match a {
+                    None => t.is_pointer(),
+                    Some(k) => alloc_ty.fn_params()[*k] == *t,
+                })
+        });
+        let (Some(spec), true) = (spec, fits) else {
             return Err(Error::at(
                 dealloc,
                 format!(
-                    "'{name}': ferment supports a deallocation function taking only the allocated pointer (argument list \"-1\"), not \"{dealloc_args}\" with '{}'",
-                    dealloc.name()
+                    "'{name}': the deallocation argument list \"{dealloc_args}\" does not fit '{}' ({} argument(s)): it must name each of its arguments, -1 for the freed pointer (exactly once) and k for argument k of '{}', of the same type",
+                    dealloc.name(),
+                    dealloc_params.len(),
+                    alloc.name()
                 ),
             )
             .hint(hint));
-        }
+        };
         if !out.iter().any(|a| a.alloc == alloc) {
             out.push(AllocationLike {
                 alloc,
                 size_arg: index as usize,
                 dealloc,
+                dealloc_args: spec,
             });
         }
     }

@@ -155,8 +155,13 @@ impl<'o> Ctx<'o> {
                 &format!("__ferment_alloc_like.{}.{name}", a.size_arg),
                 a.alloc.global_value_type(),
             );
+            let spec: Vec<String> = a
+                .dealloc_args
+                .iter()
+                .map(|k| k.map_or("p".to_string(), |k| k.to_string()))
+                .collect();
             let dealloc = self.module.add_function(
-                &format!("__ferment_free_like.{name}"),
+                &format!("__ferment_free_like.{}.{name}", spec.join("_")),
                 a.dealloc.global_value_type(),
             );
             self.stand_ins.push((a.alloc, alloc));

@@ -600,11 +600,12 @@ fn forward_memory_call(b: &Builder, s: &Shadows, inst: Value) -> Result<()> {
             b.memset(sd, b.const_int(b.i8(), 0), args[2]);
         }
     } else if is_free(&name) {
-        if let Some(sp) = s.get(args[0]) {
+        let at = ferment_activity_analysis::freed_pointer_argument(&name);
+        if let Some(sp) = s.get(args[at]) {
             if let Some(f) = inst.called_function() {
                 b.after(inst);
                 let mut fargs = args.clone();
-                fargs[0] = sp;
+                fargs[at] = sp;
                 b.call_fn(f, &fargs);
             }
         }

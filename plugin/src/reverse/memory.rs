@@ -148,8 +148,19 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                 }
             }
             let ptr = Type::ptr(s.module.context());
+            let mut args = vec![sp];
             let f = match user_deallocator(s.module, &name) {
-                Some(f) => f,
+                Some(f) => {
+                    let spec = ferment_activity_analysis::free_like_arguments(&f.name())
+                        .unwrap_or_default();
+                    if spec.len() > 1 {
+                        args = spec
+                            .iter()
+                            .map(|a| a.map_or(sp, |k| s.primal(inst.operand(k))))
+                            .collect();
+                    }
+                    f
+                }
                 None => {
                     let dealloc = match name.as_str() {
                         _ if kind == AllocKind::Stack => "free",
@@ -162,11 +173,17 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
             };
             // Split shape with `enzyme_nofree`: keep it for another
             // reverse sweep (freeing null does nothing).
+            let unguarded = sp;
             let sp = match s.free_flag {
                 Some(flag) => s.b.select(flag, sp, s.b.zero(ptr)),
                 None => sp,
             };
-            s.b.call_fn(f, &[sp]);
+            for a in args.iter_mut() {
+                if *a == unguarded {
+                    *a = sp;
+                }
+            }
+            s.b.call_fn(f, &args);
         }
         return Ok(true);
     }
@@ -178,10 +195,12 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
 fn user_deallocator(module: ferment_ir::Module, alloc: &str) -> Option<Value> {
     let rest = alloc.strip_prefix(ferment_activity_analysis::ALLOC_LIKE_PREFIX)?;
     let (_, function) = rest.split_once('.')?;
-    module.function(&format!(
-        "{}{function}",
-        ferment_activity_analysis::FREE_LIKE_PREFIX
-    ))
+    module.functions().into_iter().find(|f| {
+        f.name()
+            .strip_prefix(ferment_activity_analysis::FREE_LIKE_PREFIX)
+            .and_then(|r| r.split_once('.'))
+            .is_some_and(|(_, of)| of == function)
+    })
 }
 
 /// The floating-point type stored in the objects `ptrs` point into, judged

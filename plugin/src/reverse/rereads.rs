@@ -136,7 +136,8 @@ fn deferrable_frees(
             if !crate::shadow::is_free(&name) || !returns(blk) {
                 continue;
             }
-            let objects = underlying_objects(inst.operand(0));
+            let freed = ferment_activity_analysis::freed_pointer_argument(&name);
+            let objects = underlying_objects(inst.operand(freed));
             let known = DEALLOCATORS.contains(&name.as_str()) && !in_loop(blk);
             for o in &objects {
                 let allocator = o
@@ -311,10 +312,11 @@ fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>>
     {
         return None;
     }
-    if crate::shadow::is_memcpy(&name)
-        || crate::shadow::is_memset(&name)
-        || crate::shadow::is_free(&name)
-    {
+    if crate::shadow::is_free(&name) {
+        let freed = ferment_activity_analysis::freed_pointer_argument(&name);
+        return Some(Some(classes_of(call.operand(freed), escaped)));
+    }
+    if crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name) {
         return Some(Some(classes_of(call.operand(0), escaped)));
     }
     if matches!(
