@@ -15,6 +15,7 @@ pub mod annotations;
 pub mod cfg;
 pub mod custom;
 pub mod derive;
+pub mod dispatch;
 pub mod error;
 pub mod forward;
 pub mod frontend;

@@ -27,6 +27,21 @@ pub fn canonical_copy(
     if options.inline_callees != 0 {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     }
+    // Calls through function pointers become direct calls of their possible
+    // targets. The first time, the targets' bodies are inlined (which may
+    // bring more such calls); calls found in them dispatch to targets that
+    // stay calls (differentiated on their own, recursion included).
+    let mut kept = keep.to_vec();
+    for round in 0..2 {
+        let targets = crate::dispatch::dispatch_indirect_calls(clone);
+        if targets.is_empty() || options.inline_callees == 0 {
+            break;
+        }
+        if round > 0 {
+            kept.extend(targets);
+        }
+        shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
+    }
     crate::openmp::canonicalize(clone)?;
     bump_iteration_counts(clone);
     if options.preopt != 0 {

@@ -55,8 +55,15 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
     let out_ty = f.global_value_type().fn_return();
     let ret = key.function.global_value_type().fn_return();
     let tangent_ret = key.return_active && (ret.is_fp_like() || ret.is_pointer());
-    let types = crate::retype::analyze_and_retype(module, f, key, ctx.options.loose_types != 0);
+    let loose = ctx.options.loose_types != 0;
+    let mut types = crate::retype::analyze_and_retype(module, f, key, loose);
     let mut sweep = TangentSweep::new(ctx, f, key, &types);
+    if crate::dispatch::stop_unseen_targets(f, &|v| {
+        sweep.activity.is_varied(v) || sweep.activity.is_shadowed(v)
+    }) {
+        types = crate::retype::analyze_and_retype(module, f, key, loose);
+        sweep = TangentSweep::new(ctx, f, key, &types);
+    }
     sweep
         .build(ctx, out_ty, tangent_ret)
         .map_err(|e| e.in_function(&fname))

@@ -155,6 +155,31 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         }
         outcome.changed = true;
     }
+    // `__enzyme_virtualreverse(p)` makes a shadow object's function
+    // pointer: ferment dispatches indirect calls on the primal pointer
+    // (`dispatch.rs`), so the shadow keeps the primal's.
+    for (call, _) in find_ad_calls(module)
+        .into_iter()
+        .filter(|(_, e)| *e == "__enzyme_virtualreverse")
+    {
+        match call.call_args().as_slice() {
+            [p] if p.ty() == call.ty() && !call.is_invoke() => {
+                call.replace_all_uses_with(*p);
+                call.erase();
+            }
+            _ => {
+                outcome.errors.push(
+                    Error::at(
+                        call,
+                        "__enzyme_virtualreverse takes one pointer and returns it",
+                    )
+                    .hint("declare it as `void* __enzyme_virtualreverse(void*);`"),
+                );
+                lower::replace_with_trap(module, call);
+            }
+        }
+        outcome.changed = true;
+    }
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()
         .partition(|(_, e)| is_inactive_wrapper(e));

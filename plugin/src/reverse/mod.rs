@@ -150,11 +150,18 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         split: Option<(Block, Value, HashMap<Value, Value>)>,
     ) -> Result<ReverseSweep<'c, 'o, 'k>> {
         let module = ctx.module;
-        let types = crate::retype::analyze_and_retype(module, f, key, ctx.options.loose_types != 0);
-        let cfg = Cfg::new(f);
+        let loose = ctx.options.loose_types != 0;
+        let mut types = crate::retype::analyze_and_retype(module, f, key, loose);
         let params = f.params();
         let seeds = crate::frontend::seeds_for(&params, key);
-        let activity = crate::derive::analyze_activity(ctx, f, &seeds, &types);
+        let mut activity = crate::derive::analyze_activity(ctx, f, &seeds, &types);
+        if crate::dispatch::stop_unseen_targets(f, &|v| {
+            activity.is_varied(v) || activity.is_shadowed(v)
+        }) {
+            types = crate::retype::analyze_and_retype(module, f, key, loose);
+            activity = crate::derive::analyze_activity(ctx, f, &seeds, &types);
+        }
+        let cfg = Cfg::new(f);
         crate::retype::check_integer_copies(
             module,
             f,
