@@ -87,6 +87,27 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             }
             (f, args, false)
         }
+        (Part::Whole, Derivative::Split { aug, rev }) => {
+            // Reverse mode with the primal result: the augmented forward
+            // sweep gives the tape and the primal, the reverse sweep the
+            // derivatives; the call returns the primal first.
+            let forward = call_derivative(&b, call, aug, &ordered)?;
+            let mut args = ordered;
+            if req.return_active && fty.fn_return().is_fp_like() {
+                args.push(b.const_real(fty.fn_return(), 1.0));
+            }
+            args.push(forward[0]);
+            args.push(b.const_int(Type::int(module.context(), 1), 1));
+            let mut outputs = vec![forward[1]];
+            outputs.extend(call_derivative(&b, call, rev, &args)?);
+            let replacement = fit_results(module, &b, req, &outputs)?;
+            if let Some(r) = replacement {
+                call.replace_all_uses_with(r);
+            }
+            finish_replacement(&b, call);
+            remove_dead_markers(req);
+            return Ok(());
+        }
         (Part::Whole, Derivative::Forward(f)) => (f, ordered, false),
         (Part::Whole, Derivative::CustomForward(f)) => {
             let mut args = Vec::new();

@@ -180,6 +180,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         }
         outcome.changed = true;
     }
+    outcome.changed |= promote_laundered_markers(module);
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()
         .partition(|(_, e)| is_inactive_wrapper(e));
@@ -335,6 +336,48 @@ fn reaches_any(f: Value, calls: &HashSet<Value>, except: Value) -> bool {
         }
     }
     false
+}
+
+/// At -O0, an AD call made through inline helpers (Enzyme's C++ interface:
+/// markers handed down `always_inline` functions, which clang's
+/// always-inliner merges into the caller) gets its markers through stack
+/// slots. Such callers have their slots promoted to registers (SROA), so
+/// the call reads like a hand-written one; says whether any was.
+fn promote_laundered_markers(module: Module) -> bool {
+    let mut promoted: Vec<Value> = Vec::new();
+    for (call, _) in find_ad_calls(module) {
+        let f = call.function_of();
+        if promoted.contains(&f) || !call.call_args().into_iter().any(|a| spilled_marker(a, 0)) {
+            continue;
+        }
+        // A failure leaves the function as it was; the request then says
+        // what it cannot read.
+        let _ = crate::shim::run_function_pipeline(f, "sroa,early-cse,instsimplify");
+        promoted.push(f);
+    }
+    !promoted.is_empty()
+}
+
+/// Whether `v` is read from a stack slot that holds an `enzyme_*` marker
+/// (its value or its address), possibly through more slots.
+fn spilled_marker(v: Value, depth: u32) -> bool {
+    let v = v.strip_casts();
+    if depth > 8 || !v.is_instruction() || v.opcode() != ferment_ir::Opcode::LLVMLoad {
+        return false;
+    }
+    let mut slot = v.operand(0).strip_casts();
+    while slot.is_instruction() && slot.opcode() == ferment_ir::Opcode::LLVMGetElementPtr {
+        slot = slot.operand(0).strip_casts();
+    }
+    if !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
+        return false;
+    }
+    slot.users().into_iter().any(|u| {
+        u.is_instruction()
+            && u.opcode() == ferment_ir::Opcode::LLVMStore
+            && (request::marker_name(u.operand(0)).is_some()
+                || spilled_marker(u.operand(0), depth + 1))
+    })
 }
 
 /// `__enzyme_ignore_derivatives(v)` (the value `v`, carrying no derivative)

@@ -154,7 +154,8 @@ impl Request {
             shape: self.shape,
             activities: self.args.iter().map(|a| a.activity).collect(),
             return_active: self.return_active,
-            return_primal: self.return_primal,
+            // The split pair's augmented sweep returns the primal anyway.
+            return_primal: self.return_primal && self.mode == Mode::Forward,
             arg_types: Vec::new(),
             uniform_pointers: self.call.function_of().is_kernel()
                 && self
@@ -359,6 +360,8 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     let ret_ty = fn_ty.fn_return();
     let mut const_return = false;
     let mut dup_return = false;
+    // `enzyme_noret`: the primal is not wanted, whatever else says so.
+    let mut no_primal = false;
     let mut pending: Option<(Activity, Value)> = None;
     // `enzyme_dupv`: the byte stride read after the marker.
     let mut pending_stride: Option<Value> = None;
@@ -458,11 +461,14 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 continue;
             }
             match m.as_str() {
-                "enzyme_primal_return" => req.return_primal = true,
+                "enzyme_primal_return" => req.return_primal = !no_primal,
                 "enzyme_const_return" => const_return = true,
                 "enzyme_active_return" => {}
                 "enzyme_dup_return" => dup_return = true,
-                "enzyme_noret" => req.return_primal = false,
+                "enzyme_noret" => {
+                    req.return_primal = false;
+                    no_primal = true;
+                }
                 "enzyme_nofree" => req.nofree = true,
                 // Promises about memory and activity that only help Enzyme cache
                 // less: ferment tapes what it needs regardless.
@@ -666,7 +672,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     }
     let float_ret = ret_ty.is_fp_like();
     req.return_active = float_ret && !const_return;
-    if mode == Mode::Forward && dup_return {
+    if mode == Mode::Forward && dup_return && !no_primal {
         req.return_primal = true;
     }
     if req.width > 1 && mode == Mode::Reverse && req.return_active {
@@ -701,12 +707,21 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         }
     }
     if mode == Mode::Reverse && req.return_primal && part == Part::Whole {
-        return Err(call_error(
-            &call,
-            entry,
-            "enzyme_primal_return in reverse mode is not supported yet".into(),
-        )
-        .hint("call the function itself for its value"));
+        if ret_ty.is_void() {
+            req.return_primal = false;
+        } else if req.width > 1 {
+            return Err(call_error(
+                &call,
+                entry,
+                "enzyme_primal_return in batched reverse mode is not supported yet".into(),
+            )
+            .hint("call the function itself for its value"));
+        } else {
+            // The primal comes from the augmented forward sweep of the
+            // split pair (one run of the function), the derivatives from
+            // its reverse.
+            req.shape = Shape::Split;
+        }
     }
     if !ret_ty.is_void() && !ret_ty.is_fp_like() && !ret_ty.is_integer() && !ret_ty.is_pointer() {
         return Err(call_error(
