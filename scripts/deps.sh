@@ -62,6 +62,9 @@ mapfile -t missing_mpi < <(not_installed "${MPI_PACKAGES[@]}")
 want+=("${missing_mpi[@]}")
 mapfile -t missing_clang_dev < <(not_installed "${CLANG_DEV_PACKAGES[@]}")
 want+=("${missing_clang_dev[@]}")
+# Eigen (header-only) for the C++ tests of Eigen programs (clang-tests/cases/eigen).
+mapfile -t missing_eigen < <(not_installed libeigen3-dev)
+want+=("${missing_eigen[@]}")
 # OpenMP cases (clang-tests/cases/openmp) and benchmarks: clang-22 -fopenmp
 # links LLVM's libomp.
 mapfile -t missing_omp < <(not_installed libomp-22-dev)
@@ -89,7 +92,7 @@ command -v dpkg-deb >/dev/null 2>&1 || want+=(dpkg)
 command -v python3 >/dev/null 2>&1 || want+=(python3 python3-pip)
 
 if [ "${#want[@]}" -eq 0 ]; then
-    say "LLVM 22, binutils, a C++ compiler, cmake, make, pkg-config, OpenBLAS/LAPACKE and Open MPI are installed"
+    say "LLVM 22, binutils, a C++ compiler, cmake, make, pkg-config, OpenBLAS/LAPACKE, Eigen and Open MPI are installed"
 else
     say "installing: ${want[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -20,6 +20,7 @@ pub mod error;
 pub mod forward;
 pub mod frontend;
 pub mod gpu;
+pub mod inline_asm;
 pub mod lanes;
 pub mod openmp;
 pub mod prepare;

@@ -42,6 +42,9 @@ pub fn canonical_copy(
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
+    crate::inline_asm::lower_idioms(clone);
+    crate::inline_asm::lower_horizontal_ops(clone);
+    crate::retype::retype_reinterpreted_memory(clone);
     crate::openmp::canonicalize(clone)?;
     bump_iteration_counts(clone);
     if options.preopt != 0 {
@@ -51,6 +54,7 @@ pub fn canonical_copy(
         shim::run_function_pipeline(clone, "mem2reg,loop-simplify,lcssa")
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
+    crate::inline_asm::mark_magic_rounding(clone);
     split_invoke_edges(clone);
     Ok(clone)
 }

@@ -235,6 +235,141 @@ pub fn retype_integer_copies(
     changed
 }
 
+/// SIMD code that moves floating-point packets as integer vectors (Eigen
+/// loads `double` packets with integer loads and bitcasts them): an
+/// integer load whose every use reinterprets it as one floating-point type
+/// becomes a load of that type, and a floating-point value bitcast to
+/// integers for a store is stored as it is. Run on a canonical copy before
+/// it is simplified (which would fold the bitcasts into integer shuffles).
+pub fn retype_reinterpreted_memory(f: Value) -> usize {
+    let module = f.global_parent();
+    let b = Builder::new(module);
+    let mut changed = 0;
+    for inst in f.instructions() {
+        if inst.opcode() == Opcode::LLVMLoad {
+            let Some(ty) = reinterpreted_as_float(inst) else {
+                continue;
+            };
+            b.before(inst);
+            let typed = b.load_like(ty, inst.operand(0), inst);
+            let ratio =
+                (module.alloc_size(ty.scalar()) as u32 * 8 / inst.ty().scalar().int_width()) as i32;
+            for u in inst.users() {
+                if u.opcode() == Opcode::LLVMBitCast {
+                    u.replace_all_uses_with(typed);
+                    u.erase();
+                    continue;
+                }
+                // A shuffle of whole float-sized groups: the same shuffle
+                // of the floats, which its bitcasts then are.
+                b.before(u);
+                let lanes: Vec<i32> = u
+                    .shuffle_mask()
+                    .chunks(ratio as usize)
+                    .map(|g| if g[0] < 0 { -1 } else { g[0] / ratio })
+                    .collect();
+                let shuffled = b.shuffle(typed, b.poison(ty), b.const_mask(&lanes));
+                for c in u.users() {
+                    c.replace_all_uses_with(shuffled);
+                    c.erase();
+                }
+                u.erase();
+            }
+            inst.erase();
+            changed += 1;
+        } else if inst.opcode() == Opcode::LLVMStore {
+            let v = inst.operand(0);
+            if v.is_instruction()
+                && v.opcode() == Opcode::LLVMBitCast
+                && v.ty().scalar().is_integer()
+                && v.operand(0).ty().is_fp_like()
+            {
+                b.before(inst);
+                b.store_like(v.operand(0), inst.operand(1), inst);
+                inst.erase();
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
+/// The floating-point type an integer (or integer vector) load `inst` holds
+/// when every use reinterprets it as that type: directly by a bitcast, or
+/// after a shuffle that moves whole float-sized groups of its lanes (then
+/// bitcast to floats of the same element type).
+fn reinterpreted_as_float(inst: Value) -> Option<Type> {
+    let int = inst.ty().scalar();
+    if !int.is_integer() || int.int_width() == 0 {
+        return None;
+    }
+    let mut float: Option<Type> = None;
+    let mut agree = |t: Type| -> bool {
+        if !t.is_fp_like() || t.is_vector() != inst.ty().is_vector() {
+            return false;
+        }
+        match float {
+            Some(f) => f.scalar() == t.scalar(),
+            None => {
+                float = Some(t);
+                true
+            }
+        }
+    };
+    let users = inst.users();
+    if users.is_empty() {
+        return None;
+    }
+    for u in &users {
+        if !u.is_instruction() {
+            return None;
+        }
+        match u.opcode() {
+            Opcode::LLVMBitCast if agree(u.ty()) => {}
+            Opcode::LLVMShuffleVector if u.operand(0) == inst && u.operand(1).is_undef() => {
+                let casts = u.users();
+                if casts.is_empty()
+                    || !casts.iter().all(|c| {
+                        c.is_instruction() && c.opcode() == Opcode::LLVMBitCast && agree(c.ty())
+                    })
+                {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    // The load's own float type: as many floats as fit in its bits, and
+    // shuffles that move whole floats.
+    let elem = float?.scalar();
+    let module = inst.function_of().global_parent();
+    let bits = module.alloc_size(elem) as u32 * 8;
+    let total = inst.ty().vector_len().max(1) * int.int_width();
+    if bits % int.int_width() != 0 || total % bits != 0 {
+        return None;
+    }
+    let ratio = (bits / int.int_width()) as usize;
+    let whole = users.iter().all(|u| {
+        u.opcode() != Opcode::LLVMShuffleVector
+            || u.shuffle_mask().chunks(ratio).all(|g| {
+                g.len() == ratio
+                    && (g.iter().all(|&l| l < 0)
+                        || (g[0] >= 0
+                            && g[0] % ratio as i32 == 0
+                            && g.iter().enumerate().all(|(k, &l)| l == g[0] + k as i32)))
+            })
+    });
+    if !whole {
+        return None;
+    }
+    let n = total / bits;
+    Some(if inst.ty().is_vector() {
+        Type(unsafe { llvm_sys::core::LLVMVectorType(elem.0, n) })
+    } else {
+        elem
+    })
+}
+
 /// Reverse mode cannot move adjoints through integers: an integer copy
 /// between shadowed memory that type analysis says (or cannot rule out)
 /// holds floats is an error, never a silently dropped derivative.
