@@ -1,7 +1,7 @@
 //! Reverse-mode rules: the adjoint of each routine as BLAS calls.
 
 use super::emit::Emit;
-use super::{count, Array, Derivs, Extent, Kind, Op};
+use super::{count, lu, Array, Derivs, Extent, Kind, Op};
 use ferment_ir::{RealPredicate, Value};
 
 /// Reverse mode: accumulates the adjoints of the call's inputs into their
@@ -11,6 +11,16 @@ use ferment_ir::{RealPredicate, Value};
 /// `result` is the primal result (read by `nrm2`). Returns the adjoints of
 /// the scalars (by position).
 pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Option<Value>> {
+    if op.row_major {
+        // the arrays the rule reads as they were at the call
+        let shadowed: Vec<bool> = d.shadows.iter().map(Option::is_some).collect();
+        let needed = op.needed(&shadowed, &d.scalars, d.result.is_some());
+        let used = |i: usize| needed.iter().any(|n| n.array == i && !n.after);
+        lu::on_transposes(e, op, d, &used, &|e, op, d| {
+            adjoint(e, op, d, result);
+        });
+        return vec![None; op.scalars.len()];
+    }
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
     let sh = |i: usize| d.shadows[i];
     // the generator provides what `Op::needed` asks for
@@ -380,6 +390,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
                 }
             }
         }
+        Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_adjoint(e, op, d),
         Kind::Asum => {
             let (Some(dr), Some(dx)) = (d.result, sh(0)) else {
                 return out;

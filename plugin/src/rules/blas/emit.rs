@@ -360,6 +360,34 @@ impl Emit<'_> {
         (p, ld)
     }
 
+    /// A heap rows x cols matrix (leading dimension returned) holding the
+    /// transpose of the cols x rows matrix stored at `x`.
+    pub fn transposed(&self, x: (Value, Value), rows: Value, cols: Value) -> (Value, Value) {
+        let p = self.temp(rows, cols);
+        self.transpose_into(x, (rows, cols), p);
+        p
+    }
+
+    /// Y = X^T for a rows x cols Y (X is cols x rows).
+    pub fn transpose_into(
+        &self,
+        x: (Value, Value),
+        (rows, cols): (Value, Value),
+        y: (Value, Value),
+    ) {
+        let h = self.helper(Helper::Transpose);
+        let args = [
+            self.real(0.0),
+            self.i64(rows),
+            self.i64(cols),
+            x.0,
+            self.i64(x.1),
+            y.0,
+            self.i64(y.1),
+        ];
+        self.b.call_fn(h, &args);
+    }
+
     /// A zeroed heap rows x cols matrix and its leading dimension.
     pub fn temp(&self, rows: Value, cols: Value) -> (Value, Value) {
         let p = self.calloc(rows, cols);
@@ -574,6 +602,12 @@ impl Emit<'_> {
         let fone = b.const_real(ft, 1.0);
         let sign = |v: Value| b.intrinsic("llvm.copysign", &[ft], &[fone, v]);
         let acc_next = match h {
+            Helper::Transpose => {
+                let xt = b.gep(ft, x, &[b.add_int(j, b.mul_int(i, ldx))]);
+                let v = b.load(ft, xt);
+                b.store(v, at(y, ldy));
+                acc
+            }
             Helper::Pack => {
                 let v = b.load(ft, px);
                 b.store(v, at(y, ldy));
@@ -713,6 +747,8 @@ impl Emit<'_> {
 enum Helper {
     /// Y[i,j] = X[i,j]
     Pack,
+    /// Y[i,j] = X[j,i]
+    Transpose,
     /// X[i,j] = s X[i,j] (0 when s == 0)
     Scale,
     /// sum X[i,j] Y[i,j]
@@ -748,6 +784,7 @@ impl Helper {
         };
         match self {
             Helper::Pack => "pack".into(),
+            Helper::Transpose => "transpose".into(),
             Helper::Scale => "scale".into(),
             Helper::Dot => "dot".into(),
             Helper::SignAxpy => "signaxpy".into(),

@@ -18,6 +18,7 @@
 
 mod adjoint;
 mod emit;
+mod lu;
 mod tangent;
 
 pub use adjoint::adjoint;
@@ -52,6 +53,9 @@ enum Role {
     Side,
     /// LAPACK's status output (Fortran interface only; LAPACKE returns it).
     Info,
+    /// LAPACK's pivot indices (an integer array, 1-based row interchanges);
+    /// carry no derivative.
+    Pivots,
 }
 
 use Role::*;
@@ -77,6 +81,9 @@ pub enum Kind {
     Syrk,
     Potrf,
     Potrs,
+    Getrf,
+    Getrs,
+    Gesv,
 }
 
 struct Routine {
@@ -93,7 +100,21 @@ struct Routine {
 
 /// LAPACK routines are `LAPACKE_dpotrf` in C (by value), not `cblas_`.
 fn is_lapack(kind: Kind) -> bool {
-    matches!(kind, Kind::Potrf | Kind::Potrs)
+    matches!(
+        kind,
+        Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv
+    )
+}
+
+/// LAPACK routines whose row-major form is handled on transposed copies
+/// (LAPACKE's own approach); the others change flags instead.
+fn transposes_row_major(kind: Kind) -> bool {
+    matches!(kind, Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv)
+}
+
+/// Routines that write their pivot array.
+fn writes_pivots(kind: Kind) -> bool {
+    matches!(kind, Kind::Getrf | Kind::Gesv)
 }
 
 static ROUTINES: &[Routine] = &[
@@ -245,6 +266,33 @@ static ROUTINES: &[Routine] = &[
         writes: &[1],
         returns: false,
     },
+    // LAPACK: A = P L U in place (L unit lower, strictly below the
+    // diagonal; U on and above it), pivots in ipiv; square matrices only
+    Routine {
+        kind: Kind::Getrf,
+        name: "getrf",
+        roles: &[Layout, Dim, Dim, Matrix, Ld, Pivots, Info],
+        writes: &[0],
+        returns: false,
+    },
+    // LAPACK: B = op(A)^-1 B given getrf's factors and pivots
+    Routine {
+        kind: Kind::Getrs,
+        name: "getrs",
+        roles: &[
+            Layout, Trans, Dim, Dim, Matrix, Ld, Pivots, Matrix, Ld, Info,
+        ],
+        writes: &[1],
+        returns: false,
+    },
+    // LAPACK: getrf of A (in place), then B = A^-1 B
+    Routine {
+        kind: Kind::Gesv,
+        name: "gesv",
+        roles: &[Layout, Dim, Dim, Matrix, Ld, Pivots, Matrix, Ld, Info],
+        writes: &[0, 1],
+        returns: false,
+    },
     // B = alpha op(T)^-1 B (left) or alpha B op(T)^-1 (right)
     Routine {
         kind: Kind::Trsm,
@@ -263,8 +311,8 @@ const OTHER_ROUTINES: &[&str] = &[
     "rot", "rotg", "rotm", "rotmg", "swap", "amax", "amin", "iamax", "iamin", "sdot", "dsdot",
     "gbmv", "hemv", "hbmv", "hpmv", "sbmv", "spmv", "tbmv", "tpmv", "tbsv", "tpsv", "geru", "gerc",
     "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "hemm", "herk", "syr2k", "her2k",
-    "potrf", "potrs", "potri", "gesv", "getrf", "getrs", "getri", "syev", "syevd", "gesvd", "gels",
-    "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
+    "potri", "getri", "syev", "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri", "lacpy",
+    "lange",
 ];
 
 /// Floating-point precision of a routine (`s`/`d`).
@@ -378,6 +426,8 @@ pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
                     ArgEffect::Read
                 }
             }
+            Pivots if writes_pivots(r.kind) => ArgEffect::WrittenInert,
+            Info => ArgEffect::WrittenInert,
             _ => ArgEffect::Inert,
         })
         .collect();
@@ -435,6 +485,11 @@ pub struct Op {
     pub arrays: Vec<Array>,
     /// The integer type of dimensions and strides.
     pub int: Type,
+    /// LAPACK's pivot array (elements of type `int`).
+    pub pivots: Option<Value>,
+    /// A row-major LAPACK call the rules see through transposed copies
+    /// (see [`transposes_row_major`]); the arrays are its storage.
+    pub row_major: bool,
 }
 
 /// A decoded call before its by-reference operands are read: the flags
@@ -517,9 +572,10 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
             },
             Trans => {
                 let t = match iface {
+                    // LAPACKE takes the letter by value
                     Iface::Cblas => match a.const_int() {
-                        Some(111) => false,
-                        Some(112) | Some(113) => true,
+                        Some(111) | Some(78) | Some(110) => false,
+                        Some(112 | 113 | 84 | 116 | 67 | 99) => true,
                         _ => return Err(bad("transpose argument")),
                     },
                     Iface::Fortran => match fortran_char(a) {
@@ -563,7 +619,7 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
             }
             Info => {}
             _ => {
-                let want_ptr = iface == Iface::Fortran || matches!(role, Matrix | Vector);
+                let want_ptr = iface == Iface::Fortran || matches!(role, Matrix | Vector | Pivots);
                 if a.ty().is_pointer() != want_ptr {
                     return Err(Error::at(
                         call,
@@ -574,12 +630,27 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
             }
         }
     }
-    if d.kind == Kind::Potrs && d.row_major {
-        return Err(Error::at(
-            call,
-            format!("cannot differentiate call to '{name}' in row-major layout yet"),
-        )
-        .hint("call it with LAPACK_COL_MAJOR (transpose the right-hand sides), or use cblas_dtrsm twice"));
+    if d.kind == Kind::Getrf {
+        // only square factorizations have a rule; a run-time check covers
+        // dimensions that are not constants
+        let dims: Vec<Option<i64>> = d
+            .args
+            .iter()
+            .filter(|(r, _)| *r == Dim)
+            .map(|&(_, a)| match iface {
+                Iface::Cblas => a.const_int(),
+                Iface::Fortran => None,
+            })
+            .collect();
+        if let [Some(m), Some(n)] = dims[..] {
+            if m != n {
+                return Err(Error::at(
+                    call,
+                    format!("cannot differentiate call to '{name}' on a {m} x {n} matrix: only square LU factorizations have a rule"),
+                )
+                .hint("factor a square matrix (or use a QR factorization outside the differentiated code)"));
+            }
+        }
     }
     Ok(Some(d))
 }
@@ -677,6 +748,7 @@ impl Decoded {
         let mut scalars = Vec::new();
         let mut arrays: Vec<Array> = Vec::new();
         let mut int = i32t;
+        let mut pivots = None;
         for &(role, a) in &self.args {
             let by_value = |load: &mut dyn FnMut(Value, Type) -> Value, ty: Type| match self.iface {
                 Iface::Cblas => a,
@@ -706,6 +778,7 @@ impl Decoded {
                         last.stride = v;
                     }
                 }
+                Pivots => pivots = Some(a),
                 Layout | Trans | Uplo | Diag | Side | Info => {}
             }
         }
@@ -725,8 +798,10 @@ impl Decoded {
             scalars,
             arrays,
             int,
+            pivots,
+            row_major: self.row_major && transposes_row_major(self.kind),
         };
-        if self.row_major {
+        if self.row_major && !op.row_major {
             // A row-major matrix is the column-major storage of its
             // transpose: C^T = op(B)^T op(A)^T, y = op(A^T)^T x, A^T += y x^T.
             match op.kind {
@@ -780,8 +855,17 @@ pub enum Extent {
 }
 
 impl Op {
-    /// The extent of array `i`.
+    /// The extent of array `i`'s storage (for a row-major LAPACK call the
+    /// transpose of the matrix it stands for).
     pub fn extent(&self, i: usize) -> Extent {
+        match self.logical_extent(i) {
+            Extent::Matrix(r, c) if self.row_major => Extent::Matrix(c, r),
+            e => e,
+        }
+    }
+
+    /// The extent of array `i` as the matrix it stands for.
+    pub fn logical_extent(&self, i: usize) -> Extent {
         let d = &self.dims;
         let t = self.trans;
         let mat = |c: bool, a: Value, b: Value| {
@@ -816,6 +900,9 @@ impl Op {
             (Kind::Symm, _) => Extent::Matrix(d[0], d[1]),
             (Kind::Potrf | Kind::Potrs, 0) => Extent::Matrix(d[0], d[0]),
             (Kind::Potrs, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Getrf, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Getrs | Kind::Gesv, 0) => Extent::Matrix(d[0], d[0]),
+            (Kind::Getrs | Kind::Gesv, _) => Extent::Matrix(d[0], d[1]),
             (Kind::Syrk, 0) => mat(t[0], d[0], d[1]),
             (Kind::Syrk, _) => Extent::Matrix(d[0], d[0]),
             _ => Extent::Vector(d[0]),
@@ -861,6 +948,15 @@ impl Op {
             Kind::Copy => {}
             Kind::Nrm2 | Kind::Asum => need(result && s(0), 0, false),
             Kind::Potrf => need(s(0), 0, true),
+            Kind::Getrf => need(s(0), 0, true),
+            Kind::Getrs => {
+                need(s(1), 0, false);
+                need(s(1) && s(0), 1, true);
+            }
+            Kind::Gesv => {
+                need(s(0) || s(1), 0, true);
+                need(s(0) && s(1), 1, true);
+            }
             Kind::Potrs => {
                 need(s(1), 0, false);
                 need(s(1) && s(0), 1, true);
@@ -915,6 +1011,7 @@ fn count(e: &Emit, op: &Op, inc: Value) -> Value {
 }
 /// The derivative memory and scalar derivatives of one call at the
 /// emission point.
+#[derive(Clone)]
 pub struct Derivs {
     /// Per array: its shadow (adjoint or tangent memory) and the shadow's
     /// stride (the primal array's), if it has one.
@@ -948,7 +1045,12 @@ mod tests {
         assert!(lookup("gemm_").is_none());
         assert!(is_unsupported_routine("cblas_zgemm"));
         assert!(is_unsupported_routine("dsyr2k_"));
-        assert!(is_unsupported_routine("LAPACKE_dgetrf"));
+        assert!(!is_unsupported_routine("LAPACKE_dgetrf"));
+        assert!(is_unsupported_routine("LAPACKE_dgetri"));
+        assert!(matches!(
+            lookup("sgesv_"),
+            Some((r, Prec::S, Iface::Fortran)) if r.kind == Kind::Gesv
+        ));
         assert!(!is_unsupported_routine("dtrsm_"));
         assert!(matches!(
             lookup("LAPACKE_dpotrf"),

@@ -1,7 +1,7 @@
 //! Forward-mode rules: the tangent of each routine as BLAS calls.
 
 use super::emit::{axpy_matrix, Emit};
-use super::{count, Derivs, Extent, Kind, Op};
+use super::{count, lu, Derivs, Extent, Kind, Op};
 use ferment_ir::{RealPredicate, Value};
 
 /// Forward mode: updates the tangents of the arrays the call writes, in two
@@ -10,8 +10,16 @@ use ferment_ir::{RealPredicate, Value};
 /// `d.shadows` are the tangent memories, `d.scalar_tangents` the scalars'
 /// tangents.
 pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
-    let after_phase = matches!(op.kind, Kind::Trsv | Kind::Trsm | Kind::Potrf | Kind::Potrs);
-    if after && !after_phase || !after && matches!(op.kind, Kind::Potrf | Kind::Potrs) {
+    let lapack = matches!(
+        op.kind,
+        Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv
+    );
+    let after_phase = lapack || matches!(op.kind, Kind::Trsv | Kind::Trsm);
+    if after && !after_phase || !after && lapack {
+        return;
+    }
+    if op.row_major {
+        lu::on_transposes(e, op, d, &|_| true, &|e, op, d| tangent(e, op, d, true));
         return;
     }
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
@@ -314,6 +322,7 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
                 db,
             );
         }
+        Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_tangent(e, op, d),
         Kind::Dot | Kind::Nrm2 | Kind::Asum => {}
     }
 }
