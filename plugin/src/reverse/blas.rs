@@ -144,6 +144,14 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         _ => None,
     };
 
+    // A factorization's status, read after the call (NaN derivatives where
+    // it failed).
+    let status = match dec.status(inst).filter(|_| !needed.is_empty()) {
+        Some(blas::Status::Returned) => Some(inst),
+        Some(blas::Status::ByRef(p)) => Some(after_call.load(op.int, p)),
+        None => None,
+    };
+
     // The operands as seen from the reverse sweep.
     let mut rop = op.clone();
     for v in rop.dims.iter_mut() {
@@ -158,6 +166,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     }
     let pivots = pivots.map(|(p, copied)| (s.primal(p), copied));
     rop.pivots = pivots.map(|(p, _)| p);
+    rop.info = status.map(|v| s.primal(v));
     let shadows: Vec<Option<(Value, Value)>> = shadow_ptrs
         .iter()
         .zip(&rop.arrays)

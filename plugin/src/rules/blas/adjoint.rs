@@ -399,5 +399,6 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             e.sign_axpy(count(e, op, dx.1), dr, arr(0), dx);
         }
     }
+    lu::nan_on_failure(e, op, d);
     out
 }

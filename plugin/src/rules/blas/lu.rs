@@ -423,3 +423,31 @@ pub(super) fn on_transposes(
         e.free(p);
     }
 }
+
+/// A failed factorization (`potrf`, `getrf`, `gesv` with a non-zero
+/// status) has no derivative: the derivative memory the rule wrote becomes
+/// NaN (scaled by NaN, or by 1 when the call succeeded).
+pub(super) fn nan_on_failure(e: &Emit, op: &Op, d: &Derivs) {
+    let Some(info) = op.info else { return };
+    let failed = e.b.icmp(IntPredicate::LLVMIntNE, info, e.b.zero(info.ty()));
+    let s = e.b.select(failed, e.real(f64::NAN), e.real(1.0));
+    let n = op.dims[0];
+    match op.kind {
+        Kind::Potrf => {
+            if let Some(da) = d.shadows[0] {
+                e.tri_scale(op.lower, n, s, da);
+            }
+        }
+        Kind::Getrf | Kind::Gesv => {
+            if let Some(da) = d.shadows[0] {
+                e.scale(s, da, Extent::Matrix(n, n));
+            }
+            if op.kind == Kind::Gesv {
+                if let Some(db) = d.shadows[1] {
+                    e.scale(s, db, Extent::Matrix(n, op.dims[1]));
+                }
+            }
+        }
+        _ => {}
+    }
+}

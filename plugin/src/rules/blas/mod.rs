@@ -490,6 +490,18 @@ pub struct Op {
     /// A row-major LAPACK call the rules see through transposed copies
     /// (see [`transposes_row_major`]); the arrays are its storage.
     pub row_major: bool,
+    /// A factorization's status after the call (set by the generators, see
+    /// [`Decoded::status`]): where it is not 0 the derivatives are NaN.
+    pub info: Option<Value>,
+}
+
+/// Where a factorization reports failure.
+#[derive(Clone, Copy, Debug)]
+pub enum Status {
+    /// LAPACKE's return value.
+    Returned,
+    /// The Fortran interface's `info` argument (a pointer).
+    ByRef(Value),
 }
 
 /// A decoded call before its by-reference operands are read: the flags
@@ -507,6 +519,8 @@ pub struct Decoded {
     right: bool,
     /// (role, argument) for every role but the flags.
     args: Vec<(Role, Value)>,
+    /// The Fortran interface's `info` pointer.
+    info: Option<Value>,
     name: String,
 }
 
@@ -561,6 +575,7 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         unit: false,
         right: false,
         args: Vec::new(),
+        info: None,
         name: name.clone(),
     };
     for (&role, &a) in roles.iter().zip(&args) {
@@ -617,7 +632,15 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                     _ => d.right = v,
                 }
             }
-            Info => {}
+            Info => {
+                if !a.ty().is_pointer() {
+                    return Err(Error::at(
+                        call,
+                        format!("cannot differentiate call to '{name}': its arguments do not match the LAPACK interface"),
+                    ));
+                }
+                d.info = Some(a);
+            }
             _ => {
                 let want_ptr = iface == Iface::Fortran || matches!(role, Matrix | Vector | Pivots);
                 if a.ty().is_pointer() != want_ptr {
@@ -738,6 +761,18 @@ impl Decoded {
         self.writes
     }
 
+    /// Where a factorization that may fail (`potrf`, `getrf`, `gesv`)
+    /// reports its status.
+    pub fn status(&self, call: Value) -> Option<Status> {
+        if !matches!(self.kind, Kind::Potrf | Kind::Getrf | Kind::Gesv) {
+            return None;
+        }
+        match self.iface {
+            Iface::Cblas => call.ty().is_integer().then_some(Status::Returned),
+            Iface::Fortran => self.info.map(Status::ByRef),
+        }
+    }
+
     /// The call in column-major form. For the Fortran interface, `load`
     /// reads a by-reference operand (of the given type) where the caller
     /// placed its builder.
@@ -800,6 +835,7 @@ impl Decoded {
             int,
             pivots,
             row_major: self.row_major && transposes_row_major(self.kind),
+            info: None,
         };
         if self.row_major && !op.row_major {
             // A row-major matrix is the column-major storage of its

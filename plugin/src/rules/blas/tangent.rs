@@ -325,6 +325,7 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
         Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_tangent(e, op, d),
         Kind::Dot | Kind::Nrm2 | Kind::Asum => {}
     }
+    lu::nan_on_failure(e, op, d);
 }
 
 /// Forward mode: the tangent of a returned value (`dot`, `nrm2`, `asum`),
