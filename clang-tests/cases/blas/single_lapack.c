@@ -1,10 +1,12 @@
 // Single-precision LAPACK: LAPACKE_sgetrf/sgetrs (column-major, row-major
 // transposed), LAPACKE_sgesv (row-major), the Fortran sgetrf_/sgetrs_ from C,
-// LAPACKE_spotrf/spotrs (row-major, upper). The float reverse gradient is
+// LAPACKE_spotrf/spotrs (row-major, upper), and the BLAS symmetric updates
+// cblas_ssyr, cblas_ssyr2 (row-major), cblas_ssyr2k (transposed). The float reverse gradient is
 // checked against central finite differences of the same function written
 // with the double-precision routines (an oracle with no float rounding),
 // the float forward derivative against the float reverse gradient.
 // LIBS: -lopenblas -llapacke
+#include <cblas.h>
 #include <lapacke.h>
 #include "check.h"
 
@@ -58,6 +60,15 @@ static double W[LEN];
     LAPACKE_##S##potrf(LAPACK_ROW_MAJOR, 'U', N, F, LD);                                       \
     LAPACKE_##S##potrs(LAPACK_ROW_MAJOR, 'U', N, R, F, LD, X, LD);                             \
     return loss_##S(F, X);                                                                     \
+  }                                                                                            \
+  __attribute__((noinline)) static T sym_##S(T *A, T *B) {                                     \
+    T F[LEN], X[LEN];                                                                          \
+    for (int i = 0; i < LEN; i++) F[i] = A[i], X[i] = B[i];                                    \
+    cblas_##S##syr(CblasColMajor, CblasUpper, N, 0.7f, A, 1, X, LD);                           \
+    cblas_##S##syr2(CblasRowMajor, CblasLower, N, -0.4f, A + 5, 2, B + 1, 1, X, LD);           \
+    cblas_##S##syr2k(CblasColMajor, CblasLower, CblasTrans, N, 2, 0.6f, A, LD, B + 5, LD,      \
+                     0.8f, X, LD);                                                             \
+    return loss_##S(F, X);                                                                     \
   }
 
 DEFINE(float, s)
@@ -75,6 +86,7 @@ WRAP(lu_row_t)
 WRAP(gesv_row)
 WRAP(fortran)
 WRAP(chol_row)
+WRAP(sym)
 
 typedef void (*rev_fn)(float *, float *, float *, float *);
 typedef float (*fwd_fn)(float *, float *, float *, float *);
@@ -121,5 +133,6 @@ int main(void) {
   check("gesv_row", gesv_row_rev, gesv_row_fwd, gesv_row_d);
   check("fortran", fortran_rev, fortran_fwd, fortran_d);
   check("chol_row", chol_row_rev, chol_row_fwd, chol_row_d);
+  check("sym", sym_rev, sym_fwd, sym_d);
   return check_report();
 }

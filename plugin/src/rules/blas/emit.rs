@@ -234,6 +234,27 @@ impl Emit<'_> {
         self.cblas(name, self.void(), &args);
     }
 
+    /// A_tri += alpha x x^T (`y`: alpha (x y^T + y x^T)), on a triangle.
+    pub fn syr(
+        &self,
+        lower: bool,
+        n: Value,
+        alpha: Value,
+        x: (Value, Value),
+        y: Option<(Value, Value)>,
+        a: (Value, Value),
+    ) {
+        let lay = self.b.const_int(self.i32(), COL_MAJOR);
+        let u = self.b.const_int(self.i32(), if lower { 122 } else { 121 });
+        let mut args = vec![lay, u, n, alpha, x.0, x.1];
+        if let Some(y) = y {
+            args.extend([y.0, y.1]);
+        }
+        args.extend([a.0, a.1]);
+        let name = if y.is_some() { "syr2" } else { "syr" };
+        self.cblas(name, self.void(), &args);
+    }
+
     /// Y_tri += s (X + X^T) (s X[i,i] on the diagonal) over an n x n
     /// triangle: the adjoint of a symmetric matrix stored in that triangle.
     pub fn sym_add(&self, lower: bool, n: Value, s: Value, x: (Value, Value), y: (Value, Value)) {

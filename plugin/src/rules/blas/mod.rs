@@ -84,6 +84,9 @@ pub enum Kind {
     Getrf,
     Getrs,
     Gesv,
+    Syr,
+    Syr2,
+    Syr2k,
 }
 
 struct Routine {
@@ -249,6 +252,34 @@ static ROUTINES: &[Routine] = &[
         writes: &[1],
         returns: false,
     },
+    // A = alpha x x^T + A, on one triangle of A
+    Routine {
+        kind: Kind::Syr,
+        name: "syr",
+        roles: &[Layout, Uplo, Dim, Scalar, Vector, Inc, Matrix, Ld],
+        writes: &[1],
+        returns: false,
+    },
+    // A = alpha (x y^T + y x^T) + A, on one triangle of A
+    Routine {
+        kind: Kind::Syr2,
+        name: "syr2",
+        roles: &[
+            Layout, Uplo, Dim, Scalar, Vector, Inc, Vector, Inc, Matrix, Ld,
+        ],
+        writes: &[2],
+        returns: false,
+    },
+    // C = alpha (op(A) op(B)^T + op(B) op(A)^T) + beta C, on one triangle of C
+    Routine {
+        kind: Kind::Syr2k,
+        name: "syr2k",
+        roles: &[
+            Layout, Uplo, Trans, Dim, Dim, Scalar, Matrix, Ld, Matrix, Ld, Scalar, Matrix, Ld,
+        ],
+        writes: &[2],
+        returns: false,
+    },
     // LAPACK: the Cholesky factor of a symmetric positive definite matrix,
     // A = L L^T (lower) or U^T U (upper), in place on one triangle
     Routine {
@@ -310,9 +341,8 @@ static ROUTINES: &[Routine] = &[
 const OTHER_ROUTINES: &[&str] = &[
     "rot", "rotg", "rotm", "rotmg", "swap", "amax", "amin", "iamax", "iamin", "sdot", "dsdot",
     "gbmv", "hemv", "hbmv", "hpmv", "sbmv", "spmv", "tbmv", "tpmv", "tbsv", "tpsv", "geru", "gerc",
-    "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "hemm", "herk", "syr2k", "her2k",
-    "potri", "getri", "syev", "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri", "lacpy",
-    "lange",
+    "her", "hpr", "her2", "hpr2", "spr", "spr2", "hemm", "herk", "her2k", "potri", "getri", "syev",
+    "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
 ];
 
 /// Floating-point precision of a routine (`s`/`d`).
@@ -868,9 +898,9 @@ impl Decoded {
                     op.dims.swap(0, 1);
                 }
                 // a symmetric matrix is its own transpose
-                Kind::Symv | Kind::Potrf => op.lower = !op.lower,
+                Kind::Symv | Kind::Potrf | Kind::Syr | Kind::Syr2 => op.lower = !op.lower,
                 // C^T = op(A)^T... : the other triangle, the other op
-                Kind::Syrk => {
+                Kind::Syrk | Kind::Syr2k => {
                     op.lower = !op.lower;
                     op.trans[0] = !op.trans[0];
                 }
@@ -941,6 +971,9 @@ impl Op {
             (Kind::Getrs | Kind::Gesv, _) => Extent::Matrix(d[0], d[1]),
             (Kind::Syrk, 0) => mat(t[0], d[0], d[1]),
             (Kind::Syrk, _) => Extent::Matrix(d[0], d[0]),
+            (Kind::Syr, 1) | (Kind::Syr2, 2) => Extent::Matrix(d[0], d[0]),
+            (Kind::Syr2k, 0 | 1) => mat(t[0], d[0], d[1]),
+            (Kind::Syr2k, _) => Extent::Matrix(d[0], d[0]),
             _ => Extent::Vector(d[0]),
         }
     }
@@ -1000,6 +1033,14 @@ impl Op {
             Kind::Syrk => {
                 need(s(1) && (s(0) || w(0)), 0, false);
                 need(s(1) && w(1), 1, false);
+            }
+            Kind::Syr => need(s(1) && (s(0) || w(0)), 0, false),
+            Kind::Syr2 | Kind::Syr2k => {
+                if s(2) {
+                    need(s(1) || w(0), 0, false);
+                    need(s(0) || w(0), 1, false);
+                    need(w(1), 2, false);
+                }
             }
             Kind::Trmv => {
                 need(s(1), 0, false);
@@ -1080,7 +1121,12 @@ mod tests {
         assert!(lookup("cblas_zgemm").is_none());
         assert!(lookup("gemm_").is_none());
         assert!(is_unsupported_routine("cblas_zgemm"));
-        assert!(is_unsupported_routine("dsyr2k_"));
+        assert!(!is_unsupported_routine("dsyr2k_"));
+        assert!(is_unsupported_routine("dspr2_"));
+        assert!(matches!(
+            lookup("cblas_ssyr"),
+            Some((r, Prec::S, Iface::Cblas)) if r.kind == Kind::Syr
+        ));
         assert!(!is_unsupported_routine("LAPACKE_dgetrf"));
         assert!(is_unsupported_routine("LAPACKE_dgetri"));
         assert!(matches!(

@@ -323,6 +323,57 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
             );
         }
         Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_tangent(e, op, d),
+        Kind::Syr => {
+            // A' += alpha (x' x^T + x x'^T) + alpha' x x^T, on the triangle
+            let Some(da) = sh(1) else { return };
+            let n = dims[0];
+            if let Some(dx) = sh(0) {
+                e.syr(op.lower, n, alpha(), dx, Some(arr(0)), da);
+            }
+            if let Some(dal) = st(0) {
+                e.syr(op.lower, n, dal, arr(0), None, da);
+            }
+        }
+        Kind::Syr2 => {
+            let Some(da) = sh(2) else { return };
+            let n = dims[0];
+            if let Some(dx) = sh(0) {
+                e.syr(op.lower, n, alpha(), dx, Some(arr(1)), da);
+            }
+            if let Some(dy) = sh(1) {
+                e.syr(op.lower, n, alpha(), arr(0), Some(dy), da);
+            }
+            if let Some(dal) = st(0) {
+                e.syr(op.lower, n, dal, arr(0), Some(arr(1)), da);
+            }
+        }
+        Kind::Syr2k => {
+            // C' = beta C' + alpha syr2k(A', B) + alpha syr2k(A, B')
+            //      + alpha' syr2k(A, B) + beta' C, on the triangle
+            let Some(dc) = sh(2) else { return };
+            let (n, k) = (dims[0], dims[1]);
+            let flags = (op.lower, op.trans[0]);
+            let beta = op.scalars[1].value;
+            let mut scaled = false;
+            if let Some(da) = sh(0) {
+                e.syrk(flags, (n, k), alpha(), da, Some(arr(1)), beta, dc);
+                scaled = true;
+            }
+            if let Some(db) = sh(1) {
+                let bb = if scaled { one } else { beta };
+                e.syrk(flags, (n, k), alpha(), arr(0), Some(db), bb, dc);
+                scaled = true;
+            }
+            if !scaled {
+                e.tri_scale(op.lower, n, beta, dc);
+            }
+            if let Some(dal) = st(0) {
+                e.syrk(flags, (n, k), dal, arr(0), Some(arr(1)), one, dc);
+            }
+            if let Some(dbe) = st(1) {
+                e.tri_add((op.lower, false), n, dbe, arr(2), dc);
+            }
+        }
         Kind::Dot | Kind::Nrm2 | Kind::Asum => {}
     }
     lu::nan_on_failure(e, op, d);
