@@ -1,7 +1,7 @@
 //! Reverse-mode rules: the adjoint of each routine as BLAS calls.
 
 use super::emit::Emit;
-use super::{count, lu, Array, Derivs, Extent, Kind, Op};
+use super::{count, eig, lu, Array, Derivs, Extent, Kind, Op};
 use ferment_ir::{RealPredicate, Value};
 
 /// Reverse mode: accumulates the adjoints of the call's inputs into their
@@ -391,6 +391,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             }
         }
         Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_adjoint(e, op, d),
+        Kind::Syev => eig::eig_adjoint(e, op, d),
         Kind::Syr | Kind::Syr2 => {
             // A_tri += alpha x x^T (or alpha (x y^T + y x^T)): with M the
             // stored triangle's adjoint plus its transpose, x' += alpha M y,

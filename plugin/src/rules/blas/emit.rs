@@ -409,6 +409,22 @@ impl Emit<'_> {
         self.b.call_fn(h, &args);
     }
 
+    /// X[i,j] = X[i,j] / (w[j] - w[i]) off the diagonal, 0 on it (the
+    /// eigenvector rules; `w` contiguous).
+    pub fn eig_gap(&self, n: Value, x: (Value, Value), w: Value) {
+        let h = self.helper(Helper::EigGap);
+        let args = [
+            self.real(0.0),
+            self.i64(n),
+            self.i64(n),
+            x.0,
+            self.i64(x.1),
+            w,
+            self.b.const_int(self.b.i64(), 1),
+        ];
+        self.b.call_fn(h, &args);
+    }
+
     /// A zeroed heap rows x cols matrix and its leading dimension.
     pub fn temp(&self, rows: Value, cols: Value) -> (Value, Value) {
         let p = self.calloc(rows, cols);
@@ -623,6 +639,14 @@ impl Emit<'_> {
         let fone = b.const_real(ft, 1.0);
         let sign = |v: Value| b.intrinsic("llvm.copysign", &[ft], &[fone, v]);
         let acc_next = match h {
+            Helper::EigGap => {
+                let wi = b.load(ft, b.gep(ft, y, &[i]));
+                let wj = b.load(ft, b.gep(ft, y, &[j]));
+                let diag = b.icmp(IntPredicate::LLVMIntEQ, i, j);
+                let v = b.load(ft, px);
+                b.store(b.select(diag, fzero, b.fdiv(v, b.fsub(wj, wi))), px);
+                acc
+            }
             Helper::Transpose => {
                 let xt = b.gep(ft, x, &[b.add_int(j, b.mul_int(i, ldx))]);
                 let v = b.load(ft, xt);
@@ -770,6 +794,8 @@ enum Helper {
     Pack,
     /// Y[i,j] = X[j,i]
     Transpose,
+    /// X[i,j] /= Y[j] - Y[i] off the diagonal, 0 on it
+    EigGap,
     /// X[i,j] = s X[i,j] (0 when s == 0)
     Scale,
     /// sum X[i,j] Y[i,j]
@@ -806,6 +832,7 @@ impl Helper {
         match self {
             Helper::Pack => "pack".into(),
             Helper::Transpose => "transpose".into(),
+            Helper::EigGap => "eiggap".into(),
             Helper::Scale => "scale".into(),
             Helper::Dot => "dot".into(),
             Helper::SignAxpy => "signaxpy".into(),

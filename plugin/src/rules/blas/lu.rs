@@ -166,7 +166,7 @@ impl Emit<'_> {
     }
 
     /// A heap copy of a matrix operand and its leading dimension.
-    fn copy_of(&self, m: Mat, (rows, cols): (Value, Value)) -> Mat {
+    pub(super) fn copy_of(&self, m: Mat, (rows, cols): (Value, Value)) -> Mat {
         let ext = Extent::Matrix(rows, cols);
         let arr = Array {
             ptr: m.0,
@@ -436,6 +436,14 @@ pub(super) fn nan_on_failure(e: &Emit, op: &Op, d: &Derivs) {
         Kind::Potrf => {
             if let Some(da) = d.shadows[0] {
                 e.tri_scale(op.lower, n, s, da);
+            }
+        }
+        Kind::Syev => {
+            if let Some(da) = d.shadows[0] {
+                e.scale(s, da, Extent::Matrix(n, n));
+            }
+            if let Some(dw) = d.shadows[1] {
+                e.scale(s, dw, Extent::Vector(n));
             }
         }
         Kind::Getrf | Kind::Gesv => {

@@ -17,6 +17,7 @@
 //! rules), `tangent` (forward rules).
 
 mod adjoint;
+mod eig;
 mod emit;
 mod lu;
 mod tangent;
@@ -56,6 +57,10 @@ enum Role {
     /// LAPACK's pivot indices (an integer array, 1-based row interchanges);
     /// carry no derivative.
     Pivots,
+    /// LAPACK's `jobz` (`'N'`: eigenvalues only, `'V'`: and eigenvectors).
+    Job,
+    /// A vector of contiguous values (no stride argument): eigenvalues.
+    Values,
 }
 
 use Role::*;
@@ -87,6 +92,7 @@ pub enum Kind {
     Syr,
     Syr2,
     Syr2k,
+    Syev,
 }
 
 struct Routine {
@@ -105,14 +111,23 @@ struct Routine {
 fn is_lapack(kind: Kind) -> bool {
     matches!(
         kind,
-        Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv
+        Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv | Kind::Syev
     )
+}
+
+/// LAPACK routines supported through LAPACKE only (the Fortran form takes a
+/// workspace and allows a workspace query).
+fn lapacke_only(kind: Kind) -> bool {
+    kind == Kind::Syev
 }
 
 /// LAPACK routines whose row-major form is handled on transposed copies
 /// (LAPACKE's own approach); the others change flags instead.
 fn transposes_row_major(kind: Kind) -> bool {
-    matches!(kind, Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv)
+    matches!(
+        kind,
+        Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv | Kind::Syev
+    )
 }
 
 /// Routines that write their pivot array.
@@ -324,6 +339,16 @@ static ROUTINES: &[Routine] = &[
         writes: &[0, 1],
         returns: false,
     },
+    // LAPACK: the eigenvalues w (ascending) of the symmetric matrix stored
+    // in a triangle of A, and with jobz 'V' its orthonormal eigenvectors in A
+    // (else A's contents are destroyed)
+    Routine {
+        kind: Kind::Syev,
+        name: "syev",
+        roles: &[Layout, Job, Uplo, Dim, Matrix, Ld, Values],
+        writes: &[0, 1],
+        returns: false,
+    },
     // B = alpha op(T)^-1 B (left) or alpha B op(T)^-1 (right)
     Routine {
         kind: Kind::Trsm,
@@ -341,7 +366,7 @@ static ROUTINES: &[Routine] = &[
 const OTHER_ROUTINES: &[&str] = &[
     "rot", "rotg", "rotm", "rotmg", "swap", "amax", "amin", "iamax", "iamin", "sdot", "dsdot",
     "gbmv", "hemv", "hbmv", "hpmv", "sbmv", "spmv", "tbmv", "tpmv", "tbsv", "tpsv", "geru", "gerc",
-    "her", "hpr", "her2", "hpr2", "spr", "spr2", "hemm", "herk", "her2k", "potri", "getri", "syev",
+    "her", "hpr", "her2", "hpr2", "spr", "spr2", "hemm", "herk", "her2k", "potri", "getri",
     "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
 ];
 
@@ -393,9 +418,11 @@ fn lookup(name: &str) -> Option<(&'static Routine, Prec, Iface)> {
         "d" => Prec::D,
         _ => return None,
     };
-    let r = ROUTINES
-        .iter()
-        .find(|r| r.name == base && lapacke.is_none_or(|l| l == is_lapack(r.kind)))?;
+    let r = ROUTINES.iter().find(|r| {
+        r.name == base
+            && lapacke.is_none_or(|l| l == is_lapack(r.kind))
+            && (lapacke == Some(true) || !lapacke_only(r.kind))
+    })?;
     Some((r, prec, iface))
 }
 
@@ -447,7 +474,7 @@ pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
         .iter()
         .map(|role| match role {
             Scalar => ArgEffect::Read,
-            Matrix | Vector => {
+            Matrix | Vector | Values => {
                 let k = arrays;
                 arrays += 1;
                 if r.writes.contains(&k) {
@@ -463,6 +490,27 @@ pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
         .collect();
     out.resize(call.num_call_args(), ArgEffect::Inert);
     Some(out)
+}
+
+/// The floating-point arrays a call to a supported routine reads or
+/// writes, and their precision: facts for the type analysis (a buffer only
+/// BLAS touches is still known to hold floats).
+pub fn float_arrays(call: Value) -> Option<(Prec, Vec<Value>)> {
+    if !call.is_call() {
+        return None;
+    }
+    let f = call.called_function()?;
+    if !f.is_declaration() {
+        return None;
+    }
+    let (r, prec, iface) = lookup(&f.name())?;
+    let arrays = roles_of(r, iface)
+        .iter()
+        .zip(call.call_args())
+        .filter(|(role, a)| matches!(role, Matrix | Vector | Values) && a.ty().is_pointer())
+        .map(|(_, a)| a)
+        .collect();
+    Some((prec, arrays))
 }
 
 fn roles_of(r: &Routine, iface: Iface) -> Vec<Role> {
@@ -520,6 +568,8 @@ pub struct Op {
     /// A row-major LAPACK call the rules see through transposed copies
     /// (see [`transposes_row_major`]); the arrays are its storage.
     pub row_major: bool,
+    /// `syev`: eigenvectors computed (`jobz = 'V'`).
+    pub vectors: bool,
     /// A factorization's status after the call (set by the generators, see
     /// [`Decoded::status`]): where it is not 0 the derivatives are NaN.
     pub info: Option<Value>,
@@ -547,6 +597,7 @@ pub struct Decoded {
     lower: bool,
     unit: bool,
     right: bool,
+    vectors: bool,
     /// (role, argument) for every role but the flags.
     args: Vec<(Role, Value)>,
     /// The Fortran interface's `info` pointer.
@@ -604,6 +655,7 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         lower: false,
         unit: false,
         right: false,
+        vectors: false,
         args: Vec::new(),
         info: None,
         name: name.clone(),
@@ -662,6 +714,20 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                     _ => d.right = v,
                 }
             }
+            Job => {
+                let letter = match iface {
+                    Iface::Cblas => a
+                        .const_int()
+                        .and_then(|k| u8::try_from(k).ok())
+                        .map(char::from),
+                    Iface::Fortran => fortran_char(a),
+                };
+                d.vectors = match letter.map(|c| c.to_ascii_uppercase()) {
+                    Some('V') => true,
+                    Some('N') => false,
+                    _ => return Err(bad("job (jobz) argument")),
+                };
+            }
             Info => {
                 if !a.ty().is_pointer() {
                     return Err(Error::at(
@@ -672,7 +738,8 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                 d.info = Some(a);
             }
             _ => {
-                let want_ptr = iface == Iface::Fortran || matches!(role, Matrix | Vector | Pivots);
+                let want_ptr =
+                    iface == Iface::Fortran || matches!(role, Matrix | Vector | Pivots | Values);
                 if a.ty().is_pointer() != want_ptr {
                     return Err(Error::at(
                         call,
@@ -794,7 +861,10 @@ impl Decoded {
     /// Where a factorization that may fail (`potrf`, `getrf`, `gesv`)
     /// reports its status.
     pub fn status(&self, call: Value) -> Option<Status> {
-        if !matches!(self.kind, Kind::Potrf | Kind::Getrf | Kind::Gesv) {
+        if !matches!(
+            self.kind,
+            Kind::Potrf | Kind::Getrf | Kind::Gesv | Kind::Syev
+        ) {
             return None;
         }
         match self.iface {
@@ -844,7 +914,12 @@ impl Decoded {
                     }
                 }
                 Pivots => pivots = Some(a),
-                Layout | Trans | Uplo | Diag | Side | Info => {}
+                Values => arrays.push(Array {
+                    ptr: a,
+                    stride: ferment_ir::Builder::new(module).const_int(int, 1),
+                    matrix: false,
+                }),
+                Layout | Trans | Uplo | Diag | Side | Info | Job => {}
             }
         }
         let mut trans = [false; 2];
@@ -865,6 +940,7 @@ impl Decoded {
             int,
             pivots,
             row_major: self.row_major && transposes_row_major(self.kind),
+            vectors: self.vectors,
             info: None,
         };
         if self.row_major && !op.row_major {
@@ -974,6 +1050,7 @@ impl Op {
             (Kind::Syr, 1) | (Kind::Syr2, 2) => Extent::Matrix(d[0], d[0]),
             (Kind::Syr2k, 0 | 1) => mat(t[0], d[0], d[1]),
             (Kind::Syr2k, _) => Extent::Matrix(d[0], d[0]),
+            (Kind::Syev, 0) => Extent::Matrix(d[0], d[0]),
             _ => Extent::Vector(d[0]),
         }
     }
@@ -1035,6 +1112,14 @@ impl Op {
                 need(s(1) && w(1), 1, false);
             }
             Kind::Syr => need(s(1) && (s(0) || w(0)), 0, false),
+            // eigenvectors and eigenvalues after the call, or (jobz 'N') the
+            // matrix before it, decomposed again with vectors
+            Kind::Syev => {
+                let any = s(0) || s(1);
+                need(any && self.vectors, 0, true);
+                need(any && self.vectors, 1, true);
+                need(any && !self.vectors, 0, false);
+            }
             Kind::Syr2 | Kind::Syr2k => {
                 if s(2) {
                     need(s(1) || w(0), 0, false);
@@ -1129,6 +1214,12 @@ mod tests {
         ));
         assert!(!is_unsupported_routine("LAPACKE_dgetrf"));
         assert!(is_unsupported_routine("LAPACKE_dgetri"));
+        assert!(matches!(
+            lookup("LAPACKE_ssyev"),
+            Some((r, Prec::S, Iface::Cblas)) if r.kind == Kind::Syev
+        ));
+        assert!(lookup("dsyev_").is_none());
+        assert!(is_unsupported_routine("dsyev_"));
         assert!(matches!(
             lookup("sgesv_"),
             Some((r, Prec::S, Iface::Fortran)) if r.kind == Kind::Gesv

@@ -1,7 +1,7 @@
 //! Forward-mode rules: the tangent of each routine as BLAS calls.
 
 use super::emit::{axpy_matrix, Emit};
-use super::{count, lu, Derivs, Extent, Kind, Op};
+use super::{count, eig, lu, Derivs, Extent, Kind, Op};
 use ferment_ir::{RealPredicate, Value};
 
 /// Forward mode: updates the tangents of the arrays the call writes, in two
@@ -10,16 +10,17 @@ use ferment_ir::{RealPredicate, Value};
 /// `d.shadows` are the tangent memories, `d.scalar_tangents` the scalars'
 /// tangents.
 pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
+    // after the call only (eigenvalues only: before it, while A is there)
     let lapack = matches!(
         op.kind,
         Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv
-    );
+    ) || op.kind == Kind::Syev && op.vectors;
     let after_phase = lapack || matches!(op.kind, Kind::Trsv | Kind::Trsm);
     if after && !after_phase || !after && lapack {
         return;
     }
     if op.row_major {
-        lu::on_transposes(e, op, d, &|_| true, &|e, op, d| tangent(e, op, d, true));
+        lu::on_transposes(e, op, d, &|_| true, &|e, op, d| tangent(e, op, d, after));
         return;
     }
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
@@ -323,6 +324,7 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
             );
         }
         Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_tangent(e, op, d),
+        Kind::Syev => eig::eig_tangent(e, op, d),
         Kind::Syr => {
             // A' += alpha (x' x^T + x x'^T) + alpha' x x^T, on the triangle
             let Some(da) = sh(1) else { return };
