@@ -16,6 +16,11 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
         Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv
     ) || op.kind == Kind::Syev && op.vectors;
     let after_phase = lapack || matches!(op.kind, Kind::Trsv | Kind::Trsm);
+    if after && op.kind == Kind::Syev && !op.vectors {
+        // eigenvalues only: tangents made before the call, NaN if it failed
+        lu::nan_on_failure(e, op, d);
+        return;
+    }
     if after && !after_phase || !after && lapack {
         return;
     }
