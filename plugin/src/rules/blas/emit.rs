@@ -567,6 +567,26 @@ impl Emit<'_> {
         )
     }
 
+    /// The number of entries of a matrix that are not 0 (NaN counts), as a
+    /// float.
+    pub fn nonzero(&self, shape: (Value, Value), x: (Value, Value)) -> Value {
+        let h = self.helper(Helper::NonZero);
+        let null = self.b.zero(self.ptr());
+        let z = self.b.const_int(self.b.i64(), 0);
+        self.b.call_fn(
+            h,
+            &[
+                self.real(0.0),
+                self.i64(shape.0),
+                self.i64(shape.1),
+                x.0,
+                self.i64(x.1),
+                null,
+                z,
+            ],
+        )
+    }
+
     /// `y_i += a sign(x_i)` (sign by the sign bit) over `n` elements, in
     /// storage order (`|incx|` and `|incy|` apart).
     pub fn sign_axpy(&self, n: Value, a: Value, x: (Value, Value), y: (Value, Value)) {
@@ -675,6 +695,11 @@ impl Emit<'_> {
                 let v = b.load(ft, py);
                 b.store(b.fadd(v, b.fmul(s, sign(u))), py);
                 acc
+            }
+            Helper::NonZero => {
+                let u = b.load(ft, px);
+                let nz = b.fcmp(RealPredicate::LLVMRealUNE, u, fzero);
+                b.fadd(acc, b.select(nz, fone, fzero))
             }
             Helper::SignDot => {
                 let u = b.load(ft, px);
@@ -804,6 +829,8 @@ enum Helper {
     SignAxpy,
     /// sum sign(X[i,j]) Y[i,j]
     SignDot,
+    /// the number of X[i,j] != 0
+    NonZero,
     /// Y[i,j] += s X[i,j] on the triangle a triangular routine reads
     TriAdd { lower: bool, unit: bool },
     /// Y[i,j] = X[i,j] on that triangle, 0 elsewhere
@@ -837,6 +864,7 @@ impl Helper {
             Helper::Dot => "dot".into(),
             Helper::SignAxpy => "signaxpy".into(),
             Helper::SignDot => "signdot".into(),
+            Helper::NonZero => "nonzero".into(),
             Helper::TriAdd { lower, unit } => tri("triadd", lower, unit),
             Helper::TriPack { lower, unit } => tri("tripack", lower, unit),
             Helper::SymAdd { lower } => tri("symadd", lower, false),
@@ -846,7 +874,7 @@ impl Helper {
         }
     }
     pub(super) fn returns(self) -> bool {
-        matches!(self, Helper::Dot | Helper::SignDot)
+        matches!(self, Helper::Dot | Helper::SignDot | Helper::NonZero)
     }
 }
 

@@ -177,8 +177,53 @@ impl Emit<'_> {
     }
 
     /// Reverse of `getrf`: the factors' adjoint held in `da` (L_bar strictly
-    /// below the diagonal, U_bar on and above it) becomes A's.
+    /// below the diagonal, U_bar on and above it) becomes A's. A helper
+    /// function that returns at once when that adjoint is 0 (the factors
+    /// of `gesv` are often not used after it): O(n^2) instead of O(n^3).
     fn getrf_adjoint(&self, n: Value, f: Mat, ipiv: Value, da: Mat) {
+        let name = format!(
+            "ferment.lapack.getrf_adjoint.{}.i{}",
+            self.prec.letter(),
+            self.int.int_width()
+        );
+        let h = match self.module.function(&name) {
+            Some(h) => h,
+            None => {
+                let ctx = self.module.context();
+                let (int, ptr) = (self.int, self.ptr());
+                let h = self.module.add_function(
+                    &name,
+                    Type::function(Type::void(ctx), &[int, ptr, int, ptr, ptr, int], false),
+                );
+                h.set_internal();
+                let p = h.params();
+                let b = Builder::new(self.module);
+                let entry = h.append_block("entry");
+                let body = h.append_block("adjoint");
+                let done = h.append_block("done");
+                b.at_end(entry);
+                let e = Emit {
+                    b: &b,
+                    module: self.module,
+                    prec: self.prec,
+                    int: self.int,
+                };
+                let (n, f, ipiv, da) = (p[0], (p[1], p[2]), p[3], (p[4], p[5]));
+                let count = e.nonzero((n, n), da);
+                let zero = b.fcmp(ferment_ir::RealPredicate::LLVMRealOEQ, count, e.real(0.0));
+                b.cond_br(zero, done, body);
+                b.at_end(body);
+                e.getrf_adjoint_body(n, f, ipiv, da);
+                b.br(done);
+                b.at_end(done);
+                b.ret_void();
+                h
+            }
+        };
+        self.b.call_fn(h, &[n, f.0, f.1, ipiv, da.0, da.1]);
+    }
+
+    fn getrf_adjoint_body(&self, n: Value, f: Mat, ipiv: Value, da: Mat) {
         let one = self.real(1.0);
         // tril_(L^T L_bar) + triu(U_bar U^T)
         let g = self.tri_pack(L_STRICT, n, da);
