@@ -250,17 +250,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             let Some(da) = sh(0) else { return out };
             let n = dims[0];
             let lower = op.lower;
-            let f = after(0);
-            let p = e.tri_pack((lower, false), n, da);
-            // lower: L^T L'; upper: U' U^T
-            e.trmm(false, !lower, (lower, true, false), (n, n), one, f, p);
-            e.phi(lower, n, p);
-            // lower: L^-T P L^-1; upper: U^-1 P U^-T
-            e.trmm(true, false, (lower, lower, false), (n, n), one, f, p);
-            e.trmm(true, true, (lower, !lower, false), (n, n), one, f, p);
-            e.tri_scale(lower, n, e.real(0.0), da);
-            e.sym_add(lower, n, one, p, da);
-            e.free(p.0);
+            e.potrf_adjoint(lower, n, after(0), da);
         }
         Kind::Potrs => {
             // X = C^-1 B: B' = C^-1 X'; C' = -B' X^T, so L' -= tril((B' X^T + X B'^T) L)

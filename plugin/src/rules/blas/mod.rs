@@ -17,6 +17,7 @@
 //! rules), `tangent` (forward rules).
 
 mod adjoint;
+mod chol;
 mod eig;
 mod emit;
 mod lu;
