@@ -2,7 +2,8 @@
 // (no transpose and transposed), LAPACKE_dgesv, in column- and row-major
 // layouts, and the Fortran dgetrf_/dgetrs_/dgesv_ from C, in a loss that
 // reads the factors (so the factorization's own adjoint is exercised) and
-// the solution. The matrix is far from diagonally dominant, so rows are
+// the solution (5 x 5, 3 right-hand sides, leading dimension 6). The matrix
+// has its largest entries on a permutation, so rows are
 // interchanged. Reverse gradients against central finite differences over
 // every entry of both buffers, forward mode against finite differences and
 // the reverse gradient (dot product).
@@ -13,7 +14,7 @@
 double __enzyme_autodiff(void *, ...);
 double __enzyme_fwddiff(void *, ...);
 
-enum { N = 4, R = 3, LD = 5, LEN = 25 };
+enum { N = 5, R = 3, LD = 6, LEN = 36 };
 static double W[LEN];
 
 typedef double (*loss_fn)(double *A, double *B);
@@ -81,7 +82,7 @@ static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   for (int i = 0; i < LEN; i++) {
     // well conditioned, pivots far from ties, largest entries off the diagonal
     int r = i % LD, c = i / LD;
-    A[i] = (r + 2 * c) % 4 == 1 ? 2.5 + 0.3 * r - 0.2 * c : 0.4 * sin(1.1 * r + 0.7 * c + 0.3);
+    A[i] = r == (2 * c + 1) % N ? 2.5 + 0.3 * r - 0.2 * c : 0.4 * sin(1.1 * r + 0.7 * c + 0.3);
     B[i] = cos(0.7 * i - 0.3);
     tA[i] = sin(1.3 * i);
     tB[i] = cos(0.4 * i + 0.2);
@@ -117,7 +118,7 @@ int main(void) {
     lapack_int ipiv[N], swaps = 0;
     for (int i = 0; i < LEN; i++) {
       int r = i % LD, c = i / LD;
-      F[i] = (r + 2 * c) % 4 == 1 ? 2.5 + 0.3 * r - 0.2 * c : 0.4 * sin(1.1 * r + 0.7 * c + 0.3);
+      F[i] = r == (2 * c + 1) % N ? 2.5 + 0.3 * r - 0.2 * c : 0.4 * sin(1.1 * r + 0.7 * c + 0.3);
     }
     LAPACKE_dgetrf(LAPACK_COL_MAJOR, N, N, F, LD, ipiv);
     for (int i = 0; i < N; i++) swaps += ipiv[i] != i + 1;
