@@ -840,7 +840,7 @@ impl Decoded {
     pub fn array_pointers(&self) -> Vec<Value> {
         self.args
             .iter()
-            .filter(|(r, _)| matches!(r, Matrix | Vector))
+            .filter(|(r, _)| matches!(r, Matrix | Vector | Values))
             .map(|(_, a)| *a)
             .collect()
     }
@@ -1247,7 +1247,7 @@ mod tests {
             let arrays = r
                 .roles
                 .iter()
-                .filter(|x| matches!(x, Matrix | Vector))
+                .filter(|x| matches!(x, Matrix | Vector | Values))
                 .count();
             assert!(r.writes.iter().all(|&w| w < arrays), "{}", r.name);
             // every array is followed by its stride
