@@ -50,6 +50,13 @@ LOSS(row_t, LAPACKE_dgetrf(LAPACK_ROW_MAJOR, N, N, F, LD, ipiv);
      LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'T', N, 2, F, LD, ipiv, X, LD))
 LOSS(col_gesv, LAPACKE_dgesv(LAPACK_COL_MAJOR, N, R, F, LD, ipiv, X, LD))
 LOSS(row_gesv, LAPACKE_dgesv(LAPACK_ROW_MAJOR, N, R, F, LD, ipiv, X, LD))
+// the pivots overwritten and used again: the reverse sweep needs a copy
+LOSS(pivots_overwritten, double Y[LEN]; for (int i = 0; i < LEN; i++) Y[i] = X[i];
+     LAPACKE_dgetrf(LAPACK_COL_MAJOR, N, N, F, LD, ipiv);
+     LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', N, R, F, LD, ipiv, X, LD);
+     for (int i = 0; i < N; i++) ipiv[i] = i + 1;
+     LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'T', N, R, F, LD, ipiv, Y, LD);
+     for (int i = 0; i < LEN; i++) X[i] += 0.5 * Y[i])
 // the factors unused after the solve (their adjoint is 0: the factorization's
 // own adjoint is skipped)
 LOSS(solution_only, double G[LEN]; for (int i = 0; i < LEN; i++) G[i] = F[i];
@@ -131,6 +138,7 @@ int main(void) {
   CHECK(col_gesv);
   CHECK(row_gesv);
   CHECK(solution_only);
+  CHECK(pivots_overwritten);
   CHECK(overwritten);
   CHECK(fortran);
   CHECK(fortran_gesv);
