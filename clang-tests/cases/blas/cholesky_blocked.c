@@ -3,8 +3,9 @@
 // upper, column- and row-major, in a loss that reads the whole factor (its
 // log-diagonal and weighted squares) and a solve with it. The reverse
 // gradient against central finite differences on 40 entries spread over the
-// blocks, and against the forward derivative (a different rule) in the
-// dot product with a dense direction.
+// blocks, and against the forward derivative (the blocked tangent) in the
+// dot product with a dense direction; the forward derivative against finite
+// differences along that direction.
 // LIBS: -lopenblas -llapacke
 #include <lapacke.h>
 #include <stdlib.h>
@@ -67,8 +68,15 @@ static void check(const char *name, double (*f)(double *), void (*rev)(double *,
   }
   double dot = 0;
   for (int i = 0; i < LEN; i++) dot += dA[i] * tA[i];
+  double t = fwd(A, tA), h = 1e-6;
+  for (int i = 0; i < LEN; i++) A[i] += h * tA[i];
+  double p = f(A);
+  for (int i = 0; i < LEN; i++) A[i] -= 2 * h * tA[i];
+  double m = f(A);
+  snprintf(what, sizeof what, "%s forward", name);
+  CHECK_CLOSE(what, t, (p - m) / (2 * h), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s forward vs reverse", name);
-  CHECK_CLOSE(what, fwd(A, tA), dot, 1e-9, 1e-9);
+  CHECK_CLOSE(what, t, dot, 1e-9, 1e-9);
 }
 
 #define CHECK(NAME) check(#NAME, NAME, NAME##_rev, NAME##_fwd)

@@ -12,9 +12,11 @@
 //!   C_bar -= B_bar R, R_bar -= B_bar^T C,
 //!   D_bar = Murray's identity on the diagonal block, R_bar -= (D_bar + D_bar^T) R
 //! (D_bar folded on its triangle). The matrix products are two n^3/3 gemm
-//! sweeps: about twice the factorization.
+//! sweeps: about twice the factorization. The tangent runs the same blocks
+//! forwards: D' = A'_JJ - R' R^T - R R'^T, L'_JJ = L_JJ Phi(L_JJ^-1 D' L_JJ^-T),
+//! P' = (A'[j1:, J] - C' R^T - C R'^T - P L'_JJ^T) L_JJ^-T.
 
-use super::emit::Emit;
+use super::emit::{axpy_matrix, Emit};
 use ferment_ir::{Builder, IntPredicate, Type, Value};
 
 /// A matrix: pointer and leading dimension.
@@ -40,10 +42,33 @@ impl Emit<'_> {
         self.free(p.0);
     }
 
+    /// L' from A' in `da` (the triangle `lower` or not), given the factor:
+    /// Murray's identity on the whole matrix (upper: U' = Phi(U^-T A' U^-1) U).
+    pub(super) fn potrf_tangent_unblocked(&self, lower: bool, n: Value, f: Mat, da: Mat) {
+        let one = self.real(1.0);
+        let p = self.sym_pack(lower, false, n, da);
+        self.trmm(true, false, (lower, !lower, false), (n, n), one, f, p);
+        self.trmm(true, true, (lower, lower, false), (n, n), one, f, p);
+        self.phi(lower, n, p);
+        self.trmm(false, !lower, (lower, false, false), (n, n), one, f, p);
+        self.tri_scale(lower, n, self.real(0.0), da);
+        self.tri_add((lower, false), n, one, p, da);
+        self.free(p.0);
+    }
+
     /// A_bar from L_bar in `da`, blocked (see the module's comment); the
     /// upper factor goes through transposed copies.
     pub(super) fn potrf_adjoint(&self, lower: bool, n: Value, f: Mat, da: Mat) {
-        let h = self.potrf_adjoint_helper();
+        self.potrf_blocked(false, lower, n, f, da);
+    }
+
+    /// L' from A' in `da`, blocked.
+    pub(super) fn potrf_tangent(&self, lower: bool, n: Value, f: Mat, da: Mat) {
+        self.potrf_blocked(true, lower, n, f, da);
+    }
+
+    fn potrf_blocked(&self, tangent: bool, lower: bool, n: Value, f: Mat, da: Mat) {
+        let h = self.potrf_helper(tangent);
         if lower {
             self.b.call_fn(h, &[n, f.0, f.1, da.0, da.1]);
             return;
@@ -58,10 +83,12 @@ impl Emit<'_> {
         self.free(dt.0);
     }
 
-    /// `(n, L, ldl, Lbar, ldlbar)`: the blocked reverse for a lower factor.
-    fn potrf_adjoint_helper(&self) -> Value {
+    /// `(n, L, ldl, D, ldd)`: the blocked reverse (D holds L_bar) or tangent
+    /// (D holds A') for a lower factor.
+    fn potrf_helper(&self, tangent: bool) -> Value {
         let name = format!(
-            "ferment.lapack.potrf_adjoint.{}.i{}",
+            "ferment.lapack.potrf_{}.{}.i{}",
+            if tangent { "tangent" } else { "adjoint" },
             self.prec.letter(),
             self.int.int_width()
         );
@@ -95,6 +122,7 @@ impl Emit<'_> {
         b.cond_br(none, exit, body);
         b.at_end(body);
         let j0 = b.phi(int, "j0");
+        let step = if tangent { BLOCK } else { -BLOCK };
         let j1 = {
             let end = b.add_int(j0, ic(BLOCK));
             let past = b.icmp(IntPredicate::LLVMIntSGT, end, n);
@@ -121,26 +149,45 @@ impl Emit<'_> {
         let c = (at(f, ldf, j1, zero_i), ldf);
         let cb = (at(da, lda, j1, zero_i), lda);
         let (one, minus, zero) = (e.real(1.0), e.real(-1.0), e.real(0.0));
-        // B_bar = P_bar L_JJ^-1, in place: A[j1:, J]'s adjoint
-        e.trmm(true, true, (true, false, false), (m, bs), one, l_jj, pb);
-        // L_JJ_bar -= tril(B_bar^T P)
-        let t = e.temp(bs, bs);
-        e.gemm(true, false, (bs, bs, m), one, pb, pp, zero, t);
-        e.tri_add((true, false), bs, minus, t, lb_jj);
-        e.free(t.0);
-        // C_bar -= B_bar R; R_bar -= B_bar^T C
-        e.gemm(false, false, (m, j0, bs), minus, pb, r, one, cb);
-        e.gemm(true, false, (bs, j0, m), minus, pb, c, one, rb);
-        // D_bar on the diagonal block, then R_bar -= (D_bar + D_bar^T) R
-        e.potrf_adjoint_unblocked(true, bs, l_jj, lb_jj);
-        let sm = e.sym_pack(true, true, bs, lb_jj);
-        e.gemm(false, false, (bs, j0, bs), minus, sm, r, one, rb);
-        e.free(sm.0);
-        let next = b.sub_int(j0, ic(BLOCK));
-        let more = b.icmp(IntPredicate::LLVMIntSGE, next, ic(0));
+        if tangent {
+            // D' = A'_JJ - R' R^T - R R'^T, then L'_JJ
+            e.syrk((true, false), (bs, j0), minus, rb, Some(r), one, lb_jj);
+            e.potrf_tangent_unblocked(true, bs, l_jj, lb_jj);
+            // P' = (A'[j1:, J] - C' R^T - C R'^T - P L'_JJ^T) L_JJ^-T
+            e.gemm(false, true, (m, bs, j0), minus, cb, r, one, pb);
+            e.gemm(false, true, (m, bs, j0), minus, c, rb, one, pb);
+            let t = e.copy_of(pp, (m, bs));
+            e.trmm(false, true, (true, true, false), (m, bs), one, lb_jj, t);
+            axpy_matrix(&e, (m, bs), minus, t, pb);
+            e.free(t.0);
+            e.trmm(true, true, (true, true, false), (m, bs), one, l_jj, pb);
+        } else {
+            // B_bar = P_bar L_JJ^-1, in place: A[j1:, J]'s adjoint
+            e.trmm(true, true, (true, false, false), (m, bs), one, l_jj, pb);
+            // L_JJ_bar -= tril(B_bar^T P)
+            let t = e.temp(bs, bs);
+            e.gemm(true, false, (bs, bs, m), one, pb, pp, zero, t);
+            e.tri_add((true, false), bs, minus, t, lb_jj);
+            e.free(t.0);
+            // C_bar -= B_bar R; R_bar -= B_bar^T C
+            e.gemm(false, false, (m, j0, bs), minus, pb, r, one, cb);
+            e.gemm(true, false, (bs, j0, m), minus, pb, c, one, rb);
+            // D_bar on the diagonal block, then R_bar -= (D_bar + D_bar^T) R
+            e.potrf_adjoint_unblocked(true, bs, l_jj, lb_jj);
+            let sm = e.sym_pack(true, true, bs, lb_jj);
+            e.gemm(false, false, (bs, j0, bs), minus, sm, r, one, rb);
+            e.free(sm.0);
+        }
+        let next = b.add_int(j0, ic(step));
+        let more = if tangent {
+            b.icmp(IntPredicate::LLVMIntSLT, next, n)
+        } else {
+            b.icmp(IntPredicate::LLVMIntSGE, next, ic(0))
+        };
         let body_end = b.insert_block();
         b.cond_br(more, body, exit);
-        j0.add_incoming(last, entry);
+        let first = if tangent { ic(0) } else { last };
+        j0.add_incoming(first, entry);
         j0.add_incoming(next, body_end);
         b.at_end(exit);
         b.ret_void();

@@ -198,16 +198,7 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
             // after the call: L' = L Phi(L^-1 A' L^-T) (upper: U' = Phi(U^-T A' U^-1) U)
             let Some(da) = sh(0) else { return };
             let n = dims[0];
-            let lower = op.lower;
-            let f = arr(0);
-            let p = e.sym_pack(lower, false, n, da);
-            e.trmm(true, false, (lower, !lower, false), (n, n), one, f, p);
-            e.trmm(true, true, (lower, lower, false), (n, n), one, f, p);
-            e.phi(lower, n, p);
-            e.trmm(false, !lower, (lower, false, false), (n, n), one, f, p);
-            e.tri_scale(lower, n, e.real(0.0), da);
-            e.tri_add((lower, false), n, one, p, da);
-            e.free(p.0);
+            e.potrf_tangent(op.lower, n, arr(0), da);
         }
         Kind::Potrs => {
             // after the call: X' = C^-1 (B' - C' X), C' = L' L^T + L L'^T
