@@ -1,5 +1,6 @@
-//! LU rules (LAPACK `getrf`, `getrs`, `gesv`) and the transposed view of
-//! row-major LAPACK calls.
+//! LU rules (LAPACK `getrf`, `getrs`, `gesv`), the transposed view of
+//! row-major LAPACK calls, and the NaN derivatives of a failed
+//! factorization.
 //!
 //! `getrf` factors A = P L U in place: L unit lower triangular (stored
 //! strictly below the diagonal), U upper triangular (on and above it), P
