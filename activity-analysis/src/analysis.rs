@@ -430,7 +430,7 @@ impl Activity {
     /// (a varied float, or shadowed memory).
     fn reads_active(&self, call: Value, effects: &[ArgEffect]) -> bool {
         call.call_args().iter().zip(effects).any(|(a, e)| {
-            *e != ArgEffect::Inert
+            !matches!(e, ArgEffect::Inert | ArgEffect::WrittenInert)
                 && (self.varied.contains(a) || (a.ty().is_pointer() && self.is_shadowed(*a)))
         })
     }
@@ -440,7 +440,7 @@ impl Activity {
         call.call_args()
             .iter()
             .zip(effects)
-            .any(|(a, e)| e.writes() && self.is_shadowed(*a))
+            .any(|(a, e)| e.writes() && *e != ArgEffect::WrittenInert && self.is_shadowed(*a))
     }
 
     fn has_shadowed_pointer_arg(&self, call: Value) -> bool {

@@ -44,12 +44,19 @@ pub enum ArgEffect {
     /// function's own activities are: data received from another process
     /// (an MPI receive). The memory always gets a shadow.
     Received,
+    /// Memory written with values that never carry a derivative (LAPACK's
+    /// pivot indices and status): the write matters to what may be read
+    /// again later, not to activity.
+    WrittenInert,
 }
 
 impl ArgEffect {
     /// Whether the routine writes through the argument.
     pub fn writes(self) -> bool {
-        matches!(self, ArgEffect::Written | ArgEffect::Received)
+        matches!(
+            self,
+            ArgEffect::Written | ArgEffect::Received | ArgEffect::WrittenInert
+        )
     }
 }
 

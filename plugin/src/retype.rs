@@ -123,6 +123,22 @@ fn analyze(module: Module, f: Value, seeds: &[(Value, TypeTree)]) -> FunctionTyp
     for (v, t) in seeds {
         ta = ta.seed(*v, t.clone());
     }
+    // BLAS and LAPACK arrays hold floats of the routine's precision
+    for blk in f.blocks() {
+        for inst in blk.instructions() {
+            let Some((prec, arrays)) = crate::rules::blas::float_arrays(inst) else {
+                continue;
+            };
+            let kind = match prec {
+                crate::rules::blas::Prec::S => FloatKind::Float,
+                crate::rules::blas::Prec::D => FloatKind::Double,
+            };
+            let elems = TypeTree::leaf(&[ferment_type_analysis::tree::ANY], BaseType::Float(kind));
+            for a in arrays {
+                ta = ta.seed(a, TypeTree::pointer_to(&elems));
+            }
+        }
+    }
     ta.solve()
 }
 

@@ -1,5 +1,5 @@
-// LAPACK Cholesky: LAPACKE_dpotrf (column- and row-major, lower and upper)
-// followed by LAPACKE_dpotrs, and the Fortran dpotrf_/dpotrs_ from C (with the
+// LAPACK Cholesky: LAPACKE_dpotrf followed by LAPACKE_dpotrs (column- and
+// row-major, lower and upper), and the Fortran dpotrf_/dpotrs_ from C (with the
 // hidden character length lapack.h declares), in a
 // loss that reads the factor (its log-diagonal: a log-determinant) and the
 // solution. Reverse gradients against central finite differences over every
@@ -43,8 +43,10 @@ LOSS(col_lower, LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', N, F, LD);
      LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', N, R, F, LD, X, LD))
 LOSS(col_upper, LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', N, F, LD);
      LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', N, R, F, LD, X, LD))
-LOSS(row_lower, LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', N, F, LD))
-LOSS(row_upper, LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', N, F, LD))
+LOSS(row_lower, LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', N, F, LD);
+     LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', N, R, F, LD, X, LD))
+LOSS(row_upper, LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', N, F, LD);
+     LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', N, 2, F, LD, X, LD))
 LOSS(fortran_upper, int n = N; int r = R; int ld = LD; int info;
      dpotrf_("U", &n, F, &ld, &info, 1); dpotrs_("U", &n, &r, F, &ld, X, &ld, &info, 1))
 LOSS(fortran_lower, int n = N; int r = 2; int ld = LD; int info;

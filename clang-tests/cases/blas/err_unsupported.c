@@ -1,6 +1,6 @@
 // A BLAS routine without a derivative rule is a located compile error naming it.
 // EXPECT-ERROR: err_unsupported.c:11:
-// EXPECT-ERROR: cannot differentiate call to the BLAS/LAPACK routine 'cblas_dsyr'
+// EXPECT-ERROR: cannot differentiate call to the BLAS/LAPACK routine 'cblas_dspr'
 // EXPECT-ERROR: gemm
 #include <cblas.h>
 
@@ -8,7 +8,7 @@ double __enzyme_autodiff(void *, ...);
 extern int enzyme_dup;
 
 static double f(double *A, double *x, double *y) {
-  cblas_dsyr(CblasColMajor, CblasLower, 3, 1.0, x, 1, A, 3);
+  cblas_dspr(CblasColMajor, CblasLower, 3, 1.0, x, 1, A);
   return y[0];
 }
 

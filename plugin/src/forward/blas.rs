@@ -82,6 +82,12 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
     };
     blas::tangent(&e, &op, &derivs, false);
     b.after(inst);
+    let mut op = op;
+    op.info = match dec.status(inst) {
+        Some(blas::Status::Returned) => Some(inst),
+        Some(blas::Status::ByRef(p)) => Some(b.load(op.int, p)),
+        None => None,
+    };
     blas::tangent(&e, &op, &derivs, true);
     if dec.returns() && t.is_active(inst) {
         b.after(inst);

@@ -113,6 +113,45 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         copies.push((need, Some(buf)));
     }
 
+    // LAPACK's pivots (integers the routine wrote or read): read in place
+    // when nothing overwrites them later, else copied after the call.
+    let pivots = match op.pivots {
+        Some(p) if !needed.is_empty() => {
+            if s.tape.blas_operand_unchanged(inst, p) {
+                Some((p, false))
+            } else {
+                let i64t = after_call.i64();
+                let n = after_call.int_cast(op.dims[0], i64t, true);
+                let size = after_call.const_int(i64t, module.alloc_size(op.int) as i64);
+                let bytes = after_call.mul_int(n, size);
+                let calloc = crate::reverse::tape::declare(
+                    module,
+                    "calloc",
+                    Type::ptr(module.context()),
+                    &[i64t, i64t],
+                );
+                // at least one element, so a null result always means failure
+                let one = after_call.const_int(i64t, 1);
+                let buf = after_call.call_fn(calloc, &[after_call.add_int(n, one), size]);
+                after_call.memmove(buf, p, bytes);
+                s.tape.report.push(format!(
+                    "  copy the pivots of `{}` after the call for the reverse sweep",
+                    dec.name()
+                ));
+                Some((buf, true))
+            }
+        }
+        _ => None,
+    };
+
+    // A factorization's status, read after the call (NaN derivatives where
+    // it failed).
+    let status = match dec.status(inst).filter(|_| !needed.is_empty()) {
+        Some(blas::Status::Returned) => Some(inst),
+        Some(blas::Status::ByRef(p)) => Some(after_call.load(op.int, p)),
+        None => None,
+    };
+
     // The operands as seen from the reverse sweep.
     let mut rop = op.clone();
     for v in rop.dims.iter_mut() {
@@ -125,6 +164,9 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         a.ptr = s.primal(a.ptr);
         a.stride = s.primal(a.stride);
     }
+    let pivots = pivots.map(|(p, copied)| (s.primal(p), copied));
+    rop.pivots = pivots.map(|(p, _)| p);
+    rop.info = status.map(|v| s.primal(v));
     let shadows: Vec<Option<(Value, Value)>> = shadow_ptrs
         .iter()
         .zip(&rop.arrays)
@@ -169,7 +211,8 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         after,
     };
     let outs = blas::adjoint(&e, &rop, &derivs, result);
-    for buf in bufs.iter().filter_map(|&(_, b)| b) {
+    let piv_buf = pivots.and_then(|(p, copied)| copied.then_some(p));
+    for buf in bufs.iter().filter_map(|&(_, b)| b).chain(piv_buf) {
         // Split shape with `enzyme_nofree`: kept for another reverse sweep.
         let p = match free_flag {
             Some(flag) => b.select(flag, buf, b.zero(Type::ptr(module.context()))),

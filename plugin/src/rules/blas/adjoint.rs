@@ -1,7 +1,7 @@
 //! Reverse-mode rules: the adjoint of each routine as BLAS calls.
 
 use super::emit::Emit;
-use super::{count, Array, Derivs, Extent, Kind, Op};
+use super::{count, eig, lu, Array, Derivs, Extent, Kind, Op};
 use ferment_ir::{RealPredicate, Value};
 
 /// Reverse mode: accumulates the adjoints of the call's inputs into their
@@ -11,6 +11,16 @@ use ferment_ir::{RealPredicate, Value};
 /// `result` is the primal result (read by `nrm2`). Returns the adjoints of
 /// the scalars (by position).
 pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Option<Value>> {
+    if op.row_major {
+        // the arrays the rule reads as they were at the call
+        let shadowed: Vec<bool> = d.shadows.iter().map(Option::is_some).collect();
+        let needed = op.needed(&shadowed, &d.scalars, d.result.is_some());
+        let used = |i: usize| needed.iter().any(|n| n.array == i && !n.after);
+        lu::on_transposes(e, op, d, &used, &|e, op, d| {
+            adjoint(e, op, d, result);
+        });
+        return vec![None; op.scalars.len()];
+    }
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
     let sh = |i: usize| d.shadows[i];
     // the generator provides what `Op::needed` asks for
@@ -240,17 +250,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             let Some(da) = sh(0) else { return out };
             let n = dims[0];
             let lower = op.lower;
-            let f = after(0);
-            let p = e.tri_pack((lower, false), n, da);
-            // lower: L^T L'; upper: U' U^T
-            e.trmm(false, !lower, (lower, true, false), (n, n), one, f, p);
-            e.phi(lower, n, p);
-            // lower: L^-T P L^-1; upper: U^-1 P U^-T
-            e.trmm(true, false, (lower, lower, false), (n, n), one, f, p);
-            e.trmm(true, true, (lower, !lower, false), (n, n), one, f, p);
-            e.tri_scale(lower, n, e.real(0.0), da);
-            e.sym_add(lower, n, one, p, da);
-            e.free(p.0);
+            e.potrf_adjoint(lower, n, after(0), da);
         }
         Kind::Potrs => {
             // X = C^-1 B: B' = C^-1 X'; C' = -B' X^T, so L' -= tril((B' X^T + X B'^T) L)
@@ -380,6 +380,70 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
                 }
             }
         }
+        Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_adjoint(e, op, d),
+        Kind::Syev => eig::eig_adjoint(e, op, d),
+        Kind::Syr | Kind::Syr2 => {
+            // A_tri += alpha x x^T (or alpha (x y^T + y x^T)): with M the
+            // stored triangle's adjoint plus its transpose, x' += alpha M y,
+            // y' += alpha M x, alpha' = x^T M y (halved for syr)
+            let two = op.kind == Kind::Syr2;
+            let ia = if two { 2 } else { 1 };
+            let Some(da) = sh(ia) else { return out };
+            let n = dims[0];
+            let m = e.sym_pack(op.lower, true, n, da);
+            let (x, y) = if two {
+                (arr(0), arr(1))
+            } else {
+                (arr(0), arr(0))
+            };
+            if let Some(dx) = sh(0) {
+                e.gemv(false, (n, n), alpha(), m, y, one, dx);
+            }
+            if let Some(dy) = sh(1).filter(|_| two) {
+                e.gemv(false, (n, n), alpha(), m, x, one, dy);
+            }
+            if want(0) {
+                let unit = e.int_c(1);
+                let p = e.calloc(unit, n);
+                let half = e.real(if two { 1.0 } else { 0.5 });
+                e.gemv(false, (n, n), half, m, y, e.real(0.0), (p, unit));
+                out[0] = Some(e.dot(n, x, (p, unit)));
+                e.free(p);
+            }
+            e.free(m.0);
+        }
+        Kind::Syr2k => {
+            // op(A)' += alpha M op(B), op(B)' += alpha M op(A), M = C' on the
+            // triangle plus its transpose
+            let Some(dc) = sh(2) else { return out };
+            let (n, k) = (dims[0], dims[1]);
+            let (lower, t) = (op.lower, op.trans[0]);
+            let zero = e.real(0.0);
+            if sh(0).is_some() || sh(1).is_some() {
+                let sm = e.sym_pack(lower, true, n, dc);
+                for (target, other) in [(sh(0), arr(1)), (sh(1), arr(0))] {
+                    let Some(dt) = target else { continue };
+                    if t {
+                        e.gemm(false, false, (k, n, n), alpha(), other, sm, one, dt);
+                    } else {
+                        e.gemm(false, false, (n, k, n), alpha(), sm, other, one, dt);
+                    }
+                }
+                e.free(sm.0);
+            }
+            if want(0) {
+                let p = e.temp(n, n);
+                e.syrk((lower, t), (n, k), one, arr(0), Some(arr(1)), zero, p);
+                out[0] = Some(e.dot_matrix((n, n), dc, p));
+                e.free(p.0);
+            }
+            if want(1) {
+                let p = e.tri_pack((lower, false), n, arr(2));
+                out[1] = Some(e.dot_matrix((n, n), dc, p));
+                e.free(p.0);
+            }
+            e.tri_scale(lower, n, op.scalars[1].value, dc);
+        }
         Kind::Asum => {
             let (Some(dr), Some(dx)) = (d.result, sh(0)) else {
                 return out;
@@ -388,5 +452,6 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             e.sign_axpy(count(e, op, dx.1), dr, arr(0), dx);
         }
     }
+    lu::nan_on_failure(e, op, d);
     out
 }

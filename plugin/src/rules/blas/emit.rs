@@ -234,6 +234,27 @@ impl Emit<'_> {
         self.cblas(name, self.void(), &args);
     }
 
+    /// A_tri += alpha x x^T (`y`: alpha (x y^T + y x^T)), on a triangle.
+    pub fn syr(
+        &self,
+        lower: bool,
+        n: Value,
+        alpha: Value,
+        x: (Value, Value),
+        y: Option<(Value, Value)>,
+        a: (Value, Value),
+    ) {
+        let lay = self.b.const_int(self.i32(), COL_MAJOR);
+        let u = self.b.const_int(self.i32(), if lower { 122 } else { 121 });
+        let mut args = vec![lay, u, n, alpha, x.0, x.1];
+        if let Some(y) = y {
+            args.extend([y.0, y.1]);
+        }
+        args.extend([a.0, a.1]);
+        let name = if y.is_some() { "syr2" } else { "syr" };
+        self.cblas(name, self.void(), &args);
+    }
+
     /// Y_tri += s (X + X^T) (s X[i,i] on the diagonal) over an n x n
     /// triangle: the adjoint of a symmetric matrix stored in that triangle.
     pub fn sym_add(&self, lower: bool, n: Value, s: Value, x: (Value, Value), y: (Value, Value)) {
@@ -358,6 +379,50 @@ impl Emit<'_> {
         ];
         self.b.call_fn(h, &args);
         (p, ld)
+    }
+
+    /// A heap rows x cols matrix (leading dimension returned) holding the
+    /// transpose of the cols x rows matrix stored at `x`.
+    pub fn transposed(&self, x: (Value, Value), rows: Value, cols: Value) -> (Value, Value) {
+        let p = self.temp(rows, cols);
+        self.transpose_into(x, (rows, cols), p);
+        p
+    }
+
+    /// Y = X^T for a rows x cols Y (X is cols x rows).
+    pub fn transpose_into(
+        &self,
+        x: (Value, Value),
+        (rows, cols): (Value, Value),
+        y: (Value, Value),
+    ) {
+        let h = self.helper(Helper::Transpose);
+        let args = [
+            self.real(0.0),
+            self.i64(rows),
+            self.i64(cols),
+            x.0,
+            self.i64(x.1),
+            y.0,
+            self.i64(y.1),
+        ];
+        self.b.call_fn(h, &args);
+    }
+
+    /// X[i,j] = X[i,j] / (w[j] - w[i]) off the diagonal, 0 on it (the
+    /// eigenvector rules; `w` contiguous).
+    pub fn eig_gap(&self, n: Value, x: (Value, Value), w: Value) {
+        let h = self.helper(Helper::EigGap);
+        let args = [
+            self.real(0.0),
+            self.i64(n),
+            self.i64(n),
+            x.0,
+            self.i64(x.1),
+            w,
+            self.b.const_int(self.b.i64(), 1),
+        ];
+        self.b.call_fn(h, &args);
     }
 
     /// A zeroed heap rows x cols matrix and its leading dimension.
@@ -502,6 +567,26 @@ impl Emit<'_> {
         )
     }
 
+    /// The number of entries of a matrix that are not 0 (NaN counts), as a
+    /// float.
+    pub fn nonzero(&self, shape: (Value, Value), x: (Value, Value)) -> Value {
+        let h = self.helper(Helper::NonZero);
+        let null = self.b.zero(self.ptr());
+        let z = self.b.const_int(self.b.i64(), 0);
+        self.b.call_fn(
+            h,
+            &[
+                self.real(0.0),
+                self.i64(shape.0),
+                self.i64(shape.1),
+                x.0,
+                self.i64(x.1),
+                null,
+                z,
+            ],
+        )
+    }
+
     /// `y_i += a sign(x_i)` (sign by the sign bit) over `n` elements, in
     /// storage order (`|incx|` and `|incy|` apart).
     pub fn sign_axpy(&self, n: Value, a: Value, x: (Value, Value), y: (Value, Value)) {
@@ -574,6 +659,20 @@ impl Emit<'_> {
         let fone = b.const_real(ft, 1.0);
         let sign = |v: Value| b.intrinsic("llvm.copysign", &[ft], &[fone, v]);
         let acc_next = match h {
+            Helper::EigGap => {
+                let wi = b.load(ft, b.gep(ft, y, &[i]));
+                let wj = b.load(ft, b.gep(ft, y, &[j]));
+                let diag = b.icmp(IntPredicate::LLVMIntEQ, i, j);
+                let v = b.load(ft, px);
+                b.store(b.select(diag, fzero, b.fdiv(v, b.fsub(wj, wi))), px);
+                acc
+            }
+            Helper::Transpose => {
+                let xt = b.gep(ft, x, &[b.add_int(j, b.mul_int(i, ldx))]);
+                let v = b.load(ft, xt);
+                b.store(v, at(y, ldy));
+                acc
+            }
             Helper::Pack => {
                 let v = b.load(ft, px);
                 b.store(v, at(y, ldy));
@@ -596,6 +695,11 @@ impl Emit<'_> {
                 let v = b.load(ft, py);
                 b.store(b.fadd(v, b.fmul(s, sign(u))), py);
                 acc
+            }
+            Helper::NonZero => {
+                let u = b.load(ft, px);
+                let nz = b.fcmp(RealPredicate::LLVMRealUNE, u, fzero);
+                b.fadd(acc, b.select(nz, fone, fzero))
             }
             Helper::SignDot => {
                 let u = b.load(ft, px);
@@ -713,6 +817,10 @@ impl Emit<'_> {
 enum Helper {
     /// Y[i,j] = X[i,j]
     Pack,
+    /// Y[i,j] = X[j,i]
+    Transpose,
+    /// X[i,j] /= Y[j] - Y[i] off the diagonal, 0 on it
+    EigGap,
     /// X[i,j] = s X[i,j] (0 when s == 0)
     Scale,
     /// sum X[i,j] Y[i,j]
@@ -721,6 +829,8 @@ enum Helper {
     SignAxpy,
     /// sum sign(X[i,j]) Y[i,j]
     SignDot,
+    /// the number of X[i,j] != 0
+    NonZero,
     /// Y[i,j] += s X[i,j] on the triangle a triangular routine reads
     TriAdd { lower: bool, unit: bool },
     /// Y[i,j] = X[i,j] on that triangle, 0 elsewhere
@@ -748,10 +858,13 @@ impl Helper {
         };
         match self {
             Helper::Pack => "pack".into(),
+            Helper::Transpose => "transpose".into(),
+            Helper::EigGap => "eiggap".into(),
             Helper::Scale => "scale".into(),
             Helper::Dot => "dot".into(),
             Helper::SignAxpy => "signaxpy".into(),
             Helper::SignDot => "signdot".into(),
+            Helper::NonZero => "nonzero".into(),
             Helper::TriAdd { lower, unit } => tri("triadd", lower, unit),
             Helper::TriPack { lower, unit } => tri("tripack", lower, unit),
             Helper::SymAdd { lower } => tri("symadd", lower, false),
@@ -761,7 +874,7 @@ impl Helper {
         }
     }
     pub(super) fn returns(self) -> bool {
-        matches!(self, Helper::Dot | Helper::SignDot)
+        matches!(self, Helper::Dot | Helper::SignDot | Helper::NonZero)
     }
 }
 

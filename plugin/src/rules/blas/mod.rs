@@ -17,7 +17,10 @@
 //! rules), `tangent` (forward rules).
 
 mod adjoint;
+mod chol;
+mod eig;
 mod emit;
+mod lu;
 mod tangent;
 
 pub use adjoint::adjoint;
@@ -52,6 +55,13 @@ enum Role {
     Side,
     /// LAPACK's status output (Fortran interface only; LAPACKE returns it).
     Info,
+    /// LAPACK's pivot indices (an integer array, 1-based row interchanges);
+    /// carry no derivative.
+    Pivots,
+    /// LAPACK's `jobz` (`'N'`: eigenvalues only, `'V'`: and eigenvectors).
+    Job,
+    /// A vector of contiguous values (no stride argument): eigenvalues.
+    Values,
 }
 
 use Role::*;
@@ -77,6 +87,13 @@ pub enum Kind {
     Syrk,
     Potrf,
     Potrs,
+    Getrf,
+    Getrs,
+    Gesv,
+    Syr,
+    Syr2,
+    Syr2k,
+    Syev,
 }
 
 struct Routine {
@@ -93,7 +110,30 @@ struct Routine {
 
 /// LAPACK routines are `LAPACKE_dpotrf` in C (by value), not `cblas_`.
 fn is_lapack(kind: Kind) -> bool {
-    matches!(kind, Kind::Potrf | Kind::Potrs)
+    matches!(
+        kind,
+        Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv | Kind::Syev
+    )
+}
+
+/// LAPACK routines supported through LAPACKE only (the Fortran form takes a
+/// workspace and allows a workspace query).
+fn lapacke_only(kind: Kind) -> bool {
+    kind == Kind::Syev
+}
+
+/// LAPACK routines whose row-major form is handled on transposed copies
+/// (LAPACKE's own approach); the others change flags instead.
+fn transposes_row_major(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv | Kind::Syev
+    )
+}
+
+/// Routines that write their pivot array.
+fn writes_pivots(kind: Kind) -> bool {
+    matches!(kind, Kind::Getrf | Kind::Gesv)
 }
 
 static ROUTINES: &[Routine] = &[
@@ -228,6 +268,34 @@ static ROUTINES: &[Routine] = &[
         writes: &[1],
         returns: false,
     },
+    // A = alpha x x^T + A, on one triangle of A
+    Routine {
+        kind: Kind::Syr,
+        name: "syr",
+        roles: &[Layout, Uplo, Dim, Scalar, Vector, Inc, Matrix, Ld],
+        writes: &[1],
+        returns: false,
+    },
+    // A = alpha (x y^T + y x^T) + A, on one triangle of A
+    Routine {
+        kind: Kind::Syr2,
+        name: "syr2",
+        roles: &[
+            Layout, Uplo, Dim, Scalar, Vector, Inc, Vector, Inc, Matrix, Ld,
+        ],
+        writes: &[2],
+        returns: false,
+    },
+    // C = alpha (op(A) op(B)^T + op(B) op(A)^T) + beta C, on one triangle of C
+    Routine {
+        kind: Kind::Syr2k,
+        name: "syr2k",
+        roles: &[
+            Layout, Uplo, Trans, Dim, Dim, Scalar, Matrix, Ld, Matrix, Ld, Scalar, Matrix, Ld,
+        ],
+        writes: &[2],
+        returns: false,
+    },
     // LAPACK: the Cholesky factor of a symmetric positive definite matrix,
     // A = L L^T (lower) or U^T U (upper), in place on one triangle
     Routine {
@@ -243,6 +311,43 @@ static ROUTINES: &[Routine] = &[
         name: "potrs",
         roles: &[Layout, Uplo, Dim, Dim, Matrix, Ld, Matrix, Ld, Info],
         writes: &[1],
+        returns: false,
+    },
+    // LAPACK: A = P L U in place (L unit lower, strictly below the
+    // diagonal; U on and above it), pivots in ipiv; square matrices only
+    Routine {
+        kind: Kind::Getrf,
+        name: "getrf",
+        roles: &[Layout, Dim, Dim, Matrix, Ld, Pivots, Info],
+        writes: &[0],
+        returns: false,
+    },
+    // LAPACK: B = op(A)^-1 B given getrf's factors and pivots
+    Routine {
+        kind: Kind::Getrs,
+        name: "getrs",
+        roles: &[
+            Layout, Trans, Dim, Dim, Matrix, Ld, Pivots, Matrix, Ld, Info,
+        ],
+        writes: &[1],
+        returns: false,
+    },
+    // LAPACK: getrf of A (in place), then B = A^-1 B
+    Routine {
+        kind: Kind::Gesv,
+        name: "gesv",
+        roles: &[Layout, Dim, Dim, Matrix, Ld, Pivots, Matrix, Ld, Info],
+        writes: &[0, 1],
+        returns: false,
+    },
+    // LAPACK: the eigenvalues w (ascending) of the symmetric matrix stored
+    // in a triangle of A, and with jobz 'V' its orthonormal eigenvectors in A
+    // (else A's contents are destroyed)
+    Routine {
+        kind: Kind::Syev,
+        name: "syev",
+        roles: &[Layout, Job, Uplo, Dim, Matrix, Ld, Values],
+        writes: &[0, 1],
         returns: false,
     },
     // B = alpha op(T)^-1 B (left) or alpha B op(T)^-1 (right)
@@ -262,9 +367,8 @@ static ROUTINES: &[Routine] = &[
 const OTHER_ROUTINES: &[&str] = &[
     "rot", "rotg", "rotm", "rotmg", "swap", "amax", "amin", "iamax", "iamin", "sdot", "dsdot",
     "gbmv", "hemv", "hbmv", "hpmv", "sbmv", "spmv", "tbmv", "tpmv", "tbsv", "tpsv", "geru", "gerc",
-    "her", "hpr", "her2", "hpr2", "syr", "spr", "syr2", "spr2", "hemm", "herk", "syr2k", "her2k",
-    "potrf", "potrs", "potri", "gesv", "getrf", "getrs", "getri", "syev", "syevd", "gesvd", "gels",
-    "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
+    "her", "hpr", "her2", "hpr2", "spr", "spr2", "hemm", "herk", "her2k", "potri", "getri",
+    "syevd", "gesvd", "gels", "geqrf", "posv", "trtrs", "trtri", "lacpy", "lange",
 ];
 
 /// Floating-point precision of a routine (`s`/`d`).
@@ -315,9 +419,11 @@ fn lookup(name: &str) -> Option<(&'static Routine, Prec, Iface)> {
         "d" => Prec::D,
         _ => return None,
     };
-    let r = ROUTINES
-        .iter()
-        .find(|r| r.name == base && lapacke.is_none_or(|l| l == is_lapack(r.kind)))?;
+    let r = ROUTINES.iter().find(|r| {
+        r.name == base
+            && lapacke.is_none_or(|l| l == is_lapack(r.kind))
+            && (lapacke == Some(true) || !lapacke_only(r.kind))
+    })?;
     Some((r, prec, iface))
 }
 
@@ -369,7 +475,7 @@ pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
         .iter()
         .map(|role| match role {
             Scalar => ArgEffect::Read,
-            Matrix | Vector => {
+            Matrix | Vector | Values => {
                 let k = arrays;
                 arrays += 1;
                 if r.writes.contains(&k) {
@@ -378,11 +484,34 @@ pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
                     ArgEffect::Read
                 }
             }
+            Pivots if writes_pivots(r.kind) => ArgEffect::WrittenInert,
+            Info => ArgEffect::WrittenInert,
             _ => ArgEffect::Inert,
         })
         .collect();
     out.resize(call.num_call_args(), ArgEffect::Inert);
     Some(out)
+}
+
+/// The floating-point arrays a call to a supported routine reads or
+/// writes, and their precision: facts for the type analysis (a buffer only
+/// BLAS touches is still known to hold floats).
+pub fn float_arrays(call: Value) -> Option<(Prec, Vec<Value>)> {
+    if !call.is_call() {
+        return None;
+    }
+    let f = call.called_function()?;
+    if !f.is_declaration() {
+        return None;
+    }
+    let (r, prec, iface) = lookup(&f.name())?;
+    let arrays = roles_of(r, iface)
+        .iter()
+        .zip(call.call_args())
+        .filter(|(role, a)| matches!(role, Matrix | Vector | Values) && a.ty().is_pointer())
+        .map(|(_, a)| a)
+        .collect();
+    Some((prec, arrays))
 }
 
 fn roles_of(r: &Routine, iface: Iface) -> Vec<Role> {
@@ -435,6 +564,25 @@ pub struct Op {
     pub arrays: Vec<Array>,
     /// The integer type of dimensions and strides.
     pub int: Type,
+    /// LAPACK's pivot array (elements of type `int`).
+    pub pivots: Option<Value>,
+    /// A row-major LAPACK call the rules see through transposed copies
+    /// (see [`transposes_row_major`]); the arrays are its storage.
+    pub row_major: bool,
+    /// `syev`: eigenvectors computed (`jobz = 'V'`).
+    pub vectors: bool,
+    /// A factorization's status after the call (set by the generators, see
+    /// [`Decoded::status`]): where it is not 0 the derivatives are NaN.
+    pub info: Option<Value>,
+}
+
+/// Where a factorization reports failure.
+#[derive(Clone, Copy, Debug)]
+pub enum Status {
+    /// LAPACKE's return value.
+    Returned,
+    /// The Fortran interface's `info` argument (a pointer).
+    ByRef(Value),
 }
 
 /// A decoded call before its by-reference operands are read: the flags
@@ -450,8 +598,11 @@ pub struct Decoded {
     lower: bool,
     unit: bool,
     right: bool,
+    vectors: bool,
     /// (role, argument) for every role but the flags.
     args: Vec<(Role, Value)>,
+    /// The Fortran interface's `info` pointer.
+    info: Option<Value>,
     name: String,
 }
 
@@ -505,7 +656,9 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         lower: false,
         unit: false,
         right: false,
+        vectors: false,
         args: Vec::new(),
+        info: None,
         name: name.clone(),
     };
     for (&role, &a) in roles.iter().zip(&args) {
@@ -517,9 +670,10 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
             },
             Trans => {
                 let t = match iface {
+                    // LAPACKE takes the letter by value
                     Iface::Cblas => match a.const_int() {
-                        Some(111) => false,
-                        Some(112) | Some(113) => true,
+                        Some(111) | Some(78) | Some(110) => false,
+                        Some(112 | 113 | 84 | 116 | 67 | 99) => true,
                         _ => return Err(bad("transpose argument")),
                     },
                     Iface::Fortran => match fortran_char(a) {
@@ -561,9 +715,32 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                     _ => d.right = v,
                 }
             }
-            Info => {}
+            Job => {
+                let letter = match iface {
+                    Iface::Cblas => a
+                        .const_int()
+                        .and_then(|k| u8::try_from(k).ok())
+                        .map(char::from),
+                    Iface::Fortran => fortran_char(a),
+                };
+                d.vectors = match letter.map(|c| c.to_ascii_uppercase()) {
+                    Some('V') => true,
+                    Some('N') => false,
+                    _ => return Err(bad("job (jobz) argument")),
+                };
+            }
+            Info => {
+                if !a.ty().is_pointer() {
+                    return Err(Error::at(
+                        call,
+                        format!("cannot differentiate call to '{name}': its arguments do not match the LAPACK interface"),
+                    ));
+                }
+                d.info = Some(a);
+            }
             _ => {
-                let want_ptr = iface == Iface::Fortran || matches!(role, Matrix | Vector);
+                let want_ptr =
+                    iface == Iface::Fortran || matches!(role, Matrix | Vector | Pivots | Values);
                 if a.ty().is_pointer() != want_ptr {
                     return Err(Error::at(
                         call,
@@ -574,12 +751,27 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
             }
         }
     }
-    if d.kind == Kind::Potrs && d.row_major {
-        return Err(Error::at(
-            call,
-            format!("cannot differentiate call to '{name}' in row-major layout yet"),
-        )
-        .hint("call it with LAPACK_COL_MAJOR (transpose the right-hand sides), or use cblas_dtrsm twice"));
+    if d.kind == Kind::Getrf {
+        // only square factorizations have a rule; a run-time check covers
+        // dimensions that are not constants
+        let dims: Vec<Option<i64>> = d
+            .args
+            .iter()
+            .filter(|(r, _)| *r == Dim)
+            .map(|&(_, a)| match iface {
+                Iface::Cblas => a.const_int(),
+                Iface::Fortran => None,
+            })
+            .collect();
+        if let [Some(m), Some(n)] = dims[..] {
+            if m != n {
+                return Err(Error::at(
+                    call,
+                    format!("cannot differentiate call to '{name}' on a {m} x {n} matrix: only square LU factorizations have a rule"),
+                )
+                .hint("factor a square matrix (or use a QR factorization outside the differentiated code)"));
+            }
+        }
     }
     Ok(Some(d))
 }
@@ -648,7 +840,7 @@ impl Decoded {
     pub fn array_pointers(&self) -> Vec<Value> {
         self.args
             .iter()
-            .filter(|(r, _)| matches!(r, Matrix | Vector))
+            .filter(|(r, _)| matches!(r, Matrix | Vector | Values))
             .map(|(_, a)| *a)
             .collect()
     }
@@ -667,6 +859,21 @@ impl Decoded {
         self.writes
     }
 
+    /// Where a factorization that may fail (`potrf`, `getrf`, `gesv`)
+    /// reports its status.
+    pub fn status(&self, call: Value) -> Option<Status> {
+        if !matches!(
+            self.kind,
+            Kind::Potrf | Kind::Getrf | Kind::Gesv | Kind::Syev
+        ) {
+            return None;
+        }
+        match self.iface {
+            Iface::Cblas => call.ty().is_integer().then_some(Status::Returned),
+            Iface::Fortran => self.info.map(Status::ByRef),
+        }
+    }
+
     /// The call in column-major form. For the Fortran interface, `load`
     /// reads a by-reference operand (of the given type) where the caller
     /// placed its builder.
@@ -677,6 +884,7 @@ impl Decoded {
         let mut scalars = Vec::new();
         let mut arrays: Vec<Array> = Vec::new();
         let mut int = i32t;
+        let mut pivots = None;
         for &(role, a) in &self.args {
             let by_value = |load: &mut dyn FnMut(Value, Type) -> Value, ty: Type| match self.iface {
                 Iface::Cblas => a,
@@ -706,7 +914,13 @@ impl Decoded {
                         last.stride = v;
                     }
                 }
-                Layout | Trans | Uplo | Diag | Side | Info => {}
+                Pivots => pivots = Some(a),
+                Values => arrays.push(Array {
+                    ptr: a,
+                    stride: ferment_ir::Builder::new(module).const_int(int, 1),
+                    matrix: false,
+                }),
+                Layout | Trans | Uplo | Diag | Side | Info | Job => {}
             }
         }
         let mut trans = [false; 2];
@@ -725,8 +939,12 @@ impl Decoded {
             scalars,
             arrays,
             int,
+            pivots,
+            row_major: self.row_major && transposes_row_major(self.kind),
+            vectors: self.vectors,
+            info: None,
         };
-        if self.row_major {
+        if self.row_major && !op.row_major {
             // A row-major matrix is the column-major storage of its
             // transpose: C^T = op(B)^T op(A)^T, y = op(A^T)^T x, A^T += y x^T.
             match op.kind {
@@ -757,9 +975,9 @@ impl Decoded {
                     op.dims.swap(0, 1);
                 }
                 // a symmetric matrix is its own transpose
-                Kind::Symv | Kind::Potrf => op.lower = !op.lower,
+                Kind::Symv | Kind::Potrf | Kind::Syr | Kind::Syr2 => op.lower = !op.lower,
                 // C^T = op(A)^T... : the other triangle, the other op
-                Kind::Syrk => {
+                Kind::Syrk | Kind::Syr2k => {
                     op.lower = !op.lower;
                     op.trans[0] = !op.trans[0];
                 }
@@ -780,8 +998,17 @@ pub enum Extent {
 }
 
 impl Op {
-    /// The extent of array `i`.
+    /// The extent of array `i`'s storage (for a row-major LAPACK call the
+    /// transpose of the matrix it stands for).
     pub fn extent(&self, i: usize) -> Extent {
+        match self.logical_extent(i) {
+            Extent::Matrix(r, c) if self.row_major => Extent::Matrix(c, r),
+            e => e,
+        }
+    }
+
+    /// The extent of array `i` as the matrix it stands for.
+    pub fn logical_extent(&self, i: usize) -> Extent {
         let d = &self.dims;
         let t = self.trans;
         let mat = |c: bool, a: Value, b: Value| {
@@ -816,8 +1043,15 @@ impl Op {
             (Kind::Symm, _) => Extent::Matrix(d[0], d[1]),
             (Kind::Potrf | Kind::Potrs, 0) => Extent::Matrix(d[0], d[0]),
             (Kind::Potrs, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Getrf, _) => Extent::Matrix(d[0], d[1]),
+            (Kind::Getrs | Kind::Gesv, 0) => Extent::Matrix(d[0], d[0]),
+            (Kind::Getrs | Kind::Gesv, _) => Extent::Matrix(d[0], d[1]),
             (Kind::Syrk, 0) => mat(t[0], d[0], d[1]),
             (Kind::Syrk, _) => Extent::Matrix(d[0], d[0]),
+            (Kind::Syr, 1) | (Kind::Syr2, 2) => Extent::Matrix(d[0], d[0]),
+            (Kind::Syr2k, 0 | 1) => mat(t[0], d[0], d[1]),
+            (Kind::Syr2k, _) => Extent::Matrix(d[0], d[0]),
+            (Kind::Syev, 0) => Extent::Matrix(d[0], d[0]),
             _ => Extent::Vector(d[0]),
         }
     }
@@ -861,6 +1095,15 @@ impl Op {
             Kind::Copy => {}
             Kind::Nrm2 | Kind::Asum => need(result && s(0), 0, false),
             Kind::Potrf => need(s(0), 0, true),
+            Kind::Getrf => need(s(0), 0, true),
+            Kind::Getrs => {
+                need(s(1), 0, false);
+                need(s(1) && s(0), 1, true);
+            }
+            Kind::Gesv => {
+                need(s(0) || s(1), 0, true);
+                need(s(0) && s(1), 1, true);
+            }
             Kind::Potrs => {
                 need(s(1), 0, false);
                 need(s(1) && s(0), 1, true);
@@ -868,6 +1111,22 @@ impl Op {
             Kind::Syrk => {
                 need(s(1) && (s(0) || w(0)), 0, false);
                 need(s(1) && w(1), 1, false);
+            }
+            Kind::Syr => need(s(1) && (s(0) || w(0)), 0, false),
+            // eigenvectors and eigenvalues after the call, or (jobz 'N') the
+            // matrix before it, decomposed again with vectors
+            Kind::Syev => {
+                let any = s(0) || s(1);
+                need(any && self.vectors, 0, true);
+                need(any && self.vectors, 1, true);
+                need(any && !self.vectors, 0, false);
+            }
+            Kind::Syr2 | Kind::Syr2k => {
+                if s(2) {
+                    need(s(1) || w(0), 0, false);
+                    need(s(0) || w(0), 1, false);
+                    need(w(1), 2, false);
+                }
             }
             Kind::Trmv => {
                 need(s(1), 0, false);
@@ -915,6 +1174,7 @@ fn count(e: &Emit, op: &Op, inc: Value) -> Value {
 }
 /// The derivative memory and scalar derivatives of one call at the
 /// emission point.
+#[derive(Clone)]
 pub struct Derivs {
     /// Per array: its shadow (adjoint or tangent memory) and the shadow's
     /// stride (the primal array's), if it has one.
@@ -947,8 +1207,24 @@ mod tests {
         assert!(lookup("cblas_zgemm").is_none());
         assert!(lookup("gemm_").is_none());
         assert!(is_unsupported_routine("cblas_zgemm"));
-        assert!(is_unsupported_routine("dsyr2k_"));
-        assert!(is_unsupported_routine("LAPACKE_dgetrf"));
+        assert!(!is_unsupported_routine("dsyr2k_"));
+        assert!(is_unsupported_routine("dspr2_"));
+        assert!(matches!(
+            lookup("cblas_ssyr"),
+            Some((r, Prec::S, Iface::Cblas)) if r.kind == Kind::Syr
+        ));
+        assert!(!is_unsupported_routine("LAPACKE_dgetrf"));
+        assert!(is_unsupported_routine("LAPACKE_dgetri"));
+        assert!(matches!(
+            lookup("LAPACKE_ssyev"),
+            Some((r, Prec::S, Iface::Cblas)) if r.kind == Kind::Syev
+        ));
+        assert!(lookup("dsyev_").is_none());
+        assert!(is_unsupported_routine("dsyev_"));
+        assert!(matches!(
+            lookup("sgesv_"),
+            Some((r, Prec::S, Iface::Fortran)) if r.kind == Kind::Gesv
+        ));
         assert!(!is_unsupported_routine("dtrsm_"));
         assert!(matches!(
             lookup("LAPACKE_dpotrf"),
@@ -971,7 +1247,7 @@ mod tests {
             let arrays = r
                 .roles
                 .iter()
-                .filter(|x| matches!(x, Matrix | Vector))
+                .filter(|x| matches!(x, Matrix | Vector | Values))
                 .count();
             assert!(r.writes.iter().all(|&w| w < arrays), "{}", r.name);
             // every array is followed by its stride

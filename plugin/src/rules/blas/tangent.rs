@@ -1,7 +1,7 @@
 //! Forward-mode rules: the tangent of each routine as BLAS calls.
 
 use super::emit::{axpy_matrix, Emit};
-use super::{count, Derivs, Extent, Kind, Op};
+use super::{count, eig, lu, Derivs, Extent, Kind, Op};
 use ferment_ir::{RealPredicate, Value};
 
 /// Forward mode: updates the tangents of the arrays the call writes, in two
@@ -10,8 +10,22 @@ use ferment_ir::{RealPredicate, Value};
 /// `d.shadows` are the tangent memories, `d.scalar_tangents` the scalars'
 /// tangents.
 pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
-    let after_phase = matches!(op.kind, Kind::Trsv | Kind::Trsm | Kind::Potrf | Kind::Potrs);
-    if after && !after_phase || !after && matches!(op.kind, Kind::Potrf | Kind::Potrs) {
+    // after the call only (eigenvalues only: before it, while A is there)
+    let lapack = matches!(
+        op.kind,
+        Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv
+    ) || op.kind == Kind::Syev && op.vectors;
+    let after_phase = lapack || matches!(op.kind, Kind::Trsv | Kind::Trsm);
+    if after && op.kind == Kind::Syev && !op.vectors {
+        // eigenvalues only: tangents made before the call, NaN if it failed
+        lu::nan_on_failure(e, op, d);
+        return;
+    }
+    if after && !after_phase || !after && lapack {
+        return;
+    }
+    if op.row_major {
+        lu::on_transposes(e, op, d, &|_| true, &|e, op, d| tangent(e, op, d, after));
         return;
     }
     let arr = |i: usize| (op.arrays[i].ptr, op.arrays[i].stride);
@@ -184,16 +198,7 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
             // after the call: L' = L Phi(L^-1 A' L^-T) (upper: U' = Phi(U^-T A' U^-1) U)
             let Some(da) = sh(0) else { return };
             let n = dims[0];
-            let lower = op.lower;
-            let f = arr(0);
-            let p = e.sym_pack(lower, false, n, da);
-            e.trmm(true, false, (lower, !lower, false), (n, n), one, f, p);
-            e.trmm(true, true, (lower, lower, false), (n, n), one, f, p);
-            e.phi(lower, n, p);
-            e.trmm(false, !lower, (lower, false, false), (n, n), one, f, p);
-            e.tri_scale(lower, n, e.real(0.0), da);
-            e.tri_add((lower, false), n, one, p, da);
-            e.free(p.0);
+            e.potrf_tangent(op.lower, n, arr(0), da);
         }
         Kind::Potrs => {
             // after the call: X' = C^-1 (B' - C' X), C' = L' L^T + L L'^T
@@ -314,8 +319,62 @@ pub fn tangent(e: &Emit, op: &Op, d: &Derivs, after: bool) {
                 db,
             );
         }
+        Kind::Getrf | Kind::Getrs | Kind::Gesv => lu::lu_tangent(e, op, d),
+        Kind::Syev => eig::eig_tangent(e, op, d),
+        Kind::Syr => {
+            // A' += alpha (x' x^T + x x'^T) + alpha' x x^T, on the triangle
+            let Some(da) = sh(1) else { return };
+            let n = dims[0];
+            if let Some(dx) = sh(0) {
+                e.syr(op.lower, n, alpha(), dx, Some(arr(0)), da);
+            }
+            if let Some(dal) = st(0) {
+                e.syr(op.lower, n, dal, arr(0), None, da);
+            }
+        }
+        Kind::Syr2 => {
+            let Some(da) = sh(2) else { return };
+            let n = dims[0];
+            if let Some(dx) = sh(0) {
+                e.syr(op.lower, n, alpha(), dx, Some(arr(1)), da);
+            }
+            if let Some(dy) = sh(1) {
+                e.syr(op.lower, n, alpha(), arr(0), Some(dy), da);
+            }
+            if let Some(dal) = st(0) {
+                e.syr(op.lower, n, dal, arr(0), Some(arr(1)), da);
+            }
+        }
+        Kind::Syr2k => {
+            // C' = beta C' + alpha syr2k(A', B) + alpha syr2k(A, B')
+            //      + alpha' syr2k(A, B) + beta' C, on the triangle
+            let Some(dc) = sh(2) else { return };
+            let (n, k) = (dims[0], dims[1]);
+            let flags = (op.lower, op.trans[0]);
+            let beta = op.scalars[1].value;
+            let mut scaled = false;
+            if let Some(da) = sh(0) {
+                e.syrk(flags, (n, k), alpha(), da, Some(arr(1)), beta, dc);
+                scaled = true;
+            }
+            if let Some(db) = sh(1) {
+                let bb = if scaled { one } else { beta };
+                e.syrk(flags, (n, k), alpha(), arr(0), Some(db), bb, dc);
+                scaled = true;
+            }
+            if !scaled {
+                e.tri_scale(op.lower, n, beta, dc);
+            }
+            if let Some(dal) = st(0) {
+                e.syrk(flags, (n, k), dal, arr(0), Some(arr(1)), one, dc);
+            }
+            if let Some(dbe) = st(1) {
+                e.tri_add((op.lower, false), n, dbe, arr(2), dc);
+            }
+        }
         Kind::Dot | Kind::Nrm2 | Kind::Asum => {}
     }
+    lu::nan_on_failure(e, op, d);
 }
 
 /// Forward mode: the tangent of a returned value (`dot`, `nrm2`, `asum`),
