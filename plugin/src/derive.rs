@@ -280,7 +280,11 @@ impl<'o> Ctx<'o> {
         match (key.mode, key.shape) {
             (Mode::Forward, _) => {
                 let ty = forward::signature(m, key);
-                let f = m.add_function(&format!("ferment.fwddiffe.{fname}"), ty);
+                let name = match key.width {
+                    1 => format!("ferment.fwddiffe.{fname}"),
+                    w => format!("ferment.fwddiffe.x{w}.{fname}"),
+                };
+                let f = m.add_function(&name, ty);
                 prepare_declaration(key.function, f);
                 (Derivative::Forward(f), f)
             }
