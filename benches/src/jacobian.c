@@ -10,7 +10,7 @@
  *   fd        — central finite differences (64 evaluations of the function).
  * Checks before timing: batched == separate (to 1e-12 relative), both == finite differences (to
  * 1e-5 relative, on the entries above 1e-6 of the largest). Standalone (its own main): run by
- * benches/jacobian.sh, which writes report/JACOBIAN.md; prints one RESULT line (JSON).
+ * benches/batched.sh, which writes report/BATCHED.md; prints one RESULT line (JSON).
  */
 #include <ferment.h>
 #include <math.h>
