@@ -59,6 +59,8 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         prec: op.prec,
         int: op.int,
     };
+    // (Tangents of packed scalars are extracted before the call.)
+    t.b.before(inst);
     // Each lane: its tangents before the call (while the inputs are in
     // place), after it, and the result's.
     let lanes: Vec<Derivs> = (0..t.width)
@@ -73,7 +75,7 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
                 .iter()
                 .map(|sc| match sc.by_ref {
                     Some(p) => t.memory_shadow(p, lane).map(|sp| b.load(ft, sp)),
-                    None => (t.is_active(sc.value) || t.tangents.contains_key(&sc.value))
+                    None => (t.is_active(sc.value) || t.has_tangent(sc.value))
                         .then(|| t.tangent(sc.value, lane)),
                 })
                 .collect();

@@ -9,8 +9,11 @@
 //!
 //! Batched (`DerivativeKey::width` N > 1, `enzyme_width N`): the primal runs
 //! once and every active value carries N tangents, one SSA value per lane
-//! (what SROA makes of an `[N x T]`: LLVM's SLP vectorizer packs isomorphic
-//! lanes into vectors where that pays). Partial derivatives are computed
+//! (what SROA makes of an `[N x T]`; loops over them vectorize like any
+//! scalar code). `-ferment-packed-lanes` keeps a float scalar's N tangents
+//! in one `<N x T>` instead (vector arithmetic, with the lanes' loads and
+//! stores gathered and scattered), which measured equal (Jacobian) or slower
+//! (Hessian) on benches/batched.sh. Partial derivatives are computed
 //! once per instruction and applied to each lane. Memory shadows are N
 //! separate buffers (Enzyme's convention): each lane has its own
 //! [`Shadows`]. A duplicated parameter takes N tangent parameters, the
@@ -82,6 +85,11 @@ struct TangentSweep<'k> {
     width: usize,
     /// Per active value, its tangent in each lane.
     tangents: HashMap<Value, Vec<Value>>,
+    /// Batched: active float scalars whose N tangents are one `<N x T>`
+    /// vector (arithmetic on tangents is then vector arithmetic).
+    packed: HashMap<Value, Value>,
+    /// Whether float scalars get packed tangents.
+    pack: bool,
     /// Per lane, the shadows of pointers (empty until built).
     shadows: Vec<Shadows>,
     /// Per call: what type analysis knows about its pointer arguments.
@@ -138,6 +146,8 @@ impl<'k> TangentSweep<'k> {
             b,
             width,
             tangents,
+            packed: HashMap::new(),
+            pack: width > 1 && ctx.options.packed_lanes != 0,
             shadows: Vec::new(),
             call_arg_types,
         }
@@ -150,11 +160,45 @@ impl<'k> TangentSweep<'k> {
     /// The tangent of `v` in `lane` (zero for constants and inactive values).
     fn tangent(&self, v: Value, lane: usize) -> Value {
         if self.is_active(v) || v.is_argument() {
+            if let Some(p) = self.packed.get(&v) {
+                let k = self.b.const_int(self.b.i32(), lane as i64);
+                return self.b.extract_element(*p, k);
+            }
             if let Some(t) = self.tangents.get(&v) {
                 return t[lane];
             }
         }
         self.b.zero(v.ty())
+    }
+
+    /// Whether `v` has a tangent (of either representation).
+    fn has_tangent(&self, v: Value) -> bool {
+        self.tangents.contains_key(&v) || self.packed.contains_key(&v)
+    }
+
+    /// Whether tangents of type `ty` are packed into vectors.
+    fn packs(&self, ty: Type) -> bool {
+        self.pack && ty.is_fp_like() && !ty.is_vector()
+    }
+
+    /// The tangents of the float scalar `v` as one `<N x T>` vector.
+    fn packed_tangent(&self, v: Value) -> Value {
+        let ty = Type::vector(v.ty(), self.width as u32);
+        if self.is_active(v) || v.is_argument() {
+            if let Some(p) = self.packed.get(&v) {
+                return *p;
+            }
+            if let Some(t) = self.tangents.get(&v) {
+                let mut acc = self.b.poison(ty);
+                for (k, t) in t.iter().enumerate() {
+                    acc = self
+                        .b
+                        .insert_element(acc, *t, self.b.const_int(self.b.i32(), k as i64));
+                }
+                return acc;
+            }
+        }
+        self.b.zero(ty)
     }
 
     /// One value per lane: `f(lane)` for each.
@@ -210,6 +254,7 @@ impl<'k> TangentSweep<'k> {
             crate::gpu::check_constructs(&blocks, &self.activity, false)?;
         }
         let mut phis = Vec::new();
+        let mut packed_phis = Vec::new();
         // The instructions to visit, listed before any is added: what
         // replaces an invoke goes into its normal destination, a later block.
         let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
@@ -250,6 +295,14 @@ impl<'k> TangentSweep<'k> {
                 if inst.is_terminator() || !self.is_active(inst) {
                     continue;
                 }
+                if inst.opcode() == Opcode::LLVMPHI && self.packs(inst.ty()) {
+                    self.b.after_phis(blk);
+                    let ty = Type::vector(inst.ty(), self.width as u32);
+                    let t = self.b.phi(ty, "tangents");
+                    self.packed.insert(inst, t);
+                    packed_phis.push((inst, t));
+                    continue;
+                }
                 if inst.opcode() == Opcode::LLVMPHI {
                     self.b.after_phis(blk);
                     let t = self.per_lane(|_| self.b.phi(inst.ty(), "tangent"));
@@ -259,13 +312,31 @@ impl<'k> TangentSweep<'k> {
                 }
                 self.b.after(inst);
                 self.b.set_debug_loc_from(inst);
+                if self.packs(inst.ty()) {
+                    if let Some(t) = self.packed_tangent_of(inst)? {
+                        self.packed.insert(inst, t);
+                        continue;
+                    }
+                }
                 let t = self.tangent_of(inst)?;
                 self.tangents.insert(inst, t);
             }
         }
         self.b.clear_debug_loc();
+        for (phi, t) in packed_phis {
+            for (v, blk) in phi.incoming() {
+                if let Some(term) = blk.terminator() {
+                    self.b.before(term);
+                }
+                let tv = self.packed_tangent(v);
+                t.add_incoming(tv, blk);
+            }
+        }
         for (phi, t) in phis {
             for (v, blk) in phi.incoming() {
+                if let Some(term) = blk.terminator() {
+                    self.b.before(term);
+                }
                 for (lane, t) in t.iter().enumerate() {
                     let tv = self.tangent(v, lane);
                     t.add_incoming(tv, blk);
@@ -548,8 +619,94 @@ impl<'k> TangentSweep<'k> {
         Ok(())
     }
 
+    /// Batched, `inst` a float scalar: its tangents as one vector, or None
+    /// where they are computed lane by lane (`tangent_of`).
+    fn packed_tangent_of(&self, inst: Value) -> Result<Option<Value>> {
+        let b = &self.b;
+        let vty = Type::vector(inst.ty(), self.width as u32);
+        Ok(Some(match inst.opcode() {
+            Opcode::LLVMLoad => {
+                let lanes = self.tangent_of(inst)?;
+                let mut acc = b.poison(vty);
+                for (k, t) in lanes.into_iter().enumerate() {
+                    acc = b.insert_element(acc, t, b.const_int(b.i32(), k as i64));
+                }
+                acc
+            }
+            Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => {
+                b.fp_convert(self.packed_tangent(inst.operand(0)), vty)
+            }
+            Opcode::LLVMSelect => b.select(
+                inst.operand(0),
+                self.packed_tangent(inst.operand(1)),
+                self.packed_tangent(inst.operand(2)),
+            ),
+            Opcode::LLVMCall if crate::gpu::Shuffle::of(inst).is_some() => return Ok(None),
+            Opcode::LLVMCall => {
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let Some(rule) = rules::call_rule(&name).filter(|r| r.result_field.is_none())
+                else {
+                    return Ok(None);
+                };
+                return self.combine_packed(inst, inst.call_args(), |s| Some((rule.partials)(s)));
+            }
+            Opcode::LLVMExtractValue | Opcode::LLVMExtractElement => return Ok(None),
+            op => {
+                return self.combine_packed(inst, inst.operands(), |s| {
+                    rules::instruction_partials(op, s)
+                })
+            }
+        }))
+    }
+
+    /// [`Self::combine`] on packed tangents: `sum_i partial_i * tangents_i`
+    /// as vector arithmetic; None when an active operand is not a float
+    /// scalar.
+    fn combine_packed(
+        &self,
+        inst: Value,
+        operands: Vec<Value>,
+        rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
+    ) -> Result<Option<Value>> {
+        let want: Vec<bool> = operands
+            .iter()
+            .map(|o| self.is_active(*o) || self.has_tangent(*o))
+            .collect();
+        if operands
+            .iter()
+            .zip(&want)
+            .any(|(o, w)| *w && !self.packs(o.ty()))
+        {
+            return Ok(None);
+        }
+        let result = || inst;
+        let arg_at = |i: usize| operands[i];
+        let site = Site {
+            b: &self.b,
+            ops: operands.clone(),
+            arg_at: &arg_at,
+            want: want.clone(),
+            result: &result,
+        };
+        let partials = rule(&site).ok_or_else(|| {
+            Error::at(
+                inst,
+                format!("cannot differentiate instruction '{}'", inst.describe()),
+            )
+        })?;
+        let mut acc = self.b.zero(Type::vector(inst.ty(), self.width as u32));
+        for (i, p) in partials.into_iter().enumerate() {
+            if let (Some(p), true) = (p, want[i]) {
+                let t = self.packed_tangent(operands[i]);
+                let term = rules::times_lanes(&self.b, p, t);
+                acc = self.b.fadd(acc, term);
+            }
+        }
+        Ok(Some(acc))
+    }
+
     /// The tangents of the active instruction `inst`, one per lane.
-    fn tangent_of(&mut self, inst: Value) -> Result<Vec<Value>> {
+    fn tangent_of(&self, inst: Value) -> Result<Vec<Value>> {
         let b = &self.b;
         let op = inst.opcode();
         let t = |i: usize, lane: usize| self.tangent(inst.operand(i), lane);
@@ -642,7 +799,7 @@ impl<'k> TangentSweep<'k> {
     ) -> Result<Vec<Value>> {
         let want: Vec<bool> = operands
             .iter()
-            .map(|o| self.is_active(*o) || self.tangents.contains_key(o))
+            .map(|o| self.is_active(*o) || self.has_tangent(*o))
             .collect();
         let result = || inst;
         let arg_at = |i: usize| operands[i];
