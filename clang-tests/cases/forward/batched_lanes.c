@@ -1,8 +1,9 @@
 // Batched forward mode (enzyme_width N) as one derivative: widths 1, 2, 3, 5, 8 and 16 (not only
 // powers of two) on a vector function with a loop of runtime trip count, heap scratch memory and
 // libm calls; N tangents of scalar arguments and of a float result; enzyme_dupv (byte stride),
-// enzyme_dupnoneed and enzyme_dupnoneedv; an in-place update and a call counter, which show that
-// the primal runs once (computing the lanes one after the other could not give these results).
+// enzyme_dupnoneed and enzyme_dupnoneedv; data through a mutable global (a shadow global per
+// lane); an in-place update and a call counter, which show that the primal runs once
+// (computing the lanes one after the other could not give these results).
 // Oracles, each lane on its own: central finite differences of the primal along the lane's
 // direction, the scalar forward mode run once per direction, analytic derivatives.
 #include "check.h"
@@ -93,7 +94,28 @@ static double counted(const double *x, int n) {
   return s;
 }
 
+// Active data through a mutable global: each lane has a shadow global of its own.
+static double buf[4];
+static double through_global(const double *x) {
+  for (int i = 0; i < 4; i++) buf[i] = sin(x[i]) * x[(i + 1) % 4];
+  double s = 0;
+  for (int i = 0; i < 4; i++) s += buf[i] * buf[(i + 2) % 4];
+  return s;
+}
+typedef struct { double d[3]; } R3;
+R3 __enzyme_fwddiff_r3(void *, ...);
+
 int main(void) {
+  {
+    double x[4] = {0.3, 0.7, -0.2, 1.1}, d[3][4] = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0.5, 0.5, 0, 1}};
+    R3 r = __enzyme_fwddiff_r3((void *)through_global, enzyme_width, 3, enzyme_dupv, sizeof d[0], x, d[0]);
+    for (int k = 0; k < 3; k++) {
+      double e = 1e-6, xp[4], xm[4];
+      for (int i = 0; i < 4; i++) { xp[i] = x[i] + e * d[k][i]; xm[i] = x[i] - e * d[k][i]; }
+      double fd = (through_global(xp) - through_global(xm)) / (2 * e);
+      CHECK_CLOSE("global buffer lane vs finite differences", r.d[k], fd, RTOL_FD, ATOL_FD);
+    }
+  }
   BATCH(1);
   BATCH(2);
   BATCH(3);
