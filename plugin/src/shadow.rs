@@ -324,10 +324,10 @@ impl Walk<'_> {
             for (g, first_use) in globals {
                 if let Some(user) = user_shadow_global(module, g, first_use)? {
                     if lane > 0 {
-                        return Err(Error::at(
+                        return Err(Error::not_batched(
                         first_use,
                         format!(
-                            "batched forward mode with the user's shadow of global @{} (`!enzyme_shadow`): one shadow cannot hold several lanes",
+                            "the global @{} with the user's shadow (`!enzyme_shadow`): one shadow cannot hold several lanes",
                             g.name()
                         ),
                     ));
@@ -338,9 +338,9 @@ impl Walk<'_> {
                 let size = module.alloc_size(g.global_value_type());
                 if g.address_space() == crate::gpu::SHARED_SPACE && crate::gpu::is_gpu(module) {
                     if lane > 0 {
-                        return Err(Error::at(
+                        return Err(Error::not_batched(
                             first_use,
-                            "batched forward mode of code using __shared__ memory",
+                            "code using __shared__ memory",
                         ));
                     }
                     let sg = crate::gpu::shadow_shared_array(module, &b, g, blocks, first_use)?;

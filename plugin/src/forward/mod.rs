@@ -451,15 +451,10 @@ impl<'k> TangentSweep<'k> {
                 tangents.push(t);
             }
         }
-        if self.width > 1
-            && (crate::openmp::is_fork(call) || !matches!(derivative, Derivative::Forward(_)))
-        {
-            return Err(Error::at(
+        if self.width > 1 && crate::openmp::is_fork(call) {
+            return Err(Error::not_batched(
                 call,
-                format!(
-                    "batched forward mode of a call to '{}' (an OpenMP fork or a custom derivative)",
-                    callee.name()
-                ),
+                format!("the OpenMP region '{}'", callee.name()),
             ));
         }
         let (primal, tangent) = match derivative {
@@ -479,24 +474,29 @@ impl<'k> TangentSweep<'k> {
             Derivative::CustomForward(fwd) => {
                 // Interleaved: each duplicated argument followed by its
                 // tangent. A rule written for every float argument gets a
-                // zero tangent for the constant ones.
+                // zero tangent for the constant ones. Batched: the rule
+                // (scalar) is called once per lane.
                 let n_params = fwd.global_value_type().fn_params().len();
                 let all_floats = args.len()
                     + args
                         .iter()
                         .filter(|a| a.ty().is_fp_like() || a.ty().is_pointer())
                         .count();
-                let mut all = Vec::new();
-                let mut k = 0;
-                for (a, act) in args.iter().zip(&activities) {
-                    all.push(*a);
-                    if act.has_shadow() {
-                        all.push(tangents[k]);
-                        k += 1;
-                    } else if n_params == all_floats && a.ty().is_fp_like() {
-                        all.push(self.b.zero(a.ty()));
+                let lane_args = |lane: usize| -> Vec<Value> {
+                    let mut all = Vec::new();
+                    let mut k = 0;
+                    for (a, act) in args.iter().zip(&activities) {
+                        all.push(*a);
+                        if act.has_shadow() {
+                            all.push(tangents[k * self.width + lane]);
+                            k += 1;
+                        } else if n_params == all_floats && a.ty().is_fp_like() {
+                            all.push(self.b.zero(a.ty()));
+                        }
                     }
-                }
+                    all
+                };
+                let all = lane_args(0);
                 if all.len() != n_params {
                     return Err(Error::at(
                         call,
@@ -512,23 +512,7 @@ impl<'k> TangentSweep<'k> {
                 }
                 let rt = fwd.global_value_type().fn_return();
                 let pair = rt.is_struct() && rt.struct_fields().len() == 2;
-                // A pair replaces the primal call (an invoke's unwind edge
-                // moves to the new call); a tangent alone follows it.
-                let r = if pair {
-                    self.b.call_like(call, fwd, &all)
-                } else {
-                    self.b.call_fn(fwd, &all)
-                };
-                if pair {
-                    (
-                        Some(self.b.extract_value(r, 0)),
-                        Some(vec![self.b.extract_value(r, 1)]),
-                    )
-                } else if rt == ret_ty {
-                    // Returns the tangent only: keep the primal call.
-                    self.tangents.insert(call, vec![r]);
-                    return Ok(true);
-                } else {
+                if !pair && rt != ret_ty {
                     return Err(Error::at(
                         call,
                         format!(
@@ -538,6 +522,39 @@ impl<'k> TangentSweep<'k> {
                         ),
                     )
                     .hint("return the tangent of the result (or a struct {primal, tangent})"));
+                }
+                if self.width > 1 && pair && call.is_invoke() {
+                    return Err(Error::not_batched(
+                        call,
+                        format!(
+                            "a call to '{}' (custom derivative returning the primal too) where it may throw",
+                            callee.name()
+                        ),
+                    ));
+                }
+                // A pair replaces the primal call (an invoke's unwind edge
+                // moves to the new call); a tangent alone follows it.
+                let r = if pair {
+                    self.b.call_like(call, fwd, &all)
+                } else {
+                    self.b.call_fn(fwd, &all)
+                };
+                let first = if pair { self.b.extract_value(r, 1) } else { r };
+                let mut lanes = vec![first];
+                for lane in 1..self.width {
+                    let rl = self.b.call_fn(fwd, &lane_args(lane));
+                    lanes.push(if pair {
+                        self.b.extract_value(rl, 1)
+                    } else {
+                        rl
+                    });
+                }
+                if pair {
+                    (Some(self.b.extract_value(r, 0)), Some(lanes))
+                } else {
+                    // Returns the tangent only: keep the primal call.
+                    self.tangents.insert(call, lanes);
+                    return Ok(true);
                 }
             }
             _ => {
@@ -597,7 +614,8 @@ impl<'k> TangentSweep<'k> {
     /// see `frontend::batch`).
     fn check_batchable(&self, module: Module, blocks: &[ferment_ir::Block]) -> Result<()> {
         if crate::gpu::is_gpu(module) {
-            return Err(Error::new("batched forward mode on a GPU target"));
+            let f = self.f;
+            return Err(Error::not_batched(f, "code for a GPU target"));
         }
         for blk in blocks {
             for inst in blk.instructions() {
@@ -609,10 +627,7 @@ impl<'k> TangentSweep<'k> {
                     && self.activity.is_shadowed(inst)
                     && crate::reverse::callee_of(inst).is_some_and(|f| !f.is_declaration());
                 if pointer_call || name.starts_with("MPI_") || crate::openmp::is_fork(inst) {
-                    return Err(Error::at(
-                        inst,
-                        format!("batched forward mode of '{}'", inst.describe()),
-                    ));
+                    return Err(Error::not_batched(inst, format!("'{}'", inst.describe())));
                 }
             }
         }

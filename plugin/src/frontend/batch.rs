@@ -5,9 +5,10 @@
 //!   (`forward/`), which runs the primal once and carries N tangent lanes;
 //!   memory shadows are N separate buffers. Calls that stay calls get
 //!   width-N tangent functions too.
-//! - **Lane by lane** (reverse mode, and forward requests the vector
-//!   generator does not cover yet: custom derivatives, MPI, OpenMP forks,
-//!   GPU targets, non-inlined calls returning active pointers): the scalar
+//! - **Lane by lane** (reverse mode, a function with a custom derivative,
+//!   and forward requests the vector generator does not cover yet, see
+//!   [`Error::not_batched`]: MPI, OpenMP forks, GPU targets, non-inlined
+//!   calls returning active pointers): the scalar
 //!   derivative runs once per lane with that lane's shadows: N times the
 //!   cost of one derivative, right only for functions whose repeated
 //!   execution has the effect of one, which [`check_repeatable`] checks.
@@ -27,6 +28,8 @@ use ferment_ir::{Builder, Module, Opcode, Value};
 pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
     let trace = std::env::var_os("FERMENT_TRACE_BATCH").is_some();
     let name = req.function.name();
+    // What the vector generator said when it did not produce the derivative.
+    let mut refused: Option<Error> = None;
     if req.mode == Mode::Forward && req.part == Part::Whole {
         let key = crate::frontend::request::DerivativeKey {
             width: req.width,
@@ -48,11 +51,22 @@ pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
                 if trace {
                     eprintln!("ferment: batched '{name}': lane by lane ({e})");
                 }
+                refused = Some(e);
             }
         }
     } else if trace {
         eprintln!("ferment: batched '{name}': lane by lane (reverse mode)");
     }
+    lower_lane_by_lane(ctx, req).map_err(|lane_error| match refused {
+        // An error of the program itself (not a construct batched mode
+        // does not cover) says more than why the lanes could not be
+        // computed one after the other.
+        Some(e) if !e.not_batched => e.or_at(req.call),
+        _ => lane_error,
+    })
+}
+
+fn lower_lane_by_lane(ctx: &mut Ctx, req: &Request) -> Result<()> {
     let copy = ctx.analysis_copy(req.function)?;
     let checked = check_repeatable(req, copy);
     copy.delete_function();
