@@ -553,7 +553,8 @@ def main():
     if not only or "batched" in only:
         # Batched forward mode (issue 15): its own programs and table, included by report.py.
         r = subprocess.run(["bash", os.path.join(ROOT, "benches", "batched.sh"),
-                            os.path.join(report_dir, "BATCHED.md")], capture_output=True, text=True)
+                            os.path.join(report_dir, "BATCHED.md")] + (["--no-jax"] if not jax_ok else []),
+                           capture_output=True, text=True)
         if r.returncode != 0:
             failures += 1
             log("batched: FAILED\n%s" % (r.stdout + r.stderr)[-1500:])
