@@ -550,6 +550,16 @@ def main():
             data = old
     with open(results_path, "w") as f:
         json.dump(data, f, indent=1)
+    if not only or "batched" in only:
+        # Batched forward mode (issue 15): its own programs and table, included by report.py.
+        r = subprocess.run(["bash", os.path.join(ROOT, "benches", "batched.sh"),
+                            os.path.join(report_dir, "BATCHED.md")] + (["--no-jax"] if not jax_ok else []),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            failures += 1
+            log("batched: FAILED\n%s" % (r.stdout + r.stderr)[-1500:])
+        else:
+            log("batched: " + " ".join(l for l in r.stdout.splitlines() if l.startswith("- ")))
     import report
     report.write(data, report_dir)
     log("wrote %s (%.0f s)" % (os.path.join(report_dir, "REPORT.md"), data["elapsed_s"]))

@@ -159,6 +159,10 @@ impl Type {
     pub fn array(elem: Type, n: u64) -> Type {
         Type(unsafe { LLVMArrayType2(elem.0, n) })
     }
+    /// `<n x elem>`
+    pub fn vector(elem: Type, n: u32) -> Type {
+        Type(unsafe { LLVMVectorType(elem.0, n) })
+    }
     pub fn literal_struct(ctx: LLVMContextRef, fields: &[Type]) -> Type {
         let mut raw: Vec<LLVMTypeRef> = fields.iter().map(|t| t.0).collect();
         Type(unsafe { LLVMStructTypeInContext(ctx, raw.as_mut_ptr(), raw.len() as u32, 0) })

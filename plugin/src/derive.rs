@@ -38,6 +38,9 @@ pub struct Ctx<'o> {
     /// The host pipeline's speed-up level (0..3).
     pub opt_level: u32,
     cache: HashMap<DerivativeKey, Derivative>,
+    /// Keys of generated derivatives, in the order they were declared (see
+    /// [`Ctx::rollback`]).
+    declared: Vec<DerivativeKey>,
     /// Keys whose derivatives are being generated (outermost first).
     in_progress: Vec<DerivativeKey>,
     pub custom: CustomRules,
@@ -123,6 +126,7 @@ impl<'o> Ctx<'o> {
             options,
             opt_level,
             cache: HashMap::new(),
+            declared: Vec::new(),
             in_progress: Vec::new(),
             custom: CustomRules::read(module),
             generated: Vec::new(),
@@ -264,19 +268,41 @@ impl<'o> Ctx<'o> {
             )));
         }
         let (declared, body_target) = self.declare(key);
+        let mark = self.declared.len();
+        self.declared.push(key.clone());
         self.cache.insert(key.clone(), declared);
         self.in_progress.push(key.clone());
         let result = self.generate(key, declared, body_target);
         self.in_progress.pop();
         if let Err(e) = result {
-            self.cache.remove(key);
-            for f in functions_of(declared) {
-                self.generated.retain(|g| *g != f);
-                f.delete_function();
-            }
+            self.rollback(mark);
             return Err(e);
         }
         Ok(declared)
+    }
+
+    /// Forgets and deletes the derivatives declared since `mark`: the one
+    /// that failed and those generated for its callees meanwhile, which may
+    /// call it (mutual recursion). The compile goes on after a failure
+    /// where batched mode falls back to lane by lane (`frontend::batch`),
+    /// so none of them may stay behind half-made or calling a deleted
+    /// function.
+    fn rollback(&mut self, mark: usize) {
+        let keys: Vec<DerivativeKey> = self.declared.drain(mark..).collect();
+        let mut fns = Vec::new();
+        for k in &keys {
+            if let Some(d) = self.cache.remove(k) {
+                fns.extend(functions_of(d));
+            }
+        }
+        self.generated.retain(|g| !fns.contains(g));
+        for f in &fns {
+            // Uses first (they may call each other), deletion second.
+            f.replace_all_uses_with(Value(unsafe { llvm_sys::core::LLVMGetPoison(f.ty().0) }));
+        }
+        for f in fns {
+            f.delete_function();
+        }
     }
 
     fn declare(&self, key: &DerivativeKey) -> (Derivative, Value) {
@@ -285,7 +311,11 @@ impl<'o> Ctx<'o> {
         match (key.mode, key.shape) {
             (Mode::Forward, _) => {
                 let ty = forward::signature(m, key);
-                let f = m.add_function(&format!("ferment.fwddiffe.{fname}"), ty);
+                let name = match key.width {
+                    1 => format!("ferment.fwddiffe.{fname}"),
+                    w => format!("ferment.fwddiffe.x{w}.{fname}"),
+                };
+                let f = m.add_function(&name, ty);
                 prepare_declaration(key.function, f);
                 (Derivative::Forward(f), f)
             }

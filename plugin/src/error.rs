@@ -13,6 +13,10 @@ pub struct Error {
     pub message: String,
     /// How to fix it.
     pub hint: Option<String>,
+    /// Batched forward mode: the construct is one the width-N generator does
+    /// not cover yet (the request then goes lane by lane), not an error of
+    /// the program.
+    pub not_batched: bool,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -24,6 +28,7 @@ impl Error {
             function: None,
             message: message.into(),
             hint: None,
+            not_batched: false,
         }
     }
     /// An error located at instruction (or function) `at`.
@@ -33,6 +38,15 @@ impl Error {
             function: None,
             message: message.into(),
             hint: None,
+            not_batched: false,
+        }
+    }
+    /// Batched forward mode does not cover the construct yet (see
+    /// [`Error::not_batched`]).
+    pub fn not_batched(at: Value, what: impl Into<String>) -> Error {
+        Error {
+            not_batched: true,
+            ..Error::at(at, format!("batched forward mode of {}", what.into()))
         }
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Error {

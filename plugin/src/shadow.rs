@@ -154,8 +154,14 @@ fn null_based(p: Value) -> bool {
 /// to it (`NAME.ferment.shadow`), shared by every derivative in the module.
 /// Each derivative zeroes it on entry: the global's value on entry is
 /// treated as a constant, while data flowing through it is differentiated.
-fn shadow_global(module: Module, g: Value) -> Value {
-    let name = format!("{}.ferment.shadow", g.name());
+/// Tangent lanes after the first (batched forward mode) get globals of
+/// their own (`NAME.ferment.shadow.<lane>`).
+fn shadow_global(module: Module, g: Value, lane: usize) -> Value {
+    let name = if lane == 0 {
+        format!("{}.ferment.shadow", g.name())
+    } else {
+        format!("{}.ferment.shadow.{lane}", g.name())
+    };
     if let Some(existing) = module.global(&name) {
         return existing;
     }
@@ -210,265 +216,356 @@ pub fn build(
     blocks: &[ferment_ir::Block],
     forward_mode: bool,
     heap_stack_shadows: bool,
-    mut hook: Option<CallHook>,
+    hook: Option<CallHook>,
     types: Option<&ferment_type_analysis::FunctionTypes>,
 ) -> Result<Shadows> {
-    let mut s = Shadows {
-        map: params.iter().copied().collect(),
-        heap: Vec::new(),
-        renamed: Vec::new(),
-        reallocs: Vec::new(),
-        mixed: OrderedSet::default(),
-    };
-    let b = Builder::new(module);
-    let mut phis = Vec::new();
-    // Objects into which a pointer without a shadow was stored (its shadow
-    // there is the pointer itself).
-    let mut self_shadow_memory: HashSet<Value> = HashSet::new();
-    // Mutable globals that hold active data get shadow globals, zeroed here.
-    // (In order of first use, so the output does not depend on hashing.)
-    let mut globals: Vec<(Value, Value)> = Vec::new();
-    for &blk in blocks {
-        for inst in blk.instructions() {
-            for o in inst.operands() {
-                for base in ferment_activity_analysis::underlying_objects(o) {
-                    if base.is_global()
-                        && activity.is_shadowed(base)
-                        && !s.map.contains_key(&base)
-                        && !globals.iter().any(|(g, _)| *g == base)
-                    {
-                        globals.push((base, inst));
-                    }
-                }
-            }
-        }
-    }
-    if let Some(first) = blocks.first().and_then(|b| b.first_non_phi()) {
-        b.before(first);
-        for (g, first_use) in globals {
-            if let Some(user) = user_shadow_global(module, g, first_use)? {
-                s.map.insert(g, user);
-                continue;
-            }
-            let size = module.alloc_size(g.global_value_type());
-            if g.address_space() == crate::gpu::SHARED_SPACE && crate::gpu::is_gpu(module) {
-                let sg = crate::gpu::shadow_shared_array(module, &b, g, blocks, first_use)?;
-                s.map.insert(g, sg);
-                continue;
-            }
-            let sg = shadow_global(module, g);
-            let size = b.const_int(Type::int(module.context(), 64), size as i64);
-            b.memset(sg, b.const_int(b.i8(), 0), size);
-            s.map.insert(g, sg);
-        }
-    }
-    let ctx = module.context();
-    let i64t = Type::int(ctx, 64);
     // The instructions to visit, listed before any is added: what follows
     // an invoke goes into its normal destination, a later block.
     let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
-    for (&blk, insts) in blocks.iter().zip(listed) {
-        for inst in insts {
-            if inst.is_call() {
-                if let Some(h) = hook.as_mut() {
-                    if let Some(sub) = h(inst, &s, &b)? {
-                        if let Some(r) = sub.replacement {
-                            inst.replace_all_uses_with(r);
-                            s.renamed.push((inst, r));
-                            if let Some(sh) = sub.shadow {
-                                s.map.insert(r, sh);
-                            }
+    let walk = Walk {
+        module,
+        activity,
+        blocks,
+        listed: &listed,
+        lane: 0,
+        forward_mode,
+        heap_stack_shadows,
+        types,
+    };
+    walk.build(params, hook)
+}
+
+/// Batched forward mode: one set of shadows per tangent lane (`params[k]`
+/// maps each duplicated parameter to lane k's shadow parameter), each a
+/// separate copy of derivative memory, built over the same primal
+/// instructions (what one lane adds is never visited by the next).
+pub fn build_lanes(
+    module: Module,
+    activity: &Activity,
+    params: &[Vec<(Value, Value)>],
+    blocks: &[ferment_ir::Block],
+) -> Result<Vec<Shadows>> {
+    let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
+    let mut lanes = Vec::with_capacity(params.len());
+    for (lane, p) in params.iter().enumerate() {
+        let walk = Walk {
+            module,
+            activity,
+            blocks,
+            listed: &listed,
+            lane,
+            forward_mode: true,
+            heap_stack_shadows: false,
+            types: None,
+        };
+        lanes.push(walk.build(p, None)?);
+    }
+    Ok(lanes)
+}
+
+/// One walk over the primal instructions building one lane's shadows.
+struct Walk<'a> {
+    module: Module,
+    activity: &'a Activity,
+    blocks: &'a [ferment_ir::Block],
+    listed: &'a [Vec<Value>],
+    /// The tangent lane (0 unless batched): lanes other than 0 get shadow
+    /// globals of their own.
+    lane: usize,
+    forward_mode: bool,
+    heap_stack_shadows: bool,
+    types: Option<&'a ferment_type_analysis::FunctionTypes>,
+}
+
+impl Walk<'_> {
+    fn build(&self, params: &[(Value, Value)], mut hook: Option<CallHook>) -> Result<Shadows> {
+        let Walk {
+            module,
+            activity,
+            blocks,
+            listed,
+            lane,
+            forward_mode,
+            heap_stack_shadows,
+            types,
+        } = *self;
+        let mut s = Shadows {
+            map: params.iter().copied().collect(),
+            heap: Vec::new(),
+            renamed: Vec::new(),
+            reallocs: Vec::new(),
+            mixed: OrderedSet::default(),
+        };
+        let b = Builder::new(module);
+        let mut phis = Vec::new();
+        // Objects into which a pointer without a shadow was stored (its shadow
+        // there is the pointer itself).
+        let mut self_shadow_memory: HashSet<Value> = HashSet::new();
+        // Mutable globals that hold active data get shadow globals, zeroed here.
+        // (In order of first use, so the output does not depend on hashing.)
+        let mut globals: Vec<(Value, Value)> = Vec::new();
+        for insts in listed {
+            for &inst in insts {
+                for o in inst.operands() {
+                    for base in ferment_activity_analysis::underlying_objects(o) {
+                        if base.is_global()
+                            && activity.is_shadowed(base)
+                            && !s.map.contains_key(&base)
+                            && !globals.iter().any(|(g, _)| *g == base)
+                        {
+                            globals.push((base, inst));
                         }
-                        inst.erase();
-                        continue;
                     }
                 }
             }
-            if let Some(AllocKind::OutParam { size_arg }) = allocation_kind(inst) {
-                // posix_memalign(&p, a, n): allocate the shadow object the
-                // same way into the shadow of the slot, zeroed.
-                if let Some(slot) = s.of(&b, inst.operand(0)) {
+        }
+        if let Some(first) = blocks.first().and_then(|b| b.first_non_phi()) {
+            b.before(first);
+            for (g, first_use) in globals {
+                if let Some(user) = user_shadow_global(module, g, first_use)? {
+                    if lane > 0 {
+                        return Err(Error::not_batched(
+                        first_use,
+                        format!(
+                            "the global @{} with the user's shadow (`!enzyme_shadow`): one shadow cannot hold several lanes",
+                            g.name()
+                        ),
+                    ));
+                    }
+                    s.map.insert(g, user);
+                    continue;
+                }
+                let size = module.alloc_size(g.global_value_type());
+                if g.address_space() == crate::gpu::SHARED_SPACE && crate::gpu::is_gpu(module) {
+                    if lane > 0 {
+                        return Err(Error::not_batched(
+                            first_use,
+                            "code using __shared__ memory",
+                        ));
+                    }
+                    let sg = crate::gpu::shadow_shared_array(module, &b, g, blocks, first_use)?;
+                    s.map.insert(g, sg);
+                    continue;
+                }
+                let sg = shadow_global(module, g, lane);
+                let size = b.const_int(Type::int(module.context(), 64), size as i64);
+                b.memset(sg, b.const_int(b.i8(), 0), size);
+                s.map.insert(g, sg);
+            }
+        }
+        let ctx = module.context();
+        let i64t = Type::int(ctx, 64);
+        for (&blk, insts) in blocks.iter().zip(listed) {
+            for &inst in insts {
+                if inst.is_call() {
+                    if let Some(h) = hook.as_mut() {
+                        if let Some(sub) = h(inst, &s, &b)? {
+                            if let Some(r) = sub.replacement {
+                                inst.replace_all_uses_with(r);
+                                s.renamed.push((inst, r));
+                                if let Some(sh) = sub.shadow {
+                                    s.map.insert(r, sh);
+                                }
+                            }
+                            inst.erase();
+                            continue;
+                        }
+                    }
+                }
+                if let Some(AllocKind::OutParam { size_arg }) = allocation_kind(inst) {
+                    // posix_memalign(&p, a, n): allocate the shadow object the
+                    // same way into the shadow of the slot, zeroed.
+                    if let Some(slot) = s.of(&b, inst.operand(0)) {
+                        b.after(inst);
+                        b.set_debug_loc_from(inst);
+                        let mut args = inst.call_args();
+                        args[0] = slot;
+                        b.call(inst.called_fn_type(), inst.called_operand(), &args);
+                        let sp = b.load(Type::ptr(ctx), slot);
+                        let n = usable_size(module, &b, sp, inst.operand(size_arg));
+                        b.memset(sp, b.const_int(b.i8(), 0), n);
+                        s.heap.push((inst, sp));
+                    }
+                }
+                if inst.is_call()
+                    && is_mirrored_structure_call(
+                        &inst.called_function().map(|f| f.name()).unwrap_or_default(),
+                    )
+                {
+                    mirror_structure_call(&b, &mut s, inst)?;
+                }
+                if activity.is_shadowed(inst) && !s.map.contains_key(&inst) {
                     b.after(inst);
                     b.set_debug_loc_from(inst);
-                    let mut args = inst.call_args();
-                    args[0] = slot;
-                    b.call(inst.called_fn_type(), inst.called_operand(), &args);
-                    let sp = b.load(Type::ptr(ctx), slot);
-                    let n = usable_size(module, &b, sp, inst.operand(size_arg));
-                    b.memset(sp, b.const_int(b.i8(), 0), n);
-                    s.heap.push((inst, sp));
-                }
-            }
-            if inst.is_call()
-                && is_mirrored_structure_call(
-                    &inst.called_function().map(|f| f.name()).unwrap_or_default(),
-                )
-            {
-                mirror_structure_call(&b, &mut s, inst)?;
-            }
-            if activity.is_shadowed(inst) && !s.map.contains_key(&inst) {
-                b.after(inst);
-                b.set_debug_loc_from(inst);
-                let shadow = match inst.opcode() {
-                    Opcode::LLVMPHI => {
-                        b.after_phis(blk);
-                        let p = b.phi(inst.ty(), "shadow");
-                        phis.push((inst, p));
-                        p
-                    }
-                    Opcode::LLVMAlloca => {
-                        let elem = ferment_ir::Type(unsafe {
-                            llvm_sys::core::LLVMGetAllocatedType(inst.0)
-                        });
-                        let count = inst.operand(0);
-                        let size = b.mul_int(
-                            b.int_cast(count, i64t, false),
-                            b.const_int(i64t, module.alloc_size(elem) as i64),
-                        );
-                        let a = if heap_stack_shadows {
-                            // Split shape: the shadow must outlive the
-                            // augmented function; the reverse sweep frees it.
-                            let ptr = Type::ptr(ctx);
-                            let malloc = declare(module, "malloc", ptr, &[i64t]);
-                            let m = b.call_fn(malloc, &[size]);
-                            s.heap.push((inst, m));
-                            m
-                        } else {
-                            b.alloca_n(elem, count, "shadow")
-                        };
-                        b.memset(a, b.const_int(b.i8(), 0), size);
-                        a
-                    }
-                    Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
-                        let base = s
-                            .of(&b, inst.operand(0))
-                            .ok_or_else(|| missing(inst, inst.operand(0)))?;
-                        let c = inst.clone_instruction();
-                        c.set_operand(0, base);
-                        b.insert(c);
-                        c
-                    }
-                    Opcode::LLVMSelect => {
-                        let t = s.of_or_self(&b, inst, inst.operand(1))?;
-                        let e = s.of_or_self(&b, inst, inst.operand(2))?;
-                        b.select(inst.operand(0), t, e)
-                    }
-                    Opcode::LLVMLoad => {
-                        let sp = s
-                            .of(&b, inst.operand(0))
-                            .ok_or_else(|| missing(inst, inst.operand(0)))?;
-                        b.load_like(inst.ty(), sp, inst)
-                    }
-                    Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
-                        Some(AllocKind::Heap { size_arg }) => {
-                            let c = same_call(&b, inst);
-                            let n = usable_size(module, &b, c, inst.operand(size_arg));
-                            b.memset(c, b.const_int(b.i8(), 0), n);
-                            s.heap.push((inst, c));
-                            c
+                    let shadow = match inst.opcode() {
+                        Opcode::LLVMPHI => {
+                            b.after_phis(blk);
+                            let p = b.phi(inst.ty(), "shadow");
+                            phis.push((inst, p));
+                            p
                         }
-                        Some(AllocKind::Calloc) => {
-                            let c = same_call(&b, inst);
-                            s.heap.push((inst, c));
-                            c
+                        Opcode::LLVMAlloca => {
+                            let elem = ferment_ir::Type(unsafe {
+                                llvm_sys::core::LLVMGetAllocatedType(inst.0)
+                            });
+                            let count = inst.operand(0);
+                            let size = b.mul_int(
+                                b.int_cast(count, i64t, false),
+                                b.const_int(i64t, module.alloc_size(elem) as i64),
+                            );
+                            let a = if heap_stack_shadows {
+                                // Split shape: the shadow must outlive the
+                                // augmented function; the reverse sweep frees it.
+                                let ptr = Type::ptr(ctx);
+                                let malloc = declare(module, "malloc", ptr, &[i64t]);
+                                let m = b.call_fn(malloc, &[size]);
+                                s.heap.push((inst, m));
+                                m
+                            } else {
+                                b.alloca_n(elem, count, "shadow")
+                            };
+                            b.memset(a, b.const_int(b.i8(), 0), size);
+                            a
                         }
-                        Some(AllocKind::Realloc) if forward_mode => {
-                            // Tangents need no history: grow the shadow in
-                            // place and zero what is new.
-                            let old = s
+                        Opcode::LLVMGetElementPtr
+                        | Opcode::LLVMBitCast
+                        | Opcode::LLVMAddrSpaceCast => {
+                            let base = s
                                 .of(&b, inst.operand(0))
-                                .unwrap_or_else(|| b.zero(inst.ty()));
-                            let n = b.int_cast(inst.operand(1), i64t, false);
-                            let ptr = Type::ptr(ctx);
-                            let realloc = declare(module, "realloc", ptr, &[ptr, i64t]);
-                            let old_size = usable_size(module, &b, old, b.const_int(i64t, 0));
-                            let c = b.call_fn(realloc, &[old, n]);
-                            let new_size = usable_size(module, &b, c, n);
-                            let grew =
-                                b.icmp(ferment_ir::IntPredicate::LLVMIntUGT, new_size, old_size);
-                            let tail =
-                                b.select(grew, b.sub_int(new_size, old_size), b.const_int(i64t, 0));
-                            let at = b.select(grew, old_size, b.const_int(i64t, 0));
-                            let dst = b.gep(b.i8(), c, &[at]);
-                            b.memset(dst, b.const_int(b.i8(), 0), tail);
+                                .ok_or_else(|| missing(inst, inst.operand(0)))?;
+                            let c = inst.clone_instruction();
+                            c.set_operand(0, base);
+                            b.insert(c);
                             c
                         }
-                        Some(AllocKind::Realloc) => {
-                            // A fresh zeroed shadow holding the old shadow's
-                            // contents; the old shadow stays alive for the
-                            // reverse sweep (which moves adjoints back).
-                            let old = s
+                        Opcode::LLVMSelect => {
+                            let t = s.of_or_self(&b, inst, inst.operand(1))?;
+                            let e = s.of_or_self(&b, inst, inst.operand(2))?;
+                            b.select(inst.operand(0), t, e)
+                        }
+                        Opcode::LLVMLoad => {
+                            let sp = s
                                 .of(&b, inst.operand(0))
-                                .unwrap_or_else(|| b.zero(inst.ty()));
-                            let n = b.int_cast(inst.operand(1), i64t, false);
-                            let ptr = Type::ptr(ctx);
-                            let malloc = declare(module, "malloc", ptr, &[i64t]);
-                            let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
-                            let c = b.call_fn(malloc, &[n]);
-                            let full = usable_size(module, &b, c, n);
-                            b.memset(c, b.const_int(b.i8(), 0), full);
-                            let old_size = b.call_fn(usable, &[old]);
-                            let lt = b.icmp(ferment_ir::IntPredicate::LLVMIntULT, old_size, n);
-                            let keep = b.select(lt, old_size, n);
-                            b.memmove(c, old, keep);
-                            s.heap.push((inst, c));
-                            s.reallocs.push((inst, old, keep));
-                            c
+                                .ok_or_else(|| missing(inst, inst.operand(0)))?;
+                            b.load_like(inst.ty(), sp, inst)
                         }
+                        Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
+                            Some(AllocKind::Heap { size_arg }) => {
+                                let c = same_call(&b, inst);
+                                let n = usable_size(module, &b, c, inst.operand(size_arg));
+                                b.memset(c, b.const_int(b.i8(), 0), n);
+                                s.heap.push((inst, c));
+                                c
+                            }
+                            Some(AllocKind::Calloc) => {
+                                let c = same_call(&b, inst);
+                                s.heap.push((inst, c));
+                                c
+                            }
+                            Some(AllocKind::Realloc) if forward_mode => {
+                                // Tangents need no history: grow the shadow in
+                                // place and zero what is new.
+                                let old = s
+                                    .of(&b, inst.operand(0))
+                                    .unwrap_or_else(|| b.zero(inst.ty()));
+                                let n = b.int_cast(inst.operand(1), i64t, false);
+                                let ptr = Type::ptr(ctx);
+                                let realloc = declare(module, "realloc", ptr, &[ptr, i64t]);
+                                let old_size = usable_size(module, &b, old, b.const_int(i64t, 0));
+                                let c = b.call_fn(realloc, &[old, n]);
+                                let new_size = usable_size(module, &b, c, n);
+                                let grew = b.icmp(
+                                    ferment_ir::IntPredicate::LLVMIntUGT,
+                                    new_size,
+                                    old_size,
+                                );
+                                let tail = b.select(
+                                    grew,
+                                    b.sub_int(new_size, old_size),
+                                    b.const_int(i64t, 0),
+                                );
+                                let at = b.select(grew, old_size, b.const_int(i64t, 0));
+                                let dst = b.gep(b.i8(), c, &[at]);
+                                b.memset(dst, b.const_int(b.i8(), 0), tail);
+                                c
+                            }
+                            Some(AllocKind::Realloc) => {
+                                // A fresh zeroed shadow holding the old shadow's
+                                // contents; the old shadow stays alive for the
+                                // reverse sweep (which moves adjoints back).
+                                let old = s
+                                    .of(&b, inst.operand(0))
+                                    .unwrap_or_else(|| b.zero(inst.ty()));
+                                let n = b.int_cast(inst.operand(1), i64t, false);
+                                let ptr = Type::ptr(ctx);
+                                let malloc = declare(module, "malloc", ptr, &[i64t]);
+                                let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
+                                let c = b.call_fn(malloc, &[n]);
+                                let full = usable_size(module, &b, c, n);
+                                b.memset(c, b.const_int(b.i8(), 0), full);
+                                let old_size = b.call_fn(usable, &[old]);
+                                let lt = b.icmp(ferment_ir::IntPredicate::LLVMIntULT, old_size, n);
+                                let keep = b.select(lt, old_size, n);
+                                b.memmove(c, old, keep);
+                                s.heap.push((inst, c));
+                                s.reallocs.push((inst, old, keep));
+                                c
+                            }
+                            _ => return Err(unsupported(inst)),
+                        },
                         _ => return Err(unsupported(inst)),
-                    },
-                    _ => return Err(unsupported(inst)),
-                };
-                s.map.insert(inst, shadow);
-            }
-            // A pointer stored into shadowed memory: store its shadow too.
-            // A pointer without one (into constant memory) stands for its
-            // own shadow; pointers loaded back from that memory are mixed.
-            if inst.opcode() == Opcode::LLVMStore && inst.operand(0).ty().is_pointer() {
-                let (v, p) = (inst.operand(0), inst.operand(1));
-                if let Some(sp) = s.get(p) {
-                    b.after(inst);
-                    let sv = match s.of(&b, v) {
-                        Some(sv) => sv,
-                        None => {
-                            self_shadow_memory
-                                .extend(ferment_activity_analysis::underlying_objects(p));
-                            v
-                        }
                     };
-                    b.store_like(sv, sp, inst);
+                    s.map.insert(inst, shadow);
                 }
-            }
-            if forward_mode {
-                forward_memory_call(&b, &s, inst)?;
-            } else if let Some(types) = types {
-                reverse_mode_copy_pointers(module, &b, &s, types, inst);
-            }
-        }
-    }
-    for (phi, sp) in phis {
-        for (v, blk) in phi.incoming() {
-            let sv = s.of_or_self(&b, phi, v)?;
-            sp.add_incoming(sv, blk);
-        }
-    }
-    if !self_shadow_memory.is_empty() {
-        for &blk in blocks {
-            for inst in blk.instructions() {
-                if inst.opcode() == Opcode::LLVMLoad
-                    && inst.ty().is_pointer()
-                    && s.map.contains_key(&inst)
-                    && ferment_activity_analysis::underlying_objects(inst.operand(0))
-                        .iter()
-                        .any(|o| self_shadow_memory.contains(o))
-                {
-                    s.mixed.insert(inst);
+                // A pointer stored into shadowed memory: store its shadow too.
+                // A pointer without one (into constant memory) stands for its
+                // own shadow; pointers loaded back from that memory are mixed.
+                if inst.opcode() == Opcode::LLVMStore && inst.operand(0).ty().is_pointer() {
+                    let (v, p) = (inst.operand(0), inst.operand(1));
+                    if let Some(sp) = s.get(p) {
+                        b.after(inst);
+                        let sv = match s.of(&b, v) {
+                            Some(sv) => sv,
+                            None => {
+                                self_shadow_memory
+                                    .extend(ferment_activity_analysis::underlying_objects(p));
+                                v
+                            }
+                        };
+                        b.store_like(sv, sp, inst);
+                    }
+                }
+                if forward_mode {
+                    forward_memory_call(&b, &s, inst)?;
+                } else if let Some(types) = types {
+                    reverse_mode_copy_pointers(module, &b, &s, types, inst);
                 }
             }
         }
+        for (phi, sp) in phis {
+            for (v, blk) in phi.incoming() {
+                let sv = s.of_or_self(&b, phi, v)?;
+                sp.add_incoming(sv, blk);
+            }
+        }
+        if !self_shadow_memory.is_empty() {
+            for insts in listed {
+                for &inst in insts {
+                    if inst.opcode() == Opcode::LLVMLoad
+                        && inst.ty().is_pointer()
+                        && s.map.contains_key(&inst)
+                        && ferment_activity_analysis::underlying_objects(inst.operand(0))
+                            .iter()
+                            .any(|o| self_shadow_memory.contains(o))
+                    {
+                        s.mixed.insert(inst);
+                    }
+                }
+            }
+        }
+        check_mixed(&mut s)?;
+        Ok(s)
     }
-    check_mixed(&mut s)?;
-    Ok(s)
 }
 
 impl Shadows {

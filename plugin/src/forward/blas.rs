@@ -36,7 +36,7 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         .array_pointers()
         .into_iter()
         .chain(dec.scalar_pointers())
-        .find(|p| t.shadows.as_ref().is_some_and(|sh| sh.is_mixed(*p)))
+        .find(|p| t.is_mixed(*p))
     {
         return Err(Error::at(
             inst,
@@ -52,35 +52,45 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
     b.before(inst);
     b.set_debug_loc_from(inst);
     let op = dec.op(module, &mut |p, ty| b.load(ty, p));
-    let shadows: Vec<Option<(Value, Value)>> = op
-        .arrays
-        .iter()
-        .map(|a| t.memory_shadow(a.ptr).map(|p| (p, a.stride)))
-        .collect();
     let ft = op.prec.ty(module);
-    let scalar_tangents: Vec<Option<Value>> = op
-        .scalars
-        .iter()
-        .map(|sc| match sc.by_ref {
-            Some(p) => t.memory_shadow(p).map(|sp| b.load(ft, sp)),
-            None => (t.is_active(sc.value) || t.tangents.contains_key(&sc.value))
-                .then(|| t.tangent(sc.value)),
-        })
-        .collect();
     let e = Emit {
         b: &b,
         module,
         prec: op.prec,
         int: op.int,
     };
-    let derivs = Derivs {
-        shadows,
-        scalars: Vec::new(),
-        scalar_tangents,
-        result: None,
-        after: Vec::new(),
-    };
-    blas::tangent(&e, &op, &derivs, false);
+    // (Tangents of packed scalars are extracted before the call.)
+    t.b.before(inst);
+    // Each lane: its tangents before the call (while the inputs are in
+    // place), after it, and the result's.
+    let lanes: Vec<Derivs> = (0..t.width)
+        .map(|lane| {
+            let shadows: Vec<Option<(Value, Value)>> = op
+                .arrays
+                .iter()
+                .map(|a| t.memory_shadow(a.ptr, lane).map(|p| (p, a.stride)))
+                .collect();
+            let scalar_tangents: Vec<Option<Value>> = op
+                .scalars
+                .iter()
+                .map(|sc| match sc.by_ref {
+                    Some(p) => t.memory_shadow(p, lane).map(|sp| b.load(ft, sp)),
+                    None => (t.is_active(sc.value) || t.has_tangent(sc.value))
+                        .then(|| t.tangent(sc.value, lane)),
+                })
+                .collect();
+            Derivs {
+                shadows,
+                scalars: Vec::new(),
+                scalar_tangents,
+                result: None,
+                after: Vec::new(),
+            }
+        })
+        .collect();
+    for derivs in &lanes {
+        blas::tangent(&e, &op, derivs, false);
+    }
     b.after(inst);
     let mut op = op;
     op.info = match dec.status(inst) {
@@ -88,10 +98,17 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         Some(blas::Status::ByRef(p)) => Some(b.load(op.int, p)),
         None => None,
     };
-    blas::tangent(&e, &op, &derivs, true);
+    for derivs in &lanes {
+        blas::tangent(&e, &op, derivs, true);
+    }
     if dec.returns() && t.is_active(inst) {
         b.after(inst);
-        let d = blas::result_tangent(&e, &op, &derivs, inst).unwrap_or_else(|| b.zero(inst.ty()));
+        let d = lanes
+            .iter()
+            .map(|derivs| {
+                blas::result_tangent(&e, &op, derivs, inst).unwrap_or_else(|| b.zero(inst.ty()))
+            })
+            .collect();
         t.tangents.insert(inst, d);
     }
     Ok(true)

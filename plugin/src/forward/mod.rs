@@ -6,6 +6,18 @@
 //! same partial-derivative rules reverse mode uses; phis get tangent phis.
 //! Each `ret` returns the tangent of the returned value (and the primal
 //! value when requested).
+//!
+//! Batched (`DerivativeKey::width` N > 1, `enzyme_width N`): the primal runs
+//! once and every active value carries N tangents, one SSA value per lane
+//! (what SROA makes of an `[N x T]`; loops over them vectorize like any
+//! scalar code). `-ferment-packed-lanes` keeps a float scalar's N tangents
+//! in one `<N x T>` instead (vector arithmetic, with the lanes' loads and
+//! stores gathered and scattered), which measured equal (Jacobian) or slower
+//! (Hessian) on benches/batched.sh. Partial derivatives are computed
+//! once per instruction and applied to each lane. Memory shadows are N
+//! separate buffers (Enzyme's convention): each lane has its own
+//! [`Shadows`]. A duplicated parameter takes N tangent parameters, the
+//! result carries N tangents.
 
 mod blas;
 mod mpi;
@@ -20,14 +32,16 @@ use ferment_activity_analysis::{Activity, Seeds};
 use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
 use hashbrown::HashMap;
 
-/// `(primal params, tangents of duplicated params) -> {[primal], [tangent]}`
+/// `(primal params, tangents of duplicated params) -> {[primal], [tangent]}`;
+/// batched: N tangents per duplicated parameter (lane after lane), N
+/// tangents of the result.
 pub fn signature(module: Module, key: &DerivativeKey) -> Type {
     let fn_ty = key.function.global_value_type();
     let params = fn_ty.fn_params();
     let mut new_params = params.clone();
     for (p, act) in params.iter().zip(&key.activities) {
         if act.has_shadow() {
-            new_params.push(*p);
+            new_params.extend(std::iter::repeat_n(*p, key.width as usize));
         }
     }
     let ret_ty = fn_ty.fn_return();
@@ -37,7 +51,7 @@ pub fn signature(module: Module, key: &DerivativeKey) -> Type {
     }
     // The tangent of a float result, or the shadow of a pointer result.
     if key.return_active && (ret_ty.is_fp_like() || ret_ty.is_pointer()) {
-        outs.push(ret_ty);
+        outs.extend(std::iter::repeat_n(ret_ty, key.width as usize));
     }
     let out = if outs.is_empty() {
         Type::void(module.context())
@@ -74,8 +88,17 @@ struct TangentSweep<'k> {
     key: &'k DerivativeKey,
     activity: Activity,
     b: Builder,
-    tangents: HashMap<Value, Value>,
-    shadows: Option<Shadows>,
+    /// The number of tangent lanes (1 unless batched).
+    width: usize,
+    /// Per active value, its tangent in each lane.
+    tangents: HashMap<Value, Vec<Value>>,
+    /// Batched: active float scalars whose N tangents are one `<N x T>`
+    /// vector (arithmetic on tangents is then vector arithmetic).
+    packed: HashMap<Value, Value>,
+    /// Whether float scalars get packed tangents.
+    pack: bool,
+    /// Per lane, the shadows of pointers (empty until built).
+    shadows: Vec<Shadows>,
     /// Per call: what type analysis knows about its pointer arguments.
     call_arg_types: HashMap<Value, Vec<String>>,
 }
@@ -105,13 +128,14 @@ impl<'k> TangentSweep<'k> {
             active_return: key.return_active,
         };
         let activity = crate::derive::analyze_activity(ctx, f, &seeds, types);
+        let width = key.width.max(1) as usize;
         let mut tangents = HashMap::new();
         let n = key.activities.len();
         let mut next = n;
         for (i, act) in key.activities.iter().enumerate() {
             if act.has_shadow() {
-                tangents.insert(params[i], params[next]);
-                next += 1;
+                tangents.insert(params[i], params[next..next + width].to_vec());
+                next += width;
             }
         }
         let call_arg_types = f
@@ -127,8 +151,11 @@ impl<'k> TangentSweep<'k> {
             key,
             activity,
             b,
+            width,
             tangents,
-            shadows: None,
+            packed: HashMap::new(),
+            pack: width > 1 && ctx.options.packed_lanes != 0,
+            shadows: Vec::new(),
             call_arg_types,
         }
     }
@@ -137,14 +164,53 @@ impl<'k> TangentSweep<'k> {
         !v.is_constant() && self.activity.is_active(v)
     }
 
-    /// The tangent of `v` (zero for constants and inactive values).
-    fn tangent(&self, v: Value) -> Value {
+    /// The tangent of `v` in `lane` (zero for constants and inactive values).
+    fn tangent(&self, v: Value, lane: usize) -> Value {
         if self.is_active(v) || v.is_argument() {
+            if let Some(p) = self.packed.get(&v) {
+                let k = self.b.const_int(self.b.i32(), lane as i64);
+                return self.b.extract_element(*p, k);
+            }
             if let Some(t) = self.tangents.get(&v) {
-                return *t;
+                return t[lane];
             }
         }
         self.b.zero(v.ty())
+    }
+
+    /// Whether `v` has a tangent (of either representation).
+    fn has_tangent(&self, v: Value) -> bool {
+        self.tangents.contains_key(&v) || self.packed.contains_key(&v)
+    }
+
+    /// Whether tangents of type `ty` are packed into vectors.
+    fn packs(&self, ty: Type) -> bool {
+        self.pack && ty.is_fp_like() && !ty.is_vector()
+    }
+
+    /// The tangents of the float scalar `v` as one `<N x T>` vector.
+    fn packed_tangent(&self, v: Value) -> Value {
+        let ty = Type::vector(v.ty(), self.width as u32);
+        if self.is_active(v) || v.is_argument() {
+            if let Some(p) = self.packed.get(&v) {
+                return *p;
+            }
+            if let Some(t) = self.tangents.get(&v) {
+                let mut acc = self.b.poison(ty);
+                for (k, t) in t.iter().enumerate() {
+                    acc = self
+                        .b
+                        .insert_element(acc, *t, self.b.const_int(self.b.i32(), k as i64));
+                }
+                return acc;
+            }
+        }
+        self.b.zero(ty)
+    }
+
+    /// One value per lane: `f(lane)` for each.
+    fn per_lane(&self, f: impl FnMut(usize) -> Value) -> Vec<Value> {
+        (0..self.width).map(f).collect()
     }
 
     fn build(&mut self, ctx: &mut Ctx, out_ty: Type, tangent_ret: bool) -> Result<()> {
@@ -156,37 +222,46 @@ impl<'k> TangentSweep<'k> {
             crate::reverse::callee_of(c)
                 .is_some_and(|f| !f.is_declaration() || custom_fwd.contains(&f))
         })?;
-        let shadow_params: Vec<(Value, Value)> = self
-            .tangents
-            .iter()
-            .filter(|(p, _)| p.ty().is_pointer())
-            .map(|(p, t)| (*p, *t))
+        let shadow_params: Vec<Vec<(Value, Value)>> = (0..self.width)
+            .map(|lane| {
+                self.tangents
+                    .iter()
+                    .filter(|(p, _)| p.ty().is_pointer())
+                    .map(|(p, t)| (*p, t[lane]))
+                    .collect()
+            })
             .collect();
-        let shadows = {
+        let lanes = if self.width == 1 {
             let activity = &self.activity;
             let mut hook =
                 |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
                     pointer_returning_call(ctx, activity, call, sh, b)
                 };
-            shadow::build(
+            vec![shadow::build(
                 module,
                 &self.activity,
-                &shadow_params,
+                &shadow_params[0],
                 &blocks,
                 true,
                 false,
                 Some(&mut hook),
                 None,
-            )?
+            )?]
+        } else {
+            self.check_batchable(module, &blocks)?;
+            shadow::build_lanes(module, &self.activity, &shadow_params, &blocks)?
         };
-        for (old, new) in shadows.renamed.iter() {
-            self.activity.rename(*old, *new);
+        for sh in &lanes {
+            for (old, new) in sh.renamed.iter() {
+                self.activity.rename(*old, *new);
+            }
         }
-        self.shadows = Some(shadows);
+        self.shadows = lanes;
         if crate::gpu::is_gpu(module) {
             crate::gpu::check_constructs(&blocks, &self.activity, false)?;
         }
         let mut phis = Vec::new();
+        let mut packed_phis = Vec::new();
         // The instructions to visit, listed before any is added: what
         // replaces an invoke goes into its normal destination, a later block.
         let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
@@ -202,9 +277,12 @@ impl<'k> TangentSweep<'k> {
                 if let Some((v, p)) = ferment_activity_analysis::float_accumulation(inst) {
                     // `atomicAdd(p, v)`: the tangent memory receives v's
                     // tangent, atomically as well.
-                    if let Some(sp) = self.memory_shadow(p) {
-                        self.b.after(inst);
-                        let t = self.tangent(v);
+                    self.b.after(inst);
+                    for lane in 0..self.width {
+                        let Some(sp) = self.memory_shadow(p, lane) else {
+                            continue;
+                        };
+                        let t = self.tangent(v, lane);
                         let t = match inst.atomic_rmw_op() {
                             Some(llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpFSub) => {
                                 self.b.fneg(t)
@@ -224,24 +302,52 @@ impl<'k> TangentSweep<'k> {
                 if inst.is_terminator() || !self.is_active(inst) {
                     continue;
                 }
+                if inst.opcode() == Opcode::LLVMPHI && self.packs(inst.ty()) {
+                    self.b.after_phis(blk);
+                    let ty = Type::vector(inst.ty(), self.width as u32);
+                    let t = self.b.phi(ty, "tangents");
+                    self.packed.insert(inst, t);
+                    packed_phis.push((inst, t));
+                    continue;
+                }
                 if inst.opcode() == Opcode::LLVMPHI {
                     self.b.after_phis(blk);
-                    let t = self.b.phi(inst.ty(), "tangent");
-                    self.tangents.insert(inst, t);
+                    let t = self.per_lane(|_| self.b.phi(inst.ty(), "tangent"));
+                    self.tangents.insert(inst, t.clone());
                     phis.push((inst, t));
                     continue;
                 }
                 self.b.after(inst);
                 self.b.set_debug_loc_from(inst);
+                if self.packs(inst.ty()) {
+                    if let Some(t) = self.packed_tangent_of(inst)? {
+                        self.packed.insert(inst, t);
+                        continue;
+                    }
+                }
                 let t = self.tangent_of(inst)?;
                 self.tangents.insert(inst, t);
             }
         }
         self.b.clear_debug_loc();
+        for (phi, t) in packed_phis {
+            for (v, blk) in phi.incoming() {
+                if let Some(term) = blk.terminator() {
+                    self.b.before(term);
+                }
+                let tv = self.packed_tangent(v);
+                t.add_incoming(tv, blk);
+            }
+        }
         for (phi, t) in phis {
             for (v, blk) in phi.incoming() {
-                let tv = self.tangent(v);
-                t.add_incoming(tv, blk);
+                if let Some(term) = blk.terminator() {
+                    self.b.before(term);
+                }
+                for (lane, t) in t.iter().enumerate() {
+                    let tv = self.tangent(v, lane);
+                    t.add_incoming(tv, blk);
+                }
             }
         }
         for &blk in &blocks {
@@ -266,13 +372,16 @@ impl<'k> TangentSweep<'k> {
                     k += 1;
                 }
                 if tangent_ret {
-                    let t = if v.ty().is_pointer() {
-                        let sh = self.shadows.as_ref().and_then(|s| s.of(&self.b, v));
-                        sh.unwrap_or_else(|| self.b.zero(v.ty()))
-                    } else {
-                        self.tangent(v)
-                    };
-                    agg = self.b.insert_value(agg, t, k);
+                    for lane in 0..self.width {
+                        let t = if v.ty().is_pointer() {
+                            let sh = self.shadows[lane].of(&self.b, v);
+                            sh.unwrap_or_else(|| self.b.zero(v.ty()))
+                        } else {
+                            self.tangent(v, lane)
+                        };
+                        agg = self.b.insert_value(agg, t, k);
+                        k += 1;
+                    }
                 }
             }
             self.b.ret(agg);
@@ -321,31 +430,39 @@ impl<'k> TangentSweep<'k> {
             return_primal: true,
             arg_types: self.call_arg_types.get(&call).cloned().unwrap_or_default(),
             uniform_pointers: false,
+            width: self.width as u32,
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
         self.b.set_debug_loc_from(call);
+        // Each duplicated argument's tangents, lane after lane.
         let mut tangents = Vec::new();
         for (a, act) in args.iter().zip(&activities) {
-            if act.has_shadow() {
+            if !act.has_shadow() {
+                continue;
+            }
+            for lane in 0..self.width {
                 let t = if a.ty().is_pointer() {
-                    self.shadows
-                        .as_ref()
-                        .and_then(|s| s.of(&self.b, *a))
-                        .ok_or_else(|| {
-                            Error::at(
-                                call,
-                                format!(
-                                    "no derivative memory for argument {} of the call",
-                                    a.short()
-                                ),
-                            )
-                        })?
+                    self.shadows[lane].of(&self.b, *a).ok_or_else(|| {
+                        Error::at(
+                            call,
+                            format!(
+                                "no derivative memory for argument {} of the call",
+                                a.short()
+                            ),
+                        )
+                    })?
                 } else {
-                    self.tangent(*a)
+                    self.tangent(*a, lane)
                 };
                 tangents.push(t);
             }
+        }
+        if self.width > 1 && crate::openmp::is_fork(call) {
+            return Err(Error::not_batched(
+                call,
+                format!("the OpenMP region '{}'", callee.name()),
+            ));
         }
         let (primal, tangent) = match derivative {
             Derivative::Forward(fwd) if crate::openmp::is_fork(call) => {
@@ -357,30 +474,36 @@ impl<'k> TangentSweep<'k> {
                 all.extend(tangents);
                 let r = self.b.call_like(call, fwd, &all);
                 let primal = (!ret_ty.is_void()).then(|| self.b.extract_value(r, 0));
-                let tangent = return_active.then(|| self.b.extract_value(r, 1));
+                let tangent = return_active
+                    .then(|| self.per_lane(|lane| self.b.extract_value(r, 1 + lane as u32)));
                 (primal, tangent)
             }
             Derivative::CustomForward(fwd) => {
                 // Interleaved: each duplicated argument followed by its
                 // tangent. A rule written for every float argument gets a
-                // zero tangent for the constant ones.
+                // zero tangent for the constant ones. Batched: the rule
+                // (scalar) is called once per lane.
                 let n_params = fwd.global_value_type().fn_params().len();
                 let all_floats = args.len()
                     + args
                         .iter()
                         .filter(|a| a.ty().is_fp_like() || a.ty().is_pointer())
                         .count();
-                let mut all = Vec::new();
-                let mut k = 0;
-                for (a, act) in args.iter().zip(&activities) {
-                    all.push(*a);
-                    if act.has_shadow() {
-                        all.push(tangents[k]);
-                        k += 1;
-                    } else if n_params == all_floats && a.ty().is_fp_like() {
-                        all.push(self.b.zero(a.ty()));
+                let lane_args = |lane: usize| -> Vec<Value> {
+                    let mut all = Vec::new();
+                    let mut k = 0;
+                    for (a, act) in args.iter().zip(&activities) {
+                        all.push(*a);
+                        if act.has_shadow() {
+                            all.push(tangents[k * self.width + lane]);
+                            k += 1;
+                        } else if n_params == all_floats && a.ty().is_fp_like() {
+                            all.push(self.b.zero(a.ty()));
+                        }
                     }
-                }
+                    all
+                };
+                let all = lane_args(0);
                 if all.len() != n_params {
                     return Err(Error::at(
                         call,
@@ -396,23 +519,7 @@ impl<'k> TangentSweep<'k> {
                 }
                 let rt = fwd.global_value_type().fn_return();
                 let pair = rt.is_struct() && rt.struct_fields().len() == 2;
-                // A pair replaces the primal call (an invoke's unwind edge
-                // moves to the new call); a tangent alone follows it.
-                let r = if pair {
-                    self.b.call_like(call, fwd, &all)
-                } else {
-                    self.b.call_fn(fwd, &all)
-                };
-                if pair {
-                    (
-                        Some(self.b.extract_value(r, 0)),
-                        Some(self.b.extract_value(r, 1)),
-                    )
-                } else if rt == ret_ty {
-                    // Returns the tangent only: keep the primal call.
-                    self.tangents.insert(call, r);
-                    return Ok(true);
-                } else {
+                if !pair && rt != ret_ty {
                     return Err(Error::at(
                         call,
                         format!(
@@ -422,6 +529,39 @@ impl<'k> TangentSweep<'k> {
                         ),
                     )
                     .hint("return the tangent of the result (or a struct {primal, tangent})"));
+                }
+                if self.width > 1 && pair && call.is_invoke() {
+                    return Err(Error::not_batched(
+                        call,
+                        format!(
+                            "a call to '{}' (custom derivative returning the primal too) where it may throw",
+                            callee.name()
+                        ),
+                    ));
+                }
+                // A pair replaces the primal call (an invoke's unwind edge
+                // moves to the new call); a tangent alone follows it.
+                let r = if pair {
+                    self.b.call_like(call, fwd, &all)
+                } else {
+                    self.b.call_fn(fwd, &all)
+                };
+                let first = if pair { self.b.extract_value(r, 1) } else { r };
+                let mut lanes = vec![first];
+                for lane in 1..self.width {
+                    let rl = self.b.call_fn(fwd, &lane_args(lane));
+                    lanes.push(if pair {
+                        self.b.extract_value(rl, 1)
+                    } else {
+                        rl
+                    });
+                }
+                if pair {
+                    (Some(self.b.extract_value(r, 0)), Some(lanes))
+                } else {
+                    // Returns the tangent only: keep the primal call.
+                    self.tangents.insert(call, lanes);
+                    return Ok(true);
                 }
             }
             _ => {
@@ -446,37 +586,160 @@ impl<'k> TangentSweep<'k> {
     /// instruction or argument, or a constant address inside a shadowed
     /// global (`getelementptr (@g, 8)`); never the null shadow of a
     /// constant null pointer.
-    fn memory_shadow(&self, p: Value) -> Option<Value> {
+    fn memory_shadow(&self, p: Value, lane: usize) -> Option<Value> {
         if p.is_constant() && !p.is_global() && !p.is_constant_expr() {
             return None;
         }
-        self.shadows.as_ref().and_then(|s| s.of(&self.b, p))
+        self.shadows.get(lane).and_then(|s| s.of(&self.b, p))
     }
 
-    /// A float stored into shadowed memory stores its tangent there too.
+    /// Whether `p` may point into memory without a shadow (see
+    /// [`Shadows::is_mixed`]; the same in every lane).
+    fn is_mixed(&self, p: Value) -> bool {
+        self.shadows.first().is_some_and(|s| s.is_mixed(p))
+    }
+
+    /// A float stored into shadowed memory stores its tangent there too
+    /// (each lane into its own shadow).
     fn store_tangent(&mut self, inst: Value) {
         let (v, p) = (inst.operand(0), inst.operand(1));
         if !v.ty().contains_float() {
             return;
         }
-        let Some(sp) = self.memory_shadow(p) else {
-            return;
-        };
         self.b.after(inst);
-        let t = self.tangent(v);
-        self.b.store_like(t, sp, inst);
+        for lane in 0..self.width {
+            let Some(sp) = self.memory_shadow(p, lane) else {
+                return;
+            };
+            let t = self.tangent(v, lane);
+            self.b.store_like(t, sp, inst);
+        }
     }
 
-    fn tangent_of(&mut self, inst: Value) -> Result<Value> {
+    /// Batched mode: what the lanes do not cover yet is refused here (the
+    /// request then falls back to computing the lanes one after the other,
+    /// see `frontend::batch`).
+    fn check_batchable(&self, module: Module, blocks: &[ferment_ir::Block]) -> Result<()> {
+        if crate::gpu::is_gpu(module) {
+            let f = self.f;
+            return Err(Error::not_batched(f, "code for a GPU target"));
+        }
+        for blk in blocks {
+            for inst in blk.instructions() {
+                if !inst.is_call() {
+                    continue;
+                }
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let pointer_call = inst.ty().is_pointer()
+                    && self.activity.is_shadowed(inst)
+                    && crate::reverse::callee_of(inst).is_some_and(|f| !f.is_declaration());
+                if pointer_call || name.starts_with("MPI_") || crate::openmp::is_fork(inst) {
+                    return Err(Error::not_batched(inst, format!("'{}'", inst.describe())));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Batched, `inst` a float scalar: its tangents as one vector, or None
+    /// where they are computed lane by lane (`tangent_of`).
+    fn packed_tangent_of(&self, inst: Value) -> Result<Option<Value>> {
+        let b = &self.b;
+        let vty = Type::vector(inst.ty(), self.width as u32);
+        Ok(Some(match inst.opcode() {
+            Opcode::LLVMLoad => {
+                let lanes = self.tangent_of(inst)?;
+                let mut acc = b.poison(vty);
+                for (k, t) in lanes.into_iter().enumerate() {
+                    acc = b.insert_element(acc, t, b.const_int(b.i32(), k as i64));
+                }
+                acc
+            }
+            Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => {
+                b.fp_convert(self.packed_tangent(inst.operand(0)), vty)
+            }
+            Opcode::LLVMSelect => b.select(
+                inst.operand(0),
+                self.packed_tangent(inst.operand(1)),
+                self.packed_tangent(inst.operand(2)),
+            ),
+            Opcode::LLVMCall if crate::gpu::Shuffle::of(inst).is_some() => return Ok(None),
+            Opcode::LLVMCall => {
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let Some(rule) = rules::call_rule(&name).filter(|r| r.result_field.is_none())
+                else {
+                    return Ok(None);
+                };
+                return self.combine_packed(inst, inst.call_args(), |s| Some((rule.partials)(s)));
+            }
+            Opcode::LLVMExtractValue | Opcode::LLVMExtractElement => return Ok(None),
+            op => {
+                return self.combine_packed(inst, inst.operands(), |s| {
+                    rules::instruction_partials(op, s)
+                })
+            }
+        }))
+    }
+
+    /// [`Self::combine`] on packed tangents: `sum_i partial_i * tangents_i`
+    /// as vector arithmetic; None when an active operand is not a float
+    /// scalar.
+    fn combine_packed(
+        &self,
+        inst: Value,
+        operands: Vec<Value>,
+        rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
+    ) -> Result<Option<Value>> {
+        let want: Vec<bool> = operands
+            .iter()
+            .map(|o| self.is_active(*o) || self.has_tangent(*o))
+            .collect();
+        if operands
+            .iter()
+            .zip(&want)
+            .any(|(o, w)| *w && !self.packs(o.ty()))
+        {
+            return Ok(None);
+        }
+        let result = || inst;
+        let arg_at = |i: usize| operands[i];
+        let site = Site {
+            b: &self.b,
+            ops: operands.clone(),
+            arg_at: &arg_at,
+            want: want.clone(),
+            result: &result,
+        };
+        let partials = rule(&site).ok_or_else(|| {
+            Error::at(
+                inst,
+                format!("cannot differentiate instruction '{}'", inst.describe()),
+            )
+        })?;
+        let mut acc = self.b.zero(Type::vector(inst.ty(), self.width as u32));
+        for (i, p) in partials.into_iter().enumerate() {
+            if let (Some(p), true) = (p, want[i]) {
+                let t = self.packed_tangent(operands[i]);
+                let term = rules::times_lanes(&self.b, p, t);
+                acc = self.b.fadd(acc, term);
+            }
+        }
+        Ok(Some(acc))
+    }
+
+    /// The tangents of the active instruction `inst`, one per lane.
+    fn tangent_of(&self, inst: Value) -> Result<Vec<Value>> {
         let b = &self.b;
         let op = inst.opcode();
+        let t = |i: usize, lane: usize| self.tangent(inst.operand(i), lane);
         Ok(match op {
             Opcode::LLVMLoad => {
                 let p = inst.operand(0);
-                match self.memory_shadow(p) {
+                let mixed = self.is_mixed(p);
+                self.per_lane(|lane| match self.memory_shadow(p, lane) {
                     Some(sp) => {
                         let t = b.load_like(inst.ty(), sp, inst);
-                        if self.shadows.as_ref().is_some_and(|s| s.is_mixed(p)) {
+                        if mixed {
                             // a shadow equal to the pointer: constant memory
                             let own = b.icmp(IntPredicate::LLVMIntEQ, sp, p);
                             b.select(own, b.zero(inst.ty()), t)
@@ -485,46 +748,38 @@ impl<'k> TangentSweep<'k> {
                         }
                     }
                     None => b.zero(inst.ty()),
-                }
+                })
             }
             Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => {
-                b.fp_convert(self.tangent(inst.operand(0)), inst.ty())
+                self.per_lane(|lane| b.fp_convert(t(0, lane), inst.ty()))
             }
-            Opcode::LLVMSelect => b.select(
-                inst.operand(0),
-                self.tangent(inst.operand(1)),
-                self.tangent(inst.operand(2)),
-            ),
+            Opcode::LLVMSelect => {
+                self.per_lane(|lane| b.select(inst.operand(0), t(1, lane), t(2, lane)))
+            }
             Opcode::LLVMExtractValue => {
-                let t = self.tangent(inst.operand(0));
-                b.extract_value_path(t, &inst.extract_indices())
+                let idx = inst.extract_indices();
+                self.per_lane(|lane| b.extract_value_path(t(0, lane), &idx))
             }
             Opcode::LLVMInsertValue => {
                 let idx = inst.extract_indices();
-                let ta = self.tangent(inst.operand(0));
-                let tv = self.tangent(inst.operand(1));
-                b.insert_value_path(ta, &idx, tv)
+                self.per_lane(|lane| b.insert_value_path(t(0, lane), &idx, t(1, lane)))
             }
             Opcode::LLVMExtractElement => {
-                b.extract_element(self.tangent(inst.operand(0)), inst.operand(1))
+                self.per_lane(|lane| b.extract_element(t(0, lane), inst.operand(1)))
             }
             Opcode::LLVMShuffleVector => {
                 let mask = b.const_mask(&inst.shuffle_mask());
-                b.shuffle(
-                    self.tangent(inst.operand(0)),
-                    self.tangent(inst.operand(1)),
-                    mask,
-                )
+                self.per_lane(|lane| b.shuffle(t(0, lane), t(1, lane), mask))
             }
-            Opcode::LLVMInsertElement => b.insert_element(
-                self.tangent(inst.operand(0)),
-                self.tangent(inst.operand(1)),
-                inst.operand(2),
-            ),
+            Opcode::LLVMInsertElement => {
+                self.per_lane(|lane| b.insert_element(t(0, lane), t(1, lane), inst.operand(2)))
+            }
             Opcode::LLVMCall if crate::gpu::Shuffle::of(inst).is_some() => {
                 let sh = crate::gpu::Shuffle::of(inst).expect("shuffle");
-                let t = self.tangent(sh.value);
-                sh.tangent(b, inst, t, &|v| v)
+                self.per_lane(|lane| {
+                    let t = self.tangent(sh.value, lane);
+                    sh.tangent(b, inst, t, &|v| v)
+                })
             }
             Opcode::LLVMCall => {
                 let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
@@ -540,7 +795,9 @@ impl<'k> TangentSweep<'k> {
                         let ty = inst.ty().struct_fields()[k as usize];
                         let t =
                             self.combine(inst, ty, inst.call_args(), |s| Some((rule.partials)(s)))?;
-                        b.insert_value(b.zero(inst.ty()), t, k)
+                        t.into_iter()
+                            .map(|t| b.insert_value(b.zero(inst.ty()), t, k))
+                            .collect()
                     }
                     None => self.combine(inst, inst.ty(), inst.call_args(), |s| {
                         Some((rule.partials)(s))
@@ -553,17 +810,18 @@ impl<'k> TangentSweep<'k> {
         })
     }
 
-    /// `sum_i partial_i * tangent_i` over active operands, of type `ty`.
+    /// `sum_i partial_i * tangent_i` over active operands, of type `ty`, in
+    /// each lane (the partials are computed once, for all lanes).
     fn combine(
         &self,
         inst: Value,
         ty: Type,
         operands: Vec<Value>,
         rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
-    ) -> Result<Value> {
+    ) -> Result<Vec<Value>> {
         let want: Vec<bool> = operands
             .iter()
-            .map(|o| self.is_active(*o) || self.tangents.contains_key(o))
+            .map(|o| self.is_active(*o) || self.has_tangent(*o))
             .collect();
         let result = || inst;
         let arg_at = |i: usize| operands[i];
@@ -580,12 +838,14 @@ impl<'k> TangentSweep<'k> {
                 format!("cannot differentiate instruction '{}'", inst.describe()),
             )
         })?;
-        let mut acc = self.b.zero(ty);
+        let mut acc = vec![self.b.zero(ty); self.width];
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want[i]) {
-                let t = self.tangent(operands[i]);
-                let term = rules::times(&self.b, p, t);
-                acc = self.b.fadd(acc, term);
+                for (lane, acc) in acc.iter_mut().enumerate() {
+                    let t = self.tangent(operands[i], lane);
+                    let term = rules::times(&self.b, p, t);
+                    *acc = self.b.fadd(*acc, term);
+                }
             }
         }
         Ok(acc)
@@ -641,6 +901,7 @@ fn pointer_returning_call(
         return_primal: true,
         arg_types: Vec::new(),
         uniform_pointers: false,
+        width: 1,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

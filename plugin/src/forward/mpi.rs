@@ -36,7 +36,7 @@ pub(super) fn tangent_mpi(t: &mut TangentSweep, inst: Value) -> Result<bool> {
     let module = inst.function_of().global_parent();
     let ptr = Type::ptr(module.context());
     for p in c.args.iter().filter(|a| a.ty().is_pointer()) {
-        if t.shadows.as_ref().is_some_and(|sh| sh.is_mixed(*p)) {
+        if t.is_mixed(*p) {
             return Err(Error::at(
                 inst,
                 format!(
@@ -54,7 +54,8 @@ pub(super) fn tangent_mpi(t: &mut TangentSweep, inst: Value) -> Result<bool> {
     let b = Builder::new(module);
     b.after(inst);
     b.set_debug_loc_from(inst);
-    let shadow = |p: Value| t.memory_shadow(p).unwrap_or_else(|| b.zero(ptr));
+    // (Batched mode refuses MPI calls: one lane.)
+    let shadow = |p: Value| t.memory_shadow(p, 0).unwrap_or_else(|| b.zero(ptr));
     let arg = |role: Role, k: usize| c.arg(role, k);
     let m = Mpi {
         b: &b,

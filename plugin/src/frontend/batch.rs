@@ -1,24 +1,135 @@
-//! Batched mode (`enzyme_width N`, N > 1), computed lane by lane: the
-//! derivative runs once per lane with that lane's shadows. This is Enzyme's
-//! interface with N times the cost of one derivative (no primal work is
-//! shared yet); it is right only for functions whose repeated execution
-//! has the effect of one, which [`check_repeatable`] checks.
+//! Batched mode (`enzyme_width N`, N > 1). Two ways to compute it, chosen
+//! by [`lower`]:
+//!
+//! - **Vector** (forward mode): one derivative function of width N
+//!   (`forward/`), which runs the primal once and carries N tangent lanes;
+//!   memory shadows are N separate buffers. Calls that stay calls get
+//!   width-N tangent functions too.
+//! - **Lane by lane** (reverse mode, a function with a custom derivative,
+//!   and forward requests the vector generator does not cover yet, see
+//!   [`Error::not_batched`]: MPI, OpenMP forks, GPU targets, non-inlined
+//!   calls returning active pointers): the scalar
+//!   derivative runs once per lane with that lane's shadows: N times the
+//!   cost of one derivative, right only for functions whose repeated
+//!   execution has the effect of one, which [`check_repeatable`] checks.
 
 use super::lower::{
     call_derivative, convert, finish_replacement, fit_results, remove_dead_markers,
 };
-use super::request::{Part, Request};
-use crate::derive::Derivative;
+use super::request::{ArgSpec, Mode, Part, Request};
+use crate::derive::{Ctx, Derivative};
 use crate::error::{Error, Result};
 use ferment_ir::{Builder, Module, Opcode, Value};
 
-/// Lowers a batched request (`enzyme_width N`, N > 1): the derivative runs
-/// once per lane, each time with that lane's shadows, and the call gets
+/// Lowers a batched request: by the vector derivative where the forward
+/// generator covers the function, else lane by lane (whose errors are the
+/// ones reported). `FERMENT_TRACE_BATCH` set in the environment prints the
+/// choice and, for a fallback, what the vector generator refused.
+pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
+    let trace = std::env::var_os("FERMENT_TRACE_BATCH").is_some();
+    let name = req.function.name();
+    // What the vector generator said when it did not produce the derivative.
+    let mut refused: Option<Error> = None;
+    if req.mode == Mode::Forward && req.part == Part::Whole {
+        let key = crate::frontend::request::DerivativeKey {
+            width: req.width,
+            ..req.key()
+        };
+        match ctx.get(&key) {
+            Ok(Derivative::Forward(f)) => {
+                if trace {
+                    eprintln!("ferment: batched '{name}' (width {}): vector", req.width);
+                }
+                return lower_vector(ctx.module, req, f);
+            }
+            Ok(_) => {
+                if trace {
+                    eprintln!("ferment: batched '{name}': lane by lane (custom derivative)");
+                }
+            }
+            Err(e) => {
+                if trace {
+                    eprintln!("ferment: batched '{name}': lane by lane ({e})");
+                }
+                refused = Some(e);
+            }
+        }
+    } else if trace {
+        eprintln!("ferment: batched '{name}': lane by lane (reverse mode)");
+    }
+    lower_lane_by_lane(ctx, req).map_err(|lane_error| match refused {
+        // An error of the program itself (not a construct batched mode
+        // does not cover) says more than why the lanes could not be
+        // computed one after the other.
+        Some(e) if !e.not_batched => e.or_at(req.call),
+        _ => lane_error,
+    })
+}
+
+fn lower_lane_by_lane(ctx: &mut Ctx, req: &Request) -> Result<()> {
+    let copy = ctx.analysis_copy(req.function)?;
+    let checked = check_repeatable(req, copy);
+    copy.delete_function();
+    checked?;
+    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(req.call))?;
+    lower_batched(ctx.module, req, derivative)
+}
+
+/// The shadow of `spec` in `lane`: the lane's own argument, or for
+/// `enzyme_dupv` the first shadow advanced by `lane` strides.
+fn lane_shadow(b: &Builder, spec: &ArgSpec, first: Value, lane: u32) -> Value {
+    match spec.lane_stride {
+        Some(stride) => {
+            let i64t = b.i64();
+            let step = b.int_cast(stride, i64t, true);
+            let off = b.mul_int(step, b.const_int(i64t, i64::from(lane)));
+            b.gep(b.i8(), first, &[off])
+        }
+        None if lane == 0 => first,
+        None => spec.lanes[lane as usize - 1],
+    }
+}
+
+/// Lowers a batched forward request onto the width-N derivative `f`:
+/// `(primals, N tangents per duplicated parameter) -> {[primal], N tangents}`.
+fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
+    let call = req.call;
+    let b = Builder::new(module);
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let fparams = req.function.global_value_type().fn_params();
+    let name = req.function.name();
+    let mut args = Vec::new();
+    for (i, spec) in req.args.iter().enumerate() {
+        let what = format!("parameter {} of '{name}'", i + 1);
+        args.push(convert(&b, spec.primal, fparams[i], call, &what)?);
+    }
+    for (i, spec) in req.args.iter().enumerate() {
+        let Some(first) = spec.shadow else {
+            continue;
+        };
+        for lane in 0..req.width {
+            let shadow = lane_shadow(&b, spec, first, lane);
+            let what = format!("shadow {} of parameter {} of '{name}'", lane + 1, i + 1);
+            args.push(convert(&b, shadow, fparams[i], call, &what)?);
+        }
+    }
+    let outputs = call_derivative(&b, call, f, &args)?;
+    let replacement = fit_results(module, &b, req, &outputs)?;
+    if let Some(r) = replacement {
+        call.replace_all_uses_with(r);
+    }
+    finish_replacement(&b, call);
+    remove_dead_markers(req);
+    Ok(())
+}
+
+/// Lowers a batched request lane by lane: the derivative runs once per lane, each time with that lane's shadows, and the call gets
 /// the lanes' results (forward mode: the primal result when asked for, then
 /// the N tangents of the result). Running the function N times has the
 /// effect of running it once only when it reads no memory outside itself
 /// that it also writes; [`repeatable`] checks that first.
-pub fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Result<()> {
+fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Result<()> {
     let call = req.call;
     let target = match (req.part, derivative) {
         (Part::Whole, Derivative::Forward(f)) | (Part::Whole, Derivative::Combined(f)) => f,
@@ -41,7 +152,6 @@ pub fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> R
         let what = format!("parameter {} of '{name}'", i + 1);
         primals.push(convert(&b, spec.primal, fparams[i], call, &what)?);
     }
-    let i64t = b.i64();
     let mut lanes: Vec<Vec<Value>> = Vec::new();
     for lane in 0..req.width {
         let mut args = primals.clone();
@@ -49,15 +159,7 @@ pub fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> R
             let Some(first) = spec.shadow else {
                 continue;
             };
-            let shadow = match spec.lane_stride {
-                Some(stride) => {
-                    let step = b.int_cast(stride, i64t, true);
-                    let off = b.mul_int(step, b.const_int(i64t, i64::from(lane)));
-                    b.gep(b.i8(), first, &[off])
-                }
-                None if lane == 0 => first,
-                None => spec.lanes[lane as usize - 1],
-            };
+            let shadow = lane_shadow(&b, spec, first, lane);
             let what = format!("shadow {} of parameter {} of '{name}'", lane + 1, i + 1);
             args.push(convert(&b, shadow, fparams[i], call, &what)?);
         }
@@ -90,7 +192,7 @@ pub fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> R
 /// Checks that the lanes of a batched request on `function` may be computed
 /// one after the other; `canonical` is its canonical copy (inlined, in SSA
 /// form), which the caller deletes afterwards.
-pub fn check_repeatable(req: &Request, canonical: Value) -> Result<()> {
+fn check_repeatable(req: &Request, canonical: Value) -> Result<()> {
     repeatable(canonical).map_err(|at| {
         Error::at(
             at,

@@ -51,9 +51,6 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     let b = Builder::new(module);
     b.before(call);
     b.set_debug_loc_from(call);
-    if req.width > 1 {
-        return super::batch::lower_batched(module, req, derivative);
-    }
     let fty = req.function.global_value_type();
     let fparams = fty.fn_params();
     let mut primals = Vec::new();

@@ -467,10 +467,7 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
         return lower::lower_tape_size(ctx.module, &req);
     }
     if req.width > 1 {
-        let copy = ctx.analysis_copy(req.function)?;
-        let checked = batch::check_repeatable(&req, copy);
-        copy.delete_function();
-        checked?;
+        return batch::lower(ctx, &req);
     }
     let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(call))?;
     lower::lower_call(ctx.module, &req, derivative)

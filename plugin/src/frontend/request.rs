@@ -134,6 +134,10 @@ pub struct DerivativeKey {
     /// the launch (kernel parameters, globals), which lets the reverse sweep
     /// prove accesses thread-private ([`crate::gpu::private_loads`]).
     pub uniform_pointers: bool,
+    /// Forward mode: the number of tangent lanes the derivative carries
+    /// (`enzyme_width N` generated as one function, see
+    /// [`crate::frontend::batch`]); 1 for every other derivative.
+    pub width: u32,
 }
 
 impl DerivativeKey {
@@ -164,6 +168,7 @@ impl Request {
                     .into_iter()
                     .filter(|a| a.ty().is_pointer())
                     .all(crate::gpu::is_uniform),
+            width: 1,
         }
     }
 }

@@ -135,6 +135,7 @@ pub fn augment_call(
         return_primal: false,
         arg_types: crate::derive::arg_types(types, &args),
         uniform_pointers: false,
+        width: 1,
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);

@@ -16,7 +16,7 @@ mod product;
 mod special;
 
 pub use calls::{call_rule, is_known_inactive_function, CallRule};
-pub use product::{guarded, times};
+pub use product::{guarded, splat, times, times_lanes};
 
 use ferment_ir::{Builder, Opcode, Value};
 

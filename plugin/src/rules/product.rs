@@ -31,6 +31,24 @@ pub fn times(b: &Builder, partial: Value, t: Value) -> Value {
     }
 }
 
+/// `partial * t` for a scalar `partial` and a vector `t` (the tangent lanes
+/// of batched forward mode): the partial is broadcast, or applied as a
+/// selection like [`times`].
+pub fn times_lanes(b: &Builder, partial: Value, t: Value) -> Value {
+    match selection(partial) {
+        Some((c, kx, ky)) => b.select(c, scaled(b, kx, t), scaled(b, ky, t)),
+        None => b.fmul(splat(b, partial, t.ty().vector_len()), t),
+    }
+}
+
+/// `<n x T>` with every lane `v`.
+pub fn splat(b: &Builder, v: Value, n: u32) -> Value {
+    let ty = ferment_ir::Type::vector(v.ty(), n);
+    let zero = b.const_int(b.i32(), 0);
+    let one = b.insert_element(b.poison(ty), v, zero);
+    b.shuffle(one, b.poison(ty), b.const_mask(&vec![0; n as usize]))
+}
+
 /// `partial * d` that is exactly zero when the adjoint `d` is zero, whatever
 /// the partial (Enzyme's "strong zero"), for values a `select` may discard.
 /// A finite constant partial, or a selection between finite constants,

@@ -27,6 +27,10 @@ pub struct Options {
     /// The compile step of an `-flto` build: requests whose function is
     /// defined in another translation unit wait for the link-time run.
     pub prelink: c_int,
+    /// `-ferment-packed-lanes`: batched forward mode packs the tangents of
+    /// a float scalar into one `<N x T>` vector (measured slower or equal on
+    /// benches/batched.sh, so not the default).
+    pub packed_lanes: c_int,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             fast_math: 0,
             self_check: 0,
             prelink: 0,
+            packed_lanes: 0,
         }
     }
 }

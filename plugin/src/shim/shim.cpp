@@ -96,6 +96,10 @@ cl::opt<bool> OptAllUseful(
     "ferment-activity-all-useful", cl::init(false), cl::Hidden,
     cl::desc("ferment: treat every varied value as active (measures what "
              "activity analysis saves; derivatives stay correct)"));
+cl::opt<bool> OptPackedLanes(
+    "ferment-packed-lanes", cl::init(false), cl::Hidden,
+    cl::desc("ferment: batched forward mode keeps the N tangents of a float "
+             "scalar in one <N x T> vector instead of N scalars"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
 cl::opt<bool> OptFastMath(
@@ -138,6 +142,7 @@ struct FermentOptions {
   int fast_math;
   int self_check;
   int prelink;
+  int packed_lanes;
 };
 
 static FermentOptions currentOptions() {
@@ -159,6 +164,7 @@ static FermentOptions currentOptions() {
   O.fast_math = FastMath;
   O.self_check = OptCheck || OptCheckEnzyme;
   O.prelink = 0;
+  O.packed_lanes = OptPackedLanes;
   return O;
 }
 
