@@ -389,6 +389,9 @@ impl Builder {
     pub fn not(&self, a: Value) -> Value {
         Value(unsafe { LLVMBuildNot(self.raw, a.0, NONAME) })
     }
+    pub fn freeze(&self, a: Value) -> Value {
+        Value(unsafe { LLVMBuildFreeze(self.raw, a.0, NONAME) })
+    }
     /// `atomicrmw fadd ptr, v monotonic`: an accumulation that other
     /// threads may make to the same address at the same time.
     pub fn atomic_fadd(&self, ptr: Value, v: Value) -> Value {

@@ -181,6 +181,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.changed = true;
     }
     outcome.changed |= promote_laundered_markers(module);
+    outcome.changed |= split_selected_requests(module);
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()
         .partition(|(_, e)| is_inactive_wrapper(e));
@@ -356,6 +357,60 @@ fn promote_laundered_markers(module: Module) -> bool {
         promoted.push(f);
     }
     !promoted.is_empty()
+}
+
+/// Optimization merges AD calls made in the two arms of a branch into one
+/// call whose function argument is a `select` of the two functions
+/// (SimplifyCFG sinks them). Each such call becomes the two calls again,
+/// each under its arm of the condition; says whether any was split.
+fn split_selected_requests(module: Module) -> bool {
+    use ferment_ir::{Builder, Opcode};
+    let mut split = false;
+    for (call, entry) in find_ad_calls(module) {
+        if call.is_invoke() || is_inactive_wrapper(entry) {
+            continue;
+        }
+        let args = call.call_args();
+        let at = usize::from(!args.is_empty() && crate::shim::call_arg_is_sret(call, 0));
+        let Some(sel) = args.get(at).map(|a| a.strip_casts()) else {
+            continue;
+        };
+        if !sel.is_instruction() || sel.opcode() != Opcode::LLVMSelect {
+            continue;
+        }
+        let (t, e) = (sel.operand(1), sel.operand(2));
+        if request::trace_function_of(t).is_none() || request::trace_function_of(e).is_none() {
+            continue;
+        }
+        let b = Builder::new(module);
+        let slot = (!call.ty().is_void()).then(|| {
+            let eb = Builder::new(module);
+            eb.at_start(call.function_of().entry_block());
+            eb.alloca(call.ty(), "ferment.merged.result")
+        });
+        b.before(call);
+        b.set_debug_loc_from(call);
+        let cond = b.freeze(sel.operand(0));
+        let not = b.not(cond);
+        for (c, f) in [(cond, t), (not, e)] {
+            let end = crate::shim::if_then_after(c);
+            let arm = call.clone_instruction();
+            arm.set_operand(at, f);
+            b.before(end);
+            b.insert(arm);
+            if let Some(s) = slot {
+                b.store(arm, s);
+            }
+        }
+        b.before(call);
+        if let Some(s) = slot {
+            let r = b.load(call.ty(), s);
+            call.replace_all_uses_with(r);
+        }
+        call.erase();
+        split = true;
+    }
+    split
 }
 
 /// Whether `v` is read from a stack slot that holds an `enzyme_*` marker
