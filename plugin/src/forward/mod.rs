@@ -314,6 +314,7 @@ impl<'k> TangentSweep<'k> {
             return_primal: true,
             arg_types: self.call_arg_types.get(&call).cloned().unwrap_or_default(),
             uniform_pointers: false,
+            unchanged_args: Vec::new(),
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -634,6 +635,7 @@ fn pointer_returning_call(
         return_primal: true,
         arg_types: Vec::new(),
         uniform_pointers: false,
+        unchanged_args: Vec::new(),
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

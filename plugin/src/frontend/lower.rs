@@ -102,7 +102,11 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         }
         (Part::Augmented, Derivative::Split { aug, .. }) => {
             let tape_only = req.tape_memory.is_none() && call.ty().is_pointer();
-            (aug, ordered, tape_only)
+            // No storage for the frame: the tape the user holds is a heap
+            // frame, which the reverse function frees (Enzyme's convention).
+            let mut args = ordered;
+            args.push(b.zero(Type::ptr(module.context())));
+            (aug, args, tape_only)
         }
         (Part::Reverse, Derivative::Split { rev, .. }) => {
             let mut args = ordered;

@@ -134,6 +134,12 @@ pub struct DerivativeKey {
     /// the launch (kernel parameters, globals), which lets the reverse sweep
     /// prove accesses thread-private ([`crate::gpu::private_loads`]).
     pub uniform_pointers: bool,
+    /// Split shape, for calls that stay calls: per argument, whether the
+    /// caller vouches that nothing writes the memory it points to between
+    /// the augmented forward function and the reverse function (the reverse
+    /// sweep then reads it again instead of taping what was read); empty
+    /// when it vouches for none.
+    pub unchanged_args: Vec<bool>,
 }
 
 impl DerivativeKey {
@@ -156,6 +162,7 @@ impl Request {
             return_active: self.return_active,
             return_primal: self.return_primal,
             arg_types: Vec::new(),
+            unchanged_args: Vec::new(),
             uniform_pointers: self.call.function_of().is_kernel()
                 && self
                     .call
