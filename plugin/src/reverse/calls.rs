@@ -379,16 +379,23 @@ impl ReverseSweep<'_, '_, '_> {
                 // it lives in this function's tape (no malloc and free per
                 // call), and the reverse sweep finds it there rather than
                 // taping the pointer the augmented call returned.
-                let storage = self
-                    .ctx
-                    .frame_layout(aug)
-                    .and_then(|layout| self.tape.call_storage(&self.loops, call, layout));
-                let tape = match storage {
-                    Some((storage, fwd)) => {
-                        let last = call.call_args().len() - 1;
-                        call.set_operand(last, fwd);
-                        Some(self.tape.call_storage_rev(&self.b, storage))
+                let storage = match self.call_frames.get(&call) {
+                    Some(s) => Some(*s),
+                    None => {
+                        let reserved = self
+                            .ctx
+                            .frame_layout(aug)
+                            .and_then(|layout| self.tape.call_storage(&self.loops, call, layout));
+                        reserved.map(|(s, fwd)| {
+                            let last = call.call_args().len() - 1;
+                            call.set_operand(last, fwd);
+                            self.call_frames.insert(call, s);
+                            s
+                        })
                     }
+                };
+                let tape = match storage {
+                    Some(s) => Some(self.tape.call_storage_rev(&self.b, s)),
                     None => cs.tape.map(|t| self.primal(t)),
                 };
                 let mut all = args.clone();

@@ -154,6 +154,8 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// [`tape::unchanged_roots`]): calls that stay calls are told which of
     /// their arguments point only there.
     unchanged_roots: hashbrown::HashSet<Value>,
+    /// Where each augmented call's frame lives in this function's tape.
+    call_frames: HashMap<Value, tape::CallStorage>,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -260,6 +262,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             gpu_private: None,
             deferred_frees,
             unchanged_roots,
+            call_frames: HashMap::new(),
         })
     }
 

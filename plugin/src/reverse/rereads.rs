@@ -402,6 +402,18 @@ fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>>
         }
         return None;
     }
+    // A function of this module reaches a non-escaped allocation or
+    // `restrict` parameter only through a pointer it receives, and passing
+    // one makes it escape (`escaped_objects`): it writes only memory anyone
+    // may reach. Not on GPUs or in OpenMP regions, where other threads may
+    // write such memory across a barrier inside the call.
+    let f = call.function_of();
+    if !callee.is_declaration()
+        && !crate::gpu::is_gpu(f.global_parent())
+        && !crate::openmp::is_parallel_region(f)
+    {
+        return Some(Some(vec![MemClass::External]));
+    }
     Some(None)
 }
 
