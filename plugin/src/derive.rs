@@ -294,6 +294,8 @@ impl<'o> Ctx<'o> {
             self.cache.remove(key);
             for f in functions_of(declared) {
                 self.generated.retain(|g| *g != f);
+                // A later function may take the deleted one's address.
+                self.frames.remove(&f);
                 f.delete_function();
             }
             return Err(e);
