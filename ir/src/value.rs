@@ -569,6 +569,24 @@ impl Value {
     }
     /// Whether parameter `i` of this function is marked `noalias` (C's
     /// `restrict`).
+    /// Whether parameter `i` of this function has the enum attribute `name`
+    /// (`readonly`, `noalias`, ...).
+    pub fn param_has_attribute(self, i: u32, name: &str) -> bool {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            !LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind).is_null()
+        }
+    }
+    /// Whether parameter `i` of this function is `captures(none)`: the
+    /// function keeps no copy of the pointer beyond the call.
+    pub fn param_captures_none(self, i: u32) -> bool {
+        let name = "captures";
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let a = LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind);
+            !a.is_null() && LLVMGetEnumAttributeValue(a) == 0
+        }
+    }
     pub fn param_is_noalias(self, i: u32) -> bool {
         let name = "noalias";
         unsafe {

@@ -21,8 +21,12 @@ use hashbrown::HashMap;
 pub enum Derivative {
     /// Reverse mode, both sweeps: `(primal params, shadows, [d_ret]) -> {d_active_args}`.
     Combined(Value),
-    /// Reverse mode in two parts: `aug(primal params, shadows) -> {tape, [primal], [shadow]}`
-    /// and `rev(primal params, shadows, [d_ret], tape, i1 free_tape) -> {d_active_args}`.
+    /// Reverse mode in two parts: `aug(primal params, shadows, frame storage) -> {tape,
+    /// [primal], [shadow]}` and `rev(primal params, shadows, [d_ret], tape, i1 free_tape) ->
+    /// {d_active_args}`. The tape is the augmented function's frame: in the storage the
+    /// caller passes (a fixed-size block in the caller's own frame or tape row, see
+    /// [`Ctx::frame_layout`]), or, when that pointer is null, on the heap (the reverse
+    /// function frees it then).
     Split { aug: Value, rev: Value },
     /// A user's custom gradient (Enzyme's interleaved convention).
     CustomSplit { aug: Value, rev: Value },
@@ -60,6 +64,17 @@ pub struct Ctx<'o> {
     /// `__enzyme_inactive_global`. Calls and uses in canonical copies go
     /// to the stand-in; `.0` is the user's function or global.
     stand_ins: Vec<(Value, Value)>,
+    /// Size and alignment of the frame of each generated augmented forward
+    /// function (known once its body is complete).
+    frames: HashMap<Value, FrameLayout>,
+}
+
+/// Bytes and alignment of an augmented forward function's frame: what a
+/// caller reserves to pass it storage instead of letting it call `malloc`.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameLayout {
+    pub size: u64,
+    pub align: u64,
 }
 
 /// Signature pieces of a reverse-mode derivative.
@@ -132,6 +147,7 @@ impl<'o> Ctx<'o> {
             generated: Vec::new(),
             like: Vec::new(),
             stand_ins: Vec::new(),
+            frames: HashMap::new(),
         }
     }
 
@@ -236,6 +252,17 @@ impl<'o> Ctx<'o> {
         Ok(copy)
     }
 
+    /// The frame of augmented forward function `aug`, once it is generated
+    /// (`None` while it is being generated: a recursive call's frame goes
+    /// on the heap).
+    pub fn frame_layout(&self, aug: Value) -> Option<FrameLayout> {
+        self.frames.get(&aug).copied()
+    }
+
+    pub(crate) fn set_frame_layout(&mut self, aug: Value, layout: FrameLayout) {
+        self.frames.insert(aug, layout);
+    }
+
     /// The derivative for `key`, generated on first use.
     pub fn get(&mut self, key: &DerivativeKey) -> Result<Derivative> {
         if let Some(d) = self.cache.get(key) {
@@ -297,6 +324,10 @@ impl<'o> Ctx<'o> {
         }
         self.generated.retain(|g| !fns.contains(g));
         for f in &fns {
+            // A later function may take the deleted one's address.
+            self.frames.remove(f);
+        }
+        for f in &fns {
             // Uses first (they may call each other), deletion second.
             f.replace_all_uses_with(Value(unsafe { llvm_sys::core::LLVMGetPoison(f.ty().0) }));
         }
@@ -332,9 +363,12 @@ impl<'o> Ctx<'o> {
             }
             (Mode::Reverse, Shape::Split) => {
                 let sig = reverse_signature(m, key);
+                // The last parameter: storage for the frame, or null.
+                let mut ain = sig.inputs.clone();
+                ain.push(Type::ptr(m.context()));
                 let aug = m.add_function(
                     &format!("ferment.augmented.{fname}"),
-                    Type::function(sig.augmented, &sig.inputs, false),
+                    Type::function(sig.augmented, &ain, false),
                 );
                 let mut rin = sig.inputs.clone();
                 rin.extend(sig.seed);

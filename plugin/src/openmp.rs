@@ -557,6 +557,8 @@ pub fn fork_augmented(
         wb.call_fn(barrier_fn(module), &[ident, gtid]);
         let mut args = vec![p[0], p[1]];
         args.extend_from_slice(&p[3..]);
+        // Each thread's frame on the heap (the reverse region frees it).
+        args.push(wb.zero(ptr));
         let t = wb.call_fn(aug, &args);
         let tape = wb.extract_value(t, 0);
         let tapes = wb.load(ptr, p[2]);

@@ -431,6 +431,7 @@ impl<'k> TangentSweep<'k> {
             arg_types: self.call_arg_types.get(&call).cloned().unwrap_or_default(),
             uniform_pointers: false,
             width: self.width as u32,
+            unchanged_args: Vec::new(),
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -902,6 +903,7 @@ fn pointer_returning_call(
         arg_types: Vec::new(),
         uniform_pointers: false,
         width: 1,
+        unchanged_args: Vec::new(),
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

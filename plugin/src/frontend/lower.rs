@@ -88,7 +88,10 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             // Reverse mode with the primal result: the augmented forward
             // sweep gives the tape and the primal, the reverse sweep the
             // derivatives; the call returns the primal first.
-            let forward = call_derivative(&b, call, aug, &ordered)?;
+            // (A heap frame, as for __enzyme_augmentfwd: the reverse frees it.)
+            let mut aug_args = ordered.clone();
+            aug_args.push(b.zero(Type::ptr(module.context())));
+            let forward = call_derivative(&b, call, aug, &aug_args)?;
             let mut args = ordered;
             if req.return_active && fty.fn_return().is_fp_like() {
                 args.push(b.const_real(fty.fn_return(), 1.0));
@@ -120,7 +123,11 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         }
         (Part::Augmented, Derivative::Split { aug, .. }) => {
             let tape_only = req.tape_memory.is_none() && call.ty().is_pointer();
-            (aug, ordered, tape_only)
+            // No storage for the frame: the tape the user holds is a heap
+            // frame, which the reverse function frees (Enzyme's convention).
+            let mut args = ordered;
+            args.push(b.zero(Type::ptr(module.context())));
+            (aug, args, tape_only)
         }
         (Part::Reverse, Derivative::Split { rev, .. }) => {
             let mut args = ordered;

@@ -138,6 +138,12 @@ pub struct DerivativeKey {
     /// (`enzyme_width N` generated as one function, see
     /// [`crate::frontend::batch`]); 1 for every other derivative.
     pub width: u32,
+    /// Split shape, for calls that stay calls: per argument, whether the
+    /// caller vouches that nothing writes the memory it points to between
+    /// the augmented forward function and the reverse function (the reverse
+    /// sweep then reads it again instead of taping what was read); empty
+    /// when it vouches for none.
+    pub unchanged_args: Vec<bool>,
 }
 
 impl DerivativeKey {
@@ -161,6 +167,7 @@ impl Request {
             // The split pair's augmented sweep returns the primal anyway.
             return_primal: self.return_primal && self.mode == Mode::Forward,
             arg_types: Vec::new(),
+            unchanged_args: Vec::new(),
             uniform_pointers: self.call.function_of().is_kernel()
                 && self
                     .call

@@ -37,6 +37,16 @@ pub struct CallSite {
     pub fork: Option<crate::openmp::ForkedTapes>,
 }
 
+/// What the calling derivative knows, for the keys of its calls.
+#[derive(Clone, Copy)]
+pub struct CallerFacts<'a> {
+    pub activity: &'a Activity,
+    pub types: &'a FunctionTypes,
+    /// Parameters whose memory nothing writes between the caller's two
+    /// sweeps ([`super::rereads::unchanged_roots`]).
+    pub unchanged: &'a hashbrown::HashSet<Value>,
+}
+
 /// The function a call calls directly, if any.
 pub fn callee_of(call: Value) -> Option<Value> {
     let f = call.called_function()?;
@@ -61,13 +71,17 @@ pub fn callee_of(call: Value) -> Option<Value> {
 /// forward function when the call touches active data.
 pub fn augment_call(
     ctx: &mut Ctx,
-    activity: &Activity,
-    types: &FunctionTypes,
+    caller: &CallerFacts,
     call: Value,
     sh: &Shadows,
     b: &Builder,
     sites: &mut Vec<CallSite>,
 ) -> Result<Option<Substitute>> {
+    let CallerFacts {
+        activity,
+        types,
+        unchanged,
+    } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
     // calls, which are what the activity analysis knows about.
     let original = |v: Value| {
@@ -136,6 +150,11 @@ pub fn augment_call(
         arg_types: crate::derive::arg_types(types, &args),
         uniform_pointers: false,
         width: 1,
+        unchanged_args: if fork || crate::gpu::is_gpu(ctx.module) {
+            Vec::new()
+        } else {
+            super::rereads::vouched_arguments(&args, unchanged)
+        },
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);
@@ -181,6 +200,10 @@ pub fn augment_call(
         Derivative::Split { aug, .. } => {
             let mut all = args.clone();
             all.extend(shadows.iter().copied());
+            // Storage for the callee's frame: null (the heap) until the
+            // reverse sweep reaches this call and reserves some in this
+            // function's tape (`reverse_call_site`).
+            all.push(b.zero(Type::ptr(ctx.module.context())));
             let t = b.call_like(call, aug, &all);
             let tape = b.extract_value(t, 0);
             let mut idx = 1;
@@ -332,8 +355,8 @@ impl ReverseSweep<'_, '_, '_> {
                 shadows.push(s);
             }
         }
-        let tape = cs.tape.map(|t| self.primal(t));
         if let (Some(forked), Derivative::Split { rev, .. }) = (cs.fork, cs.derivative) {
+            let tape = cs.tape.map(|t| self.primal(t));
             let team = self.primal(forked.team);
             let tapes = tape.unwrap_or(forked.tapes);
             let reloaded = crate::openmp::ForkedTapes {
@@ -352,7 +375,30 @@ impl ReverseSweep<'_, '_, '_> {
             return Ok(());
         }
         let result = match cs.derivative {
-            Derivative::Split { rev, .. } => {
+            Derivative::Split { aug, rev } => {
+                // The callee's frame has a fixed size once it is generated:
+                // it lives in this function's tape (no malloc and free per
+                // call), and the reverse sweep finds it there rather than
+                // taping the pointer the augmented call returned.
+                let storage = match self.call_frames.get(&call) {
+                    Some(s) => Some(*s),
+                    None => {
+                        let reserved = self
+                            .ctx
+                            .frame_layout(aug)
+                            .and_then(|layout| self.tape.call_storage(&self.loops, call, layout));
+                        reserved.map(|(s, fwd)| {
+                            let last = call.call_args().len() - 1;
+                            call.set_operand(last, fwd);
+                            self.call_frames.insert(call, s);
+                            s
+                        })
+                    }
+                };
+                let tape = match storage {
+                    Some(s) => Some(self.tape.call_storage_rev(&self.b, s)),
+                    None => cs.tape.map(|t| self.primal(t)),
+                };
                 let mut all = args.clone();
                 all.extend(shadows);
                 all.extend(d_ret);
@@ -365,6 +411,7 @@ impl ReverseSweep<'_, '_, '_> {
                 self.b.call_fn(rev, &all)
             }
             Derivative::CustomSplit { rev, .. } => {
+                let tape = cs.tape.map(|t| self.primal(t));
                 let mut all = interleave(&args, &cs.key.activities, &shadows);
                 all.extend(d_ret);
                 let n_params = rev.global_value_type().fn_params().len();

@@ -87,12 +87,23 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
         .as_ref()
         .map(|_| *rf.params().last().expect("free flag"));
     let print_tape = ctx.options.print_tape != 0;
-    let mut sweep = ReverseSweep::new(ctx, f, rf, key, split).map_err(|e| e.in_function(&fname))?;
+    let split = split.map(|s| (s, *params.last().expect("frame storage parameter")));
+    let storage = split.as_ref().map(|(_, p)| *p);
+    let mut sweep = ReverseSweep::new(ctx, f, rf, key, split.map(|(s, _)| s))
+        .map_err(|e| e.in_function(&fname))?;
+    if let Some(p) = storage {
+        sweep.tape.set_frame_storage(p);
+    }
     sweep.print_tape = print_tape;
     sweep.free_flag = free_flag;
     sweep
         .build(seed, sig.gradients, &sig)
-        .map_err(|e| e.in_function(&fname))
+        .map_err(|e| e.in_function(&fname))?;
+    if storage.is_some() {
+        let layout = sweep.tape.frame_layout();
+        ctx.set_frame_layout(f, layout);
+    }
+    Ok(())
 }
 
 struct ReverseSweep<'c, 'o, 'k> {
@@ -139,6 +150,12 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// Combined shape: heap scratch whose frees move from the forward sweep
     /// to the reverse of its allocation (so the reverse sweep may read it).
     deferred_frees: HashMap<Value, Vec<Value>>,
+    /// Parameters whose memory is the same in both sweeps (see
+    /// [`tape::unchanged_roots`]): calls that stay calls are told which of
+    /// their arguments point only there.
+    unchanged_roots: hashbrown::HashSet<Value>,
+    /// Where each augmented call's frame lives in this function's tape.
+    call_frames: HashMap<Value, tape::CallStorage>,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -183,19 +200,30 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         // Re-reading memory in the reverse sweep is only sound when nothing
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.
+        // Parameters whose memory nothing outside this function writes
+        // while it runs: a parameter the user declared `restrict` is, like a
+        // fresh allocation, memory no other pointer writes; in the split
+        // shape, those the caller vouches for.
+        let roots: hashbrown::HashSet<Value> = f
+            .params()
+            .into_iter()
+            .take(key.activities.len())
+            .enumerate()
+            .filter(|&(i, _)| match rev_entry {
+                None => key.function.param_is_noalias(i as u32),
+                Some(_) => key.unchanged_args.get(i) == Some(&true),
+            })
+            .map(|(_, p)| p)
+            .collect();
+        let unchanged_roots = tape::unchanged_roots(&reachable, &roots);
         if rev_entry.is_none() {
-            // A parameter the user declared `restrict` is, like a fresh
-            // allocation, memory no other pointer writes.
-            let restrict = f
-                .params()
-                .into_iter()
-                .take(key.activities.len())
-                .enumerate()
-                .filter(|&(i, _)| key.function.param_is_noalias(i as u32))
-                .map(|(_, p)| p)
-                .collect();
             let in_loop = |b: Block| loops.loop_of(b).is_some();
-            tape.set_rereads(tape::Rereads::new(&reachable, restrict, &in_loop));
+            tape.set_rereads(tape::Rereads::new(&reachable, roots, &in_loop));
+        } else if !unchanged_roots.is_empty() {
+            tape.set_rereads(tape::Rereads::for_split(
+                &reachable,
+                unchanged_roots.clone(),
+            ));
         }
         tape.set_paired(
             reachable
@@ -240,6 +268,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             discardable: discardable_values(&reachable),
             gpu_private: None,
             deferred_frees,
+            unchanged_roots,
+            call_frames: HashMap::new(),
         })
     }
 
@@ -267,11 +297,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let mut sites = Vec::new();
         let shadows = {
             let ctx = &mut *self.ctx;
-            let activity = &self.activity;
-            let types = &self.types;
+            let caller = calls::CallerFacts {
+                activity: &self.activity,
+                types: &self.types,
+                unchanged: &self.unchanged_roots,
+            };
             let mut hook =
                 |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
-                    calls::augment_call(ctx, activity, types, call, sh, b, &mut sites)
+                    calls::augment_call(ctx, &caller, call, sh, b, &mut sites)
                 };
             shadow::build(
                 self.module,
@@ -281,7 +314,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 false,
                 split,
                 Some(&mut hook),
-                Some(types),
+                Some(caller.types),
             )?
         };
         for (old, new) in shadows.renamed.iter() {
@@ -1095,6 +1128,13 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 self.b.cond_br(flag, free, done);
                 self.b.at_end(free);
                 self.tape.finish(&self.b);
+                // A frame in the caller's storage is the caller's to keep.
+                if let Some(owned) = self.tape.frame_owned(&self.b) {
+                    let heap = self.rf.append_block("rev.free.frame");
+                    self.b.cond_br(owned, heap, done);
+                    self.b.at_end(heap);
+                    self.tape.free_frame(&self.b);
+                }
                 self.b.br(done);
                 self.b.at_end(done);
                 ret(&self.b);
@@ -1108,6 +1148,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.b.br(dispatch);
         }
         self.tape.install_growth(&self.loops, self.f);
+        self.tape.install_frame_choice();
         for free in self.deferred_frees.values().flatten() {
             free.erase();
         }

@@ -102,6 +102,9 @@ pub struct Rereads {
     /// Per BLAS call and array operand: nothing writes the array after the
     /// call (see `reverse/blas.rs`).
     blas_operands: HashMap<(Value, Value), bool>,
+    /// Split shape: the parameters whose memory nothing changes between the
+    /// two sweeps; only loads from them are read again.
+    split_roots: Option<hashbrown::HashSet<Value>>,
     /// Heap allocations whose `free`s move to the reverse sweep, with those
     /// frees (see [`deferrable_frees`]).
     pub deferred: HashMap<Value, Vec<Value>>,
@@ -219,6 +222,7 @@ impl Rereads {
             reach,
             memo: std::cell::RefCell::new(HashMap::new()),
             blas_operands: HashMap::new(),
+            split_roots: None,
             deferred,
         };
         // Decide every load now: the generators later replace and erase
@@ -238,6 +242,35 @@ impl Rereads {
                         let safe = r.unwritten_after(inst, p);
                         r.blas_operands.insert((inst, p), safe);
                     }
+                }
+            }
+        }
+        r
+    }
+
+    /// For the split shape, where the caller runs between the two sweeps:
+    /// only loads from `unchanged` parameters (see [`unchanged_roots`]) are
+    /// read again; no free moves, and BLAS operands are copied.
+    pub fn for_split(
+        blocks: &[ferment_ir::Block],
+        unchanged: hashbrown::HashSet<Value>,
+    ) -> Rereads {
+        let r = Rereads {
+            writers: Vec::new(),
+            objects: Objects {
+                escaped: hashbrown::HashSet::new(),
+                restrict: hashbrown::HashSet::new(),
+            },
+            reach: HashMap::new(),
+            memo: std::cell::RefCell::new(HashMap::new()),
+            blas_operands: HashMap::new(),
+            split_roots: Some(unchanged),
+            deferred: HashMap::new(),
+        };
+        for &blk in blocks {
+            for inst in blk.instructions() {
+                if inst.opcode() == Opcode::LLVMLoad {
+                    r.decide(inst);
                 }
             }
         }
@@ -288,7 +321,13 @@ impl Rereads {
     }
 
     fn decide(&self, load: Value) -> bool {
-        let safe = self.unwritten_after(load, load.operand(0));
+        let safe = match &self.split_roots {
+            Some(roots) => {
+                let objs = underlying_objects(load.operand(0));
+                !objs.is_empty() && objs.iter().all(|o| roots.contains(o))
+            }
+            None => self.unwritten_after(load, load.operand(0)),
+        };
         self.memo.borrow_mut().insert(load, safe);
         safe
     }
@@ -365,5 +404,155 @@ fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>>
         }
         return None;
     }
+    // A function of this module reaches a non-escaped allocation or
+    // `restrict` parameter only through a pointer it receives, and passing
+    // one makes it escape (`escaped_objects`): it writes only memory anyone
+    // may reach. Not on GPUs or in OpenMP regions, where other threads may
+    // write such memory across a barrier inside the call.
+    let f = call.function_of();
+    if !callee.is_declaration()
+        && !crate::gpu::is_gpu(f.global_parent())
+        && !crate::openmp::is_parallel_region(f)
+    {
+        return Some(Some(vec![MemClass::External]));
+    }
     Some(None)
+}
+
+/// Of `roots` — parameters whose memory nothing outside the derivative
+/// writes while it runs: the `restrict` parameters of a combined
+/// derivative (writing such memory other than through the parameter is
+/// undefined in C), or those a split derivative's caller vouches for
+/// ([`vouched_arguments`]) — the ones this function itself never writes,
+/// frees or lets escape (stores the pointer, returns it, passes it to a
+/// call that may write through it or keep it). Their memory holds the same
+/// values in the reverse sweep as when the forward sweep read it.
+pub fn unchanged_roots(
+    blocks: &[ferment_ir::Block],
+    roots: &hashbrown::HashSet<Value>,
+) -> hashbrown::HashSet<Value> {
+    let mut spoiled = hashbrown::HashSet::new();
+    let mut spoil = |p: Value| {
+        if p.ty().is_pointer() {
+            spoiled.extend(
+                underlying_objects(p)
+                    .into_iter()
+                    .filter(|o| roots.contains(o)),
+            );
+        } else if !p.ty().is_fp_like() && !p.ty().is_integer() {
+            // An aggregate or vector may carry a pointer: assume the worst.
+            spoiled.extend(roots.iter().copied());
+        }
+    };
+    for &blk in blocks {
+        for inst in blk.instructions() {
+            match inst.opcode() {
+                Opcode::LLVMStore => {
+                    spoil(inst.operand(0));
+                    spoil(inst.operand(1));
+                }
+                Opcode::LLVMPtrToInt
+                | Opcode::LLVMRet
+                | Opcode::LLVMAtomicRMW
+                | Opcode::LLVMAtomicCmpXchg => inst.operands().into_iter().for_each(&mut spoil),
+                Opcode::LLVMInsertValue | Opcode::LLVMInsertElement => spoil(inst.operand(1)),
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    call_writes_or_keeps(inst).into_iter().for_each(&mut spoil)
+                }
+                _ => {}
+            }
+        }
+    }
+    roots
+        .iter()
+        .copied()
+        .filter(|r| !spoiled.contains(r))
+        .collect()
+}
+
+/// The pointer arguments of `call` that it may write through or keep a
+/// copy of.
+fn call_writes_or_keeps(call: Value) -> Vec<Value> {
+    let args = call.call_args();
+    let pointers = || {
+        args.iter()
+            .copied()
+            .filter(|a| !a.ty().is_fp_like())
+            .collect()
+    };
+    let Some(callee) = call.called_function() else {
+        return pointers();
+    };
+    let name = callee.name();
+    if name.starts_with("llvm.lifetime")
+        || name.starts_with("llvm.dbg")
+        || name.starts_with("llvm.assume")
+    {
+        return Vec::new();
+    }
+    if crate::shadow::is_memcpy(&name)
+        || crate::shadow::is_memset(&name)
+        || crate::shadow::is_free(&name)
+    {
+        return vec![call.operand(0)];
+    }
+    if let Some(kind) = allocation_kind(call) {
+        return match kind {
+            AllocKind::Realloc | AllocKind::OutParam { .. } => vec![call.operand(0)],
+            _ => Vec::new(),
+        };
+    }
+    if let Some(effects) = crate::rules::known_effects(call) {
+        return args
+            .iter()
+            .zip(effects)
+            .filter(|(_, e)| e.writes())
+            .map(|(a, _)| *a)
+            .collect();
+    }
+    if let Some(rule) = crate::rules::call_rule(&name).filter(|_| callee.is_declaration()) {
+        return rule
+            .writes
+            .iter()
+            .filter_map(|&w| args.get(w).copied())
+            .collect();
+    }
+    if crate::frontend::is_inactive_call(call)
+        && !ferment_activity_analysis::inactive_function_writes_or_aliases(&name)
+    {
+        return Vec::new();
+    }
+    // Any other function: only a parameter it promises to read and not to
+    // keep (`readonly captures(none)`, which LLVM infers at -O1 and above)
+    // leaves the memory alone.
+    args.iter()
+        .enumerate()
+        .filter(|&(i, a)| {
+            let promised = callee.param_has_attribute(i as u32, "readonly")
+                && callee.param_captures_none(i as u32);
+            !a.ty().is_fp_like() && !promised
+        })
+        .map(|(_, a)| *a)
+        .collect()
+}
+
+/// For a call of a function differentiated in split shape: which of its
+/// arguments point only into `unchanged` roots, so that nothing writes
+/// their memory between the callee's augmented forward function and its
+/// reverse function (empty when none does).
+pub fn vouched_arguments(args: &[Value], unchanged: &hashbrown::HashSet<Value>) -> Vec<bool> {
+    let flags: Vec<bool> = args
+        .iter()
+        .map(|a| {
+            a.ty().is_pointer() && {
+                let objs = underlying_objects(*a);
+                !objs.is_empty() && objs.iter().all(|o| unchanged.contains(o))
+            }
+        })
+        .collect();
+    if flags.contains(&true) {
+        flags
+    } else {
+        Vec::new()
+    }
 }

@@ -15,14 +15,20 @@
 //!   vectorizable); otherwise the header doubles the buffer when full.
 //!   Buffers are freed at the end of the reverse sweep.
 //! - In split mode (an augmented forward function and a separate reverse
-//!   function) every slot lives in one heap frame instead of the stack:
-//!   the augmented function allocates it and returns it as the tape, the
-//!   reverse function reads it and frees it.
+//!   function) every slot lives in one frame instead of the stack, which
+//!   the augmented function returns as the tape and the reverse function
+//!   reads. Its size is fixed (loop rows live in buffers of their own), so
+//!   a caller that knows it passes storage for it — in its own frame, on
+//!   its stack, or in its loop's tape row ([`Tape::call_storage`]) — and
+//!   no `malloc`/`free` runs per call; given none (the user's
+//!   `__enzyme_augmentfwd`, recursion), the augmented function allocates
+//!   the frame on the heap, and its first byte tells the reverse function
+//!   to free it.
 //! - Cheap pure values (integer and float arithmetic, casts, compares) whose
 //!   operands are available in the reverse sweep are recomputed instead of
 //!   cached.
 
-pub use super::rereads::Rereads;
+pub use super::rereads::{unchanged_roots, Rereads};
 use crate::cfg::loops::{LoopId, Loops};
 use crate::shim;
 use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};
@@ -47,6 +53,29 @@ struct Frame {
     /// whose size is patched at the end, and the bytes used so far.
     split: Option<(Value, Value, Value)>,
     size: u64,
+    /// Split mode: the largest alignment a field of the frame needs.
+    align: u64,
+    /// Split mode: the augmented function's parameter giving storage for
+    /// the frame (null: allocate it on the heap).
+    storage: Option<Value>,
+}
+
+/// Split mode: frame byte 0 says whether the augmented function allocated
+/// the frame on the heap (1) or the caller gave storage (0).
+const OWNED_OFFSET: u64 = 0;
+
+/// The largest frame a caller holds for a callee in its own frame, stack or
+/// tape row (larger frames stay on the heap).
+const MAX_CALLER_FRAME: u64 = 4096;
+
+/// Storage a caller reserved for a callee's frame (see
+/// [`Tape::call_storage`]).
+#[derive(Clone, Copy)]
+pub enum CallStorage {
+    /// A stack slot (combined shape) or a field of the caller's own frame.
+    Fixed(SlotPtr),
+    /// Bytes at `off` of the row of loop `lp`.
+    Row { lp: LoopId, off: u64 },
 }
 
 enum Slot {
@@ -225,7 +254,13 @@ impl Tape {
                 fwd_entry,
                 rev_entry,
                 split: frame_split,
-                size: 0,
+                size: if frame_split.is_some() {
+                    OWNED_OFFSET + 1
+                } else {
+                    0
+                },
+                align: 1,
+                storage: None,
             },
             args,
             saver: Builder::new(module),
@@ -248,9 +283,18 @@ impl Tape {
         self.frame.split.map(|(f, _, _)| f)
     }
 
-    /// Total frame bytes (split mode).
-    pub fn frame_size(&self) -> u64 {
-        self.frame.size
+    /// Split mode: the frame's final size and alignment (once the reverse
+    /// sweep is complete).
+    pub fn frame_layout(&self) -> crate::derive::FrameLayout {
+        crate::derive::FrameLayout {
+            size: self.frame.size.max(8),
+            align: self.frame.align,
+        }
+    }
+
+    /// Split mode: the augmented function's frame-storage parameter.
+    pub fn set_frame_storage(&mut self, storage: Value) {
+        self.frame.storage = Some(storage);
     }
 
     /// A new slot of type `ty`, initialized to `init` at function entry.
@@ -263,6 +307,7 @@ impl Tape {
             }
             Some((fwd_base, rev_base, _)) => {
                 let align = self.module.abi_align(ty).max(1) as u64;
+                fr.align = fr.align.max(align);
                 let off = fr.size.div_ceil(align) * align;
                 fr.size = off + self.module.alloc_size(ty);
                 let fwd = fr.fwd_entry.gep_i8(fwd_base, off);
@@ -351,6 +396,9 @@ impl Tape {
         }
         let lp = loops.loop_of(v.parent());
         if lp.is_some() && self.recomputable(loops, v, RECOMPUTE_DEPTH) {
+            return self.recompute(loops, b, v);
+        }
+        if lp.is_none() && self.frame.split.is_some() && self.recomputable_in_frame(loops, v) {
             return self.recompute(loops, b, v);
         }
         if !self.slots.contains_key(&v) {
@@ -479,6 +527,81 @@ impl Tape {
         // taped in its place: products and negations of one loaded value
         // then cost one taped value instead of one each.
         self.leaves_to_tape(loops, v, depth).is_some_and(|n| n <= 1)
+    }
+
+    /// Split shape, `v` outside loops: a frame field costs a store and a
+    /// load (a stack slot in the combined shape costs nothing once
+    /// `mem2reg` has run), so cheap `v` is rebuilt from the arguments
+    /// (which the reverse function receives too), constants, values the
+    /// frame holds anyway and at most one leaf taped in its place: the
+    /// addresses of argument fields and their shadows, and products and
+    /// negations of one loaded value, take no field of their own.
+    fn recomputable_in_frame(&self, loops: &Loops, v: Value) -> bool {
+        if self.slots.contains_key(&v) {
+            return false;
+        }
+        if self.rereadable_in_frame(loops, v, RECOMPUTE_DEPTH) {
+            return true;
+        }
+        if !self.cheap(v) {
+            return false;
+        }
+        let mut leaves: Vec<Value> = Vec::new();
+        let mut seen: Vec<Value> = Vec::new();
+        self.plan_in_frame(loops, v, RECOMPUTE_DEPTH, &mut leaves, &mut seen) && leaves.len() <= 1
+    }
+
+    fn plan_in_frame(
+        &self,
+        loops: &Loops,
+        v: Value,
+        depth: u32,
+        leaves: &mut Vec<Value>,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        v.operands().into_iter().all(|o| {
+            if !o.is_instruction() || seen.contains(&o) || self.slots.contains_key(&o) {
+                return true;
+            }
+            seen.push(o);
+            if loops.loop_of(o.parent()).is_some() {
+                return false;
+            }
+            if self.rereadable_in_frame(loops, o, depth - 1) {
+                return true;
+            }
+            if self.cheap(o) && depth > 1 {
+                return self.plan_in_frame(loops, o, depth - 1, leaves, seen);
+            }
+            if o.ty().is_void() {
+                return false;
+            }
+            leaves.push(o);
+            true
+        })
+    }
+
+    /// Split shape, outside loops: a load of memory the caller vouches for
+    /// (nothing writes it between the sweeps) from an address the reverse
+    /// function rebuilds without taping anything.
+    fn rereadable_in_frame(&self, loops: &Loops, v: Value, depth: u32) -> bool {
+        if v.opcode() != Opcode::LLVMLoad
+            || depth == 0
+            || loops.loop_of(v.parent()).is_some()
+            || !self.rereads.as_ref().is_some_and(|r| r.safe(v))
+        {
+            return false;
+        }
+        let p = v.operand(0);
+        if !p.is_instruction() {
+            return true;
+        }
+        if !self.cheap(p) || self.slots.contains_key(&p) || loops.loop_of(p.parent()).is_some() {
+            return false;
+        }
+        let mut leaves: Vec<Value> = Vec::new();
+        let mut seen: Vec<Value> = Vec::new();
+        self.plan_in_frame(loops, p, depth - 1, &mut leaves, &mut seen) && leaves.is_empty()
     }
 
     /// How many distinct untaped leaves rebuilding cheap `v` would tape, or
@@ -767,10 +890,153 @@ impl Tape {
             }
             b.call_fn(free, &[p]);
         }
-        if let Some((_, rev_base, malloc)) = self.frame.split {
-            let size = self.frame.size.max(8);
+        if let Some((_, _, malloc)) = self.frame.split {
+            let size = self.frame_layout().size;
             malloc.set_operand(0, b.const_int(i64t, size as i64));
-            b.call_fn(free, &[rev_base]);
+        }
+    }
+
+    /// Split mode, reverse function: whether the augmented function
+    /// allocated the frame on the heap (then the reverse function frees it
+    /// with [`Tape::free_frame`]).
+    pub fn frame_owned(&self, b: &Builder) -> Option<Value> {
+        let (_, rev_base, _) = self.frame.split?;
+        let i8t = Type::int(self.module.context(), 8);
+        let owned = b.load(i8t, b.gep_i8(rev_base, OWNED_OFFSET));
+        Some(b.icmp(IntPredicate::LLVMIntNE, owned, b.const_int(i8t, 0)))
+    }
+
+    /// Split mode, reverse function: frees the frame.
+    pub fn free_frame(&self, b: &Builder) {
+        if let Some((_, rev_base, _)) = self.frame.split {
+            b.call_fn(self.free_fn(), &[rev_base]);
+        }
+    }
+
+    /// Split mode, once the augmented function is complete: the frame is the
+    /// caller's storage when it passed one, else a heap block the function
+    /// allocates (`frame = storage ? storage : malloc(size)`), and byte
+    /// [`OWNED_OFFSET`] records which.
+    pub fn install_frame_choice(&self) {
+        let (Some((malloc, _, _)), Some(storage)) = (self.frame.split, self.frame.storage) else {
+            return;
+        };
+        let ptr_ty = Type::ptr(self.module.context());
+        let i8t = Type::int(self.module.context(), 8);
+        let b = Builder::new(self.module);
+        b.before(malloc);
+        let on_heap = b.icmp(IntPredicate::LLVMIntEQ, storage, b.zero(ptr_ty));
+        let entry = on_heap.parent();
+        let then_end = shim::if_then_after(on_heap);
+        b.before(then_end);
+        let heap = b.call_fn(
+            declare(self.module, "malloc", ptr_ty, &[self.i64()]),
+            &[malloc.operand(0)],
+        );
+        let rest = malloc.parent();
+        b.at_start(rest);
+        let frame = b.phi(ptr_ty, "tape.frame");
+        frame.add_incoming(storage, entry);
+        frame.add_incoming(heap, then_end.parent());
+        malloc.replace_all_uses_with(frame);
+        b.before(malloc);
+        let owned = b.int_cast(on_heap, i8t, false);
+        b.store(owned, b.gep_i8(frame, OWNED_OFFSET));
+        malloc.erase();
+    }
+
+    /// Storage for the frame of a callee (`layout`) whose augmented call is
+    /// `at`, which lives as long as this function's tape: outside loops a
+    /// stack slot (combined shape) or a field of this function's own frame
+    /// (split shape), inside a loop a field of the loop's tape row. `None`
+    /// where the frame is too large or too strictly aligned for that (it
+    /// stays on the heap then). The forward pointer is built before `at`.
+    pub fn call_storage(
+        &mut self,
+        loops: &Loops,
+        at: Value,
+        layout: crate::derive::FrameLayout,
+    ) -> Option<(CallStorage, Value)> {
+        if layout.size > MAX_CALLER_FRAME || crate::gpu::is_gpu(self.module) {
+            return None;
+        }
+        let i8t = Type::int(self.module.context(), 8);
+        let Some(lp) = loops.loop_of(at.parent()) else {
+            // malloc's alignment bounds what a frame may need.
+            if layout.align > 16 {
+                return None;
+            }
+            let fr = &mut self.frame;
+            let ptr = match fr.split {
+                None => {
+                    let s = fr
+                        .fwd_entry
+                        .alloca(Type::array(i8t, layout.size), "tape.callee");
+                    fr.fwd_entry.set_alignment(s, layout.align as u32);
+                    SlotPtr { fwd: s, rev: s }
+                }
+                Some((fwd_base, rev_base, _)) => {
+                    let off = fr.size.div_ceil(layout.align) * layout.align;
+                    fr.size = off + layout.size;
+                    fr.align = fr.align.max(layout.align);
+                    let fwd = fr.fwd_entry.gep_i8(fwd_base, off);
+                    let rev = match &fr.rev_entry {
+                        Some(rb) => rb.gep_i8(rev_base, off),
+                        None => fwd,
+                    };
+                    SlotPtr { fwd, rev }
+                }
+            };
+            return Some((CallStorage::Fixed(ptr), ptr.fwd));
+        };
+        // Row fields are at most 8-aligned.
+        if layout.align > 8 {
+            return None;
+        }
+        let ptr_ty = Type::ptr(self.module.context());
+        let idx = self.loop_tape(loops, lp).idx;
+        if self.loops[&lp].buf.is_none() {
+            let null = self.frame.fwd_entry.zero(ptr_ty);
+            let buf = self.slot(ptr_ty, "tape.buf", Some(null));
+            if let Some(lt) = self.loops.get_mut(&lp) {
+                lt.buf = Some(buf);
+            }
+        }
+        let lt = self.loops.get_mut(&lp).expect("loop tape");
+        let off = lt.row.div_ceil(8) * 8;
+        lt.row = off + layout.size;
+        let buf = lt.buf.expect("loop tape buffer");
+        let b = Builder::new(self.module);
+        b.before(at);
+        let base = b.load(ptr_ty, buf.fwd);
+        let (fwd, stride) = row_field(&b, base, idx, off);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            lt.strides.push(stride);
+        }
+        self.report.push(format!(
+            "  callee frame of `{}`: {} bytes x executions of {} (no malloc per call)",
+            at.describe(),
+            layout.size,
+            describe_loop(loops, lp)
+        ));
+        Some((CallStorage::Row { lp, off }, fwd))
+    }
+
+    /// The callee frame `storage` as the reverse sweep reaches it at `b`.
+    pub fn call_storage_rev(&mut self, b: &Builder, storage: CallStorage) -> Value {
+        match storage {
+            CallStorage::Fixed(p) => p.rev,
+            CallStorage::Row { lp, off } => {
+                let lt = &self.loops[&lp];
+                let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
+                let r = b.load(self.i64(), ridx.rev);
+                let base = b.load(Type::ptr(self.module.context()), buf.rev);
+                let (at, stride) = row_field(b, base, r, off);
+                if let Some(lt) = self.loops.get_mut(&lp) {
+                    lt.strides.push(stride);
+                }
+                at
+            }
         }
     }
 
