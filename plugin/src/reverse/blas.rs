@@ -104,12 +104,14 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             int: op.int,
         };
         let buf = e.pack(&op.arrays[i], op.extent(i));
-        s.tape.report.push(format!(
-            "  copy array operand {} of `{}` {} the call for the reverse sweep",
-            i + 1,
-            dec.name(),
-            if need.after { "after" } else { "before" }
-        ));
+        s.tape.report.add(|| {
+            format!(
+                "  copy array operand {} of `{}` {} the call for the reverse sweep",
+                i + 1,
+                dec.name(),
+                if need.after { "after" } else { "before" }
+            )
+        });
         copies.push((need, Some(buf)));
     }
 
@@ -134,10 +136,12 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 let one = after_call.const_int(i64t, 1);
                 let buf = after_call.call_fn(calloc, &[after_call.add_int(n, one), size]);
                 after_call.memmove(buf, p, bytes);
-                s.tape.report.push(format!(
-                    "  copy the pivots of `{}` after the call for the reverse sweep",
-                    dec.name()
-                ));
+                s.tape.report.add(|| {
+                    format!(
+                        "  copy the pivots of `{}` after the call for the reverse sweep",
+                        dec.name()
+                    )
+                });
                 Some((buf, true))
             }
         }

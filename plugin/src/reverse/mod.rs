@@ -197,6 +197,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let entry = f.entry_block();
         let rev_entry = split.as_ref().map(|(b, _, _)| *b);
         let mut tape = Tape::new(module, entry, split);
+        tape.report.on = ctx.options.print_tape != 0;
         // Re-reading memory in the reverse sweep is only sound when nothing
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.
@@ -1162,10 +1163,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 "ferment: tape of the derivative of '{}':",
                 self.key.function.name()
             );
-            for line in &self.tape.report {
+            for line in &self.tape.report.lines {
                 eprintln!("{line}");
             }
-            if self.tape.report.is_empty() {
+            if self.tape.report.lines.is_empty() {
                 eprintln!("  nothing cached in loops (values outside loops live in registers)");
             }
         }

@@ -129,7 +129,7 @@ pub struct Tape {
     /// Inserts stores after definitions.
     saver: Builder,
     /// What was cached and recomputed, for `-ferment-print-tape`.
-    pub report: Vec<String>,
+    pub report: Report,
     /// Every instruction that touches a loop's row buffer (stores, loads,
     /// the GPU growth's memmove): see [`Tape::fence_rows`].
     row_ops: std::cell::RefCell<Vec<Value>>,
@@ -264,7 +264,7 @@ impl Tape {
             },
             args,
             saver: Builder::new(module),
-            report: Vec::new(),
+            report: Report::default(),
             row_ops: Default::default(),
             recomputed: hashbrown::HashSet::new(),
             bases: HashMap::new(),
@@ -476,12 +476,14 @@ impl Tape {
         if let Some(lt) = self.loops.get_mut(&lp) {
             lt.strides.push(stride);
         }
-        self.report.push(format!(
-            "  cache `{}`: {} bytes x executions of {}",
-            v.describe(),
-            self.module.alloc_size(ty),
-            describe_loop(loops, lp)
-        ));
+        self.report.add(|| {
+            format!(
+                "  cache `{}`: {} bytes x executions of {}",
+                v.describe(),
+                self.module.alloc_size(ty),
+                describe_loop(loops, lp)
+            )
+        });
         self.slots.insert(v, Slot::Buffer { lp, off, ty });
     }
 
@@ -724,10 +726,8 @@ impl Tape {
 
     fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
         if self.recomputed.insert(v) {
-            self.report.push(format!(
-                "  recompute `{}` in the reverse sweep",
-                v.describe()
-            ));
+            self.report
+                .add(|| format!("  recompute `{}` in the reverse sweep", v.describe()));
         }
         if let Some(iv) = induction(loops, v) {
             return self.recompute_induction(loops, b, v, iv);
@@ -880,7 +880,7 @@ impl Tape {
                 fe.store(fe.const_int(i64t, rows as i64), lt.cap.fwd);
                 let on_heap = b.icmp(IntPredicate::LLVMIntNE, p, local);
                 b.call_fn(free, &[b.select(on_heap, p, b.zero(ptr_ty))]);
-                self.report.push(format!(
+                self.report.add(|| format!(
                     "  loop tape ({stride}-byte rows): the first {rows} rows in per-thread local memory, device malloc beyond"
                 ));
                 if let Some(lt) = self.loops.get_mut(&lp) {
@@ -1013,12 +1013,14 @@ impl Tape {
         if let Some(lt) = self.loops.get_mut(&lp) {
             lt.strides.push(stride);
         }
-        self.report.push(format!(
-            "  callee frame of `{}`: {} bytes x executions of {} (no malloc per call)",
-            at.describe(),
-            layout.size,
-            describe_loop(loops, lp)
-        ));
+        self.report.add(|| {
+            format!(
+                "  callee frame of `{}`: {} bytes x executions of {} (no malloc per call)",
+                at.describe(),
+                layout.size,
+                describe_loop(loops, lp)
+            )
+        });
         Some((CallStorage::Row { lp, off }, fwd))
     }
 
@@ -1089,7 +1091,7 @@ impl Tape {
                         // loop; the check at the loop's own entry then
                         // never grows
                         self.reserve_at(&g, lp, nest_pre, rows);
-                        self.report.push(format!(
+                        self.report.add(|| format!(
                             "  {}: tape rows for the whole loop nest reserved before it (at most {} rows)",
                             describe_loop(loops, lp),
                             rows.describe().trim()
@@ -1109,7 +1111,7 @@ impl Tape {
                         _ => false,
                     };
                     if fits {
-                        self.report.push(format!(
+                        self.report.add(|| format!(
                             "  {}: at most {} iterations, all tape rows in per-thread local memory (no device malloc)",
                             describe_loop(loops, lp),
                             b.trips.describe().trim()
@@ -1117,17 +1119,21 @@ impl Tape {
                         continue;
                     }
                     self.reserve_at(&g, lp, b.preheader, b.trips);
-                    self.report.push(format!(
-                        "  {}: tape rows reserved at loop entry (at most {} iterations)",
-                        describe_loop(loops, lp),
-                        b.trips.describe().trim()
-                    ));
+                    self.report.add(|| {
+                        format!(
+                            "  {}: tape rows reserved at loop entry (at most {} iterations)",
+                            describe_loop(loops, lp),
+                            b.trips.describe().trim()
+                        )
+                    });
                 }
                 None => {
-                    self.report.push(format!(
-                        "  {}: no iteration bound at loop entry; tape grown when full",
-                        describe_loop(loops, lp)
-                    ));
+                    self.report.add(|| {
+                        format!(
+                            "  {}: no iteration bound at loop entry; tape grown when full",
+                            describe_loop(loops, lp)
+                        )
+                    });
                     // header: ...prologue; if (idx >= cap) grow
                     let lt = &self.loops[&lp];
                     g.after(lt.prologue_end);
@@ -1389,6 +1395,23 @@ fn is_ancestor(loops: &Loops, outer: LoopId, mut inner: LoopId) -> bool {
         match loops.get(inner).parent {
             Some(p) => inner = p,
             None => return false,
+        }
+    }
+}
+
+/// The lines of the tape report (`-ferment-print-tape`): built only when
+/// the report is asked for (printing an instruction walks the module's
+/// metadata, which is slow with debug information).
+#[derive(Default)]
+pub struct Report {
+    pub on: bool,
+    pub lines: Vec<String>,
+}
+
+impl Report {
+    pub fn add(&mut self, line: impl FnOnce() -> String) {
+        if self.on {
+            self.lines.push(line());
         }
     }
 }
