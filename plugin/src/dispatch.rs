@@ -204,7 +204,7 @@ pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
         if !inst.is_call()
             || !inst.has_call_string_attribute(UNSEEN)
             || !(carries(inst)
-                || inst.call_args().into_iter().any(|a| carries(a))
+                || inst.call_args().into_iter().any(carries)
                 || feeds(inst, carries, 0))
         {
             continue;

@@ -69,7 +69,7 @@ pub fn lower_idioms(f: Value) -> usize {
                     && !c.starts_with('=')
                     && args.len() == 2 =>
             {
-                let Some(pred) = op.strip_prefix('v').and_then(|o| min_max3(o)) else {
+                let Some(pred) = op.strip_prefix('v').and_then(min_max3) else {
                     continue;
                 };
                 let cond = b.fcmp(pred, args[1], args[0]);

@@ -361,7 +361,7 @@ fn reinterpreted_as_float(inst: Value) -> Option<Type> {
     let module = inst.function_of().global_parent();
     let bits = module.alloc_size(elem) as u32 * 8;
     let total = inst.ty().vector_len().max(1) * int.int_width();
-    if bits % int.int_width() != 0 || total % bits != 0 {
+    if !bits.is_multiple_of(int.int_width()) || !total.is_multiple_of(bits) {
         return None;
     }
     let ratio = (bits / int.int_width()) as usize;
