@@ -212,24 +212,13 @@ pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
         let b = Builder::new(module);
         b.before(inst);
         b.set_debug_loc_from(inst);
-        let msg =
+        crate::reverse::tape::emit_stop(
+            &b,
+            "ferment.dispatch.message",
             "ferment: a differentiated function called a function through a pointer, and the \
-                   function it reached was not visible when the derivative was compiled (define it \
-                   in the same translation unit, or build with -flto)\n";
-        let s = module
-            .global("ferment.dispatch.message")
-            .unwrap_or_else(|| module.add_string_constant("ferment.dispatch.message", msg));
-        let ptr = Type::ptr(module.context());
-        let i32t = Type::int(module.context(), 32);
-        let i64t = Type::int(module.context(), 64);
-        let write = crate::reverse::tape::declare(module, "write", i64t, &[i32t, ptr, i64t]);
-        b.call_fn(
-            write,
-            &[b.const_int(i32t, 2), s, b.const_int(i64t, msg.len() as i64)],
+             function it reached was not visible when the derivative was compiled (define it \
+             in the same translation unit, or build with -flto)\n",
         );
-        let abort =
-            crate::reverse::tape::declare(module, "abort", Type::void(module.context()), &[]);
-        b.call_fn(abort, &[]);
         if !inst.ty().is_void() {
             inst.replace_all_uses_with(b.poison(inst.ty()));
         }

@@ -25,6 +25,20 @@ pub fn lower_idioms(f: Value) -> usize {
             continue;
         }
         let (text, constraints) = asm_strings(callee);
+        // One instruction `OP operands`: what its two- and three-operand
+        // forms are, if they are known.
+        let ins = instruction(&text);
+        let form = |operands: &str| ins.as_ref().filter(|(_, o)| o == operands).map(|(m, _)| *m);
+        let min_max2 = form("$1,$0").and_then(min_max);
+        let min_max3 = form("$1,$2,$0")
+            .and_then(|m| m.strip_prefix('v'))
+            .and_then(min_max);
+        let fma231 = form("$1,$2,$0").is_some_and(|m| {
+            matches!(
+                m,
+                "vfmadd231pd" | "vfmadd231ps" | "vfmadd231sd" | "vfmadd231ss"
+            )
+        });
         let args = inst.call_args();
         let b = Builder::new(module);
         b.before(inst);
@@ -49,40 +63,39 @@ pub fn lower_idioms(f: Value) -> usize {
             // `min/max{pd,ps,sd,ss} $1, $0` with $0 tied to the second
             // input: $0 = ($0 <op> $1) ? $0 : $1 (the second operand when
             // either is NaN, as the instruction does).
-            (op, [out, src, tied])
+            (_, [out, src, tied])
                 if is_output(out)
                     && !src.starts_with('=')
                     && tied == "0"
                     && args.len() == 2
-                    && min_max(op).is_some() =>
+                    && min_max2.is_some() =>
             {
-                let pred = min_max(op).unwrap_or(RealPredicate::LLVMRealOLT);
+                let pred = min_max2.unwrap_or(RealPredicate::LLVMRealOLT);
                 let (dst, src) = (args[1], args[0]);
                 let c = b.fcmp(pred, dst, src);
                 Some(b.select(c, dst, src))
             }
             // AVX three-operand forms: `vmin/vmax{pd,ps} $1, $2, $0` is
             // $0 = ($2 <op> $1) ? $2 : $1.
-            (op, [out, a, c])
+            (_, [out, a, c])
                 if is_output(out)
                     && !a.starts_with('=')
                     && !c.starts_with('=')
-                    && args.len() == 2 =>
+                    && args.len() == 2
+                    && min_max3.is_some() =>
             {
-                let Some(pred) = op.strip_prefix('v').and_then(min_max3) else {
-                    continue;
-                };
+                let pred = min_max3.unwrap_or(RealPredicate::LLVMRealOLT);
                 let cond = b.fcmp(pred, args[1], args[0]);
                 Some(b.select(cond, args[1], args[0]))
             }
             // `vfmadd231{pd,ps,sd,ss} $1, $2, $0` with $0 tied: $0 = $2 * $1 + $0.
-            (op, [out, a, c, tied])
+            (_, [out, a, c, tied])
                 if is_output(out)
                     && !a.starts_with('=')
                     && !c.starts_with('=')
                     && tied == "0"
                     && args.len() == 3
-                    && is_fma231(op) =>
+                    && fma231 =>
             {
                 Some(b.intrinsic("llvm.fma", &[inst.ty()], &[args[1], args[0], args[2]]))
             }
@@ -105,42 +118,25 @@ fn is_output(c: &str) -> bool {
     c.starts_with('=') && !c.starts_with("=*")
 }
 
-/// The comparison a `min*`/`max*` SSE instruction written `OP $1, $0`
-/// makes of its destination with its source.
-fn min_max(text: &str) -> Option<RealPredicate> {
+/// An instruction's mnemonic and its operands without spaces
+/// (`"minpd $1, $0"` is `("minpd", "$1,$0")`; `${1}` is `$1`).
+fn instruction(text: &str) -> Option<(&str, String)> {
     let (op, operands) = text.split_once(char::is_whitespace)?;
-    let operands: String = operands.chars().filter(|c| !c.is_whitespace()).collect();
-    if operands != "$1,$0" && operands != "${1},${0}" {
-        return None;
-    }
+    let operands = operands
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '{' && *c != '}')
+        .collect();
+    Some((op, operands))
+}
+
+/// The comparison an SSE `min*`/`max*` instruction makes of its
+/// destination with its source.
+fn min_max(op: &str) -> Option<RealPredicate> {
     match op {
         "minpd" | "minps" | "minsd" | "minss" => Some(RealPredicate::LLVMRealOLT),
         "maxpd" | "maxps" | "maxsd" | "maxss" => Some(RealPredicate::LLVMRealOGT),
         _ => None,
     }
-}
-
-/// The comparison of `OP $1, $2, $0` (AVX `vmin*`/`vmax*` without the `v`).
-fn min_max3(text: &str) -> Option<RealPredicate> {
-    let (op, operands) = text.split_once(char::is_whitespace)?;
-    let operands: String = operands.chars().filter(|c| !c.is_whitespace()).collect();
-    if operands != "$1,$2,$0" {
-        return None;
-    }
-    min_max(&format!("{op} $1, $0"))
-}
-
-/// `vfmadd231{pd,ps,sd,ss} $1, $2, $0`.
-fn is_fma231(text: &str) -> bool {
-    let Some((op, operands)) = text.split_once(char::is_whitespace) else {
-        return false;
-    };
-    let operands: String = operands.chars().filter(|c| !c.is_whitespace()).collect();
-    operands == "$1,$2,$0"
-        && matches!(
-            op,
-            "vfmadd231pd" | "vfmadd231ps" | "vfmadd231sd" | "vfmadd231ss"
-        )
 }
 
 /// The assembly text (trimmed) and the operand constraints (clobbers

@@ -413,26 +413,7 @@ fn helpers(module: Module) -> Helpers {
             let msg = "ferment: the reverse sweep of an OpenMP parallel region got a team of a \
                        different size than its forward sweep (set OMP_DYNAMIC=false and do not \
                        change the number of threads between the two)\n";
-            let s = b
-                .module()
-                .add_string_constant("ferment.omp.team.message", msg);
-            let write = declare(
-                module,
-                "write",
-                Type::function(i64t, &[i32t, ptr, i64t], false),
-            );
-            b.call_fn(
-                write,
-                &[
-                    b.const_int(b.i32(), 2),
-                    s,
-                    b.const_int(b.i64(), msg.len() as i64),
-                ],
-            );
-            b.call_fn(
-                declare(module, "abort", Type::function(void, &[], false)),
-                &[],
-            );
+            crate::reverse::tape::emit_stop(b, "ferment.omp.team.message", msg);
             b.unreachable();
             b.at_end(ok);
             b.ret_void();

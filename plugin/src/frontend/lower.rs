@@ -76,6 +76,8 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             ));
         }
     }
+    // The primal result, where it comes from a call before the derivative's.
+    let mut primal_first = None;
     let (target, args, tape_only) = match (req.part, derivative) {
         (Part::Whole, Derivative::Combined(f)) => {
             let mut args = ordered;
@@ -86,9 +88,9 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         }
         (Part::Whole, Derivative::Split { aug, rev }) => {
             // Reverse mode with the primal result: the augmented forward
-            // sweep gives the tape and the primal, the reverse sweep the
-            // derivatives; the call returns the primal first.
-            // (A heap frame, as for __enzyme_augmentfwd: the reverse frees it.)
+            // sweep (with a heap frame, as for __enzyme_augmentfwd) gives the
+            // tape and the primal, the reverse sweep (which frees the frame)
+            // the derivatives; the call returns the primal first.
             let mut aug_args = ordered.clone();
             aug_args.push(b.zero(Type::ptr(module.context())));
             let forward = call_derivative(&b, call, aug, &aug_args)?;
@@ -98,15 +100,8 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             }
             args.push(forward[0]);
             args.push(b.const_int(Type::int(module.context(), 1), 1));
-            let mut outputs = vec![forward[1]];
-            outputs.extend(call_derivative(&b, call, rev, &args)?);
-            let replacement = fit_results(module, &b, req, &outputs)?;
-            if let Some(r) = replacement {
-                call.replace_all_uses_with(r);
-            }
-            finish_replacement(&b, call);
-            remove_dead_markers(req);
-            return Ok(());
+            primal_first = Some(forward[1]);
+            (rev, args, false)
         }
         (Part::Whole, Derivative::Forward(f)) => (f, ordered, false),
         (Part::Whole, Derivative::CustomForward(f)) => {
@@ -161,6 +156,9 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         }
     };
     let mut outputs = call_derivative(&b, call, target, &args)?;
+    if let Some(p) = primal_first {
+        outputs.insert(0, p);
+    }
     if tape_only {
         outputs.truncate(1);
     }

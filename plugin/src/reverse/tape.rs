@@ -1422,3 +1422,25 @@ pub fn declare(module: Module, name: &str, ret: Type, params: &[Type]) -> Value 
         .function(name)
         .unwrap_or_else(|| module.add_function(name, Type::function(ret, params, false)))
 }
+
+/// Emits, at `b`'s position, a run-time stop: `message` written to standard
+/// error (kept in the private string global `global`), then `abort()`.
+/// The caller ends the block (`unreachable`) where nothing follows.
+pub fn emit_stop(b: &Builder, global: &str, message: &str) {
+    let module = b.module();
+    let ctx = module.context();
+    let (i32t, i64t) = (Type::int(ctx, 32), Type::int(ctx, 64));
+    let text = module
+        .global(global)
+        .unwrap_or_else(|| module.add_string_constant(global, message));
+    let write = declare(module, "write", i64t, &[i32t, Type::ptr(ctx), i64t]);
+    b.call_fn(
+        write,
+        &[
+            b.const_int(i32t, 2),
+            text,
+            b.const_int(i64t, message.len() as i64),
+        ],
+    );
+    b.call_fn(declare(module, "abort", Type::void(ctx), &[]), &[]);
+}

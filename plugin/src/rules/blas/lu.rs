@@ -13,7 +13,6 @@
 
 use super::emit::{axpy_matrix, Emit};
 use super::{Array, Derivs, Extent, Kind, Op};
-use crate::reverse::tape::declare;
 use ferment_ir::{Builder, IntPredicate, Type, Value};
 
 /// A matrix: pointer and leading dimension.
@@ -73,20 +72,7 @@ impl Emit<'_> {
                 b.cond_br(same, ok, fail);
                 b.at_end(fail);
                 let msg = "ferment: the derivative of an LU factorization (getrf/gesv) needs a square matrix\n";
-                let text = self
-                    .module
-                    .add_string_constant("ferment.lapack.square.message", msg);
-                let i32t = Type::int(ctx, 32);
-                let write = declare(self.module, "write", i64t, &[i32t, self.ptr(), i64t]);
-                b.call_fn(
-                    write,
-                    &[
-                        b.const_int(i32t, 2),
-                        text,
-                        b.const_int(i64t, msg.len() as i64),
-                    ],
-                );
-                b.call_fn(declare(self.module, "abort", void, &[]), &[]);
+                crate::reverse::tape::emit_stop(&b, "ferment.lapack.square.message", msg);
                 b.unreachable();
                 b.at_end(ok);
                 b.ret_void();

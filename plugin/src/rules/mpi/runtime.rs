@@ -1215,11 +1215,7 @@ impl Mpi<'_> {
                 let started = fb.field(rec, R_DREQ, fb.ptr());
                 fb.when(fb.is_null(started), |fb| {
                     let msg = "ferment: the derivative of an MPI_Isend/MPI_Irecv found no matching MPI_Wait/MPI_Waitall (wait on the request variable the call wrote)\n";
-                    let text = fb.m.add_string_constant("ferment.mpi.unmatched", msg);
-                    let i32t = fb.i32();
-                    let len = fb.c64(msg.len() as i64);
-                    fb.libc("write", fb.i64(), &[fb.b.const_int(i32t, 2), text, len]);
-                    fb.libc("abort", Type::void(fb.ctx()), &[]);
+                    crate::reverse::tape::emit_stop(&fb.b, "ferment.mpi.unmatched", msg);
                 });
                 fb.mpi("MPI_Wait", &[fb.b.gep_i8(rec, R_DREQ), fb.null()]);
                 let n = fb.field(rec, R_COUNT, fb.i64());
