@@ -248,9 +248,25 @@ impl Activity {
                 _ => {}
             }
         }
-        for p in want {
+        let mut seen: HashSet<Value> = HashSet::new();
+        while let Some(p) = want.pop() {
+            if !seen.insert(p) {
+                continue;
+            }
             for base in underlying_objects(p) {
-                if allocation_kind(base).is_some() {
+                if base.is_call() && allocation_kind(base).is_none() && !self.is_shadowed(base) {
+                    // A pointer a call returns (`data()`, `derived()`, an
+                    // accessor left a call): it points into memory reached
+                    // through the call's pointer arguments, which need
+                    // shadows so that the call can return one. (Where it
+                    // does not, the call stays without a shadow and the
+                    // store that needed one is an error.)
+                    want.extend(
+                        base.call_args()
+                            .into_iter()
+                            .filter(|a| a.ty().is_pointer() && !self.is_shadowed(*a)),
+                    );
+                } else if allocation_kind(base).is_some() {
                     self.shadowed.insert(base);
                 } else if base.is_argument() && !self.is_shadowed(base) {
                     self.unshadowed_params.insert(base);

@@ -57,6 +57,21 @@ impl Type {
         }
     }
 
+    /// Whether the type holds a pointer anywhere (struct field, array or
+    /// vector element).
+    pub fn contains_pointer(self) -> bool {
+        match self.kind() {
+            TypeKind::LLVMStructTypeKind => self
+                .struct_fields()
+                .into_iter()
+                .any(|t| t.contains_pointer()),
+            TypeKind::LLVMArrayTypeKind | TypeKind::LLVMVectorTypeKind => {
+                self.element_type().contains_pointer()
+            }
+            _ => self.is_pointer(),
+        }
+    }
+
     pub fn is_integer(self) -> bool {
         self.kind() == TypeKind::LLVMIntegerTypeKind
     }

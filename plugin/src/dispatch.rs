@@ -222,7 +222,12 @@ pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
         if !inst.ty().is_void() {
             inst.replace_all_uses_with(b.poison(inst.ty()));
         }
-        inst.erase();
+        if inst.is_invoke() {
+            // The block's terminator: nothing runs after the stop.
+            crate::shim::change_to_unreachable(inst);
+        } else {
+            inst.erase();
+        }
         stopped = true;
     }
     stopped

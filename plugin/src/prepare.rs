@@ -42,6 +42,9 @@ pub fn canonical_copy(
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
+    split_invoke_edges(clone);
+    return_aggregates_through_memory(clone, &kept);
+    keep_stack_scopes_alive(clone);
     crate::inline_asm::lower_idioms(clone);
     crate::inline_asm::lower_horizontal_ops(clone);
     crate::retype::retype_reinterpreted_memory(clone);
@@ -54,9 +57,207 @@ pub fn canonical_copy(
         shim::run_function_pipeline(clone, "mem2reg,loop-simplify,lcssa")
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
+    // Again: at -O0 the integer reinterpretations of float packets (SSE
+    // code through `__m128i`) only show once registers are promoted.
+    crate::retype::retype_reinterpreted_memory(clone);
     crate::inline_asm::mark_magic_rounding(clone);
     split_invoke_edges(clone);
+    if std::env::var_os("FERMENT_PRINT_CANONICAL").is_some() {
+        eprintln!("{}", clone.describe());
+    }
     Ok(clone)
+}
+
+/// Calls left in the copy that return an aggregate holding pointers (a C++
+/// expression object, a `{pointer, length}` span, a pair of iterators)
+/// become calls of a copy of the callee that writes the aggregate into a
+/// slot of the caller. The analyses and the generators follow pointers
+/// through memory (a pointer stored into shadowed memory has its shadow
+/// stored beside it), not through struct values: without this, a shadow
+/// returned inside a struct would be lost and the derivative silently zero.
+fn return_aggregates_through_memory(f: Value, keep: &[Value]) {
+    let module = f.global_parent();
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            let ty = i.ty();
+            i.is_call()
+                && (ty.is_struct() || ty.is_array())
+                && ty.contains_pointer()
+                && i.called_function().is_some_and(|g| {
+                    let name = g.name();
+                    !g.is_declaration()
+                        && !keep.contains(&g)
+                        && !name.starts_with("llvm.")
+                        && !name.contains("__enzyme_")
+                        && !g.global_value_type().fn_is_vararg()
+                })
+        })
+        .collect();
+    if calls.is_empty() {
+        return;
+    }
+    let b = Builder::new(module);
+    for call in calls {
+        let Some(callee) = call.called_function() else {
+            continue;
+        };
+        let target = out_return_copy(callee);
+        let ty = call.ty();
+        b.after_phis(f.entry_block());
+        let slot = b.alloca(ty, "ret.slot");
+        let mut args = call.call_args();
+        args.push(slot);
+        b.before(call);
+        b.set_debug_loc_from(call);
+        let new = b.call_like(call, target, &args);
+        if call.is_invoke() {
+            b.after_phis(call.successors()[0]);
+        } else {
+            b.after(new);
+        }
+        let value = load_leaves(&b, ty, slot, &mut Vec::new(), b.undef(ty));
+        call.replace_all_uses_with(value);
+        call.erase();
+    }
+}
+
+/// `llvm.stackrestore` outside loops is dropped: it ends the life of the
+/// dynamic `alloca`s made since the matching `llvm.stacksave` (a scratch
+/// buffer on the stack, an inlined callee's variable-length array), whose
+/// shadows and contents the reverse sweep still reads. Outside loops the
+/// region runs once per call, so the stack grows by one region at most;
+/// inside loops the restore stays (else the stack would grow each
+/// iteration).
+fn keep_stack_scopes_alive(f: Value) {
+    for i in f.instructions() {
+        let restore = i.is_call()
+            && i.called_function()
+                .is_some_and(|g| g.name().starts_with("llvm.stackrestore"));
+        if restore && !in_cycle(i.parent()) {
+            i.erase();
+        }
+    }
+}
+
+/// Whether `blk` can reach itself.
+fn in_cycle(blk: Block) -> bool {
+    let mut seen = hashbrown::HashSet::new();
+    let mut work = blk.successors();
+    while let Some(b) = work.pop() {
+        if b == blk {
+            return true;
+        }
+        if seen.insert(b) {
+            work.extend(b.successors());
+        }
+    }
+    false
+}
+
+/// `<callee>.ferment.outret`: `callee` with one more parameter, a pointer
+/// its result is stored through, returning nothing (made once per module).
+fn out_return_copy(callee: Value) -> Value {
+    let module = callee.global_parent();
+    let name = format!("{}.ferment.outret", callee.name());
+    if let Some(existing) = module.function(&name) {
+        return existing;
+    }
+    let fn_ty = callee.global_value_type();
+    let ptr = ferment_ir::Type::ptr(module.context());
+    let mut params = fn_ty.fn_params();
+    params.push(ptr);
+    let void = ferment_ir::Type::void(module.context());
+    let target = module.add_function(&name, ferment_ir::Type::function(void, &params, false));
+    let body = shim::clone_function(callee, &format!("{name}.body"));
+    shim::move_body(body, target);
+    let out = target.params()[params.len() - 1];
+    let b = Builder::new(module);
+    for ret in target.instructions() {
+        if ret.opcode() != ferment_ir::Opcode::LLVMRet || ret.num_operands() != 1 {
+            continue;
+        }
+        b.before(ret);
+        b.set_debug_loc_from(ret);
+        let v = ret.operand(0);
+        store_leaves(&b, v.ty(), v, out, &mut Vec::new());
+        b.ret_void();
+        ret.erase();
+    }
+    // Fold the aggregate into its fields (the stores then store the
+    // pointers themselves), so that the activity summaries of callers see
+    // which pointers the copy writes.
+    let _ = shim::run_function_pipeline(target, "sroa,instcombine<no-verify-fixpoint>");
+    target
+}
+
+/// Largest array whose elements are moved one by one (larger ones move
+/// as one value).
+const MAX_LEAF_ARRAY: u64 = 16;
+
+fn leaf_fields(ty: ferment_ir::Type) -> Option<Vec<ferment_ir::Type>> {
+    if ty.is_struct() {
+        Some(ty.struct_fields())
+    } else if ty.is_array() && ty.array_len() <= MAX_LEAF_ARRAY {
+        Some(vec![ty.element_type(); ty.array_len() as usize])
+    } else {
+        None
+    }
+}
+
+fn field_address(b: &Builder, base_ty: ferment_ir::Type, slot: Value, path: &[u32]) -> Value {
+    let i32t = ferment_ir::Type::int(b.module().context(), 32);
+    let mut idx = vec![b.const_int(i32t, 0)];
+    idx.extend(path.iter().map(|k| b.const_int(i32t, *k as i64)));
+    b.gep(base_ty, slot, &idx)
+}
+
+/// Stores `v` (a value of the aggregate type `root` at `path`) through
+/// `out` field by field, so that each pointer is a store of its own.
+fn store_leaves(b: &Builder, root: ferment_ir::Type, v: Value, out: Value, path: &mut Vec<u32>) {
+    match leaf_fields(v.ty()) {
+        Some(fields) => {
+            for k in 0..fields.len() as u32 {
+                path.push(k);
+                store_leaves(b, root, b.extract_value(v, k), out, path);
+                path.pop();
+            }
+        }
+        None if path.is_empty() => {
+            b.store(v, out);
+        }
+        None => {
+            b.store(v, field_address(b, root, out, path));
+        }
+    }
+}
+
+/// Loads the part of type `ty` at `path` of an aggregate of type
+/// `acc.ty()` from `slot` field by field, inserting it into `acc`.
+fn load_leaves(
+    b: &Builder,
+    ty: ferment_ir::Type,
+    slot: Value,
+    path: &mut Vec<u32>,
+    acc: Value,
+) -> Value {
+    match leaf_fields(ty) {
+        Some(fields) => {
+            let mut acc = acc;
+            for (k, fty) in fields.into_iter().enumerate() {
+                path.push(k as u32);
+                acc = load_leaves(b, fty, slot, path, acc);
+                path.pop();
+            }
+            acc
+        }
+        None if path.is_empty() => b.load(ty, slot),
+        None => {
+            let v = b.load(ty, field_address(b, acc.ty(), slot, path));
+            b.insert_value_path(acc, path, v)
+        }
+    }
 }
 
 /// `__enzyme_iter(n, k)` is `n` in the primal and `n + k` more per level of

@@ -227,6 +227,36 @@ pub fn retype_integer_copies(
                 inst.erase();
                 changed += 1;
             }
+            // A packet of floats moved through an integer vector (SSE's
+            // integer shuffles on `double` data): loaded as the floats the
+            // memory holds when every use moves whole floats.
+            Opcode::LLVMLoad if inst.ty().is_vector() && inst.ty().scalar().is_integer() => {
+                let src = inst.operand(0);
+                let BaseType::Float(k) = types.memory_at(src, 0) else {
+                    continue;
+                };
+                let Some(elem) = float_type(module.context(), k) else {
+                    continue;
+                };
+                let bits = u64::from(inst.ty().vector_len() * inst.ty().scalar().int_width());
+                let size = k.store_size() * 8;
+                if float_conflict(types, src).is_some() || size == 0 || bits % size != 0 {
+                    continue;
+                }
+                let vty =
+                    Type(unsafe { llvm_sys::core::LLVMVectorType(elem.0, (bits / size) as u32) });
+                if reinterpreted_as_float(inst, Some(vty)) != Some(vty) {
+                    continue;
+                }
+                for u in inst.users() {
+                    erased.insert(u);
+                    erased.extend(u.users());
+                }
+                b.before(inst);
+                let typed = b.load_like(vty, src, inst);
+                retype_uses(&b, inst, typed);
+                changed += 1;
+            }
             Opcode::LLVMStore => {
                 let v = inst.operand(0);
                 if !v.ty().is_integer() || !v.is_constant() || v.ty().int_width() < 16 {
@@ -260,66 +290,113 @@ pub fn retype_integer_copies(
 pub fn retype_reinterpreted_memory(f: Value) -> usize {
     let module = f.global_parent();
     let b = Builder::new(module);
-    let mut changed = 0;
+    // Decided first, rewritten after: a rewrite erases later instructions.
+    let mut loads = Vec::new();
+    let mut casts = Vec::new();
+    let mut stores = Vec::new();
     for inst in f.instructions() {
-        if inst.opcode() == Opcode::LLVMLoad {
-            let Some(ty) = reinterpreted_as_float(inst) else {
-                continue;
-            };
-            b.before(inst);
-            let typed = b.load_like(ty, inst.operand(0), inst);
-            let ratio =
-                (module.alloc_size(ty.scalar()) as u32 * 8 / inst.ty().scalar().int_width()) as i32;
-            for u in inst.users() {
-                if u.opcode() == Opcode::LLVMBitCast {
-                    u.replace_all_uses_with(typed);
-                    u.erase();
-                    continue;
+        match inst.opcode() {
+            Opcode::LLVMLoad => {
+                if let Some(ty) = reinterpreted_as_float(inst, None) {
+                    loads.push((inst, ty));
                 }
-                // A shuffle of whole float-sized groups: the same shuffle
-                // of the floats, which its bitcasts then are.
-                b.before(u);
-                let lanes: Vec<i32> = u
-                    .shuffle_mask()
-                    .chunks(ratio as usize)
-                    .map(|g| if g[0] < 0 { -1 } else { g[0] / ratio })
-                    .collect();
-                let shuffled = b.shuffle(typed, b.poison(ty), b.const_mask(&lanes));
-                for c in u.users() {
-                    c.replace_all_uses_with(shuffled);
-                    c.erase();
-                }
-                u.erase();
             }
-            inst.erase();
-            changed += 1;
-        } else if inst.opcode() == Opcode::LLVMStore {
-            let v = inst.operand(0);
-            if v.is_instruction()
-                && v.opcode() == Opcode::LLVMBitCast
-                && v.ty().scalar().is_integer()
-                && v.operand(0).ty().is_fp_like()
+            // Floats viewed as integers only to be shuffled and viewed as
+            // the same floats again (SSE's `_mm_shuffle_epi32` on a
+            // `double` packet).
+            Opcode::LLVMBitCast
+                if inst.operand(0).ty().is_fp_like()
+                    && inst.ty().scalar().is_integer()
+                    && reinterpreted_as_float(inst, Some(inst.operand(0).ty()))
+                        == Some(inst.operand(0).ty()) =>
             {
-                b.before(inst);
-                b.store_like(v.operand(0), inst.operand(1), inst);
-                inst.erase();
-                changed += 1;
+                casts.push(inst);
             }
+            Opcode::LLVMStore => {
+                let v = inst.operand(0);
+                if v.is_instruction()
+                    && v.opcode() == Opcode::LLVMBitCast
+                    && v.ty().scalar().is_integer()
+                    && v.operand(0).ty().is_fp_like()
+                {
+                    stores.push(inst);
+                }
+            }
+            _ => {}
+        }
+    }
+    let changed = loads.len() + casts.len() + stores.len();
+    for (inst, ty) in loads {
+        b.before(inst);
+        let typed = b.load_like(ty, inst.operand(0), inst);
+        retype_uses(&b, inst, typed);
+    }
+    for inst in casts {
+        retype_uses(&b, inst, inst.operand(0));
+    }
+    for inst in stores {
+        let v = inst.operand(0);
+        b.before(inst);
+        b.store_like(v.operand(0), inst.operand(1), inst);
+        inst.erase();
+        if !v.has_uses() {
+            v.erase();
         }
     }
     changed
+}
+
+/// Replaces `inst` (integers that every use reinterprets as floats, see
+/// [`reinterpreted_as_float`]) by `typed`, the same bits as floats: its
+/// bitcasts become `typed`, its shuffles of whole float-sized groups the
+/// same shuffles of the floats; `inst` is erased.
+fn retype_uses(b: &Builder, inst: Value, typed: Value) {
+    let module = b.module();
+    let ty = typed.ty();
+    let ratio = (module.alloc_size(ty.scalar()) as u32 * 8 / inst.ty().scalar().int_width()) as i32;
+    for u in inst.users() {
+        if u.opcode() == Opcode::LLVMBitCast {
+            u.replace_all_uses_with(typed);
+            u.erase();
+            continue;
+        }
+        if u.opcode() == Opcode::LLVMStore {
+            b.before(u);
+            b.store_like(typed, u.operand(1), u);
+            u.erase();
+            continue;
+        }
+        b.before(u);
+        let lanes: Vec<i32> = u
+            .shuffle_mask()
+            .chunks(ratio as usize)
+            .map(|g| if g[0] < 0 { -1 } else { g[0] / ratio })
+            .collect();
+        let shuffled = b.shuffle(typed, b.poison(ty), b.const_mask(&lanes));
+        for c in u.users() {
+            if c.opcode() == Opcode::LLVMStore {
+                b.before(c);
+                b.store_like(shuffled, c.operand(1), c);
+            } else {
+                c.replace_all_uses_with(shuffled);
+            }
+            c.erase();
+        }
+        u.erase();
+    }
+    inst.erase();
 }
 
 /// The floating-point type an integer (or integer vector) load `inst` holds
 /// when every use reinterprets it as that type: directly by a bitcast, or
 /// after a shuffle that moves whole float-sized groups of its lanes (then
 /// bitcast to floats of the same element type).
-fn reinterpreted_as_float(inst: Value) -> Option<Type> {
+fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
     let int = inst.ty().scalar();
     if !int.is_integer() || int.int_width() == 0 {
         return None;
     }
-    let mut float: Option<Type> = None;
+    let mut float: Option<Type> = known;
     let mut agree = |t: Type| -> bool {
         if !t.is_fp_like() || t.is_vector() != inst.ty().is_vector() {
             return false;
@@ -342,11 +419,17 @@ fn reinterpreted_as_float(inst: Value) -> Option<Type> {
         }
         match u.opcode() {
             Opcode::LLVMBitCast if agree(u.ty()) => {}
+            // Stored as it is: a copy of the bytes.
+            Opcode::LLVMStore if u.operand(0) == inst => {}
             Opcode::LLVMShuffleVector if u.operand(0) == inst && u.operand(1).is_undef() => {
+                // Viewed as floats again, or stored as they are (the same
+                // bytes, so the same floats in memory).
                 let casts = u.users();
                 if casts.is_empty()
                     || !casts.iter().all(|c| {
-                        c.is_instruction() && c.opcode() == Opcode::LLVMBitCast && agree(c.ty())
+                        c.is_instruction()
+                            && ((c.opcode() == Opcode::LLVMBitCast && agree(c.ty()))
+                                || (c.opcode() == Opcode::LLVMStore && c.operand(0) == *u))
                     })
                 {
                     return None;

@@ -57,6 +57,7 @@ extern "C" {
     fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
+    fn ferment_change_to_unreachable(inst: LLVMValueRef);
     fn ferment_infer_lib_attributes(m: LLVMModuleRef) -> c_uint;
     fn ferment_replace_global_in_function(g: LLVMValueRef, new: LLVMValueRef, f: LLVMValueRef);
     fn ferment_inline_calls(
@@ -222,6 +223,12 @@ pub fn infer_lib_attributes(m: ferment_ir::Module) -> u32 {
 /// constant expressions) by `new`.
 pub fn replace_global_in_function(g: Value, new: Value, f: Value) {
     unsafe { ferment_replace_global_in_function(g.0, new.0, f.0) }
+}
+
+/// Ends the block at `inst` with `unreachable`: `inst` and what follows it
+/// are erased, and the successors' phis forget the block.
+pub fn change_to_unreachable(inst: Value) {
+    unsafe { ferment_change_to_unreachable(inst.0) }
 }
 
 /// Gives `to` the function attributes of `from` (minus optnone/noinline).

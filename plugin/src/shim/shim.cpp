@@ -29,6 +29,7 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/BuildLibCalls.h"
 #include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
 
@@ -464,10 +465,20 @@ extern "C" void ferment_copy_fn_attributes(LLVMValueRef FromV,
   dropEffectFacts(*To);
 }
 
+// Ends the block at `IV` (erased with what follows it) with `unreachable`;
+// the successors' phis forget the block.
+extern "C" void ferment_change_to_unreachable(LLVMValueRef IV) {
+  changeToUnreachable(unwrap<Instruction>(IV));
+}
+
+// Size of a callee that is inlined even past the budget.
+static const unsigned TinyInsts = 40;
+
 // Inlines calls to defined functions into `FV`, repeatedly (callees of
 // callees), never re-entering a function already on the inline path
-// (recursion stays a call). Stops when the function exceeds `MaxInsts`.
-// Returns the number of calls inlined.
+// (recursion stays a call). Once the function exceeds `MaxInsts`, only
+// tiny callees are inlined. Returns the number of calls inlined.
+
 extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
                                         LLVMValueRef *Keep, unsigned NKeep) {
   Function *F = unwrap<Function>(FV);
@@ -496,6 +507,7 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
     return false;
   };
   unsigned Count = 0;
+  unsigned Size = F->getInstructionCount();
   while (!Work.empty()) {
     Item It = Work.back();
     Work.pop_back();
@@ -505,13 +517,19 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
       continue;
     if (Callee->getName().contains("__enzyme_") || kept(Callee))
       continue;
-    if (F->getInstructionCount() > MaxInsts)
-      break;
+    // Past the budget, only tiny callees are inlined (accessors, wrappers
+    // of malloc, `derived()`-style casts: at -O0 C++ code is made of
+    // them, and each left a call hides what a pointer points to), up to
+    // twice the budget.
+    unsigned CalleeSize = Callee->getInstructionCount();
+    if (Size > MaxInsts && (Size > 2 * MaxInsts || CalleeSize > TinyInsts))
+      continue;
     InlineFunctionInfo IFI;
     int H = (int)History.size();
     History.push_back({Callee, It.History});
     if (!InlineFunction(*It.CB, IFI).isSuccess())
       continue;
+    Size += CalleeSize;
     ++Count;
     for (CallBase *NewCB : IFI.InlinedCallSites)
       Work.push_back({NewCB, H});
