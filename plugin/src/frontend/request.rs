@@ -695,14 +695,6 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         )
         .hint("write the result to memory passed with enzyme_dup (one seeded shadow per lane), or mark the return enzyme_const_return"));
     }
-    if req.width > 1 && req.args.iter().any(|a| a.activity == Activity::Active) {
-        return Err(call_error(
-            &call,
-            entry,
-            "batched reverse mode (enzyme_width > 1) with enzyme_out arguments is not supported yet".into(),
-        )
-        .hint("pass the variables by pointer with enzyme_dup and one shadow per lane"));
-    }
     if part == Part::Reverse {
         let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);
         if req.trailing.len() != want {

@@ -45,6 +45,9 @@ pub struct CallerFacts<'a> {
     /// Parameters whose memory nothing writes between the caller's two
     /// sweeps ([`super::rereads::unchanged_roots`]).
     pub unchanged: &'a hashbrown::HashSet<Value>,
+    /// The caller's number of adjoint lanes (batched: its calls get
+    /// derivatives of the same width).
+    pub width: usize,
 }
 
 /// The function a call calls directly, if any.
@@ -68,12 +71,14 @@ pub fn callee_of(call: Value) -> Option<Value> {
 }
 
 /// Forward sweep: replaces `call` with a call of the callee's augmented
-/// forward function when the call touches active data.
+/// forward function when the call touches active data. `sh` holds lane 0's
+/// shadows, `others` those of lanes 1.. (batched).
 pub fn augment_call(
     ctx: &mut Ctx,
     caller: &CallerFacts,
     call: Value,
     sh: &Shadows,
+    others: &[Shadows],
     b: &Builder,
     sites: &mut Vec<CallSite>,
 ) -> Result<Option<Substitute>> {
@@ -81,6 +86,7 @@ pub fn augment_call(
         activity,
         types,
         unchanged,
+        width,
     } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
     // calls, which are what the activity analysis knows about.
@@ -149,7 +155,7 @@ pub fn augment_call(
         return_primal: false,
         arg_types: crate::derive::arg_types(types, &args),
         uniform_pointers: false,
-        width: 1,
+        width: width as u32,
         unchanged_args: if fork || crate::gpu::is_gpu(ctx.module) {
             Vec::new()
         } else {
@@ -162,15 +168,17 @@ pub fn augment_call(
     let mut shadows = Vec::new();
     for (a, act) in args.iter().zip(&activities) {
         if act.has_shadow() {
-            shadows.push(sh.of(b, *a).ok_or_else(|| {
-                Error::at(
-                    call,
-                    format!(
-                        "no derivative memory for argument {} of the call",
-                        a.short()
-                    ),
-                )
-            })?);
+            for lane in std::iter::once(sh).chain(others) {
+                shadows.push(lane.of(b, *a).ok_or_else(|| {
+                    Error::at(
+                        call,
+                        format!(
+                            "no derivative memory for argument {} of the call",
+                            a.short()
+                        ),
+                    )
+                })?);
+            }
         }
     }
     let (aug_call, tape, result, shadow) = match derivative {
@@ -332,27 +340,31 @@ impl ReverseSweep<'_, '_, '_> {
     pub(super) fn reverse_call_site(&mut self, cs: &CallSite) -> Result<()> {
         let call = cs.aug_call;
         let seeded = cs.key.return_active && cs.result.is_some_and(|r| r.ty().is_fp_like());
-        let d_ret = match cs.result {
+        let width = self.width;
+        // The adjoint of the result in each lane.
+        let d_ret: Vec<Value> = match cs.result {
             Some(r) if seeded => {
                 if self.is_active(r) {
-                    Some(self.adjoints.take(&self.b, r))
+                    self.adjoints.take_lanes(&self.b, r, width)
                 } else {
-                    Some(self.b.zero(r.ty()))
+                    vec![self.b.zero(r.ty()); width]
                 }
             }
-            _ => None,
+            _ => Vec::new(),
         };
         let args: Vec<Value> = cs.args.iter().map(|a| self.primal(*a)).collect();
         let mut shadows = Vec::new();
         for (a, act) in cs.args.iter().zip(&cs.key.activities) {
             if act.has_shadow() {
-                let s = self.shadow_in_reverse(*a).ok_or_else(|| {
-                    Error::at(
-                        call,
-                        "internal error: missing shadow at a call in the reverse sweep",
-                    )
-                })?;
-                shadows.push(s);
+                for lane in 0..width {
+                    let s = self.shadow_in_reverse_lane(*a, lane).ok_or_else(|| {
+                        Error::at(
+                            call,
+                            "internal error: missing shadow at a call in the reverse sweep",
+                        )
+                    })?;
+                    shadows.push(s);
+                }
             }
         }
         if let (Some(forked), Derivative::Split { rev, .. }) = (cs.fork, cs.derivative) {
@@ -458,12 +470,22 @@ impl ReverseSweep<'_, '_, '_> {
             vec![result]
         };
         for (a, d) in active.iter().zip(outs) {
-            let d = if d.ty() != a.ty() && d.ty().is_fp_like() {
-                self.b.fp_convert(d, a.ty())
+            // Batched: an array of the lanes' adjoints.
+            let lanes: Vec<Value> = if width > 1 && d.ty().is_array() {
+                (0..width as u32)
+                    .map(|lane| self.b.extract_value(d, lane))
+                    .collect()
             } else {
-                d
+                vec![d]
             };
-            self.add(*a, d);
+            for (lane, d) in lanes.into_iter().enumerate() {
+                let d = if d.ty() != a.ty() && d.ty().is_fp_like() {
+                    self.b.fp_convert(d, a.ty())
+                } else {
+                    d
+                };
+                self.add_lane(*a, lane, d);
+            }
         }
         Ok(())
     }
