@@ -16,7 +16,8 @@
 //!   execution has the effect of one, which [`check_repeatable`] checks.
 
 use super::lower::{
-    call_derivative, convert, finish_replacement, fit_results, remove_dead_markers,
+    call_derivative, convert, finish_replacement, fit_results, flatten_lanes, lower_call,
+    remove_dead_markers,
 };
 use super::request::{ArgSpec, Mode, Part, Request};
 use crate::derive::{Ctx, Derivative};
@@ -33,6 +34,40 @@ pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
     // What the vector generator said when it did not produce the derivative.
     let mut refused: Option<Error> = None;
     let custom_gradient = req.mode == Mode::Reverse && ctx.custom.has_gradient(req.function);
+    if req.part != Part::Whole {
+        // Split mode (`__enzyme_augmentfwd` / `__enzyme_reverse`): the
+        // width-N pair, whose tape serves all lanes; no lane-by-lane
+        // fallback (one tape per lane would not fit the user's one).
+        if custom_gradient {
+            return Err(Error::at(
+                req.call,
+                format!(
+                    "batched split mode (enzyme_width {}) of '{name}', which has a custom gradient, is not supported yet",
+                    req.width
+                ),
+            )
+            .hint("call __enzyme_augmentfwd/__enzyme_reverse once per lane"));
+        }
+        let key = crate::frontend::request::DerivativeKey {
+            width: req.width,
+            ..req.key()
+        };
+        let derivative = ctx.get(&key).map_err(|e| {
+            let e = e.or_at(req.call);
+            if e.not_batched {
+                e.hint("batched split mode covers what one batched derivative covers; call __enzyme_augmentfwd/__enzyme_reverse once per lane")
+            } else {
+                e
+            }
+        })?;
+        if trace {
+            eprintln!(
+                "ferment: batched '{name}' (width {}, split): vector",
+                req.width
+            );
+        }
+        return lower_call(ctx.module, req, derivative);
+    }
     if req.part == Part::Whole && !custom_gradient {
         let key = crate::frontend::request::DerivativeKey {
             width: req.width,
@@ -80,7 +115,7 @@ fn lower_lane_by_lane(ctx: &mut Ctx, req: &Request) -> Result<()> {
 
 /// The shadow of `spec` in `lane`: the lane's own argument, or for
 /// `enzyme_dupv` the first shadow advanced by `lane` strides.
-fn lane_shadow(b: &Builder, spec: &ArgSpec, first: Value, lane: u32) -> Value {
+pub(super) fn lane_shadow(b: &Builder, spec: &ArgSpec, first: Value, lane: u32) -> Value {
     match spec.lane_stride {
         Some(stride) => {
             let i64t = b.i64();
@@ -122,25 +157,7 @@ fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
     }
     let mut outputs = call_derivative(&b, call, f, &args)?;
     if req.mode == Mode::Reverse {
-        outputs = outputs
-            .into_iter()
-            .flat_map(|a| {
-                let n = if a.ty().is_array() {
-                    a.ty().array_len()
-                } else {
-                    1
-                };
-                (0..n as u32)
-                    .map(|lane| {
-                        if a.ty().is_array() {
-                            b.extract_value(a, lane)
-                        } else {
-                            a
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        outputs = flatten_lanes(&b, outputs);
     }
     let replacement = fit_results(module, &b, req, &outputs)?;
     if let Some(r) = replacement {

@@ -540,14 +540,6 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                             "enzyme_width must come before the arguments".into(),
                         ));
                     }
-                    if w > 1 && part != Part::Whole {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            "batched split mode (enzyme_width > 1 with __enzyme_augmentfwd/__enzyme_reverse) is not supported yet".into(),
-                        )
-                        .hint("use __enzyme_fwddiff or __enzyme_autodiff with enzyme_width"));
-                    }
                     req.width = w as u32;
                 }
                 other => {
