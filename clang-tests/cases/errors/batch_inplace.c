@@ -1,6 +1,7 @@
 // Batched reverse mode falls back to computing the lanes one after the other where the width-N
-// generator does not cover the function (here: a call of a function with a custom gradient,
-// whose rule is scalar); a function that also updates its argument in place is then an error,
+// generator does not cover the function (here: a call of a function whose custom augmented
+// function counts its runs, so it cannot run once per lane); a function that also updates its
+// argument in place is then an error,
 // since each lane would see the previous lane's writes. (Without the custom rule, batched
 // reverse mode runs the primal once: reverse/batched_rev_lanes.c covers an in-place update.)
 // EXPECT-ERROR: batched mode (enzyme_width 2) of 'square_all'
@@ -9,7 +10,8 @@
 extern int enzyme_width, enzyme_dup, enzyme_const;
 void __enzyme_autodiff(void *, ...);
 __attribute__((noinline)) static double twice(double x) { return 2 * x; }
-static double *aug_twice(double x) { (void)x; return 0; }
+static int runs;
+static double *aug_twice(double x) { (void)x; runs++; return 0; }
 static double rev_twice(double x, double d, double *tape) { (void)x; (void)tape; return 2 * d; }
 void *__enzyme_register_gradient_twice[3] = {(void *)twice, (void *)aug_twice, (void *)rev_twice};
 static void square_all(double *x, int n) {

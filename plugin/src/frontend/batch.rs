@@ -9,8 +9,8 @@
 //! - **Lane by lane** (a function with a custom derivative, and requests
 //!   the vector generators do not cover yet, see [`Error::not_batched`]:
 //!   MPI, OpenMP, BLAS, GPU targets, non-inlined calls returning active
-//!   pointers, calls of functions with a custom gradient in reverse
-//!   mode): the scalar
+//!   pointers, callees whose custom augmented function may not run once
+//!   per lane): the scalar
 //!   derivative runs once per lane with that lane's shadows: N times the
 //!   cost of one derivative, right only for functions whose repeated
 //!   execution has the effect of one, which [`check_repeatable`] checks.
@@ -262,7 +262,7 @@ fn check_repeatable(req: &Request, canonical: Value) -> Result<()> {
 /// class; defined callees are followed with their arguments' classes; a
 /// call of unknown code may read and write anything. `Err` holds an
 /// instruction that breaks the rule.
-fn repeatable(f: Value) -> std::result::Result<(), Value> {
+pub(crate) fn repeatable(f: Value) -> std::result::Result<(), Value> {
     let mut acc = Accesses::default();
     let classes: Vec<Vec<Class>> = (0..f.params().len())
         .map(|i| vec![Class::Param(i)])

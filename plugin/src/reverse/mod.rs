@@ -394,9 +394,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 
     /// Batched mode: what the lanes do not cover yet is refused here (the
     /// request then falls back to computing the lanes one after the other,
-    /// see `frontend::batch`): GPU code, OpenMP, MPI and BLAS calls, calls
-    /// of functions with a custom gradient, and pointers to active memory
-    /// returned by calls or by this function itself.
+    /// see `frontend::batch`): GPU code, OpenMP, MPI and BLAS calls, and
+    /// pointers to active memory returned by calls or by this function
+    /// itself. (A callee's custom gradient runs once per lane, see
+    /// `calls::augment_call`.)
     fn check_batchable(&self, blocks: &[Block]) -> Result<()> {
         if crate::gpu::is_gpu(self.module) {
             return Err(Error::not_batched(self.f, "code for a GPU target"));
@@ -431,9 +432,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     && self.activity.is_shadowed(inst)
                     && callee
                         .is_some_and(|f| !f.is_declaration() || self.ctx.custom.has_gradient(f));
-                let custom = callee.is_some_and(|f| self.ctx.custom.has_gradient(f));
                 if pointer_call
-                    || custom
                     || name.starts_with("MPI_")
                     || crate::openmp::is_fork(inst)
                     || rules::blas::decode(inst).ok().flatten().is_some()
