@@ -146,7 +146,7 @@ int main(void) {
       CHECK_CLOSE("f3 width 3 d/db", h.b[k], ts[k][0] * J[0][1] + ts[k][1] * J[1][1], RTOL_D, ATOL_D);
       CHECK_CLOSE("f3 width 3 d/dc", h.c[k], ts[k][0] * J[0][2] + ts[k][1] * J[1][2], RTOL_D, ATOL_D);
     }
-    // Width 1 through the batched path: one lane, one value per argument.
+    // Width 1: the scalar derivative, one value per argument.
     double u0[2] = {0.25, -1};
     G1 one = __enzyme_autodiff_g1((void *)f3, enzyme_width, 1, enzyme_out, a, enzyme_const, b,
                                   enzyme_out, c, enzyme_dupnoneed, out, u0);

@@ -80,6 +80,13 @@ pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
                 }
                 return lower_vector(ctx.module, req, f);
             }
+            Ok(d @ Derivative::Split { .. }) => {
+                // Reverse mode with the primal result: the width-N pair.
+                if trace {
+                    eprintln!("ferment: batched '{name}' (width {}): vector", req.width);
+                }
+                return lower_call(ctx.module, req, d);
+            }
             Ok(_) => {
                 if trace {
                     eprintln!("ferment: batched '{name}': lane by lane (custom derivative)");

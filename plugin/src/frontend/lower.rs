@@ -160,7 +160,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         }
     };
     let mut outputs = call_derivative(&b, call, target, &args)?;
-    if req.width > 1 && req.part == Part::Reverse {
+    if req.width > 1 && req.mode == super::request::Mode::Reverse && req.part != Part::Augmented {
         outputs = flatten_lanes(&b, outputs);
     }
     if let Some(p) = primal_first {

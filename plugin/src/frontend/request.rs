@@ -705,13 +705,6 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     if mode == Mode::Reverse && req.return_primal && part == Part::Whole {
         if ret_ty.is_void() {
             req.return_primal = false;
-        } else if req.width > 1 {
-            return Err(call_error(
-                &call,
-                entry,
-                "enzyme_primal_return in batched reverse mode is not supported yet".into(),
-            )
-            .hint("call the function itself for its value"));
         } else {
             // The primal comes from the augmented forward sweep of the
             // split pair (one run of the function), the derivatives from
