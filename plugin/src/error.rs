@@ -46,7 +46,13 @@ impl Error {
     pub fn not_batched(at: Value, what: impl Into<String>) -> Error {
         Error {
             not_batched: true,
-            ..Error::at(at, format!("batched mode of {}", what.into()))
+            ..Error::at(
+                at,
+                format!(
+                    "batched mode (enzyme_width > 1) does not cover {} yet",
+                    what.into()
+                ),
+            )
         }
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
