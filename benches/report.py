@@ -566,11 +566,11 @@ def write(data, outdir):
                  m["cflags"], "5" if data["mode"] == "full" else "1"))
     L.append("")
 
-    # ---------------- batched forward mode (benches/batched.sh writes BATCHED.md)
+    # ---------------- batched modes (benches/batched.sh writes BATCHED.md)
     batched = os.path.join(outdir, "BATCHED.md")
     if os.path.exists(batched):
         body = open(batched).read().splitlines()
-        L.append("## Batched forward mode: Jacobian and Hessian (issue 15)")
+        L.append("## Batched forward and reverse mode: Jacobian and Hessian (issue 15)")
         L.append("")
         L += body[2:] if body and body[0].startswith("# ") else body
         L.append("")

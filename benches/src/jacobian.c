@@ -7,9 +7,13 @@
  *   batched   — __enzyme_fwddiff with enzyme_width 8: 4 calls, each the primal once and 8
  *               tangent lanes (columns);
  *   separate  — the same 4 blocks of 8 columns as 8 scalar __enzyme_fwddiff calls each (32 calls);
- *   fd        — central finite differences (64 evaluations of the function).
- * Checks before timing: batched == separate (to 1e-12 relative), both == finite differences (to
- * 1e-5 relative, on the entries above 1e-6 of the largest). Standalone (its own main): run by
+ *   fd        — central finite differences (64 evaluations of the function);
+ *   rev_batched  — __enzyme_autodiff with enzyme_width 8: 4 calls, each one forward sweep (primal
+ *               and tape once) and one reverse sweep carrying 8 adjoint lanes (rows);
+ *   rev_separate — the same rows by 32 scalar __enzyme_autodiff calls.
+ * Checks before timing: batched == separate (to 1e-12 relative), reverse rows == forward columns
+ * (to 1e-12 relative), all == finite differences (to 1e-5 relative, on the entries above 1e-6 of
+ * the largest). Standalone (its own main): run by
  * benches/batched.sh, which writes report/BATCHED.md; prints one RESULT line (JSON).
  */
 #include <ferment.h>
@@ -88,6 +92,31 @@ static void jac_separate(const double *y, double J[N][N]) {
         }
 }
 
+/* Rows i0..i0+7 of the Jacobian, one batched reverse call: R[i][j] = d f_i / d y_j. */
+static void jac_rev_batched(const double *y, double R[N][N]) {
+    double seeds[W][N], out[N];
+    for (int i0 = 0; i0 < N; i0 += W) {
+        for (int k = 0; k < W; k++) {
+            memset(seeds[k], 0, sizeof seeds[k]);
+            seeds[k][i0 + k] = 1.0;
+            memset(R[i0 + k], 0, sizeof R[0]);
+        }
+        __enzyme_autodiff((void *)rhs, enzyme_width, W, enzyme_dupv, sizeof R[0], y, R[i0],
+                          enzyme_dupnoneedv, sizeof seeds[0], out, seeds[0]);
+    }
+}
+
+/* The same rows by 32 scalar reverse calls. */
+static void jac_rev_separate(const double *y, double R[N][N]) {
+    double seed[N], out[N];
+    for (int i = 0; i < N; i++) {
+        memset(seed, 0, sizeof seed);
+        seed[i] = 1.0;
+        memset(R[i], 0, sizeof R[0]);
+        __enzyme_autodiff((void *)rhs, enzyme_dup, y, R[i], enzyme_dupnoneed, out, seed);
+    }
+}
+
 /* Central finite differences, 2N evaluations. */
 static void jac_fd(const double *y, double J[N][N]) {
     double yp[N], fp[N], fm[N];
@@ -140,11 +169,13 @@ static void primal_jac(const double *y, double J[N][N]) { rhs(y, J[0]); }
 
 int main(int argc, char **argv) {
     int check_only = argc > 1 && !strcmp(argv[1], "--check-only");
-    static double y[N], Jb[N][N], Js[N][N], Jf[N][N];
+    static double y[N], Jb[N][N], Js[N][N], Jf[N][N], Rb[N][N], Rs[N][N];
     setup(y);
     jac_batched(y, Jb);
     jac_separate(y, Js);
     jac_fd(y, Jf);
+    jac_rev_batched(y, Rb);
+    jac_rev_separate(y, Rs);
     double big = 0;
     for (int j = 0; j < N; j++)
         for (int i = 0; i < N; i++) big = fmax(big, fabs(Js[j][i]));
@@ -154,6 +185,12 @@ int main(int argc, char **argv) {
             double s = Js[j][i];
             if (!(fabs(Jb[j][i] - s) <= 1e-12 * fabs(s) + 1e-14 * big)) {
                 fprintf(stderr, "CHECK FAILED: batched J[%d][%d] = %.17g, separate %.17g\n", i, j, Jb[j][i], s);
+                bad = 1;
+            }
+            if (!(fabs(Rb[i][j] - s) <= 1e-12 * fabs(s) + 1e-14 * big) ||
+                !(fabs(Rs[i][j] - s) <= 1e-12 * fabs(s) + 1e-14 * big)) {
+                fprintf(stderr, "CHECK FAILED: reverse J[%d][%d] = %.17g (batched), %.17g (separate), forward %.17g\n",
+                        i, j, Rb[i][j], Rs[i][j], s);
                 bad = 1;
             }
             if (fabs(s) > 1e-6 * big && !(fabs(Jf[j][i] - s) <= 1e-5 * fabs(s) + 1e-7 * big)) {
@@ -174,9 +211,12 @@ int main(int argc, char **argv) {
     double tb = time_it(jac_batched, y);
     double ts = time_it(jac_separate, y);
     double tf = time_it(jac_fd, y);
+    double trb = time_it(jac_rev_batched, y);
+    double trs = time_it(jac_rev_separate, y);
     printf("RESULT {\"bench\": \"jacobian\", \"size\": \"n=%d width=%d\", \"primal_s\": %.6e, \"batched_s\": %.6e, "
-           "\"separate_s\": %.6e, \"fd_s\": %.6e, \"checksum\": %.17g}\n",
-           N, W, tp, tb, ts, tf, checksum);
+           "\"separate_s\": %.6e, \"fd_s\": %.6e, \"rev_batched_s\": %.6e, \"rev_separate_s\": %.6e, "
+           "\"checksum\": %.17g}\n",
+           N, W, tp, tb, ts, tf, trb, trs, checksum);
     if (sink == 12345.678) printf("%g\n", sink);
     return 0;
 }

@@ -16,6 +16,8 @@
 //! - forward `J v` (`__enzyme_fwddiff`) against central differences of F along v,
 //! - `<J v, w>` against `<v, J^T w>` (`__enzyme_autodiff`, return seed 1 = `w[0]`),
 //! - `J^T w` from split mode (`__enzyme_augmentfwd` + `__enzyme_reverse`) against the combined one,
+//! - batched reverse mode (`enzyme_width 3`, seeds w, -w/2 and 2w; kernels without a float
+//!   result) against `J^T w` scaled;
 //! - batched forward mode (`enzyme_width 3`, directions v, -v/2 and 2v) against `J v` scaled
 //!   (exact: the scale factors are powers of two),
 //!
@@ -957,6 +959,18 @@ pub fn generate(seed: u64, size: usize) -> Program {
     } else {
         let _ = writeln!(defs, "void __enzyme_fwddiff_lanes3(void *, ...);");
     }
+    if !returns {
+        if active > 0 {
+            let _ = writeln!(
+                defs,
+                "typedef struct {{\n  double d[{}];\n}} GradLanes3;",
+                3 * active
+            );
+            let _ = writeln!(defs, "GradLanes3 __enzyme_autodiff_lanes3(void *, ...);");
+        } else {
+            let _ = writeln!(defs, "void __enzyme_autodiff_lanes3(void *, ...);");
+        }
+    }
     if use_split {
         let _ = writeln!(defs, "void *__enzyme_augmentfwd(void *, ...);");
         let _ = writeln!(defs, "{gty} __enzyme_reverse(void *, ...);");
@@ -1264,6 +1278,9 @@ fn harness(
         s.push_str("  }\n");
     }
     s.push_str(&batched_forward(params, &xoff, &yoff, returns));
+    if !returns {
+        s.push_str(&batched_reverse(params, &xoff, &yoff));
+    }
     s.push_str(
         "  double lhs = 0.0, rhs = 0.0, mag = 0.0;\n  \
          for (int i = 0; i < NY; i++) {\n    lhs += JV[i] * W[i];\n    mag += fabs(JV[i] * W[i]);\n  }\n  \
@@ -1289,6 +1306,105 @@ fn harness(
          for (int i = 0; i < NY; i++)\n    printf(\"JV %d %.17g\\n\", i, JV[i]);\n  \
          for (int i = 0; i < NX; i++)\n    printf(\"JTW %d %.17g\\n\", i, JTW[i]);\n  \
          return check_report();\n}\n",
+    );
+    s
+}
+
+/// Batched reverse mode of the kernel (no float result) with `enzyme_width 3`, seeds w, -w/2
+/// and 2w: each lane must be `J^T w` times its factor (after the scalar reverse call has set
+/// `JTW`).
+fn batched_reverse(params: &[Param], xoff: &[usize], yoff: &[usize]) -> String {
+    const FACTORS: [&str; 3] = ["1.0", "-0.5", "2.0"];
+    let mut setup = String::new();
+    let mut back = String::new();
+    let mut args = vec!["(void *)f".to_string(), "enzyme_width".into(), "3".into()];
+    let mut gi = 0;
+    for (pi, p) in params.iter().enumerate() {
+        let nm = &p.name;
+        let (xo, yo) = (xoff[pi], yoff[pi]);
+        match p.kind {
+            Kind::Active => {
+                if p.explicit {
+                    args.push("enzyme_out".into());
+                }
+                args.push(format!("X0[{xo}]"));
+                for k in 0..3 {
+                    let _ = writeln!(back, "    JB[{k}][{xo}] = g.d[{}];", 3 * gi + k);
+                }
+                gi += 1;
+            }
+            Kind::ConstScalar | Kind::ConstArr => {
+                args.push("enzyme_const".into());
+                args.push(format!("{nm}_c"));
+            }
+            Kind::Int => args.push(format!("{nm}_c")),
+            Kind::StructDup => {
+                let _ = writeln!(
+                    setup,
+                    "    struct S {nm} = {{X0[{xo}], 2, {{X0[{}], X0[{}]}}}};",
+                    xo + 1,
+                    xo + 2
+                );
+                if p.explicit {
+                    args.push("enzyme_dup".into());
+                }
+                args.push(format!("&{nm}"));
+                for (k, c) in FACTORS.iter().enumerate() {
+                    let _ = writeln!(
+                        setup,
+                        "    struct S d{k}{nm} = {{{c} * W[{yo}], 0, {{{c} * W[{}], {c} * W[{}]}}}};",
+                        yo + 1,
+                        yo + 2
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    JB[{k}][{xo}] = d{k}{nm}.u;\n    JB[{k}][{}] = d{k}{nm}.v[0];\n    JB[{k}][{}] = d{k}{nm}.v[1];",
+                        xo + 1,
+                        xo + 2
+                    );
+                    args.push(format!("&d{k}{nm}"));
+                }
+            }
+            Kind::Dup | Kind::DupNoNeed => {
+                let _ = writeln!(setup, "    double {nm}[N];");
+                let _ = writeln!(setup, "    memcpy({nm}, X0 + {xo}, sizeof {nm});");
+                if p.kind == Kind::DupNoNeed {
+                    args.push("enzyme_dupnoneed".into());
+                } else if p.explicit {
+                    args.push("enzyme_dup".into());
+                }
+                args.push(nm.clone());
+                for (k, c) in FACTORS.iter().enumerate() {
+                    let _ = writeln!(
+                        setup,
+                        "    double d{k}{nm}[N];\n    for (int i = 0; i < N; i++) d{k}{nm}[i] = {c} * W[{yo} + i];"
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    memcpy(JB[{k}] + {xo}, d{k}{nm}, sizeof d{k}{nm});"
+                    );
+                    args.push(format!("d{k}{nm}"));
+                }
+            }
+        }
+    }
+    let mut s = String::from("  {\n    double JB[3][NX + 1];\n");
+    s.push_str(&setup);
+    let call = format!("__enzyme_autodiff_lanes3({})", args.join(", "));
+    if gi > 0 {
+        let _ = writeln!(s, "    GradLanes3 g = {call};");
+    } else {
+        let _ = writeln!(s, "    {call};");
+    }
+    s.push_str(&back);
+    let _ = writeln!(
+        s,
+        "    const double factor[3] = {{{}}};",
+        FACTORS.join(", ")
+    );
+    s.push_str(
+        "    for (int k = 0; k < 3; k++)\n      for (int i = 0; i < NX; i++)\n        \
+         CHECK_CLOSE(\"batched reverse lane vs scaled J^T w\", JB[k][i], factor[k] * JTW[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }\n",
     );
     s
 }

@@ -79,11 +79,16 @@ pub struct FrameLayout {
 
 /// Signature pieces of a reverse-mode derivative.
 pub struct ReverseSignature {
-    /// Primal parameters followed by the shadows of duplicated ones.
+    /// Primal parameters followed by the shadows of duplicated ones
+    /// (batched: `width` shadows each, one per lane).
     pub inputs: Vec<Type>,
-    /// Type of the return value's adjoint, when it is seeded.
+    /// Type of the return value's adjoint, when it is seeded (batched: one
+    /// seed per lane follows the inputs).
     pub seed: Option<Type>,
-    /// `{d_active_args}`
+    /// The number of adjoint lanes (1 unless batched).
+    pub width: usize,
+    /// `{d_active_args}` (batched: `{[width x T]...}`, each active
+    /// argument's adjoints in its lanes)
     pub gradients: Type,
     /// `{tape, [primal], [shadow]}` of the augmented forward sweep.
     pub augmented: Type,
@@ -95,10 +100,11 @@ pub fn reverse_signature(module: Module, key: &DerivativeKey) -> ReverseSignatur
     let ctx = module.context();
     let fn_ty = key.function.global_value_type();
     let params = fn_ty.fn_params();
+    let width = key.width.max(1) as usize;
     let mut inputs = params.clone();
     for (p, act) in params.iter().zip(&key.activities) {
         if act.has_shadow() {
-            inputs.push(*p);
+            inputs.extend(std::iter::repeat_n(*p, width));
         }
     }
     let ret = fn_ty.fn_return();
@@ -107,7 +113,10 @@ pub fn reverse_signature(module: Module, key: &DerivativeKey) -> ReverseSignatur
         .iter()
         .zip(&key.activities)
         .filter(|(_, a)| **a == ArgAct::Active)
-        .map(|(t, _)| *t)
+        .map(|(t, _)| match width {
+            1 => *t,
+            w => Type::array(*t, w as u64),
+        })
         .collect();
     let returns_primal = !ret.is_void();
     let returns_shadow = key.return_active && ret.is_pointer();
@@ -121,6 +130,7 @@ pub fn reverse_signature(module: Module, key: &DerivativeKey) -> ReverseSignatur
     ReverseSignature {
         inputs,
         seed,
+        width,
         // Nothing to return is `void` (an empty struct is not valid on every
         // target, e.g. PTX).
         gradients: if grads.is_empty() {
@@ -353,9 +363,9 @@ impl<'o> Ctx<'o> {
             (Mode::Reverse, Shape::Combined) => {
                 let sig = reverse_signature(m, key);
                 let mut inputs = sig.inputs.clone();
-                inputs.extend(sig.seed);
+                inputs.extend(sig.seed.map(|t| vec![t; sig.width]).unwrap_or_default());
                 let f = m.add_function(
-                    &format!("ferment.diffe.{fname}"),
+                    &format!("ferment.diffe.{}{fname}", width_tag(key)),
                     Type::function(sig.gradients, &inputs, false),
                 );
                 prepare_declaration(key.function, f);
@@ -367,15 +377,15 @@ impl<'o> Ctx<'o> {
                 let mut ain = sig.inputs.clone();
                 ain.push(Type::ptr(m.context()));
                 let aug = m.add_function(
-                    &format!("ferment.augmented.{fname}"),
+                    &format!("ferment.augmented.{}{fname}", width_tag(key)),
                     Type::function(sig.augmented, &ain, false),
                 );
                 let mut rin = sig.inputs.clone();
-                rin.extend(sig.seed);
+                rin.extend(sig.seed.map(|t| vec![t; sig.width]).unwrap_or_default());
                 rin.push(Type::ptr(m.context()));
                 rin.push(Type::int(m.context(), 1));
                 let rev = m.add_function(
-                    &format!("ferment.reverse.{fname}"),
+                    &format!("ferment.reverse.{}{fname}", width_tag(key)),
                     Type::function(sig.gradients, &rin, false),
                 );
                 prepare_declaration(key.function, aug);
@@ -503,6 +513,14 @@ fn functions_of(d: Derivative) -> Vec<Value> {
         Derivative::Combined(f) | Derivative::Forward(f) => vec![f],
         Derivative::Split { aug, rev } => vec![aug, rev],
         Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => vec![],
+    }
+}
+
+/// `x<N>.` in the name of a batched derivative (width N > 1), else nothing.
+fn width_tag(key: &DerivativeKey) -> String {
+    match key.width {
+        0 | 1 => String::new(),
+        w => format!("x{w}."),
     }
 }
 

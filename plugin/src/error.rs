@@ -41,12 +41,18 @@ impl Error {
             not_batched: false,
         }
     }
-    /// Batched forward mode does not cover the construct yet (see
+    /// Batched mode does not cover the construct yet (see
     /// [`Error::not_batched`]).
     pub fn not_batched(at: Value, what: impl Into<String>) -> Error {
         Error {
             not_batched: true,
-            ..Error::at(at, format!("batched forward mode of {}", what.into()))
+            ..Error::at(
+                at,
+                format!(
+                    "batched mode (enzyme_width > 1) does not cover {} yet",
+                    what.into()
+                ),
+            )
         }
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Error {

@@ -235,6 +235,41 @@ pub fn build(
     walk.build(params, hook)
 }
 
+/// The instructions of `blocks`, listed before any shadow is added (see
+/// [`build_lane`]).
+pub fn list_instructions(blocks: &[ferment_ir::Block]) -> Vec<Vec<Value>> {
+    blocks.iter().map(|b| b.instructions()).collect()
+}
+
+/// [`build`] for one lane of a batched derivative, walking the instructions
+/// `listed` before any lane's shadows were added (what one lane adds is
+/// never visited by the next; a lane other than 0 gets shadow globals of
+/// its own).
+#[allow(clippy::too_many_arguments)]
+pub fn build_lane(
+    module: Module,
+    activity: &Activity,
+    params: &[(Value, Value)],
+    blocks: &[ferment_ir::Block],
+    listed: &[Vec<Value>],
+    lane: usize,
+    heap_stack_shadows: bool,
+    hook: Option<CallHook>,
+    types: Option<&ferment_type_analysis::FunctionTypes>,
+) -> Result<Shadows> {
+    let walk = Walk {
+        module,
+        activity,
+        blocks,
+        listed,
+        lane,
+        forward_mode: false,
+        heap_stack_shadows,
+        types,
+    };
+    walk.build(params, hook)
+}
+
 /// Batched forward mode: one set of shadows per tangent lane (`params[k]`
 /// maps each duplicated parameter to lane k's shadow parameter), each a
 /// separate copy of derivative memory, built over the same primal

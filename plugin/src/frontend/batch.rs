@@ -1,20 +1,23 @@
 //! Batched mode (`enzyme_width N`, N > 1). Two ways to compute it, chosen
 //! by [`lower`]:
 //!
-//! - **Vector** (forward mode): one derivative function of width N
-//!   (`forward/`), which runs the primal once and carries N tangent lanes;
-//!   memory shadows are N separate buffers. Calls that stay calls get
-//!   width-N tangent functions too.
-//! - **Lane by lane** (reverse mode, a function with a custom derivative,
-//!   and forward requests the vector generator does not cover yet, see
-//!   [`Error::not_batched`]: MPI, OpenMP forks, GPU targets, non-inlined
-//!   calls returning active pointers): the scalar
+//! - **Vector**: one derivative function of width N. Forward mode
+//!   (`forward/`) runs the primal once and carries N tangent lanes; reverse
+//!   mode (`reverse/`) runs the forward sweep once (primal and tape) and
+//!   one reverse sweep carrying N adjoint lanes. Memory shadows are N
+//!   separate buffers. Calls that stay calls get width-N derivatives too.
+//! - **Lane by lane** (a function with a custom derivative, and requests
+//!   the vector generators do not cover yet, see [`Error::not_batched`]:
+//!   MPI, OpenMP, BLAS, GPU targets, non-inlined calls returning active
+//!   pointers, callees whose custom augmented function may not run once
+//!   per lane): the scalar
 //!   derivative runs once per lane with that lane's shadows: N times the
 //!   cost of one derivative, right only for functions whose repeated
 //!   execution has the effect of one, which [`check_repeatable`] checks.
 
 use super::lower::{
-    call_derivative, convert, finish_replacement, fit_results, remove_dead_markers,
+    call_derivative, convert, finish_replacement, fit_results, flatten_lanes, lower_call,
+    remove_dead_markers,
 };
 use super::request::{ArgSpec, Mode, Part, Request};
 use crate::derive::{Ctx, Derivative};
@@ -30,17 +33,59 @@ pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
     let name = req.function.name();
     // What the vector generator said when it did not produce the derivative.
     let mut refused: Option<Error> = None;
-    if req.mode == Mode::Forward && req.part == Part::Whole {
+    let custom_gradient = req.mode == Mode::Reverse && ctx.custom.has_gradient(req.function);
+    if req.part != Part::Whole {
+        // Split mode (`__enzyme_augmentfwd` / `__enzyme_reverse`): the
+        // width-N pair, whose tape serves all lanes; no lane-by-lane
+        // fallback (one tape per lane would not fit the user's one).
+        if custom_gradient {
+            return Err(Error::at(
+                req.call,
+                format!(
+                    "batched split mode (enzyme_width {}) of '{name}', which has a custom gradient, is not supported yet",
+                    req.width
+                ),
+            )
+            .hint("call __enzyme_augmentfwd/__enzyme_reverse once per lane"));
+        }
+        let key = crate::frontend::request::DerivativeKey {
+            width: req.width,
+            ..req.key()
+        };
+        let derivative = ctx.get(&key).map_err(|e| {
+            let e = e.or_at(req.call);
+            if e.not_batched {
+                e.hint("batched split mode covers what one batched derivative covers; call __enzyme_augmentfwd/__enzyme_reverse once per lane")
+            } else {
+                e
+            }
+        })?;
+        if trace {
+            eprintln!(
+                "ferment: batched '{name}' (width {}, split): vector",
+                req.width
+            );
+        }
+        return lower_call(ctx.module, req, derivative);
+    }
+    if req.part == Part::Whole && !custom_gradient {
         let key = crate::frontend::request::DerivativeKey {
             width: req.width,
             ..req.key()
         };
         match ctx.get(&key) {
-            Ok(Derivative::Forward(f)) => {
+            Ok(Derivative::Forward(f)) | Ok(Derivative::Combined(f)) => {
                 if trace {
                     eprintln!("ferment: batched '{name}' (width {}): vector", req.width);
                 }
                 return lower_vector(ctx.module, req, f);
+            }
+            Ok(d @ Derivative::Split { .. }) => {
+                // Reverse mode with the primal result: the width-N pair.
+                if trace {
+                    eprintln!("ferment: batched '{name}' (width {}): vector", req.width);
+                }
+                return lower_call(ctx.module, req, d);
             }
             Ok(_) => {
                 if trace {
@@ -55,7 +100,7 @@ pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
             }
         }
     } else if trace {
-        eprintln!("ferment: batched '{name}': lane by lane (reverse mode)");
+        eprintln!("ferment: batched '{name}': lane by lane (custom derivative)");
     }
     lower_lane_by_lane(ctx, req).map_err(|lane_error| match refused {
         // An error of the program itself (not a construct batched mode
@@ -77,7 +122,7 @@ fn lower_lane_by_lane(ctx: &mut Ctx, req: &Request) -> Result<()> {
 
 /// The shadow of `spec` in `lane`: the lane's own argument, or for
 /// `enzyme_dupv` the first shadow advanced by `lane` strides.
-fn lane_shadow(b: &Builder, spec: &ArgSpec, first: Value, lane: u32) -> Value {
+pub(super) fn lane_shadow(b: &Builder, spec: &ArgSpec, first: Value, lane: u32) -> Value {
     match spec.lane_stride {
         Some(stride) => {
             let i64t = b.i64();
@@ -90,8 +135,11 @@ fn lane_shadow(b: &Builder, spec: &ArgSpec, first: Value, lane: u32) -> Value {
     }
 }
 
-/// Lowers a batched forward request onto the width-N derivative `f`:
-/// `(primals, N tangents per duplicated parameter) -> {[primal], N tangents}`.
+/// Lowers a batched request onto the width-N derivative `f`: forward,
+/// `(primals, N tangents per duplicated parameter) -> {[primal], N
+/// tangents}`; reverse, `(primals, N shadows per duplicated parameter) ->
+/// {[N x T] per active argument}`, whose lanes the call gets one after the
+/// other (argument after argument).
 fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
     let call = req.call;
     let b = Builder::new(module);
@@ -114,7 +162,10 @@ fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
             args.push(convert(&b, shadow, fparams[i], call, &what)?);
         }
     }
-    let outputs = call_derivative(&b, call, f, &args)?;
+    let mut outputs = call_derivative(&b, call, f, &args)?;
+    if req.mode == Mode::Reverse {
+        outputs = flatten_lanes(&b, outputs);
+    }
     let replacement = fit_results(module, &b, req, &outputs)?;
     if let Some(r) = replacement {
         call.replace_all_uses_with(r);
@@ -168,7 +219,7 @@ fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Resul
         lanes.push(call_derivative(&b, call, target, &args)?);
     }
     // Forward: {[primal], tangent} per lane -> [primal], tangent x N.
-    // Reverse (no active scalar arguments in batched mode): nothing.
+    // Reverse: {d_active_args} per lane -> each argument's N adjoints.
     let mut outputs = Vec::new();
     if matches!(derivative, Derivative::Forward(_)) {
         let per_lane = lanes[0].len();
@@ -178,6 +229,10 @@ fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Resul
         let first_tangent = usize::from(req.return_primal);
         for lane in &lanes {
             outputs.extend(lane.iter().skip(first_tangent).copied());
+        }
+    } else {
+        for k in 0..lanes[0].len() {
+            outputs.extend(lanes.iter().map(|lane| lane[k]));
         }
     }
     let replacement = fit_results(module, &b, req, &outputs)?;
@@ -214,7 +269,7 @@ fn check_repeatable(req: &Request, canonical: Value) -> Result<()> {
 /// class; defined callees are followed with their arguments' classes; a
 /// call of unknown code may read and write anything. `Err` holds an
 /// instruction that breaks the rule.
-fn repeatable(f: Value) -> std::result::Result<(), Value> {
+pub(crate) fn repeatable(f: Value) -> std::result::Result<(), Value> {
     let mut acc = Accesses::default();
     let classes: Vec<Vec<Class>> = (0..f.params().len())
         .map(|i| vec![Class::Param(i)])

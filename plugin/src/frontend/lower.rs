@@ -59,8 +59,12 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         let what = format!("parameter {} of '{}'", i + 1, req.function.name());
         primals.push(convert(&b, spec.primal, fparams[i], call, &what)?);
         if let Some(s) = spec.shadow {
-            let what = format!("shadow of parameter {} of '{}'", i + 1, req.function.name());
-            shadows.push(convert(&b, s, fparams[i], call, &what)?);
+            // Batched split mode: the lanes' shadows, one after the other.
+            for lane in 0..req.width.max(1) {
+                let s = super::batch::lane_shadow(&b, spec, s, lane);
+                let what = format!("shadow of parameter {} of '{}'", i + 1, req.function.name());
+                shadows.push(convert(&b, s, fparams[i], call, &what)?);
+            }
         }
     }
     let mut ordered = primals.clone();
@@ -156,6 +160,9 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         }
     };
     let mut outputs = call_derivative(&b, call, target, &args)?;
+    if req.width > 1 && req.mode == super::request::Mode::Reverse && req.part != Part::Augmented {
+        outputs = flatten_lanes(&b, outputs);
+    }
     if let Some(p) = primal_first {
         outputs.insert(0, p);
     }
@@ -203,6 +210,22 @@ pub fn lower_tape_size(module: Module, req: &Request) -> Result<()> {
 /// Size of the tape `__enzyme_augmentfwd` hands out: one pointer (to a
 /// heap frame the reverse sweep frees).
 const TAPE_BYTES: u64 = 8;
+
+/// Batched reverse mode: each `[N x T]` of an active argument's adjoints
+/// becomes its N values, in lane order.
+pub(super) fn flatten_lanes(b: &Builder, outputs: Vec<Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for a in outputs {
+        if a.ty().is_array() {
+            for lane in 0..a.ty().array_len() as u32 {
+                out.push(b.extract_value(a, lane));
+            }
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
 
 /// Calls derivative `target` with `args` in place of request `call`; its
 /// results, one per field of a struct result.

@@ -119,6 +119,7 @@ pub fn user_inactive_list() -> Vec<Value> {
     USER_INACTIVE.with(|s| s.borrow().iter().copied().collect())
 }
 
+pub(crate) use batch::repeatable;
 pub use loops::is_loop_construct;
 pub use printer::print_activity;
 

@@ -540,14 +540,6 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                             "enzyme_width must come before the arguments".into(),
                         ));
                     }
-                    if w > 1 && part != Part::Whole {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            "batched split mode (enzyme_width > 1 with __enzyme_augmentfwd/__enzyme_reverse) is not supported yet".into(),
-                        )
-                        .hint("use __enzyme_fwddiff or __enzyme_autodiff with enzyme_width"));
-                    }
                     req.width = w as u32;
                 }
                 other => {
@@ -695,14 +687,6 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         )
         .hint("write the result to memory passed with enzyme_dup (one seeded shadow per lane), or mark the return enzyme_const_return"));
     }
-    if req.width > 1 && req.args.iter().any(|a| a.activity == Activity::Active) {
-        return Err(call_error(
-            &call,
-            entry,
-            "batched reverse mode (enzyme_width > 1) with enzyme_out arguments is not supported yet".into(),
-        )
-        .hint("pass the variables by pointer with enzyme_dup and one shadow per lane"));
-    }
     if part == Part::Reverse {
         let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);
         if req.trailing.len() != want {
@@ -721,13 +705,6 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     if mode == Mode::Reverse && req.return_primal && part == Part::Whole {
         if ret_ty.is_void() {
             req.return_primal = false;
-        } else if req.width > 1 {
-            return Err(call_error(
-                &call,
-                entry,
-                "enzyme_primal_return in batched reverse mode is not supported yet".into(),
-            )
-            .hint("call the function itself for its value"));
         } else {
             // The primal comes from the augmented forward sweep of the
             // split pair (one run of the function), the derivatives from

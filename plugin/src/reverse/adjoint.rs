@@ -1,4 +1,5 @@
-//! Adjoint storage: one zero-initialized slot per active value.
+//! Adjoint storage: one zero-initialized slot per active value and lane
+//! (batched reverse mode, `DerivativeKey::width` N, carries N adjoints).
 //!
 //! `add` accumulates (`d_v += c`), `take` reads and resets to zero (so a
 //! value's adjoint is consumed exactly once per definition it belongs to).
@@ -8,7 +9,7 @@ use ferment_ir::{Block, Builder, Module, Value};
 use hashbrown::HashMap;
 
 pub struct Adjoints {
-    slots: HashMap<Value, Value>,
+    slots: HashMap<(Value, usize), Value>,
     entry: Builder,
 }
 
@@ -22,31 +23,36 @@ impl Adjoints {
         }
     }
 
-    fn slot(&mut self, v: Value) -> Value {
-        if let Some(s) = self.slots.get(&v) {
+    fn slot(&mut self, v: Value, lane: usize) -> Value {
+        if let Some(s) = self.slots.get(&(v, lane)) {
             return *s;
         }
         let s = self.entry.alloca(v.ty(), "adjoint");
         let z = self.entry.zero(v.ty());
         self.entry.store(z, s);
-        self.slots.insert(v, s);
+        self.slots.insert((v, lane), s);
         s
     }
 
-    /// `d_v += c` at `b`'s insertion point.
-    pub fn add(&mut self, b: &Builder, v: Value, c: Value) {
-        let s = self.slot(v);
+    /// `d_v += c` in `lane` at `b`'s insertion point.
+    pub fn add(&mut self, b: &Builder, v: Value, lane: usize, c: Value) {
+        let s = self.slot(v, lane);
         let old = b.load(v.ty(), s);
         let new = accumulate(b, old, c);
         b.store(new, s);
     }
 
-    /// Reads `d_v` and resets it to zero.
-    pub fn take(&mut self, b: &Builder, v: Value) -> Value {
-        let s = self.slot(v);
+    /// Reads `d_v` in `lane` and resets it to zero.
+    pub fn take(&mut self, b: &Builder, v: Value, lane: usize) -> Value {
+        let s = self.slot(v, lane);
         let d = b.load(v.ty(), s);
         b.store(b.zero(v.ty()), s);
         d
+    }
+
+    /// [`Self::take`] in each of `width` lanes.
+    pub fn take_lanes(&mut self, b: &Builder, v: Value, width: usize) -> Vec<Value> {
+        (0..width).map(|lane| self.take(b, v, lane)).collect()
     }
 }
 

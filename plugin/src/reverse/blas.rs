@@ -40,7 +40,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         .array_pointers()
         .into_iter()
         .chain(dec.scalar_pointers())
-        .find(|p| s.shadows.as_ref().is_some_and(|sh| sh.is_mixed(*p)))
+        .find(|p| s.first_shadows().is_some_and(|sh| sh.is_mixed(*p)))
     {
         return Err(Error::at(
             inst,
@@ -77,7 +77,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             None => s.is_active(sc.value),
         })
         .collect();
-    let d_result = (dec.returns() && s.is_active(inst)).then(|| s.adjoints.take(&s.b, inst));
+    let d_result = (dec.returns() && s.is_active(inst)).then(|| s.adjoints.take(&s.b, inst, 0));
     let shadowed: Vec<bool> = shadow_ptrs.iter().map(Option::is_some).collect();
     let needed = op.needed(&shadowed, &wanted, d_result.is_some());
 

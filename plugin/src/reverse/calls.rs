@@ -31,6 +31,9 @@ pub struct CallSite {
     pub result: Option<Value>,
     /// The tape the augmented function returned (None: custom without tape).
     pub tape: Option<Value>,
+    /// Batched, a custom rule: the tapes of lanes 1.. (the user's scalar
+    /// augmented function runs once per lane).
+    pub lane_tapes: Vec<Option<Value>>,
     /// The call this replaced (erased; only a key for activity facts).
     pub original: Value,
     /// An OpenMP fork of the augmented region: the per-thread tapes.
@@ -45,6 +48,9 @@ pub struct CallerFacts<'a> {
     /// Parameters whose memory nothing writes between the caller's two
     /// sweeps ([`super::rereads::unchanged_roots`]).
     pub unchanged: &'a hashbrown::HashSet<Value>,
+    /// The caller's number of adjoint lanes (batched: its calls get
+    /// derivatives of the same width).
+    pub width: usize,
 }
 
 /// The function a call calls directly, if any.
@@ -68,12 +74,14 @@ pub fn callee_of(call: Value) -> Option<Value> {
 }
 
 /// Forward sweep: replaces `call` with a call of the callee's augmented
-/// forward function when the call touches active data.
+/// forward function when the call touches active data. `sh` holds lane 0's
+/// shadows, `others` those of lanes 1.. (batched).
 pub fn augment_call(
     ctx: &mut Ctx,
     caller: &CallerFacts,
     call: Value,
     sh: &Shadows,
+    others: &[Shadows],
     b: &Builder,
     sites: &mut Vec<CallSite>,
 ) -> Result<Option<Substitute>> {
@@ -81,6 +89,7 @@ pub fn augment_call(
         activity,
         types,
         unchanged,
+        width,
     } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
     // calls, which are what the activity analysis knows about.
@@ -149,7 +158,7 @@ pub fn augment_call(
         return_primal: false,
         arg_types: crate::derive::arg_types(types, &args),
         uniform_pointers: false,
-        width: 1,
+        width: width as u32,
         unchanged_args: if fork || crate::gpu::is_gpu(ctx.module) {
             Vec::new()
         } else {
@@ -162,17 +171,20 @@ pub fn augment_call(
     let mut shadows = Vec::new();
     for (a, act) in args.iter().zip(&activities) {
         if act.has_shadow() {
-            shadows.push(sh.of(b, *a).ok_or_else(|| {
-                Error::at(
-                    call,
-                    format!(
-                        "no derivative memory for argument {} of the call",
-                        a.short()
-                    ),
-                )
-            })?);
+            for lane in std::iter::once(sh).chain(others) {
+                shadows.push(lane.of(b, *a).ok_or_else(|| {
+                    Error::at(
+                        call,
+                        format!(
+                            "no derivative memory for argument {} of the call",
+                            a.short()
+                        ),
+                    )
+                })?);
+            }
         }
     }
+    let mut lane_tapes = Vec::new();
     let (aug_call, tape, result, shadow) = match derivative {
         Derivative::Split { aug, .. } if fork => {
             if activities.contains(&ArgAct::Active) {
@@ -189,6 +201,7 @@ pub fn augment_call(
                 aug_call: fork_call,
                 result: None,
                 tape: Some(forked.tapes),
+                lane_tapes: Vec::new(),
                 original: call,
                 fork: Some(forked),
             });
@@ -216,7 +229,30 @@ pub fn augment_call(
             (t, Some(tape), result, shadow)
         }
         Derivative::CustomSplit { aug, .. } => {
-            let all = interleave(&args, &activities, &shadows);
+            if width > 1 {
+                // The user's rule is scalar: its augmented function runs
+                // once per lane, which must have the effect of one run.
+                if call.is_invoke() {
+                    return Err(Error::not_batched(
+                        call,
+                        format!("'{}' (a custom rule, where it may throw)", call.describe()),
+                    ));
+                }
+                if crate::frontend::repeatable(aug).is_err() {
+                    return Err(Error::not_batched(
+                        call,
+                        format!(
+                            "'{}': its custom augmented function '{}' writes memory it also reads, so it cannot run once per lane",
+                            call.describe(),
+                            aug.name()
+                        ),
+                    ));
+                }
+            }
+            let lane_shadows = |lane: usize| -> Vec<Value> {
+                shadows.iter().copied().skip(lane).step_by(width).collect()
+            };
+            let all = interleave(&args, &activities, &lane_shadows(0));
             let n_params = aug.global_value_type().fn_params().len();
             if n_params != all.len() {
                 return Err(Error::at(
@@ -240,6 +276,10 @@ pub fn augment_call(
                 // function computes it.
                 result = Some(b.call_like(call, callee, &args));
             }
+            for lane in 1..width {
+                let tl = b.call_fn(aug, &interleave(&args, &activities, &lane_shadows(lane)));
+                lane_tapes.push(decode_custom_augmented(b, tl, ret_ty, call)?.0);
+            }
             (t, tape, result, shadow)
         }
         _ => {
@@ -256,6 +296,7 @@ pub fn augment_call(
         aug_call,
         result,
         tape,
+        lane_tapes,
         original: call,
         fork: None,
     });
@@ -332,27 +373,31 @@ impl ReverseSweep<'_, '_, '_> {
     pub(super) fn reverse_call_site(&mut self, cs: &CallSite) -> Result<()> {
         let call = cs.aug_call;
         let seeded = cs.key.return_active && cs.result.is_some_and(|r| r.ty().is_fp_like());
-        let d_ret = match cs.result {
+        let width = self.width;
+        // The adjoint of the result in each lane.
+        let d_ret: Vec<Value> = match cs.result {
             Some(r) if seeded => {
                 if self.is_active(r) {
-                    Some(self.adjoints.take(&self.b, r))
+                    self.adjoints.take_lanes(&self.b, r, width)
                 } else {
-                    Some(self.b.zero(r.ty()))
+                    vec![self.b.zero(r.ty()); width]
                 }
             }
-            _ => None,
+            _ => Vec::new(),
         };
         let args: Vec<Value> = cs.args.iter().map(|a| self.primal(*a)).collect();
         let mut shadows = Vec::new();
         for (a, act) in cs.args.iter().zip(&cs.key.activities) {
             if act.has_shadow() {
-                let s = self.shadow_in_reverse(*a).ok_or_else(|| {
-                    Error::at(
-                        call,
-                        "internal error: missing shadow at a call in the reverse sweep",
-                    )
-                })?;
-                shadows.push(s);
+                for lane in 0..width {
+                    let s = self.shadow_in_reverse_lane(*a, lane).ok_or_else(|| {
+                        Error::at(
+                            call,
+                            "internal error: missing shadow at a call in the reverse sweep",
+                        )
+                    })?;
+                    shadows.push(s);
+                }
             }
         }
         if let (Some(forked), Derivative::Split { rev, .. }) = (cs.fork, cs.derivative) {
@@ -411,26 +456,40 @@ impl ReverseSweep<'_, '_, '_> {
                 self.b.call_fn(rev, &all)
             }
             Derivative::CustomSplit { rev, .. } => {
-                let tape = cs.tape.map(|t| self.primal(t));
-                let mut all = interleave(&args, &cs.key.activities, &shadows);
-                all.extend(d_ret);
-                let n_params = rev.global_value_type().fn_params().len();
-                if n_params > all.len() {
-                    all.push(tape.unwrap_or_else(|| self.b.zero(Type::ptr(self.module.context()))));
+                // The user's rule is scalar: once per lane (batched), with
+                // that lane's shadows, adjoint of the result and tape.
+                for lane in 0..width {
+                    let tape = match lane {
+                        0 => cs.tape,
+                        _ => cs.lane_tapes.get(lane - 1).copied().flatten(),
+                    };
+                    let tape = tape.map(|t| self.primal(t));
+                    let lane_shadows: Vec<Value> =
+                        shadows.iter().copied().skip(lane).step_by(width).collect();
+                    let mut all = interleave(&args, &cs.key.activities, &lane_shadows);
+                    all.extend(d_ret.get(lane).copied());
+                    let n_params = rev.global_value_type().fn_params().len();
+                    if n_params > all.len() {
+                        all.push(
+                            tape.unwrap_or_else(|| self.b.zero(Type::ptr(self.module.context()))),
+                        );
+                    }
+                    if n_params != all.len() {
+                        return Err(Error::at(
+                            call,
+                            format!(
+                                "the custom reverse function '{}' takes {} parameters; ferment passes {} (arguments with \
+                                 shadows interleaved, the return adjoint if active, then the tape)",
+                                rev.name(),
+                                n_params,
+                                all.len()
+                            ),
+                        ));
+                    }
+                    let r = self.b.call_fn(rev, &all);
+                    self.add_call_adjoints(cs, r, lane);
                 }
-                if n_params != all.len() {
-                    return Err(Error::at(
-                        call,
-                        format!(
-                            "the custom reverse function '{}' takes {} parameters; ferment passes {} (arguments with \
-                             shadows interleaved, the return adjoint if active, then the tape)",
-                            rev.name(),
-                            n_params,
-                            all.len()
-                        ),
-                    ));
-                }
-                self.b.call_fn(rev, &all)
+                return Ok(());
             }
             _ => {
                 return Err(Error::at(
@@ -439,14 +498,30 @@ impl ReverseSweep<'_, '_, '_> {
                 ))
             }
         };
-        // Adjoints of the active scalar arguments, in order.
-        let active: Vec<Value> = cs
-            .args
-            .iter()
-            .zip(&cs.key.activities)
-            .filter(|(_, a)| **a == ArgAct::Active)
-            .map(|(v, _)| *v)
-            .collect();
+        if width == 1 {
+            self.add_call_adjoints(cs, result, 0);
+            return Ok(());
+        }
+        // Batched: each active argument's adjoints as an array of lanes.
+        let rty = result.ty();
+        let fields = if rty.is_struct() {
+            rty.struct_fields().len() as u32
+        } else {
+            0
+        };
+        for i in 0..fields {
+            let arr = self.b.extract_value(result, i);
+            for lane in 0..width {
+                let d = self.b.extract_value(arr, lane as u32);
+                self.add_argument_adjoint(cs, i as usize, lane, d);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds what a (scalar) reverse function returned, the adjoints of the
+    /// call's active scalar arguments in order, to their adjoints in `lane`.
+    fn add_call_adjoints(&mut self, cs: &CallSite, result: Value, lane: usize) {
         let rty = result.ty();
         let outs: Vec<Value> = if rty.is_void() {
             Vec::new()
@@ -457,14 +532,29 @@ impl ReverseSweep<'_, '_, '_> {
         } else {
             vec![result]
         };
-        for (a, d) in active.iter().zip(outs) {
-            let d = if d.ty() != a.ty() && d.ty().is_fp_like() {
-                self.b.fp_convert(d, a.ty())
-            } else {
-                d
-            };
-            self.add(*a, d);
+        for (k, d) in outs.into_iter().enumerate() {
+            self.add_argument_adjoint(cs, k, lane, d);
         }
-        Ok(())
+    }
+
+    /// `d` to the adjoint, in `lane`, of the `k`-th active scalar argument
+    /// of the call.
+    fn add_argument_adjoint(&mut self, cs: &CallSite, k: usize, lane: usize, d: Value) {
+        let Some(a) = cs
+            .args
+            .iter()
+            .zip(&cs.key.activities)
+            .filter(|(_, a)| **a == ArgAct::Active)
+            .map(|(v, _)| *v)
+            .nth(k)
+        else {
+            return;
+        };
+        let d = if d.ty() != a.ty() && d.ty().is_fp_like() {
+            self.b.fp_convert(d, a.ty())
+        } else {
+            d
+        };
+        self.add_lane(a, lane, d);
     }
 }

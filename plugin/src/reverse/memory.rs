@@ -14,14 +14,26 @@ use hashbrown::HashSet;
 
 /// Handles `inst` when it is a memory call; returns true if it did.
 pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
+    let mut handled = false;
+    for lane in 0..s.width {
+        handled = reverse_call_lane(s, inst, lane)?;
+        if !handled {
+            break;
+        }
+    }
+    Ok(handled)
+}
+
+/// [`reverse_call`] in one adjoint lane.
+fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<bool> {
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     let args = inst.call_args();
     if shadow::is_memcpy(&name) {
         let (d, src, n) = (args[0], args[1], args[2]);
-        let Some(sd) = s.shadow_in_reverse(d) else {
+        let Some(sd) = s.shadow_in_reverse_lane(d, lane) else {
             return Ok(true);
         };
-        match s.shadow_in_reverse(src) {
+        match s.shadow_in_reverse_lane(src, lane) {
             Some(ss) => {
                 // GPU: other threads may read (and so accumulate into) the
                 // same source at the same time, unless it is this thread's
@@ -82,7 +94,7 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         return Ok(true);
     }
     if shadow::is_memset(&name) {
-        if let Some(sd) = s.shadow_in_reverse(args[0]) {
+        if let Some(sd) = s.shadow_in_reverse_lane(args[0], lane) {
             let n = s.primal(args[2]);
             s.b.memset(sd, s.b.const_int(s.b.i8(), 0), n);
         }
@@ -110,80 +122,82 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                 s.b.call_fn(dealloc, &args);
             }
         }
-        let heap_shadow = s
-            .shadows
-            .as_ref()
-            .and_then(|sh| sh.heap.iter().find(|(p, _)| *p == inst).map(|&(_, sp)| sp));
-        if let Some(sp) = heap_shadow {
-            let sp = s.primal(sp);
-            if kind == AllocKind::Realloc {
-                // The adjoints of the carried-over bytes go back to the
-                // old shadow.
-                let entry = s
-                    .shadows
-                    .as_ref()
-                    .and_then(|sh| sh.reallocs.iter().find(|r| r.0 == inst).copied());
-                if let Some((_, old, keep)) = entry {
-                    let old = s.primal(old);
-                    let keep = s.primal(keep);
-                    let ty = s
-                        .types
-                        .memory_types(inst, 0, 1 << 20)
-                        .into_iter()
-                        .find_map(|(_, t)| crate::retype::ir_float(s.module, t))
-                        .or_else(|| guess_float_type(&[inst, inst.operand(0)]));
-                    match ty {
-                        Some(ty) => {
-                            let helper = memcpy_adjoint_helper(s.module, ty, false);
-                            s.b.call_fn(helper, &[sp, old, keep]);
-                        }
-                        None => {
-                            return Err(Error::at(
+        for lane in 0..s.width {
+            let heap_shadow = s
+                .shadows
+                .get(lane)
+                .and_then(|sh| sh.heap.iter().find(|(p, _)| *p == inst).map(|&(_, sp)| sp));
+            if let Some(sp) = heap_shadow {
+                let sp = s.primal(sp);
+                if kind == AllocKind::Realloc {
+                    // The adjoints of the carried-over bytes go back to the
+                    // old shadow.
+                    let entry = s
+                        .shadows
+                        .get(lane)
+                        .and_then(|sh| sh.reallocs.iter().find(|r| r.0 == inst).copied());
+                    if let Some((_, old, keep)) = entry {
+                        let old = s.primal(old);
+                        let keep = s.primal(keep);
+                        let ty = s
+                            .types
+                            .memory_types(inst, 0, 1 << 20)
+                            .into_iter()
+                            .find_map(|(_, t)| crate::retype::ir_float(s.module, t))
+                            .or_else(|| guess_float_type(&[inst, inst.operand(0)]));
+                        match ty {
+                            Some(ty) => {
+                                let helper = memcpy_adjoint_helper(s.module, ty, false);
+                                s.b.call_fn(helper, &[sp, old, keep]);
+                            }
+                            None => return Err(Error::at(
                                 inst,
                                 "cannot tell which floating-point type this realloc'd memory holds",
                             )
-                            .hint("access the reallocated memory as double/float in the function"))
+                            .hint(
+                                "access the reallocated memory as double/float in the function",
+                            )),
                         }
                     }
                 }
-            }
-            let ptr = Type::ptr(s.module.context());
-            let mut args = vec![sp];
-            let f = match user_deallocator(s.module, &name) {
-                Some(f) => {
-                    let spec = ferment_activity_analysis::free_like_arguments(&f.name())
-                        .unwrap_or_default();
-                    if spec.len() > 1 {
-                        args = spec
-                            .iter()
-                            .map(|a| a.map_or(sp, |k| s.primal(inst.operand(k))))
-                            .collect();
+                let ptr = Type::ptr(s.module.context());
+                let mut args = vec![sp];
+                let f = match user_deallocator(s.module, &name) {
+                    Some(f) => {
+                        let spec = ferment_activity_analysis::free_like_arguments(&f.name())
+                            .unwrap_or_default();
+                        if spec.len() > 1 {
+                            args = spec
+                                .iter()
+                                .map(|a| a.map_or(sp, |k| s.primal(inst.operand(k))))
+                                .collect();
+                        }
+                        f
                     }
-                    f
+                    None => {
+                        let dealloc = match name.as_str() {
+                            _ if kind == AllocKind::Stack => "free",
+                            "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
+                            "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
+                            _ => "free",
+                        };
+                        declare(s.module, dealloc, Type::void(s.module.context()), &[ptr])
+                    }
+                };
+                // Split shape with `enzyme_nofree`: keep it for another
+                // reverse sweep (freeing null does nothing).
+                let unguarded = sp;
+                let sp = match s.free_flag {
+                    Some(flag) => s.b.select(flag, sp, s.b.zero(ptr)),
+                    None => sp,
+                };
+                for a in args.iter_mut() {
+                    if *a == unguarded {
+                        *a = sp;
+                    }
                 }
-                None => {
-                    let dealloc = match name.as_str() {
-                        _ if kind == AllocKind::Stack => "free",
-                        "_Znwm" | "_ZnwmRKSt9nothrow_t" | "_ZnwmSt11align_val_t" => "_ZdlPv",
-                        "_Znam" | "_ZnamRKSt9nothrow_t" | "_ZnamSt11align_val_t" => "_ZdaPv",
-                        _ => "free",
-                    };
-                    declare(s.module, dealloc, Type::void(s.module.context()), &[ptr])
-                }
-            };
-            // Split shape with `enzyme_nofree`: keep it for another
-            // reverse sweep (freeing null does nothing).
-            let unguarded = sp;
-            let sp = match s.free_flag {
-                Some(flag) => s.b.select(flag, sp, s.b.zero(ptr)),
-                None => sp,
-            };
-            for a in args.iter_mut() {
-                if *a == unguarded {
-                    *a = sp;
-                }
+                s.b.call_fn(f, &args);
             }
-            s.b.call_fn(f, &args);
         }
         return Ok(true);
     }

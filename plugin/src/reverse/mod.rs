@@ -82,7 +82,11 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
             (r, Some((entry, rparams[rparams.len() - 2], args)))
         }
     };
-    let seed = sig.seed.map(|_| rf.params()[n_inputs]);
+    // One seed per lane (batched: `width` adjoints of the result).
+    let seeds: Vec<Value> = match sig.seed {
+        Some(_) => rf.params()[n_inputs..n_inputs + sig.width].to_vec(),
+        None => Vec::new(),
+    };
     let free_flag = split
         .as_ref()
         .map(|_| *rf.params().last().expect("free flag"));
@@ -97,7 +101,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
     sweep.print_tape = print_tape;
     sweep.free_flag = free_flag;
     sweep
-        .build(seed, sig.gradients, &sig)
+        .build(&seeds, sig.gradients, &sig)
         .map_err(|e| e.in_function(&fname))?;
     if storage.is_some() {
         let layout = sweep.tape.frame_layout();
@@ -138,7 +142,10 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// destination (the invoke did not complete, so its reverse is skipped).
     unwound: HashMap<Block, Block>,
     print_tape: bool,
-    shadows: Option<Shadows>,
+    /// The number of adjoint lanes (1 unless batched, `enzyme_width N`).
+    width: usize,
+    /// Per lane, the shadows of pointers (empty until built).
+    shadows: Vec<Shadows>,
     types: ferment_type_analysis::FunctionTypes,
     /// Values a `select` (or `fmin`/`fmax`) may discard, and what they are
     /// computed from: their adjoint can be a run-time zero that must not
@@ -264,7 +271,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             came_from: HashMap::new(),
             unwound: HashMap::new(),
             print_tape: false,
-            shadows: None,
+            width: key.width.max(1) as usize,
+            shadows: Vec::new(),
             types,
             discardable: discardable_values(&reachable),
             gpu_private: None,
@@ -274,7 +282,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         })
     }
 
-    fn build(&mut self, seed: Option<Value>, out_ty: Type, sig: &ReverseSignature) -> Result<()> {
+    fn build(&mut self, seeds: &[Value], out_ty: Type, sig: &ReverseSignature) -> Result<()> {
         let reachable: Vec<Block> = self.reachable_blocks();
         crate::frontend::validate::check_function(&reachable, &self.activity, &|c| {
             self.is_differentiable_call(c)
@@ -288,31 +296,62 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         let params = self.f.params();
         let n = self.key.activities.len();
-        let mut shadow_params = Vec::new();
+        let width = self.width;
+        // Per lane, each duplicated parameter with that lane's shadow
+        // parameter (the shadows of a parameter are consecutive).
+        let mut shadow_params: Vec<Vec<(Value, Value)>> = vec![Vec::new(); width];
+        let mut next = n;
         for (i, act) in self.key.activities.iter().enumerate() {
             if act.has_shadow() {
-                shadow_params.push((params[i], params[n + shadow_params.len()]));
+                for (lane, lane_params) in shadow_params.iter_mut().enumerate() {
+                    lane_params.push((params[i], params[next + lane]));
+                }
+                next += width;
             }
+        }
+        if width > 1 {
+            self.check_batchable(&reachable)?;
         }
         let split = self.rev_entry.is_some();
         let mut sites = Vec::new();
+        // Batched: lanes 1.. first, over the instructions as listed before
+        // any lane; then lane 0, whose hook replaces calls (with all lanes'
+        // shadows at hand).
+        let listed = shadow::list_instructions(&reachable);
+        let mut others = Vec::new();
+        for (lane, lane_params) in shadow_params.iter().enumerate().skip(1) {
+            others.push(shadow::build_lane(
+                self.module,
+                &self.activity,
+                lane_params,
+                &reachable,
+                &listed,
+                lane,
+                split,
+                None,
+                Some(&self.types),
+            )?);
+        }
         let shadows = {
             let ctx = &mut *self.ctx;
             let caller = calls::CallerFacts {
                 activity: &self.activity,
                 types: &self.types,
                 unchanged: &self.unchanged_roots,
+                width,
             };
+            let others = &others;
             let mut hook =
                 |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
-                    calls::augment_call(ctx, &caller, call, sh, b, &mut sites)
+                    calls::augment_call(ctx, &caller, call, sh, others, b, &mut sites)
                 };
-            shadow::build(
+            shadow::build_lane(
                 self.module,
                 &self.activity,
-                &shadow_params,
+                &shadow_params[0],
                 &reachable,
-                false,
+                &listed,
+                0,
                 split,
                 Some(&mut hook),
                 Some(caller.types),
@@ -321,7 +360,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         for (old, new) in shadows.renamed.iter() {
             self.activity.rename(*old, *new);
         }
-        self.shadows = Some(shadows);
+        self.shadows = std::iter::once(shadows).chain(others).collect();
         for site in sites {
             if let Some(r) = site.result {
                 self.call_results.insert(r);
@@ -343,13 +382,65 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let exit = self.rf.append_block("rev.exit");
         self.record_edges(&reachable);
         match self.rev_entry {
-            None => self.seed_returns(&reachable, seed),
-            Some(entry) => self.split_returns(&reachable, seed, entry, sig),
+            None => self.seed_returns(&reachable, seeds),
+            Some(entry) => self.split_returns(&reachable, seeds, entry, sig),
         }
         for &blk in reachable.iter().rev() {
             self.reverse_block(blk, exit)?;
         }
         self.finish(exit, out_ty);
+        Ok(())
+    }
+
+    /// Batched mode: what the lanes do not cover yet is refused here (the
+    /// request then falls back to computing the lanes one after the other,
+    /// see `frontend::batch`): GPU code, OpenMP, MPI and BLAS calls, and
+    /// pointers to active memory returned by calls or by this function
+    /// itself. (A callee's custom gradient runs once per lane, see
+    /// `calls::augment_call`.)
+    fn check_batchable(&self, blocks: &[Block]) -> Result<()> {
+        if crate::gpu::is_gpu(self.module) {
+            return Err(Error::not_batched(self.f, "code for a GPU target"));
+        }
+        if crate::openmp::is_parallel_region(self.key.function) {
+            return Err(Error::not_batched(self.f, "an OpenMP parallel region"));
+        }
+        if self.key.return_active
+            && self
+                .key
+                .function
+                .global_value_type()
+                .fn_return()
+                .is_pointer()
+        {
+            return Err(Error::not_batched(
+                self.f,
+                format!(
+                    "'{}', which returns a pointer to active memory",
+                    self.key.function.name()
+                ),
+            ));
+        }
+        for blk in blocks {
+            for inst in blk.instructions() {
+                if !inst.is_call() {
+                    continue;
+                }
+                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let callee = calls::callee_of(inst);
+                let pointer_call = inst.ty().is_pointer()
+                    && self.activity.is_shadowed(inst)
+                    && callee
+                        .is_some_and(|f| !f.is_declaration() || self.ctx.custom.has_gradient(f));
+                if pointer_call
+                    || name.starts_with("MPI_")
+                    || crate::openmp::is_fork(inst)
+                    || rules::blas::decode(inst).ok().flatten().is_some()
+                {
+                    return Err(Error::not_batched(inst, format!("'{}'", inst.describe())));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -366,7 +457,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     fn split_returns(
         &mut self,
         blocks: &[Block],
-        seed: Option<Value>,
+        seeds: &[Value],
         entry: Block,
         sig: &ReverseSignature,
     ) {
@@ -401,7 +492,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let v = term.operand(0);
                 let sv = self
                     .shadows
-                    .as_ref()
+                    .first()
                     .and_then(|s| s.of(&self.b, v))
                     .unwrap_or_else(|| self.b.zero(v.ty()));
                 agg = self.b.insert_value(agg, sv, idx);
@@ -437,9 +528,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         for (k, &(blk, _)) in rets.iter().enumerate() {
             self.b.at_end(targets[k]);
-            if let (Some(seed), Some(v)) = (seed, returned[k]) {
+            if let Some(v) = returned[k] {
                 if self.activity.is_active(v) {
-                    self.adjoints.add(&self.b, v, seed);
+                    for (lane, &seed) in seeds.iter().enumerate() {
+                        self.adjoints.add(&self.b, v, lane, seed);
+                    }
                 }
             }
             let nest = self.loops.nest_of(blk);
@@ -560,7 +653,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 
     /// Each `ret` adds the seed to the returned value's adjoint and jumps to
     /// the reverse of its block.
-    fn seed_returns(&mut self, blocks: &[Block], seed: Option<Value>) {
+    fn seed_returns(&mut self, blocks: &[Block], seeds: &[Value]) {
         for &blk in blocks {
             let Some(term) = blk.terminator() else {
                 continue;
@@ -569,10 +662,12 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 continue;
             }
             self.b.before(term);
-            if let (Some(seed), 1) = (seed, term.num_operands()) {
+            if term.num_operands() == 1 {
                 let v = term.operand(0);
                 if self.activity.is_active(v) {
-                    self.adjoints.add(&self.b, v, seed);
+                    for (lane, &seed) in seeds.iter().enumerate() {
+                        self.adjoints.add(&self.b, v, lane, seed);
+                    }
                 }
             }
             // Returning from inside loops: the reverse sweep starts in the
@@ -623,9 +718,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             .into_iter()
             .filter(|p| self.is_active(*p))
             .collect();
-        let phi_ds: Vec<(Value, Value)> = active_phis
+        let width = self.width;
+        let phi_ds: Vec<(Value, Vec<Value>)> = active_phis
             .into_iter()
-            .map(|p| (p, self.adjoints.take(&self.b, p)))
+            .map(|p| (p, self.adjoints.take_lanes(&self.b, p, width)))
             .collect();
         let preds = self.unique_preds(blk);
         match preds.len() {
@@ -683,14 +779,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         if self.reverse_memory(inst)? || !self.is_active(inst) {
             return Ok(());
         }
-        let d = self.adjoints.take(&self.b, inst);
-        self.reverse_instruction(inst, d)
+        let d = self.adjoints.take_lanes(&self.b, inst, self.width);
+        self.reverse_instruction(inst, &d)
     }
 
     /// Walks the forward edge `pred -> blk` backwards: phi adjoints flow to
     /// the incoming values, loop iterations are entered, then `rev(pred)`
     /// (past its invoke when the edge is the invoke's unwind edge).
-    fn reverse_edge(&mut self, phi_ds: &[(Value, Value)], pred: Block, blk: Block) {
+    fn reverse_edge(&mut self, phi_ds: &[(Value, Vec<Value>)], pred: Block, blk: Block) {
         self.propagate_phis(phi_ds, pred);
         let entered = self.loops.entered_in_reverse(pred, blk);
         for &lp in &entered {
@@ -712,25 +808,43 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
     }
 
-    fn propagate_phis(&mut self, phi_ds: &[(Value, Value)], pred: Block) {
-        for &(phi, d) in phi_ds {
+    fn propagate_phis(&mut self, phi_ds: &[(Value, Vec<Value>)], pred: Block) {
+        for (phi, d) in phi_ds {
             if let Some((v, _)) = phi.incoming().into_iter().find(|(_, b)| *b == pred) {
                 if self.is_active(v) {
-                    self.adjoints.add(&self.b, v, d);
+                    for (lane, &d) in d.iter().enumerate() {
+                        self.adjoints.add(&self.b, v, lane, d);
+                    }
                 }
             }
         }
     }
 
+    /// `d_v += d` in lane 0 (the only lane unless batched).
     fn add(&mut self, v: Value, d: Value) {
+        self.add_lane(v, 0, d);
+    }
+
+    /// `d_v += d` in `lane`.
+    fn add_lane(&mut self, v: Value, lane: usize, d: Value) {
         if self.is_active(v) {
-            self.adjoints.add(&self.b, v, d);
+            self.adjoints.add(&self.b, v, lane, d);
         }
     }
 
-    /// The shadow of pointer `p`, as seen from the reverse sweep.
+    /// Lane 0's shadows (the only ones unless batched).
+    fn first_shadows(&self) -> Option<&Shadows> {
+        self.shadows.first()
+    }
+
+    /// The shadow of pointer `p` in lane 0, as seen from the reverse sweep.
     fn shadow_in_reverse(&mut self, p: Value) -> Option<Value> {
-        let s = self.shadows.as_ref()?.of(&self.b, p)?;
+        self.shadow_in_reverse_lane(p, 0)
+    }
+
+    /// The shadow of pointer `p` in `lane`, as seen from the reverse sweep.
+    fn shadow_in_reverse_lane(&mut self, p: Value, lane: usize) -> Option<Value> {
+        let s = self.shadows.get(lane)?.of(&self.b, p)?;
         Some(self.primal(s))
     }
 
@@ -740,7 +854,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     /// into constant memory, and the adjoint goes to a scratch slot nothing
     /// reads.
     fn derivative_address(&mut self, p: Value, sp: Value, ty: Type) -> Value {
-        if !self.shadows.as_ref().is_some_and(|s| s.is_mixed(p)) {
+        if !self.first_shadows().is_some_and(|s| s.is_mixed(p)) {
             return sp;
         }
         let pp = self.primal(p);
@@ -777,15 +891,18 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 if !self.is_active(inst) || !inst.ty().is_fp_like() {
                     return Ok(false);
                 }
-                let d = self.adjoints.take(&self.b, inst);
-                if let Some(sp) = self.shadow_in_reverse(inst.operand(0)) {
+                for lane in 0..self.width {
+                    let d = self.adjoints.take(&self.b, inst, lane);
+                    let Some(sp) = self.shadow_in_reverse_lane(inst.operand(0), lane) else {
+                        continue;
+                    };
                     let sp = self.derivative_address(inst.operand(0), sp, inst.ty());
                     if self.shared_between_threads(inst) || self.shared_in_parallel(inst.operand(0))
                     {
                         // Other threads may read the same element: their
                         // adjoints meet in shadow memory.
                         self.atomic_accumulate(sp, d);
-                        return Ok(true);
+                        continue;
                     }
                     let old = self.b.load_like(inst.ty(), sp, inst);
                     let new = self.b.fadd_acc(old, d);
@@ -798,14 +915,16 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 if !v.ty().is_fp_like() {
                     return Ok(true);
                 }
-                let Some(sp) = self.shadow_in_reverse(p) else {
-                    return Ok(true);
-                };
-                // The stored value receives the adjoint of the memory it
-                // wrote; that memory's earlier contents had no effect.
-                let dv = self.b.load_like(v.ty(), sp, inst);
-                self.b.store_like(self.b.zero(v.ty()), sp, inst);
-                self.add(v, dv);
+                for lane in 0..self.width {
+                    let Some(sp) = self.shadow_in_reverse_lane(p, lane) else {
+                        return Ok(true);
+                    };
+                    // The stored value receives the adjoint of the memory it
+                    // wrote; that memory's earlier contents had no effect.
+                    let dv = self.b.load_like(v.ty(), sp, inst);
+                    self.b.store_like(self.b.zero(v.ty()), sp, inst);
+                    self.add_lane(v, lane, dv);
+                }
                 Ok(true)
             }
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
@@ -854,12 +973,16 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 };
                 // `*p += v`: v receives the adjoint of the memory, which
                 // keeps it (the sum continues to depend on the old value).
-                if let (true, Some(sp)) = (self.is_active(v), self.shadow_in_reverse(p)) {
-                    let dm = self.b.load(v.ty(), sp);
-                    let fsub = inst.atomic_rmw_op()
-                        == Some(llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpFSub);
-                    let dv = if fsub { self.b.fneg(dm) } else { dm };
-                    self.add(v, dv);
+                for lane in 0..self.width {
+                    if let (true, Some(sp)) =
+                        (self.is_active(v), self.shadow_in_reverse_lane(p, lane))
+                    {
+                        let dm = self.b.load(v.ty(), sp);
+                        let fsub = inst.atomic_rmw_op()
+                            == Some(llvm_sys::LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpFSub);
+                        let dv = if fsub { self.b.fneg(dm) } else { dm };
+                        self.add_lane(v, lane, dv);
+                    }
                 }
                 Ok(true)
             }
@@ -903,13 +1026,40 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
     }
 
-    fn reverse_instruction(&mut self, inst: Value, d: Value) -> Result<()> {
+    fn reverse_instruction(&mut self, inst: Value, d: &[Value]) -> Result<()> {
         let op = inst.opcode();
         match op {
+            Opcode::LLVMFPExt
+            | Opcode::LLVMFPTrunc
+            | Opcode::LLVMSelect
+            | Opcode::LLVMExtractValue
+            | Opcode::LLVMInsertValue
+            | Opcode::LLVMShuffleVector
+            | Opcode::LLVMExtractElement
+            | Opcode::LLVMInsertElement => {
+                for (lane, &d) in d.iter().enumerate() {
+                    self.reverse_moved(inst, lane, d);
+                }
+            }
+            Opcode::LLVMCall | Opcode::LLVMInvoke => self.reverse_call(inst, d)?,
+            _ => {
+                let args: Vec<Value> = inst.operands();
+                self.apply_partials(inst, args, d, |site| rules::instruction_partials(op, site))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reverse, in `lane`, of an instruction that moves values without
+    /// arithmetic (conversions, selects, aggregate and vector element
+    /// moves): its adjoint `d` goes back where the values came from.
+    fn reverse_moved(&mut self, inst: Value, lane: usize, d: Value) {
+        let add = |s: &mut Self, v: Value, dv: Value| s.add_lane(v, lane, dv);
+        match inst.opcode() {
             Opcode::LLVMFPExt | Opcode::LLVMFPTrunc => {
                 let x = inst.operand(0);
                 let dx = self.b.fp_convert(d, x.ty());
-                self.add(x, dx);
+                add(self, x, dx);
             }
             Opcode::LLVMSelect => {
                 let c = self.primal(inst.operand(0));
@@ -917,11 +1067,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let (t, e) = (inst.operand(1), inst.operand(2));
                 if self.is_active(t) {
                     let dt = self.b.select(c, d, zero);
-                    self.add(t, dt);
+                    add(self, t, dt);
                 }
                 if self.is_active(e) {
                     let de = self.b.select(c, zero, d);
-                    self.add(e, de);
+                    add(self, e, de);
                 }
             }
             Opcode::LLVMExtractValue => {
@@ -929,7 +1079,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 if self.is_active(agg) {
                     let idx = inst.extract_indices();
                     let dagg = self.b.insert_value_path(self.b.zero(agg.ty()), &idx, d);
-                    self.add(agg, dagg);
+                    add(self, agg, dagg);
                 }
             }
             Opcode::LLVMInsertValue => {
@@ -937,12 +1087,12 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let idx = inst.extract_indices();
                 if self.is_active(v) {
                     let dv = self.b.extract_value_path(d, &idx);
-                    self.add(v, dv);
+                    add(self, v, dv);
                 }
                 if self.is_active(agg) {
                     let zero_v = self.b.zero(v.ty());
                     let dagg = self.b.insert_value_path(d, &idx, zero_v);
-                    self.add(agg, dagg);
+                    add(self, agg, dagg);
                 }
             }
             Opcode::LLVMShuffleVector => {
@@ -967,8 +1117,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                         db = self.b.insert_element(db, self.b.fadd_acc(old, dj), k);
                     }
                 }
-                self.add(a, da);
-                self.add(bv, db);
+                add(self, a, da);
+                add(self, bv, db);
             }
             Opcode::LLVMExtractElement => {
                 let vec = inst.operand(0);
@@ -976,7 +1126,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     let idx = self.primal(inst.operand(1));
                     let zero = self.b.zero(vec.ty());
                     let dv = self.b.insert_element(zero, d, idx);
-                    self.add(vec, dv);
+                    add(self, vec, dv);
                 }
             }
             Opcode::LLVMInsertElement => {
@@ -984,29 +1134,26 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 let idx = self.primal(inst.operand(2));
                 if self.is_active(v) {
                     let dv = self.b.extract_element(d, idx);
-                    self.add(v, dv);
+                    add(self, v, dv);
                 }
                 if self.is_active(vec) {
                     let zero = self.b.zero(v.ty());
                     let dvec = self.b.insert_element(d, zero, idx);
-                    self.add(vec, dvec);
+                    add(self, vec, dvec);
                 }
             }
-            Opcode::LLVMCall | Opcode::LLVMInvoke => self.reverse_call(inst, d)?,
-            _ => {
-                let args: Vec<Value> = inst.operands();
-                self.apply_partials(inst, args, d, |site| rules::instruction_partials(op, site))?;
-            }
+            _ => {}
         }
-        Ok(())
     }
 
-    fn reverse_call(&mut self, inst: Value, d: Value) -> Result<()> {
+    fn reverse_call(&mut self, inst: Value, d: &[Value]) -> Result<()> {
         if let Some(sh) = crate::gpu::Shuffle::of(inst) {
             if self.is_active(sh.value) {
-                let mut reload = |v: Value| self.tape.reload(&self.loops, &self.b, v);
-                let dv = sh.adjoint(&self.b, d, &mut reload);
-                self.add(sh.value, dv);
+                for (lane, &d) in d.iter().enumerate() {
+                    let mut reload = |v: Value| self.tape.reload(&self.loops, &self.b, v);
+                    let dv = sh.adjoint(&self.b, d, &mut reload);
+                    self.add_lane(sh.value, lane, dv);
+                }
             }
             return Ok(());
         }
@@ -1018,20 +1165,21 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             )
         })?;
         // A struct result: only field k carries a derivative.
-        let d = match rule.result_field {
-            Some(k) => self.b.extract_value(d, k),
-            None => d,
+        let d: Vec<Value> = match rule.result_field {
+            Some(k) => d.iter().map(|&d| self.b.extract_value(d, k)).collect(),
+            None => d.to_vec(),
         };
         let args = inst.call_args();
-        self.apply_partials(inst, args, d, |site| Some((rule.partials)(site)))
+        self.apply_partials(inst, args, &d, |site| Some((rule.partials)(site)))
     }
 
-    /// `d_arg_i += partial_i * d` for every active operand.
+    /// `d_arg_i += partial_i * d` for every active operand, in each lane
+    /// (`d` holds the lanes' adjoints; the partials are computed once).
     fn apply_partials(
         &mut self,
         inst: Value,
         operands: Vec<Value>,
-        d: Value,
+        d: &[Value],
         rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
     ) -> Result<()> {
         let want: Vec<bool> = operands.iter().map(|o| self.is_active(*o)).collect();
@@ -1076,16 +1224,18 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let mut updates = Vec::new();
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
-                let contrib = if self.discardable.contains(&inst) {
-                    rules::guarded(&self.b, p, d)
-                } else {
-                    rules::times(&self.b, p, d)
-                };
-                updates.push((operands[i], contrib));
+                for (lane, &d) in d.iter().enumerate() {
+                    let contrib = if self.discardable.contains(&inst) {
+                        rules::guarded(&self.b, p, d)
+                    } else {
+                        rules::times(&self.b, p, d)
+                    };
+                    updates.push((operands[i], lane, contrib));
+                }
             }
         }
-        for (o, c) in updates {
-            self.add(o, c);
+        for (o, lane, c) in updates {
+            self.add_lane(o, lane, c);
         }
         Ok(())
     }
@@ -1103,10 +1253,21 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             if *act != ArgAct::Active {
                 continue;
             }
-            let d = if self.activity.is_active(*p) {
-                self.adjoints.take(&self.b, *p)
+            let ds: Vec<Value> = if self.activity.is_active(*p) {
+                self.adjoints.take_lanes(&self.b, *p, self.width)
             } else {
-                self.b.zero(p.ty())
+                vec![self.b.zero(p.ty()); self.width]
+            };
+            // Batched: the lanes' adjoints of one argument as an array.
+            let d = if self.width == 1 {
+                ds[0]
+            } else {
+                let arr = Type::array(p.ty(), self.width as u64);
+                let mut a = self.b.undef(arr);
+                for (lane, d) in ds.into_iter().enumerate() {
+                    a = self.b.insert_value(a, d, lane as u32);
+                }
+                a
             };
             agg = agg.map(|a| self.b.insert_value(a, d, k));
             k += 1;

@@ -44,7 +44,7 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let module = s.module;
     let ptr = Type::ptr(module.context());
     for p in c.args.iter().filter(|a| a.ty().is_pointer()) {
-        if s.shadows.as_ref().is_some_and(|sh| sh.is_mixed(*p)) {
+        if s.first_shadows().is_some_and(|sh| sh.is_mixed(*p)) {
             return Err(Error::at(
                 inst,
                 format!(
@@ -73,8 +73,7 @@ pub(super) fn reverse_mpi(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 arg(Role::Recvd, 0)
             };
             let shadow = s
-                .shadows
-                .as_ref()
+                .first_shadows()
                 .and_then(|sh| sh.of(&after, buf))
                 .unwrap_or_else(|| after.zero(ptr));
             let req = arg(Role::Request, 0);
