@@ -13,6 +13,7 @@
 
 pub mod annotations;
 pub mod cfg;
+pub mod complex;
 pub mod custom;
 pub mod derive;
 pub mod dispatch;

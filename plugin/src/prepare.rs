@@ -45,6 +45,7 @@ pub fn canonical_copy(
     split_invoke_edges(clone);
     return_aggregates_through_memory(clone, &kept);
     keep_stack_scopes_alive(clone);
+    crate::complex::lower_complex_calls(clone);
     crate::inline_asm::lower_idioms(clone);
     crate::inline_asm::lower_horizontal_ops(clone);
     crate::retype::retype_reinterpreted_memory(clone);

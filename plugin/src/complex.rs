@@ -1,0 +1,238 @@
+//! C99 / C++ complex arithmetic in a canonical copy, as real arithmetic.
+//!
+//! Role: `double complex` code (and `std::complex<double>`, which libstdc++
+//! builds on the same functions) calls runtime routines ferment has no
+//! body for: `__muldc3`/`__divdc3` (the multiplication and division clang
+//! emits, with their NaN recovery) and libm's `cabs`, `carg`, `cexp`, `clog`,
+//! `csqrt`, `cpow`, `csin`, `ccos`, `ctan`, `csinh`, `ccosh`, `ctanh`. Each call
+//! in a canonical copy becomes the real formula in the real and imaginary
+//! parts, built from operations and libm functions that have derivative
+//! rules. For finite values the formulas give the routines' results (up to
+//! rounding in the last bits for division and the transcendental ones) and
+//! their exact derivatives; the routines' special handling of infinities
+//! and NaNs has no derivative to give.
+
+use ferment_ir::{Builder, RealPredicate, Type, Value};
+
+/// The complex routines rewritten, with their parameter count (doubles).
+const ROUTINES: &[(&str, usize)] = &[
+    ("__muldc3", 4),
+    ("__divdc3", 4),
+    ("cabs", 2),
+    ("carg", 2),
+    ("cexp", 2),
+    ("clog", 2),
+    ("csqrt", 2),
+    ("cpow", 4),
+    ("csin", 2),
+    ("ccos", 2),
+    ("ctan", 2),
+    ("csinh", 2),
+    ("ccosh", 2),
+    ("ctanh", 2),
+];
+
+/// Rewrites the calls of complex routines in `f`; returns how many.
+pub fn lower_complex_calls(f: Value) -> usize {
+    let module = f.global_parent();
+    let b = Builder::new(module);
+    let mut n = 0;
+    for call in f.instructions() {
+        // An invoke continues to its normal destination (the routines do
+        // not throw); one whose unwind destination has phis stays.
+        if !call.is_call() || (call.is_invoke() && !call.successors()[1].phis().is_empty()) {
+            continue;
+        }
+        let Some(callee) = call.called_function() else {
+            continue;
+        };
+        let name = callee.name();
+        let Some(&(_, arity)) = ROUTINES.iter().find(|(r, _)| *r == name) else {
+            continue;
+        };
+        let args = call.call_args();
+        let f64t = Type::f64(module.context());
+        if args.len() != arity || args.iter().any(|a| a.ty() != f64t) || !shape_ok(call, f64t) {
+            continue;
+        }
+        b.before(call);
+        b.set_debug_loc_from(call);
+        let c = Cx { b: &b, ty: f64t };
+        let z = (args[0], args[1]);
+        let result = match name.as_str() {
+            "__muldc3" => Out::Pair(c.mul(z, (args[2], args[3]))),
+            "__divdc3" => Out::Pair(c.div(z, (args[2], args[3]))),
+            "cabs" => Out::Real(c.abs(z)),
+            "carg" => Out::Real(c.arg(z)),
+            "cexp" => Out::Pair(c.exp(z)),
+            "clog" => Out::Pair(c.log(z)),
+            "csqrt" => Out::Pair(c.sqrt(z)),
+            "cpow" => Out::Pair(c.exp(c.mul((args[2], args[3]), c.log(z)))),
+            "csin" => Out::Pair(c.sin(z)),
+            "ccos" => Out::Pair(c.cos(z)),
+            "ctan" => Out::Pair(c.tan(z)),
+            "csinh" => Out::Pair(c.sinh(z)),
+            "ccosh" => Out::Pair(c.cosh(z)),
+            "ctanh" => Out::Pair(c.tanh(z)),
+            _ => continue,
+        };
+        let v = match result {
+            Out::Real(r) => r,
+            Out::Pair((re, im)) => {
+                let agg = b.undef(call.ty());
+                let agg = b.insert_value(agg, re, 0);
+                b.insert_value(agg, im, 1)
+            }
+        };
+        call.replace_all_uses_with(v);
+        if call.is_invoke() {
+            b.br(call.successors()[0]);
+        }
+        call.erase();
+        n += 1;
+    }
+    n
+}
+
+/// `double` for the real routines, `{double, double}` for the others.
+fn shape_ok(call: Value, f64t: Type) -> bool {
+    let ty = call.ty();
+    if ty == f64t {
+        return true;
+    }
+    ty.is_struct() && ty.struct_fields() == [f64t, f64t]
+}
+
+enum Out {
+    Real(Value),
+    Pair((Value, Value)),
+}
+
+type C = (Value, Value);
+
+struct Cx<'a> {
+    b: &'a Builder,
+    ty: Type,
+}
+
+impl Cx<'_> {
+    fn libm(&self, name: &str, args: &[Value]) -> Value {
+        let params = vec![self.ty; args.len()];
+        let f = crate::reverse::tape::declare(self.b.module(), name, self.ty, &params);
+        self.b.call_fn(f, args)
+    }
+    fn k(&self, v: f64) -> Value {
+        self.b.const_real(self.ty, v)
+    }
+    fn mul(&self, (a, b): C, (c, d): C) -> C {
+        let x = self.b;
+        (
+            x.fsub(x.fmul(a, c), x.fmul(b, d)),
+            x.fadd(x.fmul(a, d), x.fmul(b, c)),
+        )
+    }
+    /// Smith's division (the scaling-free form of what `__divdc3` does).
+    fn div(&self, (a, b): C, (c, d): C) -> C {
+        let x = self.b;
+        let fabs = |v: Value| x.intrinsic("llvm.fabs", &[self.ty], &[v]);
+        let wide = x.fcmp(RealPredicate::LLVMRealOGE, fabs(c), fabs(d));
+        // |c| >= |d|: r = d/c, den = c + d r
+        let r1 = x.fdiv(d, c);
+        let den1 = x.fadd(c, x.fmul(d, r1));
+        let re1 = x.fdiv(x.fadd(a, x.fmul(b, r1)), den1);
+        let im1 = x.fdiv(x.fsub(b, x.fmul(a, r1)), den1);
+        // |c| < |d|: r = c/d, den = c r + d
+        let r2 = x.fdiv(c, d);
+        let den2 = x.fadd(x.fmul(c, r2), d);
+        let re2 = x.fdiv(x.fadd(x.fmul(a, r2), b), den2);
+        let im2 = x.fdiv(x.fsub(x.fmul(b, r2), a), den2);
+        (x.select(wide, re1, re2), x.select(wide, im1, im2))
+    }
+    fn abs(&self, (a, b): C) -> Value {
+        self.libm("hypot", &[a, b])
+    }
+    fn arg(&self, (a, b): C) -> Value {
+        self.libm("atan2", &[b, a])
+    }
+    fn exp(&self, (a, b): C) -> C {
+        let x = self.b;
+        let e = self.libm("exp", &[a]);
+        (
+            x.fmul(e, self.libm("cos", &[b])),
+            x.fmul(e, self.libm("sin", &[b])),
+        )
+    }
+    fn log(&self, z: C) -> C {
+        (self.libm("log", &[self.abs(z)]), self.arg(z))
+    }
+    /// Principal square root, computed from the larger of the two half
+    /// sums so that no cancellation occurs.
+    fn sqrt(&self, (a, b): C) -> C {
+        let x = self.b;
+        let r = self.abs((a, b));
+        let half = self.k(0.5);
+        let t_pos = self.libm("sqrt", &[x.fmul(half, x.fadd(r, a))]);
+        let t_neg = self.libm("sqrt", &[x.fmul(half, x.fsub(r, a))]);
+        let fabs_b = x.intrinsic("llvm.fabs", &[self.ty], &[b]);
+        let two = self.k(2.0);
+        // a >= 0: (t, b / 2t); a < 0: (|b| / 2t, copysign(t, b)).
+        let nonneg = x.fcmp(RealPredicate::LLVMRealOGE, a, self.k(0.0));
+        let re_pos = t_pos;
+        let im_pos = x.fdiv(b, x.fmul(two, t_pos));
+        let re_neg = x.fdiv(fabs_b, x.fmul(two, t_neg));
+        let im_neg = x.intrinsic("llvm.copysign", &[self.ty], &[t_neg, b]);
+        let re = x.select(nonneg, re_pos, re_neg);
+        let im = x.select(nonneg, im_pos, im_neg);
+        // sqrt(0) = 0 (with the sign of b's zero).
+        let zero = x.fcmp(RealPredicate::LLVMRealOEQ, r, self.k(0.0));
+        (x.select(zero, self.k(0.0), re), x.select(zero, b, im))
+    }
+    fn sin(&self, (a, b): C) -> C {
+        let x = self.b;
+        (
+            x.fmul(self.libm("sin", &[a]), self.libm("cosh", &[b])),
+            x.fmul(self.libm("cos", &[a]), self.libm("sinh", &[b])),
+        )
+    }
+    fn cos(&self, (a, b): C) -> C {
+        let x = self.b;
+        (
+            x.fmul(self.libm("cos", &[a]), self.libm("cosh", &[b])),
+            x.fneg(x.fmul(self.libm("sin", &[a]), self.libm("sinh", &[b]))),
+        )
+    }
+    fn sinh(&self, (a, b): C) -> C {
+        let x = self.b;
+        (
+            x.fmul(self.libm("sinh", &[a]), self.libm("cos", &[b])),
+            x.fmul(self.libm("cosh", &[a]), self.libm("sin", &[b])),
+        )
+    }
+    fn cosh(&self, (a, b): C) -> C {
+        let x = self.b;
+        (
+            x.fmul(self.libm("cosh", &[a]), self.libm("cos", &[b])),
+            x.fmul(self.libm("sinh", &[a]), self.libm("sin", &[b])),
+        )
+    }
+    /// tan(a + bi) = (sin 2a + i sinh 2b) / (cos 2a + cosh 2b)
+    fn tan(&self, (a, b): C) -> C {
+        let x = self.b;
+        let (a2, b2) = (x.fmul(self.k(2.0), a), x.fmul(self.k(2.0), b));
+        let den = x.fadd(self.libm("cos", &[a2]), self.libm("cosh", &[b2]));
+        (
+            x.fdiv(self.libm("sin", &[a2]), den),
+            x.fdiv(self.libm("sinh", &[b2]), den),
+        )
+    }
+    /// tanh(a + bi) = (sinh 2a + i sin 2b) / (cosh 2a + cos 2b)
+    fn tanh(&self, (a, b): C) -> C {
+        let x = self.b;
+        let (a2, b2) = (x.fmul(self.k(2.0), a), x.fmul(self.k(2.0), b));
+        let den = x.fadd(self.libm("cosh", &[a2]), self.libm("cos", &[b2]));
+        (
+            x.fdiv(self.libm("sinh", &[a2]), den),
+            x.fdiv(self.libm("sin", &[b2]), den),
+        )
+    }
+}
