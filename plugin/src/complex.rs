@@ -4,7 +4,9 @@
 //! builds on the same functions) calls runtime routines ferment has no
 //! body for: `__muldc3`/`__divdc3` (the multiplication and division clang
 //! emits, with their NaN recovery) and libm's `cabs`, `carg`, `cexp`, `clog`,
-//! `csqrt`, `cpow`, `csin`, `ccos`, `ctan`, `csinh`, `ccosh`, `ctanh`. Each call
+//! `csqrt`, `cpow`, `csin`, `ccos`, `ctan`, `csinh`, `ccosh`, `ctanh` (and the
+//! `float complex` ones: `__mulsc3`, `cabsf`..., whose values x86-64 passes
+//! as `<2 x float>`). Each call
 //! in a canonical copy becomes the real formula in the real and imaginary
 //! parts, built from operations and libm functions that have derivative
 //! rules. For finite values the formulas give the routines' results (up to
@@ -32,6 +34,21 @@ const ROUTINES: &[(&str, usize)] = &[
     ("ctanh", 2),
 ];
 
+/// What a call of `name` is: the routine's base name (the `double`
+/// spelling) and the element type's width in bits.
+fn routine(name: &str) -> Option<(&'static str, usize, u32)> {
+    let (base, bits) = match name {
+        "__mulsc3" => ("__muldc3", 32),
+        "__divsc3" => ("__divdc3", 32),
+        _ => match ROUTINES.iter().find(|(r, _)| *r == name) {
+            Some(_) => (name, 64),
+            None => (name.strip_suffix('f')?, 32),
+        },
+    };
+    let &(r, arity) = ROUTINES.iter().find(|(r, _)| *r == base)?;
+    Some((r, arity, bits))
+}
+
 /// Rewrites the calls of complex routines in `f`; returns how many.
 pub fn lower_complex_calls(f: Value) -> usize {
     let module = f.global_parent();
@@ -46,28 +63,58 @@ pub fn lower_complex_calls(f: Value) -> usize {
         let Some(callee) = call.called_function() else {
             continue;
         };
-        let name = callee.name();
-        let Some(&(_, arity)) = ROUTINES.iter().find(|(r, _)| *r == name) else {
+        let Some((name, arity, bits)) = routine(&callee.name()) else {
             continue;
         };
-        let args = call.call_args();
-        let f64t = Type::f64(module.context());
-        if args.len() != arity || args.iter().any(|a| a.ty() != f64t) || !shape_ok(call, f64t) {
+        let ctx = module.context();
+        let ty = if bits == 64 {
+            Type::f64(ctx)
+        } else {
+            Type::f32(ctx)
+        };
+        b.before(call);
+        // The parts: scalars, or (float complex on x86-64) `<2 x float>`s.
+        let mut parts = Vec::new();
+        for a in call.call_args() {
+            if a.ty() == ty {
+                parts.push(a);
+            } else if a.ty().is_vector() && a.ty().vector_len() == 2 && a.ty().element_type() == ty
+            {
+                let i32t = Type::int(ctx, 32);
+                parts.push(b.extract_element(a, b.const_int(i32t, 0)));
+                parts.push(b.extract_element(a, b.const_int(i32t, 1)));
+            } else {
+                parts.clear();
+                break;
+            }
+        }
+        if parts.len() != arity || !shape_ok(call, ty) {
+            for p in parts
+                .into_iter()
+                .filter(|p| !p.has_uses() && p.is_instruction())
+            {
+                if p.opcode() == ferment_ir::Opcode::LLVMExtractElement {
+                    p.erase();
+                }
+            }
             continue;
         }
-        b.before(call);
         b.set_debug_loc_from(call);
-        let c = Cx { b: &b, ty: f64t };
-        let z = (args[0], args[1]);
-        let result = match name.as_str() {
-            "__muldc3" => Out::Pair(c.mul(z, (args[2], args[3]))),
-            "__divdc3" => Out::Pair(c.div(z, (args[2], args[3]))),
+        let c = Cx {
+            b: &b,
+            ty,
+            suffix: if bits == 64 { "" } else { "f" },
+        };
+        let z = (parts[0], parts[1]);
+        let result = match name {
+            "__muldc3" => Out::Pair(c.mul(z, (parts[2], parts[3]))),
+            "__divdc3" => Out::Pair(c.div(z, (parts[2], parts[3]))),
             "cabs" => Out::Real(c.abs(z)),
             "carg" => Out::Real(c.arg(z)),
             "cexp" => Out::Pair(c.exp(z)),
             "clog" => Out::Pair(c.log(z)),
             "csqrt" => Out::Pair(c.sqrt(z)),
-            "cpow" => Out::Pair(c.exp(c.mul((args[2], args[3]), c.log(z)))),
+            "cpow" => Out::Pair(c.exp(c.mul((parts[2], parts[3]), c.log(z)))),
             "csin" => Out::Pair(c.sin(z)),
             "ccos" => Out::Pair(c.cos(z)),
             "ctan" => Out::Pair(c.tan(z)),
@@ -78,6 +125,12 @@ pub fn lower_complex_calls(f: Value) -> usize {
         };
         let v = match result {
             Out::Real(r) => r,
+            Out::Pair((re, im)) if call.ty().is_vector() => {
+                let i32t = Type::int(ctx, 32);
+                let v = b.undef(call.ty());
+                let v = b.insert_element(v, re, b.const_int(i32t, 0));
+                b.insert_element(v, im, b.const_int(i32t, 1))
+            }
             Out::Pair((re, im)) => {
                 let agg = b.undef(call.ty());
                 let agg = b.insert_value(agg, re, 0);
@@ -94,13 +147,13 @@ pub fn lower_complex_calls(f: Value) -> usize {
     n
 }
 
-/// `double` for the real routines, `{double, double}` for the others.
-fn shape_ok(call: Value, f64t: Type) -> bool {
-    let ty = call.ty();
-    if ty == f64t {
-        return true;
-    }
-    ty.is_struct() && ty.struct_fields() == [f64t, f64t]
+/// The element type for the real routines; `{T, T}` or `<2 x T>` for the
+/// others.
+fn shape_ok(call: Value, ty: Type) -> bool {
+    let r = call.ty();
+    r == ty
+        || (r.is_struct() && r.struct_fields() == [ty, ty])
+        || (r.is_vector() && r.vector_len() == 2 && r.element_type() == ty)
 }
 
 enum Out {
@@ -113,12 +166,15 @@ type C = (Value, Value);
 struct Cx<'a> {
     b: &'a Builder,
     ty: Type,
+    /// `f` for the `float` functions of libm.
+    suffix: &'static str,
 }
 
 impl Cx<'_> {
     fn libm(&self, name: &str, args: &[Value]) -> Value {
         let params = vec![self.ty; args.len()];
-        let f = crate::reverse::tape::declare(self.b.module(), name, self.ty, &params);
+        let name = format!("{name}{}", self.suffix);
+        let f = crate::reverse::tape::declare(self.b.module(), &name, self.ty, &params);
         self.b.call_fn(f, args)
     }
     fn k(&self, v: f64) -> Value {
