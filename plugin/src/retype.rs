@@ -314,10 +314,12 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
             }
             Opcode::LLVMStore => {
                 let v = inst.operand(0);
+                // (A cast taken above has its stores rewritten with it.)
                 if v.is_instruction()
                     && v.opcode() == Opcode::LLVMBitCast
                     && v.ty().scalar().is_integer()
                     && v.operand(0).ty().is_fp_like()
+                    && !casts.contains(&v)
                 {
                     stores.push(inst);
                 }
