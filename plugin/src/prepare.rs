@@ -69,13 +69,15 @@ pub fn canonical_copy(
     Ok(clone)
 }
 
-/// Calls left in the copy that return an aggregate holding pointers (a C++
-/// expression object, a `{pointer, length}` span, a pair of iterators)
-/// become calls of a copy of the callee that writes the aggregate into a
-/// slot of the caller. The analyses and the generators follow pointers
+/// Calls left in the copy that return an aggregate holding pointers or
+/// floats (a C++ expression object, a `{pointer, length}` span, a pair of
+/// iterators, a `struct { double x, y; }` returned in registers) become
+/// calls of a copy of the callee that writes the aggregate into a slot of
+/// the caller. The analyses and the generators follow pointers and floats
 /// through memory (a pointer stored into shadowed memory has its shadow
-/// stored beside it), not through struct values: without this, a shadow
-/// returned inside a struct would be lost and the derivative silently zero.
+/// stored beside it), not through struct values: without this, a shadow or
+/// a derivative returned inside a struct would be lost and the derivative
+/// silently zero.
 fn return_aggregates_through_memory(f: Value, keep: &[Value]) {
     let module = f.global_parent();
     let calls: Vec<Value> = f
@@ -85,7 +87,7 @@ fn return_aggregates_through_memory(f: Value, keep: &[Value]) {
             let ty = i.ty();
             i.is_call()
                 && (ty.is_struct() || ty.is_array())
-                && ty.contains_pointer()
+                && (ty.contains_pointer() || ty.contains_float())
                 && i.called_function().is_some_and(|g| {
                     let name = g.name();
                     !g.is_declaration()
