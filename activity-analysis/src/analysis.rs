@@ -237,7 +237,7 @@ impl Activity {
                         let (d, s) = (i.operand(0), i.operand(1));
                         if self.is_shadowed(s)
                             && !self.is_shadowed(d)
-                            && !ctx.integer_only_memory(s)
+                            && !ctx.integer_only_bytes(s, i.operand(2))
                         {
                             want.push(d);
                         }
@@ -499,12 +499,13 @@ impl Activity {
             CallKind::Inactive | CallKind::Alloc | CallKind::Free => false,
             CallKind::MemTransfer => {
                 let (d, s) = (call.operand(0), call.operand(1));
+                let len = call.operand(2);
                 (shadowed(d) || shadowed(s))
-                    && !(ctx.integer_only_memory(d) || ctx.integer_only_memory(s))
+                    && !(ctx.integer_only_bytes(d, len) || ctx.integer_only_bytes(s, len))
             }
             CallKind::MemSet => {
                 let d = call.operand(0);
-                shadowed(d) && !ctx.integer_only_memory(d)
+                shadowed(d) && !ctx.integer_only_bytes(d, call.operand(2))
             }
             CallKind::Summarized(s) => self.is_active(call) || s.active_inside,
             CallKind::Known(e) => self.is_active(call) || self.writes_shadowed(call, &e),

@@ -151,6 +151,25 @@ impl<'a> Context<'a> {
                 .all(|(path, t)| path.len() == 1 && t == BaseType::Integer)
     }
 
+    /// Whether the bytes a `memcpy`/`memset` of `len` bytes (run-time
+    /// lengths: the first 64) touches at `p` are known to hold integers
+    /// only: [`Context::integer_only_memory`], and every 8-byte-aligned
+    /// offset of the range known to start an integer. (A tree that knows
+    /// one integer field of a struct whose float fields it lost says
+    /// nothing about them: the copy may carry derivatives.)
+    pub fn integer_only_bytes(&self, p: Value, len: Value) -> bool {
+        if !self.integer_only_memory(p) {
+            return false;
+        }
+        let Some(types) = self.types else {
+            return false;
+        };
+        let n = len.const_int().filter(|n| *n > 0).unwrap_or(64).min(256);
+        (0..n)
+            .step_by(8)
+            .all(|k| types.memory_at(p, k) == BaseType::Integer)
+    }
+
     /// How the analysis treats `call`, given what it knows so far.
     pub(crate) fn classify(&self, call: Value, activity: &Activity) -> CallKind {
         if self.is_inactive_call(call) {

@@ -667,6 +667,42 @@ pub fn copy_layout(
         .collect();
     let has_ptr = any_stride_ptr || !pointers.is_empty();
     if float_kinds.is_empty() {
+        // Only integers (or pointers) known, but not every slot of the
+        // copy: a struct whose array field is written through a variable
+        // index (which type analysis does not map back onto the struct)
+        // next to an integer field. The floats the objects are used with
+        // elsewhere (or a float reading the analysis dropped as
+        // contradictory) fill the slots nothing is known about; moving a
+        // zero adjoint where the bytes are something else is harmless.
+        let conflict = [src, dst].into_iter().find_map(|p| {
+            float_conflict(types, p).and_then(|c| {
+                [c.conflict.existing, c.conflict.incoming]
+                    .into_iter()
+                    .find_map(|t| match t {
+                        BaseType::Float(k) => float_type(ctx, k),
+                        _ => None,
+                    })
+            })
+        });
+        let lost = conflict.or_else(|| crate::reverse::memory::guess_float_type(&[src, dst]));
+        if let (Some(kind), Some(n), false) = (lost, size, any_stride_ptr) {
+            let elem = module.alloc_size(kind).max(1);
+            let starts: Vec<u64> = pointers.iter().chain(&integer_offsets).copied().collect();
+            let gaps: Vec<u64> = (0..n as u64 / elem)
+                .map(|k| k * elem)
+                .filter(|o| !starts.iter().any(|st| (*o..*o + elem).contains(st)))
+                .collect();
+            if !gaps.is_empty() {
+                if has_ptr {
+                    return CopyLayout::Ambiguous { at: gaps[0] };
+                }
+                let floats = gaps.into_iter().map(|o| (o, kind)).collect();
+                return CopyLayout::Fields {
+                    floats,
+                    pointers: Vec::new(),
+                };
+            }
+        }
         return CopyLayout::NoFloats { pointers: has_ptr };
     }
     let one_kind = float_kinds.iter().all(|t| *t == float_kinds[0]);

@@ -29,7 +29,7 @@ mod calls;
 mod mpi;
 pub use calls::callee_of;
 pub(crate) use calls::{decode_custom_augmented, interleave};
-mod memory;
+pub(crate) mod memory;
 mod rereads;
 pub mod tape;
 
