@@ -515,7 +515,7 @@ impl Tape {
             return false;
         }
         if v.opcode() == Opcode::LLVMPHI {
-            return induction(loops, v).is_some();
+            return self.shifted(loops, v, depth).is_some() || induction(loops, v).is_some();
         }
         if v.opcode() == Opcode::LLVMLoad {
             // Memory the function never writes still holds the same value
@@ -733,6 +733,9 @@ impl Tape {
             self.report
                 .add(|| format!("  recompute `{}` in the reverse sweep", v.describe()));
         }
+        if let Some(sh) = self.shifted(loops, v, RECOMPUTE_DEPTH) {
+            return self.recompute_shifted(loops, b, sh);
+        }
         if let Some(iv) = induction(loops, v) {
             return self.recompute_induction(loops, b, v, iv);
         }
@@ -746,6 +749,138 @@ impl Tape {
             c.set_operand(i, o);
         }
         b.insert(c);
+        c
+    }
+
+    /// Header phi `v = phi [first, preheader], [w, latch]` of loop `lp`
+    /// whose latch value `w` the reverse sweep can rebuild one iteration
+    /// late without taping anything: `w` is computed from values outside
+    /// `lp`, loads of memory nothing overwrites afterwards, cheap
+    /// arithmetic, and latch values of `lp`'s induction phis (at most
+    /// `depth` levels). Then on iteration `k > 0`, `v` is `w` of iteration
+    /// `k - 1`, which is `w`'s expression with every such latch value
+    /// replaced by its phi on iteration `k` (the latch edge carries one
+    /// into the other): loop rotation's `p0 = rowptr[i]` carried from the
+    /// previous iteration's `rowptr[i + 1]` is read again as `rowptr[i]`
+    /// instead of taped.
+    fn shifted(&self, loops: &Loops, v: Value, depth: u32) -> Option<Shifted> {
+        if v.opcode() != Opcode::LLVMPHI || self.rereads.is_none() {
+            return None;
+        }
+        let lp = loops.loop_of(v.parent())?;
+        if loops.get(lp).header != v.parent() {
+            return None;
+        }
+        let incoming = v.incoming();
+        if incoming.len() != 2 {
+            return None;
+        }
+        let (first, preheader) = *incoming.iter().find(|(_, b)| !loops.contains(lp, *b))?;
+        let (prev, _) = *incoming.iter().find(|(_, b)| loops.contains(lp, *b))?;
+        if first.is_instruction() && loops.contains(lp, first.parent()) {
+            return None;
+        }
+        // Only a value of the loop itself: a loop-invariant latch value is
+        // left to the other forms (it is no cheaper here).
+        if !prev.is_instruction() || loops.loop_of(prev.parent()) != Some(lp) {
+            return None;
+        }
+        let mut seen = Vec::new();
+        self.shiftable(loops, lp, v, prev, depth, &mut seen)
+            .then_some(Shifted {
+                phi: v,
+                lp,
+                preheader,
+                first,
+                prev,
+            })
+    }
+
+    /// See [`Tape::shifted`]: whether `e` (an operand of the latch value of
+    /// phi `v`) can be rebuilt one iteration late.
+    fn shiftable(
+        &self,
+        loops: &Loops,
+        lp: LoopId,
+        v: Value,
+        e: Value,
+        depth: u32,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        if !e.is_instruction() || seen.contains(&e) {
+            return true;
+        }
+        match loops.loop_of(e.parent()) {
+            None => return true,
+            Some(l) if l != lp => return is_ancestor(loops, l, lp),
+            _ => {}
+        }
+        if counted_latch_phi(loops, lp, v, e).is_some() || affine_step(loops, lp, v, e).is_some() {
+            return true;
+        }
+        if depth == 0 || e.opcode() == Opcode::LLVMPHI {
+            return false;
+        }
+        let ok = match e.opcode() {
+            Opcode::LLVMLoad => self.rereads.as_ref().is_some_and(|r| r.safe(e)),
+            _ => is_cheap(e),
+        };
+        if !ok {
+            return false;
+        }
+        seen.push(e);
+        e.operands()
+            .into_iter()
+            .all(|o| self.shiftable(loops, lp, v, o, depth - 1, seen))
+    }
+
+    /// `first` on the first iteration, else the latch value rebuilt one
+    /// iteration late (see [`Tape::shifted`]).
+    fn recompute_shifted(&mut self, loops: &Loops, b: &Builder, sh: Shifted) -> Value {
+        let k = self.iteration(loops, b, sh.lp, sh.preheader);
+        let i64t = self.i64();
+        let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
+        let first = self.reload(loops, b, sh.first);
+        let mut memo = HashMap::new();
+        let later = self.shift_clone(loops, b, sh, sh.prev, &mut memo);
+        b.select(is_first, first, later)
+    }
+
+    fn shift_clone(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        sh: Shifted,
+        e: Value,
+        memo: &mut HashMap<Value, Value>,
+    ) -> Value {
+        let lp = sh.lp;
+        if !e.is_instruction() || loops.loop_of(e.parent()) != Some(lp) {
+            return self.reload(loops, b, e);
+        }
+        let v = sh.phi;
+        if let Some(u) = counted_latch_phi(loops, lp, v, e) {
+            return self.reload(loops, b, u);
+        }
+        if let Some(step) = affine_step(loops, lp, v, e) {
+            // an affine induction one iteration earlier: e - step
+            let now = self.reload(loops, b, e);
+            return b.sub_int(now, b.const_int(e.ty(), step));
+        }
+        if let Some(c) = memo.get(&e) {
+            return *c;
+        }
+        let ops: Vec<Value> = e
+            .operands()
+            .into_iter()
+            .map(|o| self.shift_clone(loops, b, sh, o, memo))
+            .collect();
+        let c = e.clone_instruction();
+        for (i, o) in ops.into_iter().enumerate() {
+            c.set_operand(i, o);
+        }
+        b.insert(c);
+        memo.insert(e, c);
         c
     }
 
@@ -1358,6 +1493,49 @@ impl LoopTape {
         } else {
             bytes.div_ceil(32) * 32
         }
+    }
+}
+
+/// A header phi rebuilt from its latch value one iteration late
+/// ([`Tape::shifted`]).
+#[derive(Clone, Copy)]
+struct Shifted {
+    phi: Value,
+    lp: LoopId,
+    preheader: Block,
+    first: Value,
+    prev: Value,
+}
+
+/// A header phi of `lp` other than `v` that is an integer induction
+/// (rebuilding it never needs a shifted phi) and takes `e` on the latch
+/// edge: on iteration `k > 0` it holds `e` of iteration `k - 1`.
+fn counted_latch_phi(loops: &Loops, lp: LoopId, v: Value, e: Value) -> Option<Value> {
+    let header = loops.get(lp).header;
+    e.users().into_iter().find(|&u| {
+        u != v
+            && u.is_instruction()
+            && u.opcode() == Opcode::LLVMPHI
+            && u.parent() == header
+            && u.incoming()
+                .iter()
+                .any(|(x, blk)| *x == e && loops.contains(lp, *blk))
+            && matches!(
+                induction(loops, u),
+                Some(Induction::Affine { .. } | Induction::FirstOrRest { .. })
+            )
+    })
+}
+
+/// The step of `e` when `e` is an affine induction phi of `lp` other than
+/// `v` (its value one iteration earlier is `e - step`).
+fn affine_step(loops: &Loops, lp: LoopId, v: Value, e: Value) -> Option<i64> {
+    if e == v || e.opcode() != Opcode::LLVMPHI || loops.get(lp).header != e.parent() {
+        return None;
+    }
+    match induction(loops, e) {
+        Some(Induction::Affine { lp: l, step, .. }) if l == lp => Some(step),
+        _ => None,
     }
 }
 
