@@ -221,6 +221,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         if rev_entry.is_none() {
             let in_loop = |b: Block| loops.loop_of(b).is_some();
             tape.set_rereads(tape::Rereads::new(&reachable, roots, &in_loop));
+            tape.set_dominators(crate::cfg::loops::dominators(&cfg, &reachable));
         } else if !unchanged_roots.is_empty() {
             tape.set_rereads(tape::Rereads::for_split(
                 &reachable,

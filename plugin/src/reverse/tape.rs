@@ -148,6 +148,9 @@ pub struct Tape {
     /// costs little (the backend makes one `sincos` of the pair), taping
     /// them costs a row field.
     paired: hashbrown::HashSet<Value>,
+    /// Dominator tree of the function (immediate dominators), for
+    /// [`Tape::forwarded`].
+    idom: Option<HashMap<Block, Block>>,
     /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
     /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
     pub huge_pages: bool,
@@ -274,6 +277,7 @@ impl Tape {
             instance_entries: Vec::new(),
             rereads: None,
             paired: hashbrown::HashSet::new(),
+            idom: None,
             huge_pages: true,
         }
     }
@@ -522,7 +526,10 @@ impl Tape {
             // in the reverse sweep: read it again instead of taping it.
             let p = v.operand(0);
             let unchanged = self.rereads.as_ref().is_some_and(|r| r.safe(v));
-            return unchanged && depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
+            if unchanged {
+                return depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
+            }
+            return depth > 0 && self.forwarded(loops, v, depth - 1).is_some();
         }
         let cheap = self.cheap(v);
         if !cheap || depth == 0 {
@@ -736,6 +743,12 @@ impl Tape {
         if let Some(sh) = self.shifted(loops, v, RECOMPUTE_DEPTH) {
             return self.recompute_shifted(loops, b, sh);
         }
+        if v.opcode() == Opcode::LLVMLoad && !self.rereads.as_ref().is_some_and(|r| r.safe(v)) {
+            if let Some(fw) = self.forwarded(loops, v, RECOMPUTE_DEPTH) {
+                let mut memo = HashMap::new();
+                return self.forward_clone(loops, b, fw, fw.value, &mut memo);
+            }
+        }
         if let Some(iv) = induction(loops, v) {
             return self.recompute_induction(loops, b, v, iv);
         }
@@ -878,6 +891,153 @@ impl Tape {
         let c = e.clone_instruction();
         for (i, o) in ops.into_iter().enumerate() {
             c.set_operand(i, o);
+        }
+        b.insert(c);
+        memo.insert(e, c);
+        c
+    }
+
+    /// See [`Tape::forwarded`].
+    pub fn set_dominators(&mut self, idom: HashMap<Block, Block>) {
+        self.idom = Some(idom);
+    }
+
+    /// Load `l = base[i]` in loop `L` whose value was stored in the same
+    /// iteration of the enclosing loop by a sibling loop `L0` that runs
+    /// before it, `base[j] = value` on every one of its iterations, and
+    /// whose `value` the reverse sweep can rebuild with `j` replaced by `i`
+    /// (cheap arithmetic, loads of memory nothing overwrites, values from
+    /// outside `L0`): a scratch buffer filled and then read back in every
+    /// iteration of an outer loop, such as GMM's `xc[d] = x[d] - mean[d]`
+    /// read by two later loops, costs no tape. The conditions, all
+    /// checked: the same base pointer and element type, `i` and `j` affine
+    /// with step 1 and the same start, both loops leave only through their
+    /// latch when `i + 1` (`j + 1`) equals the same loop-invariant bound
+    /// (so `L0` wrote every element `L` reads), the store is in `L0`'s latch
+    /// block, `L0`'s header dominates `L`'s, and no other write that may
+    /// touch the buffer is inside the enclosing loop (combined shape only).
+    fn forwarded(&self, loops: &Loops, l: Value, depth: u32) -> Option<Forwarded> {
+        let idom = self.idom.as_ref()?;
+        let rereads = self.rereads.as_ref()?;
+        let lp = loops.loop_of(l.parent())?;
+        let parent = loops.get(lp).parent?;
+        let (base, i) = indexed(l.operand(0))?;
+        let (start, n) = counted_loop(loops, lp, i)?;
+        let elem = l.operand(0).gep_source_element_type();
+        for s in base.users() {
+            let Some(ptr) = s
+                .is_instruction()
+                .then_some(s)
+                .filter(|g| g.opcode() == Opcode::LLVMGetElementPtr)
+            else {
+                continue;
+            };
+            if ptr.gep_source_element_type() != elem || indexed(ptr).map(|(b, _)| b) != Some(base) {
+                continue;
+            }
+            let (_, j) = indexed(ptr)?;
+            for st in ptr.users() {
+                if !st.is_instruction() || st.opcode() != Opcode::LLVMStore || st.operand(1) != ptr
+                {
+                    continue;
+                }
+                let Some(l0) = loops.loop_of(st.parent()) else {
+                    continue;
+                };
+                let sib = l0 != lp && loops.get(l0).parent == Some(parent);
+                let latch = loops.get(l0).latches.as_slice() == [st.parent()];
+                if !sib || !latch || st.operand(0).ty() != l.ty() || j.ty() != i.ty() {
+                    continue;
+                }
+                let Some((start0, n0)) = counted_loop(loops, l0, j) else {
+                    continue;
+                };
+                let same_start = start0 == start
+                    || (start0.const_int().is_some() && start0.const_int() == start.const_int());
+                if !same_start || n0 != n {
+                    continue;
+                }
+                if !crate::cfg::loops::dominates(idom, loops.get(l0).header, loops.get(lp).header) {
+                    continue;
+                }
+                let inside = |blk: Block| loops.contains(parent, blk);
+                if !rereads.sole_writer_within(st, l.operand(0), &inside) {
+                    continue;
+                }
+                let fw = Forwarded {
+                    l0,
+                    j,
+                    i,
+                    value: st.operand(0),
+                };
+                let mut seen = Vec::new();
+                if self.forwardable(loops, fw, fw.value, depth, &mut seen) {
+                    return Some(fw);
+                }
+            }
+        }
+        None
+    }
+
+    fn forwardable(
+        &self,
+        loops: &Loops,
+        fw: Forwarded,
+        e: Value,
+        depth: u32,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        if !e.is_instruction() || seen.contains(&e) || e == fw.j {
+            return true;
+        }
+        match loops.loop_of(e.parent()) {
+            Some(l) if l == fw.l0 => {}
+            // outside L0: it dominates L0's store, so L0's header, so L
+            Some(l) => return !loops.contains(fw.l0, l_header(loops, l)),
+            None => return true,
+        }
+        if depth == 0 {
+            return false;
+        }
+        let ok = match e.opcode() {
+            Opcode::LLVMLoad => self.rereads.as_ref().is_some_and(|r| r.safe(e)),
+            Opcode::LLVMPHI => false,
+            _ => is_cheap(e),
+        };
+        if !ok {
+            return false;
+        }
+        seen.push(e);
+        e.operands()
+            .into_iter()
+            .all(|o| self.forwardable(loops, fw, o, depth - 1, seen))
+    }
+
+    fn forward_clone(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        fw: Forwarded,
+        e: Value,
+        memo: &mut HashMap<Value, Value>,
+    ) -> Value {
+        if e == fw.j {
+            return self.reload(loops, b, fw.i);
+        }
+        if !e.is_instruction() || loops.loop_of(e.parent()) != Some(fw.l0) {
+            return self.reload(loops, b, e);
+        }
+        if let Some(c) = memo.get(&e) {
+            return *c;
+        }
+        let ops: Vec<Value> = e
+            .operands()
+            .into_iter()
+            .map(|o| self.forward_clone(loops, b, fw, o, memo))
+            .collect();
+        let c = e.clone_instruction();
+        for (k, o) in ops.into_iter().enumerate() {
+            c.set_operand(k, o);
         }
         b.insert(c);
         memo.insert(e, c);
@@ -1525,6 +1685,97 @@ fn counted_latch_phi(loops: &Loops, lp: LoopId, v: Value, e: Value) -> Option<Va
                 Some(Induction::Affine { .. } | Induction::FirstOrRest { .. })
             )
     })
+}
+
+/// A load forwarded from a sibling loop's store ([`Tape::forwarded`]).
+#[derive(Clone, Copy)]
+struct Forwarded {
+    /// the loop of the store and its induction phi
+    l0: LoopId,
+    j: Value,
+    /// the load's induction phi
+    i: Value,
+    /// the stored value
+    value: Value,
+}
+
+fn l_header(loops: &Loops, lp: LoopId) -> Block {
+    loops.get(lp).header
+}
+
+/// `(base, idx)` for `getelementptr T, base, idx` (one index).
+fn indexed(p: Value) -> Option<(Value, Value)> {
+    (p.is_instruction() && p.opcode() == Opcode::LLVMGetElementPtr && p.operands().len() == 2)
+        .then(|| (p.operand(0), p.operand(1)))
+}
+
+/// For induction phi `iv` of `lp`: `(start, n)` when `iv` is affine with
+/// step 1 and `lp` leaves only through its single latch, exactly when
+/// `iv + 1 == n` for a loop-invariant `n` (so it runs `iv = start ..
+/// n - 1`).
+fn counted_loop(loops: &Loops, lp: LoopId, iv: Value) -> Option<(Value, Value)> {
+    if !iv.is_instruction() || iv.opcode() != Opcode::LLVMPHI || loops.get(lp).header != iv.parent()
+    {
+        return None;
+    }
+    let Some(Induction::Affine {
+        lp: l,
+        start,
+        step: 1,
+        ..
+    }) = induction(loops, iv)
+    else {
+        return None;
+    };
+    if l != lp {
+        return None;
+    }
+    let lo = loops.get(lp);
+    let [latch] = lo.latches.as_slice() else {
+        return None;
+    };
+    let exiting = lo
+        .blocks
+        .iter()
+        .filter(|b| b.successors().iter().any(|s| !loops.contains(lp, *s)))
+        .count();
+    if exiting != 1 {
+        return None;
+    }
+    let br = latch.terminator()?;
+    if br.opcode() != Opcode::LLVMBr || br.operands().len() != 3 {
+        return None;
+    }
+    let cond = br.operand(0);
+    if !cond.is_instruction() || cond.opcode() != Opcode::LLVMICmp {
+        return None;
+    }
+    let next = iv
+        .incoming()
+        .into_iter()
+        .find(|(_, b)| loops.contains(lp, *b))
+        .map(|(x, _)| x)?;
+    let (a, c) = (cond.operand(0), cond.operand(1));
+    let n = if a == next {
+        c
+    } else if c == next {
+        a
+    } else {
+        return None;
+    };
+    if n.is_instruction() && loops.contains(lp, n.parent()) {
+        return None;
+    }
+    // the successor taken when the compare holds must leave the loop
+    let succ = latch.successors();
+    let exit_on_true = match cond.icmp_predicate() {
+        Some(IntPredicate::LLVMIntEQ) => true,
+        Some(IntPredicate::LLVMIntNE) => false,
+        _ => return None,
+    };
+    let (t, f) = (succ.first()?, succ.get(1)?);
+    let (out, back) = if exit_on_true { (t, f) } else { (f, t) };
+    (!loops.contains(lp, *out) && *back == lo.header).then_some((start, n))
 }
 
 /// The step of `e` when `e` is an affine induction phi of `lp` other than
