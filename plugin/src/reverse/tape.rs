@@ -992,8 +992,9 @@ impl Tape {
         }
         match loops.loop_of(e.parent()) {
             Some(l) if l == fw.l0 => {}
-            // outside L0: it dominates L0's store, so L0's header, so L
-            Some(l) => return !loops.contains(fw.l0, l_header(loops, l)),
+            // in a loop enclosing L0: the same iteration of it as at the
+            // load (it dominates L0's store, so L0's header, so the load)
+            Some(l) => return is_ancestor(loops, l, fw.l0),
             None => return true,
         }
         if depth == 0 {
@@ -1697,10 +1698,6 @@ struct Forwarded {
     i: Value,
     /// the stored value
     value: Value,
-}
-
-fn l_header(loops: &Loops, lp: LoopId) -> Block {
-    loops.get(lp).header
 }
 
 /// `(base, idx)` for `getelementptr T, base, idx` (one index).
