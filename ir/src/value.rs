@@ -308,6 +308,15 @@ impl Value {
     pub fn fcmp_predicate(self) -> RealPredicate {
         unsafe { LLVMGetFCmpPredicate(self.0) }
     }
+    /// The predicate of an `icmp` (None for anything else).
+    pub fn icmp_predicate(self) -> Option<crate::IntPredicate> {
+        (self.opcode() == Opcode::LLVMICmp).then(|| unsafe { LLVMGetICmpPredicate(self.0) })
+    }
+    /// The source element type of a `getelementptr` (None for anything else).
+    pub fn gep_source_element_type(self) -> Option<Type> {
+        (self.opcode() == Opcode::LLVMGetElementPtr)
+            .then(|| Type(unsafe { LLVMGetGEPSourceElementType(self.0) }))
+    }
     pub fn is_terminator(self) -> bool {
         unsafe { !LLVMIsATerminatorInst(self.0).is_null() }
     }

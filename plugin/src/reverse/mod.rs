@@ -205,6 +205,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let rev_entry = split.as_ref().map(|(b, _, _)| *b);
         let mut tape = Tape::new(module, entry, split);
         tape.report.on = ctx.options.print_tape != 0;
+        tape.huge_pages = ctx.options.huge_pages != 0;
         // Re-reading memory in the reverse sweep is only sound when nothing
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.
@@ -227,6 +228,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         if rev_entry.is_none() {
             let in_loop = |b: Block| loops.loop_of(b).is_some();
             tape.set_rereads(tape::Rereads::new(&reachable, roots, &in_loop));
+            tape.set_dominators(crate::cfg::loops::dominators(&cfg, &reachable));
         } else if !unchanged_roots.is_empty() {
             tape.set_rereads(tape::Rereads::for_split(
                 &reachable,

@@ -315,6 +315,31 @@ impl Rereads {
         false
     }
 
+    /// Combined shape: whether store `s` is the only write that may touch
+    /// the memory `p` points into among the writes in blocks `inside`
+    /// accepts (in the split shape nothing is known: false).
+    pub fn sole_writer_within(
+        &self,
+        s: Value,
+        p: Value,
+        inside: &dyn Fn(ferment_ir::Block) -> bool,
+    ) -> bool {
+        if self.split_roots.is_some() {
+            return false;
+        }
+        let mine = classes_of(p, &self.objects);
+        if mine.is_empty() {
+            return false;
+        }
+        self.writers.iter().all(|(w, touched)| {
+            *w == s
+                || !inside(w.parent())
+                || touched
+                    .as_ref()
+                    .is_some_and(|cs| !cs.iter().any(|c| mine.contains(c)))
+        })
+    }
+
     /// Decided when the function was analyzed; loads created later are not.
     pub fn safe(&self, load: Value) -> bool {
         self.memo.borrow().get(&load).copied().unwrap_or(false)

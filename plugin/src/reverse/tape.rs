@@ -148,6 +148,12 @@ pub struct Tape {
     /// costs little (the backend makes one `sincos` of the pair), taping
     /// them costs a row field.
     paired: hashbrown::HashSet<Value>,
+    /// Dominator tree of the function (immediate dominators), for
+    /// [`Tape::forwarded`].
+    idom: Option<HashMap<Block, Block>>,
+    /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
+    /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
+    pub huge_pages: bool,
 }
 
 /// Pure, cheap instructions the reverse sweep may recompute: arithmetic
@@ -271,6 +277,8 @@ impl Tape {
             instance_entries: Vec::new(),
             rereads: None,
             paired: hashbrown::HashSet::new(),
+            idom: None,
+            huge_pages: true,
         }
     }
 
@@ -511,14 +519,17 @@ impl Tape {
             return false;
         }
         if v.opcode() == Opcode::LLVMPHI {
-            return induction(loops, v).is_some();
+            return self.shifted(loops, v, depth).is_some() || induction(loops, v).is_some();
         }
         if v.opcode() == Opcode::LLVMLoad {
             // Memory the function never writes still holds the same value
             // in the reverse sweep: read it again instead of taping it.
             let p = v.operand(0);
             let unchanged = self.rereads.as_ref().is_some_and(|r| r.safe(v));
-            return unchanged && depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
+            if unchanged {
+                return depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
+            }
+            return depth > 0 && self.forwarded(loops, v, depth - 1).is_some();
         }
         let cheap = self.cheap(v);
         if !cheap || depth == 0 {
@@ -729,6 +740,15 @@ impl Tape {
             self.report
                 .add(|| format!("  recompute `{}` in the reverse sweep", v.describe()));
         }
+        if let Some(sh) = self.shifted(loops, v, RECOMPUTE_DEPTH) {
+            return self.recompute_shifted(loops, b, sh);
+        }
+        if v.opcode() == Opcode::LLVMLoad && !self.rereads.as_ref().is_some_and(|r| r.safe(v)) {
+            if let Some(fw) = self.forwarded(loops, v, RECOMPUTE_DEPTH) {
+                let mut memo = HashMap::new();
+                return self.forward_clone(loops, b, fw, fw.value, &mut memo);
+            }
+        }
         if let Some(iv) = induction(loops, v) {
             return self.recompute_induction(loops, b, v, iv);
         }
@@ -742,6 +762,286 @@ impl Tape {
             c.set_operand(i, o);
         }
         b.insert(c);
+        c
+    }
+
+    /// Header phi `v = phi [first, preheader], [w, latch]` of loop `lp`
+    /// whose latch value `w` the reverse sweep can rebuild one iteration
+    /// late without taping anything: `w` is computed from values outside
+    /// `lp`, loads of memory nothing overwrites afterwards, cheap
+    /// arithmetic, and latch values of `lp`'s induction phis (at most
+    /// `depth` levels). Then on iteration `k > 0`, `v` is `w` of iteration
+    /// `k - 1`, which is `w`'s expression with every such latch value
+    /// replaced by its phi on iteration `k` (the latch edge carries one
+    /// into the other): loop rotation's `p0 = rowptr[i]` carried from the
+    /// previous iteration's `rowptr[i + 1]` is read again as `rowptr[i]`
+    /// instead of taped.
+    fn shifted(&self, loops: &Loops, v: Value, depth: u32) -> Option<Shifted> {
+        if v.opcode() != Opcode::LLVMPHI || self.rereads.is_none() {
+            return None;
+        }
+        let lp = loops.loop_of(v.parent())?;
+        if loops.get(lp).header != v.parent() {
+            return None;
+        }
+        let incoming = v.incoming();
+        if incoming.len() != 2 {
+            return None;
+        }
+        let (first, preheader) = *incoming.iter().find(|(_, b)| !loops.contains(lp, *b))?;
+        let (prev, _) = *incoming.iter().find(|(_, b)| loops.contains(lp, *b))?;
+        if first.is_instruction() && loops.contains(lp, first.parent()) {
+            return None;
+        }
+        // Only a value of the loop itself: a loop-invariant latch value is
+        // left to the other forms (it is no cheaper here).
+        if !prev.is_instruction() || loops.loop_of(prev.parent()) != Some(lp) {
+            return None;
+        }
+        let mut seen = Vec::new();
+        self.shiftable(loops, lp, v, prev, depth, &mut seen)
+            .then_some(Shifted {
+                phi: v,
+                lp,
+                preheader,
+                first,
+                prev,
+            })
+    }
+
+    /// See [`Tape::shifted`]: whether `e` (an operand of the latch value of
+    /// phi `v`) can be rebuilt one iteration late.
+    fn shiftable(
+        &self,
+        loops: &Loops,
+        lp: LoopId,
+        v: Value,
+        e: Value,
+        depth: u32,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        if !e.is_instruction() || seen.contains(&e) {
+            return true;
+        }
+        match loops.loop_of(e.parent()) {
+            None => return true,
+            Some(l) if l != lp => return is_ancestor(loops, l, lp),
+            _ => {}
+        }
+        if counted_latch_phi(loops, lp, v, e).is_some() || affine_step(loops, lp, v, e).is_some() {
+            return true;
+        }
+        if depth == 0 || e.opcode() == Opcode::LLVMPHI {
+            return false;
+        }
+        let ok = match e.opcode() {
+            Opcode::LLVMLoad => self.rereads.as_ref().is_some_and(|r| r.safe(e)),
+            _ => is_cheap(e),
+        };
+        if !ok {
+            return false;
+        }
+        seen.push(e);
+        e.operands()
+            .into_iter()
+            .all(|o| self.shiftable(loops, lp, v, o, depth - 1, seen))
+    }
+
+    /// `first` on the first iteration, else the latch value rebuilt one
+    /// iteration late (see [`Tape::shifted`]).
+    fn recompute_shifted(&mut self, loops: &Loops, b: &Builder, sh: Shifted) -> Value {
+        let k = self.iteration(loops, b, sh.lp, sh.preheader);
+        let i64t = self.i64();
+        let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
+        let first = self.reload(loops, b, sh.first);
+        let mut memo = HashMap::new();
+        let later = self.shift_clone(loops, b, sh, sh.prev, &mut memo);
+        b.select(is_first, first, later)
+    }
+
+    fn shift_clone(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        sh: Shifted,
+        e: Value,
+        memo: &mut HashMap<Value, Value>,
+    ) -> Value {
+        let lp = sh.lp;
+        if !e.is_instruction() || loops.loop_of(e.parent()) != Some(lp) {
+            return self.reload(loops, b, e);
+        }
+        let v = sh.phi;
+        if let Some(u) = counted_latch_phi(loops, lp, v, e) {
+            return self.reload(loops, b, u);
+        }
+        if let Some(step) = affine_step(loops, lp, v, e) {
+            // an affine induction one iteration earlier: e - step
+            let now = self.reload(loops, b, e);
+            return b.sub_int(now, b.const_int(e.ty(), step));
+        }
+        if let Some(c) = memo.get(&e) {
+            return *c;
+        }
+        let ops: Vec<Value> = e
+            .operands()
+            .into_iter()
+            .map(|o| self.shift_clone(loops, b, sh, o, memo))
+            .collect();
+        let c = e.clone_instruction();
+        for (i, o) in ops.into_iter().enumerate() {
+            c.set_operand(i, o);
+        }
+        b.insert(c);
+        memo.insert(e, c);
+        c
+    }
+
+    /// See [`Tape::forwarded`].
+    pub fn set_dominators(&mut self, idom: HashMap<Block, Block>) {
+        self.idom = Some(idom);
+    }
+
+    /// Load `l = base[i]` in loop `L` whose value was stored in the same
+    /// iteration of the enclosing loop by a sibling loop `L0` that runs
+    /// before it, `base[j] = value` on every one of its iterations, and
+    /// whose `value` the reverse sweep can rebuild with `j` replaced by `i`
+    /// (cheap arithmetic, loads of memory nothing overwrites, values from
+    /// outside `L0`): a scratch buffer filled and then read back in every
+    /// iteration of an outer loop, such as GMM's `xc[d] = x[d] - mean[d]`
+    /// read by two later loops, costs no tape. The conditions, all
+    /// checked: the same base pointer and element type, `i` and `j` affine
+    /// with step 1 and the same start, both loops leave only through their
+    /// latch when `i + 1` (`j + 1`) equals the same loop-invariant bound
+    /// (so `L0` wrote every element `L` reads), the store is in `L0`'s latch
+    /// block, `L0`'s header dominates `L`'s, and no other write that may
+    /// touch the buffer is inside the enclosing loop (combined shape only).
+    fn forwarded(&self, loops: &Loops, l: Value, depth: u32) -> Option<Forwarded> {
+        let idom = self.idom.as_ref()?;
+        let rereads = self.rereads.as_ref()?;
+        let lp = loops.loop_of(l.parent())?;
+        let parent = loops.get(lp).parent?;
+        let (base, i) = indexed(l.operand(0))?;
+        let (start, n) = counted_loop(loops, lp, i)?;
+        let elem = l.operand(0).gep_source_element_type();
+        for s in base.users() {
+            let Some(ptr) = s
+                .is_instruction()
+                .then_some(s)
+                .filter(|g| g.opcode() == Opcode::LLVMGetElementPtr)
+            else {
+                continue;
+            };
+            if ptr.gep_source_element_type() != elem || indexed(ptr).map(|(b, _)| b) != Some(base) {
+                continue;
+            }
+            let (_, j) = indexed(ptr)?;
+            for st in ptr.users() {
+                if !st.is_instruction() || st.opcode() != Opcode::LLVMStore || st.operand(1) != ptr
+                {
+                    continue;
+                }
+                let Some(l0) = loops.loop_of(st.parent()) else {
+                    continue;
+                };
+                let sib = l0 != lp && loops.get(l0).parent == Some(parent);
+                let latch = loops.get(l0).latches.as_slice() == [st.parent()];
+                if !sib || !latch || st.operand(0).ty() != l.ty() || j.ty() != i.ty() {
+                    continue;
+                }
+                let Some((start0, n0)) = counted_loop(loops, l0, j) else {
+                    continue;
+                };
+                let same_start = start0 == start
+                    || (start0.const_int().is_some() && start0.const_int() == start.const_int());
+                if !same_start || n0 != n {
+                    continue;
+                }
+                if !crate::cfg::loops::dominates(idom, loops.get(l0).header, loops.get(lp).header) {
+                    continue;
+                }
+                let inside = |blk: Block| loops.contains(parent, blk);
+                if !rereads.sole_writer_within(st, l.operand(0), &inside) {
+                    continue;
+                }
+                let fw = Forwarded {
+                    l0,
+                    j,
+                    i,
+                    value: st.operand(0),
+                };
+                let mut seen = Vec::new();
+                if self.forwardable(loops, fw, fw.value, depth, &mut seen) {
+                    return Some(fw);
+                }
+            }
+        }
+        None
+    }
+
+    fn forwardable(
+        &self,
+        loops: &Loops,
+        fw: Forwarded,
+        e: Value,
+        depth: u32,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        if !e.is_instruction() || seen.contains(&e) || e == fw.j {
+            return true;
+        }
+        match loops.loop_of(e.parent()) {
+            Some(l) if l == fw.l0 => {}
+            // in a loop enclosing L0: the same iteration of it as at the
+            // load (it dominates L0's store, so L0's header, so the load)
+            Some(l) => return is_ancestor(loops, l, fw.l0),
+            None => return true,
+        }
+        if depth == 0 {
+            return false;
+        }
+        let ok = match e.opcode() {
+            Opcode::LLVMLoad => self.rereads.as_ref().is_some_and(|r| r.safe(e)),
+            Opcode::LLVMPHI => false,
+            _ => is_cheap(e),
+        };
+        if !ok {
+            return false;
+        }
+        seen.push(e);
+        e.operands()
+            .into_iter()
+            .all(|o| self.forwardable(loops, fw, o, depth - 1, seen))
+    }
+
+    fn forward_clone(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        fw: Forwarded,
+        e: Value,
+        memo: &mut HashMap<Value, Value>,
+    ) -> Value {
+        if e == fw.j {
+            return self.reload(loops, b, fw.i);
+        }
+        if !e.is_instruction() || loops.loop_of(e.parent()) != Some(fw.l0) {
+            return self.reload(loops, b, e);
+        }
+        if let Some(c) = memo.get(&e) {
+            return *c;
+        }
+        let ops: Vec<Value> = e
+            .operands()
+            .into_iter()
+            .map(|o| self.forward_clone(loops, b, fw, o, memo))
+            .collect();
+        let c = e.clone_instruction();
+        for (k, o) in ops.into_iter().enumerate() {
+            c.set_operand(k, o);
+        }
+        b.insert(c);
+        memo.insert(e, c);
         c
     }
 
@@ -1244,10 +1544,100 @@ impl Tape {
             new
         } else {
             let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
-            g.call_fn(realloc, &[old, bytes])
+            let new = g.call_fn(realloc, &[old, bytes]);
+            if self.huge_pages {
+                if let Some(advise) = huge_page_helper(self.module) {
+                    g.call_fn(advise, &[new, bytes]);
+                }
+            }
+            new
         };
         g.store(new, slot);
     }
+}
+
+/// Row buffers at least this large get `MADV_HUGEPAGE`. glibc serves them
+/// with a fresh `mmap` on every call (above its largest mmap threshold,
+/// 32 MiB, always), and with 4 KiB pages the kernel then takes one page
+/// fault, one page clear and one memory-cgroup charge per 4 KiB the forward
+/// sweep writes: on csr_jacobi (a 120 MiB tape) that was about 40% of the
+/// gradient's time. With 2 MiB pages it is one fault per 2 MiB.
+pub const HUGE_TAPE_BYTES: i64 = 4 << 20;
+
+/// `void ferment.tape.huge(ptr p, i64 bytes)`: when `bytes` is at least
+/// [`HUGE_TAPE_BYTES`] and `p` is not null, advises the 4 KiB pages that
+/// `[p, p + bytes)` touches to use transparent huge pages (`madvise(MADV_HUGEPAGE)`;
+/// the kernel ignores it when THP is off), keeping `errno` as it was: the
+/// advice is invisible to the program. Only for Linux targets whose
+/// `MADV_HUGEPAGE` is 14 and whose C library has `__errno_location`
+/// (glibc, musl); `None` elsewhere.
+fn huge_page_helper(module: Module) -> Option<Value> {
+    const NAME: &str = "ferment.tape.huge";
+    if let Some(f) = module.function(NAME) {
+        return Some(f);
+    }
+    let t = module.target_triple();
+    let arch_ok = [
+        "x86_64",
+        "i386",
+        "i486",
+        "i586",
+        "i686",
+        "aarch64",
+        "riscv64",
+        "powerpc64",
+        "s390x",
+    ]
+    .iter()
+    .any(|a| t.starts_with(a));
+    if !arch_ok || !t.contains("-linux") || t.contains("android") {
+        return None;
+    }
+    let ctx = module.context();
+    let (ptr, i32t, i64t) = (Type::ptr(ctx), Type::int(ctx, 32), Type::int(ctx, 64));
+    let f = module.add_function(NAME, Type::function(Type::void(ctx), &[ptr, i64t], false));
+    f.set_internal();
+    let (p, bytes) = (f.params()[0], f.params()[1]);
+    let entry = f.append_block("entry");
+    let advise = f.append_block("advise");
+    let exit = f.append_block("exit");
+    let b = Builder::new(module);
+    b.at_end(entry);
+    let big = b.icmp(
+        IntPredicate::LLVMIntSGE,
+        bytes,
+        b.const_int(i64t, HUGE_TAPE_BYTES),
+    );
+    let addr = b.ptr_to_int(p, i64t);
+    let some = b.icmp(IntPredicate::LLVMIntNE, addr, b.const_int(i64t, 0));
+    b.cond_br(b.and_int(big, some), advise, exit);
+    b.at_end(advise);
+    // [start, end): every 4 KiB page the buffer touches. For a buffer glibc
+    // mapped on its own that is exactly its mapping (the chunk header sits
+    // in the first page), so the mapping stays one VMA and a later realloc
+    // can still mremap it (advising only the whole pages inside the buffer
+    // splits the VMA, and mremap of a range over two VMAs fails: glibc then
+    // copies). Pages shared with neighbouring heap chunks only change their
+    // page-size policy, never their contents.
+    let mask = b.const_int(i64t, !4095);
+    let start = b.and_int(addr, mask);
+    let end = b.and_int(
+        b.add_int(b.add_int(addr, bytes), b.const_int(i64t, 4095)),
+        mask,
+    );
+    let len = b.sub_int(end, start);
+    let errno_at = b.call_fn(declare(module, "__errno_location", ptr, &[]), &[]);
+    let saved = b.load(i32t, errno_at);
+    let madvise = declare(module, "madvise", i32t, &[ptr, i64t, i32t]);
+    b.call_fn(
+        madvise,
+        &[b.int_to_ptr(start, ptr), len, b.const_int(i32t, 14)],
+    );
+    b.store(saved, errno_at);
+    b.br(exit);
+    b.at_end(exit);
+    b.ret_void();
+    Some(f)
 }
 
 impl LoopTape {
@@ -1264,6 +1654,136 @@ impl LoopTape {
         } else {
             bytes.div_ceil(32) * 32
         }
+    }
+}
+
+/// A header phi rebuilt from its latch value one iteration late
+/// ([`Tape::shifted`]).
+#[derive(Clone, Copy)]
+struct Shifted {
+    phi: Value,
+    lp: LoopId,
+    preheader: Block,
+    first: Value,
+    prev: Value,
+}
+
+/// A header phi of `lp` other than `v` that is an integer induction
+/// (rebuilding it never needs a shifted phi) and takes `e` on the latch
+/// edge: on iteration `k > 0` it holds `e` of iteration `k - 1`.
+fn counted_latch_phi(loops: &Loops, lp: LoopId, v: Value, e: Value) -> Option<Value> {
+    let header = loops.get(lp).header;
+    e.users().into_iter().find(|&u| {
+        u != v
+            && u.is_instruction()
+            && u.opcode() == Opcode::LLVMPHI
+            && u.parent() == header
+            && u.incoming()
+                .iter()
+                .any(|(x, blk)| *x == e && loops.contains(lp, *blk))
+            && matches!(
+                induction(loops, u),
+                Some(Induction::Affine { .. } | Induction::FirstOrRest { .. })
+            )
+    })
+}
+
+/// A load forwarded from a sibling loop's store ([`Tape::forwarded`]).
+#[derive(Clone, Copy)]
+struct Forwarded {
+    /// the loop of the store and its induction phi
+    l0: LoopId,
+    j: Value,
+    /// the load's induction phi
+    i: Value,
+    /// the stored value
+    value: Value,
+}
+
+/// `(base, idx)` for `getelementptr T, base, idx` (one index).
+fn indexed(p: Value) -> Option<(Value, Value)> {
+    (p.is_instruction() && p.opcode() == Opcode::LLVMGetElementPtr && p.operands().len() == 2)
+        .then(|| (p.operand(0), p.operand(1)))
+}
+
+/// For induction phi `iv` of `lp`: `(start, n)` when `iv` is affine with
+/// step 1 and `lp` leaves only through its single latch, exactly when
+/// `iv + 1 == n` for a loop-invariant `n` (so it runs `iv = start ..
+/// n - 1`).
+fn counted_loop(loops: &Loops, lp: LoopId, iv: Value) -> Option<(Value, Value)> {
+    if !iv.is_instruction() || iv.opcode() != Opcode::LLVMPHI || loops.get(lp).header != iv.parent()
+    {
+        return None;
+    }
+    let Some(Induction::Affine {
+        lp: l,
+        start,
+        step: 1,
+        ..
+    }) = induction(loops, iv)
+    else {
+        return None;
+    };
+    if l != lp {
+        return None;
+    }
+    let lo = loops.get(lp);
+    let [latch] = lo.latches.as_slice() else {
+        return None;
+    };
+    let exiting = lo
+        .blocks
+        .iter()
+        .filter(|b| b.successors().iter().any(|s| !loops.contains(lp, *s)))
+        .count();
+    if exiting != 1 {
+        return None;
+    }
+    let br = latch.terminator()?;
+    if br.opcode() != Opcode::LLVMBr || br.operands().len() != 3 {
+        return None;
+    }
+    let cond = br.operand(0);
+    if !cond.is_instruction() || cond.opcode() != Opcode::LLVMICmp {
+        return None;
+    }
+    let next = iv
+        .incoming()
+        .into_iter()
+        .find(|(_, b)| loops.contains(lp, *b))
+        .map(|(x, _)| x)?;
+    let (a, c) = (cond.operand(0), cond.operand(1));
+    let n = if a == next {
+        c
+    } else if c == next {
+        a
+    } else {
+        return None;
+    };
+    if n.is_instruction() && loops.contains(lp, n.parent()) {
+        return None;
+    }
+    // the successor taken when the compare holds must leave the loop
+    let succ = latch.successors();
+    let exit_on_true = match cond.icmp_predicate() {
+        Some(IntPredicate::LLVMIntEQ) => true,
+        Some(IntPredicate::LLVMIntNE) => false,
+        _ => return None,
+    };
+    let (t, f) = (succ.first()?, succ.get(1)?);
+    let (out, back) = if exit_on_true { (t, f) } else { (f, t) };
+    (!loops.contains(lp, *out) && *back == lo.header).then_some((start, n))
+}
+
+/// The step of `e` when `e` is an affine induction phi of `lp` other than
+/// `v` (its value one iteration earlier is `e - step`).
+fn affine_step(loops: &Loops, lp: LoopId, v: Value, e: Value) -> Option<i64> {
+    if e == v || e.opcode() != Opcode::LLVMPHI || loops.get(lp).header != e.parent() {
+        return None;
+    }
+    match induction(loops, e) {
+        Some(Induction::Affine { lp: l, step, .. }) if l == lp => Some(step),
+        _ => None,
     }
 }
 

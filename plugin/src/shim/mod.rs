@@ -31,6 +31,9 @@ pub struct Options {
     /// a float scalar into one `<N x T>` vector (measured slower or equal on
     /// benches/batched.sh, so not the default).
     pub packed_lanes: c_int,
+    /// Large tape buffers are advised to use transparent huge pages
+    /// (`reverse::tape::HUGE_TAPE_BYTES`); `-ferment-no-huge-pages` is 0.
+    pub huge_pages: c_int,
 }
 
 impl Default for Options {
@@ -48,6 +51,7 @@ impl Default for Options {
             self_check: 0,
             prelink: 0,
             packed_lanes: 0,
+            huge_pages: 1,
         }
     }
 }

@@ -101,6 +101,10 @@ cl::opt<bool> OptPackedLanes(
     "ferment-packed-lanes", cl::init(false), cl::Hidden,
     cl::desc("ferment: batched forward mode keeps the N tangents of a float "
              "scalar in one <N x T> vector instead of N scalars"));
+cl::opt<bool> OptNoHugePages(
+    "ferment-no-huge-pages", cl::init(false), cl::Hidden,
+    cl::desc("ferment: do not advise transparent huge pages for large tape "
+             "buffers (ablation)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
 cl::opt<bool> OptFastMath(
@@ -144,6 +148,7 @@ struct FermentOptions {
   int self_check;
   int prelink;
   int packed_lanes;
+  int huge_pages;
 };
 
 static FermentOptions currentOptions() {
@@ -166,6 +171,7 @@ static FermentOptions currentOptions() {
   O.self_check = OptCheck || OptCheckEnzyme;
   O.prelink = 0;
   O.packed_lanes = OptPackedLanes;
+  O.huge_pages = !OptNoHugePages;
   return O;
 }
 
