@@ -19,7 +19,7 @@ mod program;
 mod reduce;
 mod rng;
 
-use exec::{Env, Outcome};
+use exec::{Env, Fd, Outcome};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,8 +66,8 @@ const KNOWN_FAILURES: &[(u64, &str)] = &[];
 #[derive(Default)]
 struct Stats {
     programs: usize,
-    pass_smooth: usize,
-    pass_kink: usize,
+    /// Passing programs by how far finite differences applied.
+    pass: BTreeMap<Fd, usize>,
     skipped: usize,
     rejected: BTreeMap<String, Vec<u64>>,
     failures: BTreeMap<String, Vec<u64>>,
@@ -76,13 +76,20 @@ struct Stats {
 
 impl Stats {
     fn report(&self, what: &str, secs: f64) -> String {
+        let n = |k: Fd| self.pass.get(&k).copied().unwrap_or(0);
         let mut s = format!(
-            "{what}: {} programs in {secs:.0} s: {} passed with every oracle, {} passed forward-vs-reverse \
-             and -O0/-O2 only (a kink or jump near the point), {} skipped (non-finite primal), {} rejected \
+            "{what}: {} programs in {secs:.0} s: {} passed with every oracle ({} of them at a point moved \
+             off a branch boundary, {} single precision with a looser finite-difference tolerance), {} \
+             passed every oracle but finite differences ({} path changes within the step at every point \
+             tried, {} noisy differences on a stable path), {} skipped (non-finite primal), {} rejected \
              by ferment, {} failed\n",
             self.programs,
-            self.pass_smooth,
-            self.pass_kink,
+            n(Fd::Checked) + n(Fd::CheckedMoved) + n(Fd::Single),
+            n(Fd::CheckedMoved),
+            n(Fd::Single),
+            n(Fd::Unstable) + n(Fd::Noisy),
+            n(Fd::Unstable),
+            n(Fd::Noisy),
             self.skipped,
             self.rejected.values().map(|v| v.len()).sum::<usize>(),
             self.failures.values().map(|v| v.len()).sum::<usize>()
@@ -212,8 +219,7 @@ fn campaign(o: &Opts) -> Stats {
                 let mut st = stats.lock().unwrap();
                 st.programs += 1;
                 match &r {
-                    Outcome::Pass { smooth: true, .. } => st.pass_smooth += 1,
-                    Outcome::Pass { smooth: false, .. } => st.pass_kink += 1,
+                    Outcome::Pass { fd, .. } => *st.pass.entry(*fd).or_default() += 1,
                     Outcome::Skip => st.skipped += 1,
                     Outcome::Rejected(k) => st.rejected.entry(k.clone()).or_default().push(seed),
                     Outcome::Fail(f) => {
