@@ -862,6 +862,44 @@ impl Gen {
                     post,
                 };
             }
+            HelperShape::ReadArr | HelperShape::WriteArr if self.rng.chance(0.25) => {
+                // recursive over the array: one element, then the rest through `p + 1`
+                sc.vars = vec![("s".into(), 3.0), ("p[0]".into(), 3.0)];
+                let (e, _) = self.expr(&sc, 2);
+                let sq = self.squash(&e);
+                let c = lit(self.rng.real(0.2, 0.7));
+                let k = lit(self.rng.real(0.1, 0.8));
+                let (head, pre, post) = if shape == HelperShape::ReadArr {
+                    (
+                        format!("{attr} double {name}(const double *p, int n, double s)"),
+                        vec!["if (n <= 0) return s;".to_string()],
+                        vec![format!(
+                            "return {c} * {name}(p + 1, n - 1, {sq}) + {k} * p[0];"
+                        )],
+                    )
+                } else {
+                    (
+                        format!("{attr} void {name}(double *p, int n, double s)"),
+                        vec!["if (n <= 0) return;".to_string()],
+                        vec![
+                            format!("p[0] = {c} * p[0] + {k} * {sq};"),
+                            format!("{name}(p + 1, n - 1, p[0]);"),
+                        ],
+                    )
+                };
+                self.helpers.push(Helper {
+                    name: name.clone(),
+                    shape,
+                    bound: 10.0,
+                });
+                return Func {
+                    name,
+                    head,
+                    pre,
+                    body: vec![],
+                    post,
+                };
+            }
             HelperShape::ReadArr => {
                 sc.vars = vec![("s".into(), 3.0), ("acc".into(), 3.0)];
                 sc.locals = vec!["acc".into()];
