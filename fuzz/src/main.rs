@@ -14,6 +14,7 @@
 
 mod exec;
 mod gen;
+mod harness;
 mod malformed;
 mod program;
 mod reduce;

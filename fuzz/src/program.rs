@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn every_marker_has_a_recording_function() {
-        let runtime = crate::gen::PATH_RUNTIME;
+        let runtime = crate::harness::PATH_RUNTIME;
         for (m, p, r) in MARKERS {
             assert!(m.ends_with('(') && p.ends_with('(') && r.ends_with('('));
             assert!(
