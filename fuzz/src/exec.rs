@@ -112,7 +112,14 @@ pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Output {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// Ran and every check passed; `fd` says whether and where finite differences applied.
-    Pass { fd: Fd, values: Vec<f64>, rtol: f64 },
+    Pass {
+        fd: Fd,
+        /// What the previous oracle (two steps at X0, no path record) concluded: "checked",
+        /// "skipped" or "wrong" (a false positive, since every check passed).
+        old_fd: String,
+        values: Vec<f64>,
+        rtol: f64,
+    },
     /// The primal was not finite at the chosen point: nothing to check.
     Skip,
     /// A clean ferment diagnostic: a construct ferment rejects (kind = normalized message).
@@ -307,6 +314,12 @@ impl Env {
             .unwrap_or(1e-8);
         Outcome::Pass {
             fd: Fd::parse(&r.stdout),
+            old_fd: r
+                .stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("old-fd: "))
+                .unwrap_or("")
+                .to_string(),
             values,
             rtol,
         }

@@ -369,12 +369,27 @@ pub(crate) fn harness(
          return 1;\n}\n\n",
     );
     s.push_str(
+        "/* What the previous oracle concluded, for the campaign's statistics only (it checks\n   \
+         nothing): finite differences at X0 whenever the two steps agree, no path record, none in\n   \
+         single precision. \"wrong\" there while every check passes here is a false positive the\n   \
+         path record removes. */\n\
+         static const char *old_fd(const double *JV, double rhs, double mag) {\n  double fa[NY], fb[NY], fdw = 0.0;\n  \
+         if (SINGLE)\n    return \"skipped\";\n  fd(XA, FD_H1, fa);\n  fd(XA, FD_H2, fb);\n  \
+         for (int i = 0; i < NY; i++)\n    \
+         if (!(fabs(fa[i] - fb[i]) <= FD_AGREE * (fabs(fa[i]) + fabs(fb[i])) + 1e-2 * FD_AGREE * scale))\n      return \"skipped\";\n  \
+         for (int i = 0; i < NY; i++) {\n    fdw += fb[i] * W[i];\n    \
+         if (!(fabs(JV[i] - fb[i]) <= FD_RTOL * fabs(fb[i]) + FD_ATOL * scale))\n      return \"wrong\";\n  }\n  \
+         if (!(fabs(rhs - fdw) <= FD_RTOL * fabs(fdw) + FD_ATOL * scale * (1.0 + mag)))\n    return \"wrong\";\n  \
+         return \"checked\";\n}\n\n",
+    );
+    s.push_str(
         "int main(void) {\n  double JV[NY], JTW[NX + 1], rhs, mag;\n  memcpy(XA, X0, sizeof X0);\n  \
          if (!primal_ok()) {\n    printf(\"skip: nonfinite primal\\n\");\n    return 0;\n  }\n  \
          ad(JV, JTW, &rhs, &mag);\n  \
          printf(\"cmp-rtol %g\\n\", SINGLE ? 1e-5 : 1e-8);\n  \
          for (int i = 0; i < NY; i++)\n    printf(\"JV %d %.17g\\n\", i, JV[i]);\n  \
          for (int i = 0; i < NX; i++)\n    printf(\"JTW %d %.17g\\n\", i, JTW[i]);\n  \
+         printf(\"old-fd: %s\\n\", old_fd(JV, rhs, mag));\n  \
          /* The first of X0, X0 + 1e-3 P, X0 + 2e-3 P, ... where the path is locally constant\n     \
          along v; all AD modes are checked again there. */\n  \
          for (int t = 0; t < 8; t++) {\n    for (int i = 0; i < NX; i++)\n      XA[i] = X0[i] + 1e-3 * t * P[i];\n    \

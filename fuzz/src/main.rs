@@ -69,6 +69,8 @@ struct Stats {
     programs: usize,
     /// Passing programs by how far finite differences applied.
     pass: BTreeMap<Fd, usize>,
+    /// Passing programs by what the previous finite-difference oracle concluded.
+    old_fd: BTreeMap<String, Vec<u64>>,
     skipped: usize,
     rejected: BTreeMap<String, Vec<u64>>,
     failures: BTreeMap<String, Vec<u64>>,
@@ -95,6 +97,20 @@ impl Stats {
             self.rejected.values().map(|v| v.len()).sum::<usize>(),
             self.failures.values().map(|v| v.len()).sum::<usize>()
         );
+        let old = |k: &str| self.old_fd.get(k).map_or(0, Vec::len);
+        let wrong: Vec<String> = self
+            .old_fd
+            .get("wrong")
+            .map(|v| v.iter().take(8).map(|x| x.to_string()).collect())
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "the previous oracle (two steps at X0, no path record) on the passing programs: {} checked, \
+             {} skipped, {} false wrong-gradient reports [{}]\n",
+            old("checked"),
+            old("skipped"),
+            old("wrong"),
+            wrong.join(" ")
+        ));
         if !self.rejected.is_empty() {
             s.push_str("compile errors by kind (clean ferment diagnostics):\n");
             for (k, v) in &self.rejected {
@@ -220,7 +236,10 @@ fn campaign(o: &Opts) -> Stats {
                 let mut st = stats.lock().unwrap();
                 st.programs += 1;
                 match &r {
-                    Outcome::Pass { fd, .. } => *st.pass.entry(*fd).or_default() += 1,
+                    Outcome::Pass { fd, old_fd, .. } => {
+                        *st.pass.entry(*fd).or_default() += 1;
+                        st.old_fd.entry(old_fd.clone()).or_default().push(seed);
+                    }
                     Outcome::Skip => st.skipped += 1,
                     Outcome::Rejected(k) => st.rejected.entry(k.clone()).or_default().push(seed),
                     Outcome::Fail(f) => {
