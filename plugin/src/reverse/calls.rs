@@ -47,7 +47,6 @@ pub struct CallerFacts<'a> {
     pub unchanged: &'a hashbrown::HashSet<Value>,
 }
 
-/// The function a call calls directly, if any.
 /// A non-inlined call whose active result holds floats in a shape without a derivative of its
 /// own type (a struct mixing floats with integers or pointers) is refused: its derivative would
 /// otherwise be dropped. Structs made only of floats (`is_fp_value`) are differentiated.
@@ -67,6 +66,7 @@ pub fn check_call_return(call: Value, callee: Value, active: bool) -> Result<()>
     Ok(())
 }
 
+/// The function a call calls directly, if any.
 pub fn callee_of(call: Value) -> Option<Value> {
     let f = call.called_function()?;
     let name = f.name();
