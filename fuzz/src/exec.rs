@@ -111,9 +111,12 @@ pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Output {
 /// The outcome of one program at one optimization level.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    /// Ran and every check passed; `smooth` when the finite-difference oracle applied.
+    /// Ran and every check passed; `fd` says whether and where finite differences applied.
     Pass {
-        smooth: bool,
+        fd: Fd,
+        /// What the previous oracle (two steps at X0, no path record) concluded: "checked",
+        /// "skipped" or "wrong" (a false positive, since every check passed).
+        old_fd: String,
         values: Vec<f64>,
         rtol: f64,
     },
@@ -123,6 +126,46 @@ pub enum Outcome {
     Rejected(String),
     /// Anything that is a bug (in ferment, or in the generator).
     Fail(String),
+}
+
+/// Whether the finite-difference oracle applied to a passing program (the forward-vs-reverse,
+/// split, batched and -O0/-O2 oracles always do).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fd {
+    /// Checked at the given point: the recorded path is the same at x and x ± h v.
+    Checked,
+    /// Checked at a point moved off X0, because the path changed within the step at X0.
+    CheckedMoved,
+    /// The path is stable but central differences with two steps disagree (strong curvature,
+    /// or a non-smooth operation the generator does not record).
+    Noisy,
+    /// The path changes within the step at every point tried.
+    Unstable,
+    /// Single precision inside: checked with a larger step and a looser tolerance (finite
+    /// differences see float rounding).
+    Single,
+}
+
+impl Fd {
+    fn parse(stdout: &str) -> Fd {
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("fd: "))
+            .unwrap_or("");
+        if line.starts_with("checked (single") {
+            Fd::Single
+        } else if line.starts_with("checked at point 0") {
+            Fd::Checked
+        } else if line.starts_with("checked") {
+            Fd::CheckedMoved
+        } else if line.starts_with("noisy") {
+            Fd::Noisy
+        } else if line.starts_with("single") {
+            Fd::Single
+        } else {
+            Fd::Unstable
+        }
+    }
 }
 
 /// The first ferment diagnostic, without locations, names and numbers: a stable "kind".
@@ -270,7 +313,13 @@ impl Env {
             .find_map(|l| l.strip_prefix("cmp-rtol ")?.trim().parse().ok())
             .unwrap_or(1e-8);
         Outcome::Pass {
-            smooth: !r.stdout.contains("fd: not smooth"),
+            fd: Fd::parse(&r.stdout),
+            old_fd: r
+                .stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("old-fd: "))
+                .unwrap_or("")
+                .to_string(),
             values,
             rtol,
         }

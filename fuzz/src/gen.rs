@@ -6,19 +6,35 @@
 //! libm calls only see their safe domains (`log(2.0 + sin(e))`, `sqrt(hypot(1.0, e))`, `asin(0.9 *
 //! tanh(e))`), divisors are bounded away from zero, loop updates are contractions
 //! (`v = c v + k squash(e)`, `|c| < 1`) so values stay bounded, and array indices stay in
-//! `[0, N)` by construction. Non-smooth operations (fabs, fmin/fmax, branches on active values,
-//! floor) are allowed: the harness detects a kink or jump near the evaluation point (finite
-//! differences with two step sizes disagree) and then only checks forward against reverse.
+//! `[0, N)` by construction. Non-smooth operations (fabs, fmin/fmax/fdim, copysign, atan2's
+//! branch cut, floor/ceil/round/trunc/fmod, comparisons of active values in branches, selects,
+//! loop conditions and early exits, indices computed from doubles) are allowed, each written
+//! with a marker (`FABS(`, `BR(`, ... see `program::MARKERS`).
+//!
+//! Constructs: scalar, array and struct arguments (dup, dupnoneed, const), stack, 2-D, heap
+//! (malloc, realloc, flattened 2-D) arrays and arrays of structs; nested loops with runtime,
+//! data-dependent and early-exit trip counts, values carried from one iteration to the next
+//! through memory, `switch`, early returns; helpers inlined or not (`noinline`, or
+//! `-ferment-no-inline` for the whole program) taking arrays, struct pointers, out pointers,
+//! returning a struct by value, recursive; int-to-double conversions and double-to-int indices;
+//! single-precision round trips; a mutable global.
+//!
+//! The kernel and helpers are emitted twice: the plain C that is differentiated, and a copy
+//! whose markers hash every decision into `path_hash` (comparison outcomes, which side of a
+//! kink, which integer a rounding gave). That copy is the primal the finite differences see:
+//! they are only taken at a point where `x - h v`, `x` and `x + h v` give the same hash for both
+//! steps, i.e. where the primal is smooth along v. When X0 is too close to a boundary, the point
+//! moves along a fixed random direction (X0 + 1e-3 t P, t = 1..7) and every AD mode is checked
+//! again there.
 //!
 //! The harness (`main`) flattens the kernel into `Y = F(X)`: X = active scalars and the contents
 //! of the duplicated arrays, Y = the return value (if any) and the final contents of the
 //! duplicated arrays. With random `v` and `w` it checks
-//! - forward `J v` (`__enzyme_fwddiff`) against central differences of F along v,
+//! - forward `J v` (`__enzyme_fwddiff`) against central differences of F along v (at a point
+//!   where the path is locally constant, see above),
 //! - `<J v, w>` against `<v, J^T w>` (`__enzyme_autodiff`, return seed 1 = `w[0]`),
 //! - `J^T w` from split mode (`__enzyme_augmentfwd` + `__enzyme_reverse`) against the combined one,
-//! - batched reverse mode (`enzyme_width 3`, seeds w, -w/2 and 2w; kernels without a float
-//!   result) against `J^T w` scaled;
-//! - batched forward mode (`enzyme_width 3`, directions v, -v/2 and 2v) against `J v` scaled
+//! - batched forward mode (`enzyme_width` 2..4, directions v, -v/2, 2v, v/4) against `J v` scaled
 //!   (exact: the scale factors are powers of two),
 //!
 //! and prints `J v` and `J^T w` so the driver can compare -O0 with -O2.
@@ -28,7 +44,7 @@ use crate::rng::Rng;
 use std::fmt::Write as _;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Kind {
+pub(crate) enum Kind {
     Active,
     ConstScalar,
     Dup,
@@ -40,11 +56,11 @@ enum Kind {
 }
 
 #[derive(Clone, Debug)]
-struct Param {
-    name: String,
-    kind: Kind,
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
     /// Write the marker explicitly (`enzyme_out`/`enzyme_dup`) rather than relying on the default.
-    explicit: bool,
+    pub(crate) explicit: bool,
 }
 
 #[derive(Clone)]
@@ -64,6 +80,12 @@ enum HelperShape {
     WriteArr,
     /// `double h(double x, int d)`, recursive on d
     Recursive,
+    /// `double h(struct S *q, double s)`: reads and updates the fields through the pointer
+    StructPtr,
+    /// `void h(double x, double *out)`: the result through an out pointer
+    OutPtr,
+    /// `struct P2 h(double a, double b)`: a small struct returned by value
+    PairRet,
 }
 
 /// What an expression or statement may refer to.
@@ -76,6 +98,12 @@ struct Scope {
     /// Arrays of length N that may be read / written.
     read_arrs: Vec<String>,
     write_arrs: Vec<String>,
+    /// Element accesses other than `a[i]` of the arrays above, with `#` for an index in
+    /// `[0, N)` and `$` for one in `[0, 2)`: `sa[#].v[$]`, `g2[#][#]`, `mm[# * N + #]`.
+    read_elems: Vec<String>,
+    write_elems: Vec<String>,
+    /// Pointers to a `struct S` (`&st`, `sp`, `&sa[#]`).
+    struct_ptrs: Vec<String>,
     /// int variables holding a trip count in [1, N].
     counts: Vec<String>,
     /// Loop variables in scope; each stays in [0, N).
@@ -102,7 +130,7 @@ pub struct Gen {
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
 
-fn lit(x: f64) -> String {
+pub(crate) fn lit(x: f64) -> String {
     if x == x.trunc() {
         format!("{x:.1}")
     } else {
@@ -134,7 +162,7 @@ impl Gen {
             0 => (format!("(2.0 + sin({e}))"), 3.0),
             1 => (format!("(1.5 + tanh({e}))"), 2.5),
             2 => (format!("hypot(1.0, {e})"), 1.0 + b),
-            3 => (format!("(1.0 + fabs({e}))"), 1.0 + b),
+            3 => (format!("(1.0 + FABS({e}))"), 1.0 + b),
             4 => (format!("exp(0.5 * tanh({e}))"), 1.7),
             5 => (format!("cosh(tanh({e}))"), 1.6),
             _ => (format!("(1.25 + cos({e}))"), 2.25),
@@ -153,12 +181,25 @@ impl Gen {
             return (v, b);
         }
         if r < 8 && !sc.read_arrs.is_empty() {
+            if !sc.read_elems.is_empty() && self.rng.chance(0.3) {
+                let pat = self.rng.pick(&sc.read_elems).clone();
+                return (self.elem(sc, &pat), 3.0);
+            }
             let a = self.rng.pick(&sc.read_arrs).clone();
             let i = self.index(sc);
             return (format!("{a}[{i}]"), 2.0);
         }
         if r == 8 && !sc.idx.is_empty() {
             let i = self.rng.pick(&sc.idx).clone();
+            if self.rng.chance(0.3) {
+                // an integer computation converted to double
+                let m = if sc.counts.is_empty() {
+                    "N".to_string()
+                } else {
+                    self.rng.pick(&sc.counts).clone()
+                };
+                return (format!("(0.1 * (double)(({i} * {m}) % 7))"), 0.6);
+            }
             return (format!("(0.25 * {i} + 0.125)"), 2.5);
         }
         let c = self.rng.real(-2.0, 2.0);
@@ -172,8 +213,33 @@ impl Gen {
         )
     }
 
+    /// Instantiates an element pattern of `Scope::read_elems`.
+    fn elem(&mut self, sc: &Scope, pat: &str) -> String {
+        let mut out = String::new();
+        for c in pat.chars() {
+            match c {
+                '#' => {
+                    let i = self.index(sc);
+                    out.push_str(&format!("({i})"));
+                }
+                '$' => {
+                    let i = self.index(sc);
+                    out.push_str(&format!("({i}) % 2"));
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
     /// An index expression in [0, N).
     fn index(&mut self, sc: &Scope) -> String {
+        if self.rng.chance(0.05) {
+            // computed from a double: piecewise constant, recorded on the path
+            if let Some((v, _)) = sc.vars.first().cloned() {
+                return format!("BRI((int)(N * (0.5 + 0.4 * tanh({v}))))");
+            }
+        }
         if sc.idx.is_empty() || self.rng.chance(0.15) {
             return format!("{}", self.rng.below(3));
         }
@@ -254,15 +320,15 @@ impl Gen {
             }
             11 => {
                 let (a, ba) = self.expr(sc, d);
-                (format!("fabs({a})"), ba)
+                (format!("FABS({a})"), ba)
             }
             12 => {
                 let (a, ba) = self.expr(sc, d);
                 let (c, bc) = self.expr(sc, d);
                 let f = *self
                     .rng
-                    .pick(&["fmin", "fmax", "hypot", "fdim", "copysign"]);
-                let b = if f == "hypot" || f == "fdim" {
+                    .pick(&["FMIN", "FMAX", "hypot", "FDIM", "COPYSIGN"]);
+                let b = if f == "hypot" || f == "FDIM" {
                     ba + bc
                 } else {
                     ba.max(bc)
@@ -278,7 +344,7 @@ impl Gen {
                 // zero-initialized values of a program can hit exactly.
                 let (a, _) = self.expr(sc, d);
                 let (c, _) = self.expr(sc, d);
-                (format!("atan2({a}, {c} + 0.0625)"), 3.2)
+                (format!("ATAN2({a}, {c} + 0.0625)"), 3.2)
             }
             14 => {
                 let (a, ba) = self.expr(sc, d);
@@ -293,7 +359,7 @@ impl Gen {
                 let (y, by) = self.expr(sc, d);
                 let op = *self.rng.pick(&["<", ">", "<=", ">="]);
                 let _ = (ba, bc);
-                (format!("(({a}) {op} ({c}) ? {x} : {y})"), bx.max(by))
+                (format!("(BR(({a}) {op} ({c})) ? {x} : {y})"), bx.max(by))
             }
             16 => {
                 let (a, _) = self.expr(sc, d);
@@ -307,8 +373,14 @@ impl Gen {
             17 => {
                 let (a, ba) = self.expr(sc, d);
                 let (c, _) = self.expr(sc, d);
-                let f = *self.rng.pick(&["floor", "ceil", "round", "trunc"]);
-                (format!("({a} + 0.1 * {f}({c}))"), ba + 1.0)
+                let f = *self
+                    .rng
+                    .pick(&["FLOOR", "CEIL", "ROUND", "TRUNC", "FMOD", "ldexp"]);
+                match f {
+                    "FMOD" => (format!("({a} + 0.25 * FMOD({c}, 0.75))"), ba + 0.2),
+                    "ldexp" => (format!("ldexp({a}, -1)"), ba / 2.0),
+                    _ => (format!("({a} + 0.1 * {f}({c}))"), ba + 1.0),
+                }
             }
             18 => {
                 let (a, _) = self.expr(sc, d);
@@ -330,7 +402,12 @@ impl Gen {
     fn call(&mut self, sc: &Scope, d: usize) -> Option<(String, f64)> {
         let cands: Vec<Helper> = self.helpers[..self.callable]
             .iter()
-            .filter(|h| h.shape != HelperShape::WriteArr)
+            .filter(|h| {
+                matches!(
+                    h.shape,
+                    HelperShape::Scalar2 | HelperShape::ReadArr | HelperShape::Recursive
+                )
+            })
             .filter(|h| h.shape != HelperShape::ReadArr || !sc.read_arrs.is_empty())
             .cloned()
             .collect();
@@ -355,7 +432,7 @@ impl Gen {
                 let depth = self.rng.below(4);
                 format!("{}({a}, {depth})", h.name)
             }
-            HelperShape::WriteArr => unreachable!(),
+            _ => unreachable!(),
         };
         Some((s, h.bound))
     }
@@ -382,7 +459,7 @@ impl Gen {
                 let (a, _) = self.expr(sc, 2);
                 let (c, _) = self.expr(sc, 1);
                 let op = *self.rng.pick(&["<", ">"]);
-                format!("{a} {op} {c}")
+                format!("BR({a} {op} {c})")
             }
         }
     }
@@ -405,6 +482,15 @@ impl Gen {
         let in_loop = self.loop_depth > 0;
         let depth = self.rng.range(1, 3);
         // Writes to arrays (also in loops), else to scalar locals.
+        if !sc.write_elems.is_empty() && self.rng.chance(0.15) {
+            let pat = self.rng.pick(&sc.write_elems).clone();
+            let el = self.elem(sc, &pat);
+            let (e, _) = self.expr(sc, depth);
+            let c = self.rng.real(-0.9, 0.9);
+            let k = self.rng.real(0.1, 0.8);
+            let sq = self.squash(&e);
+            return Stmt::Line(format!("{el} = {} * {el} + {} * {sq};", lit(c), lit(k)));
+        }
         if !sc.write_arrs.is_empty() && (self.rng.chance(0.35) || sc.locals.is_empty()) {
             let a = self.rng.pick(&sc.write_arrs).clone();
             let i = self.index(sc);
@@ -440,7 +526,7 @@ impl Gen {
     }
 
     fn stmt(&mut self, sc: &Scope) -> Stmt {
-        let r = self.rng.below(20);
+        let r = self.rng.below(23);
         match r {
             0..=2 if self.loop_depth < 2 => self.gen_loop(sc),
             3 | 4 => {
@@ -461,7 +547,7 @@ impl Gen {
                     1 => Stmt::Line(format!("if ({i} % 3 == 2) continue;")),
                     _ => {
                         let (e, _) = self.expr(sc, 2);
-                        Stmt::Line(format!("if ({e} > 1.5) break;"))
+                        Stmt::Line(format!("if (BR({e} > 1.5)) break;"))
                     }
                 }
             }
@@ -502,7 +588,7 @@ impl Gen {
                 let v = self.rng.pick(&sc.locals).clone();
                 let c = self.rng.real(0.2, 0.8);
                 let head = format!(
-                    "for (int w{k} = 0; w{k} < 3 * N && fabs({v}) > {}; w{k}++)",
+                    "for (int w{k} = 0; w{k} < 3 * N && BR(fabs({v}) > {}); w{k}++)",
                     lit(c)
                 );
                 self.loop_depth += 1;
@@ -556,8 +642,76 @@ impl Gen {
                 let sq = self.squash(&e);
                 Stmt::Line(format!("gscratch = {sq};\n  {v} += 0.5 * gscratch;"))
             }
+            13 if !sc.write_arrs.is_empty() && self.loop_depth < 2 => {
+                // a value carried from one iteration to the next through memory
+                let k = self.next_loop;
+                self.next_loop += 1;
+                let i = format!("i{k}");
+                let a = self.rng.pick(&sc.write_arrs).clone();
+                let mut inner = sc.clone();
+                inner.idx.push(i.clone());
+                let (e, _) = self.expr(&inner, 2);
+                let c = self.rng.real(-0.9, 0.9);
+                let kk = self.rng.real(0.1, 0.8);
+                let sq = self.squash(&e);
+                Stmt::Loop {
+                    head: format!("for (int {i} = 1; {i} < N; {i}++)"),
+                    unrolled: format!("const int {i} = 1;"),
+                    body: vec![Stmt::Line(format!(
+                        "{a}[{i}] = {} * {a}[{i} - 1] + {} * {sq};",
+                        lit(c),
+                        lit(kk)
+                    ))],
+                }
+            }
+            14 | 15 if !sc.locals.is_empty() => {
+                self.ptr_call(sc).unwrap_or_else(|| self.assign(sc))
+            }
             _ => self.assign(sc),
         }
+    }
+
+    /// A call of a helper taking a struct pointer, writing through an out pointer, or returning
+    /// a struct by value; its result flows into a local.
+    fn ptr_call(&mut self, sc: &Scope) -> Option<Stmt> {
+        let cands: Vec<Helper> = self.helpers[..self.callable]
+            .iter()
+            .filter(|h| match h.shape {
+                HelperShape::StructPtr => !sc.struct_ptrs.is_empty(),
+                HelperShape::OutPtr | HelperShape::PairRet => true,
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        if cands.is_empty() {
+            return None;
+        }
+        let h = self.rng.pick(&cands).clone();
+        let v = self.rng.pick(&sc.locals).clone();
+        let (e, _) = self.expr(sc, 2);
+        let k = self.next_loop;
+        self.next_loop += 1;
+        let c = lit(self.rng.real(0.1, 0.5));
+        Some(Stmt::Line(match h.shape {
+            HelperShape::StructPtr => {
+                let pat = self.rng.pick(&sc.struct_ptrs).clone();
+                let ptr = self.elem(sc, &pat);
+                format!("{v} += {c} * {}({ptr}, {e});", h.name)
+            }
+            HelperShape::OutPtr => {
+                format!(
+                    "{{ double o{k}; {}({e}, &o{k}); {v} += {c} * o{k}; }}",
+                    h.name
+                )
+            }
+            _ => {
+                let (e2, _) = self.expr(sc, 1);
+                format!(
+                    "{{ struct P2 r{k} = {}({e}, {e2}); {v} += {c} * r{k}.x - 0.25 * r{k}.y; }}",
+                    h.name
+                )
+            }
+        }))
     }
 
     fn gen_loop(&mut self, sc: &Scope) -> Stmt {
@@ -600,11 +754,14 @@ impl Gen {
     // ---------------------------------------------------------------- functions
 
     fn helper(&mut self, idx: usize) -> Func {
-        let shape = match self.rng.below(8) {
+        let shape = match self.rng.below(11) {
             0..=2 => HelperShape::Scalar2,
             3 | 4 => HelperShape::ReadArr,
             5 | 6 => HelperShape::WriteArr,
-            _ => HelperShape::Recursive,
+            7 => HelperShape::Recursive,
+            8 => HelperShape::StructPtr,
+            9 => HelperShape::OutPtr,
+            _ => HelperShape::PairRet,
         };
         let name = format!("h{idx}");
         let attr = if self.rng.chance(0.5) {
@@ -638,6 +795,110 @@ impl Gen {
                     bound: b + 3.0,
                 });
                 return f;
+            }
+            HelperShape::StructPtr => {
+                sc.vars = vec![("s".into(), 3.0)];
+                for f in ["q->u", "q->v[0]", "q->v[1]"] {
+                    sc.vars.push((f.into(), 3.0));
+                    sc.locals.push(f.into());
+                }
+                sc.ints.push("q->tag".into());
+                let n = self.rng.range(1, 3);
+                let body = self.block(&sc, n);
+                let (r, _) = self.expr(&sc, 2);
+                let sq = self.squash(&format!("q->u + {r}"));
+                self.helpers.push(Helper {
+                    name: name.clone(),
+                    shape,
+                    bound: 1.6,
+                });
+                return Func {
+                    name: name.clone(),
+                    head: format!("{attr} double {name}(struct S *q, double s)"),
+                    pre,
+                    body,
+                    post: vec![format!("return {sq};")],
+                };
+            }
+            HelperShape::OutPtr | HelperShape::PairRet => {
+                let (a, b) = if shape == HelperShape::OutPtr {
+                    ("x", "x")
+                } else {
+                    ("a", "b")
+                };
+                sc.vars = vec![(a.into(), 3.0), (b.into(), 3.0), ("u".into(), 3.0)];
+                sc.locals = vec!["u".into()];
+                pre.push(format!("double u = {b};"));
+                let n = self.rng.range(1, 3);
+                let body = self.block(&sc, n);
+                let (r1, _) = self.expr(&sc, 2);
+                let s1 = self.squash(&format!("u + {r1}"));
+                let (head, post) = if shape == HelperShape::OutPtr {
+                    (
+                        format!("{attr} void {name}(double x, double *out)"),
+                        vec![format!("*out = {s1};")],
+                    )
+                } else {
+                    let (r2, _) = self.expr(&sc, 2);
+                    let s2 = self.squash(&r2);
+                    (
+                        format!("{attr} struct P2 {name}(double a, double b)"),
+                        vec![
+                            format!("struct P2 r = {{{s1}, u * {s2}}};"),
+                            "return r;".into(),
+                        ],
+                    )
+                };
+                self.helpers.push(Helper {
+                    name: name.clone(),
+                    shape,
+                    bound: 1.6,
+                });
+                return Func {
+                    name,
+                    head,
+                    pre,
+                    body,
+                    post,
+                };
+            }
+            HelperShape::ReadArr | HelperShape::WriteArr if self.rng.chance(0.25) => {
+                // recursive over the array: one element, then the rest through `p + 1`
+                sc.vars = vec![("s".into(), 3.0), ("p[0]".into(), 3.0)];
+                let (e, _) = self.expr(&sc, 2);
+                let sq = self.squash(&e);
+                let c = lit(self.rng.real(0.2, 0.7));
+                let k = lit(self.rng.real(0.1, 0.8));
+                let (head, pre, post) = if shape == HelperShape::ReadArr {
+                    (
+                        format!("{attr} double {name}(const double *p, int n, double s)"),
+                        vec!["if (n <= 0) return s;".to_string()],
+                        vec![format!(
+                            "return {c} * {name}(p + 1, n - 1, {sq}) + {k} * p[0];"
+                        )],
+                    )
+                } else {
+                    (
+                        format!("{attr} void {name}(double *p, int n, double s)"),
+                        vec!["if (n <= 0) return;".to_string()],
+                        vec![
+                            format!("p[0] = {c} * p[0] + {k} * {sq};"),
+                            format!("{name}(p + 1, n - 1, p[0]);"),
+                        ],
+                    )
+                };
+                self.helpers.push(Helper {
+                    name: name.clone(),
+                    shape,
+                    bound: 10.0,
+                });
+                return Func {
+                    name,
+                    head,
+                    pre,
+                    body: vec![],
+                    post,
+                };
             }
             HelperShape::ReadArr => {
                 sc.vars = vec![("s".into(), 3.0), ("acc".into(), 3.0)];
@@ -778,6 +1039,7 @@ pub fn generate(seed: u64, size: usize) -> Program {
     // ferment inlines every defined callee into its private copy unless told not to: without
     // inlining, helpers get derivatives of their own (augmented calls, sub-tapes).
     let no_inline = rng.chance(0.3);
+    let width = rng.range(2, 4);
 
     // Helpers.
     let nh = g.rng.range(0, 1 + size / 8).min(4);
@@ -805,6 +1067,7 @@ pub fn generate(seed: u64, size: usize) -> Program {
                     sc.locals.push(format!("{}->{f}", p.name));
                 }
                 sc.ints.push(format!("{}->tag", p.name));
+                sc.struct_ptrs.push(p.name.clone());
             }
             Kind::Int => {
                 if p.name == "n" {
@@ -836,6 +1099,33 @@ pub fn generate(seed: u64, size: usize) -> Program {
             sc.vars.push((f.into(), 3.0));
             sc.locals.push(f.into());
         }
+        sc.struct_ptrs.push("&st".into());
+    }
+    let mut extra_terms = Vec::new();
+    if rng.chance(0.2) {
+        // an array of structs
+        let src = rng.pick(&scalars).clone();
+        pre.push("struct S sa[N];".into());
+        pre.push(format!(
+            "for (int q = 0; q < N; q++) {{ sa[q].u = {src} * (0.3 + 0.1 * q); sa[q].tag = q; sa[q].v[0] = 0.5 * q - {src}; sa[q].v[1] = 0.25; }}"
+        ));
+        for e in ["sa[#].u", "sa[#].v[$]"] {
+            sc.read_elems.push(e.into());
+            sc.write_elems.push(e.into());
+        }
+        sc.struct_ptrs.push("&sa[#]".into());
+        extra_terms.push("sa[N - 1].u + sa[0].v[1]".to_string());
+    }
+    if rng.chance(0.2) {
+        // a 2-D array
+        let src = rng.pick(&scalars).clone();
+        pre.push("double g2[N][N];".into());
+        pre.push(format!(
+            "for (int q = 0; q < N; q++) for (int r = 0; r < N; r++) g2[q][r] = {src} * (0.1 * q - 0.2 * r) + 0.05 * r;"
+        ));
+        sc.read_elems.push("g2[#][#]".into());
+        sc.write_elems.push("g2[#][#]".into());
+        extra_terms.push("g2[N - 1][0] + g2[1][N - 1]".to_string());
     }
     if rng.chance(0.35) {
         let src = rng.pick(&scalars).clone();
@@ -860,7 +1150,27 @@ pub fn generate(seed: u64, size: usize) -> Program {
         }
         sc.read_arrs.push("m0".into());
         sc.write_arrs.push("m0".into());
+        if rng.chance(0.4) {
+            // grown with realloc; the new half is used too
+            pre.push("m0 = (double *)realloc(m0, 2 * N * sizeof(double));".into());
+            pre.push("for (int q = 0; q < N; q++) m0[N + q] = 0.25 * m0[q] + 0.125;".into());
+            sc.read_elems.push("m0[N + #]".into());
+            sc.write_elems.push("m0[N + #]".into());
+            extra_terms.push("m0[2 * N - 1]".to_string());
+        }
         post.push("free(m0);".into());
+    }
+    if rng.chance(0.15) {
+        // a flattened 2-D array on the heap
+        let s0 = rng.pick(&scalars).clone();
+        pre.push("double *mm = (double *)malloc(N * N * sizeof(double));".into());
+        pre.push(format!(
+            "for (int q = 0; q < N * N; q++) mm[q] = {s0} * (0.05 * q - 0.3);"
+        ));
+        sc.read_elems.push("mm[# * N + #]".into());
+        sc.write_elems.push("mm[# * N + #]".into());
+        extra_terms.push("mm[N * N - 1] + mm[N]".to_string());
+        post.push("free(mm);".into());
     }
     g.budget = size;
     g.loop_depth = 0;
@@ -880,6 +1190,7 @@ pub fn generate(seed: u64, size: usize) -> Program {
             terms.push(format!("{a}[N - 1]"));
         }
     }
+    terms.extend(extra_terms);
     let (extra, _) = g.expr(&sc, 1);
     terms.push(extra);
     let ret = terms.join(" + ");
@@ -928,12 +1239,16 @@ pub fn generate(seed: u64, size: usize) -> Program {
     });
 
     let single = g.single;
-    let harness = harness(&mut g.rng, &params, n_len, returns, use_split, single);
+    let harness = crate::harness::harness(
+        &mut g.rng, &params, n_len, returns, use_split, single, width,
+    );
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();
     let mut defs = String::new();
     defs.push_str("#include \"check.h\"\n#include <stdlib.h>\n\n");
     let _ = writeln!(defs, "#define N {n_len}");
     defs.push_str("struct S {\n  double u;\n  int tag;\n  double v[2];\n};\n");
+    defs.push_str("struct P2 {\n  double x, y;\n};\n");
+    defs.push_str(crate::harness::PATH_RUNTIME);
     defs.push_str(
         "static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};\nstatic double gscratch;\n",
     );
@@ -954,22 +1269,10 @@ pub fn generate(seed: u64, size: usize) -> Program {
     let _ = writeln!(defs, "{fty} __enzyme_fwddiff(void *, ...);");
     let _ = writeln!(defs, "extern int enzyme_width;");
     if returns {
-        let _ = writeln!(defs, "typedef struct {{\n  double d[3];\n}} Lanes3;");
-        let _ = writeln!(defs, "Lanes3 __enzyme_fwddiff_lanes3(void *, ...);");
+        let _ = writeln!(defs, "typedef struct {{\n  double d[{width}];\n}} Lanes;");
+        let _ = writeln!(defs, "Lanes __enzyme_fwddiff_lanes(void *, ...);");
     } else {
-        let _ = writeln!(defs, "void __enzyme_fwddiff_lanes3(void *, ...);");
-    }
-    if !returns {
-        if active > 0 {
-            let _ = writeln!(
-                defs,
-                "typedef struct {{\n  double d[{}];\n}} GradLanes3;",
-                3 * active
-            );
-            let _ = writeln!(defs, "GradLanes3 __enzyme_autodiff_lanes3(void *, ...);");
-        } else {
-            let _ = writeln!(defs, "void __enzyme_autodiff_lanes3(void *, ...);");
-        }
+        let _ = writeln!(defs, "void __enzyme_fwddiff_lanes(void *, ...);");
     }
     if use_split {
         let _ = writeln!(defs, "void *__enzyme_augmentfwd(void *, ...);");
@@ -991,518 +1294,4 @@ pub fn generate(seed: u64, size: usize) -> Program {
         funcs,
         harness,
     }
-}
-
-/// The flattening wrapper and `main` for the kernel's parameter list.
-fn harness(
-    rng: &mut Rng,
-    params: &[Param],
-    n: usize,
-    returns: bool,
-    split: bool,
-    single: bool,
-) -> String {
-    let mut s = String::new();
-    // With single precision inside, forward and reverse agree to float precision only and
-    // finite differences are meaningless (quantized).
-    let _ = writeln!(s, "#define SINGLE {}", u8::from(single));
-    // Layout of X (active inputs) and Y (outputs).
-    let mut nx = 0;
-    let mut ny = usize::from(returns);
-    let mut xoff = Vec::new();
-    let mut yoff = Vec::new();
-    for p in params {
-        xoff.push(nx);
-        yoff.push(ny);
-        match p.kind {
-            Kind::Active => nx += 1,
-            Kind::Dup | Kind::DupNoNeed => {
-                nx += n;
-                ny += n;
-            }
-            Kind::StructDup => {
-                nx += 3;
-                ny += 3;
-            }
-            _ => {}
-        }
-    }
-    let vals = |rng: &mut Rng, k: usize, lo: f64, hi: f64| -> String {
-        (0..k)
-            .map(|_| lit(rng.real(lo, hi)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let _ = writeln!(s, "#define NX {nx}\n#define NY {ny}");
-    let _ = writeln!(
-        s,
-        "static const double X0[NX] = {{{}}};",
-        vals(rng, nx, -1.5, 1.5)
-    );
-    let _ = writeln!(
-        s,
-        "static const double V[NX] = {{{}}};",
-        vals(rng, nx, -1.0, 1.0)
-    );
-    let w = vals(rng, ny - usize::from(returns), -1.0, 1.0);
-    let w = match (returns, w.is_empty()) {
-        (true, true) => "1.0".to_string(),
-        (true, false) => format!("1.0, {w}"),
-        _ => w,
-    };
-    let _ = writeln!(s, "static const double W[NY] = {{{w}}};");
-    // Constants: const scalars, const arrays, ints.
-    let mut call_args = Vec::new();
-    for (pi, p) in params.iter().enumerate() {
-        match p.kind {
-            Kind::ConstScalar => {
-                let _ = writeln!(
-                    s,
-                    "static const double {}_c = {};",
-                    p.name,
-                    lit(rng.real(-1.5, 1.5))
-                );
-                call_args.push(format!("{}_c", p.name));
-            }
-            Kind::ConstArr => {
-                let _ = writeln!(
-                    s,
-                    "static const double {}_c[N] = {{{}}};",
-                    p.name,
-                    vals(rng, n, -1.0, 1.0)
-                );
-                call_args.push(format!("{}_c", p.name));
-            }
-            Kind::Int => {
-                let v = if p.name == "n" {
-                    rng.range(1, n)
-                } else {
-                    rng.range(0, n)
-                };
-                let _ = writeln!(s, "static const int {}_c = {v};", p.name);
-                call_args.push(format!("{}_c", p.name));
-            }
-            Kind::Active => call_args.push(format!("X[{}]", xoff[pi])),
-            Kind::Dup | Kind::DupNoNeed => call_args.push(p.name.clone()),
-            Kind::StructDup => call_args.push(format!("&{}", p.name)),
-        }
-    }
-    // F: X -> Y
-    s.push_str("\nstatic void F(const double *X, double *Y) {\n");
-    for (pi, p) in params.iter().enumerate() {
-        if p.kind == Kind::StructDup {
-            let o = xoff[pi];
-            let _ = writeln!(
-                s,
-                "  struct S {} = {{X[{o}], 2, {{X[{}], X[{}]}}}};",
-                p.name,
-                o + 1,
-                o + 2
-            );
-        }
-        if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
-            let _ = writeln!(
-                s,
-                "  double {}[N];\n  memcpy({}, X + {}, sizeof {});",
-                p.name, p.name, xoff[pi], p.name
-            );
-        }
-    }
-    if returns {
-        let _ = writeln!(s, "  Y[0] = f({});", call_args.join(", "));
-    } else {
-        let _ = writeln!(s, "  f({});", call_args.join(", "));
-    }
-    for (pi, p) in params.iter().enumerate() {
-        if p.kind == Kind::StructDup {
-            let (o, nm) = (yoff[pi], &p.name);
-            let _ = writeln!(
-                s,
-                "  Y[{o}] = {nm}.u;\n  Y[{}] = {nm}.v[0];\n  Y[{}] = {nm}.v[1];",
-                o + 1,
-                o + 2
-            );
-        }
-        if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
-            let _ = writeln!(
-                s,
-                "  memcpy(Y + {}, {}, sizeof {});",
-                yoff[pi], p.name, p.name
-            );
-        }
-    }
-    s.push_str("  (void)X;\n}\n\n");
-    s.push_str(
-        "static void fd(double h, double *out) {\n  double xp[NX + 1], xm[NX + 1], yp[NY], ym[NY];\n  \
-         for (int i = 0; i < NX; i++) {\n    xp[i] = X0[i] + h * V[i];\n    xm[i] = X0[i] - h * V[i];\n  }\n  \
-         F(xp, yp);\n  F(xm, ym);\n  for (int i = 0; i < NY; i++)\n    out[i] = (yp[i] - ym[i]) / (2.0 * h);\n}\n\n",
-    );
-    // The AD calls, with shadows set up from V (forward) or W (reverse).
-    let ad_args = |mode: &str| -> (String, String, String) {
-        // (setup, args, readback)
-        let mut setup = String::new();
-        let mut args = vec!["(void *)f".to_string()];
-        let mut back = String::new();
-        let mut gi = 0;
-        for (pi, p) in params.iter().enumerate() {
-            let nm = &p.name;
-            match p.kind {
-                Kind::Active => {
-                    if mode == "fwd" {
-                        if p.explicit {
-                            args.push("enzyme_dup".into());
-                        }
-                        args.push(format!("X0[{}]", xoff[pi]));
-                        args.push(format!("V[{}]", xoff[pi]));
-                    } else {
-                        if p.explicit {
-                            args.push("enzyme_out".into());
-                        }
-                        args.push(format!("X0[{}]", xoff[pi]));
-                        let _ = writeln!(back, "    JTW[{}] = g{};", xoff[pi], gi);
-                        gi += 1;
-                    }
-                }
-                Kind::ConstScalar => {
-                    args.push("enzyme_const".into());
-                    args.push(format!("{nm}_c"));
-                }
-                Kind::ConstArr => {
-                    args.push("enzyme_const".into());
-                    args.push(format!("{nm}_c"));
-                }
-                Kind::Int => args.push(format!("{nm}_c")),
-                Kind::StructDup => {
-                    let (xo, yo) = (xoff[pi], yoff[pi]);
-                    let (src, so, dst, dsto) = if mode == "fwd" {
-                        ("V", xo, "JV", yo)
-                    } else {
-                        ("W", yo, "JTW", xo)
-                    };
-                    let _ = writeln!(
-                        setup,
-                        "    struct S {nm} = {{X0[{xo}], 2, {{X0[{}], X0[{}]}}}};",
-                        xo + 1,
-                        xo + 2
-                    );
-                    let _ = writeln!(
-                        setup,
-                        "    struct S d{nm} = {{{src}[{so}], 0, {{{src}[{}], {src}[{}]}}}};",
-                        so + 1,
-                        so + 2
-                    );
-                    let _ = writeln!(
-                        back,
-                        "    {dst}[{dsto}] = d{nm}.u;\n    {dst}[{}] = d{nm}.v[0];\n    {dst}[{}] = d{nm}.v[1];",
-                        dsto + 1,
-                        dsto + 2
-                    );
-                    if p.explicit {
-                        args.push("enzyme_dup".into());
-                    }
-                    args.push(format!("&{nm}"));
-                    args.push(format!("&d{nm}"));
-                }
-                Kind::Dup | Kind::DupNoNeed => {
-                    let _ = writeln!(setup, "    double {nm}[N], d{nm}[N];");
-                    let _ = writeln!(setup, "    memcpy({nm}, X0 + {}, sizeof {nm});", xoff[pi]);
-                    if mode == "fwd" {
-                        let _ =
-                            writeln!(setup, "    memcpy(d{nm}, V + {}, sizeof d{nm});", xoff[pi]);
-                        let _ =
-                            writeln!(back, "    memcpy(JV + {}, d{nm}, sizeof d{nm});", yoff[pi]);
-                    } else {
-                        let _ =
-                            writeln!(setup, "    memcpy(d{nm}, W + {}, sizeof d{nm});", yoff[pi]);
-                        let _ =
-                            writeln!(back, "    memcpy(JTW + {}, d{nm}, sizeof d{nm});", xoff[pi]);
-                    }
-                    let noneed = p.kind == Kind::DupNoNeed && mode != "split";
-                    if noneed {
-                        args.push("enzyme_dupnoneed".into());
-                    } else if p.explicit {
-                        args.push("enzyme_dup".into());
-                    }
-                    args.push(nm.clone());
-                    args.push(format!("d{nm}"));
-                }
-            }
-        }
-        (setup, args.join(", "), back)
-    };
-    let active = params.iter().filter(|p| p.kind == Kind::Active).count();
-    let grads = |call: &str| -> String {
-        match active {
-            0 => format!("    {call};\n"),
-            1 => format!("    double g0 = {call};\n"),
-            k => {
-                let mut t = format!("    Grad g = {call};\n");
-                for i in 0..k {
-                    let _ = writeln!(t, "    double g{i} = g.d[{i}];");
-                }
-                t
-            }
-        }
-    };
-    s.push_str(
-        "int main(void) {\n  double Y0[NY], fa[NY], fb[NY], JV[NY], JTW[NX + 1], JTW2[NX + 1];\n",
-    );
-    s.push_str("  F(X0, Y0);\n  double scale = 1.0;\n  for (int i = 0; i < NY; i++) {\n    if (!isfinite(Y0[i])) {\n      printf(\"skip: nonfinite primal\\n\");\n      return 0;\n    }\n    scale = fmax(scale, fabs(Y0[i]));\n  }\n");
-    // forward
-    let (setup, args, back) = ad_args("fwd");
-    s.push_str("  {\n");
-    s.push_str(&setup);
-    if returns {
-        let _ = writeln!(s, "    JV[0] = __enzyme_fwddiff({args});");
-    } else {
-        let _ = writeln!(s, "    __enzyme_fwddiff({args});");
-    }
-    s.push_str(&back);
-    s.push_str("  }\n");
-    // reverse
-    let (setup, args, back) = ad_args("rev");
-    s.push_str("  {\n");
-    s.push_str(&setup);
-    s.push_str(&grads(&format!("__enzyme_autodiff({args})")));
-    s.push_str(&back);
-    s.push_str("  }\n");
-    if split {
-        let (setup, args, back) = ad_args("split");
-        let (_, rargs, _) = ad_args("split");
-        s.push_str("  {\n");
-        s.push_str(&setup);
-        let _ = writeln!(s, "    void *tape = __enzyme_augmentfwd({args});");
-        let seed = if returns { ", 1.0" } else { "" };
-        s.push_str(&grads(&format!("__enzyme_reverse({rargs}{seed}, tape)")));
-        s.push_str(&back.replace("JTW[", "JTW2[").replace("JTW +", "JTW2 +"));
-        s.push_str("  }\n");
-    }
-    s.push_str(&batched_forward(params, &xoff, &yoff, returns));
-    if !returns {
-        s.push_str(&batched_reverse(params, &xoff, &yoff));
-    }
-    s.push_str(
-        "  double lhs = 0.0, rhs = 0.0, mag = 0.0;\n  \
-         for (int i = 0; i < NY; i++) {\n    lhs += JV[i] * W[i];\n    mag += fabs(JV[i] * W[i]);\n  }\n  \
-         for (int i = 0; i < NX; i++) {\n    rhs += V[i] * JTW[i];\n    mag += fabs(V[i] * JTW[i]);\n  }\n  \
-         CHECK_CLOSE(\"dot: <v, J^T w> (reverse) vs <J v, w> (forward)\", rhs, lhs, 0.0, (SINGLE ? 1e-6 : 1e-9) * mag + 1e-12);\n",
-    );
-    if split {
-        s.push_str(
-            "  for (int i = 0; i < NX; i++)\n    \
-             CHECK_CLOSE(\"split J^T w vs combined J^T w\", JTW2[i], JTW[i], SINGLE ? 1e-6 : 1e-10, 1e-12 * scale);\n",
-        );
-    }
-    s.push_str(
-        "  fd(1e-5, fa);\n  fd(1e-6, fb);\n  int smooth = !SINGLE;\n  \
-         for (int i = 0; i < NY; i++)\n    \
-         if (!(fabs(fa[i] - fb[i]) <= 1e-6 * (fabs(fa[i]) + fabs(fb[i])) + 1e-8 * scale))\n      smooth = 0;\n  \
-         if (smooth) {\n    double fdw = 0.0;\n    \
-         for (int i = 0; i < NY; i++) {\n      fdw += fb[i] * W[i];\n      \
-         CHECK_CLOSE(\"forward J v vs finite differences\", JV[i], fb[i], 1e-5, 1e-7 * scale);\n    }\n    \
-         CHECK_CLOSE(\"reverse <v, J^T w> vs finite differences\", rhs, fdw, 1e-5, 1e-7 * scale * (1.0 + mag));\n  \
-         } else {\n    printf(\"fd: not smooth here (or single precision), forward vs reverse only\\n\");\n  }\n  \
-         printf(\"cmp-rtol %g\\n\", SINGLE ? 1e-5 : 1e-8);\n  \
-         for (int i = 0; i < NY; i++)\n    printf(\"JV %d %.17g\\n\", i, JV[i]);\n  \
-         for (int i = 0; i < NX; i++)\n    printf(\"JTW %d %.17g\\n\", i, JTW[i]);\n  \
-         return check_report();\n}\n",
-    );
-    s
-}
-
-/// Batched reverse mode of the kernel (no float result) with `enzyme_width 3`, seeds w, -w/2
-/// and 2w: each lane must be `J^T w` times its factor (after the scalar reverse call has set
-/// `JTW`).
-fn batched_reverse(params: &[Param], xoff: &[usize], yoff: &[usize]) -> String {
-    const FACTORS: [&str; 3] = ["1.0", "-0.5", "2.0"];
-    let mut setup = String::new();
-    let mut back = String::new();
-    let mut args = vec!["(void *)f".to_string(), "enzyme_width".into(), "3".into()];
-    let mut gi = 0;
-    for (pi, p) in params.iter().enumerate() {
-        let nm = &p.name;
-        let (xo, yo) = (xoff[pi], yoff[pi]);
-        match p.kind {
-            Kind::Active => {
-                if p.explicit {
-                    args.push("enzyme_out".into());
-                }
-                args.push(format!("X0[{xo}]"));
-                for k in 0..3 {
-                    let _ = writeln!(back, "    JB[{k}][{xo}] = g.d[{}];", 3 * gi + k);
-                }
-                gi += 1;
-            }
-            Kind::ConstScalar | Kind::ConstArr => {
-                args.push("enzyme_const".into());
-                args.push(format!("{nm}_c"));
-            }
-            Kind::Int => args.push(format!("{nm}_c")),
-            Kind::StructDup => {
-                let _ = writeln!(
-                    setup,
-                    "    struct S {nm} = {{X0[{xo}], 2, {{X0[{}], X0[{}]}}}};",
-                    xo + 1,
-                    xo + 2
-                );
-                if p.explicit {
-                    args.push("enzyme_dup".into());
-                }
-                args.push(format!("&{nm}"));
-                for (k, c) in FACTORS.iter().enumerate() {
-                    let _ = writeln!(
-                        setup,
-                        "    struct S d{k}{nm} = {{{c} * W[{yo}], 0, {{{c} * W[{}], {c} * W[{}]}}}};",
-                        yo + 1,
-                        yo + 2
-                    );
-                    let _ = writeln!(
-                        back,
-                        "    JB[{k}][{xo}] = d{k}{nm}.u;\n    JB[{k}][{}] = d{k}{nm}.v[0];\n    JB[{k}][{}] = d{k}{nm}.v[1];",
-                        xo + 1,
-                        xo + 2
-                    );
-                    args.push(format!("&d{k}{nm}"));
-                }
-            }
-            Kind::Dup | Kind::DupNoNeed => {
-                let _ = writeln!(setup, "    double {nm}[N];");
-                let _ = writeln!(setup, "    memcpy({nm}, X0 + {xo}, sizeof {nm});");
-                if p.kind == Kind::DupNoNeed {
-                    args.push("enzyme_dupnoneed".into());
-                } else if p.explicit {
-                    args.push("enzyme_dup".into());
-                }
-                args.push(nm.clone());
-                for (k, c) in FACTORS.iter().enumerate() {
-                    let _ = writeln!(
-                        setup,
-                        "    double d{k}{nm}[N];\n    for (int i = 0; i < N; i++) d{k}{nm}[i] = {c} * W[{yo} + i];"
-                    );
-                    let _ = writeln!(
-                        back,
-                        "    memcpy(JB[{k}] + {xo}, d{k}{nm}, sizeof d{k}{nm});"
-                    );
-                    args.push(format!("d{k}{nm}"));
-                }
-            }
-        }
-    }
-    let mut s = String::from("  {\n    double JB[3][NX + 1];\n");
-    s.push_str(&setup);
-    let call = format!("__enzyme_autodiff_lanes3({})", args.join(", "));
-    if gi > 0 {
-        let _ = writeln!(s, "    GradLanes3 g = {call};");
-    } else {
-        let _ = writeln!(s, "    {call};");
-    }
-    s.push_str(&back);
-    let _ = writeln!(
-        s,
-        "    const double factor[3] = {{{}}};",
-        FACTORS.join(", ")
-    );
-    s.push_str(
-        "    for (int k = 0; k < 3; k++)\n      for (int i = 0; i < NX; i++)\n        \
-         CHECK_CLOSE(\"batched reverse lane vs scaled J^T w\", JB[k][i], factor[k] * JTW[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }\n",
-    );
-    s
-}
-
-/// Batched forward mode of the kernel with `enzyme_width 3` along v, -v/2 and 2v: each lane
-/// must be `J v` times its factor (powers of two, so exactly up to rounding of over- or
-/// underflow).
-fn batched_forward(params: &[Param], xoff: &[usize], yoff: &[usize], returns: bool) -> String {
-    const FACTORS: [&str; 3] = ["1.0", "-0.5", "2.0"];
-    let mut setup = String::new();
-    let mut back = String::new();
-    let mut args = vec!["(void *)f".to_string(), "enzyme_width".into(), "3".into()];
-    for (pi, p) in params.iter().enumerate() {
-        let nm = &p.name;
-        let (xo, yo) = (xoff[pi], yoff[pi]);
-        match p.kind {
-            Kind::Active => {
-                if p.explicit {
-                    args.push("enzyme_dup".into());
-                }
-                args.push(format!("X0[{xo}]"));
-                for c in FACTORS {
-                    args.push(format!("{c} * V[{xo}]"));
-                }
-            }
-            Kind::ConstScalar | Kind::ConstArr => {
-                args.push("enzyme_const".into());
-                args.push(format!("{nm}_c"));
-            }
-            Kind::Int => args.push(format!("{nm}_c")),
-            Kind::StructDup => {
-                let _ = writeln!(
-                    setup,
-                    "    struct S {nm} = {{X0[{xo}], 2, {{X0[{}], X0[{}]}}}};",
-                    xo + 1,
-                    xo + 2
-                );
-                if p.explicit {
-                    args.push("enzyme_dup".into());
-                }
-                args.push(format!("&{nm}"));
-                for (k, c) in FACTORS.iter().enumerate() {
-                    let _ = writeln!(
-                        setup,
-                        "    struct S d{k}{nm} = {{{c} * V[{xo}], 0, {{{c} * V[{}], {c} * V[{}]}}}};",
-                        xo + 1,
-                        xo + 2
-                    );
-                    let _ = writeln!(
-                        back,
-                        "    JB[{k}][{yo}] = d{k}{nm}.u;\n    JB[{k}][{}] = d{k}{nm}.v[0];\n    JB[{k}][{}] = d{k}{nm}.v[1];",
-                        yo + 1,
-                        yo + 2
-                    );
-                    args.push(format!("&d{k}{nm}"));
-                }
-            }
-            Kind::Dup | Kind::DupNoNeed => {
-                let _ = writeln!(setup, "    double {nm}[N];");
-                let _ = writeln!(setup, "    memcpy({nm}, X0 + {xo}, sizeof {nm});");
-                if p.kind == Kind::DupNoNeed {
-                    args.push("enzyme_dupnoneed".into());
-                } else if p.explicit {
-                    args.push("enzyme_dup".into());
-                }
-                args.push(nm.clone());
-                for (k, c) in FACTORS.iter().enumerate() {
-                    let _ = writeln!(
-                        setup,
-                        "    double d{k}{nm}[N];\n    for (int i = 0; i < N; i++) d{k}{nm}[i] = {c} * V[{xo} + i];"
-                    );
-                    let _ = writeln!(
-                        back,
-                        "    memcpy(JB[{k}] + {yo}, d{k}{nm}, sizeof d{k}{nm});"
-                    );
-                    args.push(format!("d{k}{nm}"));
-                }
-            }
-        }
-    }
-    let mut s = String::from("  {\n    double JB[3][NY];\n");
-    s.push_str(&setup);
-    let call = format!("__enzyme_fwddiff_lanes3({})", args.join(", "));
-    if returns {
-        let _ = writeln!(s, "    Lanes3 r = {call};");
-        s.push_str("    for (int k = 0; k < 3; k++) JB[k][0] = r.d[k];\n");
-    } else {
-        let _ = writeln!(s, "    {call};");
-    }
-    s.push_str(&back);
-    let _ = writeln!(
-        s,
-        "    const double factor[3] = {{{}}};",
-        FACTORS.join(", ")
-    );
-    s.push_str(
-        "    for (int k = 0; k < 3; k++)\n      for (int i = 0; i < NY; i++)\n        \
-         CHECK_CLOSE(\"batched forward lane vs scaled J v\", JB[k][i], factor[k] * JV[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }\n",
-    );
-    s
 }

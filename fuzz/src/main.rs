@@ -14,12 +14,13 @@
 
 mod exec;
 mod gen;
+mod harness;
 mod malformed;
 mod program;
 mod reduce;
 mod rng;
 
-use exec::{Env, Outcome};
+use exec::{Env, Fd, Outcome};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,8 +67,10 @@ const KNOWN_FAILURES: &[(u64, &str)] = &[];
 #[derive(Default)]
 struct Stats {
     programs: usize,
-    pass_smooth: usize,
-    pass_kink: usize,
+    /// Passing programs by how far finite differences applied.
+    pass: BTreeMap<Fd, usize>,
+    /// Passing programs by what the previous finite-difference oracle concluded.
+    old_fd: BTreeMap<String, Vec<u64>>,
     skipped: usize,
     rejected: BTreeMap<String, Vec<u64>>,
     failures: BTreeMap<String, Vec<u64>>,
@@ -76,17 +79,38 @@ struct Stats {
 
 impl Stats {
     fn report(&self, what: &str, secs: f64) -> String {
+        let n = |k: Fd| self.pass.get(&k).copied().unwrap_or(0);
         let mut s = format!(
-            "{what}: {} programs in {secs:.0} s: {} passed with every oracle, {} passed forward-vs-reverse \
-             and -O0/-O2 only (a kink or jump near the point), {} skipped (non-finite primal), {} rejected \
+            "{what}: {} programs in {secs:.0} s: {} passed with every oracle ({} of them at a point moved \
+             off a branch boundary, {} single precision with a looser finite-difference tolerance), {} \
+             passed every oracle but finite differences ({} path changes within the step at every point \
+             tried, {} noisy differences on a stable path), {} skipped (non-finite primal), {} rejected \
              by ferment, {} failed\n",
             self.programs,
-            self.pass_smooth,
-            self.pass_kink,
+            n(Fd::Checked) + n(Fd::CheckedMoved) + n(Fd::Single),
+            n(Fd::CheckedMoved),
+            n(Fd::Single),
+            n(Fd::Unstable) + n(Fd::Noisy),
+            n(Fd::Unstable),
+            n(Fd::Noisy),
             self.skipped,
             self.rejected.values().map(|v| v.len()).sum::<usize>(),
             self.failures.values().map(|v| v.len()).sum::<usize>()
         );
+        let old = |k: &str| self.old_fd.get(k).map_or(0, Vec::len);
+        let wrong: Vec<String> = self
+            .old_fd
+            .get("wrong")
+            .map(|v| v.iter().take(8).map(|x| x.to_string()).collect())
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "the previous oracle (two steps at X0, no path record) on the passing programs: {} checked, \
+             {} skipped, {} false wrong-gradient reports [{}]\n",
+            old("checked"),
+            old("skipped"),
+            old("wrong"),
+            wrong.join(" ")
+        ));
         if !self.rejected.is_empty() {
             s.push_str("compile errors by kind (clean ferment diagnostics):\n");
             for (k, v) in &self.rejected {
@@ -212,8 +236,10 @@ fn campaign(o: &Opts) -> Stats {
                 let mut st = stats.lock().unwrap();
                 st.programs += 1;
                 match &r {
-                    Outcome::Pass { smooth: true, .. } => st.pass_smooth += 1,
-                    Outcome::Pass { smooth: false, .. } => st.pass_kink += 1,
+                    Outcome::Pass { fd, old_fd, .. } => {
+                        *st.pass.entry(*fd).or_default() += 1;
+                        st.old_fd.entry(old_fd.clone()).or_default().push(seed);
+                    }
                     Outcome::Skip => st.skipped += 1,
                     Outcome::Rejected(k) => st.rejected.entry(k.clone()).or_default().push(seed),
                     Outcome::Fail(f) => {

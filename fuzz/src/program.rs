@@ -55,6 +55,19 @@ impl Program {
             s.push('\n');
         }
         s.push_str(&self.defs);
+        let funcs = self.emit_funcs();
+        s.push_str(&plain(&funcs));
+        s.push_str("\n// The same functions again, recording every branch decision for the finite-difference\n// oracle (never differentiated).\n");
+        let names: Vec<&str> = self.funcs.iter().map(|f| f.name.as_str()).collect();
+        s.push_str(&path_copy(&funcs, &names));
+        s.push('\n');
+        s.push_str(&self.harness);
+        s
+    }
+
+    /// The functions with their non-smooth markers (`BR(`, `FABS(`, ...) still in.
+    fn emit_funcs(&self) -> String {
+        let mut s = String::new();
         for f in &self.funcs {
             // A helper nobody calls any more (after minimization) is left out.
             if f.name != "f"
@@ -81,8 +94,6 @@ impl Program {
             }
             s.push_str("}\n");
         }
-        s.push('\n');
-        s.push_str(&self.harness);
         s
     }
 
@@ -90,6 +101,69 @@ impl Program {
     pub fn stmt_count(&self) -> usize {
         self.funcs.iter().map(|f| count(&f.body)).sum()
     }
+}
+
+/// Markers of the operations where a program's path can change (comparisons, kinks, jumps):
+/// `(marker, in the differentiated copy, in the recording copy)`. The differentiated copy is the
+/// plain C; the recording copy (the primal the finite differences see) hashes each decision
+/// into `path_hash`, so the harness can tell whether `x ± h v` takes the path of `x`.
+pub const MARKERS: &[(&str, &str, &str)] = &[
+    ("BR(", "(", "path_br("),
+    ("BRI(", "(", "path_bri("),
+    ("FABS(", "fabs(", "path_fabs("),
+    ("FMIN(", "fmin(", "path_fmin("),
+    ("FMAX(", "fmax(", "path_fmax("),
+    ("FDIM(", "fdim(", "path_fdim("),
+    ("COPYSIGN(", "copysign(", "path_copysign("),
+    ("ATAN2(", "atan2(", "path_atan2("),
+    ("FLOOR(", "floor(", "path_floor("),
+    ("CEIL(", "ceil(", "path_ceil("),
+    ("ROUND(", "round(", "path_round("),
+    ("TRUNC(", "trunc(", "path_trunc("),
+    ("FMOD(", "fmod(", "path_fmod("),
+];
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Replaces `from` by `to` where `from` does not continue an identifier.
+fn replace_token(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find(from) {
+        let prev = if p > 0 {
+            rest[..p].chars().last()
+        } else {
+            out.chars().last()
+        };
+        out.push_str(&rest[..p]);
+        if prev.is_some_and(is_ident) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = &rest[p + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The differentiated copy: markers become the plain C operations.
+pub fn plain(text: &str) -> String {
+    MARKERS
+        .iter()
+        .fold(text.to_string(), |t, (m, p, _)| replace_token(&t, m, p))
+}
+
+/// The recording copy: markers record, and every function `g` becomes `g_path`.
+pub fn path_copy(text: &str, names: &[&str]) -> String {
+    let t = MARKERS
+        .iter()
+        .fold(text.to_string(), |t, (m, _, r)| replace_token(&t, m, r));
+    names.iter().fold(t, |t, n| {
+        replace_token(&t, &format!("{n}("), &format!("{n}_path("))
+    })
 }
 
 impl Func {
@@ -159,6 +233,36 @@ pub fn emit_block(s: &mut String, b: &[Stmt], level: usize) {
                 indent(s, level);
                 s.push_str("}\n");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_become_plain_c_or_recording_calls() {
+        let text = "if (BR(a < b)) u = FABS(h0(x)) + sth0(y) + t[BRI((int)x)];";
+        assert_eq!(
+            plain(text),
+            "if ((a < b)) u = fabs(h0(x)) + sth0(y) + t[((int)x)];"
+        );
+        assert_eq!(
+            path_copy(text, &["h0", "f"]),
+            "if (path_br(a < b)) u = path_fabs(h0_path(x)) + sth0(y) + t[path_bri((int)x)];"
+        );
+    }
+
+    #[test]
+    fn every_marker_has_a_recording_function() {
+        let runtime = crate::harness::PATH_RUNTIME;
+        for (m, p, r) in MARKERS {
+            assert!(m.ends_with('(') && p.ends_with('(') && r.ends_with('('));
+            assert!(
+                runtime.contains(&format!(" {r}")),
+                "{r} is not defined in the path runtime"
+            );
         }
     }
 }

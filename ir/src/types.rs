@@ -43,6 +43,27 @@ impl Type {
         self.is_float() || (self.is_vector() && self.element_type().is_float())
     }
 
+    /// A struct or array made only of floats (or float vectors), at any depth, e.g. the
+    /// `{ double, double }` a small C struct is returned as: its tangent and adjoint are values
+    /// of the same type, field by field.
+    pub fn is_fp_aggregate(self) -> bool {
+        let leaves_fp = |t: Type| t.is_fp_like() || t.is_fp_aggregate();
+        match self.kind() {
+            TypeKind::LLVMStructTypeKind => {
+                let fields = self.struct_fields();
+                !fields.is_empty() && fields.into_iter().all(leaves_fp)
+            }
+            TypeKind::LLVMArrayTypeKind => self.array_len() > 0 && leaves_fp(self.element_type()),
+            _ => false,
+        }
+    }
+
+    /// A value that carries a derivative of its own type: a float, a float vector, or an
+    /// aggregate of those.
+    pub fn is_fp_value(self) -> bool {
+        self.is_fp_like() || self.is_fp_aggregate()
+    }
+
     /// Whether the type holds a floating-point value anywhere (struct
     /// fields and array elements included).
     pub fn contains_float(self) -> bool {

@@ -108,7 +108,7 @@ pub fn reverse_signature(module: Module, key: &DerivativeKey) -> ReverseSignatur
         }
     }
     let ret = fn_ty.fn_return();
-    let seed = (key.return_active && ret.is_fp_like()).then_some(ret);
+    let seed = (key.return_active && ret.is_fp_value()).then_some(ret);
     let grads: Vec<Type> = params
         .iter()
         .zip(&key.activities)

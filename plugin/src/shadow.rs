@@ -457,7 +457,12 @@ impl Walk<'_> {
                                 s.heap.push((inst, m));
                                 m
                             } else {
-                                b.alloca_n(elem, count, "shadow")
+                                // The primal's alignment: accesses of the shadow copy the
+                                // primal's (an `align 16` load of an `align 8` slot faults once
+                                // it becomes an aligned vector load).
+                                let a = b.alloca_n(elem, count, "shadow");
+                                b.set_alignment(a, inst.alignment());
+                                a
                             };
                             b.memset(a, b.const_int(b.i8(), 0), size);
                             a

@@ -49,8 +49,9 @@ pub fn signature(module: Module, key: &DerivativeKey) -> Type {
     if key.return_primal && !ret_ty.is_void() {
         outs.push(ret_ty);
     }
-    // The tangent of a float result, or the shadow of a pointer result.
-    if key.return_active && (ret_ty.is_fp_like() || ret_ty.is_pointer()) {
+    // The tangent of a float result (or of a struct of floats), or the shadow of a pointer
+    // result.
+    if key.return_active && (ret_ty.is_fp_value() || ret_ty.is_pointer()) {
         outs.extend(std::iter::repeat_n(ret_ty, key.width as usize));
     }
     let out = if outs.is_empty() {
@@ -68,7 +69,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
     let module = ctx.module;
     let out_ty = f.global_value_type().fn_return();
     let ret = key.function.global_value_type().fn_return();
-    let tangent_ret = key.return_active && (ret.is_fp_like() || ret.is_pointer());
+    let tangent_ret = key.return_active && (ret.is_fp_value() || ret.is_pointer());
     let loose = ctx.options.loose_types != 0;
     let mut types = crate::retype::analyze_and_retype(module, f, key, loose);
     let mut sweep = TangentSweep::new(ctx, f, key, &types);
@@ -410,7 +411,8 @@ impl<'k> TangentSweep<'k> {
             })
             .collect();
         let ret_ty = call.ty();
-        let return_active = ret_ty.is_fp_like() && self.activity.is_active(call);
+        let return_active = ret_ty.is_fp_value() && self.activity.is_active(call);
+        crate::reverse::check_call_return(call, callee, self.activity.is_active(call))?;
         if ret_ty.is_pointer() && self.activity.is_shadowed(call) {
             return Err(Error::at(
                 call,

@@ -53,6 +53,25 @@ pub struct CallerFacts<'a> {
     pub width: usize,
 }
 
+/// A non-inlined call whose active result holds floats in a shape without a derivative of its
+/// own type (a struct mixing floats with integers or pointers) is refused: its derivative would
+/// otherwise be dropped. Structs made only of floats (`is_fp_value`) are differentiated.
+pub fn check_call_return(call: Value, callee: Value, active: bool) -> Result<()> {
+    let t = call.ty();
+    if active && t.contains_float() && !t.is_fp_value() && !t.is_pointer() {
+        return Err(Error::at(
+            call,
+            format!(
+                "cannot yet differentiate the call of '{}' without inlining it: it returns '{}', which mixes floating-point values with other fields",
+                callee.name(),
+                t.describe()
+            ),
+        )
+        .hint("let ferment inline it (no recursion, no noinline, no -ferment-no-inline), or return the floating-point values alone or through a pointer argument"));
+    }
+    Ok(())
+}
+
 /// The function a call calls directly, if any.
 pub fn callee_of(call: Value) -> Option<Value> {
     let f = call.called_function()?;
@@ -135,7 +154,8 @@ pub fn augment_call(
         })
         .collect();
     let ret_ty = call.ty();
-    let return_active = (ret_ty.is_fp_like() && activity.is_active(call))
+    check_call_return(call, callee, activity.is_active(call))?;
+    let return_active = (ret_ty.is_fp_value() && activity.is_active(call))
         || (ret_ty.is_pointer() && activity.is_shadowed(call));
     if !return_active && activities.iter().all(|a| *a == ArgAct::Const) {
         return Ok(None);
@@ -372,7 +392,7 @@ impl ReverseSweep<'_, '_, '_> {
     /// accumulate the adjoints of the active arguments.
     pub(super) fn reverse_call_site(&mut self, cs: &CallSite) -> Result<()> {
         let call = cs.aug_call;
-        let seeded = cs.key.return_active && cs.result.is_some_and(|r| r.ty().is_fp_like());
+        let seeded = cs.key.return_active && cs.result.is_some_and(|r| r.ty().is_fp_value());
         let width = self.width;
         // The adjoint of the result in each lane.
         let d_ret: Vec<Value> = match cs.result {

@@ -27,7 +27,7 @@ mod adjoint;
 mod blas;
 mod calls;
 mod mpi;
-pub use calls::callee_of;
+pub use calls::{callee_of, check_call_return};
 pub(crate) use calls::{decode_custom_augmented, interleave};
 pub(crate) mod memory;
 mod rereads;

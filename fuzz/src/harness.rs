@@ -1,0 +1,517 @@
+//! The test harness of a generated program: the recording runtime its path copy calls, the
+//! flattening wrapper `F: X -> Y`, the AD calls of every mode with their shadows, and `main`,
+//! which checks the modes against each other and against finite differences taken where the
+//! recorded path is locally constant (see `gen`'s module comment).
+
+use crate::gen::{lit, Kind, Param};
+use crate::rng::Rng;
+use std::fmt::Write as _;
+
+/// What the recording copy of the functions calls (see `program::MARKERS`): each decision is
+/// hashed into `path_hash`.
+pub const PATH_RUNTIME: &str = "static unsigned long long path_hash;
+static void path_mix(unsigned long long v) { path_hash = (path_hash ^ v) * 1099511628211ULL; }
+static int path_br(int c) { path_mix(c ? 2 : 1); return c; }
+static int path_bri(int v) { path_mix(0x100000000ULL + (unsigned)v); return v; }
+static double path_val(double r) { path_mix((unsigned long long)(long long)r + 3); return r; }
+static double path_fabs(double x) { path_br(x < 0.0); return fabs(x); }
+static double path_fmin(double a, double b) { path_br(a < b); return fmin(a, b); }
+static double path_fmax(double a, double b) { path_br(a > b); return fmax(a, b); }
+static double path_fdim(double a, double b) { path_br(a > b); return fdim(a, b); }
+static double path_copysign(double a, double b) { path_br(signbit(a)); path_br(signbit(b)); return copysign(a, b); }
+static double path_atan2(double y, double x) { path_br(x < 0.0 && y < 0.0); return atan2(y, x); }
+static double path_floor(double x) { return path_val(floor(x)); }
+static double path_ceil(double x) { return path_val(ceil(x)); }
+static double path_round(double x) { return path_val(round(x)); }
+static double path_trunc(double x) { return path_val(trunc(x)); }
+static double path_fmod(double a, double b) { path_val(trunc(a / b)); return fmod(a, b); }
+";
+
+/// The flattening wrapper and `main` for the kernel's parameter list.
+pub(crate) fn harness(
+    rng: &mut Rng,
+    params: &[Param],
+    n: usize,
+    returns: bool,
+    split: bool,
+    single: bool,
+    width: usize,
+) -> String {
+    let mut s = String::new();
+    // With single precision inside, forward and reverse agree to float precision only and
+    // finite differences are meaningless (quantized).
+    let _ = writeln!(s, "#define SINGLE {}", u8::from(single));
+    // Finite differences: two steps that must agree, and the tolerance against AD. With a float
+    // round trip inside, the primal is a staircase of float-sized steps: larger steps and a
+    // looser tolerance still catch a wrong sign or factor.
+    if single {
+        s.push_str(
+            "#define FD_H1 1e-3\n#define FD_H2 5e-4\n#define FD_AGREE 1e-3\n#define FD_RTOL 3e-3\n#define FD_ATOL 3e-4\n",
+        );
+    } else {
+        s.push_str(
+            "#define FD_H1 1e-5\n#define FD_H2 1e-6\n#define FD_AGREE 1e-6\n#define FD_RTOL 1e-5\n#define FD_ATOL 1e-7\n",
+        );
+    }
+    // Layout of X (active inputs) and Y (outputs).
+    let mut nx = 0;
+    let mut ny = usize::from(returns);
+    let mut xoff = Vec::new();
+    let mut yoff = Vec::new();
+    for p in params {
+        xoff.push(nx);
+        yoff.push(ny);
+        match p.kind {
+            Kind::Active => nx += 1,
+            Kind::Dup | Kind::DupNoNeed => {
+                nx += n;
+                ny += n;
+            }
+            Kind::StructDup => {
+                nx += 3;
+                ny += 3;
+            }
+            _ => {}
+        }
+    }
+    let vals = |rng: &mut Rng, k: usize, lo: f64, hi: f64| -> String {
+        (0..k)
+            .map(|_| lit(rng.real(lo, hi)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(s, "#define NX {nx}\n#define NY {ny}");
+    let _ = writeln!(
+        s,
+        "static const double X0[NX] = {{{}}};",
+        vals(rng, nx, -1.5, 1.5)
+    );
+    let _ = writeln!(
+        s,
+        "static const double V[NX] = {{{}}};",
+        vals(rng, nx, -1.0, 1.0)
+    );
+    // Where the AD is evaluated, and the direction the finite-difference point moves along when
+    // X0 is too close to a branch boundary.
+    let _ = writeln!(
+        s,
+        "static double XA[NX + 1];\nstatic const double P[NX] = {{{}}};",
+        vals(rng, nx, -1.0, 1.0)
+    );
+    let w = vals(rng, ny - usize::from(returns), -1.0, 1.0);
+    let w = match (returns, w.is_empty()) {
+        (true, true) => "1.0".to_string(),
+        (true, false) => format!("1.0, {w}"),
+        _ => w,
+    };
+    let _ = writeln!(s, "static const double W[NY] = {{{w}}};");
+    // Constants: const scalars, const arrays, ints.
+    let mut call_args = Vec::new();
+    for (pi, p) in params.iter().enumerate() {
+        match p.kind {
+            Kind::ConstScalar => {
+                let _ = writeln!(
+                    s,
+                    "static const double {}_c = {};",
+                    p.name,
+                    lit(rng.real(-1.5, 1.5))
+                );
+                call_args.push(format!("{}_c", p.name));
+            }
+            Kind::ConstArr => {
+                let _ = writeln!(
+                    s,
+                    "static const double {}_c[N] = {{{}}};",
+                    p.name,
+                    vals(rng, n, -1.0, 1.0)
+                );
+                call_args.push(format!("{}_c", p.name));
+            }
+            Kind::Int => {
+                let v = if p.name == "n" {
+                    rng.range(1, n)
+                } else {
+                    rng.range(0, n)
+                };
+                let _ = writeln!(s, "static const int {}_c = {v};", p.name);
+                call_args.push(format!("{}_c", p.name));
+            }
+            Kind::Active => call_args.push(format!("X[{}]", xoff[pi])),
+            Kind::Dup | Kind::DupNoNeed => call_args.push(p.name.clone()),
+            Kind::StructDup => call_args.push(format!("&{}", p.name)),
+        }
+    }
+    // F: X -> Y
+    s.push_str("\nstatic void F(const double *X, double *Y) {\n");
+    for (pi, p) in params.iter().enumerate() {
+        if p.kind == Kind::StructDup {
+            let o = xoff[pi];
+            let _ = writeln!(
+                s,
+                "  struct S {} = {{X[{o}], 2, {{X[{}], X[{}]}}}};",
+                p.name,
+                o + 1,
+                o + 2
+            );
+        }
+        if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
+            let _ = writeln!(
+                s,
+                "  double {}[N];\n  memcpy({}, X + {}, sizeof {});",
+                p.name, p.name, xoff[pi], p.name
+            );
+        }
+    }
+    if returns {
+        let _ = writeln!(s, "  Y[0] = f_path({});", call_args.join(", "));
+    } else {
+        let _ = writeln!(s, "  f_path({});", call_args.join(", "));
+    }
+    for (pi, p) in params.iter().enumerate() {
+        if p.kind == Kind::StructDup {
+            let (o, nm) = (yoff[pi], &p.name);
+            let _ = writeln!(
+                s,
+                "  Y[{o}] = {nm}.u;\n  Y[{}] = {nm}.v[0];\n  Y[{}] = {nm}.v[1];",
+                o + 1,
+                o + 2
+            );
+        }
+        if matches!(p.kind, Kind::Dup | Kind::DupNoNeed) {
+            let _ = writeln!(
+                s,
+                "  memcpy(Y + {}, {}, sizeof {});",
+                yoff[pi], p.name, p.name
+            );
+        }
+    }
+    s.push_str("  (void)X;\n}\n\n");
+    // The finite-difference oracle only at a point where the recorded path (every comparison,
+    // kink and jump of the recording copy) is the same at x - h v, x and x + h v for both steps:
+    // there the primal is smooth along v, whatever the program's branches.
+    s.push_str(
+        "static unsigned long long Fp(const double *X, double *Y) {\n  path_hash = 14695981039346656037ULL;\n  F(X, Y);\n  return path_hash;\n}\n\n\
+         static int path_stable(const double *X, double h) {\n  double x[NX + 1], y[NY];\n  unsigned long long p0 = Fp(X, y);\n  \
+         for (int s = -1; s <= 1; s += 2) {\n    for (int i = 0; i < NX; i++)\n      x[i] = X[i] + s * h * V[i];\n    \
+         if (Fp(x, y) != p0)\n      return 0;\n  }\n  return 1;\n}\n\n\
+         static void fd(const double *X, double h, double *out) {\n  double xp[NX + 1], xm[NX + 1], yp[NY], ym[NY];\n  \
+         for (int i = 0; i < NX; i++) {\n    xp[i] = X[i] + h * V[i];\n    xm[i] = X[i] - h * V[i];\n  }\n  \
+         Fp(xp, yp);\n  Fp(xm, ym);\n  for (int i = 0; i < NY; i++)\n    out[i] = (yp[i] - ym[i]) / (2.0 * h);\n}\n\n\
+         /* The primal at XA; 0 when it is not finite there. Sets `scale`. */\n\
+         static double scale = 1.0;\n\
+         static int primal_ok(void) {\n  double y[NY];\n  Fp(XA, y);\n  scale = 1.0;\n  for (int i = 0; i < NY; i++) {\n    \
+         if (!isfinite(y[i]))\n      return 0;\n    scale = fmax(scale, fabs(y[i]));\n  }\n  return 1;\n}\n\n",
+    );
+    // The AD calls, with shadows set up from V (forward) or W (reverse).
+    let ad_args = |mode: &str| -> (String, String, String) {
+        // (setup, args, readback)
+        let mut setup = String::new();
+        let mut args = vec!["(void *)f".to_string()];
+        let mut back = String::new();
+        let mut gi = 0;
+        for (pi, p) in params.iter().enumerate() {
+            let nm = &p.name;
+            match p.kind {
+                Kind::Active => {
+                    if mode == "fwd" {
+                        if p.explicit {
+                            args.push("enzyme_dup".into());
+                        }
+                        args.push(format!("XA[{}]", xoff[pi]));
+                        args.push(format!("V[{}]", xoff[pi]));
+                    } else {
+                        if p.explicit {
+                            args.push("enzyme_out".into());
+                        }
+                        args.push(format!("XA[{}]", xoff[pi]));
+                        let _ = writeln!(back, "    JTW[{}] = g{};", xoff[pi], gi);
+                        gi += 1;
+                    }
+                }
+                Kind::ConstScalar => {
+                    args.push("enzyme_const".into());
+                    args.push(format!("{nm}_c"));
+                }
+                Kind::ConstArr => {
+                    args.push("enzyme_const".into());
+                    args.push(format!("{nm}_c"));
+                }
+                Kind::Int => args.push(format!("{nm}_c")),
+                Kind::StructDup => {
+                    let (xo, yo) = (xoff[pi], yoff[pi]);
+                    let (src, so, dst, dsto) = if mode == "fwd" {
+                        ("V", xo, "JV", yo)
+                    } else {
+                        ("W", yo, "JTW", xo)
+                    };
+                    let _ = writeln!(
+                        setup,
+                        "    struct S {nm} = {{XA[{xo}], 2, {{XA[{}], XA[{}]}}}};",
+                        xo + 1,
+                        xo + 2
+                    );
+                    let _ = writeln!(
+                        setup,
+                        "    struct S d{nm} = {{{src}[{so}], 0, {{{src}[{}], {src}[{}]}}}};",
+                        so + 1,
+                        so + 2
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    {dst}[{dsto}] = d{nm}.u;\n    {dst}[{}] = d{nm}.v[0];\n    {dst}[{}] = d{nm}.v[1];",
+                        dsto + 1,
+                        dsto + 2
+                    );
+                    if p.explicit {
+                        args.push("enzyme_dup".into());
+                    }
+                    args.push(format!("&{nm}"));
+                    args.push(format!("&d{nm}"));
+                }
+                Kind::Dup | Kind::DupNoNeed => {
+                    let _ = writeln!(setup, "    double {nm}[N], d{nm}[N];");
+                    let _ = writeln!(setup, "    memcpy({nm}, XA + {}, sizeof {nm});", xoff[pi]);
+                    if mode == "fwd" {
+                        let _ =
+                            writeln!(setup, "    memcpy(d{nm}, V + {}, sizeof d{nm});", xoff[pi]);
+                        let _ =
+                            writeln!(back, "    memcpy(JV + {}, d{nm}, sizeof d{nm});", yoff[pi]);
+                    } else {
+                        let _ =
+                            writeln!(setup, "    memcpy(d{nm}, W + {}, sizeof d{nm});", yoff[pi]);
+                        let _ =
+                            writeln!(back, "    memcpy(JTW + {}, d{nm}, sizeof d{nm});", xoff[pi]);
+                    }
+                    let noneed = p.kind == Kind::DupNoNeed && mode != "split";
+                    if noneed {
+                        args.push("enzyme_dupnoneed".into());
+                    } else if p.explicit {
+                        args.push("enzyme_dup".into());
+                    }
+                    args.push(nm.clone());
+                    args.push(format!("d{nm}"));
+                }
+            }
+        }
+        (setup, args.join(", "), back)
+    };
+    let active = params.iter().filter(|p| p.kind == Kind::Active).count();
+    let grads = |call: &str| -> String {
+        match active {
+            0 => format!("    {call};\n"),
+            1 => format!("    double g0 = {call};\n"),
+            k => {
+                let mut t = format!("    Grad g = {call};\n");
+                for i in 0..k {
+                    let _ = writeln!(t, "    double g{i} = g.d[{i}];");
+                }
+                t
+            }
+        }
+    };
+    s.push_str(
+        "/* Every AD mode at XA, checked against each other: the Jacobian-vector product J v, the\n   \
+         vector-Jacobian product J^T w and <v, J^T w> with its magnitude. */\n\
+         static void ad(double *JV, double *JTW, double *rhs_out, double *mag_out) {\n  double JTW2[NX + 1];\n  (void)JTW2;\n",
+    );
+    // forward
+    let (setup, args, back) = ad_args("fwd");
+    s.push_str("  {\n");
+    s.push_str(&setup);
+    if returns {
+        let _ = writeln!(s, "    JV[0] = __enzyme_fwddiff({args});");
+    } else {
+        let _ = writeln!(s, "    __enzyme_fwddiff({args});");
+    }
+    s.push_str(&back);
+    s.push_str("  }\n");
+    // reverse
+    let (setup, args, back) = ad_args("rev");
+    s.push_str("  {\n");
+    s.push_str(&setup);
+    s.push_str(&grads(&format!("__enzyme_autodiff({args})")));
+    s.push_str(&back);
+    s.push_str("  }\n");
+    if split {
+        let (setup, args, back) = ad_args("split");
+        let (_, rargs, _) = ad_args("split");
+        s.push_str("  {\n");
+        s.push_str(&setup);
+        let _ = writeln!(s, "    void *tape = __enzyme_augmentfwd({args});");
+        let seed = if returns { ", 1.0" } else { "" };
+        s.push_str(&grads(&format!("__enzyme_reverse({rargs}{seed}, tape)")));
+        s.push_str(&back.replace("JTW[", "JTW2[").replace("JTW +", "JTW2 +"));
+        s.push_str("  }\n");
+    }
+    s.push_str(&batched_forward(params, &xoff, &yoff, returns, width));
+    s.push_str(
+        "  double lhs = 0.0, rhs = 0.0, mag = 0.0;\n  \
+         for (int i = 0; i < NY; i++) {\n    lhs += JV[i] * W[i];\n    mag += fabs(JV[i] * W[i]);\n  }\n  \
+         for (int i = 0; i < NX; i++) {\n    rhs += V[i] * JTW[i];\n    mag += fabs(V[i] * JTW[i]);\n  }\n  \
+         CHECK_CLOSE(\"dot: <v, J^T w> (reverse) vs <J v, w> (forward)\", rhs, lhs, 0.0, (SINGLE ? 1e-6 : 1e-9) * mag + 1e-12);\n",
+    );
+    if split {
+        s.push_str(
+            "  for (int i = 0; i < NX; i++)\n    \
+             CHECK_CLOSE(\"split J^T w vs combined J^T w\", JTW2[i], JTW[i], SINGLE ? 1e-6 : 1e-10, 1e-12 * scale);\n",
+        );
+    }
+    s.push_str("  *rhs_out = rhs;\n  *mag_out = mag;\n}\n\n");
+    s.push_str(
+        "/* Central differences at XA with two steps; 0 (nothing checked) when they disagree. */\n\
+         static int fd_check(const double *JV, double rhs, double mag) {\n  double fa[NY], fb[NY], fdw = 0.0;\n  \
+         fd(XA, FD_H1, fa);\n  fd(XA, FD_H2, fb);\n  \
+         for (int i = 0; i < NY; i++)\n    \
+         if (!(fabs(fa[i] - fb[i]) <= FD_AGREE * (fabs(fa[i]) + fabs(fb[i])) + 1e-2 * FD_AGREE * scale))\n      return 0;\n  \
+         for (int i = 0; i < NY; i++) {\n    fdw += fb[i] * W[i];\n    \
+         CHECK_CLOSE(\"forward J v vs finite differences\", JV[i], fb[i], FD_RTOL, FD_ATOL * scale);\n  }\n  \
+         CHECK_CLOSE(\"reverse <v, J^T w> vs finite differences\", rhs, fdw, FD_RTOL, FD_ATOL * scale * (1.0 + mag));\n  \
+         return 1;\n}\n\n",
+    );
+    s.push_str(
+        "/* What the previous oracle concluded, for the campaign's statistics only (it checks\n   \
+         nothing): finite differences at X0 whenever the two steps agree, no path record, none in\n   \
+         single precision. \"wrong\" there while every check passes here is a false positive the\n   \
+         path record removes. */\n\
+         static const char *old_fd(const double *JV, double rhs, double mag) {\n  double fa[NY], fb[NY], fdw = 0.0;\n  \
+         if (SINGLE)\n    return \"skipped\";\n  fd(XA, FD_H1, fa);\n  fd(XA, FD_H2, fb);\n  \
+         for (int i = 0; i < NY; i++)\n    \
+         if (!(fabs(fa[i] - fb[i]) <= FD_AGREE * (fabs(fa[i]) + fabs(fb[i])) + 1e-2 * FD_AGREE * scale))\n      return \"skipped\";\n  \
+         for (int i = 0; i < NY; i++) {\n    fdw += fb[i] * W[i];\n    \
+         if (!(fabs(JV[i] - fb[i]) <= FD_RTOL * fabs(fb[i]) + FD_ATOL * scale))\n      return \"wrong\";\n  }\n  \
+         if (!(fabs(rhs - fdw) <= FD_RTOL * fabs(fdw) + FD_ATOL * scale * (1.0 + mag)))\n    return \"wrong\";\n  \
+         return \"checked\";\n}\n\n",
+    );
+    s.push_str(
+        "int main(void) {\n  double JV[NY], JTW[NX + 1], rhs, mag;\n  memcpy(XA, X0, sizeof X0);\n  \
+         if (!primal_ok()) {\n    printf(\"skip: nonfinite primal\\n\");\n    return 0;\n  }\n  \
+         ad(JV, JTW, &rhs, &mag);\n  \
+         printf(\"cmp-rtol %g\\n\", SINGLE ? 1e-5 : 1e-8);\n  \
+         for (int i = 0; i < NY; i++)\n    printf(\"JV %d %.17g\\n\", i, JV[i]);\n  \
+         for (int i = 0; i < NX; i++)\n    printf(\"JTW %d %.17g\\n\", i, JTW[i]);\n  \
+         printf(\"old-fd: %s\\n\", old_fd(JV, rhs, mag));\n  \
+         /* The first of X0, X0 + 1e-3 P, X0 + 2e-3 P, ... where the path is locally constant\n     \
+         along v; all AD modes are checked again there. */\n  \
+         for (int t = 0; t < 8; t++) {\n    for (int i = 0; i < NX; i++)\n      XA[i] = X0[i] + 1e-3 * t * P[i];\n    \
+         if (!primal_ok() || !path_stable(XA, FD_H1) || !path_stable(XA, FD_H2))\n      continue;\n    \
+         if (t > 0)\n      ad(JV, JTW, &rhs, &mag);\n    \
+         if (fd_check(JV, rhs, mag))\n      printf(\"fd: checked%s at point %d\\n\", SINGLE ? \" (single precision)\" : \"\", t);\n    \
+         else\n      printf(\"fd: noisy: the path is stable but the two steps disagree\\n\");\n    \
+         return check_report();\n  }\n  \
+         printf(\"fd: unstable: the path changes within the step at every point tried\\n\");\n  \
+         return check_report();\n}\n",
+    );
+    s
+}
+
+/// Batched forward mode of the kernel with `enzyme_width` 2, 3 or 4 along v, -v/2, 2v and v/4:
+/// each lane must be `J v` times its factor (powers of two, so exactly up to rounding of over- or
+/// underflow).
+fn batched_forward(
+    params: &[Param],
+    xoff: &[usize],
+    yoff: &[usize],
+    returns: bool,
+    width: usize,
+) -> String {
+    let factors = &["1.0", "-0.5", "2.0", "0.25"][..width];
+    let mut setup = String::new();
+    let mut back = String::new();
+    let mut args = vec![
+        "(void *)f".to_string(),
+        "enzyme_width".into(),
+        width.to_string(),
+    ];
+    for (pi, p) in params.iter().enumerate() {
+        let nm = &p.name;
+        let (xo, yo) = (xoff[pi], yoff[pi]);
+        match p.kind {
+            Kind::Active => {
+                if p.explicit {
+                    args.push("enzyme_dup".into());
+                }
+                args.push(format!("XA[{xo}]"));
+                for c in factors {
+                    args.push(format!("{c} * V[{xo}]"));
+                }
+            }
+            Kind::ConstScalar | Kind::ConstArr => {
+                args.push("enzyme_const".into());
+                args.push(format!("{nm}_c"));
+            }
+            Kind::Int => args.push(format!("{nm}_c")),
+            Kind::StructDup => {
+                let _ = writeln!(
+                    setup,
+                    "    struct S {nm} = {{XA[{xo}], 2, {{XA[{}], XA[{}]}}}};",
+                    xo + 1,
+                    xo + 2
+                );
+                if p.explicit {
+                    args.push("enzyme_dup".into());
+                }
+                args.push(format!("&{nm}"));
+                for (k, c) in factors.iter().enumerate() {
+                    let _ = writeln!(
+                        setup,
+                        "    struct S d{k}{nm} = {{{c} * V[{xo}], 0, {{{c} * V[{}], {c} * V[{}]}}}};",
+                        xo + 1,
+                        xo + 2
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    JB[{k}][{yo}] = d{k}{nm}.u;\n    JB[{k}][{}] = d{k}{nm}.v[0];\n    JB[{k}][{}] = d{k}{nm}.v[1];",
+                        yo + 1,
+                        yo + 2
+                    );
+                    args.push(format!("&d{k}{nm}"));
+                }
+            }
+            Kind::Dup | Kind::DupNoNeed => {
+                let _ = writeln!(setup, "    double {nm}[N];");
+                let _ = writeln!(setup, "    memcpy({nm}, XA + {xo}, sizeof {nm});");
+                if p.kind == Kind::DupNoNeed {
+                    args.push("enzyme_dupnoneed".into());
+                } else if p.explicit {
+                    args.push("enzyme_dup".into());
+                }
+                args.push(nm.clone());
+                for (k, c) in factors.iter().enumerate() {
+                    let _ = writeln!(
+                        setup,
+                        "    double d{k}{nm}[N];\n    for (int i = 0; i < N; i++) d{k}{nm}[i] = {c} * V[{xo} + i];"
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    memcpy(JB[{k}] + {yo}, d{k}{nm}, sizeof d{k}{nm});"
+                    );
+                    args.push(format!("d{k}{nm}"));
+                }
+            }
+        }
+    }
+    let mut s = format!("  {{\n    double JB[{width}][NY];\n");
+    s.push_str(&setup);
+    let call = format!("__enzyme_fwddiff_lanes({})", args.join(", "));
+    if returns {
+        let _ = writeln!(s, "    Lanes r = {call};");
+        let _ = writeln!(
+            s,
+            "    for (int k = 0; k < {width}; k++) JB[k][0] = r.d[k];"
+        );
+    } else {
+        let _ = writeln!(s, "    {call};");
+    }
+    s.push_str(&back);
+    let _ = writeln!(
+        s,
+        "    const double factor[{width}] = {{{}}};",
+        factors.join(", ")
+    );
+    let _ = write!(
+        s,
+        "    for (int k = 0; k < {width}; k++)\n      for (int i = 0; i < NY; i++)\n        \
+         CHECK_CLOSE(\"batched forward lane vs scaled J v\", JB[k][i], factor[k] * JV[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }}\n",
+    );
+    s
+}
