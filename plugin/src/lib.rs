@@ -86,6 +86,26 @@ pub unsafe extern "C" fn ferment_rust_run_module(
             for err in &outcome.errors {
                 shim::report_error(module, &err.to_string());
             }
+            if outcome.errors.is_empty() {
+                // Every function ferment made (derivatives and their
+                // helpers) must be well formed: clang optimizes and emits a
+                // module without verifying it, so an ill-formed one would
+                // become wrong machine code instead of an error.
+                for f in module.functions() {
+                    if f.is_declaration() || !f.name().starts_with("ferment.") {
+                        continue;
+                    }
+                    if let Err(report) = shim::verify_function(f) {
+                        shim::report_error(
+                            module,
+                            &format!(
+                                "ferment: internal error: '{}' failed LLVM's verifier:\n{report}",
+                                f.name()
+                            ),
+                        );
+                    }
+                }
+            }
             if !outcome.errors.is_empty() && host_ignores_errors() {
                 // rustc's diagnostic handler drops generic LLVM errors: the
                 // compile would succeed with the failed request replaced by

@@ -279,6 +279,14 @@ fn helper(
         Some(v) => fb.b.ret(v),
         None => fb.b.ret_void(),
     };
+    // An ill-formed helper would be compiled into garbage (clang does not
+    // verify the module it optimizes): stop here instead.
+    if let Err(report) = crate::shim::verify_function(f) {
+        panic!(
+            "internal error: the MPI helper '{}' failed LLVM's verifier:\n{report}",
+            f.name()
+        );
+    }
     f
 }
 
@@ -1223,6 +1231,8 @@ impl Mpi<'_> {
                 let shadow = fb.field(rec, R_SHADOW, fb.ptr());
                 let tmp = fb.field(rec, R_TMP, fb.ptr());
                 let peer = fb.field(rec, R_PEER, fb.i64());
+                // Read before the branch: both arms use it.
+                let size = fb.field(rec, R_SIZE, fb.i64());
                 let receives = fb.b.icmp(IntPredicate::LLVMIntNE, recv, fb.c64(0));
                 let yes = fb.f.append_block("was.receive");
                 let no = fb.f.append_block("was.send");
@@ -1232,7 +1242,6 @@ impl Mpi<'_> {
                 let real = fb.b.icmp(IntPredicate::LLVMIntNE, peer, fb.c64(PROC_NULL));
                 let has = fb.b.icmp(IntPredicate::LLVMIntNE, shadow, fb.null());
                 let clear = fb.b.select(real, has, real);
-                let size = fb.field(rec, R_SIZE, fb.i64());
                 fb.when(clear, |fb| {
                     let bytes = fb.b.mul_int(n, size);
                     fb.b.memset(shadow, fb.b.const_int(fb.b.i8(), 0), bytes);
