@@ -684,6 +684,40 @@ impl<'k> TangentSweep<'k> {
         }))
     }
 
+    /// Which of `operands` need a partial: the active ones and those with
+    /// a tangent.
+    fn wanted(&self, operands: &[Value]) -> Vec<bool> {
+        operands
+            .iter()
+            .map(|o| self.is_active(*o) || self.has_tangent(*o))
+            .collect()
+    }
+
+    /// The partials `rule` gives at `inst` for the `want`ed operands.
+    fn partials(
+        &self,
+        inst: Value,
+        operands: &[Value],
+        want: &[bool],
+        rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
+    ) -> Result<Vec<Option<Value>>> {
+        let result = || inst;
+        let arg_at = |i: usize| operands[i];
+        let site = Site {
+            b: &self.b,
+            ops: operands.to_vec(),
+            arg_at: &arg_at,
+            want: want.to_vec(),
+            result: &result,
+        };
+        rule(&site).ok_or_else(|| {
+            Error::at(
+                inst,
+                format!("cannot differentiate instruction '{}'", inst.describe()),
+            )
+        })
+    }
+
     /// [`Self::combine`] on packed tangents: `sum_i partial_i * tangents_i`
     /// as vector arithmetic; None when an active operand is not a float
     /// scalar.
@@ -693,10 +727,7 @@ impl<'k> TangentSweep<'k> {
         operands: Vec<Value>,
         rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
     ) -> Result<Option<Value>> {
-        let want: Vec<bool> = operands
-            .iter()
-            .map(|o| self.is_active(*o) || self.has_tangent(*o))
-            .collect();
+        let want = self.wanted(&operands);
         if operands
             .iter()
             .zip(&want)
@@ -704,21 +735,7 @@ impl<'k> TangentSweep<'k> {
         {
             return Ok(None);
         }
-        let result = || inst;
-        let arg_at = |i: usize| operands[i];
-        let site = Site {
-            b: &self.b,
-            ops: operands.clone(),
-            arg_at: &arg_at,
-            want: want.clone(),
-            result: &result,
-        };
-        let partials = rule(&site).ok_or_else(|| {
-            Error::at(
-                inst,
-                format!("cannot differentiate instruction '{}'", inst.describe()),
-            )
-        })?;
+        let partials = self.partials(inst, &operands, &want, rule)?;
         let mut acc = self.b.zero(Type::vector(inst.ty(), self.width as u32));
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want[i]) {
@@ -822,25 +839,8 @@ impl<'k> TangentSweep<'k> {
         operands: Vec<Value>,
         rule: impl FnOnce(&Site) -> Option<Vec<Option<Value>>>,
     ) -> Result<Vec<Value>> {
-        let want: Vec<bool> = operands
-            .iter()
-            .map(|o| self.is_active(*o) || self.has_tangent(*o))
-            .collect();
-        let result = || inst;
-        let arg_at = |i: usize| operands[i];
-        let site = Site {
-            b: &self.b,
-            ops: operands.clone(),
-            arg_at: &arg_at,
-            want: want.clone(),
-            result: &result,
-        };
-        let partials = rule(&site).ok_or_else(|| {
-            Error::at(
-                inst,
-                format!("cannot differentiate instruction '{}'", inst.describe()),
-            )
-        })?;
+        let want = self.wanted(&operands);
+        let partials = self.partials(inst, &operands, &want, rule)?;
         let mut acc = vec![self.b.zero(ty); self.width];
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want[i]) {
