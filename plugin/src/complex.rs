@@ -72,32 +72,31 @@ pub fn lower_complex_calls(f: Value) -> usize {
         } else {
             Type::f32(ctx)
         };
-        b.before(call);
         // The parts: scalars, or (float complex on x86-64) `<2 x float>`s.
-        let mut parts = Vec::new();
-        for a in call.call_args() {
+        let pair = |t: Type| t.is_vector() && t.vector_len() == 2 && t.element_type() == ty;
+        let args = call.call_args();
+        let count: Option<usize> = args.iter().try_fold(0, |n, a| {
             if a.ty() == ty {
-                parts.push(a);
-            } else if a.ty().is_vector() && a.ty().vector_len() == 2 && a.ty().element_type() == ty
-            {
-                let i32t = Type::int(ctx, 32);
+                Some(n + 1)
+            } else if pair(a.ty()) {
+                Some(n + 2)
+            } else {
+                None
+            }
+        });
+        if count != Some(arity) || !shape_ok(call, ty) {
+            continue;
+        }
+        b.before(call);
+        let i32t = Type::int(ctx, 32);
+        let mut parts = Vec::new();
+        for a in args {
+            if pair(a.ty()) {
                 parts.push(b.extract_element(a, b.const_int(i32t, 0)));
                 parts.push(b.extract_element(a, b.const_int(i32t, 1)));
             } else {
-                parts.clear();
-                break;
+                parts.push(a);
             }
-        }
-        if parts.len() != arity || !shape_ok(call, ty) {
-            for p in parts
-                .into_iter()
-                .filter(|p| !p.has_uses() && p.is_instruction())
-            {
-                if p.opcode() == ferment_ir::Opcode::LLVMExtractElement {
-                    p.erase();
-                }
-            }
-            continue;
         }
         b.set_debug_loc_from(call);
         let c = Cx {
@@ -126,7 +125,6 @@ pub fn lower_complex_calls(f: Value) -> usize {
         let v = match result {
             Out::Real(r) => r,
             Out::Pair((re, im)) if call.ty().is_vector() => {
-                let i32t = Type::int(ctx, 32);
                 let v = b.undef(call.ty());
                 let v = b.insert_element(v, re, b.const_int(i32t, 0));
                 b.insert_element(v, im, b.const_int(i32t, 1))

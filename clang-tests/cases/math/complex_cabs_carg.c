@@ -1,6 +1,6 @@
-// C99 complex: cabs and carg of a double complex (two doubles in the C ABI) have rules (hypot
-// and atan2 of (im, re)). -fcx-limited-range makes clang expand complex multiplication inline
-// (without it, __muldc3 is an external call ferment rejects; see fuzz/found/complex_muldc3.c).
+// C99 complex: cabs and carg of a double complex (two doubles in the C ABI) become hypot and
+// atan2 of (im, re) (plugin/src/complex.rs). -fcx-limited-range makes clang expand complex
+// multiplication inline (without it clang calls __muldc3; complex/ covers that form).
 // Oracle: central finite differences, forward and reverse.
 // CFLAGS: -fcx-limited-range
 #include "check.h"

@@ -210,22 +210,6 @@ static RULES: &[CallRule] = &[
         let (x, y) = (s.arg(0), s.arg(1));
         vec![s.p(0, || s.b.fdiv(x, r(s))), s.p(1, || s.b.fdiv(y, r(s)))]
     }),
-    // C99 `cabs(z)` and `carg(z)` of a `double complex`, which the x86-64 and AArch64 C ABIs
-    // pass as two doubles (re, im): |z| = hypot(re, im), arg z = atan2(im, re). (`cabsf`
-    // takes a `<2 x float>` and is refused by the arity check.)
-    rule("cabs", 2, |s| {
-        let (x, y) = (s.arg(0), s.arg(1));
-        vec![s.p(0, || s.b.fdiv(x, r(s))), s.p(1, || s.b.fdiv(y, r(s)))]
-    }),
-    rule("carg", 2, |s| {
-        let (re, im) = (s.arg(0), s.arg(1));
-        let b = s.b;
-        let den = b.fadd(b.fmul(re, re), b.fmul(im, im));
-        vec![
-            s.p(0, || b.fneg(b.fdiv(im, den))),
-            s.p(1, || b.fdiv(re, den)),
-        ]
-    }),
     rule("fma", 3, |s| {
         vec![
             s.p(0, || s.arg(1)),
