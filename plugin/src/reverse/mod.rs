@@ -598,9 +598,24 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         b.at_start(blk);
         let preds = self.unique_preds(blk);
         let phi = b.phi(i32t, "came.from");
-        for &p in self.cfg.preds(blk) {
-            if let Some(idx) = preds.iter().position(|&q| q == p) {
-                phi.add_incoming(b.const_int(i32t, idx as i64), p);
+        // One entry per edge in the IR, also from a block the sweep never
+        // reaches (an invoke turned into a stop): that number is never read.
+        // (The users of a block are the terminators that branch to it.)
+        let mut seen = Vec::new();
+        for t in blk.as_value().users() {
+            if !t.is_instruction() || !t.is_terminator() {
+                continue;
+            }
+            let p = t.parent();
+            if seen.contains(&p) {
+                continue;
+            }
+            seen.push(p);
+            let idx = preds.iter().position(|&q| q == p).unwrap_or(0);
+            for s in t.successors() {
+                if s == blk {
+                    phi.add_incoming(b.const_int(i32t, idx as i64), p);
+                }
             }
         }
         phi
