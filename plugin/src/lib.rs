@@ -78,9 +78,11 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     } else {
         *options
     };
+    retype::forget_outer_types();
     let result = catch_unwind(AssertUnwindSafe(|| {
         frontend::run_module(module, opt_level, &options)
     }));
+    retype::forget_outer_types();
     match result {
         Ok(outcome) => {
             for err in &outcome.errors {

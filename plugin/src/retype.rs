@@ -106,7 +106,7 @@ fn parameter_seeds(module: Module, f: Value, key: &DerivativeKey) -> Vec<(Value,
     if key.function.is_declaration() {
         return seeds;
     }
-    let outer = ferment_type_analysis::TypeAnalysis::run(module, key.function);
+    let outer = outer_types(module, key.function);
     for (i, p) in key.function.params().into_iter().enumerate().take(n) {
         if p.ty().is_pointer() {
             let t = crate::derive::argument_memory(&outer.tree(p));
@@ -116,6 +116,48 @@ fn parameter_seeds(module: Module, f: Value, key: &DerivativeKey) -> Vec<(Value,
         }
     }
     seeds
+}
+
+thread_local! {
+    /// Analyses of original functions in their own context, made during
+    /// one module run (see [`outer_types`]).
+    static OUTER: std::cell::RefCell<Vec<(Module, std::rc::Rc<FunctionTypes>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Forgets the analyses [`outer_types`] kept (at the start and end of a
+/// module run: the IR they describe changes between runs).
+pub fn forget_outer_types() {
+    OUTER.with(|c| c.borrow_mut().clear());
+}
+
+/// Type analysis of the original function `f` with its callees and the
+/// functions that call it or request its derivative. One analysis covers
+/// every function whose context it contains (`f` and each function using
+/// it): a derivative's callees mostly lie inside the closure of the
+/// function that calls them, and at -O0 (Eigen) analyzing each callee's
+/// closure again took most of the compile time. The analysis is
+/// context-insensitive, so a larger closure only adds call sites whose
+/// facts agree with the ones already there.
+fn outer_types(module: Module, f: Value) -> std::rc::Rc<FunctionTypes> {
+    let users: Vec<Value> = f
+        .users()
+        .into_iter()
+        .filter(|u| u.is_instruction())
+        .map(|u| u.function_of())
+        .collect();
+    let found = OUTER.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(m, t)| *m == module && t.covers(f) && users.iter().all(|&u| t.covers(u)))
+            .map(|(_, t)| t.clone())
+    });
+    if let Some(t) = found {
+        return t;
+    }
+    let t = std::rc::Rc::new(ferment_type_analysis::TypeAnalysis::run(module, f));
+    OUTER.with(|c| c.borrow_mut().push((module, t.clone())));
+    t
 }
 
 fn analyze(module: Module, f: Value, seeds: &[(Value, TypeTree)]) -> FunctionTypes {

@@ -114,6 +114,7 @@ pub struct FunctionTypes {
     returns: HashMap<Value, TypeTree>,
     conflicts: Vec<TypeConflict>,
     functions: Vec<Value>,
+    function_set: HashSet<Value>,
     converged: bool,
     visits: usize,
 }
@@ -167,6 +168,11 @@ impl FunctionTypes {
 
     pub fn conflicts(&self) -> &[TypeConflict] {
         &self.conflicts
+    }
+
+    /// Whether `f` took part.
+    pub fn covers(&self, f: Value) -> bool {
+        self.function_set.contains(&f)
     }
 
     /// The functions that took part (in module order).
@@ -398,11 +404,12 @@ impl Solver {
     }
 
     fn finish(self, functions: Vec<Value>) -> FunctionTypes {
+        let function_set: HashSet<Value> = functions.into_iter().collect();
         let order: Vec<Value> = self
             .module
             .functions()
             .into_iter()
-            .filter(|f| functions.contains(f))
+            .filter(|f| function_set.contains(f))
             .collect();
         FunctionTypes {
             layout: self.layout,
@@ -410,6 +417,7 @@ impl Solver {
             returns: self.returns,
             conflicts: self.conflicts,
             functions: order,
+            function_set,
             converged: self.converged,
             visits: self.visits,
         }

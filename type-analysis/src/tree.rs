@@ -16,7 +16,6 @@
 //! [`MAX_OFFSET`] are dropped, and a tree keeps at most [`MAX_ENTRIES`]
 //! entries, which bounds every fixed point.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -232,10 +231,56 @@ impl Key {
     }
 }
 
+/// The entries of a tree, sorted by key. Trees are small (at most
+/// [`MAX_ENTRIES`], mostly a handful) and are copied and rebuilt far more
+/// often than they are searched: a sorted vector is one allocation, and
+/// its lookups are binary searches over contiguous memory.
+#[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
+struct Entries(Vec<(Key, BaseType)>);
+
+impl Entries {
+    fn get(&self, key: &Key) -> Option<&BaseType> {
+        self.0
+            .binary_search_by(|(k, _)| k.cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Sets `key` to `ty`; returns the type it had.
+    fn insert(&mut self, key: Key, ty: BaseType) -> Option<BaseType> {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, ty)),
+            Err(i) => {
+                self.0.insert(i, (key, ty));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &Key) -> Option<BaseType> {
+        match self.0.binary_search_by(|(k, _)| k.cmp(key)) {
+            Ok(i) => Some(self.0.remove(i).1),
+            Err(_) => None,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Key, &BaseType)> {
+        self.0.iter().map(|(k, t)| (k, t))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A map from offset paths to base types (see the module documentation).
 #[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
 pub struct TypeTree {
-    map: BTreeMap<Key, BaseType>,
+    map: Entries,
     /// Entries with a `-1` below the first position.
     deep_wild: u32,
     /// Entries whose first element is not `-1`.
@@ -353,10 +398,21 @@ impl TypeTree {
             }
             return out;
         }
-        self.map
+        // Entries are sorted by their first offset: only those starting with
+        // `-1` or (for a concrete first offset) with the same one can overlap.
+        let all = &self.map.0;
+        let wild_end = all.partition_point(|(k, _)| k.0[0] <= ANY);
+        let same = if path[0] == ANY {
+            wild_end..all.len()
+        } else {
+            let lo = all.partition_point(|(k, _)| k.0[0] < path[0]);
+            lo..all.partition_point(|(k, _)| k.0[0] <= path[0])
+        };
+        all[..wild_end]
             .iter()
+            .chain(&all[same])
             .filter(|(k, _)| overlaps(k.as_slice(), path))
-            .map(|(k, t)| (*k, *t))
+            .copied()
             .collect()
     }
 
@@ -482,7 +538,7 @@ impl TypeTree {
     /// Keeps only the entries satisfying `keep`.
     pub fn filter(&self, keep: impl Fn(&[i64], BaseType) -> bool) -> TypeTree {
         let mut out = TypeTree::new();
-        for (k, &t) in &self.map {
+        for (k, &t) in self.map.iter() {
             if keep(k.as_slice(), t) {
                 out.map.insert(*k, t);
                 out.count(*k, 1);
