@@ -378,6 +378,7 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
     if opt_level > 0 {
         run(PREPARE_LOOPS)?;
         shim::sink_stores(f);
+        shim::guard_zero_accumulations(f);
     }
     Ok(())
 }

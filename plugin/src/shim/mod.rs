@@ -78,6 +78,7 @@ extern "C" {
     ) -> c_int;
     fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
+    fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
@@ -128,6 +129,12 @@ pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
 /// returns how many moved.
 pub fn sink_stores(f: Value) -> u32 {
     unsafe { ferment_sink_stores(f.0) }
+}
+
+/// Puts accumulations of adjoints that are zero on one side of a branch
+/// under a test of that adjoint (see the shim); returns how many.
+pub fn guard_zero_accumulations(f: Value) -> u32 {
+    unsafe { ferment_guard_zero_accumulations(f.0) }
 }
 
 /// `Ok` when `f` passes LLVM's verifier, else the verifier's report.

@@ -14,6 +14,7 @@
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LLVMContext.h"
@@ -72,6 +73,10 @@ cl::opt<bool> OptNoLaneOrder(
     "ferment-no-lane-order", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep the vectorizer's lane order in reverse loops "
              "(ablation)"));
+cl::opt<bool> OptNoGuardZero(
+    "ferment-no-guard-zero", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep accumulations of adjoints that are zero on one "
+             "side of a branch unconditional (ablation)"));
 cl::opt<bool> OptCheck(
     "ferment-check", cl::init(false), cl::Hidden,
     cl::desc("ferment: each derivative checks itself once at run time against "
@@ -604,6 +609,227 @@ extern "C" unsigned ferment_sink_stores(LLVMValueRef FV) {
       }
       I = Prev;
     }
+  }
+  return Moved;
+}
+
+// Whether V is zero (or the product of zero with something) whenever the
+// phi P is zero: P itself, products and quotients with it in the numerator,
+// its negation, and its splat into a vector.
+static bool zeroWith(Value *V, PHINode *P, unsigned Depth = 0) {
+  if (V == P)
+    return true;
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || Depth > 6)
+    return false;
+  switch (I->getOpcode()) {
+  case Instruction::FMul:
+    return zeroWith(I->getOperand(0), P, Depth + 1) ||
+           zeroWith(I->getOperand(1), P, Depth + 1);
+  case Instruction::FDiv:
+  case Instruction::FNeg:
+    return zeroWith(I->getOperand(0), P, Depth + 1);
+  case Instruction::ShuffleVector: {
+    auto *SV = cast<ShuffleVectorInst>(I);
+    auto *Ins = dyn_cast<InsertElementInst>(SV->getOperand(0));
+    auto *Idx = Ins ? dyn_cast<ConstantInt>(Ins->getOperand(2)) : nullptr;
+    return Idx && Idx->isZero() &&
+           all_of(SV->getShuffleMask(), [](int M) { return M == 0; }) &&
+           zeroWith(Ins->getOperand(1), P, Depth + 1);
+  }
+  default:
+    return false;
+  }
+}
+
+// The loaded value and the term of `V = load +- D` or `V = X +- D`: the
+// operand that is not D, where D is zero whenever P is; null when V is not
+// such a sum.
+// The phi itself is not such a D: `X + P` is a running sum through P, and
+// skipping it saves nothing.
+static Value *accumulatedInto(Instruction *V, PHINode *P) {
+  if (V->getOpcode() != Instruction::FAdd &&
+      V->getOpcode() != Instruction::FSub)
+    return nullptr;
+  Value *A = V->getOperand(0), *D = V->getOperand(1);
+  if (D != P && zeroWith(D, P))
+    return A;
+  if (V->getOpcode() == Instruction::FAdd && A != P && zeroWith(A, P))
+    return D;
+  return nullptr;
+}
+
+// The work of one phi's block that only matters when the phi is not zero.
+static unsigned guardBlock(BasicBlock *BB, PHINode *P) {
+  SmallVector<Instruction *, 16> Order; // members, in block order
+  SmallPtrSet<Instruction *, 32> Members;
+  // Register sums X + D: their value is X when P is zero.
+  SmallVector<std::pair<Instruction *, Value *>, 8> Sums;
+  // Memory sums `store (load p) +- D, p` with no other access to memory
+  // between the load and the store.
+  SmallVector<Instruction *, 8> MemberMemory;
+  for (Instruction &I : *BB) {
+    auto *S = dyn_cast<StoreInst>(&I);
+    auto *V = S ? dyn_cast<Instruction>(S->getValueOperand()) : nullptr;
+    if (!S || !S->isSimple() || !V || V->getParent() != BB || !V->hasOneUse())
+      continue;
+    auto *L = dyn_cast_or_null<LoadInst>(accumulatedInto(V, P));
+    if (!L || !L->isSimple() || L->getParent() != BB || !L->hasOneUse() ||
+        L->getPointerOperand() != S->getPointerOperand())
+      continue;
+    bool Clean = true;
+    for (Instruction *J = L->getNextNode(); Clean && J != S; J = J->getNextNode())
+      Clean = !J->mayReadOrWriteMemory();
+    if (!Clean)
+      continue;
+    Members.insert(L);
+    Members.insert(V);
+    Members.insert(S);
+    MemberMemory.push_back(L);
+  }
+  // Members move down to the last one: none may pass another access to
+  // memory, so everything from the first access after the first memory
+  // sum that is not a member stays (`Limit`).
+  Instruction *Limit = nullptr;
+  if (!MemberMemory.empty())
+    for (Instruction *J = MemberMemory.front(); J && !J->isTerminator();
+         J = J->getNextNode())
+      if (J->mayReadOrWriteMemory() && !Members.count(J)) {
+        Limit = J;
+        break;
+      }
+  auto beforeLimit = [&](Instruction *I) {
+    return !Limit || I->comesBefore(Limit);
+  };
+  if (Limit)
+    for (Instruction &I : make_early_inc_range(*BB))
+      if (Members.count(&I) && !beforeLimit(&I))
+        Members.erase(&I);
+  // Register sums (not the value of a memory sum).
+  for (Instruction &I : *BB) {
+    if (Members.count(&I) || !I.getType()->isFPOrFPVectorTy() ||
+        isa<PHINode>(I) || !beforeLimit(&I))
+      continue;
+    if (Value *X = accumulatedInto(&I, P)) {
+      Members.insert(&I);
+      Sums.push_back({&I, X});
+    }
+  }
+  if (Members.empty())
+    return 0;
+  // Pure values used only by members move along (the partials: zero work
+  // when the phi is zero); not a sum's other term, which the skipped path
+  // keeps.
+  SmallPtrSet<Value *, 8> Terms;
+  for (auto &[V, X] : Sums)
+    Terms.insert(X);
+  for (auto It = BB->rbegin(); It != BB->rend(); ++It) {
+    Instruction &I = *It;
+    if (Members.count(&I) || Terms.count(&I) || isa<PHINode>(I) ||
+        I.isTerminator() ||
+        I.mayReadOrWriteMemory() || I.mayHaveSideEffects() || I.use_empty() ||
+        !beforeLimit(&I))
+      continue;
+    if (all_of(I.users(), [&](User *U) {
+          return Members.count(cast<Instruction>(U));
+        }))
+      Members.insert(&I);
+  }
+  for (Instruction &I : *BB)
+    if (Members.count(&I))
+      Order.push_back(&I);
+  Instruction *After = Order.back()->getNextNode();
+  // A register sum used in this block before `After` by something that
+  // stays cannot move.
+  for (auto &[V, X] : Sums)
+    for (User *U : V->users()) {
+      auto *UI = cast<Instruction>(U);
+      if (UI->getParent() == BB && !Members.count(UI) && !isa<PHINode>(UI) &&
+          UI->comesBefore(After))
+        return 0;
+    }
+  // Values used in this block that are defined by members must dominate:
+  // a non-member between two members may use a member.
+  for (Instruction *M : Order)
+    for (User *U : M->users()) {
+      auto *UI = cast<Instruction>(U);
+      if (UI->getParent() == BB && !Members.count(UI) && !isa<PHINode>(UI) &&
+          UI->comesBefore(After) &&
+          !any_of(Sums, [&](auto &S) { return S.first == M; }))
+        return 0;
+    }
+  for (Instruction *J : Order)
+    J->moveBefore(After->getIterator());
+  IRBuilder<> B(Order.front());
+  Value *Cond = B.CreateFCmpUNE(P, ConstantFP::getZero(P->getType()),
+                                "adjoint.nonzero");
+  BasicBlock *Head = Order.front()->getParent();
+  Instruction *ThenTerm =
+      SplitBlockAndInsertIfThen(Cond, Order.front()->getIterator(), false);
+  for (Instruction *J : Order)
+    J->moveBefore(ThenTerm->getIterator());
+  BasicBlock *Then = ThenTerm->getParent();
+  BasicBlock *Tail = After->getParent();
+  // After the test, each register sum is itself, or its term when skipped.
+  DenseMap<Value *, Value *> Skipped;
+  for (auto &[V, X] : Sums) {
+    Value *Else = Skipped.count(X) ? Skipped[X] : X;
+    Skipped[V] = Else;
+  }
+  for (auto &[V, X] : Sums) {
+    PHINode *Phi = PHINode::Create(V->getType(), 2, V->getName() + ".guarded");
+    Phi->insertBefore(Tail->begin());
+    Phi->addIncoming(V, Then);
+    Phi->addIncoming(Skipped[V], Head);
+    V->replaceUsesWithIf(Phi, [&](Use &U) {
+      auto *UI = cast<Instruction>(U.getUser());
+      return UI != Phi && UI->getParent() != Then;
+    });
+  }
+  return Order.size();
+}
+
+// In a reverse sweep, the adjoint of a value that a branch uses reaches the
+// join after the branch as a phi that is zero on the other path, and the
+// work with it runs on both paths: partials multiplied by zero, sums that
+// add zero (a loop-carried chain of additions), and accumulations into
+// shadow memory (`*p += D`: a load and a store), also where the primal
+// took the cheap path (a pair of particles beyond the cutoff: most pairs).
+// That work moves into a block that runs only when the phi is not zero
+// (adding zero changes nothing; a sum is its other term on the skipped
+// path). The test branches the way the primal branch did, so it is as
+// predictable as that branch. Returns how many instructions moved.
+extern "C" unsigned ferment_guard_zero_accumulations(LLVMValueRef FV) {
+  Function *F = unwrap<Function>(FV);
+  unsigned Moved = 0;
+  if (OptNoGuardZero)
+    return 0;
+  std::vector<BasicBlock *> Blocks;
+  for (BasicBlock &BB : *F)
+    Blocks.push_back(&BB);
+  DominatorTree DT(*F);
+  for (BasicBlock *BB : Blocks) {
+    // Not a loop header: there the zero is a sum's start, not a path that
+    // skips work.
+    if (any_of(predecessors(BB),
+               [&](BasicBlock *Pred) { return DT.dominates(BB, Pred); }))
+      continue;
+    SmallVector<PHINode *, 4> Phis;
+    for (PHINode &P : BB->phis()) {
+      if (!P.getType()->isFloatingPointTy())
+        continue;
+      for (Value *In : P.incoming_values())
+        if (auto *C = dyn_cast<ConstantFP>(In); C && C->isZero()) {
+          Phis.push_back(&P);
+          break;
+        }
+    }
+    // One phi per block: the first whose work can move.
+    for (PHINode *P : Phis)
+      if (unsigned N = guardBlock(BB, P)) {
+        Moved += N;
+        break;
+      }
   }
   return Moved;
 }
