@@ -179,8 +179,10 @@ pub fn augment_call(
         arg_types: crate::derive::arg_types(types, &args),
         uniform_pointers: false,
         width: width as u32,
-        unchanged_args: if fork || crate::gpu::is_gpu(ctx.module) {
+        unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
+        } else if fork {
+            crate::openmp::vouched_slots(&args, unchanged)
         } else {
             super::rereads::vouched_arguments(&args, unchanged)
         },

@@ -224,7 +224,28 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             })
             .map(|(_, p)| p)
             .collect();
-        let unchanged_roots = tape::unchanged_roots(&reachable, &roots);
+        let mut unchanged_roots = tape::unchanged_roots(&reachable, &roots);
+        if rev_entry.is_some()
+            && crate::openmp::is_parallel_region(key.function)
+            && !unchanged_roots.is_empty()
+        {
+            // A region's vouched captures are slots holding a pointer into
+            // memory unchanged between the sweeps too
+            // (`openmp::vouched_slots`): the pointers loaded from them are
+            // roots as well, unless the region writes through them.
+            let loaded: hashbrown::HashSet<Value> = reachable
+                .iter()
+                .flat_map(|b| b.instructions())
+                .filter(|i| {
+                    i.opcode() == Opcode::LLVMLoad && i.ty().is_pointer() && {
+                        let objs = ferment_activity_analysis::underlying_objects(i.operand(0));
+                        !objs.is_empty() && objs.iter().all(|o| unchanged_roots.contains(o))
+                    }
+                })
+                .collect();
+            let kept = tape::unchanged_roots(&reachable, &loaded);
+            unchanged_roots.extend(kept);
+        }
         if rev_entry.is_none() {
             let in_loop = |b: Block| loops.loop_of(b).is_some();
             tape.set_rereads(tape::Rereads::new(&reachable, roots, &in_loop));
