@@ -3,8 +3,8 @@
 // iteration; the derivative reads it once per thread and sums its adjoint per thread), and a
 // restrict array read through its captured pointer (the reverse sweep reads it again instead of
 // taping it). And the cases where neither is allowed: a pointer variable the caller reassigns
-// between regions (the buffers of a Jacobi step swap), a restrict array the caller overwrites
-// after the region has read it (the reverse sweep must use the taped values), and a shared
+// between regions (the buffers of a Jacobi step swap), a restrict array a later region
+// overwrites after one has read it (the reverse sweep must use the taped values), and a shared
 // scalar the region updates (a reduction).
 #include "omp_check.h"
 
@@ -44,14 +44,17 @@ double pairs(const double *restrict x, int n) {
   return e;
 }
 
-// y is restrict, read by the region, then overwritten by the caller
+// y is restrict, written by a region, read by the next, then overwritten by a third: the first region's reverse
+// sweep must use the values it read, not y's final ones
 void overwrite(const double *restrict x, double *restrict y, int n) {
+  double s = 0.0;
+#pragma omp parallel for
   for (int i = 0; i < n; i++)
     y[i] = x[i] * x[i] + 0.5;
-  double s = 0.0;
 #pragma omp parallel for reduction(+ : s)
   for (int i = 0; i < n; i++)
     s += y[i] * y[i] * x[(i + 1) % n];
+#pragma omp parallel for
   for (int i = 0; i < n; i++)
     y[i] = s * x[i];
 }
