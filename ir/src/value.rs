@@ -302,6 +302,18 @@ impl Value {
         }
         out
     }
+    /// Whether a load or store is volatile or atomic (not a plain access).
+    pub fn is_volatile_or_atomic(self) -> bool {
+        unsafe {
+            LLVMGetVolatile(self.0) != 0
+                || LLVMGetOrdering(self.0)
+                    != llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingNotAtomic
+        }
+    }
+    /// The type an `alloca` allocates (one element of it).
+    pub fn allocated_type(self) -> Type {
+        Type(unsafe { LLVMGetAllocatedType(self.0) })
+    }
     pub fn has_uses(self) -> bool {
         unsafe { !LLVMGetFirstUse(self.0).is_null() }
     }

@@ -117,6 +117,7 @@ pub fn canonicalize(f: Value) -> Result<()> {
         slots.push((lock, s));
         s
     };
+    let mut forks = Vec::new();
     for call in calls {
         let Some(callee) = call.called_function() else {
             continue;
@@ -131,7 +132,7 @@ pub fn canonicalize(f: Value) -> Result<()> {
         }
         let args = call.call_args();
         match name.as_str() {
-            "__kmpc_fork_call" => direct_region_call(module, f, call)?,
+            "__kmpc_fork_call" => forks.push(direct_region_call(module, f, call)?),
             "__kmpc_critical"
             | "__kmpc_critical_with_hint"
             | "__kmpc_reduce"
@@ -169,12 +170,19 @@ pub fn canonicalize(f: Value) -> Result<()> {
             _ => return Err(unsupported(call, &name)),
         }
     }
+    for call in forks {
+        let region = call.called_operand();
+        let once = read_captures_once(call, region);
+        if once != region {
+            call.set_operand(call.num_operands() - 1, once);
+        }
+    }
     Ok(())
 }
 
 /// `__kmpc_fork_call(ident, argc, region, captured...)` becomes the marked
 /// call `region(&gtid, &btid, captured...)`.
-fn direct_region_call(module: Module, f: Value, call: Value) -> Result<()> {
+fn direct_region_call(module: Module, f: Value, call: Value) -> Result<Value> {
     let args = call.call_args();
     let region = args.get(2).map(|r| r.strip_casts());
     let Some(region) = region.filter(|r| r.is_function() && !r.is_declaration()) else {
@@ -218,7 +226,7 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<()> {
     direct.add_call_string_attribute(FORK, &ident.name());
     direct.add_call_enum_attribute("noinline", 0);
     call.erase();
-    Ok(())
+    Ok(direct)
 }
 
 /// The copy of an outlined region that marked calls call: its variables
@@ -238,6 +246,197 @@ fn canonical_region(region: Value) -> Result<Value> {
     crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
         .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
     Ok(copy)
+}
+
+/// Shared variables the region only reads (clang passes every shared
+/// variable by address, `k` in `v[i] = k * u[i]` included) are read once at
+/// the region's entry instead of once per use: the derivative then tapes one
+/// value per thread instead of one per iteration, and accumulates the
+/// variable's adjoint in a register, adding it to the shared shadow once per
+/// thread rather than atomically per iteration (where every thread updates
+/// the same address). Returns a copy of `region` with those reads moved
+/// (named after which captures moved), or `region` when none qualify.
+///
+/// Sound when nothing writes the variable while the region runs: the
+/// captured address is a stack slot of the forking function whose address
+/// goes nowhere but to forks whose regions only load through it (so no
+/// other pointer the region sees can reach it), with plain loads within
+/// the slot's size (reading it early is safe even on paths that did not).
+fn read_captures_once(call: Value, region: Value) -> Value {
+    let module = region.global_parent();
+    let args = call.call_args();
+    let captured = &args[2..];
+    let params = region.params();
+    // Whether each parameter of `g` that receives `c` in `fork` is only
+    // loaded from (plain loads of at most `size` bytes).
+    let only_loaded = |fork: Value, c: Value, size: u64| {
+        let Some(g) = fork.called_function() else {
+            return false;
+        };
+        let gp = g.params();
+        fork.call_args().iter().enumerate().all(|(i, a)| {
+            *a != c
+                || gp.get(i).is_some_and(|p| {
+                    let users = p.users();
+                    !users.is_empty()
+                        && users.iter().all(|u| {
+                            u.opcode() == ferment_ir::Opcode::LLVMLoad
+                                && u.operand(0) == *p
+                                && !u.is_volatile_or_atomic()
+                                && module.alloc_size(u.ty()) <= size
+                        })
+                })
+        })
+    };
+    let read_only_slot = |c: Value| -> bool {
+        if c.opcode() != ferment_ir::Opcode::LLVMAlloca || c.operand(0).const_int() != Some(1) {
+            return false;
+        }
+        let size = module.alloc_size(c.allocated_type());
+        c.users().into_iter().all(|u| match u.opcode() {
+            ferment_ir::Opcode::LLVMLoad => true,
+            ferment_ir::Opcode::LLVMStore => u.operand(0) != c,
+            ferment_ir::Opcode::LLVMCall if is_fork(u) => only_loaded(u, c, size),
+            ferment_ir::Opcode::LLVMCall => u.called_function().is_some_and(|g| {
+                let n = g.name();
+                n.starts_with("llvm.lifetime") || n.starts_with("llvm.dbg")
+            }),
+            _ => false,
+        })
+    };
+    let moved: Vec<usize> = captured
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| params[2 + i].has_uses() && read_only_slot(*c))
+        .map(|(i, _)| i)
+        .collect();
+    if moved.is_empty() {
+        return region;
+    }
+    let tag: Vec<String> = moved.iter().map(|i| i.to_string()).collect();
+    let name = format!("{}.once.{}", region.name(), tag.join("."));
+    if let Some(g) = module.function(&name) {
+        return g;
+    }
+    let copy = crate::shim::clone_function(region, &name);
+    let b = Builder::new(module);
+    let entry = copy.entry_block();
+    let params = copy.params();
+    for i in moved {
+        let p = params[2 + i];
+        let mut once: Vec<(Type, Value)> = Vec::new();
+        for l in p.users() {
+            let v = match once.iter().find(|(t, _)| *t == l.ty()) {
+                Some(&(_, v)) => v,
+                None => {
+                    match entry.first_insertion_point() {
+                        Some(at) => b.before(at),
+                        None => b.at_end(entry),
+                    }
+                    let v = b.load_like(l.ty(), p, l);
+                    once.push((l.ty(), v));
+                    v
+                }
+            };
+            l.replace_all_uses_with(v);
+            l.erase();
+        }
+    }
+    copy
+}
+
+/// A stack slot of the forking function that only hands one pointer to
+/// forked regions (clang's capture of a shared pointer variable `x`: the
+/// slot holding `x`, passed by address): stored once, before each fork in
+/// the fork's block, read by nothing else, and each region it is passed to
+/// only loads the pointer from it and never writes through that pointer
+/// nor lets it escape. Returns the store. Storing a pointer into such a
+/// slot writes nothing through it, and while the slot's memory is
+/// unchanged so is the memory the regions read through it.
+pub fn forked_pointer_slot(s: Value) -> Option<Value> {
+    if s.opcode() != ferment_ir::Opcode::LLVMAlloca || s.operand(0).const_int() != Some(1) {
+        return None;
+    }
+    let mut store = None;
+    let mut forks = Vec::new();
+    for u in s.users() {
+        match u.opcode() {
+            ferment_ir::Opcode::LLVMStore
+                if u.operand(1) == s
+                    && u.operand(0) != s
+                    && u.operand(0).ty().is_pointer()
+                    && !u.is_volatile_or_atomic()
+                    && store.is_none() =>
+            {
+                store = Some(u)
+            }
+            _ if is_fork(u) => forks.push(u),
+            _ => return None,
+        }
+    }
+    let store = store?;
+    let precedes = |call: Value| {
+        let mut cur = store.next_instruction();
+        while let Some(i) = cur {
+            if i == call {
+                return true;
+            }
+            cur = i.next_instruction();
+        }
+        false
+    };
+    let read_only = |call: Value| {
+        let Some(region) = call.called_function() else {
+            return false;
+        };
+        let params = region.params();
+        call.call_args().iter().enumerate().all(|(i, a)| {
+            *a != s
+                || params
+                    .get(i)
+                    .is_some_and(|p| region_only_reads_through(region, *p))
+        })
+    };
+    (!forks.is_empty() && forks.iter().all(|c| precedes(*c) && read_only(*c))).then_some(store)
+}
+
+/// Whether the region only loads pointers from its parameter `p` and never
+/// writes through them nor lets them escape.
+fn region_only_reads_through(region: Value, p: Value) -> bool {
+    let users = p.users();
+    let loads_ok = !users.is_empty()
+        && users.iter().all(|u| {
+            u.opcode() == ferment_ir::Opcode::LLVMLoad
+                && u.ty().is_pointer()
+                && !u.is_volatile_or_atomic()
+        });
+    if !loads_ok {
+        return false;
+    }
+    let loaded: hashbrown::HashSet<Value> = users.into_iter().collect();
+    crate::reverse::tape::unchanged_roots(&region.blocks(), &loaded).len() == loaded.len()
+}
+
+/// For the marked call of a region differentiated in split shape: which of
+/// its captures are [`forked_pointer_slot`]s holding a pointer into memory
+/// the caller vouches for (`unchanged` objects): nothing writes the slot
+/// nor that memory between the region's two sweeps, so its reverse sweep
+/// may read both again (empty when none is).
+pub fn vouched_slots(args: &[Value], unchanged: &hashbrown::HashSet<Value>) -> Vec<bool> {
+    let flags: Vec<bool> = args
+        .iter()
+        .map(|a| {
+            forked_pointer_slot(*a).is_some_and(|st| {
+                let objs = ferment_activity_analysis::underlying_objects(st.operand(0));
+                !objs.is_empty() && objs.iter().all(|o| unchanged.contains(o))
+            })
+        })
+        .collect();
+    if flags.contains(&true) {
+        flags
+    } else {
+        Vec::new()
+    }
 }
 
 /// Forward mode reverses nothing: its critical sections take no tickets

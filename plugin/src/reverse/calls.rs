@@ -48,6 +48,10 @@ pub struct CallerFacts<'a> {
     /// Parameters whose memory nothing writes between the caller's two
     /// sweeps ([`super::rereads::unchanged_roots`]).
     pub unchanged: &'a hashbrown::HashSet<Value>,
+    /// Per region call (fork) of the caller: which captures it vouches for
+    /// ([`crate::openmp::vouched_slots`], decided before any fork was
+    /// rewritten).
+    pub fork_vouches: &'a hashbrown::HashMap<Value, Vec<bool>>,
     /// The caller's number of adjoint lanes (batched: its calls get
     /// derivatives of the same width).
     pub width: usize,
@@ -108,6 +112,7 @@ pub fn augment_call(
         activity,
         types,
         unchanged,
+        fork_vouches,
         width,
     } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
@@ -179,8 +184,10 @@ pub fn augment_call(
         arg_types: crate::derive::arg_types(types, &args),
         uniform_pointers: false,
         width: width as u32,
-        unchanged_args: if fork || crate::gpu::is_gpu(ctx.module) {
+        unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
+        } else if fork {
+            fork_vouches.get(&call).cloned().unwrap_or_default()
         } else {
             super::rereads::vouched_arguments(&args, unchanged)
         },

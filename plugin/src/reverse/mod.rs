@@ -161,6 +161,8 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// [`tape::unchanged_roots`]): calls that stay calls are told which of
     /// their arguments point only there.
     unchanged_roots: hashbrown::HashSet<Value>,
+    /// Per region call: the captures it vouches for (`calls::CallerFacts`).
+    fork_vouches: HashMap<Value, Vec<bool>>,
     /// Where each augmented call's frame lives in this function's tape.
     call_frames: HashMap<Value, tape::CallStorage>,
 }
@@ -224,7 +226,41 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             })
             .map(|(_, p)| p)
             .collect();
-        let unchanged_roots = tape::unchanged_roots(&reachable, &roots);
+        let mut unchanged_roots = tape::unchanged_roots(&reachable, &roots);
+        if rev_entry.is_some()
+            && crate::openmp::is_parallel_region(key.function)
+            && !unchanged_roots.is_empty()
+        {
+            // A region's vouched captures are slots holding a pointer into
+            // memory unchanged between the sweeps too
+            // (`openmp::vouched_slots`): the pointers loaded from them are
+            // roots as well, unless the region writes through them.
+            let loaded: hashbrown::HashSet<Value> = reachable
+                .iter()
+                .flat_map(|b| b.instructions())
+                .filter(|i| {
+                    i.opcode() == Opcode::LLVMLoad && i.ty().is_pointer() && {
+                        let objs = ferment_activity_analysis::underlying_objects(i.operand(0));
+                        !objs.is_empty() && objs.iter().all(|o| unchanged_roots.contains(o))
+                    }
+                })
+                .collect();
+            let kept = tape::unchanged_roots(&reachable, &loaded);
+            unchanged_roots.extend(kept);
+        }
+        // Decided now: the walk rewrites each fork, which changes what the
+        // next one sees of the slots they share.
+        let fork_vouches: HashMap<Value, Vec<bool>> = reachable
+            .iter()
+            .flat_map(|b| b.instructions())
+            .filter(|i| crate::openmp::is_fork(*i))
+            .map(|c| {
+                (
+                    c,
+                    crate::openmp::vouched_slots(&c.call_args(), &unchanged_roots),
+                )
+            })
+            .collect();
         if rev_entry.is_none() {
             let in_loop = |b: Block| loops.loop_of(b).is_some();
             tape.set_rereads(tape::Rereads::new(&reachable, roots, &in_loop));
@@ -280,6 +316,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             gpu_private: None,
             deferred_frees,
             unchanged_roots,
+            fork_vouches,
             call_frames: HashMap::new(),
         })
     }
@@ -340,6 +377,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 activity: &self.activity,
                 types: &self.types,
                 unchanged: &self.unchanged_roots,
+                fork_vouches: &self.fork_vouches,
                 width,
             };
             let others = &others;

@@ -473,7 +473,11 @@ pub fn unchanged_roots(
         for inst in blk.instructions() {
             match inst.opcode() {
                 Opcode::LLVMStore => {
-                    spoil(inst.operand(0));
+                    // Handing the pointer to parallel regions that only
+                    // read through it is no escape.
+                    if crate::openmp::forked_pointer_slot(inst.operand(1)) != Some(inst) {
+                        spoil(inst.operand(0));
+                    }
                     spoil(inst.operand(1));
                 }
                 Opcode::LLVMPtrToInt
