@@ -132,6 +132,11 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         options.self_check != 0,
         std::sync::atomic::Ordering::Relaxed,
     );
+    // Enzyme's global-shadow contexts: the run time is linked in and the
+    // context calls become calls of it, before requests refer to them.
+    let (lowered, context_errors) = crate::context::lower(module);
+    outcome.changed |= lowered;
+    outcome.errors.extend(context_errors);
     let unknown = crate::annotations::unknown_entry_points(module);
     if !unknown.is_empty() {
         outcome.errors = unknown;
@@ -522,11 +527,37 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     if req.part == request::Part::TapeSize {
         return lower::lower_tape_size(ctx.module, &req);
     }
-    if req.width > 1 {
-        return batch::lower(ctx, &req);
+    let Some(context) = req.context else {
+        return lower_request(ctx, &req);
+    };
+    // `enzyme_context, c`: `c` is the current context while the derivative
+    // runs (the derivative's code and its callees' read global shadows
+    // from it).
+    if call.is_invoke() {
+        return Err(Error::at(
+            call,
+            "a derivative call with enzyme_context that may throw (an invoke) is not supported yet",
+        ));
     }
-    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(call))?;
-    lower::lower_call(ctx.module, &req, derivative)
+    let b = ferment_ir::Builder::new(ctx.module);
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let previous = crate::context::enter(ctx.module, &b, context, req.width)?;
+    let after = call.next_instruction();
+    lower_request(ctx, &req)?;
+    match after {
+        Some(next) => b.before(next),
+        None => return Err(Error::at(call, "internal error: a call ends its block")),
+    }
+    crate::context::leave(ctx.module, &b, previous)
+}
+
+fn lower_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
+    if req.width > 1 {
+        return batch::lower(ctx, req);
+    }
+    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(req.call))?;
+    lower::lower_call(ctx.module, req, derivative)
 }
 
 /// A constant function passed for a parameter (`enzyme_const, g`): the
@@ -590,5 +621,6 @@ pub fn seeds_for(params: &[Value], key: &DerivativeKey) -> ferment_activity_anal
             .map(|(i, a)| ptr(i) && a.has_shadow())
             .collect(),
         active_return: key.return_active,
+        context_globals: key.context,
     }
 }

@@ -17,6 +17,13 @@ pub fn check_function(
 ) -> Result<()> {
     for &blk in blocks {
         for inst in blk.instructions() {
+            if crate::context::is_runtime_call(inst) {
+                return Err(Error::at(
+                    inst,
+                    "a global-shadow context (__enzyme_context, __enzyme_shadow, __enzyme_zero_shadows, or a derivative called with enzyme_context) inside a function being differentiated is not supported",
+                )
+                .hint("create and use contexts outside the differentiated code; nested differentiation with contexts (forward over reverse) is not supported yet"));
+            }
             if inst.is_call() && differentiable_call(inst) {
                 continue;
             }
