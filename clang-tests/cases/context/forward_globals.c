@@ -5,6 +5,7 @@
 // call batched: two tangents per active argument, a struct of two tangents back. Checked
 // against central finite differences along the seeded direction and against the analytic
 // directional derivative.
+// RUN: clang opt
 #include "check.h"
 #include <math.h>
 

@@ -5,6 +5,7 @@
 // (width 1, and width 2 on a function whose output is a global: one seed per lane) and forward
 // mode, checked against analytic derivatives and central finite differences with respect to
 // the array elements.
+// RUN: clang opt
 #include "check.h"
 #include <math.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
 // seeds in its shadow. Checked against the analytic gradient and central finite differences of
 // the function with respect to each global's value; a call without the context still treats the
 // globals' values as constants.
+// RUN: clang opt
 #include "check.h"
 #include <math.h>
 

@@ -82,6 +82,17 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
     }
     let mut errors = Vec::new();
     let at = calls.first().map(|c| c.0);
+    if crate::gpu::is_gpu(module) {
+        let msg = "global-shadow contexts (__enzyme_context, enzyme_context) in GPU code are not supported";
+        errors.push(match at {
+            Some(v) => Error::at(v, msg),
+            None => Error::new(msg),
+        });
+        for (call, _) in calls {
+            crate::frontend::lower::replace_with_trap(module, call);
+        }
+        return (true, errors);
+    }
     if let Err(e) = link_runtime(module, at) {
         errors.push(e);
         for (call, _) in calls {
@@ -446,15 +457,8 @@ fn build_table(module: Module) {
     unsafe {
         let n = descs.len() as u64;
         let mut raw: Vec<_> = descs.clone();
-        let list = LLVMAddGlobal(
-            module.0,
-            Type::array(ptr, n).0,
-            {
-                let c = std::ffi::CString::new(TABLE_ENTRIES).unwrap_or_default();
-                c
-            }
-            .as_ptr(),
-        );
+        let list_name = std::ffi::CString::new(TABLE_ENTRIES).unwrap_or_default();
+        let list = LLVMAddGlobal(module.0, Type::array(ptr, n).0, list_name.as_ptr());
         LLVMSetInitializer(list, LLVMConstArray2(ptr.0, raw.as_mut_ptr(), n));
         LLVMSetGlobalConstant(list, 1);
         LLVMSetLinkage(list, llvm_sys::LLVMLinkage::LLVMInternalLinkage);
