@@ -15,7 +15,8 @@
  * into a mutable global points into that global's shadow, a pointer to a
  * function stays, a pointer into other data or to heap memory points into
  * a zeroed block of the same size (one per block and lane; for the heap,
- * the block's usable size: the pointer must be the start of the block). */
+ * the block's usable size: the first pointer met into a block must be its
+ * start, later ones may point anywhere into it or just past it). */
 
 #include <malloc.h>
 #include <stdlib.h>
@@ -122,6 +123,13 @@ static char *shadow_of_pointer(struct context *c, char *p, long lane) {
     if (g->kind == 2)
       return zeroed_copy(c, g->address, g->size, lane) + (p - g->address);
     return ferment_ctx_shadow(c, g, lane) + (p - g->address);
+  }
+  /* Into (or just past) a heap block met before: a container's end
+     pointers, met after its start. */
+  for (long i = 0; i < c->nheap; i++) {
+    struct heap_shadow *h = &c->heap[i];
+    if (h->lane == lane && p >= h->primal && p <= h->primal + h->size)
+      return h->shadow + (p - h->primal);
   }
   return zeroed_copy(c, p, malloc_usable_size(p), lane);
 }

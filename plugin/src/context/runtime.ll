@@ -78,8 +78,8 @@ lor.lhs.false:                                    ; preds = %if.end
 for.cond.preheader:                               ; preds = %lor.lhs.false
   %n = getelementptr inbounds nuw i8, ptr %c, i64 16
   %1 = load i64, ptr %n, align 8
-  %cmp4130 = icmp sgt i64 %1, 0
-  br i1 %cmp4130, label %for.body.lr.ph, label %for.end
+  %cmp4136 = icmp sgt i64 %1, 0
+  br i1 %cmp4136, label %for.body.lr.ph, label %for.end
 
 for.body.lr.ph:                                   ; preds = %for.cond.preheader
   %entries = getelementptr inbounds nuw i8, ptr %c, i64 32
@@ -92,13 +92,13 @@ if.then2:                                         ; preds = %lor.lhs.false, %if.
   unreachable
 
 for.cond:                                         ; preds = %for.body
-  %inc = add nuw nsw i64 %i.0131, 1
+  %inc = add nuw nsw i64 %i.0137, 1
   %exitcond.not = icmp eq i64 %inc, %1
   br i1 %exitcond.not, label %for.end, label %for.body
 
 for.body:                                         ; preds = %for.body.lr.ph, %for.cond
-  %i.0131 = phi i64 [ 0, %for.body.lr.ph ], [ %inc, %for.cond ]
-  %arrayidx = getelementptr inbounds nuw %struct.entry, ptr %2, i64 %i.0131
+  %i.0137 = phi i64 [ 0, %for.body.lr.ph ], [ %inc, %for.cond ]
+  %arrayidx = getelementptr inbounds nuw %struct.entry, ptr %2, i64 %i.0137
   %4 = load ptr, ptr %arrayidx, align 8
   %cmp6 = icmp eq ptr %4, %3
   br i1 %cmp6, label %cleanup, label %for.cond
@@ -146,11 +146,11 @@ if.then.i:                                        ; preds = %if.then19
 
 grow.exit:                                        ; preds = %if.then19
   store ptr %call.i, ptr %entries20, align 8
-  %.pre144 = load i64, ptr %n, align 8
+  %.pre155 = load i64, ptr %n, align 8
   br label %if.end24
 
 if.end24:                                         ; preds = %if.end16, %grow.exit
-  %9 = phi i64 [ %.pre144, %grow.exit ], [ %1, %if.end16 ]
+  %9 = phi i64 [ %.pre155, %grow.exit ], [ %1, %if.end16 ]
   %10 = phi ptr [ %call.i, %grow.exit ], [ %8, %if.end16 ]
   %inc27 = add nsw i64 %9, 1
   store i64 %inc27, ptr %n, align 8
@@ -165,46 +165,48 @@ if.end24:                                         ; preds = %if.end16, %grow.exi
   %.compoundliteral.sroa.4.0.arrayidx28.sroa_idx = getelementptr inbounds nuw i8, ptr %arrayidx28, i64 24
   store ptr %call, ptr %.compoundliteral.sroa.4.0.arrayidx28.sroa_idx, align 8
   %13 = load i64, ptr %c, align 8
-  %cmp36136 = icmp sgt i64 %13, 0
-  br i1 %cmp36136, label %for.body38.lr.ph, label %return
+  %cmp36144 = icmp sgt i64 %13, 0
+  br i1 %cmp36144, label %for.body38.lr.ph, label %return
 
 for.body38.lr.ph:                                 ; preds = %if.end24
   %nfields = getelementptr inbounds nuw i8, ptr %g, i64 24
   %fields = getelementptr inbounds nuw i8, ptr %g, i64 32
   %table.i = getelementptr inbounds nuw i8, ptr %c, i64 8
-  %.pre145 = load i64, ptr %nfields, align 8
+  %nheap.i = getelementptr inbounds nuw i8, ptr %c, i64 40
+  %heap.i = getelementptr inbounds nuw i8, ptr %c, i64 56
+  %.pre156 = load i64, ptr %nfields, align 8
   br label %for.body38
 
 for.body38:                                       ; preds = %for.body38.lr.ph, %for.cond.cleanup46
   %14 = phi i64 [ %13, %for.body38.lr.ph ], [ %19, %for.cond.cleanup46 ]
-  %15 = phi i64 [ %.pre145, %for.body38.lr.ph ], [ %20, %for.cond.cleanup46 ]
-  %16 = phi i64 [ %.pre145, %for.body38.lr.ph ], [ %21, %for.cond.cleanup46 ]
-  %l.0137 = phi i64 [ 0, %for.body38.lr.ph ], [ %inc64, %for.cond.cleanup46 ]
+  %15 = phi i64 [ %.pre156, %for.body38.lr.ph ], [ %20, %for.cond.cleanup46 ]
+  %16 = phi i64 [ %.pre156, %for.body38.lr.ph ], [ %21, %for.cond.cleanup46 ]
+  %l.0145 = phi i64 [ 0, %for.body38.lr.ph ], [ %inc64, %for.cond.cleanup46 ]
   %17 = load i64, ptr %size12, align 8
-  %mul40 = mul nsw i64 %17, %l.0137
+  %mul40 = mul nsw i64 %17, %l.0145
   %add.ptr41 = getelementptr inbounds i8, ptr %call, i64 %mul40
   %18 = load ptr, ptr %g, align 8
   tail call void @llvm.memcpy.p0.p0.i64(ptr nonnull align 1 %add.ptr41, ptr align 1 %18, i64 %17, i1 false)
-  %cmp45134 = icmp sgt i64 %16, 0
-  br i1 %cmp45134, label %for.body47, label %for.cond.cleanup46
+  %cmp45142 = icmp sgt i64 %16, 0
+  br i1 %cmp45142, label %for.body47, label %for.cond.cleanup46
 
 for.cond.cleanup46.loopexit:                      ; preds = %if.end58
-  %.pre147 = load i64, ptr %c, align 8
+  %.pre158 = load i64, ptr %c, align 8
   br label %for.cond.cleanup46
 
 for.cond.cleanup46:                               ; preds = %for.cond.cleanup46.loopexit, %for.body38
-  %19 = phi i64 [ %.pre147, %for.cond.cleanup46.loopexit ], [ %14, %for.body38 ]
-  %20 = phi i64 [ %39, %for.cond.cleanup46.loopexit ], [ %15, %for.body38 ]
-  %21 = phi i64 [ %39, %for.cond.cleanup46.loopexit ], [ %16, %for.body38 ]
-  %inc64 = add nuw nsw i64 %l.0137, 1
+  %19 = phi i64 [ %.pre158, %for.cond.cleanup46.loopexit ], [ %14, %for.body38 ]
+  %20 = phi i64 [ %45, %for.cond.cleanup46.loopexit ], [ %15, %for.body38 ]
+  %21 = phi i64 [ %45, %for.cond.cleanup46.loopexit ], [ %16, %for.body38 ]
+  %inc64 = add nuw nsw i64 %l.0145, 1
   %cmp36 = icmp slt i64 %inc64, %19
   br i1 %cmp36, label %for.body38, label %return
 
 for.body47:                                       ; preds = %for.body38, %if.end58
-  %22 = phi i64 [ %39, %if.end58 ], [ %15, %for.body38 ]
-  %k.0135 = phi i64 [ %inc60, %if.end58 ], [ 0, %for.body38 ]
+  %22 = phi i64 [ %45, %if.end58 ], [ %15, %for.body38 ]
+  %k.0143 = phi i64 [ %inc60, %if.end58 ], [ 0, %for.body38 ]
   %23 = load ptr, ptr %fields, align 8
-  %arrayidx48 = getelementptr inbounds nuw %struct.field, ptr %23, i64 %k.0135
+  %arrayidx48 = getelementptr inbounds nuw %struct.field, ptr %23, i64 %k.0143
   %kind = getelementptr inbounds nuw i8, ptr %arrayidx48, i64 8
   %24 = load i64, ptr %kind, align 8
   %cmp49 = icmp eq i64 %24, 0
@@ -229,84 +231,127 @@ if.else:                                          ; preds = %for.body47
 for.cond.i.preheader:                             ; preds = %if.else
   %29 = load ptr, ptr %table.i, align 8
   %30 = load i64, ptr %29, align 8
-  %cmp.i132 = icmp sgt i64 %30, 0
-  br i1 %cmp.i132, label %for.body.i.lr.ph, label %for.end.i
+  %cmp.i138 = icmp sgt i64 %30, 0
+  br i1 %cmp.i138, label %for.body.i.lr.ph, label %for.cond27.i.preheader
 
 for.body.i.lr.ph:                                 ; preds = %for.cond.i.preheader
   %globals.i = getelementptr inbounds nuw i8, ptr %29, i64 8
   %31 = load ptr, ptr %globals.i, align 8
   br label %for.body.i
 
+for.cond27.i.preheader:                           ; preds = %for.inc.i, %for.cond.i.preheader
+  %32 = load i64, ptr %nheap.i, align 8
+  %cmp28.i140 = icmp sgt i64 %32, 0
+  br i1 %cmp28.i140, label %for.body30.i.lr.ph, label %for.end53.i
+
+for.body30.i.lr.ph:                               ; preds = %for.cond27.i.preheader
+  %33 = load ptr, ptr %heap.i, align 8
+  br label %for.body30.i
+
 for.body.i:                                       ; preds = %for.body.i.lr.ph, %for.inc.i
-  %i.0.i133 = phi i64 [ 0, %for.body.i.lr.ph ], [ %inc.i, %for.inc.i ]
-  %arrayidx.i = getelementptr inbounds nuw ptr, ptr %31, i64 %i.0.i133
-  %32 = load ptr, ptr %arrayidx.i, align 8
-  %33 = load ptr, ptr %32, align 8
-  %cmp2.i = icmp ult ptr %p.0.copyload, %33
+  %i.0.i139 = phi i64 [ 0, %for.body.i.lr.ph ], [ %inc.i, %for.inc.i ]
+  %arrayidx.i = getelementptr inbounds nuw ptr, ptr %31, i64 %i.0.i139
+  %34 = load ptr, ptr %arrayidx.i, align 8
+  %35 = load ptr, ptr %34, align 8
+  %cmp2.i = icmp ult ptr %p.0.copyload, %35
   br i1 %cmp2.i, label %for.inc.i, label %lor.lhs.false.i
 
 lor.lhs.false.i:                                  ; preds = %for.body.i
-  %size.i = getelementptr inbounds nuw i8, ptr %32, i64 8
-  %34 = load i64, ptr %size.i, align 8
-  %add.ptr.i = getelementptr inbounds i8, ptr %33, i64 %34
+  %size.i = getelementptr inbounds nuw i8, ptr %34, i64 8
+  %36 = load i64, ptr %size.i, align 8
+  %add.ptr.i = getelementptr inbounds i8, ptr %35, i64 %36
   %cmp4.not.i = icmp ult ptr %p.0.copyload, %add.ptr.i
   br i1 %cmp4.not.i, label %if.end6.i, label %for.inc.i
 
 if.end6.i:                                        ; preds = %lor.lhs.false.i
-  %kind.i = getelementptr inbounds nuw i8, ptr %32, i64 16
-  %35 = load i64, ptr %kind.i, align 8
-  switch i64 %35, label %if.end17.i [
+  %kind.i = getelementptr inbounds nuw i8, ptr %34, i64 16
+  %37 = load i64, ptr %kind.i, align 8
+  switch i64 %37, label %if.end17.i [
     i64 1, label %shadow_of_pointer.exit
     i64 2, label %if.then12.i
   ]
 
 if.then12.i:                                      ; preds = %if.end6.i
-  %call.i119 = tail call fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef nonnull %c, ptr noundef %33, i64 noundef %34, i64 noundef %l.0137)
-  %36 = load ptr, ptr %32, align 8
+  %call.i119 = tail call fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef nonnull %c, ptr noundef %35, i64 noundef %36, i64 noundef %l.0145)
+  %38 = load ptr, ptr %34, align 8
   %sub.ptr.lhs.cast.i = ptrtoint ptr %p.0.copyload to i64
-  %sub.ptr.rhs.cast.i = ptrtoint ptr %36 to i64
+  %sub.ptr.rhs.cast.i = ptrtoint ptr %38 to i64
   %sub.ptr.sub.i = sub i64 %sub.ptr.lhs.cast.i, %sub.ptr.rhs.cast.i
   %add.ptr16.i = getelementptr inbounds i8, ptr %call.i119, i64 %sub.ptr.sub.i
   br label %shadow_of_pointer.exit
 
 if.end17.i:                                       ; preds = %if.end6.i
-  %call18.i = tail call ptr @ferment.ctx.shadow(ptr noundef nonnull %c, ptr noundef nonnull %32, i64 noundef %l.0137)
-  %37 = load ptr, ptr %32, align 8
+  %call18.i = tail call ptr @ferment.ctx.shadow(ptr noundef nonnull %c, ptr noundef nonnull %34, i64 noundef %l.0145)
+  %39 = load ptr, ptr %34, align 8
   %sub.ptr.lhs.cast20.i = ptrtoint ptr %p.0.copyload to i64
-  %sub.ptr.rhs.cast21.i = ptrtoint ptr %37 to i64
+  %sub.ptr.rhs.cast21.i = ptrtoint ptr %39 to i64
   %sub.ptr.sub22.i = sub i64 %sub.ptr.lhs.cast20.i, %sub.ptr.rhs.cast21.i
   %add.ptr23.i = getelementptr inbounds i8, ptr %call18.i, i64 %sub.ptr.sub22.i
   br label %shadow_of_pointer.exit
 
 for.inc.i:                                        ; preds = %for.body.i, %lor.lhs.false.i
-  %inc.i = add nuw nsw i64 %i.0.i133, 1
-  %exitcond143.not = icmp eq i64 %inc.i, %30
-  br i1 %exitcond143.not, label %for.end.i, label %for.body.i
+  %inc.i = add nuw nsw i64 %i.0.i139, 1
+  %exitcond153.not = icmp eq i64 %inc.i, %30
+  br i1 %exitcond153.not, label %for.cond27.i.preheader, label %for.body.i
 
-for.end.i:                                        ; preds = %for.inc.i, %for.cond.i.preheader
-  %call26.i = tail call i64 @malloc_usable_size(ptr noundef nonnull %p.0.copyload) #16
-  %call27.i = tail call fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef nonnull %c, ptr noundef nonnull %p.0.copyload, i64 noundef %call26.i, i64 noundef %l.0137)
+for.body30.i:                                     ; preds = %for.body30.i.lr.ph, %for.inc49.i
+  %i26.0.i141 = phi i64 [ 0, %for.body30.i.lr.ph ], [ %inc50.i, %for.inc49.i ]
+  %arrayidx31.i = getelementptr inbounds nuw %struct.heap_shadow, ptr %33, i64 %i26.0.i141
+  %lane32.i = getelementptr inbounds nuw i8, ptr %arrayidx31.i, i64 8
+  %40 = load i64, ptr %lane32.i, align 8
+  %cmp33.i = icmp eq i64 %40, %l.0145
+  br i1 %cmp33.i, label %land.lhs.true.i, label %for.inc49.i
+
+land.lhs.true.i:                                  ; preds = %for.body30.i
+  %41 = load ptr, ptr %arrayidx31.i, align 8
+  %cmp34.not.i = icmp ult ptr %p.0.copyload, %41
+  br i1 %cmp34.not.i, label %for.inc49.i, label %land.lhs.true35.i
+
+land.lhs.true35.i:                                ; preds = %land.lhs.true.i
+  %size37.i = getelementptr inbounds nuw i8, ptr %arrayidx31.i, i64 24
+  %42 = load i64, ptr %size37.i, align 8
+  %add.ptr38.i = getelementptr inbounds i8, ptr %41, i64 %42
+  %cmp39.not.i = icmp ugt ptr %p.0.copyload, %add.ptr38.i
+  br i1 %cmp39.not.i, label %for.inc49.i, label %cleanup51.i
+
+for.inc49.i:                                      ; preds = %land.lhs.true35.i, %land.lhs.true.i, %for.body30.i
+  %inc50.i = add nuw nsw i64 %i26.0.i141, 1
+  %exitcond154.not = icmp eq i64 %inc50.i, %32
+  br i1 %exitcond154.not, label %for.end53.i, label %for.body30.i
+
+cleanup51.i:                                      ; preds = %land.lhs.true35.i
+  %shadow.i = getelementptr inbounds nuw i8, ptr %arrayidx31.i, i64 16
+  %43 = load ptr, ptr %shadow.i, align 8
+  %sub.ptr.lhs.cast42.i = ptrtoint ptr %p.0.copyload to i64
+  %sub.ptr.rhs.cast43.i = ptrtoint ptr %41 to i64
+  %sub.ptr.sub44.i = sub i64 %sub.ptr.lhs.cast42.i, %sub.ptr.rhs.cast43.i
+  %add.ptr45.i = getelementptr inbounds i8, ptr %43, i64 %sub.ptr.sub44.i
   br label %shadow_of_pointer.exit
 
-shadow_of_pointer.exit:                           ; preds = %if.end6.i, %if.then12.i, %if.end17.i, %if.else, %for.end.i
-  %retval.3.i = phi ptr [ %call27.i, %for.end.i ], [ null, %if.else ], [ %p.0.copyload, %if.end6.i ], [ %add.ptr16.i, %if.then12.i ], [ %add.ptr23.i, %if.end17.i ]
-  %38 = load i64, ptr %arrayidx48, align 8
-  %add.ptr57 = getelementptr inbounds i8, ptr %add.ptr41, i64 %38
-  store ptr %retval.3.i, ptr %add.ptr57, align 1
-  %.pre146 = load i64, ptr %nfields, align 8
+for.end53.i:                                      ; preds = %for.inc49.i, %for.cond27.i.preheader
+  %call54.i = tail call i64 @malloc_usable_size(ptr noundef nonnull %p.0.copyload) #16
+  %call55.i = tail call fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef nonnull %c, ptr noundef nonnull %p.0.copyload, i64 noundef %call54.i, i64 noundef %l.0145)
+  br label %shadow_of_pointer.exit
+
+shadow_of_pointer.exit:                           ; preds = %if.end17.i, %if.then12.i, %if.end6.i, %cleanup51.i, %if.else, %for.end53.i
+  %retval.6.i = phi ptr [ %call55.i, %for.end53.i ], [ %add.ptr45.i, %cleanup51.i ], [ null, %if.else ], [ %p.0.copyload, %if.end6.i ], [ %add.ptr16.i, %if.then12.i ], [ %add.ptr23.i, %if.end17.i ]
+  %44 = load i64, ptr %arrayidx48, align 8
+  %add.ptr57 = getelementptr inbounds i8, ptr %add.ptr41, i64 %44
+  store ptr %retval.6.i, ptr %add.ptr57, align 1
+  %.pre157 = load i64, ptr %nfields, align 8
   br label %if.end58
 
 if.end58:                                         ; preds = %shadow_of_pointer.exit, %if.then50
-  %39 = phi i64 [ %.pre146, %shadow_of_pointer.exit ], [ %22, %if.then50 ]
-  %inc60 = add nuw nsw i64 %k.0135, 1
-  %cmp45 = icmp slt i64 %inc60, %39
+  %45 = phi i64 [ %.pre157, %shadow_of_pointer.exit ], [ %22, %if.then50 ]
+  %inc60 = add nuw nsw i64 %k.0143, 1
+  %cmp45 = icmp slt i64 %inc60, %45
   br i1 %cmp45, label %for.body47, label %for.cond.cleanup46.loopexit
 
 return:                                           ; preds = %for.cond.cleanup46, %if.end24, %cleanup
-  %.sink162.in = phi ptr [ %size, %cleanup ], [ %size12, %if.end24 ], [ %size12, %for.cond.cleanup46 ]
+  %.sink177.in = phi ptr [ %size, %cleanup ], [ %size12, %if.end24 ], [ %size12, %for.cond.cleanup46 ]
   %.sink = phi ptr [ %5, %cleanup ], [ %call, %if.end24 ], [ %call, %for.cond.cleanup46 ]
-  %.sink162 = load i64, ptr %.sink162.in, align 8
-  %mul = mul nsw i64 %.sink162, %lane
+  %.sink177 = load i64, ptr %.sink177.in, align 8
+  %mul = mul nsw i64 %.sink177, %lane
   %add.ptr = getelementptr inbounds i8, ptr %.sink, i64 %mul
   ret ptr %add.ptr
 }

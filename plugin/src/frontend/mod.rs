@@ -533,19 +533,19 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     // `enzyme_context, c`: `c` is the current context while the derivative
     // runs (the derivative's code and its callees' read global shadows
     // from it).
-    if call.is_invoke() {
-        return Err(Error::at(
-            call,
-            "a derivative call with enzyme_context that may throw (an invoke) is not supported yet",
-        ));
-    }
     let b = ferment_ir::Builder::new(ctx.module);
     b.before(call);
     b.set_debug_loc_from(call);
     let previous = crate::context::enter(ctx.module, &b, context, req.width)?;
-    let after = call.next_instruction();
+    // Right after the call; an `invoke` (C++) becomes a call and a branch
+    // to its normal destination, before which the context is restored.
+    let after = if call.is_invoke() {
+        None
+    } else {
+        call.next_instruction()
+    };
     lower_request(ctx, &req)?;
-    match after {
+    match after.or_else(|| previous.parent().terminator()) {
         Some(next) => b.before(next),
         None => return Err(Error::at(call, "internal error: a call ends its block")),
     }
