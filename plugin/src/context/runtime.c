@@ -203,5 +203,8 @@ void ferment_ctx_leave(void *old) { current = old; }
 
 /* Inside such a derivative: the shadow of `g` in `lane`. */
 char *ferment_ctx_global(const struct global *g, long lane) {
+  if (!current)
+    fail("a derivative called with enzyme_context runs in a thread without its context "
+         "(an OpenMP parallel region or a thread it started): not supported");
   return ferment_ctx_shadow(current, g, lane);
 }

@@ -12,8 +12,9 @@
 @.str.5 = private unnamed_addr constant [59 x i8] c"a derivative called with enzyme_context got a null context\00", align 1
 @.str.6 = private unnamed_addr constant [103 x i8] c"a derivative called with enzyme_context has a width other than the context's (__enzyme_context(width))\00", align 1
 @ferment.ctx.current = internal thread_local unnamed_addr global ptr null, align 8
-@.str.7 = private unnamed_addr constant [10 x i8] c"ferment: \00", align 1
-@.str.8 = private unnamed_addr constant [2 x i8] c"\0A\00", align 1
+@.str.7 = private unnamed_addr constant [143 x i8] c"a derivative called with enzyme_context runs in a thread without its context (an OpenMP parallel region or a thread it started): not supported\00", align 1
+@.str.8 = private unnamed_addr constant [10 x i8] c"ferment: \00", align 1
+@.str.9 = private unnamed_addr constant [2 x i8] c"\0A\00", align 1
 
 ; Function Attrs: nofree nounwind
 define noalias nonnull ptr @ferment.ctx.new(i32 noundef %width, ptr noundef %table) local_unnamed_addr #0 {
@@ -45,10 +46,10 @@ if.end2:                                          ; preds = %if.end
 ; Function Attrs: cold nofree noreturn nounwind
 define internal fastcc void @ferment.ctx.fail(ptr noundef readonly captures(none) %message) unnamed_addr #1 {
 entry:
-  %call = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.7, i64 noundef 9) #16
+  %call = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.8, i64 noundef 9) #16
   %call1 = tail call i64 @strlen(ptr noundef nonnull dereferenceable(1) %message) #17
   %call2 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull %message, i64 noundef %call1) #16
-  %call3 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.8, i64 noundef 1) #16
+  %call3 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.9, i64 noundef 1) #16
   tail call void @abort() #18
   unreachable
 }
@@ -539,7 +540,15 @@ define ptr @ferment.ctx.global(ptr noundef %g, i64 noundef %lane) local_unnamed_
 entry:
   %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current)
   %1 = load ptr, ptr %0, align 8
-  %call = tail call ptr @ferment.ctx.shadow(ptr noundef %1, ptr noundef %g, i64 noundef %lane)
+  %tobool.not = icmp eq ptr %1, null
+  br i1 %tobool.not, label %if.then, label %if.end
+
+if.then:                                          ; preds = %entry
+  tail call fastcc void @ferment.ctx.fail(ptr noundef nonnull @.str.7)
+  unreachable
+
+if.end:                                           ; preds = %entry
+  %call = tail call ptr @ferment.ctx.shadow(ptr noundef nonnull %1, ptr noundef %g, i64 noundef %lane)
   ret ptr %call
 }
 

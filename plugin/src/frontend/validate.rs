@@ -24,6 +24,13 @@ pub fn check_function(
                 )
                 .hint("create and use contexts outside the differentiated code; nested differentiation with contexts (forward over reverse) is not supported yet"));
             }
+            if activity.context_globals() && is_thread_fork(inst) {
+                return Err(Error::at(
+                    inst,
+                    "an OpenMP parallel region in a derivative called with enzyme_context is not supported (its threads would not see the context)",
+                )
+                .hint("call the derivative without enzyme_context, or without the parallel region"));
+            }
             if inst.is_call() && differentiable_call(inst) {
                 continue;
             }
@@ -37,6 +44,16 @@ pub fn check_function(
         }
     }
     Ok(())
+}
+
+/// Whether `inst` starts threads (an OpenMP fork, as the canonical copy
+/// has it or as clang emits it).
+fn is_thread_fork(inst: Value) -> bool {
+    inst.is_call()
+        && (crate::openmp::is_fork(inst) || {
+            let callee = inst.called_operand().strip_casts();
+            callee.is_function() && callee.name().starts_with("__kmpc_fork")
+        })
 }
 
 fn varied_operand(inst: Value, activity: &Activity) -> Option<Value> {
