@@ -154,6 +154,8 @@ impl Activity {
             } else if allocation_kind(i) == Some(AllocKind::Realloc) {
                 // The new object holds the old one's (shadowed) contents.
                 self.is_shadowed(i.operand(0))
+            } else if crate::context_runtime_pointer(i) {
+                true
             } else if i.is_call() {
                 self.call_result_varied(i, ctx)
             } else {

@@ -48,9 +48,10 @@ pub use inactive::{
     ModuleAnnotations, WRITES_OR_ALIASES,
 };
 pub use memory::{
-    allocation_kind, context_global, free_like_arguments, freed_pointer_argument, is_free_like,
-    is_inactive_global_stand_in, is_memcpy_like, is_memset_like, underlying_objects, AllocKind,
-    ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX, INACTIVE_GLOBAL_PREFIX,
+    allocation_kind, context_global, context_runtime_pointer, free_like_arguments,
+    freed_pointer_argument, is_free_like, is_inactive_global_stand_in, is_memcpy_like,
+    is_memset_like, underlying_objects, AllocKind, ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX,
+    INACTIVE_GLOBAL_PREFIX,
 };
 pub use printer::{print_function, print_module, print_request, PrintTarget};
 

@@ -60,6 +60,21 @@ pub fn context_global(v: Value) -> bool {
         && (ty.contains_float() || ty.contains_pointer())
 }
 
+/// Whether `v` calls the part of ferment's context run time that returns
+/// memory holding derivatives: a context (`ferment.ctx.new`) or the shadow
+/// of a global in one (`ferment.ctx.shadow`, `ferment.ctx.global`). Met in
+/// code that uses contexts (a derivative called with one), whose forward
+/// derivative carries their tangents in a second context.
+pub fn context_runtime_pointer(v: Value) -> bool {
+    v.is_call()
+        && v.called_function().is_some_and(|f| {
+            matches!(
+                f.name().as_str(),
+                "ferment.ctx.new" | "ferment.ctx.shadow" | "ferment.ctx.global"
+            )
+        })
+}
+
 /// The allocation kind of `v`, when it creates a fresh object.
 pub fn allocation_kind(v: Value) -> Option<AllocKind> {
     if v.is_global() {

@@ -439,6 +439,9 @@ impl Walk<'_> {
         }
         let ctx = module.context();
         let i64t = Type::int(ctx, 64);
+        // Context run time: each `ferment.ctx.enter` with what its tangent
+        // twin returned (see `context::tangent_twin`).
+        let mut tangent_entries: HashMap<Value, Value> = HashMap::new();
         for (&blk, insts) in blocks.iter().zip(listed) {
             for &inst in insts {
                 if inst.is_call() {
@@ -455,6 +458,23 @@ impl Walk<'_> {
                             continue;
                         }
                     }
+                }
+                if forward_mode && crate::context::is_runtime_call(inst) {
+                    // Code that uses an Enzyme context (a reverse derivative
+                    // called with one): the tangents of its shadows live in
+                    // a second context.
+                    if lane > 0 {
+                        return Err(Error::not_batched(
+                            inst,
+                            "forward mode over code that uses an Enzyme context",
+                        ));
+                    }
+                    if let Some(twin) =
+                        crate::context::tangent_twin(module, &b, inst, &s, &mut tangent_entries)?
+                    {
+                        s.map.insert(inst, twin);
+                    }
+                    continue;
                 }
                 if let Some(AllocKind::OutParam { size_arg }) = allocation_kind(inst) {
                     // posix_memalign(&p, a, n): allocate the shadow object the

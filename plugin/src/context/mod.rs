@@ -550,3 +550,70 @@ pub fn is_global_shadow(v: Value) -> bool {
     }
     is_runtime_call(v)
 }
+
+/// Forward mode over code that uses the context run time: emits after
+/// `call` its tangent twin, and returns the shadow of its result where it
+/// is a pointer to derivative memory. The tangent of a context is a second
+/// context (`ferment.ctx.new` again), whose shadows hold the tangents of
+/// the first one's (both start with zero floats, and pointers into
+/// shadows or heap blocks are followed the same way); entering a context
+/// enters its tangent beside it (`ferment.ctx.enter_tangent`), where the
+/// code's `ferment.ctx.global` calls find their tangents
+/// (`ferment.ctx.tangent_global`). `entries` pairs each `enter` with what
+/// its twin returned, for the matching `leave`.
+pub fn tangent_twin(
+    module: Module,
+    b: &Builder,
+    call: Value,
+    shadows: &crate::shadow::Shadows,
+    entries: &mut hashbrown::HashMap<Value, Value>,
+) -> Result<Option<Value>> {
+    let name = call.called_operand().strip_casts().name();
+    let args = call.call_args();
+    let shadow_of = |v: Value| {
+        shadows.of(b, v).ok_or_else(|| {
+            Error::at(
+                call,
+                "internal error: a context passed to the context run time has no tangent context",
+            )
+        })
+    };
+    b.after(call);
+    b.set_debug_loc_from(call);
+    let twin = |f: &str, a: &[Value]| -> Result<Value> { Ok(b.call_fn(runtime_fn(module, f)?, a)) };
+    Ok(match name.as_str() {
+        "ferment.ctx.new" => Some(twin("ferment.ctx.new", &args)?),
+        "ferment.ctx.shadow" => {
+            let c = shadow_of(args[0])?;
+            Some(twin("ferment.ctx.shadow", &[c, args[1], args[2]])?)
+        }
+        "ferment.ctx.global" => Some(twin("ferment.ctx.tangent_global", &args)?),
+        "ferment.ctx.zero" => {
+            let c = shadow_of(args[0])?;
+            twin("ferment.ctx.zero", &[c])?;
+            None
+        }
+        "ferment.ctx.enter" => {
+            let c = shadow_of(args[0])?;
+            let old = twin("ferment.ctx.enter_tangent", &[c])?;
+            entries.insert(call, old);
+            None
+        }
+        "ferment.ctx.leave" => {
+            let Some(old) = entries.get(&args[0]).copied() else {
+                return Err(Error::at(
+                    call,
+                    "forward mode over a context left in another place than it was entered is not supported",
+                ));
+            };
+            twin("ferment.ctx.leave_tangent", &[old])?;
+            None
+        }
+        other => {
+            return Err(Error::at(
+                call,
+                format!("internal error: no tangent for the context run time's {other}"),
+            ))
+        }
+    })
+}

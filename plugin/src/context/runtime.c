@@ -201,6 +201,25 @@ void *ferment_ctx_enter(struct context *c, long width) {
 
 void ferment_ctx_leave(void *old) { current = old; }
 
+/* Forward mode over code that uses a context (a reverse derivative called
+   with one inside the function differentiated): the tangents of a
+   context's shadows live in a second context, made current beside it. */
+static _Thread_local struct context *current_tangent;
+
+void *ferment_ctx_enter_tangent(struct context *tangent) {
+  struct context *old = current_tangent;
+  current_tangent = tangent;
+  return old;
+}
+
+void ferment_ctx_leave_tangent(void *old) { current_tangent = old; }
+
+char *ferment_ctx_tangent_global(const struct global *g, long lane) {
+  if (!current_tangent)
+    fail("the tangent of a derivative called with enzyme_context runs without its context");
+  return ferment_ctx_shadow(current_tangent, g, lane);
+}
+
 /* Inside such a derivative: the shadow of `g` in `lane`. */
 char *ferment_ctx_global(const struct global *g, long lane) {
   if (!current)

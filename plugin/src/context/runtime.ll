@@ -12,9 +12,11 @@
 @.str.5 = private unnamed_addr constant [59 x i8] c"a derivative called with enzyme_context got a null context\00", align 1
 @.str.6 = private unnamed_addr constant [103 x i8] c"a derivative called with enzyme_context has a width other than the context's (__enzyme_context(width))\00", align 1
 @ferment.ctx.current = internal thread_local unnamed_addr global ptr null, align 8
-@.str.7 = private unnamed_addr constant [143 x i8] c"a derivative called with enzyme_context runs in a thread without its context (an OpenMP parallel region or a thread it started): not supported\00", align 1
-@.str.8 = private unnamed_addr constant [10 x i8] c"ferment: \00", align 1
-@.str.9 = private unnamed_addr constant [2 x i8] c"\0A\00", align 1
+@ferment.ctx.current_tangent = internal thread_local unnamed_addr global ptr null, align 8
+@.str.7 = private unnamed_addr constant [80 x i8] c"the tangent of a derivative called with enzyme_context runs without its context\00", align 1
+@.str.8 = private unnamed_addr constant [143 x i8] c"a derivative called with enzyme_context runs in a thread without its context (an OpenMP parallel region or a thread it started): not supported\00", align 1
+@.str.9 = private unnamed_addr constant [10 x i8] c"ferment: \00", align 1
+@.str.10 = private unnamed_addr constant [2 x i8] c"\0A\00", align 1
 
 ; Function Attrs: nofree nounwind
 define noalias nonnull ptr @ferment.ctx.new(i32 noundef %width, ptr noundef %table) local_unnamed_addr #0 {
@@ -27,7 +29,7 @@ if.then:                                          ; preds = %entry
   unreachable
 
 if.end:                                           ; preds = %entry
-  %call = tail call noalias dereferenceable_or_null(64) ptr @calloc(i64 noundef 1, i64 noundef 64) #15
+  %call = tail call noalias dereferenceable_or_null(64) ptr @calloc(i64 noundef 1, i64 noundef 64) #16
   %tobool.not = icmp eq ptr %call, null
   br i1 %tobool.not, label %if.then1, label %if.end2
 
@@ -46,11 +48,11 @@ if.end2:                                          ; preds = %if.end
 ; Function Attrs: cold nofree noreturn nounwind
 define internal fastcc void @ferment.ctx.fail(ptr noundef readonly captures(none) %message) unnamed_addr #1 {
 entry:
-  %call = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.8, i64 noundef 9) #16
-  %call1 = tail call i64 @strlen(ptr noundef nonnull dereferenceable(1) %message) #17
-  %call2 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull %message, i64 noundef %call1) #16
-  %call3 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.9, i64 noundef 1) #16
-  tail call void @abort() #18
+  %call = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.9, i64 noundef 9) #17
+  %call1 = tail call i64 @strlen(ptr noundef nonnull dereferenceable(1) %message) #18
+  %call2 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull %message, i64 noundef %call1) #17
+  %call3 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.10, i64 noundef 1) #17
+  tail call void @abort() #19
   unreachable
 }
 
@@ -115,7 +117,7 @@ for.end:                                          ; preds = %for.cond, %for.cond
   %6 = load i64, ptr %size12, align 8
   %mul13 = mul nsw i64 %6, %0
   %add = add nsw i64 %mul13, 1
-  %call = tail call noalias ptr @malloc(i64 noundef %add) #19
+  %call = tail call noalias ptr @malloc(i64 noundef %add) #20
   %tobool14.not = icmp eq ptr %call, null
   br i1 %tobool14.not, label %if.then15, label %if.end16
 
@@ -137,7 +139,7 @@ if.then19:                                        ; preds = %if.end16
   %spec.select.i = select i1 %tobool.not.i, i64 8, i64 %mul.i
   store i64 %spec.select.i, ptr %capacity, align 8
   %mul1.i = shl nsw i64 %spec.select.i, 5
-  %call.i = tail call ptr @realloc(ptr noundef %8, i64 noundef %mul1.i) #20
+  %call.i = tail call ptr @realloc(ptr noundef %8, i64 noundef %mul1.i) #21
   %tobool2.not.i = icmp eq ptr %call.i, null
   br i1 %tobool2.not.i, label %if.then.i, label %grow.exit
 
@@ -330,7 +332,7 @@ cleanup51.i:                                      ; preds = %land.lhs.true35.i
   br label %shadow_of_pointer.exit
 
 for.end53.i:                                      ; preds = %for.inc49.i, %for.cond27.i.preheader
-  %call54.i = tail call i64 @malloc_usable_size(ptr noundef nonnull %p.0.copyload) #16
+  %call54.i = tail call i64 @malloc_usable_size(ptr noundef nonnull %p.0.copyload) #17
   %call55.i = tail call fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef nonnull %c, ptr noundef nonnull %p.0.copyload, i64 noundef %call54.i, i64 noundef %l.0145)
   br label %shadow_of_pointer.exit
 
@@ -535,10 +537,27 @@ entry:
   ret void
 }
 
-; Function Attrs: nounwind
-define ptr @ferment.ctx.global(ptr noundef %g, i64 noundef %lane) local_unnamed_addr #3 {
+; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
+define ptr @ferment.ctx.enter_tangent(ptr noundef %tangent) local_unnamed_addr #9 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current)
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current_tangent)
+  %1 = load ptr, ptr %0, align 8
+  store ptr %tangent, ptr %0, align 8
+  ret ptr %1
+}
+
+; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(write, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
+define void @ferment.ctx.leave_tangent(ptr noundef %old) local_unnamed_addr #8 {
+entry:
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current_tangent)
+  store ptr %old, ptr %0, align 8
+  ret void
+}
+
+; Function Attrs: nounwind
+define ptr @ferment.ctx.tangent_global(ptr noundef %g, i64 noundef %lane) local_unnamed_addr #3 {
+entry:
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current_tangent)
   %1 = load ptr, ptr %0, align 8
   %tobool.not = icmp eq ptr %1, null
   br i1 %tobool.not, label %if.then, label %if.end
@@ -552,17 +571,34 @@ if.end:                                           ; preds = %entry
   ret ptr %call
 }
 
+; Function Attrs: nounwind
+define ptr @ferment.ctx.global(ptr noundef %g, i64 noundef %lane) local_unnamed_addr #3 {
+entry:
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current)
+  %1 = load ptr, ptr %0, align 8
+  %tobool.not = icmp eq ptr %1, null
+  br i1 %tobool.not, label %if.then, label %if.end
+
+if.then:                                          ; preds = %entry
+  tail call fastcc void @ferment.ctx.fail(ptr noundef nonnull @.str.8)
+  unreachable
+
+if.end:                                           ; preds = %entry
+  %call = tail call ptr @ferment.ctx.shadow(ptr noundef nonnull %1, ptr noundef %g, i64 noundef %lane)
+  ret ptr %call
+}
+
 ; Function Attrs: nofree
-declare noundef i64 @write(i32 noundef, ptr noundef readonly captures(none), i64 noundef) local_unnamed_addr #9
+declare noundef i64 @write(i32 noundef, ptr noundef readonly captures(none), i64 noundef) local_unnamed_addr #10
 
 ; Function Attrs: mustprogress nocallback nofree nounwind willreturn memory(argmem: read)
-declare i64 @strlen(ptr noundef captures(none)) local_unnamed_addr #10
+declare i64 @strlen(ptr noundef captures(none)) local_unnamed_addr #11
 
 ; Function Attrs: cold nofree noreturn nounwind
-declare void @abort() local_unnamed_addr #11
+declare void @abort() local_unnamed_addr #12
 
 ; Function Attrs: mustprogress nounwind willreturn allockind("realloc") allocsize(1) memory(argmem: readwrite, inaccessiblemem: readwrite)
-declare noalias noundef ptr @realloc(ptr allocptr noundef captures(none), i64 noundef) local_unnamed_addr #12
+declare noalias noundef ptr @realloc(ptr allocptr noundef captures(none), i64 noundef) local_unnamed_addr #13
 
 ; Function Attrs: nounwind
 define internal fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef captures(none) %c, ptr noundef %primal, i64 noundef %size, i64 noundef %lane) unnamed_addr #3 {
@@ -602,7 +638,7 @@ cleanup:                                          ; preds = %land.lhs.true
 
 for.end:                                          ; preds = %for.inc, %entry
   %cond = tail call i64 @llvm.umax.i64(i64 %size, i64 1)
-  %call = tail call noalias ptr @calloc(i64 noundef %cond, i64 noundef 1) #15
+  %call = tail call noalias ptr @calloc(i64 noundef %cond, i64 noundef 1) #16
   %tobool9.not = icmp eq ptr %call, null
   br i1 %tobool9.not, label %if.then10, label %if.end11
 
@@ -624,7 +660,7 @@ if.then14:                                        ; preds = %if.end11
   %spec.select.i = select i1 %tobool.not.i, i64 8, i64 %mul.i
   store i64 %spec.select.i, ptr %heap_capacity, align 8
   %mul1.i = shl nsw i64 %spec.select.i, 5
-  %call.i = tail call ptr @realloc(ptr noundef %6, i64 noundef %mul1.i) #20
+  %call.i = tail call ptr @realloc(ptr noundef %6, i64 noundef %mul1.i) #21
   %tobool2.not.i = icmp eq ptr %call.i, null
   br i1 %tobool2.not.i, label %if.then.i, label %grow.exit
 
@@ -658,10 +694,10 @@ return:                                           ; preds = %cleanup, %if.end19
 }
 
 ; Function Attrs: nounwind
-declare i64 @malloc_usable_size(ptr noundef) local_unnamed_addr #13
+declare i64 @malloc_usable_size(ptr noundef) local_unnamed_addr #14
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare i64 @llvm.umax.i64(i64, i64) #14
+declare i64 @llvm.umax.i64(i64, i64) #15
 
 attributes #0 = { nofree nounwind }
 attributes #1 = { cold nofree noreturn nounwind }
@@ -672,16 +708,17 @@ attributes #5 = { mustprogress nocallback nofree nounwind willreturn memory(argm
 attributes #6 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: write) }
 attributes #7 = { mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none) }
 attributes #8 = { mustprogress nofree norecurse nosync nounwind willreturn memory(write, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
-attributes #9 = { nofree }
-attributes #10 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: read) }
-attributes #11 = { cold nofree noreturn nounwind }
-attributes #12 = { mustprogress nounwind willreturn allockind("realloc") allocsize(1) memory(argmem: readwrite, inaccessiblemem: readwrite) "alloc-family"="malloc" }
-attributes #13 = { nounwind }
-attributes #14 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #15 = { nounwind allocsize(0,1) }
-attributes #16 = { nounwind }
-attributes #17 = { nounwind willreturn memory(read) }
-attributes #18 = { noreturn nounwind }
-attributes #19 = { nounwind allocsize(0) }
-attributes #20 = { nounwind allocsize(1) }
+attributes #9 = { mustprogress nofree norecurse nosync nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #10 = { nofree }
+attributes #11 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: read) }
+attributes #12 = { cold nofree noreturn nounwind }
+attributes #13 = { mustprogress nounwind willreturn allockind("realloc") allocsize(1) memory(argmem: readwrite, inaccessiblemem: readwrite) "alloc-family"="malloc" }
+attributes #14 = { nounwind }
+attributes #15 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #16 = { nounwind allocsize(0,1) }
+attributes #17 = { nounwind }
+attributes #18 = { nounwind willreturn memory(read) }
+attributes #19 = { noreturn nounwind }
+attributes #20 = { nounwind allocsize(0) }
+attributes #21 = { nounwind allocsize(1) }
 

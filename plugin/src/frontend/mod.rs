@@ -111,6 +111,7 @@ pub fn is_inactive_call(call: Value) -> bool {
         || name.contains("__enzyme_call_inactive")
         || name.contains("__enzyme_ignore_derivatives")
         || name.contains("__enzyme_iter")
+        || name.starts_with("ferment.ctx.")
         || USER_INACTIVE.with(|s| s.borrow().contains(&f))
 }
 
