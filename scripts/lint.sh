@@ -10,4 +10,6 @@ echo "== cargo fmt --all --check"
 cargo fmt --all --check
 echo "== cargo clippy --workspace -- -D warnings"
 cargo clippy --workspace -- -D warnings
+echo "== scripts/context-runtime.sh --check"
+scripts/context-runtime.sh --check
 echo "lint: ok"

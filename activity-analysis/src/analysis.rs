@@ -29,6 +29,8 @@ pub struct Activity {
     /// Parameters through which active data is stored although they have no
     /// shadow (the caller must give them one).
     unshadowed_params: HashSet<Value>,
+    /// Analyzed under [`Seeds::context_globals`].
+    context_globals: bool,
 }
 
 /// What one value is, for a generator or a reader of the printer.
@@ -90,7 +92,10 @@ impl Activity {
     /// Analyzes `function` under `seeds` in `ctx` (call policy, summaries,
     /// type facts).
     pub fn analyze_with(function: Value, seeds: &Seeds, ctx: &Context) -> Activity {
-        let mut a = Activity::default();
+        let mut a = Activity {
+            context_globals: seeds.context_globals,
+            ..Activity::default()
+        };
         for (i, p) in function.params().iter().enumerate() {
             if seeds.active_args.get(i).copied().unwrap_or(false) && type_can_be_active(p.ty()) {
                 a.varied.insert(*p);
@@ -100,9 +105,10 @@ impl Activity {
             }
         }
         let insts = function.instructions();
-        // A global with a user-provided shadow (`!enzyme_shadow`) holds
-        // active data from the start, whether or not the function stores
-        // into it. (Each global's metadata is read once.)
+        // A global with a user-provided shadow (`!enzyme_shadow`), or any
+        // global under `enzyme_context`, holds active data from the start,
+        // whether or not the function stores into it. (Each global's
+        // metadata is read once.)
         let mut globals_seen = HashSet::new();
         for &i in &insts {
             for o in i.operands() {
@@ -110,7 +116,8 @@ impl Activity {
                     for base in underlying_objects(o) {
                         if base.is_global()
                             && globals_seen.insert(base)
-                            && base.user_shadow().is_some()
+                            && (base.user_shadow().is_some()
+                                || (seeds.context_globals && crate::context_global(base)))
                         {
                             a.shadowed.insert(base);
                         }
@@ -147,6 +154,8 @@ impl Activity {
             } else if allocation_kind(i) == Some(AllocKind::Realloc) {
                 // The new object holds the old one's (shadowed) contents.
                 self.is_shadowed(i.operand(0))
+            } else if crate::context_runtime_pointer(i) {
+                true
             } else if i.is_call() {
                 self.call_result_varied(i, ctx)
             } else {
@@ -548,6 +557,12 @@ impl Activity {
     }
 
     /// A pointer that needs a shadow pointer.
+    /// Whether the analysis ran under [`Seeds::context_globals`]: the
+    /// shadowed globals then take their shadows from the context.
+    pub fn context_globals(&self) -> bool {
+        self.context_globals
+    }
+
     pub fn is_shadowed(&self, v: Value) -> bool {
         if self.shadowed.contains(&v) {
             return true;

@@ -72,6 +72,7 @@ pub struct Context<'a> {
     summarize: Option<&'a dyn Fn(Value) -> bool>,
     types: Option<&'a FunctionTypes>,
     assume_useful: bool,
+    context_globals: bool,
     cache: RefCell<HashMap<SummaryKey, Rc<Summary>>>,
     in_progress: RefCell<Vec<Value>>,
 }
@@ -87,6 +88,7 @@ impl<'a> Context<'a> {
             summarize: None,
             types: None,
             assume_useful: false,
+            context_globals: false,
             cache: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
         }
@@ -123,6 +125,14 @@ impl<'a> Context<'a> {
     /// and without it.
     pub fn assume_useful(mut self, on: bool) -> Context<'a> {
         self.assume_useful = on;
+        self
+    }
+
+    /// Callees are summarized under [`Seeds::context_globals`] (the
+    /// caller's derivative takes global shadows from an Enzyme context, and
+    /// so do its callees' derivatives).
+    pub fn context_globals(mut self, on: bool) -> Context<'a> {
+        self.context_globals = on;
         self
     }
 
@@ -301,6 +311,7 @@ impl Summary {
             active_args: key.varied.clone(),
             shadow_args: key.shadowed.clone(),
             active_return: true,
+            context_globals: ctx.context_globals,
         };
         let with_ret = Activity::analyze_with(f, &seeds, ctx);
         seeds.active_return = false;

@@ -227,6 +227,7 @@ pub fn seeds_of(params: &[Value], args: &[ArgActivity], active_return: bool) -> 
             .map(|(i, a)| ptr(i) && a.has_shadow())
             .collect(),
         active_return,
+        context_globals: false,
     }
 }
 

@@ -48,9 +48,10 @@ pub use inactive::{
     ModuleAnnotations, WRITES_OR_ALIASES,
 };
 pub use memory::{
-    allocation_kind, free_like_arguments, freed_pointer_argument, is_free_like,
-    is_inactive_global_stand_in, is_memcpy_like, is_memset_like, underlying_objects, AllocKind,
-    ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX, INACTIVE_GLOBAL_PREFIX,
+    allocation_kind, context_global, context_runtime_pointer, free_like_arguments,
+    freed_pointer_argument, is_free_like, is_inactive_global_stand_in, is_memcpy_like,
+    is_memset_like, underlying_objects, AllocKind, ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX,
+    INACTIVE_GLOBAL_PREFIX,
 };
 pub use printer::{print_function, print_module, print_request, PrintTarget};
 
@@ -65,6 +66,11 @@ pub struct Seeds {
     pub shadow_args: Vec<bool>,
     /// Whether the return value's derivative is requested.
     pub active_return: bool,
+    /// Enzyme's `enzyme_context`: every mutable global the function uses
+    /// that may hold floats or pointers ([`context_global`]) has a shadow
+    /// from the start, and its value on entry carries a derivative (like
+    /// the memory of a duplicated argument).
+    pub context_globals: bool,
 }
 
 /// Whether a type can carry a derivative at all.

@@ -43,6 +43,38 @@ pub fn is_inactive_global_stand_in(name: &str) -> bool {
     name.starts_with(INACTIVE_GLOBAL_PREFIX)
 }
 
+/// Whether global `v` takes its shadow from Enzyme's global-shadow context
+/// in a derivative called with `enzyme_context`: a mutable global variable
+/// defined in this module (not thread-local, not one of ferment's or
+/// LLVM's own) whose type holds floats or pointers.
+pub fn context_global(v: Value) -> bool {
+    if allocation_kind(v) != Some(AllocKind::Global) || v.is_declaration() {
+        return false;
+    }
+    let name = v.name();
+    let ty = v.global_value_type();
+    !name.starts_with("llvm.")
+        && !name.contains("ferment.")
+        && unsafe { llvm_sys::core::LLVMIsThreadLocal(v.0) == 0 }
+        && v.address_space() == 0
+        && (ty.contains_float() || ty.contains_pointer())
+}
+
+/// Whether `v` calls the part of ferment's context run time that returns
+/// memory holding derivatives: a context (`ferment.ctx.new`) or the shadow
+/// of a global in one (`ferment.ctx.shadow`, `ferment.ctx.global`). Met in
+/// code that uses contexts (a derivative called with one), whose forward
+/// derivative carries their tangents in a second context.
+pub fn context_runtime_pointer(v: Value) -> bool {
+    v.is_call()
+        && v.called_function().is_some_and(|f| {
+            matches!(
+                f.name().as_str(),
+                "ferment.ctx.new" | "ferment.ctx.shadow" | "ferment.ctx.global"
+            )
+        })
+}
+
 /// The allocation kind of `v`, when it creates a fresh object.
 pub fn allocation_kind(v: Value) -> Option<AllocKind> {
     if v.is_global() {

@@ -163,6 +163,7 @@ define void @f(ptr %out, double %x) {
         active_args: vec![false, true],
         shadow_args: vec![true, false],
         active_return: false,
+        context_globals: false,
     };
     let a = Activity::analyze(f, &seeds, &|_| false);
     let p = inst(f, "p");
@@ -193,6 +194,7 @@ define double @f(ptr %a) {
         active_args: vec![false],
         shadow_args: vec![true],
         active_return: true,
+        context_globals: false,
     };
     let inactive = |_: Value| false;
     let r = inst(f, "r");
@@ -223,6 +225,7 @@ define double @f(double %x) {
         active_args: vec![true],
         shadow_args: vec![false],
         active_return: true,
+        context_globals: false,
     };
     let mut a = Activity::analyze(f, &seeds, &|_| false);
     let (y, z) = (inst(f, "y"), inst(f, "z"));
@@ -322,6 +325,7 @@ define double @f(ptr %p, double %x) {
         active_args: vec![false, true],
         shadow_args: vec![true, false],
         active_return: true,
+        context_globals: false,
     };
     let inactive = |_: Value| false;
     let out =
@@ -350,6 +354,7 @@ define double @f(double %x, double %y) {
         active_args: vec![true, true],
         shadow_args: vec![false, false],
         active_return: true,
+        context_globals: false,
     };
     let inactive = |_: Value| false;
     let dead = inst(f, "dead");

@@ -218,6 +218,7 @@ fn configs_for(case: &Case) -> Vec<Config> {
     // (sanitizer builds check themselves).
     let memory_test = case.name.starts_with("memory/")
         || case.name.starts_with("loops/")
+        || case.name.starts_with("context/")
         || case.name.starts_with("cpp/");
     let sanitized = case.cflags.iter().any(|f| f.starts_with("-fsanitize"));
     if memory_test && !sanitized && !error_case && case.hosts.contains(&Host::Clang) {

@@ -352,10 +352,7 @@ impl<'o> Ctx<'o> {
         match (key.mode, key.shape) {
             (Mode::Forward, _) => {
                 let ty = forward::signature(m, key);
-                let name = match key.width {
-                    1 => format!("ferment.fwddiffe.{fname}"),
-                    w => format!("ferment.fwddiffe.x{w}.{fname}"),
-                };
+                let name = format!("ferment.fwddiffe.{}{fname}", width_tag(key));
                 let f = m.add_function(&name, ty);
                 prepare_declaration(key.function, f);
                 (Derivative::Forward(f), f)
@@ -517,10 +514,13 @@ fn functions_of(d: Derivative) -> Vec<Value> {
 }
 
 /// `x<N>.` in the name of a batched derivative (width N > 1), else nothing.
+/// What a derivative's name says about its variant: `ctx.` under
+/// `enzyme_context`, `x<N>.` for N lanes.
 fn width_tag(key: &DerivativeKey) -> String {
+    let context = if key.context { "ctx." } else { "" };
     match key.width {
-        0 | 1 => String::new(),
-        w => format!("x{w}."),
+        0 | 1 => context.to_string(),
+        w => format!("{context}x{w}."),
     }
 }
 
@@ -545,7 +545,8 @@ pub fn analyze_activity(
         .interprocedural(&summarize)
         .with_types(types)
         .with_known_calls(&crate::rules::known_effects)
-        .assume_useful(ctx.options.all_useful != 0);
+        .assume_useful(ctx.options.all_useful != 0)
+        .context_globals(seeds.context_globals);
     ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
 }
 

@@ -14,6 +14,7 @@
 pub mod annotations;
 pub mod cfg;
 pub mod complex;
+pub mod context;
 pub mod custom;
 pub mod derive;
 pub mod dispatch;

@@ -132,6 +132,32 @@ impl Shadows {
     }
 }
 
+/// Emits at `b` the shadow of constant address `p` (GEPs and casts of a
+/// global whose shadow is an instruction), recording it in `s`.
+fn materialize_shadow(s: &mut Shadows, b: &Builder, p: Value) -> Option<Value> {
+    if let Some(sh) = s.map.get(&p) {
+        return Some(*sh);
+    }
+    if !p.is_constant_expr() {
+        return None;
+    }
+    let sh = match p.opcode() {
+        Opcode::LLVMGetElementPtr => {
+            let base = materialize_shadow(s, b, p.operand(0))?;
+            let src = Type(unsafe { llvm_sys::core::LLVMGetGEPSourceElementType(p.0) });
+            b.gep(src, base, &p.operands()[1..])
+        }
+        Opcode::LLVMBitCast => materialize_shadow(s, b, p.operand(0))?,
+        Opcode::LLVMAddrSpaceCast => {
+            let base = materialize_shadow(s, b, p.operand(0))?;
+            b.addrspace_cast(base, p.ty())
+        }
+        _ => return None,
+    };
+    s.map.insert(p, sh);
+    Some(sh)
+}
+
 /// Whether `p` is an instruction computing an address from a null pointer
 /// (through GEPs and casts).
 fn null_based(p: Value) -> bool {
@@ -356,7 +382,16 @@ impl Walk<'_> {
         }
         if let Some(first) = blocks.first().and_then(|b| b.first_non_phi()) {
             b.before(first);
+            let mut from_context = false;
             for (g, first_use) in globals {
+                if activity.context_globals() && ferment_activity_analysis::context_global(g) {
+                    // `enzyme_context`: the context's shadow, as it is
+                    // (the user seeds tangents and reads adjoints there).
+                    let sg = crate::context::global_shadow(module, &b, g, lane, first_use)?;
+                    s.map.insert(g, sg);
+                    from_context = true;
+                    continue;
+                }
                 if let Some(user) = user_shadow_global(module, g, first_use)? {
                     if lane > 0 {
                         return Err(Error::not_batched(
@@ -387,9 +422,26 @@ impl Walk<'_> {
                 b.memset(sg, b.const_int(b.i8(), 0), size);
                 s.map.insert(g, sg);
             }
+            if from_context {
+                // Those shadows are run-time values: constant addresses
+                // inside their globals get their shadows here, as
+                // instructions (see `Shadows::of` for constant shadows).
+                for insts in listed {
+                    for &inst in insts {
+                        for o in inst.operands() {
+                            if o.is_constant_expr() && o.ty().is_pointer() {
+                                materialize_shadow(&mut s, &b, o);
+                            }
+                        }
+                    }
+                }
+            }
         }
         let ctx = module.context();
         let i64t = Type::int(ctx, 64);
+        // Context run time: each `ferment.ctx.enter` with what its tangent
+        // twin returned (see `context::tangent_twin`).
+        let mut tangent_entries: HashMap<Value, Value> = HashMap::new();
         for (&blk, insts) in blocks.iter().zip(listed) {
             for &inst in insts {
                 if inst.is_call() {
@@ -406,6 +458,23 @@ impl Walk<'_> {
                             continue;
                         }
                     }
+                }
+                if forward_mode && crate::context::is_runtime_call(inst) {
+                    // Code that uses an Enzyme context (a reverse derivative
+                    // called with one): the tangents of its shadows live in
+                    // a second context.
+                    if lane > 0 {
+                        return Err(Error::not_batched(
+                            inst,
+                            "forward mode over code that uses an Enzyme context",
+                        ));
+                    }
+                    if let Some(twin) =
+                        crate::context::tangent_twin(module, &b, inst, &s, &mut tangent_entries)?
+                    {
+                        s.map.insert(inst, twin);
+                    }
+                    continue;
                 }
                 if let Some(AllocKind::OutParam { size_arg }) = allocation_kind(inst) {
                     // posix_memalign(&p, a, n): allocate the shadow object the

@@ -82,11 +82,16 @@ extern int enzyme_tape;           /* tape in user memory                     */
 extern int enzyme_allocated;      /* followed by the tape size N             */
 extern int enzyme_nofree;
 extern int enzyme_runtime_activity;
+extern int enzyme_context;        /* followed by a global-shadow context     */
 
 #ifndef FERMENT_NO_ENTRY_DECLARATIONS
 /* ---- entry points ------------------------------------------------------- */
 double __enzyme_autodiff(void *fn, ...);
 double __enzyme_fwddiff(void *fn, ...);
+/* global-shadow contexts: see the README */
+void *__enzyme_context(int width);
+void *__enzyme_shadow(void *context, void *address_in_a_global, int lane);
+void __enzyme_zero_shadows(void *context);
 #endif
 
 /* ---- type hints: what the memory at ptr holds (size bytes) ------------- */

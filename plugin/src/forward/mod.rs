@@ -127,6 +127,7 @@ impl<'k> TangentSweep<'k> {
                 .map(|(a, p)| a.has_shadow() && p.ty().is_pointer())
                 .collect(),
             active_return: key.return_active,
+            context_globals: key.context,
         };
         let activity = crate::derive::analyze_activity(ctx, f, &seeds, types);
         let width = key.width.max(1) as usize;
@@ -219,10 +220,15 @@ impl<'k> TangentSweep<'k> {
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
         let custom_fwd: Vec<Value> = ctx.custom.functions();
-        crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {
-            crate::reverse::callee_of(c)
-                .is_some_and(|f| !f.is_declaration() || custom_fwd.contains(&f))
-        })?;
+        crate::frontend::validate::check_function(
+            &blocks,
+            &self.activity,
+            &|c| {
+                crate::reverse::callee_of(c)
+                    .is_some_and(|f| !f.is_declaration() || custom_fwd.contains(&f))
+            },
+            true,
+        )?;
         let shadow_params: Vec<Vec<(Value, Value)>> = (0..self.width)
             .map(|lane| {
                 self.tangents
@@ -434,6 +440,7 @@ impl<'k> TangentSweep<'k> {
             uniform_pointers: false,
             width: self.width as u32,
             unchanged_args: Vec::new(),
+            context: self.activity.context_globals(),
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -906,6 +913,7 @@ fn pointer_returning_call(
         uniform_pointers: false,
         width: 1,
         unchanged_args: Vec::new(),
+        context: activity.context_globals(),
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

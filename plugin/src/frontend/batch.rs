@@ -112,6 +112,17 @@ pub fn lower(ctx: &mut Ctx, req: &Request) -> Result<()> {
 }
 
 fn lower_lane_by_lane(ctx: &mut Ctx, req: &Request) -> Result<()> {
+    if req.context.is_some() {
+        // One scalar derivative per lane would read lane 0's global shadows.
+        return Err(Error::not_batched(
+            req.call,
+            format!(
+                "a context of width {} (enzyme_context) for a function that one batched derivative does not cover",
+                req.width
+            ),
+        )
+        .hint("use a context of width 1 and one call per lane"));
+    }
     let copy = ctx.analysis_copy(req.function)?;
     let checked = check_repeatable(req, copy);
     copy.delete_function();

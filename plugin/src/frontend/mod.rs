@@ -111,6 +111,7 @@ pub fn is_inactive_call(call: Value) -> bool {
         || name.contains("__enzyme_call_inactive")
         || name.contains("__enzyme_ignore_derivatives")
         || name.contains("__enzyme_iter")
+        || name.starts_with("ferment.ctx.")
         || USER_INACTIVE.with(|s| s.borrow().contains(&f))
 }
 
@@ -132,6 +133,11 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         options.self_check != 0,
         std::sync::atomic::Ordering::Relaxed,
     );
+    // Enzyme's global-shadow contexts: the run time is linked in and the
+    // context calls become calls of it, before requests refer to them.
+    let (lowered, context_errors) = crate::context::lower(module);
+    outcome.changed |= lowered;
+    outcome.errors.extend(context_errors);
     let unknown = crate::annotations::unknown_entry_points(module);
     if !unknown.is_empty() {
         outcome.errors = unknown;
@@ -522,11 +528,37 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     if req.part == request::Part::TapeSize {
         return lower::lower_tape_size(ctx.module, &req);
     }
-    if req.width > 1 {
-        return batch::lower(ctx, &req);
+    let Some(context) = req.context else {
+        return lower_request(ctx, &req);
+    };
+    // `enzyme_context, c`: `c` is the current context while the derivative
+    // runs (the derivative's code and its callees' read global shadows
+    // from it).
+    let b = ferment_ir::Builder::new(ctx.module);
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let previous = crate::context::enter(ctx.module, &b, context, req.width)?;
+    // Right after the call; an `invoke` (C++) becomes a call and a branch
+    // to its normal destination, before which the context is restored.
+    let after = if call.is_invoke() {
+        None
+    } else {
+        call.next_instruction()
+    };
+    lower_request(ctx, &req)?;
+    match after.or_else(|| previous.parent().terminator()) {
+        Some(next) => b.before(next),
+        None => return Err(Error::at(call, "internal error: a call ends its block")),
     }
-    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(call))?;
-    lower::lower_call(ctx.module, &req, derivative)
+    crate::context::leave(ctx.module, &b, previous)
+}
+
+fn lower_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
+    if req.width > 1 {
+        return batch::lower(ctx, req);
+    }
+    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(req.call))?;
+    lower::lower_call(ctx.module, req, derivative)
 }
 
 /// A constant function passed for a parameter (`enzyme_const, g`): the
@@ -590,5 +622,6 @@ pub fn seeds_for(params: &[Value], key: &DerivativeKey) -> ferment_activity_anal
             .map(|(i, a)| ptr(i) && a.has_shadow())
             .collect(),
         active_return: key.return_active,
+        context_globals: key.context,
     }
 }

@@ -114,6 +114,9 @@ pub struct Request {
     pub tape_allocated: Option<Value>,
     /// `enzyme_width N`: the number of derivative lanes (1 unless batched).
     pub width: u32,
+    /// `enzyme_context, ctx`: the Enzyme context (`__enzyme_context`)
+    /// holding the shadows of globals.
+    pub context: Option<Value>,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -144,6 +147,11 @@ pub struct DerivativeKey {
     /// sweep then reads it again instead of taping what was read); empty
     /// when it vouches for none.
     pub unchanged_args: Vec<bool>,
+    /// `enzyme_context`: mutable globals take their shadows from the
+    /// Enzyme context current when the derivative runs (see
+    /// [`crate::context`]), and their values on entry carry derivatives;
+    /// the derivatives of calls that stay calls inherit it.
+    pub context: bool,
 }
 
 impl DerivativeKey {
@@ -176,6 +184,7 @@ impl Request {
                     .filter(|a| a.ty().is_pointer())
                     .all(crate::gpu::is_uniform),
             width: 1,
+            context: self.context.is_some(),
         }
     }
 }
@@ -358,6 +367,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         tape_memory: None,
         tape_allocated: None,
         width: 1,
+        context: None,
     };
     if part == Part::TapeSize {
         // The size does not depend on the arguments: Enzyme's users pass
@@ -523,6 +533,46 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                         req.tape_allocated = Some(v);
                     }
                 }
+                "enzyme_context" => {
+                    let Some(&c) = all_args.get(pos).filter(|v| v.ty().is_pointer()) else {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "enzyme_context must be followed by a context from __enzyme_context(width)".into(),
+                        ));
+                    };
+                    pos += 1;
+                    if mode == Mode::Reverse && part != Part::Whole {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "enzyme_context in split mode (__enzyme_augmentfwd / __enzyme_reverse) is not supported yet".into(),
+                        )
+                        .hint("use __enzyme_autodiff or __enzyme_fwddiff with the context"));
+                    }
+                    req.context = Some(c);
+                    // The context's width is the derivative's, where the
+                    // context can be traced to its creation; the derivative
+                    // checks it when it runs either way.
+                    if let Some(w) = crate::context::traced_width(c) {
+                        if !(1..=MAX_WIDTH).contains(&w) {
+                            return Err(call_error(
+                                &call,
+                                entry,
+                                format!("the context passed with enzyme_context has width {w}; ferment accepts 1 to {MAX_WIDTH}"),
+                            ));
+                        }
+                        if w as u32 != req.width && (req.width != 1 || !req.args.is_empty()) {
+                            return Err(call_error(
+                                &call,
+                                entry,
+                                format!("the context passed with enzyme_context has width {w}, the call {}", req.width),
+                            )
+                            .hint("put enzyme_context before the arguments, and give enzyme_width (if any) the context's width"));
+                        }
+                        req.width = w as u32;
+                    }
+                }
                 "enzyme_width" => {
                     let w = all_args.get(pos).and_then(|v| v.const_int());
                     pos += 1;
@@ -539,6 +589,15 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                             entry,
                             "enzyme_width must come before the arguments".into(),
                         ));
+                    }
+                    if let Some(cw) = req.context.and_then(crate::context::traced_width) {
+                        if cw != w {
+                            return Err(call_error(
+                                &call,
+                                entry,
+                                format!("enzyme_width {w} differs from the width {cw} of the context passed with enzyme_context"),
+                            ));
+                        }
                     }
                     req.width = w as u32;
                 }

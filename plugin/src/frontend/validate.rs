@@ -14,9 +14,29 @@ pub fn check_function(
     blocks: &[Block],
     activity: &Activity,
     differentiable_call: &dyn Fn(Value) -> bool,
+    forward: bool,
 ) -> Result<()> {
     for &blk in blocks {
         for inst in blk.instructions() {
+            if crate::context::is_runtime_call(inst) {
+                if forward {
+                    // Forward mode carries the tangents of a context's
+                    // shadows in a second context (`shadow.rs`).
+                    continue;
+                }
+                return Err(Error::at(
+                    inst,
+                    "a global-shadow context (__enzyme_context, __enzyme_shadow, __enzyme_zero_shadows, or a derivative called with enzyme_context) inside a function being differentiated in reverse mode is not supported",
+                )
+                .hint("create and use contexts outside the differentiated code; forward mode over code that uses contexts is supported, reverse mode not yet"));
+            }
+            if activity.context_globals() && is_thread_fork(inst) {
+                return Err(Error::at(
+                    inst,
+                    "an OpenMP parallel region in a derivative called with enzyme_context is not supported (its threads would not see the context)",
+                )
+                .hint("call the derivative without enzyme_context, or without the parallel region"));
+            }
             if inst.is_call() && differentiable_call(inst) {
                 continue;
             }
@@ -30,6 +50,16 @@ pub fn check_function(
         }
     }
     Ok(())
+}
+
+/// Whether `inst` starts threads (an OpenMP fork, as the canonical copy
+/// has it or as clang emits it).
+fn is_thread_fork(inst: Value) -> bool {
+    inst.is_call()
+        && (crate::openmp::is_fork(inst) || {
+            let callee = inst.called_operand().strip_casts();
+            callee.is_function() && callee.name().starts_with("__kmpc_fork")
+        })
 }
 
 fn varied_operand(inst: Value, activity: &Activity) -> Option<Value> {

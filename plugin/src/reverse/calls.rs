@@ -184,6 +184,7 @@ pub fn augment_call(
         arg_types: crate::derive::arg_types(types, &args),
         uniform_pointers: false,
         width: width as u32,
+        context: activity.context_globals(),
         unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
         } else if fork {

@@ -226,6 +226,21 @@ fn row_field(b: &Builder, base: Value, idx: Value, off: u64) -> (Value, Value) {
 /// How many operand levels a recomputation may reach through.
 const RECOMPUTE_DEPTH: u32 = 12;
 
+/// Whether instruction `a` comes after `v` in `v`'s block.
+fn defined_later(a: Value, v: Value) -> bool {
+    if !a.is_instruction() || a.parent() != v.parent() {
+        return false;
+    }
+    let mut i = v.next_instruction();
+    while let Some(x) = i {
+        if x == a {
+            return true;
+        }
+        i = x.next_instruction();
+    }
+    false
+}
+
 impl Tape {
     /// A tape for a combined function (slots on the stack of `entry`), or,
     /// with `split = Some((rev_entry, rev_frame, args))`, for an augmented
@@ -450,7 +465,13 @@ impl Tape {
         let ty = v.ty();
         let Some(lp) = lp else {
             let s = self.slot(ty, "tape", None);
-            self.position_after(v);
+            // A global's shadow from an Enzyme context is computed at the
+            // top of the entry block, possibly before the slot's address.
+            if crate::context::is_global_shadow(v) && defined_later(s.fwd, v) {
+                self.saver.after(s.fwd);
+            } else {
+                self.position_after(v);
+            }
             self.saver.store(v, s.fwd);
             self.slots.insert(v, Slot::Scalar(s));
             return;

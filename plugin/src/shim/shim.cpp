@@ -526,7 +526,10 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
     if (!Callee || Callee->isDeclaration() || Callee == F ||
         Callee->isVarArg() || onPath(Callee, It.History))
       continue;
-    if (Callee->getName().contains("__enzyme_") || kept(Callee))
+    // The context run time (context/runtime.c) stays a call, which the
+    // generators reject inside differentiated code.
+    if (Callee->getName().contains("__enzyme_") ||
+        Callee->getName().starts_with("ferment.ctx.") || kept(Callee))
       continue;
     // Past the budget, only tiny callees are inlined (accessors, wrappers
     // of malloc, `derived()`-style casts: at -O0 C++ code is made of
