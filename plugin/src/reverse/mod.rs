@@ -208,6 +208,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let mut tape = Tape::new(module, entry, split);
         tape.report.on = ctx.options.print_tape != 0;
         tape.huge_pages = ctx.options.huge_pages != 0;
+        tape.tape_cache = ctx.options.tape_cache != 0;
         // Re-reading memory in the reverse sweep is only sound when nothing
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.

@@ -154,6 +154,9 @@ pub struct Tape {
     /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
     /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
     pub huge_pages: bool,
+    /// Row buffers of [`HUGE_TAPE_BYTES`] or more are kept for the next
+    /// gradient of the thread (`-ferment-no-tape-cache` turns it off).
+    pub tape_cache: bool,
 }
 
 /// Pure, cheap instructions the reverse sweep may recompute: arithmetic
@@ -294,6 +297,7 @@ impl Tape {
             paired: hashbrown::HashSet::new(),
             idom: None,
             huge_pages: true,
+            tape_cache: true,
         }
     }
 
@@ -1209,7 +1213,10 @@ impl Tape {
                 }
                 continue;
             }
-            b.call_fn(free, &[p]);
+            match self.cache_helpers() {
+                Some((_, release)) => b.call_fn(release, &[p]),
+                None => b.call_fn(free, &[p]),
+            };
         }
         if let Some((_, _, malloc)) = self.frame.split {
             let size = self.frame_layout().size;
@@ -1361,6 +1368,15 @@ impl Tape {
                 at
             }
         }
+    }
+
+    /// The tape cache's `(realloc, free)` replacements for row buffers, on
+    /// targets that have them and unless turned off.
+    fn cache_helpers(&self) -> Option<(Value, Value)> {
+        if !self.tape_cache {
+            return None;
+        }
+        tape_cache_helpers(self.module)
     }
 
     fn free_fn(&self) -> Value {
@@ -1564,7 +1580,10 @@ impl Tape {
             g.call_fn(self.free_fn(), &[old]);
             new
         } else {
-            let realloc = declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]);
+            let realloc = match self.cache_helpers() {
+                Some((take, _)) => take,
+                None => declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]),
+            };
             let new = g.call_fn(realloc, &[old, bytes]);
             if self.huge_pages {
                 if let Some(advise) = huge_page_helper(self.module) {
@@ -1575,6 +1594,158 @@ impl Tape {
         };
         g.store(new, slot);
     }
+}
+
+/// Row buffers kept by one thread for its next gradient (see
+/// [`tape_cache_helpers`]).
+const TAPE_CACHE_SLOTS: usize = 2;
+
+/// Blocks larger than this are freed, never kept.
+const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
+
+/// `ptr ferment.tape.take(ptr old, i64 bytes)` and `void
+/// ferment.tape.release(ptr p)`: row buffers of [`HUGE_TAPE_BYTES`] or more
+/// outlive the gradient that used them, in a few per-thread slots, and the
+/// next gradient of the thread starts its buffers there. glibc serves such
+/// buffers with a fresh `mmap` on every call, and the kernel clears every
+/// page the forward sweep then touches: on csr_jacobi (94 MiB of tape) that
+/// was a fifth of the gradient's time, and a hand-written adjoint whose
+/// buffers stay below glibc's mmap threshold never pays it. `take(null, n)`
+/// hands out a kept block of at least `n` bytes (else `realloc`); `take`
+/// of a buffer is `realloc`. `release` keeps a large block in a free slot
+/// (else frees it). Kept blocks stay allocated until the thread reuses
+/// them (at most [`TAPE_CACHE_SLOTS`] of at most [`TAPE_CACHE_MAX_BYTES`]).
+/// Only for Linux targets (`malloc_usable_size`); `None` elsewhere.
+pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
+    const TAKE: &str = "ferment.tape.take";
+    const RELEASE: &str = "ferment.tape.release";
+    if let (Some(t), Some(r)) = (module.function(TAKE), module.function(RELEASE)) {
+        return Some((t, r));
+    }
+    let t = module.target_triple();
+    if !t.contains("-linux")
+        || t.contains("android")
+        || t.starts_with("nvptx")
+        || t.starts_with("amdgcn")
+    {
+        return None;
+    }
+    let ctx = module.context();
+    let (ptr, i64t) = (Type::ptr(ctx), Type::int(ctx, 64));
+    let slots: Vec<(Value, Value)> = (0..TAPE_CACHE_SLOTS)
+        .map(|k| {
+            let p = module.add_zeroed_global(&format!("ferment.tape.cache.{k}"), ptr);
+            let n = module.add_zeroed_global(&format!("ferment.tape.cache.{k}.bytes"), i64t);
+            for g in [p, n] {
+                unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
+            }
+            (p, n)
+        })
+        .collect();
+    let b = Builder::new(module);
+    let realloc = declare(module, "realloc", ptr, &[ptr, i64t]);
+    let free = declare(module, "free", Type::void(ctx), &[ptr]);
+    let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
+
+    // take(old, bytes): a kept block when old is null and one is big enough.
+    let take = module.add_function(TAKE, Type::function(ptr, &[ptr, i64t], false));
+    take.set_internal();
+    let (old, bytes) = (take.params()[0], take.params()[1]);
+    let entry = take.append_block("entry");
+    let fallback = take.append_block("realloc");
+    b.at_end(entry);
+    let fresh = b.icmp(IntPredicate::LLVMIntEQ, old, b.zero(ptr));
+    let mut at = entry;
+    for (k, &(slot, size)) in slots.iter().enumerate() {
+        let check = take.append_block(&format!("slot.{k}"));
+        let hit = take.append_block(&format!("hit.{k}"));
+        b.at_end(at);
+        if k == 0 {
+            b.cond_br(fresh, check, fallback);
+        } else {
+            b.br(check);
+        }
+        b.at_end(check);
+        let have = b.load(i64t, size);
+        let fits = b.icmp(IntPredicate::LLVMIntUGE, have, bytes);
+        let next = take.append_block(&format!("miss.{k}"));
+        b.cond_br(fits, hit, next);
+        b.at_end(hit);
+        let p = b.load(ptr, slot);
+        b.store(b.zero(ptr), slot);
+        b.store(b.const_int(i64t, 0), size);
+        b.ret(p);
+        at = next;
+    }
+    b.at_end(at);
+    b.br(fallback);
+    // A block that already holds `bytes` stays as it is: glibc's realloc of
+    // a mapped block shrinks the mapping to the size asked for, and the
+    // next growth would map (and the kernel clear) fresh pages again.
+    b.at_end(fallback);
+    let grow = take.append_block("grow");
+    let same = take.append_block("same");
+    let held = take.append_block("held");
+    b.cond_br(fresh, grow, held);
+    b.at_end(held);
+    let room = b.call_fn(usable, &[old]);
+    let fits = b.icmp(IntPredicate::LLVMIntUGE, room, bytes);
+    b.cond_br(fits, same, grow);
+    b.at_end(same);
+    b.ret(old);
+    b.at_end(grow);
+    let r = b.call_fn(realloc, &[old, bytes]);
+    b.ret(r);
+
+    // release(p): keep a large block in a free slot, else free it.
+    let release = module.add_function(RELEASE, Type::function(Type::void(ctx), &[ptr], false));
+    release.set_internal();
+    let p = release.params()[0];
+    let entry = release.append_block("entry");
+    let sized = release.append_block("sized");
+    let drop = release.append_block("free");
+    let done = release.append_block("done");
+    b.at_end(entry);
+    let null = b.icmp(IntPredicate::LLVMIntEQ, p, b.zero(ptr));
+    b.cond_br(null, done, sized);
+    b.at_end(sized);
+    let n = b.call_fn(usable, &[p]);
+    let big = b.icmp(
+        IntPredicate::LLVMIntSGE,
+        n,
+        b.const_int(i64t, HUGE_TAPE_BYTES),
+    );
+    let small_enough = b.icmp(
+        IntPredicate::LLVMIntSLE,
+        n,
+        b.const_int(i64t, TAPE_CACHE_MAX_BYTES),
+    );
+    let keep = b.and_int(big, small_enough);
+    let mut at = release.append_block("slot.0");
+    b.cond_br(keep, at, drop);
+    for (k, &(slot, size)) in slots.iter().enumerate() {
+        b.at_end(at);
+        let cur = b.load(ptr, slot);
+        let empty = b.icmp(IntPredicate::LLVMIntEQ, cur, b.zero(ptr));
+        let put = release.append_block(&format!("put.{k}"));
+        let next = if k + 1 < slots.len() {
+            release.append_block(&format!("slot.{}", k + 1))
+        } else {
+            drop
+        };
+        b.cond_br(empty, put, next);
+        b.at_end(put);
+        b.store(p, slot);
+        b.store(n, size);
+        b.br(done);
+        at = next;
+    }
+    b.at_end(drop);
+    b.call_fn(free, &[p]);
+    b.br(done);
+    b.at_end(done);
+    b.ret_void();
+    Some((take, release))
 }
 
 /// Row buffers at least this large get `MADV_HUGEPAGE`. glibc serves them

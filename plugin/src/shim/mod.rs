@@ -34,6 +34,9 @@ pub struct Options {
     /// Large tape buffers are advised to use transparent huge pages
     /// (`reverse::tape::HUGE_TAPE_BYTES`); `-ferment-no-huge-pages` is 0.
     pub huge_pages: c_int,
+    /// Large tape buffers are kept for the next gradient of the thread
+    /// (`reverse::tape::tape_cache_helpers`); `-ferment-no-tape-cache` is 0.
+    pub tape_cache: c_int,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
             prelink: 0,
             packed_lanes: 0,
             huge_pages: 1,
+            tape_cache: 1,
         }
     }
 }

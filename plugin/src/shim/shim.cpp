@@ -110,6 +110,10 @@ cl::opt<bool> OptNoHugePages(
     "ferment-no-huge-pages", cl::init(false), cl::Hidden,
     cl::desc("ferment: do not advise transparent huge pages for large tape "
              "buffers (ablation)"));
+cl::opt<bool> OptNoTapeCache(
+    "ferment-no-tape-cache", cl::init(false), cl::Hidden,
+    cl::desc("ferment: free large tape buffers at the end of each gradient "
+             "instead of keeping them for the next call (ablation)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
 cl::opt<bool> OptFastMath(
@@ -154,6 +158,7 @@ struct FermentOptions {
   int prelink;
   int packed_lanes;
   int huge_pages;
+  int tape_cache;
 };
 
 static FermentOptions currentOptions() {
@@ -177,6 +182,7 @@ static FermentOptions currentOptions() {
   O.prelink = 0;
   O.packed_lanes = OptPackedLanes;
   O.huge_pages = !OptNoHugePages;
+  O.tape_cache = !OptNoTapeCache;
   return O;
 }
 
