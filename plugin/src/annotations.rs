@@ -148,11 +148,21 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
             continue;
         };
         let ops = init.operands();
-        let f = ops
-            .first()
-            .map(|o| o.strip_casts())
-            .filter(|f| f.is_function());
-        let like = ops.get(1).and_then(|s| s.c_string());
+        let (f, like) = if init.strip_casts().is_function() {
+            // Enzyme's Fortran procedure pointer `fn__enzyme_function_like__log1p => f`:
+            // the library function is named after the double underscore.
+            let like = name
+                .strip_prefix("__enzyme_function_like__")
+                .filter(|l| !l.is_empty())
+                .map(str::to_string);
+            (Some(init.strip_casts()), like)
+        } else {
+            let f = ops
+                .first()
+                .map(|o| o.strip_casts())
+                .filter(|f| f.is_function());
+            (f, ops.get(1).and_then(|s| s.c_string()))
+        };
         match (f, like) {
             (Some(f), Some(like)) => add(f, &like, f)?,
             _ => {
@@ -160,7 +170,7 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
                 "the annotation '{name}' must hold a function and the name of a library function"
             ))
                 .hint(format!(
-                    "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`"
+                    "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`, or in Fortran a procedure pointer named `fn__enzyme_function_like__log1p => my_function`"
                 )))
             }
         }

@@ -42,6 +42,10 @@ pub fn canonical_copy(
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
+    // flang's runtime assignment becomes IR (its helper is inlined like a callee).
+    if crate::fortran::lower_assignments(clone)? && options.inline_callees != 0 {
+        shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
+    }
     split_invoke_edges(clone);
     return_aggregates_through_memory(clone, &kept);
     keep_stack_scopes_alive(clone);

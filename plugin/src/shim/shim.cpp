@@ -248,6 +248,12 @@ struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
       if (!G.hasInitializer())
         continue;
       Constant *Init = G.getInitializer();
+      // A Fortran procedure pointer holds the function itself.
+      if (auto *F = dyn_cast<Function>(Init->stripPointerCasts())) {
+        if (!F->isDeclaration())
+          Protect(F);
+        continue;
+      }
       for (unsigned I = 0, E = Init->getNumOperands(); I < E; ++I) {
         auto *F = dyn_cast<Function>(Init->getOperand(I)->stripPointerCasts());
         if (!F || F->isDeclaration())
