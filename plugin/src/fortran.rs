@@ -182,19 +182,246 @@ fn assign_helper(module: Module) -> Value {
         b.ret_void();
     }
     b.at_end(bad);
-    let msg = module.add_string_constant(
+    stop(
+        &b,
         "ferment.fortran.assign.msg",
-        "ferment: %s:%d: this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, assigned to an allocated left side of the same shape or to an allocatable, without overlap\n",
+        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
+        file,
+        line,
     );
+    f
+}
+
+/// Ends the current block: prints `ferment: FILE:LINE: what` on stderr and
+/// aborts (the runtime call's source position: `file`, `line`).
+fn stop(b: &Builder, name: &str, what: &str, file: Value, line: Value) {
+    let module = b.module();
+    let ctx = module.context();
+    let (ptr, i32t) = (Type::ptr(ctx), Type::int(ctx, 32));
+    let msg = match module.global(name) {
+        Some(g) => g,
+        None => module.add_string_constant(name, &format!("ferment: %s:%d: {what}\n")),
+    };
     let dprintf = module.function("dprintf").unwrap_or_else(|| {
         module.add_function("dprintf", Type::function(i32t, &[i32t, ptr], true))
     });
     b.call_fn(dprintf, &[b.const_int(i32t, 2), msg, file, line]);
-    let abort = module
-        .function("abort")
-        .unwrap_or_else(|| module.add_function("abort", Type::function(void, &[], false)));
+    let abort = module.function("abort").unwrap_or_else(|| {
+        module.add_function("abort", Type::function(Type::void(ctx), &[], false))
+    });
     b.call_fn(abort, &[]);
     b.unreachable();
+}
+
+/// The reductions rewritten: flang's `SUM` and `DOT_PRODUCT` of real(4)
+/// and real(8) arrays (the other kinds and types carry no derivative here
+/// or stay errors).
+fn reduction(name: &str) -> Option<(Reduction, u32)> {
+    Some(match name {
+        "_FortranASumReal4" => (Reduction::Sum, 32),
+        "_FortranASumReal8" => (Reduction::Sum, 64),
+        "_FortranADotProductReal4" => (Reduction::Dot, 32),
+        "_FortranADotProductReal8" => (Reduction::Dot, 64),
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reduction {
+    /// `SumRealK(array, file, line, dim, mask)`: the whole-array sum
+    /// (`dim` 0, no mask).
+    Sum,
+    /// `DotProductRealK(x, y, file, line)`: two rank-1 arrays.
+    Dot,
+}
+
+/// Rewrites the calls of flang's `SUM`/`DOT_PRODUCT` runtime routines for
+/// real arrays in `f` into `ferment.fortran.sum.*`/`ferment.fortran.dot.*`;
+/// says whether it did any.
+pub fn lower_reductions(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<(Value, Reduction, u32)> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| i.is_call() && !i.is_invoke())
+        .filter_map(|i| {
+            let (r, bits) = reduction(&i.called_function()?.name())?;
+            let arity = if r == Reduction::Sum { 5 } else { 4 };
+            (i.call_args().len() == arity && i.ty().is_float()).then_some((i, r, bits))
+        })
+        .collect();
+    if calls.is_empty() {
+        return Ok(false);
+    }
+    let b = Builder::new(module);
+    for (call, r, bits) in calls {
+        let helper = reduction_helper(module, r, bits);
+        crate::shim::verify_function(helper).map_err(|e| {
+            Error::new(format!(
+                "internal error: '{}' failed LLVM's verifier: {e}",
+                helper.name()
+            ))
+        })?;
+        b.before(call);
+        b.set_debug_loc_from(call);
+        let v = b.call_fn(helper, &call.call_args());
+        call.replace_all_uses_with(v);
+        call.erase();
+    }
+    Ok(true)
+}
+
+/// `ferment.fortran.{sum,dot}.f{bits}`: the runtime routine's signature;
+/// sums in double precision (as the runtime does for real(4)) over the
+/// elements in array element order, ranks 1 to 4 for `SUM`.
+fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
+    let name = format!(
+        "ferment.fortran.{}.f{bits}",
+        if r == Reduction::Sum { "sum" } else { "dot" }
+    );
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i8t, i32t, i64t) = (
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let elem = if bits == 32 {
+        Type::f32(ctx)
+    } else {
+        Type::f64(ctx)
+    };
+    let acc_ty = Type::f64(ctx);
+    let params: Vec<Type> = match r {
+        Reduction::Sum => vec![ptr, ptr, i32t, i32t, ptr],
+        Reduction::Dot => vec![ptr, ptr, ptr, i32t],
+    };
+    let f = module.add_function(&name, Type::function(elem, &params, false));
+    f.set_internal();
+    let p = f.params();
+    let (file, line) = match r {
+        Reduction::Sum => (p[1], p[2]),
+        Reduction::Dot => (p[2], p[3]),
+    };
+    let arrays: Vec<Value> = match r {
+        Reduction::Sum => vec![p[0]],
+        Reduction::Dot => vec![p[0], p[1]],
+    };
+    let b = Builder::new(module);
+    let zero = b.const_int(i64t, 0);
+    let one = b.const_int(i64t, 1);
+    let field = |desc: Value, d: u64, at: u64| b.gep_i8(desc, DIMS + d * DIM_SIZE + at);
+    let entry = f.append_block("entry");
+    let bad = f.append_block("unsupported");
+    b.at_end(entry);
+    // The type codes say real(bits/8) (a Sum of another type never reaches
+    // here; checked anyway), the ranks are known.
+    let code = if bits == 32 {
+        CFI_TYPE_FLOAT
+    } else {
+        CFI_TYPE_DOUBLE
+    };
+    let mut ok = b.const_int(Type::int(ctx, 1), 1);
+    for &a in &arrays {
+        let t = b.int_cast(b.load(i8t, b.gep_i8(a, TYPE)), i64t, false);
+        ok = b.and_int(
+            ok,
+            b.icmp(IntPredicate::LLVMIntEQ, t, b.const_int(i64t, code)),
+        );
+    }
+    if r == Reduction::Sum {
+        let whole = b.icmp(IntPredicate::LLVMIntEQ, p[3], b.const_int(i32t, 0));
+        let no_mask = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(p[4], i64t), zero);
+        ok = b.and_int(ok, b.and_int(whole, no_mask));
+    }
+    let rank = b.int_cast(b.load(i8t, b.gep_i8(arrays[0], RANK)), i64t, false);
+    let ranks: Vec<u64> = match r {
+        Reduction::Sum => (1..=MAX_RANK).collect(),
+        Reduction::Dot => vec![1],
+    };
+    let checked = f.append_block("checked");
+    b.cond_br(ok, checked, bad);
+    b.at_end(checked);
+    let mut cases = Vec::new();
+    for &rk in &ranks {
+        let block = f.append_block("rank");
+        cases.push((b.const_int(i64t, rk as i64), block));
+    }
+    b.switch(rank, bad, &cases);
+    for (&rk, &(_, block)) in ranks.iter().zip(&cases) {
+        b.at_end(block);
+        // Extents (of the first array; a dot product needs equal ones).
+        let ext: Vec<Value> = (0..rk)
+            .map(|d| b.load(i64t, field(arrays[0], d, EXTENT)))
+            .collect();
+        let mut n = one;
+        for &e in &ext {
+            n = b.mul_int(n, e);
+        }
+        let mut same = b.const_int(Type::int(ctx, 1), 1);
+        for &a in &arrays[1..] {
+            let rank_a = b.int_cast(b.load(i8t, b.gep_i8(a, RANK)), i64t, false);
+            same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, rank_a, rank));
+            for (d, &e) in ext.iter().enumerate() {
+                let ea = b.load(i64t, field(a, d as u64, EXTENT));
+                same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, ea, e));
+            }
+        }
+        let bases: Vec<Value> = arrays.iter().map(|&a| b.load(ptr, a)).collect();
+        let strides: Vec<Vec<Value>> = arrays
+            .iter()
+            .map(|&a| (0..rk).map(|d| b.load(i64t, field(a, d, STRIDE))).collect())
+            .collect();
+        let head = f.append_block("loop.entry");
+        let body = f.append_block("elements");
+        let exit = f.append_block("exit");
+        b.cond_br(same, head, bad);
+        b.at_end(head);
+        b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, n, zero), body, exit);
+        b.at_end(body);
+        let e = b.phi(i64t, "e");
+        let acc = b.phi(acc_ty, "acc");
+        let mut rest = e;
+        let mut offs = vec![zero; arrays.len()];
+        for (d, &x) in ext.iter().enumerate() {
+            let q = b.udiv_int(rest, x);
+            let i = b.sub_int(rest, b.mul_int(q, x));
+            for (k, off) in offs.iter_mut().enumerate() {
+                *off = b.add_int(*off, b.mul_int(i, strides[k][d]));
+            }
+            rest = q;
+        }
+        let mut term: Option<Value> = None;
+        for (k, &base) in bases.iter().enumerate() {
+            let v = b.load(elem, b.gep(i8t, base, &[offs[k]]));
+            let v = b.fp_convert(v, acc_ty);
+            term = Some(match term {
+                None => v,
+                Some(t) => b.fmul(t, v),
+            });
+        }
+        let acc1 = b.fadd(acc, term.expect("one array at least"));
+        let e1 = b.add_int(e, one);
+        b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), body, exit);
+        e.add_incoming(zero, head);
+        e.add_incoming(e1, body);
+        acc.add_incoming(b.const_real(acc_ty, 0.0), head);
+        acc.add_incoming(acc1, body);
+        b.at_end(exit);
+        let result = b.phi(acc_ty, "sum");
+        result.add_incoming(b.const_real(acc_ty, 0.0), head);
+        result.add_incoming(acc1, body);
+        b.ret(b.fp_convert(result, elem));
+    }
+    b.at_end(bad);
+    let what = match r {
+        Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
+        Reduction::Dot => "this DOT_PRODUCT (flang runtime _FortranADotProductReal*) is not differentiated by ferment: it handles two real(4) or real(8) vectors of the same size",
+    };
+    stop(&b, &format!("{name}.msg"), what, file, line);
     f
 }
 

@@ -42,8 +42,11 @@ pub fn canonical_copy(
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
-    // flang's runtime assignment becomes IR (its helper is inlined like a callee).
-    if crate::fortran::lower_assignments(clone)? && options.inline_callees != 0 {
+    // flang's runtime assignment, SUM and DOT_PRODUCT become IR (their helpers
+    // are inlined like callees).
+    let assigns = crate::fortran::lower_assignments(clone)?;
+    let reductions = crate::fortran::lower_reductions(clone)?;
+    if (assigns || reductions) && options.inline_callees != 0 {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
     split_invoke_edges(clone);
