@@ -49,6 +49,9 @@ const CFI_ATTRIBUTE_ALLOCATABLE: i64 = 2;
 /// The allocator index bits of `extra` (`_CFI_ALLOCATOR_IDX_MASK`): 0 is the
 /// default allocator, `malloc`/`free`.
 const ALLOCATOR_MASK: i64 = 0b1110;
+/// `_CFI_ADDENDUM_FLAG`: the descriptor has an addendum (derived types).
+const ADDENDUM_FLAG: i64 = 1;
+const CFI_TYPE_STRUCT: i64 = 42;
 /// The highest rank handled (each rank has its own copy, whose descriptor
 /// fields sit at constant offsets); a higher one stops with the message.
 const MAX_RANK: u64 = 4;
@@ -611,5 +614,184 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     b.ret(b.const_int(i8t, 1));
     b.at_end(refuse);
     b.ret(b.const_int(i8t, 0));
+    f
+}
+
+/// flang's runtime ALLOCATE and DEALLOCATE of allocatables (what it calls
+/// with `STAT=` or `ERRMSG=`), as the generators know them: `malloc` and
+/// `free` on the descriptor's base address (the runtime's default
+/// allocator).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Allocation {
+    /// `AllocatableSetBounds(desc, dim, lower, upper)`: one dimension's
+    /// bounds, before the allocation.
+    SetBounds,
+    /// `AllocatableAllocate(desc, async, hasStat, errmsg, file, line, memcpy)`.
+    Allocate,
+    /// `AllocatableDeallocate(desc, hasStat, errmsg, file, line)`.
+    Deallocate,
+}
+
+fn allocation(name: &str) -> Option<(Allocation, usize)> {
+    Some(match name {
+        "_FortranAAllocatableSetBounds" => (Allocation::SetBounds, 4),
+        "_FortranAAllocatableAllocate" => (Allocation::Allocate, 7),
+        "_FortranAAllocatableDeallocate" => (Allocation::Deallocate, 5),
+        _ => return None,
+    })
+}
+
+/// Rewrites flang's runtime allocation calls for allocatables in `f`;
+/// says whether it did any. A `SetBounds` of a dimension that is not a
+/// constant stays (an error where it matters).
+pub fn lower_allocations(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<(Value, Allocation)> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| i.is_call() && !i.is_invoke())
+        .filter_map(|i| {
+            let (a, arity) = allocation(&i.called_function()?.name())?;
+            (i.call_args().len() == arity).then_some((i, a))
+        })
+        .collect();
+    let ctx = module.context();
+    let i64t = Type::int(ctx, 64);
+    let b = Builder::new(module);
+    let mut changed = false;
+    for (call, a) in calls {
+        let args = call.call_args();
+        b.before(call);
+        b.set_debug_loc_from(call);
+        match a {
+            Allocation::SetBounds => {
+                let Some(dim) = args[1].const_int() else {
+                    continue;
+                };
+                let (desc, lower, upper) = (args[0], args[2], args[3]);
+                let at = |field: u64| b.gep_i8(desc, DIMS + dim as u64 * DIM_SIZE + field);
+                let extent = b.add_int(b.sub_int(upper, lower), b.const_int(i64t, 1));
+                let empty = b.icmp(IntPredicate::LLVMIntSLT, extent, b.const_int(i64t, 0));
+                let extent = b.select(empty, b.const_int(i64t, 0), extent);
+                b.store(lower, at(LOWER));
+                b.store(extent, at(EXTENT));
+            }
+            Allocation::Allocate | Allocation::Deallocate => {
+                let helper = allocation_helper(module, a);
+                crate::shim::verify_function(helper).map_err(|e| {
+                    Error::new(format!(
+                        "internal error: '{}' failed LLVM's verifier: {e}",
+                        helper.name()
+                    ))
+                })?;
+                let (file, line) = match a {
+                    Allocation::Allocate => (args[4], args[5]),
+                    _ => (args[3], args[4]),
+                };
+                let v = b.call_fn(helper, &[args[0], file, line]);
+                call.replace_all_uses_with(v);
+            }
+        }
+        call.erase();
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// `ferment.fortran.{allocate,deallocate}(desc, file, line) -> i32` (0: the
+/// status of success). Allocate: contiguous byte strides for the bounds set
+/// before, `malloc` of the size (at least a byte), the base address stored.
+/// Deallocate: `free`, a null base address. Derived types (their
+/// components need the runtime), other allocators, allocating an allocated
+/// object or deallocating an unallocated one stop with a message.
+fn allocation_helper(module: Module, a: Allocation) -> Value {
+    let name = match a {
+        Allocation::Allocate => "ferment.fortran.allocate",
+        _ => "ferment.fortran.deallocate",
+    };
+    if let Some(f) = module.function(name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i8t, i32t, i64t) = (
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let f = module.add_function(name, Type::function(i32t, &[ptr, ptr, i32t], false));
+    f.set_internal();
+    let p = f.params();
+    let (desc, file, line) = (p[0], p[1], p[2]);
+    let b = Builder::new(module);
+    let zero = b.const_int(i64t, 0);
+    let entry = f.append_block("entry");
+    let bad = f.append_block("unsupported");
+    b.at_end(entry);
+    let code = b.int_cast(b.load(i8t, b.gep_i8(desc, TYPE)), i64t, false);
+    let extra = b.int_cast(b.load(i8t, b.gep_i8(desc, EXTRA)), i64t, false);
+    let plain_type = b.icmp(
+        IntPredicate::LLVMIntNE,
+        code,
+        b.const_int(i64t, CFI_TYPE_STRUCT),
+    );
+    let plain_extra = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        b.and_int(extra, b.const_int(i64t, ALLOCATOR_MASK | ADDENDUM_FLAG)),
+        zero,
+    );
+    let base = b.load(ptr, desc);
+    let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
+    let state_ok = match a {
+        Allocation::Allocate => null,
+        _ => b.not(null),
+    };
+    let ok = b.and_int(b.and_int(plain_type, plain_extra), state_ok);
+    let go = f.append_block("go");
+    b.cond_br(ok, go, bad);
+    b.at_end(go);
+    match a {
+        Allocation::Allocate => {
+            let rank = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
+            let elen = b.load(i64t, b.gep_i8(desc, ELEM_LEN));
+            let malloc = module.function("malloc").unwrap_or_else(|| {
+                module.add_function("malloc", Type::function(ptr, &[i64t], false))
+            });
+            let mut cases = Vec::new();
+            for r in 0..=MAX_RANK {
+                let block = f.append_block("rank");
+                cases.push((b.const_int(i64t, r as i64), block));
+            }
+            b.switch(rank, bad, &cases);
+            for (r, &(_, block)) in cases.iter().enumerate() {
+                b.at_end(block);
+                let mut sm = elen;
+                for d in 0..r as u64 {
+                    let at = |field: u64| b.gep_i8(desc, DIMS + d * DIM_SIZE + field);
+                    b.store(sm, at(STRIDE));
+                    sm = b.mul_int(sm, b.load(i64t, at(EXTENT)));
+                }
+                let one = b.const_int(i64t, 1);
+                let size = b.select(b.icmp(IntPredicate::LLVMIntEQ, sm, zero), one, sm);
+                let fresh = b.call_fn(malloc, &[size]);
+                b.store(fresh, desc);
+                b.ret(b.const_int(i32t, 0));
+            }
+        }
+        _ => {
+            let free = module.function("free").unwrap_or_else(|| {
+                module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
+            });
+            b.call_fn(free, &[base]);
+            b.store(b.zero(ptr), desc);
+            b.ret(b.const_int(i32t, 0));
+        }
+    }
+    b.at_end(bad);
+    let what = match a {
+        Allocation::Allocate => "this ALLOCATE (flang runtime _FortranAAllocatableAllocate) is not differentiated by ferment: it handles an unallocated allocatable of intrinsic type and rank at most 4 with the default allocator",
+        _ => "this DEALLOCATE (flang runtime _FortranAAllocatableDeallocate) is not differentiated by ferment: it handles an allocated allocatable of intrinsic type with the default allocator",
+    };
+    stop(&b, &format!("{name}.msg"), what, file, line);
     f
 }
