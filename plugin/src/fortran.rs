@@ -25,7 +25,7 @@
 //! message naming the assignment's file and line: never a wrong derivative.
 
 use crate::error::{Error, Result};
-use ferment_ir::{Builder, IntPredicate, Module, Type, Value};
+use ferment_ir::{Builder, IntPredicate, Module, RealPredicate, Type, Value};
 
 const ASSIGN: &str = "_FortranAAssign";
 const HELPER: &str = "ferment.fortran.assign";
@@ -225,6 +225,12 @@ fn reduction(name: &str) -> Option<(Reduction, u32)> {
         "_FortranASumReal8" => (Reduction::Sum, 64),
         "_FortranADotProductReal4" => (Reduction::Dot, 32),
         "_FortranADotProductReal8" => (Reduction::Dot, 64),
+        "_FortranANorm2_4" => (Reduction::Norm2, 32),
+        "_FortranANorm2_8" => (Reduction::Norm2, 64),
+        "_FortranAMaxvalReal4" => (Reduction::Maxval, 32),
+        "_FortranAMaxvalReal8" => (Reduction::Maxval, 64),
+        "_FortranAMinvalReal4" => (Reduction::Minval, 32),
+        "_FortranAMinvalReal8" => (Reduction::Minval, 64),
         _ => return None,
     })
 }
@@ -236,6 +242,33 @@ enum Reduction {
     Sum,
     /// `DotProductRealK(x, y, file, line)`: two rank-1 arrays.
     Dot,
+    /// `Norm2_K(array, file, line, dim)`: the whole array's Euclidean norm
+    /// (`dim` 0).
+    Norm2,
+    /// `MaxvalRealK(array, file, line, dim, mask)`: the largest element, the
+    /// first of equal ones (its derivative goes there); `-huge` when empty.
+    Maxval,
+    /// `MinvalRealK`: the smallest, likewise; `huge` when empty.
+    Minval,
+}
+
+impl Reduction {
+    fn arity(self) -> usize {
+        match self {
+            Reduction::Sum | Reduction::Maxval | Reduction::Minval => 5,
+            Reduction::Dot | Reduction::Norm2 => 4,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Reduction::Sum => "sum",
+            Reduction::Dot => "dot",
+            Reduction::Norm2 => "norm2",
+            Reduction::Maxval => "maxval",
+            Reduction::Minval => "minval",
+        }
+    }
 }
 
 /// Rewrites the calls of flang's `SUM`/`DOT_PRODUCT` runtime routines for
@@ -249,8 +282,7 @@ pub fn lower_reductions(f: Value) -> Result<bool> {
         .filter(|i| i.is_call() && !i.is_invoke())
         .filter_map(|i| {
             let (r, bits) = reduction(&i.called_function()?.name())?;
-            let arity = if r == Reduction::Sum { 5 } else { 4 };
-            (i.call_args().len() == arity && i.ty().is_float()).then_some((i, r, bits))
+            (i.call_args().len() == r.arity() && i.ty().is_float()).then_some((i, r, bits))
         })
         .collect();
     if calls.is_empty() {
@@ -278,10 +310,7 @@ pub fn lower_reductions(f: Value) -> Result<bool> {
 /// sums in double precision (as the runtime does for real(4)) over the
 /// elements in array element order, ranks 1 to 4 for `SUM`.
 fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
-    let name = format!(
-        "ferment.fortran.{}.f{bits}",
-        if r == Reduction::Sum { "sum" } else { "dot" }
-    );
+    let name = format!("ferment.fortran.{}.f{bits}", r.name());
     if let Some(f) = module.function(&name) {
         return f;
     }
@@ -299,19 +328,20 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     };
     let acc_ty = Type::f64(ctx);
     let params: Vec<Type> = match r {
-        Reduction::Sum => vec![ptr, ptr, i32t, i32t, ptr],
+        Reduction::Sum | Reduction::Maxval | Reduction::Minval => vec![ptr, ptr, i32t, i32t, ptr],
+        Reduction::Norm2 => vec![ptr, ptr, i32t, i32t],
         Reduction::Dot => vec![ptr, ptr, ptr, i32t],
     };
     let f = module.add_function(&name, Type::function(elem, &params, false));
     f.set_internal();
     let p = f.params();
     let (file, line) = match r {
-        Reduction::Sum => (p[1], p[2]),
         Reduction::Dot => (p[2], p[3]),
+        _ => (p[1], p[2]),
     };
     let arrays: Vec<Value> = match r {
-        Reduction::Sum => vec![p[0]],
         Reduction::Dot => vec![p[0], p[1]],
+        _ => vec![p[0]],
     };
     let b = Builder::new(module);
     let zero = b.const_int(i64t, 0);
@@ -335,15 +365,30 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
             b.icmp(IntPredicate::LLVMIntEQ, t, b.const_int(i64t, code)),
         );
     }
-    if r == Reduction::Sum {
-        let whole = b.icmp(IntPredicate::LLVMIntEQ, p[3], b.const_int(i32t, 0));
+    if r != Reduction::Dot {
+        ok = b.and_int(
+            ok,
+            b.icmp(IntPredicate::LLVMIntEQ, p[3], b.const_int(i32t, 0)),
+        );
+    }
+    if r.arity() == 5 && r != Reduction::Dot {
         let no_mask = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(p[4], i64t), zero);
-        ok = b.and_int(ok, b.and_int(whole, no_mask));
+        ok = b.and_int(ok, no_mask);
     }
     let rank = b.int_cast(b.load(i8t, b.gep_i8(arrays[0], RANK)), i64t, false);
     let ranks: Vec<u64> = match r {
-        Reduction::Sum => (1..=MAX_RANK).collect(),
         Reduction::Dot => vec![1],
+        _ => (1..=MAX_RANK).collect(),
+    };
+    let huge = if bits == 32 {
+        f32::MAX as f64
+    } else {
+        f64::MAX
+    };
+    let initial = match r {
+        Reduction::Maxval => -huge,
+        Reduction::Minval => huge,
+        _ => 0.0,
     };
     let checked = f.append_block("checked");
     b.cond_br(ok, checked, bad);
@@ -406,23 +451,36 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
                 Some(t) => b.fmul(t, v),
             });
         }
-        let acc1 = b.fadd(acc, term.expect("one array at least"));
+        let term = term.expect("one array at least");
+        let acc1 = match r {
+            Reduction::Sum | Reduction::Dot => b.fadd(acc, term),
+            Reduction::Norm2 => b.fadd(acc, b.fmul(term, term)),
+            Reduction::Maxval => b.select(b.fcmp(RealPredicate::LLVMRealOGT, term, acc), term, acc),
+            Reduction::Minval => b.select(b.fcmp(RealPredicate::LLVMRealOLT, term, acc), term, acc),
+        };
         let e1 = b.add_int(e, one);
         b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), body, exit);
         e.add_incoming(zero, head);
         e.add_incoming(e1, body);
-        acc.add_incoming(b.const_real(acc_ty, 0.0), head);
+        acc.add_incoming(b.const_real(acc_ty, initial), head);
         acc.add_incoming(acc1, body);
         b.at_end(exit);
-        let result = b.phi(acc_ty, "sum");
-        result.add_incoming(b.const_real(acc_ty, 0.0), head);
+        let result = b.phi(acc_ty, "result");
+        result.add_incoming(b.const_real(acc_ty, initial), head);
         result.add_incoming(acc1, body);
+        let result = if r == Reduction::Norm2 {
+            b.unary_intrinsic("llvm.sqrt", result)
+        } else {
+            result
+        };
         b.ret(b.fp_convert(result, elem));
     }
     b.at_end(bad);
     let what = match r {
         Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
         Reduction::Dot => "this DOT_PRODUCT (flang runtime _FortranADotProductReal*) is not differentiated by ferment: it handles two real(4) or real(8) vectors of the same size",
+        Reduction::Norm2 => "this NORM2 (flang runtime _FortranANorm2_*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM",
+        Reduction::Maxval | Reduction::Minval => "this MAXVAL/MINVAL (flang runtime _FortranAMaxvalReal*/_FortranAMinvalReal*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
     };
     stop(&b, &format!("{name}.msg"), what, file, line);
     f
