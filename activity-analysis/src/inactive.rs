@@ -356,12 +356,31 @@ pub struct ModuleAnnotations {
     own_derivative: HashSet<Value>,
 }
 
+/// The Enzyme annotation a global's name spells, from its `__enzyme_`: the
+/// name itself in C (`__enzyme_register_gradient_sq`), the part after the
+/// module prefix for a Fortran module or program variable, which flang
+/// mangles (`_QMmEf__enzyme_register_gradient_sq` for a variable
+/// `f__enzyme_register_gradient_sq` of module `m`; Fortran names cannot
+/// start with an underscore). `None` for any other global.
+pub fn enzyme_global_name(name: &str) -> Option<&str> {
+    if name.starts_with("__enzyme_") {
+        return Some(name);
+    }
+    if !name.starts_with("_Q") {
+        return None;
+    }
+    // flang ends a variable's scope with `E`, then the variable's name.
+    let at = name.find("__enzyme_")?;
+    name[..at].contains('E').then(|| &name[at..])
+}
+
 impl ModuleAnnotations {
     /// Reads the annotations of `module`.
     pub fn scan(module: Module) -> ModuleAnnotations {
         let mut out = ModuleAnnotations::default();
         for g in module.globals() {
-            let name = g.name();
+            let full = g.name();
+            let name = enzyme_global_name(&full).unwrap_or(&full);
             let Some(init) = g.global_initializer() else {
                 continue;
             };

@@ -43,7 +43,7 @@ pub use canonical::{
     canonicalize, seeds_of, ArgActivity, Canonical, Mode, Reason, Request, RetActivity,
 };
 pub use inactive::{
-    derivative_free_output, global_annotations, global_variable_annotations,
+    derivative_free_output, enzyme_global_name, global_annotations, global_variable_annotations,
     inactive_function_writes_or_aliases, is_known_inactive_callee, is_known_inactive_function,
     ModuleAnnotations, WRITES_OR_ALIASES,
 };

@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::rules;
-use ferment_activity_analysis::global_annotations;
+use ferment_activity_analysis::{enzyme_global_name, global_annotations};
 use ferment_ir::{Module, Value};
 
 /// Global-name prefixes ferment understands. Each is read elsewhere:
@@ -69,7 +69,10 @@ pub fn check(module: Module) -> Vec<Error> {
             }
             continue;
         }
-        if !name.starts_with("__enzyme_") || g.global_initializer().is_none() {
+        let Some(name) = enzyme_global_name(&name) else {
+            continue;
+        };
+        if g.global_initializer().is_none() {
             continue;
         }
         if UNDERSTOOD_GLOBALS.iter().any(|p| name.starts_with(p)) {
@@ -97,10 +100,11 @@ pub fn check(module: Module) -> Vec<Error> {
 /// the canonical name of that function's derivative rule, in module order.
 pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
     let mut out: Vec<(Value, &'static str)> = Vec::new();
-    let mut add = |f: Value, like: &str| -> Result<()> {
+    // `at`: where an error points (the annotation's call, or the function).
+    let mut add = |f: Value, like: &str, at: Value| -> Result<()> {
         let Some(rule) = rules::call_rule(like) else {
             return Err(Error::at(
-                f,
+                at,
                 format!(
                     "'{}' is declared function-like \"{like}\", but ferment has no derivative rule for \"{like}\"",
                     f.name()
@@ -112,7 +116,7 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
         let params = ty.fn_params();
         if params.len() != rule.arity || !ty.fn_return().is_fp_like() {
             return Err(Error::at(
-                f,
+                at,
                 format!(
                     "'{}' is declared function-like \"{like}\", but its signature does not match \"{like}\" ({} argument(s), a floating-point result)",
                     f.name(),
@@ -130,36 +134,104 @@ pub fn function_like(module: Module) -> Result<Vec<(Value, &'static str)>> {
         if name == "llvm.global.annotations" {
             for (f, note) in global_annotations(g) {
                 if let Some(like) = note.strip_prefix("enzyme_function_like=") {
-                    add(f, like)?;
+                    add(f, like, f)?;
                 }
             }
             continue;
         }
-        if !name.starts_with("__enzyme_function_like") {
+        let Some(name) =
+            enzyme_global_name(&name).filter(|n| n.starts_with("__enzyme_function_like"))
+        else {
             continue;
-        }
+        };
         let Some(init) = g.global_initializer() else {
             continue;
         };
         let ops = init.operands();
-        let f = ops
-            .first()
-            .map(|o| o.strip_casts())
-            .filter(|f| f.is_function());
-        let like = ops.get(1).and_then(|s| s.c_string());
+        let (f, like) = if init.strip_casts().is_function() {
+            // Enzyme's Fortran procedure pointer `fn__enzyme_function_like__log1p => f`:
+            // the library function is named after the double underscore.
+            let like = name
+                .strip_prefix("__enzyme_function_like__")
+                .filter(|l| !l.is_empty())
+                .map(str::to_string);
+            (Some(init.strip_casts()), like)
+        } else {
+            let f = ops
+                .first()
+                .map(|o| o.strip_casts())
+                .filter(|f| f.is_function());
+            (f, ops.get(1).and_then(|s| s.c_string()))
+        };
         match (f, like) {
-            (Some(f), Some(like)) => add(f, &like)?,
+            (Some(f), Some(like)) => add(f, &like, f)?,
             _ => {
                 return Err(Error::new(format!(
                 "the annotation '{name}' must hold a function and the name of a library function"
             ))
                 .hint(format!(
-                    "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`"
+                    "write `void* {name}[2] = {{ (void*)my_function, (void*)\"log1p\" }};`, or in Fortran a procedure pointer named `fn__enzyme_function_like__log1p => my_function`"
                 )))
             }
         }
     }
+    for (call, callee) in function_like_calls(module) {
+        let args = call.call_args();
+        let f = args
+            .first()
+            .map(|a| a.strip_casts())
+            .filter(|f| f.is_function());
+        let like = args.get(1).and_then(|a| {
+            let a = a.strip_casts();
+            a.c_string().or_else(|| {
+                a.is_global()
+                    .then(|| a.name())
+                    .and_then(|n| n.strip_prefix("enzyme_math_").map(str::to_string))
+            })
+        });
+        match (f, like) {
+            (Some(f), Some(like)) => add(f, &like, call)?,
+            _ => {
+                return Err(Error::at(
+                    call,
+                    format!("the call of '{}' must pass a function and a library function's name", callee.name()),
+                )
+                .hint("pass the function and the marker of the library function it behaves like, e.g. `call enzyme_function_like(my_log1p, enzyme_log1p)` with Enzyme's Fortran module (its markers are globals named enzyme_math_<name>)"))
+            }
+        }
+    }
     Ok(out)
+}
+
+/// Calls of `__enzyme_function_like` (Enzyme's Fortran spelling:
+/// `call f__enzyme_function_like(f, enzyme_log1p)`, whose second argument is
+/// the marker global `enzyme_math_log1p`), with their callee. A statement,
+/// not a request: it declares `f` function-like for the whole module.
+fn function_like_calls(module: Module) -> Vec<(Value, Value)> {
+    let mut out = Vec::new();
+    for f in module.functions() {
+        if !f.is_declaration() || !f.name().contains("__enzyme_function_like") {
+            continue;
+        }
+        for user in f.users() {
+            if user.is_call() && !user.is_invoke() && user.called_function() == Some(f) {
+                out.push((user, f));
+            }
+        }
+    }
+    out
+}
+
+/// Removes the `__enzyme_function_like` calls (read by `function_like`:
+/// they do nothing at run time and have no definition to link).
+pub fn remove_function_like_calls(module: Module) -> bool {
+    let calls = function_like_calls(module);
+    for &(call, _) in &calls {
+        if !call.has_uses() {
+            call.erase();
+        }
+    }
+    !calls.is_empty()
 }
 
 /// The globals the user declared inactive (`__enzyme_inactive_global_NAME =
@@ -178,9 +250,11 @@ pub fn inactive_globals(module: Module) -> Result<Vec<Value>> {
             }
             continue;
         }
-        if !name.starts_with("__enzyme_inactive_global") {
+        let Some(name) =
+            enzyme_global_name(&name).filter(|n| n.starts_with("__enzyme_inactive_global"))
+        else {
             continue;
-        }
+        };
         let Some(init) = g.global_initializer() else {
             continue;
         };
@@ -255,9 +329,11 @@ pub fn allocation_like(module: Module) -> Result<Vec<AllocationLike>> {
     let mut out: Vec<AllocationLike> = Vec::new();
     for g in module.globals() {
         let name = g.name();
-        if !name.starts_with("__enzyme_allocation_like") {
+        let Some(name) =
+            enzyme_global_name(&name).filter(|n| n.starts_with("__enzyme_allocation_like"))
+        else {
             continue;
-        }
+        };
         let Some(init) = g.global_initializer() else {
             continue;
         };
@@ -389,6 +465,7 @@ pub fn unknown_entry_points(module: Module) -> Vec<Error> {
             || crate::frontend::request::entry_kind(&name).is_some()
             || crate::frontend::is_loop_construct(&name)
             || name.contains("__enzyme_iter")
+            || name.contains("__enzyme_function_like")
             || is_type_hint(&name)
         {
             continue;

@@ -34,7 +34,10 @@ impl CustomRules {
     pub fn read(module: Module) -> CustomRules {
         let mut rules = CustomRules::default();
         for g in module.globals() {
-            let name = g.name();
+            let full = g.name();
+            let Some(name) = ferment_activity_analysis::enzyme_global_name(&full) else {
+                continue;
+            };
             let Some(init) = g.global_initializer() else {
                 continue;
             };

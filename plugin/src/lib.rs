@@ -19,6 +19,7 @@ pub mod custom;
 pub mod derive;
 pub mod dispatch;
 pub mod error;
+pub mod fortran;
 pub mod forward;
 pub mod frontend;
 pub mod gpu;

@@ -66,7 +66,8 @@ fn user_inactive_functions(module: Module) -> HashSet<Value> {
                 }
             }
         }
-        if !name.starts_with("__enzyme_inactivefn") {
+        let enzyme_name = ferment_activity_analysis::enzyme_global_name(&name);
+        if !enzyme_name.is_some_and(|n| n.starts_with("__enzyme_inactivefn")) {
             continue;
         }
         if let Some(init) = g.global_initializer() {
@@ -198,7 +199,8 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
             .extend(lower_inactive_wrappers(module, &wrappers));
         let hints = crate::annotations::remove_type_hints(module);
         let iters = crate::prepare::lower_iteration_counts(module);
-        outcome.changed |= hints || iters || !wrappers.is_empty();
+        let likes = crate::annotations::remove_function_like_calls(module);
+        outcome.changed |= hints || iters || likes || !wrappers.is_empty();
         return outcome;
     }
     let mut errors = crate::annotations::check(module);
@@ -206,6 +208,9 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         errors.push(e);
         Vec::new()
     });
+    if crate::annotations::remove_function_like_calls(module) {
+        outcome.changed = true;
+    }
     let allocators = crate::annotations::allocation_like(module).unwrap_or_else(|e| {
         errors.push(e);
         Vec::new()

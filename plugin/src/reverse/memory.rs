@@ -108,6 +108,61 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
     Ok(false)
 }
 
+/// Whether the function holding the allocation `alloc` frees it (a
+/// free-like call, or a `realloc`, of a pointer based on it).
+fn freed_in_function(alloc: Value) -> bool {
+    alloc.function_of().instructions().into_iter().any(|i| {
+        if !i.is_call() {
+            return false;
+        }
+        let Some(name) = i.called_function().map(|f| f.name()) else {
+            return false;
+        };
+        let arg = if ferment_activity_analysis::is_free_like(&name) {
+            ferment_activity_analysis::freed_pointer_argument(&name)
+        } else if name == "realloc" {
+            0
+        } else {
+            return false;
+        };
+        i.call_args()
+            .get(arg)
+            .is_some_and(|&p| ferment_activity_analysis::underlying_objects(p).contains(&alloc))
+    })
+}
+
+/// Whether a pointer based on `alloc` is returned or stored into memory the
+/// caller can reach (based on an argument or a global).
+fn reaches_caller(alloc: Value) -> bool {
+    let mut seen = HashSet::new();
+    let mut work = vec![alloc];
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            match u.opcode() {
+                Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect => work.push(u),
+                Opcode::LLVMRet => return true,
+                Opcode::LLVMStore if u.operand(0) == v => {
+                    let outside = underlying_objects(u.operand(1))
+                        .into_iter()
+                        .any(|o| o.is_argument() || o.is_global());
+                    if outside {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
 /// Reverse of an allocation with a heap shadow: free the shadow; and free
 /// the primal memory whose free the forward sweep left to this point.
 pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
@@ -122,7 +177,18 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                 s.b.call_fn(dealloc, &args);
             }
         }
+        // Memory the function never frees outlives it (returned, or stored
+        // where the caller finds it, with its shadow beside it, as a
+        // duplicated argument's shadow): its shadow outlives it too.
+        let escapes = matches!(
+            kind,
+            AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc
+        ) && !freed_in_function(inst)
+            && reaches_caller(inst);
         for lane in 0..s.width {
+            if escapes {
+                break;
+            }
             let heap_shadow = s
                 .shadows
                 .get(lane)

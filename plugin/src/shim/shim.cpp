@@ -237,8 +237,19 @@ struct FermentPrinter : PassInfoMixin<FermentPrinter> {
 struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
     bool Changed = false;
+    auto Protect = [&](Function *F) {
+      F->removeFnAttr(Attribute::AlwaysInline);
+      F->addFnAttr(Attribute::NoInline);
+      Changed = true;
+    };
     for (GlobalVariable &G : M.globals()) {
       StringRef N = G.getName();
+      // A Fortran variable `f__enzyme_...` of a module or program: flang
+      // mangles it `_Q<scope>Ef__enzyme_...` (as enzyme_global_name in the
+      // activity analysis reads it).
+      size_t At = N.find("__enzyme_");
+      if (N.starts_with("_Q") && At != StringRef::npos && N.take_front(At).contains('E'))
+        N = N.drop_front(At);
       if (!N.starts_with("__enzyme_register_gradient") &&
           !N.starts_with("__enzyme_register_derivative") &&
           !N.starts_with("__enzyme_register_splitderivative") &&
@@ -248,15 +259,32 @@ struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
       if (!G.hasInitializer())
         continue;
       Constant *Init = G.getInitializer();
+      // A Fortran procedure pointer holds the function itself.
+      if (auto *F = dyn_cast<Function>(Init->stripPointerCasts())) {
+        if (!F->isDeclaration())
+          Protect(F);
+        continue;
+      }
       for (unsigned I = 0, E = Init->getNumOperands(); I < E; ++I) {
         auto *F = dyn_cast<Function>(Init->getOperand(I)->stripPointerCasts());
         if (!F || F->isDeclaration())
           continue;
-        F->removeFnAttr(Attribute::AlwaysInline);
-        F->addFnAttr(Attribute::NoInline);
-        Changed = true;
+        Protect(F);
         // Only the first entry is the function the rule is about.
         break;
+      }
+    }
+    // Enzyme's Fortran statement `call enzyme_function_like(f, enzyme_log1p)`.
+    for (Function &Hook : M.functions()) {
+      if (!Hook.isDeclaration() || !Hook.getName().contains("__enzyme_function_like"))
+        continue;
+      for (User *U : Hook.users()) {
+        auto *Call = dyn_cast<CallInst>(U);
+        if (!Call || Call->getCalledFunction() != &Hook || Call->arg_size() < 1)
+          continue;
+        auto *F = dyn_cast<Function>(Call->getArgOperand(0)->stripPointerCasts());
+        if (F && !F->isDeclaration())
+          Protect(F);
       }
     }
     // The same through `__attribute__((annotate("enzyme_...")))`.

@@ -1,0 +1,50 @@
+! Fortran: Enzyme's procedure-pointer spelling of function_like, a module procedure pointer named
+! fn__enzyme_function_like__log1p pointing at my_log1p (flang mangles the name with its module;
+! the library function is the part after the double underscore): my_log1p's derivative is
+! log1p's rule, 1/(1+x), not the derivative of its body (a three-term series whose derivative
+! is off by ~1e-6). Single precision (the float log1p rule). Checked against the analytic
+! derivative, which the body's derivative misses, and loosely against finite differences.
+! RUN: flang
+module like_ptr_mod
+  implicit none
+  procedure(my_log1p), pointer, private :: fn__enzyme_function_like__log1p => my_log1p
+contains
+  real function my_log1p(x)
+    real, value :: x
+    real :: z
+    z = x / (2 + x)
+    my_log1p = 2 * (z + z**3 / 3 + z**5 / 5)
+  end function
+  real function model(x)
+    real, intent(in) :: x
+    model = 3 * my_log1p(x * x)
+  end function
+end module
+
+program main
+  use like_ptr_mod
+  implicit none
+  external :: f__enzyme_autodiff
+  real :: xs(3) = [-0.9, 0.5, 0.8]
+  real :: x, dx, want, h, fd
+  integer :: i, failures
+  failures = 0
+  do i = 1, size(xs)
+    x = xs(i)
+    want = 3 * 2 * x / (1 + x * x)
+    h = 1e-2
+    fd = (model(x + h) - model(x - h)) / (2 * h)
+    if (abs(fd - want) > 2e-2) then
+      print *, 'mismatch: oracle vs finite differences at', x, want, fd
+      failures = failures + 1
+    end if
+    dx = 0
+    call f__enzyme_autodiff(model, x, dx)
+    if (abs(dx - want) > 1e-6 * max(1.0, abs(want))) then
+      print *, 'mismatch: reverse at', x, dx, want
+      failures = failures + 1
+    end if
+  end do
+  if (failures /= 0) stop 1
+  print *, 'all checks passed'
+end program

@@ -1,0 +1,855 @@
+//! flang's runtime assignment in a canonical copy, as IR ferment differentiates.
+//!
+//! Role: flang lowers an assignment to an allocatable (`y = x` with `y`
+//! allocatable, scalar or array), and array assignments it does not inline at
+//! -O0, to `_FortranAAssign(to, from, file, line)`: a runtime routine that
+//! reads two array descriptors, (re)allocates `to` where needed and copies the
+//! elements. ferment has no body for it, so each call in a canonical copy
+//! becomes a call of `ferment.fortran.assign`, a helper built here that does
+//! the same for the cases it understands, with loads, stores, `malloc` and
+//! `free` that the generators differentiate like any other code (the shadow
+//! of a reallocated left side is allocated and zeroed with it).
+//!
+//! A descriptor (flang's `ISO_Fortran_binding.h`) is `{ base_addr, elem_len
+//! (i64), version (i32), rank (i8), type (i8), attribute (i8), extra (i8) }`
+//! followed by `rank` dimensions `{ lower_bound, extent, sm }` (i64 each; `sm`
+//! the byte stride). The helper handles: the same type code and rank and
+//! element length on both sides; `real(4)`/`real(8)` (typed copies, which
+//! carry derivatives) or integer, logical and character data (byte copies,
+//! which carry none); a left side that is allocated with the right side's
+//! shape, or an allocatable left side (default allocator) that is
+//! unallocated or of another shape, which it (re)allocates with `malloc` and
+//! the right side's bounds, as the runtime does. Anything else (derived
+//! types, complex, type conversion, overlapping sides, a pointer or
+//! non-allocatable left side of another shape, a rank above 4) stops the program with a
+//! message naming the assignment's file and line: never a wrong derivative.
+
+use crate::error::{Error, Result};
+use ferment_ir::{Builder, IntPredicate, Module, RealPredicate, Type, Value};
+
+const ASSIGN: &str = "_FortranAAssign";
+const HELPER: &str = "ferment.fortran.assign";
+
+/// Byte offsets in a descriptor.
+const ELEM_LEN: u64 = 8;
+const RANK: u64 = 20;
+const TYPE: u64 = 21;
+const ATTRIBUTE: u64 = 22;
+const EXTRA: u64 = 23;
+const DIMS: u64 = 24;
+const DIM_SIZE: u64 = 24;
+/// Offsets in a dimension.
+const LOWER: u64 = 0;
+const EXTENT: u64 = 8;
+const STRIDE: u64 = 16;
+
+const CFI_TYPE_FLOAT: i64 = 27;
+const CFI_TYPE_DOUBLE: i64 = 28;
+const CFI_ATTRIBUTE_ALLOCATABLE: i64 = 2;
+/// The allocator index bits of `extra` (`_CFI_ALLOCATOR_IDX_MASK`): 0 is the
+/// default allocator, `malloc`/`free`.
+const ALLOCATOR_MASK: i64 = 0b1110;
+/// `_CFI_ADDENDUM_FLAG`: the descriptor has an addendum (derived types).
+const ADDENDUM_FLAG: i64 = 1;
+const CFI_TYPE_STRUCT: i64 = 42;
+/// The highest rank handled (each rank has its own copy, whose descriptor
+/// fields sit at constant offsets); a higher one stops with the message.
+const MAX_RANK: u64 = 4;
+
+/// Type codes of data without derivatives: the C integer types (1..=24),
+/// `_Bool`, `char` and the unsigned extensions.
+const INACTIVE_TYPES: &[std::ops::RangeInclusive<i64>] = &[1..=24, 39..=40, 45..=49];
+
+/// Rewrites the calls of `_FortranAAssign` in `f`; says whether it did any.
+pub fn lower_assignments(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && !i.is_invoke()
+                && i.called_function().is_some_and(|g| g.name() == ASSIGN)
+                && i.call_args().len() == 4
+        })
+        .collect();
+    if calls.is_empty() {
+        return Ok(false);
+    }
+    let helper = assign_helper(module);
+    // Checked before anything inlines them: an ill-formed helper is an error.
+    for g in module.functions() {
+        if g.name().starts_with(HELPER) {
+            crate::shim::verify_function(g).map_err(|e| {
+                Error::new(format!(
+                    "internal error: '{}' failed LLVM's verifier: {e}",
+                    g.name()
+                ))
+            })?;
+        }
+    }
+    let b = Builder::new(module);
+    for call in calls {
+        b.before(call);
+        b.set_debug_loc_from(call);
+        b.call_fn(helper, &call.call_args());
+        call.erase();
+    }
+    Ok(true)
+}
+
+/// `ferment.fortran.assign(to, from, file, line)`: checks the descriptors and
+/// calls the copy for the element type, or stops.
+fn assign_helper(module: Module) -> Value {
+    if let Some(f) = module.function(HELPER) {
+        return f;
+    }
+    let ctx = module.context();
+    let (void, ptr, i8t, i32t, i64t) = (
+        Type::void(ctx),
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let f = module.add_function(HELPER, Type::function(void, &[ptr, ptr, ptr, i32t], false));
+    f.set_internal();
+    let p = f.params();
+    let (to, from, file, line) = (p[0], p[1], p[2], p[3]);
+    let b = Builder::new(module);
+    let entry = f.append_block("entry");
+    let dispatch = f.append_block("dispatch");
+    let real4 = f.append_block("real4");
+    let real8 = f.append_block("real8");
+    let bytes = f.append_block("bytes");
+    let check_bytes = f.append_block("check.bytes");
+    let bad = f.append_block("unsupported");
+    b.at_end(entry);
+    let ttype = b.load(i8t, b.gep_i8(to, TYPE));
+    let ftype = b.load(i8t, b.gep_i8(from, TYPE));
+    let trank = b.load(i8t, b.gep_i8(to, RANK));
+    let frank = b.load(i8t, b.gep_i8(from, RANK));
+    let tlen = b.load(i64t, b.gep_i8(to, ELEM_LEN));
+    let flen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
+    let same = b.and_int(
+        b.and_int(
+            b.icmp(IntPredicate::LLVMIntEQ, ttype, ftype),
+            b.icmp(IntPredicate::LLVMIntEQ, trank, frank),
+        ),
+        b.icmp(IntPredicate::LLVMIntEQ, tlen, flen),
+    );
+    b.cond_br(same, dispatch, bad);
+    b.at_end(dispatch);
+    let code = b.int_cast(ftype, i64t, false);
+    let rank = b.int_cast(frank, i64t, false);
+    b.switch(
+        code,
+        check_bytes,
+        &[
+            (b.const_int(i64t, CFI_TYPE_FLOAT), real4),
+            (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
+        ],
+    );
+    b.at_end(check_bytes);
+    let mut inactive = b.const_int(Type::int(ctx, 1), 0);
+    for r in INACTIVE_TYPES {
+        let lo = b.icmp(
+            IntPredicate::LLVMIntSGE,
+            code,
+            b.const_int(i64t, *r.start()),
+        );
+        let hi = b.icmp(IntPredicate::LLVMIntSLE, code, b.const_int(i64t, *r.end()));
+        inactive = b.or_int(inactive, b.and_int(lo, hi));
+    }
+    b.cond_br(inactive, bytes, bad);
+    for (block, elem) in [
+        (real4, Some(Type::f32(ctx))),
+        (real8, Some(Type::f64(ctx))),
+        (bytes, None),
+    ] {
+        b.at_end(block);
+        let mut cases = Vec::new();
+        let done = f.append_block("done");
+        for r in 0..=MAX_RANK {
+            let at_rank = f.append_block("rank");
+            b.at_end(at_rank);
+            let copy = copy_helper(module, elem, r);
+            let ok = b.call_fn(copy, &[to, from]);
+            let ok = b.icmp(IntPredicate::LLVMIntNE, ok, b.const_int(i8t, 0));
+            b.cond_br(ok, done, bad);
+            cases.push((b.const_int(i64t, r as i64), at_rank));
+        }
+        b.at_end(block);
+        b.switch(rank, bad, &cases);
+        b.at_end(done);
+        b.ret_void();
+    }
+    b.at_end(bad);
+    stop(
+        &b,
+        "ferment.fortran.assign.msg",
+        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
+        file,
+        line,
+    );
+    f
+}
+
+/// Ends the current block: prints `ferment: FILE:LINE: what` on stderr and
+/// aborts (the runtime call's source position: `file`, `line`).
+fn stop(b: &Builder, name: &str, what: &str, file: Value, line: Value) {
+    let module = b.module();
+    let ctx = module.context();
+    let (ptr, i32t) = (Type::ptr(ctx), Type::int(ctx, 32));
+    let msg = match module.global(name) {
+        Some(g) => g,
+        None => module.add_string_constant(name, &format!("ferment: %s:%d: {what}\n")),
+    };
+    let dprintf = module.function("dprintf").unwrap_or_else(|| {
+        module.add_function("dprintf", Type::function(i32t, &[i32t, ptr], true))
+    });
+    b.call_fn(dprintf, &[b.const_int(i32t, 2), msg, file, line]);
+    let abort = module.function("abort").unwrap_or_else(|| {
+        module.add_function("abort", Type::function(Type::void(ctx), &[], false))
+    });
+    b.call_fn(abort, &[]);
+    b.unreachable();
+}
+
+/// The reductions rewritten: flang's `SUM` and `DOT_PRODUCT` of real(4)
+/// and real(8) arrays (the other kinds and types carry no derivative here
+/// or stay errors).
+fn reduction(name: &str) -> Option<(Reduction, u32)> {
+    Some(match name {
+        "_FortranASumReal4" => (Reduction::Sum, 32),
+        "_FortranASumReal8" => (Reduction::Sum, 64),
+        "_FortranADotProductReal4" => (Reduction::Dot, 32),
+        "_FortranADotProductReal8" => (Reduction::Dot, 64),
+        "_FortranANorm2_4" => (Reduction::Norm2, 32),
+        "_FortranANorm2_8" => (Reduction::Norm2, 64),
+        "_FortranAMaxvalReal4" => (Reduction::Maxval, 32),
+        "_FortranAMaxvalReal8" => (Reduction::Maxval, 64),
+        "_FortranAMinvalReal4" => (Reduction::Minval, 32),
+        "_FortranAMinvalReal8" => (Reduction::Minval, 64),
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reduction {
+    /// `SumRealK(array, file, line, dim, mask)`: the whole-array sum
+    /// (`dim` 0, no mask).
+    Sum,
+    /// `DotProductRealK(x, y, file, line)`: two rank-1 arrays.
+    Dot,
+    /// `Norm2_K(array, file, line, dim)`: the whole array's Euclidean norm
+    /// (`dim` 0).
+    Norm2,
+    /// `MaxvalRealK(array, file, line, dim, mask)`: the largest element, the
+    /// first of equal ones (its derivative goes there); `-huge` when empty.
+    Maxval,
+    /// `MinvalRealK`: the smallest, likewise; `huge` when empty.
+    Minval,
+}
+
+impl Reduction {
+    fn arity(self) -> usize {
+        match self {
+            Reduction::Sum | Reduction::Maxval | Reduction::Minval => 5,
+            Reduction::Dot | Reduction::Norm2 => 4,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Reduction::Sum => "sum",
+            Reduction::Dot => "dot",
+            Reduction::Norm2 => "norm2",
+            Reduction::Maxval => "maxval",
+            Reduction::Minval => "minval",
+        }
+    }
+}
+
+/// Rewrites the calls of flang's `SUM`/`DOT_PRODUCT` runtime routines for
+/// real arrays in `f` into `ferment.fortran.sum.*`/`ferment.fortran.dot.*`;
+/// says whether it did any.
+pub fn lower_reductions(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<(Value, Reduction, u32)> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| i.is_call() && !i.is_invoke())
+        .filter_map(|i| {
+            let (r, bits) = reduction(&i.called_function()?.name())?;
+            (i.call_args().len() == r.arity() && i.ty().is_float()).then_some((i, r, bits))
+        })
+        .collect();
+    if calls.is_empty() {
+        return Ok(false);
+    }
+    let b = Builder::new(module);
+    for (call, r, bits) in calls {
+        let helper = reduction_helper(module, r, bits);
+        crate::shim::verify_function(helper).map_err(|e| {
+            Error::new(format!(
+                "internal error: '{}' failed LLVM's verifier: {e}",
+                helper.name()
+            ))
+        })?;
+        b.before(call);
+        b.set_debug_loc_from(call);
+        let v = b.call_fn(helper, &call.call_args());
+        call.replace_all_uses_with(v);
+        call.erase();
+    }
+    Ok(true)
+}
+
+/// `ferment.fortran.{sum,dot}.f{bits}`: the runtime routine's signature;
+/// sums in double precision (as the runtime does for real(4)) over the
+/// elements in array element order, ranks 1 to 4 for `SUM`.
+fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
+    let name = format!("ferment.fortran.{}.f{bits}", r.name());
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i8t, i32t, i64t) = (
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let elem = if bits == 32 {
+        Type::f32(ctx)
+    } else {
+        Type::f64(ctx)
+    };
+    let acc_ty = Type::f64(ctx);
+    let params: Vec<Type> = match r {
+        Reduction::Sum | Reduction::Maxval | Reduction::Minval => vec![ptr, ptr, i32t, i32t, ptr],
+        Reduction::Norm2 => vec![ptr, ptr, i32t, i32t],
+        Reduction::Dot => vec![ptr, ptr, ptr, i32t],
+    };
+    let f = module.add_function(&name, Type::function(elem, &params, false));
+    f.set_internal();
+    let p = f.params();
+    let (file, line) = match r {
+        Reduction::Dot => (p[2], p[3]),
+        _ => (p[1], p[2]),
+    };
+    let arrays: Vec<Value> = match r {
+        Reduction::Dot => vec![p[0], p[1]],
+        _ => vec![p[0]],
+    };
+    let b = Builder::new(module);
+    let zero = b.const_int(i64t, 0);
+    let one = b.const_int(i64t, 1);
+    let field = |desc: Value, d: u64, at: u64| b.gep_i8(desc, DIMS + d * DIM_SIZE + at);
+    let entry = f.append_block("entry");
+    let bad = f.append_block("unsupported");
+    b.at_end(entry);
+    // The type codes say real(bits/8) (a Sum of another type never reaches
+    // here; checked anyway), the ranks are known.
+    let code = if bits == 32 {
+        CFI_TYPE_FLOAT
+    } else {
+        CFI_TYPE_DOUBLE
+    };
+    let mut ok = b.const_int(Type::int(ctx, 1), 1);
+    for &a in &arrays {
+        let t = b.int_cast(b.load(i8t, b.gep_i8(a, TYPE)), i64t, false);
+        ok = b.and_int(
+            ok,
+            b.icmp(IntPredicate::LLVMIntEQ, t, b.const_int(i64t, code)),
+        );
+    }
+    if r != Reduction::Dot {
+        ok = b.and_int(
+            ok,
+            b.icmp(IntPredicate::LLVMIntEQ, p[3], b.const_int(i32t, 0)),
+        );
+    }
+    if r.arity() == 5 && r != Reduction::Dot {
+        let no_mask = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(p[4], i64t), zero);
+        ok = b.and_int(ok, no_mask);
+    }
+    let rank = b.int_cast(b.load(i8t, b.gep_i8(arrays[0], RANK)), i64t, false);
+    let ranks: Vec<u64> = match r {
+        Reduction::Dot => vec![1],
+        _ => (1..=MAX_RANK).collect(),
+    };
+    let huge = if bits == 32 {
+        f32::MAX as f64
+    } else {
+        f64::MAX
+    };
+    let initial = match r {
+        Reduction::Maxval => -huge,
+        Reduction::Minval => huge,
+        _ => 0.0,
+    };
+    let checked = f.append_block("checked");
+    b.cond_br(ok, checked, bad);
+    b.at_end(checked);
+    let mut cases = Vec::new();
+    for &rk in &ranks {
+        let block = f.append_block("rank");
+        cases.push((b.const_int(i64t, rk as i64), block));
+    }
+    b.switch(rank, bad, &cases);
+    for (&rk, &(_, block)) in ranks.iter().zip(&cases) {
+        b.at_end(block);
+        // Extents (of the first array; a dot product needs equal ones).
+        let ext: Vec<Value> = (0..rk)
+            .map(|d| b.load(i64t, field(arrays[0], d, EXTENT)))
+            .collect();
+        let mut n = one;
+        for &e in &ext {
+            n = b.mul_int(n, e);
+        }
+        let mut same = b.const_int(Type::int(ctx, 1), 1);
+        for &a in &arrays[1..] {
+            let rank_a = b.int_cast(b.load(i8t, b.gep_i8(a, RANK)), i64t, false);
+            same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, rank_a, rank));
+            for (d, &e) in ext.iter().enumerate() {
+                let ea = b.load(i64t, field(a, d as u64, EXTENT));
+                same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, ea, e));
+            }
+        }
+        let bases: Vec<Value> = arrays.iter().map(|&a| b.load(ptr, a)).collect();
+        let strides: Vec<Vec<Value>> = arrays
+            .iter()
+            .map(|&a| (0..rk).map(|d| b.load(i64t, field(a, d, STRIDE))).collect())
+            .collect();
+        let head = f.append_block("loop.entry");
+        let body = f.append_block("elements");
+        let exit = f.append_block("exit");
+        b.cond_br(same, head, bad);
+        b.at_end(head);
+        b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, n, zero), body, exit);
+        b.at_end(body);
+        let e = b.phi(i64t, "e");
+        let acc = b.phi(acc_ty, "acc");
+        let mut rest = e;
+        let mut offs = vec![zero; arrays.len()];
+        for (d, &x) in ext.iter().enumerate() {
+            let q = b.udiv_int(rest, x);
+            let i = b.sub_int(rest, b.mul_int(q, x));
+            for (k, off) in offs.iter_mut().enumerate() {
+                *off = b.add_int(*off, b.mul_int(i, strides[k][d]));
+            }
+            rest = q;
+        }
+        let mut term: Option<Value> = None;
+        for (k, &base) in bases.iter().enumerate() {
+            let v = b.load(elem, b.gep(i8t, base, &[offs[k]]));
+            let v = b.fp_convert(v, acc_ty);
+            term = Some(match term {
+                None => v,
+                Some(t) => b.fmul(t, v),
+            });
+        }
+        let term = term.expect("one array at least");
+        let acc1 = match r {
+            Reduction::Sum | Reduction::Dot => b.fadd(acc, term),
+            Reduction::Norm2 => b.fadd(acc, b.fmul(term, term)),
+            Reduction::Maxval => b.select(b.fcmp(RealPredicate::LLVMRealOGT, term, acc), term, acc),
+            Reduction::Minval => b.select(b.fcmp(RealPredicate::LLVMRealOLT, term, acc), term, acc),
+        };
+        let e1 = b.add_int(e, one);
+        b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), body, exit);
+        e.add_incoming(zero, head);
+        e.add_incoming(e1, body);
+        acc.add_incoming(b.const_real(acc_ty, initial), head);
+        acc.add_incoming(acc1, body);
+        b.at_end(exit);
+        let result = b.phi(acc_ty, "result");
+        result.add_incoming(b.const_real(acc_ty, initial), head);
+        result.add_incoming(acc1, body);
+        let result = if r == Reduction::Norm2 {
+            b.unary_intrinsic("llvm.sqrt", result)
+        } else {
+            result
+        };
+        b.ret(b.fp_convert(result, elem));
+    }
+    b.at_end(bad);
+    let what = match r {
+        Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
+        Reduction::Dot => "this DOT_PRODUCT (flang runtime _FortranADotProductReal*) is not differentiated by ferment: it handles two real(4) or real(8) vectors of the same size",
+        Reduction::Norm2 => "this NORM2 (flang runtime _FortranANorm2_*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM",
+        Reduction::Maxval | Reduction::Minval => "this MAXVAL/MINVAL (flang runtime _FortranAMaxvalReal*/_FortranAMinvalReal*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
+    };
+    stop(&b, &format!("{name}.msg"), what, file, line);
+    f
+}
+
+/// `ferment.fortran.assign.<elem>.r<rank>(to, from) -> i8`: 1 when it
+/// assigned, 0 when the case is not one it handles (nothing changed then).
+/// `elem`: the element type of a typed copy, or `None` for a byte copy. Every
+/// descriptor field is read at a constant offset (the rank is fixed), so the
+/// type analysis sees which fields are integers and which the base address.
+fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
+    let suffix = match elem {
+        Some(t) if t.float_bits() == 32 => "f32",
+        Some(_) => "f64",
+        None => "bytes",
+    };
+    let name = format!("{HELPER}.{suffix}.r{rank}");
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
+    let f = module.add_function(&name, Type::function(i8t, &[ptr, ptr], false));
+    f.set_internal();
+    let p = f.params();
+    let (to, from) = (p[0], p[1]);
+    let b = Builder::new(module);
+    let zero = b.const_int(i64t, 0);
+    let one = b.const_int(i64t, 1);
+    let field = |desc: Value, d: u64, at: u64| b.gep_i8(desc, DIMS + d * DIM_SIZE + at);
+    let dims = 0..rank;
+
+    let entry = f.append_block("entry");
+    let realloc = f.append_block("realloc");
+    let can_realloc = f.append_block("can.realloc");
+    let free_old = f.append_block("free.old");
+    let allocate = f.append_block("allocate");
+    let span = f.append_block("span");
+    let check_identical = f.append_block("check.identical");
+    let has_elements = f.append_block("has.elements");
+    let elements = f.append_block("elements");
+    let exit = f.append_block("exit");
+    let refuse = f.append_block("refuse");
+
+    // entry: the right side's shape and element count; whether the left
+    // side is allocated with that shape.
+    b.at_end(entry);
+    let elen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
+    let fext: Vec<Value> = dims
+        .clone()
+        .map(|d| b.load(i64t, field(from, d, EXTENT)))
+        .collect();
+    let mut n = one;
+    let mut mismatch = b.const_int(Type::int(ctx, 1), 0);
+    for d in dims.clone() {
+        n = b.mul_int(n, fext[d as usize]);
+        let te = b.load(i64t, field(to, d, EXTENT));
+        mismatch = b.or_int(
+            mismatch,
+            b.icmp(IntPredicate::LLVMIntNE, fext[d as usize], te),
+        );
+    }
+    let old = b.load(ptr, to);
+    let unallocated = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(old, i64t), zero);
+    b.cond_br(b.or_int(unallocated, mismatch), realloc, span);
+
+    // realloc: only an allocatable with the default allocator.
+    b.at_end(realloc);
+    let attr = b.int_cast(b.load(i8t, b.gep_i8(to, ATTRIBUTE)), i64t, false);
+    let extra = b.int_cast(b.load(i8t, b.gep_i8(to, EXTRA)), i64t, false);
+    let allocatable = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        attr,
+        b.const_int(i64t, CFI_ATTRIBUTE_ALLOCATABLE),
+    );
+    let default_allocator = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        b.and_int(extra, b.const_int(i64t, ALLOCATOR_MASK)),
+        zero,
+    );
+    b.cond_br(
+        b.and_int(allocatable, default_allocator),
+        can_realloc,
+        refuse,
+    );
+    b.at_end(can_realloc);
+    b.cond_br(unallocated, allocate, free_old);
+    b.at_end(free_old);
+    let free = module.function("free").unwrap_or_else(|| {
+        module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
+    });
+    b.call_fn(free, &[old]);
+    b.br(allocate);
+    // allocate: `malloc` (what flang's ALLOCATE and the runtime use by
+    // default), the right side's bounds, contiguous byte strides.
+    b.at_end(allocate);
+    let malloc = module
+        .function("malloc")
+        .unwrap_or_else(|| module.add_function("malloc", Type::function(ptr, &[i64t], false)));
+    let size = b.mul_int(n, elen);
+    let size = b.select(b.icmp(IntPredicate::LLVMIntEQ, size, zero), one, size);
+    let fresh = b.call_fn(malloc, &[size]);
+    b.store(fresh, to);
+    let mut sm = elen;
+    for d in dims.clone() {
+        let lower = b.load(i64t, field(from, d, LOWER));
+        b.store(lower, field(to, d, LOWER));
+        b.store(fext[d as usize], field(to, d, EXTENT));
+        b.store(sm, field(to, d, STRIDE));
+        sm = b.mul_int(sm, fext[d as usize]);
+    }
+    b.br(span);
+
+    // span: the byte ranges both sides cover; disjoint ones copy, the very
+    // same elements need nothing, other overlaps are refused.
+    b.at_end(span);
+    let tbase = b.load(ptr, to);
+    let fbase = b.load(ptr, from);
+    let tsm: Vec<Value> = dims
+        .clone()
+        .map(|d| b.load(i64t, field(to, d, STRIDE)))
+        .collect();
+    let fsm: Vec<Value> = dims
+        .clone()
+        .map(|d| b.load(i64t, field(from, d, STRIDE)))
+        .collect();
+    let taddr = b.ptr_to_int(tbase, i64t);
+    let faddr = b.ptr_to_int(fbase, i64t);
+    let (mut tlo, mut thi, mut flo, mut fhi) =
+        (taddr, b.add_int(taddr, elen), faddr, b.add_int(faddr, elen));
+    let mut same_strides = b.const_int(Type::int(ctx, 1), 1);
+    for d in dims.clone() {
+        let e1 = b.sub_int(fext[d as usize], one);
+        for (s, lo, hi) in [
+            (tsm[d as usize], &mut tlo, &mut thi),
+            (fsm[d as usize], &mut flo, &mut fhi),
+        ] {
+            let r = b.mul_int(e1, s);
+            let neg = b.icmp(IntPredicate::LLVMIntSLT, r, zero);
+            *lo = b.add_int(*lo, b.select(neg, r, zero));
+            *hi = b.add_int(*hi, b.select(neg, zero, r));
+        }
+        same_strides = b.and_int(
+            same_strides,
+            b.icmp(IntPredicate::LLVMIntEQ, tsm[d as usize], fsm[d as usize]),
+        );
+    }
+    let disjoint = b.or_int(
+        b.icmp(IntPredicate::LLVMIntULE, thi, flo),
+        b.icmp(IntPredicate::LLVMIntULE, fhi, tlo),
+    );
+    b.cond_br(disjoint, has_elements, check_identical);
+    b.at_end(check_identical);
+    let identical = b.and_int(b.icmp(IntPredicate::LLVMIntEQ, taddr, faddr), same_strides);
+    b.cond_br(identical, exit, refuse);
+    b.at_end(has_elements);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, n, zero), elements, exit);
+
+    // elements: element e, its indices in array element order.
+    b.at_end(elements);
+    let e = b.phi(i64t, "e");
+    let mut rest = e;
+    let (mut toff, mut foff) = (zero, zero);
+    for d in dims {
+        let ext = fext[d as usize];
+        let q = b.udiv_int(rest, ext);
+        let i = b.sub_int(rest, b.mul_int(q, ext));
+        toff = b.add_int(toff, b.mul_int(i, tsm[d as usize]));
+        foff = b.add_int(foff, b.mul_int(i, fsm[d as usize]));
+        rest = q;
+    }
+    let dst = b.gep(i8t, tbase, &[toff]);
+    let src = b.gep(i8t, fbase, &[foff]);
+    match elem {
+        Some(t) => {
+            let v = b.load(t, src);
+            b.store(v, dst);
+        }
+        None => {
+            b.memmove(dst, src, elen);
+        }
+    }
+    let e1 = b.add_int(e, one);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), elements, exit);
+    e.add_incoming(zero, has_elements);
+    e.add_incoming(e1, elements);
+
+    b.at_end(exit);
+    b.ret(b.const_int(i8t, 1));
+    b.at_end(refuse);
+    b.ret(b.const_int(i8t, 0));
+    f
+}
+
+/// flang's runtime ALLOCATE and DEALLOCATE of allocatables (what it calls
+/// with `STAT=` or `ERRMSG=`), as the generators know them: `malloc` and
+/// `free` on the descriptor's base address (the runtime's default
+/// allocator).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Allocation {
+    /// `AllocatableSetBounds(desc, dim, lower, upper)`: one dimension's
+    /// bounds, before the allocation.
+    SetBounds,
+    /// `AllocatableAllocate(desc, async, hasStat, errmsg, file, line, memcpy)`.
+    Allocate,
+    /// `AllocatableDeallocate(desc, hasStat, errmsg, file, line)`.
+    Deallocate,
+}
+
+fn allocation(name: &str) -> Option<(Allocation, usize)> {
+    Some(match name {
+        "_FortranAAllocatableSetBounds" => (Allocation::SetBounds, 4),
+        "_FortranAAllocatableAllocate" => (Allocation::Allocate, 7),
+        "_FortranAAllocatableDeallocate" => (Allocation::Deallocate, 5),
+        _ => return None,
+    })
+}
+
+/// Rewrites flang's runtime allocation calls for allocatables in `f`;
+/// says whether it did any. A `SetBounds` of a dimension that is not a
+/// constant stays (an error where it matters).
+pub fn lower_allocations(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<(Value, Allocation)> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| i.is_call() && !i.is_invoke())
+        .filter_map(|i| {
+            let (a, arity) = allocation(&i.called_function()?.name())?;
+            (i.call_args().len() == arity).then_some((i, a))
+        })
+        .collect();
+    let ctx = module.context();
+    let i64t = Type::int(ctx, 64);
+    let b = Builder::new(module);
+    let mut changed = false;
+    for (call, a) in calls {
+        let args = call.call_args();
+        b.before(call);
+        b.set_debug_loc_from(call);
+        match a {
+            Allocation::SetBounds => {
+                let Some(dim) = args[1].const_int() else {
+                    continue;
+                };
+                let (desc, lower, upper) = (args[0], args[2], args[3]);
+                let at = |field: u64| b.gep_i8(desc, DIMS + dim as u64 * DIM_SIZE + field);
+                let extent = b.add_int(b.sub_int(upper, lower), b.const_int(i64t, 1));
+                let empty = b.icmp(IntPredicate::LLVMIntSLT, extent, b.const_int(i64t, 0));
+                let extent = b.select(empty, b.const_int(i64t, 0), extent);
+                b.store(lower, at(LOWER));
+                b.store(extent, at(EXTENT));
+            }
+            Allocation::Allocate | Allocation::Deallocate => {
+                let helper = allocation_helper(module, a);
+                crate::shim::verify_function(helper).map_err(|e| {
+                    Error::new(format!(
+                        "internal error: '{}' failed LLVM's verifier: {e}",
+                        helper.name()
+                    ))
+                })?;
+                let (file, line) = match a {
+                    Allocation::Allocate => (args[4], args[5]),
+                    _ => (args[3], args[4]),
+                };
+                let v = b.call_fn(helper, &[args[0], file, line]);
+                call.replace_all_uses_with(v);
+            }
+        }
+        call.erase();
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// `ferment.fortran.{allocate,deallocate}(desc, file, line) -> i32` (0: the
+/// status of success). Allocate: contiguous byte strides for the bounds set
+/// before, `malloc` of the size (at least a byte), the base address stored.
+/// Deallocate: `free`, a null base address. Derived types (their
+/// components need the runtime), other allocators, allocating an allocated
+/// object or deallocating an unallocated one stop with a message.
+fn allocation_helper(module: Module, a: Allocation) -> Value {
+    let name = match a {
+        Allocation::Allocate => "ferment.fortran.allocate",
+        _ => "ferment.fortran.deallocate",
+    };
+    if let Some(f) = module.function(name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i8t, i32t, i64t) = (
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let f = module.add_function(name, Type::function(i32t, &[ptr, ptr, i32t], false));
+    f.set_internal();
+    let p = f.params();
+    let (desc, file, line) = (p[0], p[1], p[2]);
+    let b = Builder::new(module);
+    let zero = b.const_int(i64t, 0);
+    let entry = f.append_block("entry");
+    let bad = f.append_block("unsupported");
+    b.at_end(entry);
+    let code = b.int_cast(b.load(i8t, b.gep_i8(desc, TYPE)), i64t, false);
+    let extra = b.int_cast(b.load(i8t, b.gep_i8(desc, EXTRA)), i64t, false);
+    let plain_type = b.icmp(
+        IntPredicate::LLVMIntNE,
+        code,
+        b.const_int(i64t, CFI_TYPE_STRUCT),
+    );
+    let plain_extra = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        b.and_int(extra, b.const_int(i64t, ALLOCATOR_MASK | ADDENDUM_FLAG)),
+        zero,
+    );
+    let base = b.load(ptr, desc);
+    let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
+    let state_ok = match a {
+        Allocation::Allocate => null,
+        _ => b.not(null),
+    };
+    let ok = b.and_int(b.and_int(plain_type, plain_extra), state_ok);
+    let go = f.append_block("go");
+    b.cond_br(ok, go, bad);
+    b.at_end(go);
+    match a {
+        Allocation::Allocate => {
+            let rank = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
+            let elen = b.load(i64t, b.gep_i8(desc, ELEM_LEN));
+            let malloc = module.function("malloc").unwrap_or_else(|| {
+                module.add_function("malloc", Type::function(ptr, &[i64t], false))
+            });
+            let mut cases = Vec::new();
+            for r in 0..=MAX_RANK {
+                let block = f.append_block("rank");
+                cases.push((b.const_int(i64t, r as i64), block));
+            }
+            b.switch(rank, bad, &cases);
+            for (r, &(_, block)) in cases.iter().enumerate() {
+                b.at_end(block);
+                let mut sm = elen;
+                for d in 0..r as u64 {
+                    let at = |field: u64| b.gep_i8(desc, DIMS + d * DIM_SIZE + field);
+                    b.store(sm, at(STRIDE));
+                    sm = b.mul_int(sm, b.load(i64t, at(EXTENT)));
+                }
+                let one = b.const_int(i64t, 1);
+                let size = b.select(b.icmp(IntPredicate::LLVMIntEQ, sm, zero), one, sm);
+                let fresh = b.call_fn(malloc, &[size]);
+                b.store(fresh, desc);
+                b.ret(b.const_int(i32t, 0));
+            }
+        }
+        _ => {
+            let free = module.function("free").unwrap_or_else(|| {
+                module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
+            });
+            b.call_fn(free, &[base]);
+            b.store(b.zero(ptr), desc);
+            b.ret(b.const_int(i32t, 0));
+        }
+    }
+    b.at_end(bad);
+    let what = match a {
+        Allocation::Allocate => "this ALLOCATE (flang runtime _FortranAAllocatableAllocate) is not differentiated by ferment: it handles an unallocated allocatable of intrinsic type and rank at most 4 with the default allocator",
+        _ => "this DEALLOCATE (flang runtime _FortranAAllocatableDeallocate) is not differentiated by ferment: it handles an allocated allocatable of intrinsic type with the default allocator",
+    };
+    stop(&b, &format!("{name}.msg"), what, file, line);
+    f
+}
