@@ -380,237 +380,337 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         return Ok(req);
     }
     let ret_ty = fn_ty.fn_return();
-    let mut const_return = false;
-    let mut dup_return = false;
-    // `enzyme_noret`: the primal is not wanted, whatever else says so.
-    let mut no_primal = false;
-    let mut pending: Option<(Activity, Value)> = None;
-    // `enzyme_dupv`: the byte stride read after the marker.
-    let mut pending_stride: Option<Value> = None;
-    while pos < all_args.len() {
-        if part == Part::Reverse && req.args.len() == params.len() && pending.is_none() {
-            // `__enzyme_reverse`: what follows the parameters is the return
-            // value's adjoint (when active) and the tape, last.
-            let mut rest = all_args[pos..].iter().copied();
-            while let Some(t) = rest.next() {
-                match marker_name(t).as_deref() {
-                    Some("enzyme_nofree") => {
-                        req.nofree = true;
-                        req.markers.push(t);
-                    }
-                    Some(m @ ("enzyme_allocated" | "enzyme_tape")) => {
-                        // Enzyme's users also put the tape markers last.
-                        req.markers.push(t);
-                        let v = rest.next().filter(|v| {
-                            if m == "enzyme_tape" {
-                                v.ty().is_pointer()
-                            } else {
-                                v.ty().is_integer()
-                            }
-                        });
-                        let Some(v) = v else {
-                            return Err(call_error(
-                                &call,
-                                entry,
-                                format!(
-                                    "marker '{m}' must be followed by {}",
-                                    if m == "enzyme_tape" {
-                                        "a pointer to the tape's memory"
-                                    } else {
-                                        "the tape's size in bytes"
-                                    }
-                                ),
-                            ));
-                        };
+
+    let mut p = Parser {
+        call,
+        entry,
+        args: all_args,
+        pos,
+        params,
+        fname,
+        req,
+        const_return: false,
+        dup_return: false,
+        no_primal: false,
+        pending: None,
+        pending_stride: None,
+    };
+    while p.pos < p.args.len() {
+        if p.req.part == Part::Reverse && p.req.args.len() == p.params.len() && p.pending.is_none()
+        {
+            p.trailing()?;
+            break;
+        }
+        let a = p.args[p.pos];
+        p.pos += 1;
+        match marker_name(a) {
+            Some(m) => p.marker(a, &m)?,
+            None => p.argument(a)?,
+        }
+    }
+    p.finish(ret_ty)
+}
+
+/// The state of [`parse`] while it walks a call's arguments.
+struct Parser<'e> {
+    call: Value,
+    entry: &'e str,
+    /// The call's arguments, and the next one to read.
+    args: Vec<Value>,
+    pos: usize,
+    /// The differentiated function's parameter types and name.
+    params: Vec<Type>,
+    fname: String,
+    req: Request,
+    const_return: bool,
+    dup_return: bool,
+    /// `enzyme_noret`: the primal is not wanted, whatever else says so.
+    no_primal: bool,
+    /// The activity marker waiting for its argument.
+    pending: Option<(Activity, Value)>,
+    /// `enzyme_dupv`: the byte stride read after the marker.
+    pending_stride: Option<Value>,
+}
+
+impl Parser<'_> {
+    /// `__enzyme_reverse`: what follows the parameters is the return
+    /// value's adjoint (when active) and the tape, last.
+    fn trailing(&mut self) -> Result<()> {
+        let Parser {
+            call,
+            entry,
+            args: all_args,
+            pos,
+            fname,
+            req,
+            ..
+        } = self;
+        let (call, entry) = (*call, *entry);
+        let mut rest = all_args[*pos..].iter().copied();
+        while let Some(t) = rest.next() {
+            match marker_name(t).as_deref() {
+                Some("enzyme_nofree") => {
+                    req.nofree = true;
+                    req.markers.push(t);
+                }
+                Some(m @ ("enzyme_allocated" | "enzyme_tape")) => {
+                    // Enzyme's users also put the tape markers last.
+                    req.markers.push(t);
+                    let v = rest.next().filter(|v| {
                         if m == "enzyme_tape" {
-                            req.tape_memory = Some(v);
+                            v.ty().is_pointer()
                         } else {
-                            req.tape_allocated = Some(v);
+                            v.ty().is_integer()
                         }
-                    }
-                    Some(other) => {
+                    });
+                    let Some(v) = v else {
                         return Err(call_error(
                             &call,
                             entry,
                             format!(
-                            "marker '{other}' after the arguments of '{fname}' is not understood"
-                        ),
-                        ))
+                                "marker '{m}' must be followed by {}",
+                                if m == "enzyme_tape" {
+                                    "a pointer to the tape's memory"
+                                } else {
+                                    "the tape's size in bytes"
+                                }
+                            ),
+                        ));
+                    };
+                    if m == "enzyme_tape" {
+                        req.tape_memory = Some(v);
+                    } else {
+                        req.tape_allocated = Some(v);
                     }
-                    None => req.trailing.push(t),
                 }
-            }
-            break;
-        }
-        let a = all_args[pos];
-        pos += 1;
-        if let Some(m) = marker_name(a) {
-            req.markers.push(a);
-            let act = match m.as_str() {
-                "enzyme_const" => Some(Activity::Const),
-                "enzyme_out" => Some(Activity::Active),
-                "enzyme_dup" | "enzyme_dupv" => Some(Activity::Dup),
-                "enzyme_dupnoneed" | "enzyme_dupnoneedv" => Some(Activity::DupNoNeed),
-                _ => None,
-            };
-            if act.is_some() && m.ends_with('v') {
-                // enzyme_dupv, STRIDE, x, shadows: lane k's shadow is at
-                // shadows + k * STRIDE bytes.
-                let stride = all_args.get(pos).copied().filter(|v| v.ty().is_integer());
-                let Some(stride) = stride else {
-                    return Err(call_error(
-                        &call,
-                        entry,
-                        format!("marker '{m}' must be followed by the byte stride between the lanes' shadows, then the value and the first shadow"),
-                    ));
-                };
-                pos += 1;
-                pending_stride = Some(stride);
-            }
-            if let Some(act) = act {
-                if let Some((prev, _)) = pending {
+                Some(other) => {
                     return Err(call_error(
                         &call,
                         entry,
                         format!(
-                            "marker '{}' follows '{}' with no argument between them",
-                            m,
-                            prev.marker_name()
+                            "marker '{other}' after the arguments of '{fname}' is not understood"
                         ),
-                    ));
+                    ))
                 }
-                pending = Some((act, a));
-                continue;
+                None => req.trailing.push(t),
             }
-            match m.as_str() {
-                "enzyme_primal_return" => req.return_primal = !no_primal,
-                "enzyme_const_return" => const_return = true,
-                "enzyme_active_return" => {}
-                "enzyme_dup_return" => dup_return = true,
-                "enzyme_noret" => {
-                    req.return_primal = false;
-                    no_primal = true;
-                }
-                "enzyme_nofree" => req.nofree = true,
-                // Promises about memory and activity that only help Enzyme cache
-                // less: ferment tapes what it needs regardless.
-                "enzyme_not_overwritten" | "enzyme_runtime_activity" | "enzyme_nocache" => {}
-                "enzyme_allocated" | "enzyme_tape" => {
-                    if part != Part::Augmented && part != Part::Reverse {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            format!("marker '{m}' belongs to split mode (__enzyme_augmentfwd / __enzyme_reverse)"),
-                        ));
-                    }
-                    let Some(&v) = all_args.get(pos) else {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            format!("marker '{m}' must be followed by a value"),
-                        ));
-                    };
-                    pos += 1;
-                    if m == "enzyme_tape" {
-                        if !v.ty().is_pointer() {
-                            return Err(call_error(
-                                &call,
-                                entry,
-                                "enzyme_tape must be followed by a pointer to the tape's memory"
-                                    .into(),
-                            ));
-                        }
-                        req.tape_memory = Some(v);
-                    } else {
-                        if !v.ty().is_integer() {
-                            return Err(call_error(
-                                &call,
-                                entry,
-                                "enzyme_allocated must be followed by the tape's size in bytes"
-                                    .into(),
-                            ));
-                        }
-                        req.tape_allocated = Some(v);
-                    }
-                }
-                "enzyme_context" => {
-                    let Some(&c) = all_args.get(pos).filter(|v| v.ty().is_pointer()) else {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            "enzyme_context must be followed by a context from __enzyme_context(width)".into(),
-                        ));
-                    };
-                    pos += 1;
-                    if mode == Mode::Reverse && part != Part::Whole {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            "enzyme_context in split mode (__enzyme_augmentfwd / __enzyme_reverse) is not supported yet".into(),
-                        )
-                        .hint("use __enzyme_autodiff or __enzyme_fwddiff with the context"));
-                    }
-                    req.context = Some(c);
-                    // The context's width is the derivative's, where the
-                    // context can be traced to its creation; the derivative
-                    // checks it when it runs either way.
-                    if let Some(w) = crate::context::traced_width(c) {
-                        if !(1..=MAX_WIDTH).contains(&w) {
-                            return Err(call_error(
-                                &call,
-                                entry,
-                                format!("the context passed with enzyme_context has width {w}; ferment accepts 1 to {MAX_WIDTH}"),
-                            ));
-                        }
-                        if w as u32 != req.width && (req.width != 1 || !req.args.is_empty()) {
-                            return Err(call_error(
-                                &call,
-                                entry,
-                                format!("the context passed with enzyme_context has width {w}, the call {}", req.width),
-                            )
-                            .hint("put enzyme_context before the arguments, and give enzyme_width (if any) the context's width"));
-                        }
-                        req.width = w as u32;
-                    }
-                }
-                "enzyme_width" => {
-                    let w = all_args.get(pos).and_then(|v| v.const_int());
-                    pos += 1;
-                    let Some(w) = w.filter(|w| (1..=MAX_WIDTH).contains(w)) else {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            format!("enzyme_width must be followed by a constant batch width from 1 to {MAX_WIDTH}"),
-                        ));
-                    };
-                    if !req.args.is_empty() {
-                        return Err(call_error(
-                            &call,
-                            entry,
-                            "enzyme_width must come before the arguments".into(),
-                        ));
-                    }
-                    if let Some(cw) = req.context.and_then(crate::context::traced_width) {
-                        if cw != w {
-                            return Err(call_error(
-                                &call,
-                                entry,
-                                format!("enzyme_width {w} differs from the width {cw} of the context passed with enzyme_context"),
-                            ));
-                        }
-                    }
-                    req.width = w as u32;
-                }
-                other => {
+        }
+        Ok(())
+    }
+
+    /// A marker argument `a` named `m`: an argument's activity (kept for
+    /// the next argument), else a marker about the whole call.
+    fn marker(&mut self, a: Value, m: &str) -> Result<()> {
+        let Parser {
+            call,
+            entry,
+            args: all_args,
+            pos,
+            req,
+            pending,
+            pending_stride,
+            ..
+        } = self;
+        let (call, entry) = (*call, *entry);
+        req.markers.push(a);
+        let act = match m {
+            "enzyme_const" => Some(Activity::Const),
+            "enzyme_out" => Some(Activity::Active),
+            "enzyme_dup" | "enzyme_dupv" => Some(Activity::Dup),
+            "enzyme_dupnoneed" | "enzyme_dupnoneedv" => Some(Activity::DupNoNeed),
+            _ => None,
+        };
+        if act.is_some() && m.ends_with('v') {
+            // enzyme_dupv, STRIDE, x, shadows: lane k's shadow is at
+            // shadows + k * STRIDE bytes.
+            let stride = all_args.get(*pos).copied().filter(|v| v.ty().is_integer());
+            let Some(stride) = stride else {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!("marker '{m}' must be followed by the byte stride between the lanes' shadows, then the value and the first shadow"),
+                ));
+            };
+            *pos += 1;
+            *pending_stride = Some(stride);
+        }
+        if let Some(act) = act {
+            if let Some((prev, _)) = pending {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "marker '{}' follows '{}' with no argument between them",
+                        m,
+                        prev.marker_name()
+                    ),
+                ));
+            }
+            *pending = Some((act, a));
+            return Ok(());
+        }
+        self.call_marker(m)
+    }
+
+    /// A marker about the whole call (`enzyme_width`, `enzyme_context`,
+    /// the return's and the tape's markers).
+    fn call_marker(&mut self, m: &str) -> Result<()> {
+        let Parser {
+            call,
+            entry,
+            args: all_args,
+            pos,
+            req,
+            const_return,
+            dup_return,
+            no_primal,
+            ..
+        } = self;
+        let (call, entry, mode, part) = (*call, *entry, req.mode, req.part);
+        match m {
+            "enzyme_primal_return" => req.return_primal = !*no_primal,
+            "enzyme_const_return" => *const_return = true,
+            "enzyme_active_return" => {}
+            "enzyme_dup_return" => *dup_return = true,
+            "enzyme_noret" => {
+                req.return_primal = false;
+                *no_primal = true;
+            }
+            "enzyme_nofree" => req.nofree = true,
+            // Promises about memory and activity that only help Enzyme cache
+            // less: ferment tapes what it needs regardless.
+            "enzyme_not_overwritten" | "enzyme_runtime_activity" | "enzyme_nocache" => {}
+            "enzyme_allocated" | "enzyme_tape" => {
+                if part != Part::Augmented && part != Part::Reverse {
                     return Err(call_error(
                         &call,
                         entry,
-                        format!("marker '{other}' is not supported yet"),
+                        format!("marker '{m}' belongs to split mode (__enzyme_augmentfwd / __enzyme_reverse)"),
                     ));
                 }
+                let Some(&v) = all_args.get(*pos) else {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        format!("marker '{m}' must be followed by a value"),
+                    ));
+                };
+                *pos += 1;
+                if m == "enzyme_tape" {
+                    if !v.ty().is_pointer() {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "enzyme_tape must be followed by a pointer to the tape's memory".into(),
+                        ));
+                    }
+                    req.tape_memory = Some(v);
+                } else {
+                    if !v.ty().is_integer() {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "enzyme_allocated must be followed by the tape's size in bytes".into(),
+                        ));
+                    }
+                    req.tape_allocated = Some(v);
+                }
             }
-            continue;
+            "enzyme_context" => {
+                let Some(&c) = all_args.get(*pos).filter(|v| v.ty().is_pointer()) else {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        "enzyme_context must be followed by a context from __enzyme_context(width)"
+                            .into(),
+                    ));
+                };
+                *pos += 1;
+                if mode == Mode::Reverse && part != Part::Whole {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        "enzyme_context in split mode (__enzyme_augmentfwd / __enzyme_reverse) is not supported yet".into(),
+                    )
+                    .hint("use __enzyme_autodiff or __enzyme_fwddiff with the context"));
+                }
+                req.context = Some(c);
+                // The context's width is the derivative's, where the
+                // context can be traced to its creation; the derivative
+                // checks it when it runs either way.
+                if let Some(w) = crate::context::traced_width(c) {
+                    if !(1..=MAX_WIDTH).contains(&w) {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            format!("the context passed with enzyme_context has width {w}; ferment accepts 1 to {MAX_WIDTH}"),
+                        ));
+                    }
+                    if w as u32 != req.width && (req.width != 1 || !req.args.is_empty()) {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            format!("the context passed with enzyme_context has width {w}, the call {}", req.width),
+                        )
+                        .hint("put enzyme_context before the arguments, and give enzyme_width (if any) the context's width"));
+                    }
+                    req.width = w as u32;
+                }
+            }
+            "enzyme_width" => {
+                let w = all_args.get(*pos).and_then(|v| v.const_int());
+                *pos += 1;
+                let Some(w) = w.filter(|w| (1..=MAX_WIDTH).contains(w)) else {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        format!("enzyme_width must be followed by a constant batch width from 1 to {MAX_WIDTH}"),
+                    ));
+                };
+                if !req.args.is_empty() {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        "enzyme_width must come before the arguments".into(),
+                    ));
+                }
+                if let Some(cw) = req.context.and_then(crate::context::traced_width) {
+                    if cw != w {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            format!("enzyme_width {w} differs from the width {cw} of the context passed with enzyme_context"),
+                        ));
+                    }
+                }
+                req.width = w as u32;
+            }
+            other => {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!("marker '{other}' is not supported yet"),
+                ));
+            }
         }
+        Ok(())
+    }
+
+    /// The value `a` for the next parameter, with its shadows.
+    fn argument(&mut self, a: Value) -> Result<()> {
+        let Parser {
+            call,
+            entry,
+            args: all_args,
+            pos,
+            params,
+            fname,
+            req,
+            pending,
+            pending_stride,
+            ..
+        } = self;
+        let (call, entry, mode) = (*call, *entry, req.mode);
         let index = req.args.len();
         let Some(&pty) = params.get(index) else {
             return Err(call_error(
@@ -627,11 +727,11 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             Some((act, _)) => act,
             None => default_activity(pty, mode),
         };
-        check_marker_fits(&call, entry, &fname, index, pty, activity, mode)?;
+        check_marker_fits(&call, entry, fname, index, pty, activity, mode)?;
         let stride = pending_stride.take();
         let mut lanes = Vec::new();
         let shadow = if activity.has_shadow() {
-            let Some(&s) = all_args.get(pos) else {
+            let Some(&s) = all_args.get(*pos) else {
                 return Err(call_error(
                     &call,
                     entry,
@@ -643,7 +743,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 )
                 .hint("pass the shadow (or tangent) right after the value"));
             };
-            pos += 1;
+            *pos += 1;
             if let Some(m) = marker_name(s) {
                 return Err(call_error(
                     &call,
@@ -682,7 +782,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             }
             if stride.is_none() {
                 for lane in 1..req.width {
-                    let Some(&l) = all_args.get(pos) else {
+                    let Some(&l) = all_args.get(*pos) else {
                         return Err(call_error(
                             &call,
                             entry,
@@ -695,7 +795,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                         )
                         .hint("pass one shadow (or tangent) per lane after the value, or use enzyme_dupv with a stride"));
                     };
-                    pos += 1;
+                    *pos += 1;
                     lanes.push(l);
                 }
             }
@@ -710,78 +810,97 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             lanes,
             lane_stride: stride,
         });
+        Ok(())
     }
-    if let Some((act, _)) = pending {
-        return Err(call_error(
-            &call,
+
+    /// Checks what the arguments left open and settles the return.
+    fn finish(self, ret_ty: Type) -> Result<Request> {
+        let Parser {
+            call,
             entry,
-            format!(
-                "marker '{}' is not followed by an argument",
-                act.marker_name()
-            ),
-        ));
-    }
-    if req.args.len() < params.len() {
-        return Err(call_error(
-            &call,
-            entry,
-            format!(
-                "too few arguments: '{fname}' takes {} parameter(s), but the call supplies {}",
-                params.len(),
-                req.args.len()
-            ),
-        )
-        .hint("pass one value per parameter (and a shadow after each duplicated one)"));
-    }
-    let float_ret = ret_ty.is_fp_like();
-    req.return_active = float_ret && !const_return;
-    if mode == Mode::Forward && dup_return && !no_primal {
-        req.return_primal = true;
-    }
-    if req.width > 1 && mode == Mode::Reverse && req.return_active {
-        return Err(call_error(
-            &call,
-            entry,
-            "batched reverse mode (enzyme_width > 1) of a function returning a floating-point value is not supported yet".into(),
-        )
-        .hint("write the result to memory passed with enzyme_dup (one seeded shadow per lane), or mark the return enzyme_const_return"));
-    }
-    if part == Part::Reverse {
-        let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);
-        if req.trailing.len() != want {
+            params,
+            fname,
+            mut req,
+            const_return,
+            dup_return,
+            no_primal,
+            pending,
+            ..
+        } = self;
+        let (mode, part) = (req.mode, req.part);
+        if let Some((act, _)) = pending {
             return Err(call_error(
                 &call,
                 entry,
                 format!(
-                    "expected {} more argument(s) after the arguments of '{fname}' ({}the tape returned by __enzyme_augmentfwd), found {}",
-                    want,
-                    if req.return_active { "the adjoint of the return value, then " } else { "" },
-                    req.trailing.len()
+                    "marker '{}' is not followed by an argument",
+                    act.marker_name()
                 ),
             ));
         }
-    }
-    if mode == Mode::Reverse && req.return_primal && part == Part::Whole {
-        if ret_ty.is_void() {
-            req.return_primal = false;
-        } else {
-            // The primal comes from the augmented forward sweep of the
-            // split pair (one run of the function), the derivatives from
-            // its reverse.
-            req.shape = Shape::Split;
+        if req.args.len() < params.len() {
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "too few arguments: '{fname}' takes {} parameter(s), but the call supplies {}",
+                    params.len(),
+                    req.args.len()
+                ),
+            )
+            .hint("pass one value per parameter (and a shadow after each duplicated one)"));
         }
+        let float_ret = ret_ty.is_fp_like();
+        req.return_active = float_ret && !const_return;
+        if mode == Mode::Forward && dup_return && !no_primal {
+            req.return_primal = true;
+        }
+        if req.width > 1 && mode == Mode::Reverse && req.return_active {
+            return Err(call_error(
+                &call,
+                entry,
+                "batched reverse mode (enzyme_width > 1) of a function returning a floating-point value is not supported yet".into(),
+            )
+            .hint("write the result to memory passed with enzyme_dup (one seeded shadow per lane), or mark the return enzyme_const_return"));
+        }
+        if part == Part::Reverse {
+            let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);
+            if req.trailing.len() != want {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "expected {} more argument(s) after the arguments of '{fname}' ({}the tape returned by __enzyme_augmentfwd), found {}",
+                        want,
+                        if req.return_active { "the adjoint of the return value, then " } else { "" },
+                        req.trailing.len()
+                    ),
+                ));
+            }
+        }
+        if mode == Mode::Reverse && req.return_primal && part == Part::Whole {
+            if ret_ty.is_void() {
+                req.return_primal = false;
+            } else {
+                // The primal comes from the augmented forward sweep of the
+                // split pair (one run of the function), the derivatives from
+                // its reverse.
+                req.shape = Shape::Split;
+            }
+        }
+        if !ret_ty.is_void() && !ret_ty.is_fp_like() && !ret_ty.is_integer() && !ret_ty.is_pointer()
+        {
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "'{fname}' returns {}, which is not supported yet",
+                    ret_ty.describe()
+                ),
+            ));
+        }
+        Ok(req)
     }
-    if !ret_ty.is_void() && !ret_ty.is_fp_like() && !ret_ty.is_integer() && !ret_ty.is_pointer() {
-        return Err(call_error(
-            &call,
-            entry,
-            format!(
-                "'{fname}' returns {}, which is not supported yet",
-                ret_ty.describe()
-            ),
-        ));
-    }
-    Ok(req)
 }
 
 fn default_activity(ty: Type, mode: Mode) -> Activity {

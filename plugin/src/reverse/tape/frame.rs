@@ -1,0 +1,153 @@
+//! Split mode: the frame of tape slots the augmented function hands to
+//! the reverse function (on the heap or in storage its caller passes), and
+//! the storage of callees' frames.
+
+use super::*;
+
+impl Tape {
+    /// Split mode, reverse function: whether the augmented function
+    /// allocated the frame on the heap (then the reverse function frees it
+    /// with [`Tape::free_frame`]).
+    pub fn frame_owned(&self, b: &Builder) -> Option<Value> {
+        let (_, rev_base, _) = self.frame.split?;
+        let i8t = Type::int(self.module.context(), 8);
+        let owned = b.load(i8t, b.gep_i8(rev_base, OWNED_OFFSET));
+        Some(b.icmp(IntPredicate::LLVMIntNE, owned, b.const_int(i8t, 0)))
+    }
+
+    /// Split mode, reverse function: frees the frame.
+    pub fn free_frame(&self, b: &Builder) {
+        if let Some((_, rev_base, _)) = self.frame.split {
+            b.call_fn(self.free_fn(), &[rev_base]);
+        }
+    }
+
+    /// Split mode, once the augmented function is complete: the frame is the
+    /// caller's storage when it passed one, else a heap block the function
+    /// allocates (`frame = storage ? storage : malloc(size)`), and byte
+    /// [`OWNED_OFFSET`] records which.
+    pub fn install_frame_choice(&self) {
+        let (Some((malloc, _, _)), Some(storage)) = (self.frame.split, self.frame.storage) else {
+            return;
+        };
+        let ptr_ty = Type::ptr(self.module.context());
+        let i8t = Type::int(self.module.context(), 8);
+        let b = Builder::new(self.module);
+        b.before(malloc);
+        let on_heap = b.icmp(IntPredicate::LLVMIntEQ, storage, b.zero(ptr_ty));
+        let entry = on_heap.parent();
+        let then_end = shim::if_then_after(on_heap);
+        b.before(then_end);
+        let heap = b.call_fn(
+            declare(self.module, "malloc", ptr_ty, &[self.i64()]),
+            &[malloc.operand(0)],
+        );
+        let rest = malloc.parent();
+        b.at_start(rest);
+        let frame = b.phi(ptr_ty, "tape.frame");
+        frame.add_incoming(storage, entry);
+        frame.add_incoming(heap, then_end.parent());
+        malloc.replace_all_uses_with(frame);
+        b.before(malloc);
+        let owned = b.int_cast(on_heap, i8t, false);
+        b.store(owned, b.gep_i8(frame, OWNED_OFFSET));
+        malloc.erase();
+    }
+
+    /// Storage for the frame of a callee (`layout`) whose augmented call is
+    /// `at`, which lives as long as this function's tape: outside loops a
+    /// stack slot (combined shape) or a field of this function's own frame
+    /// (split shape), inside a loop a field of the loop's tape row. `None`
+    /// where the frame is too large or too strictly aligned for that (it
+    /// stays on the heap then). The forward pointer is built before `at`.
+    pub fn call_storage(
+        &mut self,
+        loops: &Loops,
+        at: Value,
+        layout: crate::derive::FrameLayout,
+    ) -> Option<(CallStorage, Value)> {
+        if layout.size > MAX_CALLER_FRAME || crate::gpu::is_gpu(self.module) {
+            return None;
+        }
+        let i8t = Type::int(self.module.context(), 8);
+        let Some(lp) = loops.loop_of(at.parent()) else {
+            // malloc's alignment bounds what a frame may need.
+            if layout.align > 16 {
+                return None;
+            }
+            let fr = &mut self.frame;
+            let ptr = match fr.split {
+                None => {
+                    let s = fr
+                        .fwd_entry
+                        .alloca(Type::array(i8t, layout.size), "tape.callee");
+                    fr.fwd_entry.set_alignment(s, layout.align as u32);
+                    SlotPtr { fwd: s, rev: s }
+                }
+                Some((fwd_base, rev_base, _)) => {
+                    let off = fr.size.div_ceil(layout.align) * layout.align;
+                    fr.size = off + layout.size;
+                    fr.align = fr.align.max(layout.align);
+                    let fwd = fr.fwd_entry.gep_i8(fwd_base, off);
+                    let rev = match &fr.rev_entry {
+                        Some(rb) => rb.gep_i8(rev_base, off),
+                        None => fwd,
+                    };
+                    SlotPtr { fwd, rev }
+                }
+            };
+            return Some((CallStorage::Fixed(ptr), ptr.fwd));
+        };
+        // Row fields are at most 8-aligned.
+        if layout.align > 8 {
+            return None;
+        }
+        let ptr_ty = Type::ptr(self.module.context());
+        let idx = self.loop_tape(loops, lp).idx;
+        if self.loops[&lp].buf.is_none() {
+            let null = self.frame.fwd_entry.zero(ptr_ty);
+            let buf = self.slot(ptr_ty, "tape.buf", Some(null));
+            if let Some(lt) = self.loops.get_mut(&lp) {
+                lt.buf = Some(buf);
+            }
+        }
+        let lt = self.loops.get_mut(&lp).expect("loop tape");
+        let off = lt.row.div_ceil(8) * 8;
+        lt.row = off + layout.size;
+        let buf = lt.buf.expect("loop tape buffer");
+        let b = Builder::new(self.module);
+        b.before(at);
+        let base = b.load(ptr_ty, buf.fwd);
+        let (fwd, stride) = row_field(&b, base, idx, off);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            lt.strides.push(stride);
+        }
+        self.report.add(|| {
+            format!(
+                "  callee frame of `{}`: {} bytes x executions of {} (no malloc per call)",
+                at.describe(),
+                layout.size,
+                describe_loop(loops, lp)
+            )
+        });
+        Some((CallStorage::Row { lp, off }, fwd))
+    }
+
+    /// The callee frame `storage` as the reverse sweep reaches it at `b`.
+    pub fn call_storage_rev(&mut self, b: &Builder, storage: CallStorage) -> Value {
+        match storage {
+            CallStorage::Fixed(p) => p.rev,
+            CallStorage::Row { lp, off } => {
+                let lt = &self.loops[&lp];
+                let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
+                let r = b.load(self.i64(), ridx.rev);
+                let base = b.load(Type::ptr(self.module.context()), buf.rev);
+                let (at, stride) = row_field(b, base, r, off);
+                if let Some(lt) = self.loops.get_mut(&lp) {
+                    lt.strides.push(stride);
+                }
+                at
+            }
+        }
+    }
+}

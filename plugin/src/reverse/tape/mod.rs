@@ -1,0 +1,738 @@
+//! The tape: primal values the reverse sweep needs, cached or recomputed.
+//!
+//! - A value outside loops is stored to a stack slot right after its
+//!   definition; `mem2reg` later turns the slot back into a register, so it
+//!   costs nothing.
+//! - A value inside loop `L` is stored into a growable heap buffer indexed by
+//!   `L`'s execution counter: every execution of `L`'s header takes the next
+//!   index (`cnt_L++`). The reverse sweep replays iterations in exactly the
+//!   reverse order, so it walks the same indices downwards (`ridx_L`), set
+//!   whenever it enters an iteration (see [`Tape::enter_iteration`]). This
+//!   needs no trip count and serves nested, triangular and while loops.
+//!   A loop's cached values share one row per iteration in one buffer.
+//!   Where scalar evolution bounds the iterations at loop entry, the rows
+//!   are reserved once in the preheader (the body stays check-free and
+//!   vectorizable); otherwise the header doubles the buffer when full.
+//!   Buffers are freed at the end of the reverse sweep.
+//! - In split mode (an augmented forward function and a separate reverse
+//!   function) every slot lives in one frame instead of the stack, which
+//!   the augmented function returns as the tape and the reverse function
+//!   reads. Its size is fixed (loop rows live in buffers of their own), so
+//!   a caller that knows it passes storage for it — in its own frame, on
+//!   its stack, or in its loop's tape row ([`Tape::call_storage`]) — and
+//!   no `malloc`/`free` runs per call; given none (the user's
+//!   `__enzyme_augmentfwd`, recursion), the augmented function allocates
+//!   the frame on the heap, and its first byte tells the reverse function
+//!   to free it.
+//! - Cheap pure values (integer and float arithmetic, casts, compares) whose
+//!   operands are available in the reverse sweep are recomputed instead of
+//!   cached.
+
+pub use super::rereads::{unchanged_roots, Rereads};
+use crate::cfg::loops::{LoopId, Loops};
+use crate::shim;
+use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};
+use hashbrown::HashMap;
+
+mod buffers;
+mod frame;
+mod recompute;
+
+pub use buffers::{tape_cache_helpers, HUGE_TAPE_BYTES};
+use recompute::Induction;
+
+/// A slot as the forward sweep and the reverse sweep address it (the same
+/// stack slot in combined mode; one frame field reached from two
+/// functions in split mode).
+#[derive(Clone, Copy)]
+pub struct SlotPtr {
+    pub fwd: Value,
+    pub rev: Value,
+}
+
+/// Where slots live.
+struct Frame {
+    /// Builds at the top of the forward entry block.
+    fwd_entry: Builder,
+    /// Builds at the top of the reverse entry block (split mode).
+    rev_entry: Option<Builder>,
+    /// Split mode: the frame pointer in each function, the `malloc` call
+    /// whose size is patched at the end, and the bytes used so far.
+    split: Option<(Value, Value, Value)>,
+    size: u64,
+    /// Split mode: the largest alignment a field of the frame needs.
+    align: u64,
+    /// Split mode: the augmented function's parameter giving storage for
+    /// the frame (null: allocate it on the heap).
+    storage: Option<Value>,
+}
+
+/// Split mode: frame byte 0 says whether the augmented function allocated
+/// the frame on the heap (1) or the caller gave storage (0).
+const OWNED_OFFSET: u64 = 0;
+
+/// The largest frame a caller holds for a callee in its own frame, stack or
+/// tape row (larger frames stay on the heap).
+const MAX_CALLER_FRAME: u64 = 4096;
+
+/// Storage a caller reserved for a callee's frame (see
+/// [`Tape::call_storage`]).
+#[derive(Clone, Copy)]
+pub enum CallStorage {
+    /// A stack slot (combined shape) or a field of the caller's own frame.
+    Fixed(SlotPtr),
+    /// Bytes at `off` of the row of loop `lp`.
+    Row { lp: LoopId, off: u64 },
+}
+
+enum Slot {
+    /// Stack slot or frame field (value outside loops).
+    Scalar(SlotPtr),
+    /// Heap buffer of `ty` indexed by the loop's counter; the pointer lives
+    /// in the stack slot `ptr`.
+    Buffer { lp: LoopId, off: u64, ty: Type },
+}
+
+/// GPU: bytes of per-thread local memory for each loop's first tape rows.
+const GPU_LOCAL_TAPE_BYTES: u64 = 1024;
+
+/// Per-loop counters.
+struct LoopTape {
+    /// The forward sweep's header execution counter.
+    cnt_fwd: Value,
+    /// The reverse sweep's copy of the header's execution counter (the
+    /// forward sweep counts up in a slot), counting down (the frame stays
+    /// intact, so a kept tape can be reversed again).
+    rcnt: Value,
+    /// Index of the iteration the reverse sweep is in.
+    ridx: SlotPtr,
+    /// Capacity of this loop's tape buffer, in rows (iterations).
+    cap: SlotPtr,
+    /// Index of the current iteration in the forward sweep.
+    idx: Value,
+    /// Last instruction of the header's counter prologue.
+    prologue_end: Value,
+    /// The loop's tape buffer: one row per iteration holding every value
+    /// cached in this loop, contiguously.
+    buf: Option<SlotPtr>,
+    /// Bytes of a row so far.
+    row: u64,
+    /// `mul idx, STRIDE` instructions; the stride is known once every
+    /// cached value has its place, and patched in by `finish`.
+    strides: Vec<Value>,
+    /// GPU: the per-thread local array holding the first rows (the buffer
+    /// moves to device `malloc` memory only when it outgrows it).
+    local: Option<Value>,
+}
+
+pub struct Tape {
+    module: Module,
+    slots: HashMap<Value, Slot>,
+    loops: HashMap<LoopId, LoopTape>,
+    frame: Frame,
+    /// Split mode: each forward argument's counterpart in the reverse
+    /// function.
+    args: HashMap<Value, Value>,
+    /// Inserts stores after definitions.
+    saver: Builder,
+    /// What was cached and recomputed, for `-ferment-print-tape`.
+    pub report: Report,
+    /// Every instruction that touches a loop's row buffer (stores, loads,
+    /// the GPU growth's memmove): see [`Tape::fence_rows`].
+    row_ops: std::cell::RefCell<Vec<Value>>,
+    recomputed: hashbrown::HashSet<Value>,
+    /// Per loop: the counter's value on entry to the current instance
+    /// (read in the forward preheader), and the reverse sweep's local copy
+    /// of it, set wherever the reverse sweep enters a new instance.
+    bases: HashMap<LoopId, (Value, Value)>,
+    /// Where the reverse sweep enters a new instance of a loop (walking an
+    /// exit edge or a `ret` inside it backwards): the instruction before
+    /// which that instance's base is read.
+    instance_entries: Vec<(LoopId, Value)>,
+    rereads: Option<Rereads>,
+    /// `sin`/`cos` calls whose reverse computes the other function of the
+    /// same argument anyway (their partial): recomputing them next to it
+    /// costs little (the backend makes one `sincos` of the pair), taping
+    /// them costs a row field.
+    paired: hashbrown::HashSet<Value>,
+    /// Dominator tree of the function (immediate dominators), for
+    /// [`Tape::forwarded`].
+    idom: Option<HashMap<Block, Block>>,
+    /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
+    /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
+    pub huge_pages: bool,
+    /// Row buffers of [`HUGE_TAPE_BYTES`] or more are kept for the next
+    /// gradient of the thread (`-ferment-no-tape-cache` turns it off).
+    pub tape_cache: bool,
+}
+
+/// Pure, cheap instructions the reverse sweep may recompute: arithmetic
+/// (divisions included: one costs less than writing and reading back a tape
+/// entry), casts, compares, selects, address arithmetic, and calls of the
+/// pure arithmetic intrinsics.
+fn is_cheap(v: Value) -> bool {
+    if v.opcode() == Opcode::LLVMCall {
+        const PURE: &[&str] = &[
+            "llvm.fmuladd.",
+            "llvm.fma.",
+            "llvm.fabs.",
+            "llvm.sqrt.",
+            "llvm.copysign.",
+            "llvm.minnum.",
+            "llvm.maxnum.",
+            "llvm.minimum.",
+            "llvm.maximum.",
+        ];
+        let name = v.called_function().map(|f| f.name()).unwrap_or_default();
+        return PURE.iter().any(|p| name.starts_with(p));
+    }
+    matches!(
+        v.opcode(),
+        Opcode::LLVMFAdd
+            | Opcode::LLVMFSub
+            | Opcode::LLVMFMul
+            | Opcode::LLVMFDiv
+            | Opcode::LLVMFNeg
+            | Opcode::LLVMAdd
+            | Opcode::LLVMSub
+            | Opcode::LLVMMul
+            | Opcode::LLVMShl
+            | Opcode::LLVMAnd
+            | Opcode::LLVMOr
+            | Opcode::LLVMXor
+            | Opcode::LLVMSIToFP
+            | Opcode::LLVMUIToFP
+            | Opcode::LLVMFPExt
+            | Opcode::LLVMFPTrunc
+            | Opcode::LLVMZExt
+            | Opcode::LLVMSExt
+            | Opcode::LLVMTrunc
+            | Opcode::LLVMICmp
+            | Opcode::LLVMFCmp
+            | Opcode::LLVMSelect
+            | Opcode::LLVMExtractValue
+            | Opcode::LLVMGetElementPtr
+            | Opcode::LLVMBitCast
+    )
+}
+
+/// Stands for a loop tape's row stride until `Tape::finish` knows it.
+const STRIDE_PLACEHOLDER: i64 = 0x7fff_fff1;
+
+/// Alignment of a cached value inside a tape row (at most 8 bytes, so rows
+/// of any mix pack tightly and stay aligned).
+fn field_align(module: Module, ty: Type) -> u64 {
+    (module.abi_align(ty) as u64).clamp(1, 8)
+}
+
+/// Address of field `off` of row `idx` of a loop tape buffer at `base`, and
+/// the `mul idx, STRIDE` whose stride `Tape::finish` patches in.
+fn row_field(b: &Builder, base: Value, idx: Value, off: u64) -> (Value, Value) {
+    let stride = b.mul_int(idx, b.const_int(b.i64(), STRIDE_PLACEHOLDER));
+    let row = b.gep(b.i8(), base, &[stride]);
+    (b.gep_i8(row, off), stride)
+}
+
+/// How many operand levels a recomputation may reach through.
+const RECOMPUTE_DEPTH: u32 = 12;
+
+/// Whether instruction `a` comes after `v` in `v`'s block.
+fn defined_later(a: Value, v: Value) -> bool {
+    if !a.is_instruction() || a.parent() != v.parent() {
+        return false;
+    }
+    let mut i = v.next_instruction();
+    while let Some(x) = i {
+        if x == a {
+            return true;
+        }
+        i = x.next_instruction();
+    }
+    false
+}
+
+impl Tape {
+    /// A tape for a combined function (slots on the stack of `entry`), or,
+    /// with `split = Some((rev_entry, rev_frame, args))`, for an augmented
+    /// function whose slots live in a heap frame that the reverse function
+    /// receives as `rev_frame`.
+    pub fn new(
+        module: Module,
+        entry: Block,
+        split: Option<(Block, Value, HashMap<Value, Value>)>,
+    ) -> Tape {
+        let at_top = |blk: Block| {
+            let b = Builder::new(module);
+            b.at_start(blk);
+            b
+        };
+        let fwd_entry = at_top(entry);
+        let (rev_entry, frame_split, args) = match split {
+            Some((rev_block, rev_frame, args)) => {
+                let ptr = Type::ptr(module.context());
+                let i64t = Type::int(module.context(), 64);
+                let malloc = declare(module, "malloc", ptr, &[i64t]);
+                let call = fwd_entry.call_fn(malloc, &[fwd_entry.const_int(i64t, 8)]);
+                (Some(at_top(rev_block)), Some((call, rev_frame, call)), args)
+            }
+            None => (None, None, HashMap::new()),
+        };
+        Tape {
+            module,
+            slots: HashMap::new(),
+            loops: HashMap::new(),
+            frame: Frame {
+                fwd_entry,
+                rev_entry,
+                split: frame_split,
+                size: if frame_split.is_some() {
+                    OWNED_OFFSET + 1
+                } else {
+                    0
+                },
+                align: 1,
+                storage: None,
+            },
+            args,
+            saver: Builder::new(module),
+            report: Report::default(),
+            row_ops: Default::default(),
+            recomputed: hashbrown::HashSet::new(),
+            bases: HashMap::new(),
+            instance_entries: Vec::new(),
+            rereads: None,
+            paired: hashbrown::HashSet::new(),
+            idom: None,
+            huge_pages: true,
+            tape_cache: true,
+        }
+    }
+
+    fn i64(&self) -> Type {
+        Type::int(self.module.context(), 64)
+    }
+
+    /// The forward function's frame pointer (split mode).
+    pub fn frame_pointer(&self) -> Option<Value> {
+        self.frame.split.map(|(f, _, _)| f)
+    }
+
+    /// Split mode: the frame's final size and alignment (once the reverse
+    /// sweep is complete).
+    pub fn frame_layout(&self) -> crate::derive::FrameLayout {
+        crate::derive::FrameLayout {
+            size: self.frame.size.max(8),
+            align: self.frame.align,
+        }
+    }
+
+    /// Split mode: the augmented function's frame-storage parameter.
+    pub fn set_frame_storage(&mut self, storage: Value) {
+        self.frame.storage = Some(storage);
+    }
+
+    /// A new slot of type `ty`, initialized to `init` at function entry.
+    pub fn slot(&mut self, ty: Type, name: &str, init: Option<Value>) -> SlotPtr {
+        let fr = &mut self.frame;
+        let ptr = match fr.split {
+            None => {
+                let s = fr.fwd_entry.alloca(ty, name);
+                SlotPtr { fwd: s, rev: s }
+            }
+            Some((fwd_base, rev_base, _)) => {
+                let align = self.module.abi_align(ty).max(1) as u64;
+                fr.align = fr.align.max(align);
+                let off = fr.size.div_ceil(align) * align;
+                fr.size = off + self.module.alloc_size(ty);
+                let fwd = fr.fwd_entry.gep_i8(fwd_base, off);
+                let rev = match &fr.rev_entry {
+                    Some(rb) => rb.gep_i8(rev_base, off),
+                    None => fwd,
+                };
+                SlotPtr { fwd, rev }
+            }
+        };
+        if let Some(v) = init {
+            fr.fwd_entry.store(v, ptr.fwd);
+        }
+        ptr
+    }
+
+    /// A slot the reverse sweep alone uses (a stack slot of the reverse
+    /// function).
+    pub fn reverse_local(&mut self, ty: Type, name: &str) -> Value {
+        match &self.frame.rev_entry {
+            Some(rb) => rb.alloca(ty, name),
+            None => self.frame.fwd_entry.alloca(ty, name),
+        }
+    }
+
+    /// Counters of loop `lp`, created on first use (the forward prologue
+    /// goes at the top of the header, after its phis).
+    fn loop_tape(&mut self, loops: &Loops, lp: LoopId) -> &LoopTape {
+        if !self.loops.contains_key(&lp) {
+            let i64t = self.i64();
+            let zero = self.frame.fwd_entry.const_int(i64t, 0);
+            let cnt = self.slot(i64t, "tape.cnt", Some(zero));
+            let ridx = self.slot(i64t, "tape.ridx", None);
+            let rcnt = match &self.frame.rev_entry {
+                Some(rb) => {
+                    let local = rb.alloca(i64t, "tape.rcnt");
+                    let total = rb.load(i64t, cnt.rev);
+                    rb.store(total, local);
+                    local
+                }
+                None => cnt.fwd,
+            };
+            let cap = self.slot(i64t, "tape.cap", Some(zero));
+            let header = loops.get(lp).header;
+            let b = &self.saver;
+            match header.first_insertion_point() {
+                Some(i) => b.before(i),
+                None => b.at_end(header),
+            }
+            let idx = b.load(i64t, cnt.fwd);
+            let next = b.add_int(idx, b.const_int(i64t, 1));
+            let prologue_end = b.store(next, cnt.fwd);
+            self.loops.insert(
+                lp,
+                LoopTape {
+                    cnt_fwd: cnt.fwd,
+                    rcnt,
+                    ridx,
+                    cap,
+                    idx,
+                    prologue_end,
+                    buf: None,
+                    row: 0,
+                    strides: Vec::new(),
+                    local: None,
+                },
+            );
+        }
+        &self.loops[&lp]
+    }
+
+    /// Reverse sweep: moves to the previous iteration of `lp` (at `b`).
+    pub fn enter_iteration(&mut self, loops: &Loops, b: &Builder, lp: LoopId) {
+        let i64t = self.i64();
+        let lt = self.loop_tape(loops, lp);
+        let c = b.load(i64t, lt.rcnt);
+        let c1 = b.sub_int(c, b.const_int(i64t, 1));
+        b.store(c1, lt.rcnt);
+        b.store(c1, lt.ridx.rev);
+    }
+
+    /// `v` as seen at `b`'s insertion point in the reverse sweep.
+    pub fn reload(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
+        if !v.is_instruction() {
+            return self.args.get(&v).copied().unwrap_or(v);
+        }
+        let lp = loops.loop_of(v.parent());
+        if lp.is_some() && self.recomputable(loops, v, RECOMPUTE_DEPTH) {
+            return self.recompute(loops, b, v);
+        }
+        if lp.is_none() && self.frame.split.is_some() && self.recomputable_in_frame(loops, v) {
+            return self.recompute(loops, b, v);
+        }
+        if !self.slots.contains_key(&v) {
+            self.create_slot(loops, v, lp);
+        }
+        match &self.slots[&v] {
+            Slot::Scalar(s) => b.load(v.ty(), s.rev),
+            Slot::Buffer { lp, off, ty } => {
+                let (lp, off, ty) = (*lp, *off, *ty);
+                self.read_row(b, lp, off, ty, |_, r| r)
+            }
+        }
+    }
+
+    /// Field `off` (of type `ty`) of `lp`'s tape row `row(b, r)`, where `r`
+    /// is the row the reverse sweep is in.
+    fn read_row(
+        &mut self,
+        b: &Builder,
+        lp: LoopId,
+        off: u64,
+        ty: Type,
+        row: impl FnOnce(&Builder, Value) -> Value,
+    ) -> Value {
+        let lt = &self.loops[&lp];
+        let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
+        let r = b.load(self.i64(), ridx.rev);
+        let idx = row(b, r);
+        let base = b.load(Type::ptr(self.module.context()), buf.rev);
+        let (at, stride) = row_field(b, base, idx, off);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            lt.strides.push(stride);
+        }
+        let l = b.load(ty, at);
+        b.set_alignment(l, field_align(self.module, ty) as u32);
+        self.row_ops.borrow_mut().push(l);
+        l
+    }
+
+    fn create_slot(&mut self, loops: &Loops, v: Value, lp: Option<LoopId>) {
+        let ty = v.ty();
+        let Some(lp) = lp else {
+            let s = self.slot(ty, "tape", None);
+            // A global's shadow from an Enzyme context is computed at the
+            // top of the entry block, possibly before the slot's address.
+            if crate::context::is_global_shadow(v) && defined_later(s.fwd, v) {
+                self.saver.after(s.fwd);
+            } else {
+                self.position_after(v);
+            }
+            self.saver.store(v, s.fwd);
+            self.slots.insert(v, Slot::Scalar(s));
+            return;
+        };
+        let ptr_ty = Type::ptr(self.module.context());
+        let idx = self.loop_tape(loops, lp).idx;
+        if self.loops[&lp].buf.is_none() {
+            let null = self.frame.fwd_entry.zero(ptr_ty);
+            let buf = self.slot(ptr_ty, "tape.buf", Some(null));
+            if let Some(lt) = self.loops.get_mut(&lp) {
+                lt.buf = Some(buf);
+            }
+        }
+        let align = field_align(self.module, ty);
+        let lt = self.loops.get_mut(&lp).expect("loop tape");
+        let off = lt.row.div_ceil(align) * align;
+        lt.row = off + self.module.alloc_size(ty);
+        let buf = lt.buf.expect("loop tape buffer");
+        // At the end of v's block rather than right after v: the row is the
+        // same, and a store after all of v's users keeps a loop-carried value
+        // a recurrence the vectorizer can handle (it cannot sink a store).
+        match v.parent().terminator() {
+            Some(t) if t != v => self.saver.before(t),
+            _ => self.position_after(v),
+        }
+        let base = self.saver.load(ptr_ty, buf.fwd);
+        let (at, stride) = row_field(&self.saver, base, idx, off);
+        let st = self.saver.store(v, at);
+        self.saver.set_alignment(st, align as u32);
+        self.row_ops.borrow_mut().push(st);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            lt.strides.push(stride);
+        }
+        self.report.add(|| {
+            format!(
+                "  cache `{}`: {} bytes x executions of {}",
+                v.describe(),
+                self.module.alloc_size(ty),
+                describe_loop(loops, lp)
+            )
+        });
+        self.slots.insert(v, Slot::Buffer { lp, off, ty });
+    }
+
+    /// Positions the saver right after `v` (after the counter prologue for a
+    /// header phi).
+    fn position_after(&self, v: Value) {
+        if v.opcode() == Opcode::LLVMPHI {
+            if let Some(lt) = self
+                .loops
+                .values()
+                .find(|lt| lt.prologue_end.parent() == v.parent())
+            {
+                self.saver.after(lt.prologue_end);
+                return;
+            }
+        }
+        self.saver.after(v);
+    }
+
+    fn loop_counter_fwd(&mut self, loops: &Loops, lp: LoopId) -> Value {
+        self.loop_tape(loops, lp).cnt_fwd
+    }
+
+    /// The iteration number (from 0) of the loop instance the reverse sweep
+    /// is in: its counter index minus the counter's value when the instance
+    /// was entered (read in the preheader, cached like any value there).
+    fn iteration(&mut self, loops: &Loops, b: &Builder, lp: LoopId, preheader: Block) -> Value {
+        let i64t = self.i64();
+        let cnt_fwd = self.loop_counter_fwd(loops, lp);
+        let local = match self.bases.get(&lp) {
+            Some(&(_, local)) => local,
+            None => {
+                let term = preheader.terminator().expect("preheader terminator");
+                let pb = Builder::new(self.module);
+                pb.before(term);
+                let base = pb.load(i64t, cnt_fwd);
+                let local = self.reverse_local(i64t, "rev.base");
+                self.bases.insert(lp, (base, local));
+                local
+            }
+        };
+        let ridx = self.loops[&lp].ridx;
+        let r = b.load(i64t, ridx.rev);
+        b.sub_int(r, b.load(i64t, local))
+    }
+
+    /// Records that the reverse sweep enters a new instance of `lp` just
+    /// before `at` (a terminator it emitted).
+    pub fn note_instance_entry(&mut self, lp: LoopId, at: Value) {
+        self.instance_entries.push((lp, at));
+    }
+
+    /// Reads each loop instance's base once, where the reverse sweep enters
+    /// the instance, instead of in every reverse iteration: a read of the
+    /// tape inside the reverse loop would have to be repeated after every
+    /// store of an adjoint (they might alias), which keeps the loop scalar.
+    pub fn install_instance_bases(&mut self, loops: &Loops) {
+        let entries = std::mem::take(&mut self.instance_entries);
+        for (lp, at) in entries {
+            let Some(&(base, local)) = self.bases.get(&lp) else {
+                continue;
+            };
+            let b = Builder::new(self.module);
+            b.before(at);
+            let v = self.reload(loops, &b, base);
+            b.store(v, local);
+        }
+    }
+
+    fn recompute_induction(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        v: Value,
+        iv: Induction,
+    ) -> Value {
+        match iv {
+            Induction::FirstOrRest {
+                lp,
+                preheader,
+                first,
+                rest,
+            } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(self.i64(), 0));
+                b.select(is_first, first, rest)
+            }
+            Induction::Affine {
+                lp,
+                preheader,
+                start,
+                step,
+            } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let ty = v.ty();
+                let k = b.int_cast(k, ty, false);
+                let start = self.reload(loops, b, start);
+                b.add_int(start, b.mul_int(k, b.const_int(ty, step)))
+            }
+            Induction::Carried {
+                lp,
+                preheader,
+                first,
+                prev,
+            } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let i64t = self.i64();
+                let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
+                if !self.slots.contains_key(&prev) {
+                    self.create_slot(loops, prev, Some(lp));
+                }
+                let Slot::Buffer { off, ty, .. } = self.slots[&prev] else {
+                    unreachable!("a value of a loop is taped in the loop's rows");
+                };
+                // Row r - 1 holds the previous iteration (row r itself on
+                // the first iteration, whose value is not used).
+                let earlier = self.read_row(b, lp, off, ty, |b, r| {
+                    b.select(is_first, r, b.sub_int(r, b.const_int(i64t, 1)))
+                });
+                let first = self.reload(loops, b, first);
+                b.select(is_first, first, earlier)
+            }
+        }
+    }
+}
+
+impl LoopTape {
+    /// Bytes per row (8-byte aligned; no field is more than 8-aligned): a
+    /// power of two up to 64, then whole 32-byte units. A
+    /// vectorized loop reads its rows as an interleaved group of `stride / 8`
+    /// members, which de-interleaves cheaply for powers of two (three
+    /// doubles per row read back as 24-byte rows cost gmm's reverse sweep
+    /// twice the time of 32-byte rows).
+    fn stride(&self) -> u64 {
+        let bytes = self.row.div_ceil(8).max(1) * 8;
+        if bytes <= 64 {
+            bytes.next_power_of_two()
+        } else {
+            bytes.div_ceil(32) * 32
+        }
+    }
+}
+
+/// "the loop at file:line" (or its header block's name) and its depth.
+fn describe_loop(loops: &Loops, lp: LoopId) -> String {
+    let l = loops.get(lp);
+    let at = l
+        .header
+        .instructions()
+        .into_iter()
+        .find_map(|i| i.source_location())
+        .unwrap_or_else(|| format!("block '{}'", l.header.name()));
+    format!("the loop at {at} (depth {})", l.depth)
+}
+
+fn is_ancestor(loops: &Loops, outer: LoopId, mut inner: LoopId) -> bool {
+    loop {
+        if inner == outer {
+            return true;
+        }
+        match loops.get(inner).parent {
+            Some(p) => inner = p,
+            None => return false,
+        }
+    }
+}
+
+/// The lines of the tape report (`-ferment-print-tape`): built only when
+/// the report is asked for (printing an instruction walks the module's
+/// metadata, which is slow with debug information).
+#[derive(Default)]
+pub struct Report {
+    pub on: bool,
+    pub lines: Vec<String>,
+}
+
+impl Report {
+    pub fn add(&mut self, line: impl FnOnce() -> String) {
+        if self.on {
+            self.lines.push(line());
+        }
+    }
+}
+
+/// The module's declaration of a C library function (added when missing).
+pub fn declare(module: Module, name: &str, ret: Type, params: &[Type]) -> Value {
+    module
+        .function(name)
+        .unwrap_or_else(|| module.add_function(name, Type::function(ret, params, false)))
+}
+
+/// Emits, at `b`'s position, a run-time stop: `message` written to standard
+/// error (kept in the private string global `global`), then `abort()`.
+/// The caller ends the block (`unreachable`) where nothing follows.
+pub fn emit_stop(b: &Builder, global: &str, message: &str) {
+    let module = b.module();
+    let ctx = module.context();
+    let (i32t, i64t) = (Type::int(ctx, 32), Type::int(ctx, 64));
+    let text = module
+        .global(global)
+        .unwrap_or_else(|| module.add_string_constant(global, message));
+    let write = declare(module, "write", i64t, &[i32t, Type::ptr(ctx), i64t]);
+    b.call_fn(
+        write,
+        &[
+            b.const_int(i32t, 2),
+            text,
+            b.const_int(i64t, message.len() as i64),
+        ],
+    );
+    b.call_fn(declare(module, "abort", Type::void(ctx), &[]), &[]);
+}

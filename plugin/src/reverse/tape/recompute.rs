@@ -1,0 +1,791 @@
+//! Recomputation instead of taping: which primal values the reverse sweep
+//! can rebuild from what it already has (cheap pure arithmetic, loads of
+//! memory that is unchanged between the sweeps, header phis one iteration
+//! late, values forwarded from a store), and the rebuilding itself.
+
+use super::*;
+
+impl Tape {
+    pub(super) fn recomputable(&self, loops: &Loops, v: Value, depth: u32) -> bool {
+        if !v.is_instruction() {
+            return true;
+        }
+        if self.slots.contains_key(&v) {
+            return false;
+        }
+        if v.opcode() == Opcode::LLVMPHI {
+            return self.shifted(loops, v, depth).is_some() || induction(loops, v).is_some();
+        }
+        if v.opcode() == Opcode::LLVMLoad {
+            // Memory the function never writes still holds the same value
+            // in the reverse sweep: read it again instead of taping it.
+            let p = v.operand(0);
+            let unchanged = self.rereads.as_ref().is_some_and(|r| r.safe(v));
+            if unchanged {
+                return depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
+            }
+            return depth > 0 && self.forwarded(loops, v, depth - 1).is_some();
+        }
+        let cheap = self.cheap(v);
+        if !cheap || depth == 0 {
+            return false;
+        }
+        // Recompute from operands that are recomputable, already taped, or
+        // — at most one distinct — a leaf (phi, load, call) that will be
+        // taped in its place: products and negations of one loaded value
+        // then cost one taped value instead of one each.
+        self.leaves_to_tape(loops, v, depth).is_some_and(|n| n <= 1)
+    }
+
+    /// Split shape, `v` outside loops: a frame field costs a store and a
+    /// load (a stack slot in the combined shape costs nothing once
+    /// `mem2reg` has run), so cheap `v` is rebuilt from the arguments
+    /// (which the reverse function receives too), constants, values the
+    /// frame holds anyway and at most one leaf taped in its place: the
+    /// addresses of argument fields and their shadows, and products and
+    /// negations of one loaded value, take no field of their own.
+    pub(super) fn recomputable_in_frame(&self, loops: &Loops, v: Value) -> bool {
+        if self.slots.contains_key(&v) {
+            return false;
+        }
+        if self.rereadable_in_frame(loops, v, RECOMPUTE_DEPTH) {
+            return true;
+        }
+        if !self.cheap(v) {
+            return false;
+        }
+        let mut leaves: Vec<Value> = Vec::new();
+        let mut seen: Vec<Value> = Vec::new();
+        self.plan_in_frame(loops, v, RECOMPUTE_DEPTH, &mut leaves, &mut seen) && leaves.len() <= 1
+    }
+
+    pub(super) fn plan_in_frame(
+        &self,
+        loops: &Loops,
+        v: Value,
+        depth: u32,
+        leaves: &mut Vec<Value>,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        v.operands().into_iter().all(|o| {
+            if !o.is_instruction() || seen.contains(&o) || self.slots.contains_key(&o) {
+                return true;
+            }
+            seen.push(o);
+            if loops.loop_of(o.parent()).is_some() {
+                return false;
+            }
+            if self.rereadable_in_frame(loops, o, depth - 1) {
+                return true;
+            }
+            if self.cheap(o) && depth > 1 {
+                return self.plan_in_frame(loops, o, depth - 1, leaves, seen);
+            }
+            if o.ty().is_void() {
+                return false;
+            }
+            leaves.push(o);
+            true
+        })
+    }
+
+    /// Split shape, outside loops: a load of memory the caller vouches for
+    /// (nothing writes it between the sweeps) from an address the reverse
+    /// function rebuilds without taping anything.
+    pub(super) fn rereadable_in_frame(&self, loops: &Loops, v: Value, depth: u32) -> bool {
+        if v.opcode() != Opcode::LLVMLoad
+            || depth == 0
+            || loops.loop_of(v.parent()).is_some()
+            || !self.rereads.as_ref().is_some_and(|r| r.safe(v))
+        {
+            return false;
+        }
+        let p = v.operand(0);
+        if !p.is_instruction() {
+            return true;
+        }
+        if !self.cheap(p) || self.slots.contains_key(&p) || loops.loop_of(p.parent()).is_some() {
+            return false;
+        }
+        let mut leaves: Vec<Value> = Vec::new();
+        let mut seen: Vec<Value> = Vec::new();
+        self.plan_in_frame(loops, p, depth - 1, &mut leaves, &mut seen) && leaves.is_empty()
+    }
+
+    /// How many distinct untaped leaves rebuilding cheap `v` would tape, or
+    /// `None` when it cannot be rebuilt.
+    pub(super) fn leaves_to_tape(&self, loops: &Loops, v: Value, depth: u32) -> Option<usize> {
+        let mut leaves: Vec<Value> = Vec::new();
+        let mut seen: Vec<Value> = Vec::new();
+        self.plan(loops, v, depth, &mut leaves, &mut seen)
+            .then_some(leaves.len())
+    }
+
+    /// Whether the reverse sweep can rebuild `v` from constants, induction
+    /// variables, unchanged memory and values it tapes anyway, without
+    /// taping anything new for it.
+    pub fn recomputable_without_taping(&self, loops: &Loops, v: Value) -> bool {
+        if !v.is_instruction() {
+            return true;
+        }
+        if !self.cheap(v) || self.slots.contains_key(&v) {
+            return false;
+        }
+        self.leaves_to_tape(loops, v, RECOMPUTE_DEPTH) == Some(0)
+    }
+
+    /// Whether cheap `v` can be rebuilt from its operands, collecting the
+    /// untaped leaves that rebuilding it would tape.
+    /// `seen` holds the operands already planned (shared subexpressions are
+    /// visited once).
+    pub(super) fn plan(
+        &self,
+        loops: &Loops,
+        v: Value,
+        depth: u32,
+        leaves: &mut Vec<Value>,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        let my_loop = loops.loop_of(v.parent());
+        v.operands().into_iter().all(|o| {
+            if !o.is_instruction() || seen.contains(&o) {
+                return true;
+            }
+            seen.push(o);
+            match (loops.loop_of(o.parent()), my_loop) {
+                // Defined outside every loop, or in an enclosing loop: it is
+                // reloaded from there.
+                (None, _) => true,
+                (Some(l), Some(m)) if l != m && is_ancestor(loops, l, m) => true,
+                (Some(l), Some(m)) if l == m => {
+                    if self.slots.contains_key(&o) || self.recomputable_leaf(loops, o, depth - 1) {
+                        return true;
+                    }
+                    if self.cheap(o) && depth > 1 {
+                        return self.plan(loops, o, depth - 1, leaves, seen);
+                    }
+                    if matches!(o.opcode(), Opcode::LLVMPHI | Opcode::LLVMLoad) {
+                        if !leaves.contains(&o) {
+                            leaves.push(o);
+                        }
+                        return true;
+                    }
+                    false
+                }
+                _ => false,
+            }
+        })
+    }
+
+    /// Recomputable without taping anything: constants, induction
+    /// variables, loads of unchanged memory.
+    pub(super) fn recomputable_leaf(&self, loops: &Loops, o: Value, depth: u32) -> bool {
+        match o.opcode() {
+            Opcode::LLVMPHI | Opcode::LLVMLoad => self.recomputable(loops, o, depth),
+            _ => false,
+        }
+    }
+
+    pub(super) fn recomputable_operand(
+        &self,
+        loops: &Loops,
+        v: Value,
+        o: Value,
+        depth: u32,
+    ) -> bool {
+        if !o.is_instruction() {
+            return true;
+        }
+        let my_loop = loops.loop_of(v.parent());
+        match (loops.loop_of(o.parent()), my_loop) {
+            (None, _) => true,
+            (Some(l), Some(m)) if l != m && is_ancestor(loops, l, m) => true,
+            (Some(l), Some(m)) if l == m => self.recomputable(loops, o, depth),
+            _ => false,
+        }
+    }
+
+    /// Which loads read memory nothing overwrites afterwards.
+    pub fn set_rereads(&mut self, r: Rereads) {
+        self.rereads = Some(r);
+    }
+
+    /// Combined shape: the heap allocations whose frees move to the reverse
+    /// sweep, with those frees (see `rereads.rs`).
+    pub fn deferred_frees(&self) -> HashMap<Value, Vec<Value>> {
+        self.rereads
+            .as_ref()
+            .map(|r| r.deferred.clone())
+            .unwrap_or_default()
+    }
+
+    /// See [`Tape::paired`].
+    pub fn set_paired(&mut self, paired: hashbrown::HashSet<Value>) {
+        self.paired = paired;
+    }
+
+    pub(super) fn cheap(&self, v: Value) -> bool {
+        is_cheap(v) || self.paired.contains(&v)
+    }
+
+    /// Combined shape: whether the reverse sweep may read BLAS operand `p`
+    /// of `call` in place (nothing writes it after the call).
+    pub fn blas_operand_unchanged(&self, call: Value, p: Value) -> bool {
+        self.rereads
+            .as_ref()
+            .is_some_and(|r| r.blas_operand_unchanged(call, p))
+    }
+
+    pub(super) fn recompute(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
+        if self.recomputed.insert(v) {
+            self.report
+                .add(|| format!("  recompute `{}` in the reverse sweep", v.describe()));
+        }
+        if let Some(sh) = self.shifted(loops, v, RECOMPUTE_DEPTH) {
+            return self.recompute_shifted(loops, b, sh);
+        }
+        if v.opcode() == Opcode::LLVMLoad && !self.rereads.as_ref().is_some_and(|r| r.safe(v)) {
+            if let Some(fw) = self.forwarded(loops, v, RECOMPUTE_DEPTH) {
+                let mut memo = HashMap::new();
+                return self.forward_clone(loops, b, fw, fw.value, &mut memo);
+            }
+        }
+        if let Some(iv) = induction(loops, v) {
+            return self.recompute_induction(loops, b, v, iv);
+        }
+        let ops: Vec<Value> = v
+            .operands()
+            .into_iter()
+            .map(|o| self.reload(loops, b, o))
+            .collect();
+        let c = v.clone_instruction();
+        for (i, o) in ops.into_iter().enumerate() {
+            c.set_operand(i, o);
+        }
+        b.insert(c);
+        c
+    }
+
+    /// Header phi `v = phi [first, preheader], [w, latch]` of loop `lp`
+    /// whose latch value `w` the reverse sweep can rebuild one iteration
+    /// late without taping anything: `w` is computed from values outside
+    /// `lp`, loads of memory nothing overwrites afterwards, cheap
+    /// arithmetic, and latch values of `lp`'s induction phis (at most
+    /// `depth` levels). Then on iteration `k > 0`, `v` is `w` of iteration
+    /// `k - 1`, which is `w`'s expression with every such latch value
+    /// replaced by its phi on iteration `k` (the latch edge carries one
+    /// into the other): loop rotation's `p0 = rowptr[i]` carried from the
+    /// previous iteration's `rowptr[i + 1]` is read again as `rowptr[i]`
+    /// instead of taped.
+    pub(super) fn shifted(&self, loops: &Loops, v: Value, depth: u32) -> Option<Shifted> {
+        if v.opcode() != Opcode::LLVMPHI || self.rereads.is_none() {
+            return None;
+        }
+        let lp = loops.loop_of(v.parent())?;
+        if loops.get(lp).header != v.parent() {
+            return None;
+        }
+        let incoming = v.incoming();
+        if incoming.len() != 2 {
+            return None;
+        }
+        let (first, preheader) = *incoming.iter().find(|(_, b)| !loops.contains(lp, *b))?;
+        let (prev, _) = *incoming.iter().find(|(_, b)| loops.contains(lp, *b))?;
+        if first.is_instruction() && loops.contains(lp, first.parent()) {
+            return None;
+        }
+        // Only a value of the loop itself: a loop-invariant latch value is
+        // left to the other forms (it is no cheaper here).
+        if !prev.is_instruction() || loops.loop_of(prev.parent()) != Some(lp) {
+            return None;
+        }
+        let mut seen = Vec::new();
+        self.shiftable(loops, lp, v, prev, depth, &mut seen)
+            .then_some(Shifted {
+                phi: v,
+                lp,
+                preheader,
+                first,
+                prev,
+            })
+    }
+
+    /// See [`Tape::shifted`]: whether `e` (an operand of the latch value of
+    /// phi `v`) can be rebuilt one iteration late.
+    pub(super) fn shiftable(
+        &self,
+        loops: &Loops,
+        lp: LoopId,
+        v: Value,
+        e: Value,
+        depth: u32,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        if !e.is_instruction() || seen.contains(&e) {
+            return true;
+        }
+        match loops.loop_of(e.parent()) {
+            None => return true,
+            Some(l) if l != lp => return is_ancestor(loops, l, lp),
+            _ => {}
+        }
+        if counted_latch_phi(loops, lp, v, e).is_some() || affine_step(loops, lp, v, e).is_some() {
+            return true;
+        }
+        if depth == 0 || e.opcode() == Opcode::LLVMPHI {
+            return false;
+        }
+        let ok = match e.opcode() {
+            Opcode::LLVMLoad => self.rereads.as_ref().is_some_and(|r| r.safe(e)),
+            _ => is_cheap(e),
+        };
+        if !ok {
+            return false;
+        }
+        seen.push(e);
+        e.operands()
+            .into_iter()
+            .all(|o| self.shiftable(loops, lp, v, o, depth - 1, seen))
+    }
+
+    /// `first` on the first iteration, else the latch value rebuilt one
+    /// iteration late (see [`Tape::shifted`]).
+    pub(super) fn recompute_shifted(&mut self, loops: &Loops, b: &Builder, sh: Shifted) -> Value {
+        let k = self.iteration(loops, b, sh.lp, sh.preheader);
+        let i64t = self.i64();
+        let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
+        let first = self.reload(loops, b, sh.first);
+        let mut memo = HashMap::new();
+        let later = self.shift_clone(loops, b, sh, sh.prev, &mut memo);
+        b.select(is_first, first, later)
+    }
+
+    pub(super) fn shift_clone(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        sh: Shifted,
+        e: Value,
+        memo: &mut HashMap<Value, Value>,
+    ) -> Value {
+        let lp = sh.lp;
+        if !e.is_instruction() || loops.loop_of(e.parent()) != Some(lp) {
+            return self.reload(loops, b, e);
+        }
+        let v = sh.phi;
+        if let Some(u) = counted_latch_phi(loops, lp, v, e) {
+            return self.reload(loops, b, u);
+        }
+        if let Some(step) = affine_step(loops, lp, v, e) {
+            // an affine induction one iteration earlier: e - step
+            let now = self.reload(loops, b, e);
+            return b.sub_int(now, b.const_int(e.ty(), step));
+        }
+        if let Some(c) = memo.get(&e) {
+            return *c;
+        }
+        let ops: Vec<Value> = e
+            .operands()
+            .into_iter()
+            .map(|o| self.shift_clone(loops, b, sh, o, memo))
+            .collect();
+        let c = e.clone_instruction();
+        for (i, o) in ops.into_iter().enumerate() {
+            c.set_operand(i, o);
+        }
+        b.insert(c);
+        memo.insert(e, c);
+        c
+    }
+
+    /// See [`Tape::forwarded`].
+    pub fn set_dominators(&mut self, idom: HashMap<Block, Block>) {
+        self.idom = Some(idom);
+    }
+
+    /// Load `l = base[i]` in loop `L` whose value was stored in the same
+    /// iteration of the enclosing loop by a sibling loop `L0` that runs
+    /// before it, `base[j] = value` on every one of its iterations, and
+    /// whose `value` the reverse sweep can rebuild with `j` replaced by `i`
+    /// (cheap arithmetic, loads of memory nothing overwrites, values from
+    /// outside `L0`): a scratch buffer filled and then read back in every
+    /// iteration of an outer loop, such as GMM's `xc[d] = x[d] - mean[d]`
+    /// read by two later loops, costs no tape. The conditions, all
+    /// checked: the same base pointer and element type, `i` and `j` affine
+    /// with step 1 and the same start, both loops leave only through their
+    /// latch when `i + 1` (`j + 1`) equals the same loop-invariant bound
+    /// (so `L0` wrote every element `L` reads), the store is in `L0`'s latch
+    /// block, `L0`'s header dominates `L`'s, and no other write that may
+    /// touch the buffer is inside the enclosing loop (combined shape only).
+    pub(super) fn forwarded(&self, loops: &Loops, l: Value, depth: u32) -> Option<Forwarded> {
+        let idom = self.idom.as_ref()?;
+        let rereads = self.rereads.as_ref()?;
+        let lp = loops.loop_of(l.parent())?;
+        let parent = loops.get(lp).parent?;
+        let (base, i) = indexed(l.operand(0))?;
+        let (start, n) = counted_loop(loops, lp, i)?;
+        let elem = l.operand(0).gep_source_element_type();
+        for s in base.users() {
+            let Some(ptr) = s
+                .is_instruction()
+                .then_some(s)
+                .filter(|g| g.opcode() == Opcode::LLVMGetElementPtr)
+            else {
+                continue;
+            };
+            if ptr.gep_source_element_type() != elem || indexed(ptr).map(|(b, _)| b) != Some(base) {
+                continue;
+            }
+            let (_, j) = indexed(ptr)?;
+            for st in ptr.users() {
+                if !st.is_instruction() || st.opcode() != Opcode::LLVMStore || st.operand(1) != ptr
+                {
+                    continue;
+                }
+                let Some(l0) = loops.loop_of(st.parent()) else {
+                    continue;
+                };
+                let sib = l0 != lp && loops.get(l0).parent == Some(parent);
+                let latch = loops.get(l0).latches.as_slice() == [st.parent()];
+                if !sib || !latch || st.operand(0).ty() != l.ty() || j.ty() != i.ty() {
+                    continue;
+                }
+                let Some((start0, n0)) = counted_loop(loops, l0, j) else {
+                    continue;
+                };
+                let same_start = start0 == start
+                    || (start0.const_int().is_some() && start0.const_int() == start.const_int());
+                if !same_start || n0 != n {
+                    continue;
+                }
+                if !crate::cfg::loops::dominates(idom, loops.get(l0).header, loops.get(lp).header) {
+                    continue;
+                }
+                let inside = |blk: Block| loops.contains(parent, blk);
+                if !rereads.sole_writer_within(st, l.operand(0), &inside) {
+                    continue;
+                }
+                let fw = Forwarded {
+                    l0,
+                    j,
+                    i,
+                    value: st.operand(0),
+                };
+                let mut seen = Vec::new();
+                if self.forwardable(loops, fw, fw.value, depth, &mut seen) {
+                    return Some(fw);
+                }
+            }
+        }
+        None
+    }
+
+    pub(super) fn forwardable(
+        &self,
+        loops: &Loops,
+        fw: Forwarded,
+        e: Value,
+        depth: u32,
+        seen: &mut Vec<Value>,
+    ) -> bool {
+        if !e.is_instruction() || seen.contains(&e) || e == fw.j {
+            return true;
+        }
+        match loops.loop_of(e.parent()) {
+            Some(l) if l == fw.l0 => {}
+            // in a loop enclosing L0: the same iteration of it as at the
+            // load (it dominates L0's store, so L0's header, so the load)
+            Some(l) => return is_ancestor(loops, l, fw.l0),
+            None => return true,
+        }
+        if depth == 0 {
+            return false;
+        }
+        let ok = match e.opcode() {
+            Opcode::LLVMLoad => self.rereads.as_ref().is_some_and(|r| r.safe(e)),
+            Opcode::LLVMPHI => false,
+            _ => is_cheap(e),
+        };
+        if !ok {
+            return false;
+        }
+        seen.push(e);
+        e.operands()
+            .into_iter()
+            .all(|o| self.forwardable(loops, fw, o, depth - 1, seen))
+    }
+
+    pub(super) fn forward_clone(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        fw: Forwarded,
+        e: Value,
+        memo: &mut HashMap<Value, Value>,
+    ) -> Value {
+        if e == fw.j {
+            return self.reload(loops, b, fw.i);
+        }
+        if !e.is_instruction() || loops.loop_of(e.parent()) != Some(fw.l0) {
+            return self.reload(loops, b, e);
+        }
+        if let Some(c) = memo.get(&e) {
+            return *c;
+        }
+        let ops: Vec<Value> = e
+            .operands()
+            .into_iter()
+            .map(|o| self.forward_clone(loops, b, fw, o, memo))
+            .collect();
+        let c = e.clone_instruction();
+        for (k, o) in ops.into_iter().enumerate() {
+            c.set_operand(k, o);
+        }
+        b.insert(c);
+        memo.insert(e, c);
+        c
+    }
+}
+
+/// A header phi rebuilt from its latch value one iteration late
+/// ([`Tape::shifted`]).
+#[derive(Clone, Copy)]
+pub(super) struct Shifted {
+    phi: Value,
+    lp: LoopId,
+    preheader: Block,
+    first: Value,
+    prev: Value,
+}
+
+/// A header phi of `lp` other than `v` that is an integer induction
+/// (rebuilding it never needs a shifted phi) and takes `e` on the latch
+/// edge: on iteration `k > 0` it holds `e` of iteration `k - 1`.
+pub(super) fn counted_latch_phi(loops: &Loops, lp: LoopId, v: Value, e: Value) -> Option<Value> {
+    let header = loops.get(lp).header;
+    e.users().into_iter().find(|&u| {
+        u != v
+            && u.is_instruction()
+            && u.opcode() == Opcode::LLVMPHI
+            && u.parent() == header
+            && u.incoming()
+                .iter()
+                .any(|(x, blk)| *x == e && loops.contains(lp, *blk))
+            && matches!(
+                induction(loops, u),
+                Some(Induction::Affine { .. } | Induction::FirstOrRest { .. })
+            )
+    })
+}
+
+/// A load forwarded from a sibling loop's store ([`Tape::forwarded`]).
+#[derive(Clone, Copy)]
+pub(super) struct Forwarded {
+    /// the loop of the store and its induction phi
+    l0: LoopId,
+    j: Value,
+    /// the load's induction phi
+    i: Value,
+    /// the stored value
+    value: Value,
+}
+
+/// `(base, idx)` for `getelementptr T, base, idx` (one index).
+pub(super) fn indexed(p: Value) -> Option<(Value, Value)> {
+    (p.is_instruction() && p.opcode() == Opcode::LLVMGetElementPtr && p.operands().len() == 2)
+        .then(|| (p.operand(0), p.operand(1)))
+}
+
+/// For induction phi `iv` of `lp`: `(start, n)` when `iv` is affine with
+/// step 1 and `lp` leaves only through its single latch, exactly when
+/// `iv + 1 == n` for a loop-invariant `n` (so it runs `iv = start ..
+/// n - 1`).
+pub(super) fn counted_loop(loops: &Loops, lp: LoopId, iv: Value) -> Option<(Value, Value)> {
+    if !iv.is_instruction() || iv.opcode() != Opcode::LLVMPHI || loops.get(lp).header != iv.parent()
+    {
+        return None;
+    }
+    let Some(Induction::Affine {
+        lp: l,
+        start,
+        step: 1,
+        ..
+    }) = induction(loops, iv)
+    else {
+        return None;
+    };
+    if l != lp {
+        return None;
+    }
+    let lo = loops.get(lp);
+    let [latch] = lo.latches.as_slice() else {
+        return None;
+    };
+    let exiting = lo
+        .blocks
+        .iter()
+        .filter(|b| b.successors().iter().any(|s| !loops.contains(lp, *s)))
+        .count();
+    if exiting != 1 {
+        return None;
+    }
+    let br = latch.terminator()?;
+    if br.opcode() != Opcode::LLVMBr || br.operands().len() != 3 {
+        return None;
+    }
+    let cond = br.operand(0);
+    if !cond.is_instruction() || cond.opcode() != Opcode::LLVMICmp {
+        return None;
+    }
+    let next = iv
+        .incoming()
+        .into_iter()
+        .find(|(_, b)| loops.contains(lp, *b))
+        .map(|(x, _)| x)?;
+    let (a, c) = (cond.operand(0), cond.operand(1));
+    let n = if a == next {
+        c
+    } else if c == next {
+        a
+    } else {
+        return None;
+    };
+    if n.is_instruction() && loops.contains(lp, n.parent()) {
+        return None;
+    }
+    // the successor taken when the compare holds must leave the loop
+    let succ = latch.successors();
+    let exit_on_true = match cond.icmp_predicate() {
+        Some(IntPredicate::LLVMIntEQ) => true,
+        Some(IntPredicate::LLVMIntNE) => false,
+        _ => return None,
+    };
+    let (t, f) = (succ.first()?, succ.get(1)?);
+    let (out, back) = if exit_on_true { (t, f) } else { (f, t) };
+    (!loops.contains(lp, *out) && *back == lo.header).then_some((start, n))
+}
+
+/// The step of `e` when `e` is an affine induction phi of `lp` other than
+/// `v` (its value one iteration earlier is `e - step`).
+pub(super) fn affine_step(loops: &Loops, lp: LoopId, v: Value, e: Value) -> Option<i64> {
+    if e == v || e.opcode() != Opcode::LLVMPHI || loops.get(lp).header != e.parent() {
+        return None;
+    }
+    match induction(loops, e) {
+        Some(Induction::Affine { lp: l, step, .. }) if l == lp => Some(step),
+        _ => None,
+    }
+}
+
+/// A header phi whose value follows from the iteration number.
+#[derive(Clone, Copy)]
+pub(super) enum Induction {
+    /// `phi [a, preheader], [b, latch]` of constants (e.g. which edge was
+    /// taken): `a` on the first iteration, `b` after.
+    FirstOrRest {
+        lp: LoopId,
+        preheader: Block,
+        first: Value,
+        rest: Value,
+    },
+    /// `i = phi [start, preheader], [i + step, latch]` with a constant step.
+    Affine {
+        lp: LoopId,
+        preheader: Block,
+        start: Value,
+        step: i64,
+    },
+    /// `phi [first, preheader], [w, latch]` where `w` is a load or call of
+    /// the loop itself (a value carried to the next iteration, as loop
+    /// rotation leaves `x[i]` after reading `x[i + 1]`): `first` on the
+    /// first iteration, else `w`'s tape field in the previous row.
+    Carried {
+        lp: LoopId,
+        preheader: Block,
+        first: Value,
+        prev: Value,
+    },
+}
+
+pub(super) fn induction(loops: &Loops, v: Value) -> Option<Induction> {
+    if !v.is_instruction() || v.opcode() != Opcode::LLVMPHI {
+        return None;
+    }
+    let lp = loops.loop_of(v.parent())?;
+    if loops.get(lp).header != v.parent() {
+        return None;
+    }
+    let incoming = v.incoming();
+    if incoming.len() != 2 {
+        return None;
+    }
+    if !v.ty().is_integer() {
+        return carried(loops, lp, v, &incoming);
+    }
+    let outside: Vec<&(Value, Block)> = incoming
+        .iter()
+        .filter(|(_, b)| !loops.contains(lp, *b))
+        .collect();
+    let inside: Vec<&(Value, Block)> = incoming
+        .iter()
+        .filter(|(_, b)| loops.contains(lp, *b))
+        .collect();
+    let (&(start, preheader), &(next, _)) = (*outside.first()?, *inside.first()?);
+    if start.const_int().is_some() && next.const_int().is_some() {
+        return Some(Induction::FirstOrRest {
+            lp,
+            preheader,
+            first: start,
+            rest: next,
+        });
+    }
+    // The start must be available outside the loop.
+    if start.is_instruction() && loops.contains(lp, start.parent()) {
+        return None;
+    }
+    if next.is_instruction() && matches!(next.opcode(), Opcode::LLVMAdd | Opcode::LLVMSub) {
+        let (a, c) = (next.operand(0), next.operand(1));
+        let step = if a == v {
+            c.const_int()
+        } else if c == v && next.opcode() == Opcode::LLVMAdd {
+            a.const_int()
+        } else {
+            None
+        }?;
+        let step = if next.opcode() == Opcode::LLVMSub {
+            step.checked_neg()?
+        } else {
+            step
+        };
+        return Some(Induction::Affine {
+            lp,
+            preheader,
+            start,
+            step,
+        });
+    }
+    None
+}
+
+/// [`Induction::Carried`] for header phi `v` of `lp`.
+pub(super) fn carried(
+    loops: &Loops,
+    lp: LoopId,
+    v: Value,
+    incoming: &[(Value, Block)],
+) -> Option<Induction> {
+    let (first, preheader) = *incoming.iter().find(|(_, b)| !loops.contains(lp, *b))?;
+    let (prev, _) = *incoming.iter().find(|(_, b)| loops.contains(lp, *b))?;
+    let first_outside = !first.is_instruction() || !loops.contains(lp, first.parent());
+    let prev_here = prev.is_instruction()
+        && prev != v
+        && loops.loop_of(prev.parent()) == Some(lp)
+        && matches!(prev.opcode(), Opcode::LLVMLoad | Opcode::LLVMCall)
+        && prev.ty() == v.ty();
+    (first_outside && prev_here).then_some(Induction::Carried {
+        lp,
+        preheader,
+        first,
+        prev,
+    })
+}
