@@ -375,7 +375,10 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     }
     s.push_str(&batched_forward(params, &xoff, &yoff, returns, width));
     if let Some(bw) = brev {
-        s.push_str(&batched_reverse(params, &xoff, &yoff, returns, bw));
+        s.push_str(&batched_reverse(params, &xoff, &yoff, returns, bw, false));
+        if split {
+            s.push_str(&batched_reverse(params, &xoff, &yoff, returns, bw, true));
+        }
     }
     s.push_str(
         "  double lhs = 0.0, rhs = 0.0, mag = 0.0;\n  \
@@ -558,28 +561,27 @@ pub(crate) fn batched_reverse_width(seed: u64) -> Option<usize> {
     r.chance(0.5).then(|| r.range(2, 5))
 }
 
-/// The declarations the batched reverse check needs: the entry point's result (the `width`
-/// adjoints of each active scalar, in argument order) and, for a kernel with a float result, a
-/// wrapper that writes the result to memory (an active float result is not supported in batched
-/// reverse mode: its seeds are that memory's shadows).
+/// The declarations the batched reverse check needs: the entry points' result (the `width`
+/// adjoints of each active scalar, in argument order).
 pub(crate) fn batched_reverse_decls(params: &[Param], width: usize) -> String {
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();
     let mut s = String::from("#ifndef FUZZ_NO_BREV\n");
     if active > 0 {
         let _ = writeln!(
             s,
-            "typedef struct {{\n  double d[{}];\n}} GradLanes;\nGradLanes __enzyme_autodiff_lanes(void *, ...);",
+            "typedef struct {{\n  double d[{}];\n}} GradLanes;\nGradLanes __enzyme_autodiff_lanes(void *, ...);\nGradLanes __enzyme_reverse_lanes(void *, ...);",
             width * active
         );
     } else {
-        s.push_str("void __enzyme_autodiff_lanes(void *, ...);\n");
+        s.push_str("void __enzyme_autodiff_lanes(void *, ...);\nvoid __enzyme_reverse_lanes(void *, ...);\n");
     }
     s.push_str("#endif\n");
     s
 }
 
 /// For a kernel with a float result: `f_ret(params..., double *ret)` stores `f(params...)` in
-/// `*ret` (emitted after the kernel).
+/// `*ret` (emitted after the kernel). An active float result is not supported in batched
+/// reverse mode; through the wrapper, its seeds are the shadows of `ret`.
 fn batched_reverse_wrapper(params: &[Param]) -> String {
     let sig: Vec<String> = params
         .iter()
@@ -600,15 +602,17 @@ fn batched_reverse_wrapper(params: &[Param]) -> String {
 }
 
 /// Batched reverse mode (`enzyme_width` 2..5, seeds w, -w/2, 2w, w/4, -4w): each lane must be
-/// `J^T w` times its factor (after the scalar reverse call has set `JTW`). Left out with
-/// `-DFUZZ_NO_BREV` (the driver's fallback when ferment rejects the batched request only);
-/// prints "brev: checked" otherwise.
+/// `J^T w` times its factor (after the scalar reverse call has set `JTW`). Combined
+/// (`__enzyme_autodiff`) or, with `split`, `__enzyme_augmentfwd` then `__enzyme_reverse` with
+/// the tape. Left out with `-DFUZZ_NO_BREV` (the driver's fallback when ferment rejects the
+/// batched request only); main prints "brev: checked" otherwise.
 fn batched_reverse(
     params: &[Param],
     xoff: &[usize],
     yoff: &[usize],
     returns: bool,
     width: usize,
+    split: bool,
 ) -> String {
     let factors = &["1.0", "-0.5", "2.0", "0.25", "-4.0"][..width];
     let mut setup = String::new();
@@ -669,7 +673,8 @@ fn batched_reverse(
             Kind::Dup | Kind::DupNoNeed => {
                 let _ = writeln!(setup, "    double {nm}[N];");
                 let _ = writeln!(setup, "    memcpy({nm}, XA + {xo}, sizeof {nm});");
-                if p.kind == Kind::DupNoNeed {
+                // As in the scalar split call: no dupnoneed across the two calls.
+                if p.kind == Kind::DupNoNeed && !split {
                     args.push("enzyme_dupnoneed".into());
                 } else if p.explicit {
                     args.push("enzyme_dup".into());
@@ -695,13 +700,26 @@ fn batched_reverse(
         for (k, c) in factors.iter().enumerate() {
             let _ = writeln!(setup, "    double dret{k} = {c} * W[0];");
         }
-        args.push("enzyme_dupnoneed".into());
+        args.push(
+            if split {
+                "enzyme_dup"
+            } else {
+                "enzyme_dupnoneed"
+            }
+            .into(),
+        );
         args.push("&ret".into());
         args.extend((0..width).map(|k| format!("&dret{k}")));
     }
     let mut s = format!("#ifndef FUZZ_NO_BREV\n  {{\n    double JB[{width}][NX + 1];\n");
     s.push_str(&setup);
-    let call = format!("__enzyme_autodiff_lanes({})", args.join(", "));
+    let args = args.join(", ");
+    let call = if split {
+        let _ = writeln!(s, "    void *tape = __enzyme_augmentfwd({args});");
+        format!("__enzyme_reverse_lanes({args}, tape)")
+    } else {
+        format!("__enzyme_autodiff_lanes({args})")
+    };
     if gi > 0 {
         let _ = writeln!(s, "    GradLanes g = {call};");
     } else {
@@ -716,7 +734,8 @@ fn batched_reverse(
     let _ = write!(
         s,
         "    for (int k = 0; k < {width}; k++)\n      for (int i = 0; i < NX; i++)\n        \
-         CHECK_CLOSE(\"batched reverse lane vs scaled J^T w\", JB[k][i], factor[k] * JTW[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }}\n#endif\n",
+         CHECK_CLOSE(\"batched {}reverse lane vs scaled J^T w\", JB[k][i], factor[k] * JTW[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }}\n#endif\n",
+        if split { "split " } else { "" }
     );
     s
 }

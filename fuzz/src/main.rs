@@ -5,7 +5,8 @@
 //!                  [--variant default|no-inline]   # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
-//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, 60 malformed)
+//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, every 5th
+//!                                     # with -ferment-no-inline; 60 malformed)
 //! ferment-fuzz show SEED              # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -168,11 +169,16 @@ fn levels_for(key: &str) -> Vec<u8> {
     }
 }
 
+/// The flags of the no-inline variant: calls stay calls, so helpers get derivatives of their own.
+const NO_INLINE: &[&str] = &["-mllvm", "-ferment-no-inline"];
+
 struct Opts {
     start: u64,
     count: u64,
     jobs: usize,
     valgrind_every: u64,
+    /// Every K-th seed is compiled with `-mllvm -ferment-no-inline` too (0: none).
+    no_inline_every: u64,
     found: PathBuf,
     reduce_max: usize,
     /// Flags added to every compile (`--variant no-inline`: `-mllvm -ferment-no-inline`).
@@ -189,6 +195,7 @@ fn parse_opts(args: &[String]) -> Opts {
             .and_then(|v| v.parse().ok())
             .unwrap_or(2),
         valgrind_every: 0,
+        no_inline_every: 0,
         found: ws.join("fuzz/found"),
         reduce_max: 2,
         extra: Vec::new(),
@@ -201,11 +208,12 @@ fn parse_opts(args: &[String]) -> Opts {
             "--count" => o.count = v.parse().expect("--count N"),
             "--jobs" => o.jobs = v.parse().expect("--jobs N"),
             "--valgrind-every" => o.valgrind_every = v.parse().expect("--valgrind-every K"),
+            "--no-inline-every" => o.no_inline_every = v.parse().expect("--no-inline-every K"),
             "--found" => o.found = PathBuf::from(v),
             "--reduce-max" => o.reduce_max = v.parse().expect("--reduce-max N"),
             "--variant" => match v.as_str() {
                 "default" => o.extra.clear(),
-                "no-inline" => o.extra = vec!["-mllvm".into(), "-ferment-no-inline".into()],
+                "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
                 _ => panic!("--variant default|no-inline"),
             },
             a => panic!("unknown option {a}"),
@@ -253,7 +261,13 @@ fn campaign(o: &Opts) -> Stats {
                 }
                 let seed = o.start + k;
                 let vg = o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
-                let e = env(&work, vg, &o.extra);
+                let mut e = env(&work, vg, &o.extra);
+                if o.no_inline_every > 0
+                    && seed.is_multiple_of(o.no_inline_every)
+                    && e.extra.is_empty()
+                {
+                    e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
+                }
                 let p = gen::generate(seed, size_for(seed));
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
@@ -501,6 +515,8 @@ fn main() {
             o.count = 200;
             o.found = workspace().join("target/fuzz/found");
             o.reduce_max = 0;
+            // Every 5th seed with calls kept as calls (the no-inline variant): same time.
+            o.no_inline_every = 5;
             let st = campaign(&o);
             print!(
                 "{}",
