@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs N fuzz programs (default 1000) with fresh seeds, plus N/10 malformed requests, on
 # FERMENT_FUZZ_JOBS workers (default 2). Failures are reduced into fuzz/found/.
-#   fuzz/run.sh [N] [START_SEED]
+#   fuzz/run.sh [N] [START_SEED] [VARIANT]
+# VARIANT: default, or no-inline (every compile with -mllvm -ferment-no-inline: calls stay
+# calls, so every helper gets derivatives of its own).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}
 start=${2:-$(( ($(date +%s) % 100000) * 10000 + 1000 ))}
+variant=${3:-default}
 CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release -q -p ferment -p ferment-fuzz
 rc=0
-./target/release/ferment-fuzz run --start "$start" --count "$n" --valgrind-every 50 || rc=1
-./target/release/ferment-fuzz malformed --start "$start" --count $(( n / 10 + 1 )) || rc=1
+./target/release/ferment-fuzz run --start "$start" --count "$n" --valgrind-every 50 --variant "$variant" || rc=1
+./target/release/ferment-fuzz malformed --start "$start" --count $(( n / 10 + 1 )) --variant "$variant" || rc=1
 exit $rc

@@ -29,6 +29,8 @@ pub struct Env {
     pub run_timeout: Duration,
     /// Run every binary under valgrind memcheck too (slow; for samples).
     pub valgrind: bool,
+    /// Flags added to every compile (a campaign variant, e.g. `-mllvm -ferment-no-inline`).
+    pub extra: Vec<String>,
 }
 
 pub struct Output {
@@ -119,6 +121,7 @@ pub enum Outcome {
         old_fd: String,
         values: Vec<f64>,
         rtol: f64,
+        brev: Brev,
     },
     /// The primal was not finite at the chosen point: nothing to check.
     Skip,
@@ -126,6 +129,18 @@ pub enum Outcome {
     Rejected(String),
     /// Anything that is a bug (in ferment, or in the generator).
     Fail(String),
+}
+
+/// What became of a program's batched reverse check.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Brev {
+    /// The program has none (not sampled).
+    Absent,
+    /// Compiled, ran and passed.
+    Checked,
+    /// ferment rejected the batched request (kind = normalized message) and the program passed
+    /// without it.
+    Rejected(String),
 }
 
 /// Whether the finite-difference oracle applied to a passing program (the forward-vs-reverse,
@@ -211,12 +226,56 @@ impl Env {
             .arg(format!("-fpass-plugin={}", self.plugin.display()))
             .arg("-I")
             .arg(&self.include)
+            .args(&self.extra)
             .args(extra)
             .arg(src)
             .arg("-lm")
             .arg("-o")
             .arg(exe);
         run_cmd(&mut c, self.compile_timeout)
+    }
+
+    /// Compiles `src`: `Err` with the outcome when it does not give a binary (a clean ferment
+    /// diagnostic is `Rejected`, anything else a `Fail`).
+    fn compile_classified(
+        &self,
+        src: &Path,
+        exe: &Path,
+        opt: u8,
+        flags: &[&str],
+    ) -> Result<(), Outcome> {
+        let o = self.compile(src, exe, opt, flags);
+        if o.timed_out {
+            return Err(Outcome::Fail(format!("compile-timeout-O{opt}")));
+        }
+        if o.crashed() {
+            let what = o
+                .stderr
+                .lines()
+                .find(|l| CRASH_MARKERS.iter().any(|m| l.contains(m)) || l.contains("ferment"))
+                .unwrap_or("")
+                .to_string();
+            return Err(Outcome::Fail(format!(
+                "compile-crash-O{opt}: {}",
+                what.chars().take(100).collect::<String>()
+            )));
+        }
+        if !o.ok() {
+            if let Some(k) = diagnostic_kind(&o.stderr) {
+                return Err(Outcome::Rejected(k));
+            }
+            if o.stderr.contains("undefined reference") {
+                return Err(Outcome::Fail(format!(
+                    "link-error-O{opt}: {}",
+                    first_lines(&o.stderr, 2)
+                )));
+            }
+            return Err(Outcome::Fail(format!(
+                "compile-error-without-diagnostic-O{opt}: {}",
+                first_lines(&o.stderr, 3)
+            )));
+        }
+        Ok(())
     }
 
     /// Compiles and runs `src` (already written) at -O`opt`.
@@ -230,33 +289,26 @@ impl Env {
             .filter_map(|l| l.strip_prefix("// CFLAGS:"))
             .flat_map(|l| l.split_whitespace())
             .collect();
-        let o = self.compile(src, &exe, opt, &flags);
-        if o.timed_out {
-            return Outcome::Fail(format!("compile-timeout-O{opt}"));
-        }
-        if o.crashed() {
-            let what = o
-                .stderr
-                .lines()
-                .find(|l| CRASH_MARKERS.iter().any(|m| l.contains(m)) || l.contains("ferment"))
-                .unwrap_or("")
-                .to_string();
-            return Outcome::Fail(format!(
-                "compile-crash-O{opt}: {}",
-                what.chars().take(100).collect::<String>()
-            ));
-        }
-        if !o.ok() {
-            if let Some(k) = diagnostic_kind(&o.stderr) {
-                return Outcome::Rejected(k);
+        let mut brev_rejected = None;
+        if let Err(r) = self.compile_classified(src, &exe, opt, &flags) {
+            // A rejection of the batched reverse request alone (the program passes without it)
+            // is counted on its own; every other oracle still runs.
+            let Outcome::Rejected(kind) = &r else {
+                return r;
+            };
+            if !text.contains("FUZZ_NO_BREV") {
+                return r;
             }
-            if o.stderr.contains("undefined reference") {
-                return Outcome::Fail(format!("link-error-O{opt}: {}", first_lines(&o.stderr, 2)));
+            let mut f2 = flags.clone();
+            f2.push("-DFUZZ_NO_BREV");
+            if let Err(r2) = self.compile_classified(src, &exe, opt, &f2) {
+                return if matches!(r2, Outcome::Fail(_)) {
+                    r2
+                } else {
+                    r
+                };
             }
-            return Outcome::Fail(format!(
-                "compile-error-without-diagnostic-O{opt}: {}",
-                first_lines(&o.stderr, 3)
-            ));
+            brev_rejected = Some(kind.clone());
         }
         let mut cmd = if self.valgrind {
             let mut v = Command::new("valgrind");
@@ -312,8 +364,14 @@ impl Env {
             .lines()
             .find_map(|l| l.strip_prefix("cmp-rtol ")?.trim().parse().ok())
             .unwrap_or(1e-8);
+        let brev = match brev_rejected {
+            Some(k) => Brev::Rejected(k),
+            None if r.stdout.contains("brev: checked") => Brev::Checked,
+            None => Brev::Absent,
+        };
         Outcome::Pass {
             fd: Fd::parse(&r.stdout),
+            brev,
             old_fd: r
                 .stdout
                 .lines()
@@ -328,8 +386,16 @@ impl Env {
     /// Both optimization levels and their agreement; the outcome that counts.
     pub fn check_program(&self, src: &Path, levels: &[u8]) -> Outcome {
         let mut first: Option<Outcome> = None;
+        let mut brev_rejected = None;
         for &o in levels {
             let r = self.check(src, o);
+            if let Outcome::Pass {
+                brev: Brev::Rejected(k),
+                ..
+            } = &r
+            {
+                brev_rejected.get_or_insert_with(|| k.clone());
+            }
             match (&first, &r) {
                 // A rejection at either level is a rejection (optimization may remove or create
                 // the construct); a failure at either level is a failure.
@@ -365,6 +431,25 @@ impl Env {
                 _ => {}
             }
         }
-        first.unwrap_or(Outcome::Skip)
+        // A batched reverse request rejected at either level counts as rejected.
+        match (first, brev_rejected) {
+            (
+                Some(Outcome::Pass {
+                    fd,
+                    old_fd,
+                    values,
+                    rtol,
+                    ..
+                }),
+                Some(k),
+            ) => Outcome::Pass {
+                fd,
+                old_fd,
+                values,
+                rtol,
+                brev: Brev::Rejected(k),
+            },
+            (first, _) => first.unwrap_or(Outcome::Skip),
+        }
     }
 }

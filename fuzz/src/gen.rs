@@ -36,6 +36,9 @@
 //! - `J^T w` from split mode (`__enzyme_augmentfwd` + `__enzyme_reverse`) against the combined one,
 //! - batched forward mode (`enzyme_width` 2..4, directions v, -v/2, 2v, v/4) against `J v` scaled
 //!   (exact: the scale factors are powers of two),
+//! - on about half the seeds, batched reverse mode (`enzyme_width` 2..5, seeds w, -w/2, 2w, w/4,
+//!   -4w) against `J^T w` scaled; a kernel with a float result is differentiated through a
+//!   wrapper that stores it (seeded through that memory's shadows),
 //!
 //! and prints `J v` and `J^T w` so the driver can compare -O0 with -O2.
 
@@ -1239,8 +1242,18 @@ pub fn generate(seed: u64, size: usize) -> Program {
     });
 
     let single = g.single;
+    let brev = crate::harness::batched_reverse_width(seed);
     let harness = crate::harness::harness(
-        &mut g.rng, &params, n_len, returns, use_split, single, width,
+        &mut g.rng,
+        &params,
+        &crate::harness::Shape {
+            n: n_len,
+            returns,
+            split: use_split,
+            single,
+            width,
+            brev,
+        },
     );
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();
     let mut defs = String::new();
@@ -1273,6 +1286,9 @@ pub fn generate(seed: u64, size: usize) -> Program {
         let _ = writeln!(defs, "Lanes __enzyme_fwddiff_lanes(void *, ...);");
     } else {
         let _ = writeln!(defs, "void __enzyme_fwddiff_lanes(void *, ...);");
+    }
+    if let Some(bw) = brev {
+        defs.push_str(&crate::harness::batched_reverse_decls(&params, bw));
     }
     if use_split {
         let _ = writeln!(defs, "void *__enzyme_augmentfwd(void *, ...);");

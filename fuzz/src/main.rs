@@ -2,9 +2,13 @@
 //!
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
+//!                  [--variant default|no-inline]   # no-inline: every compile with
+//!                                                  # -mllvm -ferment-no-inline
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
-//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, 60 malformed)
+//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, every 5th
+//!                                     # with -ferment-no-inline; 60 malformed)
 //! ferment-fuzz show SEED              # print the program of a seed
+//! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
 //! ```
 //! A seed determines the program (its size too), so `show SEED` reproduces any finding. Every
@@ -20,7 +24,7 @@ mod program;
 mod reduce;
 mod rng;
 
-use exec::{Env, Fd, Outcome};
+use exec::{Brev, Env, Fd, Outcome};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -75,6 +79,10 @@ struct Stats {
     rejected: BTreeMap<String, Vec<u64>>,
     failures: BTreeMap<String, Vec<u64>>,
     found: Vec<String>,
+    /// Passing programs whose batched reverse check ran and passed.
+    brev_checked: usize,
+    /// Passing programs whose batched reverse request ferment rejected, by kind.
+    brev_rejected: BTreeMap<String, Vec<u64>>,
 }
 
 impl Stats {
@@ -97,6 +105,16 @@ impl Stats {
             self.rejected.values().map(|v| v.len()).sum::<usize>(),
             self.failures.values().map(|v| v.len()).sum::<usize>()
         );
+        s.push_str(&format!(
+            "batched reverse mode (sampled, about half the seeds) on the passing programs: {} checked, {} \
+             rejected by ferment (the program passed without it)\n",
+            self.brev_checked,
+            self.brev_rejected.values().map(Vec::len).sum::<usize>()
+        ));
+        for (k, v) in &self.brev_rejected {
+            let seeds: Vec<String> = v.iter().take(6).map(|x| x.to_string()).collect();
+            s.push_str(&format!("  {:6}  {k}  [{}]\n", v.len(), seeds.join(" ")));
+        }
         let old = |k: &str| self.old_fd.get(k).map_or(0, Vec::len);
         let wrong: Vec<String> = self
             .old_fd
@@ -151,13 +169,20 @@ fn levels_for(key: &str) -> Vec<u8> {
     }
 }
 
+/// The flags of the no-inline variant: calls stay calls, so helpers get derivatives of their own.
+const NO_INLINE: &[&str] = &["-mllvm", "-ferment-no-inline"];
+
 struct Opts {
     start: u64,
     count: u64,
     jobs: usize,
     valgrind_every: u64,
+    /// Every K-th seed is compiled with `-mllvm -ferment-no-inline` too (0: none).
+    no_inline_every: u64,
     found: PathBuf,
     reduce_max: usize,
+    /// Flags added to every compile (`--variant no-inline`: `-mllvm -ferment-no-inline`).
+    extra: Vec<String>,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -170,8 +195,10 @@ fn parse_opts(args: &[String]) -> Opts {
             .and_then(|v| v.parse().ok())
             .unwrap_or(2),
         valgrind_every: 0,
+        no_inline_every: 0,
         found: ws.join("fuzz/found"),
         reduce_max: 2,
+        extra: Vec::new(),
     };
     let mut i = 0;
     while i < args.len() {
@@ -181,8 +208,14 @@ fn parse_opts(args: &[String]) -> Opts {
             "--count" => o.count = v.parse().expect("--count N"),
             "--jobs" => o.jobs = v.parse().expect("--jobs N"),
             "--valgrind-every" => o.valgrind_every = v.parse().expect("--valgrind-every K"),
+            "--no-inline-every" => o.no_inline_every = v.parse().expect("--no-inline-every K"),
             "--found" => o.found = PathBuf::from(v),
             "--reduce-max" => o.reduce_max = v.parse().expect("--reduce-max N"),
+            "--variant" => match v.as_str() {
+                "default" => o.extra.clear(),
+                "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
+                _ => panic!("--variant default|no-inline"),
+            },
             a => panic!("unknown option {a}"),
         }
         i += 2;
@@ -190,7 +223,7 @@ fn parse_opts(args: &[String]) -> Opts {
     o
 }
 
-fn env(work: &Path, valgrind: bool) -> Env {
+fn env(work: &Path, valgrind: bool, extra: &[String]) -> Env {
     let ws = workspace();
     let plugin = find_plugin(&ws).unwrap_or_else(|e| {
         eprintln!("ferment-fuzz: {e}");
@@ -204,6 +237,7 @@ fn env(work: &Path, valgrind: bool) -> Env {
         compile_timeout: Duration::from_secs(120),
         run_timeout: Duration::from_secs(20),
         valgrind,
+        extra: extra.to_vec(),
     }
 }
 
@@ -227,7 +261,13 @@ fn campaign(o: &Opts) -> Stats {
                 }
                 let seed = o.start + k;
                 let vg = o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
-                let e = env(&work, vg);
+                let mut e = env(&work, vg, &o.extra);
+                if o.no_inline_every > 0
+                    && seed.is_multiple_of(o.no_inline_every)
+                    && e.extra.is_empty()
+                {
+                    e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
+                }
                 let p = gen::generate(seed, size_for(seed));
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
@@ -236,9 +276,18 @@ fn campaign(o: &Opts) -> Stats {
                 let mut st = stats.lock().unwrap();
                 st.programs += 1;
                 match &r {
-                    Outcome::Pass { fd, old_fd, .. } => {
+                    Outcome::Pass {
+                        fd, old_fd, brev, ..
+                    } => {
                         *st.pass.entry(*fd).or_default() += 1;
                         st.old_fd.entry(old_fd.clone()).or_default().push(seed);
+                        match brev {
+                            Brev::Absent => {}
+                            Brev::Checked => st.brev_checked += 1,
+                            Brev::Rejected(k) => {
+                                st.brev_rejected.entry(k.clone()).or_default().push(seed)
+                            }
+                        }
                     }
                     Outcome::Skip => st.skipped += 1,
                     Outcome::Rejected(k) => st.rejected.entry(k.clone()).or_default().push(seed),
@@ -285,6 +334,11 @@ fn reduce_and_write(e: &Env, p: &program::Program, key: &str, full: &str, found:
     let before = p.stmt_count();
     let mut r = reduce::reduce(p, &mut fails);
     let _ = std::fs::remove_file(&tmp);
+    // The campaign variant's flags, so that the reproducer fails on its own.
+    let cflags = format!("CFLAGS: {}", e.extra.join(" "));
+    if !e.extra.is_empty() && !r.comment.contains(&cflags) {
+        r.comment.push(cflags);
+    }
     r.comment.push(format!("Failure: {full}"));
     r.comment.push(format!(
         "Reduced from {before} to {} statements ({tries} candidates); reproduce the original (size {}) \
@@ -320,7 +374,7 @@ fn malformed_campaign(o: &Opts) -> MStats {
                     break;
                 }
                 let seed = o.start + k;
-                let e = env(&work, false);
+                let e = env(&work, false, &o.extra);
                 let c = malformed::generate(seed);
                 let src = work.join(format!("bad{seed}.c"));
                 std::fs::write(&src, &c.source).unwrap();
@@ -412,6 +466,16 @@ fn main() {
             let seed: u64 = args[1].parse().expect("show SEED");
             print!("{}", gen::generate(seed, size_for(seed)).emit());
         }
+        "check" => {
+            // One file (a reproducer, a hand-edited program) through the same oracles.
+            let src = PathBuf::from(args.get(1).expect("check FILE"));
+            let o = parse_opts(&args[2..]);
+            let work = workspace().join("target/fuzz/work");
+            std::fs::create_dir_all(&work).unwrap();
+            let r = env(&work, false, &o.extra).check_program(&src, &[0, 2]);
+            println!("{r:?}");
+            std::process::exit(i32::from(matches!(r, Outcome::Fail(_))));
+        }
         "malformed-show" => {
             let seed: u64 = args[1].parse().expect("malformed-show SEED");
             print!("{}", malformed::generate(seed).source);
@@ -422,7 +486,16 @@ fn main() {
             print!(
                 "{}",
                 st.report(
-                    &format!("seeds {}..{}", o.start, o.start + o.count - 1),
+                    &format!(
+                        "seeds {}..{}{}",
+                        o.start,
+                        o.start + o.count - 1,
+                        if o.extra.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (variant: {})", o.extra.join(" "))
+                        }
+                    ),
                     t.elapsed().as_secs_f64()
                 )
             );
@@ -442,6 +515,8 @@ fn main() {
             o.count = 200;
             o.found = workspace().join("target/fuzz/found");
             o.reduce_max = 0;
+            // Every 5th seed with calls kept as calls (the no-inline variant): same time.
+            o.no_inline_every = 5;
             let st = campaign(&o);
             print!(
                 "{}",
