@@ -94,6 +94,7 @@ module ferment
 
   ! ---- whole-call markers ---------------------------------------------------
   integer(c_int), bind(C, name="enzyme_width"), public :: enzyme_width = 0
+  integer(c_int), bind(C, name="enzyme_context"), public :: enzyme_context = 0
   integer(c_int), bind(C, name="enzyme_scalar"), public :: enzyme_scalar = 0
   integer(c_int), bind(C, name="enzyme_vector"), public :: enzyme_vector = 0
   integer(c_int), bind(C, name="enzyme_buffer"), public :: enzyme_buffer = 0

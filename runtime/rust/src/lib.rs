@@ -153,6 +153,9 @@ markers! {
     enzyme_nofree,
     /// Whole call: decide activity at run time.
     enzyme_runtime_activity,
+    /// Whole call: followed by a context from `__enzyme_context(width)`
+    /// whose shadows of global variables the derivative uses.
+    enzyme_context,
 }
 
 extern "C" {
@@ -196,6 +199,8 @@ mod tests {
         "enzyme_scalar",
         "enzyme_vector",
         "enzyme_buffer",
+        // Enzyme's global-shadow contexts (README, "Global-shadow contexts").
+        "enzyme_context",
     ];
 
     const C_HEADER: &str = include_str!("../../include/ferment.h");
