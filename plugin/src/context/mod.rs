@@ -76,7 +76,11 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
             }
         }
     }
-    let marker = module.global("enzyme_context").is_some();
+    // A module that only declares the marker (a Fortran `use ferment`, a
+    // header) does not use contexts.
+    let marker = module
+        .global("enzyme_context")
+        .is_some_and(|g| g.has_uses());
     if calls.is_empty() && !marker {
         return (false, Vec::new());
     }
@@ -429,6 +433,12 @@ fn build_table(module: Module) {
     for g in module.globals() {
         let name = g.name();
         if !belongs_to_user(&name) || g.address_space() != 0 {
+            continue;
+        }
+        // An unused declaration stays out: naming it would make the object
+        // need a definition the program may not link (flang declares every
+        // constant of a used module).
+        if g.is_declaration() && !g.has_uses() {
             continue;
         }
         let ty = g.global_value_type();
