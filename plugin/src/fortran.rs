@@ -19,7 +19,8 @@
 //! which carry none); a left side that is allocated with the right side's
 //! shape, or an allocatable left side (default allocator) that is
 //! unallocated or of another shape, which it (re)allocates with `malloc` and
-//! the right side's bounds, as the runtime does. Anything else (derived
+//! the right side's bounds, as the runtime does; a scalar right side
+//! (`v = 0`) is stored into every element of an allocated left side. Anything else (derived
 //! types, complex, type conversion, overlapping sides, a pointer or
 //! non-allocatable left side of another shape, a rank above 4) stops the program with a
 //! message naming the assignment's file and line: never a wrong derivative.
@@ -31,20 +32,20 @@ const ASSIGN: &str = "_FortranAAssign";
 const HELPER: &str = "ferment.fortran.assign";
 
 /// Byte offsets in a descriptor.
-const ELEM_LEN: u64 = 8;
-const RANK: u64 = 20;
-const TYPE: u64 = 21;
+pub(crate) const ELEM_LEN: u64 = 8;
+pub(crate) const RANK: u64 = 20;
+pub(crate) const TYPE: u64 = 21;
 const ATTRIBUTE: u64 = 22;
 const EXTRA: u64 = 23;
-const DIMS: u64 = 24;
-const DIM_SIZE: u64 = 24;
+pub(crate) const DIMS: u64 = 24;
+pub(crate) const DIM_SIZE: u64 = 24;
 /// Offsets in a dimension.
-const LOWER: u64 = 0;
-const EXTENT: u64 = 8;
-const STRIDE: u64 = 16;
+pub(crate) const LOWER: u64 = 0;
+pub(crate) const EXTENT: u64 = 8;
+pub(crate) const STRIDE: u64 = 16;
 
-const CFI_TYPE_FLOAT: i64 = 27;
-const CFI_TYPE_DOUBLE: i64 = 28;
+pub(crate) const CFI_TYPE_FLOAT: i64 = 27;
+pub(crate) const CFI_TYPE_DOUBLE: i64 = 28;
 const CFI_ATTRIBUTE_ALLOCATABLE: i64 = 2;
 /// The allocator index bits of `extra` (`_CFI_ALLOCATOR_IDX_MASK`): 0 is the
 /// default allocator, `malloc`/`free`.
@@ -131,14 +132,21 @@ fn assign_helper(module: Module) -> Value {
     let frank = b.load(i8t, b.gep_i8(from, RANK));
     let tlen = b.load(i64t, b.gep_i8(to, ELEM_LEN));
     let flen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
-    let same = b.and_int(
-        b.and_int(
-            b.icmp(IntPredicate::LLVMIntEQ, ttype, ftype),
-            b.icmp(IntPredicate::LLVMIntEQ, trank, frank),
-        ),
+    let same_kind = b.and_int(
+        b.icmp(IntPredicate::LLVMIntEQ, ttype, ftype),
         b.icmp(IntPredicate::LLVMIntEQ, tlen, flen),
     );
-    b.cond_br(same, dispatch, bad);
+    let same = b.and_int(same_kind, b.icmp(IntPredicate::LLVMIntEQ, trank, frank));
+    // A scalar assigned to an array (`v = 0`) is broadcast.
+    let broadcast = f.append_block("broadcast");
+    let check_broadcast = f.append_block("check.broadcast");
+    b.cond_br(same, dispatch, check_broadcast);
+    b.at_end(check_broadcast);
+    let scalar = b.and_int(
+        b.icmp(IntPredicate::LLVMIntEQ, frank, b.const_int(i8t, 0)),
+        b.icmp(IntPredicate::LLVMIntNE, trank, b.const_int(i8t, 0)),
+    );
+    b.cond_br(b.and_int(same_kind, scalar), broadcast, bad);
     b.at_end(dispatch);
     let code = b.int_cast(ftype, i64t, false);
     let rank = b.int_cast(frank, i64t, false);
@@ -150,18 +158,9 @@ fn assign_helper(module: Module) -> Value {
             (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
         ],
     );
+    broadcast_dispatch(&b, f, broadcast, to, from, ftype, trank, bad);
     b.at_end(check_bytes);
-    let mut inactive = b.const_int(Type::int(ctx, 1), 0);
-    for r in INACTIVE_TYPES {
-        let lo = b.icmp(
-            IntPredicate::LLVMIntSGE,
-            code,
-            b.const_int(i64t, *r.start()),
-        );
-        let hi = b.icmp(IntPredicate::LLVMIntSLE, code, b.const_int(i64t, *r.end()));
-        inactive = b.or_int(inactive, b.and_int(lo, hi));
-    }
-    b.cond_br(inactive, bytes, bad);
+    b.cond_br(inactive_code(&b, code), bytes, bad);
     for (block, elem) in [
         (real4, Some(Type::f32(ctx))),
         (real8, Some(Type::f64(ctx))),
@@ -188,16 +187,165 @@ fn assign_helper(module: Module) -> Value {
     stop(
         &b,
         "ferment.fortran.assign.msg",
-        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
+        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, or a scalar assigned to every element of an allocated array, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
         file,
         line,
     );
     f
 }
 
+/// Whether type code `code` (i64) is one of data without derivatives.
+fn inactive_code(b: &Builder, code: Value) -> Value {
+    let i64t = b.i64();
+    let mut inactive = b.const_int(Type::int(b.context(), 1), 0);
+    for r in INACTIVE_TYPES {
+        let lo = b.icmp(
+            IntPredicate::LLVMIntSGE,
+            code,
+            b.const_int(i64t, *r.start()),
+        );
+        let hi = b.icmp(IntPredicate::LLVMIntSLE, code, b.const_int(i64t, *r.end()));
+        inactive = b.or_int(inactive, b.and_int(lo, hi));
+    }
+    inactive
+}
+
+/// From block `at` (the types and element lengths agree, `from` is a
+/// scalar, `to` an array): calls the fill for the element type and `to`'s
+/// rank, or goes to `bad`.
+#[allow(clippy::too_many_arguments)]
+fn broadcast_dispatch(
+    b: &Builder,
+    f: Value,
+    at: ferment_ir::Block,
+    to: Value,
+    from: Value,
+    ftype: Value,
+    trank: Value,
+    bad: ferment_ir::Block,
+) {
+    let module = b.module();
+    let ctx = module.context();
+    let (i8t, i64t) = (Type::int(ctx, 8), Type::int(ctx, 64));
+    b.at_end(at);
+    let code = b.int_cast(ftype, i64t, false);
+    let rank = b.int_cast(trank, i64t, false);
+    let real4 = f.append_block("fill.real4");
+    let real8 = f.append_block("fill.real8");
+    let check_bytes = f.append_block("fill.check.bytes");
+    let bytes = f.append_block("fill.bytes");
+    b.switch(
+        code,
+        check_bytes,
+        &[
+            (b.const_int(i64t, CFI_TYPE_FLOAT), real4),
+            (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
+        ],
+    );
+    b.at_end(check_bytes);
+    b.cond_br(inactive_code(b, code), bytes, bad);
+    for (block, elem) in [
+        (real4, Some(Type::f32(ctx))),
+        (real8, Some(Type::f64(ctx))),
+        (bytes, None),
+    ] {
+        let done = f.append_block("fill.done");
+        let mut cases = Vec::new();
+        for r in 1..=MAX_RANK {
+            let at_rank = f.append_block("fill.rank");
+            b.at_end(at_rank);
+            let ok = b.call_fn(fill_helper(module, elem, r), &[to, from]);
+            let ok = b.icmp(IntPredicate::LLVMIntNE, ok, b.const_int(i8t, 0));
+            b.cond_br(ok, done, bad);
+            cases.push((b.const_int(i64t, r as i64), at_rank));
+        }
+        b.at_end(block);
+        b.switch(rank, bad, &cases);
+        b.at_end(done);
+        b.ret_void();
+    }
+}
+
+/// `ferment.fortran.fill.<elem>.r<rank>(to, from) -> i8`: stores the scalar
+/// `from` into every element of the allocated array `to` (1), or does
+/// nothing when `to` is not allocated (0).
+fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
+    let suffix = match elem {
+        Some(t) if t.float_bits() == 32 => "f32",
+        Some(_) => "f64",
+        None => "bytes",
+    };
+    let name = format!("ferment.fortran.fill.{suffix}.r{rank}");
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
+    let f = module.add_function(&name, Type::function(i8t, &[ptr, ptr], false));
+    f.set_internal();
+    let p = f.params();
+    let (to, from) = (p[0], p[1]);
+    let b = Builder::new(module);
+    let zero = b.const_int(i64t, 0);
+    let one = b.const_int(i64t, 1);
+    let field = |desc: Value, d: u64, at: u64| b.gep_i8(desc, DIMS + d * DIM_SIZE + at);
+    let entry = f.append_block("entry");
+    let allocated = f.append_block("allocated");
+    let elements = f.append_block("elements");
+    let exit = f.append_block("exit");
+    let refuse = f.append_block("refuse");
+    b.at_end(entry);
+    let tbase = b.load(ptr, to);
+    let unallocated = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(tbase, i64t), zero);
+    b.cond_br(unallocated, refuse, allocated);
+    b.at_end(allocated);
+    let elen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
+    let fbase = b.load(ptr, from);
+    let ext: Vec<Value> = (0..rank)
+        .map(|d| b.load(i64t, field(to, d, EXTENT)))
+        .collect();
+    let sm: Vec<Value> = (0..rank)
+        .map(|d| b.load(i64t, field(to, d, STRIDE)))
+        .collect();
+    let mut n = one;
+    for &e in &ext {
+        n = b.mul_int(n, e);
+    }
+    let value = elem.map(|t| b.load(t, fbase));
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, n, zero), elements, exit);
+    b.at_end(elements);
+    let e = b.phi(i64t, "e");
+    let mut rest = e;
+    let mut off = zero;
+    for d in 0..rank as usize {
+        let q = b.udiv_int(rest, ext[d]);
+        let i = b.sub_int(rest, b.mul_int(q, ext[d]));
+        off = b.add_int(off, b.mul_int(i, sm[d]));
+        rest = q;
+    }
+    let dst = b.gep(i8t, tbase, &[off]);
+    match value {
+        Some(v) => {
+            b.store(v, dst);
+        }
+        None => {
+            b.memmove(dst, fbase, elen);
+        }
+    }
+    let e1 = b.add_int(e, one);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), elements, exit);
+    e.add_incoming(zero, allocated);
+    e.add_incoming(e1, elements);
+    b.at_end(exit);
+    b.ret(b.const_int(i8t, 1));
+    b.at_end(refuse);
+    b.ret(b.const_int(i8t, 0));
+    f
+}
+
 /// Ends the current block: prints `ferment: FILE:LINE: what` on stderr and
 /// aborts (the runtime call's source position: `file`, `line`).
-fn stop(b: &Builder, name: &str, what: &str, file: Value, line: Value) {
+pub(crate) fn stop(b: &Builder, name: &str, what: &str, file: Value, line: Value) {
     let module = b.module();
     let ctx = module.context();
     let (ptr, i32t) = (Type::ptr(ctx), Type::int(ctx, 32));
