@@ -59,7 +59,8 @@ const MAX_RANK: u64 = 4;
 
 /// Type codes of data without derivatives: the C integer types (1..=24),
 /// `_Bool`, `char` and the unsigned extensions.
-const INACTIVE_TYPES: &[std::ops::RangeInclusive<i64>] = &[1..=24, 39..=40, 45..=49];
+pub(crate) const INACTIVE_TYPE_CODES: &[std::ops::RangeInclusive<i64>] =
+    &[1..=24, 39..=40, 45..=49];
 
 /// Rewrites the calls of `_FortranAAssign` in `f`; says whether it did any.
 pub fn lower_assignments(f: Value) -> Result<bool> {
@@ -195,10 +196,10 @@ fn assign_helper(module: Module) -> Value {
 }
 
 /// Whether type code `code` (i64) is one of data without derivatives.
-fn inactive_code(b: &Builder, code: Value) -> Value {
+pub(crate) fn inactive_code(b: &Builder, code: Value) -> Value {
     let i64t = b.i64();
     let mut inactive = b.const_int(Type::int(b.context(), 1), 0);
-    for r in INACTIVE_TYPES {
+    for r in INACTIVE_TYPE_CODES {
         let lo = b.icmp(
             IntPredicate::LLVMIntSGE,
             code,
@@ -371,6 +372,8 @@ fn reduction(name: &str) -> Option<(Reduction, u32)> {
     Some(match name {
         "_FortranASumReal4" => (Reduction::Sum, 32),
         "_FortranASumReal8" => (Reduction::Sum, 64),
+        "_FortranAProductReal4" => (Reduction::Product, 32),
+        "_FortranAProductReal8" => (Reduction::Product, 64),
         "_FortranADotProductReal4" => (Reduction::Dot, 32),
         "_FortranADotProductReal8" => (Reduction::Dot, 64),
         "_FortranANorm2_4" => (Reduction::Norm2, 32),
@@ -388,6 +391,8 @@ enum Reduction {
     /// `SumRealK(array, file, line, dim, mask)`: the whole-array sum
     /// (`dim` 0, no mask).
     Sum,
+    /// `ProductRealK(array, file, line, dim, mask)`: the whole-array product.
+    Product,
     /// `DotProductRealK(x, y, file, line)`: two rank-1 arrays.
     Dot,
     /// `Norm2_K(array, file, line, dim)`: the whole array's Euclidean norm
@@ -403,7 +408,7 @@ enum Reduction {
 impl Reduction {
     fn arity(self) -> usize {
         match self {
-            Reduction::Sum | Reduction::Maxval | Reduction::Minval => 5,
+            Reduction::Sum | Reduction::Product | Reduction::Maxval | Reduction::Minval => 5,
             Reduction::Dot | Reduction::Norm2 => 4,
         }
     }
@@ -411,6 +416,7 @@ impl Reduction {
     fn name(self) -> &'static str {
         match self {
             Reduction::Sum => "sum",
+            Reduction::Product => "product",
             Reduction::Dot => "dot",
             Reduction::Norm2 => "norm2",
             Reduction::Maxval => "maxval",
@@ -476,7 +482,9 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     };
     let acc_ty = Type::f64(ctx);
     let params: Vec<Type> = match r {
-        Reduction::Sum | Reduction::Maxval | Reduction::Minval => vec![ptr, ptr, i32t, i32t, ptr],
+        Reduction::Sum | Reduction::Product | Reduction::Maxval | Reduction::Minval => {
+            vec![ptr, ptr, i32t, i32t, ptr]
+        }
         Reduction::Norm2 => vec![ptr, ptr, i32t, i32t],
         Reduction::Dot => vec![ptr, ptr, ptr, i32t],
     };
@@ -536,6 +544,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     let initial = match r {
         Reduction::Maxval => -huge,
         Reduction::Minval => huge,
+        Reduction::Product => 1.0,
         _ => 0.0,
     };
     let checked = f.append_block("checked");
@@ -602,6 +611,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
         let term = term.expect("one array at least");
         let acc1 = match r {
             Reduction::Sum | Reduction::Dot => b.fadd(acc, term),
+            Reduction::Product => b.fmul(acc, term),
             Reduction::Norm2 => b.fadd(acc, b.fmul(term, term)),
             Reduction::Maxval => b.select(b.fcmp(RealPredicate::LLVMRealOGT, term, acc), term, acc),
             Reduction::Minval => b.select(b.fcmp(RealPredicate::LLVMRealOLT, term, acc), term, acc),
@@ -625,6 +635,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     }
     b.at_end(bad);
     let what = match r {
+        Reduction::Product => "this PRODUCT (flang runtime _FortranAProductReal*) is not differentiated by ferment: it handles the product of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
         Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
         Reduction::Dot => "this DOT_PRODUCT (flang runtime _FortranADotProductReal*) is not differentiated by ferment: it handles two real(4) or real(8) vectors of the same size",
         Reduction::Norm2 => "this NORM2 (flang runtime _FortranANorm2_*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM",
