@@ -1012,3 +1012,186 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     stop(&b, &format!("{name}.msg"), what, file, line);
     f
 }
+
+/// Whether `t` has the LLVM shape of an array descriptor: `{ ptr, i64, i32,
+/// i8, i8, i8, i8, ... }`.
+fn is_descriptor_type(t: Type) -> bool {
+    if !t.is_struct() {
+        return false;
+    }
+    let f = t.struct_fields();
+    f.len() >= 7
+        && f[0].is_pointer()
+        && f[1].is_integer()
+        && f[1].int_width() == 64
+        && f[2].is_integer()
+        && f[2].int_width() == 32
+        && f[3..7].iter().all(|x| x.is_integer() && x.int_width() == 8)
+}
+
+/// The paths (field indices) of the descriptors inside a derived type's LLVM
+/// struct `t` (allocatable and pointer components, nested derived types
+/// followed), or `None` where a component is an array of derived types
+/// holding descriptors (its elements would need the runtime).
+fn descriptor_paths(t: Type, at: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) -> Option<()> {
+    if is_descriptor_type(t) {
+        out.push(at.clone());
+        return Some(());
+    }
+    if t.is_struct() {
+        for (i, ft) in t.struct_fields().into_iter().enumerate() {
+            at.push(i as u32);
+            descriptor_paths(ft, at, out)?;
+            at.pop();
+        }
+    } else if t.is_array() {
+        let mut inner = Vec::new();
+        descriptor_paths(t.element_type(), &mut Vec::new(), &mut inner)?;
+        if !inner.is_empty() {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// The object a scalar descriptor built at -O0 points to: the `alloca`
+/// written once with an aggregate whose base address field was inserted.
+fn described_object(desc: Value) -> Option<Value> {
+    let slot = desc.strip_casts();
+    if !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
+        return None;
+    }
+    let stores: Vec<Value> = slot
+        .users()
+        .into_iter()
+        .filter(|u| u.opcode() == ferment_ir::Opcode::LLVMStore && u.operand(1) == slot)
+        .collect();
+    // Optimized code stores the fields one by one: the base address at
+    // offset 0, the rank in the byte at `RANK` (alone or in a vector of
+    // the four byte fields).
+    if stores.iter().all(|s| s.operand(0).ty().is_pointer()) {
+        let [store] = stores.as_slice() else {
+            return None;
+        };
+        let mut rank = None;
+        for g in slot.users() {
+            let is_rank_field = g.opcode() == ferment_ir::Opcode::LLVMGetElementPtr
+                && g.num_operands() == 2
+                && g.operand(1).const_int() == Some(RANK as i64);
+            if !is_rank_field {
+                continue;
+            }
+            for st in g.users() {
+                if st.opcode() != ferment_ir::Opcode::LLVMStore || st.operand(1) != g {
+                    continue;
+                }
+                let v = st.operand(0);
+                let r = if v.ty().is_vector() {
+                    unsafe { llvm_sys::core::LLVMGetAggregateElement(v.0, 0) }
+                } else {
+                    v.0
+                };
+                if r.is_null() {
+                    return None;
+                }
+                rank = Value(r).const_int();
+            }
+        }
+        (rank == Some(0)).then_some(())?;
+        let obj = store.operand(0).strip_casts();
+        return (obj.is_instruction() && obj.opcode() == ferment_ir::Opcode::LLVMAlloca)
+            .then_some(obj);
+    }
+    let [store] = stores.as_slice() else {
+        return None;
+    };
+    let mut v = store.operand(0);
+    let mut base = None;
+    let mut rank = None;
+    while v.is_instruction() && v.opcode() == ferment_ir::Opcode::LLVMInsertValue {
+        match v.extract_indices().as_slice() {
+            [0] if base.is_none() => base = Some(v.operand(1)),
+            [3] if rank.is_none() => rank = v.operand(1).const_int(),
+            _ => {}
+        }
+        v = v.operand(0);
+    }
+    if rank.is_none() && v.is_constant() && v.num_operands() > 3 {
+        rank = v.operand(3).const_int();
+    }
+    (rank == Some(0)).then_some(())?;
+    let obj = base?.strip_casts();
+    (obj.is_instruction() && obj.opcode() == ferment_ir::Opcode::LLVMAlloca).then_some(obj)
+}
+
+/// Rewrites flang's `_FortranADestroy(desc)` of a local scalar of derived
+/// type (the end of its scope) into what it does for the allocatable
+/// components found in the object's LLVM type: `free` of an allocated base
+/// address, then a null one (pointer components are left alone; the
+/// allocatable components of an allocatable component of derived type are
+/// not visited, so their memory leaks). Says whether it did any; a call it
+/// cannot place stays (an error where it matters).
+pub fn lower_destroys(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && !i.is_invoke()
+                && i.called_function()
+                    .is_some_and(|g| g.name() == "_FortranADestroy")
+                && i.call_args().len() == 1
+        })
+        .collect();
+    let ctx = module.context();
+    let (ptr, i8t, i32t, i64t) = (
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let b = Builder::new(module);
+    let mut changed = false;
+    for call in calls {
+        let Some(obj) = described_object(call.call_args()[0]) else {
+            continue;
+        };
+        let ty = obj.allocated_type();
+        let mut paths = Vec::new();
+        if descriptor_paths(ty, &mut Vec::new(), &mut paths).is_none() {
+            continue;
+        }
+        let free = module.function("free").unwrap_or_else(|| {
+            module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
+        });
+        b.before(call);
+        b.set_debug_loc_from(call);
+        for path in paths {
+            let mut idx = vec![b.const_int(i32t, 0)];
+            idx.extend(path.iter().map(|&i| b.const_int(i32t, i as i64)));
+            let desc = b.gep(ty, obj, &idx);
+            let base = b.load(ptr, desc);
+            let attr = b.load(i8t, b.gep_i8(desc, ATTRIBUTE));
+            let allocated = b.and_int(
+                b.icmp(
+                    IntPredicate::LLVMIntEQ,
+                    attr,
+                    b.const_int(i8t, CFI_ATTRIBUTE_ALLOCATABLE),
+                ),
+                b.icmp(
+                    IntPredicate::LLVMIntNE,
+                    b.ptr_to_int(base, i64t),
+                    b.const_int(i64t, 0),
+                ),
+            );
+            // free(NULL) does nothing: no control flow is needed.
+            let null = b.zero(ptr);
+            b.call_fn(free, &[b.select(allocated, base, null)]);
+            b.store(b.select(allocated, null, base), desc);
+        }
+        call.erase();
+        changed = true;
+    }
+    Ok(changed)
+}

@@ -49,7 +49,10 @@ pub fn canonical_copy(
     let reductions = crate::fortran::lower_reductions(clone)?;
     let allocations = crate::fortran::lower_allocations(clone)?;
     let matrix_ops = crate::fortran_matrix::lower_matrix_ops(clone)?;
-    if (assigns || reductions || allocations || matrix_ops) && options.inline_callees != 0 {
+    let destroys = crate::fortran::lower_destroys(clone)?;
+    if (assigns || reductions || allocations || matrix_ops || destroys)
+        && options.inline_callees != 0
+    {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
     split_invoke_edges(clone);
