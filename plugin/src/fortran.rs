@@ -1195,3 +1195,62 @@ pub fn lower_destroys(f: Value) -> Result<bool> {
     }
     Ok(changed)
 }
+
+/// Rewrites flang's `_FortranAInitialize(desc, file, line)` (default
+/// initialization of a scalar of derived type) where the object is a traced
+/// local: a copy of the type's initial value (`_QQ<type>XDerivedInit`, the
+/// constant flang emits for types with default initialization), or nothing
+/// for a type without such a constant and without allocatable or pointer
+/// components. Says whether it did any; other calls stay (an error where
+/// it matters).
+pub fn lower_initializes(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && !i.is_invoke()
+                && i.called_function()
+                    .is_some_and(|g| g.name() == "_FortranAInitialize")
+                && i.call_args().len() == 3
+        })
+        .collect();
+    let b = Builder::new(module);
+    let mut changed = false;
+    for call in calls {
+        let Some(obj) = described_object(call.call_args()[0]) else {
+            continue;
+        };
+        let ty = obj.allocated_type();
+        let name = unsafe {
+            let p = llvm_sys::core::LLVMGetStructName(ty.0);
+            if p.is_null() {
+                continue;
+            }
+            std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        };
+        let init = module.global(&format!("_QQ{name}XDerivedInit"));
+        match init {
+            Some(g) if g.global_value_type() == ty => {
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let size = module.alloc_size(ty);
+                b.memmove(obj, g, b.const_int(b.i64(), size as i64));
+            }
+            Some(_) => continue,
+            None => {
+                let mut paths = Vec::new();
+                if !ty.is_struct()
+                    || descriptor_paths(ty, &mut Vec::new(), &mut paths).is_none()
+                    || !paths.is_empty()
+                {
+                    continue;
+                }
+            }
+        }
+        call.erase();
+        changed = true;
+    }
+    Ok(changed)
+}

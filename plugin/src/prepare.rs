@@ -50,7 +50,8 @@ pub fn canonical_copy(
     let allocations = crate::fortran::lower_allocations(clone)?;
     let matrix_ops = crate::fortran_matrix::lower_matrix_ops(clone)?;
     let destroys = crate::fortran::lower_destroys(clone)?;
-    if (assigns || reductions || allocations || matrix_ops || destroys)
+    let initializes = crate::fortran::lower_initializes(clone)?;
+    if (assigns || reductions || allocations || matrix_ops || destroys || initializes)
         && options.inline_callees != 0
     {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
