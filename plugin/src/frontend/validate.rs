@@ -125,12 +125,12 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
                 Some(user) => Err(Error::at(
                     inst,
                     format!(
-                        "cannot differentiate through '{}': it reinterprets an active floating-point value as bits, and '{}' turns those bits back into a float without integer arithmetic in between (a sign or exponent trick whose derivative is not zero)",
+                        "cannot differentiate through '{}': it reinterprets an active floating-point value as bits, and '{}' turns those bits back into a float with no integer arithmetic that makes a new number in between (a sign, exponent or last-place trick whose derivative is not zero)",
                         inst.describe(),
                         user.describe()
                     ),
                 )
-                .hint("use fabs/copysign/ldexp instead of manipulating the bits of an active value")),
+                .hint("use fabs/copysign/ldexp/nextafter instead of manipulating the bits of an active value")),
             }
         }
         Opcode::LLVMBitCast => Ok(()),
@@ -157,7 +157,8 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
 /// again unchanged, or through masks only (`& 0x7fff...`, `^ sign`), are the
 /// same number up to its sign or exponent: dropping their derivative would be
 /// wrong, and so would be adding a multiple of the lowest exponent bit
-/// (`i + (1 << 52)` doubles a double). Returns the first such use (or a use
+/// (`i + (1 << 52)` doubles a double) or a few units in the last place
+/// (`i + 1`: the next number, as Fortran's inlined NEAREST computes it). Returns the first such use (or a use
 /// ferment cannot follow).
 fn bits_reaching_float(bits: Value) -> Option<Value> {
     let mantissa_bits = match bits.operand(0).ty().scalar().float_bits() {
@@ -168,6 +169,19 @@ fn bits_reaching_float(bits: Value) -> Option<Value> {
     let exponent_step = |v: Value| {
         v.const_int()
             .is_some_and(|k| k != 0 && k.trailing_zeros() >= mantissa_bits)
+    };
+    // A few units in the last place (Fortran's NEAREST, nextafter written
+    // with bits): the neighbouring number, whose derivative is 1, not 0.
+    let small = |v: Value| {
+        v.const_int()
+            .is_some_and(|k| k != 0 && k.unsigned_abs() <= 16)
+    };
+    let last_place_step = |v: Value| {
+        small(v)
+            || (v.is_instruction()
+                && v.opcode() == Opcode::LLVMSelect
+                && small(v.operand(1))
+                && small(v.operand(2)))
     };
     let mut work = vec![bits];
     let mut seen = hashbrown::HashSet::new();
@@ -183,6 +197,13 @@ fn bits_reaching_float(bits: Value) -> Option<Value> {
                 // A power-of-two scaling in disguise: follow it.
                 Opcode::LLVMAdd | Opcode::LLVMSub
                     if exponent_step(user.operand(0)) || exponent_step(user.operand(1)) =>
+                {
+                    work.push(user)
+                }
+                // A step of a few units in the last place: follow it.
+                Opcode::LLVMAdd | Opcode::LLVMSub
+                    if (user.operand(0) == v && last_place_step(user.operand(1)))
+                        || (user.operand(1) == v && last_place_step(user.operand(0))) =>
                 {
                     work.push(user)
                 }

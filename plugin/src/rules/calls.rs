@@ -278,6 +278,21 @@ static RULES: &[CallRule] = &[
     rule("remquo", 3, |s| remainder_partials(s, "llvm.roundeven")).writing(&[2]),
     // Fortran's MOD and MODULO of reals through flang's runtime (a, p, file,
     // line): a - trunc(a / p) p and a - floor(a / p) p.
+    // Fortran's other real intrinsics that flang leaves to its runtime:
+    // SCALE(x, n) = x 2^n, FRACTION(x) = x 2^-e(x), SET_EXPONENT(x, i) =
+    // x 2^(i - e(x)) (e: the exponent frexp gives), SPACING piecewise
+    // constant, ERFC_SCALED(x) = exp(x^2) erfc(x) with derivative
+    // 2 x erfc_scaled(x) - 2 / sqrt(pi).
+    rule("_FortranAScale4", 2, fortran_scale_partials),
+    rule("_FortranAScale8", 2, fortran_scale_partials),
+    rule("_FortranAFraction4", 1, |s| unary(s, fraction_slope)),
+    rule("_FortranAFraction8", 1, |s| unary(s, fraction_slope)),
+    rule("_FortranASetExponent4", 2, set_exponent_partials),
+    rule("_FortranASetExponent8", 2, set_exponent_partials),
+    rule("_FortranASpacing4", 1, zero_partials),
+    rule("_FortranASpacing8", 1, zero_partials),
+    rule("_FortranAErfcScaled4", 1, |s| unary(s, erfc_scaled_slope)),
+    rule("_FortranAErfcScaled8", 1, |s| unary(s, erfc_scaled_slope)),
     rule("_FortranAModReal4", 4, |s| {
         remainder_partials(s, "llvm.trunc")
     }),
@@ -365,6 +380,49 @@ fn scale_partials(s: &Site) -> Vec<Option<Value>> {
         }),
         None,
     ]
+}
+
+/// Fortran's `SCALE(x, n)` through the runtime (`n` an i64): d/dx = 2^n.
+fn fortran_scale_partials(s: &Site) -> Vec<Option<Value>> {
+    let (x, n) = (s.arg(0), s.arg(1));
+    let b = s.b;
+    vec![
+        s.p(0, || {
+            let n32 = b.int_cast(n, b.i32(), true);
+            b.intrinsic("llvm.ldexp", &[x.ty(), b.i32()], &[s.one(x), n32])
+        }),
+        None,
+    ]
+}
+
+/// Fortran's `FRACTION(x)` = x 2^-e(x): d/dx = 2^-e(x).
+fn fraction_slope(s: &Site, x: Value) -> Value {
+    let parts = s.b.intrinsic("llvm.frexp", &[x.ty(), s.b.i32()], &[x]);
+    inv_pow2(s, x, s.b.extract_value(parts, 1))
+}
+
+/// Fortran's `SET_EXPONENT(x, i)` = x 2^(i - e(x)): d/dx = 2^(i - e(x)).
+fn set_exponent_partials(s: &Site) -> Vec<Option<Value>> {
+    let (x, i) = (s.arg(0), s.arg(1));
+    let b = s.b;
+    vec![
+        s.p(0, || {
+            let parts = b.intrinsic("llvm.frexp", &[x.ty(), b.i32()], &[x]);
+            let e = b.extract_value(parts, 1);
+            let k = b.sub_int(b.int_cast(i, b.i32(), true), e);
+            b.intrinsic("llvm.ldexp", &[x.ty(), b.i32()], &[s.one(x), k])
+        }),
+        None,
+    ]
+}
+
+/// `2 x erfc_scaled(x) - 2 / sqrt(pi)`, from the result.
+fn erfc_scaled_slope(s: &Site, x: Value) -> Value {
+    let b = s.b;
+    b.fsub(
+        b.fmul(b.fmul(s.num(x, 2.0), x), r(s)),
+        s.num(x, 2.0 / PI.sqrt()),
+    )
 }
 
 /// `2^-e` in the type of `x`.
