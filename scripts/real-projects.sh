@@ -3,8 +3,8 @@
 #
 # 1. Projects without AD calls (zlib, Lua, SQLite from Debian 12's source
 #    packages) are built twice with clang-22, plain and with
-#    -fpass-plugin=libferment.so, at each optimization level in
-#    FERMENT_REAL_OPT (default "O0 O2"); every object file of the two
+#    -fpass-plugin=libferment.so, at -O0, -O2 and -O2 -g (SQLite: -O0 and
+#    -O2; FERMENT_REAL_OPT="O0 O2 O2-g ..." for all); every object file of the two
 #    builds must be bit-identical, and each project's tests must pass with
 #    the plugin loaded: zlib's `make test`, a Lua smoke script
 #    (scripts/real-projects/smoke.lua; Debian ships no Lua test suite) run
@@ -34,7 +34,19 @@ cache="${FERMENT_REAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferment-real}"
 plugin="${FERMENT_PLUGIN:-$root/target/release/libferment.so}"
 cc="${FERMENT_REAL_CC:-clang-22}"
 cxx="${FERMENT_REAL_CXX:-clang++-22}"
-read -r -a opts <<<"${FERMENT_REAL_OPT:-O0 O2}"
+# Optimization levels: O0, O2, O2-g (-O2 -g), ... (FERMENT_REAL_OPT for all
+# projects; by default SQLite, the slow one, skips O2-g).
+levels_of() {
+    if [ -n "${FERMENT_REAL_OPT:-}" ]; then
+        echo "$FERMENT_REAL_OPT"
+    elif [ "$1" = sqlite ]; then
+        echo "O0 O2"
+    else
+        echo "O0 O2 O2-g"
+    fi
+}
+# The compiler flags of level $1: O2-g -> "-O2 -g".
+level_flags() { printf '%s' "-${1//-/ -}"; }
 if [ "$#" -gt 0 ]; then projects=("$@"); else projects=(zlib lua sqlite gsl); fi
 
 say() { printf 'real-projects: %s\n' "$*"; }
@@ -160,20 +172,21 @@ run_steps() {
 # ---------------------------------------------------------------- zlib
 zlib_steps() { # dir opt plugin-flag
     cd "$1"
-    CC="$cc" CFLAGS="-$2 $3" ./configure
+    CC="$cc" CFLAGS="$2 $3" ./configure
     make -j1
     make -j1 test
 }
 build_zlib() { # variant opt
-    local dir="$cache/build/zlib" log="$logs/zlib-$1-$2.log" pf
+    local dir="$cache/build/zlib" log="$logs/zlib-$1-$2.log" pf lf
     pf=$(plugin_flag "$1")
+    lf=$(level_flags "$2")
     unpack zlib "$dir"
-    if ! run_steps "$log" zlib_steps "$dir" "$2" "$pf"; then
-        fail "zlib -$2 $1: build or make test failed (see $log)"
+    if ! run_steps "$log" zlib_steps "$dir" "$lf" "$pf"; then
+        fail "zlib $lf $1: build or make test failed (see $log)"
         return 1
     fi
-    [ "$1" = plugin ] && { flag_seen "$log" "zlib -$2" || return 1; }
-    pass "zlib -$2 $1: make test passed"
+    [ "$1" = plugin ] && { flag_seen "$log" "zlib $lf" || return 1; }
+    pass "zlib $lf $1: make test passed"
     collect_objects "$dir" "$cache/out/zlib-$2-$1"
 }
 
@@ -185,7 +198,7 @@ build_zlib() { # variant opt
 lua_core="lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring ltable ltm lundump lvm lzio"
 lua_lib="lauxlib lbaselib lcorolib ldblib liolib lmathlib loadlib loslib lstrlib ltablib lutf8lib linit"
 lua_steps() { # dir opt plugin-flag
-    local flags="-$2 -Wall -Wextra -DLUA_COMPAT_5_3 -DLUA_USE_LINUX $3"
+    local flags="$2 -Wall -Wextra -DLUA_COMPAT_5_3 -DLUA_USE_LINUX $3"
     cd "$1/src"
     # What debian/rules writes before building.
     printf '%s\n' '#ifndef _LUA_DEB_MULTIARCH_' '#define _LUA_DEB_MULTIARCH_' \
@@ -215,15 +228,16 @@ lua_steps() { # dir opt plugin-flag
     ./lua smoke.luac
 }
 build_lua() { # variant opt
-    local dir="$cache/build/lua" log="$logs/lua-$1-$2.log" pf
+    local dir="$cache/build/lua" log="$logs/lua-$1-$2.log" pf lf
     pf=$(plugin_flag "$1")
+    lf=$(level_flags "$2")
     unpack lua5.4 "$dir"
-    if ! run_steps "$log" lua_steps "$dir" "$2" "$pf"; then
-        fail "lua -$2 $1: build or smoke test failed (see $log)"
+    if ! run_steps "$log" lua_steps "$dir" "$lf" "$pf"; then
+        fail "lua $lf $1: build or smoke test failed (see $log)"
         return 1
     fi
-    [ "$1" = plugin ] && { flag_seen "$log" "lua -$2" || return 1; }
-    pass "lua -$2 $1: $(grep -m1 'lua-smoke' "$log") (C, C++ and precompiled)"
+    [ "$1" = plugin ] && { flag_seen "$log" "lua $lf" || return 1; }
+    pass "lua $lf $1: $(grep -m1 'lua-smoke' "$log") (C, C++ and precompiled)"
     collect_objects "$dir" "$cache/out/lua-$2-$1"
 }
 
@@ -241,29 +255,30 @@ sqlite_steps() { # dir opt plugin-flag
     cd "$1"
     # The amalgamation's generators (lemon, mkkeywordhash, ...) are built
     # with the same compiler and flags, so they run with the plugin too.
-    ./configure --disable-tcl CC="$cc" CFLAGS="-$2 $3"
+    ./configure --disable-tcl CC="$cc" CFLAGS="$2 $3"
     make -j1 sqlite3.c shell.c
     mkdir -p ferment
-    echo "$cc -$2 $3 $sqlite_defs -c sqlite3.c -o ferment/sqlite3.o"
+    echo "$cc $2 $3 $sqlite_defs -c sqlite3.c -o ferment/sqlite3.o"
     # shellcheck disable=SC2086
-    $cc -$2 $3 $sqlite_defs -c sqlite3.c -o ferment/sqlite3.o
+    $cc $2 $3 $sqlite_defs -c sqlite3.c -o ferment/sqlite3.o
     # shellcheck disable=SC2086
-    $cc -$2 $3 $sqlite_defs -c shell.c -o ferment/shell.o
+    $cc $2 $3 $sqlite_defs -c shell.c -o ferment/shell.o
     $cc ferment/sqlite3.o ferment/shell.o -lm -ldl -lpthread -o ferment/sqlite3
     rm -f ferment/smoke.db ferment/smoke.db-*
     ferment/sqlite3 ferment/smoke.db <"$here/smoke.sql" >ferment/smoke.out
     diff -u "$here/smoke.sql.expected" ferment/smoke.out
 }
 build_sqlite() { # variant opt
-    local dir="$cache/build/sqlite" log="$logs/sqlite-$1-$2.log" pf
+    local dir="$cache/build/sqlite" log="$logs/sqlite-$1-$2.log" pf lf
     pf=$(plugin_flag "$1")
+    lf=$(level_flags "$2")
     unpack sqlite3 "$dir"
-    if ! run_steps "$log" sqlite_steps "$dir" "$2" "$pf"; then
-        fail "sqlite -$2 $1: build or smoke test failed (see $log)"
+    if ! run_steps "$log" sqlite_steps "$dir" "$lf" "$pf"; then
+        fail "sqlite $lf $1: build or smoke test failed (see $log)"
         return 1
     fi
-    [ "$1" = plugin ] && { flag_seen "$log" "sqlite -$2" || return 1; }
-    pass "sqlite -$2 $1: shell smoke test matched ($(wc -l <"$here/smoke.sql.expected") lines)"
+    [ "$1" = plugin ] && { flag_seen "$log" "sqlite $lf" || return 1; }
+    pass "sqlite $lf $1: shell smoke test matched ($(wc -l <"$here/smoke.sql.expected") lines)"
     # The objects of the generator tools too (lemon.o is linked directly;
     # libtool's .lo/.o of the library are not built by these targets).
     collect_objects "$dir" "$cache/out/sqlite-$2-$1"
@@ -324,12 +339,12 @@ for p in "${projects[@]}"; do
     if [ "$p" = gsl ]; then
         run_gsl
     else
-        for opt in "${opts[@]}"; do
+        for opt in $(levels_of "$p"); do
             ok=1
             "build_$p" plain "$opt" || ok=0
             "build_$p" plugin "$opt" || ok=0
             [ "$ok" = 1 ] &&
-                compare_objects "$p -$opt" "$cache/out/$p-$opt-plain" "$cache/out/$p-$opt-plugin"
+                compare_objects "$p $(level_flags "$opt")" "$cache/out/$p-$opt-plain" "$cache/out/$p-$opt-plugin"
         done
     fi
     say "$p took $((SECONDS - t0)) s"
