@@ -170,13 +170,13 @@ run_steps() {
 }
 
 # ---------------------------------------------------------------- zlib
-zlib_steps() { # dir opt plugin-flag
+zlib_steps() { # dir level-flags plugin-flag
     cd "$1"
     CC="$cc" CFLAGS="$2 $3" ./configure
     make -j1
     make -j1 test
 }
-build_zlib() { # variant opt
+build_zlib() { # plain|plugin level
     local dir="$cache/build/zlib" log="$logs/zlib-$1-$2.log" pf lf
     pf=$(plugin_flag "$1")
     lf=$(level_flags "$2")
@@ -197,7 +197,7 @@ build_zlib() { # variant opt
 # ships a C++ build of the library too).
 lua_core="lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring ltable ltm lundump lvm lzio"
 lua_lib="lauxlib lbaselib lcorolib ldblib liolib lmathlib loadlib loslib lstrlib ltablib lutf8lib linit"
-lua_steps() { # dir opt plugin-flag
+lua_steps() { # dir level-flags plugin-flag
     local flags="$2 -Wall -Wextra -DLUA_COMPAT_5_3 -DLUA_USE_LINUX $3"
     cd "$1/src"
     # What debian/rules writes before building.
@@ -227,7 +227,7 @@ lua_steps() { # dir opt plugin-flag
     ./luac -o smoke.luac "$here/smoke.lua"
     ./lua smoke.luac
 }
-build_lua() { # variant opt
+build_lua() { # plain|plugin level
     local dir="$cache/build/lua" log="$logs/lua-$1-$2.log" pf lf
     pf=$(plugin_flag "$1")
     lf=$(level_flags "$2")
@@ -251,7 +251,7 @@ sqlite_defs="-fno-strict-aliasing -DSQLITE_SECURE_DELETE -DSQLITE_ENABLE_COLUMN_
  -DSQLITE_ENABLE_FTS3_TOKENIZER=1 -DSQLITE_USE_URI=1 -DSQLITE_MAX_SCHEMA_RETRY=25
  -DSQLITE_ENABLE_PREUPDATE_HOOK -DSQLITE_ENABLE_SESSION -DSQLITE_ENABLE_STMTVTAB
  -DSQLITE_MAX_VARIABLE_NUMBER=250000"
-sqlite_steps() { # dir opt plugin-flag
+sqlite_steps() { # dir level-flags plugin-flag
     cd "$1"
     # The amalgamation's generators (lemon, mkkeywordhash, ...) are built
     # with the same compiler and flags, so they run with the plugin too.
@@ -268,7 +268,7 @@ sqlite_steps() { # dir opt plugin-flag
     ferment/sqlite3 ferment/smoke.db <"$here/smoke.sql" >ferment/smoke.out
     diff -u "$here/smoke.sql.expected" ferment/smoke.out
 }
-build_sqlite() { # variant opt
+build_sqlite() { # plain|plugin level
     local dir="$cache/build/sqlite" log="$logs/sqlite-$1-$2.log" pf lf
     pf=$(plugin_flag "$1")
     lf=$(level_flags "$2")
