@@ -222,12 +222,12 @@ pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
         if !inst.ty().is_void() {
             inst.replace_all_uses_with(b.poison(inst.ty()));
         }
-        // Nothing runs after the stop: the rest of the block becomes
-        // unreachable, and the block leaves its successors' phis. A poison
-        // left flowing into a phi beside shadowed pointers (the
-        // dispatcher's result phi, after inlining) would make the merged
-        // pointer look like one into memory without a shadow.
-        crate::shim::change_to_unreachable(inst);
+        if inst.is_invoke() {
+            // The block's terminator: nothing runs after the stop.
+            crate::shim::change_to_unreachable(inst);
+        } else {
+            inst.erase();
+        }
         stopped = true;
     }
     stopped
@@ -240,15 +240,6 @@ fn feeds(v: Value, carries: &dyn Fn(Value) -> bool, depth: u32) -> bool {
     v.ty().is_pointer()
         && depth < 8
         && v.users().into_iter().any(|u| {
-            // Stored into memory that has a shadow: loads of it would
-            // merge this pointer with the shadowed ones stored there.
-            if u.is_instruction()
-                && u.opcode() == Opcode::LLVMStore
-                && u.operand(0) == v
-                && carries(u.operand(1))
-            {
-                return true;
-            }
             u.is_instruction()
                 && matches!(
                     u.opcode(),
@@ -258,23 +249,6 @@ fn feeds(v: Value, carries: &dyn Fn(Value) -> bool, depth: u32) -> bool {
                         | Opcode::LLVMBitCast
                         | Opcode::LLVMAddrSpaceCast
                 )
-                && (carries(u)
-                    || merged_with_carrier(u, v, carries)
-                    || feeds(u, carries, depth + 1))
+                && (carries(u) || feeds(u, carries, depth + 1))
         })
-}
-
-/// Whether the phi or select `merge` joins `v` with another pointer that
-/// carries a derivative: the dispatcher's result phi, after inlining,
-/// joins the candidates' results with the unseen call's, and a candidate
-/// returning memory it filled with active data (an allocator reached
-/// through a pointer, as GSL's steppers allocate their state) makes the
-/// merged pointer need a shadow the unseen call's result cannot have.
-fn merged_with_carrier(merge: Value, v: Value, carries: &dyn Fn(Value) -> bool) -> bool {
-    let others = match merge.opcode() {
-        Opcode::LLVMPHI => merge.incoming().into_iter().map(|(x, _)| x).collect(),
-        Opcode::LLVMSelect => vec![merge.operand(1), merge.operand(2)],
-        _ => Vec::new(),
-    };
-    others.into_iter().any(|x| x != v && carries(x))
 }

@@ -2,10 +2,9 @@
 // scripts/real-projects.sh): a stepper struct holds a pointer to a constant type descriptor of
 // function pointers and a state pointer that the descriptor's allocator returns; the state holds
 // work arrays that receive active data; the constructor returns NULL on a failed allocation.
-// ferment used to reject it: the allocator's result reached through the dispatcher merged with
-// the unseen-target path, the constant descriptor pointer stored beside the state made the
-// state pointer look mixed when loaded back, and the work arrays, reached through two loaded
-// pointers, got no shadows. Oracle: analytic derivative (y after n steps of y += 3x^2 + sin(x) y
+// ferment used to reject it: the constant descriptor pointer stored beside the state made the
+// state pointer look mixed when loaded back (also through the constructor's phi with NULL), and
+// the work arrays, reached through two loaded pointers, got no shadows. Oracle: analytic derivative (y after n steps of y += 3x^2 + sin(x) y
 // with the update written to work arrays), reverse and forward, and central differences.
 #include "check.h"
 #include <stdlib.h>
