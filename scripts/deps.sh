@@ -53,6 +53,29 @@ if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>
     exit 1
 fi
 
+# `deps.sh real-projects`: what scripts/real-projects.sh needs besides the
+# above (dpkg-source, tclsh for SQLite's amalgamation, valgrind), and a
+# deb-src entry for Debian 12 so that `apt-get source` can fetch the
+# projects' source packages. Only that; then returns.
+if [ "${1:-}" = real-projects ]; then
+    if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        say "adding a deb-src entry for bookworm (/etc/apt/sources.list.d/ferment-deb-src.sources)"
+        printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' \
+            'Suites: bookworm bookworm-updates' 'Components: main' \
+            'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+            run_as_root tee /etc/apt/sources.list.d/ferment-deb-src.sources >/dev/null
+        run_as_root apt-get update -q
+    fi
+    mapfile -t missing_real < <(not_installed dpkg-dev tcl valgrind make)
+    if [ "${#missing_real[@]}" -gt 0 ]; then
+        say "installing: ${missing_real[*]}"
+        run_as_root apt-get update -q
+        run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing_real[@]}"
+    fi
+    say "real-projects: ok"
+    exit 0
+fi
+
 want=()
 mapfile -t missing_llvm < <(not_installed "${LLVM_PACKAGES[@]}")
 want+=("${missing_llvm[@]}")

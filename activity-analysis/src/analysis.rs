@@ -298,6 +298,16 @@ impl Activity {
                             // OpenMP region's captured pointer): it needs a
                             // shadow holding the pointer's shadow.
                             self.unshadowed_params.insert(slot);
+                        } else if slot.is_instruction()
+                            && slot.opcode() == Opcode::LLVMLoad
+                            && !self.is_shadowed(slot)
+                        {
+                            // The variable is itself reached through a
+                            // loaded pointer (a work array kept in a state
+                            // struct kept in a stepper struct, as GSL's ODE
+                            // steppers hold theirs): that pointer needs a
+                            // shadow too, one level further out.
+                            want.push(slot);
                         }
                     }
                 }

@@ -359,9 +359,11 @@ impl Walk<'_> {
         };
         let b = Builder::new(module);
         let mut phis = Vec::new();
-        // Objects into which a pointer without a shadow was stored (its shadow
-        // there is the pointer itself).
-        let mut self_shadow_memory: HashSet<Value> = HashSet::new();
+        // Where a pointer without a shadow was stored (its shadow there is
+        // the pointer itself): per object, the byte offsets of those stores,
+        // or `None` for somewhere in the object.
+        let layout = ferment_type_analysis::Layout::new(module);
+        let mut self_shadow_memory = SelfShadowed::default();
         // Mutable globals that hold active data get shadow globals, zeroed here.
         // (In order of first use, so the output does not depend on hashing.)
         let mut globals: Vec<(Value, Value)> = Vec::new();
@@ -636,8 +638,7 @@ impl Walk<'_> {
                         let sv = match s.of(&b, v) {
                             Some(sv) => sv,
                             None => {
-                                self_shadow_memory
-                                    .extend(ferment_activity_analysis::underlying_objects(p));
+                                self_shadow_memory.record(&layout, p);
                                 v
                             }
                         };
@@ -663,9 +664,7 @@ impl Walk<'_> {
                     if inst.opcode() == Opcode::LLVMLoad
                         && inst.ty().is_pointer()
                         && s.map.contains_key(&inst)
-                        && ferment_activity_analysis::underlying_objects(inst.operand(0))
-                            .iter()
-                            .any(|o| self_shadow_memory.contains(o))
+                        && self_shadow_memory.may_load(&layout, inst.operand(0))
                     {
                         s.mixed.insert(inst);
                     }
@@ -675,6 +674,102 @@ impl Walk<'_> {
         check_mixed(&mut s)?;
         Ok(s)
     }
+}
+
+/// The places in memory where a pointer without a shadow was stored in
+/// place of its shadow. Tracked per field: a struct that holds both a
+/// pointer to constant data (GSL's stepper holds its constant type
+/// descriptor) and a pointer to active data (the stepper's work arrays)
+/// must not make the second one mixed when it is loaded back.
+#[derive(Default)]
+struct SelfShadowed {
+    /// Per object, the offsets of the stores (`None`: an unknown offset).
+    fields: HashMap<Value, Option<Vec<i64>>>,
+}
+
+/// Bytes of a stored pointer (address space 0).
+const POINTER_BYTES: i64 = 8;
+
+impl SelfShadowed {
+    fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Records a store of a shadowless pointer at `p`.
+    fn record(&mut self, layout: &ferment_type_analysis::Layout, p: Value) {
+        for (o, offset) in object_offsets(layout, p) {
+            let entry = self.fields.entry(o).or_insert_with(|| Some(Vec::new()));
+            match (entry.as_mut(), offset) {
+                (Some(offsets), Some(at)) => offsets.push(at),
+                _ => *entry = None,
+            }
+        }
+    }
+
+    /// Whether a pointer loaded from `p` may be one of the recorded ones.
+    fn may_load(&self, layout: &ferment_type_analysis::Layout, p: Value) -> bool {
+        object_offsets(layout, p).into_iter().any(|(o, offset)| {
+            match (self.fields.get(&o), offset) {
+                (None, _) => false,
+                (Some(None), _) | (_, None) => true,
+                (Some(Some(offsets)), Some(offset)) => offsets
+                    .iter()
+                    .any(|&at| at < offset + POINTER_BYTES && offset < at + POINTER_BYTES),
+            }
+        })
+    }
+}
+
+/// The objects `p` may point into, each with the constant byte offset of
+/// `p` in it (`None`: unknown), through constant-offset GEPs, casts, phis
+/// and selects. Null and undefined incoming pointers point into no object
+/// (a constructor's `return NULL` on a failed allocation).
+fn object_offsets(layout: &ferment_type_analysis::Layout, p: Value) -> Vec<(Value, Option<i64>)> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut work = vec![(p, 0i64)];
+    while let Some((v, at)) = work.pop() {
+        if out.len() + work.len() > 64 {
+            // Too many paths: every object, offsets unknown.
+            return ferment_activity_analysis::underlying_objects(p)
+                .into_iter()
+                .map(|o| (o, None))
+                .collect();
+        }
+        let (base, offset) = ferment_type_analysis::base_and_offset(layout, v);
+        let at = at + offset;
+        if !seen.insert((base, at)) {
+            continue;
+        }
+        if base.is_null_constant() || base.is_undef() {
+            continue;
+        }
+        if base.is_instruction() {
+            match base.opcode() {
+                Opcode::LLVMPHI => {
+                    work.extend(base.incoming().into_iter().map(|(x, _)| (x, at)));
+                    continue;
+                }
+                Opcode::LLVMSelect => {
+                    work.push((base.operand(1), at));
+                    work.push((base.operand(2), at));
+                    continue;
+                }
+                Opcode::LLVMGetElementPtr => {
+                    // A variable offset.
+                    out.extend(
+                        ferment_activity_analysis::underlying_objects(base)
+                            .into_iter()
+                            .map(|o| (o, None)),
+                    );
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push((base, Some(at)));
+    }
+    out
 }
 
 impl Shadows {

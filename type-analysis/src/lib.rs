@@ -22,7 +22,7 @@ mod tbaa;
 pub mod tree;
 
 pub use analysis::{FunctionTypes, TypeAnalysis, TypeConflict};
-pub use layout::float_kind;
+pub use layout::{base_and_offset, float_kind, Layout};
 pub use printer::{print_function, print_module, slot_names};
 pub use scope::{requests, Request};
 pub use tree::{BaseType, FloatKind, TreeConflict, TypeTree};
