@@ -85,9 +85,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     let (target, args, tape_only) = match (req.part, derivative) {
         (Part::Whole, Derivative::Combined(f)) => {
             let mut args = ordered;
-            if req.return_active && fty.fn_return().is_fp_like() {
-                args.push(b.const_real(fty.fn_return(), 1.0));
-            }
+            args.extend(unit_seeds(&b, req, req.width));
             (f, args, false)
         }
         (Part::Whole, Derivative::Split { aug, rev }) => {
@@ -99,9 +97,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             aug_args.push(b.zero(Type::ptr(module.context())));
             let forward = call_derivative(&b, call, aug, &aug_args)?;
             let mut args = ordered;
-            if req.return_active && fty.fn_return().is_fp_like() {
-                args.push(b.const_real(fty.fn_return(), 1.0));
-            }
+            args.extend(unit_seeds(&b, req, req.width));
             args.push(forward[0]);
             args.push(b.const_int(Type::int(module.context(), 1), 1));
             primal_first = Some(forward[1]);
@@ -138,7 +134,8 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
                     .pop()
                     .ok_or_else(|| Error::at(call, "missing the tape argument"))?,
             };
-            for d in trailing {
+            let byval = req.trailing_byval.first().copied().flatten();
+            for d in return_adjoints(&b, req, &trailing, byval) {
                 let t = rparams[args.len()];
                 args.push(convert(&b, d, t, call, "adjoint of the return value")?);
             }
@@ -187,6 +184,62 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     finish_replacement(&b, call);
     remove_dead_markers(req);
     Ok(())
+}
+
+/// The seeds of an active float return in combined reverse mode: 1.0 in
+/// each of `lanes` lanes (Enzyme's convention, batched too).
+pub(super) fn unit_seeds(b: &Builder, req: &Request, lanes: u32) -> Vec<Value> {
+    let ret = req.function.global_value_type().fn_return();
+    if req.mode != super::request::Mode::Reverse || !(req.return_active && ret.is_fp_value()) {
+        return Vec::new();
+    }
+    let one = ones(b, ret);
+    vec![one; lanes.max(1) as usize]
+}
+
+/// 1.0 in every float of `ty` (a float, a float vector, or a struct or
+/// array of those).
+fn ones(b: &Builder, ty: Type) -> Value {
+    if ty.is_fp_like() {
+        return b.const_real(ty, 1.0);
+    }
+    let fields: Vec<Type> = if ty.is_struct() {
+        ty.struct_fields()
+    } else {
+        vec![ty.element_type(); ty.array_len() as usize]
+    };
+    fields
+        .into_iter()
+        .enumerate()
+        .fold(b.zero(ty), |agg, (i, f)| {
+            b.insert_value(agg, ones(b, f), i as u32)
+        })
+}
+
+/// `__enzyme_reverse`: the adjoints of the return value among the trailing
+/// arguments (`byval`: the first one's struct type when the C ABI passes it
+/// in memory). Batched, one per lane: N scalars, or one struct, array or
+/// vector of N (whose fields are the lanes).
+fn return_adjoints(b: &Builder, req: &Request, seeds: &[Value], byval: Option<Type>) -> Vec<Value> {
+    let width = req.width.max(1);
+    if width == 1 || seeds.len() != 1 {
+        return seeds.to_vec();
+    }
+    let mut v = seeds[0];
+    if let Some(t) = byval.filter(|_| v.ty().is_pointer()) {
+        v = b.load(t, v);
+    }
+    if v.ty().is_vector() {
+        return (0..width)
+            .map(|lane| b.extract_element(v, b.const_int(b.i32(), i64::from(lane))))
+            .collect();
+    }
+    // (The parser checked that the leaves are the N lanes.)
+    super::request::fp_leaf_paths(v.ty())
+        .unwrap_or_default()
+        .iter()
+        .map(|path| b.extract_value_path(v, path))
+        .collect()
 }
 
 /// Lowers `__enzyme_augmentsize` to the (constant) size of the tape.

@@ -105,6 +105,9 @@ pub struct Request {
     /// `__enzyme_reverse`: arguments after the parameters (adjoint of the
     /// return value when active, then the tape).
     pub trailing: Vec<Value>,
+    /// The `byval` struct type of each `trailing` argument the C ABI passes
+    /// in memory (batched: a struct of the N adjoints of the return).
+    pub trailing_byval: Vec<Option<Type>>,
     /// `enzyme_nofree`: the reverse sweep does not free the tape.
     pub nofree: bool,
     /// `enzyme_tape p` (with `enzyme_allocated n`): split mode keeps the
@@ -305,6 +308,21 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         "__enzyme_augmentfwd" => (Mode::Reverse, Shape::Split, Part::Augmented),
         "__enzyme_reverse" => (Mode::Reverse, Shape::Split, Part::Reverse),
         "__enzyme_augmentsize" => (Mode::Reverse, Shape::Split, Part::TapeSize),
+        "__enzyme_fwdsplit" => {
+            // Forward mode reading the primal values from the tape of an
+            // augmented forward pass: ferment's tapes hold what the reverse
+            // sweep needs, laid out for it; no forward derivative reads them.
+            return Err(Error::at(
+                call,
+                "'__enzyme_fwdsplit' (forward mode from the tape of __enzyme_augmentfwd) is not supported yet",
+            )
+            .hint(
+                "call __enzyme_fwddiff with the same arguments, without the tape (it runs the primal \
+                 again, so it gives the same tangents when the memory the function reads has not \
+                 changed since __enzyme_augmentfwd), and release the tape with __enzyme_reverse or \
+                 keep it in caller memory with enzyme_tape",
+            ));
+        }
         other => {
             return Err(
                 Error::at(call, format!("'{other}' is not supported yet")).hint(
@@ -363,6 +381,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         sret,
         markers: Vec::new(),
         trailing: Vec::new(),
+        trailing_byval: Vec::new(),
         nofree: false,
         tape_memory: None,
         tape_allocated: None,
@@ -446,8 +465,9 @@ impl Parser<'_> {
             ..
         } = self;
         let (call, entry) = (*call, *entry);
-        let mut rest = all_args[*pos..].iter().copied();
-        while let Some(t) = rest.next() {
+        let first = *pos;
+        let mut rest = all_args[*pos..].iter().copied().enumerate();
+        while let Some((k, t)) = rest.next() {
             match marker_name(t).as_deref() {
                 Some("enzyme_nofree") => {
                     req.nofree = true;
@@ -456,7 +476,7 @@ impl Parser<'_> {
                 Some(m @ ("enzyme_allocated" | "enzyme_tape")) => {
                     // Enzyme's users also put the tape markers last.
                     req.markers.push(t);
-                    let v = rest.next().filter(|v| {
+                    let v = rest.next().map(|(_, v)| v).filter(|v| {
                         if m == "enzyme_tape" {
                             v.ty().is_pointer()
                         } else {
@@ -492,7 +512,11 @@ impl Parser<'_> {
                         ),
                     ))
                 }
-                None => req.trailing.push(t),
+                None => {
+                    req.trailing.push(t);
+                    req.trailing_byval
+                        .push(shim::call_arg_byval_type(call, (first + k) as u32));
+                }
             }
         }
         Ok(())
@@ -850,29 +874,43 @@ impl Parser<'_> {
             )
             .hint("pass one value per parameter (and a shadow after each duplicated one)"));
         }
-        let float_ret = ret_ty.is_fp_like();
+        // A float, or a struct or array of floats (a small C struct
+        // returned by value): its tangent, or its seed, has the same type.
+        let float_ret = ret_ty.is_fp_value();
         req.return_active = float_ret && !const_return;
         if mode == Mode::Forward && dup_return && !no_primal {
             req.return_primal = true;
         }
-        if req.width > 1 && mode == Mode::Reverse && req.return_active {
-            return Err(call_error(
-                &call,
-                entry,
-                "batched reverse mode (enzyme_width > 1) of a function returning a floating-point value is not supported yet".into(),
-            )
-            .hint("write the result to memory passed with enzyme_dup (one seeded shadow per lane), or mark the return enzyme_const_return"));
-        }
         if part == Part::Reverse {
-            let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);
-            if req.trailing.len() != want {
+            // The adjoint of an active return: batched, one per lane (N
+            // scalars, or one struct, array or vector of N).
+            let tape = usize::from(req.tape_memory.is_none());
+            let seeds = req.trailing.len().saturating_sub(tape);
+            let fits = if !req.return_active {
+                seeds == 0
+            } else if req.width <= 1 {
+                seeds == 1
+            } else {
+                seeds == req.width as usize
+                    || (seeds == 1
+                        && lanes_of(req.trailing_byval[0].unwrap_or(req.trailing[0].ty()))
+                            == Some(req.width as u64))
+            };
+            if !fits {
+                let what = match (req.return_active, req.width) {
+                    (false, _) => String::new(),
+                    (true, w) if w <= 1 => "the adjoint of the return value, then ".into(),
+                    (true, w) => format!(
+                        "the {w} adjoints of the return value (one per lane, or one struct or array of {w}), then "
+                    ),
+                };
                 return Err(call_error(
                     &call,
                     entry,
                     format!(
-                        "expected {} more argument(s) after the arguments of '{fname}' ({}the tape returned by __enzyme_augmentfwd), found {}",
-                        want,
-                        if req.return_active { "the adjoint of the return value, then " } else { "" },
+                        "expected {} more argument(s) after the arguments of '{fname}' ({what}{}), found {}",
+                        usize::from(req.return_active) * (req.width.max(1) as usize) + tape,
+                        if tape == 1 { "the tape returned by __enzyme_augmentfwd" } else { "the tape is passed with enzyme_tape" },
                         req.trailing.len()
                     ),
                 ));
@@ -888,7 +926,21 @@ impl Parser<'_> {
                 req.shape = Shape::Split;
             }
         }
-        if !ret_ty.is_void() && !ret_ty.is_fp_like() && !ret_ty.is_integer() && !ret_ty.is_pointer()
+        if req.return_active && ret_ty.is_fp_aggregate() && part != Part::Whole {
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "split mode of '{fname}', which returns {}, is not supported yet",
+                    ret_ty.describe()
+                ),
+            )
+            .hint("use __enzyme_autodiff (the return is seeded with 1.0 in every field), or return the struct through a pointer argument passed with enzyme_dup"));
+        }
+        if !ret_ty.is_void()
+            && !ret_ty.is_fp_value()
+            && !ret_ty.is_integer()
+            && !ret_ty.is_pointer()
         {
             return Err(call_error(
                 &call,
@@ -901,6 +953,42 @@ impl Parser<'_> {
         }
         Ok(req)
     }
+}
+
+/// The number of lanes an aggregate adjoint argument holds: a vector of N
+/// floats, or a struct or array whose float leaves are N (C's
+/// `struct { double d[N]; }`).
+pub(super) fn lanes_of(ty: Type) -> Option<u64> {
+    if ty.is_vector() && ty.is_fp_like() {
+        Some(u64::from(ty.vector_len()))
+    } else if ty.is_fp_aggregate() {
+        fp_leaf_paths(ty).map(|p| p.len() as u64)
+    } else {
+        None
+    }
+}
+
+/// The index paths of the float leaves of a struct or array of floats, in
+/// memory order (`None` where a leaf is a vector).
+pub(super) fn fp_leaf_paths(ty: Type) -> Option<Vec<Vec<u32>>> {
+    if ty.is_float() {
+        return Some(vec![Vec::new()]);
+    }
+    let children: Vec<Type> = if ty.is_struct() {
+        ty.struct_fields()
+    } else if ty.is_array() {
+        vec![ty.element_type(); ty.array_len() as usize]
+    } else {
+        return None;
+    };
+    let mut out = Vec::new();
+    for (i, c) in children.into_iter().enumerate() {
+        for mut p in fp_leaf_paths(c)? {
+            p.insert(0, i as u32);
+            out.push(p);
+        }
+    }
+    Some(out)
 }
 
 fn default_activity(ty: Type, mode: Mode) -> Activity {

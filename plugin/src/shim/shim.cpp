@@ -914,6 +914,15 @@ extern "C" int ferment_call_arg_is_sret(LLVMValueRef CallV, unsigned ArgNo) {
   return CB->paramHasAttr(ArgNo, Attribute::StructRet) ? 1 : 0;
 }
 
+// The `byval` type of call argument `ArgNo` of `CallV`, or null.
+extern "C" LLVMTypeRef ferment_call_arg_byval_type(LLVMValueRef CallV,
+                                                  unsigned ArgNo) {
+  auto *CB = dyn_cast<CallBase>(unwrap(CallV));
+  if (!CB || ArgNo >= CB->arg_size())
+    return nullptr;
+  return wrap(CB->getParamByValType(ArgNo));
+}
+
 // `max(Btc, -1) + 1` as i64, with `Btc` sign-extended: a count expression
 // that wraps below zero where a guard outside the loop would have skipped
 // it gives 0, never a huge bound.
