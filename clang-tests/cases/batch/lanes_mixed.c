@@ -1,6 +1,7 @@
 // Batched modes with markers and types that were compile errors before: a small struct returned by
 // value (its N tangents come back as N structs; in reverse mode every field of every lane is seeded
-// with 1.0, Enzyme's convention), float (f32) lanes forward and reverse, enzyme_const arguments
+// with 1.0, Enzyme's convention; in split mode __enzyme_reverse takes one adjoint struct per lane),
+// float (f32) lanes forward and reverse, enzyme_const arguments
 // among batched ones, enzyme_dupnoneedv in split mode, and widths that are not powers of two
 // (3, 5, 7). Oracles, each lane on its own: analytic derivatives and central finite differences.
 #include "check.h"
@@ -23,6 +24,8 @@ G3 __enzyme_autodiff_g3(void *, ...) __asm__("__enzyme_autodiff");
 typedef struct { float d[7]; } F7;
 F7 __enzyme_fwddiff_f7(void *, ...) __asm__("__enzyme_fwddiff");
 typedef struct { float d[3]; } F3;
+G1 __enzyme_reverse_g1(void *, ...) __asm__("__enzyme_reverse");
+G3 __enzyme_reverse_g3(void *, ...) __asm__("__enzyme_reverse");
 F3 __enzyme_autodiff_f3(void *, ...) __asm__("__enzyme_autodiff");
 
 // A complex-like map returned by value: (a^2 - sin b, a e^b) scaled by a constant k.
@@ -100,6 +103,33 @@ int main(void) {
       for (int i = 0; i < N; i++)
         CHECK_CLOSE("reverse memory struct lanes", gx[l][i], 2 * x[i] + x[(i + 1) % N] + x[(i + N - 1) % N], RTOL_D,
                     ATOL_D);
+  }
+  // Split mode of the struct result: __enzyme_reverse takes its adjoint (one struct per lane, as
+  // one struct of N structs, or N structs, which the C ABI splits into scalars).
+  for (int form = 0; form < 3; form++) {
+    C3 w = {{{1, 0}, {0, 1}, {2, -1}}};
+    int width = form == 0 ? 1 : 3;
+    G1 g1 = {0, 0};
+    G3 g3 = {{0}, {0}};
+    if (form == 0) {
+      void *t = __enzyme_augmentfwd((void *)cs, enzyme_out, a, enzyme_out, b, enzyme_const, k);
+      g1 = __enzyme_reverse_g1((void *)cs, enzyme_out, a, enzyme_out, b, enzyme_const, k, w.d[2], t);
+      g3.da[0] = g1.da;
+      g3.db[0] = g1.db;
+      w.d[0] = w.d[2];
+    } else {
+      void *t = __enzyme_augmentfwd((void *)cs, enzyme_width, 3, enzyme_out, a, enzyme_out, b, enzyme_const, k);
+      if (form == 1)
+        g3 = __enzyme_reverse_g3((void *)cs, enzyme_width, 3, enzyme_out, a, enzyme_out, b, enzyme_const, k, w, t);
+      else
+        g3 = __enzyme_reverse_g3((void *)cs, enzyme_width, 3, enzyme_out, a, enzyme_out, b, enzyme_const, k, w.d[0],
+                                 w.d[1], w.d[2], t);
+    }
+    for (int l = 0; l < width; l++) {
+      CHECK_CLOSE("split struct adjoint d/da", g3.da[l], k * (w.d[l].re * 2 * a + w.d[l].im * exp(b)), RTOL_D, ATOL_D);
+      CHECK_CLOSE("split struct adjoint d/db", g3.db[l], k * (-w.d[l].re * cos(b) + w.d[l].im * a * exp(b)), RTOL_D,
+                  ATOL_D);
+    }
   }
   // f32 lanes: forward width 7 (enzyme_const among batched arguments), reverse width 3.
   {

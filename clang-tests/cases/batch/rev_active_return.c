@@ -10,7 +10,9 @@
 #include "check.h"
 #include <stdlib.h>
 
-extern int enzyme_width, enzyme_dup, enzyme_const, enzyme_dupv, enzyme_out, enzyme_dupnoneed;
+extern int enzyme_width, enzyme_dup, enzyme_const, enzyme_dupv, enzyme_out, enzyme_dupnoneed, enzyme_primal_return;
+typedef struct { double primal, da[3]; } PR3;
+PR3 __enzyme_autodiff_pr3(void *, ...) __asm__("__enzyme_autodiff");
 void __enzyme_autodiff(void *, ...);
 double __enzyme_autodiff_d(void *, ...) __asm__("__enzyme_autodiff");
 void *__enzyme_augmentfwd(void *, ...);
@@ -112,7 +114,25 @@ static double rev_soft(double x, double d, double *tape) {
 }
 void *__enzyme_register_gradient_soft[3] = {(void *)soft, (void *)aug_soft, (void *)rev_soft};
 
+// With enzyme_primal_return: the primal result first, then the N adjoints of the enzyme_out a.
+static double pf(double a, const double *x, double *y) {
+  y[0] = a * x[0];
+  return a * a * sin(x[1]);
+}
+
 int main(void) {
+  {
+    double x[2] = {0.5, 1.2}, gx[3][2] = {{0}}, y[1], s[3][1] = {{1}, {0}, {2}}, w[3] = {1, 0, 2}, a = 0.7;
+    PR3 r = __enzyme_autodiff_pr3((void *)pf, enzyme_width, 3, enzyme_primal_return, enzyme_out, a, enzyme_dupv,
+                                  sizeof gx[0], x, gx[0], enzyme_dupv, sizeof s[0], y, s[0]);
+    CHECK_CLOSE("primal return", r.primal, a * a * sin(x[1]), RTOL_D, ATOL_D);
+    CHECK_CLOSE("primal output", y[0], a * x[0], RTOL_D, ATOL_D);
+    for (int k = 0; k < 3; k++) {
+      CHECK_CLOSE("primal_return lanes d/da", r.da[k], 2 * a * sin(x[1]) + w[k] * x[0], RTOL_D, ATOL_D);
+      CHECK_CLOSE("primal_return lanes d/dx0", gx[k][0], w[k] * a, RTOL_D, ATOL_D);
+      CHECK_CLOSE("primal_return lanes d/dx1", gx[k][1], a * a * cos(x[1]), RTOL_D, ATOL_D);
+    }
+  }
   {
     L3 r = __enzyme_autodiff_l3((void *)soft, enzyme_width, 3, enzyme_out, 0.4);
     for (int k = 0; k < 3; k++) CHECK_CLOSE("custom gradient lanes", r.d[k], 1.0 / (1.0 + exp(-0.4)), RTOL_D, ATOL_D);

@@ -134,10 +134,11 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
                     .pop()
                     .ok_or_else(|| Error::at(call, "missing the tape argument"))?,
             };
-            let byval = req.trailing_byval.first().copied().flatten();
-            for d in return_adjoints(&b, req, &trailing, byval) {
-                let t = rparams[args.len()];
-                args.push(convert(&b, d, t, call, "adjoint of the return value")?);
+            if req.return_active {
+                for d in return_adjoints(&b, req, &trailing, &req.trailing_byval, call)? {
+                    let t = rparams[args.len()];
+                    args.push(convert(&b, d, t, call, "adjoint of the return value")?);
+                }
             }
             args.push(convert(
                 &b,
@@ -217,29 +218,90 @@ fn ones(b: &Builder, ty: Type) -> Value {
 }
 
 /// `__enzyme_reverse`: the adjoints of the return value among the trailing
-/// arguments (`byval`: the first one's struct type when the C ABI passes it
-/// in memory). Batched, one per lane: N scalars, or one struct, array or
-/// vector of N (whose fields are the lanes).
-fn return_adjoints(b: &Builder, req: &Request, seeds: &[Value], byval: Option<Type>) -> Vec<Value> {
-    let width = req.width.max(1);
-    if width == 1 || seeds.len() != 1 {
-        return seeds.to_vec();
+/// arguments `seeds` (`byval`: each one's struct type where the C ABI passes
+/// it in memory), one per lane. They are read as a sequence of float leaves
+/// (a scalar is one; a struct, array or vector its fields in order, which is
+/// also how the C ABI splits a small struct into scalars), regrouped into
+/// one value of the return type per lane; the parser checked the count.
+fn return_adjoints(
+    b: &Builder,
+    req: &Request,
+    seeds: &[Value],
+    byval: &[Option<Type>],
+    call: Value,
+) -> Result<Vec<Value>> {
+    let ret = req.function.global_value_type().fn_return();
+    let mut leaves = Vec::new();
+    for (k, &v) in seeds.iter().enumerate() {
+        let v = match byval.get(k).copied().flatten() {
+            Some(t) if v.ty().is_pointer() => b.load(t, v),
+            _ => v,
+        };
+        leaf_values(b, v, &mut leaves);
     }
-    let mut v = seeds[0];
-    if let Some(t) = byval.filter(|_| v.ty().is_pointer()) {
-        v = b.load(t, v);
-    }
-    if v.ty().is_vector() {
-        return (0..width)
-            .map(|lane| b.extract_element(v, b.const_int(b.i32(), i64::from(lane))))
-            .collect();
-    }
-    // (The parser checked that the leaves are the N lanes.)
-    super::request::fp_leaf_paths(v.ty())
-        .unwrap_or_default()
-        .iter()
-        .map(|path| b.extract_value_path(v, path))
+    let mut it = leaves.into_iter();
+    (0..req.width.max(1))
+        .map(|_| build_from_leaves(b, ret, &mut it, call))
         .collect()
+}
+
+/// The float leaves of `v` (itself, a vector's elements, an aggregate's
+/// fields), appended to `out` in memory order.
+fn leaf_values(b: &Builder, v: Value, out: &mut Vec<Value>) {
+    let ty = v.ty();
+    if ty.is_vector() {
+        for i in 0..ty.vector_len() {
+            out.push(b.extract_element(v, b.const_int(b.i32(), i64::from(i))));
+        }
+    } else if ty.is_struct() || ty.is_array() {
+        let n = if ty.is_struct() {
+            ty.struct_fields().len() as u32
+        } else {
+            ty.array_len() as u32
+        };
+        for i in 0..n {
+            leaf_values(b, b.extract_value(v, i), out);
+        }
+    } else {
+        out.push(v);
+    }
+}
+
+/// A value of type `ty` whose float leaves are taken from `leaves`.
+fn build_from_leaves(
+    b: &Builder,
+    ty: Type,
+    leaves: &mut impl Iterator<Item = Value>,
+    call: Value,
+) -> Result<Value> {
+    let mut next = |t: Type| -> Result<Value> {
+        let v = leaves.next().ok_or_else(|| {
+            Error::at(call, "internal error: too few adjoints of the return value")
+        })?;
+        convert(b, v, t, call, "adjoint of the return value")
+    };
+    if ty.is_vector() {
+        let mut agg = b.poison(ty);
+        for i in 0..ty.vector_len() {
+            let v = next(ty.element_type())?;
+            agg = b.insert_element(agg, v, b.const_int(b.i32(), i64::from(i)));
+        }
+        return Ok(agg);
+    }
+    if !(ty.is_struct() || ty.is_array()) {
+        return next(ty);
+    }
+    let fields: Vec<Type> = if ty.is_struct() {
+        ty.struct_fields()
+    } else {
+        vec![ty.element_type(); ty.array_len() as usize]
+    };
+    let mut agg = b.poison(ty);
+    for (i, f) in fields.into_iter().enumerate() {
+        let v = build_from_leaves(b, f, leaves, call)?;
+        agg = b.insert_value(agg, v, i as u32);
+    }
+    Ok(agg)
 }
 
 /// Lowers `__enzyme_augmentsize` to the (constant) size of the tape.

@@ -882,19 +882,29 @@ impl Parser<'_> {
             req.return_primal = true;
         }
         if part == Part::Reverse {
-            // The adjoint of an active return: batched, one per lane (N
-            // scalars, or one struct, array or vector of N).
+            // The adjoints of an active return, one per lane (batched: N),
+            // counted in float leaves: a small struct may come as one value,
+            // in memory (`byval`), or split into its scalars by the C ABI.
             let tape = usize::from(req.tape_memory.is_none());
-            let seeds = req.trailing.len().saturating_sub(tape);
-            let fits = if !req.return_active {
-                seeds == 0
-            } else if req.width <= 1 {
-                seeds == 1
+            let given = req.trailing.len().saturating_sub(tape);
+            let leaves: Option<u64> = req.trailing[..given]
+                .iter()
+                .zip(&req.trailing_byval)
+                .map(|(v, byval)| match byval {
+                    Some(t) if v.ty().is_pointer() => leaf_count(*t),
+                    _ => leaf_count(v.ty()).or(v.ty().is_integer().then_some(1)),
+                })
+                .sum();
+            let per_lane = if req.return_active {
+                leaf_count(ret_ty)
             } else {
-                seeds == req.width as usize
-                    || (seeds == 1
-                        && lanes_of(req.trailing_byval[0].unwrap_or(req.trailing[0].ty()))
-                            == Some(req.width as u64))
+                Some(0)
+            };
+            let width = u64::from(req.width.max(1));
+            let fits = match per_lane {
+                Some(0) => given == 0,
+                Some(n) => leaves == Some(n * width),
+                None => false,
             };
             if !fits {
                 let what = match (req.return_active, req.width) {
@@ -926,17 +936,6 @@ impl Parser<'_> {
                 req.shape = Shape::Split;
             }
         }
-        if req.return_active && ret_ty.is_fp_aggregate() && part != Part::Whole {
-            return Err(call_error(
-                &call,
-                entry,
-                format!(
-                    "split mode of '{fname}', which returns {}, is not supported yet",
-                    ret_ty.describe()
-                ),
-            )
-            .hint("use __enzyme_autodiff (the return is seeded with 1.0 in every field), or return the struct through a pointer argument passed with enzyme_dup"));
-        }
         if !ret_ty.is_void()
             && !ret_ty.is_fp_value()
             && !ret_ty.is_integer()
@@ -955,40 +954,20 @@ impl Parser<'_> {
     }
 }
 
-/// The number of lanes an aggregate adjoint argument holds: a vector of N
-/// floats, or a struct or array whose float leaves are N (C's
-/// `struct { double d[N]; }`).
-pub(super) fn lanes_of(ty: Type) -> Option<u64> {
-    if ty.is_vector() && ty.is_fp_like() {
+/// The number of float leaves of `ty`: 1 for a float, a vector's length, the
+/// sum over a struct's or array's fields; `None` for anything else.
+pub(super) fn leaf_count(ty: Type) -> Option<u64> {
+    if ty.is_float() {
+        Some(1)
+    } else if ty.is_vector() && ty.is_fp_like() {
         Some(u64::from(ty.vector_len()))
-    } else if ty.is_fp_aggregate() {
-        fp_leaf_paths(ty).map(|p| p.len() as u64)
+    } else if ty.is_struct() {
+        ty.struct_fields().into_iter().map(leaf_count).sum()
+    } else if ty.is_array() {
+        leaf_count(ty.element_type()).map(|n| n * ty.array_len())
     } else {
         None
     }
-}
-
-/// The index paths of the float leaves of a struct or array of floats, in
-/// memory order (`None` where a leaf is a vector).
-pub(super) fn fp_leaf_paths(ty: Type) -> Option<Vec<Vec<u32>>> {
-    if ty.is_float() {
-        return Some(vec![Vec::new()]);
-    }
-    let children: Vec<Type> = if ty.is_struct() {
-        ty.struct_fields()
-    } else if ty.is_array() {
-        vec![ty.element_type(); ty.array_len() as usize]
-    } else {
-        return None;
-    };
-    let mut out = Vec::new();
-    for (i, c) in children.into_iter().enumerate() {
-        for mut p in fp_leaf_paths(c)? {
-            p.insert(0, i as u32);
-            out.push(p);
-        }
-    }
-    Some(out)
 }
 
 fn default_activity(ty: Type, mode: Mode) -> Activity {
