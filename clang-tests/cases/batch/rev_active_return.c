@@ -1,16 +1,22 @@
 // Batched reverse mode of a function returning a double (an active float return):
 // __enzyme_autodiff with enzyme_width N seeds the return with 1.0 in every lane (Enzyme's
 // convention), so the lanes differ by the seeds in the shadows of memory outputs; enzyme_out
-// scalars return their N adjoints. Split mode (__enzyme_augmentfwd / __enzyme_reverse) takes the
-// return's N adjoints per lane: as N scalars, or as one struct of N doubles (the C ABI passes
-// two in registers, three or more in memory). Widths 2, 3, 5 and 7; a loop with a runtime trip
-// count, heap scratch memory and a call that stays a call (noinline).
+// scalars return their N adjoints; with enzyme_primal_return the primal comes first; a function
+// with a custom gradient of its own is computed lane by lane, each lane seeded 1.0. Split mode
+// (__enzyme_augmentfwd / __enzyme_reverse) takes the return's N adjoints: as N scalars, or as one
+// struct of N doubles (the C ABI passes two in registers, three or more in memory), with the tape
+// returned or in caller memory (enzyme_tape, enzyme_allocated, __enzyme_augmentsize);
+// enzyme_const_return takes no seed. Widths 2, 3, 5 and 7; a loop with a runtime trip count, heap
+// scratch memory and a call that stays a call (noinline).
 // Oracles, each lane on its own: the analytic gradient, central finite differences of the
 // seeded objective, and the scalar reverse mode run once per lane.
 #include "check.h"
 #include <stdlib.h>
 
-extern int enzyme_width, enzyme_dup, enzyme_const, enzyme_dupv, enzyme_out, enzyme_dupnoneed, enzyme_primal_return;
+extern int enzyme_width, enzyme_dup, enzyme_const, enzyme_dupv, enzyme_out, enzyme_dupnoneed, enzyme_primal_return,
+    enzyme_tape, enzyme_allocated, enzyme_const_return;
+long __enzyme_augmentsize(void *, ...);
+void __enzyme_augmentfwd_v(void *, ...) __asm__("__enzyme_augmentfwd");
 typedef struct { double primal, da[3]; } PR3;
 PR3 __enzyme_autodiff_pr3(void *, ...) __asm__("__enzyme_autodiff");
 void __enzyme_autodiff(void *, ...);
@@ -203,6 +209,31 @@ int main(void) {
                                tape);
     for (int k = 0; k < 5; k++)
       CHECK_CLOSE("split enzyme_out lanes", r.d[k], (k + 1) * (2 * a * sin(b) + b * exp(a * b)), RTOL_D, ATOL_D);
+  }
+  // Split mode with the tape in caller memory (enzyme_tape, enzyme_allocated, sized by
+  // __enzyme_augmentsize) and three scalar adjoints of the return; then enzyme_const_return
+  // (no seed: the lanes come from the memory output's seeds alone).
+  {
+    double x[2] = {0.5, 2.0}, dx[3][2] = {{0}}, y[1], dy[3][1] = {{1}, {2}, {3}}, rs[3] = {1.0, -0.5, 0.25};
+    long sz = __enzyme_augmentsize((void *)pf, enzyme_width, 3, enzyme_const, enzyme_dupv, sizeof dx[0], enzyme_dupv,
+                                   sizeof dy[0]);
+    void *mem = malloc(sz);
+    __enzyme_augmentfwd_v((void *)pf, enzyme_width, 3, enzyme_allocated, sz, enzyme_tape, mem, enzyme_const, 0.7,
+                          enzyme_dupv, sizeof dx[0], x, dx[0], enzyme_dupv, sizeof dy[0], y, dy[0]);
+    __enzyme_reverse((void *)pf, enzyme_width, 3, enzyme_allocated, sz, enzyme_tape, mem, enzyme_const, 0.7,
+                     enzyme_dupv, sizeof dx[0], x, dx[0], enzyme_dupv, sizeof dy[0], y, dy[0], rs[0], rs[1], rs[2]);
+    free(mem);
+    for (int k = 0; k < 3; k++) {
+      CHECK_CLOSE("enzyme_tape lanes d/dx0", dx[k][0], (k + 1) * 0.7, RTOL_D, ATOL_D);
+      CHECK_CLOSE("enzyme_tape lanes d/dx1", dx[k][1], rs[k] * 0.49 * cos(x[1]), RTOL_D, ATOL_D);
+    }
+    double gx[3][2] = {{0}}, sy[3][1] = {{1}, {2}, {3}};
+    __enzyme_autodiff((void *)pf, enzyme_width, 3, enzyme_const_return, enzyme_const, 0.7, enzyme_dupv, sizeof gx[0], x,
+                      gx[0], enzyme_dupv, sizeof sy[0], y, sy[0]);
+    for (int k = 0; k < 3; k++) {
+      CHECK_CLOSE("const_return lanes d/dx0", gx[k][0], (k + 1) * 0.7, RTOL_D, ATOL_D);
+      CHECK_CLOSE("const_return lanes d/dx1", gx[k][1], 0.0, RTOL_D, ATOL_D);
+    }
   }
   return check_report();
 }
