@@ -794,6 +794,21 @@ impl Parser<'_> {
                     "pass the shadow memory (a pointer of the same kind) right after the value",
                 ));
             }
+            if stride.is_some() && !pty.is_pointer() {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "enzyme_dupv: parameter {} of '{fname}' is a {}, not a pointer: a byte stride between lanes applies to shadow memory",
+                        index + 1,
+                        pty.describe()
+                    ),
+                )
+                .hint(format!(
+                    "pass the {} tangents of a scalar one by one after its value (enzyme_dup, or no marker)",
+                    req.width
+                )));
+            }
             if stride.is_some() && !s.ty().is_pointer() {
                 return Err(call_error(
                     &call,
