@@ -407,6 +407,19 @@ pub(super) fn fit_results(
     req: &Request,
     outputs: &[Value],
 ) -> Result<Option<Value>> {
+    if let Some(t) = req.sret_result {
+        // A struct returned through `sret`: the primal (when asked for)
+        // and the N tangents are in the buffers of the first argument.
+        let arg = &req.args[0];
+        let mut out = Vec::new();
+        if req.return_primal {
+            out.push(b.load(t, arg.primal));
+        }
+        for s in arg.shadow.iter().chain(&arg.lanes) {
+            out.push(b.load(t, *s));
+        }
+        return fit_call_results(module, b, req.call, req.sret, &out);
+    }
     fit_call_results(module, b, req.call, req.sret, outputs)
 }
 

@@ -105,6 +105,12 @@ pub struct Request {
     /// `__enzyme_reverse`: arguments after the parameters (adjoint of the
     /// return value when active, then the tape).
     pub trailing: Vec<Value>,
+    /// Forward mode of a function returning a struct through a hidden
+    /// `sret` first parameter: the struct's type. Parameter 0 is then
+    /// duplicated, its primal and N shadows are buffers the caller's frame
+    /// provides (`materialize_sret`), and the call returns the N tangent
+    /// structs read from the shadows (the primal struct first when asked).
+    pub sret_result: Option<Type>,
     /// The `byval` struct type of each `trailing` argument the C ABI passes
     /// in memory (batched: a struct of the N adjoints of the return).
     pub trailing_byval: Vec<Option<Type>>,
@@ -382,12 +388,40 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         markers: Vec::new(),
         trailing: Vec::new(),
         trailing_byval: Vec::new(),
+        sret_result: None,
         nofree: false,
         tape_memory: None,
         tape_allocated: None,
         width: 1,
         context: None,
     };
+    if let Some(t) = shim::fn_param_sret_type(function, 0) {
+        if mode != Mode::Forward {
+            // Enzyme passes the adjoint buffer of such a result as the
+            // first argument; ferment does not read that convention yet.
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "reverse mode of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), is not supported yet",
+                    t.describe(),
+                    function.global_parent().alloc_size(t)
+                ),
+            )
+            .hint("return the struct through a pointer parameter passed with enzyme_dup (enzyme_dupv when batched), or return a struct of at most two doubles"));
+        }
+        // Placeholders until the request is lowered (`materialize_sret`);
+        // the lanes' shadows are counted once the width is known.
+        let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
+        req.sret_result = Some(t);
+        req.args.push(ArgSpec {
+            activity: Activity::Dup,
+            primal: none,
+            shadow: Some(none),
+            lanes: Vec::new(),
+            lane_stride: None,
+        });
+    }
     if part == Part::TapeSize {
         // The size does not depend on the arguments: Enzyme's users pass
         // the activity markers alone (or the full argument list).
@@ -670,7 +704,10 @@ impl Parser<'_> {
                             format!("the context passed with enzyme_context has width {w}; ferment accepts 1 to {MAX_WIDTH}"),
                         ));
                     }
-                    if w as u32 != req.width && (req.width != 1 || !req.args.is_empty()) {
+                    if w as u32 != req.width
+                        && (req.width != 1
+                            || req.args.len() > usize::from(req.sret_result.is_some()))
+                    {
                         return Err(call_error(
                             &call,
                             entry,
@@ -691,7 +728,7 @@ impl Parser<'_> {
                         format!("enzyme_width must be followed by a constant batch width from 1 to {MAX_WIDTH}"),
                     ));
                 };
-                if !req.args.is_empty() {
+                if req.args.len() > usize::from(req.sret_result.is_some()) {
                     return Err(call_error(
                         &call,
                         entry,
@@ -867,6 +904,10 @@ impl Parser<'_> {
             ..
         } = self;
         let (mode, part) = (req.mode, req.part);
+        if req.sret_result.is_some() {
+            let none = req.args[0].primal;
+            req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
+        }
         if let Some((act, _)) = pending {
             return Err(call_error(
                 &call,

@@ -87,6 +87,7 @@ extern "C" {
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
     fn ferment_call_arg_byval_type(call: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
+    fn ferment_fn_param_sret_type(f: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
     fn ferment_if_then_after(cond: LLVMValueRef) -> LLVMValueRef;
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
@@ -176,6 +177,13 @@ pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
 /// passes in memory), if it has one.
 pub fn call_arg_byval_type(call: Value, arg: u32) -> Option<Type> {
     let t = unsafe { ferment_call_arg_byval_type(call.0, arg) };
+    (!t.is_null()).then_some(Type(t))
+}
+
+/// The `sret` type of parameter `arg` of function `f` (a struct the C ABI
+/// returns through a hidden pointer), if it has one.
+pub fn fn_param_sret_type(f: Value, arg: u32) -> Option<Type> {
+    let t = unsafe { ferment_fn_param_sret_type(f.0, arg) };
     (!t.is_null()).then_some(Type(t))
 }
 

@@ -923,6 +923,15 @@ extern "C" LLVMTypeRef ferment_call_arg_byval_type(LLVMValueRef CallV,
   return wrap(CB->getParamByValType(ArgNo));
 }
 
+// The `sret` type of parameter `ArgNo` of function `FnV`, or null.
+extern "C" LLVMTypeRef ferment_fn_param_sret_type(LLVMValueRef FnV,
+                                                 unsigned ArgNo) {
+  auto *F = dyn_cast<Function>(unwrap(FnV));
+  if (!F || ArgNo >= F->arg_size())
+    return nullptr;
+  return wrap(F->getParamStructRetType(ArgNo));
+}
+
 // `max(Btc, -1) + 1` as i64, with `Btc` sign-extended: a count expression
 // that wraps below zero where a guard outside the loop would have skipped
 // it gives 0, never a huge bound.
