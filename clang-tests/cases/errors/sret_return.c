@@ -1,13 +1,13 @@
 // Reverse mode of a function returning a struct too large for registers (the C ABI returns it
-// through a hidden sret pointer parameter) is not supported yet: an error that names the function,
-// the struct and what to write instead (before, the hidden pointer was taken for the first
-// parameter and the message spoke of a shadow of the wrong type). Forward mode supports it
-// (batch/sret_lanes.c).
+// through a hidden sret pointer parameter) takes the result's adjoint buffer first, right after
+// the function (Enzyme's convention): a call without it is an error that names the function, the
+// struct and what to pass (before, the hidden pointer was taken for the first parameter and the
+// message spoke of a shadow of the wrong type). Forward and reverse mode: batch/sret_lanes.c.
 // CFLAGS: -g
 // EXPECT-ERROR: reverse mode of 'vf', which returns
-// EXPECT-ERROR: (24 bytes) through a hidden result pointer (sret), is not supported yet
+// EXPECT-ERROR: (24 bytes) through a hidden result pointer (sret), needs the result's adjoint buffer first
 // EXPECT-ERROR: sret_return.c:20
-// EXPECT-ERROR: return the struct through a pointer parameter passed with enzyme_dup
+// EXPECT-ERROR: __enzyme_autodiff((void*)f, &d_result, args...)
 #include "check.h"
 extern int enzyme_out;
 typedef struct { double da, db; } G;

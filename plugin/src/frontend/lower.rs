@@ -407,7 +407,10 @@ pub(super) fn fit_results(
     req: &Request,
     outputs: &[Value],
 ) -> Result<Option<Value>> {
-    if let Some(t) = req.sret_result {
+    if let Some(t) = req
+        .sret_result
+        .filter(|_| req.mode == super::request::Mode::Forward)
+    {
         // A struct returned through `sret`: the primal (when asked for)
         // and the N tangents are in the buffers of the first argument.
         let arg = &req.args[0];

@@ -576,6 +576,12 @@ fn materialize_sret(module: Module, req: &mut request::Request) {
         a
     };
     let primal = slot("ferment.sret.primal");
+    let arg = &mut req.args[0];
+    arg.primal = primal;
+    if req.mode != request::Mode::Forward {
+        // Reverse mode: the shadow is the caller's adjoint buffer.
+        return;
+    }
     let shadows: Vec<Value> = (0..req.width.max(1))
         .map(|_| slot("ferment.sret.tangent"))
         .collect();
@@ -586,7 +592,6 @@ fn materialize_sret(module: Module, req: &mut request::Request) {
         b.set_alignment(st, align);
     }
     let arg = &mut req.args[0];
-    arg.primal = primal;
     arg.shadow = Some(shadows[0]);
     arg.lanes = shadows[1..].to_vec();
 }

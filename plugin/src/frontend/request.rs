@@ -396,28 +396,45 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         context: None,
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
-        if mode != Mode::Forward {
-            // Enzyme passes the adjoint buffer of such a result as the
-            // first argument; ferment does not read that convention yet.
+        let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
+        // Reverse mode (Enzyme's convention): the adjoint buffer of the
+        // result comes first, right after the function.
+        let seed = all_args
+            .get(pos)
+            .copied()
+            .filter(|a| a.ty().is_pointer() && marker_name(*a).is_none());
+        if mode != Mode::Forward && (part != Part::Whole || seed.is_none()) {
             return Err(call_error(
                 &call,
                 entry,
                 format!(
-                    "reverse mode of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), is not supported yet",
+                    "{} of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), {}",
+                    if part == Part::Whole { "reverse mode" } else { "split mode" },
                     t.describe(),
-                    function.global_parent().alloc_size(t)
+                    function.global_parent().alloc_size(t),
+                    if part == Part::Whole {
+                        "needs the result's adjoint buffer first, right after the function"
+                    } else {
+                        "is not supported yet"
+                    }
                 ),
             )
-            .hint("return the struct through a pointer parameter passed with enzyme_dup (enzyme_dupv when batched), or return a struct of at most two doubles"));
+            .hint(if part == Part::Whole {
+                "pass a pointer to the struct's adjoint (the seed) as the first argument after the function: __enzyme_autodiff((void*)f, &d_result, args...)"
+            } else {
+                "use __enzyme_autodiff, or return the struct through a pointer parameter passed with enzyme_dup"
+            }));
+        }
+        if mode != Mode::Forward {
+            pos += 1;
         }
         // Placeholders until the request is lowered (`materialize_sret`);
-        // the lanes' shadows are counted once the width is known.
-        let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
+        // forward mode's lanes are counted once the width is known.
         req.sret_result = Some(t);
         req.args.push(ArgSpec {
             activity: Activity::Dup,
             primal: none,
-            shadow: Some(none),
+            shadow: Some(seed.unwrap_or(none)),
             lanes: Vec::new(),
             lane_stride: None,
         });
@@ -905,6 +922,17 @@ impl Parser<'_> {
         } = self;
         let (mode, part) = (req.mode, req.part);
         if req.sret_result.is_some() {
+            if mode == Mode::Reverse && (req.width > 1 || req.return_primal) {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "reverse mode of '{fname}', which returns a struct through a hidden result pointer (sret), with {} is not supported yet",
+                        if req.width > 1 { "enzyme_width" } else { "enzyme_primal_return" }
+                    ),
+                )
+                .hint("call it once per lane, or return the struct through a pointer parameter passed with enzyme_dup(v)"));
+            }
             let none = req.args[0].primal;
             req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
         }
