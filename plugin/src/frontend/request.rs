@@ -403,7 +403,10 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             .get(pos)
             .copied()
             .filter(|a| a.ty().is_pointer() && marker_name(*a).is_none());
-        if mode != Mode::Forward && (part != Part::Whole || seed.is_none()) {
+        if mode != Mode::Forward
+            && part != Part::TapeSize
+            && (part != Part::Whole || seed.is_none())
+        {
             return Err(call_error(
                 &call,
                 entry,
