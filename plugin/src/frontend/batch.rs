@@ -17,7 +17,7 @@
 
 use super::lower::{
     call_derivative, convert, finish_replacement, fit_results, flatten_lanes, lower_call,
-    remove_dead_markers,
+    remove_dead_markers, unit_seeds,
 };
 use super::request::{ArgSpec, Mode, Part, Request};
 use crate::derive::{Ctx, Derivative};
@@ -173,6 +173,8 @@ fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
             args.push(convert(&b, shadow, fparams[i], call, &what)?);
         }
     }
+    // Reverse mode, an active float return: each lane's seed is 1.0.
+    args.extend(unit_seeds(&b, req, req.width));
     let mut outputs = call_derivative(&b, call, f, &args)?;
     if req.mode == Mode::Reverse {
         outputs = flatten_lanes(&b, outputs);
@@ -225,8 +227,9 @@ fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Resul
             let what = format!("shadow {} of parameter {} of '{name}'", lane + 1, i + 1);
             args.push(convert(&b, shadow, fparams[i], call, &what)?);
         }
-        // (Batched reverse mode has no seeded float return: the request
-        // parser refuses one.)
+        // Reverse mode, an active float return: seeded with 1.0 in each
+        // lane (the scalar derivative's one seed).
+        args.extend(unit_seeds(&b, req, 1));
         lanes.push(call_derivative(&b, call, target, &args)?);
     }
     // Forward: {[primal], tangent} per lane -> [primal], tangent x N.

@@ -85,9 +85,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     let (target, args, tape_only) = match (req.part, derivative) {
         (Part::Whole, Derivative::Combined(f)) => {
             let mut args = ordered;
-            if req.return_active && fty.fn_return().is_fp_like() {
-                args.push(b.const_real(fty.fn_return(), 1.0));
-            }
+            args.extend(unit_seeds(&b, req, req.width));
             (f, args, false)
         }
         (Part::Whole, Derivative::Split { aug, rev }) => {
@@ -99,9 +97,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             aug_args.push(b.zero(Type::ptr(module.context())));
             let forward = call_derivative(&b, call, aug, &aug_args)?;
             let mut args = ordered;
-            if req.return_active && fty.fn_return().is_fp_like() {
-                args.push(b.const_real(fty.fn_return(), 1.0));
-            }
+            args.extend(unit_seeds(&b, req, req.width));
             args.push(forward[0]);
             args.push(b.const_int(Type::int(module.context(), 1), 1));
             primal_first = Some(forward[1]);
@@ -138,9 +134,11 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
                     .pop()
                     .ok_or_else(|| Error::at(call, "missing the tape argument"))?,
             };
-            for d in trailing {
-                let t = rparams[args.len()];
-                args.push(convert(&b, d, t, call, "adjoint of the return value")?);
+            if req.return_active {
+                for d in return_adjoints(&b, req, &trailing, &req.trailing_byval, call)? {
+                    let t = rparams[args.len()];
+                    args.push(convert(&b, d, t, call, "adjoint of the return value")?);
+                }
             }
             args.push(convert(
                 &b,
@@ -187,6 +185,123 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     finish_replacement(&b, call);
     remove_dead_markers(req);
     Ok(())
+}
+
+/// The seeds of an active float return in combined reverse mode: 1.0 in
+/// each of `lanes` lanes (Enzyme's convention, batched too).
+pub(super) fn unit_seeds(b: &Builder, req: &Request, lanes: u32) -> Vec<Value> {
+    let ret = req.function.global_value_type().fn_return();
+    if req.mode != super::request::Mode::Reverse || !(req.return_active && ret.is_fp_value()) {
+        return Vec::new();
+    }
+    let one = ones(b, ret);
+    vec![one; lanes.max(1) as usize]
+}
+
+/// 1.0 in every float of `ty` (a float, a float vector, or a struct or
+/// array of those).
+fn ones(b: &Builder, ty: Type) -> Value {
+    if ty.is_fp_like() {
+        return b.const_real(ty, 1.0);
+    }
+    let fields: Vec<Type> = if ty.is_struct() {
+        ty.struct_fields()
+    } else {
+        vec![ty.element_type(); ty.array_len() as usize]
+    };
+    fields
+        .into_iter()
+        .enumerate()
+        .fold(b.zero(ty), |agg, (i, f)| {
+            b.insert_value(agg, ones(b, f), i as u32)
+        })
+}
+
+/// `__enzyme_reverse`: the adjoints of the return value among the trailing
+/// arguments `seeds` (`byval`: each one's struct type where the C ABI passes
+/// it in memory), one per lane. They are read as a sequence of float leaves
+/// (a scalar is one; a struct, array or vector its fields in order, which is
+/// also how the C ABI splits a small struct into scalars), regrouped into
+/// one value of the return type per lane; the parser checked the count.
+fn return_adjoints(
+    b: &Builder,
+    req: &Request,
+    seeds: &[Value],
+    byval: &[Option<Type>],
+    call: Value,
+) -> Result<Vec<Value>> {
+    let ret = req.function.global_value_type().fn_return();
+    let mut leaves = Vec::new();
+    for (k, &v) in seeds.iter().enumerate() {
+        let v = match byval.get(k).copied().flatten() {
+            Some(t) if v.ty().is_pointer() => b.load(t, v),
+            _ => v,
+        };
+        leaf_values(b, v, &mut leaves);
+    }
+    let mut it = leaves.into_iter();
+    (0..req.width.max(1))
+        .map(|_| build_from_leaves(b, ret, &mut it, call))
+        .collect()
+}
+
+/// The float leaves of `v` (itself, a vector's elements, an aggregate's
+/// fields), appended to `out` in memory order.
+fn leaf_values(b: &Builder, v: Value, out: &mut Vec<Value>) {
+    let ty = v.ty();
+    if ty.is_vector() {
+        for i in 0..ty.vector_len() {
+            out.push(b.extract_element(v, b.const_int(b.i32(), i64::from(i))));
+        }
+    } else if ty.is_struct() || ty.is_array() {
+        let n = if ty.is_struct() {
+            ty.struct_fields().len() as u32
+        } else {
+            ty.array_len() as u32
+        };
+        for i in 0..n {
+            leaf_values(b, b.extract_value(v, i), out);
+        }
+    } else {
+        out.push(v);
+    }
+}
+
+/// A value of type `ty` whose float leaves are taken from `leaves`.
+fn build_from_leaves(
+    b: &Builder,
+    ty: Type,
+    leaves: &mut impl Iterator<Item = Value>,
+    call: Value,
+) -> Result<Value> {
+    let mut next = |t: Type| -> Result<Value> {
+        let v = leaves.next().ok_or_else(|| {
+            Error::at(call, "internal error: too few adjoints of the return value")
+        })?;
+        convert(b, v, t, call, "adjoint of the return value")
+    };
+    if ty.is_vector() {
+        let mut agg = b.poison(ty);
+        for i in 0..ty.vector_len() {
+            let v = next(ty.element_type())?;
+            agg = b.insert_element(agg, v, b.const_int(b.i32(), i64::from(i)));
+        }
+        return Ok(agg);
+    }
+    if !(ty.is_struct() || ty.is_array()) {
+        return next(ty);
+    }
+    let fields: Vec<Type> = if ty.is_struct() {
+        ty.struct_fields()
+    } else {
+        vec![ty.element_type(); ty.array_len() as usize]
+    };
+    let mut agg = b.poison(ty);
+    for (i, f) in fields.into_iter().enumerate() {
+        let v = build_from_leaves(b, f, leaves, call)?;
+        agg = b.insert_value(agg, v, i as u32);
+    }
+    Ok(agg)
 }
 
 /// Lowers `__enzyme_augmentsize` to the (constant) size of the tape.
@@ -292,6 +407,22 @@ pub(super) fn fit_results(
     req: &Request,
     outputs: &[Value],
 ) -> Result<Option<Value>> {
+    if let Some(t) = req
+        .sret_result
+        .filter(|_| req.mode == super::request::Mode::Forward)
+    {
+        // A struct returned through `sret`: the primal (when asked for)
+        // and the N tangents are in the buffers of the first argument.
+        let arg = &req.args[0];
+        let mut out = Vec::new();
+        if req.return_primal {
+            out.push(b.load(t, arg.primal));
+        }
+        for s in arg.shadow.iter().chain(&arg.lanes) {
+            out.push(b.load(t, *s));
+        }
+        return fit_call_results(module, b, req.call, req.sret, &out);
+    }
     fit_call_results(module, b, req.call, req.sret, outputs)
 }
 

@@ -529,6 +529,7 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
 
 fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     let mut req = request::parse(call, entry)?;
+    materialize_sret(ctx.module, &mut req);
     specialize_function_arguments(ctx.module, &mut req);
     if req.part == request::Part::TapeSize {
         return lower::lower_tape_size(ctx.module, &req);
@@ -556,6 +557,43 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
         None => return Err(Error::at(call, "internal error: a call ends its block")),
     }
     crate::context::leave(ctx.module, &b, previous)
+}
+
+/// Forward mode of a function returning its struct through `sret`: the
+/// primal result and the N tangent results get buffers in the caller's
+/// frame (the tangent buffers zeroed before the call, so fields the
+/// function leaves unwritten read as zero); `lower::fit_results` reads them.
+fn materialize_sret(module: Module, req: &mut request::Request) {
+    let Some(t) = req.sret_result else {
+        return;
+    };
+    let eb = ferment_ir::Builder::new(module);
+    eb.at_start(req.call.function_of().entry_block());
+    let align = module.abi_align(t).max(8);
+    let slot = |name: &str| {
+        let a = eb.alloca(t, name);
+        eb.set_alignment(a, align);
+        a
+    };
+    let primal = slot("ferment.sret.primal");
+    let arg = &mut req.args[0];
+    arg.primal = primal;
+    if req.mode != request::Mode::Forward {
+        // Reverse mode: the shadow is the caller's adjoint buffer.
+        return;
+    }
+    let shadows: Vec<Value> = (0..req.width.max(1))
+        .map(|_| slot("ferment.sret.tangent"))
+        .collect();
+    let b = ferment_ir::Builder::new(module);
+    b.before(req.call);
+    for s in &shadows {
+        let st = b.store(b.zero(t), *s);
+        b.set_alignment(st, align);
+    }
+    let arg = &mut req.args[0];
+    arg.shadow = Some(shadows[0]);
+    arg.lanes = shadows[1..].to_vec();
 }
 
 fn lower_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {

@@ -105,6 +105,15 @@ pub struct Request {
     /// `__enzyme_reverse`: arguments after the parameters (adjoint of the
     /// return value when active, then the tape).
     pub trailing: Vec<Value>,
+    /// Forward mode of a function returning a struct through a hidden
+    /// `sret` first parameter: the struct's type. Parameter 0 is then
+    /// duplicated, its primal and N shadows are buffers the caller's frame
+    /// provides (`materialize_sret`), and the call returns the N tangent
+    /// structs read from the shadows (the primal struct first when asked).
+    pub sret_result: Option<Type>,
+    /// The `byval` struct type of each `trailing` argument the C ABI passes
+    /// in memory (batched: a struct of the N adjoints of the return).
+    pub trailing_byval: Vec<Option<Type>>,
     /// `enzyme_nofree`: the reverse sweep does not free the tape.
     pub nofree: bool,
     /// `enzyme_tape p` (with `enzyme_allocated n`): split mode keeps the
@@ -326,6 +335,21 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         "__enzyme_augmentfwd" => (Mode::Reverse, Shape::Split, Part::Augmented),
         "__enzyme_reverse" => (Mode::Reverse, Shape::Split, Part::Reverse),
         "__enzyme_augmentsize" => (Mode::Reverse, Shape::Split, Part::TapeSize),
+        "__enzyme_fwdsplit" => {
+            // Forward mode reading the primal values from the tape of an
+            // augmented forward pass: ferment's tapes hold what the reverse
+            // sweep needs, laid out for it; no forward derivative reads them.
+            return Err(Error::at(
+                call,
+                "'__enzyme_fwdsplit' (forward mode from the tape of __enzyme_augmentfwd) is not supported yet",
+            )
+            .hint(
+                "call __enzyme_fwddiff with the same arguments, without the tape (it runs the primal \
+                 again, so it gives the same tangents when the memory the function reads has not \
+                 changed since __enzyme_augmentfwd), and release the tape with __enzyme_reverse or \
+                 keep it in caller memory with enzyme_tape",
+            ));
+        }
         other => {
             return Err(
                 Error::at(call, format!("'{other}' is not supported yet")).hint(
@@ -384,12 +408,61 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         sret,
         markers: Vec::new(),
         trailing: Vec::new(),
+        trailing_byval: Vec::new(),
+        sret_result: None,
         nofree: false,
         tape_memory: None,
         tape_allocated: None,
         width: 1,
         context: None,
     };
+    if let Some(t) = shim::fn_param_sret_type(function, 0) {
+        let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
+        // Reverse mode (Enzyme's convention): the adjoint buffer of the
+        // result comes first, right after the function.
+        let seed = all_args
+            .get(pos)
+            .copied()
+            .filter(|a| a.ty().is_pointer() && marker_name(*a).is_none());
+        if mode != Mode::Forward
+            && part != Part::TapeSize
+            && (part != Part::Whole || seed.is_none())
+        {
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "{} of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), {}",
+                    if part == Part::Whole { "reverse mode" } else { "split mode" },
+                    t.describe(),
+                    function.global_parent().alloc_size(t),
+                    if part == Part::Whole {
+                        "needs the result's adjoint buffer first, right after the function"
+                    } else {
+                        "is not supported yet"
+                    }
+                ),
+            )
+            .hint(if part == Part::Whole {
+                "pass a pointer to the struct's adjoint (the seed) as the first argument after the function: __enzyme_autodiff((void*)f, &d_result, args...)"
+            } else {
+                "use __enzyme_autodiff, or return the struct through a pointer parameter passed with enzyme_dup"
+            }));
+        }
+        if mode != Mode::Forward {
+            pos += 1;
+        }
+        // Placeholders until the request is lowered (`materialize_sret`);
+        // forward mode's lanes are counted once the width is known.
+        req.sret_result = Some(t);
+        req.args.push(ArgSpec {
+            activity: Activity::Dup,
+            primal: none,
+            shadow: Some(seed.unwrap_or(none)),
+            lanes: Vec::new(),
+            lane_stride: None,
+        });
+    }
     if part == Part::TapeSize {
         // The size does not depend on the arguments: Enzyme's users pass
         // the activity markers alone (or the full argument list).
@@ -467,8 +540,9 @@ impl Parser<'_> {
             ..
         } = self;
         let (call, entry) = (*call, *entry);
-        let mut rest = all_args[*pos..].iter().copied();
-        while let Some(t) = rest.next() {
+        let first = *pos;
+        let mut rest = all_args[*pos..].iter().copied().enumerate();
+        while let Some((k, t)) = rest.next() {
             match marker_name(t).as_deref() {
                 Some("enzyme_nofree") => {
                     req.nofree = true;
@@ -477,7 +551,7 @@ impl Parser<'_> {
                 Some(m @ ("enzyme_allocated" | "enzyme_tape")) => {
                     // Enzyme's users also put the tape markers last.
                     req.markers.push(t);
-                    let v = rest.next().filter(|v| {
+                    let v = rest.next().map(|(_, v)| v).filter(|v| {
                         if m == "enzyme_tape" {
                             v.ty().is_pointer()
                         } else {
@@ -513,7 +587,11 @@ impl Parser<'_> {
                         ),
                     ))
                 }
-                None => req.trailing.push(t),
+                None => {
+                    req.trailing.push(t);
+                    req.trailing_byval
+                        .push(shim::call_arg_byval_type(call, (first + k) as u32));
+                }
             }
         }
         Ok(())
@@ -667,7 +745,10 @@ impl Parser<'_> {
                             format!("the context passed with enzyme_context has width {w}; ferment accepts 1 to {MAX_WIDTH}"),
                         ));
                     }
-                    if w as u32 != req.width && (req.width != 1 || !req.args.is_empty()) {
+                    if w as u32 != req.width
+                        && (req.width != 1
+                            || req.args.len() > usize::from(req.sret_result.is_some()))
+                    {
                         return Err(call_error(
                             &call,
                             entry,
@@ -688,7 +769,7 @@ impl Parser<'_> {
                         format!("enzyme_width must be followed by a constant batch width from 1 to {MAX_WIDTH}"),
                     ));
                 };
-                if !req.args.is_empty() {
+                if req.args.len() > usize::from(req.sret_result.is_some()) {
                     return Err(call_error(
                         &call,
                         entry,
@@ -791,6 +872,21 @@ impl Parser<'_> {
                     "pass the shadow memory (a pointer of the same kind) right after the value",
                 ));
             }
+            if stride.is_some() && !pty.is_pointer() {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "enzyme_dupv: parameter {} of '{fname}' is a {}, not a pointer: a byte stride between lanes applies to shadow memory",
+                        index + 1,
+                        pty.describe()
+                    ),
+                )
+                .hint(format!(
+                    "pass the {} tangents of a scalar one by one after its value (enzyme_dup, or no marker)",
+                    req.width
+                )));
+            }
             if stride.is_some() && !s.ty().is_pointer() {
                 return Err(call_error(
                     &call,
@@ -849,6 +945,21 @@ impl Parser<'_> {
             ..
         } = self;
         let (mode, part) = (req.mode, req.part);
+        if req.sret_result.is_some() {
+            if mode == Mode::Reverse && (req.width > 1 || req.return_primal) {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "reverse mode of '{fname}', which returns a struct through a hidden result pointer (sret), with {} is not supported yet",
+                        if req.width > 1 { "enzyme_width" } else { "enzyme_primal_return" }
+                    ),
+                )
+                .hint("call it once per lane, or return the struct through a pointer parameter passed with enzyme_dup(v)"));
+            }
+            let none = req.args[0].primal;
+            req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
+        }
         if let Some((act, _)) = pending {
             return Err(call_error(
                 &call,
@@ -871,29 +982,53 @@ impl Parser<'_> {
             )
             .hint("pass one value per parameter (and a shadow after each duplicated one)"));
         }
-        let float_ret = ret_ty.is_fp_like();
+        // A float, or a struct or array of floats (a small C struct
+        // returned by value): its tangent, or its seed, has the same type.
+        let float_ret = ret_ty.is_fp_value();
         req.return_active = float_ret && !const_return;
         if mode == Mode::Forward && dup_return && !no_primal {
             req.return_primal = true;
         }
-        if req.width > 1 && mode == Mode::Reverse && req.return_active {
-            return Err(call_error(
-                &call,
-                entry,
-                "batched reverse mode (enzyme_width > 1) of a function returning a floating-point value is not supported yet".into(),
-            )
-            .hint("write the result to memory passed with enzyme_dup (one seeded shadow per lane), or mark the return enzyme_const_return"));
-        }
         if part == Part::Reverse {
-            let want = usize::from(req.tape_memory.is_none()) + usize::from(req.return_active);
-            if req.trailing.len() != want {
+            // The adjoints of an active return, one per lane (batched: N),
+            // counted in float leaves: a small struct may come as one value,
+            // in memory (`byval`), or split into its scalars by the C ABI.
+            let tape = usize::from(req.tape_memory.is_none());
+            let given = req.trailing.len().saturating_sub(tape);
+            let leaves: Option<u64> = req.trailing[..given]
+                .iter()
+                .zip(&req.trailing_byval)
+                .map(|(v, byval)| match byval {
+                    Some(t) if v.ty().is_pointer() => leaf_count(*t),
+                    _ => leaf_count(v.ty()).or(v.ty().is_integer().then_some(1)),
+                })
+                .sum();
+            let per_lane = if req.return_active {
+                leaf_count(ret_ty)
+            } else {
+                Some(0)
+            };
+            let width = u64::from(req.width.max(1));
+            let fits = match per_lane {
+                Some(0) => given == 0,
+                Some(n) => leaves == Some(n * width),
+                None => false,
+            };
+            if !fits {
+                let what = match (req.return_active, req.width) {
+                    (false, _) => String::new(),
+                    (true, w) if w <= 1 => "the adjoint of the return value, then ".into(),
+                    (true, w) => format!(
+                        "the {w} adjoints of the return value (one per lane, or one struct or array of {w}), then "
+                    ),
+                };
                 return Err(call_error(
                     &call,
                     entry,
                     format!(
-                        "expected {} more argument(s) after the arguments of '{fname}' ({}the tape returned by __enzyme_augmentfwd), found {}",
-                        want,
-                        if req.return_active { "the adjoint of the return value, then " } else { "" },
+                        "expected {} more argument(s) after the arguments of '{fname}' ({what}{}), found {}",
+                        usize::from(req.return_active) * (req.width.max(1) as usize) + tape,
+                        if tape == 1 { "the tape returned by __enzyme_augmentfwd" } else { "the tape is passed with enzyme_tape" },
                         req.trailing.len()
                     ),
                 ));
@@ -909,7 +1044,10 @@ impl Parser<'_> {
                 req.shape = Shape::Split;
             }
         }
-        if !ret_ty.is_void() && !ret_ty.is_fp_like() && !ret_ty.is_integer() && !ret_ty.is_pointer()
+        if !ret_ty.is_void()
+            && !ret_ty.is_fp_value()
+            && !ret_ty.is_integer()
+            && !ret_ty.is_pointer()
         {
             return Err(call_error(
                 &call,
@@ -921,6 +1059,22 @@ impl Parser<'_> {
             ));
         }
         Ok(req)
+    }
+}
+
+/// The number of float leaves of `ty`: 1 for a float, a vector's length, the
+/// sum over a struct's or array's fields; `None` for anything else.
+pub(super) fn leaf_count(ty: Type) -> Option<u64> {
+    if ty.is_float() {
+        Some(1)
+    } else if ty.is_vector() && ty.is_fp_like() {
+        Some(u64::from(ty.vector_len()))
+    } else if ty.is_struct() {
+        ty.struct_fields().into_iter().map(leaf_count).sum()
+    } else if ty.is_array() {
+        leaf_count(ty.element_type()).map(|n| n * ty.array_len())
+    } else {
+        None
     }
 }
 

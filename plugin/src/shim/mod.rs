@@ -4,7 +4,7 @@
 //! re-signaturing, inlining, running a function pipeline, verifying,
 //! diagnostics). Nothing here decides anything about differentiation.
 
-use ferment_ir::{Module, Value};
+use ferment_ir::{Module, Type, Value};
 use llvm_sys::prelude::*;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_uint};
@@ -91,6 +91,8 @@ extern "C" {
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
+    fn ferment_call_arg_byval_type(call: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
+    fn ferment_fn_param_sret_type(f: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
     fn ferment_if_then_after(cond: LLVMValueRef) -> LLVMValueRef;
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
@@ -174,6 +176,20 @@ pub fn report_warning(m: Module, msg: &str) {
 /// Whether argument `arg` of call `call` is an `sret` pointer.
 pub fn call_arg_is_sret(call: Value, arg: u32) -> bool {
     unsafe { ferment_call_arg_is_sret(call.0, arg) != 0 }
+}
+
+/// The `byval` type of argument `arg` of call `call` (a struct the C ABI
+/// passes in memory), if it has one.
+pub fn call_arg_byval_type(call: Value, arg: u32) -> Option<Type> {
+    let t = unsafe { ferment_call_arg_byval_type(call.0, arg) };
+    (!t.is_null()).then_some(Type(t))
+}
+
+/// The `sret` type of parameter `arg` of function `f` (a struct the C ABI
+/// returns through a hidden pointer), if it has one.
+pub fn fn_param_sret_type(f: Value, arg: u32) -> Option<Type> {
+    let t = unsafe { ferment_fn_param_sret_type(f.0, arg) };
+    (!t.is_null()).then_some(Type(t))
 }
 
 /// Splits `cond`'s block after `cond`, branching on it into a new unlikely

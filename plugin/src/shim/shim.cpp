@@ -984,6 +984,24 @@ extern "C" int ferment_call_arg_is_sret(LLVMValueRef CallV, unsigned ArgNo) {
   return CB->paramHasAttr(ArgNo, Attribute::StructRet) ? 1 : 0;
 }
 
+// The `byval` type of call argument `ArgNo` of `CallV`, or null.
+extern "C" LLVMTypeRef ferment_call_arg_byval_type(LLVMValueRef CallV,
+                                                  unsigned ArgNo) {
+  auto *CB = dyn_cast<CallBase>(unwrap(CallV));
+  if (!CB || ArgNo >= CB->arg_size())
+    return nullptr;
+  return wrap(CB->getParamByValType(ArgNo));
+}
+
+// The `sret` type of parameter `ArgNo` of function `FnV`, or null.
+extern "C" LLVMTypeRef ferment_fn_param_sret_type(LLVMValueRef FnV,
+                                                 unsigned ArgNo) {
+  auto *F = dyn_cast<Function>(unwrap(FnV));
+  if (!F || ArgNo >= F->arg_size())
+    return nullptr;
+  return wrap(F->getParamStructRetType(ArgNo));
+}
+
 // `max(Btc, -1) + 1` as i64, with `Btc` sign-extended: a count expression
 // that wraps below zero where a guard outside the loop would have skipped
 // it gives 0, never a huge bound.
