@@ -598,6 +598,18 @@ impl Value {
             !LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind).is_null()
         }
     }
+    /// The type carried by the type attribute `name` (`sret`, `byval`, ...)
+    /// of parameter `i` of this function, if it has one.
+    pub fn param_type_attribute(self, i: u32, name: &str) -> Option<Type> {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let a = LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind);
+            if a.is_null() || LLVMIsTypeAttribute(a) == 0 {
+                return None;
+            }
+            Some(Type(LLVMGetTypeAttributeValue(a)))
+        }
+    }
     /// Whether parameter `i` of this function is `captures(none)`: the
     /// function keeps no copy of the pointer beyond the call.
     pub fn param_captures_none(self, i: u32) -> bool {

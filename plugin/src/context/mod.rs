@@ -228,6 +228,12 @@ fn global_and_offset(p: Value) -> Option<(Value, i64)> {
         if v.is_global() {
             return Some((v, offset));
         }
+        if v.is_instruction() && v.opcode() == Opcode::LLVMLoad {
+            // -O0: the address went through a local (an inlined C++
+            // helper's parameter); follow the one value stored there.
+            v = stored_once(v)?;
+            continue;
+        }
         if !v.is_constant_expr() {
             return None;
         }
@@ -241,6 +247,26 @@ fn global_and_offset(p: Value) -> Option<(Value, i64)> {
         }
     }
     None
+}
+
+/// The single value stored to the local slot `load` reads (an `alloca`
+/// written once in its function).
+fn stored_once(load: Value) -> Option<Value> {
+    let slot = load.operand(0).strip_casts();
+    if !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
+        return None;
+    }
+    let mut stored = None;
+    for u in slot.users() {
+        match u.opcode() {
+            Opcode::LLVMLoad => {}
+            Opcode::LLVMStore if u.operand(1) == slot && stored.is_none() => {
+                stored = Some(u.operand(0))
+            }
+            _ => return None,
+        }
+    }
+    stored
 }
 
 /// The byte offset a constant GEP expression adds to its base.
