@@ -442,13 +442,18 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             None => p.argument(a)?,
         }
     }
-    let Some(result_ty) = sret_result else {
-        return p.finish(ret_ty);
-    };
     let tangent = !p.const_return;
     let mut req = p.finish(ret_ty)?;
-    let primal = req.return_primal;
-    sret_argument(&mut req, result_ty, tangent, primal)?;
+    if let Some(result_ty) = sret_result {
+        let primal = req.return_primal;
+        sret_argument(&mut req, result_ty, tangent, primal)?;
+    }
+    // A module reading Enzyme's own shadows of globals (the context-free
+    // `__enzyme_shadow(&g, width, lane)`): its derivatives use them.
+    if req.context.is_none() && req.part == Part::Whole && req.shape == Shape::Combined {
+        let module = call.function_of().global_parent();
+        req.context = crate::context::default_context(module, req.width, call);
+    }
     Ok(req)
 }
 
