@@ -836,6 +836,17 @@ impl Parser<'_> {
             )
             .hint("pass exactly one value per parameter, plus one shadow after each enzyme_dup argument"));
         };
+        if index == 0
+            && !a.ty().is_pointer()
+            && req.function.param_type_attribute(0, "sret").is_some()
+        {
+            return Err(call_error(
+                &call,
+                entry,
+                format!("'{fname}' returns its result through memory (sret: a class or a big struct returned by value), which only forward mode supports, in a call declared to return that type too"),
+            )
+            .hint("in reverse mode, write the result through a pointer parameter passed with enzyme_dup (and its shadow)"));
+        }
         let activity = match pending.take() {
             Some((act, _)) => act,
             None => default_activity(pty, mode),
@@ -961,7 +972,11 @@ impl Parser<'_> {
                     req.args.len()
                 ),
             )
-            .hint("pass one value per parameter (and a shadow after each duplicated one)"));
+            .hint(if req.function.param_type_attribute(0, "sret").is_some() {
+                format!("'{fname}' returns its result through memory (sret, e.g. a class returned by value): forward mode supports that; in reverse mode pass the result's memory as the first argument with enzyme_dup and its shadow")
+            } else {
+                "pass one value per parameter (and a shadow after each duplicated one)".to_string()
+            }));
         }
         let float_ret = ret_ty.is_fp_like();
         req.return_active = float_ret && !const_return;
