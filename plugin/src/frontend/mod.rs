@@ -3,7 +3,7 @@
 //! pattern) and lowers the call to a call of it.
 
 mod batch;
-mod loops;
+pub mod loops;
 pub mod lower;
 pub mod printer;
 pub mod request;
