@@ -836,10 +836,11 @@ impl Parser<'_> {
             )
             .hint("pass exactly one value per parameter, plus one shadow after each enzyme_dup argument"));
         };
-        if index == 0
-            && !a.ty().is_pointer()
-            && req.function.param_type_attribute(0, "sret").is_some()
-        {
+        // (Not when the call's own sret stands for it: the parameter list
+        // then starts after it.)
+        let sret_param = params.len() == req.function.global_value_type().fn_params().len()
+            && req.function.param_type_attribute(0, "sret").is_some();
+        if index == 0 && !a.ty().is_pointer() && sret_param {
             return Err(call_error(
                 &call,
                 entry,
