@@ -26,11 +26,11 @@ static Five spread(double x, double y) {
 }
 
 double g_scale = 2.0;
-struct Params {
-  static double offset;
+struct Model {
+  static double bias;
 };
-double Params::offset = 1.0;
-static double with_globals(double x) { return g_scale * x * x + Params::offset * std::sin(x); }
+double Model::bias = 1.0;
+static double with_globals(double x) { return g_scale * x * x + Model::bias * std::sin(x); }
 // Contexts live until the program ends (there is no call to free one).
 static void *contexts[2];
 
@@ -103,12 +103,12 @@ int main() {
   enzyme::context ctx;
   contexts[0] = ctx.handle;
   double *dscale = enzyme::shadow(ctx, g_scale);
-  double *doffset = enzyme::shadow(ctx, Params::offset);
+  double *doffset = enzyme::shadow(ctx, Model::bias);
   double v = 0.9;
   enzyme::zero_shadows(ctx);
   double dv = enzyme::get<0>(enzyme::get<0>(
       enzyme::autodiff<enzyme::Reverse>(ctx, with_globals, enzyme::Active<double>(v))));
-  CHECK_CLOSE("context, reverse: d/dx", dv, 2 * g_scale * v + Params::offset * std::cos(v),
+  CHECK_CLOSE("context, reverse: d/dx", dv, 2 * g_scale * v + Model::bias * std::cos(v),
               RTOL_D, ATOL_D);
   CHECK_CLOSE("context, reverse: adjoint of a global", *dscale, v * v, RTOL_D, ATOL_D);
   CHECK_CLOSE("context, reverse: adjoint of a static member", *doffset, std::sin(v), RTOL_D,
