@@ -517,6 +517,13 @@ def main():
                         "" if run.get("jax_agrees", True) else "  GRADIENT CHECKSUM DIFFERS FROM C"))
             if enz.get(""):
                 run.update(run_enzyme(enz[""], sizes, c_opts))
+                # ferment timed the same way (its binary timing that tool alone), for the
+                # ferment/Enzyme ratio: interleaved with the primal and the hand-written
+                # adjoint, a gradient measures slower (cache and frequency effects)
+                if "ferment_s" in run:
+                    res, _ = run_c(exe, sizes, c_opts + ["--no-check"], tools="ferment")
+                    if res is not None:
+                        run["ferment_alone_s"] = res["ferment_s"]
                 log("   Enzyme: " + ("grad %.3g s" % run["enzyme_s"] if "enzyme_s" in run else
                                      "WRONG GRADIENT" if "enzyme_wrong" in run else "failed"))
             is_headline = len(entry["runs"]) == entry["headline"]
@@ -533,6 +540,10 @@ def main():
                             pl[k] = res.get(k)
                 if enz.get(".plainflags"):
                     pl.update(run_enzyme(enz[".plainflags"], sizes, c_opts))
+                    if pexe and pl.get("ferment_s"):
+                        res, _ = run_c(pexe, sizes, c_opts + ["--no-check"], tools="ferment")
+                        if res is not None:
+                            pl["ferment_alone_s"] = res["ferment_s"]
                 run["plainflags"] = pl
                 log("   plain flags: " + ", ".join("%s %.3g s" % (k[:-2], pl[k]) for k in
                                                    ("primal_s", "ferment_s", "hand_s", "enzyme_s") if pl.get(k)))

@@ -21,6 +21,9 @@ if readelf -d target/release/libferment.so | grep -q 'NEEDED.*libLLVM'; then
 fi
 
 echo "== cargo test --workspace"
+# A step that takes longer than this is a failure (a hang). The slowest step (Eigen at -O0)
+# takes about 20 s alone; the margin is for loaded machines.
+export FERMENT_E2E_TIMEOUT="${FERMENT_E2E_TIMEOUT:-180}"
 cargo test --workspace
 
 echo "== scripts/gpu-check.sh (CUDA kernels on a GPU; compiles them and says SKIP without one)"

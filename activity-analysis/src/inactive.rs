@@ -253,6 +253,12 @@ pub fn is_known_inactive_callee(f: Value) -> bool {
 /// leave that memory's derivative stale, a returned pointer would reach it
 /// without its shadow. Such a call is a compile error.
 pub const WRITES_OR_ALIASES: &[&str] = &[
+    // flang's runtime array transformations, left as calls where their
+    // source holds integer, logical or character data (the plugin rewrites
+    // those of real data): they allocate and fill their result
+    "_FortranASpread",
+    "_FortranAReshape",
+    "_FortranATranspose",
     // OpenMP worksharing: loop bounds written through pointers
     "__kmpc_for_static_init_4",
     "__kmpc_for_static_init_4u",

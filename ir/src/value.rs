@@ -653,6 +653,19 @@ impl Value {
             !a.is_null() && LLVMGetEnumAttributeValue(a) == 0
         }
     }
+    /// Adds the enum attribute `name` (without a value: `noalias`,
+    /// `nocapture`...) to parameter `i` of this function.
+    pub fn add_param_enum_attribute(self, i: u32, name: &str) {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            if kind == 0 {
+                return;
+            }
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateEnumAttribute(ctx, kind, 0);
+            LLVMAddAttributeAtIndex(self.0, i + 1, a);
+        }
+    }
     pub fn param_is_noalias(self, i: u32) -> bool {
         let name = "noalias";
         unsafe {

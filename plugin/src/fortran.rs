@@ -19,7 +19,8 @@
 //! which carry none); a left side that is allocated with the right side's
 //! shape, or an allocatable left side (default allocator) that is
 //! unallocated or of another shape, which it (re)allocates with `malloc` and
-//! the right side's bounds, as the runtime does. Anything else (derived
+//! the right side's bounds, as the runtime does; a scalar right side
+//! (`v = 0`) is stored into every element of an allocated left side. Anything else (derived
 //! types, complex, type conversion, overlapping sides, a pointer or
 //! non-allocatable left side of another shape, a rank above 4) stops the program with a
 //! message naming the assignment's file and line: never a wrong derivative.
@@ -31,20 +32,20 @@ const ASSIGN: &str = "_FortranAAssign";
 const HELPER: &str = "ferment.fortran.assign";
 
 /// Byte offsets in a descriptor.
-const ELEM_LEN: u64 = 8;
-const RANK: u64 = 20;
-const TYPE: u64 = 21;
+pub(crate) const ELEM_LEN: u64 = 8;
+pub(crate) const RANK: u64 = 20;
+pub(crate) const TYPE: u64 = 21;
 const ATTRIBUTE: u64 = 22;
 const EXTRA: u64 = 23;
-const DIMS: u64 = 24;
-const DIM_SIZE: u64 = 24;
+pub(crate) const DIMS: u64 = 24;
+pub(crate) const DIM_SIZE: u64 = 24;
 /// Offsets in a dimension.
-const LOWER: u64 = 0;
-const EXTENT: u64 = 8;
-const STRIDE: u64 = 16;
+pub(crate) const LOWER: u64 = 0;
+pub(crate) const EXTENT: u64 = 8;
+pub(crate) const STRIDE: u64 = 16;
 
-const CFI_TYPE_FLOAT: i64 = 27;
-const CFI_TYPE_DOUBLE: i64 = 28;
+pub(crate) const CFI_TYPE_FLOAT: i64 = 27;
+pub(crate) const CFI_TYPE_DOUBLE: i64 = 28;
 const CFI_ATTRIBUTE_ALLOCATABLE: i64 = 2;
 /// The allocator index bits of `extra` (`_CFI_ALLOCATOR_IDX_MASK`): 0 is the
 /// default allocator, `malloc`/`free`.
@@ -58,7 +59,8 @@ const MAX_RANK: u64 = 4;
 
 /// Type codes of data without derivatives: the C integer types (1..=24),
 /// `_Bool`, `char` and the unsigned extensions.
-const INACTIVE_TYPES: &[std::ops::RangeInclusive<i64>] = &[1..=24, 39..=40, 45..=49];
+pub(crate) const INACTIVE_TYPE_CODES: &[std::ops::RangeInclusive<i64>] =
+    &[1..=24, 39..=40, 45..=49];
 
 /// Rewrites the calls of `_FortranAAssign` in `f`; says whether it did any.
 pub fn lower_assignments(f: Value) -> Result<bool> {
@@ -131,14 +133,21 @@ fn assign_helper(module: Module) -> Value {
     let frank = b.load(i8t, b.gep_i8(from, RANK));
     let tlen = b.load(i64t, b.gep_i8(to, ELEM_LEN));
     let flen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
-    let same = b.and_int(
-        b.and_int(
-            b.icmp(IntPredicate::LLVMIntEQ, ttype, ftype),
-            b.icmp(IntPredicate::LLVMIntEQ, trank, frank),
-        ),
+    let same_kind = b.and_int(
+        b.icmp(IntPredicate::LLVMIntEQ, ttype, ftype),
         b.icmp(IntPredicate::LLVMIntEQ, tlen, flen),
     );
-    b.cond_br(same, dispatch, bad);
+    let same = b.and_int(same_kind, b.icmp(IntPredicate::LLVMIntEQ, trank, frank));
+    // A scalar assigned to an array (`v = 0`) is broadcast.
+    let broadcast = f.append_block("broadcast");
+    let check_broadcast = f.append_block("check.broadcast");
+    b.cond_br(same, dispatch, check_broadcast);
+    b.at_end(check_broadcast);
+    let scalar = b.and_int(
+        b.icmp(IntPredicate::LLVMIntEQ, frank, b.const_int(i8t, 0)),
+        b.icmp(IntPredicate::LLVMIntNE, trank, b.const_int(i8t, 0)),
+    );
+    b.cond_br(b.and_int(same_kind, scalar), broadcast, bad);
     b.at_end(dispatch);
     let code = b.int_cast(ftype, i64t, false);
     let rank = b.int_cast(frank, i64t, false);
@@ -150,18 +159,9 @@ fn assign_helper(module: Module) -> Value {
             (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
         ],
     );
+    broadcast_dispatch(&b, f, broadcast, to, from, ftype, trank, bad);
     b.at_end(check_bytes);
-    let mut inactive = b.const_int(Type::int(ctx, 1), 0);
-    for r in INACTIVE_TYPES {
-        let lo = b.icmp(
-            IntPredicate::LLVMIntSGE,
-            code,
-            b.const_int(i64t, *r.start()),
-        );
-        let hi = b.icmp(IntPredicate::LLVMIntSLE, code, b.const_int(i64t, *r.end()));
-        inactive = b.or_int(inactive, b.and_int(lo, hi));
-    }
-    b.cond_br(inactive, bytes, bad);
+    b.cond_br(inactive_code(&b, code), bytes, bad);
     for (block, elem) in [
         (real4, Some(Type::f32(ctx))),
         (real8, Some(Type::f64(ctx))),
@@ -188,16 +188,165 @@ fn assign_helper(module: Module) -> Value {
     stop(
         &b,
         "ferment.fortran.assign.msg",
-        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
+        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, or a scalar assigned to every element of an allocated array, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
         file,
         line,
     );
     f
 }
 
+/// Whether type code `code` (i64) is one of data without derivatives.
+pub(crate) fn inactive_code(b: &Builder, code: Value) -> Value {
+    let i64t = b.i64();
+    let mut inactive = b.const_int(Type::int(b.context(), 1), 0);
+    for r in INACTIVE_TYPE_CODES {
+        let lo = b.icmp(
+            IntPredicate::LLVMIntSGE,
+            code,
+            b.const_int(i64t, *r.start()),
+        );
+        let hi = b.icmp(IntPredicate::LLVMIntSLE, code, b.const_int(i64t, *r.end()));
+        inactive = b.or_int(inactive, b.and_int(lo, hi));
+    }
+    inactive
+}
+
+/// From block `at` (the types and element lengths agree, `from` is a
+/// scalar, `to` an array): calls the fill for the element type and `to`'s
+/// rank, or goes to `bad`.
+#[allow(clippy::too_many_arguments)]
+fn broadcast_dispatch(
+    b: &Builder,
+    f: Value,
+    at: ferment_ir::Block,
+    to: Value,
+    from: Value,
+    ftype: Value,
+    trank: Value,
+    bad: ferment_ir::Block,
+) {
+    let module = b.module();
+    let ctx = module.context();
+    let (i8t, i64t) = (Type::int(ctx, 8), Type::int(ctx, 64));
+    b.at_end(at);
+    let code = b.int_cast(ftype, i64t, false);
+    let rank = b.int_cast(trank, i64t, false);
+    let real4 = f.append_block("fill.real4");
+    let real8 = f.append_block("fill.real8");
+    let check_bytes = f.append_block("fill.check.bytes");
+    let bytes = f.append_block("fill.bytes");
+    b.switch(
+        code,
+        check_bytes,
+        &[
+            (b.const_int(i64t, CFI_TYPE_FLOAT), real4),
+            (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
+        ],
+    );
+    b.at_end(check_bytes);
+    b.cond_br(inactive_code(b, code), bytes, bad);
+    for (block, elem) in [
+        (real4, Some(Type::f32(ctx))),
+        (real8, Some(Type::f64(ctx))),
+        (bytes, None),
+    ] {
+        let done = f.append_block("fill.done");
+        let mut cases = Vec::new();
+        for r in 1..=MAX_RANK {
+            let at_rank = f.append_block("fill.rank");
+            b.at_end(at_rank);
+            let ok = b.call_fn(fill_helper(module, elem, r), &[to, from]);
+            let ok = b.icmp(IntPredicate::LLVMIntNE, ok, b.const_int(i8t, 0));
+            b.cond_br(ok, done, bad);
+            cases.push((b.const_int(i64t, r as i64), at_rank));
+        }
+        b.at_end(block);
+        b.switch(rank, bad, &cases);
+        b.at_end(done);
+        b.ret_void();
+    }
+}
+
+/// `ferment.fortran.fill.<elem>.r<rank>(to, from) -> i8`: stores the scalar
+/// `from` into every element of the allocated array `to` (1), or does
+/// nothing when `to` is not allocated (0).
+fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
+    let suffix = match elem {
+        Some(t) if t.float_bits() == 32 => "f32",
+        Some(_) => "f64",
+        None => "bytes",
+    };
+    let name = format!("ferment.fortran.fill.{suffix}.r{rank}");
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
+    let f = module.add_function(&name, Type::function(i8t, &[ptr, ptr], false));
+    f.set_internal();
+    let p = f.params();
+    let (to, from) = (p[0], p[1]);
+    let b = Builder::new(module);
+    let zero = b.const_int(i64t, 0);
+    let one = b.const_int(i64t, 1);
+    let field = |desc: Value, d: u64, at: u64| b.gep_i8(desc, DIMS + d * DIM_SIZE + at);
+    let entry = f.append_block("entry");
+    let allocated = f.append_block("allocated");
+    let elements = f.append_block("elements");
+    let exit = f.append_block("exit");
+    let refuse = f.append_block("refuse");
+    b.at_end(entry);
+    let tbase = b.load(ptr, to);
+    let unallocated = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(tbase, i64t), zero);
+    b.cond_br(unallocated, refuse, allocated);
+    b.at_end(allocated);
+    let elen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
+    let fbase = b.load(ptr, from);
+    let ext: Vec<Value> = (0..rank)
+        .map(|d| b.load(i64t, field(to, d, EXTENT)))
+        .collect();
+    let sm: Vec<Value> = (0..rank)
+        .map(|d| b.load(i64t, field(to, d, STRIDE)))
+        .collect();
+    let mut n = one;
+    for &e in &ext {
+        n = b.mul_int(n, e);
+    }
+    let value = elem.map(|t| b.load(t, fbase));
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, n, zero), elements, exit);
+    b.at_end(elements);
+    let e = b.phi(i64t, "e");
+    let mut rest = e;
+    let mut off = zero;
+    for d in 0..rank as usize {
+        let q = b.udiv_int(rest, ext[d]);
+        let i = b.sub_int(rest, b.mul_int(q, ext[d]));
+        off = b.add_int(off, b.mul_int(i, sm[d]));
+        rest = q;
+    }
+    let dst = b.gep(i8t, tbase, &[off]);
+    match value {
+        Some(v) => {
+            b.store(v, dst);
+        }
+        None => {
+            b.memmove(dst, fbase, elen);
+        }
+    }
+    let e1 = b.add_int(e, one);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), elements, exit);
+    e.add_incoming(zero, allocated);
+    e.add_incoming(e1, elements);
+    b.at_end(exit);
+    b.ret(b.const_int(i8t, 1));
+    b.at_end(refuse);
+    b.ret(b.const_int(i8t, 0));
+    f
+}
+
 /// Ends the current block: prints `ferment: FILE:LINE: what` on stderr and
 /// aborts (the runtime call's source position: `file`, `line`).
-fn stop(b: &Builder, name: &str, what: &str, file: Value, line: Value) {
+pub(crate) fn stop(b: &Builder, name: &str, what: &str, file: Value, line: Value) {
     let module = b.module();
     let ctx = module.context();
     let (ptr, i32t) = (Type::ptr(ctx), Type::int(ctx, 32));
@@ -223,6 +372,8 @@ fn reduction(name: &str) -> Option<(Reduction, u32)> {
     Some(match name {
         "_FortranASumReal4" => (Reduction::Sum, 32),
         "_FortranASumReal8" => (Reduction::Sum, 64),
+        "_FortranAProductReal4" => (Reduction::Product, 32),
+        "_FortranAProductReal8" => (Reduction::Product, 64),
         "_FortranADotProductReal4" => (Reduction::Dot, 32),
         "_FortranADotProductReal8" => (Reduction::Dot, 64),
         "_FortranANorm2_4" => (Reduction::Norm2, 32),
@@ -240,6 +391,8 @@ enum Reduction {
     /// `SumRealK(array, file, line, dim, mask)`: the whole-array sum
     /// (`dim` 0, no mask).
     Sum,
+    /// `ProductRealK(array, file, line, dim, mask)`: the whole-array product.
+    Product,
     /// `DotProductRealK(x, y, file, line)`: two rank-1 arrays.
     Dot,
     /// `Norm2_K(array, file, line, dim)`: the whole array's Euclidean norm
@@ -255,7 +408,7 @@ enum Reduction {
 impl Reduction {
     fn arity(self) -> usize {
         match self {
-            Reduction::Sum | Reduction::Maxval | Reduction::Minval => 5,
+            Reduction::Sum | Reduction::Product | Reduction::Maxval | Reduction::Minval => 5,
             Reduction::Dot | Reduction::Norm2 => 4,
         }
     }
@@ -263,6 +416,7 @@ impl Reduction {
     fn name(self) -> &'static str {
         match self {
             Reduction::Sum => "sum",
+            Reduction::Product => "product",
             Reduction::Dot => "dot",
             Reduction::Norm2 => "norm2",
             Reduction::Maxval => "maxval",
@@ -328,7 +482,9 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     };
     let acc_ty = Type::f64(ctx);
     let params: Vec<Type> = match r {
-        Reduction::Sum | Reduction::Maxval | Reduction::Minval => vec![ptr, ptr, i32t, i32t, ptr],
+        Reduction::Sum | Reduction::Product | Reduction::Maxval | Reduction::Minval => {
+            vec![ptr, ptr, i32t, i32t, ptr]
+        }
         Reduction::Norm2 => vec![ptr, ptr, i32t, i32t],
         Reduction::Dot => vec![ptr, ptr, ptr, i32t],
     };
@@ -388,6 +544,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     let initial = match r {
         Reduction::Maxval => -huge,
         Reduction::Minval => huge,
+        Reduction::Product => 1.0,
         _ => 0.0,
     };
     let checked = f.append_block("checked");
@@ -454,6 +611,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
         let term = term.expect("one array at least");
         let acc1 = match r {
             Reduction::Sum | Reduction::Dot => b.fadd(acc, term),
+            Reduction::Product => b.fmul(acc, term),
             Reduction::Norm2 => b.fadd(acc, b.fmul(term, term)),
             Reduction::Maxval => b.select(b.fcmp(RealPredicate::LLVMRealOGT, term, acc), term, acc),
             Reduction::Minval => b.select(b.fcmp(RealPredicate::LLVMRealOLT, term, acc), term, acc),
@@ -477,6 +635,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     }
     b.at_end(bad);
     let what = match r {
+        Reduction::Product => "this PRODUCT (flang runtime _FortranAProductReal*) is not differentiated by ferment: it handles the product of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
         Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
         Reduction::Dot => "this DOT_PRODUCT (flang runtime _FortranADotProductReal*) is not differentiated by ferment: it handles two real(4) or real(8) vectors of the same size",
         Reduction::Norm2 => "this NORM2 (flang runtime _FortranANorm2_*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM",
@@ -852,4 +1011,246 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     };
     stop(&b, &format!("{name}.msg"), what, file, line);
     f
+}
+
+/// Whether `t` has the LLVM shape of an array descriptor: `{ ptr, i64, i32,
+/// i8, i8, i8, i8, ... }`.
+fn is_descriptor_type(t: Type) -> bool {
+    if !t.is_struct() {
+        return false;
+    }
+    let f = t.struct_fields();
+    f.len() >= 7
+        && f[0].is_pointer()
+        && f[1].is_integer()
+        && f[1].int_width() == 64
+        && f[2].is_integer()
+        && f[2].int_width() == 32
+        && f[3..7].iter().all(|x| x.is_integer() && x.int_width() == 8)
+}
+
+/// The paths (field indices) of the descriptors inside a derived type's LLVM
+/// struct `t` (allocatable and pointer components, nested derived types
+/// followed), or `None` where a component is an array of derived types
+/// holding descriptors (its elements would need the runtime).
+fn descriptor_paths(t: Type, at: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) -> Option<()> {
+    if is_descriptor_type(t) {
+        out.push(at.clone());
+        return Some(());
+    }
+    if t.is_struct() {
+        for (i, ft) in t.struct_fields().into_iter().enumerate() {
+            at.push(i as u32);
+            descriptor_paths(ft, at, out)?;
+            at.pop();
+        }
+    } else if t.is_array() {
+        let mut inner = Vec::new();
+        descriptor_paths(t.element_type(), &mut Vec::new(), &mut inner)?;
+        if !inner.is_empty() {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// The object a scalar descriptor built at -O0 points to: the `alloca`
+/// written once with an aggregate whose base address field was inserted.
+fn described_object(desc: Value) -> Option<Value> {
+    let slot = desc.strip_casts();
+    if !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
+        return None;
+    }
+    let stores: Vec<Value> = slot
+        .users()
+        .into_iter()
+        .filter(|u| u.opcode() == ferment_ir::Opcode::LLVMStore && u.operand(1) == slot)
+        .collect();
+    // Optimized code stores the fields one by one: the base address at
+    // offset 0, the rank in the byte at `RANK` (alone or in a vector of
+    // the four byte fields).
+    if stores.iter().all(|s| s.operand(0).ty().is_pointer()) {
+        let [store] = stores.as_slice() else {
+            return None;
+        };
+        let mut rank = None;
+        for g in slot.users() {
+            let is_rank_field = g.opcode() == ferment_ir::Opcode::LLVMGetElementPtr
+                && g.num_operands() == 2
+                && g.operand(1).const_int() == Some(RANK as i64);
+            if !is_rank_field {
+                continue;
+            }
+            for st in g.users() {
+                if st.opcode() != ferment_ir::Opcode::LLVMStore || st.operand(1) != g {
+                    continue;
+                }
+                let v = st.operand(0);
+                let r = if v.ty().is_vector() {
+                    unsafe { llvm_sys::core::LLVMGetAggregateElement(v.0, 0) }
+                } else {
+                    v.0
+                };
+                if r.is_null() {
+                    return None;
+                }
+                rank = Value(r).const_int();
+            }
+        }
+        (rank == Some(0)).then_some(())?;
+        let obj = store.operand(0).strip_casts();
+        return (obj.is_instruction() && obj.opcode() == ferment_ir::Opcode::LLVMAlloca)
+            .then_some(obj);
+    }
+    let [store] = stores.as_slice() else {
+        return None;
+    };
+    let mut v = store.operand(0);
+    let mut base = None;
+    let mut rank = None;
+    while v.is_instruction() && v.opcode() == ferment_ir::Opcode::LLVMInsertValue {
+        match v.extract_indices().as_slice() {
+            [0] if base.is_none() => base = Some(v.operand(1)),
+            [3] if rank.is_none() => rank = v.operand(1).const_int(),
+            _ => {}
+        }
+        v = v.operand(0);
+    }
+    if rank.is_none() && v.is_constant() && v.num_operands() > 3 {
+        rank = v.operand(3).const_int();
+    }
+    (rank == Some(0)).then_some(())?;
+    let obj = base?.strip_casts();
+    (obj.is_instruction() && obj.opcode() == ferment_ir::Opcode::LLVMAlloca).then_some(obj)
+}
+
+/// Rewrites flang's `_FortranADestroy(desc)` of a local scalar of derived
+/// type (the end of its scope) into what it does for the allocatable
+/// components found in the object's LLVM type: `free` of an allocated base
+/// address, then a null one (pointer components are left alone; the
+/// allocatable components of an allocatable component of derived type are
+/// not visited, so their memory leaks). Says whether it did any; a call it
+/// cannot place stays (an error where it matters).
+pub fn lower_destroys(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && !i.is_invoke()
+                && i.called_function()
+                    .is_some_and(|g| g.name() == "_FortranADestroy")
+                && i.call_args().len() == 1
+        })
+        .collect();
+    let ctx = module.context();
+    let (ptr, i8t, i32t, i64t) = (
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let b = Builder::new(module);
+    let mut changed = false;
+    for call in calls {
+        let Some(obj) = described_object(call.call_args()[0]) else {
+            continue;
+        };
+        let ty = obj.allocated_type();
+        let mut paths = Vec::new();
+        if descriptor_paths(ty, &mut Vec::new(), &mut paths).is_none() {
+            continue;
+        }
+        let free = module.function("free").unwrap_or_else(|| {
+            module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
+        });
+        b.before(call);
+        b.set_debug_loc_from(call);
+        for path in paths {
+            let mut idx = vec![b.const_int(i32t, 0)];
+            idx.extend(path.iter().map(|&i| b.const_int(i32t, i as i64)));
+            let desc = b.gep(ty, obj, &idx);
+            let base = b.load(ptr, desc);
+            let attr = b.load(i8t, b.gep_i8(desc, ATTRIBUTE));
+            let allocated = b.and_int(
+                b.icmp(
+                    IntPredicate::LLVMIntEQ,
+                    attr,
+                    b.const_int(i8t, CFI_ATTRIBUTE_ALLOCATABLE),
+                ),
+                b.icmp(
+                    IntPredicate::LLVMIntNE,
+                    b.ptr_to_int(base, i64t),
+                    b.const_int(i64t, 0),
+                ),
+            );
+            // free(NULL) does nothing: no control flow is needed.
+            let null = b.zero(ptr);
+            b.call_fn(free, &[b.select(allocated, base, null)]);
+            b.store(b.select(allocated, null, base), desc);
+        }
+        call.erase();
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// Rewrites flang's `_FortranAInitialize(desc, file, line)` (default
+/// initialization of a scalar of derived type) where the object is a traced
+/// local: a copy of the type's initial value (`_QQ<type>XDerivedInit`, the
+/// constant flang emits for types with default initialization), or nothing
+/// for a type without such a constant and without allocatable or pointer
+/// components. Says whether it did any; other calls stay (an error where
+/// it matters).
+pub fn lower_initializes(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && !i.is_invoke()
+                && i.called_function()
+                    .is_some_and(|g| g.name() == "_FortranAInitialize")
+                && i.call_args().len() == 3
+        })
+        .collect();
+    let b = Builder::new(module);
+    let mut changed = false;
+    for call in calls {
+        let Some(obj) = described_object(call.call_args()[0]) else {
+            continue;
+        };
+        let ty = obj.allocated_type();
+        let name = unsafe {
+            let p = llvm_sys::core::LLVMGetStructName(ty.0);
+            if p.is_null() {
+                continue;
+            }
+            std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        };
+        let init = module.global(&format!("_QQ{name}XDerivedInit"));
+        match init {
+            Some(g) if g.global_value_type() == ty => {
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let size = module.alloc_size(ty);
+                b.memmove(obj, g, b.const_int(b.i64(), size as i64));
+            }
+            Some(_) => continue,
+            None => {
+                let mut paths = Vec::new();
+                if !ty.is_struct()
+                    || descriptor_paths(ty, &mut Vec::new(), &mut paths).is_none()
+                    || !paths.is_empty()
+                {
+                    continue;
+                }
+            }
+        }
+        call.erase();
+        changed = true;
+    }
+    Ok(changed)
 }

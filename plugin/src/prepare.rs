@@ -42,13 +42,18 @@ pub fn canonical_copy(
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
-    // flang's runtime assignment, SUM, DOT_PRODUCT and ALLOCATE/DEALLOCATE of
-    // allocatables become IR (their helpers
+    // flang's runtime assignment, SUM, DOT_PRODUCT, MATMUL, TRANSPOSE and
+    // ALLOCATE/DEALLOCATE of allocatables become IR (their helpers
     // are inlined like callees).
     let assigns = crate::fortran::lower_assignments(clone)?;
     let reductions = crate::fortran::lower_reductions(clone)?;
     let allocations = crate::fortran::lower_allocations(clone)?;
-    if (assigns || reductions || allocations) && options.inline_callees != 0 {
+    let matrix_ops = crate::fortran_matrix::lower_matrix_ops(clone)?;
+    let destroys = crate::fortran::lower_destroys(clone)?;
+    let initializes = crate::fortran::lower_initializes(clone)?;
+    if (assigns || reductions || allocations || matrix_ops || destroys || initializes)
+        && options.inline_callees != 0
+    {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
     split_invoke_edges(clone);

@@ -243,6 +243,27 @@ fn trace_function(v: Value, depth: u32) -> Option<Value> {
     if depth > 8 {
         return None;
     }
+    if v.is_call() {
+        // -O0: a call that always returns the same function, such as the
+        // conversion of a captureless C++ lambda to a function pointer
+        // (`(void*)+lambda`).
+        let callee = v.called_function()?;
+        if callee.is_declaration() {
+            return None;
+        }
+        let mut found = None;
+        for i in callee.instructions() {
+            if i.opcode() != Opcode::LLVMRet {
+                continue;
+            }
+            let f = trace_function(*i.operands().first()?, depth + 1)?;
+            if found.is_some_and(|g| g != f) {
+                return None;
+            }
+            found = Some(f);
+        }
+        return found;
+    }
     if v.is_instruction() && v.opcode() == Opcode::LLVMLoad {
         // -O0: the pointer was spilled to a local (possibly a field of one,
         // as with Fortran's c_funptr); find the single value stored there.

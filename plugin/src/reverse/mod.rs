@@ -52,11 +52,38 @@ use tape::Tape;
 /// Fills the declared derivative `f` (combined, or the augmented forward
 /// part when `rev_fn` is given), whose body is the canonical copy of
 /// `key.function`.
+/// Marks a combined derivative's primal pointer parameters `noalias` where
+/// the primal's are (C's `restrict`). The derivative reaches that memory
+/// only as the primal does (its own accesses, and re-reads in the reverse
+/// sweep through the same pointers); everything else it touches is shadow
+/// memory, tape, or fresh allocations, and a shadow never overlaps its
+/// primal (re-reading a `restrict` parameter in the reverse sweep already
+/// relies on that). Saying so lets LLVM keep primal values (indices read from
+/// a constant array, coefficients) in registers across the `+=` into
+/// shadows instead of loading them again after each store. Shadow
+/// parameters stay as they are: two read-only `restrict` parameters may
+/// share memory, and then so may their shadows, which are written.
+fn mark_restrict_params(key: &DerivativeKey, f: Value) {
+    for (i, p) in f
+        .params()
+        .into_iter()
+        .enumerate()
+        .take(key.activities.len())
+    {
+        if p.ty().is_pointer() && key.function.param_is_noalias(i as u32) {
+            f.add_param_enum_attribute(i as u32, "noalias");
+        }
+    }
+}
+
 pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Value>) -> Result<()> {
     let fname = key.function.name();
     let module = ctx.module;
     let sig = crate::derive::reverse_signature(module, key);
     let params = f.params();
+    if rev_fn.is_none() && ctx.options.restrict_params != 0 {
+        mark_restrict_params(key, f);
+    }
     // A fresh entry block holds the tape and adjoint slots; its `br` is a
     // stable insertion point (instructions of the old entry may be replaced).
     let old_entry = f.entry_block();

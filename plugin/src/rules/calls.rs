@@ -276,6 +276,20 @@ static RULES: &[CallRule] = &[
     // x - n y with n = x / y rounded to nearest, ties to even
     rule("remainder", 2, |s| remainder_partials(s, "llvm.roundeven")),
     rule("remquo", 3, |s| remainder_partials(s, "llvm.roundeven")).writing(&[2]),
+    // Fortran's MOD and MODULO of reals through flang's runtime (a, p, file,
+    // line): a - trunc(a / p) p and a - floor(a / p) p.
+    rule("_FortranAModReal4", 4, |s| {
+        remainder_partials(s, "llvm.trunc")
+    }),
+    rule("_FortranAModReal8", 4, |s| {
+        remainder_partials(s, "llvm.trunc")
+    }),
+    rule("_FortranAModuloReal4", 4, |s| {
+        remainder_partials(s, "llvm.floor")
+    }),
+    rule("_FortranAModuloReal8", 4, |s| {
+        remainder_partials(s, "llvm.floor")
+    }),
     // Piecewise constant: zero derivative almost everywhere.
     rule("floor", 1, zero_partials),
     rule("ceil", 1, zero_partials),

@@ -37,6 +37,10 @@ pub struct Options {
     /// Large tape buffers are kept for the next gradient of the thread
     /// (`reverse::tape::tape_cache_helpers`); `-ferment-no-tape-cache` is 0.
     pub tape_cache: c_int,
+    /// A combined derivative's primal pointer parameters are `noalias`
+    /// where the primal's are (`reverse::mark_restrict_params`);
+    /// `-ferment-no-restrict-params` is 0.
+    pub restrict_params: c_int,
 }
 
 impl Default for Options {
@@ -56,6 +60,7 @@ impl Default for Options {
             packed_lanes: 0,
             huge_pages: 1,
             tape_cache: 1,
+            restrict_params: 1,
         }
     }
 }
