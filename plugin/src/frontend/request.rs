@@ -284,29 +284,6 @@ fn trace_function(v: Value, depth: u32) -> Option<Value> {
             return trace_function(*only, depth + 1);
         }
     }
-    if v.is_call() {
-        // -O0 C++: a captureless lambda converted to a function pointer
-        // (`+lambda`) is the result of its conversion operator, every
-        // return of which gives the same function.
-        let callee = v.called_operand().strip_casts();
-        if callee.is_function() && !callee.is_declaration() {
-            let mut found = None;
-            for r in callee.instructions() {
-                if r.opcode() != Opcode::LLVMRet {
-                    continue;
-                }
-                if r.num_operands() != 1 {
-                    return None;
-                }
-                let f = trace_function(r.operand(0), depth + 1)?;
-                if found.is_some_and(|g| g != f) {
-                    return None;
-                }
-                found = Some(f);
-            }
-            return found;
-        }
-    }
     None
 }
 
