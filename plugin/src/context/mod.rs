@@ -254,6 +254,14 @@ pub fn default_context(module: Module, width: u32, at: Value) -> Option<Value> {
     Some(b.call_fn(getter, &[]))
 }
 
+/// Whether `module` reads its own shadows of width `width` (see
+/// [`default_context`]).
+pub fn has_default_context(module: Module, width: u32) -> bool {
+    module
+        .function(&default_getter_name(i64::from(width)))
+        .is_some()
+}
+
 /// `ferment.ctx.default.W()`: the module's context of width `W`, kept in a
 /// global and created by its first call.
 fn default_context_getter(module: Module, width: i64) -> Result<Value> {

@@ -448,8 +448,16 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     }
     // A module reading Enzyme's own shadows of globals (the context-free
     // `__enzyme_shadow(&g, width, lane)`): its derivatives use them.
-    if req.context.is_none() && req.part == Part::Whole && req.shape == Shape::Combined {
-        let module = call.function_of().global_parent();
+    let module = call.function_of().global_parent();
+    if req.context.is_none() && crate::context::has_default_context(module, req.width) {
+        if req.part != Part::Whole || req.shape != Shape::Combined {
+            return Err(call_error(
+                &call,
+                entry,
+                "this file reads the shadows of globals with __enzyme_shadow(&g, width, lane), which split mode (and reverse mode returning the primal) does not use yet".into(),
+            )
+            .hint("call __enzyme_autodiff without the primal return, or __enzyme_fwddiff"));
+        }
         req.context = crate::context::default_context(module, req.width, call);
     }
     Ok(req)
