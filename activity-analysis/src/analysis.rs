@@ -125,6 +125,23 @@ impl Activity {
                 }
             }
         }
+        // A pointer result whose shadow the caller asks for: the memory the
+        // function allocates and returns gets a shadow.
+        if seeds.active_return {
+            for &i in &insts {
+                if i.opcode() != Opcode::LLVMRet
+                    || i.num_operands() != 1
+                    || !i.operand(0).ty().is_pointer()
+                {
+                    continue;
+                }
+                for base in underlying_objects(i.operand(0)) {
+                    if allocation_kind(base).is_some() || crate::returns_fresh_memory(base) {
+                        a.shadowed.insert(base);
+                    }
+                }
+            }
+        }
         loop {
             let before = (a.varied.len(), a.shadowed.len());
             a.propagate_shadows(&insts, ctx);
@@ -263,7 +280,14 @@ impl Activity {
                 continue;
             }
             for base in underlying_objects(p) {
-                if base.is_call() && allocation_kind(base).is_none() && !self.is_shadowed(base) {
+                if crate::returns_fresh_memory(base) && !self.is_shadowed(base) {
+                    // Memory an allocation wrapper returns: the call returns
+                    // its shadow too.
+                    self.shadowed.insert(base);
+                } else if base.is_call()
+                    && allocation_kind(base).is_none()
+                    && !self.is_shadowed(base)
+                {
                     // A pointer a call returns (`data()`, `derived()`, an
                     // accessor left a call): it points into memory reached
                     // through the call's pointer arguments, which need

@@ -75,6 +75,40 @@ pub fn context_runtime_pointer(v: Value) -> bool {
         })
 }
 
+/// Whether `v` is a call of a function of this module that returns memory
+/// it (or a function it calls) allocated: an allocation wrapper such as
+/// `std::allocator<double>::allocate`, kept a call.
+pub fn returns_fresh_memory(v: Value) -> bool {
+    fn returns_fresh(f: Value, depth: u32) -> bool {
+        if f.is_declaration() || depth > 6 || !f.global_value_type().fn_return().is_pointer() {
+            return false;
+        }
+        let mut any = false;
+        for r in f.instructions() {
+            if r.opcode() != Opcode::LLVMRet || r.num_operands() != 1 {
+                continue;
+            }
+            for base in underlying_objects(r.operand(0)) {
+                let fresh = matches!(
+                    allocation_kind(base),
+                    Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
+                ) || (base.is_call()
+                    && base
+                        .called_function()
+                        .is_some_and(|g| g != f && returns_fresh(g, depth + 1)));
+                if !fresh {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        any
+    }
+    v.is_call()
+        && allocation_kind(v).is_none()
+        && v.called_function().is_some_and(|f| returns_fresh(f, 0))
+}
+
 /// The allocation kind of `v`, when it creates a fresh object.
 pub fn allocation_kind(v: Value) -> Option<AllocKind> {
     if v.is_global() {

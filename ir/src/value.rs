@@ -504,6 +504,39 @@ impl Value {
             .flat_map(|b| b.instructions())
             .collect()
     }
+    /// The string attribute `key` of parameter `i` of this function.
+    pub fn param_string_attribute(self, i: u32, key: &str) -> Option<String> {
+        unsafe {
+            let a = LLVMGetStringAttributeAtIndex(
+                self.0,
+                i + 1,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+            );
+            if a.is_null() {
+                return None;
+            }
+            let mut len = 0u32;
+            let p = LLVMGetStringAttributeValue(a, &mut len);
+            let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+    /// Adds the string attribute `key`=`value` to parameter `i` of this
+    /// function.
+    pub fn add_param_string_attribute(self, i: u32, key: &str, value: &str) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateStringAttribute(
+                ctx,
+                key.as_ptr() as *const _,
+                key.len() as u32,
+                value.as_ptr() as *const _,
+                value.len() as u32,
+            );
+            LLVMAddAttributeAtIndex(self.0, i + 1, a);
+        }
+    }
     pub fn add_string_attribute(self, key: &str, value: &str) {
         unsafe {
             let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
@@ -596,6 +629,18 @@ impl Value {
         unsafe {
             let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
             !LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind).is_null()
+        }
+    }
+    /// The type carried by the type attribute `name` (`sret`, `byval`, ...)
+    /// of parameter `i` of this function, if it has one.
+    pub fn param_type_attribute(self, i: u32, name: &str) -> Option<Type> {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let a = LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind);
+            if a.is_null() || LLVMIsTypeAttribute(a) == 0 {
+                return None;
+            }
+            Some(Type(LLVMGetTypeAttributeValue(a)))
         }
     }
     /// Whether parameter `i` of this function is `captures(none)`: the

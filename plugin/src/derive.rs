@@ -229,6 +229,12 @@ impl<'o> Ctx<'o> {
             return Ok(copy);
         }
         let mut keep = self.custom.functions();
+        // Fixed-point loops stay calls: forward mode differentiates them as
+        // a whole (`forward::fixed_point`).
+        keep.extend(self.module.functions().into_iter().filter(|f| {
+            f.name()
+                .starts_with(crate::frontend::loops::FIXED_POINT_PREFIX)
+        }));
         keep.extend(crate::frontend::user_inactive_list());
         keep.extend(self.like.iter().map(|(f, _)| *f));
         keep.extend(
@@ -394,9 +400,19 @@ impl<'o> Ctx<'o> {
 
     fn generate(&mut self, key: &DerivativeKey, declared: Derivative, target: Value) -> Result<()> {
         let fname = key.function.name();
-        let canonical = self.canonical_copy(key.function)?;
-        shim::move_body(canonical, target);
+        let special = match declared {
+            Derivative::Forward(f) if forward::fixed_point::applies(key) => {
+                forward::fixed_point::generate(self, key, f)?;
+                true
+            }
+            _ => false,
+        };
+        if !special {
+            let canonical = self.canonical_copy(key.function)?;
+            shim::move_body(canonical, target);
+        }
         match declared {
+            _ if special => {}
             Derivative::Forward(f) => forward::generate(self, key, f)?,
             Derivative::Combined(f) => reverse::generate(self, key, f, None)?,
             Derivative::Split { aug, rev } => reverse::generate(self, key, aug, Some(rev))?,

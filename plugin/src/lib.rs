@@ -16,6 +16,7 @@ pub mod cfg;
 pub mod complex;
 pub mod context;
 pub mod custom;
+pub mod cxx_types;
 pub mod derive;
 pub mod dispatch;
 pub mod error;

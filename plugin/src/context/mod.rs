@@ -134,7 +134,7 @@ fn lower_call(module: Module, call: Value, kind: ContextCall) -> Result<()> {
     let i32t = b.i32();
     let usage = match kind {
         ContextCall::New => "void *__enzyme_context(int width)",
-        ContextCall::Shadow => "void *__enzyme_shadow(void *context, void *address, int lane)",
+        ContextCall::Shadow => "void *__enzyme_shadow(void *context, void *address, int lane)` or `void *__enzyme_shadow(void *address, int width, int lane)",
         ContextCall::Zero => "void __enzyme_zero_shadows(void *context)",
     };
     let shape_error = || {
@@ -160,6 +160,21 @@ fn lower_call(module: Module, call: Value, kind: ContextCall) -> Result<()> {
             let [c, p, lane] = args.as_slice() else {
                 return Err(shape_error());
             };
+            // Enzyme's form without a context, `__enzyme_shadow(&g, width,
+            // lane)`: the shadows ferment keeps for the module at that width.
+            let (c, p, lane) = if c.ty().is_pointer() && p.ty().is_integer() {
+                let Some(width) = p.const_int().filter(|w| (1..=MAX_WIDTH).contains(w)) else {
+                    return Err(Error::at(
+                        call,
+                        "__enzyme_shadow(address, width, lane): the width must be a constant from 1 to 64",
+                    ));
+                };
+                let ctx = b.call_fn(default_context_getter(module, width)?, &[]);
+                (ctx, *c, *lane)
+            } else {
+                (*c, *p, *lane)
+            };
+            let (c, p, lane) = (&c, &p, &lane);
             if !c.ty().is_pointer()
                 || !p.ty().is_pointer()
                 || !lane.ty().is_integer()
@@ -220,6 +235,70 @@ fn lower_call(module: Module, call: Value, kind: ContextCall) -> Result<()> {
     Ok(())
 }
 
+const MAX_WIDTH: i64 = crate::frontend::request::MAX_WIDTH;
+
+/// Name of the function returning the module's own context of width `w`
+/// (created on first use).
+fn default_getter_name(width: i64) -> String {
+    format!("ferment.ctx.default.{width}")
+}
+
+/// The context every derivative of width `width` in `module` uses when the
+/// module reads Enzyme's own shadows of globals with the context-free
+/// `__enzyme_shadow(&g, width, lane)`: a call returning it, inserted
+/// before `at`, or None when the module never does.
+pub fn default_context(module: Module, width: u32, at: Value) -> Option<Value> {
+    let getter = module.function(&default_getter_name(i64::from(width)))?;
+    let b = Builder::new(module);
+    b.before(at);
+    Some(b.call_fn(getter, &[]))
+}
+
+/// Whether `module` reads its own shadows of width `width` (see
+/// [`default_context`]).
+pub fn has_default_context(module: Module, width: u32) -> bool {
+    module
+        .function(&default_getter_name(i64::from(width)))
+        .is_some()
+}
+
+/// `ferment.ctx.default.W()`: the module's context of width `W`, kept in a
+/// global and created by its first call.
+fn default_context_getter(module: Module, width: i64) -> Result<Value> {
+    let name = default_getter_name(width);
+    if let Some(f) = module.function(&name) {
+        return Ok(f);
+    }
+    let table = module
+        .global(TABLE)
+        .ok_or_else(|| Error::new("internal error: the context table is missing"))?;
+    let new = runtime_fn(module, "ferment.ctx.new")?;
+    let ptr = Type::ptr(module.context());
+    let slot = module.add_zeroed_global(&format!("{name}.slot"), ptr);
+    let f = module.add_function(&name, Type::function(ptr, &[], false));
+    f.set_internal();
+    let b = Builder::new(module);
+    let (entry, create, done) = (
+        f.append_block("entry"),
+        f.append_block("create"),
+        f.append_block("done"),
+    );
+    b.at_end(entry);
+    let old = b.load(ptr, slot);
+    let missing = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, old, b.zero(ptr));
+    b.cond_br(missing, create, done);
+    b.at_end(create);
+    let made = b.call_fn(new, &[b.const_int(b.i32(), width), table]);
+    b.store(made, slot);
+    b.br(done);
+    b.at_end(done);
+    let ctx = b.phi(ptr, "ctx");
+    ctx.add_incoming(old, entry);
+    ctx.add_incoming(made, create);
+    b.ret(ctx);
+    Ok(f)
+}
+
 /// `p` as a global variable and a constant byte offset into it.
 fn global_and_offset(p: Value) -> Option<(Value, i64)> {
     let mut v = p;
@@ -227,6 +306,12 @@ fn global_and_offset(p: Value) -> Option<(Value, i64)> {
     for _ in 0..16 {
         if v.is_global() {
             return Some((v, offset));
+        }
+        if v.is_instruction() && v.opcode() == Opcode::LLVMLoad {
+            // -O0: the address went through a local (an inlined C++
+            // helper's parameter); follow the one value stored there.
+            v = stored_once(v)?;
+            continue;
         }
         if !v.is_constant_expr() {
             return None;
@@ -241,6 +326,26 @@ fn global_and_offset(p: Value) -> Option<(Value, i64)> {
         }
     }
     None
+}
+
+/// The single value stored to the local slot `load` reads (an `alloca`
+/// written once in its function).
+fn stored_once(load: Value) -> Option<Value> {
+    let slot = load.operand(0).strip_casts();
+    if !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
+        return None;
+    }
+    let mut stored = None;
+    for u in slot.users() {
+        match u.opcode() {
+            Opcode::LLVMLoad => {}
+            Opcode::LLVMStore if u.operand(1) == slot && stored.is_none() => {
+                stored = Some(u.operand(0))
+            }
+            _ => return None,
+        }
+    }
+    stored
 }
 
 /// The byte offset a constant GEP expression adds to its base.

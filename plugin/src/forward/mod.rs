@@ -20,6 +20,7 @@
 //! result carries N tangents.
 
 mod blas;
+pub mod fixed_point;
 mod mpi;
 
 use crate::cfg::Cfg;

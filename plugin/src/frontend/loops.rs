@@ -10,16 +10,20 @@
 //! - `__enzyme_set_fixed_point(...)` (a marker inside a loop) and
 //!   `__enzyme_ptr_size_hint(p, bytes, ...)`: removed.
 //!
-//! The markers (`enzyme_scheme`, `enzyme_checkpoint_region`,
-//! `enzyme_fp_*`) choose how Enzyme stores or iterates the loop's adjoint;
-//! ferment differentiates the loop itself, every step taped once, which
+//! A fixed point with one `enzyme_fp_state` becomes a
+//! `ferment.fixed_point.*` function that stays a call, whose forward
+//! derivative iterates the tangent of one step at the final state
+//! ([`crate::forward::fixed_point`]). Otherwise the markers
+//! (`enzyme_scheme`, `enzyme_checkpoint_region`, `enzyme_fp_*`) choose how
+//! Enzyme stores or iterates the loop's adjoint; ferment differentiates the
+//! loop itself, every step taped once, which
 //! gives the derivative of the program as written (the gradient Enzyme's
 //! schedules must reproduce). With one of the header's reference schemes,
 //! the caller's `EnzymeCkptStats` says so: every step taped, no snapshot.
 
 use super::request::marker_name;
 use crate::error::{Error, Result};
-use ferment_ir::{Builder, IntPredicate, Module, Type, Value};
+use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Construct {
@@ -122,6 +126,7 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
         pos = 3;
     }
     let (mut scheme, mut config) = (None, None);
+    let mut fp = FixedPointMarkers::default();
     while let Some(m) = args.get(pos).and_then(|a| marker_name(*a)) {
         pos += 1;
         let values = match m.as_str() {
@@ -142,9 +147,16 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
                 format!("marker '{m}' in {name} must be followed by {values} value(s)"),
             ));
         }
-        if m == "enzyme_scheme" {
-            scheme = Some(args[pos]);
-            config = Some(args[pos + 1]);
+        match m.as_str() {
+            "enzyme_scheme" => {
+                scheme = Some(args[pos]);
+                config = Some(args[pos + 1]);
+            }
+            "enzyme_fp_state" => fp.states.push((args[pos], args[pos + 1])),
+            "enzyme_fp_reduction" => fp.reduction = Some(args[pos]),
+            "enzyme_fp_max_iters" => fp.max_iters = Some(args[pos]),
+            "enzyme_fp_control" => fp.control = Some(args[pos]),
+            _ => {}
         }
         pos += values;
     }
@@ -177,17 +189,33 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
     let ptr = Type::ptr(ctx);
-    // The loop function: (start, n)? (scheme, config)? args...
+    let f64t = Type::f64(ctx);
+    // A fixed point with one listed state: forward mode iterates the
+    // tangent of one step at the converged state (see
+    // [`crate::forward::fixed_point`]), which needs the markers' values.
+    let fixed = kind == Construct::FixedPoint && fp.states.len() == 1;
+    // The loop function: (start, n)? (scheme, config) (state, bytes,
+    // reduction, max_iters, control)? args...
     let mut ptys = Vec::new();
     if bounds.is_some() {
         ptys.extend([i64t, i64t]);
     }
     ptys.extend([ptr, ptr]);
+    if fixed {
+        ptys.extend([ptr, i64t, f64t, i64t, ptr]);
+    }
     ptys.extend(rest.iter().map(|a| a.ty()));
-    let helper = module.add_function(
-        &format!("ferment.loop.{}", step.name()),
-        Type::function(Type::void(ctx), &ptys, false),
-    );
+    let name = if fixed {
+        let elem = if state_is_float(step, fp.states[0].0, rest) {
+            "f32"
+        } else {
+            "f64"
+        };
+        format!("{FIXED_POINT_PREFIX}{elem}.{}", step.name())
+    } else {
+        format!("ferment.loop.{}", step.name())
+    };
+    let helper = module.add_function(&name, Type::function(Type::void(ctx), &ptys, false));
     helper.set_internal();
     let hp = helper.params();
     let b = Builder::new(module);
@@ -212,7 +240,8 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
     let i = b.phi(i64t, "i");
     i.add_incoming(first, entry);
     let mut step_args = vec![b.int_cast(i, params[0], true)];
-    for (a, (p, want)) in hp[k + 2..].iter().zip(rest.iter().zip(&params[1..])) {
+    let first_arg = k + 2 + if fixed { 5 } else { 0 };
+    for (a, (p, want)) in hp[first_arg..].iter().zip(rest.iter().zip(&params[1..])) {
         step_args.push(convert(&b, *a, *want).ok_or_else(|| {
             Error::at(
                 call,
@@ -303,6 +332,21 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
     };
     call_args.push(as_ptr(scheme));
     call_args.push(as_ptr(config));
+    if fixed {
+        // Fortran passes the values by reference.
+        let by_value = |v: Option<Value>, ty: Type, default: Value| match v {
+            Some(v) if v.ty().is_pointer() => b.load(ty, v),
+            Some(v) if ty == f64t => b.fp_convert(v, f64t),
+            Some(v) if v.ty().is_integer() => b.int_cast(v, ty, true),
+            _ => default,
+        };
+        let (state, bytes) = fp.states[0];
+        call_args.push(state);
+        call_args.push(by_value(Some(bytes), i64t, b.const_int(i64t, 0)));
+        call_args.push(by_value(fp.reduction, f64t, b.const_real(f64t, -1.0)));
+        call_args.push(by_value(fp.max_iters, i64t, b.const_int(i64t, -1)));
+        call_args.push(as_ptr(fp.control));
+    }
     call_args.extend(rest.iter().copied());
     b.call_fn(helper, &call_args);
     if call.has_uses() {
@@ -311,9 +355,47 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
     Ok(())
 }
 
+/// Name prefix of the loop function of a fixed point with one listed
+/// state, then `f32.` or `f64.` (the state's element type), then the step's
+/// name. Its parameters: scheme, config, state, state bytes, reduction
+/// (negative: the default), max_iters (negative: the default), control
+/// (null: none), then the step's arguments.
+pub const FIXED_POINT_PREFIX: &str = "ferment.fixed_point.";
+
+/// The values given with the `enzyme_fp_*` markers.
+#[derive(Default)]
+struct FixedPointMarkers {
+    /// (pointer, bytes) of each `enzyme_fp_state`.
+    states: Vec<(Value, Value)>,
+    reduction: Option<Value>,
+    max_iters: Option<Value>,
+    control: Option<Value>,
+}
+
+/// Whether the step reads or writes the state as `float` (else `double`):
+/// the state passed as one of the step's arguments, accessed through that
+/// parameter with a float type.
+fn state_is_float(step: Value, state: Value, rest: &[Value]) -> bool {
+    let Some(j) = rest.iter().position(|a| *a == state) else {
+        return false;
+    };
+    let Some(&param) = step.params().get(j + 1) else {
+        return false;
+    };
+    let float = Type::f32(step.global_parent().context());
+    step.instructions().into_iter().any(|i| {
+        let (ty, p) = match i.opcode() {
+            Opcode::LLVMLoad => (i.ty(), i.operand(0)),
+            Opcode::LLVMStore => (i.operand(0).ty(), i.operand(1)),
+            _ => return false,
+        };
+        ty == float && ferment_activity_analysis::underlying_objects(p).contains(&param)
+    })
+}
+
 /// `v` as a value of type `want`: C's default promotions of variadic
 /// arguments undone (double to float, int to a narrower integer).
-fn convert(b: &Builder, v: Value, want: Type) -> Option<Value> {
+pub(crate) fn convert(b: &Builder, v: Value, want: Type) -> Option<Value> {
     let ty = v.ty();
     if ty == want {
         Some(v)

@@ -3,7 +3,7 @@
 //! pattern) and lowers the call to a call of it.
 
 mod batch;
-mod loops;
+pub mod loops;
 pub mod lower;
 pub mod printer;
 pub mod request;
@@ -231,6 +231,8 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.changed = true;
         return outcome;
     }
+    // C++ signatures say what `double*` parameters point to.
+    outcome.changed |= crate::cxx_types::annotate(module);
     USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
     let mut ctx = Ctx::new(module, options, opt_level);
     ctx.set_function_like(&like);

@@ -267,16 +267,36 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
                 o.short().to_string()
             }
         })
+        .or_else(|| pointer_from_global(&objects))
         .unwrap_or_else(|| "memory ferment cannot track".to_string());
+    let through_global = objects.iter().all(|o| !o.is_global()) && what.contains("global");
     Err(Error::at(
         inst,
         format!("an active value is stored into {what}, which has no derivative memory (shadow)"),
     )
-    .hint(if objects.iter().any(|o| o.is_global()) {
+    .hint(if through_global {
+        "give the global holding the pointer a shadow (`!enzyme_shadow`, or an Enzyme context: __enzyme_context, __enzyme_shadow and enzyme_context), or pass the pointer as an argument with enzyme_dup"
+    } else if objects.iter().any(|o| o.is_global()) {
         "pass the data through a pointer argument with enzyme_dup instead of a global variable"
     } else {
         "pass this pointer with enzyme_dup and a shadow, or keep the active value in a local variable"
     }))
+}
+
+/// For a store through pointers loaded from global variables: "memory
+/// whose address is read from the global variable @g".
+fn pointer_from_global(objects: &[Value]) -> Option<String> {
+    let globals: Vec<Value> = objects
+        .iter()
+        .filter(|o| o.is_instruction() && o.opcode() == Opcode::LLVMLoad)
+        .flat_map(|l| ferment_activity_analysis::underlying_objects(l.operand(0)))
+        .filter(|g| g.is_global())
+        .collect();
+    let g = globals.first()?;
+    Some(format!(
+        "memory whose address is read from the global variable {}",
+        g.short()
+    ))
 }
 
 fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> Result<()> {

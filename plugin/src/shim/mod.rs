@@ -86,6 +86,7 @@ extern "C" {
         len: usize,
     ) -> c_int;
     fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
+    fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
@@ -159,6 +160,18 @@ pub fn verify_function(f: Value) -> Result<(), String> {
             .to_string_lossy()
             .into_owned())
     }
+}
+
+/// The demangled C++ signature of an Itanium-mangled name (`_Z...`).
+pub fn demangle(name: &str) -> Option<String> {
+    let c = cstring(name);
+    let mut buf = vec![0 as c_char; 4096];
+    let ok = unsafe { ferment_demangle(c.as_ptr(), buf.as_mut_ptr(), buf.len()) };
+    (ok != 0).then(|| {
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    })
 }
 
 /// Reports an error diagnostic through the host (fails the compile).

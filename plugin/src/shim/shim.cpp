@@ -11,6 +11,7 @@
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
+#include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
@@ -34,6 +35,7 @@
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -1116,4 +1118,18 @@ extern "C" LLVMValueRef ferment_if_then_after(LLVMValueRef CondV) {
       Cond, std::next(Cond->getIterator()), /*Unreachable=*/false,
       MDB.createUnlikelyBranchWeights());
   return wrap(T);
+}
+
+// The Itanium demangling of `Name` (a C++ function's full signature) into
+// `Out`; 0 when it is not a mangled name or does not fit.
+extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
+  char *D = llvm::itaniumDemangle(Name, /*ParseParams=*/true);
+  if (!D)
+    return 0;
+  size_t Len = std::strlen(D);
+  int Ok = Len + 1 <= OutLen;
+  if (Ok)
+    std::memcpy(Out, D, Len + 1);
+  std::free(D);
+  return Ok;
 }

@@ -9,11 +9,21 @@
  * by hand, `__enzyme_set_fixed_point(reduction, max_iters, control, state,
  * bytes, ...)` marks the loop the same way.
  *
- * ferment differentiates the loop as written, through every iteration: the
- * derivative is exactly that of the computed program (for a converged
- * iteration, the derivative of the fixed point up to the convergence
- * tolerance). The markers are accepted and read for their arguments only;
- * the reduction, iteration limit and control function have no effect.
+ * Forward mode (one enzyme_fp_state): the loop runs to its end, then the
+ * tangent of one step is iterated at the final state, from zero, restoring
+ * the primal state after each pass, until the squared 2-norm of the change
+ * of the state's tangent is at most `reduction` (default 1e-12) times its
+ * value after the first pass, grows again after five passes, or
+ * `max_iters` passes (default 1000; 0: no limit) have run. A control
+ * function `int control(double *cumul, double *reduction)` decides instead
+ * (Tapenade's protocol): called with *cumul = -1 before the first pass and
+ * with the squared norm after each, it returns whether to go on.
+ *
+ * Reverse mode (and forward mode with several states) differentiates the
+ * loop as written, through every iteration: the derivative of the computed
+ * program (for a converged iteration, the derivative of the fixed point up
+ * to the convergence tolerance); the reduction, limit and control function
+ * have no effect there.
  */
 #ifndef FERMENT_ENZYME_FIXED_POINT_H
 #define FERMENT_ENZYME_FIXED_POINT_H
