@@ -394,18 +394,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         .hint("define it in the same file, or build every file with -flto (full LTO, not =thin) and link with `clang-22 -flto -fuse-ld=lld -Wl,--load-pass-plugin=<libferment.so>`: the link-time run sees every body"));
     }
     let fn_ty = function.global_value_type();
-    let mut params = fn_ty.fn_params();
-    // A function returning a class by value (C++: std::vector, a struct with
-    // a destructor) writes its result through a hidden `sret` pointer; a
-    // forward-mode call returning the result the same way passes its own
-    // `sret` memory for it (see [`sret_result`]).
-    let sret_result = match (mode, part, sret) {
-        (Mode::Forward, Part::Whole, Some(_)) => function.param_type_attribute(0, "sret"),
-        _ => None,
-    };
-    if sret_result.is_some() {
-        params.remove(0);
-    }
+    let params = fn_ty.fn_params();
     let mut req = Request {
         call,
         shape,
@@ -513,12 +502,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             None => p.argument(a)?,
         }
     }
-    let tangent = !p.const_return;
     let mut req = p.finish(ret_ty)?;
-    if let Some(result_ty) = sret_result {
-        let primal = req.return_primal;
-        sret_argument(&mut req, result_ty, tangent, primal)?;
-    }
     // A module reading Enzyme's own shadows of globals (the context-free
     // `__enzyme_shadow(&g, width, lane)`): its derivatives use them.
     let module = call.function_of().global_parent();
@@ -534,73 +518,6 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         req.context = crate::context::default_context(module, req.width, call);
     }
     Ok(req)
-}
-
-/// Forward mode of a function `f(T *sret result, args...)` called as
-/// `R __enzyme_fwddiff(R *sret out, f, markers, args...)`: the result
-/// becomes a duplicated pointer argument. With the tangent and the primal
-/// wanted (`enzyme_dup_return`, primal return), `out` holds the primal `T`
-/// followed by its tangent; with the tangent only, `out` holds the tangent
-/// and the primal goes to scratch memory of the caller; with the primal
-/// only (`enzyme_const_return`), `out` holds the primal and the tangent goes
-/// to scratch memory. (What the unused copy owns, such as a std::vector's
-/// buffer, is not freed.)
-fn sret_argument(req: &mut Request, result_ty: Type, tangent: bool, primal: bool) -> Result<()> {
-    let call = req.call;
-    if req.width > 1 {
-        return Err(call_error(
-            &call,
-            &req.entry,
-            format!(
-                "'{}' returns its result through memory (sret); with enzyme_width {} that is not supported yet",
-                req.function.name(),
-                req.width
-            ),
-        )
-        .hint("return the result through a pointer argument passed with enzyme_dup instead"));
-    }
-    let Some(out) = req.sret.take() else {
-        return Ok(());
-    };
-    let module = call.function_of().global_parent();
-    let b = ferment_ir::Builder::new(module);
-    let scratch = || {
-        b.after_phis(call.function_of().entry_block());
-        b.alloca(result_ty, "ferment.unused_result")
-    };
-    let spec = if !tangent {
-        // The function still stores active values there: their tangents go
-        // to scratch memory.
-        ArgSpec {
-            activity: Activity::Dup,
-            primal: out,
-            shadow: Some(scratch()),
-            lanes: Vec::new(),
-            lane_stride: None,
-        }
-    } else if primal {
-        b.before(call);
-        let shadow = b.gep_i8(out, module.alloc_size(result_ty));
-        ArgSpec {
-            activity: Activity::Dup,
-            primal: out,
-            shadow: Some(shadow),
-            lanes: Vec::new(),
-            lane_stride: None,
-        }
-    } else {
-        ArgSpec {
-            activity: Activity::DupNoNeed,
-            primal: scratch(),
-            shadow: Some(out),
-            lanes: Vec::new(),
-            lane_stride: None,
-        }
-    };
-    req.args.insert(0, spec);
-    req.return_primal = false;
-    req.return_active = false;
-    Ok(())
 }
 
 /// The state of [`parse`] while it walks a call's arguments.
