@@ -54,6 +54,9 @@ const POINTER_DERIVING: &[Opcode] = &[
     Opcode::LLVMGetElementPtr,
     Opcode::LLVMBitCast,
     Opcode::LLVMAddrSpaceCast,
+    // `freeze` of a pointer (loop unswitching guards a hoisted comparison
+    // with it) is the same pointer.
+    Opcode::LLVMFreeze,
     Opcode::LLVMPHI,
     Opcode::LLVMSelect,
 ];

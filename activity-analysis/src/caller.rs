@@ -138,9 +138,10 @@ fn caller_reads_memory(p: Value, call: Value) -> bool {
             }
             match u.opcode() {
                 Opcode::LLVMStore if u.operand(1) == v && u.operand(0) != v => {}
-                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
-                    work.push(u)
-                }
+                Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze => work.push(u),
                 Opcode::LLVMCall
                     if u.called_function()
                         .is_some_and(|f| f.name().starts_with("llvm.lifetime.")) => {}

@@ -216,7 +216,10 @@ pub fn underlying_objects(p: Value) -> Vec<Value> {
         }
         if v.is_instruction() || v.is_constant_expr() {
             match v.opcode() {
-                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
+                Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze => {
                     work.push(v.operand(0));
                     continue;
                 }

@@ -248,6 +248,7 @@ fn feeds(v: Value, carries: &dyn Fn(Value) -> bool, depth: u32) -> bool {
                         | Opcode::LLVMGetElementPtr
                         | Opcode::LLVMBitCast
                         | Opcode::LLVMAddrSpaceCast
+                        | Opcode::LLVMFreeze
                 )
                 && (carries(u) || feeds(u, carries, depth + 1))
         })

@@ -540,7 +540,8 @@ impl Walk<'_> {
                         }
                         Opcode::LLVMGetElementPtr
                         | Opcode::LLVMBitCast
-                        | Opcode::LLVMAddrSpaceCast => {
+                        | Opcode::LLVMAddrSpaceCast
+                        | Opcode::LLVMFreeze => {
                             let base = s
                                 .of(&b, inst.operand(0))
                                 .ok_or_else(|| missing(inst, inst.operand(0)))?;
@@ -813,6 +814,7 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
                 Opcode::LLVMGetElementPtr => u.operand(0) == v,
                 Opcode::LLVMBitCast
                 | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze
                 | Opcode::LLVMPHI
                 | Opcode::LLVMSelect => true,
                 Opcode::LLVMICmp | Opcode::LLVMPtrToInt => false,

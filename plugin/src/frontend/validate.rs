@@ -257,6 +257,21 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     {
         return Ok(());
     }
+    // A pointer made from an integer (an address rounded up with `uintptr_t`
+    // arithmetic) has no known object, so no shadow at a matching offset.
+    if let Some(i2p) = objects
+        .iter()
+        .find(|o| o.is_instruction() && o.opcode() == Opcode::LLVMIntToPtr)
+    {
+        return Err(Error::at(
+            inst,
+            format!(
+                "an active value is stored through a pointer made from an integer ('{}'), which has no derivative memory (shadow)",
+                i2p.describe()
+            ),
+        )
+        .hint("align the buffer with alignas(N), aligned_alloc or posix_memalign instead of rounding its address as an integer"));
+    }
     let what = objects
         .iter()
         .find(|o| !o.is_instruction())

@@ -145,6 +145,7 @@ fn reaches_caller(alloc: Value) -> bool {
                 Opcode::LLVMGetElementPtr
                 | Opcode::LLVMBitCast
                 | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze
                 | Opcode::LLVMPHI
                 | Opcode::LLVMSelect => work.push(u),
                 Opcode::LLVMRet => return true,
@@ -306,6 +307,7 @@ pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
                 }
                 Opcode::LLVMGetElementPtr
                 | Opcode::LLVMBitCast
+                | Opcode::LLVMFreeze
                 | Opcode::LLVMPHI
                 | Opcode::LLVMSelect => work.push(u),
                 _ => {}
