@@ -376,63 +376,44 @@ fn transpose_helper(module: Module, only: Option<i64>) -> Value {
         return f;
     }
     let ctx = module.context();
-    let (void, ptr, i8t, i32t, i64t) = (
-        Type::void(ctx),
+    let (ptr, i8t, i32t, i64t) = (
         Type::ptr(ctx),
         Type::int(ctx, 8),
         Type::int(ctx, 32),
         Type::int(ctx, 64),
     );
-    let f = module.add_function(name, Type::function(void, &[ptr, ptr, ptr, i32t], false));
-    f.set_internal();
+    let (f, b, bad) = helper_shell(module, name, &[ptr, ptr, ptr, i32t], Type::void(ctx));
     let p = f.params();
     let (result, x, file, line) = (p[0], p[1], p[2], p[3]);
-    let b = Builder::new(module);
-    let entry = f.append_block("entry");
-    let real4 = f.append_block("real4");
-    let not4 = f.append_block("not.real4");
-    let real8 = f.append_block("real8");
-    let bad = f.append_block("unsupported");
-    b.at_end(entry);
-    let free = unallocated(&b, result);
-    b.cond_br(
-        b.and_int(free, is_kind(&b, x, CFI_TYPE_FLOAT, 2)),
-        real4,
-        not4,
+    let ok = b.and_int(
+        unallocated(&b, result),
+        b.icmp(
+            IntPredicate::LLVMIntEQ,
+            rank_of(&b, x),
+            b.const_int(i64t, 2),
+        ),
     );
-    b.at_end(not4);
-    b.cond_br(
-        b.and_int(free, is_kind(&b, x, CFI_TYPE_DOUBLE, 2)),
-        real8,
-        bad,
-    );
-    for (block, elem, code) in [
-        (real4, Type::f32(ctx), CFI_TYPE_FLOAT),
-        (real8, Type::f64(ctx), CFI_TYPE_DOUBLE),
-    ] {
-        b.at_end(block);
-        if only.is_some_and(|c| c != code) {
-            b.br(bad);
-            continue;
-        }
-        let elen = b.const_int(i64t, (elem.float_bits() / 8) as i64);
-        let m = b.load(i64t, dim_field(&b, x, 0, EXTENT));
-        let n = b.load(i64t, dim_field(&b, x, 1, EXTENT));
-        let s0 = b.load(i64t, dim_field(&b, x, 0, STRIDE));
-        let s1 = b.load(i64t, dim_field(&b, x, 1, STRIDE));
-        allocate_result(&b, result, &[n, m], elen, b.const_int(i8t, code));
+    let go = f.append_block("go");
+    b.cond_br(ok, go, bad);
+    b.at_end(go);
+    by_kind(&b, f, x, false, only, bad, |elem| {
+        let elem = elem.expect("real kinds only");
+        let (elen, code) = element_kind(&b, x, Some(elem));
+        let (ext, sm) = shape_of(&b, x, 2);
+        let (m, n) = (ext[0], ext[1]);
+        allocate_result(&b, result, &[n, m], elen, code);
         let out = b.load(ptr, result);
         let base = b.load(ptr, x);
         counted_loop(&b, f, m, |i| {
             counted_loop(&b, f, n, |j| {
-                let src = b.add_int(b.mul_int(i, s0), b.mul_int(j, s1));
+                let src = b.add_int(b.mul_int(i, sm[0]), b.mul_int(j, sm[1]));
                 let dst = b.mul_int(b.add_int(j, b.mul_int(i, n)), elen);
                 let v = b.load(elem, b.gep(i8t, base, &[src]));
                 b.store(v, b.gep(i8t, out, &[dst]));
             });
         });
         b.ret_void();
-    }
+    });
     b.at_end(bad);
     stop(
         &b,
