@@ -543,6 +543,31 @@ def write(data, outdir):
              "step, what a reverse sweep without checkpointing must keep: 8·n·T bytes for the stencil, 8·D·S for RK4.")
     L.append("")
 
+    # ---------------- BLAS threaded (issue 18)
+    tr = []
+    for n in names:
+        run = headline(B[n])
+        t2 = (run or {}).get("blas_threads2")
+        if not t2:
+            continue
+        tr.append([n, run["size"], fmt_t(run.get("primal_wall_s")), fmt_t(t2.get("primal_wall_s")),
+                   fmt_t(run.get("ferment_wall_s")), fmt_t(t2.get("ferment_wall_s")),
+                   fmt_t(run.get("hand_wall_s")), fmt_t(t2.get("hand_wall_s")),
+                   fmt_r(ratio(t2.get("ferment_wall_s"), t2.get("primal_wall_s"))),
+                   fmt_r(ratio(t2.get("ferment_wall_s"), t2.get("hand_wall_s")))])
+    if tr:
+        L.append("## BLAS benchmarks with OpenBLAS threaded (issue 18)")
+        L.append("")
+        L.append(table(["benchmark", "size", "primal, 1 thread", "primal, 2 threads", "ferment grad, 1 thread",
+                        "ferment grad, 2 threads", "hand grad, 1 thread", "hand grad, 2 threads",
+                        "grad/primal, 2 threads", "grad/hand, 2 threads"], tr))
+        L.append("")
+        L.append("Wall time (median) at the headline size, the same binaries run with `OPENBLAS_NUM_THREADS=1` "
+                 "(every other table) and `=2` (one thread per core here). Only the BLAS calls run in parallel; "
+                 "the loops around them stay serial in every tool. The cores are shared with other processes, "
+                 "so the 2-thread column is noisier than the rest.")
+        L.append("")
+
     # ---------------- compile time
     L.append("## Compile time (clang-22, one translation unit each)")
     L.append("")

@@ -106,6 +106,11 @@ int bench_init(int nsizes, const long *sizes, bench_info *info) {
     snprintf(info->size_label, sizeof info->size_label, "n=%ld d=%ld", N_, D_);
     info->size_metric = (double)N_;
     info->fd_coords = 30;
+    /* f goes through a Cholesky factorization of K, whose condition number grows with n (about
+     * sf2 n / noise: 1e4 at n = 1000), and so does the rounding error of f that central
+     * differences divide by h; the harness's default 1e-5 assumes a well-conditioned f. The
+     * ferment-vs-hand comparison (exact, no differencing) keeps its own tight tolerance. */
+    info->fd_rtol = 1e-4;
     return 0;
 }
 
