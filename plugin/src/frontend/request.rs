@@ -123,6 +123,13 @@ pub struct Request {
     pub tape_allocated: Option<Value>,
     /// `enzyme_width N`: the number of derivative lanes (1 unless batched).
     pub width: u32,
+    /// `__enzyme_fwdsplit`: forward mode taking the tape of an augmented
+    /// forward pass last (in `trailing`, or in `enzyme_tape` memory). The
+    /// derivative computes the primal values again instead of reading them
+    /// from the tape, which gives the tangents of the state the augmented
+    /// pass saw when the function writes no memory it reads
+    /// (`frontend::check_fwdsplit`); the tape is neither read nor freed.
+    pub fwdsplit: bool,
     /// `enzyme_context, ctx`: the Enzyme context (`__enzyme_context`)
     /// holding the shadows of globals.
     pub context: Option<Value>,
@@ -335,21 +342,10 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         "__enzyme_augmentfwd" => (Mode::Reverse, Shape::Split, Part::Augmented),
         "__enzyme_reverse" => (Mode::Reverse, Shape::Split, Part::Reverse),
         "__enzyme_augmentsize" => (Mode::Reverse, Shape::Split, Part::TapeSize),
-        "__enzyme_fwdsplit" => {
-            // Forward mode reading the primal values from the tape of an
-            // augmented forward pass: ferment's tapes hold what the reverse
-            // sweep needs, laid out for it; no forward derivative reads them.
-            return Err(Error::at(
-                call,
-                "'__enzyme_fwdsplit' (forward mode from the tape of __enzyme_augmentfwd) is not supported yet",
-            )
-            .hint(
-                "call __enzyme_fwddiff with the same arguments, without the tape (it runs the primal \
-                 again, so it gives the same tangents when the memory the function reads has not \
-                 changed since __enzyme_augmentfwd), and release the tape with __enzyme_reverse or \
-                 keep it in caller memory with enzyme_tape",
-            ));
-        }
+        // Forward mode after an augmented forward pass: the tape comes
+        // last, and the tangents are those of the state the augmented pass
+        // saw (see `Request::fwdsplit`).
+        "__enzyme_fwdsplit" => (Mode::Forward, Shape::Combined, Part::Whole),
         other => {
             return Err(
                 Error::at(call, format!("'{other}' is not supported yet")).hint(
@@ -415,6 +411,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         tape_allocated: None,
         width: 1,
         context: None,
+        fwdsplit: entry == "__enzyme_fwdsplit",
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
         let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
@@ -490,7 +487,9 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         pending_stride: None,
     };
     while p.pos < p.args.len() {
-        if p.req.part == Part::Reverse && p.req.args.len() == p.params.len() && p.pending.is_none()
+        if (p.req.part == Part::Reverse || p.req.fwdsplit)
+            && p.req.args.len() == p.params.len()
+            && p.pending.is_none()
         {
             p.trailing()?;
             break;
@@ -695,7 +694,7 @@ impl Parser<'_> {
             // less: ferment tapes what it needs regardless.
             "enzyme_not_overwritten" | "enzyme_runtime_activity" | "enzyme_nocache" => {}
             "enzyme_allocated" | "enzyme_tape" => {
-                if part != Part::Augmented && part != Part::Reverse {
+                if part != Part::Augmented && part != Part::Reverse && !req.fwdsplit {
                     return Err(call_error(
                         &call,
                         entry,
@@ -1063,6 +1062,29 @@ impl Parser<'_> {
                         req.trailing.len()
                     ),
                 ));
+            }
+        }
+        if req.fwdsplit {
+            // The tape, last (a null pointer too), unless it is in
+            // `enzyme_tape` memory.
+            let expected = usize::from(req.tape_memory.is_none());
+            let fits = req.trailing.len() == expected
+                && req.trailing.iter().all(|t| t.ty().is_pointer());
+            if !fits {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "expected {} after the arguments of '{fname}', found {} more argument(s)",
+                        if expected == 1 {
+                            "one more argument, the tape returned by __enzyme_augmentfwd (a pointer)"
+                        } else {
+                            "no more arguments (the tape is passed with enzyme_tape)"
+                        },
+                        req.trailing.len()
+                    ),
+                )
+                .hint("pass the arguments as for __enzyme_fwddiff (each duplicated one followed by its tangent), then the tape"));
             }
         }
         if mode == Mode::Reverse && req.return_primal && part == Part::Whole {
