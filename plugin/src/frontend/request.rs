@@ -421,32 +421,24 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             .get(pos)
             .copied()
             .filter(|a| a.ty().is_pointer() && marker_name(*a).is_none());
-        if mode != Mode::Forward
-            && part != Part::TapeSize
-            && (part != Part::Whole || seed.is_none())
-        {
+        if mode != Mode::Forward && part != Part::TapeSize && seed.is_none() {
             return Err(call_error(
                 &call,
                 entry,
                 format!(
-                    "{} of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), {}",
+                    "{} of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), needs the result's adjoint buffer first, right after the function",
                     if part == Part::Whole { "reverse mode" } else { "split mode" },
                     t.describe(),
                     function.global_parent().alloc_size(t),
-                    if part == Part::Whole {
-                        "needs the result's adjoint buffer first, right after the function"
-                    } else {
-                        "is not supported yet"
-                    }
                 ),
             )
             .hint(if part == Part::Whole {
                 "pass a pointer to the struct's adjoint (the seed) as the first argument after the function: __enzyme_autodiff((void*)f, &d_result, args...)"
             } else {
-                "use __enzyme_autodiff, or return the struct through a pointer parameter passed with enzyme_dup"
+                "pass a pointer to the struct's adjoint as the first argument after the function, in both calls: __enzyme_augmentfwd((void*)f, &d_result, args...) and __enzyme_reverse((void*)f, &d_result, args..., tape)"
             }));
         }
-        if mode != Mode::Forward {
+        if mode != Mode::Forward && seed.is_some() {
             pos += 1;
         }
         // Placeholders until the request is lowered (`materialize_sret`);
@@ -972,19 +964,30 @@ impl Parser<'_> {
         } = self;
         let (mode, part) = (req.mode, req.part);
         if req.sret_result.is_some() {
-            if mode == Mode::Reverse && (req.width > 1 || req.return_primal) {
+            if mode == Mode::Reverse && req.return_primal {
                 return Err(call_error(
                     &call,
                     entry,
                     format!(
-                        "reverse mode of '{fname}', which returns a struct through a hidden result pointer (sret), with {} is not supported yet",
-                        if req.width > 1 { "enzyme_width" } else { "enzyme_primal_return" }
+                        "reverse mode of '{fname}', which returns a struct through a hidden result pointer (sret), with enzyme_primal_return is not supported yet"
                     ),
                 )
-                .hint("call it once per lane, or return the struct through a pointer parameter passed with enzyme_dup(v)"));
+                .hint("call the function for its result, or return the struct through a pointer parameter passed with enzyme_dup"));
             }
-            let none = req.args[0].primal;
-            req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
+            if mode == Mode::Reverse {
+                // Batched: the N adjoint structs lie one after the other
+                // from the buffer after the function (an array of N, as
+                // forward mode returns N tangent structs).
+                if let Some(t) = req.sret_result.filter(|_| req.width > 1) {
+                    let module = req.function.global_parent();
+                    let b = ferment_ir::Builder::new(module);
+                    req.args[0].lane_stride =
+                        Some(b.const_int(b.i64(), module.alloc_size(t) as i64));
+                }
+            } else {
+                let none = req.args[0].primal;
+                req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
+            }
         }
         if let Some((act, _)) = pending {
             return Err(call_error(
