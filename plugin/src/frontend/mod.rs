@@ -3,6 +3,7 @@
 //! pattern) and lowers the call to a call of it.
 
 mod batch;
+mod fn_params;
 pub mod loops;
 pub mod lower;
 pub mod printer;
@@ -189,6 +190,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.changed = true;
     }
     outcome.changed |= promote_laundered_markers(module);
+    outcome.changed |= fn_params::specialize_function_parameters(module);
     outcome.changed |= split_selected_requests(module);
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()

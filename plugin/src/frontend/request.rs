@@ -250,6 +250,34 @@ pub fn trace_function_of(v: Value) -> Option<Value> {
     trace_function(v, 0)
 }
 
+/// The parameter of the enclosing function that an AD call's function
+/// argument `v` is (directly, or through the stack slot it was spilled to
+/// at -O0), if it is one (see `fn_params`).
+pub fn trace_parameter_of(v: Value) -> Option<Value> {
+    let mut v = v.strip_casts();
+    for _ in 0..8 {
+        if v.is_argument() {
+            return Some(v);
+        }
+        if !(v.is_instruction() && v.opcode() == Opcode::LLVMLoad) {
+            return None;
+        }
+        let slot = strip_zero_geps(v.operand(0));
+        let stored: Vec<Value> = v
+            .function_of()
+            .instructions()
+            .into_iter()
+            .filter(|s| s.opcode() == Opcode::LLVMStore && strip_zero_geps(s.operand(1)) == slot)
+            .map(|s| s.operand(0))
+            .collect();
+        match stored.as_slice() {
+            [only] => v = only.strip_casts(),
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Follows the first argument of an AD call to the function it names.
 fn trace_function(v: Value, depth: u32) -> Option<Value> {
     let v = v.strip_casts();
@@ -1071,8 +1099,8 @@ impl Parser<'_> {
             // The tape, last (a null pointer too), unless it is in
             // `enzyme_tape` memory.
             let expected = usize::from(req.tape_memory.is_none());
-            let fits = req.trailing.len() == expected
-                && req.trailing.iter().all(|t| t.ty().is_pointer());
+            let fits =
+                req.trailing.len() == expected && req.trailing.iter().all(|t| t.ty().is_pointer());
             if !fits {
                 return Err(call_error(
                     &call,
