@@ -532,6 +532,14 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
 }
 
 fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
+    if ctx.options.leaf_vectors != 0 && request::has_marker(call, "enzyme_width") {
+        // The shadows would be read as lanes: say what the layout is.
+        return Err(Error::at(
+            call,
+            format!("batched mode under -enzyme-vectorize-at-leaf-nodes (one interleaved shadow buffer of N-element vectors per argument, Enzyme's experimental layout) is not supported: '{entry}'"),
+        )
+        .hint("drop the flag and pass N shadows after each duplicated argument, or enzyme_dupv, STRIDE, x, shadows with the lanes' shadows STRIDE bytes apart"));
+    }
     let mut req = request::parse(call, entry)?;
     materialize_sret(ctx.module, &mut req);
     specialize_function_arguments(ctx.module, &mut req);

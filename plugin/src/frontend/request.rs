@@ -245,6 +245,13 @@ pub fn marker_name(v: Value) -> Option<String> {
     None
 }
 
+/// Whether the call passes the marker `name` among its arguments.
+pub fn has_marker(call: Value, name: &str) -> bool {
+    call.call_args()
+        .into_iter()
+        .any(|a| marker_name(a).as_deref() == Some(name))
+}
+
 /// The function a call's function argument names, if it can be traced.
 pub fn trace_function_of(v: Value) -> Option<Value> {
     trace_function(v, 0)
@@ -1037,7 +1044,9 @@ impl Parser<'_> {
                     req.args.len()
                 ),
             )
-            .hint(if req.function.param_type_attribute(0, "sret").is_some() {
+            .hint(if req.width > 1 {
+                format!("with enzyme_width {} each duplicated argument is followed by {} shadows, one per lane (or use enzyme_dupv, STRIDE, x, shadows); one interleaved shadow buffer per argument (Enzyme's -enzyme-vectorize-at-leaf-nodes layout) is not supported", req.width, req.width)
+            } else if req.function.param_type_attribute(0, "sret").is_some() {
                 format!("'{fname}' returns its result through memory (sret, e.g. a class returned by value): forward mode supports that; in reverse mode pass the result's memory as the first argument with enzyme_dup and its shadow")
             } else {
                 "pass one value per parameter (and a shadow after each duplicated one)".to_string()
