@@ -5,13 +5,16 @@
 //! `(double *)(((uintptr_t)raw + 63) & ~63)`, or strips low bits with
 //! `llvm.ptrmask`, makes a pointer that LLVM's IR ties to no object, so the
 //! analyses would find no shadow for it. When the integer is computed from
-//! the address of exactly one pointer `p` (with constants and other
-//! integers), the result is `p` moved by `int - (uintptr_t)p` bytes, and it
-//! becomes `getelementptr i8, p, int - (uintptr_t)p`: the shadow is then
+//! the address of exactly one pointer `p` and constants, by the arithmetic
+//! of rounding (add, sub, and, or, shifts, multiplication, division and
+//! remainder), the result is `p` moved by `int - (uintptr_t)p` bytes, and
+//! it becomes `getelementptr i8, p, int - (uintptr_t)p`: the shadow is then
 //! the shadow of `p` moved by the same number of bytes, the same offset
-//! into an object of the same size. Integers mixing the addresses of two
-//! pointers stay as they are (an error where they carry a derivative).
-//! Touches only the copy it is given.
+//! into an object of the same size. Anything else stays as it is (an error
+//! where it carries a derivative): integers mixing two addresses, `xor`
+//! (an XOR-linked list reaches other objects), or other integers such as a
+//! loaded one, which may hold another object's address. Touches only the
+//! copy it is given.
 
 use ferment_ir::{Builder, Opcode, Value};
 
@@ -33,7 +36,7 @@ pub fn rebase_integer_pointers(f: Value) -> usize {
                 };
                 (int, p2i)
             }
-            Opcode::LLVMCall if is_ptrmask(inst) => {
+            Opcode::LLVMCall if is_ptrmask(inst) && inst.operand(1).const_int().is_some() => {
                 // llvm.ptrmask(p, m): the address of p with bits cleared.
                 let (p, mask) = (inst.operand(0), inst.operand(1));
                 b.before(inst);
@@ -79,9 +82,9 @@ fn single_address_source(v: Value) -> Option<Value> {
             return None;
         }
         if !x.is_instruction() {
-            // Constants and arguments: no address involved (a constant
-            // expression with one would be a `ptrtoint` constant, refused).
-            if x.is_constant_expr() {
+            // Plain integer constants only (a constant expression may hold
+            // an address; an argument may be one).
+            if x.const_int().is_none() {
                 return None;
             }
             continue;
@@ -99,7 +102,6 @@ fn single_address_source(v: Value) -> Option<Value> {
             | Opcode::LLVMSub
             | Opcode::LLVMAnd
             | Opcode::LLVMOr
-            | Opcode::LLVMXor
             | Opcode::LLVMShl
             | Opcode::LLVMLShr
             | Opcode::LLVMAShr
@@ -109,9 +111,9 @@ fn single_address_source(v: Value) -> Option<Value> {
             | Opcode::LLVMZExt
             | Opcode::LLVMSExt
             | Opcode::LLVMTrunc => todo.extend(x.operands()),
-            // Any other integer (a load, a call, a phi): whatever it holds,
-            // it is not traced to an address here.
-            _ => {}
+            // Any other integer (a load, a call, a phi) may hold an
+            // address of another object.
+            _ => return None,
         }
     }
     source

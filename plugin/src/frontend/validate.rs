@@ -270,7 +270,7 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
                 i2p.describe()
             ),
         )
-        .hint("compute the address from one pointer's address alone (rounding it, e.g. ((uintptr_t)p + 63) & ~63, works), or align the buffer with alignas(N), aligned_alloc or posix_memalign"));
+        .hint("compute the address from one pointer's address and constants alone (rounding it, e.g. ((uintptr_t)p + 63) & ~63, works), or align the buffer with alignas(N), aligned_alloc or posix_memalign"));
     }
     let what = objects
         .iter()
