@@ -84,9 +84,7 @@ fn single_address_source(v: Value) -> Option<Value> {
         if !x.is_instruction() {
             // Plain integer constants only (a constant expression may hold
             // an address; an argument may be one).
-            if x.const_int().is_none() {
-                return None;
-            }
+            x.const_int()?;
             continue;
         }
         match x.opcode() {
