@@ -76,6 +76,9 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "getpid",
         "sleep",
         "usleep",
+        // memory advice (ferment's own tape buffers ask for huge pages)
+        "madvise",
+        "posix_madvise",
         // randomness and time (floating-point results that depend on no input)
         "rand",
         "srand",

@@ -72,6 +72,9 @@ pub fn canonical_copy(
         shim::run_function_pipeline(clone, "mem2reg,loop-simplify,lcssa")
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
+    // Addresses rounded as integers become offsets from their pointer (in
+    // SSA form, where the integer arithmetic shows).
+    crate::int_pointers::rebase_integer_pointers(clone);
     // Again: at -O0 the integer reinterpretations of float packets (SSE
     // code through `__m128i`) only show once registers are promoted.
     crate::retype::retype_reinterpreted_memory(clone);

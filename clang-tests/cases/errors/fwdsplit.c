@@ -1,17 +1,21 @@
-// __enzyme_fwdsplit (forward mode reading an augmented forward pass's tape) is not supported: a
-// compile error naming the entry point, its file:line and what to call instead.
+// __enzyme_fwdsplit of a function that overwrites what it reads (x[i] = x[i] * x[i]): the
+// augmented pass already changed x, and ferment's forward derivative reads the primal values again
+// instead of from the tape, so it stops with an error naming the write and the request.
 // CFLAGS: -g
-// EXPECT-ERROR: '__enzyme_fwdsplit' (forward mode from the tape of __enzyme_augmentfwd) is not supported yet
-// EXPECT-ERROR: fwdsplit.c:14
-// EXPECT-ERROR: call __enzyme_fwddiff with the same arguments, without the tape
+// EXPECT-ERROR: __enzyme_fwdsplit of 'square_in_place'
+// EXPECT-ERROR: fwdsplit.c:13
+// EXPECT-ERROR: fwdsplit.c:18
+// EXPECT-ERROR: writes memory it also reads
 #include "check.h"
-extern int enzyme_dup;
 void *__enzyme_augmentfwd(void *, ...);
-double __enzyme_fwdsplit(void *, ...);
-static double f(const double *x) { return x[0] * x[1]; }
+void __enzyme_fwdsplit(void *, ...);
+static void square_in_place(double *x, int n) {
+  for (int i = 0; i < n; i++) x[i] = x[i] * x[i];
+}
 int main(void) {
   double x[2] = {1, 2}, dx[2] = {1, 0}, sx[2] = {0};
-  void *t = __enzyme_augmentfwd((void *)f, enzyme_dup, x, sx); double d = __enzyme_fwdsplit((void *)f, enzyme_dup, x, dx, t);
-  printf("%g\n", d);
+  void *t = __enzyme_augmentfwd((void *)square_in_place, enzyme_dup, x, sx, 2);
+  __enzyme_fwdsplit((void *)square_in_place, enzyme_dup, x, dx, 2, t);
+  printf("%g %g\n", dx[0], dx[1]);
   return 0;
 }

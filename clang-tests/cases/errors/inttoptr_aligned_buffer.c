@@ -1,8 +1,9 @@
-// A scratch buffer aligned by rounding its address as an integer ((uintptr_t)raw + 63) & ~63:
-// the pointer is made from an integer, so ferment knows no object (and no shadow at a matching
-// offset) for it. An active value stored through it is an error naming the inttoptr and the
-// line, with a hint to align the buffer another way (never a derivative lost in untracked memory).
-// EXPECT-ERROR: inttoptr_aligned_buffer.c:17
+// A pointer made from an integer that mixes the addresses of two pointers (a scratch buffer
+// moved by x's misalignment): ferment knows no object, so no shadow at a matching offset, for it.
+// An active value stored through it is an error naming the inttoptr and the line, with a hint
+// (never a derivative lost in untracked memory). One pointer's rounded address works:
+// memory/aligned_by_integer.c.
+// EXPECT-ERROR: inttoptr_aligned_buffer.c:18
 // EXPECT-ERROR: pointer made from an integer
 // EXPECT-ERROR: aligned_alloc
 #include "check.h"
@@ -12,7 +13,7 @@ double __enzyme_autodiff(void *, ...);
 
 static double f(const double *x, int n) {
   char raw[8 * 8 + 64];
-  double *buf = (double *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+  double *buf = (double *)((uintptr_t)raw + ((uintptr_t)x & 63));
   for (int i = 0; i < n; i++)
     buf[i] = x[i] * x[i];
   double s = 0;

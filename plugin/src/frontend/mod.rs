@@ -3,6 +3,7 @@
 //! pattern) and lowers the call to a call of it.
 
 mod batch;
+mod fn_params;
 pub mod loops;
 pub mod lower;
 pub mod printer;
@@ -189,6 +190,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         outcome.changed = true;
     }
     outcome.changed |= promote_laundered_markers(module);
+    outcome.changed |= fn_params::specialize_function_parameters(module);
     outcome.changed |= split_selected_requests(module);
     let (wrappers, calls): (Vec<_>, Vec<_>) = find_ad_calls(module)
         .into_iter()
@@ -530,11 +532,22 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
 }
 
 fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
+    if ctx.options.leaf_vectors != 0 && request::has_marker(call, "enzyme_width") {
+        // The shadows would be read as lanes: say what the layout is.
+        return Err(Error::at(
+            call,
+            format!("batched mode under -enzyme-vectorize-at-leaf-nodes (one interleaved shadow buffer of N-element vectors per argument, Enzyme's experimental layout) is not supported: '{entry}'"),
+        )
+        .hint("drop the flag and pass N shadows after each duplicated argument, or enzyme_dupv, STRIDE, x, shadows with the lanes' shadows STRIDE bytes apart"));
+    }
     let mut req = request::parse(call, entry)?;
     materialize_sret(ctx.module, &mut req);
     specialize_function_arguments(ctx.module, &mut req);
     if req.part == request::Part::TapeSize {
         return lower::lower_tape_size(ctx.module, &req);
+    }
+    if req.fwdsplit {
+        check_fwdsplit(ctx, &req)?;
     }
     let Some(context) = req.context else {
         return lower_request(ctx, &req);
@@ -559,6 +572,34 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
         None => return Err(Error::at(call, "internal error: a call ends its block")),
     }
     crate::context::leave(ctx.module, &b, previous)
+}
+
+/// `__enzyme_fwdsplit`: the forward derivative runs the primal again where
+/// Enzyme's reads the values the augmented forward pass saw from its tape.
+/// Both agree when nothing the function reads has changed since that pass
+/// (Enzyme's contract for whatever it does not tape) and the function
+/// writes no memory it reads itself, checked here; then the primal results
+/// it stores again are the ones already there.
+fn check_fwdsplit(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
+    let copy = ctx.analysis_copy(req.function)?;
+    let checked = batch::repeatable(copy);
+    copy.delete_function();
+    checked.map_err(|at| {
+        let requested = req
+            .call
+            .source_location()
+            .map(|l| format!(" (requested at {l})"))
+            .unwrap_or_default();
+        Error::at(
+            at,
+            format!(
+                "__enzyme_fwdsplit of '{}'{requested}: the function writes memory it also reads (or calls code that may), so the values its augmented forward pass read are gone, and ferment's forward derivative, which reads them again instead of from the tape, would differentiate the wrong state",
+                req.function.name()
+            ),
+        )
+        .or_at(req.call)
+        .hint("call __enzyme_fwddiff before the function runs (it returns the primal too with enzyme_dup_return), or write the results to memory the function does not read")
+    })
 }
 
 /// Forward mode of a function returning its struct through `sret`: the

@@ -123,6 +123,13 @@ pub struct Request {
     pub tape_allocated: Option<Value>,
     /// `enzyme_width N`: the number of derivative lanes (1 unless batched).
     pub width: u32,
+    /// `__enzyme_fwdsplit`: forward mode taking the tape of an augmented
+    /// forward pass last (in `trailing`, or in `enzyme_tape` memory). The
+    /// derivative computes the primal values again instead of reading them
+    /// from the tape, which gives the tangents of the state the augmented
+    /// pass saw when the function writes no memory it reads
+    /// (`frontend::check_fwdsplit`); the tape is neither read nor freed.
+    pub fwdsplit: bool,
     /// `enzyme_context, ctx`: the Enzyme context (`__enzyme_context`)
     /// holding the shadows of globals.
     pub context: Option<Value>,
@@ -238,9 +245,44 @@ pub fn marker_name(v: Value) -> Option<String> {
     None
 }
 
+/// Whether the call passes the marker `name` among its arguments.
+pub fn has_marker(call: Value, name: &str) -> bool {
+    call.call_args()
+        .into_iter()
+        .any(|a| marker_name(a).as_deref() == Some(name))
+}
+
 /// The function a call's function argument names, if it can be traced.
 pub fn trace_function_of(v: Value) -> Option<Value> {
     trace_function(v, 0)
+}
+
+/// The parameter of the enclosing function that an AD call's function
+/// argument `v` is (directly, or through the stack slot it was spilled to
+/// at -O0), if it is one (see `fn_params`).
+pub fn trace_parameter_of(v: Value) -> Option<Value> {
+    let mut v = v.strip_casts();
+    for _ in 0..8 {
+        if v.is_argument() {
+            return Some(v);
+        }
+        if !(v.is_instruction() && v.opcode() == Opcode::LLVMLoad) {
+            return None;
+        }
+        let slot = strip_zero_geps(v.operand(0));
+        let stored: Vec<Value> = v
+            .function_of()
+            .instructions()
+            .into_iter()
+            .filter(|s| s.opcode() == Opcode::LLVMStore && strip_zero_geps(s.operand(1)) == slot)
+            .map(|s| s.operand(0))
+            .collect();
+        match stored.as_slice() {
+            [only] => v = only.strip_casts(),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Follows the first argument of an AD call to the function it names.
@@ -335,21 +377,10 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         "__enzyme_augmentfwd" => (Mode::Reverse, Shape::Split, Part::Augmented),
         "__enzyme_reverse" => (Mode::Reverse, Shape::Split, Part::Reverse),
         "__enzyme_augmentsize" => (Mode::Reverse, Shape::Split, Part::TapeSize),
-        "__enzyme_fwdsplit" => {
-            // Forward mode reading the primal values from the tape of an
-            // augmented forward pass: ferment's tapes hold what the reverse
-            // sweep needs, laid out for it; no forward derivative reads them.
-            return Err(Error::at(
-                call,
-                "'__enzyme_fwdsplit' (forward mode from the tape of __enzyme_augmentfwd) is not supported yet",
-            )
-            .hint(
-                "call __enzyme_fwddiff with the same arguments, without the tape (it runs the primal \
-                 again, so it gives the same tangents when the memory the function reads has not \
-                 changed since __enzyme_augmentfwd), and release the tape with __enzyme_reverse or \
-                 keep it in caller memory with enzyme_tape",
-            ));
-        }
+        // Forward mode after an augmented forward pass: the tape comes
+        // last, and the tangents are those of the state the augmented pass
+        // saw (see `Request::fwdsplit`).
+        "__enzyme_fwdsplit" => (Mode::Forward, Shape::Combined, Part::Whole),
         other => {
             return Err(
                 Error::at(call, format!("'{other}' is not supported yet")).hint(
@@ -415,6 +446,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         tape_allocated: None,
         width: 1,
         context: None,
+        fwdsplit: entry == "__enzyme_fwdsplit",
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
         let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
@@ -424,32 +456,24 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             .get(pos)
             .copied()
             .filter(|a| a.ty().is_pointer() && marker_name(*a).is_none());
-        if mode != Mode::Forward
-            && part != Part::TapeSize
-            && (part != Part::Whole || seed.is_none())
-        {
+        if mode != Mode::Forward && part != Part::TapeSize && seed.is_none() {
             return Err(call_error(
                 &call,
                 entry,
                 format!(
-                    "{} of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), {}",
+                    "{} of '{fname}', which returns {} ({} bytes) through a hidden result pointer (sret), needs the result's adjoint buffer first, right after the function",
                     if part == Part::Whole { "reverse mode" } else { "split mode" },
                     t.describe(),
                     function.global_parent().alloc_size(t),
-                    if part == Part::Whole {
-                        "needs the result's adjoint buffer first, right after the function"
-                    } else {
-                        "is not supported yet"
-                    }
                 ),
             )
             .hint(if part == Part::Whole {
                 "pass a pointer to the struct's adjoint (the seed) as the first argument after the function: __enzyme_autodiff((void*)f, &d_result, args...)"
             } else {
-                "use __enzyme_autodiff, or return the struct through a pointer parameter passed with enzyme_dup"
+                "pass a pointer to the struct's adjoint as the first argument after the function, in both calls: __enzyme_augmentfwd((void*)f, &d_result, args...) and __enzyme_reverse((void*)f, &d_result, args..., tape)"
             }));
         }
-        if mode != Mode::Forward {
+        if mode != Mode::Forward && seed.is_some() {
             pos += 1;
         }
         // Placeholders until the request is lowered (`materialize_sret`);
@@ -490,7 +514,9 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         pending_stride: None,
     };
     while p.pos < p.args.len() {
-        if p.req.part == Part::Reverse && p.req.args.len() == p.params.len() && p.pending.is_none()
+        if (p.req.part == Part::Reverse || p.req.fwdsplit)
+            && p.req.args.len() == p.params.len()
+            && p.pending.is_none()
         {
             p.trailing()?;
             break;
@@ -695,7 +721,7 @@ impl Parser<'_> {
             // less: ferment tapes what it needs regardless.
             "enzyme_not_overwritten" | "enzyme_runtime_activity" | "enzyme_nocache" => {}
             "enzyme_allocated" | "enzyme_tape" => {
-                if part != Part::Augmented && part != Part::Reverse {
+                if part != Part::Augmented && part != Part::Reverse && !req.fwdsplit {
                     return Err(call_error(
                         &call,
                         entry,
@@ -973,19 +999,30 @@ impl Parser<'_> {
         } = self;
         let (mode, part) = (req.mode, req.part);
         if req.sret_result.is_some() {
-            if mode == Mode::Reverse && (req.width > 1 || req.return_primal) {
+            if mode == Mode::Reverse && req.return_primal {
                 return Err(call_error(
                     &call,
                     entry,
                     format!(
-                        "reverse mode of '{fname}', which returns a struct through a hidden result pointer (sret), with {} is not supported yet",
-                        if req.width > 1 { "enzyme_width" } else { "enzyme_primal_return" }
+                        "reverse mode of '{fname}', which returns a struct through a hidden result pointer (sret), with enzyme_primal_return is not supported yet"
                     ),
                 )
-                .hint("call it once per lane, or return the struct through a pointer parameter passed with enzyme_dup(v)"));
+                .hint("call the function for its result, or return the struct through a pointer parameter passed with enzyme_dup"));
             }
-            let none = req.args[0].primal;
-            req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
+            if mode == Mode::Reverse {
+                // Batched: the N adjoint structs lie one after the other
+                // from the buffer after the function (an array of N, as
+                // forward mode returns N tangent structs).
+                if let Some(t) = req.sret_result.filter(|_| req.width > 1) {
+                    let module = req.function.global_parent();
+                    let b = ferment_ir::Builder::new(module);
+                    req.args[0].lane_stride =
+                        Some(b.const_int(b.i64(), module.alloc_size(t) as i64));
+                }
+            } else {
+                let none = req.args[0].primal;
+                req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
+            }
         }
         if let Some((act, _)) = pending {
             return Err(call_error(
@@ -1007,7 +1044,9 @@ impl Parser<'_> {
                     req.args.len()
                 ),
             )
-            .hint(if req.function.param_type_attribute(0, "sret").is_some() {
+            .hint(if req.width > 1 {
+                format!("with enzyme_width {} each duplicated argument is followed by {} shadows, one per lane (or use enzyme_dupv, STRIDE, x, shadows); one interleaved shadow buffer per argument (Enzyme's -enzyme-vectorize-at-leaf-nodes layout) is not supported", req.width, req.width)
+            } else if req.function.param_type_attribute(0, "sret").is_some() {
                 format!("'{fname}' returns its result through memory (sret, e.g. a class returned by value): forward mode supports that; in reverse mode pass the result's memory as the first argument with enzyme_dup and its shadow")
             } else {
                 "pass one value per parameter (and a shadow after each duplicated one)".to_string()
@@ -1063,6 +1102,29 @@ impl Parser<'_> {
                         req.trailing.len()
                     ),
                 ));
+            }
+        }
+        if req.fwdsplit {
+            // The tape, last (a null pointer too), unless it is in
+            // `enzyme_tape` memory.
+            let expected = usize::from(req.tape_memory.is_none());
+            let fits =
+                req.trailing.len() == expected && req.trailing.iter().all(|t| t.ty().is_pointer());
+            if !fits {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "expected {} after the arguments of '{fname}', found {} more argument(s)",
+                        if expected == 1 {
+                            "one more argument, the tape returned by __enzyme_augmentfwd (a pointer)"
+                        } else {
+                            "no more arguments (the tape is passed with enzyme_tape)"
+                        },
+                        req.trailing.len()
+                    ),
+                )
+                .hint("pass the arguments as for __enzyme_fwddiff (each duplicated one followed by its tangent), then the tape"));
             }
         }
         if mode == Mode::Reverse && req.return_primal && part == Part::Whole {

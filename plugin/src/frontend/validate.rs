@@ -257,8 +257,8 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     {
         return Ok(());
     }
-    // A pointer made from an integer (an address rounded up with `uintptr_t`
-    // arithmetic) has no known object, so no shadow at a matching offset.
+    // A pointer made from an integer that `int_pointers` could not tie to
+    // one pointer has no known object, so no shadow at a matching offset.
     if let Some(i2p) = objects
         .iter()
         .find(|o| o.is_instruction() && o.opcode() == Opcode::LLVMIntToPtr)
@@ -270,7 +270,7 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
                 i2p.describe()
             ),
         )
-        .hint("align the buffer with alignas(N), aligned_alloc or posix_memalign instead of rounding its address as an integer"));
+        .hint("compute the address from one pointer's address and constants alone (rounding it, e.g. ((uintptr_t)p + 63) & ~63, works), or align the buffer with alignas(N), aligned_alloc or posix_memalign"));
     }
     let what = objects
         .iter()

@@ -41,6 +41,10 @@ pub struct Options {
     /// where the primal's are (`reverse::mark_restrict_params`);
     /// `-ferment-no-restrict-params` is 0.
     pub restrict_params: c_int,
+    /// `-enzyme-vectorize-at-leaf-nodes` (Enzyme's interleaved batched
+    /// shadows, one buffer of N-element vectors per argument): batched
+    /// requests are an error under it.
+    pub leaf_vectors: c_int,
 }
 
 impl Default for Options {
@@ -61,6 +65,7 @@ impl Default for Options {
             huge_pages: 1,
             tape_cache: 1,
             restrict_params: 1,
+            leaf_vectors: 0,
         }
     }
 }

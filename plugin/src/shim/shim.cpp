@@ -122,6 +122,10 @@ cl::opt<bool> OptNoRestrictParams(
              "noalias where the primal's are (ablation)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptLeafVectors(
+    "enzyme-vectorize-at-leaf-nodes", cl::init(false), cl::Hidden,
+    cl::desc("Enzyme compatibility flag (its interleaved batched shadow "
+             "layout; a batched request under it is an error)"));
 cl::opt<bool> OptFastMath(
     "ferment-fast-math", cl::init(FERMENT_FAST_MATH_DEFAULT), cl::Hidden,
     cl::desc("ferment: fast-math flags (reassoc nsz arcp contract afn) on the "
@@ -166,6 +170,7 @@ struct FermentOptions {
   int huge_pages;
   int tape_cache;
   int restrict_params;
+  int leaf_vectors;
 };
 
 static FermentOptions currentOptions() {
@@ -191,6 +196,7 @@ static FermentOptions currentOptions() {
   O.huge_pages = !OptNoHugePages;
   O.tape_cache = !OptNoTapeCache;
   O.restrict_params = !OptNoRestrictParams;
+  O.leaf_vectors = OptLeafVectors;
   return O;
 }
 
