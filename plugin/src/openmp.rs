@@ -835,31 +835,56 @@ pub fn fork_reverse(
     b.call_fn(free, &[tapes]);
 }
 
-/// A copy of a region's reverse function for a team of one thread: its
-/// adjoint accumulations (`atomicrmw fadd` with an unused result: in a
-/// reverse function, only the adjoints of shared loads are such) become
-/// plain read-modify-writes.
+/// The copy of a region's reverse function for a team of one thread, as a
+/// declaration: [`define_serial_copies`] gives it its body once `rev` is
+/// simplified (a copy taken now would miss the derivative's simplification).
 fn serial_copy(rev: Value) -> Value {
     let module = rev.global_parent();
     let name = format!("{}.alone", rev.name());
     if let Some(f) = module.function(&name) {
         return f;
     }
-    let copy = crate::shim::clone_function(rev, &name);
-    let b = Builder::new(module);
-    for inst in copy.instructions() {
-        if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
+    let f = module.add_function(&name, rev.global_value_type());
+    f.set_internal();
+    f
+}
+
+/// Defines the team-of-one copies [`serial_copy`] declared, from their
+/// simplified reverse functions: adjoint accumulations (`atomicrmw fadd`
+/// with an unused result: in a reverse function, only the adjoints of shared
+/// loads are such) become plain read-modify-writes. Called after the
+/// derivatives of a run are simplified.
+pub fn define_serial_copies(module: Module) {
+    for decl in module.functions() {
+        let name = decl.name();
+        let Some(base) = name.strip_suffix(".alone") else {
+            continue;
+        };
+        if !decl.is_declaration() || !is_parallel_region(decl) {
             continue;
         }
-        let (p, d) = (inst.operand(0), inst.operand(1));
-        b.before(inst);
-        let old = b.load(d.ty(), p);
-        b.set_alignment(old, inst.alignment());
-        let st = b.store(b.fadd(old, d), p);
-        b.set_alignment(st, inst.alignment());
-        inst.erase();
+        let Some(rev) = module.function(base).filter(|r| !r.is_declaration()) else {
+            continue;
+        };
+        let copy = crate::shim::clone_function(rev, &format!("{name}.body"));
+        let b = Builder::new(module);
+        for inst in copy.instructions() {
+            if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
+                continue;
+            }
+            let (p, d) = (inst.operand(0), inst.operand(1));
+            b.before(inst);
+            let old = b.load(d.ty(), p);
+            b.set_alignment(old, inst.alignment());
+            let st = b.store(b.fadd(old, d), p);
+            b.set_alignment(st, inst.alignment());
+            // Shadow memory, never a tape row (`Tape::fence_rows`).
+            old.set_alias_scope("ferment.tape", false);
+            st.set_alias_scope("ferment.tape", false);
+            inst.erase();
+        }
+        crate::shim::move_body(copy, decl);
     }
-    copy
 }
 
 /// Reverse sweep of the runtime calls that order threads: a barrier is
