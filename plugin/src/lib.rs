@@ -28,6 +28,7 @@ pub mod gpu;
 pub mod inline_asm;
 pub mod lanes;
 pub mod openmp;
+pub mod openmp_team;
 pub mod prepare;
 pub mod retype;
 pub mod reverse;

@@ -404,7 +404,10 @@ impl Tape {
             let ridx = match &self.frame.rev_entry {
                 Some(rb) => {
                     let local = rb.alloca(i64t, "tape.ridx");
-                    SlotPtr { fwd: local, rev: local }
+                    SlotPtr {
+                        fwd: local,
+                        rev: local,
+                    }
                 }
                 None => self.slot(i64t, "tape.ridx", None),
             };
