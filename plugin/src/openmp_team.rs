@@ -7,16 +7,22 @@
 //! to the same element). A locked add costs several times a plain one, and
 //! threads adding into the same cache lines make them bounce between cores
 //! (omp_particles: every pair adds into the later particle's adjoint).
-//! [`team_copy`] gives each group of such sites (one underlying object, one
-//! type) a buffer of the running thread that mirrors the addresses the
-//! thread added to (a range grown on demand), adds into it plainly, and
-//! merges it into shadow memory (an atomic add of each nonzero element)
-//! before anything that could read those adjoints or let another thread
-//! read them: every call (barriers, critical sections, callees), every
-//! memory access other than to primal memory reached through the region's
-//! captures, the function's own stack, its tape frame and its tape rows, and
-//! the return. Where such a merge point sits in a loop, no copy is made (the
-//! atomic reverse stays: merging on every iteration would cost more).
+//! [`team_copy`] gives each group of such sites inside loops (one
+//! underlying object, one type) a buffer of the running thread that
+//! mirrors the addresses the thread added to (a range grown on demand),
+//! adds into it plainly, and merges it into shadow memory (an atomic add of
+//! each nonzero element) before anything that could read those adjoints or
+//! let another thread read them: every call (barriers, critical sections,
+//! callees), every atomic access, and the return. A plain load or store of
+//! shadow memory (the reverse of a store reads and clears the stored
+//! element's adjoint) first checks whether its address lies in a buffer's
+//! range, and if so merges what the buffer holds there (two pointers to one
+//! array are caught this way). Accesses to primal memory reached through
+//! the region's captures, the function's own stack, its tape frame and its
+//! tape rows need neither. Where a merge point sits in a loop, no copy is
+//! made (the atomic reverse stays: merging on every iteration would cost
+//! more). The merges add each element once per thread instead of once per
+//! use, and into cache lines other threads rarely share.
 //!
 //! Primal memory and shadow memory never overlap: the re-reads of primal
 //! memory in a reverse sweep already rely on it (adjoint adds would change
@@ -103,28 +109,35 @@ impl Places {
             }
     }
 
-    /// Whether `inst` may read or write adjoints the buffers hold (so they
-    /// must be merged before it).
-    fn needs_merge(&self, inst: Value) -> bool {
+    /// What `inst` needs of the buffers: nothing, a check of its address,
+    /// or a merge of all of them before it.
+    fn need(&self, inst: Value) -> Need {
+        let yes = |b: bool| if b { Need::Merge } else { Need::Nothing };
         match inst.opcode() {
             // Other atomics (ticket counters, adds left atomic) and atomic
             // loads and stores order threads or may touch the buffers' memory.
-            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => true,
-            Opcode::LLVMLoad | Opcode::LLVMStore if inst.is_volatile_or_atomic() => true,
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => Need::Merge,
+            Opcode::LLVMLoad | Opcode::LLVMStore if inst.is_volatile_or_atomic() => Need::Merge,
             Opcode::LLVMLoad | Opcode::LLVMStore => {
                 if inst.in_alias_scope("ferment.tape") {
-                    return false;
+                    return Need::Nothing;
                 }
                 let p = match inst.opcode() {
                     Opcode::LLVMStore => inst.operand(1),
                     _ => inst.operand(0),
                 };
                 let objs = ferment_activity_analysis::underlying_objects(p);
-                objs.is_empty() || !objs.iter().all(|&o| self.adjoint_free(o))
+                if !objs.is_empty() && objs.iter().all(|&o| self.adjoint_free(o)) {
+                    Need::Nothing
+                } else {
+                    // Shadow memory, perhaps what a buffer holds: the
+                    // element it touches is merged first, if it is there.
+                    Need::Check
+                }
             }
             Opcode::LLVMCall => {
                 let Some(f) = inst.called_function() else {
-                    return true;
+                    return Need::Merge;
                 };
                 let n = f.name();
                 let harmless_intrinsic = n.starts_with("llvm.")
@@ -132,16 +145,23 @@ impl Places {
                     && !n.starts_with("llvm.masked")
                     && !n.contains("gather")
                     && !n.contains("scatter");
-                !(harmless_intrinsic || n == "ferment.tape.release" || n == "free")
+                yes(!(harmless_intrinsic || n == "ferment.tape.release" || n == "free"))
             }
             Opcode::LLVMInvoke
             | Opcode::LLVMCallBr
             | Opcode::LLVMFence
             | Opcode::LLVMVAArg
-            | Opcode::LLVMRet => true,
-            _ => false,
+            | Opcode::LLVMRet => Need::Merge,
+            _ => Need::Nothing,
         }
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Nothing,
+    Check,
+    Merge,
 }
 
 /// Rewrites the copy; false when it is not worth it or not possible.
@@ -177,7 +197,12 @@ fn privatize(f: Value, captures: usize) -> bool {
     let merges: Vec<Value> = insts
         .iter()
         .copied()
-        .filter(|i| !site_set.contains(i) && places.needs_merge(*i))
+        .filter(|i| !site_set.contains(i) && places.need(*i) == Need::Merge)
+        .collect();
+    let checks: Vec<Value> = insts
+        .iter()
+        .copied()
+        .filter(|i| !site_set.contains(i) && places.need(*i) == Need::Check)
         .collect();
     if merges.iter().any(|m| in_cycle(m.parent())) {
         return false;
@@ -213,6 +238,9 @@ fn privatize(f: Value, captures: usize) -> bool {
     init.before(first);
     for &(d, _) in &descs {
         init.store(init.zero(desc_ty), d);
+    }
+    for i in checks {
+        check(&b, &descs, i);
     }
     for m in merges {
         b.before(m);
@@ -264,6 +292,37 @@ fn accumulate(b: &Builder, desc: Value, site: Value) {
     site.erase();
 }
 
+/// Before the plain access `inst` of shadow memory: for each buffer whose
+/// range it overlaps (rare: only where the adjoint it reads or writes is one
+/// this thread also added to), the `touch` helper merges what the buffer
+/// holds there.
+fn check(b: &Builder, descs: &[(Value, Type)], inst: Value) {
+    let module = b.module();
+    let (p, ty) = match inst.opcode() {
+        Opcode::LLVMStore => (inst.operand(1), inst.operand(0).ty()),
+        _ => (inst.operand(0), inst.ty()),
+    };
+    let size = module.alloc_size(ty) as i64;
+    let i64t = b.i64();
+    for &(desc, elem) in descs {
+        b.before(inst);
+        let pi = b.ptr_to_int(p, i64t);
+        let lo = b.load(i64t, desc);
+        let span = b.load(i64t, b.gep_i8(desc, 8));
+        // [pi, pi + size) meets [lo, lo + span)
+        let last = b.add_int(b.sub_int(pi, lo), b.const_int(i64t, size - 1));
+        let reach = b.add_int(span, b.const_int(i64t, size - 1));
+        let meets = b.icmp(IntPredicate::LLVMIntULT, last, reach);
+        let then_end = crate::shim::if_then_after(meets);
+        let tb = Builder::new(module);
+        tb.before(then_end);
+        tb.call_fn(
+            helper(module, elem, Helper::Touch),
+            &[desc, pi, tb.const_int(i64t, size)],
+        );
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Helper {
     /// `void ensure(desc*, i64 address)`: the buffer covers the address,
@@ -272,6 +331,10 @@ enum Helper {
     /// `void merge(desc*)`: adds each nonzero element into shadow memory
     /// atomically and zeroes it.
     Merge,
+    /// `void touch(desc*, i64 address, i64 size)`: before a plain access of
+    /// `size` bytes at the address, which overlaps the buffer: merges the
+    /// element there (the access is one aligned element), else the buffer.
+    Touch,
 }
 
 /// Stops the program with a message when `p` (an allocation) is null;
@@ -316,6 +379,7 @@ fn helper(module: Module, ty: Type, which: Helper) -> Value {
     let name = match which {
         Helper::Ensure => format!("ferment.omp.team.ensure.{tag}"),
         Helper::Merge => format!("ferment.omp.team.merge.{tag}"),
+        Helper::Touch => format!("ferment.omp.team.touch.{tag}"),
     };
     if let Some(f) = module.function(&name) {
         return f;
@@ -323,6 +387,7 @@ fn helper(module: Module, ty: Type, which: Helper) -> Value {
     let params: &[Type] = match which {
         Helper::Ensure => &[ptr, i64t],
         Helper::Merge => &[ptr],
+        Helper::Touch => &[ptr, i64t, i64t],
     };
     let f = module.add_function(&name, Type::function(void, params, false));
     f.set_internal();
@@ -362,6 +427,38 @@ fn helper(module: Module, ty: Type, which: Helper) -> Value {
             b.cond_br(more, head, done);
             at.add_incoming(k(0), entry);
             at.add_incoming(after, next);
+            b.at_end(done);
+            b.ret_void();
+        }
+        Helper::Touch => {
+            let (pi, bytes) = (p[1], p[2]);
+            let entry = f.append_block("entry");
+            let element = f.append_block("element");
+            let add = f.append_block("add");
+            let whole = f.append_block("whole");
+            let done = f.append_block("done");
+            b.at_end(entry);
+            let lo = b.load(i64t, desc);
+            let span = b.load(i64t, span_at(&b));
+            let off = b.sub_int(pi, lo);
+            let same = b.icmp(IntPredicate::LLVMIntEQ, bytes, k(size));
+            let aligned = b.icmp(IntPredicate::LLVMIntEQ, b.and_int(off, k(size - 1)), k(0));
+            let inside = b.icmp(IntPredicate::LLVMIntULT, off, span);
+            let one = b.and_int(b.and_int(same, aligned), inside);
+            b.cond_br(one, element, whole);
+            b.at_end(element);
+            let buf = b.load(ptr, buf_at(&b));
+            let q = b.gep(b.i8(), buf, &[off]);
+            let v = b.load(ty, q);
+            let nonzero = b.fcmp(RealPredicate::LLVMRealUNE, v, b.const_real(ty, 0.0));
+            b.cond_br(nonzero, add, done);
+            b.at_end(add);
+            b.atomic_fadd(b.int_to_ptr(pi, ptr), v);
+            b.store(b.const_real(ty, 0.0), q);
+            b.br(done);
+            b.at_end(whole);
+            b.call_fn(helper(module, ty, Helper::Merge), &[desc]);
+            b.br(done);
             b.at_end(done);
             b.ret_void();
         }

@@ -6,7 +6,8 @@
 // thread releases the section and then reverses its long loop; the next thread must read the
 // complete adjoint of the shared sum), sites of two types (float and double arrays), buffers
 // grown from a few elements to a million, pairs (every iteration adds into many elements), and
-// a region that keeps its atomic reverse (its loop reads shadow memory). Oracles: analytic gradients (large sizes, so that a merge missing
+// plain reads of shadow memory in a loop (each checks whether the buffer holds that element:
+// two pointers to one buffer, written through one and read through the other). Oracles: analytic gradients (large sizes, so that a merge missing
 // before a synchronization shows), finite differences through omp_check.h (small sizes).
 #include "omp_check.h"
 #include <math.h>
@@ -107,8 +108,8 @@ static void check_mixed(long n) {
 }
 
 // two loops in one region, the second reading (shifted) what the first wrote: the reverse of
-// the first loop reads and clears t's shadow in every iteration, so the team keeps the atomic
-// reverse (a merge there would come on every iteration); y[i] also reads x at both ends
+// the first loop reads and clears t's shadow in every iteration (checked against the buffers);
+// y[i] also reads x at both ends
 void two_loops(const double *x, double *y, int n) {
   double *t = (double *)calloc((size_t)n, sizeof(double));
 #pragma omp parallel
@@ -136,7 +137,28 @@ double pairs(const double *x, int n) {
   return e;
 }
 
+// p and q are the same buffer: each iteration stores through p and loads the same element
+// through q, so its reverse adds into q's shadow (a buffered add) and then reads and clears
+// p's shadow: the element must be merged before that read
+__attribute__((noinline)) static void same_buffer(double *p, const double *q, const double *x,
+                                                  double *y, int n) {
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < n; i++) {
+    p[i] = x[i] * x[i] + 1.0;
+    y[i] = q[i] * x[(i + 1) % n];
+  }
+}
+
+void aliased(const double *x, double *y, int n) {
+  double *w = (double *)calloc((size_t)n, sizeof(double));
+  same_buffer(w, w, x, y, n);
+  for (int i = 0; i < n; i++)
+    y[i] += w[(i + 2) % n];
+  free(w);
+}
+
 DEFINE_KERNEL_CHECK(two_loops, n, n)
+DEFINE_KERNEL_CHECK(aliased, n, n)
 DEFINE_SCALAR_CHECK(pairs, n)
 
 int main(void) {
@@ -147,6 +169,7 @@ int main(void) {
   static const int ns[] = {1, 2, 9, 40};
   for (unsigned c = 0; c < COUNT_OF(ns); c++) {
     two_loops_check(ns[c], 3u + c);
+    aliased_check(ns[c], 7u + c);
     pairs_check(ns[c], 11u + c);
   }
   return check_report();
