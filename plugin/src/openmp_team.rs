@@ -145,7 +145,8 @@ impl Places {
                     && !n.starts_with("llvm.masked")
                     && !n.contains("gather")
                     && !n.contains("scatter");
-                yes(!(harmless_intrinsic || n == "ferment.tape.release" || n == "free"))
+                // `free` may release shadow memory a buffer holds adds for.
+                yes(!(harmless_intrinsic || n == "ferment.tape.release"))
             }
             Opcode::LLVMInvoke
             | Opcode::LLVMCallBr
