@@ -168,7 +168,11 @@ enum Need {
 /// Rewrites the copy; false when it is not worth it or not possible.
 fn privatize(f: Value, captures: usize) -> bool {
     let params = f.params();
-    if captures.checked_add(4).is_none_or(|n| params.len() < n) {
+    // (gtid, btid, captures..., shadows..., tape, flag): how `fork_reverse`
+    // calls it.
+    if captures.checked_add(4).is_none_or(|n| params.len() < n)
+        || !params[params.len() - 2].ty().is_pointer()
+    {
         return false;
     }
     let places = Places {
