@@ -143,6 +143,42 @@ impl Value {
             LLVMSetMetadata(self.0, kind, LLVMMetadataAsValue(ctx, list));
         }
     }
+    /// Whether this instruction's `!alias.scope` list names the scope `name`
+    /// (one [`Value::set_alias_scope`] put it in).
+    pub fn in_alias_scope(self, name: &str) -> bool {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let kind_name = "alias.scope";
+            let kind = LLVMGetMDKindIDInContext(
+                ctx,
+                kind_name.as_ptr() as *const _,
+                kind_name.len() as u32,
+            );
+            let list = LLVMGetMetadata(self.0, kind);
+            if list.is_null() {
+                return false;
+            }
+            let count = LLVMGetMDNodeNumOperands(list) as usize;
+            let mut scopes = vec![std::ptr::null_mut(); count];
+            LLVMGetMDNodeOperands(list, scopes.as_mut_ptr());
+            scopes.into_iter().filter(|s| !s.is_null()).any(|scope| {
+                if LLVMGetMDNodeNumOperands(scope) == 0 {
+                    return false;
+                }
+                let n = LLVMGetMDNodeNumOperands(scope) as usize;
+                let mut ops = vec![std::ptr::null_mut(); n];
+                LLVMGetMDNodeOperands(scope, ops.as_mut_ptr());
+                let first = ops[0];
+                if first.is_null() {
+                    return false;
+                }
+                let mut len = 0u32;
+                let s = LLVMGetMDString(first, &mut len);
+                !s.is_null()
+                    && std::slice::from_raw_parts(s as *const u8, len as usize) == name.as_bytes()
+            })
+        }
+    }
     /// Attaches `!enzyme_shadow !{ptr @shadow}` to this global variable
     /// (what [`Value::user_shadow`] reads).
     pub fn set_user_shadow(self, shadow: Value) {

@@ -474,6 +474,7 @@ impl<'o> Ctx<'o> {
                 eprintln!("{}", f.describe());
             }
         }
+        crate::openmp::define_team_copies(self.module);
         errors
     }
 }

@@ -29,6 +29,7 @@ pub mod inline_asm;
 pub mod int_pointers;
 pub mod lanes;
 pub mod openmp;
+pub mod openmp_team;
 pub mod prepare;
 pub mod retype;
 pub mod reverse;

@@ -812,7 +812,7 @@ pub fn fork_reverse(
         wb.call_fn(serial_copy(rev), &args);
         wb.ret_void();
         wb.at_end(many);
-        wb.call_fn(rev, &args);
+        wb.call_fn(team_copy(rev, captured.len()), &args);
         wb.ret_void();
     }
     let gtid_fn = declare(
@@ -835,31 +835,94 @@ pub fn fork_reverse(
     b.call_fn(free, &[tapes]);
 }
 
-/// A copy of a region's reverse function for a team of one thread: its
-/// adjoint accumulations (`atomicrmw fadd` with an unused result: in a
-/// reverse function, only the adjoints of shared loads are such) become
-/// plain read-modify-writes.
+/// The copy of a region's reverse function for a team of one thread, as a
+/// declaration: [`define_serial_copies`] gives it its body once `rev` is
+/// simplified (a copy taken now would miss the derivative's simplification).
 fn serial_copy(rev: Value) -> Value {
     let module = rev.global_parent();
     let name = format!("{}.alone", rev.name());
     if let Some(f) = module.function(&name) {
         return f;
     }
-    let copy = crate::shim::clone_function(rev, &name);
-    let b = Builder::new(module);
-    for inst in copy.instructions() {
-        if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
+    let f = module.add_function(&name, rev.global_value_type());
+    f.set_internal();
+    f
+}
+
+/// The copy of a region's reverse function for a team of several threads,
+/// as a declaration ([`define_team_copies`] defines it); `captures`: how
+/// many captured values the region has.
+fn team_copy(rev: Value, captures: usize) -> Value {
+    let module = rev.global_parent();
+    let name = format!("{}.team", rev.name());
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let f = module.add_function(&name, rev.global_value_type());
+    f.set_internal();
+    f.add_string_attribute(CAPTURES, &captures.to_string());
+    f
+}
+
+/// Function attribute of a team copy's declaration: the region's number of
+/// captured values.
+const CAPTURES: &str = "ferment-omp-captures";
+
+/// Defines the copies of region reverse functions that [`serial_copy`] and
+/// [`team_copy`] declared, from the simplified reverse functions. Team of
+/// one: adjoint accumulations (`atomicrmw fadd` with an unused result: in a
+/// reverse function, only the adjoints of shared loads are such) become
+/// plain read-modify-writes. Team of several: per-thread adjoint buffers
+/// where they pay (`openmp_team`), else the reverse function itself.
+/// Called after the derivatives of a run are simplified.
+pub fn define_team_copies(module: Module) {
+    for decl in module.functions() {
+        let name = decl.name();
+        if !decl.is_declaration() || !is_parallel_region(decl) {
             continue;
         }
-        let (p, d) = (inst.operand(0), inst.operand(1));
-        b.before(inst);
-        let old = b.load(d.ty(), p);
-        b.set_alignment(old, inst.alignment());
-        let st = b.store(b.fadd(old, d), p);
-        b.set_alignment(st, inst.alignment());
-        inst.erase();
+        if let Some(base) = name.strip_suffix(".team") {
+            let Some(rev) = module.function(base).filter(|r| !r.is_declaration()) else {
+                continue;
+            };
+            let captures = decl
+                .string_attribute(CAPTURES)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(usize::MAX);
+            match crate::openmp_team::team_copy(rev, captures, &format!("{name}.body")) {
+                Some(copy) => crate::shim::move_body(copy, decl),
+                None => {
+                    decl.replace_all_uses_with(rev);
+                    decl.delete_function();
+                }
+            }
+            continue;
+        }
+        let Some(base) = name.strip_suffix(".alone") else {
+            continue;
+        };
+        let Some(rev) = module.function(base).filter(|r| !r.is_declaration()) else {
+            continue;
+        };
+        let copy = crate::shim::clone_function(rev, &format!("{name}.body"));
+        let b = Builder::new(module);
+        for inst in copy.instructions() {
+            if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
+                continue;
+            }
+            let (p, d) = (inst.operand(0), inst.operand(1));
+            b.before(inst);
+            let old = b.load(d.ty(), p);
+            b.set_alignment(old, inst.alignment());
+            let st = b.store(b.fadd(old, d), p);
+            b.set_alignment(st, inst.alignment());
+            // Shadow memory, never a tape row (`Tape::fence_rows`).
+            old.set_alias_scope("ferment.tape", false);
+            st.set_alias_scope("ferment.tape", false);
+            inst.erase();
+        }
+        crate::shim::move_body(copy, decl);
     }
-    copy
 }
 
 /// Reverse sweep of the runtime calls that order threads: a barrier is

@@ -214,7 +214,9 @@ impl Tape {
         for f in fns {
             for i in f.instructions() {
                 let memory = match i.opcode() {
-                    Opcode::LLVMLoad | Opcode::LLVMStore => true,
+                    // Atomic adds are adjoint accumulations into shadow
+                    // memory (parallel regions), never a row.
+                    Opcode::LLVMLoad | Opcode::LLVMStore | Opcode::LLVMAtomicRMW => true,
                     Opcode::LLVMCall => i.called_function().is_some_and(|c| {
                         let n = c.name();
                         n.starts_with("llvm.memcpy")

@@ -141,7 +141,7 @@ impl Tape {
                 let lt = &self.loops[&lp];
                 let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
                 let r = b.load(self.i64(), ridx.rev);
-                let base = b.load(Type::ptr(self.module.context()), buf.rev);
+                let base = self.frame_read(b, Type::ptr(self.module.context()), buf.rev);
                 let (at, stride) = row_field(b, base, r, off);
                 if let Some(lt) = self.loops.get_mut(&lp) {
                     lt.strides.push(stride);

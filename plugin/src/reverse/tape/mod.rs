@@ -150,6 +150,9 @@ pub struct Tape {
     /// which that instance's base is read.
     instance_entries: Vec<(LoopId, Value)>,
     rereads: Option<Rereads>,
+    /// Split mode: frame fields the reverse function reads, each read once
+    /// at its entry ([`Tape::frame_read`]).
+    frame_reads: HashMap<Value, Value>,
     /// `sin`/`cos` calls whose reverse computes the other function of the
     /// same argument anyway (their partial): recomputing them next to it
     /// costs little (the backend makes one `sincos` of the pair), taping
@@ -301,6 +304,7 @@ impl Tape {
             bases: HashMap::new(),
             instance_entries: Vec::new(),
             rereads: None,
+            frame_reads: HashMap::new(),
             paired: hashbrown::HashSet::new(),
             idom: None,
             huge_pages: true,
@@ -310,6 +314,27 @@ impl Tape {
 
     fn i64(&self) -> Type {
         Type::int(self.module.context(), 64)
+    }
+
+    /// Reverse sweep: the value of the slot `ptr` (a `SlotPtr::rev`) holds
+    /// once the forward sweep is over. Split mode: read once, at the top of
+    /// the reverse function, since the reverse function writes no field of
+    /// its frame (its loop positions are its own locals); a read per use
+    /// would be repeated wherever an adjoint store in between might, for
+    /// LLVM, overwrite the frame. Combined mode: read at `b` (the slot is a
+    /// stack slot LLVM promotes).
+    pub(super) fn frame_read(&mut self, b: &Builder, ty: Type, ptr: Value) -> Value {
+        let Some(rb) = &self.frame.rev_entry else {
+            return b.load(ty, ptr);
+        };
+        if let Some(&v) = self.frame_reads.get(&ptr) {
+            if v.ty() == ty {
+                return v;
+            }
+        }
+        let v = rb.load(ty, ptr);
+        self.frame_reads.insert(ptr, v);
+        v
     }
 
     /// The forward function's frame pointer (split mode).
@@ -374,7 +399,18 @@ impl Tape {
             let i64t = self.i64();
             let zero = self.frame.fwd_entry.const_int(i64t, 0);
             let cnt = self.slot(i64t, "tape.cnt", Some(zero));
-            let ridx = self.slot(i64t, "tape.ridx", None);
+            // The reverse sweep's position: a local of the reverse function
+            // in split mode (the forward sweep never reads it).
+            let ridx = match &self.frame.rev_entry {
+                Some(rb) => {
+                    let local = rb.alloca(i64t, "tape.ridx");
+                    SlotPtr {
+                        fwd: local,
+                        rev: local,
+                    }
+                }
+                None => self.slot(i64t, "tape.ridx", None),
+            };
             let rcnt = match &self.frame.rev_entry {
                 Some(rb) => {
                     let local = rb.alloca(i64t, "tape.rcnt");
@@ -439,7 +475,10 @@ impl Tape {
             self.create_slot(loops, v, lp);
         }
         match &self.slots[&v] {
-            Slot::Scalar(s) => b.load(v.ty(), s.rev),
+            Slot::Scalar(s) => {
+                let s = *s;
+                self.frame_read(b, v.ty(), s.rev)
+            }
             Slot::Buffer { lp, off, ty } => {
                 let (lp, off, ty) = (*lp, *off, *ty);
                 self.read_row(b, lp, off, ty, |_, r| r)
@@ -461,7 +500,7 @@ impl Tape {
         let (ridx, buf) = (lt.ridx, lt.buf.expect("loop tape buffer"));
         let r = b.load(self.i64(), ridx.rev);
         let idx = row(b, r);
-        let base = b.load(Type::ptr(self.module.context()), buf.rev);
+        let base = self.frame_read(b, Type::ptr(self.module.context()), buf.rev);
         let (at, stride) = row_field(b, base, idx, off);
         if let Some(lt) = self.loops.get_mut(&lp) {
             lt.strides.push(stride);
