@@ -47,6 +47,7 @@ impl Tape {
                 None => b.call_fn(free, &[p]),
             };
         }
+        self.free_snapshots(b);
         if let Some((_, _, malloc)) = self.frame.split {
             let size = self.frame_layout().size;
             malloc.set_operand(0, b.const_int(i64t, size as i64));
@@ -87,6 +88,7 @@ impl Tape {
     /// rows of the whole nest are reserved once before it (no regrowth per
     /// outer iteration). Otherwise the header doubles the buffer when full.
     pub fn install_growth(&mut self, loops: &Loops, fwd_fn: Value) {
+        self.install_snapshots();
         let order: Vec<LoopId> = self
             .loop_order()
             .into_iter()
@@ -275,6 +277,27 @@ impl Tape {
             }
             new
         };
+        g.store(new, slot);
+    }
+}
+
+impl Tape {
+    /// `*slot = realloc(*slot, bytes)` through the tape cache where there is
+    /// one, with huge pages advised for large buffers (CPU targets only).
+    pub(super) fn reallocate_bytes(&self, g: &Builder, slot: Value, bytes: Value) {
+        let i64t = self.i64();
+        let ptr_ty = Type::ptr(self.module.context());
+        let old = g.load(ptr_ty, slot);
+        let realloc = match self.cache_helpers() {
+            Some((take, _)) => take,
+            None => declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]),
+        };
+        let new = g.call_fn(realloc, &[old, bytes]);
+        if self.huge_pages {
+            if let Some(advise) = huge_page_helper(self.module) {
+                g.call_fn(advise, &[new, bytes]);
+            }
+        }
         g.store(new, slot);
     }
 }
