@@ -304,13 +304,21 @@ impl Tape {
 
 /// Row buffers kept by one thread for its next gradient (see
 /// [`tape_cache_helpers`]).
-pub(super) const TAPE_CACHE_SLOTS: usize = 2;
+pub(super) const TAPE_CACHE_SLOTS: usize = 4;
+
+/// Blocks smaller than this are freed, never kept. glibc serves blocks
+/// above its mmap threshold (128 KiB, raised up to 32 MiB by the blocks it
+/// has freed) with fresh pages, or trims its heap when several are freed
+/// together, so a 4 MB tape freed after every gradient cost gmm half of
+/// its gradient's time in page faults once its rows shrank below the old
+/// 4 MiB limit.
+pub(super) const TAPE_CACHE_MIN_BYTES: i64 = 1 << 20;
 
 /// Blocks larger than this are freed, never kept.
 pub(super) const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
 
 /// `ptr ferment.tape.take(ptr old, i64 bytes)` and `void
-/// ferment.tape.release(ptr p)`: row buffers of [`HUGE_TAPE_BYTES`] or more
+/// ferment.tape.release(ptr p)`: row buffers of [`TAPE_CACHE_MIN_BYTES`] or more
 /// outlive the gradient that used them, in a few per-thread slots, and the
 /// next gradient of the thread starts its buffers there. glibc serves such
 /// buffers with a fresh `mmap` on every call, and the kernel clears every
@@ -419,7 +427,7 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let big = b.icmp(
         IntPredicate::LLVMIntSGE,
         n,
-        b.const_int(i64t, HUGE_TAPE_BYTES),
+        b.const_int(i64t, TAPE_CACHE_MIN_BYTES),
     );
     let small_enough = b.icmp(
         IntPredicate::LLVMIntSLE,
