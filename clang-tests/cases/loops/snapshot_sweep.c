@@ -7,6 +7,9 @@
 //   jacobi        the benchmark's shape (element-wise copy-back loop): snapshot,
 //   jacobi_memcpy the copy-back as memcpy: snapshot,
 //   ghost         x has ghost cells (x[col[p] + 1]) and a nonlinear use (sin): snapshot,
+//   restarts      the sweeps restart from a refilled x inside an outer loop (the refill comes
+//                 before the loads, so the snapshot is per sweep; sweep loops of different
+//                 lengths, a while loop): snapshot,
 //   gauss_seidel  x[i] updated in place inside the row loop, so a later row's load sees this
 //                 sweep's values: no snapshot may be taken (taped),
 //   pre_touch     a store into x at the top of every sweep, before the row loop: a snapshot at
@@ -98,6 +101,35 @@ __attribute__((noinline)) double ghost(long n, long iters, const int *restrict r
   double f = 0;
   for (long i = 0; i < n + 2; i++)
     f += x[i] * x[i];
+  free(x);
+  free(xn);
+  return f;
+}
+
+__attribute__((noinline)) double restarts(long n, long iters, const int *restrict rowptr, const int *restrict col,
+                                          const double *restrict v, const double *restrict b) {
+  double *x = malloc(sizeof(double) * n);
+  double *xn = malloc(sizeof(double) * n);
+  double f = 0;
+  for (long r = 0; r < iters; r++) {
+    for (long i = 0; i < n; i++)
+      x[i] = 0.3 * (double)r * b[i];
+    long k = 0;
+    while (k <= r) { /* r + 1 sweeps: instances of different lengths */
+      for (long i = 0; i < n; i++) {
+        int p0 = rowptr[i], p1 = rowptr[i + 1];
+        double s = b[i];
+        for (int p = p0 + 1; p < p1; p++)
+          s -= v[p] * x[col[p]] * x[col[p]];
+        xn[i] = s / v[p0];
+      }
+      for (long i = 0; i < n; i++)
+        x[i] = xn[i];
+      k++;
+    }
+    for (long i = 0; i < n; i++)
+      f += x[i] * x[i] * (double)(r + 1);
+  }
   free(x);
   free(xn);
   return f;
@@ -235,6 +267,7 @@ int main(void) {
   CHECK_FD("jacobi vs central differences", jacobi);
   CHECK_FD("jacobi_memcpy vs central differences", jacobi_memcpy);
   CHECK_FD("ghost vs central differences", ghost);
+  CHECK_FD("restarts vs central differences", restarts);
   CHECK_FD("gauss_seidel vs central differences", gauss_seidel);
   CHECK_FD("pre_touch vs central differences", pre_touch);
   CHECK_FD("touch_inside vs central differences", touch_inside);
