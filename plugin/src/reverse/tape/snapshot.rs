@@ -20,8 +20,9 @@
 //! reverse sweep rebuilds the load's address without taping it. `L` is the
 //! outermost loop for which this holds (fewest copies). Whether a copy of
 //! the whole block costs less than the loads it replaces is not known at
-//! compile time; two loop levels between `L` and the load is the
-//! heuristic.
+//! compile time; the heuristic: two loop levels or more between `L` and the
+//! load, and one of the loops between them counted up to the allocation's
+//! element count (the row loop `i < n` over an `n`-element iterate).
 
 use super::*;
 
@@ -87,7 +88,8 @@ impl Tape {
             if rereads.unwritten_since_header(l, header, &inside) {
                 let deep = loops.get(inner).depth >= loops.get(lp).depth + SNAPSHOT_MIN_LEVELS;
                 let dominated = crate::cfg::loops::dominates(idom, base.parent(), header);
-                return (deep && dominated).then_some(SnapPlan { lp, base, sizes });
+                let sized = sweeps_allocation(loops, &chain, lp, l, &sizes);
+                return (deep && dominated && sized).then_some(SnapPlan { lp, base, sizes });
             }
         }
         None
@@ -193,6 +195,75 @@ impl Tape {
             };
         }
     }
+}
+
+/// Whether a loop between `lp` and the load `l` (in `chain`, innermost
+/// first) runs, per iteration of `lp`, about as many iterations as the
+/// allocation has elements of `l`'s type: its exit bound and the
+/// allocation's element count are the same value (up to casts and a small
+/// constant offset), so the load runs at least about that often per copy
+/// and a copy costs no more than the values it replaces. A buffer much
+/// larger than the loads made of it per iteration is taped as before.
+fn sweeps_allocation(
+    loops: &Loops,
+    chain: &[LoopId],
+    lp: LoopId,
+    l: Value,
+    sizes: &[Value],
+) -> bool {
+    let elem = l.function_of().global_parent().alloc_size(l.ty()) as i64;
+    let count = match sizes {
+        [n, e] if e.const_int() == Some(elem) => Some(*n),
+        [n, e] if n.const_int() == Some(elem) => Some(*e),
+        [bytes] => element_count(*bytes, elem),
+        _ => None,
+    };
+    let Some(count) = count.map(core) else {
+        return false;
+    };
+    chain.iter().take_while(|m| **m != lp).any(|&m| {
+        loops.get(m).header.phis().into_iter().any(|phi| {
+            recompute::counted_trips(loops, m, phi).is_some_and(|(_, _, n, _)| core(n) == count)
+        })
+    })
+}
+
+/// `v` for `bytes = v * elem` (`mul` or `shl`).
+fn element_count(bytes: Value, elem: i64) -> Option<Value> {
+    if elem <= 0 || !bytes.is_instruction() {
+        return None;
+    }
+    let (a, c) = (bytes.operand(0), bytes.operand(1));
+    match bytes.opcode() {
+        Opcode::LLVMMul if c.const_int() == Some(elem) => Some(a),
+        Opcode::LLVMMul if a.const_int() == Some(elem) => Some(c),
+        Opcode::LLVMShl
+            if c.const_int()
+                .is_some_and(|k| (0..63).contains(&k) && 1i64 << k == elem) =>
+        {
+            Some(a)
+        }
+        _ => None,
+    }
+}
+
+/// `v` without integer casts and a small constant added (`n + 2`, `n - 1`).
+fn core(mut v: Value) -> Value {
+    for _ in 0..4 {
+        if !v.is_instruction() {
+            break;
+        }
+        v = match v.opcode() {
+            Opcode::LLVMSExt | Opcode::LLVMZExt | Opcode::LLVMTrunc => v.operand(0),
+            Opcode::LLVMAdd | Opcode::LLVMSub
+                if v.operand(1).const_int().is_some_and(|k| k.abs() <= 16) =>
+            {
+                v.operand(0)
+            }
+            _ => break,
+        };
+    }
+    v
 }
 
 /// The product of `sizes` as an `i64`.
