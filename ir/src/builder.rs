@@ -421,6 +421,10 @@ impl Builder {
     pub fn memmove(&self, dst: Value, src: Value, len: Value) -> Value {
         Value(unsafe { LLVMBuildMemMove(self.raw, dst.0, 1, src.0, 1, len.0) })
     }
+    /// `llvm.memcpy(dst, src, len)` (alignment 1).
+    pub fn memcpy(&self, dst: Value, src: Value, len: Value) -> Value {
+        Value(unsafe { LLVMBuildMemCpy(self.raw, dst.0, 1, src.0, 1, len.0) })
+    }
     pub fn gep_i8(&self, ptr: Value, offset: u64) -> Value {
         if offset == 0 {
             return ptr;

@@ -305,6 +305,16 @@ impl Value {
             .map(|i| unsafe { LLVMGetMaskValue(self.0, i) })
             .collect()
     }
+    /// Whether an `add`/`sub`/`mul`/`shl` has the `nsw` (no signed wrap)
+    /// flag.
+    pub fn has_nsw(self) -> bool {
+        unsafe { LLVMGetNSW(self.0) != 0 }
+    }
+    /// Whether an `add`/`sub`/`mul`/`shl` has the `nuw` (no unsigned wrap)
+    /// flag.
+    pub fn has_nuw(self) -> bool {
+        unsafe { LLVMGetNUW(self.0) != 0 }
+    }
     /// Alignment of a load, store or alloca.
     pub fn alignment(self) -> u32 {
         unsafe { LLVMGetAlignment(self.0) }

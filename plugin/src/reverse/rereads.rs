@@ -340,6 +340,96 @@ impl Rereads {
         })
     }
 
+    /// Combined shape: the allocation `p` points into when it is exactly
+    /// one fresh `malloc`/`calloc`/`aligned_alloc`/`new` block whose address
+    /// does not escape (so only the function's own accesses through it
+    /// reach its memory), with the call's size operands (`calloc`: both).
+    pub fn local_allocation(&self, p: Value) -> Option<(Value, Vec<Value>)> {
+        if self.split_roots.is_some() {
+            return None;
+        }
+        let objs = underlying_objects(p);
+        let [o] = objs.as_slice() else {
+            return None;
+        };
+        if classes_of(p, &self.objects) != [MemClass::Local(*o)] || !o.is_call() {
+            return None;
+        }
+        let name = o.called_function().map(|f| f.name()).unwrap_or_default();
+        let sizes = match name.as_str() {
+            "malloc" | "_Znwm" | "_Znam" => vec![o.operand(0)],
+            "calloc" => vec![o.operand(0), o.operand(1)],
+            "aligned_alloc" => vec![o.operand(1)],
+            _ => return None,
+        };
+        Some((*o, sizes))
+    }
+
+    /// Combined shape: whether, in every iteration of the loop whose blocks
+    /// `inside` accepts and whose header is `header`, the memory `load`
+    /// reads holds what it held when the iteration entered the header: no
+    /// write that may touch it (a store, `memcpy` or `memset`; any other
+    /// writing call inside the loop refuses) can run between the header and
+    /// the load without passing the header again.
+    pub fn unwritten_since_header(
+        &self,
+        load: Value,
+        header: ferment_ir::Block,
+        inside: &dyn Fn(ferment_ir::Block) -> bool,
+    ) -> bool {
+        if self.split_roots.is_some() {
+            return false;
+        }
+        let mine = classes_of(load.operand(0), &self.objects);
+        if mine.is_empty() {
+            return false;
+        }
+        let lb = load.parent();
+        self.writers.iter().all(|(w, touched)| {
+            let wb = w.parent();
+            if !inside(wb) {
+                return true;
+            }
+            let may_touch = match touched {
+                None => true,
+                Some(cs) => cs.iter().any(|c| mine.contains(c)),
+            };
+            if !may_touch {
+                return true;
+            }
+            let plain_write = w.opcode() == Opcode::LLVMStore || {
+                let name = w.called_function().map(|f| f.name()).unwrap_or_default();
+                w.is_call() && (crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name))
+            };
+            if !plain_write {
+                return false;
+            }
+            if wb == lb {
+                let mut cur = w.next_instruction();
+                while let Some(i) = cur {
+                    if i == load {
+                        return false;
+                    }
+                    cur = i.next_instruction();
+                }
+            }
+            // blocks reachable from w's block inside the loop without
+            // entering the header
+            let mut seen = hashbrown::HashSet::new();
+            let mut work: Vec<ferment_ir::Block> = wb.successors();
+            while let Some(x) = work.pop() {
+                if x == header || !inside(x) || !seen.insert(x) {
+                    continue;
+                }
+                if x == lb {
+                    return false;
+                }
+                work.extend(x.successors());
+            }
+            true
+        })
+    }
+
     /// Decided when the function was analyzed; loads created later are not.
     pub fn safe(&self, load: Value) -> bool {
         self.memo.borrow().get(&load).copied().unwrap_or(false)

@@ -47,6 +47,7 @@ impl Tape {
                 None => b.call_fn(free, &[p]),
             };
         }
+        self.free_snapshots(b);
         if let Some((_, _, malloc)) = self.frame.split {
             let size = self.frame_layout().size;
             malloc.set_operand(0, b.const_int(i64t, size as i64));
@@ -87,6 +88,7 @@ impl Tape {
     /// rows of the whole nest are reserved once before it (no regrowth per
     /// outer iteration). Otherwise the header doubles the buffer when full.
     pub fn install_growth(&mut self, loops: &Loops, fwd_fn: Value) {
+        self.install_snapshots();
         let order: Vec<LoopId> = self
             .loop_order()
             .into_iter()
@@ -281,15 +283,44 @@ impl Tape {
     }
 }
 
+impl Tape {
+    /// `*slot = realloc(*slot, bytes)` through the tape cache where there is
+    /// one, with huge pages advised for large buffers (CPU targets only).
+    pub(super) fn reallocate_bytes(&self, g: &Builder, slot: Value, bytes: Value) {
+        let i64t = self.i64();
+        let ptr_ty = Type::ptr(self.module.context());
+        let old = g.load(ptr_ty, slot);
+        let realloc = match self.cache_helpers() {
+            Some((take, _)) => take,
+            None => declare(self.module, "realloc", ptr_ty, &[ptr_ty, i64t]),
+        };
+        let new = g.call_fn(realloc, &[old, bytes]);
+        if self.huge_pages {
+            if let Some(advise) = huge_page_helper(self.module) {
+                g.call_fn(advise, &[new, bytes]);
+            }
+        }
+        g.store(new, slot);
+    }
+}
+
 /// Row buffers kept by one thread for its next gradient (see
 /// [`tape_cache_helpers`]).
-pub(super) const TAPE_CACHE_SLOTS: usize = 2;
+pub(super) const TAPE_CACHE_SLOTS: usize = 4;
+
+/// Blocks smaller than this are freed, never kept. glibc serves blocks
+/// above its mmap threshold (128 KiB, raised up to 32 MiB by the blocks it
+/// has freed) with fresh pages, or trims its heap when several are freed
+/// together, so a 4 MB tape freed after every gradient cost gmm half of
+/// its gradient's time in page faults once its rows shrank below the old
+/// 4 MiB limit.
+pub(super) const TAPE_CACHE_MIN_BYTES: i64 = 1 << 20;
 
 /// Blocks larger than this are freed, never kept.
 pub(super) const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
 
 /// `ptr ferment.tape.take(ptr old, i64 bytes)` and `void
-/// ferment.tape.release(ptr p)`: row buffers of [`HUGE_TAPE_BYTES`] or more
+/// ferment.tape.release(ptr p)`: row buffers of [`TAPE_CACHE_MIN_BYTES`] or more
 /// outlive the gradient that used them, in a few per-thread slots, and the
 /// next gradient of the thread starts its buffers there. glibc serves such
 /// buffers with a fresh `mmap` on every call, and the kernel clears every
@@ -398,7 +429,7 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let big = b.icmp(
         IntPredicate::LLVMIntSGE,
         n,
-        b.const_int(i64t, HUGE_TAPE_BYTES),
+        b.const_int(i64t, TAPE_CACHE_MIN_BYTES),
     );
     let small_enough = b.icmp(
         IntPredicate::LLVMIntSLE,

@@ -37,6 +37,7 @@ use hashbrown::HashMap;
 mod buffers;
 mod frame;
 mod recompute;
+mod snapshot;
 
 pub use buffers::{tape_cache_helpers, HUGE_TAPE_BYTES};
 use recompute::Induction;
@@ -161,10 +162,14 @@ pub struct Tape {
     /// Dominator tree of the function (immediate dominators), for
     /// [`Tape::forwarded`].
     idom: Option<HashMap<Block, Block>>,
+    /// Per load: the snapshot it is read from, if any (see `snapshot.rs`).
+    snap_plans: std::cell::RefCell<HashMap<Value, Option<snapshot::SnapPlan>>>,
+    /// The snapshot buffers (see `snapshot.rs`).
+    snaps: Vec<snapshot::Snapshot>,
     /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
     /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
     pub huge_pages: bool,
-    /// Row buffers of [`HUGE_TAPE_BYTES`] or more are kept for the next
+    /// Row buffers of 1 MiB or more are kept for the next
     /// gradient of the thread (`-ferment-no-tape-cache` turns it off).
     pub tape_cache: bool,
 }
@@ -307,6 +312,8 @@ impl Tape {
             frame_reads: HashMap::new(),
             paired: hashbrown::HashSet::new(),
             idom: None,
+            snap_plans: Default::default(),
+            snaps: Vec::new(),
             huge_pages: true,
             tape_cache: true,
         }
@@ -627,8 +634,72 @@ impl Tape {
             };
             let b = Builder::new(self.module);
             b.before(at);
-            let v = self.reload(loops, &b, base);
+            let v = match self.counted_base(loops, &b, lp) {
+                Some(v) => v,
+                None => self.reload(loops, &b, base),
+            };
             b.store(v, local);
+        }
+    }
+
+    /// The counter's value on entry to the instance of `lp` the reverse
+    /// sweep enters at `b` (just after entering its last iteration),
+    /// rebuilt instead of taped when `lp` is counted: an induction `iv =
+    /// start, start + step, ...` leaves the loop (its only exit, no `ret`
+    /// inside) exactly when `iv + step` reaches `n` (see
+    /// `recompute::counted_trips`), with `start` and `n` rebuilt in the
+    /// reverse sweep without taping anything. The instance then ran `m`
+    /// iterations (`(n - start) / step` for the equality exit) and the last
+    /// is row `ridx`, so it began at `ridx - m + 1`: a sparse row loop `p =
+    /// p0 + 1 .. p1 - 1` (and its unrolled copies) no longer tapes its base
+    /// counter once per row.
+    fn counted_base(&mut self, loops: &Loops, b: &Builder, lp: LoopId) -> Option<Value> {
+        let lo = loops.get(lp);
+        if lo.blocks.iter().any(|blk| blk.successors().is_empty()) {
+            return None;
+        }
+        let (start, step, n, exit) = lo
+            .header
+            .phis()
+            .into_iter()
+            .find_map(|phi| recompute::counted_trips(loops, lp, phi))?;
+        if !self.free_to_reload(loops, lp, start) || !self.free_to_reload(loops, lp, n) {
+            return None;
+        }
+        let i64t = self.i64();
+        let e = self.reload(loops, b, n);
+        let s = b.int_cast(self.reload(loops, b, start), e.ty(), false);
+        let diff = b.sub_int(e, s);
+        let trips = match exit {
+            // the smallest m >= 1 with m step == n - start (in n's width):
+            // (n - start - step) / step + 1, unsigned
+            recompute::Exit::Equal => {
+                let step_c = b.const_int(e.ty(), step);
+                let m = b.udiv_int(b.sub_int(diff, step_c), step_c);
+                b.add_int(b.int_cast(m, i64t, false), b.const_int(i64t, 1))
+            }
+            // `while (++iv < n)`: one iteration when n <= start
+            recompute::Exit::Below(pred) => {
+                let more = b.icmp(pred, s, e);
+                let d = b.select(more, diff, b.const_int(diff.ty(), 1));
+                b.int_cast(d, i64t, false)
+            }
+        };
+        let r = b.load(i64t, self.loops[&lp].ridx.rev);
+        Some(b.add_int(b.sub_int(r, trips), b.const_int(i64t, 1)))
+    }
+
+    /// Whether the reverse sweep can have `v` (defined outside `lp`) where
+    /// it enters an instance of `lp` without taping anything new for it.
+    fn free_to_reload(&self, loops: &Loops, lp: LoopId, v: Value) -> bool {
+        if !v.is_instruction() || self.slots.contains_key(&v) {
+            return true;
+        }
+        match loops.loop_of(v.parent()) {
+            None => self.frame.split.is_none() || self.recomputable_in_frame(loops, v),
+            Some(l) => {
+                l != lp && is_ancestor(loops, l, lp) && self.recomputable(loops, v, RECOMPUTE_DEPTH)
+            }
         }
     }
 

@@ -24,7 +24,10 @@ impl Tape {
             if unchanged {
                 return depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
             }
-            return depth > 0 && self.forwarded(loops, v, depth - 1).is_some();
+            return depth > 0
+                && (self.forwarded(loops, v, depth - 1).is_some()
+                    || (self.snapshot_plan(loops, v).is_some()
+                        && self.recomputable_operand(loops, v, p, depth - 1)));
         }
         let cheap = self.cheap(v);
         if !cheap || depth == 0 {
@@ -248,6 +251,9 @@ impl Tape {
             if let Some(fw) = self.forwarded(loops, v, RECOMPUTE_DEPTH) {
                 let mut memo = HashMap::new();
                 return self.forward_clone(loops, b, fw, fw.value, &mut memo);
+            }
+            if let Some(plan) = self.snapshot_plan(loops, v) {
+                return self.read_snapshot(loops, b, v, &plan);
             }
         }
         if let Some(iv) = induction(loops, v) {
@@ -663,6 +669,108 @@ pub(super) fn counted_loop(loops: &Loops, lp: LoopId, iv: Value) -> Option<(Valu
     let (t, f) = (succ.first()?, succ.get(1)?);
     let (out, back) = if exit_on_true { (t, f) } else { (f, t) };
     (!loops.contains(lp, *out) && *back == lo.header).then_some((start, n))
+}
+
+/// How an instance of a counted loop ends (see [`counted_trips`]).
+#[derive(Clone, Copy)]
+pub(super) enum Exit {
+    /// `iv + step` (or its truncation) compared equal to `n` ends it.
+    Equal,
+    /// `iv + 1 < n` (signed or unsigned, no wrap) failing ends it.
+    Below(IntPredicate),
+}
+
+/// For induction phi `iv` of `lp`: `(start, step, n, exit)` when `lp`
+/// leaves only through its single latch, exactly when `iv + step` reaches
+/// the loop-invariant `n`: `iv + step == n` for a power-of-two `step > 0`
+/// (the compare may truncate `iv + step`, as unrolled loops do), or `iv + 1
+/// < n` failing where `iv + 1` cannot wrap (`nsw`/`nuw`). The number of
+/// iterations of an instance then follows from `start` and `n`.
+pub(super) fn counted_trips(
+    loops: &Loops,
+    lp: LoopId,
+    iv: Value,
+) -> Option<(Value, i64, Value, Exit)> {
+    if !iv.is_instruction() || iv.opcode() != Opcode::LLVMPHI || loops.get(lp).header != iv.parent()
+    {
+        return None;
+    }
+    let Some(Induction::Affine {
+        lp: l, start, step, ..
+    }) = induction(loops, iv)
+    else {
+        return None;
+    };
+    let lo = loops.get(lp);
+    let [latch] = lo.latches.as_slice() else {
+        return None;
+    };
+    let exiting = lo
+        .blocks
+        .iter()
+        .filter(|b| b.successors().iter().any(|s| !loops.contains(lp, *s)))
+        .count();
+    if l != lp || exiting != 1 || step <= 0 || step.count_ones() != 1 {
+        return None;
+    }
+    let br = latch.terminator()?;
+    if br.opcode() != Opcode::LLVMBr || br.operands().len() != 3 {
+        return None;
+    }
+    let cond = br.operand(0);
+    if !cond.is_instruction() || cond.opcode() != Opcode::LLVMICmp {
+        return None;
+    }
+    let next = iv
+        .incoming()
+        .into_iter()
+        .find(|(_, b)| loops.contains(lp, *b))
+        .map(|(x, _)| x)?;
+    if !next.is_instruction() || next.opcode() != Opcode::LLVMAdd {
+        return None;
+    }
+    let is_next = |x: Value| {
+        x == next || (x.is_instruction() && x.opcode() == Opcode::LLVMTrunc && x.operand(0) == next)
+    };
+    use IntPredicate::*;
+    // (n, exit, whether the compare holding means "stay in the loop")
+    let (a, c) = (cond.operand(0), cond.operand(1));
+    let (n, exit, stay) = match cond.icmp_predicate()? {
+        LLVMIntEQ if is_next(a) => (c, Exit::Equal, false),
+        LLVMIntEQ if is_next(c) => (a, Exit::Equal, false),
+        LLVMIntNE if is_next(a) => (c, Exit::Equal, true),
+        LLVMIntNE if is_next(c) => (a, Exit::Equal, true),
+        p if step == 1 => {
+            let (n, pred, stay) = match p {
+                LLVMIntSLT if a == next => (c, LLVMIntSLT, true),
+                LLVMIntULT if a == next => (c, LLVMIntULT, true),
+                LLVMIntSGT if c == next => (a, LLVMIntSLT, true),
+                LLVMIntUGT if c == next => (a, LLVMIntULT, true),
+                LLVMIntSGE if a == next => (c, LLVMIntSLT, false),
+                LLVMIntUGE if a == next => (c, LLVMIntULT, false),
+                LLVMIntSLE if c == next => (a, LLVMIntSLT, false),
+                LLVMIntULE if c == next => (a, LLVMIntULT, false),
+                _ => return None,
+            };
+            let no_wrap = if pred == LLVMIntSLT {
+                next.has_nsw()
+            } else {
+                next.has_nuw()
+            };
+            if !no_wrap {
+                return None;
+            }
+            (n, Exit::Below(pred), stay)
+        }
+        _ => return None,
+    };
+    if n.is_instruction() && loops.contains(lp, n.parent()) {
+        return None;
+    }
+    let succ = latch.successors();
+    let (t, f) = (succ.first()?, succ.get(1)?);
+    let (back, out) = if stay { (t, f) } else { (f, t) };
+    (!loops.contains(lp, *out) && *back == lo.header).then_some((start, step, n, exit))
 }
 
 /// The step of `e` when `e` is an affine induction phi of `lp` other than

@@ -1,0 +1,277 @@
+//! Snapshots: one copy of a scratch buffer per iteration of an outer loop
+//! instead of one tape field per load of it.
+//!
+//! A load `x[col[p]]` deep inside loop `L` (two or more loop levels below
+//! it) from a fresh allocation `x` that a later part of `L`'s body
+//! overwrites (an iterative solver's copy-back `x = xn`) cannot be read
+//! again in the reverse sweep, so it would be taped once per execution:
+//! once per nonzero per sweep in a sparse Jacobi iteration. When nothing
+//! writes `x` between the start of `L`'s iteration and the load, `x` then
+//! holds what it held at `L`'s header, so the forward sweep copies the
+//! whole allocation once per iteration of `L` (at its header) and the
+//! reverse sweep reads the load's element from that copy: the hand-written
+//! adjoint's "keep every iterate". The conditions, all checked (combined
+//! shape only, not on GPUs or in OpenMP regions): the load's address points
+//! into exactly one `malloc`/`calloc`/`aligned_alloc`/`new` block made
+//! outside loops, whose address does not escape and whose block dominates
+//! `L`'s header; every write that may touch it inside `L` is a store,
+//! `memcpy` or `memset` from which the load cannot be reached inside `L`
+//! without passing `L`'s header (`Rereads::unwritten_since_header`); the
+//! reverse sweep rebuilds the load's address without taping it. `L` is the
+//! outermost loop for which this holds (fewest copies). Whether a copy of
+//! the whole block costs less than the loads it replaces is not known at
+//! compile time; the heuristic: two loop levels or more between `L` and the
+//! load, and one of the loops between them counted up to the allocation's
+//! element count (the row loop `i < n` over an `n`-element iterate).
+
+use super::*;
+
+/// Which loop's iterations a load reads from a snapshot of which
+/// allocation (see the module documentation).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(super) struct SnapPlan {
+    lp: LoopId,
+    base: Value,
+    /// The allocation's size operands (their product is its size).
+    sizes: Vec<Value>,
+}
+
+/// A snapshot buffer: row `k` of `L`'s counter holds the allocation's
+/// bytes at the header of that iteration.
+pub(super) struct Snapshot {
+    plan: SnapPlan,
+    buf: SlotPtr,
+    cap: SlotPtr,
+}
+
+/// How many loop levels below `L` a load must be for a snapshot.
+const SNAPSHOT_MIN_LEVELS: usize = 2;
+
+impl Tape {
+    /// See the module documentation; `None` when a load is not read from
+    /// a snapshot (memoized).
+    pub(super) fn snapshot_plan(&self, loops: &Loops, l: Value) -> Option<SnapPlan> {
+        if let Some(p) = self.snap_plans.borrow().get(&l) {
+            return p.clone();
+        }
+        let p = self.decide_snapshot(loops, l);
+        self.snap_plans.borrow_mut().insert(l, p.clone());
+        p
+    }
+
+    fn decide_snapshot(&self, loops: &Loops, l: Value) -> Option<SnapPlan> {
+        if self.frame.split.is_some() || l.opcode() != Opcode::LLVMLoad {
+            return None;
+        }
+        let f = l.function_of();
+        if crate::gpu::is_gpu(f.global_parent()) || crate::openmp::is_parallel_region(f) {
+            return None;
+        }
+        let rereads = self.rereads.as_ref()?;
+        let idom = self.idom.as_ref()?;
+        let (base, sizes) = rereads.local_allocation(l.operand(0))?;
+        if loops.loop_of(base.parent()).is_some() {
+            return None;
+        }
+        let inner = loops.loop_of(l.parent())?;
+        let mut chain = Vec::new();
+        let mut c = Some(inner);
+        while let Some(x) = c {
+            chain.push(x);
+            c = loops.get(x).parent;
+        }
+        // From the outermost: a loop for which the memory is unchanged
+        // since its header has every inner loop of the chain so too.
+        for &lp in chain.iter().rev() {
+            let header = loops.get(lp).header;
+            let inside = |b: Block| loops.contains(lp, b);
+            if rereads.unwritten_since_header(l, header, &inside) {
+                let deep = loops.get(inner).depth >= loops.get(lp).depth + SNAPSHOT_MIN_LEVELS;
+                let dominated = crate::cfg::loops::dominates(idom, base.parent(), header);
+                let sized = sweeps_allocation(loops, &chain, lp, l, &sizes);
+                return (deep && dominated && sized).then_some(SnapPlan { lp, base, sizes });
+            }
+        }
+        None
+    }
+
+    /// The snapshot for `plan`, created on first use (its copies are
+    /// emitted by [`Tape::install_snapshots`], once the reverse sweep no
+    /// longer walks the forward code).
+    fn snapshot(&mut self, loops: &Loops, plan: &SnapPlan) -> usize {
+        if let Some(k) = self.snaps.iter().position(|s| s.plan == *plan) {
+            return k;
+        }
+        self.loop_tape(loops, plan.lp);
+        let (ptr_ty, i64t) = (Type::ptr(self.module.context()), self.i64());
+        let null = self.frame.fwd_entry.zero(ptr_ty);
+        let zero = self.frame.fwd_entry.const_int(i64t, 0);
+        let buf = self.slot(ptr_ty, "tape.snap", Some(null));
+        let cap = self.slot(i64t, "tape.snap.cap", Some(zero));
+        self.report.add(|| {
+            format!(
+                "  snapshot `{}` once per iteration of {} (its loads deeper in it read the copy)",
+                plan.base.describe().trim(),
+                describe_loop(loops, plan.lp)
+            )
+        });
+        self.snaps.push(Snapshot {
+            plan: plan.clone(),
+            buf,
+            cap,
+        });
+        self.snaps.len() - 1
+    }
+
+    /// `l`'s value in the reverse sweep, read from its snapshot: row
+    /// `ridx(L)` of the copies, at `l`'s offset into the allocation.
+    pub(super) fn read_snapshot(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        l: Value,
+        plan: &SnapPlan,
+    ) -> Value {
+        let k = self.snapshot(loops, plan);
+        let (ptr_ty, i64t) = (Type::ptr(self.module.context()), self.i64());
+        let addr = self.reload(loops, b, l.operand(0));
+        let base = self.reload(loops, b, plan.base);
+        let sizes: Vec<Value> = plan
+            .sizes
+            .clone()
+            .into_iter()
+            .map(|s| self.reload(loops, b, s))
+            .collect();
+        let bytes = product(b, &sizes);
+        let off = b.sub_int(b.ptr_to_int(addr, i64t), b.ptr_to_int(base, i64t));
+        let r = b.load(i64t, self.loops[&plan.lp].ridx.rev);
+        let copies = b.load(ptr_ty, self.snaps[k].buf.rev);
+        let at = b.gep(b.i8(), copies, &[b.add_int(b.mul_int(r, bytes), off)]);
+        let v = b.load(l.ty(), at);
+        b.set_alignment(v, 1);
+        v
+    }
+
+    /// Forward sweep: at each snapshot loop's header (after its counter
+    /// prologue), the room for this iteration's copy and the copy itself:
+    /// `need = idx + 1; if (need > cap) grow; memcpy(buf + idx * bytes,
+    /// base, bytes)` (no bytes when the allocation failed).
+    pub(super) fn install_snapshots(&mut self) {
+        let (ptr_ty, i64t) = (Type::ptr(self.module.context()), self.i64());
+        let g = Builder::new(self.module);
+        for s in &self.snaps {
+            let lt = &self.loops[&s.plan.lp];
+            // the copy first: the growth check goes in front of it
+            g.after(lt.prologue_end);
+            let bytes = product(&g, &s.plan.sizes);
+            let failed = g.icmp(IntPredicate::LLVMIntEQ, s.plan.base, g.zero(ptr_ty));
+            let n = g.select(failed, g.const_int(i64t, 0), bytes);
+            let copies = g.load(ptr_ty, s.buf.fwd);
+            let dst = g.gep(g.i8(), copies, &[g.mul_int(lt.idx, bytes)]);
+            g.memcpy(dst, s.plan.base, n);
+            g.after(lt.prologue_end);
+            let need = g.add_int(lt.idx, g.const_int(i64t, 1));
+            let cap = g.load(i64t, s.cap.fwd);
+            let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
+            g.before(shim::if_then_after(full));
+            let cap = g.load(i64t, s.cap.fwd);
+            let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 4));
+            let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
+            let new_cap = g.select(bigger, need, doubled);
+            g.store(new_cap, s.cap.fwd);
+            let bytes = product(&g, &s.plan.sizes);
+            self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(new_cap, bytes));
+        }
+    }
+
+    /// End of the reverse sweep: frees the snapshot buffers.
+    pub(super) fn free_snapshots(&self, b: &Builder) {
+        let ptr_ty = Type::ptr(self.module.context());
+        for s in &self.snaps {
+            let p = b.load(ptr_ty, s.buf.rev);
+            match self.cache_helpers() {
+                Some((_, release)) => b.call_fn(release, &[p]),
+                None => b.call_fn(self.free_fn(), &[p]),
+            };
+        }
+    }
+}
+
+/// Whether a loop between `lp` and the load `l` (in `chain`, innermost
+/// first) runs, per iteration of `lp`, about as many iterations as the
+/// allocation has elements of `l`'s type: its exit bound and the
+/// allocation's element count are the same value (up to casts and a small
+/// constant offset), so the load runs at least about that often per copy
+/// and a copy costs no more than the values it replaces. A buffer much
+/// larger than the loads made of it per iteration is taped as before.
+fn sweeps_allocation(
+    loops: &Loops,
+    chain: &[LoopId],
+    lp: LoopId,
+    l: Value,
+    sizes: &[Value],
+) -> bool {
+    let elem = l.function_of().global_parent().alloc_size(l.ty()) as i64;
+    let count = match sizes {
+        [n, e] if e.const_int() == Some(elem) => Some(*n),
+        [n, e] if n.const_int() == Some(elem) => Some(*e),
+        [bytes] => element_count(*bytes, elem),
+        _ => None,
+    };
+    let Some(count) = count.map(core) else {
+        return false;
+    };
+    chain.iter().take_while(|m| **m != lp).any(|&m| {
+        loops.get(m).header.phis().into_iter().any(|phi| {
+            recompute::counted_trips(loops, m, phi).is_some_and(|(_, _, n, _)| core(n) == count)
+        })
+    })
+}
+
+/// `v` for `bytes = v * elem` (`mul` or `shl`).
+fn element_count(bytes: Value, elem: i64) -> Option<Value> {
+    if elem <= 0 || !bytes.is_instruction() {
+        return None;
+    }
+    let (a, c) = (bytes.operand(0), bytes.operand(1));
+    match bytes.opcode() {
+        Opcode::LLVMMul if c.const_int() == Some(elem) => Some(a),
+        Opcode::LLVMMul if a.const_int() == Some(elem) => Some(c),
+        Opcode::LLVMShl
+            if c.const_int()
+                .is_some_and(|k| (0..63).contains(&k) && 1i64 << k == elem) =>
+        {
+            Some(a)
+        }
+        _ => None,
+    }
+}
+
+/// `v` without integer casts and a small constant added (`n + 2`, `n - 1`).
+fn core(mut v: Value) -> Value {
+    for _ in 0..4 {
+        if !v.is_instruction() {
+            break;
+        }
+        v = match v.opcode() {
+            Opcode::LLVMSExt | Opcode::LLVMZExt | Opcode::LLVMTrunc => v.operand(0),
+            Opcode::LLVMAdd | Opcode::LLVMSub
+                if v.operand(1).const_int().is_some_and(|k| k.abs() <= 16) =>
+            {
+                v.operand(0)
+            }
+            _ => break,
+        };
+    }
+    v
+}
+
+/// The product of `sizes` as an `i64`.
+fn product(b: &Builder, sizes: &[Value]) -> Value {
+    let i64t = b.i64();
+    let mut acc = b.const_int(i64t, 1);
+    for &s in sizes {
+        acc = b.mul_int(acc, b.int_cast(s, i64t, false));
+    }
+    acc
+}
