@@ -193,6 +193,7 @@ pub fn is_known_inactive_function(name: &str) -> bool {
     ];
     EXACT.contains(&name)
         || WRITES_OR_ALIASES.contains(&name)
+        || ferment_type_analysis::fortran_integer_result(name).is_some()
         || int_math()
         || PREFIX.iter().any(|p| name.starts_with(p))
         || is_cxx_library_name(name)
@@ -539,6 +540,20 @@ mod tests {
         ] {
             assert!(is_known_inactive_function(f), "{f}");
             assert!(inactive_function_writes_or_aliases(f), "{f}");
+        }
+        for f in ["_FortranAMaxlocReal8", "_FortranAMinlocDim", "_FortranACountDim"] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert_eq!(ferment_type_analysis::fortran_integer_result(f), Some(true), "{f}");
+        }
+        for f in ["_FortranACount", "_FortranAAll", "_FortranASumInteger4"] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert_eq!(ferment_type_analysis::fortran_integer_result(f), Some(false), "{f}");
+        }
+        for f in [
+            "_FortranAAllocatableAllocate", "_FortranASumReal8", "_FortranAMaxlocReal8x",
+            "_FortranASumDim",
+        ] {
+            assert!(!is_known_inactive_function(f), "{f}");
         }
         for f in ["ilogb", "ilogbf", "lroundl", "llrint"] {
             assert!(is_known_inactive_function(f), "{f}");

@@ -38,6 +38,7 @@ mod printer;
 
 pub use analysis::{float_accumulation, Activity, ValueActivity};
 pub use caller::CallerUse;
+pub use ferment_type_analysis::fortran_integer_result;
 pub use calls::{ArgEffect, CallPolicy, Context, KnownCalls};
 pub use canonical::{
     canonicalize, seeds_of, ArgActivity, Canonical, Mode, Reason, Request, RetActivity,

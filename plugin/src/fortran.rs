@@ -330,6 +330,9 @@ fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
             b.store(v, dst);
         }
         None => {
+            // Integer, logical or character data (the type code said so).
+            integer_hint(&b, dst, elen);
+            integer_hint(&b, fbase, elen);
             b.memmove(dst, fbase, elen);
         }
     }
@@ -527,10 +530,32 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
             b.icmp(IntPredicate::LLVMIntEQ, p[3], b.const_int(i32t, 0)),
         );
     }
-    if r.arity() == 5 && r != Reduction::Dot {
-        let no_mask = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(p[4], i64t), zero);
-        ok = b.and_int(ok, no_mask);
-    }
+    // MASK (SUM, PRODUCT, MAXVAL, MINVAL): a logical array of the array's
+    // shape, or a scalar; `mdesc` is the mask's descriptor where there is
+    // one, else the array's (whose fields are then read but not used), so
+    // that no field is read through a null pointer.
+    let masked = (r.arity() == 5).then(|| {
+        let has = b.icmp(IntPredicate::LLVMIntNE, b.ptr_to_int(p[4], i64t), zero);
+        let mdesc = b.select(has, p[4], arrays[0]);
+        let melen = b.load(i64t, b.gep_i8(mdesc, ELEM_LEN));
+        let mut fits = b.const_int(Type::int(ctx, 1), 0);
+        for len in [1, 2, 4, 8] {
+            fits = b.or_int(
+                fits,
+                b.icmp(IntPredicate::LLVMIntEQ, melen, b.const_int(i64t, len)),
+            );
+        }
+        ok = b.and_int(ok, b.or_int(b.not(has), fits));
+        // The switch on the element length that reads a mask element: 0
+        // (every element counts) without a mask.
+        let selector = b.select(has, melen, zero);
+        let mrank = b.int_cast(b.load(i8t, b.gep_i8(mdesc, RANK)), i64t, false);
+        let scalar = b.and_int(
+            has,
+            b.icmp(IntPredicate::LLVMIntEQ, mrank, zero),
+        );
+        (mdesc, selector, mrank, scalar)
+    });
     let rank = b.int_cast(b.load(i8t, b.gep_i8(arrays[0], RANK)), i64t, false);
     let ranks: Vec<u64> = match r {
         Reduction::Dot => vec![1],
@@ -575,11 +600,30 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
                 same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, ea, e));
             }
         }
+        // The mask's shape is the array's, or it is a scalar (read at offset
+        // 0 for every element; its dimensions, which it has none of, are
+        // read from the array's descriptor).
+        let mask = masked.map(|(mdesc, selector, mrank, scalar)| {
+            let dims = b.select(scalar, arrays[0], mdesc);
+            let mut conform = b.icmp(IntPredicate::LLVMIntEQ, mrank, b.const_int(i64t, rk as i64));
+            for (d, &e) in ext.iter().enumerate() {
+                let em = b.load(i64t, field(dims, d as u64, EXTENT));
+                conform = b.and_int(conform, b.icmp(IntPredicate::LLVMIntEQ, em, e));
+            }
+            same = b.and_int(same, b.or_int(scalar, conform));
+            let strides: Vec<Value> = (0..rk)
+                .map(|d| b.select(scalar, zero, b.load(i64t, field(dims, d, STRIDE))))
+                .collect();
+            (b.load(ptr, mdesc), selector, strides)
+        });
         let bases: Vec<Value> = arrays.iter().map(|&a| b.load(ptr, a)).collect();
-        let strides: Vec<Vec<Value>> = arrays
+        let mut strides: Vec<Vec<Value>> = arrays
             .iter()
             .map(|&a| (0..rk).map(|d| b.load(i64t, field(a, d, STRIDE))).collect())
             .collect();
+        if let Some((_, _, ms)) = &mask {
+            strides.push(ms.clone());
+        }
         let head = f.append_block("loop.entry");
         let body = f.append_block("elements");
         let exit = f.append_block("exit");
@@ -590,7 +634,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
         let e = b.phi(i64t, "e");
         let acc = b.phi(acc_ty, "acc");
         let mut rest = e;
-        let mut offs = vec![zero; arrays.len()];
+        let mut offs = vec![zero; strides.len()];
         for (d, &x) in ext.iter().enumerate() {
             let q = b.udiv_int(rest, x);
             let i = b.sub_int(rest, b.mul_int(q, x));
@@ -616,16 +660,26 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
             Reduction::Maxval => b.select(b.fcmp(RealPredicate::LLVMRealOGT, term, acc), term, acc),
             Reduction::Minval => b.select(b.fcmp(RealPredicate::LLVMRealOLT, term, acc), term, acc),
         };
+        // A masked-out element leaves the accumulator as it was.
+        let acc1 = match &mask {
+            Some((mbase, selector, _)) => {
+                let at = b.gep(i8t, *mbase, &[offs[arrays.len()]]);
+                let counts = mask_element(&b, f, *selector, at);
+                b.select(counts, acc1, acc)
+            }
+            None => acc1,
+        };
+        let latch = b.insert_block();
         let e1 = b.add_int(e, one);
         b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), body, exit);
         e.add_incoming(zero, head);
-        e.add_incoming(e1, body);
+        e.add_incoming(e1, latch);
         acc.add_incoming(b.const_real(acc_ty, initial), head);
-        acc.add_incoming(acc1, body);
+        acc.add_incoming(acc1, latch);
         b.at_end(exit);
         let result = b.phi(acc_ty, "result");
         result.add_incoming(b.const_real(acc_ty, initial), head);
-        result.add_incoming(acc1, body);
+        result.add_incoming(acc1, latch);
         let result = if r == Reduction::Norm2 {
             b.unary_intrinsic("llvm.sqrt", result)
         } else {
@@ -635,14 +689,74 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     }
     b.at_end(bad);
     let what = match r {
-        Reduction::Product => "this PRODUCT (flang runtime _FortranAProductReal*) is not differentiated by ferment: it handles the product of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
-        Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
+        Reduction::Product => "this PRODUCT (flang runtime _FortranAProductReal*) is not differentiated by ferment: it handles the product of a whole real(4) or real(8) array of rank 1 to 4, with a MASK of its shape or none",
+        Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, with a MASK of its shape or none",
         Reduction::Dot => "this DOT_PRODUCT (flang runtime _FortranADotProductReal*) is not differentiated by ferment: it handles two real(4) or real(8) vectors of the same size",
         Reduction::Norm2 => "this NORM2 (flang runtime _FortranANorm2_*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM",
-        Reduction::Maxval | Reduction::Minval => "this MAXVAL/MINVAL (flang runtime _FortranAMaxvalReal*/_FortranAMinvalReal*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
+        Reduction::Maxval | Reduction::Minval => "this MAXVAL/MINVAL (flang runtime _FortranAMaxvalReal*/_FortranAMinvalReal*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, with a MASK of its shape or none",
     };
     stop(&b, &format!("{name}.msg"), what, file, line);
     f
+}
+
+/// Whether the logical element at `at` is true, read as an integer of
+/// `len` bytes (1, 2, 4 or 8; any other value, 0 where there is no mask:
+/// true). Ends in a new block of `f`.
+pub(crate) fn mask_element(b: &Builder, f: Value, len: Value, at: Value) -> Value {
+    let ctx = b.context();
+    let (i1, i64t) = (Type::int(ctx, 1), Type::int(ctx, 64));
+    let from = b.insert_block();
+    let join = f.append_block("mask.join");
+    let mut cases = Vec::new();
+    let mut incoming = Vec::new();
+    for bytes in [1u32, 2, 4, 8] {
+        let block = f.append_block("mask.read");
+        cases.push((b.const_int(i64t, bytes as i64), block));
+        b.at_end(block);
+        let it = Type::int(ctx, bytes * 8);
+        let v = b.load(it, at);
+        incoming.push((b.icmp(IntPredicate::LLVMIntNE, v, b.const_int(it, 0)), block));
+        b.br(join);
+    }
+    b.at_end(from);
+    b.switch(len, join, &cases);
+    b.at_end(join);
+    let m = b.phi(i1, "counts");
+    m.add_incoming(b.const_int(i1, 1), from);
+    for (v, block) in incoming {
+        m.add_incoming(v, block);
+    }
+    m
+}
+
+/// Tells the type analysis that the fields of the rank-`rank` descriptor
+/// `desc` after its base address are integers (`__enzyme_integer`, a type
+/// hint removed once the derivatives exist): a field copied from one
+/// descriptor to another (a lower bound) is then known to carry no float's
+/// bits, even where no caller's descriptor is in sight (a helper left a
+/// call in a large function).
+pub(crate) fn descriptor_hint(b: &Builder, desc: Value, rank: u64) {
+    let bytes = DIMS - ELEM_LEN + rank * DIM_SIZE;
+    integer_hint(b, b.gep_i8(desc, ELEM_LEN), b.const_int(b.i64(), bytes as i64));
+}
+
+/// The type hint `__enzyme_integer(at, bytes)`: the memory at `at` holds
+/// integers (see [`descriptor_hint`]); none where the user declared
+/// `__enzyme_integer` with another signature.
+pub(crate) fn integer_hint(b: &Builder, at: Value, bytes: Value) {
+    let module = b.module();
+    let ctx = module.context();
+    let (ptr, i64t) = (Type::ptr(ctx), Type::int(ctx, 64));
+    let hint = module.function("__enzyme_integer").unwrap_or_else(|| {
+        module.add_function(
+            "__enzyme_integer",
+            Type::function(Type::void(ctx), &[ptr, i64t], false),
+        )
+    });
+    let params = hint.global_value_type().fn_params();
+    if params.len() == 2 && params[0].is_pointer() && params[1] == i64t {
+        b.call_fn(hint, &[at, bytes]);
+    }
 }
 
 /// `ferment.fortran.assign.<elem>.r<rank>(to, from) -> i8`: 1 when it
@@ -687,6 +801,8 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     // entry: the right side's shape and element count; whether the left
     // side is allocated with that shape.
     b.at_end(entry);
+    descriptor_hint(&b, to, rank);
+    descriptor_hint(&b, from, rank);
     let elen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
     let fext: Vec<Value> = dims
         .clone()
@@ -819,6 +935,9 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
             b.store(v, dst);
         }
         None => {
+            // Integer, logical or character data (the type code said so).
+            integer_hint(&b, dst, elen);
+            integer_hint(&b, src, elen);
             b.memmove(dst, src, elen);
         }
     }

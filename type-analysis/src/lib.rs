@@ -14,6 +14,7 @@
 
 mod analysis;
 mod calls;
+mod fortran;
 mod layout;
 mod printer;
 mod rules;
@@ -21,6 +22,7 @@ mod scope;
 mod tbaa;
 pub mod tree;
 
+pub use fortran::fortran_integer_result;
 pub use analysis::{FunctionTypes, TypeAnalysis, TypeConflict};
 pub use layout::{base_and_offset, float_kind, Layout};
 pub use printer::{print_function, print_module, slot_names};

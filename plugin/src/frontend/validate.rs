@@ -341,6 +341,19 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
                 .hint(format!("pass '{name}' a separate buffer that holds no active data, and copy the values over with ordinary assignments")));
             }
         }
+        // flang's MAXLOC, COUNT... write integers into their first argument.
+        if ferment_activity_analysis::fortran_integer_result(&name) == Some(true) {
+            if let Some(&a) = inst.call_args().first().filter(|a| activity.is_shadowed(**a)) {
+                return Err(Error::at(
+                    inst,
+                    format!(
+                        "cannot differentiate call to '{name}': its result descriptor ({}) is memory that carries derivatives, and '{name}' writes integers there",
+                        a.short()
+                    ),
+                )
+                .hint("assign the intrinsic's result to an integer or logical variable of its own"));
+            }
+        }
         return Ok(());
     }
     if crate::shadow::is_memcpy(&name)
