@@ -284,6 +284,8 @@ fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
     let f = module.add_function(&name, Type::function(i8t, &[ptr, ptr], false));
     f.set_internal();
+    descriptor_param(f, 0, rank, elem.is_none());
+    descriptor_param(f, 1, 0, elem.is_none());
     let p = f.params();
     let (to, from) = (p[0], p[1]);
     let b = Builder::new(module);
@@ -329,17 +331,13 @@ fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
         Some(v) => {
             b.store(v, dst);
         }
-        None => {
-            // Integer, logical or character data (the type code said so).
-            integer_hint(&b, dst, elen);
-            integer_hint(&b, fbase, elen);
-            b.memmove(dst, fbase, elen);
-        }
+        None => copy_bytes(&b, f, dst, fbase, elen),
     }
+    let latch = b.insert_block();
     let e1 = b.add_int(e, one);
     b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), elements, exit);
     e.add_incoming(zero, allocated);
-    e.add_incoming(e1, elements);
+    e.add_incoming(e1, latch);
     b.at_end(exit);
     b.ret(b.const_int(i8t, 1));
     b.at_end(refuse);
@@ -729,34 +727,52 @@ pub(crate) fn mask_element(b: &Builder, f: Value, len: Value, at: Value) -> Valu
     m
 }
 
-/// Tells the type analysis that the fields of the rank-`rank` descriptor
-/// `desc` after its base address are integers (`__enzyme_integer`, a type
-/// hint removed once the derivatives exist): a field copied from one
-/// descriptor to another (a lower bound) is then known to carry no float's
-/// bits, even where no caller's descriptor is in sight (a helper left a
-/// call in a large function).
-pub(crate) fn descriptor_hint(b: &Builder, desc: Value, rank: u64) {
-    let bytes = DIMS - ELEM_LEN + rank * DIM_SIZE;
-    integer_hint(b, b.gep_i8(desc, ELEM_LEN), b.const_int(b.i64(), bytes as i64));
+/// Tells the type analysis what parameter `i` of helper `f`, a rank-`rank`
+/// descriptor, holds (an `enzyme_type` attribute): a base address, then
+/// integer fields; with `integer_data`, the base address points to integers
+/// (a byte copy's integer, logical or character data). Without it a field
+/// copied from one descriptor to another (a lower bound) would be a
+/// question in a helper left a call in a large function, where no caller's
+/// descriptor is in sight. (An attribute, not an `__enzyme_integer` call,
+/// which would keep the inlined helpers' dead paths for other types from
+/// folding away.)
+pub(crate) fn descriptor_param(f: Value, i: u32, rank: u64, integer_data: bool) {
+    let mut entries = vec!["[-1]:Pointer".to_string(), "[-1,0]:Pointer".to_string()];
+    if integer_data {
+        entries.push("[-1,0,-1]:Integer".to_string());
+    }
+    for off in [ELEM_LEN, 16, RANK, TYPE, ATTRIBUTE, EXTRA] {
+        entries.push(format!("[-1,{off}]:Integer"));
+    }
+    for d in 0..rank {
+        for at in [LOWER, EXTENT, STRIDE] {
+            entries.push(format!("[-1,{}]:Integer", DIMS + d * DIM_SIZE + at));
+        }
+    }
+    f.add_param_string_attribute(i, "enzyme_type", &format!("{{{}}}", entries.join(", ")));
 }
 
-/// The type hint `__enzyme_integer(at, bytes)`: the memory at `at` holds
-/// integers (see [`descriptor_hint`]); none where the user declared
-/// `__enzyme_integer` with another signature.
-pub(crate) fn integer_hint(b: &Builder, at: Value, bytes: Value) {
-    let module = b.module();
-    let ctx = module.context();
-    let (ptr, i64t) = (Type::ptr(ctx), Type::int(ctx, 64));
-    let hint = module.function("__enzyme_integer").unwrap_or_else(|| {
-        module.add_function(
-            "__enzyme_integer",
-            Type::function(Type::void(ctx), &[ptr, i64t], false),
-        )
-    });
-    let params = hint.global_value_type().fn_params();
-    if params.len() == 2 && params[0].is_pointer() && params[1] == i64t {
-        b.call_fn(hint, &[at, bytes]);
-    }
+/// Copies the `len` bytes at `src` to `dst` one byte at a time: integer,
+/// logical or character data, which a byte carries no float of (a
+/// `memmove` of unknown length would leave the type analysis a question
+/// where the helper is differentiated for other calls' real data). Ends in
+/// a new block of `f`.
+fn copy_bytes(b: &Builder, f: Value, dst: Value, src: Value, len: Value) {
+    let (i8t, i64t) = (b.i8(), b.i64());
+    let (zero, one) = (b.const_int(i64t, 0), b.const_int(i64t, 1));
+    let pre = b.insert_block();
+    let body = f.append_block("bytes");
+    let done = f.append_block("bytes.done");
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, len, zero), body, done);
+    b.at_end(body);
+    let k = b.phi(i64t, "k");
+    let v = b.load(i8t, b.gep(i8t, src, &[k]));
+    b.store(v, b.gep(i8t, dst, &[k]));
+    let k1 = b.add_int(k, one);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, k1, len), body, done);
+    k.add_incoming(zero, pre);
+    k.add_incoming(k1, body);
+    b.at_end(done);
 }
 
 /// `ferment.fortran.assign.<elem>.r<rank>(to, from) -> i8`: 1 when it
@@ -778,6 +794,8 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
     let f = module.add_function(&name, Type::function(i8t, &[ptr, ptr], false));
     f.set_internal();
+    descriptor_param(f, 0, rank, elem.is_none());
+    descriptor_param(f, 1, rank, elem.is_none());
     let p = f.params();
     let (to, from) = (p[0], p[1]);
     let b = Builder::new(module);
@@ -801,8 +819,6 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     // entry: the right side's shape and element count; whether the left
     // side is allocated with that shape.
     b.at_end(entry);
-    descriptor_hint(&b, to, rank);
-    descriptor_hint(&b, from, rank);
     let elen = b.load(i64t, b.gep_i8(from, ELEM_LEN));
     let fext: Vec<Value> = dims
         .clone()
@@ -934,17 +950,13 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
             let v = b.load(t, src);
             b.store(v, dst);
         }
-        None => {
-            // Integer, logical or character data (the type code said so).
-            integer_hint(&b, dst, elen);
-            integer_hint(&b, src, elen);
-            b.memmove(dst, src, elen);
-        }
+        None => copy_bytes(&b, f, dst, src, elen),
     }
+    let latch = b.insert_block();
     let e1 = b.add_int(e, one);
     b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), elements, exit);
     e.add_incoming(zero, has_elements);
-    e.add_incoming(e1, elements);
+    e.add_incoming(e1, latch);
 
     b.at_end(exit);
     b.ret(b.const_int(i8t, 1));

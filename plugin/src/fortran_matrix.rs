@@ -821,7 +821,8 @@ fn reshape_kind_helper(module: Module, name: &str, elem: Option<Type>) -> Value 
 
 /// `ferment.fortran.<op>dim(result, array, dim, file, line, mask)`: SUM,
 /// PRODUCT, MAXVAL or MINVAL along dimension `dim` of a real(4) or real(8)
-/// array of rank 2 or 3, without MASK.
+/// array of rank 2 or 3, with a MASK of the array's shape (or a scalar one)
+/// or none; a masked-out element does not count.
 fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
     let (name, what, runtime) = match op {
         DimOp::Sum => ("ferment.fortran.sumdim", "SUM", "SumDim"),
@@ -849,9 +850,23 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
     let p = f.params();
     let (result, array, dim, file, line, mask) = (p[0], p[1], p[2], p[3], p[4], p[5]);
     let zero = b.const_int(i64t, 0);
-    let no_mask = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(mask, i64t), zero);
+    // MASK: a logical array of the array's shape, or a scalar; `mdesc` is
+    // its descriptor where there is one, else the array's (read, unused).
+    let has_mask = b.icmp(IntPredicate::LLVMIntNE, b.ptr_to_int(mask, i64t), zero);
+    let mdesc = b.select(has_mask, mask, array);
+    let melen = b.load(i64t, b.gep_i8(mdesc, ELEM_LEN));
+    let mut mask_fits = b.not(has_mask);
+    for len in [1, 2, 4, 8] {
+        mask_fits = b.or_int(
+            mask_fits,
+            b.icmp(IntPredicate::LLVMIntEQ, melen, b.const_int(i64t, len)),
+        );
+    }
+    let selector = b.select(has_mask, melen, zero);
+    let mrank = rank_of(&b, mdesc);
+    let scalar_mask = b.and_int(has_mask, b.icmp(IntPredicate::LLVMIntEQ, mrank, zero));
     let go = f.append_block("go");
-    b.cond_br(b.and_int(unallocated(&b, result), no_mask), go, bad);
+    b.cond_br(b.and_int(unallocated(&b, result), mask_fits), go, bad);
     b.at_end(go);
     let dimv = b.sub_int(b.int_cast(dim, i64t, true), b.const_int(i64t, 1));
     let rank = rank_of(&b, array);
@@ -871,34 +886,50 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
         };
         by_rank(&b, f, rank, &[2, 3], bad, |r| {
             let (ext, sm) = shape_of(&b, array, r);
-            let fits = b.and_int(
+            let mut fits = b.and_int(
                 b.icmp(IntPredicate::LLVMIntSGE, dimv, zero),
                 b.icmp(IntPredicate::LLVMIntSLT, dimv, b.const_int(i64t, r as i64)),
             );
+            // The mask's byte strides (0 for a scalar mask, whose missing
+            // dimensions are read from the array's descriptor).
+            let mdims = b.select(scalar_mask, array, mdesc);
+            let (mext, mraw) = shape_of(&b, mdims, r);
+            let mut conform = b.icmp(IntPredicate::LLVMIntEQ, mrank, b.const_int(i64t, r as i64));
+            for d in 0..r as usize {
+                conform = b.and_int(conform, b.icmp(IntPredicate::LLVMIntEQ, mext[d], ext[d]));
+            }
+            fits = b.and_int(fits, b.or_int(scalar_mask, conform));
+            let msm: Vec<Value> = mraw.iter().map(|&m| b.select(scalar_mask, zero, m)).collect();
             let body = f.append_block("reduce");
             b.cond_br(fits, body, bad);
             b.at_end(body);
             // The reduced dimension's extent and stride; the others in order.
-            let (mut kext, mut ksm) = (zero, zero);
+            let (mut kext, mut ksm, mut kmsm) = (zero, zero, zero);
             for d in 0..r as usize {
                 let at = b.icmp(IntPredicate::LLVMIntEQ, b.const_int(i64t, d as i64), dimv);
                 kext = b.select(at, ext[d], kext);
                 ksm = b.select(at, sm[d], ksm);
+                kmsm = b.select(at, msm[d], kmsm);
             }
             let mut rext = Vec::new();
             let mut rsm = Vec::new();
+            let mut rmsm = Vec::new();
             for d in 0..(r - 1) as usize {
                 let before = b.icmp(IntPredicate::LLVMIntSLT, b.const_int(i64t, d as i64), dimv);
                 rext.push(b.select(before, ext[d], ext[d + 1]));
                 rsm.push(b.select(before, sm[d], sm[d + 1]));
+                rmsm.push(b.select(before, msm[d], msm[d + 1]));
             }
             allocate_result(&b, result, &rext, elen, code);
             let out = b.load(ptr, result);
             let base = b.load(ptr, array);
+            let mbase = b.load(ptr, mdesc);
             index_loop(&b, f, &rext, |idx, e| {
                 let mut off = zero;
+                let mut moff = zero;
                 for (d, &i) in idx.iter().enumerate() {
                     off = b.add_int(off, b.mul_int(i, rsm[d]));
+                    moff = b.add_int(moff, b.mul_int(i, rmsm[d]));
                 }
                 let dst = b.gep(i8t, out, &[b.mul_int(e, elen)]);
                 b.store(b.const_real(t, initial), dst);
@@ -920,6 +951,10 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
                             acc,
                         ),
                     };
+                    // A masked-out element leaves the accumulator as it was.
+                    let mat = b.gep(i8t, mbase, &[b.add_int(moff, b.mul_int(k, kmsm))]);
+                    let counts = crate::fortran::mask_element(&b, f, selector, mat);
+                    let next = b.select(counts, next, acc);
                     b.store(next, dst);
                 });
             });
@@ -930,7 +965,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
     stop(
         &b,
         &format!("{name}.msg"),
-        &format!("this {what} with DIM (flang runtime _FortranA{runtime}) is not differentiated by ferment: it handles a real(4) or real(8) array of rank 2 or 3, without MASK"),
+        &format!("this {what} with DIM (flang runtime _FortranA{runtime}) is not differentiated by ferment: it handles a real(4) or real(8) array of rank 2 or 3, with a MASK of its shape or none"),
         file,
         line,
     );

@@ -1,8 +1,8 @@
 ! Fortran MAXLOC/MINLOC/FINDLOC/COUNT/ANY (integer and logical results, without derivative, whose
 ! calls flang lowers at -O0 to _FortranAMaxlocReal8, _FortranAMinlocDim, _FortranACount...)
 ! used to index real arrays, and SUM/PRODUCT/MAXVAL/MINVAL with MASK= (_FortranASumReal8 & co.
-! with a mask descriptor: logical(4), logical(1), a scalar mask): the derivative goes through
-! the masked-in elements only. Reverse mode against central finite differences, forward mode
+! with a mask descriptor: logical(4), logical(1), a scalar mask), also along a dimension
+! (_FortranASumDim & co.): the derivative goes through the masked-in elements only. Reverse mode against central finite differences, forward mode
 ! against finite differences and against the reverse gradient (dot-product test); the points
 ! keep away from ties and from the mask thresholds.
 ! RUN: flang
@@ -17,10 +17,12 @@ contains
     logical, intent(in) :: flag
     real(8) :: a(n, 2)
     logical(1) :: small(n)
+    logical :: small2(n, 2)
     integer :: k, kk(2), j(1), ij(2), m(1), iv(n), f(1)
     a(:, 1) = x
     a(:, 2) = x * x
     small = abs(x) < 1d0
+    small2 = a > 0.3d0 .and. a < 1.5d0
     iv = [(mod(3 * k, 7), k = 1, n)]
     k = maxloc(x, 1)                    ! along DIM of a vector
     j = minloc(x)                       ! whole array
@@ -33,6 +35,9 @@ contains
     model = model + sum(x, mask=x > 0) + maxval(x, mask=x < 0.5d0) &
           + product(x, mask=x > 0.3d0) + minval(a, mask=a > 0.1d0) &
           + 3 * sum(a, mask=a < 0) + sum(x * x, mask=small) + 2 * sum(x, mask=flag)
+    ! along a dimension (_FortranASumDim, _FortranAMaxvalDim, _FortranAProductDim with a mask)
+    model = model + sum(sum(a, dim=1, mask=a > 0.5d0)) + sum(maxval(a, dim=2, mask=a < 2d0)) &
+          + sum(product(a, dim=1, mask=small2)) + sum(minval(a, dim=2, mask=flag))
   end function
 end module
 
