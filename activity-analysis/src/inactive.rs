@@ -29,6 +29,9 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "_FortranAMapException",
         "_FortranAferaiseexcept",
         "_FortranAReportFatalUserError",
+        // whether a pointer's target is one its ALLOCATE made (reads the
+        // descriptor and the footer after the data)
+        "ValidatePointerPayload",
         // output
         "printf",
         "puts",

@@ -978,6 +978,16 @@ enum Allocation {
     Allocate,
     /// `AllocatableDeallocate(desc, hasStat, errmsg, file, line)`.
     Deallocate,
+    /// `PointerAllocate(desc, hasStat, errmsg, file, line, source)`: a new
+    /// target for a pointer, whatever it was associated with (bounds set by
+    /// `PointerSetBounds`, which is `SetBounds`), from the runtime's
+    /// `AllocateValidatedPointerPayload` (`malloc` and a footer that
+    /// DEALLOCATE checks; the generators know it as an allocation).
+    PointerAllocate,
+    /// `PointerDeallocate(desc, hasStat, errmsg, file, line)`: the target,
+    /// checked by the runtime's `ValidatePointerPayload`, given back with
+    /// `free`.
+    PointerDeallocate,
 }
 
 fn allocation(name: &str) -> Option<(Allocation, usize)> {
@@ -985,6 +995,9 @@ fn allocation(name: &str) -> Option<(Allocation, usize)> {
         "_FortranAAllocatableSetBounds" => (Allocation::SetBounds, 4),
         "_FortranAAllocatableAllocate" => (Allocation::Allocate, 7),
         "_FortranAAllocatableDeallocate" => (Allocation::Deallocate, 5),
+        "_FortranAPointerSetBounds" => (Allocation::SetBounds, 4),
+        "_FortranAPointerAllocate" => (Allocation::PointerAllocate, 6),
+        "_FortranAPointerDeallocate" => (Allocation::PointerDeallocate, 5),
         _ => return None,
     })
 }
@@ -1024,7 +1037,7 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
                 b.store(lower, at(LOWER));
                 b.store(extent, at(EXTENT));
             }
-            Allocation::Allocate | Allocation::Deallocate => {
+            _ => {
                 let helper = allocation_helper(module, a);
                 crate::shim::verify_function(helper).map_err(|e| {
                     Error::new(format!(
@@ -1036,6 +1049,10 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
                     Allocation::Allocate => (args[4], args[5]),
                     _ => (args[3], args[4]),
                 };
+                // ALLOCATE(p, SOURCE=...) copies a value in: the runtime's.
+                if a == Allocation::PointerAllocate && !args[5].is_null_constant() {
+                    continue;
+                }
                 let v = b.call_fn(helper, &[args[0], file, line]);
                 call.replace_all_uses_with(v);
             }
@@ -1055,6 +1072,8 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
 fn allocation_helper(module: Module, a: Allocation) -> Value {
     let name = match a {
         Allocation::Allocate => "ferment.fortran.allocate",
+        Allocation::PointerAllocate => "ferment.fortran.pointer.allocate",
+        Allocation::PointerDeallocate => "ferment.fortran.pointer.deallocate",
         _ => "ferment.fortran.deallocate",
     };
     if let Some(f) = module.function(name) {
@@ -1092,6 +1111,24 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
     let state_ok = match a {
         Allocation::Allocate => null,
+        // A pointer gets a new target whatever it pointed to.
+        Allocation::PointerAllocate => b.const_int(Type::int(ctx, 1), 1),
+        Allocation::PointerDeallocate => {
+            let validate = module.function("ValidatePointerPayload").unwrap_or_else(|| {
+                module.add_function(
+                    "ValidatePointerPayload",
+                    Type::function(Type::int(ctx, 1), &[ptr], false),
+                )
+            });
+            let checked = f.append_block("associated");
+            let after = f.append_block("validated");
+            b.cond_br(null, bad, checked);
+            b.at_end(checked);
+            let valid = b.call_fn(validate, &[desc]);
+            b.br(after);
+            b.at_end(after);
+            valid
+        }
         _ => b.not(null),
     };
     let ok = b.and_int(b.and_int(plain_type, plain_extra), state_ok);
@@ -1099,7 +1136,7 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     b.cond_br(ok, go, bad);
     b.at_end(go);
     match a {
-        Allocation::Allocate => {
+        Allocation::Allocate | Allocation::PointerAllocate => {
             let rank = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
             let elen = b.load(i64t, b.gep_i8(desc, ELEM_LEN));
             let malloc = module.function("malloc").unwrap_or_else(|| {
@@ -1121,7 +1158,20 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
                 }
                 let one = b.const_int(i64t, 1);
                 let size = b.select(b.icmp(IntPredicate::LLVMIntEQ, sm, zero), one, sm);
-                let fresh = b.call_fn(malloc, &[size]);
+                let fresh = match a {
+                    Allocation::PointerAllocate => {
+                        let payload = module
+                            .function("AllocateValidatedPointerPayload")
+                            .unwrap_or_else(|| {
+                                module.add_function(
+                                    "AllocateValidatedPointerPayload",
+                                    Type::function(ptr, &[i64t, i32t], false),
+                                )
+                            });
+                        b.call_fn(payload, &[sm, b.const_int(i32t, 0)])
+                    }
+                    _ => b.call_fn(malloc, &[size]),
+                };
                 b.store(fresh, desc);
                 b.ret(b.const_int(i32t, 0));
             }
@@ -1138,6 +1188,8 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     b.at_end(bad);
     let what = match a {
         Allocation::Allocate => "this ALLOCATE (flang runtime _FortranAAllocatableAllocate) is not differentiated by ferment: it handles an unallocated allocatable of intrinsic type and rank at most 4 with the default allocator",
+        Allocation::PointerAllocate => "this ALLOCATE of a pointer (flang runtime _FortranAPointerAllocate) is not differentiated by ferment: it handles a pointer of intrinsic type and rank at most 4 with the default allocator, without SOURCE",
+        Allocation::PointerDeallocate => "this DEALLOCATE of a pointer (flang runtime _FortranAPointerDeallocate) is not differentiated by ferment: it handles a pointer of intrinsic type with the default allocator whose target an ALLOCATE made",
         _ => "this DEALLOCATE (flang runtime _FortranAAllocatableDeallocate) is not differentiated by ferment: it handles an allocated allocatable of intrinsic type with the default allocator",
     };
     stop(&b, &format!("{name}.msg"), what, file, line);

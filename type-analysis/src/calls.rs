@@ -34,6 +34,7 @@ use Fact::*;
 /// arguments get nothing beyond their IR types).
 const KNOWN: &[(&[&str], Fact, &[Fact])] = &[
     (&["malloc", "_Znwm", "_Znam", "valloc"], Ptr, &[Int]),
+    (&["AllocateValidatedPointerPayload"], Ptr, &[Int, Int]),
     (
         &[
             "_ZnwmRKSt9nothrow_t",
