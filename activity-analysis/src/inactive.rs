@@ -272,6 +272,12 @@ pub const WRITES_OR_ALIASES: &[&str] = &[
     "_FortranASpread",
     "_FortranAReshape",
     "_FortranATranspose",
+    "_FortranAPack",
+    "_FortranAUnpack",
+    "_FortranACshift",
+    "_FortranACshiftVector",
+    "_FortranAEoshift",
+    "_FortranAEoshiftVector",
     // OpenMP worksharing: loop bounds written through pointers
     "__kmpc_for_static_init_4",
     "__kmpc_for_static_init_4u",

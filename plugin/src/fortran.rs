@@ -78,7 +78,20 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
     if calls.is_empty() {
         return Ok(false);
     }
-    let helper = assign_helper(module);
+    let helpers: Vec<Value> = calls
+        .iter()
+        .map(|call| {
+            // The element type where the IR shows it (the right side's, or
+            // the left side's): the helper then has that kind's copy alone.
+            // With every kind's, one descriptor's data would be read as
+            // several types where its type code does not fold away (a
+            // descriptor a runtime routine filled).
+            let args = call.call_args();
+            let only = crate::fortran_matrix::static_type_code(args[1], 0)
+                .or_else(|| crate::fortran_matrix::static_type_code(args[0], 0));
+            assign_helper(module, only)
+        })
+        .collect();
     // Checked before anything inlines them: an ill-formed helper is an error.
     for g in module.functions() {
         if g.name().starts_with(HELPER) {
@@ -91,7 +104,7 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
         }
     }
     let b = Builder::new(module);
-    for call in calls {
+    for (call, helper) in calls.into_iter().zip(helpers) {
         b.before(call);
         b.set_debug_loc_from(call);
         b.call_fn(helper, &call.call_args());
@@ -100,10 +113,27 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
     Ok(true)
 }
 
+/// Whether a helper for the type code `only` (all kinds where `None`) has
+/// the copy for element type `elem` (`None`: bytes of data without
+/// derivatives).
+fn kind_allowed(only: Option<i64>, elem: Option<Type>) -> bool {
+    let Some(c) = only else { return true };
+    match elem {
+        Some(t) if t.float_bits() == 32 => c == CFI_TYPE_FLOAT,
+        Some(_) => c == CFI_TYPE_DOUBLE,
+        None => INACTIVE_TYPE_CODES.iter().any(|r| r.contains(&c)),
+    }
+}
+
 /// `ferment.fortran.assign(to, from, file, line)`: checks the descriptors and
-/// calls the copy for the element type, or stops.
-fn assign_helper(module: Module) -> Value {
-    if let Some(f) = module.function(HELPER) {
+/// calls the copy for the element type, or stops; `.k<code>` with the copy
+/// for type code `only` alone.
+fn assign_helper(module: Module, only: Option<i64>) -> Value {
+    let name = match only {
+        Some(c) => format!("{HELPER}.k{c}"),
+        None => HELPER.to_string(),
+    };
+    if let Some(f) = module.function(&name) {
         return f;
     }
     let ctx = module.context();
@@ -114,7 +144,7 @@ fn assign_helper(module: Module) -> Value {
         Type::int(ctx, 32),
         Type::int(ctx, 64),
     );
-    let f = module.add_function(HELPER, Type::function(void, &[ptr, ptr, ptr, i32t], false));
+    let f = module.add_function(&name, Type::function(void, &[ptr, ptr, ptr, i32t], false));
     f.set_internal();
     let p = f.params();
     let (to, from, file, line) = (p[0], p[1], p[2], p[3]);
@@ -159,7 +189,7 @@ fn assign_helper(module: Module) -> Value {
             (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
         ],
     );
-    broadcast_dispatch(&b, f, broadcast, to, from, ftype, trank, bad);
+    broadcast_dispatch(&b, f, broadcast, (to, from), ftype, trank, bad, only);
     b.at_end(check_bytes);
     b.cond_br(inactive_code(&b, code), bytes, bad);
     for (block, elem) in [
@@ -168,6 +198,10 @@ fn assign_helper(module: Module) -> Value {
         (bytes, None),
     ] {
         b.at_end(block);
+        if !kind_allowed(only, elem) {
+            b.br(bad);
+            continue;
+        }
         let mut cases = Vec::new();
         let done = f.append_block("done");
         for r in 0..=MAX_RANK {
@@ -187,7 +221,7 @@ fn assign_helper(module: Module) -> Value {
     b.at_end(bad);
     stop(
         &b,
-        "ferment.fortran.assign.msg",
+        &format!("{name}.msg"),
         "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, or a scalar assigned to every element of an allocated array, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
         file,
         line,
@@ -219,11 +253,11 @@ fn broadcast_dispatch(
     b: &Builder,
     f: Value,
     at: ferment_ir::Block,
-    to: Value,
-    from: Value,
+    (to, from): (Value, Value),
     ftype: Value,
     trank: Value,
     bad: ferment_ir::Block,
+    only: Option<i64>,
 ) {
     let module = b.module();
     let ctx = module.context();
@@ -250,6 +284,11 @@ fn broadcast_dispatch(
         (real8, Some(Type::f64(ctx))),
         (bytes, None),
     ] {
+        if !kind_allowed(only, elem) {
+            b.at_end(block);
+            b.br(bad);
+            continue;
+        }
         let done = f.append_block("fill.done");
         let mut cases = Vec::new();
         for r in 1..=MAX_RANK {
@@ -445,7 +484,9 @@ pub fn lower_reductions(f: Value) -> Result<bool> {
     }
     let b = Builder::new(module);
     for (call, r, bits) in calls {
-        let helper = reduction_helper(module, r, bits);
+        // A MASK argument (not a null constant): the masked variant.
+        let masked = r.arity() == 5 && !call.call_args()[4].is_null_constant();
+        let helper = reduction_helper(module, r, bits, masked);
         crate::shim::verify_function(helper).map_err(|e| {
             Error::new(format!(
                 "internal error: '{}' failed LLVM's verifier: {e}",
@@ -464,8 +505,9 @@ pub fn lower_reductions(f: Value) -> Result<bool> {
 /// `ferment.fortran.{sum,dot}.f{bits}`: the runtime routine's signature;
 /// sums in double precision (as the runtime does for real(4)) over the
 /// elements in array element order, ranks 1 to 4 for `SUM`.
-fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
-    let name = format!("ferment.fortran.{}.f{bits}", r.name());
+fn reduction_helper(module: Module, r: Reduction, bits: u32, masked: bool) -> Value {
+    let suffix = if masked { ".masked" } else { "" };
+    let name = format!("ferment.fortran.{}.f{bits}{suffix}", r.name());
     if let Some(f) = module.function(&name) {
         return f;
     }
@@ -528,31 +570,12 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
             b.icmp(IntPredicate::LLVMIntEQ, p[3], b.const_int(i32t, 0)),
         );
     }
-    // MASK (SUM, PRODUCT, MAXVAL, MINVAL): a logical array of the array's
-    // shape, or a scalar; `mdesc` is the mask's descriptor where there is
-    // one, else the array's (whose fields are then read but not used), so
-    // that no field is read through a null pointer.
-    let masked = (r.arity() == 5).then(|| {
-        let has = b.icmp(IntPredicate::LLVMIntNE, b.ptr_to_int(p[4], i64t), zero);
-        let mdesc = b.select(has, p[4], arrays[0]);
-        let melen = b.load(i64t, b.gep_i8(mdesc, ELEM_LEN));
-        let mut fits = b.const_int(Type::int(ctx, 1), 0);
-        for len in [1, 2, 4, 8] {
-            fits = b.or_int(
-                fits,
-                b.icmp(IntPredicate::LLVMIntEQ, melen, b.const_int(i64t, len)),
-            );
-        }
-        ok = b.and_int(ok, b.or_int(b.not(has), fits));
-        // The switch on the element length that reads a mask element: 0
-        // (every element counts) without a mask.
-        let selector = b.select(has, melen, zero);
-        let mrank = b.int_cast(b.load(i8t, b.gep_i8(mdesc, RANK)), i64t, false);
-        let scalar = b.and_int(
-            has,
-            b.icmp(IntPredicate::LLVMIntEQ, mrank, zero),
-        );
-        (mdesc, selector, mrank, scalar)
+    // MASK (SUM, PRODUCT, MAXVAL, MINVAL; the masked variant): a logical
+    // array of the array's shape, or a scalar.
+    let mask = masked.then(|| {
+        let (fits, len) = mask_length(&b, p[4]);
+        ok = b.and_int(ok, fits);
+        (p[4], len)
     });
     let rank = b.int_cast(b.load(i8t, b.gep_i8(arrays[0], RANK)), i64t, false);
     let ranks: Vec<u64> = match r {
@@ -599,20 +622,11 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
             }
         }
         // The mask's shape is the array's, or it is a scalar (read at offset
-        // 0 for every element; its dimensions, which it has none of, are
-        // read from the array's descriptor).
-        let mask = masked.map(|(mdesc, selector, mrank, scalar)| {
-            let dims = b.select(scalar, arrays[0], mdesc);
-            let mut conform = b.icmp(IntPredicate::LLVMIntEQ, mrank, b.const_int(i64t, rk as i64));
-            for (d, &e) in ext.iter().enumerate() {
-                let em = b.load(i64t, field(dims, d as u64, EXTENT));
-                conform = b.and_int(conform, b.icmp(IntPredicate::LLVMIntEQ, em, e));
-            }
-            same = b.and_int(same, b.or_int(scalar, conform));
-            let strides: Vec<Value> = (0..rk)
-                .map(|d| b.select(scalar, zero, b.load(i64t, field(dims, d, STRIDE))))
-                .collect();
-            (b.load(ptr, mdesc), selector, strides)
+        // 0 for every element).
+        let mask = mask.map(|(m, len)| {
+            let (conform, strides) = conformable_strides(&b, f, m, &ext);
+            same = b.and_int(same, conform);
+            (b.load(ptr, m), len, strides)
         });
         let bases: Vec<Value> = arrays.iter().map(|&a| b.load(ptr, a)).collect();
         let mut strides: Vec<Vec<Value>> = arrays
@@ -750,6 +764,66 @@ pub(crate) fn descriptor_param(f: Value, i: u32, rank: u64, integer_data: bool) 
         }
     }
     f.add_param_string_attribute(i, "enzyme_type", &format!("{{{}}}", entries.join(", ")));
+}
+
+/// The byte strides with which to walk the array `desc` over the index
+/// space of extents `ext` (its rank), or 0 for every dimension where `desc`
+/// is a scalar (rank 0): a MASK or UNPACK's FIELD conformable with an
+/// array; and whether it is (the same extents, or a scalar). The fields of
+/// a scalar's descriptor, which has no dimensions, are not read (a branch,
+/// not a `select` of two descriptors, which would make the activity
+/// analysis take one's data for the other's). Ends in a new block of `f`.
+pub(crate) fn conformable_strides(
+    b: &Builder,
+    f: Value,
+    desc: Value,
+    ext: &[Value],
+) -> (Value, Vec<Value>) {
+    let ctx = b.context();
+    let (i1, i8t, i64t) = (Type::int(ctx, 1), Type::int(ctx, 8), Type::int(ctx, 64));
+    let zero = b.const_int(i64t, 0);
+    let rank = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
+    let from = b.insert_block();
+    let array = f.append_block("conform.array");
+    let join = f.append_block("conform");
+    b.cond_br(b.icmp(IntPredicate::LLVMIntEQ, rank, zero), join, array);
+    b.at_end(array);
+    let (dext, dsm) = crate::fortran_matrix::shape_of(b, desc, ext.len() as u64);
+    let mut same = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        rank,
+        b.const_int(i64t, ext.len() as i64),
+    );
+    for (d, &e) in ext.iter().enumerate() {
+        same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, dext[d], e));
+    }
+    b.br(join);
+    b.at_end(join);
+    let ok = b.phi(i1, "conforms");
+    ok.add_incoming(b.const_int(i1, 1), from);
+    ok.add_incoming(same, array);
+    let sm = dsm
+        .iter()
+        .map(|&s| {
+            let v = b.phi(i64t, "stride");
+            v.add_incoming(zero, from);
+            v.add_incoming(s, array);
+            v
+        })
+        .collect();
+    (ok, sm)
+}
+
+/// Whether the logical array `mask` has elements of 1, 2, 4 or 8 bytes
+/// (what [`mask_element`] reads), and that length.
+pub(crate) fn mask_length(b: &Builder, mask: Value) -> (Value, Value) {
+    let i64t = b.i64();
+    let len = b.load(i64t, b.gep_i8(mask, ELEM_LEN));
+    let mut ok = b.const_int(Type::int(b.context(), 1), 0);
+    for l in [1, 2, 4, 8] {
+        ok = b.or_int(ok, b.icmp(IntPredicate::LLVMIntEQ, len, b.const_int(i64t, l)));
+    }
+    (ok, len)
 }
 
 /// Copies the `len` bytes at `src` to `dst` one byte at a time: integer,

@@ -110,7 +110,10 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
             Op::Transpose => transpose_helper(module, only),
             Op::Spread => spread_helper(module, only),
             Op::Reshape => reshape_helper(module, only),
-            Op::ReduceDim(r) => reduce_dim_helper(module, r, only),
+            Op::ReduceDim(r) => {
+                let masked = !call.call_args()[5].is_null_constant();
+                reduce_dim_helper(module, r, only, masked)
+            }
         };
         crate::shim::verify_function(helper).map_err(|e| {
             Error::new(format!(
@@ -129,14 +132,20 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
 /// The type code of the descriptor `desc` points to, where the IR shows it:
 /// an `alloca` written once with an aggregate built from a constant (the way
 /// flang fills a descriptor at -O0), or copied from such an `alloca`.
-fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
+pub(crate) fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
     let slot = desc.strip_casts();
     if depth > 4 || !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
         return None;
     }
     let mut found = None;
     for u in slot.users() {
-        let code = if u.opcode() == ferment_ir::Opcode::LLVMStore && u.operand(1) == slot {
+        let code = if u.opcode() == ferment_ir::Opcode::LLVMStore
+            && u.operand(1) == slot
+            && !u.operand(0).ty().is_struct()
+        {
+            // The base address alone (the other fields stored one by one).
+            continue;
+        } else if u.opcode() == ferment_ir::Opcode::LLVMStore && u.operand(1) == slot {
             let mut v = u.operand(0);
             loop {
                 if v.is_instruction() && v.opcode() == ferment_ir::Opcode::LLVMInsertValue {
@@ -156,6 +165,14 @@ fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
             && u.call_args()[0].strip_casts() == slot
         {
             static_type_code(u.call_args()[1], depth + 1)
+        } else if u.opcode() == ferment_ir::Opcode::LLVMGetElementPtr && u.operand(0) == slot {
+            // Optimized code stores the fields one by one: the type code
+            // byte at offset 21, alone or in a constant of the four bytes
+            // from offset 20 (rank, type, attribute, extra).
+            match field_store_code(u) {
+                Some(code) => code,
+                None => continue,
+            }
         } else if u.is_call() || u.opcode() == ferment_ir::Opcode::LLVMStore {
             // Passed to a call (the one being rewritten, or another that may
             // write it) or stored elsewhere: only reads and this call.
@@ -172,8 +189,46 @@ fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
     found
 }
 
+/// Where `gep` is the field of a descriptor slot that holds the type code
+/// (offset 21, or 20 for the four bytes from the rank on): `Some` of the
+/// code its stores write when each is that constant (`Some(None)` when not
+/// known); `None` for another field.
+fn field_store_code(gep: Value) -> Option<Option<i64>> {
+    let layout = ferment_type_analysis::Layout::new(gep.function_of().global_parent());
+    let (_, offset) = ferment_type_analysis::base_and_offset(&layout, gep);
+    if offset != 20 && offset != 21 {
+        return None;
+    }
+    let mut found = None;
+    for s in gep.users() {
+        if s.opcode() != ferment_ir::Opcode::LLVMStore || s.operand(1) != gep {
+            // A load, or the field passed on: nothing written here.
+            continue;
+        }
+        let v = s.operand(0);
+        let code = match offset {
+            21 if v.ty().is_integer() && v.ty().int_width() == 8 => v.const_int(),
+            20 if v.ty().is_vector() => v.aggregate_element(1).and_then(|e| e.const_int()),
+            20 if v.ty().is_integer() && v.ty().int_width() >= 16 => {
+                v.const_int().map(|c| (c >> 8) & 0xff)
+            }
+            // A store at offset 20 that does not reach the type code.
+            20 => continue,
+            _ => None,
+        };
+        let Some(c) = code else { return Some(None) };
+        if found.is_some_and(|f| f != c) {
+            return Some(None);
+        }
+        found = Some(c);
+    }
+    // No store here reached the type code (the rank's byte alone): another
+    // field.
+    found.map(Some)
+}
+
 /// `name`, with the type code of the one kind it handles when known.
-fn kind_name(name: &str, only: Option<i64>) -> String {
+pub(crate) fn kind_name(name: &str, only: Option<i64>) -> String {
     match only {
         Some(c) => format!("{name}.k{c}"),
         None => name.to_string(),
@@ -182,7 +237,7 @@ fn kind_name(name: &str, only: Option<i64>) -> String {
 
 /// A loop `for i in 0..n` around what `body` emits; the builder ends in the
 /// loop's exit block.
-fn counted_loop(b: &Builder, f: Value, n: Value, body: impl FnOnce(Value)) {
+pub(crate) fn counted_loop(b: &Builder, f: Value, n: Value, body: impl FnOnce(Value)) {
     let i64t = b.i64();
     let (zero, one) = (b.const_int(i64t, 0), b.const_int(i64t, 1));
     let pre = b.insert_block();
@@ -201,14 +256,14 @@ fn counted_loop(b: &Builder, f: Value, n: Value, body: impl FnOnce(Value)) {
 }
 
 /// Field `at` of dimension `d` of descriptor `desc`.
-fn dim_field(b: &Builder, desc: Value, d: u64, at: u64) -> Value {
+pub(crate) fn dim_field(b: &Builder, desc: Value, d: u64, at: u64) -> Value {
     b.gep_i8(desc, DIMS + d * DIM_SIZE + at)
 }
 
 /// Allocates `result` (unallocated, checked before) for `extents` elements of
 /// `elen` bytes: `malloc` of at least a byte, lower bounds 1, contiguous
 /// byte strides.
-fn allocate_result(b: &Builder, result: Value, extents: &[Value], elen: Value, code: Value) {
+pub(crate) fn allocate_result(b: &Builder, result: Value, extents: &[Value], elen: Value, code: Value) {
     let module = b.module();
     let ctx = module.context();
     let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
@@ -239,7 +294,7 @@ fn allocate_result(b: &Builder, result: Value, extents: &[Value], elen: Value, c
 }
 
 /// Whether `desc` holds elements of type code `code` and rank `rank`.
-fn is_kind(b: &Builder, desc: Value, code: i64, rank: i64) -> Value {
+pub(crate) fn is_kind(b: &Builder, desc: Value, code: i64, rank: i64) -> Value {
     let (i8t, i64t) = (b.i8(), b.i64());
     let t = b.int_cast(b.load(i8t, b.gep_i8(desc, TYPE)), i64t, false);
     let r = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
@@ -251,7 +306,7 @@ fn is_kind(b: &Builder, desc: Value, code: i64, rank: i64) -> Value {
 
 /// Whether `result` is unallocated (a null base address), as the runtime
 /// requires.
-fn unallocated(b: &Builder, result: Value) -> Value {
+pub(crate) fn unallocated(b: &Builder, result: Value) -> Value {
     let ptr = Type::ptr(b.context());
     let base = b.load(ptr, result);
     b.icmp(
@@ -429,7 +484,7 @@ fn transpose_helper(module: Module, only: Option<i64>) -> Value {
 /// block per kind: real(4), real(8), and where `bytes` data without
 /// derivatives (moved as bytes); `emit(elem)` fills each kind's block and
 /// ends it. Other types, and with `only` other type codes, go to `bad`.
-fn by_kind(
+pub(crate) fn by_kind(
     b: &Builder,
     f: Value,
     desc: Value,
@@ -476,7 +531,7 @@ fn by_kind(
 
 /// From the current block: branches on `rank` (i64) to one block per rank
 /// in `ranks`; `emit(r)` fills each and ends it. Other ranks go to `bad`.
-fn by_rank(
+pub(crate) fn by_rank(
     b: &Builder,
     f: Value,
     rank: Value,
@@ -499,12 +554,12 @@ fn by_rank(
 }
 
 /// The rank of `desc`, as i64.
-fn rank_of(b: &Builder, desc: Value) -> Value {
+pub(crate) fn rank_of(b: &Builder, desc: Value) -> Value {
     b.int_cast(b.load(b.i8(), b.gep_i8(desc, RANK)), b.i64(), false)
 }
 
 /// The extents and byte strides of the first `rank` dimensions of `desc`.
-fn shape_of(b: &Builder, desc: Value, rank: u64) -> (Vec<Value>, Vec<Value>) {
+pub(crate) fn shape_of(b: &Builder, desc: Value, rank: u64) -> (Vec<Value>, Vec<Value>) {
     let i64t = b.i64();
     (0..rank)
         .map(|d| {
@@ -518,7 +573,7 @@ fn shape_of(b: &Builder, desc: Value, rank: u64) -> (Vec<Value>, Vec<Value>) {
 
 /// A loop over every index of an index space of extents `ext`, in array
 /// element order: `body(indices, linear index)`.
-fn index_loop(b: &Builder, f: Value, ext: &[Value], body: impl FnOnce(&[Value], Value)) {
+pub(crate) fn index_loop(b: &Builder, f: Value, ext: &[Value], body: impl FnOnce(&[Value], Value)) {
     let mut n = b.const_int(b.i64(), 1);
     for &e in ext {
         n = b.mul_int(n, e);
@@ -551,7 +606,7 @@ fn move_element(b: &Builder, elem: Option<Type>, dst: Value, src: Value, elen: V
 
 /// The byte length of an element of `desc` (of kind `elem`), and the type
 /// code to give a result of that kind.
-fn element_kind(b: &Builder, desc: Value, elem: Option<Type>) -> (Value, Value) {
+pub(crate) fn element_kind(b: &Builder, desc: Value, elem: Option<Type>) -> (Value, Value) {
     match elem {
         Some(t) => {
             let code = if t.float_bits() == 32 {
@@ -574,7 +629,7 @@ fn element_kind(b: &Builder, desc: Value, elem: Option<Type>) -> (Value, Value) 
 /// A function `name` of the runtime routine's parameters returning `ret`,
 /// with internal linkage; its builder at the entry block, and a block for
 /// the cases not handled.
-fn helper_shell(module: Module, name: &str, params: &[Type], ret: Type) -> (Value, Builder, Block) {
+pub(crate) fn helper_shell(module: Module, name: &str, params: &[Type], ret: Type) -> (Value, Builder, Block) {
     let f = module.add_function(name, Type::function(ret, params, false));
     f.set_internal();
     let b = Builder::new(module);
@@ -823,7 +878,7 @@ fn reshape_kind_helper(module: Module, name: &str, elem: Option<Type>) -> Value 
 /// PRODUCT, MAXVAL or MINVAL along dimension `dim` of a real(4) or real(8)
 /// array of rank 2 or 3, with a MASK of the array's shape (or a scalar one)
 /// or none; a masked-out element does not count.
-fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
+fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool) -> Value {
     let (name, what, runtime) = match op {
         DimOp::Sum => ("ferment.fortran.sumdim", "SUM", "SumDim"),
         DimOp::Product => ("ferment.fortran.productdim", "PRODUCT", "ProductDim"),
@@ -831,6 +886,11 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
         DimOp::Minval => ("ferment.fortran.minvaldim", "MINVAL", "MinvalDim"),
     };
     let name = &kind_name(name, only);
+    let name = &if masked {
+        format!("{name}.masked")
+    } else {
+        name.clone()
+    };
     if let Some(f) = module.function(name) {
         return f;
     }
@@ -850,21 +910,13 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
     let p = f.params();
     let (result, array, dim, file, line, mask) = (p[0], p[1], p[2], p[3], p[4], p[5]);
     let zero = b.const_int(i64t, 0);
-    // MASK: a logical array of the array's shape, or a scalar; `mdesc` is
-    // its descriptor where there is one, else the array's (read, unused).
-    let has_mask = b.icmp(IntPredicate::LLVMIntNE, b.ptr_to_int(mask, i64t), zero);
-    let mdesc = b.select(has_mask, mask, array);
-    let melen = b.load(i64t, b.gep_i8(mdesc, ELEM_LEN));
-    let mut mask_fits = b.not(has_mask);
-    for len in [1, 2, 4, 8] {
-        mask_fits = b.or_int(
-            mask_fits,
-            b.icmp(IntPredicate::LLVMIntEQ, melen, b.const_int(i64t, len)),
-        );
-    }
-    let selector = b.select(has_mask, melen, zero);
-    let mrank = rank_of(&b, mdesc);
-    let scalar_mask = b.and_int(has_mask, b.icmp(IntPredicate::LLVMIntEQ, mrank, zero));
+    // MASK (the masked variant): a logical array of the array's shape, or a
+    // scalar.
+    let (mask_fits, melen) = if masked {
+        crate::fortran::mask_length(&b, mask)
+    } else {
+        (b.const_int(Type::int(ctx, 1), 1), zero)
+    };
     let go = f.append_block("go");
     b.cond_br(b.and_int(unallocated(&b, result), mask_fits), go, bad);
     b.at_end(go);
@@ -890,16 +942,14 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
                 b.icmp(IntPredicate::LLVMIntSGE, dimv, zero),
                 b.icmp(IntPredicate::LLVMIntSLT, dimv, b.const_int(i64t, r as i64)),
             );
-            // The mask's byte strides (0 for a scalar mask, whose missing
-            // dimensions are read from the array's descriptor).
-            let mdims = b.select(scalar_mask, array, mdesc);
-            let (mext, mraw) = shape_of(&b, mdims, r);
-            let mut conform = b.icmp(IntPredicate::LLVMIntEQ, mrank, b.const_int(i64t, r as i64));
-            for d in 0..r as usize {
-                conform = b.and_int(conform, b.icmp(IntPredicate::LLVMIntEQ, mext[d], ext[d]));
-            }
-            fits = b.and_int(fits, b.or_int(scalar_mask, conform));
-            let msm: Vec<Value> = mraw.iter().map(|&m| b.select(scalar_mask, zero, m)).collect();
+            // The mask's byte strides (0 for a scalar mask).
+            let msm: Vec<Value> = if masked {
+                let (conform, msm) = crate::fortran::conformable_strides(&b, f, mask, &ext);
+                fits = b.and_int(fits, conform);
+                msm
+            } else {
+                vec![zero; r as usize]
+            };
             let body = f.append_block("reduce");
             b.cond_br(fits, body, bad);
             b.at_end(body);
@@ -923,7 +973,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
             allocate_result(&b, result, &rext, elen, code);
             let out = b.load(ptr, result);
             let base = b.load(ptr, array);
-            let mbase = b.load(ptr, mdesc);
+            let mbase = if masked { b.load(ptr, mask) } else { b.zero(ptr) };
             index_loop(&b, f, &rext, |idx, e| {
                 let mut off = zero;
                 let mut moff = zero;
@@ -952,9 +1002,13 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
                         ),
                     };
                     // A masked-out element leaves the accumulator as it was.
-                    let mat = b.gep(i8t, mbase, &[b.add_int(moff, b.mul_int(k, kmsm))]);
-                    let counts = crate::fortran::mask_element(&b, f, selector, mat);
-                    let next = b.select(counts, next, acc);
+                    let next = if masked {
+                        let mat = b.gep(i8t, mbase, &[b.add_int(moff, b.mul_int(k, kmsm))]);
+                        let counts = crate::fortran::mask_element(&b, f, melen, mat);
+                        b.select(counts, next, acc)
+                    } else {
+                        next
+                    };
                     b.store(next, dst);
                 });
             });
