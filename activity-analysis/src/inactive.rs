@@ -550,16 +550,30 @@ mod tests {
             assert!(is_known_inactive_function(f), "{f}");
             assert!(inactive_function_writes_or_aliases(f), "{f}");
         }
-        for f in ["_FortranAMaxlocReal8", "_FortranAMinlocDim", "_FortranACountDim"] {
+        for f in [
+            "_FortranAMaxlocReal8",
+            "_FortranAMinlocDim",
+            "_FortranACountDim",
+        ] {
             assert!(is_known_inactive_function(f), "{f}");
-            assert_eq!(ferment_type_analysis::fortran_integer_result(f), Some(true), "{f}");
+            assert_eq!(
+                ferment_type_analysis::fortran_integer_result(f),
+                Some(true),
+                "{f}"
+            );
         }
         for f in ["_FortranACount", "_FortranAAll", "_FortranASumInteger4"] {
             assert!(is_known_inactive_function(f), "{f}");
-            assert_eq!(ferment_type_analysis::fortran_integer_result(f), Some(false), "{f}");
+            assert_eq!(
+                ferment_type_analysis::fortran_integer_result(f),
+                Some(false),
+                "{f}"
+            );
         }
         for f in [
-            "_FortranAAllocatableAllocate", "_FortranASumReal8", "_FortranAMaxlocReal8x",
+            "_FortranAAllocatableAllocate",
+            "_FortranASumReal8",
+            "_FortranAMaxlocReal8x",
             "_FortranASumDim",
         ] {
             assert!(!is_known_inactive_function(f), "{f}");

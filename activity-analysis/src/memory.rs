@@ -142,9 +142,7 @@ pub fn allocation_kind(v: Value) -> Option<AllocKind> {
         | "_Znam"
         | "_ZnwmRKSt9nothrow_t"
         | "_ZnamRKSt9nothrow_t"
-        | "AllocateValidatedPointerPayload" => {
-            Some(AllocKind::Heap { size_arg: 0 })
-        }
+        | "AllocateValidatedPointerPayload" => Some(AllocKind::Heap { size_arg: 0 }),
         "aligned_alloc" | "_ZnwmSt11align_val_t" | "_ZnamSt11align_val_t" => {
             Some(AllocKind::Heap {
                 size_arg: if name == "aligned_alloc" { 1 } else { 0 },

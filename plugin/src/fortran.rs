@@ -727,7 +727,10 @@ pub(crate) fn mask_element(b: &Builder, f: Value, len: Value, at: Value) -> Valu
         b.at_end(block);
         let it = Type::int(ctx, bytes * 8);
         let v = b.load(it, at);
-        incoming.push((b.icmp(IntPredicate::LLVMIntNE, v, b.const_int(it, 0)), block));
+        incoming.push((
+            b.icmp(IntPredicate::LLVMIntNE, v, b.const_int(it, 0)),
+            block,
+        ));
         b.br(join);
     }
     b.at_end(from);
@@ -821,7 +824,10 @@ pub(crate) fn mask_length(b: &Builder, mask: Value) -> (Value, Value) {
     let len = b.load(i64t, b.gep_i8(mask, ELEM_LEN));
     let mut ok = b.const_int(Type::int(b.context(), 1), 0);
     for l in [1, 2, 4, 8] {
-        ok = b.or_int(ok, b.icmp(IntPredicate::LLVMIntEQ, len, b.const_int(i64t, l)));
+        ok = b.or_int(
+            ok,
+            b.icmp(IntPredicate::LLVMIntEQ, len, b.const_int(i64t, l)),
+        );
     }
     (ok, len)
 }
@@ -1188,12 +1194,14 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
         // A pointer gets a new target whatever it pointed to.
         Allocation::PointerAllocate => b.const_int(Type::int(ctx, 1), 1),
         Allocation::PointerDeallocate => {
-            let validate = module.function("ValidatePointerPayload").unwrap_or_else(|| {
-                module.add_function(
-                    "ValidatePointerPayload",
-                    Type::function(Type::int(ctx, 1), &[ptr], false),
-                )
-            });
+            let validate = module
+                .function("ValidatePointerPayload")
+                .unwrap_or_else(|| {
+                    module.add_function(
+                        "ValidatePointerPayload",
+                        Type::function(Type::int(ctx, 1), &[ptr], false),
+                    )
+                });
             let checked = f.append_block("associated");
             let after = f.append_block("validated");
             b.cond_br(null, bad, checked);

@@ -263,7 +263,13 @@ pub(crate) fn dim_field(b: &Builder, desc: Value, d: u64, at: u64) -> Value {
 /// Allocates `result` (unallocated, checked before) for `extents` elements of
 /// `elen` bytes: `malloc` of at least a byte, lower bounds 1, contiguous
 /// byte strides.
-pub(crate) fn allocate_result(b: &Builder, result: Value, extents: &[Value], elen: Value, code: Value) {
+pub(crate) fn allocate_result(
+    b: &Builder,
+    result: Value,
+    extents: &[Value],
+    elen: Value,
+    code: Value,
+) {
     let module = b.module();
     let ctx = module.context();
     let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
@@ -629,7 +635,12 @@ pub(crate) fn element_kind(b: &Builder, desc: Value, elem: Option<Type>) -> (Val
 /// A function `name` of the runtime routine's parameters returning `ret`,
 /// with internal linkage; its builder at the entry block, and a block for
 /// the cases not handled.
-pub(crate) fn helper_shell(module: Module, name: &str, params: &[Type], ret: Type) -> (Value, Builder, Block) {
+pub(crate) fn helper_shell(
+    module: Module,
+    name: &str,
+    params: &[Type],
+    ret: Type,
+) -> (Value, Builder, Block) {
     let f = module.add_function(name, Type::function(ret, params, false));
     f.set_internal();
     let b = Builder::new(module);
@@ -973,7 +984,11 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
             allocate_result(&b, result, &rext, elen, code);
             let out = b.load(ptr, result);
             let base = b.load(ptr, array);
-            let mbase = if masked { b.load(ptr, mask) } else { b.zero(ptr) };
+            let mbase = if masked {
+                b.load(ptr, mask)
+            } else {
+                b.zero(ptr)
+            };
             index_loop(&b, f, &rext, |idx, e| {
                 let mut off = zero;
                 let mut moff = zero;

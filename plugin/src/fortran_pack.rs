@@ -26,8 +26,8 @@ use crate::fortran::{
     conformable_strides, mask_element, mask_length, stop, CFI_TYPE_DOUBLE, CFI_TYPE_FLOAT,
 };
 use crate::fortran_matrix::{
-    allocate_result, by_kind, by_rank, counted_loop, helper_shell, index_loop, kind_name,
-    rank_of, shape_of, static_type_code, unallocated,
+    allocate_result, by_kind, by_rank, counted_loop, helper_shell, index_loop, kind_name, rank_of,
+    shape_of, static_type_code, unallocated,
 };
 use ferment_ir::{Builder, IntPredicate, Module, Type, Value};
 
@@ -180,10 +180,7 @@ fn count_true(
         let at = b.gep(b.i8(), mbase, &[offset(b, idx, msm)]);
         let m = mask_element(b, f, melen, at);
         let c = b.load(i64t, count);
-        b.store(
-            b.add_int(c, b.int_cast(m, i64t, false)),
-            count,
-        );
+        b.store(b.add_int(c, b.int_cast(m, i64t, false)), count);
     });
     b.load(i64t, count)
 }
@@ -207,7 +204,11 @@ fn pack(b: &Builder, f: Value, t: Type, p: &[Value], count: Value, bad: ferment_
             b.not(has_vector),
             b.and_int(
                 same_kind(b, vdesc, t),
-                b.icmp(IntPredicate::LLVMIntEQ, rank_of(b, vdesc), b.const_int(i64t, 1)),
+                b.icmp(
+                    IntPredicate::LLVMIntEQ,
+                    rank_of(b, vdesc),
+                    b.const_int(i64t, 1),
+                ),
             ),
         );
         let go = f.append_block("pack");
@@ -260,7 +261,11 @@ fn unpack(b: &Builder, f: Value, t: Type, p: &[Value], count: Value, bad: fermen
         let (field_ok, fsm) = conformable_strides(b, f, field, &ext);
         let kinds_ok = b.and_int(
             same_kind(b, field, t),
-            b.icmp(IntPredicate::LLVMIntEQ, rank_of(b, vector), b.const_int(i64t, 1)),
+            b.icmp(
+                IntPredicate::LLVMIntEQ,
+                rank_of(b, vector),
+                b.const_int(i64t, 1),
+            ),
         );
         let go = f.append_block("unpack");
         b.cond_br(b.and_int(b.and_int(mask_ok, field_ok), kinds_ok), go, bad);
@@ -328,7 +333,11 @@ fn shift(b: &Builder, f: Value, t: Type, op: Op, p: &[Value], bad: ferment_ir::B
     let forward = b.icmp(IntPredicate::LLVMIntSGE, amount, zero);
     let size = b.select(forward, amount, b.sub_int(zero, amount));
     let r = b.sub_int(size, b.mul_int(b.udiv_int(size, n1), n1));
-    let back = b.select(b.icmp(IntPredicate::LLVMIntEQ, r, zero), zero, b.sub_int(n1, r));
+    let back = b.select(
+        b.icmp(IntPredicate::LLVMIntEQ, r, zero),
+        zero,
+        b.sub_int(n1, r),
+    );
     let s = b.select(forward, r, back);
     counted_loop(b, f, n, |i| {
         let dst = b.gep(i8t, out, &[b.mul_int(i, elen)]);

@@ -20,23 +20,36 @@ pub fn fortran_integer_result(name: &str) -> Option<bool> {
     // logical array, the integer reductions of a whole array.
     const SCALAR: &[&str] = &["Count", "Any", "All", "Parity"];
     const INTEGER_REDUCTIONS: &[&str] = &[
-        "SumInteger", "ProductInteger", "MaxvalInteger", "MinvalInteger", "IAll", "IAny",
+        "SumInteger",
+        "ProductInteger",
+        "MaxvalInteger",
+        "MinvalInteger",
+        "IAll",
+        "IAny",
         "IParity",
     ];
     const KINDS: &[&str] = &["1", "2", "4", "8", "16"];
     if SCALAR.contains(&rest)
-        || INTEGER_REDUCTIONS.iter().any(|r| {
-            rest.strip_prefix(r)
-                .is_some_and(|k| KINDS.contains(&k))
-        })
+        || INTEGER_REDUCTIONS
+            .iter()
+            .any(|r| rest.strip_prefix(r).is_some_and(|k| KINDS.contains(&k)))
     {
         return Some(false);
     }
     // Routines filling a result descriptor: the locations (by the array's
     // type, or along a dimension) and the logical reductions along one.
     const DIM: &[&str] = &[
-        "MaxlocDim", "MinlocDim", "Findloc", "FindlocDim", "CountDim", "AnyDim", "AllDim",
-        "ParityDim", "IAllDim", "IAnyDim", "IParityDim",
+        "MaxlocDim",
+        "MinlocDim",
+        "Findloc",
+        "FindlocDim",
+        "CountDim",
+        "AnyDim",
+        "AllDim",
+        "ParityDim",
+        "IAllDim",
+        "IAnyDim",
+        "IParityDim",
     ];
     let location = ["Maxloc", "Minloc"].iter().any(|l| {
         rest.strip_prefix(l).is_some_and(|t| {

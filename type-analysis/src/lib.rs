@@ -22,8 +22,8 @@ mod scope;
 mod tbaa;
 pub mod tree;
 
-pub use fortran::fortran_integer_result;
 pub use analysis::{FunctionTypes, TypeAnalysis, TypeConflict};
+pub use fortran::fortran_integer_result;
 pub use layout::{base_and_offset, float_kind, Layout};
 pub use printer::{print_function, print_module, slot_names};
 pub use scope::{requests, Request};

@@ -347,7 +347,11 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         }
         // flang's MAXLOC, COUNT... write integers into their first argument.
         if ferment_activity_analysis::fortran_integer_result(&name) == Some(true) {
-            if let Some(&a) = inst.call_args().first().filter(|a| activity.is_shadowed(**a)) {
+            if let Some(&a) = inst
+                .call_args()
+                .first()
+                .filter(|a| activity.is_shadowed(**a))
+            {
                 return Err(Error::at(
                     inst,
                     format!(
