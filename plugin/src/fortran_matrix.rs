@@ -44,6 +44,8 @@ enum DimOp {
     Product,
     Maxval,
     Minval,
+    /// `Norm2Dim(result, array, dim, file, line)`: no MASK.
+    Norm2,
 }
 
 impl Op {
@@ -51,6 +53,7 @@ impl Op {
         match self {
             Op::Matmul => 5,
             Op::Transpose => 4,
+            Op::ReduceDim(DimOp::Norm2) => 5,
             Op::Spread | Op::ReduceDim(_) => 6,
             Op::Reshape => 7,
         }
@@ -68,6 +71,7 @@ fn matrix_op(name: &str) -> Option<(Op, Option<u32>)> {
         "_FortranAProductDim" => (Op::ReduceDim(DimOp::Product), None),
         "_FortranAMaxvalDim" => (Op::ReduceDim(DimOp::Maxval), None),
         "_FortranAMinvalDim" => (Op::ReduceDim(DimOp::Minval), None),
+        "_FortranANorm2Dim" => (Op::ReduceDim(DimOp::Norm2), None),
         _ => return None,
     })
 }
@@ -100,6 +104,14 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
         {
             continue;
         }
+        // Another type the IR shows (complex, derived): the runtime call
+        // stays, a compile error where it carries derivatives.
+        if matches!(op, Op::Spread | Op::Reshape | Op::Transpose)
+            && static_type_code(call.call_args()[1], 0)
+                .is_some_and(|c| c != CFI_TYPE_FLOAT && c != CFI_TYPE_DOUBLE)
+        {
+            continue;
+        }
         // The source's element type where the IR shows it: the helper
         // then has that kind's path alone (with both, one descriptor's
         // data would be read as two types).
@@ -111,7 +123,10 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
             Op::Spread => spread_helper(module, only),
             Op::Reshape => reshape_helper(module, only),
             Op::ReduceDim(r) => {
-                let masked = !call.call_args()[5].is_null_constant();
+                let masked = call
+                    .call_args()
+                    .get(5)
+                    .is_some_and(|m| !m.is_null_constant());
                 reduce_dim_helper(module, r, only, masked)
             }
         };
@@ -886,7 +901,7 @@ fn reshape_kind_helper(module: Module, name: &str, elem: Option<Type>) -> Value 
 }
 
 /// `ferment.fortran.<op>dim(result, array, dim, file, line, mask)`: SUM,
-/// PRODUCT, MAXVAL or MINVAL along dimension `dim` of a real(4) or real(8)
+/// PRODUCT, MAXVAL, MINVAL or NORM2 (no `mask` parameter) along dimension `dim` of a real(4) or real(8)
 /// array of rank 2 or 3, with a MASK of the array's shape (or a scalar one)
 /// or none; a masked-out element does not count.
 fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool) -> Value {
@@ -895,6 +910,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
         DimOp::Product => ("ferment.fortran.productdim", "PRODUCT", "ProductDim"),
         DimOp::Maxval => ("ferment.fortran.maxvaldim", "MAXVAL", "MaxvalDim"),
         DimOp::Minval => ("ferment.fortran.minvaldim", "MINVAL", "MinvalDim"),
+        DimOp::Norm2 => ("ferment.fortran.norm2dim", "NORM2", "Norm2Dim"),
     };
     let name = &kind_name(name, only);
     let name = &if masked {
@@ -912,14 +928,15 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
         Type::int(ctx, 32),
         Type::int(ctx, 64),
     );
-    let (f, b, bad) = helper_shell(
-        module,
-        name,
-        &[ptr, ptr, i32t, ptr, i32t, ptr],
-        Type::void(ctx),
-    );
+    let params: &[Type] = if op == DimOp::Norm2 {
+        &[ptr, ptr, i32t, ptr, i32t]
+    } else {
+        &[ptr, ptr, i32t, ptr, i32t, ptr]
+    };
+    let (f, b, bad) = helper_shell(module, name, params, Type::void(ctx));
     let p = f.params();
-    let (result, array, dim, file, line, mask) = (p[0], p[1], p[2], p[3], p[4], p[5]);
+    let (result, array, dim, file, line) = (p[0], p[1], p[2], p[3], p[4]);
+    let mask = p.get(5).copied().unwrap_or_else(|| b.zero(ptr));
     let zero = b.const_int(i64t, 0);
     // MASK (the masked variant): a logical array of the array's shape, or a
     // scalar.
@@ -942,7 +959,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
             f64::MAX
         };
         let initial = match op {
-            DimOp::Sum => 0.0,
+            DimOp::Sum | DimOp::Norm2 => 0.0,
             DimOp::Product => 1.0,
             DimOp::Maxval => -huge,
             DimOp::Minval => huge,
@@ -1004,6 +1021,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
                     let acc = b.load(t, dst);
                     let next = match op {
                         DimOp::Sum => b.fadd(acc, v),
+                        DimOp::Norm2 => b.fadd(acc, b.fmul(v, v)),
                         DimOp::Product => b.fmul(acc, v),
                         DimOp::Maxval => b.select(
                             b.fcmp(ferment_ir::RealPredicate::LLVMRealOGT, v, acc),
@@ -1026,6 +1044,10 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
                     };
                     b.store(next, dst);
                 });
+                if op == DimOp::Norm2 {
+                    let squares = b.load(t, dst);
+                    b.store(b.unary_intrinsic("llvm.sqrt", squares), dst);
+                }
             });
             b.ret_void();
         });

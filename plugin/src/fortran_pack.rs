@@ -80,7 +80,12 @@ pub fn lower_pack_ops(f: Value) -> Result<bool> {
         }) {
             continue;
         }
-        let only = code.filter(|&c| c == CFI_TYPE_FLOAT || c == CFI_TYPE_DOUBLE);
+        // Another type the IR shows (complex, derived): the runtime call
+        // stays, a compile error where it carries derivatives.
+        if code.is_some_and(|c| c != CFI_TYPE_FLOAT && c != CFI_TYPE_DOUBLE) {
+            continue;
+        }
+        let only = code;
         let helper = helper(module, op, only);
         crate::shim::verify_function(helper).map_err(|e| {
             Error::new(format!(

@@ -38,6 +38,8 @@ contains
     ! along a dimension (_FortranASumDim, _FortranAMaxvalDim, _FortranAProductDim with a mask)
     model = model + sum(sum(a, dim=1, mask=a > 0.5d0)) + sum(maxval(a, dim=2, mask=a < 2d0)) &
           + sum(product(a, dim=1, mask=small2)) + sum(minval(a, dim=2, mask=flag))
+    ! NORM2 along a dimension (_FortranANorm2Dim at every -O)
+    model = model + sum(norm2(a, dim=1)) + sum(norm2(a, dim=2) * x)
   end function
 end module
 

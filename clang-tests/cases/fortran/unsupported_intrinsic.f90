@@ -1,9 +1,10 @@
-! Fortran: an intrinsic flang lowers to a runtime routine ferment has no rule for (NORM2 along a
-! dimension, _FortranANorm2Dim at every -O) is a compile error at the statement that names the
+! Fortran: an intrinsic flang leaves to its runtime that ferment does not differentiate (PACK of
+! complex data, _FortranAPack at every -O) is a compile error at the statement, naming the
 ! runtime routine, never a silently wrong derivative.
 ! RUN: flang
-! EXPECT-ERROR: unsupported_intrinsic.f90:16:5
-! EXPECT-ERROR: cannot differentiate call to '_FortranANorm2Dim', flang's runtime routine for a Fortran intrinsic
+! EXPECT-ERROR: unsupported_intrinsic.f90:21:5
+! EXPECT-ERROR: cannot differentiate call to '_FortranAPack'
+! EXPECT-ERROR: flang's runtime routine for a Fortran intrinsic
 module unsupported_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -12,9 +13,12 @@ contains
   real(8) function model(n, a)
     integer, intent(in) :: n
     real(8), intent(in) :: a(n, 2)
-    real(8) :: r(2)
-    r = norm2(a, dim=1)
-    model = r(1) * r(2)
+    complex(8) :: z(n)
+    integer :: i
+    do i = 1, n
+      z(i) = cmplx(a(i, 1), a(i, 2), 8)
+    end do
+    model = sum(real(pack(z, a(:, 1) > 0)))
   end function
 end module
 
