@@ -29,6 +29,9 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "_FortranAMapException",
         "_FortranAferaiseexcept",
         "_FortranAReportFatalUserError",
+        // whether a pointer's target is one its ALLOCATE made (reads the
+        // descriptor and the footer after the data)
+        "ValidatePointerPayload",
         // output
         "printf",
         "puts",
@@ -196,6 +199,7 @@ pub fn is_known_inactive_function(name: &str) -> bool {
     ];
     EXACT.contains(&name)
         || WRITES_OR_ALIASES.contains(&name)
+        || ferment_type_analysis::fortran_integer_result(name).is_some()
         || int_math()
         || PREFIX.iter().any(|p| name.starts_with(p))
         || is_cxx_library_name(name)
@@ -271,6 +275,12 @@ pub const WRITES_OR_ALIASES: &[&str] = &[
     "_FortranASpread",
     "_FortranAReshape",
     "_FortranATranspose",
+    "_FortranAPack",
+    "_FortranAUnpack",
+    "_FortranACshift",
+    "_FortranACshiftVector",
+    "_FortranAEoshift",
+    "_FortranAEoshiftVector",
     // OpenMP worksharing: loop bounds written through pointers
     "__kmpc_for_static_init_4",
     "__kmpc_for_static_init_4u",
@@ -542,6 +552,34 @@ mod tests {
         ] {
             assert!(is_known_inactive_function(f), "{f}");
             assert!(inactive_function_writes_or_aliases(f), "{f}");
+        }
+        for f in [
+            "_FortranAMaxlocReal8",
+            "_FortranAMinlocDim",
+            "_FortranACountDim",
+        ] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert_eq!(
+                ferment_type_analysis::fortran_integer_result(f),
+                Some(true),
+                "{f}"
+            );
+        }
+        for f in ["_FortranACount", "_FortranAAll", "_FortranASumInteger4"] {
+            assert!(is_known_inactive_function(f), "{f}");
+            assert_eq!(
+                ferment_type_analysis::fortran_integer_result(f),
+                Some(false),
+                "{f}"
+            );
+        }
+        for f in [
+            "_FortranAAllocatableAllocate",
+            "_FortranASumReal8",
+            "_FortranAMaxlocReal8x",
+            "_FortranASumDim",
+        ] {
+            assert!(!is_known_inactive_function(f), "{f}");
         }
         for f in ["ilogb", "ilogbf", "lroundl", "llrint"] {
             assert!(is_known_inactive_function(f), "{f}");

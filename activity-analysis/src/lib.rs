@@ -42,6 +42,7 @@ pub use calls::{ArgEffect, CallPolicy, Context, KnownCalls};
 pub use canonical::{
     canonicalize, seeds_of, ArgActivity, Canonical, Mode, Reason, Request, RetActivity,
 };
+pub use ferment_type_analysis::fortran_integer_result;
 pub use inactive::{
     derivative_free_output, enzyme_global_name, global_annotations, global_variable_annotations,
     inactive_function_writes_or_aliases, is_known_inactive_callee, is_known_inactive_function,

@@ -135,9 +135,14 @@ pub fn allocation_kind(v: Value) -> Option<AllocKind> {
         return Some(AllocKind::Heap { size_arg });
     }
     match name.as_str() {
-        "malloc" | "_Znwm" | "_Znam" | "_ZnwmRKSt9nothrow_t" | "_ZnamRKSt9nothrow_t" => {
-            Some(AllocKind::Heap { size_arg: 0 })
-        }
+        // flang's runtime allocates a pointer's target with `malloc` and a
+        // footer that its DEALLOCATE checks.
+        "malloc"
+        | "_Znwm"
+        | "_Znam"
+        | "_ZnwmRKSt9nothrow_t"
+        | "_ZnamRKSt9nothrow_t"
+        | "AllocateValidatedPointerPayload" => Some(AllocKind::Heap { size_arg: 0 }),
         "aligned_alloc" | "_ZnwmSt11align_val_t" | "_ZnamSt11align_val_t" => {
             Some(AllocKind::Heap {
                 size_arg: if name == "aligned_alloc" { 1 } else { 0 },

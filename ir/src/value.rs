@@ -234,6 +234,15 @@ impl Value {
         }
     }
 
+    /// Element `i` of a constant aggregate or vector, where there is one.
+    pub fn aggregate_element(self, i: u32) -> Option<Value> {
+        if !self.is_constant() {
+            return None;
+        }
+        let e = unsafe { LLVMGetAggregateElement(self.0, i) };
+        (!e.is_null()).then_some(Value(e))
+    }
+
     /// The value of a floating-point constant, or of every lane of a vector
     /// constant whose lanes are all that value.
     pub fn splat_float(self) -> Option<f64> {

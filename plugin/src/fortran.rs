@@ -78,7 +78,20 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
     if calls.is_empty() {
         return Ok(false);
     }
-    let helper = assign_helper(module);
+    let helpers: Vec<Value> = calls
+        .iter()
+        .map(|call| {
+            // The element type where the IR shows it (the right side's, or
+            // the left side's): the helper then has that kind's copy alone.
+            // With every kind's, one descriptor's data would be read as
+            // several types where its type code does not fold away (a
+            // descriptor a runtime routine filled).
+            let args = call.call_args();
+            let only = crate::fortran_matrix::static_type_code(args[1], 0)
+                .or_else(|| crate::fortran_matrix::static_type_code(args[0], 0));
+            assign_helper(module, only)
+        })
+        .collect();
     // Checked before anything inlines them: an ill-formed helper is an error.
     for g in module.functions() {
         if g.name().starts_with(HELPER) {
@@ -91,7 +104,7 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
         }
     }
     let b = Builder::new(module);
-    for call in calls {
+    for (call, helper) in calls.into_iter().zip(helpers) {
         b.before(call);
         b.set_debug_loc_from(call);
         b.call_fn(helper, &call.call_args());
@@ -100,10 +113,27 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
     Ok(true)
 }
 
+/// Whether a helper for the type code `only` (all kinds where `None`) has
+/// the copy for element type `elem` (`None`: bytes of data without
+/// derivatives).
+fn kind_allowed(only: Option<i64>, elem: Option<Type>) -> bool {
+    let Some(c) = only else { return true };
+    match elem {
+        Some(t) if t.float_bits() == 32 => c == CFI_TYPE_FLOAT,
+        Some(_) => c == CFI_TYPE_DOUBLE,
+        None => INACTIVE_TYPE_CODES.iter().any(|r| r.contains(&c)),
+    }
+}
+
 /// `ferment.fortran.assign(to, from, file, line)`: checks the descriptors and
-/// calls the copy for the element type, or stops.
-fn assign_helper(module: Module) -> Value {
-    if let Some(f) = module.function(HELPER) {
+/// calls the copy for the element type, or stops; `.k<code>` with the copy
+/// for type code `only` alone.
+fn assign_helper(module: Module, only: Option<i64>) -> Value {
+    let name = match only {
+        Some(c) => format!("{HELPER}.k{c}"),
+        None => HELPER.to_string(),
+    };
+    if let Some(f) = module.function(&name) {
         return f;
     }
     let ctx = module.context();
@@ -114,7 +144,7 @@ fn assign_helper(module: Module) -> Value {
         Type::int(ctx, 32),
         Type::int(ctx, 64),
     );
-    let f = module.add_function(HELPER, Type::function(void, &[ptr, ptr, ptr, i32t], false));
+    let f = module.add_function(&name, Type::function(void, &[ptr, ptr, ptr, i32t], false));
     f.set_internal();
     let p = f.params();
     let (to, from, file, line) = (p[0], p[1], p[2], p[3]);
@@ -159,7 +189,7 @@ fn assign_helper(module: Module) -> Value {
             (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
         ],
     );
-    broadcast_dispatch(&b, f, broadcast, to, from, ftype, trank, bad);
+    broadcast_dispatch(&b, f, broadcast, (to, from), ftype, trank, bad, only);
     b.at_end(check_bytes);
     b.cond_br(inactive_code(&b, code), bytes, bad);
     for (block, elem) in [
@@ -168,6 +198,10 @@ fn assign_helper(module: Module) -> Value {
         (bytes, None),
     ] {
         b.at_end(block);
+        if !kind_allowed(only, elem) {
+            b.br(bad);
+            continue;
+        }
         let mut cases = Vec::new();
         let done = f.append_block("done");
         for r in 0..=MAX_RANK {
@@ -187,7 +221,7 @@ fn assign_helper(module: Module) -> Value {
     b.at_end(bad);
     stop(
         &b,
-        "ferment.fortran.assign.msg",
+        &format!("{name}.msg"),
         "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, or a scalar assigned to every element of an allocated array, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
         file,
         line,
@@ -219,11 +253,11 @@ fn broadcast_dispatch(
     b: &Builder,
     f: Value,
     at: ferment_ir::Block,
-    to: Value,
-    from: Value,
+    (to, from): (Value, Value),
     ftype: Value,
     trank: Value,
     bad: ferment_ir::Block,
+    only: Option<i64>,
 ) {
     let module = b.module();
     let ctx = module.context();
@@ -250,6 +284,11 @@ fn broadcast_dispatch(
         (real8, Some(Type::f64(ctx))),
         (bytes, None),
     ] {
+        if !kind_allowed(only, elem) {
+            b.at_end(block);
+            b.br(bad);
+            continue;
+        }
         let done = f.append_block("fill.done");
         let mut cases = Vec::new();
         for r in 1..=MAX_RANK {
@@ -284,6 +323,8 @@ fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
     let f = module.add_function(&name, Type::function(i8t, &[ptr, ptr], false));
     f.set_internal();
+    descriptor_param(f, 0, rank, elem.is_none());
+    descriptor_param(f, 1, 0, elem.is_none());
     let p = f.params();
     let (to, from) = (p[0], p[1]);
     let b = Builder::new(module);
@@ -329,14 +370,13 @@ fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
         Some(v) => {
             b.store(v, dst);
         }
-        None => {
-            b.memmove(dst, fbase, elen);
-        }
+        None => copy_bytes(&b, f, dst, fbase, elen),
     }
+    let latch = b.insert_block();
     let e1 = b.add_int(e, one);
     b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), elements, exit);
     e.add_incoming(zero, allocated);
-    e.add_incoming(e1, elements);
+    e.add_incoming(e1, latch);
     b.at_end(exit);
     b.ret(b.const_int(i8t, 1));
     b.at_end(refuse);
@@ -444,7 +484,9 @@ pub fn lower_reductions(f: Value) -> Result<bool> {
     }
     let b = Builder::new(module);
     for (call, r, bits) in calls {
-        let helper = reduction_helper(module, r, bits);
+        // A MASK argument (not a null constant): the masked variant.
+        let masked = r.arity() == 5 && !call.call_args()[4].is_null_constant();
+        let helper = reduction_helper(module, r, bits, masked);
         crate::shim::verify_function(helper).map_err(|e| {
             Error::new(format!(
                 "internal error: '{}' failed LLVM's verifier: {e}",
@@ -463,8 +505,9 @@ pub fn lower_reductions(f: Value) -> Result<bool> {
 /// `ferment.fortran.{sum,dot}.f{bits}`: the runtime routine's signature;
 /// sums in double precision (as the runtime does for real(4)) over the
 /// elements in array element order, ranks 1 to 4 for `SUM`.
-fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
-    let name = format!("ferment.fortran.{}.f{bits}", r.name());
+fn reduction_helper(module: Module, r: Reduction, bits: u32, masked: bool) -> Value {
+    let suffix = if masked { ".masked" } else { "" };
+    let name = format!("ferment.fortran.{}.f{bits}{suffix}", r.name());
     if let Some(f) = module.function(&name) {
         return f;
     }
@@ -527,10 +570,13 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
             b.icmp(IntPredicate::LLVMIntEQ, p[3], b.const_int(i32t, 0)),
         );
     }
-    if r.arity() == 5 && r != Reduction::Dot {
-        let no_mask = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(p[4], i64t), zero);
-        ok = b.and_int(ok, no_mask);
-    }
+    // MASK (SUM, PRODUCT, MAXVAL, MINVAL; the masked variant): a logical
+    // array of the array's shape, or a scalar.
+    let mask = masked.then(|| {
+        let (fits, len) = mask_length(&b, p[4]);
+        ok = b.and_int(ok, fits);
+        (p[4], len)
+    });
     let rank = b.int_cast(b.load(i8t, b.gep_i8(arrays[0], RANK)), i64t, false);
     let ranks: Vec<u64> = match r {
         Reduction::Dot => vec![1],
@@ -575,11 +621,21 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
                 same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, ea, e));
             }
         }
+        // The mask's shape is the array's, or it is a scalar (read at offset
+        // 0 for every element).
+        let mask = mask.map(|(m, len)| {
+            let (conform, strides) = conformable_strides(&b, f, m, &ext);
+            same = b.and_int(same, conform);
+            (b.load(ptr, m), len, strides)
+        });
         let bases: Vec<Value> = arrays.iter().map(|&a| b.load(ptr, a)).collect();
-        let strides: Vec<Vec<Value>> = arrays
+        let mut strides: Vec<Vec<Value>> = arrays
             .iter()
             .map(|&a| (0..rk).map(|d| b.load(i64t, field(a, d, STRIDE))).collect())
             .collect();
+        if let Some((_, _, ms)) = &mask {
+            strides.push(ms.clone());
+        }
         let head = f.append_block("loop.entry");
         let body = f.append_block("elements");
         let exit = f.append_block("exit");
@@ -590,7 +646,7 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
         let e = b.phi(i64t, "e");
         let acc = b.phi(acc_ty, "acc");
         let mut rest = e;
-        let mut offs = vec![zero; arrays.len()];
+        let mut offs = vec![zero; strides.len()];
         for (d, &x) in ext.iter().enumerate() {
             let q = b.udiv_int(rest, x);
             let i = b.sub_int(rest, b.mul_int(q, x));
@@ -616,16 +672,26 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
             Reduction::Maxval => b.select(b.fcmp(RealPredicate::LLVMRealOGT, term, acc), term, acc),
             Reduction::Minval => b.select(b.fcmp(RealPredicate::LLVMRealOLT, term, acc), term, acc),
         };
+        // A masked-out element leaves the accumulator as it was.
+        let acc1 = match &mask {
+            Some((mbase, selector, _)) => {
+                let at = b.gep(i8t, *mbase, &[offs[arrays.len()]]);
+                let counts = mask_element(&b, f, *selector, at);
+                b.select(counts, acc1, acc)
+            }
+            None => acc1,
+        };
+        let latch = b.insert_block();
         let e1 = b.add_int(e, one);
         b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), body, exit);
         e.add_incoming(zero, head);
-        e.add_incoming(e1, body);
+        e.add_incoming(e1, latch);
         acc.add_incoming(b.const_real(acc_ty, initial), head);
-        acc.add_incoming(acc1, body);
+        acc.add_incoming(acc1, latch);
         b.at_end(exit);
         let result = b.phi(acc_ty, "result");
         result.add_incoming(b.const_real(acc_ty, initial), head);
-        result.add_incoming(acc1, body);
+        result.add_incoming(acc1, latch);
         let result = if r == Reduction::Norm2 {
             b.unary_intrinsic("llvm.sqrt", result)
         } else {
@@ -635,14 +701,158 @@ fn reduction_helper(module: Module, r: Reduction, bits: u32) -> Value {
     }
     b.at_end(bad);
     let what = match r {
-        Reduction::Product => "this PRODUCT (flang runtime _FortranAProductReal*) is not differentiated by ferment: it handles the product of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
-        Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
+        Reduction::Product => "this PRODUCT (flang runtime _FortranAProductReal*) is not differentiated by ferment: it handles the product of a whole real(4) or real(8) array of rank 1 to 4, with a MASK of its shape or none",
+        Reduction::Sum => "this SUM (flang runtime _FortranASumReal*) is not differentiated by ferment: it handles the sum of a whole real(4) or real(8) array of rank 1 to 4, with a MASK of its shape or none",
         Reduction::Dot => "this DOT_PRODUCT (flang runtime _FortranADotProductReal*) is not differentiated by ferment: it handles two real(4) or real(8) vectors of the same size",
         Reduction::Norm2 => "this NORM2 (flang runtime _FortranANorm2_*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM",
-        Reduction::Maxval | Reduction::Minval => "this MAXVAL/MINVAL (flang runtime _FortranAMaxvalReal*/_FortranAMinvalReal*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, without DIM or MASK",
+        Reduction::Maxval | Reduction::Minval => "this MAXVAL/MINVAL (flang runtime _FortranAMaxvalReal*/_FortranAMinvalReal*) is not differentiated by ferment: it handles a whole real(4) or real(8) array of rank 1 to 4, with a MASK of its shape or none",
     };
     stop(&b, &format!("{name}.msg"), what, file, line);
     f
+}
+
+/// Whether the logical element at `at` is true, read as an integer of
+/// `len` bytes (1, 2, 4 or 8; any other value, 0 where there is no mask:
+/// true). Ends in a new block of `f`.
+pub(crate) fn mask_element(b: &Builder, f: Value, len: Value, at: Value) -> Value {
+    let ctx = b.context();
+    let (i1, i64t) = (Type::int(ctx, 1), Type::int(ctx, 64));
+    let from = b.insert_block();
+    let join = f.append_block("mask.join");
+    let mut cases = Vec::new();
+    let mut incoming = Vec::new();
+    for bytes in [1u32, 2, 4, 8] {
+        let block = f.append_block("mask.read");
+        cases.push((b.const_int(i64t, bytes as i64), block));
+        b.at_end(block);
+        let it = Type::int(ctx, bytes * 8);
+        let v = b.load(it, at);
+        incoming.push((
+            b.icmp(IntPredicate::LLVMIntNE, v, b.const_int(it, 0)),
+            block,
+        ));
+        b.br(join);
+    }
+    b.at_end(from);
+    b.switch(len, join, &cases);
+    b.at_end(join);
+    let m = b.phi(i1, "counts");
+    m.add_incoming(b.const_int(i1, 1), from);
+    for (v, block) in incoming {
+        m.add_incoming(v, block);
+    }
+    m
+}
+
+/// Tells the type analysis what parameter `i` of helper `f`, a rank-`rank`
+/// descriptor, holds (an `enzyme_type` attribute): a base address, then
+/// integer fields; with `integer_data`, the base address points to integers
+/// (a byte copy's integer, logical or character data). Without it a field
+/// copied from one descriptor to another (a lower bound) would be a
+/// question in a helper left a call in a large function, where no caller's
+/// descriptor is in sight. (An attribute, not an `__enzyme_integer` call,
+/// which would keep the inlined helpers' dead paths for other types from
+/// folding away.)
+pub(crate) fn descriptor_param(f: Value, i: u32, rank: u64, integer_data: bool) {
+    let mut entries = vec!["[-1]:Pointer".to_string(), "[-1,0]:Pointer".to_string()];
+    if integer_data {
+        entries.push("[-1,0,-1]:Integer".to_string());
+    }
+    for off in [ELEM_LEN, 16, RANK, TYPE, ATTRIBUTE, EXTRA] {
+        entries.push(format!("[-1,{off}]:Integer"));
+    }
+    for d in 0..rank {
+        for at in [LOWER, EXTENT, STRIDE] {
+            entries.push(format!("[-1,{}]:Integer", DIMS + d * DIM_SIZE + at));
+        }
+    }
+    f.add_param_string_attribute(i, "enzyme_type", &format!("{{{}}}", entries.join(", ")));
+}
+
+/// The byte strides with which to walk the array `desc` over the index
+/// space of extents `ext` (its rank), or 0 for every dimension where `desc`
+/// is a scalar (rank 0): a MASK or UNPACK's FIELD conformable with an
+/// array; and whether it is (the same extents, or a scalar). The fields of
+/// a scalar's descriptor, which has no dimensions, are not read (a branch,
+/// not a `select` of two descriptors, which would make the activity
+/// analysis take one's data for the other's). Ends in a new block of `f`.
+pub(crate) fn conformable_strides(
+    b: &Builder,
+    f: Value,
+    desc: Value,
+    ext: &[Value],
+) -> (Value, Vec<Value>) {
+    let ctx = b.context();
+    let (i1, i8t, i64t) = (Type::int(ctx, 1), Type::int(ctx, 8), Type::int(ctx, 64));
+    let zero = b.const_int(i64t, 0);
+    let rank = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
+    let from = b.insert_block();
+    let array = f.append_block("conform.array");
+    let join = f.append_block("conform");
+    b.cond_br(b.icmp(IntPredicate::LLVMIntEQ, rank, zero), join, array);
+    b.at_end(array);
+    let (dext, dsm) = crate::fortran_matrix::shape_of(b, desc, ext.len() as u64);
+    let mut same = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        rank,
+        b.const_int(i64t, ext.len() as i64),
+    );
+    for (d, &e) in ext.iter().enumerate() {
+        same = b.and_int(same, b.icmp(IntPredicate::LLVMIntEQ, dext[d], e));
+    }
+    b.br(join);
+    b.at_end(join);
+    let ok = b.phi(i1, "conforms");
+    ok.add_incoming(b.const_int(i1, 1), from);
+    ok.add_incoming(same, array);
+    let sm = dsm
+        .iter()
+        .map(|&s| {
+            let v = b.phi(i64t, "stride");
+            v.add_incoming(zero, from);
+            v.add_incoming(s, array);
+            v
+        })
+        .collect();
+    (ok, sm)
+}
+
+/// Whether the logical array `mask` has elements of 1, 2, 4 or 8 bytes
+/// (what [`mask_element`] reads), and that length.
+pub(crate) fn mask_length(b: &Builder, mask: Value) -> (Value, Value) {
+    let i64t = b.i64();
+    let len = b.load(i64t, b.gep_i8(mask, ELEM_LEN));
+    let mut ok = b.const_int(Type::int(b.context(), 1), 0);
+    for l in [1, 2, 4, 8] {
+        ok = b.or_int(
+            ok,
+            b.icmp(IntPredicate::LLVMIntEQ, len, b.const_int(i64t, l)),
+        );
+    }
+    (ok, len)
+}
+
+/// Copies the `len` bytes at `src` to `dst` one byte at a time: integer,
+/// logical or character data, which a byte carries no float of (a
+/// `memmove` of unknown length would leave the type analysis a question
+/// where the helper is differentiated for other calls' real data). Ends in
+/// a new block of `f`.
+fn copy_bytes(b: &Builder, f: Value, dst: Value, src: Value, len: Value) {
+    let (i8t, i64t) = (b.i8(), b.i64());
+    let (zero, one) = (b.const_int(i64t, 0), b.const_int(i64t, 1));
+    let pre = b.insert_block();
+    let body = f.append_block("bytes");
+    let done = f.append_block("bytes.done");
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, len, zero), body, done);
+    b.at_end(body);
+    let k = b.phi(i64t, "k");
+    let v = b.load(i8t, b.gep(i8t, src, &[k]));
+    b.store(v, b.gep(i8t, dst, &[k]));
+    let k1 = b.add_int(k, one);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, k1, len), body, done);
+    k.add_incoming(zero, pre);
+    k.add_incoming(k1, body);
+    b.at_end(done);
 }
 
 /// `ferment.fortran.assign.<elem>.r<rank>(to, from) -> i8`: 1 when it
@@ -664,6 +874,8 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
     let f = module.add_function(&name, Type::function(i8t, &[ptr, ptr], false));
     f.set_internal();
+    descriptor_param(f, 0, rank, elem.is_none());
+    descriptor_param(f, 1, rank, elem.is_none());
     let p = f.params();
     let (to, from) = (p[0], p[1]);
     let b = Builder::new(module);
@@ -818,14 +1030,13 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
             let v = b.load(t, src);
             b.store(v, dst);
         }
-        None => {
-            b.memmove(dst, src, elen);
-        }
+        None => copy_bytes(&b, f, dst, src, elen),
     }
+    let latch = b.insert_block();
     let e1 = b.add_int(e, one);
     b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, e1, n), elements, exit);
     e.add_incoming(zero, has_elements);
-    e.add_incoming(e1, elements);
+    e.add_incoming(e1, latch);
 
     b.at_end(exit);
     b.ret(b.const_int(i8t, 1));
@@ -847,6 +1058,16 @@ enum Allocation {
     Allocate,
     /// `AllocatableDeallocate(desc, hasStat, errmsg, file, line)`.
     Deallocate,
+    /// `PointerAllocate(desc, hasStat, errmsg, file, line, source)`: a new
+    /// target for a pointer, whatever it was associated with (bounds set by
+    /// `PointerSetBounds`, which is `SetBounds`), from the runtime's
+    /// `AllocateValidatedPointerPayload` (`malloc` and a footer that
+    /// DEALLOCATE checks; the generators know it as an allocation).
+    PointerAllocate,
+    /// `PointerDeallocate(desc, hasStat, errmsg, file, line)`: the target,
+    /// checked by the runtime's `ValidatePointerPayload`, given back with
+    /// `free`.
+    PointerDeallocate,
 }
 
 fn allocation(name: &str) -> Option<(Allocation, usize)> {
@@ -854,6 +1075,9 @@ fn allocation(name: &str) -> Option<(Allocation, usize)> {
         "_FortranAAllocatableSetBounds" => (Allocation::SetBounds, 4),
         "_FortranAAllocatableAllocate" => (Allocation::Allocate, 7),
         "_FortranAAllocatableDeallocate" => (Allocation::Deallocate, 5),
+        "_FortranAPointerSetBounds" => (Allocation::SetBounds, 4),
+        "_FortranAPointerAllocate" => (Allocation::PointerAllocate, 6),
+        "_FortranAPointerDeallocate" => (Allocation::PointerDeallocate, 5),
         _ => return None,
     })
 }
@@ -893,7 +1117,7 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
                 b.store(lower, at(LOWER));
                 b.store(extent, at(EXTENT));
             }
-            Allocation::Allocate | Allocation::Deallocate => {
+            _ => {
                 let helper = allocation_helper(module, a);
                 crate::shim::verify_function(helper).map_err(|e| {
                     Error::new(format!(
@@ -905,6 +1129,10 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
                     Allocation::Allocate => (args[4], args[5]),
                     _ => (args[3], args[4]),
                 };
+                // ALLOCATE(p, SOURCE=...) copies a value in: the runtime's.
+                if a == Allocation::PointerAllocate && !args[5].is_null_constant() {
+                    continue;
+                }
                 let v = b.call_fn(helper, &[args[0], file, line]);
                 call.replace_all_uses_with(v);
             }
@@ -924,6 +1152,8 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
 fn allocation_helper(module: Module, a: Allocation) -> Value {
     let name = match a {
         Allocation::Allocate => "ferment.fortran.allocate",
+        Allocation::PointerAllocate => "ferment.fortran.pointer.allocate",
+        Allocation::PointerDeallocate => "ferment.fortran.pointer.deallocate",
         _ => "ferment.fortran.deallocate",
     };
     if let Some(f) = module.function(name) {
@@ -961,6 +1191,26 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
     let state_ok = match a {
         Allocation::Allocate => null,
+        // A pointer gets a new target whatever it pointed to.
+        Allocation::PointerAllocate => b.const_int(Type::int(ctx, 1), 1),
+        Allocation::PointerDeallocate => {
+            let validate = module
+                .function("ValidatePointerPayload")
+                .unwrap_or_else(|| {
+                    module.add_function(
+                        "ValidatePointerPayload",
+                        Type::function(Type::int(ctx, 1), &[ptr], false),
+                    )
+                });
+            let checked = f.append_block("associated");
+            let after = f.append_block("validated");
+            b.cond_br(null, bad, checked);
+            b.at_end(checked);
+            let valid = b.call_fn(validate, &[desc]);
+            b.br(after);
+            b.at_end(after);
+            valid
+        }
         _ => b.not(null),
     };
     let ok = b.and_int(b.and_int(plain_type, plain_extra), state_ok);
@@ -968,7 +1218,7 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     b.cond_br(ok, go, bad);
     b.at_end(go);
     match a {
-        Allocation::Allocate => {
+        Allocation::Allocate | Allocation::PointerAllocate => {
             let rank = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
             let elen = b.load(i64t, b.gep_i8(desc, ELEM_LEN));
             let malloc = module.function("malloc").unwrap_or_else(|| {
@@ -990,7 +1240,20 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
                 }
                 let one = b.const_int(i64t, 1);
                 let size = b.select(b.icmp(IntPredicate::LLVMIntEQ, sm, zero), one, sm);
-                let fresh = b.call_fn(malloc, &[size]);
+                let fresh = match a {
+                    Allocation::PointerAllocate => {
+                        let payload = module
+                            .function("AllocateValidatedPointerPayload")
+                            .unwrap_or_else(|| {
+                                module.add_function(
+                                    "AllocateValidatedPointerPayload",
+                                    Type::function(ptr, &[i64t, i32t], false),
+                                )
+                            });
+                        b.call_fn(payload, &[sm, b.const_int(i32t, 0)])
+                    }
+                    _ => b.call_fn(malloc, &[size]),
+                };
                 b.store(fresh, desc);
                 b.ret(b.const_int(i32t, 0));
             }
@@ -1007,6 +1270,8 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
     b.at_end(bad);
     let what = match a {
         Allocation::Allocate => "this ALLOCATE (flang runtime _FortranAAllocatableAllocate) is not differentiated by ferment: it handles an unallocated allocatable of intrinsic type and rank at most 4 with the default allocator",
+        Allocation::PointerAllocate => "this ALLOCATE of a pointer (flang runtime _FortranAPointerAllocate) is not differentiated by ferment: it handles a pointer of intrinsic type and rank at most 4 with the default allocator, without SOURCE",
+        Allocation::PointerDeallocate => "this DEALLOCATE of a pointer (flang runtime _FortranAPointerDeallocate) is not differentiated by ferment: it handles a pointer of intrinsic type with the default allocator whose target an ALLOCATE made",
         _ => "this DEALLOCATE (flang runtime _FortranAAllocatableDeallocate) is not differentiated by ferment: it handles an allocated allocatable of intrinsic type with the default allocator",
     };
     stop(&b, &format!("{name}.msg"), what, file, line);

@@ -44,6 +44,8 @@ enum DimOp {
     Product,
     Maxval,
     Minval,
+    /// `Norm2Dim(result, array, dim, file, line)`: no MASK.
+    Norm2,
 }
 
 impl Op {
@@ -51,6 +53,7 @@ impl Op {
         match self {
             Op::Matmul => 5,
             Op::Transpose => 4,
+            Op::ReduceDim(DimOp::Norm2) => 5,
             Op::Spread | Op::ReduceDim(_) => 6,
             Op::Reshape => 7,
         }
@@ -68,6 +71,7 @@ fn matrix_op(name: &str) -> Option<(Op, Option<u32>)> {
         "_FortranAProductDim" => (Op::ReduceDim(DimOp::Product), None),
         "_FortranAMaxvalDim" => (Op::ReduceDim(DimOp::Maxval), None),
         "_FortranAMinvalDim" => (Op::ReduceDim(DimOp::Minval), None),
+        "_FortranANorm2Dim" => (Op::ReduceDim(DimOp::Norm2), None),
         _ => return None,
     })
 }
@@ -100,6 +104,14 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
         {
             continue;
         }
+        // Another type the IR shows (complex, derived): the runtime call
+        // stays, a compile error where it carries derivatives.
+        if matches!(op, Op::Spread | Op::Reshape | Op::Transpose)
+            && static_type_code(call.call_args()[1], 0)
+                .is_some_and(|c| c != CFI_TYPE_FLOAT && c != CFI_TYPE_DOUBLE)
+        {
+            continue;
+        }
         // The source's element type where the IR shows it: the helper
         // then has that kind's path alone (with both, one descriptor's
         // data would be read as two types).
@@ -110,7 +122,13 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
             Op::Transpose => transpose_helper(module, only),
             Op::Spread => spread_helper(module, only),
             Op::Reshape => reshape_helper(module, only),
-            Op::ReduceDim(r) => reduce_dim_helper(module, r, only),
+            Op::ReduceDim(r) => {
+                let masked = call
+                    .call_args()
+                    .get(5)
+                    .is_some_and(|m| !m.is_null_constant());
+                reduce_dim_helper(module, r, only, masked)
+            }
         };
         crate::shim::verify_function(helper).map_err(|e| {
             Error::new(format!(
@@ -129,14 +147,20 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
 /// The type code of the descriptor `desc` points to, where the IR shows it:
 /// an `alloca` written once with an aggregate built from a constant (the way
 /// flang fills a descriptor at -O0), or copied from such an `alloca`.
-fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
+pub(crate) fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
     let slot = desc.strip_casts();
     if depth > 4 || !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
         return None;
     }
     let mut found = None;
     for u in slot.users() {
-        let code = if u.opcode() == ferment_ir::Opcode::LLVMStore && u.operand(1) == slot {
+        let code = if u.opcode() == ferment_ir::Opcode::LLVMStore
+            && u.operand(1) == slot
+            && !u.operand(0).ty().is_struct()
+        {
+            // The base address alone (the other fields stored one by one).
+            continue;
+        } else if u.opcode() == ferment_ir::Opcode::LLVMStore && u.operand(1) == slot {
             let mut v = u.operand(0);
             loop {
                 if v.is_instruction() && v.opcode() == ferment_ir::Opcode::LLVMInsertValue {
@@ -156,6 +180,14 @@ fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
             && u.call_args()[0].strip_casts() == slot
         {
             static_type_code(u.call_args()[1], depth + 1)
+        } else if u.opcode() == ferment_ir::Opcode::LLVMGetElementPtr && u.operand(0) == slot {
+            // Optimized code stores the fields one by one: the type code
+            // byte at offset 21, alone or in a constant of the four bytes
+            // from offset 20 (rank, type, attribute, extra).
+            match field_store_code(u) {
+                Some(code) => code,
+                None => continue,
+            }
         } else if u.is_call() || u.opcode() == ferment_ir::Opcode::LLVMStore {
             // Passed to a call (the one being rewritten, or another that may
             // write it) or stored elsewhere: only reads and this call.
@@ -172,8 +204,46 @@ fn static_type_code(desc: Value, depth: u32) -> Option<i64> {
     found
 }
 
+/// Where `gep` is the field of a descriptor slot that holds the type code
+/// (offset 21, or 20 for the four bytes from the rank on): `Some` of the
+/// code its stores write when each is that constant (`Some(None)` when not
+/// known); `None` for another field.
+fn field_store_code(gep: Value) -> Option<Option<i64>> {
+    let layout = ferment_type_analysis::Layout::new(gep.function_of().global_parent());
+    let (_, offset) = ferment_type_analysis::base_and_offset(&layout, gep);
+    if offset != 20 && offset != 21 {
+        return None;
+    }
+    let mut found = None;
+    for s in gep.users() {
+        if s.opcode() != ferment_ir::Opcode::LLVMStore || s.operand(1) != gep {
+            // A load, or the field passed on: nothing written here.
+            continue;
+        }
+        let v = s.operand(0);
+        let code = match offset {
+            21 if v.ty().is_integer() && v.ty().int_width() == 8 => v.const_int(),
+            20 if v.ty().is_vector() => v.aggregate_element(1).and_then(|e| e.const_int()),
+            20 if v.ty().is_integer() && v.ty().int_width() >= 16 => {
+                v.const_int().map(|c| (c >> 8) & 0xff)
+            }
+            // A store at offset 20 that does not reach the type code.
+            20 => continue,
+            _ => None,
+        };
+        let Some(c) = code else { return Some(None) };
+        if found.is_some_and(|f| f != c) {
+            return Some(None);
+        }
+        found = Some(c);
+    }
+    // No store here reached the type code (the rank's byte alone): another
+    // field.
+    found.map(Some)
+}
+
 /// `name`, with the type code of the one kind it handles when known.
-fn kind_name(name: &str, only: Option<i64>) -> String {
+pub(crate) fn kind_name(name: &str, only: Option<i64>) -> String {
     match only {
         Some(c) => format!("{name}.k{c}"),
         None => name.to_string(),
@@ -182,7 +252,7 @@ fn kind_name(name: &str, only: Option<i64>) -> String {
 
 /// A loop `for i in 0..n` around what `body` emits; the builder ends in the
 /// loop's exit block.
-fn counted_loop(b: &Builder, f: Value, n: Value, body: impl FnOnce(Value)) {
+pub(crate) fn counted_loop(b: &Builder, f: Value, n: Value, body: impl FnOnce(Value)) {
     let i64t = b.i64();
     let (zero, one) = (b.const_int(i64t, 0), b.const_int(i64t, 1));
     let pre = b.insert_block();
@@ -201,14 +271,20 @@ fn counted_loop(b: &Builder, f: Value, n: Value, body: impl FnOnce(Value)) {
 }
 
 /// Field `at` of dimension `d` of descriptor `desc`.
-fn dim_field(b: &Builder, desc: Value, d: u64, at: u64) -> Value {
+pub(crate) fn dim_field(b: &Builder, desc: Value, d: u64, at: u64) -> Value {
     b.gep_i8(desc, DIMS + d * DIM_SIZE + at)
 }
 
 /// Allocates `result` (unallocated, checked before) for `extents` elements of
 /// `elen` bytes: `malloc` of at least a byte, lower bounds 1, contiguous
 /// byte strides.
-fn allocate_result(b: &Builder, result: Value, extents: &[Value], elen: Value, code: Value) {
+pub(crate) fn allocate_result(
+    b: &Builder,
+    result: Value,
+    extents: &[Value],
+    elen: Value,
+    code: Value,
+) {
     let module = b.module();
     let ctx = module.context();
     let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
@@ -239,7 +315,7 @@ fn allocate_result(b: &Builder, result: Value, extents: &[Value], elen: Value, c
 }
 
 /// Whether `desc` holds elements of type code `code` and rank `rank`.
-fn is_kind(b: &Builder, desc: Value, code: i64, rank: i64) -> Value {
+pub(crate) fn is_kind(b: &Builder, desc: Value, code: i64, rank: i64) -> Value {
     let (i8t, i64t) = (b.i8(), b.i64());
     let t = b.int_cast(b.load(i8t, b.gep_i8(desc, TYPE)), i64t, false);
     let r = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
@@ -251,7 +327,7 @@ fn is_kind(b: &Builder, desc: Value, code: i64, rank: i64) -> Value {
 
 /// Whether `result` is unallocated (a null base address), as the runtime
 /// requires.
-fn unallocated(b: &Builder, result: Value) -> Value {
+pub(crate) fn unallocated(b: &Builder, result: Value) -> Value {
     let ptr = Type::ptr(b.context());
     let base = b.load(ptr, result);
     b.icmp(
@@ -429,7 +505,7 @@ fn transpose_helper(module: Module, only: Option<i64>) -> Value {
 /// block per kind: real(4), real(8), and where `bytes` data without
 /// derivatives (moved as bytes); `emit(elem)` fills each kind's block and
 /// ends it. Other types, and with `only` other type codes, go to `bad`.
-fn by_kind(
+pub(crate) fn by_kind(
     b: &Builder,
     f: Value,
     desc: Value,
@@ -476,7 +552,7 @@ fn by_kind(
 
 /// From the current block: branches on `rank` (i64) to one block per rank
 /// in `ranks`; `emit(r)` fills each and ends it. Other ranks go to `bad`.
-fn by_rank(
+pub(crate) fn by_rank(
     b: &Builder,
     f: Value,
     rank: Value,
@@ -499,12 +575,12 @@ fn by_rank(
 }
 
 /// The rank of `desc`, as i64.
-fn rank_of(b: &Builder, desc: Value) -> Value {
+pub(crate) fn rank_of(b: &Builder, desc: Value) -> Value {
     b.int_cast(b.load(b.i8(), b.gep_i8(desc, RANK)), b.i64(), false)
 }
 
 /// The extents and byte strides of the first `rank` dimensions of `desc`.
-fn shape_of(b: &Builder, desc: Value, rank: u64) -> (Vec<Value>, Vec<Value>) {
+pub(crate) fn shape_of(b: &Builder, desc: Value, rank: u64) -> (Vec<Value>, Vec<Value>) {
     let i64t = b.i64();
     (0..rank)
         .map(|d| {
@@ -518,7 +594,7 @@ fn shape_of(b: &Builder, desc: Value, rank: u64) -> (Vec<Value>, Vec<Value>) {
 
 /// A loop over every index of an index space of extents `ext`, in array
 /// element order: `body(indices, linear index)`.
-fn index_loop(b: &Builder, f: Value, ext: &[Value], body: impl FnOnce(&[Value], Value)) {
+pub(crate) fn index_loop(b: &Builder, f: Value, ext: &[Value], body: impl FnOnce(&[Value], Value)) {
     let mut n = b.const_int(b.i64(), 1);
     for &e in ext {
         n = b.mul_int(n, e);
@@ -551,7 +627,7 @@ fn move_element(b: &Builder, elem: Option<Type>, dst: Value, src: Value, elen: V
 
 /// The byte length of an element of `desc` (of kind `elem`), and the type
 /// code to give a result of that kind.
-fn element_kind(b: &Builder, desc: Value, elem: Option<Type>) -> (Value, Value) {
+pub(crate) fn element_kind(b: &Builder, desc: Value, elem: Option<Type>) -> (Value, Value) {
     match elem {
         Some(t) => {
             let code = if t.float_bits() == 32 {
@@ -574,7 +650,12 @@ fn element_kind(b: &Builder, desc: Value, elem: Option<Type>) -> (Value, Value) 
 /// A function `name` of the runtime routine's parameters returning `ret`,
 /// with internal linkage; its builder at the entry block, and a block for
 /// the cases not handled.
-fn helper_shell(module: Module, name: &str, params: &[Type], ret: Type) -> (Value, Builder, Block) {
+pub(crate) fn helper_shell(
+    module: Module,
+    name: &str,
+    params: &[Type],
+    ret: Type,
+) -> (Value, Builder, Block) {
     let f = module.add_function(name, Type::function(ret, params, false));
     f.set_internal();
     let b = Builder::new(module);
@@ -820,16 +901,23 @@ fn reshape_kind_helper(module: Module, name: &str, elem: Option<Type>) -> Value 
 }
 
 /// `ferment.fortran.<op>dim(result, array, dim, file, line, mask)`: SUM,
-/// PRODUCT, MAXVAL or MINVAL along dimension `dim` of a real(4) or real(8)
-/// array of rank 2 or 3, without MASK.
-fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
+/// PRODUCT, MAXVAL, MINVAL or NORM2 (no `mask` parameter) along dimension `dim` of a real(4) or real(8)
+/// array of rank 2 or 3, with a MASK of the array's shape (or a scalar one)
+/// or none; a masked-out element does not count.
+fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool) -> Value {
     let (name, what, runtime) = match op {
         DimOp::Sum => ("ferment.fortran.sumdim", "SUM", "SumDim"),
         DimOp::Product => ("ferment.fortran.productdim", "PRODUCT", "ProductDim"),
         DimOp::Maxval => ("ferment.fortran.maxvaldim", "MAXVAL", "MaxvalDim"),
         DimOp::Minval => ("ferment.fortran.minvaldim", "MINVAL", "MinvalDim"),
+        DimOp::Norm2 => ("ferment.fortran.norm2dim", "NORM2", "Norm2Dim"),
     };
     let name = &kind_name(name, only);
+    let name = &if masked {
+        format!("{name}.masked")
+    } else {
+        name.clone()
+    };
     if let Some(f) = module.function(name) {
         return f;
     }
@@ -840,18 +928,25 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
         Type::int(ctx, 32),
         Type::int(ctx, 64),
     );
-    let (f, b, bad) = helper_shell(
-        module,
-        name,
-        &[ptr, ptr, i32t, ptr, i32t, ptr],
-        Type::void(ctx),
-    );
+    let params: &[Type] = if op == DimOp::Norm2 {
+        &[ptr, ptr, i32t, ptr, i32t]
+    } else {
+        &[ptr, ptr, i32t, ptr, i32t, ptr]
+    };
+    let (f, b, bad) = helper_shell(module, name, params, Type::void(ctx));
     let p = f.params();
-    let (result, array, dim, file, line, mask) = (p[0], p[1], p[2], p[3], p[4], p[5]);
+    let (result, array, dim, file, line) = (p[0], p[1], p[2], p[3], p[4]);
+    let mask = p.get(5).copied().unwrap_or_else(|| b.zero(ptr));
     let zero = b.const_int(i64t, 0);
-    let no_mask = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(mask, i64t), zero);
+    // MASK (the masked variant): a logical array of the array's shape, or a
+    // scalar.
+    let (mask_fits, melen) = if masked {
+        crate::fortran::mask_length(&b, mask)
+    } else {
+        (b.const_int(Type::int(ctx, 1), 1), zero)
+    };
     let go = f.append_block("go");
-    b.cond_br(b.and_int(unallocated(&b, result), no_mask), go, bad);
+    b.cond_br(b.and_int(unallocated(&b, result), mask_fits), go, bad);
     b.at_end(go);
     let dimv = b.sub_int(b.int_cast(dim, i64t, true), b.const_int(i64t, 1));
     let rank = rank_of(&b, array);
@@ -864,41 +959,59 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
             f64::MAX
         };
         let initial = match op {
-            DimOp::Sum => 0.0,
+            DimOp::Sum | DimOp::Norm2 => 0.0,
             DimOp::Product => 1.0,
             DimOp::Maxval => -huge,
             DimOp::Minval => huge,
         };
         by_rank(&b, f, rank, &[2, 3], bad, |r| {
             let (ext, sm) = shape_of(&b, array, r);
-            let fits = b.and_int(
+            let mut fits = b.and_int(
                 b.icmp(IntPredicate::LLVMIntSGE, dimv, zero),
                 b.icmp(IntPredicate::LLVMIntSLT, dimv, b.const_int(i64t, r as i64)),
             );
+            // The mask's byte strides (0 for a scalar mask).
+            let msm: Vec<Value> = if masked {
+                let (conform, msm) = crate::fortran::conformable_strides(&b, f, mask, &ext);
+                fits = b.and_int(fits, conform);
+                msm
+            } else {
+                vec![zero; r as usize]
+            };
             let body = f.append_block("reduce");
             b.cond_br(fits, body, bad);
             b.at_end(body);
             // The reduced dimension's extent and stride; the others in order.
-            let (mut kext, mut ksm) = (zero, zero);
+            let (mut kext, mut ksm, mut kmsm) = (zero, zero, zero);
             for d in 0..r as usize {
                 let at = b.icmp(IntPredicate::LLVMIntEQ, b.const_int(i64t, d as i64), dimv);
                 kext = b.select(at, ext[d], kext);
                 ksm = b.select(at, sm[d], ksm);
+                kmsm = b.select(at, msm[d], kmsm);
             }
             let mut rext = Vec::new();
             let mut rsm = Vec::new();
+            let mut rmsm = Vec::new();
             for d in 0..(r - 1) as usize {
                 let before = b.icmp(IntPredicate::LLVMIntSLT, b.const_int(i64t, d as i64), dimv);
                 rext.push(b.select(before, ext[d], ext[d + 1]));
                 rsm.push(b.select(before, sm[d], sm[d + 1]));
+                rmsm.push(b.select(before, msm[d], msm[d + 1]));
             }
             allocate_result(&b, result, &rext, elen, code);
             let out = b.load(ptr, result);
             let base = b.load(ptr, array);
+            let mbase = if masked {
+                b.load(ptr, mask)
+            } else {
+                b.zero(ptr)
+            };
             index_loop(&b, f, &rext, |idx, e| {
                 let mut off = zero;
+                let mut moff = zero;
                 for (d, &i) in idx.iter().enumerate() {
                     off = b.add_int(off, b.mul_int(i, rsm[d]));
+                    moff = b.add_int(moff, b.mul_int(i, rmsm[d]));
                 }
                 let dst = b.gep(i8t, out, &[b.mul_int(e, elen)]);
                 b.store(b.const_real(t, initial), dst);
@@ -908,6 +1021,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
                     let acc = b.load(t, dst);
                     let next = match op {
                         DimOp::Sum => b.fadd(acc, v),
+                        DimOp::Norm2 => b.fadd(acc, b.fmul(v, v)),
                         DimOp::Product => b.fmul(acc, v),
                         DimOp::Maxval => b.select(
                             b.fcmp(ferment_ir::RealPredicate::LLVMRealOGT, v, acc),
@@ -920,8 +1034,20 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
                             acc,
                         ),
                     };
+                    // A masked-out element leaves the accumulator as it was.
+                    let next = if masked {
+                        let mat = b.gep(i8t, mbase, &[b.add_int(moff, b.mul_int(k, kmsm))]);
+                        let counts = crate::fortran::mask_element(&b, f, melen, mat);
+                        b.select(counts, next, acc)
+                    } else {
+                        next
+                    };
                     b.store(next, dst);
                 });
+                if op == DimOp::Norm2 {
+                    let squares = b.load(t, dst);
+                    b.store(b.unary_intrinsic("llvm.sqrt", squares), dst);
+                }
             });
             b.ret_void();
         });
@@ -930,7 +1056,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>) -> Value {
     stop(
         &b,
         &format!("{name}.msg"),
-        &format!("this {what} with DIM (flang runtime _FortranA{runtime}) is not differentiated by ferment: it handles a real(4) or real(8) array of rank 2 or 3, without MASK"),
+        &format!("this {what} with DIM (flang runtime _FortranA{runtime}) is not differentiated by ferment: it handles a real(4) or real(8) array of rank 2 or 3, with a MASK of its shape or none"),
         file,
         line,
     );

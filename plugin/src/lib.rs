@@ -22,6 +22,7 @@ pub mod dispatch;
 pub mod error;
 pub mod fortran;
 pub mod fortran_matrix;
+pub mod fortran_pack;
 pub mod forward;
 pub mod frontend;
 pub mod gpu;

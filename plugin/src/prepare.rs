@@ -49,9 +49,10 @@ pub fn canonical_copy(
     let reductions = crate::fortran::lower_reductions(clone)?;
     let allocations = crate::fortran::lower_allocations(clone)?;
     let matrix_ops = crate::fortran_matrix::lower_matrix_ops(clone)?;
+    let pack_ops = crate::fortran_pack::lower_pack_ops(clone)?;
     let destroys = crate::fortran::lower_destroys(clone)?;
     let initializes = crate::fortran::lower_initializes(clone)?;
-    if (assigns || reductions || allocations || matrix_ops || destroys || initializes)
+    if (assigns || reductions || allocations || matrix_ops || pack_ops || destroys || initializes)
         && options.inline_callees != 0
     {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);

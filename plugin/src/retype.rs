@@ -513,6 +513,20 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
     })
 }
 
+/// Whether the load `inst` of `src` reads, at a constant offset, past the
+/// end of the stack slot `src` points into: such a load never runs in a
+/// program without undefined behaviour (it is a path for another rank in
+/// flang's descriptor helpers, inlined where the descriptor's rank is
+/// another), so no derivative moves through it.
+fn past_stack_slot(module: Module, inst: Value, src: Value) -> bool {
+    let layout = ferment_type_analysis::Layout::new(module);
+    let (base, off) = ferment_type_analysis::base_and_offset(&layout, src);
+    base.is_instruction()
+        && base.opcode() == Opcode::LLVMAlloca
+        && base.operand(0).const_int() == Some(1)
+        && off + layout.store_size(inst.ty()) > layout.alloc_size(base.allocated_type())
+}
+
 /// Reverse mode cannot move adjoints through integers: an integer copy
 /// between shadowed memory that type analysis says (or cannot rule out)
 /// holds floats is an error, never a silently dropped derivative.
@@ -532,7 +546,7 @@ pub fn check_integer_copies(
             continue;
         }
         let src = inst.operand(0);
-        if !is_shadowed(src) {
+        if !is_shadowed(src) || past_stack_slot(module, inst, src) {
             continue;
         }
         // Bits that are only compared, or counted with (a container's

@@ -34,6 +34,7 @@ use Fact::*;
 /// arguments get nothing beyond their IR types).
 const KNOWN: &[(&[&str], Fact, &[Fact])] = &[
     (&["malloc", "_Znwm", "_Znam", "valloc"], Ptr, &[Int]),
+    (&["AllocateValidatedPointerPayload"], Ptr, &[Int, Int]),
     (
         &[
             "_ZnwmRKSt9nothrow_t",
@@ -184,6 +185,11 @@ fn external(s: &mut Solver, call: Value, f: Value, name: &str, args: &[Value]) {
     }
     if let Some(t) = crate::scope::enzyme_type_attr(f, 0) {
         s.add(call, &t, call);
+    }
+    if crate::fortran::fortran_integer_result(name) == Some(true) {
+        if let Some(&result) = args.first() {
+            s.add(result, &crate::fortran::result_descriptor(), call);
+        }
     }
     let Some((ret, params)) = known(name) else {
         return;

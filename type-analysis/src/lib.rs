@@ -14,6 +14,7 @@
 
 mod analysis;
 mod calls;
+mod fortran;
 mod layout;
 mod printer;
 mod rules;
@@ -22,6 +23,7 @@ mod tbaa;
 pub mod tree;
 
 pub use analysis::{FunctionTypes, TypeAnalysis, TypeConflict};
+pub use fortran::fortran_integer_result;
 pub use layout::{base_and_offset, float_kind, Layout};
 pub use printer::{print_function, print_module, slot_names};
 pub use scope::{requests, Request};

@@ -338,7 +338,28 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
                         a.short()
                     ),
                 )
-                .hint(format!("pass '{name}' a separate buffer that holds no active data, and copy the values over with ordinary assignments")));
+                .hint(if name.starts_with("_FortranA") {
+                    format!("'{name}' is flang's runtime routine for a Fortran intrinsic (CSHIFT or EOSHIFT along a dimension, or SPREAD/RESHAPE/TRANSPOSE/PACK/UNPACK of a type other than real(4)/real(8)); ferment differentiates it only where its data are integer, logical or character: write the operation on real data as a loop or with array sections")
+                } else {
+                    format!("pass '{name}' a separate buffer that holds no active data, and copy the values over with ordinary assignments")
+                }));
+            }
+        }
+        // flang's MAXLOC, COUNT... write integers into their first argument.
+        if ferment_activity_analysis::fortran_integer_result(&name) == Some(true) {
+            if let Some(&a) = inst
+                .call_args()
+                .first()
+                .filter(|a| activity.is_shadowed(**a))
+            {
+                return Err(Error::at(
+                    inst,
+                    format!(
+                        "cannot differentiate call to '{name}': its result descriptor ({}) is memory that carries derivatives, and '{name}' writes integers there",
+                        a.short()
+                    ),
+                )
+                .hint("assign the intrinsic's result to an integer or logical variable of its own"));
             }
         }
         return Ok(());
@@ -416,6 +437,14 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
     } else {
         "function"
     };
+    if callee.is_declaration() && name.starts_with("_FortranA") {
+        // flang's runtime: a Fortran intrinsic ferment has no rule for.
+        return Err(Error::at(
+            inst,
+            format!("cannot differentiate call to '{name}', flang's runtime routine for a Fortran intrinsic (named after it): ferment has no derivative rule for it"),
+        )
+        .hint("write the operation on real data as a loop or with array sections and elemental operations; the README lists the Fortran intrinsics ferment differentiates"));
+    }
     Err(Error::at(
         inst,
         format!("cannot differentiate call to {what} '{name}': ferment has no definition or derivative rule for it"),

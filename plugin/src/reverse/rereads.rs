@@ -517,6 +517,17 @@ fn call_touches(call: Value, escaped: &Objects) -> Option<Option<Vec<MemClass>>>
                 .collect();
             return Some(Some(written));
         }
+        if ferment_activity_analysis::fortran_integer_result(&name) == Some(true) {
+            // flang's MAXLOC, COUNT along a dimension...: their result
+            // descriptor alone.
+            let written: Vec<MemClass> = call
+                .call_args()
+                .into_iter()
+                .take(1)
+                .flat_map(|a| classes_of(a, escaped))
+                .collect();
+            return Some(Some(written));
+        }
         return None;
     }
     // A function of this module reaches a non-escaped allocation or
@@ -639,7 +650,12 @@ fn call_writes_or_keeps(call: Value) -> Vec<Value> {
     if crate::frontend::is_inactive_call(call)
         && !ferment_activity_analysis::inactive_function_writes_or_aliases(&name)
     {
-        return Vec::new();
+        // flang's MAXLOC, COUNT along a dimension...: their result
+        // descriptor alone.
+        return match ferment_activity_analysis::fortran_integer_result(&name) {
+            Some(true) => args.iter().take(1).copied().collect(),
+            _ => Vec::new(),
+        };
     }
     // Any other function: only a parameter it promises to read and not to
     // keep (`readonly captures(none)`, which LLVM infers at -O1 and above)
