@@ -310,6 +310,15 @@ impl<'o> Ctx<'o> {
                 "function '{fname}' has no definition in this module"
             )));
         }
+        if key.function.global_value_type().fn_is_vararg() {
+            // Its variadic arguments travel through `va_list` memory that
+            // has no shadow: refuse in every mode, before any sweep looks
+            // at the (fixed) parameter list.
+            return Err(Error::new(format!(
+                "cannot differentiate the variadic function '{fname}': its `...` arguments carry no derivative"
+            ))
+            .hint("pass the values in an array (a double* and a count) instead of `...`"));
+        }
         let (declared, body_target) = self.declare(key);
         let mark = self.declared.len();
         self.declared.push(key.clone());

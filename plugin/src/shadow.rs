@@ -178,8 +178,10 @@ fn null_based(p: Value) -> bool {
 
 /// The shadow of a mutable global: an internal zero-initialized global next
 /// to it (`NAME.ferment.shadow`), shared by every derivative in the module.
-/// Each derivative zeroes it on entry: the global's value on entry is
-/// treated as a constant, while data flowing through it is differentiated.
+/// It is zeroed when a request starts (a reverse-mode derivative on entry, a
+/// forward-mode request before its call, see [`zero_shadow_globals`]): the
+/// global's value on entry is treated as a constant, while data flowing
+/// through it is differentiated.
 /// Tangent lanes after the first (batched forward mode) get globals of
 /// their own (`NAME.ferment.shadow.<lane>`).
 fn shadow_global(module: Module, g: Value, lane: usize) -> Value {
@@ -420,8 +422,14 @@ impl Walk<'_> {
                     continue;
                 }
                 let sg = shadow_global(module, g, lane);
-                let size = b.const_int(Type::int(module.context(), 64), size as i64);
-                b.memset(sg, b.const_int(b.i8(), 0), size);
+                // Forward mode zeroes it once per request, before the call
+                // (`zero_shadow_globals`): a callee's derivative clearing
+                // it on entry would drop tangents its caller (or an earlier
+                // activation of a recursion) stored there.
+                if !forward_mode {
+                    let size = b.const_int(Type::int(module.context(), 64), size as i64);
+                    b.memset(sg, b.const_int(b.i8(), 0), size);
+                }
                 s.map.insert(g, sg);
             }
             if from_context {
@@ -1031,4 +1039,53 @@ fn unsupported(inst: Value) -> Error {
         ),
     )
     .hint("allocate active buffers with malloc/calloc/new or on the stack")
+}
+
+/// Forward mode: before the call of the derivative `target` that lowers a
+/// request, zeroes the shadow globals (`NAME.ferment.shadow[.<lane>]`) that
+/// `target` and the functions it calls use. Their bodies do not: a
+/// derivative called again (a recursion reading a memo table back, a helper
+/// called twice) must see the tangents stored by the calls before it.
+pub fn zero_shadow_globals(module: Module, b: &Builder, target: Value) {
+    let mut seen: HashSet<Value> = HashSet::new();
+    let mut work = vec![target];
+    let mut globals: Vec<Value> = Vec::new();
+    while let Some(f) = work.pop() {
+        if f.is_declaration() || !seen.insert(f) {
+            continue;
+        }
+        for inst in f.instructions() {
+            if let Some(callee) = inst.is_call().then(|| inst.called_function()).flatten() {
+                work.push(callee);
+            }
+            for o in inst.operands() {
+                if !o.ty().is_pointer() || !(o.is_global() || o.is_constant_expr()) {
+                    continue;
+                }
+                for g in ferment_activity_analysis::underlying_objects(o) {
+                    if g.is_global() && is_shadow_global_name(&g.name()) && !globals.contains(&g) {
+                        globals.push(g);
+                    }
+                }
+            }
+        }
+    }
+    let i64t = Type::int(module.context(), 64);
+    for g in globals {
+        let size = module.alloc_size(g.global_value_type());
+        b.memset(g, b.const_int(b.i8(), 0), b.const_int(i64t, size as i64));
+    }
+}
+
+/// `NAME.ferment.shadow` or `NAME.ferment.shadow.<lane>` ([`shadow_global`]).
+fn is_shadow_global_name(name: &str) -> bool {
+    match name.rsplit_once(".ferment.shadow") {
+        Some((_, rest)) => {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('.')
+                    .is_some_and(|l| l.bytes().all(|c| c.is_ascii_digit()))
+        }
+        None => false,
+    }
 }

@@ -175,6 +175,9 @@ fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
     }
     // Reverse mode, an active float return: each lane's seed is 1.0.
     args.extend(unit_seeds(&b, req, req.width));
+    if req.mode == Mode::Forward {
+        crate::shadow::zero_shadow_globals(module, &b, f);
+    }
     let mut outputs = call_derivative(&b, call, f, &args)?;
     if req.mode == Mode::Reverse {
         outputs = flatten_lanes(&b, outputs);
@@ -230,6 +233,9 @@ fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Resul
         // Reverse mode, an active float return: seeded with 1.0 in each
         // lane (the scalar derivative's one seed).
         args.extend(unit_seeds(&b, req, 1));
+        if req.mode == Mode::Forward {
+            crate::shadow::zero_shadow_globals(module, &b, target);
+        }
         lanes.push(call_derivative(&b, call, target, &args)?);
     }
     // Forward: {[primal], tangent} per lane -> [primal], tangent x N.

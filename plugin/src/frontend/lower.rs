@@ -157,6 +157,9 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             ))
         }
     };
+    if let Derivative::Forward(f) = derivative {
+        crate::shadow::zero_shadow_globals(module, &b, f);
+    }
     let mut outputs = call_derivative(&b, call, target, &args)?;
     if req.width > 1 && req.mode == super::request::Mode::Reverse && req.part != Part::Augmented {
         outputs = flatten_lanes(&b, outputs);

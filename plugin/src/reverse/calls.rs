@@ -172,7 +172,8 @@ pub fn augment_call(
                 "cannot differentiate a call to the variadic function '{}'",
                 callee.name()
             ),
-        ));
+        )
+        .hint("pass the values in an array (a double* and a count) instead of `...`"));
     }
     let key = DerivativeKey {
         function: callee,

@@ -55,11 +55,21 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                         .hint("copy the structure field by field, or access that field with its type in the function"));
                     }
                     CopyLayout::Fields { floats, .. } => {
-                        // d_src.field += d_dst.field; d_dst.field = 0
-                        for (off, ty) in floats {
+                        // t = d_dst.fields; d_dst.fields = 0; d_src.fields += t:
+                        // all reads before any write, so a `memmove` whose
+                        // source and destination overlap moves each adjoint
+                        // once.
+                        let mut moved = Vec::new();
+                        for &(off, ty) in &floats {
                             let pd = s.b.gep_i8(sd, off);
+                            moved.push((off, ty, s.b.load(ty, pd)));
+                        }
+                        for &(off, ty) in &floats {
+                            let pd = s.b.gep_i8(sd, off);
+                            s.b.store(s.b.zero(ty), pd);
+                        }
+                        for (off, ty, a) in moved {
                             let ps = s.b.gep_i8(ss, off);
-                            let a = s.b.load(ty, pd);
                             if atomic {
                                 s.b.atomic_fadd(ps, a);
                             } else {
@@ -67,7 +77,6 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                                 let sum = s.b.fadd_acc(c, a);
                                 s.b.store(sum, ps);
                             }
-                            s.b.store(s.b.zero(ty), pd);
                         }
                     }
                     CopyLayout::Floats(_) | CopyLayout::Unknown => {
@@ -320,6 +329,10 @@ pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
 /// `void ferment.adjoint.memcpy.T(ptr dd, ptr ds, i64 bytes)`:
 /// `ds[i] += dd[i]; dd[i] = 0` for each element of type `T`
 /// (`ferment.adjoint.memcpy.atomic.T`: the additions are atomic).
+/// The elements go in the order that keeps an overlapping `memmove` right:
+/// from the last down when the destination lies below the source (so each
+/// adjoint moves before its own element receives one), from the first up
+/// otherwise; nothing happens when `dd == ds` (a copy onto itself).
 fn memcpy_adjoint_helper(module: Module, ty: Type, atomic: bool) -> Value {
     let kind = if atomic { "atomic." } else { "" };
     let name = format!("ferment.adjoint.memcpy.{kind}{}", ty.describe());
@@ -343,11 +356,15 @@ fn memcpy_adjoint_helper(module: Module, ty: Type, atomic: bool) -> Value {
     b.at_end(entry);
     let n = b.udiv_int(bytes, b.const_int(i64t, module.alloc_size(ty) as i64));
     let empty = b.icmp(IntPredicate::LLVMIntEQ, n, b.const_int(i64t, 0));
-    b.cond_br(empty, exit, body);
+    let same = b.icmp(IntPredicate::LLVMIntEQ, dd, ds);
+    let down = b.icmp(IntPredicate::LLVMIntULT, dd, ds);
+    let last = b.sub_int(n, b.const_int(i64t, 1));
+    b.cond_br(b.or_int(empty, same), exit, body);
     b.at_end(body);
     let i = b.phi(i64t, "i");
-    let pd = b.gep(ty, dd, &[i]);
-    let ps = b.gep(ty, ds, &[i]);
+    let j = b.select(down, b.sub_int(last, i), i);
+    let pd = b.gep(ty, dd, &[j]);
+    let ps = b.gep(ty, ds, &[j]);
     let a = b.load(ty, pd);
     if atomic {
         b.atomic_fadd(ps, a);
