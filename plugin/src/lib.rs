@@ -26,6 +26,7 @@ pub mod forward;
 pub mod frontend;
 pub mod gpu;
 pub mod inline_asm;
+pub mod kept_globals;
 pub mod lanes;
 pub mod openmp;
 pub mod prepare;

@@ -130,6 +130,9 @@ pub fn augment_call(
     if callee.is_declaration() && !ctx.custom.has_gradient(callee) {
         return Ok(None);
     }
+    if !callee.is_declaration() && !ctx.custom.has_gradient(callee) {
+        crate::kept_globals::check(call, callee, activity)?;
+    }
     let fork = crate::openmp::is_fork(call);
     if !fork && crate::openmp::is_parallel_region(call.function_of()) {
         return Err(Error::at(
