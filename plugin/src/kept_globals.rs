@@ -13,7 +13,7 @@
 //! (`!enzyme_shadow`, and any global under `enzyme_context`) are fine.
 
 use crate::error::{Error, Result};
-use ferment_activity_analysis::{allocation_kind, underlying_objects, Activity, AllocKind};
+use ferment_activity_analysis::{allocation_kind, underlying_objects, Activity, AllocKind, Seeds};
 use ferment_ir::{Opcode, Value};
 use hashbrown::HashSet;
 
@@ -67,11 +67,31 @@ fn globals_of(f: Value, context: bool) -> (Vec<Value>, HashSet<Value>) {
     (used, stored)
 }
 
+/// The activity of `callee`'s own body under a call's seeds (calls in it
+/// summarized as in a derivative, without type facts).
+pub fn callee_activity(callee: Value, seeds: &Seeds) -> Activity {
+    let inactive = crate::frontend::user_inactive_list();
+    let summarize = |g: Value| !g.is_declaration() && !inactive.contains(&g);
+    let actx = ferment_activity_analysis::Context::new(&crate::frontend::is_inactive_call)
+        .interprocedural(&summarize)
+        .with_known_calls(&crate::rules::known_effects)
+        .context_globals(seeds.context_globals);
+    Activity::analyze_with(callee, seeds, &actx)
+}
+
 /// Refuses `call` of `callee` (a call that stays a call) from a derivative
 /// of `call`'s function under `activity` when a global crosses it: the
-/// caller gives it a derivative and the callee uses it, or the callee
-/// stores into it and the caller uses it too.
-pub fn check(call: Value, callee: Value, activity: &Activity) -> Result<()> {
+/// caller gives it a derivative and the callee uses it without one
+/// (`callee_shadowed` says which globals the callee's derivative shadows
+/// itself; forward mode passes none, since a callee's tangent derivative
+/// starts from zeroed global shadows), or the callee stores into it and the
+/// caller uses it too without a derivative.
+pub fn check(
+    call: Value,
+    callee: Value,
+    activity: &Activity,
+    callee_shadowed: &dyn Fn(Value) -> bool,
+) -> Result<()> {
     let context = activity.context_globals();
     let (used, stored) = globals_of(callee, context);
     if used.is_empty() {
@@ -86,19 +106,35 @@ pub fn check(call: Value, callee: Value, activity: &Activity) -> Result<()> {
                 })
         })
     };
-    for g in used {
-        let why = if activity.is_shadowed(g) {
-            "holds data with a derivative here, and the callee reads or writes it"
-        } else if stored.contains(&g) && caller_uses(g) {
-            "is written by the callee and used here too"
-        } else {
-            continue;
+    let shadowed_here = used
+        .iter()
+        .find(|g| !callee_shadowed(**g) && activity.is_shadowed(**g))
+        .map(|g| {
+            (
+                *g,
+                "holds data with a derivative here, and the callee reads or writes it",
+            )
+        });
+    let written_there = || {
+        used.iter()
+            .find(|g| !callee_shadowed(**g) && stored.contains(*g) && caller_uses(**g))
+            .map(|g| (*g, "is written by the callee and used here too"))
+    };
+    if let Some((g, why)) = shadowed_here.or_else(written_there) {
+        let name = callee.name();
+        let what = match name.strip_prefix(crate::frontend::loops::FIXED_POINT_PREFIX) {
+            Some(rest) => format!(
+                "the fixed-point loop of '{}' (__enzyme_fixed_point, differentiated as a whole in forward mode)",
+                rest.split_once('.').map_or(rest, |(_, step)| step)
+            ),
+            None => format!(
+                "the call of '{name}', which stays a call (recursion, an indirect call, -ferment-no-inline, or a function too large to inline)"
+            ),
         };
         return Err(Error::at(
             call,
             format!(
-                "cannot differentiate the call of '{}', which stays a call (recursion, an indirect call, or a function too large to inline): the global @{} {why}, and ferment does not yet carry a global's derivative across such a call",
-                callee.name(),
+                "cannot differentiate {what}: the global @{} {why}, and ferment does not yet carry a global's derivative across such a call",
                 g.name()
             ),
         )

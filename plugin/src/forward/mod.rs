@@ -405,7 +405,7 @@ impl<'k> TangentSweep<'k> {
             return Ok(false);
         };
         if !callee.is_declaration() && !ctx.custom.functions().contains(&callee) {
-            crate::kept_globals::check(call, callee, &self.activity)?;
+            crate::kept_globals::check(call, callee, &self.activity, &|_| false)?;
         }
         let args = call.call_args();
         let activities: Vec<ArgAct> = args
