@@ -209,13 +209,16 @@ impl<'o> Ctx<'o> {
     /// A canonical copy of `function` for a question about it (the caller
     /// deletes it).
     pub fn analysis_copy(&self, function: Value) -> Result<Value> {
-        self.canonical_copy(function)
+        self.canonical_copy(function, true)
     }
 
     /// The canonical copy of `function`: its body, inlined and simplified,
     /// with calls of function-like functions going to their stand-ins. A
     /// function-like function itself becomes one call of its stand-in.
-    fn canonical_copy(&self, function: Value) -> Result<Value> {
+    /// Fixed-point loops stay calls only where `keep_fixed_points` (forward
+    /// mode differentiates them as a whole); reverse mode differentiates
+    /// their loop where it runs, like any other loop.
+    fn canonical_copy(&self, function: Value, keep_fixed_points: bool) -> Result<Value> {
         let fname = function.name();
         let name = format!("ferment.primal.{fname}");
         if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == function) {
@@ -229,12 +232,14 @@ impl<'o> Ctx<'o> {
             return Ok(copy);
         }
         let mut keep = self.custom.functions();
-        // Fixed-point loops stay calls: forward mode differentiates them as
-        // a whole (`forward::fixed_point`).
-        keep.extend(self.module.functions().into_iter().filter(|f| {
-            f.name()
-                .starts_with(crate::frontend::loops::FIXED_POINT_PREFIX)
-        }));
+        // Fixed-point loops stay calls in forward mode, which differentiates
+        // them as a whole (`forward::fixed_point`).
+        if keep_fixed_points {
+            keep.extend(self.module.functions().into_iter().filter(|f| {
+                f.name()
+                    .starts_with(crate::frontend::loops::FIXED_POINT_PREFIX)
+            }));
+        }
         keep.extend(crate::frontend::user_inactive_list());
         keep.extend(self.like.iter().map(|(f, _)| *f));
         keep.extend(
@@ -417,7 +422,8 @@ impl<'o> Ctx<'o> {
             _ => false,
         };
         if !special {
-            let canonical = self.canonical_copy(key.function)?;
+            let keep_fixed_points = key.mode == crate::frontend::request::Mode::Forward;
+            let canonical = self.canonical_copy(key.function, keep_fixed_points)?;
             shim::move_body(canonical, target);
         }
         match declared {

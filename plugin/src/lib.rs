@@ -28,6 +28,7 @@ pub mod frontend;
 pub mod gpu;
 pub mod inline_asm;
 pub mod int_pointers;
+pub mod kept_globals;
 pub mod lanes;
 pub mod openmp;
 pub mod openmp_team;

@@ -404,6 +404,9 @@ impl<'k> TangentSweep<'k> {
         let Some(callee) = crate::reverse::callee_of(call) else {
             return Ok(false);
         };
+        if !callee.is_declaration() && !ctx.custom.functions().contains(&callee) {
+            crate::kept_globals::check(call, callee, &self.activity, &|_| false)?;
+        }
         let args = call.call_args();
         let activities: Vec<ArgAct> = args
             .iter()

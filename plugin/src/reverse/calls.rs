@@ -162,6 +162,19 @@ pub fn augment_call(
     check_call_return(call, callee, activity.is_active(call))?;
     let return_active = (ret_ty.is_fp_value() && activity.is_active(call))
         || (ret_ty.is_pointer() && activity.is_shadowed(call));
+    if !callee.is_declaration() && !ctx.custom.has_gradient(callee) {
+        // Split derivatives zero global shadows in their forward sweep
+        // only, before any adjoint exists: a global the callee shadows
+        // itself crosses the call safely.
+        let seeds = ferment_activity_analysis::Seeds {
+            active_args: activities.iter().map(|a| *a == ArgAct::Active).collect(),
+            shadow_args: activities.iter().map(|a| *a == ArgAct::Dup).collect(),
+            active_return: return_active,
+            context_globals: activity.context_globals(),
+        };
+        let inner = crate::kept_globals::callee_activity(callee, &seeds);
+        crate::kept_globals::check(call, callee, activity, &|g| inner.is_shadowed(g))?;
+    }
     if !return_active && activities.iter().all(|a| *a == ArgAct::Const) {
         return Ok(None);
     }

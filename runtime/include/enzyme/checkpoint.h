@@ -25,6 +25,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* Enzyme's header brings these in, and programs written against it (its
+ * ReverseMode/checkpoint_for.c test) call memset without including them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
