@@ -189,9 +189,6 @@ fn gep(s: &mut Solver, v: Value) {
         s.add(v, &TypeTree::pointer_to(&fwd), v);
         let bwd = s.tree(v).pointee().shift(off);
         s.add(base, &TypeTree::pointer_to(&bwd), v);
-        if off < 0 {
-            behind_stepped_pointer(s, v, base, off);
-        }
     } else if offsets.len() > 1 {
         let data = s.tree(base).pointee();
         let views: Vec<TypeTree> = offsets.iter().map(|o| data.shift(-o)).collect();
@@ -208,35 +205,6 @@ fn gep(s: &mut Solver, v: Value) {
             mark_int(s, idx, v);
         }
     }
-}
-
-/// `v = base - k` (`0 < k <= stride`) where `base` is a pointer phi stepped
-/// by a constant `stride` each iteration: the bytes just before `base` are
-/// the previous element, laid out like the bytes `[stride - k, stride)` of
-/// the element at `base` (a tree keeps no negative offsets, so the gep
-/// rule alone loses them). This is how `p[-1]` reads a backward walk
-/// (`while (p != first) { --p; ... }`).
-fn behind_stepped_pointer(s: &mut Solver, v: Value, base: Value, off: i64) {
-    if !base.is_instruction() || base.opcode() != Opcode::LLVMPHI || !base.ty().is_pointer() {
-        return;
-    }
-    let Some(stride) = base
-        .incoming()
-        .into_iter()
-        .find_map(|(inc, _)| constant_offset_from(&s.layout, inc, base).filter(|c| *c != 0))
-        .map(i64::abs)
-        .filter(|st| -off <= *st)
-    else {
-        return;
-    };
-    let start = stride + off;
-    let wrapped = s
-        .tree(base)
-        .pointee()
-        .shift_range(start, Some(-off), -start);
-    s.add(v, &TypeTree::pointer_to(&wrapped), v);
-    let back = s.tree(v).pointee().shift_range(0, Some(-off), start);
-    s.add(base, &TypeTree::pointer_to(&back), v);
 }
 
 /// Phi: incoming values and the phi hold the same thing, except that a

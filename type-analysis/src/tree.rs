@@ -14,7 +14,7 @@
 //! Float@double, Pointer vs Integer) are a [`TreeConflict`], which leaves the
 //! tree unchanged. Paths deeper than [`MAX_DEPTH`] or with offsets beyond
 //! [`MAX_OFFSET`] are dropped, and a tree keeps at most [`MAX_ENTRIES`]
-//! entries (those with the smallest paths), which bounds every fixed point.
+//! entries, which bounds every fixed point.
 
 use std::fmt;
 use std::str::FromStr;
@@ -25,9 +25,8 @@ pub const ANY: i64 = -1;
 pub const MAX_DEPTH: usize = 6;
 /// Largest byte offset kept in a path.
 pub const MAX_OFFSET: i64 = 4096;
-/// Most entries one tree keeps; beyond it, the entries with the smallest
-/// paths are kept (recursive types with many pointer fields, or a pointer
-/// stepped through an array, would otherwise grow trees without bound).
+/// Most entries one tree keeps; later ones are dropped (recursive types
+/// with many pointer fields would otherwise grow trees exponentially).
 pub const MAX_ENTRIES: usize = 128;
 
 /// A floating-point format.
@@ -370,14 +369,7 @@ impl TypeTree {
             }
         }
         if redundant.is_empty() && self.map.len() >= MAX_ENTRIES {
-            // Full: keep the entries nearest the start. A pointer stepped
-            // through an array in a cycle of phis can spread copies of one
-            // element's types over ever larger offsets; those far copies
-            // must not crowd out what an access at offset 0 says.
-            match self.map.0.last() {
-                Some(&(last, _)) if key < last => self.remove(last),
-                _ => return Ok(false),
-            }
+            return Ok(false);
         }
         for k in redundant {
             self.remove(k);
