@@ -31,6 +31,8 @@ pub struct Activity {
     unshadowed_params: HashSet<Value>,
     /// Analyzed under [`Seeds::context_globals`].
     context_globals: bool,
+    /// [`Seeds::shadow_globals`].
+    seeded_globals: Vec<Value>,
 }
 
 /// What one value is, for a generator or a reader of the printer.
@@ -97,8 +99,10 @@ impl Activity {
     pub fn analyze_with(function: Value, seeds: &Seeds, ctx: &Context) -> Activity {
         let mut a = Activity {
             context_globals: seeds.context_globals,
+            seeded_globals: seeds.shadow_globals.clone(),
             ..Activity::default()
         };
+        a.shadowed.extend(seeds.shadow_globals.iter().copied());
         for (i, p) in function.params().iter().enumerate() {
             if seeds.active_args.get(i).copied().unwrap_or(false) && type_can_be_active(p.ty()) {
                 a.varied.insert(*p);
@@ -354,6 +358,12 @@ impl Activity {
                 .zip(&s.wants_shadow)
                 .filter(|(a, w)| **w && unshadowed(a))
                 .map(|(a, _)| a)
+                .chain(
+                    s.shadowed_globals
+                        .iter()
+                        .copied()
+                        .filter(|g| !self.is_shadowed(*g)),
+                )
                 .collect(),
             CallKind::Known(e) => {
                 let reads_active = self.reads_active(call, &e);
@@ -598,6 +608,24 @@ impl Activity {
     /// shadowed globals then take their shadows from the context.
     pub fn context_globals(&self) -> bool {
         self.context_globals
+    }
+
+    /// Whether `g` is one of [`Seeds::shadow_globals`]: its shadow is the
+    /// caller's, holding what the caller put there (never cleared here).
+    pub fn is_seeded_global(&self, g: Value) -> bool {
+        self.seeded_globals.contains(&g)
+    }
+
+    /// The shadowed globals (used here, or only by callees), sorted by name.
+    pub fn shadowed_globals(&self) -> Vec<Value> {
+        let mut gs: Vec<Value> = self
+            .shadowed
+            .iter()
+            .copied()
+            .filter(|g| g.is_global() && allocation_kind(*g) == Some(AllocKind::Global))
+            .collect();
+        gs.sort_by_key(|g| g.name());
+        gs
     }
 
     pub fn is_shadowed(&self, v: Value) -> bool {

@@ -75,6 +75,8 @@ pub struct Context<'a> {
     context_globals: bool,
     cache: RefCell<HashMap<SummaryKey, Rc<Summary>>>,
     in_progress: RefCell<Vec<Value>>,
+    /// Per callee: [`crate::carried_globals_of`].
+    globals: RefCell<HashMap<Value, Rc<Vec<Value>>>>,
 }
 
 impl<'a> Context<'a> {
@@ -91,6 +93,7 @@ impl<'a> Context<'a> {
             context_globals: false,
             cache: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
+            globals: RefCell::new(HashMap::new()),
         }
     }
 
@@ -134,6 +137,17 @@ impl<'a> Context<'a> {
     pub fn context_globals(mut self, on: bool) -> Context<'a> {
         self.context_globals = on;
         self
+    }
+
+    /// The globals `callee` (and what it calls) may read or write that a
+    /// call carries to its derivative when the caller shadows them.
+    pub fn carried_globals(&self, callee: Value) -> Rc<Vec<Value>> {
+        if let Some(g) = self.globals.borrow().get(&callee) {
+            return g.clone();
+        }
+        let g = Rc::new(crate::carried_globals_of(callee, self.context_globals));
+        self.globals.borrow_mut().insert(callee, g.clone());
+        g
     }
 
     pub(crate) fn assumes_useful(&self) -> bool {
@@ -221,6 +235,12 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|a| a.ty().is_pointer() && activity.is_shadowed(*a))
                 .collect(),
+            globals: self
+                .carried_globals(callee)
+                .iter()
+                .copied()
+                .filter(|g| activity.is_shadowed(*g))
+                .collect(),
         };
         CallKind::Summarized(self.summary(key))
     }
@@ -232,7 +252,8 @@ impl<'a> Context<'a> {
         if self.in_progress.borrow().contains(&key.callee) {
             // Recursion: assume the worst; not cached, so the outermost
             // analysis of the callee still gets its precise summary.
-            return Rc::new(Summary::conservative(&key));
+            let globals = self.carried_globals(key.callee);
+            return Rc::new(Summary::conservative(&key, &globals));
         }
         self.in_progress.borrow_mut().push(key.callee);
         let s = Rc::new(Summary::compute(self, &key));
@@ -267,6 +288,8 @@ struct SummaryKey {
     callee: Value,
     varied: Vec<bool>,
     shadowed: Vec<bool>,
+    /// The callee's carried globals the caller shadows.
+    globals: Vec<Value>,
 }
 
 /// What a callee does with the activities of one call's arguments.
@@ -284,23 +307,27 @@ pub(crate) struct Summary {
     /// Per argument: a pointer through which the callee stores active data
     /// although the call passes no shadow for it.
     pub wants_shadow: Vec<bool>,
+    /// Carried globals the callee stores active data into (or was given
+    /// shadowed): after the call they hold derivatives.
+    pub shadowed_globals: Vec<Value>,
 }
 
 impl Summary {
-    fn conservative(key: &SummaryKey) -> Summary {
+    fn conservative(key: &SummaryKey, globals: &[Value]) -> Summary {
         let n = key.varied.len();
-        let any = key.varied.iter().chain(&key.shadowed).any(|b| *b);
+        let any = key.varied.iter().chain(&key.shadowed).any(|b| *b) || !key.globals.is_empty();
         let params = key.callee.params();
         Summary {
             ret_varied: any,
             useful_via_return: vec![true; n],
-            useful_via_memory: vec![key.shadowed.iter().any(|b| *b); n],
-            active_inside: key.shadowed.iter().any(|b| *b),
+            useful_via_memory: vec![key.shadowed.iter().any(|b| *b) || !key.globals.is_empty(); n],
+            active_inside: key.shadowed.iter().any(|b| *b) || !key.globals.is_empty(),
             wants_shadow: params
                 .iter()
                 .zip(&key.shadowed)
                 .map(|(p, s)| any && !s && p.ty().is_pointer())
                 .collect(),
+            shadowed_globals: if any { globals.to_vec() } else { Vec::new() },
         }
     }
 
@@ -312,6 +339,7 @@ impl Summary {
             shadow_args: key.shadowed.clone(),
             active_return: true,
             context_globals: ctx.context_globals,
+            shadow_globals: key.globals.clone(),
         };
         let with_ret = Activity::analyze_with(f, &seeds, ctx);
         seeds.active_return = false;
@@ -330,6 +358,12 @@ impl Summary {
             wants_shadow: params
                 .iter()
                 .map(|p| with_ret.wants_shadow_for(*p))
+                .collect(),
+            shadowed_globals: ctx
+                .carried_globals(f)
+                .iter()
+                .copied()
+                .filter(|g| with_ret.is_shadowed(*g) || without_ret.is_shadowed(*g))
                 .collect(),
         }
     }

@@ -228,6 +228,7 @@ pub fn seeds_of(params: &[Value], args: &[ArgActivity], active_return: bool) -> 
             .collect(),
         active_return,
         context_globals: false,
+        shadow_globals: Vec::new(),
     }
 }
 

@@ -49,14 +49,14 @@ pub use inactive::{
     ModuleAnnotations, WRITES_OR_ALIASES,
 };
 pub use memory::{
-    allocation_kind, context_global, context_runtime_pointer, free_like_arguments,
-    freed_pointer_argument, is_free_like, is_inactive_global_stand_in, is_memcpy_like,
-    is_memset_like, returns_fresh_memory, underlying_objects, AllocKind, ALLOC_LIKE_PREFIX,
-    FREE_LIKE_PREFIX, INACTIVE_GLOBAL_PREFIX,
+    allocation_kind, carried_global, carried_globals_of, context_global, context_runtime_pointer,
+    free_like_arguments, freed_pointer_argument, is_free_like, is_inactive_global_stand_in,
+    is_memcpy_like, is_memset_like, returns_fresh_memory, underlying_objects, AllocKind,
+    ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX, INACTIVE_GLOBAL_PREFIX,
 };
 pub use printer::{print_function, print_module, print_request, PrintTarget};
 
-use ferment_ir::Type;
+use ferment_ir::{Type, Value};
 
 /// What the request says about the function's inputs and output.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -72,6 +72,12 @@ pub struct Seeds {
     /// from the start, and its value on entry carries a derivative (like
     /// the memory of a duplicated argument).
     pub context_globals: bool,
+    /// Globals ([`carried_global`]) whose shadow the caller's derivative
+    /// shares with this one (a call that stays a call: recursion, a
+    /// dispatch target): they have a shadow from the start and their
+    /// values on entry carry derivatives, like a duplicated argument's
+    /// memory.
+    pub shadow_globals: Vec<Value>,
 }
 
 /// Whether a type can carry a derivative at all.

@@ -60,6 +60,58 @@ pub fn context_global(v: Value) -> bool {
         && (ty.contains_float() || ty.contains_pointer())
 }
 
+/// A global whose implicit shadow belongs to the derivatives of one
+/// request (`NAME.ferment.shadow`), and which a call that stays a call
+/// carries to its callee's derivative ([`crate::Seeds::shadow_globals`]):
+/// mutable, holding floats or pointers, not ferment's or LLVM's own,
+/// without a user-given shadow and, under `enzyme_context`, not one of the
+/// context's.
+pub fn carried_global(g: Value, context: bool) -> bool {
+    if allocation_kind(g) != Some(AllocKind::Global) || g.user_shadow().is_some() {
+        return false;
+    }
+    let name = g.name();
+    let ty = g.global_value_type();
+    !name.starts_with("llvm.")
+        && !name.contains("ferment.")
+        && (ty.contains_float() || ty.contains_pointer())
+        && !(context && context_global(g))
+}
+
+/// The [`carried_global`]s `f` and the functions it calls directly or
+/// names (callbacks) use, transitively, in order of first use.
+pub fn carried_globals_of(f: Value, context: bool) -> Vec<Value> {
+    let mut used = Vec::new();
+    let mut seen = HashSet::new();
+    let mut todo = vec![f];
+    while let Some(f) = todo.pop() {
+        if !seen.insert(f) || f.is_declaration() {
+            continue;
+        }
+        for inst in f.instructions() {
+            if let Some(callee) = inst.is_call().then(|| inst.called_function()).flatten() {
+                todo.push(callee);
+            }
+            for o in inst.operands() {
+                if !o.is_constant() || !o.ty().is_pointer() {
+                    continue;
+                }
+                // A function whose address is taken here (a callback
+                // passed on, a dispatch target) may be called from here.
+                if o.strip_casts().is_function() {
+                    todo.push(o.strip_casts());
+                }
+                for g in underlying_objects(o) {
+                    if g.is_global() && carried_global(g, context) && !used.contains(&g) {
+                        used.push(g);
+                    }
+                }
+            }
+        }
+    }
+    used
+}
+
 /// Whether `v` calls the part of ferment's context run time that returns
 /// memory holding derivatives: a context (`ferment.ctx.new`) or the shadow
 /// of a global in one (`ferment.ctx.shadow`, `ferment.ctx.global`). Met in

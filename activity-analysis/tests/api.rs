@@ -164,6 +164,7 @@ define void @f(ptr %out, double %x) {
         shadow_args: vec![true, false],
         active_return: false,
         context_globals: false,
+        shadow_globals: Vec::new(),
     };
     let a = Activity::analyze(f, &seeds, &|_| false);
     let p = inst(f, "p");
@@ -195,6 +196,7 @@ define double @f(ptr %a) {
         shadow_args: vec![true],
         active_return: true,
         context_globals: false,
+        shadow_globals: Vec::new(),
     };
     let inactive = |_: Value| false;
     let r = inst(f, "r");
@@ -226,6 +228,7 @@ define double @f(double %x) {
         shadow_args: vec![false],
         active_return: true,
         context_globals: false,
+        shadow_globals: Vec::new(),
     };
     let mut a = Activity::analyze(f, &seeds, &|_| false);
     let (y, z) = (inst(f, "y"), inst(f, "z"));
@@ -326,6 +329,7 @@ define double @f(ptr %p, double %x) {
         shadow_args: vec![true, false],
         active_return: true,
         context_globals: false,
+        shadow_globals: Vec::new(),
     };
     let inactive = |_: Value| false;
     let out =
@@ -355,6 +359,7 @@ define double @f(double %x, double %y) {
         shadow_args: vec![false, false],
         active_return: true,
         context_globals: false,
+        shadow_globals: Vec::new(),
     };
     let inactive = |_: Value| false;
     let dead = inst(f, "dead");

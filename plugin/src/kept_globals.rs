@@ -1,71 +1,30 @@
 //! Mutable globals on both sides of a call that stays a call.
 //!
 //! A derivative gives each mutable global that holds active data an
-//! implicit shadow global, zeroed when that derivative starts
-//! ([`crate::shadow`]). A call that stays a call (recursion, a dispatch
-//! target, a function past the inlining budget) gets a derivative of its
-//! own, analyzed from its arguments alone: it does not know that its caller
-//! stored active data into a global it reads, and it zeroes the shadow of
-//! a global it writes before the caller has accumulated that global's
-//! adjoint. Either way a derivative would be lost without a word, so such
-//! a call is refused until a callee's derivative key carries the caller's
-//! global shadows. Globals whose shadows do not depend on the derivative
-//! (`!enzyme_shadow`, and any global under `enzyme_context`) are fine.
+//! implicit shadow global `NAME.ferment.shadow` ([`crate::shadow`]), one
+//! per module. A call that stays a call (recursion, a dispatch target, a
+//! function past the inlining budget, `-ferment-no-inline`) carries to its
+//! callee's derivative the globals the callee uses that the caller
+//! shadows ([`carried`], `DerivativeKey::globals`): the callee's analysis
+//! treats them as holding derivatives on entry (like a duplicated
+//! argument's memory), and its derivative reads and writes their shadows
+//! without clearing them. The derivative that owns a request clears them:
+//! a reverse-mode derivative on entry (every global it shadows, also those
+//! only its callees use), forward mode once per request before its call.
+//! The caller's analysis learns from the callee's summary which globals a
+//! call stores active data into.
+//!
+//! [`check`] refuses what is still not carried: an OpenMP fork (threads
+//! would accumulate into one shadow without synchronization), GPU shared
+//! memory, and forward mode's fixed-point loop; and, as a safety net, a
+//! global whose derivative the callee produces while the caller uses it
+//! without one. Globals whose shadows do not depend on the derivative
+//! (`!enzyme_shadow`, and any global under `enzyme_context`) are never
+//! carried.
 
 use crate::error::{Error, Result};
-use ferment_activity_analysis::{allocation_kind, underlying_objects, Activity, AllocKind, Seeds};
-use ferment_ir::{Opcode, Value};
-use hashbrown::HashSet;
-
-/// A global whose implicit shadow belongs to one derivative: mutable,
-/// holding floats or pointers, not ferment's or LLVM's own, without a
-/// user-given shadow and, under `enzyme_context`, not one of the context's.
-fn per_derivative_global(g: Value, context: bool) -> bool {
-    if allocation_kind(g) != Some(AllocKind::Global) || g.user_shadow().is_some() {
-        return false;
-    }
-    let name = g.name();
-    let ty = g.global_value_type();
-    !name.starts_with("llvm.")
-        && !name.contains("ferment.")
-        && (ty.contains_float() || ty.contains_pointer())
-        && !(context && ferment_activity_analysis::context_global(g))
-}
-
-/// Such globals used by `f` and the functions it calls directly,
-/// transitively: `(used, stored into)`.
-fn globals_of(f: Value, context: bool) -> (Vec<Value>, HashSet<Value>) {
-    let mut used = Vec::new();
-    let mut stored = HashSet::new();
-    let mut seen = HashSet::new();
-    let mut todo = vec![f];
-    while let Some(f) = todo.pop() {
-        if !seen.insert(f) || f.is_declaration() {
-            continue;
-        }
-        for inst in f.instructions() {
-            if let Some(callee) = inst.is_call().then(|| inst.called_function()).flatten() {
-                todo.push(callee);
-            }
-            for o in inst.operands() {
-                if !o.is_constant() || !o.ty().is_pointer() {
-                    continue;
-                }
-                for g in underlying_objects(o) {
-                    if g.is_global() && per_derivative_global(g, context) && !used.contains(&g) {
-                        used.push(g);
-                    }
-                }
-            }
-            if inst.opcode() == Opcode::LLVMStore {
-                for g in underlying_objects(inst.operand(1)) {
-                    stored.insert(g);
-                }
-            }
-        }
-    }
-    (used, stored)
-}
+use ferment_activity_analysis::{carried_globals_of, underlying_objects, Activity, Seeds};
+use ferment_ir::Value;
 
 /// The activity of `callee`'s own body under a call's seeds (calls in it
 /// summarized as in a derivative, without type facts).
@@ -79,24 +38,41 @@ pub fn callee_activity(callee: Value, seeds: &Seeds) -> Activity {
     Activity::analyze_with(callee, seeds, &actx)
 }
 
-/// Refuses `call` of `callee` (a call that stays a call) from a derivative
-/// of `call`'s function under `activity` when a global crosses it: the
-/// caller gives it a derivative and the callee uses it without one
-/// (`callee_shadowed` says which globals the callee's derivative shadows
-/// itself; forward mode passes none, since a callee's tangent derivative
-/// starts from zeroed global shadows), or the callee stores into it and the
-/// caller uses it too without a derivative.
+/// The globals a call of `callee` from a derivative analyzed as `activity`
+/// carries to the callee's derivative: those the callee (or what it calls)
+/// uses and the caller shadows.
+pub fn carried(callee: Value, activity: &Activity) -> Vec<Value> {
+    carried_globals_of(callee, activity.context_globals())
+        .into_iter()
+        .filter(|g| activity.is_shadowed(*g))
+        .collect()
+}
+
+/// Refuses `call` of `callee` (a call that stays a call, carrying
+/// `globals`) from a derivative of `call`'s function under `activity` when
+/// a global's derivative cannot cross it (see the module comment).
+/// `inner` is the callee's own activity under the call's seeds.
 pub fn check(
     call: Value,
     callee: Value,
     activity: &Activity,
-    callee_shadowed: &dyn Fn(Value) -> bool,
+    globals: &[Value],
+    inner: &Activity,
 ) -> Result<()> {
-    let context = activity.context_globals();
-    let (used, stored) = globals_of(callee, context);
-    if used.is_empty() {
-        return Ok(());
-    }
+    let module = callee.global_parent();
+    let name = callee.name();
+    let fixed_point = name.strip_prefix(crate::frontend::loops::FIXED_POINT_PREFIX);
+    let unsupported = globals.iter().find_map(|g| {
+        if fixed_point.is_some() {
+            Some((*g, "holds data with a derivative here, and the loop's step reads or writes it"))
+        } else if crate::openmp::is_fork(call) {
+            Some((*g, "holds data with a derivative here, and the threads of the parallel region read or write it (their adjoints would race on one shadow)"))
+        } else if g.address_space() == crate::gpu::SHARED_SPACE && crate::gpu::is_gpu(module) {
+            Some((*g, "is GPU shared memory with a derivative here, and the callee reads or writes it"))
+        } else {
+            None
+        }
+    });
     let caller = call.function_of();
     let caller_uses = |g: Value| {
         caller.instructions().into_iter().any(|i| {
@@ -106,39 +82,35 @@ pub fn check(
                 })
         })
     };
-    let shadowed_here = used
-        .iter()
-        .find(|g| !callee_shadowed(**g) && activity.is_shadowed(**g))
-        .map(|g| {
-            (
-                *g,
-                "holds data with a derivative here, and the callee reads or writes it",
-            )
-        });
     let written_there = || {
-        used.iter()
-            .find(|g| !callee_shadowed(**g) && stored.contains(*g) && caller_uses(**g))
-            .map(|g| (*g, "is written by the callee and used here too"))
+        carried_globals_of(callee, activity.context_globals())
+            .into_iter()
+            .find(|g| inner.is_shadowed(*g) && !activity.is_shadowed(*g) && caller_uses(*g))
+            .map(|g| {
+                (
+                    g,
+                    "receives data with a derivative in the callee and is used here without one",
+                )
+            })
     };
-    if let Some((g, why)) = shadowed_here.or_else(written_there) {
-        let name = callee.name();
-        let what = match name.strip_prefix(crate::frontend::loops::FIXED_POINT_PREFIX) {
+    if let Some((g, why)) = unsupported.or_else(written_there) {
+        let what = match fixed_point {
             Some(rest) => format!(
                 "the fixed-point loop of '{}' (__enzyme_fixed_point, differentiated as a whole in forward mode)",
                 rest.split_once('.').map_or(rest, |(_, step)| step)
             ),
             None => format!(
-                "the call of '{name}', which stays a call (recursion, an indirect call, -ferment-no-inline, or a function too large to inline)"
+                "the call of '{name}', which stays a call (recursion, an indirect call, an OpenMP region, -ferment-no-inline, or a function too large to inline)"
             ),
         };
         return Err(Error::at(
             call,
             format!(
-                "cannot differentiate {what}: the global @{} {why}, and ferment does not yet carry a global's derivative across such a call",
+                "cannot differentiate {what}: the global @{} {why}, and ferment does not carry a global's derivative across such a call",
                 g.name()
             ),
         )
-        .hint("pass the data as an argument (with its shadow), let ferment inline the callee (no recursion), or give the global a shadow of its own (`enzyme_context`, or `!enzyme_shadow`)"));
+        .hint("pass the data as an argument (with its shadow), let ferment inline the callee, or give the global a shadow of its own (`enzyme_context`, or `!enzyme_shadow`)"));
     }
     Ok(())
 }

@@ -385,6 +385,17 @@ impl Walk<'_> {
             }
         }
         if let Some(first) = blocks.first().and_then(|b| b.first_non_phi()) {
+            // Globals only callees use, whose shadows this derivative
+            // shares with theirs ([`crate::kept_globals`]): cleared here
+            // with the others (unless this derivative's caller owns them).
+            for g in activity.shadowed_globals() {
+                if g.address_space() == 0
+                    && ferment_activity_analysis::carried_global(g, activity.context_globals())
+                    && !globals.iter().any(|(h, _)| *h == g)
+                {
+                    globals.push((g, first));
+                }
+            }
             b.before(first);
             let mut from_context = false;
             for (g, first_use) in globals {
@@ -425,8 +436,11 @@ impl Walk<'_> {
                 // Forward mode zeroes it once per request, before the call
                 // (`zero_shadow_globals`): a callee's derivative clearing
                 // it on entry would drop tangents its caller (or an earlier
-                // activation of a recursion) stored there.
-                if !forward_mode {
+                // activation of a recursion) stored there. In reverse mode
+                // a derivative clears it on entry unless its caller shares
+                // it (`DerivativeKey::globals`), holding the pointer
+                // shadows the caller stored and adjoints for the caller.
+                if !forward_mode && !activity.is_seeded_global(g) {
                     let size = b.const_int(Type::int(module.context(), 64), size as i64);
                     b.memset(sg, b.const_int(b.i8(), 0), size);
                 }

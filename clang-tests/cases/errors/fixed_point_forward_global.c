@@ -5,7 +5,7 @@
 // loops/fixed_point_global_state.c.)
 // EXPECT-ERROR: fixed_point_forward_global.c:32:
 // EXPECT-ERROR: the fixed-point loop of 'step'
-// EXPECT-ERROR: the global @p holds data with a derivative here
+// EXPECT-ERROR: the global @u holds data with a derivative here
 #include "check.h"
 #include <enzyme/fixed_point.h>
 

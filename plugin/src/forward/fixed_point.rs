@@ -76,6 +76,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
         width: 1,
         unchanged_args: Vec::new(),
         context: false,
+        globals: Vec::new(),
     };
     let Derivative::Forward(dstep) = ctx.get(&step_key)? else {
         return Err(Error::at(

@@ -129,6 +129,7 @@ impl<'k> TangentSweep<'k> {
                 .collect(),
             active_return: key.return_active,
             context_globals: key.context,
+            shadow_globals: key.globals.clone(),
         };
         let activity = crate::derive::analyze_activity(ctx, f, &seeds, types);
         let width = key.width.max(1) as usize;
@@ -404,9 +405,6 @@ impl<'k> TangentSweep<'k> {
         let Some(callee) = crate::reverse::callee_of(call) else {
             return Ok(false);
         };
-        if !callee.is_declaration() && !ctx.custom.functions().contains(&callee) {
-            crate::kept_globals::check(call, callee, &self.activity, &|_| false)?;
-        }
         let args = call.call_args();
         let activities: Vec<ArgAct> = args
             .iter()
@@ -422,6 +420,29 @@ impl<'k> TangentSweep<'k> {
             .collect();
         let ret_ty = call.ty();
         let return_active = ret_ty.is_fp_value() && self.activity.is_active(call);
+        // The globals whose shadows (tangents) the callee's derivative
+        // shares with this one: cleared once per request, before its call.
+        let mut globals = Vec::new();
+        if !callee.is_declaration() && !ctx.custom.functions().contains(&callee) {
+            globals = crate::kept_globals::carried(callee, &self.activity);
+            let seeds = Seeds {
+                active_args: activities
+                    .iter()
+                    .zip(&args)
+                    .map(|(a, v)| a.has_shadow() && !v.ty().is_pointer())
+                    .collect(),
+                shadow_args: activities
+                    .iter()
+                    .zip(&args)
+                    .map(|(a, v)| a.has_shadow() && v.ty().is_pointer())
+                    .collect(),
+                active_return: return_active,
+                context_globals: self.activity.context_globals(),
+                shadow_globals: globals.clone(),
+            };
+            let inner = crate::kept_globals::callee_activity(callee, &seeds);
+            crate::kept_globals::check(call, callee, &self.activity, &globals, &inner)?;
+        }
         crate::reverse::check_call_return(call, callee, self.activity.is_active(call))?;
         if ret_ty.is_pointer() && self.activity.is_shadowed(call) {
             return Err(Error::at(
@@ -430,7 +451,7 @@ impl<'k> TangentSweep<'k> {
             )
             .hint("let ferment inline the function (remove noinline), or return the data through an argument"));
         }
-        if !return_active && activities.iter().all(|a| *a == ArgAct::Const) {
+        if !return_active && activities.iter().all(|a| *a == ArgAct::Const) && globals.is_empty() {
             return Ok(false);
         }
         let key = DerivativeKey {
@@ -445,6 +466,7 @@ impl<'k> TangentSweep<'k> {
             width: self.width as u32,
             unchanged_args: Vec::new(),
             context: self.activity.context_globals(),
+            globals,
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -918,6 +940,7 @@ fn pointer_returning_call(
         width: 1,
         unchanged_args: Vec::new(),
         context: activity.context_globals(),
+        globals: crate::kept_globals::carried(callee, activity),
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

@@ -709,5 +709,6 @@ pub fn seeds_for(params: &[Value], key: &DerivativeKey) -> ferment_activity_anal
             .collect(),
         active_return: key.return_active,
         context_globals: key.context,
+        shadow_globals: key.globals.clone(),
     }
 }

@@ -168,6 +168,11 @@ pub struct DerivativeKey {
     /// [`crate::context`]), and their values on entry carry derivatives;
     /// the derivatives of calls that stay calls inherit it.
     pub context: bool,
+    /// Calls that stay calls: the mutable globals whose shadows the
+    /// caller's derivative shares with this one (it reads and writes their
+    /// `NAME.ferment.shadow` without clearing it; see
+    /// [`crate::kept_globals`]). Empty for requests.
+    pub globals: Vec<Value>,
 }
 
 impl DerivativeKey {
@@ -201,6 +206,7 @@ impl Request {
                     .all(crate::gpu::is_uniform),
             width: 1,
             context: self.context.is_some(),
+            globals: Vec::new(),
         }
     }
 }

@@ -162,20 +162,21 @@ pub fn augment_call(
     check_call_return(call, callee, activity.is_active(call))?;
     let return_active = (ret_ty.is_fp_value() && activity.is_active(call))
         || (ret_ty.is_pointer() && activity.is_shadowed(call));
+    // The globals whose shadows the callee's derivative shares with this one.
+    let mut globals = Vec::new();
     if !callee.is_declaration() && !ctx.custom.has_gradient(callee) {
-        // Split derivatives zero global shadows in their forward sweep
-        // only, before any adjoint exists: a global the callee shadows
-        // itself crosses the call safely.
+        globals = crate::kept_globals::carried(callee, activity);
         let seeds = ferment_activity_analysis::Seeds {
             active_args: activities.iter().map(|a| *a == ArgAct::Active).collect(),
             shadow_args: activities.iter().map(|a| *a == ArgAct::Dup).collect(),
             active_return: return_active,
             context_globals: activity.context_globals(),
+            shadow_globals: globals.clone(),
         };
         let inner = crate::kept_globals::callee_activity(callee, &seeds);
-        crate::kept_globals::check(call, callee, activity, &|g| inner.is_shadowed(g))?;
+        crate::kept_globals::check(call, callee, activity, &globals, &inner)?;
     }
-    if !return_active && activities.iter().all(|a| *a == ArgAct::Const) {
+    if !return_active && activities.iter().all(|a| *a == ArgAct::Const) && globals.is_empty() {
         return Ok(None);
     }
     if callee.global_value_type().fn_is_vararg() {
@@ -199,6 +200,7 @@ pub fn augment_call(
         uniform_pointers: false,
         width: width as u32,
         context: activity.context_globals(),
+        globals,
         unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
         } else if fork {

@@ -1,0 +1,68 @@
+// A recursive function (a call that stays a call) reading a global its caller stored active data
+// into: the call carries the global's shadow to the callee's derivative, which reads it without
+// clearing it (reverse: the callee's adjoints reach the caller's store; forward: the tangent the
+// caller stored is read). Before, this was an error (and before that, d/dx x^4 came out as x^3).
+// Also: a recursion that itself stores into the global at every depth, and a noinline helper
+// that both reads the global and writes it back for the caller. Reverse and forward mode
+// against the analytic derivative and central finite differences.
+// RUN: clang opt
+#include "check.h"
+
+double __enzyme_autodiff(void *, ...);
+double __enzyme_fwddiff(void *, ...);
+
+double g;
+__attribute__((noinline)) double power(int n) { return n == 0 ? g : g * power(n - 1); }
+static double f(double x) {
+  g = x;
+  return power(3);
+}
+
+/* h(x) = x, scaled at each depth: g <- g * s(k) on the way down, read at the bottom. */
+static double acc;
+__attribute__((noinline)) double scale_down(int n, double s) {
+  if (n == 0)
+    return acc * acc;
+  acc = acc * (s + n);
+  return scale_down(n - 1, s);
+}
+static double f2(double x, double s) {
+  acc = sin(x);
+  return scale_down(4, s) + acc;
+}
+
+/* read-modify-write of a global in a noinline helper, caller reads it again. */
+static double cell;
+__attribute__((noinline)) void bump(double w) { cell = cell * w + sin(cell); }
+static double f3(double x) {
+  cell = x;
+  bump(x);
+  bump(2.0);
+  return cell * x;
+}
+
+static double f2_x(double x) { return f2(x, 0.3); }
+static double f2_s(double s) { return f2(0.6, s); }
+
+int main(void) {
+  static const double xs[] = {2.0, -0.7, 1.3};
+  for (unsigned i = 0; i < COUNT_OF(xs); i++) {
+    double x = xs[i];
+    double want = 4 * x * x * x;
+    CHECK_CLOSE_AT("oracle: d/dx x^4 vs finite differences", x, want, fd1(f, x), RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("d/dx x^4 (reverse)", x, __enzyme_autodiff((void *)f, x), want, RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("d/dx x^4 (forward)", x, __enzyme_fwddiff((void *)f, x, 1.0), want, RTOL_D, ATOL_D);
+
+    double fx = fd1(f2_x, x);
+    CHECK_CLOSE_AT("scaled recursion d/dx (reverse) vs FD", x, __enzyme_autodiff((void *)f2_x, x), fx, RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("scaled recursion d/dx (forward) vs FD", x, __enzyme_fwddiff((void *)f2_x, x, 1.0), fx, RTOL_FD, ATOL_FD);
+    double fs = fd1(f2_s, x);
+    CHECK_CLOSE_AT("scaled recursion d/ds (reverse) vs FD", x, __enzyme_autodiff((void *)f2_s, x), fs, RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("scaled recursion d/ds (forward) vs FD", x, __enzyme_fwddiff((void *)f2_s, x, 1.0), fs, RTOL_FD, ATOL_FD);
+
+    double f3d = fd1(f3, x);
+    CHECK_CLOSE_AT("read-modify-write helper (reverse) vs FD", x, __enzyme_autodiff((void *)f3, x), f3d, RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("read-modify-write helper (forward) vs FD", x, __enzyme_fwddiff((void *)f3, x, 1.0), f3d, RTOL_FD, ATOL_FD);
+  }
+  return check_report();
+}
