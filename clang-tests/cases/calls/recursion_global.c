@@ -3,8 +3,10 @@
 // clearing it (reverse: the callee's adjoints reach the caller's store; forward: the tangent the
 // caller stored is read). Before, this was an error (and before that, d/dx x^4 came out as x^3).
 // Also: a recursion that itself stores into the global at every depth, and a noinline helper
-// that both reads the global and writes it back for the caller. Reverse and forward mode
-// against the analytic derivative and central finite differences.
+// that both reads the global and writes it back for the caller; the global overwritten between
+// and after the calls (the reverse sweeps must use the values each call read); mutual
+// recursion; recursion through a table of function pointers. Reverse and forward mode against
+// the analytic derivative and central finite differences.
 // RUN: clang opt
 #include "check.h"
 
@@ -41,6 +43,37 @@ static double f3(double x) {
   return cell * x;
 }
 
+/* x^4 + (2x)^3: derivative 4x^3 + 24x^2, with g changed between and after the calls */
+static double f4(double x) {
+  g = x;
+  double r = power(3);
+  g = 2 * x;
+  r += power(2);
+  g = 0;
+  return r;
+}
+
+/* mutual recursion reading g = x^2 */
+static double odd(int n);
+__attribute__((noinline)) static double even(int n) { return n == 0 ? g : cos(g) * odd(n - 1); }
+__attribute__((noinline)) static double odd(int n) { return g * even(n - 1); }
+static double f6(double x) {
+  g = x * x;
+  return even(4);
+}
+
+/* recursion through a table of function pointers (dispatch targets) */
+typedef double (*step_fn)(int);
+static double walk(int n);
+static step_fn table[2] = {walk, walk};
+static double walk(int n) { return n == 0 ? g : g * table[n & 1](n - 1) + sin(g); }
+static double f7(double x) {
+  g = x;
+  double r = table[0](3);
+  g = 0.5;
+  return r;
+}
+
 static double f2_x(double x) { return f2(x, 0.3); }
 static double f2_s(double s) { return f2(0.6, s); }
 
@@ -59,6 +92,16 @@ int main(void) {
     double fs = fd1(f2_s, x);
     CHECK_CLOSE_AT("scaled recursion d/ds (reverse) vs FD", x, __enzyme_autodiff((void *)f2_s, x), fs, RTOL_FD, ATOL_FD);
     CHECK_CLOSE_AT("scaled recursion d/ds (forward) vs FD", x, __enzyme_fwddiff((void *)f2_s, x, 1.0), fs, RTOL_FD, ATOL_FD);
+
+    double f4d = 4 * x * x * x + 24 * x * x;
+    CHECK_CLOSE_AT("oracle: overwritten global vs FD", x, f4d, fd1(f4, x), RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("overwritten global (reverse)", x, __enzyme_autodiff((void *)f4, x), f4d, RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("overwritten global (forward)", x, __enzyme_fwddiff((void *)f4, x, 1.0), f4d, RTOL_D, ATOL_D);
+    double f6d = fd1(f6, x), f7d = fd1(f7, x);
+    CHECK_CLOSE_AT("mutual recursion (reverse) vs FD", x, __enzyme_autodiff((void *)f6, x), f6d, RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("mutual recursion (forward) vs FD", x, __enzyme_fwddiff((void *)f6, x, 1.0), f6d, RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("function-pointer recursion (reverse) vs FD", x, __enzyme_autodiff((void *)f7, x), f7d, RTOL_FD, ATOL_FD);
+    CHECK_CLOSE_AT("function-pointer recursion (forward) vs FD", x, __enzyme_fwddiff((void *)f7, x, 1.0), f7d, RTOL_FD, ATOL_FD);
 
     double f3d = fd1(f3, x);
     CHECK_CLOSE_AT("read-modify-write helper (reverse) vs FD", x, __enzyme_autodiff((void *)f3, x), f3d, RTOL_FD, ATOL_FD);
