@@ -17,8 +17,9 @@
 //! An OpenMP region's derivative adds its adjoints into such shadows
 //! atomically, like into any memory its threads share.
 //!
-//! [`check`] refuses what is still not carried: GPU shared memory, and
-//! forward mode's fixed-point loop; and, as a safety net, a
+//! Forward mode's fixed-point loop passes them on to its step's
+//! derivative. [`check`] refuses what is still not carried: GPU shared
+//! memory; and, as a safety net, a
 //! global whose derivative the callee produces while the caller uses it
 //! without one. Globals whose shadows do not depend on the derivative
 //! (`!enzyme_shadow`, and any global under `enzyme_context`) are never
@@ -65,12 +66,7 @@ pub fn check(
     let name = callee.name();
     let fixed_point = name.strip_prefix(crate::frontend::loops::FIXED_POINT_PREFIX);
     let unsupported = globals.iter().find_map(|g| {
-        if fixed_point.is_some() {
-            Some((
-                *g,
-                "holds data with a derivative here, and the loop's step reads or writes it",
-            ))
-        } else if g.address_space() == crate::gpu::SHARED_SPACE && crate::gpu::is_gpu(module) {
+        if g.address_space() == crate::gpu::SHARED_SPACE && crate::gpu::is_gpu(module) {
             Some((
                 *g,
                 "is GPU shared memory with a derivative here, and the callee reads or writes it",

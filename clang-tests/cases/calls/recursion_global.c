@@ -5,13 +5,15 @@
 // Also: a recursion that itself stores into the global at every depth, and a noinline helper
 // that both reads the global and writes it back for the caller; the global overwritten between
 // and after the calls (the reverse sweeps must use the values each call read); mutual
-// recursion; recursion through a table of function pointers. Reverse and forward mode against
-// the analytic derivative and central finite differences.
+// recursion; recursion through a table of function pointers; batched reverse mode (enzyme_width
+// 2). Reverse and forward mode against the analytic derivative and central finite differences.
 // RUN: clang opt
 #include "check.h"
 
 double __enzyme_autodiff(void *, ...);
 double __enzyme_fwddiff(void *, ...);
+void __enzyme_autodiff_v(void *, ...) __asm__("__enzyme_autodiff");
+extern int enzyme_width, enzyme_dupv;
 
 double g;
 __attribute__((noinline)) double power(int n) { return n == 0 ? g : g * power(n - 1); }
@@ -74,6 +76,12 @@ static double f7(double x) {
   return r;
 }
 
+/* y = p^4 + sin(p), p = x0 x1, through g, batched reverse */
+static void f8(double *x, double *y) {
+  g = x[0] * x[1];
+  y[0] = power(3) + sin(g);
+}
+
 static double f2_x(double x) { return f2(x, 0.3); }
 static double f2_s(double s) { return f2(0.6, s); }
 
@@ -102,6 +110,15 @@ int main(void) {
     CHECK_CLOSE_AT("mutual recursion (forward) vs FD", x, __enzyme_fwddiff((void *)f6, x, 1.0), f6d, RTOL_FD, ATOL_FD);
     CHECK_CLOSE_AT("function-pointer recursion (reverse) vs FD", x, __enzyme_autodiff((void *)f7, x), f7d, RTOL_FD, ATOL_FD);
     CHECK_CLOSE_AT("function-pointer recursion (forward) vs FD", x, __enzyme_fwddiff((void *)f7, x, 1.0), f7d, RTOL_FD, ATOL_FD);
+
+    double xv[2] = {x, 0.4 * x + 0.9}, y[1], dxv[4] = {0}, dy[2] = {1.0, -2.0};
+    __enzyme_autodiff_v((void *)f8, enzyme_width, 2, enzyme_dupv, sizeof(double) * 2, xv, dxv, enzyme_dupv,
+                        sizeof(double), y, dy);
+    double p = xv[0] * xv[1], dp = 4 * p * p * p + cos(p);
+    CHECK_CLOSE_AT("batched reverse lane 0, d/dx0", x, dxv[0], dp * xv[1], RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("batched reverse lane 0, d/dx1", x, dxv[1], dp * xv[0], RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("batched reverse lane 1, d/dx0", x, dxv[2], -2 * dp * xv[1], RTOL_D, ATOL_D);
+    CHECK_CLOSE_AT("batched reverse lane 1, d/dx1", x, dxv[3], -2 * dp * xv[0], RTOL_D, ATOL_D);
 
     double f3d = fd1(f3, x);
     CHECK_CLOSE_AT("read-modify-write helper (reverse) vs FD", x, __enzyme_autodiff((void *)f3, x), f3d, RTOL_FD, ATOL_FD);

@@ -76,7 +76,10 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
         width: 1,
         unchanged_args: Vec::new(),
         context: false,
-        globals: Vec::new(),
+        // The globals the loop's caller shares with it (its state among
+        // them, when the state is a global): the step reads and writes
+        // their tangents in place, as the passes below expect of the state.
+        globals: key.globals.clone(),
     };
     let Derivative::Forward(dstep) = ctx.get(&step_key)? else {
         return Err(Error::at(
