@@ -307,6 +307,36 @@ impl Value {
         let n = unsafe { LLVMGetNextInstruction(self.0) };
         (!n.is_null()).then_some(Value(n))
     }
+    pub fn prev_instruction(self) -> Option<Value> {
+        let n = unsafe { LLVMGetPreviousInstruction(self.0) };
+        (!n.is_null()).then_some(Value(n))
+    }
+    /// Moves this instruction (same block or another) to just before `at`.
+    pub fn move_before(self, at: Value) {
+        unsafe {
+            LLVMInstructionRemoveFromParent(self.0);
+            let b = LLVMCreateBuilderInContext(LLVMGetTypeContext(LLVMTypeOf(self.0)));
+            LLVMPositionBuilderBefore(b, at.0);
+            LLVMInsertIntoBuilder(b, self.0);
+            LLVMDisposeBuilder(b);
+        }
+    }
+    /// Whether this call site, or the function it calls, is marked as
+    /// accessing no memory (`memory(none)`).
+    pub fn call_accesses_no_memory(self) -> bool {
+        unsafe {
+            let name = "memory";
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let index = llvm_sys::LLVMAttributeFunctionIndex;
+            let mut a = LLVMGetCallSiteEnumAttribute(self.0, index, kind);
+            if a.is_null() {
+                if let Some(f) = self.called_function() {
+                    a = LLVMGetEnumAttributeAtIndex(f.0, index, kind);
+                }
+            }
+            !a.is_null() && LLVMGetEnumAttributeValue(a) == 0
+        }
+    }
     /// The lanes a `shufflevector` selects (-1 for undefined lanes).
     pub fn shuffle_mask(self) -> Vec<i32> {
         let n = unsafe { LLVMGetNumMaskElements(self.0) };

@@ -175,7 +175,13 @@ pub unsafe extern "C" fn ferment_rust_reorder_lanes(
     function: llvm_sys::prelude::LLVMValueRef,
 ) -> i32 {
     let f = ferment_ir::Value(function);
-    match catch_unwind(AssertUnwindSafe(|| lanes::reorder_lanes(f))) {
+    let run = || {
+        let lanes = lanes::reorder_lanes(f);
+        let module = f.global_parent();
+        let hoisted = gpu::is_gpu(module) && gpu::hoist_loads(module, f);
+        lanes || hoisted
+    };
+    match catch_unwind(AssertUnwindSafe(run)) {
         Ok(changed) => changed as i32,
         Err(_) => {
             shim::report_error(

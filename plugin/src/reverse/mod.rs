@@ -463,6 +463,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.reverse_block(blk, exit)?;
         }
         self.finish(exit, out_ty);
+        if self.gpu_private.is_some() {
+            crate::gpu::skip_scratch_atomics(self.module, self.rf);
+        }
         Ok(())
     }
 

@@ -254,8 +254,13 @@ impl Tape {
         let new = if t.starts_with("nvptx") || t.starts_with("amdgcn") {
             let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
             let new = g.call_fn(malloc, &[bytes]);
-            let moved = g.memmove(new, old, g.mul_int(cap, size));
-            self.row_ops.borrow_mut().push(moved);
+            let len = g.mul_int(cap, size);
+            if t.starts_with("nvptx") {
+                g.call_fn(crate::gpu::copy_words_helper(self.module), &[new, old, len]);
+            } else {
+                let moved = g.memmove(new, old, len);
+                self.row_ops.borrow_mut().push(moved);
+            }
             // The local first rows are not the heap's to free.
             let old = match local {
                 Some(l) => {
