@@ -649,6 +649,19 @@ impl Value {
             LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
         }
     }
+    /// Adds the enum function attribute `name` (e.g. `convergent`) to a
+    /// function.
+    pub fn add_fn_enum_attribute(self, name: &str) {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            if kind == 0 {
+                return;
+            }
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateEnumAttribute(ctx, kind, 0);
+            LLVMAddAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
+        }
+    }
     /// For an `atomicrmw fadd` / `fsub`: the sign of the added value (+1 /
     /// -1); None for other operations.
     pub fn atomic_float_add_sign(self) -> Option<f64> {

@@ -8,13 +8,18 @@
 //   threads: atomics);
 // - scatter: a histogram-style atomicAdd of doubles into the bins of the
 //   output (each bin summed by 32 threads);
-// - heatfwd: forward mode of one explicit heat step (tangents of neighbours).
+// - heatfwd: forward mode of one explicit heat step (tangents of neighbours);
+// - weights: three coefficients every thread reads (x[0..2]): all lanes of a
+//   warp add their adjoints to the same address, which sm_70+ GPUs sum over
+//   the warp first (one atomic per warp; the emulator takes the per-lane path).
 // RUN: cuda
+// PTX: weights_grad has match.all
 // GPU: rev softmax f 4096 4096 16 256
 // GPU: rev iterate d 2048 2048 8 256
 // GPU: rev conv d 4096 4096 16 256
 // GPU: rev scatter d 4096 128 16 256
 // GPU: fwd heatfwd d 4096 4096 16 256
+// GPU: rev weights d 4096 4096 16 256
 #include <ferment_cuda.h>
 extern __device__ int enzyme_dup, enzyme_const;
 __device__ void __enzyme_autodiff(void *, ...);
@@ -102,4 +107,14 @@ __device__ void heatfwd(const double *u, double *out, int n) {
 extern "C" __global__ void heatfwd_f(const double *u, double *o, int n) { heatfwd(u, o, n); }
 extern "C" __global__ void heatfwd_grad(const double *u, double *du, double *o, double *d_o, int n) {
   __enzyme_fwddiff((void *)heatfwd, u, du, o, d_o, enzyme_const, n);
+}
+
+__device__ void weights(const double *x, double *y, int n) {
+  int i = threadIdx.x + blockIdx.x * blockDim.x;
+  if (i < n)
+    y[i] = x[i] * (x[0] + x[1] * x[i]) + x[2] * __nv_sin(x[i]);
+}
+extern "C" __global__ void weights_f(const double *x, double *y, int n) { weights(x, y, n); }
+extern "C" __global__ void weights_grad(const double *x, double *dx, double *y, double *dy, int n) {
+  __enzyme_autodiff((void *)weights, x, dx, y, dy, enzyme_const, n);
 }

@@ -17,11 +17,13 @@
 //! May touch: the reverse sweep's builder (through the callers); never the
 //! analyses.
 
+mod aggregate;
 mod hoist;
 mod privacy;
 mod shared;
 mod shuffle;
 
+pub use aggregate::{atomic_add_helper, can_aggregate};
 pub use hoist::hoist_loads;
 pub use privacy::{is_uniform, private_loads};
 pub use shared::{

@@ -180,7 +180,8 @@ fn is_scratch_cell(p: Value) -> bool {
     g.is_global() && g.name().starts_with("ferment.gpu.scratch.")
 }
 
-/// Makes each atomic accumulation of `f` into `select(own, scratch, shadow)`
+/// Makes each atomic accumulation of `f` (an `atomicrmw`, or a call of
+/// `gpu::atomic_add_helper`) into `select(own, scratch, shadow)`
 /// (the adjoint of a read through a pointer that may point into constant
 /// memory) conditional: a thread whose pointer is constant skips the atomic,
 /// instead of contending with every other such thread for the one scratch
@@ -192,7 +193,11 @@ pub fn skip_scratch_atomics(module: Module, f: Value) {
         .into_iter()
         .flat_map(|blk| blk.instructions())
         .filter(|i| {
-            i.opcode() == ferment_ir::Opcode::LLVMAtomicRMW && !i.has_uses() && {
+            let accumulates = i.opcode() == ferment_ir::Opcode::LLVMAtomicRMW
+                || i.is_call()
+                    && i.called_function()
+                        .is_some_and(|f| f.name().starts_with("ferment.gpu.atomic_add."));
+            accumulates && !i.has_uses() && {
                 let p = i.operand(0);
                 p.is_instruction()
                     && p.opcode() == ferment_ir::Opcode::LLVMSelect
