@@ -177,9 +177,21 @@ pub struct Tape {
 /// Pure, cheap instructions the reverse sweep may recompute: arithmetic
 /// (divisions included: one costs less than writing and reading back a tape
 /// entry), casts, compares, selects, address arithmetic, and calls of the
-/// pure arithmetic intrinsics.
+/// pure arithmetic intrinsics. On GPUs also CUDA's libdevice math
+/// (`__nv_sqrt`, `__nv_sin`, ...: tens of instructions, against a tape row
+/// in per-thread local memory or device `malloc`, the slowest memory a
+/// thread has).
 fn is_cheap(v: Value) -> bool {
     if v.opcode() == Opcode::LLVMCall {
+        if let Some(f) = v.called_function() {
+            if f.name().starts_with("__nv_")
+                && !v.ty().is_pointer()
+                && !v.ty().is_void()
+                && v.call_args().iter().all(|a| !a.ty().is_pointer())
+            {
+                return true;
+            }
+        }
         const PURE: &[&str] = &[
             "llvm.fmuladd.",
             "llvm.fma.",
