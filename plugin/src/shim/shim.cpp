@@ -288,6 +288,27 @@ struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
         break;
       }
     }
+    // CUDA's libdevice is linked after ferment (see README, GPU): until
+    // then its math functions are bare declarations that LLVM must assume
+    // write memory, so two loads of x[i] around a __nv_tanh(x[i]) are both
+    // kept (and both taped). They are pure: say so.
+    if (StringRef(M.getTargetTriple().str()).starts_with("nvptx")) {
+      for (Function &F : M.functions()) {
+        if (!F.isDeclaration() || !F.getName().starts_with("__nv_") ||
+            F.getReturnType()->isPointerTy() || F.getReturnType()->isVoidTy() ||
+            F.doesNotAccessMemory())
+          continue;
+        bool PointerArg = false;
+        for (Argument &A : F.args())
+          PointerArg |= A.getType()->isPointerTy();
+        if (PointerArg)
+          continue;
+        F.setDoesNotAccessMemory();
+        F.setDoesNotThrow();
+        F.setWillReturn();
+        Changed = true;
+      }
+    }
     // Enzyme's Fortran statement `call enzyme_function_like(f, enzyme_log1p)`.
     for (Function &Hook : M.functions()) {
       if (!Hook.isDeclaration() || !Hook.getName().contains("__enzyme_function_like"))

@@ -745,6 +745,19 @@ impl Tape {
                 let start = self.reload(loops, b, start);
                 b.add_int(start, b.mul_int(k, b.const_int(ty, step)))
             }
+            Induction::Strided {
+                lp,
+                preheader,
+                start,
+                step,
+            } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let ty = v.ty();
+                let k = b.int_cast(k, ty, false);
+                let start = self.reload(loops, b, start);
+                let step = self.reload(loops, b, step);
+                b.add_int(start, b.mul_int(k, step))
+            }
             Induction::Carried {
                 lp,
                 preheader,
