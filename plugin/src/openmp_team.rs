@@ -18,8 +18,10 @@
 //! each thread publishes its buffers in the forward sweep's tape array (the
 //! wrapper hands it over through a thread-local slot), waits at a barrier,
 //! adds one slice of the union of all threads' buffers into shadow memory
-//! with plain adds (no other thread writes that slice), and waits at a
-//! second barrier before freeing its buffers. A plain load or store of
+//! with plain adds (no other thread writes that slice; one group of
+//! buffers at a time, with a barrier between groups, since two groups may
+//! mirror the same memory), and waits at a barrier before freeing its
+//! buffers. A plain load or store of
 //! shadow memory (the reverse of a store reads and clears the stored
 //! element's adjoint) first checks whether its address lies in a buffer's
 //! range, and if so merges what the buffer holds there (two pointers to one
@@ -348,6 +350,12 @@ fn privatize(f: Value, captures: usize) -> bool {
         }
         b.call_fn(sync_helper(module, true), &[board, ident, published]);
         for (k, d) in descs.iter().enumerate() {
+            // Buffers of two groups may mirror the same memory (two
+            // pointers to one array), and each group's slices follow its
+            // own range: one group at a time.
+            if k > 0 {
+                b.call_fn(sync_helper(module, false), &[board, ident, published]);
+            }
             let at = b.const_int(b.i64(), k as i64 * DESC_BYTES);
             let gather = helper(module, d.ty, Helper::Gather);
             // The target's features, so that its loop can be vectorized.
