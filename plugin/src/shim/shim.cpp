@@ -742,6 +742,20 @@ static unsigned guardBlock(BasicBlock *BB, PHINode *P,
   // between the load and the store.
   SmallVector<Instruction *, 8> MemberMemory;
   for (Instruction &I : *BB) {
+    // An atomic accumulation `atomicrmw fadd/fsub p, D` (the reverse of a
+    // load other threads may also read: OpenMP regions, GPU kernels) whose
+    // D is zero with P: adding zero changes nothing.
+    if (auto *A = dyn_cast<AtomicRMWInst>(&I)) {
+      if ((A->getOperation() == AtomicRMWInst::FAdd ||
+           A->getOperation() == AtomicRMWInst::FSub) &&
+          A->use_empty() && !A->isVolatile() &&
+          A->getOrdering() == AtomicOrdering::Monotonic &&
+          zeroWith(A->getValOperand(), P)) {
+        Members.insert(A);
+        MemberMemory.push_back(A);
+      }
+      continue;
+    }
     auto *S = dyn_cast<StoreInst>(&I);
     auto *V = S ? dyn_cast<Instruction>(S->getValueOperand()) : nullptr;
     if (!S || !S->isSimple() || !V || V->getParent() != BB || !V->hasOneUse())
