@@ -1,0 +1,128 @@
+! CSHIFT as flang-22 expands it inline at -O1 and up, by negative, positive and runtime shifts.
+! flang marks the arithmetic over the shift's signed remainder `nuw`, which is poison for a negative
+! remainder:
+! without ferment's repair (fortran_flags.rs) LLVM -O2 folds the shift wrongly and the primal
+! itself reads x(0) (model = 0.9855 instead of 1.2285 for the first line below). The primal is
+! checked against explicit loops, reverse mode against central finite differences, forward mode
+! against finite differences and against the reverse gradient (dot-product test).
+! RUN: flang
+! LEVELS: 0 1 2 3
+module cshift_inline_mod
+  implicit none
+  integer, bind(C, name="enzyme_const") :: enzyme_const
+  integer, bind(C, name="enzyme_dup") :: enzyme_dup
+contains
+  real(8) function model(n, x, flag)
+    integer, intent(in) :: n
+    real(8), intent(in) :: x(n)
+    logical, intent(in) :: flag
+    real(8) :: u(n), w(n)
+    integer :: k
+    model = 0
+    model = model + sum(cshift(x,2)*x) + sum(cshift(x,-1)*x**2)
+  end function
+
+  ! shifts by a runtime amount s
+  real(8) function model2(n, x, s)
+    integer, intent(in) :: n, s
+    real(8), intent(in) :: x(n)
+    model2 = sum(cshift(x, s) * x) + sum(cshift(x, -4) * x**3) + sum(cshift(x, s - n) * sin(x))
+  end function
+
+  ! explicit loops: r(i) = v(1 + mod(i - 1 + s, m)) with a non-negative mod argument
+  pure integer function wrap(i, s, m)
+    integer, intent(in) :: i, s, m
+    wrap = 1 + mod(i - 1 + s + 100 * m, m)
+  end function
+
+  real(8) function reference(n, x)
+    integer, intent(in) :: n
+    real(8), intent(in) :: x(n)
+    integer :: i
+    reference = 0
+    do i = 1, n
+      reference = reference + x(wrap(i, 2, n)) * x(i) + x(wrap(i, -1, n)) * x(i)**2
+    end do
+  end function
+
+  real(8) function reference2(n, x, s)
+    integer, intent(in) :: n, s
+    real(8), intent(in) :: x(n)
+    integer :: i
+    reference2 = 0
+    do i = 1, n
+      reference2 = reference2 + x(wrap(i, s, n)) * x(i) + x(wrap(i, -4, n)) * x(i)**3 &
+        + x(wrap(i, s - n, n)) * sin(x(i))
+    end do
+  end function
+end module
+
+program main
+  use cshift_inline_mod
+  implicit none
+  integer, parameter :: n = 6
+  external :: f__enzyme_autodiff
+  real(8), external :: f__enzyme_fwddiff
+  real(8) :: x(n) = [0.45d0, -1.1d0, 0.7d0, 1.9d0, -0.4d0, 1.2d0]
+  real(8) :: v(n) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0, -1d0]
+  real(8) :: dx(n), e(n), h, fd, tangent
+  logical :: flag
+  integer :: i, s, failures
+  failures = 0
+  flag = .true.
+  h = 1d-6
+  if (abs(model(n, x, flag) - reference(n, x)) > 1d-12) then
+    print *, 'mismatch: primal vs loops', model(n, x, flag), reference(n, x)
+    failures = failures + 1
+  end if
+  dx = 0
+  call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx, enzyme_const, flag)
+  do i = 1, n
+    e = 0
+    e(i) = h
+    fd = (reference(n, x + e) - reference(n, x - e)) / (2 * h)
+    if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
+      print *, 'mismatch: reverse vs finite differences at', i, dx(i), fd
+      failures = failures + 1
+    end if
+  end do
+  tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v, enzyme_const, flag)
+  fd = (reference(n, x + h * v) - reference(n, x - h * v)) / (2 * h)
+  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
+    print *, 'mismatch: forward vs finite differences', tangent, fd
+    failures = failures + 1
+  end if
+  if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
+    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v)
+    failures = failures + 1
+  end if
+  do s = -7, 8, 3
+    if (abs(model2(n, x, s) - reference2(n, x, s)) > 1d-12 * max(1d0, abs(reference2(n, x, s)))) then
+      print *, 'mismatch: primal 2 vs loops, s =', s, model2(n, x, s), reference2(n, x, s)
+      failures = failures + 1
+    end if
+    dx = 0
+    call f__enzyme_autodiff(model2, enzyme_const, n, enzyme_dup, x, dx, enzyme_const, s)
+    do i = 1, n
+      e = 0
+      e(i) = h
+      fd = (reference2(n, x + e, s) - reference2(n, x - e, s)) / (2 * h)
+      if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
+        print *, 'mismatch: reverse 2 vs finite differences, s =', s, i, dx(i), fd
+        failures = failures + 1
+      end if
+    end do
+    tangent = f__enzyme_fwddiff(model2, enzyme_const, n, enzyme_dup, x, v, enzyme_const, s)
+    fd = (reference2(n, x + h * v, s) - reference2(n, x - h * v, s)) / (2 * h)
+    if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
+      print *, 'mismatch: forward 2 vs finite differences, s =', s, tangent, fd
+      failures = failures + 1
+    end if
+    if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
+      print *, 'mismatch: forward 2 vs reverse, s =', s, tangent, dot_product(dx, v)
+      failures = failures + 1
+    end if
+  end do
+  if (failures /= 0) stop 1
+  print *, 'all checks passed'
+end program
