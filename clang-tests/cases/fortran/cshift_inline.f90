@@ -1,6 +1,7 @@
-! CSHIFT as flang-22 expands it inline at -O1 and up, by negative, positive and runtime shifts.
-! flang marks the arithmetic over the shift's signed remainder `nuw`, which is poison for a negative
-! remainder:
+! CSHIFT as flang-22 expands it inline at -O1 and up, by negative, positive, runtime and
+! per-column shifts, of a vector and along both dimensions of a matrix (at -O0 the runtime's
+! _FortranACshiftVector/_FortranACshift). flang marks the arithmetic over the shift's signed
+! remainder `nuw`, which is poison for a negative remainder:
 ! without ferment's repair (fortran_flags.rs) LLVM -O2 folds the shift wrongly and the primal
 ! itself reads x(0) (model = 0.9855 instead of 1.2285 for the first line below). The primal is
 ! checked against explicit loops, reverse mode against central finite differences, forward mode
@@ -22,11 +23,15 @@ contains
     model = model + sum(cshift(x,2)*x) + sum(cshift(x,-1)*x**2)
   end function
 
-  ! shifts by a runtime amount s
+  ! the same shifts by a runtime amount s, and of a matrix view a(n/2, 2) along each dimension
   real(8) function model2(n, x, s)
     integer, intent(in) :: n, s
     real(8), intent(in) :: x(n)
+    real(8) :: a(n / 2, 2)
+    a = reshape(x, [n / 2, 2])
     model2 = sum(cshift(x, s) * x) + sum(cshift(x, -4) * x**3) + sum(cshift(x, s - n) * sin(x))
+    model2 = model2 + sum(cshift(a, -1, dim=1) * a) + sum(cshift(a, s, dim=2) * a**2)
+    model2 = model2 + sum(cshift(a, [1, -1], dim=1) * a**2)
   end function
 
   ! explicit loops: r(i) = v(1 + mod(i - 1 + s, m)) with a non-negative mod argument
@@ -48,11 +53,21 @@ contains
   real(8) function reference2(n, x, s)
     integer, intent(in) :: n, s
     real(8), intent(in) :: x(n)
-    integer :: i
+    real(8) :: a(n / 2, 2)
+    integer :: i, j, m, sh(2)
+    m = n / 2
+    a = reshape(x, [m, 2])
+    sh = [1, -1]
     reference2 = 0
     do i = 1, n
       reference2 = reference2 + x(wrap(i, s, n)) * x(i) + x(wrap(i, -4, n)) * x(i)**3 &
         + x(wrap(i, s - n, n)) * sin(x(i))
+    end do
+    do j = 1, 2
+      do i = 1, m
+        reference2 = reference2 + a(wrap(i, -1, m), j) * a(i, j) &
+          + a(i, wrap(j, s, 2)) * a(i, j)**2 + a(wrap(i, sh(j), m), j) * a(i, j)**2
+      end do
     end do
   end function
 end module
