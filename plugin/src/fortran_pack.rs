@@ -457,7 +457,6 @@ fn shift_dim(b: &Builder, f: Value, t: Type, op: Op, p: &[Value], bad: ferment_i
         b.switch(dim, bad, &cases);
         for (d, &bl) in blocks.iter().enumerate() {
             b.at_end(bl);
-            let d = d as usize;
             let rest: Vec<Value> = (0..r as usize)
                 .filter(|&k| k != d)
                 .map(|k| ext[k])
