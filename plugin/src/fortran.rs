@@ -64,6 +64,43 @@ const MAX_RANK: u64 = 4;
 pub(crate) const INACTIVE_TYPE_CODES: &[std::ops::RangeInclusive<i64>] =
     &[1..=24, 39..=40, 45..=49];
 
+/// The direct calls (not `invoke`s) in `f` of the runtime routines
+/// `classify` knows by name, with the number of arguments it gives for each:
+/// (call, what `classify` said).
+pub(crate) fn runtime_calls<T>(
+    f: Value,
+    classify: impl Fn(&str) -> Option<(T, usize)>,
+) -> Vec<(Value, T)> {
+    f.instructions()
+        .into_iter()
+        .filter(|i| i.is_call() && !i.is_invoke())
+        .filter_map(|i| {
+            let (what, arity) = classify(&i.called_function()?.name())?;
+            (i.call_args().len() == arity).then_some((i, what))
+        })
+        .collect()
+}
+
+/// Replaces the runtime call `call` by a call of `helper` (checked by LLVM's
+/// verifier first: an ill-formed helper is an error) with `args`, at the
+/// call's place and debug location; the call's uses take the new value.
+pub(crate) fn call_helper(b: &Builder, call: Value, helper: Value, args: &[Value]) -> Result<()> {
+    crate::shim::verify_function(helper).map_err(|e| {
+        Error::new(format!(
+            "internal error: '{}' failed LLVM's verifier: {e}",
+            helper.name()
+        ))
+    })?;
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let v = b.call_fn(helper, args);
+    if !call.ty().is_void() {
+        call.replace_all_uses_with(v);
+    }
+    call.erase();
+    Ok(())
+}
+
 /// Rewrites the calls of `_FortranAAssign` in `f`; says whether it did any.
 pub fn lower_assignments(f: Value) -> Result<bool> {
     let module = f.global_parent();
@@ -496,36 +533,20 @@ impl Reduction {
 pub fn lower_reductions(f: Value) -> Result<bool> {
     let complex = crate::fortran_complex::lower_complex_reductions(f)?;
     let module = f.global_parent();
-    let calls: Vec<(Value, Reduction, u32)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (r, bits) = reduction(&i.called_function()?.name())?;
-            (i.call_args().len() == r.arity() && i.ty().is_float()).then_some((i, r, bits))
-        })
-        .collect();
-    if calls.is_empty() {
-        return Ok(complex);
-    }
+    let calls = runtime_calls(f, |name| {
+        let (r, bits) = reduction(name)?;
+        Some(((r, bits), r.arity()))
+    });
     let b = Builder::new(module);
-    for (call, r, bits) in calls {
+    let mut changed = complex;
+    for (call, (r, bits)) in calls.into_iter().filter(|(i, _)| i.ty().is_float()) {
         // A MASK argument (not a null constant): the masked variant.
         let masked = r.arity() == 5 && !call.call_args()[4].is_null_constant();
         let helper = reduction_helper(module, r, bits, masked);
-        crate::shim::verify_function(helper).map_err(|e| {
-            Error::new(format!(
-                "internal error: '{}' failed LLVM's verifier: {e}",
-                helper.name()
-            ))
-        })?;
-        b.before(call);
-        b.set_debug_loc_from(call);
-        let v = b.call_fn(helper, &call.call_args());
-        call.replace_all_uses_with(v);
-        call.erase();
+        call_helper(&b, call, helper, &call.call_args())?;
+        changed = true;
     }
-    Ok(true)
+    Ok(changed)
 }
 
 /// `ferment.fortran.{sum,dot}.f{bits}`: the runtime routine's signature;
@@ -1113,15 +1134,7 @@ fn allocation(name: &str) -> Option<(Allocation, usize)> {
 /// constant stays (an error where it matters).
 pub fn lower_allocations(f: Value) -> Result<bool> {
     let module = f.global_parent();
-    let calls: Vec<(Value, Allocation)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (a, arity) = allocation(&i.called_function()?.name())?;
-            (i.call_args().len() == arity).then_some((i, a))
-        })
-        .collect();
+    let calls = runtime_calls(f, allocation);
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
     let b = Builder::new(module);
@@ -1144,23 +1157,18 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
                 b.store(extent, at(EXTENT));
             }
             _ => {
-                let helper = allocation_helper(module, a);
-                crate::shim::verify_function(helper).map_err(|e| {
-                    Error::new(format!(
-                        "internal error: '{}' failed LLVM's verifier: {e}",
-                        helper.name()
-                    ))
-                })?;
-                let (file, line) = match a {
-                    Allocation::Allocate => (args[4], args[5]),
-                    _ => (args[3], args[4]),
-                };
                 // ALLOCATE(p, SOURCE=...) copies a value in: the runtime's.
                 if a == Allocation::PointerAllocate && !args[5].is_null_constant() {
                     continue;
                 }
-                let v = b.call_fn(helper, &[args[0], file, line]);
-                call.replace_all_uses_with(v);
+                let (file, line) = match a {
+                    Allocation::Allocate => (args[4], args[5]),
+                    _ => (args[3], args[4]),
+                };
+                let helper = allocation_helper(module, a);
+                call_helper(&b, call, helper, &[args[0], file, line])?;
+                changed = true;
+                continue;
             }
         }
         call.erase();

@@ -12,8 +12,11 @@
 //! vectors of one size, `sum(conjg(x) * y)`. Anything else stops the program with a message
 //! naming the call's file and line.
 
-use crate::error::{Error, Result};
-use crate::fortran::{conformable_strides, float_code, mask_element, mask_length, stop, TYPE};
+use crate::error::Result;
+use crate::fortran::{
+    call_helper, conformable_strides, float_code, mask_element, mask_length, runtime_calls, stop,
+    TYPE,
+};
 use crate::fortran_matrix::{by_rank, helper_shell, index_loop, rank_of, shape_of};
 use ferment_ir::{Builder, IntPredicate, Module, Type, Value};
 
@@ -40,31 +43,16 @@ fn complex_op(name: &str) -> Option<(Op, u32)> {
 /// says whether it did any.
 pub fn lower_complex_reductions(f: Value) -> Result<bool> {
     let module = f.global_parent();
-    let calls: Vec<(Value, Op, u32)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (op, bits) = complex_op(&i.called_function()?.name())?;
-            let arity = if op == Op::Dot { 5 } else { 6 };
-            (i.call_args().len() == arity).then_some((i, op, bits))
-        })
-        .collect();
+    let calls = runtime_calls(f, |name| {
+        let (op, bits) = complex_op(name)?;
+        Some(((op, bits), if op == Op::Dot { 5 } else { 6 }))
+    });
     let b = Builder::new(module);
     let mut changed = false;
-    for (call, op, bits) in calls {
+    for (call, (op, bits)) in calls {
         let masked = op != Op::Dot && !call.call_args()[5].is_null_constant();
         let helper = helper(module, op, bits, masked);
-        crate::shim::verify_function(helper).map_err(|e| {
-            Error::new(format!(
-                "internal error: '{}' failed LLVM's verifier: {e}",
-                helper.name()
-            ))
-        })?;
-        b.before(call);
-        b.set_debug_loc_from(call);
-        b.call_fn(helper, &call.call_args());
-        call.erase();
+        call_helper(&b, call, helper, &call.call_args())?;
         changed = true;
     }
     Ok(changed)

@@ -24,9 +24,10 @@
 //!
 //! The descriptor layout is the one `fortran.rs` reads.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fortran::{
-    conformable_strides, mask_element, mask_length, stop, CFI_TYPE_DOUBLE, CFI_TYPE_FLOAT,
+    call_helper, conformable_strides, mask_element, mask_length, runtime_calls, stop,
+    CFI_TYPE_DOUBLE, CFI_TYPE_FLOAT,
 };
 use crate::fortran_matrix::{
     allocate_result, by_kind, by_rank, counted_loop, helper_shell, index_loop, kind_name, rank_of,
@@ -67,15 +68,7 @@ fn pack_op(name: &str) -> Option<(Op, usize)> {
 /// real data in `f`; says whether it did any.
 pub fn lower_pack_ops(f: Value) -> Result<bool> {
     let module = f.global_parent();
-    let calls: Vec<(Value, Op)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (op, arity) = pack_op(&i.called_function()?.name())?;
-            (i.call_args().len() == arity).then_some((i, op))
-        })
-        .collect();
+    let calls = runtime_calls(f, pack_op);
     let b = Builder::new(module);
     let mut changed = false;
     for (call, op) in calls {
@@ -97,16 +90,7 @@ pub fn lower_pack_ops(f: Value) -> Result<bool> {
         }
         let only = code;
         let helper = helper(module, op, only);
-        crate::shim::verify_function(helper).map_err(|e| {
-            Error::new(format!(
-                "internal error: '{}' failed LLVM's verifier: {e}",
-                helper.name()
-            ))
-        })?;
-        b.before(call);
-        b.set_debug_loc_from(call);
-        b.call_fn(helper, &call.call_args());
-        call.erase();
+        call_helper(&b, call, helper, &call.call_args())?;
         changed = true;
     }
     Ok(changed)

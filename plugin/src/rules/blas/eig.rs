@@ -54,7 +54,19 @@ impl Emit<'_> {
                 &[p, p, p, p, p, p, p, p, p, i64t, i64t],
             );
             let one = self.b.const_int(i64t, 1);
-            let args = [at(0), at(1), at(8), v.0, at(16), w, work, at(24), at(32), one, one];
+            let args = [
+                at(0),
+                at(1),
+                at(8),
+                v.0,
+                at(16),
+                w,
+                work,
+                at(24),
+                at(32),
+                one,
+                one,
+            ];
             self.b.call_fn(f, &args);
             self.free(work);
             self.free(slots);

@@ -352,7 +352,9 @@ static ROUTINES: &[Routine] = &[
     Routine {
         kind: Kind::Syev,
         name: "syev",
-        roles: &[Layout, Job, Uplo, Dim, Matrix, Ld, Values, Work, Lwork, Info],
+        roles: &[
+            Layout, Job, Uplo, Dim, Matrix, Ld, Values, Work, Lwork, Info,
+        ],
         writes: &[0, 1],
         returns: false,
     },
