@@ -802,6 +802,8 @@ impl Env {
                     objs.push(obj);
                 }
                 let mut c = Command::new(FLANG);
+                // `include 'check.inc'`: the shared checks of Fortran cases
+                c.arg("-I").arg(&self.include);
                 c.args(&case.cflags);
                 c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
                 if dbg {

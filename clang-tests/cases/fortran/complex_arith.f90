@@ -7,6 +7,8 @@
 ! against finite differences and against the reverse gradient (dot-product test).
 ! RUN: flang
 ! LEVELS: 0 1 2 3
+include 'check.inc'
+
 module complex_arith_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -76,9 +78,15 @@ contains
     tr = tr + pr; ti = ti + pi
     reference = tr * ti + sqrt(wr**2 + wi**2)
   end function
+
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = reference(size(x), x)
+  end function
 end module
 
 program main
+  use ferment_check
   use complex_arith_mod
   implicit none
   integer, parameter :: n = 4
@@ -86,37 +94,13 @@ program main
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.45d0, -1.1d0, 0.7d0, 1.9d0]
   real(8) :: v(n) = [1d0, -2d0, 0.5d0, 0.25d0]
-  real(8) :: dx(n), e(n), h, fd, tangent, f0
-  integer :: i, failures
-  failures = 0
-  f0 = reference(n, x)
-  if (abs(model(n, x) - f0) > 1d-5 * max(1d0, abs(f0))) then
-    print *, 'mismatch: primal vs real arithmetic', model(n, x), f0
-    failures = failures + 1
-  end if
+  real(8) :: dx(n), tangent
+  call check_close('primal vs real arithmetic', model(n, x), reference(n, x), 1d-5)
   ! central differences of the real(4) parts are rough: a step of 1e-3 and a loose tolerance
-  h = 1d-3
   dx = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx)
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = (reference(n, x + e) - reference(n, x - e)) / (2 * h)
-    if (abs(fd - dx(i)) > 1d-4 * max(1d0, abs(fd))) then
-      print *, 'mismatch: reverse vs finite differences at', i, dx(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('reverse', oracle, x, dx, 1d-3, 1d-4)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v)
-  fd = (reference(n, x + h * v) - reference(n, x - h * v)) / (2 * h)
-  if (abs(tangent - fd) > 1d-4 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(tangent))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-3, 1d-4, dx, 1d-10)
+  call check_report()
 end program

@@ -8,10 +8,14 @@
 ! against finite differences and against the reverse gradient (dot-product test).
 ! RUN: flang
 ! LEVELS: 0 1 2 3
+include 'check.inc'
+
 module cshift_inline_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
   integer, bind(C, name="enzyme_dup") :: enzyme_dup
+  ! the shift the oracle of model2 uses
+  integer :: shift_now
 contains
   real(8) function model(n, x, flag)
     integer, intent(in) :: n
@@ -70,9 +74,20 @@ contains
       end do
     end do
   end function
+
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = reference(size(x), x)
+  end function
+
+  real(8) function oracle2(x)
+    real(8), intent(in) :: x(:)
+    oracle2 = reference2(size(x), x, shift_now)
+  end function
 end module
 
 program main
+  use ferment_check
   use cshift_inline_mod
   implicit none
   integer, parameter :: n = 6
@@ -80,64 +95,24 @@ program main
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.45d0, -1.1d0, 0.7d0, 1.9d0, -0.4d0, 1.2d0]
   real(8) :: v(n) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0, -1d0]
-  real(8) :: dx(n), e(n), h, fd, tangent
+  real(8) :: dx(n), tangent
   logical :: flag
-  integer :: i, s, failures
-  failures = 0
+  integer :: s
   flag = .true.
-  h = 1d-6
-  if (abs(model(n, x, flag) - reference(n, x)) > 1d-12) then
-    print *, 'mismatch: primal vs loops', model(n, x, flag), reference(n, x)
-    failures = failures + 1
-  end if
+  call check_close('primal vs loops', model(n, x, flag), reference(n, x), 1d-12)
   dx = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx, enzyme_const, flag)
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = (reference(n, x + e) - reference(n, x - e)) / (2 * h)
-    if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: reverse vs finite differences at', i, dx(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('reverse', oracle, x, dx, 1d-6, 1d-6)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v, enzyme_const, flag)
-  fd = (reference(n, x + h * v) - reference(n, x - h * v)) / (2 * h)
-  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v)
-    failures = failures + 1
-  end if
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-6, 1d-6, dx, 1d-10)
   do s = -7, 8, 3
-    if (abs(model2(n, x, s) - reference2(n, x, s)) > 1d-12 * max(1d0, abs(reference2(n, x, s)))) then
-      print *, 'mismatch: primal 2 vs loops, s =', s, model2(n, x, s), reference2(n, x, s)
-      failures = failures + 1
-    end if
+    shift_now = s
+    call check_close('primal 2 vs loops', model2(n, x, s), reference2(n, x, s), 1d-12)
     dx = 0
     call f__enzyme_autodiff(model2, enzyme_const, n, enzyme_dup, x, dx, enzyme_const, s)
-    do i = 1, n
-      e = 0
-      e(i) = h
-      fd = (reference2(n, x + e, s) - reference2(n, x - e, s)) / (2 * h)
-      if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-        print *, 'mismatch: reverse 2 vs finite differences, s =', s, i, dx(i), fd
-        failures = failures + 1
-      end if
-    end do
+    call check_gradient_fd('reverse 2', oracle2, x, dx, 1d-6, 1d-6)
     tangent = f__enzyme_fwddiff(model2, enzyme_const, n, enzyme_dup, x, v, enzyme_const, s)
-    fd = (reference2(n, x + h * v, s) - reference2(n, x - h * v, s)) / (2 * h)
-    if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: forward 2 vs finite differences, s =', s, tangent, fd
-      failures = failures + 1
-    end if
-    if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
-      print *, 'mismatch: forward 2 vs reverse, s =', s, tangent, dot_product(dx, v)
-      failures = failures + 1
-    end if
+    call check_tangent_fd('forward 2', oracle2, x, v, tangent, 1d-6, 1d-6, dx, 1d-10)
   end do
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_report()
 end program

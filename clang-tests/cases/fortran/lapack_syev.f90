@@ -8,10 +8,14 @@
 ! RUN: flang
 ! LEVELS: 0 1 2 3
 ! LIBS: -lopenblas
+include 'check.inc'
+
 module lapack_syev_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
   integer, bind(C, name="enzyme_dup") :: enzyme_dup
+  ! the job the oracle uses
+  integer :: job_now
   external :: dsyev
 contains
   real(8) function model(m, x, job)
@@ -47,9 +51,15 @@ contains
     end do
     if (info /= 0) model = -1d300
   end function
+
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = model(size(x), x, job_now)
+  end function
 end module
 
 program main
+  use ferment_check
   use lapack_syev_mod
   implicit none
   integer, parameter :: m = 6
@@ -57,33 +67,15 @@ program main
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(m) = [2d0, 0.3d0, 1d0, -0.1d0, 0.2d0, -1d0]
   real(8) :: v(m) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0, -1d0]
-  real(8) :: dx(m), e(m), h, fd, tangent
-  integer :: i, job, failures
-  failures = 0
-  h = 1d-6
+  real(8) :: dx(m), tangent
+  integer :: job
   do job = 0, 2
+    job_now = job
     dx = 0
     call f__enzyme_autodiff(model, enzyme_const, m, enzyme_dup, x, dx, enzyme_const, job)
-    do i = 1, m
-      e = 0
-      e(i) = h
-      fd = (model(m, x + e, job) - model(m, x - e, job)) / (2 * h)
-      if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-        print *, 'mismatch: reverse vs finite differences, job', job, i, dx(i), fd
-        failures = failures + 1
-      end if
-    end do
+    call check_gradient_fd('reverse', oracle, x, dx, 1d-6, 1d-6)
     tangent = f__enzyme_fwddiff(model, enzyme_const, m, enzyme_dup, x, v, enzyme_const, job)
-    fd = (model(m, x + h * v, job) - model(m, x - h * v, job)) / (2 * h)
-    if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: forward vs finite differences, job', job, tangent, fd
-      failures = failures + 1
-    end if
-    if (abs(tangent - dot_product(dx, v)) > 1d-9 * max(1d0, abs(fd))) then
-      print *, 'mismatch: forward vs reverse, job', job, tangent, dot_product(dx, v)
-      failures = failures + 1
-    end if
+    call check_tangent_fd('forward', oracle, x, v, tangent, 1d-6, 1d-6, dx, 1d-9)
   end do
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_report()
 end program

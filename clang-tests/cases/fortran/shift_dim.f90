@@ -6,10 +6,14 @@
 ! differences and against the reverse gradient (dot-product test).
 ! RUN: flang
 ! LEVELS: 0 1 2 3
+include 'check.inc'
+
 module shift_dim_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
   integer, bind(C, name="enzyme_dup") :: enzyme_dup
+  ! the shift the oracles below use
+  integer :: shift_now
 contains
   real(8) function model(n, x, s)
     integer, intent(in) :: n, s
@@ -96,9 +100,20 @@ contains
       end do
     end do
   end function
+
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = reference(size(x), x, shift_now)
+  end function
+
+  real(8) function oracle4(x)
+    real(8), intent(in) :: x(:)
+    oracle4 = reference4(size(x), x, shift_now)
+  end function
 end module
 
 program main
+  use ferment_check
   use shift_dim_mod
   implicit none
   integer, parameter :: n = 8
@@ -106,61 +121,23 @@ program main
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.45d0, -1.1d0, 0.7d0, 1.9d0, -0.4d0, 1.2d0, 0.3d0, -0.8d0]
   real(8) :: v(n) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0, -1d0, 0.75d0, 2d0]
-  real(8) :: dx(n), e(n), h, fd, tangent, tol
-  integer :: i, s, failures
-  failures = 0
+  real(8) :: dx(n), tangent
+  integer :: s
   do s = -5, 5, 2
-    h = 1d-6
-    tol = 1d-6
-    if (abs(model(n, x, s) - reference(n, x, s)) > 1d-12 * max(1d0, abs(reference(n, x, s)))) then
-      print *, 'mismatch: primal vs loops, s =', s, model(n, x, s), reference(n, x, s)
-      failures = failures + 1
-    end if
+    shift_now = s
+    call check_close('primal vs loops', model(n, x, s), reference(n, x, s), 1d-12)
     dx = 0
     call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx, enzyme_const, s)
-    do i = 1, n
-      e = 0
-      e(i) = h
-      fd = (reference(n, x + e, s) - reference(n, x - e, s)) / (2 * h)
-      if (abs(fd - dx(i)) > tol * max(1d0, abs(fd))) then
-        print *, 'mismatch: reverse vs finite differences, s =', s, i, dx(i), fd
-        failures = failures + 1
-      end if
-    end do
+    call check_gradient_fd('reverse', oracle, x, dx, 1d-6, 1d-6)
     tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v, enzyme_const, s)
-    fd = (reference(n, x + h * v, s) - reference(n, x - h * v, s)) / (2 * h)
-    if (abs(tangent - fd) > tol * max(1d0, abs(fd))) then
-      print *, 'mismatch: forward vs finite differences, s =', s, tangent, fd
-      failures = failures + 1
-    end if
-    if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
-      print *, 'mismatch: forward vs reverse, s =', s, tangent, dot_product(dx, v)
-      failures = failures + 1
-    end if
+    call check_tangent_fd('forward', oracle, x, v, tangent, 1d-6, 1d-6, dx, 1d-10)
     ! real(4): a bilinear and a linear form (exact central differences up to rounding)
-    h = 1d-2
-    tol = 1d-4
-    if (abs(model4(n, x, s) - reference4(n, x, s)) > 1d-5 * max(1d0, abs(reference4(n, x, s)))) then
-      print *, 'mismatch: real(4) primal vs loops, s =', s, model4(n, x, s), reference4(n, x, s)
-      failures = failures + 1
-    end if
+    call check_close('real(4) primal vs loops', model4(n, x, s), reference4(n, x, s), 1d-5)
     dx = 0
     call f__enzyme_autodiff(model4, enzyme_const, n, enzyme_dup, x, dx, enzyme_const, s)
-    do i = 1, n
-      e = 0
-      e(i) = h
-      fd = (reference4(n, x + e, s) - reference4(n, x - e, s)) / (2 * h)
-      if (abs(fd - dx(i)) > tol * max(1d0, abs(fd))) then
-        print *, 'mismatch: real(4) reverse vs finite differences, s =', s, i, dx(i), fd
-        failures = failures + 1
-      end if
-    end do
+    call check_gradient_fd('real(4) reverse', oracle4, x, dx, 1d-2, 1d-4)
     tangent = f__enzyme_fwddiff(model4, enzyme_const, n, enzyme_dup, x, v, enzyme_const, s)
-    if (abs(tangent - dot_product(dx, v)) > 1d-5 * max(1d0, abs(tangent))) then
-      print *, 'mismatch: real(4) forward vs reverse, s =', s, tangent, dot_product(dx, v)
-      failures = failures + 1
-    end if
+    call check_close('real(4) forward vs reverse', tangent, dot_product(dx, v), 1d-5)
   end do
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_report()
 end program
