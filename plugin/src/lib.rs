@@ -90,8 +90,6 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     };
     retype::forget_outer_types();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        // `opt -passes=enzyme` runs no pipeline-start callback.
-        fortran_flags::repair_signed_remainder_flags(module);
         frontend::run_module(module, opt_level, &options)
     }));
     retype::forget_outer_types();
@@ -164,7 +162,7 @@ pub unsafe extern "C" fn ferment_rust_repair_module(
 ) -> i32 {
     let module = Module(module);
     match catch_unwind(AssertUnwindSafe(|| {
-        fortran_flags::repair_signed_remainder_flags(module)
+        fortran_flags::repair_wrapping_flags(module)
     })) {
         Ok(changed) => changed as i32,
         Err(_) => {
