@@ -354,6 +354,18 @@ impl Value {
     pub fn has_nuw(self) -> bool {
         unsafe { LLVMGetNUW(self.0) != 0 }
     }
+    /// Sets or clears the `nuw` flag of an `add`/`sub`/`mul`/`shl`/`trunc`.
+    pub fn set_nuw(self, on: bool) {
+        unsafe { LLVMSetNUW(self.0, on as i32) }
+    }
+    /// Whether a `zext`/`uitofp` has the `nneg` flag.
+    pub fn has_nneg(self) -> bool {
+        unsafe { LLVMGetNNeg(self.0) != 0 }
+    }
+    /// Sets or clears the `nneg` flag of a `zext`/`uitofp`.
+    pub fn set_nneg(self, on: bool) {
+        unsafe { LLVMSetNNeg(self.0, on as i32) }
+    }
     /// Alignment of a load, store or alloca.
     pub fn alignment(self) -> u32 {
         unsafe { LLVMGetAlignment(self.0) }

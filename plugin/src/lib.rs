@@ -21,6 +21,8 @@ pub mod derive;
 pub mod dispatch;
 pub mod error;
 pub mod fortran;
+pub mod fortran_complex;
+pub mod fortran_flags;
 pub mod fortran_matrix;
 pub mod fortran_pack;
 pub mod forward;
@@ -142,6 +144,31 @@ pub unsafe extern "C" fn ferment_rust_run_module(
                 &format!(
                     "ferment: internal error while differentiating (please report it with the input IR): {what}"
                 ),
+            );
+            1
+        }
+    }
+}
+
+/// Called by the shim at the start of the host pipeline, before any
+/// optimization: clears the `nuw` flags flang-22 puts on signed arithmetic
+/// (see [`fortran_flags`]). Returns 1 when the module changed.
+///
+/// # Safety
+/// `module` must be a live module of the host.
+#[no_mangle]
+pub unsafe extern "C" fn ferment_rust_repair_module(
+    module: llvm_sys::prelude::LLVMModuleRef,
+) -> i32 {
+    let module = Module(module);
+    match catch_unwind(AssertUnwindSafe(|| {
+        fortran_flags::repair_wrapping_flags(module)
+    })) {
+        Ok(changed) => changed as i32,
+        Err(_) => {
+            shim::report_error(
+                module,
+                "ferment: internal error while checking integer flags (please report it with the input IR)",
             );
             1
         }

@@ -93,11 +93,7 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
     }
     b.after(inst);
     let mut op = op;
-    op.info = match dec.status(inst) {
-        Some(blas::Status::Returned) => Some(inst),
-        Some(blas::Status::ByRef(p)) => Some(b.load(op.int, p)),
-        None => None,
-    };
+    op.info = dec.status_after(&b, inst, op.int);
     for derivs in &lanes {
         blas::tangent(&e, &op, derivs, true);
     }

@@ -1101,7 +1101,12 @@ impl Parser<'_> {
                         if tape == 1 { "the tape returned by __enzyme_augmentfwd" } else { "the tape is passed with enzyme_tape" },
                         req.trailing.len()
                     ),
-                ));
+                )
+                .hint(if req.return_active {
+                    "the reverse sweep of a function with a floating-point result needs the result's adjoint (the seed, e.g. 1.0; 0.0 to differentiate only through the arguments' shadows), passed by value before the tape; from Fortran, declare it in the interface as `real(c_double), value :: dret`"
+                } else {
+                    "pass the arguments as for __enzyme_autodiff, then the tape"
+                }));
             }
         }
         if req.fwdsplit {

@@ -150,10 +150,10 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
 
     // A factorization's status, read after the call (NaN derivatives where
     // it failed).
-    let status = match dec.status(inst).filter(|_| !needed.is_empty()) {
-        Some(blas::Status::Returned) => Some(inst),
-        Some(blas::Status::ByRef(p)) => Some(after_call.load(op.int, p)),
-        None => None,
+    let status = if needed.is_empty() {
+        None
+    } else {
+        dec.status_after(&after_call, inst, op.int)
     };
 
     // The operands as seen from the reverse sweep.

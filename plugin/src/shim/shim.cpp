@@ -53,6 +53,9 @@ void ferment_rust_print(LLVMModuleRef M, unsigned which, int all);
 // Lane order of vectorized downward loops in one of ferment's functions.
 // Returns 1 when the function changed.
 int ferment_rust_reorder_lanes(LLVMValueRef F);
+// Clears flang-22's wrong `nuw` flags on arithmetic over signed remainders.
+// Returns 1 when the module changed.
+int ferment_rust_repair_module(LLVMModuleRef M);
 }
 
 // ---- command-line options ---------------------------------------------------
@@ -234,6 +237,16 @@ struct FermentLanesPass : PassInfoMixin<FermentLanesPass> {
   }
 };
 
+// Before any optimization: integer flags the front end set wrongly (see
+// fortran_flags.rs) are cleared before LLVM folds code by them.
+struct FermentRepairPass : PassInfoMixin<FermentRepairPass> {
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    return ferment_rust_repair_module(wrap(&M)) ? PreservedAnalyses::none()
+                                                 : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
 struct FermentPrinter : PassInfoMixin<FermentPrinter> {
   unsigned Which;
   bool All;
@@ -402,6 +415,7 @@ void registerCallbacks(PassBuilder &PB) {
   PB.registerPipelineStartEPCallback(
       [](ModulePassManager &MPM, OptimizationLevel L) {
         MPM.addPass(FermentProtectPass());
+        MPM.addPass(FermentRepairPass());
         if (OptBeforeOpt && L.getSpeedupLevel() > 0)
           MPM.addPass(FermentPass(0));
       });

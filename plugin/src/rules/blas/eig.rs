@@ -10,7 +10,7 @@
 //! again (LAPACKE, `jobz = 'V'`).
 
 use super::emit::Emit;
-use super::{Derivs, Extent, Op};
+use super::{Derivs, Extent, Iface, Op};
 use crate::reverse::tape::declare;
 use ferment_ir::{Type, Value};
 
@@ -19,12 +19,59 @@ type Mat = (Value, Value);
 
 impl Emit<'_> {
     /// Heap copies (V, w) of the eigenvectors and eigenvalues of the
-    /// symmetric matrix stored in a triangle of A (LAPACKE, column-major).
-    fn eigh(&self, lower: bool, n: Value, a: Mat) -> (Mat, Value) {
+    /// symmetric matrix stored in a triangle of A (column-major; LAPACKE,
+    /// or for a call through the Fortran interface `?syev_` itself, which
+    /// the program already links).
+    fn eigh(&self, iface: Iface, lower: bool, n: Value, a: Mat) -> (Mat, Value) {
         let v = self.copy_of(a, (n, n));
         let w = self.calloc(self.int_c(1), n);
         let ctx = self.module.context();
-        let (i32t, i8t) = (Type::int(ctx, 32), Type::int(ctx, 8));
+        let (i32t, i8t, i64t) = (Type::int(ctx, 32), Type::int(ctx, 8), Type::int(ctx, 64));
+        if iface == Iface::Fortran {
+            // The by-reference arguments in one zeroed heap block: the two
+            // flag letters, then n, lda, lwork, info (8 bytes apart); the
+            // workspace 3n + 1 reals (LAPACK needs 3n - 1 at least).
+            let slots = self.b.call_fn(
+                declare(self.module, "calloc", self.ptr(), &[i64t, i64t]),
+                &[self.b.const_int(i64t, 1), self.b.const_int(i64t, 48)],
+            );
+            let at = |k: u64| self.b.gep_i8(slots, k);
+            self.b.store(self.b.const_int(i8t, i64::from(b'V')), at(0));
+            let uplo = if lower { b'L' } else { b'U' };
+            self.b.store(self.b.const_int(i8t, i64::from(uplo)), at(1));
+            let three = self.b.mul_int(n, self.int_c(3));
+            let lwork = self.b.add_int(three, self.int_c(1));
+            self.b.store(n, at(8));
+            self.b.store(v.1, at(16));
+            self.b.store(lwork, at(24));
+            let work = self.calloc(lwork, self.int_c(1));
+            let name = format!("{}syev_", self.prec.letter());
+            let p = self.ptr();
+            let f = declare(
+                self.module,
+                &name,
+                self.void(),
+                &[p, p, p, p, p, p, p, p, p, i64t, i64t],
+            );
+            let one = self.b.const_int(i64t, 1);
+            let args = [
+                at(0),
+                at(1),
+                at(8),
+                v.0,
+                at(16),
+                w,
+                work,
+                at(24),
+                at(32),
+                one,
+                one,
+            ];
+            self.b.call_fn(f, &args);
+            self.free(work);
+            self.free(slots);
+            return (v, w);
+        }
         let name = format!("LAPACKE_{}syev", self.prec.letter());
         let f = declare(
             self.module,
@@ -59,7 +106,7 @@ fn decomposition(e: &Emit, op: &Op, outputs: Option<(Mat, Mat)>) -> (Mat, Value,
         Some((v, w)) if op.vectors => (v, w.0, false),
         _ => {
             let a = (op.arrays[0].ptr, op.arrays[0].stride);
-            let (v, w) = e.eigh(op.lower, op.dims[0], a);
+            let (v, w) = e.eigh(op.iface, op.lower, op.dims[0], a);
             (v, w, true)
         }
     }

@@ -62,6 +62,12 @@ enum Role {
     Job,
     /// A vector of contiguous values (no stride argument): eigenvalues.
     Values,
+    /// LAPACK's floating-point workspace (Fortran interface only): scratch
+    /// without derivatives.
+    Work,
+    /// The workspace's length `lwork` (Fortran interface only; -1 asks for
+    /// the optimal length and computes nothing).
+    Lwork,
 }
 
 use Role::*;
@@ -118,8 +124,8 @@ fn is_lapack(kind: Kind) -> bool {
 
 /// LAPACK routines supported through LAPACKE only (the Fortran form takes a
 /// workspace and allows a workspace query).
-fn lapacke_only(kind: Kind) -> bool {
-    kind == Kind::Syev
+fn lapacke_only(_kind: Kind) -> bool {
+    false
 }
 
 /// LAPACK routines whose row-major form is handled on transposed copies
@@ -346,7 +352,9 @@ static ROUTINES: &[Routine] = &[
     Routine {
         kind: Kind::Syev,
         name: "syev",
-        roles: &[Layout, Job, Uplo, Dim, Matrix, Ld, Values],
+        roles: &[
+            Layout, Job, Uplo, Dim, Matrix, Ld, Values, Work, Lwork, Info,
+        ],
         writes: &[0, 1],
         returns: false,
     },
@@ -485,7 +493,7 @@ pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
                 }
             }
             Pivots if writes_pivots(r.kind) => ArgEffect::WrittenInert,
-            Info => ArgEffect::WrittenInert,
+            Info | Work => ArgEffect::WrittenInert,
             _ => ArgEffect::Inert,
         })
         .collect();
@@ -519,7 +527,7 @@ fn roles_of(r: &Routine, iface: Iface) -> Vec<Role> {
         .iter()
         .copied()
         .filter(|&x| match iface {
-            Iface::Cblas => x != Info,
+            Iface::Cblas => !matches!(x, Info | Work | Lwork),
             Iface::Fortran => x != Layout,
         })
         .collect()
@@ -603,6 +611,8 @@ pub struct Decoded {
     args: Vec<(Role, Value)>,
     /// The Fortran interface's `info` pointer.
     info: Option<Value>,
+    /// The Fortran interface's `lwork` pointer (`syev`).
+    lwork: Option<Value>,
     name: String,
 }
 
@@ -659,6 +669,7 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         vectors: false,
         args: Vec::new(),
         info: None,
+        lwork: None,
         name: name.clone(),
     };
     for (&role, &a) in roles.iter().zip(&args) {
@@ -738,6 +749,24 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                 }
                 d.info = Some(a);
             }
+            Work | Lwork => {
+                if !a.ty().is_pointer() {
+                    return Err(Error::at(
+                        call,
+                        format!("cannot differentiate call to '{name}': its arguments do not match the LAPACK interface"),
+                    ));
+                }
+                if role == Lwork {
+                    if fortran_int(a) == Some(-1) {
+                        return Err(Error::at(
+                            call,
+                            format!("cannot differentiate call to '{name}' with lwork = -1: a workspace query computes nothing to differentiate"),
+                        )
+                        .hint("query the workspace size outside the differentiated function, or pass a workspace of at least 3n-1 elements"));
+                    }
+                    d.lwork = Some(a);
+                }
+            }
             _ => {
                 let want_ptr =
                     iface == Iface::Fortran || matches!(role, Matrix | Vector | Pivots | Values);
@@ -774,6 +803,41 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         }
     }
     Ok(Some(d))
+}
+
+/// The integer a Fortran by-reference argument points to where it is known:
+/// a constant global, or a local variable every store into which writes the
+/// same constant (flang copies a literal into a temporary).
+fn fortran_int(p: Value) -> Option<i64> {
+    let slot = p.strip_casts();
+    if slot.is_global() {
+        return slot.global_initializer()?.const_int();
+    }
+    if !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
+        return None;
+    }
+    let mut seen = None;
+    for u in slot.users() {
+        match u.opcode() {
+            ferment_ir::Opcode::LLVMStore if u.operand(1) == slot => {
+                let c = u.operand(0).const_int()?;
+                if seen.is_some_and(|s| s != c) {
+                    return None;
+                }
+                seen = Some(c);
+            }
+            ferment_ir::Opcode::LLVMStore => return None,
+            ferment_ir::Opcode::LLVMLoad => {}
+            ferment_ir::Opcode::LLVMCall => {
+                let name = u.called_function().map(|f| f.name()).unwrap_or_default();
+                if !name.starts_with("llvm.lifetime") && known_effects(u).is_none() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    seen
 }
 
 /// The character a Fortran flag argument points to: a constant string, or
@@ -874,6 +938,25 @@ impl Decoded {
         }
     }
 
+    /// The status the rules read after the call (see [`Decoded::status`]),
+    /// built by `b`: LAPACKE's result or the Fortran `info`; a Fortran
+    /// workspace query (`lwork = -1`, known only at run time) computed
+    /// nothing and reads as a failure (NaN derivatives, never wrong ones).
+    pub fn status_after(&self, b: &ferment_ir::Builder, call: Value, int: Type) -> Option<Value> {
+        let v = match self.status(call)? {
+            Status::Returned => call,
+            Status::ByRef(p) => b.load(int, p),
+        };
+        Some(match self.lwork {
+            Some(lw) => {
+                let lwork = b.load(int, lw);
+                let query = b.icmp(IntPredicate::LLVMIntEQ, lwork, b.const_int(int, -1));
+                b.select(query, b.const_int(v.ty(), -1), v)
+            }
+            None => v,
+        })
+    }
+
     /// The call in column-major form. For the Fortran interface, `load`
     /// reads a by-reference operand (of the given type) where the caller
     /// placed its builder.
@@ -920,7 +1003,7 @@ impl Decoded {
                     stride: ferment_ir::Builder::new(module).const_int(int, 1),
                     matrix: false,
                 }),
-                Layout | Trans | Uplo | Diag | Side | Info | Job => {}
+                Layout | Trans | Uplo | Diag | Side | Info | Job | Work | Lwork => {}
             }
         }
         let mut trans = [false; 2];
@@ -1219,8 +1302,11 @@ mod tests {
             lookup("LAPACKE_ssyev"),
             Some((r, Prec::S, Iface::Cblas)) if r.kind == Kind::Syev
         ));
-        assert!(lookup("dsyev_").is_none());
-        assert!(is_unsupported_routine("dsyev_"));
+        assert!(matches!(
+            lookup("dsyev_"),
+            Some((r, Prec::D, Iface::Fortran)) if r.kind == Kind::Syev
+        ));
+        assert!(!is_unsupported_routine("dsyev_"));
         assert!(matches!(
             lookup("sgesv_"),
             Some((r, Prec::S, Iface::Fortran)) if r.kind == Kind::Gesv
