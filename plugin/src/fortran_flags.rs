@@ -11,7 +11,8 @@
 //! wrong (`sum(cshift(x, -1) * x)` reads `x(0)`), and so is any derivative of it or finite
 //! difference through it.
 //!
-//! ferment runs [`repair_wrapping_flags`] on every module at the start of the host pipeline:
+//! ferment runs [`repair_wrapping_flags`] on every module flang made (one with a `_Q`-mangled
+//! procedure or a call into flang's runtime) at the start of the host pipeline:
 //! every `srem` and every `add` of a negative constant, and every value computed from those
 //! through integer arithmetic, casts, selects and phis, loses `nuw` (and `nneg` on
 //! `zext`/`uitofp`). Clearing a flag never changes a defined result (it only removes poison), so
@@ -25,6 +26,15 @@ use hashbrown::HashSet;
 /// `add` of a negative constant (see the module comment). Returns whether a
 /// flag changed.
 pub fn repair_wrapping_flags(module: Module) -> bool {
+    // Only flang's modules: its procedures are mangled `_QP...`,
+    // `_QM...P...`, the main program `_QQmain`.
+    if !module
+        .functions()
+        .into_iter()
+        .any(|f| f.name().starts_with("_Q") || f.name().starts_with("_Fortran"))
+    {
+        return false;
+    }
     let mut tainted: HashSet<Value> = HashSet::new();
     let mut work: Vec<Value> = Vec::new();
     let mut changed = false;
