@@ -56,7 +56,8 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let fwd = Builder::new(module);
     fwd.before(inst);
     fwd.set_debug_loc_from(inst);
-    let op = dec.op(module, &mut |p, ty| fwd.load(ty, p));
+    let mut op = dec.op(module, &mut |p, ty| fwd.load(ty, p));
+    dec.skip_query(&fwd, &mut op);
 
     let shadow_ptrs: Vec<Option<Value>> = op
         .arrays
