@@ -62,11 +62,11 @@ enum Role {
     Job,
     /// A vector of contiguous values (no stride argument): eigenvalues.
     Values,
-    /// LAPACK's floating-point workspace (Fortran interface only): scratch
-    /// without derivatives.
+    /// LAPACK's float workspace (Fortran interface only; LAPACKE allocates
+    /// it): written, never carrying derivatives.
     Work,
-    /// The workspace's length `lwork` (Fortran interface only; -1 asks for
-    /// the optimal length and computes nothing).
+    /// The workspace's length (Fortran interface only); `-1` asks for the
+    /// optimal length alone (a workspace query: nothing else happens).
     Lwork,
 }
 
@@ -120,12 +120,6 @@ fn is_lapack(kind: Kind) -> bool {
         kind,
         Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv | Kind::Syev
     )
-}
-
-/// LAPACK routines supported through LAPACKE only (the Fortran form takes a
-/// workspace and allows a workspace query).
-fn lapacke_only(_kind: Kind) -> bool {
-    false
 }
 
 /// LAPACK routines whose row-major form is handled on transposed copies
@@ -348,7 +342,8 @@ static ROUTINES: &[Routine] = &[
     },
     // LAPACK: the eigenvalues w (ascending) of the symmetric matrix stored
     // in a triangle of A, and with jobz 'V' its orthonormal eigenvectors in A
-    // (else A's contents are destroyed)
+    // (else A's contents are destroyed); the Fortran form takes a workspace
+    // and allows a workspace query
     Routine {
         kind: Kind::Syev,
         name: "syev",
@@ -427,11 +422,9 @@ fn lookup(name: &str) -> Option<(&'static Routine, Prec, Iface)> {
         "d" => Prec::D,
         _ => return None,
     };
-    let r = ROUTINES.iter().find(|r| {
-        r.name == base
-            && lapacke.is_none_or(|l| l == is_lapack(r.kind))
-            && (lapacke == Some(true) || !lapacke_only(r.kind))
-    })?;
+    let r = ROUTINES
+        .iter()
+        .find(|r| r.name == base && lapacke.is_none_or(|l| l == is_lapack(r.kind)))?;
     Some((r, prec, iface))
 }
 
@@ -611,8 +604,6 @@ pub struct Decoded {
     args: Vec<(Role, Value)>,
     /// The Fortran interface's `info` pointer.
     info: Option<Value>,
-    /// The Fortran interface's `lwork` pointer (`syev`).
-    lwork: Option<Value>,
     name: String,
 }
 
@@ -669,7 +660,6 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         vectors: false,
         args: Vec::new(),
         info: None,
-        lwork: None,
         name: name.clone(),
     };
     for (&role, &a) in roles.iter().zip(&args) {
@@ -749,24 +739,6 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
                 }
                 d.info = Some(a);
             }
-            Work | Lwork => {
-                if !a.ty().is_pointer() {
-                    return Err(Error::at(
-                        call,
-                        format!("cannot differentiate call to '{name}': its arguments do not match the LAPACK interface"),
-                    ));
-                }
-                if role == Lwork {
-                    if fortran_int(a) == Some(-1) {
-                        return Err(Error::at(
-                            call,
-                            format!("cannot differentiate call to '{name}' with lwork = -1: a workspace query computes nothing to differentiate"),
-                        )
-                        .hint("query the workspace size outside the differentiated function, or pass a workspace of at least 3n-1 elements"));
-                    }
-                    d.lwork = Some(a);
-                }
-            }
             _ => {
                 let want_ptr =
                     iface == Iface::Fortran || matches!(role, Matrix | Vector | Pivots | Values);
@@ -803,41 +775,6 @@ pub fn decode(call: Value) -> Result<Option<Decoded>> {
         }
     }
     Ok(Some(d))
-}
-
-/// The integer a Fortran by-reference argument points to where it is known:
-/// a constant global, or a local variable every store into which writes the
-/// same constant (flang copies a literal into a temporary).
-fn fortran_int(p: Value) -> Option<i64> {
-    let slot = p.strip_casts();
-    if slot.is_global() {
-        return slot.global_initializer()?.const_int();
-    }
-    if !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
-        return None;
-    }
-    let mut seen = None;
-    for u in slot.users() {
-        match u.opcode() {
-            ferment_ir::Opcode::LLVMStore if u.operand(1) == slot => {
-                let c = u.operand(0).const_int()?;
-                if seen.is_some_and(|s| s != c) {
-                    return None;
-                }
-                seen = Some(c);
-            }
-            ferment_ir::Opcode::LLVMStore => return None,
-            ferment_ir::Opcode::LLVMLoad => {}
-            ferment_ir::Opcode::LLVMCall => {
-                let name = u.called_function().map(|f| f.name()).unwrap_or_default();
-                if !name.starts_with("llvm.lifetime") && known_effects(u).is_none() {
-                    return None;
-                }
-            }
-            _ => return None,
-        }
-    }
-    seen
 }
 
 /// The character a Fortran flag argument points to: a constant string, or
@@ -938,23 +875,16 @@ impl Decoded {
         }
     }
 
-    /// The status the rules read after the call (see [`Decoded::status`]),
-    /// built by `b`: LAPACKE's result or the Fortran `info`; a Fortran
-    /// workspace query (`lwork = -1`, known only at run time) computed
-    /// nothing and reads as a failure (NaN derivatives, never wrong ones).
-    pub fn status_after(&self, b: &ferment_ir::Builder, call: Value, int: Type) -> Option<Value> {
-        let v = match self.status(call)? {
-            Status::Returned => call,
-            Status::ByRef(p) => b.load(int, p),
+    /// A workspace query (`lwork = -1`, Fortran `syev`) computes nothing:
+    /// the rules then see a 0 x 0 matrix, so they do nothing either. `b`
+    /// stands before the call.
+    pub fn skip_query(&self, b: &ferment_ir::Builder, op: &mut Op) {
+        let Some(&(_, p)) = self.args.iter().find(|(r, _)| *r == Lwork) else {
+            return;
         };
-        Some(match self.lwork {
-            Some(lw) => {
-                let lwork = b.load(int, lw);
-                let query = b.icmp(IntPredicate::LLVMIntEQ, lwork, b.const_int(int, -1));
-                b.select(query, b.const_int(v.ty(), -1), v)
-            }
-            None => v,
-        })
+        let lwork = b.load(op.int, p);
+        let query = b.icmp(IntPredicate::LLVMIntEQ, lwork, b.const_int(op.int, -1));
+        op.dims[0] = b.select(query, b.zero(op.int), op.dims[0]);
     }
 
     /// The call in column-major form. For the Fortran interface, `load`
