@@ -249,32 +249,31 @@ struct FermentLanesPass : PassInfoMixin<FermentLanesPass> {
 // every entry: the vector body is never run. Per-entry checks (a few compares
 // per outer iteration) let it run. The host's setting is restored after the
 // vectorizer, so user functions keep it.
-bool HoistSaved = true;
-bool HoistSavedKnown = false;
-bool HoistChanged = false;
+// The host's setting, read before any function changed it (a function-local
+// static: initialized once, also when LTO backends run in parallel threads;
+// the LLVM flag itself is one global, so there such threads may see each
+// other's choice, which only changes how loops are checked, never results).
+static bool hoistSaved() {
+  static const bool Saved = VectorizerParams::HoistRuntimeChecks;
+  return Saved;
+}
 struct FermentChecksStartPass : PassInfoMixin<FermentChecksStartPass> {
   PreservedAnalyses run(Function &F, FunctionAnalysisManager &) {
-    if (!HoistSavedKnown) {
-      HoistSaved = VectorizerParams::HoistRuntimeChecks;
-      HoistSavedKnown = true;
-    }
     // Each function sets the value it needs, in case a pipeline runs this
     // pass without the end pass.
-    bool Want = HoistSaved &&
-                (OptHoistChecks || !F.getName().starts_with("ferment."));
+    bool Saved = hoistSaved();
+    bool Want = Saved && (OptHoistChecks || !F.getName().starts_with("ferment."));
     if (VectorizerParams::HoistRuntimeChecks != Want)
       VectorizerParams::HoistRuntimeChecks = Want;
-    HoistChanged = Want != HoistSaved;
     return PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
 };
 struct FermentChecksEndPass : PassInfoMixin<FermentChecksEndPass> {
   PreservedAnalyses run(Function &, FunctionAnalysisManager &) {
-    if (HoistChanged) {
-      VectorizerParams::HoistRuntimeChecks = HoistSaved;
-      HoistChanged = false;
-    }
+    bool Saved = hoistSaved();
+    if (VectorizerParams::HoistRuntimeChecks != Saved)
+      VectorizerParams::HoistRuntimeChecks = Saved;
     return PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
