@@ -306,15 +306,16 @@ impl Tape {
 
 /// Row buffers kept by one thread for its next gradient (see
 /// [`tape_cache_helpers`]).
-pub(super) const TAPE_CACHE_SLOTS: usize = 4;
+pub(super) const TAPE_CACHE_SLOTS: usize = 8;
 
 /// Blocks smaller than this are freed, never kept. glibc serves blocks
 /// above its mmap threshold (128 KiB, raised up to 32 MiB by the blocks it
-/// has freed) with fresh pages, or trims its heap when several are freed
-/// together, so a 4 MB tape freed after every gradient cost gmm half of
-/// its gradient's time in page faults once its rows shrank below the old
-/// 4 MiB limit.
-pub(super) const TAPE_CACHE_MIN_BYTES: i64 = 1 << 20;
+/// has freed) with fresh pages, or trims its heap when several blocks freed
+/// together leave more than its trim threshold at the top, so a tape of a
+/// few 100 KiB buffers freed after every gradient cost gmm (n = 200) half of
+/// its gradient's time in page faults while its buffers were below the old
+/// 1 MiB limit (and a 4 MB tape did under the 4 MiB limit before that).
+pub(super) const TAPE_CACHE_MIN_BYTES: i64 = 64 << 10;
 
 /// Blocks larger than this are freed, never kept.
 pub(super) const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
@@ -363,38 +364,40 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let free = declare(module, "free", Type::void(ctx), &[ptr]);
     let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
 
-    // take(old, bytes): a kept block when old is null and one is big enough.
+    // take(old, bytes): when old is null, the smallest kept block that holds
+    // `bytes` (best fit: a first fit would hand a small buffer the largest
+    // block and send the next large buffer to fresh pages).
     let take = module.add_function(TAKE, Type::function(ptr, &[ptr, i64t], false));
     take.set_internal();
     let (old, bytes) = (take.params()[0], take.params()[1]);
     let entry = take.append_block("entry");
+    let scan = take.append_block("scan");
+    let hit = take.append_block("hit");
     let fallback = take.append_block("realloc");
     b.at_end(entry);
     let fresh = b.icmp(IntPredicate::LLVMIntEQ, old, b.zero(ptr));
-    let mut at = entry;
-    for (k, &(slot, size)) in slots.iter().enumerate() {
-        let check = take.append_block(&format!("slot.{k}"));
-        let hit = take.append_block(&format!("hit.{k}"));
-        b.at_end(at);
-        if k == 0 {
-            b.cond_br(fresh, check, fallback);
-        } else {
-            b.br(check);
-        }
-        b.at_end(check);
+    b.cond_br(fresh, scan, fallback);
+    b.at_end(scan);
+    // (slot, size slot, size) of the best block so far; size -1 = none
+    let mut best_slot = b.zero(ptr);
+    let mut best_size_slot = b.zero(ptr);
+    let mut best = b.const_int(i64t, -1);
+    for &(slot, size) in &slots {
         let have = b.load(i64t, size);
         let fits = b.icmp(IntPredicate::LLVMIntUGE, have, bytes);
-        let next = take.append_block(&format!("miss.{k}"));
-        b.cond_br(fits, hit, next);
-        b.at_end(hit);
-        let p = b.load(ptr, slot);
-        b.store(b.zero(ptr), slot);
-        b.store(b.const_int(i64t, 0), size);
-        b.ret(p);
-        at = next;
+        let smaller = b.icmp(IntPredicate::LLVMIntULT, have, best);
+        let better = b.and_int(fits, smaller);
+        best_slot = b.select(better, slot, best_slot);
+        best_size_slot = b.select(better, size, best_size_slot);
+        best = b.select(better, have, best);
     }
-    b.at_end(at);
-    b.br(fallback);
+    let found = b.icmp(IntPredicate::LLVMIntNE, best_slot, b.zero(ptr));
+    b.cond_br(found, hit, fallback);
+    b.at_end(hit);
+    let p = b.load(ptr, best_slot);
+    b.store(b.zero(ptr), best_slot);
+    b.store(b.const_int(i64t, 0), best_size_slot);
+    b.ret(p);
     // A block that already holds `bytes` stays as it is: glibc's realloc of
     // a mapped block shrinks the mapping to the size asked for, and the
     // next growth would map (and the kernel clear) fresh pages again.
