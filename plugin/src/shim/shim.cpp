@@ -7,6 +7,7 @@
 // It never decides anything about differentiation: that is Rust's job.
 
 #include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/LoopAccessAnalysis.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
@@ -123,6 +124,12 @@ cl::opt<bool> OptNoRestrictParams(
     "ferment-no-restrict-params", cl::init(false), cl::Hidden,
     cl::desc("ferment: do not mark a derivative's primal pointer parameters "
              "noalias where the primal's are (ablation)"));
+cl::opt<bool> OptHoistChecks(
+    "ferment-hoist-runtime-checks", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the vectorizer widen the runtime alias checks of "
+             "an inner loop in a derivative to the whole loop nest (LLVM's "
+             "-hoist-runtime-checks; those checks always fail when the outer "
+             "loop runs downwards, as reverse sweeps do)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
 cl::opt<bool> OptLeafVectors(
@@ -243,6 +250,44 @@ struct FermentRepairPass : PassInfoMixin<FermentRepairPass> {
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
     return ferment_rust_repair_module(wrap(&M)) ? PreservedAnalyses::none()
                                                  : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
+// Around the loop vectorizer, on ferment's own functions only: LLVM widens
+// the runtime alias checks of an inner loop to the whole nest so that they
+// are loop invariant (VectorizerParams::HoistRuntimeChecks), but when the
+// outer loop's addresses step downwards, as in every reverse sweep of a loop
+// nest, it adds a "stride is negative" term that makes the check fail on
+// every entry: the vector body is never run. Per-entry checks (a few compares
+// per outer iteration) let it run. The host's setting is restored after the
+// vectorizer, so user functions keep it.
+// The host's setting, read before any function changed it (a function-local
+// static: initialized once, also when LTO backends run in parallel threads;
+// the LLVM flag itself is one global, so there such threads may see each
+// other's choice, which only changes how loops are checked, never results).
+static bool hoistSaved() {
+  static const bool Saved = VectorizerParams::HoistRuntimeChecks;
+  return Saved;
+}
+struct FermentChecksStartPass : PassInfoMixin<FermentChecksStartPass> {
+  PreservedAnalyses run(Function &F, FunctionAnalysisManager &) {
+    // Each function sets the value it needs, in case a pipeline runs this
+    // pass without the end pass.
+    bool Saved = hoistSaved();
+    bool Want = Saved && (OptHoistChecks || !F.getName().starts_with("ferment."));
+    if (VectorizerParams::HoistRuntimeChecks != Want)
+      VectorizerParams::HoistRuntimeChecks = Want;
+    return PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+struct FermentChecksEndPass : PassInfoMixin<FermentChecksEndPass> {
+  PreservedAnalyses run(Function &, FunctionAnalysisManager &) {
+    bool Saved = hoistSaved();
+    if (VectorizerParams::HoistRuntimeChecks != Saved)
+      VectorizerParams::HoistRuntimeChecks = Saved;
+    return PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
 };
@@ -407,8 +452,13 @@ void registerCallbacks(PassBuilder &PB) {
                        Phase == ThinOrFullLTOPhase::ThinLTOPreLink;
         MPM.addPass(FermentPass(L.getSpeedupLevel(), Prelink));
       });
+  PB.registerVectorizerStartEPCallback(
+      [](FunctionPassManager &FPM, OptimizationLevel) {
+        FPM.addPass(FermentChecksStartPass());
+      });
   PB.registerVectorizerEndEPCallback(
       [](FunctionPassManager &FPM, OptimizationLevel) {
+        FPM.addPass(FermentChecksEndPass());
         FPM.addPass(FermentLanesPass());
       });
   // Ablation: the same pass placed before any optimization.

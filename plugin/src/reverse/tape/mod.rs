@@ -169,7 +169,7 @@ pub struct Tape {
     /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
     /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
     pub huge_pages: bool,
-    /// Row buffers of 1 MiB or more are kept for the next
+    /// Row buffers of 64 KiB or more are kept for the next
     /// gradient of the thread (`-ferment-no-tape-cache` turns it off).
     pub tape_cache: bool,
 }
