@@ -33,6 +33,7 @@ pub mod lanes;
 pub mod openmp;
 pub mod openmp_team;
 pub mod prepare;
+pub mod qsort;
 pub mod retype;
 pub mod reverse;
 pub mod rules;

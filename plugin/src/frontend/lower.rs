@@ -581,6 +581,7 @@ pub fn replace_with_trap(module: Module, call: Value) {
 /// longer have users (unused declarations must not reach the object file at
 /// -O0, where nothing else deletes them).
 pub fn cleanup_declarations(module: Module) {
+    crate::qsort::remove_unused(module);
     for f in module.functions() {
         let name = f.name();
         let ours = super::request::entry_kind(&name).is_some() || super::is_loop_construct(&name);
