@@ -35,6 +35,7 @@ pub mod lanes;
 pub mod openmp;
 pub mod openmp_team;
 pub mod prepare;
+pub mod qsort;
 pub mod retype;
 pub mod reverse;
 pub mod rules;

@@ -24,6 +24,7 @@ pub fn canonical_copy(
     keep: &[Value],
 ) -> Result<Value> {
     let clone = shim::clone_function(function, name);
+    crate::qsort::lower(clone)?;
     if options.inline_callees != 0 {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     }
