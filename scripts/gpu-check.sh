@@ -5,8 +5,13 @@
 # dlopen: no CUDA toolkit needed) checks each gradient kernel against central
 # finite differences of the primal kernel computed on the GPU, and times both.
 #
-# Usage: scripts/gpu-check.sh [--require-gpu | --emulate] [FILTER]
+# Usage: scripts/gpu-check.sh [--require-gpu | --emulate] [--prebuilt] [--time] [FILTER]
 #   FILTER: only case files whose name contains it.
+#   --prebuilt: use the PTX and runner already in the work directory (built by an
+#   earlier run on a machine with clang-22 and the plugin; a GPU machine needs
+#   neither then, only the driver library).
+#   --time: after checking, time each kernel again at a size where the GPU does
+#   real work (runner's FERMENT_GPU_TIME=1; `TIME` lines).
 #   --emulate: run the kernels in the CPU emulator (clang-tests/gpu/emu: one POSIX
 #   thread per CUDA thread, at most 2 blocks, sizes scaled down) instead of a GPU;
 #   the e2e tests do this too (configs cuda-emu-O0/O2). Timings are meaningless there.
@@ -20,11 +25,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 require=0
 emulate=0
+prebuilt=0
+timing=0
 filter=""
 for a in "$@"; do
     case "$a" in
         --require-gpu) require=1 ;;
         --emulate) emulate=1 ;;
+        --prebuilt) prebuilt=1 ;;
+        --time) timing=1 ;;
         -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) filter="$a" ;;
     esac
@@ -34,7 +43,7 @@ arch="${FERMENT_GPU_ARCH:-sm_90}"
 opt="${FERMENT_GPU_OPT:-2}"
 out="${FERMENT_GPU_OUT:-$root/target/gpu-check}"
 mkdir -p "$out"
-if [ ! -f "$plugin" ]; then
+if [ $prebuilt = 0 ] && [ ! -f "$plugin" ]; then
     (cd "$root" && cargo build --release -p ferment)
 fi
 libdevice="${FERMENT_LIBDEVICE:-}"
@@ -42,7 +51,8 @@ for c in "$root/target/tools/libdevice.10.bc" /usr/local/cuda/nvvm/libdevice/lib
     [ -n "$libdevice" ] || { [ -f "$c" ] && libdevice="$c"; } || true
 done
 cc="$(command -v cc || command -v gcc || command -v clang-22)"
-"$cc" -O2 -o "$out/runner" "$root/clang-tests/gpu/runner.c" -ldl -lm
+[ $prebuilt = 1 ] && [ -x "$out/runner" ] \
+    || "$cc" -O2 -o "$out/runner" "$root/clang-tests/gpu/runner.c" -ldl -lm
 
 pass=0 fail=0 skip=0
 if [ $emulate = 1 ]; then
@@ -68,7 +78,9 @@ for src in "$root"/clang-tests/cases/cuda/*.cu; do
     # Device code with the plugin (to bitcode), CUDA's libdevice linked in
     # afterwards (so ferment sees __nv_* calls, whose derivatives it knows),
     # then the NVPTX backend.
-    if ! { clang-22 -x cuda --cuda-gpu-arch="$arch" -nocudainc -nocudalib --cuda-device-only \
+    if [ $prebuilt = 1 ]; then
+        [ -f "$ptx" ] || { echo "FAIL $(basename "$src"): no prebuilt $ptx"; fail=$((fail + 1)); continue; }
+    elif ! { clang-22 -x cuda --cuda-gpu-arch="$arch" -nocudainc -nocudalib --cuda-device-only \
             -Xclang -target-feature -Xclang +ptx80 -I "$root/runtime/include" \
             -O"$opt" -fpass-plugin="$plugin" -emit-llvm -c "$src" -o "$base.bc" \
         && llvm-link-22 --only-needed "$base.bc" ${libdevice:+"$libdevice"} -o "$base.linked.bc" \
@@ -85,7 +97,7 @@ for src in "$root"/clang-tests/cases/cuda/*.cu; do
     fi
     # The whole module must assemble (ptxas without -c: nothing unresolved
     # but what the driver provides).
-    if [ -n "$ptxas" ] && ! "$ptxas" -arch="$arch" "$ptx" -o "$base.cubin"; then
+    if [ $prebuilt = 0 ] && [ -n "$ptxas" ] && ! "$ptxas" -arch="$arch" "$ptx" -o "$base.cubin"; then
         echo "FAIL $(basename "$src"): ptxas rejects the PTX"
         fail=$((fail + 1))
         continue
@@ -110,6 +122,9 @@ for src in "$root"/clang-tests/cases/cuda/*.cu; do
         "$out/runner" "$ptx" "${specs[@]}"
     fi
     rc=$?
+    if [ $emulate = 0 ] && [ $timing = 1 ]; then
+        FERMENT_GPU_TIME=1 "$out/runner" "$ptx" "${specs[@]}" | grep -v '^GPU:'
+    fi
     set -e
     case $rc in
         0) pass=$((pass + ${#specs[@]})) ;;

@@ -12,4 +12,6 @@ echo "== cargo clippy --workspace -- -D warnings"
 cargo clippy --workspace -- -D warnings
 echo "== scripts/context-runtime.sh --check"
 scripts/context-runtime.sh --check
+echo "== scripts/qsort-runtime.sh --check"
+scripts/qsort-runtime.sh --check
 echo "lint: ok"

@@ -13,6 +13,9 @@
  * The scalar checked is L(x) = sum_j w_j y_j with fixed pseudo-random w
  * (y zeroed before every launch, so kernels may accumulate into it).
  *
+ * FERMENT_GPU_TIME=1: no check; each kernel is timed at a size scaled up
+ * until the primal takes 200 us (`TIME NAME ...` lines).
+ *
  * Output: one line per kernel, `PASS NAME ...` or `FAIL NAME ...`, with the
  * gradient/primal time ratio. Exit status 0 when all pass, 1 when one
  * fails, 77 when there is no GPU (no driver library, no device): then it
@@ -272,6 +275,81 @@ static int run(CUmodule mod, const struct Spec *s) {
   return ok;
 }
 
+static double time_launches(CUfunction f, const struct Spec *s, void **params, int reps) {
+  launch(f, s, params); /* warm-up */
+  CK(cuCtxSynchronize());
+  double t0 = now();
+  for (int r = 0; r < reps; r++)
+    launch(f, s, params);
+  CK(cuCtxSynchronize());
+  return (now() - t0) / reps;
+}
+
+/* Timing at sizes where the GPU does real work (the checked sizes are
+ * dominated by launch overhead): n and the grid are doubled together while
+ * the primal takes under 200 us and n stays under 2^22. Only kernels whose
+ * output is one value or one value per input (and whose index is the global
+ * thread index, which all such test kernels use) are scaled. No check here:
+ * run after the checking pass, in its own process. */
+static int time_scaled(CUmodule mod, const struct Spec *s0) {
+  char fname[160], gname[160];
+  snprintf(fname, sizeof fname, "%s_f", s0->name);
+  snprintf(gname, sizeof gname, "%s_grad", s0->name);
+  CUfunction f, g;
+  if (cuModuleGetFunction(&f, mod, fname) || cuModuleGetFunction(&g, mod, gname)) {
+    printf("FAIL %s: kernels %s/%s not in the module\n", s0->name, fname, gname);
+    return 0;
+  }
+  int scalable = s0->m == 1 || s0->m == s0->n;
+  struct Spec s = *s0;
+  double tp = 0;
+  for (int k = 1;; k *= 2) {
+    s.n = s0->n * k;
+    s.m = s0->m == 1 ? 1 : s.n;
+    s.blocks = s0->blocks * k;
+    struct Buf x = buf(s.n, s.dbl), y = buf(s.m, s.dbl);
+    double *hx = malloc(s.n * sizeof *hx);
+    for (int i = 0; i < s.n; i++)
+      hx[i] = 1.0 + 0.5 * uniform();
+    put(x, hx);
+    put(y, 0);
+    void *pp[] = {&x.d, &y.d, &s.n};
+    tp = time_launches(f, &s, pp, 5);
+    cuMemFree(x.d);
+    cuMemFree(y.d);
+    free(hx);
+    if (!scalable || tp > 200e-6 || s.n >= (1 << 22))
+      break;
+  }
+  int n = s.n;
+  struct Buf x = buf(n, s.dbl), dx = buf(n, s.dbl), y = buf(s.m, s.dbl), dy = buf(s.m, s.dbl);
+  double *hx = malloc(n * sizeof *hx), *hw = malloc(s.m * sizeof *hw);
+  for (int i = 0; i < n; i++)
+    hx[i] = 1.0 + 0.5 * uniform();
+  for (int j = 0; j < s.m; j++)
+    hw[j] = uniform();
+  put(x, hx);
+  put(dx, 0);
+  put(y, 0);
+  put(dy, hw);
+  int reps = getenv("FERMENT_GPU_REPS") ? atoi(getenv("FERMENT_GPU_REPS")) : 20;
+  if (reps < 1)
+    reps = 1;
+  void *pp[] = {&x.d, &y.d, &n};
+  void *pg[] = {&x.d, &dx.d, &y.d, &dy.d, &n};
+  tp = time_launches(f, &s, pp, reps);
+  double tg = time_launches(g, &s, pg, reps);
+  printf("TIME %s (%s, %s, n=%d, %d x %d threads): primal %.1f us, %s %.1f us, ratio %.2f\n",
+         s.name, s.fwd ? "forward" : "reverse", s.dbl ? "double" : "float", n, s.blocks, s.threads,
+         tp * 1e6, s.fwd ? "tangent" : "gradient", tg * 1e6, tg / tp);
+  cuMemFree(x.d);
+  cuMemFree(dx.d);
+  cuMemFree(y.d);
+  cuMemFree(dy.d);
+  free(hx), free(hw);
+  return 1;
+}
+
 static int parse(const char *arg, struct Spec *s) {
   char mode[8], type[4];
   memset(s, 0, sizeof *s);
@@ -344,8 +422,10 @@ int main(int argc, char **argv) {
     die("cuModuleLoadDataEx", r);
   }
   printf("GPU: %s, module %s\n", devname, argv[1]);
-  int failed = 0;
-  for (int i = 2; i < argc; i++)
-    failed += !run(mod, &specs[i]);
+  int failed = 0, timing = getenv("FERMENT_GPU_TIME") && *getenv("FERMENT_GPU_TIME") == '1';
+  for (int i = 2; i < argc; i++) {
+    failed += timing ? !time_scaled(mod, &specs[i]) : !run(mod, &specs[i]);
+    fflush(stdout);
+  }
   return failed ? 1 : 0;
 }

@@ -11,6 +11,8 @@
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated; `@FERMENT_CLANG@`
 //!                              is the path of libferment_clang.so, the -fplugin front end)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
+//!   LEVELS: <n>...             optimization levels for flang and rustc (default `0 2`),
+//!                              e.g. `LEVELS: 0 1 2 3`
 //!   PTX: <function> has|lacks|has>=N <text>  (repeatable; CUDA, -O1 and up) the PTX of the
 //!                              kernel or function (with the functions it calls) contains / does not
 //!                              contain / contains at least N times <text>,
@@ -128,6 +130,8 @@ struct Case {
     ptx_checks: Vec<(String, usize, String)>,
     /// `GPU:` kernels, as runner arguments scaled for the CPU emulator.
     gpu_specs: Vec<String>,
+    /// `LEVELS:` the -O levels flang and rustc compile at.
+    levels: Vec<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -199,8 +203,8 @@ fn configs_for(case: &Case) -> Vec<Config> {
                     v.push(Config::Lli);
                 }
             }
-            Host::Flang => [0, 2].iter().for_each(|&o| v.push(Config::Flang(o))),
-            Host::Rustc => [0, 2].iter().for_each(|&o| v.push(Config::Rustc(o))),
+            Host::Flang => case.levels.iter().for_each(|&o| v.push(Config::Flang(o))),
+            Host::Rustc => case.levels.iter().for_each(|&o| v.push(Config::Rustc(o))),
             Host::Cuda => {
                 v.push(Config::Cuda(0, 90));
                 for o in 1..=3 {
@@ -254,6 +258,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         header_error: None,
         ptx_checks: Vec::new(),
         gpu_specs: Vec::new(),
+        levels: vec![0, 2],
     };
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -328,6 +333,17 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
             "LIBS" => case
                 .libs
                 .extend(value.split_whitespace().map(str::to_string)),
+            "LEVELS" => {
+                let levels: Vec<u8> = value
+                    .split_whitespace()
+                    .filter_map(|l| l.parse().ok().filter(|&o| o <= 3))
+                    .collect();
+                if levels.is_empty() || levels.len() != value.split_whitespace().count() {
+                    errors.push(format!("LEVELS wants -O levels 0..3, got `{value}`"));
+                } else {
+                    case.levels = levels;
+                }
+            }
             "IR-ATTACH" => {
                 let parsed = value.split_once(char::is_whitespace).and_then(|(g, md)| {
                     let g = g.strip_prefix('@')?;
@@ -786,6 +802,8 @@ impl Env {
                     objs.push(obj);
                 }
                 let mut c = Command::new(FLANG);
+                // `include 'check.inc'`: the shared checks of Fortran cases
+                c.arg("-I").arg(&self.include);
                 c.args(&case.cflags);
                 c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
                 if dbg {
@@ -1382,6 +1400,7 @@ fn main() {
         header_error: None,
         ptx_checks: Vec::new(),
         gpu_specs: Vec::new(),
+        levels: Vec::new(),
     }));
 
     let mut jobs: Vec<Job> = Vec::new();

@@ -307,6 +307,36 @@ impl Value {
         let n = unsafe { LLVMGetNextInstruction(self.0) };
         (!n.is_null()).then_some(Value(n))
     }
+    pub fn prev_instruction(self) -> Option<Value> {
+        let n = unsafe { LLVMGetPreviousInstruction(self.0) };
+        (!n.is_null()).then_some(Value(n))
+    }
+    /// Moves this instruction (same block or another) to just before `at`.
+    pub fn move_before(self, at: Value) {
+        unsafe {
+            LLVMInstructionRemoveFromParent(self.0);
+            let b = LLVMCreateBuilderInContext(LLVMGetTypeContext(LLVMTypeOf(self.0)));
+            LLVMPositionBuilderBefore(b, at.0);
+            LLVMInsertIntoBuilder(b, self.0);
+            LLVMDisposeBuilder(b);
+        }
+    }
+    /// Whether this call site, or the function it calls, is marked as
+    /// accessing no memory (`memory(none)`).
+    pub fn call_accesses_no_memory(self) -> bool {
+        unsafe {
+            let name = "memory";
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let index = llvm_sys::LLVMAttributeFunctionIndex;
+            let mut a = LLVMGetCallSiteEnumAttribute(self.0, index, kind);
+            if a.is_null() {
+                if let Some(f) = self.called_function() {
+                    a = LLVMGetEnumAttributeAtIndex(f.0, index, kind);
+                }
+            }
+            !a.is_null() && LLVMGetEnumAttributeValue(a) == 0
+        }
+    }
     /// The lanes a `shufflevector` selects (-1 for undefined lanes).
     pub fn shuffle_mask(self) -> Vec<i32> {
         let n = unsafe { LLVMGetNumMaskElements(self.0) };
@@ -323,6 +353,18 @@ impl Value {
     /// flag.
     pub fn has_nuw(self) -> bool {
         unsafe { LLVMGetNUW(self.0) != 0 }
+    }
+    /// Sets or clears the `nuw` flag of an `add`/`sub`/`mul`/`shl`/`trunc`.
+    pub fn set_nuw(self, on: bool) {
+        unsafe { LLVMSetNUW(self.0, on as i32) }
+    }
+    /// Whether a `zext`/`uitofp` has the `nneg` flag.
+    pub fn has_nneg(self) -> bool {
+        unsafe { LLVMGetNNeg(self.0) != 0 }
+    }
+    /// Sets or clears the `nneg` flag of a `zext`/`uitofp`.
+    pub fn set_nneg(self, on: bool) {
+        unsafe { LLVMSetNNeg(self.0, on as i32) }
     }
     /// Alignment of a load, store or alloca.
     pub fn alignment(self) -> u32 {
@@ -617,6 +659,19 @@ impl Value {
             let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
             let a = LLVMCreateEnumAttribute(ctx, kind, value);
             LLVMAddCallSiteAttribute(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
+        }
+    }
+    /// Adds the enum function attribute `name` (e.g. `convergent`) to a
+    /// function.
+    pub fn add_fn_enum_attribute(self, name: &str) {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            if kind == 0 {
+                return;
+            }
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let a = LLVMCreateEnumAttribute(ctx, kind, 0);
+            LLVMAddAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, a);
         }
     }
     /// For an `atomicrmw fadd` / `fsub`: the sign of the added value (+1 /

@@ -46,6 +46,8 @@ pub(crate) const STRIDE: u64 = 16;
 
 pub(crate) const CFI_TYPE_FLOAT: i64 = 27;
 pub(crate) const CFI_TYPE_DOUBLE: i64 = 28;
+pub(crate) const CFI_TYPE_FLOAT_COMPLEX: i64 = 34;
+pub(crate) const CFI_TYPE_DOUBLE_COMPLEX: i64 = 35;
 const CFI_ATTRIBUTE_ALLOCATABLE: i64 = 2;
 /// The allocator index bits of `extra` (`_CFI_ALLOCATOR_IDX_MASK`): 0 is the
 /// default allocator, `malloc`/`free`.
@@ -61,6 +63,43 @@ const MAX_RANK: u64 = 4;
 /// `_Bool`, `char` and the unsigned extensions.
 pub(crate) const INACTIVE_TYPE_CODES: &[std::ops::RangeInclusive<i64>] =
     &[1..=24, 39..=40, 45..=49];
+
+/// The direct calls (not `invoke`s) in `f` of the runtime routines
+/// `classify` knows by name, with the number of arguments it gives for each:
+/// (call, what `classify` said).
+pub(crate) fn runtime_calls<T>(
+    f: Value,
+    classify: impl Fn(&str) -> Option<(T, usize)>,
+) -> Vec<(Value, T)> {
+    f.instructions()
+        .into_iter()
+        .filter(|i| i.is_call() && !i.is_invoke())
+        .filter_map(|i| {
+            let (what, arity) = classify(&i.called_function()?.name())?;
+            (i.call_args().len() == arity).then_some((i, what))
+        })
+        .collect()
+}
+
+/// Replaces the runtime call `call` by a call of `helper` (checked by LLVM's
+/// verifier first: an ill-formed helper is an error) with `args`, at the
+/// call's place and debug location; the call's uses take the new value.
+pub(crate) fn call_helper(b: &Builder, call: Value, helper: Value, args: &[Value]) -> Result<()> {
+    crate::shim::verify_function(helper).map_err(|e| {
+        Error::new(format!(
+            "internal error: '{}' failed LLVM's verifier: {e}",
+            helper.name()
+        ))
+    })?;
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let v = b.call_fn(helper, args);
+    if !call.ty().is_void() {
+        call.replace_all_uses_with(v);
+    }
+    call.erase();
+    Ok(())
+}
 
 /// Rewrites the calls of `_FortranAAssign` in `f`; says whether it did any.
 pub fn lower_assignments(f: Value) -> Result<bool> {
@@ -115,14 +154,45 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
 
 /// Whether a helper for the type code `only` (all kinds where `None`) has
 /// the copy for element type `elem` (`None`: bytes of data without
-/// derivatives).
-fn kind_allowed(only: Option<i64>, elem: Option<Type>) -> bool {
+/// derivatives) in `parts` parts (2: complex).
+fn kind_allowed(only: Option<i64>, elem: Option<Type>, parts: u64) -> bool {
     let Some(c) = only else { return true };
     match elem {
-        Some(t) if t.float_bits() == 32 => c == CFI_TYPE_FLOAT,
-        Some(_) => c == CFI_TYPE_DOUBLE,
+        Some(t) => c == float_code(t, parts),
         None => INACTIVE_TYPE_CODES.iter().any(|r| r.contains(&c)),
     }
+}
+
+/// The type code of real (`parts` 1) or complex (2) data of kind `t`.
+pub(crate) fn float_code(t: Type, parts: u64) -> i64 {
+    match (t.float_bits() == 32, parts == 2) {
+        (true, false) => CFI_TYPE_FLOAT,
+        (false, false) => CFI_TYPE_DOUBLE,
+        (true, true) => CFI_TYPE_FLOAT_COMPLEX,
+        (false, true) => CFI_TYPE_DOUBLE_COMPLEX,
+    }
+}
+
+/// The name suffix of a copy of `elem` in `parts` parts.
+fn elem_suffix(elem: Option<Type>, parts: u64) -> &'static str {
+    match (elem.map(|t| t.float_bits() == 32), parts == 2) {
+        (None, _) => "bytes",
+        (Some(true), false) => "f32",
+        (Some(false), false) => "f64",
+        (Some(true), true) => "c32",
+        (Some(false), true) => "c64",
+    }
+}
+
+/// The element kinds an assignment or fill handles: block name, type code,
+/// element type (`None`: bytes) and parts.
+fn float_kinds(ctx: llvm_sys::prelude::LLVMContextRef) -> [(&'static str, i64, Type, u64); 4] {
+    [
+        ("real4", CFI_TYPE_FLOAT, Type::f32(ctx), 1),
+        ("real8", CFI_TYPE_DOUBLE, Type::f64(ctx), 1),
+        ("complex4", CFI_TYPE_FLOAT_COMPLEX, Type::f32(ctx), 2),
+        ("complex8", CFI_TYPE_DOUBLE_COMPLEX, Type::f64(ctx), 2),
+    ]
 }
 
 /// `ferment.fortran.assign(to, from, file, line)`: checks the descriptors and
@@ -151,8 +221,10 @@ fn assign_helper(module: Module, only: Option<i64>) -> Value {
     let b = Builder::new(module);
     let entry = f.append_block("entry");
     let dispatch = f.append_block("dispatch");
-    let real4 = f.append_block("real4");
-    let real8 = f.append_block("real8");
+    let kinds: Vec<(ferment_ir::Block, i64, Option<Type>, u64)> = float_kinds(ctx)
+        .into_iter()
+        .map(|(n, c, t, parts)| (f.append_block(n), c, Some(t), parts))
+        .collect();
     let bytes = f.append_block("bytes");
     let check_bytes = f.append_block("check.bytes");
     let bad = f.append_block("unsupported");
@@ -181,24 +253,17 @@ fn assign_helper(module: Module, only: Option<i64>) -> Value {
     b.at_end(dispatch);
     let code = b.int_cast(ftype, i64t, false);
     let rank = b.int_cast(frank, i64t, false);
-    b.switch(
-        code,
-        check_bytes,
-        &[
-            (b.const_int(i64t, CFI_TYPE_FLOAT), real4),
-            (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
-        ],
-    );
+    let cases: Vec<(Value, ferment_ir::Block)> = kinds
+        .iter()
+        .map(|&(block, c, _, _)| (b.const_int(i64t, c), block))
+        .collect();
+    b.switch(code, check_bytes, &cases);
     broadcast_dispatch(&b, f, broadcast, (to, from), ftype, trank, bad, only);
     b.at_end(check_bytes);
     b.cond_br(inactive_code(&b, code), bytes, bad);
-    for (block, elem) in [
-        (real4, Some(Type::f32(ctx))),
-        (real8, Some(Type::f64(ctx))),
-        (bytes, None),
-    ] {
+    for (block, _, elem, parts) in kinds.into_iter().chain([(bytes, 0, None, 1)]) {
         b.at_end(block);
-        if !kind_allowed(only, elem) {
+        if !kind_allowed(only, elem, parts) {
             b.br(bad);
             continue;
         }
@@ -207,7 +272,7 @@ fn assign_helper(module: Module, only: Option<i64>) -> Value {
         for r in 0..=MAX_RANK {
             let at_rank = f.append_block("rank");
             b.at_end(at_rank);
-            let copy = copy_helper(module, elem, r);
+            let copy = copy_helper(module, elem, parts, r);
             let ok = b.call_fn(copy, &[to, from]);
             let ok = b.icmp(IntPredicate::LLVMIntNE, ok, b.const_int(i8t, 0));
             b.cond_br(ok, done, bad);
@@ -222,7 +287,7 @@ fn assign_helper(module: Module, only: Option<i64>) -> Value {
     stop(
         &b,
         &format!("{name}.msg"),
-        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), integer, logical and character data of the same type and rank (at most 4) on both sides, or a scalar assigned to every element of an allocated array, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
+        "this Fortran assignment (flang runtime _FortranAAssign) is not differentiated by ferment: it handles real(4), real(8), complex(4), complex(8), integer, logical and character data of the same type and rank (at most 4) on both sides, or a scalar assigned to every element of an allocated array, assigned to an allocated left side of the same shape or to an allocatable, without overlap",
         file,
         line,
     );
@@ -265,26 +330,21 @@ fn broadcast_dispatch(
     b.at_end(at);
     let code = b.int_cast(ftype, i64t, false);
     let rank = b.int_cast(trank, i64t, false);
-    let real4 = f.append_block("fill.real4");
-    let real8 = f.append_block("fill.real8");
+    let kinds: Vec<(ferment_ir::Block, i64, Option<Type>, u64)> = float_kinds(ctx)
+        .into_iter()
+        .map(|(_, c, t, parts)| (f.append_block("fill.kind"), c, Some(t), parts))
+        .collect();
     let check_bytes = f.append_block("fill.check.bytes");
     let bytes = f.append_block("fill.bytes");
-    b.switch(
-        code,
-        check_bytes,
-        &[
-            (b.const_int(i64t, CFI_TYPE_FLOAT), real4),
-            (b.const_int(i64t, CFI_TYPE_DOUBLE), real8),
-        ],
-    );
+    let cases: Vec<(Value, ferment_ir::Block)> = kinds
+        .iter()
+        .map(|&(block, c, _, _)| (b.const_int(i64t, c), block))
+        .collect();
+    b.switch(code, check_bytes, &cases);
     b.at_end(check_bytes);
     b.cond_br(inactive_code(b, code), bytes, bad);
-    for (block, elem) in [
-        (real4, Some(Type::f32(ctx))),
-        (real8, Some(Type::f64(ctx))),
-        (bytes, None),
-    ] {
-        if !kind_allowed(only, elem) {
+    for (block, _, elem, parts) in kinds.into_iter().chain([(bytes, 0, None, 1)]) {
+        if !kind_allowed(only, elem, parts) {
             b.at_end(block);
             b.br(bad);
             continue;
@@ -294,7 +354,7 @@ fn broadcast_dispatch(
         for r in 1..=MAX_RANK {
             let at_rank = f.append_block("fill.rank");
             b.at_end(at_rank);
-            let ok = b.call_fn(fill_helper(module, elem, r), &[to, from]);
+            let ok = b.call_fn(fill_helper(module, elem, parts, r), &[to, from]);
             let ok = b.icmp(IntPredicate::LLVMIntNE, ok, b.const_int(i8t, 0));
             b.cond_br(ok, done, bad);
             cases.push((b.const_int(i64t, r as i64), at_rank));
@@ -309,12 +369,8 @@ fn broadcast_dispatch(
 /// `ferment.fortran.fill.<elem>.r<rank>(to, from) -> i8`: stores the scalar
 /// `from` into every element of the allocated array `to` (1), or does
 /// nothing when `to` is not allocated (0).
-fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
-    let suffix = match elem {
-        Some(t) if t.float_bits() == 32 => "f32",
-        Some(_) => "f64",
-        None => "bytes",
-    };
+fn fill_helper(module: Module, elem: Option<Type>, parts: u64, rank: u64) -> Value {
+    let suffix = elem_suffix(elem, parts);
     let name = format!("ferment.fortran.fill.{suffix}.r{rank}");
     if let Some(f) = module.function(&name) {
         return f;
@@ -353,7 +409,11 @@ fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     for &e in &ext {
         n = b.mul_int(n, e);
     }
-    let value = elem.map(|t| b.load(t, fbase));
+    let value: Option<Vec<Value>> = elem.map(|t| {
+        (0..parts)
+            .map(|k| b.load(t, b.gep_i8(fbase, k * u64::from(t.float_bits() / 8))))
+            .collect()
+    });
     b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, n, zero), elements, exit);
     b.at_end(elements);
     let e = b.phi(i64t, "e");
@@ -366,11 +426,13 @@ fn fill_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
         rest = q;
     }
     let dst = b.gep(i8t, tbase, &[off]);
-    match value {
-        Some(v) => {
-            b.store(v, dst);
+    match (elem, value) {
+        (Some(t), Some(parts)) => {
+            for (k, v) in parts.into_iter().enumerate() {
+                b.store(v, b.gep_i8(dst, k as u64 * u64::from(t.float_bits() / 8)));
+            }
         }
-        None => copy_bytes(&b, f, dst, fbase, elen),
+        _ => copy_bytes(&b, f, dst, fbase, elen),
     }
     let latch = b.insert_block();
     let e1 = b.add_int(e, one);
@@ -469,37 +531,22 @@ impl Reduction {
 /// real arrays in `f` into `ferment.fortran.sum.*`/`ferment.fortran.dot.*`;
 /// says whether it did any.
 pub fn lower_reductions(f: Value) -> Result<bool> {
+    let complex = crate::fortran_complex::lower_complex_reductions(f)?;
     let module = f.global_parent();
-    let calls: Vec<(Value, Reduction, u32)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (r, bits) = reduction(&i.called_function()?.name())?;
-            (i.call_args().len() == r.arity() && i.ty().is_float()).then_some((i, r, bits))
-        })
-        .collect();
-    if calls.is_empty() {
-        return Ok(false);
-    }
+    let calls = runtime_calls(f, |name| {
+        let (r, bits) = reduction(name)?;
+        Some(((r, bits), r.arity()))
+    });
     let b = Builder::new(module);
-    for (call, r, bits) in calls {
+    let mut changed = complex;
+    for (call, (r, bits)) in calls.into_iter().filter(|(i, _)| i.ty().is_float()) {
         // A MASK argument (not a null constant): the masked variant.
         let masked = r.arity() == 5 && !call.call_args()[4].is_null_constant();
         let helper = reduction_helper(module, r, bits, masked);
-        crate::shim::verify_function(helper).map_err(|e| {
-            Error::new(format!(
-                "internal error: '{}' failed LLVM's verifier: {e}",
-                helper.name()
-            ))
-        })?;
-        b.before(call);
-        b.set_debug_loc_from(call);
-        let v = b.call_fn(helper, &call.call_args());
-        call.replace_all_uses_with(v);
-        call.erase();
+        call_helper(&b, call, helper, &call.call_args())?;
+        changed = true;
     }
-    Ok(true)
+    Ok(changed)
 }
 
 /// `ferment.fortran.{sum,dot}.f{bits}`: the runtime routine's signature;
@@ -860,12 +907,8 @@ fn copy_bytes(b: &Builder, f: Value, dst: Value, src: Value, len: Value) {
 /// `elem`: the element type of a typed copy, or `None` for a byte copy. Every
 /// descriptor field is read at a constant offset (the rank is fixed), so the
 /// type analysis sees which fields are integers and which the base address.
-fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
-    let suffix = match elem {
-        Some(t) if t.float_bits() == 32 => "f32",
-        Some(_) => "f64",
-        None => "bytes",
-    };
+fn copy_helper(module: Module, elem: Option<Type>, parts: u64, rank: u64) -> Value {
+    let suffix = elem_suffix(elem, parts);
     let name = format!("{HELPER}.{suffix}.r{rank}");
     if let Some(f) = module.function(&name) {
         return f;
@@ -1027,8 +1070,12 @@ fn copy_helper(module: Module, elem: Option<Type>, rank: u64) -> Value {
     let src = b.gep(i8t, fbase, &[foff]);
     match elem {
         Some(t) => {
-            let v = b.load(t, src);
-            b.store(v, dst);
+            // A complex element: its real and imaginary parts.
+            for k in 0..parts {
+                let at = k * u64::from(t.float_bits() / 8);
+                let v = b.load(t, b.gep_i8(src, at));
+                b.store(v, b.gep_i8(dst, at));
+            }
         }
         None => copy_bytes(&b, f, dst, src, elen),
     }
@@ -1087,15 +1134,7 @@ fn allocation(name: &str) -> Option<(Allocation, usize)> {
 /// constant stays (an error where it matters).
 pub fn lower_allocations(f: Value) -> Result<bool> {
     let module = f.global_parent();
-    let calls: Vec<(Value, Allocation)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (a, arity) = allocation(&i.called_function()?.name())?;
-            (i.call_args().len() == arity).then_some((i, a))
-        })
-        .collect();
+    let calls = runtime_calls(f, allocation);
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
     let b = Builder::new(module);
@@ -1118,23 +1157,18 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
                 b.store(extent, at(EXTENT));
             }
             _ => {
-                let helper = allocation_helper(module, a);
-                crate::shim::verify_function(helper).map_err(|e| {
-                    Error::new(format!(
-                        "internal error: '{}' failed LLVM's verifier: {e}",
-                        helper.name()
-                    ))
-                })?;
-                let (file, line) = match a {
-                    Allocation::Allocate => (args[4], args[5]),
-                    _ => (args[3], args[4]),
-                };
                 // ALLOCATE(p, SOURCE=...) copies a value in: the runtime's.
                 if a == Allocation::PointerAllocate && !args[5].is_null_constant() {
                     continue;
                 }
-                let v = b.call_fn(helper, &[args[0], file, line]);
-                call.replace_all_uses_with(v);
+                let (file, line) = match a {
+                    Allocation::Allocate => (args[4], args[5]),
+                    _ => (args[3], args[4]),
+                };
+                let helper = allocation_helper(module, a);
+                call_helper(&b, call, helper, &[args[0], file, line])?;
+                changed = true;
+                continue;
             }
         }
         call.erase();

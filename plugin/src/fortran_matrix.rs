@@ -16,7 +16,7 @@
 //!
 //! The descriptor layout is the one `fortran.rs` reads.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fortran::{
     inactive_code, stop, CFI_TYPE_DOUBLE, CFI_TYPE_FLOAT, DIMS, DIM_SIZE, ELEM_LEN, EXTENT,
     INACTIVE_TYPE_CODES, LOWER, RANK, STRIDE, TYPE,
@@ -80,20 +80,13 @@ fn matrix_op(name: &str) -> Option<(Op, Option<u32>)> {
 /// it did any.
 pub fn lower_matrix_ops(f: Value) -> Result<bool> {
     let module = f.global_parent();
-    let calls: Vec<(Value, Op, Option<u32>)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (op, bits) = matrix_op(&i.called_function()?.name())?;
-            (i.call_args().len() == op.arity()).then_some((i, op, bits))
-        })
-        .collect();
-    if calls.is_empty() {
-        return Ok(false);
-    }
+    let calls = crate::fortran::runtime_calls(f, |name| {
+        let (op, bits) = matrix_op(name)?;
+        Some(((op, bits), op.arity()))
+    });
     let b = Builder::new(module);
-    for (call, op, bits) in calls {
+    let mut changed = false;
+    for (call, (op, bits)) in calls {
         // A SPREAD, RESHAPE or TRANSPOSE whose source is known (from the
         // descriptor flang built) to hold data without derivatives stays a
         // runtime call: the activity analysis knows it writes only its
@@ -130,18 +123,10 @@ pub fn lower_matrix_ops(f: Value) -> Result<bool> {
                 reduce_dim_helper(module, r, only, masked)
             }
         };
-        crate::shim::verify_function(helper).map_err(|e| {
-            Error::new(format!(
-                "internal error: '{}' failed LLVM's verifier: {e}",
-                helper.name()
-            ))
-        })?;
-        b.before(call);
-        b.set_debug_loc_from(call);
-        b.call_fn(helper, &call.call_args());
-        call.erase();
+        crate::fortran::call_helper(&b, call, helper, &call.call_args())?;
+        changed = true;
     }
-    Ok(true)
+    Ok(changed)
 }
 
 /// The type code of the descriptor `desc` points to, where the IR shows it:

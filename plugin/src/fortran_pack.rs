@@ -3,8 +3,9 @@
 //!
 //! Role: flang lowers `pack(x, m)` and `unpack(v, m, f)` to
 //! `_FortranAPack`/`_FortranAUnpack` at every -O, and `cshift(x, s)` and
-//! `eoshift(x, s, b)` of a vector to `_FortranACshiftVector`/
-//! `_FortranAEoshiftVector` at -O0: runtime routines that allocate their
+//! `eoshift(x, s, b)` to `_FortranACshiftVector`/`_FortranAEoshiftVector`
+//! (a vector) or `_FortranACshift`/`_FortranAEoshift` (along `DIM` of an
+//! array) at -O0: runtime routines that allocate their
 //! unallocated result descriptor and fill it (flang frees its base address
 //! with `free` once the value is used). Each call in a canonical copy
 //! becomes a call of a helper built here that does the same with loads,
@@ -12,18 +13,21 @@
 //! code. Handled: real(4) and real(8) data; PACK of a source of rank 1 to 3
 //! with a MASK of its shape or a scalar one, with or without VECTOR; UNPACK
 //! into the shape of a MASK of rank 1 to 3 with a FIELD of that shape or a
-//! scalar one; CSHIFT and EOSHIFT (with or without BOUNDARY) of a vector.
-//! Data the IR shows to be integer, logical or character keeps the runtime
-//! call (the activity analysis knows it writes only its result); anything
-//! else stops the program with a message naming the call's file and line.
-//! (CSHIFT and EOSHIFT along a dimension of an array stay runtime calls,
-//! which are compile errors where they carry derivatives.)
+//! scalar one; CSHIFT and EOSHIFT (with or without BOUNDARY) of a vector,
+//! and along any DIM of an array of rank 1 to 3, with a scalar SHIFT or one
+//! per vector along DIM (an integer array of the other dimensions' shape, any
+//! integer kind) and, for EOSHIFT, a scalar BOUNDARY or one of that shape
+//! or none. Data the IR shows to be integer, logical or character keeps the
+//! runtime call (the activity analysis knows it writes only its result);
+//! anything else stops the program with a message naming the call's file and
+//! line.
 //!
 //! The descriptor layout is the one `fortran.rs` reads.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fortran::{
-    conformable_strides, mask_element, mask_length, stop, CFI_TYPE_DOUBLE, CFI_TYPE_FLOAT,
+    call_helper, conformable_strides, mask_element, mask_length, runtime_calls, stop,
+    CFI_TYPE_DOUBLE, CFI_TYPE_FLOAT,
 };
 use crate::fortran_matrix::{
     allocate_result, by_kind, by_rank, counted_loop, helper_shell, index_loop, kind_name, rank_of,
@@ -41,6 +45,11 @@ enum Op {
     Cshift,
     /// `EoshiftVector(result, source, shift, boundary, file, line)`.
     Eoshift,
+    /// `Cshift(result, source, shift, dim, file, line)`: along `dim`, the
+    /// shift a descriptor (scalar or of the other dimensions' shape).
+    CshiftDim,
+    /// `Eoshift(result, source, shift, boundary, dim, file, line)`.
+    EoshiftDim,
 }
 
 fn pack_op(name: &str) -> Option<(Op, usize)> {
@@ -49,6 +58,8 @@ fn pack_op(name: &str) -> Option<(Op, usize)> {
         "_FortranAUnpack" => (Op::Unpack, 6),
         "_FortranACshiftVector" => (Op::Cshift, 5),
         "_FortranAEoshiftVector" => (Op::Eoshift, 6),
+        "_FortranACshift" => (Op::CshiftDim, 6),
+        "_FortranAEoshift" => (Op::EoshiftDim, 7),
         _ => return None,
     })
 }
@@ -57,15 +68,7 @@ fn pack_op(name: &str) -> Option<(Op, usize)> {
 /// real data in `f`; says whether it did any.
 pub fn lower_pack_ops(f: Value) -> Result<bool> {
     let module = f.global_parent();
-    let calls: Vec<(Value, Op)> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call() && !i.is_invoke())
-        .filter_map(|i| {
-            let (op, arity) = pack_op(&i.called_function()?.name())?;
-            (i.call_args().len() == arity).then_some((i, op))
-        })
-        .collect();
+    let calls = runtime_calls(f, pack_op);
     let b = Builder::new(module);
     let mut changed = false;
     for (call, op) in calls {
@@ -87,16 +90,7 @@ pub fn lower_pack_ops(f: Value) -> Result<bool> {
         }
         let only = code;
         let helper = helper(module, op, only);
-        crate::shim::verify_function(helper).map_err(|e| {
-            Error::new(format!(
-                "internal error: '{}' failed LLVM's verifier: {e}",
-                helper.name()
-            ))
-        })?;
-        b.before(call);
-        b.set_debug_loc_from(call);
-        b.call_fn(helper, &call.call_args());
-        call.erase();
+        call_helper(&b, call, helper, &call.call_args())?;
         changed = true;
     }
     Ok(changed)
@@ -109,6 +103,8 @@ fn helper(module: Module, op: Op, only: Option<i64>) -> Value {
         Op::Unpack => ("ferment.fortran.unpack", "this UNPACK (flang runtime _FortranAUnpack) is not differentiated by ferment: it handles a real(4) or real(8) VECTOR with as many elements as MASK (rank 1 to 3) has true ones at least, and a FIELD of its type of the mask's shape or a scalar one"),
         Op::Cshift => ("ferment.fortran.cshift", "this CSHIFT (flang runtime _FortranACshiftVector) is not differentiated by ferment: it handles a real(4) or real(8) vector"),
         Op::Eoshift => ("ferment.fortran.eoshift", "this EOSHIFT (flang runtime _FortranAEoshiftVector) is not differentiated by ferment: it handles a real(4) or real(8) vector, with a BOUNDARY of its type or none"),
+        Op::CshiftDim => ("ferment.fortran.cshift.dim", "this CSHIFT (flang runtime _FortranACshift) is not differentiated by ferment: it handles a real(4) or real(8) array of rank 1 to 3 along DIM, with a scalar integer SHIFT or one of the other dimensions' shape"),
+        Op::EoshiftDim => ("ferment.fortran.eoshift.dim", "this EOSHIFT (flang runtime _FortranAEoshift) is not differentiated by ferment: it handles a real(4) or real(8) array of rank 1 to 3 along DIM, with a scalar integer SHIFT or one of the other dimensions' shape, and a BOUNDARY of the array's type, scalar or of that shape, or none"),
     };
     let name = &kind_name(name, only);
     if let Some(f) = module.function(name) {
@@ -120,6 +116,8 @@ fn helper(module: Module, op: Op, only: Option<i64>) -> Value {
         Op::Pack | Op::Unpack => (vec![ptr, ptr, ptr, ptr, ptr, i32t], (4, 5)),
         Op::Eoshift => (vec![ptr, ptr, i64t, ptr, ptr, i32t], (4, 5)),
         Op::Cshift => (vec![ptr, ptr, i64t, ptr, i32t], (3, 4)),
+        Op::CshiftDim => (vec![ptr, ptr, ptr, i32t, ptr, i32t], (4, 5)),
+        Op::EoshiftDim => (vec![ptr, ptr, ptr, ptr, i32t, ptr, i32t], (5, 6)),
     };
     let (f, b, bad) = helper_shell(module, name, &params, Type::void(ctx));
     let count = b.alloca(i64t, "count");
@@ -133,6 +131,7 @@ fn helper(module: Module, op: Op, only: Option<i64>) -> Value {
             Op::Pack => pack(&b, f, t, &p, count, bad),
             Op::Unpack => unpack(&b, f, t, &p, count, bad),
             Op::Cshift | Op::Eoshift => shift(&b, f, t, op, &p, bad),
+            Op::CshiftDim | Op::EoshiftDim => shift_dim(&b, f, t, op, &p, bad),
         }
     });
     b.at_end(bad);
@@ -334,16 +333,7 @@ fn shift(b: &Builder, f: Value, t: Type, op: Op, p: &[Value], bad: ferment_ir::B
     let base = b.load(ptr, source);
     let bbase = bdesc.map(|bd| b.load(ptr, bd));
     // CSHIFT: the shift brought into 0..n (no elements: no loop).
-    let n1 = b.select(b.icmp(IntPredicate::LLVMIntSGT, n, zero), n, one);
-    let forward = b.icmp(IntPredicate::LLVMIntSGE, amount, zero);
-    let size = b.select(forward, amount, b.sub_int(zero, amount));
-    let r = b.sub_int(size, b.mul_int(b.udiv_int(size, n1), n1));
-    let back = b.select(
-        b.icmp(IntPredicate::LLVMIntEQ, r, zero),
-        zero,
-        b.sub_int(n1, r),
-    );
-    let s = b.select(forward, r, back);
+    let s = modulo(b, amount, n);
     counted_loop(b, f, n, |i| {
         let dst = b.gep(i8t, out, &[b.mul_int(i, elen)]);
         let v = match op {
@@ -370,4 +360,147 @@ fn shift(b: &Builder, f: Value, t: Type, op: Op, p: &[Value], bad: ferment_ir::B
         b.store(v, dst);
     });
     b.ret_void();
+}
+
+/// `modulo(amount, n)`, in `0..n` (0 where `n` is not positive), without
+/// signed division: the remainder of `|amount|`, turned back for a negative
+/// amount.
+fn modulo(b: &Builder, amount: Value, n: Value) -> Value {
+    let i64t = b.i64();
+    let (zero, one) = (b.const_int(i64t, 0), b.const_int(i64t, 1));
+    let n1 = b.select(b.icmp(IntPredicate::LLVMIntSGT, n, zero), n, one);
+    let forward = b.icmp(IntPredicate::LLVMIntSGE, amount, zero);
+    let size = b.select(forward, amount, b.sub_int(zero, amount));
+    let r = b.sub_int(size, b.mul_int(b.udiv_int(size, n1), n1));
+    let back = b.select(
+        b.icmp(IntPredicate::LLVMIntEQ, r, zero),
+        zero,
+        b.sub_int(n1, r),
+    );
+    b.select(forward, r, back)
+}
+
+/// The integer of `len` bytes (1, 2, 4 or 8) at `at`, sign-extended to 64
+/// bits (0 for another length, which the caller rules out). Ends in a new
+/// block of `f`.
+fn int_element(b: &Builder, f: Value, len: Value, at: Value) -> Value {
+    let ctx = b.context();
+    let i64t = b.i64();
+    let from = b.insert_block();
+    let join = f.append_block("int.join");
+    let mut cases = Vec::new();
+    let mut incoming = Vec::new();
+    for bytes in [1u32, 2, 4, 8] {
+        let block = f.append_block("int.read");
+        cases.push((b.const_int(i64t, bytes as i64), block));
+        b.at_end(block);
+        let v = b.load(Type::int(ctx, bytes * 8), at);
+        incoming.push((b.int_cast(v, i64t, true), block));
+        b.br(join);
+    }
+    b.at_end(from);
+    b.switch(len, join, &cases);
+    b.at_end(join);
+    let v = b.phi(i64t, "int");
+    v.add_incoming(b.const_int(i64t, 0), from);
+    for (x, block) in incoming {
+        v.add_incoming(x, block);
+    }
+    v
+}
+
+/// CSHIFT along `dim`: `result(.., j, ..) = source(.., 1 + modulo(j - 1 +
+/// sh, n), ..)`, `sh` the shift (scalar, or its element at the other
+/// indices); EOSHIFT: `source(.., j + sh, ..)` where that is in the array,
+/// else BOUNDARY (scalar, or its element at the other indices; 0 without
+/// one).
+fn shift_dim(b: &Builder, f: Value, t: Type, op: Op, p: &[Value], bad: ferment_ir::Block) {
+    let (result, source, shift) = (p[0], p[1], p[2]);
+    let (boundary, dim) = match op {
+        Op::EoshiftDim => (Some(p[3]), p[4]),
+        _ => (None, p[3]),
+    };
+    let (ptr, i8t, i64t) = (Type::ptr(b.context()), b.i8(), b.i64());
+    let zero = b.const_int(i64t, 0);
+    let (elen, code) = kind_of(b, t);
+    let dim = b.int_cast(dim, i64t, true);
+    let has_boundary = match boundary {
+        Some(bd) => b.icmp(IntPredicate::LLVMIntNE, b.ptr_to_int(bd, i64t), zero),
+        None => b.const_int(Type::int(b.context(), 1), 0),
+    };
+    // Without BOUNDARY its fields are read from the source (and not used).
+    let bdesc = boundary.map(|bd| b.select(has_boundary, bd, source));
+    by_rank(b, f, rank_of(b, source), &[1, 2, 3], bad, |r| {
+        let (ext, sm) = shape_of(b, source, r);
+        let blocks: Vec<_> = (0..r).map(|_| f.append_block("shift.dim")).collect();
+        let cases: Vec<(Value, ferment_ir::Block)> = blocks
+            .iter()
+            .enumerate()
+            .map(|(d, &bl)| (b.const_int(i64t, d as i64 + 1), bl))
+            .collect();
+        b.switch(dim, bad, &cases);
+        for (d, &bl) in blocks.iter().enumerate() {
+            b.at_end(bl);
+            let rest: Vec<Value> = (0..r as usize)
+                .filter(|&k| k != d)
+                .map(|k| ext[k])
+                .collect();
+            let (shift_ok, ssm) = conformable_strides(b, f, shift, &rest);
+            let (len_ok, slen) = mask_length(b, shift);
+            let mut ok = b.and_int(shift_ok, len_ok);
+            let mut bsm = Vec::new();
+            if let Some(bd) = bdesc {
+                let (conform, sm) = conformable_strides(b, f, bd, &rest);
+                let fits = b.and_int(conform, same_kind(b, bd, t));
+                ok = b.and_int(ok, b.or_int(b.not(has_boundary), fits));
+                bsm = sm;
+            }
+            let go = f.append_block("shift.go");
+            b.cond_br(ok, go, bad);
+            b.at_end(go);
+            allocate_result(b, result, &ext, elen, code);
+            let out = b.load(ptr, result);
+            let (base, sbase) = (b.load(ptr, source), b.load(ptr, shift));
+            let bbase = bdesc.map(|bd| b.load(ptr, bd));
+            let n = ext[d];
+            index_loop(b, f, &ext, |idx, e| {
+                let others: Vec<Value> = (0..r as usize)
+                    .filter(|&k| k != d)
+                    .map(|k| idx[k])
+                    .collect();
+                let at = b.gep(i8t, sbase, &[offset(b, &others, &ssm)]);
+                let sh = int_element(b, f, slen, at);
+                let j = idx[d];
+                let mut from: Vec<Value> = idx.to_vec();
+                let v = match op {
+                    Op::CshiftDim => {
+                        let k = b.add_int(j, modulo(b, sh, n));
+                        from[d] =
+                            b.select(b.icmp(IntPredicate::LLVMIntSGE, k, n), b.sub_int(k, n), k);
+                        b.load(t, b.gep(i8t, base, &[offset(b, &from, &sm)]))
+                    }
+                    _ => {
+                        // The element read is clamped into the array; outside
+                        // it the boundary is taken instead.
+                        let k = b.add_int(j, sh);
+                        let inside = b.and_int(
+                            b.icmp(IntPredicate::LLVMIntSGE, k, zero),
+                            b.icmp(IntPredicate::LLVMIntSLT, k, n),
+                        );
+                        from[d] = b.select(inside, k, zero);
+                        let v = b.load(t, b.gep(i8t, base, &[offset(b, &from, &sm)]));
+                        // Without BOUNDARY the source's first element is read
+                        // (and not used).
+                        let boff = b.select(has_boundary, offset(b, &others, &bsm), zero);
+                        let bbase = bbase.expect("EOSHIFT's boundary");
+                        let edge = b.load(t, b.gep(i8t, bbase, &[boff]));
+                        let edge = b.select(has_boundary, edge, b.const_real(t, 0.0));
+                        b.select(inside, v, edge)
+                    }
+                };
+                b.store(v, b.gep(i8t, out, &[b.mul_int(e, elen)]));
+            });
+            b.ret_void();
+        }
+    });
 }

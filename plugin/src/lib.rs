@@ -21,6 +21,8 @@ pub mod derive;
 pub mod dispatch;
 pub mod error;
 pub mod fortran;
+pub mod fortran_complex;
+pub mod fortran_flags;
 pub mod fortran_matrix;
 pub mod fortran_pack;
 pub mod forward;
@@ -33,6 +35,7 @@ pub mod lanes;
 pub mod openmp;
 pub mod openmp_team;
 pub mod prepare;
+pub mod qsort;
 pub mod retype;
 pub mod reverse;
 pub mod rules;
@@ -148,6 +151,31 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     }
 }
 
+/// Called by the shim at the start of the host pipeline, before any
+/// optimization: clears the `nuw` flags flang-22 puts on signed arithmetic
+/// (see [`fortran_flags`]). Returns 1 when the module changed.
+///
+/// # Safety
+/// `module` must be a live module of the host.
+#[no_mangle]
+pub unsafe extern "C" fn ferment_rust_repair_module(
+    module: llvm_sys::prelude::LLVMModuleRef,
+) -> i32 {
+    let module = Module(module);
+    match catch_unwind(AssertUnwindSafe(|| {
+        fortran_flags::repair_wrapping_flags(module)
+    })) {
+        Ok(changed) => changed as i32,
+        Err(_) => {
+            shim::report_error(
+                module,
+                "ferment: internal error while checking integer flags (please report it with the input IR)",
+            );
+            1
+        }
+    }
+}
+
 /// Whether the host compiler drops the errors ferment reports through
 /// LLVM's diagnostic handler: rustc's handler ignores generic diagnostics.
 /// (rustc exports `LLVMRustStringWriteImpl`, a hook of its LLVM wrapper,
@@ -175,7 +203,13 @@ pub unsafe extern "C" fn ferment_rust_reorder_lanes(
     function: llvm_sys::prelude::LLVMValueRef,
 ) -> i32 {
     let f = ferment_ir::Value(function);
-    match catch_unwind(AssertUnwindSafe(|| lanes::reorder_lanes(f))) {
+    let run = || {
+        let lanes = lanes::reorder_lanes(f);
+        let module = f.global_parent();
+        let hoisted = gpu::is_gpu(module) && gpu::hoist_loads(module, f);
+        lanes || hoisted
+    };
+    match catch_unwind(AssertUnwindSafe(run)) {
         Ok(changed) => changed as i32,
         Err(_) => {
             shim::report_error(

@@ -812,6 +812,11 @@ pub fn fork_reverse(
         wb.call_fn(serial_copy(rev), &args);
         wb.ret_void();
         wb.at_end(many);
+        // The team copy's merge at its return publishes each thread's
+        // buffers in the tape array (this thread has taken its tape).
+        let (board, ident) = crate::openmp_team::team_slots(module);
+        wb.store(p[2], board);
+        wb.store(forked.ident, ident);
         wb.call_fn(team_copy(rev, captured.len()), &args);
         wb.ret_void();
     }

@@ -24,6 +24,7 @@ pub fn canonical_copy(
     keep: &[Value],
 ) -> Result<Value> {
     let clone = shim::clone_function(function, name);
+    crate::qsort::lower(clone)?;
     if options.inline_callees != 0 {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     }
@@ -371,7 +372,7 @@ fn split_invoke_edges(f: Value) {
 }
 
 /// Pipeline run on every generated derivative.
-pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoint>,simplifycfg,early-cse,gvn,instcombine<no-verify-fixpoint>,adce,simplifycfg";
+pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoint>,simplifycfg,early-cse,gvn,dse,instcombine<no-verify-fixpoint>,adce,simplifycfg";
 
 /// Loop preparation run on a derivative when the host pipeline will
 /// vectorize it (-O1 and up). A reverse loop that reads and clears the

@@ -62,6 +62,44 @@ pub fn float_conflict(types: &FunctionTypes, p: Value) -> Option<&TypeConflict> 
     })
 }
 
+/// [`float_conflict`] for a load of `bytes` bytes at `p` whose type is
+/// `known` to be an integer or a pointer: a conflict in the object's own
+/// bytes counts where it may overlap those read (a constant offset from
+/// the object apart from them does not), and a deeper one (memory reached
+/// through a pointer stored in the object) only when the bytes read are
+/// not known (a hash table's bucket points either at a node or at the
+/// table's own `_M_before_begin`, beyond which lie the table's fields, so
+/// the node's double and the table's float meet there).
+fn float_conflict_over(
+    module: Module,
+    types: &FunctionTypes,
+    p: Value,
+    bytes: i64,
+    known: bool,
+) -> Option<&TypeConflict> {
+    let mut objects = ferment_activity_analysis::underlying_objects(p);
+    objects.push(p);
+    let layout = ferment_type_analysis::Layout::new(module);
+    let (root, off) = ferment_type_analysis::base_and_offset(&layout, p);
+    types.conflicts().iter().find(|c| {
+        let t = &c.conflict;
+        let float = t.path.len() >= 2
+            && (t.existing.is_float() || t.incoming.is_float())
+            && objects.contains(&c.value);
+        if !float || !known {
+            return float;
+        }
+        match t.path[..] {
+            [_, at] if root == c.value && at != ferment_type_analysis::tree::ANY => {
+                // a float recorded at its first byte spans at most 16
+                at < off + bytes && off < at + 16
+            }
+            [_, _] => true,
+            _ => false,
+        }
+    })
+}
+
 /// The float type that loose typing assumes for an untyped `bytes`-byte
 /// scalar.
 fn loose_float(module: Module, bytes: u64) -> Option<Type> {
@@ -560,7 +598,14 @@ pub fn check_integer_copies(
         });
         let held = types.memory_at(src, 0);
         let float_bits = held.is_float();
-        let conflict = float_conflict(types, src);
+        // A conflict deeper than the object's own bytes is about memory
+        // reached through a pointer stored in it (a hash table's bucket
+        // pointing either at a node or at the table's own `_M_before_begin`,
+        // beyond which lie the table's fields): it does not doubt bytes
+        // known to hold an integer or a pointer.
+        let known = matches!(held, BaseType::Integer | BaseType::Pointer);
+        let bytes = module.alloc_size(inst.ty()) as i64;
+        let conflict = float_conflict_over(module, types, src, bytes, known);
         if float_bits
             || conflict.is_some()
             || (feeds_shadowed_store && !matches!(held, BaseType::Integer | BaseType::Pointer))

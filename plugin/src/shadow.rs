@@ -1077,7 +1077,13 @@ pub fn zero_shadow_globals(module: Module, b: &Builder, target: Value) {
                     continue;
                 }
                 for g in ferment_activity_analysis::underlying_objects(o) {
-                    if g.is_global() && is_shadow_global_name(&g.name()) && !globals.contains(&g) {
+                    // `__shared__` shadows are cleared by the block inside
+                    // the derivative (`gpu::shadow_shared_array`).
+                    if g.is_global()
+                        && is_shadow_global_name(&g.name())
+                        && g.address_space() != crate::gpu::SHARED_SPACE
+                        && !globals.contains(&g)
+                    {
                         globals.push(g);
                     }
                 }

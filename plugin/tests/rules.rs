@@ -229,6 +229,7 @@ fn build<'c>(
                 arg_at: &arg_at,
                 want,
                 result: &result,
+                companion: None,
             };
             let partials = (rule.partials)(&site);
             // No partial: the rule says the derivative is zero.

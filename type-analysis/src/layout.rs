@@ -86,6 +86,36 @@ fn index_choices(v: Value) -> Option<Vec<i64>> {
     (out.len() <= MAX_CANDIDATES).then_some(out)
 }
 
+/// A constant every value of the integer `v` is a multiple of (1 when
+/// nothing better is known): `i << 3`, `i * 24`, sums of such terms.
+fn known_multiple(v: Value, depth: u32) -> i64 {
+    fn gcd(a: i64, b: i64) -> i64 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    if let Some(c) = v.const_int() {
+        return c.unsigned_abs().min(1 << 20) as i64;
+    }
+    if depth > 6 || !v.is_instruction() {
+        return 1;
+    }
+    let m = |x: Value| known_multiple(x, depth + 1);
+    let product = |a: i64, b: i64| a.saturating_mul(b).min(1 << 20);
+    match v.opcode() {
+        Opcode::LLVMShl => match v.operand(1).const_int() {
+            Some(k) if (0..20).contains(&k) => product(m(v.operand(0)).max(1), 1 << k),
+            _ => 1,
+        },
+        Opcode::LLVMMul => product(m(v.operand(0)).max(1), m(v.operand(1)).max(1)),
+        Opcode::LLVMAdd | Opcode::LLVMSub => gcd(m(v.operand(0)), m(v.operand(1))).max(1),
+        Opcode::LLVMZExt | Opcode::LLVMSExt => m(v.operand(0)).max(1),
+        _ => 1,
+    }
+}
+
 /// The module's data layout.
 pub struct Layout {
     dl: LLVMTargetDataRef,
@@ -289,6 +319,10 @@ impl Layout {
                     (0..extent as i64).collect()
                 }
                 None if stride > 1 => vec![0],
+                // A byte offset that is a multiple of an element's size
+                // (`p + i * 8` written on `char *`, as a generic sort or
+                // copy moves elements): any element, like a typed index.
+                None if known_multiple(idx, 0) > 1 => vec![0],
                 None => {
                     return GepOffset {
                         offsets: Vec::new(),

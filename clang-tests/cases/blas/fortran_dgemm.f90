@@ -1,6 +1,7 @@
 ! A Fortran caller of BLAS: dgemm ('N','T' character arguments, flang passes
 ! hidden lengths), dgemv and ddot on explicit-shape arrays; the reverse-mode
-! gradient of both matrix arguments against central finite differences.
+! gradient of both matrix arguments against central finite differences,
+! forward mode against finite differences and the reverse gradient.
 ! LIBS: -lopenblas
 module m
   use iso_c_binding
@@ -43,8 +44,14 @@ program p
       type(c_funptr), value :: fn
       real(c_double) :: a(*), da(*), b(*), db(*)
     end subroutine
+    real(c_double) function fwddiff(fn, a, ta, b, tb) bind(C, name="__enzyme_fwddiff")
+      import
+      type(c_funptr), value :: fn
+      real(c_double) :: a(*), ta(*), b(*), tb(*)
+    end function
   end interface
   real(c_double) :: a(mm, kk), b(nn, kk), da(mm, kk), db(nn, kk), keep, fd, h
+  real(c_double) :: ta(mm, kk), tb(nn, kk), t, dot
   integer :: i, j, bad
   do j = 1, kk
     do i = 1, mm
@@ -85,6 +92,26 @@ program p
       end if
     end do
   end do
+  ! forward mode along one direction: against FD and the reverse gradient
+  do j = 1, kk
+    do i = 1, mm
+      ta(i, j) = cos(0.9d0 * i - 0.4d0 * j)
+    end do
+    do i = 1, nn
+      tb(i, j) = sin(0.6d0 * i + 0.3d0 * j)
+    end do
+  end do
+  t = fwddiff(c_funloc(loss), a, ta, b, tb)
+  fd = (loss(a + h * ta, b + h * tb) - loss(a - h * ta, b - h * tb)) / (2 * h)
+  dot = sum(da * ta) + sum(db * tb)
+  if (abs(t - fd) > 1d-6 * (1 + abs(fd))) then
+    print *, "mismatch forward", t, fd
+    bad = bad + 1
+  end if
+  if (abs(t - dot) > 1d-10 * (1 + abs(dot))) then
+    print *, "mismatch forward vs reverse", t, dot
+    bad = bad + 1
+  end if
   if (bad /= 0) stop 1
   print *, "ok"
 end program

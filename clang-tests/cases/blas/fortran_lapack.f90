@@ -3,7 +3,8 @@
 ! dpotrf/dpotrs ('L') on a symmetric positive definite matrix built from the
 ! input; flang passes the character arguments' hidden lengths. The
 ! reverse-mode gradient of both arguments against central finite
-! differences.
+! differences, forward mode against finite differences and the reverse
+! gradient.
 ! LIBS: -lopenblas
 module m
   use iso_c_binding
@@ -64,8 +65,14 @@ program p
       type(c_funptr), value :: fn
       real(c_double) :: a(*), da(*), b(*), db(*)
     end subroutine
+    real(c_double) function fwddiff(fn, a, ta, b, tb) bind(C, name="__enzyme_fwddiff")
+      import
+      type(c_funptr), value :: fn
+      real(c_double) :: a(*), ta(*), b(*), tb(*)
+    end function
   end interface
   real(c_double) :: a(n, n), b(n, r), da(n, n), db(n, r), keep, fd, h
+  real(c_double) :: ta(n, n), tb(n, r), t, dot
   integer :: i, j, bad
   do j = 1, n
     do i = 1, n
@@ -109,6 +116,25 @@ program p
       end if
     end do
   end do
+  do j = 1, n
+    do i = 1, n
+      ta(i, j) = cos(0.6d0 * i - 0.3d0 * j)
+    end do
+    do i = 1, r
+      tb(j, i) = sin(0.8d0 * j + 0.5d0 * i)
+    end do
+  end do
+  t = fwddiff(c_funloc(loss), a, ta, b, tb)
+  fd = (loss(a + h * ta, b + h * tb) - loss(a - h * ta, b - h * tb)) / (2 * h)
+  dot = sum(da * ta) + sum(db * tb)
+  if (abs(t - fd) > 1d-6 * (1 + abs(fd))) then
+    print *, "mismatch forward", t, fd
+    bad = bad + 1
+  end if
+  if (abs(t - dot) > 1d-10 * (1 + abs(dot))) then
+    print *, "mismatch forward vs reverse", t, dot
+    bad = bad + 1
+  end if
   if (bad /= 0) stop 1
   print *, "ok"
 end program

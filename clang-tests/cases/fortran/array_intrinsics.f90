@@ -5,6 +5,8 @@
 ! Reverse mode against central finite differences, forward mode against finite differences
 ! and against the reverse gradient (dot-product test).
 ! RUN: flang
+include 'check.inc'
+
 module array_intrinsics_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -22,43 +24,30 @@ contains
     model = sum(c) + product(x(1:3)) + sum(maxval(r, dim=1)) + sum(minval(r, dim=2)) &
             + sum(product(t(:, 1:2), dim=2)) + sum(v * x) + 2 * sum(spread(x(1), 1, 2))
   end function
+  ! the model at x alone (the other arguments from the module), for the checks
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = model(size(x), x)
+  end function
 end module
 
 program main
+  use ferment_check
   use array_intrinsics_mod
   implicit none
   integer, parameter :: n = 6
   external :: f__enzyme_autodiff
   real(8), external :: f__enzyme_fwddiff
-  real(8) :: x(n), dx(n), v(n), e(n), h, fd, tangent
-  integer :: i, failures
-  failures = 0
+  real(8) :: x(n), dx(n), v(n), tangent
+  integer :: i
   do i = 1, n
     x(i) = 0.35d0 * i - 0.8d0 + 0.1d0 * mod(i, 2)  ! distinct values: no ties in MAXVAL/MINVAL
     v(i) = cos(1.0d0 * i)
   end do
   dx = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx)
-  h = 1d-5
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = (model(n, x + e) - model(n, x - e)) / (2 * h)
-    if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: reverse vs finite differences at', i, dx(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('reverse', oracle, x, dx, 1d-5, 1d-6)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v)
-  fd = (model(n, x + h * v) - model(n, x - h * v)) / (2 * h)
-  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-5, 1d-6, dx, 1d-10)
+  call check_report()
 end program

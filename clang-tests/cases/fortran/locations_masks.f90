@@ -6,10 +6,14 @@
 ! against finite differences and against the reverse gradient (dot-product test); the points
 ! keep away from ties and from the mask thresholds.
 ! RUN: flang
+include 'check.inc'
+
 module locations_masks_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
   integer, bind(C, name="enzyme_dup") :: enzyme_dup
+  ! the arguments besides x, for oracle
+  logical :: flag_now
 contains
   real(8) function model(n, x, flag)
     integer, intent(in) :: n
@@ -41,9 +45,15 @@ contains
     ! NORM2 along a dimension (_FortranANorm2Dim at every -O)
     model = model + sum(norm2(a, dim=1)) + sum(norm2(a, dim=2) * x)
   end function
+  ! the model at x alone (the other arguments from the module), for the checks
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = model(size(x), x, flag_now)
+  end function
 end module
 
 program main
+  use ferment_check
   use locations_masks_mod
   implicit none
   integer, parameter :: n = 6
@@ -51,33 +61,14 @@ program main
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.45d0, -1.1d0, 0.7d0, 1.9d0, -0.4d0, 1.2d0]
   real(8) :: v(n) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0, -1d0]
-  real(8) :: dx(n), e(n), h, fd, tangent
+  real(8) :: dx(n), tangent
   logical :: flag
-  integer :: i, failures
-  failures = 0
   flag = .true.
+  flag_now = flag
   dx = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx, enzyme_const, flag)
-  h = 1d-6
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = (model(n, x + e, flag) - model(n, x - e, flag)) / (2 * h)
-    if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: reverse vs finite differences at', i, dx(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('reverse', oracle, x, dx, 1d-6, 1d-6)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v, enzyme_const, flag)
-  fd = (model(n, x + h * v, flag) - model(n, x - h * v, flag)) / (2 * h)
-  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-6, 1d-6, dx, 1d-10)
+  call check_report()
 end program

@@ -119,6 +119,10 @@ NV1(exp2) NV1(log2) NV1(log10) NV1(asin) NV1(acos) NV1(fabs) NV1(log1p) NV1(expm
 NV1(erf) NV1(erfc) NV1(asinh) NV1(acosh) NV1(atanh) NV1(exp10) NV1(rsqrt)
 double __nv_pow(double x, double y) { return pow(x, y); }
 float __nv_powf(float x, float y) { return powf(x, y); }
+#define NV2(fn)                                                                                    \
+  double __nv_##fn(double x, double y) { return fn(x, y); }                                        \
+  float __nv_##fn##f(float x, float y) { return fn##f(x, y); }
+NV2(fmax) NV2(fmin) NV2(atan2) NV2(hypot) NV2(fmod)
 void __nv_sincos(double x, double *s, double *c) { *s = sin(x), *c = cos(x); }
 void __nv_sincosf(float x, float *s, float *c) { *s = sinf(x), *c = cosf(x); }
 

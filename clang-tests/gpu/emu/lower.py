@@ -22,6 +22,22 @@ define {{float, i1}} @"emu.nvvm.shfl.sync.{kind}.f32p"(i32 %m, float %v, i32 %b,
 }}
 """
 KINDS = {"idx": 0, "up": 1, "down": 2, "bfly": 3}
+# Warp-aggregated atomics (plugin/src/gpu/aggregate.rs) test activemask for
+# a converged warp; the emulator's threads are never known to be converged,
+# so it answers "not all lanes" and the kernels take the per-lane atomics
+# (the aggregated path runs on real GPUs only).
+MATCH_ALL = """
+define {i64, i1} @"emu.nvvm.match.all.sync.i64p"(i32 %m, i64 %v) {
+  %s0 = insertvalue {i64, i1} undef, i64 %v, 0
+  %s1 = insertvalue {i64, i1} %s0, i1 false, 1
+  ret {i64, i1} %s1
+}
+"""
+ACTIVEMASK = """
+define i32 @"emu.nvvm.activemask"() {
+  ret i32 0
+}
+"""
 
 
 def lower(text: str) -> str:
@@ -41,7 +57,9 @@ def lower(text: str) -> str:
         line = line.replace(" ptx_kernel ", " ")
         line = re.sub(r"@llvm\.nvvm\.([\w.]+)", r'@"emu.nvvm.\1"', line)
         # The predicate forms of the shuffles are defined below.
-        if line.startswith("declare") and re.search(r'@"emu\.nvvm\.shfl\.sync\.\w+\.f32p"', line):
+        if line.startswith("declare") and re.search(
+            r'@"emu\.nvvm\.(shfl\.sync\.\w+\.f32p|match\.all\.sync\.i64p|activemask)"', line
+        ):
             continue
         out.append(line)
     body = "\n".join(out) + "\n"
@@ -50,6 +68,10 @@ def lower(text: str) -> str:
         body += "declare float @emu_shfl_pred(i32, float, i32, i32, ptr)\n"
         for kind in sorted(used):
             body += SHFL_P.format(kind=kind, code=KINDS[kind])
+    if '@"emu.nvvm.match.all.sync.i64p"' in body:
+        body += MATCH_ALL
+    if '@"emu.nvvm.activemask"' in body:
+        body += ACTIVEMASK
     return body
 
 

@@ -415,11 +415,26 @@ fn link_runtime(module: Module, at: Option<Value>) -> Result<()> {
             None => Error::new(msg),
         }
     };
+    link_ir(module, RUNTIME, c"ferment.context.runtime").map_err(fail)?;
+    for f in module.functions() {
+        if f.name().starts_with("ferment.ctx.") {
+            f.set_internal();
+        }
+    }
+    Ok(())
+}
+
+/// Parses textual IR (a run time ferment embeds) into the module's context
+/// and links it in; the error says which step failed.
+pub(crate) fn link_ir(
+    module: Module,
+    text: &str,
+    name: &std::ffi::CStr,
+) -> std::result::Result<(), String> {
     unsafe {
-        let name = c"ferment.context.runtime";
         let buf = llvm_sys::core::LLVMCreateMemoryBufferWithMemoryRangeCopy(
-            RUNTIME.as_ptr().cast(),
-            RUNTIME.len(),
+            text.as_ptr().cast(),
+            text.len(),
             name.as_ptr(),
         );
         let mut runtime = std::ptr::null_mut();
@@ -439,17 +454,12 @@ fn link_runtime(module: Module, at: Option<Value>) -> Result<()> {
         if failed {
             let msg = std::ffi::CStr::from_ptr(err).to_string_lossy().into_owned();
             LLVMDisposeMessage(err);
-            return Err(fail(format!("parse: {msg}")));
+            return Err(format!("parse: {msg}"));
         }
         LLVMSetDataLayout(runtime, LLVMGetDataLayoutStr(module.0));
         LLVMSetTarget(runtime, LLVMGetTarget(module.0));
         if llvm_sys::linker::LLVMLinkModules2(module.0, runtime) != 0 {
-            return Err(fail("link".into()));
-        }
-    }
-    for f in module.functions() {
-        if f.name().starts_with("ferment.ctx.") {
-            f.set_internal();
+            return Err("link".into());
         }
     }
     Ok(())

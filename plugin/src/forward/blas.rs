@@ -51,7 +51,8 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
     let b = Builder::new(module);
     b.before(inst);
     b.set_debug_loc_from(inst);
-    let op = dec.op(module, &mut |p, ty| b.load(ty, p));
+    let mut op = dec.op(module, &mut |p, ty| b.load(ty, p));
+    dec.skip_query(&b, &mut op);
     let ft = op.prec.ty(module);
     let e = Emit {
         b: &b,
@@ -92,7 +93,6 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         blas::tangent(&e, &op, derivs, false);
     }
     b.after(inst);
-    let mut op = op;
     op.info = match dec.status(inst) {
         Some(blas::Status::Returned) => Some(inst),
         Some(blas::Status::ByRef(p)) => Some(b.load(op.int, p)),

@@ -742,6 +742,7 @@ impl<'k> TangentSweep<'k> {
             arg_at: &arg_at,
             want: want.to_vec(),
             result: &result,
+            companion: None,
         };
         rule(&site).ok_or_else(|| {
             Error::at(

@@ -368,6 +368,19 @@ impl Accesses {
                         || crate::annotations::is_type_hint(&name)
                         || crate::rules::call_rule(&name).is_some_and(|r| r.writes.is_empty())
                     {
+                    } else if let Some(effects) = crate::rules::blas::known_effects(inst) {
+                        // A BLAS or LAPACK routine touches only its array
+                        // arguments (and reads the by-reference scalars).
+                        for (a, e) in args.iter().zip(effects) {
+                            if !a.ty().is_pointer() {
+                                continue;
+                            }
+                            if e.writes() {
+                                self.writes
+                                    .extend(classes(*a).into_iter().map(|c| (c, inst)));
+                            }
+                            self.reads.extend(classes(*a));
+                        }
                     } else if let Some(g) = callee.filter(|g| !g.is_declaration() && depth < 8) {
                         let arg_classes: Vec<Vec<Class>> = args
                             .iter()

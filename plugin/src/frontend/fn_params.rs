@@ -20,12 +20,17 @@ use llvm_sys::LLVMLinkage;
 
 /// How many helper levels (a helper calling a helper) are resolved.
 const MAX_ROUNDS: u32 = 4;
+/// How many function parameters of helpers are specialized per level.
+const MAX_SPECIALIZATIONS: u32 = 16;
 
 /// Specializes the helpers described above; returns whether it changed
 /// the module.
 pub fn specialize_function_parameters(module: Module) -> bool {
     let mut changed = false;
-    for _ in 0..MAX_ROUNDS {
+    // A specialization deletes the helper, and with it the other AD calls
+    // it held (a helper taking two functions): the calls are collected
+    // again after each one.
+    for _ in 0..MAX_ROUNDS * MAX_SPECIALIZATIONS {
         let mut round = false;
         for (call, _) in super::find_ad_calls(module) {
             let Some(fn_arg) = function_operand(call) else {
@@ -41,7 +46,10 @@ pub fn specialize_function_parameters(module: Module) -> bool {
             let Some(index) = helper.params().iter().position(|p| *p == param) else {
                 continue;
             };
-            round |= specialize(module, helper, index, 0);
+            if specialize(module, helper, index, 0) {
+                round = true;
+                break;
+            }
         }
         changed |= round;
         if !round {

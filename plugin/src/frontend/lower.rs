@@ -220,6 +220,27 @@ fn ones(b: &Builder, ty: Type) -> Value {
         })
 }
 
+/// 1.0 in every float of `ty` and zero in everything else (integers and
+/// pointers of a struct carry no derivative).
+pub(super) fn ones_in_floats(b: &Builder, ty: Type) -> Value {
+    if ty.is_fp_like() {
+        return b.const_real(ty, 1.0);
+    }
+    let fields: Vec<Type> = if ty.is_struct() {
+        ty.struct_fields()
+    } else if ty.is_array() {
+        vec![ty.element_type(); ty.array_len() as usize]
+    } else {
+        return b.zero(ty);
+    };
+    fields
+        .into_iter()
+        .enumerate()
+        .fold(b.zero(ty), |agg, (i, f)| {
+            b.insert_value(agg, ones_in_floats(b, f), i as u32)
+        })
+}
+
 /// `__enzyme_reverse`: the adjoints of the return value among the trailing
 /// arguments `seeds` (`byval`: each one's struct type where the C ABI passes
 /// it in memory), one per lane. They are read as a sequence of float leaves
@@ -426,6 +447,12 @@ pub(super) fn fit_results(
         }
         return fit_call_results(module, b, req.call, req.sret, &out);
     }
+    if let Some(t) = req.sret_result.filter(|_| req.sret_primal) {
+        // Reverse mode with the primal: the struct the derivative wrote.
+        let mut out = vec![b.load(t, req.args[0].primal)];
+        out.extend_from_slice(outputs);
+        return fit_call_results(module, b, req.call, req.sret, &out);
+    }
     fit_call_results(module, b, req.call, req.sret, outputs)
 }
 
@@ -554,6 +581,7 @@ pub fn replace_with_trap(module: Module, call: Value) {
 /// longer have users (unused declarations must not reach the object file at
 /// -O0, where nothing else deletes them).
 pub fn cleanup_declarations(module: Module) {
+    crate::qsort::remove_unused(module);
     for f in module.functions() {
         let name = f.name();
         let ours = super::request::entry_kind(&name).is_some() || super::is_loop_construct(&name);

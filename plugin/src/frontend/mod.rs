@@ -622,7 +622,21 @@ fn materialize_sret(module: Module, req: &mut request::Request) {
     let arg = &mut req.args[0];
     arg.primal = primal;
     if req.mode != request::Mode::Forward {
-        // Reverse mode: the shadow is the caller's adjoint buffer.
+        // Reverse mode: the shadow is the caller's adjoint buffer, or one
+        // holding the seed the return marker asks for.
+        if let Some(active) = req.sret_seed {
+            let seed = slot("ferment.sret.seed");
+            let b = ferment_ir::Builder::new(module);
+            b.before(req.call);
+            let v = if active {
+                lower::ones_in_floats(&b, t)
+            } else {
+                b.zero(t)
+            };
+            let st = b.store(v, seed);
+            b.set_alignment(st, align);
+            req.args[0].shadow = Some(seed);
+        }
         return;
     }
     let shadows: Vec<Value> = (0..req.width.max(1))

@@ -133,6 +133,17 @@ pub struct Request {
     /// `enzyme_context, ctx`: the Enzyme context (`__enzyme_context`)
     /// holding the shadows of globals.
     pub context: Option<Value>,
+    /// Combined reverse mode of a function returning its struct through
+    /// `sret` whose call gives no adjoint buffer but names the return's
+    /// activity first (Enzyme's C++ interface: `enzyme::autodiff<Reverse,
+    /// Active<T>>`): `true` seeds 1.0 in every float of the struct (as a
+    /// struct returned in registers is seeded), `false` (`Const<T>`) zero.
+    /// `materialize_sret` gives that buffer in the caller's frame.
+    pub sret_seed: Option<bool>,
+    /// Combined reverse mode of such a function with `enzyme_primal_return`:
+    /// the call returns the struct the derivative wrote to the primal
+    /// buffer, then the derivatives.
+    pub sret_primal: bool,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -232,6 +243,36 @@ pub fn entry_kind(name: &str) -> Option<&'static str> {
 }
 
 /// The name of the `enzyme_*` marker `v` denotes, if it is one.
+/// Whether `ty` contains a pointer.
+fn has_pointer(ty: Type) -> bool {
+    if ty.is_pointer() {
+        true
+    } else if ty.is_struct() {
+        ty.struct_fields().into_iter().any(has_pointer)
+    } else if ty.is_array() {
+        has_pointer(ty.element_type())
+    } else {
+        false
+    }
+}
+
+/// Whether an active struct result can be seeded with 1.0 in its floats:
+/// it has some, and no pointer to data a seed would have to reach.
+fn seedable_struct(ty: Type) -> bool {
+    fn has_float(ty: Type) -> bool {
+        if ty.is_fp_like() {
+            true
+        } else if ty.is_struct() {
+            ty.struct_fields().into_iter().any(has_float)
+        } else if ty.is_array() {
+            ty.array_len() > 0 && has_float(ty.element_type())
+        } else {
+            false
+        }
+    }
+    has_float(ty) && !has_pointer(ty)
+}
+
 pub fn marker_name(v: Value) -> Option<String> {
     if let Some(s) = v.metadata_string() {
         return s.starts_with("enzyme_").then_some(s);
@@ -453,6 +494,8 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         width: 1,
         context: None,
         fwdsplit: entry == "__enzyme_fwdsplit",
+        sret_seed: None,
+        sret_primal: false,
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
         let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
@@ -462,7 +505,35 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             .get(pos)
             .copied()
             .filter(|a| a.ty().is_pointer() && marker_name(*a).is_none());
-        if mode != Mode::Forward && part != Part::TapeSize && seed.is_none() {
+        // Without a buffer, a return marker leading the markers says what
+        // the seed is (the C++ interface passes one before the arguments).
+        if mode == Mode::Reverse && part == Part::Whole && seed.is_none() {
+            req.sret_seed = all_args[pos..]
+                .iter()
+                .map_while(|a| marker_name(*a))
+                .find_map(|m| match m.as_str() {
+                    "enzyme_active_return" => Some(true),
+                    "enzyme_const_return" => Some(false),
+                    _ => None,
+                });
+        }
+        if req.sret_seed == Some(true) && !seedable_struct(t) {
+            return Err(call_error(
+                &call,
+                entry,
+                format!(
+                    "reverse mode of '{fname}' with an active return of {}, which {}: a seed of 1.0 in its float members cannot reach the data it refers to",
+                    t.describe(),
+                    if has_pointer(t) { "holds pointers (a container's elements live elsewhere)" } else { "has no floating-point member" },
+                ),
+            )
+            .hint("return the data through a parameter passed as enzyme::Duplicated (a shadow to seed), or use Const<T> for the result and differentiate a scalar function of it"));
+        }
+        if mode != Mode::Forward
+            && part != Part::TapeSize
+            && seed.is_none()
+            && req.sret_seed.is_none()
+        {
             return Err(call_error(
                 &call,
                 entry,
@@ -474,7 +545,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 ),
             )
             .hint(if part == Part::Whole {
-                "pass a pointer to the struct's adjoint (the seed) as the first argument after the function: __enzyme_autodiff((void*)f, &d_result, args...)"
+                "pass a pointer to the struct's adjoint (the seed) as the first argument after the function: __enzyme_autodiff((void*)f, &d_result, args...), or enzyme_active_return there to seed 1.0 in every float member"
             } else {
                 "pass a pointer to the struct's adjoint as the first argument after the function, in both calls: __enzyme_augmentfwd((void*)f, &d_result, args...) and __enzyme_reverse((void*)f, &d_result, args..., tape)"
             }));
@@ -1005,7 +1076,9 @@ impl Parser<'_> {
         } = self;
         let (mode, part) = (req.mode, req.part);
         if req.sret_result.is_some() {
-            if mode == Mode::Reverse && req.return_primal {
+            if mode == Mode::Reverse && req.return_primal && part == Part::Whole && req.width <= 1 {
+                req.sret_primal = true;
+            } else if mode == Mode::Reverse && req.return_primal {
                 return Err(call_error(
                     &call,
                     entry,
@@ -1107,7 +1180,12 @@ impl Parser<'_> {
                         if tape == 1 { "the tape returned by __enzyme_augmentfwd" } else { "the tape is passed with enzyme_tape" },
                         req.trailing.len()
                     ),
-                ));
+                )
+                .hint(if req.return_active {
+                    "the reverse sweep of a function with a floating-point result needs the result's adjoint (the seed, e.g. 1.0; 0.0 to differentiate only through the arguments' shadows), passed by value before the tape; from Fortran, declare it in the interface as `real(c_double), value :: dret`"
+                } else {
+                    "pass the arguments as for __enzyme_autodiff, then the tape"
+                }));
             }
         }
         if req.fwdsplit {

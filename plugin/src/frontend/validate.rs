@@ -339,7 +339,7 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
                     ),
                 )
                 .hint(if name.starts_with("_FortranA") {
-                    format!("'{name}' is flang's runtime routine for a Fortran intrinsic (CSHIFT or EOSHIFT along a dimension, or SPREAD/RESHAPE/TRANSPOSE/PACK/UNPACK of a type other than real(4)/real(8)); ferment differentiates it only where its data are integer, logical or character: write the operation on real data as a loop or with array sections")
+                    format!("'{name}' is flang's runtime routine for a Fortran intrinsic (CSHIFT, EOSHIFT, SPREAD, RESHAPE, TRANSPOSE, PACK or UNPACK of a type other than real(4)/real(8), or of a shape ferment does not handle); ferment differentiates it only where its data are integer, logical or character: write the operation on real data as a loop or with array sections")
                 } else {
                     format!("pass '{name}' a separate buffer that holds no active data, and copy the values over with ordinary assignments")
                 }));

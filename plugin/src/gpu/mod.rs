@@ -17,12 +17,18 @@
 //! May touch: the reverse sweep's builder (through the callers); never the
 //! analyses.
 
+mod aggregate;
+mod hoist;
 mod privacy;
 mod shared;
 mod shuffle;
 
+pub use aggregate::{atomic_add_helper, can_aggregate};
+pub use hoist::hoist_loads;
 pub use privacy::{is_uniform, private_loads};
-pub use shared::{scratch_cell, shadow_shared_array, SHARED_SPACE};
+pub use shared::{
+    copy_words_helper, scratch_cell, shadow_shared_array, skip_scratch_atomics, SHARED_SPACE,
+};
 use shuffle::shuffle_name;
 pub use shuffle::{Shuffle, ShuffleKind};
 

@@ -63,6 +63,59 @@ pub fn shadow_shared_array(
     Ok(sg)
 }
 
+/// `void ferment.gpu.copy_words(ptr dst, ptr src, i64 bytes)`: a copy
+/// between two 8-byte-aligned buffers that do not overlap, by 64-bit words
+/// then bytes (NVPTX lowers a `memcpy` of unknown length to a byte loop).
+/// Tape buffers moving to a larger heap buffer use it.
+pub fn copy_words_helper(module: Module) -> Value {
+    const NAME: &str = "ferment.gpu.copy_words";
+    if let Some(f) = module.function(NAME) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i64t, i8t) = (Type::ptr(ctx), Type::int(ctx, 64), Type::int(ctx, 8));
+    let f = module.add_function(
+        NAME,
+        Type::function(Type::void(ctx), &[ptr, ptr, i64t], false),
+    );
+    f.set_internal();
+    let (dst, src, bytes) = (f.params()[0], f.params()[1], f.params()[2]);
+    let entry = f.append_block("entry");
+    let words_loop = f.append_block("words");
+    let tail_check = f.append_block("tail.check");
+    let tail_loop = f.append_block("tail");
+    let exit = f.append_block("exit");
+    let b = Builder::new(module);
+    let ult = ferment_ir::IntPredicate::LLVMIntULT;
+    b.at_end(entry);
+    let words = b.udiv_int(bytes, b.const_int(i64t, 8));
+    let zero = b.const_int(i64t, 0);
+    let one = b.const_int(i64t, 1);
+    b.cond_br(b.icmp(ult, zero, words), words_loop, tail_check);
+    b.at_end(words_loop);
+    let i = b.phi(i64t, "i");
+    let w = b.load(i64t, b.gep(i64t, src, &[i]));
+    b.store(w, b.gep(i64t, dst, &[i]));
+    let next = b.add_int(i, one);
+    b.cond_br(b.icmp(ult, next, words), words_loop, tail_check);
+    i.add_incoming(zero, entry);
+    i.add_incoming(next, words_loop);
+    b.at_end(tail_check);
+    let start = b.mul_int(words, b.const_int(i64t, 8));
+    b.cond_br(b.icmp(ult, start, bytes), tail_loop, exit);
+    b.at_end(tail_loop);
+    let j = b.phi(i64t, "j");
+    let c = b.load(i8t, b.gep(i8t, src, &[j]));
+    b.store(c, b.gep(i8t, dst, &[j]));
+    let next = b.add_int(j, one);
+    b.cond_br(b.icmp(ult, next, bytes), tail_loop, exit);
+    j.add_incoming(start, tail_check);
+    j.add_incoming(next, tail_loop);
+    b.at_end(exit);
+    b.ret_void();
+    f
+}
+
 /// `void ferment.gpu.zero_shared(ptr p, i64 words)`: the threads of the
 /// block zero `words` 32-bit words at `p` together, thread `t` of `n`
 /// zeroing words `t, t + n, ...`.
@@ -119,4 +172,53 @@ pub fn scratch_cell(module: Module, b: &Builder, ty: Type) -> Value {
         None => module.add_undef_global_in(&name, ty, GLOBAL_SPACE),
     };
     b.addrspace_cast(g, Type::ptr(module.context()))
+}
+
+/// Whether `p` is the scratch cell of [`scratch_cell`] (through its cast).
+fn is_scratch_cell(p: Value) -> bool {
+    let g = p.strip_casts();
+    g.is_global() && g.name().starts_with("ferment.gpu.scratch.")
+}
+
+/// Makes each atomic accumulation of `f` (an `atomicrmw`, or a call of
+/// `gpu::atomic_add_helper`) into `select(own, scratch, shadow)`
+/// (the adjoint of a read through a pointer that may point into constant
+/// memory) conditional: a thread whose pointer is constant skips the atomic,
+/// instead of contending with every other such thread for the one scratch
+/// cell (measured on an H200: 178x the primal's time with 2M threads
+/// serialized on the cell).
+pub fn skip_scratch_atomics(module: Module, f: Value) {
+    let sites: Vec<Value> = f
+        .blocks()
+        .into_iter()
+        .flat_map(|blk| blk.instructions())
+        .filter(|i| {
+            let accumulates = i.opcode() == ferment_ir::Opcode::LLVMAtomicRMW
+                || i.is_call()
+                    && i.called_function()
+                        .is_some_and(|f| f.name().starts_with("ferment.gpu.atomic_add."));
+            accumulates && !i.has_uses() && {
+                let p = i.operand(0);
+                p.is_instruction()
+                    && p.opcode() == ferment_ir::Opcode::LLVMSelect
+                    && is_scratch_cell(p.operand(1))
+                    && !is_scratch_cell(p.operand(2))
+            }
+        })
+        .collect();
+    let b = Builder::new(module);
+    for atomic in sites {
+        let select = atomic.operand(0);
+        b.before(atomic);
+        let not_own = b.not(select.operand(0));
+        let then = crate::shim::if_then_after(not_own);
+        b.before(then);
+        let copy = atomic.clone_instruction();
+        b.insert(copy);
+        copy.set_operand(0, select.operand(2));
+        atomic.erase();
+        if !select.has_uses() {
+            select.erase();
+        }
+    }
 }

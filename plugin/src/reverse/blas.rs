@@ -56,7 +56,8 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let fwd = Builder::new(module);
     fwd.before(inst);
     fwd.set_debug_loc_from(inst);
-    let op = dec.op(module, &mut |p, ty| fwd.load(ty, p));
+    let mut op = dec.op(module, &mut |p, ty| fwd.load(ty, p));
+    dec.skip_query(&fwd, &mut op);
 
     let shadow_ptrs: Vec<Option<Value>> = op
         .arrays
@@ -103,7 +104,8 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             prec: op.prec,
             int: op.int,
         };
-        let buf = e.pack(&op.arrays[i], op.extent(i));
+        let take = s.tape.cache_helpers().map(|(take, _)| take);
+        let buf = e.pack_with(&op.arrays[i], op.extent(i), take);
         s.tape.report.add(|| {
             format!(
                 "  copy array operand {} of `{}` {} the call for the reverse sweep",
@@ -216,13 +218,22 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     };
     let outs = blas::adjoint(&e, &rop, &derivs, result);
     let piv_buf = pivots.and_then(|(p, copied)| copied.then_some(p));
-    for buf in bufs.iter().filter_map(|&(_, b)| b).chain(piv_buf) {
+    // Operand copies go back to the tape cache (kept for the next
+    // gradient: no heap growth and trim per call), the pivots to `free`.
+    let release = s.tape.cache_helpers().map(|(_, release)| release);
+    let copied = bufs.iter().filter_map(|&(_, b)| b).map(|b| (b, release));
+    for (buf, release) in copied.chain(piv_buf.map(|p| (p, None))) {
         // Split shape with `enzyme_nofree`: kept for another reverse sweep.
         let p = match free_flag {
             Some(flag) => b.select(flag, buf, b.zero(Type::ptr(module.context()))),
             None => buf,
         };
-        e.free(p);
+        match release {
+            Some(r) => {
+                b.call_fn(r, &[p]);
+            }
+            None => e.free(p),
+        }
     }
     drop(b);
     for ((sc, d), sh) in op.scalars.iter().zip(outs).zip(scalar_shadows) {

@@ -111,6 +111,13 @@ impl ReverseSweep<'_, '_, '_> {
         let dispatch = self.rf.append_block("rev.dispatch");
         self.dispatch = Some((entry, dispatch));
         self.b.at_end(dispatch);
+        if rets.is_empty() {
+            // No `ret` is reachable (a pure virtual function's body is a
+            // trap, reached through a dispatcher): the augmented forward
+            // function never returns, so nothing can call this one.
+            self.b.unreachable();
+            return;
+        }
         let targets: Vec<Block> = rets
             .iter()
             .enumerate()

@@ -179,7 +179,13 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     if let Some(kind) = allocation_kind(inst) {
         if let Some(free) = s.deferred_frees.get(&inst).and_then(|f| f.first()).copied() {
-            if let Some(dealloc) = free.called_function() {
+            // (the end of a stack array's lifetime is dropped, not moved:
+            // it takes the alloca itself, which the reverse sweep may see
+            // only through the tape)
+            let dealloc = free
+                .called_function()
+                .filter(|f| !f.name().starts_with("llvm.lifetime"));
+            if let Some(dealloc) = dealloc {
                 let mut args = vec![s.primal(inst)];
                 for a in free.call_args().into_iter().skip(1) {
                     args.push(s.primal(a));

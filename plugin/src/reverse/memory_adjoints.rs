@@ -185,8 +185,34 @@ impl ReverseSweep<'_, '_, '_> {
     /// `*sp += d` as `atomicrmw fadd`, element by element for a vector.
     pub(super) fn atomic_accumulate(&mut self, sp: Value, d: Value) {
         let ty = d.ty();
+        // On GPUs (sm_70+), through a helper that sums a converged warp's
+        // values first when all its lanes add to one address.
+        let aggregated = |s: &Self, t: Type| {
+            let cpu = s.key.function.string_attribute("target-cpu");
+            (s.gpu_private.is_some() && crate::gpu::can_aggregate(cpu.as_deref()))
+                .then(|| crate::gpu::atomic_add_helper(s.module, t))
+                .flatten()
+        };
         if !ty.is_vector() {
-            self.b.atomic_fadd(sp, d);
+            match aggregated(self, ty) {
+                Some(helper) => {
+                    self.b.call_fn(helper, &[sp, d]);
+                }
+                None => {
+                    self.b.atomic_fadd(sp, d);
+                }
+            }
+            return;
+        }
+        if let Some(helper) = aggregated(self, ty.scalar()) {
+            let i32t = self.b.i32();
+            for k in 0..ty.vector_len() {
+                let e = self.b.extract_element(d, self.b.const_int(i32t, k as i64));
+                let p = self
+                    .b
+                    .gep(ty.scalar(), sp, &[self.b.const_int(i32t, k as i64)]);
+                self.b.call_fn(helper, &[p, e]);
+            }
             return;
         }
         let i32t = self.b.i32();

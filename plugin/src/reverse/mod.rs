@@ -307,11 +307,15 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 .iter()
                 .flat_map(|b| b.instructions())
                 .filter(|i| {
+                    // Not when the primal computes the other function of
+                    // the same argument too: the partials then read the
+                    // pair's primal values, which are taped.
                     i.is_call()
                         && activity.is_active(*i)
                         && i.called_function()
                             .and_then(|f| rules::call_rule(&f.name()))
                             .is_some_and(|r| r.name == "sin" || r.name == "cos")
+                        && rules::trig_companion(*i).is_none()
                 })
                 .collect(),
         );
@@ -463,6 +467,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.reverse_block(blk, exit)?;
         }
         self.finish(exit, out_ty);
+        if self.gpu_private.is_some() {
+            crate::gpu::skip_scratch_atomics(self.module, self.rf);
+        }
         Ok(())
     }
 
@@ -673,12 +680,15 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 reloaded.borrow_mut()[i] = Some(v);
                 v
             };
+            let twin = rules::trig_companion(inst);
+            let companion = || tape.borrow_mut().reload(loops, b, twin.unwrap());
             let site = Site {
                 b,
                 ops: operands.clone(),
                 arg_at: &arg_at,
                 want: want.clone(),
                 result: &result,
+                companion: twin.map(|_| &companion as &dyn Fn() -> Value),
             };
             rule(&site)
         }

@@ -119,7 +119,9 @@ const DEALLOCATORS: &[&str] = &["free", "_ZdlPv", "_ZdlPvm", "_ZdaPv", "_ZdaPvm"
 /// passes the allocation instead, so the reverse sweep may read it again
 /// rather than tape what was read from it. Each allocation qualifies when
 /// its address does not escape and every free of it that can reach a
-/// return is outside loops (frees on paths that never return stay).
+/// return is outside loops (frees on paths that never return stay). The
+/// end of a stack array's lifetime (`llvm.lifetime.end`, -O1 and above)
+/// counts as its free and is dropped from the derivative.
 fn deferrable_frees(
     blocks: &[ferment_ir::Block],
     escaped: &Objects,
@@ -136,21 +138,36 @@ fn deferrable_frees(
             let Some(name) = inst.called_function().map(|f| f.name()) else {
                 continue;
             };
-            if !crate::shadow::is_free(&name) || !returns(blk) {
+            // The end of a stack array's lifetime moves the same way: the
+            // reverse sweep passes the alloca after its last read there.
+            let lifetime_end = name.starts_with("llvm.lifetime.end");
+            if !(crate::shadow::is_free(&name) || lifetime_end) || !returns(blk) {
                 continue;
             }
-            let freed = ferment_activity_analysis::freed_pointer_argument(&name);
+            let freed = if lifetime_end {
+                match inst.call_args().iter().position(|a| a.ty().is_pointer()) {
+                    Some(i) => i,
+                    None => continue,
+                }
+            } else {
+                ferment_activity_analysis::freed_pointer_argument(&name)
+            };
             let objects = underlying_objects(inst.operand(freed));
-            let known = DEALLOCATORS.contains(&name.as_str()) && !in_loop(blk);
+            let known = (lifetime_end || DEALLOCATORS.contains(&name.as_str())) && !in_loop(blk);
             for o in &objects {
                 let allocator = o
                     .is_call()
                     .then(|| o.called_function().map(|f| f.name()))
                     .flatten()
                     .unwrap_or_default();
+                let allocated = if lifetime_end {
+                    allocation_kind(*o) == Some(AllocKind::Stack)
+                } else {
+                    ALLOCATORS.contains(&allocator.as_str())
+                };
                 let ok = known
                     && objects.len() == 1
-                    && ALLOCATORS.contains(&allocator.as_str())
+                    && allocated
                     && !in_loop(o.parent())
                     && !escaped.escaped.contains(o);
                 if ok {

@@ -98,10 +98,18 @@ fn inv_sqrt_one_minus_sq(s: &Site, x: Value) -> Value {
 static RULES: &[CallRule] = &[
     // ---- trigonometric and hyperbolic ----
     rule("sin", 1, |s| {
-        unary(s, |s, x| s.b.unary_intrinsic("llvm.cos", x))
+        vec![s.p(0, || match s.companion {
+            Some(c) => c(),
+            None => s.b.unary_intrinsic("llvm.cos", s.arg(0)),
+        })]
     }),
     rule("cos", 1, |s| {
-        unary(s, |s, x| s.b.fneg(s.b.unary_intrinsic("llvm.sin", x)))
+        vec![s.p(0, || {
+            s.b.fneg(match s.companion {
+                Some(c) => c(),
+                None => s.b.unary_intrinsic("llvm.sin", s.arg(0)),
+            })
+        })]
     }),
     // 1 + tan^2
     rule("tan", 1, |s| {
@@ -599,6 +607,32 @@ fn canonical(name: &str) -> Option<&'static str> {
 pub fn call_rule(name: &str) -> Option<&'static CallRule> {
     let c = canonical(name)?;
     RULES.iter().find(|r| r.name == c)
+}
+
+/// For a call of `sin` (`cos`), a call of `cos` (`sin`) of the same argument
+/// and type in the same block, whose value is the first one's partial (up to
+/// sign): the primal computes it anyway, so the derivative reads it (from the
+/// tape in reverse mode) instead of calling a transcendental function again.
+pub fn trig_companion(inst: Value) -> Option<Value> {
+    let rule_of = |v: Value| {
+        v.is_call()
+            .then(|| v.called_function())
+            .flatten()
+            .and_then(|f| call_rule(&f.name()))
+            .map(|r| r.name)
+    };
+    let want = match rule_of(inst)? {
+        "sin" => "cos",
+        "cos" => "sin",
+        _ => return None,
+    };
+    let x = *inst.call_args().first()?;
+    inst.parent().instructions().into_iter().find(|&i| {
+        i != inst
+            && i.ty() == inst.ty()
+            && rule_of(i) == Some(want)
+            && i.call_args().first() == Some(&x)
+    })
 }
 
 /// Functions that never carry a derivative (I/O, timing, randomness, memory

@@ -15,7 +15,7 @@ pub mod mpi;
 mod product;
 mod special;
 
-pub use calls::{call_rule, is_known_inactive_function, CallRule};
+pub use calls::{call_rule, is_known_inactive_function, trig_companion, CallRule};
 pub use product::{guarded, splat, times, times_lanes};
 
 use ferment_ir::{Builder, Opcode, Value};
@@ -40,6 +40,10 @@ pub struct Site<'a> {
     /// Produces the primal result on demand (reverse mode may have to load
     /// it from the tape, so it is only requested when a rule uses it).
     pub result: &'a dyn Fn() -> Value,
+    /// Reverse mode, `sin`/`cos`: the primal's own `cos`/`sin` of the same
+    /// argument in the same block ([`trig_companion`]) at the insertion
+    /// point, so the partial reuses it instead of calling the other function.
+    pub companion: Option<&'a dyn Fn() -> Value>,
 }
 
 impl Site<'_> {

@@ -7,6 +7,7 @@
 // It never decides anything about differentiation: that is Rust's job.
 
 #include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/LoopAccessAnalysis.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
@@ -53,6 +54,9 @@ void ferment_rust_print(LLVMModuleRef M, unsigned which, int all);
 // Lane order of vectorized downward loops in one of ferment's functions.
 // Returns 1 when the function changed.
 int ferment_rust_reorder_lanes(LLVMValueRef F);
+// Clears flang-22's wrong `nuw` flags on arithmetic over signed remainders.
+// Returns 1 when the module changed.
+int ferment_rust_repair_module(LLVMModuleRef M);
 }
 
 // ---- command-line options ---------------------------------------------------
@@ -120,6 +124,12 @@ cl::opt<bool> OptNoRestrictParams(
     "ferment-no-restrict-params", cl::init(false), cl::Hidden,
     cl::desc("ferment: do not mark a derivative's primal pointer parameters "
              "noalias where the primal's are (ablation)"));
+cl::opt<bool> OptHoistChecks(
+    "ferment-hoist-runtime-checks", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the vectorizer widen the runtime alias checks of "
+             "an inner loop in a derivative to the whole loop nest (LLVM's "
+             "-hoist-runtime-checks; those checks always fail when the outer "
+             "loop runs downwards, as reverse sweeps do)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
 cl::opt<bool> OptLeafVectors(
@@ -234,6 +244,54 @@ struct FermentLanesPass : PassInfoMixin<FermentLanesPass> {
   }
 };
 
+// Before any optimization: integer flags the front end set wrongly (see
+// fortran_flags.rs) are cleared before LLVM folds code by them.
+struct FermentRepairPass : PassInfoMixin<FermentRepairPass> {
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    return ferment_rust_repair_module(wrap(&M)) ? PreservedAnalyses::none()
+                                                 : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
+// Around the loop vectorizer, on ferment's own functions only: LLVM widens
+// the runtime alias checks of an inner loop to the whole nest so that they
+// are loop invariant (VectorizerParams::HoistRuntimeChecks), but when the
+// outer loop's addresses step downwards, as in every reverse sweep of a loop
+// nest, it adds a "stride is negative" term that makes the check fail on
+// every entry: the vector body is never run. Per-entry checks (a few compares
+// per outer iteration) let it run. The host's setting is restored after the
+// vectorizer, so user functions keep it.
+// The host's setting, read before any function changed it (a function-local
+// static: initialized once, also when LTO backends run in parallel threads;
+// the LLVM flag itself is one global, so there such threads may see each
+// other's choice, which only changes how loops are checked, never results).
+static bool hoistSaved() {
+  static const bool Saved = VectorizerParams::HoistRuntimeChecks;
+  return Saved;
+}
+struct FermentChecksStartPass : PassInfoMixin<FermentChecksStartPass> {
+  PreservedAnalyses run(Function &F, FunctionAnalysisManager &) {
+    // Each function sets the value it needs, in case a pipeline runs this
+    // pass without the end pass.
+    bool Saved = hoistSaved();
+    bool Want = Saved && (OptHoistChecks || !F.getName().starts_with("ferment."));
+    if (VectorizerParams::HoistRuntimeChecks != Want)
+      VectorizerParams::HoistRuntimeChecks = Want;
+    return PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+struct FermentChecksEndPass : PassInfoMixin<FermentChecksEndPass> {
+  PreservedAnalyses run(Function &, FunctionAnalysisManager &) {
+    bool Saved = hoistSaved();
+    if (VectorizerParams::HoistRuntimeChecks != Saved)
+      VectorizerParams::HoistRuntimeChecks = Saved;
+    return PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
 struct FermentPrinter : PassInfoMixin<FermentPrinter> {
   unsigned Which;
   bool All;
@@ -286,6 +344,27 @@ struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
         Protect(F);
         // Only the first entry is the function the rule is about.
         break;
+      }
+    }
+    // CUDA's libdevice is linked after ferment (see README, GPU): until
+    // then its math functions are bare declarations that LLVM must assume
+    // write memory, so two loads of x[i] around a __nv_tanh(x[i]) are both
+    // kept (and both taped). They are pure: say so.
+    if (StringRef(M.getTargetTriple().str()).starts_with("nvptx")) {
+      for (Function &F : M.functions()) {
+        if (!F.isDeclaration() || !F.getName().starts_with("__nv_") ||
+            F.getReturnType()->isPointerTy() || F.getReturnType()->isVoidTy() ||
+            F.doesNotAccessMemory())
+          continue;
+        bool PointerArg = false;
+        for (Argument &A : F.args())
+          PointerArg |= A.getType()->isPointerTy();
+        if (PointerArg)
+          continue;
+        F.setDoesNotAccessMemory();
+        F.setDoesNotThrow();
+        F.setWillReturn();
+        Changed = true;
       }
     }
     // Enzyme's Fortran statement `call enzyme_function_like(f, enzyme_log1p)`.
@@ -373,14 +452,20 @@ void registerCallbacks(PassBuilder &PB) {
                        Phase == ThinOrFullLTOPhase::ThinLTOPreLink;
         MPM.addPass(FermentPass(L.getSpeedupLevel(), Prelink));
       });
+  PB.registerVectorizerStartEPCallback(
+      [](FunctionPassManager &FPM, OptimizationLevel) {
+        FPM.addPass(FermentChecksStartPass());
+      });
   PB.registerVectorizerEndEPCallback(
       [](FunctionPassManager &FPM, OptimizationLevel) {
+        FPM.addPass(FermentChecksEndPass());
         FPM.addPass(FermentLanesPass());
       });
   // Ablation: the same pass placed before any optimization.
   PB.registerPipelineStartEPCallback(
       [](ModulePassManager &MPM, OptimizationLevel L) {
         MPM.addPass(FermentProtectPass());
+        MPM.addPass(FermentRepairPass());
         if (OptBeforeOpt && L.getSpeedupLevel() > 0)
           MPM.addPass(FermentPass(0));
       });
@@ -721,6 +806,20 @@ static unsigned guardBlock(BasicBlock *BB, PHINode *P,
   // between the load and the store.
   SmallVector<Instruction *, 8> MemberMemory;
   for (Instruction &I : *BB) {
+    // An atomic accumulation `atomicrmw fadd/fsub p, D` (the reverse of a
+    // load other threads may also read: OpenMP regions, GPU kernels) whose
+    // D is zero with P: adding zero changes nothing.
+    if (auto *A = dyn_cast<AtomicRMWInst>(&I)) {
+      if ((A->getOperation() == AtomicRMWInst::FAdd ||
+           A->getOperation() == AtomicRMWInst::FSub) &&
+          A->use_empty() && !A->isVolatile() &&
+          A->getOrdering() == AtomicOrdering::Monotonic &&
+          zeroWith(A->getValOperand(), P)) {
+        Members.insert(A);
+        MemberMemory.push_back(A);
+      }
+      continue;
+    }
     auto *S = dyn_cast<StoreInst>(&I);
     auto *V = S ? dyn_cast<Instruction>(S->getValueOperand()) : nullptr;
     if (!S || !S->isSimple() || !V || V->getParent() != BB || !V->hasOneUse())

@@ -56,7 +56,7 @@ impl Tape {
 
     /// The tape cache's `(realloc, free)` replacements for row buffers, on
     /// targets that have them and unless turned off.
-    pub(super) fn cache_helpers(&self) -> Option<(Value, Value)> {
+    pub(crate) fn cache_helpers(&self) -> Option<(Value, Value)> {
         if !self.tape_cache {
             return None;
         }
@@ -254,8 +254,13 @@ impl Tape {
         let new = if t.starts_with("nvptx") || t.starts_with("amdgcn") {
             let malloc = declare(self.module, "malloc", ptr_ty, &[i64t]);
             let new = g.call_fn(malloc, &[bytes]);
-            let moved = g.memmove(new, old, g.mul_int(cap, size));
-            self.row_ops.borrow_mut().push(moved);
+            let len = g.mul_int(cap, size);
+            if t.starts_with("nvptx") {
+                g.call_fn(crate::gpu::copy_words_helper(self.module), &[new, old, len]);
+            } else {
+                let moved = g.memmove(new, old, len);
+                self.row_ops.borrow_mut().push(moved);
+            }
             // The local first rows are not the heap's to free.
             let old = match local {
                 Some(l) => {
@@ -306,28 +311,32 @@ impl Tape {
 
 /// Row buffers kept by one thread for its next gradient (see
 /// [`tape_cache_helpers`]).
-pub(super) const TAPE_CACHE_SLOTS: usize = 4;
+pub(super) const TAPE_CACHE_SLOTS: usize = 32;
 
 /// Blocks smaller than this are freed, never kept. glibc serves blocks
 /// above its mmap threshold (128 KiB, raised up to 32 MiB by the blocks it
 /// has freed) with fresh pages, or trims its heap when several are freed
 /// together, so a 4 MB tape freed after every gradient cost gmm half of
 /// its gradient's time in page faults once its rows shrank below the old
-/// 4 MiB limit.
-pub(super) const TAPE_CACHE_MIN_BYTES: i64 = 1 << 20;
+/// 4 MiB limit. Below glibc's mmap threshold the cost is the trim: a
+/// gradient that frees many smaller rows and BLAS operand copies together
+/// (gmm_blas at d = 2: thirty blocks of 16 to 160 KiB) had its heap shrunk
+/// and grown again on every call, half of its time in page faults.
+pub(super) const TAPE_CACHE_MIN_BYTES: i64 = 4 << 10;
 
 /// Blocks larger than this are freed, never kept.
 pub(super) const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
 
 /// `ptr ferment.tape.take(ptr old, i64 bytes)` and `void
-/// ferment.tape.release(ptr p)`: row buffers of [`TAPE_CACHE_MIN_BYTES`] or more
-/// outlive the gradient that used them, in a few per-thread slots, and the
+/// ferment.tape.release(ptr p)`: row buffers (and BLAS operand copies,
+/// `reverse/blas.rs`) of [`TAPE_CACHE_MIN_BYTES`] or more
+/// outlive the gradient that used them, in per-thread slots, and the
 /// next gradient of the thread starts its buffers there. glibc serves such
 /// buffers with a fresh `mmap` on every call, and the kernel clears every
 /// page the forward sweep then touches: on csr_jacobi (94 MiB of tape) that
 /// was a fifth of the gradient's time, and a hand-written adjoint whose
 /// buffers stay below glibc's mmap threshold never pays it. `take(null, n)`
-/// hands out a kept block of at least `n` bytes (else `realloc`); `take`
+/// hands out the smallest kept block of at least `n` bytes (else `realloc`); `take`
 /// of a buffer is `realloc`. `release` keeps a large block in a free slot
 /// (else frees it). Kept blocks stay allocated until the thread reuses
 /// them (at most [`TAPE_CACHE_SLOTS`] of at most [`TAPE_CACHE_MAX_BYTES`]).
@@ -363,38 +372,40 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let free = declare(module, "free", Type::void(ctx), &[ptr]);
     let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
 
-    // take(old, bytes): a kept block when old is null and one is big enough.
+    // take(old, bytes): when old is null, the smallest kept block of at
+    // least `bytes` (best fit: a small request does not take the block a
+    // large row will ask for next).
     let take = module.add_function(TAKE, Type::function(ptr, &[ptr, i64t], false));
     take.set_internal();
     let (old, bytes) = (take.params()[0], take.params()[1]);
     let entry = take.append_block("entry");
+    let search = take.append_block("search");
+    let hit = take.append_block("hit");
     let fallback = take.append_block("realloc");
     b.at_end(entry);
     let fresh = b.icmp(IntPredicate::LLVMIntEQ, old, b.zero(ptr));
-    let mut at = entry;
-    for (k, &(slot, size)) in slots.iter().enumerate() {
-        let check = take.append_block(&format!("slot.{k}"));
-        let hit = take.append_block(&format!("hit.{k}"));
-        b.at_end(at);
-        if k == 0 {
-            b.cond_br(fresh, check, fallback);
-        } else {
-            b.br(check);
-        }
-        b.at_end(check);
+    b.cond_br(fresh, search, fallback);
+    b.at_end(search);
+    let none = b.const_int(i64t, -1);
+    // (an empty slot holds 0 bytes; `best` stays -1, the largest unsigned
+    // value, while nothing fits)
+    let (mut best, mut best_ptr, mut best_size) = (none, b.zero(ptr), b.zero(ptr));
+    for &(slot, size) in &slots {
         let have = b.load(i64t, size);
         let fits = b.icmp(IntPredicate::LLVMIntUGE, have, bytes);
-        let next = take.append_block(&format!("miss.{k}"));
-        b.cond_br(fits, hit, next);
-        b.at_end(hit);
-        let p = b.load(ptr, slot);
-        b.store(b.zero(ptr), slot);
-        b.store(b.const_int(i64t, 0), size);
-        b.ret(p);
-        at = next;
+        let smaller = b.icmp(IntPredicate::LLVMIntULT, have, best);
+        let better = b.and_int(fits, smaller);
+        best = b.select(better, have, best);
+        best_ptr = b.select(better, slot, best_ptr);
+        best_size = b.select(better, size, best_size);
     }
-    b.at_end(at);
-    b.br(fallback);
+    let found = b.icmp(IntPredicate::LLVMIntNE, best, none);
+    b.cond_br(found, hit, fallback);
+    b.at_end(hit);
+    let p = b.load(ptr, best_ptr);
+    b.store(b.zero(ptr), best_ptr);
+    b.store(b.const_int(i64t, 0), best_size);
+    b.ret(p);
     // A block that already holds `bytes` stays as it is: glibc's realloc of
     // a mapped block shrinks the mapping to the size asked for, and the
     // next growth would map (and the kernel clear) fresh pages again.

@@ -169,7 +169,7 @@ pub struct Tape {
     /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
     /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
     pub huge_pages: bool,
-    /// Row buffers of 1 MiB or more are kept for the next
+    /// Row buffers of 64 KiB or more are kept for the next
     /// gradient of the thread (`-ferment-no-tape-cache` turns it off).
     pub tape_cache: bool,
 }
@@ -177,9 +177,21 @@ pub struct Tape {
 /// Pure, cheap instructions the reverse sweep may recompute: arithmetic
 /// (divisions included: one costs less than writing and reading back a tape
 /// entry), casts, compares, selects, address arithmetic, and calls of the
-/// pure arithmetic intrinsics.
+/// pure arithmetic intrinsics. On GPUs also CUDA's libdevice math
+/// (`__nv_sqrt`, `__nv_sin`, ...: tens of instructions, against a tape row
+/// in per-thread local memory or device `malloc`, the slowest memory a
+/// thread has).
 fn is_cheap(v: Value) -> bool {
     if v.opcode() == Opcode::LLVMCall {
+        if let Some(f) = v.called_function() {
+            if f.name().starts_with("__nv_")
+                && !v.ty().is_pointer()
+                && !v.ty().is_void()
+                && v.call_args().iter().all(|a| !a.ty().is_pointer())
+            {
+                return true;
+            }
+        }
         const PURE: &[&str] = &[
             "llvm.fmuladd.",
             "llvm.fma.",
@@ -732,6 +744,19 @@ impl Tape {
                 let k = b.int_cast(k, ty, false);
                 let start = self.reload(loops, b, start);
                 b.add_int(start, b.mul_int(k, b.const_int(ty, step)))
+            }
+            Induction::Strided {
+                lp,
+                preheader,
+                start,
+                step,
+            } => {
+                let k = self.iteration(loops, b, lp, preheader);
+                let ty = v.ty();
+                let k = b.int_cast(k, ty, false);
+                let start = self.reload(loops, b, start);
+                let step = self.reload(loops, b, step);
+                b.add_int(start, b.mul_int(k, step))
             }
             Induction::Carried {
                 lp,

@@ -803,6 +803,14 @@ pub(super) enum Induction {
         start: Value,
         step: i64,
     },
+    /// `i = phi [start, preheader], [i + step, latch]` with a step computed
+    /// outside the loop (CUDA's grid-stride `i += blockDim.x * gridDim.x`).
+    Strided {
+        lp: LoopId,
+        preheader: Block,
+        start: Value,
+        step: Value,
+    },
     /// `phi [first, preheader], [w, latch]` where `w` is a load or call of
     /// the loop itself (a value carried to the next iteration, as loop
     /// rotation leaves `x[i]` after reading `x[i + 1]`): `first` on the
@@ -853,13 +861,23 @@ pub(super) fn induction(loops: &Loops, v: Value) -> Option<Induction> {
     }
     if next.is_instruction() && matches!(next.opcode(), Opcode::LLVMAdd | Opcode::LLVMSub) {
         let (a, c) = (next.operand(0), next.operand(1));
-        let step = if a == v {
-            c.const_int()
+        let other = if a == v {
+            Some(c)
         } else if c == v && next.opcode() == Opcode::LLVMAdd {
-            a.const_int()
+            Some(a)
         } else {
             None
         }?;
+        let Some(step) = other.const_int() else {
+            let invariant = !other.is_instruction() || !loops.contains(lp, other.parent());
+            return (invariant && next.opcode() == Opcode::LLVMAdd && other.ty() == v.ty())
+                .then_some(Induction::Strided {
+                    lp,
+                    preheader,
+                    start,
+                    step: other,
+                });
+        };
         let step = if next.opcode() == Opcode::LLVMSub {
             step.checked_neg()?
         } else {

@@ -10,19 +10,26 @@
 //! again (LAPACKE, `jobz = 'V'`).
 
 use super::emit::Emit;
-use super::{Derivs, Extent, Op};
+use super::{Derivs, Extent, Iface, Op};
 use crate::reverse::tape::declare;
-use ferment_ir::{Type, Value};
+use ferment_ir::{IntPredicate, Type, Value};
 
 /// A matrix: pointer and leading dimension.
 type Mat = (Value, Value);
 
 impl Emit<'_> {
     /// Heap copies (V, w) of the eigenvectors and eigenvalues of the
-    /// symmetric matrix stored in a triangle of A (LAPACKE, column-major).
-    fn eigh(&self, lower: bool, n: Value, a: Mat) -> (Mat, Value) {
+    /// symmetric matrix stored in a triangle of A (column-major): through
+    /// LAPACKE for a LAPACKE caller, else through the Fortran routine the
+    /// caller links (Debian's OpenBLAS has no LAPACKE).
+    fn eigh(&self, lower: bool, n: Value, a: Mat, iface: Iface) -> (Mat, Value) {
         let v = self.copy_of(a, (n, n));
         let w = self.calloc(self.int_c(1), n);
+        if iface == Iface::Fortran {
+            let f = self.fortran_syev_helper(lower);
+            self.b.call_fn(f, &[n, v.0, v.1, w]);
+            return (v, w);
+        }
         let ctx = self.module.context();
         let (i32t, i8t) = (Type::int(ctx, 32), Type::int(ctx, 8));
         let name = format!("LAPACKE_{}syev", self.prec.letter());
@@ -46,6 +53,68 @@ impl Emit<'_> {
         (v, w)
     }
 
+    /// `void ferment.lapack.eigh.<p><U|L>(int n, ptr a, int lda, ptr w)`:
+    /// `?syev_('V', uplo, n, a, lda, w, work, lwork, info)` with a heap
+    /// workspace of the minimal length `max(1, 3n - 1)` and the hidden
+    /// character lengths; by-reference operands in the helper's own frame.
+    fn fortran_syev_helper(&self, lower: bool) -> Value {
+        let p = self.prec.letter();
+        let name = format!("ferment.lapack.eigh.{p}{}", if lower { 'L' } else { 'U' });
+        if let Some(f) = self.module.function(&name) {
+            return f;
+        }
+        let ctx = self.module.context();
+        let (ptr, int, i8t, i64t) = (self.ptr(), self.int, Type::int(ctx, 8), Type::int(ctx, 64));
+        let void = Type::void(ctx);
+        let syev = declare(
+            self.module,
+            &format!("{p}syev_"),
+            void,
+            &[ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64t, i64t],
+        );
+        let malloc = declare(self.module, "malloc", ptr, &[i64t]);
+        let free = declare(self.module, "free", void, &[ptr]);
+        let f = self
+            .module
+            .add_function(&name, Type::function(void, &[int, ptr, int, ptr], false));
+        f.set_internal();
+        let ps = f.params();
+        let b = ferment_ir::Builder::new(self.module);
+        b.at_end(f.append_block("entry"));
+        let slot = |ty: Type, v: Value| {
+            let s = b.alloca(ty, "");
+            b.store(v, s);
+            s
+        };
+        let jobz = slot(i8t, b.const_int(i8t, i64::from(b'V')));
+        let uplo = slot(
+            i8t,
+            b.const_int(i8t, i64::from(if lower { b'L' } else { b'U' })),
+        );
+        let n = slot(int, ps[0]);
+        let lda = slot(int, ps[2]);
+        let info = slot(int, b.zero(int));
+        // lwork = max(1, 3n - 1)
+        let three_n = b.mul_int(ps[0], b.const_int(int, 3));
+        let len = b.sub_int(three_n, b.const_int(int, 1));
+        let small = b.icmp(IntPredicate::LLVMIntSLT, len, b.const_int(int, 1));
+        let len = b.select(small, b.const_int(int, 1), len);
+        let lwork = slot(int, len);
+        let elem = b.const_int(i64t, self.module.alloc_size(self.ft()) as i64);
+        let bytes = b.mul_int(b.int_cast(len, i64t, true), elem);
+        let work = b.call_fn(malloc, &[bytes]);
+        let one = b.const_int(i64t, 1);
+        b.call_fn(
+            syev,
+            &[
+                jobz, uplo, n, ps[1], lda, ps[3], work, lwork, info, one, one,
+            ],
+        );
+        b.call_fn(free, &[work]);
+        b.ret_void();
+        f
+    }
+
     /// The stride of a square matrix's diagonal.
     fn diagonal(&self, m: Mat) -> Mat {
         (m.0, self.b.add_int(m.1, self.int_c(1)))
@@ -59,7 +128,7 @@ fn decomposition(e: &Emit, op: &Op, outputs: Option<(Mat, Mat)>) -> (Mat, Value,
         Some((v, w)) if op.vectors => (v, w.0, false),
         _ => {
             let a = (op.arrays[0].ptr, op.arrays[0].stride);
-            let (v, w) = e.eigh(op.lower, op.dims[0], a);
+            let (v, w) = e.eigh(op.lower, op.dims[0], a, op.iface);
             (v, w, true)
         }
     }

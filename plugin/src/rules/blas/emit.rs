@@ -507,8 +507,24 @@ impl Emit<'_> {
 
     /// A heap copy of an array, to be used with [`Emit::packed_stride`].
     pub fn pack(&self, arr: &Array, ext: Extent) -> Value {
+        self.pack_with(arr, ext, None)
+    }
+
+    /// [`Emit::pack`] into a block from `take` (`ptr take(ptr null, i64
+    /// bytes)`, the tape cache's: a block kept from an earlier gradient)
+    /// when given, else from `calloc`.
+    pub fn pack_with(&self, arr: &Array, ext: Extent, take: Option<Value>) -> Value {
         let (rows, cols, ld) = self.storage(arr.stride, ext);
-        let buf = self.calloc(rows, cols);
+        let buf = match take {
+            Some(take) => {
+                let bytes = self.bytes(rows, cols);
+                let one = self.b.const_int(self.b.i64(), 1);
+                let small = self.b.icmp(IntPredicate::LLVMIntSLT, bytes, one);
+                let bytes = self.b.select(small, one, bytes);
+                self.b.call_fn(take, &[self.b.zero(self.ptr()), bytes])
+            }
+            None => self.calloc(rows, cols),
+        };
         let h = self.helper(Helper::Pack);
         self.b.call_fn(
             h,

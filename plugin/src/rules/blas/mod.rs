@@ -62,6 +62,12 @@ enum Role {
     Job,
     /// A vector of contiguous values (no stride argument): eigenvalues.
     Values,
+    /// LAPACK's float workspace (Fortran interface only; LAPACKE allocates
+    /// it): written, never carrying derivatives.
+    Work,
+    /// The workspace's length (Fortran interface only); `-1` asks for the
+    /// optimal length alone (a workspace query: nothing else happens).
+    Lwork,
 }
 
 use Role::*;
@@ -114,12 +120,6 @@ fn is_lapack(kind: Kind) -> bool {
         kind,
         Kind::Potrf | Kind::Potrs | Kind::Getrf | Kind::Getrs | Kind::Gesv | Kind::Syev
     )
-}
-
-/// LAPACK routines supported through LAPACKE only (the Fortran form takes a
-/// workspace and allows a workspace query).
-fn lapacke_only(kind: Kind) -> bool {
-    kind == Kind::Syev
 }
 
 /// LAPACK routines whose row-major form is handled on transposed copies
@@ -342,11 +342,14 @@ static ROUTINES: &[Routine] = &[
     },
     // LAPACK: the eigenvalues w (ascending) of the symmetric matrix stored
     // in a triangle of A, and with jobz 'V' its orthonormal eigenvectors in A
-    // (else A's contents are destroyed)
+    // (else A's contents are destroyed); the Fortran form takes a workspace
+    // and allows a workspace query
     Routine {
         kind: Kind::Syev,
         name: "syev",
-        roles: &[Layout, Job, Uplo, Dim, Matrix, Ld, Values],
+        roles: &[
+            Layout, Job, Uplo, Dim, Matrix, Ld, Values, Work, Lwork, Info,
+        ],
         writes: &[0, 1],
         returns: false,
     },
@@ -419,11 +422,9 @@ fn lookup(name: &str) -> Option<(&'static Routine, Prec, Iface)> {
         "d" => Prec::D,
         _ => return None,
     };
-    let r = ROUTINES.iter().find(|r| {
-        r.name == base
-            && lapacke.is_none_or(|l| l == is_lapack(r.kind))
-            && (lapacke == Some(true) || !lapacke_only(r.kind))
-    })?;
+    let r = ROUTINES
+        .iter()
+        .find(|r| r.name == base && lapacke.is_none_or(|l| l == is_lapack(r.kind)))?;
     Some((r, prec, iface))
 }
 
@@ -485,7 +486,7 @@ pub fn known_effects(call: Value) -> Option<Vec<ArgEffect>> {
                 }
             }
             Pivots if writes_pivots(r.kind) => ArgEffect::WrittenInert,
-            Info => ArgEffect::WrittenInert,
+            Info | Work => ArgEffect::WrittenInert,
             _ => ArgEffect::Inert,
         })
         .collect();
@@ -519,7 +520,7 @@ fn roles_of(r: &Routine, iface: Iface) -> Vec<Role> {
         .iter()
         .copied()
         .filter(|&x| match iface {
-            Iface::Cblas => x != Info,
+            Iface::Cblas => !matches!(x, Info | Work | Lwork),
             Iface::Fortran => x != Layout,
         })
         .collect()
@@ -874,6 +875,18 @@ impl Decoded {
         }
     }
 
+    /// A workspace query (`lwork = -1`, Fortran `syev`) computes nothing:
+    /// the rules then see a 0 x 0 matrix, so they do nothing either. `b`
+    /// stands before the call.
+    pub fn skip_query(&self, b: &ferment_ir::Builder, op: &mut Op) {
+        let Some(&(_, p)) = self.args.iter().find(|(r, _)| *r == Lwork) else {
+            return;
+        };
+        let lwork = b.load(op.int, p);
+        let query = b.icmp(IntPredicate::LLVMIntEQ, lwork, b.const_int(op.int, -1));
+        op.dims[0] = b.select(query, b.zero(op.int), op.dims[0]);
+    }
+
     /// The call in column-major form. For the Fortran interface, `load`
     /// reads a by-reference operand (of the given type) where the caller
     /// placed its builder.
@@ -920,7 +933,7 @@ impl Decoded {
                     stride: ferment_ir::Builder::new(module).const_int(int, 1),
                     matrix: false,
                 }),
-                Layout | Trans | Uplo | Diag | Side | Info | Job => {}
+                Layout | Trans | Uplo | Diag | Side | Info | Job | Work | Lwork => {}
             }
         }
         let mut trans = [false; 2];
@@ -1219,8 +1232,11 @@ mod tests {
             lookup("LAPACKE_ssyev"),
             Some((r, Prec::S, Iface::Cblas)) if r.kind == Kind::Syev
         ));
-        assert!(lookup("dsyev_").is_none());
-        assert!(is_unsupported_routine("dsyev_"));
+        assert!(matches!(
+            lookup("dsyev_"),
+            Some((r, Prec::D, Iface::Fortran)) if r.kind == Kind::Syev
+        ));
+        assert!(!is_unsupported_routine("dsyev_"));
         assert!(matches!(
             lookup("sgesv_"),
             Some((r, Prec::S, Iface::Fortran)) if r.kind == Kind::Gesv

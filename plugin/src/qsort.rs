@@ -1,0 +1,112 @@
+//! The C library's `qsort` and `qsort_r` in a function being differentiated.
+//! Their element moves carry derivatives that ferment cannot see in the
+//! library. In a canonical copy, before inlining, each such call goes to
+//! `ferment.qsort` / `ferment.qsort_r` (`qsort/runtime.c`, linked into the
+//! module on first use): a stable merge sort of element indices that calls
+//! the comparator on the elements where they lie, then moves the elements
+//! into that order with `memcpy`. Once inlined, the comparisons are integer
+//! work with no derivative (Enzyme's semantics: the permutation is
+//! inactive) and the moves are copies differentiated like any other.
+
+use crate::error::{Error, Result};
+use ferment_ir::{Module, Value};
+
+const RUNTIME: &str = include_str!("qsort/runtime.ll");
+
+/// `(library name, stand-in, parameter count)`.
+const SORTS: [(&str, &str, usize); 2] = [
+    ("qsort", "ferment.qsort", 4),
+    ("qsort_r", "ferment.qsort_r", 5),
+];
+
+/// Points the calls of `qsort`/`qsort_r` in `f` at ferment's sort; true
+/// when there were any.
+pub fn lower(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let mut calls = Vec::new();
+    for inst in f.instructions() {
+        // (an invoke's callee is its last operand too)
+        if !inst.is_call() {
+            continue;
+        }
+        let Some(callee) = inst.called_function() else {
+            continue;
+        };
+        let name = callee.name();
+        let Some(&(_, stand_in, n)) = SORTS.iter().find(|(lib, _, _)| *lib == name) else {
+            continue;
+        };
+        // The C prototype: (ptr, size_t, size_t, ptr[, ptr]) returning void.
+        let ty = callee.global_value_type();
+        let params = ty.fn_params();
+        let fits = callee.is_declaration()
+            && ty.fn_return().is_void()
+            && params.len() == n
+            && params[0].is_pointer()
+            && params[1].is_integer()
+            && params[2].is_integer()
+            && params[3].is_pointer();
+        if fits {
+            calls.push((inst, stand_in));
+        }
+    }
+    if calls.is_empty() {
+        return Ok(false);
+    }
+    link(module, calls[0].0)?;
+    for (call, stand_in) in calls {
+        let g = module.function(stand_in).ok_or_else(|| {
+            Error::at(
+                call,
+                format!("internal error: ferment's sort '{stand_in}' is missing"),
+            )
+        })?;
+        // (a 32-bit `size_t` would not match: the call stays, and is an
+        // error where it moves derivatives)
+        let declared = call.called_function().map(|c| c.global_value_type());
+        if declared != Some(g.global_value_type()) {
+            continue;
+        }
+        call.set_operand(call.num_operands() - 1, g);
+    }
+    Ok(true)
+}
+
+/// Links the sort into the module once; its functions are internal.
+fn link(module: Module, at: Value) -> Result<()> {
+    if module.function("ferment.qsort").is_some() {
+        return Ok(());
+    }
+    crate::context::link_ir(module, RUNTIME, c"ferment.qsort.runtime").map_err(|e| {
+        Error::at(
+            at,
+            format!("internal error: ferment's qsort run time does not {e}"),
+        )
+    })?;
+    for f in module.functions() {
+        if f.name().starts_with("ferment.qsort") && !f.is_declaration() {
+            f.set_internal();
+        }
+    }
+    Ok(())
+}
+
+/// Removes ferment's sort where nothing calls it any more (the canonical
+/// copies that did are gone).
+pub fn remove_unused(module: Module) {
+    loop {
+        let dead: Vec<Value> = module
+            .functions()
+            .into_iter()
+            .filter(|f| {
+                f.name().starts_with("ferment.qsort") && !f.is_declaration() && !f.has_uses()
+            })
+            .collect();
+        if dead.is_empty() {
+            return;
+        }
+        for f in dead {
+            f.delete_function();
+        }
+    }
+}
