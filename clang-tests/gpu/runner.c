@@ -52,6 +52,7 @@ static CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsi
                                   unsigned, unsigned, CUstream, void **, void **);
 static CUresult (*cuGetErrorString)(CUresult, const char **);
 
+#define CU_LIMIT_STACK_SIZE 0
 #define CU_LIMIT_MALLOC_HEAP_SIZE 2
 #define CU_JIT_ERROR_LOG_BUFFER 5
 #define CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES 6
@@ -412,6 +413,10 @@ int main(int argc, char **argv) {
   CK(cuCtxCreate(&ctx, 0, dev));
   /* Tapes that fall back to device malloc need a larger heap than 8 MB. */
   CK(cuCtxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, (size_t)512 << 20));
+  /* FERMENT_GPU_STACK: per-thread stack bytes (tools such as
+   * compute-sanitizer need more than the default). */
+  if (getenv("FERMENT_GPU_STACK"))
+    CK(cuCtxSetLimit(CU_LIMIT_STACK_SIZE, (size_t)atol(getenv("FERMENT_GPU_STACK"))));
   char log[8192] = "";
   int opts[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void *vals[] = {log, (void *)(size_t)sizeof log};

@@ -27,7 +27,8 @@ pub use aggregate::{atomic_add_helper, can_aggregate};
 pub use hoist::hoist_loads;
 pub use privacy::{is_uniform, private_loads};
 pub use shared::{
-    copy_words_helper, scratch_cell, shadow_shared_array, skip_scratch_atomics, SHARED_SPACE,
+    copy_words_helper, free_heap_helper, scratch_cell, shadow_shared_array, skip_scratch_atomics,
+    SHARED_SPACE,
 };
 use shuffle::shuffle_name;
 pub use shuffle::{Shuffle, ShuffleKind};

@@ -63,6 +63,39 @@ pub fn shadow_shared_array(
     Ok(sg)
 }
 
+/// `void ferment.gpu.free_heap(ptr p, ptr local)`: `free(p)` unless `p` is
+/// null or the per-thread local buffer `local` (a tape's first rows).
+/// Never `free(NULL)`: compute-sanitizer's device-heap checking stops such
+/// kernels with an illegal address (they run clean with that check off).
+pub fn free_heap_helper(module: Module) -> Value {
+    const NAME: &str = "ferment.gpu.free_heap";
+    if let Some(f) = module.function(NAME) {
+        return f;
+    }
+    let ctx = module.context();
+    let ptr = Type::ptr(ctx);
+    let f = module.add_function(NAME, Type::function(Type::void(ctx), &[ptr, ptr], false));
+    f.set_internal();
+    let (p, local) = (f.params()[0], f.params()[1]);
+    let entry = f.append_block("entry");
+    let release = f.append_block("free");
+    let exit = f.append_block("exit");
+    let b = Builder::new(module);
+    let ne = ferment_ir::IntPredicate::LLVMIntNE;
+    b.at_end(entry);
+    let heap = b.and_int(b.icmp(ne, p, b.zero(ptr)), b.icmp(ne, p, local));
+    b.cond_br(heap, release, exit);
+    b.at_end(release);
+    let free = module.function("free").unwrap_or_else(|| {
+        module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
+    });
+    b.call_fn(free, &[p]);
+    b.br(exit);
+    b.at_end(exit);
+    b.ret_void();
+    f
+}
+
 /// `void ferment.gpu.copy_words(ptr dst, ptr src, i64 bytes)`: a copy
 /// between two 8-byte-aligned buffers that do not overlap, by 64-bit words
 /// then bytes (NVPTX lowers a `memcpy` of unknown length to a byte loop).

@@ -32,8 +32,7 @@ impl Tape {
                 let local = fe.alloca(arr, "tape.local");
                 fe.store(local, buf.fwd);
                 fe.store(fe.const_int(i64t, rows as i64), lt.cap.fwd);
-                let on_heap = b.icmp(IntPredicate::LLVMIntNE, p, local);
-                b.call_fn(free, &[b.select(on_heap, p, b.zero(ptr_ty))]);
+                b.call_fn(crate::gpu::free_heap_helper(self.module), &[p, local]);
                 self.report.add(|| format!(
                     "  loop tape ({stride}-byte rows): the first {rows} rows in per-thread local memory, device malloc beyond"
                 ));
@@ -262,14 +261,19 @@ impl Tape {
                 self.row_ops.borrow_mut().push(moved);
             }
             // The local first rows are not the heap's to free.
-            let old = match local {
-                Some(l) => {
-                    let on_heap = g.icmp(IntPredicate::LLVMIntNE, old, l);
-                    g.select(on_heap, old, g.zero(ptr_ty))
-                }
-                None => old,
-            };
-            g.call_fn(self.free_fn(), &[old]);
+            if t.starts_with("nvptx") {
+                let l = local.unwrap_or_else(|| g.zero(ptr_ty));
+                g.call_fn(crate::gpu::free_heap_helper(self.module), &[old, l]);
+            } else {
+                let old = match local {
+                    Some(l) => {
+                        let on_heap = g.icmp(IntPredicate::LLVMIntNE, old, l);
+                        g.select(on_heap, old, g.zero(ptr_ty))
+                    }
+                    None => old,
+                };
+                g.call_fn(self.free_fn(), &[old]);
+            }
             new
         } else {
             let realloc = match self.cache_helpers() {
