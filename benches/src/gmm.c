@@ -27,11 +27,7 @@
 
 const char *bench_name = "gmm";
 
-static long D, K, Nn;
-static double *X;      /* flat parameters */
-static double *data;   /* n x d */
-static const double GAMMA = 1.0;
-static const int WM = 0;
+#include "gmm_data.h"
 
 /* ---------------- primal ---------------- */
 static double logsumexp(long n, const double *x) {
@@ -176,27 +172,7 @@ __attribute__((noinline)) void gmm_grad_hand(long d, long k, long n, const doubl
     free(dxc);
 }
 
-/* ---------------- bench interface ---------------- */
-int bench_init(int nsizes, const long *sizes, bench_info *info) {
-    D = nsizes > 0 ? sizes[0] : 10;
-    K = nsizes > 1 ? sizes[1] : 25;
-    Nn = nsizes > 2 ? sizes[2] : 1000;
-    if (D < 1 || K < 1 || Nn < 1) return 1;
-    long icf_sz = D * (D + 1) / 2;
-    long np = K + K * D + K * icf_sz;
-    X = bench_xmalloc(sizeof(double) * np);
-    data = bench_xmalloc(sizeof(double) * Nn * D);
-    bench_fill(X, K, 11, -1, 1);                      /* alphas */
-    bench_fill(X + K, K * D, 12, 0, 1);               /* means  */
-    bench_fill(X + K + K * D, K * icf_sz, 13, -0.5, 0.5); /* icf */
-    bench_fill(data, Nn * D, 14, 0, 1);
-    info->nparams = np;
-    info->x = X;
-    snprintf(info->size_label, sizeof info->size_label, "d=%ld k=%ld n=%ld", D, K, Nn);
-    info->size_metric = (double)np;
-    return 0;
-}
-
+/* ---------------- bench interface (data and bench_init: gmm_data.h) ---------------- */
 double bench_primal(void) {
     return gmm_objective(D, K, Nn, X, X + K, X + K + K * D, data, GAMMA, WM);
 }
