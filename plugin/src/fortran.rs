@@ -983,9 +983,7 @@ fn copy_helper(module: Module, elem: Option<Type>, parts: u64, rank: u64) -> Val
     b.at_end(can_realloc);
     b.cond_br(unallocated, allocate, free_old);
     b.at_end(free_old);
-    let free = module.function("free").unwrap_or_else(|| {
-        module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
-    });
+    let free = crate::reverse::tape::declare(module, "free", Type::void(ctx), &[ptr]);
     b.call_fn(free, &[old]);
     b.br(allocate);
     // allocate: `malloc` (what flang's ALLOCATE and the runtime use by
@@ -1293,9 +1291,7 @@ fn allocation_helper(module: Module, a: Allocation) -> Value {
             }
         }
         _ => {
-            let free = module.function("free").unwrap_or_else(|| {
-                module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
-            });
+            let free = crate::reverse::tape::declare(module, "free", Type::void(ctx), &[ptr]);
             b.call_fn(free, &[base]);
             b.store(b.zero(ptr), desc);
             b.ret(b.const_int(i32t, 0));
@@ -1461,9 +1457,7 @@ pub fn lower_destroys(f: Value) -> Result<bool> {
         if descriptor_paths(ty, &mut Vec::new(), &mut paths).is_none() {
             continue;
         }
-        let free = module.function("free").unwrap_or_else(|| {
-            module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
-        });
+        let free = crate::reverse::tape::declare(module, "free", Type::void(ctx), &[ptr]);
         b.before(call);
         b.set_debug_loc_from(call);
         for path in paths {

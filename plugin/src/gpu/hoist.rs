@@ -100,14 +100,7 @@ fn is_pure(v: Value) -> bool {
 /// Whether a call lets loads and stores move across it: it touches no
 /// memory (by its attributes, or libdevice math taking no pointer).
 fn call_is_transparent(call: Value) -> bool {
-    if call.call_accesses_no_memory() {
-        return true;
-    }
-    call.called_function().is_some_and(|f| {
-        f.name().starts_with("__nv_")
-            && call.call_args().iter().all(|a| !a.ty().is_pointer())
-            && !call.ty().is_pointer()
-    })
+    call.call_accesses_no_memory() || super::is_libdevice_math(call)
 }
 
 fn hoist_load(module: Module, load: Value) -> bool {

@@ -37,6 +37,18 @@ use crate::error::{Error, Result};
 use ferment_activity_analysis::Activity;
 use ferment_ir::{Block, Builder, Module, Opcode, Value};
 
+/// Whether `call` is CUDA libdevice math (`__nv_sin`, `__nv_sqrt`, ...):
+/// a value computed from values, no pointer in or out, no memory touched
+/// (the shim also marks such declarations `memory(none)` before
+/// optimization).
+pub fn is_libdevice_math(call: Value) -> bool {
+    call.called_function()
+        .is_some_and(|f| f.name().starts_with("__nv_"))
+        && !call.ty().is_pointer()
+        && !call.ty().is_void()
+        && call.call_args().iter().all(|a| !a.ty().is_pointer())
+}
+
 /// Whether the module is compiled for an NVIDIA GPU.
 pub fn is_gpu(module: Module) -> bool {
     module.target_triple().starts_with("nvptx")

@@ -86,9 +86,7 @@ pub fn free_heap_helper(module: Module) -> Value {
     let heap = b.and_int(b.icmp(ne, p, b.zero(ptr)), b.icmp(ne, p, local));
     b.cond_br(heap, release, exit);
     b.at_end(release);
-    let free = module.function("free").unwrap_or_else(|| {
-        module.add_function("free", Type::function(Type::void(ctx), &[ptr], false))
-    });
+    let free = crate::reverse::tape::declare(module, "free", Type::void(ctx), &[ptr]);
     b.call_fn(free, &[p]);
     b.br(exit);
     b.at_end(exit);

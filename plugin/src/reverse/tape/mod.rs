@@ -183,14 +183,8 @@ pub struct Tape {
 /// thread has).
 fn is_cheap(v: Value) -> bool {
     if v.opcode() == Opcode::LLVMCall {
-        if let Some(f) = v.called_function() {
-            if f.name().starts_with("__nv_")
-                && !v.ty().is_pointer()
-                && !v.ty().is_void()
-                && v.call_args().iter().all(|a| !a.ty().is_pointer())
-            {
-                return true;
-            }
+        if crate::gpu::is_libdevice_math(v) {
+            return true;
         }
         const PURE: &[&str] = &[
             "llvm.fmuladd.",
