@@ -174,15 +174,39 @@ static double objective(CUfunction f, const struct Spec *s, struct Buf x, struct
   return l;
 }
 
-static int run(CUmodule mod, const struct Spec *s) {
+/* NAME_f and NAME_grad of the module; prints FAIL and returns 0 if absent. */
+static int kernels(CUmodule mod, const struct Spec *s, CUfunction *f, CUfunction *g) {
   char fname[160], gname[160];
   snprintf(fname, sizeof fname, "%s_f", s->name);
   snprintf(gname, sizeof gname, "%s_grad", s->name);
-  CUfunction f, g;
-  if (cuModuleGetFunction(&f, mod, fname) || cuModuleGetFunction(&g, mod, gname)) {
+  if (cuModuleGetFunction(f, mod, fname) || cuModuleGetFunction(g, mod, gname)) {
     printf("FAIL %s: kernels %s/%s not in the module\n", s->name, fname, gname);
     return 0;
   }
+  return 1;
+}
+
+/* Timed repetitions (FERMENT_GPU_REPS, default 20). */
+static int reps_wanted(void) {
+  int reps = getenv("FERMENT_GPU_REPS") ? atoi(getenv("FERMENT_GPU_REPS")) : 20;
+  return reps < 1 ? 1 : reps;
+}
+
+/* Mean time of one launch over `reps`, after a warm-up launch. */
+static double time_launches(CUfunction f, const struct Spec *s, void **params, int reps) {
+  launch(f, s, params); /* warm-up */
+  CK(cuCtxSynchronize());
+  double t0 = now();
+  for (int r = 0; r < reps; r++)
+    launch(f, s, params);
+  CK(cuCtxSynchronize());
+  return (now() - t0) / reps;
+}
+
+static int run(CUmodule mod, const struct Spec *s) {
+  CUfunction f, g;
+  if (!kernels(mod, s, &f, &g))
+    return 0;
   int n = s->n, m = s->m;
   double *hx = malloc(n * sizeof *hx), *hdx = malloc(n * sizeof *hdx);
   double *hv = malloc(n * sizeof *hv), *xp = malloc(n * sizeof *xp);
@@ -247,24 +271,10 @@ static int run(CUmodule mod, const struct Spec *s) {
     }
   }
   /* Timings: mean over repetitions, after a warm-up. */
-  int reps = getenv("FERMENT_GPU_REPS") ? atoi(getenv("FERMENT_GPU_REPS")) : 20;
-  if (reps < 1)
-    reps = 1;
+  int reps = reps_wanted();
   void *pp[] = {&x.d, &y.d, &n};
   void *pg[] = {&x.d, &dx.d, &y.d, &dy.d, &n};
-  launch(f, s, pp);
-  launch(g, s, pg);
-  CK(cuCtxSynchronize());
-  double t0 = now();
-  for (int r = 0; r < reps; r++)
-    launch(f, s, pp);
-  CK(cuCtxSynchronize());
-  double t1 = now();
-  for (int r = 0; r < reps; r++)
-    launch(g, s, pg);
-  CK(cuCtxSynchronize());
-  double t2 = now();
-  double tp = (t1 - t0) / reps, tg = (t2 - t1) / reps;
+  double tp = time_launches(f, s, pp, reps), tg = time_launches(g, s, pg, reps);
   printf("%s %s (%s, %s, n=%d): worst relative error %.2e; primal %.1f us, %s %.1f us, ratio %.2f\n",
          ok ? "PASS" : "FAIL", s->name, s->fwd ? "forward" : "reverse", s->dbl ? "double" : "float",
          n, worst, tp * 1e6, s->fwd ? "tangent" : "gradient", tg * 1e6, tg / tp);
@@ -276,16 +286,6 @@ static int run(CUmodule mod, const struct Spec *s) {
   return ok;
 }
 
-static double time_launches(CUfunction f, const struct Spec *s, void **params, int reps) {
-  launch(f, s, params); /* warm-up */
-  CK(cuCtxSynchronize());
-  double t0 = now();
-  for (int r = 0; r < reps; r++)
-    launch(f, s, params);
-  CK(cuCtxSynchronize());
-  return (now() - t0) / reps;
-}
-
 /* Timing at sizes where the GPU does real work (the checked sizes are
  * dominated by launch overhead): n and the grid are doubled together while
  * the primal takes under 200 us and n stays under 2^22. Only kernels whose
@@ -293,14 +293,9 @@ static double time_launches(CUfunction f, const struct Spec *s, void **params, i
  * thread index, which all such test kernels use) are scaled. No check here:
  * run after the checking pass, in its own process. */
 static int time_scaled(CUmodule mod, const struct Spec *s0) {
-  char fname[160], gname[160];
-  snprintf(fname, sizeof fname, "%s_f", s0->name);
-  snprintf(gname, sizeof gname, "%s_grad", s0->name);
   CUfunction f, g;
-  if (cuModuleGetFunction(&f, mod, fname) || cuModuleGetFunction(&g, mod, gname)) {
-    printf("FAIL %s: kernels %s/%s not in the module\n", s0->name, fname, gname);
+  if (!kernels(mod, s0, &f, &g))
     return 0;
-  }
   int scalable = s0->m == 1 || s0->m == s0->n;
   struct Spec s = *s0;
   double tp = 0;
@@ -333,9 +328,7 @@ static int time_scaled(CUmodule mod, const struct Spec *s0) {
   put(dx, 0);
   put(y, 0);
   put(dy, hw);
-  int reps = getenv("FERMENT_GPU_REPS") ? atoi(getenv("FERMENT_GPU_REPS")) : 20;
-  if (reps < 1)
-    reps = 1;
+  int reps = reps_wanted();
   void *pp[] = {&x.d, &y.d, &n};
   void *pg[] = {&x.d, &dx.d, &y.d, &dy.d, &n};
   tp = time_launches(f, &s, pp, reps);
