@@ -107,6 +107,14 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "__kmpc_push_num_threads",
         "__kmpc_for_static_fini",
         "__kmpc_dispatch_deinit",
+        // omp single / master / masked: which thread runs the block (the
+        // reverse sweep replays each thread's own branch from its tape)
+        "__kmpc_single",
+        "__kmpc_end_single",
+        "__kmpc_master",
+        "__kmpc_end_master",
+        "__kmpc_masked",
+        "__kmpc_end_masked",
         "MPI_Wtime",
         // strings (read only, no pointer into the arguments returned)
         "strlen",

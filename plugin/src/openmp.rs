@@ -24,7 +24,11 @@
 //! order-dependent updates (`max`) are reversed correctly. Shadow memory that
 //! several threads may accumulate into is updated with atomic adds
 //! (`reverse/mod.rs`, [`is_parallel_region`]). Everything else of the runtime
-//! is a compile error naming the construct.
+//! is a compile error naming the construct. `omp single` / `master` /
+//! `masked` need nothing more: the reverse sweep replays the branch each
+//! thread took. Two forms are rewritten first: the serial branch of an
+//! `if()` clause becomes a fork on a team of one, and a float passed by
+//! value (`firstprivate`) is passed by address ([`floats_by_address`]).
 //!
 //! Touches: the canonical copy of a function, the derivative being built,
 //! and module-level helper functions / ticket counters it adds.
@@ -67,7 +71,9 @@ fn construct_of(name: &str) -> &'static str {
             "OpenMP target offload / teams"
         }
         n if n.contains("lock") => "OpenMP locks",
-        n if n.contains("serialized_parallel") => "a parallel region with an if() clause",
+        n if n.contains("serialized_parallel") => {
+            "a parallel region with an if() clause whose serial branch is not a direct call of the region"
+        }
         n if n.contains("fork_call_if") => "a parallel region with an if() clause",
         "__kmpc_flush" => "omp flush",
         n if n.contains("threadprivate") => "threadprivate variables",
@@ -88,8 +94,8 @@ fn unsupported(call: Value, name: &str) -> Error {
     )
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
-         private / firstprivate / shared), reduction, omp for, barrier, critical and omp atomic \
-         x += v; restructure this part, or move it out of the differentiated function",
+         private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
+         masked, critical and omp atomic x += v; restructure this part, or move it out of the differentiated function",
     )
 }
 
@@ -97,6 +103,7 @@ fn unsupported(call: Value, name: &str) -> Error {
 /// forks become marked region calls, reductions and critical sections
 /// ticketed critical sections; unsupported constructs are errors.
 pub fn canonicalize(f: Value) -> Result<()> {
+    fork_serialized_regions(f)?;
     let calls: Vec<Value> = f
         .instructions()
         .into_iter()
@@ -180,6 +187,81 @@ pub fn canonicalize(f: Value) -> Result<()> {
     Ok(())
 }
 
+/// The outlined regions the module forks (`__kmpc_fork_call`'s microtask).
+pub fn forked_regions(module: Module) -> Vec<Value> {
+    let Some(fork) = module.function("__kmpc_fork_call") else {
+        return Vec::new();
+    };
+    let mut regions = Vec::new();
+    for call in fork.users() {
+        if !call.is_call() || call.called_operand() != fork {
+            continue;
+        }
+        if let Some(r) = call.call_args().get(2).map(|r| r.strip_casts()) {
+            if r.is_function() && !regions.contains(&r) {
+                regions.push(r);
+            }
+        }
+    }
+    regions
+}
+
+/// A region with an `if()` clause: clang forks it when the condition holds
+/// and otherwise runs it on the encountering thread alone, calling the
+/// outlined function directly between `__kmpc_serialized_parallel` and
+/// `__kmpc_end_serialized_parallel`. That serialized run becomes a fork on a
+/// team of one thread (`num_threads(1)`), which runs the region the same way
+/// (thread number 0 of 1) and which the generators handle like every fork.
+fn fork_serialized_regions(f: Value) -> Result<()> {
+    let module = f.global_parent();
+    let b = Builder::new(module);
+    let named =
+        |i: Value, name: &str| i.is_call() && i.called_function().is_some_and(|g| g.name() == name);
+    let starts: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| named(*i, "__kmpc_serialized_parallel"))
+        .collect();
+    for start in starts {
+        let mut at = start.next_instruction();
+        while let Some(i) = at.filter(|i| !i.is_call() && !i.is_invoke()) {
+            at = i.next_instruction();
+        }
+        let region = at.filter(|c| {
+            c.is_call()
+                && c.called_function()
+                    .is_some_and(|g| !g.is_declaration() && g.params().len() >= 2)
+        });
+        let end = region.and_then(|r| r.next_instruction());
+        let (Some(region), Some(end)) = (
+            region,
+            end.filter(|e| named(*e, "__kmpc_end_serialized_parallel")),
+        ) else {
+            return Err(unsupported(start, "__kmpc_serialized_parallel"));
+        };
+        let args = start.call_args();
+        let c = module.context();
+        let push = declare(
+            module,
+            "__kmpc_push_num_threads",
+            Type::function(
+                Type::void(c),
+                &[Type::ptr(c), Type::int(c, 32), Type::int(c, 32)],
+                false,
+            ),
+        );
+        b.before(region);
+        b.set_debug_loc_from(region);
+        b.call_fn(push, &[args[0], args[1], b.const_int(b.i32(), 1)]);
+        let outlined = region.called_operand();
+        fork(module, &b, args[0], outlined, &region.call_args()[2..]);
+        region.erase();
+        end.erase();
+        start.erase();
+    }
+    Ok(())
+}
+
 /// `__kmpc_fork_call(ident, argc, region, captured...)` becomes the marked
 /// call `region(&gtid, &btid, captured...)`.
 fn direct_region_call(module: Module, f: Value, call: Value) -> Result<Value> {
@@ -208,11 +290,33 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<Value> {
         ));
     }
     let region = canonical_region(region)?;
+    let mut captured = captured.to_vec();
+    let b = Builder::new(module);
+    if let Some(pairs) = region.string_attribute(BY_ADDRESS) {
+        for pair in pairs.split(',') {
+            let Some(i) = pair.split(':').next().and_then(|i| i.parse::<usize>().ok()) else {
+                continue;
+            };
+            let value = captured[i - 2];
+            let address = match float_capture(value) {
+                Some(FloatCapture::Address(a)) => a,
+                Some(FloatCapture::Value(v)) => {
+                    b.at_start(f.entry_block());
+                    let slot = b.alloca(v.ty(), "omp.firstprivate");
+                    b.before(call);
+                    b.store(v, slot);
+                    slot
+                }
+                None => return Err(captured_by_value(call)),
+            };
+            captured[i - 2] = b.poison(value.ty());
+            captured.push(address);
+        }
+    }
     let ident = args[0];
     if ident.name().is_empty() {
         ident.set_name("ferment.omp.ident");
     }
-    let b = Builder::new(module);
     b.at_start(f.entry_block());
     let gtid = b.alloca(b.i32(), "omp.gtid");
     let btid = b.alloca(b.i32(), "omp.btid");
@@ -221,7 +325,7 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<Value> {
     b.before(call);
     b.set_debug_loc_from(call);
     let mut all = vec![gtid, btid];
-    all.extend_from_slice(captured);
+    all.extend_from_slice(&captured);
     let direct = b.call_fn(region, &all);
     direct.add_call_string_attribute(FORK, &ident.name());
     direct.add_call_enum_attribute("noinline", 0);
@@ -245,7 +349,123 @@ fn canonical_region(region: Value) -> Result<Value> {
     crate::shim::inline_calls(copy, 20_000, &[]);
     crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
         .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
-    Ok(copy)
+    Ok(floats_by_address(copy))
+}
+
+/// Function attribute of a canonical region whose float captures passed by
+/// value were given an address parameter ([`floats_by_address`]): for each,
+/// `<value parameter>:<address parameter>`, comma-separated.
+const BY_ADDRESS: &str = "ferment-omp-by-address";
+
+/// The float a by-value capture parameter carries, with the casts that turn
+/// it back into that float: clang passes a `firstprivate` float as the bits
+/// of an integer, which the region (after `sroa`) only bitcasts back, through
+/// a `trunc` for types narrower than the integer.
+fn float_bits_parameter(p: Value) -> Option<(Type, Vec<Value>)> {
+    use ferment_ir::Opcode::{LLVMBitCast, LLVMTrunc};
+    if !p.ty().is_integer() || !p.has_uses() {
+        return None;
+    }
+    let mut float: Option<Type> = None;
+    let mut casts = Vec::new();
+    for u in p.users() {
+        let ends = match u.opcode() {
+            LLVMBitCast => vec![u],
+            LLVMTrunc => u.users(),
+            _ => return None,
+        };
+        for e in ends {
+            if e.opcode() != LLVMBitCast || !e.ty().is_float() || float.is_some_and(|f| f != e.ty())
+            {
+                return None;
+            }
+            float = Some(e.ty());
+            casts.push(e);
+        }
+    }
+    float.map(|f| (f, casts))
+}
+
+/// A canonical region whose float captures passed by value (`firstprivate`)
+/// are read instead through an address parameter added at the end, each
+/// thread loading its private copy at the region's entry. The forking call
+/// then passes the address of a slot holding the value
+/// ([`direct_region_call`]), and the region reads it like a shared variable
+/// it only reads: its adjoint is accumulated into the slot's shadow, once
+/// per thread, which a value passed as integer bits could not carry.
+/// Returns `region` itself when it has no such capture.
+fn floats_by_address(region: Value) -> Value {
+    let params = region.params();
+    let found: Vec<(usize, Type, Vec<Value>)> = params
+        .iter()
+        .enumerate()
+        .skip(2)
+        .filter_map(|(i, p)| float_bits_parameter(*p).map(|(t, casts)| (i, t, casts)))
+        .collect();
+    if found.is_empty() {
+        return region;
+    }
+    let module = region.global_parent();
+    let c = module.context();
+    let fn_ty = region.global_value_type();
+    let mut types = fn_ty.fn_params();
+    let mut pairs = Vec::new();
+    for (i, _, _) in &found {
+        pairs.push(format!("{i}:{}", types.len()));
+        types.push(Type::ptr(c));
+    }
+    let name = region.name();
+    let decl = module.add_function(
+        &format!("{name}.by_address"),
+        Type::function(fn_ty.fn_return(), &types, false),
+    );
+    crate::shim::move_body(region, decl);
+    decl.set_name(&name);
+    decl.add_string_attribute(BY_ADDRESS, &pairs.join(","));
+    let b = Builder::new(module);
+    let entry = decl.entry_block();
+    let new_params = decl.params();
+    for (k, (_, float, casts)) in found.into_iter().enumerate() {
+        match entry.first_insertion_point() {
+            Some(at) => b.before(at),
+            None => b.at_end(entry),
+        }
+        let v = b.load(float, new_params[params.len() + k]);
+        for cast in casts {
+            cast.replace_all_uses_with(v);
+            cast.erase();
+        }
+    }
+    decl
+}
+
+/// The float value whose bits a fork passes as the integer `c` (clang's
+/// `firstprivate` capture), when it can be found: at -O0 the integer is
+/// loaded from the slot the float was stored to, which is returned as an
+/// address; after `sroa` it is a bitcast of the float, returned as a value
+/// (a constant is returned as it is: storing its bits stores the float).
+enum FloatCapture {
+    Address(Value),
+    Value(Value),
+}
+
+fn float_capture(c: Value) -> Option<FloatCapture> {
+    use ferment_ir::Opcode::{LLVMAlloca, LLVMBitCast, LLVMLoad, LLVMZExt};
+    if c.is_constant() {
+        // A constant: its bits, stored as they are, read back as the float.
+        return Some(FloatCapture::Value(c));
+    }
+    if !c.is_instruction() {
+        return None;
+    }
+    match c.opcode() {
+        LLVMLoad if c.operand(0).is_instruction() && c.operand(0).opcode() == LLVMAlloca => {
+            Some(FloatCapture::Address(c.operand(0)))
+        }
+        LLVMBitCast if c.operand(0).ty().is_float() => Some(FloatCapture::Value(c.operand(0))),
+        LLVMZExt => float_capture(c.operand(0)),
+        _ => None,
+    }
 }
 
 /// Shared variables the region only reads (clang passes every shared

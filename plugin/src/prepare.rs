@@ -25,6 +25,11 @@ pub fn canonical_copy(
 ) -> Result<Value> {
     let clone = shim::clone_function(function, name);
     crate::qsort::lower(clone)?;
+    // OpenMP regions stay calls where they are called directly (the serial
+    // branch of an `if()` clause), so `openmp::canonicalize` finds them.
+    let mut keep = keep.to_vec();
+    keep.extend(crate::openmp::forked_regions(function.global_parent()));
+    let keep = &keep[..];
     if options.inline_callees != 0 {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     }

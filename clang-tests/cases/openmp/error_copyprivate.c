@@ -1,6 +1,6 @@
 // CFLAGS: -fopenmp
-// EXPECT-ERROR: error_copyprivate.c:12:
-// EXPECT-ERROR: omp single
+// EXPECT-ERROR: error_copyprivate.c:13:
+// EXPECT-ERROR: the copyprivate clause
 #include "check.h"
 
 void __enzyme_autodiff(void *, ...);
