@@ -71,6 +71,7 @@ pub fn canonical_copy(
     crate::inline_asm::lower_horizontal_ops(clone);
     crate::retype::retype_reinterpreted_memory(clone);
     crate::openmp::canonicalize(clone)?;
+    extrema_as_selects(clone);
     bump_iteration_counts(clone);
     if options.preopt != 0 {
         shim::run_function_pipeline(clone, CANONICALIZE)
@@ -292,6 +293,24 @@ fn load_leaves(
 /// derivatives): every copy made to be differentiated adds `k` once; what
 /// is left is lowered to `n` when the module is done
 /// ([`lower_iteration_counts`]).
+/// Calls of a maximum or minimum become the choice they make
+/// ([`crate::rules::extremum_as_select`]): the reverse sweep then keeps the
+/// choice (one bit) instead of both operands.
+fn extrema_as_selects(f: Value) {
+    let b = ferment_ir::Builder::new(f.global_parent());
+    for call in f.instructions() {
+        if !call.is_call() {
+            continue;
+        }
+        b.before(call);
+        b.set_debug_loc_from(call);
+        if let Some(v) = crate::rules::extremum_as_select(&b, call) {
+            call.replace_all_uses_with(v);
+            call.erase();
+        }
+    }
+}
+
 fn bump_iteration_counts(f: Value) {
     let b = Builder::new(f.global_parent());
     for i in f.instructions() {

@@ -5,7 +5,7 @@
 
 use super::special::{digamma, libm, sign_bit};
 use super::Site;
-use ferment_ir::{RealPredicate as P, Value};
+use ferment_ir::{Builder, RealPredicate as P, Value};
 
 type PartialFn = fn(&Site) -> Vec<Option<Value>>;
 
@@ -542,22 +542,61 @@ fn extremum(s: &Site, e: Extremum) -> Vec<Option<Value>> {
     let (x, y) = (s.arg(0), s.arg(1));
     let b = s.b;
     let (one, zero) = (s.one(x), b.zero(x.ty()));
-    // Whether the "other" operand wins: y for a maximum, x for a minimum.
-    // It follows from x < y, a NaN, and (ordered zeros) -0 against +0.
-    let nan_side = if e.max != e.nan_propagates { x } else { y };
-    let mut other = b.fcmp(P::LLVMRealUNO, nan_side, nan_side);
-    if e.zero_ordered {
-        let neg_pos = b.fcmp(P::LLVMRealOLT, sign_bit(s, x), sign_bit(s, y));
-        let tie = b.fcmp(P::LLVMRealOEQ, x, y);
-        other = b.select(tie, neg_pos, other);
-    }
-    let lt = b.fcmp(P::LLVMRealOLT, x, y);
-    let other = b.select(lt, lt, other);
+    let other = other_wins(b, x, y, e);
     let first = if e.max { zero } else { one };
     let second = if e.max { one } else { zero };
     let dx = || b.select(other, first, second);
     let dy = || b.select(other, second, first);
     vec![s.p(0, dx), s.p(1, dy)]
+}
+
+/// Whether the "other" operand of a maximum or minimum wins: y for a
+/// maximum, x for a minimum. It follows from x < y, a NaN, and (ordered
+/// zeros) -0 against +0; at a tie it is false (see [`extremum`]).
+fn other_wins(b: &Builder, x: Value, y: Value, e: Extremum) -> Value {
+    let nan_side = if e.max != e.nan_propagates { x } else { y };
+    let mut other = b.fcmp(P::LLVMRealUNO, nan_side, nan_side);
+    if e.zero_ordered {
+        let sign =
+            |v: Value| b.intrinsic("llvm.copysign", &[v.ty()], &[b.const_real(v.ty(), 1.0), v]);
+        let neg_pos = b.fcmp(P::LLVMRealOLT, sign(x), sign(y));
+        let tie = b.fcmp(P::LLVMRealOEQ, x, y);
+        other = b.select(tie, neg_pos, other);
+    }
+    let lt = b.fcmp(P::LLVMRealOLT, x, y);
+    b.select(lt, lt, other)
+}
+
+/// A call of a maximum or minimum (`llvm.maxnum`, `fmin`, `llvm.minimum`...)
+/// rewritten, at `b`, as the choice it makes: `select(c, x, y)` with `c`
+/// computed by [`other_wins`]. Same value (where the call may return either
+/// operand, at a tie of signed zeros, the select returns one of them) and,
+/// differentiated as a select, the same derivative as the call's rule; but
+/// the reverse sweep needs only the one-bit choice, not both operands (a
+/// running minimum over a loop tapes a byte per step instead of two
+/// doubles). `None` for any other call.
+pub fn extremum_as_select(b: &Builder, call: Value) -> Option<Value> {
+    let rule = call_rule(&call.called_function()?.name())?;
+    let e = match rule.name {
+        "fmax" => MAXNUM,
+        "fmin" => MINNUM,
+        "fmaximum" => MAXIMUM,
+        "fminimum" => MINIMUM,
+        "fmaximum_num" => MAXIMUM_NUM,
+        "fminimum_num" => MINIMUM_NUM,
+        _ => return None,
+    };
+    let args = call.call_args();
+    let (x, y) = (*args.first()?, *args.get(1)?);
+    if args.len() != 2 || !x.ty().is_fp_like() || x.ty() != call.ty() || y.ty() != x.ty() {
+        return None;
+    }
+    let other = other_wins(b, x, y, e);
+    Some(if e.max {
+        b.select(other, y, x)
+    } else {
+        b.select(other, x, y)
+    })
 }
 
 /// Maps a callee name to its canonical rule name: `llvm.sin.f32` → `sin`,

@@ -15,7 +15,9 @@ pub mod mpi;
 mod product;
 mod special;
 
-pub use calls::{call_rule, is_known_inactive_function, trig_companion, CallRule};
+pub use calls::{
+    call_rule, extremum_as_select, is_known_inactive_function, trig_companion, CallRule,
+};
 pub use product::{guarded, splat, times, times_lanes};
 
 use ferment_ir::{Builder, Opcode, Value};
