@@ -15,6 +15,32 @@ const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
 /// Pipeline that turns the clone into canonical SSA form.
 const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa";
 
+/// Under `-ferment-no-inline`, calls of ferment's own tape-cache helpers
+/// (`ferment.tape.take`/`release`, in a derivative that is differentiated
+/// again: forward-over-reverse) are still inlined: as calls they would be
+/// differentiated as user functions (a pointer-returning call that merges
+/// buffers), inlined they are the `realloc`/`free` the analyses know.
+fn inline_tape_helpers(clone: Value, keep: &[Value]) {
+    let is_helper = |g: &Value| g.name().starts_with("ferment.tape.");
+    let mut callees: Vec<Value> = Vec::new();
+    for inst in clone.instructions().into_iter().filter(|i| i.is_call()) {
+        if let Some(g) = inst.called_function().filter(|g| !g.is_declaration()) {
+            if !callees.contains(&g) {
+                callees.push(g);
+            }
+        }
+    }
+    if !callees.iter().any(is_helper) {
+        return;
+    }
+    let others: Vec<Value> = callees
+        .into_iter()
+        .filter(|g| !is_helper(g))
+        .chain(keep.iter().copied())
+        .collect();
+    shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &others);
+}
+
 /// Clones `function` as `name` and canonicalizes it.
 /// Functions in `keep` stay calls (custom derivatives, inactive functions).
 pub fn canonical_copy(
@@ -32,6 +58,8 @@ pub fn canonical_copy(
     let keep = &keep[..];
     if options.inline_callees != 0 {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
+    } else {
+        inline_tape_helpers(clone, keep);
     }
     // Calls through function pointers become direct calls of their possible
     // targets. The first time, the targets' bodies are inlined (which may

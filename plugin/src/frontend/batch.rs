@@ -8,7 +8,7 @@
 //!   separate buffers. Calls that stay calls get width-N derivatives too.
 //! - **Lane by lane** (a function with a custom derivative, and requests
 //!   the vector generators do not cover yet, see [`Error::not_batched`]:
-//!   MPI, OpenMP, BLAS, GPU targets, non-inlined calls returning active
+//!   MPI, OpenMP, GPU targets, non-inlined calls returning active
 //!   pointers, callees whose custom augmented function may not run once
 //!   per lane): the scalar
 //!   derivative runs once per lane with that lane's shadows: N times the

@@ -580,7 +580,25 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
 /// (Enzyme's contract for whatever it does not tape) and the function
 /// writes no memory it reads itself, checked here; then the primal results
 /// it stores again are the ones already there.
+///
+/// Enzyme's users may pass null primal pointers to `__enzyme_fwdsplit`
+/// (every primal value it needs is on Enzyme's tape); ferment's derivative
+/// would dereference them, so a constant null primal of a duplicated
+/// pointer argument is an error here rather than a crash at run time.
 fn check_fwdsplit(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
+    if let Some((i, _)) = req.args.iter().enumerate().find(|(_, a)| {
+        a.activity.has_shadow() && a.primal.ty().is_pointer() && a.primal.is_null_constant()
+    }) {
+        return Err(Error::at(
+            req.call,
+            format!(
+                "__enzyme_fwdsplit of '{}': argument {} is a null pointer with a shadow; ferment's forward derivative computes the primal values again from the primal arguments instead of reading them from the tape, so it needs the memory the augmented forward pass read",
+                req.function.name(),
+                i + 1
+            ),
+        )
+        .hint("pass the same primal pointers as to __enzyme_augmentfwd (their memory unchanged since that call), or use __enzyme_fwddiff"));
+    }
     let copy = ctx.analysis_copy(req.function)?;
     let checked = batch::repeatable(copy);
     copy.delete_function();

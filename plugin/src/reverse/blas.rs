@@ -59,26 +59,40 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let mut op = dec.op(module, &mut |p, ty| fwd.load(ty, p));
     dec.skip_query(&fwd, &mut op);
 
-    let shadow_ptrs: Vec<Option<Value>> = op
-        .arrays
-        .iter()
-        .map(|a| s.shadow_in_reverse(a.ptr))
-        .collect();
-    let scalar_shadows: Vec<Option<Value>> = op
-        .scalars
-        .iter()
-        .map(|sc| sc.by_ref.and_then(|p| s.shadow_in_reverse(p)))
-        .collect();
+    // Per lane: the shadows of the arrays and by-reference scalars, and the
+    // adjoint of the result (batched: each lane has its own; the copies of
+    // the forward sweep serve all lanes).
+    let width = s.width;
+    let mut lane_shadows: Vec<Vec<Option<Value>>> = Vec::with_capacity(width);
+    let mut lane_scalar_shadows: Vec<Vec<Option<Value>>> = Vec::with_capacity(width);
+    let mut lane_results: Vec<Option<Value>> = Vec::with_capacity(width);
+    let result_active = dec.returns() && s.is_active(inst);
+    for lane in 0..width {
+        lane_shadows.push(
+            op.arrays
+                .iter()
+                .map(|a| s.shadow_in_reverse_lane(a.ptr, lane))
+                .collect(),
+        );
+        lane_scalar_shadows.push(
+            op.scalars
+                .iter()
+                .map(|sc| sc.by_ref.and_then(|p| s.shadow_in_reverse_lane(p, lane)))
+                .collect(),
+        );
+        lane_results.push(result_active.then(|| s.adjoints.take(&s.b, inst, lane)));
+    }
+    let shadow_ptrs = &lane_shadows[0];
     let wanted: Vec<bool> = op
         .scalars
         .iter()
-        .zip(&scalar_shadows)
+        .zip(&lane_scalar_shadows[0])
         .map(|(sc, sh)| match sc.by_ref {
             Some(_) => sh.is_some(),
             None => s.is_active(sc.value),
         })
         .collect();
-    let d_result = (dec.returns() && s.is_active(inst)).then(|| s.adjoints.take(&s.b, inst, 0));
+    let d_result = lane_results[0];
     let shadowed: Vec<bool> = shadow_ptrs.iter().map(Option::is_some).collect();
     let needed = op.needed(&shadowed, &wanted, d_result.is_some());
 
@@ -173,11 +187,6 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let pivots = pivots.map(|(p, copied)| (s.primal(p), copied));
     rop.pivots = pivots.map(|(p, _)| p);
     rop.info = status.map(|v| s.primal(v));
-    let shadows: Vec<Option<(Value, Value)>> = shadow_ptrs
-        .iter()
-        .zip(&rop.arrays)
-        .map(|(p, a)| p.map(|p| (p, a.stride)))
-        .collect();
     let bufs: Vec<(blas::Need, Option<Value>)> = copies
         .iter()
         .map(|&(n, b)| (n, b.map(|b| s.primal(b))))
@@ -209,14 +218,26 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             rop.arrays[i].stride = value.1;
         }
     }
-    let derivs = Derivs {
-        shadows,
-        scalars: wanted,
-        scalar_tangents: Vec::new(),
-        result: d_result,
-        after,
-    };
-    let outs = blas::adjoint(&e, &rop, &derivs, result);
+    // Each lane's adjoint reads the same operands (the rules never write
+    // the primal arrays or their copies), so one copy serves every lane.
+    let mut lane_outs = Vec::with_capacity(width);
+    for lane in 0..width {
+        // A shadow has the layout of its primal array (the copies may be
+        // packed with a stride of their own).
+        let shadows: Vec<Option<(Value, Value)>> = lane_shadows[lane]
+            .iter()
+            .zip(&original)
+            .map(|(p, a)| p.map(|p| (p, a.1)))
+            .collect();
+        let derivs = Derivs {
+            shadows,
+            scalars: wanted.clone(),
+            scalar_tangents: Vec::new(),
+            result: lane_results[lane],
+            after: after.clone(),
+        };
+        lane_outs.push(blas::adjoint(&e, &rop, &derivs, result));
+    }
     let piv_buf = pivots.and_then(|(p, copied)| copied.then_some(p));
     // Operand copies go back to the tape cache (kept for the next
     // gradient: no heap growth and trim per call), the pivots to `free`.
@@ -236,15 +257,18 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         }
     }
     drop(b);
-    for ((sc, d), sh) in op.scalars.iter().zip(outs).zip(scalar_shadows) {
-        let Some(d) = d else { continue };
-        match (sc.by_ref, sh) {
-            (Some(_), Some(sp)) => {
-                let ty = d.ty();
-                let old = s.b.load(ty, sp);
-                s.b.store(s.b.fadd_acc(old, d), sp);
+    for (lane, (outs, scalar_shadows)) in lane_outs.into_iter().zip(lane_scalar_shadows).enumerate()
+    {
+        for ((sc, d), sh) in op.scalars.iter().zip(outs).zip(scalar_shadows) {
+            let Some(d) = d else { continue };
+            match (sc.by_ref, sh) {
+                (Some(_), Some(sp)) => {
+                    let ty = d.ty();
+                    let old = s.b.load(ty, sp);
+                    s.b.store(s.b.fadd_acc(old, d), sp);
+                }
+                _ => s.add_lane(sc.value, lane, d),
             }
-            _ => s.add(sc.value, d),
         }
     }
     Ok(true)

@@ -8,7 +8,7 @@ use super::*;
 impl ReverseSweep<'_, '_, '_> {
     /// Batched mode: what the lanes do not cover yet is refused here (the
     /// request then falls back to computing the lanes one after the other,
-    /// see `frontend::batch`): GPU code, OpenMP, MPI and BLAS calls, and
+    /// see `frontend::batch`): GPU code, OpenMP, MPI calls, and
     /// pointers to active memory returned by calls or by this function
     /// itself. (A callee's custom gradient runs once per lane, see
     /// `calls::augment_call`.)
@@ -46,11 +46,7 @@ impl ReverseSweep<'_, '_, '_> {
                     && self.activity.is_shadowed(inst)
                     && callee
                         .is_some_and(|f| !f.is_declaration() || self.ctx.custom.has_gradient(f));
-                if pointer_call
-                    || name.starts_with("MPI_")
-                    || crate::openmp::is_fork(inst)
-                    || rules::blas::decode(inst).ok().flatten().is_some()
-                {
+                if pointer_call || name.starts_with("MPI_") || crate::openmp::is_fork(inst) {
                     return Err(Error::not_batched(inst, format!("'{}'", inst.describe())));
                 }
             }

@@ -584,11 +584,6 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         self.reverse_instruction(inst, &d)
     }
 
-    /// `d_v += d` in lane 0 (the only lane unless batched).
-    fn add(&mut self, v: Value, d: Value) {
-        self.add_lane(v, 0, d);
-    }
-
     /// `d_v += d` in `lane`.
     fn add_lane(&mut self, v: Value, lane: usize, d: Value) {
         if self.is_active(v) {
