@@ -113,6 +113,7 @@ impl Emit<'_> {
             module: self.module,
             prec: self.prec,
             int,
+            cache: self.cache,
         };
         b.at_end(entry);
         let ic = |v: i64| b.const_int(int, v);

@@ -14,6 +14,13 @@ pub struct Emit<'a> {
     pub prec: Prec,
     /// Integer type of dimensions (the primal's).
     pub int: Type,
+    /// The tape cache's `(take, release)` (`reverse::tape::tape_cache_helpers`)
+    /// for the rules' temporary matrices and operand copies, when on: a
+    /// gradient that allocates and frees several megabytes of them had glibc
+    /// trim its heap on every call and page-fault it back on the next (gp at
+    /// n = 500: a third of the gradient's time in the kernel); else
+    /// `calloc` and `free`.
+    pub cache: Option<(Value, Value)>,
 }
 
 const COL_MAJOR: i64 = 102;
@@ -497,26 +504,37 @@ impl Emit<'_> {
         let one = self.b.const_int(i64t, 1);
         let small = self.b.icmp(IntPredicate::LLVMIntSLT, bytes, one);
         let bytes = self.b.select(small, one, bytes);
-        self.b.call_fn(f, &[one, bytes])
+        match self.cache {
+            Some((take, _)) => {
+                let p = self.b.call_fn(take, &[self.b.zero(self.ptr()), bytes]);
+                let byte = self.b.const_int(Type::int(self.module.context(), 8), 0);
+                self.b.memset(p, byte, bytes);
+                p
+            }
+            None => self.b.call_fn(f, &[one, bytes]),
+        }
     }
 
+    /// Frees a block from [`Emit::calloc`] or [`Emit::pack`] (back to the
+    /// tape cache when on).
     pub fn free(&self, p: Value) {
-        let f = declare(self.module, "free", self.void(), &[self.ptr()]);
-        self.b.call_fn(f, &[p]);
+        match self.cache {
+            Some((_, release)) => {
+                self.b.call_fn(release, &[p]);
+            }
+            None => {
+                let f = declare(self.module, "free", self.void(), &[self.ptr()]);
+                self.b.call_fn(f, &[p]);
+            }
+        }
     }
 
-    /// A heap copy of an array, to be used with [`Emit::packed_stride`].
+    /// A heap copy of an array, to be used with [`Emit::packed_stride`]
+    /// (from the tape cache when on, not cleared first).
     pub fn pack(&self, arr: &Array, ext: Extent) -> Value {
-        self.pack_with(arr, ext, None)
-    }
-
-    /// [`Emit::pack`] into a block from `take` (`ptr take(ptr null, i64
-    /// bytes)`, the tape cache's: a block kept from an earlier gradient)
-    /// when given, else from `calloc`.
-    pub fn pack_with(&self, arr: &Array, ext: Extent, take: Option<Value>) -> Value {
         let (rows, cols, ld) = self.storage(arr.stride, ext);
-        let buf = match take {
-            Some(take) => {
+        let buf = match self.cache {
+            Some((take, _)) => {
                 let bytes = self.bytes(rows, cols);
                 let one = self.b.const_int(self.b.i64(), 1);
                 let small = self.b.icmp(IntPredicate::LLVMIntSLT, bytes, one);
@@ -954,6 +972,7 @@ fn axpy_matrix_helper(e: &Emit) -> Value {
         module: e.module,
         prec: e.prec,
         int: Type::int(ctx, 32),
+        cache: e.cache,
     };
     let px = b.gep(ft, x, &[b.mul_int(j, ldx)]);
     let py = b.gep(ft, y, &[b.mul_int(j, ldy)]);

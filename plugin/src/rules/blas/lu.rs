@@ -194,6 +194,7 @@ impl Emit<'_> {
                     module: self.module,
                     prec: self.prec,
                     int: self.int,
+                    cache: self.cache,
                 };
                 let (n, f, ipiv, da) = (p[0], (p[1], p[2]), p[3], (p[4], p[5]));
                 let count = e.nonzero((n, n), da);
