@@ -432,6 +432,21 @@ impl Emit<'_> {
         self.b.call_fn(h, &args);
     }
 
+    /// A heap rows x cols matrix and its leading dimension, not cleared:
+    /// for the output of a BLAS call with `beta == 0` that writes all of
+    /// it (BLAS does not read such an output).
+    pub fn scratch(&self, rows: Value, cols: Value) -> (Value, Value) {
+        let ld = self.packed_stride(rows, Extent::Matrix(rows, cols));
+        let Some((take, _)) = self.cache else {
+            return (self.calloc(rows, cols), ld);
+        };
+        let bytes = self.bytes(rows, cols);
+        let one = self.b.const_int(self.b.i64(), 1);
+        let small = self.b.icmp(IntPredicate::LLVMIntSLT, bytes, one);
+        let bytes = self.b.select(small, one, bytes);
+        (self.b.call_fn(take, &[self.b.zero(self.ptr()), bytes]), ld)
+    }
+
     /// A zeroed heap rows x cols matrix and its leading dimension.
     pub fn temp(&self, rows: Value, cols: Value) -> (Value, Value) {
         let p = self.calloc(rows, cols);
@@ -674,6 +689,24 @@ impl Emit<'_> {
             no_rows,
             b.icmp(IntPredicate::LLVMIntSLE, cols, zero),
         );
+        // An elementwise helper over contiguous storage (every leading
+        // dimension equal to `rows`) runs as one column of rows x cols
+        // elements: one loop the optimizer vectorizes, where a row-major
+        // n x 10 matrix would be n columns of 10.
+        let (rows, cols) = match h.elementwise() {
+            Some(uses_y) => {
+                let mut flat = b.icmp(IntPredicate::LLVMIntEQ, ldx, rows);
+                if uses_y {
+                    let y_flat = b.icmp(IntPredicate::LLVMIntEQ, ldy, rows);
+                    flat = b.and_int(flat, y_flat);
+                }
+                (
+                    b.select(flat, b.mul_int(rows, cols), rows),
+                    b.select(flat, one, cols),
+                )
+            }
+            None => (rows, cols),
+        };
         b.cond_br(empty, exit, outer);
         // for j in 0..cols
         b.at_end(outer);
@@ -882,6 +915,16 @@ enum Helper {
 }
 
 impl Helper {
+    /// For a helper whose element operation does not depend on the
+    /// element's position: whether it reads `Y` too.
+    fn elementwise(self) -> Option<bool> {
+        match self {
+            Helper::Pack | Helper::Dot | Helper::SignAxpy | Helper::SignDot => Some(true),
+            Helper::Scale | Helper::NonZero => Some(false),
+            _ => None,
+        }
+    }
+
     pub(super) fn name(self) -> String {
         let tri = |what: &str, lower: bool, unit: bool| {
             format!(
