@@ -239,4 +239,40 @@ static inline int check_array_close_loc(const char *file, int line, const char *
 #define CHECK_ARRAY_CLOSE(what, got, want, n, rtol, atol)                                      \
   check_array_close_loc(__FILE__, __LINE__, (what), (got), (want), (n), (rtol), (atol))
 
+/* ---- in-place central differences (the BLAS and LAPACK cases) -----------------------------
+ * FD_AT(slot, h, expr): (expr with slot = s + h  -  expr with slot = s - h) / (2 h), in double,
+ *   for an lvalue `slot` (a double or float element of an array `expr` reads, or a variable)
+ *   whose value is s; slot holds s again afterwards.
+ * CHECK_ARRAY_FD(what, x, n, dx, h, expr, rtol, atol): every dx[i] (i < n) against
+ *   FD_AT(x[i], h, expr); the message names WHAT[i].
+ * shift_along(out, x, t, s, n): out = x + s t, for differences along a direction t. */
+/* out[i] = x[i] + s t[i]: a point moved along a direction (directional differences). */
+static inline void shift_along(double *out, const double *x, const double *t, double s, int n) {
+  for (int i = 0; i < n; i++)
+    out[i] = x[i] + s * t[i];
+}
+
+#define FD_AT(slot, h, expr)                                                                   \
+  __extension__({                                                                              \
+    __typeof__(slot) fd_keep_ = (slot);                                                        \
+    double fd_h_ = (h);                                                                        \
+    (slot) = fd_keep_ + fd_h_;                                                                 \
+    double fd_p_ = (expr);                                                                     \
+    (slot) = fd_keep_ - fd_h_;                                                                 \
+    double fd_m_ = (expr);                                                                     \
+    (slot) = fd_keep_;                                                                         \
+    (fd_p_ - fd_m_) / (2 * fd_h_);                                                             \
+  })
+
+#define CHECK_ARRAY_FD(what, x, n, dx, h, expr, rtol, atol)                                    \
+  do {                                                                                         \
+    for (int fd_i_ = 0; fd_i_ < (int)(n); fd_i_++) {                                           \
+      char fd_what_[256];                                                                      \
+      snprintf(fd_what_, sizeof fd_what_, "%s[%d]", (what), fd_i_);                            \
+      double fd_want_ = FD_AT((x)[fd_i_], (h), (expr));                                        \
+      check_close_loc(__FILE__, __LINE__, fd_what_, (double)(dx)[fd_i_], fd_want_, (rtol),     \
+                      (atol));                                                                 \
+    }                                                                                          \
+  } while (0)
+
 #endif /* FERMENT_CHECK_VEC_H */

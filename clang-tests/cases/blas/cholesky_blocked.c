@@ -57,14 +57,8 @@ static void check(const char *name, double (*f)(double *), void (*rev)(double *,
     // entries in every block pair, on and off the diagonal
     int r = (37 * k + 5 * (k / 8)) % N, c = (k % 2) ? (r * 7 + k) % N : r;
     int i = r + c * LD;
-    double keep = A[i], h = 1e-5;
-    A[i] = keep + h;
-    double p = f(A);
-    A[i] = keep - h;
-    double m = f(A);
-    A[i] = keep;
     snprintf(what, sizeof what, "%s dA[%d,%d]", name, r, c);
-    CHECK_CLOSE(what, dA[i], (p - m) / (2 * h), 1e-5, 1e-6);
+    CHECK_CLOSE(what, dA[i], FD_AT(A[i], 1e-5, f(A)), 1e-5, 1e-6);
   }
   double dot = 0;
   for (int i = 0; i < LEN; i++) dot += dA[i] * tA[i];

@@ -36,19 +36,8 @@ int main(void) {
     tA[i] = cos(1.7 * i);
   }
   __enzyme_autodiff((void *)f, enzyme_dup, A, dA, enzyme_const, B);
-  double h = 1e-5, dot = 0;
-  char what[32];
-  for (int i = 0; i < LEN; i++) {
-    double keep = A[i];
-    A[i] = keep + h;
-    double p = f(A, B);
-    A[i] = keep - h;
-    double m = f(A, B);
-    A[i] = keep;
-    snprintf(what, sizeof what, "dA[%d]", i);
-    CHECK_CLOSE(what, dA[i], (p - m) / (2 * h), 1e-6, 1e-6);
-    dot += dA[i] * tA[i];
-  }
+  CHECK_ARRAY_FD("dA", A, LEN, dA, 1e-5, f(A, B), 1e-6, 1e-6);
+  double dot = dotv(dA, tA, LEN);
   double t = __enzyme_fwddiff((void *)f, enzyme_dup, A, tA, enzyme_const, B);
   CHECK_CLOSE("forward vs reverse", t, dot, 1e-10, 1e-10);
   return check_report();

@@ -3,6 +3,8 @@
 ! gradient of both matrix arguments against central finite differences,
 ! forward mode against finite differences and the reverse gradient.
 ! LIBS: -lopenblas
+include 'check.inc'
+
 module m
   use iso_c_binding
   implicit none
@@ -32,11 +34,18 @@ contains
       end do
     end do
   end function
+
+  ! the loss of the flat point [a, b] (the finite-difference checks of check.inc)
+  real(8) function loss_flat(x)
+    real(8), intent(in) :: x(:)
+    loss_flat = loss(reshape(x(1:mm * kk), [mm, kk]), reshape(x(mm * kk + 1:), [nn, kk]))
+  end function
 end module
 
 program p
   use iso_c_binding
   use m
+  use ferment_check
   implicit none
   interface
     subroutine autodiff(fn, a, da, b, db) bind(C, name="__enzyme_autodiff")
@@ -50,9 +59,9 @@ program p
       real(c_double) :: a(*), ta(*), b(*), tb(*)
     end function
   end interface
-  real(c_double) :: a(mm, kk), b(nn, kk), da(mm, kk), db(nn, kk), keep, fd, h
-  real(c_double) :: ta(mm, kk), tb(nn, kk), t, dot
-  integer :: i, j, bad
+  real(c_double) :: a(mm, kk), b(nn, kk), da(mm, kk), db(nn, kk), h
+  real(c_double) :: ta(mm, kk), tb(nn, kk), t
+  integer :: i, j
   do j = 1, kk
     do i = 1, mm
       a(i, j) = sin(0.3d0 * i + 0.7d0 * j)
@@ -65,33 +74,7 @@ program p
   db = 0
   call autodiff(c_funloc(loss), a, da, b, db)
   h = 1d-5
-  bad = 0
-  do j = 1, kk
-    do i = 1, mm
-      keep = a(i, j)
-      a(i, j) = keep + h
-      fd = loss(a, b)
-      a(i, j) = keep - h
-      fd = (fd - loss(a, b)) / (2 * h)
-      a(i, j) = keep
-      if (abs(da(i, j) - fd) > 1d-6 * (1 + abs(fd))) then
-        print *, "mismatch da", i, j, da(i, j), fd
-        bad = bad + 1
-      end if
-    end do
-    do i = 1, nn
-      keep = b(i, j)
-      b(i, j) = keep + h
-      fd = loss(a, b)
-      b(i, j) = keep - h
-      fd = (fd - loss(a, b)) / (2 * h)
-      b(i, j) = keep
-      if (abs(db(i, j) - fd) > 1d-6 * (1 + abs(fd))) then
-        print *, "mismatch db", i, j, db(i, j), fd
-        bad = bad + 1
-      end if
-    end do
-  end do
+  call check_gradient_fd('loss', loss_flat, [a, b], [da, db], h, 1d-6)
   ! forward mode along one direction: against FD and the reverse gradient
   do j = 1, kk
     do i = 1, mm
@@ -102,16 +85,6 @@ program p
     end do
   end do
   t = fwddiff(c_funloc(loss), a, ta, b, tb)
-  fd = (loss(a + h * ta, b + h * tb) - loss(a - h * ta, b - h * tb)) / (2 * h)
-  dot = sum(da * ta) + sum(db * tb)
-  if (abs(t - fd) > 1d-6 * (1 + abs(fd))) then
-    print *, "mismatch forward", t, fd
-    bad = bad + 1
-  end if
-  if (abs(t - dot) > 1d-10 * (1 + abs(dot))) then
-    print *, "mismatch forward vs reverse", t, dot
-    bad = bad + 1
-  end if
-  if (bad /= 0) stop 1
-  print *, "ok"
+  call check_tangent_fd('forward', loss_flat, [a, b], [ta, tb], t, h, 1d-6, [da, db], 1d-10)
+  call check_report()
 end program

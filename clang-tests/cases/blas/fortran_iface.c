@@ -54,33 +54,14 @@ int main(void) {
   }
   double ds = __enzyme_autodiff((void *)f, enzyme_dup, A, dA, enzyme_dup, B, dB, s);
   double h = 1e-5;
-  char what[64];
-  for (int i = 0; i < LEN; i++) {
-    double keep = A[i];
-    A[i] = keep + h;
-    double p = f(A, B, s);
-    A[i] = keep - h;
-    double mm = f(A, B, s);
-    A[i] = keep;
-    snprintf(what, sizeof what, "dA[%d]", i);
-    CHECK_CLOSE(what, dA[i], (p - mm) / (2 * h), 1e-6, 1e-6);
-    keep = B[i];
-    B[i] = keep + h;
-    p = f(A, B, s);
-    B[i] = keep - h;
-    mm = f(A, B, s);
-    B[i] = keep;
-    snprintf(what, sizeof what, "dB[%d]", i);
-    CHECK_CLOSE(what, dB[i], (p - mm) / (2 * h), 1e-6, 1e-6);
-  }
-  CHECK_CLOSE("ds", ds, (f(A, B, s + h) - f(A, B, s - h)) / (2 * h), 1e-6, 1e-6);
+  CHECK_ARRAY_FD("dA", A, LEN, dA, h, f(A, B, s), 1e-6, 1e-6);
+  CHECK_ARRAY_FD("dB", B, LEN, dB, h, f(A, B, s), 1e-6, 1e-6);
+  CHECK_CLOSE("ds", ds, FD_AT(s, h, f(A, B, s)), 1e-6, 1e-6);
   double t = __enzyme_fwddiff((void *)f, enzyme_dup, A, tA, enzyme_dup, B, tB, s, ts);
-  double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN], dot = ds * ts;
-  for (int i = 0; i < LEN; i++) {
-    Ap[i] = A[i] + h * tA[i], Am[i] = A[i] - h * tA[i];
-    Bp[i] = B[i] + h * tB[i], Bm[i] = B[i] - h * tB[i];
-    dot += dA[i] * tA[i] + dB[i] * tB[i];
-  }
+  double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN];
+  shift_along(Ap, A, tA, h, LEN), shift_along(Am, A, tA, -h, LEN);
+  shift_along(Bp, B, tB, h, LEN), shift_along(Bm, B, tB, -h, LEN);
+  double dot = ds * ts + dotv(dA, tA, LEN) + dotv(dB, tB, LEN);
   CHECK_CLOSE("forward", t, (f(Ap, Bp, s + h * ts) - f(Am, Bm, s - h * ts)) / (2 * h), 1e-6, 1e-6);
   CHECK_CLOSE("forward vs reverse", t, dot, 1e-10, 1e-10);
   return check_report();

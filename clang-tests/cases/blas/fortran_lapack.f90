@@ -6,6 +6,8 @@
 ! differences, forward mode against finite differences and the reverse
 ! gradient.
 ! LIBS: -lopenblas
+include 'check.inc'
+
 module m
   use iso_c_binding
   implicit none
@@ -53,11 +55,18 @@ contains
       end do
     end do
   end function
+
+  ! the loss of the flat point [a, b] (the finite-difference checks of check.inc)
+  real(8) function loss_flat(x)
+    real(8), intent(in) :: x(:)
+    loss_flat = loss(reshape(x(1:n * n), [n, n]), reshape(x(n * n + 1:), [n, r]))
+  end function
 end module
 
 program p
   use iso_c_binding
   use m
+  use ferment_check
   implicit none
   interface
     subroutine autodiff(fn, a, da, b, db) bind(C, name="__enzyme_autodiff")
@@ -71,9 +80,9 @@ program p
       real(c_double) :: a(*), ta(*), b(*), tb(*)
     end function
   end interface
-  real(c_double) :: a(n, n), b(n, r), da(n, n), db(n, r), keep, fd, h
-  real(c_double) :: ta(n, n), tb(n, r), t, dot
-  integer :: i, j, bad
+  real(c_double) :: a(n, n), b(n, r), da(n, n), db(n, r), h
+  real(c_double) :: ta(n, n), tb(n, r), t
+  integer :: i, j
   do j = 1, n
     do i = 1, n
       a(i, j) = 0.4d0 * sin(1.1d0 * i + 0.7d0 * j)
@@ -87,35 +96,7 @@ program p
   db = 0
   call autodiff(c_funloc(loss), a, da, b, db)
   h = 1d-6
-  bad = 0
-  do j = 1, n
-    do i = 1, n
-      keep = a(i, j)
-      a(i, j) = keep + h
-      fd = loss(a, b)
-      a(i, j) = keep - h
-      fd = (fd - loss(a, b)) / (2 * h)
-      a(i, j) = keep
-      if (abs(da(i, j) - fd) > 1d-6 * (1 + abs(fd))) then
-        print *, "mismatch da", i, j, da(i, j), fd
-        bad = bad + 1
-      end if
-    end do
-  end do
-  do j = 1, r
-    do i = 1, n
-      keep = b(i, j)
-      b(i, j) = keep + h
-      fd = loss(a, b)
-      b(i, j) = keep - h
-      fd = (fd - loss(a, b)) / (2 * h)
-      b(i, j) = keep
-      if (abs(db(i, j) - fd) > 1d-6 * (1 + abs(fd))) then
-        print *, "mismatch db", i, j, db(i, j), fd
-        bad = bad + 1
-      end if
-    end do
-  end do
+  call check_gradient_fd('loss', loss_flat, [a, b], [da, db], h, 1d-6)
   do j = 1, n
     do i = 1, n
       ta(i, j) = cos(0.6d0 * i - 0.3d0 * j)
@@ -125,16 +106,6 @@ program p
     end do
   end do
   t = fwddiff(c_funloc(loss), a, ta, b, tb)
-  fd = (loss(a + h * ta, b + h * tb) - loss(a - h * ta, b - h * tb)) / (2 * h)
-  dot = sum(da * ta) + sum(db * tb)
-  if (abs(t - fd) > 1d-6 * (1 + abs(fd))) then
-    print *, "mismatch forward", t, fd
-    bad = bad + 1
-  end if
-  if (abs(t - dot) > 1d-10 * (1 + abs(dot))) then
-    print *, "mismatch forward vs reverse", t, dot
-    bad = bad + 1
-  end if
-  if (bad /= 0) stop 1
-  print *, "ok"
+  call check_tangent_fd('forward', loss_flat, [a, b], [ta, tb], t, h, 1d-6, [da, db], 1d-10)
+  call check_report()
 end program

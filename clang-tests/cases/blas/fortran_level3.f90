@@ -7,6 +7,8 @@
 ! finite differences, forward mode against finite differences and the
 ! reverse gradient; flang passes the character arguments' hidden lengths.
 ! LIBS: -lopenblas
+include 'check.inc'
+
 module m
   use iso_c_binding
   implicit none
@@ -67,11 +69,18 @@ contains
       end do
     end do
   end function
+
+  ! the loss of the flat point (the finite-difference checks of check.inc)
+  real(8) function loss_flat(x)
+    real(8), intent(in) :: x(:)
+    loss_flat = loss(x)
+  end function
 end module
 
 program p
   use iso_c_binding
   use m
+  use ferment_check
   implicit none
   interface
     subroutine autodiff(fn, a, da) bind(C, name="__enzyme_autodiff")
@@ -85,8 +94,8 @@ program p
       real(c_double) :: a(*), ta(*)
     end function
   end interface
-  real(c_double) :: q(np), dq(np), tq(np), qp(np), qm(np), keep, fd, h, t, dot
-  integer :: i, bad
+  real(c_double) :: q(np), dq(np), tq(np), h, t
+  integer :: i
   do i = 1, np
     q(i) = 0.4d0 * sin(0.9d0 * i + 0.3d0)
     tq(i) = cos(0.5d0 * i - 0.2d0)
@@ -94,32 +103,8 @@ program p
   dq = 0
   call autodiff(c_funloc(loss), q, dq)
   h = 1d-6
-  bad = 0
-  do i = 1, np
-    keep = q(i)
-    q(i) = keep + h
-    fd = loss(q)
-    q(i) = keep - h
-    fd = (fd - loss(q)) / (2 * h)
-    q(i) = keep
-    if (abs(dq(i) - fd) > 1d-6 * (1 + abs(fd))) then
-      print *, "mismatch dq", i, dq(i), fd
-      bad = bad + 1
-    end if
-  end do
+  call check_gradient_fd('loss', loss_flat, [q], [dq], h, 1d-6)
   t = fwddiff(c_funloc(loss), q, tq)
-  qp = q + h * tq
-  qm = q - h * tq
-  fd = (loss(qp) - loss(qm)) / (2 * h)
-  dot = sum(dq * tq)
-  if (abs(t - fd) > 1d-6 * (1 + abs(fd))) then
-    print *, "mismatch forward", t, fd
-    bad = bad + 1
-  end if
-  if (abs(t - dot) > 1d-10 * (1 + abs(dot))) then
-    print *, "mismatch forward vs reverse", t, dot
-    bad = bad + 1
-  end if
-  if (bad /= 0) stop 1
-  print *, "ok"
+  call check_tangent_fd('forward', loss_flat, [q], [tq], t, h, 1d-6, [dq], 1d-10)
+  call check_report()
 end program

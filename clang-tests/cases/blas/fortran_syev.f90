@@ -8,6 +8,8 @@
 ! differences, forward mode against finite differences and the reverse
 ! gradient; flang passes the character arguments' hidden lengths.
 ! LIBS: -lopenblas
+include 'check.inc'
+
 module m
   use iso_c_binding
   implicit none
@@ -53,11 +55,18 @@ contains
       loss = loss + s(1, j) * s(2, j) * j + s(3, j) ** 2
     end do
   end function
+
+  ! the loss of the flat point (the finite-difference checks of check.inc)
+  real(8) function loss_flat(x)
+    real(8), intent(in) :: x(:)
+    loss_flat = loss(reshape(x, [n, n]))
+  end function
 end module
 
 program p
   use iso_c_binding
   use m
+  use ferment_check
   implicit none
   interface
     subroutine autodiff(fn, a, da) bind(C, name="__enzyme_autodiff")
@@ -71,8 +80,8 @@ program p
       real(c_double) :: a(*), ta(*)
     end function
   end interface
-  real(c_double) :: a(n, n), da(n, n), ta(n, n), ap(n, n), am(n, n), keep, fd, h, t, dot
-  integer :: i, j, bad
+  real(c_double) :: a(n, n), da(n, n), ta(n, n), h, t
+  integer :: i, j
   do j = 1, n
     do i = 1, n
       a(i, j) = 0.3d0 * sin(1.3d0 * i - 0.6d0 * j)
@@ -81,39 +90,13 @@ program p
   da = 0
   call autodiff(c_funloc(loss), a, da)
   h = 1d-6
-  bad = 0
-  do j = 1, n
-    do i = 1, n
-      keep = a(i, j)
-      a(i, j) = keep + h
-      fd = loss(a)
-      a(i, j) = keep - h
-      fd = (fd - loss(a)) / (2 * h)
-      a(i, j) = keep
-      if (abs(da(i, j) - fd) > 1d-6 * (1 + abs(fd))) then
-        print *, "mismatch da", i, j, da(i, j), fd
-        bad = bad + 1
-      end if
-    end do
-  end do
+  call check_gradient_fd('loss', loss_flat, [a], [da], h, 1d-6)
   do j = 1, n
     do i = 1, n
       ta(i, j) = cos(0.7d0 * i + 0.4d0 * j)
     end do
   end do
   t = fwddiff(c_funloc(loss), a, ta)
-  ap = a + h * ta
-  am = a - h * ta
-  fd = (loss(ap) - loss(am)) / (2 * h)
-  dot = sum(da * ta)
-  if (abs(t - fd) > 1d-6 * (1 + abs(fd))) then
-    print *, "mismatch forward", t, fd
-    bad = bad + 1
-  end if
-  if (abs(t - dot) > 1d-10 * (1 + abs(dot))) then
-    print *, "mismatch forward vs reverse", t, dot
-    bad = bad + 1
-  end if
-  if (bad /= 0) stop 1
-  print *, "ok"
+  call check_tangent_fd('forward', loss_flat, [a], [ta], t, h, 1d-6, [da], 1d-10)
+  call check_report()
 end program

@@ -50,16 +50,6 @@ typedef D2 (*rev_fn)(double *, double *, double *, double *, double, double);
 typedef double (*fwd_fn)(double *, double *, double *, double *, double, double, double,
                          double);
 
-static double fd_entry(loss_fn f, double *A, double *B, double al, double be, double *x, int i) {
-  double keep = x[i], h = 1e-5;
-  x[i] = keep + h;
-  double p = f(A, B, al, be);
-  x[i] = keep - h;
-  double m = f(A, B, al, be);
-  x[i] = keep;
-  return (p - m) / (2 * h);
-}
-
 static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double A[LEN], B[LEN], dA[LEN] = {0}, dB[LEN] = {0}, tA[LEN], tB[LEN];
   for (int i = 0; i < LEN; i++) {
@@ -71,33 +61,26 @@ static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double al = 0.7, be = -0.4;
   D2 r = rev(A, dA, B, dB, al, be);
   char what[128];
-  for (int i = 0; i < LEN; i++) {
-    snprintf(what, sizeof what, "%s dA[%d]", name, i);
-    CHECK_CLOSE(what, dA[i], fd_entry(f, A, B, al, be, A, i), 1e-6, 1e-6);
-    snprintf(what, sizeof what, "%s dB[%d]", name, i);
-    CHECK_CLOSE(what, dB[i], fd_entry(f, A, B, al, be, B, i), 1e-6, 1e-6);
-  }
+  snprintf(what, sizeof what, "%s dA", name);
+  CHECK_ARRAY_FD(what, A, LEN, dA, 1e-5, f(A, B, al, be), 1e-6, 1e-6);
+  snprintf(what, sizeof what, "%s dB", name);
+  CHECK_ARRAY_FD(what, B, LEN, dB, 1e-5, f(A, B, al, be), 1e-6, 1e-6);
   double h = 1e-5;
   snprintf(what, sizeof what, "%s dalpha", name);
-  CHECK_CLOSE(what, r.dalpha, (f(A, B, al + h, be) - f(A, B, al - h, be)) / (2 * h), 1e-6, 1e-6);
+  CHECK_CLOSE(what, r.dalpha, FD_AT(al, h, f(A, B, al, be)), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s dbeta", name);
-  CHECK_CLOSE(what, r.dbeta, (f(A, B, al, be + h) - f(A, B, al, be - h)) / (2 * h), 1e-6, 1e-6);
+  CHECK_CLOSE(what, r.dbeta, FD_AT(be, h, f(A, B, al, be)), 1e-6, 1e-6);
   // forward mode: a direction in every input
   double tal = 0.3, tbe = -0.8;
   double t = fwd(A, tA, B, tB, al, tal, be, tbe);
   double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN];
-  for (int i = 0; i < LEN; i++) {
-    Ap[i] = A[i] + h * tA[i];
-    Am[i] = A[i] - h * tA[i];
-    Bp[i] = B[i] + h * tB[i];
-    Bm[i] = B[i] - h * tB[i];
-  }
+  shift_along(Ap, A, tA, h, LEN), shift_along(Am, A, tA, -h, LEN);
+  shift_along(Bp, B, tB, h, LEN), shift_along(Bm, B, tB, -h, LEN);
   double fdd = (f(Ap, Bp, al + h * tal, be + h * tbe) - f(Am, Bm, al - h * tal, be - h * tbe)) / (2 * h);
   snprintf(what, sizeof what, "%s forward", name);
   CHECK_CLOSE(what, t, fdd, 1e-6, 1e-6);
   // forward vs reverse: <grad, direction>
-  double dot = r.dalpha * tal + r.dbeta * tbe;
-  for (int i = 0; i < LEN; i++) dot += dA[i] * tA[i] + dB[i] * tB[i];
+  double dot = r.dalpha * tal + r.dbeta * tbe + dotv(dA, tA, LEN) + dotv(dB, tB, LEN);
   snprintf(what, sizeof what, "%s forward vs reverse", name);
   CHECK_CLOSE(what, t, dot, 1e-10, 1e-10);
 }

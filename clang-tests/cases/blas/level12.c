@@ -68,17 +68,6 @@ typedef D2 (*rev_fn)(double *, double *, double *, double *, double *, double *,
 typedef double (*fwd_fn)(double *, double *, double *, double *, double *, double *, double,
                          double, double, double);
 
-static double fd_entry(loss_fn f, double *x, double *y, double *A, double al, double be,
-                       double *v, int i) {
-  double keep = v[i], h = 1e-5;
-  v[i] = keep + h;
-  double p = f(x, y, A, al, be);
-  v[i] = keep - h;
-  double m = f(x, y, A, al, be);
-  v[i] = keep;
-  return (p - m) / (2 * h);
-}
-
 static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double x[LEN], y[LEN], A[LEN], dx[LEN] = {0}, dy[LEN] = {0}, dA[LEN] = {0};
   double tx[LEN], ty[LEN], tA[LEN];
@@ -94,29 +83,22 @@ static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double al = 0.8, be = -0.6, tal = 0.4, tbe = -0.7, h = 1e-5;
   D2 r = rev(x, dx, y, dy, A, dA, al, be);
   char what[128];
-  for (int i = 0; i < LEN; i++) {
-    snprintf(what, sizeof what, "%s dx[%d]", name, i);
-    CHECK_CLOSE(what, dx[i], fd_entry(f, x, y, A, al, be, x, i), 1e-6, 1e-6);
-    snprintf(what, sizeof what, "%s dy[%d]", name, i);
-    CHECK_CLOSE(what, dy[i], fd_entry(f, x, y, A, al, be, y, i), 1e-6, 1e-6);
-    snprintf(what, sizeof what, "%s dA[%d]", name, i);
-    CHECK_CLOSE(what, dA[i], fd_entry(f, x, y, A, al, be, A, i), 1e-6, 1e-6);
-  }
+  snprintf(what, sizeof what, "%s dx", name);
+  CHECK_ARRAY_FD(what, x, LEN, dx, h, f(x, y, A, al, be), 1e-6, 1e-6);
+  snprintf(what, sizeof what, "%s dy", name);
+  CHECK_ARRAY_FD(what, y, LEN, dy, h, f(x, y, A, al, be), 1e-6, 1e-6);
+  snprintf(what, sizeof what, "%s dA", name);
+  CHECK_ARRAY_FD(what, A, LEN, dA, h, f(x, y, A, al, be), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s dalpha", name);
-  CHECK_CLOSE(what, r.dal, (f(x, y, A, al + h, be) - f(x, y, A, al - h, be)) / (2 * h), 1e-6,
-              1e-6);
+  CHECK_CLOSE(what, r.dal, FD_AT(al, h, f(x, y, A, al, be)), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s dbeta", name);
-  CHECK_CLOSE(what, r.dbe, (f(x, y, A, al, be + h) - f(x, y, A, al, be - h)) / (2 * h), 1e-6,
-              1e-6);
+  CHECK_CLOSE(what, r.dbe, FD_AT(be, h, f(x, y, A, al, be)), 1e-6, 1e-6);
   double t = fwd(x, tx, y, ty, A, tA, al, tal, be, tbe);
   double xp[LEN], xm[LEN], yp[LEN], ym[LEN], Ap[LEN], Am[LEN];
-  double dot = r.dal * tal + r.dbe * tbe;
-  for (int i = 0; i < LEN; i++) {
-    xp[i] = x[i] + h * tx[i], xm[i] = x[i] - h * tx[i];
-    yp[i] = y[i] + h * ty[i], ym[i] = y[i] - h * ty[i];
-    Ap[i] = A[i] + h * tA[i], Am[i] = A[i] - h * tA[i];
-    dot += dx[i] * tx[i] + dy[i] * ty[i] + dA[i] * tA[i];
-  }
+  shift_along(xp, x, tx, h, LEN), shift_along(xm, x, tx, -h, LEN);
+  shift_along(yp, y, ty, h, LEN), shift_along(ym, y, ty, -h, LEN);
+  shift_along(Ap, A, tA, h, LEN), shift_along(Am, A, tA, -h, LEN);
+  double dot = r.dal * tal + r.dbe * tbe + dotv(dx, tx, LEN) + dotv(dy, ty, LEN) + dotv(dA, tA, LEN);
   double fdd = (f(xp, yp, Ap, al + h * tal, be + h * tbe) -
                 f(xm, ym, Am, al - h * tal, be - h * tbe)) / (2 * h);
   snprintf(what, sizeof what, "%s forward", name);

@@ -74,16 +74,6 @@ LOSS(fortran_gesv, int n = N; int r = R; int ld = LD; int info;
 typedef void (*rev_fn)(double *, double *, double *, double *);
 typedef double (*fwd_fn)(double *, double *, double *, double *);
 
-static double fd_entry(loss_fn f, double *A, double *B, double *v, int i) {
-  double keep = v[i], h = 1e-6;
-  v[i] = keep + h;
-  double p = f(A, B);
-  v[i] = keep - h;
-  double m = f(A, B);
-  v[i] = keep;
-  return (p - m) / (2 * h);
-}
-
 static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double A[LEN], B[LEN], dA[LEN] = {0}, dB[LEN] = {0}, tA[LEN], tB[LEN];
   for (int i = 0; i < LEN; i++) {
@@ -96,19 +86,15 @@ static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   }
   rev(A, dA, B, dB);
   char what[128];
-  for (int i = 0; i < LEN; i++) {
-    snprintf(what, sizeof what, "%s dA[%d]", name, i);
-    CHECK_CLOSE(what, dA[i], fd_entry(f, A, B, A, i), 1e-6, 1e-6);
-    snprintf(what, sizeof what, "%s dB[%d]", name, i);
-    CHECK_CLOSE(what, dB[i], fd_entry(f, A, B, B, i), 1e-6, 1e-6);
-  }
+  snprintf(what, sizeof what, "%s dA", name);
+  CHECK_ARRAY_FD(what, A, LEN, dA, 1e-6, f(A, B), 1e-6, 1e-6);
+  snprintf(what, sizeof what, "%s dB", name);
+  CHECK_ARRAY_FD(what, B, LEN, dB, 1e-6, f(A, B), 1e-6, 1e-6);
   double t = fwd(A, tA, B, tB), h = 1e-6;
-  double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN], dot = 0;
-  for (int i = 0; i < LEN; i++) {
-    Ap[i] = A[i] + h * tA[i], Am[i] = A[i] - h * tA[i];
-    Bp[i] = B[i] + h * tB[i], Bm[i] = B[i] - h * tB[i];
-    dot += dA[i] * tA[i] + dB[i] * tB[i];
-  }
+  double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN];
+  shift_along(Ap, A, tA, h, LEN), shift_along(Am, A, tA, -h, LEN);
+  shift_along(Bp, B, tB, h, LEN), shift_along(Bm, B, tB, -h, LEN);
+  double dot = dotv(dA, tA, LEN) + dotv(dB, tB, LEN);
   snprintf(what, sizeof what, "%s forward", name);
   CHECK_CLOSE(what, t, (f(Ap, Bp) - f(Am, Bm)) / (2 * h), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s forward vs reverse", name);

@@ -117,16 +117,6 @@ __attribute__((noinline)) static double aliased(const double *p) {
   return wsum(C, LEN) + d * d + s + wsum(y, M);
 }
 
-static double fd_entry(loss_fn f, double *p, int i) {
-  double keep = p[i], h = 1e-6;
-  p[i] = keep + h;
-  double a = f(p);
-  p[i] = keep - h;
-  double b = f(p);
-  p[i] = keep;
-  return (a - b) / (2 * h);
-}
-
 #define CASE(NAME)                                                                             \
   static void NAME##_rev(const double *p, double *dp) {                                        \
     __enzyme_autodiff((void *)NAME, enzyme_dup, p, dp);                                        \
@@ -150,16 +140,10 @@ static void check(const char *name, loss_fn f, void (*rev)(const double *, doubl
   p[60] = 0.8, p[61] = -0.6, p[62] = 1.1;
   rev(p, dp);
   char what[96];
-  for (int i = 0; i < NP; i++) {
-    snprintf(what, sizeof what, "%s dp[%d]", name, i);
-    CHECK_CLOSE(what, dp[i], fd_entry(f, p, i), RTOL_FD, 1e-7);
-  }
-  double t = fwd(p, tp), h = 1e-6, dot = 0;
-  for (int i = 0; i < NP; i++) {
-    pp[i] = p[i] + h * tp[i];
-    pm[i] = p[i] - h * tp[i];
-    dot += dp[i] * tp[i];
-  }
+  snprintf(what, sizeof what, "%s dp", name);
+  CHECK_ARRAY_FD(what, p, NP, dp, 1e-6, f(p), RTOL_FD, 1e-7);
+  double t = fwd(p, tp), h = 1e-6, dot = dotv(dp, tp, NP);
+  shift_along(pp, p, tp, h, NP), shift_along(pm, p, tp, -h, NP);
   snprintf(what, sizeof what, "%s forward", name);
   CHECK_CLOSE(what, t, (f(pp) - f(pm)) / (2 * h), RTOL_FD, 1e-7);
   snprintf(what, sizeof what, "%s forward vs reverse", name);

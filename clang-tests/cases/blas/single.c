@@ -39,25 +39,8 @@ int main(void) {
   }
   float dal = __enzyme_autodiff((void *)f, enzyme_dup, A, dA, enzyme_dup, B, dB, al);
   float h = 1e-2f;
-  char what[64];
-  for (int i = 0; i < LEN; i++) {
-    float keep = A[i];
-    A[i] = keep + h;
-    double p = f(A, B, al);
-    A[i] = keep - h;
-    double m = f(A, B, al);
-    A[i] = keep;
-    snprintf(what, sizeof what, "dA[%d]", i);
-    CHECK_CLOSE(what, dA[i], (p - m) / (2 * h), RTOL_FDF, ATOL_FDF);
-    keep = B[i];
-    B[i] = keep + h;
-    p = f(A, B, al);
-    B[i] = keep - h;
-    m = f(A, B, al);
-    B[i] = keep;
-    snprintf(what, sizeof what, "dB[%d]", i);
-    CHECK_CLOSE(what, dB[i], (p - m) / (2 * h), RTOL_FDF, ATOL_FDF);
-  }
+  CHECK_ARRAY_FD("dA", A, LEN, dA, h, f(A, B, al), RTOL_FDF, ATOL_FDF);
+  CHECK_ARRAY_FD("dB", B, LEN, dB, h, f(A, B, al), RTOL_FDF, ATOL_FDF);
   CHECK_CLOSE("dalpha", dal, ((double)f(A, B, al + h) - f(A, B, al - h)) / (2 * h), RTOL_FDF,
               ATOL_FDF);
   float tal = 0.3f;

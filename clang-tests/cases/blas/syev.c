@@ -86,20 +86,11 @@ static void check(const char *name, loss_fn f, void (*rev)(double *, double *),
   fill(A, tA);
   rev(A, dA);
   char what[128];
-  double dot = 0;
-  for (int i = 0; i < LEN; i++) {
-    double keep = A[i];
-    A[i] = keep + h;
-    double p = f(A);
-    A[i] = keep - h;
-    double m = f(A);
-    A[i] = keep;
-    snprintf(what, sizeof what, "%s dA[%d]", name, i);
-    CHECK_CLOSE(what, dA[i], (p - m) / (2 * h), 1e-6, 1e-6);
-    dot += dA[i] * tA[i];
-  }
+  snprintf(what, sizeof what, "%s dA", name);
+  CHECK_ARRAY_FD(what, A, LEN, dA, h, f(A), 1e-6, 1e-6);
+  double dot = dotv(dA, tA, LEN);
   double t = fwd(A, tA), Ap[LEN], Am[LEN];
-  for (int i = 0; i < LEN; i++) Ap[i] = A[i] + h * tA[i], Am[i] = A[i] - h * tA[i];
+  shift_along(Ap, A, tA, h, LEN), shift_along(Am, A, tA, -h, LEN);
   snprintf(what, sizeof what, "%s forward", name);
   CHECK_CLOSE(what, t, (f(Ap) - f(Am)) / (2 * h), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s forward vs reverse", name);
@@ -122,18 +113,8 @@ int main(void) {
     fill(A, tA);
     for (int i = 0; i < LEN; i++) As[i] = (float)A[i], tAs[i] = (float)tA[i], A[i] = As[i];
     __enzyme_autodiff_f((void *)single, enzyme_dup, As, dAs);
-    char what[64];
-    for (int i = 0; i < LEN; i++) {
-      double keep = A[i];
-      A[i] = keep + h;
-      double p = col_v_lower(A);
-      A[i] = keep - h;
-      double m = col_v_lower(A);
-      A[i] = keep;
-      snprintf(what, sizeof what, "single dA[%d]", i);
-      CHECK_CLOSE(what, dAs[i], (p - m) / (2 * h), 1e-3, 1e-3);
-      dot += (double)dAs[i] * tAs[i];
-    }
+    CHECK_ARRAY_FD("single dA", A, LEN, dAs, h, col_v_lower(A), 1e-3, 1e-3);
+    for (int i = 0; i < LEN; i++) dot += (double)dAs[i] * tAs[i];
     float t = __enzyme_fwddiff_f((void *)single, enzyme_dup, As, tAs);
     CHECK_CLOSE("single forward vs reverse", t, dot, 1e-3, 1e-3);
   }

@@ -75,17 +75,6 @@ typedef D2 (*rev_fn)(double *, double *, double *, double *, double *, double *,
 typedef double (*fwd_fn)(double *, double *, double *, double *, double *, double *, double,
                          double, double, double);
 
-static double fd_entry(loss_fn f, double *A, double *B, double *C, double al, double be,
-                       double *v, int i) {
-  double keep = v[i], h = 1e-6;
-  v[i] = keep + h;
-  double p = f(A, B, C, al, be);
-  v[i] = keep - h;
-  double m = f(A, B, C, al, be);
-  v[i] = keep;
-  return (p - m) / (2 * h);
-}
-
 static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double A[LEN], B[LEN], C[LEN], dA[LEN] = {0}, dB[LEN] = {0}, dC[LEN] = {0};
   double tA[LEN], tB[LEN], tC[LEN];
@@ -100,29 +89,22 @@ static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double al = 0.9, be = -0.7, tal = -0.6, tbe = 0.4, h = 1e-6;
   D2 r = rev(A, dA, B, dB, C, dC, al, be);
   char what[128];
-  for (int i = 0; i < LEN; i++) {
-    snprintf(what, sizeof what, "%s dA[%d]", name, i);
-    CHECK_CLOSE(what, dA[i], fd_entry(f, A, B, C, al, be, A, i), 1e-6, 1e-6);
-    snprintf(what, sizeof what, "%s dB[%d]", name, i);
-    CHECK_CLOSE(what, dB[i], fd_entry(f, A, B, C, al, be, B, i), 1e-6, 1e-6);
-    snprintf(what, sizeof what, "%s dC[%d]", name, i);
-    CHECK_CLOSE(what, dC[i], fd_entry(f, A, B, C, al, be, C, i), 1e-6, 1e-6);
-  }
+  snprintf(what, sizeof what, "%s dA", name);
+  CHECK_ARRAY_FD(what, A, LEN, dA, h, f(A, B, C, al, be), 1e-6, 1e-6);
+  snprintf(what, sizeof what, "%s dB", name);
+  CHECK_ARRAY_FD(what, B, LEN, dB, h, f(A, B, C, al, be), 1e-6, 1e-6);
+  snprintf(what, sizeof what, "%s dC", name);
+  CHECK_ARRAY_FD(what, C, LEN, dC, h, f(A, B, C, al, be), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s dalpha", name);
-  CHECK_CLOSE(what, r.dal, (f(A, B, C, al + h, be) - f(A, B, C, al - h, be)) / (2 * h), 1e-6,
-              1e-6);
+  CHECK_CLOSE(what, r.dal, FD_AT(al, h, f(A, B, C, al, be)), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s dbeta", name);
-  CHECK_CLOSE(what, r.dbe, (f(A, B, C, al, be + h) - f(A, B, C, al, be - h)) / (2 * h), 1e-6,
-              1e-6);
+  CHECK_CLOSE(what, r.dbe, FD_AT(be, h, f(A, B, C, al, be)), 1e-6, 1e-6);
   double t = fwd(A, tA, B, tB, C, tC, al, tal, be, tbe);
   double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN], Cp[LEN], Cm[LEN];
-  double dot = r.dal * tal + r.dbe * tbe;
-  for (int i = 0; i < LEN; i++) {
-    Ap[i] = A[i] + h * tA[i], Am[i] = A[i] - h * tA[i];
-    Bp[i] = B[i] + h * tB[i], Bm[i] = B[i] - h * tB[i];
-    Cp[i] = C[i] + h * tC[i], Cm[i] = C[i] - h * tC[i];
-    dot += dA[i] * tA[i] + dB[i] * tB[i] + dC[i] * tC[i];
-  }
+  shift_along(Ap, A, tA, h, LEN), shift_along(Am, A, tA, -h, LEN);
+  shift_along(Bp, B, tB, h, LEN), shift_along(Bm, B, tB, -h, LEN);
+  shift_along(Cp, C, tC, h, LEN), shift_along(Cm, C, tC, -h, LEN);
+  double dot = r.dal * tal + r.dbe * tbe + dotv(dA, tA, LEN) + dotv(dB, tB, LEN) + dotv(dC, tC, LEN);
   double fdd = (f(Ap, Bp, Cp, al + h * tal, be + h * tbe) -
                 f(Am, Bm, Cm, al - h * tal, be - h * tbe)) / (2 * h);
   snprintf(what, sizeof what, "%s forward", name);

@@ -75,16 +75,6 @@ TRM(sm_rrln, cblas_dtrsm, R, RT, L, NT, NU)
 typedef double (*rev_fn)(double *, double *, double *, double *, double);
 typedef double (*fwd_fn)(double *, double *, double *, double *, double, double);
 
-static double fd_entry(loss_fn f, double *A, double *B, double al, double *v, int i) {
-  double keep = v[i], h = 1e-6;
-  v[i] = keep + h;
-  double p = f(A, B, al);
-  v[i] = keep - h;
-  double m = f(A, B, al);
-  v[i] = keep;
-  return (p - m) / (2 * h);
-}
-
 static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double A[LEN], B[LEN], dA[LEN] = {0}, dB[LEN] = {0}, tA[LEN], tB[LEN];
   for (int i = 0; i < LEN; i++) {
@@ -97,21 +87,17 @@ static void check(const char *name, loss_fn f, rev_fn rev, fwd_fn fwd) {
   double al = 0.9, tal = -0.6, h = 1e-6;
   double dal = rev(A, dA, B, dB, al);
   char what[128];
-  for (int i = 0; i < LEN; i++) {
-    snprintf(what, sizeof what, "%s dA[%d]", name, i);
-    CHECK_CLOSE(what, dA[i], fd_entry(f, A, B, al, A, i), 1e-6, 1e-6);
-    snprintf(what, sizeof what, "%s dB[%d]", name, i);
-    CHECK_CLOSE(what, dB[i], fd_entry(f, A, B, al, B, i), 1e-6, 1e-6);
-  }
+  snprintf(what, sizeof what, "%s dA", name);
+  CHECK_ARRAY_FD(what, A, LEN, dA, h, f(A, B, al), 1e-6, 1e-6);
+  snprintf(what, sizeof what, "%s dB", name);
+  CHECK_ARRAY_FD(what, B, LEN, dB, h, f(A, B, al), 1e-6, 1e-6);
   snprintf(what, sizeof what, "%s dalpha", name);
-  CHECK_CLOSE(what, dal, (f(A, B, al + h) - f(A, B, al - h)) / (2 * h), 1e-6, 1e-6);
+  CHECK_CLOSE(what, dal, FD_AT(al, h, f(A, B, al)), 1e-6, 1e-6);
   double t = fwd(A, tA, B, tB, al, tal);
-  double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN], dot = dal * tal;
-  for (int i = 0; i < LEN; i++) {
-    Ap[i] = A[i] + h * tA[i], Am[i] = A[i] - h * tA[i];
-    Bp[i] = B[i] + h * tB[i], Bm[i] = B[i] - h * tB[i];
-    dot += dA[i] * tA[i] + dB[i] * tB[i];
-  }
+  double Ap[LEN], Am[LEN], Bp[LEN], Bm[LEN];
+  shift_along(Ap, A, tA, h, LEN), shift_along(Am, A, tA, -h, LEN);
+  shift_along(Bp, B, tB, h, LEN), shift_along(Bm, B, tB, -h, LEN);
+  double dot = dal * tal + dotv(dA, tA, LEN) + dotv(dB, tB, LEN);
   snprintf(what, sizeof what, "%s forward", name);
   CHECK_CLOSE(what, t, (f(Ap, Bp, al + h * tal) - f(Am, Bm, al - h * tal)) / (2 * h), 1e-6,
               1e-6);

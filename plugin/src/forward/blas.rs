@@ -59,6 +59,11 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         module,
         prec: op.prec,
         int: op.int,
+        cache: if t.tape_cache {
+            crate::reverse::tape::tape_cache_helpers(module)
+        } else {
+            None
+        },
     };
     // (Tangents of packed scalars are extracted before the call.)
     t.b.before(inst);

@@ -103,6 +103,9 @@ struct TangentSweep<'k> {
     shadows: Vec<Shadows>,
     /// Per call: what type analysis knows about its pointer arguments.
     call_arg_types: HashMap<Value, Vec<String>>,
+    /// Whether BLAS rules keep their temporaries in the tape cache
+    /// (`-ferment-tape-cache`, as in reverse mode).
+    tape_cache: bool,
 }
 
 impl<'k> TangentSweep<'k> {
@@ -161,6 +164,7 @@ impl<'k> TangentSweep<'k> {
             pack: width > 1 && ctx.options.packed_lanes != 0,
             shadows: Vec::new(),
             call_arg_types,
+            tape_cache: ctx.options.tape_cache != 0,
         }
     }
 

@@ -117,9 +117,9 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             module,
             prec: op.prec,
             int: op.int,
+            cache: s.tape.cache_helpers(),
         };
-        let take = s.tape.cache_helpers().map(|(take, _)| take);
-        let buf = e.pack_with(&op.arrays[i], op.extent(i), take);
+        let buf = e.pack(&op.arrays[i], op.extent(i));
         s.tape.report.add(|| {
             format!(
                 "  copy array operand {} of `{}` {} the call for the reverse sweep",
@@ -202,6 +202,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         module,
         prec: op.prec,
         int: op.int,
+        cache: s.tape.cache_helpers(),
     };
     let mut after = vec![None; rop.arrays.len()];
     let original: Vec<(Value, Value)> = rop.arrays.iter().map(|a| (a.ptr, a.stride)).collect();
@@ -239,22 +240,16 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         lane_outs.push(blas::adjoint(&e, &rop, &derivs, result));
     }
     let piv_buf = pivots.and_then(|(p, copied)| copied.then_some(p));
-    // Operand copies go back to the tape cache (kept for the next
-    // gradient: no heap growth and trim per call), the pivots to `free`.
-    let release = s.tape.cache_helpers().map(|(_, release)| release);
-    let copied = bufs.iter().filter_map(|&(_, b)| b).map(|b| (b, release));
-    for (buf, release) in copied.chain(piv_buf.map(|p| (p, None))) {
+    // Operand copies and pivots go back to the tape cache when on (kept for
+    // the next gradient: no heap growth and trim per call).
+    let copied = bufs.iter().filter_map(|&(_, b)| b);
+    for buf in copied.chain(piv_buf) {
         // Split shape with `enzyme_nofree`: kept for another reverse sweep.
         let p = match free_flag {
             Some(flag) => b.select(flag, buf, b.zero(Type::ptr(module.context()))),
             None => buf,
         };
-        match release {
-            Some(r) => {
-                b.call_fn(r, &[p]);
-            }
-            None => e.free(p),
-        }
+        e.free(p);
     }
     drop(b);
     for (lane, (outs, scalar_shadows)) in lane_outs.into_iter().zip(lane_scalar_shadows).enumerate()

@@ -332,7 +332,7 @@ pub(super) const TAPE_CACHE_MIN_BYTES: i64 = 4 << 10;
 pub(super) const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
 
 /// `ptr ferment.tape.take(ptr old, i64 bytes)` and `void
-/// ferment.tape.release(ptr p)`: row buffers (and BLAS operand copies,
+/// ferment.tape.release(ptr p)`: row buffers (and BLAS operand copies and temporaries,
 /// `reverse/blas.rs`) of [`TAPE_CACHE_MIN_BYTES`] or more
 /// outlive the gradient that used them, in per-thread slots, and the
 /// next gradient of the thread starts its buffers there. glibc serves such

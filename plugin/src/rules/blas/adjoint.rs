@@ -192,7 +192,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             if let Some(da) = sh(0) {
                 // dS = alpha C' B^T (left) or alpha B^T C' (right), folded
                 let k = if right { n } else { m };
-                let g = e.temp(k, k);
+                let g = e.scratch(k, k);
                 if right {
                     e.gemm(true, false, (n, n, m), alpha(), arr(1), dc, zero, g);
                 } else {
@@ -205,7 +205,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
                 e.symm((right, lower), (m, n), alpha(), arr(0), dc, one, db);
             }
             if want(0) {
-                let p = e.temp(m, n);
+                let p = e.scratch(m, n);
                 e.symm((right, lower), (m, n), one, arr(0), arr(1), zero, p);
                 out[0] = Some(e.dot_matrix((m, n), dc, p));
                 e.free(p.0);
@@ -279,7 +279,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
                 };
                 let fx = copy(x);
                 let fb = copy(db);
-                let g = e.temp(n, n);
+                let g = e.scratch(n, n);
                 let zero = e.real(0.0);
                 if lower {
                     e.gemm(false, true, (n, n, r), one, db, fx, zero, g);
@@ -342,7 +342,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
                 }
                 if let Some(da) = sh(0) {
                     let bo = after(1);
-                    let g = e.temp(k, k);
+                    let g = e.scratch(k, k);
                     let minus = e.real(-1.0);
                     if !right {
                         let (x, y) = if t { (bo, db) } else { (db, bo) };
@@ -360,7 +360,7 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
                 // B_in' = alpha op(T)^T B' (or B' op(T)^T); alpha' = <op(T)^T B', B_in>.
                 if let Some(da) = sh(0) {
                     let bi = arr(1);
-                    let g = e.temp(k, k);
+                    let g = e.scratch(k, k);
                     if !right {
                         let (x, y) = if t { (bi, db) } else { (db, bi) };
                         e.gemm(false, true, (k, k, n), alpha(), x, y, zero, g);

@@ -113,6 +113,7 @@ impl Emit<'_> {
             module: self.module,
             prec: self.prec,
             int,
+            cache: self.cache,
         };
         b.at_end(entry);
         let ic = |v: i64| b.const_int(int, v);
@@ -165,7 +166,7 @@ impl Emit<'_> {
             // B_bar = P_bar L_JJ^-1, in place: A[j1:, J]'s adjoint
             e.trmm(true, true, (true, false, false), (m, bs), one, l_jj, pb);
             // L_JJ_bar -= tril(B_bar^T P)
-            let t = e.temp(bs, bs);
+            let t = e.scratch(bs, bs);
             e.gemm(true, false, (bs, bs, m), one, pb, pp, zero, t);
             e.tri_add((true, false), bs, minus, t, lb_jj);
             e.free(t.0);

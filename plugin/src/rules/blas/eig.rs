@@ -157,7 +157,7 @@ pub(super) fn eig_adjoint(e: &Emit, op: &Op, d: &Derivs) {
         e.axpy(n, one, dw, e.diagonal(m));
     }
     // V M V^T, folded onto the triangle (the outputs' adjoints consumed)
-    let t = e.temp(n, n);
+    let t = e.scratch(n, n);
     e.gemm(false, false, (n, n, n), one, v, m, zero, t);
     e.gemm(false, true, (n, n, n), one, t, v, zero, m);
     if let Some(da) = da {
@@ -190,7 +190,7 @@ pub(super) fn eig_tangent(e: &Emit, op: &Op, d: &Derivs) {
     let (v, w, owned) = decomposition(e, op, Some((arr(0), arr(1))));
     // T = V^T A' V
     let s = e.sym_pack(op.lower, false, n, da);
-    let t = e.temp(n, n);
+    let t = e.scratch(n, n);
     e.gemm(false, false, (n, n, n), one, s, v, zero, t);
     e.gemm(true, false, (n, n, n), one, v, t, zero, s);
     if let Some(dw) = d.shadows[1] {

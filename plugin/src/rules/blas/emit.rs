@@ -14,6 +14,13 @@ pub struct Emit<'a> {
     pub prec: Prec,
     /// Integer type of dimensions (the primal's).
     pub int: Type,
+    /// The tape cache's `(take, release)` (`reverse::tape::tape_cache_helpers`)
+    /// for the rules' temporary matrices and operand copies, when on: a
+    /// gradient that allocates and frees several megabytes of them had glibc
+    /// trim its heap on every call and page-fault it back on the next (gp at
+    /// n = 500: a third of the gradient's time in the kernel); else
+    /// `calloc` and `free`.
+    pub cache: Option<(Value, Value)>,
 }
 
 const COL_MAJOR: i64 = 102;
@@ -425,6 +432,21 @@ impl Emit<'_> {
         self.b.call_fn(h, &args);
     }
 
+    /// A heap rows x cols matrix and its leading dimension, not cleared:
+    /// for the output of a BLAS call with `beta == 0` that writes all of
+    /// it (BLAS does not read such an output).
+    pub fn scratch(&self, rows: Value, cols: Value) -> (Value, Value) {
+        let ld = self.packed_stride(rows, Extent::Matrix(rows, cols));
+        let Some((take, _)) = self.cache else {
+            return (self.calloc(rows, cols), ld);
+        };
+        let bytes = self.bytes(rows, cols);
+        let one = self.b.const_int(self.b.i64(), 1);
+        let small = self.b.icmp(IntPredicate::LLVMIntSLT, bytes, one);
+        let bytes = self.b.select(small, one, bytes);
+        (self.b.call_fn(take, &[self.b.zero(self.ptr()), bytes]), ld)
+    }
+
     /// A zeroed heap rows x cols matrix and its leading dimension.
     pub fn temp(&self, rows: Value, cols: Value) -> (Value, Value) {
         let p = self.calloc(rows, cols);
@@ -497,26 +519,37 @@ impl Emit<'_> {
         let one = self.b.const_int(i64t, 1);
         let small = self.b.icmp(IntPredicate::LLVMIntSLT, bytes, one);
         let bytes = self.b.select(small, one, bytes);
-        self.b.call_fn(f, &[one, bytes])
+        match self.cache {
+            Some((take, _)) => {
+                let p = self.b.call_fn(take, &[self.b.zero(self.ptr()), bytes]);
+                let byte = self.b.const_int(Type::int(self.module.context(), 8), 0);
+                self.b.memset(p, byte, bytes);
+                p
+            }
+            None => self.b.call_fn(f, &[one, bytes]),
+        }
     }
 
+    /// Frees a block from [`Emit::calloc`] or [`Emit::pack`] (back to the
+    /// tape cache when on).
     pub fn free(&self, p: Value) {
-        let f = declare(self.module, "free", self.void(), &[self.ptr()]);
-        self.b.call_fn(f, &[p]);
+        match self.cache {
+            Some((_, release)) => {
+                self.b.call_fn(release, &[p]);
+            }
+            None => {
+                let f = declare(self.module, "free", self.void(), &[self.ptr()]);
+                self.b.call_fn(f, &[p]);
+            }
+        }
     }
 
-    /// A heap copy of an array, to be used with [`Emit::packed_stride`].
+    /// A heap copy of an array, to be used with [`Emit::packed_stride`]
+    /// (from the tape cache when on, not cleared first).
     pub fn pack(&self, arr: &Array, ext: Extent) -> Value {
-        self.pack_with(arr, ext, None)
-    }
-
-    /// [`Emit::pack`] into a block from `take` (`ptr take(ptr null, i64
-    /// bytes)`, the tape cache's: a block kept from an earlier gradient)
-    /// when given, else from `calloc`.
-    pub fn pack_with(&self, arr: &Array, ext: Extent, take: Option<Value>) -> Value {
         let (rows, cols, ld) = self.storage(arr.stride, ext);
-        let buf = match take {
-            Some(take) => {
+        let buf = match self.cache {
+            Some((take, _)) => {
                 let bytes = self.bytes(rows, cols);
                 let one = self.b.const_int(self.b.i64(), 1);
                 let small = self.b.icmp(IntPredicate::LLVMIntSLT, bytes, one);
@@ -656,6 +689,24 @@ impl Emit<'_> {
             no_rows,
             b.icmp(IntPredicate::LLVMIntSLE, cols, zero),
         );
+        // An elementwise helper over contiguous storage (every leading
+        // dimension equal to `rows`) runs as one column of rows x cols
+        // elements: one loop the optimizer vectorizes, where a row-major
+        // n x 10 matrix would be n columns of 10.
+        let (rows, cols) = match h.elementwise() {
+            Some(uses_y) => {
+                let mut flat = b.icmp(IntPredicate::LLVMIntEQ, ldx, rows);
+                if uses_y {
+                    let y_flat = b.icmp(IntPredicate::LLVMIntEQ, ldy, rows);
+                    flat = b.and_int(flat, y_flat);
+                }
+                (
+                    b.select(flat, b.mul_int(rows, cols), rows),
+                    b.select(flat, one, cols),
+                )
+            }
+            None => (rows, cols),
+        };
         b.cond_br(empty, exit, outer);
         // for j in 0..cols
         b.at_end(outer);
@@ -864,6 +915,16 @@ enum Helper {
 }
 
 impl Helper {
+    /// For a helper whose element operation does not depend on the
+    /// element's position: whether it reads `Y` too.
+    fn elementwise(self) -> Option<bool> {
+        match self {
+            Helper::Pack | Helper::Dot | Helper::SignAxpy | Helper::SignDot => Some(true),
+            Helper::Scale | Helper::NonZero => Some(false),
+            _ => None,
+        }
+    }
+
     pub(super) fn name(self) -> String {
         let tri = |what: &str, lower: bool, unit: bool| {
             format!(
@@ -954,6 +1015,7 @@ fn axpy_matrix_helper(e: &Emit) -> Value {
         module: e.module,
         prec: e.prec,
         int: Type::int(ctx, 32),
+        cache: e.cache,
     };
     let px = b.gep(ft, x, &[b.mul_int(j, ldx)]);
     let py = b.gep(ft, y, &[b.mul_int(j, ldy)]);

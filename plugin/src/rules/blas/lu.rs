@@ -194,6 +194,7 @@ impl Emit<'_> {
                     module: self.module,
                     prec: self.prec,
                     int: self.int,
+                    cache: self.cache,
                 };
                 let (n, f, ipiv, da) = (p[0], (p[1], p[2]), p[3], (p[4], p[5]));
                 let count = e.nonzero((n, n), da);
@@ -266,7 +267,7 @@ impl Emit<'_> {
         self.laswp(true, n, r, pg, ipiv);
         let uh = self.copy_of(h, (n, r));
         self.trmm(false, false, (false, false, false), (n, r), one, f, uh);
-        let t = self.temp(n, n);
+        let t = self.scratch(n, n);
         self.gemm(false, true, (n, n, r), minus, pg, uh, zero, t);
         self.tri_add(L_STRICT, n, one, t, df);
         // U_bar -= triu((L^T P^T G) H^T)
