@@ -434,8 +434,9 @@ pub(crate) fn convert(b: &Builder, v: Value, want: Type) -> Option<Value> {
 /// ([`crate::reverse::checkpoint`]), forward mode inlines it.
 pub const CHECKPOINT_PREFIX: &str = "ferment.checkpoint.";
 /// String attributes of a checkpointed loop function: its segment function
-/// `(first, count, args...)`, which runs `count` steps from `first`; the
-/// number of regions; per step argument, `r` where it points only into
+/// `(first, count, args...)`, which runs `count` steps from `first`; per
+/// region, `g` where it is a global's memory (which the steps may write
+/// directly), else `m`; per step argument, `r` where it points only into
 /// the regions' objects, else `-`.
 pub const CHECKPOINT_SEGMENT: &str = "ferment-checkpoint-segment";
 pub const CHECKPOINT_REGIONS: &str = "ferment-checkpoint-regions";
@@ -612,7 +613,17 @@ fn lower_checkpointed(
     );
     helper.set_internal();
     helper.add_string_attribute(CHECKPOINT_SEGMENT, &seg.name());
-    helper.add_string_attribute(CHECKPOINT_REGIONS, &regions.len().to_string());
+    let kinds: String = regions
+        .iter()
+        .map(|(p, _)| {
+            if underlying_objects(*p).iter().all(|o| o.is_global()) {
+                'g'
+            } else {
+                'm'
+            }
+        })
+        .collect();
+    helper.add_string_attribute(CHECKPOINT_REGIONS, &kinds);
     helper.add_string_attribute(CHECKPOINT_COVERED, &covered);
     let hp = helper.params();
     b.at_end(helper.append_block("entry"));

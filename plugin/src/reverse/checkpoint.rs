@@ -7,12 +7,14 @@
 //!   segment the regions (the loop-carried state) are copied into a
 //!   snapshot buffer, the tape: `32 + ceil(n / L) * bytes` bytes, no
 //!   per-step tape at all;
-//! - reverse: for each segment, last first, the regions are restored from
-//!   its snapshot and the combined derivative of the segment (forward taped
+//! - reverse: for each segment, last first, the snapshot is copied into a
+//!   workspace (step arguments that point into a region are moved to the
+//!   same place in the workspace; regions that are globals, which steps may
+//!   write directly, are restored in place and get back their contents at
+//!   the end) and the combined derivative of the segment (forward taped
 //!   over `L` steps, then its reverse) runs; the shadows carry the adjoint
-//!   of the state from the end of the segment to its start. Finally the
-//!   regions get back what they held when the reverse function began, so
-//!   the primal memory the caller sees is unchanged.
+//!   of the state from the end of the segment to its start. The caller's
+//!   memory is not touched: its forward sweep may have freed it already.
 //!
 //! The gradient is the plain loop's: every step is recomputed from the
 //! state it started from. The segment length is `ceil(n / snapshots)` when
@@ -60,10 +62,13 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         .string_attribute(CHECKPOINT_SEGMENT)
         .and_then(|n| module.function(&n))
         .ok_or_else(internal)?;
-    let nreg: usize = helper
+    let globals: Vec<bool> = helper
         .string_attribute(CHECKPOINT_REGIONS)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(internal)?;
+        .ok_or_else(internal)?
+        .chars()
+        .map(|c| c == 'g')
+        .collect();
+    let nreg = globals.len();
     let covered: Vec<bool> = helper
         .string_attribute(CHECKPOINT_COVERED)
         .unwrap_or_default()
@@ -123,7 +128,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     };
     let k_opt = ctx.options.checkpoint.max(0) as i64;
     fill_augmented(module, key, aug, seg, nreg, k_opt);
-    fill_reverse(module, key, rev, dseg, nreg);
+    fill_reverse(module, key, rev, dseg, &globals, &covered);
     Ok(())
 }
 
@@ -137,7 +142,24 @@ fn check_writes(ctx: &Ctx, seg: Value, covered: &[bool], step: &str) -> Result<(
         for i in copy.instructions() {
             let mut dests = Vec::new();
             match i.opcode() {
-                Opcode::LLVMStore => dests.push(i.operand(1)),
+                Opcode::LLVMStore => {
+                    dests.push(i.operand(1));
+                    // Keeping a pointer to memory outside the regions would
+                    // let a later step write it.
+                    let kept = i.operand(0);
+                    if kept.ty().is_pointer() {
+                        for o in underlying_objects(kept) {
+                            if let Some(k) = params.iter().position(|p| *p == o) {
+                                if k >= 2 && covered.get(k - 2) != Some(&true) {
+                                    return Err(Error::at(
+                                        i,
+                                        format!("the step '{step}' of a checkpointed loop stores its argument {} (a pointer outside the checkpoint regions) in memory", k - 1),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
                 Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => dests.push(i.operand(0)),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     let Some(f) = i.called_function() else {
@@ -248,7 +270,7 @@ fn check_reads(
                     c + 1
                 ),
             )
-            .hint("list that memory as a checkpoint region too (`enzyme_checkpoint_region, ptr, bytes`)"));
+            .hint("declare the pointer parameter it comes from `restrict` in the differentiated function, which must not write it, or list that memory as a checkpoint region too (`enzyme_checkpoint_region, ptr, bytes`)"));
         }
     }
     Ok(())
@@ -415,7 +437,22 @@ fn fill_augmented(
 }
 
 /// `rev(params..., shadows..., tape, free) -> {d_active_args}`.
-fn fill_reverse(module: Module, key: &DerivativeKey, rev: Value, dseg: Value, nreg: usize) {
+///
+/// The steps are recomputed in a workspace laid out like a snapshot, not in
+/// the caller's memory (which its forward sweep may have freed by now): a
+/// step argument that points into a region is moved into the workspace's
+/// copy of that region. Regions in globals, which the steps may write
+/// directly, are recomputed in place, and get back their contents at the
+/// end.
+fn fill_reverse(
+    module: Module,
+    key: &DerivativeKey,
+    rev: Value,
+    dseg: Value,
+    globals: &[bool],
+    covered: &[bool],
+) {
+    let nreg = globals.len();
     let ctx = module.context();
     let (i64t, ptr) = (Type::int(ctx, 64), Type::ptr(ctx));
     let p = rev.params();
@@ -440,11 +477,48 @@ fn fill_reverse(module: Module, key: &DerivativeKey, rev: Value, dseg: Value, nr
     let len = b.load(i64t, b.gep_i8(tape, 8));
     let nseg = b.load(i64t, b.gep_i8(tape, 16));
     let total = total_bytes(&b, &p, nreg);
-    // What the regions hold now, given back at the end.
     let malloc = declare(module, "malloc", ptr, &[i64t]);
     let free = declare(module, "free", Type::void(ctx), &[ptr]);
+    let work = b.call_fn(malloc, &[total]);
+    // Offsets of the regions in a snapshot.
+    let mut offsets = Vec::new();
+    let mut off = c(0);
+    for k in 0..nreg {
+        offsets.push(off);
+        off = b.add_int(off, p[5 + 2 * k]);
+    }
+    // What the global regions hold now is given back at the end.
+    let copy_globals = |buf: Value, to_buffer: bool| {
+        for k in (0..nreg).filter(|&k| globals[k]) {
+            let at = b.gep(b.i8(), buf, &[offsets[k]]);
+            let (region, bytes) = (p[4 + 2 * k], p[5 + 2 * k]);
+            if to_buffer {
+                b.memcpy(at, region, bytes);
+            } else {
+                b.memcpy(region, at, bytes);
+            }
+        }
+    };
+    // Step arguments inside a region: the same place in the workspace.
+    let mut args: Vec<Value> = p[first..np].to_vec();
+    for (j, a) in args.iter_mut().enumerate() {
+        if covered.get(j) != Some(&true) || !a.ty().is_pointer() {
+            continue;
+        }
+        let addr = b.ptr_to_int(*a, i64t);
+        let mut moved = *a;
+        for k in (0..nreg).filter(|&k| !globals[k]) {
+            let base = b.ptr_to_int(p[4 + 2 * k], i64t);
+            let delta = b.sub_int(addr, base);
+            // Unsigned: below the region wraps around to a large offset.
+            let inside = b.icmp(IntPredicate::LLVMIntULT, delta, p[5 + 2 * k]);
+            let there = b.gep(b.i8(), work, &[b.add_int(offsets[k], delta)]);
+            moved = b.select(inside, there, moved);
+        }
+        *a = moved;
+    }
     let saved = b.call_fn(malloc, &[total]);
-    copy_regions(&b, &p, nreg, saved, true);
+    copy_globals(saved, true);
     let actives: Vec<Type> = key
         .function
         .params()
@@ -471,18 +545,19 @@ fn fill_reverse(module: Module, key: &DerivativeKey, rev: Value, dseg: Value, nr
     let off = b.mul_int(s, len);
     let left = b.sub_int(nn, off);
     let count = b.select(b.icmp(IntPredicate::LLVMIntSLT, left, len), left, len);
-    let slot = b.add_int(c(HEADER as i64), b.mul_int(s, total));
-    copy_regions(&b, &p, nreg, b.gep(b.i8(), tape, &[slot]), false);
-    let mut args = vec![b.add_int(start, off), count];
-    args.extend(p[first..np].iter().copied());
-    args.extend((first..np).filter_map(|k| shadow_of[k]));
-    let r = b.call_fn(dseg, &args);
+    let slot = b.gep(
+        b.i8(),
+        tape,
+        &[b.add_int(c(HEADER as i64), b.mul_int(s, total))],
+    );
+    b.memcpy(work, slot, total);
+    copy_globals(work, false);
+    let mut call_args = vec![b.add_int(start, off), count];
+    call_args.extend(args.iter().copied());
+    call_args.extend((first..np).filter_map(|k| shadow_of[k]));
+    let r = b.call_fn(dseg, &call_args);
     for (j, acc) in accs.iter().enumerate() {
-        let d = if actives.len() == 1 && !r.ty().is_struct() {
-            r
-        } else {
-            b.extract_value(r, j as u32)
-        };
+        let d = b.extract_value(r, j as u32);
         let sum = b.fadd(b.load(actives[j], *acc), d);
         b.store(sum, *acc);
     }
@@ -490,8 +565,9 @@ fn fill_reverse(module: Module, key: &DerivativeKey, rev: Value, dseg: Value, nr
     s.add_incoming(next, body);
     b.cond_br(b.icmp(IntPredicate::LLVMIntSGE, next, c(0)), body, done);
     b.at_end(done);
-    copy_regions(&b, &p, nreg, saved, false);
+    copy_globals(saved, false);
     b.call_fn(free, &[saved]);
+    b.call_fn(free, &[work]);
     let release = rev.append_block("release");
     let kept = rev.append_block("kept");
     b.cond_br(free_flag, release, kept);
