@@ -77,7 +77,9 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
             };
             match result {
                 Ok(()) => {
-                    call.erase();
+                    // C++: an `invoke` (the loop may throw) becomes a
+                    // branch to its normal destination.
+                    super::lower::finish_replacement(&Builder::new(module), call);
                     // Markers first, then erased: one load may feed several
                     // arguments (two `enzyme_checkpoint_region` at -O1+).
                     let markers: Vec<Value> = args
@@ -475,10 +477,20 @@ fn written_globals(f: Value, seen: &mut Vec<Value>, out: &mut Vec<(Value, Value)
 }
 
 /// Whether the underlying objects `a` and `b` are the same: the same value,
-/// or (at -O0) two loads of one local variable that is stored only once.
+/// or (at -O0) two loads of one local variable that is stored only once, or
+/// two calls of one pure accessor with the same arguments.
 fn same_object(a: Value, b: Value) -> bool {
     if a == b {
         return true;
+    }
+    // Two calls of one accessor with the same arguments (`u.data()` at
+    // -O0).
+    if a.is_call() && b.is_call() {
+        let (fa, fb) = (a.called_function(), b.called_function());
+        return fa.is_some()
+            && fa == fb
+            && a.call_args() == b.call_args()
+            && fa.is_some_and(|f| pure_accessor(f, 0));
     }
     let is_load = |v: Value| v.is_instruction() && v.opcode() == Opcode::LLVMLoad;
     if !is_load(a) || !is_load(b) || a.ty() != b.ty() || a.operand(0) != b.operand(0) {
@@ -498,6 +510,24 @@ fn same_object(a: Value, b: Value) -> bool {
             .filter(|u| u.opcode() == Opcode::LLVMStore)
             .count()
             == 1
+}
+
+/// A defined function that writes only its own locals and calls only such
+/// functions (a C++ accessor at -O0).
+fn pure_accessor(f: Value, depth: u32) -> bool {
+    depth < 4
+        && !f.is_declaration()
+        && f.instructions().into_iter().all(|i| match i.opcode() {
+            Opcode::LLVMCall | Opcode::LLVMInvoke => i
+                .called_function()
+                .is_some_and(|c| c.name().starts_with("llvm.dbg") || pure_accessor(c, depth + 1)),
+            Opcode::LLVMStore => {
+                let dest = i.operand(1);
+                dest.is_instruction() && dest.opcode() == Opcode::LLVMAlloca
+            }
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => false,
+            _ => true,
+        })
 }
 
 /// Lowers `__enzyme_checkpoint_for` with checkpoint regions (see
