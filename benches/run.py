@@ -112,6 +112,9 @@ BENCHES = {
                       desc="Lennard-Jones energy over all pairs inside a cutoff (issue 19)"),
     "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1,
                        desc="K Jacobi iterations with a CSR matrix, 0.5|x_K|^2 (issue 19)"),
+    "stencil_ckpt": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
+                         src="stencil.c", plugin_flags=["-DSTENCIL_CHECKPOINT"], jax=False, enzyme=False,
+                         desc="stencil with its time loop checkpointed (__enzyme_checkpoint_for, periodic snapshots)"),
     # C++ (std::vector) RK4 reaction-diffusion (issue 19), and the same program with its time loop an
     # __enzyme_checkpoint_for (snapshots every ceil(sqrt(steps)) steps, recomputation in the reverse sweep)
     "rk4": dict(full=[[10000, 100], [100000, 100]], quick=[[10000, 50]], headline=1, src="rk4.cpp",
@@ -130,7 +133,7 @@ BENCHES = {
                           desc="Lennard-Jones energy, omp parallel for reduction over particles (issue 17)"),
 }
 ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gmm_blas", "gp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
-         "particles", "csr_jacobi", "rk4", "rk4_ckpt", "omp_stencil", "omp_particles"]
+         "stencil_ckpt", "particles", "csr_jacobi", "rk4", "rk4_ckpt", "omp_stencil", "omp_particles"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 
