@@ -507,15 +507,38 @@ fn fill_reverse(
         }
         let addr = b.ptr_to_int(*a, i64t);
         let mut moved = *a;
-        for k in (0..nreg).filter(|&k| !globals[k]) {
+        let mut found = b.const_int(Type::int(ctx, 1), 0);
+        for k in 0..nreg {
             let base = b.ptr_to_int(p[4 + 2 * k], i64t);
             let delta = b.sub_int(addr, base);
-            // Unsigned: below the region wraps around to a large offset.
-            let inside = b.icmp(IntPredicate::LLVMIntULT, delta, p[5 + 2 * k]);
-            let there = b.gep(b.i8(), work, &[b.add_int(offsets[k], delta)]);
-            moved = b.select(inside, there, moved);
+            // Unsigned: below the region wraps around to a large offset;
+            // one past its end is inside (an end pointer).
+            let inside = b.icmp(IntPredicate::LLVMIntULE, delta, p[5 + 2 * k]);
+            found = b.or_int(found, inside);
+            if !globals[k] {
+                let there = b.gep(b.i8(), work, &[b.add_int(offsets[k], delta)]);
+                moved = b.select(inside, there, moved);
+            }
         }
         *a = moved;
+        // Outside every region at run time (its object is a region's, its
+        // address is not): recomputing from the caller's memory could be
+        // wrong, so stop.
+        let outside = rev.append_block("ckpt.outside");
+        let go = rev.append_block("ckpt.inside");
+        let steps = b.icmp(IntPredicate::LLVMIntSGT, nseg, c(0));
+        b.cond_br(b.and_int(steps, b.not(found)), outside, go);
+        b.at_end(outside);
+        crate::reverse::tape::emit_stop(
+            &b,
+            &format!("ferment.checkpoint.outside.{}", j + 1),
+            &format!(
+                "ferment: step argument {} of a checkpointed time loop points outside its checkpoint regions (enzyme_checkpoint_region, ptr, bytes)\n",
+                j + 1
+            ),
+        );
+        b.unreachable();
+        b.at_end(go);
     }
     let saved = b.call_fn(malloc, &[total]);
     copy_globals(saved, true);
@@ -538,10 +561,11 @@ fn fill_reverse(
     let last = b.sub_int(nseg, c(1));
     let body = rev.append_block("segment");
     let done = rev.append_block("segments.done");
+    let pre = b.insert_block();
     b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, nseg, c(0)), body, done);
     b.at_end(body);
     let s = b.phi(i64t, "s");
-    s.add_incoming(last, entry);
+    s.add_incoming(last, pre);
     let off = b.mul_int(s, len);
     let left = b.sub_int(nn, off);
     let count = b.select(b.icmp(IntPredicate::LLVMIntSLT, left, len), left, len);
