@@ -447,26 +447,37 @@ pub const CHECKPOINT_COVERED: &str = "ferment-checkpoint-covered";
 /// Objects (globals) that `f` or a function it calls writes, directly or
 /// through a copy or fill; `seen` guards recursion.
 fn written_globals(f: Value, seen: &mut Vec<Value>, out: &mut Vec<(Value, Value)>) {
+    accessed_globals(f, false, seen, out)
+}
+
+/// Objects (globals) that `f` or a function it calls writes (`reads`:
+/// reads), directly or through a copy or fill; `seen` guards recursion.
+fn accessed_globals(f: Value, reads: bool, seen: &mut Vec<Value>, out: &mut Vec<(Value, Value)>) {
     if seen.contains(&f) || f.is_declaration() {
         return;
     }
     seen.push(f);
     for i in f.instructions() {
-        let dest = match i.opcode() {
-            Opcode::LLVMStore => Some(i.operand(1)),
+        let at = match i.opcode() {
+            Opcode::LLVMStore if !reads => Some(i.operand(1)),
+            Opcode::LLVMLoad if reads => Some(i.operand(0)),
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
                 let callee = i.called_function();
                 let name = callee.map(|c| c.name()).unwrap_or_default();
                 if let Some(c) = callee.filter(|c| !c.is_declaration()) {
-                    written_globals(c, seen, out);
+                    accessed_globals(c, reads, seen, out);
                 }
-                (ferment_activity_analysis::is_memcpy_like(&name)
-                    || ferment_activity_analysis::is_memset_like(&name))
-                .then(|| i.operand(0))
+                if reads {
+                    ferment_activity_analysis::is_memcpy_like(&name).then(|| i.operand(1))
+                } else {
+                    (ferment_activity_analysis::is_memcpy_like(&name)
+                        || ferment_activity_analysis::is_memset_like(&name))
+                    .then(|| i.operand(0))
+                }
             }
             _ => None,
         };
-        if let Some(d) = dest {
+        if let Some(d) = at {
             for o in ferment_activity_analysis::underlying_objects(d) {
                 if o.is_global() && !out.iter().any(|(g, _)| *g == o) {
                     out.push((o, i));
@@ -573,6 +584,25 @@ fn lower_checkpointed(
             g.name()
         )));
     }
+    // Globals the steps only read: constant during the loop, but the caller
+    // may change them before the reverse sweep recomputes the steps; they
+    // are saved with the state like regions (usually a few scalars).
+    let mut regions = regions.to_vec();
+    let mut read = Vec::new();
+    accessed_globals(step, true, &mut Vec::new(), &mut read);
+    let i64t = Type::int(module.context(), 64);
+    for (g, _) in read {
+        let mutable = ferment_activity_analysis::allocation_kind(g)
+            == Some(ferment_activity_analysis::AllocKind::Global);
+        // (an external global of an opaque struct type has no size here)
+        let sized = g.global_initializer().is_some() || !g.global_value_type().is_struct();
+        if mutable && sized && !region_objects.iter().any(|r| same_object(g, *r)) {
+            let bytes = module.alloc_size(g.global_value_type());
+            regions.push((g, Builder::new(module).const_int(i64t, bytes as i64)));
+            region_objects.push(g);
+        }
+    }
+    let regions = regions.as_slice();
     let covered: String = rest
         .iter()
         .map(|a| {
