@@ -1,7 +1,8 @@
 // -ferment-checkpoint=K: a checkpointed time loop whose configuration asks for no snapshot
 // count (and a null configuration) stores its state every K = 4 steps. Heap state, a runtime
 // trip count that is not a multiple of K, a scalar coefficient passed through memory. Oracles:
-// central finite differences of the whole program, the plain loop's gradient, the statistics.
+// central finite differences of the whole program, the statistics, and forward mode (which
+// differentiates the loop as written) against the checkpointed reverse (dot product).
 // CFLAGS: -mllvm -ferment-checkpoint=4
 // RUN: clang
 #include "check.h"
@@ -9,6 +10,7 @@
 #include <math.h>
 
 double __enzyme_autodiff(void *, ...);
+double __enzyme_fwddiff(void *, ...);
 extern int enzyme_dup, enzyme_const;
 
 #define M 5
@@ -72,6 +74,15 @@ int main(void) {
       snprintf(what, sizeof what, "%lld steps, config %d, vs finite differences", (long long)n,
                with_config);
       CHECK_GRAD_FD(what, packed, &c, x, M + 1, dx, RTOL_FD, ATOL_FD);
+      double v[M + 1], dv[M + 1];
+      for (int j = 0; j <= M; j++)
+        v[j] = dv[j] = 0.3 - 0.1 * j;
+      double dot = 0;
+      for (int j = 0; j <= M; j++)
+        dot += dx[j] * v[j];
+      double t = __enzyme_fwddiff((void *)run, enzyme_dup, x, dv, enzyme_dup, x + M, dv + M,
+                                  enzyme_const, n, enzyme_const, (EnzymeCkptConfig *)NULL);
+      CHECK_CLOSE("forward vs checkpointed reverse", t, dot, RTOL_D, ATOL_D);
       if (with_config) {
         int64_t segments = (n + 3) / 4;
         snprintf(what, sizeof what, "%lld steps: %lld segments of 4", (long long)n,
