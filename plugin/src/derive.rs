@@ -240,6 +240,14 @@ impl<'o> Ctx<'o> {
                     .starts_with(crate::frontend::loops::FIXED_POINT_PREFIX)
             }));
         }
+        // Checkpointed time loops stay calls in reverse mode, which
+        // differentiates them with snapshots (`reverse::checkpoint`).
+        if !keep_fixed_points {
+            keep.extend(self.module.functions().into_iter().filter(|f| {
+                f.name()
+                    .starts_with(crate::frontend::loops::CHECKPOINT_PREFIX)
+            }));
+        }
         keep.extend(crate::frontend::user_inactive_list());
         keep.extend(self.like.iter().map(|(f, _)| *f));
         keep.extend(
@@ -417,6 +425,10 @@ impl<'o> Ctx<'o> {
         let special = match declared {
             Derivative::Forward(f) if forward::fixed_point::applies(key) => {
                 forward::fixed_point::generate(self, key, f)?;
+                true
+            }
+            Derivative::Split { aug, rev } if reverse::checkpoint::applies(key) => {
+                reverse::checkpoint::generate(self, key, aug, rev)?;
                 true
             }
             _ => false,

@@ -45,6 +45,10 @@ pub struct Options {
     /// shadows, one buffer of N-element vectors per argument): batched
     /// requests are an error under it.
     pub leaf_vectors: c_int,
+    /// `-ferment-checkpoint=K`: a checkpointed time loop whose configuration
+    /// gives no snapshot count stores its state every K steps (0: every
+    /// ceil(sqrt(n)) steps; `reverse::checkpoint`).
+    pub checkpoint: c_int,
 }
 
 impl Default for Options {
@@ -66,6 +70,7 @@ impl Default for Options {
             tape_cache: 1,
             restrict_params: 1,
             leaf_vectors: 0,
+            checkpoint: 0,
         }
     }
 }

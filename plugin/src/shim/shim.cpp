@@ -132,6 +132,10 @@ cl::opt<bool> OptHoistChecks(
              "loop runs downwards, as reverse sweeps do)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
+cl::opt<int> OptCheckpoint(
+    "ferment-checkpoint", cl::init(0), cl::Hidden,
+    cl::desc("ferment: __enzyme_checkpoint_for loops with checkpoint regions and no "
+             "snapshot count in their configuration store their state every K steps"));
 cl::opt<bool> OptLeafVectors(
     "enzyme-vectorize-at-leaf-nodes", cl::init(false), cl::Hidden,
     cl::desc("Enzyme compatibility flag (its interleaved batched shadow "
@@ -181,6 +185,7 @@ struct FermentOptions {
   int tape_cache;
   int restrict_params;
   int leaf_vectors;
+  int checkpoint;
 };
 
 static FermentOptions currentOptions() {
@@ -207,6 +212,7 @@ static FermentOptions currentOptions() {
   O.tape_cache = !OptNoTapeCache;
   O.restrict_params = !OptNoRestrictParams;
   O.leaf_vectors = OptLeafVectors;
+  O.checkpoint = OptCheckpoint;
   return O;
 }
 
