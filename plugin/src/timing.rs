@@ -65,11 +65,7 @@ pub fn scope(phase: &'static str) -> Scope {
     if !enabled() {
         return Scope { phase: None };
     }
-    TIMERS.with(|t| {
-        t.borrow_mut()
-            .open
-            .push((now(), Duration::ZERO))
-    });
+    TIMERS.with(|t| t.borrow_mut().open.push((now(), Duration::ZERO)));
     Scope { phase: Some(phase) }
 }
 
@@ -118,7 +114,7 @@ pub fn report(title: &str) {
     if totals.is_empty() && notes.is_empty() {
         return;
     }
-    totals.sort_by(|a, b| b.1.cmp(&a.1));
+    totals.sort_by_key(|e| std::cmp::Reverse(e.1));
     let sum: Duration = totals.iter().map(|(_, d, _)| *d).sum();
     let mut out = format!(
         "ferment-time: {title}: {:.2} ms (CPU)\n",
