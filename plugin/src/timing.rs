@@ -130,6 +130,7 @@ pub fn report(title: &str) {
         out += &format!("ferment-time:   {line}\n");
     }
     eprint!("{out}");
+    crate::shim::print_inner_pass_times();
 }
 
 #[cfg(test)]
