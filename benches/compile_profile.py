@@ -15,8 +15,9 @@ For every benchmark of benches/run.py (same sources, flags and plugin flags):
     and code generation);
   * the size of ferment's functions (derivatives and their helpers) when the
     host's vectorizer starts on them, and in the optimized module, beside the
-    rest of the file (the overhead follows the optimized share closely: the
-    derivative is compiled like any other code of that size);
+    rest of the file (the derivative is optimized and compiled like any other
+    code of its size: the overhead grows with its optimized share, diluted
+    by the front end's fixed cost in small files);
   * with --time, the plugin's per-phase times (FERMENT_TIME=1).
 Prints a table; --json writes the numbers. Needs no report directory and
 writes only under benches/out/.
