@@ -377,10 +377,6 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let realloc = declare(module, "realloc", ptr, &[ptr, i64t]);
     let free = declare(module, "free", Type::void(ctx), &[ptr]);
     let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
-    // This thread's copy of an array, its address computed once per call
-    // (as clang does: outside the initial-exec model it may be a call).
-    let tls = declare(module, "llvm.threadlocal.address.p0", ptr, &[ptr]);
-    let here = |array: Value| b.call_fn(tls, &[array]);
 
     // take(old, bytes): when old is null, the smallest kept block of at
     // least `bytes` (best fit: a small request does not take the block a
@@ -394,7 +390,6 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let hit = take.append_block("hit");
     let fallback = take.append_block("realloc");
     b.at_end(entry);
-    let (ptrs_here, sizes_here) = (here(ptrs), here(sizes));
     let fresh = b.icmp(IntPredicate::LLVMIntEQ, old, b.zero(ptr));
     b.cond_br(fresh, search, fallback);
     b.at_end(search);
@@ -404,7 +399,7 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let k = b.phi(i64t, "k");
     let best = b.phi(i64t, "best");
     let best_k = b.phi(i64t, "best.k");
-    let have = b.load(i64t, slot_at(sizes_ty, sizes_here, k));
+    let have = b.load(i64t, slot_at(sizes_ty, sizes, k));
     let fits = b.icmp(IntPredicate::LLVMIntUGE, have, bytes);
     let smaller = b.icmp(IntPredicate::LLVMIntULT, have, best);
     let better = b.and_int(fits, smaller);
@@ -428,13 +423,10 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let found = b.icmp(IntPredicate::LLVMIntNE, best_next, none);
     b.cond_br(found, hit, fallback);
     b.at_end(hit);
-    let best_ptr = slot_at(ptrs_ty, ptrs_here, best_k_next);
+    let best_ptr = slot_at(ptrs_ty, ptrs, best_k_next);
     let p = b.load(ptr, best_ptr);
     b.store(b.zero(ptr), best_ptr);
-    b.store(
-        b.const_int(i64t, 0),
-        slot_at(sizes_ty, sizes_here, best_k_next),
-    );
+    b.store(b.const_int(i64t, 0), slot_at(sizes_ty, sizes, best_k_next));
     b.ret(p);
     // A block that already holds `bytes` stays as it is: glibc's realloc of
     // a mapped block shrinks the mapping to the size asked for, and the
@@ -481,16 +473,15 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
         b.const_int(i64t, TAPE_CACHE_MAX_BYTES),
     );
     let keep = b.and_int(big, small_enough);
-    let (ptrs_here, sizes_here) = (here(ptrs), here(sizes));
     b.cond_br(keep, slot, drop);
     b.at_end(slot);
     let k = b.phi(i64t, "k");
-    let cur = b.load(ptr, slot_at(ptrs_ty, ptrs_here, k));
+    let cur = b.load(ptr, slot_at(ptrs_ty, ptrs, k));
     let empty = b.icmp(IntPredicate::LLVMIntEQ, cur, b.zero(ptr));
     b.cond_br(empty, put, next);
     b.at_end(put);
-    b.store(p, slot_at(ptrs_ty, ptrs_here, k));
-    b.store(n, slot_at(sizes_ty, sizes_here, k));
+    b.store(p, slot_at(ptrs_ty, ptrs, k));
+    b.store(n, slot_at(sizes_ty, sizes, k));
     b.br(done);
     b.at_end(next);
     let k_next = b.add_int(k, b.const_int(i64t, 1));
