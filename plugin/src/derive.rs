@@ -219,6 +219,7 @@ impl<'o> Ctx<'o> {
     /// mode differentiates them as a whole); reverse mode differentiates
     /// their loop where it runs, like any other loop.
     fn canonical_copy(&self, function: Value, keep_fixed_points: bool) -> Result<Value> {
+        let _t = crate::timing::scope("canonical copy (clone, inline, lower)");
         let fname = function.name();
         let name = format!("ferment.primal.{fname}");
         if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == function) {
@@ -438,6 +439,7 @@ impl<'o> Ctx<'o> {
             let canonical = self.canonical_copy(key.function, keep_fixed_points)?;
             shim::move_body(canonical, target);
         }
+        let generating = crate::timing::scope("derivative generation");
         match declared {
             _ if special => {}
             Derivative::Forward(f) => forward::generate(self, key, f)?,
@@ -451,11 +453,13 @@ impl<'o> Ctx<'o> {
                 crate::openmp::drop_tickets(f);
             }
         }
+        drop(generating);
         if std::env::var_os("FERMENT_PRINT_RAW").is_some() {
             for f in functions_of(declared) {
                 eprintln!("{}", f.describe());
             }
         }
+        let _t = crate::timing::scope("verifier");
         for f in functions_of(declared) {
             if let Err(report) = shim::verify_function(f) {
                 let text = f.describe();
@@ -492,10 +496,19 @@ impl<'o> Ctx<'o> {
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
         for f in std::mem::take(&mut self.generated) {
             if simplify {
+                let generated = crate::timing::enabled().then(|| f.instructions().len());
                 bind_constant_arguments(f);
                 if let Err(e) = prepare::simplify_derivative(f, self.opt_level) {
                     errors.push(e);
                 }
+                crate::timing::note(|| {
+                    format!(
+                        "{}: {} instructions generated, {} after simplification",
+                        f.name(),
+                        generated.unwrap_or(0),
+                        f.instructions().len()
+                    )
+                });
             }
             if self.options.print != 0 {
                 eprintln!("{}", f.describe());
@@ -591,6 +604,7 @@ pub fn analyze_activity(
         .with_known_calls(&crate::rules::known_effects)
         .assume_useful(ctx.options.all_useful != 0)
         .context_globals(seeds.context_globals);
+    let _t = crate::timing::scope("activity analysis");
     ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
 }
 
