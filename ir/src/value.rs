@@ -337,6 +337,29 @@ impl Value {
             !a.is_null() && LLVMGetEnumAttributeValue(a) == 0
         }
     }
+    /// The encoded `memory` effects of this call site (2 bits per location,
+    /// LLVM's `MemoryEffects`), the call site's and its callee's combined;
+    /// `None` when neither carries the attribute (any effect).
+    pub fn call_memory_effects(self) -> Option<u64> {
+        unsafe {
+            let name = "memory";
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let index = llvm_sys::LLVMAttributeFunctionIndex;
+            let site = LLVMGetCallSiteEnumAttribute(self.0, index, kind);
+            let callee = self
+                .called_function()
+                .map(|f| LLVMGetEnumAttributeAtIndex(f.0, index, kind))
+                .filter(|a| !a.is_null());
+            match (site.is_null(), callee) {
+                (true, None) => None,
+                (false, None) => Some(LLVMGetEnumAttributeValue(site)),
+                (true, Some(a)) => Some(LLVMGetEnumAttributeValue(a)),
+                (false, Some(a)) => {
+                    Some(LLVMGetEnumAttributeValue(site) & LLVMGetEnumAttributeValue(a))
+                }
+            }
+        }
+    }
     /// The lanes a `shufflevector` selects (-1 for undefined lanes).
     pub fn shuffle_mask(self) -> Vec<i32> {
         let n = unsafe { LLVMGetNumMaskElements(self.0) };

@@ -525,20 +525,26 @@ impl<'o> Ctx<'o> {
 /// derivative does not need (`pow(x, i)` when only `pow(x, i - 1)` is), and
 /// hoist or merge the rest.
 fn pure_math_call(call: Value) {
-    let Some(f) = call.called_function() else {
-        return;
-    };
-    let name = f.name();
-    let Some(rule) = crate::rules::call_rule(&name) else {
-        return;
-    };
-    // frexp, modf, remquo, lgamma_r write through a pointer.
-    if !f.is_declaration() || name.starts_with("llvm.") || !rule.writes.is_empty() {
+    if !is_pure_math_call(call) {
         return;
     }
     call.add_call_enum_attribute("memory", 0);
     call.add_call_enum_attribute("nounwind", 0);
     call.add_call_enum_attribute("willreturn", 0);
+}
+
+/// Whether `call` calls a libm function whose only memory effect is the
+/// `errno` it may set (not frexp, modf, remquo, lgamma_r: they write
+/// through a pointer).
+pub(crate) fn is_pure_math_call(call: Value) -> bool {
+    let Some(f) = call.called_function() else {
+        return false;
+    };
+    let name = f.name();
+    let Some(rule) = crate::rules::call_rule(&name) else {
+        return false;
+    };
+    f.is_declaration() && !name.starts_with("llvm.") && rule.writes.is_empty()
 }
 
 /// Replaces each parameter of the internal function `f` by the constant

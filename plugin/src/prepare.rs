@@ -57,6 +57,7 @@ pub fn canonical_copy(
     keep.extend(crate::openmp::forked_regions(function.global_parent()));
     let keep = &keep[..];
     if options.inline_callees != 0 {
+        hoist_reading_calls(clone, keep)?;
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
     } else {
         inline_tape_helpers(clone, keep);
@@ -197,6 +198,123 @@ fn keep_stack_scopes_alive(f: Value) {
             i.erase();
         }
     }
+}
+
+/// `memory(argmem: read)`: reads through pointer arguments only.
+const ARGMEM_READ: u64 = 0b01;
+/// `memory(read)`: reads any memory (Ref in each of LLVM's six locations).
+const ANY_READ: u64 = 0b0101_0101_0101;
+/// The Mod bit of each location.
+const ANY_MOD: u64 = 0b1010_1010_1010;
+/// How deep `read_only_callee` follows calls of defined functions.
+const READ_ONLY_DEPTH: u32 = 3;
+
+/// Calls inside loops of the copy whose callee only reads memory once
+/// `errno` is ignored (the callee calls `sqrt`, `exp`, ... under the default
+/// `-fmath-errno`) say so (`memory(argmem: read)` or `memory(read)`, and
+/// `nounwind`), and LICM moves the loop-invariant ones out of their loop
+/// before the callees are inlined. `errno` is no observable of a
+/// derivative (the same reason its libm calls are pure), and the primal's
+/// own optimizer could not hoist such a call because it may write `errno`:
+/// `out[i] = in[i] / mag(in)` stays O(n^2) in the primal, and its derivative
+/// is O(n) once `mag(in)` runs once.
+fn hoist_reading_calls(f: Value, keep: &[Value]) -> Result<()> {
+    let mut marked = 0;
+    for call in f.instructions() {
+        if !call.is_call() || call.is_invoke() || !in_cycle(call.parent()) {
+            continue;
+        }
+        let Some(callee) = call.called_function() else {
+            continue;
+        };
+        if callee.is_declaration() || keep.contains(&callee) {
+            continue;
+        }
+        if call.call_memory_effects().is_some_and(|e| e & ANY_MOD == 0) {
+            continue; // the primal's optimizer knew already
+        }
+        let mut seen = Vec::new();
+        let Some(args_only) = read_only_callee(callee, READ_ONLY_DEPTH, &mut seen) else {
+            continue;
+        };
+        call.add_call_enum_attribute("memory", if args_only { ARGMEM_READ } else { ANY_READ });
+        call.add_call_enum_attribute("nounwind", 0);
+        marked += 1;
+    }
+    if marked > 0 {
+        shim::run_function_pipeline(f, "loop-simplify,lcssa,loop-mssa(licm)")
+            .map_err(|e| Error::new(format!("internal error: hoisting calls: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Whether the defined function `f` writes no memory, throws nothing and
+/// only reads, ignoring the `errno` of its libm calls: `Some(true)` when it
+/// reads only through its pointer arguments, `Some(false)` when it may read
+/// other memory, `None` when it may write (stores, allocas, calls that are
+/// not known to be pure) or is recursive.
+fn read_only_callee(f: Value, depth: u32, seen: &mut Vec<Value>) -> Option<bool> {
+    use llvm_sys::LLVMOpcode as Op;
+    if seen.contains(&f) {
+        return None;
+    }
+    seen.push(f);
+    let based_on_arguments = |p: Value| {
+        ferment_activity_analysis::underlying_objects(p)
+            .iter()
+            .all(|o| o.is_argument())
+    };
+    let mut args_only = true;
+    for i in f.instructions() {
+        match i.opcode() {
+            Op::LLVMLoad => {
+                if i.is_volatile_or_atomic() {
+                    return None;
+                }
+                args_only &= based_on_arguments(i.operand(0));
+            }
+            Op::LLVMCall => {
+                if crate::derive::is_pure_math_call(i) {
+                    continue;
+                }
+                let callee = i.called_function()?;
+                let name = callee.name();
+                if name.starts_with("llvm.") {
+                    let harmless = i.call_accesses_no_memory()
+                        || name.starts_with("llvm.dbg.")
+                        || name == "llvm.assume"
+                        || name == "llvm.experimental.noalias.scope.decl";
+                    if !harmless {
+                        return None;
+                    }
+                    continue;
+                }
+                if callee.is_declaration() || depth == 0 {
+                    return None;
+                }
+                let inner = read_only_callee(callee, depth - 1, seen)?;
+                let pointers = i.call_args().into_iter().filter(|a| a.ty().is_pointer());
+                args_only &= inner && pointers.into_iter().all(based_on_arguments);
+            }
+            Op::LLVMStore
+            | Op::LLVMAlloca
+            | Op::LLVMAtomicRMW
+            | Op::LLVMAtomicCmpXchg
+            | Op::LLVMFence
+            | Op::LLVMVAArg
+            | Op::LLVMInvoke
+            | Op::LLVMCallBr
+            | Op::LLVMResume
+            | Op::LLVMLandingPad
+            | Op::LLVMCatchSwitch
+            | Op::LLVMCatchRet
+            | Op::LLVMCleanupRet
+            | Op::LLVMUnreachable => return None,
+            _ => {}
+        }
+    }
+    seen.pop();
+    Some(args_only)
 }
 
 /// Whether `blk` can reach itself.
@@ -458,7 +576,11 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
         }
         let _t = crate::timing::scope("store sinking and zero-adjoint guards");
         shim::sink_stores(f);
-        shim::guard_zero_accumulations(f);
+        if shim::guard_zero_accumulations(f) > 0 {
+            // Threads the guards' tests on the edges where the adjoint is
+            // the constant zero (see the shim).
+            run("simplifycfg")?;
+        }
     }
     Ok(())
 }

@@ -998,9 +998,32 @@ static unsigned guardBlock(BasicBlock *BB, PHINode *P,
     }
   for (Instruction *J : Order)
     J->moveBefore(After->getIterator());
-  IRBuilder<> B(Order.front());
-  Value *Cond = B.CreateFCmpUNE(P, ConstantFP::getZero(P->getType()),
-                                "adjoint.nonzero");
+  // The test `P != 0`, taken on each incoming edge: false where P comes in
+  // as the constant zero (the path that skipped the work: a pair beyond the
+  // cutoff), else the comparison at the end of that predecessor. A branch
+  // on a phi of `false` is threaded by simplifycfg, so the skipping path
+  // tests nothing more than the primal did.
+  PHINode *Cond = PHINode::Create(Type::getInt1Ty(BB->getContext()),
+                                  P->getNumIncomingValues(), "adjoint.nonzero");
+  Cond->insertBefore(BB->getFirstNonPHIIt());
+  {
+    DenseMap<BasicBlock *, Value *> PerEdge;
+    for (unsigned K = 0; K < P->getNumIncomingValues(); ++K) {
+      BasicBlock *Pred = P->getIncomingBlock(K);
+      Value *In = P->getIncomingValue(K);
+      Value *&C = PerEdge[Pred];
+      if (!C) {
+        auto *Z = dyn_cast<ConstantFP>(In);
+        if (Z && Z->isZero())
+          C = ConstantInt::getFalse(BB->getContext());
+        else
+          C = IRBuilder<>(Pred->getTerminator())
+                  .CreateFCmpUNE(In, ConstantFP::getZero(P->getType()),
+                                 "adjoint.nonzero");
+      }
+      Cond->addIncoming(C, Pred);
+    }
+  }
   BasicBlock *Head = Order.front()->getParent();
   Instruction *ThenTerm =
       SplitBlockAndInsertIfThen(Cond, Order.front()->getIterator(), false);
@@ -1009,6 +1032,25 @@ static unsigned guardBlock(BasicBlock *BB, PHINode *P,
   BasicBlock *Then = ThenTerm->getParent();
   Guarded.push_back(Then);
   BasicBlock *Tail = After->getParent();
+  // Pure values the test's block computes for after the guarded work (the
+  // loop's exit test) move past it, so that the block is only phis and the
+  // test, which simplifycfg threads.
+  SmallVector<Instruction *, 8> Stay;
+  for (Instruction &I : *Head)
+    if (!isa<PHINode>(I) && !I.isTerminator())
+      Stay.push_back(&I);
+  for (Instruction *I : reverse(Stay)) {
+    if (I->mayReadOrWriteMemory() || I->mayHaveSideEffects() ||
+        isa<AllocaInst>(I))
+      continue;
+    bool Later = all_of(I->users(), [&](User *U) {
+      auto *UI = cast<Instruction>(U);
+      return UI->getParent() != Head && UI->getParent() != Then &&
+             !(isa<PHINode>(UI) && UI->getParent() == Tail);
+    });
+    if (Later)
+      I->moveBefore(Tail->getFirstInsertionPt());
+  }
   // After the test, each register sum is itself, or its term when skipped.
   DenseMap<Value *, Value *> Skipped;
   for (auto &[V, X] : Sums) {

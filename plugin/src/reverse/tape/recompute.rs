@@ -368,6 +368,14 @@ impl Tape {
     /// `first` on the first iteration, else the latch value rebuilt one
     /// iteration late (see [`Tape::shifted`]).
     pub(super) fn recompute_shifted(&mut self, loops: &Loops, b: &Builder, sh: Shifted) -> Value {
+        if self.same_on_entry(loops, sh, sh.prev, sh.first, SHIFT_COMPARE_DEPTH) {
+            // The latch value rebuilt one iteration late already is `first`
+            // on the first iteration (`rowptr[i]` at i = 0 is the
+            // preheader's `rowptr[0]`): no test of the iteration, so the
+            // addresses built from it stay affine for LLVM.
+            let mut memo = HashMap::new();
+            return self.shift_clone(loops, b, sh, sh.prev, &mut memo);
+        }
         let k = self.iteration(loops, b, sh.lp, sh.preheader);
         let i64t = self.i64();
         let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
@@ -375,6 +383,76 @@ impl Tape {
         let mut memo = HashMap::new();
         let later = self.shift_clone(loops, b, sh, sh.prev, &mut memo);
         b.select(is_first, first, later)
+    }
+
+    /// Whether `e` (part of the latch value of the shifted phi), rebuilt one
+    /// iteration late as [`Tape::shift_clone`] does, is on the first
+    /// iteration the value `f` (part of the phi's preheader value): the
+    /// same instruction shapes over the same operands, an induction's
+    /// latch value standing for the induction's start, a `getelementptr`
+    /// whose indices are all zero there standing for its base, loads only
+    /// of memory nothing overwrites after `f` reads it.
+    fn same_on_entry(&self, loops: &Loops, sh: Shifted, e: Value, f: Value, depth: u32) -> bool {
+        if e == f {
+            return !e.is_instruction() || loops.loop_of(e.parent()) != Some(sh.lp);
+        }
+        if !e.is_instruction() || loops.loop_of(e.parent()) != Some(sh.lp) || depth == 0 {
+            return false;
+        }
+        if let Some(u) = counted_latch_phi(loops, sh.lp, sh.phi, e) {
+            return start_of(loops, sh.lp, u) == Some(f);
+        }
+        if affine_step(loops, sh.lp, sh.phi, e).is_some() {
+            return false;
+        }
+        if e.opcode() == Opcode::LLVMGetElementPtr
+            && f.opcode() != Opcode::LLVMGetElementPtr
+            && e.operands()[1..]
+                .iter()
+                .all(|&x| self.zero_on_entry(loops, sh, x))
+        {
+            return self.same_on_entry(loops, sh, e.operand(0), f, depth - 1);
+        }
+        if !f.is_instruction()
+            || f.opcode() != e.opcode()
+            || f.ty() != e.ty()
+            || f.num_operands() != e.num_operands()
+        {
+            return false;
+        }
+        let shape = match e.opcode() {
+            Opcode::LLVMLoad => {
+                !f.is_volatile_or_atomic() && self.rereads.as_ref().is_some_and(|r| r.safe(f))
+            }
+            Opcode::LLVMGetElementPtr => e.gep_source_element_type() == f.gep_source_element_type(),
+            Opcode::LLVMICmp => e.icmp_predicate() == f.icmp_predicate(),
+            Opcode::LLVMFCmp => e.fcmp_predicate() == f.fcmp_predicate(),
+            Opcode::LLVMCall | Opcode::LLVMPHI => false,
+            _ => is_cheap(e),
+        };
+        shape
+            && e.operands()
+                .into_iter()
+                .zip(f.operands())
+                .all(|(x, y)| self.same_on_entry(loops, sh, x, y, depth - 1))
+    }
+
+    /// Whether the index `x` of a shifted latch value is zero on the first
+    /// iteration (see [`Tape::same_on_entry`]).
+    fn zero_on_entry(&self, loops: &Loops, sh: Shifted, x: Value) -> bool {
+        if x.const_int() == Some(0) {
+            return true;
+        }
+        if !x.is_instruction() || loops.loop_of(x.parent()) != Some(sh.lp) {
+            return false;
+        }
+        if let Some(u) = counted_latch_phi(loops, sh.lp, sh.phi, x) {
+            return start_of(loops, sh.lp, u).and_then(|s| s.const_int()) == Some(0);
+        }
+        matches!(
+            x.opcode(),
+            Opcode::LLVMSExt | Opcode::LLVMZExt | Opcode::LLVMTrunc
+        ) && self.zero_on_entry(loops, sh, x.operand(0))
     }
 
     pub(super) fn shift_clone(
@@ -594,6 +672,17 @@ pub(super) fn counted_latch_phi(loops: &Loops, lp: LoopId, v: Value, e: Value) -
             )
     })
 }
+
+/// The value a header phi `u` of `lp` takes on entering the loop.
+fn start_of(loops: &Loops, lp: LoopId, u: Value) -> Option<Value> {
+    let incoming = u.incoming();
+    let mut outside = incoming.iter().filter(|(_, b)| !loops.contains(lp, *b));
+    let (v, _) = *outside.next()?;
+    outside.all(|(w, _)| *w == v).then_some(v)
+}
+
+/// How deep [`Tape::same_on_entry`] compares.
+const SHIFT_COMPARE_DEPTH: u32 = 8;
 
 /// A load forwarded from a sibling loop's store ([`Tape::forwarded`]).
 #[derive(Clone, Copy)]
