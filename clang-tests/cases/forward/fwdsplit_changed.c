@@ -6,6 +6,7 @@
 // (result, out[], the overwritten x[]), and the reverse sweep of the same tape
 // (<grad, v> == tangent of the weighted outputs). fwdsplit itself writes no primal memory.
 // Scalar, then batched (enzyme_width 3 with enzyme_dupv), from one tape (enzyme_nofree).
+// RUN: clang opt
 #include "check.h"
 #include <stdlib.h>
 

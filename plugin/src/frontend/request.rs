@@ -125,10 +125,9 @@ pub struct Request {
     pub width: u32,
     /// `__enzyme_fwdsplit`: forward mode taking the tape of an augmented
     /// forward pass last (in `trailing`, or in `enzyme_tape` memory). The
-    /// derivative computes the primal values again instead of reading them
-    /// from the tape, which gives the tangents of the state the augmented
-    /// pass saw when the function writes no memory it reads
-    /// (`frontend::check_fwdsplit`); the tape is neither read nor freed.
+    /// derivative reads the values the augmented pass loaded from the
+    /// tape's log ([`crate::fwdsplit`]), so it gives the tangents at the
+    /// point that pass saw; the tape is not freed.
     pub fwdsplit: bool,
     /// The derivative reads (fwdsplit) or writes (split pair) the log of
     /// loaded values (`DerivativeKey::log_loads`).

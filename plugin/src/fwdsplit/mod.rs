@@ -122,6 +122,18 @@ pub fn number(f: Value, fname: &str, forward: bool) -> Result<usize> {
     Ok(n)
 }
 
+/// What the log records before a load's value, and the reader checks: a
+/// hash of the function's name, the load's number and its size, so a log
+/// of another function (or other types) is not read as this one's.
+fn entry_tag(fname: &str, k: i64, bytes: u64) -> i64 {
+    // FNV-1a, 24 bits of it.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in fname.bytes() {
+        h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (((h & 0xff_ffff) << 40) | ((k as u64 & 0xff_ffff) << 16) | (bytes & 0xffff)) as i64
+}
+
 /// The numbered loads of `f`, each number exactly once, `count` of them.
 fn numbered_loads(f: Value, fname: &str, count: usize) -> Result<Vec<(Value, i64)>> {
     let mut seen = vec![false; count];
@@ -174,8 +186,9 @@ pub fn instrument_augmented(
         let tmp = eb.alloca(ty, "log.value");
         b.after(load);
         b.store(load, tmp);
-        let size = b.const_int(b.i64(), module.alloc_size(ty) as i64);
-        let tag = b.const_int(b.i64(), k);
+        let bytes = module.alloc_size(ty);
+        let size = b.const_int(b.i64(), bytes as i64);
+        let tag = b.const_int(b.i64(), entry_tag(fname, k, bytes));
         b.call_fn(push, &[header, tag, tmp, size]);
     }
     Ok(())
@@ -208,8 +221,9 @@ pub fn read_from_log(module: Module, f: Value, fname: &str, count: usize) -> Res
         let ty = load.ty();
         let tmp = eb.alloca(ty, "log.value");
         b.before(load);
-        let size = b.const_int(b.i64(), module.alloc_size(ty) as i64);
-        let tag = b.const_int(b.i64(), k);
+        let bytes = module.alloc_size(ty);
+        let size = b.const_int(b.i64(), bytes as i64);
+        let tag = b.const_int(b.i64(), entry_tag(fname, k, bytes));
         b.call_fn(pop, &[cursor, tag, tmp, size]);
         let v = b.load(ty, tmp);
         load.replace_all_uses_with(v);

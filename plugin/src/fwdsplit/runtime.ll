@@ -5,7 +5,7 @@
 ; words). Each entry: the load's number, then its bytes padded to words.
 
 @ferment.log.msg0 = private unnamed_addr constant [84 x i8] c"ferment: __enzyme_augmentfwd: out of memory for the values __enzyme_fwdsplit reads\0A\00"
-@ferment.log.msg1 = private unnamed_addr constant [159 x i8] c"ferment: __enzyme_fwdsplit: the tape does not match this derivative (a tape of another function or other activity markers, or one __enzyme_reverse has freed)\0A\00"
+@ferment.log.msg1 = private unnamed_addr constant [135 x i8] c"ferment: __enzyme_fwdsplit: the tape does not match this derivative (the tape of another function, or one __enzyme_reverse has freed)\0A\00"
 @ferment.log.msg2 = private unnamed_addr constant [146 x i8] c"ferment: __enzyme_fwdsplit: the tape is null or was not made by __enzyme_augmentfwd of this function in a module that also asks for its fwdsplit\0A\00"
 
 declare ptr @realloc(ptr, i64)
