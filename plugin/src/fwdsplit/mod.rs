@@ -215,7 +215,10 @@ pub fn read_from_log(module: Module, f: Value, fname: &str, count: usize) -> Res
         &[ferment_ir::Type::ptr(module.context()), eb.i64()],
     );
     let cursor = eb.alloca(cursor_ty, "log.cursor");
-    eb.call_fn(open, &[tape, cursor]);
+    let opened = eb.call_fn(open, &[tape, cursor]);
+    // The loads replaced below may include the entry's first instruction:
+    // the value slots go before the call, which stays.
+    eb.before(opened);
     let b = Builder::new(module);
     for (load, k) in loads {
         let ty = load.ty();
