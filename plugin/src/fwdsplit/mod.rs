@@ -122,6 +122,16 @@ pub fn number(f: Value, fname: &str, forward: bool) -> Result<usize> {
     Ok(n)
 }
 
+/// A load or store `to` replacing the primal access `from` (same bytes,
+/// another type: `retype`) takes its number or its mark.
+pub fn carry_number(from: Value, to: Value) {
+    for kind in [LOAD, WRITE] {
+        if let Some(k) = from.md_int(kind) {
+            to.set_md_int(kind, k);
+        }
+    }
+}
+
 /// What the log records before a load's value, and the reader checks: a
 /// hash of the function's name, the load's number and its size, so a log
 /// of another function (or other types) is not read as this one's.
