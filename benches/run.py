@@ -112,6 +112,17 @@ BENCHES = {
                       desc="Lennard-Jones energy over all pairs inside a cutoff (issue 19)"),
     "csr_jacobi": dict(full=[[100, 20], [300, 20]], quick=[[50, 10], [100, 20]], headline=1,
                        desc="K Jacobi iterations with a CSR matrix, 0.5|x_K|^2 (issue 19)"),
+    "stencil_ckpt": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
+                         src="stencil.c", plugin_flags=["-DSTENCIL_CHECKPOINT"], jax=False, enzyme=False,
+                         desc="stencil with its time loop checkpointed (__enzyme_checkpoint_for, periodic snapshots)"),
+    # C++ (std::vector) RK4 reaction-diffusion (issue 19), and the same program with its time loop an
+    # __enzyme_checkpoint_for (snapshots every ceil(sqrt(steps)) steps, recomputation in the reverse sweep)
+    "rk4": dict(full=[[10000, 100], [100000, 100]], quick=[[10000, 50]], headline=1, src="rk4.cpp",
+                libs=["-lstdc++"], jax=False, enzyme=False,
+                desc="C++ RK4 reaction-diffusion, boundary selects, scratch reused every step (issue 19)"),
+    "rk4_ckpt": dict(full=[[10000, 100], [100000, 100]], quick=[[10000, 50]], headline=1, src="rk4.cpp",
+                     plugin_flags=["-DRK4_CHECKPOINT"], libs=["-lstdc++"], jax=False, enzyme=False,
+                     desc="rk4 with its time loop checkpointed (__enzyme_checkpoint_for, periodic snapshots)"),
     # OpenMP (issue 17): run here with libomp's default team (one thread per core); benches/openmp.sh
     # times them with 1 and 2 threads (wall time) and writes report/OPENMP.md
     "omp_stencil": dict(full=[[100000, 50], [400000, 50]], quick=[[20000, 20]], headline=0,
@@ -122,7 +133,7 @@ BENCHES = {
                           desc="Lennard-Jones energy, omp parallel for reduction over particles (issue 17)"),
 }
 ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gmm_blas", "gp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
-         "particles", "csr_jacobi", "omp_stencil", "omp_particles"]
+         "stencil_ckpt", "particles", "csr_jacobi", "rk4", "rk4_ckpt", "omp_stencil", "omp_particles"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 
@@ -179,7 +190,7 @@ def ferment_pass_time(src, extra):
 
 def build(name, reps, st):
     """Compile one benchmark three ways (timed) and link the two plugin builds."""
-    src = os.path.join(SRC, name + ".c")
+    src = os.path.join(SRC, BENCHES[name].get("src", name + ".c"))
     res = {}
     plug = ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", [])
     for key, obj, extra in (("plain", name + ".plain.o", []), ("plugin", name + ".o", plug),
@@ -205,7 +216,7 @@ def build(name, reps, st):
 
 def build_plainflags(name):
     """the ferment build with PLAIN_CFLAGS (linked with the same harness)"""
-    src = os.path.join(SRC, name + ".c")
+    src = os.path.join(SRC, BENCHES[name].get("src", name + ".c"))
     obj = os.path.join(OUT, name + ".plainflags.o")
     cmd = [CC] + PLAIN_CFLAGS + ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", []) + \
         ["-I", os.path.join(ROOT, "runtime", "include"), "-c", src, "-o", obj]
@@ -230,7 +241,7 @@ def build_enzyme(name, flags, tag):
     passes), enzyme/build.py runs Enzyme's O3 pipeline with Enzyme in it (all
     __enzyme_autodiff calls) and downgrades the IR, clang-22 FLAGS generates code from it
     (no second optimization pipeline), linked with harness.o. Returns (exe, info)."""
-    src = os.path.join(SRC, name + ".c")
+    src = os.path.join(SRC, BENCHES[name].get("src", name + ".c"))
     base = os.path.join(OUT, "%s.enzyme%s" % (name, tag))
     info = {}
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -15,6 +15,10 @@
  * Tape minimum: a reverse sweep needs each step's state (the reaction term
  * is nonlinear), i.e. one copy of the state per step: 8 n T bytes (without
  * checkpointing). The hand-written adjoint stores exactly that.
+ *
+ * Built with -DSTENCIL_CHECKPOINT (benchmark stencil_ckpt) the time loop is an
+ * __enzyme_checkpoint_for over the state: the gradient stores a snapshot
+ * every ceil(sqrt(T)) steps and recomputes the steps in between.
  */
 #include "bench.h"
 #include <ferment.h>
@@ -23,7 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef STENCIL_CHECKPOINT
+const char *bench_name = "stencil_ckpt";
+#else
 const char *bench_name = "stencil";
+#endif
 
 static long N, T;
 static double *X;   /* u0[n], kappa */
@@ -31,8 +39,27 @@ static double *U;   /* work state */
 static double *DU;  /* its shadow */
 static const double R = 0.25, DT = 0.01;
 
+#ifdef STENCIL_CHECKPOINT
+#include <enzyme/checkpoint.h>
+static void heat_step(int64_t t, double *u, long n, double r, double dt, const double *kappa) {
+    (void)t;
+    double k = kappa[0];
+    double prev = u[0];
+    for (long i = 1; i < n - 1; i++) {
+        double old = u[i];
+        u[i] = old + r * (prev - 2 * old + u[i + 1]) - dt * k * old * old * old;
+        prev = old;
+    }
+}
+#endif
+
 __attribute__((noinline)) double heat(double *restrict u, long n, long steps, double r, double dt,
                                       const double *restrict kappa) {
+#ifdef STENCIL_CHECKPOINT
+    /* the time loop checkpointed: the state u is the region */
+    __enzyme_checkpoint_for((void *)heat_step, 0, steps, enzyme_scheme, &EnzymeCkptPeriodic, (void *)0,
+                            enzyme_checkpoint_region, u, n * sizeof(double), u, n, r, dt, kappa);
+#else
     double k = kappa[0];
     for (long t = 0; t < steps; t++) {
         double prev = u[0];
@@ -42,6 +69,7 @@ __attribute__((noinline)) double heat(double *restrict u, long n, long steps, do
             prev = old;
         }
     }
+#endif
     double f = 0;
     for (long i = 0; i < n; i++) f += u[i] * u[i];
     return 0.5 * f;

@@ -229,6 +229,7 @@ impl<'o> Ctx<'o> {
     /// mode differentiates them as a whole); reverse mode differentiates
     /// their loop where it runs, like any other loop.
     fn canonical_copy(&self, function: Value, keep_fixed_points: bool) -> Result<Value> {
+        let _t = crate::timing::scope("canonical copy (clone, inline, lower)");
         let fname = function.name();
         let name = format!("ferment.primal.{fname}");
         if let Some(&(_, alias)) = self.like.iter().find(|(f, _)| *f == function) {
@@ -248,6 +249,14 @@ impl<'o> Ctx<'o> {
             keep.extend(self.module.functions().into_iter().filter(|f| {
                 f.name()
                     .starts_with(crate::frontend::loops::FIXED_POINT_PREFIX)
+            }));
+        }
+        // Checkpointed time loops stay calls in reverse mode, which
+        // differentiates them with snapshots (`reverse::checkpoint`).
+        if !keep_fixed_points {
+            keep.extend(self.module.functions().into_iter().filter(|f| {
+                f.name()
+                    .starts_with(crate::frontend::loops::CHECKPOINT_PREFIX)
             }));
         }
         keep.extend(crate::frontend::user_inactive_list());
@@ -429,6 +438,10 @@ impl<'o> Ctx<'o> {
                 forward::fixed_point::generate(self, key, f)?;
                 true
             }
+            Derivative::Split { aug, rev } if reverse::checkpoint::applies(key) => {
+                reverse::checkpoint::generate(self, key, aug, rev)?;
+                true
+            }
             _ => false,
         };
         if special && key.log_loads {
@@ -448,6 +461,7 @@ impl<'o> Ctx<'o> {
                 logged = Some(crate::fwdsplit::number(target, &fname, forward)?);
             }
         }
+        let generating = crate::timing::scope("derivative generation");
         match declared {
             _ if special => {}
             Derivative::Forward(f) => {
@@ -476,11 +490,13 @@ impl<'o> Ctx<'o> {
                 crate::openmp::drop_tickets(f);
             }
         }
+        drop(generating);
         if std::env::var_os("FERMENT_PRINT_RAW").is_some() {
             for f in functions_of(declared) {
                 eprintln!("{}", f.describe());
             }
         }
+        let _t = crate::timing::scope("verifier");
         for f in functions_of(declared) {
             if let Err(report) = shim::verify_function(f) {
                 let text = f.describe();
@@ -517,10 +533,19 @@ impl<'o> Ctx<'o> {
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
         for f in std::mem::take(&mut self.generated) {
             if simplify {
+                let generated = crate::timing::enabled().then(|| f.instructions().len());
                 bind_constant_arguments(f);
                 if let Err(e) = prepare::simplify_derivative(f, self.opt_level) {
                     errors.push(e);
                 }
+                crate::timing::note(|| {
+                    format!(
+                        "{}: {} instructions generated, {} after simplification",
+                        f.name(),
+                        generated.unwrap_or(0),
+                        f.instructions().len()
+                    )
+                });
             }
             if self.options.print != 0 {
                 eprintln!("{}", f.describe());
@@ -616,6 +641,7 @@ pub fn analyze_activity(
         .with_known_calls(&crate::rules::known_effects)
         .assume_useful(ctx.options.all_useful != 0)
         .context_globals(seeds.context_globals);
+    let _t = crate::timing::scope("activity analysis");
     ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
 }
 

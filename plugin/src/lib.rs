@@ -43,6 +43,7 @@ pub mod rules;
 pub mod selfcheck;
 pub mod shadow;
 pub mod shim;
+pub mod timing;
 
 use ferment_ir::Module;
 use std::os::raw::c_char;
@@ -92,6 +93,7 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     };
     retype::forget_outer_types();
     let result = catch_unwind(AssertUnwindSafe(|| {
+        let _t = timing::scope("requests and lowering (rest)");
         frontend::run_module(module, opt_level, &options)
     }));
     retype::forget_outer_types();
@@ -101,6 +103,7 @@ pub unsafe extern "C" fn ferment_rust_run_module(
                 shim::report_error(module, &err.to_string());
             }
             if outcome.errors.is_empty() {
+                let _t = timing::scope("final verifier");
                 // Every function ferment made (derivatives and their
                 // helpers) must be well formed: clang optimizes and emits a
                 // module without verifying it, so an ill-formed one would
@@ -133,6 +136,7 @@ pub unsafe extern "C" fn ferment_rust_run_module(
                 );
                 std::process::exit(1);
             }
+            timing::report("FermentPass");
             outcome.changed as i32
         }
         Err(panic) => {
@@ -205,12 +209,17 @@ pub unsafe extern "C" fn ferment_rust_reorder_lanes(
 ) -> i32 {
     let f = ferment_ir::Value(function);
     let run = || {
+        let _t = timing::scope("lane order");
         let lanes = lanes::reorder_lanes(f);
         let module = f.global_parent();
         let hoisted = gpu::is_gpu(module) && gpu::hoist_loads(module, f);
         lanes || hoisted
     };
-    match catch_unwind(AssertUnwindSafe(run)) {
+    let result = catch_unwind(AssertUnwindSafe(run));
+    if timing::enabled() {
+        timing::report(&format!("FermentLanesPass on {}", f.name()));
+    }
+    match result {
         Ok(changed) => changed as i32,
         Err(_) => {
             shim::report_error(

@@ -172,7 +172,12 @@ impl Places {
                     let objs = ferment_activity_analysis::underlying_objects(inst.call_args()[0]);
                     !objs.is_empty() && objs.iter().all(|&o| self.adjoint_free(o))
                 };
-                yes(!(harmless_intrinsic || frees_own || n == "ferment.tape.release"))
+                // Math functions (sin, exp, pow...: those with a derivative
+                // rule and no pointer argument) touch no memory a buffer
+                // mirrors, nor let another thread read it.
+                let pure_math = crate::rules::call_rule(&n).is_some()
+                    && inst.call_args().iter().all(|a| !a.ty().is_pointer());
+                yes(!(harmless_intrinsic || pure_math || frees_own || n == "ferment.tape.release"))
             }
             Opcode::LLVMInvoke
             | Opcode::LLVMCallBr

@@ -101,6 +101,7 @@ pub fn canonical_copy(
     crate::openmp::canonicalize(clone)?;
     extrema_as_selects(clone);
     bump_iteration_counts(clone);
+    let pipeline = crate::timing::scope("canonicalization pipeline (LLVM)");
     if options.preopt != 0 {
         shim::run_function_pipeline(clone, CANONICALIZE)
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
@@ -108,6 +109,7 @@ pub fn canonical_copy(
         shim::run_function_pipeline(clone, "mem2reg,loop-simplify,lcssa")
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
+    drop(pipeline);
     // Addresses rounded as integers become offsets from their pointer (in
     // SSA form, where the integer arithmetic shows).
     crate::int_pointers::rebase_integer_pointers(clone);
@@ -445,9 +447,16 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             ))
         })
     };
-    run(SIMPLIFY_DERIVATIVE)?;
+    {
+        let _t = crate::timing::scope("derivative simplification pipeline (LLVM)");
+        run(SIMPLIFY_DERIVATIVE)?;
+    }
     if opt_level > 0 {
-        run(PREPARE_LOOPS)?;
+        {
+            let _t = crate::timing::scope("derivative loop preparation pipeline (LLVM)");
+            run(PREPARE_LOOPS)?;
+        }
+        let _t = crate::timing::scope("store sinking and zero-adjoint guards");
         shim::sink_stores(f);
         shim::guard_zero_accumulations(f);
     }

@@ -232,6 +232,7 @@ pub fn analyze_and_retype(
     key: &DerivativeKey,
     loose: bool,
 ) -> FunctionTypes {
+    let _t = crate::timing::scope("type analysis");
     let seeds = parameter_seeds(module, f, key);
     let types = analyze(module, f, &seeds);
     if retype_integer_copies(module, f, &types, loose) > 0 {

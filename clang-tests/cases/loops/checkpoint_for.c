@@ -2,7 +2,9 @@
 // n, enzyme_scheme, &scheme, &config, enzyme_checkpoint_region, u, bytes, args...) runs
 // `for (i = start; i < start + n; i++) step(i, args...)`; __enzyme_checkpoint_while runs
 // `i = 0; while (step(i++, args...))`. The state lives in an argument and in a global that
-// every step writes. ferment tapes every step once: the reference schemes' statistics say so.
+// every step writes, both listed as checkpoint regions: the gradient stores snapshots of them
+// (segments of ceil(n / snapshots) steps, one step for EnzymeCkptStoreAll) and recomputes each
+// segment in the reverse sweep; the statistics say so.
 // Oracles: central finite differences of the whole program, the plain loop's gradient
 // (identical), forward vs reverse (dot product); the primal state after the gradient.
 #include "check.h"
@@ -55,7 +57,8 @@ double checkpointed(double *u, int64_t n, const EnzymeCheckpointScheme *scheme,
   init();
   __enzyme_ptr_size_hint(u, N * sizeof(double), 0);
   __enzyme_checkpoint_for((void *)step, 0, n, enzyme_scheme, scheme, config,
-                          enzyme_checkpoint_region, u, (int64_t)(N * sizeof(double)), u, 0.1);
+                          enzyme_checkpoint_region, u, (int64_t)(N * sizeof(double)),
+                          enzyme_checkpoint_region, glob, sizeof glob, u, 0.1);
   return loss(u);
 }
 
@@ -109,8 +112,17 @@ int main(void) {
       CHECK_ARRAY_CLOSE(what, du, du_ref, N, 1e-13, 1e-15);
       CHECK_TRUE("state after the gradient", memcmp(u, u_ref, sizeof u) == 0);
       CHECK_TRUE("global state after the gradient", memcmp(glob, glob_ref, sizeof glob) == 0);
-      CHECK_TRUE("every step taped once", stats.taped_steps == n);
-      CHECK_TRUE("no snapshots", stats.stores == 0 && stats.max_slots == 0);
+      // Snapshots: config.snapshots = 2 (segments of ceil(n / 2) steps), every step for
+      // EnzymeCkptStoreAll.
+      int64_t len = k == 2 ? 1 : (n + 1) / 2;
+      int64_t segments = len > 0 ? (n + len - 1) / len : 0;
+      CHECK_TRUE("every step run once forward, once taped",
+                 stats.forward_steps == n && stats.taped_steps == n);
+      CHECK_TRUE("one snapshot per segment", stats.stores == segments &&
+                                                 stats.restores == segments &&
+                                                 stats.max_slots == segments);
+      CHECK_TRUE("snapshot bytes",
+                 stats.max_bytes == (uint64_t)segments * (N * sizeof(double) + sizeof glob));
     }
     if (n > 0) {
       double du[N] = {0}, v[N];

@@ -77,10 +77,16 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
             };
             match result {
                 Ok(()) => {
-                    call.erase();
-                    super::lower::erase_dead_marker_loads(
-                        args.into_iter().filter(|a| marker_name(*a).is_some()),
-                    );
+                    // C++: an `invoke` (the loop may throw) becomes a
+                    // branch to its normal destination.
+                    super::lower::finish_replacement(&Builder::new(module), call);
+                    // Markers first, then erased: one load may feed several
+                    // arguments (two `enzyme_checkpoint_region` at -O1+).
+                    let markers: Vec<Value> = args
+                        .into_iter()
+                        .filter(|a| marker_name(*a).is_some())
+                        .collect();
+                    super::lower::erase_dead_marker_loads(markers.into_iter());
                 }
                 Err(e) => {
                     errors.push(e);
@@ -127,6 +133,7 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
     }
     let (mut scheme, mut config) = (None, None);
     let mut fp = FixedPointMarkers::default();
+    let mut regions: Vec<(Value, Value)> = Vec::new();
     while let Some(m) = args.get(pos).and_then(|a| marker_name(*a)) {
         pos += 1;
         let values = match m.as_str() {
@@ -153,6 +160,7 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
                 config = Some(args[pos + 1]);
             }
             "enzyme_fp_state" => fp.states.push((args[pos], args[pos + 1])),
+            "enzyme_checkpoint_region" => regions.push((args[pos], args[pos + 1])),
             "enzyme_fp_reduction" => fp.reduction = Some(args[pos]),
             "enzyme_fp_max_iters" => fp.max_iters = Some(args[pos]),
             "enzyme_fp_control" => fp.control = Some(args[pos]),
@@ -185,6 +193,18 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
                 step.name()
             ),
         ));
+    }
+    if kind == Construct::CheckpointFor && !regions.is_empty() {
+        let (start, n) = bounds.expect("checkpoint_for has bounds");
+        return lower_checkpointed(
+            module,
+            call,
+            step,
+            (start, n),
+            (scheme, config),
+            &regions,
+            rest,
+        );
     }
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
@@ -406,4 +426,292 @@ pub(crate) fn convert(b: &Builder, v: Value, want: Type) -> Option<Value> {
     } else {
         None
     }
+}
+
+/// Name prefix of the loop function of an `__enzyme_checkpoint_for` with
+/// checkpoint regions: `(start, n, scheme, config, (region, bytes)...,
+/// args...)`. It runs the steps through its segment function (string
+/// attribute [`CHECKPOINT_SEGMENT`]); reverse mode keeps it a call and
+/// differentiates it with snapshots of the regions
+/// ([`crate::reverse::checkpoint`]), forward mode inlines it.
+pub const CHECKPOINT_PREFIX: &str = "ferment.checkpoint.";
+/// String attributes of a checkpointed loop function: its segment function
+/// `(first, count, args...)`, which runs `count` steps from `first`; per
+/// region, `g` where it is a global's memory (which the steps may write
+/// directly), else `m`; per step argument, `r` where it points only into
+/// the regions' objects, else `-`.
+pub const CHECKPOINT_SEGMENT: &str = "ferment-checkpoint-segment";
+pub const CHECKPOINT_REGIONS: &str = "ferment-checkpoint-regions";
+pub const CHECKPOINT_COVERED: &str = "ferment-checkpoint-covered";
+
+/// Objects (globals) that `f` or a function it calls writes, directly or
+/// through a copy or fill; `seen` guards recursion.
+fn written_globals(f: Value, seen: &mut Vec<Value>, out: &mut Vec<(Value, Value)>) {
+    accessed_globals(f, false, seen, out)
+}
+
+/// Objects (globals) that `f` or a function it calls writes (`reads`:
+/// reads), directly or through a copy or fill; `seen` guards recursion.
+fn accessed_globals(f: Value, reads: bool, seen: &mut Vec<Value>, out: &mut Vec<(Value, Value)>) {
+    if seen.contains(&f) || f.is_declaration() {
+        return;
+    }
+    seen.push(f);
+    for i in f.instructions() {
+        let at = match i.opcode() {
+            Opcode::LLVMStore if !reads => Some(i.operand(1)),
+            Opcode::LLVMLoad if reads => Some(i.operand(0)),
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                let callee = i.called_function();
+                let name = callee.map(|c| c.name()).unwrap_or_default();
+                if let Some(c) = callee.filter(|c| !c.is_declaration()) {
+                    accessed_globals(c, reads, seen, out);
+                }
+                if reads {
+                    ferment_activity_analysis::is_memcpy_like(&name).then(|| i.operand(1))
+                } else {
+                    (ferment_activity_analysis::is_memcpy_like(&name)
+                        || ferment_activity_analysis::is_memset_like(&name))
+                    .then(|| i.operand(0))
+                }
+            }
+            _ => None,
+        };
+        if let Some(d) = at {
+            for o in ferment_activity_analysis::underlying_objects(d) {
+                if o.is_global() && !out.iter().any(|(g, _)| *g == o) {
+                    out.push((o, i));
+                }
+            }
+        }
+    }
+}
+
+/// Whether the underlying objects `a` and `b` are the same: the same value,
+/// or (at -O0) two loads of one local variable that is stored only once, or
+/// two calls of one pure accessor with the same arguments.
+fn same_object(a: Value, b: Value) -> bool {
+    if a == b {
+        return true;
+    }
+    // Two calls of one accessor with the same arguments (`u.data()` at
+    // -O0).
+    if a.is_call() && b.is_call() {
+        let (fa, fb) = (a.called_function(), b.called_function());
+        return fa.is_some()
+            && fa == fb
+            && a.call_args() == b.call_args()
+            && fa.is_some_and(|f| pure_accessor(f, 0));
+    }
+    let is_load = |v: Value| v.is_instruction() && v.opcode() == Opcode::LLVMLoad;
+    if !is_load(a) || !is_load(b) || a.ty() != b.ty() || a.operand(0) != b.operand(0) {
+        return false;
+    }
+    let slot = a.operand(0);
+    slot.is_instruction()
+        && slot.opcode() == Opcode::LLVMAlloca
+        && slot.users().iter().all(|u| {
+            u.is_instruction()
+                && (u.opcode() == Opcode::LLVMLoad
+                    || (u.opcode() == Opcode::LLVMStore && u.operand(1) == slot))
+        })
+        && slot
+            .users()
+            .iter()
+            .filter(|u| u.opcode() == Opcode::LLVMStore)
+            .count()
+            == 1
+}
+
+/// A defined function that writes only its own locals and calls only such
+/// functions (a C++ accessor at -O0).
+fn pure_accessor(f: Value, depth: u32) -> bool {
+    depth < 4
+        && !f.is_declaration()
+        && f.instructions().into_iter().all(|i| match i.opcode() {
+            Opcode::LLVMCall | Opcode::LLVMInvoke => i
+                .called_function()
+                .is_some_and(|c| c.name().starts_with("llvm.dbg") || pure_accessor(c, depth + 1)),
+            Opcode::LLVMStore => {
+                let dest = i.operand(1);
+                dest.is_instruction() && dest.opcode() == Opcode::LLVMAlloca
+            }
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => false,
+            _ => true,
+        })
+}
+
+/// Lowers `__enzyme_checkpoint_for` with checkpoint regions (see
+/// [`CHECKPOINT_PREFIX`]).
+fn lower_checkpointed(
+    module: Module,
+    call: Value,
+    step: Value,
+    (start, n): (Value, Value),
+    (scheme, config): (Option<Value>, Option<Value>),
+    regions: &[(Value, Value)],
+    rest: &[Value],
+) -> Result<()> {
+    use ferment_activity_analysis::underlying_objects;
+    let name = "__enzyme_checkpoint_for";
+    let mut region_objects = Vec::new();
+    for (p, bytes) in regions {
+        if !p.ty().is_pointer() || !bytes.ty().is_integer() {
+            return Err(Error::at(
+                call,
+                format!("{name}: enzyme_checkpoint_region must be followed by a pointer and a byte count"),
+            ));
+        }
+        region_objects.extend(underlying_objects(*p));
+    }
+    // Every global the steps write must be saved with the state.
+    let mut written = Vec::new();
+    written_globals(step, &mut Vec::new(), &mut written);
+    if let Some((g, at)) = written
+        .iter()
+        .find(|(g, _)| !region_objects.iter().any(|r| same_object(*g, *r)))
+    {
+        return Err(Error::at(
+            call,
+            format!(
+                "{name}: the step writes the global '{}' (at {}), which is not a checkpoint region: the reverse sweep could not restore it before recomputing a step",
+                g.name(),
+                at.short()
+            ),
+        )
+        .hint(format!(
+            "add `enzyme_checkpoint_region, &{0}, sizeof {0}` to the call",
+            g.name()
+        )));
+    }
+    // Globals the steps only read: constant during the loop, but the caller
+    // may change them before the reverse sweep recomputes the steps; they
+    // are saved with the state like regions (usually a few scalars).
+    let mut regions = regions.to_vec();
+    let mut read = Vec::new();
+    accessed_globals(step, true, &mut Vec::new(), &mut read);
+    let i64t = Type::int(module.context(), 64);
+    for (g, _) in read {
+        let mutable = ferment_activity_analysis::allocation_kind(g)
+            == Some(ferment_activity_analysis::AllocKind::Global);
+        // (an external global of an opaque struct type has no size here)
+        let sized = g.global_initializer().is_some() || !g.global_value_type().is_struct();
+        if mutable && sized && !region_objects.iter().any(|r| same_object(g, *r)) {
+            let bytes = module.alloc_size(g.global_value_type());
+            regions.push((g, Builder::new(module).const_int(i64t, bytes as i64)));
+            region_objects.push(g);
+        }
+    }
+    let regions = regions.as_slice();
+    let covered: String = rest
+        .iter()
+        .map(|a| {
+            let objs = underlying_objects(*a);
+            let inside = a.ty().is_pointer()
+                && !objs.is_empty()
+                && objs
+                    .iter()
+                    .all(|o| region_objects.iter().any(|r| same_object(*o, *r)));
+            if inside {
+                'r'
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let ctx = module.context();
+    let i64t = Type::int(ctx, 64);
+    let ptr = Type::ptr(ctx);
+    let params = step.global_value_type().fn_params();
+    let b = Builder::new(module);
+    // The segment: for (i = first; i < first + count; i++) step(i, args...).
+    let mut seg_tys = vec![i64t, i64t];
+    seg_tys.extend(rest.iter().map(|a| a.ty()));
+    let seg = module.add_function(
+        &format!("ferment.checkpoint_seg.{}", step.name()),
+        Type::function(Type::void(ctx), &seg_tys, false),
+    );
+    seg.set_internal();
+    let sp = seg.params();
+    let entry = seg.append_block("entry");
+    let header = seg.append_block("step");
+    let exit = seg.append_block("exit");
+    b.at_end(entry);
+    let end = b.add_int(sp[0], sp[1]);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, sp[0], end), header, exit);
+    b.at_end(header);
+    let i = b.phi(i64t, "i");
+    i.add_incoming(sp[0], entry);
+    let mut step_args = vec![b.int_cast(i, params[0], true)];
+    for (a, (p, want)) in sp[2..].iter().zip(rest.iter().zip(&params[1..])) {
+        step_args.push(convert(&b, *a, *want).ok_or_else(|| {
+            Error::at(
+                call,
+                format!(
+                    "{name}: argument {} cannot be passed as the step's parameter of type {}",
+                    p.short(),
+                    want.describe()
+                ),
+            )
+        })?);
+    }
+    b.call_fn(step, &step_args);
+    let next = b.add_int(i, b.const_int(i64t, 1));
+    i.add_incoming(next, header);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, next, end), header, exit);
+    b.at_end(exit);
+    b.ret_void();
+    // The loop function: the segment of all steps.
+    let mut tys = vec![i64t, i64t, ptr, ptr];
+    for _ in regions {
+        tys.extend([ptr, i64t]);
+    }
+    tys.extend(rest.iter().map(|a| a.ty()));
+    let helper = module.add_function(
+        &format!("{CHECKPOINT_PREFIX}{}", step.name()),
+        Type::function(Type::void(ctx), &tys, false),
+    );
+    helper.set_internal();
+    helper.add_string_attribute(CHECKPOINT_SEGMENT, &seg.name());
+    let kinds: String = regions
+        .iter()
+        .map(|(p, _)| {
+            if underlying_objects(*p).iter().all(|o| o.is_global()) {
+                'g'
+            } else {
+                'm'
+            }
+        })
+        .collect();
+    helper.add_string_attribute(CHECKPOINT_REGIONS, &kinds);
+    helper.add_string_attribute(CHECKPOINT_COVERED, &covered);
+    let hp = helper.params();
+    b.at_end(helper.append_block("entry"));
+    let mut seg_args = vec![hp[0], hp[1]];
+    seg_args.extend(hp[4 + 2 * regions.len()..].iter().copied());
+    b.call_fn(seg, &seg_args);
+    b.ret_void();
+    // The call.
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let as_ptr = |v: Option<Value>| match v {
+        Some(v) if v.ty().is_pointer() => v,
+        _ => b.zero(ptr),
+    };
+    let mut call_args = vec![
+        b.int_cast(start, i64t, true),
+        b.int_cast(n, i64t, true),
+        as_ptr(scheme),
+        as_ptr(config),
+    ];
+    for (p, bytes) in regions {
+        call_args.push(*p);
+        call_args.push(b.int_cast(*bytes, i64t, false));
+    }
+    call_args.extend(rest.iter().copied());
+    b.call_fn(helper, &call_args);
+    if call.has_uses() {
+        call.replace_all_uses_with(b.undef(call.ty()));
+    }
+    Ok(())
 }

@@ -26,6 +26,7 @@
 mod adjoint;
 mod blas;
 mod calls;
+pub mod checkpoint;
 mod edges;
 mod ends;
 mod memory_adjoints;

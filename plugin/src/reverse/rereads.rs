@@ -631,6 +631,20 @@ fn call_writes_or_keeps(call: Value) -> Vec<Value> {
         return pointers();
     };
     let name = callee.name();
+    if let Some(covered) = callee.string_attribute(crate::frontend::loops::CHECKPOINT_COVERED) {
+        // A checkpointed time loop neither writes nor keeps a step argument
+        // outside its regions (`reverse::checkpoint::check_writes` stops
+        // the compile otherwise).
+        let first = args.len() - covered.len();
+        return args
+            .iter()
+            .enumerate()
+            .filter(|&(i, a)| {
+                !a.ty().is_fp_like() && (i < first || covered.as_bytes()[i - first] == b'r')
+            })
+            .map(|(_, a)| *a)
+            .collect();
+    }
     if name.starts_with("llvm.lifetime")
         || name.starts_with("llvm.dbg")
         || name.starts_with("llvm.assume")

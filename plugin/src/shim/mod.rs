@@ -45,6 +45,10 @@ pub struct Options {
     /// shadows, one buffer of N-element vectors per argument): batched
     /// requests are an error under it.
     pub leaf_vectors: c_int,
+    /// `-ferment-checkpoint=K`: a checkpointed time loop whose configuration
+    /// gives no snapshot count stores its state every K steps (0: every
+    /// ceil(sqrt(n)) steps; `reverse::checkpoint`).
+    pub checkpoint: c_int,
 }
 
 impl Default for Options {
@@ -66,6 +70,7 @@ impl Default for Options {
             tape_cache: 1,
             restrict_params: 1,
             leaf_vectors: 0,
+            checkpoint: 0,
         }
     }
 }
@@ -93,6 +98,8 @@ extern "C" {
     fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
+    fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
+    fn ferment_print_inner_pass_times();
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
@@ -146,6 +153,20 @@ pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
 /// returns how many moved.
 pub fn sink_stores(f: Value) -> u32 {
     unsafe { ferment_sink_stores(f.0) }
+}
+
+/// `FERMENT_TIME`: prints (and forgets) the own time of each pass that
+/// [`run_function_pipeline`] ran since the last call.
+pub fn print_inner_pass_times() {
+    unsafe { ferment_print_inner_pass_times() }
+}
+
+/// Marks the loop whose latch ends in `latch_branch` to stay a rolled
+/// scalar loop (`llvm.loop.unroll.disable`, vectorization off): for the
+/// small search loops of ferment's helpers, whose unrolled copies would only
+/// cost compile time.
+pub fn keep_loop_rolled(latch_branch: Value) {
+    unsafe { ferment_keep_loop_rolled(latch_branch.0) }
 }
 
 /// Puts accumulations of adjoints that are zero on one side of a branch

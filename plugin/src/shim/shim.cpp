@@ -21,6 +21,7 @@
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassInstrumentation.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/IR/ReplaceConstant.h"
 #include "llvm/IR/Verifier.h"
@@ -38,6 +39,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -132,6 +135,10 @@ cl::opt<bool> OptHoistChecks(
              "loop runs downwards, as reverse sweeps do)"));
 cl::opt<bool> OptInline("enzyme-inline", cl::init(false), cl::Hidden,
                         cl::desc("Enzyme compatibility flag"));
+cl::opt<int> OptCheckpoint(
+    "ferment-checkpoint", cl::init(0), cl::Hidden,
+    cl::desc("ferment: __enzyme_checkpoint_for loops with checkpoint regions and no "
+             "snapshot count in their configuration store their state every K steps"));
 cl::opt<bool> OptLeafVectors(
     "enzyme-vectorize-at-leaf-nodes", cl::init(false), cl::Hidden,
     cl::desc("Enzyme compatibility flag (its interleaved batched shadow "
@@ -181,6 +188,7 @@ struct FermentOptions {
   int tape_cache;
   int restrict_params;
   int leaf_vectors;
+  int checkpoint;
 };
 
 static FermentOptions currentOptions() {
@@ -207,6 +215,7 @@ static FermentOptions currentOptions() {
   O.tape_cache = !OptNoTapeCache;
   O.restrict_params = !OptNoRestrictParams;
   O.leaf_vectors = OptLeafVectors;
+  O.checkpoint = OptCheckpoint;
   return O;
 }
 
@@ -685,13 +694,77 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
   return Count;
 }
 
+// FERMENT_TIME: the thread CPU seconds and runs of each pass of the inner
+// pipelines (own time: a pass manager or adaptor is charged only what its
+// passes do not account for), printed and cleared by
+// ferment_print_inner_pass_times.
+namespace {
+bool timeInnerPasses() {
+  static bool On = [] {
+    const char *V = std::getenv("FERMENT_TIME");
+    return V && std::strcmp(V, "0") != 0;
+  }();
+  return On;
+}
+double threadSeconds() {
+  timespec T;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &T);
+  return T.tv_sec + T.tv_nsec * 1e-9;
+}
+struct InnerPassTimes {
+  std::map<std::string, std::pair<double, unsigned>> Own;
+  // Open passes: start, and the time of the passes nested in it so far.
+  std::vector<std::pair<double, double>> Open;
+};
+thread_local InnerPassTimes InnerTimes;
+} // namespace
+
+extern "C" void ferment_print_inner_pass_times() {
+  if (InnerTimes.Own.empty())
+    return;
+  std::vector<std::pair<double, std::string>> Rows;
+  for (auto &E : InnerTimes.Own)
+    Rows.push_back({E.second.first, E.first + " (" +
+                                        std::to_string(E.second.second) + "x)"});
+  std::sort(Rows.begin(), Rows.end(), std::greater<>());
+  errs() << "ferment-time:   inner LLVM passes, own time:\n";
+  for (auto &R : Rows)
+    errs() << format("ferment-time:     %8.2f ms  ", R.first * 1e3) << R.second
+           << "\n";
+  InnerTimes.Own.clear();
+}
+
 // Runs a textual function pipeline (e.g. "sroa,instcombine") on one function.
 // Returns 0 on success; on a parse error writes the message to `Err`.
 extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
                                              const char *Pipeline, char *Err,
                                              size_t ErrLen) {
   Function *F = unwrap<Function>(FV);
-  PassBuilder PB;
+  PassInstrumentationCallbacks PIC;
+  if (timeInnerPasses()) {
+    PIC.registerBeforeNonSkippedPassCallback([](StringRef, Any) {
+      InnerTimes.Open.push_back({threadSeconds(), 0.0});
+    });
+    auto After = [](StringRef Name) {
+      if (InnerTimes.Open.empty())
+        return;
+      auto [Start, Nested] = InnerTimes.Open.back();
+      InnerTimes.Open.pop_back();
+      double All = threadSeconds() - Start;
+      if (!InnerTimes.Open.empty())
+        InnerTimes.Open.back().second += All;
+      auto &E = InnerTimes.Own[Name.str()];
+      E.first += All - Nested;
+      E.second += 1;
+    };
+    PIC.registerAfterPassCallback(
+        [After](StringRef Name, Any, const PreservedAnalyses &) {
+          After(Name);
+        });
+    PIC.registerAfterPassInvalidatedCallback(
+        [After](StringRef Name, const PreservedAnalyses &) { After(Name); });
+  }
+  PassBuilder PB(nullptr, PipelineTuningOptions(), std::nullopt, &PIC);
   LoopAnalysisManager LAM;
   FunctionAnalysisManager FAM;
   CGSCCAnalysisManager CGAM;
@@ -747,6 +820,20 @@ extern "C" unsigned ferment_sink_stores(LLVMValueRef FV) {
     }
   }
   return Moved;
+}
+
+// Gives the loop whose latch ends in BrV a loop ID saying: neither unroll
+// nor vectorize it.
+extern "C" void ferment_keep_loop_rolled(LLVMValueRef BrV) {
+  auto *Br = unwrap<Instruction>(BrV);
+  LLVMContext &C = Br->getContext();
+  Metadata *Ops[] = {
+      nullptr, MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}),
+      MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
+                      ConstantAsMetadata::get(ConstantInt::getFalse(C))})};
+  MDNode *ID = MDNode::getDistinct(C, Ops);
+  ID->replaceOperandWith(0, ID);
+  Br->setMetadata(LLVMContext::MD_loop, ID);
 }
 
 // Whether V is zero (or the product of zero with something) whenever the

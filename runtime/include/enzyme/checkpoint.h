@@ -9,13 +9,20 @@
  *
  * runs `int64_t i = 0; while (step(i++, args...));`.
  *
- * What ferment does with them: it differentiates the loop as written, with
- * every step taped once (no snapshots, no recomputation), so the derivative
- * is exactly the plain loop's. The scheme is not called. When the scheme is
- * one of the three reference schemes below and the configuration has a
- * `stats` pointer, the statistics describe that: `taped_steps` is the number
- * of steps, every other count is zero. A snapshot schedule that bounds the
- * tape's memory is not implemented yet.
+ * What ferment does with them in reverse mode: a checkpoint_for with
+ * checkpoint regions (the loop-carried state: every byte the steps write,
+ * other than their locals, must lie in one; the compile checks what it can)
+ * stores a snapshot of the regions every L steps and recomputes the steps of
+ * each segment, last segment first, during the reverse sweep. L is
+ * ceil(n / config->snapshots) when that is positive, 1 for
+ * EnzymeCkptStoreAll, else -mllvm -ferment-checkpoint=K, else ceil(sqrt(n));
+ * EnzymeCkptRevolve gets the same periodic segments. The gradient is exactly
+ * the plain loop's. With a `stats` pointer in the configuration, the
+ * statistics count the steps run forward (n) and taped (n), the snapshots
+ * stored and restored, and their bytes. Without regions, and for
+ * checkpoint_while, the loop is differentiated as written, every step taped
+ * once (the reference schemes' statistics say so: taped_steps is the number
+ * of steps, every other count zero). The scheme's functions are not called.
  *
  * The types keep the layout Enzyme documents, so code written for Enzyme
  * (its own schemes included) compiles unchanged.

@@ -361,29 +361,32 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     }
     let ctx = module.context();
     let (ptr, i64t) = (Type::ptr(ctx), Type::int(ctx, 64));
-    let slots: Vec<(Value, Value)> = (0..TAPE_CACHE_SLOTS)
-        .map(|k| {
-            let p = module.add_zeroed_global(&format!("ferment.tape.cache.{k}"), ptr);
-            let n = module.add_zeroed_global(&format!("ferment.tape.cache.{k}.bytes"), i64t);
-            for g in [p, n] {
-                unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
-            }
-            (p, n)
-        })
-        .collect();
+    // The slots: thread-local arrays of block pointers and their sizes,
+    // searched by rolled loops (straight-line code over every slot cost each
+    // translation unit several hundred instructions to optimize and compile).
+    let n_slots = TAPE_CACHE_SLOTS as u64;
+    let (ptrs_ty, sizes_ty) = (Type::array(ptr, n_slots), Type::array(i64t, n_slots));
+    let ptrs = module.add_zeroed_global("ferment.tape.cache", ptrs_ty);
+    let sizes = module.add_zeroed_global("ferment.tape.cache.bytes", sizes_ty);
+    for g in [ptrs, sizes] {
+        unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
+    }
     let b = Builder::new(module);
+    let slot_at =
+        |array_ty: Type, array: Value, k: Value| b.gep(array_ty, array, &[b.const_int(i64t, 0), k]);
     let realloc = declare(module, "realloc", ptr, &[ptr, i64t]);
     let free = declare(module, "free", Type::void(ctx), &[ptr]);
     let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
 
     // take(old, bytes): when old is null, the smallest kept block of at
     // least `bytes` (best fit: a small request does not take the block a
-    // large row will ask for next).
+    // large row will ask for next; the first of equal sizes).
     let take = module.add_function(TAKE, Type::function(ptr, &[ptr, i64t], false));
     take.set_internal();
     let (old, bytes) = (take.params()[0], take.params()[1]);
     let entry = take.append_block("entry");
     let search = take.append_block("search");
+    let searched = take.append_block("searched");
     let hit = take.append_block("hit");
     let fallback = take.append_block("realloc");
     b.at_end(entry);
@@ -393,22 +396,37 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let none = b.const_int(i64t, -1);
     // (an empty slot holds 0 bytes; `best` stays -1, the largest unsigned
     // value, while nothing fits)
-    let (mut best, mut best_ptr, mut best_size) = (none, b.zero(ptr), b.zero(ptr));
-    for &(slot, size) in &slots {
-        let have = b.load(i64t, size);
-        let fits = b.icmp(IntPredicate::LLVMIntUGE, have, bytes);
-        let smaller = b.icmp(IntPredicate::LLVMIntULT, have, best);
-        let better = b.and_int(fits, smaller);
-        best = b.select(better, have, best);
-        best_ptr = b.select(better, slot, best_ptr);
-        best_size = b.select(better, size, best_size);
-    }
-    let found = b.icmp(IntPredicate::LLVMIntNE, best, none);
+    let k = b.phi(i64t, "k");
+    let best = b.phi(i64t, "best");
+    let best_k = b.phi(i64t, "best.k");
+    let have = b.load(i64t, slot_at(sizes_ty, sizes, k));
+    let fits = b.icmp(IntPredicate::LLVMIntUGE, have, bytes);
+    let smaller = b.icmp(IntPredicate::LLVMIntULT, have, best);
+    let better = b.and_int(fits, smaller);
+    let best_next = b.select(better, have, best);
+    let best_k_next = b.select(better, k, best_k);
+    let k_next = b.add_int(k, b.const_int(i64t, 1));
+    let last = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        k_next,
+        b.const_int(i64t, n_slots as i64),
+    );
+    let latch = b.cond_br(last, searched, search);
+    shim::keep_loop_rolled(latch);
+    k.add_incoming(b.const_int(i64t, 0), entry);
+    k.add_incoming(k_next, search);
+    best.add_incoming(none, entry);
+    best.add_incoming(best_next, search);
+    best_k.add_incoming(b.const_int(i64t, 0), entry);
+    best_k.add_incoming(best_k_next, search);
+    b.at_end(searched);
+    let found = b.icmp(IntPredicate::LLVMIntNE, best_next, none);
     b.cond_br(found, hit, fallback);
     b.at_end(hit);
+    let best_ptr = slot_at(ptrs_ty, ptrs, best_k_next);
     let p = b.load(ptr, best_ptr);
     b.store(b.zero(ptr), best_ptr);
-    b.store(b.const_int(i64t, 0), best_size);
+    b.store(b.const_int(i64t, 0), slot_at(sizes_ty, sizes, best_k_next));
     b.ret(p);
     // A block that already holds `bytes` stays as it is: glibc's realloc of
     // a mapped block shrinks the mapping to the size asked for, and the
@@ -428,12 +446,15 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let r = b.call_fn(realloc, &[old, bytes]);
     b.ret(r);
 
-    // release(p): keep a large block in a free slot, else free it.
+    // release(p): keep a large block in the first free slot, else free it.
     let release = module.add_function(RELEASE, Type::function(Type::void(ctx), &[ptr], false));
     release.set_internal();
     let p = release.params()[0];
     let entry = release.append_block("entry");
     let sized = release.append_block("sized");
+    let slot = release.append_block("slot");
+    let put = release.append_block("put");
+    let next = release.append_block("next");
     let drop = release.append_block("free");
     let done = release.append_block("done");
     b.at_end(entry);
@@ -452,25 +473,27 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
         b.const_int(i64t, TAPE_CACHE_MAX_BYTES),
     );
     let keep = b.and_int(big, small_enough);
-    let mut at = release.append_block("slot.0");
-    b.cond_br(keep, at, drop);
-    for (k, &(slot, size)) in slots.iter().enumerate() {
-        b.at_end(at);
-        let cur = b.load(ptr, slot);
-        let empty = b.icmp(IntPredicate::LLVMIntEQ, cur, b.zero(ptr));
-        let put = release.append_block(&format!("put.{k}"));
-        let next = if k + 1 < slots.len() {
-            release.append_block(&format!("slot.{}", k + 1))
-        } else {
-            drop
-        };
-        b.cond_br(empty, put, next);
-        b.at_end(put);
-        b.store(p, slot);
-        b.store(n, size);
-        b.br(done);
-        at = next;
-    }
+    b.cond_br(keep, slot, drop);
+    b.at_end(slot);
+    let k = b.phi(i64t, "k");
+    let cur = b.load(ptr, slot_at(ptrs_ty, ptrs, k));
+    let empty = b.icmp(IntPredicate::LLVMIntEQ, cur, b.zero(ptr));
+    b.cond_br(empty, put, next);
+    b.at_end(put);
+    b.store(p, slot_at(ptrs_ty, ptrs, k));
+    b.store(n, slot_at(sizes_ty, sizes, k));
+    b.br(done);
+    b.at_end(next);
+    let k_next = b.add_int(k, b.const_int(i64t, 1));
+    let last = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        k_next,
+        b.const_int(i64t, n_slots as i64),
+    );
+    let latch = b.cond_br(last, drop, slot);
+    shim::keep_loop_rolled(latch);
+    k.add_incoming(b.const_int(i64t, 0), sized);
+    k.add_incoming(k_next, next);
     b.at_end(drop);
     b.call_fn(free, &[p]);
     b.br(done);

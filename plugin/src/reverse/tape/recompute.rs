@@ -34,10 +34,21 @@ impl Tape {
             return false;
         }
         // Recompute from operands that are recomputable, already taped, or
-        // — at most one distinct — a leaf (phi, load, call) that will be
-        // taped in its place: products and negations of one loaded value
-        // then cost one taped value instead of one each.
-        self.leaves_to_tape(loops, v, depth).is_some_and(|n| n <= 1)
+        // — at most one distinct, no wider than `v` — a leaf (phi, load,
+        // call) that will be taped in its place: products and negations of
+        // one loaded value then cost one taped value instead of one each,
+        // while a comparison (one byte) of a running value (eight) is taped
+        // itself.
+        let mut leaves: Vec<Value> = Vec::new();
+        let mut seen: Vec<Value> = Vec::new();
+        if !self.plan(loops, v, depth, &mut leaves, &mut seen) {
+            return false;
+        }
+        match leaves[..] {
+            [] => true,
+            [leaf] => self.module.alloc_size(leaf.ty()) <= self.module.alloc_size(v.ty()),
+            _ => false,
+        }
     }
 
     /// Split shape, `v` outside loops: a frame field costs a store and a

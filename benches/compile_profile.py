@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Where the compile time of each benchmark goes, with and without the plugin.
+
+usage: python3 benches/compile_profile.py [--reps N] [--only a,b] [--json FILE]
+                                          [--plugin SO[,SO2]] [--time]
+
+For every benchmark of benches/run.py (same sources, flags and plugin flags):
+  * the CPU time (user + system) of clang-22 without the plugin (the AD call
+    stays an external call) and with it, median of N runs; with two plugins
+    (--plugin OLD,NEW) the runs alternate between them, so that a change in
+    the machine's load hits both alike;
+  * -ftime-report of the plugin build: the seconds of ferment's own passes
+    (FermentPass, FermentLanesPass) and the passes whose time grew most
+    against the build without the plugin (the derivative's own optimization
+    and code generation);
+  * the size of ferment's functions (derivatives and their helpers) when the
+    host's vectorizer starts on them, and in the optimized module, beside the
+    rest of the file (the derivative is optimized and compiled like any other
+    code of its size: the overhead grows with its optimized share, diluted
+    by the front end's fixed cost in small files);
+  * with --time, the plugin's per-phase times (FERMENT_TIME=1).
+Prints a table; --json writes the numbers. Needs no report directory and
+writes only under benches/out/.
+"""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (benches/run.py: sources, flags, plugin flags)
+
+OUT = os.path.join(run.OUT, "compile-profile")
+
+
+def flags(name, plugin):
+    extra = []
+    if plugin:
+        extra = ["-fpass-plugin=" + plugin] + run.BENCHES[name].get("plugin_flags", [])
+    return [run.CC] + run.CFLAGS + extra + ["-I", os.path.join(run.ROOT, "runtime", "include"),
+                                            "-c", os.path.join(run.SRC, name + ".c")]
+
+
+def cpu_time(cmd, env=None):
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode != 0:
+        raise RuntimeError(" ".join(cmd) + "\n" + r.stderr[-2000:])
+    return (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), r.stderr
+
+
+def pass_times(stderr):
+    """user+system seconds per pass of the 'Pass execution timing report'"""
+    out, on = {}, False
+    for line in stderr.splitlines():
+        if "Pass execution timing report" in line:
+            on = True
+            continue
+        if on and "===---" in line and out:
+            break
+        if not on:
+            continue
+        cols = re.findall(r"([0-9.]+)\s*\(\s*[0-9.]+%\)", line)
+        if len(cols) >= 3:
+            name = re.sub(r"^\s*(?:[0-9.]+\s*\(\s*[0-9.]+%\)\s*)+", "", line).strip()
+            name = re.sub(r" #\d+$", "", name)
+            if name != "Total":
+                out[name] = out.get(name, 0.0) + float(cols[2])
+    return out
+
+
+def function_sizes(text):
+    """instructions per function of printed IR (the first print of each)"""
+    sizes, cur, n = {}, None, 0
+    for line in text.splitlines():
+        if line.startswith("define "):
+            m = re.search(r"@([^(]+)\(", line)
+            cur, n = (m.group(1).strip('"') if m else "?"), 0
+        elif cur and line == "}":
+            sizes.setdefault(cur, n)
+            cur = None
+        elif cur and line.startswith("  ") and not line.strip().startswith(";"):
+            n += 1
+    return sizes
+
+
+def sizes_before_vectorizer(name, plugin):
+    """instructions per function when LoopVectorize starts on it"""
+    cmd = flags(name, plugin) + ["-o", os.path.join(OUT, name + ".o"),
+                                 "-mllvm", "-print-before=loop-vectorize"]
+    return function_sizes(cpu_time(cmd)[1])
+
+
+def sizes_optimized(name, plugin):
+    """instructions per function of the optimized module (what code generation gets)"""
+    r = subprocess.run(flags(name, plugin)[:-1] + ["-S", "-emit-llvm", "-o", "-",
+                                                   os.path.join(run.SRC, name + ".c")],
+                       capture_output=True, text=True)
+    return function_sizes(r.stdout)
+
+
+def ferment_phases(stderr):
+    return [l for l in stderr.splitlines() if l.startswith("ferment-time")]
+
+
+def main():
+    args = sys.argv[1:]
+    reps = int(args[args.index("--reps") + 1]) if "--reps" in args else 5
+    only = args[args.index("--only") + 1].split(",") if "--only" in args else run.ORDER
+    plugins = (args[args.index("--plugin") + 1].split(",") if "--plugin" in args
+               else [os.environ.get("FERMENT_PLUGIN", run.PLUGIN_BUILT)])
+    plugins = [os.path.abspath(p) for p in plugins]
+    os.makedirs(OUT, exist_ok=True)
+    results = {}
+    for name in only:
+        res = {"plain_s": [], "plugin_s": [[] for _ in plugins]}
+        obj = ["-o", os.path.join(OUT, name + ".o")]
+        for _ in range(reps):
+            res["plain_s"].append(cpu_time(flags(name, None) + obj)[0])
+            for i, p in enumerate(plugins):
+                res["plugin_s"][i].append(cpu_time(flags(name, p) + obj)[0])
+        res["plain_s"] = statistics.median(res["plain_s"])
+        res["plugin_s"] = [statistics.median(t) for t in res["plugin_s"]]
+        base = pass_times(cpu_time(flags(name, None) + obj + ["-ftime-report"])[1])
+        res["per_plugin"] = []
+        for p in plugins:
+            env = dict(os.environ, FERMENT_TIME="1") if "--time" in args else None
+            _, err = cpu_time(flags(name, p) + obj + ["-ftime-report"], env)
+            with_p = pass_times(err)
+            own = {k: v for k, v in with_p.items() if "Ferment" in k}
+            grew = sorted(((with_p.get(k, 0) - base.get(k, 0), k) for k in with_p if "Ferment" not in k),
+                          reverse=True)[:4]
+            sizes = sizes_before_vectorizer(name, p)
+            ferment = sum(v for k, v in sizes.items() if k.startswith("ferment."))
+            rest = sum(v for k, v in sizes.items() if not k.startswith("ferment."))
+            final = sizes_optimized(name, p)
+            ferment_final = sum(v for k, v in final.items() if k.startswith("ferment."))
+            rest_final = sum(v for k, v in final.items() if not k.startswith("ferment."))
+            res["per_plugin"].append({"own": own, "grew": grew, "ferment_insts": ferment,
+                                      "other_insts": rest, "ferment_final_insts": ferment_final,
+                                      "other_final_insts": rest_final, "phases": ferment_phases(err)})
+        results[name] = res
+        line = "%-13s plain %.3fs" % (name, res["plain_s"])
+        for i, p in enumerate(plugins):
+            pp = res["per_plugin"][i]
+            own = sum(pp["own"].values())
+            t = res["plugin_s"][i]
+            line += " | plugin %.3fs (+%3.0f%%) own %.3fs (%2.0f%%) ferment IR %d vs %d, optimized %d vs %d (%+.0f%%)" % (
+                t, 100 * (t / res["plain_s"] - 1), own, 100 * own / t, pp["ferment_insts"], pp["other_insts"],
+                pp["ferment_final_insts"], pp["other_final_insts"],
+                100 * pp["ferment_final_insts"] / max(1, pp["other_final_insts"]))
+        print(line, flush=True)
+        for i, p in enumerate(plugins):
+            pp = res["per_plugin"][i]
+            print("    [%d] own: %s; grew most: %s" % (
+                i, ", ".join("%s %.4f" % (k.replace("{anonymous}::", ""), v) for k, v in pp["own"].items()),
+                ", ".join("%s +%.3f" % (k, d) for d, k in pp["grew"])), flush=True)
+            for l in pp["phases"]:
+                print("    [%d] %s" % (i, l))
+    if "--json" in args:
+        with open(args[args.index("--json") + 1], "w") as f:
+            json.dump({"plugins": plugins, "reps": reps, "results": results}, f, indent=1)
+    for i, p in enumerate(plugins):
+        over = [r["plugin_s"][i] / r["plain_s"] - 1 for r in results.values()]
+        own = [sum(r["per_plugin"][i]["own"].values()) / r["plugin_s"][i] for r in results.values()]
+        print("[%d] %s: overhead median %+.0f%%, worst %+.0f%%, within 50%%: %d of %d; own share worst %.0f%%" % (
+            i, p, 100 * statistics.median(over), 100 * max(over), sum(o <= 0.5 for o in over), len(over),
+            100 * max(own)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,613 @@
+//! Reverse mode of a checkpointed time loop (`__enzyme_checkpoint_for` with
+//! `enzyme_checkpoint_region`s, lowered to a `ferment.checkpoint.*` loop
+//! function by [`crate::frontend::loops`]), which stays a call in the
+//! caller's derivative and gets this split pair instead of a taped loop:
+//!
+//! - augmented forward: the steps run in segments of `L` steps; before each
+//!   segment the regions (the loop-carried state) are copied into a
+//!   snapshot buffer, the tape: `32 + ceil(n / L) * bytes` bytes, no
+//!   per-step tape at all;
+//! - reverse: for each segment, last first, the snapshot is copied into a
+//!   workspace (step arguments that point into a region are moved to the
+//!   same place in the workspace; regions that are globals, which steps may
+//!   write directly, are restored in place and get back their contents at
+//!   the end) and the combined derivative of the segment (forward taped
+//!   over `L` steps, then its reverse) runs; the shadows carry the adjoint
+//!   of the state from the end of the segment to its start. The caller's
+//!   memory is not touched: its forward sweep may have freed it already.
+//!
+//! The gradient is the plain loop's: every step is recomputed from the
+//! state it started from. The segment length is `ceil(n / snapshots)` when
+//! the configuration asks for a number of snapshots, `1` for
+//! `EnzymeCkptStoreAll`, else `-ferment-checkpoint=K`, else
+//! `ceil(sqrt(n))` (peak memory: `sqrt(n)` snapshots plus one segment's
+//! tape). Revolve's binomial schedule is not implemented: its scheme gets
+//! these periodic segments.
+//!
+//! Exactness needs the steps to write only the regions (and their own
+//! locals): the loop function's lowering checks the globals, and
+//! [`check_writes`] here every other write of the inlined segment; the
+//! memory the steps read through other arguments must not change between
+//! the loop and the reverse sweep, which the caller vouches for
+//! ([`DerivativeKey::unchanged_args`]) or the compile stops.
+
+use crate::derive::{Ctx, Derivative};
+use crate::error::{Error, Result};
+use crate::frontend::loops::{CHECKPOINT_COVERED, CHECKPOINT_REGIONS, CHECKPOINT_SEGMENT};
+use crate::frontend::request::{Activity as ArgAct, DerivativeKey, Mode, Shape};
+use crate::reverse::tape::declare;
+use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
+use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
+
+/// Whether `key` asks for the reverse mode of a checkpointed loop function.
+pub fn applies(key: &DerivativeKey) -> bool {
+    key.mode == Mode::Reverse && key.function.string_attribute(CHECKPOINT_SEGMENT).is_some()
+}
+
+/// Bytes of the snapshot buffer's header: steps, segment length, segments.
+const HEADER: u64 = 32;
+
+/// Fills the split pair `aug`/`rev` of the checkpointed loop function
+/// `key.function` (see the module comment).
+pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> Result<()> {
+    let helper = key.function;
+    let module = ctx.module;
+    let internal = || {
+        Error::at(
+            helper,
+            "internal error: malformed checkpointed loop function",
+        )
+    };
+    let seg = helper
+        .string_attribute(CHECKPOINT_SEGMENT)
+        .and_then(|n| module.function(&n))
+        .ok_or_else(internal)?;
+    let globals: Vec<bool> = helper
+        .string_attribute(CHECKPOINT_REGIONS)
+        .ok_or_else(internal)?
+        .chars()
+        .map(|c| c == 'g')
+        .collect();
+    let nreg = globals.len();
+    let covered: Vec<bool> = helper
+        .string_attribute(CHECKPOINT_COVERED)
+        .unwrap_or_default()
+        .chars()
+        .map(|c| c == 'r')
+        .collect();
+    let step_name = seg
+        .name()
+        .trim_start_matches("ferment.checkpoint_seg.")
+        .to_string();
+    if key.shape != Shape::Split {
+        return Err(Error::at(
+            helper,
+            format!(
+                "internal error: checkpointed loop of '{step_name}' asked for in combined shape"
+            ),
+        ));
+    }
+    if key.width > 1 {
+        return Err(Error::at(
+            helper,
+            format!("the checkpointed loop of '{step_name}' (__enzyme_checkpoint_for) cannot be differentiated in batched reverse mode"),
+        )
+        .hint("call __enzyme_autodiff once per direction, or drop the checkpoint regions"));
+    }
+    let np = helper.params().len();
+    let first = 4 + 2 * nreg;
+    check_writes(ctx, seg, &covered, &step_name)?;
+    check_reads(ctx, key, seg, &covered, first, &step_name)?;
+    let mut acts = vec![ArgAct::Const, ArgAct::Const];
+    acts.extend(key.activities[first..].iter().map(|a| match a {
+        ArgAct::DupNoNeed => ArgAct::Dup,
+        a => *a,
+    }));
+    let seg_key = DerivativeKey {
+        function: seg,
+        mode: Mode::Reverse,
+        shape: Shape::Combined,
+        activities: acts,
+        return_active: false,
+        return_primal: false,
+        arg_types: if key.arg_types.len() == np {
+            let mut t = vec![String::new(), String::new()];
+            t.extend(key.arg_types[first..].iter().cloned());
+            t
+        } else {
+            Vec::new()
+        },
+        uniform_pointers: false,
+        width: 1,
+        unchanged_args: Vec::new(),
+        context: key.context,
+        globals: key.globals.clone(),
+    };
+    let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
+        return Err(internal());
+    };
+    let k_opt = ctx.options.checkpoint.max(0) as i64;
+    fill_augmented(module, key, aug, seg, nreg, k_opt);
+    fill_reverse(module, key, rev, dseg, &globals, &covered);
+    Ok(())
+}
+
+/// Every write of the inlined segment goes to a local object, a global
+/// (checked when the loop was lowered) or memory of an argument that points
+/// into the regions.
+fn check_writes(ctx: &Ctx, seg: Value, covered: &[bool], step: &str) -> Result<()> {
+    let copy = ctx.analysis_copy(seg)?;
+    let params = copy.params();
+    let result = (|| {
+        for i in copy.instructions() {
+            let mut dests = Vec::new();
+            match i.opcode() {
+                Opcode::LLVMStore => {
+                    dests.push(i.operand(1));
+                    // Keeping a pointer to memory outside the regions would
+                    // let a later step write it.
+                    let kept = i.operand(0);
+                    if kept.ty().is_pointer() {
+                        for o in underlying_objects(kept) {
+                            if let Some(k) = params.iter().position(|p| *p == o) {
+                                if k >= 2 && covered.get(k - 2) != Some(&true) {
+                                    return Err(Error::at(
+                                        i,
+                                        format!("the step '{step}' of a checkpointed loop stores its argument {} (a pointer outside the checkpoint regions) in memory", k - 1),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => dests.push(i.operand(0)),
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    let Some(f) = i.called_function() else {
+                        return Err(Error::at(
+                            i,
+                            format!("the step '{step}' of a checkpointed loop makes an indirect call, whose writes ferment cannot check against the checkpoint regions"),
+                        ));
+                    };
+                    let name = f.name();
+                    let args = i.call_args();
+                    if ferment_activity_analysis::is_memcpy_like(&name)
+                        || ferment_activity_analysis::is_memset_like(&name)
+                    {
+                        dests.push(args[0]);
+                    } else if name.starts_with("llvm.")
+                        || allocation_kind(i).is_some()
+                        || ferment_activity_analysis::is_free_like(&name)
+                    {
+                    } else if let Some(rule) = crate::rules::call_rule(&name) {
+                        dests.extend(rule.writes.iter().filter_map(|&k| args.get(k).copied()));
+                    } else if !f.is_declaration() {
+                        dests.extend(args.iter().filter(|a| a.ty().is_pointer()).copied());
+                    } else {
+                        return Err(Error::at(
+                            i,
+                            format!("the step '{step}' of a checkpointed loop calls '{name}', whose writes ferment cannot check against the checkpoint regions"),
+                        )
+                        .hint("move the call out of the step, or drop the checkpoint regions (every step is taped then)"));
+                    }
+                }
+                _ => {}
+            }
+            for d in dests {
+                for o in underlying_objects(d) {
+                    let ok = match allocation_kind(o) {
+                        Some(AllocKind::Global) => true,
+                        Some(_) => true,
+                        None => params
+                            .iter()
+                            .position(|p| *p == o)
+                            .is_some_and(|k| k >= 2 && covered.get(k - 2) == Some(&true)),
+                    };
+                    if !ok {
+                        let what = match params.iter().position(|p| *p == o) {
+                            Some(k) if k >= 2 => format!("through its argument {}", k - 1),
+                            _ => format!("at {}", o.short()),
+                        };
+                        return Err(Error::at(
+                            i,
+                            format!(
+                                "the step '{step}' of a checkpointed loop writes memory {what} that ferment cannot place inside the checkpoint regions: the reverse sweep could not restore it before recomputing a step"
+                            ),
+                        )
+                        .hint("pass the state's pointers (e.g. u.data()) to the step and list each as `enzyme_checkpoint_region, ptr, bytes`"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })();
+    copy.delete_function();
+    result
+}
+
+/// Memory the steps read through an argument outside the regions must be
+/// the same when the reverse sweep recomputes them: the caller vouches that
+/// nothing writes it between the loop and the reverse sweep.
+fn check_reads(
+    ctx: &Ctx,
+    key: &DerivativeKey,
+    seg: Value,
+    covered: &[bool],
+    first: usize,
+    step: &str,
+) -> Result<()> {
+    let copy = ctx.analysis_copy(seg)?;
+    let params = copy.params();
+    let mut read = vec![false; params.len()];
+    for i in copy.instructions() {
+        let srcs: Vec<Value> = match i.opcode() {
+            Opcode::LLVMLoad => vec![i.operand(0)],
+            Opcode::LLVMCall | Opcode::LLVMInvoke => i
+                .call_args()
+                .into_iter()
+                .filter(|a| a.ty().is_pointer())
+                .collect(),
+            _ => Vec::new(),
+        };
+        for s in srcs {
+            for o in underlying_objects(s) {
+                if let Some(k) = params.iter().position(|p| *p == o) {
+                    read[k] = true;
+                }
+            }
+        }
+    }
+    copy.delete_function();
+    for (j, arg) in seg.params().iter().enumerate().skip(2) {
+        let c = j - 2;
+        if !arg.ty().is_pointer() || covered.get(c) == Some(&true) || !read[j] {
+            continue;
+        }
+        if key.unchanged_args.get(first + c) != Some(&true) {
+            return Err(Error::at(
+                key.function,
+                format!(
+                    "the step '{step}' of a checkpointed loop reads memory through its argument {} outside the checkpoint regions, and ferment cannot prove that nothing writes it between the loop and the gradient's reverse sweep, which recomputes the steps",
+                    c + 1
+                ),
+            )
+            .hint("declare the pointer parameter it comes from `restrict` in the differentiated function, which must not write it, or list that memory as a checkpoint region too (`enzyme_checkpoint_region, ptr, bytes`)"));
+        }
+    }
+    Ok(())
+}
+
+/// Integer constants and the regions' total size at `b`.
+fn total_bytes(b: &Builder, params: &[Value], nreg: usize) -> Value {
+    let i64t = b.i64();
+    let mut total = b.const_int(i64t, 0);
+    for k in 0..nreg {
+        total = b.add_int(total, params[5 + 2 * k]);
+    }
+    total
+}
+
+/// Copies each region to (`to_buffer`) or from consecutive places of `buf`.
+fn copy_regions(b: &Builder, params: &[Value], nreg: usize, buf: Value, to_buffer: bool) {
+    let i8t = b.i8();
+    let mut off = b.const_int(b.i64(), 0);
+    for k in 0..nreg {
+        let (p, bytes) = (params[4 + 2 * k], params[5 + 2 * k]);
+        let at = b.gep(i8t, buf, &[off]);
+        if to_buffer {
+            b.memcpy(at, p, bytes);
+        } else {
+            b.memcpy(p, at, bytes);
+        }
+        off = b.add_int(off, bytes);
+    }
+}
+
+/// Updates `config->stats` (when both are not null): per field of
+/// `EnzymeCkptStats`, a value to store or, with `add`, to add.
+fn write_stats(b: &Builder, f: Value, config: Value, fields: &[(u64, Value, bool)]) {
+    let ptr = Type::ptr(b.module().context());
+    let i64t = b.i64();
+    let load_cfg = f.append_block("ckpt.config");
+    let write = f.append_block("ckpt.stats");
+    let done = f.append_block("ckpt.done");
+    b.cond_br(
+        b.icmp(IntPredicate::LLVMIntNE, config, b.zero(ptr)),
+        load_cfg,
+        done,
+    );
+    b.at_end(load_cfg);
+    // EnzymeCkptConfig: {int64 snapshots; int verbose; const char *spill_dir;
+    // uint64 mem_budget; EnzymeCkptStats *stats}.
+    let stats = b.load(ptr, b.gep_i8(config, 32));
+    b.cond_br(
+        b.icmp(IntPredicate::LLVMIntNE, stats, b.zero(ptr)),
+        write,
+        done,
+    );
+    b.at_end(write);
+    for &(field, v, add) in fields {
+        let at = b.gep_i8(stats, 8 * field);
+        let v = if add {
+            b.add_int(b.load(i64t, at), v)
+        } else {
+            v
+        };
+        b.store(v, at);
+    }
+    b.br(done);
+    b.at_end(done);
+}
+
+/// `aug(params..., shadows..., storage) -> {tape}`.
+fn fill_augmented(
+    module: Module,
+    key: &DerivativeKey,
+    aug: Value,
+    seg: Value,
+    nreg: usize,
+    k_opt: i64,
+) {
+    let ctx = module.context();
+    let (i64t, ptr) = (Type::int(ctx, 64), Type::ptr(ctx));
+    let f64t = Type::f64(ctx);
+    let p = aug.params();
+    let np = key.function.params().len();
+    let first = 4 + 2 * nreg;
+    let b = Builder::new(module);
+    let entry = aug.append_block("entry");
+    b.at_end(entry);
+    let (start, n, scheme, config) = (p[0], p[1], p[2], p[3]);
+    let c = |v: i64| b.const_int(i64t, v);
+    let nn = b.select(b.icmp(IntPredicate::LLVMIntSLT, n, c(0)), c(0), n);
+    let total = total_bytes(&b, &p, nreg);
+    // The snapshot count asked for by the configuration, if any.
+    let load_cfg = aug.append_block("config");
+    let join = aug.append_block("length");
+    b.cond_br(
+        b.icmp(IntPredicate::LLVMIntNE, config, b.zero(ptr)),
+        load_cfg,
+        join,
+    );
+    b.at_end(load_cfg);
+    let asked = b.load(i64t, config);
+    b.br(join);
+    b.at_end(join);
+    let snaps = b.phi(i64t, "snapshots");
+    snaps.add_incoming(c(0), entry);
+    snaps.add_incoming(asked, load_cfg);
+    let sqrt = b.unary_intrinsic("llvm.sqrt", b.sitofp(nn, f64t));
+    let sqrt = b.fptosi(b.unary_intrinsic("llvm.ceil", sqrt), i64t);
+    let fallback = if k_opt > 0 { c(k_opt) } else { sqrt };
+    let by_count = b.udiv_int(
+        b.add_int(nn, b.sub_int(snaps, c(1))),
+        b.select(b.icmp(IntPredicate::LLVMIntSGT, snaps, c(0)), snaps, c(1)),
+    );
+    let mut len = b.select(
+        b.icmp(IntPredicate::LLVMIntSGT, snaps, c(0)),
+        by_count,
+        fallback,
+    );
+    if let Some(all) = module.global("EnzymeCkptStoreAll") {
+        len = b.select(b.icmp(IntPredicate::LLVMIntEQ, scheme, all), c(1), len);
+    }
+    let len = b.select(b.icmp(IntPredicate::LLVMIntSLT, len, c(1)), c(1), len);
+    let nseg = b.udiv_int(b.add_int(nn, b.sub_int(len, c(1))), len);
+    let bytes = b.add_int(c(HEADER as i64), b.mul_int(nseg, total));
+    let malloc = declare(module, "malloc", ptr, &[i64t]);
+    let tape = b.call_fn(malloc, &[bytes]);
+    b.store(nn, tape);
+    b.store(len, b.gep_i8(tape, 8));
+    b.store(nseg, b.gep_i8(tape, 16));
+    let body = aug.append_block("segment");
+    let done = aug.append_block("segments.done");
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, nseg, c(0)), body, done);
+    b.at_end(body);
+    let s = b.phi(i64t, "s");
+    s.add_incoming(c(0), join);
+    let off = b.mul_int(s, len);
+    let left = b.sub_int(nn, off);
+    let count = b.select(b.icmp(IntPredicate::LLVMIntSLT, left, len), left, len);
+    let slot = b.add_int(c(HEADER as i64), b.mul_int(s, total));
+    copy_regions(&b, &p, nreg, b.gep(b.i8(), tape, &[slot]), true);
+    let mut args = vec![b.add_int(start, off), count];
+    args.extend(p[first..np].iter().copied());
+    b.call_fn(seg, &args);
+    let next = b.add_int(s, c(1));
+    s.add_incoming(next, body);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, next, nseg), body, done);
+    b.at_end(done);
+    // EnzymeCkptStats: forward steps, taped steps, stores, restores, max
+    // slots, max bytes.
+    write_stats(
+        &b,
+        aug,
+        config,
+        &[
+            (0, nn, false),
+            (1, c(0), false),
+            (2, nseg, false),
+            (3, c(0), false),
+            (4, nseg, false),
+            (5, b.mul_int(nseg, total), false),
+        ],
+    );
+    let ret_ty = aug.global_value_type().fn_return();
+    let r = b.insert_value(b.undef(ret_ty), tape, 0);
+    b.ret(r);
+}
+
+/// `rev(params..., shadows..., tape, free) -> {d_active_args}`.
+///
+/// The steps are recomputed in a workspace laid out like a snapshot, not in
+/// the caller's memory (which its forward sweep may have freed by now): a
+/// step argument that points into a region is moved into the workspace's
+/// copy of that region. Regions in globals, which the steps may write
+/// directly, are recomputed in place, and get back their contents at the
+/// end.
+fn fill_reverse(
+    module: Module,
+    key: &DerivativeKey,
+    rev: Value,
+    dseg: Value,
+    globals: &[bool],
+    covered: &[bool],
+) {
+    let nreg = globals.len();
+    let ctx = module.context();
+    let (i64t, ptr) = (Type::int(ctx, 64), Type::ptr(ctx));
+    let p = rev.params();
+    let np = key.function.params().len();
+    let first = 4 + 2 * nreg;
+    let b = Builder::new(module);
+    let entry = rev.append_block("entry");
+    b.at_end(entry);
+    let c = |v: i64| b.const_int(i64t, v);
+    // Shadows follow the primal parameters, one per duplicated parameter.
+    let mut shadow_of = vec![None; np];
+    let mut idx = np;
+    for (k, a) in key.activities.iter().enumerate() {
+        if a.has_shadow() {
+            shadow_of[k] = Some(p[idx]);
+            idx += 1;
+        }
+    }
+    let (tape, free_flag) = (p[idx], p[idx + 1]);
+    let (start, config) = (p[0], p[3]);
+    let nn = b.load(i64t, tape);
+    let len = b.load(i64t, b.gep_i8(tape, 8));
+    let nseg = b.load(i64t, b.gep_i8(tape, 16));
+    let total = total_bytes(&b, &p, nreg);
+    let malloc = declare(module, "malloc", ptr, &[i64t]);
+    let free = declare(module, "free", Type::void(ctx), &[ptr]);
+    let work = b.call_fn(malloc, &[total]);
+    // Offsets of the regions in a snapshot.
+    let mut offsets = Vec::new();
+    let mut off = c(0);
+    for k in 0..nreg {
+        offsets.push(off);
+        off = b.add_int(off, p[5 + 2 * k]);
+    }
+    // What the global regions hold now is given back at the end.
+    let copy_globals = |buf: Value, to_buffer: bool| {
+        for k in (0..nreg).filter(|&k| globals[k]) {
+            let at = b.gep(b.i8(), buf, &[offsets[k]]);
+            let (region, bytes) = (p[4 + 2 * k], p[5 + 2 * k]);
+            if to_buffer {
+                b.memcpy(at, region, bytes);
+            } else {
+                b.memcpy(region, at, bytes);
+            }
+        }
+    };
+    // Step arguments inside a region: the same place in the workspace.
+    let mut args: Vec<Value> = p[first..np].to_vec();
+    for (j, a) in args.iter_mut().enumerate() {
+        if covered.get(j) != Some(&true) || !a.ty().is_pointer() {
+            continue;
+        }
+        let addr = b.ptr_to_int(*a, i64t);
+        let mut moved = *a;
+        let mut found = b.const_int(Type::int(ctx, 1), 0);
+        for k in 0..nreg {
+            let base = b.ptr_to_int(p[4 + 2 * k], i64t);
+            let delta = b.sub_int(addr, base);
+            // Unsigned: below the region wraps around to a large offset;
+            // one past its end is inside (an end pointer).
+            let inside = b.icmp(IntPredicate::LLVMIntULE, delta, p[5 + 2 * k]);
+            found = b.or_int(found, inside);
+            if !globals[k] {
+                let there = b.gep(b.i8(), work, &[b.add_int(offsets[k], delta)]);
+                moved = b.select(inside, there, moved);
+            }
+        }
+        *a = moved;
+        // Outside every region at run time (its object is a region's, its
+        // address is not): recomputing from the caller's memory could be
+        // wrong, so stop.
+        let outside = rev.append_block("ckpt.outside");
+        let go = rev.append_block("ckpt.inside");
+        let steps = b.icmp(IntPredicate::LLVMIntSGT, nseg, c(0));
+        b.cond_br(b.and_int(steps, b.not(found)), outside, go);
+        b.at_end(outside);
+        crate::reverse::tape::emit_stop(
+            &b,
+            &format!("ferment.checkpoint.outside.{}", j + 1),
+            &format!(
+                "ferment: step argument {} of a checkpointed time loop points outside its checkpoint regions (enzyme_checkpoint_region, ptr, bytes)\n",
+                j + 1
+            ),
+        );
+        b.unreachable();
+        b.at_end(go);
+    }
+    let saved = b.call_fn(malloc, &[total]);
+    copy_globals(saved, true);
+    let actives: Vec<Type> = key
+        .function
+        .params()
+        .iter()
+        .zip(&key.activities)
+        .filter(|(_, a)| **a == ArgAct::Active)
+        .map(|(v, _)| v.ty())
+        .collect();
+    let accs: Vec<Value> = actives
+        .iter()
+        .map(|t| {
+            let a = b.alloca(*t, "ckpt.adjoint");
+            b.store(b.zero(*t), a);
+            a
+        })
+        .collect();
+    let last = b.sub_int(nseg, c(1));
+    let body = rev.append_block("segment");
+    let done = rev.append_block("segments.done");
+    let pre = b.insert_block();
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, nseg, c(0)), body, done);
+    b.at_end(body);
+    let s = b.phi(i64t, "s");
+    s.add_incoming(last, pre);
+    let off = b.mul_int(s, len);
+    let left = b.sub_int(nn, off);
+    let count = b.select(b.icmp(IntPredicate::LLVMIntSLT, left, len), left, len);
+    let slot = b.gep(
+        b.i8(),
+        tape,
+        &[b.add_int(c(HEADER as i64), b.mul_int(s, total))],
+    );
+    b.memcpy(work, slot, total);
+    copy_globals(work, false);
+    let mut call_args = vec![b.add_int(start, off), count];
+    call_args.extend(args.iter().copied());
+    call_args.extend((first..np).filter_map(|k| shadow_of[k]));
+    let r = b.call_fn(dseg, &call_args);
+    for (j, acc) in accs.iter().enumerate() {
+        let d = b.extract_value(r, j as u32);
+        let sum = b.fadd(b.load(actives[j], *acc), d);
+        b.store(sum, *acc);
+    }
+    let next = b.sub_int(s, c(1));
+    s.add_incoming(next, body);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGE, next, c(0)), body, done);
+    b.at_end(done);
+    copy_globals(saved, false);
+    b.call_fn(free, &[saved]);
+    b.call_fn(free, &[work]);
+    let release = rev.append_block("release");
+    let kept = rev.append_block("kept");
+    b.cond_br(free_flag, release, kept);
+    b.at_end(release);
+    b.call_fn(free, &[tape]);
+    b.br(kept);
+    b.at_end(kept);
+    write_stats(&b, rev, config, &[(1, nn, true), (3, nseg, true)]);
+    let ret_ty = rev.global_value_type().fn_return();
+    if ret_ty.is_void() {
+        b.ret_void();
+    } else {
+        let mut agg = b.undef(ret_ty);
+        for (j, acc) in accs.iter().enumerate() {
+            agg = b.insert_value(agg, b.load(actives[j], *acc), j as u32);
+        }
+        b.ret(agg);
+    }
+}
