@@ -143,6 +143,38 @@ impl Value {
             LLVMSetMetadata(self.0, kind, LLVMMetadataAsValue(ctx, list));
         }
     }
+    /// Attaches `!<kind> !{i64 n}` to this instruction (a number ferment
+    /// gives it, read back by [`Value::md_int`]).
+    pub fn set_md_int(self, kind: &str, n: i64) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
+            let c = LLVMConstInt(LLVMInt64TypeInContext(ctx), n as u64, 1);
+            let mut ops = [LLVMValueAsMetadata(c)];
+            let node = LLVMMDNodeInContext2(ctx, ops.as_mut_ptr(), 1);
+            LLVMSetMetadata(self.0, k, LLVMMetadataAsValue(ctx, node));
+        }
+    }
+    /// The number [`Value::set_md_int`] attached under `kind`, if any.
+    pub fn md_int(self, kind: &str) -> Option<i64> {
+        unsafe {
+            if LLVMIsAInstruction(self.0).is_null() {
+                return None;
+            }
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
+            let node = LLVMGetMetadata(self.0, k);
+            if node.is_null() || LLVMGetMDNodeNumOperands(node) != 1 {
+                return None;
+            }
+            let mut ops = [std::ptr::null_mut()];
+            LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
+            if ops[0].is_null() || LLVMIsAConstantInt(ops[0]).is_null() {
+                return None;
+            }
+            Some(LLVMConstIntGetSExtValue(ops[0]))
+        }
+    }
     /// Whether this instruction's `!alias.scope` list names the scope `name`
     /// (one [`Value::set_alias_scope`] put it in).
     pub fn in_alias_scope(self, name: &str) -> bool {

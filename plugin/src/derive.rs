@@ -42,6 +42,14 @@ pub struct Ctx<'o> {
     /// The host pipeline's speed-up level (0..3).
     pub opt_level: u32,
     cache: HashMap<DerivativeKey, Derivative>,
+    /// Split pair with `DerivativeKey::log_loads`: the log's header in the
+    /// augmented function's frame, from `reverse::generate` to
+    /// [`crate::fwdsplit::instrument_augmented`].
+    pub(crate) log_header: Option<Value>,
+    /// Functions the module asks a `__enzyme_fwdsplit` of (as the requests
+    /// name them, before specialization): their `__enzyme_augmentfwd` /
+    /// `__enzyme_reverse` pairs write the log it reads.
+    pub fwdsplit_functions: Vec<Value>,
     /// Keys of generated derivatives, in the order they were declared (see
     /// [`Ctx::rollback`]).
     declared: Vec<DerivativeKey>,
@@ -158,6 +166,8 @@ impl<'o> Ctx<'o> {
             like: Vec::new(),
             stand_ins: Vec::new(),
             frames: HashMap::new(),
+            log_header: None,
+            fwdsplit_functions: Vec::new(),
         }
     }
 
@@ -434,17 +444,44 @@ impl<'o> Ctx<'o> {
             }
             _ => false,
         };
+        if special && key.log_loads {
+            return Err(Error::new(format!(
+                "__enzyme_fwdsplit of the fixed-point loop '{fname}' is not supported"
+            ))
+            .hint("use __enzyme_fwddiff"));
+        }
+        // `__enzyme_fwdsplit`: the loads of the canonical copy, numbered.
+        let mut logged = None;
         if !special {
             let keep_fixed_points = key.mode == crate::frontend::request::Mode::Forward;
             let canonical = self.canonical_copy(key.function, keep_fixed_points)?;
             shim::move_body(canonical, target);
+            if key.log_loads {
+                let forward = key.mode == crate::frontend::request::Mode::Forward;
+                logged = Some(crate::fwdsplit::number(target, &fname, forward)?);
+            }
         }
         let generating = crate::timing::scope("derivative generation");
         match declared {
             _ if special => {}
-            Derivative::Forward(f) => forward::generate(self, key, f)?,
+            Derivative::Forward(f) => {
+                forward::generate(self, key, f)?;
+                if let Some(count) = logged {
+                    crate::fwdsplit::read_from_log(self.module, f, &fname, count)?;
+                }
+            }
             Derivative::Combined(f) => reverse::generate(self, key, f, None)?,
-            Derivative::Split { aug, rev } => reverse::generate(self, key, aug, Some(rev))?,
+            Derivative::Split { aug, rev } => {
+                reverse::generate(self, key, aug, Some(rev))?;
+                if let Some(count) = logged {
+                    let header = self.log_header.take().ok_or_else(|| {
+                        Error::new(format!(
+                            "internal error: the augmented function of '{fname}' has no log"
+                        ))
+                    })?;
+                    crate::fwdsplit::instrument_augmented(self.module, aug, &fname, count, header)?;
+                }
+            }
             Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => {}
         }
         for f in functions_of(declared) {

@@ -27,6 +27,7 @@ pub mod fortran_matrix;
 pub mod fortran_pack;
 pub mod forward;
 pub mod frontend;
+pub mod fwdsplit;
 pub mod gpu;
 pub mod inline_asm;
 pub mod int_pointers;

@@ -299,9 +299,11 @@ pub fn retype_integer_copies(
                 }
                 b.before(inst);
                 let typed = b.load_like(ty, inst.operand(0), inst);
+                crate::fwdsplit::carry_number(inst, typed);
                 for s in users {
                     b.before(s);
-                    b.store_like(typed, s.operand(1), s);
+                    let typed_store = b.store_like(typed, s.operand(1), s);
+                    crate::fwdsplit::carry_number(s, typed_store);
                     erased.insert(s);
                     s.erase();
                 }
@@ -335,6 +337,7 @@ pub fn retype_integer_copies(
                 }
                 b.before(inst);
                 let typed = b.load_like(vty, src, inst);
+                crate::fwdsplit::carry_number(inst, typed);
                 retype_uses(&b, inst, typed);
                 changed += 1;
             }
@@ -352,7 +355,8 @@ pub fn retype_integer_copies(
                 }
                 b.before(inst);
                 let typed = Value(unsafe { llvm_sys::core::LLVMConstBitCast(v.0, ty.0) });
-                b.store_like(typed, inst.operand(1), inst);
+                let typed_store = b.store_like(typed, inst.operand(1), inst);
+                crate::fwdsplit::carry_number(inst, typed_store);
                 inst.erase();
                 changed += 1;
             }
@@ -412,6 +416,7 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
     for (inst, ty) in loads {
         b.before(inst);
         let typed = b.load_like(ty, inst.operand(0), inst);
+        crate::fwdsplit::carry_number(inst, typed);
         retype_uses(&b, inst, typed);
     }
     for inst in casts {
@@ -420,7 +425,8 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
     for inst in stores {
         let v = inst.operand(0);
         b.before(inst);
-        b.store_like(v.operand(0), inst.operand(1), inst);
+        let typed_store = b.store_like(v.operand(0), inst.operand(1), inst);
+        crate::fwdsplit::carry_number(inst, typed_store);
         inst.erase();
         if !v.has_uses() {
             v.erase();
@@ -445,7 +451,8 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
         }
         if u.opcode() == Opcode::LLVMStore {
             b.before(u);
-            b.store_like(typed, u.operand(1), u);
+            let typed_store = b.store_like(typed, u.operand(1), u);
+            crate::fwdsplit::carry_number(u, typed_store);
             u.erase();
             continue;
         }
@@ -459,7 +466,8 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
         for c in u.users() {
             if c.opcode() == Opcode::LLVMStore {
                 b.before(c);
-                b.store_like(shuffled, c.operand(1), c);
+                let typed_store = b.store_like(shuffled, c.operand(1), c);
+                crate::fwdsplit::carry_number(c, typed_store);
             } else {
                 c.replace_all_uses_with(shuffled);
             }

@@ -80,6 +80,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
         // them, when the state is a global): the step reads and writes
         // their tangents in place, as the passes below expect of the state.
         globals: key.globals.clone(),
+        log_loads: false,
     };
     let Derivative::Forward(dstep) = ctx.get(&step_key)? else {
         return Err(Error::at(

@@ -45,6 +45,10 @@ pub fn signature(module: Module, key: &DerivativeKey) -> Type {
             new_params.extend(std::iter::repeat_n(*p, key.width as usize));
         }
     }
+    if key.log_loads {
+        // `__enzyme_fwdsplit`: the tape, whose log it reads.
+        new_params.push(Type::ptr(module.context()));
+    }
     let ret_ty = fn_ty.fn_return();
     let mut outs = Vec::new();
     if key.return_primal && !ret_ty.is_void() {
@@ -471,6 +475,7 @@ impl<'k> TangentSweep<'k> {
             unchanged_args: Vec::new(),
             context: self.activity.context_globals(),
             globals,
+            log_loads: false,
         };
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
@@ -946,6 +951,7 @@ fn pointer_returning_call(
         unchanged_args: Vec::new(),
         context: activity.context_globals(),
         globals: crate::kept_globals::carried(callee, activity),
+        log_loads: false,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

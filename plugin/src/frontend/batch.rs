@@ -175,6 +175,7 @@ fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
     }
     // Reverse mode, an active float return: each lane's seed is 1.0.
     args.extend(unit_seeds(&b, req, req.width));
+    args.extend(super::lower::fwdsplit_tape(&b, req)?);
     if req.mode == Mode::Forward {
         crate::shadow::zero_shadow_globals(module, &b, f);
     }
@@ -233,6 +234,7 @@ fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Resul
         // Reverse mode, an active float return: seeded with 1.0 in each
         // lane (the scalar derivative's one seed).
         args.extend(unit_seeds(&b, req, 1));
+        args.extend(super::lower::fwdsplit_tape(&b, req)?);
         if req.mode == Mode::Forward {
             crate::shadow::zero_shadow_globals(module, &b, target);
         }

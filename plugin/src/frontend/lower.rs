@@ -103,7 +103,18 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             primal_first = Some(forward[1]);
             (rev, args, false)
         }
-        (Part::Whole, Derivative::Forward(f)) => (f, ordered, false),
+        (Part::Whole, Derivative::Forward(f)) => {
+            let mut args = ordered;
+            args.extend(fwdsplit_tape(&b, req)?);
+            (f, args, false)
+        }
+        (Part::Whole, Derivative::CustomForward(_)) if req.log_loads => {
+            return Err(Error::at(
+                call,
+                format!("__enzyme_fwdsplit of '{}', which has a custom forward derivative, is not supported: the rule would read the inputs again instead of the values the augmented forward pass read", req.function.name()),
+            )
+            .hint("use __enzyme_fwddiff"));
+        }
         (Part::Whole, Derivative::CustomForward(f)) => {
             let mut args = Vec::new();
             let mut k = 0;
@@ -326,6 +337,23 @@ fn build_from_leaves(
         agg = b.insert_value(agg, v, i as u32);
     }
     Ok(agg)
+}
+
+/// `__enzyme_fwdsplit`: the tape (last, or in `enzyme_tape` memory), the
+/// forward derivative's last argument, whose log it reads.
+pub(super) fn fwdsplit_tape(b: &Builder, req: &Request) -> Result<Option<Value>> {
+    if !req.log_loads || req.mode != super::request::Mode::Forward {
+        return Ok(None);
+    }
+    let ptr = Type::ptr(b.module().context());
+    let tape = match req.tape_memory {
+        Some(p) => b.load(ptr, p),
+        None => *req
+            .trailing
+            .last()
+            .ok_or_else(|| Error::at(req.call, "missing the tape argument"))?,
+    };
+    convert(b, tape, ptr, req.call, "tape").map(Some)
 }
 
 /// Lowers `__enzyme_augmentsize` to the (constant) size of the tape.

@@ -239,6 +239,12 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     let mut ctx = Ctx::new(module, options, opt_level);
     ctx.set_function_like(&like);
     ctx.set_memory_annotations(&allocators, &inactive_globals);
+    ctx.fwdsplit_functions = calls
+        .iter()
+        .filter(|(_, entry)| *entry == "__enzyme_fwdsplit")
+        .filter_map(|(call, entry)| request::parse(*call, entry).ok())
+        .map(|r| r.function)
+        .collect();
     let mut deferred = false;
     for (call, entry) in innermost_first(calls) {
         let external = || {
@@ -541,13 +547,18 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
         .hint("drop the flag and pass N shadows after each duplicated argument, or enzyme_dupv, STRIDE, x, shadows with the lanes' shadows STRIDE bytes apart"));
     }
     let mut req = request::parse(call, entry)?;
+    if req.part == request::Part::Augmented || req.part == request::Part::Reverse {
+        // The split pair of a function the module also asks a fwdsplit of
+        // writes the log of loaded values that fwdsplit reads.
+        req.log_loads = ctx.fwdsplit_functions.contains(&req.function);
+    }
     materialize_sret(ctx.module, &mut req);
     specialize_function_arguments(ctx.module, &mut req);
     if req.part == request::Part::TapeSize {
         return lower::lower_tape_size(ctx.module, &req);
     }
     if req.fwdsplit {
-        check_fwdsplit(ctx, &req)?;
+        check_fwdsplit(&req)?;
     }
     let Some(context) = req.context else {
         return lower_request(ctx, &req);
@@ -574,50 +585,30 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     crate::context::leave(ctx.module, &b, previous)
 }
 
-/// `__enzyme_fwdsplit`: the forward derivative runs the primal again where
-/// Enzyme's reads the values the augmented forward pass saw from its tape.
-/// Both agree when nothing the function reads has changed since that pass
-/// (Enzyme's contract for whatever it does not tape) and the function
-/// writes no memory it reads itself, checked here; then the primal results
-/// it stores again are the ones already there.
+/// `__enzyme_fwdsplit`: the forward derivative reads the values the
+/// primal code loads from the log of the augmented forward pass
+/// ([`crate::fwdsplit`]), so the function may write memory it reads and the
+/// caller may change the inputs in between.
 ///
 /// Enzyme's users may pass null primal pointers to `__enzyme_fwdsplit`
 /// (every primal value it needs is on Enzyme's tape); ferment's derivative
-/// would dereference them, so a constant null primal of a duplicated
-/// pointer argument is an error here rather than a crash at run time.
-fn check_fwdsplit(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
+/// keeps the primal address arithmetic, so a constant null primal of a
+/// duplicated pointer argument stays an error here.
+fn check_fwdsplit(req: &request::Request) -> Result<()> {
     if let Some((i, _)) = req.args.iter().enumerate().find(|(_, a)| {
         a.activity.has_shadow() && a.primal.ty().is_pointer() && a.primal.is_null_constant()
     }) {
         return Err(Error::at(
             req.call,
             format!(
-                "__enzyme_fwdsplit of '{}': argument {} is a null pointer with a shadow; ferment's forward derivative computes the primal values again from the primal arguments instead of reading them from the tape, so it needs the memory the augmented forward pass read",
+                "__enzyme_fwdsplit of '{}': argument {} is a null pointer with a shadow; ferment's forward derivative keeps the primal address computations, so it needs the primal pointers given to the augmented forward pass",
                 req.function.name(),
                 i + 1
             ),
         )
-        .hint("pass the same primal pointers as to __enzyme_augmentfwd (their memory unchanged since that call), or use __enzyme_fwddiff"));
+        .hint("pass the same primal pointers as to __enzyme_augmentfwd, or use __enzyme_fwddiff"));
     }
-    let copy = ctx.analysis_copy(req.function)?;
-    let checked = batch::repeatable(copy);
-    copy.delete_function();
-    checked.map_err(|at| {
-        let requested = req
-            .call
-            .source_location()
-            .map(|l| format!(" (requested at {l})"))
-            .unwrap_or_default();
-        Error::at(
-            at,
-            format!(
-                "__enzyme_fwdsplit of '{}'{requested}: the function writes memory it also reads (or calls code that may), so the values its augmented forward pass read are gone, and ferment's forward derivative, which reads them again instead of from the tape, would differentiate the wrong state",
-                req.function.name()
-            ),
-        )
-        .or_at(req.call)
-        .hint("call __enzyme_fwddiff before the function runs (it returns the primal too with enzyme_dup_return), or write the results to memory the function does not read")
-    })
+    Ok(())
 }
 
 /// Forward mode of a function returning its struct through `sret`: the

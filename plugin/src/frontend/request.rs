@@ -125,11 +125,13 @@ pub struct Request {
     pub width: u32,
     /// `__enzyme_fwdsplit`: forward mode taking the tape of an augmented
     /// forward pass last (in `trailing`, or in `enzyme_tape` memory). The
-    /// derivative computes the primal values again instead of reading them
-    /// from the tape, which gives the tangents of the state the augmented
-    /// pass saw when the function writes no memory it reads
-    /// (`frontend::check_fwdsplit`); the tape is neither read nor freed.
+    /// derivative reads the values the augmented pass loaded from the
+    /// tape's log ([`crate::fwdsplit`]), so it gives the tangents at the
+    /// point that pass saw; the tape is not freed.
     pub fwdsplit: bool,
+    /// The derivative reads (fwdsplit) or writes (split pair) the log of
+    /// loaded values (`DerivativeKey::log_loads`).
+    pub log_loads: bool,
     /// `enzyme_context, ctx`: the Enzyme context (`__enzyme_context`)
     /// holding the shadows of globals.
     pub context: Option<Value>,
@@ -184,6 +186,11 @@ pub struct DerivativeKey {
     /// `NAME.ferment.shadow` without clearing it; see
     /// [`crate::kept_globals`]). Empty for requests.
     pub globals: Vec<Value>,
+    /// `__enzyme_fwdsplit`: the forward derivative reads the values the
+    /// primal code loads from the tape's log, and the split pair of a
+    /// function the module also asks a fwdsplit of writes that log (see
+    /// [`crate::fwdsplit`]).
+    pub log_loads: bool,
 }
 
 impl DerivativeKey {
@@ -218,6 +225,7 @@ impl Request {
             width: 1,
             context: self.context.is_some(),
             globals: Vec::new(),
+            log_loads: self.log_loads,
         }
     }
 }
@@ -494,6 +502,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         width: 1,
         context: None,
         fwdsplit: entry == "__enzyme_fwdsplit",
+        log_loads: entry == "__enzyme_fwdsplit",
         sret_seed: None,
         sret_primal: false,
     };

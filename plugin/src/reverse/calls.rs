@@ -201,6 +201,7 @@ pub fn augment_call(
         width: width as u32,
         context: activity.context_globals(),
         globals,
+        log_loads: false,
         unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
         } else if fork {

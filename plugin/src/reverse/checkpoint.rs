@@ -122,6 +122,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         unchanged_args: Vec::new(),
         context: key.context,
         globals: key.globals.clone(),
+        log_loads: false,
     };
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());

@@ -240,6 +240,9 @@ impl ReverseSweep<'_, '_, '_> {
                 self.b.cond_br(flag, free, done);
                 self.b.at_end(free);
                 self.tape.finish(&self.b);
+                if let Some(h) = self.log_rev {
+                    crate::fwdsplit::free_log(self.module, &self.b, h);
+                }
                 // A frame in the caller's storage is the caller's to keep.
                 if let Some(owned) = self.tape.frame_owned(&self.b) {
                     let heap = self.rf.append_block("rev.free.frame");

@@ -131,6 +131,16 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
     }
     sweep.print_tape = print_tape;
     sweep.free_flag = free_flag;
+    if key.log_loads && storage.is_some() {
+        crate::fwdsplit::link(module)?;
+        let (fwd, rev) = sweep.tape.reserve_log().ok_or_else(|| {
+            Error::new(format!(
+                "internal error: the frame of '{fname}' has fields before the fwdsplit log"
+            ))
+        })?;
+        sweep.ctx.log_header = Some(fwd);
+        sweep.log_rev = Some(rev);
+    }
     sweep
         .build(&seeds, sig.gradients, &sig)
         .map_err(|e| e.in_function(&fname))?;
@@ -151,6 +161,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// Split shape: the reverse function's entry block.
     rev_entry: Option<Block>,
     free_flag: Option<Value>,
+    /// `__enzyme_fwdsplit`'s log: its header as the reverse function sees
+    /// it (freed with the tape).
+    log_rev: Option<Value>,
     /// Split shape: the reverse entry and the dispatch block it jumps to.
     dispatch: Option<(Block, Block)>,
     /// Calls to differentiated functions, by their augmented call.
@@ -331,6 +344,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             rf,
             rev_entry,
             free_flag: None,
+            log_rev: None,
             dispatch: None,
             calls: HashMap::new(),
             call_results: hashbrown::HashSet::new(),

@@ -15,6 +15,31 @@ impl Tape {
         Some(b.icmp(IntPredicate::LLVMIntNE, owned, b.const_int(i8t, 0)))
     }
 
+    /// Split mode, before any other field: the header of
+    /// `__enzyme_fwdsplit`'s log at [`crate::fwdsplit::HEADER_OFFSET`]
+    /// (magic, then null data, length and capacity); its address in the
+    /// augmented and in the reverse function. `None` if fields exist already.
+    pub fn reserve_log(&mut self) -> Option<(Value, Value)> {
+        self.frame.split?;
+        if self.frame.size != OWNED_OFFSET + 1 {
+            return None;
+        }
+        let i64t = self.i64();
+        let ptr_ty = Type::ptr(self.module.context());
+        let b = &self.frame.fwd_entry;
+        let magic = b.const_int(i64t, crate::fwdsplit::MAGIC);
+        let (zero, null) = (b.const_int(i64t, 0), b.zero(ptr_ty));
+        let head = self.slot(i64t, "fwdsplit.log", Some(magic));
+        self.slot(ptr_ty, "fwdsplit.log.data", Some(null));
+        self.slot(i64t, "fwdsplit.log.len", Some(zero));
+        self.slot(i64t, "fwdsplit.log.cap", Some(zero));
+        debug_assert_eq!(
+            self.frame.size,
+            crate::fwdsplit::HEADER_OFFSET + crate::fwdsplit::HEADER_BYTES
+        );
+        Some((head.fwd, head.rev))
+    }
+
     /// Split mode, reverse function: frees the frame.
     pub fn free_frame(&self, b: &Builder) {
         if let Some((_, rev_base, _)) = self.frame.split {
