@@ -67,6 +67,8 @@ pub struct Ctx<'o> {
     /// Size and alignment of the frame of each generated augmented forward
     /// function (known once its body is complete).
     frames: HashMap<Value, FrameLayout>,
+    /// Fixed-point loops already warned about in reverse mode.
+    warned_fixed_points: Vec<Value>,
 }
 
 /// Bytes and alignment of an augmented forward function's frame: what a
@@ -158,6 +160,7 @@ impl<'o> Ctx<'o> {
             like: Vec::new(),
             stand_ins: Vec::new(),
             frames: HashMap::new(),
+            warned_fixed_points: Vec::new(),
         }
     }
 
@@ -423,6 +426,13 @@ impl<'o> Ctx<'o> {
         };
         if !special {
             let keep_fixed_points = key.mode == crate::frontend::request::Mode::Forward;
+            if !keep_fixed_points {
+                crate::frontend::loops::warn_fixed_points_in_reverse(
+                    self.module,
+                    key.function,
+                    &mut self.warned_fixed_points,
+                );
+            }
             let canonical = self.canonical_copy(key.function, keep_fixed_points)?;
             shim::move_body(canonical, target);
         }
