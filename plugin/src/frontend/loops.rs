@@ -77,10 +77,15 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
             };
             match result {
                 Ok(()) => {
+                    // Read the markers before erasing any: one load may feed
+                    // several (two `enzyme_fp_state` at -O2), and it is gone
+                    // once its first occurrence is erased.
+                    let markers: Vec<Value> = args
+                        .into_iter()
+                        .filter(|a| marker_name(*a).is_some())
+                        .collect();
                     call.erase();
-                    super::lower::erase_dead_marker_loads(
-                        args.into_iter().filter(|a| marker_name(*a).is_some()),
-                    );
+                    super::lower::erase_dead_marker_loads(markers.into_iter());
                 }
                 Err(e) => {
                     errors.push(e);
