@@ -214,7 +214,8 @@ pub fn is_known_inactive_function(name: &str) -> bool {
 }
 
 /// libstdc++'s stream and string machinery (`std::ostream::operator<<`,
-/// `std::endl`, `std::ios_base::Init`, `std::string` members): inactive
+/// `std::endl`, `std::ios_base::Init`, `std::string` members and its
+/// allocator): inactive
 /// when external. The prefixes also match templates a translation unit
 /// defines, such as the members of `std::vector<double>`, which move
 /// floating-point data: see [`is_known_inactive_callee`].
@@ -234,6 +235,10 @@ fn is_cxx_library_name(name: &str) -> bool {
         "_ZNSt6locale",
         "_ZNKSt6locale",
         "_ZNSt7__cxx1112basic_string",
+        // std::allocator<char> / <wchar_t> (stateless; external where
+        // libstdc++ instantiates them, e.g. at -O0)
+        "_ZNSaIcE",
+        "_ZNSaIwE",
         "_ZNKSt7__cxx1112basic_string",
         "_ZNSt7__cxx1118basic_stringstream",
         "_ZNSt7__cxx1119basic_ostringstream",

@@ -75,6 +75,8 @@ pub struct Ctx<'o> {
     /// Size and alignment of the frame of each generated augmented forward
     /// function (known once its body is complete).
     frames: HashMap<Value, FrameLayout>,
+    /// Fixed-point loops already warned about in reverse mode.
+    warned_fixed_points: Vec<Value>,
 }
 
 /// Bytes and alignment of an augmented forward function's frame: what a
@@ -168,6 +170,7 @@ impl<'o> Ctx<'o> {
             frames: HashMap::new(),
             log_header: None,
             fwdsplit_functions: Vec::new(),
+            warned_fixed_points: Vec::new(),
         }
     }
 
@@ -454,6 +457,13 @@ impl<'o> Ctx<'o> {
         let mut logged = None;
         if !special {
             let keep_fixed_points = key.mode == crate::frontend::request::Mode::Forward;
+            if !keep_fixed_points {
+                crate::frontend::loops::warn_fixed_points_in_reverse(
+                    self.module,
+                    key.function,
+                    &mut self.warned_fixed_points,
+                );
+            }
             let canonical = self.canonical_copy(key.function, keep_fixed_points)?;
             shim::move_body(canonical, target);
             if key.log_loads {

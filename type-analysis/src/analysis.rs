@@ -6,7 +6,7 @@
 //! The analysis is flow- and context-insensitive: one tree per SSA value,
 //! merged over every call site of a function. It never mutates IR.
 
-use crate::layout::Layout;
+use crate::layout::{array_stride, Layout};
 use crate::scope::{self, Request};
 use crate::tree::{BaseType, TreeConflict, TypeTree, ANY};
 use crate::{calls, rules};
@@ -215,6 +215,8 @@ pub(crate) struct Solver {
     seen_conflicts: HashSet<(Value, Vec<i64>)>,
     converged: bool,
     visits: usize,
+    /// [`array_stride`] of GEP bases, computed once each.
+    strides: HashMap<Value, Option<i64>>,
 }
 
 impl Solver {
@@ -235,6 +237,7 @@ impl Solver {
             seen_conflicts: HashSet::new(),
             converged: true,
             visits: 0,
+            strides: HashMap::new(),
         };
         for &f in functions {
             for (i, p) in f.params().into_iter().enumerate() {
@@ -311,6 +314,16 @@ impl Solver {
 
     pub fn in_scope(&self, f: Value) -> bool {
         self.in_scope.contains(&f)
+    }
+
+    /// The element size of the array `v` walks ([`array_stride`]).
+    pub fn array_stride(&mut self, v: Value) -> Option<i64> {
+        if let Some(&s) = self.strides.get(&v) {
+            return s;
+        }
+        let s = array_stride(&self.layout, v);
+        self.strides.insert(v, s);
+        s
     }
 
     /// The current tree of `v`.

@@ -394,3 +394,69 @@ pub fn constant_offset_from(layout: &Layout, v: Value, base: Value) -> Option<i6
     let (root, off) = base_and_offset(layout, v);
     (root == base).then_some(off)
 }
+
+/// The element size of the array `v` walks, when `v` is (derived from) a
+/// pointer phi stepped by a constant each iteration (`p.next = gep p, 16`):
+/// the memory around such a pointer repeats every `stride` bytes. Followed
+/// through constant-offset GEPs, casts, `freeze`, and phis and selects whose
+/// incoming walkers all agree on one stride (`last = phi [end, p]`).
+pub fn array_stride(layout: &Layout, v: Value) -> Option<i64> {
+    let mut visiting = Vec::new();
+    stride_of(layout, v, &mut visiting)
+}
+
+fn stride_of(layout: &Layout, v: Value, visiting: &mut Vec<Value>) -> Option<i64> {
+    if visiting.len() > 12 || visiting.contains(&v) || !v.ty().is_pointer() {
+        return None;
+    }
+    if !(v.is_instruction() || v.is_constant_expr()) {
+        return None;
+    }
+    visiting.push(v);
+    let found = match v.opcode() {
+        Opcode::LLVMGetElementPtr => match layout.gep_offset(v) {
+            GepOffset {
+                offsets,
+                exact: true,
+            } if offsets.len() == 1 => stride_of(layout, v.operand(0), visiting),
+            _ => None,
+        },
+        Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast | Opcode::LLVMFreeze => {
+            stride_of(layout, v.operand(0), visiting)
+        }
+        Opcode::LLVMPHI => {
+            let incoming: Vec<Value> = v.incoming().into_iter().map(|(i, _)| i).collect();
+            let steps: Vec<i64> = incoming
+                .iter()
+                .filter_map(|&i| constant_offset_from(layout, i, v).filter(|c| *c != 0))
+                .map(i64::abs)
+                .collect();
+            if steps.is_empty() {
+                agreed(incoming.iter().map(|&i| stride_of(layout, i, visiting)))
+            } else {
+                agreed(steps.into_iter().map(Some))
+            }
+        }
+        Opcode::LLVMSelect => agreed(
+            [v.operand(1), v.operand(2)]
+                .into_iter()
+                .map(|i| stride_of(layout, i, visiting)),
+        ),
+        _ => None,
+    };
+    visiting.pop();
+    found
+}
+
+/// The one stride the known ones agree on (unknown ones say nothing).
+fn agreed(strides: impl Iterator<Item = Option<i64>>) -> Option<i64> {
+    let mut out = None;
+    for s in strides.flatten() {
+        match out {
+            None => out = Some(s),
+            Some(o) if o == s => {}
+            Some(_) => return None,
+        }
+    }
+    out
+}

@@ -175,6 +175,13 @@ fn memory_access(s: &mut Solver, inst: Value, p: Value, val: Value) {
     s.add(val, &loaded, inst);
 }
 
+/// Smallest array stride the GEP rule treats as periodic memory (a byte
+/// walker says nothing about the layout of what it walks).
+const MIN_STRIDE: i64 = 2;
+/// Bytes of periodic memory spelled out from a pointer into an array (the
+/// widest vector access).
+const STRIDE_WINDOW: i64 = 32;
+
 /// GEP: the result's memory is the base's memory shifted by the offset.
 /// With several candidate offsets (`select` of two fields), the result
 /// sees only what all candidates agree on, and gives back only what lies
@@ -185,10 +192,30 @@ fn gep(s: &mut Solver, v: Value) {
     let GepOffset { offsets, .. } = s.layout.gep_offset(v);
     s.add(v, &TypeTree::scalar(POINTER), v);
     if let [off] = offsets[..] {
-        let fwd = s.tree(base).pointee().shift(-off);
-        s.add(v, &TypeTree::pointer_to(&fwd), v);
-        let bwd = s.tree(v).pointee().shift(off);
-        s.add(base, &TypeTree::pointer_to(&bwd), v);
+        match s
+            .array_stride(base)
+            .filter(|st| off != 0 && *st >= MIN_STRIDE)
+        {
+            // `base` walks an array: the elements around it look alike, so
+            // `v` sees them rotated by `off` (also `p[-1]`, which `shift`
+            // cannot say), and a cycle of such steps adds no entries
+            // further out each round (they would crowd the trees)
+            Some(st) => {
+                let fwd = s
+                    .tree(base)
+                    .pointee()
+                    .periodic_shift(off, st, STRIDE_WINDOW);
+                s.add(v, &TypeTree::pointer_to(&fwd), v);
+                let bwd = s.tree(v).pointee().periodic_shift(-off, st, STRIDE_WINDOW);
+                s.add(base, &TypeTree::pointer_to(&bwd), v);
+            }
+            None => {
+                let fwd = s.tree(base).pointee().shift(-off);
+                s.add(v, &TypeTree::pointer_to(&fwd), v);
+                let bwd = s.tree(v).pointee().shift(off);
+                s.add(base, &TypeTree::pointer_to(&bwd), v);
+            }
+        }
     } else if offsets.len() > 1 {
         let data = s.tree(base).pointee();
         let views: Vec<TypeTree> = offsets.iter().map(|o| data.shift(-o)).collect();

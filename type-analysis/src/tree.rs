@@ -490,6 +490,30 @@ impl TypeTree {
         })
     }
 
+    /// The memory of an array of `stride`-byte elements seen from `delta`
+    /// bytes further on (what `shift(-delta)` says of memory that repeats
+    /// every `stride` bytes): each concrete first offset is folded into one
+    /// element (the entry nearest the start wins), moved by `-delta` modulo the stride
+    /// and repeated over `[0, window)`; `-1` entries stay. Unlike `shift`,
+    /// repeated steps never move entries further out.
+    pub fn periodic_shift(&self, delta: i64, stride: i64, window: i64) -> TypeTree {
+        let copies = (window.max(stride) + stride - 1) / stride;
+        let mut out = TypeTree::new();
+        for (p, t) in self.iter() {
+            if p[0] == ANY {
+                let _ = out.insert(p, t);
+                continue;
+            }
+            let r = (p[0] - delta).rem_euclid(stride);
+            let mut q = p.to_vec();
+            for k in 0..copies {
+                q[0] = r + k * stride;
+                let _ = out.insert(&q, t);
+            }
+        }
+        out
+    }
+
     /// Keeps entries whose first offset is in `[start, start + size)` (and
     /// `-1` entries), then shifts them by `add` (Enzyme's `ShiftIndices`).
     pub fn shift_range(&self, start: i64, size: Option<i64>, add: i64) -> TypeTree {

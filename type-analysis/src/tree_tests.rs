@@ -238,3 +238,23 @@ fn entry_count_is_bounded() {
     assert_eq!(tree.insert(&[-1, -1], BaseType::Integer), Ok(true));
     assert_eq!(tree.len(), 1);
 }
+
+#[test]
+fn periodic_shift_rotates_one_element() {
+    // memory of std::pair<double,int>[]: {double, int} every 16 bytes, with
+    // a far copy that disagrees (the entry nearest the start wins)
+    let mem: TypeTree = "{[0]:Float@double, [8]:Integer, [16]:Float@double, [40]:Float@double}"
+        .parse()
+        .unwrap();
+    // p - 8 points at the previous element's int: its next 8 bytes are a double
+    let back = mem.periodic_shift(-8, 16, 32);
+    assert_eq!(back.lookup(&[0]), BaseType::Integer);
+    assert_eq!(back.lookup(&[8]), DOUBLE);
+    assert_eq!(back.lookup(&[16]), BaseType::Integer);
+    assert_eq!(back.lookup(&[24]), DOUBLE);
+    assert_eq!(back.len(), 4);
+    // a whole element further on: the same layout, never entries further out
+    let next = mem.periodic_shift(16, 16, 32);
+    assert_eq!(next, mem.periodic_shift(0, 16, 32));
+    assert_eq!(next.periodic_shift(-16, 16, 32), next);
+}

@@ -81,7 +81,8 @@ pub fn lower(module: Module) -> (bool, Vec<Error>) {
                     // branch to its normal destination.
                     super::lower::finish_replacement(&Builder::new(module), call);
                     // Markers first, then erased: one load may feed several
-                    // arguments (two `enzyme_checkpoint_region` at -O1+).
+                    // arguments (two `enzyme_checkpoint_region` at -O1+, two
+                    // `enzyme_fp_state` at -O2).
                     let markers: Vec<Value> = args
                         .into_iter()
                         .filter(|a| marker_name(*a).is_some())
@@ -214,6 +215,16 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
     // tangent of one step at the converged state (see
     // [`crate::forward::fixed_point`]), which needs the markers' values.
     let fixed = kind == Construct::FixedPoint && fp.states.len() == 1;
+    let controls = fp.reduction.is_some() || fp.max_iters.is_some() || fp.control.is_some();
+    if kind == Construct::FixedPoint && !fixed && controls {
+        let msg = format!(
+            "{name} with {} enzyme_fp_state markers: ferment differentiates the loop through every iteration it ran, in both modes; its enzyme_fp_reduction, enzyme_fp_max_iters and enzyme_fp_control are not used for the derivative",
+            fp.states.len()
+        );
+        let e = Error::at(call, msg)
+            .hint("list exactly one enzyme_fp_state (the whole state, one buffer) for forward mode's fixed-point tangent iteration");
+        crate::shim::report_warning(module, &e.to_string());
+    }
     // The loop function: (start, n)? (scheme, config) (state, bytes,
     // reduction, max_iters, control)? args...
     let mut ptys = Vec::new();
@@ -381,6 +392,70 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
 /// (negative: the default), max_iters (negative: the default), control
 /// (null: none), then the step's arguments.
 pub const FIXED_POINT_PREFIX: &str = "ferment.fixed_point.";
+
+/// Reverse mode differentiates a fixed-point loop through every iteration
+/// (the derivative of the computed iterations, which tends to the fixed
+/// point's derivative as the primal converges); it does not iterate the
+/// adjoint of the converged step as Enzyme does, so the tolerance, the
+/// iteration limit and the control function of an `enzyme_fp_state` loop
+/// have no effect there. A warning at each such loop reached from
+/// `function` (through direct calls) says so, once per loop in `warned`.
+pub fn warn_fixed_points_in_reverse(module: Module, function: Value, warned: &mut Vec<Value>) {
+    let mut todo = vec![function];
+    let mut seen = vec![function];
+    while let Some(f) = todo.pop() {
+        for inst in f.instructions() {
+            if !inst.is_call() {
+                continue;
+            }
+            let Some(callee) = inst.called_function() else {
+                continue;
+            };
+            let name = callee.name();
+            if name.starts_with(FIXED_POINT_PREFIX) {
+                if !warned.contains(&inst) {
+                    warned.push(inst);
+                    let step = name.rsplit_once('.').map_or(name.as_str(), |(_, s)| s);
+                    let given = fixed_point_controls(inst);
+                    let msg = format!(
+                        "__enzyme_fixed_point of '{step}' in a reverse-mode derivative: ferment differentiates the loop through every iteration it ran (the derivative of the computed iterations); it does not iterate the adjoint of the converged step, so {given} not used for the adjoint"
+                    );
+                    let e = Error::at(inst, msg).hint(
+                        "forward mode (__enzyme_fwddiff) iterates the tangent at the fixed point with these controls; in reverse mode, converge the primal tightly so that the two agree",
+                    );
+                    crate::shim::report_warning(module, &e.to_string());
+                }
+            } else if !callee.is_declaration() && !seen.contains(&callee) {
+                seen.push(callee);
+                todo.push(callee);
+            }
+        }
+    }
+}
+
+/// Which of the tolerance, iteration limit and control function a
+/// `ferment.fixed_point.*` call was given, for the warning's text.
+fn fixed_point_controls(call: Value) -> String {
+    // scheme, config, state, bytes, reduction, max_iters, control, args...
+    let given = |i: usize, default: &dyn Fn(Value) -> bool| {
+        i < call.num_operands() && !default(call.operand(i))
+    };
+    let mut parts = Vec::new();
+    if given(4, &|v| v.const_float().is_some_and(|r| r < 0.0)) {
+        parts.push("its tolerance (enzyme_fp_reduction)");
+    }
+    if given(5, &|v| v.const_int().is_some_and(|n| n < 0)) {
+        parts.push("its iteration limit (enzyme_fp_max_iters)");
+    }
+    if given(6, &|v| v.is_null_constant()) {
+        parts.push("its control function (enzyme_fp_control)");
+    }
+    match parts.len() {
+        0 => "the default tolerance and iteration limit are".to_string(),
+        1 => format!("{} is", parts[0]),
+        _ => format!("{} are", parts.join(" and ")),
+    }
+}
 
 /// The values given with the `enzyme_fp_*` markers.
 #[derive(Default)]

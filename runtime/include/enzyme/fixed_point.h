@@ -23,7 +23,7 @@
  * loop as written, through every iteration: the derivative of the computed
  * program (for a converged iteration, the derivative of the fixed point up
  * to the convergence tolerance); the reduction, limit and control function
- * have no effect there.
+ * have no effect there, and the compiler warns at each such loop.
  */
 #ifndef FERMENT_ENZYME_FIXED_POINT_H
 #define FERMENT_ENZYME_FIXED_POINT_H

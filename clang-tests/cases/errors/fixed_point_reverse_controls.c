@@ -1,0 +1,52 @@
+// CFLAGS: -Werror=backend-plugin
+// Enzyme's reverse mode of __enzyme_fixed_point iterates the adjoint of the converged step until
+// the control says stop; ferment differentiates the loop through every iteration instead (the
+// gradient of the computed iterations, checked in loops/fixed_point.c), so the tolerance,
+// iteration limit and control function have no effect there. That must never be silent: a
+// warning at the loop names the construct and what ferment does (promoted to an error here so
+// that the harness sees it). A loop with two states gets the same kind of warning in any mode;
+// at -O2 one load of enzyme_fp_state feeds both of its markers (lowering used to read that load
+// after erasing it: a crash inside clang).
+// EXPECT-ERROR: fixed_point_reverse_controls.c:35:
+// EXPECT-ERROR: __enzyme_fixed_point of 'step' in a reverse-mode derivative
+// EXPECT-ERROR: its tolerance (enzyme_fp_reduction) and its control function (enzyme_fp_control) are not used
+// EXPECT-ERROR: fixed_point_reverse_controls.c:42:
+// EXPECT-ERROR: with 2 enzyme_fp_state markers
+#include "check.h"
+#include <enzyme/fixed_point.h>
+
+void __enzyme_autodiff(void *, ...);
+double __enzyme_fwddiff(void *, ...);
+
+static int step(int64_t i, double *z, const double *p) {
+  double t = 0.5 * cos(*z) + *p;
+  int more = fabs(t - *z) > 1e-15 && i < 200;
+  *z = t;
+  return more;
+}
+
+static int control(double *cumul, double *reduction) {
+  (void)reduction;
+  return *cumul < 0 || *cumul > 1e-24;
+}
+
+static double solve(const double *p) {
+  double z = 0;
+  __enzyme_fixed_point((void *)step, enzyme_fp_state, &z, (int64_t)sizeof z, enzyme_fp_reduction,
+                       1e-20, enzyme_fp_control, (void *)control, &z, p);
+  return z * z;
+}
+
+static double solve2(const double *p) {
+  double z = 0, w = 0;
+  __enzyme_fixed_point((void *)step, enzyme_fp_state, &z, (int64_t)sizeof z, enzyme_fp_state, &w,
+                       (int64_t)sizeof w, enzyme_fp_max_iters, (int64_t)50, &z, p);
+  return z * z + w;
+}
+
+int main(void) {
+  double p = 0.3, dp = 0, dp2 = 0;
+  __enzyme_autodiff((void *)solve, &p, &dp);
+  __enzyme_autodiff((void *)solve2, &p, &dp2);
+  return dp != 0 && dp2 != 0 ? 0 : 1;
+}
