@@ -62,6 +62,9 @@ impl Value {
     pub fn is_argument(self) -> bool {
         unsafe { !LLVMIsAArgument(self.0).is_null() }
     }
+    pub fn is_cast(self) -> bool {
+        unsafe { !LLVMIsACastInst(self.0).is_null() }
+    }
     pub fn is_constant(self) -> bool {
         unsafe { LLVMIsConstant(self.0) != 0 }
     }

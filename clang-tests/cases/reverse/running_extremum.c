@@ -151,11 +151,24 @@ int main(void) {
   // Ties: fmin(a, a) sends the derivative to the second operand, fmax to the first.
   double t[2] = {1.5, 1.5}, dt[2] = {0.0, 0.0};
   double tie(const double *);
+  double tie_const(const double *);
   __enzyme_autodiff((void *)tie, enzyme_dup, t, dt);
   CHECK_CLOSE("fmin/fmax tie, first operand", dt[0], 1.0, RTOL_D, ATOL_D);
   CHECK_CLOSE("fmin/fmax tie, second operand", dt[1], 2.0, RTOL_D, ATOL_D);
+  double tc[4] = {0.853, 0.853, 0.853, 0.853}, dtc[4] = {0.0, 0.0, 0.0, 0.0};
+  __enzyme_autodiff((void *)tie_const, enzyme_dup, tc, dtc);
+  CHECK_CLOSE("fmax(C, x) tie", dtc[0], 1.0, RTOL_D, ATOL_D);
+  CHECK_CLOSE("fmax(x, C) tie", dtc[1], 2.0, RTOL_D, ATOL_D);
+  CHECK_CLOSE("fmin(C, x) tie", dtc[2], 0.0, RTOL_D, ATOL_D);
+  CHECK_CLOSE("fmin(x, C) tie", dtc[3], 0.0, RTOL_D, ATOL_D);
   return check_report();
 }
 
 // At t0 == t1: fmax's derivative goes to its first operand, fmin's to its second.
 double tie(const double *t) { return fmax(t[0], t[1]) + 2.0 * fmin(t[0], t[1]); }
+
+// A tie with a constant: the variable wins a maximum and loses a minimum, whichever side the
+// constant is written on (LLVM puts it last at -O2; -O0 must agree).
+double tie_const(const double *t) {
+  return fmax(0.853, t[0]) + 2.0 * fmax(t[1], 0.853) + 4.0 * fmin(0.853, t[2]) + 8.0 * fmin(t[3], 0.853);
+}

@@ -564,7 +564,7 @@ fn other_wins(b: &Builder, x: Value, y: Value, e: Extremum) -> Value {
         other = b.select(tie, neg_pos, other);
     }
     let lt = b.fcmp(P::LLVMRealOLT, x, y);
-    b.select(lt, lt, other)
+    b.or_int(lt, other)
 }
 
 /// A call of a maximum or minimum (`llvm.maxnum`, `fmin`, `llvm.minimum`...)
@@ -587,9 +587,30 @@ pub fn extremum_as_select(b: &Builder, call: Value) -> Option<Value> {
         _ => return None,
     };
     let args = call.call_args();
-    let (x, y) = (*args.first()?, *args.get(1)?);
+    let (mut x, mut y) = (*args.first()?, *args.get(1)?);
     if args.len() != 2 || !x.ty().is_fp_like() || x.ty() != call.ty() || y.ty() != x.ty() {
         return None;
+    }
+    // The operands in the order LLVM's instcombine gives a min/max at -O2
+    // (instructions first, then arguments, then constants), so that the
+    // same operand wins a tie at every optimization level.
+    let rank = |v: Value| {
+        if v.is_instruction() {
+            if v.opcode() == ferment_ir::Opcode::LLVMFNeg || v.is_cast() {
+                4
+            } else {
+                5
+            }
+        } else if v.is_argument() {
+            3
+        } else if v.is_constant() {
+            1
+        } else {
+            2
+        }
+    };
+    if rank(x) < rank(y) {
+        std::mem::swap(&mut x, &mut y);
     }
     let other = other_wins(b, x, y, e);
     Some(if e.max {
