@@ -240,19 +240,12 @@ fn fork_serialized_regions(f: Value) -> Result<()> {
             return Err(unsupported(start, "__kmpc_serialized_parallel"));
         };
         let args = start.call_args();
-        let c = module.context();
-        let push = declare(
-            module,
-            "__kmpc_push_num_threads",
-            Type::function(
-                Type::void(c),
-                &[Type::ptr(c), Type::int(c, 32), Type::int(c, 32)],
-                false,
-            ),
-        );
         b.before(region);
         b.set_debug_loc_from(region);
-        b.call_fn(push, &[args[0], args[1], b.const_int(b.i32(), 1)]);
+        b.call_fn(
+            push_num_threads_fn(module),
+            &[args[0], args[1], b.const_int(b.i32(), 1)],
+        );
         let outlined = region.called_operand();
         fork(module, &b, args[0], outlined, &region.call_args()[2..]);
         region.erase();
@@ -292,11 +285,8 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<Value> {
     let region = canonical_region(region)?;
     let mut captured = captured.to_vec();
     let b = Builder::new(module);
-    if let Some(pairs) = region.string_attribute(BY_ADDRESS) {
-        for pair in pairs.split(',') {
-            let Some(i) = pair.split(':').next().and_then(|i| i.parse::<usize>().ok()) else {
-                continue;
-            };
+    if let Some(indices) = region.string_attribute(BY_ADDRESS) {
+        for i in indices.split(',').filter_map(|i| i.parse::<usize>().ok()) {
             let value = captured[i - 2];
             let address = match float_capture(value) {
                 Some(FloatCapture::Address(a)) => a,
@@ -353,8 +343,9 @@ fn canonical_region(region: Value) -> Result<Value> {
 }
 
 /// Function attribute of a canonical region whose float captures passed by
-/// value were given an address parameter ([`floats_by_address`]): for each,
-/// `<value parameter>:<address parameter>`, comma-separated.
+/// value were given an address parameter ([`floats_by_address`]): the
+/// indices of those value parameters, comma-separated, in the order of the
+/// address parameters added after the region's own.
 const BY_ADDRESS: &str = "ferment-omp-by-address";
 
 /// The float a by-value capture parameter carries, with the casts that turn
@@ -409,11 +400,8 @@ fn floats_by_address(region: Value) -> Value {
     let c = module.context();
     let fn_ty = region.global_value_type();
     let mut types = fn_ty.fn_params();
-    let mut pairs = Vec::new();
-    for (i, _, _) in &found {
-        pairs.push(format!("{i}:{}", types.len()));
-        types.push(Type::ptr(c));
-    }
+    types.extend(found.iter().map(|_| Type::ptr(c)));
+    let indices: Vec<String> = found.iter().map(|(i, _, _)| i.to_string()).collect();
     let name = region.name();
     let decl = module.add_function(
         &format!("{name}.by_address"),
@@ -421,7 +409,7 @@ fn floats_by_address(region: Value) -> Value {
     );
     crate::shim::move_body(region, decl);
     decl.set_name(&name);
-    decl.add_string_attribute(BY_ADDRESS, &pairs.join(","));
+    decl.add_string_attribute(BY_ADDRESS, &indices.join(","));
     let b = Builder::new(module);
     let entry = decl.entry_block();
     let new_params = decl.params();
@@ -726,6 +714,19 @@ fn barrier_fn(module: Module) -> Value {
 fn thread_num_fn(module: Module, name: &str) -> Value {
     let c = module.context();
     declare(module, name, Type::function(Type::int(c, 32), &[], false))
+}
+
+fn push_num_threads_fn(module: Module) -> Value {
+    let c = module.context();
+    declare(
+        module,
+        "__kmpc_push_num_threads",
+        Type::function(
+            Type::void(c),
+            &[Type::ptr(c), Type::int(c, 32), Type::int(c, 32)],
+            false,
+        ),
+    )
 }
 
 fn fork_fn(module: Module) -> Value {
@@ -1045,13 +1046,8 @@ pub fn fork_reverse(
         "__kmpc_global_thread_num",
         Type::function(i32t, &[ptr], false),
     );
-    let push = declare(
-        module,
-        "__kmpc_push_num_threads",
-        Type::function(void, &[ptr, i32t, i32t], false),
-    );
     let gtid = b.call_fn(gtid_fn, &[forked.ident]);
-    b.call_fn(push, &[forked.ident, gtid, team]);
+    b.call_fn(push_num_threads_fn(module), &[forked.ident, gtid, team]);
     let mut args = vec![tapes, b.int_cast(team, i64t, true)];
     args.extend_from_slice(captured);
     args.extend_from_slice(shadows);

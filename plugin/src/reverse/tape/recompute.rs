@@ -39,11 +39,9 @@ impl Tape {
         // one loaded value then cost one taped value instead of one each,
         // while a comparison (one byte) of a running value (eight) is taped
         // itself.
-        let mut leaves: Vec<Value> = Vec::new();
-        let mut seen: Vec<Value> = Vec::new();
-        if !self.plan(loops, v, depth, &mut leaves, &mut seen) {
+        let Some(leaves) = self.leaves_to_tape(loops, v, depth) else {
             return false;
-        }
+        };
         match leaves[..] {
             [] => true,
             [leaf] => self.module.alloc_size(leaf.ty()) <= self.module.alloc_size(v.ty()),
@@ -126,13 +124,13 @@ impl Tape {
         self.plan_in_frame(loops, p, depth - 1, &mut leaves, &mut seen) && leaves.is_empty()
     }
 
-    /// How many distinct untaped leaves rebuilding cheap `v` would tape, or
+    /// The distinct untaped leaves rebuilding cheap `v` would tape, or
     /// `None` when it cannot be rebuilt.
-    pub(super) fn leaves_to_tape(&self, loops: &Loops, v: Value, depth: u32) -> Option<usize> {
+    pub(super) fn leaves_to_tape(&self, loops: &Loops, v: Value, depth: u32) -> Option<Vec<Value>> {
         let mut leaves: Vec<Value> = Vec::new();
         let mut seen: Vec<Value> = Vec::new();
         self.plan(loops, v, depth, &mut leaves, &mut seen)
-            .then_some(leaves.len())
+            .then_some(leaves)
     }
 
     /// Whether the reverse sweep can rebuild `v` from constants, induction
@@ -145,7 +143,8 @@ impl Tape {
         if !self.cheap(v) || self.slots.contains_key(&v) {
             return false;
         }
-        self.leaves_to_tape(loops, v, RECOMPUTE_DEPTH) == Some(0)
+        self.leaves_to_tape(loops, v, RECOMPUTE_DEPTH)
+            .is_some_and(|l| l.is_empty())
     }
 
     /// Whether cheap `v` can be rebuilt from its operands, collecting the
