@@ -716,6 +716,16 @@ fn thread_num_fn(module: Module, name: &str) -> Value {
     declare(module, name, Type::function(Type::int(c, 32), &[], false))
 }
 
+/// `__kmpc_global_thread_num(ident)`, declared once.
+pub(crate) fn global_thread_num_fn(module: Module) -> Value {
+    let c = module.context();
+    declare(
+        module,
+        "__kmpc_global_thread_num",
+        Type::function(Type::int(c, 32), &[Type::ptr(c)], false),
+    )
+}
+
 fn push_num_threads_fn(module: Module) -> Value {
     let c = module.context();
     declare(
@@ -1041,12 +1051,7 @@ pub fn fork_reverse(
         wb.call_fn(team_copy(rev, captured.len()), &args);
         wb.ret_void();
     }
-    let gtid_fn = declare(
-        module,
-        "__kmpc_global_thread_num",
-        Type::function(i32t, &[ptr], false),
-    );
-    let gtid = b.call_fn(gtid_fn, &[forked.ident]);
+    let gtid = b.call_fn(global_thread_num_fn(module), &[forked.ident]);
     b.call_fn(push_num_threads_fn(module), &[forked.ident, gtid, team]);
     let mut args = vec![tapes, b.int_cast(team, i64t, true)];
     args.extend_from_slice(captured);
@@ -1162,13 +1167,7 @@ pub fn reverse_runtime_call(
     match callee.name().as_str() {
         "__kmpc_barrier" => {
             let ident = call.call_args()[0];
-            let c = module.context();
-            let gtid_fn = declare(
-                module,
-                "__kmpc_global_thread_num",
-                Type::function(Type::int(c, 32), &[Type::ptr(c)], false),
-            );
-            let gtid = b.call_fn(gtid_fn, &[ident]);
+            let gtid = b.call_fn(global_thread_num_fn(module), &[ident]);
             b.call_fn(barrier_fn(module), &[ident, gtid]);
             true
         }

@@ -546,14 +546,7 @@ fn sync_helper(module: Module, first: bool) -> Value {
         let slot = b.gep(ptr, p[0], &[b.int_cast(tid, b.i64(), false)]);
         b.store(p[2], slot);
     }
-    let gtid = b.call_fn(
-        declare(
-            module,
-            "__kmpc_global_thread_num",
-            Type::function(i32t, &[ptr], false),
-        ),
-        &[p[1]],
-    );
+    let gtid = b.call_fn(crate::openmp::global_thread_num_fn(module), &[p[1]]);
     b.call_fn(
         declare(
             module,
