@@ -541,7 +541,8 @@ impl<'o> Ctx<'o> {
         }
         crate::shim::infer_lib_attributes(self.module);
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
-        for f in std::mem::take(&mut self.generated) {
+        let generated = std::mem::take(&mut self.generated);
+        for &f in &generated {
             if simplify {
                 let generated = crate::timing::enabled().then(|| f.instructions().len());
                 bind_constant_arguments(f);
@@ -562,6 +563,16 @@ impl<'o> Ctx<'o> {
             }
         }
         crate::openmp::define_team_copies(self.module);
+        if simplify && self.opt_level > 0 {
+            // A parallel region's writes into a local nobody reads (the
+            // primal's reduced return value): dropped, and what computed
+            // them with them.
+            for f in crate::openmp_unobserved::drop_unobserved_writes(&generated) {
+                if let Err(e) = prepare::simplify_after_dropped_writes(f) {
+                    errors.push(e);
+                }
+            }
+        }
         errors
     }
 }

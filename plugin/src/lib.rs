@@ -35,6 +35,7 @@ pub mod kept_globals;
 pub mod lanes;
 pub mod openmp;
 pub mod openmp_team;
+pub mod openmp_unobserved;
 pub mod prepare;
 pub mod qsort;
 pub mod retype;

@@ -555,6 +555,22 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 /// vectorizer. Peeling is limited to loops whose phis become invariant.
 const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
 
+/// Cleanup of a function some of whose stores were deleted
+/// ([`crate::openmp_unobserved`]): the computation that fed them is dead,
+/// down to loops that only count (their counters' stores sunk out of the
+/// loop first, so that the loop can be deleted).
+const AFTER_DROPPED_WRITES: &str = "instcombine<no-verify-fixpoint>,adce,simplifycfg,loop-simplify,lcssa,loop-mssa(licm),loop(indvars,loop-deletion),instcombine<no-verify-fixpoint>,adce,simplifycfg";
+
+/// Runs [`AFTER_DROPPED_WRITES`] on `f`.
+pub fn simplify_after_dropped_writes(f: Value) -> Result<()> {
+    let _t = crate::timing::scope("cleanup after dropped region writes (LLVM)");
+    shim::run_function_pipeline(f, AFTER_DROPPED_WRITES).map_err(|e| {
+        Error::new(format!(
+            "internal error: cleanup after dropped region writes: {e}"
+        ))
+    })
+}
+
 /// Simplifies a generated derivative; at `opt_level` 1+ also prepares its
 /// loops for the vectorizer.
 pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
