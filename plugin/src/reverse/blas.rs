@@ -103,6 +103,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     after_call.after(inst);
     after_call.set_debug_loc_from(inst);
     let mut copies: Vec<(blas::Need, Option<Value>)> = Vec::new();
+    let mut rebuilds: Vec<(usize, crate::reverse::tape::Rebuild)> = Vec::new();
     for &need in &needed {
         let i = need.array;
         let p = op.arrays[i].ptr;
@@ -111,6 +112,29 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         if in_place {
             copies.push((need, None));
             continue;
+        }
+        // An input its loop nest filled right before the call: run the nest
+        // again in the reverse sweep instead of copying it.
+        if let (false, false, blas::Extent::Matrix(rows, cols)) =
+            (need.after, dec.writes().contains(&i), op.extent(i))
+        {
+            let elem = op.prec.ty(module);
+            let stride = op.arrays[i].stride;
+            if let Some(rb) = s
+                .tape
+                .blas_rebuild(&s.loops, inst, p, elem, rows, cols, stride)
+            {
+                s.tape.report.add(|| {
+                    format!(
+                        "  rebuild array operand {} of `{}` in the reverse sweep from the loops that fill it (no copy)",
+                        i + 1,
+                        dec.name()
+                    )
+                });
+                rebuilds.push((copies.len(), rb));
+                copies.push((need, None));
+                continue;
+            }
         }
         let e = Emit {
             b: if need.after { &after_call } else { &fwd },
@@ -206,6 +230,18 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     };
     let mut after = vec![None; rop.arrays.len()];
     let original: Vec<(Value, Value)> = rop.arrays.iter().map(|a| (a.ptr, a.stride)).collect();
+    // The rebuilt operands, into scratch matrices given back like copies.
+    let mut bufs = bufs;
+    for (k, rb) in &rebuilds {
+        let i = bufs[*k].0.array;
+        let blas::Extent::Matrix(rows, cols) = rop.extent(i) else {
+            continue;
+        };
+        let (dst, ld) = e.scratch(rows, cols);
+        s.tape
+            .emit_blas_rebuild(&s.loops, &b, rb, dst, rows, cols, ld);
+        bufs[*k].1 = Some(dst);
+    }
     for &(need, buf) in &bufs {
         let i = need.array;
         let value = match buf {
