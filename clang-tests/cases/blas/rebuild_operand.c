@@ -3,12 +3,13 @@
 // at -O1 and above the reverse sweep runs the nest again instead of copying
 // the operand before every call (`-ferment-print-tape`: "rebuild array
 // operand"), in `centred` (row-major, a per-iteration scale from outside the
-// nest) and `padded` (column-major, leading dimension > rows). Variants that
-// must still copy, each breaking one condition, with the stale or rewritten
-// values making a wrong rebuild visible: `partial` (the nest leaves the last
-// column from before the loop), `rewritten` (another store into the operand
-// after the nest), `carried` (the nest reads memory the loop overwrites
-// later). Sizes are run-time values (n = 7, d = 3, 3 components), so the loops stay loops.
+// nest), `padded` (column-major, leading dimension > rows) and `vector` (a
+// vector filled by one loop, cblas_dger). Variants that must still copy, each
+// breaking one condition, with the stale or rewritten values making a wrong
+// rebuild visible: `partial` (the nest leaves the last column from before the
+// loop), `rewritten` (another store into the operand after the nest),
+// `carried` (the nest reads memory the loop overwrites later). Sizes are
+// run-time values (n = 7, d = 3, 3 components), so the loops stay loops.
 // Reverse gradients of mu, Q, theta against central finite differences,
 // forward mode against the reverse gradient.
 // LIBS: -lopenblas
@@ -120,6 +121,21 @@ __attribute__((noinline)) static double carried(int n, int d, int nk, const doub
   return s;
 }
 
+__attribute__((noinline)) static double vector(int n, int d, int nk, const double *mu,
+                                               const double *Q, const double *th) {
+  double *v = malloc(sizeof(double) * n), *Y = malloc(sizeof(double) * n * d);
+  for (int i = 0; i < n * d; i++) Y[i] = X[i] * Q[i % 9];
+  for (int k = 0; k < nk; k++) {
+    for (int i = 0; i < n; i++) v[i] = X[i] * th[k] - mu[k * d];
+    // Y (n x d) += 0.7 v mu_k^T
+    cblas_dger(CblasRowMajor, n, d, 0.7, v, 1, mu + k * d, 1, Y, d);
+  }
+  double s = sum_sq(n * d, Y, 1);
+  free(v);
+  free(Y);
+  return s;
+}
+
 static int n_rt = NMAX, d_rt = DMAX, k_rt = K;
 
 static void check(const char *name, fn f) {
@@ -129,8 +145,8 @@ static void check(const char *name, fn f) {
   for (int i = 0; i < NQ; i++) Q[i] = 0.5 * cos(0.9 * i - 0.4), tQ[i] = sin(0.3 * i + 1.0);
   for (int i = 0; i < K; i++) th[i] = 0.8 + 0.3 * i, tth[i] = 0.5 - 0.4 * i;
   int n = n_rt, d = d_rt, nk = k_rt;
-  __enzyme_autodiff((void *)f, enzyme_const, n, enzyme_const, d, enzyme_const, nk, enzyme_dup, mu, dmu, enzyme_dup,
-                    Q, dQ, enzyme_dup, th, dth);
+  __enzyme_autodiff((void *)f, enzyme_const, n, enzyme_const, d, enzyme_const, nk, enzyme_dup, mu,
+                    dmu, enzyme_dup, Q, dQ, enzyme_dup, th, dth);
   char what[96];
   double h = 1e-6;
   snprintf(what, sizeof what, "%s dmu", name);
@@ -139,8 +155,8 @@ static void check(const char *name, fn f) {
   CHECK_ARRAY_FD(what, Q, NQ, dQ, h, f(n, d, nk, mu, Q, th), RTOL_FD, ATOL_FD);
   snprintf(what, sizeof what, "%s dtheta", name);
   CHECK_ARRAY_FD(what, th, K, dth, h, f(n, d, nk, mu, Q, th), RTOL_FD, ATOL_FD);
-  double t = __enzyme_fwddiff((void *)f, enzyme_const, n, enzyme_const, d, enzyme_const, nk, enzyme_dup, mu, tmu,
-                              enzyme_dup, Q, tQ, enzyme_dup, th, tth);
+  double t = __enzyme_fwddiff((void *)f, enzyme_const, n, enzyme_const, d, enzyme_const, nk,
+                              enzyme_dup, mu, tmu, enzyme_dup, Q, tQ, enzyme_dup, th, tth);
   double dot = dotv(dmu, tmu, NMU) + dotv(dQ, tQ, NQ) + dotv(dth, tth, K);
   snprintf(what, sizeof what, "%s forward vs reverse", name);
   CHECK_CLOSE(what, t, dot, RTOL_D * 100, ATOL_D);
@@ -154,5 +170,6 @@ int main(void) {
   check("partial", partial);
   check("rewritten", rewritten);
   check("carried", carried);
+  check("vector", vector);
   return check_report();
 }

@@ -113,17 +113,20 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             copies.push((need, None));
             continue;
         }
-        // An input its loop nest filled right before the call: run the nest
-        // again in the reverse sweep instead of copying it.
-        if let (false, false, blas::Extent::Matrix(rows, cols)) =
-            (need.after, dec.writes().contains(&i), op.extent(i))
-        {
+        // An input its loop (nest) filled right before the call: run it
+        // again in the reverse sweep instead of copying the input.
+        if !need.after && !dec.writes().contains(&i) {
             let elem = op.prec.ty(module);
             let stride = op.arrays[i].stride;
-            if let Some(rb) = s
-                .tape
-                .blas_rebuild(&s.loops, inst, p, elem, rows, cols, stride)
-            {
+            let rb = match op.extent(i) {
+                blas::Extent::Matrix(rows, cols) => s
+                    .tape
+                    .blas_rebuild(&s.loops, inst, p, elem, rows, cols, stride),
+                blas::Extent::Vector(n) => s
+                    .tape
+                    .blas_rebuild_vector(&s.loops, inst, p, elem, n, stride),
+            };
+            if let Some(rb) = rb {
                 s.tape.report.add(|| {
                     format!(
                         "  rebuild array operand {} of `{}` in the reverse sweep from the loops that fill it (no copy)",
@@ -234,8 +237,9 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     let mut bufs = bufs;
     for (k, rb) in &rebuilds {
         let i = bufs[*k].0.array;
-        let blas::Extent::Matrix(rows, cols) = rop.extent(i) else {
-            continue;
+        let (rows, cols) = match rop.extent(i) {
+            blas::Extent::Matrix(rows, cols) => (rows, cols),
+            blas::Extent::Vector(n) => (e.b.const_int(op.int, 1), n),
         };
         let (dst, ld) = e.scratch(rows, cols);
         s.tape

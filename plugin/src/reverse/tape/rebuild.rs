@@ -19,9 +19,10 @@ const REBUILD_NODES: usize = 48;
 /// How the reverse sweep rebuilds a BLAS operand ([`Tape::blas_rebuild`]).
 pub struct Rebuild {
     /// The induction phis of the filling nest: outer (columns of the
-    /// operand's column-major storage), inner (rows).
+    /// operand's column-major storage, or a vector's elements), inner
+    /// (rows; none for a vector filled by one loop).
     col: Value,
-    row: Value,
+    row: Option<Value>,
     /// The stored value.
     value: Value,
     /// Values from outside the nest the stored value is computed from
@@ -210,10 +211,95 @@ impl Tape {
         );
         (ok && seen.len() <= REBUILD_NODES).then_some(Rebuild {
             col,
-            row,
+            row: Some(row),
             value: st.operand(0),
             leaves,
         })
+    }
+
+    /// Combined shape: how the reverse sweep can rebuild vector operand
+    /// `p` (`n` elements of type `elem`, increment 1) of BLAS call `call`:
+    /// as [`Tape::blas_rebuild`] with a single counted loop, child of the
+    /// call's loop, that stores `p[t]` for `t` from 0 to `n` in its latch.
+    pub fn blas_rebuild_vector(
+        &self,
+        loops: &Loops,
+        call: Value,
+        p: Value,
+        elem: Type,
+        n: Value,
+        inc: Value,
+    ) -> Option<Rebuild> {
+        let rereads = self.rereads.as_ref()?;
+        let idom = self.idom.as_ref()?;
+        let outer_loop = loops.loop_of(call.parent())?;
+        if inc.const_int() != Some(1) {
+            return None;
+        }
+        for g in p.users() {
+            if !g.is_instruction()
+                || g.opcode() != Opcode::LLVMGetElementPtr
+                || indexed(g).map(|(b, _)| b) != Some(p)
+                || g.gep_source_element_type() != Some(elem)
+            {
+                continue;
+            }
+            for st in g.users() {
+                if !st.is_instruction()
+                    || st.opcode() != Opcode::LLVMStore
+                    || st.operand(1) != g
+                    || st.operand(0).ty() != elem
+                {
+                    continue;
+                }
+                let Some(lp) = loops.loop_of(st.parent()) else {
+                    continue;
+                };
+                let (_, t) = indexed(g)?;
+                if loops.get(lp).parent != Some(outer_loop)
+                    || loops.get(lp).latches.as_slice() != [st.parent()]
+                {
+                    continue;
+                }
+                let Some((t0, len)) = counted_loop(loops, lp, t) else {
+                    continue;
+                };
+                if t0.const_int() != Some(0) || !same_int(len, n) {
+                    continue;
+                }
+                let at = call.parent();
+                if !dominates(idom, loops.get(lp).header, at)
+                    && !guarded_entry(loops, idom, lp, t, at, n)
+                {
+                    continue;
+                }
+                let inside = |blk: Block| loops.contains(outer_loop, blk);
+                if !rereads.sole_writer_within(st, p, &inside) {
+                    continue;
+                }
+                let mut leaves = Vec::new();
+                let mut seen = Vec::new();
+                let ok = self.rebuildable(
+                    loops,
+                    rereads,
+                    lp,
+                    call,
+                    (t, t),
+                    st.operand(0),
+                    &mut seen,
+                    &mut leaves,
+                );
+                if ok && seen.len() <= REBUILD_NODES {
+                    return Some(Rebuild {
+                        col: t,
+                        row: None,
+                        value: st.operand(0),
+                        leaves,
+                    });
+                }
+            }
+        }
+        None
     }
 
     /// Whether `e` (used by the stored value) can be computed again in the
@@ -273,8 +359,8 @@ impl Tape {
     }
 
     /// Reverse sweep, at `b`: fills `dst` (`rows` x `cols`, leading
-    /// dimension `ldd`, all `i64`) with the values the nest of `rb` stored,
-    /// through an internal helper function.
+    /// dimension `ldd`; a vector is 1 x `n`) with the values the nest of
+    /// `rb` stored, through an internal helper function.
     #[allow(clippy::too_many_arguments)]
     pub fn emit_blas_rebuild(
         &mut self,
@@ -323,7 +409,9 @@ impl Tape {
         h.at_end(row_bb);
         let r = h.phi(i64t, "r");
         memo.insert(rb.col, h.int_cast(c, rb.col.ty(), false));
-        memo.insert(rb.row, h.int_cast(r, rb.row.ty(), false));
+        if let Some(row) = rb.row {
+            memo.insert(row, h.int_cast(r, row.ty(), false));
+        }
         let v = clone_into(&h, rb.value, &mut memo);
         let at = h.add_int(r, h.mul_int(c, fld));
         h.store(v, h.gep(rb.value.ty(), fdst, &[at]));
