@@ -28,6 +28,74 @@ pub struct Rebuild {
     /// Values from outside the nest the stored value is computed from
     /// (arguments of the helper), in a fixed order.
     leaves: Vec<Value>,
+    /// Whether the reverse of the nest needs only the sums of the
+    /// operand's adjoint along the rows of its storage (see
+    /// [`col_sums_suffice`]).
+    col_sums: bool,
+}
+
+impl Rebuild {
+    /// See [`col_sums_suffice`].
+    pub fn col_sums(&self) -> bool {
+        self.col_sums
+    }
+}
+
+/// Whether the derivative of the stored value `e` with respect to every
+/// active value is independent of the column index `col`, and reaches only
+/// active values independent of it: `e` is inactive, or does not depend on
+/// `col`, or is a sum, difference or negation of such terms, or a product
+/// (quotient) of one with an inactive factor (divisor) independent of
+/// `col`. Then the adjoint the nest's reverse hands on from
+/// `adj[r, c]` is the same as from `sum_c adj[r, c]` put in column 0 (the
+/// rest of the row zero): each element's adjoint reaches the active values
+/// of its row scaled by the same factors, and nothing else.
+fn col_sums_suffice(
+    e: Value,
+    col: Value,
+    nest: LoopId,
+    loops: &Loops,
+    active: &dyn Fn(Value) -> bool,
+    depth: u32,
+) -> bool {
+    if !active(e) {
+        return true;
+    }
+    let mut seen = Vec::new();
+    if !depends_on(e, col, nest, loops, &mut seen) {
+        return true;
+    }
+    if depth == 0 {
+        return false;
+    }
+    let free = |x: Value| {
+        let mut seen = Vec::new();
+        !active(x) && !depends_on(x, col, nest, loops, &mut seen)
+    };
+    let ok = |x: Value| col_sums_suffice(x, col, nest, loops, active, depth - 1);
+    match e.opcode() {
+        Opcode::LLVMFAdd | Opcode::LLVMFSub => ok(e.operand(0)) && ok(e.operand(1)),
+        Opcode::LLVMFNeg => ok(e.operand(0)),
+        Opcode::LLVMFMul => {
+            (free(e.operand(0)) && ok(e.operand(1))) || (free(e.operand(1)) && ok(e.operand(0)))
+        }
+        Opcode::LLVMFDiv => free(e.operand(1)) && ok(e.operand(0)),
+        _ => false,
+    }
+}
+
+/// Whether `e` is computed from `col` inside the nest.
+fn depends_on(e: Value, col: Value, nest: LoopId, loops: &Loops, seen: &mut Vec<Value>) -> bool {
+    if e == col {
+        return true;
+    }
+    if !e.is_instruction() || !loops.contains(nest, e.parent()) || seen.contains(&e) {
+        return false;
+    }
+    seen.push(e);
+    e.operands()
+        .into_iter()
+        .any(|o| depends_on(o, col, nest, loops, seen))
 }
 
 /// `v` without integer extensions (a dimension passed as `i32` to BLAS and
@@ -87,6 +155,7 @@ impl Tape {
         rows: Value,
         cols: Value,
         ld: Value,
+        active: &dyn Fn(Value) -> bool,
     ) -> Option<Rebuild> {
         let rereads = self.rereads.as_ref()?;
         let idom = self.idom.as_ref()?;
@@ -116,9 +185,11 @@ impl Tape {
                 {
                     continue;
                 }
-                if let Some(rb) = self.rebuild_store(
+                if let Some(mut rb) = self.rebuild_store(
                     loops, rereads, idom, call, outer_loop, p, st, rows, cols, ld,
                 ) {
+                    let outer = loops.get(loops.loop_of(st.parent())?).parent?;
+                    rb.col_sums = col_sums_suffice(rb.value, rb.col, outer, loops, active, 8);
                     return Some(rb);
                 }
             }
@@ -214,6 +285,7 @@ impl Tape {
             row: Some(row),
             value: st.operand(0),
             leaves,
+            col_sums: false,
         })
     }
 
@@ -295,6 +367,7 @@ impl Tape {
                         row: None,
                         value: st.operand(0),
                         leaves,
+                        col_sums: false,
                     });
                 }
             }
