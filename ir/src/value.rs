@@ -930,6 +930,12 @@ impl Value {
         }
     }
 
+    /// Drops this instruction's debug location (a clone moved into a
+    /// function without debug info).
+    pub fn clear_debug_loc(self) {
+        unsafe { LLVMInstructionSetDebugLoc(self.0, std::ptr::null_mut()) }
+    }
+
     /// Copies the debug location of `from` onto this instruction.
     pub fn copy_debug_loc(self, from: Value) {
         unsafe {

@@ -8,13 +8,10 @@
 // LIBS: -lopenblas -llapacke
 #include <cblas.h>
 #include <lapacke.h>
-#include "check.h"
-
-float __enzyme_autodiff(void *, ...);
-float __enzyme_fwddiff(void *, ...);
 
 enum { N = 4, R = 3, LD = 5, LEN = 25 };
 static double W[LEN];
+#include "single_check.h"
 
 #define DEFINE(T, S)                                                                           \
   static T loss_##S(const T *F, const T *X) {                                                  \
@@ -74,13 +71,6 @@ static double W[LEN];
 DEFINE(float, s)
 DEFINE(double, d)
 
-#define WRAP(NAME)                                                                             \
-  static void NAME##_rev(float *A, float *dA, float *B, float *dB) {                           \
-    __enzyme_autodiff((void *)NAME##_s, enzyme_dup, A, dA, enzyme_dup, B, dB);                 \
-  }                                                                                            \
-  static float NAME##_fwd(float *A, float *tA, float *B, float *tB) {                          \
-    return __enzyme_fwddiff((void *)NAME##_s, enzyme_dup, A, tA, enzyme_dup, B, tB);           \
-  }
 WRAP(lu_col)
 WRAP(lu_row_t)
 WRAP(gesv_row)
@@ -88,34 +78,13 @@ WRAP(fortran)
 WRAP(chol_row)
 WRAP(sym)
 
-typedef void (*rev_fn)(float *, float *, float *, float *);
-typedef float (*fwd_fn)(float *, float *, float *, float *);
-typedef double (*dloss)(double *, double *);
-
-static void check(const char *name, rev_fn rev, fwd_fn fwd, dloss g) {
-  float A[LEN], B[LEN], dA[LEN] = {0}, dB[LEN] = {0}, tA[LEN], tB[LEN];
-  double Ad[LEN], Bd[LEN];
+static void inputs(float *A, float *B) {
   for (int i = 0; i < LEN; i++) {
     int r = i % LD, c = i / LD;
     A[i] = (r + 2 * c) % 4 == 1 ? 2.5f + 0.3f * r - 0.2f * c
                                 : (float)(0.4 * sin(1.1 * r + 0.7 * c + 0.3));
     B[i] = (float)cos(0.7 * i - 0.3);
-    tA[i] = (float)sin(1.3 * i);
-    tB[i] = (float)cos(0.4 * i + 0.2);
-    Ad[i] = A[i], Bd[i] = B[i];
   }
-  rev(A, dA, B, dB);
-  char what[128];
-  double h = 1e-6, dot = 0;
-  snprintf(what, sizeof what, "%s dA", name);
-  CHECK_ARRAY_FD(what, Ad, LEN, dA, h, g(Ad, Bd), 2e-3, 2e-3);
-  snprintf(what, sizeof what, "%s dB", name);
-  CHECK_ARRAY_FD(what, Bd, LEN, dB, h, g(Ad, Bd), 2e-3, 2e-3);
-  for (int i = 0; i < LEN; i++) dot += (double)dA[i] * tA[i];
-  for (int i = 0; i < LEN; i++) dot += (double)dB[i] * tB[i];
-  float t = fwd(A, tA, B, tB);
-  snprintf(what, sizeof what, "%s forward vs reverse", name);
-  CHECK_CLOSE(what, t, dot, 1e-3, 1e-3);
 }
 
 int main(void) {

@@ -86,6 +86,7 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
                 })
                 .collect();
             Derivs {
+                col_sums: Vec::new(),
                 shadows,
                 scalars: Vec::new(),
                 scalar_tangents,

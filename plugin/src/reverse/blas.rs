@@ -103,6 +103,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     after_call.after(inst);
     after_call.set_debug_loc_from(inst);
     let mut copies: Vec<(blas::Need, Option<Value>)> = Vec::new();
+    let mut rebuilds: Vec<(usize, crate::reverse::tape::Rebuild)> = Vec::new();
     for &need in &needed {
         let i = need.array;
         let p = op.arrays[i].ptr;
@@ -111,6 +112,39 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         if in_place {
             copies.push((need, None));
             continue;
+        }
+        // An input its loop (nest) filled right before the call: run it
+        // again in the reverse sweep instead of copying the input.
+        if !need.after && !dec.writes().contains(&i) {
+            let elem = op.prec.ty(module);
+            let stride = op.arrays[i].stride;
+            let activity = &s.activity;
+            let active = |v: Value| !v.is_constant() && activity.is_active(v);
+            let rb = match op.extent(i) {
+                blas::Extent::Matrix(rows, cols) => s
+                    .tape
+                    .blas_rebuild(&s.loops, inst, p, elem, rows, cols, stride, &active),
+                blas::Extent::Vector(n) => s
+                    .tape
+                    .blas_rebuild_vector(&s.loops, inst, p, elem, n, stride),
+            };
+            if let Some(rb) = rb {
+                let sums = if rb.col_sums() {
+                    "; its adjoint only summed along rows"
+                } else {
+                    ""
+                };
+                s.tape.report.add(|| {
+                    format!(
+                        "  rebuild array operand {} of `{}` in the reverse sweep from the loops that fill it (no copy{sums})",
+                        i + 1,
+                        dec.name()
+                    )
+                });
+                rebuilds.push((copies.len(), rb));
+                copies.push((need, None));
+                continue;
+            }
         }
         let e = Emit {
             b: if need.after { &after_call } else { &fwd },
@@ -206,6 +240,23 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     };
     let mut after = vec![None; rop.arrays.len()];
     let original: Vec<(Value, Value)> = rop.arrays.iter().map(|a| (a.ptr, a.stride)).collect();
+    // The rebuilt operands, into scratch matrices given back like copies;
+    // where only the row sums of an operand's adjoint matter to its
+    // filling nest, the rule may give just those (in column 0).
+    let mut col_sums = vec![false; rop.arrays.len()];
+    let mut bufs = bufs;
+    for (k, rb) in &rebuilds {
+        let i = bufs[*k].0.array;
+        let (rows, cols) = match rop.extent(i) {
+            blas::Extent::Matrix(rows, cols) => (rows, cols),
+            blas::Extent::Vector(n) => (e.b.const_int(op.int, 1), n),
+        };
+        let (dst, ld) = e.scratch(rows, cols);
+        s.tape
+            .emit_blas_rebuild(&s.loops, &b, rb, dst, rows, cols, ld);
+        bufs[*k].1 = Some(dst);
+        col_sums[i] = rb.col_sums();
+    }
     for &(need, buf) in &bufs {
         let i = need.array;
         let value = match buf {
@@ -231,6 +282,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             .map(|(p, a)| p.map(|p| (p, a.1)))
             .collect();
         let derivs = Derivs {
+            col_sums: col_sums.clone(),
             shadows,
             scalars: wanted.clone(),
             scalar_tangents: Vec::new(),

@@ -36,10 +36,12 @@ use hashbrown::HashMap;
 
 mod buffers;
 mod frame;
+mod rebuild;
 mod recompute;
 mod snapshot;
 
 pub use buffers::{tape_cache_helpers, HUGE_TAPE_BYTES};
+pub use rebuild::Rebuild;
 use recompute::Induction;
 
 /// A slot as the forward sweep and the reverse sweep address it (the same

@@ -41,15 +41,61 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
             let Some(dc) = sh(2) else { return out };
             let (m, n, k) = (dims[0], dims[1], dims[2]);
             let [ta, tb] = op.trans;
+            // where only the row sums of an operand's adjoint matter (see
+            // `Derivs::col_sums`), they take two matrix-vector products
+            // instead of a matrix product: added to column 0
+            let col_sums = |i: usize| d.col_sums.get(i).copied().unwrap_or(false);
+            let unit = e.int_c(1);
+            let zero = e.real(0.0);
+            let ad = if !ta { (m, k) } else { (k, m) };
+            let bd = if !tb { (k, n) } else { (n, k) };
             if let Some(da) = sh(0) {
-                if !ta {
+                if col_sums(0) {
+                    let col0 = (da.0, unit);
+                    if !ta {
+                        // sum_c dA = alpha dC (op(B)^T 1)
+                        let o = ones(e, k);
+                        let (w, _) = e.scratch(n, unit);
+                        e.gemv(!tb, bd, one, arr(1), (o, unit), zero, (w, unit));
+                        e.gemv(false, (m, n), alpha(), dc, (w, unit), one, col0);
+                        e.free(w);
+                        e.free(o);
+                    } else {
+                        // sum_c dA = alpha op(B) (dC^T 1)
+                        let o = ones(e, m);
+                        let (v, _) = e.scratch(n, unit);
+                        e.gemv(true, (m, n), one, dc, (o, unit), zero, (v, unit));
+                        e.gemv(tb, bd, alpha(), arr(1), (v, unit), one, col0);
+                        e.free(v);
+                        e.free(o);
+                    }
+                } else if !ta {
                     e.gemm(false, !tb, (m, k, n), alpha(), dc, arr(1), one, da);
                 } else {
                     e.gemm(tb, true, (k, m, n), alpha(), arr(1), dc, one, da);
                 }
             }
             if let Some(db) = sh(1) {
-                if !tb {
+                if col_sums(1) {
+                    let col0 = (db.0, unit);
+                    if !tb {
+                        // sum_c dB = alpha op(A)^T (dC 1)
+                        let o = ones(e, n);
+                        let (v, _) = e.scratch(m, unit);
+                        e.gemv(false, (m, n), one, dc, (o, unit), zero, (v, unit));
+                        e.gemv(!ta, ad, alpha(), arr(0), (v, unit), one, col0);
+                        e.free(v);
+                        e.free(o);
+                    } else {
+                        // sum_c dB = alpha dC^T (op(A) 1)
+                        let o = ones(e, k);
+                        let (w, _) = e.scratch(m, unit);
+                        e.gemv(ta, ad, one, arr(0), (o, unit), zero, (w, unit));
+                        e.gemv(true, (m, n), alpha(), dc, (w, unit), one, col0);
+                        e.free(w);
+                        e.free(o);
+                    }
+                } else if !tb {
                     e.gemm(!ta, false, (k, n, m), alpha(), arr(0), dc, one, db);
                 } else {
                     e.gemm(true, ta, (n, k, m), alpha(), dc, arr(0), one, db);
@@ -454,4 +500,20 @@ pub fn adjoint(e: &Emit, op: &Op, d: &Derivs, result: Option<Value>) -> Vec<Opti
     }
     lu::nan_on_failure(e, op, d);
     out
+}
+
+/// `len` ones in a scratch vector (give it back with [`Emit::free`]).
+fn ones(e: &Emit, len: Value) -> Value {
+    let unit = e.int_c(1);
+    let (one, _) = e.scratch(unit, unit);
+    e.b.store(e.real(1.0), one);
+    // a 1 x len copy of one element, read with leading dimension 0
+    let src = Array {
+        ptr: one,
+        stride: e.int_c(0),
+        matrix: true,
+    };
+    let v = e.pack(&src, Extent::Matrix(unit, len));
+    e.free(one);
+    v
 }

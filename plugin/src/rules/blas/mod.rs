@@ -1201,6 +1201,11 @@ pub struct Derivs {
     /// Reverse mode: per array the call writes, its value after the call
     /// (pointer, stride) where [`Op::needed`] asked for it.
     pub after: Vec<Option<(Value, Value)>>,
+    /// Reverse mode: per array, whether only the sums of its adjoint along
+    /// the rows of its (column-major) storage matter to what reads the
+    /// adjoint next, so a rule may add those sums to column 0 instead of
+    /// the whole adjoint to every element (empty: none).
+    pub col_sums: Vec<bool>,
 }
 
 #[cfg(test)]
