@@ -35,12 +35,16 @@ import run  # noqa: E402  (benches/run.py: sources, flags, plugin flags)
 OUT = os.path.join(run.OUT, "compile-profile")
 
 
+def source(name):
+    return os.path.join(run.SRC, run.BENCHES[name].get("src", name + ".c"))
+
+
 def flags(name, plugin):
-    extra = []
+    extra = run.source_flags(name)
     if plugin:
         extra = ["-fpass-plugin=" + plugin] + run.BENCHES[name].get("plugin_flags", [])
     return [run.CC] + run.CFLAGS + extra + ["-I", os.path.join(run.ROOT, "runtime", "include"),
-                                            "-c", os.path.join(run.SRC, name + ".c")]
+                                            "-c", source(name)]
 
 
 def cpu_time(cmd, env=None):
@@ -98,7 +102,7 @@ def sizes_before_vectorizer(name, plugin):
 def sizes_optimized(name, plugin):
     """instructions per function of the optimized module (what code generation gets)"""
     r = subprocess.run(flags(name, plugin)[:-1] + ["-S", "-emit-llvm", "-o", "-",
-                                                   os.path.join(run.SRC, name + ".c")],
+                                                   source(name)],
                        capture_output=True, text=True)
     return function_sizes(r.stdout)
 

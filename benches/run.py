@@ -188,12 +188,25 @@ def ferment_pass_time(src, extra):
     return None
 
 
+def source_flags(name):
+    """the flags among a benchmark's plugin_flags that change the source
+    compiled (-D..., -fopenmp), not the plugin: the compile without the
+    plugin takes them too, so that the two compiles differ by the plugin only"""
+    out, skip = [], False
+    for f in BENCHES[name].get("plugin_flags", []):
+        if skip or f == "-mllvm":
+            skip = f == "-mllvm"
+            continue
+        out.append(f)
+    return out
+
+
 def build(name, reps, st):
     """Compile one benchmark three ways (timed) and link the two plugin builds."""
     src = os.path.join(SRC, BENCHES[name].get("src", name + ".c"))
     res = {}
     plug = ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", [])
-    for key, obj, extra in (("plain", name + ".plain.o", []), ("plugin", name + ".o", plug),
+    for key, obj, extra in (("plain", name + ".plain.o", source_flags(name)), ("plugin", name + ".o", plug),
                             ("before", name + ".before.o", plug + ["-mllvm", "-ferment-before-opt"])):
         cpu, wall, err = compile_timed(src, os.path.join(OUT, obj), extra, reps)
         res["compile_%s_s" % key] = cpu

@@ -636,6 +636,14 @@ impl Value {
     pub fn set_weak(self) {
         unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMWeakAnyLinkage) }
     }
+    /// Internal or private linkage: nothing outside the module can refer
+    /// to this global.
+    pub fn has_local_linkage(self) -> bool {
+        matches!(
+            unsafe { LLVMGetLinkage(self.0) },
+            llvm_sys::LLVMLinkage::LLVMInternalLinkage | llvm_sys::LLVMLinkage::LLVMPrivateLinkage
+        )
+    }
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }

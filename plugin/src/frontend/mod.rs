@@ -283,11 +283,41 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     crate::annotations::remove_type_hints(module);
     crate::prepare::lower_iteration_counts(module);
     outcome.errors.extend(ctx.finish());
+    drop_unused_functions(module);
     lower::cleanup_declarations(module);
     if !deferred {
         internalize_annotations(module);
     }
     outcome
+}
+
+/// Deletes the functions ferment made that nothing calls any more: the
+/// primal region copies and combined reverse sweeps an OpenMP derivative
+/// replaced by its team and single-thread copies, derivatives of requests
+/// that failed. The host removes them only after its optimizer pipeline
+/// (GlobalDCE comes after vectorization), so left in place they would be
+/// vectorized, unrolled and simplified for nothing. Only internal
+/// definitions named `ferment.*` are candidates; a function used by one
+/// deleted here is looked at again.
+fn drop_unused_functions(module: Module) {
+    loop {
+        let dead: Vec<Value> = module
+            .functions()
+            .into_iter()
+            .filter(|f| {
+                !f.is_declaration()
+                    && f.has_local_linkage()
+                    && !f.has_uses()
+                    && f.name().starts_with("ferment.")
+            })
+            .collect();
+        if dead.is_empty() {
+            return;
+        }
+        for f in dead {
+            f.delete_function();
+        }
+    }
 }
 
 /// The annotation globals (`__enzyme_register_gradient_f`...) are read by
