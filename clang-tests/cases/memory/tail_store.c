@@ -7,7 +7,8 @@
 //             overwrites an input the reverse sweep needs),
 //   two_outs  two trailing stores to the same place (the last one must win) and to an input,
 //   reread    a load between the stores reads what the first one wrote (only the second may move),
-//   scratch   a malloc'd scratch buffer freed after the store (the free moves to the reverse sweep).
+//   scratch   a malloc'd scratch buffer freed after the store (the free moves to the reverse sweep),
+//   scale     *out = *out * f: the reverse sweep needs the old *out, read before the store.
 // Oracles: the analytic gradient with the ORIGINAL inputs, central finite differences of a
 // wrapper that runs the function on a copy, and the memory the function leaves.
 // RUN: clang opt
@@ -56,6 +57,13 @@ void scratch(int n, const double *x, double *out) {
     s += y[i] * x[i];
   *out = s;
   free(y);
+}
+
+void scale(int n, const double *x, double *out) {
+  double s = 0.0;
+  for (int i = 0; i < n; i++)
+    s += x[i] * sin(x[i]);
+  *out = *out * s;
 }
 
 static double d_sum_sin(double v) { return sin(v) + v * cos(v); }
@@ -169,6 +177,19 @@ int main(void) {
     CHECK_CLOSE("scratch result", x[3], s, RTOL_D, 0.0);
     for (int i = 0; i < N; i++)
       CHECK_CLOSE("scratch dx", dx[i], exp(0.3 * x0[i]) * (1.0 + 0.3 * x0[i]), RTOL_D, 1e-14);
+  }
+  // scale: out = &x[1], result x1 * s(x) with the original x1
+  {
+    memcpy(x, x0, sizeof x);
+    memset(dx, 0, sizeof dx);
+    dx[1] = 1.0;
+    __enzyme_autodiff((void *)scale, enzyme_const, N, enzyme_dup, x, dx, enzyme_dup, &x[1], &dx[1]);
+    double s = 0.0;
+    for (int i = 0; i < N; i++)
+      s += x0[i] * sin(x0[i]);
+    CHECK_CLOSE("scale result", x[1], x0[1] * s, RTOL_D, 0.0);
+    for (int i = 0; i < N; i++)
+      CHECK_CLOSE("scale dx", dx[i], x0[1] * d_sum_sin(x0[i]) + (i == 1 ? s : 0.0), RTOL_D, 1e-14);
   }
   return check_report();
 }
