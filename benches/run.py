@@ -73,6 +73,10 @@ MEM_LIMIT = 12 << 30  # address-space limit per benchmark process
 BENCHES = {
     "gmm": dict(full=[[2, 10, 1000], [10, 25, 1000], [20, 50, 1000]], quick=[[2, 5, 200], [10, 25, 200]],
                 headline=1, desc="GMM objective with Wishart prior (ADBench)"),
+    # the same objective written again in the ADBench C style (int indices, helper functions,
+    # lgamma constants, result through a pointer): does our tuning generalize? (issue 19)
+    "gmm_adb": dict(full=[[10, 25, 1000], [64, 25, 1000]], quick=[[10, 25, 200], [64, 25, 1000]], headline=1,
+                    jax=False, desc="GMM written in the ADBench C style (issue 19)"),
     "ba": dict(full=[[10, 1000, 4000], [49, 7776, 31843], [21, 11315, 36455], [161, 48126, 182072]],
                quick=[[10, 1000, 4000], [49, 7776, 31843]], headline=1,
                desc="bundle adjustment, 0.5|r|^2 (ADBench ba1..ba3 shapes)"),
@@ -100,6 +104,8 @@ BENCHES = {
                 desc="RK4, 16-dim nonlinear system"),
     "taylor": dict(full=[[10000], [100000], [1000000]], quick=[[100000], [1000000]], headline=2,
                    desc="sum x^i/i, N = 10^6 (issue 6)"),
+    "lse": dict(full=[[128000], [1280000]], quick=[[128000], [1280000]], headline=1, jax=False,
+                desc="softmax cross-entropy over one long vector, log_sum_exp(x) - t.x (issue 19)"),
     "normalize": dict(full=[[1000], [2000], [4000], [8000], [16000], [32000]], quick=[[1000], [2000], [4000]],
                       headline=0, before_max=4000, alloc_tuned=True, desc="out = in/|in| (issue 6)"),
     "dot": dict(full=[[100000], [1000000], [4000000]], quick=[[100000], [1000000]], headline=1, jax=False,
@@ -132,7 +138,7 @@ BENCHES = {
                           plugin_flags=["-fopenmp"], libs=["-fopenmp"], jax=False, enzyme=False,
                           desc="Lennard-Jones energy, omp parallel for reduction over particles (issue 17)"),
 }
-ORDER = ["gmm", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gmm_blas", "gp", "ode", "taylor", "normalize", "dot", "matvec", "stencil",
+ORDER = ["gmm", "gmm_adb", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gmm_blas", "gp", "ode", "taylor", "lse", "normalize", "dot", "matvec", "stencil",
          "stencil_ckpt", "particles", "csr_jacobi", "rk4", "rk4_ckpt", "omp_stencil", "omp_particles"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 

@@ -33,6 +33,7 @@ typedef struct {
     double fd_step;          /* finite-difference step (default 1e-6)         */
     double fd_rtol;          /* tolerance for hand vs FD (default 1e-5)       */
     int fd_coords;           /* how many coordinates to FD-check (default 24) */
+    double ad_rtol;          /* ferment vs hand, relative to max |g| (default 1e-9) */
 } bench_info;
 
 /* --- defined by each benchmark translation unit ---------------------------- */

@@ -230,7 +230,12 @@ impl ReverseSweep<'_, '_, '_> {
         match self.free_flag {
             None => {
                 self.tape.finish(&self.b);
-                ret(&self.b);
+                let r = ret(&self.b);
+                // the stores that ended the forward sweep (`rereads.rs`,
+                // `tail_stores`): the reverse sweep read the memory before them
+                for s in &self.tail_stores {
+                    s.move_before(r);
+                }
             }
             Some(flag) => {
                 // Split shape: free the tape unless the caller keeps it

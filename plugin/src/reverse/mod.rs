@@ -201,6 +201,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// Combined shape: heap scratch whose frees move from the forward sweep
     /// to the reverse of its allocation (so the reverse sweep may read it).
     deferred_frees: HashMap<Value, Vec<Value>>,
+    /// Combined shape: the primal stores that end the function, moved to
+    /// the end of the reverse sweep (see `rereads.rs`, `tail_stores`).
+    tail_stores: Vec<Value>,
     /// Parameters whose memory is the same in both sweeps (see
     /// [`tape::unchanged_roots`]): calls that stay calls are told which of
     /// their arguments point only there.
@@ -334,6 +337,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 .collect(),
         );
         let deferred_frees = tape.deferred_frees();
+        let tail_stores = tape.tail_stores();
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         let b = Builder::following(module, f);
         b.set_fast_math(ctx.options.fast_math != 0);
@@ -365,6 +369,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             discardable: discardable_values(&reachable),
             gpu_private: None,
             deferred_frees,
+            tail_stores,
             unchanged_roots,
             fork_vouches,
             call_frames: HashMap::new(),

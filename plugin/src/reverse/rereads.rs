@@ -108,6 +108,9 @@ pub struct Rereads {
     /// Heap allocations whose `free`s move to the reverse sweep, with those
     /// frees (see [`deferrable_frees`]).
     pub deferred: HashMap<Value, Vec<Value>>,
+    /// Stores that move to the end of the reverse sweep (see
+    /// [`tail_stores`]), in program order.
+    pub tail: Vec<Value>,
 }
 
 /// Allocators and deallocators whose pairing ferment knows.
@@ -182,6 +185,89 @@ fn deferrable_frees(
     frees
 }
 
+/// Combined shape: the stores to memory anyone may reach (arguments,
+/// globals, escaped allocations) that end the function, `*err = f` in
+/// `void f(..., double *err)`: in the single returning block, after them
+/// nothing reads or writes memory but other such stores, stores to the
+/// function's own allocations, and frees moved to the reverse sweep.
+/// Executed at the end of the reverse sweep instead, they leave the memory
+/// the forward sweep read as it was while the reverse sweep reads it again,
+/// so the loads they might alias (any argument, without `restrict`) need not
+/// be taped; the memory ends up as the primal leaves it. Not with `invoke`
+/// (the reverse sweep may start from an unwinding edge), on GPUs or in
+/// OpenMP regions (other threads).
+fn tail_stores(
+    blocks: &[ferment_ir::Block],
+    escaped: &Objects,
+    moved: &hashbrown::HashSet<Value>,
+) -> Vec<Value> {
+    let rets: Vec<ferment_ir::Block> = blocks
+        .iter()
+        .copied()
+        .filter(|b| {
+            b.terminator()
+                .is_some_and(|t| t.opcode() == Opcode::LLVMRet)
+        })
+        .collect();
+    let [ret_blk] = rets[..] else {
+        return Vec::new();
+    };
+    if blocks.iter().any(|b| {
+        b.terminator()
+            .is_some_and(|t| t.opcode() != Opcode::LLVMRet && t.is_invoke())
+    }) {
+        return Vec::new();
+    }
+    let f = ret_blk.parent();
+    if crate::gpu::is_gpu(f.global_parent()) || crate::openmp::is_parallel_region(f) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut cur = ret_blk.terminator().and_then(|t| t.prev_instruction());
+    while let Some(i) = cur {
+        cur = i.prev_instruction();
+        if moved.contains(&i) {
+            continue;
+        }
+        match i.opcode() {
+            Opcode::LLVMStore => {
+                if i.is_volatile_or_atomic() {
+                    break;
+                }
+                let cs = classes_of(i.operand(1), escaped);
+                if cs.is_empty() {
+                    break;
+                }
+                if cs.iter().all(|c| *c == MemClass::External) {
+                    out.push(i);
+                } else if !cs.iter().all(|c| matches!(c, MemClass::Local(_))) {
+                    break;
+                }
+            }
+            Opcode::LLVMCall => {
+                let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                let harmless = name.starts_with("llvm.lifetime")
+                    || name.starts_with("llvm.dbg")
+                    || name.starts_with("llvm.assume")
+                    || i.call_accesses_no_memory();
+                if !harmless {
+                    break;
+                }
+            }
+            Opcode::LLVMLoad
+            | Opcode::LLVMInvoke
+            | Opcode::LLVMCallBr
+            | Opcode::LLVMAtomicRMW
+            | Opcode::LLVMAtomicCmpXchg
+            | Opcode::LLVMFence
+            | Opcode::LLVMVAArg => break,
+            _ => {}
+        }
+    }
+    out.reverse();
+    out
+}
+
 impl Rereads {
     /// For the combined shape only: in the split shape the caller may
     /// overwrite memory (and stack memory dies) between the two sweeps.
@@ -217,6 +303,7 @@ impl Rereads {
         };
         let deferred = deferrable_frees(blocks, &escaped, &returns, in_loop);
         let moved: hashbrown::HashSet<Value> = deferred.values().flatten().copied().collect();
+        let tail = tail_stores(blocks, &escaped, &moved);
         for &blk in blocks {
             for inst in blk.instructions() {
                 if moved.contains(&inst) {
@@ -241,6 +328,7 @@ impl Rereads {
             blas_operands: HashMap::new(),
             split_roots: None,
             deferred,
+            tail,
         };
         // Decide every load now: the generators later replace and erase
         // instructions (calls), which must not be looked at again.
@@ -283,6 +371,7 @@ impl Rereads {
             blas_operands: HashMap::new(),
             split_roots: Some(unchanged),
             deferred: HashMap::new(),
+            tail: Vec::new(),
         };
         for &blk in blocks {
             for inst in blk.instructions() {
@@ -309,7 +398,7 @@ impl Rereads {
                 None => true,
                 Some(cs) => cs.iter().any(|c| mine.contains(c)),
             };
-            !may_touch || !self.after(at, *w)
+            !may_touch || self.tail.contains(w) || !self.after(at, *w)
         })
     }
 

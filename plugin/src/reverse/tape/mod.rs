@@ -782,14 +782,20 @@ impl Tape {
 }
 
 impl LoopTape {
-    /// Bytes per row (8-byte aligned; no field is more than 8-aligned): a
-    /// power of two up to 64, then whole 32-byte units. A
+    /// Bytes per row: a power of two up to 64, then whole 32-byte units
+    /// (no field is more than 8-aligned, and a power of two no smaller than
+    /// the row is a multiple of every field's alignment). Rows of fewer
+    /// than 8 bytes (the branch bits of a running maximum) stay that small
+    /// rather than fill 8 bytes per iteration. A
     /// vectorized loop reads its rows as an interleaved group of `stride / 8`
     /// members, which de-interleaves cheaply for powers of two (three
     /// doubles per row read back as 24-byte rows cost gmm's reverse sweep
     /// twice the time of 32-byte rows).
     fn stride(&self) -> u64 {
-        let bytes = self.row.div_ceil(8).max(1) * 8;
+        if self.row < 8 {
+            return self.row.max(1).next_power_of_two();
+        }
+        let bytes = self.row.div_ceil(8) * 8;
         if bytes <= 64 {
             bytes.next_power_of_two()
         } else {

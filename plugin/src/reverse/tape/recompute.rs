@@ -232,6 +232,15 @@ impl Tape {
             .unwrap_or_default()
     }
 
+    /// Combined shape: the stores that move to the end of the reverse sweep
+    /// (see `rereads.rs`).
+    pub fn tail_stores(&self) -> Vec<Value> {
+        self.rereads
+            .as_ref()
+            .map(|r| r.tail.clone())
+            .unwrap_or_default()
+    }
+
     /// See [`Tape::paired`].
     pub fn set_paired(&mut self, paired: hashbrown::HashSet<Value>) {
         self.paired = paired;
