@@ -5,9 +5,9 @@
 // them would be taped per element; since nothing inside the reading loop writes the buffer, the
 // forward sweep copies it once on entry to that loop (per time step) and the reverse sweep
 // rebuilds the loads, and all arithmetic on them, from the copy (`-ferment-print-tape` says
-// "snapshot ... on entry to an inner loop"). The adjoint of a load through a boundary select
-// goes to both addresses, masked. Variants, each checked against central finite differences
-// over the initial state and both coefficients:
+// "snapshot ... on entry to an inner loop"). The boundary selects' unchosen address is out of
+// bounds at the ends (y[n]): valgrind-O2 catches an adjoint that touches it. Variants, each
+// checked against central finite differences over the initial state and both coefficients:
 //   stages       two stages per step into one scratch buffer (malloc), selects at both ends,
 //   ptr_select   the boundary written as a pointer select (`*(i < n-1 ? &y[i+1] : &y[i])`)
 //                and a nonlinear use (sin),

@@ -42,78 +42,6 @@ impl ReverseSweep<'_, '_, '_> {
         self.b.select(own, scratch, sp)
     }
 
-    /// The adjoint `d` of a load inside a loop from one of two addresses a
-    /// constant apart, chosen by a condition (`c ? &y[i + 1] : &y[i]`, a
-    /// boundary select as InstCombine leaves it: `gep p, (c ? 8 : 0)` or
-    /// `select c, gep(q, k), q`): both shadow addresses, each with `d`
-    /// where the condition chose it and zero elsewhere. Two accumulations
-    /// at addresses affine in the loop's induction instead of one at a
-    /// selected address: LLVM's loop-load elimination and vectorizer
-    /// analyse the former, not the latter (the reverse loop of a stencil
-    /// with no-flux boundaries stays scalar and stalls on store-to-load
-    /// forwarding otherwise). `None` when the load is not of that form.
-    pub(super) fn split_selected(
-        &mut self,
-        load: Value,
-        lane: usize,
-        d: Value,
-    ) -> Option<[(Value, Value); 2]> {
-        let p = load.operand(0);
-        if self.loops.loop_of(load.parent()).is_none() || !p.is_instruction() {
-            return None;
-        }
-        if self.first_shadows().is_some_and(|s| s.is_mixed(p)) {
-            return None;
-        }
-        let is_const_gep = |g: Value, base: Value| {
-            g.is_instruction()
-                && g.opcode() == Opcode::LLVMGetElementPtr
-                && g.operand(0) == base
-                && (1..g.num_operands()).all(|k| g.operand(k).const_int().is_some())
-        };
-        // (condition, pointer chosen when true, pointer chosen when false)
-        let (c, t, f) = match p.opcode() {
-            Opcode::LLVMSelect => {
-                let (c, t, f) = (p.operand(0), p.operand(1), p.operand(2));
-                if !(is_const_gep(t, f) || is_const_gep(f, t)) {
-                    return None;
-                }
-                let st = self.shadow_in_reverse_lane(t, lane)?;
-                let sf = self.shadow_in_reverse_lane(f, lane)?;
-                (c, st, sf)
-            }
-            Opcode::LLVMGetElementPtr => {
-                let n = p.num_operands();
-                let last = p.operand(n - 1);
-                if n < 2
-                    || !last.is_instruction()
-                    || last.opcode() != Opcode::LLVMSelect
-                    || last.operand(1).const_int().is_none()
-                    || last.operand(2).const_int().is_none()
-                    || (1..n - 1).any(|k| p.operand(k).const_int().is_none())
-                {
-                    return None;
-                }
-                let elem = p.gep_source_element_type()?;
-                let sq = self.shadow_in_reverse_lane(p.operand(0), lane)?;
-                let head: Vec<Value> = (1..n - 1).map(|k| p.operand(k)).collect();
-                let at = |b: &Builder, k: Value| {
-                    let mut idx = head.clone();
-                    idx.push(k);
-                    b.gep(elem, sq, &idx)
-                };
-                let (st, sf) = (at(&self.b, last.operand(1)), at(&self.b, last.operand(2)));
-                (last.operand(0), st, sf)
-            }
-            _ => return None,
-        };
-        let c = self.primal(c);
-        let zero = self.b.zero(d.ty());
-        let dt = self.b.select(c, d, zero);
-        let df = self.b.select(c, zero, d);
-        Some([(t, dt), (f, df)])
-    }
-
     /// Whether the memory behind `p` may be shared by the threads running
     /// this function (an OpenMP parallel region); memory of the function's
     /// own stack frame is private.
@@ -147,14 +75,6 @@ impl ReverseSweep<'_, '_, '_> {
                         // Other threads may read the same element: their
                         // adjoints meet in shadow memory.
                         self.atomic_accumulate(sp, d);
-                        continue;
-                    }
-                    if let Some([(s1, d1), (s2, d2)]) = self.split_selected(inst, lane, d) {
-                        for (sp, d) in [(s1, d1), (s2, d2)] {
-                            let old = self.b.load_like(inst.ty(), sp, inst);
-                            let new = self.b.fadd_acc(old, d);
-                            self.b.store_like(new, sp, inst);
-                        }
                         continue;
                     }
                     let old = self.b.load_like(inst.ty(), sp, inst);
