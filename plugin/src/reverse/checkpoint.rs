@@ -128,8 +128,16 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         return Err(internal());
     };
     let k_opt = ctx.options.checkpoint.max(0) as i64;
-    fill_augmented(module, key, aug, seg, nreg, k_opt);
-    fill_reverse(module, key, rev, dseg, &globals, &covered);
+    // The snapshots and the workspace are tens of megabytes for a long
+    // time loop: through the tape cache, so the next gradient of the
+    // thread does not fault in fresh pages for them (`-ferment-no-tape-cache`).
+    let cache = if ctx.options.tape_cache != 0 {
+        crate::reverse::tape::tape_cache_helpers(module)
+    } else {
+        None
+    };
+    fill_augmented(module, key, aug, seg, nreg, k_opt, cache);
+    fill_reverse(module, key, rev, dseg, &globals, &covered, cache);
     Ok(())
 }
 
@@ -347,6 +355,7 @@ fn fill_augmented(
     seg: Value,
     nreg: usize,
     k_opt: i64,
+    cache: Option<(Value, Value)>,
 ) {
     let ctx = module.context();
     let (i64t, ptr) = (Type::int(ctx, 64), Type::ptr(ctx));
@@ -394,8 +403,10 @@ fn fill_augmented(
     let len = b.select(b.icmp(IntPredicate::LLVMIntSLT, len, c(1)), c(1), len);
     let nseg = b.udiv_int(b.add_int(nn, b.sub_int(len, c(1))), len);
     let bytes = b.add_int(c(HEADER as i64), b.mul_int(nseg, total));
-    let malloc = declare(module, "malloc", ptr, &[i64t]);
-    let tape = b.call_fn(malloc, &[bytes]);
+    let tape = match cache {
+        Some((take, _)) => b.call_fn(take, &[b.zero(ptr), bytes]),
+        None => b.call_fn(declare(module, "malloc", ptr, &[i64t]), &[bytes]),
+    };
     b.store(nn, tape);
     b.store(len, b.gep_i8(tape, 8));
     b.store(nseg, b.gep_i8(tape, 16));
@@ -452,6 +463,7 @@ fn fill_reverse(
     dseg: Value,
     globals: &[bool],
     covered: &[bool],
+    cache: Option<(Value, Value)>,
 ) {
     let nreg = globals.len();
     let ctx = module.context();
@@ -478,9 +490,18 @@ fn fill_reverse(
     let len = b.load(i64t, b.gep_i8(tape, 8));
     let nseg = b.load(i64t, b.gep_i8(tape, 16));
     let total = total_bytes(&b, &p, nreg);
-    let malloc = declare(module, "malloc", ptr, &[i64t]);
-    let free = declare(module, "free", Type::void(ctx), &[ptr]);
-    let work = b.call_fn(malloc, &[total]);
+    let (malloc, free) = match cache {
+        Some(helpers) => helpers,
+        None => (
+            declare(module, "malloc", ptr, &[i64t]),
+            declare(module, "free", Type::void(ctx), &[ptr]),
+        ),
+    };
+    let malloc = |b: &Builder, bytes: Value| match cache {
+        Some(_) => b.call_fn(malloc, &[b.zero(ptr), bytes]),
+        None => b.call_fn(malloc, &[bytes]),
+    };
+    let work = malloc(&b, total);
     // Offsets of the regions in a snapshot.
     let mut offsets = Vec::new();
     let mut off = c(0);
@@ -541,7 +562,7 @@ fn fill_reverse(
         b.unreachable();
         b.at_end(go);
     }
-    let saved = b.call_fn(malloc, &[total]);
+    let saved = malloc(&b, total);
     copy_globals(saved, true);
     let actives: Vec<Type> = key
         .function

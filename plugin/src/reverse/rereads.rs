@@ -27,6 +27,9 @@ enum MemClass {
 fn classes_of(p: Value, escaped: &Objects) -> Vec<MemClass> {
     underlying_objects(p)
         .into_iter()
+        // null points into no memory (`std::vector`'s data while empty):
+        // no access through it is defined
+        .filter(|o| !o.is_null_constant())
         .map(|o| match allocation_kind(o) {
             Some(
                 AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc,
@@ -57,6 +60,7 @@ fn escaped_objects(blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<Value> {
         for inst in blk.instructions() {
             let escaping: Vec<Value> = match inst.opcode() {
                 Opcode::LLVMStore => vec![inst.operand(0)],
+                Opcode::LLVMPtrToInt if is_offset_only(inst) => Vec::new(),
                 Opcode::LLVMPtrToInt | Opcode::LLVMRet => inst.operands(),
                 Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => inst.operands(),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
@@ -87,6 +91,27 @@ fn escaped_objects(blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<Value> {
         }
     }
     out
+}
+
+/// Whether `ptrtoint` `p` only serves differences of two pointers into the
+/// same objects (`std::vector`'s `end - begin`, the size its destructor
+/// passes to `operator delete`): an offset, from which no address can be
+/// rebuilt, so the pointer does not escape through it.
+fn is_offset_only(p: Value) -> bool {
+    let objs = |q: Value| {
+        let mut o = underlying_objects(q.operand(0));
+        o.sort();
+        o.dedup();
+        o
+    };
+    let mine = objs(p);
+    !mine.is_empty()
+        && p.users().into_iter().all(|u| {
+            u.opcode() == Opcode::LLVMSub
+                && u.operands().into_iter().all(|o| {
+                    o.is_instruction() && o.opcode() == Opcode::LLVMPtrToInt && objs(o) == mine
+                })
+        })
 }
 
 /// Loads whose memory no write can change after they execute, so the
@@ -454,11 +479,16 @@ impl Rereads {
         if self.split_roots.is_some() {
             return None;
         }
-        let objs = underlying_objects(p);
+        // A null pointer among the objects (`std::vector`'s data before it
+        // allocates anything) points into no memory: no load reads it.
+        let objs: Vec<Value> = underlying_objects(p)
+            .into_iter()
+            .filter(|o| !o.is_null_constant())
+            .collect();
         let [o] = objs.as_slice() else {
             return None;
         };
-        if classes_of(p, &self.objects) != [MemClass::Local(*o)] || !o.is_call() {
+        if classes_of(*o, &self.objects) != [MemClass::Local(*o)] || !o.is_call() {
             return None;
         }
         let name = o.called_function().map(|f| f.name()).unwrap_or_default();

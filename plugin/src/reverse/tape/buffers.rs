@@ -87,7 +87,7 @@ impl Tape {
     /// rows of the whole nest are reserved once before it (no regrowth per
     /// outer iteration). Otherwise the header doubles the buffer when full.
     pub fn install_growth(&mut self, loops: &Loops, fwd_fn: Value) {
-        self.install_snapshots();
+        self.install_snapshots(loops, fwd_fn);
         let order: Vec<LoopId> = self
             .loop_order()
             .into_iter()

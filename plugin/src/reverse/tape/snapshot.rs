@@ -34,6 +34,10 @@ pub(super) struct SnapPlan {
     base: Value,
     /// The allocation's size operands (their product is its size).
     sizes: Vec<Value>,
+    /// Where the copy is made: `None` at `lp`'s header (once per
+    /// iteration of `lp`), `Some(pre)` at the end of the preheader `pre`
+    /// of a loop directly inside `lp` (once per instance of that loop).
+    at: Option<Block>,
 }
 
 /// A snapshot buffer: row `k` of `L`'s counter holds the allocation's
@@ -69,10 +73,19 @@ impl Tape {
         }
         let rereads = self.rereads.as_ref()?;
         let idom = self.idom.as_ref()?;
-        let (base, sizes) = rereads.local_allocation(l.operand(0))?;
-        if loops.loop_of(base.parent()).is_some() {
+        let (alloc, sizes) = rereads.local_allocation(l.operand(0))?;
+        // the copies start at `base`: the allocation, or a pointer outside
+        // loops that is either the allocation or null
+        let base = allocation_root(l.operand(0), alloc)?;
+        if loops.loop_of(base.parent()).is_some() || loops.loop_of(alloc.parent()).is_some() {
             return None;
         }
+        // the copy at `at` reads `base` and the sizes
+        let dominated = |at: Block| {
+            std::iter::once(base)
+                .chain(sizes.iter().copied())
+                .all(|v| !v.is_instruction() || crate::cfg::loops::dominates(idom, v.parent(), at))
+        };
         let inner = loops.loop_of(l.parent())?;
         let mut chain = Vec::new();
         let mut c = Some(inner);
@@ -87,10 +100,40 @@ impl Tape {
             let inside = |b: Block| loops.contains(lp, b);
             if rereads.unwritten_since_header(l, header, &inside) {
                 let deep = loops.get(inner).depth >= loops.get(lp).depth + SNAPSHOT_MIN_LEVELS;
-                let dominated = crate::cfg::loops::dominates(idom, base.parent(), header);
                 let sized = sweeps_allocation(loops, &chain, lp, l, &sizes);
-                return (deep && dominated && sized).then_some(SnapPlan { lp, base, sizes });
+                if deep && dominated(header) && sized {
+                    return Some(SnapPlan {
+                        lp,
+                        base,
+                        sizes,
+                        at: None,
+                    });
+                }
+                break;
             }
+        }
+        // Once per instance: the outermost loop `x` of the chain inside
+        // which nothing writes the allocation at all (a stage of a
+        // time step reading the state its previous stage wrote) is copied
+        // on entry, in its preheader, one copy per iteration of its parent.
+        for &x in chain.iter().rev() {
+            let inside = |b: Block| loops.contains(x, b);
+            // the load is no writer: "no write inside `x` may touch it"
+            if !rereads.sole_writer_within(l, l.operand(0), &inside) {
+                continue;
+            }
+            let lo = loops.get(x);
+            let lp = lo.parent?;
+            let pre = dedicated_preheader(loops, idom, x)?;
+            let sized = sweeps_allocation(loops, &chain, lp, l, &sizes);
+            return (loops.loop_of(pre) == Some(lp) && dominated(pre) && sized).then_some(
+                SnapPlan {
+                    lp,
+                    base,
+                    sizes,
+                    at: Some(pre),
+                },
+            );
         }
         None
     }
@@ -109,8 +152,12 @@ impl Tape {
         let buf = self.slot(ptr_ty, "tape.snap", Some(null));
         let cap = self.slot(i64t, "tape.snap.cap", Some(zero));
         self.report.add(|| {
+            let when = match plan.at {
+                None => "at the header",
+                Some(_) => "on entry to an inner loop that does not write it",
+            };
             format!(
-                "  snapshot `{}` once per iteration of {} (its loads deeper in it read the copy)",
+                "  snapshot `{}` once per iteration of {}, {when} (its loads deeper in it read the copy)",
                 plan.base.describe().trim(),
                 describe_loop(loops, plan.lp)
             )
@@ -156,20 +203,59 @@ impl Tape {
     /// prologue), the room for this iteration's copy and the copy itself:
     /// `need = idx + 1; if (need > cap) grow; memcpy(buf + idx * bytes,
     /// base, bytes)` (no bytes when the allocation failed).
-    pub(super) fn install_snapshots(&mut self) {
+    pub(super) fn install_snapshots(&mut self, loops: &Loops, fwd_fn: Value) {
         let (ptr_ty, i64t) = (Type::ptr(self.module.context()), self.i64());
         let g = Builder::new(self.module);
+        // Where scalar evolution bounds a snapshot loop's iterations at its
+        // entry, room for all of them first (the copies of a time loop's
+        // stages fill hundreds of megabytes: no doubling overshoot).
+        let headers: Vec<Block> = self
+            .snaps
+            .iter()
+            .map(|s| loops.get(s.plan.lp).header)
+            .collect();
+        let bounds = if headers.is_empty() {
+            Vec::new()
+        } else {
+            shim::header_trip_bounds(fwd_fn, &headers)
+        };
+        for (s, bound) in self.snaps.iter().zip(bounds) {
+            let Some(bound) = bound else { continue };
+            let lt = &self.loops[&s.plan.lp];
+            g.before(bound.preheader.terminator().expect("preheader terminator"));
+            let cnt = g.load(i64t, lt.cnt_fwd);
+            let need = g.add_int(cnt, g.int_cast(bound.trips, i64t, false));
+            let cap = g.load(i64t, s.cap.fwd);
+            let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
+            g.before(shim::if_then_after(full));
+            g.store(need, s.cap.fwd);
+            let bytes = product(&g, &s.plan.sizes);
+            self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(need, bytes));
+        }
         for s in &self.snaps {
             let lt = &self.loops[&s.plan.lp];
             // the copy first: the growth check goes in front of it
-            g.after(lt.prologue_end);
+            let before_copy = match s.plan.at {
+                None => {
+                    g.after(lt.prologue_end);
+                    Some(lt.prologue_end)
+                }
+                Some(pre) => {
+                    let t = pre.terminator().expect("preheader terminator");
+                    g.before(t);
+                    t.prev_instruction()
+                }
+            };
             let bytes = product(&g, &s.plan.sizes);
             let failed = g.icmp(IntPredicate::LLVMIntEQ, s.plan.base, g.zero(ptr_ty));
             let n = g.select(failed, g.const_int(i64t, 0), bytes);
             let copies = g.load(ptr_ty, s.buf.fwd);
             let dst = g.gep(g.i8(), copies, &[g.mul_int(lt.idx, bytes)]);
             g.memcpy(dst, s.plan.base, n);
-            g.after(lt.prologue_end);
+            match before_copy {
+                Some(i) => g.after(i),
+                None => g.at_start(s.plan.at.expect("a preheader")),
+            }
             let need = g.add_int(lt.idx, g.const_int(i64t, 1));
             let cap = g.load(i64t, s.cap.fwd);
             let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
@@ -195,6 +281,45 @@ impl Tape {
             };
         }
     }
+}
+
+/// The pointer `addr` is an offset from (through `getelementptr`s) when it
+/// is the allocation `alloc` itself or a phi or select of it and null
+/// (`std::vector`'s data pointer, null while the vector is empty).
+fn allocation_root(addr: Value, alloc: Value) -> Option<Value> {
+    let mut root = addr;
+    while root.is_instruction() && root.opcode() == Opcode::LLVMGetElementPtr {
+        root = root.operand(0);
+    }
+    fn alloc_or_null(v: Value, alloc: Value, depth: u32) -> bool {
+        if v == alloc || v.is_null_constant() {
+            return true;
+        }
+        depth > 0
+            && v.is_instruction()
+            && match v.opcode() {
+                Opcode::LLVMPHI => v
+                    .operands()
+                    .into_iter()
+                    .all(|o| alloc_or_null(o, alloc, depth - 1)),
+                Opcode::LLVMSelect => {
+                    alloc_or_null(v.operand(1), alloc, depth - 1)
+                        && alloc_or_null(v.operand(2), alloc, depth - 1)
+                }
+                _ => false,
+            }
+    }
+    alloc_or_null(root, alloc, 4).then_some(root)
+}
+
+/// The block through which every instance of loop `x` is entered: the
+/// header's immediate dominator when it branches to the header alone (any
+/// other predecessor of the header is then reached through the header, a
+/// latch of `x`).
+fn dedicated_preheader(loops: &Loops, idom: &HashMap<Block, Block>, x: LoopId) -> Option<Block> {
+    let header = loops.get(x).header;
+    let pre = *idom.get(&header)?;
+    (pre != header && !loops.contains(x, pre) && pre.successors() == [header]).then_some(pre)
 }
 
 /// Whether a loop between `lp` and the load `l` (in `chain`, innermost
