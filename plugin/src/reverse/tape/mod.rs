@@ -151,6 +151,9 @@ pub struct Tape {
     /// which that instance's base is read.
     instance_entries: Vec<(LoopId, Value)>,
     rereads: Option<Rereads>,
+    /// Combined shape: pointer loads of the forward sweep from shadow memory,
+    /// each with the primal load it shadows (see [`Tape::set_shadow_loads`]).
+    shadow_loads: HashMap<Value, Value>,
     /// Split mode: frame fields the reverse function reads, each read once
     /// at its entry ([`Tape::frame_read`]).
     frame_reads: HashMap<Value, Value>,
@@ -315,6 +318,7 @@ impl Tape {
             bases: HashMap::new(),
             instance_entries: Vec::new(),
             rereads: None,
+            shadow_loads: HashMap::new(),
             frame_reads: HashMap::new(),
             paired: hashbrown::HashSet::new(),
             idom: None,
@@ -785,8 +789,14 @@ impl LoopTape {
     /// vectorized loop reads its rows as an interleaved group of `stride / 8`
     /// members, which de-interleaves cheaply for powers of two (three
     /// doubles per row read back as 24-byte rows cost gmm's reverse sweep
-    /// twice the time of 32-byte rows).
+    /// twice the time of 32-byte rows). A row of less than 8 bytes (only
+    /// comparisons and small integers: a `min` over clusters tapes one
+    /// byte per point and cluster) is the next power of two of its bytes,
+    /// a multiple of each field's alignment (no larger than the field).
     fn stride(&self) -> u64 {
+        if self.row < 8 {
+            return self.row.max(1).next_power_of_two();
+        }
         let bytes = self.row.div_ceil(8).max(1) * 8;
         if bytes <= 64 {
             bytes.next_power_of_two()
