@@ -125,11 +125,11 @@ BENCHES = {
                      desc="rk4 with its time loop checkpointed (__enzyme_checkpoint_for, periodic snapshots)"),
     # C++ (std::vector) k-means objective sum_i min_k |x_i - c_k|^2 (issue 19): its gradient by reverse
     # mode, and (kmeans_hvp) the gradient and a Hessian-vector product by forward mode over reverse mode;
-    # sizes k n d (k=1000 n=10000 d=16 is issue 19's size: run it with --only and sizes by hand)
-    "kmeans": dict(full=[[25, 1000, 16], [100, 10000, 16]], quick=[[25, 1000, 16], [100, 2000, 16]], headline=1,
+    # sizes k n d (k=1000 n=10000 d=16 is issue 19's size)
+    "kmeans": dict(full=[[25, 1000, 16], [100, 10000, 16], [1000, 10000, 16]], quick=[[25, 1000, 16], [100, 2000, 16]], headline=1,
                    src="kmeans.cpp", libs=["-lstdc++"], jax=False, enzyme=False,
                    desc="C++ k-means objective, min over clusters with std::min, gradient (issue 19)"),
-    "kmeans_hvp": dict(full=[[25, 1000, 16], [100, 10000, 16]], quick=[[25, 1000, 16], [100, 2000, 16]], headline=1,
+    "kmeans_hvp": dict(full=[[25, 1000, 16], [100, 10000, 16], [1000, 10000, 16]], quick=[[25, 1000, 16], [100, 2000, 16]], headline=1,
                        src="kmeans.cpp", plugin_flags=["-DKMEANS_HVP"], libs=["-lstdc++"], jax=False, enzyme=False,
                        desc="k-means gradient and Hessian-vector product, forward over reverse (issue 19)"),
     # OpenMP (issue 17): run here with libomp's default team (one thread per core); benches/openmp.sh
