@@ -584,6 +584,17 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 /// vectorizer. Peeling is limited to loops whose phis become invariant.
 const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
 
+/// Loops unswitched on an invariant adjoint's zero test (see
+/// `shim::unswitch_zero_adjoints`), then the zero side folded away: adding
+/// zero into shadow memory stores the loaded value back, and the loop left
+/// with nothing to do is deleted.
+const UNSWITCH_ZERO_ADJOINTS: &str = "loop-mssa(licm,simple-loop-unswitch<nontrivial>),instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa,loop(indvars,loop-deletion),simplifycfg";
+
+/// The loop cost up to which a derivative loop is unswitched on a zero
+/// adjoint (LLVM's default is 50: a reverse loop over a primal loop that the
+/// host unrolled 8 times costs a few hundred).
+const UNSWITCH_ZERO_THRESHOLD: i32 = 600;
+
 /// Simplifies a generated derivative; at `opt_level` 1+ also prepares its
 /// loops for the vectorizer.
 pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
@@ -602,6 +613,15 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
         {
             let _t = crate::timing::scope("derivative loop preparation pipeline (LLVM)");
             run(PREPARE_LOOPS)?;
+        }
+        {
+            let _t = crate::timing::scope("zero-adjoint loop unswitching (LLVM)");
+            shim::unswitch_zero_adjoints(f, UNSWITCH_ZERO_ADJOINTS, UNSWITCH_ZERO_THRESHOLD)
+                .map_err(|e| {
+                    Error::new(format!(
+                        "internal error: derivative simplification pipeline: {e}"
+                    ))
+                })?;
         }
         let _t = crate::timing::scope("store sinking and zero-adjoint guards");
         shim::sink_stores(f);
