@@ -129,6 +129,15 @@ BENCHES = {
     "rk4_ckpt": dict(full=[[10000, 100], [100000, 100]], quick=[[10000, 50]], headline=1, src="rk4.cpp",
                      plugin_flags=["-DRK4_CHECKPOINT"], libs=["-lstdc++"], jax=False, enzyme=False,
                      desc="rk4 with its time loop checkpointed (__enzyme_checkpoint_for, periodic snapshots)"),
+    # C++ (std::vector) k-means objective sum_i min_k |x_i - c_k|^2 (issue 19): its gradient by reverse
+    # mode, and (kmeans_hvp) the gradient and a Hessian-vector product by forward mode over reverse mode;
+    # sizes k n d (k=1000 n=10000 d=16 is issue 19's size)
+    "kmeans": dict(full=[[25, 1000, 16], [100, 10000, 16], [1000, 10000, 16]], quick=[[25, 1000, 16], [100, 2000, 16]], headline=1,
+                   src="kmeans.cpp", libs=["-lstdc++"], jax=False, enzyme=False,
+                   desc="C++ k-means objective, min over clusters with std::min, gradient (issue 19)"),
+    "kmeans_hvp": dict(full=[[25, 1000, 16], [100, 10000, 16], [1000, 10000, 16]], quick=[[25, 1000, 16], [100, 2000, 16]], headline=1,
+                       src="kmeans.cpp", plugin_flags=["-DKMEANS_HVP"], libs=["-lstdc++"], jax=False, enzyme=False,
+                       desc="k-means gradient and Hessian-vector product, forward over reverse (issue 19)"),
     # OpenMP (issue 17): run here with libomp's default team (one thread per core); benches/openmp.sh
     # times them with 1 and 2 threads (wall time) and writes report/OPENMP.md
     "omp_stencil": dict(full=[[100000, 50], [400000, 50]], quick=[[20000, 20]], headline=0,
@@ -139,7 +148,7 @@ BENCHES = {
                           desc="Lennard-Jones energy, omp parallel for reduction over particles (issue 17)"),
 }
 ORDER = ["gmm", "gmm_adb", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gmm_blas", "gp", "ode", "taylor", "lse", "normalize", "dot", "matvec", "stencil",
-         "stencil_ckpt", "particles", "csr_jacobi", "rk4", "rk4_ckpt", "omp_stencil", "omp_particles"]
+         "stencil_ckpt", "particles", "csr_jacobi", "rk4", "rk4_ckpt", "kmeans", "kmeans_hvp", "omp_stencil", "omp_particles"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 

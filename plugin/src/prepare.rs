@@ -15,30 +15,59 @@ const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
 /// Pipeline that turns the clone into canonical SSA form.
 const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa";
 
-/// Under `-ferment-no-inline`, calls of ferment's own tape-cache helpers
-/// (`ferment.tape.take`/`release`, in a derivative that is differentiated
-/// again: forward-over-reverse) are still inlined: as calls they would be
-/// differentiated as user functions (a pointer-returning call that merges
-/// buffers), inlined they are the `realloc`/`free` the analyses know.
-fn inline_tape_helpers(clone: Value, keep: &[Value]) {
-    let is_helper = |g: &Value| g.name().starts_with("ferment.tape.");
-    let mut callees: Vec<Value> = Vec::new();
-    for inst in clone.instructions().into_iter().filter(|i| i.is_call()) {
-        if let Some(g) = inst.called_function().filter(|g| !g.is_declaration()) {
-            if !callees.contains(&g) {
-                callees.push(g);
+/// In a derivative that is differentiated again (forward-over-reverse,
+/// nested reverse), calls of ferment's tape-cache helpers become the
+/// `realloc` and `free` they stand for: `take(old, n)` is `realloc(old, n)`
+/// (a block of at least `n` bytes keeping old's contents; which block the
+/// cache hands out is no part of its meaning) and `release(p)` is `free(p)`.
+/// Differentiated as themselves (inlined), the cache's slots would get
+/// shadow slots of their own, which could not stay paired with the primal
+/// slots: a forward derivative clears shadow globals before each call (the
+/// next call then took a kept tape block whose shadow was null), and a
+/// plain derivative in the same thread takes and keeps blocks without
+/// shadows. As `realloc`/`free`, the shadow of a tape block is a block of
+/// its own, grown and freed beside it.
+fn tape_helpers_as_libc(clone: Value) {
+    let module = clone.global_parent();
+    let ctx = module.context();
+    let (ptr, i64t) = (ferment_ir::Type::ptr(ctx), ferment_ir::Type::int(ctx, 64));
+    let b = Builder::new(module);
+    for call in clone.instructions().into_iter().filter(|i| i.is_call()) {
+        let Some(name) = call.called_function().map(|g| g.name()) else {
+            continue;
+        };
+        let args = call.call_args();
+        b.before(call);
+        let new = match name.as_str() {
+            "ferment.tape.take" => {
+                let realloc = crate::reverse::tape::declare(module, "realloc", ptr, &[ptr, i64t]);
+                b.call_fn(realloc, &args)
             }
+            "ferment.tape.release" => {
+                let free = crate::reverse::tape::declare(
+                    module,
+                    "free",
+                    ferment_ir::Type::void(ctx),
+                    &[ptr],
+                );
+                b.call_fn(free, &args)
+            }
+            _ => continue,
+        };
+        if !call.ty().is_void() {
+            call.replace_all_uses_with(new);
         }
+        call.erase();
     }
-    if !callees.iter().any(is_helper) {
-        return;
-    }
-    let others: Vec<Value> = callees
+}
+
+/// The tape-cache helpers of a derivative inlined into `clone`, which stay
+/// calls (see [`tape_helpers_as_libc`]).
+fn tape_helpers(module: ferment_ir::Module) -> Vec<Value> {
+    ["ferment.tape.take", "ferment.tape.release"]
         .into_iter()
-        .filter(|g| !is_helper(g))
-        .chain(keep.iter().copied())
-        .collect();
-    shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &others);
+        .filter_map(|n| module.function(n))
+        .collect()
 }
 
 /// Clones `function` as `name` and canonicalizes it.
@@ -55,12 +84,11 @@ pub fn canonical_copy(
     // branch of an `if()` clause), so `openmp::canonicalize` finds them.
     let mut keep = keep.to_vec();
     keep.extend(crate::openmp::forked_regions(function.global_parent()));
+    keep.extend(tape_helpers(function.global_parent()));
     let keep = &keep[..];
     if options.inline_callees != 0 {
         hoist_reading_calls(clone, keep)?;
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
-    } else {
-        inline_tape_helpers(clone, keep);
     }
     // Calls through function pointers become direct calls of their possible
     // targets. The first time, the targets' bodies are inlined (which may
@@ -92,6 +120,7 @@ pub fn canonical_copy(
     {
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
+    tape_helpers_as_libc(clone);
     split_invoke_edges(clone);
     return_aggregates_through_memory(clone, &kept);
     keep_stack_scopes_alive(clone);
@@ -571,6 +600,17 @@ pub fn simplify_after_dropped_writes(f: Value) -> Result<()> {
     })
 }
 
+/// Loops unswitched on an invariant adjoint's zero test (see
+/// `shim::unswitch_zero_adjoints`), then the zero side folded away: adding
+/// zero into shadow memory stores the loaded value back, and the loop left
+/// with nothing to do is deleted.
+const UNSWITCH_ZERO_ADJOINTS: &str = "loop-mssa(licm,simple-loop-unswitch<nontrivial>),instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa,loop(indvars,loop-deletion),simplifycfg";
+
+/// The loop cost up to which a derivative loop is unswitched on a zero
+/// adjoint (LLVM's default is 50: a reverse loop over a primal loop that the
+/// host unrolled 8 times costs a few hundred).
+const UNSWITCH_ZERO_THRESHOLD: i32 = 600;
+
 /// Simplifies a generated derivative; at `opt_level` 1+ also prepares its
 /// loops for the vectorizer.
 pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
@@ -589,6 +629,15 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
         {
             let _t = crate::timing::scope("derivative loop preparation pipeline (LLVM)");
             run(PREPARE_LOOPS)?;
+        }
+        {
+            let _t = crate::timing::scope("zero-adjoint loop unswitching (LLVM)");
+            shim::unswitch_zero_adjoints(f, UNSWITCH_ZERO_ADJOINTS, UNSWITCH_ZERO_THRESHOLD)
+                .map_err(|e| {
+                    Error::new(format!(
+                        "internal error: derivative simplification pipeline: {e}"
+                    ))
+                })?;
         }
         let _t = crate::timing::scope("store sinking and zero-adjoint guards");
         shim::sink_stores(f);

@@ -459,6 +459,22 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.activity.rename(*old, *new);
         }
         self.shadows = std::iter::once(shadows).chain(others).collect();
+        if !split {
+            let mut shadow_loads = HashMap::new();
+            for sh in &self.shadows {
+                for inst in reachable.iter().flat_map(|b| b.instructions()) {
+                    if inst.opcode() != Opcode::LLVMLoad || !inst.ty().is_pointer() {
+                        continue;
+                    }
+                    if let Some(s) = sh.get(inst).filter(|s| {
+                        *s != inst && s.is_instruction() && s.opcode() == Opcode::LLVMLoad
+                    }) {
+                        shadow_loads.insert(s, inst);
+                    }
+                }
+            }
+            self.tape.set_shadow_loads(shadow_loads);
+        }
         for site in sites {
             if let Some(r) = site.result {
                 self.call_results.insert(r);

@@ -96,6 +96,13 @@ extern "C" {
         len: usize,
     ) -> c_int;
     fn ferment_verify_function(f: LLVMValueRef, err: *mut c_char, len: usize) -> c_int;
+    fn ferment_unswitch_zero_adjoints(
+        f: LLVMValueRef,
+        pipeline: *const c_char,
+        threshold: c_int,
+        err: *mut c_char,
+        len: usize,
+    ) -> c_int;
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
@@ -133,6 +140,24 @@ pub fn clone_function(f: Value, name: &str) -> Value {
 pub fn inline_calls(f: Value, max_insts: u32, keep: &[Value]) -> u32 {
     let mut raw: Vec<LLVMValueRef> = keep.iter().map(|v| v.0).collect();
     unsafe { ferment_inline_calls(f.0, max_insts, raw.as_mut_ptr(), raw.len() as c_uint) }
+}
+
+/// Runs `pipeline` on `f` with LLVM's `-unswitch-threshold` raised to
+/// `threshold`, when some loop of `f` tests a loop-invariant value against
+/// zero (see the shim); `Ok(false)` when it did not run.
+pub fn unswitch_zero_adjoints(f: Value, pipeline: &str, threshold: i32) -> Result<bool, String> {
+    let p = cstring(pipeline);
+    let mut buf = vec![0 as c_char; 4096];
+    let rc = unsafe {
+        ferment_unswitch_zero_adjoints(f.0, p.as_ptr(), threshold, buf.as_mut_ptr(), buf.len())
+    };
+    match rc {
+        0 => Ok(true),
+        -1 => Ok(false),
+        _ => Err(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()),
+    }
 }
 
 /// Runs a textual function pipeline on `f`.

@@ -85,7 +85,8 @@ cl::opt<bool> OptNoLaneOrder(
 cl::opt<bool> OptNoGuardZero(
     "ferment-no-guard-zero", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep accumulations of adjoints that are zero on one "
-             "side of a branch unconditional (ablation)"));
+             "side of a branch, and loops scaled by an adjoint that may be "
+             "zero, unconditional (ablation)"));
 cl::opt<bool> OptCheck(
     "ferment-check", cl::init(false), cl::Hidden,
     cl::desc("ferment: each derivative checks itself once at run time against "
@@ -785,6 +786,57 @@ extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
   }
   FPM.run(*F, FAM);
   return 0;
+}
+
+// Whether some loop of F tests a value defined outside it against zero
+// (`fcmp oeq|une X, 0.0`): the reverse sweep multiplies a partial by an
+// adjoint as `A == 0 ? 0 : A * p`, so that test in a loop is an adjoint
+// the loop's work scales and that may be zero on the whole loop.
+static bool hasInvariantZeroTest(Function &F) {
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  for (Loop *L : LI.getLoopsInPreorder())
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB) {
+        auto *C = dyn_cast<FCmpInst>(&I);
+        if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
+                   C->getPredicate() != FCmpInst::FCMP_UNE))
+          continue;
+        auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
+        if (Z && Z->isZero() && L->isLoopInvariant(C->getOperand(0)))
+          return true;
+      }
+  return false;
+}
+
+// Derivative loops whose work an invariant adjoint scales (a reverse loop
+// fed by the adjoint of a `min`/`max` selection: zero for every candidate
+// but the chosen one) are unswitched on that adjoint's zero test: on the
+// zero side each accumulation adds zero, which the pipeline after it folds
+// away with the loop, so the reverse sweep skips the loop. LLVM's
+// non-trivial unswitching stops at a loop cost of `-unswitch-threshold`
+// (50), which a reverse loop over an unrolled primal loop exceeds: the
+// threshold is raised to `Threshold` (unless already higher) while
+// `Pipeline` runs on F, and restored after. Returns -1 when nothing ran
+// (also under `-ferment-no-guard-zero`), else the pipeline's status.
+extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
+                                              const char *Pipeline,
+                                              int Threshold, char *Err,
+                                              size_t ErrLen) {
+  Function *F = unwrap<Function>(FV);
+  if (OptNoGuardZero || !hasInvariantZeroTest(*F))
+    return -1;
+  auto &Opts = cl::getRegisteredOptions();
+  auto It = Opts.find("unswitch-threshold");
+  auto *T = It == Opts.end() ? nullptr
+                             : static_cast<cl::opt<int> *>(It->second);
+  int Old = T ? T->getValue() : 0;
+  if (T && Old < Threshold)
+    T->setValue(Threshold);
+  int R = ferment_run_function_pipeline(FV, Pipeline, Err, ErrLen);
+  if (T)
+    T->setValue(Old);
+  return R;
 }
 
 // Moves every simple store down its block, past the instructions after it

@@ -28,7 +28,10 @@ impl Tape {
             if gpu_local {
                 let rows = (GPU_LOCAL_TAPE_BYTES / stride).max(1);
                 let fe = &self.frame.fwd_entry;
-                let arr = Type::array(Type::int(self.module.context(), 64), rows * stride / 8);
+                let arr = Type::array(
+                    Type::int(self.module.context(), 64),
+                    (rows * stride).div_ceil(8),
+                );
                 let local = fe.alloca(arr, "tape.local");
                 fe.store(local, buf.fwd);
                 fe.store(fe.const_int(i64t, rows as i64), lt.cap.fwd);

@@ -153,6 +153,9 @@ pub struct Tape {
     /// which that instance's base is read.
     instance_entries: Vec<(LoopId, Value)>,
     rereads: Option<Rereads>,
+    /// Combined shape: pointer loads of the forward sweep from shadow memory,
+    /// each with the primal load it shadows (see [`Tape::set_shadow_loads`]).
+    shadow_loads: HashMap<Value, Value>,
     /// Split mode: frame fields the reverse function reads, each read once
     /// at its entry ([`Tape::frame_read`]).
     frame_reads: HashMap<Value, Value>,
@@ -317,6 +320,7 @@ impl Tape {
             bases: HashMap::new(),
             instance_entries: Vec::new(),
             rereads: None,
+            shadow_loads: HashMap::new(),
             frame_reads: HashMap::new(),
             paired: hashbrown::HashSet::new(),
             idom: None,
@@ -784,13 +788,15 @@ impl Tape {
 impl LoopTape {
     /// Bytes per row: a power of two up to 64, then whole 32-byte units
     /// (no field is more than 8-aligned, and a power of two no smaller than
-    /// the row is a multiple of every field's alignment). Rows of fewer
-    /// than 8 bytes (the branch bits of a running maximum) stay that small
-    /// rather than fill 8 bytes per iteration. A
+    /// the row is a multiple of every field's alignment). A
     /// vectorized loop reads its rows as an interleaved group of `stride / 8`
     /// members, which de-interleaves cheaply for powers of two (three
     /// doubles per row read back as 24-byte rows cost gmm's reverse sweep
-    /// twice the time of 32-byte rows).
+    /// twice the time of 32-byte rows). A row of less than 8 bytes (only
+    /// comparisons and small integers: the branch bits of a running
+    /// maximum, a `min` over clusters tapes one byte per point and cluster)
+    /// is the next power of two of its bytes rather than 8 bytes per
+    /// iteration.
     fn stride(&self) -> u64 {
         if self.row < 8 {
             return self.row.max(1).next_power_of_two();

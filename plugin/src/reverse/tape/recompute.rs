@@ -20,8 +20,7 @@ impl Tape {
             // Memory the function never writes still holds the same value
             // in the reverse sweep: read it again instead of taping it.
             let p = v.operand(0);
-            let unchanged = self.rereads.as_ref().is_some_and(|r| r.safe(v));
-            if unchanged {
+            if self.unchanged_load(v) {
                 return depth > 0 && self.recomputable_operand(loops, v, p, depth - 1);
             }
             return depth > 0
@@ -223,6 +222,34 @@ impl Tape {
         self.rereads = Some(r);
     }
 
+    /// Combined shape: the forward sweep's loads of pointers from shadow
+    /// memory (the shadow of a loaded pointer: a `std::vector`'s shadow
+    /// buffer read from the shadow vector object), each with its primal
+    /// load. Such a load reads the same value again in the reverse sweep
+    /// when nothing overwrites the primal location after the primal load:
+    /// the forward sweep writes pointers into shadow memory only where the
+    /// primal writes the pointer beside them, and the reverse sweep's own
+    /// writes (adjoint accumulations and clearings) go to float memory, or
+    /// undo primal writes that come after the load. Read again, it costs
+    /// no tape row per iteration (at -O0, where nothing hoists the load
+    /// out of loops, one pointer per innermost iteration).
+    pub fn set_shadow_loads(&mut self, loads: HashMap<Value, Value>) {
+        self.shadow_loads = loads;
+    }
+
+    /// Whether the reverse sweep may read load `v` again: it reads memory
+    /// nothing overwrites afterwards, or it is the shadow of such a load.
+    pub(super) fn unchanged_load(&self, v: Value) -> bool {
+        let Some(r) = self.rereads.as_ref() else {
+            return false;
+        };
+        r.safe(v)
+            || self
+                .shadow_loads
+                .get(&v)
+                .is_some_and(|&p| v.ty().is_pointer() && r.safe(p))
+    }
+
     /// Combined shape: the heap allocations whose frees move to the reverse
     /// sweep, with those frees (see `rereads.rs`).
     pub fn deferred_frees(&self) -> HashMap<Value, Vec<Value>> {
@@ -266,7 +293,7 @@ impl Tape {
         if let Some(sh) = self.shifted(loops, v, RECOMPUTE_DEPTH) {
             return self.recompute_shifted(loops, b, sh);
         }
-        if v.opcode() == Opcode::LLVMLoad && !self.rereads.as_ref().is_some_and(|r| r.safe(v)) {
+        if v.opcode() == Opcode::LLVMLoad && !self.unchanged_load(v) {
             if let Some(fw) = self.forwarded(loops, v, RECOMPUTE_DEPTH) {
                 let mut memo = HashMap::new();
                 return self.forward_clone(loops, b, fw, fw.value, &mut memo);
