@@ -8,6 +8,7 @@ pub mod loops;
 pub mod lower;
 pub mod printer;
 pub mod request;
+mod runtime_activity;
 pub mod validate;
 mod vectorized;
 
@@ -663,6 +664,18 @@ fn materialize_sret(module: Module, req: &mut request::Request) {
 }
 
 fn lower_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
+    let every = ctx.options.runtime_activity != 0;
+    let module = ctx.module;
+    if let Some(done) =
+        runtime_activity::lower(module, req, every, &mut |r| lower_fixed_request(ctx, r))
+    {
+        return done;
+    }
+    lower_fixed_request(ctx, req)
+}
+
+/// [`lower_request`] with every argument's activity as the call gives it.
+fn lower_fixed_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
     if req.width > 1 {
         return batch::lower(ctx, req);
     }

@@ -146,6 +146,10 @@ pub struct Request {
     /// the call returns the struct the derivative wrote to the primal
     /// buffer, then the derivatives.
     pub sret_primal: bool,
+    /// `enzyme_runtime_activity`: a duplicated pointer whose shadow is its
+    /// primal pointer at run time is inactive (Enzyme's runtime activity;
+    /// see [`super::runtime_activity`]).
+    pub runtime_activity: bool,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -505,6 +509,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         log_loads: entry == "__enzyme_fwdsplit",
         sret_seed: None,
         sret_primal: false,
+        runtime_activity: false,
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
         let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
@@ -803,9 +808,10 @@ impl Parser<'_> {
                 *no_primal = true;
             }
             "enzyme_nofree" => req.nofree = true,
-            // Promises about memory and activity that only help Enzyme cache
-            // less: ferment tapes what it needs regardless.
-            "enzyme_not_overwritten" | "enzyme_runtime_activity" | "enzyme_nocache" => {}
+            // Promises about memory that only help Enzyme cache less:
+            // ferment tapes what it needs regardless.
+            "enzyme_not_overwritten" | "enzyme_nocache" => {}
+            "enzyme_runtime_activity" => req.runtime_activity = true,
             "enzyme_allocated" | "enzyme_tape" => {
                 if part != Part::Augmented && part != Part::Reverse && !req.fwdsplit {
                     return Err(call_error(
