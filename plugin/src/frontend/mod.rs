@@ -782,8 +782,22 @@ fn lower_fixed_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
     if req.width > 1 {
         return batch::lower(ctx, req);
     }
-    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(req.call))?;
-    lower::lower_call(ctx.module, req, derivative)
+    match ctx.get(&req.key()) {
+        Ok(derivative) => lower::lower_call(ctx.module, req, derivative),
+        Err(e) => {
+            // Split mode of a function returning a pointer without a shadow
+            // (into constant memory): the pair without the return's shadow.
+            let ret = req.function.global_value_type().fn_return();
+            if req.return_active && ret.is_pointer() {
+                let mut plain = req.clone();
+                plain.return_active = false;
+                if let Ok(derivative) = ctx.get(&plain.key()) {
+                    return lower::lower_call(ctx.module, &plain, derivative);
+                }
+            }
+            Err(e.or_at(req.call))
+        }
+    }
 }
 
 /// A constant function passed for a parameter (`enzyme_const, g`): the

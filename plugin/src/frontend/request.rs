@@ -1150,6 +1150,18 @@ impl Parser<'_> {
         // returned by value): its tangent, or its seed, has the same type.
         let float_ret = ret_ty.is_fp_value();
         req.return_active = float_ret && !const_return;
+        // Split mode of a function returning a pointer: the augmented
+        // forward sweep also returns the pointer's shadow (Enzyme's
+        // `{tape, primal, shadow}`), through which the caller seeds the
+        // reverse sweep; both halves share that derivative.
+        if matches!(part, Part::Augmented | Part::Reverse)
+            && mode == Mode::Reverse
+            && ret_ty.is_pointer()
+            && !const_return
+            && req.width <= 1
+        {
+            req.return_active = true;
+        }
         if mode == Mode::Forward && dup_return && !no_primal {
             req.return_primal = true;
         }
@@ -1167,11 +1179,9 @@ impl Parser<'_> {
                     _ => leaf_count(v.ty()).or(v.ty().is_integer().then_some(1)),
                 })
                 .sum();
-            let per_lane = if req.return_active {
-                leaf_count(ret_ty)
-            } else {
-                Some(0)
-            };
+            // (a returned pointer's adjoint comes through its shadow)
+            let seeded = req.return_active && !ret_ty.is_pointer();
+            let per_lane = if seeded { leaf_count(ret_ty) } else { Some(0) };
             let width = u64::from(req.width.max(1));
             let fits = match per_lane {
                 Some(0) => given == 0,
@@ -1179,7 +1189,7 @@ impl Parser<'_> {
                 None => false,
             };
             if !fits {
-                let what = match (req.return_active, req.width) {
+                let what = match (seeded, req.width) {
                     (false, _) => String::new(),
                     (true, w) if w <= 1 => "the adjoint of the return value, then ".into(),
                     (true, w) => format!(
@@ -1191,12 +1201,12 @@ impl Parser<'_> {
                     entry,
                     format!(
                         "expected {} more argument(s) after the arguments of '{fname}' ({what}{}), found {}",
-                        usize::from(req.return_active) * (req.width.max(1) as usize) + tape,
+                        usize::from(seeded) * (req.width.max(1) as usize) + tape,
                         if tape == 1 { "the tape returned by __enzyme_augmentfwd" } else { "the tape is passed with enzyme_tape" },
                         req.trailing.len()
                     ),
                 )
-                .hint(if req.return_active {
+                .hint(if seeded {
                     "the reverse sweep of a function with a floating-point result needs the result's adjoint (the seed, e.g. 1.0; 0.0 to differentiate only through the arguments' shadows), passed by value before the tape; from Fortran, declare it in the interface as `real(c_double), value :: dret`"
                 } else {
                     "pass the arguments as for __enzyme_autodiff, then the tape"
