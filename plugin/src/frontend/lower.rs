@@ -538,6 +538,11 @@ pub(super) fn fit_call_results(
     outputs: &[Value],
 ) -> Result<Option<Value>> {
     let ret_ty = call.ty();
+    if sret.is_none() && !call.has_uses() {
+        // Nothing reads the result (a pointer's shadow the caller ignores,
+        // declared as whatever type).
+        return Ok(None);
+    }
     if let Some(sret) = sret {
         let tys: Vec<Type> = outputs.iter().map(|o| o.ty()).collect();
         let (offsets, _, _) = c_layout(module, &tys);

@@ -1154,8 +1154,11 @@ impl Parser<'_> {
         // forward sweep also returns the pointer's shadow (Enzyme's
         // `{tape, primal, shadow}`), through which the caller seeds the
         // reverse sweep; both halves share that derivative.
-        if matches!(part, Part::Augmented | Part::Reverse)
-            && mode == Mode::Reverse
+        // Forward mode of a function returning a pointer likewise returns
+        // the pointer's shadow (with `enzyme_primal_return`, after the
+        // primal).
+        if (matches!(part, Part::Augmented | Part::Reverse) || mode == Mode::Forward)
+            && !req.fwdsplit
             && ret_ty.is_pointer()
             && !const_return
             && req.width <= 1
