@@ -28,6 +28,8 @@ fn candidates(req: &Request) -> Vec<usize> {
     req.args
         .iter()
         .enumerate()
+        // (a struct result's buffers, which ferment provides: never equal)
+        .filter(|(i, _)| !(*i == 0 && req.sret_result.is_some()))
         .filter(|(_, a)| {
             a.activity.has_shadow()
                 && a.primal.ty().is_pointer()
