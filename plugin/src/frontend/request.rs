@@ -472,7 +472,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 describe_operand(fn_arg)
             ),
         )
-        .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x)")
+        .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x); for a function chosen at run time (a table of function pointers), make one call per function, e.g. in a switch over them")
     })?;
     let fname = function.name();
     if function.is_declaration() {
