@@ -122,6 +122,7 @@ pub fn canonical_copy(
     }
     tape_helpers_as_libc(clone);
     split_invoke_edges(clone);
+    address_thread_locals_directly(clone);
     return_aggregates_through_memory(clone, &kept);
     keep_stack_scopes_alive(clone);
     crate::complex::lower_complex_calls(clone);
@@ -152,6 +153,28 @@ pub fn canonical_copy(
         eprintln!("{}", clone.describe());
     }
     Ok(clone)
+}
+
+/// `llvm.threadlocal.address(@g)` (clang's way of taking the address of a
+/// `_Thread_local`/`thread_local` variable, at -O0 on every access) becomes
+/// `@g` itself, which in IR also denotes the calling thread's instance: the
+/// analyses then see the global (its shadow is thread-local too, see
+/// [`crate::shadow`]) instead of an unknown call.
+fn address_thread_locals_directly(f: Value) {
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && !i.is_invoke()
+                && i.called_function()
+                    .is_some_and(|c| c.name().starts_with("llvm.threadlocal.address"))
+        })
+        .collect();
+    for call in calls {
+        call.replace_all_uses_with(call.operand(0));
+        call.erase();
+    }
 }
 
 /// Calls left in the copy that return an aggregate holding pointers or

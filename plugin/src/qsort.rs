@@ -7,6 +7,8 @@
 //! into that order with `memcpy`. Once inlined, the comparisons are integer
 //! work with no derivative (Enzyme's semantics: the permutation is
 //! inactive) and the moves are copies differentiated like any other.
+//! `bsearch` goes to `ferment.bsearch` the same way: once inlined, the
+//! pointer it returns is `base` plus an offset, whose shadow follows.
 
 use crate::error::{Error, Result};
 use ferment_ir::{Module, Value};
@@ -14,10 +16,16 @@ use ferment_ir::{Module, Value};
 const RUNTIME: &str = include_str!("qsort/runtime.ll");
 
 /// `(library name, stand-in, parameter count)`.
-const SORTS: [(&str, &str, usize); 2] = [
+const SORTS: [(&str, &str, usize); 3] = [
     ("qsort", "ferment.qsort", 4),
     ("qsort_r", "ferment.qsort_r", 5),
+    ("bsearch", "ferment.bsearch", 5),
 ];
+
+/// Whether `name` is one of the run time's functions.
+fn is_runtime_function(name: &str) -> bool {
+    name.starts_with("ferment.qsort") || name == "ferment.bsearch"
+}
 
 /// Points the calls of `qsort`/`qsort_r` in `f` at ferment's sort; true
 /// when there were any.
@@ -36,16 +44,26 @@ pub fn lower(f: Value) -> Result<bool> {
         let Some(&(_, stand_in, n)) = SORTS.iter().find(|(lib, _, _)| *lib == name) else {
             continue;
         };
-        // The C prototype: (ptr, size_t, size_t, ptr[, ptr]) returning void.
+        // The C prototypes: qsort (ptr, size_t, size_t, ptr[, ptr]) returning
+        // void; bsearch (ptr, ptr, size_t, size_t, ptr) returning ptr.
         let ty = callee.global_value_type();
         let params = ty.fn_params();
         let fits = callee.is_declaration()
-            && ty.fn_return().is_void()
             && params.len() == n
-            && params[0].is_pointer()
-            && params[1].is_integer()
-            && params[2].is_integer()
-            && params[3].is_pointer();
+            && if name == "bsearch" {
+                ty.fn_return().is_pointer()
+                    && params[0].is_pointer()
+                    && params[1].is_pointer()
+                    && params[2].is_integer()
+                    && params[3].is_integer()
+                    && params[4].is_pointer()
+            } else {
+                ty.fn_return().is_void()
+                    && params[0].is_pointer()
+                    && params[1].is_integer()
+                    && params[2].is_integer()
+                    && params[3].is_pointer()
+            };
         if fits {
             calls.push((inst, stand_in));
         }
@@ -84,7 +102,7 @@ fn link(module: Module, at: Value) -> Result<()> {
         )
     })?;
     for f in module.functions() {
-        if f.name().starts_with("ferment.qsort") && !f.is_declaration() {
+        if is_runtime_function(&f.name()) && !f.is_declaration() {
             f.set_internal();
         }
     }
@@ -98,9 +116,7 @@ pub fn remove_unused(module: Module) {
         let dead: Vec<Value> = module
             .functions()
             .into_iter()
-            .filter(|f| {
-                f.name().starts_with("ferment.qsort") && !f.is_declaration() && !f.has_uses()
-            })
+            .filter(|f| is_runtime_function(&f.name()) && !f.is_declaration() && !f.has_uses())
             .collect();
         if dead.is_empty() {
             return;

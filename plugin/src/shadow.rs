@@ -194,7 +194,13 @@ fn shadow_global(module: Module, g: Value, lane: usize) -> Value {
         return existing;
     }
     let ty = g.global_value_type();
-    module.add_zeroed_global(&name, ty)
+    let shadow = module.add_zeroed_global(&name, ty);
+    // A thread-local variable's shadow is per thread too.
+    unsafe {
+        let mode = llvm_sys::core::LLVMGetThreadLocalMode(g.0);
+        llvm_sys::core::LLVMSetThreadLocalMode(shadow.0, mode);
+    }
+    shadow
 }
 
 /// The user's shadow of `g` (`!enzyme_shadow !{ptr @dg}`), checked: a

@@ -145,7 +145,9 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
                     .pop()
                     .ok_or_else(|| Error::at(call, "missing the tape argument"))?,
             };
-            if req.return_active {
+            // (a returned pointer's adjoint is in its shadow's memory)
+            let ret_ptr = req.function.global_value_type().fn_return().is_pointer();
+            if req.return_active && !ret_ptr {
                 for d in return_adjoints(&b, req, &trailing, &req.trailing_byval, call)? {
                     let t = rparams[args.len()];
                     args.push(convert(&b, d, t, call, "adjoint of the return value")?);
@@ -187,6 +189,9 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         let tape = outputs.remove(0);
         b.store(tape, p);
     }
+    if req.part == Part::Augmented && req.function.global_value_type().fn_return().is_pointer() {
+        fit_returned_shadow(module, req, &mut outputs)?;
+    }
     if req.part == Part::Whole
         && crate::selfcheck::ENABLED.load(std::sync::atomic::Ordering::Relaxed)
     {
@@ -198,6 +203,46 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     }
     finish_replacement(&b, call);
     remove_dead_markers(req);
+    Ok(())
+}
+
+/// `__enzyme_augmentfwd` of a function returning a pointer gives `{tape,
+/// primal, shadow}` (Enzyme's layout; `outputs` without the tape when it
+/// went to `enzyme_tape` memory). A result declared without room for the
+/// shadow gets the rest; one with room for it where the derivative has no
+/// shadow (the pointer points into memory without one) is an error, never
+/// an unset field.
+fn fit_returned_shadow(module: Module, req: &Request, outputs: &mut Vec<Value>) -> Result<()> {
+    let call = req.call;
+    let declared = match req.sret {
+        Some(_) => call
+            .called_function()
+            .and_then(|f| f.param_type_attribute(0, "sret"))
+            .map(|t| module.alloc_size(t)),
+        None if call.ty().is_void() => Some(0),
+        None => Some(module.alloc_size(call.ty())),
+    };
+    let Some(declared) = declared else {
+        return Ok(());
+    };
+    let size = |o: &[Value]| {
+        let tys: Vec<Type> = o.iter().map(|v| v.ty()).collect();
+        c_layout(module, &tys).1
+    };
+    if req.return_active && declared < size(outputs) && !outputs.is_empty() {
+        outputs.pop();
+    }
+    if !req.return_active && declared > size(outputs) {
+        return Err(Error::at(
+            call,
+            format!(
+                "the result declared for __enzyme_augmentfwd has {declared} bytes, but the augmented forward pass of '{}' gives {} (the tape and the primal pointer): the pointer it returns has no shadow",
+                req.function.name(),
+                size(outputs)
+            ),
+        )
+        .hint("declare the result as `struct { void *tape; T *primal; }`, or return a pointer into memory passed with enzyme_dup"));
+    }
     Ok(())
 }
 
@@ -493,6 +538,11 @@ pub(super) fn fit_call_results(
     outputs: &[Value],
 ) -> Result<Option<Value>> {
     let ret_ty = call.ty();
+    if sret.is_none() && !call.has_uses() {
+        // Nothing reads the result (a pointer's shadow the caller ignores,
+        // declared as whatever type).
+        return Ok(None);
+    }
     if let Some(sret) = sret {
         let tys: Vec<Type> = outputs.iter().map(|o| o.ty()).collect();
         let (offsets, _, _) = c_layout(module, &tys);

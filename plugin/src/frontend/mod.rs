@@ -8,6 +8,7 @@ pub mod loops;
 pub mod lower;
 pub mod printer;
 pub mod request;
+mod runtime_activity;
 pub mod validate;
 mod vectorized;
 
@@ -188,6 +189,12 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
             }
         }
         outcome.changed = true;
+    }
+    outcome.changed |= promote_spilled_entry_points(module);
+    let escaped = escaped_entry_points(module);
+    if !escaped.is_empty() {
+        outcome.errors.extend(escaped);
+        return outcome;
     }
     outcome.changed |= promote_laundered_markers(module);
     outcome.changed |= fn_params::specialize_function_parameters(module);
@@ -409,6 +416,103 @@ fn promote_laundered_markers(module: Module) -> bool {
         promoted.push(f);
     }
     !promoted.is_empty()
+}
+
+/// The `__enzyme_*` entry points (declared functions) of `module`.
+fn entry_point_declarations(module: Module) -> Vec<Value> {
+    module
+        .functions()
+        .into_iter()
+        .filter(|f| f.is_declaration() && request::entry_kind(&f.name()).is_some())
+        .collect()
+}
+
+/// At -O0 an entry point called through a local function-pointer variable
+/// (`double (*grad)(void *, double) = (...)__enzyme_autodiff; grad(f, x)`)
+/// is stored to a stack slot and loaded back as the callee: the functions
+/// doing so get their slots promoted (SROA), which makes those calls
+/// direct. Says whether any was.
+fn promote_spilled_entry_points(module: Module) -> bool {
+    let mut promoted: Vec<Value> = Vec::new();
+    for entry in entry_point_declarations(module) {
+        for user in entry.users() {
+            let store = if user.is_instruction() {
+                user
+            } else {
+                // A cast of the function, stored.
+                match user.users().into_iter().find(|u| u.is_instruction()) {
+                    Some(u) => u,
+                    None => continue,
+                }
+            };
+            if store.opcode() != ferment_ir::Opcode::LLVMStore
+                || store.operand(0).strip_casts() != entry
+            {
+                continue;
+            }
+            let f = store.function_of();
+            if !promoted.contains(&f) {
+                let _ = crate::shim::run_function_pipeline(f, "sroa,early-cse,instsimplify");
+                promoted.push(f);
+            }
+        }
+    }
+    !promoted.is_empty()
+}
+
+/// Uses of an entry point other than calling it (its address stored in a
+/// table or a global, passed to another function): ferment cannot see
+/// which calls it makes, and the program would not link.
+fn escaped_entry_points(module: Module) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for entry in entry_point_declarations(module) {
+        let mut work: Vec<Value> = entry.users();
+        let mut seen = 0;
+        while let Some(u) = work.pop() {
+            seen += 1;
+            if seen > 10_000 {
+                break;
+            }
+            if !u.is_instruction() {
+                if u.is_global() && u.name().starts_with("llvm.") {
+                    continue;
+                }
+                if u.is_global() {
+                    let message = format!(
+                        "the address of Enzyme entry point '{}' is stored in the global '{}': ferment lowers direct calls of it only",
+                        entry.name(),
+                        u.name()
+                    );
+                    // Located at a use of the global where there is one.
+                    let error = match u.users().into_iter().find(|g| g.is_instruction()) {
+                        Some(at) => Error::at(at, message),
+                        None => Error::new(message),
+                    };
+                    errors.push(error.hint(
+                        "call the entry point directly (declare it with the prototype you need)",
+                    ));
+                    continue;
+                }
+                // A constant expression (cast) of the function: its uses.
+                work.extend(u.users());
+                continue;
+            }
+            if u.is_call() && u.called_operand().strip_casts() == entry {
+                continue;
+            }
+            errors.push(
+                Error::at(
+                    u,
+                    format!(
+                        "the address of Enzyme entry point '{}' is used other than by calling it (through a function pointer, a table or an argument): ferment lowers direct calls of it only",
+                        entry.name()
+                    ),
+                )
+                .hint("call the entry point directly (declare it with the prototype you need)"),
+            );
+        }
+    }
+    errors
 }
 
 /// Optimization merges AD calls made in the two arms of a branch into one
@@ -693,11 +797,37 @@ fn materialize_sret(module: Module, req: &mut request::Request) {
 }
 
 fn lower_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
+    let every = ctx.options.runtime_activity != 0;
+    let module = ctx.module;
+    if let Some(done) =
+        runtime_activity::lower(module, req, every, &mut |r| lower_fixed_request(ctx, r))
+    {
+        return done;
+    }
+    lower_fixed_request(ctx, req)
+}
+
+/// [`lower_request`] with every argument's activity as the call gives it.
+fn lower_fixed_request(ctx: &mut Ctx, req: &request::Request) -> Result<()> {
     if req.width > 1 {
         return batch::lower(ctx, req);
     }
-    let derivative = ctx.get(&req.key()).map_err(|e| e.or_at(req.call))?;
-    lower::lower_call(ctx.module, req, derivative)
+    match ctx.get(&req.key()) {
+        Ok(derivative) => lower::lower_call(ctx.module, req, derivative),
+        Err(e) => {
+            // Split mode of a function returning a pointer without a shadow
+            // (into constant memory): the pair without the return's shadow.
+            let ret = req.function.global_value_type().fn_return();
+            if req.return_active && ret.is_pointer() {
+                let mut plain = req.clone();
+                plain.return_active = false;
+                if let Ok(derivative) = ctx.get(&plain.key()) {
+                    return lower::lower_call(ctx.module, &plain, derivative);
+                }
+            }
+            Err(e.or_at(req.call))
+        }
+    }
 }
 
 /// A constant function passed for a parameter (`enzyme_const, g`): the

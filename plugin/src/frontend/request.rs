@@ -146,6 +146,10 @@ pub struct Request {
     /// the call returns the struct the derivative wrote to the primal
     /// buffer, then the derivatives.
     pub sret_primal: bool,
+    /// `enzyme_runtime_activity`: a duplicated pointer whose shadow is its
+    /// primal pointer at run time is inactive (Enzyme's runtime activity;
+    /// see [`super::runtime_activity`]).
+    pub runtime_activity: bool,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -468,7 +472,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
                 describe_operand(fn_arg)
             ),
         )
-        .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x)")
+        .hint("pass the function to differentiate itself, e.g. __enzyme_autodiff((void*)f, x); for a function chosen at run time (a table of function pointers), make one call per function, e.g. in a switch over them")
     })?;
     let fname = function.name();
     if function.is_declaration() {
@@ -505,6 +509,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         log_loads: entry == "__enzyme_fwdsplit",
         sret_seed: None,
         sret_primal: false,
+        runtime_activity: false,
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
         let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
@@ -803,9 +808,10 @@ impl Parser<'_> {
                 *no_primal = true;
             }
             "enzyme_nofree" => req.nofree = true,
-            // Promises about memory and activity that only help Enzyme cache
-            // less: ferment tapes what it needs regardless.
-            "enzyme_not_overwritten" | "enzyme_runtime_activity" | "enzyme_nocache" => {}
+            // Promises about memory that only help Enzyme cache less:
+            // ferment tapes what it needs regardless.
+            "enzyme_not_overwritten" | "enzyme_nocache" => {}
+            "enzyme_runtime_activity" => req.runtime_activity = true,
             "enzyme_allocated" | "enzyme_tape" => {
                 if part != Part::Augmented && part != Part::Reverse && !req.fwdsplit {
                     return Err(call_error(
@@ -1144,6 +1150,21 @@ impl Parser<'_> {
         // returned by value): its tangent, or its seed, has the same type.
         let float_ret = ret_ty.is_fp_value();
         req.return_active = float_ret && !const_return;
+        // Split mode of a function returning a pointer: the augmented
+        // forward sweep also returns the pointer's shadow (Enzyme's
+        // `{tape, primal, shadow}`), through which the caller seeds the
+        // reverse sweep; both halves share that derivative.
+        // Forward mode of a function returning a pointer likewise returns
+        // the pointer's shadow (with `enzyme_primal_return`, after the
+        // primal).
+        if (matches!(part, Part::Augmented | Part::Reverse) || mode == Mode::Forward)
+            && !req.fwdsplit
+            && ret_ty.is_pointer()
+            && !const_return
+            && req.width <= 1
+        {
+            req.return_active = true;
+        }
         if mode == Mode::Forward && dup_return && !no_primal {
             req.return_primal = true;
         }
@@ -1161,11 +1182,9 @@ impl Parser<'_> {
                     _ => leaf_count(v.ty()).or(v.ty().is_integer().then_some(1)),
                 })
                 .sum();
-            let per_lane = if req.return_active {
-                leaf_count(ret_ty)
-            } else {
-                Some(0)
-            };
+            // (a returned pointer's adjoint comes through its shadow)
+            let seeded = req.return_active && !ret_ty.is_pointer();
+            let per_lane = if seeded { leaf_count(ret_ty) } else { Some(0) };
             let width = u64::from(req.width.max(1));
             let fits = match per_lane {
                 Some(0) => given == 0,
@@ -1173,7 +1192,7 @@ impl Parser<'_> {
                 None => false,
             };
             if !fits {
-                let what = match (req.return_active, req.width) {
+                let what = match (seeded, req.width) {
                     (false, _) => String::new(),
                     (true, w) if w <= 1 => "the adjoint of the return value, then ".into(),
                     (true, w) => format!(
@@ -1185,12 +1204,12 @@ impl Parser<'_> {
                     entry,
                     format!(
                         "expected {} more argument(s) after the arguments of '{fname}' ({what}{}), found {}",
-                        usize::from(req.return_active) * (req.width.max(1) as usize) + tape,
+                        usize::from(seeded) * (req.width.max(1) as usize) + tape,
                         if tape == 1 { "the tape returned by __enzyme_augmentfwd" } else { "the tape is passed with enzyme_tape" },
                         req.trailing.len()
                     ),
                 )
-                .hint(if req.return_active {
+                .hint(if seeded {
                     "the reverse sweep of a function with a floating-point result needs the result's adjoint (the seed, e.g. 1.0; 0.0 to differentiate only through the arguments' shadows), passed by value before the tape; from Fortran, declare it in the interface as `real(c_double), value :: dret`"
                 } else {
                     "pass the arguments as for __enzyme_autodiff, then the tape"

@@ -70,3 +70,23 @@ void ferment_qsort_qsort(void *base, size_t n, size_t size, cmp_fn cmp) {
 void ferment_qsort_qsort_r(void *base, size_t n, size_t size, cmp_r_fn cmp, void *arg) {
   sort(base, n, size, 0, cmp, arg);
 }
+
+/* The library's bsearch, for the same reason: the pointer it returns points into `base`, so its
+ * shadow is the shadow of `base` at the same offset, which ferment sees once this is inlined
+ * (the comparisons carry no derivative). The same probes as glibc's, so the same element is
+ * found where several compare equal. */
+void *ferment_qsort_bsearch(const void *key, const void *base, size_t n, size_t size, cmp_fn cmp) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const char *p = (const char *)base + mid * size;
+    int c = cmp(key, p);
+    if (c < 0)
+      hi = mid;
+    else if (c > 0)
+      lo = mid + 1;
+    else
+      return (void *)p;
+  }
+  return 0;
+}

@@ -180,6 +180,47 @@ entry:
   ret void
 }
 
+; Function Attrs: nounwind
+define ptr @ferment.bsearch(ptr noundef %key, ptr noundef %base, i64 noundef %n, i64 noundef %size, ptr noundef readonly captures(none) %cmp) local_unnamed_addr #0 {
+entry:
+  br label %while.cond
+
+while.cond:                                       ; preds = %cleanup, %entry
+  %hi.0 = phi i64 [ %n, %entry ], [ %hi.2, %cleanup ]
+  %lo.0 = phi i64 [ 0, %entry ], [ %lo.2, %cleanup ]
+  %retval.0 = phi ptr [ undef, %entry ], [ %retval.1, %cleanup ]
+  %cmp1 = icmp ult i64 %lo.0, %hi.0
+  br i1 %cmp1, label %while.body, label %cleanup10
+
+while.body:                                       ; preds = %while.cond
+  %add = add i64 %lo.0, %hi.0
+  %div18 = lshr i64 %add, 1
+  %mul = mul i64 %div18, %size
+  %add.ptr = getelementptr inbounds nuw i8, ptr %base, i64 %mul
+  %call = tail call i32 %cmp(ptr noundef %key, ptr noundef %add.ptr) #8
+  %cmp2 = icmp slt i32 %call, 0
+  br i1 %cmp2, label %cleanup, label %if.else
+
+if.else:                                          ; preds = %while.body
+  %cmp3.not = icmp eq i32 %call, 0
+  br i1 %cmp3.not, label %cleanup, label %if.then4
+
+if.then4:                                         ; preds = %if.else
+  %add5 = add nuw i64 %div18, 1
+  br label %cleanup
+
+cleanup:                                          ; preds = %if.then4, %while.body, %if.else
+  %hi.2 = phi i64 [ %hi.0, %if.else ], [ %hi.0, %if.then4 ], [ %div18, %while.body ]
+  %lo.2 = phi i64 [ %lo.0, %if.else ], [ %add5, %if.then4 ], [ %lo.0, %while.body ]
+  %retval.1 = phi ptr [ %add.ptr, %if.else ], [ %retval.0, %if.then4 ], [ %retval.0, %while.body ]
+  %cond = phi i1 [ false, %if.else ], [ true, %if.then4 ], [ true, %while.body ]
+  br i1 %cond, label %while.cond, label %cleanup10
+
+cleanup10:                                        ; preds = %while.cond, %cleanup
+  %retval.2 = phi ptr [ %retval.1, %cleanup ], [ null, %while.cond ]
+  ret ptr %retval.2
+}
+
 ; Function Attrs: mustprogress nofree nounwind willreturn allockind("alloc,uninitialized") allocsize(0) memory(inaccessiblemem: readwrite)
 declare noalias noundef ptr @malloc(i64 noundef) local_unnamed_addr #1
 

@@ -49,6 +49,9 @@ pub struct Options {
     /// gives no snapshot count stores its state every K steps (0: every
     /// ceil(sqrt(n)) steps; `reverse::checkpoint`).
     pub checkpoint: c_int,
+    /// `-enzyme-runtime-activity`: every request behaves as if it carried
+    /// the `enzyme_runtime_activity` marker.
+    pub runtime_activity: c_int,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             restrict_params: 1,
             leaf_vectors: 0,
             checkpoint: 0,
+            runtime_activity: 0,
         }
     }
 }

@@ -105,9 +105,10 @@ cl::opt<bool> OptPrintType("enzyme-print-type", cl::init(false), cl::Hidden,
                            cl::desc("Enzyme compatibility flag"));
 cl::opt<bool> OptPrintActivity("enzyme-print-activity", cl::init(false),
                                cl::Hidden, cl::desc("Enzyme compatibility flag"));
-cl::opt<bool> OptRuntimeActivity("enzyme-runtime-activity", cl::init(false),
-                                 cl::Hidden,
-                                 cl::desc("Enzyme compatibility flag"));
+cl::opt<bool> OptRuntimeActivity(
+    "enzyme-runtime-activity", cl::init(false), cl::Hidden,
+    cl::desc("every request as if marked enzyme_runtime_activity: a "
+             "duplicated pointer whose shadow is its primal is inactive"));
 cl::opt<bool> OptAllUseful(
     "ferment-activity-all-useful", cl::init(false), cl::Hidden,
     cl::desc("ferment: treat every varied value as active (measures what "
@@ -190,6 +191,7 @@ struct FermentOptions {
   int restrict_params;
   int leaf_vectors;
   int checkpoint;
+  int runtime_activity;
 };
 
 static FermentOptions currentOptions() {
@@ -217,6 +219,7 @@ static FermentOptions currentOptions() {
   O.restrict_params = !OptNoRestrictParams;
   O.leaf_vectors = OptLeafVectors;
   O.checkpoint = OptCheckpoint;
+  O.runtime_activity = OptRuntimeActivity;
   return O;
 }
 
