@@ -671,6 +671,11 @@ impl Walk<'_> {
                         b.after(inst);
                         let sv = match s.of(&b, v) {
                             Some(sv) => sv,
+                            // A C++ virtual table (constant function
+                            // pointers, no derivative): it is its own
+                            // shadow, and the object's dispatch compares
+                            // the functions it holds.
+                            None if is_vtable(v) => v,
                             None => {
                                 self_shadow_memory.record(&layout, p);
                                 s.own_shadows.push(v);
@@ -890,7 +895,6 @@ fn check_mixed(
     // callees that do not know the pointer is its own shadow.
     let own_shadows_fresh = s.own_shadows.iter().all(|&p| {
         let objects = ferment_activity_analysis::underlying_objects(p);
-
         !objects.is_empty()
             && objects.iter().all(|o| {
                 o.is_null_constant()
@@ -970,6 +974,17 @@ fn check_mixed(
         }
     }
     Ok(())
+}
+
+/// Whether `p` points into a C++ virtual table (a constant `_ZTV` global).
+fn is_vtable(p: Value) -> bool {
+    let objects = ferment_activity_analysis::underlying_objects(p);
+    !objects.is_empty()
+        && objects.iter().all(|o| {
+            o.is_global()
+                && o.name().starts_with("_ZTV")
+                && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) != 0 }
+        })
 }
 
 /// Whether `v` calls libstdc++'s `std::basic_string<...>::_M_create`
