@@ -948,14 +948,22 @@ fn check_mixed(
                 }
                 // nor do integers copied or set through it (a string's
                 // characters, in its own buffer or on the heap)
-                Opcode::LLVMCall if integer_only_memory_call(module, types, u) => false,
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if integer_only_memory_call(module, types, u) =>
+                {
+                    false
+                }
                 // freeing it: the primal memory is freed; its shadow only
                 // where that is not the memory itself (forward mode)
-                Opcode::LLVMCall if is_free(&called_name(u)) => false,
+                Opcode::LLVMCall | Opcode::LLVMInvoke if is_free(&called_name(u)) => false,
                 // a call that only reads memory (`memcmp`, `strlen`)
                 // returning no float: what it returns is derived from the
                 // pointer, or an integer
-                Opcode::LLVMCall if reads_only(u) && !u.ty().scalar().is_fp_value() => true,
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if reads_only(u) && !u.ty().scalar().is_fp_value() =>
+                {
+                    true
+                }
                 _ => {
                     return Err(Error::at(
                         u,
@@ -1003,10 +1011,24 @@ fn called_name(call: Value) -> String {
 }
 
 /// Whether the call `inst` may only read memory (LLVM's `memory`
-/// attribute: no `mod` bit in any location).
+/// attribute: no `mod` bit in any location, or a known reader).
 fn reads_only(inst: Value) -> bool {
-    inst.call_memory_effects()
-        .is_some_and(|e| e & 0xAAAA_AAAA_AAAA_AAAA == 0)
+    // libstdc++'s hashing of a string's characters (declared without
+    // attributes) and C string functions
+    const READERS: [&str; 8] = [
+        "_ZSt11_Hash_bytesPKvmm",
+        "_ZSt15_Fnv_hash_bytesPKvmm",
+        "memcmp",
+        "bcmp",
+        "strlen",
+        "strcmp",
+        "strncmp",
+        "strchr",
+    ];
+    READERS.contains(&called_name(inst).as_str())
+        || inst
+            .call_memory_effects()
+            .is_some_and(|e| e & 0xAAAA_AAAA_AAAA_AAAA == 0)
 }
 
 /// Whether `inst` is a `memcpy`/`memmove`/`memset` of memory that type
