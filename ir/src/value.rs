@@ -372,6 +372,20 @@ impl Value {
             !a.is_null() && LLVMGetEnumAttributeValue(a) == 0
         }
     }
+    /// The `align` attribute of this call site's argument `i` (0-based),
+    /// or 1 where it has none.
+    pub fn call_arg_align(self, i: u32) -> u64 {
+        unsafe {
+            let name = "align";
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let a = LLVMGetCallSiteEnumAttribute(self.0, i + 1, kind);
+            if a.is_null() {
+                1
+            } else {
+                LLVMGetEnumAttributeValue(a).max(1)
+            }
+        }
+    }
     /// The encoded `memory` effects of this call site (2 bits per location,
     /// LLVM's `MemoryEffects`), the call site's and its callee's combined;
     /// `None` when neither carries the attribute (any effect).

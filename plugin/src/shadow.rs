@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::reverse::tape::declare;
 use ferment_activity_analysis::{allocation_kind, Activity, AllocKind};
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
+use ferment_type_analysis::BaseType;
 use hashbrown::{HashMap, HashSet};
 
 pub struct Shadows {
@@ -36,6 +37,10 @@ pub struct Shadows {
     /// may only be read through (see [`check_mixed`]). In the order found,
     /// so that which error is reported does not depend on hashing.
     mixed: OrderedSet,
+    /// The pointers without a shadow that stand for their own shadow in a
+    /// mixed pointer (phi and select inputs, pointers stored into shadowed
+    /// memory).
+    own_shadows: Vec<Value>,
 }
 
 /// A set of values that iterates in insertion order.
@@ -364,6 +369,7 @@ impl Walk<'_> {
             renamed: Vec::new(),
             reallocs: Vec::new(),
             mixed: OrderedSet::default(),
+            own_shadows: Vec::new(),
         };
         let b = Builder::new(module);
         let mut phis = Vec::new();
@@ -372,6 +378,11 @@ impl Walk<'_> {
         // or `None` for somewhere in the object.
         let layout = ferment_type_analysis::Layout::new(module);
         let mut self_shadow_memory = SelfShadowed::default();
+        // Forward mode: integer-only memory calls and the shadow call made
+        // for each.
+        let mut integer_copies: Vec<(Value, Value)> = Vec::new();
+        // Forward mode: frees and the free of the shadow made for each.
+        let mut shadow_frees: Vec<(Value, Value)> = Vec::new();
         // Mutable globals that hold active data get shadow globals, zeroed here.
         // (In order of first use, so the output does not depend on hashing.)
         let mut globals: Vec<(Value, Value)> = Vec::new();
@@ -666,8 +677,14 @@ impl Walk<'_> {
                         b.after(inst);
                         let sv = match s.of(&b, v) {
                             Some(sv) => sv,
+                            // A C++ virtual table (constant function
+                            // pointers, no derivative): it is its own
+                            // shadow, and the object's dispatch compares
+                            // the functions it holds.
+                            None if is_vtable(v) => v,
                             None => {
                                 self_shadow_memory.record(&layout, p);
+                                s.own_shadows.push(v);
                                 v
                             }
                         };
@@ -675,7 +692,15 @@ impl Walk<'_> {
                     }
                 }
                 if forward_mode {
+                    let next = inst.next_instruction();
                     forward_memory_call(&b, &s, inst)?;
+                    let made = inst.next_instruction();
+                    if made != next && integer_only_memory_call(module, types, inst) {
+                        integer_copies.extend(made.map(|m| (inst, m)));
+                    }
+                    if made != next && is_free(&called_name(inst)) {
+                        shadow_frees.extend(made.map(|m| (inst, m)));
+                    }
                 } else if let Some(types) = types {
                     reverse_mode_copy_pointers(module, &b, &s, types, inst);
                 }
@@ -700,7 +725,31 @@ impl Walk<'_> {
                 }
             }
         }
-        check_mixed(&mut s)?;
+        check_mixed(module, types, &layout, listed, &mut s)?;
+        // Integers copied or set through a pointer that may have no shadow
+        // (its shadow then being the memory itself): the shadow copy would
+        // overwrite primal data, and integers carry no derivative.
+        for (inst, made) in integer_copies {
+            if s.is_mixed(inst.call_args()[0]) {
+                made.erase();
+            }
+        }
+        // A free frees the shadow only where that is not the memory itself
+        // (a string's heap buffer, which has none, reached through a mixed
+        // pointer here or in a caller, which stored it in shadow memory).
+        // free(NULL) and operator delete(nullptr) do nothing; a user's
+        // deallocator is not known to accept null.
+        for (inst, made) in shadow_frees {
+            let name = called_name(inst);
+            let at = ferment_activity_analysis::freed_pointer_argument(&name);
+            let p = inst.call_args()[at];
+            if !name.starts_with(ferment_activity_analysis::FREE_LIKE_PREFIX) {
+                let sp = made.call_args()[at];
+                b.before(made);
+                let own = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, sp, p);
+                made.set_operand(at, b.select(own, b.zero(sp.ty()), sp));
+            }
+        }
         Ok(s)
     }
 }
@@ -813,6 +862,7 @@ impl Shadows {
             return Err(missing(merge, v));
         }
         self.mixed.insert(merge);
+        self.own_shadows.push(v);
         Ok(v)
     }
 }
@@ -823,7 +873,13 @@ impl Shadows {
 /// that may point into constant memory would need a shadow there (the
 /// stored derivative would be lost, or written into the constant data), so
 /// it is an error naming the merge.
-fn check_mixed(s: &mut Shadows) -> Result<()> {
+fn check_mixed(
+    module: Module,
+    types: Option<&ferment_type_analysis::FunctionTypes>,
+    layout: &ferment_type_analysis::Layout,
+    listed: &[Vec<Value>],
+    s: &mut Shadows,
+) -> Result<()> {
     if s.mixed.is_empty() {
         return Ok(());
     }
@@ -832,8 +888,52 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
     // first offending use found that way, the same on every compile.
     let mut work: std::collections::VecDeque<(Value, Value)> =
         s.mixed.order.iter().map(|&m| (m, m)).collect();
+    // Shadowed memory a mixed pointer was stored into (its shadow stored
+    // in the shadow memory, which there is the pointer itself where it has
+    // no shadow): pointers loaded back from it are mixed too.
+    let mut stored = SelfShadowed::default();
+    // Only where every pointer standing for its own shadow points into
+    // memory this function allocates (a string's heap buffer, from
+    // `_M_create`, an allocation wrapper): the activity
+    // analysis, which sees every store into it (callees included), gave it
+    // no shadow, so no derivative is written through it anywhere. Memory
+    // from outside (a constant argument or global) may be written by
+    // callees that do not know the pointer is its own shadow.
+    let own_shadows_fresh = s.own_shadows.iter().all(|&p| {
+        let objects = ferment_activity_analysis::underlying_objects(p);
+        !objects.is_empty()
+            && objects.iter().all(|o| {
+                o.is_null_constant()
+                    || ferment_activity_analysis::returns_fresh_memory(*o)
+                    || is_string_create(*o)
+                    || matches!(
+                        allocation_kind(*o),
+                        Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Stack)
+                    )
+            })
+    });
     while let Some((v, origin)) = work.pop_front() {
         for u in v.users() {
+            if u.is_instruction()
+                && u.opcode() == Opcode::LLVMStore
+                && u.operand(0) == v
+                && u.operand(1) != v
+                && s.map.contains_key(&u.operand(1))
+                && own_shadows_fresh
+            {
+                stored.record(layout, u.operand(1));
+                for &inst in listed.iter().flatten() {
+                    if inst.opcode() == Opcode::LLVMLoad
+                        && inst.ty().is_pointer()
+                        && s.map.contains_key(&inst)
+                        && stored.may_load(layout, inst.operand(0))
+                        && s.mixed.insert(inst)
+                    {
+                        work.push_back((inst, origin));
+                    }
+                }
+                continue;
+            }
             if !u.is_instruction() || shadows.contains(&u) {
                 continue;
             }
@@ -851,6 +951,24 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
                     if u.operand(1) == v && u.operand(0).ty().scalar().is_integer() =>
                 {
                     false
+                }
+                // nor do integers copied or set through it (a string's
+                // characters, in its own buffer or on the heap)
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if integer_only_memory_call(module, types, u) =>
+                {
+                    false
+                }
+                // freeing it: the primal memory is freed; its shadow only
+                // where that is not the memory itself (forward mode)
+                Opcode::LLVMCall | Opcode::LLVMInvoke if is_free(&called_name(u)) => false,
+                // a call that only reads memory (`memcmp`, `strlen`)
+                // returning no float: what it returns is derived from the
+                // pointer, or an integer
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if reads_only(u) && !u.ty().scalar().is_fp_value() =>
+                {
+                    true
                 }
                 _ => {
                     return Err(Error::at(
@@ -870,6 +988,100 @@ fn check_mixed(s: &mut Shadows) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `p` points into a C++ virtual table (a constant `_ZTV` global).
+fn is_vtable(p: Value) -> bool {
+    let objects = ferment_activity_analysis::underlying_objects(p);
+    !objects.is_empty()
+        && objects.iter().all(|o| {
+            o.is_global()
+                && o.name().starts_with("_ZTV")
+                && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) != 0 }
+        })
+}
+
+/// Whether `v` calls libstdc++'s `std::basic_string<...>::_M_create`
+/// (defined in the shared library): it returns a fresh heap buffer for
+/// the string's characters.
+fn is_string_create(v: Value) -> bool {
+    v.is_call() && {
+        let name = called_name(v);
+        name.starts_with("_ZNSt7__cxx1112basic_string") && name.contains("9_M_createE")
+    }
+}
+
+/// The name of the function `call` calls ("" for an indirect call).
+fn called_name(call: Value) -> String {
+    call.called_function().map(|f| f.name()).unwrap_or_default()
+}
+
+/// Whether the call `inst` may only read memory (LLVM's `memory`
+/// attribute: no `mod` bit in any location, or a known reader).
+fn reads_only(inst: Value) -> bool {
+    // libstdc++'s hashing of a string's characters (declared without
+    // attributes) and C string functions
+    const READERS: [&str; 8] = [
+        "_ZSt11_Hash_bytesPKvmm",
+        "_ZSt15_Fnv_hash_bytesPKvmm",
+        "memcmp",
+        "bcmp",
+        "strlen",
+        "strcmp",
+        "strncmp",
+        "strchr",
+    ];
+    READERS.contains(&called_name(inst).as_str())
+        || inst
+            .call_memory_effects()
+            .is_some_and(|e| e & 0xAAAA_AAAA_AAAA_AAAA == 0)
+}
+
+/// Whether `inst` is a `memcpy`/`memmove`/`memset` of memory that type
+/// analysis knows holds integers only (no floats, no pointers): it carries
+/// no derivative, and its shadow needs no copy.
+pub fn integer_only_memory_call(
+    module: Module,
+    types: Option<&ferment_type_analysis::FunctionTypes>,
+    inst: Value,
+) -> bool {
+    let Some(types) = types else {
+        return false;
+    };
+    if !inst.is_call() {
+        return false;
+    }
+    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let args = inst.call_args();
+    let (dst, src) = if is_memcpy(&name) {
+        (args[0], Some(args[1]))
+    } else if is_memset(&name) {
+        (args[0], None)
+    } else {
+        return false;
+    };
+    let src = src.unwrap_or(dst);
+    let layout = crate::retype::copy_layout(module, types, dst, src, args[2]);
+    if layout == (crate::retype::CopyLayout::NoFloats { pointers: false }) {
+        return true;
+    }
+    // A run-time number of bytes copied between byte-aligned memory that
+    // starts with integers on both sides: characters (`std::string`'s
+    // `char_traits::copy`). Type analysis may also know floats further on
+    // (the double after a short string's buffer in a `pair<string,
+    // double>`), which a copy of characters does not reach.
+    let bytes = |p: Value| {
+        types.memory_at(p, 0) == BaseType::Integer
+            && !types
+                .memory_types(p, 0, 8)
+                .iter()
+                .any(|(_, t)| *t != BaseType::Integer)
+    };
+    args[2].const_int().is_none()
+        && inst.call_arg_align(0) == 1
+        && (is_memset(&name) || inst.call_arg_align(1) == 1)
+        && bytes(dst)
+        && bytes(src)
 }
 
 /// Reverse mode's forward sweep: a memcpy of memory holding pointers copies

@@ -85,7 +85,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value) -> Result<()> {
         sweep = TangentSweep::new(ctx, f, key, &types);
     }
     sweep
-        .build(ctx, out_ty, tangent_ret)
+        .build(ctx, out_ty, tangent_ret, &types)
         .map_err(|e| e.in_function(&fname))
 }
 
@@ -225,7 +225,13 @@ impl<'k> TangentSweep<'k> {
         (0..self.width).map(f).collect()
     }
 
-    fn build(&mut self, ctx: &mut Ctx, out_ty: Type, tangent_ret: bool) -> Result<()> {
+    fn build(
+        &mut self,
+        ctx: &mut Ctx,
+        out_ty: Type,
+        tangent_ret: bool,
+        types: &ferment_type_analysis::FunctionTypes,
+    ) -> Result<()> {
         let module = ctx.module;
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
@@ -262,7 +268,7 @@ impl<'k> TangentSweep<'k> {
                 true,
                 false,
                 Some(&mut hook),
-                None,
+                Some(types),
             )?]
         } else {
             self.check_batchable(module, &blocks)?;

@@ -28,6 +28,15 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
 fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<bool> {
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     let args = inst.call_args();
+    if (shadow::is_memcpy(&name) || shadow::is_memset(&name))
+        && s.first_shadows().is_some_and(|sh| sh.is_mixed(args[0]))
+        && shadow::integer_only_memory_call(s.module, Some(&s.types), inst)
+    {
+        // Integers copied or set through a pointer that may have no shadow
+        // (whose shadow is then the primal memory): no derivative to move,
+        // and clearing the "shadow" would clear primal data.
+        return Ok(true);
+    }
     if shadow::is_memcpy(&name) {
         let (d, src, n) = (args[0], args[1], args[2]);
         let Some(sd) = s.shadow_in_reverse_lane(d, lane) else {
