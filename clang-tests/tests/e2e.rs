@@ -12,7 +12,8 @@
 //!                              is the path of libferment_clang.so, the -fplugin front end)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
 //!   LEVELS: <n>...             optimization levels for flang and rustc (default `0 2`),
-//!                              e.g. `LEVELS: 0 1 2 3`
+//!                              e.g. `LEVELS: 0 1 2 3`; for clang too when given (default
+//!                              0..3: a C/C++ case that lists fewer says why in its header)
 //!   PTX: <function> has|lacks|has>=N <text>  (repeatable; CUDA, -O1 and up) the PTX of the
 //!                              kernel or function (with the functions it calls) contains / does not
 //!                              contain / contains at least N times <text>,
@@ -132,6 +133,8 @@ struct Case {
     gpu_specs: Vec<String>,
     /// `LEVELS:` the -O levels flang and rustc compile at.
     levels: Vec<u8>,
+    /// Whether `LEVELS:` was given (then clang compiles at those levels too).
+    levels_given: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -195,6 +198,9 @@ fn configs_for(case: &Case) -> Vec<Config> {
     let error_case = !case.expect_errors.is_empty();
     for h in &case.hosts {
         match h {
+            Host::Clang if case.levels_given => {
+                case.levels.iter().for_each(|&o| v.push(Config::Clang(o)))
+            }
             Host::Clang => (0..=3).for_each(|o| v.push(Config::Clang(o))),
             Host::Opt => {
                 v.push(Config::Opt(0));
@@ -259,6 +265,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         ptx_checks: Vec::new(),
         gpu_specs: Vec::new(),
         levels: vec![0, 2],
+        levels_given: false,
     };
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -342,6 +349,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
                     errors.push(format!("LEVELS wants -O levels 0..3, got `{value}`"));
                 } else {
                     case.levels = levels;
+                    case.levels_given = true;
                 }
             }
             "IR-ATTACH" => {
@@ -1401,6 +1409,7 @@ fn main() {
         ptx_checks: Vec::new(),
         gpu_specs: Vec::new(),
         levels: Vec::new(),
+        levels_given: false,
     }));
 
     let mut jobs: Vec<Job> = Vec::new();

@@ -370,7 +370,8 @@ pub fn retype_integer_copies(
 /// loads `double` packets with integer loads and bitcasts them): an
 /// integer load whose every use reinterprets it as one floating-point type
 /// becomes a load of that type, and a floating-point value bitcast to
-/// integers for a store is stored as it is. Run on a canonical copy before
+/// integers for a store is stored as it is, as is a pointer stored as the
+/// integer of its address. Run on a canonical copy before
 /// it is simplified (which would fold the bitcasts into integer shuffles).
 pub fn retype_reinterpreted_memory(f: Value) -> usize {
     let module = f.global_parent();
@@ -405,6 +406,18 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
                     && v.ty().scalar().is_integer()
                     && v.operand(0).ty().is_fp_like()
                     && !casts.contains(&v)
+                {
+                    stores.push(inst);
+                }
+                // A pointer stored as the integer of its address (a
+                // `std::unique_ptr` moved into a vector's new buffer): the
+                // memory holds that pointer, whose shadow must be stored
+                // beside it.
+                if v.is_instruction()
+                    && v.opcode() == Opcode::LLVMPtrToInt
+                    && v.operand(0).ty().is_pointer()
+                    && !v.ty().is_vector()
+                    && u64::from(v.ty().int_width()) == 8 * module.alloc_size(v.operand(0).ty())
                 {
                     stores.push(inst);
                 }
