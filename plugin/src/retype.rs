@@ -380,11 +380,14 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
     let mut loads = Vec::new();
     let mut casts = Vec::new();
     let mut stores = Vec::new();
+    let mut pointer_copies = Vec::new();
     for inst in f.instructions() {
         match inst.opcode() {
             Opcode::LLVMLoad => {
                 if let Some(ty) = reinterpreted_as_float(inst, None) {
                     loads.push((inst, ty));
+                } else if moves_a_pointer(module, inst) {
+                    pointer_copies.push(inst);
                 }
             }
             // Floats viewed as integers only to be shuffled and viewed as
@@ -425,7 +428,19 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
             _ => {}
         }
     }
-    let changed = loads.len() + casts.len() + stores.len();
+    let changed = loads.len() + casts.len() + stores.len() + pointer_copies.len();
+    for inst in pointer_copies {
+        b.before(inst);
+        let typed = b.load_like(Type::ptr(module.context()), inst.operand(0), inst);
+        crate::fwdsplit::carry_number(inst, typed);
+        for s in inst.users() {
+            b.before(s);
+            let typed_store = b.store_like(typed, s.operand(1), s);
+            crate::fwdsplit::carry_number(s, typed_store);
+            s.erase();
+        }
+        inst.erase();
+    }
     for (inst, ty) in loads {
         b.before(inst);
         let typed = b.load_like(ty, inst.operand(0), inst);
@@ -446,6 +461,32 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
         }
     }
     changed
+}
+
+/// Whether the integer load `load` moves a pointer: it has the size of a
+/// pointer, every use stores it elsewhere, and its block also stores a
+/// pointer to the same address (a vector of `std::unique_ptr` relocated to a
+/// grown buffer: each element is copied as an integer, then nulled).
+fn moves_a_pointer(module: Module, load: Value) -> bool {
+    let ty = load.ty();
+    if !ty.is_integer()
+        || load.is_volatile_or_atomic()
+        || u64::from(ty.int_width()) != 8 * module.alloc_size(Type::ptr(module.context()))
+    {
+        return false;
+    }
+    let users = load.users();
+    let addr = load.operand(0);
+    !users.is_empty()
+        && users.iter().all(|u| {
+            u.opcode() == Opcode::LLVMStore && u.operand(0) == load && u.operand(1) != load
+        })
+        && load.parent().instructions().into_iter().any(|i| {
+            i.opcode() == Opcode::LLVMStore
+                && i.operand(1) == addr
+                && i.operand(0).ty().is_pointer()
+                && !i.is_volatile_or_atomic()
+        })
 }
 
 /// Replaces `inst` (integers that every use reinterprets as floats, see

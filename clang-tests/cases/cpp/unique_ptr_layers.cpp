@@ -1,15 +1,14 @@
 // CFLAGS: -std=c++17
-// LEVELS: 2 3
+// LEVELS: 1 2 3
 // Layers owned by std::unique_ptr in a std::vector and called through their virtual apply(): the
-// vector's buffer holds the layer pointers, which -O1..-O3 move into the grown buffer as the
-// integers of their addresses (ptrtoint, store i64). Those stores must carry the layers' shadow
-// pointers: with the pointers taken for integers, Shift's contribution (a member vector built
-// from the active weights) silently vanished from both modes. Oracles: central finite
-// differences (reverse), the analytic tangent (forward).
-// Levels 2 and 3 only, two known open bugs (issue 14): at -O0 a false "merges pointers to
-// duplicated data with pointers to constant data" error; at -O1 the vector's relocation loop
-// copies the pointers as i64 loads and stores that stay untyped, and the derivative crashes on a
-// null shadow (it was silently wrong before).
+// vector's buffer holds the layer pointers, which -O1..-O3 store as the integers of their
+// addresses (ptrtoint, store i64) and relocate into the grown buffer as i64 loads and stores
+// (then null the old slot). Those copies must carry the layers' shadow pointers: with the
+// pointers taken for integers, Shift's contribution (a member vector built from the active
+// weights) silently vanished from both modes. Oracles: central finite differences (reverse), the
+// analytic tangent (forward).
+// Levels 1..3 only: at -O0 a false "merges pointers to duplicated data with pointers to constant
+// data" error remains (issue 14).
 #include "check.h"
 #include <memory>
 #include <vector>
