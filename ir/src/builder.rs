@@ -489,6 +489,69 @@ impl Builder {
         Value(unsafe { LLVMBuildPhi(self.raw, ty.0, c.as_ptr()) })
     }
 
+    /// A loop `for i in 0..n` (`n` an i64; no iteration when `n <= 0`)
+    /// around what `body(i)` emits at the builder, from the builder's
+    /// block on; the builder ends in the loop's exit block.
+    pub fn counted_loop(&self, name: &str, n: Value, body: impl FnOnce(Value)) {
+        self.counted_loop_with(name, n, None, &[], |i, _| {
+            body(i);
+            Vec::new()
+        });
+    }
+
+    /// [`Builder::counted_loop`], entered only when `n > 0` and `when`
+    /// (an i1, if given) hold, carrying values: `body(i, carried)` gets the
+    /// current values (`init` on the first iteration) and returns the next
+    /// ones. Returns the carried values after the loop (`init` when it did
+    /// not run). The loop is bottom-tested: header `name`, exit
+    /// `name.exit`; the body may add blocks.
+    pub fn counted_loop_with(
+        &self,
+        name: &str,
+        n: Value,
+        when: Option<Value>,
+        init: &[Value],
+        body: impl FnOnce(Value, &[Value]) -> Vec<Value>,
+    ) -> Vec<Value> {
+        let i64t = self.i64();
+        let (zero, one) = (self.const_int(i64t, 0), self.const_int(i64t, 1));
+        let pre = self.insert_block();
+        let f = pre.parent();
+        let head = f.append_block(name);
+        let exit = f.append_block(&format!("{name}.exit"));
+        let mut enter = self.icmp(crate::IntPredicate::LLVMIntSGT, n, zero);
+        if let Some(w) = when {
+            enter = self.and_int(enter, w);
+        }
+        self.cond_br(enter, head, exit);
+        self.at_end(head);
+        let i = self.phi(i64t, "i");
+        let carried: Vec<Value> = init.iter().map(|v| self.phi(v.ty(), "")).collect();
+        let next = body(i, &carried);
+        assert_eq!(next.len(), init.len(), "counted_loop_with: carried values");
+        let latch = self.insert_block();
+        let i1 = self.add_int(i, one);
+        let more = self.icmp(crate::IntPredicate::LLVMIntSLT, i1, n);
+        self.cond_br(more, head, exit);
+        i.add_incoming(zero, pre);
+        i.add_incoming(i1, latch);
+        for ((&p, &v0), &v1) in carried.iter().zip(init).zip(&next) {
+            p.add_incoming(v0, pre);
+            p.add_incoming(v1, latch);
+        }
+        exit.move_after(latch);
+        self.at_end(exit);
+        init.iter()
+            .zip(&next)
+            .map(|(&v0, &v1)| {
+                let r = self.phi(v0.ty(), "");
+                r.add_incoming(v0, pre);
+                r.add_incoming(v1, latch);
+                r
+            })
+            .collect()
+    }
+
     /// Inserts a detached instruction (e.g. from `Value::clone_instruction`).
     pub fn insert(&self, inst: Value) {
         unsafe { LLVMInsertIntoBuilder(self.raw, inst.0) }

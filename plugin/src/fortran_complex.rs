@@ -146,7 +146,7 @@ fn helper(module: Module, op: Op, bits: u32, masked: bool) -> Value {
         b.store(b.const_real(acc_ty, 0.0), im);
         let bases: Vec<Value> = arrays.iter().map(|&a| b.load(ptr, a)).collect();
         let half = u64::from(bits / 8);
-        index_loop(&b, f, &ext, |idx, _| {
+        index_loop(&b, &ext, |idx, _| {
             // Each array's element: (real, imaginary) in double precision.
             let elems: Vec<(Value, Value)> = bases
                 .iter()

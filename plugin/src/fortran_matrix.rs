@@ -235,26 +235,6 @@ pub(crate) fn kind_name(name: &str, only: Option<i64>) -> String {
     }
 }
 
-/// A loop `for i in 0..n` around what `body` emits; the builder ends in the
-/// loop's exit block.
-pub(crate) fn counted_loop(b: &Builder, f: Value, n: Value, body: impl FnOnce(Value)) {
-    let i64t = b.i64();
-    let (zero, one) = (b.const_int(i64t, 0), b.const_int(i64t, 1));
-    let pre = b.insert_block();
-    let head = f.append_block("loop");
-    let exit = f.append_block("loop.exit");
-    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, n, zero), head, exit);
-    b.at_end(head);
-    let i = b.phi(i64t, "i");
-    body(i);
-    let latch = b.insert_block();
-    let next = b.add_int(i, one);
-    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, next, n), head, exit);
-    i.add_incoming(zero, pre);
-    i.add_incoming(next, latch);
-    b.at_end(exit);
-}
-
 /// Field `at` of dimension `d` of descriptor `desc`.
 pub(crate) fn dim_field(b: &Builder, desc: Value, d: u64, at: u64) -> Value {
     b.gep_i8(desc, DIMS + d * DIM_SIZE + at)
@@ -401,12 +381,12 @@ fn matmul_helper(module: Module, bits: u32) -> Value {
         let abase = b.load(ptr, x);
         let bbase = b.load(ptr, y);
         let i8t = Type::int(ctx, 8);
-        counted_loop(&b, f, n, |j| {
-            counted_loop(&b, f, m, |i| {
+        b.counted_loop("loop", n, |j| {
+            b.counted_loop("loop", m, |i| {
                 let at = b.mul_int(b.add_int(i, b.mul_int(j, m)), elen);
                 let dst = b.gep(i8t, out, &[at]);
                 b.store(b.const_real(elem, 0.0), dst);
-                counted_loop(&b, f, k_a, |l| {
+                b.counted_loop("loop", k_a, |l| {
                     let ao = b.add_int(b.mul_int(i, sa_i), b.mul_int(l, sa_l));
                     let bo = b.add_int(b.mul_int(l, sb_l), b.mul_int(j, sb_j));
                     let av = b.load(elem, b.gep(i8t, abase, &[ao]));
@@ -465,8 +445,8 @@ fn transpose_helper(module: Module, only: Option<i64>) -> Value {
         allocate_result(&b, result, &[n, m], elen, code);
         let out = b.load(ptr, result);
         let base = b.load(ptr, x);
-        counted_loop(&b, f, m, |i| {
-            counted_loop(&b, f, n, |j| {
+        b.counted_loop("loop", m, |i| {
+            b.counted_loop("loop", n, |j| {
                 let src = b.add_int(b.mul_int(i, sm[0]), b.mul_int(j, sm[1]));
                 let dst = b.mul_int(b.add_int(j, b.mul_int(i, n)), elen);
                 let v = b.load(elem, b.gep(i8t, base, &[src]));
@@ -579,12 +559,12 @@ pub(crate) fn shape_of(b: &Builder, desc: Value, rank: u64) -> (Vec<Value>, Vec<
 
 /// A loop over every index of an index space of extents `ext`, in array
 /// element order: `body(indices, linear index)`.
-pub(crate) fn index_loop(b: &Builder, f: Value, ext: &[Value], body: impl FnOnce(&[Value], Value)) {
+pub(crate) fn index_loop(b: &Builder, ext: &[Value], body: impl FnOnce(&[Value], Value)) {
     let mut n = b.const_int(b.i64(), 1);
     for &e in ext {
         n = b.mul_int(n, e);
     }
-    counted_loop(b, f, n, |e| {
+    b.counted_loop("loop", n, |e| {
         let mut rest = e;
         let mut idx = Vec::new();
         for &x in ext {
@@ -729,7 +709,7 @@ fn spread_kind_helper(module: Module, name: &str, elem: Option<Type>) -> Value {
             allocate_result(&b, result, &rext, elen, code);
             let out = b.load(ptr, result);
             let base = b.load(ptr, source);
-            index_loop(&b, f, &rext, |idx, e| {
+            index_loop(&b, &rext, |idx, e| {
                 let mut off = zero;
                 for (d, &i) in idx.iter().enumerate() {
                     off = b.add_int(off, b.mul_int(i, rsm[d]));
@@ -864,7 +844,7 @@ fn reshape_kind_helper(module: Module, name: &str, elem: Option<Type>) -> Value 
                 allocate_result(&b, result, &rext, elen, code);
                 let out = b.load(ptr, result);
                 let base = b.load(ptr, source);
-                counted_loop(&b, f, nres, |e| {
+                b.counted_loop("loop", nres, |e| {
                     let mut rest = e;
                     let mut off = zero;
                     for (d, &x) in sext.iter().enumerate() {
@@ -991,7 +971,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
             } else {
                 b.zero(ptr)
             };
-            index_loop(&b, f, &rext, |idx, e| {
+            index_loop(&b, &rext, |idx, e| {
                 let mut off = zero;
                 let mut moff = zero;
                 for (d, &i) in idx.iter().enumerate() {
@@ -1000,7 +980,7 @@ fn reduce_dim_helper(module: Module, op: DimOp, only: Option<i64>, masked: bool)
                 }
                 let dst = b.gep(i8t, out, &[b.mul_int(e, elen)]);
                 b.store(b.const_real(t, initial), dst);
-                counted_loop(&b, f, kext, |k| {
+                b.counted_loop("loop", kext, |k| {
                     let at = b.add_int(off, b.mul_int(k, ksm));
                     let v = b.load(t, b.gep(i8t, base, &[at]));
                     let acc = b.load(t, dst);

@@ -30,8 +30,8 @@ use crate::fortran::{
     CFI_TYPE_DOUBLE, CFI_TYPE_FLOAT,
 };
 use crate::fortran_matrix::{
-    allocate_result, by_kind, by_rank, counted_loop, helper_shell, index_loop, kind_name, rank_of,
-    shape_of, static_type_code, unallocated,
+    allocate_result, by_kind, by_rank, helper_shell, index_loop, kind_name, rank_of, shape_of,
+    static_type_code, unallocated,
 };
 use ferment_ir::{Builder, IntPredicate, Module, Type, Value};
 
@@ -180,7 +180,7 @@ fn count_true(
 ) -> Value {
     let i64t = b.i64();
     b.store(b.const_int(i64t, 0), count);
-    index_loop(b, f, ext, |idx, _| {
+    index_loop(b, ext, |idx, _| {
         let at = b.gep(b.i8(), mbase, &[offset(b, idx, msm)]);
         let m = mask_element(b, f, melen, at);
         let c = b.load(i64t, count);
@@ -228,7 +228,7 @@ fn pack(b: &Builder, f: Value, t: Type, p: &[Value], count: Value, bad: ferment_
         allocate_result(b, result, &[size], elen, code);
         let out = b.load(ptr, result);
         b.store(zero, count);
-        index_loop(b, f, &ext, |idx, _| {
+        index_loop(b, &ext, |idx, _| {
             let m = mask_element(b, f, melen, b.gep(i8t, mbase, &[offset(b, idx, &msm)]));
             let put = f.append_block("pack.put");
             let next = f.append_block("pack.next");
@@ -243,7 +243,7 @@ fn pack(b: &Builder, f: Value, t: Type, p: &[Value], count: Value, bad: ferment_
         });
         // VECTOR's tail (no iteration without VECTOR: size is n then).
         let vbase = b.load(ptr, vdesc);
-        counted_loop(b, f, b.sub_int(size, n), |k| {
+        b.counted_loop("loop", b.sub_int(size, n), |k| {
             let j = b.add_int(n, k);
             let v = b.load(t, b.gep(i8t, vbase, &[b.mul_int(j, vsm[0])]));
             b.store(v, b.gep(i8t, out, &[b.mul_int(j, elen)]));
@@ -283,7 +283,7 @@ fn unpack(b: &Builder, f: Value, t: Type, p: &[Value], count: Value, bad: fermen
         allocate_result(b, result, &ext, elen, code);
         let out = b.load(ptr, result);
         b.store(b.const_int(i64t, 0), count);
-        index_loop(b, f, &ext, |idx, e| {
+        index_loop(b, &ext, |idx, e| {
             let m = mask_element(b, f, melen, b.gep(i8t, mbase, &[offset(b, idx, &msm)]));
             let dst = b.gep(i8t, out, &[b.mul_int(e, elen)]);
             let take = f.append_block("unpack.vector");
@@ -334,7 +334,7 @@ fn shift(b: &Builder, f: Value, t: Type, op: Op, p: &[Value], bad: ferment_ir::B
     let bbase = bdesc.map(|bd| b.load(ptr, bd));
     // CSHIFT: the shift brought into 0..n (no elements: no loop).
     let s = modulo(b, amount, n);
-    counted_loop(b, f, n, |i| {
+    b.counted_loop("loop", n, |i| {
         let dst = b.gep(i8t, out, &[b.mul_int(i, elen)]);
         let v = match op {
             Op::Cshift => {
@@ -463,7 +463,7 @@ fn shift_dim(b: &Builder, f: Value, t: Type, op: Op, p: &[Value], bad: ferment_i
             let (base, sbase) = (b.load(ptr, source), b.load(ptr, shift));
             let bbase = bdesc.map(|bd| b.load(ptr, bd));
             let n = ext[d];
-            index_loop(b, f, &ext, |idx, e| {
+            index_loop(b, &ext, |idx, e| {
                 let others: Vec<Value> = (0..r as usize)
                     .filter(|&k| k != d)
                     .map(|k| idx[k])

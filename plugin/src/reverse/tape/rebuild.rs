@@ -465,41 +465,18 @@ impl Tape {
             .map(|(l, a)| (*l, *a))
             .collect();
         let h = Builder::new(module);
-        let entry = f.append_block("entry");
-        let col_bb = f.append_block("col");
-        let row_bb = f.append_block("row");
-        let latch = f.append_block("col.next");
-        let exit = f.append_block("exit");
-        h.at_end(entry);
-        let zero = h.const_int(i64t, 0);
-        let one = h.const_int(i64t, 1);
-        let no_rows = h.icmp(IntPredicate::LLVMIntSLE, frows, zero);
-        let no_cols = h.icmp(IntPredicate::LLVMIntSLE, fcols, zero);
-        h.cond_br(h.or_int(no_rows, no_cols), exit, col_bb);
-        h.at_end(col_bb);
-        let c = h.phi(i64t, "c");
-        h.br(row_bb);
-        h.at_end(row_bb);
-        let r = h.phi(i64t, "r");
-        memo.insert(rb.col, h.int_cast(c, rb.col.ty(), false));
-        if let Some(row) = rb.row {
-            memo.insert(row, h.int_cast(r, row.ty(), false));
-        }
-        let v = clone_into(&h, rb.value, &mut memo);
-        let at = h.add_int(r, h.mul_int(c, fld));
-        h.store(v, h.gep(rb.value.ty(), fdst, &[at]));
-        let r1 = h.add_int(r, one);
-        let more = h.icmp(IntPredicate::LLVMIntSLT, r1, frows);
-        h.cond_br(more, row_bb, latch);
-        r.add_incoming(zero, col_bb);
-        r.add_incoming(r1, row_bb);
-        h.at_end(latch);
-        let c1 = h.add_int(c, one);
-        let more = h.icmp(IntPredicate::LLVMIntSLT, c1, fcols);
-        h.cond_br(more, col_bb, exit);
-        c.add_incoming(zero, entry);
-        c.add_incoming(c1, latch);
-        h.at_end(exit);
+        h.at_end(f.append_block("entry"));
+        h.counted_loop("col", fcols, |c| {
+            h.counted_loop("row", frows, |r| {
+                memo.insert(rb.col, h.int_cast(c, rb.col.ty(), false));
+                if let Some(row) = rb.row {
+                    memo.insert(row, h.int_cast(r, row.ty(), false));
+                }
+                let v = clone_into(&h, rb.value, &mut memo);
+                let at = h.add_int(r, h.mul_int(c, fld));
+                h.store(v, h.gep(rb.value.ty(), fdst, &[at]));
+            });
+        });
         h.ret_void();
 
         let mut args = vec![

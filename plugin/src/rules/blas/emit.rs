@@ -4,7 +4,7 @@
 
 use super::{Array, Extent, Prec};
 use crate::reverse::tape::declare;
-use ferment_ir::{Block, Builder, IntPredicate, Module, RealPredicate, Type, Value};
+use ferment_ir::{Builder, IntPredicate, Module, RealPredicate, Type, Value};
 
 /// Builds CBLAS calls and the few helper loops the rules need, at the
 /// builder's position.
@@ -675,19 +675,12 @@ impl Emit<'_> {
         let p = f.params();
         let (s, rows, cols, x, ldx, y, ldy) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
         let b = Builder::new(self.module);
-        let entry = f.append_block("entry");
-        let outer = f.append_block("col");
-        let inner = f.append_block("row");
-        let latch = f.append_block("col.next");
-        let exit = f.append_block("exit");
-        b.at_end(entry);
+        b.at_end(f.append_block("entry"));
         let zero = b.const_int(i64t, 0);
         let one = b.const_int(i64t, 1);
-        let no_rows = b.icmp(IntPredicate::LLVMIntSLE, rows, zero);
-        let empty = b.select(
-            no_rows,
-            no_rows,
-            b.icmp(IntPredicate::LLVMIntSLE, cols, zero),
+        let some = b.and_int(
+            b.icmp(IntPredicate::LLVMIntSGT, rows, zero),
+            b.icmp(IntPredicate::LLVMIntSGT, cols, zero),
         );
         // An elementwise helper over contiguous storage (every leading
         // dimension equal to `rows`) runs as one column of rows x cols
@@ -707,16 +700,31 @@ impl Emit<'_> {
             }
             None => (rows, cols),
         };
-        b.cond_br(empty, exit, outer);
-        // for j in 0..cols
-        b.at_end(outer);
-        let j = b.phi(i64t, "j");
-        let acc_col = b.phi(ft, "acc.col");
-        b.br(inner);
-        // for i in 0..rows
-        b.at_end(inner);
-        let i = b.phi(i64t, "i");
-        let acc = b.phi(ft, "acc");
+        let fzero = b.const_real(ft, 0.0);
+        let sum = b.counted_loop_with("col", cols, Some(some), &[fzero], |j, acc| {
+            b.counted_loop_with("row", rows, None, acc, |i, acc| {
+                vec![self.helper_element(&b, h, (i, j), acc[0], [s, x, ldx, y, ldy])]
+            })
+        });
+        if h.returns() {
+            b.ret(sum[0]);
+        } else {
+            b.ret_void();
+        }
+        f
+    }
+
+    /// The element `(i, j)` of helper `h` (see [`Emit::helper`]): its
+    /// accumulator's next value (`acc` where it has none).
+    fn helper_element(
+        &self,
+        b: &Builder,
+        h: Helper,
+        (i, j): (Value, Value),
+        acc: Value,
+        [s, x, ldx, y, ldy]: [Value; 5],
+    ) -> Value {
+        let ft = self.ft();
         let at = |base: Value, ld: Value| {
             let off = b.add_int(i, b.mul_int(j, ld));
             b.gep(ft, base, &[off])
@@ -725,7 +733,7 @@ impl Emit<'_> {
         let fzero = b.const_real(ft, 0.0);
         let fone = b.const_real(ft, 1.0);
         let sign = |v: Value| b.intrinsic("llvm.copysign", &[ft], &[fone, v]);
-        let acc_next = match h {
+        match h {
             Helper::EigGap => {
                 let wi = b.load(ft, b.gep(ft, y, &[i]));
                 let wj = b.load(ft, b.gep(ft, y, &[j]));
@@ -850,33 +858,7 @@ impl Emit<'_> {
                 }
                 acc
             }
-        };
-        let i1 = b.add_int(i, one);
-        let more = b.icmp(IntPredicate::LLVMIntSLT, i1, rows);
-        let inner_end: Block = b.insert_block();
-        b.cond_br(more, inner, latch);
-        i.add_incoming(zero, outer);
-        i.add_incoming(i1, inner_end);
-        acc.add_incoming(acc_col, outer);
-        acc.add_incoming(acc_next, inner_end);
-        b.at_end(latch);
-        let j1 = b.add_int(j, one);
-        let more = b.icmp(IntPredicate::LLVMIntSLT, j1, cols);
-        b.cond_br(more, outer, exit);
-        j.add_incoming(zero, entry);
-        j.add_incoming(j1, latch);
-        acc_col.add_incoming(fzero, entry);
-        acc_col.add_incoming(acc_next, latch);
-        b.at_end(exit);
-        if h.returns() {
-            let r = b.phi(ft, "sum");
-            r.add_incoming(fzero, entry);
-            r.add_incoming(acc_next, latch);
-            b.ret(r);
-        } else {
-            b.ret_void();
         }
-        f
     }
 }
 
@@ -1000,34 +982,21 @@ fn axpy_matrix_helper(e: &Emit) -> Value {
     let p = f.params();
     let (s, rows, cols, x, ldx, y, ldy) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
     let b = Builder::new(e.module);
-    let entry = f.append_block("entry");
-    let col = f.append_block("col");
-    let exit = f.append_block("exit");
-    b.at_end(entry);
-    let zero = b.const_int(i64t, 0);
-    let one = b.const_int(i64t, 1);
-    let none = b.icmp(IntPredicate::LLVMIntSLE, cols, zero);
-    b.cond_br(none, exit, col);
-    b.at_end(col);
-    let j = b.phi(i64t, "j");
-    let inner = Emit {
-        b: &b,
-        module: e.module,
-        prec: e.prec,
-        int: Type::int(ctx, 32),
-        cache: e.cache,
-    };
-    let px = b.gep(ft, x, &[b.mul_int(j, ldx)]);
-    let py = b.gep(ft, y, &[b.mul_int(j, ldy)]);
-    let n32 = b.int_cast(rows, Type::int(ctx, 32), true);
-    let one32 = b.const_int(Type::int(ctx, 32), 1);
-    inner.axpy(n32, s, (px, one32), (py, one32));
-    let j1 = b.add_int(j, one);
-    let more = b.icmp(IntPredicate::LLVMIntSLT, j1, cols);
-    b.cond_br(more, col, exit);
-    j.add_incoming(zero, entry);
-    j.add_incoming(j1, col);
-    b.at_end(exit);
+    b.at_end(f.append_block("entry"));
+    b.counted_loop("col", cols, |j| {
+        let inner = Emit {
+            b: &b,
+            module: e.module,
+            prec: e.prec,
+            int: Type::int(ctx, 32),
+            cache: e.cache,
+        };
+        let px = b.gep(ft, x, &[b.mul_int(j, ldx)]);
+        let py = b.gep(ft, y, &[b.mul_int(j, ldy)]);
+        let n32 = b.int_cast(rows, Type::int(ctx, 32), true);
+        let one32 = b.const_int(Type::int(ctx, 32), 1);
+        inner.axpy(n32, s, (px, one32), (py, one32));
+    });
     b.ret_void();
     f
 }

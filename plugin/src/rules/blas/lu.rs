@@ -104,50 +104,31 @@ impl Emit<'_> {
         let p = f.params();
         let (x, ldx, cols, ipiv, k) = (p[0], p[1], p[2], p[3], p[4]);
         let b = Builder::new(self.module);
-        let entry = f.append_block("entry");
-        let outer = f.append_block("pivot");
-        let inner = f.append_block("swap");
-        let latch = f.append_block("pivot.next");
-        let exit = f.append_block("exit");
-        b.at_end(entry);
-        let zero = b.const_int(i64t, 0);
+        b.at_end(f.append_block("entry"));
         let one = b.const_int(i64t, 1);
-        let none = b.icmp(IntPredicate::LLVMIntSLE, k, zero);
-        let no_cols = b.icmp(IntPredicate::LLVMIntSLE, cols, zero);
-        b.cond_br(b.or_int(none, no_cols), exit, outer);
+        let some_cols = b.icmp(IntPredicate::LLVMIntSGT, cols, b.const_int(i64t, 0));
         // for s in 0..k: i = s (forward) or k - 1 - s
-        b.at_end(outer);
-        let s = b.phi(i64t, "s");
-        let i = if forward {
-            s
-        } else {
-            b.sub_int(b.sub_int(k, one), s)
-        };
-        let piv = b.load(self.int, b.gep(self.int, ipiv, &[i]));
-        let r = b.sub_int(b.int_cast(piv, i64t, true), one);
-        let differ = b.icmp(IntPredicate::LLVMIntNE, r, i);
-        b.cond_br(differ, inner, latch);
-        // for j in 0..cols: swap X[i, j] and X[r, j]
-        b.at_end(inner);
-        let j = b.phi(i64t, "j");
-        let col = b.mul_int(j, ldx);
-        let pi = b.gep(ft, x, &[b.add_int(i, col)]);
-        let pr = b.gep(ft, x, &[b.add_int(r, col)]);
-        let (vi, vr) = (b.load(ft, pi), b.load(ft, pr));
-        b.store(vr, pi);
-        b.store(vi, pr);
-        let j1 = b.add_int(j, one);
-        let more = b.icmp(IntPredicate::LLVMIntSLT, j1, cols);
-        b.cond_br(more, inner, latch);
-        j.add_incoming(zero, outer);
-        j.add_incoming(j1, inner);
-        b.at_end(latch);
-        let s1 = b.add_int(s, one);
-        let more = b.icmp(IntPredicate::LLVMIntSLT, s1, k);
-        b.cond_br(more, outer, exit);
-        s.add_incoming(zero, entry);
-        s.add_incoming(s1, latch);
-        b.at_end(exit);
+        b.counted_loop_with("pivot", k, Some(some_cols), &[], |s, _| {
+            let i = if forward {
+                s
+            } else {
+                b.sub_int(b.sub_int(k, one), s)
+            };
+            let piv = b.load(self.int, b.gep(self.int, ipiv, &[i]));
+            let r = b.sub_int(b.int_cast(piv, i64t, true), one);
+            let differ = b.icmp(IntPredicate::LLVMIntNE, r, i);
+            // for j in 0..cols: swap X[i, j] and X[r, j]
+            b.counted_loop_with("swap", cols, Some(differ), &[], |j, _| {
+                let col = b.mul_int(j, ldx);
+                let pi = b.gep(ft, x, &[b.add_int(i, col)]);
+                let pr = b.gep(ft, x, &[b.add_int(r, col)]);
+                let (vi, vr) = (b.load(ft, pi), b.load(ft, pr));
+                b.store(vr, pi);
+                b.store(vi, pr);
+                Vec::new()
+            });
+            Vec::new()
+        });
         b.ret_void();
         f
     }
