@@ -49,9 +49,18 @@ pub fn is_parallel_region(f: Value) -> bool {
     name.contains("ferment.region.") || name.contains(".omp_outlined")
 }
 
-/// Whether `call` is a region call standing for a fork.
+/// Whether `call` is a region call standing for a fork (the form forks
+/// take in canonical copies and while derivatives are generated).
 pub fn is_fork(call: Value) -> bool {
     call.is_call() && call.has_call_string_attribute(FORK)
+}
+
+/// Whether `call` calls the OpenMP run time's `__kmpc_fork_call` itself:
+/// a fork in the primal before ferment marks it, or in a finished
+/// derivative (region calls become runtime forks again).
+pub fn is_runtime_fork(call: Value) -> bool {
+    call.called_function()
+        .is_some_and(|f| f.name() == "__kmpc_fork_call")
 }
 
 /// The construct behind an OpenMP runtime call ferment does not

@@ -76,7 +76,7 @@ fn unobserved_writes(local: Value) -> Option<Vec<Value>> {
                 acc.writes.push(u);
             }
             Opcode::LLVMCall if is_lifetime(u) => {}
-            Opcode::LLVMCall if is_fork(u) => {
+            Opcode::LLVMCall if crate::openmp::is_runtime_fork(u) => {
                 let args = u.call_args();
                 let microtask = args[2].strip_casts();
                 if !microtask.is_function() || microtask.users().len() != 1 {
@@ -107,11 +107,6 @@ fn unobserved_writes(local: Value) -> Option<Vec<Value>> {
 fn is_lifetime(call: Value) -> bool {
     call.called_function()
         .is_some_and(|f| f.name().starts_with("llvm.lifetime."))
-}
-
-fn is_fork(call: Value) -> bool {
-    call.called_function()
-        .is_some_and(|f| f.name() == "__kmpc_fork_call")
 }
 
 /// Follows parameter `index` of `function` (a pointer into the local).

@@ -529,6 +529,18 @@ const MINIMUM_NUM: Extremum = Extremum {
     ..MINIMUM
 };
 
+/// The extrema by the names of their rules in [`RULES`] (canonical names:
+/// `llvm.maxnum.*` and `fmaxf` are `fmax`), for [`extremum_as_select`],
+/// which sees a call rather than a rule's [`Site`].
+const EXTREMA: [(&str, Extremum); 6] = [
+    ("fmax", MAXNUM),
+    ("fmin", MINNUM),
+    ("fmaximum", MAXIMUM),
+    ("fminimum", MINIMUM),
+    ("fmaximum_num", MAXIMUM_NUM),
+    ("fminimum_num", MINIMUM_NUM),
+];
+
 /// The whole derivative goes to the operand the function returns. At a tie
 /// (x == y with equal signs) it follows Enzyme: the first operand of a
 /// maximum, the second of a minimum. Where the function orders signed zeros
@@ -577,15 +589,7 @@ fn other_wins(b: &Builder, x: Value, y: Value, e: Extremum) -> Value {
 /// doubles). `None` for any other call.
 pub fn extremum_as_select(b: &Builder, call: Value) -> Option<Value> {
     let rule = call_rule(&call.called_function()?.name())?;
-    let e = match rule.name {
-        "fmax" => MAXNUM,
-        "fmin" => MINNUM,
-        "fmaximum" => MAXIMUM,
-        "fminimum" => MINIMUM,
-        "fmaximum_num" => MAXIMUM_NUM,
-        "fminimum_num" => MINIMUM_NUM,
-        _ => return None,
-    };
+    let &(_, e) = EXTREMA.iter().find(|(name, _)| *name == rule.name)?;
     let args = call.call_args();
     let (mut x, mut y) = (*args.first()?, *args.get(1)?);
     if args.len() != 2 || !x.ty().is_fp_like() || x.ty() != call.ty() || y.ty() != x.ty() {
@@ -734,6 +738,14 @@ mod tests {
         assert_eq!(canonical("scalblnf"), Some("scalbln"));
         assert_eq!(canonical("jnf"), Some("jn"));
         assert_eq!(canonical("llvm.ldexp.f64.i32"), Some("ldexp"));
+    }
+
+    #[test]
+    fn extrema_are_choosing_rules() {
+        for (name, _) in EXTREMA {
+            let r = RULES.iter().find(|r| r.name == name).expect(name);
+            assert!(r.chooses && r.arity == 2, "{name}");
+        }
     }
 
     #[test]
