@@ -5,6 +5,8 @@
 ! along a direction against finite differences along it). Enzyme's implicit-interface calls
 ! f__enzyme_autodiff / f__enzyme_fwddiff with the markers passed by reference.
 ! RUN: flang
+include 'check.inc'
+
 module assign_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -39,18 +41,24 @@ contains
       model = model + s(i) * w(i)
     end do
   end function
+
+  ! the primal as a function of the point alone, for ferment_check's finite differences
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = model(size(x), x)
+  end function
 end module
 
 program main
+  use ferment_check
   use assign_mod
   implicit none
   integer, parameter :: n = 5
   external :: f__enzyme_autodiff
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.3d0, -1.1d0, 0.7d0, 1.9d0, -0.4d0], v(n) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0]
-  real(8) :: dx(n), want(n), xp(n), xm(n), h, fd, tangent
-  integer :: i, failures, ns
-  failures = 0
+  real(8) :: dx(n), want(n), tangent
+  integer :: i, ns
   ns = (n + 1) / 2
   do i = 1, n
     want(i) = 2 * x(i) * i + sin(x(i)) + x(i) * cos(x(i)) + i
@@ -58,36 +66,11 @@ program main
     if (i <= ns) want(i) = want(i) + x(2 * i - 1)
   end do
   want(1) = want(1) + 3 * x(1)**2
-  h = 1d-6
-  do i = 1, n
-    xp = x
-    xm = x
-    xp(i) = x(i) + h
-    xm(i) = x(i) - h
-    fd = (model(n, xp) - model(n, xm)) / (2 * h)
-    if (abs(fd - want(i)) > 1d-6 * max(1d0, abs(want(i)))) then
-      print *, 'mismatch: oracle vs finite differences at', i, want(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('analytic gradient', oracle, x, want, 1d-6, 1d-6)
   dx = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx)
-  do i = 1, n
-    if (abs(dx(i) - want(i)) > 1d-12 * max(1d0, abs(want(i)))) then
-      print *, 'mismatch: reverse at', i, dx(i), want(i)
-      failures = failures + 1
-    end if
-  end do
+  call check_array('reverse vs analytic', dx, want, 1d-12)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v)
-  fd = (model(n, x + h * v) - model(n, x - h * v)) / (2 * h)
-  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(want, v)) > 1d-12 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(want, v)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-6, 1d-6, want, 1d-12)
+  call check_report()
 end program

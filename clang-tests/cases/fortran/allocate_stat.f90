@@ -4,6 +4,8 @@
 ! differentiated function, holding active values. Reverse mode against the analytic gradient and
 ! central finite differences; forward mode against finite differences and the reverse gradient.
 ! RUN: flang
+include 'check.inc'
+
 module alloc_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -34,47 +36,29 @@ contains
       if (ist /= 0) stop 4
     end do
   end function
+
+  ! the primal as a function of the point alone, for ferment_check's finite differences
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = model(size(x), x)
+  end function
 end module
 
 program main
+  use ferment_check
   use alloc_mod
   implicit none
   integer, parameter :: n = 4
   external :: f__enzyme_autodiff
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.3d0, -1.1d0, 0.7d0, 1.9d0], v(n) = [1d0, -2d0, 0.5d0, 0.25d0]
-  real(8) :: dx(n), want(n), e(n), h, fd, tangent
-  integer :: i, failures
-  failures = 0
-  h = 1d-6
-  do i = 1, n
-    want(i) = 2 * 14 * x(i) + 3 * (cos(x(i)) - x(i) * sin(x(i)))
-    e = 0
-    e(i) = h
-    fd = (model(n, x + e) - model(n, x - e)) / (2 * h)
-    if (abs(fd - want(i)) > 1d-6 * max(1d0, abs(want(i)))) then
-      print *, 'mismatch: oracle vs finite differences at', i, want(i), fd
-      failures = failures + 1
-    end if
-  end do
+  real(8) :: dx(n), want(n), tangent
+  want = 2 * 14 * x + 3 * (cos(x) - x * sin(x))
+  call check_gradient_fd('analytic gradient', oracle, x, want, 1d-6, 1d-6)
   dx = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx)
-  do i = 1, n
-    if (abs(dx(i) - want(i)) > 1d-12 * max(1d0, abs(want(i)))) then
-      print *, 'mismatch: reverse at', i, dx(i), want(i)
-      failures = failures + 1
-    end if
-  end do
+  call check_array('reverse vs analytic', dx, want, 1d-12)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v)
-  fd = (model(n, x + h * v) - model(n, x - h * v)) / (2 * h)
-  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(want, v)) > 1d-12 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(want, v)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-6, 1d-6, want, 1d-12)
+  call check_report()
 end program

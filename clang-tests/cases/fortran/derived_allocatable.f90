@@ -6,6 +6,8 @@
 ! the analytic gradient and central finite differences, forward mode against finite differences
 ! and the reverse gradient.
 ! RUN: flang
+include 'check.inc'
+
 module derived_allocatable_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -36,52 +38,35 @@ contains
       model = model + h%v(i)**2 + h%nested%c(i) * x(i)
     end do
   end function
+
+  ! the primal as a function of the point alone, for ferment_check's finite differences
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = model(size(x), x)
+  end function
 end module
 
 program main
+  use ferment_check
   use derived_allocatable_mod
   implicit none
   integer, parameter :: n = 5
   external :: f__enzyme_autodiff
   real(8), external :: f__enzyme_fwddiff
-  real(8) :: x(n), dx(n), g(n), v(n), e(n), h, fd, tangent
-  integer :: i, k, failures
-  failures = 0
+  real(8) :: x(n), dx(n), g(n), v(n), tangent
+  integer :: i, k
   do i = 1, n
     x(i) = 0.3d0 * i - 0.7d0
     v(i) = cos(2d0 * i)
     g(i) = 2 * 1.5d0**2 * x(i) + cos(x(i)) * x(i) + sin(x(i))
   end do
-  h = 1d-5
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = (model(n, x + e) - model(n, x - e)) / (2 * h)
-    if (abs(fd - g(i)) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: oracle vs finite differences at', i, g(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('analytic gradient', oracle, x, g, 1d-5, 1d-6)
   do k = 1, 2
     dx = 0
     call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx)
-    do i = 1, n
-      if (abs(dx(i) - g(i)) > 1d-12 * max(1d0, abs(g(i)))) then
-        print *, 'mismatch: reverse at', i, dx(i), g(i)
-        failures = failures + 1
-      end if
-    end do
+    call check_array('reverse vs analytic', dx, g, 1d-12)
   end do
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v)
-  fd = (model(n, x + h * v) - model(n, x - h * v)) / (2 * h)
-  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-5, 1d-6, dx, 1d-10)
+  call check_report()
 end program

@@ -6,6 +6,8 @@
 ! gradient and central finite differences), forward mode along a direction (against finite
 ! differences and the reverse gradient).
 ! RUN: flang
+include 'check.inc'
+
 module matmul_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -25,18 +27,26 @@ contains
     s = matmul(real(a, 4), real(a, 4))
     model = sum(w * w) * twos(n) / 2 + dot_product(u, matmul(u, a)) + sum(matmul(a(1:n:2, :), u)) + sum(s)
   end function
+
+  ! the model of A (n x n) and u (n) packed in one point [A(:), u], for ferment_check
+  real(8) function oracle(z)
+    real(8), intent(in) :: z(:)
+    integer :: n
+    n = nint((sqrt(4d0 * size(z) + 1) - 1) / 2)
+    oracle = model(n, reshape(z(1:n * n), [n, n]), z(n * n + 1:))
+  end function
 end module
 
 program main
+  use ferment_check
   use matmul_mod
   implicit none
   integer, parameter :: n = 4
   external :: f__enzyme_autodiff
   real(8), external :: f__enzyme_fwddiff
-  real(8) :: a(n, n), u(n), da(n, n), du(n), ga(n, n), gu(n), ea(n, n), eu(n)
-  real(8) :: va(n, n), vu(n), h, fd, tangent, c(n), w(n), r(n), colsum(n)
-  integer :: i, j, k, failures
-  failures = 0
+  real(8) :: a(n, n), u(n), da(n, n), du(n), ga(n, n), gu(n)
+  real(8) :: va(n, n), vu(n), tangent, c(n), w(n), r(n), colsum(n), z(n * n + n)
+  integer :: i, j, k
   do j = 1, n
     do i = 1, n
       a(i, j) = 0.1d0 * i - 0.2d0 * j + 0.05d0 * i * j
@@ -65,44 +75,16 @@ program main
   do k = 1, n
     gu(k) = dot_product(a(k, :), u) + dot_product(u, a(:, k)) + sum(a(1:n:2, k))
   end do
-  h = 1d-3
-  do j = 1, n
-    do i = 1, n
-      ea = 0
-      ea(i, j) = h
-      fd = (model(n, a + ea, u) - model(n, a - ea, u)) / (2 * h)
-      if (abs(fd - ga(i, j)) > 1d-3 * max(1d0, abs(ga(i, j)))) then
-        print *, 'mismatch: oracle vs finite differences at', i, j, ga(i, j), fd
-        failures = failures + 1
-      end if
-    end do
-  end do
+  z = [reshape(a, [n * n]), u]
+  call check_gradient_fd('analytic gradient', oracle, z, [reshape(ga, [n * n]), gu], 1d-3, 1d-3)
   da = 0
   du = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, a, da, enzyme_dup, u, du)
-  do j = 1, n
-    do i = 1, n
-      ! the real(4) product carries single-precision rounding
-      if (abs(da(i, j) - ga(i, j)) > 1d-5 * max(1d0, abs(ga(i, j)))) then
-        print *, 'mismatch: reverse in A at', i, j, da(i, j), ga(i, j)
-        failures = failures + 1
-      end if
-    end do
-    if (abs(du(j) - gu(j)) > 1d-12 * max(1d0, abs(gu(j)))) then
-      print *, 'mismatch: reverse in u at', j, du(j), gu(j)
-      failures = failures + 1
-    end if
-  end do
+  ! the real(4) product carries single-precision rounding
+  call check_array('reverse in A vs analytic', reshape(da, [n * n]), reshape(ga, [n * n]), 1d-5)
+  call check_array('reverse in u vs analytic', du, gu, 1d-12)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, a, va, enzyme_dup, u, vu)
-  fd = (model(n, a + h * va, u + h * vu) - model(n, a - h * va, u - h * vu)) / (2 * h)
-  if (abs(tangent - fd) > 1d-3 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - sum(da * va) - dot_product(du, vu)) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, sum(da * va) + dot_product(du, vu)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, z, [reshape(va, [n * n]), vu], tangent, 1d-3, 1d-3, &
+    [reshape(da, [n * n]), du], 1d-6)
+  call check_report()
 end program

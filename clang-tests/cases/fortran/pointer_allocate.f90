@@ -6,6 +6,8 @@
 ! one ALLOCATE made). Reverse mode against central finite differences, forward mode against
 ! finite differences and against the reverse gradient (dot-product test).
 ! RUN: flang
+include 'check.inc'
+
 module pointer_allocate_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -41,42 +43,29 @@ contains
     allocate(scratch(n))               ! left to the caller, which deallocates it
     scratch = 2
   end function
+
+  ! the primal as a function of the point alone, for ferment_check's finite differences
+  real(8) function oracle(x)
+    real(8), intent(in) :: x(:)
+    oracle = model(size(x), x)
+  end function
 end module
 
 program main
+  use ferment_check
   use pointer_allocate_mod
   implicit none
   integer, parameter :: n = 5
   external :: f__enzyme_autodiff
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.3d0, -0.5d0, 0.7d0, 1.1d0, -0.9d0], v(n) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0]
-  real(8) :: dx(n), e(n), h, fd, tangent
-  integer :: i, failures
-  failures = 0
+  real(8) :: dx(n), tangent
   dx = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx)
   deallocate(scratch)                  ! by the runtime, after the derivative's ALLOCATE
-  h = 1d-6
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = (model(n, x + e) - model(n, x - e)) / (2 * h)
-    if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: reverse vs finite differences at', i, dx(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('reverse', oracle, x, dx, 1d-6, 1d-6)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v)
   deallocate(scratch)
-  fd = (model(n, x + h * v) - model(n, x - h * v)) / (2 * h)
-  if (abs(tangent - fd) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(dx, v)) > 1d-10 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, x, v, tangent, 1d-6, 1d-6, dx, 1d-10)
+  call check_report()
 end program

@@ -6,6 +6,8 @@
 ! ran; the derivatives are checked against the analytic 3x^2 and central finite differences, in
 ! reverse mode (augmented forward + reverse, by-reference Fortran arguments) and forward mode.
 ! RUN: flang
+include 'check.inc'
+
 module cube_rules
   implicit none
   integer :: forward_calls = 0, reverse_calls = 0
@@ -59,44 +61,39 @@ contains
     double precision, intent(out) :: y
     y = model(x)
   end subroutine
+
+  ! the model of a point of one component, for ferment_check
+  double precision function oracle(x)
+    double precision, intent(in) :: x(:)
+    oracle = model(x(1))
+  end function
 end module
 
 program main
+  use ferment_check
   use cube_rules
   implicit none
   external :: f__enzyme_autodiff, f__enzyme_fwddiff
   double precision :: xs(3) = [-1.3d0, 0.2d0, 1.7d0]
-  double precision :: x, dx, y, dy, want, h, fd
-  integer :: i, failures
-  failures = 0
+  double precision :: x, dx, y, dy, want
+  integer :: i
   do i = 1, size(xs)
     x = xs(i)
     want = 3 * x * x + cos(x)
-    h = 1d-6
-    fd = (model(x + h) - model(x - h)) / (2 * h)
-    if (abs(fd - want) > 1d-6) then
-      print *, 'mismatch: oracle vs finite differences at', x, want, fd
-      failures = failures + 1
-    end if
+    call check_gradient_fd('analytic derivative', oracle, [x], [want], 1d-6, 1d-6)
     dx = 0
     call f__enzyme_autodiff(model, x, dx)
-    if (abs(dx - want) > 1d-12) then
-      print *, 'mismatch: reverse at', x, dx, want
-      failures = failures + 1
-    end if
+    call check_close('reverse vs analytic', dx, want, 1d-12)
     dx = 1
     y = 0
     dy = 0
     call f__enzyme_fwddiff(model_sub, enzyme_dup, x, dx, enzyme_dup, y, dy)
-    if (abs(dy - want) > 1d-12 .or. abs(y - model(x)) > 1d-12) then
-      print *, 'mismatch: forward at', x, dy, want
-      failures = failures + 1
-    end if
+    call check_close('forward vs analytic', dy, want, 1d-12)
+    call check_close('forward primal', y, model(x), 1d-12)
   end do
   if (reverse_calls /= 3 .or. forward_calls /= 3) then
     print *, 'the registered rules did not run:', reverse_calls, forward_calls
-    failures = failures + 1
+    stop 1
   end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_report()
 end program

@@ -5,11 +5,15 @@
 ! return adjoint: the output's shadow carries the seed) that overwrites its input, whose old
 ! values the reverse sweep needs from the tape. Gradients against central finite differences.
 ! RUN: flang
+include 'check.inc'
+
 module split_bindings_mod
   use iso_c_binding
   implicit none
   integer(c_int), bind(C, name="enzyme_const") :: enzyme_const
   integer(c_int), bind(C, name="enzyme_dup") :: enzyme_dup
+  ! the seed of the subroutine's result, for its oracle
+  real(c_double) :: step_seed(4)
   interface
     function augment_model(f, c1, n, d1, x, dx) result(tape) bind(C, name="__enzyme_augmentfwd")
       import :: c_ptr, c_int, c_double, c_funptr
@@ -67,32 +71,43 @@ contains
     end do
     x = x * x
   end subroutine
+
+  ! the function's result times the return adjoint 2 the test passes, for ferment_check
+  real(8) function oracle_model(x)
+    real(8), intent(in) :: x(:)
+    real(c_double) :: xc(size(x))
+    integer(c_int) :: m
+    m = size(x)
+    xc = x
+    oracle_model = 2 * model(m, xc)
+  end function
+
+  ! the subroutine's result y projected on the seed its shadow gets, for ferment_check
+  real(8) function oracle_step(x)
+    real(8), intent(in) :: x(:)
+    real(c_double) :: xc(size(x)), y(size(x))
+    integer(c_int) :: m
+    m = size(x)
+    xc = x
+    call step(m, xc, y)
+    oracle_step = dot_product(step_seed, y)
+  end function
 end module
 
 program main
+  use ferment_check
   use split_bindings_mod
   implicit none
   integer(c_int), parameter :: n = 4
   integer(c_int) :: nn = n
   real(c_double) :: x(n) = [0.3d0, -0.5d0, 0.7d0, 1.1d0], w(n) = [1d0, -2d0, 0.5d0, 3d0]
-  real(c_double) :: dx(n), e(n), y(n), yp(n), ym(n), dy(n), h, fd, xs(n), xp(n), xm(n)
+  real(c_double) :: dx(n), y(n), dy(n), xs(n)
   type(c_ptr) :: tape
-  integer :: i, failures
-  failures = 0
-  h = 1d-6
   ! a function: the return's adjoint 2 before the tape
   dx = 0
   tape = augment_model(c_funloc(model), enzyme_const, nn, enzyme_dup, x, dx)
   call reverse_model(c_funloc(model), enzyme_const, nn, enzyme_dup, x, dx, 2d0, tape)
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = 2 * (model(nn, x + e) - model(nn, x - e)) / (2 * h)
-    if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: function, reverse vs finite differences at', i, dx(i), fd
-      failures = failures + 1
-    end if
-  end do
+  call check_gradient_fd('function, reverse', oracle_model, x, dx, 1d-6, 1d-6)
   ! a subroutine: no return adjoint, the seed is the result's shadow dy = w
   xs = x
   dx = 0
@@ -100,20 +115,8 @@ program main
   tape = augment_step(c_funloc(step), enzyme_const, nn, enzyme_dup, xs, dx, enzyme_dup, y, dy)
   dy = w
   call reverse_step(c_funloc(step), enzyme_const, nn, enzyme_dup, xs, dx, enzyme_dup, y, dy, tape)
-  do i = 1, n
-    e = 0
-    e(i) = h
-    xp = x + e
-    xm = x - e
-    call step(nn, xp, yp)
-    call step(nn, xm, ym)
-    ! x is overwritten with x*x: its adjoint w.r.t. the new value is 0 here (dx was 0 on entry)
-    fd = dot_product(w, yp - ym) / (2 * h)
-    if (abs(fd - dx(i)) > 1d-6 * max(1d0, abs(fd))) then
-      print *, 'mismatch: subroutine, reverse vs finite differences at', i, dx(i), fd
-      failures = failures + 1
-    end if
-  end do
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  ! x is overwritten with x*x: its adjoint w.r.t. the new value is 0 here (dx was 0 on entry)
+  step_seed = w
+  call check_gradient_fd('subroutine, reverse', oracle_step, x, dx, 1d-6, 1d-6)
+  call check_report()
 end program

@@ -5,6 +5,8 @@
 ! differences), forward mode along a direction (against finite differences and the reverse
 ! gradients).
 ! RUN: flang
+include 'check.inc'
+
 module reductions_mod
   implicit none
   integer, bind(C, name="enzyme_const") :: enzyme_const
@@ -23,9 +25,18 @@ contains
     end do
     model = sum(x) * dot_product(x, y) + sum(m) + sum(x(1:n:2))**2 + sum(real(x, 4))
   end function
+
+  ! the model of x and y packed in one point [x, y], for ferment_check
+  real(8) function oracle(z)
+    real(8), intent(in) :: z(:)
+    integer :: n
+    n = size(z) / 2
+    oracle = model(n, z(1:n), z(n + 1:))
+  end function
 end module
 
 program main
+  use ferment_check
   use reductions_mod
   implicit none
   integer, parameter :: n = 5
@@ -33,9 +44,8 @@ program main
   real(8), external :: f__enzyme_fwddiff
   real(8) :: x(n) = [0.3d0, -1.1d0, 0.7d0, 1.9d0, -0.4d0], y(n) = [2d0, 0.5d0, -1d0, 0.1d0, 1.3d0]
   real(8) :: v(n) = [1d0, -2d0, 0.5d0, 0.25d0, 3d0], w(n) = [0.5d0, 1d0, -1d0, 2d0, 0d0]
-  real(8) :: dx(n), dy(n), gx(n), gy(n), e(n), h, fd, tangent, s1, d, sy, s3
-  integer :: i, failures
-  failures = 0
+  real(8) :: dx(n), dy(n), gx(n), gy(n), tangent, s1, d, sy, s3
+  integer :: i
   s1 = 0
   d = 0
   sy = 0
@@ -52,42 +62,15 @@ program main
     gy(i) = s1 * x(i)
     if (i <= 3) gy(i) = gy(i) + s1
   end do
-  h = 1d-2  ! the model is quadratic but for the real(4) rounding: exact central differences
-  do i = 1, n
-    e = 0
-    e(i) = h
-    fd = (model(n, x + e, y) - model(n, x - e, y)) / (2 * h)
-    if (abs(fd - gx(i)) > 1d-4 * max(1d0, abs(gx(i)))) then
-      print *, 'mismatch: oracle vs finite differences in x at', i, gx(i), fd
-      failures = failures + 1
-    end if
-    fd = (model(n, x, y + e) - model(n, x, y - e)) / (2 * h)
-    if (abs(fd - gy(i)) > 1d-4 * max(1d0, abs(gy(i)))) then
-      print *, 'mismatch: oracle vs finite differences in y at', i, gy(i), fd
-      failures = failures + 1
-    end if
-  end do
+  ! the model is quadratic but for the real(4) rounding: exact central differences at h = 1e-2
+  call check_gradient_fd('analytic gradient', oracle, [x, y], [gx, gy], 1d-2, 1d-4)
   dx = 0
   dy = 0
   call f__enzyme_autodiff(model, enzyme_const, n, enzyme_dup, x, dx, enzyme_dup, y, dy)
-  do i = 1, n
-    ! sum(real(x, 4)) carries single-precision rounding
-    if (abs(dx(i) - gx(i)) > 1d-6 * max(1d0, abs(gx(i))) .or. &
-        abs(dy(i) - gy(i)) > 1d-12 * max(1d0, abs(gy(i)))) then
-      print *, 'mismatch: reverse at', i, dx(i), gx(i), dy(i), gy(i)
-      failures = failures + 1
-    end if
-  end do
+  ! sum(real(x, 4)) carries single-precision rounding
+  call check_array('reverse in x vs analytic', dx, gx, 1d-6)
+  call check_array('reverse in y vs analytic', dy, gy, 1d-12)
   tangent = f__enzyme_fwddiff(model, enzyme_const, n, enzyme_dup, x, v, enzyme_dup, y, w)
-  fd = (model(n, x + h * v, y + h * w) - model(n, x - h * v, y - h * w)) / (2 * h)
-  if (abs(tangent - fd) > 1d-4 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs finite differences', tangent, fd
-    failures = failures + 1
-  end if
-  if (abs(tangent - dot_product(dx, v) - dot_product(dy, w)) > 1d-6 * max(1d0, abs(fd))) then
-    print *, 'mismatch: forward vs reverse', tangent, dot_product(dx, v) + dot_product(dy, w)
-    failures = failures + 1
-  end if
-  if (failures /= 0) stop 1
-  print *, 'all checks passed'
+  call check_tangent_fd('forward', oracle, [x, y], [v, w], tangent, 1d-2, 1d-4, [dx, dy], 1d-6)
+  call check_report()
 end program
