@@ -83,9 +83,10 @@ int main(void) {
   for (int i = 0; i < N; i++) x2[i] = 0.5 * x[i] - 0.2;
   __enzyme_augmentfwd_v((void *)energy, enzyme_allocated, size, enzyme_tape, mem, enzyme_dup, x2,
                         dx, enzyme_const, W, enzyme_dup, out, dout, enzyme_const, N);
-  PT pt = __enzyme_fwdsplit_pt((void *)energy, enzyme_dup_return, enzyme_allocated, size,
-                               enzyme_tape, mem, enzyme_dup, x2, v, enzyme_const, W, enzyme_dup,
-                               out, dout, enzyme_const, N);
+  // (enzyme_nofree: fwdsplit would otherwise consume the tape, which __enzyme_reverse uses below)
+  PT pt = __enzyme_fwdsplit_pt((void *)energy, enzyme_dup_return, enzyme_nofree, enzyme_allocated,
+                               size, enzyme_tape, mem, enzyme_dup, x2, v, enzyme_const, W,
+                               enzyme_dup, out, dout, enzyme_const, N);
   fd = 0;
   for (int k = 0; k < N; k++) fd += v[k] * fdv(energy_v, x2, N, k);
   CHECK_CLOSE("fwdsplit (tape in enzyme_tape memory) tangent vs finite differences", pt.tangent, fd,

@@ -180,6 +180,7 @@ fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
         crate::shadow::zero_shadow_globals(module, &b, f);
     }
     let mut outputs = call_derivative(&b, call, f, &args)?;
+    super::lower::release_fwdsplit_tape(&b, req)?;
     if req.mode == Mode::Reverse {
         outputs = flatten_lanes(&b, outputs);
     }
@@ -240,6 +241,7 @@ fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Resul
         }
         lanes.push(call_derivative(&b, call, target, &args)?);
     }
+    super::lower::release_fwdsplit_tape(&b, req)?;
     // Forward: {[primal], tangent} per lane -> [primal], tangent x N.
     // Reverse: {d_active_args} per lane -> each argument's N adjoints.
     let mut outputs = Vec::new();

@@ -174,6 +174,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         crate::shadow::zero_shadow_globals(module, &b, f);
     }
     let mut outputs = call_derivative(&b, call, target, &args)?;
+    release_fwdsplit_tape(&b, req)?;
     if req.width > 1 && req.mode == super::request::Mode::Reverse && req.part != Part::Augmented {
         outputs = flatten_lanes(&b, outputs);
     }
@@ -399,6 +400,18 @@ pub(super) fn fwdsplit_tape(b: &Builder, req: &Request) -> Result<Option<Value>>
             .ok_or_else(|| Error::at(req.call, "missing the tape argument"))?,
     };
     convert(b, tape, ptr, req.call, "tape").map(Some)
+}
+
+/// `__enzyme_fwdsplit`, after the derivative's call(s): the tape is
+/// consumed (Enzyme frees it) unless `enzyme_nofree` keeps it.
+pub(super) fn release_fwdsplit_tape(b: &Builder, req: &Request) -> Result<()> {
+    if req.nofree || !req.fwdsplit {
+        return Ok(());
+    }
+    match fwdsplit_tape(b, req)? {
+        Some(tape) => crate::fwdsplit::release(b.module(), b, tape),
+        None => Ok(()),
+    }
 }
 
 /// Lowers `__enzyme_augmentsize` to the (constant) size of the tape.

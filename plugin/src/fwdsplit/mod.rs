@@ -30,8 +30,11 @@ const WRITE: &str = "ferment.log.write";
 pub const HEADER_OFFSET: u64 = 8;
 /// The header's first word while it holds a log (`runtime.ll` checks it).
 pub const MAGIC: i64 = 7370019658386519654;
-/// Size of the header: magic, data, length, capacity.
-pub const HEADER_BYTES: u64 = 32;
+/// Size of the header: magic, data, length, capacity, and the function
+/// freeing the tape's other parts (see [`release`]).
+pub const HEADER_BYTES: u64 = 40;
+/// Offset in the header of that function's address (null: none).
+pub const RELEASE_OFFSET: u64 = 32;
 
 /// Links the log's run time into the module once.
 pub fn link(module: Module) -> Result<()> {
@@ -258,6 +261,19 @@ pub fn read_from_log(module: Module, f: Value, fname: &str, count: usize) -> Res
         }
         inst.erase();
     }
+    Ok(())
+}
+
+/// `__enzyme_fwdsplit` without `enzyme_nofree`, at `b` after the forward
+/// derivative's call(s): releases `tape`, as Enzyme's fwdsplit frees the
+/// tape it reads. The run time frees the log and, where the augmented
+/// function recorded a release function in the log's header
+/// (`Tape::record_release`: the reverse function frees the tape's parts
+/// only in its freeing block, which the release function copies), the
+/// other parts and the frame; otherwise they stay for `__enzyme_reverse`.
+pub fn release(module: Module, b: &Builder, tape: Value) -> Result<()> {
+    let f = runtime(module, "ferment.log.release")?;
+    b.call_fn(f, &[tape]);
     Ok(())
 }
 

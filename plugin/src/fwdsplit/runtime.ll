@@ -2,10 +2,10 @@
 ; derivative behind __enzyme_fwdsplit reads back (plugin/src/fwdsplit/mod.rs).
 ; Written by hand, target-neutral. The header lives in the augmented
 ; function's frame at byte 8: magic, data, length and capacity (in 8-byte
-; words). Each entry: the load's number, then its bytes padded to words.
+; words), then the function freeing the tape's other parts (null: none). Each entry: the load's number, then its bytes padded to words.
 
 @ferment.log.msg0 = private unnamed_addr constant [84 x i8] c"ferment: __enzyme_augmentfwd: out of memory for the values __enzyme_fwdsplit reads\0A\00"
-@ferment.log.msg1 = private unnamed_addr constant [135 x i8] c"ferment: __enzyme_fwdsplit: the tape does not match this derivative (the tape of another function, or one __enzyme_reverse has freed)\0A\00"
+@ferment.log.msg1 = private unnamed_addr constant [156 x i8] c"ferment: __enzyme_fwdsplit: the tape does not match this derivative (the tape of another function, or one __enzyme_reverse or __enzyme_fwdsplit has freed)\0A\00"
 @ferment.log.msg2 = private unnamed_addr constant [146 x i8] c"ferment: __enzyme_fwdsplit: the tape is null or was not made by __enzyme_augmentfwd of this function in a module that also asks for its fwdsplit\0A\00"
 
 declare ptr @realloc(ptr, i64)
@@ -127,6 +127,43 @@ entry:
   call void @free(ptr %d)
   store i64 0, ptr %h
   store ptr null, ptr %dp
+  ret void
+}
+
+
+; __enzyme_fwdsplit without enzyme_nofree, once it has read the tape %tape
+; (Enzyme's convention: fwdsplit consumes the tape): frees the log and, where
+; the augmented function recorded a function freeing the tape's other parts
+; (loop caches, snapshots), those and a frame it allocated. Without one (the
+; reverse sweep frees callees' tapes or memory kept for it) the rest stays, and
+; __enzyme_reverse still frees it.
+define void @ferment.log.release(ptr %tape) {
+entry:
+  %null = icmp eq ptr %tape, null
+  br i1 %null, label %done, label %check
+check:
+  %h = getelementptr i8, ptr %tape, i64 8
+  %magic = load i64, ptr %h
+  %good = icmp eq i64 %magic, 7370019658386519654
+  br i1 %good, label %free, label %fail
+fail:
+  call void @ferment.log.fail(i32 1)
+  unreachable
+free:
+  call void @ferment.log.free(ptr %h)
+  %rp = getelementptr i8, ptr %h, i64 32
+  %rel = load ptr, ptr %rp
+  %has = icmp ne ptr %rel, null
+  br i1 %has, label %parts, label %done
+parts:
+  call void %rel(ptr %tape)
+  %owned = load i8, ptr %tape
+  %is_owned = icmp ne i8 %owned, 0
+  br i1 %is_owned, label %free.frame, label %done
+free.frame:
+  call void @free(ptr %tape)
+  br label %done
+done:
   ret void
 }
 

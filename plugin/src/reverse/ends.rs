@@ -246,6 +246,12 @@ impl ReverseSweep<'_, '_, '_> {
                 self.b.at_end(free);
                 self.tape.finish(&self.b);
                 if let Some(h) = self.log_rev {
+                    // Frees in the sweep (callees' tapes, memory kept for
+                    // it) use the flag: none, so this block frees all the
+                    // tape's parts, which `__enzyme_fwdsplit` can then free.
+                    if flag.users().len() == 1 {
+                        self.tape.record_release(free);
+                    }
                     crate::fwdsplit::free_log(self.module, &self.b, h);
                 }
                 // A frame in the caller's storage is the caller's to keep.

@@ -33,11 +33,46 @@ impl Tape {
         self.slot(ptr_ty, "fwdsplit.log.data", Some(null));
         self.slot(i64t, "fwdsplit.log.len", Some(zero));
         self.slot(i64t, "fwdsplit.log.cap", Some(zero));
+        self.slot(ptr_ty, "fwdsplit.log.release", Some(null));
         debug_assert_eq!(
             self.frame.size,
             crate::fwdsplit::HEADER_OFFSET + crate::fwdsplit::HEADER_BYTES
         );
         Some((head.fwd, head.rev))
+    }
+
+    /// Split mode, log of loads: a function `(frame)` freeing what the
+    /// reverse function's block `freeing` frees (loop buffers, snapshots),
+    /// recorded in the log's header for `__enzyme_fwdsplit`, which consumes
+    /// the tape ([`crate::fwdsplit::release`]). `freeing` may only load
+    /// slots of the frame and free what it loads; where it does anything
+    /// else nothing is recorded (the tape then waits for `__enzyme_reverse`).
+    /// Call before the block frees the log and the frame.
+    pub fn record_release(&self, freeing: Block) {
+        let Some((fwd_base, rev_base, _)) = self.frame.split else {
+            return;
+        };
+        let module = self.module;
+        let ptr_ty = Type::ptr(module.context());
+        let f = module.add_function(
+            "ferment.tape.release",
+            Type::function(Type::void(module.context()), &[ptr_ty], false),
+        );
+        f.set_internal();
+        let h = Builder::new(module);
+        h.at_end(f.append_block("entry"));
+        let mut memo: HashMap<Value, Value> = HashMap::new();
+        memo.insert(rev_base, f.params()[0]);
+        for inst in freeing.instructions() {
+            if clone_frame_access(&h, inst, freeing, &mut memo).is_none() {
+                f.delete_function();
+                return;
+            }
+        }
+        h.ret_void();
+        let b = &self.frame.fwd_entry;
+        let at = crate::fwdsplit::HEADER_OFFSET + crate::fwdsplit::RELEASE_OFFSET;
+        b.store(f, b.gep_i8(fwd_base, at));
     }
 
     /// Split mode, reverse function: frees the frame.
@@ -175,4 +210,37 @@ impl Tape {
             }
         }
     }
+}
+
+/// [`Tape::record_release`]: `e` cloned at `h`, where `memo` maps the
+/// reverse function's frame base to the new function's parameter. Only
+/// instructions of `block`, address arithmetic on the frame, constants and
+/// functions; `None` for anything else.
+fn clone_frame_access(
+    h: &Builder,
+    e: Value,
+    block: Block,
+    memo: &mut HashMap<Value, Value>,
+) -> Option<Value> {
+    if let Some(&c) = memo.get(&e) {
+        return Some(c);
+    }
+    if !e.is_instruction() {
+        return (e.is_constant() || e.is_function()).then_some(e);
+    }
+    if e.parent() != block && e.opcode() != Opcode::LLVMGetElementPtr {
+        return None;
+    }
+    let mut ops = Vec::new();
+    for o in e.operands() {
+        ops.push(clone_frame_access(h, o, block, memo)?);
+    }
+    let c = e.clone_instruction();
+    for (k, o) in ops.into_iter().enumerate() {
+        c.set_operand(k, o);
+    }
+    h.insert(c);
+    c.clear_debug_loc();
+    memo.insert(e, c);
+    Some(c)
 }
