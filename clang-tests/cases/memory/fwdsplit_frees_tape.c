@@ -3,7 +3,7 @@
 // so under valgrind (this directory's valgrind-O2 config) a tape left allocated is a definite
 // leak: a function reading through pointers without a loop (a frame and the log of loaded
 // values), one with a loop of run-time trip count (loads logged per iteration, loop caches in the
-// tape), and the tape behind enzyme_tape memory.
+// tape), the same batched (enzyme_width 2), and the tape behind enzyme_tape memory.
 // Tangents against central finite differences at the taped point (the inputs change after
 // the augmented pass), and one fwdsplit with enzyme_nofree followed by __enzyme_reverse of the
 // same tape (<grad, v> == tangent).
@@ -11,9 +11,11 @@
 #include "check.h"
 #include <stdlib.h>
 extern int enzyme_dup, enzyme_const, enzyme_nofree, enzyme_allocated, enzyme_tape;
+extern int enzyme_width, enzyme_dupv;
 void *__enzyme_augmentfwd(void *, ...);
 void __enzyme_augmentfwd_v(void *, ...) __asm__("__enzyme_augmentfwd");
 double __enzyme_fwdsplit(void *, ...);
+void __enzyme_fwdsplit_v(void *, ...) __asm__("__enzyme_fwdsplit");
 void __enzyme_reverse(void *, ...);
 int __enzyme_augmentsize(void *, ...);
 
@@ -39,6 +41,7 @@ static double chain(const double *x, int n) {
 enum { N = 6 };
 static int chain_n = N;
 static double chain_v(const double *x) { return chain(x, chain_n); }
+static void chain_to(const double *x, double *out, int n) { *out = chain(x, n); }
 
 int main(void) {
   P0.w = W0;
@@ -66,6 +69,22 @@ int main(void) {
     for (int k = 0; k < N; k++) fd += v[k] * fdv(chain_v, taped, N, k);
     snprintf(what, sizeof what, "chain: fwdsplit tangent vs finite differences (round %d)", round);
     CHECK_CLOSE(what, t, fd, RTOL_FD, ATOL_FD);
+    // batched, two directions: the tape is consumed once
+    double o = 0, so = 0, V[2][N], DO[2][1] = {{0}};
+    for (int k = 0; k < 2; k++)
+      for (int i = 0; i < N; i++) V[k][i] = (i == k + round % 4) ? 1.0 : 0.2 * cos(i + k);
+    for (int i = 0; i < N; i++) z[i] = taped[i], sx[i] = 0;
+    tape = __enzyme_augmentfwd((void *)chain_to, enzyme_dup, z, sx, enzyme_dup, &o, &so,
+                               enzyme_const, chain_n);
+    __enzyme_fwdsplit_v((void *)chain_to, enzyme_width, 2, enzyme_dupv, sizeof V[0], z, V[0],
+                        enzyme_dupv, sizeof DO[0], &o, DO[0], enzyme_const, chain_n, tape);
+    for (int k = 0; k < 2; k++) {
+      fd = 0;
+      for (int j = 0; j < N; j++) fd += V[k][j] * fdv(chain_v, taped, N, j);
+      snprintf(what, sizeof what, "chain, batched lane %d: fwdsplit vs finite differences (round %d)",
+               k, round);
+      CHECK_CLOSE(what, DO[k][0], fd, RTOL_FD, ATOL_FD);
+    }
   }
 
   // The tape behind enzyme_tape memory (the caller frees that memory, fwdsplit the tape).

@@ -55,7 +55,7 @@ impl Tape {
         let module = self.module;
         let ptr_ty = Type::ptr(module.context());
         let f = module.add_function(
-            "ferment.tape.release",
+            "ferment.fwdsplit.release",
             Type::function(Type::void(module.context()), &[ptr_ty], false),
         );
         f.set_internal();
