@@ -14,7 +14,9 @@
 //! derivatives come from the same canonical code, so their loads run in the
 //! same order; where they would not (a tape of another function or
 //! activity), the number check stops the program with a message. The
-//! reverse function frees the log with the tape (`runtime.ll`).
+//! reverse function frees the log with the tape (`runtime.ll`); so does a
+//! fwdsplit call without `enzyme_nofree`, which consumes the tape
+//! ([`release`]).
 
 use crate::error::{Error, Result};
 use ferment_ir::{Builder, Module, Opcode, Value};
