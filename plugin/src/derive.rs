@@ -50,6 +50,10 @@ pub struct Ctx<'o> {
     /// name them, before specialization): their `__enzyme_augmentfwd` /
     /// `__enzyme_reverse` pairs write the log it reads.
     pub fwdsplit_functions: Vec<Value>,
+    /// `__enzyme_fwdsplit` calls without `enzyme_nofree` (they consume the
+    /// tape), with the function each asks for: warned about where the
+    /// function's tape has parts only `__enzyme_reverse` frees.
+    pub fwdsplit_consuming: Vec<(Value, Value)>,
     /// Keys of generated derivatives, in the order they were declared (see
     /// [`Ctx::rollback`]).
     declared: Vec<DerivativeKey>,
@@ -170,6 +174,7 @@ impl<'o> Ctx<'o> {
             frames: HashMap::new(),
             log_header: None,
             fwdsplit_functions: Vec::new(),
+            fwdsplit_consuming: Vec::new(),
             warned_fixed_points: Vec::new(),
         }
     }

@@ -246,11 +246,16 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     let mut ctx = Ctx::new(module, options, opt_level);
     ctx.set_function_like(&like);
     ctx.set_memory_annotations(&allocators, &inactive_globals);
-    ctx.fwdsplit_functions = calls
+    let fwdsplits: Vec<_> = calls
         .iter()
         .filter(|(_, entry)| *entry == "__enzyme_fwdsplit")
         .filter_map(|(call, entry)| request::parse(*call, entry).ok())
-        .map(|r| r.function)
+        .collect();
+    ctx.fwdsplit_functions = fwdsplits.iter().map(|r| r.function).collect();
+    ctx.fwdsplit_consuming = fwdsplits
+        .iter()
+        .filter(|r| !r.nofree)
+        .map(|r| (r.function, r.call))
         .collect();
     let mut deferred = false;
     for (call, entry) in innermost_first(calls) {

@@ -250,7 +250,7 @@ impl ReverseSweep<'_, '_, '_> {
                     // it) use the flag: none, so this block frees all the
                     // tape's parts, which `__enzyme_fwdsplit` can then free.
                     if flag.users().len() == 1 {
-                        self.tape.record_release(free);
+                        self.tape_released = self.tape.record_release(free);
                     }
                     crate::fwdsplit::free_log(self.module, &self.b, h);
                 }

@@ -144,11 +144,37 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
     sweep
         .build(&seeds, sig.gradients, &sig)
         .map_err(|e| e.in_function(&fname))?;
+    let partly_released = sweep.log_rev.is_some() && !sweep.tape_released;
     if storage.is_some() {
         let layout = sweep.tape.frame_layout();
         ctx.set_frame_layout(f, layout);
     }
+    if partly_released {
+        warn_partial_release(ctx, key.function);
+    }
     Ok(())
+}
+
+/// `__enzyme_fwdsplit` calls of `function` without `enzyme_nofree`, whose
+/// tape has parts the reverse sweep frees as it runs (memory the function
+/// frees, callees' tapes): the call frees the log only, so say so (once
+/// per call).
+fn warn_partial_release(ctx: &mut Ctx, function: Value) {
+    let name = function.name();
+    for (_, call) in ctx
+        .fwdsplit_consuming
+        .iter()
+        .filter(|(f, _)| *f == function)
+    {
+        let at = call
+            .source_location()
+            .map(|l| format!("{l}: "))
+            .unwrap_or_default();
+        eprintln!(
+            "{at}ferment: warning: __enzyme_fwdsplit of '{name}' without enzyme_nofree frees only part of the tape: its reverse sweep frees memory kept for it (what '{name}' allocates and frees, callees' tapes) as it runs, so that stays allocated until an __enzyme_reverse of the tape\n  help: pass enzyme_nofree and call __enzyme_reverse with the tape afterwards"
+        );
+    }
+    ctx.fwdsplit_consuming.retain(|(f, _)| *f != function);
 }
 
 struct ReverseSweep<'c, 'o, 'k> {
@@ -164,6 +190,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// `__enzyme_fwdsplit`'s log: its header as the reverse function sees
     /// it (freed with the tape).
     log_rev: Option<Value>,
+    /// Split pair with a log: the augmented function recorded how to free
+    /// the whole tape for `__enzyme_fwdsplit` ([`Tape::record_release`]).
+    tape_released: bool,
     /// Split shape: the reverse entry and the dispatch block it jumps to.
     dispatch: Option<(Block, Block)>,
     /// Calls to differentiated functions, by their augmented call.
@@ -349,6 +378,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             rev_entry,
             free_flag: None,
             log_rev: None,
+            tape_released: false,
             dispatch: None,
             calls: HashMap::new(),
             call_results: hashbrown::HashSet::new(),

@@ -48,9 +48,10 @@ impl Tape {
     /// slots of the frame and free what it loads; where it does anything
     /// else nothing is recorded (the tape then waits for `__enzyme_reverse`).
     /// Call before the block frees the log and the frame.
-    pub fn record_release(&self, freeing: Block) {
+    /// Returns whether it recorded one.
+    pub fn record_release(&self, freeing: Block) -> bool {
         let Some((fwd_base, rev_base, _)) = self.frame.split else {
-            return;
+            return false;
         };
         let module = self.module;
         let ptr_ty = Type::ptr(module.context());
@@ -66,13 +67,14 @@ impl Tape {
         for inst in freeing.instructions() {
             if clone_frame_access(&h, inst, freeing, &mut memo).is_none() {
                 f.delete_function();
-                return;
+                return false;
             }
         }
         h.ret_void();
         let b = &self.frame.fwd_entry;
         let at = crate::fwdsplit::HEADER_OFFSET + crate::fwdsplit::RELEASE_OFFSET;
         b.store(f, b.gep_i8(fwd_base, at));
+        true
     }
 
     /// Split mode, reverse function: frees the frame.
