@@ -1232,3 +1232,99 @@ pub fn captured_by_value(at: Value) -> Error {
     )
     .hint("make the variable shared (it is then passed by address), or read it from an array")
 }
+
+/// libomp's `kmp_sch_static_chunked`: chunks of the given size dealt to the
+/// threads in turn.
+const SCHED_STATIC_CHUNKED: i64 = 33;
+
+/// Whether `kind` (a `kmp_sched_t` without its modifier bits) hands chunks
+/// out at run time: dynamic, guided, runtime, auto, trapezoidal, the guided
+/// variants and static stealing.
+fn assigns_at_run_time(kind: i64) -> bool {
+    matches!(kind, 35..=39 | 42..=44)
+}
+
+/// Worksharing loops with a schedule decided at run time (`dynamic`,
+/// `guided`, `runtime`) in the augmented forward sweep of a region that,
+/// once simplified, does no floating-point work: the loop only records
+/// which chunks each thread took. The reverse sweep replays those chunks on
+/// the same threads, so the whole derivative's work follows that
+/// assignment; but with nothing to do per chunk, the first thread to reach
+/// the loop takes nearly every chunk (a pair loop whose energy the gradient
+/// does not need: omp_particles ran its whole reverse on one thread). Such a
+/// loop is dealt round-robin instead (`schedule(static, chunk)`, the same
+/// chunk size; 1 where the chunk is not a constant), one of the
+/// assignments the original schedule allows, so every thread gets its share
+/// of the reverse sweep. A region whose forward sweep computes something
+/// keeps its schedule: there its dynamic assignment balances real work,
+/// which the reverse sweep's work follows. Returns the functions changed.
+pub fn deal_idle_schedules(functions: &[Value]) -> Vec<Value> {
+    let mut changed = Vec::new();
+    for &f in functions {
+        if f.is_declaration()
+            || !f.name().starts_with("ferment.augmented.")
+            || !is_parallel_region(f)
+        {
+            continue;
+        }
+        let insts = f.instructions();
+        let inits: Vec<Value> = insts
+            .iter()
+            .copied()
+            .filter(|i| {
+                i.is_call()
+                    && i.called_function()
+                        .is_some_and(|g| g.name().starts_with("__kmpc_dispatch_init_"))
+            })
+            .collect();
+        if inits.is_empty() || insts.iter().any(|i| does_work(*i)) {
+            continue;
+        }
+        let module = f.global_parent();
+        let b = Builder::new(module);
+        for init in inits {
+            let args = init.call_args();
+            let (Some(sched), Some(chunk)) = (args.get(2), args.get(6)) else {
+                continue;
+            };
+            let Some(kind) = sched.const_int() else {
+                continue;
+            };
+            if !assigns_at_run_time(kind & 0x1fff_ffff) {
+                continue;
+            }
+            init.set_operand(2, b.const_int(sched.ty(), SCHED_STATIC_CHUNKED));
+            if chunk.const_int().is_none_or(|c| c < 1) {
+                init.set_operand(6, b.const_int(chunk.ty(), 1));
+            }
+            if !changed.contains(&f) {
+                changed.push(f);
+            }
+        }
+    }
+    changed
+}
+
+/// Whether the instruction `i` of an augmented region is work whose cost a
+/// dynamic schedule should balance: floating-point values, or a call of
+/// anything but the OpenMP runtime, the plugin's own helpers and
+/// intrinsics without floating-point operands.
+fn does_work(i: Value) -> bool {
+    let float = |v: Value| v.ty().scalar().is_float();
+    if float(i) || i.operands().into_iter().any(float) {
+        return true;
+    }
+    if !i.is_call() && !i.is_invoke() {
+        return false;
+    }
+    let Some(callee) = i.called_function() else {
+        return true;
+    };
+    let name = callee.name();
+    !(name.starts_with("__kmpc_")
+        || name.starts_with("omp_")
+        || name.starts_with("ferment.")
+        || name.starts_with("llvm.")
+        || name == "malloc"
+        || name == "free")
+}
