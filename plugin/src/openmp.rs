@@ -21,7 +21,9 @@
 //! reductions (`__kmpc_reduce*`, rewritten as a critical section updating the
 //! shared variable) take a ticket when they enter; the reverse sweep runs
 //! their reverses in the opposite ticket order ([`reverse_runtime_call`]), so
-//! order-dependent updates (`max`) are reversed correctly. Shadow memory that
+//! order-dependent updates (`max`) are reversed correctly; sections between
+//! `omp_set_lock` and `omp_unset_lock` take tickets the same way (one counter
+//! for every lock of the program). Shadow memory that
 //! several threads may accumulate into is updated with atomic adds
 //! (`reverse/mod.rs`, [`is_parallel_region`]). Everything else of the runtime
 //! is a compile error naming the construct. `omp single` / `master` /
@@ -70,7 +72,9 @@ fn construct_of(name: &str) -> &'static str {
         n if n.starts_with("__tgt_") || n.contains("teams") || n.contains("target") => {
             "OpenMP target offload / teams"
         }
-        n if n.contains("lock") => "OpenMP locks",
+        n if n.contains("nest_lock") => "nestable OpenMP locks (omp_*_nest_lock)",
+        "omp_test_lock" => "omp_test_lock (use omp_set_lock)",
+        n if n.contains("lock") => "this OpenMP lock routine",
         n if n.contains("serialized_parallel") => {
             "a parallel region with an if() clause whose serial branch is not a direct call of the region"
         }
@@ -95,7 +99,7 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked, critical and omp atomic x += v; restructure this part, or move it out of the differentiated function",
+         masked, critical, omp atomic x += v and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
     )
 }
 
@@ -125,6 +129,7 @@ pub fn canonicalize(f: Value) -> Result<()> {
         s
     };
     let mut forks = Vec::new();
+    let mut lock_slot: Option<Value> = None;
     for call in calls {
         let Some(callee) = call.called_function() else {
             continue;
@@ -173,6 +178,31 @@ pub fn canonicalize(f: Value) -> Result<()> {
                 }
                 call.erase();
             }
+            "omp_set_lock" | "omp_unset_lock" => {
+                // An OpenMP lock is a critical section whose lock is a run-time
+                // object: one ticket counter serves every lock of the program
+                // (the reverse sweep undoes all lock-protected updates in the
+                // opposite order of the forward's), and the function's lock
+                // slot carries the ticket from the set to the unset.
+                let slot = *lock_slot.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    let s = b.alloca(b.i64(), "omp.lock.ticket");
+                    b.store(b.const_int(b.i64(), -1), s);
+                    s
+                });
+                let h = helpers(module);
+                let helper = if name == "omp_set_lock" {
+                    h.set_lock
+                } else {
+                    h.unset_lock
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                b.call_fn(helper, &[args[0], lock_ticket_counter(module), slot]);
+                call.erase();
+            }
+            "omp_init_lock" | "omp_destroy_lock" => {}
             _ if ferment_activity_analysis::is_known_inactive_function(&name) => {}
             _ => return Err(unsupported(call, &name)),
         }
@@ -657,19 +687,22 @@ pub fn drop_tickets(f: Value) {
         &[Type::ptr(c), Type::int(c, 32), Type::ptr(c)],
         false,
     );
+    let omp_lock_ty = Type::function(Type::void(c), &[Type::ptr(c)], false);
     let b = Builder::new(module);
     for call in f.instructions().into_iter().filter(|i| i.is_call()) {
         let Some(name) = call.called_function().map(|g| g.name()) else {
             continue;
         };
-        let plain = match name.as_str() {
-            "ferment.omp.critical" => "__kmpc_critical",
-            "ferment.omp.end_critical" => "__kmpc_end_critical",
+        let (plain, ty, args) = match name.as_str() {
+            "ferment.omp.critical" => ("__kmpc_critical", lock_ty, 3),
+            "ferment.omp.end_critical" => ("__kmpc_end_critical", lock_ty, 3),
+            "ferment.omp.set_lock" => ("omp_set_lock", omp_lock_ty, 1),
+            "ferment.omp.unset_lock" => ("omp_unset_lock", omp_lock_ty, 1),
             _ => continue,
         };
         b.before(call);
         b.set_debug_loc_from(call);
-        b.call_fn(declare(module, plain, lock_ty), &call.call_args()[..3]);
+        b.call_fn(declare(module, plain, ty), &call.call_args()[..args]);
         if call.has_uses() {
             call.replace_all_uses_with(b.const_int(b.i64(), 0));
         }
@@ -694,6 +727,17 @@ fn ticket_counter(module: Module, call: Value, lock: Value) -> Result<Value> {
         g.set_weak();
         g
     }))
+}
+
+/// The program's counter of tickets for sections protected by OpenMP locks
+/// (`omp_set_lock` .. `omp_unset_lock`), all locks together.
+fn lock_ticket_counter(module: Module) -> Value {
+    let name = "ferment.omp.ticket.omp_locks";
+    module.global(name).unwrap_or_else(|| {
+        let g = module.add_zeroed_global(name, Type::int(module.context(), 64));
+        g.set_weak();
+        g
+    })
 }
 
 fn declare(module: Module, name: &str, ty: Type) -> Value {
@@ -764,6 +808,12 @@ struct Helpers {
     /// `void check_team(expected i64, actual i32)`: abort with a message
     /// when the reverse sweep's team differs from the forward sweep's.
     check_team: Value,
+    /// `i64 set_lock(lock, counter, slot)`: `omp_set_lock`, then take a
+    /// ticket, kept in the function's slot (which must be free: -1).
+    set_lock: Value,
+    /// `i64 unset_lock(lock, counter, slot)`: `omp_unset_lock`; returns the
+    /// ticket its `set_lock` took, and frees the slot.
+    unset_lock: Value,
 }
 
 fn helpers(module: Module) -> Helpers {
@@ -849,11 +899,63 @@ fn helpers(module: Module) -> Helpers {
             b.ret_void();
         },
     );
+    let lock_fn = |name: &str| declare(module, name, Type::function(void, &[ptr], false));
+    // Stops the program with `message` unless `ok` holds.
+    let stop_unless = |b: &Builder, ok: Value, global: &str, message: &str| {
+        let f = b.insert_block().parent();
+        let bad = f.append_block("bad");
+        let fine = f.append_block("ok");
+        b.cond_br(ok, fine, bad);
+        b.at_end(bad);
+        crate::reverse::tape::emit_stop(b, global, message);
+        b.unreachable();
+        b.at_end(fine);
+    };
+    let set_lock = define(
+        "ferment.omp.set_lock",
+        Type::function(i64t, &[ptr, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(lock_fn("omp_set_lock"), &[p[0]]);
+            let held = b.load(i64t, p[2]);
+            let free = b.icmp(IntPredicate::LLVMIntEQ, held, b.const_int(i64t, -1));
+            stop_unless(
+                b,
+                free,
+                "ferment.omp.lock.nested.message",
+                "ferment: a differentiated function set an OpenMP lock while it held another \
+                 one (nested locks are not supported: release the first lock before setting \
+                 the second, or use named omp critical sections)\n",
+            );
+            let t = b.atomic_add_int(p[1], b.const_int(i64t, 1));
+            b.store(t, p[2]);
+            b.ret(t);
+        },
+    );
+    let unset_lock = define(
+        "ferment.omp.unset_lock",
+        Type::function(i64t, &[ptr, ptr, ptr], false),
+        &|b, p| {
+            let t = b.load(i64t, p[2]);
+            let held = b.icmp(IntPredicate::LLVMIntNE, t, b.const_int(i64t, -1));
+            stop_unless(
+                b,
+                held,
+                "ferment.omp.lock.unset.message",
+                "ferment: a differentiated function unset an OpenMP lock it did not set itself \
+                 (set and unset each lock in the same function, or the same parallel region)\n",
+            );
+            b.store(b.const_int(i64t, -1), p[2]);
+            b.call_fn(lock_fn("omp_unset_lock"), &[p[0]]);
+            b.ret(t);
+        },
+    );
     Helpers {
         critical,
         end_critical,
         wait_ticket,
         check_team,
+        set_lock,
+        unset_lock,
     }
 }
 
@@ -1179,6 +1281,21 @@ pub fn reverse_runtime_call(
             };
             let t = ticket(t);
             b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.unset_lock" => {
+            // Its result is the ticket its set took.
+            let counter = call.call_args()[1];
+            let t = ticket(call);
+            b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.set_lock" => {
+            let counter = call.call_args()[1];
+            let t = ticket(call);
+            let st = b.store(t, counter);
+            b.set_alignment(st, 8);
+            b.make_atomic(st, false);
             true
         }
         "ferment.omp.critical" => {
