@@ -23,7 +23,7 @@
 //! their reverses in the opposite ticket order ([`reverse_runtime_call`]), so
 //! order-dependent updates (`max`) are reversed correctly; sections between
 //! `omp_set_lock` and `omp_unset_lock` take tickets the same way (one counter
-//! for every lock of the program). Shadow memory that
+//! for every lock of the program), and so do `omp ordered` blocks. Shadow memory that
 //! several threads may accumulate into is updated with atomic adds
 //! (`reverse/mod.rs`, [`is_parallel_region`]). Everything else of the runtime
 //! is a compile error naming the construct. `omp single` / `master` /
@@ -68,7 +68,7 @@ fn construct_of(name: &str) -> &'static str {
         "__kmpc_master" | "__kmpc_end_master" | "__kmpc_masked" | "__kmpc_end_masked" => {
             "omp master / masked"
         }
-        n if n.contains("ordered") || n.contains("doacross") => "omp ordered",
+        n if n.contains("doacross") => "omp ordered with depend (doacross loops)",
         n if n.starts_with("__tgt_") || n.contains("teams") || n.contains("target") => {
             "OpenMP target offload / teams"
         }
@@ -99,7 +99,7 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked, critical, omp atomic x += v and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
+         masked, critical, ordered, omp atomic x += v and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
     )
 }
 
@@ -130,6 +130,7 @@ pub fn canonicalize(f: Value) -> Result<()> {
     };
     let mut forks = Vec::new();
     let mut lock_slot: Option<Value> = None;
+    let mut ordered_slot: Option<Value> = None;
     for call in calls {
         let Some(callee) = call.called_function() else {
             continue;
@@ -199,10 +200,33 @@ pub fn canonicalize(f: Value) -> Result<()> {
                 };
                 b.before(call);
                 b.set_debug_loc_from(call);
-                b.call_fn(helper, &[args[0], lock_ticket_counter(module), slot]);
+                let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_locks");
+                b.call_fn(helper, &[args[0], counter, slot]);
                 call.erase();
             }
             "omp_init_lock" | "omp_destroy_lock" => {}
+            "__kmpc_ordered" | "__kmpc_end_ordered" => {
+                // The ordered blocks of a loop run in iteration order; they
+                // take tickets (one counter for every ordered block of the
+                // program) so the reverse sweep runs their reverses in the
+                // opposite order. The slot carries the ticket to the end.
+                let slot = *ordered_slot.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    b.alloca(b.i64(), "omp.ordered.ticket")
+                });
+                let h = helpers(module);
+                let helper = if name == "__kmpc_ordered" {
+                    h.ordered
+                } else {
+                    h.end_ordered
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_ordered");
+                b.call_fn(helper, &[args[0], args[1], counter, slot]);
+                call.erase();
+            }
             _ if ferment_activity_analysis::is_known_inactive_function(&name) => {}
             _ => return Err(unsupported(call, &name)),
         }
@@ -688,6 +712,7 @@ pub fn drop_tickets(f: Value) {
         false,
     );
     let omp_lock_ty = Type::function(Type::void(c), &[Type::ptr(c)], false);
+    let gtid_ty = Type::function(Type::void(c), &[Type::ptr(c), Type::int(c, 32)], false);
     let b = Builder::new(module);
     for call in f.instructions().into_iter().filter(|i| i.is_call()) {
         let Some(name) = call.called_function().map(|g| g.name()) else {
@@ -698,6 +723,8 @@ pub fn drop_tickets(f: Value) {
             "ferment.omp.end_critical" => ("__kmpc_end_critical", lock_ty, 3),
             "ferment.omp.set_lock" => ("omp_set_lock", omp_lock_ty, 1),
             "ferment.omp.unset_lock" => ("omp_unset_lock", omp_lock_ty, 1),
+            "ferment.omp.ordered" => ("__kmpc_ordered", gtid_ty, 2),
+            "ferment.omp.end_ordered" => ("__kmpc_end_ordered", gtid_ty, 2),
             _ => continue,
         };
         b.before(call);
@@ -729,10 +756,10 @@ fn ticket_counter(module: Module, call: Value, lock: Value) -> Result<Value> {
     }))
 }
 
-/// The program's counter of tickets for sections protected by OpenMP locks
-/// (`omp_set_lock` .. `omp_unset_lock`), all locks together.
-fn lock_ticket_counter(module: Module) -> Value {
-    let name = "ferment.omp.ticket.omp_locks";
+/// The program's counter of tickets `name` for sections protected by
+/// OpenMP locks (`omp_set_lock` .. `omp_unset_lock`, all locks together) or
+/// for ordered blocks (all of them together).
+fn named_ticket_counter(module: Module, name: &str) -> Value {
     module.global(name).unwrap_or_else(|| {
         let g = module.add_zeroed_global(name, Type::int(module.context(), 64));
         g.set_weak();
@@ -814,6 +841,12 @@ struct Helpers {
     /// `i64 unset_lock(lock, counter, slot)`: `omp_unset_lock`; returns the
     /// ticket its `set_lock` took, and frees the slot.
     unset_lock: Value,
+    /// `i64 ordered(ident, gtid, counter, slot)`: `__kmpc_ordered`, then
+    /// take a ticket, kept in the function's slot.
+    ordered: Value,
+    /// `i64 end_ordered(ident, gtid, counter, slot)`: `__kmpc_end_ordered`;
+    /// returns the ticket its `ordered` took.
+    end_ordered: Value,
 }
 
 fn helpers(module: Module) -> Helpers {
@@ -949,6 +982,26 @@ fn helpers(module: Module) -> Helpers {
             b.ret(t);
         },
     );
+    let gtid_fn = |name: &str| declare(module, name, Type::function(void, &[ptr, i32t], false));
+    let ordered = define(
+        "ferment.omp.ordered",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(gtid_fn("__kmpc_ordered"), &p[..2]);
+            let t = b.atomic_add_int(p[2], b.const_int(i64t, 1));
+            b.store(t, p[3]);
+            b.ret(t);
+        },
+    );
+    let end_ordered = define(
+        "ferment.omp.end_ordered",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr], false),
+        &|b, p| {
+            let t = b.load(i64t, p[3]);
+            b.call_fn(gtid_fn("__kmpc_end_ordered"), &p[..2]);
+            b.ret(t);
+        },
+    );
     Helpers {
         critical,
         end_critical,
@@ -956,6 +1009,8 @@ fn helpers(module: Module) -> Helpers {
         check_team,
         set_lock,
         unset_lock,
+        ordered,
+        end_ordered,
     }
 }
 
@@ -1281,6 +1336,20 @@ pub fn reverse_runtime_call(
             };
             let t = ticket(t);
             b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.end_ordered" => {
+            let counter = call.call_args()[2];
+            let t = ticket(call);
+            b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.ordered" => {
+            let counter = call.call_args()[2];
+            let t = ticket(call);
+            let st = b.store(t, counter);
+            b.set_alignment(st, 8);
+            b.make_atomic(st, false);
             true
         }
         "ferment.omp.unset_lock" => {
