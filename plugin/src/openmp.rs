@@ -60,8 +60,8 @@ pub fn is_fork(call: Value) -> bool {
 /// differentiate, for the error message.
 fn construct_of(name: &str) -> &'static str {
     match name {
-        n if n.starts_with("__kmpc_omp_task") || n.contains("taskloop") => {
-            "OpenMP tasks (omp task / taskloop / taskwait)"
+        n if n.starts_with("__kmpc_omp_task") || n.contains("taskloop") || n.contains("taskgroup") => {
+            "OpenMP tasks (omp task / taskloop / taskgroup / taskwait)"
         }
         "__kmpc_single" | "__kmpc_end_single" => "omp single",
         "__kmpc_copyprivate" => "the copyprivate clause",
