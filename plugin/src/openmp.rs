@@ -26,7 +26,8 @@
 //! for every lock of the program), and so do `omp ordered` blocks. Shadow memory that
 //! several threads may accumulate into is updated with atomic adds
 //! (`reverse/mod.rs`, [`is_parallel_region`]). Everything else of the runtime
-//! is a compile error naming the construct. `omp single` / `master` /
+//! is a compile error naming the construct, except tasks, which run where
+//! they are created ([`run_tasks_at_creation`]). `omp single` / `master` /
 //! `masked` need nothing more: the reverse sweep replays the branch each
 //! thread took. Two forms are rewritten first: the serial branch of an
 //! `if()` clause becomes a fork on a team of one, and a float passed by
@@ -99,7 +100,8 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked, critical, ordered, omp atomic x += v and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
+         masked, critical, ordered, sections, tasks (run where they are created), omp atomic x += v \
+         and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
     )
 }
 
@@ -390,6 +392,9 @@ fn canonical_region(region: Value) -> Result<Value> {
     }
     let copy = crate::shim::clone_function(region, &name);
     // With -g clang's region only forwards to `<f>.omp_outlined_debug__`.
+    crate::shim::inline_calls(copy, 20_000, &[]);
+    // Its tasks run where they are created (their entries inlined next).
+    run_tasks_at_creation(copy)?;
     crate::shim::inline_calls(copy, 20_000, &[]);
     crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
         .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
@@ -1513,4 +1518,138 @@ fn does_work(i: Value) -> bool {
         || name.starts_with("llvm.")
         || name == "malloc"
         || name == "free")
+}
+
+/// `kmp_tasking_flags_t` bits of `__kmpc_omp_task_alloc` a task run at its
+/// creation cannot honour: a destructors thunk (C++ firstprivates the
+/// runtime destroys after the task), a proxy task, a detachable task.
+const TASK_FLAGS_REFUSED: i64 = 0x08 | 0x10 | 0x40;
+
+/// OpenMP tasks in a function about to be differentiated run where they are
+/// created, as the runtime runs an undeferred task (`if(0)`): that is one
+/// of the executions OpenMP allows (a task may run at once on the thread
+/// that creates it; in creation order every `depend` clause is met), and it
+/// leaves plain code for the generators. The task's block
+/// (`__kmpc_omp_task_alloc`: the runtime's `kmp_task_t`, its privates and
+/// its shared variables' addresses) becomes a `calloc` of the same layout
+/// (the `shareds` pointer at its start points past the task part), the
+/// spawning call (`__kmpc_omp_task`, `__kmpc_omp_task_with_deps`, or
+/// `__kmpc_taskloop` for a whole taskloop as one task) a direct call of the
+/// task's entry followed by `free`, and `taskwait`, `taskgroup` and
+/// `taskyield` nothing (every task has finished by then). Called before
+/// the function's callees are inlined (the entry is one of them). The
+/// derivative thus runs each task on the thread that created it: right,
+/// but without the tasks' parallelism.
+pub fn run_tasks_at_creation(f: Value) -> Result<()> {
+    let module = f.global_parent();
+    let c = module.context();
+    let (ptr, i64t) = (Type::ptr(c), Type::int(c, 64));
+    let b = Builder::new(module);
+    let named = |i: Value| {
+        (i.is_call() || i.is_invoke())
+            .then(|| i.called_function().map(|g| g.name()))
+            .flatten()
+    };
+    let calls: Vec<(Value, String)> = f
+        .instructions()
+        .into_iter()
+        .filter_map(|i| named(i).map(|n| (i, n)))
+        .filter(|(_, n)| {
+            n.starts_with("__kmpc_omp_task")
+                || n.starts_with("__kmpc_taskloop")
+                || n.contains("taskgroup")
+        })
+        .collect();
+    if calls.is_empty() {
+        return Ok(());
+    }
+    // The blocks made here, with their tasks' entries.
+    let mut blocks: Vec<(Value, Value)> = Vec::new();
+    for (call, name) in &calls {
+        if call.is_invoke() || name != "__kmpc_omp_task_alloc" {
+            continue;
+        }
+        let args = call.call_args();
+        let (flags, size, shareds) = (
+            args[2].const_int(),
+            args[3].const_int(),
+            args[4].const_int(),
+        );
+        let entry = args[5].strip_casts();
+        let (Some(flags), Some(size), Some(shareds)) = (flags, size, shareds) else {
+            return Err(unsupported(*call, name));
+        };
+        if flags & TASK_FLAGS_REFUSED != 0 {
+            return Err(Error::at(
+                *call,
+                "cannot differentiate an OpenMP task that is detachable (detach), a proxy task, or \
+                 whose firstprivate C++ objects the runtime destroys after it",
+            )
+            .hint(
+                "ferment runs each task where it is created; write the task without detach, or \
+                 with firstprivate copies of plain types",
+            ));
+        }
+        if !entry.is_function() || entry.is_declaration() {
+            return Err(unsupported(*call, name));
+        }
+        let task_bytes = (size + 7) & !7;
+        b.before(*call);
+        b.set_debug_loc_from(*call);
+        let calloc = declare(module, "calloc", Type::function(ptr, &[i64t, i64t], false));
+        let block = b.call_fn(
+            calloc,
+            &[
+                b.const_int(i64t, 1),
+                b.const_int(i64t, task_bytes + shareds.max(0)),
+            ],
+        );
+        if shareds > 0 {
+            let st = b.store(b.gep_i8(block, task_bytes as u64), block);
+            b.set_alignment(st, 8);
+        }
+        // kmp_task_t { shareds, routine, part_id, ... }
+        let st = b.store(entry, b.gep_i8(block, 8));
+        b.set_alignment(st, 8);
+        call.replace_all_uses_with(block);
+        call.erase();
+        blocks.push((block, entry));
+    }
+    for (call, name) in calls {
+        if name == "__kmpc_omp_task_alloc" {
+            continue;
+        }
+        if call.is_invoke() {
+            return Err(unsupported(call, &name));
+        }
+        let args = call.call_args();
+        match name.as_str() {
+            "__kmpc_omp_task"
+            | "__kmpc_omp_task_with_deps"
+            | "__kmpc_taskloop"
+            | "__kmpc_taskloop_5" => {
+                let task = args[2].strip_casts();
+                let Some(&(block, entry)) = blocks.iter().find(|(bl, _)| *bl == task) else {
+                    return Err(unsupported(call, &name));
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let gtid = args[1];
+                b.call_fn(entry, &[gtid, block]);
+                let free = declare(module, "free", Type::function(Type::void(c), &[ptr], false));
+                b.call_fn(free, &[block]);
+            }
+            "__kmpc_omp_taskwait"
+            | "__kmpc_omp_taskwait_deps_51"
+            | "__kmpc_omp_taskyield"
+            | "__kmpc_taskgroup"
+            | "__kmpc_end_taskgroup" => {}
+            _ => return Err(unsupported(call, &name)),
+        }
+        if call.has_uses() {
+            call.replace_all_uses_with(b.const_int(call.ty(), 0));
+        }
+        call.erase();
+    }
+    Ok(())
 }
