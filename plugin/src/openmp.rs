@@ -100,7 +100,7 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked, critical, ordered, sections, tasks (run where they are created), omp atomic x += v \
+         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic x += v \
          and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
     )
 }
@@ -431,8 +431,10 @@ fn canonical_region(region: Value) -> Result<Value> {
     let copy = crate::shim::clone_function(region, &name);
     // With -g clang's region only forwards to `<f>.omp_outlined_debug__`.
     crate::shim::inline_calls(copy, 20_000, &[]);
-    // Its tasks run where they are created (their entries inlined next).
+    // Its tasks run where they are created (their entries inlined next),
+    // and copyprivate copies through plain memory.
     run_tasks_at_creation(copy)?;
+    lower_copyprivate(copy)?;
     crate::shim::inline_calls(copy, 20_000, &[]);
     crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
         .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
@@ -1687,6 +1689,103 @@ pub fn run_tasks_at_creation(f: Value) -> Result<()> {
         if call.has_uses() {
             call.replace_all_uses_with(b.const_int(call.ty(), 0));
         }
+        call.erase();
+    }
+    Ok(())
+}
+
+/// Bytes of the broadcast buffer for one copyprivate variable (larger
+/// variables are copied with `memcpy`, refused inside regions).
+const COPYPRIVATE_SLOT: u64 = 256;
+
+/// `single copyprivate(v...)`: clang ends the single block with
+/// `__kmpc_copyprivate(ident, gtid, size, list, copy, didit)` on every
+/// thread, where `list` holds the addresses of the thread's `size / 8`
+/// private variables and `copy(dst_list, src_list)` copies them; the thread
+/// that ran the block (`didit`) is the source. That call becomes a call of a
+/// helper (inlined with the callees that follow): the source thread copies
+/// its values into a module buffer (one slot per variable), a barrier, every
+/// other thread copies them out, a barrier. Plain loads and stores of
+/// floats between barriers, which the generators differentiate: each copy's
+/// adjoint flows back through the buffer into the source thread's variable
+/// before the first barrier's reverse lets that thread go on. Called before
+/// inlining.
+pub fn lower_copyprivate(f: Value) -> Result<()> {
+    let module = f.global_parent();
+    let c = module.context();
+    let (ptr, i32t, void) = (Type::ptr(c), Type::int(c, 32), Type::void(c));
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && i.called_function()
+                    .is_some_and(|g| g.name() == "__kmpc_copyprivate")
+        })
+        .collect();
+    for call in calls {
+        let args = call.call_args();
+        let copy = args[4].strip_casts();
+        let Some(count) = args[2]
+            .const_int()
+            .filter(|n| *n > 0 && n % 8 == 0)
+            .map(|n| n / 8)
+        else {
+            return Err(unsupported(call, "__kmpc_copyprivate"));
+        };
+        if !copy.is_function() || copy.is_declaration() {
+            return Err(unsupported(call, "__kmpc_copyprivate"));
+        }
+        let name = format!("ferment.copyprivate.{}", copy.name());
+        let helper = match module.function(&name) {
+            Some(h) => h,
+            None => {
+                let h = module
+                    .add_function(&name, Type::function(void, &[ptr, i32t, ptr, i32t], false));
+                h.set_internal();
+                let bytes = COPYPRIVATE_SLOT * count as u64;
+                let buffer = module.add_zeroed_global(
+                    &format!("ferment.omp.copyprivate.buffer.{}", copy.name()),
+                    Type::array(Type::int(c, 64), bytes / 8),
+                );
+                let p = h.params();
+                let b = Builder::new(module);
+                let entry = h.append_block("entry");
+                let give = h.append_block("give");
+                let first = h.append_block("first");
+                let take = h.append_block("take");
+                let second = h.append_block("second");
+                b.at_end(entry);
+                // The buffer's slots, as a list like the thread's own.
+                let slots = b.alloca(Type::array(ptr, count as u64), "copyprivate.slots");
+                for k in 0..count as u64 {
+                    let st = b.store(
+                        b.gep_i8(buffer, k * COPYPRIVATE_SLOT),
+                        b.gep_i8(slots, k * 8),
+                    );
+                    b.set_alignment(st, 8);
+                }
+                let source = b.icmp(IntPredicate::LLVMIntNE, p[3], b.const_int(i32t, 0));
+                b.cond_br(source, give, first);
+                b.at_end(give);
+                b.call_fn(copy, &[slots, p[2]]);
+                b.br(first);
+                b.at_end(first);
+                b.call_fn(barrier_fn(module), &[p[0], p[1]]);
+                b.cond_br(source, second, take);
+                b.at_end(take);
+                b.call_fn(copy, &[p[2], slots]);
+                b.br(second);
+                b.at_end(second);
+                b.call_fn(barrier_fn(module), &[p[0], p[1]]);
+                b.ret_void();
+                h
+            }
+        };
+        let b = Builder::new(module);
+        b.before(call);
+        b.set_debug_loc_from(call);
+        b.call_fn(helper, &[args[0], args[1], args[3], args[5]]);
         call.erase();
     }
     Ok(())
