@@ -98,6 +98,10 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "omp_get_num_threads",
         "omp_get_max_threads",
         "omp_get_num_procs",
+        // initializing or destroying an OpenMP lock (setting and unsetting one are
+        // rewritten into ticketed sections by the plugin)
+        "omp_init_lock",
+        "omp_destroy_lock",
         "omp_in_parallel",
         // OpenMP runtime bookkeeping (libomp): thread ids, worksharing
         // bounds (integers written through pointers), barriers; the plugin's

@@ -577,6 +577,10 @@ impl<'o> Ctx<'o> {
                     errors.push(e);
                 }
             }
+            // Worksharing loops left with nothing to balance in a region's
+            // forward sweep deal their chunks round-robin, so the reverse
+            // sweep that replays them shares its work among the threads.
+            crate::openmp::deal_idle_schedules(&generated);
         }
         errors
     }

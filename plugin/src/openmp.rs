@@ -21,10 +21,13 @@
 //! reductions (`__kmpc_reduce*`, rewritten as a critical section updating the
 //! shared variable) take a ticket when they enter; the reverse sweep runs
 //! their reverses in the opposite ticket order ([`reverse_runtime_call`]), so
-//! order-dependent updates (`max`) are reversed correctly. Shadow memory that
+//! order-dependent updates (`max`) are reversed correctly; sections between
+//! `omp_set_lock` and `omp_unset_lock` take tickets the same way (one counter
+//! for every lock of the program), and so do `omp ordered` blocks. Shadow memory that
 //! several threads may accumulate into is updated with atomic adds
 //! (`reverse/mod.rs`, [`is_parallel_region`]). Everything else of the runtime
-//! is a compile error naming the construct. `omp single` / `master` /
+//! is a compile error naming the construct, except tasks, which run where
+//! they are created ([`run_tasks_at_creation`]). `omp single` / `master` /
 //! `masked` need nothing more: the reverse sweep replays the branch each
 //! thread took. Two forms are rewritten first: the serial branch of an
 //! `if()` clause becomes a fork on a team of one, and a float passed by
@@ -67,19 +70,21 @@ pub fn is_runtime_fork(call: Value) -> bool {
 /// differentiate, for the error message.
 fn construct_of(name: &str) -> &'static str {
     match name {
-        n if n.starts_with("__kmpc_omp_task") || n.contains("taskloop") => {
-            "OpenMP tasks (omp task / taskloop / taskwait)"
+        n if n.starts_with("__kmpc_omp_task") || n.contains("taskloop") || n.contains("taskgroup") => {
+            "OpenMP tasks (omp task / taskloop / taskgroup / taskwait)"
         }
         "__kmpc_single" | "__kmpc_end_single" => "omp single",
         "__kmpc_copyprivate" => "the copyprivate clause",
         "__kmpc_master" | "__kmpc_end_master" | "__kmpc_masked" | "__kmpc_end_masked" => {
             "omp master / masked"
         }
-        n if n.contains("ordered") || n.contains("doacross") => "omp ordered",
+        n if n.contains("doacross") => "omp ordered with depend (doacross loops)",
         n if n.starts_with("__tgt_") || n.contains("teams") || n.contains("target") => {
             "OpenMP target offload / teams"
         }
-        n if n.contains("lock") => "OpenMP locks",
+        n if n.contains("nest_lock") => "nestable OpenMP locks (omp_*_nest_lock)",
+        "omp_test_lock" => "omp_test_lock (use omp_set_lock)",
+        n if n.contains("lock") => "this OpenMP lock routine",
         n if n.contains("serialized_parallel") => {
             "a parallel region with an if() clause whose serial branch is not a direct call of the region"
         }
@@ -104,7 +109,8 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked, critical and omp atomic x += v; restructure this part, or move it out of the differentiated function",
+         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic x += v \
+         and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
     )
 }
 
@@ -112,6 +118,9 @@ fn unsupported(call: Value, name: &str) -> Error {
 /// forks become marked region calls, reductions and critical sections
 /// ticketed critical sections; unsupported constructs are errors.
 pub fn canonicalize(f: Value) -> Result<()> {
+    if is_parallel_region(f) {
+        refuse_thread_local_floats(f)?;
+    }
     fork_serialized_regions(f)?;
     let calls: Vec<Value> = f
         .instructions()
@@ -134,6 +143,8 @@ pub fn canonicalize(f: Value) -> Result<()> {
         s
     };
     let mut forks = Vec::new();
+    let mut lock_slot: Option<Value> = None;
+    let mut ordered_slot: Option<Value> = None;
     for call in calls {
         let Some(callee) = call.called_function() else {
             continue;
@@ -182,6 +193,54 @@ pub fn canonicalize(f: Value) -> Result<()> {
                 }
                 call.erase();
             }
+            "omp_set_lock" | "omp_unset_lock" => {
+                // An OpenMP lock is a critical section whose lock is a run-time
+                // object: one ticket counter serves every lock of the program
+                // (the reverse sweep undoes all lock-protected updates in the
+                // opposite order of the forward's), and the function's lock
+                // slot carries the ticket from the set to the unset.
+                let slot = *lock_slot.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    let s = b.alloca(b.i64(), "omp.lock.ticket");
+                    b.store(b.const_int(b.i64(), -1), s);
+                    s
+                });
+                let h = helpers(module);
+                let helper = if name == "omp_set_lock" {
+                    h.set_lock
+                } else {
+                    h.unset_lock
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_locks");
+                b.call_fn(helper, &[args[0], counter, slot]);
+                call.erase();
+            }
+            "omp_init_lock" | "omp_destroy_lock" => {}
+            "__kmpc_ordered" | "__kmpc_end_ordered" => {
+                // The ordered blocks of a loop run in iteration order; they
+                // take tickets (one counter for every ordered block of the
+                // program) so the reverse sweep runs their reverses in the
+                // opposite order. The slot carries the ticket to the end.
+                let slot = *ordered_slot.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    b.alloca(b.i64(), "omp.ordered.ticket")
+                });
+                let h = helpers(module);
+                let helper = if name == "__kmpc_ordered" {
+                    h.ordered
+                } else {
+                    h.end_ordered
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_ordered");
+                b.call_fn(helper, &[args[0], args[1], counter, slot]);
+                call.erase();
+            }
             _ if ferment_activity_analysis::is_known_inactive_function(&name) => {}
             _ => return Err(unsupported(call, &name)),
         }
@@ -191,6 +250,41 @@ pub fn canonicalize(f: Value) -> Result<()> {
         let once = read_captures_once(call, region);
         if once != region {
             call.set_operand(call.num_operands() - 1, once);
+        }
+    }
+    Ok(())
+}
+
+/// A `threadprivate` (thread-local) variable holding floating-point data,
+/// used in a parallel region, is refused: its shadow is thread-local too,
+/// and only the calling thread's copy is cleared when a derivative starts,
+/// so the other threads would carry the previous call's adjoints or
+/// tangents into this one.
+fn refuse_thread_local_floats(f: Value) -> Result<()> {
+    for inst in f.instructions() {
+        for o in inst.operands() {
+            if !o.ty().is_pointer() || !(o.is_global() || o.is_constant_expr()) {
+                continue;
+            }
+            for g in ferment_activity_analysis::underlying_objects(o) {
+                let thread_local = g.is_global()
+                    && !g.is_function()
+                    && unsafe { llvm_sys::core::LLVMIsThreadLocal(g.0) != 0 };
+                if thread_local && g.global_value_type().contains_float() {
+                    return Err(Error::at(
+                        inst,
+                        format!(
+                            "cannot differentiate the threadprivate (thread-local) variable '{}' \
+                             inside an OpenMP parallel region",
+                            g.name()
+                        ),
+                    )
+                    .hint(
+                        "use a private variable of the region, or an array indexed by \
+                         omp_get_thread_num()",
+                    ));
+                }
+            }
         }
     }
     Ok(())
@@ -345,6 +439,11 @@ fn canonical_region(region: Value) -> Result<Value> {
     }
     let copy = crate::shim::clone_function(region, &name);
     // With -g clang's region only forwards to `<f>.omp_outlined_debug__`.
+    crate::shim::inline_calls(copy, 20_000, &[]);
+    // Its tasks run where they are created (their entries inlined next),
+    // and copyprivate copies through plain memory.
+    run_tasks_at_creation(copy)?;
+    lower_copyprivate(copy)?;
     crate::shim::inline_calls(copy, 20_000, &[]);
     crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
         .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
@@ -666,19 +765,25 @@ pub fn drop_tickets(f: Value) {
         &[Type::ptr(c), Type::int(c, 32), Type::ptr(c)],
         false,
     );
+    let omp_lock_ty = Type::function(Type::void(c), &[Type::ptr(c)], false);
+    let gtid_ty = Type::function(Type::void(c), &[Type::ptr(c), Type::int(c, 32)], false);
     let b = Builder::new(module);
     for call in f.instructions().into_iter().filter(|i| i.is_call()) {
         let Some(name) = call.called_function().map(|g| g.name()) else {
             continue;
         };
-        let plain = match name.as_str() {
-            "ferment.omp.critical" => "__kmpc_critical",
-            "ferment.omp.end_critical" => "__kmpc_end_critical",
+        let (plain, ty, args) = match name.as_str() {
+            "ferment.omp.critical" => ("__kmpc_critical", lock_ty, 3),
+            "ferment.omp.end_critical" => ("__kmpc_end_critical", lock_ty, 3),
+            "ferment.omp.set_lock" => ("omp_set_lock", omp_lock_ty, 1),
+            "ferment.omp.unset_lock" => ("omp_unset_lock", omp_lock_ty, 1),
+            "ferment.omp.ordered" => ("__kmpc_ordered", gtid_ty, 2),
+            "ferment.omp.end_ordered" => ("__kmpc_end_ordered", gtid_ty, 2),
             _ => continue,
         };
         b.before(call);
         b.set_debug_loc_from(call);
-        b.call_fn(declare(module, plain, lock_ty), &call.call_args()[..3]);
+        b.call_fn(declare(module, plain, ty), &call.call_args()[..args]);
         if call.has_uses() {
             call.replace_all_uses_with(b.const_int(b.i64(), 0));
         }
@@ -703,6 +808,17 @@ fn ticket_counter(module: Module, call: Value, lock: Value) -> Result<Value> {
         g.set_weak();
         g
     }))
+}
+
+/// The program's counter of tickets `name` for sections protected by
+/// OpenMP locks (`omp_set_lock` .. `omp_unset_lock`, all locks together) or
+/// for ordered blocks (all of them together).
+fn named_ticket_counter(module: Module, name: &str) -> Value {
+    module.global(name).unwrap_or_else(|| {
+        let g = module.add_zeroed_global(name, Type::int(module.context(), 64));
+        g.set_weak();
+        g
+    })
 }
 
 fn declare(module: Module, name: &str, ty: Type) -> Value {
@@ -773,6 +889,18 @@ struct Helpers {
     /// `void check_team(expected i64, actual i32)`: abort with a message
     /// when the reverse sweep's team differs from the forward sweep's.
     check_team: Value,
+    /// `i64 set_lock(lock, counter, slot)`: `omp_set_lock`, then take a
+    /// ticket, kept in the function's slot (which must be free: -1).
+    set_lock: Value,
+    /// `i64 unset_lock(lock, counter, slot)`: `omp_unset_lock`; returns the
+    /// ticket its `set_lock` took, and frees the slot.
+    unset_lock: Value,
+    /// `i64 ordered(ident, gtid, counter, slot)`: `__kmpc_ordered`, then
+    /// take a ticket, kept in the function's slot.
+    ordered: Value,
+    /// `i64 end_ordered(ident, gtid, counter, slot)`: `__kmpc_end_ordered`;
+    /// returns the ticket its `ordered` took.
+    end_ordered: Value,
 }
 
 fn helpers(module: Module) -> Helpers {
@@ -858,11 +986,85 @@ fn helpers(module: Module) -> Helpers {
             b.ret_void();
         },
     );
+    let lock_fn = |name: &str| declare(module, name, Type::function(void, &[ptr], false));
+    // Stops the program with `message` unless `ok` holds.
+    let stop_unless = |b: &Builder, ok: Value, global: &str, message: &str| {
+        let f = b.insert_block().parent();
+        let bad = f.append_block("bad");
+        let fine = f.append_block("ok");
+        b.cond_br(ok, fine, bad);
+        b.at_end(bad);
+        crate::reverse::tape::emit_stop(b, global, message);
+        b.unreachable();
+        b.at_end(fine);
+    };
+    let set_lock = define(
+        "ferment.omp.set_lock",
+        Type::function(i64t, &[ptr, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(lock_fn("omp_set_lock"), &[p[0]]);
+            let held = b.load(i64t, p[2]);
+            let free = b.icmp(IntPredicate::LLVMIntEQ, held, b.const_int(i64t, -1));
+            stop_unless(
+                b,
+                free,
+                "ferment.omp.lock.nested.message",
+                "ferment: a differentiated function set an OpenMP lock while it held another \
+                 one (nested locks are not supported: release the first lock before setting \
+                 the second, or use named omp critical sections)\n",
+            );
+            let t = b.atomic_add_int(p[1], b.const_int(i64t, 1));
+            b.store(t, p[2]);
+            b.ret(t);
+        },
+    );
+    let unset_lock = define(
+        "ferment.omp.unset_lock",
+        Type::function(i64t, &[ptr, ptr, ptr], false),
+        &|b, p| {
+            let t = b.load(i64t, p[2]);
+            let held = b.icmp(IntPredicate::LLVMIntNE, t, b.const_int(i64t, -1));
+            stop_unless(
+                b,
+                held,
+                "ferment.omp.lock.unset.message",
+                "ferment: a differentiated function unset an OpenMP lock it did not set itself \
+                 (set and unset each lock in the same function, or the same parallel region)\n",
+            );
+            b.store(b.const_int(i64t, -1), p[2]);
+            b.call_fn(lock_fn("omp_unset_lock"), &[p[0]]);
+            b.ret(t);
+        },
+    );
+    let gtid_fn = |name: &str| declare(module, name, Type::function(void, &[ptr, i32t], false));
+    let ordered = define(
+        "ferment.omp.ordered",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(gtid_fn("__kmpc_ordered"), &p[..2]);
+            let t = b.atomic_add_int(p[2], b.const_int(i64t, 1));
+            b.store(t, p[3]);
+            b.ret(t);
+        },
+    );
+    let end_ordered = define(
+        "ferment.omp.end_ordered",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr], false),
+        &|b, p| {
+            let t = b.load(i64t, p[3]);
+            b.call_fn(gtid_fn("__kmpc_end_ordered"), &p[..2]);
+            b.ret(t);
+        },
+    );
     Helpers {
         critical,
         end_critical,
         wait_ticket,
         check_team,
+        set_lock,
+        unset_lock,
+        ordered,
+        end_ordered,
     }
 }
 
@@ -1190,6 +1392,35 @@ pub fn reverse_runtime_call(
             b.call_fn(helpers(module).wait_ticket, &[counter, t]);
             true
         }
+        "ferment.omp.end_ordered" => {
+            let counter = call.call_args()[2];
+            let t = ticket(call);
+            b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.ordered" => {
+            let counter = call.call_args()[2];
+            let t = ticket(call);
+            let st = b.store(t, counter);
+            b.set_alignment(st, 8);
+            b.make_atomic(st, false);
+            true
+        }
+        "ferment.omp.unset_lock" => {
+            // Its result is the ticket its set took.
+            let counter = call.call_args()[1];
+            let t = ticket(call);
+            b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.set_lock" => {
+            let counter = call.call_args()[1];
+            let t = ticket(call);
+            let st = b.store(t, counter);
+            b.set_alignment(st, 8);
+            b.make_atomic(st, false);
+            true
+        }
         "ferment.omp.critical" => {
             let counter = call.call_args()[3];
             let t = ticket(call);
@@ -1240,4 +1471,331 @@ pub fn captured_by_value(at: Value) -> Error {
          region (firstprivate, or a scalar clang copies into the region)",
     )
     .hint("make the variable shared (it is then passed by address), or read it from an array")
+}
+
+/// libomp's `kmp_sch_static_chunked`: chunks of the given size dealt to the
+/// threads in turn.
+const SCHED_STATIC_CHUNKED: i64 = 33;
+
+/// Whether `kind` (a `kmp_sched_t` without its modifier bits) hands chunks
+/// out at run time: dynamic, guided, runtime, auto, trapezoidal, the guided
+/// variants and static stealing.
+fn assigns_at_run_time(kind: i64) -> bool {
+    matches!(kind, 35..=39 | 42..=44)
+}
+
+/// Worksharing loops with a schedule decided at run time (`dynamic`,
+/// `guided`, `runtime`) in the augmented forward sweep of a region that,
+/// once simplified, does no floating-point work: the loop only records
+/// which chunks each thread took. The reverse sweep replays those chunks on
+/// the same threads, so the whole derivative's work follows that
+/// assignment; but with nothing to do per chunk, the first thread to reach
+/// the loop takes nearly every chunk (a pair loop whose energy the gradient
+/// does not need: omp_particles ran its whole reverse on one thread). Such a
+/// loop is dealt round-robin instead (`schedule(static, chunk)`, the same
+/// chunk size; 1 where the chunk is not a constant), one of the
+/// assignments the original schedule allows, so every thread gets its share
+/// of the reverse sweep. A region whose forward sweep computes something
+/// keeps its schedule: there its dynamic assignment balances real work,
+/// which the reverse sweep's work follows. Returns the functions changed.
+pub fn deal_idle_schedules(functions: &[Value]) -> Vec<Value> {
+    let mut changed = Vec::new();
+    for &f in functions {
+        if f.is_declaration()
+            || !f.name().starts_with("ferment.augmented.")
+            || !is_parallel_region(f)
+        {
+            continue;
+        }
+        let insts = f.instructions();
+        let inits: Vec<Value> = insts
+            .iter()
+            .copied()
+            .filter(|i| {
+                i.is_call()
+                    && i.called_function()
+                        .is_some_and(|g| g.name().starts_with("__kmpc_dispatch_init_"))
+            })
+            .collect();
+        if inits.is_empty() || insts.iter().any(|i| does_work(*i)) {
+            continue;
+        }
+        let module = f.global_parent();
+        let b = Builder::new(module);
+        for init in inits {
+            let args = init.call_args();
+            let (Some(sched), Some(chunk)) = (args.get(2), args.get(6)) else {
+                continue;
+            };
+            let Some(kind) = sched.const_int() else {
+                continue;
+            };
+            if !assigns_at_run_time(kind & 0x1fff_ffff) {
+                continue;
+            }
+            init.set_operand(2, b.const_int(sched.ty(), SCHED_STATIC_CHUNKED));
+            if chunk.const_int().is_none_or(|c| c < 1) {
+                init.set_operand(6, b.const_int(chunk.ty(), 1));
+            }
+            if !changed.contains(&f) {
+                changed.push(f);
+            }
+        }
+    }
+    changed
+}
+
+/// Whether the instruction `i` of an augmented region is work whose cost a
+/// dynamic schedule should balance: floating-point values, or a call of
+/// anything but the OpenMP runtime, the plugin's own helpers and
+/// intrinsics without floating-point operands.
+fn does_work(i: Value) -> bool {
+    let float = |v: Value| v.ty().scalar().is_float();
+    if float(i) || i.operands().into_iter().any(float) {
+        return true;
+    }
+    if !i.is_call() && !i.is_invoke() {
+        return false;
+    }
+    let Some(callee) = i.called_function() else {
+        return true;
+    };
+    let name = callee.name();
+    !(name.starts_with("__kmpc_")
+        || name.starts_with("omp_")
+        || name.starts_with("ferment.")
+        || name.starts_with("llvm.")
+        || name == "malloc"
+        || name == "free")
+}
+
+/// `kmp_tasking_flags_t` bits of `__kmpc_omp_task_alloc` a task run at its
+/// creation cannot honour: a destructors thunk (C++ firstprivates the
+/// runtime destroys after the task), a proxy task, a detachable task.
+const TASK_FLAGS_REFUSED: i64 = 0x08 | 0x10 | 0x40;
+
+/// OpenMP tasks in a function about to be differentiated run where they are
+/// created, as the runtime runs an undeferred task (`if(0)`): that is one
+/// of the executions OpenMP allows (a task may run at once on the thread
+/// that creates it; in creation order every `depend` clause is met), and it
+/// leaves plain code for the generators. The task's block
+/// (`__kmpc_omp_task_alloc`: the runtime's `kmp_task_t`, its privates and
+/// its shared variables' addresses) becomes a `calloc` of the same layout
+/// (the `shareds` pointer at its start points past the task part), the
+/// spawning call (`__kmpc_omp_task`, `__kmpc_omp_task_with_deps`, or
+/// `__kmpc_taskloop` for a whole taskloop as one task) a direct call of the
+/// task's entry followed by `free`, and `taskwait`, `taskgroup` and
+/// `taskyield` nothing (every task has finished by then). Called before
+/// the function's callees are inlined (the entry is one of them). The
+/// derivative thus runs each task on the thread that created it: right,
+/// but without the tasks' parallelism.
+pub fn run_tasks_at_creation(f: Value) -> Result<()> {
+    let module = f.global_parent();
+    let c = module.context();
+    let (ptr, i64t) = (Type::ptr(c), Type::int(c, 64));
+    let b = Builder::new(module);
+    let named = |i: Value| {
+        (i.is_call() || i.is_invoke())
+            .then(|| i.called_function().map(|g| g.name()))
+            .flatten()
+    };
+    let calls: Vec<(Value, String)> = f
+        .instructions()
+        .into_iter()
+        .filter_map(|i| named(i).map(|n| (i, n)))
+        .filter(|(_, n)| {
+            n.starts_with("__kmpc_omp_task")
+                || n.starts_with("__kmpc_taskloop")
+                || n.contains("taskgroup")
+        })
+        .collect();
+    if calls.is_empty() {
+        return Ok(());
+    }
+    // The blocks made here, with their tasks' entries.
+    let mut blocks: Vec<(Value, Value)> = Vec::new();
+    for (call, name) in &calls {
+        if call.is_invoke() || name != "__kmpc_omp_task_alloc" {
+            continue;
+        }
+        let args = call.call_args();
+        let (flags, size, shareds) = (
+            args[2].const_int(),
+            args[3].const_int(),
+            args[4].const_int(),
+        );
+        let entry = args[5].strip_casts();
+        let (Some(flags), Some(size), Some(shareds)) = (flags, size, shareds) else {
+            return Err(unsupported(*call, name));
+        };
+        if flags & TASK_FLAGS_REFUSED != 0 {
+            return Err(Error::at(
+                *call,
+                "cannot differentiate an OpenMP task that is detachable (detach), a proxy task, or \
+                 whose firstprivate C++ objects the runtime destroys after it",
+            )
+            .hint(
+                "ferment runs each task where it is created; write the task without detach, or \
+                 with firstprivate copies of plain types",
+            ));
+        }
+        if !entry.is_function() || entry.is_declaration() {
+            return Err(unsupported(*call, name));
+        }
+        let task_bytes = (size + 7) & !7;
+        b.before(*call);
+        b.set_debug_loc_from(*call);
+        let calloc = declare(module, "calloc", Type::function(ptr, &[i64t, i64t], false));
+        let block = b.call_fn(
+            calloc,
+            &[
+                b.const_int(i64t, 1),
+                b.const_int(i64t, task_bytes + shareds.max(0)),
+            ],
+        );
+        if shareds > 0 {
+            let st = b.store(b.gep_i8(block, task_bytes as u64), block);
+            b.set_alignment(st, 8);
+        }
+        // kmp_task_t { shareds, routine, part_id, ... }
+        let st = b.store(entry, b.gep_i8(block, 8));
+        b.set_alignment(st, 8);
+        call.replace_all_uses_with(block);
+        call.erase();
+        blocks.push((block, entry));
+    }
+    for (call, name) in calls {
+        if name == "__kmpc_omp_task_alloc" {
+            continue;
+        }
+        if call.is_invoke() {
+            return Err(unsupported(call, &name));
+        }
+        let args = call.call_args();
+        match name.as_str() {
+            "__kmpc_omp_task"
+            | "__kmpc_omp_task_with_deps"
+            | "__kmpc_taskloop"
+            | "__kmpc_taskloop_5" => {
+                let task = args[2].strip_casts();
+                let Some(&(block, entry)) = blocks.iter().find(|(bl, _)| *bl == task) else {
+                    return Err(unsupported(call, &name));
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let gtid = args[1];
+                b.call_fn(entry, &[gtid, block]);
+                let free = declare(module, "free", Type::function(Type::void(c), &[ptr], false));
+                b.call_fn(free, &[block]);
+            }
+            "__kmpc_omp_taskwait"
+            | "__kmpc_omp_taskwait_deps_51"
+            | "__kmpc_omp_taskyield"
+            | "__kmpc_taskgroup"
+            | "__kmpc_end_taskgroup" => {}
+            _ => return Err(unsupported(call, &name)),
+        }
+        if call.has_uses() {
+            call.replace_all_uses_with(b.const_int(call.ty(), 0));
+        }
+        call.erase();
+    }
+    Ok(())
+}
+
+/// Bytes of the broadcast buffer for one copyprivate variable (larger
+/// variables are copied with `memcpy`, refused inside regions).
+const COPYPRIVATE_SLOT: u64 = 256;
+
+/// `single copyprivate(v...)`: clang ends the single block with
+/// `__kmpc_copyprivate(ident, gtid, size, list, copy, didit)` on every
+/// thread, where `list` holds the addresses of the thread's `size / 8`
+/// private variables and `copy(dst_list, src_list)` copies them; the thread
+/// that ran the block (`didit`) is the source. That call becomes a call of a
+/// helper (inlined with the callees that follow): the source thread copies
+/// its values into a module buffer (one slot per variable), a barrier, every
+/// other thread copies them out, a barrier. Plain loads and stores of
+/// floats between barriers, which the generators differentiate: each copy's
+/// adjoint flows back through the buffer into the source thread's variable
+/// before the first barrier's reverse lets that thread go on. Called before
+/// inlining.
+pub fn lower_copyprivate(f: Value) -> Result<()> {
+    let module = f.global_parent();
+    let c = module.context();
+    let (ptr, i32t, void) = (Type::ptr(c), Type::int(c, 32), Type::void(c));
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            i.is_call()
+                && i.called_function()
+                    .is_some_and(|g| g.name() == "__kmpc_copyprivate")
+        })
+        .collect();
+    for call in calls {
+        let args = call.call_args();
+        let copy = args[4].strip_casts();
+        let Some(count) = args[2]
+            .const_int()
+            .filter(|n| *n > 0 && n % 8 == 0)
+            .map(|n| n / 8)
+        else {
+            return Err(unsupported(call, "__kmpc_copyprivate"));
+        };
+        if !copy.is_function() || copy.is_declaration() {
+            return Err(unsupported(call, "__kmpc_copyprivate"));
+        }
+        let name = format!("ferment.copyprivate.{}", copy.name());
+        let helper = match module.function(&name) {
+            Some(h) => h,
+            None => {
+                let h = module
+                    .add_function(&name, Type::function(void, &[ptr, i32t, ptr, i32t], false));
+                h.set_internal();
+                let bytes = COPYPRIVATE_SLOT * count as u64;
+                let buffer = module.add_zeroed_global(
+                    &format!("ferment.omp.copyprivate.buffer.{}", copy.name()),
+                    Type::array(Type::int(c, 64), bytes / 8),
+                );
+                let p = h.params();
+                let b = Builder::new(module);
+                let entry = h.append_block("entry");
+                let give = h.append_block("give");
+                let first = h.append_block("first");
+                let take = h.append_block("take");
+                let second = h.append_block("second");
+                b.at_end(entry);
+                // The buffer's slots, as a list like the thread's own.
+                let slots = b.alloca(Type::array(ptr, count as u64), "copyprivate.slots");
+                for k in 0..count as u64 {
+                    let st = b.store(
+                        b.gep_i8(buffer, k * COPYPRIVATE_SLOT),
+                        b.gep_i8(slots, k * 8),
+                    );
+                    b.set_alignment(st, 8);
+                }
+                let source = b.icmp(IntPredicate::LLVMIntNE, p[3], b.const_int(i32t, 0));
+                b.cond_br(source, give, first);
+                b.at_end(give);
+                b.call_fn(copy, &[slots, p[2]]);
+                b.br(first);
+                b.at_end(first);
+                b.call_fn(barrier_fn(module), &[p[0], p[1]]);
+                b.cond_br(source, second, take);
+                b.at_end(take);
+                b.call_fn(copy, &[p[2], slots]);
+                b.br(second);
+                b.at_end(second);
+                b.call_fn(barrier_fn(module), &[p[0], p[1]]);
+                b.ret_void();
+                h
+            }
+        };
+        let b = Builder::new(module);
+        b.before(call);
+        b.set_debug_loc_from(call);
+        b.call_fn(helper, &[args[0], args[1], args[3], args[5]]);
+        call.erase();
+    }
+    Ok(())
 }

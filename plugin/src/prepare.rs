@@ -86,6 +86,10 @@ pub fn canonical_copy(
     keep.extend(crate::openmp::forked_regions(function.global_parent()));
     keep.extend(tape_helpers(function.global_parent()));
     let keep = &keep[..];
+    // OpenMP tasks run where they are created; their entries are inlined
+    // like callees.
+    crate::openmp::run_tasks_at_creation(clone)?;
+    crate::openmp::lower_copyprivate(clone)?;
     if options.inline_callees != 0 {
         hoist_reading_calls(clone, keep)?;
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);

@@ -122,6 +122,14 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
             match bits_reaching_float(inst) {
                 None => Ok(()),
                 Some(user) if crate::openmp::is_fork(user) => Err(crate::openmp::captured_by_value(user)),
+                Some(user) if user.opcode() == Opcode::LLVMAtomicCmpXchg => Err(Error::at(
+                    inst,
+                    format!(
+                        "cannot differentiate an atomic update of an active floating-point variable other than x += v / x -= v: '{}' exchanges its bits in a compare-and-swap loop (omp atomic x *= v, x = x > v ? x : v, C11 atomics on a double...)",
+                        user.describe()
+                    ),
+                )
+                .hint("put the update in an omp critical section (or between omp_set_lock / omp_unset_lock), or write it as x += v")),
                 Some(user) => Err(Error::at(
                     inst,
                     format!(
