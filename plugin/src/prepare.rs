@@ -605,7 +605,23 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 /// a phi `[shadow at entry, 0]`, peeling one iteration makes that phi a
 /// constant, and the loop no longer has a memory dependence that blocks the
 /// vectorizer. Peeling is limited to loops whose phis become invariant.
-const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
+/// Forwarding the cleared shadow leaves `*s = *s` (the adjoint read back
+/// and stored unchanged) behind adjoint stores elsewhere; `early-cse` with
+/// memory SSA deletes it (DSE's check wants no store at all in between),
+/// so the reverse loop stores once per element, and may be vectorized.
+const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,early-cse<memssa>,simplifycfg";
+
+/// Run on a derivative after the zero-adjoint unswitching (before it, the
+/// promotion of an adjoint kept in memory to a register hides the invariant
+/// adjoint that unswitching tests). The host pipeline runs no LICM between
+/// this pass and its vectorizer, so values the reverse sweep reads or
+/// rebuilds where they are used — a tape read of an outer loop's value, an
+/// argument re-read — would stay inside the reverse loop, where a load
+/// feeding an address makes the vectorizer give up ("unsafe indirect
+/// dependence"). The tape and shadow alias scopes (`Tape::fence_rows`,
+/// `tape::SHADOW_SCOPE`) let LICM move such loads past the loop's adjoint
+/// stores.
+const HOIST_INVARIANTS: &str = "loop-mssa(licm)";
 
 /// Cleanup of a function some of whose stores were deleted
 /// ([`crate::openmp_unobserved`]): the computation that fed them is dead,
@@ -661,6 +677,10 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
                         "internal error: derivative simplification pipeline: {e}"
                     ))
                 })?;
+        }
+        {
+            let _t = crate::timing::scope("invariant hoisting (LLVM)");
+            run(HOIST_INVARIANTS)?;
         }
         let _t = crate::timing::scope("store sinking and zero-adjoint guards");
         shim::sink_stores(f);
