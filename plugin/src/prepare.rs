@@ -141,6 +141,9 @@ pub fn canonical_copy(
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
     drop(pipeline);
+    // A running maximum over loaded values keeps the address it came from
+    // (its derivative adds into one element instead of one choice a step).
+    crate::running_extrema::track_positions(clone);
     // Addresses rounded as integers become offsets from their pointer (in
     // SSA form, where the integer arithmetic shows).
     crate::int_pointers::rebase_integer_pointers(clone);
