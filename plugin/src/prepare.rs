@@ -644,9 +644,12 @@ pub fn simplify_after_dropped_writes(f: Value) -> Result<()> {
 
 /// Loops unswitched on an invariant adjoint's zero test (see
 /// `shim::unswitch_zero_adjoints`), then the zero side folded away: adding
-/// zero into shadow memory stores the loaded value back, and the loop left
-/// with nothing to do is deleted.
-const UNSWITCH_ZERO_ADJOINTS: &str = "loop-mssa(licm,simple-loop-unswitch<nontrivial>),instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa,loop(indvars,loop-deletion),simplifycfg";
+/// zero into shadow memory stores the loaded value back (early-cse with
+/// memory SSA deletes that store, past the other adjoint stores of the
+/// loop), and the loop left with nothing to do is deleted. Forward mode over
+/// such a derivative (a Hessian-vector product) otherwise ran an empty
+/// loop per non-chosen candidate.
+const UNSWITCH_ZERO_ADJOINTS: &str = "loop-mssa(licm,simple-loop-unswitch<nontrivial>),instcombine<no-verify-fixpoint>,early-cse<memssa>,simplifycfg,loop-simplify,lcssa,loop(indvars,loop-deletion),simplifycfg";
 
 /// The loop cost up to which a derivative loop is unswitched on a zero
 /// adjoint (LLVM's default is 50: a reverse loop over a primal loop that the
