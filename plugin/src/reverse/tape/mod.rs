@@ -264,7 +264,7 @@ const RECOMPUTE_DEPTH: u32 = 12;
 /// memory of their own, as re-reading primal memory after adjoint stores
 /// already assumes), so LLVM may keep a rebuilt `x[i] - mu[i]` out of a
 /// reverse loop that adds into the shadow of an argument, and vectorize it.
-pub const SHADOW_SCOPE: &str = "ferment.shadow";
+pub const SHADOW_SCOPE: &str = "ferment.adjoints";
 
 /// Marks `c`, a load of primal memory emitted in the reverse sweep, as
 /// outside [`SHADOW_SCOPE`]; other instructions are left alone.
