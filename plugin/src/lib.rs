@@ -41,6 +41,7 @@ pub mod qsort;
 pub mod retype;
 pub mod reverse;
 pub mod rules;
+pub mod running_extrema;
 pub mod selfcheck;
 pub mod shadow;
 pub mod shim;

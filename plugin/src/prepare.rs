@@ -145,6 +145,9 @@ pub fn canonical_copy(
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
     drop(pipeline);
+    // A running maximum over loaded values keeps the address it came from
+    // (its derivative adds into one element instead of one choice a step).
+    crate::running_extrema::track_positions(clone);
     // Addresses rounded as integers become offsets from their pointer (in
     // SSA form, where the integer arithmetic shows).
     crate::int_pointers::rebase_integer_pointers(clone);
@@ -609,7 +612,23 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 /// a phi `[shadow at entry, 0]`, peeling one iteration makes that phi a
 /// constant, and the loop no longer has a memory dependence that blocks the
 /// vectorizer. Peeling is limited to loops whose phis become invariant.
-const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
+/// Forwarding the cleared shadow leaves `*s = *s` (the adjoint read back
+/// and stored unchanged) behind adjoint stores elsewhere; `early-cse` with
+/// memory SSA deletes it (DSE's check wants no store at all in between),
+/// so the reverse loop stores once per element, and may be vectorized.
+const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,early-cse<memssa>,simplifycfg";
+
+/// Run on a derivative after the zero-adjoint unswitching (before it, the
+/// promotion of an adjoint kept in memory to a register hides the invariant
+/// adjoint that unswitching tests). The host pipeline runs no LICM between
+/// this pass and its vectorizer, so values the reverse sweep reads or
+/// rebuilds where they are used — a tape read of an outer loop's value, an
+/// argument re-read — would stay inside the reverse loop, where a load
+/// feeding an address makes the vectorizer give up ("unsafe indirect
+/// dependence"). The tape and shadow alias scopes (`Tape::fence_rows`,
+/// `tape::SHADOW_SCOPE`) let LICM move such loads past the loop's adjoint
+/// stores.
+const HOIST_INVARIANTS: &str = "loop-mssa(licm)";
 
 /// Cleanup of a function some of whose stores were deleted
 /// ([`crate::openmp_unobserved`]): the computation that fed them is dead,
@@ -629,9 +648,12 @@ pub fn simplify_after_dropped_writes(f: Value) -> Result<()> {
 
 /// Loops unswitched on an invariant adjoint's zero test (see
 /// `shim::unswitch_zero_adjoints`), then the zero side folded away: adding
-/// zero into shadow memory stores the loaded value back, and the loop left
-/// with nothing to do is deleted.
-const UNSWITCH_ZERO_ADJOINTS: &str = "loop-mssa(licm,simple-loop-unswitch<nontrivial>),instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa,loop(indvars,loop-deletion),simplifycfg";
+/// zero into shadow memory stores the loaded value back (early-cse with
+/// memory SSA deletes that store, past the other adjoint stores of the
+/// loop), and the loop left with nothing to do is deleted. Forward mode over
+/// such a derivative (a Hessian-vector product) otherwise ran an empty
+/// loop per non-chosen candidate.
+const UNSWITCH_ZERO_ADJOINTS: &str = "loop-mssa(licm,simple-loop-unswitch<nontrivial>),instcombine<no-verify-fixpoint>,early-cse<memssa>,simplifycfg,loop-simplify,lcssa,loop(indvars,loop-deletion),simplifycfg";
 
 /// The loop cost up to which a derivative loop is unswitched on a zero
 /// adjoint (LLVM's default is 50: a reverse loop over a primal loop that the
@@ -665,6 +687,10 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
                         "internal error: derivative simplification pipeline: {e}"
                     ))
                 })?;
+        }
+        {
+            let _t = crate::timing::scope("invariant hoisting (LLVM)");
+            run(HOIST_INVARIANTS)?;
         }
         let _t = crate::timing::scope("store sinking and zero-adjoint guards");
         shim::sink_stores(f);

@@ -69,6 +69,9 @@ impl ReverseSweep<'_, '_, '_> {
                     let Some(sp) = self.shadow_in_reverse_lane(inst.operand(0), lane) else {
                         continue;
                     };
+                    let mixed = self
+                        .first_shadows()
+                        .is_some_and(|s| s.is_mixed(inst.operand(0)));
                     let sp = self.derivative_address(inst.operand(0), sp, inst.ty());
                     if self.shared_between_threads(inst) || self.shared_in_parallel(inst.operand(0))
                     {
@@ -79,7 +82,11 @@ impl ReverseSweep<'_, '_, '_> {
                     }
                     let old = self.b.load_like(inst.ty(), sp, inst);
                     let new = self.b.fadd_acc(old, d);
-                    self.b.store_like(new, sp, inst);
+                    let st = self.b.store_like(new, sp, inst);
+                    if !mixed {
+                        old.set_alias_scope(tape::SHADOW_SCOPE, true);
+                        st.set_alias_scope(tape::SHADOW_SCOPE, true);
+                    }
                 }
                 Ok(true)
             }
@@ -95,7 +102,11 @@ impl ReverseSweep<'_, '_, '_> {
                     // The stored value receives the adjoint of the memory it
                     // wrote; that memory's earlier contents had no effect.
                     let dv = self.b.load_like(v.ty(), sp, inst);
-                    self.b.store_like(self.b.zero(v.ty()), sp, inst);
+                    let st = self.b.store_like(self.b.zero(v.ty()), sp, inst);
+                    if !self.first_shadows().is_some_and(|s| s.is_mixed(p)) {
+                        dv.set_alias_scope(tape::SHADOW_SCOPE, true);
+                        st.set_alias_scope(tape::SHADOW_SCOPE, true);
+                    }
                     self.add_lane(v, lane, dv);
                 }
                 Ok(true)

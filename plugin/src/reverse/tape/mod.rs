@@ -255,6 +255,25 @@ fn row_field(b: &Builder, base: Value, idx: Value, off: u64) -> (Value, Value) {
 /// How many operand levels a recomputation may reach through.
 const RECOMPUTE_DEPTH: u32 = 12;
 
+/// Alias scope of the reverse sweep's adjoint accesses to shadow memory
+/// (the load and store of `*shadow += d`, and of reading and clearing the
+/// adjoint of a store) through pointers that are not mixed
+/// (`Shadows::is_mixed`). The reverse sweep's reads of primal memory
+/// (values rebuilt instead of taped, snapshot reads) are marked outside it:
+/// primal memory and shadow memory never overlap (the user's shadows are
+/// memory of their own, as re-reading primal memory after adjoint stores
+/// already assumes), so LLVM may keep a rebuilt `x[i] - mu[i]` out of a
+/// reverse loop that adds into the shadow of an argument, and vectorize it.
+pub const SHADOW_SCOPE: &str = "ferment.adjoints";
+
+/// Marks `c`, a load of primal memory emitted in the reverse sweep, as
+/// outside [`SHADOW_SCOPE`]; other instructions are left alone.
+pub(super) fn mark_primal_read(c: Value) {
+    if c.opcode() == Opcode::LLVMLoad {
+        c.set_alias_scope(SHADOW_SCOPE, false);
+    }
+}
+
 /// Whether instruction `a` comes after `v` in `v`'s block.
 fn defined_later(a: Value, v: Value) -> bool {
     if !a.is_instruction() || a.parent() != v.parent() {

@@ -315,6 +315,10 @@ impl Tape {
             c.set_operand(i, o);
         }
         b.insert(c);
+        // A shadow pointer read again from shadow memory is no primal read.
+        if !self.shadow_loads.contains_key(&v) {
+            mark_primal_read(c);
+        }
         c
     }
 
@@ -524,6 +528,7 @@ impl Tape {
             c.set_operand(i, o);
         }
         b.insert(c);
+        mark_primal_read(c);
         memo.insert(e, c);
         c
     }
@@ -672,6 +677,7 @@ impl Tape {
             c.set_operand(k, o);
         }
         b.insert(c);
+        mark_primal_read(c);
         memo.insert(e, c);
         c
     }

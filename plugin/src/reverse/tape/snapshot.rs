@@ -196,6 +196,7 @@ impl Tape {
         let at = b.gep(b.i8(), copies, &[b.add_int(b.mul_int(r, bytes), off)]);
         let v = b.load(l.ty(), at);
         b.set_alignment(v, 1);
+        mark_primal_read(v);
         v
     }
 
