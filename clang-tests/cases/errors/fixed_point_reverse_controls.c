@@ -1,16 +1,13 @@
 // CFLAGS: -Werror=backend-plugin
-// Enzyme's reverse mode of __enzyme_fixed_point iterates the adjoint of the converged step until
-// the control says stop; ferment differentiates the loop through every iteration instead (the
-// gradient of the computed iterations, checked in loops/fixed_point.c), so the tolerance,
-// iteration limit and control function have no effect there. That must never be silent: a
-// warning at the loop names the construct and what ferment does (promoted to an error here so
-// that the harness sees it). A loop with two states gets the same kind of warning in any mode;
-// at -O2 one load of enzyme_fp_state feeds both of its markers (lowering used to read that load
-// after erasing it: a crash inside clang).
-// EXPECT-ERROR: fixed_point_reverse_controls.c:35:
-// EXPECT-ERROR: __enzyme_fixed_point of 'step' in a reverse-mode derivative
-// EXPECT-ERROR: its tolerance (enzyme_fp_reduction) and its control function (enzyme_fp_control) are not used
-// EXPECT-ERROR: fixed_point_reverse_controls.c:42:
+// A fixed-point loop with two enzyme_fp_state markers is differentiated through every iteration
+// in both modes (Enzyme's adjoint/tangent iteration at the fixed point needs the whole state in
+// one buffer), so its tolerance, iteration limit and control function have no effect. That must
+// never be silent: a warning at the loop names the construct and what ferment does (promoted to
+// an error here so that the harness sees it). At -O2 one load of enzyme_fp_state feeds both of
+// its markers (lowering used to read that load after erasing it: a crash inside clang). The
+// single-state loop (solve) is differentiated with Enzyme's semantics in reverse mode too
+// (loops/fixed_point_reverse.c) and gets no warning.
+// EXPECT-ERROR: fixed_point_reverse_controls.c:39:
 // EXPECT-ERROR: with 2 enzyme_fp_state markers
 #include "check.h"
 #include <enzyme/fixed_point.h>
