@@ -76,7 +76,17 @@ fn struct_name(ty: Type) -> String {
         .or_else(|| text.strip_prefix("union."))
         .unwrap_or(text);
     if text.starts_with('{') {
-        "a struct".to_string()
+        let fields = if ty.is_struct() {
+            ty.struct_fields()
+        } else {
+            Vec::new()
+        };
+        if fields.len() == 2 && fields[0] == fields[1] && fields[0].is_float() {
+            // clang's `_Complex` type
+            "a complex number".to_string()
+        } else {
+            "a struct".to_string()
+        }
     } else {
         format!("'{text}'")
     }

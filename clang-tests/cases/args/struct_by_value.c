@@ -4,10 +4,12 @@
 // - a struct of two floats (one <2 x float> value): its tangent is one value too;
 // - a large struct passed in memory (byval): forward mode with its tangent struct by value,
 //   reverse mode with the address of the gradient struct after it;
-// - a {double, double} returned by value: forward mode returns its tangent struct.
+// - a {double, double} returned by value: forward mode returns its tangent struct;
+// - a complex number by value in reverse mode (two doubles, adjoints in order).
 // Oracles: analytic partials and central finite differences of the primal.
 // (errors/struct_by_value*.c: the calls whose pairing would be wrong are compile errors.)
 #include "check.h"
+#include <complex.h>
 
 typedef struct { double x, y; } V2;
 typedef struct { float u, v; } F2;
@@ -23,6 +25,7 @@ V2 __enzyme_fwddiff_v2(void *, ...);
 static double f2(V2 p) { return p.x * p.x * p.y + sin(p.y) * p.x; }
 static float ff(F2 q) { return q.u * q.v * q.v + cosf(q.u); }
 static double f4(V4 s) { return s.a * s.b + s.c * s.c * s.d + exp(s.a * s.d); }
+static double fz(double complex z) { return creal(z * z * z) + cimag(z); }
 static V2 rot(double t, double r) { V2 o = {r * cos(t), r * sin(t) * t}; return o; }
 
 static double f2xy(double x, double y) { V2 p = {x, y}; return f2(p); }
@@ -41,6 +44,12 @@ int main(void) {
     V2 g = __enzyme_autodiff((void *)f2, p);
     CHECK_CLOSE(W("reverse V2 by value: d/dx"), g.x, wx, RTOL_D, ATOL_D);
     CHECK_CLOSE(W("reverse V2 by value: d/dy"), g.y, wy, RTOL_D, ATOL_D);
+
+    // A complex number by value (two doubles): reverse mode returns its two adjoints in order.
+    // f = x^3 - 3 x y^2 + y
+    V2 gz = __enzyme_autodiff((void *)fz, x + y * I);
+    CHECK_CLOSE(W("reverse complex by value: d/dre"), gz.x, 3 * x * x - 3 * y * y, RTOL_D, ATOL_D);
+    CHECK_CLOSE(W("reverse complex by value: d/dim"), gz.y, -6 * x * y + 1, RTOL_D, ATOL_D);
 
     // Two floats: one <2 x float> value and its tangent.
     F2 q = {(float)x, (float)y}, dq = {1.0f, -2.0f};

@@ -8,18 +8,21 @@
 // - {float a; int k}: one i64 holding the float: its derivative would be dropped;
 // - a marker before a split struct applies to its first piece only;
 // - reverse mode with the shadow of a byval struct passed by value: the gradient lands in a copy.
-// EXPECT-ERROR: struct_by_value.c:42:
+// EXPECT-ERROR: struct_by_value.c:46:
 // EXPECT-ERROR: 'f2' takes 'V2' by value (parameter 1), which the C ABI passes as 2 separate values
 // EXPECT-ERROR: pass the struct by pointer instead
-// EXPECT-ERROR: struct_by_value.c:43:
+// EXPECT-ERROR: struct_by_value.c:47:
 // EXPECT-ERROR: 'fm' takes 'M' by value (parameter 2), which the C ABI passes as 2 separate values (i32, double): the tangent
-// EXPECT-ERROR: struct_by_value.c:44:
+// EXPECT-ERROR: struct_by_value.c:48:
 // EXPECT-ERROR: so they would get no derivative
-// EXPECT-ERROR: struct_by_value.c:45:
+// EXPECT-ERROR: struct_by_value.c:49:
 // EXPECT-ERROR: an activity marker applies to one of these values
-// EXPECT-ERROR: struct_by_value.c:46:
+// EXPECT-ERROR: struct_by_value.c:50:
 // EXPECT-ERROR: the gradient would be added to a temporary copy
+// EXPECT-ERROR: struct_by_value.c:52:
+// EXPECT-ERROR: 'fz' takes a complex number by value (parameter 1)
 #include "check.h"
+#include <complex.h>
 
 typedef struct { double x, y; } V2;
 typedef struct { int n; double s; } M;
@@ -33,6 +36,7 @@ static double f2(V2 p) { return p.x * p.x * p.y; }
 static double fm(double w, M m) { return w * m.n * m.s * m.s; }
 static double fk(FK q) { return q.a * q.a * q.k; }
 static double f4(V4 s) { return s.a * s.b * s.c * s.d; }
+static double fz(double complex z) { return creal(z * z); }
 
 int main(void) {
   V2 p = {1.5, 0.7}, dp = {1.0, 0.0};
@@ -44,6 +48,8 @@ int main(void) {
   r += __enzyme_fwddiff((void *)fk, q, dq);
   r += __enzyme_autodiff((void *)f2, enzyme_const, p);
   __enzyme_autodiff((void *)f4, enzyme_dup, s, ds);
+  double complex z = 1.0 + 2.0 * I, dz = 1.0;
+  r += __enzyme_fwddiff((void *)fz, z, dz);
   printf("%g %g\n", r, ds.a);
   return 0;
 }
