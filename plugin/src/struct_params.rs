@@ -234,7 +234,8 @@ fn check_groups(req: &Request, marked: Option<&[bool]>) -> Result<()> {
     let groups = groups_of(function);
     for g in &groups {
         let pieces: Vec<Type> = params.iter().skip(g.first).take(g.count).copied().collect();
-        if pieces.len() != g.count || g.floats == 0 {
+        let pointers = pieces.iter().any(|t| t.is_pointer());
+        if pieces.len() != g.count || (g.floats == 0 && !(pointers && g.count > 1)) {
             continue;
         }
         let at = source_position(&groups, g.first);
@@ -265,6 +266,13 @@ fn check_groups(req: &Request, marked: Option<&[bool]>) -> Result<()> {
         if g.count == 1 {
             // One float or float vector: positional is the user's pairing.
             continue;
+        }
+        if pointers {
+            return Err(Error::at(
+                req.call,
+                format!("{entry}: {what}: a pointer among them takes the value after it as its shadow, so the struct's pointers would be paired with each other and with the shadow struct's out of order (a wrong derivative)"),
+            )
+            .hint(HINT));
         }
         let any_marker = marked.is_some_and(|marked| {
             (g.first..g.first + g.count).any(|i| marked.get(i) == Some(&true))

@@ -7,20 +7,23 @@
 // - {int n; double s}: the same, with an integer piece;
 // - {float a; int k}: one i64 holding the float: its derivative would be dropped;
 // - a marker before a split struct applies to its first piece only;
-// - reverse mode with the shadow of a byval struct passed by value: the gradient lands in a copy.
-// EXPECT-ERROR: struct_by_value.c:46:
+// - reverse mode with the shadow of a byval struct passed by value: the gradient lands in a copy;
+// - a struct of two pointers, in any mode: each pointer would take the next one as its shadow.
+// EXPECT-ERROR: struct_by_value.c:51:
 // EXPECT-ERROR: 'f2' takes 'V2' by value (parameter 1), which the C ABI passes as 2 separate values
 // EXPECT-ERROR: pass the struct by pointer instead
-// EXPECT-ERROR: struct_by_value.c:47:
-// EXPECT-ERROR: 'fm' takes 'M' by value (parameter 2), which the C ABI passes as 2 separate values (i32, double): the tangent
-// EXPECT-ERROR: struct_by_value.c:48:
-// EXPECT-ERROR: so they would get no derivative
-// EXPECT-ERROR: struct_by_value.c:49:
-// EXPECT-ERROR: an activity marker applies to one of these values
-// EXPECT-ERROR: struct_by_value.c:50:
-// EXPECT-ERROR: the gradient would be added to a temporary copy
 // EXPECT-ERROR: struct_by_value.c:52:
+// EXPECT-ERROR: 'fm' takes 'M' by value (parameter 2), which the C ABI passes as 2 separate values (i32, double): the tangent
+// EXPECT-ERROR: struct_by_value.c:53:
+// EXPECT-ERROR: so they would get no derivative
+// EXPECT-ERROR: struct_by_value.c:54:
+// EXPECT-ERROR: an activity marker applies to one of these values
+// EXPECT-ERROR: struct_by_value.c:55:
+// EXPECT-ERROR: the gradient would be added to a temporary copy
+// EXPECT-ERROR: struct_by_value.c:57:
 // EXPECT-ERROR: 'fz' takes a complex number by value (parameter 1)
+// EXPECT-ERROR: struct_by_value.c:60:
+// EXPECT-ERROR: 'fp' takes 'P2' by value (parameter 1), which the C ABI passes as 2 separate values (ptr, ptr): a pointer among them
 #include "check.h"
 #include <complex.h>
 
@@ -37,6 +40,8 @@ static double fm(double w, M m) { return w * m.n * m.s * m.s; }
 static double fk(FK q) { return q.a * q.a * q.k; }
 static double f4(V4 s) { return s.a * s.b * s.c * s.d; }
 static double fz(double complex z) { return creal(z * z); }
+typedef struct { double *a, *b; } P2;
+static double fp(P2 p) { return p.a[0] * p.b[0]; }
 
 int main(void) {
   V2 p = {1.5, 0.7}, dp = {1.0, 0.0};
@@ -50,6 +55,9 @@ int main(void) {
   __enzyme_autodiff((void *)f4, enzyme_dup, s, ds);
   double complex z = 1.0 + 2.0 * I, dz = 1.0;
   r += __enzyme_fwddiff((void *)fz, z, dz);
+  double a0 = 1, b0 = 2, da0 = 0, db0 = 0;
+  P2 pp = {&a0, &b0}, dpp = {&da0, &db0};
+  __enzyme_autodiff((void *)fp, pp, dpp);
   printf("%g %g\n", r, ds.a);
   return 0;
 }
