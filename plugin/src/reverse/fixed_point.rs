@@ -220,8 +220,35 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     let red_slot = b.alloca(f64t, "reduction");
     let last = b.load(i64t, tape);
     let fixed = b.gep_i8(tape, 8);
+    // The passes run in a workspace, not in the caller's state, which its
+    // forward sweep may have freed by now: a step argument pointing into
+    // the state is moved to the same place in the workspace. A state no
+    // argument points into (a global the step writes directly) is used in
+    // place, and gets its contents back at the end.
+    let work = b.call_fn(malloc, &[bytes]);
     let saved = b.call_fn(malloc, &[bytes]);
+    let base = b.ptr_to_int(state, i64t);
+    let mut found = b.const_int(Type::int(ctxr, 1), 0);
+    let mut p = p.clone();
+    for v in p.iter_mut().skip(ARGS).take(n - ARGS) {
+        if !v.ty().is_pointer() {
+            continue;
+        }
+        let delta = b.sub_int(b.ptr_to_int(*v, i64t), base);
+        // Unsigned: below the state wraps around; one past its end is in.
+        let inside = b.icmp(IntPredicate::LLVMIntULE, delta, bytes);
+        found = b.or_int(found, inside);
+        *v = b.select(inside, b.gep(i8t, work, &[delta]), *v);
+    }
+    let target = b.select(found, work, state);
+    let keep_in = block("state.save");
+    let go = block("state.saved");
+    b.cond_br(found, go, keep_in);
+    b.at_end(keep_in);
     b.memcpy(saved, state, bytes);
+    b.br(go);
+    b.at_end(go);
+    let entry = go;
     let zero_f = b.const_real(f64t, 0.0);
     let red = b.select(
         b.fcmp(RealPredicate::LLVMRealOLT, reduction, zero_f),
@@ -256,7 +283,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         first.add_incoming(zero_f, from);
         prev.add_incoming(zero_f, from);
     }
-    b.memcpy(state, fixed, bytes);
+    b.memcpy(target, fixed, bytes);
     let (mut dargs, sh) = step_args(&b, &p, &shadows, last)?;
     dargs.extend(sh);
     let r = b.call_fn(dstep, &dargs);
@@ -334,8 +361,15 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     b.at_end(exit);
     // The initial guess gets no adjoint; the state its contents back.
     b.memset(ds, b.const_int(i8t, 0), bytes);
+    let restore = block("state.restore");
+    let restored = block("state.restored");
+    b.cond_br(found, restored, restore);
+    b.at_end(restore);
     b.memcpy(state, saved, bytes);
+    b.br(restored);
+    b.at_end(restored);
     b.call_fn(free, &[saved]);
+    b.call_fn(free, &[work]);
     let release = rev.append_block("release");
     let kept = rev.append_block("kept");
     b.cond_br(free_flag, release, kept);
