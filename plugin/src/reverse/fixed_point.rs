@@ -235,8 +235,9 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
             continue;
         }
         let delta = b.sub_int(b.ptr_to_int(*v, i64t), base);
-        // Unsigned: below the state wraps around; one past its end is in.
-        let inside = b.icmp(IntPredicate::LLVMIntULE, delta, bytes);
+        // Unsigned: below the state wraps around. One past its end is out:
+        // another object may start there (the parameters, on the stack).
+        let inside = b.icmp(IntPredicate::LLVMIntULT, delta, bytes);
         found = b.or_int(found, inside);
         *v = b.select(inside, b.gep(i8t, work, &[delta]), *v);
     }
