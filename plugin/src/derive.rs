@@ -233,10 +233,10 @@ impl<'o> Ctx<'o> {
     /// The canonical copy of `function`: its body, inlined and simplified,
     /// with calls of function-like functions going to their stand-ins. A
     /// function-like function itself becomes one call of its stand-in.
-    /// Fixed-point loops stay calls only where `keep_fixed_points` (forward
-    /// mode differentiates them as a whole); reverse mode differentiates
-    /// their loop where it runs, like any other loop.
-    fn canonical_copy(&self, function: Value, keep_fixed_points: bool) -> Result<Value> {
+    /// Fixed-point loops stay calls (each mode differentiates them as a
+    /// whole); checkpointed time loops stay calls unless `forward` (forward
+    /// mode inlines them).
+    fn canonical_copy(&self, function: Value, forward: bool) -> Result<Value> {
         let _t = crate::timing::scope("canonical copy (clone, inline, lower)");
         let fname = function.name();
         let name = format!("ferment.primal.{fname}");
@@ -251,17 +251,15 @@ impl<'o> Ctx<'o> {
             return Ok(copy);
         }
         let mut keep = self.custom.functions();
-        // Fixed-point loops stay calls in forward mode, which differentiates
-        // them as a whole (`forward::fixed_point`).
-        if keep_fixed_points {
-            keep.extend(self.module.functions().into_iter().filter(|f| {
-                f.name()
-                    .starts_with(crate::frontend::loops::FIXED_POINT_PREFIX)
-            }));
-        }
+        // Fixed-point loops stay calls, which each mode differentiates as a
+        // whole (`forward::fixed_point`, `reverse::fixed_point`).
+        keep.extend(self.module.functions().into_iter().filter(|f| {
+            f.name()
+                .starts_with(crate::frontend::loops::FIXED_POINT_PREFIX)
+        }));
         // Checkpointed time loops stay calls in reverse mode, which
         // differentiates them with snapshots (`reverse::checkpoint`).
-        if !keep_fixed_points {
+        if !forward {
             keep.extend(self.module.functions().into_iter().filter(|f| {
                 f.name()
                     .starts_with(crate::frontend::loops::CHECKPOINT_PREFIX)
@@ -450,6 +448,10 @@ impl<'o> Ctx<'o> {
                 reverse::checkpoint::generate(self, key, aug, rev)?;
                 true
             }
+            Derivative::Split { aug, rev } if reverse::fixed_point::applies(key) => {
+                reverse::fixed_point::generate(self, key, aug, rev)?;
+                true
+            }
             _ => false,
         };
         if special && key.log_loads {
@@ -461,15 +463,17 @@ impl<'o> Ctx<'o> {
         // `__enzyme_fwdsplit`: the loads of the canonical copy, numbered.
         let mut logged = None;
         if !special {
-            let keep_fixed_points = key.mode == crate::frontend::request::Mode::Forward;
-            if !keep_fixed_points {
-                crate::frontend::loops::warn_fixed_points_in_reverse(
+            let forward = key.mode == crate::frontend::request::Mode::Forward;
+            if !forward {
+                // A fixed-point loop differentiated through its iterations
+                // (where `reverse::fixed_point` does not apply) says so.
+                crate::frontend::loops::warn_fixed_point_in_reverse(
                     self.module,
-                    key.function,
+                    key,
                     &mut self.warned_fixed_points,
                 );
             }
-            let canonical = self.canonical_copy(key.function, keep_fixed_points)?;
+            let canonical = self.canonical_copy(key.function, forward)?;
             shim::move_body(canonical, target);
             if key.log_loads {
                 let forward = key.mode == crate::frontend::request::Mode::Forward;

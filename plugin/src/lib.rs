@@ -45,6 +45,7 @@ pub mod running_extrema;
 pub mod selfcheck;
 pub mod shadow;
 pub mod shim;
+pub mod struct_params;
 pub mod timing;
 
 use ferment_ir::Module;
@@ -96,7 +97,9 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     retype::forget_outer_types();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let _t = timing::scope("requests and lowering (rest)");
-        frontend::run_module(module, opt_level, &options)
+        let outcome = frontend::run_module(module, opt_level, &options);
+        struct_params::untag(module);
+        outcome
     }));
     retype::forget_outer_types();
     match result {
@@ -170,7 +173,8 @@ pub unsafe extern "C" fn ferment_rust_repair_module(
 ) -> i32 {
     let module = Module(module);
     match catch_unwind(AssertUnwindSafe(|| {
-        fortran_flags::repair_wrapping_flags(module)
+        let flags = fortran_flags::repair_wrapping_flags(module);
+        struct_params::tag(module) | flags
     })) {
         Ok(changed) => changed as i32,
         Err(_) => {

@@ -1,21 +1,23 @@
 // CFLAGS: -Werror=backend-plugin
-// Enzyme's reverse mode of __enzyme_fixed_point iterates the adjoint of the converged step until
-// the control says stop; ferment differentiates the loop through every iteration instead (the
-// gradient of the computed iterations, checked in loops/fixed_point.c), so the tolerance,
-// iteration limit and control function have no effect there. That must never be silent: a
-// warning at the loop names the construct and what ferment does (promoted to an error here so
-// that the harness sees it). A loop with two states gets the same kind of warning in any mode;
-// at -O2 one load of enzyme_fp_state feeds both of its markers (lowering used to read that load
-// after erasing it: a crash inside clang).
-// EXPECT-ERROR: fixed_point_reverse_controls.c:35:
-// EXPECT-ERROR: __enzyme_fixed_point of 'step' in a reverse-mode derivative
-// EXPECT-ERROR: its tolerance (enzyme_fp_reduction) and its control function (enzyme_fp_control) are not used
-// EXPECT-ERROR: fixed_point_reverse_controls.c:42:
+// A fixed-point loop with two enzyme_fp_state markers is differentiated through every iteration
+// in both modes (Enzyme's adjoint/tangent iteration at the fixed point needs the whole state in
+// one buffer), so its tolerance, iteration limit and control function have no effect. That must
+// never be silent: a warning at the loop names the construct and what ferment does (promoted to
+// an error here so that the harness sees it). At -O2 one load of enzyme_fp_state feeds both of
+// its markers (lowering used to read that load after erasing it: a crash inside clang). The
+// single-state loop (solve) is differentiated with Enzyme's semantics in reverse mode too
+// (loops/fixed_point_reverse.c) and gets no warning, except in a batched reverse derivative
+// (enzyme_width), which still differentiates the iterations (solve_lanes).
+// EXPECT-ERROR: fixed_point_reverse_controls.c:44:
 // EXPECT-ERROR: with 2 enzyme_fp_state markers
+// EXPECT-ERROR: fixed_point_reverse_controls.c:51:
+// EXPECT-ERROR: in a reverse-mode derivative with enzyme_width (batched lanes)
+// EXPECT-ERROR: its iteration limit (enzyme_fp_max_iters) is not used for the adjoint
 #include "check.h"
 #include <enzyme/fixed_point.h>
 
 void __enzyme_autodiff(void *, ...);
+extern int enzyme_width, enzyme_dupv;
 double __enzyme_fwddiff(void *, ...);
 
 static int step(int64_t i, double *z, const double *p) {
@@ -44,9 +46,19 @@ static double solve2(const double *p) {
   return z * z + w;
 }
 
+static void solve_lanes(const double *p, double *out) {
+  double z = 0;
+  __enzyme_fixed_point((void *)step, enzyme_fp_state, &z, (int64_t)sizeof z, enzyme_fp_max_iters,
+                       (int64_t)30, &z, p);
+  *out = z * z;
+}
+
 int main(void) {
   double p = 0.3, dp = 0, dp2 = 0;
   __enzyme_autodiff((void *)solve, &p, &dp);
   __enzyme_autodiff((void *)solve2, &p, &dp2);
-  return dp != 0 && dp2 != 0 ? 0 : 1;
+  double q = 0.3, dq[2] = {0, 0}, out, dout[2] = {1, 2};
+  __enzyme_autodiff((void *)solve_lanes, enzyme_width, 2, enzyme_dupv, (int64_t)sizeof(double), &q,
+                    dq, enzyme_dupv, (int64_t)sizeof(double), &out, dout);
+  return dp != 0 && dp2 != 0 && dq[0] != 0 ? 0 : 1;
 }

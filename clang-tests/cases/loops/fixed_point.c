@@ -4,7 +4,7 @@
 // (a contraction), iterated to machine precision; the loss is L = sum_k w_k z_k^2.
 // Oracles: the implicit-function theorem (solve (I - dphi/dz)^T lambda = dL/dz, then
 // dL/dp = lambda^T dphi/dp) with a dense solve; central finite differences; the same loop
-// without the marker (identical gradient); forward vs reverse (dot product).
+// without the marker (the same gradient up to the convergence tolerance); forward vs reverse (dot product).
 #include "check.h"
 #include <enzyme/fixed_point.h>
 
@@ -113,7 +113,9 @@ int main(void) {
   __enzyme_autodiff((void *)plain, enzyme_dup, p, d3);
   CHECK_ARRAY_CLOSE("__enzyme_fixed_point vs implicit gradient", d1, want, N, 1e-9, 1e-12);
   CHECK_ARRAY_CLOSE("__enzyme_set_fixed_point vs implicit gradient", d2, want, N, 1e-9, 1e-12);
-  CHECK_ARRAY_CLOSE("__enzyme_fixed_point vs the plain loop", d1, d3, N, 1e-13, 1e-15);
+  // Reverse mode of __enzyme_fixed_point iterates the adjoint at the fixed point (not the
+  // iterations), so it agrees with the plain loop's derivative to the convergence tolerance.
+  CHECK_ARRAY_CLOSE("__enzyme_fixed_point vs the plain loop", d1, d3, N, 1e-9, 1e-12);
   double v[N] = {0.3, -1.0, 0.5, 2.0, -0.7};
   CHECK_CLOSE("forward vs reverse", __enzyme_fwddiff((void *)with_api, p, v), dotv(want, v, N),
               1e-9, 1e-12);

@@ -21,7 +21,7 @@
 //! schedules must reproduce). With one of the header's reference schemes,
 //! the caller's `EnzymeCkptStats` says so: every step taped, no snapshot.
 
-use super::request::marker_name;
+use super::request::{marker_name, DerivativeKey};
 use crate::error::{Error, Result};
 use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
 
@@ -393,44 +393,41 @@ fn lower_loop(module: Module, call: Value, kind: Construct, name: &str) -> Resul
 /// (null: none), then the step's arguments.
 pub const FIXED_POINT_PREFIX: &str = "ferment.fixed_point.";
 
-/// Reverse mode differentiates a fixed-point loop through every iteration
-/// (the derivative of the computed iterations, which tends to the fixed
-/// point's derivative as the primal converges); it does not iterate the
-/// adjoint of the converged step as Enzyme does, so the tolerance, the
-/// iteration limit and the control function of an `enzyme_fp_state` loop
-/// have no effect there. A warning at each such loop reached from
-/// `function` (through direct calls) says so, once per loop in `warned`.
-pub fn warn_fixed_points_in_reverse(module: Module, function: Value, warned: &mut Vec<Value>) {
-    let mut todo = vec![function];
-    let mut seen = vec![function];
-    while let Some(f) = todo.pop() {
-        for inst in f.instructions() {
-            if !inst.is_call() {
-                continue;
-            }
-            let Some(callee) = inst.called_function() else {
-                continue;
-            };
-            let name = callee.name();
-            if name.starts_with(FIXED_POINT_PREFIX) {
-                if !warned.contains(&inst) {
-                    warned.push(inst);
-                    let step = name.rsplit_once('.').map_or(name.as_str(), |(_, s)| s);
-                    let given = fixed_point_controls(inst);
-                    let msg = format!(
-                        "__enzyme_fixed_point of '{step}' in a reverse-mode derivative: ferment differentiates the loop through every iteration it ran (the derivative of the computed iterations); it does not iterate the adjoint of the converged step, so {given} not used for the adjoint"
-                    );
-                    let e = Error::at(inst, msg).hint(
-                        "forward mode (__enzyme_fwddiff) iterates the tangent at the fixed point with these controls; in reverse mode, converge the primal tightly so that the two agree",
-                    );
-                    crate::shim::report_warning(module, &e.to_string());
-                }
-            } else if !callee.is_declaration() && !seen.contains(&callee) {
-                seen.push(callee);
-                todo.push(callee);
-            }
-        }
+/// Reverse mode iterates the adjoint of a fixed-point loop's step at its
+/// final state ([`crate::reverse::fixed_point`]); where that does not apply
+/// (batched lanes, a context of shadows) the loop function `key.function`
+/// is differentiated through every iteration it ran (the derivative of the
+/// computed iterations, which tends to the fixed point's derivative as the
+/// primal converges), so the tolerance, the iteration limit and the control
+/// function have no effect there. A warning at the loop says so, once per
+/// loop in `warned`.
+pub fn warn_fixed_point_in_reverse(module: Module, key: &DerivativeKey, warned: &mut Vec<Value>) {
+    let helper = key.function;
+    let name = helper.name();
+    if !name.starts_with(FIXED_POINT_PREFIX)
+        || !key.activities.get(2).is_some_and(|a| a.has_shadow())
+        || warned.contains(&helper)
+    {
+        return;
     }
+    warned.push(helper);
+    let Some(inst) = helper.users().into_iter().find(|u| u.is_call()) else {
+        return;
+    };
+    let step = name.rsplit_once('.').map_or(name.as_str(), |(_, s)| s);
+    let given = fixed_point_controls(inst);
+    let why = if key.width > 1 {
+        "with enzyme_width (batched lanes)"
+    } else {
+        "in this derivative (a context of shadows, or split forward mode)"
+    };
+    let msg = format!(
+        "__enzyme_fixed_point of '{step}' in a reverse-mode derivative {why}: ferment differentiates the loop through every iteration it ran (the derivative of the computed iterations); it does not iterate the adjoint of the converged step, so {given} not used for the adjoint"
+    );
+    let e = Error::at(inst, msg).hint(
+        "without enzyme_width, reverse mode iterates the adjoint at the fixed point with these controls; otherwise converge the primal tightly so that the two agree",
+    );
+    crate::shim::report_warning(module, &e.to_string());
 }
 
 /// Which of the tolerance, iteration limit and control function a
@@ -471,13 +468,44 @@ struct FixedPointMarkers {
 /// the state passed as one of the step's arguments, accessed through that
 /// parameter with a float type.
 fn state_is_float(step: Value, state: Value, rest: &[Value]) -> bool {
+    // The memory itself, where its type says (at -O0 the state and the
+    // step's argument are two computations of the same address, and the
+    // step reads its parameter back from a stack slot).
+    let float = Type::f32(step.global_parent().context());
+    fn first_leaf(ty: Type) -> Type {
+        if ty.is_array() || ty.is_vector() {
+            first_leaf(ty.element_type())
+        } else if ty.is_struct() {
+            ty.struct_fields().first().map_or(ty, |t| first_leaf(*t))
+        } else {
+            ty
+        }
+    }
+    let objects = ferment_activity_analysis::underlying_objects(state);
+    let typed: Vec<Type> = objects
+        .iter()
+        .filter_map(|o| {
+            if o.is_instruction() && o.opcode() == Opcode::LLVMAlloca {
+                Some(o.allocated_type())
+            } else if o.is_global() && !o.is_function() {
+                Some(o.global_value_type())
+            } else {
+                None
+            }
+        })
+        .collect();
+    if !typed.is_empty() && typed.len() == objects.len() {
+        let leaves: Vec<Type> = typed.into_iter().map(first_leaf).collect();
+        if leaves.iter().all(|t| t.is_float()) {
+            return leaves.iter().all(|t| *t == float);
+        }
+    }
     let Some(j) = rest.iter().position(|a| *a == state) else {
         return false;
     };
     let Some(&param) = step.params().get(j + 1) else {
         return false;
     };
-    let float = Type::f32(step.global_parent().context());
     step.instructions().into_iter().any(|i| {
         let (ty, p) = match i.opcode() {
             Opcode::LLVMLoad => (i.ty(), i.operand(0)),

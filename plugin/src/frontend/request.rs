@@ -589,6 +589,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         return Ok(req);
     }
     let ret_ty = fn_ty.fn_return();
+    crate::struct_params::check_signature(&req)?;
 
     let mut p = Parser {
         call,
@@ -603,6 +604,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         no_primal: false,
         pending: None,
         pending_stride: None,
+        marked: Vec::new(),
     };
     while p.pos < p.args.len() {
         if (p.req.part == Part::Reverse || p.req.fwdsplit)
@@ -619,7 +621,9 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
             None => p.argument(a)?,
         }
     }
+    let marked = std::mem::take(&mut p.marked);
     let mut req = p.finish(ret_ty)?;
+    crate::struct_params::check(&req, &marked)?;
     // A module reading Enzyme's own shadows of globals (the context-free
     // `__enzyme_shadow(&g, width, lane)`): its derivatives use them.
     let module = call.function_of().global_parent();
@@ -656,6 +660,8 @@ struct Parser<'e> {
     pending: Option<(Activity, Value)>,
     /// `enzyme_dupv`: the byte stride read after the marker.
     pending_stride: Option<Value>,
+    /// Whether an activity marker preceded each parameter read so far.
+    marked: Vec<bool>,
 }
 
 impl Parser<'_> {
@@ -943,10 +949,13 @@ impl Parser<'_> {
             req,
             pending,
             pending_stride,
+            marked,
             ..
         } = self;
         let (call, entry, mode) = (*call, *entry, req.mode);
         let index = req.args.len();
+        marked.resize(index, false);
+        marked.push(pending.is_some());
         let Some(&pty) = params.get(index) else {
             return Err(call_error(
                 &call,

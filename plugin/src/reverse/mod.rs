@@ -29,6 +29,7 @@ mod calls;
 pub mod checkpoint;
 mod edges;
 mod ends;
+pub mod fixed_point;
 mod memory_adjoints;
 mod mpi;
 pub use calls::{callee_of, check_call_return};

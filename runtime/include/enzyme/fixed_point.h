@@ -19,11 +19,16 @@
  * (Tapenade's protocol): called with *cumul = -1 before the first pass and
  * with the squared norm after each, it returns whether to go on.
  *
- * Reverse mode (and forward mode with several states) differentiates the
- * loop as written, through every iteration: the derivative of the computed
- * program (for a converged iteration, the derivative of the fixed point up
- * to the convergence tolerance); the reduction, limit and control function
- * have no effect there, and the compiler warns at each such loop.
+ * Reverse mode (one enzyme_fp_state): the loop runs to its end, then the
+ * adjoint of one step is iterated at the final state: each pass maps the
+ * state's adjoint term t to phi_z^T t and adds phi_x^T t to the other
+ * arguments' adjoints, stopping by the same rules (the squared norm of the
+ * next term against its value after the first pass, max_iters, or the
+ * control function); the initial guess gets no adjoint.
+ *
+ * With several states (and reverse mode with enzyme_width) the loop is
+ * differentiated as written, through every iteration; the reduction, limit
+ * and control function have no effect there, and the compiler warns.
  */
 #ifndef FERMENT_ENZYME_FIXED_POINT_H
 #define FERMENT_ENZYME_FIXED_POINT_H
