@@ -530,16 +530,23 @@ fn fill_reverse(
         let addr = b.ptr_to_int(*a, i64t);
         let mut moved = *a;
         let mut found = b.const_int(Type::int(ctx, 1), 0);
-        for k in 0..nreg {
-            let base = b.ptr_to_int(p[4 + 2 * k], i64t);
-            let delta = b.sub_int(addr, base);
-            // Unsigned: below the region wraps around to a large offset;
-            // one past its end is inside (an end pointer).
-            let inside = b.icmp(IntPredicate::LLVMIntULE, delta, p[5 + 2 * k]);
-            found = b.or_int(found, inside);
-            if !globals[k] {
-                let there = b.gep(b.i8(), work, &[b.add_int(offsets[k], delta)]);
-                moved = b.select(inside, there, moved);
+        // Unsigned: below a region wraps around to a large offset. One past
+        // a region's end is inside it (an end pointer), unless the address
+        // is strictly inside another region that starts there: the second
+        // pass, strict containment, overrides the first.
+        for pred in [IntPredicate::LLVMIntULE, IntPredicate::LLVMIntULT] {
+            for k in 0..nreg {
+                let base = b.ptr_to_int(p[4 + 2 * k], i64t);
+                let delta = b.sub_int(addr, base);
+                let inside = b.icmp(pred, delta, p[5 + 2 * k]);
+                found = b.or_int(found, inside);
+                if !globals[k] {
+                    let there = b.gep(b.i8(), work, &[b.add_int(offsets[k], delta)]);
+                    moved = b.select(inside, there, moved);
+                } else {
+                    // A global region is used in place: keep the address.
+                    moved = b.select(inside, *a, moved);
+                }
             }
         }
         *a = moved;
