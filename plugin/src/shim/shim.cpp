@@ -1535,7 +1535,7 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
                        RotPlan &Plan) {
   BasicBlock *B = L->getHeader();
   if (L->getNumBlocks() != 1 || L->getLoopLatch() != B ||
-      !L->getLoopPreheader())
+      !L->getLoopPreheader() || !isa<BranchInst>(B->getTerminator()))
     return false;
   BasicBlock *E = L->getExitBlock();
   if (!E || E->isEHPad())
