@@ -630,6 +630,9 @@ const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loo
 /// stores.
 const HOIST_INVARIANTS: &str = "loop-mssa(licm)";
 
+/// After `shim::rotate_accumulations`: see [`simplify_derivative`].
+const AFTER_ROTATION: &str = "loop-simplify,lcssa,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
+
 /// Cleanup of a function some of whose stores were deleted
 /// ([`crate::openmp_unobserved`]): the computation that fed them is dead,
 /// down to loops that only count (their counters' stores sunk out of the
@@ -698,6 +701,12 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             // Threads the guards' tests on the edges where the adjoint is
             // the constant zero (see the shim).
             run("simplifycfg")?;
+        }
+        if shim::rotate_accumulations(f) > 0 {
+            // The flags of elements a boundary select may skip start false
+            // and are true from the second iteration on: peeling that
+            // iteration leaves a loop with unconditional accesses.
+            run(AFTER_ROTATION)?;
         }
     }
     Ok(())

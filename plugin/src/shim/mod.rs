@@ -112,6 +112,7 @@ extern "C" {
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_print_inner_pass_times();
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
+    fn ferment_rotate_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
@@ -202,6 +203,13 @@ pub fn keep_loop_rolled(latch_branch: Value) {
 /// under a test of that adjoint (see the shim); returns how many.
 pub fn guard_zero_accumulations(f: Value) -> u32 {
     unsafe { ferment_guard_zero_accumulations(f.0) }
+}
+
+/// Turns a loop's read-modify-writes of neighbouring shadow elements into
+/// partial sums carried in registers and one read-modify-write per
+/// iteration (see the shim); returns how many loops changed.
+pub fn rotate_accumulations(f: Value) -> u32 {
+    unsafe { ferment_rotate_accumulations(f.0) }
 }
 
 /// `Ok` when `f` passes LLVM's verifier, else the verifier's report.

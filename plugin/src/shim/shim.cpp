@@ -6,9 +6,13 @@
 // report a diagnostic) that the Rust side cannot do through the C API.
 // It never decides anything about differentiation: that is Rust's job.
 
+#include "llvm/Analysis/AliasAnalysis.h"
 #include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/BasicAliasAnalysis.h"
+#include "llvm/Analysis/ScopedNoAliasAA.h"
 #include "llvm/Analysis/LoopAccessAnalysis.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/MemoryBuiltins.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
@@ -87,6 +91,10 @@ cl::opt<bool> OptNoGuardZero(
     cl::desc("ferment: keep accumulations of adjoints that are zero on one "
              "side of a branch, and loops scaled by an adjoint that may be "
              "zero, unconditional (ablation)"));
+cl::opt<bool> OptNoRotate(
+    "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
+             "shadow elements as read-modify-writes of memory (ablation)"));
 cl::opt<bool> OptCheck(
     "ferment-check", cl::init(false), cl::Hidden,
     cl::desc("ferment: each derivative checks itself once at run time against "
@@ -1421,4 +1429,463 @@ extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
     std::memcpy(Out, D, Len + 1);
   std::free(D);
   return Ok;
+}
+
+// ---------------------------------------------------------------------------
+// Rotation of neighbour accumulations (issue 19, rk4/stencil reverse loops).
+//
+// The reverse of a loop that reads neighbours `u[i-1], u[i], u[i+1]` adds
+// into the shadow elements `du[i-1], du[i], du[i+1]` every iteration: three
+// read-modify-writes of memory that the next iteration reads again (a
+// dependence of distance one), which keeps the vectorizer out. Each element
+// receives its last contribution in one known iteration (the highest
+// position when the addresses move down, the lowest when they move up), so
+// the sums for the other positions travel to the next iteration in
+// registers (phis: a shift register of partial sums) and memory is read and
+// written once per iteration, for the element that is complete. What is
+// still pending after the last iteration is added back at the loop exit.
+//
+// A boundary select (`du[i < n-1 ? i+1 : i] += a`, InstCombine's form of a
+// boundary test) contributes to both of its positions, each masked by the
+// select's condition; an element is only read and written if the original
+// loop added into it (a per-position "touched" flag, also carried), so no
+// address outside the original accesses is ever dereferenced.
+//
+// Legal when: the loop is a single block with a preheader and a single
+// exit; each rewritten access is a load, a `fadd` with `reassoc` (ferment's
+// accumulations carry it, so the order of the additions is free) and a store
+// back to the same address, with no write in between; all addresses of a
+// family differ by constants, move by one element per iteration and are
+// affine in the loop; and no other memory access of the loop may alias the
+// family's object (alias analysis with unknown sizes: distinct objects or
+// ferment's tape scope), and the loop calls nothing that touches memory.
+namespace {
+struct RotOpt {
+  Value *Cond; // null: unconditional
+  bool Neg;    // contributes when Cond is false
+  const SCEV *S;
+  int64_t Pos;
+  Value *Anchor; // a pointer whose address is S - AnchorOff bytes
+  int64_t AnchorOff;
+};
+struct RotGroup {
+  LoadInst *Ld;
+  BinaryOperator *Add;
+  StoreInst *St;
+  Value *V;
+  SmallVector<RotOpt, 2> Opts;
+  int Family = -1;
+};
+struct RotFamily {
+  const SCEV *Ref;
+  int64_t Step; // bytes per iteration
+  SmallVector<unsigned, 4> Groups;
+  bool Ok = true;
+};
+struct RotPlan {
+  Loop *L;
+  std::vector<RotGroup> Groups;
+  std::vector<RotFamily> Families;
+};
+} // namespace
+
+// Whether `A` and `B` point into different objects, each a fresh
+// allocation, a local, a global or a `noalias` parameter; a null start of a
+// phi (`[null, entry], [buffer, allocated]`) is never dereferenced. (The
+// shadows of `new`'d buffers are allocated by calls without `noalias`.)
+static bool rotDistinctObjects(const Value *A, const Value *B,
+                               const TargetLibraryInfo &TLI) {
+  SmallVector<const Value *, 4> OA, OB;
+  getUnderlyingObjects(A, OA, nullptr, 12);
+  getUnderlyingObjects(B, OB, nullptr, 12);
+  auto Clean = [&](SmallVectorImpl<const Value *> &O) {
+    O.erase(remove_if(O, [](const Value *V) {
+              return isa<ConstantPointerNull>(V) &&
+                     V->getType()->getPointerAddressSpace() == 0;
+            }),
+            O.end());
+    return !O.empty() && all_of(O, [&](const Value *V) {
+      if (isIdentifiedObject(V) || isAllocLikeFn(V, &TLI))
+        return true;
+      // `operator new` without the `builtin` of clang's own calls.
+      auto *CB = dyn_cast<CallBase>(V);
+      const Function *Fn = CB ? CB->getCalledFunction() : nullptr;
+      // ferment's tape blocks (`ferment.tape.take`: a fresh block, or the
+      // caller's own previous block grown) hold nothing else.
+      if (Fn && Fn->getName() == "ferment.tape.take")
+        return true;
+      LibFunc LF;
+      return Fn && TLI.getLibFunc(*Fn, LF) && TLI.has(LF) &&
+             (LF == LibFunc_Znwm || LF == LibFunc_Znam ||
+              LF == LibFunc_ZnwmSt11align_val_t ||
+              LF == LibFunc_ZnamSt11align_val_t);
+    });
+  };
+  if (!Clean(OA) || !Clean(OB))
+    return false;
+  for (const Value *X : OA)
+    for (const Value *Y : OB)
+      if (X == Y)
+        return false;
+  return true;
+}
+
+static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
+                       const TargetLibraryInfo &TLI, const DataLayout &DL,
+                       RotPlan &Plan) {
+  BasicBlock *B = L->getHeader();
+  if (L->getNumBlocks() != 1 || L->getLoopLatch() != B ||
+      !L->getLoopPreheader() || !isa<BranchInst>(B->getTerminator()))
+    return false;
+  BasicBlock *E = L->getExitBlock();
+  if (!E || E->isEHPad())
+    return false;
+  Plan.L = L;
+  for (Instruction &I : *B) {
+    auto *St = dyn_cast<StoreInst>(&I);
+    if (!St || !St->isSimple())
+      continue;
+    auto *Add = dyn_cast<BinaryOperator>(St->getValueOperand());
+    if (!Add || Add->getOpcode() != Instruction::FAdd ||
+        Add->getParent() != B || !Add->hasAllowReassoc() || !Add->hasOneUse())
+      continue;
+    LoadInst *Ld = nullptr;
+    Value *V = nullptr;
+    for (unsigned K = 0; K < 2 && !Ld; ++K) {
+      auto *C = dyn_cast<LoadInst>(Add->getOperand(K));
+      if (C && C->getParent() == B && C->isSimple() && C->hasOneUse() &&
+          C->getPointerOperand() == St->getPointerOperand()) {
+        Ld = C;
+        V = Add->getOperand(1 - K);
+      }
+    }
+    if (!Ld || !Ld->getType()->isFloatingPointTy())
+      continue;
+    bool Clean = true;
+    for (auto It = std::next(Ld->getIterator()); &*It != St; ++It)
+      if (It->mayWriteToMemory())
+        Clean = false;
+    if (!Clean)
+      continue;
+    RotGroup G{Ld, Add, St, V, {}, -1};
+    Value *Ptr = St->getPointerOperand();
+    Type *IdxTy = DL.getIndexType(Ptr->getType());
+    if (auto *Sel = dyn_cast<SelectInst>(Ptr)) {
+      G.Opts.push_back({Sel->getCondition(), false,
+                        SE.getSCEV(Sel->getTrueValue()), 0,
+                        Sel->getTrueValue(), 0});
+      G.Opts.push_back({Sel->getCondition(), true,
+                        SE.getSCEV(Sel->getFalseValue()), 0,
+                        Sel->getFalseValue(), 0});
+    } else if (auto *GEP = dyn_cast<GetElementPtrInst>(Ptr);
+               GEP && GEP->getNumIndices() == 1 &&
+               isa<SelectInst>(GEP->getOperand(1))) {
+      auto *Sel = cast<SelectInst>(GEP->getOperand(1));
+      auto *T = dyn_cast<ConstantInt>(Sel->getTrueValue());
+      auto *F = dyn_cast<ConstantInt>(Sel->getFalseValue());
+      if (!T || !F || T->getBitWidth() > 64)
+        continue;
+      int64_t ES = (int64_t)DL.getTypeAllocSize(GEP->getSourceElementType());
+      Value *Base = GEP->getPointerOperand();
+      const SCEV *BS = SE.getSCEV(Base);
+      for (auto [C, Neg] : {std::pair{T, false}, std::pair{F, true}}) {
+        int64_t Off = C->getSExtValue() * ES;
+        G.Opts.push_back({Sel->getCondition(), Neg,
+                          SE.getAddExpr(BS, SE.getConstant(IdxTy, Off, true)),
+                          0, Base, Off});
+      }
+    } else {
+      G.Opts.push_back({nullptr, false, SE.getSCEV(Ptr), 0, Ptr, 0});
+    }
+    Plan.Groups.push_back(G);
+  }
+  if (Plan.Groups.empty())
+    return false;
+  // Families: addresses at constant distances, one element per iteration.
+  for (unsigned GI = 0; GI < Plan.Groups.size(); ++GI) {
+    RotGroup &G = Plan.Groups[GI];
+    int64_t Size = (int64_t)DL.getTypeStoreSize(G.Ld->getType());
+    bool Ok = true;
+    int Fam = -1;
+    for (RotOpt &O : G.Opts) {
+      auto *AR = dyn_cast<SCEVAddRecExpr>(O.S);
+      auto *Step = AR ? dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE))
+                      : nullptr;
+      if (!AR || AR->getLoop() != L || !AR->isAffine() || !Step ||
+          Step->getAPInt().getBitWidth() > 64 ||
+          (Step->getAPInt().getSExtValue() != Size &&
+           Step->getAPInt().getSExtValue() != -Size)) {
+        Ok = false;
+        break;
+      }
+      int64_t Stp = Step->getAPInt().getSExtValue();
+      int Found = -1;
+      for (unsigned FI = 0; FI < Plan.Families.size() && Found < 0; ++FI) {
+        RotFamily &FF = Plan.Families[FI];
+        if (FF.Step != Stp)
+          continue;
+        auto *D = dyn_cast<SCEVConstant>(SE.getMinusSCEV(O.S, FF.Ref));
+        if (D && D->getAPInt().getBitWidth() <= 64 &&
+            D->getAPInt().getSExtValue() % Size == 0) {
+          Found = (int)FI;
+          O.Pos = D->getAPInt().getSExtValue() / Size;
+        }
+      }
+      if (Found < 0) {
+        if (Fam >= 0) {
+          Ok = false; // the options of one select in two families
+          break;
+        }
+        Plan.Families.push_back({O.S, Stp, {}, true});
+        Found = (int)Plan.Families.size() - 1;
+        O.Pos = 0;
+      }
+      if (Fam >= 0 && Fam != Found) {
+        Ok = false;
+        break;
+      }
+      Fam = Found;
+    }
+    if (!Ok || Fam < 0)
+      continue;
+    G.Family = Fam;
+    Plan.Families[Fam].Groups.push_back(GI);
+  }
+  // Each family: one element type, a span of at most 16 elements, more than
+  // one position, and no other access of the loop that may alias it.
+  bool Any = false;
+  for (unsigned FI = 0; FI < Plan.Families.size(); ++FI) {
+    RotFamily &FF = Plan.Families[FI];
+    if (FF.Groups.empty()) {
+      FF.Ok = false;
+      continue;
+    }
+    Type *ETy = Plan.Groups[FF.Groups[0]].Ld->getType();
+    int64_t Lo = INT64_MAX, Hi = INT64_MIN;
+    SmallPtrSet<Instruction *, 16> Own;
+    for (unsigned GI : FF.Groups) {
+      RotGroup &G = Plan.Groups[GI];
+      if (G.Ld->getType() != ETy)
+        FF.Ok = false;
+      for (RotOpt &O : G.Opts) {
+        Lo = std::min(Lo, O.Pos);
+        Hi = std::max(Hi, O.Pos);
+      }
+      Own.insert(G.Ld);
+      Own.insert(G.St);
+    }
+    if (!FF.Ok || Hi == Lo || Hi - Lo > 16) {
+      FF.Ok = false;
+      continue;
+    }
+    for (Instruction &I : *B) {
+      if (!I.mayReadOrWriteMemory() || Own.count(&I))
+        continue;
+      if (!isa<LoadInst>(I) && !isa<StoreInst>(I)) {
+        FF.Ok = false;
+        break;
+      }
+      MemoryLocation Other = MemoryLocation::getBeforeOrAfter(
+          getLoadStorePointerOperand(&I), I.getAAMetadata());
+      for (unsigned GI : FF.Groups) {
+        StoreInst *St = Plan.Groups[GI].St;
+        MemoryLocation Mine = MemoryLocation::getBeforeOrAfter(
+            St->getPointerOperand(), St->getAAMetadata());
+        if (!AA.isNoAlias(Mine, Other) &&
+            !rotDistinctObjects(St->getPointerOperand(),
+                                getLoadStorePointerOperand(&I), TLI)) {
+          FF.Ok = false;
+          break;
+        }
+      }
+      if (!FF.Ok)
+        break;
+    }
+    Any |= FF.Ok;
+  }
+  return Any;
+}
+
+static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
+  Loop *L = Plan.L;
+  BasicBlock *B = L->getHeader();
+  BasicBlock *P = L->getLoopPreheader();
+  LLVMContext &Ctx = B->getContext();
+  Type *I8 = Type::getInt8Ty(Ctx);
+  Type *I1 = Type::getInt1Ty(Ctx);
+  bool Split = false;
+  for (RotFamily &FF : Plan.Families) {
+    // A family whose complete element is conditional splits the loop's
+    // block; the next family waits for the next call.
+    if (!FF.Ok || Split)
+      continue;
+    RotGroup &G0 = Plan.Groups[FF.Groups[0]];
+    Type *ETy = G0.Ld->getType();
+    int64_t Size = (int64_t)DL.getTypeStoreSize(ETy);
+    Constant *NegZero = ConstantFP::getNegativeZero(ETy);
+    bool Down = FF.Step < 0;
+    int64_t Lo = INT64_MAX, Hi = INT64_MIN;
+    Align Al = G0.Ld->getAlign();
+    AAMDNodes LdMD = G0.Ld->getAAMetadata(), StMD = G0.St->getAAMetadata();
+    FastMathFlags FMF = G0.Add->getFastMathFlags();
+    for (unsigned GI : FF.Groups) {
+      RotGroup &G = Plan.Groups[GI];
+      for (RotOpt &O : G.Opts) {
+        Lo = std::min(Lo, O.Pos);
+        Hi = std::max(Hi, O.Pos);
+      }
+      Al = std::min(Al, std::min(G.Ld->getAlign(), G.St->getAlign()));
+      LdMD = LdMD.merge(G.Ld->getAAMetadata());
+      StMD = StMD.merge(G.St->getAAMetadata());
+      FMF &= G.Add->getFastMathFlags();
+    }
+    int64_t Fin = Down ? Hi : Lo;
+    unsigned N = (unsigned)(Hi - Lo + 1);
+    // The carried partial sums and flags, by position.
+    std::vector<PHINode *> SIn(N, nullptr), TIn(N, nullptr);
+    auto carried = [&](int64_t R) { return Down ? R > Lo : R < Hi; };
+    for (int64_t R = Lo; R <= Hi; ++R) {
+      if (!carried(R))
+        continue;
+      SIn[R - Lo] = PHINode::Create(ETy, 2, "rot.sum", B->begin());
+      TIn[R - Lo] = PHINode::Create(I1, 2, "rot.touched", B->begin());
+    }
+    IRBuilder<> Bld(B->getTerminator());
+    Bld.setFastMathFlags(FMF);
+    std::vector<Value *> Total(N), Touched(N);
+    std::vector<bool> Always(N, false);
+    for (int64_t R = Lo; R <= Hi; ++R) {
+      unsigned K = (unsigned)(R - Lo);
+      Value *Sum = SIn[K] ? (Value *)SIn[K] : (Value *)NegZero;
+      Value *T = TIn[K] ? (Value *)TIn[K] : (Value *)ConstantInt::getFalse(Ctx);
+      for (unsigned GI : FF.Groups) {
+        RotGroup &G = Plan.Groups[GI];
+        for (RotOpt &O : G.Opts) {
+          if (O.Pos != R)
+            continue;
+          Value *V = G.V;
+          if (O.Cond) {
+            V = O.Neg ? Bld.CreateSelect(O.Cond, NegZero, V, "rot.part")
+                      : Bld.CreateSelect(O.Cond, V, NegZero, "rot.part");
+            Value *C = O.Neg ? Bld.CreateNot(O.Cond) : O.Cond;
+            T = Bld.CreateOr(T, C, "rot.touched");
+          } else {
+            Always[K] = true;
+          }
+          Sum = Bld.CreateFAdd(Sum, V, "rot.sum");
+        }
+      }
+      Total[K] = Sum;
+      Touched[K] = Always[K] ? (Value *)ConstantInt::getTrue(Ctx) : T;
+    }
+    // Anchor: the address of position Fin is Anchor + (Fin - Pos) * Size +
+    // AnchorOff.
+    RotOpt &A = G0.Opts[0];
+    auto addrOf = [&](IRBuilder<> &IB, Value *Anchor, int64_t R) {
+      int64_t Off = (R - A.Pos) * Size + A.AnchorOff;
+      return Off == 0 ? Anchor
+                      : IB.CreateGEP(I8, Anchor, IB.getInt64(Off), "rot.addr");
+    };
+    auto rmw = [&](IRBuilder<> &IB, Value *Ptr, Value *D) {
+      LoadInst *Old = IB.CreateAlignedLoad(ETy, Ptr, Al, "rot.old");
+      Old->setAAMetadata(LdMD);
+      Value *New = IB.CreateFAdd(Old, D, "rot.new");
+      StoreInst *S = IB.CreateAlignedStore(New, Ptr, Al);
+      S->setAAMetadata(StMD);
+    };
+    for (int64_t R = Lo; R <= Hi; ++R) {
+      unsigned K = (unsigned)(R - Lo);
+      if (!SIn[K])
+        continue;
+      unsigned From = (unsigned)(Down ? K - 1 : K + 1);
+      SIn[K]->addIncoming(NegZero, P);
+      SIn[K]->addIncoming(Total[From], B);
+      TIn[K]->addIncoming(ConstantInt::getFalse(Ctx), P);
+      TIn[K]->addIncoming(Touched[From], B);
+    }
+    // The complete element, once per iteration.
+    unsigned KF = (unsigned)(Fin - Lo);
+    BasicBlock *Latch = B;
+    if (Always[KF]) {
+      rmw(Bld, addrOf(Bld, A.Anchor, Fin), Total[KF]);
+    } else {
+      Instruction *Then =
+          SplitBlockAndInsertIfThen(Touched[KF], B->getTerminator(), false);
+      IRBuilder<> TB(Then);
+      TB.setFastMathFlags(FMF);
+      rmw(TB, addrOf(TB, A.Anchor, Fin), Total[KF]);
+      Latch = Then->getSuccessor(0);
+      Split = true;
+    }
+    // What is pending after the last iteration, at the exit.
+    BasicBlock *E = nullptr;
+    for (BasicBlock *S : successors(Latch))
+      if (S != B)
+        E = S;
+    if (E->getSinglePredecessor() != Latch)
+      E = SplitEdge(Latch, E);
+    Instruction *IP = &*E->getFirstInsertionPt();
+    auto lcssa = [&](Value *V) -> Value * {
+      auto *I = dyn_cast<Instruction>(V);
+      if (!I || !L->contains(I->getParent()))
+        return V;
+      PHINode *Phi = PHINode::Create(V->getType(), 1, "rot.lcssa", E->begin());
+      Phi->addIncoming(V, Latch);
+      return Phi;
+    };
+    Value *Anchor = lcssa(A.Anchor);
+    for (int64_t R = Lo; R <= Hi; ++R) {
+      unsigned K = (unsigned)(R - Lo);
+      if (R == Fin)
+        continue;
+      Value *Sum = lcssa(Total[K]);
+      IRBuilder<> EB(IP);
+      EB.setFastMathFlags(FMF);
+      if (Always[K]) {
+        rmw(EB, addrOf(EB, Anchor, R), Sum);
+      } else {
+        Instruction *Then = SplitBlockAndInsertIfThen(lcssa(Touched[K]), IP, false);
+        IRBuilder<> TB(Then);
+        TB.setFastMathFlags(FMF);
+        rmw(TB, addrOf(TB, Anchor, R), Sum);
+      }
+    }
+    for (unsigned GI : FF.Groups) {
+      RotGroup &G = Plan.Groups[GI];
+      G.St->eraseFromParent();
+      G.Add->eraseFromParent();
+      G.Ld->eraseFromParent();
+    }
+  }
+}
+
+extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
+  Function *F = unwrap<Function>(FV);
+  if (OptNoRotate || F->isDeclaration())
+    return 0;
+  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+  TargetLibraryInfo TLI(TLII, F);
+  AssumptionCache AC(*F);
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  const DataLayout &DL = F->getParent()->getDataLayout();
+  BasicAAResult BAR(DL, *F, TLI, AC, &DT);
+  ScopedNoAliasAAResult SNA;
+  AAResults AA(TLI);
+  AA.addAAResult(BAR);
+  AA.addAAResult(SNA);
+  std::vector<RotPlan> Plans;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    if (!L->isInnermost())
+      continue;
+    RotPlan Plan;
+    if (rotAnalyze(L, SE, AA, TLI, DL, Plan))
+      Plans.push_back(std::move(Plan));
+  }
+  // Everything is analyzed before anything changes; a transformation only
+  // adds blocks inside its own loop and at its own exit.
+  for (RotPlan &Plan : Plans)
+    rotTransform(Plan, DL);
+  return Plans.size();
 }
