@@ -13,7 +13,7 @@ use ferment_ir::{Block, Builder, Value};
 const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
 
 /// Pipeline that turns the clone into canonical SSA form.
-const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa";
+const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,sccp,simplifycfg,loop-simplify,lcssa";
 
 /// In a derivative that is differentiated again (forward-over-reverse,
 /// nested reverse), calls of ferment's tape-cache helpers become the
