@@ -13,6 +13,7 @@
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/CFG.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
@@ -626,6 +627,36 @@ extern "C" void ferment_copy_fn_attributes(LLVMValueRef FromV,
 // the successors' phis forget the block.
 extern "C" void ferment_change_to_unreachable(LLVMValueRef IV) {
   changeToUnreachable(unwrap<Instruction>(IV));
+}
+
+// The calls among `CV[0..N)` that may throw (made where `Orig` ended in an `invoke` that
+// unwound to `Unwind`) become invokes unwinding to `Unwind`, each splitting
+// its block after it. The landing pad's phis take, for each new predecessor,
+// the value they took from `Orig`; if `Orig` no longer reaches `Unwind`,
+// its entries go.
+extern "C" void ferment_invoke_calls(LLVMValueRef *CV, unsigned N,
+                                     LLVMBasicBlockRef OrigV,
+                                     LLVMBasicBlockRef UnwindV) {
+  BasicBlock *Orig = unwrap(OrigV), *Unwind = unwrap(UnwindV);
+  std::vector<std::pair<PHINode *, Value *>> From;
+  for (PHINode &P : Unwind->phis()) {
+    int I = P.getBasicBlockIndex(Orig);
+    From.push_back({&P, I < 0 ? nullptr : P.getIncomingValue(I)});
+  }
+  for (unsigned I = 0; I < N; I++) {
+    auto *CI = dyn_cast<CallInst>(unwrap<Instruction>(CV[I]));
+    if (!CI || CI->doesNotThrow() || isa<IntrinsicInst>(CI) || CI->isInlineAsm())
+      continue;
+    BasicBlock *BB = CI->getParent();
+    changeToInvokeAndSplitBasicBlock(CI, Unwind);
+    for (auto &[P, V] : From)
+      if (V && P->getBasicBlockIndex(BB) < 0)
+        P->addIncoming(V, BB);
+  }
+  if (!is_contained(successors(Orig), Unwind))
+    for (auto &[P, V] : From)
+      if (V && P->getBasicBlockIndex(Orig) >= 0)
+        P->removeIncomingValue(Orig, /*DeletePHIIfEmpty=*/false);
 }
 
 // Size of a callee that is inlined even past the budget.
