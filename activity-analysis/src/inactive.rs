@@ -73,6 +73,9 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "atexit",
         "__assert_fail",
         "__cxa_guard_acquire",
+        // dynamic_cast (its result is rebuilt from the object's pointer in
+        // the canonical copy; the call reads type information only)
+        "__dynamic_cast",
         "__cxa_guard_release",
         "__errno_location",
         "getenv",
