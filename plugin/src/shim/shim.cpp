@@ -19,6 +19,7 @@
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -659,6 +660,16 @@ extern "C" void ferment_invoke_calls(LLVMValueRef *CV, unsigned N,
         P->removeIncomingValue(Orig, /*DeletePHIIfEmpty=*/false);
 }
 
+// Whether `G` starts reading its variadic arguments (calls va_start).
+static bool readsVarArgs(Function *G) {
+  for (BasicBlock &BB : *G)
+    for (Instruction &I : BB)
+      if (auto *II = dyn_cast<IntrinsicInst>(&I))
+        if (II->getIntrinsicID() == Intrinsic::vastart)
+          return true;
+  return false;
+}
+
 // Size of a callee that is inlined even past the budget.
 static const unsigned TinyInsts = 40;
 
@@ -700,8 +711,12 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
     Item It = Work.back();
     Work.pop_back();
     Function *Callee = It.CB->getCalledFunction();
+    // A variadic callee is inlined only where it never reads its `...`
+    // (no va_start: libstdc++'s `[](V &v, ...) { return v; }` in
+    // std::visit); inlined, the arguments it ignores are dropped.
     if (!Callee || Callee->isDeclaration() || Callee == F ||
-        Callee->isVarArg() || onPath(Callee, It.History))
+        (Callee->isVarArg() && readsVarArgs(Callee)) ||
+        onPath(Callee, It.History))
       continue;
     // The context run time (context/runtime.c) stays a call, which the
     // generators reject inside differentiated code.
