@@ -73,6 +73,9 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "atexit",
         "__assert_fail",
         "__cxa_guard_acquire",
+        // dynamic_cast (its result is rebuilt from the object's pointer in
+        // the canonical copy; the call reads type information only)
+        "__dynamic_cast",
         "__cxa_guard_release",
         "__errno_location",
         "getenv",
@@ -210,7 +213,7 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "__enzyme_ignore_derivatives",
     ];
     EXACT.contains(&name)
-        || WRITES_OR_ALIASES.contains(&name)
+        || inactive_function_writes_or_aliases(name)
         || ferment_type_analysis::fortran_integer_result(name).is_some()
         || int_math()
         || PREFIX.iter().any(|p| name.starts_with(p))
@@ -389,9 +392,17 @@ pub fn derivative_free_output(name: &str, arg: usize) -> bool {
     OUTPUTS.iter().any(|&(n, i)| n == stem && i == arg)
 }
 
-/// Whether `name` is in [`WRITES_OR_ALIASES`].
+/// Templates of the C++ library that a translation unit defines but whose
+/// results carry no derivative and which write only into their result:
+/// `__gnu_cxx::__to_xstring`, behind `std::to_string` of a number, formats
+/// its variadic argument through `vsnprintf` into the returned string.
+const WRITES_OR_ALIASES_PREFIX: &[&str] = &["_ZN9__gnu_cxx12__to_xstring"];
+
+/// Whether `name` is in [`WRITES_OR_ALIASES`] (or a template of
+/// [`WRITES_OR_ALIASES_PREFIX`]).
 pub fn inactive_function_writes_or_aliases(name: &str) -> bool {
     WRITES_OR_ALIASES.contains(&name)
+        || WRITES_OR_ALIASES_PREFIX.iter().any(|p| name.starts_with(p))
 }
 
 /// What a module's annotations say about its functions.

@@ -120,7 +120,19 @@ fn takes_address(f: Value, user: Value, depth: u32) -> bool {
             return false;
         }
         let callee = user.called_operand().strip_casts();
-        return !(callee.is_function() && callee.name().contains("__enzyme_"));
+        // The C++ runtime's own callbacks: the destructor `throw` hands
+        // `__cxa_throw` for the exception object, those registered for
+        // static objects; the runtime calls them, never the module's
+        // indirect calls.
+        const RUNTIME_CALLBACKS: [&str; 4] = [
+            "__cxa_throw",
+            "__cxa_atexit",
+            "__cxa_thread_atexit_impl",
+            "atexit",
+        ];
+        return !(callee.is_function()
+            && (callee.name().contains("__enzyme_")
+                || RUNTIME_CALLBACKS.contains(&callee.name().as_str())));
     }
     if user.is_global() {
         let name = user.name();

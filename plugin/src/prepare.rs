@@ -13,7 +13,7 @@ use ferment_ir::{Block, Builder, Value};
 const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
 
 /// Pipeline that turns the clone into canonical SSA form.
-const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,simplifycfg,loop-simplify,lcssa";
+const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,sccp,simplifycfg,loop-simplify,lcssa";
 
 /// In a derivative that is differentiated again (forward-over-reverse,
 /// nested reverse), calls of ferment's tape-cache helpers become the
@@ -125,6 +125,7 @@ pub fn canonical_copy(
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }
     tape_helpers_as_libc(clone);
+    dynamic_casts_as_offsets(clone);
     split_invoke_edges(clone);
     address_thread_locals_directly(clone);
     return_aggregates_through_memory(clone, &kept);
@@ -565,6 +566,42 @@ pub fn lower_iteration_counts(module: ferment_ir::Module) -> bool {
 /// an invoke's result (its shadow, a tape store, an augmented call's
 /// results) goes at the start of that destination, which must therefore be
 /// reached from the invoke alone.
+/// `dynamic_cast<T*>(p)` (libstdc++'s `__dynamic_cast`, which reads only
+/// type information) returns null or `p` moved by an offset it finds in
+/// the object's type: its uses get `r == null ? null : p + (r - p)`, a
+/// pointer derived from `p` whose shadow is `p`'s moved the same way; the
+/// call itself then only yields an integer and is inactive.
+fn dynamic_casts_as_offsets(f: Value) {
+    let b = Builder::new(f.global_parent());
+    let i64t = b.i64();
+    for call in f.instructions() {
+        if call.opcode() != ferment_ir::Opcode::LLVMCall
+            || call.called_function().map(|g| g.name()).as_deref() != Some("__dynamic_cast")
+            || !call.has_uses()
+        {
+            continue;
+        }
+        let p = call.call_args()[0];
+        let uses = call.users();
+        let Some(at) = call.next_instruction() else {
+            continue;
+        };
+        b.before(at);
+        b.set_debug_loc_from(call);
+        let off = b.sub_int(b.ptr_to_int(call, i64t), b.ptr_to_int(p, i64t));
+        let moved = b.gep(b.i8(), p, &[off]);
+        let null = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, call, b.zero(call.ty()));
+        let r = b.select(null, b.zero(call.ty()), moved);
+        for u in uses {
+            for (i, o) in u.operands().into_iter().enumerate() {
+                if o == call {
+                    u.set_operand(i, r);
+                }
+            }
+        }
+    }
+}
+
 fn split_invoke_edges(f: Value) {
     let mut preds: hashbrown::HashMap<Block, usize> = hashbrown::HashMap::new();
     for blk in f.blocks() {

@@ -272,8 +272,26 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
             deferred = true;
             continue;
         }
+        // An AD call inside a `try` (an `invoke`): the calls that replace
+        // it unwind to its landing pad, so an exception the derivative
+        // throws reaches the caller's handler.
+        let unwind = call.is_invoke().then(|| {
+            let old: HashSet<Value> = calls_in(call.parent()).into_iter().collect();
+            let succ = call.successors();
+            (old, call.parent(), succ[0], succ[1])
+        });
         match process_call(&mut ctx, call, entry) {
-            Ok(()) => outcome.changed = true,
+            Ok(()) => {
+                if let Some((old, orig, normal, pad)) = unwind {
+                    let new: Vec<Value> = replacement_blocks(orig, normal, pad)
+                        .into_iter()
+                        .flat_map(calls_in)
+                        .filter(|c| !old.contains(c))
+                        .collect();
+                    crate::shim::invoke_calls(&new, orig, pad);
+                }
+                outcome.changed = true
+            }
             Err(e) => {
                 outcome.errors.push(e);
                 // Never leave a call that could run with a wrong result.
@@ -674,6 +692,36 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
         call.erase();
     }
     errors
+}
+
+/// The `call` instructions of `blk`, in order.
+fn calls_in(blk: ferment_ir::Block) -> Vec<ferment_ir::Value> {
+    blk.instructions()
+        .into_iter()
+        .filter(|i| i.opcode() == ferment_ir::Opcode::LLVMCall)
+        .collect()
+}
+
+/// The blocks of the code that replaced an `invoke` ending `orig` (whose
+/// destinations were `normal` and `pad`): `orig` and the blocks the
+/// lowering added after it, in order.
+fn replacement_blocks(
+    orig: ferment_ir::Block,
+    normal: ferment_ir::Block,
+    pad: ferment_ir::Block,
+) -> Vec<ferment_ir::Block> {
+    let mut out = vec![orig];
+    let mut seen: HashSet<ferment_ir::Block> = [orig, normal, pad].into_iter().collect();
+    let mut i = 0;
+    while i < out.len() {
+        for s in out[i].successors() {
+            if seen.insert(s) {
+                out.push(s);
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {

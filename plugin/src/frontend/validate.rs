@@ -265,6 +265,18 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     {
         return Ok(());
     }
+    // A C++ exception object (`throw E(x)` with a float member): what it
+    // holds leaves the function by unwinding, where no derivative is
+    // defined (Enzyme's neither); the handler sees the value alone.
+    if !objects.is_empty()
+        && objects.iter().all(|o| {
+            o.is_call()
+                && o.called_function().map(|f| f.name()).as_deref()
+                    == Some("__cxa_allocate_exception")
+        })
+    {
+        return Ok(());
+    }
     // A pointer made from an integer that `int_pointers` could not tie to
     // one pointer has no known object, so no shadow at a matching offset.
     if let Some(i2p) = objects

@@ -31,7 +31,12 @@ impl ReverseSweep<'_, '_, '_> {
                 continue;
             }
             if let Some((cond, first_is_true)) = self.branch_choice(blk, &preds, &idom) {
-                self.b.after_phis(blk);
+                // (after a landing pad: an unwind destination entered
+                // from the two sides of a branch)
+                match blk.first_insertion_point() {
+                    Some(i) => self.b.before(i),
+                    None => self.b.at_end(blk),
+                }
                 let (t, f) = if first_is_true { (0, 1) } else { (1, 0) };
                 let sel = self
                     .b

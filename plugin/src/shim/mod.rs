@@ -85,6 +85,12 @@ extern "C" {
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
     fn ferment_change_to_unreachable(inst: LLVMValueRef);
+    fn ferment_invoke_calls(
+        calls: *mut LLVMValueRef,
+        n: c_uint,
+        orig: LLVMBasicBlockRef,
+        unwind: LLVMBasicBlockRef,
+    );
     fn ferment_infer_lib_attributes(m: LLVMModuleRef) -> c_uint;
     fn ferment_replace_global_in_function(g: LLVMValueRef, new: LLVMValueRef, f: LLVMValueRef);
     fn ferment_inline_calls(
@@ -341,6 +347,14 @@ pub fn replace_global_in_function(g: Value, new: Value, f: Value) {
 /// are erased, and the successors' phis forget the block.
 pub fn change_to_unreachable(inst: Value) {
     unsafe { ferment_change_to_unreachable(inst.0) }
+}
+
+/// The calls among `calls` that may throw, made in place of an `invoke` that ended block `orig`
+/// and unwound to `unwind`, become invokes unwinding there (each splits its
+/// block); the landing pad's phis are kept consistent.
+pub fn invoke_calls(calls: &[Value], orig: ferment_ir::Block, unwind: ferment_ir::Block) {
+    let mut raw: Vec<LLVMValueRef> = calls.iter().map(|c| c.0).collect();
+    unsafe { ferment_invoke_calls(raw.as_mut_ptr(), raw.len() as c_uint, orig.0, unwind.0) }
 }
 
 /// Gives `to` the function attributes of `from` (minus optnone/noinline).

@@ -17,11 +17,13 @@
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/CFG.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -636,6 +638,46 @@ extern "C" void ferment_change_to_unreachable(LLVMValueRef IV) {
   changeToUnreachable(unwrap<Instruction>(IV));
 }
 
+// The calls among `CV[0..N)` that may throw (made where `Orig` ended in an `invoke` that
+// unwound to `Unwind`) become invokes unwinding to `Unwind`, each splitting
+// its block after it. The landing pad's phis take, for each new predecessor,
+// the value they took from `Orig`; if `Orig` no longer reaches `Unwind`,
+// its entries go.
+extern "C" void ferment_invoke_calls(LLVMValueRef *CV, unsigned N,
+                                     LLVMBasicBlockRef OrigV,
+                                     LLVMBasicBlockRef UnwindV) {
+  BasicBlock *Orig = unwrap(OrigV), *Unwind = unwrap(UnwindV);
+  std::vector<std::pair<PHINode *, Value *>> From;
+  for (PHINode &P : Unwind->phis()) {
+    int I = P.getBasicBlockIndex(Orig);
+    From.push_back({&P, I < 0 ? nullptr : P.getIncomingValue(I)});
+  }
+  for (unsigned I = 0; I < N; I++) {
+    auto *CI = dyn_cast<CallInst>(unwrap<Instruction>(CV[I]));
+    if (!CI || CI->doesNotThrow() || isa<IntrinsicInst>(CI) || CI->isInlineAsm())
+      continue;
+    BasicBlock *BB = CI->getParent();
+    changeToInvokeAndSplitBasicBlock(CI, Unwind);
+    for (auto &[P, V] : From)
+      if (V && P->getBasicBlockIndex(BB) < 0)
+        P->addIncoming(V, BB);
+  }
+  if (!is_contained(successors(Orig), Unwind))
+    for (auto &[P, V] : From)
+      if (V && P->getBasicBlockIndex(Orig) >= 0)
+        P->removeIncomingValue(Orig, /*DeletePHIIfEmpty=*/false);
+}
+
+// Whether `G` starts reading its variadic arguments (calls va_start).
+static bool readsVarArgs(Function *G) {
+  for (BasicBlock &BB : *G)
+    for (Instruction &I : BB)
+      if (auto *II = dyn_cast<IntrinsicInst>(&I))
+        if (II->getIntrinsicID() == Intrinsic::vastart)
+          return true;
+  return false;
+}
+
 // Size of a callee that is inlined even past the budget.
 static const unsigned TinyInsts = 40;
 
@@ -677,8 +719,12 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
     Item It = Work.back();
     Work.pop_back();
     Function *Callee = It.CB->getCalledFunction();
+    // A variadic callee is inlined only where it never reads its `...`
+    // (no va_start: libstdc++'s `[](V &v, ...) { return v; }` in
+    // std::visit); inlined, the arguments it ignores are dropped.
     if (!Callee || Callee->isDeclaration() || Callee == F ||
-        Callee->isVarArg() || onPath(Callee, It.History))
+        (Callee->isVarArg() && readsVarArgs(Callee)) ||
+        onPath(Callee, It.History))
       continue;
     // The context run time (context/runtime.c) stays a call, which the
     // generators reject inside differentiated code.
