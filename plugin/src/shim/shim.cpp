@@ -23,6 +23,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassInstrumentation.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/IR/PatternMatch.h"
 #include "llvm/IR/ReplaceConstant.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -34,6 +35,7 @@
 #include "llvm/Transforms/Utils/BuildLibCalls.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
 
@@ -87,6 +89,11 @@ cl::opt<bool> OptNoGuardZero(
     cl::desc("ferment: keep accumulations of adjoints that are zero on one "
              "side of a branch, and loops scaled by an adjoint that may be "
              "zero, unconditional (ablation)"));
+cl::opt<bool> OptUnswitchAll(
+    "ferment-unswitch-all", cl::init(false), cl::Hidden,
+    cl::desc("ferment: where a derivative loop is unswitched on a zero "
+             "adjoint, let LLVM unswitch its loops on any invariant "
+             "condition (ablation; copies whole loop nests)"));
 cl::opt<bool> OptCheck(
     "ferment-check", cl::init(false), cl::Hidden,
     cl::desc("ferment: each derivative checks itself once at run time against "
@@ -812,6 +819,149 @@ static bool hasInvariantZeroTest(Function &F) {
   return false;
 }
 
+static bool isZeroTest(Value *V) {
+  auto *C = dyn_cast<FCmpInst>(V);
+  if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
+             C->getPredicate() != FCmpInst::FCMP_UNE))
+    return false;
+  auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
+  return Z && Z->isZero();
+}
+
+// The function `ferment.hide.<type>`: LLVM knows nothing of its result but
+// that computing it has no effects; [`unhideConditions`] makes it the
+// identity again.
+static FunctionCallee hideFunction(Module &M, Type *Ty) {
+  std::string Name = "ferment.hide.";
+  raw_string_ostream OS(Name);
+  Ty->print(OS);
+  auto *FT = FunctionType::get(Ty, {Ty}, false);
+  FunctionCallee Fn = M.getOrInsertFunction(Name, FT);
+  if (auto *Decl = dyn_cast<Function>(Fn.getCallee())) {
+    Decl->setDoesNotAccessMemory();
+    Decl->setDoesNotThrow();
+    Decl->setWillReturn();
+    Decl->setNoSync();
+    Decl->setDoesNotFreeMemory();
+  }
+  return Fn;
+}
+
+using HiddenKey = std::pair<Value *, Loop *>;
+
+// V, or where V is invariant in L (once the pure computation of it is
+// hoisted out, as LICM does) and no zero test, a stand-in that LLVM cannot
+// see to be invariant: `P = phi [V, preheader], [hide(P), latch]` in L's
+// header (a header phi `[V], [P]` the loop passes fold back to V). P is V
+// on every iteration once `hide` is the identity again. Logical and/or
+// trees inside L get their invariant leaves replaced likewise (LLVM
+// unswitches on a part of such a condition).
+static Value *hideInvariant(Value *V, Loop *L,
+                            DenseMap<HiddenKey, PHINode *> &Made,
+                            unsigned Depth = 0) {
+  if (isa<Constant>(V) || isZeroTest(V))
+    return V;
+  bool Hoisted = false;
+  if (L->makeLoopInvariant(V, Hoisted)) {
+    if (isZeroTest(V))
+      return V;
+    BasicBlock *H = L->getHeader(), *Pre = L->getLoopPreheader(),
+               *Latch = L->getLoopLatch();
+    if (!Pre || !Latch || pred_size(H) != 2)
+      return V;
+    PHINode *&P = Made[{V, L}];
+    if (!P) {
+      P = PHINode::Create(V->getType(), 2, "", H->begin());
+      auto *C = CallInst::Create(hideFunction(*H->getModule(), V->getType()),
+                                 {P}, "", Latch->getTerminator()->getIterator());
+      P->addIncoming(V, Pre);
+      P->addIncoming(C, Latch);
+    }
+    return P;
+  }
+  using namespace PatternMatch;
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || Depth > 4 || !L->contains(I) ||
+      !(match(I, m_LogicalAnd()) || match(I, m_LogicalOr())))
+    return V;
+  for (unsigned K = 0; K < I->getNumOperands(); ++K) {
+    Value *Op = I->getOperand(K);
+    Value *H = hideInvariant(Op, L, Made, Depth + 1);
+    if (H != Op)
+      I->setOperand(K, H);
+  }
+  return V;
+}
+
+// Hides from loop unswitching every loop-invariant condition of a branch,
+// switch or select that is not a zero test (see `hideInvariant`): the
+// unswitching below is for zero adjoints only. Unswitched on the other
+// conditions (a forward loop's `n > 0` guards of its inner loops), whole
+// loop nests were copied once per combination: up to 4 copies of a forward
+// sweep, which the host then optimized and compiled.
+static void hideOtherInvariantConditions(Function &F) {
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  for (Loop *L : LI) // preheaders and single latches (the pipeline's form)
+    simplifyLoop(L, &DT, &LI, nullptr, nullptr, nullptr, false);
+  DenseMap<HiddenKey, PHINode *> Made;
+  for (BasicBlock &BB : F) {
+    Loop *L = LI.getLoopFor(&BB);
+    if (!L)
+      continue;
+    for (Instruction &I : BB)
+      if (auto *S = dyn_cast<SelectInst>(&I))
+        if (S->getCondition()->getType()->isIntegerTy(1) &&
+            !S->getType()->isIntegerTy(1))
+          S->setCondition(hideInvariant(S->getCondition(), L, Made));
+    if (auto *Br = dyn_cast<BranchInst>(BB.getTerminator())) {
+      if (Br->isConditional())
+        Br->setCondition(hideInvariant(Br->getCondition(), L, Made));
+    } else if (auto *Sw = dyn_cast<SwitchInst>(BB.getTerminator())) {
+      Sw->setCondition(hideInvariant(Sw->getCondition(), L, Made));
+    }
+  }
+}
+
+// Undoes `hideOtherInvariantConditions` (also in the loop copies the
+// unswitching made): each `hide(P)` becomes P, and each phi left as
+// `[V], [itself]...` becomes V.
+static void unhideConditions(Function &F) {
+  SmallVector<Function *, 4> Decls;
+  for (Function &D : F.getParent()->functions())
+    if (D.isDeclaration() && D.getName().starts_with("ferment.hide."))
+      Decls.push_back(&D);
+  SmallSetVector<PHINode *, 16> Phis;
+  for (Function *D : Decls) {
+    for (User *U : make_early_inc_range(D->users())) {
+      auto *C = dyn_cast<CallInst>(U);
+      if (!C || C->getFunction() != &F)
+        continue;
+      Value *P = C->getArgOperand(0);
+      C->replaceAllUsesWith(P);
+      C->eraseFromParent();
+      if (auto *Phi = dyn_cast<PHINode>(P))
+        Phis.insert(Phi);
+    }
+    if (D->use_empty())
+      D->eraseFromParent();
+  }
+  for (PHINode *P : Phis) {
+    Value *Common = nullptr;
+    bool One = true;
+    for (Value *In : P->incoming_values()) {
+      if (In == P || In == Common)
+        continue;
+      One = !Common;
+      Common = In;
+    }
+    if (One && Common) {
+      P->replaceAllUsesWith(Common);
+      P->eraseFromParent();
+    }
+  }
+}
+
 // Derivative loops whose work an invariant adjoint scales (a reverse loop
 // fed by the adjoint of a `min`/`max` selection: zero for every candidate
 // but the chosen one) are unswitched on that adjoint's zero test: on the
@@ -836,7 +986,10 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   int Old = T ? T->getValue() : 0;
   if (T && Old < Threshold)
     T->setValue(Threshold);
+  if (!OptUnswitchAll)
+    hideOtherInvariantConditions(*F);
   int R = ferment_run_function_pipeline(FV, Pipeline, Err, ErrLen);
+  unhideConditions(*F);
   if (T)
     T->setValue(Old);
   return R;
