@@ -1,9 +1,10 @@
 // A reverse loop unswitched on a zero adjoint (the max over candidates: every candidate but the
 // chosen one has a zero adjoint) inside loops full of other loop-invariant conditions: inner
 // loops guarded by their sizes, a switch on a mode, a select and an `&&` on a flag. The
-// derivative's optimizer unswitches on the zero test only; the other conditions are hidden from
-// that unswitching and restored after it (copied per combination, they multiplied whole loop
-// nests). Every mode and flag value runs, with sizes that make the inner loops empty too.
+// derivative's optimizer unswitches large loops on the zero test only; the other conditions are
+// hidden from that unswitching and restored after it (copied per combination, they multiplied
+// whole loop nests; at -O1 here: 701 -> 599 instructions). Every mode and flag value runs, with
+// sizes that make the inner loops empty too.
 // Oracles: central finite differences of the primal, the exact zero gradient of a candidate row
 // that is never chosen, and forward mode against the reverse dot product.
 #include "check.h"

@@ -11,6 +11,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/DiagnosticInfo.h"
@@ -849,20 +850,27 @@ static FunctionCallee hideFunction(Module &M, Type *Ty) {
 
 using HiddenKey = std::pair<Value *, Loop *>;
 
-// V, or where V is invariant in L (once the pure computation of it is
-// hoisted out, as LICM does) and no zero test, a stand-in that LLVM cannot
-// see to be invariant: `P = phi [V, preheader], [hide(P), latch]` in L's
-// header (a header phi `[V], [P]` the loop passes fold back to V). P is V
-// on every iteration once `hide` is the identity again. Logical and/or
-// trees inside L get their invariant leaves replaced likewise (LLVM
+// V, or where V is invariant in a loop around its use (once the pure
+// computation of it is hoisted out, as LICM does) whose code size is larger
+// than `Limit`, and no zero test, a stand-in that LLVM cannot see to
+// be invariant in that loop nor in the loops around it: `P = phi [V,
+// preheader], [hide(P), latch]` in the header of the innermost such loop
+// (a header phi `[V], [P]` the loop passes fold back to V). P is V on every
+// iteration once `hide` is the identity again. Loops inside it, of a size
+// up to `Limit`, may still be unswitched on V. Logical and/or trees
+// inside the loop get their invariant leaves replaced likewise (LLVM
 // unswitches on a part of such a condition).
-static Value *hideInvariant(Value *V, Loop *L,
+static Value *hideInvariant(Value *V, Loop *Inner, unsigned Limit,
+                            const DenseMap<Loop *, unsigned> &Size,
                             DenseMap<HiddenKey, PHINode *> &Made,
                             unsigned Depth = 0) {
   if (isa<Constant>(V) || isZeroTest(V))
     return V;
+  Loop *L = Inner;
+  while (L && Size.lookup(L) <= Limit)
+    L = L->getParentLoop();
   bool Hoisted = false;
-  if (L->makeLoopInvariant(V, Hoisted)) {
+  if (L && L->makeLoopInvariant(V, Hoisted)) {
     if (isZeroTest(V))
       return V;
     BasicBlock *H = L->getHeader(), *Pre = L->getLoopPreheader(),
@@ -881,12 +889,12 @@ static Value *hideInvariant(Value *V, Loop *L,
   }
   using namespace PatternMatch;
   auto *I = dyn_cast<Instruction>(V);
-  if (!I || Depth > 4 || !L->contains(I) ||
+  if (!I || Depth > 4 || !Inner->contains(I) ||
       !(match(I, m_LogicalAnd()) || match(I, m_LogicalOr())))
     return V;
   for (unsigned K = 0; K < I->getNumOperands(); ++K) {
     Value *Op = I->getOperand(K);
-    Value *H = hideInvariant(Op, L, Made, Depth + 1);
+    Value *H = hideInvariant(Op, Inner, Limit, Size, Made, Depth + 1);
     if (H != Op)
       I->setOperand(K, H);
   }
@@ -894,31 +902,49 @@ static Value *hideInvariant(Value *V, Loop *L,
 }
 
 // Hides from loop unswitching every loop-invariant condition of a branch,
-// switch or select that is not a zero test (see `hideInvariant`): the
-// unswitching below is for zero adjoints only. Unswitched on the other
+// switch or select that is not a zero test, in loops whose code size is
+// above `Limit` (twice LLVM's own `-unswitch-threshold`, which applies to
+// the part of a loop that unswitching copies, less than the whole loop
+// measured here; see `hideInvariant`): the raised threshold below is for
+// zero adjoints only. Unswitched on the other
 // conditions (a forward loop's `n > 0` guards of its inner loops), whole
 // loop nests were copied once per combination: up to 4 copies of a forward
 // sweep, which the host then optimized and compiled.
-static void hideOtherInvariantConditions(Function &F) {
+static void hideOtherInvariantConditions(Function &F, unsigned Limit) {
   DominatorTree DT(F);
   LoopInfo LI(DT);
   for (Loop *L : LI) // preheaders and single latches (the pipeline's form)
     simplifyLoop(L, &DT, &LI, nullptr, nullptr, nullptr, false);
+  // Code size as the unswitching measures it (the pipeline has no target:
+  // the default cost model)
+  TargetTransformInfo TTI(F.getDataLayout());
+  DenseMap<Loop *, unsigned> Size;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    InstructionCost N = 0;
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB)
+        N += TTI.getInstructionCost(&I, TargetTransformInfo::TCK_CodeSize);
+    Size[L] = N.isValid() ? unsigned(std::min<int64_t>(N.getValue(), 1 << 30))
+                          : 1u << 30;
+  }
   DenseMap<HiddenKey, PHINode *> Made;
   for (BasicBlock &BB : F) {
     Loop *L = LI.getLoopFor(&BB);
     if (!L)
       continue;
+    auto Hide = [&](Value *V) {
+      return hideInvariant(V, L, Limit, Size, Made);
+    };
     for (Instruction &I : BB)
       if (auto *S = dyn_cast<SelectInst>(&I))
         if (S->getCondition()->getType()->isIntegerTy(1) &&
             !S->getType()->isIntegerTy(1))
-          S->setCondition(hideInvariant(S->getCondition(), L, Made));
+          S->setCondition(Hide(S->getCondition()));
     if (auto *Br = dyn_cast<BranchInst>(BB.getTerminator())) {
       if (Br->isConditional())
-        Br->setCondition(hideInvariant(Br->getCondition(), L, Made));
+        Br->setCondition(Hide(Br->getCondition()));
     } else if (auto *Sw = dyn_cast<SwitchInst>(BB.getTerminator())) {
-      Sw->setCondition(hideInvariant(Sw->getCondition(), L, Made));
+      Sw->setCondition(Hide(Sw->getCondition()));
     }
   }
 }
@@ -987,7 +1013,7 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   if (T && Old < Threshold)
     T->setValue(Threshold);
   if (!OptUnswitchAll)
-    hideOtherInvariantConditions(*F);
+    hideOtherInvariantConditions(*F, 2 * (T ? std::max(Old, 0) : 50));
   int R = ferment_run_function_pipeline(FV, Pipeline, Err, ErrLen);
   unhideConditions(*F);
   if (T)
