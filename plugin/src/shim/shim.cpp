@@ -15,6 +15,7 @@
 #include "llvm/Analysis/MemoryBuiltins.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/CFG.h"
@@ -29,6 +30,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassInstrumentation.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/IR/PatternMatch.h"
 #include "llvm/IR/ReplaceConstant.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -40,6 +42,7 @@
 #include "llvm/Transforms/Utils/BuildLibCalls.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
 
@@ -97,6 +100,11 @@ cl::opt<bool> OptNoRotate(
     "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
              "shadow elements as read-modify-writes of memory (ablation)"));
+cl::opt<bool> OptUnswitchAll(
+    "ferment-unswitch-all", cl::init(false), cl::Hidden,
+    cl::desc("ferment: where a derivative loop is unswitched on a zero "
+             "adjoint, let LLVM unswitch its loops on any invariant "
+             "condition (ablation; copies whole loop nests)"));
 cl::opt<bool> OptCheck(
     "ferment-check", cl::init(false), cl::Hidden,
     cl::desc("ferment: each derivative checks itself once at run time against "
@@ -866,6 +874,174 @@ static bool hasInvariantZeroTest(Function &F) {
   return false;
 }
 
+static bool isZeroTest(Value *V) {
+  auto *C = dyn_cast<FCmpInst>(V);
+  if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
+             C->getPredicate() != FCmpInst::FCMP_UNE))
+    return false;
+  auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
+  return Z && Z->isZero();
+}
+
+// The function `ferment.hide.<type>`: LLVM knows nothing of its result but
+// that computing it has no effects; [`unhideConditions`] makes it the
+// identity again.
+static FunctionCallee hideFunction(Module &M, Type *Ty) {
+  std::string Name = "ferment.hide.";
+  raw_string_ostream OS(Name);
+  Ty->print(OS);
+  auto *FT = FunctionType::get(Ty, {Ty}, false);
+  FunctionCallee Fn = M.getOrInsertFunction(Name, FT);
+  if (auto *Decl = dyn_cast<Function>(Fn.getCallee())) {
+    Decl->setDoesNotAccessMemory();
+    Decl->setDoesNotThrow();
+    Decl->setWillReturn();
+    Decl->setNoSync();
+    Decl->setDoesNotFreeMemory();
+  }
+  return Fn;
+}
+
+using HiddenKey = std::pair<Value *, Loop *>;
+
+// V, or where V is invariant in a loop around its use (once the pure
+// computation of it is hoisted out, as LICM does) whose code size is larger
+// than `Limit`, and no zero test, a stand-in that LLVM cannot see to
+// be invariant in that loop nor in the loops around it: `P = phi [V,
+// preheader], [hide(P), latch]` in the header of the innermost such loop
+// (a header phi `[V], [P]` the loop passes fold back to V). P is V on every
+// iteration once `hide` is the identity again. Loops inside it, of a size
+// up to `Limit`, may still be unswitched on V. Logical and/or trees
+// inside the loop get their invariant leaves replaced likewise (LLVM
+// unswitches on a part of such a condition).
+static Value *hideInvariant(Value *V, Loop *Inner, unsigned Limit,
+                            const DenseMap<Loop *, unsigned> &Size,
+                            DenseMap<HiddenKey, PHINode *> &Made,
+                            unsigned Depth = 0) {
+  if (isa<Constant>(V) || isZeroTest(V))
+    return V;
+  Loop *L = Inner;
+  while (L && Size.lookup(L) <= Limit)
+    L = L->getParentLoop();
+  bool Hoisted = false;
+  if (L && L->makeLoopInvariant(V, Hoisted)) {
+    if (isZeroTest(V))
+      return V;
+    BasicBlock *H = L->getHeader(), *Pre = L->getLoopPreheader(),
+               *Latch = L->getLoopLatch();
+    if (!Pre || !Latch || pred_size(H) != 2)
+      return V;
+    PHINode *&P = Made[{V, L}];
+    if (!P) {
+      P = PHINode::Create(V->getType(), 2, "", H->begin());
+      auto *C = CallInst::Create(hideFunction(*H->getModule(), V->getType()),
+                                 {P}, "", Latch->getTerminator()->getIterator());
+      P->addIncoming(V, Pre);
+      P->addIncoming(C, Latch);
+    }
+    return P;
+  }
+  using namespace PatternMatch;
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || Depth > 4 || !Inner->contains(I) ||
+      !(match(I, m_LogicalAnd()) || match(I, m_LogicalOr())))
+    return V;
+  for (unsigned K = 0; K < I->getNumOperands(); ++K) {
+    Value *Op = I->getOperand(K);
+    Value *H = hideInvariant(Op, Inner, Limit, Size, Made, Depth + 1);
+    if (H != Op)
+      I->setOperand(K, H);
+  }
+  return V;
+}
+
+// Hides from loop unswitching every loop-invariant condition of a branch,
+// switch or select that is not a zero test, in loops whose code size is
+// above `Limit` (twice LLVM's own `-unswitch-threshold`, which applies to
+// the part of a loop that unswitching copies, less than the whole loop
+// measured here; see `hideInvariant`): the raised threshold below is for
+// zero adjoints only. Unswitched on the other
+// conditions (a forward loop's `n > 0` guards of its inner loops), whole
+// loop nests were copied once per combination: up to 4 copies of a forward
+// sweep, which the host then optimized and compiled.
+static void hideOtherInvariantConditions(Function &F, unsigned Limit) {
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  for (Loop *L : LI) // preheaders and single latches (the pipeline's form)
+    simplifyLoop(L, &DT, &LI, nullptr, nullptr, nullptr, false);
+  // Code size as the unswitching measures it (the pipeline has no target:
+  // the default cost model)
+  TargetTransformInfo TTI(F.getDataLayout());
+  DenseMap<Loop *, unsigned> Size;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    InstructionCost N = 0;
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB)
+        N += TTI.getInstructionCost(&I, TargetTransformInfo::TCK_CodeSize);
+    Size[L] = N.isValid() ? unsigned(std::min<int64_t>(N.getValue(), 1 << 30))
+                          : 1u << 30;
+  }
+  DenseMap<HiddenKey, PHINode *> Made;
+  for (BasicBlock &BB : F) {
+    Loop *L = LI.getLoopFor(&BB);
+    if (!L)
+      continue;
+    auto Hide = [&](Value *V) {
+      return hideInvariant(V, L, Limit, Size, Made);
+    };
+    for (Instruction &I : BB)
+      if (auto *S = dyn_cast<SelectInst>(&I))
+        if (S->getCondition()->getType()->isIntegerTy(1) &&
+            !S->getType()->isIntegerTy(1))
+          S->setCondition(Hide(S->getCondition()));
+    if (auto *Br = dyn_cast<BranchInst>(BB.getTerminator())) {
+      if (Br->isConditional())
+        Br->setCondition(Hide(Br->getCondition()));
+    } else if (auto *Sw = dyn_cast<SwitchInst>(BB.getTerminator())) {
+      Sw->setCondition(Hide(Sw->getCondition()));
+    }
+  }
+}
+
+// Undoes `hideOtherInvariantConditions` (also in the loop copies the
+// unswitching made): each `hide(P)` becomes P, and each phi left as
+// `[V], [itself]...` becomes V.
+static void unhideConditions(Function &F) {
+  SmallVector<Function *, 4> Decls;
+  for (Function &D : F.getParent()->functions())
+    if (D.isDeclaration() && D.getName().starts_with("ferment.hide."))
+      Decls.push_back(&D);
+  SmallSetVector<PHINode *, 16> Phis;
+  for (Function *D : Decls) {
+    for (User *U : make_early_inc_range(D->users())) {
+      auto *C = dyn_cast<CallInst>(U);
+      if (!C || C->getFunction() != &F)
+        continue;
+      Value *P = C->getArgOperand(0);
+      C->replaceAllUsesWith(P);
+      C->eraseFromParent();
+      if (auto *Phi = dyn_cast<PHINode>(P))
+        Phis.insert(Phi);
+    }
+    if (D->use_empty())
+      D->eraseFromParent();
+  }
+  for (PHINode *P : Phis) {
+    Value *Common = nullptr;
+    bool One = true;
+    for (Value *In : P->incoming_values()) {
+      if (In == P || In == Common)
+        continue;
+      One = !Common;
+      Common = In;
+    }
+    if (One && Common) {
+      P->replaceAllUsesWith(Common);
+      P->eraseFromParent();
+    }
+  }
+}
+
 // Derivative loops whose work an invariant adjoint scales (a reverse loop
 // fed by the adjoint of a `min`/`max` selection: zero for every candidate
 // but the chosen one) are unswitched on that adjoint's zero test: on the
@@ -890,7 +1066,10 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   int Old = T ? T->getValue() : 0;
   if (T && Old < Threshold)
     T->setValue(Threshold);
+  if (!OptUnswitchAll)
+    hideOtherInvariantConditions(*F, 2 * (T ? std::max(Old, 0) : 50));
   int R = ferment_run_function_pipeline(FV, Pipeline, Err, ErrLen);
+  unhideConditions(*F);
   if (T)
     T->setValue(Old);
   return R;
