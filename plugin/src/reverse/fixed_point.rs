@@ -30,24 +30,14 @@
 
 use crate::derive::{Ctx, Derivative};
 use crate::error::{Error, Result};
+use crate::forward::fixed_point::{
+    internal, shadows_of, step_args, step_key, step_of, Passes, ARGS, BYTES, CONTROL, MAX_ITERS,
+    REDUCTION, STATE,
+};
 use crate::frontend::loops::{convert, FIXED_POINT_PREFIX};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey, Mode, Shape};
 use crate::reverse::tape::declare;
-use ferment_ir::{Builder, IntPredicate, RealPredicate, Type, Value};
-
-/// The loop function's parameters: scheme, config, then these, then the
-/// step's arguments.
-const STATE: usize = 2;
-const BYTES: usize = 3;
-const REDUCTION: usize = 4;
-const MAX_ITERS: usize = 5;
-const CONTROL: usize = 6;
-const ARGS: usize = 7;
-
-const DEFAULT_REDUCTION: f64 = 1e-12;
-const DEFAULT_MAX_ITERS: i64 = 1000;
-/// Passes after which a growing norm stops the iteration.
-const GROWTH_PASSES: i64 = 5;
+use ferment_ir::{Builder, IntPredicate, Type, Value};
 
 /// Whether `key` asks for the reverse mode (split pair) of a fixed-point
 /// loop whose state has a shadow.
@@ -66,37 +56,8 @@ pub fn applies(key: &DerivativeKey) -> bool {
 pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> Result<()> {
     let helper = key.function;
     let module = ctx.module;
-    let internal = |what: &str| {
-        Error::new(format!(
-            "internal error: fixed-point loop {}: {what}",
-            helper.name()
-        ))
-    };
-    let step = helper
-        .instructions()
-        .into_iter()
-        .filter(|i| i.is_call())
-        .map(|i| i.called_operand().strip_casts())
-        .find(|c| c.is_function() && !c.name().starts_with("llvm."))
-        .ok_or_else(|| internal("no step"))?;
-    let f32_state = helper.name()[FIXED_POINT_PREFIX.len()..].starts_with("f32");
-    let mut activities = vec![ArgAct::Const];
-    activities.extend_from_slice(&key.activities[ARGS..]);
-    let step_key = DerivativeKey {
-        function: step,
-        mode: Mode::Reverse,
-        shape: Shape::Combined,
-        activities: activities.clone(),
-        return_active: false,
-        return_primal: false,
-        arg_types: Vec::new(),
-        uniform_pointers: false,
-        width: 1,
-        unchanged_args: Vec::new(),
-        context: false,
-        globals: key.globals.clone(),
-        log_loads: false,
-    };
+    let (step, f32_state) = step_of(helper)?;
+    let step_key = step_key(key, step, Mode::Reverse);
     let Derivative::Combined(dstep) = ctx.get(&step_key)? else {
         return Err(Error::at(
             step,
@@ -108,9 +69,8 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     };
 
     let ctxr = module.context();
-    let (i8t, i32t, i64t, f64t, ptr) = (
+    let (i8t, i64t, f64t, ptr) = (
         Type::int(ctxr, 8),
-        Type::int(ctxr, 32),
         Type::int(ctxr, 64),
         Type::f64(ctxr),
         Type::ptr(ctxr),
@@ -121,39 +81,11 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     let malloc = declare(module, "malloc", ptr, &[i64t]);
     let free = declare(module, "free", Type::void(ctxr), &[ptr]);
     let c = |v: i64| b.const_int(i64t, v);
-    // The step's primal arguments (and shadows) from the parameters `p`.
-    let step_args = |b: &Builder, p: &[Value], shadows: &[Option<Value>], i: Value| {
-        let mut prim = vec![b.int_cast(i, step_params[0], true)];
-        let mut sh = Vec::new();
-        for (j, want) in step_params[1..].iter().enumerate() {
-            let k = ARGS + j;
-            let v = p
-                .get(k)
-                .copied()
-                .ok_or_else(|| internal("argument count"))?;
-            prim.push(convert(b, v, *want).ok_or_else(|| internal("argument type"))?);
-            if let Some(s) = shadows.get(k).copied().flatten() {
-                sh.push(convert(b, s, *want).ok_or_else(|| internal("shadow type"))?);
-            }
-        }
-        Ok::<_, Error>((prim, sh))
-    };
-    let shadows_of = |p: &[Value]| {
-        let mut shadows = vec![None; n];
-        let mut next = n;
-        for (i, a) in key.activities.iter().enumerate() {
-            if a.has_shadow() {
-                shadows[i] = p.get(next).copied();
-                next += 1;
-            }
-        }
-        (shadows, next)
-    };
 
     // Augmented forward: the loop, then the tape {last step, state}.
     {
         let p = aug.params();
-        let (shadows, _) = shadows_of(&p);
+        let (shadows, _) = shadows_of(key, &p);
         let entry = aug.append_block("entry");
         let run = aug.append_block("run");
         let done = aug.append_block("done");
@@ -162,7 +94,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         b.at_end(run);
         let i = b.phi(i64t, "i");
         i.add_incoming(c(0), entry);
-        let (args, _) = step_args(&b, &p, &shadows, i)?;
+        let (args, _) = step_args(&b, helper, step, &p, &shadows, i)?;
         let r = b.call_fn(step, &args);
         let i1 = b.add_int(i, c(1));
         i.add_incoming(i1, run);
@@ -183,25 +115,12 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
 
     // Reverse: the adjoint passes at the final state.
     let p = rev.params();
-    let (shadows, next) = shadows_of(&p);
+    let (shadows, next) = shadows_of(key, &p);
     let (tape, free_flag) = (p[next], p[next + 1]);
-    let ds = shadows[STATE].ok_or_else(|| internal("no shadow of the state"))?;
-    let (state, bytes, reduction, max_iters, control) =
-        (p[STATE], p[BYTES], p[REDUCTION], p[MAX_ITERS], p[CONTROL]);
-    let elem = if f32_state { Type::f32(ctxr) } else { f64t };
-    let esize = if f32_state { 4 } else { 8 };
+    let ds = shadows[STATE].ok_or_else(|| internal(helper, "no shadow of the state"))?;
+    let (state, bytes) = (p[STATE], p[BYTES]);
     let block = |name: &str| rev.append_block(name);
-    let (entry, ctl0, pass, norm, normdone, ctl, builtin, decide, exit) = (
-        block("entry"),
-        block("adjoint.control0"),
-        block("adjoint.pass"),
-        block("adjoint.norm"),
-        block("adjoint.normdone"),
-        block("adjoint.control"),
-        block("adjoint.builtin"),
-        block("adjoint.decide"),
-        block("exit"),
-    );
+    let entry = block("entry");
     b.at_end(entry);
     // The adjoints of the active step arguments, summed over the passes.
     let active_args: Vec<usize> = (ARGS..n)
@@ -249,117 +168,51 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     b.memcpy(saved, state, bytes);
     b.br(go);
     b.at_end(go);
-    let entry = go;
-    let zero_f = b.const_real(f64t, 0.0);
-    let red = b.select(
-        b.fcmp(RealPredicate::LLVMRealOLT, reduction, zero_f),
-        b.const_real(f64t, DEFAULT_REDUCTION),
-        reduction,
-    );
-    b.store(red, red_slot);
-    let limit = b.select(
-        b.icmp(IntPredicate::LLVMIntSLT, max_iters, c(0)),
-        c(DEFAULT_MAX_ITERS),
-        max_iters,
-    );
-    let has_control = b.icmp(IntPredicate::LLVMIntNE, control, b.zero(ptr));
-    let count = b.udiv_int(bytes, c(esize));
-    let control_ty = Type::function(i32t, &[ptr, ptr], false);
-    b.cond_br(has_control, ctl0, pass);
-    b.at_end(ctl0);
-    b.store(b.const_real(f64t, -1.0), cumul_slot);
-    let c0 = b.call(control_ty, control, &[cumul_slot, red_slot]);
-    b.cond_br(
-        b.icmp(IntPredicate::LLVMIntNE, c0, b.zero(i32t)),
-        pass,
-        exit,
-    );
-
-    b.at_end(pass);
-    let k = b.phi(i64t, "pass");
-    let first = b.phi(f64t, "first");
-    let prev = b.phi(f64t, "previous");
-    for from in [entry, ctl0] {
-        k.add_incoming(c(0), from);
-        first.add_incoming(zero_f, from);
-        prev.add_incoming(zero_f, from);
-    }
-    b.memcpy(target, fixed, bytes);
-    let (mut dargs, sh) = step_args(&b, &p, &shadows, last)?;
-    dargs.extend(sh);
-    let r = b.call_fn(dstep, &dargs);
     // The step's gradients: one per active parameter (the step number is
     // constant), in order.
-    let step_actives: Vec<usize> = activities
+    let step_actives: Vec<usize> = step_key
+        .activities
         .iter()
         .enumerate()
         .filter(|(_, a)| **a == ArgAct::Active)
         .map(|(j, _)| j)
         .collect();
-    for (pos, j) in step_actives.iter().enumerate() {
-        let k_arg = ARGS + j - 1;
-        if let Some((_, acc)) = accs.iter().find(|(k, _)| *k == k_arg) {
-            let t = step_params[*j];
-            let d = b.extract_value(r, pos as u32);
-            b.store(b.fadd(b.load(t, *acc), d), *acc);
-        }
-    }
-    b.cond_br(
-        b.icmp(IntPredicate::LLVMIntUGT, count, c(0)),
-        norm,
-        normdone,
-    );
+    // Each pass restores the fixed point and runs the step's adjoint on
+    // the state's shadow; the rule looks at the next term in the shadow.
+    let passes = Passes {
+        f: rev,
+        what: "adjoint",
+        bytes,
+        reduction: p[REDUCTION],
+        max_iters: p[MAX_ITERS],
+        control: p[CONTROL],
+        f32_state,
+        cumul_slot,
+        red_slot,
+    };
+    passes.build(
+        &b,
+        |b| {
+            b.memcpy(target, fixed, bytes);
+            let (mut dargs, sh) = step_args(b, helper, step, &p, &shadows, last)?;
+            dargs.extend(sh);
+            let r = b.call_fn(dstep, &dargs);
+            for (pos, j) in step_actives.iter().enumerate() {
+                let k_arg = ARGS + j - 1;
+                if let Some((_, acc)) = accs.iter().find(|(k, _)| *k == k_arg) {
+                    let t = step_params[*j];
+                    let d = b.extract_value(r, pos as u32);
+                    b.store(b.fadd(b.load(t, *acc), d), *acc);
+                }
+            }
+            Ok(())
+        },
+        |b, elem, j| {
+            let now = b.fp_convert(b.load(elem, b.gep(elem, ds, &[j])), f64t);
+            b.fmul(now, now)
+        },
+    )?;
 
-    b.at_end(norm);
-    let j = b.phi(i64t, "j");
-    let acc = b.phi(f64t, "acc");
-    j.add_incoming(c(0), pass);
-    acc.add_incoming(zero_f, pass);
-    let now = b.fp_convert(b.load(elem, b.gep(elem, ds, &[j])), f64t);
-    let acc1 = b.fadd(acc, b.fmul(now, now));
-    let j1 = b.add_int(j, c(1));
-    j.add_incoming(j1, norm);
-    acc.add_incoming(acc1, norm);
-    b.cond_br(b.icmp(IntPredicate::LLVMIntULT, j1, count), norm, normdone);
-
-    b.at_end(normdone);
-    let cumul = b.phi(f64t, "cumul");
-    cumul.add_incoming(zero_f, pass);
-    cumul.add_incoming(acc1, norm);
-    let k1 = b.add_int(k, c(1));
-    let first1 = b.select(b.icmp(IntPredicate::LLVMIntEQ, k, c(0)), cumul, first);
-    b.cond_br(has_control, ctl, builtin);
-
-    b.at_end(ctl);
-    b.store(cumul, cumul_slot);
-    let cc = b.call(control_ty, control, &[cumul_slot, red_slot]);
-    let again_c = b.icmp(IntPredicate::LLVMIntNE, cc, b.zero(i32t));
-    b.br(decide);
-
-    b.at_end(builtin);
-    let small = b.fcmp(RealPredicate::LLVMRealOLE, cumul, b.fmul(red, first1));
-    let grows = b.and_int(
-        b.icmp(IntPredicate::LLVMIntSGE, k1, c(GROWTH_PASSES)),
-        b.fcmp(RealPredicate::LLVMRealOGT, cumul, prev),
-    );
-    let again_b = b.not(b.or_int(small, grows));
-    b.br(decide);
-
-    b.at_end(decide);
-    let again = b.phi(Type::int(ctxr, 1), "again");
-    again.add_incoming(again_c, ctl);
-    again.add_incoming(again_b, builtin);
-    let capped = b.and_int(
-        b.icmp(IntPredicate::LLVMIntSGT, limit, c(0)),
-        b.icmp(IntPredicate::LLVMIntSGE, k1, limit),
-    );
-    let go_on = b.and_int(again, b.not(capped));
-    k.add_incoming(k1, decide);
-    first.add_incoming(first1, decide);
-    prev.add_incoming(cumul, decide);
-    b.cond_br(go_on, pass, exit);
-
-    b.at_end(exit);
     // The initial guess gets no adjoint; the state its contents back.
     b.memset(ds, b.const_int(i8t, 0), bytes);
     let restore = block("state.restore");
@@ -394,7 +247,8 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
             let v = match accs.iter().find(|(k, _)| *k == i) {
                 Some((k, acc)) => {
                     let t = step_params[k - ARGS + 1];
-                    convert(&b, b.load(t, *acc), want).ok_or_else(|| internal("gradient type"))?
+                    convert(&b, b.load(t, *acc), want)
+                        .ok_or_else(|| internal(helper, "gradient type"))?
                 }
                 None => b.zero(want),
             };
