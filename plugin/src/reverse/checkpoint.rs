@@ -621,13 +621,7 @@ fn fill_reverse(
     copy_globals(saved, false);
     b.call_fn(free, &[saved]);
     b.call_fn(free, &[work]);
-    let release = rev.append_block("release");
-    let kept = rev.append_block("kept");
-    b.cond_br(free_flag, release, kept);
-    b.at_end(release);
-    b.call_fn(free, &[tape]);
-    b.br(kept);
-    b.at_end(kept);
+    crate::reverse::tape::free_when(&b, rev, free, free_flag, tape);
     write_stats(&b, rev, config, &[(1, nn, true), (3, nseg, true)]);
     let ret_ty = rev.global_value_type().fn_return();
     if ret_ty.is_void() {

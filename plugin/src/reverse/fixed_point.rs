@@ -224,13 +224,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     b.at_end(restored);
     b.call_fn(free, &[saved]);
     b.call_fn(free, &[work]);
-    let release = rev.append_block("release");
-    let kept = rev.append_block("kept");
-    b.cond_br(free_flag, release, kept);
-    b.at_end(release);
-    b.call_fn(free, &[tape]);
-    b.br(kept);
-    b.at_end(kept);
+    crate::reverse::tape::free_when(&b, rev, free, free_flag, tape);
     let ret_ty = rev.global_value_type().fn_return();
     if ret_ty.is_void() {
         b.ret_void();

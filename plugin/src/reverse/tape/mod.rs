@@ -877,6 +877,20 @@ pub fn declare(module: Module, name: &str, ret: Type, params: &[Type]) -> Value 
         .unwrap_or_else(|| module.add_function(name, Type::function(ret, params, false)))
 }
 
+/// Emits, at the end of `b`'s block in `f`, a call of `free` (declared by
+/// [`declare`]) on `p` when the i1 `flag` holds (a split-shape reverse
+/// sweep's free flag: `enzyme_nofree` keeps the tape), and leaves `b` at
+/// the end of the block after it.
+pub fn free_when(b: &Builder, f: Value, free: Value, flag: Value, p: Value) {
+    let release = f.append_block("release");
+    let kept = f.append_block("kept");
+    b.cond_br(flag, release, kept);
+    b.at_end(release);
+    b.call_fn(free, &[p]);
+    b.br(kept);
+    b.at_end(kept);
+}
+
 /// Emits, at `b`'s position, a run-time stop: `message` written to standard
 /// error (kept in the private string global `global`), then `abort()`.
 /// The caller ends the block (`unreachable`) where nothing follows.
