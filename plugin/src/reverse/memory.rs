@@ -347,7 +347,11 @@ pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
 /// The elements go in the order that keeps an overlapping `memmove` right:
 /// from the last down when the destination lies below the source (so each
 /// adjoint moves before its own element receives one), from the first up
-/// otherwise; nothing happens when `dd == ds` (a copy onto itself).
+/// otherwise; nothing happens when `dd == ds` (a copy onto itself). The two
+/// orders are two loops with a plain counter each (not one loop whose
+/// index is a `select` of the direction), so LLVM's vectorizer takes them:
+/// its runtime overlap check sends a `memmove` whose ranges overlap to
+/// the scalar loop, in the same order.
 fn memcpy_adjoint_helper(module: Module, ty: Type, atomic: bool) -> Value {
     let kind = if atomic { "atomic." } else { "" };
     let name = format!("ferment.adjoint.memcpy.{kind}{}", ty.describe());
@@ -365,34 +369,50 @@ fn memcpy_adjoint_helper(module: Module, ty: Type, atomic: bool) -> Value {
     let p = f.params();
     let (dd, ds, bytes) = (p[0], p[1], p[2]);
     let entry = f.append_block("entry");
-    let body = f.append_block("loop");
+    let pick = f.append_block("order");
+    let up = f.append_block("up");
+    let down = f.append_block("down");
     let exit = f.append_block("exit");
     let b = Builder::new(module);
     b.at_end(entry);
     let n = b.udiv_int(bytes, b.const_int(i64t, module.alloc_size(ty) as i64));
     let empty = b.icmp(IntPredicate::LLVMIntEQ, n, b.const_int(i64t, 0));
     let same = b.icmp(IntPredicate::LLVMIntEQ, dd, ds);
-    let down = b.icmp(IntPredicate::LLVMIntULT, dd, ds);
-    let last = b.sub_int(n, b.const_int(i64t, 1));
-    b.cond_br(b.or_int(empty, same), exit, body);
-    b.at_end(body);
+    b.cond_br(b.or_int(empty, same), exit, pick);
+    b.at_end(pick);
+    let below = b.icmp(IntPredicate::LLVMIntULT, dd, ds);
+    b.cond_br(below, down, up);
+    // one element: `ds[j] += dd[j]; dd[j] = 0`
+    let element = |j: Value| {
+        let pd = b.gep(ty, dd, &[j]);
+        let ps = b.gep(ty, ds, &[j]);
+        let a = b.load(ty, pd);
+        if atomic {
+            b.atomic_fadd(ps, a);
+        } else {
+            let c = b.load(ty, ps);
+            b.store(b.fadd_acc(c, a), ps);
+        }
+        b.store(b.zero(ty), pd);
+    };
+    // from the first up
+    b.at_end(up);
     let i = b.phi(i64t, "i");
-    let j = b.select(down, b.sub_int(last, i), i);
-    let pd = b.gep(ty, dd, &[j]);
-    let ps = b.gep(ty, ds, &[j]);
-    let a = b.load(ty, pd);
-    if atomic {
-        b.atomic_fadd(ps, a);
-    } else {
-        let c = b.load(ty, ps);
-        b.store(b.fadd_acc(c, a), ps);
-    }
-    b.store(b.zero(ty), pd);
+    element(i);
     let i1 = b.add_int(i, b.const_int(i64t, 1));
     let more = b.icmp(IntPredicate::LLVMIntULT, i1, n);
-    b.cond_br(more, body, exit);
-    i.add_incoming(b.const_int(i64t, 0), entry);
-    i.add_incoming(i1, body);
+    b.cond_br(more, up, exit);
+    i.add_incoming(b.const_int(i64t, 0), pick);
+    i.add_incoming(i1, up);
+    // from the last down
+    b.at_end(down);
+    let k = b.phi(i64t, "k");
+    let j = b.sub_int(k, b.const_int(i64t, 1));
+    element(j);
+    let more = b.icmp(IntPredicate::LLVMIntNE, j, b.const_int(i64t, 0));
+    b.cond_br(more, down, exit);
+    k.add_incoming(n, pick);
+    k.add_incoming(j, down);
     b.at_end(exit);
     b.ret_void();
     f
