@@ -758,6 +758,7 @@ impl<'k> TangentSweep<'k> {
             want: want.to_vec(),
             result: &result,
             companion: None,
+            result_free: &|| false,
         };
         rule(&site).ok_or_else(|| {
             Error::at(

@@ -744,6 +744,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             };
             let twin = rules::trig_companion(inst);
             let companion = || tape.borrow_mut().reload(loops, b, twin.unwrap());
+            let result_free = || tape.borrow().result_is_free(loops, inst);
             let site = Site {
                 b,
                 ops: operands.clone(),
@@ -751,6 +752,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 want: want.clone(),
                 result: &result,
                 companion: twin.map(|_| &companion as &dyn Fn() -> Value),
+                result_free: &result_free,
             };
             rule(&site)
         }

@@ -46,6 +46,10 @@ pub struct Site<'a> {
     /// argument in the same block ([`trig_companion`]) at the insertion
     /// point, so the partial reuses it instead of calling the other function.
     pub companion: Option<&'a dyn Fn() -> Value>,
+    /// Reverse mode: whether [`Site::result`] costs no tape and no
+    /// recomputation (read from memory the reverse sweep has anyway), so a
+    /// partial may use it instead of an operand that would be taped.
+    pub result_free: &'a dyn Fn() -> bool,
 }
 
 impl Site<'_> {
@@ -80,7 +84,9 @@ pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> 
         // d(x/y) = dx / y - x dy / y^2, written with one reciprocal: 1/y is
         // computed once (hoisted out of a loop where y is invariant, shared
         // by both partials), so no division runs per element; (x r) r
-        // scales like x / y / y, without y^2's early overflow.
+        // scales like x / y / y, without y^2's early overflow. Where the
+        // reverse sweep has the quotient q = x / y for free (and x would
+        // be taped), the divisor's partial is -q r: x is not needed.
         Opcode::LLVMFDiv => {
             let a1 = s.ops[1];
             let recip = || b.fdiv(s.one(a1), s.arg(1));
@@ -88,7 +94,11 @@ pub fn instruction_partials(op: Opcode, s: &Site) -> Option<Vec<Option<Value>>> 
                 s.p(0, recip),
                 s.p(1, || {
                     let r = recip();
-                    b.fneg(b.fmul(b.fmul(s.arg(0), r), r))
+                    if (s.result_free)() {
+                        b.fmul(b.fneg((s.result)()), r)
+                    } else {
+                        b.fneg(b.fmul(b.fmul(s.arg(0), r), r))
+                    }
                 }),
             ]
         }

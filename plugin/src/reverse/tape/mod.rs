@@ -171,6 +171,9 @@ pub struct Tape {
     snap_plans: std::cell::RefCell<HashMap<Value, Option<snapshot::SnapPlan>>>,
     /// The snapshot buffers (see `snapshot.rs`).
     snaps: Vec<snapshot::Snapshot>,
+    /// Per value: the next iteration's snapshot that holds it, if any
+    /// (see `snapshot.rs`, [`Tape::stored_in_next_snapshot`]).
+    next_plans: std::cell::RefCell<HashMap<Value, Option<snapshot::NextPlan>>>,
     /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
     /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
     pub huge_pages: bool,
@@ -345,6 +348,7 @@ impl Tape {
             idom: None,
             snap_plans: Default::default(),
             snaps: Vec::new(),
+            next_plans: Default::default(),
             huge_pages: true,
             tape_cache: true,
         }
@@ -659,6 +663,9 @@ impl Tape {
     /// store of an adjoint (they might alias), which keeps the loop scalar.
     pub fn install_instance_bases(&mut self, loops: &Loops) {
         let entries = std::mem::take(&mut self.instance_entries);
+        for &(lp, at) in &entries {
+            self.install_exit_copies(loops, lp, at);
+        }
         for (lp, at) in entries {
             let Some(&(base, local)) = self.bases.get(&lp) else {
                 continue;

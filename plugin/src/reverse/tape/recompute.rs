@@ -16,6 +16,9 @@ impl Tape {
         if v.opcode() == Opcode::LLVMPHI {
             return self.shifted(loops, v, depth).is_some() || induction(loops, v).is_some();
         }
+        if self.read_in_next_snapshot(loops, v).is_some() {
+            return true;
+        }
         if v.opcode() == Opcode::LLVMLoad {
             // Memory the function never writes still holds the same value
             // in the reverse sweep: read it again instead of taping it.
@@ -144,6 +147,34 @@ impl Tape {
         }
         self.leaves_to_tape(loops, v, RECOMPUTE_DEPTH)
             .is_some_and(|l| l.is_empty())
+    }
+
+    /// Where the reverse sweep reads `v` (neither a load nor a phi) from
+    /// the next iteration's snapshot: when rebuilding it would tape
+    /// something (or it cannot be rebuilt) and it is stored where that
+    /// snapshot finds it ([`Tape::stored_in_next_snapshot`]).
+    pub(super) fn read_in_next_snapshot(
+        &self,
+        loops: &Loops,
+        v: Value,
+    ) -> Option<snapshot::NextPlan> {
+        if !v.is_instruction()
+            || matches!(v.opcode(), Opcode::LLVMPHI | Opcode::LLVMLoad)
+            || self.slots.contains_key(&v)
+            || self.recomputable_without_taping(loops, v)
+        {
+            return None;
+        }
+        self.stored_in_next_snapshot(loops, v)
+    }
+
+    /// Whether the reverse sweep gets `v`, a value of the loop `v` is in,
+    /// without taping anything for it and without repeating its work: read
+    /// from memory (the next iteration's snapshot). A rule may then prefer
+    /// the result to an operand that would be taped (`fdiv`'s divisor
+    /// partial from the quotient instead of the numerator).
+    pub fn result_is_free(&self, loops: &Loops, v: Value) -> bool {
+        self.read_in_next_snapshot(loops, v).is_some()
     }
 
     /// Whether cheap `v` can be rebuilt from its operands, collecting the
@@ -292,6 +323,9 @@ impl Tape {
         }
         if let Some(sh) = self.shifted(loops, v, RECOMPUTE_DEPTH) {
             return self.recompute_shifted(loops, b, sh);
+        }
+        if let Some(plan) = self.read_in_next_snapshot(loops, v) {
+            return self.read_next_snapshot(loops, b, v, &plan);
         }
         if v.opcode() == Opcode::LLVMLoad && !self.unchanged_load(v) {
             if let Some(fw) = self.forwarded(loops, v, RECOMPUTE_DEPTH) {

@@ -46,6 +46,23 @@ pub(super) struct Snapshot {
     plan: SnapPlan,
     buf: SlotPtr,
     cap: SlotPtr,
+    /// One more copy, in the row after the last iteration's, made where
+    /// the reverse sweep enters the (outermost) loop: the state the last
+    /// iteration left (for [`NextPlan`]s).
+    exit_copy: bool,
+}
+
+/// A value the reverse sweep reads from the next iteration's snapshot
+/// instead of taping it: stored into scratch allocation `A` at `addr`, and
+/// `A` copied whole into the snapshotted allocation before the next
+/// iteration's header (see [`Tape::stored_in_next_snapshot`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(super) struct NextPlan {
+    snap: SnapPlan,
+    /// The store's address, and the start of `A` (its offset from there
+    /// is the value's offset in the snapshot).
+    addr: Value,
+    root: Value,
 }
 
 /// How many loop levels below `L` a load must be for a snapshot.
@@ -166,6 +183,7 @@ impl Tape {
             plan: plan.clone(),
             buf,
             cap,
+            exit_copy: false,
         });
         self.snaps.len() - 1
     }
@@ -200,6 +218,188 @@ impl Tape {
         v
     }
 
+    /// A value `q` the reverse sweep reads from the copy that the next
+    /// iteration's snapshot holds, instead of taping it: a Jacobi-style
+    /// double buffer, `xn[i] = q` in a row loop `R`, then `x = xn` copied
+    /// whole (`memcpy`) before the next sweep, whose header snapshots `x`
+    /// (the hand-written adjoint's "keep every iterate": the next iterate
+    /// holds this sweep's quotients). All checked (combined shape;
+    /// memoized): `q` (a float) is stored by a store in `R` itself (once
+    /// per iteration of `R`) at `A + idx`, `idx` an induction of `R` with
+    /// step 1 or -1 (optionally sign-extended: a different element each
+    /// iteration), `A` a fresh non-escaping allocation made outside loops;
+    /// `R`'s parent is `L`, the outermost loop (one instance per call); a
+    /// `memcpy(X, A, size of A)` (or `memmove`) in `L` outside its inner loops runs on
+    /// every path from the store back to `L`'s header or out of `L`;
+    /// inside `L` the store is the only write that may touch `A`, and from
+    /// `L`'s header on the copy is the only one that may touch `X`, a
+    /// fresh non-escaping allocation made before `L`; `R` counts up to
+    /// `A`'s element count (a copy of `X` per sweep replaces one tape field
+    /// per row). Then on iteration `k` of `L`, `q` is at its offset in the
+    /// snapshot of iteration `k + 1`, or, for the last iteration, in a
+    /// copy of `X` made where the reverse sweep enters `L`
+    /// ([`Tape::install_exit_copies`]).
+    pub(super) fn stored_in_next_snapshot(&self, loops: &Loops, q: Value) -> Option<NextPlan> {
+        if let Some(p) = self.next_plans.borrow().get(&q) {
+            return p.clone();
+        }
+        let p = self.decide_next(loops, q);
+        self.next_plans.borrow_mut().insert(q, p.clone());
+        p
+    }
+
+    fn decide_next(&self, loops: &Loops, q: Value) -> Option<NextPlan> {
+        if self.frame.split.is_some() || !q.is_instruction() || !q.ty().is_float() {
+            return None;
+        }
+        let f = q.function_of();
+        if crate::gpu::is_gpu(f.global_parent()) || crate::openmp::is_parallel_region(f) {
+            return None;
+        }
+        let rereads = self.rereads.as_ref()?;
+        let idom = self.idom.as_ref()?;
+        let r = loops.loop_of(q.parent())?;
+        let l = loops.get(r).parent?;
+        if loops.get(l).parent.is_some() {
+            return None;
+        }
+        let store = q.users().into_iter().find(|u| {
+            u.is_instruction()
+                && u.opcode() == Opcode::LLVMStore
+                && u.operand(0) == q
+                && !u.is_volatile_or_atomic()
+                && loops.loop_of(u.parent()) == Some(r)
+        })?;
+        let addr = store.operand(1);
+        let (base, idx) = recompute::indexed(addr)?;
+        let iv = if idx.is_instruction() && idx.opcode() == Opcode::LLVMSExt {
+            idx.operand(0)
+        } else {
+            idx
+        };
+        match recompute::induction(loops, iv) {
+            Some(recompute::Induction::Affine { lp, step, .. })
+                if lp == r && (step == 1 || step == -1) => {}
+            _ => return None,
+        }
+        let (a_alloc, a_sizes) = rereads.local_allocation(addr)?;
+        let root = allocation_root(addr, a_alloc)?;
+        if root != base || !root.is_instruction() || loops.loop_of(root.parent()).is_some() {
+            return None;
+        }
+        let inside = |b: Block| loops.contains(l, b);
+        // the whole-buffer copy `X = A` in `L`, outside its inner loops
+        let copy = loops.get(l).blocks.iter().find_map(|&blk| {
+            if loops.loop_of(blk) != Some(l) {
+                return None;
+            }
+            blk.instructions().into_iter().find(|c| {
+                if !c.is_call() {
+                    return false;
+                }
+                let name = c.called_function().map(|f| f.name()).unwrap_or_default();
+                // (a `memmove` too: `X` and `A` are different blocks)
+                crate::shadow::is_memcpy(&name)
+                    && c.call_args().len() >= 3
+                    && c.call_args()[1] == root
+                    && c.call_args()
+                        .get(3)
+                        .is_none_or(|v| v.const_int() == Some(0))
+                    && covers(c.call_args()[2], &a_sizes, q)
+            })
+        })?;
+        let dst = copy.call_args()[0];
+        let (x_alloc, x_sizes) = rereads.local_allocation(dst)?;
+        let x_root = allocation_root(dst, x_alloc)?;
+        if x_root != dst
+            || x_root == root
+            || !x_root.is_instruction()
+            || loops.loop_of(x_root.parent()).is_some()
+            || loops.loop_of(x_alloc.parent()).is_some()
+        {
+            return None;
+        }
+        let header = loops.get(l).header;
+        // the blocks from `L`'s header on: the copy is the only write of `X`
+        // there, so after the last iteration `X` keeps what the last copy
+        // wrote until the reverse sweep reads it (its free, if any, moved
+        // to the reverse sweep's end)
+        let mut from_header = hashbrown::HashSet::new();
+        let mut work = vec![header];
+        while let Some(x) = work.pop() {
+            if from_header.insert(x) {
+                work.extend(x.successors());
+            }
+        }
+        let dominated = std::iter::once(x_root)
+            .chain(x_sizes.iter().copied())
+            .all(|v| !v.is_instruction() || crate::cfg::loops::dominates(idom, v.parent(), header));
+        if !dominated
+            || !rereads.sole_writer_within(store, addr, &inside)
+            || !rereads.sole_writer_within(copy, dst, &|b: Block| from_header.contains(&b))
+            || !sweeps_allocation(loops, &[r, l], l, q, &a_sizes)
+        {
+            return None;
+        }
+        // every path from the store to `L`'s header or out of `L` copies
+        let through = copy.parent();
+        let mut seen = hashbrown::HashSet::new();
+        let mut work: Vec<Block> = store.parent().successors();
+        while let Some(x) = work.pop() {
+            if x == through || !seen.insert(x) {
+                continue;
+            }
+            // back to the header, out of `L`, or a `ret` inside it
+            if x == header || !inside(x) || x.successors().is_empty() {
+                return None;
+            }
+            work.extend(x.successors());
+        }
+        Some(NextPlan {
+            snap: SnapPlan {
+                lp: l,
+                base: x_root,
+                sizes: x_sizes,
+                at: None,
+            },
+            addr,
+            root,
+        })
+    }
+
+    /// `q`'s value in the reverse sweep, read from the next iteration's
+    /// snapshot (row `ridx(L) + 1`, the exit copy after the last).
+    pub(super) fn read_next_snapshot(
+        &mut self,
+        loops: &Loops,
+        b: &Builder,
+        q: Value,
+        plan: &NextPlan,
+    ) -> Value {
+        let k = self.snapshot(loops, &plan.snap);
+        self.snaps[k].exit_copy = true;
+        let (ptr_ty, i64t) = (Type::ptr(self.module.context()), self.i64());
+        let addr = self.reload(loops, b, plan.addr);
+        let root = self.reload(loops, b, plan.root);
+        let sizes: Vec<Value> = plan
+            .snap
+            .sizes
+            .clone()
+            .into_iter()
+            .map(|s| self.reload(loops, b, s))
+            .collect();
+        let bytes = product(b, &sizes);
+        let off = b.sub_int(b.ptr_to_int(addr, i64t), b.ptr_to_int(root, i64t));
+        let r = b.load(i64t, self.loops[&plan.snap.lp].ridx.rev);
+        let next = b.add_int(r, b.const_int(i64t, 1));
+        let copies = b.load(ptr_ty, self.snaps[k].buf.rev);
+        let at = b.gep(b.i8(), copies, &[b.add_int(b.mul_int(next, bytes), off)]);
+        let v = b.load(q.ty(), at);
+        b.set_alignment(v, 1);
+        mark_primal_read(v);
+        v
+    }
+
     /// Forward sweep: at each snapshot loop's header (after its counter
     /// prologue), the room for this iteration's copy and the copy itself:
     /// `need = idx + 1; if (need > cap) grow; memcpy(buf + idx * bytes,
@@ -226,6 +426,11 @@ impl Tape {
             g.before(bound.preheader.terminator().expect("preheader terminator"));
             let cnt = g.load(i64t, lt.cnt_fwd);
             let need = g.add_int(cnt, g.int_cast(bound.trips, i64t, false));
+            let need = if s.exit_copy {
+                g.add_int(need, g.const_int(i64t, 1))
+            } else {
+                need
+            };
             let cap = g.load(i64t, s.cap.fwd);
             let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
             g.before(shim::if_then_after(full));
@@ -257,7 +462,9 @@ impl Tape {
                 Some(i) => g.after(i),
                 None => g.at_start(s.plan.at.expect("a preheader")),
             }
-            let need = g.add_int(lt.idx, g.const_int(i64t, 1));
+            // with an exit copy, room for the row after this one too
+            let spare = if s.exit_copy { 2 } else { 1 };
+            let need = g.add_int(lt.idx, g.const_int(i64t, spare));
             let cap = g.load(i64t, s.cap.fwd);
             let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
             g.before(shim::if_then_after(full));
@@ -268,6 +475,37 @@ impl Tape {
             g.store(new_cap, s.cap.fwd);
             let bytes = product(&g, &s.plan.sizes);
             self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(new_cap, bytes));
+        }
+    }
+
+    /// Reverse sweep, where it enters the (only) instance of loop `lp`
+    /// (before `at`, its last iteration entered): the exit copies of
+    /// `lp`'s snapshots, the allocation as the last iteration left it, in
+    /// the row after that iteration's (the forward sweep kept that row
+    /// free). Nothing wrote the allocation since ([`NextPlan`]).
+    pub(super) fn install_exit_copies(&mut self, loops: &Loops, lp: LoopId, at: Value) {
+        let (ptr_ty, i64t) = (Type::ptr(self.module.context()), self.i64());
+        let b = Builder::new(self.module);
+        b.before(at);
+        for k in 0..self.snaps.len() {
+            if !self.snaps[k].exit_copy || self.snaps[k].plan.lp != lp {
+                continue;
+            }
+            let plan = self.snaps[k].plan.clone();
+            let base = self.reload(loops, &b, plan.base);
+            let sizes: Vec<Value> = plan
+                .sizes
+                .iter()
+                .map(|&s| self.reload(loops, &b, s))
+                .collect();
+            let bytes = product(&b, &sizes);
+            let failed = b.icmp(IntPredicate::LLVMIntEQ, base, b.zero(ptr_ty));
+            let n = b.select(failed, b.const_int(i64t, 0), bytes);
+            let r = b.load(i64t, self.loops[&lp].ridx.rev);
+            let row = b.add_int(r, b.const_int(i64t, 1));
+            let copies = b.load(ptr_ty, self.snaps[k].buf.rev);
+            let dst = b.gep(b.i8(), copies, &[b.mul_int(row, bytes)]);
+            b.memcpy(dst, base, n);
         }
     }
 
@@ -352,6 +590,23 @@ fn sweeps_allocation(
             recompute::counted_trips(loops, m, phi).is_some_and(|(_, _, n, _)| core(n) == count)
         })
     })
+}
+
+/// Whether a copy of `len` bytes covers the whole allocation of `sizes`
+/// (elements of `q`'s type): the same size value, or its element count
+/// times the element size, or equal constants.
+fn covers(len: Value, sizes: &[Value], q: Value) -> bool {
+    let elem = q.function_of().global_parent().alloc_size(q.ty()) as i64;
+    let consts: Option<Vec<i64>> = sizes.iter().map(|s| s.const_int()).collect();
+    if let (Some(c), Some(l)) = (consts, len.const_int()) {
+        return c.iter().try_fold(1i64, |a, x| a.checked_mul(*x)) == Some(l);
+    }
+    match sizes {
+        [bytes] => len == *bytes,
+        [n, e] if e.const_int() == Some(elem) => element_count(len, elem) == Some(*n),
+        [e, n] if e.const_int() == Some(elem) => element_count(len, elem) == Some(*n),
+        _ => false,
+    }
 }
 
 /// `v` for `bytes = v * elem` (`mul` or `shl`).
