@@ -3,7 +3,7 @@
 // holds at row i (the last sweep's: a copy of x made where the reverse sweep starts), so the
 // reverse sweep reads it there instead of taping the numerator s per row (`-ferment-print-tape`
 // lists no cached value). Variants, each checked against central finite differences over v and
-// b, with 1, 2 and 4 sweeps:
+// b, with 0, 1, 2 and 4 sweeps:
 //   quotient    the benchmark's shape: read from the snapshot,
 //   descending  rows visited from the last down (index step -1; the snapshot heuristic wants a
 //               row loop counting up to x's length, so x and s are taped),
@@ -278,8 +278,8 @@ int main(void) {
       V[q] = q == ROWPTR[i] ? 4.5 + 0.07 * (double)((q * 5) % 11) : -0.2 - 0.05 * (double)((q * 3) % 7);
   for (long i = 0; i < NR; i++)
     B[i] = 0.3 + 0.11 * (double)((i * 7) % 13) - 0.4 * (double)(i % 3);
-  const long sweeps[3] = {1, 2, 4};
-  for (int t = 0; t < 3; t++) {
+  const long sweeps[4] = {0, 1, 2, 4};
+  for (int t = 0; t < 4; t++) {
     ITERS = sweeps[t];
     CHECK_FD("quotient vs central differences", quotient);
     CHECK_FD("descending vs central differences", descending);
