@@ -1,9 +1,11 @@
 // Function pointers kept in a global and in struct fields, called inside the differentiated
 // function, including the allocator and deallocator of a workspace reached through such a
-// pointer (`ws->alloc(n)`, `ws->release(p)`: user wrappers around malloc/calloc/free, several
-// candidates of each type) and a mutable global callback. The buffer from the pointer-reached
-// allocator holds active data (intermediate values the reverse sweep needs). Reverse, forward and
-// split mode. Oracles: central finite differences, forward vs reverse.
+// pointer (`ws->alloc(n)`, `ws->release(p)`: user wrappers around malloc/calloc/free) and a
+// mutable global callback. Eleven allocators share the allocator's type, more than ferment
+// inlines at a call site: that dispatcher stays a call returning the buffer and its shadow;
+// the two deallocators and three activations are inlined. The buffer holds active data
+// (intermediate values the reverse sweep needs). Reverse, forward and split mode.
+// Oracles: central finite differences, forward vs reverse.
 #include "check.h"
 #include <stdlib.h>
 
@@ -27,6 +29,42 @@ __attribute__((noinline)) static void *plain_alloc(size_t n) {
 __attribute__((noinline)) static void *zeroed_alloc(size_t n) {
   live++;
   return calloc(1, n);
+}
+__attribute__((noinline)) static void *alloc0(size_t n) {
+  live++;
+  return malloc(n + 0);
+}
+__attribute__((noinline)) static void *alloc1(size_t n) {
+  live++;
+  return malloc(n + 8);
+}
+__attribute__((noinline)) static void *alloc2(size_t n) {
+  live++;
+  return malloc(n + 16);
+}
+__attribute__((noinline)) static void *alloc3(size_t n) {
+  live++;
+  return malloc(n + 24);
+}
+__attribute__((noinline)) static void *alloc4(size_t n) {
+  live++;
+  return malloc(n + 32);
+}
+__attribute__((noinline)) static void *alloc5(size_t n) {
+  live++;
+  return malloc(n + 40);
+}
+__attribute__((noinline)) static void *alloc6(size_t n) {
+  live++;
+  return malloc(n + 48);
+}
+__attribute__((noinline)) static void *alloc7(size_t n) {
+  live++;
+  return malloc(n + 56);
+}
+__attribute__((noinline)) static void *alloc8(size_t n) {
+  live++;
+  return malloc(n + 64);
 }
 __attribute__((noinline)) static void plain_release(void *p) {
   live--;
@@ -64,7 +102,7 @@ static double model_c(const double *x, const void *ctx) {
 
 int main(int argc, char **argv) {
   (void)argv;
-  void *(*allocs[2])(size_t) = {plain_alloc, zeroed_alloc};
+  void *(*allocs[11])(size_t) = {plain_alloc, zeroed_alloc, alloc0, alloc1, alloc2, alloc3, alloc4, alloc5, alloc6, alloc7, alloc8};
   void (*releases[2])(void *) = {plain_release, poisoned_release};
   double (*acts[3])(double) = {soft, cube, damp};
   double (*posts[3])(double) = {cube, soft, damp};
@@ -73,7 +111,7 @@ int main(int argc, char **argv) {
   double x[N] = {0.3, -0.7, 0.9, 0.15, -0.4};
   for (int k = 0; k < 6; k++) {
     int c = k + argc - 1;
-    ws_g.alloc = allocs[c % 2];
+    ws_g.alloc = allocs[(c * 5) % 11];
     ws_g.release = releases[(c / 2) % 2];
     ws_g.act = acts[c % 3];
     ws_g.scale = 0.8;
