@@ -339,7 +339,7 @@ fn may_carry_derivatives(call: Value) -> bool {
 
 /// Arguments passed in memory by the ABI (`byval`, `sret`, `inalloca`,
 /// `preallocated`) would need their attributes on the dispatcher too.
-fn has_abi_attributes(call: Value) -> bool {
+pub fn has_abi_attributes(call: Value) -> bool {
     const KINDS: [&str; 4] = ["byval", "sret", "inalloca", "preallocated"];
     (1..=call.num_call_args() as u32).any(|i| {
         KINDS.iter().any(|k| unsafe {

@@ -443,14 +443,19 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         return Ok(());
     }
     let Some(callee) = callee else {
+        let why = if crate::dispatch::has_abi_attributes(inst) {
+            "it passes arguments in memory (byval/sret), which ferment's dispatch over the possible targets does not handle"
+        } else {
+            "no function of this file that the pointer may hold has the call's type, so its target is defined elsewhere"
+        };
         return Err(Error::at(
             inst,
             format!(
-                "cannot differentiate an indirect call receiving the active value {}",
+                "cannot differentiate an indirect call receiving the active value {}: {why}",
                 varied.short()
             ),
         )
-        .hint("call the function directly, or pass it as an argument of the differentiated function marked enzyme_const (ferment then differentiates a copy calling it directly)"));
+        .hint("define the target in this file, or build every file with -flto and load the plugin into the linker (the link-time run sees every file's functions); or call the function directly, or pass it as an argument of the differentiated function marked enzyme_const (ferment then differentiates a copy calling it directly)"));
     };
     let what = if callee.is_declaration() {
         "external function"
