@@ -159,6 +159,8 @@ fn virtual_call_reaching_a_class_of_another_translation_unit() {
                 c.args([o, "-c"]);
                 if lto {
                     c.arg("-flto");
+                } else {
+                    c.arg("-g");
                 }
                 run(c
                     .arg(format!("-fpass-plugin={}", plugin.display()))
@@ -183,12 +185,15 @@ fn virtual_call_reaching_a_class_of_another_translation_unit() {
                 run(&mut Command::new(&exe));
             } else {
                 // The local class's derivative still works; the remote one stops the
-                // program with a message naming the cause.
+                // program with a message naming the call site (debug information) and the
+                // cause.
                 let out = Command::new(&exe).output().unwrap();
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 assert!(
                     !out.status.success()
-                        && stderr.contains("not visible when the derivative was compiled"),
+                        && stderr.contains("not visible when the derivative was compiled")
+                        && stderr.contains("through a pointer at ")
+                        && stderr.contains("user.cpp:"),
                     "{o} without -flto: expected a stop with a message, got {:?}\n{stderr}",
                     out.status
                 );

@@ -479,12 +479,21 @@ pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
         let b = Builder::new(module);
         b.before(inst);
         b.set_debug_loc_from(inst);
+        // The call site, where debug information names it (a dispatcher
+        // inlined at the call carries the call's location).
+        let site = inst
+            .source_location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        let message = format!(
+            "ferment: a differentiated function called a function through a pointer{site}, and \
+             the function it reached was not visible when the derivative was compiled (define \
+             it in the same translation unit, or build with -flto)\n"
+        );
         crate::reverse::tape::emit_stop(
             &b,
-            "ferment.dispatch.message",
-            "ferment: a differentiated function called a function through a pointer, and the \
-             function it reached was not visible when the derivative was compiled (define it \
-             in the same translation unit, or build with -flto)\n",
+            &format!("ferment.dispatch.message.{:016x}", fnv1a(&message)),
+            &message,
         );
         if !inst.ty().is_void() {
             inst.replace_all_uses_with(b.poison(inst.ty()));
