@@ -65,7 +65,7 @@ pub fn dispatch_indirect_calls(f: Value) -> Dispatched {
             continue;
         }
         let callee = inst.called_operand();
-        if unsafe { !LLVMIsAInlineAsm(callee.0).is_null() } || has_abi_attributes(inst) {
+        if unsafe { !LLVMIsAInlineAsm(callee.0).is_null() } {
             continue;
         }
         let (all, slots) = candidates.get_or_insert_with(|| {
@@ -89,13 +89,18 @@ pub fn dispatch_indirect_calls(f: Value) -> Dispatched {
         if matching.is_empty() || matching.len() > MAX_CANDIDATES {
             continue;
         }
-        let dispatcher = dispatcher(module, fty, &matching);
+        let abi = abi_attributes(inst);
+        let dispatcher = dispatcher(module, fty, &matching, &abi);
         let b = Builder::new(module);
         b.before(inst);
         b.set_debug_loc_from(inst);
         let mut args = vec![callee];
         args.extend(inst.call_args());
         let call = b.call_like(inst, dispatcher, &args);
+        for &(i, attr) in &abi {
+            // The dispatcher's arguments are the call's, after the pointer.
+            unsafe { LLVMAddCallSiteAttribute(call.0, i + 1, attr) };
+        }
         if !inst.ty().is_void() {
             inst.replace_all_uses_with(call);
         }
@@ -337,16 +342,38 @@ fn may_carry_derivatives(call: Value) -> bool {
     carries(call.ty()) || call.call_args().iter().any(|a| carries(a.ty()))
 }
 
-/// Arguments passed in memory by the ABI (`byval`, `sret`, `inalloca`,
-/// `preallocated`) would need their attributes on the dispatcher too.
-pub fn has_abi_attributes(call: Value) -> bool {
+/// The attributes of `call`'s arguments passed in memory by the ABI
+/// (`byval`, `sret`, `inalloca`, `preallocated`, which carry the type of
+/// that memory), by attribute index (argument `i` is index `i + 1`): the
+/// dispatcher's parameters and its calls carry them too.
+fn abi_attributes(call: Value) -> Vec<(u32, llvm_sys::prelude::LLVMAttributeRef)> {
     const KINDS: [&str; 4] = ["byval", "sret", "inalloca", "preallocated"];
-    (1..=call.num_call_args() as u32).any(|i| {
-        KINDS.iter().any(|k| unsafe {
-            let kind = LLVMGetEnumAttributeKindForName(k.as_ptr().cast(), k.len());
-            !LLVMGetCallSiteEnumAttribute(call.0, i, kind).is_null()
+    let mut out = Vec::new();
+    for i in 1..=call.num_call_args() as u32 {
+        for k in KINDS {
+            let attr = unsafe {
+                let kind = LLVMGetEnumAttributeKindForName(k.as_ptr().cast(), k.len());
+                LLVMGetCallSiteEnumAttribute(call.0, i, kind)
+            };
+            if !attr.is_null() {
+                out.push((i, attr));
+            }
+        }
+    }
+    out
+}
+
+/// The ABI attributes of [`abi_attributes`] as text (kind, index and
+/// memory type), for the dispatcher's name.
+fn abi_key(abi: &[(u32, llvm_sys::prelude::LLVMAttributeRef)]) -> String {
+    abi.iter()
+        .map(|&(i, attr)| unsafe {
+            let kind = LLVMGetEnumAttributeKind(attr);
+            let ty = Type(LLVMGetTypeAttributeValue(attr));
+            format!("{i}:{kind}:{}", ty.describe())
         })
-    })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Functions of `module` whose address is used other than by calling them,
@@ -407,8 +434,16 @@ fn takes_address(f: Value, user: Value, depth: u32) -> bool {
 
 /// The dispatcher for calls of type `fty` among `targets` (one per set,
 /// shared by every canonical copy of the module).
-fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
-    let key: Vec<String> = targets.iter().map(|t| t.name()).collect();
+fn dispatcher(
+    module: Module,
+    fty: Type,
+    targets: &[Value],
+    abi: &[(u32, llvm_sys::prelude::LLVMAttributeRef)],
+) -> Value {
+    let mut key: Vec<String> = targets.iter().map(|t| t.name()).collect();
+    if !abi.is_empty() {
+        key.push(abi_key(abi));
+    }
     let tag = format!("{:016x}", fnv1a(&key.join("\u{1}")));
     let name = format!("ferment.dispatch.{tag}");
     // The targets all have type `fty`, so the name fixes the type too.
@@ -421,6 +456,9 @@ fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
     let dty = Type::function(fty.fn_return(), &params, fty.fn_is_vararg());
     let d = module.add_function(&name, dty);
     d.set_internal();
+    for &(i, attr) in abi {
+        unsafe { LLVMAddAttributeAtIndex(d.0, i + 1, attr) };
+    }
     let b = Builder::new(module);
     let entry = d.append_block("entry");
     let unknown = d.append_block("unknown");
@@ -434,6 +472,9 @@ fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
         b.cond_br(same, hit, next);
         b.at_end(hit);
         let r = b.call(fty, t, &p[1..]);
+        for &(i, attr) in abi {
+            unsafe { LLVMAddCallSiteAttribute(r.0, i, attr) };
+        }
         if fty.fn_return().is_void() {
             b.ret_void();
         } else {
@@ -445,6 +486,9 @@ fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
     b.br(unknown);
     b.at_end(unknown);
     let r = b.call(fty, p[0], &p[1..]);
+    for &(i, attr) in abi {
+        unsafe { LLVMAddCallSiteAttribute(r.0, i, attr) };
+    }
     r.add_call_string_attribute(UNSEEN, "");
     if fty.fn_return().is_void() {
         b.ret_void();

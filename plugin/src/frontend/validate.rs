@@ -443,15 +443,10 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         return Ok(());
     }
     let Some(callee) = callee else {
-        let why = if crate::dispatch::has_abi_attributes(inst) {
-            "it passes arguments in memory (byval/sret), which ferment's dispatch over the possible targets does not handle"
-        } else {
-            "no function of this file that the pointer may hold has the call's type, so its target is defined elsewhere"
-        };
         return Err(Error::at(
             inst,
             format!(
-                "cannot differentiate an indirect call receiving the active value {}: {why}",
+                "cannot differentiate an indirect call receiving the active value {}: no function of this file that the pointer may hold has the call's type, so its target is defined elsewhere",
                 varied.short()
             ),
         )
