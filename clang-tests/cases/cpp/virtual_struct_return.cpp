@@ -1,10 +1,11 @@
 // CFLAGS: -std=c++17
-// Virtual functions returning structures: a 3-vector returned through memory (`sret`, eleven
-// overriders: the dispatcher stays a call and carries the attribute), a pair returned in
-// registers (two overriders, inlined), and a virtual accessor returning a pointer into the
-// object's active data. The calls go through the vtable (kinds chosen at run time); objects
-// constant, or duplicated with a shadow of the same dynamic type (data zero). Reverse, forward
-// and split mode. Oracles: central finite differences, forward vs reverse.
+// Virtual functions taking and returning structures: a 3-vector returned through memory
+// (`sret`, eleven overriders: the dispatcher stays a call and carries the attribute), a pair
+// returned in registers (two overriders, inlined), a 3-vector passed by value (`byval`), and a
+// virtual accessor returning a pointer into the object's active data. The calls go through the
+// vtable (kinds chosen at run time); objects constant, or duplicated with a shadow of the same
+// dynamic type (data zero). Reverse, forward and split mode. Oracles: central finite
+// differences, forward vs reverse.
 #include "check.h"
 #include <cmath>
 #include <initializer_list>
@@ -25,6 +26,8 @@ struct Field {
   virtual Vec3 at(double t) const = 0;
   virtual Pair two(double t) const { return {k[0] * t, k[1] * t * t}; }
   virtual const double *coeffs() const { return k; }
+  // a 3-vector passed by value (in memory: `byval`)
+  virtual double proj(Vec3 v, double t) const { return k[0] * v.x + k[1] * v.y * t + v.z; }
   virtual ~Field() = default;
 };
 struct Helix : Field {
@@ -35,6 +38,7 @@ struct Spiral : Field {
     return {k[0] * t * std::cos(t), k[1] * t * std::sin(t), std::exp(k[2] * t)};
   }
   Pair two(double t) const override { return {std::sin(k[0] * t), k[2] * t}; }
+  double proj(Vec3 v, double t) const override { return v.x * v.y * k[2] + std::cos(v.z * t); }
 };
 
 #define S(i)                                                                                   \
@@ -66,7 +70,7 @@ __attribute__((noinline)) double length2(const Field *f, double t) {
   Vec3 v = f->at(t);
   Pair p = f->two(t);
   const double *c = f->coeffs();
-  return v.x * v.x + v.y * v.y + v.z * v.z + p.a * p.b + c[0] * c[2] * t;
+  return v.x * v.x + v.y * v.y + v.z * v.z + p.a * p.b + c[0] * c[2] * t + f->proj(v, t);
 }
 
 static Field *f_g;
