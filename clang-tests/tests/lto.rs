@@ -80,3 +80,125 @@ fn request_for_a_function_of_another_translation_unit() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const SHAPES_H: &str = r#"
+struct Term {
+  virtual double eval(double x) const = 0;
+  virtual ~Term() {}
+};
+Term *make_remote(double a);
+"#;
+
+// The differentiated function and one derived class; the other derived class (and the factory
+// that makes its objects) lives in remote.cpp. Built with -flto, the link-time run sees both
+// and dispatches the virtual call over both overriders; built without, the remote overrider is
+// not visible when the derivative is compiled, and the program stops with a message when the
+// derivative reaches it (never a derivative without its contribution).
+const SHAPES_USER: &str = r#"
+#include <math.h>
+#include <stdio.h>
+#include "shapes.h"
+extern "C" int enzyme_const;
+extern "C" double __enzyme_autodiff(void *, ...);
+extern "C" double __enzyme_fwddiff(void *, ...);
+struct Local : Term {
+  double a;
+  explicit Local(double a) : a(a) {}
+  double eval(double x) const override { return a * x * x * x; }
+};
+__attribute__((noinline)) double f(const Term *t, double x) { return t->eval(x) * x; }
+int main(int argc, char **argv) {
+  (void)argv;
+  int bad = 0;
+  Local l(1.5);
+  Term *r = make_remote(0.75);
+  const Term *which[2] = {&l, r};
+  for (int k = 0; k < 2; k++) {
+    const Term *t = which[(k + argc - 1) % 2];
+    double x = 0.8;
+    double want = t == &l ? 4 * 1.5 * x * x * x : sin(0.75 * x) + 0.75 * x * cos(0.75 * x);
+    double d = __enzyme_autodiff((void *)f, enzyme_const, t, x);
+    double g = __enzyme_fwddiff((void *)f, enzyme_const, t, x, 1.0);
+    if (fabs(d - want) > 1e-12 * (1 + fabs(want)) || fabs(g - want) > 1e-12 * (1 + fabs(want))) {
+      printf("term %d: reverse %.17g forward %.17g want %.17g\n", k, d, g, want);
+      bad = 1;
+    }
+  }
+  delete r;
+  return bad;
+}
+"#;
+
+const SHAPES_REMOTE: &str = r#"
+#include <math.h>
+#include "shapes.h"
+struct Remote : Term {
+  double w;
+  explicit Remote(double w) : w(w) {}
+  double eval(double x) const override { return sin(w * x); }
+};
+Term *make_remote(double a) { return new Remote(a); }
+"#;
+
+#[test]
+fn virtual_call_reaching_a_class_of_another_translation_unit() {
+    let plugin = plugin();
+    let dir = std::env::temp_dir().join(format!("ferment-lto-virtual-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, src) in [
+        ("shapes.h", SHAPES_H),
+        ("user.cpp", SHAPES_USER),
+        ("remote.cpp", SHAPES_REMOTE),
+    ] {
+        std::fs::write(dir.join(name), src).unwrap();
+    }
+    for lto in [true, false] {
+        for o in ["-O0", "-O2"] {
+            for name in ["user", "remote"] {
+                let mut c = Command::new("clang++-22");
+                c.args([o, "-c"]);
+                if lto {
+                    c.arg("-flto");
+                } else {
+                    c.arg("-g");
+                }
+                run(c
+                    .arg(format!("-fpass-plugin={}", plugin.display()))
+                    .arg(dir.join(format!("{name}.cpp")))
+                    .arg("-o")
+                    .arg(dir.join(format!("{name}.o"))));
+            }
+            let exe = dir.join("prog");
+            let mut c = Command::new("clang++-22");
+            c.arg(o);
+            if lto {
+                c.args(["-flto", "-fuse-ld=lld"])
+                    .arg(format!("-Wl,--load-pass-plugin={}", plugin.display()));
+            }
+            run(c
+                .arg(dir.join("user.o"))
+                .arg(dir.join("remote.o"))
+                .arg("-lm")
+                .arg("-o")
+                .arg(&exe));
+            if lto {
+                run(&mut Command::new(&exe));
+            } else {
+                // The local class's derivative still works; the remote one stops the
+                // program with a message naming the call site (debug information) and the
+                // cause.
+                let out = Command::new(&exe).output().unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    !out.status.success()
+                        && stderr.contains("not visible when the derivative was compiled")
+                        && stderr.contains("through a pointer at ")
+                        && stderr.contains("user.cpp:"),
+                    "{o} without -flto: expected a stop with a message, got {:?}\n{stderr}",
+                    out.status
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

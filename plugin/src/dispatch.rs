@@ -6,10 +6,16 @@
 //! generators can differentiate. Here such a call becomes a call of a
 //! dispatcher, `ferment.dispatch.N`, that compares the pointer with every
 //! function of the module whose address is taken and whose type is the
-//! call's, and calls the one it equals directly; the inliner then brings
-//! the candidates' bodies in, so each target is differentiated like any
-//! direct call, and the branch taken is ordinary control flow the reverse
-//! sweep replays. A pointer equal to none of them (a function of another
+//! call's, and calls the one it equals directly. A C++ virtual call (a
+//! function pointer loaded at a constant offset from a loaded pointer, the
+//! object's vtable pointer) only compares with the functions at that slot
+//! of the module's virtual tables ([`VtableSlots`]), besides those whose
+//! address is also taken elsewhere. With few candidates the inliner then
+//! brings their bodies in, so each target is differentiated like any direct
+//! call, and the branch taken is ordinary control flow the reverse sweep
+//! replays; with many ([`INLINE_CANDIDATES`]) the dispatcher and its
+//! targets stay calls, each differentiated once however many call sites
+//! use them. A pointer equal to none of them (a function of another
 //! translation unit, not visible when the derivative was compiled) is
 //! still called (marked [`UNSEEN`]); where that call could carry a
 //! derivative, the generators replace it by a stop with a message
@@ -17,6 +23,8 @@
 //! call's contribution.
 
 use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
+use ferment_type_analysis::Layout;
+use hashbrown::HashMap;
 use llvm_sys::core::*;
 
 /// Call-site attribute of a dispatcher's call of a pointer that matched
@@ -24,15 +32,30 @@ use llvm_sys::core::*;
 pub const UNSEEN: &str = "ferment-unseen-target";
 
 /// More candidates than this and the call is left alone (the validator
-/// then names it): a dispatcher that large would inline most of the module.
-const MAX_CANDIDATES: usize = 32;
+/// then names it).
+const MAX_CANDIDATES: usize = 1024;
 
-/// Rewrites the indirect calls of `f` that may carry derivatives; returns
-/// the functions the new dispatchers call (empty: nothing rewritten).
-pub fn dispatch_indirect_calls(f: Value) -> Vec<Value> {
+/// More candidates than this and the dispatcher stays a call whose targets
+/// stay calls: inlining them at every call site would copy (and
+/// differentiate) every candidate once per call site.
+const INLINE_CANDIDATES: usize = 8;
+
+/// What [`dispatch_indirect_calls`] made.
+#[derive(Default)]
+pub struct Dispatched {
+    /// The functions the new dispatchers call.
+    pub targets: Vec<Value>,
+    /// Dispatchers with many targets, and those targets: they stay calls.
+    pub kept: Vec<Value>,
+}
+
+/// Rewrites the indirect calls of `f` that may carry derivatives.
+pub fn dispatch_indirect_calls(f: Value) -> Dispatched {
     let module = f.global_parent();
-    let mut candidates: Option<Vec<Value>> = None;
-    let mut targets: Vec<Value> = Vec::new();
+    let layout = Layout::new(module);
+    let mut candidates: Option<(Vec<Value>, VtableSlots)> = None;
+    let mut stored: HashMap<Value, bool> = HashMap::new();
+    let mut out = Dispatched::default();
     for inst in f.instructions() {
         if !inst.is_call()
             || inst.called_function().is_some()
@@ -42,37 +65,274 @@ pub fn dispatch_indirect_calls(f: Value) -> Vec<Value> {
             continue;
         }
         let callee = inst.called_operand();
-        if unsafe { !LLVMIsAInlineAsm(callee.0).is_null() } || has_abi_attributes(inst) {
+        if unsafe { !LLVMIsAInlineAsm(callee.0).is_null() } {
             continue;
         }
-        let all = candidates.get_or_insert_with(|| address_taken_functions(module));
+        let (all, slots) = candidates.get_or_insert_with(|| {
+            (
+                address_taken_functions(module),
+                VtableSlots::of(module, &layout),
+            )
+        });
         let fty = inst.called_fn_type();
+        let slot = vtable_slot(&layout, callee);
+        let from_memory = loaded_from_memory(callee);
         let matching: Vec<Value> = all
             .iter()
             .copied()
-            .filter(|c| c.global_value_type() == fty)
+            .filter(|c| {
+                c.global_value_type() == fty
+                    && slots.may_be_at(*c, slot)
+                    && (!from_memory || *stored.entry(*c).or_insert_with(|| may_be_stored(*c)))
+            })
             .collect();
         if matching.is_empty() || matching.len() > MAX_CANDIDATES {
             continue;
         }
-        let dispatcher = dispatcher(module, fty, &matching);
+        let abi = abi_attributes(inst);
+        let dispatcher = dispatcher(module, fty, &matching, &abi);
         let b = Builder::new(module);
         b.before(inst);
         b.set_debug_loc_from(inst);
         let mut args = vec![callee];
         args.extend(inst.call_args());
         let call = b.call_like(inst, dispatcher, &args);
+        for &(i, attr) in &abi {
+            // The dispatcher's arguments are the call's, after the pointer.
+            unsafe { LLVMAddCallSiteAttribute(call.0, i + 1, attr) };
+        }
         if !inst.ty().is_void() {
             inst.replace_all_uses_with(call);
         }
         inst.erase();
+        let many = matching.len() > INLINE_CANDIDATES;
+        if many && !out.kept.contains(&dispatcher) {
+            out.kept.push(dispatcher);
+        }
         for t in matching {
-            if !targets.contains(&t) {
-                targets.push(t);
+            if !out.targets.contains(&t) {
+                out.targets.push(t);
+            }
+            if many && !out.kept.contains(&t) {
+                out.kept.push(t);
             }
         }
     }
-    targets
+    out
+}
+
+/// Whether the callee `callee` was loaded from memory other than a local
+/// slot of the function (a field of an object, a global, a vtable).
+fn loaded_from_memory(callee: Value) -> bool {
+    callee.is_instruction()
+        && callee.opcode() == Opcode::LLVMLoad
+        && ferment_activity_analysis::underlying_objects(callee.operand(0))
+            .iter()
+            .all(|o| !(o.is_instruction() && o.opcode() == Opcode::LLVMAlloca))
+}
+
+/// Whether the address of `f` may reach memory other than local slots (a
+/// store, a global's initializer, a call of a function not defined here):
+/// only then can a pointer loaded from such memory be `f`. A function only
+/// passed to functions of the module that call it (a finite-difference
+/// helper handed to its checker, a comparator) is not.
+fn may_be_stored(f: Value) -> bool {
+    f.users()
+        .into_iter()
+        .any(|u| takes_address(f, u, 0) && !stays_local(f, u, 0))
+}
+
+/// Whether the use of the function pointer `v` by `user` keeps it out of
+/// memory other than local slots: a call of it, a comparison, an argument
+/// of a defined function whose parameter stays local, a store into a local
+/// slot only loaded from (as at -O0), whose loads stay local.
+fn stays_local(v: Value, user: Value, depth: u32) -> bool {
+    if depth > 8 || !user.is_instruction() {
+        return false;
+    }
+    match user.opcode() {
+        Opcode::LLVMICmp => true,
+        Opcode::LLVMCall | Opcode::LLVMInvoke => {
+            let args = user.call_args();
+            if !args.contains(&v) {
+                return user.called_operand() == v;
+            }
+            let Some(callee) = user.called_function() else {
+                return false;
+            };
+            if callee.is_declaration() {
+                return callee.name().starts_with("llvm.lifetime");
+            }
+            let params = callee.params();
+            args.iter().enumerate().all(|(i, a)| {
+                *a != v
+                    || params.get(i).is_some_and(|p| {
+                        p.users().into_iter().all(|u| stays_local(*p, u, depth + 1))
+                    })
+            })
+        }
+        Opcode::LLVMStore => {
+            let slot = user.operand(1);
+            user.operand(0) == v
+                && slot.is_instruction()
+                && slot.opcode() == Opcode::LLVMAlloca
+                && slot.users().into_iter().all(|u| {
+                    (u.is_instruction() && u.opcode() == Opcode::LLVMStore && u.operand(1) == slot)
+                        || (u.is_call()
+                            && u.called_function()
+                                .is_some_and(|c| c.name().starts_with("llvm.lifetime")))
+                        || (u.is_instruction()
+                            && u.opcode() == Opcode::LLVMLoad
+                            && u.users().into_iter().all(|l| stays_local(u, l, depth + 1)))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The byte offset from the loaded pointer at which `callee` was loaded,
+/// when it was loaded at a constant offset from a pointer itself loaded
+/// from memory: the shape of a C++ virtual call (`vptr = *obj; fn =
+/// vptr[k]`). None for any other callee.
+fn vtable_slot(layout: &Layout, callee: Value) -> Option<i64> {
+    if !(callee.is_instruction() && callee.opcode() == Opcode::LLVMLoad) {
+        return None;
+    }
+    let (base, offset) = ferment_type_analysis::base_and_offset(layout, callee.operand(0));
+    (base.is_instruction() && base.opcode() == Opcode::LLVMLoad).then_some(offset)
+}
+
+/// The functions whose address the module only takes in C++ virtual
+/// tables (constant `_ZTV` globals whose address points are all known),
+/// with the byte offsets from an address point at which they sit. A call
+/// through a vtable slot can only reach such a function at its slot; the
+/// other functions (address taken elsewhere too, or in a table whose
+/// address points are not known) may be reached by any call.
+struct VtableSlots {
+    slots: HashMap<Value, Vec<i64>>,
+}
+
+impl VtableSlots {
+    fn of(module: Module, layout: &Layout) -> VtableSlots {
+        let mut slots: HashMap<Value, Vec<i64>> = HashMap::new();
+        let mut unknown: Vec<Value> = Vec::new();
+        for g in module.globals() {
+            if !is_vtable(g) {
+                continue;
+            }
+            let Some(init) = g.global_initializer() else {
+                continue;
+            };
+            let mut entries = Vec::new();
+            functions_in(layout, init, 0, 0, &mut entries);
+            let points = address_points(layout, g);
+            for (f, at) in entries {
+                match &points {
+                    Some(points) => slots
+                        .entry(f)
+                        .or_default()
+                        .extend(points.iter().map(|p| at - p)),
+                    None => unknown.push(f),
+                }
+            }
+        }
+        slots.retain(|f, _| !unknown.contains(f) && only_in_vtables(*f));
+        for offsets in slots.values_mut() {
+            offsets.sort_unstable();
+            offsets.dedup();
+        }
+        VtableSlots { slots }
+    }
+
+    /// Whether a call through slot `slot` (None: not a vtable slot) may
+    /// reach `f`.
+    fn may_be_at(&self, f: Value, slot: Option<i64>) -> bool {
+        match (self.slots.get(&f), slot) {
+            (Some(offsets), Some(slot)) => offsets.contains(&slot),
+            _ => true,
+        }
+    }
+}
+
+/// A constant C++ virtual table (or construction table).
+fn is_vtable(g: Value) -> bool {
+    g.is_global() && g.name().starts_with("_ZTV") && unsafe { LLVMIsGlobalConstant(g.0) != 0 }
+}
+
+/// The functions in the constant `c` placed at byte `at`, with their byte
+/// offsets (through nested structs and arrays).
+fn functions_in(layout: &Layout, c: Value, at: i64, depth: u32, out: &mut Vec<(Value, i64)>) {
+    let stripped = c.strip_casts();
+    if stripped.is_function() {
+        out.push((stripped, at));
+        return;
+    }
+    let ty = c.ty();
+    if depth > 4 || !(ty.is_struct() || ty.is_array()) {
+        return;
+    }
+    let n = if ty.is_struct() {
+        ty.struct_fields().len() as u32
+    } else {
+        ty.array_len() as u32
+    };
+    for i in 0..n {
+        let Some(e) = c.aggregate_element(i) else {
+            continue;
+        };
+        let offset = if ty.is_struct() {
+            layout.field_offset(ty, i)
+        } else {
+            i as i64 * layout.alloc_size(ty.element_type())
+        };
+        functions_in(layout, e, at + offset, depth + 1, out);
+    }
+}
+
+/// The byte offsets into the vtable `g` that the module uses (the address
+/// points objects store, construction tables' entries); None when `g` is
+/// used other than through constant offsets.
+fn address_points(layout: &Layout, g: Value) -> Option<Vec<i64>> {
+    let mut points = Vec::new();
+    for u in g.users() {
+        if !((u.is_instruction() || u.is_constant_expr())
+            && u.opcode() == Opcode::LLVMGetElementPtr)
+        {
+            return None;
+        }
+        let (root, offset) = ferment_type_analysis::base_and_offset(layout, u);
+        if root != g {
+            return None;
+        }
+        points.push(offset);
+    }
+    Some(points)
+}
+
+/// Whether every use of `f` that takes its address is an element of a
+/// virtual table's initializer.
+fn only_in_vtables(f: Value) -> bool {
+    let in_vtable = |c: Value| {
+        c.users()
+            .into_iter()
+            .all(|g| is_vtable(g) && g.global_initializer() == Some(c))
+    };
+    f.users().into_iter().all(|u| {
+        !takes_address(f, u, 0)
+            || (is_constant_aggregate(u)
+                && u.users().into_iter().all(|c| {
+                    (is_vtable(c) && c.global_initializer() == Some(u))
+                        || (is_constant_aggregate(c) && in_vtable(c))
+                }))
+    })
+}
+
+/// A constant struct or array (not an expression, a global or a function).
+fn is_constant_aggregate(c: Value) -> bool {
+    c.is_constant()
+        && !c.is_constant_expr()
+        && !c.is_global()
+        && (c.ty().is_struct() || c.ty().is_array())
 }
 
 /// A call whose arguments or result could hold a derivative: a float, a
@@ -82,16 +342,38 @@ fn may_carry_derivatives(call: Value) -> bool {
     carries(call.ty()) || call.call_args().iter().any(|a| carries(a.ty()))
 }
 
-/// Arguments passed in memory by the ABI (`byval`, `sret`, `inalloca`,
-/// `preallocated`) would need their attributes on the dispatcher too.
-fn has_abi_attributes(call: Value) -> bool {
+/// The attributes of `call`'s arguments passed in memory by the ABI
+/// (`byval`, `sret`, `inalloca`, `preallocated`, which carry the type of
+/// that memory), by attribute index (argument `i` is index `i + 1`): the
+/// dispatcher's parameters and its calls carry them too.
+fn abi_attributes(call: Value) -> Vec<(u32, llvm_sys::prelude::LLVMAttributeRef)> {
     const KINDS: [&str; 4] = ["byval", "sret", "inalloca", "preallocated"];
-    (1..=call.num_call_args() as u32).any(|i| {
-        KINDS.iter().any(|k| unsafe {
-            let kind = LLVMGetEnumAttributeKindForName(k.as_ptr().cast(), k.len());
-            !LLVMGetCallSiteEnumAttribute(call.0, i, kind).is_null()
+    let mut out = Vec::new();
+    for i in 1..=call.num_call_args() as u32 {
+        for k in KINDS {
+            let attr = unsafe {
+                let kind = LLVMGetEnumAttributeKindForName(k.as_ptr().cast(), k.len());
+                LLVMGetCallSiteEnumAttribute(call.0, i, kind)
+            };
+            if !attr.is_null() {
+                out.push((i, attr));
+            }
+        }
+    }
+    out
+}
+
+/// The ABI attributes of [`abi_attributes`] as text (kind, index and
+/// memory type), for the dispatcher's name.
+fn abi_key(abi: &[(u32, llvm_sys::prelude::LLVMAttributeRef)]) -> String {
+    abi.iter()
+        .map(|&(i, attr)| unsafe {
+            let kind = LLVMGetEnumAttributeKind(attr);
+            let ty = Type(LLVMGetTypeAttributeValue(attr));
+            format!("{i}:{kind}:{}", ty.describe())
         })
-    })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Functions of `module` whose address is used other than by calling them,
@@ -152,8 +434,16 @@ fn takes_address(f: Value, user: Value, depth: u32) -> bool {
 
 /// The dispatcher for calls of type `fty` among `targets` (one per set,
 /// shared by every canonical copy of the module).
-fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
-    let key: Vec<String> = targets.iter().map(|t| t.name()).collect();
+fn dispatcher(
+    module: Module,
+    fty: Type,
+    targets: &[Value],
+    abi: &[(u32, llvm_sys::prelude::LLVMAttributeRef)],
+) -> Value {
+    let mut key: Vec<String> = targets.iter().map(|t| t.name()).collect();
+    if !abi.is_empty() {
+        key.push(abi_key(abi));
+    }
     let tag = format!("{:016x}", fnv1a(&key.join("\u{1}")));
     let name = format!("ferment.dispatch.{tag}");
     // The targets all have type `fty`, so the name fixes the type too.
@@ -166,6 +456,9 @@ fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
     let dty = Type::function(fty.fn_return(), &params, fty.fn_is_vararg());
     let d = module.add_function(&name, dty);
     d.set_internal();
+    for &(i, attr) in abi {
+        unsafe { LLVMAddAttributeAtIndex(d.0, i + 1, attr) };
+    }
     let b = Builder::new(module);
     let entry = d.append_block("entry");
     let unknown = d.append_block("unknown");
@@ -179,6 +472,9 @@ fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
         b.cond_br(same, hit, next);
         b.at_end(hit);
         let r = b.call(fty, t, &p[1..]);
+        for &(i, attr) in abi {
+            unsafe { LLVMAddCallSiteAttribute(r.0, i, attr) };
+        }
         if fty.fn_return().is_void() {
             b.ret_void();
         } else {
@@ -190,6 +486,9 @@ fn dispatcher(module: Module, fty: Type, targets: &[Value]) -> Value {
     b.br(unknown);
     b.at_end(unknown);
     let r = b.call(fty, p[0], &p[1..]);
+    for &(i, attr) in abi {
+        unsafe { LLVMAddCallSiteAttribute(r.0, i, attr) };
+    }
     r.add_call_string_attribute(UNSEEN, "");
     if fty.fn_return().is_void() {
         b.ret_void();
@@ -224,12 +523,21 @@ pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
         let b = Builder::new(module);
         b.before(inst);
         b.set_debug_loc_from(inst);
+        // The call site, where debug information names it (a dispatcher
+        // inlined at the call carries the call's location).
+        let site = inst
+            .source_location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        let message = format!(
+            "ferment: a differentiated function called a function through a pointer{site}, and \
+             the function it reached was not visible when the derivative was compiled (define \
+             it in the same translation unit, or build with -flto)\n"
+        );
         crate::reverse::tape::emit_stop(
             &b,
-            "ferment.dispatch.message",
-            "ferment: a differentiated function called a function through a pointer, and the \
-             function it reached was not visible when the derivative was compiled (define it \
-             in the same translation unit, or build with -flto)\n",
+            &format!("ferment.dispatch.message.{:016x}", fnv1a(&message)),
+            &message,
         );
         if !inst.ty().is_void() {
             inst.replace_all_uses_with(b.poison(inst.ty()));

@@ -97,15 +97,17 @@ pub fn canonical_copy(
     // Calls through function pointers become direct calls of their possible
     // targets. The first time, the targets' bodies are inlined (which may
     // bring more such calls); calls found in them dispatch to targets that
-    // stay calls (differentiated on their own, recursion included).
+    // stay calls (differentiated on their own, recursion included). A
+    // dispatcher with many targets stays a call, and so do its targets.
     let mut kept = keep.to_vec();
     for round in 0..2 {
-        let targets = crate::dispatch::dispatch_indirect_calls(clone);
-        if targets.is_empty() || options.inline_callees == 0 {
+        let dispatched = crate::dispatch::dispatch_indirect_calls(clone);
+        if dispatched.targets.is_empty() || options.inline_callees == 0 {
             break;
         }
+        kept.extend(dispatched.kept);
         if round > 0 {
-            kept.extend(targets);
+            kept.extend(dispatched.targets);
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
     }

@@ -677,11 +677,13 @@ impl Walk<'_> {
                         b.after(inst);
                         let sv = match s.of(&b, v) {
                             Some(sv) => sv,
-                            // A C++ virtual table (constant function
-                            // pointers, no derivative): it is its own
-                            // shadow, and the object's dispatch compares
-                            // the functions it holds.
-                            None if is_vtable(v) => v,
+                            // Code: a function (a callback, a
+                            // `std::function`'s invoker or manager) or a
+                            // C++ virtual table (constant function
+                            // pointers) has no derivative memory: it is its
+                            // own shadow, and calls through it dispatch on
+                            // the primal pointer (`dispatch.rs`).
+                            None if points_to_code(v) => v,
                             None => {
                                 self_shadow_memory.record(&layout, p);
                                 s.own_shadows.push(v);
@@ -990,14 +992,16 @@ fn check_mixed(
     Ok(())
 }
 
-/// Whether `p` points into a C++ virtual table (a constant `_ZTV` global).
-fn is_vtable(p: Value) -> bool {
+/// Whether `p` points to code: a function, or into a C++ virtual table (a
+/// constant `_ZTV` global).
+fn points_to_code(p: Value) -> bool {
     let objects = ferment_activity_analysis::underlying_objects(p);
     !objects.is_empty()
         && objects.iter().all(|o| {
-            o.is_global()
-                && o.name().starts_with("_ZTV")
-                && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) != 0 }
+            o.is_function()
+                || (o.is_global()
+                    && o.name().starts_with("_ZTV")
+                    && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) != 0 })
         })
 }
 

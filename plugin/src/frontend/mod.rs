@@ -264,11 +264,13 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
                 .into_iter()
                 .take(2)
                 .find_map(request::trace_function_of)
-                .is_some_and(|f| f.is_declaration())
+                .is_some_and(|f| f.is_declaration() || reaches_indirect_call(f))
         };
         if options.prelink != 0 && external() {
-            // -flto: the function is defined in another translation unit;
-            // the link-time run (which sees it) lowers this request.
+            // -flto: the function is defined in another translation unit,
+            // or calls through a pointer that may reach one (a virtual
+            // call whose overriders other files define); the link-time run
+            // (which sees them) lowers this request.
             deferred = true;
             continue;
         }
@@ -947,4 +949,31 @@ pub fn seeds_for(params: &[Value], key: &DerivativeKey) -> ferment_activity_anal
         context_globals: key.context,
         shadow_globals: key.globals.clone(),
     }
+}
+
+/// Whether `f`, or a function of the module it calls (transitively), calls
+/// through a function pointer (inline assembly aside).
+fn reaches_indirect_call(f: Value) -> bool {
+    let mut seen: HashSet<Value> = HashSet::new();
+    let mut work = vec![f];
+    while let Some(g) = work.pop() {
+        if !seen.insert(g) || seen.len() > 4096 || g.is_declaration() {
+            continue;
+        }
+        for inst in g.instructions() {
+            if !inst.is_call() {
+                continue;
+            }
+            match inst.called_function() {
+                Some(c) => work.push(c),
+                None => {
+                    let callee = inst.called_operand();
+                    if unsafe { llvm_sys::core::LLVMIsAInlineAsm(callee.0).is_null() } {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
 }

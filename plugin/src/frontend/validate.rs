@@ -446,11 +446,11 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         return Err(Error::at(
             inst,
             format!(
-                "cannot differentiate an indirect call receiving the active value {}",
+                "cannot differentiate an indirect call receiving the active value {}: no function of this file that the pointer may hold has the call's type, so its target is defined elsewhere",
                 varied.short()
             ),
         )
-        .hint("call the function directly, or pass it as an argument of the differentiated function marked enzyme_const (ferment then differentiates a copy calling it directly)"));
+        .hint("define the target in this file, or build every file with -flto and load the plugin into the linker (the link-time run sees every file's functions); or call the function directly, or pass it as an argument of the differentiated function marked enzyme_const (ferment then differentiates a copy calling it directly)"));
     };
     let what = if callee.is_declaration() {
         "external function"
