@@ -99,6 +99,19 @@ fn construct_of(name: &str) -> &'static str {
 }
 
 fn unsupported(call: Value, name: &str) -> Error {
+    if name.contains("threadprivate") {
+        return Error::at(
+            call,
+            format!(
+                "cannot differentiate {} (OpenMP runtime call '{name}')",
+                construct_of(name)
+            ),
+        )
+        .hint(
+            "threadprivate variables in thread-local storage (clang's default) are supported: \
+             compile without -fnoopenmp-use-tls",
+        );
+    }
     Error::at(
         call,
         format!(
@@ -118,9 +131,6 @@ fn unsupported(call: Value, name: &str) -> Error {
 /// forks become marked region calls, reductions and critical sections
 /// ticketed critical sections; unsupported constructs are errors.
 pub fn canonicalize(f: Value) -> Result<()> {
-    if is_parallel_region(f) {
-        refuse_thread_local_floats(f)?;
-    }
     fork_serialized_regions(f)?;
     let calls: Vec<Value> = f
         .instructions()
@@ -250,41 +260,6 @@ pub fn canonicalize(f: Value) -> Result<()> {
         let once = read_captures_once(call, region);
         if once != region {
             call.set_operand(call.num_operands() - 1, once);
-        }
-    }
-    Ok(())
-}
-
-/// A `threadprivate` (thread-local) variable holding floating-point data,
-/// used in a parallel region, is refused: its shadow is thread-local too,
-/// and only the calling thread's copy is cleared when a derivative starts,
-/// so the other threads would carry the previous call's adjoints or
-/// tangents into this one.
-fn refuse_thread_local_floats(f: Value) -> Result<()> {
-    for inst in f.instructions() {
-        for o in inst.operands() {
-            if !o.ty().is_pointer() || !(o.is_global() || o.is_constant_expr()) {
-                continue;
-            }
-            for g in ferment_activity_analysis::underlying_objects(o) {
-                let thread_local = g.is_global()
-                    && !g.is_function()
-                    && unsafe { llvm_sys::core::LLVMIsThreadLocal(g.0) != 0 };
-                if thread_local && g.global_value_type().contains_float() {
-                    return Err(Error::at(
-                        inst,
-                        format!(
-                            "cannot differentiate the threadprivate (thread-local) variable '{}' \
-                             inside an OpenMP parallel region",
-                            g.name()
-                        ),
-                    )
-                    .hint(
-                        "use a private variable of the region, or an array indexed by \
-                         omp_get_thread_num()",
-                    ));
-                }
-            }
         }
     }
     Ok(())
