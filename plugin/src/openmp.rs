@@ -119,7 +119,7 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic x += v, \
+         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic updates, \
          flush, and OpenMP locks (simple and nestable: set / unset / test); restructure this part, or move it out of the differentiated function",
     )
 }
@@ -130,6 +130,7 @@ fn unsupported(call: Value, name: &str) -> Error {
 pub fn canonicalize(f: Value) -> Result<()> {
     if is_parallel_region(f) {
         refuse_spin_waits(f)?;
+        atomic_updates_as_critical(f)?;
     }
     fork_serialized_regions(f)?;
     let calls: Vec<Value> = f
@@ -444,6 +445,230 @@ fn refuse_spin_waits(f: Value) -> Result<()> {
     Ok(())
 }
 
+/// An `ident_t` of the module (the location record the OpenMP runtime's
+/// entry points take; any one serves a helper ferment adds).
+fn any_ident(module: Module) -> Option<Value> {
+    module.globals().into_iter().find(|g| {
+        let ty = g.global_value_type();
+        let name = unsafe {
+            let n = llvm_sys::core::LLVMGetStructName(ty.0);
+            if n.is_null() {
+                String::new()
+            } else {
+                std::ffi::CStr::from_ptr(n).to_string_lossy().into_owned()
+            }
+        };
+        name == "struct.ident_t"
+    })
+}
+
+/// `__kmpc_critical` / `__kmpc_end_critical` (`void (ident, gtid, lock)`).
+fn critical_fn(module: Module, name: &str) -> Value {
+    let c = module.context();
+    let ptr = Type::ptr(c);
+    declare(
+        module,
+        name,
+        Type::function(Type::void(c), &[ptr, Type::int(c, 32), ptr], false),
+    )
+}
+
+/// `omp atomic` updates of a float other than `x += v` / `x -= v` become
+/// ticketed critical sections on one lock of the program
+/// (`ferment.omp.atomic.lock`), which the reverse sweep reverses in the
+/// opposite order, as any critical section: clang's compare-and-swap loop
+/// (`x *= v`, `x = x / v`, `x = f(x)`: a one-block loop whose exit is the
+/// exchange's success) becomes a plain read, the update and a plain write
+/// under the lock, and `atomicrmw fmax` / `fmin` (`omp atomic compare` of a
+/// maximum or minimum) a read, `maxnum` / `minnum` and a write. Float
+/// atomic adds to the same address in the function go under the lock too,
+/// so the updates of one variable stay atomic with respect to each other.
+/// Other shapes are left alone (validation then names them).
+fn atomic_updates_as_critical(f: Value) -> Result<()> {
+    use ferment_ir::Opcode;
+    use llvm_sys::LLVMAtomicRMWBinOp as Rmw;
+    let module = f.global_parent();
+    let insts = f.instructions();
+    let locked = |b: &Builder, at: Value| -> Option<(Value, Value, Value)> {
+        let ident = any_ident(module)?;
+        let ctx = module.context();
+        let lock = module.global("ferment.omp.atomic.lock").unwrap_or_else(|| {
+            let g = module.add_zeroed_global(
+                "ferment.omp.atomic.lock",
+                Type::array(Type::int(ctx, 32), 8),
+            );
+            g.set_weak();
+            g
+        });
+        b.before(at);
+        b.set_debug_loc_from(at);
+        let gtid = b.call_fn(global_thread_num_fn(module), &[ident]);
+        // A plain critical section: `canonicalize` gives it its tickets.
+        b.call_fn(critical_fn(module, "__kmpc_critical"), &[ident, gtid, lock]);
+        Some((ident, gtid, lock))
+    };
+    let b = Builder::new(module);
+    let mut pointers: Vec<Value> = Vec::new();
+    for c in insts
+        .iter()
+        .copied()
+        .filter(|i| i.opcode() == Opcode::LLVMAtomicCmpXchg)
+    {
+        let (p, phi, new_bits) = (c.operand(0), c.operand(1), c.operand(2));
+        let blk = c.parent();
+        if phi.opcode() != Opcode::LLVMPHI || phi.parent() != blk {
+            continue;
+        }
+        let incoming = phi.incoming();
+        let init = incoming
+            .iter()
+            .find(|(_, from)| *from != blk)
+            .map(|(v, _)| *v);
+        let Some(init) = init.filter(|v| {
+            v.is_instruction()
+                && v.opcode() == Opcode::LLVMLoad
+                && v.operand(0) == p
+                && incoming.len() == 2
+        }) else {
+            continue;
+        };
+        let users = c.users();
+        let ext = |k: u32| {
+            users.iter().copied().find(|u| {
+                u.opcode() == Opcode::LLVMExtractValue
+                    && unsafe { *llvm_sys::core::LLVMGetIndices(u.0) } == k
+            })
+        };
+        let (Some(old), Some(ok)) = (ext(0), ext(1)) else {
+            continue;
+        };
+        let Some(term) = blk.terminator() else {
+            continue;
+        };
+        if users.len() != 2
+            || term.opcode() != Opcode::LLVMBr
+            || term.num_operands() != 3
+            || term.operand(0) != ok
+            || ok.users().len() != 1
+            || old.users().iter().any(|u| *u != phi)
+        {
+            continue;
+        }
+        let exit = term.successors()[0];
+        if term.successors()[1] != blk || exit == blk {
+            continue;
+        }
+        let preds = f
+            .blocks()
+            .into_iter()
+            .filter(|x| x.successors().contains(&exit))
+            .count();
+        // The old value as a float (bitcasts of the phi), and the new one.
+        let casts: Vec<Value> = phi
+            .users()
+            .into_iter()
+            .filter(|u| *u != c && *u != old)
+            .collect();
+        let fty = casts.first().map(|x| x.ty());
+        let Some(fty) = fty.filter(|t| t.is_float()) else {
+            continue;
+        };
+        if preds != 1
+            || casts
+                .iter()
+                .any(|x| x.opcode() != Opcode::LLVMBitCast || x.ty() != fty)
+        {
+            continue;
+        }
+        let new_value = if new_bits.opcode() == Opcode::LLVMBitCast {
+            Some(new_bits.operand(0))
+        } else if new_bits.opcode() == Opcode::LLVMLoad {
+            // -O0: the new value goes through a temporary.
+            let slot = new_bits.operand(0);
+            let stores: Vec<Value> = slot
+                .users()
+                .into_iter()
+                .filter(|u| u.opcode() == Opcode::LLVMStore && u.operand(1) == slot)
+                .collect();
+            (stores.len() == 1 && stores[0].parent() == blk).then(|| stores[0].operand(0))
+        } else {
+            None
+        };
+        let Some(new_value) = new_value.filter(|v| v.ty() == fty) else {
+            continue;
+        };
+        let Some((ident, gtid, lock)) = locked(&b, init) else {
+            continue;
+        };
+        let cur = b.load(fty, p);
+        for x in casts {
+            x.replace_all_uses_with(cur);
+            x.erase();
+        }
+        b.before(c);
+        b.set_debug_loc_from(c);
+        b.store(new_value, p);
+        ok.replace_all_uses_with(b.const_int(Type::int(module.context(), 1), 1));
+        ok.erase();
+        old.replace_all_uses_with(b.poison(phi.ty()));
+        old.erase();
+        c.erase();
+        phi.replace_all_uses_with(b.poison(phi.ty()));
+        phi.erase();
+        if !init.has_uses() {
+            init.erase();
+        }
+        let Some(first) = exit.first_non_phi() else {
+            continue;
+        };
+        b.before(first);
+        b.call_fn(
+            critical_fn(module, "__kmpc_end_critical"),
+            &[ident, gtid, lock],
+        );
+        pointers.push(p);
+    }
+    for r in insts
+        .iter()
+        .copied()
+        .filter(|i| i.opcode() == Opcode::LLVMAtomicRMW)
+    {
+        let Some(op) = r.atomic_rmw_op() else {
+            continue;
+        };
+        let p = r.operand(0);
+        let v = r.operand(1);
+        if !v.ty().is_float() {
+            continue;
+        }
+        let combine = match op {
+            Rmw::LLVMAtomicRMWBinOpFMax => "llvm.maxnum",
+            Rmw::LLVMAtomicRMWBinOpFMin => "llvm.minnum",
+            Rmw::LLVMAtomicRMWBinOpFAdd | Rmw::LLVMAtomicRMWBinOpFSub if pointers.contains(&p) => {
+                ""
+            }
+            _ => continue,
+        };
+        let Some((ident, gtid, lock)) = locked(&b, r) else {
+            continue;
+        };
+        let cur = b.load(v.ty(), p);
+        let new = match op {
+            Rmw::LLVMAtomicRMWBinOpFAdd => b.fadd(cur, v),
+            Rmw::LLVMAtomicRMWBinOpFSub => b.fsub(cur, v),
+            _ => b.intrinsic(combine, &[v.ty()], &[cur, v]),
+        };
+        b.store(new, p);
+        b.call_fn(
+            critical_fn(module, "__kmpc_end_critical"),
+            &[ident, gtid, lock],
+        );
+        r.replace_all_uses_with(cur);
+        r.erase();
+    }
+    Ok(())
+}
+
 /// The outlined regions the module forks (`__kmpc_fork_call`'s microtask).
 pub fn forked_regions(module: Module) -> Vec<Value> {
     let Some(fork) = module.function("__kmpc_fork_call") else {
@@ -601,6 +826,9 @@ fn canonical_region(region: Value) -> Result<Value> {
     crate::shim::inline_calls(copy, 20_000, &[]);
     crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
         .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
+    // Before the caller's analyses see the region: a float its atomic
+    // updates write through plain stores is active there.
+    atomic_updates_as_critical(copy)?;
     Ok(floats_by_address(copy))
 }
 
