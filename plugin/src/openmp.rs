@@ -82,14 +82,11 @@ fn construct_of(name: &str) -> &'static str {
         n if n.starts_with("__tgt_") || n.contains("teams") || n.contains("target") => {
             "OpenMP target offload / teams"
         }
-        n if n.contains("nest_lock") => "nestable OpenMP locks (omp_*_nest_lock)",
-        "omp_test_lock" => "omp_test_lock (use omp_set_lock)",
         n if n.contains("lock") => "this OpenMP lock routine",
         n if n.contains("serialized_parallel") => {
             "a parallel region with an if() clause whose serial branch is not a direct call of the region"
         }
         n if n.contains("fork_call_if") => "a parallel region with an if() clause",
-        "__kmpc_flush" => "omp flush",
         n if n.contains("threadprivate") => "threadprivate variables",
         "__kmpc_atomic_start" | "__kmpc_atomic_end" => {
             "an omp atomic on a type without hardware atomics"
@@ -99,6 +96,19 @@ fn construct_of(name: &str) -> &'static str {
 }
 
 fn unsupported(call: Value, name: &str) -> Error {
+    if name.contains("threadprivate") {
+        return Error::at(
+            call,
+            format!(
+                "cannot differentiate {} (OpenMP runtime call '{name}')",
+                construct_of(name)
+            ),
+        )
+        .hint(
+            "threadprivate variables in thread-local storage (clang's default) are supported: \
+             compile without -fnoopenmp-use-tls",
+        );
+    }
     Error::at(
         call,
         format!(
@@ -109,8 +119,8 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic x += v \
-         and omp_set_lock / omp_unset_lock; restructure this part, or move it out of the differentiated function",
+         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic updates, \
+         flush, and OpenMP locks (simple and nestable: set / unset / test); restructure this part, or move it out of the differentiated function",
     )
 }
 
@@ -119,7 +129,8 @@ fn unsupported(call: Value, name: &str) -> Error {
 /// ticketed critical sections; unsupported constructs are errors.
 pub fn canonicalize(f: Value) -> Result<()> {
     if is_parallel_region(f) {
-        refuse_thread_local_floats(f)?;
+        refuse_spin_waits(f)?;
+        atomic_updates_as_critical(f)?;
     }
     fork_serialized_regions(f)?;
     let calls: Vec<Value> = f
@@ -145,6 +156,7 @@ pub fn canonicalize(f: Value) -> Result<()> {
     let mut forks = Vec::new();
     let mut lock_slot: Option<Value> = None;
     let mut ordered_slot: Option<Value> = None;
+    let mut nest_slots: Option<(Value, Value)> = None;
     for call in calls {
         let Some(callee) = call.called_function() else {
             continue;
@@ -218,7 +230,77 @@ pub fn canonicalize(f: Value) -> Result<()> {
                 b.call_fn(helper, &[args[0], counter, slot]);
                 call.erase();
             }
-            "omp_init_lock" | "omp_destroy_lock" => {}
+            "omp_test_lock"
+            | "omp_set_nest_lock"
+            | "omp_unset_nest_lock"
+            | "omp_test_nest_lock" => {
+                // A tested lock that was taken, and the outermost set of a
+                // nestable lock, take a ticket like `omp_set_lock` (the
+                // same counter and slot: a thread holds one lock at a
+                // time); nested sets and failed tests take none (their
+                // reverses do nothing). Depth and owner of the nest lock
+                // held live in slots of the function too.
+                let slot = *lock_slot.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    let s = b.alloca(b.i64(), "omp.lock.ticket");
+                    b.store(b.const_int(b.i64(), -1), s);
+                    s
+                });
+                let (depth, owner) = *nest_slots.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    let d = b.alloca(b.i64(), "omp.nest.depth");
+                    b.store(b.const_int(b.i64(), 0), d);
+                    let o = b.alloca(Type::ptr(module.context()), "omp.nest.owner");
+                    b.store(b.zero(Type::ptr(module.context())), o);
+                    (d, o)
+                });
+                let result = (name.starts_with("omp_test")).then(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    b.alloca(b.i32(), "omp.test.result")
+                });
+                let h = helpers(module);
+                let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_locks");
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let lock = args[0];
+                match name.as_str() {
+                    "omp_test_lock" => {
+                        b.call_fn(h.test_lock, &[lock, counter, slot, result.unwrap()]);
+                    }
+                    "omp_set_nest_lock" => {
+                        b.call_fn(h.set_nest_lock, &[lock, counter, slot, depth, owner]);
+                    }
+                    "omp_unset_nest_lock" => {
+                        b.call_fn(h.unset_nest_lock, &[lock, counter, slot, depth]);
+                    }
+                    _ => {
+                        b.call_fn(
+                            h.test_nest_lock,
+                            &[lock, counter, slot, depth, owner, result.unwrap()],
+                        );
+                    }
+                }
+                if let Some(result) = result {
+                    let r = b.load(b.i32(), result);
+                    call.replace_all_uses_with(r);
+                }
+                call.erase();
+            }
+            "__kmpc_flush" => {
+                // Ordering only: a fence here and at the mirrored place of
+                // the reverse sweep.
+                b.before(call);
+                b.set_debug_loc_from(call);
+                b.call_fn(helpers(module).flush, &[args[0]]);
+                call.erase();
+            }
+            "omp_init_lock"
+            | "omp_destroy_lock"
+            | "omp_init_nest_lock"
+            | "omp_destroy_nest_lock" => {}
             "__kmpc_ordered" | "__kmpc_end_ordered" => {
                 // The ordered blocks of a loop run in iteration order; they
                 // take tickets (one counter for every ordered block of the
@@ -255,37 +337,334 @@ pub fn canonicalize(f: Value) -> Result<()> {
     Ok(())
 }
 
-/// A `threadprivate` (thread-local) variable holding floating-point data,
-/// used in a parallel region, is refused: its shadow is thread-local too,
-/// and only the calling thread's copy is cleared when a derivative starts,
-/// so the other threads would carry the previous call's adjoints or
-/// tangents into this one.
-fn refuse_thread_local_floats(f: Value) -> Result<()> {
-    for inst in f.instructions() {
-        for o in inst.operands() {
-            if !o.ty().is_pointer() || !(o.is_global() || o.is_constant_expr()) {
+/// A loop of a parallel region that waits for another thread through shared
+/// memory (its exit depends on an atomic or volatile load, or on a load of
+/// memory outside the function's frame in a loop that flushes) is refused:
+/// the forward sweep's threads are ordered by it, but nothing orders the
+/// reverse sweep's (the consumer's adjoints must reach the producer's
+/// reverse), so the derivative would be silently wrong. Lock-free updates
+/// (a compare-and-swap retry loop) are not waits.
+fn refuse_spin_waits(f: Value) -> Result<()> {
+    use crate::cfg::{loops::Loops, Cfg};
+    use ferment_ir::{Block, Opcode};
+    let cfg = Cfg::new(f);
+    let reachable: Vec<Block> = cfg
+        .rpo
+        .iter()
+        .copied()
+        .filter(|&b| b == f.entry_block() || !cfg.preds(b).is_empty())
+        .collect();
+    let Ok(loops) = Loops::find(&cfg, &reachable) else {
+        return Ok(());
+    };
+    for lp in &loops.loops {
+        let insts: Vec<Value> = lp.blocks.iter().flat_map(|b| b.instructions()).collect();
+        let flushing = insts.iter().any(|c| {
+            c.is_call()
+                && c.called_function()
+                    .is_some_and(|g| g.name() == "__kmpc_flush" || g.name() == "ferment.omp.flush")
+        });
+        // Pointers the loop updates atomically: a load of one is a
+        // compare-and-swap retry loop's, not a wait.
+        let updated: Vec<Value> = insts
+            .iter()
+            .filter(|x| {
+                matches!(
+                    x.opcode(),
+                    Opcode::LLVMAtomicCmpXchg | Opcode::LLVMAtomicRMW
+                )
+            })
+            .map(|x| x.operand(0))
+            .collect();
+        let mut blocks: Vec<Block> = lp.blocks.iter().copied().collect();
+        blocks.sort_by_key(|b| reachable.iter().position(|r| r == b));
+        for blk in blocks {
+            let Some(term) = blk.terminator() else {
+                continue;
+            };
+            if term.opcode() != Opcode::LLVMBr
+                || term.num_operands() != 3
+                || term.successors().iter().all(|s| lp.blocks.contains(s))
+            {
                 continue;
             }
-            for g in ferment_activity_analysis::underlying_objects(o) {
-                let thread_local = g.is_global()
-                    && !g.is_function()
-                    && unsafe { llvm_sys::core::LLVMIsThreadLocal(g.0) != 0 };
-                if thread_local && g.global_value_type().contains_float() {
-                    return Err(Error::at(
-                        inst,
-                        format!(
-                            "cannot differentiate the threadprivate (thread-local) variable '{}' \
-                             inside an OpenMP parallel region",
-                            g.name()
-                        ),
-                    )
-                    .hint(
-                        "use a private variable of the region, or an array indexed by \
-                         omp_get_thread_num()",
-                    ));
+            let mut seen = Vec::new();
+            let mut work = vec![term.operand(0)];
+            while let Some(v) = work.pop() {
+                if !v.is_instruction() || seen.contains(&v) {
+                    continue;
+                }
+                seen.push(v);
+                match v.opcode() {
+                    Opcode::LLVMLoad => {
+                        let p = v.operand(0);
+                        let objects = ferment_activity_analysis::underlying_objects(p);
+                        let local = objects
+                            .iter()
+                            .all(|o| o.is_instruction() && o.opcode() == Opcode::LLVMAlloca);
+                        // A wait reads again on every turn: a load before
+                        // the loop (a bound) is none.
+                        if lp.blocks.contains(&v.parent())
+                            && !updated.contains(&p)
+                            && (v.is_volatile_or_atomic() || (flushing && !local))
+                        {
+                            return Err(Error::at(
+                                v,
+                                "cannot differentiate a loop that waits for another thread \
+                                 through shared memory (a spin on an atomic read, a volatile or \
+                                 a flushed variable) inside an OpenMP parallel region: the \
+                                 reverse sweep cannot order the threads' adjoints by it",
+                            )
+                            .hint(
+                                "synchronize with omp barrier, critical, ordered or OpenMP \
+                                 locks (omp_set_lock, omp_test_lock), which ferment reverses \
+                                 in order",
+                            ));
+                        }
+                        if local {
+                            // What was stored in the local slot (-O0 keeps
+                            // every variable in memory).
+                            for o in objects {
+                                for u in o.users() {
+                                    if u.opcode() == Opcode::LLVMStore && u.operand(1) == p {
+                                        work.push(u.operand(0));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Opcode::LLVMCall
+                    | Opcode::LLVMInvoke
+                    | Opcode::LLVMAtomicCmpXchg
+                    | Opcode::LLVMAtomicRMW => {}
+                    _ => work.extend(v.operands()),
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// An `ident_t` of the module (the location record the OpenMP runtime's
+/// entry points take; any one serves a helper ferment adds).
+fn any_ident(module: Module) -> Option<Value> {
+    module.globals().into_iter().find(|g| {
+        let ty = g.global_value_type();
+        let name = unsafe {
+            let n = llvm_sys::core::LLVMGetStructName(ty.0);
+            if n.is_null() {
+                String::new()
+            } else {
+                std::ffi::CStr::from_ptr(n).to_string_lossy().into_owned()
+            }
+        };
+        name == "struct.ident_t"
+    })
+}
+
+/// `__kmpc_critical` / `__kmpc_end_critical` (`void (ident, gtid, lock)`).
+fn critical_fn(module: Module, name: &str) -> Value {
+    let c = module.context();
+    let ptr = Type::ptr(c);
+    declare(
+        module,
+        name,
+        Type::function(Type::void(c), &[ptr, Type::int(c, 32), ptr], false),
+    )
+}
+
+/// `omp atomic` updates of a float other than `x += v` / `x -= v` become
+/// ticketed critical sections on one lock of the program
+/// (`ferment.omp.atomic.lock`), which the reverse sweep reverses in the
+/// opposite order, as any critical section: clang's compare-and-swap loop
+/// (`x *= v`, `x = x / v`, `x = f(x)`: a one-block loop whose exit is the
+/// exchange's success) becomes a plain read, the update and a plain write
+/// under the lock, and `atomicrmw fmax` / `fmin` (`omp atomic compare` of a
+/// maximum or minimum) a read, `maxnum` / `minnum` and a write. Float
+/// atomic adds to the same address in the function go under the lock too,
+/// so the updates of one variable stay atomic with respect to each other.
+/// Other shapes are left alone (validation then names them).
+fn atomic_updates_as_critical(f: Value) -> Result<()> {
+    use ferment_ir::Opcode;
+    use llvm_sys::LLVMAtomicRMWBinOp as Rmw;
+    let module = f.global_parent();
+    let insts = f.instructions();
+    let locked = |b: &Builder, at: Value| -> Option<(Value, Value, Value)> {
+        let ident = any_ident(module)?;
+        let ctx = module.context();
+        let lock = module.global("ferment.omp.atomic.lock").unwrap_or_else(|| {
+            let g = module.add_zeroed_global(
+                "ferment.omp.atomic.lock",
+                Type::array(Type::int(ctx, 32), 8),
+            );
+            g.set_weak();
+            g
+        });
+        b.before(at);
+        b.set_debug_loc_from(at);
+        let gtid = b.call_fn(global_thread_num_fn(module), &[ident]);
+        // A plain critical section: `canonicalize` gives it its tickets.
+        b.call_fn(critical_fn(module, "__kmpc_critical"), &[ident, gtid, lock]);
+        Some((ident, gtid, lock))
+    };
+    let b = Builder::new(module);
+    let mut pointers: Vec<Value> = Vec::new();
+    for c in insts
+        .iter()
+        .copied()
+        .filter(|i| i.opcode() == Opcode::LLVMAtomicCmpXchg)
+    {
+        let (p, phi, new_bits) = (c.operand(0), c.operand(1), c.operand(2));
+        let blk = c.parent();
+        if phi.opcode() != Opcode::LLVMPHI || phi.parent() != blk {
+            continue;
+        }
+        let incoming = phi.incoming();
+        let init = incoming
+            .iter()
+            .find(|(_, from)| *from != blk)
+            .map(|(v, _)| *v);
+        let Some(init) = init.filter(|v| {
+            v.is_instruction()
+                && v.opcode() == Opcode::LLVMLoad
+                && v.operand(0) == p
+                && incoming.len() == 2
+        }) else {
+            continue;
+        };
+        let users = c.users();
+        let ext = |k: u32| {
+            users.iter().copied().find(|u| {
+                u.opcode() == Opcode::LLVMExtractValue
+                    && unsafe { *llvm_sys::core::LLVMGetIndices(u.0) } == k
+            })
+        };
+        let (Some(old), Some(ok)) = (ext(0), ext(1)) else {
+            continue;
+        };
+        let Some(term) = blk.terminator() else {
+            continue;
+        };
+        if users.len() != 2
+            || term.opcode() != Opcode::LLVMBr
+            || term.num_operands() != 3
+            || term.operand(0) != ok
+            || ok.users().len() != 1
+            || old.users().iter().any(|u| *u != phi)
+        {
+            continue;
+        }
+        let exit = term.successors()[0];
+        if term.successors()[1] != blk || exit == blk {
+            continue;
+        }
+        let preds = f
+            .blocks()
+            .into_iter()
+            .filter(|x| x.successors().contains(&exit))
+            .count();
+        // The old value as a float (bitcasts of the phi), and the new one.
+        let casts: Vec<Value> = phi
+            .users()
+            .into_iter()
+            .filter(|u| *u != c && *u != old)
+            .collect();
+        let fty = casts.first().map(|x| x.ty());
+        let Some(fty) = fty.filter(|t| t.is_float()) else {
+            continue;
+        };
+        if preds != 1
+            || casts
+                .iter()
+                .any(|x| x.opcode() != Opcode::LLVMBitCast || x.ty() != fty)
+        {
+            continue;
+        }
+        let new_value = if new_bits.opcode() == Opcode::LLVMBitCast {
+            Some(new_bits.operand(0))
+        } else if new_bits.opcode() == Opcode::LLVMLoad {
+            // -O0: the new value goes through a temporary.
+            let slot = new_bits.operand(0);
+            let stores: Vec<Value> = slot
+                .users()
+                .into_iter()
+                .filter(|u| u.opcode() == Opcode::LLVMStore && u.operand(1) == slot)
+                .collect();
+            (stores.len() == 1 && stores[0].parent() == blk).then(|| stores[0].operand(0))
+        } else {
+            None
+        };
+        let Some(new_value) = new_value.filter(|v| v.ty() == fty) else {
+            continue;
+        };
+        let Some((ident, gtid, lock)) = locked(&b, init) else {
+            continue;
+        };
+        let cur = b.load(fty, p);
+        for x in casts {
+            x.replace_all_uses_with(cur);
+            x.erase();
+        }
+        b.before(c);
+        b.set_debug_loc_from(c);
+        b.store(new_value, p);
+        ok.replace_all_uses_with(b.const_int(Type::int(module.context(), 1), 1));
+        ok.erase();
+        old.replace_all_uses_with(b.poison(phi.ty()));
+        old.erase();
+        c.erase();
+        phi.replace_all_uses_with(b.poison(phi.ty()));
+        phi.erase();
+        if !init.has_uses() {
+            init.erase();
+        }
+        let Some(first) = exit.first_non_phi() else {
+            continue;
+        };
+        b.before(first);
+        b.call_fn(
+            critical_fn(module, "__kmpc_end_critical"),
+            &[ident, gtid, lock],
+        );
+        pointers.push(p);
+    }
+    for r in insts
+        .iter()
+        .copied()
+        .filter(|i| i.opcode() == Opcode::LLVMAtomicRMW)
+    {
+        let Some(op) = r.atomic_rmw_op() else {
+            continue;
+        };
+        let p = r.operand(0);
+        let v = r.operand(1);
+        if !v.ty().is_float() {
+            continue;
+        }
+        let combine = match op {
+            Rmw::LLVMAtomicRMWBinOpFMax => "llvm.maxnum",
+            Rmw::LLVMAtomicRMWBinOpFMin => "llvm.minnum",
+            Rmw::LLVMAtomicRMWBinOpFAdd | Rmw::LLVMAtomicRMWBinOpFSub if pointers.contains(&p) => {
+                ""
+            }
+            _ => continue,
+        };
+        let Some((ident, gtid, lock)) = locked(&b, r) else {
+            continue;
+        };
+        let cur = b.load(v.ty(), p);
+        let new = match op {
+            Rmw::LLVMAtomicRMWBinOpFAdd => b.fadd(cur, v),
+            Rmw::LLVMAtomicRMWBinOpFSub => b.fsub(cur, v),
+            _ => b.intrinsic(combine, &[v.ty()], &[cur, v]),
+        };
+        b.store(new, p);
+        b.call_fn(
+            critical_fn(module, "__kmpc_end_critical"),
+            &[ident, gtid, lock],
+        );
+        r.replace_all_uses_with(cur);
+        r.erase();
     }
     Ok(())
 }
@@ -447,6 +826,9 @@ fn canonical_region(region: Value) -> Result<Value> {
     crate::shim::inline_calls(copy, 20_000, &[]);
     crate::shim::run_function_pipeline(copy, "sroa,mem2reg,instsimplify")
         .map_err(|e| Error::new(format!("internal error: region canonicalization: {e}")))?;
+    // Before the caller's analyses see the region: a float its atomic
+    // updates write through plain stores is active there.
+    atomic_updates_as_critical(copy)?;
     Ok(floats_by_address(copy))
 }
 
@@ -766,6 +1148,7 @@ pub fn drop_tickets(f: Value) {
         false,
     );
     let omp_lock_ty = Type::function(Type::void(c), &[Type::ptr(c)], false);
+    let omp_test_ty = Type::function(Type::int(c, 32), &[Type::ptr(c)], false);
     let gtid_ty = Type::function(Type::void(c), &[Type::ptr(c), Type::int(c, 32)], false);
     let b = Builder::new(module);
     for call in f.instructions().into_iter().filter(|i| i.is_call()) {
@@ -779,6 +1162,36 @@ pub fn drop_tickets(f: Value) {
             "ferment.omp.unset_lock" => ("omp_unset_lock", omp_lock_ty, 1),
             "ferment.omp.ordered" => ("__kmpc_ordered", gtid_ty, 2),
             "ferment.omp.end_ordered" => ("__kmpc_end_ordered", gtid_ty, 2),
+            "ferment.omp.set_nest_lock" => ("omp_set_nest_lock", omp_lock_ty, 1),
+            "ferment.omp.unset_nest_lock" => ("omp_unset_nest_lock", omp_lock_ty, 1),
+            "ferment.omp.test_lock" | "ferment.omp.test_nest_lock" => {
+                // The test's result goes to its slot, as the helper's does.
+                let args = call.call_args();
+                let plain = if name == "ferment.omp.test_lock" {
+                    "omp_test_lock"
+                } else {
+                    "omp_test_nest_lock"
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let r = b.call_fn(declare(module, plain, omp_test_ty), &[args[0]]);
+                b.store(r, *args.last().unwrap_or(&args[0]));
+                if call.has_uses() {
+                    call.replace_all_uses_with(b.const_int(b.i64(), 0));
+                }
+                call.erase();
+                continue;
+            }
+            "ferment.omp.flush" => {
+                b.before(call);
+                b.set_debug_loc_from(call);
+                b.call_fn(
+                    declare(module, "__kmpc_flush", omp_lock_ty),
+                    &call.call_args()[..1],
+                );
+                call.erase();
+                continue;
+            }
             _ => continue,
         };
         b.before(call);
@@ -901,6 +1314,30 @@ struct Helpers {
     /// `i64 end_ordered(ident, gtid, counter, slot)`: `__kmpc_end_ordered`;
     /// returns the ticket its `ordered` took.
     end_ordered: Value,
+    /// `i64 test_lock(lock, counter, slot, result)`: `omp_test_lock`, its
+    /// result stored at `result`; on success a ticket as `set_lock` takes,
+    /// else -2.
+    test_lock: Value,
+    /// `i64 set_nest_lock(lock, counter, slot, depth, owner)`:
+    /// `omp_set_nest_lock`; the outermost set takes a ticket (the slot must
+    /// be free), a nested one (`depth` > 0, the same lock) returns -1.
+    set_nest_lock: Value,
+    /// `i64 unset_nest_lock(lock, counter, slot, depth)`:
+    /// `omp_unset_nest_lock`; the outermost unset returns its set's ticket
+    /// and frees the slot, a nested one returns -1.
+    unset_nest_lock: Value,
+    /// `i64 test_nest_lock(lock, counter, slot, depth, owner, result)`:
+    /// `omp_test_nest_lock` (result stored at `result`), then as
+    /// `set_nest_lock` on success; -2 on failure.
+    test_nest_lock: Value,
+    /// `void flush()`: `__kmpc_flush` (a memory fence, in both sweeps).
+    flush: Value,
+    /// `void pass_turn(counter, ticket)`: the reverse of taking a ticket
+    /// (store it in the counter) where one was taken (`ticket` >= 0).
+    pass_turn: Value,
+    /// `void wait_turn(counter, ticket)`: `wait_ticket` where a ticket was
+    /// taken (`ticket` >= 0).
+    wait_turn: Value,
 }
 
 fn helpers(module: Module) -> Helpers {
@@ -1056,6 +1493,172 @@ fn helpers(module: Module) -> Helpers {
             b.ret(t);
         },
     );
+    let i32_lock_fn = |name: &str| declare(module, name, Type::function(i32t, &[ptr], false));
+    // Takes a ticket for `lock` into the free slot (a thread holds one lock
+    // at a time), records the nest depth 1 and owner where given; returns
+    // the ticket.
+    let take =
+        |b: &Builder, lock: Value, counter: Value, slot: Value, nest: Option<(Value, Value)>| {
+            let held = b.load(i64t, slot);
+            let free = b.icmp(IntPredicate::LLVMIntEQ, held, b.const_int(i64t, -1));
+            stop_unless(
+                b,
+                free,
+                "ferment.omp.lock.nested.message",
+                "ferment: a differentiated function set an OpenMP lock while it held another \
+             one (nested locks are not supported: release the first lock before setting \
+             the second, or use named omp critical sections)\n",
+            );
+            let t = b.atomic_add_int(counter, b.const_int(i64t, 1));
+            b.store(t, slot);
+            if let Some((depth, owner)) = nest {
+                b.store(b.const_int(i64t, 1), depth);
+                b.store(lock, owner);
+            }
+            t
+        };
+    // A nest lock this thread already holds (depth > 0): must be the same
+    // lock; one level deeper, no ticket. Branches to `outer` when the
+    // thread does not hold it yet, else returns -1.
+    let nested = |b: &Builder, lock: Value, depth: Value, owner: Value| {
+        let f = b.insert_block().parent();
+        let inner = f.append_block("nested");
+        let outer = f.append_block("outer");
+        let d = b.load(i64t, depth);
+        let is_nested = b.icmp(IntPredicate::LLVMIntNE, d, b.const_int(i64t, 0));
+        b.cond_br(is_nested, inner, outer);
+        b.at_end(inner);
+        let o = b.load(ptr, owner);
+        let same = b.icmp(IntPredicate::LLVMIntEQ, o, lock);
+        stop_unless(
+            b,
+            same,
+            "ferment.omp.lock.nested.message",
+            "ferment: a differentiated function set an OpenMP lock while it held another \
+             one (nested locks are not supported: release the first lock before setting \
+             the second, or use named omp critical sections)\n",
+        );
+        b.store(b.add_int(d, b.const_int(i64t, 1)), depth);
+        b.ret(b.const_int(i64t, -1));
+        b.at_end(outer);
+    };
+    // Returns -2 unless the tested lock was taken (`r` != 0).
+    let unless_taken = |b: &Builder, r: Value| {
+        let f = b.insert_block().parent();
+        let failed = f.append_block("failed");
+        let taken = f.append_block("taken");
+        let ok = b.icmp(IntPredicate::LLVMIntNE, r, b.const_int(i32t, 0));
+        b.cond_br(ok, taken, failed);
+        b.at_end(failed);
+        b.ret(b.const_int(i64t, -2));
+        b.at_end(taken);
+    };
+    let test_lock = define(
+        "ferment.omp.test_lock",
+        Type::function(i64t, &[ptr, ptr, ptr, ptr], false),
+        &|b, p| {
+            let r = b.call_fn(i32_lock_fn("omp_test_lock"), &[p[0]]);
+            b.store(r, p[3]);
+            unless_taken(b, r);
+            let t = take(b, p[0], p[1], p[2], None);
+            b.ret(t);
+        },
+    );
+    let set_nest_lock = define(
+        "ferment.omp.set_nest_lock",
+        Type::function(i64t, &[ptr, ptr, ptr, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(lock_fn("omp_set_nest_lock"), &[p[0]]);
+            nested(b, p[0], p[3], p[4]);
+            let t = take(b, p[0], p[1], p[2], Some((p[3], p[4])));
+            b.ret(t);
+        },
+    );
+    let test_nest_lock = define(
+        "ferment.omp.test_nest_lock",
+        Type::function(i64t, &[ptr, ptr, ptr, ptr, ptr, ptr], false),
+        &|b, p| {
+            let r = b.call_fn(i32_lock_fn("omp_test_nest_lock"), &[p[0]]);
+            b.store(r, p[5]);
+            unless_taken(b, r);
+            nested(b, p[0], p[3], p[4]);
+            let t = take(b, p[0], p[1], p[2], Some((p[3], p[4])));
+            b.ret(t);
+        },
+    );
+    let unset_nest_lock = define(
+        "ferment.omp.unset_nest_lock",
+        Type::function(i64t, &[ptr, ptr, ptr, ptr], false),
+        &|b, p| {
+            let d = b.load(i64t, p[3]);
+            let held = b.icmp(IntPredicate::LLVMIntSGT, d, b.const_int(i64t, 0));
+            stop_unless(
+                b,
+                held,
+                "ferment.omp.lock.unset.message",
+                "ferment: a differentiated function unset an OpenMP lock it did not set itself \
+                 (set and unset each lock in the same function, or the same parallel region)\n",
+            );
+            let left = b.add_int(d, b.const_int(i64t, -1));
+            b.store(left, p[3]);
+            b.call_fn(lock_fn("omp_unset_nest_lock"), &[p[0]]);
+            let f = b.insert_block().parent();
+            let inner = f.append_block("nested");
+            let outer = f.append_block("outer");
+            let last = b.icmp(IntPredicate::LLVMIntEQ, left, b.const_int(i64t, 0));
+            b.cond_br(last, outer, inner);
+            b.at_end(inner);
+            b.ret(b.const_int(i64t, -1));
+            b.at_end(outer);
+            let t = b.load(i64t, p[2]);
+            b.store(b.const_int(i64t, -1), p[2]);
+            b.ret(t);
+        },
+    );
+    let flush = define(
+        "ferment.omp.flush",
+        Type::function(void, &[ptr], false),
+        &|b, p| {
+            b.call_fn(
+                declare(module, "__kmpc_flush", Type::function(void, &[ptr], false)),
+                &[p[0]],
+            );
+            b.ret_void();
+        },
+    );
+    // Runs `then` where a ticket was taken (`t` >= 0).
+    let if_ticket = |b: &Builder, t: Value, then: &dyn Fn(&Builder)| {
+        let f = b.insert_block().parent();
+        let yes = f.append_block("ticket");
+        let done = f.append_block("done");
+        let taken = b.icmp(IntPredicate::LLVMIntSGE, t, b.const_int(i64t, 0));
+        b.cond_br(taken, yes, done);
+        b.at_end(yes);
+        then(b);
+        b.br(done);
+        b.at_end(done);
+        b.ret_void();
+    };
+    let pass_turn = define(
+        "ferment.omp.pass_turn",
+        Type::function(void, &[ptr, i64t], false),
+        &|b, p| {
+            if_ticket(b, p[1], &|b| {
+                let st = b.store(p[1], p[0]);
+                b.set_alignment(st, 8);
+                b.make_atomic(st, false);
+            })
+        },
+    );
+    let wait_turn = define(
+        "ferment.omp.wait_turn",
+        Type::function(void, &[ptr, i64t], false),
+        &|b, p| {
+            if_ticket(b, p[1], &|b| {
+                b.call_fn(wait_ticket, &[p[0], p[1]]);
+            })
+        },
+    );
     Helpers {
         critical,
         end_critical,
@@ -1065,6 +1668,13 @@ fn helpers(module: Module) -> Helpers {
         unset_lock,
         ordered,
         end_ordered,
+        test_lock,
+        set_nest_lock,
+        unset_nest_lock,
+        test_nest_lock,
+        flush,
+        pass_turn,
+        wait_turn,
     }
 }
 
@@ -1419,6 +2029,22 @@ pub fn reverse_runtime_call(
             let st = b.store(t, counter);
             b.set_alignment(st, 8);
             b.make_atomic(st, false);
+            true
+        }
+        "ferment.omp.test_lock" | "ferment.omp.set_nest_lock" | "ferment.omp.test_nest_lock" => {
+            let counter = call.call_args()[1];
+            let t = ticket(call);
+            b.call_fn(helpers(module).pass_turn, &[counter, t]);
+            true
+        }
+        "ferment.omp.unset_nest_lock" => {
+            let counter = call.call_args()[1];
+            let t = ticket(call);
+            b.call_fn(helpers(module).wait_turn, &[counter, t]);
+            true
+        }
+        "ferment.omp.flush" => {
+            b.call_fn(helpers(module).flush, &call.call_args());
             true
         }
         "ferment.omp.critical" => {

@@ -450,6 +450,20 @@ impl Walk<'_> {
                     continue;
                 }
                 let sg = shadow_global(module, g, lane);
+                if is_thread_local(g) {
+                    // Each thread has its own copy of the shadow (the
+                    // global denotes the running thread's): a request
+                    // starts a new generation, and each derivative clears
+                    // the running thread's copy on entry if the thread has
+                    // not cleared it in this generation ([`thread_shadow`]).
+                    let (clear_stale, request) = thread_shadow(module, sg);
+                    if !forward_mode && !activity.is_seeded_global(g) {
+                        b.atomic_add_int(request, b.const_int(Type::int(module.context(), 64), 1));
+                    }
+                    b.call_fn(clear_stale, &[]);
+                    s.map.insert(g, sg);
+                    continue;
+                }
                 // Forward mode zeroes it once per request, before the call
                 // (`zero_shadow_globals`): a callee's derivative clearing
                 // it on entry would drop tangents its caller (or an earlier
@@ -1314,9 +1328,68 @@ pub fn zero_shadow_globals(module: Module, b: &Builder, target: Value) {
     }
     let i64t = Type::int(module.context(), 64);
     for g in globals {
+        if is_thread_local(g) {
+            // Each thread clears its own copy on first use ([`thread_shadow`]).
+            let (_, request) = thread_shadow(module, g);
+            b.atomic_add_int(request, b.const_int(i64t, 1));
+            continue;
+        }
         let size = module.alloc_size(g.global_value_type());
         b.memset(g, b.const_int(b.i8(), 0), b.const_int(i64t, size as i64));
     }
+}
+
+fn is_thread_local(g: Value) -> bool {
+    g.is_global() && !g.is_function() && unsafe { llvm_sys::core::LLVMIsThreadLocal(g.0) != 0 }
+}
+
+/// The shadow of a thread-local variable (OpenMP `threadprivate`) is
+/// thread-local too, and every thread's copy must start a request at zero,
+/// though the request starts on one thread. A request bumps a counter
+/// (`SHADOW.request`, shared) instead of clearing the shadow, and each
+/// derivative using the shadow calls `SHADOW.clear_stale()` on entry, which
+/// clears the running thread's copy when the thread last cleared it for an
+/// earlier request (`SHADOW.seen`, thread-local). Every thread of an
+/// OpenMP team runs the region's derivative, so each copy is cleared
+/// before the thread's first use in the request. Returns
+/// `(clear_stale, request)`.
+fn thread_shadow(module: Module, sg: Value) -> (Value, Value) {
+    let ctx = module.context();
+    let i64t = Type::int(ctx, 64);
+    let name = sg.name();
+    let request = module
+        .global(&format!("{name}.request"))
+        .unwrap_or_else(|| module.add_zeroed_global(&format!("{name}.request"), i64t));
+    let fresh_name = format!("{name}.clear_stale");
+    if let Some(f) = module.function(&fresh_name) {
+        return (f, request);
+    }
+    let seen = module.add_zeroed_global(&format!("{name}.seen"), i64t);
+    unsafe {
+        let mode = llvm_sys::core::LLVMGetThreadLocalMode(sg.0);
+        llvm_sys::core::LLVMSetThreadLocalMode(seen.0, mode);
+    }
+    let f = module.add_function(&fresh_name, Type::function(Type::void(ctx), &[], false));
+    f.set_internal();
+    let b = Builder::new(module);
+    let entry = f.append_block("entry");
+    let clear = f.append_block("clear");
+    let done = f.append_block("done");
+    b.at_end(entry);
+    let now = b.load(i64t, request);
+    b.set_alignment(now, 8);
+    b.make_atomic(now, true);
+    let last = b.load(i64t, seen);
+    let same = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, now, last);
+    b.cond_br(same, done, clear);
+    b.at_end(clear);
+    let size = module.alloc_size(sg.global_value_type());
+    b.memset(sg, b.const_int(b.i8(), 0), b.const_int(i64t, size as i64));
+    b.store(now, seen);
+    b.br(done);
+    b.at_end(done);
+    b.ret_void();
+    (f, request)
 }
 
 /// `NAME.ferment.shadow` or `NAME.ferment.shadow.<lane>` ([`shadow_global`]).

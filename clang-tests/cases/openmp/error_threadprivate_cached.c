@@ -1,10 +1,9 @@
-// CFLAGS: -fopenmp
-// EXPECT-ERROR: error_threadprivate.c:19:
-// EXPECT-ERROR: cannot differentiate the threadprivate (thread-local) variable 'acc' inside an OpenMP parallel region
-// A threadprivate accumulator: its shadow would be thread-local too, and only the calling
-// thread's copy is cleared when a derivative starts (the other threads would carry the previous
-// call's adjoints into the next call: a wrong gradient from the second call on), so it is
-// refused.
+// CFLAGS: -fopenmp -fnoopenmp-use-tls
+// EXPECT-ERROR: error_threadprivate_cached.c:18:
+// EXPECT-ERROR: cannot differentiate threadprivate variables (OpenMP runtime call '__kmpc_threadprivate_cached')
+// threadprivate without thread-local storage (-fnoopenmp-use-tls): the runtime hands each
+// thread its copy (__kmpc_threadprivate_cached), which has no shadow; refused (the default,
+// thread-local storage, is supported: openmp/threadprivate.c).
 #include "check.h"
 #include <math.h>
 
