@@ -43,6 +43,7 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LoopSimplify.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
 
@@ -100,6 +101,11 @@ cl::opt<bool> OptNoRotate(
     "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
              "shadow elements as read-modify-writes of memory (ablation)"));
+cl::opt<bool> OptNoRotateChecks(
+    "ferment-no-rotate-checks", cl::init(false), cl::Hidden,
+    cl::desc("ferment: rotate a reverse loop's neighbour accumulations only "
+             "where alias analysis proves them apart from the loop's other "
+             "accesses, not behind a run-time test of the address ranges"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1684,6 +1690,15 @@ extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
 // affine in the loop; and no other memory access of the loop may alias the
 // family's object (alias analysis with unknown sizes: distinct objects or
 // ferment's tape scope), and the loop calls nothing that touches memory.
+//
+// Where alias analysis cannot tell a family from another access (shadow
+// parameters are never `noalias`: the combined derivative of a checkpointed
+// segment takes every region's shadow as a plain pointer), the loop is
+// versioned instead: the address ranges that the family and each such
+// access cover over the whole loop (affine addresses, the trip count known
+// on entry) are compared in the preheader, and the rotated loop runs only
+// when they are disjoint, the loop as it was otherwise
+// (`-ferment-no-rotate-checks` turns this off).
 namespace {
 struct RotOpt {
   Value *Cond; // null: unconditional
@@ -1706,11 +1721,19 @@ struct RotFamily {
   int64_t Step; // bytes per iteration
   SmallVector<unsigned, 4> Groups;
   bool Ok = true;
+  // Accesses of the loop that alias analysis cannot separate from the
+  // family: tested at run time.
+  SmallVector<Instruction *, 4> Overlaps;
+};
+// A byte range [Lo, Hi) as integer SCEVs, invariant in the loop.
+struct RotRange {
+  const SCEV *Lo, *Hi;
 };
 struct RotPlan {
   Loop *L;
   std::vector<RotGroup> Groups;
   std::vector<RotFamily> Families;
+  Value *Conflict = nullptr; // set when the loop is versioned
 };
 } // namespace
 
@@ -1753,6 +1776,155 @@ static bool rotDistinctObjects(const Value *A, const Value *B,
       if (X == Y)
         return false;
   return true;
+}
+
+// The bytes an address covers over all iterations of `L` (a single block:
+// every access runs in each iteration), or none: invariant in `L`, or
+// affine with a constant step of at most 1 MiB, which cannot wrap around
+// the address space between two accessed addresses; the backedge count
+// known on entry.
+static std::optional<RotRange> rotRangeOfPtr(const SCEV *S, uint64_t Size,
+                                             Loop *L, ScalarEvolution &SE,
+                                             const DataLayout &DL) {
+  Type *PT = S->getType();
+  if (!PT->isPointerTy())
+    return std::nullopt;
+  Type *IT = DL.getIntPtrType(PT);
+  auto toInt = [&](const SCEV *P) -> const SCEV * {
+    const SCEV *I = SE.getPtrToIntExpr(P, IT);
+    return isa<SCEVCouldNotCompute>(I) ? nullptr : I;
+  };
+  const SCEV *First, *Last;
+  if (SE.isLoopInvariant(S, L)) {
+    First = Last = S;
+  } else {
+    auto *AR = dyn_cast<SCEVAddRecExpr>(S);
+    auto *Step = AR ? dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE))
+                    : nullptr;
+    if (!AR || AR->getLoop() != L || !AR->isAffine() || !Step ||
+        Step->getAPInt().getBitWidth() > 64 ||
+        Step->getAPInt().abs().ugt(1 << 20))
+      return std::nullopt;
+    const SCEV *BTC = SE.getBackedgeTakenCount(L);
+    if (isa<SCEVCouldNotCompute>(BTC) || !SE.isLoopInvariant(BTC, L))
+      return std::nullopt;
+    BTC = SE.getTruncateOrZeroExtend(BTC, Step->getType());
+    First = AR->getStart();
+    Last = AR->evaluateAtIteration(BTC, SE);
+  }
+  const SCEV *A = toInt(First), *B = toInt(Last);
+  if (!A || !B || !SE.isLoopInvariant(A, L) || !SE.isLoopInvariant(B, L))
+    return std::nullopt;
+  return RotRange{SE.getUMinExpr(A, B),
+                  SE.getAddExpr(SE.getUMaxExpr(A, B),
+                                SE.getConstant(IT, Size))};
+}
+
+static std::optional<RotRange> rotRangeOf(Instruction *I, Loop *L,
+                                          ScalarEvolution &SE,
+                                          const DataLayout &DL) {
+  Value *Ptr = getLoadStorePointerOperand(I);
+  Type *Ty = getLoadStoreType(I);
+  if (!Ptr || !Ty || !Ty->isSized() || !SE.isSCEVable(Ptr->getType()))
+    return std::nullopt;
+  return rotRangeOfPtr(SE.getSCEV(Ptr), DL.getTypeStoreSize(Ty), L, SE, DL);
+}
+
+// The range of every position of a family (each select's options counted,
+// taken or not).
+static std::optional<RotRange> rotFamilyRange(RotPlan &Plan, RotFamily &FF,
+                                              ScalarEvolution &SE,
+                                              const DataLayout &DL) {
+  std::optional<RotRange> R;
+  for (unsigned GI : FF.Groups) {
+    RotGroup &G = Plan.Groups[GI];
+    uint64_t Size = DL.getTypeStoreSize(G.Ld->getType());
+    for (RotOpt &O : G.Opts) {
+      auto OR = rotRangeOfPtr(O.S, Size, Plan.L, SE, DL);
+      if (!OR)
+        return std::nullopt;
+      R = R ? RotRange{SE.getUMinExpr(R->Lo, OR->Lo),
+                       SE.getUMaxExpr(R->Hi, OR->Hi)}
+            : *OR;
+    }
+  }
+  return R;
+}
+
+// The test, in the preheader, that some family's range meets the range of an
+// access it was not told apart from; null when none is needed or it cannot
+// be expanded there.
+static Value *rotExpandChecks(RotPlan &Plan, ScalarEvolution &SE,
+                              const DataLayout &DL) {
+  Loop *L = Plan.L;
+  BasicBlock *P = L->getLoopPreheader();
+  Instruction *At = P->getTerminator();
+  SCEVExpander Exp(SE, "rot.check");
+  SmallVector<std::pair<RotRange, RotRange>, 8> Pairs;
+  for (RotFamily &FF : Plan.Families) {
+    if (!FF.Ok || FF.Overlaps.empty())
+      continue;
+    auto Mine = rotFamilyRange(Plan, FF, SE, DL);
+    if (!Mine)
+      return nullptr;
+    for (Instruction *I : FF.Overlaps) {
+      auto Other = rotRangeOf(I, L, SE, DL);
+      if (!Other)
+        return nullptr;
+      Pairs.push_back({*Mine, *Other});
+    }
+  }
+  for (auto &[A, B] : Pairs)
+    for (const SCEV *S : {A.Lo, A.Hi, B.Lo, B.Hi})
+      if (!Exp.isSafeToExpandAt(S, At))
+        return nullptr;
+  IRBuilder<> Bld(At);
+  Value *Any = nullptr;
+  for (auto &[A, B] : Pairs) {
+    Type *T = A.Lo->getType();
+    Value *ALo = Exp.expandCodeFor(A.Lo, T, At);
+    Value *AHi = Exp.expandCodeFor(A.Hi, T, At);
+    Value *BLo = Exp.expandCodeFor(B.Lo, B.Lo->getType(), At);
+    Value *BHi = Exp.expandCodeFor(B.Hi, B.Hi->getType(), At);
+    Bld.SetInsertPoint(At);
+    Value *Meet = Bld.CreateAnd(Bld.CreateICmpULT(ALo, BHi),
+                                Bld.CreateICmpULT(BLo, AHi), "rot.meet");
+    Any = Any ? Bld.CreateOr(Any, Meet, "rot.conflict") : Meet;
+  }
+  return Any;
+}
+
+// Versions `Plan.L` on `Plan.Conflict`: the loop itself runs when the test
+// is false (and is rotated next), a copy of it, unchanged, when it is true.
+static void rotVersion(RotPlan &Plan, DominatorTree &DT, LoopInfo &LI) {
+  Loop *L = Plan.L;
+  Function *F = L->getHeader()->getParent();
+  formLCSSA(*L, DT, &LI, nullptr);
+  BasicBlock *Check = L->getLoopPreheader();
+  BasicBlock *PH = SplitBlock(Check, Check->getTerminator(), &DT, &LI,
+                              nullptr, L->getHeader()->getName() + ".rot.ph");
+  ValueToValueMapTy VMap;
+  SmallVector<BasicBlock *, 4> Blocks;
+  Loop *Orig = cloneLoopWithPreheader(PH, Check, L, VMap, ".rot.orig", &LI,
+                                      &DT, Blocks);
+  remapInstructionsInBlocks(Blocks, VMap);
+  Instruction *T = Check->getTerminator();
+  BranchInst::Create(Orig->getLoopPreheader(), PH, Plan.Conflict,
+                     T->getIterator());
+  T->eraseFromParent();
+  // The exits' phis take the copy's values too.
+  BasicBlock *Latch = L->getLoopLatch();
+  auto *OrigLatch = cast<BasicBlock>(VMap[Latch]);
+  for (BasicBlock *E : successors(OrigLatch)) {
+    if (Orig->contains(E))
+      continue;
+    for (PHINode &Phi : E->phis()) {
+      Value *V = Phi.getIncomingValueForBlock(Latch);
+      auto It = VMap.find(V);
+      Phi.addIncoming(It != VMap.end() ? (Value *)It->second : V, OrigLatch);
+    }
+  }
+  DT.recalculate(*F);
 }
 
 static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
@@ -1919,13 +2091,20 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
         if (!AA.isNoAlias(Mine, Other) &&
             !rotDistinctObjects(St->getPointerOperand(),
                                 getLoadStorePointerOperand(&I), TLI)) {
-          FF.Ok = false;
+          // Apart at run time, if both sides' ranges are known.
+          if (OptNoRotateChecks || !rotRangeOf(&I, L, SE, DL) ||
+              FF.Overlaps.size() >= 8)
+            FF.Ok = false;
+          else
+            FF.Overlaps.push_back(&I);
           break;
         }
       }
       if (!FF.Ok)
         break;
     }
+    if (FF.Ok && !FF.Overlaps.empty() && !rotFamilyRange(Plan, FF, SE, DL))
+      FF.Ok = false;
     Any |= FF.Ok;
   }
   return Any;
@@ -2108,9 +2287,30 @@ extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
     if (rotAnalyze(L, SE, AA, TLI, DL, Plan))
       Plans.push_back(std::move(Plan));
   }
-  // Everything is analyzed before anything changes; a transformation only
-  // adds blocks inside its own loop and at its own exit.
+  // Everything is analyzed, and the run-time tests expanded in the
+  // preheaders, before the CFG changes; versioning adds a test block and a
+  // copy of its own loop, a transformation only blocks inside its own loop
+  // and at its own exit.
+  for (RotPlan &Plan : Plans) {
+    bool Checked = any_of(Plan.Families, [](const RotFamily &FF) {
+      return FF.Ok && !FF.Overlaps.empty();
+    });
+    if (!Checked)
+      continue;
+    Plan.Conflict = rotExpandChecks(Plan, SE, DL);
+    if (!Plan.Conflict)
+      for (RotFamily &FF : Plan.Families)
+        if (!FF.Overlaps.empty())
+          FF.Ok = false;
+  }
   for (RotPlan &Plan : Plans)
-    rotTransform(Plan, DL);
-  return Plans.size();
+    if (Plan.Conflict)
+      rotVersion(Plan, DT, LI);
+  unsigned Done = 0;
+  for (RotPlan &Plan : Plans)
+    if (any_of(Plan.Families, [](const RotFamily &FF) { return FF.Ok; })) {
+      rotTransform(Plan, DL);
+      ++Done;
+    }
+  return Done;
 }
