@@ -1680,11 +1680,16 @@ extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
 // boundary test) contributes to both of its positions, each masked by the
 // select's condition; an element is only read and written if the original
 // loop added into it (a per-position "touched" flag, also carried), so no
-// address outside the original accesses is ever dereferenced.
+// address outside the original accesses is ever dereferenced. A clamped
+// index (`du[max(i-2, 0)]`, `du[min(i+1, n-1)]`: InstCombine's smax/smin of
+// `i >= 2 ? i-2 : 0`) contributes to its moving position while the clamp's
+// test holds, else to the fixed element (`du[0]`), whose partial sum is
+// carried through the loop and added at the exit if the loop touched it.
 //
 // Legal when: the loop is a single block with a preheader and a single
 // exit; each rewritten access is a load, a `fadd` with `reassoc` (ferment's
-// accumulations carry it, so the order of the additions is free) and a store
+// accumulations carry it, so the order of the additions is free; or an
+// `fsub` of a value from the load, InstCombine's `+= -v`) and a store
 // back to the same address, with no write in between; all addresses of a
 // family differ by constants, move by one element per iteration and are
 // affine in the loop; and no other memory access of the loop may alias the
@@ -1707,6 +1712,17 @@ struct RotOpt {
   int64_t Pos;
   Value *Anchor; // a pointer whose address is S - AnchorOff bytes
   int64_t AnchorOff;
+  // A clamped index `Base[max(x, k)]` (smax/smin/umax/umin): Cond and
+  // Anchor (the test `x > k` and `&Base[x]`) are built when the loop is
+  // rotated.
+  IntrinsicInst *Clamp = nullptr;
+};
+// The clamp's other side: the fixed element `Base[k]`, which receives the
+// contribution when the clamp's test fails.
+struct RotFixed {
+  IntrinsicInst *Clamp;
+  Value *Base;
+  Type *ElemTy; // the GEP's source element type
 };
 struct RotGroup {
   LoadInst *Ld;
@@ -1714,7 +1730,9 @@ struct RotGroup {
   StoreInst *St;
   Value *V;
   SmallVector<RotOpt, 2> Opts;
+  SmallVector<RotFixed, 1> Fixed;
   int Family = -1;
+  bool Sub = false; // `load - V` (InstCombine's form of `+= -V`)
 };
 struct RotFamily {
   const SCEV *Ref;
@@ -1776,6 +1794,44 @@ static bool rotDistinctObjects(const Value *A, const Value *B,
       if (X == Y)
         return false;
   return true;
+}
+
+// A clamped index with one loop-invariant side: `max(x, k)` / `min(x, k)`
+// (smax, smin, umax, umin) is `x` while `x > k` (`x < k`...), else the fixed
+// index `k`; `usub.sat(x, c)` (InstCombine's `x >= c ? x - c : 0`) is
+// `x - c` while `x > c`, else 0.
+struct RotClamp {
+  CmpInst::Predicate Pred;
+  Value *X;
+  Value *Fixed;
+  Value *Sub; // usub.sat: the moving index is X - Sub
+};
+
+static std::optional<RotClamp> rotClamp(IntrinsicInst *II, Loop *L) {
+  if (auto *M = dyn_cast<MinMaxIntrinsic>(II)) {
+    Value *A = M->getLHS(), *B = M->getRHS();
+    if (L->isLoopInvariant(B) && !L->isLoopInvariant(A))
+      return RotClamp{M->getPredicate(), A, B, nullptr};
+    if (L->isLoopInvariant(A) && !L->isLoopInvariant(B))
+      return RotClamp{M->getPredicate(), B, A, nullptr};
+    return std::nullopt;
+  }
+  if (II->getIntrinsicID() == Intrinsic::usub_sat) {
+    Value *A = II->getArgOperand(0), *B = II->getArgOperand(1);
+    if (!L->isLoopInvariant(A) && L->isLoopInvariant(B))
+      return RotClamp{ICmpInst::ICMP_UGT, A,
+                      Constant::getNullValue(A->getType()), B};
+  }
+  return std::nullopt;
+}
+
+// The clamp's test (the moving index is taken) and the moving index.
+static std::pair<Value *, Value *> rotClampBuild(IRBuilder<> &Bld,
+                                                 const RotClamp &C) {
+  Value *Test = Bld.CreateICmp(C.Pred, C.X, C.Sub ? C.Sub : C.Fixed,
+                               "rot.clamp");
+  Value *Idx = C.Sub ? Bld.CreateSub(C.X, C.Sub, "rot.idx") : C.X;
+  return {Test, Idx};
 }
 
 // The bytes an address covers over all iterations of `L` (a single block:
@@ -1846,6 +1902,20 @@ static std::optional<RotRange> rotFamilyRange(RotPlan &Plan, RotFamily &FF,
       R = R ? RotRange{SE.getUMinExpr(R->Lo, OR->Lo),
                        SE.getUMaxExpr(R->Hi, OR->Hi)}
             : *OR;
+    }
+    for (RotFixed &Fx : G.Fixed) {
+      Value *K = rotClamp(Fx.Clamp, Plan.L)->Fixed;
+      Type *IdxTy = DL.getIndexType(Fx.Base->getType());
+      const SCEV *At = SE.getAddExpr(
+          SE.getSCEV(Fx.Base),
+          SE.getMulExpr(SE.getTruncateOrSignExtend(SE.getSCEV(K), IdxTy),
+                        SE.getConstant(IdxTy,
+                                       DL.getTypeAllocSize(Fx.ElemTy), true)));
+      auto OR = rotRangeOfPtr(At, Size, Plan.L, SE, DL);
+      if (!OR || !R)
+        return std::nullopt;
+      R = RotRange{SE.getUMinExpr(R->Lo, OR->Lo),
+                   SE.getUMaxExpr(R->Hi, OR->Hi)};
     }
   }
   return R;
@@ -1943,12 +2013,15 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
     if (!St || !St->isSimple())
       continue;
     auto *Add = dyn_cast<BinaryOperator>(St->getValueOperand());
-    if (!Add || Add->getOpcode() != Instruction::FAdd ||
+    if (!Add ||
+        (Add->getOpcode() != Instruction::FAdd &&
+         Add->getOpcode() != Instruction::FSub) ||
         Add->getParent() != B || !Add->hasAllowReassoc() || !Add->hasOneUse())
       continue;
+    bool IsSub = Add->getOpcode() == Instruction::FSub;
     LoadInst *Ld = nullptr;
     Value *V = nullptr;
-    for (unsigned K = 0; K < 2 && !Ld; ++K) {
+    for (unsigned K = 0; K < (IsSub ? 1u : 2u) && !Ld; ++K) {
       auto *C = dyn_cast<LoadInst>(Add->getOperand(K));
       if (C && C->getParent() == B && C->isSimple() && C->hasOneUse() &&
           C->getPointerOperand() == St->getPointerOperand()) {
@@ -1964,7 +2037,7 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
         Clean = false;
     if (!Clean)
       continue;
-    RotGroup G{Ld, Add, St, V, {}, -1};
+    RotGroup G{Ld, Add, St, V, {}, {}, -1, IsSub};
     Value *Ptr = St->getPointerOperand();
     Type *IdxTy = DL.getIndexType(Ptr->getType());
     if (auto *Sel = dyn_cast<SelectInst>(Ptr)) {
@@ -1991,6 +2064,26 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
                           SE.getAddExpr(BS, SE.getConstant(IdxTy, Off, true)),
                           0, Base, Off});
       }
+    } else if (auto *GEP = dyn_cast<GetElementPtrInst>(Ptr);
+               GEP && GEP->getNumIndices() == 1 &&
+               isa<IntrinsicInst>(GEP->getOperand(1))) {
+      auto *M = cast<IntrinsicInst>(GEP->getOperand(1));
+      auto C = rotClamp(M, L);
+      Value *Base = GEP->getPointerOperand();
+      if (!C || !L->isLoopInvariant(Base) ||
+          !C->X->getType()->isIntegerTy() ||
+          C->X->getType()->getScalarSizeInBits() > 64)
+        continue;
+      int64_t ES = (int64_t)DL.getTypeAllocSize(GEP->getSourceElementType());
+      const SCEV *Moving = C->Sub ? SE.getMinusSCEV(SE.getSCEV(C->X),
+                                                    SE.getSCEV(C->Sub))
+                                  : SE.getSCEV(C->X);
+      const SCEV *Idx = SE.getTruncateOrSignExtend(Moving, IdxTy);
+      const SCEV *S = SE.getAddExpr(
+          SE.getSCEV(Base),
+          SE.getMulExpr(Idx, SE.getConstant(IdxTy, ES, true)));
+      G.Opts.push_back({nullptr, false, S, 0, nullptr, 0, M});
+      G.Fixed.push_back({M, Base, GEP->getSourceElementType()});
     } else {
       G.Opts.push_back({nullptr, false, SE.getSCEV(Ptr), 0, Ptr, 0});
     }
@@ -2128,6 +2221,28 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
     int64_t Size = (int64_t)DL.getTypeStoreSize(ETy);
     Constant *NegZero = ConstantFP::getNegativeZero(ETy);
     bool Down = FF.Step < 0;
+    // Clamped indices: the test and the moving address, next to the load;
+    // `load - V`: the contribution is -V (exactly `load + -V`).
+    for (unsigned GI : FF.Groups) {
+      RotGroup &G = Plan.Groups[GI];
+      if (G.Sub) {
+        IRBuilder<> NB(G.Add);
+        NB.setFastMathFlags(G.Add->getFastMathFlags());
+        G.V = NB.CreateFNeg(G.V, "rot.neg");
+        G.Sub = false;
+      }
+      for (RotOpt &O : G.Opts) {
+        if (!O.Clamp || O.Cond)
+          continue;
+        IRBuilder<> CB(G.Ld);
+        auto *GEP = cast<GetElementPtrInst>(G.St->getPointerOperand());
+        auto [Test, Idx] = rotClampBuild(CB, *rotClamp(O.Clamp, L));
+        O.Cond = Test;
+        O.Anchor = CB.CreateGEP(GEP->getSourceElementType(),
+                                GEP->getPointerOperand(), Idx, "rot.at");
+        O.AnchorOff = 0;
+      }
+    }
     int64_t Lo = INT64_MAX, Hi = INT64_MIN;
     Align Al = G0.Ld->getAlign();
     AAMDNodes LdMD = G0.Ld->getAAMetadata(), StMD = G0.St->getAAMetadata();
@@ -2181,6 +2296,45 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
       }
       Total[K] = Sum;
       Touched[K] = Always[K] ? (Value *)ConstantInt::getTrue(Ctx) : T;
+    }
+    // The fixed elements of clamps (`Base[k]` of `Base[max(x, k)]`), one
+    // partial sum each, carried through the loop and added at the exit.
+    struct FixedAcc {
+      RotFixed Fx;
+      Value *Key;
+      PHINode *SP, *TP;
+      Value *Sum, *T;
+    };
+    std::vector<FixedAcc> Fixeds;
+    for (unsigned GI : FF.Groups) {
+      RotGroup &G = Plan.Groups[GI];
+      for (RotFixed &Fx : G.Fixed) {
+        Value *Key = rotClamp(Fx.Clamp, L)->Fixed;
+        Value *C = nullptr;
+        for (RotOpt &O : G.Opts)
+          if (O.Clamp == Fx.Clamp)
+            C = O.Cond;
+        size_t At = Fixeds.size();
+        for (size_t J = 0; J < Fixeds.size(); ++J)
+          if (Fixeds[J].Fx.Base == Fx.Base && Fixeds[J].Key == Key &&
+              Fixeds[J].Fx.ElemTy == Fx.ElemTy)
+            At = J;
+        if (At == Fixeds.size()) {
+          PHINode *SP = PHINode::Create(ETy, 2, "rot.fixed", B->begin());
+          PHINode *TP = PHINode::Create(I1, 2, "rot.fixed.touched", B->begin());
+          Fixeds.push_back({Fx, Key, SP, TP, SP, TP});
+        }
+        FixedAcc &A = Fixeds[At];
+        A.Sum = Bld.CreateFAdd(
+            A.Sum, Bld.CreateSelect(C, NegZero, G.V, "rot.part"), "rot.sum");
+        A.T = Bld.CreateOr(A.T, Bld.CreateNot(C), "rot.touched");
+      }
+    }
+    for (FixedAcc &A : Fixeds) {
+      A.SP->addIncoming(NegZero, P);
+      A.SP->addIncoming(A.Sum, B);
+      A.TP->addIncoming(ConstantInt::getFalse(Ctx), P);
+      A.TP->addIncoming(A.T, B);
     }
     // Anchor: the address of position Fin is Anchor + (Fin - Pos) * Size +
     // AnchorOff.
@@ -2254,6 +2408,14 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
         rmw(TB, addrOf(TB, Anchor, R), Sum);
       }
     }
+    for (FixedAcc &A : Fixeds) {
+      Value *Sum = lcssa(A.Sum), *T = lcssa(A.T);
+      Instruction *Then = SplitBlockAndInsertIfThen(T, IP, false);
+      IRBuilder<> TB(Then);
+      TB.setFastMathFlags(FMF);
+      rmw(TB, TB.CreateGEP(A.Fx.ElemTy, A.Fx.Base, A.Key, "rot.fixed.addr"),
+          Sum);
+    }
     for (unsigned GI : FF.Groups) {
       RotGroup &G = Plan.Groups[GI];
       G.St->eraseFromParent();
@@ -2263,10 +2425,64 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
   }
 }
 
+// A loop of two blocks whose latch only steps the counter (`header: ...
+// br %exit, %latch` / `latch: %i.next = add %i, -1; br %header`, as the
+// reverse sweep's loops come) becomes one block: the latch's instructions
+// (speculatable, no memory access) move to the end of the header, which
+// branches to itself. Only loops with a candidate accumulation
+// (`store (fadd reassoc (load p), v), p`) are touched.
+static bool rotFoldLatch(Loop *L) {
+  BasicBlock *H = L->getHeader(), *Lt = L->getLoopLatch();
+  if (!Lt || Lt == H || L->getNumBlocks() != 2 ||
+      Lt->getSinglePredecessor() != H || !L->getLoopPreheader())
+    return false;
+  auto *HBr = dyn_cast<BranchInst>(H->getTerminator());
+  auto *LBr = dyn_cast<BranchInst>(Lt->getTerminator());
+  if (!HBr || !HBr->isConditional() || !LBr || LBr->isConditional() ||
+      LBr->getSuccessor(0) != H)
+    return false;
+  for (Instruction &I : *Lt)
+    if (&I != LBr && (isa<PHINode>(I) || I.mayReadOrWriteMemory() ||
+                      !isSafeToSpeculativelyExecute(&I)))
+      return false;
+  bool Candidate = any_of(*H, [](Instruction &I) {
+    auto *St = dyn_cast<StoreInst>(&I);
+    auto *Op = St ? dyn_cast<BinaryOperator>(St->getValueOperand()) : nullptr;
+    return Op &&
+           (Op->getOpcode() == Instruction::FAdd ||
+            Op->getOpcode() == Instruction::FSub) &&
+           Op->hasAllowReassoc();
+  });
+  if (!Candidate)
+    return false;
+  while (&Lt->front() != LBr)
+    Lt->front().moveBefore(HBr->getIterator());
+  for (PHINode &P : H->phis())
+    for (unsigned K = 0; K < P.getNumIncomingValues(); ++K)
+      if (P.getIncomingBlock(K) == Lt)
+        P.setIncomingBlock(K, H);
+  for (unsigned S = 0; S < 2; ++S)
+    if (HBr->getSuccessor(S) == Lt)
+      HBr->setSuccessor(S, H);
+  LBr->eraseFromParent();
+  Lt->eraseFromParent();
+  return true;
+}
+
 extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
   Function *F = unwrap<Function>(FV);
   if (OptNoRotate || F->isDeclaration())
     return 0;
+  {
+    DominatorTree DT0(*F);
+    LoopInfo LI0(DT0);
+    SmallVector<Loop *, 8> Inner;
+    for (Loop *L : LI0.getLoopsInPreorder())
+      if (L->isInnermost())
+        Inner.push_back(L);
+    for (Loop *L : Inner)
+      rotFoldLatch(L);
+  }
   TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
   TargetLibraryInfo TLI(TLII, F);
   AssumptionCache AC(*F);
