@@ -1684,7 +1684,8 @@ extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
 // index (`du[max(i-2, 0)]`, `du[min(i+1, n-1)]`: InstCombine's smax/smin of
 // `i >= 2 ? i-2 : 0`) contributes to its moving position while the clamp's
 // test holds, else to the fixed element (`du[0]`), whose partial sum is
-// carried through the loop and added at the exit if the loop touched it.
+// carried through the loop and added at the exit if the loop touched it;
+// likewise a pointer select whose one side is loop-invariant.
 //
 // Legal when: the loop is a single block with a preheader and a single
 // exit; each rewritten access is a load, a `fadd` with `reassoc` (ferment's
@@ -1723,6 +1724,11 @@ struct RotFixed {
   IntrinsicInst *Clamp;
   Value *Base;
   Type *ElemTy; // the GEP's source element type
+  // Or a pointer select with one loop-invariant side (`c ? &du[i-1] :
+  // du`): that side, taken when Cond holds (when it fails with Neg).
+  Value *Addr = nullptr;
+  Value *Cond = nullptr;
+  bool Neg = false;
 };
 struct RotGroup {
   LoadInst *Ld;
@@ -1904,13 +1910,18 @@ static std::optional<RotRange> rotFamilyRange(RotPlan &Plan, RotFamily &FF,
             : *OR;
     }
     for (RotFixed &Fx : G.Fixed) {
-      Value *K = rotClamp(Fx.Clamp, Plan.L)->Fixed;
-      Type *IdxTy = DL.getIndexType(Fx.Base->getType());
-      const SCEV *At = SE.getAddExpr(
-          SE.getSCEV(Fx.Base),
-          SE.getMulExpr(SE.getTruncateOrSignExtend(SE.getSCEV(K), IdxTy),
-                        SE.getConstant(IdxTy,
-                                       DL.getTypeAllocSize(Fx.ElemTy), true)));
+      const SCEV *At;
+      if (Fx.Addr) {
+        At = SE.getSCEV(Fx.Addr);
+      } else {
+        Value *K = rotClamp(Fx.Clamp, Plan.L)->Fixed;
+        Type *IdxTy = DL.getIndexType(Fx.Base->getType());
+        At = SE.getAddExpr(
+            SE.getSCEV(Fx.Base),
+            SE.getMulExpr(SE.getTruncateOrSignExtend(SE.getSCEV(K), IdxTy),
+                          SE.getConstant(IdxTy, DL.getTypeAllocSize(Fx.ElemTy),
+                                         true)));
+      }
       auto OR = rotRangeOfPtr(At, Size, Plan.L, SE, DL);
       if (!OR || !R)
         return std::nullopt;
@@ -2040,7 +2051,17 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
     RotGroup G{Ld, Add, St, V, {}, {}, -1, IsSub};
     Value *Ptr = St->getPointerOperand();
     Type *IdxTy = DL.getIndexType(Ptr->getType());
-    if (auto *Sel = dyn_cast<SelectInst>(Ptr)) {
+    auto *PSel = dyn_cast<SelectInst>(Ptr);
+    bool TInv = PSel && L->isLoopInvariant(PSel->getTrueValue());
+    bool FInv = PSel && L->isLoopInvariant(PSel->getFalseValue());
+    if (PSel && TInv != FInv) {
+      Value *Mv = TInv ? PSel->getFalseValue() : PSel->getTrueValue();
+      Value *Fx = TInv ? PSel->getTrueValue() : PSel->getFalseValue();
+      G.Opts.push_back(
+          {PSel->getCondition(), TInv, SE.getSCEV(Mv), 0, Mv, 0});
+      G.Fixed.push_back(
+          {nullptr, nullptr, nullptr, Fx, PSel->getCondition(), FInv});
+    } else if (auto *Sel = dyn_cast<SelectInst>(Ptr)) {
       G.Opts.push_back({Sel->getCondition(), false,
                         SE.getSCEV(Sel->getTrueValue()), 0,
                         Sel->getTrueValue(), 0});
@@ -2309,11 +2330,20 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
     for (unsigned GI : FF.Groups) {
       RotGroup &G = Plan.Groups[GI];
       for (RotFixed &Fx : G.Fixed) {
-        Value *Key = rotClamp(Fx.Clamp, L)->Fixed;
-        Value *C = nullptr;
-        for (RotOpt &O : G.Opts)
-          if (O.Clamp == Fx.Clamp)
-            C = O.Cond;
+        // Key: the fixed index (clamps) or address (selects); Take: the
+        // fixed element receives the contribution.
+        Value *Key, *Take;
+        if (Fx.Addr) {
+          Key = Fx.Addr;
+          Take = Fx.Neg ? Bld.CreateNot(Fx.Cond) : Fx.Cond;
+        } else {
+          Key = rotClamp(Fx.Clamp, L)->Fixed;
+          Value *C = nullptr;
+          for (RotOpt &O : G.Opts)
+            if (O.Clamp == Fx.Clamp)
+              C = O.Cond;
+          Take = Bld.CreateNot(C);
+        }
         size_t At = Fixeds.size();
         for (size_t J = 0; J < Fixeds.size(); ++J)
           if (Fixeds[J].Fx.Base == Fx.Base && Fixeds[J].Key == Key &&
@@ -2326,8 +2356,8 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
         }
         FixedAcc &A = Fixeds[At];
         A.Sum = Bld.CreateFAdd(
-            A.Sum, Bld.CreateSelect(C, NegZero, G.V, "rot.part"), "rot.sum");
-        A.T = Bld.CreateOr(A.T, Bld.CreateNot(C), "rot.touched");
+            A.Sum, Bld.CreateSelect(Take, G.V, NegZero, "rot.part"), "rot.sum");
+        A.T = Bld.CreateOr(A.T, Take, "rot.touched");
       }
     }
     for (FixedAcc &A : Fixeds) {
@@ -2413,7 +2443,10 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
       Instruction *Then = SplitBlockAndInsertIfThen(T, IP, false);
       IRBuilder<> TB(Then);
       TB.setFastMathFlags(FMF);
-      rmw(TB, TB.CreateGEP(A.Fx.ElemTy, A.Fx.Base, A.Key, "rot.fixed.addr"),
+      rmw(TB,
+          A.Fx.Addr ? A.Fx.Addr
+                    : TB.CreateGEP(A.Fx.ElemTy, A.Fx.Base, A.Key,
+                                   "rot.fixed.addr"),
           Sum);
     }
     for (unsigned GI : FF.Groups) {
