@@ -43,6 +43,7 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LoopSimplify.h"
+#include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
 #include "llvm-c/Core.h"
 
@@ -100,6 +101,11 @@ cl::opt<bool> OptNoRotate(
     "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
              "shadow elements as read-modify-writes of memory (ablation)"));
+cl::opt<bool> OptNoRotateChecks(
+    "ferment-no-rotate-checks", cl::init(false), cl::Hidden,
+    cl::desc("ferment: rotate a reverse loop's neighbour accumulations only "
+             "where alias analysis proves them apart from the loop's other "
+             "accesses, not behind a run-time test of the address ranges"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1674,16 +1680,31 @@ extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
 // boundary test) contributes to both of its positions, each masked by the
 // select's condition; an element is only read and written if the original
 // loop added into it (a per-position "touched" flag, also carried), so no
-// address outside the original accesses is ever dereferenced.
+// address outside the original accesses is ever dereferenced. A clamped
+// index (`du[max(i-2, 0)]`, `du[min(i+1, n-1)]`: InstCombine's smax/smin of
+// `i >= 2 ? i-2 : 0`) contributes to its moving position while the clamp's
+// test holds, else to the fixed element (`du[0]`), whose partial sum is
+// carried through the loop and added at the exit if the loop touched it;
+// likewise a pointer select whose one side is loop-invariant.
 //
 // Legal when: the loop is a single block with a preheader and a single
 // exit; each rewritten access is a load, a `fadd` with `reassoc` (ferment's
-// accumulations carry it, so the order of the additions is free) and a store
+// accumulations carry it, so the order of the additions is free; or an
+// `fsub` of a value from the load, InstCombine's `+= -v`) and a store
 // back to the same address, with no write in between; all addresses of a
 // family differ by constants, move by one element per iteration and are
 // affine in the loop; and no other memory access of the loop may alias the
 // family's object (alias analysis with unknown sizes: distinct objects or
 // ferment's tape scope), and the loop calls nothing that touches memory.
+//
+// Where alias analysis cannot tell a family from another access (shadow
+// parameters are never `noalias`: the combined derivative of a checkpointed
+// segment takes every region's shadow as a plain pointer), the loop is
+// versioned instead: the address ranges that the family and each such
+// access cover over the whole loop (affine addresses, the trip count known
+// on entry) are compared in the preheader, and the rotated loop runs only
+// when they are disjoint, the loop as it was otherwise
+// (`-ferment-no-rotate-checks` turns this off).
 namespace {
 struct RotOpt {
   Value *Cond; // null: unconditional
@@ -1692,6 +1713,22 @@ struct RotOpt {
   int64_t Pos;
   Value *Anchor; // a pointer whose address is S - AnchorOff bytes
   int64_t AnchorOff;
+  // A clamped index `Base[max(x, k)]` (smax/smin/umax/umin): Cond and
+  // Anchor (the test `x > k` and `&Base[x]`) are built when the loop is
+  // rotated.
+  IntrinsicInst *Clamp = nullptr;
+};
+// The clamp's other side: the fixed element `Base[k]`, which receives the
+// contribution when the clamp's test fails.
+struct RotFixed {
+  IntrinsicInst *Clamp;
+  Value *Base;
+  Type *ElemTy; // the GEP's source element type
+  // Or a pointer select with one loop-invariant side (`c ? &du[i-1] :
+  // du`): that side, taken when Cond holds (when it fails with Neg).
+  Value *Addr = nullptr;
+  Value *Cond = nullptr;
+  bool Neg = false;
 };
 struct RotGroup {
   LoadInst *Ld;
@@ -1699,18 +1736,28 @@ struct RotGroup {
   StoreInst *St;
   Value *V;
   SmallVector<RotOpt, 2> Opts;
+  SmallVector<RotFixed, 1> Fixed;
   int Family = -1;
+  bool Sub = false; // `load - V` (InstCombine's form of `+= -V`)
 };
 struct RotFamily {
   const SCEV *Ref;
   int64_t Step; // bytes per iteration
   SmallVector<unsigned, 4> Groups;
   bool Ok = true;
+  // Accesses of the loop that alias analysis cannot separate from the
+  // family: tested at run time.
+  SmallVector<Instruction *, 4> Overlaps;
+};
+// A byte range [Lo, Hi) as integer SCEVs, invariant in the loop.
+struct RotRange {
+  const SCEV *Lo, *Hi;
 };
 struct RotPlan {
   Loop *L;
   std::vector<RotGroup> Groups;
   std::vector<RotFamily> Families;
+  Value *Conflict = nullptr; // set when the loop is versioned
 };
 } // namespace
 
@@ -1755,6 +1802,212 @@ static bool rotDistinctObjects(const Value *A, const Value *B,
   return true;
 }
 
+// A clamped index with one loop-invariant side: `max(x, k)` / `min(x, k)`
+// (smax, smin, umax, umin) is `x` while `x > k` (`x < k`...), else the fixed
+// index `k`; `usub.sat(x, c)` (InstCombine's `x >= c ? x - c : 0`) is
+// `x - c` while `x > c`, else 0.
+struct RotClamp {
+  CmpInst::Predicate Pred;
+  Value *X;
+  Value *Fixed;
+  Value *Sub; // usub.sat: the moving index is X - Sub
+};
+
+static std::optional<RotClamp> rotClamp(IntrinsicInst *II, Loop *L) {
+  if (auto *M = dyn_cast<MinMaxIntrinsic>(II)) {
+    Value *A = M->getLHS(), *B = M->getRHS();
+    if (L->isLoopInvariant(B) && !L->isLoopInvariant(A))
+      return RotClamp{M->getPredicate(), A, B, nullptr};
+    if (L->isLoopInvariant(A) && !L->isLoopInvariant(B))
+      return RotClamp{M->getPredicate(), B, A, nullptr};
+    return std::nullopt;
+  }
+  if (II->getIntrinsicID() == Intrinsic::usub_sat) {
+    Value *A = II->getArgOperand(0), *B = II->getArgOperand(1);
+    if (!L->isLoopInvariant(A) && L->isLoopInvariant(B))
+      return RotClamp{ICmpInst::ICMP_UGT, A,
+                      Constant::getNullValue(A->getType()), B};
+  }
+  return std::nullopt;
+}
+
+// The clamp's test (the moving index is taken) and the moving index.
+static std::pair<Value *, Value *> rotClampBuild(IRBuilder<> &Bld,
+                                                 const RotClamp &C) {
+  Value *Test = Bld.CreateICmp(C.Pred, C.X, C.Sub ? C.Sub : C.Fixed,
+                               "rot.clamp");
+  Value *Idx = C.Sub ? Bld.CreateSub(C.X, C.Sub, "rot.idx") : C.X;
+  return {Test, Idx};
+}
+
+// The bytes an address covers over all iterations of `L` (a single block:
+// every access runs in each iteration), or none: invariant in `L`, or
+// affine with a constant step of at most 1 MiB, which cannot wrap around
+// the address space between two accessed addresses; the backedge count
+// known on entry.
+static std::optional<RotRange> rotRangeOfPtr(const SCEV *S, uint64_t Size,
+                                             Loop *L, ScalarEvolution &SE,
+                                             const DataLayout &DL) {
+  Type *PT = S->getType();
+  if (!PT->isPointerTy())
+    return std::nullopt;
+  Type *IT = DL.getIntPtrType(PT);
+  auto toInt = [&](const SCEV *P) -> const SCEV * {
+    const SCEV *I = SE.getPtrToIntExpr(P, IT);
+    return isa<SCEVCouldNotCompute>(I) ? nullptr : I;
+  };
+  const SCEV *First, *Last;
+  if (SE.isLoopInvariant(S, L)) {
+    First = Last = S;
+  } else {
+    auto *AR = dyn_cast<SCEVAddRecExpr>(S);
+    auto *Step = AR ? dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE))
+                    : nullptr;
+    if (!AR || AR->getLoop() != L || !AR->isAffine() || !Step ||
+        Step->getAPInt().getBitWidth() > 64 ||
+        Step->getAPInt().abs().ugt(1 << 20))
+      return std::nullopt;
+    const SCEV *BTC = SE.getBackedgeTakenCount(L);
+    if (isa<SCEVCouldNotCompute>(BTC) || !SE.isLoopInvariant(BTC, L))
+      return std::nullopt;
+    BTC = SE.getTruncateOrZeroExtend(BTC, Step->getType());
+    First = AR->getStart();
+    Last = AR->evaluateAtIteration(BTC, SE);
+  }
+  const SCEV *A = toInt(First), *B = toInt(Last);
+  if (!A || !B || !SE.isLoopInvariant(A, L) || !SE.isLoopInvariant(B, L))
+    return std::nullopt;
+  return RotRange{SE.getUMinExpr(A, B),
+                  SE.getAddExpr(SE.getUMaxExpr(A, B),
+                                SE.getConstant(IT, Size))};
+}
+
+static std::optional<RotRange> rotRangeOf(Instruction *I, Loop *L,
+                                          ScalarEvolution &SE,
+                                          const DataLayout &DL) {
+  Value *Ptr = getLoadStorePointerOperand(I);
+  Type *Ty = getLoadStoreType(I);
+  if (!Ptr || !Ty || !Ty->isSized() || !SE.isSCEVable(Ptr->getType()))
+    return std::nullopt;
+  return rotRangeOfPtr(SE.getSCEV(Ptr), DL.getTypeStoreSize(Ty), L, SE, DL);
+}
+
+// The range of every position of a family (each select's options counted,
+// taken or not).
+static std::optional<RotRange> rotFamilyRange(RotPlan &Plan, RotFamily &FF,
+                                              ScalarEvolution &SE,
+                                              const DataLayout &DL) {
+  std::optional<RotRange> R;
+  for (unsigned GI : FF.Groups) {
+    RotGroup &G = Plan.Groups[GI];
+    uint64_t Size = DL.getTypeStoreSize(G.Ld->getType());
+    for (RotOpt &O : G.Opts) {
+      auto OR = rotRangeOfPtr(O.S, Size, Plan.L, SE, DL);
+      if (!OR)
+        return std::nullopt;
+      R = R ? RotRange{SE.getUMinExpr(R->Lo, OR->Lo),
+                       SE.getUMaxExpr(R->Hi, OR->Hi)}
+            : *OR;
+    }
+    for (RotFixed &Fx : G.Fixed) {
+      const SCEV *At;
+      if (Fx.Addr) {
+        At = SE.getSCEV(Fx.Addr);
+      } else {
+        Value *K = rotClamp(Fx.Clamp, Plan.L)->Fixed;
+        Type *IdxTy = DL.getIndexType(Fx.Base->getType());
+        At = SE.getAddExpr(
+            SE.getSCEV(Fx.Base),
+            SE.getMulExpr(SE.getTruncateOrSignExtend(SE.getSCEV(K), IdxTy),
+                          SE.getConstant(IdxTy, DL.getTypeAllocSize(Fx.ElemTy),
+                                         true)));
+      }
+      auto OR = rotRangeOfPtr(At, Size, Plan.L, SE, DL);
+      if (!OR || !R)
+        return std::nullopt;
+      R = RotRange{SE.getUMinExpr(R->Lo, OR->Lo),
+                   SE.getUMaxExpr(R->Hi, OR->Hi)};
+    }
+  }
+  return R;
+}
+
+// The test, in the preheader, that some family's range meets the range of an
+// access it was not told apart from; null when none is needed or it cannot
+// be expanded there.
+static Value *rotExpandChecks(RotPlan &Plan, ScalarEvolution &SE,
+                              const DataLayout &DL) {
+  Loop *L = Plan.L;
+  BasicBlock *P = L->getLoopPreheader();
+  Instruction *At = P->getTerminator();
+  SCEVExpander Exp(SE, "rot.check");
+  SmallVector<std::pair<RotRange, RotRange>, 8> Pairs;
+  for (RotFamily &FF : Plan.Families) {
+    if (!FF.Ok || FF.Overlaps.empty())
+      continue;
+    auto Mine = rotFamilyRange(Plan, FF, SE, DL);
+    if (!Mine)
+      return nullptr;
+    for (Instruction *I : FF.Overlaps) {
+      auto Other = rotRangeOf(I, L, SE, DL);
+      if (!Other)
+        return nullptr;
+      Pairs.push_back({*Mine, *Other});
+    }
+  }
+  for (auto &[A, B] : Pairs)
+    for (const SCEV *S : {A.Lo, A.Hi, B.Lo, B.Hi})
+      if (!Exp.isSafeToExpandAt(S, At))
+        return nullptr;
+  IRBuilder<> Bld(At);
+  Value *Any = nullptr;
+  for (auto &[A, B] : Pairs) {
+    Type *T = A.Lo->getType();
+    Value *ALo = Exp.expandCodeFor(A.Lo, T, At);
+    Value *AHi = Exp.expandCodeFor(A.Hi, T, At);
+    Value *BLo = Exp.expandCodeFor(B.Lo, B.Lo->getType(), At);
+    Value *BHi = Exp.expandCodeFor(B.Hi, B.Hi->getType(), At);
+    Bld.SetInsertPoint(At);
+    Value *Meet = Bld.CreateAnd(Bld.CreateICmpULT(ALo, BHi),
+                                Bld.CreateICmpULT(BLo, AHi), "rot.meet");
+    Any = Any ? Bld.CreateOr(Any, Meet, "rot.conflict") : Meet;
+  }
+  return Any;
+}
+
+// Versions `Plan.L` on `Plan.Conflict`: the loop itself runs when the test
+// is false (and is rotated next), a copy of it, unchanged, when it is true.
+static void rotVersion(RotPlan &Plan, DominatorTree &DT, LoopInfo &LI) {
+  Loop *L = Plan.L;
+  Function *F = L->getHeader()->getParent();
+  formLCSSA(*L, DT, &LI, nullptr);
+  BasicBlock *Check = L->getLoopPreheader();
+  BasicBlock *PH = SplitBlock(Check, Check->getTerminator(), &DT, &LI,
+                              nullptr, L->getHeader()->getName() + ".rot.ph");
+  ValueToValueMapTy VMap;
+  SmallVector<BasicBlock *, 4> Blocks;
+  Loop *Orig = cloneLoopWithPreheader(PH, Check, L, VMap, ".rot.orig", &LI,
+                                      &DT, Blocks);
+  remapInstructionsInBlocks(Blocks, VMap);
+  Instruction *T = Check->getTerminator();
+  BranchInst::Create(Orig->getLoopPreheader(), PH, Plan.Conflict,
+                     T->getIterator());
+  T->eraseFromParent();
+  // The exits' phis take the copy's values too.
+  BasicBlock *Latch = L->getLoopLatch();
+  auto *OrigLatch = cast<BasicBlock>(VMap[Latch]);
+  for (BasicBlock *E : successors(OrigLatch)) {
+    if (Orig->contains(E))
+      continue;
+    for (PHINode &Phi : E->phis()) {
+      Value *V = Phi.getIncomingValueForBlock(Latch);
+      auto It = VMap.find(V);
+      Phi.addIncoming(It != VMap.end() ? (Value *)It->second : V, OrigLatch);
+    }
+  }
+  DT.recalculate(*F);
+}
+
 static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
                        const TargetLibraryInfo &TLI, const DataLayout &DL,
                        RotPlan &Plan) {
@@ -1771,12 +2024,15 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
     if (!St || !St->isSimple())
       continue;
     auto *Add = dyn_cast<BinaryOperator>(St->getValueOperand());
-    if (!Add || Add->getOpcode() != Instruction::FAdd ||
+    if (!Add ||
+        (Add->getOpcode() != Instruction::FAdd &&
+         Add->getOpcode() != Instruction::FSub) ||
         Add->getParent() != B || !Add->hasAllowReassoc() || !Add->hasOneUse())
       continue;
+    bool IsSub = Add->getOpcode() == Instruction::FSub;
     LoadInst *Ld = nullptr;
     Value *V = nullptr;
-    for (unsigned K = 0; K < 2 && !Ld; ++K) {
+    for (unsigned K = 0; K < (IsSub ? 1u : 2u) && !Ld; ++K) {
       auto *C = dyn_cast<LoadInst>(Add->getOperand(K));
       if (C && C->getParent() == B && C->isSimple() && C->hasOneUse() &&
           C->getPointerOperand() == St->getPointerOperand()) {
@@ -1792,10 +2048,20 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
         Clean = false;
     if (!Clean)
       continue;
-    RotGroup G{Ld, Add, St, V, {}, -1};
+    RotGroup G{Ld, Add, St, V, {}, {}, -1, IsSub};
     Value *Ptr = St->getPointerOperand();
     Type *IdxTy = DL.getIndexType(Ptr->getType());
-    if (auto *Sel = dyn_cast<SelectInst>(Ptr)) {
+    auto *PSel = dyn_cast<SelectInst>(Ptr);
+    bool TInv = PSel && L->isLoopInvariant(PSel->getTrueValue());
+    bool FInv = PSel && L->isLoopInvariant(PSel->getFalseValue());
+    if (PSel && TInv != FInv) {
+      Value *Mv = TInv ? PSel->getFalseValue() : PSel->getTrueValue();
+      Value *Fx = TInv ? PSel->getTrueValue() : PSel->getFalseValue();
+      G.Opts.push_back(
+          {PSel->getCondition(), TInv, SE.getSCEV(Mv), 0, Mv, 0});
+      G.Fixed.push_back(
+          {nullptr, nullptr, nullptr, Fx, PSel->getCondition(), FInv});
+    } else if (auto *Sel = dyn_cast<SelectInst>(Ptr)) {
       G.Opts.push_back({Sel->getCondition(), false,
                         SE.getSCEV(Sel->getTrueValue()), 0,
                         Sel->getTrueValue(), 0});
@@ -1819,6 +2085,26 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
                           SE.getAddExpr(BS, SE.getConstant(IdxTy, Off, true)),
                           0, Base, Off});
       }
+    } else if (auto *GEP = dyn_cast<GetElementPtrInst>(Ptr);
+               GEP && GEP->getNumIndices() == 1 &&
+               isa<IntrinsicInst>(GEP->getOperand(1))) {
+      auto *M = cast<IntrinsicInst>(GEP->getOperand(1));
+      auto C = rotClamp(M, L);
+      Value *Base = GEP->getPointerOperand();
+      if (!C || !L->isLoopInvariant(Base) ||
+          !C->X->getType()->isIntegerTy() ||
+          C->X->getType()->getScalarSizeInBits() > 64)
+        continue;
+      int64_t ES = (int64_t)DL.getTypeAllocSize(GEP->getSourceElementType());
+      const SCEV *Moving = C->Sub ? SE.getMinusSCEV(SE.getSCEV(C->X),
+                                                    SE.getSCEV(C->Sub))
+                                  : SE.getSCEV(C->X);
+      const SCEV *Idx = SE.getTruncateOrSignExtend(Moving, IdxTy);
+      const SCEV *S = SE.getAddExpr(
+          SE.getSCEV(Base),
+          SE.getMulExpr(Idx, SE.getConstant(IdxTy, ES, true)));
+      G.Opts.push_back({nullptr, false, S, 0, nullptr, 0, M});
+      G.Fixed.push_back({M, Base, GEP->getSourceElementType()});
     } else {
       G.Opts.push_back({nullptr, false, SE.getSCEV(Ptr), 0, Ptr, 0});
     }
@@ -1919,13 +2205,20 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
         if (!AA.isNoAlias(Mine, Other) &&
             !rotDistinctObjects(St->getPointerOperand(),
                                 getLoadStorePointerOperand(&I), TLI)) {
-          FF.Ok = false;
+          // Apart at run time, if both sides' ranges are known.
+          if (OptNoRotateChecks || !rotRangeOf(&I, L, SE, DL) ||
+              FF.Overlaps.size() >= 8)
+            FF.Ok = false;
+          else
+            FF.Overlaps.push_back(&I);
           break;
         }
       }
       if (!FF.Ok)
         break;
     }
+    if (FF.Ok && !FF.Overlaps.empty() && !rotFamilyRange(Plan, FF, SE, DL))
+      FF.Ok = false;
     Any |= FF.Ok;
   }
   return Any;
@@ -1949,6 +2242,28 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
     int64_t Size = (int64_t)DL.getTypeStoreSize(ETy);
     Constant *NegZero = ConstantFP::getNegativeZero(ETy);
     bool Down = FF.Step < 0;
+    // Clamped indices: the test and the moving address, next to the load;
+    // `load - V`: the contribution is -V (exactly `load + -V`).
+    for (unsigned GI : FF.Groups) {
+      RotGroup &G = Plan.Groups[GI];
+      if (G.Sub) {
+        IRBuilder<> NB(G.Add);
+        NB.setFastMathFlags(G.Add->getFastMathFlags());
+        G.V = NB.CreateFNeg(G.V, "rot.neg");
+        G.Sub = false;
+      }
+      for (RotOpt &O : G.Opts) {
+        if (!O.Clamp || O.Cond)
+          continue;
+        IRBuilder<> CB(G.Ld);
+        auto *GEP = cast<GetElementPtrInst>(G.St->getPointerOperand());
+        auto [Test, Idx] = rotClampBuild(CB, *rotClamp(O.Clamp, L));
+        O.Cond = Test;
+        O.Anchor = CB.CreateGEP(GEP->getSourceElementType(),
+                                GEP->getPointerOperand(), Idx, "rot.at");
+        O.AnchorOff = 0;
+      }
+    }
     int64_t Lo = INT64_MAX, Hi = INT64_MIN;
     Align Al = G0.Ld->getAlign();
     AAMDNodes LdMD = G0.Ld->getAAMetadata(), StMD = G0.St->getAAMetadata();
@@ -2002,6 +2317,54 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
       }
       Total[K] = Sum;
       Touched[K] = Always[K] ? (Value *)ConstantInt::getTrue(Ctx) : T;
+    }
+    // The fixed elements of clamps (`Base[k]` of `Base[max(x, k)]`), one
+    // partial sum each, carried through the loop and added at the exit.
+    struct FixedAcc {
+      RotFixed Fx;
+      Value *Key;
+      PHINode *SP, *TP;
+      Value *Sum, *T;
+    };
+    std::vector<FixedAcc> Fixeds;
+    for (unsigned GI : FF.Groups) {
+      RotGroup &G = Plan.Groups[GI];
+      for (RotFixed &Fx : G.Fixed) {
+        // Key: the fixed index (clamps) or address (selects); Take: the
+        // fixed element receives the contribution.
+        Value *Key, *Take;
+        if (Fx.Addr) {
+          Key = Fx.Addr;
+          Take = Fx.Neg ? Bld.CreateNot(Fx.Cond) : Fx.Cond;
+        } else {
+          Key = rotClamp(Fx.Clamp, L)->Fixed;
+          Value *C = nullptr;
+          for (RotOpt &O : G.Opts)
+            if (O.Clamp == Fx.Clamp)
+              C = O.Cond;
+          Take = Bld.CreateNot(C);
+        }
+        size_t At = Fixeds.size();
+        for (size_t J = 0; J < Fixeds.size(); ++J)
+          if (Fixeds[J].Fx.Base == Fx.Base && Fixeds[J].Key == Key &&
+              Fixeds[J].Fx.ElemTy == Fx.ElemTy)
+            At = J;
+        if (At == Fixeds.size()) {
+          PHINode *SP = PHINode::Create(ETy, 2, "rot.fixed", B->begin());
+          PHINode *TP = PHINode::Create(I1, 2, "rot.fixed.touched", B->begin());
+          Fixeds.push_back({Fx, Key, SP, TP, SP, TP});
+        }
+        FixedAcc &A = Fixeds[At];
+        A.Sum = Bld.CreateFAdd(
+            A.Sum, Bld.CreateSelect(Take, G.V, NegZero, "rot.part"), "rot.sum");
+        A.T = Bld.CreateOr(A.T, Take, "rot.touched");
+      }
+    }
+    for (FixedAcc &A : Fixeds) {
+      A.SP->addIncoming(NegZero, P);
+      A.SP->addIncoming(A.Sum, B);
+      A.TP->addIncoming(ConstantInt::getFalse(Ctx), P);
+      A.TP->addIncoming(A.T, B);
     }
     // Anchor: the address of position Fin is Anchor + (Fin - Pos) * Size +
     // AnchorOff.
@@ -2075,6 +2438,17 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
         rmw(TB, addrOf(TB, Anchor, R), Sum);
       }
     }
+    for (FixedAcc &A : Fixeds) {
+      Value *Sum = lcssa(A.Sum), *T = lcssa(A.T);
+      Instruction *Then = SplitBlockAndInsertIfThen(T, IP, false);
+      IRBuilder<> TB(Then);
+      TB.setFastMathFlags(FMF);
+      rmw(TB,
+          A.Fx.Addr ? A.Fx.Addr
+                    : TB.CreateGEP(A.Fx.ElemTy, A.Fx.Base, A.Key,
+                                   "rot.fixed.addr"),
+          Sum);
+    }
     for (unsigned GI : FF.Groups) {
       RotGroup &G = Plan.Groups[GI];
       G.St->eraseFromParent();
@@ -2084,10 +2458,64 @@ static void rotTransform(RotPlan &Plan, const DataLayout &DL) {
   }
 }
 
+// A loop of two blocks whose latch only steps the counter (`header: ...
+// br %exit, %latch` / `latch: %i.next = add %i, -1; br %header`, as the
+// reverse sweep's loops come) becomes one block: the latch's instructions
+// (speculatable, no memory access) move to the end of the header, which
+// branches to itself. Only loops with a candidate accumulation
+// (`store (fadd reassoc (load p), v), p`) are touched.
+static bool rotFoldLatch(Loop *L) {
+  BasicBlock *H = L->getHeader(), *Lt = L->getLoopLatch();
+  if (!Lt || Lt == H || L->getNumBlocks() != 2 ||
+      Lt->getSinglePredecessor() != H || !L->getLoopPreheader())
+    return false;
+  auto *HBr = dyn_cast<BranchInst>(H->getTerminator());
+  auto *LBr = dyn_cast<BranchInst>(Lt->getTerminator());
+  if (!HBr || !HBr->isConditional() || !LBr || LBr->isConditional() ||
+      LBr->getSuccessor(0) != H)
+    return false;
+  for (Instruction &I : *Lt)
+    if (&I != LBr && (isa<PHINode>(I) || I.mayReadOrWriteMemory() ||
+                      !isSafeToSpeculativelyExecute(&I)))
+      return false;
+  bool Candidate = any_of(*H, [](Instruction &I) {
+    auto *St = dyn_cast<StoreInst>(&I);
+    auto *Op = St ? dyn_cast<BinaryOperator>(St->getValueOperand()) : nullptr;
+    return Op &&
+           (Op->getOpcode() == Instruction::FAdd ||
+            Op->getOpcode() == Instruction::FSub) &&
+           Op->hasAllowReassoc();
+  });
+  if (!Candidate)
+    return false;
+  while (&Lt->front() != LBr)
+    Lt->front().moveBefore(HBr->getIterator());
+  for (PHINode &P : H->phis())
+    for (unsigned K = 0; K < P.getNumIncomingValues(); ++K)
+      if (P.getIncomingBlock(K) == Lt)
+        P.setIncomingBlock(K, H);
+  for (unsigned S = 0; S < 2; ++S)
+    if (HBr->getSuccessor(S) == Lt)
+      HBr->setSuccessor(S, H);
+  LBr->eraseFromParent();
+  Lt->eraseFromParent();
+  return true;
+}
+
 extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
   Function *F = unwrap<Function>(FV);
   if (OptNoRotate || F->isDeclaration())
     return 0;
+  {
+    DominatorTree DT0(*F);
+    LoopInfo LI0(DT0);
+    SmallVector<Loop *, 8> Inner;
+    for (Loop *L : LI0.getLoopsInPreorder())
+      if (L->isInnermost())
+        Inner.push_back(L);
+    for (Loop *L : Inner)
+      rotFoldLatch(L);
+  }
   TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
   TargetLibraryInfo TLI(TLII, F);
   AssumptionCache AC(*F);
@@ -2108,9 +2536,30 @@ extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
     if (rotAnalyze(L, SE, AA, TLI, DL, Plan))
       Plans.push_back(std::move(Plan));
   }
-  // Everything is analyzed before anything changes; a transformation only
-  // adds blocks inside its own loop and at its own exit.
+  // Everything is analyzed, and the run-time tests expanded in the
+  // preheaders, before the CFG changes; versioning adds a test block and a
+  // copy of its own loop, a transformation only blocks inside its own loop
+  // and at its own exit.
+  for (RotPlan &Plan : Plans) {
+    bool Checked = any_of(Plan.Families, [](const RotFamily &FF) {
+      return FF.Ok && !FF.Overlaps.empty();
+    });
+    if (!Checked)
+      continue;
+    Plan.Conflict = rotExpandChecks(Plan, SE, DL);
+    if (!Plan.Conflict)
+      for (RotFamily &FF : Plan.Families)
+        if (!FF.Overlaps.empty())
+          FF.Ok = false;
+  }
   for (RotPlan &Plan : Plans)
-    rotTransform(Plan, DL);
-  return Plans.size();
+    if (Plan.Conflict)
+      rotVersion(Plan, DT, LI);
+  unsigned Done = 0;
+  for (RotPlan &Plan : Plans)
+    if (any_of(Plan.Families, [](const RotFamily &FF) { return FF.Ok; })) {
+      rotTransform(Plan, DL);
+      ++Done;
+    }
+  return Done;
 }

@@ -204,6 +204,17 @@ fn is_cheap(v: Value) -> bool {
             "llvm.maxnum.",
             "llvm.minimum.",
             "llvm.maximum.",
+            // integer clamps (`i >= 2 ? i - 2 : 0`, `min(i + 1, n - 1)`):
+            // a clamped address is rebuilt, not taped as a pointer
+            "llvm.smin.",
+            "llvm.smax.",
+            "llvm.umin.",
+            "llvm.umax.",
+            "llvm.usub.sat.",
+            "llvm.uadd.sat.",
+            "llvm.ssub.sat.",
+            "llvm.sadd.sat.",
+            "llvm.abs.",
         ];
         let name = v.called_function().map(|f| f.name()).unwrap_or_default();
         return PURE.iter().any(|p| name.starts_with(p));
