@@ -100,6 +100,11 @@ cl::opt<bool> OptNoRotate(
     "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
              "shadow elements as read-modify-writes of memory (ablation)"));
+cl::opt<bool> OptUnrollRuntime(
+    "ferment-unroll-runtime", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the host runtime-unroll the reverse sweep's loops "
+             "(more code to compile for the unrolled copies and their "
+             "remainder loops)"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1108,6 +1113,81 @@ extern "C" unsigned ferment_sink_stores(LLVMValueRef FV) {
     }
   }
   return Moved;
+}
+
+// Adds `llvm.loop.unroll.runtime.disable` to every innermost loop of F
+// that holds a block of the reverse sweep (its terminator tagged
+// `ferment.reverse` when the sweep was built) or stores into a loop tape
+// row, keeping the rest of each loop ID, unless -ferment-unroll-runtime;
+// then drops the tags. The host's unroller would otherwise copy each such
+// scalar loop 2-8 times behind a remainder loop. The forward sweep's other
+// loops are the primal's as they were and keep the host's treatment
+// (runtime-unrolled, kmeans' distance loop of 16 iterations runs 1.4x
+// faster), and so do outer loops (gmm's, unrolled around a vectorized
+// inner loop, ran 3% faster). Returns how many loops it marked.
+extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
+  Function &F = *unwrap<Function>(FV);
+  LLVMContext &C = F.getContext();
+  unsigned Tag = C.getMDKindID("ferment.reverse");
+  auto Reverse = [&](const BasicBlock *BB) {
+    const Instruction *T = BB->getTerminator();
+    return T && T->getMetadata(Tag);
+  };
+  // A store into a loop tape row (alias scope `ferment.tape`).
+  auto Tapes = [](const BasicBlock *BB) {
+    for (const Instruction &I : *BB) {
+      MDNode *Scopes = isa<StoreInst>(I) ? I.getMetadata(LLVMContext::MD_alias_scope)
+                                         : nullptr;
+      if (!Scopes)
+        continue;
+      for (const MDOperand &Op : Scopes->operands())
+        if (auto *N = dyn_cast<MDNode>(Op.get()))
+          if (N->getNumOperands() > 0)
+            if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
+              if (S->getString() == "ferment.tape")
+                return true;
+    }
+    return false;
+  };
+  unsigned Marked = 0;
+  bool Any = false;
+  for (const BasicBlock &BB : F)
+    Any |= Reverse(&BB);
+  if (!OptUnrollRuntime && Any) {
+    DominatorTree DT(F);
+    LoopInfo LI(DT);
+    for (Loop *L : LI.getLoopsInPreorder()) {
+      if (!L->getLoopLatch() || !L->isInnermost() ||
+          llvm::none_of(L->blocks(), [&](const BasicBlock *BB) {
+            return Reverse(BB) || Tapes(BB);
+          }))
+        continue;
+      SmallVector<Metadata *, 4> Ops{nullptr};
+      bool Has = false;
+      if (MDNode *Old = L->getLoopID())
+        for (unsigned I = 1, E = Old->getNumOperands(); I < E; ++I) {
+          Metadata *Op = Old->getOperand(I);
+          if (auto *N = dyn_cast<MDNode>(Op))
+            if (N->getNumOperands() > 0)
+              if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
+                Has |= S->getString() == "llvm.loop.unroll.runtime.disable" ||
+                       S->getString() == "llvm.loop.unroll.disable";
+          Ops.push_back(Op);
+        }
+      if (Has)
+        continue;
+      Ops.push_back(MDNode::get(
+          C, {MDString::get(C, "llvm.loop.unroll.runtime.disable")}));
+      MDNode *ID = MDNode::getDistinct(C, Ops);
+      ID->replaceOperandWith(0, ID);
+      L->setLoopID(ID);
+      ++Marked;
+    }
+  }
+  for (BasicBlock &BB : F)
+    if (Instruction *T = BB.getTerminator())
+      T->setMetadata(Tag, nullptr);
+  return Marked;
 }
 
 // Gives the loop whose latch ends in BrV a loop ID saying: neither unroll
