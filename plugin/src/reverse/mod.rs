@@ -408,10 +408,6 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
     }
 
     fn build(&mut self, seeds: &[Value], out_ty: Type, sig: &ReverseSignature) -> Result<()> {
-        // The blocks the reverse sweep adds are told apart from the forward
-        // sweep's until the derivative is simplified (the host's runtime
-        // unrolling is turned off for the reverse sweep's loops only).
-        let forward: hashbrown::HashSet<Block> = self.rf.blocks().into_iter().collect();
         let reachable: Vec<Block> = self.reachable_blocks();
         crate::frontend::validate::check_function(
             &reachable,
@@ -538,11 +534,6 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.reverse_block(blk, exit)?;
         }
         self.finish(exit, out_ty);
-        for blk in self.rf.blocks() {
-            if let Some(t) = blk.terminator().filter(|_| !forward.contains(&blk)) {
-                t.set_md_int(crate::shim::REVERSE_SWEEP_TAG, 1);
-            }
-        }
         if self.gpu_private.is_some() {
             crate::gpu::skip_scratch_atomics(self.module, self.rf);
         }

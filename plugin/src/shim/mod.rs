@@ -206,18 +206,12 @@ pub fn keep_loop_rolled(latch_branch: Value) {
     unsafe { ferment_keep_loop_rolled(latch_branch.0) }
 }
 
-/// Metadata kind on the terminators of the reverse sweep's blocks, from
-/// when the sweep is built until [`no_runtime_unroll`].
-pub const REVERSE_SWEEP_TAG: &str = "ferment.reverse";
-
-/// Tells the host not to runtime-unroll the reverse sweep's innermost loops
-/// of `f` and those storing tape rows (loop metadata
-/// `llvm.loop.unroll.runtime.disable` on each innermost loop holding a block
-/// whose terminator carries [`REVERSE_SWEEP_TAG`] or a store in the tape's
-/// alias scope; the tags are dropped; `-ferment-unroll-runtime` keeps the
-/// host's default): such scalar loops would otherwise be copied 2-8 times
-/// behind remainder loops, code the host then optimizes and compiles for
-/// no measured speed. The forward sweep's other loops are the primal's and
+/// Tells the host not to runtime-unroll the innermost loops of `f` that
+/// store tape rows (loop metadata `llvm.loop.unroll.runtime.disable` on
+/// each innermost loop holding a store in the tape's alias scope;
+/// `-ferment-unroll-runtime` keeps the host's default): such a scalar loop
+/// would otherwise be copied 2-8 times behind a remainder loop, code the
+/// host then optimizes and compiles for no measured speed. The other loops
 /// keep the host's treatment. Returns how many loops it marked.
 pub fn no_runtime_unroll(f: Value) -> u32 {
     unsafe { ferment_no_runtime_unroll(f.0) }

@@ -102,9 +102,9 @@ cl::opt<bool> OptNoRotate(
              "shadow elements as read-modify-writes of memory (ablation)"));
 cl::opt<bool> OptUnrollRuntime(
     "ferment-unroll-runtime", cl::init(false), cl::Hidden,
-    cl::desc("ferment: let the host runtime-unroll the reverse sweep's loops "
-             "(more code to compile for the unrolled copies and their "
-             "remainder loops)"));
+    cl::desc("ferment: let the host runtime-unroll a derivative's loops "
+             "that store tape rows (more code to compile for the unrolled "
+             "copies and their remainder loops)"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1116,24 +1116,20 @@ extern "C" unsigned ferment_sink_stores(LLVMValueRef FV) {
 }
 
 // Adds `llvm.loop.unroll.runtime.disable` to every innermost loop of F
-// that holds a block of the reverse sweep (its terminator tagged
-// `ferment.reverse` when the sweep was built) or stores into a loop tape
-// row, keeping the rest of each loop ID, unless -ferment-unroll-runtime;
-// then drops the tags. The host's unroller would otherwise copy each such
-// scalar loop 2-8 times behind a remainder loop. The forward sweep's other
-// loops are the primal's as they were and keep the host's treatment
-// (runtime-unrolled, kmeans' distance loop of 16 iterations runs 1.4x
-// faster), and so do outer loops (gmm's, unrolled around a vectorized
-// inner loop, ran 3% faster). Returns how many loops it marked.
+// that stores into a loop tape row (alias scope `ferment.tape`), keeping
+// the rest of each loop ID, unless -ferment-unroll-runtime. The host's
+// unroller would otherwise copy each such scalar loop 2-8 times behind a
+// remainder loop, for no measured speed. The other loops keep the host's
+// treatment: runtime-unrolled, kmeans' forward distance loop of 16
+// iterations ran 1.4x faster, particles' reverse pair loop 4% faster, and
+// gmm's outer loops around a vectorized inner loop 3%. Returns how many
+// loops it marked.
 extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
+  if (OptUnrollRuntime)
+    return 0;
   Function &F = *unwrap<Function>(FV);
   LLVMContext &C = F.getContext();
-  unsigned Tag = C.getMDKindID("ferment.reverse");
-  auto Reverse = [&](const BasicBlock *BB) {
-    const Instruction *T = BB->getTerminator();
-    return T && T->getMetadata(Tag);
-  };
-  // A store into a loop tape row (alias scope `ferment.tape`).
+  // A store into a loop tape row.
   auto Tapes = [](const BasicBlock *BB) {
     for (const Instruction &I : *BB) {
       MDNode *Scopes = isa<StoreInst>(I) ? I.getMetadata(LLVMContext::MD_alias_scope)
@@ -1149,44 +1145,38 @@ extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
     }
     return false;
   };
-  unsigned Marked = 0;
   bool Any = false;
   for (const BasicBlock &BB : F)
-    Any |= Reverse(&BB);
-  if (!OptUnrollRuntime && Any) {
-    DominatorTree DT(F);
-    LoopInfo LI(DT);
-    for (Loop *L : LI.getLoopsInPreorder()) {
-      if (!L->getLoopLatch() || !L->isInnermost() ||
-          llvm::none_of(L->blocks(), [&](const BasicBlock *BB) {
-            return Reverse(BB) || Tapes(BB);
-          }))
-        continue;
-      SmallVector<Metadata *, 4> Ops{nullptr};
-      bool Has = false;
-      if (MDNode *Old = L->getLoopID())
-        for (unsigned I = 1, E = Old->getNumOperands(); I < E; ++I) {
-          Metadata *Op = Old->getOperand(I);
-          if (auto *N = dyn_cast<MDNode>(Op))
-            if (N->getNumOperands() > 0)
-              if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
-                Has |= S->getString() == "llvm.loop.unroll.runtime.disable" ||
-                       S->getString() == "llvm.loop.unroll.disable";
-          Ops.push_back(Op);
-        }
-      if (Has)
-        continue;
-      Ops.push_back(MDNode::get(
-          C, {MDString::get(C, "llvm.loop.unroll.runtime.disable")}));
-      MDNode *ID = MDNode::getDistinct(C, Ops);
-      ID->replaceOperandWith(0, ID);
-      L->setLoopID(ID);
-      ++Marked;
-    }
+    Any |= Tapes(&BB);
+  if (!Any)
+    return 0;
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  unsigned Marked = 0;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    if (!L->getLoopLatch() || !L->isInnermost() || llvm::none_of(L->blocks(), Tapes))
+      continue;
+    SmallVector<Metadata *, 4> Ops{nullptr};
+    bool Has = false;
+    if (MDNode *Old = L->getLoopID())
+      for (unsigned I = 1, E = Old->getNumOperands(); I < E; ++I) {
+        Metadata *Op = Old->getOperand(I);
+        if (auto *N = dyn_cast<MDNode>(Op))
+          if (N->getNumOperands() > 0)
+            if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
+              Has |= S->getString() == "llvm.loop.unroll.runtime.disable" ||
+                     S->getString() == "llvm.loop.unroll.disable";
+        Ops.push_back(Op);
+      }
+    if (Has)
+      continue;
+    Ops.push_back(
+        MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.runtime.disable")}));
+    MDNode *ID = MDNode::getDistinct(C, Ops);
+    ID->replaceOperandWith(0, ID);
+    L->setLoopID(ID);
+    ++Marked;
   }
-  for (BasicBlock &BB : F)
-    if (Instruction *T = BB.getTerminator())
-      T->setMetadata(Tag, nullptr);
   return Marked;
 }
 
