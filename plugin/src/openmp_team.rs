@@ -614,7 +614,7 @@ fn helper(module: Module, ty: Type, which: Helper) -> Value {
             b.at_end(next);
             let after = b.add_int(at, k(size));
             let more = b.icmp(IntPredicate::LLVMIntULT, after, span);
-            b.cond_br(more, head, done);
+            crate::shim::keep_loop_rolled(b.cond_br(more, head, done));
             at.add_incoming(k(0), entry);
             at.add_incoming(after, next);
             b.at_end(done);
@@ -772,7 +772,7 @@ fn gather_body(b: &Builder, f: Value, ty: Type, size: i64) {
     let lo_min2 = b.select(b.and_int(used, ult(b, lo, lo_min)), lo, lo_min);
     let hi_max2 = b.select(b.and_int(used, ult(b, hi_max, hi)), hi, hi_max);
     let t2 = b.add_int(t, k(1));
-    b.cond_br(ult(b, t2, nth), scan, scanned);
+    crate::shim::keep_loop_rolled(b.cond_br(ult(b, t2, nth), scan, scanned));
     t.add_incoming(k(0), team);
     t.add_incoming(t2, scan);
     lo_min.add_incoming(k(-1), team);
@@ -796,7 +796,7 @@ fn gather_body(b: &Builder, f: Value, ty: Type, size: i64) {
     );
     let bad2 = b.or_int(bad, b.and_int(used, mis));
     let t2 = b.add_int(t, k(1));
-    b.cond_br(ult(b, t2, nth), check, checked);
+    crate::shim::keep_loop_rolled(b.cond_br(ult(b, t2, nth), check, checked));
     t.add_incoming(k(0), scanned);
     t.add_incoming(t2, check);
     bad.add_incoming(b.const_int(Type::int(c, 1), 0), scanned);
@@ -842,12 +842,12 @@ fn gather_body(b: &Builder, f: Value, ty: Type, size: i64) {
     b.br(next_el);
     b.at_end(next_el);
     let o2 = b.add_int(o, k(size));
-    b.cond_br(ult(b, o2, end), inner, next_k);
+    crate::shim::keep_loop_rolled(b.cond_br(ult(b, o2, end), inner, next_k));
     o.add_incoming(first, outer);
     o.add_incoming(o2, next_el);
     b.at_end(next_k);
     let t2 = b.add_int(t, k(1));
-    b.cond_br(ult(b, t2, nth), outer, done);
+    crate::shim::keep_loop_rolled(b.cond_br(ult(b, t2, nth), outer, done));
     t.add_incoming(k(0), slice);
     t.add_incoming(t2, next_k);
     b.at_end(done);

@@ -748,5 +748,6 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             run(AFTER_ROTATION)?;
         }
     }
+    shim::no_runtime_unroll(f);
     Ok(())
 }

@@ -116,6 +116,7 @@ extern "C" {
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
+    fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
     fn ferment_print_inner_pass_times();
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_rotate_accumulations(f: LLVMValueRef) -> c_uint;
@@ -203,6 +204,17 @@ pub fn print_inner_pass_times() {
 /// cost compile time.
 pub fn keep_loop_rolled(latch_branch: Value) {
     unsafe { ferment_keep_loop_rolled(latch_branch.0) }
+}
+
+/// Tells the host not to runtime-unroll the innermost loops of `f` that
+/// store tape rows (loop metadata `llvm.loop.unroll.runtime.disable` on
+/// each innermost loop holding a store in the tape's alias scope;
+/// `-ferment-unroll-runtime` keeps the host's default): such a scalar loop
+/// would otherwise be copied 2-8 times behind a remainder loop, code the
+/// host then optimizes and compiles for no measured speed. The other loops
+/// keep the host's treatment. Returns how many loops it marked.
+pub fn no_runtime_unroll(f: Value) -> u32 {
+    unsafe { ferment_no_runtime_unroll(f.0) }
 }
 
 /// Puts accumulations of adjoints that are zero on one side of a branch
