@@ -371,7 +371,9 @@ pub fn retype_integer_copies(
 /// integer load whose every use reinterprets it as one floating-point type
 /// becomes a load of that type, and a floating-point value bitcast to
 /// integers for a store is stored as it is, as is a pointer stored as the
-/// integer of its address. Run on a canonical copy before
+/// integer of its address; an `and`/`xor`/`or` of such integers with the
+/// sign mask (SSE2's `pabs`/`pnegate`) becomes `fabs`/`fneg` of the floats.
+/// Run on a canonical copy before
 /// it is simplified (which would fold the bitcasts into integer shuffles).
 pub fn retype_reinterpreted_memory(f: Value) -> usize {
     let module = f.global_parent();
@@ -510,6 +512,29 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
             u.erase();
             continue;
         }
+        if let Some(op) = sign_op(u, inst) {
+            b.before(u);
+            b.set_debug_loc_from(u);
+            let abs = || b.intrinsic("llvm.fabs", &[ty], &[typed]);
+            let signed = match op {
+                SignOp::Abs => abs(),
+                SignOp::Negate => b.fneg(typed),
+                SignOp::NegativeAbs => b.fneg(abs()),
+            };
+            for c in u.users() {
+                c.replace_all_uses_with(signed);
+                c.erase();
+            }
+            u.erase();
+            continue;
+        }
+        if u.opcode() == Opcode::LLVMStore {
+            b.before(u);
+            let typed_store = b.store_like(typed, u.operand(1), u);
+            crate::fwdsplit::carry_number(u, typed_store);
+            u.erase();
+            continue;
+        }
         b.before(u);
         let lanes: Vec<i32> = u
             .shuffle_mask()
@@ -530,6 +555,50 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
         u.erase();
     }
     inst.erase();
+}
+
+/// What an `and`/`xor`/`or` of an integer view of floats does to their sign.
+#[derive(Clone, Copy)]
+enum SignOp {
+    /// `and` with every bit but the sign: `fabs`.
+    Abs,
+    /// `xor` with the sign bit: `fneg`.
+    Negate,
+    /// `or` with the sign bit: `-fabs`.
+    NegativeAbs,
+}
+
+/// The sign operation `op` applies to `x` (one of its operands): the other
+/// operand is a constant whose every lane is the sign mask of the lane width.
+fn sign_op(op: Value, x: Value) -> Option<SignOp> {
+    if !op.is_instruction() || op.num_operands() != 2 {
+        return None;
+    }
+    let mask = match (op.operand(0), op.operand(1)) {
+        (a, m) if a == x => m,
+        (m, a) if a == x => m,
+        _ => return None,
+    };
+    let width = x.ty().scalar().int_width();
+    if !(16..=64).contains(&width) || !mask.is_constant() {
+        return None;
+    }
+    let sign = i64::MIN >> (64 - width);
+    let lane = |c: Value| -> Option<i64> { c.const_int() };
+    let lanes: Vec<i64> = if x.ty().is_vector() {
+        (0..x.ty().vector_len())
+            .map(|i| mask.aggregate_element(i).and_then(lane))
+            .collect::<Option<_>>()?
+    } else {
+        vec![lane(mask)?]
+    };
+    let all = |v: i64| lanes.iter().all(|&l| l == v);
+    match op.opcode() {
+        Opcode::LLVMAnd if all(!sign) => Some(SignOp::Abs),
+        Opcode::LLVMXor if all(sign) => Some(SignOp::Negate),
+        Opcode::LLVMOr if all(sign) => Some(SignOp::NegativeAbs),
+        _ => None,
+    }
 }
 
 /// The floating-point type an integer (or integer vector) load `inst` holds
@@ -566,6 +635,22 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
             Opcode::LLVMBitCast if agree(u.ty()) => {}
             // Stored as it is: a copy of the bytes.
             Opcode::LLVMStore if u.operand(0) == inst => {}
+            // Eigen's `pabs`/`pnegate` on an integer view of a packet:
+            // `and` with all bits but the sign, `xor`/`or` with the sign
+            // bit, viewed as floats again.
+            Opcode::LLVMAnd | Opcode::LLVMXor | Opcode::LLVMOr if sign_op(*u, inst).is_some() => {
+                let casts = u.users();
+                if casts.is_empty()
+                    || !casts.iter().all(|c| {
+                        c.is_instruction()
+                            && c.opcode() == Opcode::LLVMBitCast
+                            && agree(c.ty())
+                            && c.ty().scalar().float_bits() == int.int_width()
+                    })
+                {
+                    return None;
+                }
+            }
             Opcode::LLVMShuffleVector if u.operand(0) == inst && u.operand(1).is_undef() => {
                 // Viewed as floats again, or stored as they are (the same
                 // bytes, so the same floats in memory).
