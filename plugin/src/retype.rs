@@ -269,8 +269,21 @@ pub fn retype_integer_copies(
                 }
                 let bytes = u64::from(inst.ty().int_width() / 8);
                 let src = inst.operand(0);
+                // A pointer copy carries the pointer's shadow: only a
+                // conflict in the bytes copied stops it, not one in the
+                // memory it points to (the elements of a vector of
+                // `unique_ptr`s to different layer classes, relocated to a
+                // grown buffer, point to a double or a pointer at the same
+                // offset).
+                let conflict = |ty: Type| {
+                    if ty.is_pointer() {
+                        float_conflict_over(module, types, src, bytes as i64, true).is_some()
+                    } else {
+                        float_conflict(types, src).is_some()
+                    }
+                };
                 let ty = match scalar_at(module, types, src, bytes) {
-                    Some(ty) if float_conflict(types, src).is_none() => ty,
+                    Some(ty) if !conflict(ty) => ty,
                     _ if loose => match loose_copy_type(module, types, src, bytes) {
                         Some(ty) => {
                             let msg = format!(
@@ -382,14 +395,11 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
     let mut loads = Vec::new();
     let mut casts = Vec::new();
     let mut stores = Vec::new();
-    let mut pointer_copies = Vec::new();
     for inst in f.instructions() {
         match inst.opcode() {
             Opcode::LLVMLoad => {
                 if let Some(ty) = reinterpreted_as_float(inst, None) {
                     loads.push((inst, ty));
-                } else if moves_a_pointer(module, inst) {
-                    pointer_copies.push(inst);
                 }
             }
             // Floats viewed as integers only to be shuffled and viewed as
@@ -430,19 +440,7 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
             _ => {}
         }
     }
-    let changed = loads.len() + casts.len() + stores.len() + pointer_copies.len();
-    for inst in pointer_copies {
-        b.before(inst);
-        let typed = b.load_like(Type::ptr(module.context()), inst.operand(0), inst);
-        crate::fwdsplit::carry_number(inst, typed);
-        for s in inst.users() {
-            b.before(s);
-            let typed_store = b.store_like(typed, s.operand(1), s);
-            crate::fwdsplit::carry_number(s, typed_store);
-            s.erase();
-        }
-        inst.erase();
-    }
+    let changed = loads.len() + casts.len() + stores.len();
     for (inst, ty) in loads {
         b.before(inst);
         let typed = b.load_like(ty, inst.operand(0), inst);
@@ -465,32 +463,6 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
     changed
 }
 
-/// Whether the integer load `load` moves a pointer: it has the size of a
-/// pointer, every use stores it elsewhere, and its block also stores a
-/// pointer to the same address (a vector of `std::unique_ptr` relocated to a
-/// grown buffer: each element is copied as an integer, then nulled).
-fn moves_a_pointer(module: Module, load: Value) -> bool {
-    let ty = load.ty();
-    if !ty.is_integer()
-        || load.is_volatile_or_atomic()
-        || u64::from(ty.int_width()) != 8 * module.alloc_size(Type::ptr(module.context()))
-    {
-        return false;
-    }
-    let users = load.users();
-    let addr = load.operand(0);
-    !users.is_empty()
-        && users.iter().all(|u| {
-            u.opcode() == Opcode::LLVMStore && u.operand(0) == load && u.operand(1) != load
-        })
-        && load.parent().instructions().into_iter().any(|i| {
-            i.opcode() == Opcode::LLVMStore
-                && i.operand(1) == addr
-                && i.operand(0).ty().is_pointer()
-                && !i.is_volatile_or_atomic()
-        })
-}
-
 /// Replaces `inst` (integers that every use reinterprets as floats, see
 /// [`reinterpreted_as_float`]) by `typed`, the same bits as floats: its
 /// bitcasts become `typed`, its shuffles of whole float-sized groups the
@@ -502,13 +474,6 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
     for u in inst.users() {
         if u.opcode() == Opcode::LLVMBitCast {
             u.replace_all_uses_with(typed);
-            u.erase();
-            continue;
-        }
-        if u.opcode() == Opcode::LLVMStore {
-            b.before(u);
-            let typed_store = b.store_like(typed, u.operand(1), u);
-            crate::fwdsplit::carry_number(u, typed_store);
             u.erase();
             continue;
         }
