@@ -239,7 +239,14 @@ fn configs_for(case: &Case) -> Vec<Config> {
     if (memory_test || case.name.starts_with("calls/") || error_case)
         && case.hosts.contains(&Host::Clang)
     {
-        v.push(Config::Deterministic(2));
+        // At -O2, or at the case's first level where its levels leave -O2 out
+        // (an error only -O0 gives).
+        let o = if case.levels_given && !case.levels.contains(&2) {
+            case.levels.first().copied().unwrap_or(2)
+        } else {
+            2
+        };
+        v.push(Config::Deterministic(o));
     }
     v
 }

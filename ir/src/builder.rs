@@ -343,6 +343,11 @@ impl Builder {
             .collect();
         Value(unsafe { LLVMConstVector(elems.as_mut_ptr(), elems.len() as u32) })
     }
+    /// A constant vector of the given constant lanes.
+    pub fn const_vector(&self, lanes: &[Value]) -> Value {
+        let mut elems: Vec<LLVMValueRef> = lanes.iter().map(|v| v.0).collect();
+        Value(unsafe { LLVMConstVector(elems.as_mut_ptr(), elems.len() as u32) })
+    }
     pub fn shuffle(&self, a: Value, b: Value, mask: Value) -> Value {
         Value(unsafe { LLVMBuildShuffleVector(self.raw, a.0, b.0, mask.0, NONAME) })
     }

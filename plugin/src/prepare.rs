@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::shim::{self, Options};
-use ferment_ir::{Block, Builder, Value};
+use ferment_ir::{Block, Builder, Opcode, Value};
 
 /// Upper bound on the size of a function after inlining callees into it.
 const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
@@ -158,11 +158,71 @@ pub fn canonical_copy(
     // code through `__m128i`) only show once registers are promoted.
     crate::retype::retype_reinterpreted_memory(clone);
     crate::inline_asm::mark_magic_rounding(clone);
+    define_undefined_floats(clone);
     split_invoke_edges(clone);
     if std::env::var_os("FERMENT_PRINT_CANONICAL").is_some() {
         eprintln!("{}", clone.describe());
     }
     Ok(clone)
+}
+
+/// The value an undefined floating-point lane takes in the canonical copy:
+/// finite, with finite partials for every elementary function (0 would give
+/// `log`, `sqrt` and division infinite ones, 1 `asin`, `acos` and `atanh`).
+const UNDEFINED_FLOAT: f64 = 0.5;
+
+/// Floating-point `undef`/`poison` in the clone, whole or as lanes of a
+/// vector constant or of a shuffle's mask, become [`UNDEFINED_FLOAT`] (a
+/// refinement: an undefined value may be given any value). The optimizer
+/// leaves lanes whose result nothing reads undefined (Eigen's fixed-size
+/// products: `fmul <2 x double> %v, <double 0.0, double poison>` of which
+/// one lane is used), and a derivative multiplies such a lane by a zero
+/// adjoint: `0 * poison` is poison, which the host's later optimization of
+/// the derivative may turn into any value added into shadow memory (a
+/// silently wrong gradient at -O2).
+fn define_undefined_floats(f: Value) {
+    let module = f.global_parent();
+    let b = Builder::new(module);
+    let defined = |c: Value| -> Option<Value> {
+        let ty = c.ty();
+        if !ty.scalar().is_float() || !c.is_constant() || c.is_constant_expr() {
+            return None;
+        }
+        if c.is_undef() {
+            return Some(b.const_real(ty, UNDEFINED_FLOAT));
+        }
+        if !ty.is_vector() {
+            return None;
+        }
+        let lanes: Vec<Value> = (0..ty.vector_len())
+            .map(|i| c.aggregate_element(i))
+            .collect::<Option<_>>()?;
+        lanes.iter().any(|l| l.is_undef()).then(|| {
+            let fill = b.const_real(ty.scalar(), UNDEFINED_FLOAT);
+            let lanes: Vec<Value> = lanes
+                .iter()
+                .map(|&l| if l.is_undef() { fill } else { l })
+                .collect();
+            b.const_vector(&lanes)
+        })
+    };
+    for inst in f.instructions() {
+        for i in 0..inst.num_operands() {
+            if let Some(c) = defined(inst.operand(i)) {
+                inst.set_operand(i, c);
+            }
+        }
+        if inst.opcode() == Opcode::LLVMShuffleVector && inst.ty().scalar().is_float() {
+            let mask = inst.shuffle_mask();
+            if mask.iter().any(|&l| l < 0) {
+                b.before(inst);
+                let lanes: Vec<i32> = mask.iter().map(|&l| l.max(0)).collect();
+                let defined = b.shuffle(inst.operand(0), inst.operand(1), b.const_mask(&lanes));
+                inst.replace_all_uses_with(defined);
+                inst.erase();
+            }
+        }
+    }
 }
 
 /// `llvm.threadlocal.address(@g)` (clang's way of taking the address of a

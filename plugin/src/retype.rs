@@ -269,8 +269,21 @@ pub fn retype_integer_copies(
                 }
                 let bytes = u64::from(inst.ty().int_width() / 8);
                 let src = inst.operand(0);
+                // A pointer copy carries the pointer's shadow: only a
+                // conflict in the bytes copied stops it, not one in the
+                // memory it points to (the elements of a vector of
+                // `unique_ptr`s to different layer classes, relocated to a
+                // grown buffer, point to a double or a pointer at the same
+                // offset).
+                let conflict = |ty: Type| {
+                    if ty.is_pointer() {
+                        float_conflict_over(module, types, src, bytes as i64, true).is_some()
+                    } else {
+                        float_conflict(types, src).is_some()
+                    }
+                };
                 let ty = match scalar_at(module, types, src, bytes) {
-                    Some(ty) if float_conflict(types, src).is_none() => ty,
+                    Some(ty) if !conflict(ty) => ty,
                     _ if loose => match loose_copy_type(module, types, src, bytes) {
                         Some(ty) => {
                             let msg = format!(
@@ -371,7 +384,9 @@ pub fn retype_integer_copies(
 /// integer load whose every use reinterprets it as one floating-point type
 /// becomes a load of that type, and a floating-point value bitcast to
 /// integers for a store is stored as it is, as is a pointer stored as the
-/// integer of its address. Run on a canonical copy before
+/// integer of its address; an `and`/`xor`/`or` of such integers with the
+/// sign mask (SSE2's `pabs`/`pnegate`) becomes `fabs`/`fneg` of the floats.
+/// Run on a canonical copy before
 /// it is simplified (which would fold the bitcasts into integer shuffles).
 pub fn retype_reinterpreted_memory(f: Value) -> usize {
     let module = f.global_parent();
@@ -380,14 +395,11 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
     let mut loads = Vec::new();
     let mut casts = Vec::new();
     let mut stores = Vec::new();
-    let mut pointer_copies = Vec::new();
     for inst in f.instructions() {
         match inst.opcode() {
             Opcode::LLVMLoad => {
                 if let Some(ty) = reinterpreted_as_float(inst, None) {
                     loads.push((inst, ty));
-                } else if moves_a_pointer(module, inst) {
-                    pointer_copies.push(inst);
                 }
             }
             // Floats viewed as integers only to be shuffled and viewed as
@@ -428,19 +440,7 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
             _ => {}
         }
     }
-    let changed = loads.len() + casts.len() + stores.len() + pointer_copies.len();
-    for inst in pointer_copies {
-        b.before(inst);
-        let typed = b.load_like(Type::ptr(module.context()), inst.operand(0), inst);
-        crate::fwdsplit::carry_number(inst, typed);
-        for s in inst.users() {
-            b.before(s);
-            let typed_store = b.store_like(typed, s.operand(1), s);
-            crate::fwdsplit::carry_number(s, typed_store);
-            s.erase();
-        }
-        inst.erase();
-    }
+    let changed = loads.len() + casts.len() + stores.len();
     for (inst, ty) in loads {
         b.before(inst);
         let typed = b.load_like(ty, inst.operand(0), inst);
@@ -463,32 +463,6 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
     changed
 }
 
-/// Whether the integer load `load` moves a pointer: it has the size of a
-/// pointer, every use stores it elsewhere, and its block also stores a
-/// pointer to the same address (a vector of `std::unique_ptr` relocated to a
-/// grown buffer: each element is copied as an integer, then nulled).
-fn moves_a_pointer(module: Module, load: Value) -> bool {
-    let ty = load.ty();
-    if !ty.is_integer()
-        || load.is_volatile_or_atomic()
-        || u64::from(ty.int_width()) != 8 * module.alloc_size(Type::ptr(module.context()))
-    {
-        return false;
-    }
-    let users = load.users();
-    let addr = load.operand(0);
-    !users.is_empty()
-        && users.iter().all(|u| {
-            u.opcode() == Opcode::LLVMStore && u.operand(0) == load && u.operand(1) != load
-        })
-        && load.parent().instructions().into_iter().any(|i| {
-            i.opcode() == Opcode::LLVMStore
-                && i.operand(1) == addr
-                && i.operand(0).ty().is_pointer()
-                && !i.is_volatile_or_atomic()
-        })
-}
-
 /// Replaces `inst` (integers that every use reinterprets as floats, see
 /// [`reinterpreted_as_float`]) by `typed`, the same bits as floats: its
 /// bitcasts become `typed`, its shuffles of whole float-sized groups the
@@ -500,6 +474,22 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
     for u in inst.users() {
         if u.opcode() == Opcode::LLVMBitCast {
             u.replace_all_uses_with(typed);
+            u.erase();
+            continue;
+        }
+        if let Some(op) = sign_op(u, inst) {
+            b.before(u);
+            b.set_debug_loc_from(u);
+            let abs = || b.intrinsic("llvm.fabs", &[ty], &[typed]);
+            let signed = match op {
+                SignOp::Abs => abs(),
+                SignOp::Negate => b.fneg(typed),
+                SignOp::NegativeAbs => b.fneg(abs()),
+            };
+            for c in u.users() {
+                c.replace_all_uses_with(signed);
+                c.erase();
+            }
             u.erase();
             continue;
         }
@@ -530,6 +520,50 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
         u.erase();
     }
     inst.erase();
+}
+
+/// What an `and`/`xor`/`or` of an integer view of floats does to their sign.
+#[derive(Clone, Copy)]
+enum SignOp {
+    /// `and` with every bit but the sign: `fabs`.
+    Abs,
+    /// `xor` with the sign bit: `fneg`.
+    Negate,
+    /// `or` with the sign bit: `-fabs`.
+    NegativeAbs,
+}
+
+/// The sign operation `op` applies to `x` (one of its operands): the other
+/// operand is a constant whose every lane is the sign mask of the lane width.
+fn sign_op(op: Value, x: Value) -> Option<SignOp> {
+    if !op.is_instruction() || op.num_operands() != 2 {
+        return None;
+    }
+    let mask = match (op.operand(0), op.operand(1)) {
+        (a, m) if a == x => m,
+        (m, a) if a == x => m,
+        _ => return None,
+    };
+    let width = x.ty().scalar().int_width();
+    if !(16..=64).contains(&width) || !mask.is_constant() {
+        return None;
+    }
+    let sign = i64::MIN >> (64 - width);
+    let lane = |c: Value| -> Option<i64> { c.const_int() };
+    let lanes: Vec<i64> = if x.ty().is_vector() {
+        (0..x.ty().vector_len())
+            .map(|i| mask.aggregate_element(i).and_then(lane))
+            .collect::<Option<_>>()?
+    } else {
+        vec![lane(mask)?]
+    };
+    let all = |v: i64| lanes.iter().all(|&l| l == v);
+    match op.opcode() {
+        Opcode::LLVMAnd if all(!sign) => Some(SignOp::Abs),
+        Opcode::LLVMXor if all(sign) => Some(SignOp::Negate),
+        Opcode::LLVMOr if all(sign) => Some(SignOp::NegativeAbs),
+        _ => None,
+    }
 }
 
 /// The floating-point type an integer (or integer vector) load `inst` holds
@@ -566,6 +600,22 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
             Opcode::LLVMBitCast if agree(u.ty()) => {}
             // Stored as it is: a copy of the bytes.
             Opcode::LLVMStore if u.operand(0) == inst => {}
+            // Eigen's `pabs`/`pnegate` on an integer view of a packet:
+            // `and` with all bits but the sign, `xor`/`or` with the sign
+            // bit, viewed as floats again.
+            Opcode::LLVMAnd | Opcode::LLVMXor | Opcode::LLVMOr if sign_op(*u, inst).is_some() => {
+                let casts = u.users();
+                if casts.is_empty()
+                    || !casts.iter().all(|c| {
+                        c.is_instruction()
+                            && c.opcode() == Opcode::LLVMBitCast
+                            && agree(c.ty())
+                            && c.ty().scalar().float_bits() == int.int_width()
+                    })
+                {
+                    return None;
+                }
+            }
             Opcode::LLVMShuffleVector if u.operand(0) == inst && u.operand(1).is_undef() => {
                 // Viewed as floats again, or stored as they are (the same
                 // bytes, so the same floats in memory).

@@ -378,6 +378,9 @@ impl Walk<'_> {
         // or `None` for somewhere in the object.
         let layout = ferment_type_analysis::Layout::new(module);
         let mut self_shadow_memory = SelfShadowed::default();
+        // Shadowed pointer arguments of calls differentiated on their own,
+        // taken before the walk (which replaces those calls).
+        let callee_arguments = callee_arguments(activity, &layout, listed);
         // Forward mode: integer-only memory calls and the shadow call made
         // for each.
         let mut integer_copies: Vec<(Value, Value)> = Vec::new();
@@ -729,6 +732,22 @@ impl Walk<'_> {
             }
         }
         if !self_shadow_memory.is_empty() {
+            self_shadow_memory.follow_copies(&layout, listed);
+            // A call differentiated on its own (a callee left a call, as
+            // at -O0 past the inlining budget) that receives such memory
+            // would load the pointer and its "shadow", the same pointer,
+            // and read or accumulate derivatives in the constant data
+            // itself: a silently wrong derivative. Only this function's
+            // own loads compare a pointer with its shadow (see `mixed`).
+            for c in &callee_arguments {
+                if c.objects
+                    .iter()
+                    .any(|o| self_shadow_memory.fields.contains_key(o))
+                    && reads_floats_behind(c.callee, c.index, 0)
+                {
+                    return Err(c.error.clone());
+                }
+            }
             for insts in listed {
                 for &inst in insts {
                     if inst.opcode() == Opcode::LLVMLoad
@@ -800,6 +819,73 @@ impl SelfShadowed {
         }
     }
 
+    /// Extends the record through `memcpy`/`memmove` (a struct holding a
+    /// recorded pointer copied whole: Eigen's `Block` of a `Map` over a
+    /// constant argument copies the `Map`): the copy's fields hold the same
+    /// pointers, at the same distance from where the copy starts.
+    fn follow_copies(&mut self, layout: &ferment_type_analysis::Layout, listed: &[Vec<Value>]) {
+        let copies: Vec<Value> = listed
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|i| {
+                i.is_call()
+                    && i.num_call_args() >= 3
+                    && i.called_function()
+                        .is_some_and(|f| ferment_activity_analysis::is_memcpy_like(&f.name()))
+            })
+            .collect();
+        // Each round follows one more copy of a copy; the record only grows.
+        for _ in 0..=copies.len() {
+            let mut changed = false;
+            for &c in &copies {
+                let len = c.operand(2).const_int();
+                let dsts = object_offsets(layout, c.operand(0));
+                for (o, src_at) in object_offsets(layout, c.operand(1)) {
+                    let Some(fields) = self.fields.get(&o).cloned() else {
+                        continue;
+                    };
+                    // The recorded fields' offsets from the copy's start
+                    // (`None`: any).
+                    let moved: Option<Vec<i64>> = match (fields, src_at, len) {
+                        (Some(fields), Some(at), Some(len)) => Some(
+                            fields
+                                .iter()
+                                .filter(|&&f| f + POINTER_BYTES > at && f < at + len)
+                                .map(|&f| f - at)
+                                .collect(),
+                        ),
+                        _ => None,
+                    };
+                    if moved.as_ref().is_some_and(|m| m.is_empty()) {
+                        continue;
+                    }
+                    for &(d, dst_at) in &dsts {
+                        let entry = self.fields.entry(d).or_insert_with(|| Some(Vec::new()));
+                        match (entry.as_mut(), &moved, dst_at) {
+                            (None, _, _) => {}
+                            (Some(offsets), Some(moved), Some(at)) => {
+                                for m in moved {
+                                    if !offsets.contains(&(m + at)) {
+                                        offsets.push(m + at);
+                                        changed = true;
+                                    }
+                                }
+                            }
+                            _ => {
+                                *entry = None;
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
     /// Whether a pointer loaded from `p` may be one of the recorded ones.
     fn may_load(&self, layout: &ferment_type_analysis::Layout, p: Value) -> bool {
         object_offsets(layout, p).into_iter().any(|(o, offset)| {
@@ -812,6 +898,170 @@ impl SelfShadowed {
             }
         })
     }
+}
+
+/// A shadowed pointer argument of a call differentiated on its own.
+struct CalleeArgument {
+    callee: Value,
+    index: usize,
+    /// The objects it points into.
+    objects: Vec<Value>,
+    /// The error if that memory holds pointers standing for their own
+    /// shadows and the callee reads through them.
+    error: Error,
+}
+
+fn callee_arguments(
+    activity: &Activity,
+    layout: &ferment_type_analysis::Layout,
+    listed: &[Vec<Value>],
+) -> Vec<CalleeArgument> {
+    let mut out = Vec::new();
+    for &inst in listed.iter().flatten() {
+        if !inst.is_call() || !activity.is_active_instruction(inst) {
+            continue;
+        }
+        let Some(callee) = inst
+            .called_function()
+            .filter(|f| !f.is_declaration() && !f.name().starts_with("llvm."))
+        else {
+            continue;
+        };
+        for (index, a) in inst.call_args().into_iter().enumerate() {
+            if !a.ty().is_pointer() || !activity.is_shadowed(a) {
+                continue;
+            }
+            let objects: Vec<Value> = object_offsets(layout, a)
+                .into_iter()
+                .map(|(o, _)| o)
+                .collect();
+            if objects.is_empty() {
+                continue;
+            }
+            let error = Error::at(
+                inst,
+                format!(
+                    "'{}' passes '{}', memory that holds a pointer to constant data in place of its shadow, to a function differentiated on its own, which would take that data for derivatives",
+                    inst.describe(),
+                    a.describe()
+                ),
+            )
+            .hint("pass the constant data with enzyme_dup and a (zeroed) shadow, or compile with optimization (-O1 or higher) so that the call is inlined");
+            out.push(CalleeArgument {
+                callee,
+                index,
+                objects,
+                error,
+            });
+        }
+    }
+    out
+}
+
+/// How deep [`reads_floats_behind`] follows calls before it assumes a read.
+const BEHIND_DEPTH: u32 = 4;
+
+/// Whether function `f` may read or write floating-point data through a
+/// pointer it loads from the memory its parameter `k` points into (a
+/// `Map`'s data pointer, loaded from the `Map` object), following calls.
+/// Calls that only look at the object itself (its sizes: `resizeLike`)
+/// read none.
+fn reads_floats_behind(f: Value, k: usize, depth: u32) -> bool {
+    if f.is_declaration() || depth > BEHIND_DEPTH {
+        return true;
+    }
+    let Some(&param) = f.params().get(k) else {
+        return true;
+    };
+    // Pointers into the object, and pointers loaded from it (the data).
+    let mut objects = vec![param];
+    let mut data: Vec<Value> = Vec::new();
+    let mut seen = HashSet::new();
+    let derives = |u: Value, v: Value| match u.opcode() {
+        Opcode::LLVMGetElementPtr => u.operand(0) == v,
+        Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast | Opcode::LLVMPHI | Opcode::LLVMSelect => {
+            u.ty().is_pointer()
+        }
+        _ => false,
+    };
+    while let Some(v) = objects.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            if !u.is_instruction() {
+                return true;
+            }
+            if derives(u, v) {
+                objects.push(u);
+                continue;
+            }
+            match u.opcode() {
+                Opcode::LLVMLoad if u.ty().is_pointer() => data.push(u),
+                Opcode::LLVMLoad => {
+                    if u.ty().scalar().is_fp_value() {
+                        return true;
+                    }
+                }
+                Opcode::LLVMStore if u.operand(1) == v => {
+                    if u.operand(0).ty().scalar().is_fp_value() {
+                        return true;
+                    }
+                }
+                Opcode::LLVMICmp | Opcode::LLVMPtrToInt => {}
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    let name = u.called_function().map(|g| g.name()).unwrap_or_default();
+                    if name.starts_with("llvm.lifetime")
+                        || name.starts_with("llvm.dbg")
+                        || name.starts_with("llvm.assume")
+                    {
+                        continue;
+                    }
+                    let Some(g) = u.called_function() else {
+                        return true;
+                    };
+                    for (j, a) in u.call_args().into_iter().enumerate() {
+                        if a == v && reads_floats_behind(g, j, depth + 1) {
+                            return true;
+                        }
+                    }
+                    // An accessor returning the object (`derived()`).
+                    if u.ty().is_pointer() {
+                        objects.push(u);
+                    }
+                }
+                // Returned: the caller follows the call's result.
+                Opcode::LLVMRet => {}
+                // Spilled to a local variable (-O0): what is loaded back.
+                Opcode::LLVMStore
+                    if u.operand(0) == v
+                        && u.operand(1).is_instruction()
+                        && u.operand(1).opcode() == Opcode::LLVMAlloca =>
+                {
+                    for l in u.operand(1).users() {
+                        match l.opcode() {
+                            Opcode::LLVMLoad => objects.push(l),
+                            Opcode::LLVMStore if l.operand(1) == u.operand(1) => {}
+                            Opcode::LLVMCall
+                                if l.called_function().is_some_and(|g| {
+                                    g.name().starts_with("llvm.lifetime")
+                                        || g.name().starts_with("llvm.dbg")
+                                }) => {}
+                            _ => return true,
+                        }
+                    }
+                }
+                // Stored elsewhere: followed no further.
+                _ => return true,
+            }
+        }
+    }
+    // The data: any use but a comparison counts as a read.
+    data.iter().any(|d| {
+        d.users()
+            .iter()
+            .any(|u| !(u.is_instruction() && u.opcode() == Opcode::LLVMICmp))
+    })
 }
 
 /// The objects `p` may point into, each with the constant byte offset of
@@ -938,6 +1188,7 @@ fn check_mixed(
                 && own_shadows_fresh
             {
                 stored.record(layout, u.operand(1));
+                stored.follow_copies(layout, listed);
                 for &inst in listed.iter().flatten() {
                     if inst.opcode() == Opcode::LLVMLoad
                         && inst.ty().is_pointer()
