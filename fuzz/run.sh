@@ -2,8 +2,9 @@
 # Runs N fuzz programs (default 1000) with fresh seeds, plus N/10 malformed requests, on
 # FERMENT_FUZZ_JOBS workers (default 2). Failures are reduced into fuzz/found/.
 #   fuzz/run.sh [N] [START_SEED] [VARIANT]
-# VARIANT: default, or no-inline (every compile with -mllvm -ferment-no-inline: calls stay
-# calls, so every helper gets derivatives of its own).
+# VARIANT: default, no-inline (every compile with -mllvm -ferment-no-inline: calls stay
+# calls, so every helper gets derivatives of its own), or omp (OpenMP kernels compiled with
+# -fopenmp, checked with 1, 2 and 4 threads; never under valgrind).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

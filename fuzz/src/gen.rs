@@ -19,6 +19,18 @@
 //! returning a struct by value, recursive; int-to-double conversions and double-to-int indices;
 //! single-precision round trips; a mutable global.
 //!
+//! The `omp` variant (`--variant omp`, compiled with `-fopenmp`: LLVM's libomp) adds OpenMP
+//! constructs at the kernel's top level (`Gen::omp_stmt`): `parallel for` loops writing one
+//! element of an array per iteration (with a private temporary), `reduction(+ : r)` loops whose
+//! sum flows into a local, and `atomic` / `atomic update` accumulation (`+=`, `-=`) into a shared
+//! array at computed indices (`(i * 3 + 1) % N`, `i / 2`, `(i + k) % N`, an index from a double,
+//! so several iterations may hit one element), each with `schedule(static|dynamic[, chunk])`. An
+//! iteration reads shared scalars and the arrays the loop does not write (the written one only at
+//! its own index) and calls no helper, so programs are race-free. The recording copy drops the
+//! pragmas (serial, so its path record is deterministic); the harness runs every check with 1, 2
+//! and 4 threads (`omp_set_num_threads`) and leaves out the batched modes (a clean ferment error
+//! for OpenMP kernels).
+//!
 //! The kernel and helpers are emitted twice: the plain C that is differentiated, and a copy
 //! whose markers hash every decision into `path_hash` (comparison outcomes, which side of a
 //! kink, which integer a rounding gave). That copy is the primal the finite differences see:
@@ -32,7 +44,12 @@
 //! duplicated arrays. With random `v` and `w` it checks
 //! - forward `J v` (`__enzyme_fwddiff`) against central differences of F along v (at a point
 //!   where the path is locally constant, see above),
-//! - `<J v, w>` against `<v, J^T w>` (`__enzyme_autodiff`, return seed 1 = `w[0]`),
+//! - `<J v, w>` against `<v, J^T w>` (`__enzyme_autodiff`, return seed 1 = `w[0]`); with
+//!   single-precision round trips each mode rounds the derivative passing through a trip to
+//!   float, so the tolerance adds 8 * 2^-24 * sum_k |t_k a_k| over the trips k executed (`t_k` the
+//!   tangent of the trip's input, `a_k` the sensitivity of `<w, Y>` to its output, both measured
+//!   on the recording copy, see `harness::FRT_BOUND`): cancellation after a trip is no false
+//!   report,
 //! - `J^T w` from split mode (`__enzyme_augmentfwd` + `__enzyme_reverse`) against the combined one,
 //! - batched forward mode (`enzyme_width` 2..4, directions v, -v/2, 2v, v/4) against `J v` scaled
 //!   (exact: the scale factors are powers of two),
@@ -129,6 +146,10 @@ pub struct Gen {
     /// A single-precision round trip was generated: derivatives carry float rounding, and
     /// finite differences see float quantization.
     single: bool,
+    /// The `omp` variant: the kernel's top level may hold OpenMP constructs (`omp_stmt`).
+    omp: bool,
+    /// Generating the kernel's body (not a helper's).
+    in_kernel: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -153,6 +174,8 @@ impl Gen {
             budget: 0,
             early_return: None,
             single: false,
+            omp: false,
+            in_kernel: false,
         }
     }
 
@@ -529,6 +552,11 @@ impl Gen {
     }
 
     fn stmt(&mut self, sc: &Scope) -> Stmt {
+        if self.omp && self.in_kernel && self.loop_depth == 0 && self.rng.chance(0.3) {
+            if let Some(st) = self.omp_stmt(sc) {
+                return st;
+            }
+        }
         let r = self.rng.below(23);
         match r {
             0..=2 if self.loop_depth < 2 => self.gen_loop(sc),
@@ -606,13 +634,14 @@ impl Gen {
                 }
             }
             9 if self.rng.chance(0.2) && !sc.locals.is_empty() => {
-                // single precision round trip (finite differences see its rounding: forward vs
-                // reverse only then)
+                // single precision round trip: finite differences see its rounding (larger
+                // steps, looser tolerance); forward and reverse each round the derivative that
+                // passes through it (the recording copy measures how much, see `FRT(`)
                 let v = self.rng.pick(&sc.locals).clone();
                 let (e, _) = self.expr(sc, 2);
                 let sq = self.squash(&e);
                 self.single = true;
-                Stmt::Line(format!("{v} = (double)(float)({v} + 0.5f * (float){sq});"))
+                Stmt::Line(format!("{v} = FRT({v} + 0.5f * FRTF({sq}));"))
             }
             10 if !sc.idx.is_empty() && !sc.locals.is_empty() => {
                 let i = sc.idx.last().unwrap().clone();
@@ -671,6 +700,105 @@ impl Gen {
                 self.ptr_call(sc).unwrap_or_else(|| self.assign(sc))
             }
             _ => self.assign(sc),
+        }
+    }
+
+    /// An OpenMP construct (the `omp` variant; the kernel's top level only, so never nested in
+    /// another loop): a `parallel for` writing one element per iteration (with a private
+    /// temporary), a `reduction(+ : r)` folded into a local, or `atomic` accumulation into a
+    /// shared array at computed indices (several iterations may hit one element), each with a
+    /// `schedule(static|dynamic[, chunk])`. An iteration reads shared scalars and arrays the loop
+    /// does not write (the written one only at its own index), so there is no data race. The
+    /// recording copy drops the pragmas and runs serially.
+    fn omp_stmt(&mut self, sc: &Scope) -> Option<Stmt> {
+        let kind = self.rng.below(3);
+        if (kind != 1 && sc.write_arrs.is_empty()) || (kind == 1 && sc.locals.is_empty()) {
+            return None;
+        }
+        let k = self.next_loop;
+        self.next_loop += 1;
+        let i = format!("i{k}");
+        let sched = match self.rng.below(4) {
+            0 => "schedule(static)".to_string(),
+            1 => format!("schedule(static, {})", self.rng.range(1, 2)),
+            2 => "schedule(dynamic)".to_string(),
+            _ => format!("schedule(dynamic, {})", self.rng.range(1, 3)),
+        };
+        let cnt = self.count(sc);
+        let target = (kind != 1).then(|| self.rng.pick(&sc.write_arrs).clone());
+        // What an iteration may read: no locals or arrays written in the loop.
+        let mut rs = sc.clone();
+        rs.locals.clear();
+        rs.write_arrs.clear();
+        rs.write_elems.clear();
+        rs.idx = vec![i.clone()];
+        if let Some(a) = &target {
+            let pre = format!("{a}[");
+            rs.read_arrs.retain(|x| x != a);
+            rs.read_elems.retain(|e| !e.starts_with(&pre));
+        }
+        // No helper calls in a parallel region: ferment differentiates only inlined calls there
+        // (a clean error otherwise), and a helper's statements are not checked for races.
+        let callable = std::mem::replace(&mut self.callable, 0);
+        let depth = self.rng.range(1, 3);
+        let (e, _) = self.expr(&rs, depth);
+        let sq = self.squash(&e);
+        let (e2, _) = self.expr(&rs, 1);
+        let tmp = self.squash(&e2);
+        self.callable = callable;
+        let c = lit(self.rng.real(-0.9, 0.9));
+        let kk = lit(self.rng.real(0.1, 0.8));
+        let head =
+            format!("#pragma omp parallel for {sched}\n  for (int {i} = 0; {i} < {cnt}; {i}++)");
+        let unrolled = format!("const int {i} = 0;");
+        match (kind, target) {
+            (0, Some(a)) => {
+                let mut body = Vec::new();
+                let sq = if self.rng.chance(0.5) {
+                    // a private temporary
+                    body.push(Stmt::Line(format!("double u{k} = {tmp};")));
+                    format!("{sq} * (1.0 + 0.5 * u{k})")
+                } else {
+                    sq
+                };
+                body.push(Stmt::Line(format!(
+                    "{a}[{i}] = {c} * {a}[{i}] + {kk} * {sq};"
+                )));
+                Some(Stmt::Loop {
+                    head,
+                    unrolled,
+                    body,
+                })
+            }
+            (2, Some(a)) => {
+                let j = match self.rng.below(4) {
+                    0 => format!(
+                        "({i} * {} + {}) % N",
+                        self.rng.range(2, 3),
+                        self.rng.below(3)
+                    ),
+                    1 if sc.ints.iter().any(|x| x == "k") => format!("({i} + k) % N"),
+                    2 => format!("{i} / 2"),
+                    _ => self.index(&rs),
+                };
+                let op = *self.rng.pick(&["+=", "-="]);
+                let upd = *self.rng.pick(&["atomic", "atomic update"]);
+                Some(Stmt::Loop {
+                    head,
+                    unrolled,
+                    body: vec![Stmt::Line(format!(
+                        "{{ int j{k} = {j}; double d{k} = {kk} * {sq};\n#pragma omp {upd}\n    {a}[j{k}] {op} d{k}; }}"
+                    ))],
+                })
+            }
+            _ => {
+                let v = self.rng.pick(&sc.locals).clone();
+                Some(Stmt::Line(format!(
+                    "{{\n    double r{k} = 0.0;\n#pragma omp parallel for reduction(+ : r{k}) {sched}\n    \
+                     for (int {i} = 0; {i} < {cnt}; {i}++)\n      r{k} += {kk} * {sq};\n    \
+                     {v} = {c} * {v} + 0.25 * r{k};\n  }}"
+                )))
+            }
         }
     }
 
@@ -981,8 +1109,10 @@ impl Gen {
 }
 
 /// Generates the program for `seed` at `size` (roughly the number of statements).
-pub fn generate(seed: u64, size: usize) -> Program {
+/// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant).
+pub fn generate_variant(seed: u64, size: usize, omp: bool) -> Program {
     let mut g = Gen::new(seed, size);
+    g.omp = omp;
     let rng = &mut g.rng;
     let n_len = rng.range(3, 7);
     // Parameters.
@@ -1181,10 +1311,12 @@ pub fn generate(seed: u64, size: usize) -> Program {
         g.early_return = Some(format!("{} * 0.5", sc.locals[0]));
     }
     let mut body = Vec::new();
+    g.in_kernel = true;
     while g.budget > 0 {
         g.budget -= 1;
         body.push(g.stmt(&sc));
     }
+    g.in_kernel = false;
     // Return value: every local contributes, plus local array elements (read before they are freed).
     let mut terms: Vec<String> = sc.locals.clone();
     for a in ["a0", "m0"] {
@@ -1242,7 +1374,7 @@ pub fn generate(seed: u64, size: usize) -> Program {
     });
 
     let single = g.single;
-    let brev = crate::harness::batched_reverse_width(seed);
+    let brev = crate::harness::batched_reverse_width(seed).filter(|_| !omp);
     let harness = crate::harness::harness(
         &mut g.rng,
         &params,
@@ -1253,6 +1385,7 @@ pub fn generate(seed: u64, size: usize) -> Program {
             single,
             width,
             brev,
+            omp,
         },
     );
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();
@@ -1299,8 +1432,11 @@ pub fn generate(seed: u64, size: usize) -> Program {
          against finite differences and each other.",
         if use_split { ", split" } else { "" }
     )];
-    if no_inline {
-        comment.push("CFLAGS: -mllvm -ferment-no-inline".into());
+    match (no_inline, omp) {
+        (true, true) => comment.push("CFLAGS: -fopenmp -mllvm -ferment-no-inline".into()),
+        (true, false) => comment.push("CFLAGS: -mllvm -ferment-no-inline".into()),
+        (false, true) => comment.push("CFLAGS: -fopenmp".into()),
+        (false, false) => {}
     }
     Program {
         seed,

@@ -2,12 +2,13 @@
 //!
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
-//!                  [--variant default|no-inline]   # no-inline: every compile with
-//!                                                  # -mllvm -ferment-no-inline
+//!                  [--variant default|no-inline|omp]  # no-inline: every compile with
+//!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
+//!                                                  # kernels, 1, 2 and 4 threads
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, every 5th
-//!                                     # with -ferment-no-inline; 60 malformed)
-//! ferment-fuzz show SEED              # print the program of a seed
+//!                                     # with -ferment-no-inline; 20 omp; 60 malformed)
+//! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
 //! ```
@@ -67,6 +68,9 @@ pub fn size_for(seed: u64) -> usize {
 /// Seeds of the CI campaign that fail because of an open, reported ferment bug, with the
 /// reduced reproducer.
 const KNOWN_FAILURES: &[(u64, &str)] = &[];
+
+/// OpenMP programs in the CI campaign (the omp variant, seeds 1..=CI_OMP).
+const CI_OMP: u64 = 20;
 
 #[derive(Default)]
 struct Stats {
@@ -183,6 +187,9 @@ struct Opts {
     reduce_max: usize,
     /// Flags added to every compile (`--variant no-inline`: `-mllvm -ferment-no-inline`).
     extra: Vec<String>,
+    /// `--variant omp`: kernels with OpenMP constructs (compiled with `-fopenmp` through their
+    /// `// CFLAGS:` line, checked with 1, 2 and 4 threads, never under valgrind).
+    omp: bool,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -199,6 +206,7 @@ fn parse_opts(args: &[String]) -> Opts {
         found: ws.join("fuzz/found"),
         reduce_max: 2,
         extra: Vec::new(),
+        omp: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -214,7 +222,8 @@ fn parse_opts(args: &[String]) -> Opts {
             "--variant" => match v.as_str() {
                 "default" => o.extra.clear(),
                 "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
-                _ => panic!("--variant default|no-inline"),
+                "omp" => o.omp = true,
+                _ => panic!("--variant default|no-inline|omp"),
             },
             a => panic!("unknown option {a}"),
         }
@@ -260,7 +269,7 @@ fn campaign(o: &Opts) -> Stats {
                     break;
                 }
                 let seed = o.start + k;
-                let vg = o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
+                let vg = !o.omp && o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
                 let mut e = env(&work, vg, &o.extra);
                 if o.no_inline_every > 0
                     && seed.is_multiple_of(o.no_inline_every)
@@ -268,7 +277,7 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate(seed, size_for(seed));
+                let p = gen::generate_variant(seed, size_for(seed), o.omp);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -464,7 +473,11 @@ fn main() {
     match cmd {
         "show" => {
             let seed: u64 = args[1].parse().expect("show SEED");
-            print!("{}", gen::generate(seed, size_for(seed)).emit());
+            let o = parse_opts(&args[2..]);
+            print!(
+                "{}",
+                gen::generate_variant(seed, size_for(seed), o.omp).emit()
+            );
         }
         "check" => {
             // One file (a reproducer, a hand-edited program) through the same oracles.
@@ -490,7 +503,9 @@ fn main() {
                         "seeds {}..{}{}",
                         o.start,
                         o.start + o.count - 1,
-                        if o.extra.is_empty() {
+                        if o.omp {
+                            " (variant: omp)".to_string()
+                        } else if o.extra.is_empty() {
                             String::new()
                         } else {
                             format!(" (variant: {})", o.extra.join(" "))
@@ -538,6 +553,23 @@ fn main() {
                     bad = true;
                 }
             }
+            // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
+            let t3 = Instant::now();
+            let mut om = parse_opts(&args[1..]);
+            om.start = 1;
+            om.count = CI_OMP;
+            om.found = o.found.clone();
+            om.reduce_max = 0;
+            om.omp = true;
+            let so = campaign(&om);
+            print!(
+                "{}",
+                so.report(
+                    &format!("ci campaign, omp variant (seeds 1..{CI_OMP})"),
+                    t3.elapsed().as_secs_f64()
+                )
+            );
+            bad |= !so.failures.is_empty();
             let t2 = Instant::now();
             o.count = 60;
             let m = malformed_campaign(&o);

@@ -121,6 +121,11 @@ pub const MARKERS: &[(&str, &str, &str)] = &[
     ("ROUND(", "round(", "path_round("),
     ("TRUNC(", "trunc(", "path_trunc("),
     ("FMOD(", "fmod(", "path_fmod("),
+    // Single-precision round trips (`(double)(float)e`, and `(float)e` as a float operand):
+    // the recording copy records each one's input and can perturb its output, which measures
+    // how much float rounding of derivatives there may move the result (`frt_bound`).
+    ("FRT(", "(double)(float)(", "path_frt("),
+    ("FRTF(", "(float)(", "path_frt("),
 ];
 
 fn is_ident(c: char) -> bool {
@@ -156,14 +161,18 @@ pub fn plain(text: &str) -> String {
         .fold(text.to_string(), |t, (m, p, _)| replace_token(&t, m, p))
 }
 
-/// The recording copy: markers record, and every function `g` becomes `g_path`.
+/// The recording copy: markers record, every function `g` becomes `g_path`, and OpenMP pragmas
+/// are dropped (it runs serially, so the path record is deterministic).
 pub fn path_copy(text: &str, names: &[&str]) -> String {
     let t = MARKERS
         .iter()
         .fold(text.to_string(), |t, (m, _, r)| replace_token(&t, m, r));
-    names.iter().fold(t, |t, n| {
+    let t = names.iter().fold(t, |t, n| {
         replace_token(&t, &format!("{n}("), &format!("{n}_path("))
-    })
+    });
+    t.split_inclusive('\n')
+        .filter(|l| !l.trim_start().starts_with("#pragma omp"))
+        .collect()
 }
 
 impl Func {
@@ -251,6 +260,19 @@ mod tests {
         assert_eq!(
             path_copy(text, &["h0", "f"]),
             "if (path_br(a < b)) u = path_fabs(h0_path(x)) + sth0(y) + t[path_bri((int)x)];"
+        );
+    }
+
+    #[test]
+    fn the_recording_copy_drops_openmp_pragmas() {
+        let text = "  #pragma omp parallel for schedule(static)\n  for (;;) {\n#pragma omp atomic\n    a[j] += FRT(d);\n  }\n";
+        assert_eq!(
+            path_copy(text, &[]),
+            "  for (;;) {\n    a[j] += path_frt(d);\n  }\n"
+        );
+        assert_eq!(
+            plain(text),
+            "  #pragma omp parallel for schedule(static)\n  for (;;) {\n#pragma omp atomic\n    a[j] += (double)(float)(d);\n  }\n"
         );
     }
 

@@ -1,5 +1,6 @@
 //! The deterministic CI campaign: 200 generated programs (seeds 1..=200, every 5th with
-//! `-mllvm -ferment-no-inline`) at -O0 and -O2 and 60 malformed requests, through the
+//! `-mllvm -ferment-no-inline`) at -O0 and -O2, 20 OpenMP programs (the omp variant, each with 1,
+//! 2 and 4 threads) and 60 malformed requests, through the
 //! `ferment-fuzz ci` binary. Needs the release plugin (`cargo build --release -p ferment`), like
 //! the end-to-end tests.
 use std::process::Command;

@@ -98,7 +98,11 @@ pub unsafe extern "C" fn ferment_rust_run_module(
     let result = catch_unwind(AssertUnwindSafe(|| {
         let _t = timing::scope("requests and lowering (rest)");
         let outcome = frontend::run_module(module, opt_level, &options);
-        struct_params::untag(module);
+        // -flto compile step: the link-time run checks requests from other
+        // files against these tags.
+        if options.prelink == 0 {
+            struct_params::untag(module);
+        }
         outcome
     }));
     retype::forget_outer_types();

@@ -41,6 +41,15 @@ pub struct Shadows {
     /// mixed pointer (phi and select inputs, pointers stored into shadowed
     /// memory).
     own_shadows: Vec<Value>,
+    /// Phis and selects merging a pointer loaded from memory this function
+    /// did not allocate (an argument's, a global's: a caller may have stored
+    /// a pointer to constant data there as its own shadow, e.g. an
+    /// `enzyme_const` array captured by an OpenMP region or passed through a
+    /// pointer to a callee) with other pointers, and what is derived from
+    /// them. Accessed like mixed pointers (derivative memory only where the
+    /// shadow differs from the pointer), but not restricted to reads: where
+    /// every input has a shadow of its own, nothing changes.
+    maybe_own: OrderedSet,
 }
 
 /// A set of values that iterates in insertion order.
@@ -87,6 +96,13 @@ impl Shadows {
     /// being `p` itself (see `mixed`).
     pub fn is_mixed(&self, p: Value) -> bool {
         self.mixed.contains(&p)
+    }
+
+    /// Whether the shadow of `p` may be `p` itself at run time: a mixed
+    /// pointer, or one of `maybe_own`. Loads and stores through it touch
+    /// derivative memory only where the shadow differs from `p`.
+    pub fn may_be_own(&self, p: Value) -> bool {
+        self.mixed.contains(&p) || self.maybe_own.contains(&p)
     }
 
     /// The shadow of `p`, or null/undef for constant pointers.
@@ -370,6 +386,7 @@ impl Walk<'_> {
             reallocs: Vec::new(),
             mixed: OrderedSet::default(),
             own_shadows: Vec::new(),
+            maybe_own: OrderedSet::default(),
         };
         let b = Builder::new(module);
         let mut phis = Vec::new();
@@ -609,6 +626,11 @@ impl Walk<'_> {
                         Opcode::LLVMSelect => {
                             let t = s.of_or_self(&b, inst, inst.operand(1))?;
                             let e = s.of_or_self(&b, inst, inst.operand(2))?;
+                            if loaded_from_outside(inst.operand(1))
+                                || loaded_from_outside(inst.operand(2))
+                            {
+                                s.maybe_own.insert(inst);
+                            }
                             b.select(inst.operand(0), t, e)
                         }
                         Opcode::LLVMLoad => {
@@ -728,6 +750,9 @@ impl Walk<'_> {
         for (phi, sp) in phis {
             for (v, blk) in phi.incoming() {
                 let sv = s.of_or_self(&b, phi, v)?;
+                if phi.ty().is_pointer() && loaded_from_outside(v) {
+                    s.maybe_own.insert(phi);
+                }
                 sp.add_incoming(sv, blk);
             }
         }
@@ -761,6 +786,7 @@ impl Walk<'_> {
             }
         }
         check_mixed(module, types, &layout, listed, &mut s)?;
+        derive_maybe_own(&mut s);
         // Integers copied or set through a pointer that may have no shadow
         // (its shadow then being the memory itself): the shadow copy would
         // overwrite primal data, and integers carry no derivative.
@@ -1130,6 +1156,58 @@ impl Shadows {
         self.mixed.insert(merge);
         self.own_shadows.push(v);
         Ok(v)
+    }
+}
+
+/// Whether pointer `v` is (an offset or cast of) a pointer loaded from
+/// memory this function did not allocate: a caller may have stored a
+/// pointer without a shadow there, standing for its own shadow.
+fn loaded_from_outside(v: Value) -> bool {
+    let mut v = v;
+    while v.is_instruction()
+        && matches!(
+            v.opcode(),
+            Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze
+        )
+    {
+        v = v.operand(0);
+    }
+    if !(v.is_instruction() && v.opcode() == Opcode::LLVMLoad && v.ty().is_pointer()) {
+        return false;
+    }
+    let objects = ferment_activity_analysis::underlying_objects(v.operand(0));
+    objects.is_empty()
+        || objects.iter().any(|o| {
+            !(o.is_instruction()
+                && (o.opcode() == Opcode::LLVMAlloca || allocation_kind(*o).is_some()))
+        })
+}
+
+/// Extends `maybe_own` to the pointers derived from its members (GEPs,
+/// casts, phis, selects).
+fn derive_maybe_own(s: &mut Shadows) {
+    let mut work: Vec<Value> = s.maybe_own.order.clone();
+    while let Some(v) = work.pop() {
+        for u in v.users() {
+            if !u.is_instruction() || !u.ty().is_pointer() || !s.map.contains_key(&u) {
+                continue;
+            }
+            let derived = match u.opcode() {
+                Opcode::LLVMGetElementPtr => u.operand(0) == v,
+                Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect => true,
+                _ => false,
+            };
+            if derived && s.maybe_own.insert(u) {
+                work.push(u);
+            }
+        }
     }
 }
 

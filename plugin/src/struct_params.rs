@@ -92,16 +92,31 @@ fn struct_name(ty: Type) -> String {
     }
 }
 
+/// Whether clang compiles `module` for full LTO (`-flto`): it marks such a
+/// module with the flag `ThinLTO` = 0 before the pipeline runs (ThinLTO
+/// modules carry no such flag).
+pub fn full_lto(module: Module) -> bool {
+    let key = "ThinLTO";
+    // SAFETY: a live module; the key is a valid slice.
+    unsafe {
+        !llvm_sys::core::LLVMGetModuleFlag(module.0, key.as_ptr() as *const _, key.len()).is_null()
+    }
+}
+
 /// Records, on every function defined in `module`, the parameters clang
 /// stores into one struct-typed stack slot in the entry block (the pieces
 /// of a struct the C ABI split). Returns whether it added any attribute.
 pub fn tag(module: Module) -> bool {
     let mut changed = false;
     let functions = module.functions();
-    // Only a module with requests needs them (and others stay unchanged).
-    if !functions
-        .iter()
-        .any(|f| f.is_declaration() && f.name().contains("__enzyme_"))
+    // Only a module with requests needs them (and others stay unchanged),
+    // or an -flto compile: the link-time run may differentiate its functions
+    // for requests in other files, and by then optimization has removed the
+    // stores this reads (the tags travel in the bitcode).
+    if !full_lto(module)
+        && !functions
+            .iter()
+            .any(|f| f.is_declaration() && f.name().contains("__enzyme_"))
     {
         return false;
     }
@@ -160,7 +175,8 @@ pub fn tag(module: Module) -> bool {
     changed
 }
 
-/// Removes what [`tag`] added, once the module's requests are lowered.
+/// Removes what [`tag`] added, once the module's requests are lowered (not
+/// in the compile step of an -flto build: see [`tag`]).
 pub fn untag(module: Module) {
     for f in module.functions() {
         if f.string_attribute(ATTRIBUTE).is_some() {

@@ -805,7 +805,7 @@ impl<'k> TangentSweep<'k> {
         Ok(match op {
             Opcode::LLVMLoad => {
                 let p = inst.operand(0);
-                let mixed = self.is_mixed(p);
+                let mixed = self.shadows.first().is_some_and(|s| s.may_be_own(p));
                 self.per_lane(|lane| match self.memory_shadow(p, lane) {
                     Some(sp) => {
                         let t = b.load_like(inst.ty(), sp, inst);

@@ -27,7 +27,7 @@ impl ReverseSweep<'_, '_, '_> {
     /// into constant memory, and the adjoint goes to a scratch slot nothing
     /// reads.
     pub(super) fn derivative_address(&mut self, p: Value, sp: Value, ty: Type) -> Value {
-        if !self.first_shadows().is_some_and(|s| s.is_mixed(p)) {
+        if !self.first_shadows().is_some_and(|s| s.may_be_own(p)) {
             return sp;
         }
         let pp = self.primal(p);
@@ -71,7 +71,7 @@ impl ReverseSweep<'_, '_, '_> {
                     };
                     let mixed = self
                         .first_shadows()
-                        .is_some_and(|s| s.is_mixed(inst.operand(0)));
+                        .is_some_and(|s| s.may_be_own(inst.operand(0)));
                     let sp = self.derivative_address(inst.operand(0), sp, inst.ty());
                     if self.shared_between_threads(inst) || self.shared_in_parallel(inst.operand(0))
                     {
@@ -103,7 +103,7 @@ impl ReverseSweep<'_, '_, '_> {
                     // wrote; that memory's earlier contents had no effect.
                     let dv = self.b.load_like(v.ty(), sp, inst);
                     let st = self.b.store_like(self.b.zero(v.ty()), sp, inst);
-                    if !self.first_shadows().is_some_and(|s| s.is_mixed(p)) {
+                    if !self.first_shadows().is_some_and(|s| s.may_be_own(p)) {
                         dv.set_alias_scope(tape::SHADOW_SCOPE, true);
                         st.set_alias_scope(tape::SHADOW_SCOPE, true);
                     }
