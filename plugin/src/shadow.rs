@@ -972,7 +972,11 @@ fn callee_arguments(
                     a.describe()
                 ),
             )
-            .hint("pass the constant data with enzyme_dup and a (zeroed) shadow, or compile with optimization (-O1 or higher) so that the call is inlined");
+            .hint(if crate::openmp::is_parallel_region(callee) {
+                "an OpenMP region reads the constant pointer through its shared variable: list it as firstprivate in the parallel construct (firstprivate(p)), or pass the constant data with enzyme_dup and a (zeroed) shadow"
+            } else {
+                "pass the constant data with enzyme_dup and a (zeroed) shadow, or compile with optimization (-O1 or higher) so that the call is inlined"
+            });
             out.push(CalleeArgument {
                 callee,
                 index,
