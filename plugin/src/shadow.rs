@@ -1086,12 +1086,43 @@ fn reads_floats_behind(f: Value, k: usize, depth: u32) -> bool {
             }
         }
     }
-    // The data: any use but a comparison counts as a read.
-    data.iter().any(|d| {
-        d.users()
-            .iter()
-            .any(|u| !(u.is_instruction() && u.opcode() == Opcode::LLVMICmp))
-    })
+    // The data: any use but a comparison counts as a read, except that
+    // accesses through a select or phi merging it are checked at run time
+    // (`Shadows::maybe_own`: derivative memory only where the shadow differs
+    // from the pointer).
+    data.iter().any(|&d| data_is_read(d))
+}
+
+/// Whether pointer `d`, loaded from memory whose shadow may hold `d` itself,
+/// is read other than through a select or phi (which get the run-time
+/// check), compared, or loaded from for a comparison only, through GEPs and
+/// casts.
+fn data_is_read(d: Value) -> bool {
+    let mut work = vec![d];
+    let mut seen = HashSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            if !u.is_instruction() {
+                return true;
+            }
+            match u.opcode() {
+                Opcode::LLVMICmp | Opcode::LLVMSelect | Opcode::LLVMPHI => {}
+                Opcode::LLVMGetElementPtr if u.operand(0) == v => work.push(u),
+                Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => work.push(u),
+                // A value only compared carries no derivative (`c[i] < s`).
+                Opcode::LLVMLoad
+                    if u.users().iter().all(|w| {
+                        w.is_instruction()
+                            && matches!(w.opcode(), Opcode::LLVMFCmp | Opcode::LLVMICmp)
+                    }) => {}
+                _ => return true,
+            }
+        }
+    }
+    false
 }
 
 /// The objects `p` may point into, each with the constant byte offset of

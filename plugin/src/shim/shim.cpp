@@ -101,11 +101,13 @@ cl::opt<bool> OptNoRotate(
     "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
              "shadow elements as read-modify-writes of memory (ablation)"));
-cl::opt<bool> OptNoRotateChecks(
-    "ferment-no-rotate-checks", cl::init(false), cl::Hidden,
-    cl::desc("ferment: rotate a reverse loop's neighbour accumulations only "
-             "where alias analysis proves them apart from the loop's other "
-             "accesses, not behind a run-time test of the address ranges"));
+cl::opt<bool> OptRotateChecks(
+    "ferment-rotate-checks", cl::init(false), cl::Hidden,
+    cl::desc("ferment: also rotate a reverse loop's neighbour accumulations "
+             "that alias analysis cannot prove apart from the loop's other "
+             "accesses, behind a run-time test of the address ranges "
+             "(experimental: its output is not yet deterministic from one "
+             "compile to the next)"));
 cl::opt<bool> OptUnrollRuntime(
     "ferment-unroll-runtime", cl::init(false), cl::Hidden,
     cl::desc("ferment: let the host runtime-unroll a derivative's loops "
@@ -1774,7 +1776,8 @@ extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
 // access cover over the whole loop (affine addresses, the trip count known
 // on entry) are compared in the preheader, and the rotated loop runs only
 // when they are disjoint, the loop as it was otherwise
-// (`-ferment-no-rotate-checks` turns this off).
+// (only with `-ferment-rotate-checks`: off by default while its output
+// varies from one compile to the next).
 namespace {
 struct RotOpt {
   Value *Cond; // null: unconditional
@@ -2276,7 +2279,7 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
             !rotDistinctObjects(St->getPointerOperand(),
                                 getLoadStorePointerOperand(&I), TLI)) {
           // Apart at run time, if both sides' ranges are known.
-          if (OptNoRotateChecks || !rotRangeOf(&I, L, SE, DL) ||
+          if (!OptRotateChecks || !rotRangeOf(&I, L, SE, DL) ||
               FF.Overlaps.size() >= 8)
             FF.Ok = false;
           else
