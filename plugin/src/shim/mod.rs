@@ -209,7 +209,7 @@ pub fn keep_loop_rolled(latch_branch: Value) {
 /// Tells the host not to runtime-unroll the innermost loops of `f` that
 /// store tape rows (loop metadata `llvm.loop.unroll.runtime.disable` on
 /// each innermost loop holding a store in the tape's alias scope;
-/// `-ferment-unroll-runtime` keeps the host's default): such a scalar loop
+/// only with `-ferment-no-unroll-runtime`; off by default): such a scalar loop
 /// would otherwise be copied 2-8 times behind a remainder loop, code the
 /// host then optimizes and compiles for no measured speed. The other loops
 /// keep the host's treatment. Returns how many loops it marked.
