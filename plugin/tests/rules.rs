@@ -230,6 +230,7 @@ fn build<'c>(
                 want,
                 result: &result,
                 companion: None,
+                result_free: &|| false,
             };
             let partials = (rule.partials)(&site);
             // No partial: the rule says the derivative is zero.
