@@ -2009,11 +2009,7 @@ pub fn reverse_runtime_call(
             true
         }
         "ferment.omp.ordered" => {
-            let counter = call.call_args()[2];
-            let t = ticket(call);
-            let st = b.store(t, counter);
-            b.set_alignment(st, 8);
-            b.make_atomic(st, false);
+            hand_back_turn(b, call.call_args()[2], ticket(call));
             true
         }
         "ferment.omp.unset_lock" => {
@@ -2024,11 +2020,7 @@ pub fn reverse_runtime_call(
             true
         }
         "ferment.omp.set_lock" => {
-            let counter = call.call_args()[1];
-            let t = ticket(call);
-            let st = b.store(t, counter);
-            b.set_alignment(st, 8);
-            b.make_atomic(st, false);
+            hand_back_turn(b, call.call_args()[1], ticket(call));
             true
         }
         "ferment.omp.test_lock" | "ferment.omp.set_nest_lock" | "ferment.omp.test_nest_lock" => {
@@ -2048,15 +2040,21 @@ pub fn reverse_runtime_call(
             true
         }
         "ferment.omp.critical" => {
-            let counter = call.call_args()[3];
-            let t = ticket(call);
-            let st = b.store(t, counter);
-            b.set_alignment(st, 8);
-            b.make_atomic(st, false);
+            hand_back_turn(b, call.call_args()[3], ticket(call));
             true
         }
         _ => false,
     }
+}
+
+/// The reverse of taking a turn (entering a critical section or an ordered
+/// block, setting a lock): the ticket the forward sweep took is stored into
+/// its counter, atomically, for the threads waiting on that counter in the
+/// reverse sweep.
+fn hand_back_turn(b: &Builder, counter: Value, t: Value) {
+    let st = b.store(t, counter);
+    b.set_alignment(st, 8);
+    b.make_atomic(st, false);
 }
 
 /// The ticket counter behind a ticket value (a `ferment.omp.critical` call,
