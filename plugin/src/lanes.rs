@@ -258,13 +258,15 @@ impl LoopBody {
 
     /// Users of a flipped `i` that need it in memory order.
     fn order_users(&self, i: Value, flip: &HashSet<Value>) -> Vec<Value> {
-        let mut out: Vec<Value> = i
-            .users()
-            .into_iter()
-            .filter(|u| !flip.contains(u) && !self.is_shuffle(*u))
-            .collect();
-        out.sort();
-        out.dedup();
+        // In use-list order, not by address: the rewrite inserts exit phis
+        // in this order, and the output may not depend on where LLVM
+        // allocated the users.
+        let mut out: Vec<Value> = Vec::new();
+        for u in i.users() {
+            if !flip.contains(&u) && !self.is_shuffle(u) && !out.contains(&u) {
+                out.push(u);
+            }
+        }
         out
     }
 
@@ -343,13 +345,19 @@ impl LoopBody {
                 }
             }
         }
-        let mut groups: HashMap<usize, Vec<Value>> = HashMap::new();
+        // In block order of each group's first instruction (the greedy
+        // search visits groups in this order; addresses would make the
+        // result vary between compiles).
+        let mut slot: Vec<Option<usize>> = vec![None; self.lane_wise.len()];
+        let mut out: Vec<Vec<Value>> = Vec::new();
         for (k, &i) in self.lane_wise.iter().enumerate() {
             let r = root(&mut parent, k);
-            groups.entry(r).or_default().push(i);
+            let g = *slot[r].get_or_insert_with(|| {
+                out.push(Vec::new());
+                out.len() - 1
+            });
+            out[g].push(i);
         }
-        let mut out: Vec<Vec<Value>> = groups.into_values().collect();
-        out.sort_by_key(|g| g[0]);
         out
     }
 

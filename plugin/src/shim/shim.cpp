@@ -102,12 +102,16 @@ cl::opt<bool> OptNoRotate(
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
              "shadow elements as read-modify-writes of memory (ablation)"));
 cl::opt<bool> OptRotateChecks(
-    "ferment-rotate-checks", cl::init(false), cl::Hidden,
+    "ferment-rotate-checks", cl::init(true), cl::Hidden,
     cl::desc("ferment: also rotate a reverse loop's neighbour accumulations "
              "that alias analysis cannot prove apart from the loop's other "
-             "accesses, behind a run-time test of the address ranges "
-             "(experimental: its output is not yet deterministic from one "
-             "compile to the next)"));
+             "accesses, behind a run-time test of the address ranges (on by "
+             "default; =false or -ferment-no-rotate-checks turns it off)"));
+cl::opt<bool> OptNoRotateChecks(
+    "ferment-no-rotate-checks", cl::init(false), cl::Hidden,
+    cl::desc("ferment: rotate only neighbour accumulations that alias "
+             "analysis proves apart, never behind a run-time test "
+             "(ablation)"));
 cl::opt<bool> OptNoUnrollRuntime(
     "ferment-no-unroll-runtime", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep the host from runtime-unrolling a derivative's "
@@ -1776,8 +1780,7 @@ extern "C" int ferment_demangle(const char *Name, char *Out, size_t OutLen) {
 // access cover over the whole loop (affine addresses, the trip count known
 // on entry) are compared in the preheader, and the rotated loop runs only
 // when they are disjoint, the loop as it was otherwise
-// (only with `-ferment-rotate-checks`: off by default while its output
-// varies from one compile to the next).
+// (`-ferment-no-rotate-checks` turns this off).
 namespace {
 struct RotOpt {
   Value *Cond; // null: unconditional
@@ -2279,7 +2282,8 @@ static bool rotAnalyze(Loop *L, ScalarEvolution &SE, AAResults &AA,
             !rotDistinctObjects(St->getPointerOperand(),
                                 getLoadStorePointerOperand(&I), TLI)) {
           // Apart at run time, if both sides' ranges are known.
-          if (!OptRotateChecks || !rotRangeOf(&I, L, SE, DL) ||
+          if (!OptRotateChecks || OptNoRotateChecks ||
+              !rotRangeOf(&I, L, SE, DL) ||
               FF.Overlaps.size() >= 8)
             FF.Ok = false;
           else
