@@ -91,6 +91,11 @@ impl Tape {
     /// outer iteration). Otherwise the header doubles the buffer when full.
     pub fn install_growth(&mut self, loops: &Loops, fwd_fn: Value) {
         self.install_snapshots(loops, fwd_fn);
+        self.install_carried_starts();
+        self.install_row_growth(loops, fwd_fn);
+    }
+
+    fn install_row_growth(&mut self, loops: &Loops, fwd_fn: Value) {
         let order: Vec<LoopId> = self
             .loop_order()
             .into_iter()

@@ -96,6 +96,22 @@ enum Slot {
     Buffer { lp: LoopId, off: u64, ty: Type },
 }
 
+/// A header phi `phi = [first, preheader], [prev, latch]` of loop `lp` that
+/// the reverse sweep reads as field `off` of the previous row: the forward
+/// sweep stores `prev` there in every iteration and `first` into the row
+/// before each instance's first (see [`Tape::carried_field`]).
+struct CarriedField {
+    lp: LoopId,
+    phi: Value,
+    off: u64,
+    ty: Type,
+    /// The block entering the loop (the phi's incoming block from outside,
+    /// as it was before any growth check split a block) and the value the
+    /// phi takes there.
+    preheader: Block,
+    first: Value,
+}
+
 /// GPU: bytes of per-thread local memory for each loop's first tape rows.
 const GPU_LOCAL_TAPE_BYTES: u64 = 1024;
 
@@ -103,6 +119,12 @@ const GPU_LOCAL_TAPE_BYTES: u64 = 1024;
 struct LoopTape {
     /// The forward sweep's header execution counter.
     cnt_fwd: Value,
+    /// The store giving the counter its start value at function entry: 0,
+    /// or 1 once a carried value is read from the previous row (row 0 is
+    /// then never an iteration's, so row `r - 1` always exists).
+    cnt_init: Value,
+    /// Whether the rows start at 1 (see `cnt_init`).
+    padded: bool,
     /// The reverse sweep's copy of the header's execution counter (the
     /// forward sweep counts up in a slot), counting down (the frame stays
     /// intact, so a kept tape can be reversed again).
@@ -152,6 +174,9 @@ pub struct Tape {
     /// exit edge or a `ret` inside it backwards): the instruction before
     /// which that instance's base is read.
     instance_entries: Vec<(LoopId, Value)>,
+    /// Carried header phis read from the previous row (see
+    /// [`Tape::carried_field`]), in creation order.
+    carried: Vec<CarriedField>,
     rereads: Option<Rereads>,
     /// Combined shape: pointer loads of the forward sweep from shadow memory,
     /// each with the primal load it shadows (see [`Tape::set_shadow_loads`]).
@@ -351,6 +376,7 @@ impl Tape {
             row_ops: Default::default(),
             recomputed: hashbrown::HashSet::new(),
             bases: HashMap::new(),
+            carried: Vec::new(),
             instance_entries: Vec::new(),
             rereads: None,
             shadow_loads: HashMap::new(),
@@ -451,7 +477,8 @@ impl Tape {
         if !self.loops.contains_key(&lp) {
             let i64t = self.i64();
             let zero = self.frame.fwd_entry.const_int(i64t, 0);
-            let cnt = self.slot(i64t, "tape.cnt", Some(zero));
+            let cnt = self.slot(i64t, "tape.cnt", None);
+            let cnt_init = self.frame.fwd_entry.store(zero, cnt.fwd);
             // The reverse sweep's position: a local of the reverse function
             // in split mode (the forward sweep never reads it).
             let ridx = match &self.frame.rev_entry {
@@ -487,6 +514,8 @@ impl Tape {
                 lp,
                 LoopTape {
                     cnt_fwd: cnt.fwd,
+                    cnt_init,
+                    padded: false,
                     rcnt,
                     ridx,
                     cap,
@@ -539,6 +568,78 @@ impl Tape {
         }
     }
 
+    /// The row field holding carried phi `phi` of `lp` (created on first
+    /// use): `prev` stored in every iteration — a field of its own, not
+    /// `prev`'s cache, whose entry in the row before an instance may be
+    /// its last iteration's own value — and, at each instance's entry,
+    /// the start value stored into the row before its first
+    /// ([`Tape::install_carried_starts`]). That row exists: the rows start
+    /// at 1 ([`Tape::pad_rows`]) and an entry reserves up to it.
+    fn carried_field(
+        &mut self,
+        loops: &Loops,
+        lp: LoopId,
+        phi: Value,
+        prev: Value,
+        (preheader, first): (Block, Value),
+    ) -> u64 {
+        if let Some(c) = self.carried.iter().find(|c| c.phi == phi) {
+            return c.off;
+        }
+        let off = self.row_field_of(loops, prev, lp);
+        self.pad_rows(lp);
+        self.carried.push(CarriedField {
+            lp,
+            phi,
+            off,
+            ty: phi.ty(),
+            preheader,
+            first,
+        });
+        off
+    }
+
+    /// Forward sweep, before the row growth checks (which split blocks, so
+    /// that loop membership of the blocks no longer tells the preheader
+    /// edge): at the end of the block entering each loop with carried
+    /// fields, room for the row before the instance's first (`need = cnt`,
+    /// no rows of its own) and the start value there.
+    pub(super) fn install_carried_starts(&mut self) {
+        let i64t = self.i64();
+        let ptr_ty = Type::ptr(self.module.context());
+        let g = Builder::new(self.module);
+        for c in std::mem::take(&mut self.carried) {
+            // the branch into the loop: the growth check splits the block,
+            // and the branch moves to the tail
+            let enter = c.preheader.terminator().expect("preheader terminator");
+            self.reserve_at(&g, c.lp, c.preheader, g.const_int(i64t, 0));
+            let lt = &self.loops[&c.lp];
+            g.before(enter);
+            let cnt = g.load(i64t, lt.cnt_fwd);
+            let row = g.sub_int(cnt, g.const_int(i64t, 1));
+            let base = g.load(ptr_ty, lt.buf.expect("loop tape buffer").fwd);
+            let (at, stride) = row_field(&g, base, row, c.off);
+            stride.set_operand(1, g.const_int(i64t, lt.stride() as i64));
+            let st = g.store(c.first, at);
+            g.set_alignment(st, field_align(self.module, c.ty) as u32);
+            self.row_ops.borrow_mut().push(st);
+        }
+    }
+
+    /// Starts `lp`'s rows at 1: the forward counter's entry value becomes 1
+    /// (the reservations count from the counter, so they take the padding
+    /// row along; the reverse sweep walks the same indices down to 1).
+    fn pad_rows(&mut self, lp: LoopId) {
+        let i64t = self.i64();
+        let one = self.frame.fwd_entry.const_int(i64t, 1);
+        if let Some(lt) = self.loops.get_mut(&lp) {
+            if !lt.padded {
+                lt.cnt_init.set_operand(0, one);
+                lt.padded = true;
+            }
+        }
+    }
+
     /// Field `off` (of type `ty`) of `lp`'s tape row `row(b, r)`, where `r`
     /// is the row the reverse sweep is in.
     fn read_row(
@@ -579,6 +680,14 @@ impl Tape {
             self.slots.insert(v, Slot::Scalar(s));
             return;
         };
+        let off = self.row_field_of(loops, v, lp);
+        self.slots.insert(v, Slot::Buffer { lp, off, ty });
+    }
+
+    /// A new field of `lp`'s rows that the forward sweep fills with `v` in
+    /// every iteration; its offset.
+    fn row_field_of(&mut self, loops: &Loops, v: Value, lp: LoopId) -> u64 {
+        let ty = v.ty();
         let ptr_ty = Type::ptr(self.module.context());
         let idx = self.loop_tape(loops, lp).idx;
         if self.loops[&lp].buf.is_none() {
@@ -616,7 +725,7 @@ impl Tape {
                 describe_loop(loops, lp)
             )
         });
-        self.slots.insert(v, Slot::Buffer { lp, off, ty });
+        off
     }
 
     /// Positions the saver right after `v` (after the counter prologue for a
@@ -801,8 +910,21 @@ impl Tape {
                 first,
                 prev,
             } => {
-                let k = self.iteration(loops, b, lp, preheader);
                 let i64t = self.i64();
+                if !crate::gpu::is_gpu(self.module) {
+                    // Row r - 1 holds the previous iteration's `prev`, and
+                    // the row before an instance's first holds `first`: one
+                    // read at a consecutive address, no test of the
+                    // iteration (a `select` there costs a compare and a
+                    // blend per cell in a vectorized reverse loop).
+                    let off = self.carried_field(loops, lp, v, prev, (preheader, first));
+                    return self.read_row(b, lp, off, v.ty(), |b, r| {
+                        b.sub_int(r, b.const_int(i64t, 1))
+                    });
+                }
+                // GPU (local rows of an exact count): row r - 1, or row r
+                // itself on the first iteration, whose value is not used.
+                let k = self.iteration(loops, b, lp, preheader);
                 let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
                 if !self.slots.contains_key(&prev) {
                     self.create_slot(loops, prev, Some(lp));
@@ -810,8 +932,6 @@ impl Tape {
                 let Slot::Buffer { off, ty, .. } = self.slots[&prev] else {
                     unreachable!("a value of a loop is taped in the loop's rows");
                 };
-                // Row r - 1 holds the previous iteration (row r itself on
-                // the first iteration, whose value is not used).
                 let earlier = self.read_row(b, lp, off, ty, |b, r| {
                     b.select(is_first, r, b.sub_int(r, b.const_int(i64t, 1)))
                 });

@@ -988,8 +988,9 @@ pub(super) enum Induction {
     },
     /// `phi [first, preheader], [w, latch]` where `w` is a load or call of
     /// the loop itself (a value carried to the next iteration, as loop
-    /// rotation leaves `x[i]` after reading `x[i + 1]`): `first` on the
-    /// first iteration, else `w`'s tape field in the previous row.
+    /// rotation leaves `x[i]` after reading `x[i + 1]`): a field of the
+    /// previous row, holding `w` (or, in the row before an instance's
+    /// first iteration, `first`: `Tape::carried_field`).
     Carried {
         lp: LoopId,
         preheader: Block,
