@@ -207,12 +207,13 @@ pub fn keep_loop_rolled(latch_branch: Value) {
 }
 
 /// Tells the host not to runtime-unroll the innermost loops of `f` that
-/// store tape rows (loop metadata `llvm.loop.unroll.runtime.disable` on
-/// each innermost loop holding a store in the tape's alias scope;
-/// only with `-ferment-no-unroll-runtime`; off by default): such a scalar loop
-/// would otherwise be copied 2-8 times behind a remainder loop, code the
-/// host then optimizes and compiles for no measured speed. The other loops
-/// keep the host's treatment. Returns how many loops it marked.
+/// call a library function (`exp`, `log`... also as intrinsics; not with
+/// `-ferment-unroll-calls`) and, only with `-ferment-no-unroll-runtime`
+/// (off by default), those that store tape rows (loop metadata
+/// `llvm.loop.unroll.runtime.disable` on each such innermost loop): such a
+/// scalar loop would otherwise be copied 2-8 times behind a remainder loop,
+/// code the host then optimizes and compiles for no measured speed. The
+/// other loops keep the host's treatment. Returns how many loops it marked.
 pub fn no_runtime_unroll(f: Value) -> u32 {
     unsafe { ferment_no_runtime_unroll(f.0) }
 }

@@ -117,6 +117,12 @@ cl::opt<bool> OptNoUnrollRuntime(
     cl::desc("ferment: keep the host from runtime-unrolling a derivative's "
              "innermost loops that store tape rows (less code to compile; "
              "off by default: kmeans_hvp's gradient ran 6% slower)"));
+cl::opt<bool> OptUnrollCalls(
+    "ferment-unroll-calls", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the host runtime-unroll a derivative's innermost "
+             "loops that call a library function (exp, log, pow...) as it "
+             "does the primal's (ablation: more code to compile, no measured "
+             "speed)"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1127,17 +1133,71 @@ extern "C" unsigned ferment_sink_stores(LLVMValueRef FV) {
   return Moved;
 }
 
+// A call that code generation emits as a call: to a library function, or
+// to an intrinsic lowered to one (llvm.exp, llvm.pow, ...; `frem` is a call
+// of fmod). The host's unroller counts such an intrinsic as cheap, so a
+// scalar loop around `exp(x[i])` is copied 2-8 times behind a remainder
+// loop, although the call (tens of cycles) hides the loop overhead that
+// unrolling saves.
+static bool callsLibrary(const BasicBlock *BB) {
+  for (const Instruction &I : *BB) {
+    if (I.getOpcode() == Instruction::FRem)
+      return true;
+    auto *CB = dyn_cast<CallBase>(&I);
+    if (!CB)
+      continue;
+    const Function *Callee = CB->getCalledFunction();
+    if (!Callee || !Callee->isIntrinsic()) {
+      // Only a library's (the unroller counts sin, pow... as cheap); it
+      // leaves loops with other calls alone anyway.
+      if (Callee && Callee->isDeclaration())
+        return true;
+      continue;
+    }
+    switch (Callee->getIntrinsicID()) {
+    case Intrinsic::exp:
+    case Intrinsic::exp2:
+    case Intrinsic::exp10:
+    case Intrinsic::log:
+    case Intrinsic::log2:
+    case Intrinsic::log10:
+    case Intrinsic::pow:
+    case Intrinsic::powi:
+    case Intrinsic::sin:
+    case Intrinsic::cos:
+    case Intrinsic::sincos:
+    case Intrinsic::tan:
+    case Intrinsic::asin:
+    case Intrinsic::acos:
+    case Intrinsic::atan:
+    case Intrinsic::atan2:
+    case Intrinsic::sinh:
+    case Intrinsic::cosh:
+    case Intrinsic::tanh:
+    case Intrinsic::ldexp:
+    case Intrinsic::frexp:
+    case Intrinsic::modf:
+      return true;
+    default:
+      break;
+    }
+  }
+  return false;
+}
+
 // Adds `llvm.loop.unroll.runtime.disable` to every innermost loop of F
-// that stores into a loop tape row (alias scope `ferment.tape`), keeping
-// the rest of each loop ID, only with -ferment-no-unroll-runtime. The host's
-// unroller would otherwise copy each such scalar loop 2-8 times behind a
-// remainder loop, for no measured speed. The other loops keep the host's
-// treatment: runtime-unrolled, kmeans' forward distance loop of 16
-// iterations ran 1.4x faster, particles' reverse pair loop 4% faster, and
-// gmm's outer loops around a vectorized inner loop 3%. Returns how many
-// loops it marked.
+// that calls a library function (`callsLibrary`; not with
+// -ferment-unroll-calls), and with -ferment-no-unroll-runtime also to those
+// that store into a loop tape row (alias scope `ferment.tape`), keeping the
+// rest of each loop ID. The host's unroller would otherwise copy each such
+// scalar loop 2-8 times behind a remainder loop: code to compile, for no
+// speed where each iteration calls `exp`, and for no measured speed in the
+// tape loops. The other loops keep the host's treatment: runtime-unrolled,
+// kmeans' forward distance loop of 16 iterations ran 1.4x faster,
+// particles' reverse pair loop 4% faster, and gmm's outer loops around a
+// vectorized inner loop 3%. Returns how many loops it marked.
 extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
-  if (!OptNoUnrollRuntime)
+  if (!OptNoUnrollRuntime && OptUnrollCalls)
     return 0;
   Function &F = *unwrap<Function>(FV);
   LLVMContext &C = F.getContext();
@@ -1157,16 +1217,19 @@ extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
     }
     return false;
   };
+  auto Keep = [&](const BasicBlock *BB) {
+    return (OptNoUnrollRuntime && Tapes(BB)) || (!OptUnrollCalls && callsLibrary(BB));
+  };
   bool Any = false;
   for (const BasicBlock &BB : F)
-    Any |= Tapes(&BB);
+    Any |= Keep(&BB);
   if (!Any)
     return 0;
   DominatorTree DT(F);
   LoopInfo LI(DT);
   unsigned Marked = 0;
   for (Loop *L : LI.getLoopsInPreorder()) {
-    if (!L->getLoopLatch() || !L->isInnermost() || llvm::none_of(L->blocks(), Tapes))
+    if (!L->getLoopLatch() || !L->isInnermost() || llvm::none_of(L->blocks(), Keep))
       continue;
     SmallVector<Metadata *, 4> Ops{nullptr};
     bool Has = false;
