@@ -1,5 +1,5 @@
 // CFLAGS: -fopenmp
-// EXPECT-ERROR: error_atomic_update.c:15:
+// EXPECT-ERROR: error_atomic_update.c:16:
 // EXPECT-ERROR: cannot differentiate an atomic update of an active floating-point variable other than x += v
 // A C11 atomic update of a double outside OpenMP regions other than += / -= (a compare-and-swap
 // loop ferment does not turn into a critical section there: no OpenMP runtime is involved);
