@@ -718,3 +718,16 @@ pub fn arg_types(types: &ferment_type_analysis::FunctionTypes, args: &[Value]) -
         out
     }
 }
+
+/// The parameters of `f` (a derivative's copy of `key.function`: its first
+/// parameters are the primal ones) that may stand for their own shadows or
+/// point to memory holding such pointers, with their bits
+/// (`DerivativeKey::own_shadow_args`).
+pub fn own_shadow_params(key: &DerivativeKey, params: &[Value]) -> Vec<(Value, u8)> {
+    key.own_shadow_args
+        .iter()
+        .zip(params)
+        .filter(|(own, _)| **own != 0)
+        .map(|(own, p)| (*p, *own))
+        .collect()
+}

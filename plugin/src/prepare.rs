@@ -136,6 +136,7 @@ pub fn canonical_copy(
     crate::inline_asm::lower_idioms(clone);
     crate::inline_asm::lower_horizontal_ops(clone);
     crate::retype::retype_reinterpreted_memory(clone);
+    atomic_float_updates(clone);
     crate::openmp::canonicalize(clone)?;
     extrema_as_selects(clone);
     bump_iteration_counts(clone);
@@ -810,4 +811,252 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
     }
     shim::no_runtime_unroll(f);
     Ok(())
+}
+
+/// What a compare-and-swap loop adds to the float it updates.
+enum CasAddend {
+    /// `old + v` (or `v + old`).
+    Add(Value),
+    /// `old - v`.
+    Sub(Value),
+    /// `llvm.fmuladd(a, b, old)`: `old + a * b`, fused or not (the
+    /// intrinsic lets the code generator choose).
+    MulAdd(Value, Value),
+}
+
+/// A C11 `_Atomic double` compound update (`x += v`, `x -= v`) or an
+/// `omp atomic` that clang writes as a compare-and-swap loop on the float's
+/// bits: `old = phi [init, pre], [bits(prev), loop]; new = old + v;
+/// cmpxchg p, bits(old), bits(new); br ok, exit, loop`, with `v` computed
+/// before the loop. The loop is an atomic `x += v` in every execution
+/// (it retries until no other thread wrote in between), so it becomes
+/// `atomicrmw fadd p, v`, which the generators differentiate (the adjoint
+/// of `v` is the adjoint of `x`; other updates, `x *= v`, stay refused).
+/// Returns the number of loops rewritten.
+fn atomic_float_updates(f: Value) -> usize {
+    let module = f.global_parent();
+    let b = ferment_ir::Builder::new(module);
+    let mut n = 0;
+    for cx in f.instructions() {
+        if cx.opcode() != Opcode::LLVMAtomicCmpXchg {
+            continue;
+        }
+        let Some((pre, exit, old, new, addend)) = cas_float_update(cx) else {
+            continue;
+        };
+        let lp = cx.parent();
+        let ptr = cx.operand(0);
+        let ordering = unsafe { llvm_sys::core::LLVMGetCmpXchgSuccessOrdering(cx.0) };
+        let pre_term = pre.terminator().expect("terminator");
+        b.before(pre_term);
+        b.set_debug_loc_from(cx);
+        let v = match addend {
+            CasAddend::Add(v) => v,
+            CasAddend::Sub(v) => b.fneg(v),
+            CasAddend::MulAdd(x, y) => b.fmul(x, y),
+        };
+        let rmw = b.atomic_fadd(ptr, v);
+        unsafe {
+            llvm_sys::core::LLVMSetOrdering(rmw.0, ordering);
+            llvm_sys::core::LLVMSetAlignment(rmw.0, llvm_sys::core::LLVMGetAlignment(cx.0));
+        }
+        let updated = b.fadd(rmw, v);
+        // The loop's results after it: the old and new values of the
+        // successful exchange.
+        let map = |x: Value| {
+            if x == old {
+                rmw
+            } else if x == new {
+                updated
+            } else {
+                x
+            }
+        };
+        for phi in exit.phis() {
+            if !phi.incoming().iter().any(|(_, blk)| *blk == lp) {
+                continue;
+            }
+            b.before(phi);
+            let np = b.phi(phi.ty(), "atomic.result");
+            for (x, blk) in phi.incoming() {
+                if blk == lp {
+                    np.add_incoming(map(x), pre);
+                } else {
+                    np.add_incoming(x, blk);
+                }
+            }
+            phi.replace_all_uses_with(np);
+            phi.erase();
+        }
+        for x in [old, new] {
+            for u in x.users() {
+                if u.is_instruction() && u.parent() != lp {
+                    for (k, o) in u.operands().into_iter().enumerate() {
+                        if o == x {
+                            u.set_operand(k, map(x));
+                        }
+                    }
+                }
+            }
+        }
+        let succ = pre_term
+            .successors()
+            .iter()
+            .position(|s| *s == lp)
+            .expect("the loop follows its preheader");
+        pre_term.set_successor(succ as u32, exit);
+        for inst in lp.instructions().into_iter().rev() {
+            if !inst.ty().is_void() {
+                inst.replace_all_uses_with(b.poison(inst.ty()));
+            }
+            inst.erase();
+        }
+        unsafe { llvm_sys::core::LLVMDeleteBasicBlock(lp.0) };
+        if updated.users().is_empty() {
+            updated.erase();
+        }
+        n += 1;
+    }
+    n
+}
+
+/// The parts of the compare-and-swap loop around `cx` (see
+/// [`atomic_float_updates`]): its preheader, its exit, the old and new
+/// float values and what is added, or None where `cx` is anything else.
+fn cas_float_update(
+    cx: Value,
+) -> Option<(
+    ferment_ir::Block,
+    ferment_ir::Block,
+    Value,
+    Value,
+    CasAddend,
+)> {
+    let lp = cx.parent();
+    let bits_of = |v: Value| {
+        (v.is_instruction() && v.opcode() == Opcode::LLVMBitCast && v.parent() == lp)
+            .then(|| v.operand(0))
+            .filter(|x| x.ty().is_float())
+    };
+    let old = bits_of(cx.operand(1))?;
+    let new = bits_of(cx.operand(2))?;
+    if !(old.is_instruction() && old.opcode() == Opcode::LLVMPHI && old.parent() == lp) {
+        return None;
+    }
+    let outside = |v: Value| !(v.is_instruction() && v.parent() == lp) && v != old;
+    let addend = match new.opcode() {
+        _ if !new.is_instruction() || new.parent() != lp => return None,
+        Opcode::LLVMFAdd if new.operand(0) == old && outside(new.operand(1)) => {
+            CasAddend::Add(new.operand(1))
+        }
+        Opcode::LLVMFAdd if new.operand(1) == old && outside(new.operand(0)) => {
+            CasAddend::Add(new.operand(0))
+        }
+        Opcode::LLVMFSub if new.operand(0) == old && outside(new.operand(1)) => {
+            CasAddend::Sub(new.operand(1))
+        }
+        Opcode::LLVMCall
+            if new
+                .called_function()
+                .is_some_and(|g| g.name().starts_with("llvm.fmuladd."))
+                && new.call_args()[2] == old
+                && outside(new.call_args()[0])
+                && outside(new.call_args()[1]) =>
+        {
+            let a = new.call_args();
+            CasAddend::MulAdd(a[0], a[1])
+        }
+        _ => return None,
+    };
+    // The loop: the phi, the update, the bit casts, the exchange, its two
+    // results (the old bits back as the float for the next try) and the
+    // branch on success.
+    let term = lp.terminator()?;
+    if term.opcode() != Opcode::LLVMBr || term.num_operands() != 3 {
+        return None;
+    }
+    let ok = term.operand(0);
+    let succs = term.successors();
+    if !(ok.is_instruction()
+        && ok.opcode() == Opcode::LLVMExtractValue
+        && ok.operand(0) == cx
+        && ok.extract_indices() == [1]
+        && succs.len() == 2
+        && succs[1] == lp
+        && succs[0] != lp)
+    {
+        return None;
+    }
+    let exit = succs[0];
+    let (mut init, mut pre) = (None, None);
+    for (v, blk) in old.incoming() {
+        if blk == lp {
+            bits_of_back(v, cx)?;
+        } else if pre.is_some_and(|p| p != blk) {
+            return None;
+        } else {
+            pre = Some(blk);
+            init = Some(v);
+        }
+    }
+    let (pre, _init) = (pre?, init?);
+    let pre_term = pre.terminator()?;
+    if pre_term.opcode() != Opcode::LLVMBr || pre_term.num_operands() != 1 {
+        return None;
+    }
+    let allowed = |i: Value| {
+        i == old
+            || i == new
+            || i == cx
+            || i == term
+            || i == ok
+            || i == cx.operand(1)
+            || i == cx.operand(2)
+            || (i.opcode() == Opcode::LLVMExtractValue && i.operand(0) == cx)
+            || (i.opcode() == Opcode::LLVMBitCast
+                && i.operand(0).is_instruction()
+                && i.operand(0).opcode() == Opcode::LLVMExtractValue
+                && i.operand(0).operand(0) == cx)
+            || i.called_function()
+                .is_some_and(|g| g.name().starts_with("llvm.dbg."))
+    };
+    let insts = lp.instructions();
+    if !insts.iter().all(|&i| allowed(i)) || lp.phis().len() != 1 {
+        return None;
+    }
+    // Only the old and new values may be used after the loop.
+    for &i in &insts {
+        if i == old || i == new {
+            continue;
+        }
+        if i.users()
+            .iter()
+            .any(|u| !u.is_instruction() || u.parent() != lp)
+        {
+            return None;
+        }
+    }
+    // Exit phis may take the old or new value, or one from before.
+    for phi in exit.phis() {
+        for (x, blk) in phi.incoming() {
+            if blk == lp && x.is_instruction() && x.parent() == lp && x != old && x != new {
+                return None;
+            }
+            if blk == pre {
+                return None;
+            }
+        }
+    }
+    Some((pre, exit, old, new, addend))
+}
+
+/// `v` (a phi's value coming around the loop) is the exchange's old bits
+/// reinterpreted as the float: `bitcast (extractvalue cx, 0)`.
+fn bits_of_back(v: Value, cx: Value) -> Option<()> {
+    let ev = (v.is_instruction() && v.opcode() == Opcode::LLVMBitCast).then(|| v.operand(0))?;
+    (ev.is_instruction()
+        && ev.opcode() == Opcode::LLVMExtractValue
+        && ev.operand(0) == cx
+        && ev.extract_indices() == [0])
+    .then_some(())
 }

@@ -354,6 +354,33 @@ pub fn retype_integer_copies(
                 retype_uses(&b, inst, typed);
                 changed += 1;
             }
+            // A float moved as an integer merged by a phi (at -O2, a copy
+            // of a double on one branch, a double stored on the other:
+            // `phi i64 [load i64 %src], [bitcast double %x]` stored into
+            // memory holding doubles): the phi of the floats.
+            Opcode::LLVMPHI if inst.ty().is_integer() && inst.ty().int_width() >= 16 => {
+                if let Some(typed) = retype_integer_phi(module, types, &b, inst) {
+                    for s in inst.users() {
+                        b.before(s);
+                        let typed_store = b.store_like(typed, s.operand(1), s);
+                        crate::fwdsplit::carry_number(s, typed_store);
+                        erased.insert(s);
+                        s.erase();
+                    }
+                    let incoming = inst.incoming();
+                    inst.erase();
+                    for (v, _) in incoming {
+                        if v.is_instruction()
+                            && v.opcode() == Opcode::LLVMLoad
+                            && v.users().is_empty()
+                        {
+                            erased.insert(v);
+                            v.erase();
+                        }
+                    }
+                    changed += 1;
+                }
+            }
             Opcode::LLVMStore => {
                 let v = inst.operand(0);
                 if !v.ty().is_integer() || !v.is_constant() || v.ty().int_width() < 16 {
@@ -377,6 +404,75 @@ pub fn retype_integer_copies(
         }
     }
     changed
+}
+
+/// The float phi standing for the integer phi `phi`, when `phi` only
+/// carries one float's bits into memory type analysis knows holds that
+/// float: every use stores it there, and every incoming value is the float
+/// bitcast to an integer, an integer load used by the phi alone (of memory
+/// not known to hold anything else), or a constant. Returns None (and
+/// changes nothing) otherwise.
+fn retype_integer_phi(
+    module: Module,
+    types: &FunctionTypes,
+    b: &Builder,
+    phi: Value,
+) -> Option<Value> {
+    let users = phi.users();
+    if users.is_empty()
+        || !users
+            .iter()
+            .all(|u| u.opcode() == Opcode::LLVMStore && u.operand(0) == phi)
+    {
+        return None;
+    }
+    let bytes = u64::from(phi.ty().int_width() / 8);
+    let ty = scalar_at(module, types, users[0].operand(1), bytes).filter(|t| t.is_float())?;
+    if users.iter().any(|s| {
+        scalar_at(module, types, s.operand(1), bytes) != Some(ty)
+            || float_conflict(types, s.operand(1)).is_some()
+    }) {
+        return None;
+    }
+    let incoming = phi.incoming();
+    let fits = |v: Value| {
+        if v.is_constant() {
+            return !v.is_constant_expr();
+        }
+        if !v.is_instruction() {
+            return false;
+        }
+        match v.opcode() {
+            Opcode::LLVMBitCast => v.operand(0).ty() == ty,
+            Opcode::LLVMLoad => {
+                let src = v.operand(0);
+                let held = types.memory_at(src, 0);
+                v.users().iter().all(|u| *u == phi)
+                    && (!held.is_concrete() || scalar_at(module, types, src, bytes) == Some(ty))
+                    && float_conflict(types, src).is_none()
+            }
+            _ => false,
+        }
+    };
+    if !incoming.iter().all(|(v, _)| fits(*v)) {
+        return None;
+    }
+    b.before(phi);
+    let typed = b.phi(ty, "float.bits");
+    for (v, blk) in incoming {
+        let tv = if v.is_constant() {
+            Value(unsafe { llvm_sys::core::LLVMConstBitCast(v.0, ty.0) })
+        } else if v.opcode() == Opcode::LLVMBitCast {
+            v.operand(0)
+        } else {
+            b.before(v);
+            let load = b.load_like(ty, v.operand(0), v);
+            crate::fwdsplit::carry_number(v, load);
+            load
+        };
+        typed.add_incoming(tv, blk);
+    }
+    Some(typed)
 }
 
 /// SIMD code that moves floating-point packets as integer vectors (Eigen

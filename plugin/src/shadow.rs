@@ -50,6 +50,18 @@ pub struct Shadows {
     /// shadow differs from the pointer), but not restricted to reads: where
     /// every input has a shadow of its own, nothing changes.
     maybe_own: OrderedSet,
+    /// The members of `maybe_own` that are pointers loaded from memory a
+    /// caller may have filled with pointers standing for their own shadows
+    /// (a parameter flagged in `DerivativeKey::own_shadow_args`), and what
+    /// is derived from them: only loads and stores may go through them
+    /// (see [`check_own_loaded`]).
+    own_loaded: OrderedSet,
+    /// Calls differentiated on their own that receive pointers which may
+    /// stand for their own shadows, or memory holding such pointers: per
+    /// call (and per call of a derivative replacing one), the bits of each
+    /// argument (`DerivativeKey::own_shadow_args` of the callee's
+    /// derivative).
+    own_args: HashMap<Value, Vec<u8>>,
 }
 
 /// A set of values that iterates in insertion order.
@@ -81,7 +93,17 @@ pub struct Substitute {
     pub replacement: Option<Value>,
     /// Its shadow, for a returned pointer.
     pub shadow: Option<Value>,
+    /// The call of the derivative that takes the call's arguments, where the
+    /// key passed `DerivativeKey::own_shadow_args` on.
+    pub call: Option<Value>,
 }
+
+/// `DerivativeKey::own_shadow_args`: the memory the argument points to may
+/// hold pointers standing for their own shadows.
+pub const OWN_BEHIND: u8 = 1;
+/// `DerivativeKey::own_shadow_args`: the argument itself may stand for its
+/// own shadow.
+pub const OWN_ITSELF: u8 = 2;
 
 /// Called for each call instruction; may replace it (reverse mode
 /// augments calls to differentiated functions).
@@ -103,6 +125,28 @@ impl Shadows {
     /// derivative memory only where the shadow differs from `p`.
     pub fn may_be_own(&self, p: Value) -> bool {
         self.mixed.contains(&p) || self.maybe_own.contains(&p)
+    }
+
+    /// For `call`, differentiated on its own: per argument, whether the
+    /// memory it points to may hold pointers standing for their own
+    /// shadows (empty when none may).
+    pub fn own_shadow_args(&self, call: Value) -> Vec<u8> {
+        self.own_args.get(&call).cloned().unwrap_or_default()
+    }
+
+    /// Whether `call` passes `v` as an argument its derivative knows may
+    /// stand for its own shadow (`OWN_ITSELF`), at every place it does.
+    fn passes_as_own(&self, call: Value, v: Value) -> bool {
+        let Some(flags) = self.own_args.get(&call) else {
+            return false;
+        };
+        let args = call.call_args();
+        args.contains(&v)
+            && args
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| **a == v)
+                .all(|(k, _)| flags.get(k).is_some_and(|f| f & OWN_ITSELF != 0))
     }
 
     /// The shadow of `p`, or null/undef for constant pointers.
@@ -273,6 +317,7 @@ pub fn build(
     heap_stack_shadows: bool,
     hook: Option<CallHook>,
     types: Option<&ferment_type_analysis::FunctionTypes>,
+    own_params: &[(Value, u8)],
 ) -> Result<Shadows> {
     // The instructions to visit, listed before any is added: what follows
     // an invoke goes into its normal destination, a later block.
@@ -286,6 +331,7 @@ pub fn build(
         forward_mode,
         heap_stack_shadows,
         types,
+        own_params,
     };
     walk.build(params, hook)
 }
@@ -311,6 +357,7 @@ pub fn build_lane(
     heap_stack_shadows: bool,
     hook: Option<CallHook>,
     types: Option<&ferment_type_analysis::FunctionTypes>,
+    own_params: &[(Value, u8)],
 ) -> Result<Shadows> {
     let walk = Walk {
         module,
@@ -321,6 +368,7 @@ pub fn build_lane(
         forward_mode: false,
         heap_stack_shadows,
         types,
+        own_params,
     };
     walk.build(params, hook)
 }
@@ -334,6 +382,7 @@ pub fn build_lanes(
     activity: &Activity,
     params: &[Vec<(Value, Value)>],
     blocks: &[ferment_ir::Block],
+    own_params: &[(Value, u8)],
 ) -> Result<Vec<Shadows>> {
     let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
     let mut lanes = Vec::with_capacity(params.len());
@@ -347,6 +396,7 @@ pub fn build_lanes(
             forward_mode: true,
             heap_stack_shadows: false,
             types: None,
+            own_params,
         };
         lanes.push(walk.build(p, None)?);
     }
@@ -365,6 +415,10 @@ struct Walk<'a> {
     forward_mode: bool,
     heap_stack_shadows: bool,
     types: Option<&'a ferment_type_analysis::FunctionTypes>,
+    /// The parameters that may stand for their own shadows or whose memory
+    /// may hold such pointers, with their bits
+    /// (`DerivativeKey::own_shadow_args`).
+    own_params: &'a [(Value, u8)],
 }
 
 impl Walk<'_> {
@@ -378,6 +432,7 @@ impl Walk<'_> {
             forward_mode,
             heap_stack_shadows,
             types,
+            own_params,
         } = *self;
         let mut s = Shadows {
             map: params.iter().copied().collect(),
@@ -387,6 +442,8 @@ impl Walk<'_> {
             mixed: OrderedSet::default(),
             own_shadows: Vec::new(),
             maybe_own: OrderedSet::default(),
+            own_loaded: OrderedSet::default(),
+            own_args: HashMap::new(),
         };
         let b = Builder::new(module);
         let mut phis = Vec::new();
@@ -398,6 +455,30 @@ impl Walk<'_> {
         // Shadowed pointer arguments of calls differentiated on their own,
         // taken before the walk (which replaces those calls).
         let callee_arguments = callee_arguments(activity, &layout, listed);
+        // What the caller may have passed in place of shadows (flagged
+        // parameters, and at -O0 their spills loaded back): memory that may
+        // hold pointers standing for their own shadows, and such pointers.
+        let flagged = |bit: u8| -> Vec<Value> {
+            own_params
+                .iter()
+                .filter(|(_, f)| f & bit != 0)
+                .map(|(p, _)| *p)
+                .collect()
+        };
+        let own_objects = with_spills(&flagged(OWN_BEHIND), listed);
+        let own_pointers = with_spills(&flagged(OWN_ITSELF), listed);
+        for p in flagged(OWN_ITSELF) {
+            s.maybe_own.insert(p);
+            s.own_loaded.insert(p);
+        }
+        s.own_args = own_shadow_args(
+            activity,
+            &layout,
+            listed,
+            &callee_arguments,
+            &own_objects,
+            &own_pointers,
+        );
         // Forward mode: integer-only memory calls and the shadow call made
         // for each.
         let mut integer_copies: Vec<(Value, Value)> = Vec::new();
@@ -522,6 +603,11 @@ impl Walk<'_> {
                 if inst.is_call() {
                     if let Some(h) = hook.as_mut() {
                         if let Some(sub) = h(inst, &s, &b)? {
+                            if let Some(c) = sub.call {
+                                if let Some(flags) = s.own_args.get(&inst).cloned() {
+                                    s.own_args.insert(c, flags);
+                                }
+                            }
                             if let Some(r) = sub.replacement {
                                 inst.replace_all_uses_with(r);
                                 s.renamed.push((inst, r));
@@ -637,6 +723,17 @@ impl Walk<'_> {
                             let sp = s
                                 .of(&b, inst.operand(0))
                                 .ok_or_else(|| missing(inst, inst.operand(0)))?;
+                            if own_pointers.contains(&inst)
+                                || (!own_objects.is_empty()
+                                    && ferment_activity_analysis::underlying_objects(
+                                        inst.operand(0),
+                                    )
+                                    .iter()
+                                    .any(|o| own_objects.contains(o)))
+                            {
+                                s.maybe_own.insert(inst);
+                                s.own_loaded.insert(inst);
+                            }
                             b.load_like(inst.ty(), sp, inst)
                         }
                         Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
@@ -765,9 +862,12 @@ impl Walk<'_> {
             // itself: a silently wrong derivative. Only this function's
             // own loads compare a pointer with its shadow (see `mixed`).
             for c in &callee_arguments {
-                if c.objects
-                    .iter()
-                    .any(|o| self_shadow_memory.fields.contains_key(o))
+                if s.own_args
+                    .get(&c.call)
+                    .is_none_or(|f| f[c.index] & OWN_BEHIND == 0)
+                    && c.objects
+                        .iter()
+                        .any(|o| self_shadow_memory.fields.contains_key(o))
                     && reads_floats_behind(c.callee, c.index, 0)
                 {
                     return Err(c.error.clone());
@@ -787,6 +887,7 @@ impl Walk<'_> {
         }
         check_mixed(module, types, &layout, listed, &mut s)?;
         derive_maybe_own(&mut s);
+        check_own_loaded(&s)?;
         // Integers copied or set through a pointer that may have no shadow
         // (its shadow then being the memory itself): the shadow copy would
         // overwrite primal data, and integers carry no derivative.
@@ -928,6 +1029,8 @@ impl SelfShadowed {
 
 /// A shadowed pointer argument of a call differentiated on its own.
 struct CalleeArgument {
+    call: Value,
+    arg: Value,
     callee: Value,
     index: usize,
     /// The objects it points into.
@@ -978,6 +1081,8 @@ fn callee_arguments(
                 "pass the constant data with enzyme_dup and a (zeroed) shadow, or compile with optimization (-O1 or higher) so that the call is inlined"
             });
             out.push(CalleeArgument {
+                call: inst,
+                arg: a,
                 callee,
                 index,
                 objects,
@@ -1237,13 +1342,210 @@ fn derive_maybe_own(s: &mut Shadows) {
                 | Opcode::LLVMFreeze
                 | Opcode::LLVMPHI
                 | Opcode::LLVMSelect => true,
+                // a pointer loaded through it: its shadow, loaded from the
+                // pointer itself, is the loaded pointer
+                Opcode::LLVMLoad => u.operand(0) == v,
                 _ => false,
             };
-            if derived && s.maybe_own.insert(u) {
+            if !derived {
+                continue;
+            }
+            let own_loaded = s.own_loaded.contains(&v) && s.own_loaded.insert(u);
+            if s.maybe_own.insert(u) || own_loaded {
                 work.push(u);
             }
         }
     }
+}
+
+/// The parameters `params`, and at -O0 the pointers loaded back from the
+/// stack slots they were spilled to.
+fn with_spills(params: &[Value], listed: &[Vec<Value>]) -> HashSet<Value> {
+    let mut out: HashSet<Value> = params.iter().copied().collect();
+    if out.is_empty() {
+        return out;
+    }
+    for &inst in listed.iter().flatten() {
+        if inst.opcode() != Opcode::LLVMLoad || !inst.ty().is_pointer() {
+            continue;
+        }
+        let slot = inst.operand(0);
+        if !(slot.is_instruction() && slot.opcode() == Opcode::LLVMAlloca) {
+            continue;
+        }
+        let mut stored = slot
+            .users()
+            .into_iter()
+            .filter(|u| u.opcode() == Opcode::LLVMStore && u.operand(1) == slot)
+            .map(|u| u.operand(0))
+            .peekable();
+        if stored.peek().is_some() && stored.all(|v| params.contains(&v)) {
+            out.insert(inst);
+        }
+    }
+    out
+}
+
+/// Whether pointer `v`, stored into shadowed memory, may have no shadow of
+/// its own (it then stands for its own shadow there); an over-approximation
+/// taken before the shadows are built.
+fn may_stand_for_own_shadow(activity: &Activity, v: Value) -> bool {
+    !(activity.is_shadowed(v)
+        || v.is_null_constant()
+        || v.is_undef()
+        || null_based(v)
+        || points_to_code(v))
+}
+
+/// The calls differentiated on their own that receive memory which may hold
+/// pointers standing for their own shadows (stored here, or by this
+/// derivative's caller: `own_objects`) and read data behind them, or such a
+/// pointer itself (loaded from that memory, merged by a phi or select with a
+/// pointer without a shadow, or passed in: `own_pointers`, and what is
+/// derived from those): per call, the
+/// bits of each argument. Their derivatives check those pointers at run time
+/// (`DerivativeKey::own_shadow_args`) instead of taking constant data for
+/// derivatives. Computed before the shadows are built (the call hook makes
+/// the callees' keys), so it over-approximates what the walk finds.
+fn own_shadow_args(
+    activity: &Activity,
+    layout: &ferment_type_analysis::Layout,
+    listed: &[Vec<Value>],
+    callee_arguments: &[CalleeArgument],
+    own_objects: &HashSet<Value>,
+    own_pointers: &HashSet<Value>,
+) -> HashMap<Value, Vec<u8>> {
+    let mut out = HashMap::new();
+    if callee_arguments.is_empty() {
+        return out;
+    }
+    let mut memory = SelfShadowed::default();
+    for &inst in listed.iter().flatten() {
+        if inst.opcode() == Opcode::LLVMStore
+            && inst.operand(0).ty().is_pointer()
+            && activity.is_shadowed(inst.operand(1))
+            && may_stand_for_own_shadow(activity, inst.operand(0))
+        {
+            memory.record(layout, inst.operand(1));
+        }
+    }
+    for &o in own_objects {
+        memory.fields.insert(o, None);
+    }
+    if !memory.is_empty() {
+        memory.follow_copies(layout, listed);
+    }
+    // Pointers that may stand for their own shadows, to a fixed point
+    // (phis see their incoming values from later blocks).
+    let mut own: HashSet<Value> = own_pointers.clone();
+    // (A phi or select merging a pointer loaded from outside with others,
+    // a member of `maybe_own`, is not counted: nothing is known to stand
+    // for its own shadow there.)
+    let in_own =
+        |own: &HashSet<Value>, v: Value| own.contains(&v) || may_stand_for_own_shadow(activity, v);
+    loop {
+        let mut changed = false;
+        for &inst in listed.iter().flatten() {
+            if !inst.ty().is_pointer() || !activity.is_shadowed(inst) || own.contains(&inst) {
+                continue;
+            }
+            let add = match inst.opcode() {
+                Opcode::LLVMLoad => {
+                    own.contains(&inst.operand(0))
+                        || (!memory.is_empty() && memory.may_load(layout, inst.operand(0)))
+                }
+                Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze => own.contains(&inst.operand(0)),
+                Opcode::LLVMPHI => inst.incoming().into_iter().any(|(v, _)| in_own(&own, v)),
+                Opcode::LLVMSelect => {
+                    in_own(&own, inst.operand(1)) || in_own(&own, inst.operand(2))
+                }
+                _ => false,
+            };
+            if add {
+                own.insert(inst);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for c in callee_arguments {
+        let mut bits = 0;
+        if !memory.is_empty()
+            && c.objects.iter().any(|o| memory.fields.contains_key(o))
+            && reads_floats_behind(c.callee, c.index, 0)
+        {
+            bits |= OWN_BEHIND;
+        }
+        if own.contains(&c.arg) {
+            bits |= OWN_ITSELF;
+        }
+        if bits != 0 {
+            let flags = out
+                .entry(c.call)
+                .or_insert_with(|| vec![0; c.call.num_call_args()]);
+            flags[c.index] |= bits;
+        }
+    }
+    out
+}
+
+/// Pointers loaded from memory that may hold pointers standing for their
+/// own shadows are accessed with a run-time check (loads and stores of
+/// floats through them touch derivative memory only where the shadow
+/// differs from the pointer). Any other use that would reach derivative
+/// memory through them (a memory call, a call, an atomic update, storing
+/// the pointer elsewhere) is an error naming it.
+fn check_own_loaded(s: &Shadows) -> Result<()> {
+    if s.own_loaded.is_empty() {
+        return Ok(());
+    }
+    let shadows: HashSet<Value> = s.map.values().copied().collect();
+    for &v in &s.own_loaded.order {
+        for u in v.users() {
+            if !u.is_instruction() || shadows.contains(&u) {
+                continue;
+            }
+            let fine = match u.opcode() {
+                Opcode::LLVMLoad
+                | Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect
+                | Opcode::LLVMICmp
+                | Opcode::LLVMPtrToInt => true,
+                Opcode::LLVMStore => u.operand(1) == v || !s.map.contains_key(&u.operand(1)),
+                Opcode::LLVMCall | Opcode::LLVMInvoke if s.passes_as_own(u, v) => true,
+                Opcode::LLVMCall => {
+                    let name = called_name(u);
+                    name.starts_with("llvm.lifetime")
+                        || name.starts_with("llvm.dbg")
+                        || name.starts_with("llvm.assume")
+                        || name.starts_with("llvm.prefetch")
+                        || (reads_only(u) && !u.ty().scalar().is_fp_value())
+                }
+                _ => false,
+            };
+            if !fine {
+                return Err(Error::at(
+                    u,
+                    format!(
+                        "'{}' passes on or updates through '{}', a pointer loaded from memory where the caller may have stored a pointer to constant data in place of its shadow",
+                        u.describe(),
+                        v.describe()
+                    ),
+                )
+                .hint("pass the constant data with enzyme_dup and a (zeroed) shadow; in an OpenMP region, list the pointer as firstprivate (firstprivate(p))"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Extends the mixed pointers to what is derived from them (GEPs, casts,
@@ -1318,6 +1620,9 @@ fn check_mixed(
                 continue;
             }
             let derived = match u.opcode() {
+                // passed to a function differentiated on its own whose
+                // derivative checks it at run time
+                Opcode::LLVMCall | Opcode::LLVMInvoke if s.passes_as_own(u, v) => false,
                 Opcode::LLVMLoad => u.ty().is_pointer(),
                 Opcode::LLVMGetElementPtr => u.operand(0) == v,
                 Opcode::LLVMBitCast

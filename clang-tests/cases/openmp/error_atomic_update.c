@@ -1,9 +1,10 @@
 // CFLAGS: -fopenmp
-// EXPECT-ERROR: error_atomic_update.c:15:
+// EXPECT-ERROR: error_atomic_update.c:16:
 // EXPECT-ERROR: cannot differentiate an atomic update of an active floating-point variable other than x += v
-// A C11 atomic update of a double outside OpenMP regions (a compare-and-swap loop ferment does
-// not turn into a critical section there: no OpenMP runtime is involved); omp atomic updates
-// inside parallel regions are supported (openmp/atomic_updates.c).
+// A C11 atomic update of a double outside OpenMP regions other than += / -= (a compare-and-swap
+// loop ferment does not turn into a critical section there: no OpenMP runtime is involved);
+// `_Atomic double` += and -= are supported (openmp/c11_atomic_double.c), and so are omp atomic
+// updates inside parallel regions (openmp/atomic_updates.c).
 #include "check.h"
 
 void __enzyme_autodiff(void *, ...);

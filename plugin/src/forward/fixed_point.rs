@@ -78,6 +78,7 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
         // their shadows in place, as the passes expect of the state.
         globals: key.globals.clone(),
         log_loads: false,
+        own_shadow_args: Vec::new(),
     }
 }
 

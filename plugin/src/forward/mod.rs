@@ -254,6 +254,7 @@ impl<'k> TangentSweep<'k> {
                     .collect()
             })
             .collect();
+        let own_params = crate::derive::own_shadow_params(self.key, &self.f.params());
         let lanes = if self.width == 1 {
             let activity = &self.activity;
             let mut hook =
@@ -269,10 +270,11 @@ impl<'k> TangentSweep<'k> {
                 false,
                 Some(&mut hook),
                 Some(types),
+                &own_params,
             )?]
         } else {
             self.check_batchable(module, &blocks)?;
-            shadow::build_lanes(module, &self.activity, &shadow_params, &blocks)?
+            shadow::build_lanes(module, &self.activity, &shadow_params, &blocks, &own_params)?
         };
         for sh in &lanes {
             for (old, new) in sh.renamed.iter() {
@@ -482,7 +484,15 @@ impl<'k> TangentSweep<'k> {
             context: self.activity.context_globals(),
             globals,
             log_loads: false,
+            own_shadow_args: self
+                .shadows
+                .first()
+                .map(|s| s.own_shadow_args(call))
+                .unwrap_or_default(),
         };
+        if !key.own_shadow_args.is_empty() && ctx.custom.functions().contains(&callee) {
+            return Err(crate::reverse::calls::own_shadow_to_custom(call, callee));
+        }
         let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
         self.b.after(call);
         self.b.set_debug_loc_from(call);
@@ -662,7 +672,13 @@ impl<'k> TangentSweep<'k> {
             let Some(sp) = self.memory_shadow(p, lane) else {
                 return;
             };
-            let t = self.tangent(v, lane);
+            let mut t = self.tangent(v, lane);
+            if self.shadows.first().is_some_and(|s| s.may_be_own(p)) {
+                // A shadow equal to the pointer: constant memory, which keeps
+                // the value just stored there.
+                let own = self.b.icmp(IntPredicate::LLVMIntEQ, sp, p);
+                t = self.b.select(own, v, t);
+            }
             self.b.store_like(t, sp, inst);
         }
     }
@@ -959,6 +975,7 @@ fn pointer_returning_call(
         context: activity.context_globals(),
         globals: crate::kept_globals::carried(callee, activity),
         log_loads: false,
+        own_shadow_args: sh.own_shadow_args(call),
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);
@@ -972,5 +989,6 @@ fn pointer_returning_call(
     Ok(Some(shadow::Substitute {
         replacement: Some(primal),
         shadow: Some(shadow),
+        call: Some(r),
     }))
 }

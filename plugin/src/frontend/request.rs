@@ -195,6 +195,15 @@ pub struct DerivativeKey {
     /// function the module also asks a fwdsplit of writes that log (see
     /// [`crate::fwdsplit`]).
     pub log_loads: bool,
+    /// Calls that stay calls: per argument, what may stand for its own
+    /// shadow (a pointer to constant data the caller has no shadow for, an
+    /// `enzyme_const` array's): bit `shadow::OWN_BEHIND`, pointers in the
+    /// memory it points to (stored in an OpenMP region's shared variable);
+    /// bit `shadow::OWN_ITSELF`, the argument itself (its shadow is then the
+    /// pointer). The derivative accesses such pointers with the run-time
+    /// check of `Shadows::maybe_own` (derivative memory only where the shadow
+    /// differs from the pointer). Empty when nothing may.
+    pub own_shadow_args: Vec<u8>,
 }
 
 impl DerivativeKey {
@@ -230,6 +239,7 @@ impl Request {
             context: self.context.is_some(),
             globals: Vec::new(),
             log_loads: self.log_loads,
+            own_shadow_args: Vec::new(),
         }
     }
 }

@@ -125,7 +125,7 @@ fn check_instruction(inst: Value, activity: &Activity) -> Result<()> {
                 Some(user) if user.opcode() == Opcode::LLVMAtomicCmpXchg => Err(Error::at(
                     inst,
                     format!(
-                        "cannot differentiate an atomic update of an active floating-point variable other than x += v / x -= v: '{}' exchanges its bits in a compare-and-swap loop (omp atomic x *= v, x = x > v ? x : v, C11 atomics on a double...)",
+                        "cannot differentiate an atomic update of an active floating-point variable other than x += v / x -= v: '{}' exchanges its bits in a compare-and-swap loop (omp atomic x *= v, x = x > v ? x : v, a C11 _Atomic double updated by *=, /=, or through atomic_compare_exchange)",
                         user.describe()
                     ),
                 )

@@ -189,6 +189,9 @@ pub fn augment_call(
         )
         .hint("pass the values in an array (a double* and a count) instead of `...`"));
     }
+    if ctx.custom.has_gradient(callee) && !sh.own_shadow_args(call).is_empty() {
+        return Err(own_shadow_to_custom(call, callee));
+    }
     let key = DerivativeKey {
         function: callee,
         mode: Mode::Reverse,
@@ -202,6 +205,7 @@ pub fn augment_call(
         context: activity.context_globals(),
         globals,
         log_loads: false,
+        own_shadow_args: sh.own_shadow_args(call),
         unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
         } else if fork {
@@ -253,6 +257,7 @@ pub fn augment_call(
             return Ok(Some(Substitute {
                 replacement: None,
                 shadow: None,
+                call: Some(fork_call),
             }));
         }
         Derivative::Split { aug, .. } => {
@@ -334,6 +339,7 @@ pub fn augment_call(
             ))
         }
     };
+    let own_passed = !key.own_shadow_args.is_empty();
     sites.push(CallSite {
         key,
         derivative,
@@ -348,7 +354,24 @@ pub fn augment_call(
     Ok(Some(Substitute {
         replacement: result,
         shadow,
+        call: own_passed.then_some(aug_call),
     }))
+}
+
+/// The error for a call of a function with the user's derivative that
+/// receives a pointer to constant data in place of a shadow (or memory
+/// holding one): the user's derivative would take that data for
+/// derivatives.
+pub(crate) fn own_shadow_to_custom(call: Value, callee: Value) -> Error {
+    Error::at(
+        call,
+        format!(
+            "'{}' passes the user's derivative of '{}' a pointer that may point to constant data in place of its shadow (or memory holding one), which it would take for derivative memory",
+            call.describe(),
+            callee.name()
+        ),
+    )
+    .hint("pass the constant data with enzyme_dup and a (zeroed) shadow")
 }
 
 /// Enzyme's custom convention: each duplicated argument followed by its

@@ -123,6 +123,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         context: key.context,
         globals: key.globals.clone(),
         log_loads: false,
+        own_shadow_args: Vec::new(),
     };
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());

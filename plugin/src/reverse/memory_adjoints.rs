@@ -101,12 +101,25 @@ impl ReverseSweep<'_, '_, '_> {
                     };
                     // The stored value receives the adjoint of the memory it
                     // wrote; that memory's earlier contents had no effect.
+                    // Through a pointer that may be its own shadow (constant
+                    // memory), a scratch slot instead, and no adjoint.
+                    let own = if self.first_shadows().is_some_and(|s| s.may_be_own(p)) {
+                        let pp = self.primal(p);
+                        Some(self.b.icmp(IntPredicate::LLVMIntEQ, sp, pp))
+                    } else {
+                        None
+                    };
+                    let sp = self.derivative_address(p, sp, v.ty());
                     let dv = self.b.load_like(v.ty(), sp, inst);
                     let st = self.b.store_like(self.b.zero(v.ty()), sp, inst);
-                    if !self.first_shadows().is_some_and(|s| s.may_be_own(p)) {
-                        dv.set_alias_scope(tape::SHADOW_SCOPE, true);
-                        st.set_alias_scope(tape::SHADOW_SCOPE, true);
-                    }
+                    let dv = match own {
+                        Some(own) => self.b.select(own, self.b.zero(v.ty()), dv),
+                        None => {
+                            dv.set_alias_scope(tape::SHADOW_SCOPE, true);
+                            st.set_alias_scope(tape::SHADOW_SCOPE, true);
+                            dv
+                        }
+                    };
                     self.add_lane(v, lane, dv);
                 }
                 Ok(true)

@@ -25,7 +25,7 @@
 
 mod adjoint;
 mod blas;
-mod calls;
+pub(crate) mod calls;
 pub mod checkpoint;
 mod edges;
 mod ends;
@@ -446,6 +446,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         // any lane; then lane 0, whose hook replaces calls (with all lanes'
         // shadows at hand).
         let listed = shadow::list_instructions(&reachable);
+        let own_params = crate::derive::own_shadow_params(self.key, &params);
         let mut others = Vec::new();
         for (lane, lane_params) in shadow_params.iter().enumerate().skip(1) {
             others.push(shadow::build_lane(
@@ -458,6 +459,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 split,
                 None,
                 Some(&self.types),
+                &own_params,
             )?);
         }
         let shadows = {
@@ -484,6 +486,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 split,
                 Some(&mut hook),
                 Some(caller.types),
+                &own_params,
             )?
         };
         for (old, new) in shadows.renamed.iter() {
