@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
-//!                  [--variant default|no-inline|omp]  # no-inline: every compile with
+//!                  [--variant default|no-inline|omp|numeric[,no-inline]]
+//!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
-//!                                                  # kernels, 1, 2 and 4 threads
+//!                                                  # kernels, 1, 2 and 4 threads; numeric:
+//!                                                  # shapes of numerical code (gen.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, every 5th
 //!                                     # with -ferment-no-inline; 20 omp; 60 malformed)
@@ -190,6 +192,8 @@ struct Opts {
     /// `--variant omp`: kernels with OpenMP constructs (compiled with `-fopenmp` through their
     /// `// CFLAGS:` line, checked with 1, 2 and 4 threads, never under valgrind).
     omp: bool,
+    /// `--variant numeric`: the shapes of numerical code (`gen::Gen::numeric_stmt`).
+    numeric: bool,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -207,6 +211,7 @@ fn parse_opts(args: &[String]) -> Opts {
         reduce_max: 2,
         extra: Vec::new(),
         omp: false,
+        numeric: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -219,12 +224,17 @@ fn parse_opts(args: &[String]) -> Opts {
             "--no-inline-every" => o.no_inline_every = v.parse().expect("--no-inline-every K"),
             "--found" => o.found = PathBuf::from(v),
             "--reduce-max" => o.reduce_max = v.parse().expect("--reduce-max N"),
-            "--variant" => match v.as_str() {
-                "default" => o.extra.clear(),
-                "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
-                "omp" => o.omp = true,
-                _ => panic!("--variant default|no-inline|omp"),
-            },
+            "--variant" => {
+                for part in v.split(',') {
+                    match part {
+                        "default" => o.extra.clear(),
+                        "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
+                        "omp" => o.omp = true,
+                        "numeric" => o.numeric = true,
+                        _ => panic!("--variant default|no-inline|omp|numeric (or a comma list)"),
+                    }
+                }
+            }
             a => panic!("unknown option {a}"),
         }
         i += 2;
@@ -277,7 +287,7 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate_variant(seed, size_for(seed), o.omp);
+                let p = gen::generate_variant(seed, size_for(seed), o.omp, o.numeric);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -476,7 +486,7 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(seed, size_for(seed), o.omp).emit()
+                gen::generate_variant(seed, size_for(seed), o.omp, o.numeric).emit()
             );
         }
         "check" => {
@@ -503,12 +513,13 @@ fn main() {
                         "seeds {}..{}{}",
                         o.start,
                         o.start + o.count - 1,
-                        if o.omp {
-                            " (variant: omp)".to_string()
-                        } else if o.extra.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (variant: {})", o.extra.join(" "))
+                        match (o.omp, o.numeric, o.extra.is_empty()) {
+                            (true, _, _) => " (variant: omp)".to_string(),
+                            (false, true, true) => " (variant: numeric)".to_string(),
+                            (false, true, false) =>
+                                format!(" (variant: numeric, {})", o.extra.join(" ")),
+                            (false, false, true) => String::new(),
+                            (false, false, false) => format!(" (variant: {})", o.extra.join(" ")),
                         }
                     ),
                     t.elapsed().as_secs_f64()
