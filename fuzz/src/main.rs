@@ -8,8 +8,9 @@
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
 //!                                                  # shapes of numerical code (gen.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
-//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, every 5th
-//!                                     # with -ferment-no-inline; 20 omp; 60 malformed)
+//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
+//!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
+//!                                     # malformed)
 //! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -73,6 +74,13 @@ const KNOWN_FAILURES: &[(u64, &str)] = &[];
 
 /// OpenMP programs in the CI campaign (the omp variant, seeds 1..=CI_OMP).
 const CI_OMP: u64 = 20;
+
+/// Programs of the default variant in the CI campaign (seeds 1..=CI_DEFAULT).
+const CI_DEFAULT: u64 = 180;
+
+/// Programs of the numeric variant in the CI campaign (seeds 1..=CI_NUMERIC); with the default
+/// ones, about the time 200 default programs took.
+const CI_NUMERIC: u64 = 20;
 
 #[derive(Default)]
 struct Stats {
@@ -538,7 +546,7 @@ fn main() {
             // under target/ (not into the source tree).
             let mut o = parse_opts(&args[1..]);
             o.start = 1;
-            o.count = 200;
+            o.count = CI_DEFAULT;
             o.found = workspace().join("target/fuzz/found");
             o.reduce_max = 0;
             // Every 5th seed with calls kept as calls (the no-inline variant): same time.
@@ -546,7 +554,10 @@ fn main() {
             let st = campaign(&o);
             print!(
                 "{}",
-                st.report("ci campaign (seeds 1..200)", t.elapsed().as_secs_f64())
+                st.report(
+                    &format!("ci campaign (seeds 1..{CI_DEFAULT})"),
+                    t.elapsed().as_secs_f64()
+                )
             );
             // Known, reported bugs (each with its reproducer) are expected to fail; a known seed
             // that passes fails the campaign too, so the list stays current.
@@ -564,6 +575,23 @@ fn main() {
                     bad = true;
                 }
             }
+            // Shapes of numerical code (the numeric variant).
+            let t4 = Instant::now();
+            let mut nm = parse_opts(&args[1..]);
+            nm.start = 1;
+            nm.count = CI_NUMERIC;
+            nm.found = o.found.clone();
+            nm.reduce_max = 0;
+            nm.numeric = true;
+            let sn = campaign(&nm);
+            print!(
+                "{}",
+                sn.report(
+                    &format!("ci campaign, numeric variant (seeds 1..{CI_NUMERIC})"),
+                    t4.elapsed().as_secs_f64()
+                )
+            );
+            bad |= !sn.failures.is_empty();
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
             let t3 = Instant::now();
             let mut om = parse_opts(&args[1..]);
