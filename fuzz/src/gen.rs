@@ -807,8 +807,8 @@ impl Gen {
                 // Newton's square root to a relative tolerance
                 let (p, _) = self.positive(sc, 2);
                 line(format!(
-                    "{{\n    double a{k} = {p}, z{k} = 1.0, d{k};\n    int it{k} = 0;\n    do {{\n      \
-                     double zn{k} = 0.5 * (z{k} + a{k} / z{k});\n      d{k} = zn{k} - z{k};\n      z{k} = zn{k};\n      \
+                    "{{\n    double sq{k} = {p}, z{k} = 1.0, d{k};\n    int it{k} = 0;\n    do {{\n      \
+                     double zn{k} = 0.5 * (z{k} + sq{k} / z{k});\n      d{k} = zn{k} - z{k};\n      z{k} = zn{k};\n      \
                      it{k}++;\n    }} while (BR(fabs(d{k}) > 1e-10 * z{k}) && it{k} < 60);\n    \
                      {v} = {a} * {v} + {b} * tanh(z{k});\n  }}"
                 ))
