@@ -4,7 +4,10 @@
 #   fuzz/run.sh [N] [START_SEED] [VARIANT]
 # VARIANT: default, no-inline (every compile with -mllvm -ferment-no-inline: calls stay
 # calls, so every helper gets derivatives of its own), or omp (OpenMP kernels compiled with
-# -fopenmp, checked with 1, 2 and 4 threads; never under valgrind).
+# -fopenmp, checked with 1, 2 and 4 threads; never under valgrind), or numeric (Newton
+# iterations to a tolerance, function-pointer tables and callbacks, scratch buffers, structs of
+# arrays, strided matrices, floor as an index, float arithmetic: see fuzz/src/gen.rs), also
+# numeric,no-inline.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

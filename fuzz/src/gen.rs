@@ -31,6 +31,23 @@
 //! and 4 threads (`omp_set_num_threads`) and leaves out the batched modes (a clean ferment error
 //! for OpenMP kernels).
 //!
+//! The `numeric` variant (`--variant numeric`; with `,no-inline` too) adds shapes of real
+//! numerical code (`Gen::numeric_stmt`, drawn for 30% of the statements, and helper shapes drawn
+//! for 60% of the helpers, up to 6 helpers): Newton's method to a tolerance (`while` with a
+//! `break` on `|dz| < 1e-12`, a `do while` on a relative tolerance, each with an iteration cap), a
+//! contraction iterated to a tolerance; a table of three function pointers `ftab` (a local or a
+//! `static const` array of `double (*)(double)`) called at a loop-variable, constant or
+//! `floor`-of-a-double index, and helpers taking a callback `double (*g)(double)`; unary helpers
+//! with an early return; recursion stopped by a depth bound or by the data (`|x| < 0.05`); helpers
+//! with a heap scratch buffer (malloc or calloc, maybe grown with realloc, freed before they
+//! return); a struct of arrays (`struct SoA { double *x, *y; }`) and an array of structs passed
+//! through pointers to looping helpers; a column-major heap matrix with a computed leading
+//! dimension (`ms[c * ld + r]`, `ms[r + ld * c]`, the column pointer `ms + ld` as an array);
+//! `floor` of a double as an index, as a `switch` selector, as a trip count and in linear
+//! interpolation (`(1 - fr) a[q] + fr a[q + 1]`); `(int)round`, `lround` and casts back to
+//! double; float arithmetic (`sinf`, `tanhf`, `atanf`) between double values. The default
+//! variant's programs are unchanged (every new draw is behind the variant's flag).
+//!
 //! The kernel and helpers are emitted twice: the plain C that is differentiated, and a copy
 //! whose markers hash every decision into `path_hash` (comparison outcomes, which side of a
 //! kink, which integer a rounding gave). That copy is the primal the finite differences see:
@@ -106,6 +123,20 @@ enum HelperShape {
     OutPtr,
     /// `struct P2 h(double a, double b)`: a small struct returned by value
     PairRet,
+    /// `double h(double x)`, maybe with an early return: an entry of the kernel's table of
+    /// function pointers, or a callback (numeric variant)
+    Unary,
+    /// `double h(const double *p, int n, double s)` with a heap scratch buffer (malloc or
+    /// calloc, maybe grown with realloc, freed before returning) (numeric variant)
+    Scratch,
+    /// `double h(struct SoA *q, int n, double s)`: a struct of arrays through a pointer
+    /// (numeric variant)
+    SoA,
+    /// `double h(struct S *q, int n, double s)`: an array of structs through a pointer
+    /// (numeric variant)
+    AoS,
+    /// `double h(double (*g)(double), double x)`: calls a callback (numeric variant)
+    Apply,
 }
 
 /// What an expression or statement may refer to.
@@ -124,6 +155,8 @@ struct Scope {
     write_elems: Vec<String>,
     /// Pointers to a `struct S` (`&st`, `sp`, `&sa[#]`).
     struct_ptrs: Vec<String>,
+    /// Arrays of at least N `struct S` (`sa`).
+    struct_arrs: Vec<String>,
     /// int variables holding a trip count in [1, N].
     counts: Vec<String>,
     /// Loop variables in scope; each stays in [0, N).
@@ -150,6 +183,10 @@ pub struct Gen {
     omp: bool,
     /// Generating the kernel's body (not a helper's).
     in_kernel: bool,
+    /// The `numeric` variant: the shapes of `Gen::numeric_stmt` and the numeric helper shapes.
+    numeric: bool,
+    /// The kernel has a table `ftab` of three `double (*)(double)` (numeric variant).
+    ftab: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -176,6 +213,8 @@ impl Gen {
             single: false,
             omp: false,
             in_kernel: false,
+            numeric: false,
+            ftab: false,
         }
     }
 
@@ -260,6 +299,12 @@ impl Gen {
 
     /// An index expression in [0, N).
     fn index(&mut self, sc: &Scope) -> String {
+        if self.numeric && self.rng.chance(0.05) {
+            // `floor` of a double used as an index (numeric variant)
+            if let Some((v, _)) = sc.vars.last().cloned() {
+                return format!("BRI((int)FLOOR(N * (0.5 + 0.45 * tanh({v}))))");
+            }
+        }
         if self.rng.chance(0.05) {
             // computed from a double: piecewise constant, recorded on the path
             if let Some((v, _)) = sc.vars.first().cloned() {
@@ -431,10 +476,17 @@ impl Gen {
             .filter(|h| {
                 matches!(
                     h.shape,
-                    HelperShape::Scalar2 | HelperShape::ReadArr | HelperShape::Recursive
+                    HelperShape::Scalar2
+                        | HelperShape::ReadArr
+                        | HelperShape::Recursive
+                        | HelperShape::Unary
+                        | HelperShape::Scratch
                 )
             })
-            .filter(|h| h.shape != HelperShape::ReadArr || !sc.read_arrs.is_empty())
+            .filter(|h| {
+                !matches!(h.shape, HelperShape::ReadArr | HelperShape::Scratch)
+                    || !sc.read_arrs.is_empty()
+            })
             .cloned()
             .collect();
         if cands.is_empty() {
@@ -447,11 +499,15 @@ impl Gen {
                 let (c, _) = self.expr(sc, d);
                 format!("{}({a}, {c})", h.name)
             }
-            HelperShape::ReadArr => {
+            HelperShape::ReadArr | HelperShape::Scratch => {
                 let arr = self.rng.pick(&sc.read_arrs).clone();
                 let n = self.count(sc);
                 let (a, _) = self.expr(sc, d);
                 format!("{}({arr}, {n}, {a})", h.name)
+            }
+            HelperShape::Unary => {
+                let (a, _) = self.expr(sc, d);
+                format!("{}({a})", h.name)
             }
             HelperShape::Recursive => {
                 let (a, _) = self.expr(sc, d);
@@ -554,6 +610,11 @@ impl Gen {
     fn stmt(&mut self, sc: &Scope) -> Stmt {
         if self.omp && self.in_kernel && self.loop_depth == 0 && self.rng.chance(0.3) {
             if let Some(st) = self.omp_stmt(sc) {
+                return st;
+            }
+        }
+        if self.numeric && self.rng.chance(0.3) {
+            if let Some(st) = self.numeric_stmt(sc) {
                 return st;
             }
         }
@@ -700,6 +761,185 @@ impl Gen {
                 self.ptr_call(sc).unwrap_or_else(|| self.assign(sc))
             }
             _ => self.assign(sc),
+        }
+    }
+
+    /// A shape of numerical code (the `numeric` variant) whose result flows into a local:
+    /// Newton iteration or a fixed-point iteration to a tolerance (a `while` / `do while` with a
+    /// data-dependent exit and an iteration cap), a call through the kernel's table of function
+    /// pointers or of a helper taking a callback, a `switch` on `floor` of a double, linear
+    /// interpolation in a table or array at `floor(x)`, float arithmetic (`sinf`, ...) between
+    /// double values, integer conversions (`(int)round`, `lround`, a trip count from `floor`),
+    /// and calls of the helpers with a heap scratch buffer, a struct of arrays or an array of
+    /// structs.
+    fn numeric_stmt(&mut self, sc: &Scope) -> Option<Stmt> {
+        if sc.locals.is_empty() {
+            return None;
+        }
+        let v = self.rng.pick(&sc.locals).clone();
+        let k = self.next_loop;
+        self.next_loop += 1;
+        let a = lit(self.rng.real(-0.9, 0.9));
+        let b = lit(self.rng.real(0.1, 0.5));
+        let (e, _) = self.expr(sc, 2);
+        let sq = self.squash(&e);
+        let callable: Vec<Helper> = self.helpers[..self.callable].to_vec();
+        let of = |s: HelperShape| -> Vec<String> {
+            callable
+                .iter()
+                .filter(|h| h.shape == s)
+                .map(|h| h.name.clone())
+                .collect()
+        };
+        let line = |t: String| Some(Stmt::Line(t));
+        match self.rng.below(11) {
+            0 => {
+                // Newton's method for z + c sin z = e (f' >= 1 - |c| > 0)
+                let c = lit(self.rng.real(-0.6, 0.6));
+                line(format!(
+                    "{{\n    double e{k} = {sq}, z{k} = e{k};\n    int it{k} = 0;\n    while (it{k} < 50) {{\n      \
+                     double dz{k} = (z{k} + {c} * sin(z{k}) - e{k}) / (1.0 + {c} * cos(z{k}));\n      \
+                     z{k} -= dz{k};\n      it{k}++;\n      if (BR(fabs(dz{k}) < 1e-12)) break;\n    }}\n    \
+                     {v} = {a} * {v} + {b} * z{k};\n  }}"
+                ))
+            }
+            1 => {
+                // Newton's square root to a relative tolerance
+                let (p, _) = self.positive(sc, 2);
+                line(format!(
+                    "{{\n    double sq{k} = {p}, z{k} = 1.0, d{k};\n    int it{k} = 0;\n    do {{\n      \
+                     double zn{k} = 0.5 * (z{k} + sq{k} / z{k});\n      d{k} = zn{k} - z{k};\n      z{k} = zn{k};\n      \
+                     it{k}++;\n    }} while (BR(fabs(d{k}) > 1e-10 * z{k}) && it{k} < 60);\n    \
+                     {v} = {a} * {v} + {b} * tanh(z{k});\n  }}"
+                ))
+            }
+            2 => {
+                // a contraction iterated to a tolerance
+                let c = lit(self.rng.real(-0.7, 0.7));
+                line(format!(
+                    "{{\n    double e{k} = {sq}, z{k} = 0.0, zo{k};\n    int it{k} = 0;\n    do {{\n      \
+                     zo{k} = z{k};\n      z{k} = e{k} + {c} * cos(z{k});\n    }} while (BR(fabs(z{k} - zo{k}) > 1e-9) && ++it{k} < 200);\n    \
+                     {v} = {a} * {v} + {b} * z{k};\n  }}"
+                ))
+            }
+            3 if self.ftab && self.in_kernel => {
+                let idx = match self.rng.below(3) {
+                    0 if !sc.idx.is_empty() => format!("{} % 3", self.rng.pick(&sc.idx)),
+                    1 => format!("BRI((int)FLOOR(1.5 + 1.45 * tanh({e})))"),
+                    _ => format!("{}", self.rng.below(3)),
+                };
+                let (x, _) = self.expr(sc, 2);
+                let apply = of(HelperShape::Apply);
+                if !apply.is_empty() && self.rng.chance(0.3) {
+                    let h = self.rng.pick(&apply).clone();
+                    return line(format!(
+                        "{v} = {a} * {v} + {b} * tanh({h}(ftab[{idx}], {x}));"
+                    ));
+                }
+                line(format!("{v} = {a} * {v} + {b} * tanh(ftab[{idx}]({x}));"))
+            }
+            4 => {
+                let (apply, unary) = (of(HelperShape::Apply), of(HelperShape::Unary));
+                if apply.is_empty() || unary.is_empty() {
+                    return None;
+                }
+                let h = self.rng.pick(&apply).clone();
+                let u = self.rng.pick(&unary).clone();
+                line(format!("{v} = {a} * {v} + {b} * tanh({h}(&{u}, {sq}));"))
+            }
+            5 => {
+                // a switch on floor of a double
+                let mut arms = String::new();
+                for c in 0..3 {
+                    let Stmt::Line(x) = self.assign(sc) else {
+                        unreachable!()
+                    };
+                    if c < 2 {
+                        arms.push_str(&format!("case {c}: {x} break; "));
+                    } else {
+                        arms.push_str(&format!("default: {x}"));
+                    }
+                }
+                line(format!(
+                    "switch (BRI((int)FLOOR(1.5 + 1.45 * tanh({e})))) {{ {arms} }}"
+                ))
+            }
+            6 => {
+                // linear interpolation at floor(x): in the constant table or in an array
+                let (arr, x) = if sc.read_arrs.is_empty() || self.rng.chance(0.3) {
+                    ("tbl".to_string(), format!("3.0 + 2.5 * tanh({e})"))
+                } else {
+                    (
+                        self.rng.pick(&sc.read_arrs).clone(),
+                        format!("(N - 1) * (0.5 + 0.45 * tanh({e}))"),
+                    )
+                };
+                line(format!(
+                    "{{ double x{k} = {x}; int q{k} = BRI((int)FLOOR(x{k})); double fr{k} = x{k} - q{k};\n    \
+                     {v} = {a} * {v} + {b} * ((1.0 - fr{k}) * {arr}[q{k}] + fr{k} * {arr}[q{k} + 1]); }}"
+                ))
+            }
+            7 => {
+                // float arithmetic between double values
+                self.single = true;
+                let f = *self.rng.pick(&["sinf", "tanhf", "atanf"]);
+                let c = lit(self.rng.real(-0.9, 0.9));
+                line(format!(
+                    "{{ float f{k} = FRTF({sq}); f{k} = {c}f * f{k} + 0.5f * {f}(f{k}); {v} = FRT({v} + {b}f * f{k}); }}"
+                ))
+            }
+            8 => match self.rng.below(3) {
+                0 => line(format!(
+                    "{v} = {a} * {v} + 0.125 * (double)BRI((int)ROUND(2.0 * tanh({e})));"
+                )),
+                1 => line(format!(
+                    "{{ long l{k} = (long)BRI((int)lround(4.0 * tanh({e}))); {v} = {a} * {v} + {b} * sin({v} + 0.25 * (double)l{k}); }}"
+                )),
+                _ if self.loop_depth < 2 => {
+                    // a trip count from floor of a double
+                    let i = format!("i{k}");
+                    let mut inner = sc.clone();
+                    inner.idx.push(i.clone());
+                    self.loop_depth += 1;
+                    let nb = self.rng.range(1, 3);
+                    let body = self.block(&inner, nb);
+                    self.loop_depth -= 1;
+                    Some(Stmt::Loop {
+                        head: format!(
+                            "for (int {i} = 0, mt{k} = 1 + BRI((int)FLOOR((N - 1) * (0.5 + 0.45 * tanh({e})))); {i} < mt{k}; {i}++)"
+                        ),
+                        unrolled: format!("const int {i} = 0;"),
+                        body,
+                    })
+                }
+                _ => None,
+            },
+            _ => {
+                // helpers with a scratch buffer, a struct of arrays, an array of structs
+                let mut cands: Vec<(String, String)> = Vec::new();
+                if !sc.read_arrs.is_empty() {
+                    for h in of(HelperShape::Scratch) {
+                        let arr = self.rng.pick(&sc.read_arrs).clone();
+                        cands.push((h, arr));
+                    }
+                }
+                if sc.read_elems.iter().any(|x| x == "sop->x[#]") {
+                    for h in of(HelperShape::SoA) {
+                        cands.push((h, "sop".into()));
+                    }
+                }
+                for p in &sc.struct_arrs {
+                    for h in of(HelperShape::AoS) {
+                        cands.push((h, p.clone()));
+                    }
+                }
+                if cands.is_empty() {
+                    return None;
+                }
+                let (h, arg) = self.rng.pick(&cands).clone();
+                let n = self.count(sc);
+                line(format!("{v} = {a} * {v} + {b} * tanh({h}({arg}, {n}, {sq}));"))
+            }
         }
     }
 
@@ -885,14 +1125,26 @@ impl Gen {
     // ---------------------------------------------------------------- functions
 
     fn helper(&mut self, idx: usize) -> Func {
-        let shape = match self.rng.below(11) {
-            0..=2 => HelperShape::Scalar2,
-            3 | 4 => HelperShape::ReadArr,
-            5 | 6 => HelperShape::WriteArr,
-            7 => HelperShape::Recursive,
-            8 => HelperShape::StructPtr,
-            9 => HelperShape::OutPtr,
-            _ => HelperShape::PairRet,
+        let has_unary = self.helpers.iter().any(|h| h.shape == HelperShape::Unary);
+        let shape = if self.numeric && self.rng.chance(0.6) {
+            match self.rng.below(8) {
+                2 => HelperShape::Scratch,
+                3 => HelperShape::SoA,
+                4 => HelperShape::AoS,
+                5 | 6 if has_unary => HelperShape::Apply,
+                7 => HelperShape::Recursive,
+                _ => HelperShape::Unary,
+            }
+        } else {
+            match self.rng.below(11) {
+                0..=2 => HelperShape::Scalar2,
+                3 | 4 => HelperShape::ReadArr,
+                5 | 6 => HelperShape::WriteArr,
+                7 => HelperShape::Recursive,
+                8 => HelperShape::StructPtr,
+                9 => HelperShape::OutPtr,
+                _ => HelperShape::PairRet,
+            }
         };
         let name = format!("h{idx}");
         let attr = if self.rng.chance(0.5) {
@@ -993,6 +1245,125 @@ impl Gen {
                     post,
                 };
             }
+            HelperShape::Unary | HelperShape::Apply => {
+                sc.vars = vec![("x".into(), 3.0), ("u".into(), 3.0)];
+                sc.locals = vec!["u".into()];
+                let (head, first, last) = if shape == HelperShape::Unary {
+                    (
+                        format!("{attr} double {name}(double x)"),
+                        "double u = x;".to_string(),
+                        String::new(),
+                    )
+                } else {
+                    (
+                        format!("{attr} double {name}(double (*g)(double), double x)"),
+                        "double u = tanh(g(x));".to_string(),
+                        " + 0.5 * tanh(g(0.5 * u))".to_string(),
+                    )
+                };
+                pre.push(first);
+                let n = self.rng.range(1, 3);
+                let mut body = self.block(&sc, n);
+                if self.rng.chance(0.5) {
+                    // an early return
+                    let (c, _) = self.expr(&sc, 1);
+                    let (r, _) = self.expr(&sc, 2);
+                    let sq = self.squash(&r);
+                    let at = self.rng.below(body.len() + 1);
+                    body.insert(
+                        at,
+                        Stmt::Line(format!("if (BR(u > {c})) return 0.5 * tanh(u) + {sq};")),
+                    );
+                }
+                let (r, _) = self.expr(&sc, 2);
+                let sq = self.squash(&format!("u + {r}"));
+                self.helpers.push(Helper {
+                    name: name.clone(),
+                    shape,
+                    bound: 3.0,
+                });
+                return Func {
+                    name,
+                    head,
+                    pre,
+                    body,
+                    post: vec![format!("return {sq}{last};")],
+                };
+            }
+            HelperShape::Scratch => {
+                // a heap scratch buffer of N doubles, maybe grown to 2 N
+                let alloc = if self.rng.chance(0.3) {
+                    "(double *)calloc(N, sizeof(double))"
+                } else {
+                    "(double *)malloc(N * sizeof(double))"
+                };
+                let fsc = Scope {
+                    vars: vec![("s".into(), 3.0), ("p[j]".into(), 2.0)],
+                    ..Scope::default()
+                };
+                let (e, _) = self.expr(&fsc, 2);
+                let sq = self.squash(&e);
+                pre.push("double acc = 0.125;".into());
+                pre.push(format!("double *w = {alloc};"));
+                pre.push(format!("for (int j = 0; j < N; j++) w[j] = {sq};"));
+                sc.vars = vec![("s".into(), 3.0), ("acc".into(), 3.0)];
+                sc.locals = vec!["acc".into()];
+                sc.read_arrs = vec!["p".into(), "w".into()];
+                sc.write_arrs = vec!["w".into()];
+                sc.counts = vec!["n".into()];
+                let mut post = vec!["acc += 0.5 * w[N - 1];".to_string()];
+                if self.rng.chance(0.4) {
+                    pre.push("w = (double *)realloc(w, 2 * N * sizeof(double));".into());
+                    pre.push(
+                        "for (int j = 0; j < N; j++) w[N + j] = 0.5 * w[j] + 0.25 * s;".into(),
+                    );
+                    sc.read_elems.push("w[N + #]".into());
+                    sc.write_elems.push("w[N + #]".into());
+                    post.push("acc += 0.25 * w[2 * N - 1];".into());
+                }
+                post.push("free(w);".into());
+                post.push("return acc;".into());
+                (
+                    format!("{attr} double {name}(const double *p, int n, double s)"),
+                    post,
+                    6.0,
+                )
+            }
+            HelperShape::SoA => {
+                sc.vars = vec![("s".into(), 3.0), ("acc".into(), 3.0)];
+                sc.locals = vec!["acc".into()];
+                sc.read_arrs = vec!["q->x".into(), "q->y".into()];
+                sc.write_arrs = match self.rng.below(3) {
+                    0 => vec!["q->x".into()],
+                    1 => vec!["q->y".into()],
+                    _ => vec!["q->x".into(), "q->y".into()],
+                };
+                sc.counts = vec!["n".into()];
+                pre.push("double acc = 0.125;".into());
+                (
+                    format!("{attr} double {name}(struct SoA *q, int n, double s)"),
+                    vec!["return acc + 0.25 * q->x[0];".to_string()],
+                    6.0,
+                )
+            }
+            HelperShape::AoS => {
+                sc.vars = vec![("s".into(), 3.0), ("acc".into(), 3.0)];
+                sc.locals = vec!["acc".into()];
+                sc.read_arrs = vec!["tbl".into()];
+                for e in ["q[#].u", "q[#].v[$]"] {
+                    sc.read_elems.push(e.into());
+                    sc.write_elems.push(e.into());
+                }
+                sc.struct_ptrs = vec!["&q[#]".into()];
+                sc.ints = vec!["q[0].tag".into()];
+                sc.counts = vec!["n".into()];
+                pre.push("double acc = 0.125;".into());
+                (
+                    format!("{attr} double {name}(struct S *q, int n, double s)"),
+                    vec!["return acc + 0.25 * q[0].u;".to_string()],
+                    6.0,
+                )
+            }
             HelperShape::ReadArr | HelperShape::WriteArr if self.rng.chance(0.25) => {
                 // recursive over the array: one element, then the rest through `p + 1`
                 sc.vars = vec![("s".into(), 3.0), ("p[0]".into(), 3.0)];
@@ -1062,7 +1433,12 @@ impl Gen {
                 let f = Func {
                     name: name.clone(),
                     head: format!("{attr} double {name}(double x, int d)"),
-                    pre: vec![format!("if (d <= 0) return {base};")],
+                    pre: vec![if self.numeric && self.rng.chance(0.5) {
+                        // the depth bound and a data-dependent stop
+                        format!("if (d <= 0 || BR(fabs(x) < 0.05)) return {base};")
+                    } else {
+                        format!("if (d <= 0) return {base};")
+                    }],
                     body: vec![],
                     post: vec![format!(
                         "return {} * {name}({}, d - 1) + {};",
@@ -1109,10 +1485,12 @@ impl Gen {
 }
 
 /// Generates the program for `seed` at `size` (roughly the number of statements).
-/// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant).
-pub fn generate_variant(seed: u64, size: usize, omp: bool) -> Program {
+/// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant), and the
+/// shapes of numerical code when `numeric` (the `numeric` variant: see the module comment).
+pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool) -> Program {
     let mut g = Gen::new(seed, size);
     g.omp = omp;
+    g.numeric = numeric;
     let rng = &mut g.rng;
     let n_len = rng.range(3, 7);
     // Parameters.
@@ -1175,7 +1553,10 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool) -> Program {
     let width = rng.range(2, 4);
 
     // Helpers.
-    let nh = g.rng.range(0, 1 + size / 8).min(4);
+    let mut nh = g.rng.range(0, 1 + size / 8).min(4);
+    if numeric {
+        nh = (nh + 2).min(6);
+    }
     let mut funcs = Vec::new();
     for h in 0..nh {
         funcs.push(g.helper(h));
@@ -1247,6 +1628,7 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool) -> Program {
             sc.write_elems.push(e.into());
         }
         sc.struct_ptrs.push("&sa[#]".into());
+        sc.struct_arrs.push("sa".into());
         extra_terms.push("sa[N - 1].u + sa[0].v[1]".to_string());
     }
     if rng.chance(0.2) {
@@ -1304,6 +1686,73 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool) -> Program {
         sc.write_elems.push("mm[# * N + #]".into());
         extra_terms.push("mm[N * N - 1] + mm[N]".to_string());
         post.push("free(mm);".into());
+    }
+    if numeric && !sc.struct_arrs.iter().any(|a| a == "sa") && g.rng.chance(0.4) {
+        // an array of structs (more often than in the default variant)
+        let src = g.rng.pick(&scalars).clone();
+        pre.push("struct S sa[N];".into());
+        pre.push(format!(
+            "for (int q = 0; q < N; q++) {{ sa[q].u = {src} * (0.3 + 0.1 * q); sa[q].tag = q; sa[q].v[0] = 0.5 * q - {src}; sa[q].v[1] = 0.25; }}"
+        ));
+        for e in ["sa[#].u", "sa[#].v[$]"] {
+            sc.read_elems.push(e.into());
+            sc.write_elems.push(e.into());
+        }
+        sc.struct_ptrs.push("&sa[#]".into());
+        sc.struct_arrs.push("sa".into());
+        extra_terms.push("sa[N - 1].u + sa[0].v[1]".to_string());
+    }
+    if numeric {
+        let unary: Vec<String> = g
+            .helpers
+            .iter()
+            .filter(|h| h.shape == HelperShape::Unary)
+            .map(|h| h.name.clone())
+            .collect();
+        let rng = &mut g.rng;
+        if rng.chance(0.4) {
+            // a struct of arrays, accessed through a pointer
+            let src = rng.pick(&scalars).clone();
+            pre.push("double sx[N], sy[N];".into());
+            pre.push(format!(
+                "for (int q = 0; q < N; q++) {{ sx[q] = {src} * (0.2 + 0.1 * q); sy[q] = 0.3 - 0.05 * q * {src}; }}"
+            ));
+            pre.push("struct SoA so = {sx, sy};".into());
+            pre.push("struct SoA *sop = &so;".into());
+            for e in ["sop->x[#]", "sop->y[#]", "so.y[#]"] {
+                sc.read_elems.push(e.into());
+                sc.write_elems.push(e.into());
+            }
+            extra_terms.push("sop->x[N - 1] + sy[0]".to_string());
+        }
+        if rng.chance(0.35) {
+            // a column-major matrix on the heap with a computed leading dimension
+            let src = rng.pick(&scalars).clone();
+            pre.push("int ld = N + 1 + n % 2;".into());
+            pre.push("double *ms = (double *)malloc(ld * N * sizeof(double));".into());
+            pre.push(format!(
+                "for (int qc = 0; qc < N; qc++) for (int qr = 0; qr < ld; qr++) ms[qc * ld + qr] = {src} * (0.1 * qr - 0.05 * qc) + 0.02 * qc;"
+            ));
+            for e in ["ms[# * ld + #]", "ms[# + ld * #]"] {
+                sc.read_elems.push(e.into());
+                sc.write_elems.push(e.into());
+            }
+            sc.read_arrs.push("(ms + ld)".into());
+            sc.write_arrs.push("(ms + ld)".into());
+            extra_terms.push("ms[(N - 1) * ld + 1] + ms[ld - 1]".to_string());
+            post.push("free(ms);".into());
+        }
+        if !unary.is_empty() && rng.chance(0.7) {
+            // a table of function pointers
+            let es: Vec<String> = (0..3).map(|_| format!("&{}", rng.pick(&unary))).collect();
+            let decl = if rng.chance(0.5) {
+                "static double (*const ftab[3])(double)"
+            } else {
+                "double (*ftab[3])(double)"
+            };
+            pre.push(format!("{decl} = {{{}}};", es.join(", ")));
+            g.ftab = true;
+        }
     }
     g.budget = size;
     g.loop_depth = 0;
@@ -1394,6 +1843,9 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool) -> Program {
     let _ = writeln!(defs, "#define N {n_len}");
     defs.push_str("struct S {\n  double u;\n  int tag;\n  double v[2];\n};\n");
     defs.push_str("struct P2 {\n  double x, y;\n};\n");
+    if numeric {
+        defs.push_str("struct SoA {\n  double *x, *y;\n};\n");
+    }
     defs.push_str(crate::harness::PATH_RUNTIME);
     defs.push_str(
         "static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};\nstatic double gscratch;\n",

@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
-//!                  [--variant default|no-inline|omp]  # no-inline: every compile with
+//!                  [--variant default|no-inline|omp|numeric[,no-inline]]
+//!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
-//!                                                  # kernels, 1, 2 and 4 threads
+//!                                                  # kernels, 1, 2 and 4 threads; numeric:
+//!                                                  # shapes of numerical code (gen.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
-//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=200, every 5th
-//!                                     # with -ferment-no-inline; 20 omp; 60 malformed)
+//! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
+//!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
+//!                                     # malformed)
 //! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -71,6 +74,13 @@ const KNOWN_FAILURES: &[(u64, &str)] = &[];
 
 /// OpenMP programs in the CI campaign (the omp variant, seeds 1..=CI_OMP).
 const CI_OMP: u64 = 20;
+
+/// Programs of the default variant in the CI campaign (seeds 1..=CI_DEFAULT).
+const CI_DEFAULT: u64 = 180;
+
+/// Programs of the numeric variant in the CI campaign (seeds 1..=CI_NUMERIC); with the default
+/// ones, about the time 200 default programs took.
+const CI_NUMERIC: u64 = 20;
 
 #[derive(Default)]
 struct Stats {
@@ -190,6 +200,8 @@ struct Opts {
     /// `--variant omp`: kernels with OpenMP constructs (compiled with `-fopenmp` through their
     /// `// CFLAGS:` line, checked with 1, 2 and 4 threads, never under valgrind).
     omp: bool,
+    /// `--variant numeric`: the shapes of numerical code (`gen::Gen::numeric_stmt`).
+    numeric: bool,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -207,6 +219,7 @@ fn parse_opts(args: &[String]) -> Opts {
         reduce_max: 2,
         extra: Vec::new(),
         omp: false,
+        numeric: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -219,12 +232,17 @@ fn parse_opts(args: &[String]) -> Opts {
             "--no-inline-every" => o.no_inline_every = v.parse().expect("--no-inline-every K"),
             "--found" => o.found = PathBuf::from(v),
             "--reduce-max" => o.reduce_max = v.parse().expect("--reduce-max N"),
-            "--variant" => match v.as_str() {
-                "default" => o.extra.clear(),
-                "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
-                "omp" => o.omp = true,
-                _ => panic!("--variant default|no-inline|omp"),
-            },
+            "--variant" => {
+                for part in v.split(',') {
+                    match part {
+                        "default" => o.extra.clear(),
+                        "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
+                        "omp" => o.omp = true,
+                        "numeric" => o.numeric = true,
+                        _ => panic!("--variant default|no-inline|omp|numeric (or a comma list)"),
+                    }
+                }
+            }
             a => panic!("unknown option {a}"),
         }
         i += 2;
@@ -277,7 +295,7 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate_variant(seed, size_for(seed), o.omp);
+                let p = gen::generate_variant(seed, size_for(seed), o.omp, o.numeric);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -476,7 +494,7 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(seed, size_for(seed), o.omp).emit()
+                gen::generate_variant(seed, size_for(seed), o.omp, o.numeric).emit()
             );
         }
         "check" => {
@@ -503,12 +521,13 @@ fn main() {
                         "seeds {}..{}{}",
                         o.start,
                         o.start + o.count - 1,
-                        if o.omp {
-                            " (variant: omp)".to_string()
-                        } else if o.extra.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (variant: {})", o.extra.join(" "))
+                        match (o.omp, o.numeric, o.extra.is_empty()) {
+                            (true, _, _) => " (variant: omp)".to_string(),
+                            (false, true, true) => " (variant: numeric)".to_string(),
+                            (false, true, false) =>
+                                format!(" (variant: numeric, {})", o.extra.join(" ")),
+                            (false, false, true) => String::new(),
+                            (false, false, false) => format!(" (variant: {})", o.extra.join(" ")),
                         }
                     ),
                     t.elapsed().as_secs_f64()
@@ -527,7 +546,7 @@ fn main() {
             // under target/ (not into the source tree).
             let mut o = parse_opts(&args[1..]);
             o.start = 1;
-            o.count = 200;
+            o.count = CI_DEFAULT;
             o.found = workspace().join("target/fuzz/found");
             o.reduce_max = 0;
             // Every 5th seed with calls kept as calls (the no-inline variant): same time.
@@ -535,7 +554,10 @@ fn main() {
             let st = campaign(&o);
             print!(
                 "{}",
-                st.report("ci campaign (seeds 1..200)", t.elapsed().as_secs_f64())
+                st.report(
+                    &format!("ci campaign (seeds 1..{CI_DEFAULT})"),
+                    t.elapsed().as_secs_f64()
+                )
             );
             // Known, reported bugs (each with its reproducer) are expected to fail; a known seed
             // that passes fails the campaign too, so the list stays current.
@@ -553,6 +575,23 @@ fn main() {
                     bad = true;
                 }
             }
+            // Shapes of numerical code (the numeric variant).
+            let t4 = Instant::now();
+            let mut nm = parse_opts(&args[1..]);
+            nm.start = 1;
+            nm.count = CI_NUMERIC;
+            nm.found = o.found.clone();
+            nm.reduce_max = 0;
+            nm.numeric = true;
+            let sn = campaign(&nm);
+            print!(
+                "{}",
+                sn.report(
+                    &format!("ci campaign, numeric variant (seeds 1..{CI_NUMERIC})"),
+                    t4.elapsed().as_secs_f64()
+                )
+            );
+            bad |= !sn.failures.is_empty();
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
             let t3 = Instant::now();
             let mut om = parse_opts(&args[1..]);

@@ -154,6 +154,29 @@ fn replace_token(text: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// Replaces `&name` by `&name_path` where `name` is not followed by an identifier character.
+fn replace_addr(text: &str, name: &str) -> String {
+    let from = format!("&{name}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find(&from) {
+        out.push_str(&rest[..p + from.len()]);
+        rest = &rest[p + from.len()..];
+        if !rest.chars().next().is_some_and(is_ident) {
+            out.push_str("_path");
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `text` takes the address `&name` of the function `name`.
+fn takes_addr(text: &str, name: &str) -> bool {
+    let from = format!("&{name}");
+    text.match_indices(&from)
+        .any(|(p, _)| !text[p + from.len()..].chars().next().is_some_and(is_ident))
+}
+
 /// The differentiated copy: markers become the plain C operations.
 pub fn plain(text: &str) -> String {
     MARKERS
@@ -168,7 +191,9 @@ pub fn path_copy(text: &str, names: &[&str]) -> String {
         .iter()
         .fold(text.to_string(), |t, (m, _, r)| replace_token(&t, m, r));
     let t = names.iter().fold(t, |t, n| {
-        replace_token(&t, &format!("{n}("), &format!("{n}_path("))
+        let t = replace_token(&t, &format!("{n}("), &format!("{n}_path("));
+        // an address taken (a table of function pointers, a callback argument)
+        replace_addr(&t, n)
     });
     t.split_inclusive('\n')
         .filter(|l| !l.trim_start().starts_with("#pragma omp"))
@@ -184,7 +209,7 @@ impl Func {
         }
         emit_block(&mut text, &self.body, 0);
         // A recursive helper calling itself does not keep itself alive.
-        text.contains(&pat) && self.name != name
+        (text.contains(&pat) || takes_addr(&text, name)) && self.name != name
     }
 }
 
@@ -261,6 +286,16 @@ mod tests {
             path_copy(text, &["h0", "f"]),
             "if (path_br(a < b)) u = path_fabs(h0_path(x)) + sth0(y) + t[path_bri((int)x)];"
         );
+    }
+
+    #[test]
+    fn the_recording_copy_takes_the_recording_functions_addresses() {
+        let text = "double (*ftab[3])(double) = {&h1, &h10, &h1};\nu = h2(&h1, x);";
+        assert_eq!(
+            path_copy(text, &["h1", "h2"]),
+            "double (*ftab[3])(double) = {&h1_path, &h10, &h1_path};\nu = h2_path(&h1_path, x);"
+        );
+        assert!(takes_addr(text, "h1") && takes_addr(text, "h10") && !takes_addr(text, "h2"));
     }
 
     #[test]

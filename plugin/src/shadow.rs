@@ -598,6 +598,10 @@ impl Walk<'_> {
         // Context run time: each `ferment.ctx.enter` with what its tangent
         // twin returned (see `context::tangent_twin`).
         let mut tangent_entries: HashMap<Value, Value> = HashMap::new();
+        // Calls the hook replaced and erased: gone from `listed` for what
+        // follows the walk (reading one was a use after free, an occasional
+        // crash inside LLVM).
+        let mut erased: HashSet<Value> = HashSet::new();
         for (&blk, insts) in blocks.iter().zip(listed) {
             for &inst in insts {
                 if inst.is_call() {
@@ -615,6 +619,7 @@ impl Walk<'_> {
                                     s.map.insert(r, sh);
                                 }
                             }
+                            erased.insert(inst);
                             inst.erase();
                             continue;
                         }
@@ -844,6 +849,22 @@ impl Walk<'_> {
                 }
             }
         }
+        let live: Vec<Vec<Value>>;
+        let listed: &[Vec<Value>] = if erased.is_empty() {
+            listed
+        } else {
+            live = listed
+                .iter()
+                .map(|insts| {
+                    insts
+                        .iter()
+                        .copied()
+                        .filter(|i| !erased.contains(i))
+                        .collect()
+                })
+                .collect();
+            &live
+        };
         for (phi, sp) in phis {
             for (v, blk) in phi.incoming() {
                 let sv = s.of_or_self(&b, phi, v)?;
