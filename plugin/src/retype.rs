@@ -233,13 +233,27 @@ pub fn analyze_and_retype(
     loose: bool,
 ) -> FunctionTypes {
     let _t = crate::timing::scope("type analysis");
+    let started = crate::timing::enabled().then(std::time::Instant::now);
     let seeds = parameter_seeds(module, f, key);
     let types = analyze(module, f, &seeds);
-    if retype_integer_copies(module, f, &types, loose) > 0 {
+    let types = if retype_integer_copies(module, f, &types, loose) > 0 {
         analyze(module, f, &seeds)
     } else {
         types
+    };
+    if let Some(started) = started {
+        crate::timing::note(|| {
+            format!(
+                "type analysis of {}: {:.1} ms, {} functions, {} visits, largest tree {}",
+                f.name(),
+                started.elapsed().as_secs_f64() * 1e3,
+                types.functions().len(),
+                types.visits(),
+                types.largest_tree()
+            )
+        });
     }
+    types
 }
 
 /// Rewrites integer loads that only feed stores (pure copies), and integer

@@ -128,10 +128,35 @@ pub fn marker_name(v: Value) -> Option<String> {
     None
 }
 
+/// The functions holding an instruction that uses `v`, seen through
+/// constant expressions (a cast of the callee).
+fn collect_calling_functions(v: Value, out: &mut HashSet<Value>, depth: usize) {
+    for u in v.users() {
+        if u.is_instruction() {
+            out.insert(u.function_of());
+        } else if u.is_constant_expr() && depth < 4 {
+            collect_calling_functions(u, out, depth + 1);
+        }
+    }
+}
+
 /// Every `__enzyme_*` call of the module whose first argument is a function.
 pub fn requests(module: Module) -> Vec<Request> {
+    // Only the functions that call an `__enzyme_*` declaration are scanned
+    // (found through the declarations' users): every analysis asks, and
+    // walking every instruction of a large unoptimized module each time
+    // cost more than the analysis of a small function.
+    let mut callers: HashSet<Value> = HashSet::new();
+    for f in module.functions() {
+        if f.name().contains("__enzyme_") {
+            collect_calling_functions(f, &mut callers, 0);
+        }
+    }
     let mut out = Vec::new();
     for f in module.functions() {
+        if !callers.contains(&f) {
+            continue;
+        }
         for inst in f.instructions() {
             if !is_call_or_invoke(inst) {
                 continue;

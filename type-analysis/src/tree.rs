@@ -190,18 +190,66 @@ fn covers(a: &[i64], b: &[i64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || *x == ANY)
 }
 
-/// Some byte may be described by both paths.
-fn overlaps(a: &[i64], b: &[i64]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x == y || *x == ANY || *y == ANY)
-}
-
 fn keepable(path: &[i64]) -> bool {
     !path.is_empty()
         && path.len() <= MAX_DEPTH
         && path.iter().all(|o| (ANY..=MAX_OFFSET).contains(o))
+}
+
+/// Calls `f` on each entry of `all` that overlaps `key`, in order, and
+/// stops at the first that answers `true` (then `true`) or fails. `all` is
+/// sorted and its entries agree with each other before position `pos` and
+/// are compatible there with `key` (equal or `-1`), so at `pos` only two
+/// runs can overlap: the entries with `-1` there and those with `key`'s
+/// offset, each searched from the next position; a `-1` in `key` is scanned.
+/// Finding the few entries of a large tree an insertion meets this way,
+/// rather than testing every entry, is what keeps merges of trees full of
+/// wildcards (unoptimized C++ objects holding pointers) cheap.
+fn each_overlapping<E>(
+    all: &[(Key, BaseType)],
+    key: &Key,
+    pos: usize,
+    f: &mut impl FnMut(Key, BaseType) -> Result<bool, E>,
+) -> Result<bool, E> {
+    if all.is_empty() {
+        return Ok(false);
+    }
+    if pos == MAX_DEPTH {
+        for &(k, t) in all {
+            if f(k, t)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    let c = key.0[pos];
+    // keys that end before `pos` sort first
+    let ended = all.partition_point(|(k, _)| k.0[pos] == PAD);
+    if c == PAD {
+        for &(k, t) in &all[..ended] {
+            if f(k, t)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    let rest = &all[ended..];
+    if c == ANY {
+        for &(k, t) in rest {
+            if k.overlaps(key) && f(k, t)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
+    let wild = rest.partition_point(|(k, _)| k.0[pos] == ANY);
+    if each_overlapping(&rest[..wild], key, pos + 1, f)? {
+        return Ok(true);
+    }
+    let rest = &rest[wild..];
+    let lo = rest.partition_point(|(k, _)| k.0[pos] < c);
+    let hi = lo + rest[lo..].partition_point(|(k, _)| k.0[pos] == c);
+    each_overlapping(&rest[lo..hi], key, pos + 1, f)
 }
 
 /// Padding after the last offset of a [`Key`]: below every offset, so keys
@@ -228,6 +276,23 @@ impl Key {
     /// Has a `-1` below the first position.
     fn deep_wild(&self) -> bool {
         self.as_slice()[1..].contains(&ANY)
+    }
+
+    /// Some byte may be described by both keys: same length, every
+    /// position equal or `-1` in one of them (the hot test of `insert`).
+    fn overlaps(&self, other: &Key) -> bool {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .all(|(&x, &y)| x == y || (x == ANY && y != PAD) || (y == ANY && x != PAD))
+    }
+
+    /// [`covers`] on keys: same length, every position equal or `-1` in `self`.
+    fn covers(&self, other: &Key) -> bool {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .all(|(&x, &y)| x == y || (x == ANY && y != PAD))
     }
 }
 
@@ -349,24 +414,50 @@ impl TypeTree {
         if ty == BaseType::Unknown || !keepable(path) {
             return Ok(false);
         }
-        let key = Key::new(path);
+        self.insert_key(Key::new(path), ty)
+    }
+
+    fn insert_key(&mut self, key: Key, ty: BaseType) -> Result<bool, TreeConflict> {
         if self.map.get(&key) == Some(&ty) {
             return Ok(false);
         }
         let mut redundant = Vec::new();
-        for (k, t) in self.overlapping(key) {
-            let p = k.as_slice();
+        // Whether `k: t`, an entry overlapping `key`, already says `ty`;
+        // notes it when `key: ty` makes it redundant.
+        let mut check = |k: Key, t: BaseType| -> Result<bool, TreeConflict> {
             let joined = t.join(ty).map_err(|_| TreeConflict {
-                path: path.to_vec(),
+                path: key.as_slice().to_vec(),
                 existing: t,
                 incoming: ty,
             })?;
-            if covers(p, path) && joined == t {
-                return Ok(false);
+            if k.covers(&key) && joined == t {
+                return Ok(true);
             }
-            if covers(path, p) && joined == ty {
+            if key.covers(&k) && joined == ty {
                 redundant.push(k);
             }
+            Ok(false)
+        };
+        // common case, no wildcard below the first position anywhere: only
+        // the key itself and its `-1`-first twin can overlap
+        if self.deep_wild == 0 && !key.deep_wild() && (key.0[0] != ANY || self.concrete_first == 0)
+        {
+            let mut twin = key;
+            twin.0[0] = ANY;
+            if let Some(&t) = self.map.get(&key) {
+                if check(key, t)? {
+                    return Ok(false);
+                }
+            }
+            if twin != key {
+                if let Some(&t) = self.map.get(&twin) {
+                    if check(twin, t)? {
+                        return Ok(false);
+                    }
+                }
+            }
+        } else if each_overlapping(&self.map.0, &key, 0, &mut check)? {
+            return Ok(false);
         }
         if redundant.is_empty() && self.map.len() >= MAX_ENTRIES {
             return Ok(false);
@@ -378,42 +469,6 @@ impl TypeTree {
             self.count(key, 1);
         }
         Ok(true)
-    }
-
-    /// Entries that may describe a byte `key` describes.
-    fn overlapping(&self, key: Key) -> Vec<(Key, BaseType)> {
-        let path = key.as_slice();
-        // common case, no wildcard below the first position anywhere: only
-        // the path itself and its `-1`-first twin can overlap
-        if self.deep_wild == 0 && !key.deep_wild() && (path[0] != ANY || self.concrete_first == 0) {
-            let mut twin = key;
-            twin.0[0] = ANY;
-            let mut out: Vec<(Key, BaseType)> = Vec::with_capacity(2);
-            for k in [key, twin] {
-                if let Some(&t) = self.map.get(&k) {
-                    if !out.iter().any(|(o, _)| *o == k) {
-                        out.push((k, t));
-                    }
-                }
-            }
-            return out;
-        }
-        // Entries are sorted by their first offset: only those starting with
-        // `-1` or (for a concrete first offset) with the same one can overlap.
-        let all = &self.map.0;
-        let wild_end = all.partition_point(|(k, _)| k.0[0] <= ANY);
-        let same = if path[0] == ANY {
-            wild_end..all.len()
-        } else {
-            let lo = all.partition_point(|(k, _)| k.0[0] < path[0]);
-            lo..all.partition_point(|(k, _)| k.0[0] <= path[0])
-        };
-        all[..wild_end]
-            .iter()
-            .chain(&all[same])
-            .filter(|(k, _)| overlaps(k.as_slice(), path))
-            .copied()
-            .collect()
     }
 
     fn remove(&mut self, key: Key) {
@@ -435,6 +490,11 @@ impl TypeTree {
     /// Joins `other` into `self`, entry by entry; conflicting entries are
     /// skipped and reported in `conflicts`. Returns whether `self` changed.
     pub fn merge_in(&mut self, other: &TypeTree, conflicts: &mut Vec<TreeConflict>) -> bool {
+        if self.is_empty() {
+            // inserting a tree's entries into an empty one keeps them all
+            *self = other.clone();
+            return !self.is_empty();
+        }
         let mut changed = false;
         for (p, t) in other.iter() {
             match self.insert(p, t) {
@@ -459,6 +519,23 @@ impl TypeTree {
     /// Prefixes every path with `offset` (`only(-1)` turns a pointee tree
     /// into the part of a pointer's tree below `[-1]`).
     pub fn only(&self, offset: i64) -> TypeTree {
+        if (ANY..=MAX_OFFSET).contains(&offset) {
+            // A common first element keeps the entries' order and which
+            // of them overlap or cover each other, so inserting them one
+            // by one would keep them all: copy them (paths that would
+            // grow too deep are dropped, as `insert` drops them).
+            let mut out = TypeTree::new();
+            for (k, &t) in self.map.iter() {
+                if k.0[MAX_DEPTH - 1] != PAD {
+                    continue;
+                }
+                let mut q = [PAD; MAX_DEPTH];
+                q[0] = offset;
+                q[1..].copy_from_slice(&k.0[..MAX_DEPTH - 1]);
+                out.push_sorted(Key(q), t);
+            }
+            return out;
+        }
         self.rebuild(|p| {
             let mut q = Vec::with_capacity(p.len() + 1);
             q.push(offset);
@@ -470,6 +547,20 @@ impl TypeTree {
     /// What the value points to: entries under `[-1]` (or `[0]`) with that
     /// first element removed (Enzyme's `Data0`).
     pub fn pointee(&self) -> TypeTree {
+        if self.concrete_first == 0 {
+            // Only `[-1, ...]` entries: dropping the common first element
+            // keeps their order and relations (see `only`).
+            let mut out = TypeTree::new();
+            for (k, &t) in self.map.iter() {
+                if k.0[1] == PAD {
+                    continue;
+                }
+                let mut q = [PAD; MAX_DEPTH];
+                q[..MAX_DEPTH - 1].copy_from_slice(&k.0[1..]);
+                out.push_sorted(Key(q), t);
+            }
+            return out;
+        }
         self.rebuild(|p| (p.len() > 1 && (p[0] == ANY || p[0] == 0)).then(|| p[1..].to_vec()))
     }
 
@@ -539,6 +630,25 @@ impl TypeTree {
 
     /// Replaces the first element of every path for which `f` gives one.
     pub fn map_first(&self, f: impl Fn(i64) -> Option<i64>) -> TypeTree {
+        let (Some(first), Some(last)) = (self.map.0.first(), self.map.0.last()) else {
+            return TypeTree::new();
+        };
+        if first.0 .0[0] == last.0 .0[0] {
+            // One first offset for all (sorted by it): replacing it keeps
+            // the entries' order and relations (see `only`).
+            return match f(first.0 .0[0]) {
+                Some(o) if (ANY..=MAX_OFFSET).contains(&o) => {
+                    let mut out = TypeTree::new();
+                    for (k, &t) in self.map.iter() {
+                        let mut q = *k;
+                        q.0[0] = o;
+                        out.push_sorted(q, t);
+                    }
+                    out
+                }
+                _ => TypeTree::new(),
+            };
+        }
         self.rebuild(|p| {
             f(p[0]).map(|o| {
                 let mut q = p.to_vec();
@@ -569,6 +679,14 @@ impl TypeTree {
             }
         }
         out
+    }
+
+    /// Appends an entry that sorts after every entry and relates to them
+    /// as it did in the tree it comes from (no checks).
+    fn push_sorted(&mut self, key: Key, ty: BaseType) {
+        debug_assert!(self.map.0.last().is_none_or(|(k, _)| *k < key));
+        self.map.0.push((key, ty));
+        self.count(key, 1);
     }
 
     /// Builds a tree from rewritten paths; entries that now conflict are

@@ -258,3 +258,118 @@ fn periodic_shift_rotates_one_element() {
     assert_eq!(next, mem.periodic_shift(0, 16, 32));
     assert_eq!(next.periodic_shift(-16, 16, 32), next);
 }
+
+/// The reference semantics of `insert`: every entry tested for overlap, in
+/// order (what the indexed search in `each_overlapping` must agree with).
+fn insert_by_scan(tree: &mut TypeTree, path: &[i64], ty: BaseType) -> Result<bool, TreeConflict> {
+    if ty == BaseType::Unknown || !keepable(path) {
+        return Ok(false);
+    }
+    if tree.lookup(path) == ty && tree.map.get(&Key::new(path)) == Some(&ty) {
+        return Ok(false);
+    }
+    let overlaps = |a: &[i64], b: &[i64]| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x == y || *x == ANY || *y == ANY)
+    };
+    let mut redundant = Vec::new();
+    for (p, t) in tree.iter() {
+        if !overlaps(p, path) {
+            continue;
+        }
+        let joined = t.join(ty).map_err(|_| TreeConflict {
+            path: path.to_vec(),
+            existing: t,
+            incoming: ty,
+        })?;
+        if covers(p, path) && joined == t {
+            return Ok(false);
+        }
+        if covers(path, p) && joined == ty {
+            redundant.push(p.to_vec());
+        }
+    }
+    if redundant.is_empty() && tree.len() >= MAX_ENTRIES {
+        return Ok(false);
+    }
+    for p in redundant {
+        tree.remove(Key::new(&p));
+    }
+    let key = Key::new(path);
+    if tree.map.insert(key, ty).is_none() {
+        tree.count(key, 1);
+    }
+    Ok(true)
+}
+
+/// Random trees of the shapes unoptimized C++ objects give (wildcards at
+/// every depth, a few offsets, mixed types): the indexed insertion and the
+/// copying fast paths of `only`, `pointee`, `map_first` and `merge_in`
+/// give exactly what entry-by-entry insertion with a full scan gives.
+#[test]
+fn fast_paths_agree_with_scanning() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let offsets = [ANY, 0, 8, 16, 24];
+    let types = [
+        BaseType::Integer,
+        BaseType::Pointer,
+        DOUBLE,
+        FLOAT,
+        BaseType::Anything,
+    ];
+    for round in 0..400 {
+        let mut fast = TypeTree::new();
+        let mut slow = TypeTree::new();
+        let n = 1 + next(if round % 4 == 0 { 300 } else { 40 }) as usize;
+        for _ in 0..n {
+            let len = 1 + next(MAX_DEPTH as u64) as usize;
+            let path: Vec<i64> = (0..len)
+                .map(|i| {
+                    // wildcards more often near the root, as in real trees
+                    if next(3) == 0 || (i == 0 && next(2) == 0) {
+                        ANY
+                    } else {
+                        offsets[next(offsets.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            let ty = types[next(types.len() as u64) as usize];
+            assert_eq!(fast.insert(&path, ty), insert_by_scan(&mut slow, &path, ty));
+            assert_eq!(fast, slow, "after {path:?}: {ty}");
+        }
+        let reference_only = |t: &TypeTree, o: i64| {
+            t.rebuild(|p| {
+                let mut q = vec![o];
+                q.extend_from_slice(p);
+                Some(q)
+            })
+        };
+        for o in [ANY, 0, 8] {
+            assert_eq!(fast.only(o), reference_only(&fast, o));
+        }
+        let pointee_ref =
+            fast.rebuild(|p| (p.len() > 1 && (p[0] == ANY || p[0] == 0)).then(|| p[1..].to_vec()));
+        assert_eq!(fast.pointee(), pointee_ref);
+        let wild = fast.filter(|p, _| p[0] == ANY);
+        for o in [ANY, 0, 16] {
+            let by_rebuild = wild.rebuild(|p| {
+                let mut q = p.to_vec();
+                q[0] = o;
+                Some(q)
+            });
+            assert_eq!(wild.map_first(|_| Some(o)), by_rebuild);
+        }
+        let mut merged = TypeTree::new();
+        let mut ignored = Vec::new();
+        merged.merge_in(&fast, &mut ignored);
+        assert_eq!(merged, fast);
+    }
+}

@@ -255,11 +255,22 @@ impl<'k> TangentSweep<'k> {
             })
             .collect();
         let own_params = crate::derive::own_shadow_params(self.key, &self.f.params());
+        // The calls of derivatives that the hook puts in place of calls
+        // returning pointers to active memory: they already give the
+        // primal and its shadow, and the sweep below must not differentiate
+        // them again (a recursive function's own derivative, which is
+        // still being generated, would be asked for its derivative).
+        let mut substituted: Vec<Value> = Vec::new();
         let lanes = if self.width == 1 {
             let activity = &self.activity;
+            let substituted = &mut substituted;
             let mut hook =
                 |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
-                    pointer_returning_call(ctx, activity, call, sh, b)
+                    let sub = pointer_returning_call(ctx, activity, call, sh, b)?;
+                    if let Some(primal) = sub.as_ref().and_then(|s| s.replacement) {
+                        substituted.push(primal.operand(0));
+                    }
+                    Ok(sub)
                 };
             vec![shadow::build(
                 module,
@@ -319,6 +330,9 @@ impl<'k> TangentSweep<'k> {
                     continue;
                 }
                 if inst.is_call() && blas::tangent_blas(self, inst)? {
+                    continue;
+                }
+                if inst.is_call() && substituted.contains(&inst) {
                     continue;
                 }
                 if inst.is_call() && self.forward_call(ctx, inst)? {
