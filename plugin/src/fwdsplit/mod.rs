@@ -96,6 +96,17 @@ pub fn number(f: Value, fname: &str, forward: bool) -> Result<usize> {
                 )
                 .hint("use __enzyme_fwddiff"));
             }
+            _ if inst.is_call()
+                && inst
+                    .called_function()
+                    .is_some_and(crate::custom::has_split_rule) =>
+            {
+                return Err(Error::at(
+                    inst,
+                    format!("__enzyme_fwdsplit of '{fname}': the call of '{}', which has a split forward rule (__enzyme_register_splitderivative), inside the function is not supported yet (its tape would have to travel in '{fname}''s tape)", callee_name(inst)),
+                )
+                .hint("call __enzyme_augmentfwd and __enzyme_fwdsplit of that function itself, or use __enzyme_fwddiff"));
+            }
             _ if forward && inst.is_call() => {
                 let name = callee_name(inst);
                 if is_memory_intrinsic(inst) || name == "free" {
