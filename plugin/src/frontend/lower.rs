@@ -85,7 +85,8 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     // The outputs, where a user's rule gave them already.
     let mut direct = None;
     let (target, args, tape_only) = match (req.part, derivative) {
-        (Part::Augmented, Derivative::CustomFwdSplit { aug, .. }) => {
+        (Part::Augmented, Derivative::CustomFwdSplit { aug, .. })
+        | (Part::Augmented, Derivative::CustomSplit { aug, .. }) => {
             let all = interleaved(req, &primals, &shadows);
             check_rule_params(
                 req,
@@ -102,6 +103,59 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
             direct = Some(out);
             let tape_only = req.tape_memory.is_none() && call.ty().is_pointer();
             (aug, all, tape_only)
+        }
+        (Part::Reverse, Derivative::CustomSplit { rev, .. }) => {
+            // The user's reverse function: interleaved arguments, the
+            // return's adjoint, the tape (where it takes one); it returns
+            // the adjoints of the active scalar arguments.
+            let mut all = interleaved(req, &primals, &shadows);
+            let mut trailing = req.trailing.clone();
+            let tape = match req.tape_memory {
+                Some(p) => b.load(Type::ptr(module.context()), p),
+                None => trailing
+                    .pop()
+                    .ok_or_else(|| Error::at(call, "missing the tape argument"))?,
+            };
+            let ret_ty = fty.fn_return();
+            if req.return_active && !ret_ty.is_pointer() {
+                for d in return_adjoints(&b, req, &trailing, &req.trailing_byval, call)? {
+                    all.push(convert(&b, d, ret_ty, call, "adjoint of the return value")?);
+                }
+            }
+            let n_params = rev.global_value_type().fn_params().len();
+            if n_params == all.len() + 1 {
+                all.push(convert(
+                    &b,
+                    tape,
+                    Type::ptr(module.context()),
+                    call,
+                    "tape",
+                )?);
+            }
+            check_rule_params(req, rev, all.len(), "reverse", "(its arguments, each duplicated pointer followed by its shadow, the adjoint of an active result, then the tape)")?;
+            let r = b.call_fn(rev, &all);
+            let n_active = req
+                .args
+                .iter()
+                .filter(|a| a.activity == super::request::Activity::Active)
+                .count();
+            let out: Vec<Value> = if r.ty().is_struct() {
+                (0..r.ty().struct_fields().len() as u32)
+                    .map(|i| b.extract_value(r, i))
+                    .collect()
+            } else if r.ty().is_void() {
+                Vec::new()
+            } else {
+                vec![r]
+            };
+            if out.len() < n_active {
+                return Err(Error::at(
+                    call,
+                    format!("the custom reverse function '{}' of '{}' returns {} adjoint(s); the call has {n_active} active argument(s)", rev.name(), req.function.name(), out.len()),
+                ));
+            }
+            direct = Some(out.into_iter().take(n_active).collect());
+            (rev, all, false)
         }
         (Part::Reverse, Derivative::CustomFwdSplit { .. }) => {
             return Err(Error::at(
