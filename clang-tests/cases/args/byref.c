@@ -3,7 +3,9 @@
 // call reads it there; its shadow, if any, and its derivative are as for the value itself: an
 // active scalar's derivative is returned). Before an argument in combined reverse, forward and
 // split mode; before the return's adjoint in __enzyme_reverse (a struct {re, im} returned in
-// registers, Enzyme's cdot example), also batched (enzyme_width 2: the N adjoints in one array).
+// registers, Enzyme's cdot example), also batched (enzyme_width 2: the N adjoints in one array);
+// a batched combined call, a pointer read by reference (its shadow passed as usual), and
+// __enzyme_fwdsplit.
 // Oracles: analytic partials, central finite differences.
 #include "check.h"
 
@@ -14,6 +16,8 @@ typedef struct { double d[2]; } L2;
 double __enzyme_autodiff(void *, ...);
 G2 __enzyme_autodiff2(void *, ...) __asm__("__enzyme_autodiff");
 double __enzyme_fwddiff(void *, ...);
+double __enzyme_fwdsplit(void *, ...);
+L2 __enzyme_autodiff_l2(void *, ...) __asm__("__enzyme_autodiff");
 void *__enzyme_augmentfwd(void *, ...);
 void __enzyme_reverse(void *, ...);
 L2 __enzyme_reverse_l2(void *, ...) __asm__("__enzyme_reverse");
@@ -31,6 +35,8 @@ static cplx cdot(const cplx *x, const cplx *y, int n) {
   }
   return s;
 }
+static double fw(double x, const double *w) { return x * x * w[0] + sin(w[1]); }
+static double cube(double x) { return x * x * x; }
 static cplx csq(double a) {
   cplx r = {a * a, sin(a)};
   return r;
@@ -89,6 +95,20 @@ int main(void) {
     L2 d = __enzyme_reverse_l2((void *)csq, enzyme_width, 2, a, enzyme_byref, sizeof seeds, seeds, tape);
     CHECK_CLOSE("batched byref seed, lane 0 (d re/da)", d.d[0], 2 * a, RTOL_D, ATOL_D);
     CHECK_CLOSE("batched byref seed, lane 1 (d im/da)", d.d[1], cos(a), RTOL_D, ATOL_D);
+  }
+  {
+    double x = 0.7, w[2] = {1.5, 0.3}, dw0[2] = {0}, dw1[2] = {0}, dw[2] = {0};
+    const double *wp = w;
+    L2 r = __enzyme_autodiff_l2((void *)fw, enzyme_width, 2, enzyme_byref, 8, &x, enzyme_dup, w, dw0, dw1);
+    CHECK_CLOSE("batched byref, lane 0", r.d[0], 2 * x * w[0], RTOL_D, ATOL_D);
+    CHECK_CLOSE("batched byref, lane 1", r.d[1], 2 * x * w[0], RTOL_D, ATOL_D);
+    CHECK_CLOSE("batched, the pointer's shadow in lane 1", dw1[1], cos(w[1]), RTOL_D, ATOL_D);
+    double d = __enzyme_autodiff((void *)fw, x, enzyme_byref, 8, enzyme_dup, &wp, dw);
+    CHECK_CLOSE("a pointer by reference: d/dx", d, 2 * x * w[0], RTOL_D, ATOL_D);
+    CHECK_CLOSE("a pointer by reference: its shadow", dw[0], x * x, RTOL_D, ATOL_D);
+    void *tape = __enzyme_augmentfwd((void *)cube, x);
+    double t = __enzyme_fwdsplit((void *)cube, enzyme_byref, 8, &x, 1.0, tape);
+    CHECK_CLOSE("fwdsplit, the value by reference", t, 3 * x * x, RTOL_D, ATOL_D);
   }
   return check_report();
 }
