@@ -83,11 +83,11 @@ impl CustomRules {
                 .map(|&(aug, fwd)| Derivative::CustomFwdSplit { aug, fwd })
         };
         match key.mode {
-            Mode::Reverse if key.shape == Shape::Split => self
-                .gradients
-                .get(&key.function)
-                .map(|&(aug, rev)| Derivative::CustomSplit { aug, rev })
-                .or_else(split),
+            Mode::Reverse if key.shape == Shape::Split => split().or_else(|| {
+                self.gradients
+                    .get(&key.function)
+                    .map(|&(aug, rev)| Derivative::CustomSplit { aug, rev })
+            }),
             Mode::Forward if key.log_loads && self.splits.contains_key(&key.function) => split(),
             Mode::Forward => self
                 .forwards
@@ -104,6 +104,10 @@ impl CustomRules {
 
     pub fn has_gradient(&self, f: Value) -> bool {
         self.gradients.contains_key(&f)
+    }
+
+    pub fn has_split(&self, f: Value) -> bool {
+        self.splits.contains_key(&f)
     }
 }
 

@@ -5,8 +5,10 @@
 // function with the arguments interleaved with their tangents (a duplicated pointer with its
 // shadow) and that tape last; it returns {primal, tangent} or the tangent alone. The rules here
 // read the point from their tape, so the tangent is the one at the point the augmented pass saw
-// even where the caller changed the inputs in between. Oracles: analytic derivatives and central
-// finite differences at that point; counters show the user's functions ran (not f's body).
+// even where the caller changed the inputs in between. Also calls of such functions inside a
+// function differentiated with __enzyme_fwdsplit (the user's tapes travel in its tape's log; the
+// rule returns {primal, tangent} there). Oracles: analytic derivatives and central finite
+// differences at that point; counters show the user's functions ran (not f's body).
 #include "check.h"
 #include <stdlib.h>
 
@@ -43,7 +45,7 @@ PT prod_sin_fwd(double x, double dx, double y, double dy, void *tape) {
 void *__enzyme_register_splitderivative_prod_sin[3] = {(void *)prod_sin, (void *)prod_sin_aug,
                                                       (void *)prod_sin_fwd};
 
-// g(p, n) = sum p[i]^3, the rule returns the tangent only
+// g(p, n) = sum p[i]^3
 __attribute__((noinline)) double cubes(const double *p, int n) {
   double s = 0;
   for (int i = 0; i < n; i++) s += p[i] * p[i] * p[i];
@@ -56,16 +58,34 @@ void *cubes_aug(const double *p, const double *dp, int n) {
   aug_runs++;
   return t;
 }
-double cubes_fwd(const double *p, const double *dp, int n, void *tape) {
-  double *t = (double *)tape, s = 0;
+PT cubes_fwd(const double *p, const double *dp, int n, void *tape) {
+  double *t = (double *)tape, s = 0, v = 0;
   (void)p;
-  for (int i = 0; i < n; i++) s += 3 * t[i] * t[i] * dp[i];
+  for (int i = 0; i < n; i++) {
+    s += 3 * t[i] * t[i] * dp[i];
+    v += t[i] * t[i] * t[i];
+  }
   free(tape);
   fwd_runs++;
-  return s;
+  PT r = {v, s};
+  return r;
 }
+// h(x) = 3x, the rule returns the tangent only
+__attribute__((noinline)) double triple(double x) { return 3 * x; }
+void *triple_aug(double x) { (void)x; return 0; }
+double triple_fwd(double x, double dx, void *tape) { (void)x; (void)tape; fwd_runs++; return 3 * dx; }
+void *__enzyme_register_splitderivative_triple[3] = {(void *)triple, (void *)triple_aug,
+                                                    (void *)triple_fwd};
 void *__enzyme_register_splitderivative_cubes[3] = {(void *)cubes, (void *)cubes_aug,
                                                    (void *)cubes_fwd};
+
+// functions calling them, differentiated with __enzyme_fwdsplit
+static double outer(double x, double y) { return prod_sin(2 * x, y) * x + y; }
+static double outer_p(double *p, int n) {
+  double c = cubes(p, n);
+  p[0] = c; /* overwrites what it read */
+  return c * c;
+}
 
 static double Y0;
 static double ps_of_x(double x) { return prod_sin(x, Y0); }
@@ -109,5 +129,32 @@ int main(void) {
   }
   CHECK_CLOSE("pointer argument vs fd", tc, (cubes(pp, N) - cubes(pm, N)) / (2 * h), RTOL_FD, ATOL_FD);
   CHECK_TRUE("the user's functions ran (pointer rule)", aug_runs == 13 && fwd_runs == 13);
+  void *tt = __enzyme_augmentfwd_t((void *)triple, 2.0);
+  CHECK_CLOSE("a rule returning the tangent only", __enzyme_fwdsplit((void *)triple, 2.0, 0.5, tt), 1.5, 0, 0);
+
+  for (double x = -1.0; x <= 1.0; x += 0.5) {
+    double y = 0.4 - 0.2 * x;
+    void *tape = __enzyme_augmentfwd_t((void *)outer, x, y);
+    double t = __enzyme_fwdsplit((void *)outer, x, 1.0, y, 0.5, tape);
+    double want = 4 * x * sin(y) + 0.5 * (2 * x * x * cos(y) + 1);
+    CHECK_CLOSE_AT("inside a fwdsplit: tangent", x, t, want, RTOL_D, ATOL_D);
+  }
+  {
+    double q[3] = {0.5, -1.0, 1.5}, dq[3] = {1.0, 0.0, 2.0}, sq[3] = {0}, q0[3], dq0[3];
+    for (int i = 0; i < 3; i++) q0[i] = q[i], dq0[i] = dq[i];
+    void *tape = __enzyme_augmentfwd_t((void *)outer_p, q, sq, 3);
+    q[1] = 42.0; /* changed between the passes: the rule reads its tape */
+    double t = __enzyme_fwdsplit((void *)outer_p, q, dq, 3, tape);
+    double c = cubes(q0, 3), dc = 0;
+    for (int i = 0; i < 3; i++) dc += 3 * q0[i] * q0[i] * dq0[i];
+    CHECK_CLOSE("inside a fwdsplit, a pointer rule", t, 2 * c * dc, RTOL_D, ATOL_D);
+    CHECK_CLOSE("the tangent of the store p[0] = c", dq[0], dc, RTOL_D, ATOL_D);
+    double h = 1e-6, qp[3], qm[3];
+    for (int i = 0; i < 3; i++) {
+      qp[i] = q0[i] + h * dq0[i];
+      qm[i] = q0[i] - h * dq0[i];
+    }
+    CHECK_CLOSE("inside a fwdsplit, vs fd", t, (outer_p(qp, 3) - outer_p(qm, 3)) / (2 * h), RTOL_FD, ATOL_FD);
+  }
   return check_report();
 }
