@@ -21,6 +21,7 @@ pub(crate) const UNDERSTOOD_GLOBALS: &[&str] = &[
     "__enzyme_inactivefn",
     "__enzyme_register_gradient",
     "__enzyme_register_derivative",
+    "__enzyme_register_splitderivative",
     "__enzyme_function_like",
     "__enzyme_inactive_global",
     "__enzyme_allocation_like",
@@ -28,13 +29,6 @@ pub(crate) const UNDERSTOOD_GLOBALS: &[&str] = &[
     // caching, so it changes nothing here.
     "__enzyme_nofree",
 ];
-
-/// Enzyme's global annotations that ferment does not implement yet, with
-/// what to write instead.
-const NOT_YET: &[(&str, &str)] = &[(
-    "__enzyme_register_splitderivative",
-    "register a gradient instead: `void* __enzyme_register_gradient_NAME[3] = { f, augmented_forward, reverse };`",
-)];
 
 /// `enzyme_*` strings in `llvm.global.annotations` that ferment understands.
 fn understood_note(note: &str) -> bool {
@@ -78,20 +72,15 @@ pub fn check(module: Module) -> Vec<Error> {
         if UNDERSTOOD_GLOBALS.iter().any(|p| name.starts_with(p)) {
             continue;
         }
-        let err = match NOT_YET.iter().find(|(p, _)| name.starts_with(p)) {
-            Some((p, hint)) => Error::new(format!(
-                "the annotation '{name}' ({p}) is not supported by ferment yet"
-            ))
-            .hint(*hint),
-            None => Error::new(format!(
+        errors.push(
+            Error::new(format!(
                 "unknown Enzyme annotation global '{name}': ferment does not know what it means"
             ))
             .hint(format!(
                 "annotation globals ferment understands start with {}",
                 UNDERSTOOD_GLOBALS.join(", ")
             )),
-        };
-        errors.push(err);
+        );
     }
     errors
 }

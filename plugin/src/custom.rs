@@ -2,6 +2,9 @@
 //! globals):
 //! - `void* __enzyme_register_gradient_NAME[3] = { f, augmented_forward, reverse };`
 //! - `void* __enzyme_register_derivative_NAME[2] = { f, forward };`
+//! - `void* __enzyme_register_splitderivative_NAME[3] = { f, augmented_forward, split_forward };`
+//!   (`__enzyme_augmentfwd` of `f` calls `augmented_forward`, whose tape
+//!   `__enzyme_fwdsplit` of `f` passes to `split_forward`, last)
 //!
 //! Custom functions use the interleaved argument order: each duplicated
 //! argument is followed by its shadow; the reverse function takes the
@@ -17,6 +20,7 @@ use hashbrown::HashMap;
 pub struct CustomRules {
     gradients: HashMap<Value, (Value, Value)>,
     forwards: HashMap<Value, Value>,
+    splits: HashMap<Value, (Value, Value)>,
 }
 
 /// The functions in a constant array initializer, looking through casts.
@@ -49,6 +53,10 @@ impl CustomRules {
                 if let [Some(f), Some(fwd), ..] = functions_in(init).as_slice() {
                     rules.forwards.insert(*f, *fwd);
                 }
+            } else if name.starts_with("__enzyme_register_splitderivative") {
+                if let [Some(f), Some(aug), Some(fwd), ..] = functions_in(init).as_slice() {
+                    rules.splits.insert(*f, (*aug, *fwd));
+                }
             }
         }
         rules
@@ -59,17 +67,28 @@ impl CustomRules {
         self.gradients
             .keys()
             .chain(self.forwards.keys())
+            .chain(self.splits.keys())
             .copied()
             .collect()
     }
 
     /// The user's derivative for a call site's key, if one is registered.
     pub fn lookup(&self, key: &DerivativeKey) -> Option<Derivative> {
-        match key.mode {
-            Mode::Reverse if key.shape == Shape::Split => self
-                .gradients
+        // The split forward rule serves `__enzyme_fwdsplit` and the
+        // `__enzyme_augmentfwd` paired with it (the keys that log loads).
+        let split = || {
+            self.splits
                 .get(&key.function)
-                .map(|&(aug, rev)| Derivative::CustomSplit { aug, rev }),
+                .filter(|_| key.log_loads)
+                .map(|&(aug, fwd)| Derivative::CustomFwdSplit { aug, fwd })
+        };
+        match key.mode {
+            Mode::Reverse if key.shape == Shape::Split => split().or_else(|| {
+                self.gradients
+                    .get(&key.function)
+                    .map(|&(aug, rev)| Derivative::CustomSplit { aug, rev })
+            }),
+            Mode::Forward if key.log_loads && self.splits.contains_key(&key.function) => split(),
             Mode::Forward => self
                 .forwards
                 .get(&key.function)
@@ -86,6 +105,22 @@ impl CustomRules {
     pub fn has_gradient(&self, f: Value) -> bool {
         self.gradients.contains_key(&f)
     }
+
+    pub fn has_split(&self, f: Value) -> bool {
+        self.splits.contains_key(&f)
+    }
+}
+
+/// Whether `f` has a split forward rule registered in its module
+/// (`__enzyme_register_splitderivative`).
+pub fn has_split_rule(f: Value) -> bool {
+    f.global_parent().globals().into_iter().any(|g| {
+        let full = g.name();
+        ferment_activity_analysis::enzyme_global_name(&full)
+            .is_some_and(|n| n.starts_with("__enzyme_register_splitderivative"))
+            && g.global_initializer()
+                .is_some_and(|init| functions_in(init).first().copied().flatten() == Some(f))
+    })
 }
 
 /// Fills the declared combined derivative `f` (`(primals, shadows, [seed])

@@ -34,6 +34,10 @@ pub enum Derivative {
     Forward(Value),
     /// A user's custom forward derivative (interleaved convention).
     CustomForward(Value),
+    /// A user's split forward rule (`__enzyme_register_splitderivative`):
+    /// `aug` gives `__enzyme_augmentfwd` its tape (and primal), `fwd` is
+    /// `__enzyme_fwdsplit`'s derivative, taking that tape last.
+    CustomFwdSplit { aug: Value, fwd: Value },
 }
 
 pub struct Ctx<'o> {
@@ -501,7 +505,9 @@ impl<'o> Ctx<'o> {
                     crate::fwdsplit::instrument_augmented(self.module, aug, &fname, count, header)?;
                 }
             }
-            Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => {}
+            Derivative::CustomSplit { .. }
+            | Derivative::CustomForward(_)
+            | Derivative::CustomFwdSplit { .. } => {}
         }
         for f in functions_of(declared) {
             crate::openmp::restore_forks(f)?;
@@ -643,7 +649,9 @@ fn functions_of(d: Derivative) -> Vec<Value> {
     match d {
         Derivative::Combined(f) | Derivative::Forward(f) => vec![f],
         Derivative::Split { aug, rev } => vec![aug, rev],
-        Derivative::CustomSplit { .. } | Derivative::CustomForward(_) => vec![],
+        Derivative::CustomSplit { .. }
+        | Derivative::CustomForward(_)
+        | Derivative::CustomFwdSplit { .. } => vec![],
     }
 }
 

@@ -629,15 +629,20 @@ impl Walk<'_> {
                     // Code that uses an Enzyme context (a reverse derivative
                     // called with one): the tangents of its shadows live in
                     // a second context.
-                    if lane > 0 {
+                    if lane >= 64 {
                         return Err(Error::not_batched(
                             inst,
-                            "forward mode over code that uses an Enzyme context",
+                            "forward mode over code that uses an Enzyme context, beyond 64 lanes",
                         ));
                     }
-                    if let Some(twin) =
-                        crate::context::tangent_twin(module, &b, inst, &s, &mut tangent_entries)?
-                    {
+                    if let Some(twin) = crate::context::tangent_twin(
+                        module,
+                        &b,
+                        inst,
+                        lane,
+                        &s,
+                        &mut tangent_entries,
+                    )? {
                         s.map.insert(inst, twin);
                     }
                     continue;

@@ -1,7 +1,8 @@
 // Enzyme's shadows of globals read without a context: `__enzyme_shadow(&g, width, lane)` is
 // the shadow ferment keeps for global g at that batch width, and every derivative of that
 // width in the file uses it (reverse mode adds adjoints there, forward mode reads tangents
-// seeded there; nothing clears it). Oracles: analytic derivatives.
+// seeded there; nothing clears it), split mode (__enzyme_augmentfwd / __enzyme_reverse) and
+// reverse mode returning the primal too. Oracles: analytic derivatives.
 #include "check.h"
 typedef struct {
   double t0, t1;
@@ -9,6 +10,10 @@ typedef struct {
 extern int enzyme_width;
 void *__enzyme_shadow(void *, int, int);
 double __enzyme_autodiff(void *, ...);
+void *__enzyme_augmentfwd(void *, ...);
+double __enzyme_reverse(void *, ...);
+Two __enzyme_autodiff_p(void *, ...) __asm__("__enzyme_autodiff");
+extern int enzyme_primal_return;
 double __enzyme_fwddiff(void *, ...);
 Two __enzyme_fwddiff2(void *, ...) __asm__("__enzyme_fwddiff");
 
@@ -36,6 +41,14 @@ int main(void) {
   CHECK_CLOSE("reverse: adjoint of c[2]", dc[2], x * x, RTOL_D, ATOL_D);
   __enzyme_autodiff((void *)f, x);
   CHECK_CLOSE("reverse: adjoints accumulate across calls", *dk, 2 * sin(x), RTOL_D, ATOL_D);
+  void *tape = __enzyme_augmentfwd((void *)f, x);
+  double dxs = __enzyme_reverse((void *)f, x, 2.0, tape);
+  CHECK_CLOSE("split: d/dx, seed 2", dxs, 2 * dx, RTOL_D, ATOL_D);
+  CHECK_CLOSE("split: adjoint of k accumulates", *dk, 4 * sin(x), RTOL_D, ATOL_D);
+  Two pr = __enzyme_autodiff_p((void *)f, enzyme_primal_return, x);
+  CHECK_CLOSE("primal return: primal", pr.t0, f(x), RTOL_D, ATOL_D);
+  CHECK_CLOSE("primal return: d/dx", pr.t1, dx, RTOL_D, ATOL_D);
+  CHECK_CLOSE("primal return: adjoint of c[2] accumulates (1 + 1 + 2 + 1)", dc[2], 5 * x * x, RTOL_D, ATOL_D);
 
   *dk = 0;
   for (int i = 0; i < 3; i++) dc[i] = 0;

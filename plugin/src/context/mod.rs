@@ -690,6 +690,7 @@ pub fn tangent_twin(
     module: Module,
     b: &Builder,
     call: Value,
+    lane: usize,
     shadows: &crate::shadow::Shadows,
     entries: &mut hashbrown::HashMap<Value, Value>,
 ) -> Result<Option<Value>> {
@@ -706,13 +707,15 @@ pub fn tangent_twin(
     b.after(call);
     b.set_debug_loc_from(call);
     let twin = |f: &str, a: &[Value]| -> Result<Value> { Ok(b.call_fn(runtime_fn(module, f)?, a)) };
+    // The tangent lane (batched forward mode: one tangent context each).
+    let k = b.const_int(b.i64(), lane as i64);
     Ok(match name.as_str() {
         "ferment.ctx.new" => Some(twin("ferment.ctx.new", &args)?),
         "ferment.ctx.shadow" => {
             let c = shadow_of(args[0])?;
             Some(twin("ferment.ctx.shadow", &[c, args[1], args[2]])?)
         }
-        "ferment.ctx.global" => Some(twin("ferment.ctx.tangent_global", &args)?),
+        "ferment.ctx.global" => Some(twin("ferment.ctx.tangent_global", &[args[0], args[1], k])?),
         "ferment.ctx.zero" => {
             let c = shadow_of(args[0])?;
             twin("ferment.ctx.zero", &[c])?;
@@ -720,7 +723,7 @@ pub fn tangent_twin(
         }
         "ferment.ctx.enter" => {
             let c = shadow_of(args[0])?;
-            let old = twin("ferment.ctx.enter_tangent", &[c])?;
+            let old = twin("ferment.ctx.enter_tangent", &[c, k])?;
             entries.insert(call, old);
             None
         }
@@ -731,7 +734,7 @@ pub fn tangent_twin(
                     "forward mode over a context left in another place than it was entered is not supported",
                 ));
             };
-            twin("ferment.ctx.leave_tangent", &[old])?;
+            twin("ferment.ctx.leave_tangent", &[old, k])?;
             None
         }
         other => {

@@ -203,21 +203,22 @@ void ferment_ctx_leave(void *old) { current = old; }
 
 /* Forward mode over code that uses a context (a reverse derivative called
    with one inside the function differentiated): the tangents of a
-   context's shadows live in a second context, made current beside it. */
-static _Thread_local struct context *current_tangent;
+   context's shadows live in a second context, made current beside it; one
+   per tangent lane of a batched forward derivative (`k`, below 64). */
+static _Thread_local struct context *current_tangent[64];
 
-void *ferment_ctx_enter_tangent(struct context *tangent) {
-  struct context *old = current_tangent;
-  current_tangent = tangent;
+void *ferment_ctx_enter_tangent(struct context *tangent, long k) {
+  struct context *old = current_tangent[k];
+  current_tangent[k] = tangent;
   return old;
 }
 
-void ferment_ctx_leave_tangent(void *old) { current_tangent = old; }
+void ferment_ctx_leave_tangent(void *old, long k) { current_tangent[k] = old; }
 
-char *ferment_ctx_tangent_global(const struct global *g, long lane) {
-  if (!current_tangent)
+char *ferment_ctx_tangent_global(const struct global *g, long lane, long k) {
+  if (!current_tangent[k])
     fail("the tangent of a derivative called with enzyme_context runs without its context");
-  return ferment_ctx_shadow(current_tangent, g, lane);
+  return ferment_ctx_shadow(current_tangent[k], g, lane);
 }
 
 /* Inside such a derivative: the shadow of `g` in `lane`. */

@@ -12,7 +12,7 @@
 @.str.5 = private unnamed_addr constant [59 x i8] c"a derivative called with enzyme_context got a null context\00", align 1
 @.str.6 = private unnamed_addr constant [103 x i8] c"a derivative called with enzyme_context has a width other than the context's (__enzyme_context(width))\00", align 1
 @ferment.ctx.current = internal thread_local unnamed_addr global ptr null, align 8
-@ferment.ctx.current_tangent = internal thread_local unnamed_addr global ptr null, align 8
+@ferment.ctx.current_tangent = internal thread_local unnamed_addr global [64 x ptr] zeroinitializer, align 16
 @.str.7 = private unnamed_addr constant [80 x i8] c"the tangent of a derivative called with enzyme_context runs without its context\00", align 1
 @.str.8 = private unnamed_addr constant [143 x i8] c"a derivative called with enzyme_context runs in a thread without its context (an OpenMP parallel region or a thread it started): not supported\00", align 1
 @.str.9 = private unnamed_addr constant [10 x i8] c"ferment: \00", align 1
@@ -538,27 +538,30 @@ entry:
 }
 
 ; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define ptr @ferment.ctx.enter_tangent(ptr noundef %tangent) local_unnamed_addr #9 {
+define ptr @ferment.ctx.enter_tangent(ptr noundef %tangent, i64 noundef %k) local_unnamed_addr #9 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current_tangent)
-  %1 = load ptr, ptr %0, align 8
-  store ptr %tangent, ptr %0, align 8
+  %0 = tail call align 16 ptr @llvm.threadlocal.address.p0(ptr align 16 @ferment.ctx.current_tangent)
+  %arrayidx = getelementptr inbounds ptr, ptr %0, i64 %k
+  %1 = load ptr, ptr %arrayidx, align 8
+  store ptr %tangent, ptr %arrayidx, align 8
   ret ptr %1
 }
 
 ; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(write, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define void @ferment.ctx.leave_tangent(ptr noundef %old) local_unnamed_addr #8 {
+define void @ferment.ctx.leave_tangent(ptr noundef %old, i64 noundef %k) local_unnamed_addr #8 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current_tangent)
-  store ptr %old, ptr %0, align 8
+  %0 = tail call align 16 ptr @llvm.threadlocal.address.p0(ptr align 16 @ferment.ctx.current_tangent)
+  %arrayidx = getelementptr inbounds ptr, ptr %0, i64 %k
+  store ptr %old, ptr %arrayidx, align 8
   ret void
 }
 
 ; Function Attrs: nounwind
-define ptr @ferment.ctx.tangent_global(ptr noundef %g, i64 noundef %lane) local_unnamed_addr #3 {
+define ptr @ferment.ctx.tangent_global(ptr noundef %g, i64 noundef %lane, i64 noundef %k) local_unnamed_addr #3 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current_tangent)
-  %1 = load ptr, ptr %0, align 8
+  %0 = tail call align 16 ptr @llvm.threadlocal.address.p0(ptr align 16 @ferment.ctx.current_tangent)
+  %arrayidx = getelementptr inbounds ptr, ptr %0, i64 %k
+  %1 = load ptr, ptr %arrayidx, align 8
   %tobool.not = icmp eq ptr %1, null
   br i1 %tobool.not, label %if.then, label %if.end
 

@@ -497,7 +497,9 @@ impl<'k> TangentSweep<'k> {
             unchanged_args: Vec::new(),
             context: self.activity.context_globals(),
             globals,
-            log_loads: false,
+            // A call of a function with a split forward rule in a fwdsplit
+            // derivative (`fwdsplit::number` numbered it).
+            log_loads: call.md_int(crate::fwdsplit::CALL).is_some(),
             own_shadow_args: self
                 .shadows
                 .first()
@@ -553,12 +555,37 @@ impl<'k> TangentSweep<'k> {
                     .then(|| self.per_lane(|lane| self.b.extract_value(r, 1 + lane as u32)));
                 (primal, tangent)
             }
-            Derivative::CustomForward(fwd) => {
+            Derivative::CustomForward(fwd) | Derivative::CustomFwdSplit { fwd, .. } => {
+                // A split forward rule takes the tape of the user's
+                // augmented function last, read from the log.
+                let split_tape = match derivative {
+                    Derivative::CustomFwdSplit { .. } => {
+                        if self.width > 1 {
+                            return Err(Error::not_batched(
+                                call,
+                                format!("'{}' (a split forward rule)", callee.name()),
+                            ));
+                        }
+                        let k = call.md_int(crate::fwdsplit::CALL).unwrap_or(0);
+                        self.b.before(call);
+                        let t = crate::fwdsplit::tape_slot(
+                            self.b.module(),
+                            &self.b,
+                            call.function_of(),
+                            k,
+                            None,
+                        );
+                        self.b.after(call);
+                        Some(t)
+                    }
+                    _ => None,
+                };
                 // Interleaved: each duplicated argument followed by its
                 // tangent. A rule written for every float argument gets a
                 // zero tangent for the constant ones. Batched: the rule
                 // (scalar) is called once per lane.
-                let n_params = fwd.global_value_type().fn_params().len();
+                let n_params =
+                    fwd.global_value_type().fn_params().len() - usize::from(split_tape.is_some());
                 let all_floats = args.len()
                     + args
                         .iter()
@@ -576,10 +603,11 @@ impl<'k> TangentSweep<'k> {
                             all.push(self.b.zero(a.ty()));
                         }
                     }
+                    all.extend(split_tape);
                     all
                 };
                 let all = lane_args(0);
-                if all.len() != n_params {
+                if all.len() != n_params + usize::from(split_tape.is_some()) {
                     return Err(Error::at(
                         call,
                         format!(
@@ -634,6 +662,15 @@ impl<'k> TangentSweep<'k> {
                 if pair {
                     (Some(self.b.extract_value(r, 0)), Some(lanes))
                 } else {
+                    if split_tape.is_some() && call.has_uses() {
+                        // The primal call would run on the inputs as they
+                        // are now, not as the augmented pass saw them.
+                        return Err(Error::at(
+                            call,
+                            format!("__enzyme_fwdsplit: the split forward function '{}' of '{}' returns the tangent only, and the call's result is used", fwd.name(), callee.name()),
+                        )
+                        .hint("return a struct {primal, tangent} from the split forward function (the primal as its augmented pass computed it)"));
+                    }
                     // Returns the tangent only: keep the primal call.
                     self.tangents.insert(call, lanes);
                     return Ok(true);

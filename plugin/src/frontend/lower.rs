@@ -82,7 +82,143 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     }
     // The primal result, where it comes from a call before the derivative's.
     let mut primal_first = None;
+    // The outputs, where a user's rule gave them already.
+    let mut direct = None;
     let (target, args, tape_only) = match (req.part, derivative) {
+        (Part::Augmented, Derivative::CustomFwdSplit { aug, .. })
+        | (Part::Augmented, Derivative::CustomSplit { aug, .. }) => {
+            let all = interleaved(req, &primals, &shadows);
+            check_rule_params(
+                req,
+                aug,
+                all.len(),
+                "augmented forward",
+                "(its arguments, each duplicated pointer followed by its shadow)",
+            )?;
+            let t = b.call_fn(aug, &all);
+            let ret_ty = fty.fn_return();
+            let (tape, result, _) = crate::reverse::decode_custom_augmented(&b, t, ret_ty, call)?;
+            let mut out = vec![tape.unwrap_or_else(|| b.zero(Type::ptr(module.context())))];
+            out.extend(result);
+            direct = Some(out);
+            let tape_only = req.tape_memory.is_none() && call.ty().is_pointer();
+            (aug, all, tape_only)
+        }
+        (Part::Reverse, Derivative::CustomSplit { rev, .. }) => {
+            // The user's reverse function: interleaved arguments, the
+            // return's adjoint, the tape (where it takes one); it returns
+            // the adjoints of the active scalar arguments.
+            let mut all = interleaved(req, &primals, &shadows);
+            let mut trailing = req.trailing.clone();
+            let tape = match req.tape_memory {
+                Some(p) => b.load(Type::ptr(module.context()), p),
+                None => trailing
+                    .pop()
+                    .ok_or_else(|| Error::at(call, "missing the tape argument"))?,
+            };
+            let ret_ty = fty.fn_return();
+            if req.return_active && !ret_ty.is_pointer() {
+                for d in return_adjoints(&b, req, &trailing, &req.trailing_byval, call)? {
+                    all.push(convert(&b, d, ret_ty, call, "adjoint of the return value")?);
+                }
+            }
+            let n_params = rev.global_value_type().fn_params().len();
+            if n_params == all.len() + 1 {
+                all.push(convert(
+                    &b,
+                    tape,
+                    Type::ptr(module.context()),
+                    call,
+                    "tape",
+                )?);
+            }
+            check_rule_params(req, rev, all.len(), "reverse", "(its arguments, each duplicated pointer followed by its shadow, the adjoint of an active result, then the tape)")?;
+            let r = b.call_fn(rev, &all);
+            let n_active = req
+                .args
+                .iter()
+                .filter(|a| a.activity == super::request::Activity::Active)
+                .count();
+            let out: Vec<Value> = if r.ty().is_struct() {
+                (0..r.ty().struct_fields().len() as u32)
+                    .map(|i| b.extract_value(r, i))
+                    .collect()
+            } else if r.ty().is_void() {
+                Vec::new()
+            } else {
+                vec![r]
+            };
+            if out.len() < n_active {
+                return Err(Error::at(
+                    call,
+                    format!("the custom reverse function '{}' of '{}' returns {} adjoint(s); the call has {n_active} active argument(s)", rev.name(), req.function.name(), out.len()),
+                ));
+            }
+            direct = Some(out.into_iter().take(n_active).collect());
+            (rev, all, false)
+        }
+        (Part::Reverse, Derivative::CustomFwdSplit { .. }) => {
+            return Err(Error::at(
+                call,
+                format!("__enzyme_reverse of '{}', which has a split forward rule (__enzyme_register_splitderivative) but no registered gradient: the tape of its augmented forward function belongs to the split forward function", req.function.name()),
+            )
+            .hint("register a gradient too (void* __enzyme_register_gradient_NAME[3] = { f, augmented_forward, reverse };), or use __enzyme_fwdsplit with the tape"));
+        }
+        (Part::Whole, Derivative::CustomFwdSplit { fwd, .. }) => {
+            // Interleaved (each duplicated argument followed by its
+            // tangent), then the tape of the user's augmented function.
+            let mut all = interleaved(req, &primals, &shadows);
+            let n_params = fwd.global_value_type().fn_params().len();
+            let tape =
+                fwdsplit_tape(&b, req)?.unwrap_or_else(|| b.zero(Type::ptr(module.context())));
+            all.push(tape);
+            check_rule_params(
+                req,
+                fwd,
+                all.len(),
+                "split forward",
+                "(its arguments, each duplicated one followed by its tangent, then the tape)",
+            )?;
+            debug_assert_eq!(n_params, all.len());
+            let ret_ty = fty.fn_return();
+            let r = b.call_fn(fwd, &all);
+            let rt = r.ty();
+            let pair = rt.is_struct() && rt.struct_fields().len() == 2 && rt != ret_ty;
+            let out = if pair {
+                let mut o = Vec::new();
+                if req.return_primal {
+                    o.push(b.extract_value(r, 0));
+                }
+                if req.return_active {
+                    o.push(b.extract_value(r, 1));
+                }
+                o
+            } else if rt == ret_ty && !ret_ty.is_void() {
+                if req.return_primal {
+                    return Err(Error::at(
+                        call,
+                        format!("the split forward function '{}' of '{}' returns the tangent only, and the call asks for the primal too", fwd.name(), req.function.name()),
+                    )
+                    .hint("return a struct {primal, tangent} from the rule, or call the function for its primal"));
+                }
+                vec![r]
+            } else if rt.is_void() && ret_ty.is_void() {
+                Vec::new()
+            } else {
+                return Err(Error::at(
+                    call,
+                    format!(
+                        "the split forward function '{}' of '{}' returns {}",
+                        fwd.name(),
+                        req.function.name(),
+                        rt.describe()
+                    ),
+                )
+                .hint("return the tangent of the result (or a struct {primal, tangent})"));
+            };
+            direct = Some(out);
+            (fwd, all, false)
+        }
         (Part::Whole, Derivative::Combined(f)) => {
             let mut args = ordered;
             args.extend(unit_seeds(&b, req, req.width));
@@ -173,8 +309,14 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
     if let Derivative::Forward(f) = derivative {
         crate::shadow::zero_shadow_globals(module, &b, f);
     }
-    let mut outputs = call_derivative(&b, call, target, &args)?;
-    release_fwdsplit_tape(&b, req)?;
+    let mut outputs = match direct {
+        Some(o) => o,
+        None => {
+            let o = call_derivative(&b, call, target, &args)?;
+            release_fwdsplit_tape(&b, req)?;
+            o
+        }
+    };
     if req.width > 1 && req.mode == super::request::Mode::Reverse && req.part != Part::Augmented {
         outputs = flatten_lanes(&b, outputs);
     }
@@ -296,6 +438,38 @@ pub(super) fn ones_in_floats(b: &Builder, ty: Type) -> Value {
         .fold(b.zero(ty), |agg, (i, f)| {
             b.insert_value(agg, ones_in_floats(b, f), i as u32)
         })
+}
+
+/// A user's rule's arguments (one lane): each value, followed by its
+/// shadow where it has one.
+fn interleaved(req: &Request, primals: &[Value], shadows: &[Value]) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut k = 0;
+    for (spec, p) in req.args.iter().zip(primals) {
+        all.push(*p);
+        if spec.shadow.is_some() {
+            all.push(shadows[k]);
+            k += 1;
+        }
+    }
+    all
+}
+
+/// A user's rule `f` (`what` function) must take the `want` arguments the
+/// call gives it (`shape` says which).
+fn check_rule_params(req: &Request, f: Value, want: usize, what: &str, shape: &str) -> Result<()> {
+    let have = f.global_value_type().fn_params().len();
+    if have == want {
+        return Ok(());
+    }
+    Err(Error::at(
+        req.call,
+        format!(
+            "the {what} function '{}' registered for '{}' takes {have} parameters; this call needs {want} {shape}",
+            f.name(),
+            req.function.name()
+        ),
+    ))
 }
 
 /// `__enzyme_reverse`: the adjoints of the return value among the trailing

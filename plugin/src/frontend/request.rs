@@ -614,6 +614,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         no_primal: false,
         pending: None,
         pending_stride: None,
+        pending_byref: None,
         marked: Vec::new(),
     };
     while p.pos < p.args.len() {
@@ -638,17 +639,63 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
     // `__enzyme_shadow(&g, width, lane)`): its derivatives use them.
     let module = call.function_of().global_parent();
     if req.context.is_none() && crate::context::has_default_context(module, req.width) {
-        if req.part != Part::Whole || req.shape != Shape::Combined {
-            return Err(call_error(
-                &call,
-                entry,
-                "this file reads the shadows of globals with __enzyme_shadow(&g, width, lane), which split mode (and reverse mode returning the primal) does not use yet".into(),
-            )
-            .hint("call __enzyme_autodiff without the primal return, or __enzyme_fwddiff"));
-        }
         req.context = crate::context::default_context(module, req.width, call);
     }
     Ok(req)
+}
+
+/// The size `N` after `enzyme_byref`: a positive constant.
+fn byref_size(call: &Value, entry: &str, v: Option<Value>) -> Result<u64> {
+    v.and_then(|v| v.const_int())
+        .filter(|n| *n > 0)
+        .map(|n| n as u64)
+        .ok_or_else(|| {
+            call_error(
+                call,
+                entry,
+                "enzyme_byref must be followed by the value's size in bytes (a constant), then a pointer to it".into(),
+            )
+            .hint("enzyme_byref, sizeof(x), &x")
+        })
+}
+
+/// `enzyme_byref N` before a value of type `ty` (`what`): N must be its size.
+fn check_byref_size(call: &Value, entry: &str, ty: Type, n: u64, what: &str) -> Result<()> {
+    let module = call.function_of().global_parent();
+    let size = module.alloc_size(ty);
+    if size == n {
+        return Ok(());
+    }
+    Err(call_error(
+        call,
+        entry,
+        format!(
+            "enzyme_byref {n} before {what}, which is a {} of {size} bytes",
+            ty.describe()
+        ),
+    )
+    .hint(format!(
+        "give the size of the value the pointer points to: enzyme_byref, {size}, p"
+    )))
+}
+
+/// The load of `ty` from `p` right before `call` that `enzyme_byref` asks
+/// for: made once (a call is parsed more than once), tagged
+/// `ferment.byref`; the load of an earlier parse is reused.
+fn byref_load(call: Value, p: Value, ty: Type) -> Value {
+    let mut prev = call.prev_instruction();
+    while let Some(i) = prev.filter(|i| i.md_int("ferment.byref").is_some()) {
+        if i.operand(0) == p && i.ty() == ty {
+            return i;
+        }
+        prev = i.prev_instruction();
+    }
+    let b = ferment_ir::Builder::new(call.function_of().global_parent());
+    b.before(call);
+    b.set_debug_loc_from(call);
+    let l = b.load(ty, p);
+    l.set_md_int("ferment.byref", 1);
+    l
 }
 
 /// The state of [`parse`] while it walks a call's arguments.
@@ -670,6 +717,9 @@ struct Parser<'e> {
     pending: Option<(Activity, Value)>,
     /// `enzyme_dupv`: the byte stride read after the marker.
     pending_stride: Option<Value>,
+    /// `enzyme_byref N`: the next value is passed through a pointer to
+    /// its N bytes (the marker itself kept for messages).
+    pending_byref: Option<u64>,
     /// Whether an activity marker preceded each parameter read so far.
     marked: Vec<bool>,
 }
@@ -725,6 +775,31 @@ impl Parser<'_> {
                     } else {
                         req.tape_allocated = Some(v);
                     }
+                }
+                Some("enzyme_byref") => {
+                    // The return's adjoint(s), read from memory.
+                    req.markers.push(t);
+                    let n = byref_size(&call, entry, rest.next().map(|(_, v)| v))?;
+                    let ret = req.function.global_value_type().fn_return();
+                    let ty = if req.width > 1 {
+                        Type::array(ret, u64::from(req.width))
+                    } else {
+                        ret
+                    };
+                    let Some((_, v)) = rest
+                        .next()
+                        .filter(|(_, v)| v.ty().is_pointer() && marker_name(*v).is_none())
+                    else {
+                        return Err(call_error(
+                            &call,
+                            entry,
+                            "enzyme_byref, N must be followed by a pointer to the value's N bytes"
+                                .into(),
+                        ));
+                    };
+                    check_byref_size(&call, entry, ty, n, "the adjoint of the return value")?;
+                    req.trailing.push(v);
+                    req.trailing_byval.push(Some(ty));
                 }
                 Some(other) => {
                     return Err(call_error(
@@ -811,9 +886,10 @@ impl Parser<'_> {
             const_return,
             dup_return,
             no_primal,
+            pending_byref,
             ..
         } = self;
-        let (call, entry, mode, part) = (*call, *entry, req.mode, req.part);
+        let (call, entry, part) = (*call, *entry, req.part);
         match m {
             "enzyme_primal_return" => req.return_primal = !*no_primal,
             "enzyme_const_return" => *const_return = true,
@@ -828,6 +904,18 @@ impl Parser<'_> {
             // ferment tapes what it needs regardless.
             "enzyme_not_overwritten" | "enzyme_nocache" => {}
             "enzyme_runtime_activity" => req.runtime_activity = true,
+            "enzyme_byref" => {
+                let n = byref_size(&call, entry, all_args.get(*pos).copied())?;
+                *pos += 1;
+                if pending_byref.is_some() {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        "enzyme_byref follows enzyme_byref with no argument between them".into(),
+                    ));
+                }
+                *pending_byref = Some(n);
+            }
             "enzyme_allocated" | "enzyme_tape" => {
                 if part != Part::Augmented && part != Part::Reverse && !req.fwdsplit {
                     return Err(call_error(
@@ -874,14 +962,6 @@ impl Parser<'_> {
                     ));
                 };
                 *pos += 1;
-                if mode == Mode::Reverse && part != Part::Whole {
-                    return Err(call_error(
-                        &call,
-                        entry,
-                        "enzyme_context in split mode (__enzyme_augmentfwd / __enzyme_reverse) is not supported yet".into(),
-                    )
-                    .hint("use __enzyme_autodiff or __enzyme_fwddiff with the context"));
-                }
                 req.context = Some(c);
                 // The context's width is the derivative's, where the
                 // context can be traced to its creation; the derivative
@@ -959,11 +1039,13 @@ impl Parser<'_> {
             req,
             pending,
             pending_stride,
+            pending_byref,
             marked,
             ..
         } = self;
         let (call, entry, mode) = (*call, *entry, req.mode);
         let index = req.args.len();
+        let mut a = a;
         marked.resize(index, false);
         marked.push(pending.is_some());
         let Some(&pty) = params.get(index) else {
@@ -977,6 +1059,31 @@ impl Parser<'_> {
             )
             .hint("pass exactly one value per parameter, plus one shadow after each enzyme_dup argument"));
         };
+        if let Some(n) = pending_byref.take() {
+            // Enzyme's `enzyme_byref N, p`: the value is read from `p`
+            // (its shadow, if any, is passed as usual).
+            let what = format!("parameter {} of '{fname}'", index + 1);
+            if let Some(t) = req.function.param_type_attribute(index as u32, "byval") {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!(
+                        "enzyme_byref before {what}, which takes a {} by value in memory (byval)",
+                        t.describe()
+                    ),
+                )
+                .hint("pass the struct itself (or the pointer to it without enzyme_byref)"));
+            }
+            if !a.ty().is_pointer() {
+                return Err(call_error(
+                    &call,
+                    entry,
+                    format!("enzyme_byref, N must be followed by a pointer to the value's N bytes ({what})"),
+                ));
+            }
+            check_byref_size(&call, entry, pty, n, &what)?;
+            a = byref_load(call, a, pty);
+        }
         // (Not when the call's own sret stands for it: the parameter list
         // then starts after it.)
         let sret_param = params.len() == req.function.global_value_type().fn_params().len()
@@ -1106,6 +1213,7 @@ impl Parser<'_> {
             dup_return,
             no_primal,
             pending,
+            pending_byref,
             ..
         } = self;
         let (mode, part) = (req.mode, req.part);
@@ -1136,6 +1244,13 @@ impl Parser<'_> {
                 let none = req.args[0].primal;
                 req.args[0].lanes = vec![none; req.width.max(1) as usize - 1];
             }
+        }
+        if pending_byref.is_some() {
+            return Err(call_error(
+                &call,
+                entry,
+                "marker 'enzyme_byref' is not followed by an argument".into(),
+            ));
         }
         if let Some((act, _)) = pending {
             return Err(call_error(

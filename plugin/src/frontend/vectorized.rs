@@ -1,6 +1,7 @@
 //! `__enzyme_batch(f, enzyme_width, N, [enzyme_vector | enzyme_scalar] args...)`: the primal
 //! function over N lanes. An argument marked `enzyme_scalar` is one value that every lane
 //! shares; any other (`enzyme_vector`, the default) is followed by N values, one per lane.
+//! `enzyme_buffer, STRIDE, p` is a pointer argument whose lane k is `p + k * STRIDE` bytes.
 //! The call runs `f` once per lane and returns the N results as the aggregate (struct, array
 //! or vector) the caller's prototype declares, or through its `sret` pointer.
 
@@ -53,6 +54,7 @@ pub fn lower(module: Module, call: Value) -> Result<()> {
     let mut lanes: Vec<Vec<Value>> = vec![Vec::new(); width];
     for (j, want) in params.iter().enumerate() {
         let mut scalar = false;
+        let mut stride = None;
         match args.get(pos).and_then(|a| marker_name(*a)).as_deref() {
             Some("enzyme_scalar") => {
                 markers.push(args[pos]);
@@ -62,6 +64,26 @@ pub fn lower(module: Module, call: Value) -> Result<()> {
             Some("enzyme_vector") => {
                 markers.push(args[pos]);
                 pos += 1;
+            }
+            Some("enzyme_buffer") => {
+                markers.push(args[pos]);
+                let s = args.get(pos + 1).copied().filter(|v| v.ty().is_integer());
+                let ok = s.is_some()
+                    && want.is_pointer()
+                    && args.get(pos + 2).is_some_and(|p| p.ty().is_pointer());
+                if !ok {
+                    return Err(Error::at(
+                        call,
+                        format!(
+                            "__enzyme_batch: enzyme_buffer must be followed by an integer byte stride and one pointer, for a pointer parameter (parameter {} of '{}')",
+                            j + 1,
+                            f.name()
+                        ),
+                    )
+                    .hint("enzyme_buffer, sizeof(lane), p: lane k gets p + k * sizeof(lane) bytes"));
+                }
+                stride = s;
+                pos += 2;
             }
             Some(other) => {
                 return Err(Error::at(
@@ -74,7 +96,7 @@ pub fn lower(module: Module, call: Value) -> Result<()> {
             }
             None => {}
         }
-        let count = if scalar { 1 } else { width };
+        let count = if scalar || stride.is_some() { 1 } else { width };
         if pos + count > args.len() {
             return Err(Error::at(
                 call,
@@ -88,7 +110,13 @@ pub fn lower(module: Module, call: Value) -> Result<()> {
         let b = Builder::new(module);
         b.before(call);
         for (k, lane) in lanes.iter_mut().enumerate() {
-            let v = args[pos + if scalar { 0 } else { k }];
+            let v = match stride {
+                Some(s) => {
+                    let off = b.mul_int(s, b.const_int(s.ty(), k as i64));
+                    b.gep(b.i8(), args[pos], &[off])
+                }
+                None => args[pos + if scalar { 0 } else { k }],
+            };
             lane.push(convert(&b, v, *want, call, "argument")?);
         }
         pos += count;

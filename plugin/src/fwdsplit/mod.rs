@@ -24,6 +24,14 @@ use ferment_ir::{Builder, Module, Opcode, Value};
 const RUNTIME: &str = include_str!("runtime.ll");
 /// Metadata kind numbering the canonical copy's loads.
 pub const LOAD: &str = "ferment.log.load";
+/// Metadata kind numbering the canonical copy's calls of functions with a
+/// split forward rule (`__enzyme_register_splitderivative`): the tape of
+/// the user's augmented function travels in the log, at that call.
+pub const CALL: &str = "ferment.log.call";
+/// Metadata kind of the load standing for such a call's tape in a
+/// derivative (the augmented function logs its value, the forward
+/// derivative reads it from the log instead).
+const TAPE: &str = "ferment.log.tape";
 /// Metadata kind marking the canonical copy's writes (stores, memory
 /// intrinsics, `free`).
 const WRITE: &str = "ferment.log.write";
@@ -82,8 +90,17 @@ fn callee_name(call: Value) -> String {
 /// derivatives would read memory again), atomic read-modify-writes.
 pub fn number(f: Value, fname: &str, forward: bool) -> Result<usize> {
     let mut n = 0;
+    let mut calls = 0;
     for inst in f.instructions() {
         match inst.opcode() {
+            _ if inst.is_call()
+                && inst
+                    .called_function()
+                    .is_some_and(crate::custom::has_split_rule) =>
+            {
+                inst.set_md_int(CALL, calls);
+                calls += 1;
+            }
             Opcode::LLVMLoad => {
                 inst.set_md_int(LOAD, n as i64);
                 n += 1;
@@ -181,6 +198,33 @@ fn numbered_loads(f: Value, fname: &str, count: usize) -> Result<Vec<(Value, i64
     Ok(loads)
 }
 
+/// The loads standing for the tapes of calls with a split forward rule
+/// ([`tape_slot`]), each with its entry number (after the loads' numbers'
+/// range: the call's number with the top bit of the 24 set).
+fn tape_loads(f: Value) -> Vec<(Value, i64)> {
+    f.instructions()
+        .into_iter()
+        .filter(|i| i.opcode() == Opcode::LLVMLoad)
+        .filter_map(|i| i.md_int(TAPE).map(|k| (i, k | 0x80_0000)))
+        .collect()
+}
+
+/// At `b`, right after a call numbered `k` ([`CALL`]) of a function with
+/// a split forward rule: a slot in `f`'s entry block holding `tape` (the
+/// augmented side; null in the forward derivative), and a load of it
+/// that the log instrumentation pushes ([`instrument_augmented`]) or
+/// replaces by the logged value ([`read_from_log`]). Returns the load.
+pub fn tape_slot(module: Module, b: &Builder, f: Value, k: i64, tape: Option<Value>) -> Value {
+    let ptr = ferment_ir::Type::ptr(module.context());
+    let eb = Builder::new(module);
+    eb.at_start(f.entry_block());
+    let slot = eb.alloca(ptr, "split.tape");
+    b.store(tape.unwrap_or_else(|| b.zero(ptr)), slot);
+    let l = b.load(ptr, slot);
+    l.set_md_int(TAPE, k);
+    l
+}
+
 /// The augmented forward function `f`, once generated: each numbered load
 /// appends its value to the log whose header is at `header` (in its frame,
 /// initialized by [`MAGIC`] and zeros at the entry).
@@ -191,7 +235,8 @@ pub fn instrument_augmented(
     count: usize,
     header: Value,
 ) -> Result<()> {
-    let loads = numbered_loads(f, fname, count)?;
+    let mut loads = numbered_loads(f, fname, count)?;
+    loads.extend(tape_loads(f));
     let push = runtime(module, "ferment.log.push")?;
     let b = Builder::new(module);
     let eb = Builder::new(module);
@@ -214,7 +259,8 @@ pub fn instrument_augmented(
 /// and the primal writes are dropped (the augmented pass made them; a
 /// `free` stays where it releases an allocation of this run).
 pub fn read_from_log(module: Module, f: Value, fname: &str, count: usize) -> Result<()> {
-    let loads = numbered_loads(f, fname, count)?;
+    let mut loads = numbered_loads(f, fname, count)?;
+    loads.extend(tape_loads(f));
     if loads.is_empty() {
         // Nothing to read: the tape may be null (as Enzyme's users pass
         // it for functions of scalars).

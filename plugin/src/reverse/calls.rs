@@ -127,7 +127,13 @@ pub fn augment_call(
     let Some(callee) = callee_of(call) else {
         return Ok(None);
     };
-    if callee.is_declaration() && !ctx.custom.has_gradient(callee) {
+    // A call of a function with a split forward rule in the augmented
+    // function of a fwdsplit pair (`fwdsplit::number` numbered it).
+    let split_call = call.md_int(crate::fwdsplit::CALL);
+    if callee.is_declaration()
+        && !ctx.custom.has_gradient(callee)
+        && !(split_call.is_some() && ctx.custom.has_split(callee))
+    {
         return Ok(None);
     }
     let fork = crate::openmp::is_fork(call);
@@ -204,7 +210,7 @@ pub fn augment_call(
         width: width as u32,
         context: activity.context_globals(),
         globals,
-        log_loads: false,
+        log_loads: split_call.is_some(),
         own_shadow_args: sh.own_shadow_args(call),
         unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
@@ -277,6 +283,39 @@ pub fn augment_call(
             });
             let shadow = (ret_ty.is_pointer() && return_active).then(|| b.extract_value(t, idx));
             (t, Some(tape), result, shadow)
+        }
+        Derivative::CustomFwdSplit { aug, .. } => {
+            // The user's augmented function; its tape goes to the log for
+            // the split forward function (the reverse sweep has no rule).
+            if width > 1 {
+                return Err(Error::not_batched(
+                    call,
+                    format!("'{}' (a split forward rule)", callee.name()),
+                ));
+            }
+            let all = interleave(&args, &activities, &shadows);
+            let n_params = aug.global_value_type().fn_params().len();
+            if n_params != all.len() {
+                return Err(Error::at(
+                    call,
+                    format!(
+                        "the augmented forward function '{}' registered for '{}' takes {} parameters; this call \
+                         needs {} (its arguments, each duplicated pointer followed by its shadow)",
+                        aug.name(),
+                        callee.name(),
+                        n_params,
+                        all.len()
+                    ),
+                ));
+            }
+            let t = b.call_like(call, aug, &all);
+            let (tape, mut result, shadow) = decode_custom_augmented(b, t, ret_ty, call)?;
+            if result.is_none() && !ret_ty.is_void() && call.has_uses() {
+                result = Some(b.call_like(call, callee, &args));
+            }
+            let k = split_call.unwrap_or(0);
+            crate::fwdsplit::tape_slot(ctx.module, b, t.function_of(), k, tape);
+            (t, None, result, shadow)
         }
         Derivative::CustomSplit { aug, .. } => {
             if width > 1 {
@@ -522,6 +561,20 @@ impl ReverseSweep<'_, '_, '_> {
                     .unwrap_or_else(|| self.b.const_int(Type::int(self.module.context(), 1), 1));
                 all.push(free);
                 self.b.call_fn(rev, &all)
+            }
+            Derivative::CustomFwdSplit { .. } => {
+                // Only the split forward function uses the augmented
+                // function's tape: this reverse sweep has nothing to call.
+                let fname = cs.key.function.name();
+                let message = format!(
+                    "ferment: __enzyme_reverse of a function calling '{fname}', which has a split forward rule (__enzyme_register_splitderivative) but no registered gradient: not supported\n"
+                );
+                crate::reverse::tape::emit_stop(
+                    &self.b,
+                    &format!("ferment.split_rule.msg.{fname}"),
+                    &message,
+                );
+                return Ok(());
             }
             Derivative::CustomSplit { rev, .. } => {
                 // The user's rule is scalar: once per lane (batched), with
