@@ -1133,6 +1133,16 @@ extern "C" unsigned ferment_sink_stores(LLVMValueRef FV) {
   return Moved;
 }
 
+// libm functions that code generation emits as instructions (float and
+// long double variants too).
+static bool loweredInline(StringRef Name) {
+  if ((Name.ends_with("f") || Name.ends_with("l")) && Name != "ceil")
+    Name = Name.drop_back();
+  return Name == "sqrt" || Name == "fabs" || Name == "fmin" || Name == "fmax" ||
+         Name == "floor" || Name == "ceil" || Name == "trunc" || Name == "round" ||
+         Name == "rint" || Name == "nearbyint" || Name == "copysign";
+}
+
 // A call that code generation emits as a call: to a library function, or
 // to an intrinsic lowered to one (llvm.exp, llvm.pow, ...; `frem` is a call
 // of fmod). The host's unroller counts such an intrinsic as cheap, so a
@@ -1148,9 +1158,11 @@ static bool callsLibrary(const BasicBlock *BB) {
       continue;
     const Function *Callee = CB->getCalledFunction();
     if (!Callee || !Callee->isIntrinsic()) {
-      // Only a library's (the unroller counts sin, pow... as cheap); it
-      // leaves loops with other calls alone anyway.
-      if (Callee && Callee->isDeclaration())
+      // Only a library's (the unroller counts sin, pow... as cheap; it
+      // leaves loops with other calls alone anyway), not one that becomes
+      // an instruction (sqrt under -fmath-errno: sqrtsd, the call only on
+      // a negative operand).
+      if (Callee && Callee->isDeclaration() && !loweredInline(Callee->getName()))
         return true;
       continue;
     }
