@@ -741,6 +741,16 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
         // writes the log of loaded values that fwdsplit reads.
         req.log_loads = ctx.fwdsplit_functions.contains(&req.function);
     }
+    if req.part == request::Part::Reverse && req.log_loads {
+        if let Some(call) = split_rule_call(req.function) {
+            let g = call.called_function().map(|g| g.name()).unwrap_or_default();
+            return Err(Error::at(
+                req.call,
+                format!("__enzyme_reverse of '{}', whose augmented forward pass runs the split forward rule of '{g}' (__enzyme_register_splitderivative; the module also asks a __enzyme_fwdsplit of it), which has no registered gradient", req.function.name()),
+            )
+            .hint(format!("register a gradient for '{g}' too, or differentiate in reverse mode in a file without the __enzyme_fwdsplit")));
+        }
+    }
     materialize_sret(ctx.module, &mut req);
     specialize_function_arguments(ctx.module, &mut req);
     if req.part == request::Part::TapeSize {
@@ -949,6 +959,32 @@ pub fn seeds_for(params: &[Value], key: &DerivativeKey) -> ferment_activity_anal
         context_globals: key.context,
         shadow_globals: key.globals.clone(),
     }
+}
+
+/// A call, in `f` or a function of the module it calls (transitively), of
+/// a function with a split forward rule and no registered gradient.
+fn split_rule_call(f: Value) -> Option<Value> {
+    let mut seen: HashSet<Value> = HashSet::new();
+    let mut work = vec![f];
+    let rules = crate::custom::CustomRules::read(f.global_parent());
+    let protected = rules.functions();
+    while let Some(g) = work.pop() {
+        if !seen.insert(g) || seen.len() > 4096 || g.is_declaration() {
+            continue;
+        }
+        for inst in g.instructions() {
+            let Some(c) = inst.is_call().then(|| inst.called_function()).flatten() else {
+                continue;
+            };
+            if rules.has_split(c) && !rules.has_gradient(c) {
+                return Some(inst);
+            }
+            if !protected.contains(&c) {
+                work.push(c);
+            }
+        }
+    }
+    None
 }
 
 /// Whether `f`, or a function of the module it calls (transitively), calls
