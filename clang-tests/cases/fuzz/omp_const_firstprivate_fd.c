@@ -1,5 +1,5 @@
 // CFLAGS: -fopenmp
-// The fuzzer's omp seed 520050 (see fuzz/hook_erased_call_use_after_free.c, refused at -O1..-O3
+// The fuzzer's omp seed 520050 (see fuzz/hook_erased_call_use_after_free.c, once refused at -O1..-O3
 // because its parallel regions read the enzyme_const array p2 through a shared variable) with
 // firstprivate(p2) on every parallel construct, as ferment's hint says: accepted at every level.
 // The generated main checks forward mode against central finite differences (where the recorded
