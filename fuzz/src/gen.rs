@@ -1484,6 +1484,22 @@ impl Gen {
     }
 }
 
+/// Declares `struct S sa[N]` filled from the scalar `src` and offers its
+/// elements, element pointers and the array itself to the generated code.
+fn struct_array(src: &str, pre: &mut Vec<String>, sc: &mut Scope, extra_terms: &mut Vec<String>) {
+    pre.push("struct S sa[N];".into());
+    pre.push(format!(
+        "for (int q = 0; q < N; q++) {{ sa[q].u = {src} * (0.3 + 0.1 * q); sa[q].tag = q; sa[q].v[0] = 0.5 * q - {src}; sa[q].v[1] = 0.25; }}"
+    ));
+    for e in ["sa[#].u", "sa[#].v[$]"] {
+        sc.read_elems.push(e.into());
+        sc.write_elems.push(e.into());
+    }
+    sc.struct_ptrs.push("&sa[#]".into());
+    sc.struct_arrs.push("sa".into());
+    extra_terms.push("sa[N - 1].u + sa[0].v[1]".to_string());
+}
+
 /// Generates the program for `seed` at `size` (roughly the number of statements).
 /// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant), and the
 /// shapes of numerical code when `numeric` (the `numeric` variant: see the module comment).
@@ -1619,17 +1635,7 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool) -> Pro
     if rng.chance(0.2) {
         // an array of structs
         let src = rng.pick(&scalars).clone();
-        pre.push("struct S sa[N];".into());
-        pre.push(format!(
-            "for (int q = 0; q < N; q++) {{ sa[q].u = {src} * (0.3 + 0.1 * q); sa[q].tag = q; sa[q].v[0] = 0.5 * q - {src}; sa[q].v[1] = 0.25; }}"
-        ));
-        for e in ["sa[#].u", "sa[#].v[$]"] {
-            sc.read_elems.push(e.into());
-            sc.write_elems.push(e.into());
-        }
-        sc.struct_ptrs.push("&sa[#]".into());
-        sc.struct_arrs.push("sa".into());
-        extra_terms.push("sa[N - 1].u + sa[0].v[1]".to_string());
+        struct_array(&src, &mut pre, &mut sc, &mut extra_terms);
     }
     if rng.chance(0.2) {
         // a 2-D array
@@ -1690,17 +1696,7 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool) -> Pro
     if numeric && !sc.struct_arrs.iter().any(|a| a == "sa") && g.rng.chance(0.4) {
         // an array of structs (more often than in the default variant)
         let src = g.rng.pick(&scalars).clone();
-        pre.push("struct S sa[N];".into());
-        pre.push(format!(
-            "for (int q = 0; q < N; q++) {{ sa[q].u = {src} * (0.3 + 0.1 * q); sa[q].tag = q; sa[q].v[0] = 0.5 * q - {src}; sa[q].v[1] = 0.25; }}"
-        ));
-        for e in ["sa[#].u", "sa[#].v[$]"] {
-            sc.read_elems.push(e.into());
-            sc.write_elems.push(e.into());
-        }
-        sc.struct_ptrs.push("&sa[#]".into());
-        sc.struct_arrs.push("sa".into());
-        extra_terms.push("sa[N - 1].u + sa[0].v[1]".to_string());
+        struct_array(&src, &mut pre, &mut sc, &mut extra_terms);
     }
     if numeric {
         let unary: Vec<String> = g
