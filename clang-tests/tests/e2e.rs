@@ -1033,6 +1033,14 @@ impl Env {
         // BLAS cases: one thread, so runs are reproducible and jobs do not
         // oversubscribe the machine.
         run.env("OPENBLAS_NUM_THREADS", "1");
+        // libomp (19 and 22) runs `schedule(dynamic)` loops, which clang marks
+        // nonmonotonic, with its work-stealing dispatcher, and that has an
+        // open race that aborts at random under load ("Assertion failure at
+        // kmp_dispatch.cpp(1618)": llvm/llvm-project issues 54422 and 132164,
+        // seen in programs without any AD). Plain dynamic dispatch is one of
+        // the assignments the schedule allows and the derivatives follow
+        // whatever assignment the run time makes.
+        run.env("KMP_FORCE_MONOTONIC_DYNAMIC_SCHEDULE", "1");
         if is_mpi(case) {
             return self.run_mpi(dir);
         }

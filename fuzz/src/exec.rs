@@ -323,6 +323,10 @@ impl Env {
         } else {
             Command::new(&exe)
         };
+        // libomp's work-stealing dispatch of nonmonotonic `schedule(dynamic)`
+        // loops aborts at random under load (an open libomp race, llvm-project
+        // issues 54422 and 132164); the e2e harness avoids it the same way.
+        cmd.env("KMP_FORCE_MONOTONIC_DYNAMIC_SCHEDULE", "1");
         let r = run_cmd(
             &mut cmd,
             self.run_timeout * if self.valgrind { 20 } else { 1 },
