@@ -1435,23 +1435,35 @@ fn helpers(module: Module) -> Helpers {
         b.unreachable();
         b.at_end(fine);
     };
-    let set_lock = define(
-        "ferment.omp.set_lock",
-        Type::function(i64t, &[ptr, ptr, ptr], false),
-        &|b, p| {
-            b.call_fn(lock_fn("omp_set_lock"), &[p[0]]);
-            let held = b.load(i64t, p[2]);
+    // Takes a ticket for `lock` into the free slot (a thread holds one lock
+    // at a time), records the nest depth 1 and owner where given; returns
+    // the ticket.
+    let take =
+        |b: &Builder, lock: Value, counter: Value, slot: Value, nest: Option<(Value, Value)>| {
+            let held = b.load(i64t, slot);
             let free = b.icmp(IntPredicate::LLVMIntEQ, held, b.const_int(i64t, -1));
             stop_unless(
                 b,
                 free,
                 "ferment.omp.lock.nested.message",
                 "ferment: a differentiated function set an OpenMP lock while it held another \
-                 one (nested locks are not supported: release the first lock before setting \
-                 the second, or use named omp critical sections)\n",
+             one (nested locks are not supported: release the first lock before setting \
+             the second, or use named omp critical sections)\n",
             );
-            let t = b.atomic_add_int(p[1], b.const_int(i64t, 1));
-            b.store(t, p[2]);
+            let t = b.atomic_add_int(counter, b.const_int(i64t, 1));
+            b.store(t, slot);
+            if let Some((depth, owner)) = nest {
+                b.store(b.const_int(i64t, 1), depth);
+                b.store(lock, owner);
+            }
+            t
+        };
+    let set_lock = define(
+        "ferment.omp.set_lock",
+        Type::function(i64t, &[ptr, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(lock_fn("omp_set_lock"), &[p[0]]);
+            let t = take(b, p[0], p[1], p[2], None);
             b.ret(t);
         },
     );
@@ -1494,29 +1506,6 @@ fn helpers(module: Module) -> Helpers {
         },
     );
     let i32_lock_fn = |name: &str| declare(module, name, Type::function(i32t, &[ptr], false));
-    // Takes a ticket for `lock` into the free slot (a thread holds one lock
-    // at a time), records the nest depth 1 and owner where given; returns
-    // the ticket.
-    let take =
-        |b: &Builder, lock: Value, counter: Value, slot: Value, nest: Option<(Value, Value)>| {
-            let held = b.load(i64t, slot);
-            let free = b.icmp(IntPredicate::LLVMIntEQ, held, b.const_int(i64t, -1));
-            stop_unless(
-                b,
-                free,
-                "ferment.omp.lock.nested.message",
-                "ferment: a differentiated function set an OpenMP lock while it held another \
-             one (nested locks are not supported: release the first lock before setting \
-             the second, or use named omp critical sections)\n",
-            );
-            let t = b.atomic_add_int(counter, b.const_int(i64t, 1));
-            b.store(t, slot);
-            if let Some((depth, owner)) = nest {
-                b.store(b.const_int(i64t, 1), depth);
-                b.store(lock, owner);
-            }
-            t
-        };
     // A nest lock this thread already holds (depth > 0): must be the same
     // lock; one level deeper, no ticket. Branches to `outer` when the
     // thread does not hold it yet, else returns -1.
