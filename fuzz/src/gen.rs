@@ -65,8 +65,8 @@
 //!   single-precision round trips each mode rounds the derivative passing through a trip to
 //!   float, so the tolerance adds 8 * 2^-24 * sum_k |t_k a_k| over the trips k executed (`t_k` the
 //!   tangent of the trip's input, `a_k` the sensitivity of `<w, Y>` to its output, both measured
-//!   on the recording copy, see `harness::FRT_BOUND`): cancellation after a trip is no false
-//!   report,
+//!   on the recording copy, see `frt_bound` in `clang-tests/include/fuzz_oracle.h`):
+//!   cancellation after a trip is no false report,
 //! - `J^T w` from split mode (`__enzyme_augmentfwd` + `__enzyme_reverse`) against the combined one,
 //! - batched forward mode (`enzyme_width` 2..4, directions v, -v/2, 2v, v/4) against `J v` scaled
 //!   (exact: the scale factors are powers of two),
@@ -1842,7 +1842,7 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool) -> Pro
     if numeric {
         defs.push_str("struct SoA {\n  double *x, *y;\n};\n");
     }
-    defs.push_str(crate::harness::PATH_RUNTIME);
+    defs.push_str("#include \"fuzz_path.h\"\n");
     defs.push_str(
         "static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};\nstatic double gscratch;\n",
     );

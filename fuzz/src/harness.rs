@@ -8,33 +8,10 @@ use crate::rng::Rng;
 use std::fmt::Write as _;
 
 /// What the recording copy of the functions calls (see `program::MARKERS`): each decision is
-/// hashed into `path_hash`.
-pub const PATH_RUNTIME: &str = "static unsigned long long path_hash;
-static void path_mix(unsigned long long v) { path_hash = (path_hash ^ v) * 1099511628211ULL; }
-static int path_br(int c) { path_mix(c ? 2 : 1); return c; }
-static int path_bri(int v) { path_mix(0x100000000ULL + (unsigned)v); return v; }
-static double path_val(double r) { path_mix((unsigned long long)(long long)r + 3); return r; }
-static double path_fabs(double x) { path_br(x < 0.0); return fabs(x); }
-static double path_fmin(double a, double b) { path_br(a < b); return fmin(a, b); }
-static double path_fmax(double a, double b) { path_br(a > b); return fmax(a, b); }
-static double path_fdim(double a, double b) { path_br(a > b); return fdim(a, b); }
-static double path_copysign(double a, double b) { path_br(signbit(a)); path_br(signbit(b)); return copysign(a, b); }
-static double path_atan2(double y, double x) { path_br(x < 0.0 && y < 0.0); return atan2(y, x); }
-static double path_floor(double x) { return path_val(floor(x)); }
-static double path_ceil(double x) { return path_val(ceil(x)); }
-static double path_round(double x) { return path_val(round(x)); }
-static double path_trunc(double x) { return path_val(trunc(x)); }
-static double path_fmod(double a, double b) { path_val(trunc(a / b)); return fmod(a, b); }
-#define FRT_MAX 4096
-static int frt_n, frt_hit = -1;
-static double frt_delta, frt_in[FRT_MAX], frt_out[FRT_MAX];
-static double path_frt(double x) {
-  double r = (double)(float)x;
-  int k = frt_n++;
-  if (k < FRT_MAX) { frt_in[k] = x; frt_out[k] = r; }
-  return k == frt_hit ? r + frt_delta : r;
-}
-";
+/// hashed into `path_hash`. Generated programs include it (`clang-tests/include/fuzz_path.h`);
+/// the text is here for the check that every marker has its recording function.
+#[cfg(test)]
+pub const PATH_RUNTIME: &str = include_str!("../../clang-tests/include/fuzz_path.h");
 
 /// What the harness checks besides the kernel's parameters.
 #[derive(Clone, Copy)]
@@ -232,25 +209,9 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         }
     }
     s.push_str("  (void)X;\n}\n\n");
-    // The finite-difference oracle only at a point where the recorded path (every comparison,
-    // kink and jump of the recording copy) is the same at x - h v, x and x + h v for both steps:
-    // there the primal is smooth along v, whatever the program's branches.
-    s.push_str(
-        "static unsigned long long Fp(const double *X, double *Y) {\n  path_hash = 14695981039346656037ULL;\n  frt_n = 0;\n  F(X, Y);\n  return path_hash;\n}\n\n\
-         static int path_stable(const double *X, double h) {\n  double x[NX + 1], y[NY];\n  unsigned long long p0 = Fp(X, y);\n  \
-         for (int s = -1; s <= 1; s += 2) {\n    for (int i = 0; i < NX; i++)\n      x[i] = X[i] + s * h * V[i];\n    \
-         if (Fp(x, y) != p0)\n      return 0;\n  }\n  return 1;\n}\n\n\
-         static void fd(const double *X, double h, double *out) {\n  double xp[NX + 1], xm[NX + 1], yp[NY], ym[NY];\n  \
-         for (int i = 0; i < NX; i++) {\n    xp[i] = X[i] + h * V[i];\n    xm[i] = X[i] - h * V[i];\n  }\n  \
-         Fp(xp, yp);\n  Fp(xm, ym);\n  for (int i = 0; i < NY; i++)\n    out[i] = (yp[i] - ym[i]) / (2.0 * h);\n}\n\n\
-         /* The primal at XA; 0 when it is not finite there. Sets `scale`. */\n\
-         static double scale = 1.0;\n\
-         static int primal_ok(void) {\n  double y[NY];\n  Fp(XA, y);\n  scale = 1.0;\n  for (int i = 0; i < NY; i++) {\n    \
-         if (!isfinite(y[i]))\n      return 0;\n    scale = fmax(scale, fabs(y[i]));\n  }\n  return 1;\n}\n\n",
-    );
-    if single {
-        s.push_str(FRT_BOUND);
-    }
+    // The finite-difference oracle, the checks that need no knowledge of the kernel and `main`
+    // (which calls `ad`, below) are shared by every generated program.
+    s.push_str("#include \"fuzz_oracle.h\"\n\n");
     // The AD calls, with shadows set up from V (forward) or W (reverse).
     let ad_args = |mode: &str| -> (String, String, String) {
         // (setup, args, readback)
@@ -420,123 +381,8 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         );
     }
     s.push_str("  *rhs_out = rhs;\n  *mag_out = mag;\n}\n\n");
-    s.push_str(
-        "/* Central differences at XA with two steps; 0 (nothing checked) when they disagree. */\n\
-         static int fd_check(const double *JV, double rhs, double mag) {\n  double fa[NY], fb[NY], fdw = 0.0;\n  \
-         fd(XA, FD_H1, fa);\n  fd(XA, FD_H2, fb);\n  \
-         for (int i = 0; i < NY; i++)\n    \
-         if (!(fabs(fa[i] - fb[i]) <= FD_AGREE * (fabs(fa[i]) + fabs(fb[i])) + 1e-2 * FD_AGREE * scale))\n      return 0;\n  \
-         for (int i = 0; i < NY; i++) {\n    fdw += fb[i] * W[i];\n    \
-         CHECK_CLOSE(\"forward J v vs finite differences\", JV[i], fb[i], FD_RTOL, FD_ATOL * scale);\n  }\n  \
-         CHECK_CLOSE(\"reverse <v, J^T w> vs finite differences\", rhs, fdw, FD_RTOL, FD_ATOL * scale * (1.0 + mag));\n  \
-         return 1;\n}\n\n",
-    );
-    s.push_str(
-        "/* What the previous oracle concluded, for the campaign's statistics only (it checks\n   \
-         nothing): finite differences at X0 whenever the two steps agree, no path record, none in\n   \
-         single precision. \"wrong\" there while every check passes here is a false positive the\n   \
-         path record removes. */\n\
-         static const char *old_fd(const double *JV, double rhs, double mag) {\n  double fa[NY], fb[NY], fdw = 0.0;\n  \
-         if (SINGLE)\n    return \"skipped\";\n  fd(XA, FD_H1, fa);\n  fd(XA, FD_H2, fb);\n  \
-         for (int i = 0; i < NY; i++)\n    \
-         if (!(fabs(fa[i] - fb[i]) <= FD_AGREE * (fabs(fa[i]) + fabs(fb[i])) + 1e-2 * FD_AGREE * scale))\n      return \"skipped\";\n  \
-         for (int i = 0; i < NY; i++) {\n    fdw += fb[i] * W[i];\n    \
-         if (!(fabs(JV[i] - fb[i]) <= FD_RTOL * fabs(fb[i]) + FD_ATOL * scale))\n      return \"wrong\";\n  }\n  \
-         if (!(fabs(rhs - fdw) <= FD_RTOL * fabs(fdw) + FD_ATOL * scale * (1.0 + mag)))\n    return \"wrong\";\n  \
-         return \"checked\";\n}\n\n",
-    );
-    s.push_str(
-        "/* Every check at one thread count; 0 when the primal is not finite (nothing checked). */\n\
-         static int run_checks(void) {\n  double JV[NY], JTW[NX + 1], rhs, mag;\n  memcpy(XA, X0, sizeof X0);\n  \
-         if (!primal_ok()) {\n    printf(\"skip: nonfinite primal\\n\");\n    return 0;\n  }\n  \
-         ad(JV, JTW, &rhs, &mag);\n  \
-         printf(\"cmp-rtol %g\\n\", SINGLE ? 1e-5 : 1e-8);\n\
-         #if SINGLE\n  printf(\"frt-bound %g\\n\", frt_last);\n#endif\n  \
-         for (int i = 0; i < NY; i++)\n    printf(\"JV %d %.17g\\n\", i, JV[i]);\n  \
-         for (int i = 0; i < NX; i++)\n    printf(\"JTW %d %.17g\\n\", i, JTW[i]);\n  \
-         printf(\"old-fd: %s\\n\", old_fd(JV, rhs, mag));\n  \
-         BREV_PRINT;\n  \
-         /* The first of X0, X0 + 1e-3 P, X0 + 2e-3 P, ... where the path is locally constant\n     \
-         along v; all AD modes are checked again there. */\n  \
-         for (int t = 0; t < 8; t++) {\n    for (int i = 0; i < NX; i++)\n      XA[i] = X0[i] + 1e-3 * t * P[i];\n    \
-         if (!primal_ok() || !path_stable(XA, FD_H1) || !path_stable(XA, FD_H2))\n      continue;\n    \
-         if (t > 0)\n      ad(JV, JTW, &rhs, &mag);\n    \
-         if (fd_check(JV, rhs, mag))\n      printf(\"fd: checked%s at point %d\\n\", SINGLE ? \" (single precision)\" : \"\", t);\n    \
-         else\n      printf(\"fd: noisy: the path is stable but the two steps disagree\\n\");\n    \
-         return 1;\n  }\n  \
-         printf(\"fd: unstable: the path changes within the step at every point tried\\n\");\n  \
-         return 1;\n}\n\n\
-         /* With OpenMP, everything again with 1, 2 and 4 threads (the recording copy runs\n   \
-         serially, so the finite differences are the same each time). */\n\
-         int main(void) {\n#if OMP\n  static const int nt[3] = {1, 2, 4};\n  \
-         for (int q = 0; q < 3; q++) {\n    omp_set_num_threads(nt[q]);\n    \
-         if (!run_checks())\n      return 0;\n  }\n#else\n  \
-         if (!run_checks())\n    return 0;\n#endif\n  return check_report();\n}\n",
-    );
     s
 }
-
-/// With single-precision round trips inside, forward mode rounds the tangent `t_k` that passes
-/// through round trip `k` to float and reverse mode rounds its adjoint `a_k` (the sensitivity
-/// of `<w, Y>` to the trip's output), each by at most 2^-24 relative. After cancellation the
-/// result can be far smaller than those terms (seed 300038: ~200x), so `<J v, w>` and
-/// `<v, J^T w>` may differ by about 2^-24 sum_k |t_k a_k| however small they are: the dot check
-/// allows 8x that on top of its relative tolerance. Both factors come from the recording copy
-/// (not from the AD under test): `t_k` by central differences of the trip's input along v,
-/// `a_k` by perturbing the trip's output alone, each on an unchanged path (smaller steps if
-/// not). -1 (no extra allowance) when neither works or there are too many trips.
-const FRT_BOUND: &str = "static double frt_last = -1.0;
-static double frt_bound(void) {
-  static double tp[FRT_MAX], tm[FRT_MAX], base[FRT_MAX];
-  double xp[NX + 1], xm[NX + 1], y[NY], yp[NY], ym[NY], b = 0.0;
-  unsigned long long p0 = Fp(XA, y);
-  int n = frt_n, ok = 0;
-  if (n > FRT_MAX)
-    return -1.0;
-  memcpy(base, frt_out, n * sizeof(double));
-  for (double h = FD_H2; h > 1e-8 && !ok; h *= 0.1) {
-    for (int i = 0; i < NX; i++) {
-      xp[i] = XA[i] + h * V[i];
-      xm[i] = XA[i] - h * V[i];
-    }
-    if (Fp(xp, y) != p0 || frt_n != n)
-      continue;
-    memcpy(tp, frt_in, n * sizeof(double));
-    if (Fp(xm, y) != p0 || frt_n != n)
-      continue;
-    memcpy(tm, frt_in, n * sizeof(double));
-    for (int k = 0; k < n; k++)
-      tp[k] = (tp[k] - tm[k]) / (2.0 * h);
-    ok = 1;
-  }
-  if (!ok)
-    return -1.0;
-  for (int k = 0; k < n; k++) {
-    double a = -1.0, m = fabs(base[k]) + 1e-3;
-    for (double d = 1e-4 * m; d > 1e-8 * m; d *= 0.1) {
-      unsigned long long pp, pm;
-      frt_hit = k;
-      frt_delta = d;
-      pp = Fp(XA, yp);
-      frt_delta = -d;
-      pm = Fp(XA, ym);
-      frt_hit = -1;
-      if (pp != p0 || pm != p0)
-        continue;
-      a = 0.0;
-      for (int i = 0; i < NY; i++)
-        a += W[i] * (yp[i] - ym[i]) / (2.0 * d);
-      a = fabs(a);
-      break;
-    }
-    if (a < 0.0)
-      return -1.0;
-    b += fabs(tp[k]) * a;
-  }
-  return b;
-}
-
-";
 
 /// Batched forward mode of the kernel with `enzyme_width` 2, 3 or 4 along v, -v/2, 2v and v/4:
 /// each lane must be `J v` times its factor (powers of two, so exactly up to rounding of over- or

@@ -19,31 +19,7 @@ struct S {
 struct P2 {
   double x, y;
 };
-static unsigned long long path_hash;
-static void path_mix(unsigned long long v) { path_hash = (path_hash ^ v) * 1099511628211ULL; }
-static int path_br(int c) { path_mix(c ? 2 : 1); return c; }
-static int path_bri(int v) { path_mix(0x100000000ULL + (unsigned)v); return v; }
-static double path_val(double r) { path_mix((unsigned long long)(long long)r + 3); return r; }
-static double path_fabs(double x) { path_br(x < 0.0); return fabs(x); }
-static double path_fmin(double a, double b) { path_br(a < b); return fmin(a, b); }
-static double path_fmax(double a, double b) { path_br(a > b); return fmax(a, b); }
-static double path_fdim(double a, double b) { path_br(a > b); return fdim(a, b); }
-static double path_copysign(double a, double b) { path_br(signbit(a)); path_br(signbit(b)); return copysign(a, b); }
-static double path_atan2(double y, double x) { path_br(x < 0.0 && y < 0.0); return atan2(y, x); }
-static double path_floor(double x) { return path_val(floor(x)); }
-static double path_ceil(double x) { return path_val(ceil(x)); }
-static double path_round(double x) { return path_val(round(x)); }
-static double path_trunc(double x) { return path_val(trunc(x)); }
-static double path_fmod(double a, double b) { path_val(trunc(a / b)); return fmod(a, b); }
-#define FRT_MAX 4096
-static int frt_n, frt_hit = -1;
-static double frt_delta, frt_in[FRT_MAX], frt_out[FRT_MAX];
-static double path_frt(double x) {
-  double r = (double)(float)x;
-  int k = frt_n++;
-  if (k < FRT_MAX) { frt_in[k] = x; frt_out[k] = r; }
-  return k == frt_hit ? r + frt_delta : r;
-}
+#include "fuzz_path.h"
 static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};
 static double gscratch;
 extern int enzyme_const, enzyme_dup, enzyme_dupnoneed, enzyme_out;
@@ -123,50 +99,7 @@ static void F(const double *X, double *Y) {
   (void)X;
 }
 
-static unsigned long long Fp(const double *X, double *Y) {
-  path_hash = 14695981039346656037ULL;
-  frt_n = 0;
-  F(X, Y);
-  return path_hash;
-}
-
-static int path_stable(const double *X, double h) {
-  double x[NX + 1], y[NY];
-  unsigned long long p0 = Fp(X, y);
-  for (int s = -1; s <= 1; s += 2) {
-    for (int i = 0; i < NX; i++)
-      x[i] = X[i] + s * h * V[i];
-    if (Fp(x, y) != p0)
-      return 0;
-  }
-  return 1;
-}
-
-static void fd(const double *X, double h, double *out) {
-  double xp[NX + 1], xm[NX + 1], yp[NY], ym[NY];
-  for (int i = 0; i < NX; i++) {
-    xp[i] = X[i] + h * V[i];
-    xm[i] = X[i] - h * V[i];
-  }
-  Fp(xp, yp);
-  Fp(xm, ym);
-  for (int i = 0; i < NY; i++)
-    out[i] = (yp[i] - ym[i]) / (2.0 * h);
-}
-
-/* The primal at XA; 0 when it is not finite there. Sets `scale`. */
-static double scale = 1.0;
-static int primal_ok(void) {
-  double y[NY];
-  Fp(XA, y);
-  scale = 1.0;
-  for (int i = 0; i < NY; i++) {
-    if (!isfinite(y[i]))
-      return 0;
-    scale = fmax(scale, fabs(y[i]));
-  }
-  return 1;
-}
+#include "fuzz_oracle.h"
 
 /* Every AD mode at XA, checked against each other: the Jacobian-vector product J v, the
    vector-Jacobian product J^T w and <v, J^T w> with its magnitude. */
@@ -210,98 +143,4 @@ static void ad(double *JV, double *JTW, double *rhs_out, double *mag_out) {
   CHECK_CLOSE("dot: <v, J^T w> (reverse) vs <J v, w> (forward)", rhs, lhs, 0.0, dot_tol + 1e-12);
   *rhs_out = rhs;
   *mag_out = mag;
-}
-
-/* Central differences at XA with two steps; 0 (nothing checked) when they disagree. */
-static int fd_check(const double *JV, double rhs, double mag) {
-  double fa[NY], fb[NY], fdw = 0.0;
-  fd(XA, FD_H1, fa);
-  fd(XA, FD_H2, fb);
-  for (int i = 0; i < NY; i++)
-    if (!(fabs(fa[i] - fb[i]) <= FD_AGREE * (fabs(fa[i]) + fabs(fb[i])) + 1e-2 * FD_AGREE * scale))
-      return 0;
-  for (int i = 0; i < NY; i++) {
-    fdw += fb[i] * W[i];
-    CHECK_CLOSE("forward J v vs finite differences", JV[i], fb[i], FD_RTOL, FD_ATOL * scale);
-  }
-  CHECK_CLOSE("reverse <v, J^T w> vs finite differences", rhs, fdw, FD_RTOL, FD_ATOL * scale * (1.0 + mag));
-  return 1;
-}
-
-/* What the previous oracle concluded, for the campaign's statistics only (it checks
-   nothing): finite differences at X0 whenever the two steps agree, no path record, none in
-   single precision. "wrong" there while every check passes here is a false positive the
-   path record removes. */
-static const char *old_fd(const double *JV, double rhs, double mag) {
-  double fa[NY], fb[NY], fdw = 0.0;
-  if (SINGLE)
-    return "skipped";
-  fd(XA, FD_H1, fa);
-  fd(XA, FD_H2, fb);
-  for (int i = 0; i < NY; i++)
-    if (!(fabs(fa[i] - fb[i]) <= FD_AGREE * (fabs(fa[i]) + fabs(fb[i])) + 1e-2 * FD_AGREE * scale))
-      return "skipped";
-  for (int i = 0; i < NY; i++) {
-    fdw += fb[i] * W[i];
-    if (!(fabs(JV[i] - fb[i]) <= FD_RTOL * fabs(fb[i]) + FD_ATOL * scale))
-      return "wrong";
-  }
-  if (!(fabs(rhs - fdw) <= FD_RTOL * fabs(fdw) + FD_ATOL * scale * (1.0 + mag)))
-    return "wrong";
-  return "checked";
-}
-
-/* Every check at one thread count; 0 when the primal is not finite (nothing checked). */
-static int run_checks(void) {
-  double JV[NY], JTW[NX + 1], rhs, mag;
-  memcpy(XA, X0, sizeof X0);
-  if (!primal_ok()) {
-    printf("skip: nonfinite primal\n");
-    return 0;
-  }
-  ad(JV, JTW, &rhs, &mag);
-  printf("cmp-rtol %g\n", SINGLE ? 1e-5 : 1e-8);
-#if SINGLE
-  printf("frt-bound %g\n", frt_last);
-#endif
-  for (int i = 0; i < NY; i++)
-    printf("JV %d %.17g\n", i, JV[i]);
-  for (int i = 0; i < NX; i++)
-    printf("JTW %d %.17g\n", i, JTW[i]);
-  printf("old-fd: %s\n", old_fd(JV, rhs, mag));
-  BREV_PRINT;
-  /* The first of X0, X0 + 1e-3 P, X0 + 2e-3 P, ... where the path is locally constant
-     along v; all AD modes are checked again there. */
-  for (int t = 0; t < 8; t++) {
-    for (int i = 0; i < NX; i++)
-      XA[i] = X0[i] + 1e-3 * t * P[i];
-    if (!primal_ok() || !path_stable(XA, FD_H1) || !path_stable(XA, FD_H2))
-      continue;
-    if (t > 0)
-      ad(JV, JTW, &rhs, &mag);
-    if (fd_check(JV, rhs, mag))
-      printf("fd: checked%s at point %d\n", SINGLE ? " (single precision)" : "", t);
-    else
-      printf("fd: noisy: the path is stable but the two steps disagree\n");
-    return 1;
-  }
-  printf("fd: unstable: the path changes within the step at every point tried\n");
-  return 1;
-}
-
-/* With OpenMP, everything again with 1, 2 and 4 threads (the recording copy runs
-   serially, so the finite differences are the same each time). */
-int main(void) {
-#if OMP
-  static const int nt[3] = {1, 2, 4};
-  for (int q = 0; q < 3; q++) {
-    omp_set_num_threads(nt[q]);
-    if (!run_checks())
-      return 0;
-  }
-#else
-  if (!run_checks())
-    return 0;
-#endif
-  return check_report();
 }
