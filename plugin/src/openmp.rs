@@ -2158,6 +2158,52 @@ pub fn deal_idle_schedules(functions: &[Value]) -> Vec<Value> {
     changed
 }
 
+/// `kmp_sched_t` modifier bits: `monotonic` and `nonmonotonic`.
+const SCHED_MONOTONIC: i64 = 1 << 29;
+const SCHED_NONMONOTONIC: i64 = 1 << 30;
+
+/// Worksharing loops with a run-time schedule in the functions ferment
+/// generated (a derivative's forward sweep of a region, a region's tangent)
+/// ask libomp for monotonic dispatch. clang marks `schedule(dynamic)` and
+/// `guided` nonmonotonic (OpenMP 5's default), which libomp runs with a
+/// work-stealing dispatcher that has an open race under load ("Assertion
+/// failure at kmp_dispatch.cpp(1618)", llvm-project issues 54422 and
+/// 132164). A monotonic assignment is one of those a nonmonotonic schedule
+/// allows, and the reverse sweep replays whatever chunks each thread took,
+/// so the derivative never meets that dispatcher. The primal's own loops
+/// keep their schedule. Returns how many calls changed.
+pub fn monotonic_dispatch(module: Module) -> usize {
+    let b = Builder::new(module);
+    let mut changed = 0;
+    for f in module.functions() {
+        if f.is_declaration() || !f.name().starts_with("ferment.") {
+            continue;
+        }
+        for init in f.instructions() {
+            if !init.is_call()
+                || !init
+                    .called_function()
+                    .is_some_and(|g| g.name().starts_with("__kmpc_dispatch_init_"))
+            {
+                continue;
+            }
+            let Some(sched) = init.call_args().get(2).copied() else {
+                continue;
+            };
+            let Some(kind) = sched.const_int() else {
+                continue;
+            };
+            if kind & SCHED_NONMONOTONIC == 0 || !assigns_at_run_time(kind & 0x1fff_ffff) {
+                continue;
+            }
+            let monotonic = (kind & !SCHED_NONMONOTONIC) | SCHED_MONOTONIC;
+            init.set_operand(2, b.const_int(sched.ty(), monotonic));
+            changed += 1;
+        }
+    }
+    changed
+}
+
 /// Whether the instruction `i` of an augmented region is work whose cost a
 /// dynamic schedule should balance: floating-point values, or a call of
 /// anything but the OpenMP runtime, the plugin's own helpers and
