@@ -119,7 +119,7 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic updates, \
+         masked (copyprivate of scalars), critical, ordered (and doacross depend(sink / source)), sections, tasks (run where they are created), omp atomic updates, \
          flush, and OpenMP locks (simple and nestable: set / unset / test); restructure this part, or move it out of the differentiated function",
     )
 }
@@ -157,7 +157,17 @@ pub fn canonicalize(f: Value) -> Result<()> {
     let mut lock_slot: Option<Value> = None;
     let mut ordered_slot: Option<Value> = None;
     let mut nest_slots: Option<(Value, Value)> = None;
+    let mut doacross_slot: Option<Value> = None;
+    let mut doacross_sections = 0i64;
+    let mut first_doacross: Option<Value> = None;
     for call in calls {
+        if first_doacross.is_none()
+            && call
+                .called_function()
+                .is_some_and(|g| g.name().starts_with("__kmpc_doacross_"))
+        {
+            first_doacross = Some(call);
+        }
         let Some(callee) = call.called_function() else {
             continue;
         };
@@ -301,6 +311,40 @@ pub fn canonicalize(f: Value) -> Result<()> {
             | "omp_destroy_lock"
             | "omp_init_nest_lock"
             | "omp_destroy_nest_lock" => {}
+            "__kmpc_doacross_init" | "__kmpc_doacross_fini" => {}
+            "__kmpc_doacross_wait" | "__kmpc_doacross_post" => {
+                // Doacross loops: the last wait of an iteration's
+                // depend(sink) waits takes a ticket once they all returned
+                // (every iteration it waited for has posted, so has taken
+                // its own), the post (depend(source)) ends the section: the
+                // reverse sweep runs the sections' reverses one at a time
+                // in the opposite ticket order, after every later iteration
+                // that waited for them. Other waits stay plain.
+                if name == "__kmpc_doacross_wait" && !last_doacross_wait(call) {
+                    continue;
+                }
+                let slot = *doacross_slot.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    b.alloca(b.i64(), "omp.doacross.ticket")
+                });
+                doacross_sections += if name == "__kmpc_doacross_wait" {
+                    1
+                } else {
+                    -1
+                };
+                let h = helpers(module);
+                let helper = if name == "__kmpc_doacross_wait" {
+                    h.doacross_wait
+                } else {
+                    h.doacross_post
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_doacross");
+                b.call_fn(helper, &[args[0], args[1], args[2], counter, slot]);
+                call.erase();
+            }
             "__kmpc_ordered" | "__kmpc_end_ordered" => {
                 // The ordered blocks of a loop run in iteration order; they
                 // take tickets (one counter for every ordered block of the
@@ -327,6 +371,22 @@ pub fn canonicalize(f: Value) -> Result<()> {
             _ => return Err(unsupported(call, &name)),
         }
     }
+    // As many ticketed waits as posts: each iteration's waits come together
+    // before its post (else an iteration would take two tickets, or code
+    // between its waits would run outside the ordered section).
+    if doacross_sections != 0 {
+        let at = first_doacross.unwrap_or(f);
+        return Err(Error::at(
+            at,
+            "cannot differentiate this doacross loop (omp ordered depend(sink) / depend(source)): \
+             its depend(sink) waits must come together, in one ordered construct, before its \
+             depend(source), once per iteration",
+        )
+        .hint(
+            "put all depend(sink: ...) clauses of an iteration on one '#pragma omp ordered' \
+             and end the iteration's ordered part with '#pragma omp ordered depend(source)'",
+        ));
+    }
     for call in forks {
         let region = call.called_operand();
         let once = read_captures_once(call, region);
@@ -335,6 +395,26 @@ pub fn canonicalize(f: Value) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the doacross wait `call` is the last of its group: no other
+/// `__kmpc_doacross_wait` follows it in its block before a call of
+/// anything else or a floating-point instruction (clang emits the waits of
+/// one `omp ordered depend(sink: ...)` together).
+fn last_doacross_wait(call: Value) -> bool {
+    let mut next = call.next_instruction();
+    while let Some(i) = next {
+        if i.is_call() {
+            return i
+                .called_function()
+                .is_none_or(|g| g.name() != "__kmpc_doacross_wait");
+        }
+        if i.ty().scalar().is_float() || i.operands().iter().any(|o| o.ty().scalar().is_float()) {
+            return true;
+        }
+        next = i.next_instruction();
+    }
+    true
 }
 
 /// A loop of a parallel region that waits for another thread through shared
@@ -1150,6 +1230,11 @@ pub fn drop_tickets(f: Value) {
     let omp_lock_ty = Type::function(Type::void(c), &[Type::ptr(c)], false);
     let omp_test_ty = Type::function(Type::int(c, 32), &[Type::ptr(c)], false);
     let gtid_ty = Type::function(Type::void(c), &[Type::ptr(c), Type::int(c, 32)], false);
+    let vec_ty = Type::function(
+        Type::void(c),
+        &[Type::ptr(c), Type::int(c, 32), Type::ptr(c)],
+        false,
+    );
     let b = Builder::new(module);
     for call in f.instructions().into_iter().filter(|i| i.is_call()) {
         let Some(name) = call.called_function().map(|g| g.name()) else {
@@ -1162,6 +1247,8 @@ pub fn drop_tickets(f: Value) {
             "ferment.omp.unset_lock" => ("omp_unset_lock", omp_lock_ty, 1),
             "ferment.omp.ordered" => ("__kmpc_ordered", gtid_ty, 2),
             "ferment.omp.end_ordered" => ("__kmpc_end_ordered", gtid_ty, 2),
+            "ferment.omp.doacross_wait" => ("__kmpc_doacross_wait", vec_ty, 3),
+            "ferment.omp.doacross_post" => ("__kmpc_doacross_post", vec_ty, 3),
             "ferment.omp.set_nest_lock" => ("omp_set_nest_lock", omp_lock_ty, 1),
             "ferment.omp.unset_nest_lock" => ("omp_unset_nest_lock", omp_lock_ty, 1),
             "ferment.omp.test_lock" | "ferment.omp.test_nest_lock" => {
@@ -1332,6 +1419,12 @@ struct Helpers {
     test_nest_lock: Value,
     /// `void flush()`: `__kmpc_flush` (a memory fence, in both sweeps).
     flush: Value,
+    /// `i64 doacross_wait(ident, gtid, vec, counter, slot)`:
+    /// `__kmpc_doacross_wait`, then take a ticket, kept in the slot.
+    doacross_wait: Value,
+    /// `i64 doacross_post(ident, gtid, vec, counter, slot)`:
+    /// `__kmpc_doacross_post`; returns the ticket its wait took.
+    doacross_post: Value,
     /// `void pass_turn(counter, ticket)`: the reverse of taking a ticket
     /// (store it in the counter) where one was taken (`ticket` >= 0).
     pass_turn: Value,
@@ -1505,6 +1598,26 @@ fn helpers(module: Module) -> Helpers {
             b.ret(t);
         },
     );
+    let vec_fn = |name: &str| declare(module, name, Type::function(void, &[ptr, i32t, ptr], false));
+    let doacross_wait = define(
+        "ferment.omp.doacross_wait",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(vec_fn("__kmpc_doacross_wait"), &p[..3]);
+            let t = b.atomic_add_int(p[3], b.const_int(i64t, 1));
+            b.store(t, p[4]);
+            b.ret(t);
+        },
+    );
+    let doacross_post = define(
+        "ferment.omp.doacross_post",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr, ptr], false),
+        &|b, p| {
+            let t = b.load(i64t, p[4]);
+            b.call_fn(vec_fn("__kmpc_doacross_post"), &p[..3]);
+            b.ret(t);
+        },
+    );
     let i32_lock_fn = |name: &str| declare(module, name, Type::function(i32t, &[ptr], false));
     // A nest lock this thread already holds (depth > 0): must be the same
     // lock; one level deeper, no ticket. Branches to `outer` when the
@@ -1657,6 +1770,8 @@ fn helpers(module: Module) -> Helpers {
         unset_lock,
         ordered,
         end_ordered,
+        doacross_wait,
+        doacross_post,
         test_lock,
         set_nest_lock,
         unset_nest_lock,
@@ -2032,6 +2147,16 @@ pub fn reverse_runtime_call(
         }
         "ferment.omp.ordered" => {
             hand_back_turn(b, call.call_args()[2], ticket(call));
+            true
+        }
+        "ferment.omp.doacross_post" => {
+            let counter = call.call_args()[3];
+            let t = ticket(call);
+            b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.doacross_wait" => {
+            hand_back_turn(b, call.call_args()[3], ticket(call));
             true
         }
         "ferment.omp.unset_lock" => {
