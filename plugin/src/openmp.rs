@@ -373,8 +373,9 @@ pub fn canonicalize(f: Value) -> Result<()> {
     }
     // As many ticketed waits as posts: each iteration's waits come together
     // before its post (else an iteration would take two tickets, or code
-    // between its waits would run outside the ordered section).
-    if doacross_sections != 0 {
+    // between its waits would run outside the ordered section); and each
+    // post is reached from a ticketed wait on every path (`doacross_paired`).
+    if doacross_sections != 0 || (first_doacross.is_some() && !doacross_paired(f)) {
         let at = first_doacross.unwrap_or(f);
         return Err(Error::at(
             at,
@@ -395,6 +396,69 @@ pub fn canonicalize(f: Value) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether every ticketed doacross post of `f` has a ticketed wait that
+/// dominates it and from which every path reaches it (not back to the wait,
+/// nor out of the function, first): each iteration that takes a ticket
+/// posts, once, and posts only with its own ticket.
+fn doacross_paired(f: Value) -> bool {
+    use crate::cfg::{loops, Cfg};
+    use ferment_ir::Block;
+    let named = |name: &str| -> Vec<Value> {
+        f.instructions()
+            .into_iter()
+            .filter(|i| i.is_call() && i.called_function().is_some_and(|g| g.name() == name))
+            .collect()
+    };
+    let (waits, posts) = (
+        named("ferment.omp.doacross_wait"),
+        named("ferment.omp.doacross_post"),
+    );
+    if waits.len() != posts.len() {
+        return false;
+    }
+    let cfg = Cfg::new(f);
+    let idom = loops::dominators(&cfg, &cfg.rpo);
+    // Within one block: the wait comes first.
+    let before = |a: Value, b: Value| {
+        let mut next = a.next_instruction();
+        while let Some(i) = next {
+            if i == b {
+                return true;
+            }
+            next = i.next_instruction();
+        }
+        false
+    };
+    // Every path from `w` meets `p` before meeting `w` again or leaving.
+    let reaches = |w: Value, p: Value| -> bool {
+        let (wb, pb) = (w.parent(), p.parent());
+        if wb == pb {
+            return before(w, p);
+        }
+        let mut seen: hashbrown::HashSet<Block> = hashbrown::HashSet::new();
+        let mut work: Vec<Block> = wb.successors();
+        while let Some(x) = work.pop() {
+            if x == pb {
+                continue;
+            }
+            let succ = x.successors();
+            if x == wb || succ.is_empty() {
+                return false;
+            }
+            if seen.insert(x) {
+                work.extend(succ);
+            }
+        }
+        true
+    };
+    posts.iter().all(|&p| {
+        waits.iter().any(|&w| {
+            let (wb, pb) = (w.parent(), p.parent());
+            (wb == pb || loops::dominates(&idom, wb, pb)) && reaches(w, p)
+        })
+    })
 }
 
 /// Whether the doacross wait `call` is the last of its group: no other
