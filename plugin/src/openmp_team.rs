@@ -533,6 +533,7 @@ fn sync_helper(module: Module, first: bool) -> Value {
     let (ptr, i32t, void) = (Type::ptr(c), Type::int(c, 32), Type::void(c));
     let f = module.add_function(name, Type::function(void, &[ptr, ptr, ptr], false));
     f.set_internal();
+    rarely_run(f);
     let p = f.params();
     let b = Builder::new(module);
     let entry = f.append_block("entry");
@@ -567,6 +568,14 @@ fn sync_helper(module: Module, first: bool) -> Value {
     b.at_end(done);
     b.ret_void();
     f
+}
+
+/// Marks a helper that runs rarely (once per region and thread, or off the
+/// adds' fast path) `noinline optnone`: the host's pipeline skips it, which
+/// is compile time every module with a team copy saves.
+fn rarely_run(f: Value) {
+    f.add_fn_enum_attribute("noinline");
+    f.add_fn_enum_attribute("optnone");
 }
 
 /// How many zeroed buffers a thread keeps between runs of team copies.
@@ -607,6 +616,7 @@ fn take_helper(module: Module) -> Value {
     let ret = Type::literal_struct(c, &[ptr, i64t, i64t]);
     let f = module.add_function(name, Type::function(ret, &[i64t], false));
     f.set_internal();
+    rarely_run(f);
     let pi = f.params()[0];
     let (bufs, bytes, los) = kept_slots(module);
     let b = Builder::new(module);
@@ -666,6 +676,7 @@ fn keep_helper(module: Module) -> Value {
         Type::function(Type::void(c), &[ptr, i64t, i64t], false),
     );
     f.set_internal();
+    rarely_run(f);
     let p = f.params();
     let (bufs, bytes, los) = kept_slots(module);
     let b = Builder::new(module);
@@ -743,6 +754,9 @@ fn helper(module: Module, ty: Type, which: Helper) -> Value {
     };
     let f = module.add_function(&name, Type::function(ret, params, false));
     f.set_internal();
+    if matches!(which, Helper::Ensure | Helper::Touch) {
+        rarely_run(f);
+    }
     let b = Builder::new(module);
     let p = f.params();
     let k = |v: i64| b.const_int(i64t, v);
