@@ -122,6 +122,12 @@ pub fn is_known_inactive_function(name: &str) -> bool {
         "__kmpc_end_master",
         "__kmpc_masked",
         "__kmpc_end_masked",
+        // doacross loops (ordered(n) with depend): the iteration space and
+        // the waits for other iterations (the waits that order the reverse
+        // sweep are rewritten into ticketed ones by the plugin)
+        "__kmpc_doacross_init",
+        "__kmpc_doacross_fini",
+        "__kmpc_doacross_wait",
         "MPI_Wtime",
         // strings (read only, no pointer into the arguments returned)
         "strlen",

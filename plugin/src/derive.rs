@@ -592,6 +592,9 @@ impl<'o> Ctx<'o> {
             // sweep that replays them shares its work among the threads.
             crate::openmp::deal_idle_schedules(&generated);
         }
+        // The derivative's run-time-scheduled loops avoid libomp's
+        // work-stealing dispatcher (an open race under load).
+        crate::openmp::monotonic_dispatch(self.module);
         errors
     }
 }

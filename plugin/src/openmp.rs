@@ -119,7 +119,7 @@ fn unsupported(call: Value, name: &str) -> Error {
     .hint(
         "ferment differentiates omp parallel / parallel for (static and dynamic schedules, collapse, \
          private / firstprivate / shared, if), reduction, omp for, barrier, single, master, \
-         masked (copyprivate of scalars), critical, ordered, sections, tasks (run where they are created), omp atomic updates, \
+         masked (copyprivate of scalars), critical, ordered (and doacross depend(sink / source)), sections, tasks (run where they are created), omp atomic updates, \
          flush, and OpenMP locks (simple and nestable: set / unset / test); restructure this part, or move it out of the differentiated function",
     )
 }
@@ -157,7 +157,17 @@ pub fn canonicalize(f: Value) -> Result<()> {
     let mut lock_slot: Option<Value> = None;
     let mut ordered_slot: Option<Value> = None;
     let mut nest_slots: Option<(Value, Value)> = None;
+    let mut doacross_slot: Option<Value> = None;
+    let mut doacross_sections = 0i64;
+    let mut first_doacross: Option<Value> = None;
     for call in calls {
+        if first_doacross.is_none()
+            && call
+                .called_function()
+                .is_some_and(|g| g.name().starts_with("__kmpc_doacross_"))
+        {
+            first_doacross = Some(call);
+        }
         let Some(callee) = call.called_function() else {
             continue;
         };
@@ -301,6 +311,40 @@ pub fn canonicalize(f: Value) -> Result<()> {
             | "omp_destroy_lock"
             | "omp_init_nest_lock"
             | "omp_destroy_nest_lock" => {}
+            "__kmpc_doacross_init" | "__kmpc_doacross_fini" => {}
+            "__kmpc_doacross_wait" | "__kmpc_doacross_post" => {
+                // Doacross loops: the last wait of an iteration's
+                // depend(sink) waits takes a ticket once they all returned
+                // (every iteration it waited for has posted, so has taken
+                // its own), the post (depend(source)) ends the section: the
+                // reverse sweep runs the sections' reverses one at a time
+                // in the opposite ticket order, after every later iteration
+                // that waited for them. Other waits stay plain.
+                if name == "__kmpc_doacross_wait" && !last_doacross_wait(call) {
+                    continue;
+                }
+                let slot = *doacross_slot.get_or_insert_with(|| {
+                    let b = Builder::new(module);
+                    b.at_start(f.entry_block());
+                    b.alloca(b.i64(), "omp.doacross.ticket")
+                });
+                doacross_sections += if name == "__kmpc_doacross_wait" {
+                    1
+                } else {
+                    -1
+                };
+                let h = helpers(module);
+                let helper = if name == "__kmpc_doacross_wait" {
+                    h.doacross_wait
+                } else {
+                    h.doacross_post
+                };
+                b.before(call);
+                b.set_debug_loc_from(call);
+                let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_doacross");
+                b.call_fn(helper, &[args[0], args[1], args[2], counter, slot]);
+                call.erase();
+            }
             "__kmpc_ordered" | "__kmpc_end_ordered" => {
                 // The ordered blocks of a loop run in iteration order; they
                 // take tickets (one counter for every ordered block of the
@@ -327,6 +371,23 @@ pub fn canonicalize(f: Value) -> Result<()> {
             _ => return Err(unsupported(call, &name)),
         }
     }
+    // As many ticketed waits as posts: each iteration's waits come together
+    // before its post (else an iteration would take two tickets, or code
+    // between its waits would run outside the ordered section); and each
+    // post is reached from a ticketed wait on every path (`doacross_paired`).
+    if doacross_sections != 0 || (first_doacross.is_some() && !doacross_paired(f)) {
+        let at = first_doacross.unwrap_or(f);
+        return Err(Error::at(
+            at,
+            "cannot differentiate this doacross loop (omp ordered depend(sink) / depend(source)): \
+             its depend(sink) waits must come together, in one ordered construct, before its \
+             depend(source), once per iteration",
+        )
+        .hint(
+            "put all depend(sink: ...) clauses of an iteration on one '#pragma omp ordered' \
+             and end the iteration's ordered part with '#pragma omp ordered depend(source)'",
+        ));
+    }
     for call in forks {
         let region = call.called_operand();
         let once = read_captures_once(call, region);
@@ -335,6 +396,89 @@ pub fn canonicalize(f: Value) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether every ticketed doacross post of `f` has a ticketed wait that
+/// dominates it and from which every path reaches it (not back to the wait,
+/// nor out of the function, first): each iteration that takes a ticket
+/// posts, once, and posts only with its own ticket.
+fn doacross_paired(f: Value) -> bool {
+    use crate::cfg::{loops, Cfg};
+    use ferment_ir::Block;
+    let named = |name: &str| -> Vec<Value> {
+        f.instructions()
+            .into_iter()
+            .filter(|i| i.is_call() && i.called_function().is_some_and(|g| g.name() == name))
+            .collect()
+    };
+    let (waits, posts) = (
+        named("ferment.omp.doacross_wait"),
+        named("ferment.omp.doacross_post"),
+    );
+    if waits.len() != posts.len() {
+        return false;
+    }
+    let cfg = Cfg::new(f);
+    let idom = loops::dominators(&cfg, &cfg.rpo);
+    // Within one block: the wait comes first.
+    let before = |a: Value, b: Value| {
+        let mut next = a.next_instruction();
+        while let Some(i) = next {
+            if i == b {
+                return true;
+            }
+            next = i.next_instruction();
+        }
+        false
+    };
+    // Every path from `w` meets `p` before meeting `w` again or leaving.
+    let reaches = |w: Value, p: Value| -> bool {
+        let (wb, pb) = (w.parent(), p.parent());
+        if wb == pb {
+            return before(w, p);
+        }
+        let mut seen: hashbrown::HashSet<Block> = hashbrown::HashSet::new();
+        let mut work: Vec<Block> = wb.successors();
+        while let Some(x) = work.pop() {
+            if x == pb {
+                continue;
+            }
+            let succ = x.successors();
+            if x == wb || succ.is_empty() {
+                return false;
+            }
+            if seen.insert(x) {
+                work.extend(succ);
+            }
+        }
+        true
+    };
+    posts.iter().all(|&p| {
+        waits.iter().any(|&w| {
+            let (wb, pb) = (w.parent(), p.parent());
+            (wb == pb || loops::dominates(&idom, wb, pb)) && reaches(w, p)
+        })
+    })
+}
+
+/// Whether the doacross wait `call` is the last of its group: no other
+/// `__kmpc_doacross_wait` follows it in its block before a call of
+/// anything else or a floating-point instruction (clang emits the waits of
+/// one `omp ordered depend(sink: ...)` together).
+fn last_doacross_wait(call: Value) -> bool {
+    let mut next = call.next_instruction();
+    while let Some(i) = next {
+        if i.is_call() {
+            return i
+                .called_function()
+                .is_none_or(|g| g.name() != "__kmpc_doacross_wait");
+        }
+        if i.ty().scalar().is_float() || i.operands().iter().any(|o| o.ty().scalar().is_float()) {
+            return true;
+        }
+        next = i.next_instruction();
+    }
+    true
 }
 
 /// A loop of a parallel region that waits for another thread through shared
@@ -1150,6 +1294,11 @@ pub fn drop_tickets(f: Value) {
     let omp_lock_ty = Type::function(Type::void(c), &[Type::ptr(c)], false);
     let omp_test_ty = Type::function(Type::int(c, 32), &[Type::ptr(c)], false);
     let gtid_ty = Type::function(Type::void(c), &[Type::ptr(c), Type::int(c, 32)], false);
+    let vec_ty = Type::function(
+        Type::void(c),
+        &[Type::ptr(c), Type::int(c, 32), Type::ptr(c)],
+        false,
+    );
     let b = Builder::new(module);
     for call in f.instructions().into_iter().filter(|i| i.is_call()) {
         let Some(name) = call.called_function().map(|g| g.name()) else {
@@ -1162,6 +1311,8 @@ pub fn drop_tickets(f: Value) {
             "ferment.omp.unset_lock" => ("omp_unset_lock", omp_lock_ty, 1),
             "ferment.omp.ordered" => ("__kmpc_ordered", gtid_ty, 2),
             "ferment.omp.end_ordered" => ("__kmpc_end_ordered", gtid_ty, 2),
+            "ferment.omp.doacross_wait" => ("__kmpc_doacross_wait", vec_ty, 3),
+            "ferment.omp.doacross_post" => ("__kmpc_doacross_post", vec_ty, 3),
             "ferment.omp.set_nest_lock" => ("omp_set_nest_lock", omp_lock_ty, 1),
             "ferment.omp.unset_nest_lock" => ("omp_unset_nest_lock", omp_lock_ty, 1),
             "ferment.omp.test_lock" | "ferment.omp.test_nest_lock" => {
@@ -1332,6 +1483,12 @@ struct Helpers {
     test_nest_lock: Value,
     /// `void flush()`: `__kmpc_flush` (a memory fence, in both sweeps).
     flush: Value,
+    /// `i64 doacross_wait(ident, gtid, vec, counter, slot)`:
+    /// `__kmpc_doacross_wait`, then take a ticket, kept in the slot.
+    doacross_wait: Value,
+    /// `i64 doacross_post(ident, gtid, vec, counter, slot)`:
+    /// `__kmpc_doacross_post`; returns the ticket its wait took.
+    doacross_post: Value,
     /// `void pass_turn(counter, ticket)`: the reverse of taking a ticket
     /// (store it in the counter) where one was taken (`ticket` >= 0).
     pass_turn: Value,
@@ -1505,6 +1662,26 @@ fn helpers(module: Module) -> Helpers {
             b.ret(t);
         },
     );
+    let vec_fn = |name: &str| declare(module, name, Type::function(void, &[ptr, i32t, ptr], false));
+    let doacross_wait = define(
+        "ferment.omp.doacross_wait",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr, ptr], false),
+        &|b, p| {
+            b.call_fn(vec_fn("__kmpc_doacross_wait"), &p[..3]);
+            let t = b.atomic_add_int(p[3], b.const_int(i64t, 1));
+            b.store(t, p[4]);
+            b.ret(t);
+        },
+    );
+    let doacross_post = define(
+        "ferment.omp.doacross_post",
+        Type::function(i64t, &[ptr, i32t, ptr, ptr, ptr], false),
+        &|b, p| {
+            let t = b.load(i64t, p[4]);
+            b.call_fn(vec_fn("__kmpc_doacross_post"), &p[..3]);
+            b.ret(t);
+        },
+    );
     let i32_lock_fn = |name: &str| declare(module, name, Type::function(i32t, &[ptr], false));
     // A nest lock this thread already holds (depth > 0): must be the same
     // lock; one level deeper, no ticket. Branches to `outer` when the
@@ -1657,6 +1834,8 @@ fn helpers(module: Module) -> Helpers {
         unset_lock,
         ordered,
         end_ordered,
+        doacross_wait,
+        doacross_post,
         test_lock,
         set_nest_lock,
         unset_nest_lock,
@@ -1727,7 +1906,7 @@ pub struct ForkedTapes {
 
 /// Reverse mode, forward sweep: forks a wrapper of the augmented forward
 /// function `aug` of the marked call's region; each thread stores the tape
-/// `aug` returns at its thread number in an array that thread 0 allocates.
+/// `aug` returns at its thread number in an array the caller allocates.
 /// Returns the fork call and what the reverse sweep needs.
 pub fn fork_augmented(
     b: &Builder,
@@ -1758,24 +1937,37 @@ pub fn fork_augmented(
         let wb = Builder::new(module);
         let p = w.params();
         let entry = w.append_block("entry");
+        let grow = w.append_block("grow");
         let alloc = w.append_block("alloc");
+        let wait = w.append_block("wait");
         let run = w.append_block("run");
         wb.at_end(entry);
         let nth = wb.call_fn(thread_num_fn(module, "omp_get_num_threads"), &[]);
         let tid = wb.call_fn(thread_num_fn(module, "omp_get_thread_num"), &[]);
         let first = wb.icmp(IntPredicate::LLVMIntEQ, tid, wb.const_int(i32t, 0));
-        wb.cond_br(first, alloc, run);
+        // The caller allocated the array for omp_get_max_threads() threads
+        // (the holder's capacity field): no barrier. A larger team (a
+        // num_threads clause above the limit, nesting) is the whole team's
+        // branch: thread 0 allocates anew, the team waits for it.
+        let team_slot = wb.gep_i8(p[2], 8);
+        let cap = wb.load(i32t, wb.gep_i8(p[2], 12));
+        let larger = wb.icmp(IntPredicate::LLVMIntSGT, nth, cap);
+        wb.cond_br(larger, grow, run);
+        wb.at_end(grow);
+        wb.cond_br(first, alloc, wait);
         wb.at_end(alloc);
         let bytes = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
         let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
+        let free = declare(module, "free", Type::function(void, &[ptr], false));
+        wb.call_fn(free, &[wb.load(ptr, p[2])]);
         let m = wb.call_fn(malloc, &[bytes]);
         wb.store(m, p[2]);
-        let team_slot = wb.gep_i8(p[2], 8);
-        wb.store(nth, team_slot);
-        wb.br(run);
-        wb.at_end(run);
+        wb.br(wait);
+        wb.at_end(wait);
         let gtid = wb.load(i32t, p[0]);
         wb.call_fn(barrier_fn(module), &[ident, gtid]);
+        wb.br(run);
+        wb.at_end(run);
         let mut args = vec![p[0], p[1]];
         args.extend_from_slice(&p[3..]);
         // Each thread's frame on the heap (the reverse region frees it).
@@ -1785,13 +1977,33 @@ pub fn fork_augmented(
         let tapes = wb.load(ptr, p[2]);
         let slot = wb.gep(ptr, tapes, &[wb.int_cast(tid, i64t, true)]);
         wb.store(tape, slot);
+        let store_team = w.append_block("team");
+        let ret = w.append_block("ret");
+        wb.cond_br(first, store_team, ret);
+        wb.at_end(store_team);
+        wb.store(nth, team_slot);
+        wb.br(ret);
+        wb.at_end(ret);
         wb.ret_void();
     }
-    // The holder {tapes, team} lives in the caller's frame.
+    // The holder {tapes, team, capacity} lives in the caller's frame.
     let f = b.insert_block().parent();
     let hb = Builder::new(module);
     hb.at_start(f.entry_block());
-    let holder = hb.alloca(Type::literal_struct(c, &[ptr, i32t]), "omp.tapes");
+    let holder = hb.alloca(Type::literal_struct(c, &[ptr, i32t, i32t]), "omp.tapes");
+    let cap = b.call_fn(thread_num_fn(module, "omp_get_max_threads"), &[]);
+    let cap = b.select(
+        b.icmp(IntPredicate::LLVMIntSGT, cap, b.const_int(i32t, 0)),
+        cap,
+        b.const_int(i32t, 1),
+    );
+    let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
+    let m = b.call_fn(
+        malloc,
+        &[b.mul_int(b.int_cast(cap, i64t, false), b.const_int(i64t, 8))],
+    );
+    b.store(m, holder);
+    b.store(cap, b.gep_i8(holder, 12));
     let mut args = vec![holder];
     args.extend_from_slice(&captured);
     args.extend_from_slice(shadows);
@@ -2001,6 +2213,16 @@ pub fn reverse_runtime_call(
             hand_back_turn(b, call.call_args()[2], ticket(call));
             true
         }
+        "ferment.omp.doacross_post" => {
+            let counter = call.call_args()[3];
+            let t = ticket(call);
+            b.call_fn(helpers(module).wait_ticket, &[counter, t]);
+            true
+        }
+        "ferment.omp.doacross_wait" => {
+            hand_back_turn(b, call.call_args()[3], ticket(call));
+            true
+        }
         "ferment.omp.unset_lock" => {
             // Its result is the ticket its set took.
             let counter = call.call_args()[1];
@@ -2153,6 +2375,52 @@ pub fn deal_idle_schedules(functions: &[Value]) -> Vec<Value> {
             if !changed.contains(&f) {
                 changed.push(f);
             }
+        }
+    }
+    changed
+}
+
+/// `kmp_sched_t` modifier bits: `monotonic` and `nonmonotonic`.
+const SCHED_MONOTONIC: i64 = 1 << 29;
+const SCHED_NONMONOTONIC: i64 = 1 << 30;
+
+/// Worksharing loops with a run-time schedule in the functions ferment
+/// generated (a derivative's forward sweep of a region, a region's tangent)
+/// ask libomp for monotonic dispatch. clang marks `schedule(dynamic)` and
+/// `guided` nonmonotonic (OpenMP 5's default), which libomp runs with a
+/// work-stealing dispatcher that has an open race under load ("Assertion
+/// failure at kmp_dispatch.cpp(1618)", llvm-project issues 54422 and
+/// 132164). A monotonic assignment is one of those a nonmonotonic schedule
+/// allows, and the reverse sweep replays whatever chunks each thread took,
+/// so the derivative never meets that dispatcher. The primal's own loops
+/// keep their schedule. Returns how many calls changed.
+pub fn monotonic_dispatch(module: Module) -> usize {
+    let b = Builder::new(module);
+    let mut changed = 0;
+    for f in module.functions() {
+        if f.is_declaration() || !f.name().starts_with("ferment.") {
+            continue;
+        }
+        for init in f.instructions() {
+            if !init.is_call()
+                || !init
+                    .called_function()
+                    .is_some_and(|g| g.name().starts_with("__kmpc_dispatch_init_"))
+            {
+                continue;
+            }
+            let Some(sched) = init.call_args().get(2).copied() else {
+                continue;
+            };
+            let Some(kind) = sched.const_int() else {
+                continue;
+            };
+            if kind & SCHED_NONMONOTONIC == 0 || !assigns_at_run_time(kind & 0x1fff_ffff) {
+                continue;
+            }
+            let monotonic = (kind & !SCHED_NONMONOTONIC) | SCHED_MONOTONIC;
+            init.set_operand(2, b.const_int(sched.ty(), monotonic));
+            changed += 1;
         }
     }
     changed
