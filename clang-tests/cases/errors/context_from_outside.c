@@ -7,7 +7,7 @@
 // RUN: clang
 // EXPECT-ERROR: context_from_outside.c:22
 // EXPECT-ERROR: __enzyme_zero_shadows uses a global-shadow context that the function being differentiated receives from outside
-// EXPECT-ERROR: create the context inside the function being differentiated
+// EXPECT-ERROR: create the context with __enzyme_context inside the function being differentiated
 extern void *__enzyme_context(int);
 extern void *__enzyme_shadow(void *, void *, int);
 extern void __enzyme_zero_shadows(void *);
