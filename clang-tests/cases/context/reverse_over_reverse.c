@@ -5,7 +5,8 @@
 // __enzyme_zero_shadows clears them in the reverse sweep. Cases: one inner gradient; a loop
 // that zeroes the inner shadows every iteration (what an iteration read must not receive the
 // adjoints of a later one); a loop that lets them accumulate; an outer context that carries the
-// adjoint of the global's value. Oracles: analytic second derivatives and central finite
+// adjoint of the global's value; the inner gradient in split mode (__enzyme_augmentfwd and
+// __enzyme_reverse with the context). Oracles: analytic second derivatives and central finite
 // differences of the (plain) functions.
 // RUN: clang opt
 #include "check.h"
@@ -15,6 +16,8 @@ extern void *__enzyme_context(int);
 extern void *__enzyme_shadow(void *, void *, int);
 extern void __enzyme_zero_shadows(void *);
 double __enzyme_autodiff(void *, ...);
+void *__enzyme_augmentfwd(void *, ...);
+double __enzyme_reverse(void *, ...);
 extern int enzyme_context;
 
 double g = 1.5;
@@ -80,6 +83,17 @@ static double d_accumulating_loop(double x) {
   return 3 * x * x * 127;
 }
 
+/* mix in split mode: the augmented pass and the reverse pass of f with the inner context */
+static double split_mix(double x) {
+  void *inner = new_inner();
+  __enzyme_zero_shadows(inner);
+  double *dg = (double *)__enzyme_shadow(inner, &g, 0);
+  double *dc = (double *)__enzyme_shadow(inner, &c, 0);
+  void *tape = __enzyme_augmentfwd((void *)f, enzyme_context, inner, x);
+  double dx = __enzyme_reverse((void *)f, enzyme_context, inner, x, 1.0, tape);
+  return dx + 2 * *dg + 3 * dc[1];
+}
+
 /* x * g + mix(x): under an outer context the outer shadow of g receives d/dg of it */
 static double with_g(double x) { return x * g + mix(x); }
 static double x0;
@@ -104,6 +118,10 @@ int main(void) {
     double d = __enzyme_autodiff((void *)mix, x);
     CHECK_CLOSE("d mix/dx", d, d_mix_dx(x), RTOL_D, ATOL_D);
     CHECK_CLOSE("d mix/dx vs FD", d, fd1(mix, x), RTOL_FD, ATOL_FD);
+
+    d = __enzyme_autodiff((void *)split_mix, x);
+    CHECK_CLOSE("d split_mix/dx", d, d_mix_dx(x), RTOL_D, ATOL_D);
+    CHECK_CLOSE("d split_mix/dx vs FD", d, fd1(split_mix, x), RTOL_FD, ATOL_FD);
 
     d = __enzyme_autodiff((void *)zeroed_loop, x);
     CHECK_CLOSE("d zeroed_loop/dx", d, d_zeroed_loop(x), RTOL_D, ATOL_D);
