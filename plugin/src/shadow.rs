@@ -625,10 +625,11 @@ impl Walk<'_> {
                         }
                     }
                 }
-                if forward_mode && crate::context::is_runtime_call(inst) {
+                if crate::context::is_runtime_call(inst) {
                     // Code that uses an Enzyme context (a reverse derivative
-                    // called with one): the tangents of its shadows live in
-                    // a second context.
+                    // called with one): the tangents (forward mode) or
+                    // adjoints (reverse mode) of its shadows live in a second
+                    // context.
                     if lane >= 64 {
                         return Err(Error::not_batched(
                             inst,

@@ -11,8 +11,8 @@ for L in $levels; do
   find "$root" \( -name '*.c' -o -name '*.cpp' \) | sort |
     xargs -P2 -I{} bash "$here/run1.sh" {} "$L" 2>/dev/null | sort -k2 >"results-O$L.txt"
   echo "== O$L"
-  awk '{split($2, p, "/"); d = p[1]; t[d]++; if ($1 == "PASS") ok[d]++; if ($1 == "SKIP") sk[d]++}
-    END {for (d in t) printf "%-20s %d/%d pass (%d skipped)\n", d, ok[d], t[d] - sk[d], sk[d]}' \
+  awk '{split($2, p, "/"); d = p[1]; t[d]++; if ($1 == "PASS") ok[d]++; if ($1 == "SKIP") sk[d]++; if ($1 == "XFAIL") xf[d]++}
+    END {for (d in t) printf "%-20s %d/%d pass (%d skipped, %d xfail)\n", d, ok[d], t[d] - sk[d] - xf[d], sk[d], xf[d]}' \
     "results-O$L.txt" | sort
   grep -v '^PASS\|^SKIP' "results-O$L.txt"
 done

@@ -651,6 +651,64 @@ pub fn leave(module: Module, b: &Builder, previous: Value) -> Result<()> {
     Ok(())
 }
 
+/// Reverse mode over code that uses a context: in the reverse sweep, at
+/// the `ferment.ctx.zero` of a context, clears the adjoints of its shadows
+/// held by `twin` (the second context [`tangent_twin`] made for it).
+pub fn zero_adjoints(module: Module, b: &Builder, twin: Value) -> Result<()> {
+    b.call_fn(runtime_fn(module, "ferment.ctx.zero")?, &[twin]);
+    Ok(())
+}
+
+/// Reverse mode over code that creates a context: when the reverse sweep
+/// passes `new` (a `ferment.ctx.new` call), releases `twin`, the second
+/// context that held the adjoints of its shadows, unless the context may
+/// outlive the derivative where the twin could be found again (returned,
+/// stored outside a mutable global, passed to another function, or stored
+/// into a global while the derivative runs with an outer context, whose
+/// shadow of that global keeps the twin).
+pub fn free_adjoints(
+    module: Module,
+    b: &Builder,
+    new: Value,
+    twin: Value,
+    outer_context: bool,
+) -> Result<()> {
+    if may_be_kept(new, outer_context, 0) {
+        return Ok(());
+    }
+    b.call_fn(runtime_fn(module, "ferment.ctx.free")?, &[twin]);
+    Ok(())
+}
+
+/// Whether the context `v` points to may be found after the derivative
+/// returns (see [`free_adjoints`]).
+fn may_be_kept(v: Value, outer_context: bool, depth: u32) -> bool {
+    if depth > 8 {
+        return true;
+    }
+    v.users().into_iter().any(|u| {
+        if !u.is_instruction() {
+            return true;
+        }
+        match u.opcode() {
+            Opcode::LLVMBitCast
+            | Opcode::LLVMAddrSpaceCast
+            | Opcode::LLVMPHI
+            | Opcode::LLVMSelect => may_be_kept(u, outer_context, depth + 1),
+            Opcode::LLVMStore => {
+                u.operand(0) == v
+                    && (outer_context
+                        || !ferment_activity_analysis::underlying_objects(u.operand(1))
+                            .iter()
+                            .all(|o| o.is_global()))
+            }
+            Opcode::LLVMCall | Opcode::LLVMInvoke => !is_runtime_call(u),
+            Opcode::LLVMICmp => false,
+            _ => true,
+        }
+    })
+}
+
 /// Whether `call` calls the context run time: a function being
 /// differentiated that creates or uses a context (nested use) is not
 /// supported.
@@ -676,9 +734,11 @@ pub fn is_global_shadow(v: Value) -> bool {
     is_runtime_call(v)
 }
 
-/// Forward mode over code that uses the context run time: emits after
-/// `call` its tangent twin, and returns the shadow of its result where it
-/// is a pointer to derivative memory. The tangent of a context is a second
+/// Forward or reverse mode over code that uses the context run time: emits
+/// after `call` its tangent twin, and returns the shadow of its result where
+/// it is a pointer to derivative memory. (In reverse mode the second context
+/// holds the adjoints of the first one's shadows; the reverse sweep clears
+/// them where the code zeroes the first one, [`zero_adjoints`].) The tangent of a context is a second
 /// context (`ferment.ctx.new` again), whose shadows hold the tangents of
 /// the first one's (both start with zero floats, and pointers into
 /// shadows or heap blocks are followed the same way); entering a context
@@ -698,10 +758,16 @@ pub fn tangent_twin(
     let args = call.call_args();
     let shadow_of = |v: Value| {
         shadows.of(b, v).ok_or_else(|| {
+            let user = match name.as_str() {
+                "ferment.ctx.shadow" => "__enzyme_shadow",
+                "ferment.ctx.zero" => "__enzyme_zero_shadows",
+                _ => "a derivative called with enzyme_context",
+            };
             Error::at(
                 call,
-                "internal error: a context passed to the context run time has no tangent context",
+                format!("{user} uses a global-shadow context that the function being differentiated receives from outside (an argument or a value read from memory): ferment keeps the derivatives of a context's shadows in a second context it creates beside the context, so the context must be created (__enzyme_context) inside the differentiated code"),
             )
+            .hint("create the context with __enzyme_context inside the function being differentiated")
         })
     };
     b.after(call);

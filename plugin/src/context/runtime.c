@@ -187,6 +187,21 @@ void ferment_ctx_zero(struct context *c) {
     memset(c->heap[i].shadow, 0, c->heap[i].size);
 }
 
+/* Reverse mode over code that creates a context: the second context that
+   holds the adjoints of its shadows is released when the reverse sweep
+   passes the creation (context/mod.rs, `free_adjoints`). */
+void ferment_ctx_free(struct context *c) {
+  if (!c)
+    return;
+  for (long i = 0; i < c->n; i++)
+    free(c->entries[i].shadow);
+  for (long i = 0; i < c->nheap; i++)
+    free(c->heap[i].shadow);
+  free(c->entries);
+  free(c->heap);
+  free(c);
+}
+
 /* Around a derivative called with `enzyme_context, c`: the context the
    derivative (and the derivatives it calls) take global shadows from. */
 void *ferment_ctx_enter(struct context *c, long width) {

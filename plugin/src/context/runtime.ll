@@ -29,7 +29,7 @@ if.then:                                          ; preds = %entry
   unreachable
 
 if.end:                                           ; preds = %entry
-  %call = tail call noalias dereferenceable_or_null(64) ptr @calloc(i64 noundef 1, i64 noundef 64) #16
+  %call = tail call noalias dereferenceable_or_null(64) ptr @calloc(i64 noundef 1, i64 noundef 64) #18
   %tobool.not = icmp eq ptr %call, null
   br i1 %tobool.not, label %if.then1, label %if.end2
 
@@ -48,11 +48,11 @@ if.end2:                                          ; preds = %if.end
 ; Function Attrs: cold nofree noreturn nounwind
 define internal fastcc void @ferment.ctx.fail(ptr noundef readonly captures(none) %message) unnamed_addr #1 {
 entry:
-  %call = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.9, i64 noundef 9) #17
-  %call1 = tail call i64 @strlen(ptr noundef nonnull dereferenceable(1) %message) #18
-  %call2 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull %message, i64 noundef %call1) #17
-  %call3 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.10, i64 noundef 1) #17
-  tail call void @abort() #19
+  %call = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.9, i64 noundef 9) #19
+  %call1 = tail call i64 @strlen(ptr noundef nonnull dereferenceable(1) %message) #20
+  %call2 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull %message, i64 noundef %call1) #19
+  %call3 = tail call i64 @write(i32 noundef 2, ptr noundef nonnull @.str.10, i64 noundef 1) #19
+  tail call void @abort() #21
   unreachable
 }
 
@@ -117,7 +117,7 @@ for.end:                                          ; preds = %for.cond, %for.cond
   %6 = load i64, ptr %size12, align 8
   %mul13 = mul nsw i64 %6, %0
   %add = add nsw i64 %mul13, 1
-  %call = tail call noalias ptr @malloc(i64 noundef %add) #20
+  %call = tail call noalias ptr @malloc(i64 noundef %add) #22
   %tobool14.not = icmp eq ptr %call, null
   br i1 %tobool14.not, label %if.then15, label %if.end16
 
@@ -139,7 +139,7 @@ if.then19:                                        ; preds = %if.end16
   %spec.select.i = select i1 %tobool.not.i, i64 8, i64 %mul.i
   store i64 %spec.select.i, ptr %capacity, align 8
   %mul1.i = shl nsw i64 %spec.select.i, 5
-  %call.i = tail call ptr @realloc(ptr noundef %8, i64 noundef %mul1.i) #21
+  %call.i = tail call ptr @realloc(ptr noundef %8, i64 noundef %mul1.i) #23
   %tobool2.not.i = icmp eq ptr %call.i, null
   br i1 %tobool2.not.i, label %if.then.i, label %grow.exit
 
@@ -332,7 +332,7 @@ cleanup51.i:                                      ; preds = %land.lhs.true35.i
   br label %shadow_of_pointer.exit
 
 for.end53.i:                                      ; preds = %for.inc49.i, %for.cond27.i.preheader
-  %call54.i = tail call i64 @malloc_usable_size(ptr noundef nonnull %p.0.copyload) #17
+  %call54.i = tail call i64 @malloc_usable_size(ptr noundef nonnull %p.0.copyload) #19
   %call55.i = tail call fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef nonnull %c, ptr noundef nonnull %p.0.copyload, i64 noundef %call54.i, i64 noundef %l.0145)
   br label %shadow_of_pointer.exit
 
@@ -500,6 +500,73 @@ for.body30:                                       ; preds = %for.body30.lr.ph, %
   br i1 %cmp28, label %for.body30, label %for.cond.cleanup29
 }
 
+; Function Attrs: nounwind memory(readwrite, target_mem0: none, target_mem1: none)
+define void @ferment.ctx.free(ptr noundef captures(address_is_null) %c) local_unnamed_addr #7 {
+entry:
+  %tobool.not = icmp eq ptr %c, null
+  br i1 %tobool.not, label %return, label %for.cond.preheader
+
+for.cond.preheader:                               ; preds = %entry
+  %n = getelementptr inbounds nuw i8, ptr %c, i64 16
+  %0 = load i64, ptr %n, align 8
+  %cmp24 = icmp sgt i64 %0, 0
+  br i1 %cmp24, label %for.body.lr.ph, label %for.cond2.preheader
+
+for.body.lr.ph:                                   ; preds = %for.cond.preheader
+  %entries = getelementptr inbounds nuw i8, ptr %c, i64 32
+  br label %for.body
+
+for.cond2.preheader:                              ; preds = %for.body, %for.cond.preheader
+  %nheap = getelementptr inbounds nuw i8, ptr %c, i64 40
+  %1 = load i64, ptr %nheap, align 8
+  %cmp326 = icmp sgt i64 %1, 0
+  br i1 %cmp326, label %for.body5.lr.ph, label %for.cond.cleanup4
+
+for.body5.lr.ph:                                  ; preds = %for.cond2.preheader
+  %heap = getelementptr inbounds nuw i8, ptr %c, i64 56
+  br label %for.body5
+
+for.body:                                         ; preds = %for.body.lr.ph, %for.body
+  %i.025 = phi i64 [ 0, %for.body.lr.ph ], [ %inc, %for.body ]
+  %2 = load ptr, ptr %entries, align 8
+  %arrayidx = getelementptr inbounds nuw %struct.entry, ptr %2, i64 %i.025
+  %shadow = getelementptr inbounds nuw i8, ptr %arrayidx, i64 24
+  %3 = load ptr, ptr %shadow, align 8
+  tail call void @free(ptr noundef %3) #19
+  %inc = add nuw nsw i64 %i.025, 1
+  %4 = load i64, ptr %n, align 8
+  %cmp = icmp slt i64 %inc, %4
+  br i1 %cmp, label %for.body, label %for.cond2.preheader
+
+for.cond.cleanup4:                                ; preds = %for.body5, %for.cond2.preheader
+  %entries11 = getelementptr inbounds nuw i8, ptr %c, i64 32
+  %5 = load ptr, ptr %entries11, align 8
+  tail call void @free(ptr noundef %5) #19
+  %heap12 = getelementptr inbounds nuw i8, ptr %c, i64 56
+  %6 = load ptr, ptr %heap12, align 8
+  tail call void @free(ptr noundef %6) #19
+  tail call void @free(ptr noundef nonnull %c) #19
+  br label %return
+
+for.body5:                                        ; preds = %for.body5.lr.ph, %for.body5
+  %i1.027 = phi i64 [ 0, %for.body5.lr.ph ], [ %inc9, %for.body5 ]
+  %7 = load ptr, ptr %heap, align 8
+  %arrayidx6 = getelementptr inbounds nuw %struct.heap_shadow, ptr %7, i64 %i1.027
+  %shadow7 = getelementptr inbounds nuw i8, ptr %arrayidx6, i64 16
+  %8 = load ptr, ptr %shadow7, align 8
+  tail call void @free(ptr noundef %8) #19
+  %inc9 = add nuw nsw i64 %i1.027, 1
+  %9 = load i64, ptr %nheap, align 8
+  %cmp3 = icmp slt i64 %inc9, %9
+  br i1 %cmp3, label %for.body5, label %for.cond.cleanup4
+
+return:                                           ; preds = %entry, %for.cond.cleanup4
+  ret void
+}
+
+; Function Attrs: mustprogress nounwind willreturn allockind("free") memory(argmem: readwrite, inaccessiblemem: readwrite)
+declare void @free(ptr allocptr noundef captures(none)) local_unnamed_addr #8
+
 ; Function Attrs: nofree nounwind
 define ptr @ferment.ctx.enter(ptr noundef %c, i64 noundef %width) local_unnamed_addr #0 {
 entry:
@@ -527,10 +594,10 @@ if.end3:                                          ; preds = %if.end
 }
 
 ; Function Attrs: mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none)
-declare nonnull ptr @llvm.threadlocal.address.p0(ptr nonnull) #7
+declare nonnull ptr @llvm.threadlocal.address.p0(ptr nonnull) #9
 
 ; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(write, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define void @ferment.ctx.leave(ptr noundef %old) local_unnamed_addr #8 {
+define void @ferment.ctx.leave(ptr noundef %old) local_unnamed_addr #10 {
 entry:
   %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.ctx.current)
   store ptr %old, ptr %0, align 8
@@ -538,7 +605,7 @@ entry:
 }
 
 ; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define ptr @ferment.ctx.enter_tangent(ptr noundef %tangent, i64 noundef %k) local_unnamed_addr #9 {
+define ptr @ferment.ctx.enter_tangent(ptr noundef %tangent, i64 noundef %k) local_unnamed_addr #11 {
 entry:
   %0 = tail call align 16 ptr @llvm.threadlocal.address.p0(ptr align 16 @ferment.ctx.current_tangent)
   %arrayidx = getelementptr inbounds ptr, ptr %0, i64 %k
@@ -548,7 +615,7 @@ entry:
 }
 
 ; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(write, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define void @ferment.ctx.leave_tangent(ptr noundef %old, i64 noundef %k) local_unnamed_addr #8 {
+define void @ferment.ctx.leave_tangent(ptr noundef %old, i64 noundef %k) local_unnamed_addr #10 {
 entry:
   %0 = tail call align 16 ptr @llvm.threadlocal.address.p0(ptr align 16 @ferment.ctx.current_tangent)
   %arrayidx = getelementptr inbounds ptr, ptr %0, i64 %k
@@ -592,16 +659,16 @@ if.end:                                           ; preds = %entry
 }
 
 ; Function Attrs: nofree
-declare noundef i64 @write(i32 noundef, ptr noundef readonly captures(none), i64 noundef) local_unnamed_addr #10
+declare noundef i64 @write(i32 noundef, ptr noundef readonly captures(none), i64 noundef) local_unnamed_addr #12
 
 ; Function Attrs: mustprogress nocallback nofree nounwind willreturn memory(argmem: read)
-declare i64 @strlen(ptr noundef captures(none)) local_unnamed_addr #11
+declare i64 @strlen(ptr noundef captures(none)) local_unnamed_addr #13
 
 ; Function Attrs: cold nofree noreturn nounwind
-declare void @abort() local_unnamed_addr #12
+declare void @abort() local_unnamed_addr #14
 
 ; Function Attrs: mustprogress nounwind willreturn allockind("realloc") allocsize(1) memory(argmem: readwrite, inaccessiblemem: readwrite)
-declare noalias noundef ptr @realloc(ptr allocptr noundef captures(none), i64 noundef) local_unnamed_addr #13
+declare noalias noundef ptr @realloc(ptr allocptr noundef captures(none), i64 noundef) local_unnamed_addr #15
 
 ; Function Attrs: nounwind
 define internal fastcc ptr @ferment.ctx.zeroed_copy(ptr noundef captures(none) %c, ptr noundef %primal, i64 noundef %size, i64 noundef %lane) unnamed_addr #3 {
@@ -641,7 +708,7 @@ cleanup:                                          ; preds = %land.lhs.true
 
 for.end:                                          ; preds = %for.inc, %entry
   %cond = tail call i64 @llvm.umax.i64(i64 %size, i64 1)
-  %call = tail call noalias ptr @calloc(i64 noundef %cond, i64 noundef 1) #16
+  %call = tail call noalias ptr @calloc(i64 noundef %cond, i64 noundef 1) #18
   %tobool9.not = icmp eq ptr %call, null
   br i1 %tobool9.not, label %if.then10, label %if.end11
 
@@ -663,7 +730,7 @@ if.then14:                                        ; preds = %if.end11
   %spec.select.i = select i1 %tobool.not.i, i64 8, i64 %mul.i
   store i64 %spec.select.i, ptr %heap_capacity, align 8
   %mul1.i = shl nsw i64 %spec.select.i, 5
-  %call.i = tail call ptr @realloc(ptr noundef %6, i64 noundef %mul1.i) #21
+  %call.i = tail call ptr @realloc(ptr noundef %6, i64 noundef %mul1.i) #23
   %tobool2.not.i = icmp eq ptr %call.i, null
   br i1 %tobool2.not.i, label %if.then.i, label %grow.exit
 
@@ -697,10 +764,10 @@ return:                                           ; preds = %cleanup, %if.end19
 }
 
 ; Function Attrs: nounwind
-declare i64 @malloc_usable_size(ptr noundef) local_unnamed_addr #14
+declare i64 @malloc_usable_size(ptr noundef) local_unnamed_addr #16
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare i64 @llvm.umax.i64(i64, i64) #15
+declare i64 @llvm.umax.i64(i64, i64) #17
 
 attributes #0 = { nofree nounwind }
 attributes #1 = { cold nofree noreturn nounwind }
@@ -709,19 +776,21 @@ attributes #3 = { nounwind }
 attributes #4 = { mustprogress nofree nounwind willreturn allockind("alloc,uninitialized") allocsize(0) memory(inaccessiblemem: readwrite) "alloc-family"="malloc" }
 attributes #5 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: readwrite) }
 attributes #6 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: write) }
-attributes #7 = { mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #8 = { mustprogress nofree norecurse nosync nounwind willreturn memory(write, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
-attributes #9 = { mustprogress nofree norecurse nosync nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
-attributes #10 = { nofree }
-attributes #11 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: read) }
-attributes #12 = { cold nofree noreturn nounwind }
-attributes #13 = { mustprogress nounwind willreturn allockind("realloc") allocsize(1) memory(argmem: readwrite, inaccessiblemem: readwrite) "alloc-family"="malloc" }
-attributes #14 = { nounwind }
-attributes #15 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #16 = { nounwind allocsize(0,1) }
-attributes #17 = { nounwind }
-attributes #18 = { nounwind willreturn memory(read) }
-attributes #19 = { noreturn nounwind }
-attributes #20 = { nounwind allocsize(0) }
-attributes #21 = { nounwind allocsize(1) }
+attributes #7 = { nounwind memory(readwrite, target_mem0: none, target_mem1: none) }
+attributes #8 = { mustprogress nounwind willreturn allockind("free") memory(argmem: readwrite, inaccessiblemem: readwrite) "alloc-family"="malloc" }
+attributes #9 = { mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #10 = { mustprogress nofree norecurse nosync nounwind willreturn memory(write, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #11 = { mustprogress nofree norecurse nosync nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #12 = { nofree }
+attributes #13 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: read) }
+attributes #14 = { cold nofree noreturn nounwind }
+attributes #15 = { mustprogress nounwind willreturn allockind("realloc") allocsize(1) memory(argmem: readwrite, inaccessiblemem: readwrite) "alloc-family"="malloc" }
+attributes #16 = { nounwind }
+attributes #17 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #18 = { nounwind allocsize(0,1) }
+attributes #19 = { nounwind }
+attributes #20 = { nounwind willreturn memory(read) }
+attributes #21 = { noreturn nounwind }
+attributes #22 = { nounwind allocsize(0) }
+attributes #23 = { nounwind allocsize(1) }
 

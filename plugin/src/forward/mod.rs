@@ -236,15 +236,10 @@ impl<'k> TangentSweep<'k> {
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
         let custom_fwd: Vec<Value> = ctx.custom.functions();
-        crate::frontend::validate::check_function(
-            &blocks,
-            &self.activity,
-            &|c| {
-                crate::reverse::callee_of(c)
-                    .is_some_and(|f| !f.is_declaration() || custom_fwd.contains(&f))
-            },
-            true,
-        )?;
+        crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {
+            crate::reverse::callee_of(c)
+                .is_some_and(|f| !f.is_declaration() || custom_fwd.contains(&f))
+        })?;
         let shadow_params: Vec<Vec<(Value, Value)>> = (0..self.width)
             .map(|lane| {
                 self.tangents

@@ -667,39 +667,43 @@ fn lower_checkpointed(
         }
         region_objects.extend(underlying_objects(*p));
     }
-    // Every global the steps write must be saved with the state.
+    // Globals the steps write are part of the loop's state, and globals
+    // they only read are constant during the loop but the caller may change
+    // them before the reverse sweep recomputes the steps: both are saved
+    // with the state like regions (usually a few scalars or small arrays).
+    let mut regions = regions.to_vec();
     let mut written = Vec::new();
     written_globals(step, &mut Vec::new(), &mut written);
-    if let Some((g, at)) = written
-        .iter()
-        .find(|(g, _)| !region_objects.iter().any(|r| same_object(*g, *r)))
-    {
-        return Err(Error::at(
-            call,
-            format!(
-                "{name}: the step writes the global '{}' (at {}), which is not a checkpoint region: the reverse sweep could not restore it before recomputing a step",
-                g.name(),
-                at.short()
-            ),
-        )
-        .hint(format!(
-            "add `enzyme_checkpoint_region, &{0}, sizeof {0}` to the call",
-            g.name()
-        )));
-    }
-    // Globals the steps only read: constant during the loop, but the caller
-    // may change them before the reverse sweep recomputes the steps; they
-    // are saved with the state like regions (usually a few scalars).
-    let mut regions = regions.to_vec();
     let mut read = Vec::new();
     accessed_globals(step, true, &mut Vec::new(), &mut read);
     let i64t = Type::int(module.context(), 64);
-    for (g, _) in read {
-        let mutable = ferment_activity_analysis::allocation_kind(g)
-            == Some(ferment_activity_analysis::AllocKind::Global);
+    let accessed = written
+        .into_iter()
+        .map(|(g, at)| (g, Some(at)))
+        .chain(read.into_iter().map(|(g, _)| (g, None)));
+    for (g, written_at) in accessed {
+        if region_objects.iter().any(|r| same_object(g, *r)) {
+            continue;
+        }
         // (an external global of an opaque struct type has no size here)
         let sized = g.global_initializer().is_some() || !g.global_value_type().is_struct();
-        if mutable && sized && !region_objects.iter().any(|r| same_object(g, *r)) {
+        if let (Some(at), false) = (written_at, sized) {
+            return Err(Error::at(
+                call,
+                format!(
+                    "{name}: the step writes the global '{}' (at {}), whose size is unknown here, so it cannot be saved with the loop's state: the reverse sweep could not restore it before recomputing a step",
+                    g.name(),
+                    at.short()
+                ),
+            )
+            .hint(format!(
+                "add `enzyme_checkpoint_region, &{0}, sizeof {0}` to the call",
+                g.name()
+            )));
+        }
+        let mutable = ferment_activity_analysis::allocation_kind(g)
+            == Some(ferment_activity_analysis::AllocKind::Global);
+        if (mutable || written_at.is_some()) && sized {
             let bytes = module.alloc_size(g.global_value_type());
             regions.push((g, Builder::new(module).const_int(i64t, bytes as i64)));
             region_objects.push(g);

@@ -14,21 +14,13 @@ pub fn check_function(
     blocks: &[Block],
     activity: &Activity,
     differentiable_call: &dyn Fn(Value) -> bool,
-    forward: bool,
 ) -> Result<()> {
     for &blk in blocks {
         for inst in blk.instructions() {
             if crate::context::is_runtime_call(inst) {
-                if forward {
-                    // Forward mode carries the tangents of a context's
-                    // shadows in a second context (`shadow.rs`).
-                    continue;
-                }
-                return Err(Error::at(
-                    inst,
-                    "a global-shadow context (__enzyme_context, __enzyme_shadow, __enzyme_zero_shadows, or a derivative called with enzyme_context) inside a function being differentiated in reverse mode is not supported",
-                )
-                .hint("create and use contexts outside the differentiated code; forward mode over code that uses contexts is supported, reverse mode not yet"));
+                // The derivatives of a context's shadows live in a second
+                // context (`shadow.rs`, `context::tangent_twin`).
+                continue;
             }
             if activity.context_globals() && is_thread_fork(inst) {
                 return Err(Error::at(

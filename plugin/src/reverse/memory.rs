@@ -118,6 +118,30 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
         }
         return Ok(true);
     }
+    if name == "ferment.ctx.new" {
+        // The context was created here: nothing before this point in the
+        // forward sweep used its second context.
+        if let Some(twin) = s.shadow_in_reverse_lane(inst, lane) {
+            let twin = match s.free_flag {
+                // Split shape with `enzyme_nofree`: kept for another reverse
+                // sweep (releasing null does nothing).
+                Some(flag) => s.b.select(flag, twin, s.b.zero(twin.ty())),
+                None => twin,
+            };
+            let outer = s.activity.context_globals();
+            crate::context::free_adjoints(s.module, &s.b, inst, twin, outer)?;
+        }
+        return Ok(true);
+    }
+    if name == "ferment.ctx.zero" {
+        // Zeroing a context's shadows overwrote them: the adjoints of the
+        // values they held (in the second context, `context::tangent_twin`)
+        // are cleared.
+        if let Some(twin) = s.shadow_in_reverse_lane(args[0], lane) {
+            crate::context::zero_adjoints(s.module, &s.b, twin)?;
+        }
+        return Ok(true);
+    }
     if shadow::is_free(&name) {
         // The primal memory was freed in the forward sweep; its shadow is
         // released when the reverse sweep reaches the allocation.

@@ -409,12 +409,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 
     fn build(&mut self, seeds: &[Value], out_ty: Type, sig: &ReverseSignature) -> Result<()> {
         let reachable: Vec<Block> = self.reachable_blocks();
-        crate::frontend::validate::check_function(
-            &reachable,
-            &self.activity,
-            &|c| self.is_differentiable_call(c),
-            false,
-        )?;
+        crate::frontend::validate::check_function(&reachable, &self.activity, &|c| {
+            self.is_differentiable_call(c)
+        })?;
         if crate::gpu::is_gpu(self.module) {
             crate::gpu::check_constructs(&reachable, &self.activity, true)?;
             self.gpu_private = Some(crate::gpu::private_loads(

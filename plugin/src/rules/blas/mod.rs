@@ -786,6 +786,29 @@ fn fortran_char(p: Value) -> Option<char> {
         return Some(c);
     }
     let slot = p.strip_casts();
+    if slot.is_global() && slot.has_local_linkage() {
+        // A file-local variable holding the letter (`static char N = 'N';`)
+        // that the file only reads or hands to routines that read their
+        // flags: its initial value.
+        let init = slot.global_initializer()?;
+        let c = init
+            .const_int()
+            .and_then(|k| u8::try_from(k).ok())
+            .map(char::from)
+            .or_else(|| first(slot))?;
+        let only_read = slot.users().iter().all(|u| {
+            u.is_instruction()
+                && (u.opcode() == ferment_ir::Opcode::LLVMLoad
+                    || (u.is_call()
+                        && known_effects(*u).is_some_and(|effects| {
+                            u.call_args()
+                                .iter()
+                                .zip(effects)
+                                .all(|(a, e)| a.strip_casts() != slot || !e.writes())
+                        })))
+        });
+        return only_read.then_some(c);
+    }
     if !slot.is_instruction() || slot.opcode() != ferment_ir::Opcode::LLVMAlloca {
         return None;
     }
