@@ -72,12 +72,27 @@ struct Extremum {
     exits: Vec<Value>,
 }
 
-fn running_extremum(
+/// The shape both rewrites start from: a floating-point header phi
+/// `m = phi [m0, pre], [u, latch]`, `u = select c, v, m` (or
+/// `select c, m, v`) in the loop, `m` and `u` only compared inside the loop
+/// (apart from carrying each other), and taken after it only by LCSSA phis.
+pub(crate) struct Shape {
+    pub phi: Value,
+    pub update: Value,
+    /// The candidate `v`.
+    pub value: Value,
+    /// Whether `c` true picks `v`.
+    pub value_on_true: bool,
+    /// The LCSSA phis after the loop that take `phi` or `update`.
+    pub exits: Vec<Value>,
+}
+
+pub(crate) fn extremum_shape(
     phi: Value,
     pre: Block,
     latch: Block,
     blocks: &HashSet<Block>,
-) -> Option<Extremum> {
+) -> Option<Shape> {
     let ty = phi.ty();
     if !ty.is_fp_value() || ty.is_vector() {
         return None;
@@ -97,20 +112,13 @@ fn running_extremum(
         return None;
     }
     let (t, e) = (update.operand(1), update.operand(2));
-    let (load, load_on_true) = if e == phi {
+    let (value, value_on_true) = if e == phi && t != phi {
         (t, true)
-    } else if t == phi {
+    } else if t == phi && e != phi {
         (e, false)
     } else {
         return None;
     };
-    if load.opcode() != Opcode::LLVMLoad
-        || load.ty() != ty
-        || load.is_volatile_or_atomic()
-        || !blocks.contains(&load.parent())
-    {
-        return None;
-    }
     // Inside the loop the chain is only compared (and carried); after it,
     // only LCSSA phis take it, each from the loop's blocks.
     let mut exits = Vec::new();
@@ -137,20 +145,49 @@ fn running_extremum(
     if exits.is_empty() {
         return None;
     }
-    Some(Extremum {
+    Some(Shape {
         phi,
         update,
+        value,
+        value_on_true,
+        exits,
+    })
+}
+
+fn running_extremum(
+    phi: Value,
+    pre: Block,
+    latch: Block,
+    blocks: &HashSet<Block>,
+) -> Option<Extremum> {
+    let s = extremum_shape(phi, pre, latch, blocks)?;
+    let load = s.value;
+    if load.opcode() != Opcode::LLVMLoad
+        || load.ty() != phi.ty()
+        || load.is_volatile_or_atomic()
+        || !blocks.contains(&load.parent())
+    {
+        return None;
+    }
+    Some(Extremum {
+        phi,
+        update: s.update,
         load,
-        load_on_true,
+        load_on_true: s.value_on_true,
         pre,
         latch,
-        exits,
+        exits: s.exits,
     })
 }
 
 /// Whether an instruction of `b` may write memory.
 fn writes_memory(b: Block) -> bool {
-    b.instructions().into_iter().any(|i| match i.opcode() {
+    b.instructions().into_iter().any(may_write)
+}
+
+/// Whether the instruction `i` may write memory.
+pub(crate) fn may_write(i: Value) -> bool {
+    match i.opcode() {
         Opcode::LLVMStore
         | Opcode::LLVMAtomicRMW
         | Opcode::LLVMAtomicCmpXchg
@@ -167,7 +204,7 @@ fn writes_memory(b: Block) -> bool {
                 && i.call_memory_effects().is_none_or(|e| e & ANY_MOD != 0)
         }
         _ => false,
-    })
+    }
 }
 
 fn rewrite(b: &Builder, f: Value, r: &Extremum) {
