@@ -4,12 +4,13 @@
 // choice must stay the primal's. Covered: an argmin with its index carried alongside (the index
 // also stored), an argmax through fmax, ties (a strict test keeps the first, a non-strict one and
 // fmin the last), NaN candidates (never chosen by `<`, skipped by fmin, chosen by `!(s >= m)`), a
-// start value that wins (an active bound), a candidate with a branch inside the iteration, a
-// loop that also stores its candidates into active memory (not rewritten: must stay right), a
-// minimum over centres inside a sum over points (k-means) and inside a maximum over points,
-// float, forward mode and forward over reverse (Hessian-vector product). Oracles: the analytic
-// gradient written out by hand (with the winner found by the same test), central finite
-// differences away from ties, and forward mode against reverse.
+// start value that wins (an active bound), a candidate with a branch inside the iteration, early
+// exits before the candidate and after the update, a loop that also stores its candidates into
+// active memory (not rewritten: must stay right), a minimum over centres inside a sum over
+// points (k-means) and inside a maximum over points, float, forward mode and forward over
+// reverse (Hessian-vector product). Oracles: the analytic gradient written out by hand (with the
+// winner found by the same test), central finite differences away from ties, and forward mode
+// against reverse.
 // RUN: clang opt
 #include "check.h"
 
@@ -130,6 +131,22 @@ double nan_not_ge(const double *y, int n) {
   return m;
 }
 
+// Two ways out of the loop: before the candidate (an element above `cap`: the minimum so far
+// leaves as it was) and after the update (a candidate below `tol`).
+double early_exit_min(const double *y, double cap, double tol, int n) {
+  double m = INFINITY;
+  for (int j = 0; j < n; j++) {
+    if (y[j] > cap)
+      break;
+    double s = (y[j] - 0.25) * (y[j] - 0.25) + 0.01 * y[j];
+    if (s < m)
+      m = s;
+    if (s < tol)
+      break;
+  }
+  return 2.0 * m + m * m;
+}
+
 // The start value is active and may win: min(b, min_j y_j^3).
 double bound_min(const double *y, double b, int n) {
   double m = b;
@@ -201,6 +218,11 @@ static double fd_nan_fmin(const double *y, const void *ctx) {
 static double fd_nan_not_ge(const double *y, const void *ctx) {
   (void)ctx;
   return nan_not_ge(y, N);
+}
+static double early_cap, early_tol;
+static double fd_early(const double *y, const void *ctx) {
+  (void)ctx;
+  return early_exit_min(y, early_cap, early_tol, N);
 }
 static double fd_store_min(const double *y, const void *ctx) {
   (void)ctx;
@@ -430,6 +452,33 @@ int main(void) {
     __enzyme_autodiff((void *)nan_not_ge, enzyme_dup, ym, dn, enzyme_const, N);
     for (int j = 0; j < 7; j++)
       CHECK_CLOSE("a NaN winner passes nothing to the others", dn[j], 0, 0, 0);
+  }
+
+  // early exits: none taken, the cap (before the candidate), the tolerance (after the update)
+  {
+    double ye[N] = {0.9, -0.3, 0.6, 0.2, 1.4, 0.27, -0.6, 0.5};
+    static const double caps[] = {10.0, 1.0, 10.0}, tols[] = {-1.0, -1.0, 0.01};
+    static const int stops[] = {N, 4, 4}; // elements looked at (both exits stop at index 3)
+    for (unsigned k = 0; k < COUNT_OF(caps); k++) {
+      early_cap = caps[k];
+      early_tol = tols[k];
+      zero(dy, N);
+      __enzyme_autodiff((void *)early_exit_min, enzyme_dup, ye, dy, enzyme_const, caps[k],
+                        enzyme_const, tols[k], enzyme_const, N);
+      int a = -1;
+      double m = INFINITY;
+      for (int j = 0; j < stops[k]; j++) {
+        double sj = (ye[j] - 0.25) * (ye[j] - 0.25) + 0.01 * ye[j];
+        if (sj < m) {
+          m = sj;
+          a = j;
+        }
+      }
+      zero(wy, N);
+      wy[a] = (2.0 + 2.0 * m) * (2.0 * (ye[a] - 0.25) + 0.01);
+      CHECK_ARRAY_CLOSE("early exits vs analytic", dy, wy, N, RTOL_D, ATOL_D);
+      CHECK_GRAD_FD("early exits", fd_early, NULL, ye, N, dy, RTOL_FD, ATOL_FD);
+    }
   }
 
   // an active start value: the bound wins, then an element wins
