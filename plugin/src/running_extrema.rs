@@ -75,7 +75,8 @@ struct Extremum {
 /// The shape both rewrites start from: a floating-point header phi
 /// `m = phi [m0, pre], [u, latch]`, `u = select c, v, m` (or
 /// `select c, m, v`) in the loop, `m` and `u` only compared inside the loop
-/// (apart from carrying each other), and taken after it only by LCSSA phis.
+/// (apart from carrying each other), and taken after it only by LCSSA phis
+/// (none when nothing after the loop reads it, such as once rewritten).
 pub(crate) struct Shape {
     pub phi: Value,
     pub update: Value,
@@ -142,9 +143,6 @@ pub(crate) fn extremum_shape(
             }
         }
     }
-    if exits.is_empty() {
-        return None;
-    }
     Some(Shape {
         phi,
         update,
@@ -161,6 +159,9 @@ fn running_extremum(
     blocks: &HashSet<Block>,
 ) -> Option<Extremum> {
     let s = extremum_shape(phi, pre, latch, blocks)?;
+    if s.exits.is_empty() {
+        return None;
+    }
     let load = s.value;
     if load.opcode() != Opcode::LLVMLoad
         || load.ty() != phi.ty()

@@ -105,7 +105,8 @@ fn find_one(f: Value) -> Option<Candidate> {
             .map(|&p| extremum_shape(p, pre, latch, &lp.blocks))
             .collect();
         // Another floating-point value carried around the loop keeps its
-        // reverse sweep: a copy of the winner would only add work.
+        // reverse sweep: a copy of the winner would only add work. (Another
+        // running extremum does not, nor one rewritten already.)
         let other_carried = phis
             .iter()
             .zip(&shapes)

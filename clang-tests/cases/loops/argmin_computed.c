@@ -4,13 +4,13 @@
 // choice must stay the primal's. Covered: an argmin with its index carried alongside (the index
 // also stored), an argmax through fmax, ties (a strict test keeps the first, a non-strict one and
 // fmin the last), NaN candidates (never chosen by `<`, skipped by fmin, chosen by `!(s >= m)`), a
-// start value that wins (an active bound), a candidate with a branch inside the iteration, early
-// exits before the candidate and after the update, a loop that also stores its candidates into
-// active memory (not rewritten: must stay right), a minimum over centres inside a sum over
-// points (k-means) and inside a maximum over points, float, forward mode and forward over
-// reverse (Hessian-vector product). Oracles: the analytic gradient written out by hand (with the
-// winner found by the same test), central finite differences away from ties, and forward mode
-// against reverse.
+// start value that wins (an active bound), a minimum and a maximum in one loop, a candidate with
+// a branch inside the iteration, early exits before the candidate and after the update, a loop
+// that also stores its candidates into active memory (not rewritten: must stay right), a
+// minimum over centres inside a sum over points (k-means) and inside a maximum over points,
+// float, forward mode and forward over reverse (Hessian-vector product). Oracles: the analytic
+// gradient written out by hand (with the winner found by the same test), central finite
+// differences away from ties, and forward mode against reverse.
 // RUN: clang opt
 #include "check.h"
 
@@ -87,6 +87,17 @@ double fmax_score(const double *y, const double *w, int n) {
   for (int j = 0; j < n; j++)
     m = fmax(m, w[j] * sin(y[j]) + 0.25 * y[j] * y[j]);
   return m * m;
+}
+
+// The spread of the candidates: a minimum and a maximum of the same values in one loop.
+double spread(const double *y, int n) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (int j = 0; j < n; j++) {
+    double s = y[j] * (1.5 - y[j]);
+    lo = fmin(lo, s);
+    hi = fmax(hi, s);
+  }
+  return hi - lo;
 }
 
 // A candidate whose computation branches inside the iteration.
@@ -202,6 +213,10 @@ static double fd_minimax(const double *c, const void *ctx) {
 }
 static double fd_fmax_score(const double *y, const void *w) {
   return fmax_score(y, (const double *)w, N);
+}
+static double fd_spread(const double *y, const void *ctx) {
+  (void)ctx;
+  return spread(y, N);
 }
 static double fd_branchy(const double *y, const void *ctx) {
   (void)ctx;
@@ -406,6 +421,24 @@ int main(void) {
     zero(wy, N);
     wy[2] = 2 * m * (cos(1.1) + 0.5 * 1.1);
     CHECK_ARRAY_CLOSE("fmax keeps the first of a tie", dy, wy, N, RTOL_D, ATOL_D);
+  }
+
+  // a minimum and a maximum in one loop
+  {
+    zero(dy, N);
+    __enzyme_autodiff((void *)spread, enzyme_dup, y, dy, enzyme_const, N);
+    int lo = 0, hi = 0;
+    for (int j = 1; j < N; j++) {
+      if (y[j] * (1.5 - y[j]) < y[lo] * (1.5 - y[lo]))
+        lo = j;
+      if (y[j] * (1.5 - y[j]) > y[hi] * (1.5 - y[hi]))
+        hi = j;
+    }
+    zero(wy, N);
+    wy[hi] += 1.5 - 2 * y[hi];
+    wy[lo] -= 1.5 - 2 * y[lo];
+    CHECK_ARRAY_CLOSE("minimum and maximum in one loop vs analytic", dy, wy, N, RTOL_D, ATOL_D);
+    CHECK_GRAD_FD("minimum and maximum in one loop", fd_spread, NULL, y, N, dy, RTOL_FD, ATOL_FD);
   }
 
   // a branch inside the iteration; the minimum once on each side of it
