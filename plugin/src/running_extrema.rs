@@ -74,18 +74,28 @@ struct Extremum {
 
 /// The shape both rewrites start from: a floating-point header phi
 /// `m = phi [m0, pre], [u, latch]`, `u = select c, v, m` (or
-/// `select c, m, v`) in the loop, `m` and `u` only compared inside the loop
-/// (apart from carrying each other), and taken after it only by LCSSA phis
-/// (none when nothing after the loop reads it, such as once rewritten).
+/// `select c, m, v`) in the loop, or `u = phi [v, P], [m, Q]` in a block
+/// of the loop (an `if` that assigns `m`), `m` and `u` only compared
+/// inside the loop (apart from carrying each other), and taken after it
+/// only by LCSSA phis (none when nothing after the loop reads it, such as
+/// once rewritten).
 pub(crate) struct Shape {
     pub phi: Value,
     pub update: Value,
     /// The candidate `v`.
     pub value: Value,
-    /// Whether `c` true picks `v`.
-    pub value_on_true: bool,
+    pub win: Win,
     /// The LCSSA phis after the loop that take `phi` or `update`.
     pub exits: Vec<Value>,
+}
+
+/// How an iteration chooses `v`.
+#[derive(Clone, Copy)]
+pub(crate) enum Win {
+    /// The select's condition, `true` when it picks `v` on true.
+    Select(bool),
+    /// The phi's edge from this block.
+    Edge(Block),
 }
 
 pub(crate) fn extremum_shape(
@@ -109,16 +119,38 @@ pub(crate) fn extremum_shape(
     } else {
         return None;
     };
-    if update.opcode() != Opcode::LLVMSelect || !blocks.contains(&update.parent()) {
+    if !update.is_instruction() || !blocks.contains(&update.parent()) {
         return None;
     }
-    let (t, e) = (update.operand(1), update.operand(2));
-    let (value, value_on_true) = if e == phi && t != phi {
-        (t, true)
-    } else if t == phi && e != phi {
-        (e, false)
-    } else {
-        return None;
+    let (value, win) = match update.opcode() {
+        Opcode::LLVMSelect => {
+            let (t, e) = (update.operand(1), update.operand(2));
+            if e == phi && t != phi {
+                (t, Win::Select(true))
+            } else if t == phi && e != phi {
+                (e, Win::Select(false))
+            } else {
+                return None;
+            }
+        }
+        // (not another header phi: that would be a second carried value)
+        Opcode::LLVMPHI if update.parent() != phi.parent() => {
+            let incoming = update.incoming();
+            let [(x, bx), (y, by)] = incoming[..] else {
+                return None;
+            };
+            if bx == by {
+                return None;
+            }
+            if y == phi && x != phi {
+                (x, Win::Edge(bx))
+            } else if x == phi && y != phi {
+                (y, Win::Edge(by))
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
     };
     // Inside the loop the chain is only compared (and carried); after it,
     // only LCSSA phis take it, each from the loop's blocks.
@@ -147,7 +179,7 @@ pub(crate) fn extremum_shape(
         phi,
         update,
         value,
-        value_on_true,
+        win,
         exits,
     })
 }
@@ -159,6 +191,9 @@ fn running_extremum(
     blocks: &HashSet<Block>,
 ) -> Option<Extremum> {
     let s = extremum_shape(phi, pre, latch, blocks)?;
+    let Win::Select(load_on_true) = s.win else {
+        return None;
+    };
     if s.exits.is_empty() {
         return None;
     }
@@ -174,7 +209,7 @@ fn running_extremum(
         phi,
         update: s.update,
         load,
-        load_on_true: s.value_on_true,
+        load_on_true,
         pre,
         latch,
         exits: s.exits,

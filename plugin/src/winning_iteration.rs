@@ -1,7 +1,8 @@
 //! Running extrema over computed values, in a canonical copy: where a loop
 //! that writes no memory (libm's `errno` aside) keeps `m = c ? v : m` (`best = s < best ? s :
-//! best`, `std::min`, `fmin` after `extrema_as_selects`; an index carried
-//! alongside is fine) with `v` computed in the iteration and `m` only
+//! best`, `std::min`, `fmin` after `extrema_as_selects`; or a phi after an
+//! `if` that assigns `m`, with a payload or an index carried alongside)
+//! with `v` computed in the iteration and `m` only
 //! compared inside the loop, the loop also keeps the values its header phis
 //! had in the winning iteration (the last one whose `c` chose `v`), and
 //! after the loop one copy of that iteration's body, up to the select,
@@ -24,7 +25,7 @@
 use crate::cfg::loops::Loops;
 use crate::cfg::Cfg;
 use crate::error::{Error, Result};
-use crate::running_extrema::{extremum_shape, may_write, Shape};
+use crate::running_extrema::{extremum_shape, may_write, Shape, Win};
 use ferment_ir::{Block, Builder, Opcode, Type, Value};
 use hashbrown::{HashMap, HashSet};
 
@@ -157,7 +158,15 @@ fn candidate(
     {
         return None;
     }
-    let last = shape.update.parent();
+    // The copy runs up to the select, or to the end of the block whose edge
+    // assigns `v`.
+    let last = match shape.win {
+        Win::Select(_) => shape.update.parent(),
+        Win::Edge(from) => from,
+    };
+    if !blocks.contains(&last) || last == latch && matches!(shape.win, Win::Edge(_)) {
+        return None;
+    }
     let mut in_region: HashSet<Block> = HashSet::new();
     let mut work = vec![last];
     while let Some(b) = work.pop() {
@@ -271,13 +280,26 @@ fn snapshot(b: &Builder, c: &Candidate, p: Value, start: Value) -> Snapshot {
     let ty = p.ty();
     b.after_phis(c.header);
     let at = b.phi(ty, "winner.at");
-    b.after(c.shape.update);
-    b.set_debug_loc_from(c.shape.update);
-    let cond = c.shape.update.operand(0);
-    let next = if c.shape.value_on_true {
-        b.select(cond, p, at)
-    } else {
-        b.select(cond, at, p)
+    let u = c.shape.update;
+    let next = match c.shape.win {
+        Win::Select(on_true) => {
+            b.after(u);
+            b.set_debug_loc_from(u);
+            let cond = u.operand(0);
+            if on_true {
+                b.select(cond, p, at)
+            } else {
+                b.select(cond, at, p)
+            }
+        }
+        Win::Edge(from) => {
+            b.after_phis(u.parent());
+            let next = b.phi(ty, "winner.next");
+            for (_, pred) in u.incoming() {
+                next.add_incoming(if pred == from { p } else { at }, pred);
+            }
+            next
+        }
     };
     at.add_incoming(start, c.pre);
     at.add_incoming(next, c.latch);
@@ -350,7 +372,10 @@ fn rewrite(f: Value, c: &Candidate) {
     b.before(placeholder);
     b.cond_br(won_here, blocks[&c.header], copy_end);
     placeholder.erase();
-    let last = c.shape.update.parent();
+    let last = match c.shape.win {
+        Win::Select(_) => c.shape.update.parent(),
+        Win::Edge(from) => from,
+    };
     let mut copied: Vec<Value> = Vec::new();
     let mut phis: Vec<(Value, Value)> = Vec::new();
     for &r in &c.region {
@@ -417,9 +442,11 @@ fn rewrite(f: Value, c: &Candidate) {
     }
 }
 
-/// The copy of a region block's branch: edges leaving the region cannot be
-/// taken (the copy follows the winning iteration's path to the select), so
-/// they go to a block of their own that ends in `unreachable`.
+/// The copy of a region block's branch. The copy follows the winning
+/// iteration's path to the select, so an edge leaving the region is never
+/// taken: a branch with one edge inside becomes a jump along it (its
+/// condition need not be computed again), and any other edge leaving goes
+/// to a block of its own that ends in `unreachable`.
 fn copy_branch(
     b: &Builder,
     f: Value,
@@ -429,9 +456,10 @@ fn copy_branch(
     map: &HashMap<Value, Value>,
 ) {
     let here = b.insert_block();
-    let target = |s: Block| match blocks.get(&s) {
-        Some(&t) if s != header => t,
-        _ => {
+    let inside = |s: Block| blocks.get(&s).copied().filter(|_| s != header);
+    let target = |s: Block| match inside(s) {
+        Some(t) => t,
+        None => {
             let never = f.insert_block_before(here, "winner.copy.never");
             never.move_after(here);
             b.at_end(never);
@@ -447,13 +475,19 @@ fn copy_branch(
             b.set_debug_loc_from(term);
             b.br(t);
         }
-        [s1, s2] => {
-            let cond = term.operand(0);
-            let cond = map.get(&cond).copied().unwrap_or(cond);
-            let (t1, t2) = (target(s1), target(s2));
-            b.set_debug_loc_from(term);
-            b.cond_br(cond, t1, t2);
-        }
+        [s1, s2] => match (inside(s1), inside(s2)) {
+            (Some(t), None) | (None, Some(t)) => {
+                b.set_debug_loc_from(term);
+                b.br(t);
+            }
+            _ => {
+                let cond = term.operand(0);
+                let cond = map.get(&cond).copied().unwrap_or(cond);
+                let (t1, t2) = (target(s1), target(s2));
+                b.set_debug_loc_from(term);
+                b.cond_br(cond, t1, t2);
+            }
+        },
         _ => {
             b.unreachable();
         }

@@ -4,13 +4,13 @@
 // choice must stay the primal's. Covered: an argmin with its index carried alongside (the index
 // also stored), an argmax through fmax, ties (a strict test keeps the first, a non-strict one and
 // fmin the last), NaN candidates (never chosen by `<`, skipped by fmin, chosen by `!(s >= m)`), a
-// start value that wins (an active bound), a minimum and a maximum in one loop, a candidate with
-// a branch inside the iteration, early exits before the candidate and after the update, a loop
-// that also stores its candidates into active memory (not rewritten: must stay right), a
-// minimum over centres inside a sum over points (k-means) and inside a maximum over points,
-// float, forward mode and forward over reverse (Hessian-vector product). Oracles: the analytic
-// gradient written out by hand (with the winner found by the same test), central finite
-// differences away from ties, and forward mode against reverse.
+// start value that wins (an active bound), a minimum and a maximum in one loop, a payload chosen
+// with the minimum, a candidate with a branch inside the iteration, early exits before the
+// candidate and after the update, a loop that also stores its candidates into active memory (not
+// rewritten: must stay right), a minimum over centres inside a sum over points (k-means) and
+// inside a maximum over points, float, forward mode and forward over reverse (Hessian-vector
+// product). Oracles: the analytic gradient written out by hand (with the winner found by the
+// same test), central finite differences away from ties, and forward mode against reverse.
 // RUN: clang opt
 #include "check.h"
 
@@ -94,10 +94,24 @@ double spread(const double *y, int n) {
   double lo = INFINITY, hi = -INFINITY;
   for (int j = 0; j < n; j++) {
     double s = y[j] * (1.5 - y[j]);
-    lo = fmin(lo, s);
-    hi = fmax(hi, s);
+    lo = s < lo ? s : lo; // (compares: clang -O2 vectorizes fmin/fmax loops into
+    hi = s > hi ? s : hi; // llvm.vector.reduce.fmin/fmax before opt, which ferment cannot differentiate)
   }
   return hi - lo;
+}
+
+// A value chosen with the minimum (its payload): the winner's w_j s_j, taken under the same test.
+double payload(const double *y, const double *w, int n) {
+  double best = INFINITY, pay = 0;
+  for (int j = 0; j < n; j++) {
+    double s = (y[j] + 0.3) * (y[j] + 0.3);
+    double p = w[j] * s * y[j]; // (computed inside the `if`, it stays behind a branch: a phi)
+    if (s < best) {
+      best = s;
+      pay = p;
+    }
+  }
+  return best + pay;
 }
 
 // A candidate whose computation branches inside the iteration.
@@ -217,6 +231,9 @@ static double fd_fmax_score(const double *y, const void *w) {
 static double fd_spread(const double *y, const void *ctx) {
   (void)ctx;
   return spread(y, N);
+}
+static double fd_payload(const double *y, const void *w) {
+  return payload(y, (const double *)w, N);
 }
 static double fd_branchy(const double *y, const void *ctx) {
   (void)ctx;
@@ -439,6 +456,21 @@ int main(void) {
     wy[lo] -= 1.5 - 2 * y[lo];
     CHECK_ARRAY_CLOSE("minimum and maximum in one loop vs analytic", dy, wy, N, RTOL_D, ATOL_D);
     CHECK_GRAD_FD("minimum and maximum in one loop", fd_spread, NULL, y, N, dy, RTOL_FD, ATOL_FD);
+  }
+
+  // a payload chosen with the minimum
+  {
+    zero(dy, N);
+    __enzyme_autodiff((void *)payload, enzyme_dup, y, dy, enzyme_const, w, enzyme_const, N);
+    int a = 0;
+    for (int j = 1; j < N; j++)
+      if ((y[j] + 0.3) * (y[j] + 0.3) < (y[a] + 0.3) * (y[a] + 0.3))
+        a = j;
+    double s = (y[a] + 0.3) * (y[a] + 0.3), ds = 2 * (y[a] + 0.3);
+    zero(wy, N);
+    wy[a] = ds + w[a] * (ds * y[a] + s);
+    CHECK_ARRAY_CLOSE("payload of the minimum vs analytic", dy, wy, N, RTOL_D, ATOL_D);
+    CHECK_GRAD_FD("payload of the minimum", fd_payload, w, y, N, dy, RTOL_FD, ATOL_FD);
   }
 
   // a branch inside the iteration; the minimum once on each side of it
