@@ -1,21 +1,22 @@
 //! Running extrema over computed values, in a canonical copy: where a loop
-//! that writes no memory (libm's `errno` aside) keeps `m = c ? v : m` (`best = s < best ? s :
-//! best`, `std::min`, `fmin` after `extrema_as_selects`; or a phi after an
-//! `if` that assigns `m`, with a payload or an index carried alongside)
-//! with `v` computed in the iteration and `m` only
-//! compared inside the loop, the loop also keeps the values its header phis
-//! had in the winning iteration (the last one whose `c` chose `v`), and
-//! after the loop one copy of that iteration's body, up to the select,
-//! computes `v` again from them; `m`'s users after the loop take that copy
-//! (or the start value when no iteration won). Nothing changes in the
-//! primal: the copy runs the same instructions on the same operands (the
-//! loop writes no memory), so it yields the same bits, and the choice is the
-//! primal's own (ties and NaN included: the same `c` decides). The
-//! derivative no longer sees `m` flow through every iteration: the loop is
-//! only compared, hence not differentiated, and the reverse sweep runs the
-//! adjoint of one iteration's body, the winner's, instead of one per
-//! iteration that adds zero everywhere else (k-means: O(d) per point
-//! instead of O(k d)); forward mode likewise carries one tangent.
+//! that writes no memory (libm's `errno` aside) keeps `m = c ? v : m`
+//! (`best = s < best ? s : best`, `std::min`, `fmin` after
+//! `extrema_as_selects`; or a phi after an `if` that assigns `m`; a payload
+//! or an index carried alongside is fine) with `v` computed in the
+//! iteration and `m` only compared inside the loop, the loop also keeps the
+//! values its header phis had in the winning iteration (the last one that
+//! chose `v`), and after the loop one copy of that iteration's body, up to
+//! the choice, computes `v` again from them; `m`'s users after the loop
+//! take that copy (or the start value when no iteration won). Nothing
+//! changes in the primal: the copy runs the same instructions on the same
+//! operands (the loop writes no memory), so it yields the same bits, and the
+//! choice is the primal's own (ties and NaN included: the same condition
+//! decides). The derivative no longer sees `m` flow through every
+//! iteration: the loop is only compared, hence not differentiated, and the
+//! reverse sweep runs the adjoint of one iteration's body, the winner's,
+//! instead of one per iteration that adds zero everywhere else (k-means:
+//! O(d) per point instead of O(k d)); forward mode likewise carries one
+//! tangent.
 //!
 //! Loaded candidates (`v` a load) are `running_extrema`'s: it rereads the
 //! element instead of recomputing it. A loop with another floating-point
