@@ -152,6 +152,9 @@ pub fn canonical_copy(
     // A running maximum over loaded values keeps the address it came from
     // (its derivative adds into one element instead of one choice a step).
     crate::running_extrema::track_positions(clone);
+    // A running minimum over computed values (k-means) recomputes the
+    // winning iteration after the loop (its derivative runs one body).
+    crate::winning_iteration::recompute_winners(clone)?;
     // Addresses rounded as integers become offsets from their pointer (in
     // SSA form, where the integer arithmetic shows).
     crate::int_pointers::rebase_integer_pointers(clone);

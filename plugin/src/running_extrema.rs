@@ -72,12 +72,38 @@ struct Extremum {
     exits: Vec<Value>,
 }
 
-fn running_extremum(
+/// The shape both rewrites start from: a floating-point header phi
+/// `m = phi [m0, pre], [u, latch]`, `u = select c, v, m` (or
+/// `select c, m, v`) in the loop, or `u = phi [v, P], [m, Q]` in a block
+/// of the loop (an `if` that assigns `m`), `m` and `u` only compared
+/// inside the loop (apart from carrying each other), and taken after it
+/// only by LCSSA phis (none when nothing after the loop reads it, such as
+/// once rewritten).
+pub(crate) struct Shape {
+    pub phi: Value,
+    pub update: Value,
+    /// The candidate `v`.
+    pub value: Value,
+    pub win: Win,
+    /// The LCSSA phis after the loop that take `phi` or `update`.
+    pub exits: Vec<Value>,
+}
+
+/// How an iteration chooses `v`.
+#[derive(Clone, Copy)]
+pub(crate) enum Win {
+    /// The select's condition, `true` when it picks `v` on true.
+    Select(bool),
+    /// The phi's edge from this block.
+    Edge(Block),
+}
+
+pub(crate) fn extremum_shape(
     phi: Value,
     pre: Block,
     latch: Block,
     blocks: &HashSet<Block>,
-) -> Option<Extremum> {
+) -> Option<Shape> {
     let ty = phi.ty();
     if !ty.is_fp_value() || ty.is_vector() {
         return None;
@@ -93,24 +119,39 @@ fn running_extremum(
     } else {
         return None;
     };
-    if update.opcode() != Opcode::LLVMSelect || !blocks.contains(&update.parent()) {
+    if !update.is_instruction() || !blocks.contains(&update.parent()) {
         return None;
     }
-    let (t, e) = (update.operand(1), update.operand(2));
-    let (load, load_on_true) = if e == phi {
-        (t, true)
-    } else if t == phi {
-        (e, false)
-    } else {
-        return None;
+    let (value, win) = match update.opcode() {
+        Opcode::LLVMSelect => {
+            let (t, e) = (update.operand(1), update.operand(2));
+            if e == phi && t != phi {
+                (t, Win::Select(true))
+            } else if t == phi && e != phi {
+                (e, Win::Select(false))
+            } else {
+                return None;
+            }
+        }
+        // (not another header phi: that would be a second carried value)
+        Opcode::LLVMPHI if update.parent() != phi.parent() => {
+            let incoming = update.incoming();
+            let [(x, bx), (y, by)] = incoming[..] else {
+                return None;
+            };
+            if bx == by {
+                return None;
+            }
+            if y == phi && x != phi {
+                (x, Win::Edge(bx))
+            } else if x == phi && y != phi {
+                (y, Win::Edge(by))
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
     };
-    if load.opcode() != Opcode::LLVMLoad
-        || load.ty() != ty
-        || load.is_volatile_or_atomic()
-        || !blocks.contains(&load.parent())
-    {
-        return None;
-    }
     // Inside the loop the chain is only compared (and carried); after it,
     // only LCSSA phis take it, each from the loop's blocks.
     let mut exits = Vec::new();
@@ -134,23 +175,55 @@ fn running_extremum(
             }
         }
     }
-    if exits.is_empty() {
+    Some(Shape {
+        phi,
+        update,
+        value,
+        win,
+        exits,
+    })
+}
+
+fn running_extremum(
+    phi: Value,
+    pre: Block,
+    latch: Block,
+    blocks: &HashSet<Block>,
+) -> Option<Extremum> {
+    let s = extremum_shape(phi, pre, latch, blocks)?;
+    let Win::Select(load_on_true) = s.win else {
+        return None;
+    };
+    if s.exits.is_empty() {
+        return None;
+    }
+    let load = s.value;
+    if load.opcode() != Opcode::LLVMLoad
+        || load.ty() != phi.ty()
+        || load.is_volatile_or_atomic()
+        || !blocks.contains(&load.parent())
+    {
         return None;
     }
     Some(Extremum {
         phi,
-        update,
+        update: s.update,
         load,
         load_on_true,
         pre,
         latch,
-        exits,
+        exits: s.exits,
     })
 }
 
 /// Whether an instruction of `b` may write memory.
 fn writes_memory(b: Block) -> bool {
-    b.instructions().into_iter().any(|i| match i.opcode() {
+    b.instructions().into_iter().any(may_write)
+}
+
+/// Whether the instruction `i` may write memory.
+pub(crate) fn may_write(i: Value) -> bool {
+    match i.opcode() {
         Opcode::LLVMStore
         | Opcode::LLVMAtomicRMW
         | Opcode::LLVMAtomicCmpXchg
@@ -167,7 +240,7 @@ fn writes_memory(b: Block) -> bool {
                 && i.call_memory_effects().is_none_or(|e| e & ANY_MOD != 0)
         }
         _ => false,
-    })
+    }
 }
 
 fn rewrite(b: &Builder, f: Value, r: &Extremum) {
