@@ -27,6 +27,7 @@ mod adjoint;
 mod blas;
 pub(crate) mod calls;
 pub mod checkpoint;
+pub(crate) mod checkpoint_writes;
 mod edges;
 mod ends;
 pub mod fixed_point;
