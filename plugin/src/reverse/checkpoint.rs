@@ -137,7 +137,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         a => *a,
     }));
     let seg_key = DerivativeKey {
-        function: seg,
+        function: reverse_segment(seg, &extents),
         mode: Mode::Reverse,
         shape: Shape::Combined,
         activities: acts,
@@ -173,6 +173,39 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     fill_augmented(module, key, aug, seg, &snapped, k_opt, cache);
     fill_reverse(module, key, rev, dseg, &globals, &covered, &snapped, cache);
     Ok(())
+}
+
+/// The function whose derivative recomputes and reverses a segment: the
+/// segment itself, or, where regions are reached through one argument each
+/// ([`CHECKPOINT_EXTENTS`]), a copy of it that says so: those parameters
+/// `noalias`, with their extents ([`crate::reverse::tape::PARAM_EXTENTS`]).
+/// True of the reverse sweep's calls, which pass the workspace's copy of
+/// each region (no other argument points into the workspace); so the
+/// segment's derivative may snapshot a region once per stage that reads
+/// it, as it does a fresh allocation (the stage inputs), instead of taping
+/// each value it loads.
+fn reverse_segment(seg: Value, extents: &[Option<(usize, usize, i64)>]) -> Value {
+    let known: Vec<(usize, usize, i64)> = extents.iter().flatten().copied().collect();
+    if known.is_empty() {
+        return seg;
+    }
+    let name = format!(
+        "ferment.checkpoint_rseg.{}",
+        seg.name().trim_start_matches("ferment.checkpoint_seg.")
+    );
+    let module = seg.global_parent();
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let copy = crate::shim::clone_function(seg, &name);
+    copy.set_internal();
+    let mut text = Vec::new();
+    for &(j, m, elem) in &known {
+        copy.add_param_enum_attribute(2 + j as u32, "noalias");
+        text.push(format!("{}:{}:{elem}", 2 + j, 2 + m));
+    }
+    copy.add_string_attribute(crate::reverse::tape::PARAM_EXTENTS, &text.join(";"));
+    copy
 }
 
 /// The loop function's [`CHECKPOINT_EXTENTS`]: per region, `(j, m, elem)`
@@ -629,7 +662,13 @@ fn fill_reverse(
         b.unreachable();
         b.at_end(go);
     }
-    let saved = malloc(&b, total);
+    // (only global regions are saved: none, no buffer)
+    let any_global = globals.iter().any(|g| *g);
+    let saved = if any_global {
+        malloc(&b, total)
+    } else {
+        b.zero(ptr)
+    };
     copy_globals(saved, true);
     let actives: Vec<Type> = key
         .function
@@ -685,7 +724,9 @@ fn fill_reverse(
     b.cond_br(b.icmp(IntPredicate::LLVMIntSGE, next, c(0)), body, done);
     b.at_end(done);
     copy_globals(saved, false);
-    b.call_fn(free, &[saved]);
+    if any_global {
+        b.call_fn(free, &[saved]);
+    }
     b.call_fn(free, &[work]);
     crate::reverse::tape::free_when(&b, rev, free, free_flag, tape);
     write_stats(&b, rev, config, &[(1, nn, true), (3, nseg, true)]);
