@@ -526,7 +526,9 @@ fn counted(loops: &Loops, l: LoopId) -> Option<(Value, i64, Bound, Block)> {
             LLVMIntSLE | LLVMIntULE if b == tested => (a, false),
             _ => continue,
         };
-        if stay != stay_if {
+        // (an unsigned compare from a negative start leaves at once)
+        let unsigned = matches!(pred, LLVMIntULT | LLVMIntUGT | LLVMIntUGE | LLVMIntULE);
+        if stay != stay_if || (unsigned && c0 < 0) {
             continue;
         }
         if n.is_instruction() && lo.blocks.contains(&n.parent()) {
