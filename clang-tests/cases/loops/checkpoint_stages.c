@@ -4,7 +4,8 @@
 // treats the regions like fresh allocations of known size and keeps one copy of each stage's
 // input (u, then y) per step instead of taping every value it loads; where two arguments reach
 // one region (the same pointer twice, or a pointer into the middle of a region) it must not,
-// and tapes as before. Oracles per variant: central finite differences of the plain loop's
+// and tapes as before. The regions are heap arrays (byte counts m * 8) or fixed-size stack
+// arrays (sizeof). Oracles per variant: central finite differences of the plain loop's
 // program (u0 and h), the checkpointed gradient against the plain loop's (identical), at
 // -O0..-O3 and under valgrind.
 // RUN: clang
@@ -56,6 +57,17 @@ __attribute__((noinline)) static void step_inner(int64_t i, double *u, double *s
     y[k] = u[k] + h * s[k];
   for (int64_t k = 0; k < m; k++)
     u[k] += 0.5 * h * (s[k] + F(y, c, k, m)) + 0.001 * (double)i;
+}
+
+// fixed-size stack arrays as regions (byte counts `sizeof`), loops to the constant M
+__attribute__((noinline)) static void step_fixed(int64_t i, double *u, double *k1, double *y,
+                                                 const double *c, double h) {
+  for (int64_t k = 0; k < M; k++)
+    k1[k] = F(u, c, k, M);
+  for (int64_t k = 0; k < M; k++)
+    y[k] = u[k] + h * k1[k];
+  for (int64_t k = 0; k < M; k++)
+    u[k] += 0.5 * h * (k1[k] + F(y, c, k, M)) + 0.001 * (double)i;
 }
 
 static double loss(const double *u, const double *c, int64_t m) {
@@ -114,6 +126,17 @@ double ckpt_inner(const double *u0, const double *restrict c, double h, int64_t 
   return r;
 }
 
+double ckpt_fixed(const double *u0, const double *restrict c, double h, int64_t m, int64_t n,
+                  int64_t snaps) {
+  double u[M], k1[M], y[M];
+  memcpy(u, u0, sizeof u);
+  EnzymeCkptConfig config = {snaps, 0, NULL, 0, NULL};
+  __enzyme_checkpoint_for((void *)step_fixed, 0, n, enzyme_scheme, &EnzymeCkptPeriodic, &config,
+                          enzyme_checkpoint_region, u, sizeof u, enzyme_checkpoint_region, k1,
+                          sizeof k1, enzyme_checkpoint_region, y, sizeof y, u, k1, y, c, h);
+  return loss(u, c, m);
+}
+
 struct ctx {
   const double *c;
   int64_t n;
@@ -143,12 +166,14 @@ static double plain(const double *x, const void *p) {
 GRAD(own)
 GRAD(twice)
 GRAD(inner)
+GRAD(fixed)
 
 int main(void) {
   struct {
     const char *name;
     void (*grad)(const double *, double *, const double *, int64_t, int64_t);
-  } variants[] = {{"own", grad_own}, {"twice", grad_twice}, {"inner", grad_inner}};
+  } variants[] = {
+      {"own", grad_own}, {"twice", grad_twice}, {"inner", grad_inner}, {"fixed", grad_fixed}};
   const int64_t steps[] = {0, 1, 4, 11};
   const int64_t snapshots[] = {0, 1, 3};
   double c[M], x[M + 1];

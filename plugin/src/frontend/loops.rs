@@ -550,7 +550,7 @@ pub const CHECKPOINT_COVERED: &str = "ferment-checkpoint-covered";
 /// when step argument `j` is the region's own pointer, no other step
 /// argument may point into the region, and the region holds `e`-byte
 /// elements, as many as step argument `m` (an integer) says (`bytes = e *
-/// m`); `-` otherwise. Such a region is what the segment reaches through
+/// m`; `#c` for `m`: a constant count); `-` otherwise. Such a region is what the segment reaches through
 /// argument `j` alone, at indices `0 .. m` ([`region_extents`]).
 pub const CHECKPOINT_EXTENTS: &str = "ferment-checkpoint-extents";
 
@@ -685,7 +685,21 @@ fn stored_value(mut v: Value) -> Value {
 /// [`same_object`], which this applies to the values themselves).
 fn same_value(a: Value, b: Value) -> bool {
     let (a, b) = (stored_value(a), stored_value(b));
-    a == b || same_object(a, b)
+    if a == b || same_object(a, b) {
+        return true;
+    }
+    // two equal constant offsets from the same pointer (an array's decay
+    // to its first element, once per use at -O0)
+    let gep = |v: Value| v.is_instruction() && v.opcode() == Opcode::LLVMGetElementPtr;
+    gep(a)
+        && gep(b)
+        && a.gep_source_element_type() == b.gep_source_element_type()
+        && a.num_operands() == b.num_operands()
+        && same_value(a.operand(0), b.operand(0))
+        && (1..a.num_operands()).all(|i| {
+            let (x, y) = (a.operand(i), b.operand(i));
+            x.const_int().is_some() && x.const_int() == y.const_int() && x.ty() == y.ty()
+        })
 }
 
 /// `v` without sign or zero extensions (a count converted to `size_t`).
@@ -738,8 +752,13 @@ fn region_extents(
         if !apart {
             return None;
         }
-        // bytes = e * m, an element size times an integer argument
+        // bytes = e * m, an element size times an integer argument, or a
+        // constant (`#c` elements of the largest size up to 8 dividing it)
         let bytes = without_extensions(bytes);
+        if let Some(c) = bytes.const_int() {
+            let elem = [8i64, 4, 2, 1].into_iter().find(|e| c % e == 0)?;
+            return (c > 0).then(|| format!("{j}:#{}:{elem}", c / elem));
+        }
         if !bytes.is_instruction() {
             return None;
         }

@@ -105,9 +105,18 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     let snapped: Vec<bool> = {
         let copy = ctx.analysis_copy(seg)?;
         let params = copy.params();
+        let b = Builder::new(module);
         let on_copy: Vec<Option<crate::reverse::checkpoint_writes::Extent>> = extents
             .iter()
-            .map(|e| e.map(|(j, m, elem)| (params[2 + j], params[2 + m], elem)))
+            .map(|e| {
+                e.map(|(j, m, elem)| {
+                    let count = match m {
+                        Count::Arg(m) => params[2 + m],
+                        Count::Const(c) => b.const_int(b.i64(), c),
+                    };
+                    (params[2 + j], count, elem)
+                })
+            })
             .collect();
         let first_written = crate::reverse::checkpoint_writes::written_first(copy, &on_copy);
         copy.delete_function();
@@ -184,8 +193,8 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
 /// segment's derivative may snapshot a region once per stage that reads
 /// it, as it does a fresh allocation (the stage inputs), instead of taping
 /// each value it loads.
-fn reverse_segment(seg: Value, extents: &[Option<(usize, usize, i64)>]) -> Value {
-    let known: Vec<(usize, usize, i64)> = extents.iter().flatten().copied().collect();
+fn reverse_segment(seg: Value, extents: &[Option<(usize, Count, i64)>]) -> Value {
+    let known: Vec<(usize, Count, i64)> = extents.iter().flatten().copied().collect();
     if known.is_empty() {
         return seg;
     }
@@ -202,26 +211,41 @@ fn reverse_segment(seg: Value, extents: &[Option<(usize, usize, i64)>]) -> Value
     let mut text = Vec::new();
     for &(j, m, elem) in &known {
         copy.add_param_enum_attribute(2 + j as u32, "noalias");
-        text.push(format!("{}:{}:{elem}", 2 + j, 2 + m));
+        match m {
+            Count::Arg(m) => text.push(format!("{}:{}:{elem}", 2 + j, 2 + m)),
+            Count::Const(c) => text.push(format!("{}:#{c}:{elem}", 2 + j)),
+        }
     }
     copy.add_string_attribute(crate::reverse::tape::PARAM_EXTENTS, &text.join(";"));
     copy
 }
 
+/// A region's element count: a step argument's value, or a constant.
+#[derive(Clone, Copy)]
+enum Count {
+    Arg(usize),
+    Const(i64),
+}
+
 /// The loop function's [`CHECKPOINT_EXTENTS`]: per region, `(j, m, elem)`
 /// (step argument `j` is its pointer, `m` its element count).
-fn parse_extents(helper: Value, nreg: usize) -> Vec<Option<(usize, usize, i64)>> {
+fn parse_extents(helper: Value, nreg: usize) -> Vec<Option<(usize, Count, i64)>> {
     let text = helper
         .string_attribute(CHECKPOINT_EXTENTS)
         .unwrap_or_default();
-    let mut out: Vec<Option<(usize, usize, i64)>> = text
+    let mut out: Vec<Option<(usize, Count, i64)>> = text
         .split(',')
         .map(|r| {
-            let mut it = r.split(':').map(|x| x.parse::<i64>().ok());
-            match (it.next()??, it.next()??, it.next()??) {
-                (j, m, e) if j >= 0 && m >= 0 && e > 0 => Some((j as usize, m as usize, e)),
-                _ => None,
-            }
+            let v: Vec<&str> = r.split(':').collect();
+            let [j, m, e] = v.as_slice() else {
+                return None;
+            };
+            let (j, e) = (j.parse::<usize>().ok()?, e.parse::<i64>().ok()?);
+            let m = match m.strip_prefix('#') {
+                Some(c) => Count::Const(c.parse::<i64>().ok().filter(|c| *c > 0)?),
+                None => Count::Arg(m.parse::<usize>().ok()?),
+            };
+            (e > 0).then_some((j, m, e))
         })
         .collect();
     out.resize(nreg, None);

@@ -29,7 +29,8 @@ use hashbrown::HashMap;
 /// How many blocks (a loop counts as one) all paths may visit together.
 const MAX_VISITS: usize = 4096;
 
-/// A region reached through a parameter: `(pointer, count, element bytes)`.
+/// A region reached through a parameter: `(pointer, count, element bytes)`
+/// (the count an integer parameter or constant).
 pub(crate) type Extent = (Value, Value, i64);
 
 /// An index bound: a constant, or an integer parameter plus a constant.
@@ -95,7 +96,9 @@ impl Path {
 
     /// Whether the intervals written of region `k` cover `0 .. count`.
     fn covered(&self, k: usize, count: Value) -> bool {
-        let target = Bound::Param(count, 0);
+        let Some(target) = bound_of(count) else {
+            return false;
+        };
         let mut reached = vec![Bound::Const(0)];
         let mut used = vec![false; self.written[k].len()];
         loop {

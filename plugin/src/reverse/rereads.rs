@@ -143,7 +143,7 @@ pub struct Rereads {
 
 /// String attribute of a function whose pointer parameters reach blocks of
 /// known size: `i:m:e;...`, parameter `i` points to the start of `e`-byte
-/// elements, as many as integer parameter `m` says, which no other pointer
+/// elements, as many as integer parameter `m` says (`#c`: `c` of them), which no other pointer
 /// reaches while the function runs (`i` is `noalias` too). A checkpointed
 /// segment's reverse copy says so of its regions
 /// ([`crate::reverse::checkpoint`]): its loads from them may then be read
@@ -539,13 +539,21 @@ impl Rereads {
         let m = declared.global_parent();
         let b = ferment_ir::Builder::new(m);
         for item in text.split(';') {
-            let v: Vec<usize> = item.split(':').filter_map(|x| x.parse().ok()).collect();
+            let v: Vec<&str> = item.split(':').collect();
             let [i, n, e] = v.as_slice() else { continue };
-            let (Some(&p), Some(&count)) = (params.get(*i), params.get(*n)) else {
+            let (Ok(i), Ok(e)) = (i.parse::<usize>(), e.parse::<usize>()) else {
                 continue;
             };
-            if p.ty().is_pointer() && count.ty().is_integer() && *e > 0 {
-                let elem = b.const_int(count.ty(), *e as i64);
+            // `#c`: a constant count
+            let count = match n.strip_prefix('#') {
+                Some(c) => c.parse::<i64>().ok().map(|c| b.const_int(b.i64(), c)),
+                None => n.parse::<usize>().ok().and_then(|n| params.get(n).copied()),
+            };
+            let (Some(&p), Some(count)) = (params.get(i), count) else {
+                continue;
+            };
+            if p.ty().is_pointer() && count.ty().is_integer() && e > 0 {
+                let elem = b.const_int(count.ty(), e as i64);
                 self.extents.insert(p, (count, elem));
             }
         }
