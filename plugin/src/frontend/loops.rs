@@ -546,6 +546,13 @@ pub const CHECKPOINT_PREFIX: &str = "ferment.checkpoint.";
 pub const CHECKPOINT_SEGMENT: &str = "ferment-checkpoint-segment";
 pub const CHECKPOINT_REGIONS: &str = "ferment-checkpoint-regions";
 pub const CHECKPOINT_COVERED: &str = "ferment-checkpoint-covered";
+/// String attribute of a checkpointed loop function: per region, `j:m:e`
+/// when step argument `j` is the region's own pointer, no other step
+/// argument may point into the region, and the region holds `e`-byte
+/// elements, as many as step argument `m` (an integer) says (`bytes = e *
+/// m`; `#c` for `m`: a constant count); `-` otherwise. Such a region is what the segment reaches through
+/// argument `j` alone, at indices `0 .. m` ([`region_extents`]).
+pub const CHECKPOINT_EXTENTS: &str = "ferment-checkpoint-extents";
 
 /// Objects (globals) that `f` or a function it calls writes, directly or
 /// through a copy or fill; `seen` guards recursion.
@@ -642,6 +649,148 @@ fn pure_accessor(f: Value, depth: u32) -> bool {
             Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => false,
             _ => true,
         })
+}
+
+/// `v` itself, or the value stored in the local variable `v` is loaded
+/// from when that variable is stored exactly once (-O0).
+fn stored_value(mut v: Value) -> Value {
+    for _ in 0..4 {
+        if !v.is_instruction() || v.opcode() != Opcode::LLVMLoad {
+            break;
+        }
+        let slot = v.operand(0);
+        if !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
+            break;
+        }
+        let users = slot.users();
+        let stores: Vec<Value> = users
+            .iter()
+            .copied()
+            .filter(|u| u.opcode() == Opcode::LLVMStore)
+            .collect();
+        let only_loads_and_one_store = users.iter().all(|u| {
+            u.is_instruction()
+                && (u.opcode() == Opcode::LLVMLoad
+                    || (u.opcode() == Opcode::LLVMStore && u.operand(1) == slot))
+        });
+        match stores.as_slice() {
+            [s] if only_loads_and_one_store && s.operand(0).ty() == v.ty() => v = s.operand(0),
+            _ => break,
+        }
+    }
+    v
+}
+
+/// Whether the values `a` and `b` are the same at the call (see
+/// [`same_object`], which this applies to the values themselves).
+fn same_value(a: Value, b: Value) -> bool {
+    let (a, b) = (stored_value(a), stored_value(b));
+    if a == b || same_object(a, b) {
+        return true;
+    }
+    // two equal constant offsets from the same pointer (an array's decay
+    // to its first element, once per use at -O0)
+    let gep = |v: Value| v.is_instruction() && v.opcode() == Opcode::LLVMGetElementPtr;
+    gep(a)
+        && gep(b)
+        && a.gep_source_element_type() == b.gep_source_element_type()
+        && a.num_operands() == b.num_operands()
+        && same_value(a.operand(0), b.operand(0))
+        && (1..a.num_operands()).all(|i| {
+            let (x, y) = (a.operand(i), b.operand(i));
+            x.const_int().is_some() && x.const_int() == y.const_int() && x.ty() == y.ty()
+        })
+}
+
+/// `v` without sign or zero extensions (a count converted to `size_t`).
+fn without_extensions(mut v: Value) -> Value {
+    loop {
+        v = stored_value(v);
+        if v.is_instruction() && matches!(v.opcode(), Opcode::LLVMSExt | Opcode::LLVMZExt) {
+            v = v.operand(0);
+        } else {
+            return v;
+        }
+    }
+}
+
+/// The value of [`CHECKPOINT_EXTENTS`] (memory regions only: a global
+/// region is written by the steps directly).
+fn region_extents(
+    regions: &[(Value, Value)],
+    kinds: &str,
+    rest: &[Value],
+    covered: &str,
+) -> String {
+    use ferment_activity_analysis::underlying_objects;
+    let covered: Vec<bool> = covered.chars().map(|c| c == 'r').collect();
+    let exact = |j: usize, k: usize| rest[j].ty().is_pointer() && same_value(rest[j], regions[k].0);
+    let extent = |k: usize| -> Option<String> {
+        let (p, bytes) = regions[k];
+        if kinds.as_bytes().get(k) != Some(&b'm') {
+            return None;
+        }
+        // one region at that address, one argument that is its pointer
+        if (0..regions.len()).any(|o| o != k && same_value(regions[o].0, p)) {
+            return None;
+        }
+        let mine: Vec<usize> = (0..rest.len()).filter(|&j| exact(j, k)).collect();
+        let [j] = mine.as_slice() else {
+            return None;
+        };
+        // every other argument into the regions is another region's
+        // pointer or points into other objects
+        let objects = underlying_objects(p);
+        let apart = (0..rest.len())
+            .filter(|&o| o != *j && covered.get(o) == Some(&true))
+            .all(|o| {
+                (0..regions.len()).any(|r| r != k && exact(o, r))
+                    || underlying_objects(rest[o])
+                        .iter()
+                        .all(|x| !objects.iter().any(|y| same_object(*x, *y)))
+            });
+        if !apart {
+            return None;
+        }
+        // bytes = e * m, an element size times an integer argument, or a
+        // constant (`#c` elements of the largest size up to 8 dividing it)
+        let bytes = without_extensions(bytes);
+        if let Some(c) = bytes.const_int() {
+            let elem = [8i64, 4, 2, 1].into_iter().find(|e| c % e == 0)?;
+            return (c > 0).then(|| format!("{j}:#{}:{elem}", c / elem));
+        }
+        if !bytes.is_instruction() {
+            return None;
+        }
+        let (x, c) = (bytes.operand(0), bytes.operand(1));
+        let (count, elem) = match bytes.opcode() {
+            Opcode::LLVMMul => match (x.const_int(), c.const_int()) {
+                (_, Some(e)) => (x, e),
+                (Some(e), _) => (c, e),
+                _ => return None,
+            },
+            Opcode::LLVMShl => match c.const_int() {
+                Some(s) if (0..16).contains(&s) => (x, 1i64 << s),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if elem <= 0 {
+            return None;
+        }
+        let count = without_extensions(count);
+        let m = (0..rest.len()).find(|&m| {
+            rest[m].ty().is_integer() && {
+                let a = without_extensions(rest[m]);
+                a == count || same_value(a, count)
+            }
+        })?;
+        Some(format!("{j}:{m}:{elem}"))
+    };
+    (0..regions.len())
+        .map(|k| extent(k).unwrap_or_else(|| "-".to_string()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Lowers `__enzyme_checkpoint_for` with checkpoint regions (see
@@ -792,6 +941,10 @@ fn lower_checkpointed(
         .collect();
     helper.add_string_attribute(CHECKPOINT_REGIONS, &kinds);
     helper.add_string_attribute(CHECKPOINT_COVERED, &covered);
+    helper.add_string_attribute(
+        CHECKPOINT_EXTENTS,
+        &region_extents(regions, &kinds, rest, &covered),
+    );
     let hp = helper.params();
     b.at_end(helper.append_block("entry"));
     let mut seg_args = vec![hp[0], hp[1]];

@@ -33,7 +33,9 @@
 
 use crate::derive::{Ctx, Derivative};
 use crate::error::{Error, Result};
-use crate::frontend::loops::{CHECKPOINT_COVERED, CHECKPOINT_REGIONS, CHECKPOINT_SEGMENT};
+use crate::frontend::loops::{
+    CHECKPOINT_COVERED, CHECKPOINT_EXTENTS, CHECKPOINT_REGIONS, CHECKPOINT_SEGMENT,
+};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey, Mode, Shape};
 use crate::reverse::tape::declare;
 use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
@@ -98,13 +100,53 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     let first = 4 + 2 * nreg;
     check_writes(ctx, seg, &covered, &step_name)?;
     check_reads(ctx, key, seg, &covered, first, &step_name)?;
+    let extents = parse_extents(helper, nreg);
+    // Regions every step writes whole before reading them: no snapshot.
+    let snapped: Vec<bool> = {
+        let copy = ctx.analysis_copy(seg)?;
+        let params = copy.params();
+        let b = Builder::new(module);
+        let on_copy: Vec<Option<crate::reverse::checkpoint_writes::Extent>> = extents
+            .iter()
+            .map(|e| {
+                e.map(|(j, m, elem)| {
+                    let count = match m {
+                        Count::Arg(m) => params[2 + m],
+                        Count::Const(c) => b.const_int(b.i64(), c),
+                    };
+                    (params[2 + j], count, elem)
+                })
+            })
+            .collect();
+        let first_written = crate::reverse::checkpoint_writes::written_first(copy, &on_copy);
+        copy.delete_function();
+        first_written.iter().map(|w| !w).collect()
+    };
+    if ctx.options.print_tape != 0 {
+        let list = |want: bool| {
+            let v: Vec<String> = (0..nreg)
+                .filter(|&k| snapped[k] == want)
+                .map(|k| (k + 1).to_string())
+                .collect();
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        eprintln!(
+            "ferment: checkpointed loop of '{step_name}': snapshots hold regions {}; regions written whole by every step before it reads them (no copy): {}",
+            list(true),
+            list(false)
+        );
+    }
     let mut acts = vec![ArgAct::Const, ArgAct::Const];
     acts.extend(key.activities[first..].iter().map(|a| match a {
         ArgAct::DupNoNeed => ArgAct::Dup,
         a => *a,
     }));
     let seg_key = DerivativeKey {
-        function: seg,
+        function: reverse_segment(seg, &extents),
         mode: Mode::Reverse,
         shape: Shape::Combined,
         activities: acts,
@@ -137,9 +179,77 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     } else {
         None
     };
-    fill_augmented(module, key, aug, seg, nreg, k_opt, cache);
-    fill_reverse(module, key, rev, dseg, &globals, &covered, cache);
+    fill_augmented(module, key, aug, seg, &snapped, k_opt, cache);
+    fill_reverse(module, key, rev, dseg, &globals, &covered, &snapped, cache);
     Ok(())
+}
+
+/// The function whose derivative recomputes and reverses a segment: the
+/// segment itself, or, where regions are reached through one argument each
+/// ([`CHECKPOINT_EXTENTS`]), a copy of it that says so: those parameters
+/// `noalias`, with their extents ([`crate::reverse::tape::PARAM_EXTENTS`]).
+/// True of the reverse sweep's calls, which pass the workspace's copy of
+/// each region (no other argument points into the workspace); so the
+/// segment's derivative may snapshot a region once per stage that reads
+/// it, as it does a fresh allocation (the stage inputs), instead of taping
+/// each value it loads.
+fn reverse_segment(seg: Value, extents: &[Option<(usize, Count, i64)>]) -> Value {
+    let known: Vec<(usize, Count, i64)> = extents.iter().flatten().copied().collect();
+    if known.is_empty() {
+        return seg;
+    }
+    let name = format!(
+        "ferment.checkpoint_rseg.{}",
+        seg.name().trim_start_matches("ferment.checkpoint_seg.")
+    );
+    let module = seg.global_parent();
+    if let Some(f) = module.function(&name) {
+        return f;
+    }
+    let copy = crate::shim::clone_function(seg, &name);
+    copy.set_internal();
+    let mut text = Vec::new();
+    for &(j, m, elem) in &known {
+        copy.add_param_enum_attribute(2 + j as u32, "noalias");
+        match m {
+            Count::Arg(m) => text.push(format!("{}:{}:{elem}", 2 + j, 2 + m)),
+            Count::Const(c) => text.push(format!("{}:#{c}:{elem}", 2 + j)),
+        }
+    }
+    copy.add_string_attribute(crate::reverse::tape::PARAM_EXTENTS, &text.join(";"));
+    copy
+}
+
+/// A region's element count: a step argument's value, or a constant.
+#[derive(Clone, Copy)]
+enum Count {
+    Arg(usize),
+    Const(i64),
+}
+
+/// The loop function's [`CHECKPOINT_EXTENTS`]: per region, `(j, m, elem)`
+/// (step argument `j` is its pointer, `m` its element count).
+fn parse_extents(helper: Value, nreg: usize) -> Vec<Option<(usize, Count, i64)>> {
+    let text = helper
+        .string_attribute(CHECKPOINT_EXTENTS)
+        .unwrap_or_default();
+    let mut out: Vec<Option<(usize, Count, i64)>> = text
+        .split(',')
+        .map(|r| {
+            let v: Vec<&str> = r.split(':').collect();
+            let [j, m, e] = v.as_slice() else {
+                return None;
+            };
+            let (j, e) = (j.parse::<usize>().ok()?, e.parse::<i64>().ok()?);
+            let m = match m.strip_prefix('#') {
+                Some(c) => Count::Const(c.parse::<i64>().ok().filter(|c| *c > 0)?),
+                None => Count::Arg(m.parse::<usize>().ok()?),
+            };
+            (e > 0).then_some((j, m, e))
+        })
+        .collect();
+    out.resize(nreg, None);
+    out
 }
 
 /// Every write of the inlined segment goes to a local object, a global
@@ -286,21 +396,22 @@ fn check_reads(
     Ok(())
 }
 
-/// Integer constants and the regions' total size at `b`.
-fn total_bytes(b: &Builder, params: &[Value], nreg: usize) -> Value {
+/// The total size of the regions `which` accepts, at `b`.
+fn total_bytes(b: &Builder, params: &[Value], which: &[bool]) -> Value {
     let i64t = b.i64();
     let mut total = b.const_int(i64t, 0);
-    for k in 0..nreg {
+    for (k, _) in which.iter().enumerate().filter(|(_, w)| **w) {
         total = b.add_int(total, params[5 + 2 * k]);
     }
     total
 }
 
-/// Copies each region to (`to_buffer`) or from consecutive places of `buf`.
-fn copy_regions(b: &Builder, params: &[Value], nreg: usize, buf: Value, to_buffer: bool) {
+/// Copies each region `which` accepts to (`to_buffer`) or from consecutive
+/// places of `buf`.
+fn copy_regions(b: &Builder, params: &[Value], which: &[bool], buf: Value, to_buffer: bool) {
     let i8t = b.i8();
     let mut off = b.const_int(b.i64(), 0);
-    for k in 0..nreg {
+    for (k, _) in which.iter().enumerate().filter(|(_, w)| **w) {
         let (p, bytes) = (params[4 + 2 * k], params[5 + 2 * k]);
         let at = b.gep(i8t, buf, &[off]);
         if to_buffer {
@@ -354,10 +465,11 @@ fn fill_augmented(
     key: &DerivativeKey,
     aug: Value,
     seg: Value,
-    nreg: usize,
+    snapped: &[bool],
     k_opt: i64,
     cache: Option<(Value, Value)>,
 ) {
+    let nreg = snapped.len();
     let ctx = module.context();
     let (i64t, ptr) = (Type::int(ctx, 64), Type::ptr(ctx));
     let f64t = Type::f64(ctx);
@@ -370,7 +482,7 @@ fn fill_augmented(
     let (start, n, scheme, config) = (p[0], p[1], p[2], p[3]);
     let c = |v: i64| b.const_int(i64t, v);
     let nn = b.select(b.icmp(IntPredicate::LLVMIntSLT, n, c(0)), c(0), n);
-    let total = total_bytes(&b, &p, nreg);
+    let total = total_bytes(&b, &p, snapped);
     // The snapshot count asked for by the configuration, if any.
     let load_cfg = aug.append_block("config");
     let join = aug.append_block("length");
@@ -421,7 +533,7 @@ fn fill_augmented(
     let left = b.sub_int(nn, off);
     let count = b.select(b.icmp(IntPredicate::LLVMIntSLT, left, len), left, len);
     let slot = b.add_int(c(HEADER as i64), b.mul_int(s, total));
-    copy_regions(&b, &p, nreg, b.gep(b.i8(), tape, &[slot]), true);
+    copy_regions(&b, &p, snapped, b.gep(b.i8(), tape, &[slot]), true);
     let mut args = vec![b.add_int(start, off), count];
     args.extend(p[first..np].iter().copied());
     b.call_fn(seg, &args);
@@ -457,6 +569,7 @@ fn fill_augmented(
 /// copy of that region. Regions in globals, which the steps may write
 /// directly, are recomputed in place, and get back their contents at the
 /// end.
+#[allow(clippy::too_many_arguments)]
 fn fill_reverse(
     module: Module,
     key: &DerivativeKey,
@@ -464,6 +577,7 @@ fn fill_reverse(
     dseg: Value,
     globals: &[bool],
     covered: &[bool],
+    snapped: &[bool],
     cache: Option<(Value, Value)>,
 ) {
     let nreg = globals.len();
@@ -490,7 +604,9 @@ fn fill_reverse(
     let nn = b.load(i64t, tape);
     let len = b.load(i64t, b.gep_i8(tape, 8));
     let nseg = b.load(i64t, b.gep_i8(tape, 16));
-    let total = total_bytes(&b, &p, nreg);
+    // the workspace holds every region, a snapshot those `snapped` accepts
+    let total = total_bytes(&b, &p, &vec![true; nreg]);
+    let snap_total = total_bytes(&b, &p, snapped);
     let (malloc, free) = match cache {
         Some(helpers) => helpers,
         None => (
@@ -570,7 +686,13 @@ fn fill_reverse(
         b.unreachable();
         b.at_end(go);
     }
-    let saved = malloc(&b, total);
+    // (only global regions are saved: none, no buffer)
+    let any_global = globals.iter().any(|g| *g);
+    let saved = if any_global {
+        malloc(&b, total)
+    } else {
+        b.zero(ptr)
+    };
     copy_globals(saved, true);
     let actives: Vec<Type> = key
         .function
@@ -602,9 +724,15 @@ fn fill_reverse(
     let slot = b.gep(
         b.i8(),
         tape,
-        &[b.add_int(c(HEADER as i64), b.mul_int(s, total))],
+        &[b.add_int(c(HEADER as i64), b.mul_int(s, snap_total))],
     );
-    b.memcpy(work, slot, total);
+    let mut at = c(0);
+    for k in (0..nreg).filter(|&k| snapped[k]) {
+        let bytes = p[5 + 2 * k];
+        let to = b.gep(b.i8(), work, &[offsets[k]]);
+        b.memcpy(to, b.gep(b.i8(), slot, &[at]), bytes);
+        at = b.add_int(at, bytes);
+    }
     copy_globals(work, false);
     let mut call_args = vec![b.add_int(start, off), count];
     call_args.extend(args.iter().copied());
@@ -620,7 +748,9 @@ fn fill_reverse(
     b.cond_br(b.icmp(IntPredicate::LLVMIntSGE, next, c(0)), body, done);
     b.at_end(done);
     copy_globals(saved, false);
-    b.call_fn(free, &[saved]);
+    if any_global {
+        b.call_fn(free, &[saved]);
+    }
     b.call_fn(free, &[work]);
     crate::reverse::tape::free_when(&b, rev, free, free_flag, tape);
     write_stats(&b, rev, config, &[(1, nn, true), (3, nseg, true)]);

@@ -27,6 +27,7 @@ mod adjoint;
 mod blas;
 pub(crate) mod calls;
 pub mod checkpoint;
+pub(crate) mod checkpoint_writes;
 mod edges;
 mod ends;
 pub mod fixed_point;
@@ -341,7 +342,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             .collect();
         if rev_entry.is_none() {
             let in_loop = |b: Block| loops.loop_of(b).is_some();
-            tape.set_rereads(tape::Rereads::new(&reachable, roots, &in_loop));
+            let mut rereads = tape::Rereads::new(&reachable, roots, &in_loop);
+            rereads.set_param_extents(key.function, &f.params());
+            tape.set_rereads(rereads);
             tape.set_dominators(crate::cfg::loops::dominators(&cfg, &reachable));
         } else if !unchanged_roots.is_empty() {
             tape.set_rereads(tape::Rereads::for_split(

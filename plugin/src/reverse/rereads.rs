@@ -136,7 +136,19 @@ pub struct Rereads {
     /// Stores that move to the end of the reverse sweep (see
     /// [`tail_stores`]), in program order.
     pub tail: Vec<Value>,
+    /// Parameters whose memory is a block of known size (a checkpointed
+    /// segment's regions, [`PARAM_EXTENTS`]): element count, element size.
+    extents: HashMap<Value, (Value, Value)>,
 }
+
+/// String attribute of a function whose pointer parameters reach blocks of
+/// known size: `i:m:e;...`, parameter `i` points to the start of `e`-byte
+/// elements, as many as integer parameter `m` says (`#c`: `c` of them), which no other pointer
+/// reaches while the function runs (`i` is `noalias` too). A checkpointed
+/// segment's reverse copy says so of its regions
+/// ([`crate::reverse::checkpoint`]): its loads from them may then be read
+/// from snapshots like fresh allocations' ([`Rereads::local_allocation`]).
+pub const PARAM_EXTENTS: &str = "ferment-param-extents";
 
 /// Allocators and deallocators whose pairing ferment knows.
 const ALLOCATORS: &[&str] = &["malloc", "calloc", "aligned_alloc", "_Znwm", "_Znam"];
@@ -354,6 +366,7 @@ impl Rereads {
             split_roots: None,
             deferred,
             tail,
+            extents: HashMap::new(),
         };
         // Decide every load now: the generators later replace and erase
         // instructions (calls), which must not be looked at again.
@@ -397,6 +410,7 @@ impl Rereads {
             split_roots: Some(unchanged),
             deferred: HashMap::new(),
             tail: Vec::new(),
+            extents: HashMap::new(),
         };
         for &blk in blocks {
             for inst in blk.instructions() {
@@ -488,7 +502,14 @@ impl Rereads {
         let [o] = objs.as_slice() else {
             return None;
         };
-        if classes_of(*o, &self.objects) != [MemClass::Local(*o)] || !o.is_call() {
+        if classes_of(*o, &self.objects) != [MemClass::Local(*o)] {
+            return None;
+        }
+        // a parameter reaching a block of known size ([`PARAM_EXTENTS`])
+        if let Some(&(count, elem)) = self.extents.get(o) {
+            return Some((*o, vec![count, elem]));
+        }
+        if !o.is_call() {
             return None;
         }
         let name = o.called_function().map(|f| f.name()).unwrap_or_default();
@@ -507,6 +528,37 @@ impl Rereads {
     /// write that may touch it (a store, `memcpy` or `memset`; any other
     /// writing call inside the loop refuses) can run between the header and
     /// the load without passing the header again.
+    /// Declares the parameters of [`PARAM_EXTENTS`] (read from `declared`,
+    /// the function the derivative is of; `params` are the corresponding
+    /// values of the function analysed): those that are `restrict` here
+    /// become blocks of known size.
+    pub fn set_param_extents(&mut self, declared: Value, params: &[Value]) {
+        let Some(text) = declared.string_attribute(PARAM_EXTENTS) else {
+            return;
+        };
+        let m = declared.global_parent();
+        let b = ferment_ir::Builder::new(m);
+        for item in text.split(';') {
+            let v: Vec<&str> = item.split(':').collect();
+            let [i, n, e] = v.as_slice() else { continue };
+            let (Ok(i), Ok(e)) = (i.parse::<usize>(), e.parse::<usize>()) else {
+                continue;
+            };
+            // `#c`: a constant count
+            let count = match n.strip_prefix('#') {
+                Some(c) => c.parse::<i64>().ok().map(|c| b.const_int(b.i64(), c)),
+                None => n.parse::<usize>().ok().and_then(|n| params.get(n).copied()),
+            };
+            let (Some(&p), Some(count)) = (params.get(i), count) else {
+                continue;
+            };
+            if p.ty().is_pointer() && count.ty().is_integer() && e > 0 {
+                let elem = b.const_int(count.ty(), e as i64);
+                self.extents.insert(p, (count, elem));
+            }
+        }
+    }
+
     pub fn unwritten_since_header(
         &self,
         load: Value,

@@ -28,7 +28,7 @@
 //!   operands are available in the reverse sweep are recomputed instead of
 //!   cached.
 
-pub use super::rereads::{unchanged_roots, Rereads};
+pub use super::rereads::{unchanged_roots, Rereads, PARAM_EXTENTS};
 use crate::cfg::loops::{LoopId, Loops};
 use crate::shim;
 use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};

@@ -94,7 +94,9 @@ impl Tape {
         // the copies start at `base`: the allocation, or a pointer outside
         // loops that is either the allocation or null
         let base = allocation_root(l.operand(0), alloc)?;
-        if loops.loop_of(base.parent()).is_some() || loops.loop_of(alloc.parent()).is_some() {
+        // (a parameter of known extent is no instruction: outside loops)
+        let in_loop = |v: Value| v.is_instruction() && loops.loop_of(v.parent()).is_some();
+        if in_loop(base) || in_loop(alloc) {
             return None;
         }
         // the copy at `at` reads `base` and the sizes
@@ -315,6 +317,7 @@ impl Tape {
             || x_root == root
             || !x_root.is_instruction()
             || loops.loop_of(x_root.parent()).is_some()
+            || !x_alloc.is_instruction()
             || loops.loop_of(x_alloc.parent()).is_some()
         {
             return None;
