@@ -88,6 +88,7 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                             }
                         }
                     }
+                    CopyLayout::Floats(_) if s.tape.swap_shadows(&s.loops, &s.b, inst, lane) => {}
                     CopyLayout::Floats(_) | CopyLayout::Unknown => {
                         let ty = match layout {
                             CopyLayout::Floats(t) => Some(t),

@@ -508,6 +508,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 }
             }
             self.tape.set_shadow_loads(shadow_loads);
+            let shadows = &self.shadows;
+            let heap_shadow = |lane: usize, alloc: Value| {
+                shadows
+                    .get(lane)
+                    .and_then(|sh| sh.heap.iter().find(|(p, _)| *p == alloc).map(|&(_, sp)| sp))
+            };
+            self.tape
+                .plan_shadow_swaps(&self.loops, &reachable, width, &heap_shadow);
         }
         for site in sites {
             if let Some(r) = site.result {

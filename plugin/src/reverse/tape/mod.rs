@@ -39,6 +39,7 @@ mod frame;
 mod rebuild;
 mod recompute;
 mod snapshot;
+mod swap;
 
 pub use buffers::{tape_cache_helpers, HUGE_TAPE_BYTES};
 pub use rebuild::Rebuild;
@@ -199,6 +200,11 @@ pub struct Tape {
     /// Per value: the next iteration's snapshot that holds it, if any
     /// (see `snapshot.rs`, [`Tape::stored_in_next_snapshot`]).
     next_plans: std::cell::RefCell<HashMap<Value, Option<snapshot::NextPlan>>>,
+    /// Shadow blocks whose slots a reversed copy may swap (`swap.rs`):
+    /// pointers into them are rebuilt from the slots, never taped.
+    swap_roots: hashbrown::HashSet<Value>,
+    /// Copies whose reverse swaps shadow buffers (`swap.rs`).
+    swaps: HashMap<Value, swap::ShadowSwap>,
     /// Row buffers of [`HUGE_TAPE_BYTES`] or more are advised to use
     /// transparent huge pages (`-ferment-no-huge-pages` turns it off).
     pub huge_pages: bool,
@@ -386,6 +392,8 @@ impl Tape {
             snap_plans: Default::default(),
             snaps: Vec::new(),
             next_plans: Default::default(),
+            swap_roots: hashbrown::HashSet::new(),
+            swaps: HashMap::new(),
             huge_pages: true,
             tape_cache: true,
         }
@@ -545,6 +553,9 @@ impl Tape {
     pub fn reload(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
         if !v.is_instruction() {
             return self.args.get(&v).copied().unwrap_or(v);
+        }
+        if let Some(p) = self.rebuild_swapped(loops, b, v) {
+            return p;
         }
         let lp = loops.loop_of(v.parent());
         if lp.is_some() && self.recomputable(loops, v, RECOMPUTE_DEPTH) {
