@@ -47,6 +47,7 @@ pub mod shadow;
 pub mod shim;
 pub mod struct_params;
 pub mod timing;
+pub mod undefined_reads;
 
 use ferment_ir::Module;
 use std::os::raw::c_char;
