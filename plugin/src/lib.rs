@@ -47,6 +47,7 @@ pub mod shadow;
 pub mod shim;
 pub mod struct_params;
 pub mod timing;
+pub mod undefined_reads;
 pub mod winning_iteration;
 
 use ferment_ir::Module;

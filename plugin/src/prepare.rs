@@ -149,6 +149,9 @@ pub fn canonical_copy(
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
     drop(pipeline);
+    // Struct copies split by SROA may still read padding or empty members
+    // of a slot nothing writes there: undefined bytes, not floats.
+    crate::undefined_reads::undefine_unwritten_reads(clone);
     // A running maximum over loaded values keeps the address it came from
     // (its derivative adds into one element instead of one choice a step).
     crate::running_extrema::track_positions(clone);

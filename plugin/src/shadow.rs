@@ -1614,6 +1614,7 @@ fn check_mixed(
                 o.is_null_constant()
                     || ferment_activity_analysis::returns_fresh_memory(*o)
                     || is_string_create(*o)
+                    || is_string_buffer(*o)
                     || matches!(
                         allocation_kind(*o),
                         Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Stack)
@@ -1723,6 +1724,26 @@ fn is_string_create(v: Value) -> bool {
         let name = called_name(v);
         name.starts_with("_ZNSt7__cxx1112basic_string") && name.contains("9_M_createE")
     }
+}
+
+/// Whether `v` loads a `std::basic_string`'s data pointer (`_M_p`, by its
+/// TBAA tag): it points into the string's own buffer or onto the heap
+/// block the string allocated, which hold characters only (libstdc++'s
+/// own members, kept calls included, write nothing else there).
+fn is_string_buffer(v: Value) -> bool {
+    /// libstdc++'s strings of the character types.
+    const CHARS: [&str; 5] = ["c", "w", "Ds", "Di", "Du"];
+    v.is_instruction()
+        && v.opcode() == Opcode::LLVMLoad
+        && ferment_type_analysis::tbaa::access_base(v).is_some_and(|(name, off)| {
+            // the string, or its `_Alloc_hider` (which holds `_M_p`)
+            off == 0
+                && CHARS.iter().any(|c| {
+                    let string =
+                        format!("_ZTSNSt7__cxx1112basic_stringI{c}St11char_traitsI{c}ESaI{c}EE");
+                    name == format!("{string}E") || name == format!("{string}12_Alloc_hiderE")
+                })
+        })
 }
 
 /// The name of the function `call` calls ("" for an indirect call).

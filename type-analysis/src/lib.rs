@@ -19,7 +19,7 @@ mod layout;
 mod printer;
 mod rules;
 mod scope;
-mod tbaa;
+pub mod tbaa;
 pub mod tree;
 
 pub use analysis::{FunctionTypes, TypeAnalysis, TypeConflict};

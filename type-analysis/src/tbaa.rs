@@ -83,6 +83,29 @@ pub fn access_tree(inst: Value) -> Option<TypeTree> {
     tree_for_name(&name)
 }
 
+/// The struct type and byte offset a struct-path `!tbaa` tag of a load or
+/// store names (`_ZTS...` for C++ types), when it has one.
+pub fn access_base(inst: Value) -> Option<(String, i64)> {
+    let ctx = inst.ty().context();
+    let kind = unsafe { LLVMGetMDKindIDInContext(ctx, c"tbaa".as_ptr(), 4) };
+    let tag = unsafe { LLVMGetMetadata(inst.0, kind) };
+    if tag.is_null() {
+        return None;
+    }
+    let ops = operands(Value(tag));
+    let base = ops.first().copied().filter(|v| !v.0.is_null())?;
+    if base.metadata_string().is_some() {
+        return None;
+    }
+    let name = operands(base)
+        .first()
+        .copied()
+        .filter(|v| !v.0.is_null())?
+        .metadata_string()?;
+    let offset = ops.get(2).copied().filter(|v| !v.0.is_null())?;
+    Some((name, offset.const_int()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::tree_for_name;

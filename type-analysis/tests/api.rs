@@ -62,3 +62,44 @@ fn seeds_flow_into_the_analysis() {
     let types = TypeAnalysis::new(module).root(f).seed(raw, hint).solve();
     assert_eq!(types.memory_at(raw, 0), BaseType::Float(FloatKind::Float));
 }
+
+#[test]
+fn access_base_names_the_struct_path() {
+    let module = parse(
+        r#"
+define ptr @f(ptr %s) {
+  %p = load ptr, ptr %s, align 8, !tbaa !0
+  %n.p = getelementptr inbounds i8, ptr %s, i64 8
+  %n = load i64, ptr %n.p, align 8, !tbaa !5
+  %d = load double, ptr %p, align 8, !tbaa !6
+  ret ptr %p
+}
+!0 = !{!1, !2, i64 0}
+!1 = !{!"_ZTSNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE12_Alloc_hiderE", !2, i64 0}
+!2 = !{!"p1 omnipotent char", !3, i64 0}
+!3 = !{!"omnipotent char", !4, i64 0}
+!4 = !{!"Simple C++ TBAA"}
+!5 = !{!7, !8, i64 8}
+!6 = !{!"double", !3, i64 0}
+!7 = !{!"_ZTS4Pair", !8, i64 0, !8, i64 8}
+!8 = !{!"long", !3, i64 0}
+"#,
+    );
+    let f = module.function("f").unwrap();
+    let loads: Vec<_> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| i.opcode() == ferment_ir::Opcode::LLVMLoad)
+        .collect();
+    let base = ferment_type_analysis::tbaa::access_base;
+    assert_eq!(
+        base(loads[0]),
+        Some((
+            "_ZTSNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE12_Alloc_hiderE".to_string(),
+            0
+        ))
+    );
+    assert_eq!(base(loads[1]), Some(("_ZTS4Pair".to_string(), 8)));
+    // a scalar access (LLVM upgrades the old scalar format to a tag whose base is the scalar)
+    assert_eq!(base(loads[2]), Some(("double".to_string(), 0)));
+}
