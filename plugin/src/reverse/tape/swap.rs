@@ -168,6 +168,11 @@ impl Tape {
         if a != dst || bb != src || a == bb {
             return None;
         }
+        // `local_allocation` also names parameters with known extents (a checkpointed
+        // segment's regions): their shadows are the caller's, never swapped.
+        if !a.is_instruction() || !bb.is_instruction() {
+            return None;
+        }
         if loops.loop_of(a.parent()).is_some() || loops.loop_of(bb.parent()).is_some() {
             return None;
         }
