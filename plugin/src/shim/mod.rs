@@ -126,6 +126,15 @@ extern "C" {
     fn ferment_call_arg_byval_type(call: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
     fn ferment_fn_param_sret_type(f: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
     fn ferment_if_then_after(cond: LLVMValueRef) -> LLVMValueRef;
+    fn ferment_affine_rows(
+        f: LLVMValueRef,
+        headers: *const LLVMBasicBlockRef,
+        slots: *const LLVMValueRef,
+        idx: *const LLVMValueRef,
+        bump: *const LLVMValueRef,
+        n: c_uint,
+        done: *mut c_int,
+    ) -> c_uint;
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
         headers: *const LLVMBasicBlockRef,
@@ -134,6 +143,7 @@ extern "C" {
         out_pre: *mut LLVMBasicBlockRef,
         out_nest: *mut LLVMValueRef,
         out_nest_pre: *mut LLVMBasicBlockRef,
+        out_nest_covers: *mut c_int,
     );
 }
 
@@ -293,6 +303,40 @@ pub fn if_then_after(cond: Value) -> Value {
     Value(unsafe { ferment_if_then_after(cond.0) })
 }
 
+/// A loop's tape counter as the forward function keeps it: the loop's
+/// header, the counter's slot, the header's load of it (the row of the
+/// iteration) and its store of the next row.
+pub struct RowCounter {
+    pub header: ferment_ir::Block,
+    pub slot: Value,
+    pub idx: Value,
+    pub bump: Value,
+}
+
+/// Rows from iteration numbers: rewrites each counter the shim can (exact
+/// counts in a nest, see `ferment_affine_rows`) into `base + iter` with the
+/// counter advanced once before the nest; which ones it rewrote.
+pub fn affine_rows(f: Value, counters: &[RowCounter]) -> Vec<bool> {
+    let n = counters.len();
+    let headers: Vec<LLVMBasicBlockRef> = counters.iter().map(|c| c.header.0).collect();
+    let slots: Vec<LLVMValueRef> = counters.iter().map(|c| c.slot.0).collect();
+    let idx: Vec<LLVMValueRef> = counters.iter().map(|c| c.idx.0).collect();
+    let bump: Vec<LLVMValueRef> = counters.iter().map(|c| c.bump.0).collect();
+    let mut done: Vec<c_int> = vec![0; n];
+    unsafe {
+        ferment_affine_rows(
+            f.0,
+            headers.as_ptr(),
+            slots.as_ptr(),
+            idx.as_ptr(),
+            bump.as_ptr(),
+            n as c_uint,
+            done.as_mut_ptr(),
+        );
+    }
+    done.into_iter().map(|d| d != 0).collect()
+}
+
 /// A bound on a loop's iterations, expanded where the tape can reserve rows.
 #[derive(Clone, Copy)]
 pub struct TripBound {
@@ -304,6 +348,10 @@ pub struct TripBound {
     /// enclosing loop that keeps the count invariant, with that loop's
     /// preheader (see the shim).
     pub nest: Option<(Value, ferment_ir::Block)>,
+    /// Whether `nest` provably bounds the header's executions during one
+    /// entry of the nest (false where a narrow count's sign extension may
+    /// lose it: the loop's own entry then checks again).
+    pub nest_covers: bool,
 }
 
 /// For each loop header of `f`: its [`TripBound`], computed by scalar
@@ -315,6 +363,7 @@ pub fn header_trip_bounds(f: Value, headers: &[ferment_ir::Block]) -> Vec<Option
     let mut pre: Vec<LLVMBasicBlockRef> = vec![std::ptr::null_mut(); n];
     let mut nest: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); n];
     let mut nest_pre: Vec<LLVMBasicBlockRef> = vec![std::ptr::null_mut(); n];
+    let mut nest_covers: Vec<c_int> = vec![0; n];
     unsafe {
         ferment_header_trip_bounds(
             f.0,
@@ -324,6 +373,7 @@ pub fn header_trip_bounds(f: Value, headers: &[ferment_ir::Block]) -> Vec<Option
             pre.as_mut_ptr(),
             nest.as_mut_ptr(),
             nest_pre.as_mut_ptr(),
+            nest_covers.as_mut_ptr(),
         );
     }
     (0..n)
@@ -333,6 +383,7 @@ pub fn header_trip_bounds(f: Value, headers: &[ferment_ir::Block]) -> Vec<Option
                 preheader: ferment_ir::Block(pre[k]),
                 nest: (!nest[k].is_null())
                     .then(|| (Value(nest[k]), ferment_ir::Block(nest_pre[k]))),
+                nest_covers: !nest[k].is_null() && nest_covers[k] != 0,
             })
         })
         .collect()

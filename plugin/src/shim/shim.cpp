@@ -6,12 +6,15 @@
 // report a diagnostic) that the Rust side cannot do through the C API.
 // It never decides anything about differentiation: that is Rust's job.
 
+#include "llvm/ADT/PostOrderIterator.h"
 #include "llvm/Analysis/AliasAnalysis.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/BasicAliasAnalysis.h"
 #include "llvm/Analysis/ScopedNoAliasAA.h"
 #include "llvm/Analysis/LoopAccessAnalysis.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/MemoryBuiltins.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
@@ -50,6 +53,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -166,6 +170,11 @@ cl::opt<bool> OptNoTapeCache(
     "ferment-no-tape-cache", cl::init(false), cl::Hidden,
     cl::desc("ferment: free large tape buffers at the end of each gradient "
              "instead of keeping them for the next call (ablation)"));
+cl::opt<bool> OptNoAffineRows(
+    "ferment-no-affine-rows", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep a tape counter per loop instead of rows from "
+             "the iteration numbers of a loop nest with exact counts "
+             "(ablation)"));
 cl::opt<bool> OptNoRestrictParams(
     "ferment-no-restrict-params", cl::init(false), cl::Hidden,
     cl::desc("ferment: do not mark a derivative's primal pointer parameters "
@@ -1703,6 +1712,14 @@ static const SCEV *usableCount(ScalarEvolution &SE, const SCEV *Btc, Loop *L) {
   return Btc;
 }
 
+// Whether `max(sext Btc, -1) + 1` (`tripsFromExactCount`) bounds the trips:
+// the count is 64 bits wide, or never reaches the sign bit of its type (an
+// unsigned `uint8_t` count of 200 sign-extends below zero: no rows).
+static bool signExtensionKeepsCount(ScalarEvolution &SE, const SCEV *Btc) {
+  unsigned W = Btc->getType()->getIntegerBitWidth();
+  return W >= 64 || SE.getUnsignedRangeMax(Btc).ult(APInt::getSignedMinValue(W));
+}
+
 // For each of `N` loop headers of `FV`, an upper bound on how many times the
 // header runs per entry of the loop (symbolic maximum backedge-taken count
 // plus one, as i64), expanded before the preheader's terminator; null where
@@ -1714,13 +1731,17 @@ static const SCEV *usableCount(ScalarEvolution &SE, const SCEV *Btc, Loop *L) {
 // the header's runs during one entry of the outermost such loop (the
 // product of the counts), expanded in that loop's preheader; null
 // elsewhere. A loop's preheader runs at most once per iteration of its
-// parent, so the product bounds the rows of the whole nest.
+// parent, so the product bounds the rows of the whole nest. `OutNestCovers`
+// is 1 where every count in the product provably keeps its value through
+// the sign extension (`signExtensionKeepsCount`): the product then bounds
+// the loop's header runs during the nest, and its own entries need no check.
 extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
                                            LLVMBasicBlockRef *Headers,
                                            unsigned N, LLVMValueRef *Out,
                                            LLVMBasicBlockRef *OutPre,
                                            LLVMValueRef *OutNest,
-                                           LLVMBasicBlockRef *OutNestPre) {
+                                           LLVMBasicBlockRef *OutNestPre,
+                                           int *OutNestCovers) {
   Function *F = unwrap<Function>(FV);
   TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
   TargetLibraryInfo TLI(TLII, F);
@@ -1735,6 +1756,7 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     OutPre[K] = nullptr;
     OutNest[K] = nullptr;
     OutNestPre[K] = nullptr;
+    OutNestCovers[K] = 0;
     BasicBlock *H = unwrap(Headers[K]);
     Loop *L = LI.getLoopFor(H);
     if (!L || L->getHeader() != H)
@@ -1767,24 +1789,263 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     if (!Exact)
       continue;
     const SCEV *Rows = tripsFromExactCount(SE, Exact, I64);
+    bool Covers = signExtensionKeepsCount(SE, Exact);
     const SCEV *NestRows = nullptr;
     BasicBlock *NestPre = nullptr;
+    bool NestCovers = false;
     for (Loop *P = L->getParentLoop(); P; P = P->getParentLoop()) {
       BasicBlock *PP = P->getLoopPreheader();
       const SCEV *PCount = usableCount(SE, SE.getBackedgeTakenCount(P), P);
       if (!PP || !PCount || !SE.isLoopInvariant(Rows, P))
         break;
       Rows = SE.getMulExpr(Rows, tripsFromExactCount(SE, PCount, I64));
+      Covers = Covers && signExtensionKeepsCount(SE, PCount);
       if (!Exp.isSafeToExpandAt(Rows, PP->getTerminator()))
         break;
       NestRows = Rows;
       NestPre = PP;
+      NestCovers = Covers;
     }
     if (NestPre) {
       OutNest[K] = wrap(Exp.expandCodeFor(NestRows, I64, NestPre->getTerminator()));
       OutNestPre[K] = wrap(NestPre);
+      OutNestCovers[K] = NestCovers;
     }
   }
+}
+
+// Tape rows of loop nests from iteration numbers (issue 19, compile time).
+//
+// Loop `L`'s tape row is its header's execution count so far, a counter in
+// a slot the header loads (`Idx[K]`) and bumps (`Bump[K]`). Where `L` and
+// the loops around it up to some `T` run an exact count each that does not
+// change inside `T` (`m_X`), and every iteration of each loop `Y` above `L`
+// (one exit, at its only latch) enters the loop below it exactly once (its
+// preheader dominates `Y`'s latch), the rows are `base + iter_L` with
+// `iter_T = k_T`, `iter_X = iter_parent * m_X + k_X`, `k_X` the iteration
+// number (one phi per header, shared by every loop below it), and `base`
+// the counter at `T`'s preheader, which advances it by the product of the
+// counts at once: the same rows in the same order (the reverse sweep walks
+// them down as before), without a counter carried through every loop of the
+// nest. Other loads of the counter inside `T` must sit in the parent of `L`
+// before `L`'s preheader (the counter at `L`'s entry: `base + iter_parent *
+// m_L`), else `L` keeps its counter. Returns how many loops it rewrote
+// (`Done[K]` 1 for each).
+extern "C" unsigned ferment_affine_rows(LLVMValueRef FV, LLVMBasicBlockRef *Headers,
+                                        LLVMValueRef *Slots, LLVMValueRef *Idx,
+                                        LLVMValueRef *Bump, unsigned N, int *Done) {
+  Function *F = unwrap<Function>(FV);
+  for (unsigned K = 0; K < N; ++K)
+    Done[K] = 0;
+  if (OptNoAffineRows)
+    return 0;
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  {
+    ReversePostOrderTraversal<Function *> RPOT(F);
+    if (containsIrreducibleCFG<const BasicBlock *>(RPOT, LI))
+      return 0;
+  }
+  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+  TargetLibraryInfo TLI(TLII, F);
+  AssumptionCache AC(*F);
+  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  SCEVExpander Exp(SE, "tape.rows");
+  Type *I64 = Type::getInt64Ty(F->getContext());
+  // the exact count of X as i64 trips, or null
+  auto Count = [&](Loop *X) -> const SCEV * {
+    const SCEV *E = usableCount(SE, SE.getBackedgeTakenCount(X), X);
+    if (!E || !signExtensionKeepsCount(SE, E))
+      return nullptr;
+    return tripsFromExactCount(SE, E, I64);
+  };
+  // k_X: 0 on entry, +1 per back edge (shared by all rewritten loops)
+  DenseMap<Loop *, PHINode *> Ks;
+  auto KOf = [&](Loop *X) -> Value * {
+    auto It = Ks.find(X);
+    if (It != Ks.end())
+      return It->second;
+    BasicBlock *H = X->getHeader();
+    IRBuilder<> B(&*H->getFirstInsertionPt());
+    PHINode *P = PHINode::Create(I64, 2, "tape.k");
+    P->insertBefore(H->begin());
+    Value *Next = B.CreateAdd(P, ConstantInt::get(I64, 1), "tape.k.next", true, true);
+    for (BasicBlock *Pred : predecessors(H))
+      P->addIncoming(X->contains(Pred) ? Next : ConstantInt::get(I64, 0), Pred);
+    Ks[X] = P;
+    return P;
+  };
+  // iter_X relative to top T (built once per pair)
+  std::map<std::pair<Loop *, Loop *>, Value *> Iters;
+  std::map<std::pair<Loop *, Loop *>, Value *> Ms;
+  std::function<Value *(Loop *, Loop *)> IterOf = [&](Loop *X, Loop *T) -> Value * {
+    auto Key = std::make_pair(X, T);
+    if (auto It = Iters.find(Key); It != Iters.end())
+      return It->second;
+    Value *KX = KOf(X);
+    Value *R = KX;
+    if (X != T) {
+      Value *Up = IterOf(X->getParentLoop(), T);
+      IRBuilder<> B(X->getLoopPreheader()->getTerminator());
+      Value *Entry = B.CreateMul(Up, Ms[Key], "tape.entry", true, true);
+      IRBuilder<> HB(&*X->getHeader()->getFirstInsertionPt());
+      R = HB.CreateAdd(Entry, KX, "tape.iter", true, true);
+    }
+    Iters[Key] = R;
+    return R;
+  };
+  // X's preheader, not run in every iteration of its parent Y: the
+  // condition C (and whether X runs when it holds) of a branch G in Y that
+  // runs in every iteration, where X's preheader follows the one successor
+  // (whose only predecessor is G) on every path and is not reached from the
+  // other; null where there is none.
+  PostDominatorTree PDT(*F);
+  DenseMap<Loop *, std::pair<Value *, bool>> Guards;
+  auto Guard = [&](Loop *X, Loop *Y) -> std::pair<Value *, bool> {
+    BasicBlock *XPre = X->getLoopPreheader();
+    BasicBlock *Latch = Y->getLoopLatch();
+    for (DomTreeNode *N = DT.getNode(XPre)->getIDom(); N; N = N->getIDom()) {
+      BasicBlock *G = N->getBlock();
+      if (!Y->contains(G))
+        break;
+      auto *Br = dyn_cast<BranchInst>(G->getTerminator());
+      if (!Br || !Br->isConditional() || LI.getLoopFor(G) != Y || !DT.dominates(G, Latch))
+        continue;
+      Value *C = Br->getCondition();
+      if (auto *CI = dyn_cast<Instruction>(C); CI && Y->contains(CI->getParent()))
+        return {nullptr, false};
+      for (unsigned S = 0; S < 2; ++S) {
+        BasicBlock *S1 = Br->getSuccessor(S);
+        if (S1 == Br->getSuccessor(1 - S) || S1->getSinglePredecessor() != G ||
+            !DT.dominates(S1, XPre) || !PDT.dominates(XPre, S1))
+          continue;
+        return {C, S == 0};
+      }
+      return {nullptr, false};
+    }
+    return {nullptr, false};
+  };
+  unsigned Rewritten = 0;
+  for (unsigned K = 0; K < N; ++K) {
+    BasicBlock *H = unwrap(Headers[K]);
+    Loop *L = LI.getLoopFor(H);
+    auto *Ld = dyn_cast_or_null<LoadInst>(unwrap(Idx[K]));
+    auto *St = dyn_cast_or_null<StoreInst>(unwrap(Bump[K]));
+    Value *Slot = unwrap(Slots[K]);
+    if (!L || L->getHeader() != H || !L->getLoopPreheader() || !Ld || !St ||
+        Ld->getParent() != H)
+      continue;
+    const SCEV *ML = Count(L);
+    if (!ML)
+      continue;
+    // the chain L, parent, ... T and each count
+    SmallVector<std::pair<Loop *, const SCEV *>, 4> Chain{{L, ML}};
+    for (Loop *Y = L->getParentLoop(); Y; Y = Y->getParentLoop()) {
+      Loop *X = Chain.back().first;
+      BasicBlock *XPre = X->getLoopPreheader();
+      BasicBlock *Latch = Y->getLoopLatch();
+      const SCEV *MY = Y->getLoopPreheader() ? Count(Y) : nullptr;
+      if (!MY || !Latch || Y->getExitingBlock() != Latch || LI.getLoopFor(XPre) != Y ||
+          llvm::any_of(Chain, [&](auto &C) { return !SE.isLoopInvariant(C.second, Y); }))
+        break;
+      if (!DT.dominates(XPre, Latch)) {
+        // entered in every iteration or in none: a guard on a condition
+        // from outside the loops (a rotated loop's `n > 0`)
+        auto G = Guard(X, Y);
+        if (!G.first)
+          break;
+        Guards[X] = G;
+      }
+      // every guard below stays the same in Y
+      if (llvm::any_of(Chain, [&](auto &C) {
+            auto It = Guards.find(C.first);
+            if (It == Guards.end())
+              return false;
+            auto *I = dyn_cast<Instruction>(It->second.first);
+            return I && Y->contains(I->getParent());
+          }))
+        break;
+      Chain.push_back({Y, MY});
+    }
+    // the counts must expand before the top loop
+    while (true) {
+      Instruction *At = Chain.back().first->getLoopPreheader()->getTerminator();
+      if (llvm::all_of(Chain, [&](auto &C) { return Exp.isSafeToExpandAt(C.second, At); }))
+        break;
+      Chain.pop_back();
+      if (Chain.empty())
+        break;
+    }
+    if (Chain.empty())
+      continue;
+    Loop *T = Chain.back().first;
+    Loop *Parent = L->getParentLoop();
+    // no return inside T: its rows would not all be taken
+    if (llvm::any_of(T->blocks(), [](BasicBlock *BB) {
+          return isa<ReturnInst>(BB->getTerminator()) || isa<ResumeInst>(BB->getTerminator());
+        }))
+      continue;
+    // every access of the counter inside T is understood
+    SmallVector<LoadInst *, 4> Entries;
+    bool Ok = true;
+    for (User *U : Slot->users()) {
+      auto *I = dyn_cast<Instruction>(U);
+      if (!I) {
+        Ok = false;
+        break;
+      }
+      if (!T->contains(I->getParent()))
+        continue;
+      if (I == Ld || I == St)
+        continue;
+      auto *OL = dyn_cast<LoadInst>(I);
+      if (OL && T != L && LI.getLoopFor(OL->getParent()) == Parent &&
+          DT.dominates(OL->getParent(), L->getLoopPreheader())) {
+        Entries.push_back(OL);
+        continue;
+      }
+      Ok = false;
+      break;
+    }
+    if (!Ok || St->getPointerOperand() != Slot || Ld->getPointerOperand() != Slot)
+      continue;
+    // expand the counts before T, then rewrite
+    Instruction *TAt = T->getLoopPreheader()->getTerminator();
+    Value *Total = nullptr;
+    for (auto &[X, M] : Chain) {
+      Value *V = Exp.expandCodeFor(M, I64, TAt);
+      if (auto It = Guards.find(X); It != Guards.end() && X != T) {
+        // no rows where the guard skips the loop
+        IRBuilder<> GB(TAt);
+        Value *Zero = ConstantInt::get(I64, 0);
+        auto [C, RunsIfTrue] = It->second;
+        V = RunsIfTrue ? GB.CreateSelect(C, V, Zero) : GB.CreateSelect(C, Zero, V);
+      }
+      Ms[{X, T}] = V;
+      Total = Total ? IRBuilder<>(TAt).CreateMul(Total, V, "tape.nest.rows") : V;
+    }
+    IRBuilder<> TB(TAt);
+    Value *Base = TB.CreateLoad(I64, Slot, "tape.base");
+    TB.CreateStore(TB.CreateAdd(Base, Total), Slot);
+    Value *IterL = IterOf(L, T);
+    IRBuilder<> LB(Ld);
+    Ld->replaceAllUsesWith(LB.CreateAdd(Base, IterL, "tape.row"));
+    Value *Next = St->getValueOperand();
+    St->eraseFromParent();
+    Ld->eraseFromParent();
+    if (auto *NI = dyn_cast<Instruction>(Next); NI && NI->use_empty())
+      NI->eraseFromParent();
+    for (LoadInst *OL : Entries) {
+      IRBuilder<> EB(OL);
+      Value *Up = IterOf(Parent, T);
+      Value *At = EB.CreateAdd(Base, EB.CreateMul(Up, Ms[{L, T}]), "tape.at.entry");
+      OL->replaceAllUsesWith(At);
+      OL->eraseFromParent();
+    }
+    Done[K] = 1;
+    ++Rewritten;
+  }
+  return Rewritten;
 }
 
 // Splits `Cond`'s block right after `Cond` and branches on it into a new,

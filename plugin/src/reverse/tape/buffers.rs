@@ -90,19 +90,67 @@ impl Tape {
     /// rows of the whole nest are reserved once before it (no regrowth per
     /// outer iteration). Otherwise the header doubles the buffer when full.
     pub fn install_growth(&mut self, loops: &Loops, fwd_fn: Value) {
+        // the branches entering loops with carried fields, taken before the
+        // growth checks split their blocks (the branch moves to the tail)
+        let enters: Vec<Value> = self
+            .carried
+            .iter()
+            .map(|c| c.preheader.terminator().expect("preheader terminator"))
+            .collect();
         self.install_snapshots(loops, fwd_fn);
-        self.install_carried_starts();
-        self.install_row_growth(loops, fwd_fn);
+        let reserved = self.install_row_growth(loops, fwd_fn);
+        self.install_carried_starts(&enters, &reserved);
+        self.install_affine_rows(loops, fwd_fn);
     }
 
-    fn install_row_growth(&mut self, loops: &Loops, fwd_fn: Value) {
+    /// Last, once every access of the counters exists: the rows of loops in
+    /// nests of exact counts from the nest's iteration numbers instead of a
+    /// counter carried through every loop of the nest (see
+    /// `shim::affine_rows`; `-ferment-no-affine-rows` keeps the counters).
+    /// GPU code keeps its counters.
+    fn install_affine_rows(&mut self, loops: &Loops, fwd_fn: Value) {
+        if crate::gpu::is_gpu(self.module) {
+            return;
+        }
+        let order = self.loop_order();
+        let counters: Vec<shim::RowCounter> = order
+            .iter()
+            .map(|lp| {
+                let lt = &self.loops[lp];
+                shim::RowCounter {
+                    header: loops.get(*lp).header,
+                    slot: lt.cnt_fwd,
+                    idx: lt.idx,
+                    bump: lt.prologue_end,
+                }
+            })
+            .collect();
+        if counters.is_empty() {
+            return;
+        }
+        let done = shim::affine_rows(fwd_fn, &counters);
+        for (lp, d) in order.into_iter().zip(done) {
+            if d {
+                self.report.add(|| {
+                    format!(
+                        "  {}: tape rows from the iteration numbers of its nest (no counter in it)",
+                        describe_loop(loops, lp)
+                    )
+                });
+            }
+        }
+    }
+
+    /// Returns the loops whose rows a bound reserves before each entry.
+    fn install_row_growth(&mut self, loops: &Loops, fwd_fn: Value) -> hashbrown::HashSet<LoopId> {
+        let mut reserved = hashbrown::HashSet::new();
         let order: Vec<LoopId> = self
             .loop_order()
             .into_iter()
             .filter(|lp| self.loops[lp].buf.is_some())
             .collect();
         if order.is_empty() {
-            return;
+            return reserved;
         }
         let headers: Vec<Block> = order.iter().map(|&lp| loops.get(lp).header).collect();
         let bounds = shim::header_trip_bounds(fwd_fn, &headers);
@@ -117,14 +165,23 @@ impl Tape {
                 Some(b) => {
                     if let Some((rows, nest_pre)) = b.nest {
                         // the whole nest's rows once, before its outermost
-                        // loop; the check at the loop's own entry then
-                        // never grows
+                        // loop
                         self.reserve_at(&g, lp, nest_pre, rows);
+                        if b.nest_covers {
+                            reserved.insert(lp);
+                        }
                         self.report.add(|| format!(
                             "  {}: tape rows for the whole loop nest reserved before it (at most {} rows)",
                             describe_loop(loops, lp),
                             rows.describe().trim()
                         ));
+                        // the loop's own entries stay within those rows:
+                        // no check there (it never grew, but its capacity
+                        // and buffer were values threaded through every
+                        // loop of the nest)
+                        if b.nest_covers {
+                            continue;
+                        }
                     }
                     // GPU: a loop outside any other runs once per call; when
                     // its bound fits the local rows, the buffer never grows.
@@ -148,6 +205,7 @@ impl Tape {
                         continue;
                     }
                     self.reserve_at(&g, lp, b.preheader, b.trips);
+                    reserved.insert(lp);
                     self.report.add(|| {
                         format!(
                             "  {}: tape rows reserved at loop entry (at most {} iterations)",
@@ -173,6 +231,7 @@ impl Tape {
                 }
             }
         }
+        reserved
     }
 
     /// At the end of `block`: `need = cnt + rows; if (need > cap) grow`.

@@ -610,20 +610,25 @@ impl Tape {
         off
     }
 
-    /// Forward sweep, before the row growth checks (which split blocks, so
-    /// that loop membership of the blocks no longer tells the preheader
-    /// edge): at the end of the block entering each loop with carried
-    /// fields, room for the row before the instance's first (`need = cnt`,
-    /// no rows of its own) and the start value there.
-    pub(super) fn install_carried_starts(&mut self) {
+    /// Forward sweep, after the row growth checks: right before `enters`
+    /// (the branch entering each loop with carried fields, in `carried`'s
+    /// order, taken before the checks split their blocks), the start value
+    /// in the row before the instance's first, and room for that row (`need
+    /// = cnt`, no rows of its own) unless the loop is in `reserved`: a
+    /// reservation before the entry (in the preheader, or before the whole
+    /// nest) covered rows up to the counter and beyond.
+    pub(super) fn install_carried_starts(
+        &mut self,
+        enters: &[Value],
+        reserved: &hashbrown::HashSet<LoopId>,
+    ) {
         let i64t = self.i64();
         let ptr_ty = Type::ptr(self.module.context());
         let g = Builder::new(self.module);
-        for c in std::mem::take(&mut self.carried) {
-            // the branch into the loop: the growth check splits the block,
-            // and the branch moves to the tail
-            let enter = c.preheader.terminator().expect("preheader terminator");
-            self.reserve_at(&g, c.lp, c.preheader, g.const_int(i64t, 0));
+        for (c, &enter) in std::mem::take(&mut self.carried).iter().zip(enters) {
+            if !reserved.contains(&c.lp) {
+                self.reserve_at(&g, c.lp, enter.parent(), g.const_int(i64t, 0));
+            }
             let lt = &self.loops[&c.lp];
             g.before(enter);
             let cnt = g.load(i64t, lt.cnt_fwd);

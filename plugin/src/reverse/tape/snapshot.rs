@@ -423,8 +423,12 @@ impl Tape {
         } else {
             shim::header_trip_bounds(fwd_fn, &headers)
         };
-        for (s, bound) in self.snaps.iter().zip(bounds) {
+        // Snapshot loops whose every iteration's copy the entry reserved:
+        // their header needs no growth check.
+        let mut reserved = Vec::new();
+        for (k, (s, bound)) in self.snaps.iter().zip(bounds).enumerate() {
             let Some(bound) = bound else { continue };
+            reserved.push(k);
             let lt = &self.loops[&s.plan.lp];
             g.before(bound.preheader.terminator().expect("preheader terminator"));
             let cnt = g.load(i64t, lt.cnt_fwd);
@@ -441,7 +445,7 @@ impl Tape {
             let bytes = product(&g, &s.plan.sizes);
             self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(need, bytes));
         }
-        for s in &self.snaps {
+        for (k, s) in self.snaps.iter().enumerate() {
             let lt = &self.loops[&s.plan.lp];
             // the copy first: the growth check goes in front of it
             let before_copy = match s.plan.at {
@@ -461,6 +465,11 @@ impl Tape {
             let copies = g.load(ptr_ty, s.buf.fwd);
             let dst = g.gep(g.i8(), copies, &[g.mul_int(lt.idx, bytes)]);
             g.memcpy(dst, s.plan.base, n);
+            // reserved at entry: rows up to the counter there plus the
+            // trips (plus the exit copy's), and `idx + spare` stays within
+            if reserved.contains(&k) {
+                continue;
+            }
             match before_copy {
                 Some(i) => g.after(i),
                 None => g.at_start(s.plan.at.expect("a preheader")),
