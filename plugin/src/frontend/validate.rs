@@ -457,6 +457,15 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         )
         .hint("write the operation on real data as a loop or with array sections and elemental operations; the README lists the Fortran intrinsics ferment differentiates"));
     }
+    if callee.is_declaration() && name.starts_with("llvm.") {
+        // An LLVM intrinsic: the user can neither define nor register it. Vector reductions
+        // come from LLVM's vectorizers (optimized IR given to `opt`, `-ffast-math` sums).
+        return Err(Error::at(
+            inst,
+            format!("cannot differentiate call to the LLVM intrinsic '{name}': ferment has no derivative rule for it"),
+        )
+        .hint("run ferment on IR from before LLVM's vectorizers (`clang -fpass-plugin` does; with `opt`, emit the IR with `-O2 -fno-vectorize -fno-slp-vectorize` or `-Xclang -disable-llvm-passes`), or write the operation as a scalar loop"));
+    }
     Err(Error::at(
         inst,
         format!("cannot differentiate call to {what} '{name}': ferment has no definition or derivative rule for it"),
