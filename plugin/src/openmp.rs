@@ -1906,7 +1906,7 @@ pub struct ForkedTapes {
 
 /// Reverse mode, forward sweep: forks a wrapper of the augmented forward
 /// function `aug` of the marked call's region; each thread stores the tape
-/// `aug` returns at its thread number in an array the caller allocates.
+/// `aug` returns at its thread number in an array that thread 0 allocates.
 /// Returns the fork call and what the reverse sweep needs.
 pub fn fork_augmented(
     b: &Builder,
@@ -1937,37 +1937,24 @@ pub fn fork_augmented(
         let wb = Builder::new(module);
         let p = w.params();
         let entry = w.append_block("entry");
-        let grow = w.append_block("grow");
         let alloc = w.append_block("alloc");
-        let wait = w.append_block("wait");
         let run = w.append_block("run");
         wb.at_end(entry);
         let nth = wb.call_fn(thread_num_fn(module, "omp_get_num_threads"), &[]);
         let tid = wb.call_fn(thread_num_fn(module, "omp_get_thread_num"), &[]);
         let first = wb.icmp(IntPredicate::LLVMIntEQ, tid, wb.const_int(i32t, 0));
-        // The caller allocated the array for omp_get_max_threads() threads
-        // (the holder's capacity field): no barrier. A larger team (a
-        // num_threads clause above the limit, nesting) is the whole team's
-        // branch: thread 0 allocates anew, the team waits for it.
-        let team_slot = wb.gep_i8(p[2], 8);
-        let cap = wb.load(i32t, wb.gep_i8(p[2], 12));
-        let larger = wb.icmp(IntPredicate::LLVMIntSGT, nth, cap);
-        wb.cond_br(larger, grow, run);
-        wb.at_end(grow);
-        wb.cond_br(first, alloc, wait);
+        wb.cond_br(first, alloc, run);
         wb.at_end(alloc);
         let bytes = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
         let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
-        let free = declare(module, "free", Type::function(void, &[ptr], false));
-        wb.call_fn(free, &[wb.load(ptr, p[2])]);
         let m = wb.call_fn(malloc, &[bytes]);
         wb.store(m, p[2]);
-        wb.br(wait);
-        wb.at_end(wait);
-        let gtid = wb.load(i32t, p[0]);
-        wb.call_fn(barrier_fn(module), &[ident, gtid]);
+        let team_slot = wb.gep_i8(p[2], 8);
+        wb.store(nth, team_slot);
         wb.br(run);
         wb.at_end(run);
+        let gtid = wb.load(i32t, p[0]);
+        wb.call_fn(barrier_fn(module), &[ident, gtid]);
         let mut args = vec![p[0], p[1]];
         args.extend_from_slice(&p[3..]);
         // Each thread's frame on the heap (the reverse region frees it).
@@ -1977,33 +1964,13 @@ pub fn fork_augmented(
         let tapes = wb.load(ptr, p[2]);
         let slot = wb.gep(ptr, tapes, &[wb.int_cast(tid, i64t, true)]);
         wb.store(tape, slot);
-        let store_team = w.append_block("team");
-        let ret = w.append_block("ret");
-        wb.cond_br(first, store_team, ret);
-        wb.at_end(store_team);
-        wb.store(nth, team_slot);
-        wb.br(ret);
-        wb.at_end(ret);
         wb.ret_void();
     }
-    // The holder {tapes, team, capacity} lives in the caller's frame.
+    // The holder {tapes, team} lives in the caller's frame.
     let f = b.insert_block().parent();
     let hb = Builder::new(module);
     hb.at_start(f.entry_block());
-    let holder = hb.alloca(Type::literal_struct(c, &[ptr, i32t, i32t]), "omp.tapes");
-    let cap = b.call_fn(thread_num_fn(module, "omp_get_max_threads"), &[]);
-    let cap = b.select(
-        b.icmp(IntPredicate::LLVMIntSGT, cap, b.const_int(i32t, 0)),
-        cap,
-        b.const_int(i32t, 1),
-    );
-    let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
-    let m = b.call_fn(
-        malloc,
-        &[b.mul_int(b.int_cast(cap, i64t, false), b.const_int(i64t, 8))],
-    );
-    b.store(m, holder);
-    b.store(cap, b.gep_i8(holder, 12));
+    let holder = hb.alloca(Type::literal_struct(c, &[ptr, i32t]), "omp.tapes");
     let mut args = vec![holder];
     args.extend_from_slice(&captured);
     args.extend_from_slice(shadows);

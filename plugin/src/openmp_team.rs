@@ -315,13 +315,7 @@ fn privatize(f: Value, captures: usize) -> bool {
     // The descriptors start empty (after the allocas, before anything
     // else), and the board and ident are read before anything can fork.
     let desc_ty = Type::literal_struct(c, &[b.i64(), b.i64(), ptr]);
-    // Thread-local, not on the stack: a thread may return (there is no
-    // barrier after the gathers) while others still read its descriptors.
-    let published = module.add_zeroed_global(
-        &format!("{}.descs", f.name()),
-        Type::array(desc_ty, descs.len() as u64),
-    );
-    unsafe { llvm_sys::core::LLVMSetThreadLocal(published.0, 1) };
+    let published = top.alloca(Type::array(desc_ty, descs.len() as u64), "omp.team.descs");
     let init = Builder::new(module);
     let first = entry
         .instructions()
@@ -375,12 +369,10 @@ fn privatize(f: Value, captures: usize) -> bool {
             }
             b.call_fn(gather, &[board, published, at]);
         }
-        // No barrier here: the gathers leave every buffer zeroed, and each
-        // thread keeps its own for its next run (`keep`), which starts after
-        // the region's join, when no thread reads it any more.
+        b.call_fn(sync_helper(module, false), &[board, ident, published]);
         for d in &descs {
-            let (lo, span, buf) = d.values(&b);
-            b.call_fn(keep_helper(module), &[buf, span, lo]);
+            let buf = b.load(ptr, d.buf);
+            b.call_fn(free_fn(module), &[buf]);
         }
     }
     // The descriptors' slots become registers: the adds' fast path reads
@@ -533,7 +525,6 @@ fn sync_helper(module: Module, first: bool) -> Value {
     let (ptr, i32t, void) = (Type::ptr(c), Type::int(c, 32), Type::void(c));
     let f = module.add_function(name, Type::function(void, &[ptr, ptr, ptr], false));
     f.set_internal();
-    rarely_run(f);
     let p = f.params();
     let b = Builder::new(module);
     let entry = f.append_block("entry");
@@ -570,165 +561,6 @@ fn sync_helper(module: Module, first: bool) -> Value {
     f
 }
 
-/// Marks a helper that runs rarely (once per region and thread, or off the
-/// adds' fast path) `noinline optnone`: the host's pipeline skips it, which
-/// is compile time every module with a team copy saves.
-fn rarely_run(f: Value) {
-    f.add_fn_enum_attribute("noinline");
-    f.add_fn_enum_attribute("optnone");
-}
-
-/// How many zeroed buffers a thread keeps between runs of team copies.
-const KEPT: u64 = 4;
-
-/// The thread-local arrays of kept buffers: their addresses, bytes (0: an
-/// empty slot) and the addresses they mirrored last.
-fn kept_slots(module: Module) -> (Value, Value, Value) {
-    let c = module.context();
-    let slot = |name: &str, ty: Type| {
-        module.global(name).unwrap_or_else(|| {
-            let g = module.add_zeroed_global(name, Type::array(ty, KEPT));
-            unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
-            g
-        })
-    };
-    (
-        slot("ferment.omp.team.kept", Type::ptr(c)),
-        slot("ferment.omp.team.kept.bytes", Type::int(c, 64)),
-        slot("ferment.omp.team.kept.lo", Type::int(c, 64)),
-    )
-}
-
-/// `{ptr, i64, i64} take(i64 address)`: a zeroed buffer the running thread
-/// kept (taken out of its slot): one that last mirrored the address (a
-/// region of a time loop meets the same addresses again: the buffer goes
-/// back where it was, no growth), else the largest; `{null, 0, 0}` when
-/// none. A buffer the team's gathers zeroed is reused by its owner's next
-/// run of a team copy instead of a fresh `calloc` (page faults and a
-/// growth from the first reach on every region of a time loop).
-fn take_helper(module: Module) -> Value {
-    let name = "ferment.omp.team.take";
-    if let Some(f) = module.function(name) {
-        return f;
-    }
-    let c = module.context();
-    let (ptr, i64t) = (Type::ptr(c), Type::int(c, 64));
-    let ret = Type::literal_struct(c, &[ptr, i64t, i64t]);
-    let f = module.add_function(name, Type::function(ret, &[i64t], false));
-    f.set_internal();
-    rarely_run(f);
-    let pi = f.params()[0];
-    let (bufs, bytes, los) = kept_slots(module);
-    let b = Builder::new(module);
-    let k = |v: i64| b.const_int(i64t, v);
-    let entry = f.append_block("entry");
-    let scan = f.append_block("scan");
-    let done = f.append_block("done");
-    b.at_end(entry);
-    b.br(scan);
-    // Score: a slot mirroring the address beats any other, then size.
-    b.at_end(scan);
-    let i = b.phi(i64t, "i");
-    let best = b.phi(i64t, "best");
-    let best_score = b.phi(i64t, "best.score");
-    let n = b.load(i64t, b.gep(i64t, bytes, &[i]));
-    let lo = b.load(i64t, b.gep(i64t, los, &[i]));
-    let covers = b.icmp(IntPredicate::LLVMIntULT, b.sub_int(pi, lo), n);
-    let score = b.select(covers, b.or_int(n, k(1 << 62)), n);
-    let better = b.icmp(IntPredicate::LLVMIntUGT, score, best_score);
-    let best2 = b.select(better, i, best);
-    let best_score2 = b.select(better, score, best_score);
-    let i2 = b.add_int(i, k(1));
-    let more = b.icmp(IntPredicate::LLVMIntULT, i2, k(KEPT as i64));
-    crate::shim::keep_loop_rolled(b.cond_br(more, scan, done));
-    i.add_incoming(k(0), entry);
-    i.add_incoming(i2, scan);
-    best.add_incoming(k(0), entry);
-    best.add_incoming(best2, scan);
-    best_score.add_incoming(k(0), entry);
-    best_score.add_incoming(best_score2, scan);
-    b.at_end(done);
-    let buf_slot = b.gep(ptr, bufs, &[best2]);
-    let bytes_slot = b.gep(i64t, bytes, &[best2]);
-    let buf = b.load(ptr, buf_slot);
-    let n = b.load(i64t, bytes_slot);
-    let lo = b.load(i64t, b.gep(i64t, los, &[best2]));
-    b.store(b.zero(ptr), buf_slot);
-    b.store(k(0), bytes_slot);
-    let r = b.insert_value(b.undef(ret), buf, 0);
-    let r = b.insert_value(r, n, 1);
-    b.ret(b.insert_value(r, lo, 2));
-    f
-}
-
-/// `void keep(ptr buf, i64 bytes, i64 lo)`: the running thread keeps the
-/// zeroed buffer (which mirrored `[lo, lo + bytes)`) for a later `take`, in
-/// an empty slot or in place of the smallest kept one (which is freed).
-fn keep_helper(module: Module) -> Value {
-    let name = "ferment.omp.team.keep";
-    if let Some(f) = module.function(name) {
-        return f;
-    }
-    let c = module.context();
-    let (ptr, i64t) = (Type::ptr(c), Type::int(c, 64));
-    let f = module.add_function(
-        name,
-        Type::function(Type::void(c), &[ptr, i64t, i64t], false),
-    );
-    f.set_internal();
-    rarely_run(f);
-    let p = f.params();
-    let (bufs, bytes, los) = kept_slots(module);
-    let b = Builder::new(module);
-    let k = |v: i64| b.const_int(i64t, v);
-    let entry = f.append_block("entry");
-    let scan = f.append_block("scan");
-    let scanned = f.append_block("scanned");
-    let replace = f.append_block("replace");
-    let drop = f.append_block("drop");
-    let done = f.append_block("done");
-    b.at_end(entry);
-    let none = b.icmp(IntPredicate::LLVMIntEQ, p[1], k(0));
-    b.cond_br(none, drop, scan);
-    // The smallest slot (an empty one counts 0).
-    b.at_end(scan);
-    let i = b.phi(i64t, "i");
-    let small = b.phi(i64t, "small");
-    let small_bytes = b.phi(i64t, "small.bytes");
-    let n = b.load(i64t, b.gep(i64t, bytes, &[i]));
-    let smaller = b.icmp(IntPredicate::LLVMIntULT, n, small_bytes);
-    let small2 = b.select(smaller, i, small);
-    let small_bytes2 = b.select(smaller, n, small_bytes);
-    let i2 = b.add_int(i, k(1));
-    let more = b.icmp(IntPredicate::LLVMIntULT, i2, k(KEPT as i64));
-    crate::shim::keep_loop_rolled(b.cond_br(more, scan, scanned));
-    i.add_incoming(k(0), entry);
-    i.add_incoming(i2, scan);
-    small.add_incoming(k(0), entry);
-    small.add_incoming(small2, scan);
-    small_bytes.add_incoming(k(-1), entry);
-    small_bytes.add_incoming(small_bytes2, scan);
-    // Always kept: other threads may still be gathering from it (there is
-    // no barrier after the gathers), so it is not freed here; the smallest
-    // kept one, from an earlier run, is.
-    b.at_end(scanned);
-    b.br(replace);
-    b.at_end(replace);
-    let buf_slot = b.gep(ptr, bufs, &[small2]);
-    // free(NULL) of an empty slot does nothing.
-    b.call_fn(free_fn(module), &[b.load(ptr, buf_slot)]);
-    b.store(p[0], buf_slot);
-    b.store(p[1], b.gep(i64t, bytes, &[small2]));
-    b.store(p[2], b.gep(i64t, los, &[small2]));
-    b.br(done);
-    b.at_end(drop);
-    b.call_fn(free_fn(module), &[p[0]]);
-    b.br(done);
-    b.at_end(done);
-    b.ret_void();
-    f
-}
-
 /// The helper `which` for elements of type `ty` (double or float), defined
 /// on first use.
 fn helper(module: Module, ty: Type, which: Helper) -> Value {
@@ -754,9 +586,6 @@ fn helper(module: Module, ty: Type, which: Helper) -> Value {
     };
     let f = module.add_function(&name, Type::function(ret, params, false));
     f.set_internal();
-    if matches!(which, Helper::Ensure | Helper::Touch) {
-        rarely_run(f);
-    }
     let b = Builder::new(module);
     let p = f.params();
     let k = |v: i64| b.const_int(i64t, v);
@@ -837,37 +666,8 @@ fn helper(module: Module, ty: Type, which: Helper) -> Value {
             b.at_end(entry);
             let empty = b.icmp(IntPredicate::LLVMIntEQ, span, k(0));
             b.cond_br(empty, fresh, used);
-            // An empty buffer: a zeroed one the thread kept from an earlier
-            // run (`keep`), where it was if it mirrored pi, else centred on
-            // pi; else a new one, [pi - REACH, pi + REACH).
+            // An empty buffer: [pi - REACH, pi + REACH).
             b.at_end(fresh);
-            let kept = b.call_fn(take_helper(module), &[pi]);
-            let kept_buf = b.extract_value(kept, 0);
-            let kept_bytes = b.extract_value(kept, 1);
-            let kept_lo = b.extract_value(kept, 2);
-            let kept_reach = b.and_int(b.udiv_int(kept_bytes, k(2)), k(-64));
-            let reuse = f.append_block("reuse");
-            let new_buf = f.append_block("new");
-            let big = b.icmp(IntPredicate::LLVMIntUGE, kept_reach, k(FIRST_REACH));
-            b.cond_br(big, reuse, new_buf);
-            b.at_end(reuse);
-            let kept_off = b.sub_int(pi, kept_lo);
-            let same = b.and_int(
-                b.icmp(IntPredicate::LLVMIntULT, kept_off, kept_bytes),
-                b.icmp(
-                    IntPredicate::LLVMIntEQ,
-                    b.and_int(kept_off, k(size - 1)),
-                    k(0),
-                ),
-            );
-            result(
-                &b,
-                b.select(same, kept_lo, b.sub_int(pi, kept_reach)),
-                b.select(same, kept_bytes, b.mul_int(kept_reach, k(2))),
-                kept_buf,
-            );
-            b.at_end(new_buf);
-            b.call_fn(free_fn(module), &[kept_buf]);
             let calloc = declare(module, "calloc", Type::function(ptr, &[i64t, i64t], false));
             let nb = b.call_fn(calloc, &[k(2 * FIRST_REACH), k(1)]);
             out_of_memory(&b, nb);
@@ -1039,9 +839,6 @@ fn gather_body(b: &Builder, f: Value, ty: Type, size: i64) {
     b.set_alignment(old, size as u32);
     let st = b.store(b.fadd(old, v), target);
     b.set_alignment(st, size as u32);
-    // The buffer goes back zeroed (its owner keeps it for its next run).
-    let z = b.store(b.const_real(ty, 0.0), q);
-    b.set_alignment(z, size as u32);
     b.br(next_el);
     b.at_end(next_el);
     let o2 = b.add_int(o, k(size));
