@@ -232,6 +232,56 @@ pub fn mark_magic_rounding(f: Value) -> usize {
 /// `-mavx`): per 128-bit lane, the sums (differences) of adjacent pairs of
 /// the first operand, then of the second. Rewritten as two shuffles and one
 /// vector operation, which the generators differentiate. Returns how many.
+/// A floating-point `llvm.vector.reduce.OP` of a fixed-length vector as a
+/// chain over its lanes, in lane order (the LLVM vectorizers make them from
+/// `fmax` loops and fast-math sums; `__builtin_reduce_max` too): `fadd` and
+/// `fmul` from the start value (the order of an ordered reduction; any order
+/// is allowed with `reassoc`), `fmax`/`fmin` as `maxnum`/`minnum` (which
+/// become selects), `fmaximum`/`fminimum` as `maximum`/`minimum`. The
+/// derivative then follows the lanes' own rules. `None` for other reductions
+/// (integers) and scalable vectors.
+fn scalar_reduction(b: &Builder, inst: Value, op: &str) -> Option<Value> {
+    let args = inst.call_args();
+    let vec = *args.last()?;
+    let ty = vec.ty();
+    if ty.kind() != ferment_ir::TypeKind::LLVMVectorTypeKind || !ty.element_type().is_fp_like() {
+        return None;
+    }
+    let chain = match op {
+        "fadd" | "fmul" if args.len() == 2 => None,
+        "fmax" => Some("llvm.maxnum"),
+        "fmin" => Some("llvm.minnum"),
+        "fmaximum" => Some("llvm.maximum"),
+        "fminimum" => Some("llvm.minimum"),
+        _ => return None,
+    };
+    if chain.is_some() && args.len() != 1 {
+        return None;
+    }
+    b.before(inst);
+    b.set_debug_loc_from(inst);
+    let i32t = b.i32();
+    let lanes: Vec<Value> = (0..ty.vector_len())
+        .map(|i| b.extract_element(vec, b.const_int(i32t, i64::from(i))))
+        .collect();
+    let elem = ty.element_type();
+    let r = match chain {
+        None => lanes.into_iter().fold(args[0], |acc, x| {
+            if op == "fadd" {
+                b.fadd(acc, x)
+            } else {
+                b.fmul(acc, x)
+            }
+        }),
+        Some(f) => {
+            let mut it = lanes.into_iter();
+            let first = it.next()?;
+            it.fold(first, |acc, x| b.intrinsic(f, &[elem], &[acc, x]))
+        }
+    };
+    Some(r)
+}
+
 pub fn lower_horizontal_ops(f: Value) -> usize {
     let module = f.global_parent();
     let b = Builder::new(module);
@@ -243,6 +293,14 @@ pub fn lower_horizontal_ops(f: Value) -> usize {
         let Some(name) = inst.called_function().map(|c| c.name()) else {
             continue;
         };
+        if let Some(op) = name.strip_prefix("llvm.vector.reduce.") {
+            if let Some(r) = scalar_reduction(&b, inst, op.split('.').next().unwrap_or("")) {
+                inst.replace_all_uses_with(r);
+                inst.erase();
+                count += 1;
+            }
+            continue;
+        }
         let Some(rest) = [
             "llvm.x86.sse3.",
             "llvm.x86.sse2.",

@@ -458,13 +458,19 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         .hint("write the operation on real data as a loop or with array sections and elemental operations; the README lists the Fortran intrinsics ferment differentiates"));
     }
     if callee.is_declaration() && name.starts_with("llvm.") {
-        // An LLVM intrinsic: the user can neither define nor register it. Vector reductions
-        // come from LLVM's vectorizers (optimized IR given to `opt`, `-ffast-math` sums).
+        // An LLVM intrinsic: the user can neither define nor register it.
+        let hint = if name.starts_with("llvm.experimental.constrained.") {
+            "strict floating-point semantics (`-ffp-model=strict`, `-frounding-math`, `#pragma STDC FENV_ACCESS ON`) make clang emit constrained intrinsics, which ferment does not differentiate: build the differentiated code without them"
+        } else if name.starts_with("llvm.x86.") || name.starts_with("llvm.aarch64.") {
+            "write the operation with portable arithmetic, or run ferment on IR from before LLVM's vectorizers (`clang -fpass-plugin` does; with `opt`, emit the IR with `-O2 -fno-vectorize -fno-slp-vectorize` or `-Xclang -disable-llvm-passes`)"
+        } else {
+            "write the operation with plain arithmetic or a maths-library call ferment has a rule for (the README lists them)"
+        };
         return Err(Error::at(
             inst,
             format!("cannot differentiate call to the LLVM intrinsic '{name}': ferment has no derivative rule for it"),
         )
-        .hint("run ferment on IR from before LLVM's vectorizers (`clang -fpass-plugin` does; with `opt`, emit the IR with `-O2 -fno-vectorize -fno-slp-vectorize` or `-Xclang -disable-llvm-passes`), or write the operation as a scalar loop"));
+        .hint(hint));
     }
     Err(Error::at(
         inst,
