@@ -622,7 +622,7 @@ fn covers(len: Value, sizes: &[Value], q: Value) -> bool {
 }
 
 /// `v` for `bytes = v * elem` (`mul` or `shl`).
-fn element_count(bytes: Value, elem: i64) -> Option<Value> {
+pub(super) fn element_count(bytes: Value, elem: i64) -> Option<Value> {
     if elem <= 0 || !bytes.is_instruction() {
         return None;
     }

@@ -34,6 +34,7 @@
 //!   path that skips `R` must take the branch of a guard saying the count
 //!   is at most 0 (empty buffers).
 
+use super::snapshot::element_count;
 use super::*;
 use hashbrown::HashSet;
 
@@ -321,25 +322,6 @@ fn whole(len: Value, sizes: &[Value], elem: u64) -> Option<Count> {
         _ => false,
     };
     same.then_some(Count::Of(count))
-}
-
-/// `v` for `bytes = v * elem` (`mul` or `shl`).
-fn element_count(bytes: Value, elem: i64) -> Option<Value> {
-    if elem <= 0 || !bytes.is_instruction() {
-        return None;
-    }
-    let (a, c) = (bytes.operand(0), bytes.operand(1));
-    match bytes.opcode() {
-        Opcode::LLVMMul if c.const_int() == Some(elem) => Some(a),
-        Opcode::LLVMMul if a.const_int() == Some(elem) => Some(c),
-        Opcode::LLVMShl
-            if c.const_int()
-                .is_some_and(|k| (0..63).contains(&k) && 1i64 << k == elem) =>
-        {
-            Some(a)
-        }
-        _ => None,
-    }
 }
 
 /// `v` without sign or zero extensions.
