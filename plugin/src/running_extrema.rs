@@ -19,9 +19,14 @@ use hashbrown::HashSet;
 /// `memory` effects with a write to any location (2 bits per location).
 const ANY_MOD: u64 = 0b1010_1010_1010;
 
-/// Rewrites every running extremum of `f` as described above; returns
-/// how many it rewrote. `f` is in loop-simplify and LCSSA form.
-pub fn track_positions(f: Value) -> usize {
+/// The control-flow graph and loops of a function, and the loops a running
+/// extremum may live in (index into `loops.loops`, the one predecessor
+/// outside the loop).
+pub(crate) type ReadOnlyLoops = (Cfg, Loops, Vec<(usize, Block)>);
+
+/// [`ReadOnlyLoops`] of `f`: its loops with one latch, one predecessor
+/// outside, and no block that `writes` says writes memory.
+pub(crate) fn read_only_loops(f: Value, writes: fn(Block) -> bool) -> Option<ReadOnlyLoops> {
     let cfg = Cfg::new(f);
     let reachable: Vec<Block> = cfg
         .rpo
@@ -29,23 +34,37 @@ pub fn track_positions(f: Value) -> usize {
         .copied()
         .filter(|&b| b == f.entry_block() || !cfg.preds(b).is_empty())
         .collect();
-    let Ok(loops) = Loops::find(&cfg, &reachable) else {
+    let loops = Loops::find(&cfg, &reachable).ok()?;
+    let candidates = loops
+        .loops
+        .iter()
+        .enumerate()
+        .filter(|(_, lp)| lp.latches.len() == 1 && !lp.blocks.iter().any(|&b| writes(b)))
+        .filter_map(|(i, lp)| {
+            let outside: Vec<Block> = cfg
+                .preds(lp.header)
+                .iter()
+                .copied()
+                .filter(|p| !lp.blocks.contains(p))
+                .collect();
+            match outside[..] {
+                [pre] => Some((i, pre)),
+                _ => None,
+            }
+        })
+        .collect();
+    Some((cfg, loops, candidates))
+}
+
+/// Rewrites every running extremum of `f` as described above; returns
+/// how many it rewrote. `f` is in loop-simplify and LCSSA form.
+pub fn track_positions(f: Value) -> usize {
+    let Some((_, loops, candidates)) = read_only_loops(f, writes_memory) else {
         return 0;
     };
     let mut found = Vec::new();
-    for lp in &loops.loops {
-        if lp.latches.len() != 1 || lp.blocks.iter().any(|&b| writes_memory(b)) {
-            continue;
-        }
-        let outside: Vec<Block> = cfg
-            .preds(lp.header)
-            .iter()
-            .copied()
-            .filter(|p| !lp.blocks.contains(p))
-            .collect();
-        let [pre] = outside[..] else {
-            continue;
-        };
+    for (i, pre) in candidates {
+        let lp = &loops.loops[i];
         for phi in lp.header.phis() {
             if let Some(r) = running_extremum(phi, pre, lp.latches[0], &lp.blocks) {
                 found.push(r);

@@ -26,7 +26,7 @@
 use crate::cfg::loops::Loops;
 use crate::cfg::Cfg;
 use crate::error::{Error, Result};
-use crate::running_extrema::{extremum_shape, may_write, Shape, Win};
+use crate::running_extrema::{extremum_shape, may_write, read_only_loops, Shape, Win};
 use ferment_ir::{Block, Builder, Opcode, Type, Value};
 use hashbrown::{HashMap, HashSet};
 
@@ -79,27 +79,9 @@ struct Candidate {
 }
 
 fn find_one(f: Value) -> Option<Candidate> {
-    let cfg = Cfg::new(f);
-    let reachable: Vec<Block> = cfg
-        .rpo
-        .iter()
-        .copied()
-        .filter(|&b| b == f.entry_block() || !cfg.preds(b).is_empty())
-        .collect();
-    let loops = Loops::find(&cfg, &reachable).ok()?;
-    for lp in &loops.loops {
-        if lp.latches.len() != 1 || lp.blocks.iter().any(|&b| writes_memory(b)) {
-            continue;
-        }
-        let outside: Vec<Block> = cfg
-            .preds(lp.header)
-            .iter()
-            .copied()
-            .filter(|p| !lp.blocks.contains(p))
-            .collect();
-        let [pre] = outside[..] else {
-            continue;
-        };
+    let (cfg, loops, candidates) = read_only_loops(f, writes_memory)?;
+    for (i, pre) in candidates {
+        let lp = &loops.loops[i];
         let latch = lp.latches[0];
         let phis = lp.header.phis();
         let shapes: Vec<Option<Shape>> = phis
