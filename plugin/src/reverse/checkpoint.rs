@@ -145,6 +145,8 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         ArgAct::DupNoNeed => ArgAct::Dup,
         a => *a,
     }));
+    // the bounds of the regions the step arguments point into
+    acts.push(ArgAct::Const);
     let seg_key = DerivativeKey {
         function: reverse_segment(seg, &extents),
         mode: Mode::Reverse,
@@ -155,6 +157,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         arg_types: if key.arg_types.len() == np {
             let mut t = vec![String::new(), String::new()];
             t.extend(key.arg_types[first..].iter().cloned());
+            t.push(String::new());
             t
         } else {
             Vec::new()
@@ -170,6 +173,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());
     };
+    check_bounds(module, dseg, &covered, np - first, &step_name);
     let k_opt = ctx.options.checkpoint.max(0) as i64;
     // The snapshots and the workspace are tens of megabytes for a long
     // time loop: through the tape cache, so the next gradient of the
@@ -184,20 +188,19 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     Ok(())
 }
 
-/// The function whose derivative recomputes and reverses a segment: the
-/// segment itself, or, where regions are reached through one argument each
-/// ([`CHECKPOINT_EXTENTS`]), a copy of it that says so: those parameters
-/// `noalias`, with their extents ([`crate::reverse::tape::PARAM_EXTENTS`]).
-/// True of the reverse sweep's calls, which pass the workspace's copy of
-/// each region (no other argument points into the workspace); so the
-/// segment's derivative may snapshot a region once per stage that reads
-/// it, as it does a fresh allocation (the stage inputs), instead of taping
-/// each value it loads.
+/// The function whose derivative recomputes and reverses a segment: a
+/// copy of the segment with one more parameter, a pointer to the bounds
+/// (`[address, bytes]` as `i64`s) of the region each step argument points
+/// into, which [`check_bounds`] makes the derivative test its accesses
+/// against. Where regions are reached through one argument each
+/// ([`CHECKPOINT_EXTENTS`]), the copy says so: those parameters `noalias`,
+/// with their extents ([`crate::reverse::tape::PARAM_EXTENTS`]). True of
+/// the reverse sweep's calls, which pass the workspace's copy of each region
+/// (no other argument points into the workspace); so the segment's
+/// derivative may snapshot a region once per stage that reads it, as it
+/// does a fresh allocation (the stage inputs), instead of taping each value
+/// it loads.
 fn reverse_segment(seg: Value, extents: &[Option<(usize, Count, i64)>]) -> Value {
-    let known: Vec<(usize, Count, i64)> = extents.iter().flatten().copied().collect();
-    if known.is_empty() {
-        return seg;
-    }
     let name = format!(
         "ferment.checkpoint_rseg.{}",
         seg.name().trim_start_matches("ferment.checkpoint_seg.")
@@ -206,8 +209,19 @@ fn reverse_segment(seg: Value, extents: &[Option<(usize, Count, i64)>]) -> Value
     if let Some(f) = module.function(&name) {
         return f;
     }
-    let copy = crate::shim::clone_function(seg, &name);
+    let mut tys = seg.global_value_type().fn_params();
+    tys.push(Type::ptr(module.context()));
+    let copy = module.add_function(
+        &name,
+        Type::function(Type::void(module.context()), &tys, false),
+    );
+    let body = crate::shim::clone_function(seg, &format!("{name}.body"));
+    crate::shim::move_body(body, copy);
     copy.set_internal();
+    let known: Vec<(usize, Count, i64)> = extents.iter().flatten().copied().collect();
+    if known.is_empty() {
+        return copy;
+    }
     let mut text = Vec::new();
     for &(j, m, elem) in &known {
         copy.add_param_enum_attribute(2 + j as u32, "noalias");
@@ -218,6 +232,195 @@ fn reverse_segment(seg: Value, extents: &[Option<(usize, Count, i64)>]) -> Value
     }
     copy.add_string_attribute(crate::reverse::tape::PARAM_EXTENTS, &text.join(";"));
     copy
+}
+
+/// String attribute of a segment's derivative whose accesses
+/// [`check_bounds`] has guarded.
+const BOUNDS_CHECKED: &str = "ferment-checkpoint-bounds";
+
+/// Guards every access of `dseg` (the derivative of [`reverse_segment`]'s
+/// copy: `(first, count, args..., bounds, shadows...)`) through the primal of
+/// a step argument that points into the regions: its bytes must lie inside
+/// that argument's region (bounds `[address, bytes]` per argument), else the
+/// program stops with a message. The reverse sweep recomputes the steps in
+/// a workspace holding only the regions' bytes: a step reading past its
+/// region (a halo `u[-1]`, `u[n]` of a region of `n` elements, an offset
+/// known at run time) read the caller's memory in the forward sweep but
+/// would read another region's copy, or no memory of the workspace at all,
+/// in the recomputation, and silently give a wrong gradient.
+fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, step: &str) {
+    if dseg.string_attribute(BOUNDS_CHECKED).is_some() {
+        return;
+    }
+    dseg.add_string_attribute(BOUNDS_CHECKED, "1");
+    let params = dseg.params();
+    let targets: Vec<(usize, Value)> = (0..nargs)
+        .filter(|&j| covered.get(j) == Some(&true) && params[2 + j].ty().is_pointer())
+        .map(|j| (j, params[2 + j]))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let ctx = module.context();
+    let i64t = Type::int(ctx, 64);
+    // (instruction, address, bytes: a constant or a length operand)
+    let mut accesses: Vec<(Value, Value, Value, &str)> = Vec::new();
+    let b = Builder::new(module);
+    for i in dseg.instructions() {
+        match i.opcode() {
+            Opcode::LLVMLoad => accesses.push((
+                i,
+                i.operand(0),
+                b.const_int(i64t, module.alloc_size(i.ty()) as i64),
+                "reads",
+            )),
+            Opcode::LLVMStore => accesses.push((
+                i,
+                i.operand(1),
+                b.const_int(i64t, module.alloc_size(i.operand(0).ty()) as i64),
+                "writes",
+            )),
+            Opcode::LLVMCall => {
+                let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                let args = i.call_args();
+                if args.len() < 3 || !args[2].ty().is_integer() {
+                    continue;
+                }
+                if ferment_activity_analysis::is_memcpy_like(&name) {
+                    accesses.push((i, args[0], args[2], "writes"));
+                    accesses.push((i, args[1], args[2], "reads"));
+                } else if ferment_activity_analysis::is_memset_like(&name) {
+                    accesses.push((i, args[0], args[2], "writes"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let first = dseg.entry_block().first_instruction();
+    let Some(first) = first else { return };
+    b.before(first);
+    let bounds = params[2 + nargs];
+    let limits: Vec<(Value, Value)> = targets
+        .iter()
+        .map(|&(j, _)| {
+            (
+                b.load(i64t, b.gep_i8(bounds, 16 * j as u64)),
+                b.load(i64t, b.gep_i8(bounds, 16 * j as u64 + 8)),
+            )
+        })
+        .collect();
+    // the accesses through step arguments alone, with those arguments
+    let mut guarded = Vec::new();
+    for (inst, addr, bytes, what) in accesses {
+        let objects: Vec<Value> = underlying_objects(addr)
+            .into_iter()
+            .filter(|o| !o.is_null_constant())
+            .collect();
+        let mine: Vec<usize> = objects
+            .iter()
+            .filter_map(|o| targets.iter().position(|(_, p)| p == o))
+            .collect();
+        if !mine.is_empty() && mine.len() == objects.len() {
+            guarded.push((inst, addr, bytes, what, mine));
+        }
+    }
+    // One test before a loop nest where the access runs in every iteration
+    // at affine addresses, else a test before the access.
+    let hoistable: Vec<(Value, Value)> = guarded
+        .iter()
+        .filter(|g| g.4.len() == 1 && !g.0.is_call())
+        .map(|g| (g.0, g.1))
+        .collect();
+    let mut ranges = crate::shim::hoisted_ranges(dseg, &hoistable).into_iter();
+    let planned: Vec<Option<(Value, Value, Value)>> = guarded
+        .iter()
+        .map(|g| {
+            if g.4.len() == 1 && !g.0.is_call() {
+                ranges.next().flatten()
+            } else {
+                None
+            }
+        })
+        .collect();
+    // Per argument and constant access size: the address `lo'` and limit
+    // such that an access at `a` lies inside the region when `a - lo' <=
+    // limit` (unsigned): `lo, bytes - size`, or where the region is smaller
+    // than the access, an address no access is within reach of.
+    let mut fixed: Vec<(usize, i64, Value, Value)> = Vec::new();
+    b.before(first);
+    for g in &guarded {
+        let Some(size) = g.2.const_int() else {
+            continue;
+        };
+        for &t in &g.4 {
+            if fixed.iter().any(|f| f.0 == t && f.1 == size) {
+                continue;
+            }
+            let (lo, len) = limits[t];
+            let size_v = b.const_int(i64t, size);
+            let fits = b.icmp(IntPredicate::LLVMIntUGE, len, size_v);
+            let far = b.add_int(lo, b.const_int(i64t, i64::MIN));
+            let lo2 = b.select(fits, lo, far);
+            let lim = b.select(fits, b.sub_int(len, size_v), b.const_int(i64t, 0));
+            fixed.push((t, size, lo2, lim));
+        }
+    }
+    for (n, ((inst, addr, bytes, what, mine), plan)) in guarded.into_iter().zip(planned).enumerate()
+    {
+        let size = bytes.const_int();
+        let bytes = b.int_cast(bytes, i64t, false);
+        let outside = |b: &Builder, low: Value, high: Value, t: usize| {
+            if let Some(&(_, _, lo2, lim)) =
+                size.and_then(|s| fixed.iter().find(|f| f.0 == t && f.1 == s))
+            {
+                let d = b.sub_int(b.ptr_to_int(low, i64t), lo2);
+                let bad = b.icmp(IntPredicate::LLVMIntUGT, d, lim);
+                if low == high {
+                    return bad;
+                }
+                let e = b.sub_int(b.ptr_to_int(high, i64t), lo2);
+                return b.or_int(bad, b.icmp(IntPredicate::LLVMIntUGT, e, lim));
+            }
+            let (lo, len) = limits[t];
+            let d = b.sub_int(b.ptr_to_int(low, i64t), lo);
+            let e = b.sub_int(b.ptr_to_int(high, i64t), lo);
+            b.or_int(
+                b.icmp(IntPredicate::LLVMIntUGT, d, len),
+                b.or_int(
+                    b.icmp(IntPredicate::LLVMIntUGT, e, len),
+                    b.icmp(IntPredicate::LLVMIntUGT, b.add_int(e, bytes), len),
+                ),
+            )
+        };
+        let bad = match plan {
+            Some((low, high, at)) => {
+                b.before(at);
+                outside(&b, low, high, mine[0])
+            }
+            None => {
+                b.before(inst);
+                let mut bad = b.const_int(Type::int(ctx, 1), 1);
+                for &t in &mine {
+                    bad = b.and_int(bad, outside(&b, addr, addr, t));
+                }
+                bad
+            }
+        };
+        let arg = targets[mine[0]].0 + 1;
+        let place = inst
+            .source_location()
+            .map(|l| format!(" (at {l})"))
+            .unwrap_or_default();
+        let term = crate::shim::if_then_after(bad);
+        b.before(term);
+        crate::reverse::tape::emit_stop(
+            &b,
+            &format!("ferment.checkpoint.bounds.{step}.{n}"),
+            &format!(
+                "ferment: the step '{step}' of a checkpointed time loop {what} memory through its argument {arg} outside the checkpoint region that argument points into{place}: the reverse sweep recomputes the steps from copies of the regions alone; list that memory in the region (enzyme_checkpoint_region, ptr, bytes)\n"
+            ),
+        );
+    }
 }
 
 /// A region's element count: a step argument's value, or a constant.
@@ -640,12 +843,16 @@ fn fill_reverse(
     };
     // Step arguments inside a region: the same place in the workspace.
     let mut args: Vec<Value> = p[first..np].to_vec();
+    // per step argument, the bounds (address, bytes) of the region it
+    // points into where it is recomputed (see `check_bounds`)
+    let bounds = b.alloca_n(i64t, c(2 * args.len().max(1) as i64), "ckpt.bounds");
     for (j, a) in args.iter_mut().enumerate() {
         if covered.get(j) != Some(&true) || !a.ty().is_pointer() {
             continue;
         }
         let addr = b.ptr_to_int(*a, i64t);
         let mut moved = *a;
+        let (mut lo, mut len) = (c(0), c(0));
         let mut found = b.const_int(Type::int(ctx, 1), 0);
         // Unsigned: below a region wraps around to a large offset. One past
         // a region's end is inside it (an end pointer), unless the address
@@ -660,13 +867,19 @@ fn fill_reverse(
                 if !globals[k] {
                     let there = b.gep(b.i8(), work, &[b.add_int(offsets[k], delta)]);
                     moved = b.select(inside, there, moved);
+                    let base = b.ptr_to_int(b.gep(b.i8(), work, &[offsets[k]]), i64t);
+                    lo = b.select(inside, base, lo);
                 } else {
                     // A global region is used in place: keep the address.
                     moved = b.select(inside, *a, moved);
+                    lo = b.select(inside, base, lo);
                 }
+                len = b.select(inside, p[5 + 2 * k], len);
             }
         }
         *a = moved;
+        b.store(lo, b.gep_i8(bounds, 16 * j as u64));
+        b.store(len, b.gep_i8(bounds, 16 * j as u64 + 8));
         // Outside every region at run time (its object is a region's, its
         // address is not): recomputing from the caller's memory could be
         // wrong, so stop.
@@ -736,6 +949,7 @@ fn fill_reverse(
     copy_globals(work, false);
     let mut call_args = vec![b.add_int(start, off), count];
     call_args.extend(args.iter().copied());
+    call_args.push(bounds);
     call_args.extend((first..np).filter_map(|k| shadow_of[k]));
     let r = b.call_fn(dseg, &call_args);
     for (j, acc) in accs.iter().enumerate() {

@@ -135,6 +135,15 @@ extern "C" {
         n: c_uint,
         done: *mut c_int,
     ) -> c_uint;
+    fn ferment_hoisted_ranges(
+        f: LLVMValueRef,
+        insts: *const LLVMValueRef,
+        ptrs: *const LLVMValueRef,
+        n: c_uint,
+        lo: *mut LLVMValueRef,
+        hi: *mut LLVMValueRef,
+        at: *mut LLVMValueRef,
+    );
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
         headers: *const LLVMBasicBlockRef,
@@ -386,6 +395,35 @@ pub fn header_trip_bounds(f: Value, headers: &[ferment_ir::Block]) -> Vec<Option
                 nest_covers: !nest[k].is_null() && nest_covers[k] != 0,
             })
         })
+        .collect()
+}
+
+/// For each access `(instruction, address)` of `f`: the lowest and highest
+/// address it takes over the loops it hoists out of, and the instruction
+/// before which those two are computed (the outermost such loop's
+/// preheader's terminator); `None` where it does not hoist (see the shim's
+/// `ferment_hoisted_ranges`: only accesses that run in every iteration,
+/// at invariant or affine addresses, so the range is exact).
+pub fn hoisted_ranges(f: Value, accesses: &[(Value, Value)]) -> Vec<Option<(Value, Value, Value)>> {
+    let n = accesses.len();
+    let insts: Vec<LLVMValueRef> = accesses.iter().map(|a| a.0 .0).collect();
+    let ptrs: Vec<LLVMValueRef> = accesses.iter().map(|a| a.1 .0).collect();
+    let mut lo: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); n];
+    let mut hi: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); n];
+    let mut at: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); n];
+    unsafe {
+        ferment_hoisted_ranges(
+            f.0,
+            insts.as_ptr(),
+            ptrs.as_ptr(),
+            n as c_uint,
+            lo.as_mut_ptr(),
+            hi.as_mut_ptr(),
+            at.as_mut_ptr(),
+        );
+    }
+    (0..n)
+        .map(|k| (!at[k].is_null()).then(|| (Value(lo[k]), Value(hi[k]), Value(at[k]))))
         .collect()
 }
 

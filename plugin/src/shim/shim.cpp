@@ -2976,3 +2976,101 @@ extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
     }
   return Done;
 }
+
+// Checkpointed segments (reverse/checkpoint.rs, `check_bounds`): for each
+// access `Insts[K]` at address `Ptrs[K]`, the first and last address it
+// takes over the loops around it, expanded at the end of the preheader of
+// the outermost loop it can be hoisted out of (`At[K]`, that preheader's
+// terminator), so that one test there replaces a test per iteration. An
+// access hoists out of loop L when it runs in every iteration of L (its
+// block dominates L's latch and every exiting block: once L is entered,
+// each iteration up to the backedge-taken count reaches it) and its address
+// is invariant in L or affine with a constant step (the backedge-taken
+// count known on entry); so the range is exactly the addresses the access
+// takes, never more. Null where it does not hoist out of its innermost
+// loop (the caller tests it in place).
+extern "C" void ferment_hoisted_ranges(LLVMValueRef FV, LLVMValueRef *Insts,
+                                       LLVMValueRef *Ptrs, unsigned N,
+                                       LLVMValueRef *OutLo, LLVMValueRef *OutHi,
+                                       LLVMValueRef *OutAt) {
+  Function *F = unwrap<Function>(FV);
+  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+  TargetLibraryInfo TLI(TLII, F);
+  AssumptionCache AC(*F);
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  SCEVExpander Exp(SE, "ckpt.range");
+  auto EveryIteration = [&](BasicBlock *BB, Loop *L) {
+    if (!L->getLoopPreheader() || !L->getLoopLatch() ||
+        !DT.dominates(BB, L->getLoopLatch()))
+      return false;
+    SmallVector<BasicBlock *, 4> Exiting;
+    L->getExitingBlocks(Exiting);
+    return all_of(Exiting, [&](BasicBlock *E) { return DT.dominates(BB, E); });
+  };
+  // The lowest (`Low`) or highest address `S` takes over L's iterations.
+  auto Over = [&](const SCEV *S, Loop *L, bool Low) -> const SCEV * {
+    if (SE.isLoopInvariant(S, L))
+      return S;
+    auto *AR = dyn_cast<SCEVAddRecExpr>(S);
+    if (!AR || AR->getLoop() != L || !AR->isAffine())
+      return nullptr;
+    auto *Step = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+    if (!Step || Step->getAPInt().getBitWidth() > 64 ||
+        Step->getAPInt().abs().ugt(1 << 20))
+      return nullptr;
+    const SCEV *Btc = SE.getBackedgeTakenCount(L);
+    if (isa<SCEVCouldNotCompute>(Btc) || !SE.isLoopInvariant(Btc, L))
+      return nullptr;
+    bool Up = !Step->getAPInt().isNegative();
+    if (Low == Up)
+      return AR->getStart();
+    Btc = SE.getTruncateOrZeroExtend(Btc, Step->getType());
+    const SCEV *E = AR->evaluateAtIteration(Btc, SE);
+    return SE.isLoopInvariant(E, L) ? E : nullptr;
+  };
+  struct Plan {
+    const SCEV *Lo, *Hi;
+    Instruction *At;
+  };
+  std::vector<std::optional<Plan>> Plans(N);
+  for (unsigned K = 0; K < N; ++K) {
+    auto *I = dyn_cast<Instruction>(unwrap(Insts[K]));
+    Value *Ptr = unwrap(Ptrs[K]);
+    if (!I || I->getFunction() != F || !Ptr->getType()->isPointerTy() ||
+        !SE.isSCEVable(Ptr->getType()))
+      continue;
+    Loop *L = LI.getLoopFor(I->getParent());
+    if (!L || !EveryIteration(I->getParent(), L))
+      continue;
+    const SCEV *S = SE.getSCEV(Ptr);
+    const SCEV *Lo = Over(S, L, true), *Hi = Over(S, L, false);
+    if (!Lo || !Hi)
+      continue;
+    while (Loop *P = L->getParentLoop()) {
+      if (!EveryIteration(L->getLoopPreheader(), P))
+        break;
+      const SCEV *Lo2 = Over(Lo, P, true), *Hi2 = Over(Hi, P, false);
+      if (!Lo2 || !Hi2)
+        break;
+      Lo = Lo2;
+      Hi = Hi2;
+      L = P;
+    }
+    Instruction *At = L->getLoopPreheader()->getTerminator();
+    if (!Exp.isSafeToExpandAt(Lo, At) || !Exp.isSafeToExpandAt(Hi, At))
+      continue;
+    Plans[K] = Plan{Lo, Hi, At};
+  }
+  // Expanded only after every access is planned (expansion adds code).
+  for (unsigned K = 0; K < N; ++K) {
+    OutLo[K] = OutHi[K] = OutAt[K] = nullptr;
+    if (!Plans[K])
+      continue;
+    Type *PT = unwrap(Ptrs[K])->getType();
+    OutLo[K] = wrap(Exp.expandCodeFor(Plans[K]->Lo, PT, Plans[K]->At));
+    OutHi[K] = wrap(Exp.expandCodeFor(Plans[K]->Hi, PT, Plans[K]->At));
+    OutAt[K] = wrap(Plans[K]->At);
+  }
+}
