@@ -365,7 +365,45 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
             fixed.push((t, size, lo2, lim));
         }
     }
-    for (n, ((inst, addr, bytes, what, mine), plan)) in guarded.into_iter().zip(planned).enumerate()
+    // A floating-point load tested in place inside a loop would keep the
+    // loop from being vectorized: its test only sets a flag, which every
+    // exit of the loop tests, so nothing after the loop sees what it read
+    // out of bounds (a number; an address or a store that depends on it is
+    // tested in place).
+    let deferred: Vec<Option<Vec<Value>>> = guarded
+        .iter()
+        .zip(&planned)
+        .map(|(g, plan)| {
+            if plan.is_some() || g.0.opcode() != Opcode::LLVMLoad || !g.0.ty().is_fp_like() {
+                return None;
+            }
+            crate::shim::loop_exit_points(g.0)
+        })
+        .collect();
+    let flag = deferred.iter().any(|d| d.is_some()).then(|| {
+        b.before(first);
+        let slot = b.alloca(Type::int(ctx, 1), "ckpt.outside");
+        b.store(b.const_int(Type::int(ctx, 1), 0), slot);
+        slot
+    });
+    let mut exits_done: Vec<Vec<Value>> = Vec::new();
+    let stop = |b: &Builder, bad: Value, n: usize, what: &str, arg: usize, inst: Value| {
+        let place = inst
+            .source_location()
+            .map(|l| format!(" (at {l})"))
+            .unwrap_or_default();
+        let term = crate::shim::if_then_after(bad);
+        b.before(term);
+        crate::reverse::tape::emit_stop(
+            b,
+            &format!("ferment.checkpoint.bounds.{step}.{n}"),
+            &format!(
+                "ferment: the step '{step}' of a checkpointed time loop {what} memory through its argument {arg} outside the checkpoint region that argument points into{place}: the reverse sweep recomputes the steps from copies of the regions alone; list that memory in the region (enzyme_checkpoint_region, ptr, bytes)\n"
+            ),
+        );
+    };
+    for (n, (((inst, addr, bytes, what, mine), plan), exits)) in
+        guarded.into_iter().zip(planned).zip(deferred).enumerate()
     {
         let size = bytes.const_int();
         let bytes = b.int_cast(bytes, i64t, false);
@@ -407,19 +445,21 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
             }
         };
         let arg = targets[mine[0]].0 + 1;
-        let place = inst
-            .source_location()
-            .map(|l| format!(" (at {l})"))
-            .unwrap_or_default();
-        let term = crate::shim::if_then_after(bad);
-        b.before(term);
-        crate::reverse::tape::emit_stop(
-            &b,
-            &format!("ferment.checkpoint.bounds.{step}.{n}"),
-            &format!(
-                "ferment: the step '{step}' of a checkpointed time loop {what} memory through its argument {arg} outside the checkpoint region that argument points into{place}: the reverse sweep recomputes the steps from copies of the regions alone; list that memory in the region (enzyme_checkpoint_region, ptr, bytes)\n"
-            ),
-        );
+        match (exits, flag) {
+            (Some(exits), Some(slot)) => {
+                let i1 = Type::int(ctx, 1);
+                b.store(b.or_int(b.load(i1, slot), bad), slot);
+                if exits_done.contains(&exits) {
+                    continue;
+                }
+                for &x in &exits {
+                    b.before(x);
+                    stop(&b, b.load(i1, slot), n, what, arg, inst);
+                }
+                exits_done.push(exits);
+            }
+            _ => stop(&b, bad, n, what, arg, inst),
+        }
     }
 }
 

@@ -144,6 +144,7 @@ extern "C" {
         hi: *mut LLVMValueRef,
         at: *mut LLVMValueRef,
     );
+    fn ferment_loop_exit_points(i: LLVMValueRef, out: *mut LLVMValueRef, max: c_uint) -> c_uint;
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
         headers: *const LLVMBasicBlockRef,
@@ -425,6 +426,15 @@ pub fn hoisted_ranges(f: Value, accesses: &[(Value, Value)]) -> Vec<Option<(Valu
     (0..n)
         .map(|k| (!at[k].is_null()).then(|| (Value(lo[k]), Value(hi[k]), Value(at[k]))))
         .collect()
+}
+
+/// The first insertion points of the exit blocks of the innermost loop
+/// around instruction `i`; `None` where it is in no loop or the loop has
+/// more than 8 exits.
+pub fn loop_exit_points(i: Value) -> Option<Vec<Value>> {
+    let mut out: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); 8];
+    let n = unsafe { ferment_loop_exit_points(i.0, out.as_mut_ptr(), 8) } as usize;
+    (n > 0 && n <= 8).then(|| out[..n].iter().map(|&v| Value(v)).collect())
 }
 
 /// Moves the body of `old` into the declaration `new` (whose first

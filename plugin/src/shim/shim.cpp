@@ -3074,3 +3074,25 @@ extern "C" void ferment_hoisted_ranges(LLVMValueRef FV, LLVMValueRef *Insts,
     OutAt[K] = wrap(Plans[K]->At);
   }
 }
+
+// The first insertion points of the exit blocks of the innermost loop
+// around `I` (none where `I` is in no loop); at most `Max`, returns how
+// many (more than `Max`: the caller gives up).
+extern "C" unsigned ferment_loop_exit_points(LLVMValueRef IV, LLVMValueRef *Out,
+                                             unsigned Max) {
+  auto *I = unwrap<Instruction>(IV);
+  Function *F = I->getFunction();
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  Loop *L = LI.getLoopFor(I->getParent());
+  if (!L)
+    return 0;
+  SmallVector<BasicBlock *, 4> Exits;
+  L->getUniqueExitBlocks(Exits);
+  if (Exits.size() > Max)
+    return Exits.size();
+  unsigned N = 0;
+  for (BasicBlock *E : Exits)
+    Out[N++] = wrap(&*E->getFirstInsertionPt());
+  return N;
+}
