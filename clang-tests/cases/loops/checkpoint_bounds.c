@@ -1,13 +1,15 @@
 // Checkpointed time loops whose steps read past the bytes listed for a region: a halo (u[-1] and
 // u[m] of a region of m doubles at u), a second loop reading one element further than the first
 // wrote (t[m]), a pointer reading both halves of one allocation listed as two regions (high half
-// first), and an offset known only at run time (u[k + off]). The forward sweep reads the caller's
-// memory there; the reverse sweep recomputes the steps from copies of the regions alone, where
-// those bytes are another region's copy or no memory of the workspace at all: each such gradient
-// must stop with a message naming the step and the argument (it was silently wrong, or corrupted
-// the heap). The same steps with the memory inside a region (the halo's whole buffer listed, the
-// offset 0) give the plain loop's gradient: checked against it and against central finite
-// differences of the plain loop's program.
+// first), an offset known only at run time (u[k + off]), and a clamped neighbour read whose last
+// iteration reads u[m] (tested at the loop's exits, so the loop still vectorizes). The forward
+// sweep reads the caller's memory there; the reverse sweep recomputes the steps from copies of
+// the regions alone, where those bytes are another region's copy or no memory of the workspace
+// at all: each such gradient must stop with a message naming the step and the argument (it was
+// silently wrong, or corrupted the heap). The same steps with the memory inside a region (the
+// halo's whole buffer listed, the offset 0, the clamp reading u[k] at the last k) give the plain
+// loop's gradient: checked against it and against central finite differences of the plain loop's
+// program.
 // RUN: clang
 #include "check.h"
 #include <enzyme/checkpoint.h>
@@ -138,6 +140,39 @@ static double offset_plain(const double *x, const void *p) {
   return loss(u, M);
 }
 
+// a clamped right neighbour: u[k + 1], at the last k u[k] (`right`) or u[m] (past the region)
+__attribute__((noinline)) static void step_clamp(int64_t i, double *u, double *t, int64_t m,
+                                                 int64_t right) {
+  (void)i;
+  for (int64_t k = 0; k < m; k++) {
+    double r = k < m - 1 ? u[k + 1] : right ? u[k] : u[m];
+    t[k] = u[k] + 0.2 * (r - u[k]) - 0.05 * u[k] * u[k];
+  }
+  for (int64_t k = 0; k < m; k++)
+    u[k] = t[k];
+}
+static double clamp(const double *x, int64_t m, int64_t n, int64_t right) {
+  double *u = malloc((m + 1) * sizeof(double)), *t = malloc(m * sizeof(double));
+  memcpy(u, x, (m + 1) * sizeof(double));
+  __enzyme_checkpoint_for((void *)step_clamp, 0, n, enzyme_scheme, &EnzymeCkptPeriodic, NULL,
+                          enzyme_checkpoint_region, u, m * sizeof(double),
+                          enzyme_checkpoint_region, t, m * sizeof(double), u, t, m, right);
+  double s = loss(u, m);
+  free(u);
+  free(t);
+  return s;
+}
+double clamp_right(const double *x, int64_t m, int64_t n) { return clamp(x, m, n, 1); }
+double clamp_past(const double *x, int64_t m, int64_t n) { return clamp(x, m, n, 0); }
+static double clamp_plain(const double *x, const void *p) {
+  (void)p;
+  double u[M + 1], t[M];
+  memcpy(u, x, sizeof u);
+  for (int64_t i = 0; i < STEPS; i++)
+    step_clamp(i, u, t, M, 1);
+  return loss(u, M);
+}
+
 typedef double (*objective)(const double *, int64_t, int64_t);
 
 static void gradient(objective f, const double *x, double *dx) {
@@ -202,10 +237,18 @@ int main(void) {
   memset(dx, 0, sizeof dx);
   gradient(offset0, x, dx);
   CHECK_ARRAY_CLOSE("offset 0: = plain loop", dx, ref, M + 2, 1e-12, 1e-14);
+  memset(ref, 0, sizeof ref);
+  __enzyme_autodiff((void *)clamp_plain, enzyme_dup, x, ref, enzyme_const, NULL);
+  CHECK_GRAD_FD("clamped neighbour, plain loop: finite differences", clamp_plain, NULL, x, M + 1,
+                ref, RTOL_FD, ATOL_FD);
+  memset(dx, 0, sizeof dx);
+  gradient(clamp_right, x, dx);
+  CHECK_ARRAY_CLOSE("clamped neighbour: = plain loop", dx, ref, M + 1, 1e-12, 1e-14);
   // past the regions: the gradient stops
   stops("halo u[-1], u[m]", halo_narrow, "step_halo", 1);
   stops("t[m] after t[0..m) is written", further, "step_further", 2);
   stops("two regions in one allocation read through one pointer", halves, "step_halves", 1);
   stops("u[k + 2], offset at run time", offset2, "step_offset", 1);
+  stops("u[m] at the last k of a clamped neighbour", clamp_past, "step_clamp", 1);
   return check_report();
 }
