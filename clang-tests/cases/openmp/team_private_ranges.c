@@ -6,12 +6,12 @@
 // Shapes that make the ranges meet: a three-point stencil (neighbouring threads' ranges overlap
 // by two elements), a second pointer into the same array one element on (`z = x + 1`, the
 // ranges of its adds overlap the other pointer's), an element read once per thread before a
-// `nowait` loop (an add outside the loop, inside another thread's loop range), a reversed index (each
-// thread's range of one add covers another thread's range of the other), chunked static
-// schedules (the adds' loop sits in the chunk loop) and more threads than iterations (threads
-// without iterations publish nothing). Checked with 1, 2 and 4 threads against finite
-// differences and forward mode (omp_check.h); sizes large enough that each thread's private
-// part is most of its range.
+// `nowait` loop (an add outside the loop, inside another thread's loop range), and more threads
+// than iterations (threads without iterations publish nothing and meet the others' barrier at
+// the return). A reversed index (`x[n-1-i]` with an int `i`) and a chunked static schedule (the
+// adds' loop inside the chunk loop) do not get ranges yet (their adds keep the buffers); they
+// are checked so that widening the ranges is covered. Checked with 1, 2 and 4 threads against
+// finite differences and forward mode (omp_check.h).
 #include "omp_check.h"
 
 void stencil(const double *x, double *y, int n) {
