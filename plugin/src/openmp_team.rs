@@ -33,6 +33,24 @@
 //! return them by value), so an add's fast path is a range check and a
 //! plain read-modify-write.
 //!
+//! Private ranges (`claim_private_ranges`): where the copy merges nowhere
+//! but at its return (no barrier, critical section or call in the region)
+//! and the address of every atomic add is affine in its loops with a
+//! trip count known before them (a static-schedule worksharing loop:
+//! `shim::site_ranges`), each thread writes the address range of every add
+//! into a thread-local table, publishes it on the board and waits at a
+//! barrier; each buffered site then keeps the part of its own range that
+//! no other thread's range meets (a contiguous block of iterations: all
+//! of it but a few elements at the ends) and adds there plainly, straight
+//! into shadow memory; outside it atomically (or through its buffer where
+//! that part is under half its range). When no thread has such a site
+//! with an empty part (every thread computes this from the same tables),
+//! no buffer was used and the team skips the merge at the return, with
+//! its barriers. A plain add cannot race: another thread adding there
+//! would have that address in its range, and a plain access of shadow
+//! memory by another thread there would be the reverse of a store into
+//! memory this thread loaded in the same region, a race in the primal.
+//!
 //! Primal memory and shadow memory never overlap: the re-reads of primal
 //! memory in a reverse sweep already rely on it (adjoint adds would change
 //! what they read otherwise).
@@ -294,8 +312,12 @@ fn privatize(f: Value, captures: usize) -> bool {
     let entry = f.entry_block();
     let top = Builder::new(module);
     top.at_start(entry);
+    // What comes after the allocas added here (`site_ranges` may put casts
+    // of parameters at the very start of the entry).
+    let first = entry.first_instruction().expect("entry terminator");
     let mut groups: HashMap<(Value, bool), usize> = HashMap::new();
     let mut descs: Vec<Desc> = Vec::new();
+    let mut site_desc: Vec<usize> = Vec::new();
     for &s in &sites {
         let (p, d) = (s.operand(0), s.operand(1));
         let objs = ferment_activity_analysis::underlying_objects(p);
@@ -310,27 +332,113 @@ fn privatize(f: Value, captures: usize) -> bool {
             });
             descs.len() - 1
         });
-        accumulate(&b, descs[k], s);
+        site_desc.push(k);
     }
+    // Private ranges (see `claim_private_ranges`): only where nothing but
+    // the return merges, and every atomic add's addresses are known.
+    let only_return = merges.iter().all(|m| m.opcode() == Opcode::LLVMRet);
+    let all_adds: Vec<Value> = insts
+        .iter()
+        .copied()
+        .filter(|i| i.opcode() == Opcode::LLVMAtomicRMW)
+        .collect();
+    let ranges = if only_return {
+        crate::shim::site_ranges(f, &all_adds)
+    } else {
+        None
+    };
     // The descriptors start empty (after the allocas, before anything
     // else), and the board and ident are read before anything can fork.
-    let desc_ty = Type::literal_struct(c, &[b.i64(), b.i64(), ptr]);
-    let published = top.alloca(Type::array(desc_ty, descs.len() as u64), "omp.team.descs");
+    // After them, in the published array: the private-range table (a flag,
+    // set once the thread published its ranges, and `[lo, hi)` per add).
+    let table_at = descs.len() as i64 * DESC_BYTES;
+    let words = 3 * descs.len() as u64 + 1 + 2 * all_adds.len() as u64 + 2 * sites.len() as u64;
+    let published = if ranges.is_some() {
+        // Thread-local, not on the stack: other threads read the table
+        // until every thread has left the copy (the fork's join), and a
+        // thread may leave before the others finish reading when nothing
+        // needs merging.
+        let g =
+            module.add_zeroed_global(&format!("{}.table", f.name()), Type::array(b.i64(), words));
+        unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
+        g.set_internal();
+        g
+    } else {
+        top.alloca(Type::array(b.i64(), words), "omp.team.descs")
+    };
+    let slots: Vec<(Value, Value)> = match ranges {
+        Some(_) => sites
+            .iter()
+            .map(|_| {
+                (
+                    top.alloca(b.i64(), "omp.team.private.lo"),
+                    top.alloca(b.i64(), "omp.team.private.span"),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let init = Builder::new(module);
-    let first = entry
-        .instructions()
-        .into_iter()
-        .find(|i| i.opcode() != Opcode::LLVMAlloca)
-        .expect("entry terminator");
     init.before(first);
     for d in &descs {
         init.store(init.const_int(init.i64(), 0), d.lo);
         init.store(init.const_int(init.i64(), 0), d.span);
         init.store(init.zero(ptr), d.buf);
     }
+    init.store(
+        init.const_int(init.i64(), 0),
+        init.gep_i8(published, table_at as u64),
+    );
     let (board_slot, ident_slot) = team_slots(module);
     let board = init.load(ptr, board_slot);
     let ident = init.load(ptr, ident_slot);
+    let private: Vec<Option<(Value, Value)>> = match &ranges {
+        Some((at, r)) => {
+            for &(lo, span) in &slots {
+                init.store(init.const_int(init.i64(), 0), lo);
+                init.store(init.const_int(init.i64(), 0), span);
+            }
+            // The buffered sites, after the ranges: (range index, bytes).
+            let list_at = table_at + 8 + 16 * all_adds.len() as i64;
+            for (k, s) in sites.iter().enumerate() {
+                let j = all_adds
+                    .iter()
+                    .position(|a| a == s)
+                    .expect("site is an add");
+                let size = module.alloc_size(s.operand(1).ty()) as i64;
+                let at = (list_at + 16 * k as i64) as u64;
+                init.store(
+                    init.const_int(init.i64(), j as i64),
+                    init.gep_i8(published, at),
+                );
+                init.store(
+                    init.const_int(init.i64(), size),
+                    init.gep_i8(published, at + 8),
+                );
+            }
+            let index: Vec<usize> = sites
+                .iter()
+                .map(|s| {
+                    all_adds
+                        .iter()
+                        .position(|a| a == s)
+                        .expect("site is an add")
+                })
+                .collect();
+            let sizes: Vec<i64> = sites
+                .iter()
+                .map(|s| module.alloc_size(s.operand(1).ty()) as i64)
+                .collect();
+            claim_private_ranges(
+                &b, *at, r, board, ident, published, table_at, &index, &sizes, &slots,
+            );
+            slots.into_iter().map(Some).collect()
+        }
+        None => vec![None; sites.len()],
+    };
+    for (k, &s) in sites.iter().enumerate() {
+        accumulate(&b, descs[site_desc[k]], s, private[k]);
+    }
     for i in checks {
         check(&b, &descs, i);
     }
@@ -346,6 +454,34 @@ fn privatize(f: Value, captures: usize) -> bool {
         // The return: every thread of the team gets here; the threads
         // publish their buffers and each adds one slice of all of them into
         // shadow memory, with plain adds (no other thread writes there).
+        if ranges.is_some() {
+            // A thread that did not claim its private ranges (it took no
+            // path through the block that does) meets the others' barrier
+            // here, with its flag clear.
+            let flag = b.load(b.i64(), b.gep_i8(published, table_at as u64));
+            let unclaimed = b.icmp(IntPredicate::LLVMIntEQ, flag, b.const_int(b.i64(), 0));
+            let then_end = crate::shim::if_then_after(unclaimed);
+            let tb = Builder::new(module);
+            tb.before(then_end);
+            tb.call_fn(sync_helper(module, true), &[board, ident, published]);
+            // Every thread sees the same tables: when no thread's buffered
+            // site has an empty private part, no buffer holds anything and
+            // the team skips the merge together.
+            b.before(m);
+            let c64 = |v: i64| b.const_int(b.i64(), v);
+            let any = b.call_fn(
+                any_shared_helper(module),
+                &[
+                    board,
+                    published,
+                    c64(table_at),
+                    c64(all_adds.len() as i64),
+                    c64(sites.len() as i64),
+                ],
+            );
+            let then_end = crate::shim::if_then_after(any);
+            b.before(then_end);
+        }
         for (k, d) in descs.iter().enumerate() {
             let (lo, span, buf) = d.values(&b);
             let at = k as u64 * DESC_BYTES as u64;
@@ -384,12 +520,40 @@ fn privatize(f: Value, captures: usize) -> bool {
 /// Replaces the atomic add `site` (`*p += d`) by a plain add into the
 /// thread's buffer `desc`, calling the buffer's `ensure` helper first when
 /// `p` lies outside it.
-fn accumulate(b: &Builder, desc: Desc, site: Value) {
+///
+/// With `private` (the slots of the thread's private range for the site,
+/// `[lo, lo + span + size - 1)`, see `claim_private_ranges`): an address
+/// in that range is added to plainly where it is; another is added
+/// atomically when the range is not empty (a few shared elements at its
+/// ends), else through the buffer.
+fn accumulate(b: &Builder, desc: Desc, site: Value, private: Option<(Value, Value)>) {
     let module = b.module();
     let (p, d) = (site.operand(0), site.operand(1));
     let ty = d.ty();
     let size = module.alloc_size(ty) as i64;
     let i64t = b.i64();
+    if let Some((plo, pspan)) = private {
+        b.before(site);
+        let pi = b.ptr_to_int(p, i64t);
+        let off = b.sub_int(pi, b.load(i64t, plo));
+        let span = b.load(i64t, pspan);
+        let mine = b.icmp(IntPredicate::LLVMIntULT, off, span);
+        let (own, other) = crate::shim::if_then_else_after(mine);
+        let ob = Builder::new(module);
+        ob.before(own);
+        let old = ob.load(ty, p);
+        ob.set_alignment(old, size as u32);
+        let st = ob.store(ob.fadd(old, d), p);
+        ob.set_alignment(st, size as u32);
+        let eb = Builder::new(module);
+        eb.before(other);
+        let some = eb.icmp(IntPredicate::LLVMIntNE, span, eb.const_int(i64t, 0));
+        let (atomic, buffered) = crate::shim::if_then_else_after(some);
+        let ab = Builder::new(module);
+        ab.before(atomic);
+        ab.atomic_fadd(p, d);
+        site.move_before(buffered);
+    }
     b.before(site);
     let pi = b.ptr_to_int(p, i64t);
     let lo = b.load(i64t, desc.lo);
@@ -419,6 +583,299 @@ fn accumulate(b: &Builder, desc: Desc, site: Value) {
     let st = b.store(b.fadd(old, d), q);
     b.set_alignment(st, size as u32);
     site.erase();
+}
+
+/// At `at` (the terminator of a block that dominates every adjoint add of
+/// the copy and lies on no cycle; the copy merges nowhere but at its
+/// return, so nothing else in it synchronizes threads): the thread writes
+/// the address range `[lo, hi)` each add covers (`ranges`, from
+/// `shim::site_ranges`) into its published array at `table_at` (after a
+/// flag it sets), publishes the array and waits at a barrier (a thread that
+/// does not pass `at` meets this barrier at the return, flag clear: it
+/// adds nothing). Then, for each buffered site `k` (`index[k]`: its range,
+/// `sizes[k]`: bytes added), the `private` helper takes the site's range
+/// minus every other thread's ranges: no other thread adds there (nor
+/// reads or writes there plainly, as the primal program is race-free: a
+/// load's adjoint is added where no other thread stored in the same
+/// region), so the thread's adds there need neither atomics nor a buffer.
+/// The result goes to `slots[k]`: `(lo, span)`, an address `a` being
+/// private when `a - lo < span` (unsigned), `span` zero when the private
+/// part is under half the site's range (its adds then go through the
+/// buffer as before).
+#[allow(clippy::too_many_arguments)]
+fn claim_private_ranges(
+    b: &Builder,
+    at: Value,
+    ranges: &[(Value, Value)],
+    board: Value,
+    ident: Value,
+    published: Value,
+    table_at: i64,
+    index: &[usize],
+    sizes: &[i64],
+    slots: &[(Value, Value)],
+) {
+    let module = b.module();
+    let i64t = b.i64();
+    let k = |v: i64| b.const_int(i64t, v);
+    b.before(at);
+    for (j, (lo, hi)) in ranges.iter().enumerate() {
+        b.store(
+            *lo,
+            b.gep_i8(published, (table_at + 8 + 16 * j as i64) as u64),
+        );
+        b.store(
+            *hi,
+            b.gep_i8(published, (table_at + 16 + 16 * j as i64) as u64),
+        );
+    }
+    b.store(k(1), b.gep_i8(published, table_at as u64));
+    b.call_fn(sync_helper(module, true), &[board, ident, published]);
+    let helper = private_helper(module);
+    let i32t = Type::int(module.context(), 32);
+    let tid = b.call_fn(
+        declare(
+            module,
+            "omp_get_thread_num",
+            Type::function(i32t, &[], false),
+        ),
+        &[],
+    );
+    let tid = b.int_cast(tid, i64t, false);
+    for (s, slot) in slots.iter().enumerate() {
+        let r = b.call_fn(
+            helper,
+            &[
+                board,
+                published,
+                tid,
+                k(table_at),
+                k(ranges.len() as i64),
+                k(index[s] as i64),
+                k(sizes[s]),
+            ],
+        );
+        b.store(b.extract_value(r, 0), slot.0);
+        b.store(b.extract_value(r, 1), slot.1);
+    }
+}
+
+/// `{i64 lo, i64 span} private(board, own, i64 me, i64 table, i64 count,
+/// i64 k, i64 size)`: the part of range `k` of thread `me`'s table (at byte
+/// `table` of its published array `own`: a flag, then `count` ranges
+/// `[lo, hi)`) that no range of another thread's table (a flag set) meets; where a
+/// range falls inside it, the larger side is kept. `span` counts the
+/// addresses where an element of `size` bytes fits in that part, zero when
+/// the part is under half of range `k` or there is no board.
+fn private_helper(module: Module) -> Value {
+    let name = "ferment.omp.team.private";
+    if let Some(f) = module.function(name) {
+        return f;
+    }
+    let c = module.context();
+    let (ptr, i32t, i64t) = (Type::ptr(c), Type::int(c, 32), Type::int(c, 64));
+    let pair = Type::literal_struct(c, &[i64t, i64t]);
+    let f = module.add_function(
+        name,
+        Type::function(pair, &[ptr, ptr, i64t, i64t, i64t, i64t, i64t], false),
+    );
+    f.set_internal();
+    let p = f.params();
+    let (board, own, tid, table, count, which, size) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+    let b = Builder::new(module);
+    let k = |v: i64| b.const_int(i64t, v);
+    let ult = |b: &Builder, x: Value, y: Value| b.icmp(IntPredicate::LLVMIntULT, x, y);
+    let ule = |b: &Builder, x: Value, y: Value| b.icmp(IntPredicate::LLVMIntULE, x, y);
+    let block = |name: &str| f.append_block(name);
+    let (entry, none, team, thread) = (
+        block("entry"),
+        block("none"),
+        block("team"),
+        block("thread"),
+    );
+    let (ranges, range, next, done) = (
+        block("ranges"),
+        block("range"),
+        block("next.thread"),
+        block("done"),
+    );
+    let result = |b: &Builder, lo: Value, span: Value| {
+        let r = b.insert_value(b.undef(pair), lo, 0);
+        b.ret(b.insert_value(r, span, 1));
+    };
+    // Range j of the table of the array at `arr`: (lo, hi).
+    let range_of = |b: &Builder, arr: Value, j: Value| {
+        let off = b.add_int(b.add_int(table, k(8)), b.mul_int(j, k(16)));
+        let e = b.gep(b.i8(), arr, &[off]);
+        (b.load(i64t, e), b.load(i64t, b.gep_i8(e, 8)))
+    };
+    b.at_end(entry);
+    let no_board = b.icmp(IntPredicate::LLVMIntEQ, board, b.zero(ptr));
+    b.cond_br(no_board, none, team);
+    b.at_end(none);
+    result(&b, k(0), k(0));
+    b.at_end(team);
+    let call = |name: &str| {
+        let g = declare(module, name, Type::function(i32t, &[], false));
+        b.int_cast(b.call_fn(g, &[]), i64t, false)
+    };
+    let nth = call("omp_get_num_threads");
+    let (lo0, hi0) = range_of(&b, own, which);
+    b.br(thread);
+    // Each other thread with its flag set.
+    b.at_end(thread);
+    let t = b.phi(i64t, "t");
+    let lo_t = b.phi(i64t, "lo");
+    let hi_t = b.phi(i64t, "hi");
+    let arr = b.load(ptr, b.gep(ptr, board, &[t]));
+    let flag = b.load(i64t, b.gep(b.i8(), arr, &[table]));
+    let other = b.icmp(IntPredicate::LLVMIntNE, t, tid);
+    let set = b.icmp(IntPredicate::LLVMIntNE, flag, k(0));
+    let some = b.icmp(IntPredicate::LLVMIntNE, count, k(0));
+    b.cond_br(b.and_int(b.and_int(other, set), some), ranges, next);
+    b.at_end(ranges);
+    b.br(range);
+    b.at_end(range);
+    let j = b.phi(i64t, "j");
+    let lo = b.phi(i64t, "lo");
+    let hi = b.phi(i64t, "hi");
+    let (a, e) = range_of(&b, arr, j);
+    // [a, e) against [lo, hi): apart, covering the low end, the high end,
+    // or inside (keep the larger side).
+    let apart = b.or_int(b.or_int(ule(&b, e, lo), ule(&b, hi, a)), ule(&b, e, a));
+    let low = ule(&b, a, lo);
+    let high = ule(&b, hi, e);
+    let keep_low = ule(&b, b.sub_int(hi, e), b.sub_int(a, lo));
+    let cut_low = b.and_int(
+        b.not(apart),
+        b.or_int(low, b.and_int(b.not(high), b.not(keep_low))),
+    );
+    let cut_high = b.and_int(
+        b.and_int(b.not(apart), b.not(low)),
+        b.or_int(high, keep_low),
+    );
+    let lo2 = b.select(cut_low, e, lo);
+    let hi2 = b.select(cut_high, a, hi);
+    let j2 = b.add_int(j, k(1));
+    let range_end = b.insert_block();
+    crate::shim::keep_loop_rolled(b.cond_br(ult(&b, j2, count), range, next));
+    j.add_incoming(k(0), ranges);
+    j.add_incoming(j2, range_end);
+    lo.add_incoming(lo_t, ranges);
+    lo.add_incoming(lo2, range_end);
+    hi.add_incoming(hi_t, ranges);
+    hi.add_incoming(hi2, range_end);
+    b.at_end(next);
+    let lo_n = b.phi(i64t, "lo");
+    let hi_n = b.phi(i64t, "hi");
+    lo_n.add_incoming(lo_t, thread);
+    lo_n.add_incoming(lo2, range_end);
+    hi_n.add_incoming(hi_t, thread);
+    hi_n.add_incoming(hi2, range_end);
+    let t2 = b.add_int(t, k(1));
+    let next_end = b.insert_block();
+    crate::shim::keep_loop_rolled(b.cond_br(ult(&b, t2, nth), thread, done));
+    t.add_incoming(k(0), team);
+    t.add_incoming(t2, next_end);
+    lo_t.add_incoming(lo0, team);
+    lo_t.add_incoming(lo_n, next_end);
+    hi_t.add_incoming(hi0, team);
+    hi_t.add_incoming(hi_n, next_end);
+    b.at_end(done);
+    // Where an element fits: [lo, hi - size]; at least half the range.
+    let whole = b.sub_int(hi0, lo0);
+    let part = b.select(ult(&b, lo_n, hi_n), b.sub_int(hi_n, lo_n), k(0));
+    let fits = ule(&b, size, part);
+    let half = ule(&b, b.udiv_int(whole, k(2)), part);
+    let span = b.select(
+        b.and_int(fits, half),
+        b.add_int(b.sub_int(part, size), k(1)),
+        k(0),
+    );
+    result(&b, lo_n, span);
+    f
+}
+
+/// `i1 any_shared(board, own, i64 table, i64 count, i64 sites)`: whether
+/// some thread with its flag set has a buffered site (the list of `sites`
+/// (range index, bytes) pairs after the ranges of the table in `own`)
+/// whose private part (`private`) is empty, i.e. whose adds may have gone
+/// to its buffer; true without a board.
+fn any_shared_helper(module: Module) -> Value {
+    let name = "ferment.omp.team.any_shared";
+    if let Some(f) = module.function(name) {
+        return f;
+    }
+    let c = module.context();
+    let (ptr, i1t, i32t, i64t) = (
+        Type::ptr(c),
+        Type::int(c, 1),
+        Type::int(c, 32),
+        Type::int(c, 64),
+    );
+    let f = module.add_function(
+        name,
+        Type::function(i1t, &[ptr, ptr, i64t, i64t, i64t], false),
+    );
+    f.set_internal();
+    let p = f.params();
+    let (board, own, table, count, nsites) = (p[0], p[1], p[2], p[3], p[4]);
+    let b = Builder::new(module);
+    let k = |v: i64| b.const_int(i64t, v);
+    let ult = |b: &Builder, x: Value, y: Value| b.icmp(IntPredicate::LLVMIntULT, x, y);
+    let block = |name: &str| f.append_block(name);
+    let (entry, yes, team, thread) = (block("entry"), block("yes"), block("team"), block("thread"));
+    let (site, site_next, next, no) = (
+        block("site"),
+        block("site.next"),
+        block("next.thread"),
+        block("no"),
+    );
+    b.at_end(entry);
+    let no_board = b.icmp(IntPredicate::LLVMIntEQ, board, b.zero(ptr));
+    b.cond_br(no_board, yes, team);
+    b.at_end(yes);
+    b.ret(b.const_int(i1t, 1));
+    b.at_end(team);
+    let g = declare(
+        module,
+        "omp_get_num_threads",
+        Type::function(i32t, &[], false),
+    );
+    let nth = b.int_cast(b.call_fn(g, &[]), i64t, false);
+    let list = b.add_int(b.add_int(table, k(8)), b.mul_int(count, k(16)));
+    let any_site = b.icmp(IntPredicate::LLVMIntNE, nsites, k(0));
+    b.cond_br(any_site, thread, no);
+    b.at_end(thread);
+    let t = b.phi(i64t, "t");
+    let arr = b.load(ptr, b.gep(ptr, board, &[t]));
+    let flag = b.load(i64t, b.gep(b.i8(), arr, &[table]));
+    let set = b.icmp(IntPredicate::LLVMIntNE, flag, k(0));
+    b.cond_br(set, site, next);
+    b.at_end(site);
+    let s = b.phi(i64t, "s");
+    let e = b.gep(b.i8(), own, &[b.add_int(list, b.mul_int(s, k(16)))]);
+    let idx = b.load(i64t, e);
+    let size = b.load(i64t, b.gep_i8(e, 8));
+    let r = b.call_fn(
+        private_helper(module),
+        &[board, arr, t, table, count, idx, size],
+    );
+    let empty = b.icmp(IntPredicate::LLVMIntEQ, b.extract_value(r, 1), k(0));
+    b.cond_br(empty, yes, site_next);
+    b.at_end(site_next);
+    let s2 = b.add_int(s, k(1));
+    crate::shim::keep_loop_rolled(b.cond_br(ult(&b, s2, nsites), site, next));
+    s.add_incoming(k(0), thread);
+    s.add_incoming(s2, site_next);
+    b.at_end(next);
+    let t2 = b.add_int(t, k(1));
+    crate::shim::keep_loop_rolled(b.cond_br(ult(&b, t2, nth), thread, no));
+    t.add_incoming(k(0), team);
+    t.add_incoming(t2, next);
+    b.at_end(no);
+    b.ret(b.const_int(i1t, 0));
+    f
 }
 
 /// Before the plain access `inst` of shadow memory: for each buffer whose

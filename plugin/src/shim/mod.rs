@@ -120,12 +120,24 @@ extern "C" {
     fn ferment_print_inner_pass_times();
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_rotate_accumulations(f: LLVMValueRef) -> c_uint;
+    fn ferment_site_ranges(
+        f: LLVMValueRef,
+        sites: *mut LLVMValueRef,
+        n: c_uint,
+        lo: *mut LLVMValueRef,
+        hi: *mut LLVMValueRef,
+    ) -> LLVMValueRef;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
     fn ferment_call_arg_byval_type(call: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
     fn ferment_fn_param_sret_type(f: LLVMValueRef, arg: c_uint) -> LLVMTypeRef;
     fn ferment_if_then_after(cond: LLVMValueRef) -> LLVMValueRef;
+    fn ferment_if_then_else_after(
+        cond: LLVMValueRef,
+        then: *mut LLVMValueRef,
+        els: *mut LLVMValueRef,
+    );
     fn ferment_affine_rows(
         f: LLVMValueRef,
         headers: *const LLVMBasicBlockRef,
@@ -251,6 +263,36 @@ pub fn rotate_accumulations(f: Value) -> u32 {
     unsafe { ferment_rotate_accumulations(f.0) }
 }
 
+/// For the atomic read-modify-writes `sites` of `f`: the terminator of a
+/// block that dominates them all and lies on no cycle, and the byte range
+/// `[lo, hi)` (i64 values computed before that terminator) each site's
+/// address covers over all its executions; `None` (and `f` unchanged) when
+/// some address is not affine in its loops or not computable there.
+pub fn site_ranges(f: Value, sites: &[Value]) -> Option<(Value, Vec<(Value, Value)>)> {
+    let mut raw: Vec<LLVMValueRef> = sites.iter().map(|s| s.0).collect();
+    let mut lo = vec![std::ptr::null_mut(); sites.len()];
+    let mut hi = vec![std::ptr::null_mut(); sites.len()];
+    let at = unsafe {
+        ferment_site_ranges(
+            f.0,
+            raw.as_mut_ptr(),
+            raw.len() as c_uint,
+            lo.as_mut_ptr(),
+            hi.as_mut_ptr(),
+        )
+    };
+    if at.is_null() {
+        return None;
+    }
+    Some((
+        Value(at),
+        lo.into_iter()
+            .zip(hi)
+            .map(|(l, h)| (Value(l), Value(h)))
+            .collect(),
+    ))
+}
+
 /// `Ok` when `f` passes LLVM's verifier, else the verifier's report.
 pub fn verify_function(f: Value) -> Result<(), String> {
     let mut buf = vec![0 as c_char; 16384];
@@ -311,6 +353,15 @@ pub fn fn_param_sret_type(f: Value, arg: u32) -> Option<Type> {
 /// block that falls through to the rest; returns that block's terminator.
 pub fn if_then_after(cond: Value) -> Value {
     Value(unsafe { ferment_if_then_after(cond.0) })
+}
+
+/// Splits `cond`'s block after `cond`, branching on it into a likely block
+/// (true) and another (false), both falling through to the rest; returns
+/// their terminators.
+pub fn if_then_else_after(cond: Value) -> (Value, Value) {
+    let (mut t, mut e) = (std::ptr::null_mut(), std::ptr::null_mut());
+    unsafe { ferment_if_then_else_after(cond.0, &mut t, &mut e) };
+    (Value(t), Value(e))
 }
 
 /// A loop's tape counter as the forward function keeps it: the loop's

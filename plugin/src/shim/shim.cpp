@@ -101,6 +101,11 @@ cl::opt<bool> OptNoGuardZero(
     cl::desc("ferment: keep accumulations of adjoints that are zero on one "
              "side of a branch, and loops scaled by an adjoint that may be "
              "zero, unconditional (ablation)"));
+cl::opt<bool> OptNoOmpPrivateRanges(
+    "ferment-no-omp-private-ranges", cl::init(false), cl::Hidden,
+    cl::desc("In the team copy of an OpenMP region's reverse, never add "
+             "adjoints plainly into a thread's private address range (every "
+             "shared adjoint add goes through the per-thread buffers)"));
 cl::opt<bool> OptNoRotate(
     "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
@@ -2252,6 +2257,28 @@ static std::pair<Value *, Value *> rotClampBuild(IRBuilder<> &Bld,
   return {Test, Idx};
 }
 
+// The values `S` takes in the first and the last iteration of `L`: `S`
+// invariant in `L`, or affine in it with a constant step of at most 1 MiB
+// (no wrap around the address space between two accessed addresses) and
+// the backedge count known on entry.
+static std::optional<std::pair<const SCEV *, const SCEV *>>
+rotEnds(const SCEV *S, Loop *L, ScalarEvolution &SE) {
+  if (SE.isLoopInvariant(S, L))
+    return std::make_pair(S, S);
+  auto *AR = dyn_cast<SCEVAddRecExpr>(S);
+  auto *Step =
+      AR ? dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE)) : nullptr;
+  if (!AR || AR->getLoop() != L || !AR->isAffine() || !Step ||
+      Step->getAPInt().getBitWidth() > 64 ||
+      Step->getAPInt().abs().ugt(1 << 20))
+    return std::nullopt;
+  const SCEV *BTC = SE.getBackedgeTakenCount(L);
+  if (isa<SCEVCouldNotCompute>(BTC) || !SE.isLoopInvariant(BTC, L))
+    return std::nullopt;
+  BTC = SE.getTruncateOrZeroExtend(BTC, Step->getType());
+  return std::make_pair(AR->getStart(), AR->evaluateAtIteration(BTC, SE));
+}
+
 // The bytes an address covers over all iterations of `L` (a single block:
 // every access runs in each iteration), or none: invariant in `L`, or
 // affine with a constant step of at most 1 MiB, which cannot wrap around
@@ -2268,25 +2295,10 @@ static std::optional<RotRange> rotRangeOfPtr(const SCEV *S, uint64_t Size,
     const SCEV *I = SE.getPtrToIntExpr(P, IT);
     return isa<SCEVCouldNotCompute>(I) ? nullptr : I;
   };
-  const SCEV *First, *Last;
-  if (SE.isLoopInvariant(S, L)) {
-    First = Last = S;
-  } else {
-    auto *AR = dyn_cast<SCEVAddRecExpr>(S);
-    auto *Step = AR ? dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE))
-                    : nullptr;
-    if (!AR || AR->getLoop() != L || !AR->isAffine() || !Step ||
-        Step->getAPInt().getBitWidth() > 64 ||
-        Step->getAPInt().abs().ugt(1 << 20))
-      return std::nullopt;
-    const SCEV *BTC = SE.getBackedgeTakenCount(L);
-    if (isa<SCEVCouldNotCompute>(BTC) || !SE.isLoopInvariant(BTC, L))
-      return std::nullopt;
-    BTC = SE.getTruncateOrZeroExtend(BTC, Step->getType());
-    First = AR->getStart();
-    Last = AR->evaluateAtIteration(BTC, SE);
-  }
-  const SCEV *A = toInt(First), *B = toInt(Last);
+  auto Ends = rotEnds(S, L, SE);
+  if (!Ends)
+    return std::nullopt;
+  const SCEV *A = toInt(Ends->first), *B = toInt(Ends->second);
   if (!A || !B || !SE.isLoopInvariant(A, L) || !SE.isLoopInvariant(B, L))
     return std::nullopt;
   return RotRange{SE.getUMinExpr(A, B),
@@ -3095,4 +3107,103 @@ extern "C" unsigned ferment_loop_exit_points(LLVMValueRef IV, LLVMValueRef *Out,
   for (BasicBlock *E : Exits)
     Out[N++] = wrap(&*E->getFirstInsertionPt());
   return N;
+}
+
+// The smallest and largest value (integer SCEVs) of the integer addresses
+// `Lo` and `Hi` over every iteration of `L` and of the loops around it, each
+// level as `rotEnds` allows.
+static std::optional<RotRange> rangeOverLoops(const SCEV *Lo, const SCEV *Hi,
+                                              Loop *L, ScalarEvolution &SE) {
+  auto Over = [&](const SCEV *X, Loop *L, bool Low) -> const SCEV * {
+    auto E = rotEnds(X, L, SE);
+    if (!E || !SE.isLoopInvariant(E->first, L) ||
+        !SE.isLoopInvariant(E->second, L))
+      return nullptr;
+    return Low ? SE.getUMinExpr(E->first, E->second)
+               : SE.getUMaxExpr(E->first, E->second);
+  };
+  for (; L; L = L->getParentLoop()) {
+    Lo = Over(Lo, L, true);
+    Hi = Over(Hi, L, false);
+    if (!Lo || !Hi)
+      return std::nullopt;
+  }
+  return RotRange{Lo, Hi};
+}
+
+// For the atomic read-modify-writes `Sites[0..N)` of `F`: a block that
+// dominates them all and lies on no cycle, and the byte range each site's
+// address covers over every execution of the site (address affine in its
+// loops, see `rangeOverLoops`), expanded before that block's terminator into
+// `Lo[k]`, `Hi[k]` (i64). Returns the terminator, or null (nothing changed)
+// when some range is unknown or not computable there.
+extern "C" LLVMValueRef ferment_site_ranges(LLVMValueRef FV, LLVMValueRef *Sites,
+                                            unsigned N, LLVMValueRef *Lo,
+                                            LLVMValueRef *Hi) {
+  Function *F = unwrap<Function>(FV);
+  if (N == 0 || OptNoOmpPrivateRanges)
+    return nullptr;
+  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+  TargetLibraryInfo TLI(TLII, F);
+  AssumptionCache AC(*F);
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  const DataLayout &DL = F->getParent()->getDataLayout();
+  Type *I64 = Type::getInt64Ty(F->getContext());
+  BasicBlock *Top = nullptr;
+  for (unsigned K = 0; K < N; ++K) {
+    auto *I = dyn_cast<AtomicRMWInst>(unwrap(Sites[K]));
+    if (!I || I->getFunction() != F)
+      return nullptr;
+    Top = Top ? DT.findNearestCommonDominator(Top, I->getParent())
+              : I->getParent();
+  }
+  while (Top && LI.getLoopFor(Top))
+    Top = DT.getNode(Top)->getIDom() ? DT.getNode(Top)->getIDom()->getBlock()
+                                     : nullptr;
+  if (!Top)
+    return nullptr;
+  Instruction *At = Top->getTerminator();
+  SCEVExpander Exp(SE, "omp.team.range");
+  SmallVector<std::pair<const SCEV *, const SCEV *>, 8> Ranges;
+  for (unsigned K = 0; K < N; ++K) {
+    auto *I = cast<AtomicRMWInst>(unwrap(Sites[K]));
+    Value *P = I->getPointerOperand();
+    if (!SE.isSCEVable(P->getType()) ||
+        DL.getIntPtrType(P->getType()) != I64)
+      return nullptr;
+    const SCEV *S = SE.getPtrToIntExpr(SE.getSCEV(P), I64);
+    if (isa<SCEVCouldNotCompute>(S))
+      return nullptr;
+    uint64_t Size = DL.getTypeStoreSize(I->getValOperand()->getType());
+    auto R = rangeOverLoops(S, S, LI.getLoopFor(I->getParent()), SE);
+    if (!R)
+      return nullptr;
+    const SCEV *H = SE.getAddExpr(R->Hi, SE.getConstant(I64, Size));
+    for (const SCEV *X : {R->Lo, H})
+      if (!Exp.isSafeToExpandAt(X, At) ||
+          SCEVExprContains(X, [](const SCEV *Y) { return isa<SCEVUDivExpr>(Y); }))
+        return nullptr;
+    Ranges.push_back({R->Lo, H});
+  }
+  for (unsigned K = 0; K < N; ++K) {
+    Lo[K] = wrap(Exp.expandCodeFor(Ranges[K].first, I64, At));
+    Hi[K] = wrap(Exp.expandCodeFor(Ranges[K].second, I64, At));
+  }
+  return wrap(At);
+}
+
+// Splits `Cond`'s block after `Cond` into a branch on it: a block for true
+// (likely) and one for false, both falling through to the rest; their
+// terminators go to `Then` and `Else`.
+extern "C" void ferment_if_then_else_after(LLVMValueRef CondV, LLVMValueRef *Then,
+                                           LLVMValueRef *Else) {
+  Instruction *Cond = unwrap<Instruction>(CondV);
+  MDBuilder MDB(Cond->getContext());
+  Instruction *T = nullptr, *E = nullptr;
+  SplitBlockAndInsertIfThenElse(Cond, std::next(Cond->getIterator()), &T, &E,
+                                MDB.createLikelyBranchWeights());
+  *Then = wrap(T);
+  *Else = wrap(E);
 }
