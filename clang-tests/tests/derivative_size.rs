@@ -25,6 +25,10 @@
 //!   loop around them: unswitched, a loop nest was copied once per combination of empty inner
 //!   loops (mlp's derivative: 1345 -> 695 optimized instructions without). The old behaviour on
 //!   request (`-ferment-unswitch-loop-guards`) shows the check can fail.
+//! - A constant-size copy of up to 8 array elements moves its adjoints in place, without the
+//!   `ferment.adjoint.memcpy.*` helper (two vectorized loops with overlap checks and remainders,
+//!   ~220 optimized instructions in hand's, ode's and rk4's files, for hand's copy of 3 doubles);
+//!   a longer copy still calls it (the check can fail).
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -322,5 +326,49 @@ fn inner_loop_guards_are_not_unswitched() {
     assert!(
         unswitched(d) > 0,
         "expected copies unswitched on the loop guards with -ferment-unswitch-loop-guards:\n{d}"
+    );
+}
+
+/// A copy of three doubles (a point) into a buffer the caller passes, per iteration; `copies`
+/// sets how many doubles a second copy moves (9: past the in-place limit).
+fn points(copied: usize) -> String {
+    format!(
+        r#"
+#include <math.h>
+#include <string.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double points(double *buf, double *all, const double *x, long n) {{
+  double s = 0;
+  for (long i = 0; i < n; i++) {{
+    memcpy(buf, x + 3 * i, 3 * sizeof(double));
+    s += buf[0] * buf[1] + sin(buf[2]);
+  }}
+  memcpy(all, x, {copied} * sizeof(double));
+  return s + all[0] * all[{last}];
+}}
+void grad(double *buf, double *dbuf, double *all, double *dall, const double *x, double *dx, long n) {{
+  __enzyme_autodiff((void *)points, enzyme_dup, buf, dbuf, enzyme_dup, all, dall, enzyme_dup, x, dx,
+                    enzyme_const, n);
+}}
+"#,
+        last = copied - 1
+    )
+}
+
+#[test]
+fn small_constant_copies_move_adjoints_in_place() {
+    let helper = "@ferment.adjoint.memcpy.double(";
+    let ir = optimized_ir("points", &points(8), &[]);
+    let d = body(&ir, "ferment.diffe.points");
+    assert!(
+        !ir.contains(helper),
+        "copies of 3 and 8 doubles call the adjoint helper:\n{d}"
+    );
+    // A copy of 9 elements still calls it: the check above can fail.
+    let ir = optimized_ir("points_long", &points(9), &[]);
+    assert!(
+        ir.contains(helper),
+        "expected the adjoint helper for a copy of 9 doubles:\n{ir}"
     );
 }
