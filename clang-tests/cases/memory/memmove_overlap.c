@@ -1,7 +1,9 @@
 // Overlapping memmove of active data: a sliding window shifted down one element
 // (memmove(w, w + 1, ...)), a history shifted up (memmove(h + 1, h, ...)), a run-time length,
 // an array of mixed structs shifted down by one struct (constant size), and a memmove onto
-// itself. Each adjoint must move exactly once: the reverse of a move down must not carry an
+// itself; and constant-size copies of a few doubles, whose adjoints move in place (up to 8
+// elements; 9 call the adjoint helper): memmoves up by one, down by two, onto itself, memcpys of 8
+// and 9 elements. Each adjoint must move exactly once: the reverse of a move down must not carry an
 // adjoint on into the next element. Gradients against central finite differences, forward
 // against reverse.
 // RUN: clang opt
@@ -56,6 +58,22 @@ double records(const double *x, int n) {
   return s;
 }
 
+double shifts(const double *x, int n) {
+  double a[N], b[N], c[N];
+  for (int i = 0; i < n; i++)
+    a[i] = x[i] * (1.0 + 0.1 * i);
+  memmove(a + 1, a, 5 * sizeof(double));     /* up by one, overlapping */
+  memmove(a + 4, a + 6, 3 * sizeof(double)); /* down by two, overlapping */
+  memmove(a + 2, a + 2, 4 * sizeof(double)); /* onto itself */
+  memcpy(b, a, 8 * sizeof(double));
+  b[8] = x[3];
+  memcpy(c, a, 9 * sizeof(double));
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += b[i] * b[i] * (i + 1) + sin(a[i]) + c[i] * x[i];
+  return s;
+}
+
 typedef double (*fn)(const double *, int);
 static fn cur;
 static double packed(const double *x, const void *c) { return cur(x, *(const int *)c); }
@@ -83,5 +101,6 @@ int main(void) {
   CHECK_FN("window (memmove down)", window, x, N);
   CHECK_FN("history (memmove up, onto itself)", history, x, N);
   CHECK_FN("records (struct memmove down)", records, x, 8);
+  CHECK_FN("shifts (constant-size copies)", shifts, x, N);
   return check_report();
 }

@@ -63,31 +63,7 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                         )
                         .hint("copy the structure field by field, or access that field with its type in the function"));
                     }
-                    CopyLayout::Fields { floats, .. } => {
-                        // t = d_dst.fields; d_dst.fields = 0; d_src.fields += t:
-                        // all reads before any write, so a `memmove` whose
-                        // source and destination overlap moves each adjoint
-                        // once.
-                        let mut moved = Vec::new();
-                        for &(off, ty) in &floats {
-                            let pd = s.b.gep_i8(sd, off);
-                            moved.push((off, ty, s.b.load(ty, pd)));
-                        }
-                        for &(off, ty) in &floats {
-                            let pd = s.b.gep_i8(sd, off);
-                            s.b.store(s.b.zero(ty), pd);
-                        }
-                        for (off, ty, a) in moved {
-                            let ps = s.b.gep_i8(ss, off);
-                            if atomic {
-                                s.b.atomic_fadd(ps, a);
-                            } else {
-                                let c = s.b.load(ty, ps);
-                                let sum = s.b.fadd_acc(c, a);
-                                s.b.store(sum, ps);
-                            }
-                        }
-                    }
+                    CopyLayout::Fields { floats, .. } => move_fields(s, sd, ss, &floats, atomic),
                     CopyLayout::Floats(_) if s.tape.swap_shadows(&s.loops, &s.b, inst, lane) => {}
                     CopyLayout::Floats(_) | CopyLayout::Unknown => {
                         let ty = match layout {
@@ -98,6 +74,20 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                             Error::at(inst, format!("cannot tell which floating-point type '{}' copies", inst.describe()))
                                 .hint("copy the data with a typed loop, or access it as double/float elsewhere in the function")
                         })?;
+                        let size = s.module.alloc_size(ty);
+                        if let Some(bytes) = n.const_int().filter(|b| {
+                            size > 0
+                                && *b > 0
+                                && (*b as u64).is_multiple_of(size)
+                                && *b as u64 / size <= INLINE_COPY_ELEMENTS
+                        }) {
+                            // A few elements: moved in place, without the
+                            // helper's two vectorized loops.
+                            let floats: Vec<(u64, Type)> =
+                                (0..bytes as u64 / size).map(|k| (k * size, ty)).collect();
+                            move_fields(s, sd, ss, &floats, atomic);
+                            return Ok(true);
+                        }
                         let helper = memcpy_adjoint_helper(s.module, ty, atomic);
                         let n = s.primal(n);
                         let n64 = s.b.int_cast(n, s.b.i64(), false);
@@ -364,6 +354,39 @@ pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
         }
     }
     None
+}
+
+/// A copy of array elements up to this count with a constant size moves its
+/// adjoints in place ([`move_fields`]) rather than through
+/// [`memcpy_adjoint_helper`], whose two vectorized loops (with overlap
+/// checks and remainder loops, ~220 instructions) the host would otherwise
+/// optimize and compile in each file for a copy of three doubles.
+const INLINE_COPY_ELEMENTS: u64 = 8;
+
+/// The adjoint of a copy of the floats at `floats` (byte offset, type):
+/// `t = d_dst.fields; d_dst.fields = 0; d_src.fields += t`, all reads
+/// before any write, so a `memmove` whose source and destination overlap
+/// (or coincide) moves each adjoint once.
+fn move_fields(s: &mut ReverseSweep, sd: Value, ss: Value, floats: &[(u64, Type)], atomic: bool) {
+    let mut moved = Vec::new();
+    for &(off, ty) in floats {
+        let pd = s.b.gep_i8(sd, off);
+        moved.push((off, ty, s.b.load(ty, pd)));
+    }
+    for &(off, ty) in floats {
+        let pd = s.b.gep_i8(sd, off);
+        s.b.store(s.b.zero(ty), pd);
+    }
+    for (off, ty, a) in moved {
+        let ps = s.b.gep_i8(ss, off);
+        if atomic {
+            s.b.atomic_fadd(ps, a);
+        } else {
+            let c = s.b.load(ty, ps);
+            let sum = s.b.fadd_acc(c, a);
+            s.b.store(sum, ps);
+        }
+    }
 }
 
 /// `void ferment.adjoint.memcpy.T(ptr dd, ptr ds, i64 bytes)`:

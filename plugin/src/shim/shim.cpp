@@ -126,6 +126,13 @@ cl::opt<bool> OptNoUnrollRuntime(
     cl::desc("ferment: keep the host from runtime-unrolling a derivative's "
              "innermost loops that store tape rows (less code to compile; "
              "off by default: kmeans_hvp's gradient ran 6% slower)"));
+cl::opt<bool> OptUnswitchLoopGuards(
+    "ferment-unswitch-loop-guards", cl::init(false), cl::Hidden,
+    cl::desc("ferment: where a derivative loop is unswitched on a zero "
+             "adjoint, let LLVM also unswitch loops of up to twice "
+             "-unswitch-threshold on the guards of their inner loops "
+             "(`n > 0`; the old behaviour: copies of the loop nest that "
+             "differ only in which inner loops they skip)"));
 cl::opt<bool> OptUnrollCalls(
     "ferment-unroll-calls", cl::init(false), cl::Hidden,
     cl::desc("ferment: let the host runtime-unroll a derivative's innermost "
@@ -1018,6 +1025,20 @@ static void hideOtherInvariantConditions(Function &F, unsigned Limit) {
     Size[L] = N.isValid() ? unsigned(std::min<int64_t>(N.getValue(), 1 << 30))
                           : 1u << 30;
   }
+  // A branch into the preheader of a loop nested in the branch's own loop:
+  // an inner loop's guard (`n > 0`). Unswitched on it, the outer loop is
+  // copied once with and once without the inner loop, to save one
+  // predictable branch per outer iteration (the host's -O2 pipeline does
+  // not unswitch such a guard): hidden whatever the loop's size.
+  auto GuardsInner = [&](const BranchInst *Br, const Loop *L) {
+    for (const BasicBlock *S : Br->successors())
+      if (const Loop *M = LI.getLoopFor(S->getSingleSuccessor()
+                                            ? S->getSingleSuccessor()
+                                            : S))
+        if (M != L && L->contains(M) && M->getLoopPreheader() == S)
+          return true;
+    return false;
+  };
   DenseMap<HiddenKey, PHINode *> Made;
   for (BasicBlock &BB : F) {
     Loop *L = LI.getLoopFor(&BB);
@@ -1033,7 +1054,10 @@ static void hideOtherInvariantConditions(Function &F, unsigned Limit) {
           S->setCondition(Hide(S->getCondition()));
     if (auto *Br = dyn_cast<BranchInst>(BB.getTerminator())) {
       if (Br->isConditional())
-        Br->setCondition(Hide(Br->getCondition()));
+        Br->setCondition(!OptUnswitchLoopGuards && GuardsInner(Br, L)
+                             ? hideInvariant(Br->getCondition(), L, 0, Size,
+                                             Made)
+                             : Hide(Br->getCondition()));
     } else if (auto *Sw = dyn_cast<SwitchInst>(BB.getTerminator())) {
       Sw->setCondition(Hide(Sw->getCondition()));
     }
