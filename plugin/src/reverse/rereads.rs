@@ -139,6 +139,10 @@ pub struct Rereads {
     /// Parameters whose memory is a block of known size (a checkpointed
     /// segment's regions, [`PARAM_EXTENTS`]): element count, element size.
     extents: HashMap<Value, (Value, Value)>,
+    /// (load, store) pairs where the store, though it may run after the
+    /// load, never writes what the load read (`shim::frontier_rereads`:
+    /// forward substitution's `y[j]`, `j < i`, against `y[i] = ...`).
+    passed: hashbrown::HashSet<(Value, Value)>,
 }
 
 /// String attribute of a function whose pointer parameters reach blocks of
@@ -367,7 +371,11 @@ impl Rereads {
             deferred,
             tail,
             extents: HashMap::new(),
+            passed: hashbrown::HashSet::new(),
         };
+        let mut r = r;
+        r.passed = r.frontier_pairs(blocks);
+        let r = r;
         // Decide every load now: the generators later replace and erase
         // instructions (calls), which must not be looked at again.
         for &blk in blocks {
@@ -411,6 +419,7 @@ impl Rereads {
             deferred: HashMap::new(),
             tail: Vec::new(),
             extents: HashMap::new(),
+            passed: hashbrown::HashSet::new(),
         };
         for &blk in blocks {
             for inst in blk.instructions() {
@@ -428,17 +437,69 @@ impl Rereads {
         self.blas_operands.get(&(call, p)).copied().unwrap_or(false)
     }
 
-    /// Whether no write that may touch the memory `p` points into can run
+    /// The writes that may touch the memory `p` points into and can run
     /// after `at`.
-    fn unwritten_after(&self, at: Value, p: Value) -> bool {
+    fn writes_after(&self, at: Value, p: Value) -> Vec<(Value, bool)> {
         let mine = classes_of(p, &self.objects);
-        self.writers.iter().all(|(w, touched)| {
-            let may_touch = match touched {
-                None => true,
-                Some(cs) => cs.iter().any(|c| mine.contains(c)),
-            };
-            !may_touch || self.tail.contains(w) || !self.after(at, *w)
-        })
+        self.writers
+            .iter()
+            .filter(|(w, touched)| {
+                let may_touch = match touched {
+                    None => true,
+                    Some(cs) => cs.iter().any(|c| mine.contains(c)),
+                };
+                may_touch && !self.tail.contains(w) && self.after(at, *w)
+            })
+            .map(|(w, touched)| (*w, touched.is_some()))
+            .collect()
+    }
+
+    /// Whether no write that may touch the memory `p` points into can run
+    /// after `at` (a store proven never to write what load `at` read,
+    /// [`Rereads::passed`], does not count).
+    fn unwritten_after(&self, at: Value, p: Value) -> bool {
+        self.writes_after(at, p)
+            .iter()
+            .all(|(w, _)| self.passed.contains(&(at, *w)))
+    }
+
+    /// The (load, store) pairs `shim::frontier_rereads` proves: for each
+    /// load whose only later writes are stores into memory of known class
+    /// (a fresh allocation or `restrict` parameter of its own), each such
+    /// store; the load is then read again when every pair holds.
+    fn frontier_pairs(&self, blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<(Value, Value)> {
+        let Some(f) = blocks.first().map(|b| b.parent()) else {
+            return hashbrown::HashSet::new();
+        };
+        let mut pairs = Vec::new();
+        for &blk in blocks {
+            for l in blk.instructions() {
+                if l.opcode() != Opcode::LLVMLoad || l.is_volatile_or_atomic() {
+                    continue;
+                }
+                let p = l.operand(0);
+                if !classes_of(p, &self.objects)
+                    .iter()
+                    .all(|c| matches!(c, MemClass::Local(_)))
+                {
+                    continue;
+                }
+                let later = self.writes_after(l, p);
+                if !later.is_empty()
+                    && later
+                        .iter()
+                        .all(|(w, known)| *known && w.opcode() == Opcode::LLVMStore)
+                {
+                    pairs.extend(later.into_iter().map(|(w, _)| (l, w)));
+                }
+            }
+        }
+        crate::shim::frontier_rereads(f, &pairs)
+            .into_iter()
+            .zip(pairs)
+            .filter(|(ok, _)| *ok)
+            .map(|(_, pair)| pair)
+            .collect()
     }
 
     /// Whether `w` can execute after `l` (later in `l`'s block, or in a

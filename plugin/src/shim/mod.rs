@@ -157,6 +157,13 @@ extern "C" {
         at: *mut LLVMValueRef,
     );
     fn ferment_loop_exit_points(i: LLVMValueRef, out: *mut LLVMValueRef, max: c_uint) -> c_uint;
+    fn ferment_frontier_rereads(
+        f: LLVMValueRef,
+        loads: *const LLVMValueRef,
+        stores: *const LLVMValueRef,
+        n: c_uint,
+        out: *mut c_int,
+    );
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
         headers: *const LLVMBasicBlockRef,
@@ -486,6 +493,26 @@ pub fn loop_exit_points(i: Value) -> Option<Vec<Value>> {
     let mut out: Vec<LLVMValueRef> = vec![std::ptr::null_mut(); 8];
     let n = unsafe { ferment_loop_exit_points(i.0, out.as_mut_ptr(), 8) } as usize;
     (n > 0 && n <= 8).then(|| out[..n].iter().map(|&v| Value(v)).collect())
+}
+
+/// For each (load, store) pair of `f`: whether the store, a loop's write
+/// moving one way element by element (`y[i] = ...`), never writes a byte the
+/// load read after the load ran (the load reads elements the store passed
+/// in earlier iterations: `y[j]`, `j < i`); see `ferment_frontier_rereads`.
+pub fn frontier_rereads(f: Value, pairs: &[(Value, Value)]) -> Vec<bool> {
+    let loads: Vec<LLVMValueRef> = pairs.iter().map(|p| p.0 .0).collect();
+    let stores: Vec<LLVMValueRef> = pairs.iter().map(|p| p.1 .0).collect();
+    let mut out: Vec<c_int> = vec![0; pairs.len()];
+    unsafe {
+        ferment_frontier_rereads(
+            f.0,
+            loads.as_ptr(),
+            stores.as_ptr(),
+            pairs.len() as c_uint,
+            out.as_mut_ptr(),
+        );
+    }
+    out.into_iter().map(|o| o != 0).collect()
 }
 
 /// Moves the body of `old` into the declaration `new` (whose first

@@ -106,6 +106,11 @@ cl::opt<bool> OptNoOmpPrivateRanges(
     cl::desc("In the team copy of an OpenMP region's reverse, never add "
              "adjoints plainly into a thread's private address range (every "
              "shared adjoint add goes through the per-thread buffers)"));
+cl::opt<bool> OptNoFrontierRereads(
+    "ferment-no-frontier-rereads", cl::init(false), cl::Hidden,
+    cl::desc("ferment: tape loads of elements that a loop's own store "
+             "wrote in an earlier iteration and never writes again "
+             "(ablation)"));
 cl::opt<bool> OptNoRotate(
     "ferment-no-rotate-accumulations", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a reverse loop's accumulations into neighbouring "
@@ -1747,6 +1752,105 @@ static const SCEV *usableCount(ScalarEvolution &SE, const SCEV *Btc, Loop *L) {
 static bool signExtensionKeepsCount(ScalarEvolution &SE, const SCEV *Btc) {
   unsigned W = Btc->getType()->getIntegerBitWidth();
   return W >= 64 || SE.getUnsignedRangeMax(Btc).ult(APInt::getSignedMinValue(W));
+}
+
+// The lowest and highest value `S` takes while `L` runs one iteration,
+// over the iterations of the loops strictly inside `L` (affine recurrences
+// with a constant step and a computable count, nested at most 4 deep), as
+// expressions of `L`'s iteration; false where unknown.
+static bool boundsInside(ScalarEvolution &SE, const SCEV *S, Loop *L,
+                         const SCEV *&Lo, const SCEV *&Hi, unsigned Depth) {
+  if (Depth > 4)
+    return false;
+  if (auto *AR = dyn_cast<SCEVAddRecExpr>(S)) {
+    const Loop *J = AR->getLoop();
+    if (J != L && L->contains(J)) {
+      auto *C = AR->isAffine()
+                    ? dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE))
+                    : nullptr;
+      if (!C)
+        return false;
+      const SCEV *Btc = SE.getBackedgeTakenCount(J);
+      if (isa<SCEVCouldNotCompute>(Btc) || !Btc->getType()->isIntegerTy())
+        return false;
+      const SCEV *Last = SE.getAddExpr(
+          AR->getStart(),
+          SE.getMulExpr(C, SE.getTruncateOrZeroExtend(Btc, C->getType())));
+      const SCEV *Lo1, *Hi1, *Lo2, *Hi2;
+      if (!boundsInside(SE, AR->getStart(), L, Lo1, Hi1, Depth + 1) ||
+          !boundsInside(SE, Last, L, Lo2, Hi2, Depth + 1))
+        return false;
+      bool Up = C->getAPInt().isNonNegative();
+      Lo = Up ? Lo1 : Lo2;
+      Hi = Up ? Hi2 : Hi1;
+      return true;
+    }
+  }
+  for (Loop *J : L->getLoopsInPreorder())
+    if (J != L && !SE.isLoopInvariant(S, J))
+      return false;
+  Lo = Hi = S;
+  return true;
+}
+
+// For each pair (Loads[K], Stores[K]) of one function: 1 when the store
+// never writes a byte the load read, at any time after the load: the store
+// is in a loop `L` outside every other loop (entered once per call), its
+// address moves by at least its size in one direction each iteration of `L`
+// (`y[i] = ...`), and the load, inside `L`, reads only bytes on the side the
+// store has already passed (`y[j]`, `j < i`, in forward substitution; with
+// `i` counting down, `x[j]`, `j > i`, in back substitution). Those bytes
+// then keep their value to the end of the call, so the reverse sweep may
+// read them again (`reverse/rereads.rs`).
+extern "C" void ferment_frontier_rereads(LLVMValueRef FV, LLVMValueRef *Loads,
+                                         LLVMValueRef *Stores, unsigned N,
+                                         int *Out) {
+  for (unsigned K = 0; K < N; ++K)
+    Out[K] = 0;
+  if (OptNoFrontierRereads || N == 0)
+    return;
+  Function *F = unwrap<Function>(FV);
+  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+  TargetLibraryInfo TLI(TLII, F);
+  AssumptionCache AC(*F);
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  const DataLayout &DL = F->getParent()->getDataLayout();
+  for (unsigned K = 0; K < N; ++K) {
+    auto *Ld = dyn_cast<LoadInst>(unwrap(Loads[K]));
+    auto *St = dyn_cast<StoreInst>(unwrap(Stores[K]));
+    if (!Ld || !St || !Ld->isSimple() || !St->isSimple() ||
+        Ld->getFunction() != F || St->getFunction() != F)
+      continue;
+    Loop *L = LI.getLoopFor(St->getParent());
+    if (!L || L->getParentLoop() || !L->contains(Ld->getParent()))
+      continue;
+    auto *AR = dyn_cast<SCEVAddRecExpr>(SE.getSCEV(St->getPointerOperand()));
+    if (!AR || AR->getLoop() != L || !AR->isAffine())
+      continue;
+    auto *C = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+    TypeSize SSz = DL.getTypeStoreSize(St->getValueOperand()->getType());
+    TypeSize LSz = DL.getTypeStoreSize(Ld->getType());
+    if (!C || SSz.isScalable() || LSz.isScalable() || C->getAPInt().isZero() ||
+        C->getAPInt().abs().ult(SSz.getFixedValue()))
+      continue;
+    const SCEV *Lo, *Hi;
+    if (!boundsInside(SE, SE.getSCEV(Ld->getPointerOperand()), L, Lo, Hi, 0))
+      continue;
+    Type *IT = C->getType();
+    // counting up: every byte read lies below the store's address in the
+    // same iteration; counting down: above its last byte
+    const SCEV *Diff =
+        C->getAPInt().isStrictlyPositive()
+            ? SE.getMinusSCEV(
+                  AR, SE.getAddExpr(Hi, SE.getConstant(IT, LSz.getFixedValue())))
+            : SE.getMinusSCEV(
+                  Lo, SE.getAddExpr(AR, SE.getConstant(IT, SSz.getFixedValue())));
+    if (isa<SCEVCouldNotCompute>(Diff) || !Diff->getType()->isIntegerTy())
+      continue;
+    Out[K] = SE.isKnownNonNegative(Diff) ? 1 : 0;
+  }
 }
 
 // For each of `N` loop headers of `FV`, an upper bound on how many times the

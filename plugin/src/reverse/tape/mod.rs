@@ -178,6 +178,10 @@ pub struct Tape {
     /// Carried header phis read from the previous row (see
     /// [`Tape::carried_field`]), in creation order.
     carried: Vec<CarriedField>,
+    /// The reverse sweep's reads of a loop counter that only number the
+    /// iterations of an instance ([`Tape::iteration`], and
+    /// [`Tape::enter_iteration`]'s decrement): see [`Tape::local_count`].
+    count_reads: hashbrown::HashSet<Value>,
     rereads: Option<Rereads>,
     /// Combined shape: pointer loads of the forward sweep from shadow memory,
     /// each with the primal load it shadows (see [`Tape::set_shadow_loads`]).
@@ -384,6 +388,7 @@ impl Tape {
             bases: HashMap::new(),
             carried: Vec::new(),
             instance_entries: Vec::new(),
+            count_reads: hashbrown::HashSet::new(),
             rereads: None,
             shadow_loads: HashMap::new(),
             frame_reads: HashMap::new(),
@@ -547,6 +552,7 @@ impl Tape {
         let c1 = b.sub_int(c, b.const_int(i64t, 1));
         b.store(c1, lt.rcnt);
         b.store(c1, lt.ridx.rev);
+        self.count_reads.insert(c);
     }
 
     /// `v` as seen at `b`'s insertion point in the reverse sweep.
@@ -784,6 +790,7 @@ impl Tape {
         };
         let ridx = self.loops[&lp].ridx;
         let r = b.load(i64t, ridx.rev);
+        self.count_reads.insert(r);
         b.sub_int(r, b.load(i64t, local))
     }
 
@@ -802,32 +809,95 @@ impl Tape {
         for &(lp, at) in &entries {
             self.install_exit_copies(loops, lp, at);
         }
+        // decided per loop before anything is emitted: every instance of a
+        // loop is numbered the same way
+        let local: hashbrown::HashSet<LoopId> = entries
+            .iter()
+            .filter_map(|&(lp, _)| {
+                let &(base, _) = self.bases.get(&lp)?;
+                self.local_count(loops, lp, base).then_some(lp)
+            })
+            .collect();
         for (lp, at) in entries {
-            let Some(&(base, local)) = self.bases.get(&lp) else {
+            let Some(&(base, local_base)) = self.bases.get(&lp) else {
                 continue;
             };
             let b = Builder::new(self.module);
             b.before(at);
-            let v = match self.counted_base(loops, &b, lp) {
-                Some(v) => v,
+            let v = match self.counted_trips(loops, &b, lp) {
+                Some(trips) if local.contains(&lp) => {
+                    // the instance's iterations are numbered from 0 here
+                    let i64t = self.i64();
+                    let last = b.sub_int(trips, b.const_int(i64t, 1));
+                    let lt = &self.loops[&lp];
+                    b.store(last, lt.rcnt);
+                    b.store(last, lt.ridx.rev);
+                    b.const_int(i64t, 0)
+                }
+                Some(trips) => {
+                    let i64t = self.i64();
+                    let r = b.load(i64t, self.loops[&lp].ridx.rev);
+                    b.add_int(b.sub_int(r, trips), b.const_int(i64t, 1))
+                }
                 None => self.reload(loops, &b, base),
             };
-            b.store(v, local);
+            b.store(v, local_base);
         }
     }
 
-    /// The counter's value on entry to the instance of `lp` the reverse
-    /// sweep enters at `b` (just after entering its last iteration),
-    /// rebuilt instead of taped when `lp` is counted: an induction `iv =
-    /// start, start + step, ...` leaves the loop (its only exit, no `ret`
-    /// inside) exactly when `iv + step` reaches `n` (see
-    /// `recompute::counted_trips`), with `start` and `n` rebuilt in the
-    /// reverse sweep without taping anything. The instance then ran `m`
-    /// iterations (`(n - start) / step` for the equality exit) and the last
-    /// is row `ridx`, so it began at `ridx - m + 1`: a sparse row loop `p =
-    /// p0 + 1 .. p1 - 1` (and its unrolled copies) no longer tapes its base
-    /// counter once per row.
-    fn counted_base(&mut self, loops: &Loops, b: &Builder, lp: LoopId) -> Option<Value> {
+    /// Combined shape: whether loop `lp`'s counter only numbers the
+    /// iterations of each instance, so the reverse sweep may number them
+    /// from 0 where it enters the instance instead of continuing the count
+    /// the forward sweep carried through every loop around it (csr_jacobi's
+    /// row loop `p = p0 + 1 .. p1 - 1`: the forward count was an add per
+    /// iteration and a value carried through the nest for nothing): an
+    /// innermost loop with no tape row, whose forward index feeds only its
+    /// own increment, whose reverse index is read only for iteration numbers
+    /// ([`Tape::count_reads`]) and whose counter is read only there, by the
+    /// forward prologue and by the instance bases (`base`).
+    fn local_count(&self, loops: &Loops, lp: LoopId, base: Value) -> bool {
+        let Some(lt) = self.loops.get(&lp) else {
+            return false;
+        };
+        if self.frame.split.is_some()
+            || lt.buf.is_some()
+            || lt.local.is_some()
+            || lt.padded
+            || lt.rcnt != lt.cnt_fwd
+            || loops.loops.iter().any(|l| l.parent == Some(lp))
+        {
+            return false;
+        }
+        let next = lt.prologue_end.operand(0);
+        if lt.idx.users().iter().any(|&u| u != next) {
+            return false;
+        }
+        // only stores into the slot (never of its address) and known reads
+        let slot_ok = |slot: Value, reads: &dyn Fn(Value) -> bool| {
+            slot.users().into_iter().all(|u| match u.opcode() {
+                Opcode::LLVMStore => u.operand(0) != slot && u.operand(1) == slot,
+                Opcode::LLVMLoad => reads(u),
+                _ => false,
+            })
+        };
+        slot_ok(lt.ridx.rev, &|u| self.count_reads.contains(&u))
+            && slot_ok(lt.cnt_fwd, &|u| {
+                u == lt.idx || u == base || self.count_reads.contains(&u)
+            })
+    }
+
+    /// How many iterations the instance of `lp` the reverse sweep enters at
+    /// `b` (just after entering its last iteration) ran, rebuilt instead of
+    /// taped when `lp` is counted: an induction `iv = start, start + step,
+    /// ...` leaves the loop (its only exit, no `ret` inside) exactly when
+    /// `iv + step` reaches `n` (see `recompute::counted_trips`), with
+    /// `start` and `n` rebuilt in the reverse sweep without taping anything:
+    /// `(n - start) / step` for the equality exit. The last iteration is
+    /// row `ridx`, so the instance began at `ridx - m + 1` (a sparse row
+    /// loop `p = p0 + 1 .. p1 - 1`, and its unrolled copies, no longer tapes
+    /// its base counter once per row), or its iterations are numbered from
+    /// 0 there ([`Tape::local_count`]).
+    fn counted_trips(&mut self, loops: &Loops, b: &Builder, lp: LoopId) -> Option<Value> {
         let lo = loops.get(lp);
         if lo.blocks.iter().any(|blk| blk.successors().is_empty()) {
             return None;
@@ -859,8 +929,7 @@ impl Tape {
                 b.int_cast(d, i64t, false)
             }
         };
-        let r = b.load(i64t, self.loops[&lp].ridx.rev);
-        Some(b.add_int(b.sub_int(r, trips), b.const_int(i64t, 1)))
+        Some(trips)
     }
 
     /// Whether the reverse sweep can have `v` (defined outside `lp`) where
