@@ -1082,49 +1082,15 @@ fn local_unescaped(p: Value) -> bool {
 fn local_float_exchange(cx: Value) -> Option<LocalExchange> {
     let lp = cx.parent();
     let ptr = cx.operand(0);
-    let float_of = |v: Value| {
-        (v.is_instruction() && v.opcode() == Opcode::LLVMBitCast && v.parent() == lp)
-            .then(|| v.operand(0))
-            .filter(|x| x.ty().is_float())
-    };
-    let old = float_of(cx.operand(1))?;
-    let new = float_of(cx.operand(2))?;
-    if !(old.is_instruction() && old.opcode() == Opcode::LLVMPHI && old.parent() == lp) {
-        return None;
-    }
-    let term = lp.terminator()?;
-    if term.opcode() != Opcode::LLVMBr || term.num_operands() != 3 {
-        return None;
-    }
-    let ok = term.operand(0);
-    let succs = term.successors();
-    if !(ok.is_instruction()
-        && ok.opcode() == Opcode::LLVMExtractValue
-        && ok.operand(0) == cx
-        && ok.extract_indices() == [1]
-        && succs.len() == 2
-        && succs[1] == lp
-        && succs[0] != lp)
-    {
-        return None;
-    }
-    let exit = succs[0];
-    let (mut init, mut pre) = (None, None);
-    for (v, blk) in old.incoming() {
-        if blk == lp {
-            bits_of_back(v, cx)?;
-        } else if pre.is_some_and(|p| p != blk) {
-            return None;
-        } else {
-            pre = Some(blk);
-            init = Some(v);
-        }
-    }
-    let (pre, init) = (pre?, init?);
-    let pre_term = pre.terminator()?;
-    if pre_term.opcode() != Opcode::LLVMBr || pre_term.num_operands() != 1 {
-        return None;
-    }
+    let CasLoop {
+        old,
+        new,
+        term,
+        exit,
+        pre,
+        init,
+        ..
+    } = cas_loop(cx)?;
     // The expected value is the variable's contents: loaded in the
     // preheader, with no write after the load there.
     if !(init.is_instruction()
@@ -1246,16 +1212,15 @@ fn cas_float_update(
     CasAddend,
 )> {
     let lp = cx.parent();
-    let bits_of = |v: Value| {
-        (v.is_instruction() && v.opcode() == Opcode::LLVMBitCast && v.parent() == lp)
-            .then(|| v.operand(0))
-            .filter(|x| x.ty().is_float())
-    };
-    let old = bits_of(cx.operand(1))?;
-    let new = bits_of(cx.operand(2))?;
-    if !(old.is_instruction() && old.opcode() == Opcode::LLVMPHI && old.parent() == lp) {
-        return None;
-    }
+    let CasLoop {
+        old,
+        new,
+        term,
+        ok,
+        exit,
+        pre,
+        ..
+    } = cas_loop(cx)?;
     let outside = |v: Value| !(v.is_instruction() && v.parent() == lp) && v != old;
     let addend = match new.opcode() {
         _ if !new.is_instruction() || new.parent() != lp => return None,
@@ -1281,42 +1246,6 @@ fn cas_float_update(
         }
         _ => return None,
     };
-    // The loop: the phi, the update, the bit casts, the exchange, its two
-    // results (the old bits back as the float for the next try) and the
-    // branch on success.
-    let term = lp.terminator()?;
-    if term.opcode() != Opcode::LLVMBr || term.num_operands() != 3 {
-        return None;
-    }
-    let ok = term.operand(0);
-    let succs = term.successors();
-    if !(ok.is_instruction()
-        && ok.opcode() == Opcode::LLVMExtractValue
-        && ok.operand(0) == cx
-        && ok.extract_indices() == [1]
-        && succs.len() == 2
-        && succs[1] == lp
-        && succs[0] != lp)
-    {
-        return None;
-    }
-    let exit = succs[0];
-    let (mut init, mut pre) = (None, None);
-    for (v, blk) in old.incoming() {
-        if blk == lp {
-            bits_of_back(v, cx)?;
-        } else if pre.is_some_and(|p| p != blk) {
-            return None;
-        } else {
-            pre = Some(blk);
-            init = Some(v);
-        }
-    }
-    let (pre, _init) = (pre?, init?);
-    let pre_term = pre.terminator()?;
-    if pre_term.opcode() != Opcode::LLVMBr || pre_term.num_operands() != 1 {
-        return None;
-    }
     let allowed = |i: Value| {
         i == old
             || i == new
@@ -1361,6 +1290,77 @@ fn cas_float_update(
         }
     }
     Some((pre, exit, old, new, addend))
+}
+
+/// The shape of a compare-and-swap loop on a float's bits around `cx`:
+/// `old = phi [init, pre], [bits(prev), loop]; ...; cmpxchg p, bits(old),
+/// bits(new); br ok, exit, loop`, entered from `pre` by an unconditional
+/// branch.
+struct CasLoop {
+    old: Value,
+    new: Value,
+    term: Value,
+    ok: Value,
+    exit: ferment_ir::Block,
+    pre: ferment_ir::Block,
+    init: Value,
+}
+
+/// The parts of the compare-and-swap loop around `cx` (see [`CasLoop`]).
+fn cas_loop(cx: Value) -> Option<CasLoop> {
+    let lp = cx.parent();
+    let float_of = |v: Value| {
+        (v.is_instruction() && v.opcode() == Opcode::LLVMBitCast && v.parent() == lp)
+            .then(|| v.operand(0))
+            .filter(|x| x.ty().is_float())
+    };
+    let old = float_of(cx.operand(1))?;
+    let new = float_of(cx.operand(2))?;
+    if !(old.is_instruction() && old.opcode() == Opcode::LLVMPHI && old.parent() == lp) {
+        return None;
+    }
+    let term = lp.terminator()?;
+    if term.opcode() != Opcode::LLVMBr || term.num_operands() != 3 {
+        return None;
+    }
+    let ok = term.operand(0);
+    let succs = term.successors();
+    if !(ok.is_instruction()
+        && ok.opcode() == Opcode::LLVMExtractValue
+        && ok.operand(0) == cx
+        && ok.extract_indices() == [1]
+        && succs.len() == 2
+        && succs[1] == lp
+        && succs[0] != lp)
+    {
+        return None;
+    }
+    let exit = succs[0];
+    let (mut init, mut pre) = (None, None);
+    for (v, blk) in old.incoming() {
+        if blk == lp {
+            bits_of_back(v, cx)?;
+        } else if pre.is_some_and(|p| p != blk) {
+            return None;
+        } else {
+            pre = Some(blk);
+            init = Some(v);
+        }
+    }
+    let (pre, init) = (pre?, init?);
+    let pre_term = pre.terminator()?;
+    if pre_term.opcode() != Opcode::LLVMBr || pre_term.num_operands() != 1 {
+        return None;
+    }
+    Some(CasLoop {
+        old,
+        new,
+        term,
+        ok,
+        exit,
+        pre,
+        init,
+    })
 }
 
 /// `v` (a phi's value coming around the loop) is the exchange's old bits
