@@ -137,6 +137,7 @@ pub fn canonical_copy(
     crate::inline_asm::lower_horizontal_ops(clone);
     crate::retype::retype_reinterpreted_memory(clone);
     atomic_float_updates(clone);
+    local_float_exchanges(clone);
     crate::openmp::canonicalize(clone)?;
     extrema_as_selects(clone);
     bump_iteration_counts(clone);
@@ -926,6 +927,278 @@ fn atomic_float_updates(f: Value) -> usize {
     n
 }
 
+/// A compare-and-swap loop updating a float on a stack variable whose
+/// address never leaves the function (a C11 `_Atomic double` local updated
+/// by `x *= v`, `x /= v`, or any other function of its old value): no other
+/// thread can reach the variable, so the first exchange always succeeds
+/// (its expected value is the variable's contents, loaded just before with
+/// no write in between), and the loop is the load, the update and a plain
+/// store, which the generators differentiate. Updates of shared memory
+/// (`omp atomic x *= v`) keep their loop and stay refused. Returns the
+/// number of loops rewritten.
+fn local_float_exchanges(f: Value) -> usize {
+    let module = f.global_parent();
+    let b = ferment_ir::Builder::new(module);
+    let mut n = 0;
+    for cx in f.instructions() {
+        if cx.opcode() != Opcode::LLVMAtomicCmpXchg {
+            continue;
+        }
+        let Some(parts) = local_float_exchange(cx) else {
+            continue;
+        };
+        let LocalExchange {
+            pre,
+            exit,
+            old,
+            init,
+            new,
+            moved,
+            gone,
+        } = parts;
+        let lp = cx.parent();
+        let ptr = cx.operand(0);
+        let pre_term = pre.terminator().expect("terminator");
+        for &i in &moved {
+            i.move_before(pre_term);
+        }
+        old.replace_all_uses_with(init);
+        b.before(pre_term);
+        b.set_debug_loc_from(cx);
+        let st = b.store(new, ptr);
+        unsafe { llvm_sys::core::LLVMSetAlignment(st.0, llvm_sys::core::LLVMGetAlignment(cx.0)) };
+        // (the loop's own values are the preheader's now)
+        for phi in exit.phis() {
+            if !phi.incoming().iter().any(|(_, blk)| *blk == lp) {
+                continue;
+            }
+            b.before(phi);
+            let np = b.phi(phi.ty(), "exchange.result");
+            for (x, blk) in phi.incoming() {
+                np.add_incoming(x, if blk == lp { pre } else { blk });
+            }
+            phi.replace_all_uses_with(np);
+            phi.erase();
+        }
+        let succ = pre_term
+            .successors()
+            .iter()
+            .position(|s| *s == lp)
+            .expect("the loop follows its preheader");
+        pre_term.set_successor(succ as u32, exit);
+        for inst in gone.into_iter().rev() {
+            if !inst.ty().is_void() {
+                inst.replace_all_uses_with(b.poison(inst.ty()));
+            }
+            inst.erase();
+        }
+        old.erase();
+        unsafe { llvm_sys::core::LLVMDeleteBasicBlock(lp.0) };
+        // The variable's other accesses need no atomicity either.
+        for i in f.instructions() {
+            let p = match i.opcode() {
+                Opcode::LLVMLoad => i.operand(0),
+                Opcode::LLVMStore => i.operand(1),
+                _ => continue,
+            };
+            if ferment_activity_analysis::underlying_objects(p)
+                == ferment_activity_analysis::underlying_objects(ptr)
+            {
+                unsafe {
+                    llvm_sys::core::LLVMSetOrdering(
+                        i.0,
+                        llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingNotAtomic,
+                    )
+                };
+            }
+        }
+        n += 1;
+    }
+    n
+}
+
+/// The parts of a compare-and-swap loop on a local float (see
+/// [`local_float_exchanges`]).
+struct LocalExchange {
+    pre: ferment_ir::Block,
+    exit: ferment_ir::Block,
+    /// The loop's phi of the old float.
+    old: Value,
+    /// Its value from the preheader: the load of the variable.
+    init: Value,
+    /// The updated float.
+    new: Value,
+    /// The update's instructions, in order, to move into the preheader.
+    moved: Vec<Value>,
+    /// The exchange and what only the loop uses (its results, the branch).
+    gone: Vec<Value>,
+}
+
+/// Whether `p` is based on a stack slot of the function whose address is
+/// only loaded from, stored to, exchanged or updated in place (never stored
+/// elsewhere, passed to a call or compared).
+fn local_unescaped(p: Value) -> bool {
+    let objects = ferment_activity_analysis::underlying_objects(p);
+    let [o] = objects.as_slice() else {
+        return false;
+    };
+    if !(o.is_instruction() && o.opcode() == Opcode::LLVMAlloca) {
+        return false;
+    }
+    let mut work = vec![*o];
+    let mut seen = hashbrown::HashSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            let fine = match u.opcode() {
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast if u.operand(0) == v => {
+                    work.push(u);
+                    true
+                }
+                Opcode::LLVMLoad => true,
+                Opcode::LLVMStore => u.operand(1) == v && u.operand(0) != v,
+                Opcode::LLVMAtomicCmpXchg => {
+                    u.operand(0) == v && u.operand(1) != v && u.operand(2) != v
+                }
+                Opcode::LLVMAtomicRMW => u.operand(0) == v && u.operand(1) != v,
+                Opcode::LLVMCall => u.called_function().is_some_and(|g| {
+                    let name = g.name();
+                    name.starts_with("llvm.lifetime") || name.starts_with("llvm.dbg")
+                }),
+                _ => false,
+            };
+            if !fine {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The parts of the compare-and-swap loop around `cx` if it updates a float
+/// on an unescaped stack slot (see [`local_float_exchanges`]).
+fn local_float_exchange(cx: Value) -> Option<LocalExchange> {
+    let lp = cx.parent();
+    let ptr = cx.operand(0);
+    let CasLoop {
+        old,
+        new,
+        term,
+        exit,
+        pre,
+        init,
+        ..
+    } = cas_loop(cx)?;
+    // The expected value is the variable's contents: loaded in the
+    // preheader, with no write after the load there.
+    if !(init.is_instruction()
+        && init.opcode() == Opcode::LLVMLoad
+        && init.parent() == pre
+        && init.operand(0) == ptr)
+    {
+        return None;
+    }
+    let mut after = false;
+    for i in pre.instructions() {
+        if i == init {
+            after = true;
+        } else if after
+            && matches!(
+                i.opcode(),
+                Opcode::LLVMStore
+                    | Opcode::LLVMAtomicCmpXchg
+                    | Opcode::LLVMAtomicRMW
+                    | Opcode::LLVMCall
+                    | Opcode::LLVMInvoke
+                    | Opcode::LLVMFence
+            )
+            && !i
+                .called_function()
+                .is_some_and(|g| g.name().starts_with("llvm.dbg"))
+        {
+            return None;
+        }
+    }
+    if !local_unescaped(ptr) {
+        return None;
+    }
+    // The loop: the phi, the update (no memory access, no call but
+    // intrinsics that touch no memory), the bit casts, the exchange, its
+    // results and the branch.
+    let results = |i: Value| {
+        i == cx
+            || i == term
+            || (i.opcode() == Opcode::LLVMExtractValue && i.operand(0) == cx)
+            || (i.opcode() == Opcode::LLVMBitCast
+                && i.operand(0).is_instruction()
+                && i.operand(0).opcode() == Opcode::LLVMExtractValue
+                && i.operand(0).operand(0) == cx)
+    };
+    let (mut moved, mut gone) = (Vec::new(), Vec::new());
+    for i in lp.instructions() {
+        if i == old {
+            continue;
+        }
+        if results(i) {
+            // used by nothing after the loop
+            if i.users()
+                .iter()
+                .any(|u| !u.is_instruction() || u.parent() != lp)
+            {
+                return None;
+            }
+            gone.push(i);
+            continue;
+        }
+        let pure = match i.opcode() {
+            Opcode::LLVMPHI
+            | Opcode::LLVMLoad
+            | Opcode::LLVMStore
+            | Opcode::LLVMAtomicCmpXchg
+            | Opcode::LLVMAtomicRMW
+            | Opcode::LLVMFence
+            | Opcode::LLVMInvoke
+            | Opcode::LLVMAlloca => false,
+            Opcode::LLVMCall => i.called_function().is_some_and(|g| {
+                let name = g.name();
+                name.starts_with("llvm.dbg")
+                    || (name.starts_with("llvm.") && i.call_memory_effects() == Some(0))
+            }),
+            _ => !i.is_terminator(),
+        };
+        if !pure {
+            return None;
+        }
+        moved.push(i);
+    }
+    if lp.phis().len() != 1 {
+        return None;
+    }
+    // Exit phis may take what the loop computed (moved to the preheader),
+    // but not the exchange's results.
+    for phi in exit.phis() {
+        for (x, blk) in phi.incoming() {
+            if blk == lp && gone.contains(&x) {
+                return None;
+            }
+            if blk == pre {
+                return None;
+            }
+        }
+    }
+    Some(LocalExchange {
+        pre,
+        exit,
+        old,
+        init,
+        new,
+        moved,
+        gone,
+    })
+}
+
 /// The parts of the compare-and-swap loop around `cx` (see
 /// [`atomic_float_updates`]): its preheader, its exit, the old and new
 /// float values and what is added, or None where `cx` is anything else.
@@ -939,16 +1212,15 @@ fn cas_float_update(
     CasAddend,
 )> {
     let lp = cx.parent();
-    let bits_of = |v: Value| {
-        (v.is_instruction() && v.opcode() == Opcode::LLVMBitCast && v.parent() == lp)
-            .then(|| v.operand(0))
-            .filter(|x| x.ty().is_float())
-    };
-    let old = bits_of(cx.operand(1))?;
-    let new = bits_of(cx.operand(2))?;
-    if !(old.is_instruction() && old.opcode() == Opcode::LLVMPHI && old.parent() == lp) {
-        return None;
-    }
+    let CasLoop {
+        old,
+        new,
+        term,
+        ok,
+        exit,
+        pre,
+        ..
+    } = cas_loop(cx)?;
     let outside = |v: Value| !(v.is_instruction() && v.parent() == lp) && v != old;
     let addend = match new.opcode() {
         _ if !new.is_instruction() || new.parent() != lp => return None,
@@ -974,42 +1246,6 @@ fn cas_float_update(
         }
         _ => return None,
     };
-    // The loop: the phi, the update, the bit casts, the exchange, its two
-    // results (the old bits back as the float for the next try) and the
-    // branch on success.
-    let term = lp.terminator()?;
-    if term.opcode() != Opcode::LLVMBr || term.num_operands() != 3 {
-        return None;
-    }
-    let ok = term.operand(0);
-    let succs = term.successors();
-    if !(ok.is_instruction()
-        && ok.opcode() == Opcode::LLVMExtractValue
-        && ok.operand(0) == cx
-        && ok.extract_indices() == [1]
-        && succs.len() == 2
-        && succs[1] == lp
-        && succs[0] != lp)
-    {
-        return None;
-    }
-    let exit = succs[0];
-    let (mut init, mut pre) = (None, None);
-    for (v, blk) in old.incoming() {
-        if blk == lp {
-            bits_of_back(v, cx)?;
-        } else if pre.is_some_and(|p| p != blk) {
-            return None;
-        } else {
-            pre = Some(blk);
-            init = Some(v);
-        }
-    }
-    let (pre, _init) = (pre?, init?);
-    let pre_term = pre.terminator()?;
-    if pre_term.opcode() != Opcode::LLVMBr || pre_term.num_operands() != 1 {
-        return None;
-    }
     let allowed = |i: Value| {
         i == old
             || i == new
@@ -1054,6 +1290,77 @@ fn cas_float_update(
         }
     }
     Some((pre, exit, old, new, addend))
+}
+
+/// The shape of a compare-and-swap loop on a float's bits around `cx`:
+/// `old = phi [init, pre], [bits(prev), loop]; ...; cmpxchg p, bits(old),
+/// bits(new); br ok, exit, loop`, entered from `pre` by an unconditional
+/// branch.
+struct CasLoop {
+    old: Value,
+    new: Value,
+    term: Value,
+    ok: Value,
+    exit: ferment_ir::Block,
+    pre: ferment_ir::Block,
+    init: Value,
+}
+
+/// The parts of the compare-and-swap loop around `cx` (see [`CasLoop`]).
+fn cas_loop(cx: Value) -> Option<CasLoop> {
+    let lp = cx.parent();
+    let float_of = |v: Value| {
+        (v.is_instruction() && v.opcode() == Opcode::LLVMBitCast && v.parent() == lp)
+            .then(|| v.operand(0))
+            .filter(|x| x.ty().is_float())
+    };
+    let old = float_of(cx.operand(1))?;
+    let new = float_of(cx.operand(2))?;
+    if !(old.is_instruction() && old.opcode() == Opcode::LLVMPHI && old.parent() == lp) {
+        return None;
+    }
+    let term = lp.terminator()?;
+    if term.opcode() != Opcode::LLVMBr || term.num_operands() != 3 {
+        return None;
+    }
+    let ok = term.operand(0);
+    let succs = term.successors();
+    if !(ok.is_instruction()
+        && ok.opcode() == Opcode::LLVMExtractValue
+        && ok.operand(0) == cx
+        && ok.extract_indices() == [1]
+        && succs.len() == 2
+        && succs[1] == lp
+        && succs[0] != lp)
+    {
+        return None;
+    }
+    let exit = succs[0];
+    let (mut init, mut pre) = (None, None);
+    for (v, blk) in old.incoming() {
+        if blk == lp {
+            bits_of_back(v, cx)?;
+        } else if pre.is_some_and(|p| p != blk) {
+            return None;
+        } else {
+            pre = Some(blk);
+            init = Some(v);
+        }
+    }
+    let (pre, init) = (pre?, init?);
+    let pre_term = pre.terminator()?;
+    if pre_term.opcode() != Opcode::LLVMBr || pre_term.num_operands() != 1 {
+        return None;
+    }
+    Some(CasLoop {
+        old,
+        new,
+        term,
+        ok,
+        exit,
+        pre,
+        init,
+    })
 }
 
 /// `v` (a phi's value coming around the loop) is the exchange's old bits

@@ -482,6 +482,8 @@ impl Walk<'_> {
         // Forward mode: integer-only memory calls and the shadow call made
         // for each.
         let mut integer_copies: Vec<(Value, Value)> = Vec::new();
+        // Forward mode: memcpys of floats and the shadow copy made for each.
+        let mut float_copies: Vec<(Value, Value)> = Vec::new();
         // Forward mode: frees and the free of the shadow made for each.
         let mut shadow_frees: Vec<(Value, Value)> = Vec::new();
         // Mutable globals that hold active data get shadow globals, zeroed here.
@@ -842,10 +844,15 @@ impl Walk<'_> {
                 }
                 if forward_mode {
                     let next = inst.next_instruction();
-                    forward_memory_call(&b, &s, inst)?;
+                    let integer_only = integer_only_memory_call(module, types, inst);
+                    let copy = forward_memory_call(&b, &s, inst, integer_only)?;
                     let made = inst.next_instruction();
-                    if made != next && integer_only_memory_call(module, types, inst) {
-                        integer_copies.extend(made.map(|m| (inst, m)));
+                    if let Some(copy) = copy {
+                        if integer_only {
+                            integer_copies.push((inst, copy));
+                        } else if is_memcpy(&called_name(inst)) {
+                            float_copies.push((inst, copy));
+                        }
                     }
                     if made != next && is_free(&called_name(inst)) {
                         shadow_frees.extend(made.map(|m| (inst, m)));
@@ -914,7 +921,30 @@ impl Walk<'_> {
         }
         check_mixed(module, types, &layout, listed, &mut s)?;
         derive_maybe_own(&mut s);
-        check_own_loaded(&s)?;
+        check_own_loaded(module, types, &s)?;
+        // Floats copied out of memory that may be constant data standing
+        // for its own shadow (`float_copy_from`): where the source's shadow
+        // is the source itself, the copy's tangent is zero, not the
+        // constant values the shadow copy just brought over.
+        for (inst, made) in float_copies {
+            let args = inst.call_args();
+            if !s.may_be_own(args[1]) || shadow_from_caller(args[1]) {
+                continue;
+            }
+            let (Some(sd), Some(ss)) = (s.get(args[0]), s.get(args[1])) else {
+                continue;
+            };
+            b.after(made);
+            let mut own = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, ss, args[1]);
+            if shadow_from_caller(args[0]) {
+                // (a destination that is its own shadow keeps the primal copy)
+                let apart = b.icmp(ferment_ir::IntPredicate::LLVMIntNE, sd, args[0]);
+                own = b.and_int(own, apart);
+            }
+            let n = args[2];
+            let bytes = b.select(own, n, b.zero(n.ty()));
+            b.memset(sd, b.const_int(b.i8(), 0), bytes);
+        }
         // Integers copied or set through a pointer that may have no shadow
         // (its shadow then being the memory itself): the shadow copy would
         // overwrite primal data, and integers carry no derivative.
@@ -1527,7 +1557,11 @@ fn own_shadow_args(
 /// differs from the pointer). Any other use that would reach derivative
 /// memory through them (a memory call, a call, an atomic update, storing
 /// the pointer elsewhere) is an error naming it.
-fn check_own_loaded(s: &Shadows) -> Result<()> {
+fn check_own_loaded(
+    module: Module,
+    types: Option<&ferment_type_analysis::FunctionTypes>,
+    s: &Shadows,
+) -> Result<()> {
     if s.own_loaded.is_empty() {
         return Ok(());
     }
@@ -1547,7 +1581,23 @@ fn check_own_loaded(s: &Shadows) -> Result<()> {
                 | Opcode::LLVMSelect
                 | Opcode::LLVMICmp
                 | Opcode::LLVMPtrToInt => true,
-                Opcode::LLVMStore => u.operand(1) == v || !s.map.contains_key(&u.operand(1)),
+                // (a string's data pointer moved between strings, as
+                // `std::sort` of strings does: only characters are read
+                // or copied through it, and its shadow, itself where it
+                // stands for its own, goes along)
+                Opcode::LLVMStore => {
+                    u.operand(1) == v
+                        || !s.map.contains_key(&u.operand(1))
+                        || (u.operand(0) == v && {
+                            // (or the string's own local buffer)
+                            let objects = ferment_activity_analysis::underlying_objects(v);
+                            !objects.is_empty()
+                                && objects
+                                    .iter()
+                                    .all(|o| !s.own_loaded.contains(o) || points_into_string(*o))
+                                && objects.iter().any(|o| points_into_string(*o))
+                        })
+                }
                 Opcode::LLVMCall | Opcode::LLVMInvoke if s.passes_as_own(u, v) => true,
                 Opcode::LLVMCall => {
                     let name = called_name(u);
@@ -1556,6 +1606,8 @@ fn check_own_loaded(s: &Shadows) -> Result<()> {
                         || name.starts_with("llvm.assume")
                         || name.starts_with("llvm.prefetch")
                         || (reads_only(u) && !u.ty().scalar().is_fp_value())
+                        || float_copy_from(module, types, u, v)
+                        || integer_only_memory_call(module, types, u)
                 }
                 _ => false,
             };
@@ -1592,6 +1644,10 @@ fn check_mixed(
         return Ok(());
     }
     let shadows: HashSet<Value> = s.map.values().copied().collect();
+    // Only the function's own instructions count: the walk's guards
+    // (`forward_memory_call` selects between a pointer and its shadow)
+    // are derivative code.
+    let primal: HashSet<Value> = listed.iter().flatten().copied().collect();
     // Breadth-first from the merges in program order: the error names the
     // first offending use found that way, the same on every compile.
     let mut work: std::collections::VecDeque<(Value, Value)> =
@@ -1644,7 +1700,7 @@ fn check_mixed(
                 }
                 continue;
             }
-            if !u.is_instruction() || shadows.contains(&u) {
+            if !u.is_instruction() || shadows.contains(&u) || !primal.contains(&u) {
                 continue;
             }
             let derived = match u.opcode() {
@@ -1670,6 +1726,11 @@ fn check_mixed(
                 Opcode::LLVMCall | Opcode::LLVMInvoke
                     if integer_only_memory_call(module, types, u) =>
                 {
+                    false
+                }
+                // floats copied out of it: the copy's derivative checks at
+                // run time whether the source is its own shadow
+                Opcode::LLVMCall | Opcode::LLVMInvoke if float_copy_from(module, types, u, v) => {
                     false
                 }
                 // freeing it: the primal memory is freed; its shadow only
@@ -1812,11 +1873,71 @@ pub fn integer_only_memory_call(
                 .iter()
                 .any(|(_, t)| *t != BaseType::Integer)
     };
+    // A run-time number of bytes copied between byte-aligned memory where
+    // one side is a `std::string`'s buffer (its data pointer, by its TBAA
+    // tag): characters too, even where type analysis does not know the
+    // other side (a string moved into a temporary by `std::sort`).
     args[2].const_int().is_none()
         && inst.call_arg_align(0) == 1
         && (is_memset(&name) || inst.call_arg_align(1) == 1)
-        && bytes(dst)
-        && bytes(src)
+        && ((bytes(dst) && bytes(src)) || points_into_string(dst) || points_into_string(src))
+}
+
+/// Whether `p` points into `std::string` buffers only: every object it is
+/// based on is a string's data pointer (by its TBAA tag) or a buffer
+/// libstdc++ made for a string.
+fn points_into_string(p: Value) -> bool {
+    let objects = ferment_activity_analysis::underlying_objects(p);
+    !objects.is_empty()
+        && objects
+            .iter()
+            .all(|o| is_string_buffer(*o) || is_string_create(*o))
+}
+
+/// Whether the shadow of pointer `p` may come from a caller, who may have
+/// passed the primal memory as its own shadow (undefined in Enzyme, but
+/// common: a struct's shadow copied from the struct, pointer fields and
+/// all): `p` is based on an argument or on a pointer loaded from memory,
+/// not only on this function's own allocations and globals. Memory calls
+/// through such a pointer compare it with its shadow at run time, so that
+/// their derivatives never write into the primal memory (see
+/// `forward_memory_call`, `reverse::memory`).
+pub fn shadow_from_caller(p: Value) -> bool {
+    let objects = ferment_activity_analysis::underlying_objects(p);
+    objects.is_empty()
+        || objects.iter().any(|o| {
+            o.is_argument()
+                || (o.is_instruction() && o.opcode() == Opcode::LLVMLoad)
+                || (o.is_call() && allocation_kind(*o).is_none())
+        })
+}
+
+/// Whether `inst` is a `memcpy`/`memmove` of floats only (no pointers, no
+/// integers) whose source, and not its destination, is `v`, a pointer that
+/// may stand for its own shadow (constant data). Its derivative reads the
+/// source's shadow only where that differs from the source, checked at run
+/// time: forward mode zeroes the destination's tangents instead, reverse
+/// mode clears the destination's adjoints without adding them to the
+/// constant data.
+pub fn float_copy_from(
+    module: Module,
+    types: Option<&ferment_type_analysis::FunctionTypes>,
+    inst: Value,
+    v: Value,
+) -> bool {
+    let Some(types) = types else {
+        return false;
+    };
+    if !inst.is_call() || !is_memcpy(&called_name(inst)) {
+        return false;
+    }
+    let args = inst.call_args();
+    args[1] == v
+        && args[0] != v
+        && matches!(
+            crate::retype::copy_layout(module, types, args[0], args[1], args[2]),
+            crate::retype::CopyLayout::Floats(_)
+        )
 }
 
 /// Reverse mode's forward sweep: a memcpy of memory holding pointers copies
@@ -1858,24 +1979,68 @@ fn reverse_mode_copy_pointers(
 }
 
 /// Forward mode: memcpy/memmove/memset/free act on the tangent memory too.
-fn forward_memory_call(b: &Builder, s: &Shadows, inst: Value) -> Result<()> {
+/// `integer_only`: the call moves integers only (`integer_only_memory_call`),
+/// whose tangents need no guard. Returns the shadow copy or set it made.
+fn forward_memory_call(
+    b: &Builder,
+    s: &Shadows,
+    inst: Value,
+    integer_only: bool,
+) -> Result<Option<Value>> {
     if !inst.is_call() {
-        return Ok(());
+        return Ok(None);
     }
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     let args = inst.call_args();
+    let mut copy = None;
     if is_memcpy(&name) {
         if let Some(sd) = s.get(args[0]) {
             b.after(inst);
+            let n = args[2];
+            // A caller may have passed the primal memory as its own shadow
+            // (`shadow_from_caller`): there the destination's "tangent" is
+            // the primal data, which only the primal copy writes, and a
+            // source equal to its shadow is constant data, whose tangent
+            // is zero.
+            let dst_own = shadow_from_caller(args[0])
+                .then(|| b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, sd, args[0]));
             match s.get(args[1]) {
-                Some(ss) => b.memmove(sd, ss, args[2]),
-                None => b.memset(sd, b.const_int(b.i8(), 0), args[2]),
+                Some(ss) => {
+                    let from = match dst_own {
+                        Some(own) => b.select(own, args[1], ss),
+                        None => ss,
+                    };
+                    copy = Some(b.memmove(sd, from, n));
+                    if !integer_only && shadow_from_caller(args[1]) {
+                        let src_own = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, ss, args[1]);
+                        let clear = match dst_own {
+                            Some(own) => b.select(own, b.const_int(src_own.ty(), 0), src_own),
+                            None => src_own,
+                        };
+                        let bytes = b.select(clear, n, b.zero(n.ty()));
+                        b.memset(sd, b.const_int(b.i8(), 0), bytes);
+                    }
+                }
+                None => {
+                    let bytes = match dst_own {
+                        Some(own) => b.select(own, b.zero(n.ty()), n),
+                        None => n,
+                    };
+                    copy = Some(b.memset(sd, b.const_int(b.i8(), 0), bytes));
+                }
             };
         }
     } else if is_memset(&name) {
         if let Some(sd) = s.get(args[0]) {
             b.after(inst);
-            b.memset(sd, b.const_int(b.i8(), 0), args[2]);
+            let n = args[2];
+            let bytes = if shadow_from_caller(args[0]) {
+                let own = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, sd, args[0]);
+                b.select(own, b.zero(n.ty()), n)
+            } else {
+                n
+            };
+            copy = Some(b.memset(sd, b.const_int(b.i8(), 0), bytes));
         }
     } else if is_free(&name) {
         let at = ferment_activity_analysis::freed_pointer_argument(&name);
@@ -1888,7 +2053,7 @@ fn forward_memory_call(b: &Builder, s: &Shadows, inst: Value) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(copy)
 }
 
 /// Bytes usable in the heap block `p` (glibc's `malloc_usable_size`), so

@@ -29,7 +29,8 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     let args = inst.call_args();
     if (shadow::is_memcpy(&name) || shadow::is_memset(&name))
-        && s.first_shadows().is_some_and(|sh| sh.is_mixed(args[0]))
+        && s.first_shadows()
+            .is_some_and(|sh| sh.may_be_own(args[0]) || sh.may_be_own(args[1]))
         && shadow::integer_only_memory_call(s.module, Some(&s.types), inst)
     {
         // Integers copied or set through a pointer that may have no shadow
@@ -41,6 +42,19 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
         let (d, src, n) = (args[0], args[1], args[2]);
         let Some(sd) = s.shadow_in_reverse_lane(d, lane) else {
             return Ok(true);
+        };
+        // Where a shadow may equal its primal pointer at run time (the
+        // caller passed the primal memory as its own shadow, or constant
+        // data standing for its own shadow, `shadow::float_copy_from`), the
+        // copy's reverse compares them: a destination that is its own
+        // shadow holds primal data, no adjoint, and is left alone; a
+        // source that is its own shadow is constant data, which receives
+        // nothing (the destination's adjoints are only cleared).
+        let own_dst = if shadow::shadow_from_caller(d) {
+            let pd = s.primal(d);
+            Some(s.b.icmp(IntPredicate::LLVMIntEQ, sd, pd))
+        } else {
+            None
         };
         match s.shadow_in_reverse_lane(src, lane) {
             Some(ss) => {
@@ -54,6 +68,14 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                             ferment_activity_analysis::allocation_kind(*o) == Some(AllocKind::Stack)
                         });
                 let layout = crate::retype::copy_layout(s.module, &s.types, d, src, n);
+                let own_src = if s.first_shadows().is_some_and(|sh| sh.may_be_own(src))
+                    || shadow::shadow_from_caller(src)
+                {
+                    let ps = s.primal(src);
+                    Some(s.b.icmp(IntPredicate::LLVMIntEQ, ss, ps))
+                } else {
+                    None
+                };
                 match layout {
                     CopyLayout::NoFloats { .. } => {}
                     CopyLayout::Ambiguous { at } => {
@@ -63,8 +85,13 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                         )
                         .hint("copy the structure field by field, or access that field with its type in the function"));
                     }
-                    CopyLayout::Fields { floats, .. } => move_fields(s, sd, ss, &floats, atomic),
-                    CopyLayout::Floats(_) if s.tape.swap_shadows(&s.loops, &s.b, inst, lane) => {}
+                    CopyLayout::Fields { floats, .. } => {
+                        move_fields(s, sd, ss, &floats, atomic, own_dst, own_src)
+                    }
+                    CopyLayout::Floats(_)
+                        if own_src.is_none()
+                            && own_dst.is_none()
+                            && s.tape.swap_shadows(&s.loops, &s.b, inst, lane) => {}
                     CopyLayout::Floats(_) | CopyLayout::Unknown => {
                         let ty = match layout {
                             CopyLayout::Floats(t) => Some(t),
@@ -85,18 +112,41 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                             // helper's two vectorized loops.
                             let floats: Vec<(u64, Type)> =
                                 (0..bytes as u64 / size).map(|k| (k * size, ty)).collect();
-                            move_fields(s, sd, ss, &floats, atomic);
+                            move_fields(s, sd, ss, &floats, atomic, own_dst, own_src);
                             return Ok(true);
                         }
                         let helper = memcpy_adjoint_helper(s.module, ty, atomic);
                         let n = s.primal(n);
                         let n64 = s.b.int_cast(n, s.b.i64(), false);
-                        s.b.call_fn(helper, &[sd, ss, n64]);
+                        let zero = s.b.zero(n64.ty());
+                        let skip = match (own_src, own_dst) {
+                            (Some(a), Some(b)) => Some(s.b.or_int(a, b)),
+                            (a, b) => a.or(b),
+                        };
+                        let moved = match skip {
+                            Some(skip) => s.b.select(skip, zero, n64),
+                            None => n64,
+                        };
+                        s.b.call_fn(helper, &[sd, ss, moved]);
+                        if let Some(own) = own_src {
+                            // constant source: the destination's adjoints
+                            // are cleared, not moved
+                            let clear = match own_dst {
+                                Some(d_own) => s.b.and_int(own, s.b.not(d_own)),
+                                None => own,
+                            };
+                            let cleared = s.b.select(clear, n64, zero);
+                            s.b.memset(sd, s.b.const_int(s.b.i8(), 0), cleared);
+                        }
                     }
                 }
             }
             None => {
                 let n = s.primal(n);
+                let n = match own_dst {
+                    Some(own) => s.b.select(own, s.b.zero(n.ty()), n),
+                    None => n,
+                };
                 s.b.memset(sd, s.b.const_int(s.b.i8(), 0), n);
             }
         }
@@ -105,6 +155,14 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
     if shadow::is_memset(&name) {
         if let Some(sd) = s.shadow_in_reverse_lane(args[0], lane) {
             let n = s.primal(args[2]);
+            let n = if shadow::shadow_from_caller(args[0]) {
+                // a destination that is its own shadow holds primal data
+                let pd = s.primal(args[0]);
+                let own = s.b.icmp(IntPredicate::LLVMIntEQ, sd, pd);
+                s.b.select(own, s.b.zero(n.ty()), n)
+            } else {
+                n
+            };
             s.b.memset(sd, s.b.const_int(s.b.i8(), 0), n);
         }
         return Ok(true);
@@ -367,18 +425,49 @@ const INLINE_COPY_ELEMENTS: u64 = 8;
 /// `t = d_dst.fields; d_dst.fields = 0; d_src.fields += t`, all reads
 /// before any write, so a `memmove` whose source and destination overlap
 /// (or coincide) moves each adjoint once.
-fn move_fields(s: &mut ReverseSweep, sd: Value, ss: Value, floats: &[(u64, Type)], atomic: bool) {
+fn move_fields(
+    s: &mut ReverseSweep,
+    sd: Value,
+    ss: Value,
+    floats: &[(u64, Type)],
+    atomic: bool,
+    own_dst: Option<Value>,
+    own_src: Option<Value>,
+) {
+    // A destination that is its own shadow (run-time test `own_dst`) holds
+    // primal data: nothing is read from or cleared in it; a source that is
+    // its own shadow (`own_src`) is constant data: it receives nothing (the
+    // adds go to a scratch slot).
     let mut moved = Vec::new();
     for &(off, ty) in floats {
         let pd = s.b.gep_i8(sd, off);
-        moved.push((off, ty, s.b.load(ty, pd)));
+        let a = s.b.load(ty, pd);
+        let a = match own_dst {
+            Some(own) => s.b.select(own, s.b.zero(ty), a),
+            None => a,
+        };
+        moved.push((off, ty, a));
     }
     for &(off, ty) in floats {
         let pd = s.b.gep_i8(sd, off);
+        let pd = match own_dst {
+            Some(own) => {
+                let scratch = s.scratch_adjoint(ty);
+                s.b.select(own, scratch, pd)
+            }
+            None => pd,
+        };
         s.b.store(s.b.zero(ty), pd);
     }
     for (off, ty, a) in moved {
         let ps = s.b.gep_i8(ss, off);
+        let ps = match own_src {
+            Some(own) => {
+                let scratch = s.scratch_adjoint(ty);
+                s.b.select(own, scratch, ps)
+            }
+            None => ps,
+        };
         if atomic {
             s.b.atomic_fadd(ps, a);
         } else {

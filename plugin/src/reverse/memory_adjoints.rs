@@ -32,14 +32,20 @@ impl ReverseSweep<'_, '_, '_> {
         }
         let pp = self.primal(p);
         let own = self.b.icmp(IntPredicate::LLVMIntEQ, sp, pp);
-        // On a GPU the accumulation may be atomic, which local (stack)
-        // memory does not support: a global scratch cell instead.
-        let scratch = if self.gpu_private.is_some() {
+        let scratch = self.scratch_adjoint(ty);
+        self.b.select(own, scratch, sp)
+    }
+
+    /// A slot of type `ty` that adjoints bound for constant memory go to
+    /// and nothing reads. On a GPU the accumulation may be atomic, which
+    /// local (stack) memory does not support: a global scratch cell
+    /// instead.
+    pub(super) fn scratch_adjoint(&mut self, ty: Type) -> Value {
+        if self.gpu_private.is_some() {
             crate::gpu::scratch_cell(self.module, &self.b, ty)
         } else {
             self.tape.reverse_local(ty, "constant.adjoint")
-        };
-        self.b.select(own, scratch, sp)
+        }
     }
 
     /// Whether the memory behind `p` may be shared by the threads running
