@@ -1,11 +1,12 @@
 // ForwardMode/lstm with `state` duplicated (see rev-lstm-dup.cpp): dlstm_objective's call
 // with enzyme_dup, state, dstate (zeroed tangent) in place of enzyme_const, state.
 // The program's own dlstm_objective (state enzyme_const, refused by ferment) is compiled as a
-// call of a no-op, so that only this file's call is differentiated.
-#define __enzyme_fwddiff __enzyme_fwddiff_program
+// call of a no-op (a name ferment does not take for an AD call, so also at -O0), so that
+// only this file's call is differentiated.
+#define __enzyme_fwddiff program_fwddiff_disabled
 #include "lstm.cpp"
 #undef __enzyme_fwddiff
-extern "C" void __enzyme_fwddiff_program(...) noexcept {}
+extern "C" void program_fwddiff_disabled(...) noexcept {}
 void __enzyme_fwddiff(...) noexcept;
 #include "bench_common.h"
 static const int L = 2, C = 1024, B = 14, NM = 8 * L * B, NE = 3 * B;

@@ -3,11 +3,12 @@
 // README.md): the program's lstm_objective, differentiated by a call of dlstm_objective's
 // shape with that one marker changed, so the two tools can be compared on this program.
 // The program's own dlstm_objective (state enzyme_const, refused by ferment) is compiled as a
-// call of a no-op, so that only this file's call is differentiated.
-#define __enzyme_autodiff __enzyme_autodiff_program
+// call of a no-op (a name ferment does not take for an AD call, so also at -O0), so that
+// only this file's call is differentiated.
+#define __enzyme_autodiff program_autodiff_disabled
 #include "lstm.cpp"
 #undef __enzyme_autodiff
-extern "C" void __enzyme_autodiff_program(...) noexcept {}
+extern "C" void program_autodiff_disabled(...) noexcept {}
 void __enzyme_autodiff(...) noexcept;
 #include "bench_common.h"
 static const int L = 2, C = 1024, B = 14, NM = 8 * L * B, NE = 3 * B;
