@@ -370,6 +370,7 @@ impl Builder {
         if a > 0 {
             self.set_alignment(l, a);
         }
+        Self::copy_tbaa(l, ty, like);
         l
     }
     /// A store with the alignment of the primal access `like`.
@@ -379,7 +380,27 @@ impl Builder {
         if a > 0 {
             self.set_alignment(s, a);
         }
+        Self::copy_tbaa(s, v.ty(), like);
         s
+    }
+    /// The access `new` of a value of type `ty` mirrors the primal access
+    /// `like` (the same memory, its shadow, or a retyped copy): where it
+    /// accesses the same type, it takes `like`'s `!tbaa` access tag. A
+    /// shadow has its primal's layout and is accessed as its primal is, so
+    /// the tag's claim (what type lives there) holds for it too; without
+    /// it, a shadow store may alias every field and pointer of the
+    /// program's structures, and LLVM reloads them after each one (in the
+    /// loops of Enzyme's hand benchmark: `m->data`, `m->nrows`). A retyped
+    /// access (an integer copy turned into a float one) keeps no tag.
+    fn copy_tbaa(new: Value, ty: Type, like: Value) {
+        let same = match like.opcode() {
+            Opcode::LLVMLoad => like.ty() == ty,
+            Opcode::LLVMStore => like.operand(0).ty() == ty,
+            _ => false,
+        };
+        if same {
+            new.copy_md(like, "tbaa");
+        }
     }
     /// `addrspacecast` of a pointer (folded for constants).
     pub fn addrspace_cast(&self, p: Value, ty: Type) -> Value {

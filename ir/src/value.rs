@@ -146,6 +146,21 @@ impl Value {
             LLVMSetMetadata(self.0, kind, LLVMMetadataAsValue(ctx, list));
         }
     }
+    /// Copies `from`'s `!<kind>` metadata (if it has one) onto this
+    /// instruction.
+    pub fn copy_md(self, from: Value, kind: &str) {
+        unsafe {
+            if LLVMIsAInstruction(from.0).is_null() {
+                return;
+            }
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
+            let node = LLVMGetMetadata(from.0, k);
+            if !node.is_null() {
+                LLVMSetMetadata(self.0, k, node);
+            }
+        }
+    }
     /// Attaches `!<kind> !{i64 n}` to this instruction (a number ferment
     /// gives it, read back by [`Value::md_int`]).
     pub fn set_md_int(self, kind: &str, n: i64) {

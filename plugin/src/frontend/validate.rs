@@ -290,6 +290,18 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
         .map(|o| {
             if o.is_global() {
                 format!("the global variable {}", o.short())
+            } else if o.is_argument() {
+                // Release builds of clang drop parameter names: say which one it is.
+                let k = o
+                    .param_function()
+                    .params()
+                    .iter()
+                    .position(|p| *p == *o)
+                    .map_or(0, |k| k + 1);
+                format!(
+                    "argument {k} ({}), which has no shadow (enzyme_const or not duplicated)",
+                    o.short()
+                )
             } else {
                 o.short().to_string()
             }
@@ -299,7 +311,11 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     let through_global = objects.iter().all(|o| !o.is_global()) && what.contains("global");
     Err(Error::at(
         inst,
-        format!("an active value is stored into {what}, which has no derivative memory (shadow)"),
+        if what.contains("which has no shadow") {
+            format!("an active value is stored into {what}: its derivative would be lost")
+        } else {
+            format!("an active value is stored into {what}, which has no derivative memory (shadow)")
+        },
     )
     .hint(if through_global {
         "give the global holding the pointer a shadow (`!enzyme_shadow`, or an Enzyme context: __enzyme_context, __enzyme_shadow and enzyme_context), or pass the pointer as an argument with enzyme_dup"
