@@ -7,7 +7,9 @@
 # -fopenmp, checked with 1, 2 and 4 threads; never under valgrind), or numeric (Newton
 # iterations to a tolerance, function-pointer tables and callbacks, scratch buffers, structs of
 # arrays, strided matrices, floor as an index, float arithmetic: see fuzz/src/gen.rs), also
-# numeric,no-inline.
+# numeric,no-inline, or user (everyday C: running minima with index, while/do loops, ping-pong
+# buffers, memmove/memset, struct copies, interior pointers, globals: fuzz/src/gen/user.rs), also
+# user,no-inline.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

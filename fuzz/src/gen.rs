@@ -80,6 +80,8 @@ use crate::program::{Func, Program, Stmt};
 use crate::rng::Rng;
 use std::fmt::Write as _;
 
+mod user;
+
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub(crate) enum Kind {
     Active,
@@ -137,6 +139,14 @@ enum HelperShape {
     AoS,
     /// `double h(double (*g)(double), double x)`: calls a callback (numeric variant)
     Apply,
+    /// `double h(double *p, int m, double s)`: loops over a window `p[0..m)`, called with a
+    /// pointer into the middle of an array (user variant)
+    Window,
+    /// `double h(const double *p, int m, double s)`: recursive on the halves `p[0..m/2)` and
+    /// `p[m/2..m)` (user variant)
+    Halves,
+    /// `void h(double *p, int m, double s)`: the same, writing (user variant)
+    HalvesW,
 }
 
 /// What an expression or statement may refer to.
@@ -187,6 +197,8 @@ pub struct Gen {
     numeric: bool,
     /// The kernel has a table `ftab` of three `double (*)(double)` (numeric variant).
     ftab: bool,
+    /// The `user` variant: the shapes of `Gen::user_stmt` (`gen/user.rs`).
+    user: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -215,6 +227,7 @@ impl Gen {
             in_kernel: false,
             numeric: false,
             ftab: false,
+            user: false,
         }
     }
 
@@ -615,6 +628,11 @@ impl Gen {
         }
         if self.numeric && self.rng.chance(0.3) {
             if let Some(st) = self.numeric_stmt(sc) {
+                return st;
+            }
+        }
+        if self.user && self.rng.chance(0.35) {
+            if let Some(st) = self.user_stmt(sc) {
                 return st;
             }
         }
@@ -1091,6 +1109,31 @@ impl Gen {
         let i = format!("i{k}");
         let outer = sc.idx.last().cloned();
         let n = self.count(sc);
+        if self.user && self.rng.chance(0.2) {
+            // size_t and unsigned count-down loops (user variant)
+            let (head, unrolled) = if self.rng.chance(0.5) {
+                (
+                    format!("for (size_t {i} = 0; {i} < (size_t){n}; {i}++)"),
+                    format!("const size_t {i} = 0;"),
+                )
+            } else {
+                (
+                    format!("for (unsigned {i} = {n}; {i}-- > 0;)"),
+                    format!("const unsigned {i} = {n} - 1;"),
+                )
+            };
+            let mut inner = sc.clone();
+            inner.idx.push(i);
+            self.loop_depth += 1;
+            let nb = self.rng.range(1, 4);
+            let body = self.block(&inner, nb);
+            self.loop_depth -= 1;
+            return Stmt::Loop {
+                head,
+                unrolled,
+                body,
+            };
+        }
         let (head, unrolled) = match (self.rng.below(4), outer) {
             (0, Some(o)) => (
                 format!("for (int {i} = 0; {i} <= {o}; {i}++)"),
@@ -1125,6 +1168,17 @@ impl Gen {
     // ---------------------------------------------------------------- functions
 
     fn helper(&mut self, idx: usize) -> Func {
+        if self.user && self.rng.chance(0.4) {
+            let attr = if self.rng.chance(0.5) {
+                "__attribute__((noinline)) static"
+            } else {
+                "static inline"
+            };
+            self.callable = idx;
+            self.loop_depth = 0;
+            self.budget = self.rng.range(1, 3 + self.size / 6);
+            return self.user_helper(format!("h{idx}"), attr);
+        }
         let has_unary = self.helpers.iter().any(|h| h.shape == HelperShape::Unary);
         let shape = if self.numeric && self.rng.chance(0.6) {
             match self.rng.below(8) {
@@ -1425,6 +1479,9 @@ impl Gen {
                     0.0,
                 )
             }
+            HelperShape::Window | HelperShape::Halves | HelperShape::HalvesW => {
+                unreachable!("user helper shapes come from user_helper")
+            }
             HelperShape::Recursive => {
                 sc.vars = vec![("x".into(), 3.0)];
                 let (base, _) = self.expr(&sc, 2);
@@ -1503,10 +1560,11 @@ fn struct_array(src: &str, pre: &mut Vec<String>, sc: &mut Scope, extra_terms: &
 /// Generates the program for `seed` at `size` (roughly the number of statements).
 /// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant), and the
 /// shapes of numerical code when `numeric` (the `numeric` variant: see the module comment).
-pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool) -> Program {
+pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: bool) -> Program {
     let mut g = Gen::new(seed, size);
     g.omp = omp;
     g.numeric = numeric;
+    g.user = user;
     let rng = &mut g.rng;
     let n_len = rng.range(3, 7);
     // Parameters.
@@ -1750,6 +1808,17 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool) -> Pro
             g.ftab = true;
         }
     }
+    let garr = user && g.rng.chance(0.35);
+    if garr {
+        // a global array the kernel writes whole, then reads and updates (user variant)
+        let src = g.rng.pick(&scalars).clone();
+        pre.push(format!(
+            "for (int q = 0; q < N; q++) garr[q] = {src} * (0.3 - 0.1 * q) + 0.05 * q;"
+        ));
+        sc.read_arrs.push("garr".into());
+        sc.write_arrs.push("garr".into());
+        extra_terms.push("garr[N - 1] - 0.5 * garr[0]".to_string());
+    }
     g.budget = size;
     g.loop_depth = 0;
     if returns && !post.iter().any(|l: &String| l.starts_with("free")) {
@@ -1841,6 +1910,12 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool) -> Pro
     defs.push_str("struct P2 {\n  double x, y;\n};\n");
     if numeric {
         defs.push_str("struct SoA {\n  double *x, *y;\n};\n");
+    }
+    if garr {
+        defs.push_str("static double garr[N];\n");
+    }
+    if user {
+        defs.push_str("static double *gptr;\n");
     }
     defs.push_str("#include \"fuzz_path.h\"\n");
     defs.push_str(

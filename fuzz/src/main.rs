@@ -2,11 +2,12 @@
 //!
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
-//!                  [--variant default|no-inline|omp|numeric[,no-inline]]
+//!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
-//!                                                  # shapes of numerical code (gen.rs)
+//!                                                  # shapes of numerical code (gen.rs);
+//!                                                  # user: everyday C (gen/user.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
@@ -202,6 +203,8 @@ struct Opts {
     omp: bool,
     /// `--variant numeric`: the shapes of numerical code (`gen::Gen::numeric_stmt`).
     numeric: bool,
+    /// `--variant user`: the shapes of everyday C in `gen/user.rs`.
+    user: bool,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -220,6 +223,7 @@ fn parse_opts(args: &[String]) -> Opts {
         extra: Vec::new(),
         omp: false,
         numeric: false,
+        user: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -239,7 +243,10 @@ fn parse_opts(args: &[String]) -> Opts {
                         "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
                         "omp" => o.omp = true,
                         "numeric" => o.numeric = true,
-                        _ => panic!("--variant default|no-inline|omp|numeric (or a comma list)"),
+                        "user" => o.user = true,
+                        _ => {
+                            panic!("--variant default|no-inline|omp|numeric|user (or a comma list)")
+                        }
                     }
                 }
             }
@@ -295,7 +302,7 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate_variant(seed, size_for(seed), o.omp, o.numeric);
+                let p = gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -484,6 +491,28 @@ fn malformed_report(m: &MStats, secs: f64) -> String {
     s
 }
 
+/// ` (variant: numeric, -mllvm -ferment-no-inline)` and the like, for campaign reports.
+fn variant_label(o: &Opts) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if o.omp {
+        parts.push("omp".into());
+    }
+    if o.numeric {
+        parts.push("numeric".into());
+    }
+    if o.user {
+        parts.push("user".into());
+    }
+    if !o.extra.is_empty() {
+        parts.push(o.extra.join(" "));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" (variant: {})", parts.join(", "))
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cmd = args.first().map(String::as_str).unwrap_or("help");
@@ -494,7 +523,7 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(seed, size_for(seed), o.omp, o.numeric).emit()
+                gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user).emit()
             );
         }
         "check" => {
@@ -521,14 +550,7 @@ fn main() {
                         "seeds {}..{}{}",
                         o.start,
                         o.start + o.count - 1,
-                        match (o.omp, o.numeric, o.extra.is_empty()) {
-                            (true, _, _) => " (variant: omp)".to_string(),
-                            (false, true, true) => " (variant: numeric)".to_string(),
-                            (false, true, false) =>
-                                format!(" (variant: numeric, {})", o.extra.join(" ")),
-                            (false, false, true) => String::new(),
-                            (false, false, false) => format!(" (variant: {})", o.extra.join(" ")),
-                        }
+                        variant_label(&o)
                     ),
                     t.elapsed().as_secs_f64()
                 )

@@ -150,6 +150,20 @@ impl Shadows {
     }
 
     /// The shadow of `p`, or null/undef for constant pointers.
+    /// The derivative memory at address `p`, for a copy or a pointer store
+    /// through it: as `of` (constant addresses inside a shadowed global
+    /// included), but None where `p` has none of its own (null, undef, an
+    /// address computed from null or from an integer, which `of` makes their
+    /// own shadows).
+    pub fn of_memory(&self, b: &Builder, p: Value) -> Option<Value> {
+        if let Some(s) = self.map.get(&p) {
+            return Some(*s);
+        }
+        let sh = self.of(b, p)?;
+        let null = sh.is_constant() && unsafe { llvm_sys::core::LLVMIsNull(sh.0) != 0 };
+        (sh != p && !null).then_some(sh)
+    }
+
     pub fn of(&self, b: &Builder, p: Value) -> Option<Value> {
         if let Some(s) = self.map.get(&p) {
             return Some(*s);
@@ -820,9 +834,11 @@ impl Walk<'_> {
                 // A pointer stored into shadowed memory: store its shadow too.
                 // A pointer without one (into constant memory) stands for its
                 // own shadow; pointers loaded back from that memory are mixed.
+                // The address may be a constant expression (a field of a
+                // global: `gh[1].p = p`), as for loads.
                 if inst.opcode() == Opcode::LLVMStore && inst.operand(0).ty().is_pointer() {
                     let (v, p) = (inst.operand(0), inst.operand(1));
-                    if let Some(sp) = s.get(p) {
+                    if let Some(sp) = s.of_memory(&b, p) {
                         b.after(inst);
                         let sv = match s.of(&b, v) {
                             Some(sv) => sv,
@@ -1958,7 +1974,7 @@ fn reverse_mode_copy_pointers(
         return;
     }
     let args = inst.call_args();
-    let (Some(sd), Some(ss)) = (s.get(args[0]), s.get(args[1])) else {
+    let (Some(sd), Some(ss)) = (s.of_memory(b, args[0]), s.of_memory(b, args[1])) else {
         return;
     };
     match crate::retype::copy_layout(module, types, args[0], args[1], args[2]) {
@@ -1979,6 +1995,9 @@ fn reverse_mode_copy_pointers(
 }
 
 /// Forward mode: memcpy/memmove/memset/free act on the tangent memory too.
+/// The addresses go through `Shadows::of_memory`: a copy into or out of a
+/// global at a constant offset (`memcpy(garr + 1, ...)`) takes a constant
+/// expression, whose shadow is the same offset into the global's shadow.
 /// `integer_only`: the call moves integers only (`integer_only_memory_call`),
 /// whose tangents need no guard. Returns the shadow copy or set it made.
 fn forward_memory_call(
@@ -1994,7 +2013,7 @@ fn forward_memory_call(
     let args = inst.call_args();
     let mut copy = None;
     if is_memcpy(&name) {
-        if let Some(sd) = s.get(args[0]) {
+        if let Some(sd) = s.of_memory(b, args[0]) {
             b.after(inst);
             let n = args[2];
             // A caller may have passed the primal memory as its own shadow
@@ -2004,7 +2023,7 @@ fn forward_memory_call(
             // is zero.
             let dst_own = shadow_from_caller(args[0])
                 .then(|| b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, sd, args[0]));
-            match s.get(args[1]) {
+            match s.of_memory(b, args[1]) {
                 Some(ss) => {
                     let from = match dst_own {
                         Some(own) => b.select(own, args[1], ss),
@@ -2031,7 +2050,7 @@ fn forward_memory_call(
             };
         }
     } else if is_memset(&name) {
-        if let Some(sd) = s.get(args[0]) {
+        if let Some(sd) = s.of_memory(b, args[0]) {
             b.after(inst);
             let n = args[2];
             let bytes = if shadow_from_caller(args[0]) {
@@ -2134,6 +2153,22 @@ fn mirror_structure_call(b: &Builder, s: &mut Shadows, inst: Value) -> Result<()
         s.map.insert(inst, c);
     }
     Ok(())
+}
+
+/// Whether a store of `v` writes integer constants (`store i64 0`, `store
+/// <2 x i64> zeroinitializer`, the bits of a double): what LLVM makes of a
+/// small `memset`, or of a `memcpy` from a constant table, also into memory
+/// type analysis cannot tell holds floats (an element of an array it only
+/// sees indexed by variables), where `retype` cannot give the store a float
+/// type. A constant has no derivative: its tangent or adjoint is zero, and
+/// both modes store zeros into the derivative memory rather than skip it (a
+/// zero is also a null pointer's shadow; an integer's shadow carries
+/// nothing). Bytes (flags) are left alone.
+pub fn stores_integer_constant(v: Value) -> bool {
+    let ty = v.ty();
+    let int =
+        (ty.is_integer() && ty.int_width() >= 16) || (ty.is_vector() && ty.scalar().is_integer());
+    int && v.is_constant() && !v.is_constant_expr()
 }
 
 pub fn is_memcpy(name: &str) -> bool {

@@ -711,6 +711,19 @@ impl<'k> TangentSweep<'k> {
     fn store_tangent(&mut self, inst: Value) {
         let (v, p) = (inst.operand(0), inst.operand(1));
         if !v.ty().contains_float() {
+            // Integer constants (a `memset` or a copy of constants LLVM
+            // turned into a store): zero tangents, unless the memory may be
+            // its own shadow.
+            if shadow::stores_integer_constant(v)
+                && !self.shadows.first().is_some_and(|s| s.may_be_own(p))
+            {
+                self.b.after(inst);
+                for lane in 0..self.width {
+                    if let Some(sp) = self.memory_shadow(p, lane) {
+                        self.b.store_like(self.b.zero(v.ty()), sp, inst);
+                    }
+                }
+            }
             return;
         }
         self.b.after(inst);

@@ -99,6 +99,19 @@ impl ReverseSweep<'_, '_, '_> {
             Opcode::LLVMStore => {
                 let (v, p) = (inst.operand(0), inst.operand(1));
                 if !v.ty().is_fp_like() {
+                    // Integer constants (a `memset` or a copy of constants
+                    // LLVM turned into a store): the memory's earlier
+                    // contents had no effect, so their adjoint is dropped,
+                    // unless it may be its own shadow.
+                    if shadow::stores_integer_constant(v)
+                        && !self.first_shadows().is_some_and(|s| s.may_be_own(p))
+                    {
+                        for lane in 0..self.width {
+                            if let Some(sp) = self.shadow_in_reverse_lane(p, lane) {
+                                self.b.store_like(self.b.zero(v.ty()), sp, inst);
+                            }
+                        }
+                    }
                     return Ok(true);
                 }
                 for lane in 0..self.width {
