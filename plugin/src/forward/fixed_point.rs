@@ -72,6 +72,7 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
         uniform_pointers: false,
         width: 1,
         unchanged_args: Vec::new(),
+        checked_args: Vec::new(),
         context: false,
         // The globals the loop's caller shares with it (its state among
         // them, when the state is a global): the step reads and writes

@@ -490,6 +490,7 @@ impl<'k> TangentSweep<'k> {
             uniform_pointers: false,
             width: self.width as u32,
             unchanged_args: Vec::new(),
+            checked_args: Vec::new(),
             context: self.activity.context_globals(),
             globals,
             // A call of a function with a split forward rule in a fwdsplit
@@ -1031,6 +1032,7 @@ fn pointer_returning_call(
         uniform_pointers: false,
         width: 1,
         unchanged_args: Vec::new(),
+        checked_args: Vec::new(),
         context: activity.context_globals(),
         globals: crate::kept_globals::carried(callee, activity),
         log_loads: false,

@@ -180,6 +180,13 @@ pub struct DerivativeKey {
     /// sweep then reads it again instead of taping what was read); empty
     /// when it vouches for none.
     pub unchanged_args: Vec<bool>,
+    /// A checkpointed loop function's split pair (`reverse::checkpoint`):
+    /// per argument, whether `unchanged_args` vouches for it only on the
+    /// condition that the memory the steps read through it lies outside
+    /// every checkpoint region, which the reverse sweep then checks at run
+    /// time (the caller proved that nothing else writes it between the
+    /// loop and the reverse sweep). Empty for every other derivative.
+    pub checked_args: Vec<bool>,
     /// `enzyme_context`: mutable globals take their shadows from the
     /// Enzyme context current when the derivative runs (see
     /// [`crate::context`]), and their values on entry carry derivatives;
@@ -228,6 +235,7 @@ impl Request {
             return_primal: self.return_primal && self.mode == Mode::Forward,
             arg_types: Vec::new(),
             unchanged_args: Vec::new(),
+            checked_args: Vec::new(),
             uniform_pointers: self.call.function_of().is_kernel()
                 && self
                     .call

@@ -50,8 +50,11 @@ pub struct CallerFacts<'a> {
     pub unchanged: &'a hashbrown::HashSet<Value>,
     /// Per region call (fork) of the caller: which captures it vouches for
     /// ([`crate::openmp::vouched_slots`], decided before any fork was
-    /// rewritten).
-    pub fork_vouches: &'a hashbrown::HashMap<Value, Vec<bool>>,
+    /// rewritten); per checkpointed loop call of a combined derivative: the
+    /// step arguments it vouches for on the condition that the reverse
+    /// sweep checks them apart from the regions
+    /// ([`super::checkpoint::combined_vouches`]).
+    pub call_vouches: &'a hashbrown::HashMap<Value, Vec<bool>>,
     /// The caller's number of adjoint lanes (batched: its calls get
     /// derivatives of the same width).
     pub width: usize,
@@ -112,7 +115,7 @@ pub fn augment_call(
         activity,
         types,
         unchanged,
-        fork_vouches,
+        call_vouches,
         width,
     } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
@@ -215,9 +218,19 @@ pub fn augment_call(
         unchanged_args: if crate::gpu::is_gpu(ctx.module) {
             Vec::new()
         } else if fork {
-            fork_vouches.get(&call).cloned().unwrap_or_default()
+            call_vouches.get(&call).cloned().unwrap_or_default()
         } else {
-            super::rereads::vouched_arguments(&args, unchanged)
+            let mut v = super::rereads::vouched_arguments(&args, unchanged);
+            if let Some(checked) = call_vouches.get(&call) {
+                v.resize(args.len(), false);
+                v.iter_mut().zip(checked).for_each(|(v, c)| *v |= *c);
+            }
+            v
+        },
+        checked_args: if fork || crate::gpu::is_gpu(ctx.module) {
+            Vec::new()
+        } else {
+            call_vouches.get(&call).cloned().unwrap_or_default()
         },
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;

@@ -29,7 +29,11 @@
 //! [`check_writes`] here every other write of the inlined segment; the
 //! memory the steps read through other arguments must not change between
 //! the loop and the reverse sweep, which the caller vouches for
-//! ([`DerivativeKey::unchanged_args`]) or the compile stops.
+//! ([`DerivativeKey::unchanged_args`]) or the compile stops. A combined
+//! derivative vouches for a plain pointer argument when its code after the
+//! loop writes only its own locals ([`combined_vouches`]); the steps could
+//! still change that memory if it overlaps a region, which the reverse
+//! sweep checks at run time ([`DerivativeKey::checked_args`]).
 
 use crate::derive::{Ctx, Derivative};
 use crate::error::{Error, Result};
@@ -165,6 +169,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         uniform_pointers: false,
         width: 1,
         unchanged_args: Vec::new(),
+        checked_args: Vec::new(),
         context: key.context,
         globals: key.globals.clone(),
         log_loads: false,
@@ -173,7 +178,12 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());
     };
-    check_bounds(module, dseg, &covered, np - first, &step_name);
+    let checked: Vec<bool> = (first..np)
+        .map(|k| key.checked_args.get(k) == Some(&true))
+        .collect();
+    let mut covered_all = covered.clone();
+    covered_all.resize(np - first, false);
+    check_bounds(module, dseg, &covered_all, &checked, nreg, &step_name)?;
     let k_opt = ctx.options.checkpoint.max(0) as i64;
     // The snapshots and the workspace are tens of megabytes for a long
     // time loop: through the tape cache, so the next gradient of the
@@ -248,9 +258,17 @@ const BOUNDS_CHECKED: &str = "ferment-checkpoint-bounds";
 /// known at run time) read the caller's memory in the forward sweep but
 /// would read another region's copy, or no memory of the workspace at all,
 /// in the recomputation, and silently give a wrong gradient.
-fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, step: &str) {
+fn check_bounds(
+    module: Module,
+    dseg: Value,
+    covered: &[bool],
+    checked: &[bool],
+    nreg: usize,
+    step: &str,
+) -> Result<()> {
+    let nargs = covered.len();
     if dseg.string_attribute(BOUNDS_CHECKED).is_some() {
-        return;
+        return Ok(());
     }
     dseg.add_string_attribute(BOUNDS_CHECKED, "1");
     let params = dseg.params();
@@ -258,8 +276,14 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
         .filter(|&j| covered.get(j) == Some(&true) && params[2 + j].ty().is_pointer())
         .map(|j| (j, params[2 + j]))
         .collect();
-    if targets.is_empty() {
-        return;
+    // Arguments outside the regions whose reads must lie apart from every
+    // region (`DerivativeKey::checked_args`).
+    let apart: Vec<(usize, Value)> = (0..nargs)
+        .filter(|&j| checked.get(j) == Some(&true) && params[2 + j].ty().is_pointer())
+        .map(|j| (j, params[2 + j]))
+        .collect();
+    if targets.is_empty() && apart.is_empty() {
+        return Ok(());
     }
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
@@ -280,10 +304,36 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
                 b.const_int(i64t, module.alloc_size(i.operand(0).ty()) as i64),
                 "writes",
             )),
-            Opcode::LLVMCall => {
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
                 let name = i.called_function().map(|f| f.name()).unwrap_or_default();
                 let args = i.call_args();
-                if args.len() < 3 || !args[2].ty().is_integer() {
+                let copies = args.len() >= 3
+                    && args[2].ty().is_integer()
+                    && (ferment_activity_analysis::is_memcpy_like(&name)
+                        || ferment_activity_analysis::is_memset_like(&name));
+                let unchecked = copies
+                    || name.starts_with("llvm.lifetime")
+                    || name.starts_with("llvm.dbg")
+                    || name.starts_with("llvm.assume")
+                    || (crate::rules::call_rule(&name).is_some()
+                        && i.called_function().is_some_and(|f| f.is_declaration()));
+                if !unchecked {
+                    // Reads inside another function cannot be checked here.
+                    for a in args.iter().filter(|a| a.ty().is_pointer()) {
+                        let objs = underlying_objects(*a);
+                        if let Some(&(j, _)) = apart.iter().find(|(_, p)| objs.contains(p)) {
+                            return Err(Error::at(
+                                i,
+                                format!(
+                                    "the step '{step}' of a checkpointed loop passes its argument {} (memory outside the checkpoint regions, which the reverse sweep must check apart from them) to '{name}', whose reads ferment cannot check",
+                                    j + 1
+                                ),
+                            )
+                            .hint("declare the pointer parameter it comes from `restrict` in the differentiated function, let the callee be inlined, or list that memory as a checkpoint region too (`enzyme_checkpoint_region, ptr, bytes`)"));
+                        }
+                    }
+                }
+                if !copies {
                     continue;
                 }
                 if ferment_activity_analysis::is_memcpy_like(&name) {
@@ -297,7 +347,7 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
         }
     }
     let first = dseg.entry_block().first_instruction();
-    let Some(first) = first else { return };
+    let Some(first) = first else { return Ok(()) };
     b.before(first);
     let bounds = params[2 + nargs];
     let limits: Vec<(Value, Value)> = targets
@@ -309,7 +359,19 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
             )
         })
         .collect();
+    // The original regions, and the statistics the forward sweep wrote,
+    // which accesses through `apart` arguments must not touch.
+    let forbidden: Vec<(Value, Value)> = (0..=nreg)
+        .map(|k| {
+            let at = 16 * (nargs + k) as u64;
+            (
+                b.load(i64t, b.gep_i8(bounds, at)),
+                b.load(i64t, b.gep_i8(bounds, at + 8)),
+            )
+        })
+        .collect();
     // the accesses through step arguments alone, with those arguments
+    // (`apart`: through arguments outside the regions, flagged `usize::MAX`)
     let mut guarded = Vec::new();
     for (inst, addr, bytes, what) in accesses {
         let objects: Vec<Value> = underlying_objects(addr)
@@ -320,7 +382,23 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
             .iter()
             .filter_map(|o| targets.iter().position(|(_, p)| p == o))
             .collect();
-        if !mine.is_empty() && mine.len() == objects.len() {
+        let away: Vec<usize> = objects
+            .iter()
+            .filter_map(|o| apart.iter().position(|(_, p)| p == o))
+            .collect();
+        if !away.is_empty() {
+            if away.len() != objects.len() {
+                return Err(Error::at(
+                    inst,
+                    format!(
+                        "the step '{step}' of a checkpointed loop {what} memory through a pointer that may be its argument {} (outside the checkpoint regions) or other memory, which ferment cannot check apart from the regions",
+                        apart[away[0]].0 + 1
+                    ),
+                )
+                .hint("declare the pointer parameter it comes from `restrict` in the differentiated function, or list that memory as a checkpoint region too (`enzyme_checkpoint_region, ptr, bytes`)"));
+            }
+            guarded.push((inst, addr, bytes, what, vec![usize::MAX, away[0]]));
+        } else if !mine.is_empty() && mine.len() == objects.len() {
             guarded.push((inst, addr, bytes, what, mine));
         }
     }
@@ -328,14 +406,14 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
     // at affine addresses, else a test before the access.
     let hoistable: Vec<(Value, Value)> = guarded
         .iter()
-        .filter(|g| g.4.len() == 1 && !g.0.is_call())
+        .filter(|g| (g.4.len() == 1 || g.4[0] == usize::MAX) && !g.0.is_call())
         .map(|g| (g.0, g.1))
         .collect();
     let mut ranges = crate::shim::hoisted_ranges(dseg, &hoistable).into_iter();
     let planned: Vec<Option<(Value, Value, Value)>> = guarded
         .iter()
         .map(|g| {
-            if g.4.len() == 1 && !g.0.is_call() {
+            if (g.4.len() == 1 || g.4[0] == usize::MAX) && !g.0.is_call() {
                 ranges.next().flatten()
             } else {
                 None
@@ -352,6 +430,9 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
         let Some(size) = g.2.const_int() else {
             continue;
         };
+        if g.4[0] == usize::MAX {
+            continue;
+        }
         for &t in &g.4 {
             if fixed.iter().any(|f| f.0 == t && f.1 == size) {
                 continue;
@@ -380,26 +461,43 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
             crate::shim::loop_exit_points(g.0)
         })
         .collect();
+    // (one flag for accesses outside their region, one for accesses
+    // through `apart` arguments, so each stop names what it found)
     let flag = deferred.iter().any(|d| d.is_some()).then(|| {
         b.before(first);
-        let slot = b.alloca(Type::int(ctx, 1), "ckpt.outside");
-        b.store(b.const_int(Type::int(ctx, 1), 0), slot);
-        slot
+        [(); 2].map(|_| {
+            let slot = b.alloca(Type::int(ctx, 1), "ckpt.outside");
+            b.store(b.const_int(Type::int(ctx, 1), 0), slot);
+            slot
+        })
     });
-    let mut exits_done: Vec<Vec<Value>> = Vec::new();
-    let stop = |b: &Builder, bad: Value, n: usize, what: &str, arg: usize, inst: Value| {
+    let mut exits_done: Vec<(Vec<Value>, bool)> = Vec::new();
+    let stop = |b: &Builder,
+                bad: Value,
+                n: usize,
+                what: &str,
+                arg: usize,
+                inst: Value,
+                away: bool| {
         let place = inst
             .source_location()
             .map(|l| format!(" (at {l})"))
             .unwrap_or_default();
         let term = crate::shim::if_then_after(bad);
         b.before(term);
+        let message = if away {
+            format!(
+                "ferment: the step '{step}' of a checkpointed time loop {what} memory through its argument {arg}, which is not a checkpoint region, inside a checkpoint region (or the statistics it writes){place}: the steps change that memory, so recomputing them in the reverse sweep would read other values; list it in the region (enzyme_checkpoint_region, ptr, bytes) or pass memory apart from the regions\n"
+            )
+        } else {
+            format!(
+                "ferment: the step '{step}' of a checkpointed time loop {what} memory through its argument {arg} outside the checkpoint region that argument points into{place}: the reverse sweep recomputes the steps from copies of the regions alone; list that memory in the region (enzyme_checkpoint_region, ptr, bytes)\n"
+            )
+        };
         crate::reverse::tape::emit_stop(
             b,
             &format!("ferment.checkpoint.bounds.{step}.{n}"),
-            &format!(
-                "ferment: the step '{step}' of a checkpointed time loop {what} memory through its argument {arg} outside the checkpoint region that argument points into{place}: the reverse sweep recomputes the steps from copies of the regions alone; list that memory in the region (enzyme_checkpoint_region, ptr, bytes)\n"
-            ),
+            &message,
         );
     };
     for (n, (((inst, addr, bytes, what, mine), plan), exits)) in
@@ -430,10 +528,33 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
                 ),
             )
         };
+        // The bytes `[low, high + bytes)` overlap a forbidden range
+        // `[lo, lo + len)`: `low - lo < len` or `lo - low < high + bytes - low`
+        // (unsigned).
+        let overlaps = |b: &Builder, low: Value, high: Value| {
+            let (low, high) = (b.ptr_to_int(low, i64t), b.ptr_to_int(high, i64t));
+            let span = b.add_int(b.sub_int(high, low), bytes);
+            let mut bad = b.const_int(Type::int(ctx, 1), 0);
+            for &(lo, len) in &forbidden {
+                let into = b.icmp(IntPredicate::LLVMIntULT, b.sub_int(low, lo), len);
+                let over = b.icmp(IntPredicate::LLVMIntULT, b.sub_int(lo, low), span);
+                bad = b.or_int(bad, b.or_int(into, over));
+            }
+            bad
+        };
+        let away = mine[0] == usize::MAX;
         let bad = match plan {
             Some((low, high, at)) => {
                 b.before(at);
-                outside(&b, low, high, mine[0])
+                if away {
+                    overlaps(&b, low, high)
+                } else {
+                    outside(&b, low, high, mine[0])
+                }
+            }
+            None if away => {
+                b.before(inst);
+                overlaps(&b, addr, addr)
             }
             None => {
                 b.before(inst);
@@ -444,23 +565,30 @@ fn check_bounds(module: Module, dseg: Value, covered: &[bool], nargs: usize, ste
                 bad
             }
         };
-        let arg = targets[mine[0]].0 + 1;
+        let arg = if away {
+            apart[mine[1]].0 + 1
+        } else {
+            targets[mine[0]].0 + 1
+        };
         match (exits, flag) {
-            (Some(exits), Some(slot)) => {
+            (Some(exits), Some(slots)) => {
+                let slot = slots[away as usize];
                 let i1 = Type::int(ctx, 1);
                 b.store(b.or_int(b.load(i1, slot), bad), slot);
-                if exits_done.contains(&exits) {
+                let key = (exits, away);
+                if exits_done.contains(&key) {
                     continue;
                 }
-                for &x in &exits {
+                for &x in &key.0 {
                     b.before(x);
-                    stop(&b, b.load(i1, slot), n, what, arg, inst);
+                    stop(&b, b.load(i1, slot), n, what, arg, inst, away);
                 }
-                exits_done.push(exits);
+                exits_done.push(key);
             }
-            _ => stop(&b, bad, n, what, arg, inst),
+            _ => stop(&b, bad, n, what, arg, inst, away),
         }
     }
+    Ok(())
 }
 
 /// A region's element count: a step argument's value, or a constant.
@@ -639,6 +767,151 @@ fn check_reads(
     Ok(())
 }
 
+/// Modification bits of LLVM's `MemoryEffects` outside argument memory,
+/// inaccessible memory and `errno` (2 bits per location, `Mod` the high
+/// one): a call whose effects have none of them writes only through its
+/// pointer arguments.
+const MOD_OTHER: u64 = 0b1010_1000_0000;
+
+/// For a checkpointed loop call `call` in a combined derivative (`blocks`,
+/// its reachable blocks): the step arguments outside the regions whose
+/// memory nothing writes between the loop and the reverse sweep, as far as
+/// this function's own code after the call goes, which is all that runs
+/// between them. Every write (or pointer kept, or memory freed) after the
+/// call must go to a stack slot or an allocation of this function that the
+/// argument does not point into, and the call must not run again (a loop
+/// around it). What the steps themselves write is the regions alone
+/// ([`check_writes`]); that the memory read through these arguments lies
+/// outside every region is left to a run-time check in the reverse sweep
+/// ([`DerivativeKey::checked_args`], [`check_bounds`]). `None` when no
+/// argument qualifies.
+pub fn combined_vouches(call: Value, blocks: &[ferment_ir::Block]) -> Option<Vec<bool>> {
+    if !call.is_call() {
+        return None;
+    }
+    let covered = call
+        .called_function()?
+        .string_attribute(CHECKPOINT_COVERED)?;
+    let args = call.call_args();
+    let first = args.len().checked_sub(covered.len())?;
+    let candidates: Vec<usize> = (first..args.len())
+        .filter(|&i| covered.as_bytes()[i - first] != b'r' && args[i].ty().is_pointer())
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    // The blocks that may run after the call.
+    let home = call.parent();
+    let mut after: Vec<ferment_ir::Block> = Vec::new();
+    let mut work = home.successors();
+    while let Some(blk) = work.pop() {
+        if after.contains(&blk) || !blocks.contains(&blk) {
+            continue;
+        }
+        if blk == home {
+            return None;
+        }
+        after.push(blk);
+        work.extend(blk.successors());
+    }
+    let mut tail = Vec::new();
+    let mut i = call.next_instruction();
+    while let Some(x) = i {
+        tail.push(x);
+        i = x.next_instruction();
+    }
+    let local = |o: Value| {
+        o.is_instruction()
+            && o.function_of() == call.function_of()
+            && matches!(
+                allocation_kind(o),
+                Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
+            )
+    };
+    let mut dirty: Vec<Value> = Vec::new();
+    for inst in tail
+        .into_iter()
+        .chain(after.iter().flat_map(|b| b.instructions()))
+    {
+        let mut written: Vec<Value> = Vec::new();
+        match inst.opcode() {
+            Opcode::LLVMStore => {
+                written.push(inst.operand(1));
+                if inst.operand(0).ty().is_pointer() {
+                    written.push(inst.operand(0));
+                } else if !inst.operand(0).ty().is_fp_like() && !inst.operand(0).ty().is_integer() {
+                    return None;
+                }
+            }
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => written.push(inst.operand(0)),
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                let callee = inst.called_function()?;
+                let name = callee.name();
+                let args = inst.call_args();
+                if name.starts_with("llvm.lifetime")
+                    || name.starts_with("llvm.dbg")
+                    || name.starts_with("llvm.assume")
+                    || inst.call_accesses_no_memory()
+                {
+                } else if ferment_activity_analysis::is_memcpy_like(&name)
+                    || ferment_activity_analysis::is_memset_like(&name)
+                    || ferment_activity_analysis::is_free_like(&name)
+                {
+                    written.push(args[0]);
+                } else if let Some(kind) = allocation_kind(inst) {
+                    if matches!(kind, AllocKind::Realloc | AllocKind::OutParam { .. }) {
+                        written.push(args[0]);
+                    }
+                } else if let Some(rule) =
+                    crate::rules::call_rule(&name).filter(|_| callee.is_declaration())
+                {
+                    written.extend(rule.writes.iter().filter_map(|&w| args.get(w).copied()));
+                } else if inst
+                    .call_memory_effects()
+                    .is_some_and(|e| e & MOD_OTHER == 0)
+                {
+                    // Writes through its pointer arguments at most.
+                    written.extend(
+                        args.iter()
+                            .enumerate()
+                            .filter(|&(k, a)| {
+                                a.ty().is_pointer()
+                                    && !(callee.param_has_attribute(k as u32, "readonly")
+                                        && callee.param_captures_none(k as u32))
+                            })
+                            .map(|(_, a)| *a),
+                    );
+                } else {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        for w in written {
+            let objs = underlying_objects(w);
+            if objs.is_empty() || !objs.iter().all(|o| local(*o)) {
+                return None;
+            }
+            dirty.extend(objs);
+        }
+    }
+    let flags: Vec<bool> = (0..args.len())
+        .map(|i| {
+            candidates.contains(&i) && {
+                // A pointer loaded or returned by a call may point into one
+                // of this function's own objects written after the loop.
+                let objs = underlying_objects(args[i]);
+                !objs.is_empty()
+                    && objs.iter().all(|o| {
+                        !dirty.contains(o)
+                            && (dirty.is_empty() || o.is_argument() || o.is_global() || local(*o))
+                    })
+            }
+        })
+        .collect();
+    flags.contains(&true).then_some(flags)
+}
+
 /// The total size of the regions `which` accepts, at `b`.
 fn total_bytes(b: &Builder, params: &[Value], which: &[bool]) -> Value {
     let i64t = b.i64();
@@ -664,6 +937,32 @@ fn copy_regions(b: &Builder, params: &[Value], which: &[bool], buf: Value, to_bu
         }
         off = b.add_int(off, bytes);
     }
+}
+
+/// Stores at `out` the address and size of `config->stats` (when both are
+/// not null; `out` holds zeros before).
+fn stats_range(b: &Builder, f: Value, config: Value, out: Value) {
+    let ptr = Type::ptr(b.module().context());
+    let i64t = b.i64();
+    let load_cfg = f.append_block("ckpt.config.range");
+    let done = f.append_block("ckpt.config.ranged");
+    b.cond_br(
+        b.icmp(IntPredicate::LLVMIntNE, config, b.zero(ptr)),
+        load_cfg,
+        done,
+    );
+    b.at_end(load_cfg);
+    let stats = b.load(ptr, b.gep_i8(config, 32));
+    b.store(b.ptr_to_int(stats, i64t), out);
+    // EnzymeCkptStats: six int64 counters; a null pointer is no range.
+    let len = b.select(
+        b.icmp(IntPredicate::LLVMIntNE, stats, b.zero(ptr)),
+        b.const_int(i64t, 48),
+        b.const_int(i64t, 0),
+    );
+    b.store(len, b.gep_i8(out, 8));
+    b.br(done);
+    b.at_end(done);
 }
 
 /// Updates `config->stats` (when both are not null): per field of
@@ -885,7 +1184,20 @@ fn fill_reverse(
     let mut args: Vec<Value> = p[first..np].to_vec();
     // per step argument, the bounds (address, bytes) of the region it
     // points into where it is recomputed (see `check_bounds`)
-    let bounds = b.alloca_n(i64t, c(2 * args.len().max(1) as i64), "ckpt.bounds");
+    // then per region its address and bytes in the caller's memory, and
+    // the statistics the forward sweep wrote (`checked_args`)
+    let bounds = b.alloca_n(i64t, c(2 * (args.len() + nreg + 1) as i64), "ckpt.bounds");
+    for k in 0..nreg {
+        let at = 16 * (args.len() + k) as u64;
+        b.store(b.ptr_to_int(p[4 + 2 * k], i64t), b.gep_i8(bounds, at));
+        b.store(p[5 + 2 * k], b.gep_i8(bounds, at + 8));
+    }
+    {
+        let at = 16 * (args.len() + nreg) as u64;
+        b.store(c(0), b.gep_i8(bounds, at));
+        b.store(c(0), b.gep_i8(bounds, at + 8));
+        stats_range(&b, rev, config, b.gep_i8(bounds, at));
+    }
     for (j, a) in args.iter_mut().enumerate() {
         if covered.get(j) != Some(&true) || !a.ty().is_pointer() {
             continue;

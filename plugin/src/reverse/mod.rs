@@ -239,8 +239,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// [`tape::unchanged_roots`]): calls that stay calls are told which of
     /// their arguments point only there.
     unchanged_roots: hashbrown::HashSet<Value>,
-    /// Per region call: the captures it vouches for (`calls::CallerFacts`).
-    fork_vouches: HashMap<Value, Vec<bool>>,
+    /// Per region call: the captures it vouches for; per checkpointed loop
+    /// call, the step arguments (`calls::CallerFacts`).
+    call_vouches: HashMap<Value, Vec<bool>>,
     /// Where each augmented call's frame lives in this function's tape.
     call_frames: HashMap<Value, tape::CallStorage>,
 }
@@ -329,7 +330,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         // Decided now: the walk rewrites each fork, which changes what the
         // next one sees of the slots they share.
-        let fork_vouches: HashMap<Value, Vec<bool>> = reachable
+        let mut call_vouches: HashMap<Value, Vec<bool>> = reachable
             .iter()
             .flat_map(|b| b.instructions())
             .filter(|i| crate::openmp::is_fork(*i))
@@ -340,6 +341,15 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 )
             })
             .collect();
+        if rev_entry.is_none() {
+            // Combined shape: nothing runs between the two sweeps but this
+            // function's own code after each checkpointed loop.
+            for call in reachable.iter().flat_map(|b| b.instructions()) {
+                if let Some(v) = checkpoint::combined_vouches(call, &reachable) {
+                    call_vouches.insert(call, v);
+                }
+            }
+        }
         if rev_entry.is_none() {
             let in_loop = |b: Block| loops.loop_of(b).is_some();
             let mut rereads = tape::Rereads::new(&reachable, roots, &in_loop);
@@ -405,7 +415,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             deferred_frees,
             tail_stores,
             unchanged_roots,
-            fork_vouches,
+            call_vouches,
             call_frames: HashMap::new(),
         })
     }
@@ -468,7 +478,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 activity: &self.activity,
                 types: &self.types,
                 unchanged: &self.unchanged_roots,
-                fork_vouches: &self.fork_vouches,
+                call_vouches: &self.call_vouches,
                 width,
             };
             let others = &others;
