@@ -93,12 +93,15 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
             ),
         ));
     }
-    if key.width > 1 {
+    // Batched: one schedule for every lane, the segment's derivative
+    // carrying `width` adjoints of each duplicated argument. An active
+    // scalar argument's lanes are not collected here.
+    if key.width > 1 && key.activities.contains(&ArgAct::Active) {
         return Err(Error::at(
             helper,
-            format!("the checkpointed loop of '{step_name}' (__enzyme_checkpoint_for) cannot be differentiated in batched reverse mode"),
+            format!("the checkpointed loop of '{step_name}' (__enzyme_checkpoint_for) has an active scalar argument, which ferment cannot differentiate in batched reverse mode"),
         )
-        .hint("call __enzyme_autodiff once per direction, or drop the checkpoint regions"));
+        .hint("pass the value through memory (a duplicated pointer), call __enzyme_autodiff once per direction, or drop the checkpoint regions"));
     }
     let np = helper.params().len();
     let first = 4 + 2 * nreg;
@@ -167,7 +170,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
             Vec::new()
         },
         uniform_pointers: false,
-        width: 1,
+        width: key.width,
         unchanged_args: Vec::new(),
         checked_args: Vec::new(),
         context: key.context,
@@ -1132,13 +1135,15 @@ fn fill_reverse(
     let entry = rev.append_block("entry");
     b.at_end(entry);
     let c = |v: i64| b.const_int(i64t, v);
-    // Shadows follow the primal parameters, one per duplicated parameter.
-    let mut shadow_of = vec![None; np];
+    // Shadows follow the primal parameters, one per duplicated parameter
+    // and lane.
+    let width = key.width.max(1) as usize;
+    let mut shadow_of = vec![Vec::new(); np];
     let mut idx = np;
     for (k, a) in key.activities.iter().enumerate() {
         if a.has_shadow() {
-            shadow_of[k] = Some(p[idx]);
-            idx += 1;
+            shadow_of[k] = p[idx..idx + width].to_vec();
+            idx += width;
         }
     }
     let (tape, free_flag) = (p[idx], p[idx + 1]);
@@ -1302,7 +1307,7 @@ fn fill_reverse(
     let mut call_args = vec![b.add_int(start, off), count];
     call_args.extend(args.iter().copied());
     call_args.push(bounds);
-    call_args.extend((first..np).filter_map(|k| shadow_of[k]));
+    call_args.extend((first..np).flat_map(|k| shadow_of[k].iter().copied()));
     let r = b.call_fn(dseg, &call_args);
     for (j, acc) in accs.iter().enumerate() {
         let d = b.extract_value(r, j as u32);
