@@ -90,12 +90,16 @@ def _fix_hex(m):
 
 def downgrade(text):
     """newer-LLVM textual IR -> what clang-22 parses"""
+    # `nofpclass(nan inf ...)` names classes, not constants: kept as written.
+    held = []
+    text = re.sub(r"nofpclass\([^)]*\)", lambda m: held.append(m.group(0)) or "\x00%d\x00" % (len(held) - 1), text)
     text = re.sub(r"(?<![\w.%@\"])f0x([0-9A-Fa-f]{8}|[0-9A-Fa-f]{16})\b", _fix_hex, text)
     text = re.sub(r"(?<=[\s,\[(<])-inf\b", "0xFFF0000000000000", text)
     text = re.sub(r"(?<=[\s,\[(<])\+?inf\b", "0x7FF0000000000000", text)
     text = re.sub(r"(?<=[\s,\[(<])q?nan\b", "0x7FF8000000000000", text)
     text = re.sub(r"memory\(([^)]*)\)", _fix_memory, text)
     text = re.sub(r"^(!\d+ = distinct !\{!\d+), i1 (?:false|true),", r"\1,", text, flags=re.M)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: held[int(m.group(1))], text)
     names = "|".join(KEEP)
     text = re.sub(r"^define internal (.*@(?:%s)\()" % names, r"define \1", text, flags=re.M)
     return text

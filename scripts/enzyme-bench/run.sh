@@ -41,6 +41,10 @@ fwd-lstm-dup|fwd|ForwardMode|lstm|lstm.cpp|1e-6|1e-4
 fwd-matdescent|rev|ForwardMode|matdescent|matdescent.cpp|1e-6|1e-4
 fwd-hand|fwd|ForwardMode|hand|hand.cpp|1e-6|1e-4
 fwd-hand-complicated|fwd|ForwardMode|hand|hand.cpp|1e-6|1e-4
+fwd-ba|fwd|ForwardMode|ba|ba.cpp|1e-6|1e-4
+fwd-ba-objective|fwd|ForwardMode|ba|ba.cpp|1e-6|1e-4
+fwd-ba-objective-rev|rev|ForwardMode|ba|ba.cpp|1e-6|1e-4
+fwd-fft|rev|ForwardMode|fft|fft.cpp fft.h|1e-6|1e-4
 "
 gcc -O2 -c "$here/driver.c" -o "$W/driver.o" || exit 1
 printf '%-22s %-4s %-12s %-14s %-12s %-12s %-12s %-10s\n' program mode compiles "matches FD" "ferment s" "Enzyme s" "Enzyme FD" "primal s"
