@@ -8,7 +8,9 @@
 // duplicated) must be the plain loop's, checked against central finite differences of the
 // program, at several segment lengths. Overlapping (the coefficients passed inside the state,
 // which the steps change, so the recomputation would read other values): the gradient must stop
-// with a message instead (abort in a child process).
+// with a message instead (abort in a child process). Forward over reverse (a Hessian-vector
+// product through the checkpointed gradient, as Enzyme's checkpoint_hvp.c does) must equal
+// central differences of the gradient.
 // RUN: clang
 #include "check.h"
 #include <enzyme/checkpoint.h>
@@ -57,6 +59,22 @@ static double packed(const double *x, const void *p) {
   return f(u, c, 2);
 }
 
+void __enzyme_fwddiff(void *, ...);
+
+__attribute__((noinline)) static void grad(double *u, double *du, double *c, double *dc,
+                                           int64_t snaps) {
+  __enzyme_autodiff((void *)f, enzyme_dup, u, du, enzyme_dup, c, dc, enzyme_const, snaps);
+}
+
+// The gradient at x, into g (2 M values).
+static void grad_at(const double *x, double *g) {
+  double u[M], c[M];
+  memcpy(u, x, sizeof u);
+  memcpy(c, x + M, sizeof c);
+  memset(g, 0, 2 * M * sizeof(double));
+  grad(u, g, c, g + M, 2);
+}
+
 int main(void) {
   const double x[2 * M] = {0.4, 0.9, -0.3, 1.2, 0.7, -0.5};
   int64_t snaps[] = {1, 2, 3, STEPS};
@@ -67,6 +85,27 @@ int main(void) {
     __enzyme_autodiff((void *)f, enzyme_dup, u, g, enzyme_dup, c, g + M, enzyme_const, snaps[s]);
     CHECK_GRAD_FD("coefficients apart from the region: gradient vs finite differences", packed,
                   NULL, x, 2 * M, g, RTOL_FD, ATOL_FD);
+  }
+  {
+    const double v[2 * M] = {1, -0.5, 0.25, 0.3, -1, 0.7};
+    double u[M], c[M], du[M], dc[M], g[2 * M] = {0}, hv[2 * M] = {0};
+    memcpy(u, x, sizeof u);
+    memcpy(c, x + M, sizeof c);
+    memcpy(du, v, sizeof du);
+    memcpy(dc, v + M, sizeof dc);
+    __enzyme_fwddiff((void *)grad, enzyme_dup, u, du, enzyme_dup, g, hv, enzyme_dup, c, dc,
+                     enzyme_dup, g + M, hv + M, enzyme_const, (int64_t)2);
+    const double h = 1e-6;
+    double xp[2 * M], xm[2 * M], gp[2 * M], gm[2 * M];
+    for (int k = 0; k < 2 * M; k++) {
+      xp[k] = x[k] + h * v[k];
+      xm[k] = x[k] - h * v[k];
+    }
+    grad_at(xp, gp);
+    grad_at(xm, gm);
+    for (int k = 0; k < 2 * M; k++)
+      CHECK_CLOSE("Hessian-vector product vs differences of the gradient", hv[k],
+                  (gp[k] - gm[k]) / (2 * h), 1e-5, 1e-7);
   }
   fflush(stdout);
   fflush(stderr);
