@@ -441,6 +441,10 @@ impl Value {
     pub fn has_nuw(self) -> bool {
         unsafe { LLVMGetNUW(self.0) != 0 }
     }
+    /// Sets or clears the `nsw` flag of an `add`/`sub`/`mul`/`shl`/`trunc`.
+    pub fn set_nsw(self, on: bool) {
+        unsafe { LLVMSetNSW(self.0, on as i32) }
+    }
     /// Sets or clears the `nuw` flag of an `add`/`sub`/`mul`/`shl`/`trunc`.
     pub fn set_nuw(self, on: bool) {
         unsafe { LLVMSetNUW(self.0, on as i32) }

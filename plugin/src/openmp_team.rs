@@ -46,7 +46,13 @@
 //! that part is under half its range). When no thread has such a site
 //! with an empty part (every thread computes this from the same tables),
 //! no buffer was used and the team skips the merge at the return, with
-//! its barriers. A plain add cannot race: another thread adding there
+//! its barriers. Each loop whose adds all have such ranges is then split
+//! (`shim::split_private_loops`): the block of iterations where every add
+//! is private runs in a copy of the loop without the tests, and without the
+//! checks of plain shadow accesses against buffers (no test fails there, so
+//! no buffer grows: the checks are decided once, before the loop, on the
+//! buffers' state at its entry); the few iterations before and after it in
+//! copies that keep them. A plain add cannot race: another thread adding there
 //! would have that address in its range, and a plain access of shadow
 //! memory by another thread there would be the reverse of a store into
 //! memory this thread loaded in the same region, a race in the primal.
@@ -436,11 +442,13 @@ fn privatize(f: Value, captures: usize) -> bool {
         }
         None => vec![None; sites.len()],
     };
+    let mut tests = Vec::new();
     for (k, &s) in sites.iter().enumerate() {
-        accumulate(&b, descs[site_desc[k]], s, private[k]);
+        tests.extend(accumulate(&b, descs[site_desc[k]], s, private[k]));
     }
+    let mut touches = Vec::new();
     for i in checks {
-        check(&b, &descs, i);
+        touches.extend(check(&b, &descs, i));
     }
     for m in merges {
         b.before(m);
@@ -514,6 +522,23 @@ fn privatize(f: Value, captures: usize) -> bool {
     // The descriptors' slots become registers: the adds' fast path reads
     // no memory.
     let _ = crate::shim::run_function_pipeline(f, "sroa");
+    // The private-range tests of a loop hold on a block of its iterations
+    // (all but a few at the ends of a thread's static chunk): that block
+    // runs in a copy of the loop without them (plain adds, no branches).
+    // With every site tested (private ranges), only a failed test grows a
+    // buffer: where all tests hold, the buffers keep what they held at the
+    // loop's entry and the plain accesses' checks against them are known.
+    // The dead paths go at once: the host pipeline's loop-load elimination
+    // (which carries the element added to in one iteration into the next
+    // in a register) runs before its own clean-up, and gives up on a loop
+    // with calls in it.
+    if !tests.is_empty()
+        && tests.len() == sites.len()
+        && crate::shim::split_private_loops(f, &tests, &touches) > 0
+    {
+        let _ =
+            crate::shim::run_function_pipeline(f, "instcombine<no-verify-fixpoint>,simplifycfg");
+    }
     true
 }
 
@@ -525,13 +550,19 @@ fn privatize(f: Value, captures: usize) -> bool {
 /// `[lo, lo + span + size - 1)`, see `claim_private_ranges`): an address
 /// in that range is added to plainly where it is; another is added
 /// atomically when the range is not empty (a few shared elements at its
-/// ends), else through the buffer.
-fn accumulate(b: &Builder, desc: Desc, site: Value, private: Option<(Value, Value)>) {
+/// ends), else through the buffer. Returns that test (`a - lo < span`).
+fn accumulate(
+    b: &Builder,
+    desc: Desc,
+    site: Value,
+    private: Option<(Value, Value)>,
+) -> Option<Value> {
     let module = b.module();
     let (p, d) = (site.operand(0), site.operand(1));
     let ty = d.ty();
     let size = module.alloc_size(ty) as i64;
     let i64t = b.i64();
+    let mut test = None;
     if let Some((plo, pspan)) = private {
         b.before(site);
         let pi = b.ptr_to_int(p, i64t);
@@ -553,6 +584,7 @@ fn accumulate(b: &Builder, desc: Desc, site: Value, private: Option<(Value, Valu
         ab.before(atomic);
         ab.atomic_fadd(p, d);
         site.move_before(buffered);
+        test = Some(mine);
     }
     b.before(site);
     let pi = b.ptr_to_int(p, i64t);
@@ -583,6 +615,7 @@ fn accumulate(b: &Builder, desc: Desc, site: Value, private: Option<(Value, Valu
     let st = b.store(b.fadd(old, d), q);
     b.set_alignment(st, size as u32);
     site.erase();
+    test
 }
 
 /// At `at` (the terminator of a block that dominates every adjoint add of
@@ -882,7 +915,8 @@ fn any_shared_helper(module: Module) -> Value {
 /// range it overlaps (rare: only where the adjoint it reads or writes is one
 /// this thread also added to), the `touch` helper merges what the buffer
 /// holds there.
-fn check(b: &Builder, descs: &[Desc], inst: Value) {
+/// Returns the tests (`[p, p + size)` meets a buffer's range).
+fn check(b: &Builder, descs: &[Desc], inst: Value) -> Vec<Value> {
     let module = b.module();
     let (p, ty) = match inst.opcode() {
         Opcode::LLVMStore => (inst.operand(1), inst.operand(0).ty()),
@@ -890,6 +924,7 @@ fn check(b: &Builder, descs: &[Desc], inst: Value) {
     };
     let size = module.alloc_size(ty) as i64;
     let i64t = b.i64();
+    let mut tests = Vec::new();
     for d in descs {
         b.before(inst);
         let pi = b.ptr_to_int(p, i64t);
@@ -899,6 +934,7 @@ fn check(b: &Builder, descs: &[Desc], inst: Value) {
         let last = b.add_int(b.sub_int(pi, lo), b.const_int(i64t, size - 1));
         let reach = b.add_int(span, b.const_int(i64t, size - 1));
         let meets = b.icmp(IntPredicate::LLVMIntULT, last, reach);
+        tests.push(meets);
         let then_end = crate::shim::if_then_after(meets);
         let tb = Builder::new(module);
         tb.before(then_end);
@@ -908,6 +944,7 @@ fn check(b: &Builder, descs: &[Desc], inst: Value) {
             &[lo, span, buf, pi, tb.const_int(i64t, size)],
         );
     }
+    tests
 }
 
 #[derive(Clone, Copy)]

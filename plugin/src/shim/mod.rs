@@ -127,6 +127,13 @@ extern "C" {
         lo: *mut LLVMValueRef,
         hi: *mut LLVMValueRef,
     ) -> LLVMValueRef;
+    fn ferment_split_private_loops(
+        f: LLVMValueRef,
+        conds: *mut LLVMValueRef,
+        n: c_uint,
+        avoid: *mut LLVMValueRef,
+        m: c_uint,
+    ) -> c_uint;
     fn ferment_report_error(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_report_warning(m: LLVMModuleRef, msg: *const c_char);
     fn ferment_call_arg_is_sret(call: LLVMValueRef, arg: c_uint) -> c_int;
@@ -298,6 +305,28 @@ pub fn site_ranges(f: Value, sites: &[Value]) -> Option<(Value, Vec<(Value, Valu
             .map(|(l, h)| (Value(l), Value(h)))
             .collect(),
     ))
+}
+
+/// Splits each loop of `f` holding some of the private-range tests `conds`
+/// (`icmp ult` of an affine offset against an invariant span, see
+/// `openmp_team::accumulate`) into the iterations before, within and after
+/// the block where all its tests hold, the tests made `true` in the middle
+/// loop, and the buffer checks `avoid` (same form, over the buffers'
+/// descriptors, which keep their entry values where every test holds)
+/// made `false` there, the block cut to the larger side of any iteration
+/// where one could hold; returns how many loops were split.
+pub fn split_private_loops(f: Value, conds: &[Value], avoid: &[Value]) -> u32 {
+    let mut raw: Vec<LLVMValueRef> = conds.iter().map(|c| c.0).collect();
+    let mut raw2: Vec<LLVMValueRef> = avoid.iter().map(|c| c.0).collect();
+    unsafe {
+        ferment_split_private_loops(
+            f.0,
+            raw.as_mut_ptr(),
+            raw.len() as c_uint,
+            raw2.as_mut_ptr(),
+            raw2.len() as c_uint,
+        )
+    }
 }
 
 /// `Ok` when `f` passes LLVM's verifier, else the verifier's report.

@@ -45,6 +45,7 @@
 #include "llvm/Transforms/Utils/BuildLibCalls.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/LoopConstrainer.h"
 #include "llvm/Transforms/Utils/LoopSimplify.h"
 #include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
@@ -106,6 +107,11 @@ cl::opt<bool> OptNoOmpPrivateRanges(
     cl::desc("In the team copy of an OpenMP region's reverse, never add "
              "adjoints plainly into a thread's private address range (every "
              "shared adjoint add goes through the per-thread buffers)"));
+cl::opt<bool> OptNoOmpSplitLoops(
+    "ferment-no-omp-split-loops", cl::init(false), cl::Hidden,
+    cl::desc("In the team copy of an OpenMP region's reverse, keep the "
+             "per-iteration private-range tests (no loop split into the "
+             "iterations whose adds are all private and the others)"));
 cl::opt<bool> OptNoFrontierRereads(
     "ferment-no-frontier-rereads", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape loads of elements that a loop's own store "
@@ -3334,4 +3340,307 @@ extern "C" void ferment_if_then_else_after(LLVMValueRef CondV, LLVMValueRef *The
                                 MDB.createLikelyBranchWeights());
   *Then = wrap(T);
   *Else = wrap(E);
+}
+
+// `floor(A / P)` for a constant `P > 0` (signed, any width).
+static Value *floorDiv(IRBuilder<> &B, Value *A, int64_t P) {
+  Value *C = ConstantInt::get(A->getType(), P, true);
+  Value *Q = B.CreateSDiv(A, C);
+  Value *R = B.CreateSRem(A, C);
+  Value *Neg = B.CreateICmpSLT(R, ConstantInt::get(A->getType(), 0));
+  return B.CreateSub(Q, B.CreateZExt(Neg, A->getType()));
+}
+
+// The shape `LoopStructure::parseLoopStructure` refuses for want of a
+// proof that the loop is entered below its bound: a latch that exits when
+// `Next == End` (or continues while `Next != End`), `Next` an induction
+// variable of step 1 or -1 with no signed wrap (a reverse sweep's
+// iteration counter, see `reverse/tape` `enter_iteration`), `End`
+// invariant. Without signed wrap, `Next` meets `End` only after running
+// through the values strictly between: the loop is `for (iv = Start; Next
+// > End; iv = Next)` (`<` when increasing), which is the structure
+// returned (the latch itself is rewritten by `LoopConstrainer`).
+static std::optional<LoopStructure> countdownStructure(ScalarEvolution &SE,
+                                                       Loop &L) {
+  if (!L.isLoopSimplifyForm())
+    return std::nullopt;
+  BasicBlock *Latch = L.getLoopLatch(), *Header = L.getHeader();
+  BasicBlock *Preheader = L.getLoopPreheader();
+  auto *Br = dyn_cast_or_null<BranchInst>(Latch ? Latch->getTerminator() : nullptr);
+  if (!Preheader || !Br || !Br->isConditional() || !L.isLoopExiting(Latch))
+    return std::nullopt;
+  unsigned ExitIdx = Br->getSuccessor(0) == Header ? 1 : 0;
+  if (Br->getSuccessor(1 - ExitIdx) != Header || L.contains(Br->getSuccessor(ExitIdx)))
+    return std::nullopt;
+  auto *ICI = dyn_cast<ICmpInst>(Br->getCondition());
+  if (!ICI || !ICI->isEquality() || !ICI->getOperand(0)->getType()->isIntegerTy(64))
+    return std::nullopt;
+  // eq exits on true, ne continues on true.
+  if ((ICI->getPredicate() == ICmpInst::ICMP_EQ) != (ExitIdx == 0))
+    return std::nullopt;
+  Value *Next = ICI->getOperand(0), *End = ICI->getOperand(1);
+  if (!isa<SCEVAddRecExpr>(SE.getSCEV(Next)))
+    std::swap(Next, End);
+  auto *AR = dyn_cast<SCEVAddRecExpr>(SE.getSCEV(Next));
+  const SCEV *EndS = SE.getSCEV(End);
+  if (!AR || AR->getLoop() != &L || !AR->isAffine() || !AR->hasNoSignedWrap() ||
+      !SE.isLoopInvariant(EndS, &L) || !SE.isAvailableAtLoopEntry(EndS, &L))
+    return std::nullopt;
+  auto *StepC = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+  if (!StepC || (!StepC->getValue()->isOne() && !StepC->getValue()->isMinusOne()))
+    return std::nullopt;
+  const SCEV *BTC = SE.getExitCount(&L, Latch);
+  if (isa<SCEVCouldNotCompute>(BTC) || !BTC->getType()->isIntegerTy())
+    return std::nullopt;
+  Instruction *At = Preheader->getTerminator();
+  SCEVExpander Exp(SE, "omp.team.split");
+  const SCEV *Start = SE.getMinusSCEV(AR->getStart(), StepC);
+  if (!Exp.isSafeToExpandAt(Start, At))
+    return std::nullopt;
+  Value *EndV = End;
+  if (auto *I = dyn_cast<Instruction>(End))
+    if (L.contains(I->getParent())) {
+      if (!Exp.isSafeToExpandAt(EndS, At))
+        return std::nullopt;
+      EndV = Exp.expandCodeFor(EndS, End->getType(), At);
+    }
+  LoopStructure R;
+  R.Tag = "main";
+  R.Header = Header;
+  R.Latch = Latch;
+  R.LatchBr = Br;
+  R.LatchExit = Br->getSuccessor(ExitIdx);
+  R.LatchBrExitIdx = ExitIdx;
+  R.IndVarBase = Next;
+  R.IndVarStart = Exp.expandCodeFor(Start, Next->getType(), At);
+  R.IndVarStep = StepC->getValue();
+  R.LoopExitAt = EndV;
+  R.IndVarIncreasing = StepC->getValue()->isOne();
+  R.IsSignedPredicate = true;
+  R.ExitCountTy = cast<IntegerType>(BTC->getType());
+  return R;
+}
+
+// For the private-range tests `Conds[0..N)` of a team copy (`icmp ult X,
+// Span`: `X` an address minus the range's start, affine in its innermost
+// loop, `Span` invariant there): splits each loop holding some into three
+// (LLVM's `LoopConstrainer`, as IRCE does): iterations before, within and
+// after the block of iterations where every such test of the loop holds,
+// and replaces the tests by `true` in the middle loop (the original one).
+// The block is computed before the loop in 128-bit arithmetic from `X =
+// M + S * iv` (`iv` the latch's induction variable, step 1 or -1): `0 <=
+// M + S * iv < Span`. `Avoid[0..NA)`: the checks of plain shadow accesses
+// against the buffers (`icmp ult (P - Lo) + c, Span + c`, `Lo` and `Span`
+// a buffer's descriptor): only a failed test grows a buffer, and where a
+// test fails in the first loop its site's private part is not empty, so
+// the add there is atomic: in the middle loop the descriptors hold their
+// values at the loop's entry, the iterations where such a check holds are
+// cut off the block (its larger side kept), and the checks are `false`
+// there. A loop whose shape `LoopConstrainer` does not take (signed
+// latch, 64-bit induction variable) keeps its tests. Returns how many
+// loops were split.
+extern "C" unsigned ferment_split_private_loops(LLVMValueRef FV,
+                                                LLVMValueRef *Conds,
+                                                unsigned N,
+                                                LLVMValueRef *Avoid,
+                                                unsigned NA) {
+  Function *F = unwrap<Function>(FV);
+  if (N == 0 || OptNoOmpSplitLoops)
+    return 0;
+  auto Take = [&](LLVMValueRef *Vs, unsigned K) {
+    std::vector<ICmpInst *> Out;
+    for (unsigned I = 0; I < K; ++I)
+      if (auto *C = dyn_cast_or_null<ICmpInst>(unwrap(Vs[I])))
+        if (C->getFunction() == F && C->getPredicate() == ICmpInst::ICMP_ULT)
+          Out.push_back(C);
+    return Out;
+  };
+  std::vector<ICmpInst *> Pending = Take(Conds, N), Avoids = Take(Avoid, NA);
+  Type *I64 = Type::getInt64Ty(F->getContext());
+  Type *I128 = Type::getInt128Ty(F->getContext());
+  unsigned Split = 0;
+  while (!Pending.empty()) {
+    TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+    TargetLibraryInfo TLI(TLII, F);
+    AssumptionCache AC(*F);
+    DominatorTree DT(*F);
+    LoopInfo LI(DT);
+    ScalarEvolution SE(*F, TLI, AC, DT, LI);
+    Loop *L = LI.getLoopFor(Pending[0]->getParent());
+    std::vector<ICmpInst *> Mine, Rest, MineAvoid;
+    for (ICmpInst *C : Pending)
+      (LI.getLoopFor(C->getParent()) == L ? Mine : Rest).push_back(C);
+    Pending = Rest;
+    if (!L || !L->isInnermost())
+      continue;
+    for (ICmpInst *C : Avoids)
+      if (C->getParent() && L->contains(C->getParent()))
+        MineAvoid.push_back(C);
+    simplifyLoop(L, &DT, &LI, &SE, &AC, nullptr, false);
+    formLCSSA(*L, DT, &LI, &SE);
+    const char *Reason = nullptr;
+    auto LS = LoopStructure::parseLoopStructure(SE, *L, false, Reason);
+    if (!LS)
+      LS = countdownStructure(SE, *L);
+    if (!LS || LS->IndVarBase->getType() != I64 || !LS->IsSignedPredicate)
+      continue;
+    auto *IV = dyn_cast<SCEVAddRecExpr>(SE.getMinusSCEV(
+        SE.getSCEV(LS->IndVarBase), SE.getSCEV(LS->IndVarStep)));
+    if (!IV || IV->getLoop() != L || !IV->isAffine())
+      continue;
+    auto *BC = dyn_cast<SCEVConstant>(IV->getStepRecurrence(SE));
+    if (!BC || (!BC->getValue()->isOne() && !BC->getValue()->isMinusOne()))
+      continue;
+    int64_t Bv = BC->getAPInt().getSExtValue();
+    const SCEV *A = IV->getStart();
+    BasicBlock *Pre = L->getLoopPreheader();
+    Instruction *At = Pre->getTerminator();
+    SCEVExpander Exp(SE, "omp.team.split");
+    // A test `X ult Span` as `X = M + S * iv`: `S = D * B` (`X = {C,+,D}`,
+    // `iv = {A,+,B}`, `B` = +-1) and `M = C - S * A`.
+    struct Test { const SCEV *M, *Span; int64_t S; };
+    auto Affine = [&](const SCEV *X, const SCEV *Span) -> std::optional<Test> {
+      auto *XR = dyn_cast<SCEVAddRecExpr>(X);
+      auto *DC = XR ? dyn_cast<SCEVConstant>(XR->getStepRecurrence(SE)) : nullptr;
+      if (!XR || XR->getLoop() != L || !XR->isAffine() || !DC ||
+          X->getType() != I64 || Span->getType() != I64 ||
+          !SE.isLoopInvariant(Span, L) || DC->getAPInt().getSignificantBits() > 32)
+        return std::nullopt;
+      int64_t S = DC->getAPInt().getSExtValue() * Bv;
+      const SCEV *M = SE.getMinusSCEV(
+          XR->getStart(), SE.getMulExpr(SE.getConstant(I64, S, true), A));
+      if (S == 0 || !Exp.isSafeToExpandAt(M, At) || !Exp.isSafeToExpandAt(Span, At))
+        return std::nullopt;
+      return Test{M, Span, S};
+    };
+    std::vector<Test> Tests, Cuts;
+    bool Ok = true;
+    for (ICmpInst *C : Mine) {
+      auto T = Affine(SE.getSCEV(C->getOperand(0)), SE.getSCEV(C->getOperand(1)));
+      if (!T) {
+        Ok = false;
+        break;
+      }
+      Tests.push_back(*T);
+    }
+    // A buffer check `(P - Lo) + c ult Span + c`, the descriptor's `Lo` and
+    // `Span` taken at the loop's entry.
+    auto Entry = [&](Value *V) -> const SCEV * {
+      if (auto *P = dyn_cast<PHINode>(V))
+        if (P->getParent() == L->getHeader())
+          return SE.getSCEV(P->getIncomingValueForBlock(Pre));
+      const SCEV *S = SE.getSCEV(V);
+      return SE.isLoopInvariant(S, L) ? S : nullptr;
+    };
+    for (ICmpInst *C : MineAvoid) {
+      using namespace PatternMatch;
+      Value *PI, *Lo, *Sp;
+      const APInt *C1 = nullptr, *C2 = nullptr;
+      bool Lhs = match(C->getOperand(0), m_Add(m_Sub(m_Value(PI), m_Value(Lo)), m_APInt(C1))) ||
+                 match(C->getOperand(0), m_Sub(m_Value(PI), m_Value(Lo)));
+      bool Rhs = match(C->getOperand(1), m_Add(m_Value(Sp), m_APInt(C2))) ||
+                 (Sp = C->getOperand(1), true);
+      const SCEV *LoE = Lhs ? Entry(Lo) : nullptr;
+      const SCEV *SpE = Rhs ? Entry(Sp) : nullptr;
+      if (!LoE || !SpE || PI->getType() != I64) {
+        Ok = false;
+        break;
+      }
+      const SCEV *X = SE.getMinusSCEV(SE.getSCEV(PI), LoE);
+      if (C1)
+        X = SE.getAddExpr(X, SE.getConstant(*C1));
+      if (C2)
+        SpE = SE.getAddExpr(SpE, SE.getConstant(*C2));
+      auto T = Affine(X, SpE);
+      if (!T) {
+        Ok = false;
+        break;
+      }
+      Cuts.push_back(*T);
+    }
+    if (!Ok)
+      continue;
+    IRBuilder<> B(At);
+    auto K = [&](int64_t V) { return ConstantInt::get(I128, V, true); };
+    // `[L1, H1)`: the iterations where `0 <= M + S iv <= Span - 1`.
+    auto Block = [&](const Test &T) {
+      Value *M = B.CreateSExt(Exp.expandCodeFor(T.M, I64, At), I128);
+      Value *Sp = B.CreateSExt(Exp.expandCodeFor(T.Span, I64, At), I128);
+      Value *Top = B.CreateSub(B.CreateSub(Sp, K(1)), M);
+      Value *L1, *H1;
+      if (T.S > 0) {
+        L1 = B.CreateNeg(floorDiv(B, M, T.S));
+        H1 = B.CreateAdd(floorDiv(B, Top, T.S), K(1));
+      } else {
+        L1 = B.CreateNeg(floorDiv(B, Top, -T.S));
+        H1 = B.CreateAdd(floorDiv(B, M, -T.S), K(1));
+      }
+      return std::make_pair(L1, H1);
+    };
+    auto Max = [&](Value *X, Value *Y) { return B.CreateBinaryIntrinsic(Intrinsic::smax, X, Y); };
+    auto Min = [&](Value *X, Value *Y) { return B.CreateBinaryIntrinsic(Intrinsic::smin, X, Y); };
+    Value *Lo = nullptr, *Hi = nullptr;
+    for (const Test &T : Tests) {
+      auto [L1, H1] = Block(T);
+      Lo = Lo ? Max(Lo, L1) : L1;
+      Hi = Hi ? Min(Hi, H1) : H1;
+    }
+    Hi = Max(Hi, Lo);
+    for (const Test &T : Cuts) {
+      // A span over the signed range would hold for more than the block
+      // computed: no middle loop then.
+      Value *Sp = B.CreateSExt(Exp.expandCodeFor(T.Span, I64, At), I128);
+      auto [Ta, Tb] = Block(T);
+      Value *Wide = B.CreateICmpSLT(Sp, K(0));
+      Ta = B.CreateSelect(Wide, Lo, Ta);
+      Tb = B.CreateSelect(Wide, Hi, Tb);
+      // [Lo, min(Hi, Ta)) or [max(Lo, Tb), Hi), the longer; unchanged
+      // where the cut is empty.
+      Value *LeftHi = Max(Lo, Min(Hi, Ta)), *RightLo = Min(Hi, Max(Lo, Tb));
+      Value *UseLeft = B.CreateICmpSGE(B.CreateSub(LeftHi, Lo), B.CreateSub(Hi, RightLo));
+      Value *Empty = B.CreateICmpSGE(Ta, Tb);
+      Value *NLo = B.CreateSelect(Empty, Lo, B.CreateSelect(UseLeft, Lo, RightLo));
+      Value *NHi = B.CreateSelect(Empty, Hi, B.CreateSelect(UseLeft, LeftHi, Hi));
+      Lo = NLo;
+      Hi = NHi;
+    }
+    auto Clamp64 = [&](Value *V) {
+      V = Max(V, ConstantInt::get(I128, APInt::getSignedMinValue(64).sext(128)));
+      V = Min(V, ConstantInt::get(I128, APInt::getSignedMaxValue(64).sext(128)));
+      return B.CreateTrunc(V, I64);
+    };
+    Value *LoV = Clamp64(Lo), *HiV = Clamp64(Hi);
+    // The limits clamped to the values the induction variable takes, as
+    // IRCE does (`End + 1` does not wrap: the induction variable runs
+    // from above `End` down to it).
+    const SCEV *Start = SE.getSCEV(LS->IndVarStart);
+    const SCEV *End = SE.getSCEV(LS->LoopExitAt);
+    const SCEV *One = SE.getOne(I64);
+    const SCEV *Smallest = LS->IndVarIncreasing
+                               ? Start
+                               : SE.getAddExpr(End, One, SCEV::FlagNSW);
+    const SCEV *Greatest = LS->IndVarIncreasing ? End : SE.getAddExpr(Start, One);
+    auto Clamp = [&](const SCEV *X) {
+      return SE.getSMaxExpr(Smallest, SE.getSMinExpr(Greatest, X));
+    };
+    LoopConstrainer::SubRanges SR;
+    SR.LowLimit = Clamp(SE.getSCEV(LoV));
+    SR.HighLimit = Clamp(SE.getSCEV(HiV));
+    LoopConstrainer LC(*L, LI, [](Loop *, bool) {}, *LS, SE, DT, I64, SR);
+    bool Changed = LC.run();
+    if (!Changed)
+      continue;
+    // The original loop is the middle one.
+    for (ICmpInst *C : Mine) {
+      C->replaceAllUsesWith(ConstantInt::getTrue(C->getContext()));
+      C->eraseFromParent();
+    }
+    for (ICmpInst *C : MineAvoid) {
+      Avoids.erase(std::find(Avoids.begin(), Avoids.end(), C));
+      C->replaceAllUsesWith(ConstantInt::getFalse(C->getContext()));
+      C->eraseFromParent();
+    }
+    ++Split;
+  }
+  return Split;
 }

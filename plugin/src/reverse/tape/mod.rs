@@ -550,6 +550,14 @@ impl Tape {
         let lt = self.loop_tape(loops, lp);
         let c = b.load(i64t, lt.rcnt);
         let c1 = b.sub_int(c, b.const_int(i64t, 1));
+        // The count of the iterations left to reverse is at least 1 here
+        // (one per forward iteration): the decrement wraps neither way,
+        // which lets SCEV see the reverse loop's counter as a plain
+        // induction variable (`shim::split_private_loops` needs it).
+        if c1.is_instruction() {
+            c1.set_nsw(true);
+            c1.set_nuw(true);
+        }
         b.store(c1, lt.rcnt);
         b.store(c1, lt.ridx.rev);
         self.count_reads.insert(c);
