@@ -166,6 +166,11 @@ cl::opt<bool> OptUnrollCalls(
              "loops that call a library function (exp, log, pow...) as it "
              "does the primal's (ablation: more code to compile, no measured "
              "speed)"));
+cl::opt<bool> OptUnrollOrderedSums(
+    "ferment-unroll-ordered-sums", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the host runtime-unroll a derivative's innermost "
+             "loops that carry a floating-point sum in source order inside "
+             "another loop (ablation: the parent loop then stays rolled)"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1260,6 +1265,45 @@ static bool callsLibrary(const BasicBlock *BB) {
   return false;
 }
 
+// Whether loop L carries a floating-point sum in source order: a header phi
+// whose value from the latch is an `fadd`/`fsub`/`fmuladd`/`fma` of that phi
+// without `reassoc` (which the vectorizer leaves scalar). The iterations then
+// form one chain of additions that runtime unrolling does not shorten.
+static bool carriesOrderedSum(const Loop *L) {
+  const BasicBlock *Latch = L->getLoopLatch();
+  for (const PHINode &P : L->getHeader()->phis()) {
+    if (!P.getType()->isFloatingPointTy() || P.getBasicBlockIndex(Latch) < 0)
+      continue;
+    auto *U = dyn_cast<Instruction>(P.getIncomingValueForBlock(Latch));
+    if (!U || !L->contains(U) || U->hasAllowReassoc())
+      continue;
+    bool Sum = false;
+    if (U->getOpcode() == Instruction::FAdd || U->getOpcode() == Instruction::FSub)
+      Sum = U->getOperand(0) == &P || U->getOperand(1) == &P;
+    else if (auto *II = dyn_cast<IntrinsicInst>(U))
+      Sum = (II->getIntrinsicID() == Intrinsic::fmuladd ||
+             II->getIntrinsicID() == Intrinsic::fma) &&
+            II->getArgOperand(2) == &P;
+    if (Sum)
+      return true;
+  }
+  return false;
+}
+
+// Whether L is the only loop inside its parent and the parent holds at most
+// 64 instructions (L's included): a parent the host can runtime-unroll once L
+// stays rolled. A larger parent stays rolled too (gmm's `sqnorm` sum of d = 10
+// terms inside the loop over clusters lost its unrolling for nothing).
+static bool smallParent(const Loop *L) {
+  const Loop *P = L->getParentLoop();
+  if (!P || P->getSubLoops().size() != 1)
+    return false;
+  unsigned Size = 0;
+  for (const BasicBlock *BB : P->blocks())
+    Size += BB->sizeWithoutDebug();
+  return Size <= 64;
+}
+
 // Adds `llvm.loop.unroll.runtime.disable` to every innermost loop of F
 // that calls a library function (`callsLibrary`; not with
 // -ferment-unroll-calls), and with -ferment-no-unroll-runtime also to those
@@ -1270,9 +1314,16 @@ static bool callsLibrary(const BasicBlock *BB) {
 // tape loops. The other loops keep the host's treatment: runtime-unrolled,
 // kmeans' forward distance loop of 16 iterations ran 1.4x faster,
 // particles' reverse pair loop 4% faster, and gmm's outer loops around a
-// vectorized inner loop 3%. Returns how many loops it marked.
+// vectorized inner loop 3%. Also marked (not with
+// -ferment-unroll-ordered-sums): innermost loops inside a small parent loop
+// (`smallParent`) that carry a floating-point sum in source order
+// (`carriesOrderedSum`). The host then runtime-unrolls the parent instead,
+// whose iterations are independent sums: the shape of `mat_mult` in
+// Enzyme's forward-mode `hand` (a 3-term sum per output element;
+// benches/repro/short_trip_unroll.c) ran 1.2x faster; kmeans and kmeans_hvp
+// (16-term distance sums) within 1%. Returns how many loops it marked.
 extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
-  if (!OptNoUnrollRuntime && OptUnrollCalls)
+  if (!OptNoUnrollRuntime && OptUnrollCalls && OptUnrollOrderedSums)
     return 0;
   Function &F = *unwrap<Function>(FV);
   LLVMContext &C = F.getContext();
@@ -1297,13 +1348,19 @@ extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
   };
   bool Any = false;
   for (const BasicBlock &BB : F)
-    Any |= Keep(&BB);
+    Any |= Keep(&BB) || (!OptUnrollOrderedSums &&
+                         llvm::any_of(BB.phis(), [](const PHINode &P) {
+                           return P.getType()->isFloatingPointTy();
+                         }));
   if (!Any)
     return 0;
   FnLoops A(F);
   unsigned Marked = 0;
   for (Loop *L : A.LI.getLoopsInPreorder()) {
-    if (!L->getLoopLatch() || !L->isInnermost() || llvm::none_of(L->blocks(), Keep))
+    if (!L->getLoopLatch() || !L->isInnermost())
+      continue;
+    if (llvm::none_of(L->blocks(), Keep) &&
+        (OptUnrollOrderedSums || !smallParent(L) || !carriesOrderedSum(L)))
       continue;
     SmallVector<Metadata *, 4> Ops{nullptr};
     bool Has = false;
