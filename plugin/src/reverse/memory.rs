@@ -437,7 +437,18 @@ fn move_fields(
     // A destination that is its own shadow (run-time test `own_dst`) holds
     // primal data: nothing is read from or cleared in it; a source that is
     // its own shadow (`own_src`) is constant data: it receives nothing (the
-    // adds go to a scratch slot).
+    // adds go to a scratch slot). Those writes are never read back, so one
+    // scratch slot per element type serves every field and both roles.
+    let mut scratch: Vec<(Type, Value)> = Vec::new();
+    let mut scratch_for =
+        |s: &mut ReverseSweep, ty: Type| match scratch.iter().find(|(t, _)| *t == ty) {
+            Some(&(_, slot)) => slot,
+            None => {
+                let slot = s.scratch_adjoint(ty);
+                scratch.push((ty, slot));
+                slot
+            }
+        };
     let mut moved = Vec::new();
     for &(off, ty) in floats {
         let pd = s.b.gep_i8(sd, off);
@@ -452,8 +463,8 @@ fn move_fields(
         let pd = s.b.gep_i8(sd, off);
         let pd = match own_dst {
             Some(own) => {
-                let scratch = s.scratch_adjoint(ty);
-                s.b.select(own, scratch, pd)
+                let slot = scratch_for(s, ty);
+                s.b.select(own, slot, pd)
             }
             None => pd,
         };
@@ -463,8 +474,8 @@ fn move_fields(
         let ps = s.b.gep_i8(ss, off);
         let ps = match own_src {
             Some(own) => {
-                let scratch = s.scratch_adjoint(ty);
-                s.b.select(own, scratch, ps)
+                let slot = scratch_for(s, ty);
+                s.b.select(own, slot, ps)
             }
             None => ps,
         };

@@ -61,6 +61,28 @@
 
 using namespace llvm;
 
+// The analyses a helper below reads from one function, built where the
+// helper starts (after whatever changed the function last) and dropped when
+// it returns: dominator tree and loops (`FnLoops`), plus scalar evolution
+// with the library info and assumption cache it needs (`FnScev`; scalar
+// evolution computes only what is asked).
+struct FnLoops {
+  DominatorTree DT;
+  LoopInfo LI;
+  explicit FnLoops(Function &F) : DT(F), LI(DT) {}
+  FnLoops(const FnLoops &) = delete;
+  FnLoops &operator=(const FnLoops &) = delete;
+};
+struct FnScev : FnLoops {
+  TargetLibraryInfoImpl TLII;
+  TargetLibraryInfo TLI;
+  AssumptionCache AC;
+  ScalarEvolution SE;
+  explicit FnScev(Function &F)
+      : FnLoops(F), TLII(F.getParent()->getTargetTriple()), TLI(TLII, &F),
+        AC(F), SE(F, TLI, AC, DT, LI) {}
+};
+
 // ---- implemented in Rust ---------------------------------------------------
 extern "C" {
 // Runs every AD request of the module. Returns 1 when the module changed.
@@ -150,6 +172,11 @@ cl::opt<bool> OptUnrollCalls(
              "loops that call a library function (exp, log, pow...) as it "
              "does the primal's (ablation: more code to compile, no measured "
              "speed)"));
+cl::opt<bool> OptUnrollOrderedSums(
+    "ferment-unroll-ordered-sums", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the host runtime-unroll a derivative's innermost "
+             "loops that carry a floating-point sum in source order inside "
+             "another loop (ablation: the parent loop then stays rolled)"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -913,9 +940,8 @@ extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
 // adjoint as `A == 0 ? 0 : A * p`, so that test in a loop is an adjoint
 // the loop's work scales and that may be zero on the whole loop.
 static bool hasInvariantZeroTest(Function &F) {
-  DominatorTree DT(F);
-  LoopInfo LI(DT);
-  for (Loop *L : LI.getLoopsInPreorder())
+  FnLoops A(F);
+  for (Loop *L : A.LI.getLoopsInPreorder())
     for (BasicBlock *BB : L->blocks())
       for (Instruction &I : *BB) {
         auto *C = dyn_cast<FCmpInst>(&I);
@@ -1020,15 +1046,14 @@ static Value *hideInvariant(Value *V, Loop *Inner, unsigned Limit,
 // loop nests were copied once per combination: up to 4 copies of a forward
 // sweep, which the host then optimized and compiled.
 static void hideOtherInvariantConditions(Function &F, unsigned Limit) {
-  DominatorTree DT(F);
-  LoopInfo LI(DT);
-  for (Loop *L : LI) // preheaders and single latches (the pipeline's form)
-    simplifyLoop(L, &DT, &LI, nullptr, nullptr, nullptr, false);
+  FnLoops A(F);
+  for (Loop *L : A.LI) // preheaders and single latches (the pipeline's form)
+    simplifyLoop(L, &A.DT, &A.LI, nullptr, nullptr, nullptr, false);
   // Code size as the unswitching measures it (the pipeline has no target:
   // the default cost model)
   TargetTransformInfo TTI(F.getDataLayout());
   DenseMap<Loop *, unsigned> Size;
-  for (Loop *L : LI.getLoopsInPreorder()) {
+  for (Loop *L : A.LI.getLoopsInPreorder()) {
     InstructionCost N = 0;
     for (BasicBlock *BB : L->blocks())
       for (Instruction &I : *BB)
@@ -1043,7 +1068,7 @@ static void hideOtherInvariantConditions(Function &F, unsigned Limit) {
   // not unswitch such a guard): hidden whatever the loop's size.
   auto GuardsInner = [&](const BranchInst *Br, const Loop *L) {
     for (const BasicBlock *S : Br->successors())
-      if (const Loop *M = LI.getLoopFor(S->getSingleSuccessor()
+      if (const Loop *M = A.LI.getLoopFor(S->getSingleSuccessor()
                                             ? S->getSingleSuccessor()
                                             : S))
         if (M != L && L->contains(M) && M->getLoopPreheader() == S)
@@ -1052,7 +1077,7 @@ static void hideOtherInvariantConditions(Function &F, unsigned Limit) {
   };
   DenseMap<HiddenKey, PHINode *> Made;
   for (BasicBlock &BB : F) {
-    Loop *L = LI.getLoopFor(&BB);
+    Loop *L = A.LI.getLoopFor(&BB);
     if (!L)
       continue;
     auto Hide = [&](Value *V) {
@@ -1246,6 +1271,45 @@ static bool callsLibrary(const BasicBlock *BB) {
   return false;
 }
 
+// Whether loop L carries a floating-point sum in source order: a header phi
+// whose value from the latch is an `fadd`/`fsub`/`fmuladd`/`fma` of that phi
+// without `reassoc` (which the vectorizer leaves scalar). The iterations then
+// form one chain of additions that runtime unrolling does not shorten.
+static bool carriesOrderedSum(const Loop *L) {
+  const BasicBlock *Latch = L->getLoopLatch();
+  for (const PHINode &P : L->getHeader()->phis()) {
+    if (!P.getType()->isFloatingPointTy() || P.getBasicBlockIndex(Latch) < 0)
+      continue;
+    auto *U = dyn_cast<Instruction>(P.getIncomingValueForBlock(Latch));
+    if (!U || !L->contains(U) || U->hasAllowReassoc())
+      continue;
+    bool Sum = false;
+    if (U->getOpcode() == Instruction::FAdd || U->getOpcode() == Instruction::FSub)
+      Sum = U->getOperand(0) == &P || U->getOperand(1) == &P;
+    else if (auto *II = dyn_cast<IntrinsicInst>(U))
+      Sum = (II->getIntrinsicID() == Intrinsic::fmuladd ||
+             II->getIntrinsicID() == Intrinsic::fma) &&
+            II->getArgOperand(2) == &P;
+    if (Sum)
+      return true;
+  }
+  return false;
+}
+
+// Whether L is the only loop inside its parent and the parent holds at most
+// 64 instructions (L's included): a parent the host can runtime-unroll once L
+// stays rolled. A larger parent stays rolled too (gmm's `sqnorm` sum of d = 10
+// terms inside the loop over clusters lost its unrolling for nothing).
+static bool smallParent(const Loop *L) {
+  const Loop *P = L->getParentLoop();
+  if (!P || P->getSubLoops().size() != 1)
+    return false;
+  unsigned Size = 0;
+  for (const BasicBlock *BB : P->blocks())
+    Size += BB->sizeWithoutDebug();
+  return Size <= 64;
+}
+
 // Adds `llvm.loop.unroll.runtime.disable` to every innermost loop of F
 // that calls a library function (`callsLibrary`; not with
 // -ferment-unroll-calls), and with -ferment-no-unroll-runtime also to those
@@ -1256,9 +1320,16 @@ static bool callsLibrary(const BasicBlock *BB) {
 // tape loops. The other loops keep the host's treatment: runtime-unrolled,
 // kmeans' forward distance loop of 16 iterations ran 1.4x faster,
 // particles' reverse pair loop 4% faster, and gmm's outer loops around a
-// vectorized inner loop 3%. Returns how many loops it marked.
+// vectorized inner loop 3%. Also marked (not with
+// -ferment-unroll-ordered-sums): innermost loops inside a small parent loop
+// (`smallParent`) that carry a floating-point sum in source order
+// (`carriesOrderedSum`). The host then runtime-unrolls the parent instead,
+// whose iterations are independent sums: the shape of `mat_mult` in
+// Enzyme's forward-mode `hand` (a 3-term sum per output element;
+// benches/repro/short_trip_unroll.c) ran 1.2x faster; kmeans and kmeans_hvp
+// (16-term distance sums) within 1%. Returns how many loops it marked.
 extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
-  if (!OptNoUnrollRuntime && OptUnrollCalls)
+  if (!OptNoUnrollRuntime && OptUnrollCalls && OptUnrollOrderedSums)
     return 0;
   Function &F = *unwrap<Function>(FV);
   LLVMContext &C = F.getContext();
@@ -1283,14 +1354,19 @@ extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
   };
   bool Any = false;
   for (const BasicBlock &BB : F)
-    Any |= Keep(&BB);
+    Any |= Keep(&BB) || (!OptUnrollOrderedSums &&
+                         llvm::any_of(BB.phis(), [](const PHINode &P) {
+                           return P.getType()->isFloatingPointTy();
+                         }));
   if (!Any)
     return 0;
-  DominatorTree DT(F);
-  LoopInfo LI(DT);
+  FnLoops A(F);
   unsigned Marked = 0;
-  for (Loop *L : LI.getLoopsInPreorder()) {
-    if (!L->getLoopLatch() || !L->isInnermost() || llvm::none_of(L->blocks(), Keep))
+  for (Loop *L : A.LI.getLoopsInPreorder()) {
+    if (!L->getLoopLatch() || !L->isInnermost())
+      continue;
+    if (llvm::none_of(L->blocks(), Keep) &&
+        (OptUnrollOrderedSums || !smallParent(L) || !carriesOrderedSum(L)))
       continue;
     SmallVector<Metadata *, 4> Ops{nullptr};
     bool Has = false;
@@ -1574,17 +1650,12 @@ static unsigned guardBlock(BasicBlock *BB, PHINode *P,
 // masked vector stores and are left to the vectorizer.
 static void keepGuardedScattersScalar(Function *F,
                                       ArrayRef<BasicBlock *> Guarded) {
-  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-  TargetLibraryInfo TLI(TLII, F);
-  AssumptionCache AC(*F);
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
-  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  FnScev A(*F);
   const DataLayout &DL = F->getParent()->getDataLayout();
   SmallPtrSet<Loop *, 4> Marked;
   for (BasicBlock *G : Guarded) {
     BasicBlock &BB = *G;
-    Loop *L = LI.getLoopFor(&BB);
+    Loop *L = A.LI.getLoopFor(&BB);
     if (!L || Marked.count(L) || !L->isInnermost())
       continue;
     bool Scattered = false;
@@ -1593,11 +1664,11 @@ static void keepGuardedScattersScalar(Function *F,
       if (!St)
         continue;
       uint64_t Size = DL.getTypeStoreSize(St->getValueOperand()->getType());
-      auto *AR = dyn_cast<SCEVAddRecExpr>(SE.getSCEV(St->getPointerOperand()));
+      auto *AR = dyn_cast<SCEVAddRecExpr>(A.SE.getSCEV(St->getPointerOperand()));
       const APInt *Step = nullptr;
       bool Consecutive = AR && AR->getLoop() == L && AR->isAffine();
       if (Consecutive) {
-        auto *C = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+        auto *C = dyn_cast<SCEVConstant>(AR->getStepRecurrence(A.SE));
         Step = C ? &C->getAPInt() : nullptr;
         Consecutive = Step && Step->abs() == Size;
       }
@@ -1816,12 +1887,7 @@ extern "C" void ferment_frontier_rereads(LLVMValueRef FV, LLVMValueRef *Loads,
   if (OptNoFrontierRereads || N == 0)
     return;
   Function *F = unwrap<Function>(FV);
-  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-  TargetLibraryInfo TLI(TLII, F);
-  AssumptionCache AC(*F);
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
-  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  FnScev A(*F);
   const DataLayout &DL = F->getParent()->getDataLayout();
   for (unsigned K = 0; K < N; ++K) {
     auto *Ld = dyn_cast<LoadInst>(unwrap(Loads[K]));
@@ -1829,33 +1895,33 @@ extern "C" void ferment_frontier_rereads(LLVMValueRef FV, LLVMValueRef *Loads,
     if (!Ld || !St || !Ld->isSimple() || !St->isSimple() ||
         Ld->getFunction() != F || St->getFunction() != F)
       continue;
-    Loop *L = LI.getLoopFor(St->getParent());
+    Loop *L = A.LI.getLoopFor(St->getParent());
     if (!L || L->getParentLoop() || !L->contains(Ld->getParent()))
       continue;
-    auto *AR = dyn_cast<SCEVAddRecExpr>(SE.getSCEV(St->getPointerOperand()));
+    auto *AR = dyn_cast<SCEVAddRecExpr>(A.SE.getSCEV(St->getPointerOperand()));
     if (!AR || AR->getLoop() != L || !AR->isAffine())
       continue;
-    auto *C = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+    auto *C = dyn_cast<SCEVConstant>(AR->getStepRecurrence(A.SE));
     TypeSize SSz = DL.getTypeStoreSize(St->getValueOperand()->getType());
     TypeSize LSz = DL.getTypeStoreSize(Ld->getType());
     if (!C || SSz.isScalable() || LSz.isScalable() || C->getAPInt().isZero() ||
         C->getAPInt().abs().ult(SSz.getFixedValue()))
       continue;
     const SCEV *Lo, *Hi;
-    if (!boundsInside(SE, SE.getSCEV(Ld->getPointerOperand()), L, Lo, Hi, 0))
+    if (!boundsInside(A.SE, A.SE.getSCEV(Ld->getPointerOperand()), L, Lo, Hi, 0))
       continue;
     Type *IT = C->getType();
     // counting up: every byte read lies below the store's address in the
     // same iteration; counting down: above its last byte
     const SCEV *Diff =
         C->getAPInt().isStrictlyPositive()
-            ? SE.getMinusSCEV(
-                  AR, SE.getAddExpr(Hi, SE.getConstant(IT, LSz.getFixedValue())))
-            : SE.getMinusSCEV(
-                  Lo, SE.getAddExpr(AR, SE.getConstant(IT, SSz.getFixedValue())));
+            ? A.SE.getMinusSCEV(
+                  AR, A.SE.getAddExpr(Hi, A.SE.getConstant(IT, LSz.getFixedValue())))
+            : A.SE.getMinusSCEV(
+                  Lo, A.SE.getAddExpr(AR, A.SE.getConstant(IT, SSz.getFixedValue())));
     if (isa<SCEVCouldNotCompute>(Diff) || !Diff->getType()->isIntegerTy())
       continue;
-    Out[K] = SE.isKnownNonNegative(Diff) ? 1 : 0;
+    Out[K] = A.SE.isKnownNonNegative(Diff) ? 1 : 0;
   }
 }
 
@@ -1882,13 +1948,8 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
                                            LLVMBasicBlockRef *OutNestPre,
                                            int *OutNestCovers) {
   Function *F = unwrap<Function>(FV);
-  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-  TargetLibraryInfo TLI(TLII, F);
-  AssumptionCache AC(*F);
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
-  ScalarEvolution SE(*F, TLI, AC, DT, LI);
-  SCEVExpander Exp(SE, "tape.trips");
+  FnScev A(*F);
+  SCEVExpander Exp(A.SE, "tape.trips");
   Type *I64 = Type::getInt64Ty(F->getContext());
   for (unsigned K = 0; K < N; ++K) {
     Out[K] = nullptr;
@@ -1897,14 +1958,14 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     OutNestPre[K] = nullptr;
     OutNestCovers[K] = 0;
     BasicBlock *H = unwrap(Headers[K]);
-    Loop *L = LI.getLoopFor(H);
+    Loop *L = A.LI.getLoopFor(H);
     if (!L || L->getHeader() != H)
       continue;
     BasicBlock *Pre = L->getLoopPreheader();
     if (!Pre)
       continue;
     const SCEV *Btc =
-        usableCount(SE, SE.getSymbolicMaxBackedgeTakenCount(L), L);
+        usableCount(A.SE, A.SE.getSymbolicMaxBackedgeTakenCount(L), L);
     if (!Btc)
       continue;
     // A large constant maximum that is not the exact count is the range of
@@ -1912,33 +1973,33 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     // loop, say a global an opaque call may write), not a bound worth
     // allocating: 2^31 rows of a tape is gigabytes.
     if (auto *C = dyn_cast<SCEVConstant>(Btc)) {
-      bool Exact = SE.getBackedgeTakenCount(L) == Btc;
+      bool Exact = A.SE.getBackedgeTakenCount(L) == Btc;
       if (C->getAPInt().getActiveBits() > (Exact ? 31u : 20u))
         continue;
     }
     const SCEV *Trips =
-        SE.getAddExpr(SE.getZeroExtendExpr(Btc, I64), SE.getOne(I64));
+        A.SE.getAddExpr(A.SE.getZeroExtendExpr(Btc, I64), A.SE.getOne(I64));
     Instruction *At = Pre->getTerminator();
     if (!Exp.isSafeToExpandAt(Trips, At))
       continue;
     Out[K] = wrap(Exp.expandCodeFor(Trips, I64, At));
     OutPre[K] = wrap(Pre);
 
-    const SCEV *Exact = usableCount(SE, SE.getBackedgeTakenCount(L), L);
+    const SCEV *Exact = usableCount(A.SE, A.SE.getBackedgeTakenCount(L), L);
     if (!Exact)
       continue;
-    const SCEV *Rows = tripsFromExactCount(SE, Exact, I64);
-    bool Covers = signExtensionKeepsCount(SE, Exact);
+    const SCEV *Rows = tripsFromExactCount(A.SE, Exact, I64);
+    bool Covers = signExtensionKeepsCount(A.SE, Exact);
     const SCEV *NestRows = nullptr;
     BasicBlock *NestPre = nullptr;
     bool NestCovers = false;
     for (Loop *P = L->getParentLoop(); P; P = P->getParentLoop()) {
       BasicBlock *PP = P->getLoopPreheader();
-      const SCEV *PCount = usableCount(SE, SE.getBackedgeTakenCount(P), P);
-      if (!PP || !PCount || !SE.isLoopInvariant(Rows, P))
+      const SCEV *PCount = usableCount(A.SE, A.SE.getBackedgeTakenCount(P), P);
+      if (!PP || !PCount || !A.SE.isLoopInvariant(Rows, P))
         break;
-      Rows = SE.getMulExpr(Rows, tripsFromExactCount(SE, PCount, I64));
-      Covers = Covers && signExtensionKeepsCount(SE, PCount);
+      Rows = A.SE.getMulExpr(Rows, tripsFromExactCount(A.SE, PCount, I64));
+      Covers = Covers && signExtensionKeepsCount(A.SE, PCount);
       if (!Exp.isSafeToExpandAt(Rows, PP->getTerminator()))
         break;
       NestRows = Rows;
@@ -1978,25 +2039,20 @@ extern "C" unsigned ferment_affine_rows(LLVMValueRef FV, LLVMBasicBlockRef *Head
     Done[K] = 0;
   if (OptNoAffineRows)
     return 0;
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
+  FnScev A(*F);
   {
     ReversePostOrderTraversal<Function *> RPOT(F);
-    if (containsIrreducibleCFG<const BasicBlock *>(RPOT, LI))
+    if (containsIrreducibleCFG<const BasicBlock *>(RPOT, A.LI))
       return 0;
   }
-  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-  TargetLibraryInfo TLI(TLII, F);
-  AssumptionCache AC(*F);
-  ScalarEvolution SE(*F, TLI, AC, DT, LI);
-  SCEVExpander Exp(SE, "tape.rows");
+  SCEVExpander Exp(A.SE, "tape.rows");
   Type *I64 = Type::getInt64Ty(F->getContext());
   // the exact count of X as i64 trips, or null
   auto Count = [&](Loop *X) -> const SCEV * {
-    const SCEV *E = usableCount(SE, SE.getBackedgeTakenCount(X), X);
-    if (!E || !signExtensionKeepsCount(SE, E))
+    const SCEV *E = usableCount(A.SE, A.SE.getBackedgeTakenCount(X), X);
+    if (!E || !signExtensionKeepsCount(A.SE, E))
       return nullptr;
-    return tripsFromExactCount(SE, E, I64);
+    return tripsFromExactCount(A.SE, E, I64);
   };
   // k_X: 0 on entry, +1 per back edge (shared by all rewritten loops)
   DenseMap<Loop *, PHINode *> Ks;
@@ -2043,12 +2099,12 @@ extern "C" unsigned ferment_affine_rows(LLVMValueRef FV, LLVMBasicBlockRef *Head
   auto Guard = [&](Loop *X, Loop *Y) -> std::pair<Value *, bool> {
     BasicBlock *XPre = X->getLoopPreheader();
     BasicBlock *Latch = Y->getLoopLatch();
-    for (DomTreeNode *N = DT.getNode(XPre)->getIDom(); N; N = N->getIDom()) {
+    for (DomTreeNode *N = A.DT.getNode(XPre)->getIDom(); N; N = N->getIDom()) {
       BasicBlock *G = N->getBlock();
       if (!Y->contains(G))
         break;
       auto *Br = dyn_cast<BranchInst>(G->getTerminator());
-      if (!Br || !Br->isConditional() || LI.getLoopFor(G) != Y || !DT.dominates(G, Latch))
+      if (!Br || !Br->isConditional() || A.LI.getLoopFor(G) != Y || !A.DT.dominates(G, Latch))
         continue;
       Value *C = Br->getCondition();
       if (auto *CI = dyn_cast<Instruction>(C); CI && Y->contains(CI->getParent()))
@@ -2056,7 +2112,7 @@ extern "C" unsigned ferment_affine_rows(LLVMValueRef FV, LLVMBasicBlockRef *Head
       for (unsigned S = 0; S < 2; ++S) {
         BasicBlock *S1 = Br->getSuccessor(S);
         if (S1 == Br->getSuccessor(1 - S) || S1->getSinglePredecessor() != G ||
-            !DT.dominates(S1, XPre) || !PDT.dominates(XPre, S1))
+            !A.DT.dominates(S1, XPre) || !PDT.dominates(XPre, S1))
           continue;
         return {C, S == 0};
       }
@@ -2067,7 +2123,7 @@ extern "C" unsigned ferment_affine_rows(LLVMValueRef FV, LLVMBasicBlockRef *Head
   unsigned Rewritten = 0;
   for (unsigned K = 0; K < N; ++K) {
     BasicBlock *H = unwrap(Headers[K]);
-    Loop *L = LI.getLoopFor(H);
+    Loop *L = A.LI.getLoopFor(H);
     auto *Ld = dyn_cast_or_null<LoadInst>(unwrap(Idx[K]));
     auto *St = dyn_cast_or_null<StoreInst>(unwrap(Bump[K]));
     Value *Slot = unwrap(Slots[K]);
@@ -2084,10 +2140,10 @@ extern "C" unsigned ferment_affine_rows(LLVMValueRef FV, LLVMBasicBlockRef *Head
       BasicBlock *XPre = X->getLoopPreheader();
       BasicBlock *Latch = Y->getLoopLatch();
       const SCEV *MY = Y->getLoopPreheader() ? Count(Y) : nullptr;
-      if (!MY || !Latch || Y->getExitingBlock() != Latch || LI.getLoopFor(XPre) != Y ||
-          llvm::any_of(Chain, [&](auto &C) { return !SE.isLoopInvariant(C.second, Y); }))
+      if (!MY || !Latch || Y->getExitingBlock() != Latch || A.LI.getLoopFor(XPre) != Y ||
+          llvm::any_of(Chain, [&](auto &C) { return !A.SE.isLoopInvariant(C.second, Y); }))
         break;
-      if (!DT.dominates(XPre, Latch)) {
+      if (!A.DT.dominates(XPre, Latch)) {
         // entered in every iteration or in none: a guard on a condition
         // from outside the loops (a rotated loop's `n > 0`)
         auto G = Guard(X, Y);
@@ -2138,8 +2194,8 @@ extern "C" unsigned ferment_affine_rows(LLVMValueRef FV, LLVMBasicBlockRef *Head
       if (I == Ld || I == St)
         continue;
       auto *OL = dyn_cast<LoadInst>(I);
-      if (OL && T != L && LI.getLoopFor(OL->getParent()) == Parent &&
-          DT.dominates(OL->getParent(), L->getLoopPreheader())) {
+      if (OL && T != L && A.LI.getLoopFor(OL->getParent()) == Parent &&
+          A.DT.dominates(OL->getParent(), L->getLoopPreheader())) {
         Entries.push_back(OL);
         continue;
       }
@@ -3066,33 +3122,27 @@ extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
   if (OptNoRotate || F->isDeclaration())
     return 0;
   {
-    DominatorTree DT0(*F);
-    LoopInfo LI0(DT0);
+    FnLoops A0(*F);
     SmallVector<Loop *, 8> Inner;
-    for (Loop *L : LI0.getLoopsInPreorder())
+    for (Loop *L : A0.LI.getLoopsInPreorder())
       if (L->isInnermost())
         Inner.push_back(L);
     for (Loop *L : Inner)
       rotFoldLatch(L);
   }
-  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-  TargetLibraryInfo TLI(TLII, F);
-  AssumptionCache AC(*F);
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
-  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  FnScev A(*F);
   const DataLayout &DL = F->getParent()->getDataLayout();
-  BasicAAResult BAR(DL, *F, TLI, AC, &DT);
+  BasicAAResult BAR(DL, *F, A.TLI, A.AC, &A.DT);
   ScopedNoAliasAAResult SNA;
-  AAResults AA(TLI);
+  AAResults AA(A.TLI);
   AA.addAAResult(BAR);
   AA.addAAResult(SNA);
   std::vector<RotPlan> Plans;
-  for (Loop *L : LI.getLoopsInPreorder()) {
+  for (Loop *L : A.LI.getLoopsInPreorder()) {
     if (!L->isInnermost())
       continue;
     RotPlan Plan;
-    if (rotAnalyze(L, SE, AA, TLI, DL, Plan))
+    if (rotAnalyze(L, A.SE, AA, A.TLI, DL, Plan))
       Plans.push_back(std::move(Plan));
   }
   // Everything is analyzed, and the run-time tests expanded in the
@@ -3105,7 +3155,7 @@ extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
     });
     if (!Checked)
       continue;
-    Plan.Conflict = rotExpandChecks(Plan, SE, DL);
+    Plan.Conflict = rotExpandChecks(Plan, A.SE, DL);
     if (!Plan.Conflict)
       for (RotFamily &FF : Plan.Families)
         if (!FF.Overlaps.empty())
@@ -3113,7 +3163,7 @@ extern "C" unsigned ferment_rotate_accumulations(LLVMValueRef FV) {
   }
   for (RotPlan &Plan : Plans)
     if (Plan.Conflict)
-      rotVersion(Plan, DT, LI);
+      rotVersion(Plan, A.DT, A.LI);
   unsigned Done = 0;
   for (RotPlan &Plan : Plans)
     if (any_of(Plan.Families, [](const RotFamily &FF) { return FF.Ok; })) {
@@ -3140,41 +3190,36 @@ extern "C" void ferment_hoisted_ranges(LLVMValueRef FV, LLVMValueRef *Insts,
                                        LLVMValueRef *OutLo, LLVMValueRef *OutHi,
                                        LLVMValueRef *OutAt) {
   Function *F = unwrap<Function>(FV);
-  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-  TargetLibraryInfo TLI(TLII, F);
-  AssumptionCache AC(*F);
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
-  ScalarEvolution SE(*F, TLI, AC, DT, LI);
-  SCEVExpander Exp(SE, "ckpt.range");
+  FnScev A(*F);
+  SCEVExpander Exp(A.SE, "ckpt.range");
   auto EveryIteration = [&](BasicBlock *BB, Loop *L) {
     if (!L->getLoopPreheader() || !L->getLoopLatch() ||
-        !DT.dominates(BB, L->getLoopLatch()))
+        !A.DT.dominates(BB, L->getLoopLatch()))
       return false;
     SmallVector<BasicBlock *, 4> Exiting;
     L->getExitingBlocks(Exiting);
-    return all_of(Exiting, [&](BasicBlock *E) { return DT.dominates(BB, E); });
+    return all_of(Exiting, [&](BasicBlock *E) { return A.DT.dominates(BB, E); });
   };
   // The lowest (`Low`) or highest address `S` takes over L's iterations.
   auto Over = [&](const SCEV *S, Loop *L, bool Low) -> const SCEV * {
-    if (SE.isLoopInvariant(S, L))
+    if (A.SE.isLoopInvariant(S, L))
       return S;
     auto *AR = dyn_cast<SCEVAddRecExpr>(S);
     if (!AR || AR->getLoop() != L || !AR->isAffine())
       return nullptr;
-    auto *Step = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+    auto *Step = dyn_cast<SCEVConstant>(AR->getStepRecurrence(A.SE));
     if (!Step || Step->getAPInt().getBitWidth() > 64 ||
         Step->getAPInt().abs().ugt(1 << 20))
       return nullptr;
-    const SCEV *Btc = SE.getBackedgeTakenCount(L);
-    if (isa<SCEVCouldNotCompute>(Btc) || !SE.isLoopInvariant(Btc, L))
+    const SCEV *Btc = A.SE.getBackedgeTakenCount(L);
+    if (isa<SCEVCouldNotCompute>(Btc) || !A.SE.isLoopInvariant(Btc, L))
       return nullptr;
     bool Up = !Step->getAPInt().isNegative();
     if (Low == Up)
       return AR->getStart();
-    Btc = SE.getTruncateOrZeroExtend(Btc, Step->getType());
-    const SCEV *E = AR->evaluateAtIteration(Btc, SE);
-    return SE.isLoopInvariant(E, L) ? E : nullptr;
+    Btc = A.SE.getTruncateOrZeroExtend(Btc, Step->getType());
+    const SCEV *E = AR->evaluateAtIteration(Btc, A.SE);
+    return A.SE.isLoopInvariant(E, L) ? E : nullptr;
   };
   struct Plan {
     const SCEV *Lo, *Hi;
@@ -3185,12 +3230,12 @@ extern "C" void ferment_hoisted_ranges(LLVMValueRef FV, LLVMValueRef *Insts,
     auto *I = dyn_cast<Instruction>(unwrap(Insts[K]));
     Value *Ptr = unwrap(Ptrs[K]);
     if (!I || I->getFunction() != F || !Ptr->getType()->isPointerTy() ||
-        !SE.isSCEVable(Ptr->getType()))
+        !A.SE.isSCEVable(Ptr->getType()))
       continue;
-    Loop *L = LI.getLoopFor(I->getParent());
+    Loop *L = A.LI.getLoopFor(I->getParent());
     if (!L || !EveryIteration(I->getParent(), L))
       continue;
-    const SCEV *S = SE.getSCEV(Ptr);
+    const SCEV *S = A.SE.getSCEV(Ptr);
     const SCEV *Lo = Over(S, L, true), *Hi = Over(S, L, false);
     if (!Lo || !Hi)
       continue;
@@ -3228,9 +3273,8 @@ extern "C" unsigned ferment_loop_exit_points(LLVMValueRef IV, LLVMValueRef *Out,
                                              unsigned Max) {
   auto *I = unwrap<Instruction>(IV);
   Function *F = I->getFunction();
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
-  Loop *L = LI.getLoopFor(I->getParent());
+  FnLoops A(*F);
+  Loop *L = A.LI.getLoopFor(I->getParent());
   if (!L)
     return 0;
   SmallVector<BasicBlock *, 4> Exits;
@@ -3277,12 +3321,7 @@ extern "C" LLVMValueRef ferment_site_ranges(LLVMValueRef FV, LLVMValueRef *Sites
   Function *F = unwrap<Function>(FV);
   if (N == 0 || OptNoOmpPrivateRanges)
     return nullptr;
-  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-  TargetLibraryInfo TLI(TLII, F);
-  AssumptionCache AC(*F);
-  DominatorTree DT(*F);
-  LoopInfo LI(DT);
-  ScalarEvolution SE(*F, TLI, AC, DT, LI);
+  FnScev A(*F);
   const DataLayout &DL = F->getParent()->getDataLayout();
   Type *I64 = Type::getInt64Ty(F->getContext());
   BasicBlock *Top = nullptr;
@@ -3290,31 +3329,31 @@ extern "C" LLVMValueRef ferment_site_ranges(LLVMValueRef FV, LLVMValueRef *Sites
     auto *I = dyn_cast<AtomicRMWInst>(unwrap(Sites[K]));
     if (!I || I->getFunction() != F)
       return nullptr;
-    Top = Top ? DT.findNearestCommonDominator(Top, I->getParent())
+    Top = Top ? A.DT.findNearestCommonDominator(Top, I->getParent())
               : I->getParent();
   }
-  while (Top && LI.getLoopFor(Top))
-    Top = DT.getNode(Top)->getIDom() ? DT.getNode(Top)->getIDom()->getBlock()
+  while (Top && A.LI.getLoopFor(Top))
+    Top = A.DT.getNode(Top)->getIDom() ? A.DT.getNode(Top)->getIDom()->getBlock()
                                      : nullptr;
   if (!Top)
     return nullptr;
   Instruction *At = Top->getTerminator();
-  SCEVExpander Exp(SE, "omp.team.range");
+  SCEVExpander Exp(A.SE, "omp.team.range");
   SmallVector<std::pair<const SCEV *, const SCEV *>, 8> Ranges;
   for (unsigned K = 0; K < N; ++K) {
     auto *I = cast<AtomicRMWInst>(unwrap(Sites[K]));
     Value *P = I->getPointerOperand();
-    if (!SE.isSCEVable(P->getType()) ||
+    if (!A.SE.isSCEVable(P->getType()) ||
         DL.getIntPtrType(P->getType()) != I64)
       return nullptr;
-    const SCEV *S = SE.getPtrToIntExpr(SE.getSCEV(P), I64);
+    const SCEV *S = A.SE.getPtrToIntExpr(A.SE.getSCEV(P), I64);
     if (isa<SCEVCouldNotCompute>(S))
       return nullptr;
     uint64_t Size = DL.getTypeStoreSize(I->getValOperand()->getType());
-    auto R = rangeOverLoops(S, S, LI.getLoopFor(I->getParent()), SE);
+    auto R = rangeOverLoops(S, S, A.LI.getLoopFor(I->getParent()), A.SE);
     if (!R)
       return nullptr;
-    const SCEV *H = SE.getAddExpr(R->Hi, SE.getConstant(I64, Size));
+    const SCEV *H = A.SE.getAddExpr(R->Hi, A.SE.getConstant(I64, Size));
     for (const SCEV *X : {R->Lo, H})
       if (!Exp.isSafeToExpandAt(X, At) ||
           SCEVExprContains(X, [](const SCEV *Y) { return isa<SCEVUDivExpr>(Y); }))
