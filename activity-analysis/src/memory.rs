@@ -112,6 +112,91 @@ pub fn carried_globals_of(f: Value, context: bool) -> Vec<Value> {
     used
 }
 
+/// Whether every read of the global pointer variable `slot` in `insts` (a
+/// function's instructions) reads what a store earlier in its block wrote
+/// there, so that its shadow is the stored pointer's: `slot` is used only
+/// by direct loads and stores, nothing between a load and its store may
+/// write `slot` (only loads, stores into stack slots or other globals, and
+/// calls that access no memory or, for a global of this file whose address
+/// is not taken, calls of external functions without pointer arguments),
+/// and no call here is of a function of this module that uses `slot`.
+pub fn set_before_every_read(slot: Value, insts: &[Value]) -> bool {
+    if !slot.global_value_type().is_pointer() {
+        return false;
+    }
+    let private = slot.has_local_linkage()
+        && slot.users().iter().all(|u| {
+            u.is_instruction()
+                && matches!(u.opcode(), Opcode::LLVMLoad | Opcode::LLVMStore)
+                && u.operand(usize::from(u.opcode() == Opcode::LLVMStore)) == slot
+        });
+    let harmless_call = |c: Value| {
+        if c.call_accesses_no_memory() {
+            return true;
+        }
+        let Some(callee) = c.called_function() else {
+            return false;
+        };
+        private
+            && callee.is_declaration()
+            && !callee.name().starts_with("llvm.")
+            && c.call_args().iter().all(|a| !a.ty().is_pointer())
+    };
+    let mut any = false;
+    for &i in insts {
+        if i.is_call() {
+            if let Some(callee) = i.called_function() {
+                if !callee.is_declaration() && carried_globals_of(callee, false).contains(&slot) {
+                    return false;
+                }
+            }
+        }
+        if !i.operands().contains(&slot) {
+            continue;
+        }
+        match i.opcode() {
+            Opcode::LLVMStore if i.operand(1) == slot && i.operand(0) != slot => {}
+            Opcode::LLVMLoad => {
+                any = true;
+                let mut at = i.prev_instruction();
+                let found = loop {
+                    let Some(j) = at else { break false };
+                    match j.opcode() {
+                        Opcode::LLVMStore if j.operand(1) == slot => break true,
+                        Opcode::LLVMStore => {
+                            let objects = underlying_objects(j.operand(1));
+                            let apart = !objects.is_empty()
+                                && objects.iter().all(|o| {
+                                    *o != slot
+                                        && (o.is_global()
+                                            || (o.is_instruction()
+                                                && o.opcode() == Opcode::LLVMAlloca))
+                                });
+                            if !apart {
+                                break false;
+                            }
+                        }
+                        Opcode::LLVMCall if !harmless_call(j) => break false,
+                        Opcode::LLVMInvoke
+                        | Opcode::LLVMCallBr
+                        | Opcode::LLVMAtomicRMW
+                        | Opcode::LLVMAtomicCmpXchg
+                        | Opcode::LLVMFence
+                        | Opcode::LLVMVAArg => break false,
+                        _ => {}
+                    }
+                    at = j.prev_instruction();
+                };
+                if !found {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    any
+}
+
 /// Whether `v` calls the part of ferment's context run time that returns
 /// memory holding derivatives: a context (`ferment.ctx.new`) or the shadow
 /// of a global in one (`ferment.ctx.shadow`, `ferment.ctx.global`). Met in

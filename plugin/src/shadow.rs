@@ -930,7 +930,18 @@ impl Walk<'_> {
                         && s.map.contains_key(&inst)
                         && self_shadow_memory.may_load(&layout, inst.operand(0))
                     {
-                        s.mixed.insert(inst);
+                        // A load of what a store just before it wrote (at
+                        // -O0, `gptr = a; gptr[0] = x;` through a global
+                        // that holds a constant array elsewhere) is that
+                        // pointer, mixed only if it is.
+                        let unmixed = stored_just_before(inst).is_some_and(|v| {
+                            s.map.contains_key(&v)
+                                && !s.own_shadows.contains(&v)
+                                && !s.may_be_own(v)
+                        });
+                        if !unmixed {
+                            s.mixed.insert(inst);
+                        }
                     }
                 }
             }
@@ -987,6 +998,52 @@ impl Walk<'_> {
         }
         Ok(s)
     }
+}
+
+/// The value `load` reads when a store earlier in its block wrote it at the
+/// same address, with nothing in between that may write that memory: only
+/// loads, calls that access no memory or only errno (libm functions with a
+/// derivative rule and no pointer argument), and stores into other stack
+/// slots or globals.
+fn stored_just_before(load: Value) -> Option<Value> {
+    let p = load.operand(0);
+    let objects = ferment_activity_analysis::underlying_objects(p);
+    let mut at = load.prev_instruction();
+    while let Some(i) = at {
+        match i.opcode() {
+            Opcode::LLVMStore if i.operand(1) == p => {
+                return (i.operand(0).ty() == load.ty()).then(|| i.operand(0));
+            }
+            Opcode::LLVMStore => {
+                let theirs = ferment_activity_analysis::underlying_objects(i.operand(1));
+                let apart = !theirs.is_empty()
+                    && theirs.iter().all(|o| {
+                        (o.is_global() || (o.is_instruction() && o.opcode() == Opcode::LLVMAlloca))
+                            && !objects.contains(o)
+                    });
+                if !apart {
+                    return None;
+                }
+            }
+            Opcode::LLVMCall => {
+                let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                let math = crate::rules::call_rule(&name).is_some()
+                    && i.call_args().iter().all(|a| !a.ty().is_pointer());
+                if !i.call_accesses_no_memory() && !math {
+                    return None;
+                }
+            }
+            Opcode::LLVMInvoke
+            | Opcode::LLVMCallBr
+            | Opcode::LLVMAtomicRMW
+            | Opcode::LLVMAtomicCmpXchg
+            | Opcode::LLVMFence
+            | Opcode::LLVMVAArg => return None,
+            _ => {}
+        }
+        at = i.prev_instruction();
+    }
+    None
 }
 
 /// The places in memory where a pointer without a shadow was stored in
