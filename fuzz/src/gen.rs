@@ -80,6 +80,7 @@ use crate::program::{Func, Program, Stmt};
 use crate::rng::Rng;
 use std::fmt::Write as _;
 
+mod api;
 mod user;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -199,6 +200,8 @@ pub struct Gen {
     ftab: bool,
     /// The `user` variant: the shapes of `Gen::user_stmt` (`gen/user.rs`).
     user: bool,
+    /// `--variant api` (`gen/api.rs`).
+    api: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -228,6 +231,7 @@ impl Gen {
             numeric: false,
             ftab: false,
             user: false,
+            api: false,
         }
     }
 
@@ -633,6 +637,11 @@ impl Gen {
         }
         if self.user && self.rng.chance(0.35) {
             if let Some(st) = self.user_stmt(sc) {
+                return st;
+            }
+        }
+        if self.api && self.rng.chance(0.35) {
+            if let Some(st) = self.api_stmt(sc) {
                 return st;
             }
         }
@@ -1560,11 +1569,19 @@ fn struct_array(src: &str, pre: &mut Vec<String>, sc: &mut Scope, extra_terms: &
 /// Generates the program for `seed` at `size` (roughly the number of statements).
 /// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant), and the
 /// shapes of numerical code when `numeric` (the `numeric` variant: see the module comment).
-pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: bool) -> Program {
+pub fn generate_variant(
+    seed: u64,
+    size: usize,
+    omp: bool,
+    numeric: bool,
+    user: bool,
+    api: bool,
+) -> Program {
     let mut g = Gen::new(seed, size);
     g.omp = omp;
     g.numeric = numeric;
     g.user = user;
+    g.api = api;
     let rng = &mut g.rng;
     let n_len = rng.range(3, 7);
     // Parameters.
@@ -1889,6 +1906,8 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
 
     let single = g.single;
     let brev = crate::harness::batched_reverse_width(seed).filter(|_| !omp);
+    // The api variant passes batched shadows of arrays as one strided buffer.
+    let dupv = api.then(|| g.rng.below(3));
     let harness = crate::harness::harness(
         &mut g.rng,
         &params,
@@ -1900,6 +1919,7 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
             width,
             brev,
             omp,
+            dupv,
         },
     );
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();
@@ -1925,6 +1945,9 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
         defs,
         "extern int enzyme_const, enzyme_dup, enzyme_dupnoneed, enzyme_out;"
     );
+    if api {
+        defs.push_str("extern int enzyme_dupv, enzyme_dupnoneedv;\n");
+    }
     let gty = match active {
         0 => "void".to_string(),
         1 => "double".to_string(),

@@ -30,6 +30,9 @@ pub(crate) struct Shape {
     pub(crate) brev: Option<usize>,
     /// OpenMP inside: every check runs with 1, 2 and 4 threads.
     pub(crate) omp: bool,
+    /// The api variant: the batched checks pass each duplicated array's lanes as one buffer
+    /// (`enzyme_dupv`, `enzyme_dupnoneedv`), a lane every `N + pad` doubles.
+    pub(crate) dupv: Option<usize>,
 }
 
 /// The flattening wrapper and `main` for the kernel's parameter list.
@@ -42,6 +45,7 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         width,
         brev,
         omp,
+        dupv,
     } = *shape;
     let mut s = String::new();
     let _ = writeln!(s, "#define OMP {}", u8::from(omp));
@@ -356,12 +360,16 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     // Batched modes of a kernel with OpenMP are a clean ferment error ("its lanes can..."): not
     // requested in the omp variant.
     if !omp {
-        s.push_str(&batched_forward(params, &xoff, &yoff, returns, width));
+        s.push_str(&batched_forward(params, &xoff, &yoff, returns, width, dupv));
     }
     if let Some(bw) = brev {
-        s.push_str(&batched_reverse(params, &xoff, &yoff, returns, bw, false));
+        s.push_str(&batched_reverse(
+            params, &xoff, &yoff, returns, bw, false, dupv,
+        ));
         if split {
-            s.push_str(&batched_reverse(params, &xoff, &yoff, returns, bw, true));
+            s.push_str(&batched_reverse(
+                params, &xoff, &yoff, returns, bw, true, dupv,
+            ));
         }
     }
     s.push_str(
@@ -393,6 +401,7 @@ fn batched_forward(
     yoff: &[usize],
     returns: bool,
     width: usize,
+    dupv: Option<usize>,
 ) -> String {
     let factors = &["1.0", "-0.5", "2.0", "0.25"][..width];
     let mut setup = String::new();
@@ -446,6 +455,33 @@ fn batched_forward(
                     );
                     args.push(format!("&d{k}{nm}"));
                 }
+            }
+            Kind::Dup | Kind::DupNoNeed if dupv.is_some() => {
+                let pad = dupv.unwrap_or(0);
+                let _ = writeln!(setup, "    double {nm}[N];");
+                let _ = writeln!(setup, "    memcpy({nm}, XA + {xo}, sizeof {nm});");
+                let _ = writeln!(setup, "    double dB{nm}[{width}][N + {pad}];");
+                for (k, c) in factors.iter().enumerate() {
+                    let _ = writeln!(
+                        setup,
+                        "    for (int i = 0; i < N; i++) dB{nm}[{k}][i] = {c} * V[{xo} + i];"
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    memcpy(JB[{k}] + {yo}, dB{nm}[{k}], N * sizeof(double));"
+                    );
+                }
+                args.push(
+                    if p.kind == Kind::DupNoNeed {
+                        "enzyme_dupnoneedv"
+                    } else {
+                        "enzyme_dupv"
+                    }
+                    .into(),
+                );
+                args.push(format!("sizeof dB{nm}[0]"));
+                args.push(nm.clone());
+                args.push(format!("&dB{nm}[0][0]"));
             }
             Kind::Dup | Kind::DupNoNeed => {
                 let _ = writeln!(setup, "    double {nm}[N];");
@@ -556,6 +592,7 @@ fn batched_reverse(
     returns: bool,
     width: usize,
     split: bool,
+    dupv: Option<usize>,
 ) -> String {
     let factors = &["1.0", "-0.5", "2.0", "0.25", "-4.0"][..width];
     let mut setup = String::new();
@@ -612,6 +649,34 @@ fn batched_reverse(
                     );
                     args.push(format!("&d{k}{nm}"));
                 }
+            }
+            Kind::Dup | Kind::DupNoNeed if dupv.is_some() => {
+                let pad = dupv.unwrap_or(0);
+                let _ = writeln!(setup, "    double {nm}[N];");
+                let _ = writeln!(setup, "    memcpy({nm}, XA + {xo}, sizeof {nm});");
+                let _ = writeln!(setup, "    double dB{nm}[{width}][N + {pad}];");
+                for (k, c) in factors.iter().enumerate() {
+                    let _ = writeln!(
+                        setup,
+                        "    for (int i = 0; i < N; i++) dB{nm}[{k}][i] = {c} * W[{yo} + i];"
+                    );
+                    let _ = writeln!(
+                        back,
+                        "    memcpy(JB[{k}] + {xo}, dB{nm}[{k}], N * sizeof(double));"
+                    );
+                }
+                // As in the scalar split call: no dupnoneed across the two calls.
+                args.push(
+                    if p.kind == Kind::DupNoNeed && !split {
+                        "enzyme_dupnoneedv"
+                    } else {
+                        "enzyme_dupv"
+                    }
+                    .into(),
+                );
+                args.push(format!("sizeof dB{nm}[0]"));
+                args.push(nm.clone());
+                args.push(format!("&dB{nm}[0][0]"));
             }
             Kind::Dup | Kind::DupNoNeed => {
                 let _ = writeln!(setup, "    double {nm}[N];");
