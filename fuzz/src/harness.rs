@@ -33,6 +33,9 @@ pub(crate) struct Shape {
     /// The api variant: the batched checks pass each duplicated array's lanes as one buffer
     /// (`enzyme_dupv`, `enzyme_dupnoneedv`), a lane every `N + pad` doubles.
     pub(crate) dupv: Option<usize>,
+    /// The api variant: the kernel returns this type (`struct P2` or `_Complex double`), two
+    /// outputs, each seeded with 1 in reverse mode; no split or batched checks.
+    pub(crate) ret2: Option<&'static str>,
 }
 
 /// The flattening wrapper and `main` for the kernel's parameter list.
@@ -46,7 +49,13 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         brev,
         omp,
         dupv,
+        ret2,
     } = *shape;
+    // The parts of a two-part result.
+    let parts: [&str; 2] = match ret2 {
+        Some("struct P2") => ["{}.x", "{}.y"],
+        _ => ["__real__ {}", "__imag__ {}"],
+    };
     let mut s = String::new();
     let _ = writeln!(s, "#define OMP {}", u8::from(omp));
     if omp {
@@ -82,7 +91,8 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     }
     // Layout of X (active inputs) and Y (outputs).
     let mut nx = 0;
-    let mut ny = usize::from(returns);
+    let nret = if ret2.is_some() { 2 } else { usize::from(returns) };
+    let mut ny = nret;
     let mut xoff = Vec::new();
     let mut yoff = Vec::new();
     for p in params {
@@ -125,10 +135,12 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         "static double XA[NX + 1];\nstatic const double P[NX] = {{{}}};",
         vals(rng, nx, -1.0, 1.0)
     );
-    let w = vals(rng, ny - usize::from(returns), -1.0, 1.0);
+    let w = vals(rng, ny - nret, -1.0, 1.0);
+    // Reverse mode seeds a float result (each part of a two-part one) with 1.
+    let ones = vec!["1.0"; nret].join(", ");
     let w = match (returns, w.is_empty()) {
-        (true, true) => "1.0".to_string(),
-        (true, false) => format!("1.0, {w}"),
+        (true, true) => ones,
+        (true, false) => format!("{ones}, {w}"),
         _ => w,
     };
     let _ = writeln!(s, "static const double W[NY] = {{{w}}};");
@@ -189,7 +201,15 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
             );
         }
     }
-    if returns {
+    if let Some(rt) = ret2 {
+        let _ = writeln!(
+            s,
+            "  {rt} r_ = f_path({});\n  Y[0] = {};\n  Y[1] = {};",
+            call_args.join(", "),
+            parts[0].replace("{}", "r_"),
+            parts[1].replace("{}", "r_")
+        );
+    } else if returns {
         let _ = writeln!(s, "  Y[0] = f_path({});", call_args.join(", "));
     } else {
         let _ = writeln!(s, "  f_path({});", call_args.join(", "));
@@ -332,7 +352,14 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     let (setup, args, back) = ad_args("fwd");
     s.push_str("  {\n");
     s.push_str(&setup);
-    if returns {
+    if let Some(rt) = ret2 {
+        let _ = writeln!(
+            s,
+            "    {rt} t_ = __enzyme_fwddiff({args});\n    JV[0] = {};\n    JV[1] = {};",
+            parts[0].replace("{}", "t_"),
+            parts[1].replace("{}", "t_")
+        );
+    } else if returns {
         let _ = writeln!(s, "    JV[0] = __enzyme_fwddiff({args});");
     } else {
         let _ = writeln!(s, "    __enzyme_fwddiff({args});");
@@ -359,7 +386,7 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     }
     // Batched modes of a kernel with OpenMP are a clean ferment error ("its lanes can..."): not
     // requested in the omp variant.
-    if !omp {
+    if !omp && ret2.is_none() {
         s.push_str(&batched_forward(params, &xoff, &yoff, returns, width, dupv));
     }
     if let Some(bw) = brev {
