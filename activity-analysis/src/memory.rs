@@ -158,35 +158,7 @@ pub fn set_before_every_read(slot: Value, insts: &[Value]) -> bool {
             Opcode::LLVMStore if i.operand(1) == slot && i.operand(0) != slot => {}
             Opcode::LLVMLoad => {
                 any = true;
-                let mut at = i.prev_instruction();
-                let found = loop {
-                    let Some(j) = at else { break false };
-                    match j.opcode() {
-                        Opcode::LLVMStore if j.operand(1) == slot => break true,
-                        Opcode::LLVMStore => {
-                            let objects = underlying_objects(j.operand(1));
-                            let apart = !objects.is_empty()
-                                && objects.iter().all(|o| {
-                                    *o != slot
-                                        && (o.is_global()
-                                            || (o.is_instruction()
-                                                && o.opcode() == Opcode::LLVMAlloca))
-                                });
-                            if !apart {
-                                break false;
-                            }
-                        }
-                        Opcode::LLVMCall if !harmless_call(j) => break false,
-                        Opcode::LLVMInvoke
-                        | Opcode::LLVMCallBr
-                        | Opcode::LLVMAtomicRMW
-                        | Opcode::LLVMAtomicCmpXchg
-                        | Opcode::LLVMFence
-                        | Opcode::LLVMVAArg => break false,
-                        _ => {}
-                    }
-                    at = j.prev_instruction();
-                };
+                let found = stored_just_before(i, &harmless_call).is_some();
                 if !found {
                     return false;
                 }
@@ -195,6 +167,44 @@ pub fn set_before_every_read(slot: Value, insts: &[Value]) -> bool {
         }
     }
     any
+}
+
+/// The value `load` reads when a store earlier in its block wrote it at the
+/// same address, with nothing in between that may write there: only loads,
+/// stores into stack slots or globals other than the load's objects, calls
+/// `harmless` accepts, and instructions that write no memory.
+pub fn stored_just_before(load: Value, harmless: &dyn Fn(Value) -> bool) -> Option<Value> {
+    let p = load.operand(0);
+    let objects = underlying_objects(p);
+    let mut at = load.prev_instruction();
+    while let Some(i) = at {
+        match i.opcode() {
+            Opcode::LLVMStore if i.operand(1) == p => {
+                return (i.operand(0).ty() == load.ty()).then(|| i.operand(0));
+            }
+            Opcode::LLVMStore => {
+                let theirs = underlying_objects(i.operand(1));
+                let apart = !theirs.is_empty()
+                    && theirs.iter().all(|o| {
+                        (o.is_global() || (o.is_instruction() && o.opcode() == Opcode::LLVMAlloca))
+                            && !objects.contains(o)
+                    });
+                if !apart {
+                    return None;
+                }
+            }
+            Opcode::LLVMCall if !harmless(i) => return None,
+            Opcode::LLVMInvoke
+            | Opcode::LLVMCallBr
+            | Opcode::LLVMAtomicRMW
+            | Opcode::LLVMAtomicCmpXchg
+            | Opcode::LLVMFence
+            | Opcode::LLVMVAArg => return None,
+            _ => {}
+        }
+        at = i.prev_instruction();
+    }
+    None
 }
 
 /// Whether `v` calls the part of ferment's context run time that returns

@@ -91,7 +91,11 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     }
     // Layout of X (active inputs) and Y (outputs).
     let mut nx = 0;
-    let nret = if ret2.is_some() { 2 } else { usize::from(returns) };
+    let nret = if ret2.is_some() {
+        2
+    } else {
+        usize::from(returns)
+    };
     let mut ny = nret;
     let mut xoff = Vec::new();
     let mut yoff = Vec::new();
@@ -484,31 +488,22 @@ fn batched_forward(
                 }
             }
             Kind::Dup | Kind::DupNoNeed if dupv.is_some() => {
-                let pad = dupv.unwrap_or(0);
-                let _ = writeln!(setup, "    double {nm}[N];");
-                let _ = writeln!(setup, "    memcpy({nm}, XA + {xo}, sizeof {nm});");
-                let _ = writeln!(setup, "    double dB{nm}[{width}][N + {pad}];");
-                for (k, c) in factors.iter().enumerate() {
-                    let _ = writeln!(
-                        setup,
-                        "    for (int i = 0; i < N; i++) dB{nm}[{k}][i] = {c} * V[{xo} + i];"
-                    );
-                    let _ = writeln!(
-                        back,
-                        "    memcpy(JB[{k}] + {yo}, dB{nm}[{k}], N * sizeof(double));"
-                    );
-                }
-                args.push(
-                    if p.kind == Kind::DupNoNeed {
-                        "enzyme_dupnoneedv"
-                    } else {
-                        "enzyme_dupv"
-                    }
-                    .into(),
+                let lanes = Lanes {
+                    width,
+                    pad: dupv.unwrap_or(0),
+                    factors,
+                };
+                let noneed = p.kind == Kind::DupNoNeed;
+                lanes.dupv(
+                    nm,
+                    xo,
+                    ("V", xo),
+                    yo,
+                    noneed,
+                    &mut setup,
+                    &mut back,
+                    &mut args,
                 );
-                args.push(format!("sizeof dB{nm}[0]"));
-                args.push(nm.clone());
-                args.push(format!("&dB{nm}[0][0]"));
             }
             Kind::Dup | Kind::DupNoNeed => {
                 let _ = writeln!(setup, "    double {nm}[N];");
@@ -557,6 +552,59 @@ fn batched_forward(
          CHECK_CLOSE(\"batched forward lane vs scaled J v\", JB[k][i], factor[k] * JV[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }}\n",
     );
     s
+}
+
+/// The lanes of a batched check whose array shadows go in one buffer (`enzyme_dupv`).
+struct Lanes<'a> {
+    width: usize,
+    /// Doubles after each lane's N.
+    pad: usize,
+    /// Each lane's seed scale.
+    factors: &'a [&'a str],
+}
+
+impl Lanes<'_> {
+    /// The duplicated array `nm` (its values from `XA + primal`) with its lanes in
+    /// `dB{nm}[width][N + pad]`, seeded from `seed.0[seed.1 + i]` scaled per lane, read back
+    /// into `JB[k] + out`.
+    #[allow(clippy::too_many_arguments)]
+    fn dupv(
+        &self,
+        nm: &str,
+        primal: usize,
+        seed: (&str, usize),
+        out: usize,
+        noneed: bool,
+        setup: &mut String,
+        back: &mut String,
+        args: &mut Vec<String>,
+    ) {
+        let (width, pad, (src, at)) = (self.width, self.pad, seed);
+        let _ = writeln!(setup, "    double {nm}[N];");
+        let _ = writeln!(setup, "    memcpy({nm}, XA + {primal}, sizeof {nm});");
+        let _ = writeln!(setup, "    double dB{nm}[{width}][N + {pad}];");
+        for (k, c) in self.factors.iter().enumerate() {
+            let _ = writeln!(
+                setup,
+                "    for (int i = 0; i < N; i++) dB{nm}[{k}][i] = {c} * {src}[{at} + i];"
+            );
+            let _ = writeln!(
+                back,
+                "    memcpy(JB[{k}] + {out}, dB{nm}[{k}], N * sizeof(double));"
+            );
+        }
+        args.push(
+            if noneed {
+                "enzyme_dupnoneedv"
+            } else {
+                "enzyme_dupv"
+            }
+            .into(),
+        );
+        args.push(format!("sizeof dB{nm}[0]"));
+        args.push(nm.to_string());
+        args.push(format!("&dB{nm}[0][0]"));
+    }
 }
 
 /// Whether the program of `seed` checks batched reverse mode, and at which width (2..=5): about
@@ -678,32 +726,23 @@ fn batched_reverse(
                 }
             }
             Kind::Dup | Kind::DupNoNeed if dupv.is_some() => {
-                let pad = dupv.unwrap_or(0);
-                let _ = writeln!(setup, "    double {nm}[N];");
-                let _ = writeln!(setup, "    memcpy({nm}, XA + {xo}, sizeof {nm});");
-                let _ = writeln!(setup, "    double dB{nm}[{width}][N + {pad}];");
-                for (k, c) in factors.iter().enumerate() {
-                    let _ = writeln!(
-                        setup,
-                        "    for (int i = 0; i < N; i++) dB{nm}[{k}][i] = {c} * W[{yo} + i];"
-                    );
-                    let _ = writeln!(
-                        back,
-                        "    memcpy(JB[{k}] + {xo}, dB{nm}[{k}], N * sizeof(double));"
-                    );
-                }
+                let lanes = Lanes {
+                    width,
+                    pad: dupv.unwrap_or(0),
+                    factors,
+                };
                 // As in the scalar split call: no dupnoneed across the two calls.
-                args.push(
-                    if p.kind == Kind::DupNoNeed && !split {
-                        "enzyme_dupnoneedv"
-                    } else {
-                        "enzyme_dupv"
-                    }
-                    .into(),
+                let noneed = p.kind == Kind::DupNoNeed && !split;
+                lanes.dupv(
+                    nm,
+                    xo,
+                    ("W", yo),
+                    xo,
+                    noneed,
+                    &mut setup,
+                    &mut back,
+                    &mut args,
                 );
-                args.push(format!("sizeof dB{nm}[0]"));
-                args.push(nm.clone());
-                args.push(format!("&dB{nm}[0][0]"));
             }
             Kind::Dup | Kind::DupNoNeed => {
                 let _ = writeln!(setup, "    double {nm}[N];");

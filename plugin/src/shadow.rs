@@ -1000,50 +1000,17 @@ impl Walk<'_> {
     }
 }
 
-/// The value `load` reads when a store earlier in its block wrote it at the
-/// same address, with nothing in between that may write that memory: only
-/// loads, calls that access no memory or only errno (libm functions with a
-/// derivative rule and no pointer argument), and stores into other stack
-/// slots or globals.
+/// The value `load` reads when a store just before it in its block wrote it
+/// ([`ferment_activity_analysis::stored_just_before`]; calls in between may
+/// be libm functions with a derivative rule and no pointer argument, which
+/// write errno at most).
 fn stored_just_before(load: Value) -> Option<Value> {
-    let p = load.operand(0);
-    let objects = ferment_activity_analysis::underlying_objects(p);
-    let mut at = load.prev_instruction();
-    while let Some(i) = at {
-        match i.opcode() {
-            Opcode::LLVMStore if i.operand(1) == p => {
-                return (i.operand(0).ty() == load.ty()).then(|| i.operand(0));
-            }
-            Opcode::LLVMStore => {
-                let theirs = ferment_activity_analysis::underlying_objects(i.operand(1));
-                let apart = !theirs.is_empty()
-                    && theirs.iter().all(|o| {
-                        (o.is_global() || (o.is_instruction() && o.opcode() == Opcode::LLVMAlloca))
-                            && !objects.contains(o)
-                    });
-                if !apart {
-                    return None;
-                }
-            }
-            Opcode::LLVMCall => {
-                let name = i.called_function().map(|f| f.name()).unwrap_or_default();
-                let math = crate::rules::call_rule(&name).is_some()
-                    && i.call_args().iter().all(|a| !a.ty().is_pointer());
-                if !i.call_accesses_no_memory() && !math {
-                    return None;
-                }
-            }
-            Opcode::LLVMInvoke
-            | Opcode::LLVMCallBr
-            | Opcode::LLVMAtomicRMW
-            | Opcode::LLVMAtomicCmpXchg
-            | Opcode::LLVMFence
-            | Opcode::LLVMVAArg => return None,
-            _ => {}
-        }
-        at = i.prev_instruction();
-    }
-    None
+    ferment_activity_analysis::stored_just_before(load, &|c| {
+        let name = c.called_function().map(|f| f.name()).unwrap_or_default();
+        c.call_accesses_no_memory()
+            || (crate::rules::call_rule(&name).is_some()
+                && c.call_args().iter().all(|a| !a.ty().is_pointer()))
+    })
 }
 
 /// The places in memory where a pointer without a shadow was stored in
