@@ -1,9 +1,10 @@
-// Found by ferment-fuzz (user variant, seeds 760047, 770061, 770070, reduced by hand): false
+// Found by ferment-fuzz (user variant, seeds 760047, 760097, 770061, 770070, reduced by hand): false
 // compile errors, no wrong result.
 // - `gptr = a; gptr[0] = x;` through a global pointer variable, active data stored through the
 //   pointer loaded back (at -O0): "an active value is stored into memory whose address is read
 //   from the global variable @gptr, which has no derivative memory". The global now gets a shadow
-//   holding the pointer's shadow, like a local pointer variable.
+//   holding the pointer's shadow, like a local pointer variable, where the function sets it on
+//   every path before reading it (also across an inlined helper's loop).
 // - the same global holding the active array in one statement and the constant table in another:
 //   the pointer loaded right after `gptr = a` was taken as "mixed" (maybe constant data) and the
 //   store through it refused ("merges pointers to duplicated data with pointers to constant
@@ -19,8 +20,8 @@
 double __enzyme_autodiff(void *, ...);
 double __enzyme_fwddiff(void *, ...);
 
-static double garr[N], garr2[N];
-static double *gptr, *gptr2;
+static double garr[N], garr2[N], garr3[N];
+static double *gptr, *gptr2, *gptr3;
 static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};
 
 /* Active values stored through a global pointer to a stack array and to a global array. */
@@ -53,6 +54,31 @@ double only_through_pointer(double s) {
   double r = 0.0;
   for (int q = 0; q < N; q++)
     r += garr2[q] * garr2[q];
+  return r;
+}
+
+/* A helper with a loop between setting the pointer and reading it back (seed 760097: at -O0
+   the inlined helper's blocks lie between the store and the load). */
+static double series(double x, int n) {
+  double acc = 0.0, p = 1.0;
+  for (int i = 0; i < n; i++) {
+    p *= 0.5 * x;
+    acc += sin(p);
+  }
+  return acc;
+}
+
+double through_pointer_after_call(double s) {
+  for (int q = 0; q < N; q++)
+    garr3[q] = 0.2 + 0.1 * q;
+  gptr3 = garr3;
+  gptr3[2] = 0.647 * gptr3[2] + 0.372 * tanh(series(s, 4));
+  gptr3 = garr3;
+  for (int q = 0; q < N; q++)
+    gptr3[q] = gptr3[q] * cos(series(gptr3[q], 3));
+  double r = 0.0;
+  for (int q = 0; q < N; q++)
+    r += garr3[q];
   return r;
 }
 
@@ -163,6 +189,7 @@ static void check(const char *name, double (*f)(double)) {
 int main(void) {
   check("through_global_pointer", through_global_pointer);
   check("only_through_pointer", only_through_pointer);
+  check("through_pointer_after_call", through_pointer_after_call);
   check("duplicated_then_constant", duplicated_then_constant);
   for (int n = 1; n <= 4; n += 3) {
     n_c = n;
