@@ -163,7 +163,8 @@ pub fn set_before_every_read(slot: Value, insts: &[Value]) -> bool {
 /// directly (its address is never taken, so no pointer reaches it): a store
 /// through a pointer, a call of an external function without pointer
 /// arguments (which cannot call back into this file), or of a function of
-/// this module that does not use `g` (nor any function it is passed).
+/// this module that does not use `g` (nor any function it is passed) and
+/// makes no indirect call.
 pub fn keeps_global(inst: Value, g: Value) -> bool {
     let private = g.is_global()
         && g.has_local_linkage()
@@ -188,17 +189,44 @@ pub fn keeps_global(inst: Value, g: Value) -> bool {
     if callee.is_declaration() {
         return call.call_args().iter().all(|a| !a.ty().is_pointer());
     }
-    !call.operands().into_iter().any(|o| {
-        let f = o.strip_casts();
-        f.is_function() && !f.is_declaration() && carried_globals_of(f, false).contains(&g)
-    })
+    !calls_indirectly(callee)
+        && !call.operands().into_iter().any(|o| {
+            let f = o.strip_casts();
+            f.is_function() && !f.is_declaration() && carried_globals_of(f, false).contains(&g)
+        })
+}
+
+/// Whether `f` or a function it calls directly, transitively, makes an
+/// indirect call (through a pointer loaded from a table, say), whose target
+/// [`carried_globals_of`] may not see.
+fn calls_indirectly(f: Value) -> bool {
+    let mut seen = HashSet::new();
+    let mut todo = vec![f];
+    while let Some(f) = todo.pop() {
+        if f.is_declaration() || !seen.insert(f) {
+            continue;
+        }
+        if seen.len() > 256 {
+            return true;
+        }
+        for i in f.instructions() {
+            if i.is_call() {
+                match i.called_function() {
+                    Some(c) => todo.push(c),
+                    None => return true,
+                }
+            }
+        }
+    }
+    false
 }
 
 /// The values `load` may read when, on every path from the function's entry
 /// to it, a store to the same address wrote it, with nothing between that may
 /// write there: only loads, stores into stack slots or globals other than
 /// the load's objects, calls and other stores `harmless` accepts, and
-/// instructions that write no memory. None where a path has no such store (or the walk is too long).
+/// instructions that write no memory. None where a path has no such store
+/// (or the walk is too long).
 pub fn stored_before(load: Value, harmless: &dyn Fn(Value) -> bool) -> Option<Vec<Value>> {
     let p = load.operand(0);
     let objects = underlying_objects(p);
