@@ -9,7 +9,9 @@
 # arrays, strided matrices, floor as an index, float arithmetic: see fuzz/src/gen.rs), also
 # numeric,no-inline, or user (everyday C: running minima with index, while/do loops, ping-pong
 # buffers, memmove/memset, struct copies, interior pointers, globals: fuzz/src/gen/user.rs), also
-# user,no-inline.
+# user,no-inline, or api (single-precision libm, integer-to-float conversions in loops, kinks at
+# exact ties and signed zeros, batched shadows through enzyme_dupv: fuzz/src/gen/api.rs), also
+# api,no-inline.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

@@ -324,6 +324,19 @@ impl Activity {
                             Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
                         ) {
                             self.shadowed.insert(slot);
+                        } else if allocation_kind(slot) == Some(AllocKind::Global)
+                            && slot.address_space() == 0
+                            && slot.user_shadow().is_none()
+                            && crate::memory::set_before_every_read(slot, insts)
+                        {
+                            // A global pointer variable (`gptr = a; gptr[i] =
+                            // x;`) that this function sets before each read:
+                            // its shadow global holds the pointer's shadow,
+                            // stored beside each store of the pointer. (One
+                            // read before a store would find no shadow there:
+                            // a pointer set before the call; that stays an
+                            // error.)
+                            self.shadowed.insert(slot);
                         } else if slot.is_argument() && !self.is_shadowed(slot) {
                             // The caller's variable, passed by address (an
                             // OpenMP region's captured pointer): it needs a

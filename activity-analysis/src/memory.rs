@@ -1,8 +1,8 @@
 //! What the analysis knows about memory: allocation functions and the
 //! objects a pointer may point into.
 
-use ferment_ir::{Opcode, Value};
-use hashbrown::HashSet;
+use ferment_ir::{Block, Opcode, Value};
+use hashbrown::{HashMap, HashSet};
 
 /// How a memory object was created.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -110,6 +110,191 @@ pub fn carried_globals_of(f: Value, context: bool) -> Vec<Value> {
         }
     }
     used
+}
+
+/// Whether every read of the global pointer variable `slot` in `insts` (a
+/// function's instructions) reads what a store on every path to it wrote
+/// there ([`stored_before`]), so that its shadow is the stored pointer's:
+/// `slot` is used only by direct loads and stores, nothing between a load
+/// and its stores may write `slot` (only loads, stores into stack slots or
+/// other globals, and calls that access no memory or keep `slot`,
+/// [`keeps_global`]), and no call here calls or passes on a function of
+/// this module that uses `slot`.
+pub fn set_before_every_read(slot: Value, insts: &[Value]) -> bool {
+    if !slot.global_value_type().is_pointer() {
+        return false;
+    }
+    let harmless_call =
+        |c: Value| keeps_global(c, slot) || (c.is_call() && c.call_accesses_no_memory());
+    let mut any = false;
+    for &i in insts {
+        // A function of this module called here, or passed on (an OpenMP region's
+        // outlined body, a callback), that uses the variable may read it first.
+        if i.is_call()
+            && i.operands().into_iter().any(|o| {
+                let f = o.strip_casts();
+                f.is_function()
+                    && !f.is_declaration()
+                    && carried_globals_of(f, false).contains(&slot)
+            })
+        {
+            return false;
+        }
+        if !i.operands().contains(&slot) {
+            continue;
+        }
+        match i.opcode() {
+            Opcode::LLVMStore if i.operand(1) == slot && i.operand(0) != slot => {}
+            Opcode::LLVMLoad => {
+                any = true;
+                let found = stored_before(i, &harmless_call).is_some();
+                if !found {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    any
+}
+
+/// Whether `inst` (a store or a call) leaves the global variable `g` as it
+/// is, known because `g` has internal linkage and is only loaded and stored
+/// directly (its address is never taken, so no pointer reaches it): a store
+/// through a pointer, a call of an external function without pointer
+/// arguments (which cannot call back into this file), or of a function of
+/// this module that does not use `g` (nor any function it is passed) and
+/// makes no indirect call.
+pub fn keeps_global(inst: Value, g: Value) -> bool {
+    let private = g.is_global()
+        && g.has_local_linkage()
+        && g.users().iter().all(|u| {
+            u.is_instruction()
+                && matches!(u.opcode(), Opcode::LLVMLoad | Opcode::LLVMStore)
+                && u.operand(usize::from(u.opcode() == Opcode::LLVMStore)) == g
+        });
+    if !private {
+        return false;
+    }
+    if inst.opcode() == Opcode::LLVMStore {
+        return inst.operand(1) != g;
+    }
+    let call = inst;
+    let Some(callee) = call.called_function() else {
+        return false;
+    };
+    if callee.name().starts_with("llvm.") {
+        return false;
+    }
+    if callee.is_declaration() {
+        return call.call_args().iter().all(|a| !a.ty().is_pointer());
+    }
+    !calls_indirectly(callee)
+        && !call.operands().into_iter().any(|o| {
+            let f = o.strip_casts();
+            f.is_function() && !f.is_declaration() && carried_globals_of(f, false).contains(&g)
+        })
+}
+
+/// Whether `f` or a function it calls directly, transitively, makes an
+/// indirect call (through a pointer loaded from a table, say), whose target
+/// [`carried_globals_of`] may not see.
+fn calls_indirectly(f: Value) -> bool {
+    let mut seen = HashSet::new();
+    let mut todo = vec![f];
+    while let Some(f) = todo.pop() {
+        if f.is_declaration() || !seen.insert(f) {
+            continue;
+        }
+        if seen.len() > 256 {
+            return true;
+        }
+        for i in f.instructions() {
+            if i.is_call() {
+                match i.called_function() {
+                    Some(c) => todo.push(c),
+                    None => return true,
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The values `load` may read when, on every path from the function's entry
+/// to it, a store to the same address wrote it, with nothing between that may
+/// write there: only loads, stores into stack slots or globals other than
+/// the load's objects, calls and other stores `harmless` accepts, and
+/// instructions that write no memory. None where a path has no such store
+/// (or the walk is too long).
+pub fn stored_before(load: Value, harmless: &dyn Fn(Value) -> bool) -> Option<Vec<Value>> {
+    let p = load.operand(0);
+    let objects = underlying_objects(p);
+    let function = load.parent().parent();
+    let mut preds: HashMap<Block, Vec<Block>> = HashMap::new();
+    for b in function.blocks() {
+        for s in b.successors() {
+            preds.entry(s).or_default().push(b);
+        }
+    }
+    let mut values: Vec<Value> = Vec::new();
+    let mut seen: HashSet<Block> = HashSet::new();
+    let mut work = vec![(load.parent(), load.prev_instruction())];
+    let mut steps = 0usize;
+    while let Some((blk, start)) = work.pop() {
+        let mut at = start;
+        let mut stored = false;
+        while let Some(i) = at {
+            steps += 1;
+            if steps > 100_000 {
+                return None;
+            }
+            match i.opcode() {
+                Opcode::LLVMStore if i.operand(1) == p => {
+                    if i.operand(0).ty() != load.ty() {
+                        return None;
+                    }
+                    if !values.contains(&i.operand(0)) {
+                        values.push(i.operand(0));
+                    }
+                    stored = true;
+                    break;
+                }
+                Opcode::LLVMStore => {
+                    let theirs = underlying_objects(i.operand(1));
+                    let apart = !theirs.is_empty()
+                        && theirs.iter().all(|o| {
+                            (o.is_global()
+                                || (o.is_instruction() && o.opcode() == Opcode::LLVMAlloca))
+                                && !objects.contains(o)
+                        });
+                    if !apart && !harmless(i) {
+                        return None;
+                    }
+                }
+                Opcode::LLVMCall if !harmless(i) => return None,
+                Opcode::LLVMInvoke
+                | Opcode::LLVMCallBr
+                | Opcode::LLVMAtomicRMW
+                | Opcode::LLVMAtomicCmpXchg
+                | Opcode::LLVMFence
+                | Opcode::LLVMVAArg => return None,
+                _ => {}
+            }
+            at = i.prev_instruction();
+        }
+        if stored {
+            continue;
+        }
+        // The block's start: every predecessor must store too (the entry has none).
+        let ps = preds.get(&blk).filter(|ps| !ps.is_empty())?;
+        for &pb in ps {
+            if seen.insert(pb) {
+                work.push((pb, pb.terminator()));
+            }
+        }
+    }
+    (!values.is_empty()).then_some(values)
 }
 
 /// Whether `v` calls the part of ferment's context run time that returns

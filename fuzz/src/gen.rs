@@ -80,6 +80,7 @@ use crate::program::{Func, Program, Stmt};
 use crate::rng::Rng;
 use std::fmt::Write as _;
 
+mod api;
 mod user;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -199,6 +200,8 @@ pub struct Gen {
     ftab: bool,
     /// The `user` variant: the shapes of `Gen::user_stmt` (`gen/user.rs`).
     user: bool,
+    /// `--variant api` (`gen/api.rs`).
+    api: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -228,6 +231,7 @@ impl Gen {
             numeric: false,
             ftab: false,
             user: false,
+            api: false,
         }
     }
 
@@ -633,6 +637,11 @@ impl Gen {
         }
         if self.user && self.rng.chance(0.35) {
             if let Some(st) = self.user_stmt(sc) {
+                return st;
+            }
+        }
+        if self.api && self.rng.chance(0.35) {
+            if let Some(st) = self.api_stmt(sc) {
                 return st;
             }
         }
@@ -1560,11 +1569,19 @@ fn struct_array(src: &str, pre: &mut Vec<String>, sc: &mut Scope, extra_terms: &
 /// Generates the program for `seed` at `size` (roughly the number of statements).
 /// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant), and the
 /// shapes of numerical code when `numeric` (the `numeric` variant: see the module comment).
-pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: bool) -> Program {
+pub fn generate_variant(
+    seed: u64,
+    size: usize,
+    omp: bool,
+    numeric: bool,
+    user: bool,
+    api: bool,
+) -> Program {
     let mut g = Gen::new(seed, size);
     g.omp = omp;
     g.numeric = numeric;
     g.user = user;
+    g.api = api;
     let rng = &mut g.rng;
     let n_len = rng.range(3, 7);
     // Parameters.
@@ -1625,6 +1642,14 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
     // inlining, helpers get derivatives of their own (augmented calls, sub-tapes).
     let no_inline = rng.chance(0.3);
     let width = rng.range(2, 4);
+    // The api variant: an active return of a struct of two doubles or of a complex number.
+    let ret2: Option<&'static str> = (api && returns && rng.chance(0.3)).then(|| {
+        if rng.chance(0.5) {
+            "struct P2"
+        } else {
+            "_Complex double"
+        }
+    });
 
     // Helpers.
     let mut nh = g.rng.range(0, 1 + size / 8).min(4);
@@ -1822,7 +1847,11 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
     g.budget = size;
     g.loop_depth = 0;
     if returns && !post.iter().any(|l: &String| l.starts_with("free")) {
-        g.early_return = Some(format!("{} * 0.5", sc.locals[0]));
+        g.early_return = Some(match ret2 {
+            Some("struct P2") => format!("(struct P2){{{} * 0.5, 0.25}}", sc.locals[0]),
+            Some(rt) => format!("({rt})({} * 0.5)", sc.locals[0]),
+            None => format!("{} * 0.5", sc.locals[0]),
+        });
     }
     let mut body = Vec::new();
     g.in_kernel = true;
@@ -1846,6 +1875,12 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
     let mut post_all = Vec::new();
     if returns {
         post_all.push(format!("double r = {ret};"));
+        if ret2.is_some() {
+            // the second part of the result, read before anything is freed
+            let (e2, _) = g.expr(&sc, 1);
+            let last = sc.locals[sc.locals.len() - 1].clone();
+            post_all.push(format!("double r2 = 0.5 * {last} + tanh({e2});"));
+        }
     } else {
         // Without a return value, the locals flow into the first duplicated array.
         let a = params
@@ -1857,7 +1892,18 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
         post_all.push(format!("{a}[0] += 0.5 * ({ret});"));
     }
     post_all.extend(post);
-    if returns {
+    match ret2 {
+        Some("struct P2") => post_all.push("struct P2 rr = {r, r2};".into()),
+        Some(rt) => {
+            post_all.push(format!("{rt} rr;"));
+            post_all.push("__real__ rr = r;".into());
+            post_all.push("__imag__ rr = r2;".into());
+        }
+        None => {}
+    }
+    if ret2.is_some() {
+        post_all.push("return rr;".into());
+    } else if returns {
         post_all.push("return r;".into());
     }
     let sig: Vec<String> = params
@@ -1879,7 +1925,11 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
         name: "f".into(),
         head: format!(
             "{kattr}{} f({})",
-            if returns { "double" } else { "void" },
+            match ret2 {
+                Some(rt) => rt,
+                None if returns => "double",
+                None => "void",
+            },
             sig.join(", ")
         ),
         pre,
@@ -1888,18 +1938,22 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
     });
 
     let single = g.single;
-    let brev = crate::harness::batched_reverse_width(seed).filter(|_| !omp);
+    let brev = crate::harness::batched_reverse_width(seed).filter(|_| !omp && ret2.is_none());
+    // The api variant passes batched shadows of arrays as one strided buffer.
+    let dupv = api.then(|| g.rng.below(3));
     let harness = crate::harness::harness(
         &mut g.rng,
         &params,
         &crate::harness::Shape {
             n: n_len,
             returns,
-            split: use_split,
+            split: use_split && ret2.is_none(),
             single,
             width,
             brev,
             omp,
+            dupv,
+            ret2,
         },
     );
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();
@@ -1925,6 +1979,9 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
         defs,
         "extern int enzyme_const, enzyme_dup, enzyme_dupnoneed, enzyme_out;"
     );
+    if api {
+        defs.push_str("extern int enzyme_dupv, enzyme_dupnoneedv;\n");
+    }
     let gty = match active {
         0 => "void".to_string(),
         1 => "double".to_string(),
@@ -1934,7 +1991,11 @@ pub fn generate_variant(seed: u64, size: usize, omp: bool, numeric: bool, user: 
         }
     };
     let _ = writeln!(defs, "{gty} __enzyme_autodiff(void *, ...);");
-    let fty = if returns { "double" } else { "void" };
+    let fty = match ret2 {
+        Some(rt) => rt,
+        None if returns => "double",
+        None => "void",
+    };
     let _ = writeln!(defs, "{fty} __enzyme_fwddiff(void *, ...);");
     let _ = writeln!(defs, "extern int enzyme_width;");
     if returns {

@@ -30,6 +30,12 @@ pub(crate) struct Shape {
     pub(crate) brev: Option<usize>,
     /// OpenMP inside: every check runs with 1, 2 and 4 threads.
     pub(crate) omp: bool,
+    /// The api variant: the batched checks pass each duplicated array's lanes as one buffer
+    /// (`enzyme_dupv`, `enzyme_dupnoneedv`), a lane every `N + pad` doubles.
+    pub(crate) dupv: Option<usize>,
+    /// The api variant: the kernel returns this type (`struct P2` or `_Complex double`), two
+    /// outputs, each seeded with 1 in reverse mode; no split or batched checks.
+    pub(crate) ret2: Option<&'static str>,
 }
 
 /// The flattening wrapper and `main` for the kernel's parameter list.
@@ -42,7 +48,14 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         width,
         brev,
         omp,
+        dupv,
+        ret2,
     } = *shape;
+    // The parts of a two-part result.
+    let parts: [&str; 2] = match ret2 {
+        Some("struct P2") => ["{}.x", "{}.y"],
+        _ => ["__real__ {}", "__imag__ {}"],
+    };
     let mut s = String::new();
     let _ = writeln!(s, "#define OMP {}", u8::from(omp));
     if omp {
@@ -78,7 +91,12 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     }
     // Layout of X (active inputs) and Y (outputs).
     let mut nx = 0;
-    let mut ny = usize::from(returns);
+    let nret = if ret2.is_some() {
+        2
+    } else {
+        usize::from(returns)
+    };
+    let mut ny = nret;
     let mut xoff = Vec::new();
     let mut yoff = Vec::new();
     for p in params {
@@ -121,10 +139,12 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         "static double XA[NX + 1];\nstatic const double P[NX] = {{{}}};",
         vals(rng, nx, -1.0, 1.0)
     );
-    let w = vals(rng, ny - usize::from(returns), -1.0, 1.0);
+    let w = vals(rng, ny - nret, -1.0, 1.0);
+    // Reverse mode seeds a float result (each part of a two-part one) with 1.
+    let ones = vec!["1.0"; nret].join(", ");
     let w = match (returns, w.is_empty()) {
-        (true, true) => "1.0".to_string(),
-        (true, false) => format!("1.0, {w}"),
+        (true, true) => ones,
+        (true, false) => format!("{ones}, {w}"),
         _ => w,
     };
     let _ = writeln!(s, "static const double W[NY] = {{{w}}};");
@@ -185,7 +205,15 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
             );
         }
     }
-    if returns {
+    if let Some(rt) = ret2 {
+        let _ = writeln!(
+            s,
+            "  {rt} r_ = f_path({});\n  Y[0] = {};\n  Y[1] = {};",
+            call_args.join(", "),
+            parts[0].replace("{}", "r_"),
+            parts[1].replace("{}", "r_")
+        );
+    } else if returns {
         let _ = writeln!(s, "  Y[0] = f_path({});", call_args.join(", "));
     } else {
         let _ = writeln!(s, "  f_path({});", call_args.join(", "));
@@ -328,7 +356,14 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     let (setup, args, back) = ad_args("fwd");
     s.push_str("  {\n");
     s.push_str(&setup);
-    if returns {
+    if let Some(rt) = ret2 {
+        let _ = writeln!(
+            s,
+            "    {rt} t_ = __enzyme_fwddiff({args});\n    JV[0] = {};\n    JV[1] = {};",
+            parts[0].replace("{}", "t_"),
+            parts[1].replace("{}", "t_")
+        );
+    } else if returns {
         let _ = writeln!(s, "    JV[0] = __enzyme_fwddiff({args});");
     } else {
         let _ = writeln!(s, "    __enzyme_fwddiff({args});");
@@ -355,13 +390,17 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     }
     // Batched modes of a kernel with OpenMP are a clean ferment error ("its lanes can..."): not
     // requested in the omp variant.
-    if !omp {
-        s.push_str(&batched_forward(params, &xoff, &yoff, returns, width));
+    if !omp && ret2.is_none() {
+        s.push_str(&batched_forward(params, &xoff, &yoff, returns, width, dupv));
     }
     if let Some(bw) = brev {
-        s.push_str(&batched_reverse(params, &xoff, &yoff, returns, bw, false));
+        s.push_str(&batched_reverse(
+            params, &xoff, &yoff, returns, bw, false, dupv,
+        ));
         if split {
-            s.push_str(&batched_reverse(params, &xoff, &yoff, returns, bw, true));
+            s.push_str(&batched_reverse(
+                params, &xoff, &yoff, returns, bw, true, dupv,
+            ));
         }
     }
     s.push_str(
@@ -393,6 +432,7 @@ fn batched_forward(
     yoff: &[usize],
     returns: bool,
     width: usize,
+    dupv: Option<usize>,
 ) -> String {
     let factors = &["1.0", "-0.5", "2.0", "0.25"][..width];
     let mut setup = String::new();
@@ -447,6 +487,24 @@ fn batched_forward(
                     args.push(format!("&d{k}{nm}"));
                 }
             }
+            Kind::Dup | Kind::DupNoNeed if dupv.is_some() => {
+                let lanes = Lanes {
+                    width,
+                    pad: dupv.unwrap_or(0),
+                    factors,
+                };
+                let noneed = p.kind == Kind::DupNoNeed;
+                lanes.dupv(
+                    nm,
+                    xo,
+                    ("V", xo),
+                    yo,
+                    noneed,
+                    &mut setup,
+                    &mut back,
+                    &mut args,
+                );
+            }
             Kind::Dup | Kind::DupNoNeed => {
                 let _ = writeln!(setup, "    double {nm}[N];");
                 let _ = writeln!(setup, "    memcpy({nm}, XA + {xo}, sizeof {nm});");
@@ -494,6 +552,59 @@ fn batched_forward(
          CHECK_CLOSE(\"batched forward lane vs scaled J v\", JB[k][i], factor[k] * JV[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }}\n",
     );
     s
+}
+
+/// The lanes of a batched check whose array shadows go in one buffer (`enzyme_dupv`).
+struct Lanes<'a> {
+    width: usize,
+    /// Doubles after each lane's N.
+    pad: usize,
+    /// Each lane's seed scale.
+    factors: &'a [&'a str],
+}
+
+impl Lanes<'_> {
+    /// The duplicated array `nm` (its values from `XA + primal`) with its lanes in
+    /// `dB{nm}[width][N + pad]`, seeded from `seed.0[seed.1 + i]` scaled per lane, read back
+    /// into `JB[k] + out`.
+    #[allow(clippy::too_many_arguments)]
+    fn dupv(
+        &self,
+        nm: &str,
+        primal: usize,
+        seed: (&str, usize),
+        out: usize,
+        noneed: bool,
+        setup: &mut String,
+        back: &mut String,
+        args: &mut Vec<String>,
+    ) {
+        let (width, pad, (src, at)) = (self.width, self.pad, seed);
+        let _ = writeln!(setup, "    double {nm}[N];");
+        let _ = writeln!(setup, "    memcpy({nm}, XA + {primal}, sizeof {nm});");
+        let _ = writeln!(setup, "    double dB{nm}[{width}][N + {pad}];");
+        for (k, c) in self.factors.iter().enumerate() {
+            let _ = writeln!(
+                setup,
+                "    for (int i = 0; i < N; i++) dB{nm}[{k}][i] = {c} * {src}[{at} + i];"
+            );
+            let _ = writeln!(
+                back,
+                "    memcpy(JB[{k}] + {out}, dB{nm}[{k}], N * sizeof(double));"
+            );
+        }
+        args.push(
+            if noneed {
+                "enzyme_dupnoneedv"
+            } else {
+                "enzyme_dupv"
+            }
+            .into(),
+        );
+        args.push(format!("sizeof dB{nm}[0]"));
+        args.push(nm.to_string());
+        args.push(format!("&dB{nm}[0][0]"));
+    }
 }
 
 /// Whether the program of `seed` checks batched reverse mode, and at which width (2..=5): about
@@ -556,6 +667,7 @@ fn batched_reverse(
     returns: bool,
     width: usize,
     split: bool,
+    dupv: Option<usize>,
 ) -> String {
     let factors = &["1.0", "-0.5", "2.0", "0.25", "-4.0"][..width];
     let mut setup = String::new();
@@ -612,6 +724,25 @@ fn batched_reverse(
                     );
                     args.push(format!("&d{k}{nm}"));
                 }
+            }
+            Kind::Dup | Kind::DupNoNeed if dupv.is_some() => {
+                let lanes = Lanes {
+                    width,
+                    pad: dupv.unwrap_or(0),
+                    factors,
+                };
+                // As in the scalar split call: no dupnoneed across the two calls.
+                let noneed = p.kind == Kind::DupNoNeed && !split;
+                lanes.dupv(
+                    nm,
+                    xo,
+                    ("W", yo),
+                    xo,
+                    noneed,
+                    &mut setup,
+                    &mut back,
+                    &mut args,
+                );
             }
             Kind::Dup | Kind::DupNoNeed => {
                 let _ = writeln!(setup, "    double {nm}[N];");

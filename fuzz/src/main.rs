@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
-//!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]]
+//!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
+//!                             |api[,no-inline]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
 //!                                                  # shapes of numerical code (gen.rs);
-//!                                                  # user: everyday C (gen/user.rs)
+//!                                                  # user: everyday C (gen/user.rs);
+//!                                                  # api: float libm, int conversions in
+//!                                                  # loops, ties, enzyme_dupv (gen/api.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
@@ -205,6 +208,9 @@ struct Opts {
     numeric: bool,
     /// `--variant user`: the shapes of everyday C in `gen/user.rs`.
     user: bool,
+    /// `--variant api`: float libm, integer conversions in loops, ties, `enzyme_dupv`
+    /// (`gen/api.rs`).
+    api: bool,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -224,6 +230,7 @@ fn parse_opts(args: &[String]) -> Opts {
         omp: false,
         numeric: false,
         user: false,
+        api: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -244,8 +251,9 @@ fn parse_opts(args: &[String]) -> Opts {
                         "omp" => o.omp = true,
                         "numeric" => o.numeric = true,
                         "user" => o.user = true,
+                        "api" => o.api = true,
                         _ => {
-                            panic!("--variant default|no-inline|omp|numeric|user (or a comma list)")
+                            panic!("--variant default|no-inline|omp|numeric|user|api (or a comma list)")
                         }
                     }
                 }
@@ -302,7 +310,8 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user);
+                let p =
+                    gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user, o.api);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -503,6 +512,9 @@ fn variant_label(o: &Opts) -> String {
     if o.user {
         parts.push("user".into());
     }
+    if o.api {
+        parts.push("api".into());
+    }
     if !o.extra.is_empty() {
         parts.push(o.extra.join(" "));
     }
@@ -523,7 +535,7 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user).emit()
+                gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user, o.api).emit()
             );
         }
         "check" => {

@@ -373,27 +373,42 @@ pub fn retype_integer_copies(
             // `phi i64 [load i64 %src], [bitcast double %x]` stored into
             // memory holding doubles): the phi of the floats.
             Opcode::LLVMPHI if inst.ty().is_integer() && inst.ty().int_width() >= 16 => {
-                if let Some(typed) = retype_integer_phi(module, types, &b, inst) {
-                    for s in inst.users() {
+                let Some(web) = retype_integer_phi(module, types, &b, inst) else {
+                    continue;
+                };
+                let mut incoming_loads = Vec::new();
+                for &(old, typed) in &web {
+                    for s in old.users() {
+                        if s.opcode() != Opcode::LLVMStore {
+                            continue;
+                        }
                         b.before(s);
                         let typed_store = b.store_like(typed, s.operand(1), s);
                         crate::fwdsplit::carry_number(s, typed_store);
                         erased.insert(s);
                         s.erase();
                     }
-                    let incoming = inst.incoming();
-                    inst.erase();
-                    for (v, _) in incoming {
-                        if v.is_instruction()
-                            && v.opcode() == Opcode::LLVMLoad
-                            && v.users().is_empty()
-                        {
-                            erased.insert(v);
-                            v.erase();
-                        }
-                    }
-                    changed += 1;
+                    incoming_loads.extend(old.incoming().into_iter().map(|(v, _)| v));
                 }
+                // The old phis now only use each other.
+                for &(old, _) in &web {
+                    old.replace_all_uses_with(b.poison(old.ty()));
+                }
+                for &(old, _) in &web {
+                    erased.insert(old);
+                    old.erase();
+                }
+                for v in incoming_loads {
+                    if v.is_instruction()
+                        && matches!(v.opcode(), Opcode::LLVMLoad | Opcode::LLVMBitCast)
+                        && v.users().is_empty()
+                        && !erased.contains(&v)
+                    {
+                        erased.insert(v);
+                        v.erase();
+                    }
+                }
+                changed += 1;
             }
             Opcode::LLVMStore => {
                 let v = inst.operand(0);
@@ -420,35 +435,64 @@ pub fn retype_integer_copies(
     changed
 }
 
-/// The float phi standing for the integer phi `phi`, when `phi` only
-/// carries one float's bits into memory type analysis knows holds that
-/// float: every use stores it there, and every incoming value is the float
-/// bitcast to an integer, an integer load used by the phi alone (of memory
-/// not known to hold anything else), or a constant. Returns None (and
-/// changes nothing) otherwise.
+/// The float phis standing for the integer phi `phi` and the integer phis
+/// it is merged with (a loop-carried copy of a double kept in a register at
+/// -O2: `phi i64 [bitcast double %x], [phi i64 ...]`), when they only carry
+/// one float's bits into memory type analysis knows holds that float: every
+/// use is a store there or another phi of the web, and every incoming value
+/// is a phi of the web, the float bitcast to an integer, an integer load
+/// used by the web alone (of memory not known to hold anything else), or a
+/// constant. Returns the pairs (old, new), the new phis filled in, or None
+/// (and changes nothing) otherwise.
 fn retype_integer_phi(
     module: Module,
     types: &FunctionTypes,
     b: &Builder,
     phi: Value,
-) -> Option<Value> {
-    let users = phi.users();
-    if users.is_empty()
-        || !users
-            .iter()
-            .all(|u| u.opcode() == Opcode::LLVMStore && u.operand(0) == phi)
-    {
-        return None;
+) -> Option<Vec<(Value, Value)>> {
+    let is_int_phi =
+        |v: Value| v.is_instruction() && v.opcode() == Opcode::LLVMPHI && v.ty() == phi.ty();
+    // The web: phis reached through uses and incoming values.
+    let mut web = vec![phi];
+    let mut k = 0;
+    while k < web.len() {
+        let p = web[k];
+        k += 1;
+        let next = p
+            .users()
+            .into_iter()
+            .chain(p.incoming().into_iter().map(|(v, _)| v))
+            .filter(|&v| is_int_phi(v));
+        for v in next {
+            if !web.contains(&v) {
+                if web.len() >= 64 {
+                    return None;
+                }
+                web.push(v);
+            }
+        }
     }
+    let mut stores = Vec::new();
+    for &p in &web {
+        for u in p.users() {
+            if web.contains(&u) {
+                continue;
+            }
+            if u.opcode() != Opcode::LLVMStore || u.operand(0) != p {
+                return None;
+            }
+            stores.push(u);
+        }
+    }
+    let first = stores.first()?;
     let bytes = u64::from(phi.ty().int_width() / 8);
-    let ty = scalar_at(module, types, users[0].operand(1), bytes).filter(|t| t.is_float())?;
-    if users.iter().any(|s| {
+    let ty = scalar_at(module, types, first.operand(1), bytes).filter(|t| t.is_float())?;
+    if stores.iter().any(|s| {
         scalar_at(module, types, s.operand(1), bytes) != Some(ty)
             || float_conflict(types, s.operand(1)).is_some()
     }) {
         return None;
     }
-    let incoming = phi.incoming();
     let fits = |v: Value| {
         if v.is_constant() {
             return !v.is_constant_expr();
@@ -457,36 +501,50 @@ fn retype_integer_phi(
             return false;
         }
         match v.opcode() {
+            Opcode::LLVMPHI => web.contains(&v),
             Opcode::LLVMBitCast => v.operand(0).ty() == ty,
             Opcode::LLVMLoad => {
                 let src = v.operand(0);
                 let held = types.memory_at(src, 0);
-                v.users().iter().all(|u| *u == phi)
+                v.users().iter().all(|u| web.contains(u))
                     && (!held.is_concrete() || scalar_at(module, types, src, bytes) == Some(ty))
                     && float_conflict(types, src).is_none()
             }
             _ => false,
         }
     };
-    if !incoming.iter().all(|(v, _)| fits(*v)) {
+    if !web
+        .iter()
+        .all(|p| p.incoming().iter().all(|(v, _)| fits(*v)))
+    {
         return None;
     }
-    b.before(phi);
-    let typed = b.phi(ty, "float.bits");
-    for (v, blk) in incoming {
-        let tv = if v.is_constant() {
-            Value(unsafe { llvm_sys::core::LLVMConstBitCast(v.0, ty.0) })
-        } else if v.opcode() == Opcode::LLVMBitCast {
-            v.operand(0)
-        } else {
-            b.before(v);
-            let load = b.load_like(ty, v.operand(0), v);
-            crate::fwdsplit::carry_number(v, load);
-            load
-        };
-        typed.add_incoming(tv, blk);
+    let pairs: Vec<(Value, Value)> = web
+        .iter()
+        .map(|&p| {
+            b.before(p);
+            (p, b.phi(ty, "float.bits"))
+        })
+        .collect();
+    let typed_of = |v: Value| pairs.iter().find(|(o, _)| *o == v).map(|(_, t)| *t);
+    for &(old, typed) in &pairs {
+        for (v, blk) in old.incoming() {
+            let tv = if let Some(t) = typed_of(v) {
+                t
+            } else if v.is_constant() {
+                Value(unsafe { llvm_sys::core::LLVMConstBitCast(v.0, ty.0) })
+            } else if v.opcode() == Opcode::LLVMBitCast {
+                v.operand(0)
+            } else {
+                b.before(v);
+                let load = b.load_like(ty, v.operand(0), v);
+                crate::fwdsplit::carry_number(v, load);
+                load
+            };
+            typed.add_incoming(tv, blk);
+        }
     }
-    Some(typed)
+    Some(pairs)
 }
 
 /// SIMD code that moves floating-point packets as integer vectors (Eigen

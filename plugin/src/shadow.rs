@@ -930,7 +930,20 @@ impl Walk<'_> {
                         && s.map.contains_key(&inst)
                         && self_shadow_memory.may_load(&layout, inst.operand(0))
                     {
-                        s.mixed.insert(inst);
+                        // A load of what stores on every path to it wrote
+                        // (at -O0, `gptr = a; gptr[0] = x;` through a global
+                        // that holds a constant array elsewhere) is one of
+                        // those pointers, mixed only if one of them is.
+                        let unmixed = stored_before(inst).is_some_and(|vs| {
+                            vs.iter().all(|v| {
+                                s.map.contains_key(v)
+                                    && !s.own_shadows.contains(v)
+                                    && !s.may_be_own(*v)
+                            })
+                        });
+                        if !unmixed {
+                            s.mixed.insert(inst);
+                        }
                     }
                 }
             }
@@ -987,6 +1000,25 @@ impl Walk<'_> {
         }
         Ok(s)
     }
+}
+
+/// The values `load` may read when stores on every path to it wrote them
+/// ([`ferment_activity_analysis::stored_before`]; calls in between may be
+/// libm functions with a derivative rule and no pointer argument, which
+/// write errno at most, or, for a global variable whose address is never
+/// taken, calls that do not use it, `keeps_global`).
+fn stored_before(load: Value) -> Option<Vec<Value>> {
+    let at = load.operand(0);
+    ferment_activity_analysis::stored_before(load, &|c| {
+        if c.opcode() == Opcode::LLVMStore {
+            return ferment_activity_analysis::keeps_global(c, at);
+        }
+        let name = c.called_function().map(|f| f.name()).unwrap_or_default();
+        c.call_accesses_no_memory()
+            || (crate::rules::call_rule(&name).is_some()
+                && c.call_args().iter().all(|a| !a.ty().is_pointer()))
+            || ferment_activity_analysis::keeps_global(c, at)
+    })
 }
 
 /// The places in memory where a pointer without a shadow was stored in

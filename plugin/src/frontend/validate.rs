@@ -318,7 +318,7 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
         },
     )
     .hint(if through_global {
-        "give the global holding the pointer a shadow (`!enzyme_shadow`, or an Enzyme context: __enzyme_context, __enzyme_shadow and enzyme_context), or pass the pointer as an argument with enzyme_dup"
+        "give the global holding the pointer a shadow (`!enzyme_shadow`, or an Enzyme context: __enzyme_context, __enzyme_shadow and enzyme_context), set it inside the differentiated function right before the statement that uses it (its shadow is then the stored pointer's), or pass the pointer as an argument with enzyme_dup"
     } else if objects.iter().any(|o| o.is_global()) {
         "pass the data through a pointer argument with enzyme_dup instead of a global variable"
     } else {
