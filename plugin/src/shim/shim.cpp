@@ -902,27 +902,6 @@ extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
   return 0;
 }
 
-// Whether some loop of F tests a value defined outside it against zero
-// (`fcmp oeq|une X, 0.0`): the reverse sweep multiplies a partial by an
-// adjoint as `A == 0 ? 0 : A * p`, so that test in a loop is an adjoint
-// the loop's work scales and that may be zero on the whole loop.
-static bool hasInvariantZeroTest(Function &F) {
-  DominatorTree DT(F);
-  LoopInfo LI(DT);
-  for (Loop *L : LI.getLoopsInPreorder())
-    for (BasicBlock *BB : L->blocks())
-      for (Instruction &I : *BB) {
-        auto *C = dyn_cast<FCmpInst>(&I);
-        if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
-                   C->getPredicate() != FCmpInst::FCMP_UNE))
-          continue;
-        auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
-        if (Z && Z->isZero() && L->isLoopInvariant(C->getOperand(0)))
-          return true;
-      }
-  return false;
-}
-
 static bool isZeroTest(Value *V) {
   auto *C = dyn_cast<FCmpInst>(V);
   if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
@@ -930,6 +909,73 @@ static bool isZeroTest(Value *V) {
     return false;
   auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
   return Z && Z->isZero();
+}
+
+// Whether some loop of F tests a value defined outside it against zero
+// (`fcmp oeq|une X, 0.0`): the reverse sweep multiplies a partial by an
+// adjoint as `A == 0 ? 0 : A * p`, so that test in a loop is an adjoint
+// the loop's work scales and that may be zero on the whole loop. The test
+// itself may already sit outside the loop (computed once where the adjoint
+// is known, in the loop's preheader): a select or branch of the loop on it
+// counts too (conv2d's reverse window loop, scaled by the ReLU's adjoint).
+static bool hasInvariantZeroTest(Function &F) {
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  for (Loop *L : LI.getLoopsInPreorder())
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB) {
+        if (auto *C = dyn_cast<FCmpInst>(&I)) {
+          if (isZeroTest(C) && L->isLoopInvariant(C->getOperand(0)))
+            return true;
+          continue;
+        }
+        Value *Cond = nullptr;
+        if (auto *S = dyn_cast<SelectInst>(&I))
+          Cond = S->getCondition();
+        else if (auto *Br = dyn_cast<BranchInst>(&I))
+          Cond = Br->isConditional() ? Br->getCondition() : nullptr;
+        if (Cond && isZeroTest(Cond) && L->isLoopInvariant(Cond))
+          return true;
+      }
+  return false;
+}
+
+// How many more zero-test candidates than distinct zero tests the loop of
+// F with the largest surplus holds in its own blocks (LLVM's candidates:
+// every select and conditional branch on an invariant condition). LLVM's
+// cost multiplier against exponential unswitching counts candidates, and
+// the reverse of a window loop (conv2d: 18 partials, all scaled by one
+// ReLU adjoint) has one select per partial on the same test: counted 18
+// times, the loop was never unswitched, although unswitching on one
+// condition copies the loop once.
+static unsigned repeatedZeroTests(Function &F) {
+  DominatorTree DT(F);
+  LoopInfo LI(DT);
+  unsigned Most = 0;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    unsigned Uses = 0;
+    SmallPtrSet<Value *, 8> Distinct;
+    for (BasicBlock *BB : L->blocks()) {
+      if (LI.getLoopFor(BB) != L)
+        continue;
+      for (Instruction &I : *BB) {
+        Value *Cond = nullptr;
+        if (auto *S = dyn_cast<SelectInst>(&I))
+          Cond = S->getCondition();
+        else if (auto *Br = dyn_cast<BranchInst>(&I))
+          Cond = Br->isConditional() ? Br->getCondition() : nullptr;
+        if (!Cond || !isZeroTest(Cond))
+          continue;
+        auto *C = cast<FCmpInst>(Cond);
+        if (!L->isLoopInvariant(C) && !L->isLoopInvariant(C->getOperand(0)))
+          continue;
+        ++Uses;
+        Distinct.insert(Cond);
+      }
+    }
+    Most = std::max(Most, Uses - unsigned(Distinct.size()));
+  }
+  return Most;
 }
 
 // The function `ferment.hide.<type>`: LLVM knows nothing of its result but
@@ -1132,12 +1178,22 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   int Old = T ? T->getValue() : 0;
   if (T && Old < Threshold)
     T->setValue(Threshold);
+  // Candidates repeating one zero test count once against LLVM's cost
+  // multiplier (see `repeatedZeroTests`).
+  auto Un = Opts.find("unswitch-num-initial-unscaled-candidates");
+  auto *U = Un == Opts.end() ? nullptr
+                             : static_cast<cl::opt<int> *>(Un->second);
+  int OldUnscaled = U ? U->getValue() : 0;
+  if (U)
+    U->setValue(OldUnscaled + int(repeatedZeroTests(*F)));
   if (!OptUnswitchAll)
     hideOtherInvariantConditions(*F, 2 * (T ? std::max(Old, 0) : 50));
   int R = ferment_run_function_pipeline(FV, Pipeline, Err, ErrLen);
   unhideConditions(*F);
   if (T)
     T->setValue(Old);
+  if (U)
+    U->setValue(OldUnscaled);
   return R;
 }
 
