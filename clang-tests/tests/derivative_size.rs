@@ -35,6 +35,11 @@
 //!   that test, which LLVM's cost multiplier counted as 18 unswitching candidates (conv2d's
 //!   gradient 1.31 -> 0.97 ms, 39.5 -> 25.0 ms at C=8 H=128 F=16). `-ferment-no-guard-zero` keeps
 //!   the selects (the check can fail).
+//! - The guarded products of a discarded chain (a pair term inside a cutoff, computed as a select
+//!   at -O2) test the chain's first zero test (here the cutoff's own condition), not each its own
+//!   adjoint: springs' reverse pair loop had 10 compares and 14 selects per vector iteration
+//!   (Enzyme 4 and 4), now 4 and 8 (gradient 1.15 -> 0.95 ms). `-ferment-no-share-guards` keeps a
+//!   test per product (the check can fail).
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -430,5 +435,67 @@ fn window_loop_is_unswitched_on_its_zero_adjoint() {
     assert!(
         guards(d) >= 9,
         "expected the window's guarded partials with -ferment-no-guard-zero:\n{d}"
+    );
+}
+
+/// A pair term inside a cutoff (benches/repro/shapes/springs.c's repulsion): at -O2 the branch is
+/// a select, so the term's chain of products is a discardable value's, each product guarded.
+const CUTOFF_PAIRS: &str = r#"
+#include <math.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double pairs(long n, const double *restrict x) {
+  double e = 0;
+  for (long i = 0; i < n; i++)
+    for (long j = i + 2; j < n && j < i + 16; j++) {
+      double dx = x[3 * j] - x[3 * i], dy = x[3 * j + 1] - x[3 * i + 1], dz = x[3 * j + 2] - x[3 * i + 2];
+      double r2 = dx * dx + dy * dy + dz * dz;
+      if (r2 < 2.25) {
+        double s = 1.5 - sqrt(r2);
+        e += 2.5 * s * s;
+      }
+    }
+  return e;
+}
+void grad(long n, const double *x, double *dx) {
+  __enzyme_autodiff((void *)pairs, enzyme_const, n, enzyme_dup, x, dx);
+}
+"#;
+
+#[test]
+fn guards_of_a_chain_share_its_first_test() {
+    // Zero tests `fcmp oeq %v, 0` of a value that a select or a negation computed: the guard of a
+    // product testing the adjoint that the previous guard produced.
+    let chained = |d: &str| {
+        let defs: std::collections::HashMap<&str, &str> = d
+            .lines()
+            .filter_map(|l| l.trim().split_once(" = "))
+            .collect();
+        d.lines()
+            .filter_map(|l| l.split_once(" = fcmp oeq "))
+            .filter_map(|(_, rest)| {
+                rest.split_whitespace()
+                    .nth(if rest.starts_with('<') { 3 } else { 1 })
+            })
+            .map(|v| v.trim_end_matches(','))
+            .filter(|v| {
+                defs.get(v)
+                    .is_some_and(|def| def.starts_with("select") || def.starts_with("fneg"))
+            })
+            .count()
+    };
+    let ir = optimized_ir("cutoff_pairs", CUTOFF_PAIRS, &[]);
+    let d = body(&ir, "ferment.diffe.pairs");
+    assert_eq!(chained(d), 0, "guards testing guarded adjoints:\n{d}");
+    // One test per product on request: the check above can fail.
+    let ir = optimized_ir(
+        "cutoff_pairs_kept",
+        CUTOFF_PAIRS,
+        &["-mllvm", "-ferment-no-share-guards"],
+    );
+    let d = body(&ir, "ferment.diffe.pairs");
+    assert!(
+        chained(d) > 0,
+        "expected guards testing guarded adjoints with -ferment-no-share-guards:\n{d}"
     );
 }
