@@ -803,6 +803,8 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             run(HOIST_INVARIANTS)?;
         }
         let _t = crate::timing::scope("store sinking and zero-adjoint guards");
+        // After the unswitching, which looks for the guards' own zero tests.
+        shim::share_guard_tests(f);
         shim::sink_stores(f);
         if shim::guard_zero_accumulations(f) > 0 {
             // Threads the guards' tests on the edges where the adjoint is

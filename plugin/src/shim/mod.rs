@@ -115,6 +115,7 @@ extern "C" {
     ) -> c_int;
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
+    fn ferment_share_guard_tests(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
     fn ferment_print_inner_pass_times();
@@ -236,6 +237,13 @@ pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
 /// returns how many moved.
 pub fn sink_stores(f: Value) -> u32 {
     unsafe { ferment_sink_stores(f.0) }
+}
+
+/// Makes the guarded products of a chain test the chain's first zero
+/// test instead of each its own adjoint (see the shim); returns how many
+/// guards changed.
+pub fn share_guard_tests(f: Value) -> u32 {
+    unsafe { ferment_share_guard_tests(f.0) }
 }
 
 /// `FERMENT_TIME`: prints (and forgets) the own time of each pass that

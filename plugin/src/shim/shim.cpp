@@ -119,6 +119,11 @@ cl::opt<bool> OptNoLaneOrder(
     "ferment-no-lane-order", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep the vectorizer's lane order in reverse loops "
              "(ablation)"));
+cl::opt<bool> OptNoShareGuards(
+    "ferment-no-share-guards", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep each guarded product of a discardable value's "
+             "reverse sweep testing its own adjoint against zero, instead "
+             "of the test that started its chain (ablation)"));
 cl::opt<bool> OptNoGuardZero(
     "ferment-no-guard-zero", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep accumulations of adjoints that are zero on one "
@@ -935,26 +940,6 @@ extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
   return 0;
 }
 
-// Whether some loop of F tests a value defined outside it against zero
-// (`fcmp oeq|une X, 0.0`): the reverse sweep multiplies a partial by an
-// adjoint as `A == 0 ? 0 : A * p`, so that test in a loop is an adjoint
-// the loop's work scales and that may be zero on the whole loop.
-static bool hasInvariantZeroTest(Function &F) {
-  FnLoops A(F);
-  for (Loop *L : A.LI.getLoopsInPreorder())
-    for (BasicBlock *BB : L->blocks())
-      for (Instruction &I : *BB) {
-        auto *C = dyn_cast<FCmpInst>(&I);
-        if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
-                   C->getPredicate() != FCmpInst::FCMP_UNE))
-          continue;
-        auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
-        if (Z && Z->isZero() && L->isLoopInvariant(C->getOperand(0)))
-          return true;
-      }
-  return false;
-}
-
 static bool isZeroTest(Value *V) {
   auto *C = dyn_cast<FCmpInst>(V);
   if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
@@ -962,6 +947,72 @@ static bool isZeroTest(Value *V) {
     return false;
   auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
   return Z && Z->isZero();
+}
+
+// Whether some loop of F tests a value defined outside it against zero
+// (`fcmp oeq|une X, 0.0`): the reverse sweep multiplies a partial by an
+// adjoint as `A == 0 ? 0 : A * p`, so that test in a loop is an adjoint
+// the loop's work scales and that may be zero on the whole loop. The test
+// itself may already sit outside the loop (computed once where the adjoint
+// is known, in the loop's preheader): a select or branch of the loop on it
+// counts too (conv2d's reverse window loop, scaled by the ReLU's adjoint).
+static bool hasInvariantZeroTest(Function &F) {
+  FnLoops A(F);
+  for (Loop *L : A.LI.getLoopsInPreorder())
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB) {
+        if (auto *C = dyn_cast<FCmpInst>(&I)) {
+          if (isZeroTest(C) && L->isLoopInvariant(C->getOperand(0)))
+            return true;
+          continue;
+        }
+        Value *Cond = nullptr;
+        if (auto *S = dyn_cast<SelectInst>(&I))
+          Cond = S->getCondition();
+        else if (auto *Br = dyn_cast<BranchInst>(&I))
+          Cond = Br->isConditional() ? Br->getCondition() : nullptr;
+        if (Cond && isZeroTest(Cond) && L->isLoopInvariant(Cond))
+          return true;
+      }
+  return false;
+}
+
+// How many more zero-test candidates than distinct zero tests the loop of
+// F with the largest surplus holds in its own blocks (LLVM's candidates:
+// every select and conditional branch on an invariant condition). LLVM's
+// cost multiplier against exponential unswitching counts candidates, and
+// the reverse of a window loop (conv2d: 18 partials, all scaled by one
+// ReLU adjoint) has one select per partial on the same test: counted 18
+// times, the loop was never unswitched, although unswitching on one
+// condition copies the loop once.
+static unsigned repeatedZeroTests(Function &F) {
+  FnLoops A(F);
+  LoopInfo &LI = A.LI;
+  unsigned Most = 0;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    unsigned Uses = 0;
+    SmallPtrSet<Value *, 8> Distinct;
+    for (BasicBlock *BB : L->blocks()) {
+      if (LI.getLoopFor(BB) != L)
+        continue;
+      for (Instruction &I : *BB) {
+        Value *Cond = nullptr;
+        if (auto *S = dyn_cast<SelectInst>(&I))
+          Cond = S->getCondition();
+        else if (auto *Br = dyn_cast<BranchInst>(&I))
+          Cond = Br->isConditional() ? Br->getCondition() : nullptr;
+        if (!Cond || !isZeroTest(Cond))
+          continue;
+        auto *C = cast<FCmpInst>(Cond);
+        if (!L->isLoopInvariant(C) && !L->isLoopInvariant(C->getOperand(0)))
+          continue;
+        ++Uses;
+        Distinct.insert(Cond);
+      }
+    }
+    Most = std::max(Most, Uses - unsigned(Distinct.size()));
+  }
+  return Most;
 }
 
 // The function `ferment.hide.<type>`: LLVM knows nothing of its result but
@@ -1163,13 +1214,201 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   int Old = T ? T->getValue() : 0;
   if (T && Old < Threshold)
     T->setValue(Threshold);
+  // Candidates repeating one zero test count once against LLVM's cost
+  // multiplier (see `repeatedZeroTests`).
+  auto Un = Opts.find("unswitch-num-initial-unscaled-candidates");
+  auto *U = Un == Opts.end() ? nullptr
+                             : static_cast<cl::opt<int> *>(Un->second);
+  int OldUnscaled = U ? U->getValue() : 0;
+  if (U)
+    U->setValue(OldUnscaled + int(repeatedZeroTests(*F)));
   if (!OptUnswitchAll)
     hideOtherInvariantConditions(*F, 2 * (T ? std::max(Old, 0) : 50));
   int R = ferment_run_function_pipeline(FV, Pipeline, Err, ErrLen);
   unhideConditions(*F);
   if (T)
     T->setValue(Old);
+  if (U)
+    U->setValue(OldUnscaled);
   return R;
+}
+
+// A zero constant (either sign; a vector of them).
+static bool isZeroFP(Value *V) {
+  auto *C = dyn_cast<Constant>(V);
+  return C && C->getType()->isFPOrFPVectorTy() && C->isZeroValue();
+}
+
+// `rules::guarded` emits `select(D == 0, 0, P)` (instcombine may write it
+// `select(D != 0, P, 0)`): the guard's zero test of `D` and its product P.
+static bool guardParts(SelectInst *S, FCmpInst *&Test, Value *&P) {
+  auto *C = dyn_cast<FCmpInst>(S->getCondition());
+  if (!C || !isZeroTest(C))
+    return false;
+  bool Eq = C->getPredicate() == FCmpInst::FCMP_OEQ;
+  Value *Zero = Eq ? S->getTrueValue() : S->getFalseValue();
+  if (!isZeroFP(Zero))
+    return false;
+  Test = C;
+  P = Eq ? S->getFalseValue() : S->getTrueValue();
+  return true;
+}
+
+// A condition `Cond` on whose lanes (where it is `WhenTrue`) the adjoint D
+// is zero, and zero only because the chain of guarded products that
+// computed it started from a zero there: D is a guard `select(Cond, 0, P)`
+// (or `select(!Cond, P, 0)`) of `rules::guarded`, one that
+// `ferment_share_guard_tests` rewrote (in `Shared`), a selection
+// `select(Cond, k, 0)` of a nonzero finite constant `k` (a branch's adjoint
+// on the path the primal did not take), or such a value negated, scaled by
+// a finite constant, or a sum of two with the same condition.
+struct ZeroRoot {
+  Value *Cond = nullptr;
+  bool WhenTrue = true;
+  bool operator==(const ZeroRoot &O) const {
+    return Cond == O.Cond && WhenTrue == O.WhenTrue;
+  }
+};
+
+static ConstantFP *splatFP(Value *V) {
+  if (auto *C = dyn_cast<ConstantFP>(V))
+    return C;
+  auto *K = dyn_cast<Constant>(V);
+  return K ? dyn_cast_or_null<ConstantFP>(K->getSplatValue()) : nullptr;
+}
+
+static ZeroRoot zeroRoot(Value *D, const SmallPtrSetImpl<Value *> &Shared,
+                         unsigned Depth = 0) {
+  auto *I = dyn_cast<Instruction>(D);
+  if (!I || Depth > 6)
+    return {};
+  if (auto *S = dyn_cast<SelectInst>(I)) {
+    FCmpInst *Test;
+    Value *P;
+    if (guardParts(S, Test, P))
+      return {S->getCondition(), Test->getPredicate() == FCmpInst::FCMP_OEQ};
+    bool ZeroTrue = isZeroFP(S->getTrueValue()),
+         ZeroFalse = isZeroFP(S->getFalseValue());
+    if (Shared.count(S) && ZeroTrue != ZeroFalse)
+      return {S->getCondition(), ZeroTrue};
+    auto NonzeroFinite = [](Value *V) {
+      ConstantFP *C = splatFP(V);
+      return C && C->getValueAPF().isFinite() && !C->isZero();
+    };
+    if (ZeroFalse && NonzeroFinite(S->getTrueValue()))
+      return {S->getCondition(), false};
+    if (ZeroTrue && NonzeroFinite(S->getFalseValue()))
+      return {S->getCondition(), true};
+    return {};
+  }
+  switch (I->getOpcode()) {
+  case Instruction::FNeg:
+    return zeroRoot(I->getOperand(0), Shared, Depth + 1);
+  case Instruction::FMul:
+    for (unsigned K = 0; K < 2; ++K)
+      if (ConstantFP *C = splatFP(I->getOperand(1 - K));
+          C && C->getValueAPF().isFinite())
+        return zeroRoot(I->getOperand(K), Shared, Depth + 1);
+    return {};
+  case Instruction::FAdd:
+  case Instruction::FSub: {
+    ZeroRoot A = zeroRoot(I->getOperand(0), Shared, Depth + 1);
+    if (A.Cond && A == zeroRoot(I->getOperand(1), Shared, Depth + 1))
+      return A;
+    return {};
+  }
+  default:
+    return {};
+  }
+}
+
+// V's value on the lanes where the root R does not hold, without the
+// selects on R's condition that zero it on R's lanes: `select(R, 0, X)`
+// (or `select(R, k, 0)` of a constant) gives its other arm, and negations,
+// products and sums of such values are rebuilt (new instructions before
+// `Before`). V itself where nothing changes.
+static Value *withoutRoot(Value *V, const ZeroRoot &R, Instruction *Before,
+                          unsigned Depth = 0) {
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || Depth > 4)
+    return V;
+  if (auto *S = dyn_cast<SelectInst>(I)) {
+    if (S->getCondition() != R.Cond)
+      return V;
+    Value *Zero = R.WhenTrue ? S->getTrueValue() : S->getFalseValue();
+    return isZeroFP(Zero) ? (R.WhenTrue ? S->getFalseValue()
+                                        : S->getTrueValue())
+                          : V;
+  }
+  if (!I->getType()->isFPOrFPVectorTy() ||
+      !(I->getOpcode() == Instruction::FNeg ||
+        I->getOpcode() == Instruction::FMul ||
+        I->getOpcode() == Instruction::FAdd ||
+        I->getOpcode() == Instruction::FSub))
+    return V;
+  SmallVector<Value *, 2> Ops;
+  bool Changed = false;
+  for (Value *Op : I->operands()) {
+    Value *W = withoutRoot(Op, R, Before, Depth + 1);
+    Changed |= W != Op;
+    Ops.push_back(W);
+  }
+  if (!Changed)
+    return V;
+  Instruction *C = I->clone();
+  for (unsigned K = 0; K < Ops.size(); ++K)
+    C->setOperand(K, Ops[K]);
+  C->insertBefore(Before->getIterator());
+  return C;
+}
+
+// Guards of a chain of products share the chain's first test. Each product
+// of the reverse sweep of values a select may discard is guarded on its own
+// adjoint (`rules::guarded`): `d1 = d0 == 0 ? 0 : p1 d0`, then
+// `d2 = d1 == 0 ? 0 : p2 d1`, ... one compare and one select per partial
+// (springs: 10 compares and 14 selects per vector iteration of the reverse
+// pair loop). Where the adjoint D a guard tests is zero on the lanes of a
+// condition R of a guard or branch selection earlier in its chain
+// (`zeroRoot`), the guard tests R instead, and its product reads the
+// chain's values without the selects on R (on the lanes where R does not
+// hold they are the same). On R's lanes the result is zero as before: a
+// partial of a discarded value never meets the zero adjoint. Elsewhere the
+// chain's root adjoint is not zero, the value was not discarded, and the
+// product is the chain rule's (a zero that a partial, not a select, made on
+// the way meets the next partial as it does outside discardable values).
+// Returns how many guards were rewritten.
+extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
+  Function *F = unwrap<Function>(FV);
+  if (OptNoShareGuards)
+    return 0;
+  unsigned N = 0;
+  SmallPtrSet<Value *, 16> Shared;
+  auto Forget = [&](Value *V) { Shared.erase(V); };
+  ReversePostOrderTraversal<Function *> RPO(F);
+  for (BasicBlock *BB : RPO)
+    for (Instruction &I : make_early_inc_range(*BB)) {
+      auto *S = dyn_cast<SelectInst>(&I);
+      FCmpInst *Test;
+      Value *P;
+      if (!S || !guardParts(S, Test, P))
+        continue;
+      ZeroRoot R = zeroRoot(Test->getOperand(0), Shared);
+      if (!R.Cond || R.Cond == Test ||
+          R.Cond->getType() != S->getCondition()->getType())
+        continue;
+      Value *NewP = withoutRoot(P, R, S);
+      Value *Zero = ConstantFP::getZero(S->getType());
+      auto *G = SelectInst::Create(R.Cond, R.WhenTrue ? Zero : NewP,
+                                   R.WhenTrue ? NewP : Zero, "",
+                                   S->getIterator());
+      G->setDebugLoc(S->getDebugLoc());
+      S->replaceAllUsesWith(G);
+      G->takeName(S);
+      Shared.insert(G);
+      RecursivelyDeleteTriviallyDeadInstructions(S, nullptr, nullptr, Forget);
+      ++N;
+    }
+  return N;
 }
 
 // Moves every simple store down its block, past the instructions after it
@@ -3499,12 +3738,10 @@ extern "C" unsigned ferment_split_private_loops(LLVMValueRef FV,
   Type *I128 = Type::getInt128Ty(F->getContext());
   unsigned Split = 0;
   while (!Pending.empty()) {
-    TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
-    TargetLibraryInfo TLI(TLII, F);
-    AssumptionCache AC(*F);
-    DominatorTree DT(*F);
-    LoopInfo LI(DT);
-    ScalarEvolution SE(*F, TLI, AC, DT, LI);
+    FnScev A(*F);
+    DominatorTree &DT = A.DT;
+    LoopInfo &LI = A.LI;
+    ScalarEvolution &SE = A.SE;
     Loop *L = LI.getLoopFor(Pending[0]->getParent());
     std::vector<ICmpInst *> Mine, Rest, MineAvoid;
     for (ICmpInst *C : Pending)
