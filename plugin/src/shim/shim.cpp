@@ -3738,10 +3738,11 @@ extern "C" unsigned ferment_split_private_loops(LLVMValueRef FV,
   Type *I128 = Type::getInt128Ty(F->getContext());
   unsigned Split = 0;
   while (!Pending.empty()) {
-    FnScev A(*F);
-    DominatorTree &DT = A.DT;
-    LoopInfo &LI = A.LI;
-    ScalarEvolution &SE = A.SE;
+    FnScev Fa(*F);
+    DominatorTree &DT = Fa.DT;
+    LoopInfo &LI = Fa.LI;
+    ScalarEvolution &SE = Fa.SE;
+    AssumptionCache &AC = Fa.AC;
     Loop *L = LI.getLoopFor(Pending[0]->getParent());
     std::vector<ICmpInst *> Mine, Rest, MineAvoid;
     for (ICmpInst *C : Pending)
