@@ -1838,20 +1838,28 @@ fn is_string_create(v: Value) -> bool {
 /// Whether `v` loads a `std::basic_string`'s data pointer (`_M_p`, by its
 /// TBAA tag): it points into the string's own buffer or onto the heap
 /// block the string allocated, which hold characters only (libstdc++'s
-/// own members, kept calls included, write nothing else there).
+/// own members, kept calls included, write nothing else there). A load
+/// the optimizer left without a tag (merged from two branches) counts
+/// when another pointer access through the same address carries the tag.
 fn is_string_buffer(v: Value) -> bool {
-    /// libstdc++'s strings of the character types.
-    const CHARS: [&str; 5] = ["c", "w", "Ds", "Di", "Du"];
-    v.is_instruction()
-        && v.opcode() == Opcode::LLVMLoad
-        && ferment_type_analysis::tbaa::access_base(v).is_some_and(|(name, off)| {
-            // the string, or its `_Alloc_hider` (which holds `_M_p`)
-            off == 0
-                && CHARS.iter().any(|c| {
-                    let string =
-                        format!("_ZTSNSt7__cxx1112basic_stringI{c}St11char_traitsI{c}ESaI{c}EE");
-                    name == format!("{string}E") || name == format!("{string}12_Alloc_hiderE")
-                })
+    let data_pointer = |u: Value| ferment_type_analysis::tbaa::string_access(u) == Some(0);
+    if !v.is_instruction() || v.opcode() != Opcode::LLVMLoad {
+        return false;
+    }
+    if data_pointer(v) {
+        return true;
+    }
+    let at = v.operand(0);
+    v.ty().is_pointer()
+        && ferment_type_analysis::tbaa::access_base(v).is_none()
+        && at.users().into_iter().any(|u| {
+            u.is_instruction()
+                && match u.opcode() {
+                    Opcode::LLVMLoad => u.operand(0) == at && u.ty().is_pointer(),
+                    Opcode::LLVMStore => u.operand(1) == at && u.operand(0).ty().is_pointer(),
+                    _ => false,
+                }
+                && data_pointer(u)
         })
 }
 
@@ -1925,10 +1933,17 @@ pub fn integer_only_memory_call(
     // one side is a `std::string`'s buffer (its data pointer, by its TBAA
     // tag): characters too, even where type analysis does not know the
     // other side (a string moved into a temporary by `std::sort`).
+    // (A short string's own buffer is 8-byte aligned as a field of its
+    // string: a copy into or out of one is characters whatever the
+    // alignment, `std::stable_sort` moving strings between elements and
+    // its temporary buffer.)
     args[2].const_int().is_none()
-        && inst.call_arg_align(0) == 1
-        && (is_memset(&name) || inst.call_arg_align(1) == 1)
-        && ((bytes(dst) && bytes(src)) || points_into_string(dst) || points_into_string(src))
+        && ((inst.call_arg_align(0) == 1
+            && (is_memset(&name) || inst.call_arg_align(1) == 1)
+            && bytes(dst)
+            && bytes(src))
+            || points_into_string(dst)
+            || points_into_string(src))
 }
 
 /// Whether `p` points into `std::string` buffers only: every object it is

@@ -259,7 +259,23 @@ fn intrinsic(s: &mut Solver, call: Value, name: &str, args: &[Value]) {
             let copy = |t: TypeTree| {
                 let t = match len.const_int() {
                     Some(n) => t.truncate(n),
-                    None => t,
+                    // A run-time number of bytes out of (or into) memory
+                    // whose every byte is an integer (a C string, a byte
+                    // buffer): the bytes copied are integers, the ones
+                    // after them are not said to be. Copied as it is, "every
+                    // byte an integer" would type the fields that follow a
+                    // short string's buffer in its object (the `double`
+                    // after the `std::string` of a struct) as integers too.
+                    None => {
+                        let bytes = |p: &[i64], b: BaseType| {
+                            p.len() == 1 && p[0] == ANY && b == BaseType::Integer
+                        };
+                        let mut kept = t.filter(|p, b| !bytes(p, b));
+                        if t.iter().any(|(p, b)| bytes(p, b)) {
+                            let _ = kept.insert(&[0], BaseType::Integer);
+                        }
+                        kept
+                    }
                 };
                 match period {
                     Some(d) => t.filter(|p, _| (0..d).contains(&p[0])),

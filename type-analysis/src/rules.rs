@@ -148,6 +148,7 @@ fn load(s: &mut Solver, v: Value) {
             .value_from_memory(&t.map_first(|_| Some(0)), v.ty(), &mut ignored);
         s.add(v, &hinted, v);
     }
+    string_fields(s, v, p);
     memory_access(s, v, p, v);
 }
 
@@ -160,7 +161,28 @@ fn store(s: &mut Solver, v: Value) {
             .value_from_memory(&t.map_first(|_| Some(0)), val.ty(), &mut ignored);
         s.add(val, &hinted, v);
     }
+    string_fields(s, v, p);
     memory_access(s, v, p, val);
+}
+
+/// A load or store that its `!tbaa` tag places inside a libstdc++
+/// `std::string` (`tbaa::string_access`): `p` points into a string, whose
+/// fields are known whatever the access reads: the data pointer, the
+/// length, and 16 bytes holding either the short string's characters or
+/// the capacity (integers both). Without it, the union's bytes (read and
+/// written through `omnipotent char` tags) stay unknown in strings that
+/// only move (`std::stable_sort` of structs holding strings).
+fn string_fields(s: &mut Solver, inst: Value, p: Value) {
+    let Some(off) = tbaa::string_access(inst) else {
+        return;
+    };
+    let ptr = s.layout.pointer_size();
+    let mut string = TypeTree::new();
+    let _ = string.insert(&[0], POINTER);
+    for at in [ptr, 2 * ptr, 2 * ptr + 8] {
+        let _ = string.insert(&[at], INTEGER);
+    }
+    s.add(p, &TypeTree::pointer_to(&string.shift(-off)), inst);
 }
 
 /// `val` is read from or written to the memory at `p`: both trees agree.

@@ -106,6 +106,16 @@ pub fn access_base(inst: Value) -> Option<(String, i64)> {
     Some((name, offset.const_int()?))
 }
 
+/// Where in a libstdc++ `std::__cxx11::basic_string` (of any character
+/// type) the load or store `inst` accesses, by its struct-path `!tbaa` tag:
+/// the tag names the string (or its `_Alloc_hider`, which sits at offset 0
+/// and holds `_M_p`) and the offset within it.
+pub fn string_access(inst: Value) -> Option<i64> {
+    let (name, off) = access_base(inst)?;
+    let rest = name.strip_prefix("_ZTSNSt7__cxx1112basic_stringI")?;
+    (rest.ends_with("EE") || rest.ends_with("E12_Alloc_hiderE")).then_some(off)
+}
+
 #[cfg(test)]
 mod tests {
     use super::tree_for_name;

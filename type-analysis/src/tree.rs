@@ -28,6 +28,11 @@ pub const MAX_OFFSET: i64 = 4096;
 /// Most entries one tree keeps; later ones are dropped (recursive types
 /// with many pointer fields would otherwise grow trees exponentially).
 pub const MAX_ENTRIES: usize = 128;
+/// Bytes at the start of the described thing (or of what a value points
+/// to) that keep room in a full tree: up to [`NEAR_BYTES`] more entries
+/// (`[k]` or `[-1,k]`, `k < NEAR_BYTES`), so that the fields of an object
+/// itself are never crowded out by what lies far beyond or behind it.
+pub const NEAR_BYTES: i64 = 64;
 
 /// A floating-point format.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -273,6 +278,18 @@ impl Key {
         &self.0[..n]
     }
 
+    /// One of the first [`NEAR_BYTES`] bytes of the thing described, or
+    /// of what the value itself points to (`[k]`, `[-1,k]`).
+    fn near(&self) -> bool {
+        let p = self.as_slice();
+        let near = |o: i64| (0..NEAR_BYTES).contains(&o);
+        match p {
+            [k] => near(*k),
+            [ANY, k] => near(*k),
+            _ => false,
+        }
+    }
+
     /// Has a `-1` below the first position.
     fn deep_wild(&self) -> bool {
         self.as_slice()[1..].contains(&ANY)
@@ -459,7 +476,10 @@ impl TypeTree {
         } else if each_overlapping(&self.map.0, &key, 0, &mut check)? {
             return Ok(false);
         }
-        if redundant.is_empty() && self.map.len() >= MAX_ENTRIES {
+        if redundant.is_empty()
+            && self.map.len() >= MAX_ENTRIES
+            && !(key.near() && self.map.len() < MAX_ENTRIES + NEAR_BYTES as usize)
+        {
             return Ok(false);
         }
         for k in redundant {

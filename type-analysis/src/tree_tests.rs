@@ -234,6 +234,15 @@ fn entry_count_is_bounded() {
         let _ = tree.insert(&[-1, off], BaseType::Integer);
     }
     assert_eq!(tree.len(), MAX_ENTRIES);
+    // the first bytes of what it points to keep room in a full tree
+    let mut far = TypeTree::new();
+    for off in 0..MAX_ENTRIES as i64 {
+        let _ = far.insert(&[-1, 1000 + off], BaseType::Integer);
+    }
+    assert_eq!(far.insert(&[-1, 2000], BaseType::Integer), Ok(false));
+    assert_eq!(far.insert(&[-1, 0, 0], BaseType::Integer), Ok(false));
+    assert_eq!(far.insert(&[-1, 8], BaseType::Integer), Ok(true));
+    assert_eq!(far.len(), MAX_ENTRIES + 1);
     // a wildcard that subsumes entries still goes in
     assert_eq!(tree.insert(&[-1, -1], BaseType::Integer), Ok(true));
     assert_eq!(tree.len(), 1);
@@ -291,7 +300,10 @@ fn insert_by_scan(tree: &mut TypeTree, path: &[i64], ty: BaseType) -> Result<boo
             redundant.push(p.to_vec());
         }
     }
-    if redundant.is_empty() && tree.len() >= MAX_ENTRIES {
+    if redundant.is_empty()
+        && tree.len() >= MAX_ENTRIES
+        && !(Key::new(path).near() && tree.len() < MAX_ENTRIES + NEAR_BYTES as usize)
+    {
         return Ok(false);
     }
     for p in redundant {
