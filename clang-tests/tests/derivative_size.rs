@@ -29,6 +29,13 @@
 //!   `ferment.adjoint.memcpy.*` helper (two vectorized loops with overlap checks and remainders,
 //!   ~220 optimized instructions in hand's, ode's and rk4's files, for hand's copy of 3 doubles);
 //!   a longer copy still calls it (the check can fail).
+//! - In an innermost loop of a derivative, a load of the element the loop's own store wrote in the
+//!   previous iteration, behind branches that write nothing (an in-place Gauss-Seidel sweep's
+//!   `x[i][j-1]` behind the invariant tests `i > 0`, `i < m - 1`, which the host's -O2 pipeline
+//!   does not unswitch), moves into the loop header, where loop-load elimination forwards the
+//!   stored value (`store_forwarded` phis): the forward sweep's recurrence no longer goes through
+//!   memory (a 200 x 200 grid, 20 sweeps: gradient 6.9 -> 5.0 ms, primal 4.6 ms).
+//!   `-ferment-no-hoist-carried-loads` leaves the load in place (the check can fail).
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -370,5 +377,49 @@ fn small_constant_copies_move_adjoints_in_place() {
     assert!(
         ir.contains(helper),
         "expected the adjoint helper for a copy of 9 doubles:\n{ir}"
+    );
+}
+
+/// An in-place Gauss-Seidel sweep (`loops/gauss_seidel_inplace.c` checks its values).
+const GAUSS_SEIDEL: &str = r#"
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double gs(double *restrict x, const double *restrict b, double c, long m, long k) {
+  for (long it = 0; it < k; it++)
+    for (long i = 0; i < m; i++)
+      for (long j = 0; j < m; j++) {
+        double s = 0;
+        if (i > 0) s += x[(i - 1) * m + j];
+        if (i < m - 1) s += x[(i + 1) * m + j];
+        if (j > 0) s += x[i * m + j - 1];
+        if (j < m - 1) s += x[i * m + j + 1];
+        x[i * m + j] = (b[i * m + j] + c * s) / (1 + 4 * c);
+      }
+  double f = 0;
+  for (long i = 0; i < m * m; i++) f += x[i] * x[i];
+  return f;
+}
+void grad(double *x, double *dx, const double *b, double *db, double c, long m, long k) {
+  __enzyme_autodiff((void *)gs, enzyme_dup, x, dx, enzyme_dup, b, db, c, enzyme_const, m, enzyme_const, k);
+}
+"#;
+
+#[test]
+fn carried_loads_behind_branches_are_forwarded() {
+    let forwarded = |d: &str| d.matches("store_forwarded").count();
+    let ir = optimized_ir("gauss_seidel", GAUSS_SEIDEL, &[]);
+    let d = body(&ir, "ferment.diffe.gs");
+    let hoisted = forwarded(d);
+    // The load left behind the branches, on request (ablation): fewer values forwarded.
+    let ir = optimized_ir(
+        "gauss_seidel_in_place",
+        GAUSS_SEIDEL,
+        &["-mllvm", "-ferment-no-hoist-carried-loads"],
+    );
+    let d = body(&ir, "ferment.diffe.gs");
+    let left = forwarded(d);
+    assert!(
+        hoisted > left,
+        "{hoisted} stored values forwarded with the loads moved into the header, {left} without:\n{d}"
     );
 }

@@ -115,6 +115,7 @@ extern "C" {
     ) -> c_int;
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
+    fn ferment_hoist_carried_loads(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
     fn ferment_print_inner_pass_times();
@@ -229,6 +230,14 @@ pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
 /// returns how many moved.
 pub fn sink_stores(f: Value) -> u32 {
     unsafe { ferment_sink_stores(f.0) }
+}
+
+/// Moves into the header of each innermost loop the loads that read the
+/// element the loop stored one iteration before, where they run on every
+/// iteration behind branches that write nothing (see the shim), so that
+/// loop-load elimination forwards the stored value. Returns how many moved.
+pub fn hoist_carried_loads(f: Value) -> u32 {
+    unsafe { ferment_hoist_carried_loads(f.0) }
 }
 
 /// `FERMENT_TIME`: prints (and forgets) the own time of each pass that
