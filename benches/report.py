@@ -151,7 +151,7 @@ def plots(data, outdir):
     xlabels = {"gmm": "parameters", "ba": "observations", "lstm": "layers × characters", "hand": "vertices",
                "mlp": "batch size", "ode": "RK4 steps", "taylor": "N", "normalize": "n", "dot": "n", "matvec": "n", "stencil": "n × T",
                "particles": "particles", "csr_jacobi": "nonzeros × iterations",
-               "trisolve": "n²", "conv2d": "F·C·H²"}
+               "trisolve": "n²", "conv2d": "F·C·H²", "cholesky": "n", "gauss_seidel": "m²·K"}
     series = [("ferment_s", "ferment (after opt)", "C0", "o-"), ("before_s", "ferment before opt", "C3", "s--"),
               ("ferment_tuned_s", "ferment, tuned malloc", "C0", "o:"),
               ("hand_s", "hand-written", "C2", "^-"), ("jax_grad_s", "JAX jit grad", "C1", "d-"),

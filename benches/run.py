@@ -124,6 +124,13 @@ BENCHES = {
                      desc="forward then back substitution with a dense lower-triangular L, 0.5|x|^2"),
     "conv2d": dict(full=[[4, 64, 8], [8, 128, 16]], quick=[[2, 32, 4], [4, 64, 8]], headline=0, jax=False,
                    desc="3x3 convolution layer + bias + ReLU, 0.5 sum relu^2"),
+    # shapes from the twenty-first session (issue 19): a dense Cholesky factorization and solve (a scratch
+    # factor written once, element by element, and read in a 3-deep nest), and in-place Gauss-Seidel sweeps
+    # (a recurrence through memory behind boundary tests)
+    "cholesky": dict(full=[[200], [300], [400]], quick=[[100], [200]], headline=1, jax=False,
+                     desc="Cholesky factorization of a dense SPD A, two triangular solves, 0.5|x|^2"),
+    "gauss_seidel": dict(full=[[100, 20], [200, 20], [400, 20]], quick=[[50, 10], [100, 20]], headline=1, jax=False,
+                         desc="K in-place Gauss-Seidel sweeps, m x m screened Poisson, 0.5|x_K|^2"),
     "stencil_ckpt": dict(full=[[1000, 100], [1000, 1000], [2000, 2000]], quick=[[500, 100], [1000, 300]], headline=1,
                          src="stencil.c", plugin_flags=["-DSTENCIL_CHECKPOINT"], jax=False, enzyme=False,
                          desc="stencil with its time loop checkpointed (__enzyme_checkpoint_for, periodic snapshots)"),
@@ -154,7 +161,7 @@ BENCHES = {
                           desc="Lennard-Jones energy, omp parallel for reduction over particles (issue 17)"),
 }
 ORDER = ["gmm", "gmm_adb", "ba", "ba_calls", "lstm", "hand", "mlp", "mlp_blas", "gmm_blas", "gp", "ode", "taylor", "lse", "normalize", "dot", "matvec", "stencil",
-         "stencil_ckpt", "particles", "csr_jacobi", "trisolve", "conv2d", "rk4", "rk4_ckpt", "kmeans", "kmeans_hvp", "omp_stencil", "omp_particles"]
+         "stencil_ckpt", "particles", "csr_jacobi", "trisolve", "conv2d", "cholesky", "gauss_seidel", "rk4", "rk4_ckpt", "kmeans", "kmeans_hvp", "omp_stencil", "omp_particles"]
 ADBENCH5 = ["gmm", "ba", "lstm", "mlp", "ode"]  # the set issue 8's geometric-mean target names
 
 

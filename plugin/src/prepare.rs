@@ -723,7 +723,16 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 /// and stored unchanged) behind adjoint stores elsewhere; `early-cse` with
 /// memory SSA deletes it (DSE's check wants no store at all in between),
 /// so the reverse loop stores once per element, and may be vectorized.
-const PREPARE_LOOPS: &str = "loop-simplify,lcssa,loop(indvars,loop-deletion),loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,early-cse<memssa>,simplifycfg";
+///
+/// Between its two halves, `shim::hoist_carried_loads` moves a load of the
+/// element the loop stored in the previous iteration into the loop header
+/// where it runs on every iteration behind branches (an in-place sweep's
+/// `x[j-1]` behind a boundary test): loop-load elimination forwards only
+/// into the header.
+const PREPARE_LOOPS: [&str; 2] = [
+    "loop-simplify,lcssa,loop(indvars,loop-deletion)",
+    "loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,early-cse<memssa>,simplifycfg",
+];
 
 /// Run on a derivative after the zero-adjoint unswitching (before it, the
 /// promotion of an adjoint kept in memory to a register hides the invariant
@@ -787,7 +796,9 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
     if opt_level > 0 {
         {
             let _t = crate::timing::scope("derivative loop preparation pipeline (LLVM)");
-            run(PREPARE_LOOPS)?;
+            run(PREPARE_LOOPS[0])?;
+            shim::hoist_carried_loads(f);
+            run(PREPARE_LOOPS[1])?;
         }
         {
             let _t = crate::timing::scope("zero-adjoint loop unswitching (LLVM)");

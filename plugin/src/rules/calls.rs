@@ -188,12 +188,23 @@ static RULES: &[CallRule] = &[
     rule("logb", 1, zero_partials),
     // ---- powers and roots ----
     // 1 / (2 sqrt(x)), and 0 at x = 0 as Enzyme (so x * sqrt(x) has
-    // derivative 0 there, not 0 * inf)
+    // derivative 0 there, not 0 * inf). Where the primal divides by sqrt(x)
+    // (`m / sqrt(r2 + e2)`), built as 0.5 * (1 / sqrt(x)) (the same value:
+    // halving is exact but for subnormal results), so its division is the
+    // one the quotient's partials have, one division for both once CSE
+    // merges them (a softened pair potential's reverse loop: 3 -> 2
+    // divisions per pair); elsewhere 0.5 / sqrt(x), one instruction.
     rule("sqrt", 1, |s| {
+        let shared = divides_by_sqrt_of(s.ops[0]);
         unary(s, |s, x| {
             let b = s.b;
             let at_zero = b.fcmp(P::LLVMRealOEQ, x, b.zero(x.ty()));
-            b.select(at_zero, b.zero(x.ty()), b.fdiv(s.num(x, 0.5), r(s)))
+            let d = if shared {
+                b.fmul(s.num(x, 0.5), b.fdiv(s.one(x), r(s)))
+            } else {
+                b.fdiv(s.num(x, 0.5), r(s))
+            };
+            b.select(at_zero, b.zero(x.ty()), d)
         })
     }),
     // cbrt(x) / (3x)
@@ -626,6 +637,18 @@ pub fn extremum_as_select(b: &Builder, call: Value) -> Option<Value> {
 
 /// Maps a callee name to its canonical rule name: `llvm.sin.f32` → `sin`,
 /// `sinf` → `sin`, `llvm.maxnum.f64` → `fmax`, `llvm.fmuladd.f64` → `fma`.
+/// Whether the primal has a `sqrt` of `x` that is the divisor of a division.
+fn divides_by_sqrt_of(x: Value) -> bool {
+    x.users().into_iter().any(|c| {
+        c.is_call()
+            && c.called_function()
+                .is_some_and(|f| canonical(&f.name()) == Some("sqrt"))
+            && c.users()
+                .into_iter()
+                .any(|w| w.opcode() == ferment_ir::Opcode::LLVMFDiv && w.operand(1) == c)
+    })
+}
+
 fn canonical(name: &str) -> Option<&'static str> {
     let find = |n: &str| RULES.iter().find(|r| r.name == n).map(|r| r.name);
     // The stand-in of an `__enzyme_function_like` function: `__ferment_like_log1p.f`.

@@ -116,6 +116,7 @@ extern "C" {
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_share_guard_tests(f: LLVMValueRef) -> c_uint;
+    fn ferment_hoist_carried_loads(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
     fn ferment_print_inner_pass_times();
@@ -244,6 +245,14 @@ pub fn sink_stores(f: Value) -> u32 {
 /// guards changed.
 pub fn share_guard_tests(f: Value) -> u32 {
     unsafe { ferment_share_guard_tests(f.0) }
+}
+
+/// Moves into the header of each innermost loop the loads that read the
+/// element the loop stored one iteration before, where they run on every
+/// iteration behind branches that write nothing (see the shim), so that
+/// loop-load elimination forwards the stored value. Returns how many moved.
+pub fn hoist_carried_loads(f: Value) -> u32 {
+    unsafe { ferment_hoist_carried_loads(f.0) }
 }
 
 /// `FERMENT_TIME`: prints (and forgets) the own time of each pass that

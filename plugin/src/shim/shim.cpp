@@ -139,6 +139,12 @@ cl::opt<bool> OptNoOmpSplitLoops(
     cl::desc("In the team copy of an OpenMP region's reverse, keep the "
              "per-iteration private-range tests (no loop split into the "
              "iterations whose adds are all private and the others)"));
+cl::opt<bool> OptNoHoistCarriedLoads(
+    "ferment-no-hoist-carried-loads", cl::init(false), cl::Hidden,
+    cl::desc("ferment: leave behind its branches a derivative loop's load "
+             "of the element its own store wrote in the previous iteration "
+             "(moved into the loop header, loop-load elimination forwards "
+             "the stored value; ablation)"));
 cl::opt<bool> OptNoFrontierRereads(
     "ferment-no-frontier-rereads", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape loads of elements that a loop's own store "
@@ -2162,6 +2168,128 @@ extern "C" void ferment_frontier_rereads(LLVMValueRef FV, LLVMValueRef *Loads,
       continue;
     Out[K] = A.SE.isKnownNonNegative(Diff) ? 1 : 0;
   }
+}
+
+// The pure address arithmetic (GEPs, casts, integer arithmetic that cannot
+// trap) that `V` needs inside loop `L`, appended to `Out` operands first,
+// when all of it can move before `At`; false otherwise.
+static bool hoistableAddress(Value *V, Loop *L, DominatorTree &DT,
+                             Instruction *At,
+                             SmallVectorImpl<Instruction *> &Out,
+                             unsigned Depth = 0) {
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || !L->contains(I) || DT.dominates(I, At) || is_contained(Out, I))
+    return true;
+  if (Depth > 4 || isa<PHINode>(I) || I->mayReadOrWriteMemory() ||
+      !(isa<GetElementPtrInst>(I) || isa<CastInst>(I) ||
+        isa<BinaryOperator>(I)) ||
+      !isSafeToSpeculativelyExecute(I))
+    return false;
+  for (Value *Op : I->operands())
+    if (!hoistableAddress(Op, L, DT, At, Out, Depth + 1))
+      return false;
+  Out.push_back(I);
+  return true;
+}
+
+// In every innermost loop of `FV`, moves into the loop header each load
+// that reads, one iteration later, the element a store of the loop wrote
+// (address = the store's address minus its constant step: `x[j-1]` after
+// `x[j] = ...`, an in-place Gauss-Seidel sweep), when the load sits in a
+// block after the header that runs on every iteration (it dominates the
+// latch and every exiting block) and nothing before it in the iteration may
+// write memory, throw or stop (so it reads the same value earlier). Its
+// pure address arithmetic moves with it. Why: LLVM's loop-load elimination
+// forwards a stored value to the next iteration's load only when the load
+// is in the header; behind a boundary test (`i > 0`, loop-invariant, which
+// the host's -O2 pipeline does not unswitch) the recurrence went through
+// memory, a store-to-load round trip on every iteration of a loop whose
+// speed is that latency. Returns how many loads moved.
+extern "C" unsigned ferment_hoist_carried_loads(LLVMValueRef FV) {
+  if (OptNoHoistCarriedLoads)
+    return 0;
+  Function *F = unwrap<Function>(FV);
+  FnScev A(*F);
+  DominatorTree &DT = A.DT;
+  LoopInfo &LI = A.LI;
+  ScalarEvolution &SE = A.SE;
+  const DataLayout &DL = F->getParent()->getDataLayout();
+  unsigned Moved = 0;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    BasicBlock *H = L->getHeader(), *Latch = L->getLoopLatch();
+    if (!L->isInnermost() || !Latch || !L->getLoopPreheader())
+      continue;
+    SmallVector<BasicBlock *, 4> Exiting;
+    L->getExitingBlocks(Exiting);
+    // the stores' addresses: affine in L with a constant step
+    SmallVector<std::pair<const SCEV *, TypeSize>, 8> Stored;
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB)
+        if (auto *S = dyn_cast<StoreInst>(&I))
+          if (S->isSimple())
+            if (auto *AR = dyn_cast<SCEVAddRecExpr>(
+                    SE.getSCEV(S->getPointerOperand())))
+              if (AR->getLoop() == L && AR->isAffine() &&
+                  isa<SCEVConstant>(AR->getStepRecurrence(SE)))
+                Stored.push_back(
+                    {AR, DL.getTypeStoreSize(S->getValueOperand()->getType())});
+    if (Stored.empty())
+      continue;
+    auto Carried = [&](LoadInst *Ld) {
+      const SCEV *P = SE.getSCEV(Ld->getPointerOperand());
+      TypeSize Sz = DL.getTypeStoreSize(Ld->getType());
+      for (auto &[S, SSz] : Stored) {
+        if (SSz != Sz || S->getType() != P->getType())
+          continue;
+        const SCEV *Step = cast<SCEVAddRecExpr>(S)->getStepRecurrence(SE);
+        if (SE.getMinusSCEV(S, P) == Step)
+          return true;
+      }
+      return false;
+    };
+    SmallVector<LoadInst *, 4> Cands;
+    for (BasicBlock *B : L->blocks()) {
+      if (B == H || !DT.dominates(B, Latch) ||
+          !all_of(Exiting, [&](BasicBlock *E) { return DT.dominates(B, E); }))
+        continue;
+      for (Instruction &I : *B)
+        if (auto *Ld = dyn_cast<LoadInst>(&I))
+          if (Ld->isSimple() && Carried(Ld))
+            Cands.push_back(Ld);
+    }
+    for (LoadInst *Ld : Cands) {
+      BasicBlock *B = Ld->getParent();
+      // what runs before the load in an iteration: the loop's blocks that
+      // the load's block does not dominate, and its own instructions before
+      // the load
+      bool Clean = true;
+      for (BasicBlock *X : L->blocks()) {
+        if (X != B && DT.dominates(B, X))
+          continue;
+        for (Instruction &I : *X) {
+          if (&I == Ld)
+            break;
+          if (I.mayWriteToMemory() || I.mayThrow() ||
+              !isGuaranteedToTransferExecutionToSuccessor(&I)) {
+            Clean = false;
+            break;
+          }
+        }
+        if (!Clean)
+          break;
+      }
+      Instruction *At = H->getTerminator();
+      SmallVector<Instruction *, 4> Addr;
+      if (!Clean ||
+          !hoistableAddress(Ld->getPointerOperand(), L, DT, At, Addr))
+        continue;
+      for (Instruction *I : Addr)
+        I->moveBefore(At->getIterator());
+      Ld->moveBefore(At->getIterator());
+      ++Moved;
+    }
+  }
+  return Moved;
 }
 
 // For each of `N` loop headers of `FV`, an upper bound on how many times the
