@@ -410,7 +410,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             width: key.width.max(1) as usize,
             shadows: Vec::new(),
             types,
-            discardable: discardable_values(&reachable),
+            discardable: discardable_values(&reachable)
+                .union(&control_discarded(&reachable))
+                .copied()
+                .collect(),
             gpu_private: None,
             deferred_frees,
             tail_stores,
@@ -834,6 +837,113 @@ fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
         work.extend(v.operands().into_iter().filter(|o| o.ty().is_fp_like()));
     }
     seen
+}
+
+/// Floating-point values whose adjoint can be a run-time zero because a branch
+/// discarded them: on some path from the value to a `ret` nothing uses it in a
+/// way that carries an adjoint back (a value computed before `if (isfinite(r))`
+/// and used only inside it, whose partials may be infinite where the branch
+/// was not taken). A use carries an adjoint unless it is a comparison or a
+/// conversion to an integer, or a floating-point value that is itself in this
+/// set (the largest such set: a loop's running sum used by the next
+/// iteration's phi or by the exit's carries one on every path). Stores, calls,
+/// returns and other uses count as carrying one (memory is not followed, as in
+/// [`discardable_values`]).
+fn control_discarded(blocks: &[Block]) -> hashbrown::HashSet<Value> {
+    let in_fn: hashbrown::HashSet<Block> = blocks.iter().copied().collect();
+    let mut safe: hashbrown::HashSet<Value> = blocks
+        .iter()
+        .flat_map(|b| b.instructions())
+        .filter(|i| i.ty().is_fp_like())
+        .collect();
+    let mut work: Vec<Value> = safe.iter().copied().collect();
+    let mut queued: hashbrown::HashSet<Value> = safe.clone();
+    while let Some(v) = work.pop() {
+        queued.remove(&v);
+        if !safe.contains(&v) || always_used(v, &safe, &in_fn) {
+            continue;
+        }
+        safe.remove(&v);
+        for o in v.operands() {
+            if o.is_instruction() && safe.contains(&o) && queued.insert(o) {
+                work.push(o);
+            }
+        }
+    }
+    blocks
+        .iter()
+        .flat_map(|b| b.instructions())
+        .filter(|i| i.ty().is_fp_like() && !safe.contains(i))
+        .collect()
+}
+
+/// Blocks [`always_used`] visits at most per value.
+const DISCARD_SEARCH_LIMIT: usize = 2048;
+
+/// Whether every path from `v` to a `ret` (within `in_fn`) passes a use of
+/// `v` that carries an adjoint (see [`control_discarded`]).
+fn always_used(
+    v: Value,
+    safe: &hashbrown::HashSet<Value>,
+    in_fn: &hashbrown::HashSet<Block>,
+) -> bool {
+    let carries = |u: Value| {
+        if u.ty().is_fp_like() {
+            return safe.contains(&u);
+        }
+        !matches!(
+            u.opcode(),
+            Opcode::LLVMFCmp | Opcode::LLVMFPToSI | Opcode::LLVMFPToUI
+        )
+    };
+    // Blocks holding a (non-phi) use, and edges `(from, to)` a phi use sits on.
+    let mut use_blocks = hashbrown::HashSet::new();
+    let mut use_edges = hashbrown::HashSet::new();
+    for u in v.users() {
+        if !u.is_instruction() || !carries(u) {
+            continue;
+        }
+        if u.opcode() == Opcode::LLVMPHI {
+            for (x, from) in u.incoming() {
+                if x == v {
+                    use_edges.insert((from, u.parent()));
+                }
+            }
+        } else {
+            use_blocks.insert(u.parent());
+        }
+    }
+    // A use in the value's own block comes after it.
+    let home = v.parent();
+    if use_blocks.contains(&home) {
+        return true;
+    }
+    let mut seen = hashbrown::HashSet::new();
+    let mut stack = vec![home];
+    while let Some(b) = stack.pop() {
+        if seen.len() > DISCARD_SEARCH_LIMIT {
+            // a very large function: assumed used (no guards, as before)
+            return true;
+        }
+        let succs: Vec<Block> = b
+            .successors()
+            .into_iter()
+            .filter(|s| in_fn.contains(s))
+            .collect();
+        if succs.is_empty() {
+            // a `ret` reached without a use
+            return false;
+        }
+        for s in succs {
+            if use_edges.contains(&(b, s)) || use_blocks.contains(&s) {
+                continue;
+            }
+            if seen.insert(s) {
+                stack.push(s);
+            }
+        }
+    }
+    true
 }
 
 /// Blocks reachable from the entry from which a `ret` is reachable, in
