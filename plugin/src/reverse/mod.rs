@@ -848,7 +848,10 @@ fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
 /// set (the largest such set: a loop's running sum used by the next
 /// iteration's phi or by the exit's carries one on every path). Stores, calls,
 /// returns and other uses count as carrying one (memory is not followed, as in
-/// [`discardable_values`]).
+/// [`discardable_values`]). Only values whose partials may be infinite or NaN
+/// are kept (a product of finite partials and a zero adjoint is zero): the
+/// cutoff test of a pair loop (`if (r2 < rc2)`) discards `r2` and the
+/// differences it is made of, which need no guard.
 fn control_discarded(blocks: &[Block]) -> hashbrown::HashSet<Value> {
     let in_fn: hashbrown::HashSet<Block> = blocks.iter().copied().collect();
     let mut safe: hashbrown::HashSet<Value> = blocks
@@ -870,11 +873,123 @@ fn control_discarded(blocks: &[Block]) -> hashbrown::HashSet<Value> {
             }
         }
     }
+    let nonfinite = may_be_nonfinite(blocks);
     blocks
         .iter()
         .flat_map(|b| b.instructions())
-        .filter(|i| i.ty().is_fp_like() && !safe.contains(i))
+        .filter(|i| {
+            i.ty().is_fp_like() && !safe.contains(i) && partials_may_be_nonfinite(*i, &nonfinite)
+        })
         .collect()
+}
+
+/// Library functions whose result and partials are finite where their
+/// arguments are (or, for the choosers and roundings, constant selections).
+const FINITE_CALLS: &[&str] = &[
+    "sin", "cos", "tanh", "atan", "erf", "fabs", "fmin", "fmax", "floor", "ceil", "trunc", "round",
+    "copysign", "fmuladd", "fma",
+];
+
+fn finite_call(inst: Value) -> bool {
+    inst.called_function().is_some_and(|f| {
+        let name = f.name();
+        let base = name.strip_prefix("llvm.").unwrap_or(&name);
+        let base = base.split('.').next().unwrap_or(base);
+        let base = base
+            .strip_suffix('f')
+            .filter(|b| FINITE_CALLS.contains(b))
+            .unwrap_or(base);
+        let base = match base {
+            "minnum" => "fmin",
+            "maxnum" => "fmax",
+            b => b,
+        };
+        FINITE_CALLS.contains(&base)
+    })
+}
+
+/// Floating-point values that may be infinite or NaN although the function's
+/// arguments and the values it loads are finite (a quotient, a logarithm, a
+/// power, an exponential, and what is computed from them; overflow of sums
+/// and products of finite values is not counted).
+fn may_be_nonfinite(blocks: &[Block]) -> hashbrown::HashSet<Value> {
+    let insts: Vec<Value> = blocks
+        .iter()
+        .flat_map(|b| b.instructions())
+        .filter(|i| i.ty().is_fp_like())
+        .collect();
+    let mut out = hashbrown::HashSet::new();
+    let operand_nonfinite = |i: Value, out: &hashbrown::HashSet<Value>| {
+        i.operands().into_iter().any(|o| {
+            o.ty().is_fp_like()
+                && if o.is_instruction() {
+                    out.contains(&o)
+                } else {
+                    o.is_constant() && o.splat_float().is_some_and(|k| !k.is_finite())
+                }
+        })
+    };
+    loop {
+        let mut changed = false;
+        for &i in &insts {
+            if out.contains(&i) {
+                continue;
+            }
+            let nonfinite = match i.opcode() {
+                Opcode::LLVMLoad
+                | Opcode::LLVMSIToFP
+                | Opcode::LLVMUIToFP
+                | Opcode::LLVMBitCast => false,
+                Opcode::LLVMFAdd
+                | Opcode::LLVMFSub
+                | Opcode::LLVMFMul
+                | Opcode::LLVMFNeg
+                | Opcode::LLVMFPExt
+                | Opcode::LLVMFPTrunc
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect
+                | Opcode::LLVMExtractElement
+                | Opcode::LLVMInsertElement
+                | Opcode::LLVMShuffleVector => operand_nonfinite(i, &out),
+                Opcode::LLVMCall if finite_call(i) => operand_nonfinite(i, &out),
+                _ => true,
+            };
+            if nonfinite {
+                out.insert(i);
+                changed = true;
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
+}
+
+/// Whether a partial of `inst` may be infinite or NaN (see [`may_be_nonfinite`]):
+/// a quotient's, a library call's other than [`FINITE_CALLS`], a product's with
+/// such a factor.
+fn partials_may_be_nonfinite(inst: Value, nonfinite: &hashbrown::HashSet<Value>) -> bool {
+    let operand = || {
+        inst.operands()
+            .into_iter()
+            .any(|o| o.is_instruction() && nonfinite.contains(&o))
+    };
+    match inst.opcode() {
+        Opcode::LLVMFAdd
+        | Opcode::LLVMFSub
+        | Opcode::LLVMFNeg
+        | Opcode::LLVMFPExt
+        | Opcode::LLVMFPTrunc
+        | Opcode::LLVMPHI
+        | Opcode::LLVMSelect
+        | Opcode::LLVMExtractElement
+        | Opcode::LLVMInsertElement
+        | Opcode::LLVMShuffleVector
+        | Opcode::LLVMLoad => false,
+        Opcode::LLVMFMul => operand(),
+        Opcode::LLVMCall if finite_call(inst) => operand(),
+        _ => true,
+    }
 }
 
 /// Blocks [`always_used`] visits at most per value.
