@@ -11,7 +11,10 @@
 # buffers, memmove/memset, struct copies, interior pointers, globals: fuzz/src/gen/user.rs), also
 # user,no-inline, or api (single-precision libm, integer-to-float conversions in loops, kinks at
 # exact ties and signed zeros, batched shadows through enzyme_dupv: fuzz/src/gen/api.rs), also
-# api,no-inline.
+# api,no-inline, or guard (guarded values whose discarded side is infinite or NaN: a quotient,
+# logarithm or square root of an exact zero computed before the test that discards it, isfinite
+# guards, min/max with an infinite operand, loops that skip a zero: fuzz/src/gen/guard.rs), also
+# guard,no-inline.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

@@ -81,6 +81,7 @@ use crate::rng::Rng;
 use std::fmt::Write as _;
 
 mod api;
+mod guard;
 mod user;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -202,6 +203,8 @@ pub struct Gen {
     user: bool,
     /// `--variant api` (`gen/api.rs`).
     api: bool,
+    /// `--variant guard` (`gen/guard.rs`).
+    guard: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -232,6 +235,7 @@ impl Gen {
             ftab: false,
             user: false,
             api: false,
+            guard: false,
         }
     }
 
@@ -642,6 +646,11 @@ impl Gen {
         }
         if self.api && self.rng.chance(0.35) {
             if let Some(st) = self.api_stmt(sc) {
+                return st;
+            }
+        }
+        if self.guard && self.rng.chance(0.35) {
+            if let Some(st) = self.guard_stmt(sc) {
                 return st;
             }
         }
@@ -1576,8 +1585,10 @@ pub fn generate_variant(
     numeric: bool,
     user: bool,
     api: bool,
+    guard: bool,
 ) -> Program {
     let mut g = Gen::new(seed, size);
+    g.guard = guard;
     g.omp = omp;
     g.numeric = numeric;
     g.user = user;

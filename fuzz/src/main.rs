@@ -3,14 +3,16 @@
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
-//!                             |api[,no-inline]]
+//!                             |api[,no-inline]|guard[,no-inline]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
 //!                                                  # shapes of numerical code (gen.rs);
 //!                                                  # user: everyday C (gen/user.rs);
 //!                                                  # api: float libm, int conversions in
-//!                                                  # loops, ties, enzyme_dupv (gen/api.rs)
+//!                                                  # loops, ties, enzyme_dupv (gen/api.rs);
+//!                                                  # guard: guarded values whose discarded
+//!                                                  # side is infinite (gen/guard.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
@@ -211,6 +213,8 @@ struct Opts {
     /// `--variant api`: float libm, integer conversions in loops, ties, `enzyme_dupv`
     /// (`gen/api.rs`).
     api: bool,
+    /// `--variant guard`: guarded values whose discarded side is infinite (`gen/guard.rs`).
+    guard: bool,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -231,6 +235,7 @@ fn parse_opts(args: &[String]) -> Opts {
         numeric: false,
         user: false,
         api: false,
+        guard: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -252,8 +257,9 @@ fn parse_opts(args: &[String]) -> Opts {
                         "numeric" => o.numeric = true,
                         "user" => o.user = true,
                         "api" => o.api = true,
+                        "guard" => o.guard = true,
                         _ => {
-                            panic!("--variant default|no-inline|omp|numeric|user|api (or a comma list)")
+                            panic!("--variant default|no-inline|omp|numeric|user|api|guard (or a comma list)")
                         }
                     }
                 }
@@ -310,8 +316,15 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p =
-                    gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user, o.api);
+                let p = gen::generate_variant(
+                    seed,
+                    size_for(seed),
+                    o.omp,
+                    o.numeric,
+                    o.user,
+                    o.api,
+                    o.guard,
+                );
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -515,6 +528,9 @@ fn variant_label(o: &Opts) -> String {
     if o.api {
         parts.push("api".into());
     }
+    if o.guard {
+        parts.push("guard".into());
+    }
     if !o.extra.is_empty() {
         parts.push(o.extra.join(" "));
     }
@@ -535,7 +551,16 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(seed, size_for(seed), o.omp, o.numeric, o.user, o.api).emit()
+                gen::generate_variant(
+                    seed,
+                    size_for(seed),
+                    o.omp,
+                    o.numeric,
+                    o.user,
+                    o.api,
+                    o.guard
+                )
+                .emit()
             );
         }
         "check" => {
