@@ -252,6 +252,9 @@ fn is_cheap(v: Value) -> bool {
             "llvm.abs.",
         ];
         let name = v.called_function().map(|f| f.name()).unwrap_or_default();
+        if ROUNDING.iter().any(|p| name.starts_with(p)) {
+            return rounds_inline(v);
+        }
         return PURE.iter().any(|p| name.starts_with(p));
     }
     matches!(
@@ -282,6 +285,34 @@ fn is_cheap(v: Value) -> bool {
             | Opcode::LLVMGetElementPtr
             | Opcode::LLVMBitCast
     )
+}
+
+/// Rounding to an integral value (`round(dx / box)` of a periodic box's
+/// minimum image, `floor` of a cell or table index).
+const ROUNDING: &[&str] = &[
+    "llvm.round.",
+    "llvm.floor.",
+    "llvm.ceil.",
+    "llvm.trunc.",
+    "llvm.rint.",
+    "llvm.nearbyint.",
+    "llvm.roundeven.",
+];
+
+/// Whether the target of `v`'s function rounds in a few instructions
+/// (x86 with SSE4.1's `roundsd`, AArch64's `frint*`). Without them (x86-64's
+/// baseline SSE2) LLVM calls libm's `floor`/`round`, and the value is taped:
+/// cells' minimum image, rebuilt from the coordinates instead of taped, took
+/// its tape row per candidate pair from 64 to 16 bytes.
+fn rounds_inline(v: Value) -> bool {
+    let features = v
+        .parent()
+        .parent()
+        .string_attribute("target-features")
+        .unwrap_or_default();
+    features
+        .split(',')
+        .any(|f| matches!(f, "+sse4.1" | "+neon" | "+fp-armv8"))
 }
 
 /// Stands for a loop tape's row stride until `Tape::finish` knows it.
