@@ -44,11 +44,8 @@ static void lu_factor(long n, double *a, long *perm) {
     }
 }
 
-__attribute__((noinline)) double lu_solve(long n, const double *restrict a0, const double *restrict b) {
-    double *a = malloc(sizeof(double) * n * n), *x = malloc(sizeof(double) * n);
-    long *perm = malloc(sizeof(long) * n);
-    memcpy(a, a0, sizeof(double) * n * n);
-    lu_factor(n, a, perm);
+/* x = A^{-1} b from the factors: L y = P b (forward), U x = y (backward), in x */
+static void lu_apply(long n, const double *a, const long *perm, const double *b, double *x) {
     for (long i = 0; i < n; i++) {
         double s = b[perm[i]];
         for (long k = 0; k < i; k++) s -= a[i * n + k] * x[k];
@@ -59,6 +56,14 @@ __attribute__((noinline)) double lu_solve(long n, const double *restrict a0, con
         for (long k = i + 1; k < n; k++) s -= a[i * n + k] * x[k];
         x[i] = s / a[i * n + i];
     }
+}
+
+__attribute__((noinline)) double lu_solve(long n, const double *restrict a0, const double *restrict b) {
+    double *a = malloc(sizeof(double) * n * n), *x = malloc(sizeof(double) * n);
+    long *perm = malloc(sizeof(long) * n);
+    memcpy(a, a0, sizeof(double) * n * n);
+    lu_factor(n, a, perm);
+    lu_apply(n, a, perm, b, x);
     double f = 0;
     for (long i = 0; i < n; i++) f += x[i] * x[i];
     free(a);
@@ -73,16 +78,7 @@ __attribute__((noinline)) void lu_solve_hand(long n, const double *restrict a0, 
     long *perm = malloc(sizeof(long) * n);
     memcpy(a, a0, sizeof(double) * n * n);
     lu_factor(n, a, perm);
-    for (long i = 0; i < n; i++) {
-        double s = b[perm[i]];
-        for (long k = 0; k < i; k++) s -= a[i * n + k] * x[k];
-        x[i] = s;
-    }
-    for (long i = n - 1; i >= 0; i--) {
-        double s = x[i];
-        for (long k = i + 1; k < n; k++) s -= a[i * n + k] * x[k];
-        x[i] = s / a[i * n + i];
-    }
+    lu_apply(n, a, perm, b, x);
     /* U^T z = x (forward), then L^T w = z (backward, in place) */
     for (long i = 0; i < n; i++) {
         double s = x[i];

@@ -141,7 +141,8 @@ pub struct Rereads {
     extents: HashMap<Value, (Value, Value)>,
     /// (load, store) pairs where the store, though it may run after the
     /// load, never writes what the load read (`shim::frontier_rereads`:
-    /// forward substitution's `y[j]`, `j < i`, against `y[i] = ...`).
+    /// forward substitution's `y[j]`, `j < i`, against `y[i] = ...`; across
+    /// a loop nest, a factorization's finished rows or columns).
     passed: hashbrown::HashSet<(Value, Value)>,
 }
 

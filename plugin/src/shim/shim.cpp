@@ -17,6 +17,8 @@
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/MemoryBuiltins.h"
 #include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/ScalarEvolutionDivision.h"
+#include "llvm/Analysis/ScalarEvolutionExpressions.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/TargetTransformInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
@@ -145,6 +147,11 @@ cl::opt<bool> OptNoHoistCarriedLoads(
              "of the element its own store wrote in the previous iteration "
              "(moved into the loop header, loop-load elimination forwards "
              "the stored value; ablation)"));
+cl::opt<bool> OptNoNestFrontier(
+    "ferment-no-nest-frontier", cl::init(false), cl::Hidden,
+    cl::desc("ferment: tape loads of a loop nest whose later stores never "
+             "write what they read (a factorization's finished rows or "
+             "columns) unless one loop's own store proves it (ablation)"));
 cl::opt<bool> OptNoFrontierRereads(
     "ferment-no-frontier-rereads", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape loads of elements that a loop's own store "
@@ -2079,9 +2086,13 @@ static bool signExtensionKeepsCount(ScalarEvolution &SE, const SCEV *Btc) {
 // The lowest and highest value `S` takes while `L` runs one iteration,
 // over the iterations of the loops strictly inside `L` (affine recurrences
 // with a constant step and a computable count, nested at most 4 deep), as
-// expressions of `L`'s iteration; false where unknown.
+// expressions of `L`'s iteration; false where unknown. With `At`, the
+// innermost loop around the access `S` addresses: values that vary only in
+// loops not around it (an argmax's result, used after its loop) hold one
+// value there.
 static bool boundsInside(ScalarEvolution &SE, const SCEV *S, Loop *L,
-                         const SCEV *&Lo, const SCEV *&Hi, unsigned Depth) {
+                         const SCEV *&Lo, const SCEV *&Hi, unsigned Depth,
+                         Loop *At = nullptr) {
   if (Depth > 4)
     return false;
   if (auto *AR = dyn_cast<SCEVAddRecExpr>(S)) {
@@ -2099,8 +2110,8 @@ static bool boundsInside(ScalarEvolution &SE, const SCEV *S, Loop *L,
           AR->getStart(),
           SE.getMulExpr(C, SE.getTruncateOrZeroExtend(Btc, C->getType())));
       const SCEV *Lo1, *Hi1, *Lo2, *Hi2;
-      if (!boundsInside(SE, AR->getStart(), L, Lo1, Hi1, Depth + 1) ||
-          !boundsInside(SE, Last, L, Lo2, Hi2, Depth + 1))
+      if (!boundsInside(SE, AR->getStart(), L, Lo1, Hi1, Depth + 1, At) ||
+          !boundsInside(SE, Last, L, Lo2, Hi2, Depth + 1, At))
         return false;
       bool Up = C->getAPInt().isNonNegative();
       Lo = Up ? Lo1 : Lo2;
@@ -2109,10 +2120,293 @@ static bool boundsInside(ScalarEvolution &SE, const SCEV *S, Loop *L,
     }
   }
   for (Loop *J : L->getLoopsInPreorder())
-    if (J != L && !SE.isLoopInvariant(S, J))
+    if (J != L && (!At || J->contains(At)) && !SE.isLoopInvariant(S, J))
       return false;
   Lo = Hi = S;
   return true;
+}
+
+// The value of `S` in the next iteration of `L`: `S` itself where it does
+// not vary in `L`, `{a+c,+,c}` for an affine `{a,+,c}` of `L` with a
+// constant step `c` of sign `Up` (nonnegative when true, else at most 0);
+// null otherwise (`S` does not move one way through `L`'s iterations).
+static const SCEV *nextMonotone(ScalarEvolution &SE, const SCEV *S, Loop *L,
+                                bool Up) {
+  if (SE.isLoopInvariant(S, L))
+    return S;
+  auto *AR = dyn_cast<SCEVAddRecExpr>(S);
+  if (!AR || AR->getLoop() != L || !AR->isAffine())
+    return nullptr;
+  auto *C = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+  if (!C || (Up ? C->getAPInt().isNegative() : C->getAPInt().isStrictlyPositive()))
+    return nullptr;
+  return AR->getPostIncExpr(SE);
+}
+
+// `Edge`, a bound of a store's address (a lower bound when `Low`), with
+// its one value `U` that varies in top-level loop `L` but is not a
+// recurrence (LU's pivot row `p`, an argmax) replaced by each bound of `U`
+// on the side that bounds `Edge` the same way: `U` is a web of phis and
+// selects in `L` (none in `L`'s header, so all of one iteration of `L`)
+// whose other operands ("leaves") scalar evolution bounds within the
+// iteration (`boundsInside`), and `Edge` moves with `U` by a constant. The
+// bound of `Edge` is then the least (`Low`; else the greatest) of `Out`.
+// `Out` is `{Edge}` where nothing needs replacing; false where unknown.
+static bool boundUnknown(ScalarEvolution &SE, const SCEV *Edge, Loop *L,
+                         bool Low, SmallVectorImpl<const SCEV *> &Out) {
+  SmallVector<const SCEVUnknown *, 2> Us;
+  SCEVExprContains(Edge, [&](const SCEV *Y) {
+    if (auto *U = dyn_cast<SCEVUnknown>(Y))
+      if (!SE.isLoopInvariant(U, L) && !is_contained(Us, U))
+        Us.push_back(U);
+    return false;
+  });
+  if (Us.empty()) {
+    Out.push_back(Edge);
+    return true;
+  }
+  if (Us.size() != 1 || !Us[0]->getType()->isIntegerTy())
+    return false;
+  const SCEVUnknown *U = Us[0];
+  ValueToSCEVMapTy Plus{{U->getValue(), SE.getAddExpr(U, SE.getOne(U->getType()))}};
+  auto *Coef = dyn_cast<SCEVConstant>(
+      SE.getMinusSCEV(SCEVParameterRewriter::rewrite(Edge, SE, Plus), Edge));
+  if (!Coef)
+    return false;
+  bool LeafLow = Low == Coef->getAPInt().isNonNegative();
+  SmallVector<Value *, 8> Work{U->getValue()};
+  SmallPtrSet<Value *, 16> Seen;
+  while (!Work.empty()) {
+    Value *V = Work.pop_back_val();
+    if (!Seen.insert(V).second)
+      continue;
+    if (Seen.size() > 32 || Out.size() > 4)
+      return false;
+    auto *I = dyn_cast<Instruction>(V);
+    // (a phi of `L`'s header is a leaf: its incoming values belong to
+    // other iterations)
+    if (I && L->contains(I) &&
+        (isa<SelectInst>(I) ||
+         (isa<PHINode>(I) && I->getParent() != L->getHeader()))) {
+      if (auto *S = dyn_cast<SelectInst>(I)) {
+        Work.push_back(S->getTrueValue());
+        Work.push_back(S->getFalseValue());
+      } else {
+        append_range(Work, cast<PHINode>(I)->incoming_values());
+      }
+      continue;
+    }
+    if (!SE.isSCEVable(V->getType()) || V->getType() != U->getType())
+      return false;
+    const SCEV *Lo, *Hi;
+    if (!boundsInside(SE, SE.getSCEV(V), L, Lo, Hi, 0))
+      return false;
+    ValueToSCEVMapTy Map{{U->getValue(), LeafLow ? Lo : Hi}};
+    const SCEV *E = SCEVParameterRewriter::rewrite(Edge, SE, Map);
+    if (SCEVExprContains(E, [&](const SCEV *Y) { return Y == U; }))
+      return false;
+    Out.push_back(E);
+  }
+  return !Out.empty();
+}
+
+// Whether accesses at `XL` (`SzL` wide, a load) and `XS` (`SzS` wide, a
+// store), integer expressions of the iterations of top-level loop `L` and
+// the loops inside it, never overlap when the store runs in the same
+// iteration of `L` as the load (only when `SameIter`) or a later one: in
+// one iteration, the load's highest byte lies below the store's lowest,
+// whose lowest never decreases from one iteration to the next (or the
+// mirror image, everything moving down).
+static bool apartAfter(ScalarEvolution &SE, const SCEV *XL, uint64_t SzL,
+                       const SCEV *XS, uint64_t SzS, Loop *L, bool SameIter,
+                       Loop *AtL, Loop *AtS) {
+  const SCEV *LoL, *HiL, *LoS, *HiS;
+  if (!boundsInside(SE, XL, L, LoL, HiL, 0, AtL) ||
+      !boundsInside(SE, XS, L, LoS, HiS, 0, AtS))
+    return false;
+  Type *T = XL->getType();
+  if (XS->getType() != T || LoL->getType() != T || LoS->getType() != T)
+    return false;
+  for (bool Up : {true, false}) {
+    SmallVector<const SCEV *, 4> Edges;
+    if (!boundUnknown(SE, Up ? LoS : HiS, L, Up, Edges))
+      continue;
+    bool All = true;
+    for (const SCEV *Edge : Edges) {
+      const SCEV *Next = nextMonotone(SE, Edge, L, Up);
+      if (!Next) {
+        All = false;
+        break;
+      }
+      const SCEV *First = SameIter ? Edge : Next;
+      const SCEV *Diff =
+          Up ? SE.getMinusSCEV(First, SE.getAddExpr(HiL, SE.getConstant(T, SzL)))
+             : SE.getMinusSCEV(LoL, SE.getAddExpr(First, SE.getConstant(T, SzS)));
+      All = All && !isa<SCEVCouldNotCompute>(Diff) && SE.isKnownNonNegative(Diff);
+    }
+    if (All)
+      return true;
+  }
+  return false;
+}
+
+// The lowest and highest value `S` takes over the whole run of top-level
+// loop `L` (see `boundsInside`; `L`'s own recurrences at their first and
+// last iterations); false where unknown.
+static bool boundsThrough(ScalarEvolution &SE, const SCEV *S, Loop *L,
+                          const SCEV *&Lo, const SCEV *&Hi, Loop *At) {
+  const SCEV *Lo1, *Hi1;
+  if (!boundsInside(SE, S, L, Lo1, Hi1, 0, At))
+    return false;
+  const SCEV *Btc = usableCount(SE, SE.getBackedgeTakenCount(L), L);
+  auto Ends = [&](const SCEV *X, bool Low, const SCEV *&Out) {
+    if (SE.isLoopInvariant(X, L)) {
+      Out = X;
+      return true;
+    }
+    auto *AR = dyn_cast<SCEVAddRecExpr>(X);
+    auto *C = AR && AR->getLoop() == L && AR->isAffine()
+                  ? dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE))
+                  : nullptr;
+    if (!C || !Btc)
+      return false;
+    bool Up = C->getAPInt().isNonNegative();
+    if (Low == Up) {
+      Out = AR->getStart();
+      return true;
+    }
+    Out = SE.getAddExpr(AR->getStart(),
+                        SE.getMulExpr(C, SE.getTruncateOrZeroExtend(Btc, C->getType())));
+    return true;
+  };
+  return Ends(Lo1, true, Lo) && Ends(Hi1, false, Hi);
+}
+
+// Whether store `St`, which runs in top-level loop `L` around load `Ld`,
+// never writes a byte the load read, in the load's iteration of `L`
+// (`SameIter`: the store can follow the load in it) or any later one, where
+// both address one block `Base + Off` as a matrix with rows of `N * G`
+// bytes (`Off = N * Q + R`, `Q` a multiple of `G`, `0 <= R` and `R` plus
+// the access's width at most `N * G` throughout `L`): then the two never
+// overlap when their rows differ (`Q` apart) or their bytes within rows do
+// (`R` apart). Cholesky's column `j` (written in step `j` only) against
+// columns `k < j` read in step `j`; LU's rows below the pivot row.
+static bool apartAsMatrix(ScalarEvolution &SE, const SCEV *OffL, uint64_t SzL,
+                          const SCEV *OffS, uint64_t SzS, Loop *L,
+                          bool SameIter, Loop *AtL, Loop *AtS) {
+  // candidate row widths: loop-invariant factors of the products in either
+  // address (`i * n`)
+  SmallVector<const SCEV *, 4> Ns;
+  auto Collect = [&](const SCEV *X) {
+    // (visits every subexpression; the predicate never matches)
+    SCEVExprContains(X, [&](const SCEV *Y) {
+      if (auto *M = dyn_cast<SCEVMulExpr>(Y))
+        for (const SCEV *Op : M->operands())
+          if (!isa<SCEVConstant>(Op) && SE.isLoopInvariant(Op, L) &&
+              !is_contained(Ns, Op) && Ns.size() < 4)
+            Ns.push_back(Op);
+      return false;
+    });
+  };
+  Collect(OffL);
+  Collect(OffS);
+  Type *T = OffL->getType();
+  for (const SCEV *N : Ns) {
+    if (N->getType() != T)
+      continue;
+    const SCEV *QL, *RL, *QS, *RS;
+    SCEVDivision::divide(SE, OffL, N, &QL, &RL);
+    SCEVDivision::divide(SE, OffS, N, &QS, &RS);
+    if (!QL || !RL || !QS || !RS || QL->isZero() || QS->isZero() ||
+        !SE.getMinusSCEV(OffL, SE.getAddExpr(SE.getMulExpr(N, QL), RL))->isZero() ||
+        !SE.getMinusSCEV(OffS, SE.getAddExpr(SE.getMulExpr(N, QS), RS))->isZero())
+      continue;
+    unsigned Tz = std::min(std::min(SE.getMinTrailingZeros(QL), SE.getMinTrailingZeros(QS)), 16u);
+    const SCEV *Width = SE.getMulExpr(N, SE.getConstant(T, uint64_t(1) << Tz));
+    bool InRows = true;
+    for (auto [R, Sz, At] : {std::tuple{RL, SzL, AtL}, std::tuple{RS, SzS, AtS}}) {
+      const SCEV *Lo, *Hi;
+      InRows = InRows && boundsThrough(SE, R, L, Lo, Hi, At) &&
+               SE.isKnownNonNegative(Lo) &&
+               SE.isKnownNonNegative(SE.getMinusSCEV(
+                   Width, SE.getAddExpr(Hi, SE.getConstant(T, Sz))));
+    }
+    if (!InRows)
+      continue;
+    if (apartAfter(SE, RL, SzL, RS, SzS, L, SameIter, AtL, AtS) ||
+        apartAfter(SE, QL, 1, QS, 1, L, SameIter, AtL, AtS))
+      return true;
+  }
+  return false;
+}
+
+// Whether store `St` never writes a byte load `Ld` read, at any time after
+// the load, when both run inside one top-level loop `L` (the store perhaps
+// in loops nested in it, the load anywhere in it): their addresses, offsets
+// from one base, keep apart (`apartAfter`) either directly or as a matrix
+// (`apartAsMatrix`), over the rest of the load's iteration of `L` (only if
+// the store can follow the load in it) and every later iteration.
+static bool frontierInNest(FnScev &A, const DataLayout &DL, LoadInst *Ld,
+                           StoreInst *St, DenseMap<Loop *, bool> &EnteredOnce) {
+  ScalarEvolution &SE = A.SE;
+  Loop *L = A.LI.getLoopFor(St->getParent());
+  if (!L)
+    return false;
+  while (L->getParentLoop())
+    L = L->getParentLoop();
+  BasicBlock *LB = Ld->getParent(), *SB = St->getParent(), *H = L->getHeader();
+  if (!L->contains(LB))
+    return false;
+  // entered once per call: not inside a cycle that loop info does not see
+  // (an irreducible one)
+  auto [Once, Fresh] = EnteredOnce.try_emplace(L, true);
+  if (Fresh) {
+    SmallVector<BasicBlock *, 8> Exits;
+    L->getExitBlocks(Exits);
+    SmallPtrSet<BasicBlock *, 32> Seen;
+    SmallVector<BasicBlock *, 32> Work(Exits.begin(), Exits.end());
+    while (!Work.empty() && Once->second) {
+      BasicBlock *B = Work.pop_back_val();
+      Once->second = B != H;
+      if (Seen.insert(B).second)
+        Work.append(succ_begin(B), succ_end(B));
+    }
+  }
+  if (!Once->second)
+    return false;
+  // can the store follow the load without passing L's header again?
+  bool SameIter = false;
+  if (LB == SB)
+    SameIter = Ld->comesBefore(St);
+  if (!SameIter) {
+    SmallPtrSet<BasicBlock *, 32> Seen;
+    SmallVector<BasicBlock *, 32> Work(succ_begin(LB), succ_end(LB));
+    while (!Work.empty() && !SameIter) {
+      BasicBlock *B = Work.pop_back_val();
+      if (B == H || !L->contains(B) || !Seen.insert(B).second)
+        continue;
+      SameIter = B == SB;
+      Work.append(succ_begin(B), succ_end(B));
+    }
+  }
+  TypeSize SSz = DL.getTypeStoreSize(St->getValueOperand()->getType());
+  TypeSize LSz = DL.getTypeStoreSize(Ld->getType());
+  if (SSz.isScalable() || LSz.isScalable())
+    return false;
+  const SCEV *PL = SE.getSCEV(Ld->getPointerOperand());
+  const SCEV *PS = SE.getSCEV(St->getPointerOperand());
+  const SCEV *Base = SE.getPointerBase(PL);
+  if (Base != SE.getPointerBase(PS) || isa<SCEVCouldNotCompute>(Base))
+    return false;
+  const SCEV *OffL = SE.getMinusSCEV(PL, Base), *OffS = SE.getMinusSCEV(PS, Base);
+  if (isa<SCEVCouldNotCompute>(OffL) || isa<SCEVCouldNotCompute>(OffS) ||
+      !OffL->getType()->isIntegerTy() || OffL->getType() != OffS->getType())
+    return false;
+  Loop *AtL = A.LI.getLoopFor(LB), *AtS = A.LI.getLoopFor(SB);
+  return apartAfter(SE, OffL, LSz.getFixedValue(), OffS, SSz.getFixedValue(), L,
+                    SameIter, AtL, AtS) ||
+         apartAsMatrix(SE, OffL, LSz.getFixedValue(), OffS, SSz.getFixedValue(),
+                       L, SameIter, AtL, AtS);
 }
 
 // For each pair (Loads[K], Stores[K]) of one function: 1 when the store
@@ -2123,7 +2417,8 @@ static bool boundsInside(ScalarEvolution &SE, const SCEV *S, Loop *L,
 // store has already passed (`y[j]`, `j < i`, in forward substitution; with
 // `i` counting down, `x[j]`, `j > i`, in back substitution). Those bytes
 // then keep their value to the end of the call, so the reverse sweep may
-// read them again (`reverse/rereads.rs`).
+// read them again (`reverse/rereads.rs`). Or, across a loop nest, as
+// `frontierInNest` proves (a factorization's finished rows or columns).
 extern "C" void ferment_frontier_rereads(LLVMValueRef FV, LLVMValueRef *Loads,
                                          LLVMValueRef *Stores, unsigned N,
                                          int *Out) {
@@ -2134,12 +2429,17 @@ extern "C" void ferment_frontier_rereads(LLVMValueRef FV, LLVMValueRef *Loads,
   Function *F = unwrap<Function>(FV);
   FnScev A(*F);
   const DataLayout &DL = F->getParent()->getDataLayout();
+  DenseMap<Loop *, bool> EnteredOnce;
   for (unsigned K = 0; K < N; ++K) {
     auto *Ld = dyn_cast<LoadInst>(unwrap(Loads[K]));
     auto *St = dyn_cast<StoreInst>(unwrap(Stores[K]));
     if (!Ld || !St || !Ld->isSimple() || !St->isSimple() ||
         Ld->getFunction() != F || St->getFunction() != F)
       continue;
+    if (!OptNoNestFrontier && frontierInNest(A, DL, Ld, St, EnteredOnce)) {
+      Out[K] = 1;
+      continue;
+    }
     Loop *L = A.LI.getLoopFor(St->getParent());
     if (!L || L->getParentLoop() || !L->contains(Ld->getParent()))
       continue;
