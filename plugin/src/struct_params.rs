@@ -20,6 +20,11 @@
 //!   as one integer is never accepted (its floats would be constants); a
 //!   struct passed in memory (`byval`) may not receive its adjoint in a
 //!   by-value copy either (the caller would never see it).
+//! - [`split_floats_at`] serves the marker `enzyme_struct_value` (ferment's
+//!   C++ header puts it before every class passed by value): the struct
+//!   and then its whole shadow struct follow, and the parser pairs them
+//!   member by member, so `enzyme::autodiff<Forward>(f,
+//!   Duplicated<V2>{p, dp})` means what it says. Only all-float pieces.
 //!
 //! It touches nothing but that attribute.
 
@@ -225,13 +230,36 @@ fn source_position(groups: &[Group], index: usize) -> usize {
     index - folded + 1
 }
 
-const HINT: &str = "pass the struct by pointer instead: declare the parameter `const V *p` (or `V *p`) and call with enzyme_dup, &p, &dp (forward mode: dp holds the tangent; reverse mode: dp receives the gradient)";
+const HINT: &str = "pass the struct by pointer instead: declare the parameter `const V *p` (or `V *p`) and call with enzyme_dup, &p, &dp (forward mode: dp holds the tangent; reverse mode: dp receives the gradient); for a struct of floats only, `enzyme_struct_value` before it says that the struct and then its whole shadow struct follow (enzyme_struct_value, enzyme_dup, p, dp), as ferment's C++ header passes enzyme::Duplicated<V>";
 
 /// Refuses a request, before its arguments are read, whose function takes
 /// a struct by value in a way no argument list can pair as the user
 /// means: as an integer, or split in forward mode.
 pub fn check_signature(req: &Request) -> Result<()> {
+    if crate::frontend::request::has_marker(req.call, "enzyme_struct_value") {
+        // The parser pairs the marked structs; `check` sees the rest.
+        return Ok(());
+    }
     check_groups(req, None)
+}
+
+/// The IR parameter types of the struct passed by value that opens at IR
+/// parameter `k` of `function`, split into several values each holding
+/// only floating-point data (`double, double`; `<2 x float>, float`), or
+/// `None` (no such struct there). `enzyme_struct_value` pairs such a
+/// struct with its shadow member by member.
+pub fn split_floats_at(function: Value, k: usize) -> Option<Vec<Type>> {
+    let params = function.global_value_type().fn_params();
+    let g = groups_of(function).into_iter().find(|g| g.first == k)?;
+    let pieces: Vec<Type> = params.iter().skip(g.first).take(g.count).copied().collect();
+    let floats: u64 = pieces.iter().map(|t| float_leaves(*t)).sum();
+    (g.count > 1
+        && pieces.len() == g.count
+        && floats == g.floats
+        && pieces
+            .iter()
+            .all(|t| !t.is_pointer() && float_leaves(*t) > 0))
+    .then_some(pieces)
 }
 
 /// Refuses a request whose arguments cannot mean what the user wrote for a
@@ -249,6 +277,10 @@ fn check_groups(req: &Request, marked: Option<&[bool]>) -> Result<()> {
     let params = function.global_value_type().fn_params();
     let groups = groups_of(function);
     for g in &groups {
+        if req.struct_values.contains(&g.first) {
+            // Paired by `enzyme_struct_value` (see `split_floats_at`).
+            continue;
+        }
         let pieces: Vec<Type> = params.iter().skip(g.first).take(g.count).copied().collect();
         let pointers = pieces.iter().any(|t| t.is_pointer());
         if pieces.len() != g.count || (g.floats == 0 && !(pointers && g.count > 1)) {

@@ -67,6 +67,8 @@ extern int enzyme_dupv;       /* batched: byte stride, then base shadow      */
 extern int enzyme_dupnoneedv; /* batched, shadow only                        */
 extern int enzyme_byref;      /* followed by a size N                        */
 extern int enzyme_not_overwritten;
+extern int enzyme_struct_value; /* the next argument is a whole struct passed
+                                  by value (then its whole shadow struct)  */
 
 /* ---- whole-call markers ------------------------------------------------- */
 extern int enzyme_width;          /* batch width N (a constant)              */

@@ -1,5 +1,10 @@
 /* Included before every C/C++ test of Enzyme's suite by run1.sh: what newer tests use and the
  * stored copies of test_utils.h may predate. Ours, not Enzyme's. */
+/* Newer copies of test_utils.h declare enzyme_nocache too. */
+#ifdef __cplusplus
+extern "C"
+#endif
+    int enzyme_nocache;
 #ifndef TEST_EQ
 #include <stdio.h>
 #include <stdlib.h>

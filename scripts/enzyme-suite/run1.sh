@@ -79,6 +79,11 @@ if [ -n "$verify_err" ]; then
     echo "COMPILE-CRASH $rel O$L $(grep -m1 -E 'PLEASE|panick' "$w/cc.log" | cut -c1-200)"
   elif [ $rc -ne 0 ] && grep -q 'error: ferment' "$w/cc.log"; then
     echo "PASS $rel O$L (expected compile error: $(grep -m1 'error: ferment' "$w/cc.log" | sed 's/.*error: ferment: //' | cut -c1-120))"
+  elif [ $rc -ne 0 ] && grep -q 'expected-error@/enzymeroot/enzyme/' "$f" &&
+      grep -q '/include/enzyme/[a-z_]*:[0-9]*:[0-9]*: error:' "$w/cc.log"; then
+    # The expected errors are static assertions of Enzyme's C++ header: ferment's
+    # <enzyme/enzyme> must reject the same calls (its own wording).
+    echo "PASS $rel O$L (expected compile error in the C++ interface header: $(grep -m1 '/include/enzyme/.*error:' "$w/cc.log" | sed 's/.*error: //' | cut -c1-120))"
   else echo "FAIL $rel O$L expected a ferment compile error (Enzyme's test expects one), got rc=$rc $(grep -m1 error "$w/cc.log" | cut -c1-160)"; fi
   exit 0
 fi

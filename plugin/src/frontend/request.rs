@@ -150,6 +150,12 @@ pub struct Request {
     /// primal pointer at run time is inactive (Enzyme's runtime activity;
     /// see [`super::runtime_activity`]).
     pub runtime_activity: bool,
+    /// IR parameters opening a struct passed by value that the C ABI split
+    /// into several floats, named by `enzyme_struct_value` (ferment's C++
+    /// header): the call passed the whole struct, then its whole shadow,
+    /// and the parser paired them member by member
+    /// ([`crate::struct_params`]).
+    pub struct_values: Vec<usize>,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -528,6 +534,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         sret_seed: None,
         sret_primal: false,
         runtime_activity: false,
+        struct_values: Vec::new(),
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
         let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);
@@ -912,6 +919,89 @@ impl Parser<'_> {
             // ferment tapes what it needs regardless.
             "enzyme_not_overwritten" | "enzyme_nocache" => {}
             "enzyme_runtime_activity" => req.runtime_activity = true,
+            "enzyme_struct_value" => {
+                let k = req.args.len();
+                let Some(pieces) = crate::struct_params::split_floats_at(req.function, k) else {
+                    // Not split (one value, or passed in memory): positional
+                    // pairing is already the struct's.
+                    return Ok(());
+                };
+                let n = pieces.len();
+                let act = all_args.get(*pos).copied().filter(|v| {
+                    matches!(
+                        marker_name(*v).as_deref(),
+                        Some("enzyme_dup" | "enzyme_dupnoneed" | "enzyme_const" | "enzyme_out")
+                    )
+                });
+                let act_name = act.and_then(marker_name);
+                let forward = req.mode == Mode::Forward;
+                let with_shadow = match act_name.as_deref() {
+                    Some("enzyme_dup" | "enzyme_dupnoneed") => true,
+                    Some(_) => false,
+                    None => forward,
+                };
+                if with_shadow && !forward {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        "enzyme_struct_value before a struct passed by value with a shadow in reverse mode: its gradient would go to a copy the caller never sees".into(),
+                    )
+                    .hint("pass the struct enzyme_out (its adjoint is returned) or enzyme_const, or pass it by pointer"));
+                }
+                if with_shadow && req.width > 1 {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        "enzyme_struct_value with enzyme_width: a struct passed by value takes one shadow".into(),
+                    )
+                    .hint("pass the struct by pointer"));
+                }
+                let start = *pos + usize::from(act.is_some());
+                let needed = if with_shadow { 2 * n } else { n };
+                let values: Vec<Value> =
+                    all_args.iter().skip(start).take(needed).copied().collect();
+                let fits = values.len() == needed
+                    && values
+                        .iter()
+                        .enumerate()
+                        .all(|(i, v)| marker_name(*v).is_none() && v.ty() == pieces[i % n]);
+                if !fits {
+                    return Err(call_error(
+                        &call,
+                        entry,
+                        format!(
+                            "enzyme_struct_value must be followed by the struct (parameter {}){}",
+                            k + 1,
+                            if with_shadow {
+                                " and then its shadow struct, both by value"
+                            } else {
+                                " by value"
+                            }
+                        ),
+                    ));
+                }
+                // value i, then (with a shadow) its member in the shadow
+                // struct: each member is one IR parameter of its own.
+                let mut paired = Vec::with_capacity(2 * needed);
+                for i in 0..n {
+                    let active_out =
+                        act_name.as_deref() == Some("enzyme_out") || (act.is_none() && !forward);
+                    if let (Some(m), false) = (act, active_out) {
+                        paired.push(m);
+                    }
+                    paired.push(values[i]);
+                    if with_shadow {
+                        paired.push(values[n + i]);
+                    }
+                }
+                all_args.splice(*pos..start + needed, paired);
+                // An active struct in reverse mode stays unmarked (the
+                // adjoints come back in the struct's own layout, checked as
+                // before); the others are paired here.
+                if with_shadow || act_name.as_deref() == Some("enzyme_const") {
+                    req.struct_values.push(k);
+                }
+            }
             "enzyme_byref" => {
                 let n = byref_size(&call, entry, all_args.get(*pos).copied())?;
                 *pos += 1;
