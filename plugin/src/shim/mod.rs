@@ -269,7 +269,11 @@ pub fn keep_loop_rolled(latch_branch: Value) {
     unsafe { ferment_keep_loop_rolled(latch_branch.0) }
 }
 
-/// Tells the host not to runtime-unroll the innermost loops of `f` that
+/// Tells the host not to runtime-unroll the loops of `f` that contain other
+/// loops (not with `-ferment-unroll-outer`), nor the scalar loop the
+/// vectorizer keeps beside a loop it vectorizes (a
+/// `llvm.loop.vectorize.followup_epilogue` on the other innermost loops; not
+/// with `-ferment-unroll-fallbacks`), nor the innermost loops of `f` that
 /// call a library function (`exp`, `log`... also as intrinsics; not with
 /// `-ferment-unroll-calls`) and, only with `-ferment-no-unroll-runtime`
 /// (off by default), those that store tape rows (loop metadata

@@ -195,6 +195,16 @@ cl::opt<bool> OptUnrollOrderedSums(
     cl::desc("ferment: let the host runtime-unroll a derivative's innermost "
              "loops that carry a floating-point sum in source order inside "
              "another loop (ablation: the parent loop then stays rolled)"));
+cl::opt<bool> OptUnrollFallbacks(
+    "ferment-unroll-fallbacks", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the host runtime-unroll the scalar loop the "
+             "vectorizer keeps beside a vectorized derivative loop that has "
+             "run-time alias checks (ablation: more code to compile)"));
+cl::opt<bool> OptUnrollOuter(
+    "ferment-unroll-outer", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the host runtime-unroll a derivative's loops that "
+             "contain other loops (ablation: copies of whole inner loops to "
+             "compile; kmeans_hvp's gradient ran 1.25x slower)"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1562,7 +1572,72 @@ static bool smallParent(const Loop *L) {
   return Size <= 64;
 }
 
-// Adds `llvm.loop.unroll.runtime.disable` to every innermost loop of F
+// Gives every innermost loop of F that the host may still runtime-unroll a
+// `llvm.loop.vectorize.followup_epilogue` saying "vectorized, no runtime
+// unrolling": the loop ID the vectorizer puts on the scalar loop it keeps
+// beside a loop it vectorizes. Without run-time alias checks the vectorizer
+// already marks that loop so (it only runs the remainder); with them (a
+// derivative's shadows are plain pointers, often checked) the scalar loop is
+// also the fallback for overlapping arrays, and the host's unroller copies
+// it 2-8 times behind a remainder loop of its own: on cholesky, the 4 copies
+// of the scalar reverse of the factorization's update took a quarter of the
+// derivative's loop strength reduction time, for a loop that runs the last
+// VF*UF-1 iterations (or all of them where the arrays overlap). A loop the
+// vectorizer leaves alone keeps its ID (the unroller ignores followups).
+// Returns how many loops it marked.
+static unsigned noFallbackUnroll(Function &F) {
+  LLVMContext &C = F.getContext();
+  FnLoops A(F);
+  unsigned Marked = 0;
+  for (Loop *L : A.LI.getLoopsInPreorder()) {
+    if (!L->getLoopLatch() || !L->isInnermost())
+      continue;
+    SmallVector<Metadata *, 4> Ops{nullptr};
+    bool Skip = false;
+    if (MDNode *Old = L->getLoopID())
+      for (unsigned I = 1, E = Old->getNumOperands(); I < E; ++I) {
+        Metadata *Op = Old->getOperand(I);
+        if (auto *N = dyn_cast<MDNode>(Op))
+          if (N->getNumOperands() > 0)
+            if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
+              Skip |= S->getString() == "llvm.loop.unroll.runtime.disable" ||
+                      S->getString() == "llvm.loop.unroll.disable" ||
+                      S->getString() == "llvm.loop.isvectorized" ||
+                      S->getString().starts_with("llvm.loop.vectorize.followup");
+        Ops.push_back(Op);
+      }
+    if (Skip)
+      continue;
+    // The remainder keeps the loop's other attributes (mustprogress...).
+    SmallVector<Metadata *, 6> Remainder{
+        MDString::get(C, "llvm.loop.vectorize.followup_epilogue"),
+        MDNode::get(C, {MDString::get(C, "llvm.loop.isvectorized"),
+                        ConstantAsMetadata::get(ConstantInt::get(Type::getInt32Ty(C), 1))}),
+        MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.runtime.disable")})};
+    for (unsigned I = 1, E = Ops.size(); I < E; ++I)
+      if (auto *N = dyn_cast<MDNode>(Ops[I]))
+        if (N->getNumOperands() > 0)
+          if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
+            if (!S->getString().starts_with("llvm.loop.vectorize."))
+              Remainder.push_back(N);
+    Ops.push_back(MDNode::get(C, Remainder));
+    MDNode *ID = MDNode::getDistinct(C, Ops);
+    ID->replaceOperandWith(0, ID);
+    L->setLoopID(ID);
+    ++Marked;
+  }
+  return Marked;
+}
+
+// Adds `llvm.loop.unroll.runtime.disable` to every loop of F that contains
+// other loops (not with -ferment-unroll-outer; LLVM 22's unroller also
+// runtime-unrolls such a loop when it is small, copying its inner loops 2-8
+// times, which no later pass fuses: cholesky's derivative 828 -> 1370
+// instructions in the host's unroller; with them rolled kmeans_hvp's
+// gradient ran 1.25x faster, trisolve's 7%, gmm and gmm_adb within 2%,
+// where an earlier session had measured gmm's outer loops 3% faster
+// unrolled; benches/repro/short_trip_unroll.c 175 -> 170 us), to
+// every innermost loop of F
 // that calls a library function (`callsLibrary`; not with
 // -ferment-unroll-calls), and with -ferment-no-unroll-runtime also to those
 // that store into a loop tape row (alias scope `ferment.tape`), keeping the
@@ -1571,20 +1646,20 @@ static bool smallParent(const Loop *L) {
 // speed where each iteration calls `exp`, and for no measured speed in the
 // tape loops. The other loops keep the host's treatment: runtime-unrolled,
 // kmeans' forward distance loop of 16 iterations ran 1.4x faster,
-// particles' reverse pair loop 4% faster, and gmm's outer loops around a
-// vectorized inner loop 3%. Also marked (not with
+// particles' reverse pair loop 4% faster. Also marked (not with
 // -ferment-unroll-ordered-sums): innermost loops inside a small parent loop
 // (`smallParent`) that carry a floating-point sum in source order
-// (`carriesOrderedSum`). The host then runtime-unrolls the parent instead,
-// whose iterations are independent sums: the shape of `mat_mult` in
+// (`carriesOrderedSum`), whose parent (rolled too since the outer loops
+// are) then holds one short chain of additions per iteration: the shape of `mat_mult` in
 // Enzyme's forward-mode `hand` (a 3-term sum per output element;
 // benches/repro/short_trip_unroll.c) ran 1.2x faster; kmeans and kmeans_hvp
 // (16-term distance sums) within 1%. Returns how many loops it marked.
 extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
-  if (!OptNoUnrollRuntime && OptUnrollCalls && OptUnrollOrderedSums)
-    return 0;
   Function &F = *unwrap<Function>(FV);
   LLVMContext &C = F.getContext();
+  unsigned Marked = OptUnrollFallbacks ? 0 : noFallbackUnroll(F);
+  if (!OptNoUnrollRuntime && OptUnrollCalls && OptUnrollOrderedSums && OptUnrollOuter)
+    return Marked;
   // A store into a loop tape row.
   auto Tapes = [](const BasicBlock *BB) {
     for (const Instruction &I : *BB) {
@@ -1604,20 +1679,22 @@ extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
   auto Keep = [&](const BasicBlock *BB) {
     return (OptNoUnrollRuntime && Tapes(BB)) || (!OptUnrollCalls && callsLibrary(BB));
   };
-  bool Any = false;
+  bool Any = !OptUnrollOuter;
   for (const BasicBlock &BB : F)
     Any |= Keep(&BB) || (!OptUnrollOrderedSums &&
                          llvm::any_of(BB.phis(), [](const PHINode &P) {
                            return P.getType()->isFloatingPointTy();
                          }));
   if (!Any)
-    return 0;
+    return Marked;
   FnLoops A(F);
-  unsigned Marked = 0;
   for (Loop *L : A.LI.getLoopsInPreorder()) {
-    if (!L->getLoopLatch() || !L->isInnermost())
+    if (!L->getLoopLatch())
       continue;
-    if (llvm::none_of(L->blocks(), Keep) &&
+    if (!L->isInnermost()) {
+      if (OptUnrollOuter)
+        continue;
+    } else if (llvm::none_of(L->blocks(), Keep) &&
         (OptUnrollOrderedSums || !smallParent(L) || !carriesOrderedSum(L)))
       continue;
     SmallVector<Metadata *, 4> Ops{nullptr};
