@@ -18,11 +18,6 @@
  * `shim::no_runtime_unroll`): 178 us without the pragma (215-225 us with
  * -mllvm -ferment-unroll-ordered-sums), while kmeans and kmeans_hvp (16-term distance sums, the
  * same shape) stay within 1%.
- * Session 22: no longer by default. Remeasured on the merged plugin, kmeans and kmeans_hvp
- * (k = 100, n = 10000, d = 16) took 7.9 and 8.1 ms with the marking against 6.4 and 6.6 ms
- * without (hand-written 6.5 ms), the attention head (benches/repro/shapes/attention.c) 1.85
- * against 1.68 ms, while this file goes 177 -> 212 us; neither the host nor the plugin knows the
- * trip count that decides it. -mllvm -ferment-unroll-ordered-sums=false restores the marking.
  */
 #include <stdio.h>
 #include <stdlib.h>

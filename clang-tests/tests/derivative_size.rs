@@ -55,12 +55,6 @@
 //!   the `sqrt` partial is `0.5 * (1 / sqrt(x))`, sharing the quotient's `1 / sqrt(x)`: the reverse
 //!   loop has no `0.5 / s` division (nbody, 1000 bodies: 3 -> 2 divisions per pair, gradient
 //!   2.20 -> 2.10 ms at plain -O2); elsewhere the partial stays `0.5 / sqrt(x)`.
-//! - A derivative's innermost loop that carries a floating-point sum in source order (a distance
-//!   `s += t * t` over d coordinates) as the only loop of a small parent (the loop over centers)
-//!   is runtime-unrolled by the host, as the primal's is: kept rolled so that the host unrolled
-//!   the parent instead, k-means' gradient (k = 100, n = 10000, d = 16) took 7.9 ms against
-//!   6.4 ms (hand-written 6.5 ms). `-ferment-unroll-ordered-sums=false` keeps it rolled (faster
-//!   for sums of ~3 terms; the check can fail).
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -625,72 +619,4 @@ fn sqrt_partial_shares_the_quotients_reciprocal() {
             && !d.contains("(double 5.000000e-01), %"),
         "a division of 0.5 by the square root in the derivative:\n{d}"
     );
-}
-
-/// k-means' objective: the squared distance of each point to each center, an ordered sum over
-/// the d coordinates (trip count unknown), the minimum over centers, summed over points.
-const NEAREST: &str = r#"
-#include <math.h>
-extern int enzyme_dup, enzyme_const;
-void __enzyme_autodiff(void *, ...);
-double nearest(const double *x, const double *c, long n, long k, long d) {
-  double f = 0;
-  for (long i = 0; i < n; i++) {
-    double best = INFINITY;
-    for (long j = 0; j < k; j++) {
-      double s = 0;
-      for (long l = 0; l < d; l++) {
-        double t = x[i * d + l] - c[j * d + l];
-        s += t * t;
-      }
-      best = fmin(best, s);
-    }
-    f += best;
-  }
-  return f;
-}
-void grad(const double *x, const double *c, double *dc, long n, long k, long d) {
-  __enzyme_autodiff((void *)nearest, enzyme_const, x, enzyme_dup, c, dc, enzyme_const, n,
-                    enzyme_const, k, enzyme_const, d);
-}
-"#;
-
-/// The most fused multiply-adds in one block of the forward sweep (blocks not named `rev.*`).
-fn most_fmuladds_in_a_forward_block(f: &str) -> usize {
-    let mut best = 0;
-    let mut cur = 0;
-    let mut forward = true;
-    for l in f.lines() {
-        if let Some((label, _)) = l.split_once(':') {
-            if !label.starts_with(' ') && !label.is_empty() && !label.contains('=') {
-                best = best.max(cur);
-                cur = 0;
-                forward = !label.starts_with("rev.");
-                continue;
-            }
-        }
-        if forward && l.contains("@llvm.fmuladd.f64(") {
-            cur += 1;
-        }
-    }
-    best.max(cur)
-}
-
-#[test]
-fn ordered_sums_in_a_small_parent_are_unrolled_like_the_primal() {
-    let ir = optimized_ir("nearest", NEAREST, &[]);
-    let d = body(&ir, "ferment.diffe.nearest");
-    let most = most_fmuladds_in_a_forward_block(d);
-    assert!(
-        most >= 4,
-        "the forward sweep's distance loop was not unrolled (at most {most} fmuladd per block):\n{d}"
-    );
-    // The old behaviour on request: the distance loop stays rolled (the check can fail).
-    let ir = optimized_ir(
-        "nearest_rolled",
-        NEAREST,
-        &["-mllvm", "-ferment-unroll-ordered-sums=false"],
-    );
-    let d = body(&ir, "ferment.diffe.nearest");
-    assert_eq!(most_fmuladds_in_a_forward_block(d), 1, "{d}");
 }

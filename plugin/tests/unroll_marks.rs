@@ -1,11 +1,9 @@
 //! Which derivative loops `ferment::shim::no_runtime_unroll` keeps from the
-//! host's runtime unroller. An innermost loop that carries a floating-point
-//! sum in source order inside a small parent loop keeps the host's treatment
-//! by default (kmeans' 16-term distance sums ran 1.24x slower rolled); with
-//! `-ferment-unroll-ordered-sums=false` it stays rolled so that the parent is
-//! unrolled instead (Enzyme's forward-mode `hand`,
-//! benches/repro/short_trip_unroll.c: 3-term sums), and not the same sum with
-//! `reassoc`, at the top level, or inside a parent too large to unroll.
+//! host's runtime unroller: an innermost loop that carries a floating-point
+//! sum in source order inside a small parent loop (the parent is unrolled
+//! instead: Enzyme's forward-mode `hand`, benches/repro/short_trip_unroll.c),
+//! and not the same sum with `reassoc`, at the top level, or inside a parent
+//! too large to unroll.
 
 use ferment_ir::Value;
 use inkwell::context::Context;
@@ -95,27 +93,8 @@ fn marks(ir: &str) -> (u32, String) {
     (n, m.print_to_string().to_string())
 }
 
-extern "C" {
-    fn LLVMParseCommandLineOptions(
-        argc: i32,
-        argv: *const *const std::os::raw::c_char,
-        overview: *const std::os::raw::c_char,
-    );
-}
-
 #[test]
-fn ordered_sum_in_small_parent_unrolls_by_default_and_stays_rolled_on_request() {
-    // The default: the host's treatment, as for the primal's loops.
-    let (n, ir) = marks(&nest("fadd", 0));
-    assert_eq!(n, 0, "{ir}");
-    assert!(!ir.contains("llvm.loop.unroll.runtime.disable"), "{ir}");
-    // On request: the inner loop stays rolled. (The other test of this file
-    // expects no mark under either setting, so it may run concurrently.)
-    let args = [
-        c"ferment-test".as_ptr(),
-        c"-ferment-unroll-ordered-sums=false".as_ptr(),
-    ];
-    unsafe { LLVMParseCommandLineOptions(2, args.as_ptr(), c"".as_ptr()) };
+fn ordered_sum_in_small_parent_stays_rolled() {
     let (n, ir) = marks(&nest("fadd", 0));
     assert_eq!(n, 1, "{ir}");
     // on the inner loop's latch branch, not the outer one's

@@ -184,12 +184,10 @@ cl::opt<bool> OptUnrollCalls(
              "does the primal's (ablation: more code to compile, no measured "
              "speed)"));
 cl::opt<bool> OptUnrollOrderedSums(
-    "ferment-unroll-ordered-sums", cl::init(true), cl::Hidden,
+    "ferment-unroll-ordered-sums", cl::init(false), cl::Hidden,
     cl::desc("ferment: let the host runtime-unroll a derivative's innermost "
              "loops that carry a floating-point sum in source order inside "
-             "a small parent loop, as it does the primal's (on by default; "
-             "=false keeps them rolled so that the host unrolls the parent: "
-             "faster for sums of ~3 terms, slower for 16: kmeans 1.24x)"));
+             "another loop (ablation: the parent loop then stays rolled)"));
 cl::opt<bool> OptUnswitchAll(
     "ferment-unswitch-all", cl::init(false), cl::Hidden,
     cl::desc("ferment: where a derivative loop is unswitched on a zero "
@@ -1567,19 +1565,14 @@ static bool smallParent(const Loop *L) {
 // tape loops. The other loops keep the host's treatment: runtime-unrolled,
 // kmeans' forward distance loop of 16 iterations ran 1.4x faster,
 // particles' reverse pair loop 4% faster, and gmm's outer loops around a
-// vectorized inner loop 3%. Also marked, only with
-// -ferment-unroll-ordered-sums=false: innermost loops inside a small parent
-// loop (`smallParent`) that carry a floating-point sum in source order
+// vectorized inner loop 3%. Also marked (not with
+// -ferment-unroll-ordered-sums): innermost loops inside a small parent loop
+// (`smallParent`) that carry a floating-point sum in source order
 // (`carriesOrderedSum`). The host then runtime-unrolls the parent instead,
-// whose iterations are independent sums. Which is faster depends on the
-// trip count, which neither knows: the shape of `mat_mult` in Enzyme's
-// forward-mode `hand` (a 3-term sum per output element;
-// benches/repro/short_trip_unroll.c) ran 1.2x faster marked, but kmeans and
-// kmeans_hvp (16-term distance sums: a rolled inner loop spends ~6 uops per
-// term, and fewer chains of fused multiply-adds fit in the out-of-order
-// window) 1.24x slower, the attention head's 1.10x, so by default the
-// derivative's sums get the primal's treatment. Returns how many loops it
-// marked.
+// whose iterations are independent sums: the shape of `mat_mult` in
+// Enzyme's forward-mode `hand` (a 3-term sum per output element;
+// benches/repro/short_trip_unroll.c) ran 1.2x faster; kmeans and kmeans_hvp
+// (16-term distance sums) within 1%. Returns how many loops it marked.
 extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
   if (!OptNoUnrollRuntime && OptUnrollCalls && OptUnrollOrderedSums)
     return 0;
