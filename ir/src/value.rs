@@ -213,22 +213,9 @@ impl Value {
     }
     /// The number [`Value::set_md_int`] attached under `kind`, if any.
     pub fn md_int(self, kind: &str) -> Option<i64> {
-        unsafe {
-            if LLVMIsAInstruction(self.0).is_null() {
-                return None;
-            }
-            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
-            let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
-            let node = LLVMGetMetadata(self.0, k);
-            if node.is_null() || LLVMGetMDNodeNumOperands(node) != 1 {
-                return None;
-            }
-            let mut ops = [std::ptr::null_mut()];
-            LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
-            if ops[0].is_null() || LLVMIsAConstantInt(ops[0]).is_null() {
-                return None;
-            }
-            Some(LLVMConstIntGetSExtValue(ops[0]))
+        match self.md_ints(kind)?[..] {
+            [n] => Some(n),
+            _ => None,
         }
     }
     /// Whether this instruction's `!alias.scope` list names the scope `name`
