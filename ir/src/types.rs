@@ -129,6 +129,20 @@ impl Type {
         unsafe { LLVMGetArrayLength2(self.0) }
     }
 
+    /// The name of a named struct type (`struct.Item`), `None` for literal
+    /// structs and other types.
+    pub fn struct_name(self) -> Option<String> {
+        if !self.is_struct() {
+            return None;
+        }
+        // SAFETY: a struct type of a live context; the name (if any) is owned
+        // by the type.
+        unsafe {
+            let p = LLVMGetStructName(self.0);
+            (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+        }
+    }
+
     pub fn struct_fields(self) -> Vec<Type> {
         let n = unsafe { LLVMCountStructElementTypes(self.0) } as usize;
         let mut v: Vec<LLVMTypeRef> = vec![std::ptr::null_mut(); n];

@@ -173,8 +173,23 @@ impl Value {
             LLVMSetMetadata(self.0, k, LLVMMetadataAsValue(ctx, node));
         }
     }
-    /// The number [`Value::set_md_int`] attached under `kind`, if any.
-    pub fn md_int(self, kind: &str) -> Option<i64> {
+    /// Attaches `!<kind> !{i64 n0, i64 n1, ...}` to this instruction (read
+    /// back by [`Value::md_ints`]).
+    pub fn set_md_ints(self, kind: &str, ns: &[i64]) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
+            let i64t = LLVMInt64TypeInContext(ctx);
+            let mut ops: Vec<_> = ns
+                .iter()
+                .map(|n| LLVMValueAsMetadata(LLVMConstInt(i64t, *n as u64, 1)))
+                .collect();
+            let node = LLVMMDNodeInContext2(ctx, ops.as_mut_ptr(), ops.len());
+            LLVMSetMetadata(self.0, k, LLVMMetadataAsValue(ctx, node));
+        }
+    }
+    /// The numbers [`Value::set_md_ints`] attached under `kind`, if any.
+    pub fn md_ints(self, kind: &str) -> Option<Vec<i64>> {
         unsafe {
             if LLVMIsAInstruction(self.0).is_null() {
                 return None;
@@ -182,15 +197,25 @@ impl Value {
             let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
             let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
             let node = LLVMGetMetadata(self.0, k);
-            if node.is_null() || LLVMGetMDNodeNumOperands(node) != 1 {
+            if node.is_null() {
                 return None;
             }
-            let mut ops = [std::ptr::null_mut()];
+            let n = LLVMGetMDNodeNumOperands(node) as usize;
+            let mut ops = vec![std::ptr::null_mut(); n];
             LLVMGetMDNodeOperands(node, ops.as_mut_ptr());
-            if ops[0].is_null() || LLVMIsAConstantInt(ops[0]).is_null() {
-                return None;
-            }
-            Some(LLVMConstIntGetSExtValue(ops[0]))
+            ops.into_iter()
+                .map(|o| {
+                    (!o.is_null() && !LLVMIsAConstantInt(o).is_null())
+                        .then(|| LLVMConstIntGetSExtValue(o))
+                })
+                .collect()
+        }
+    }
+    /// The number [`Value::set_md_int`] attached under `kind`, if any.
+    pub fn md_int(self, kind: &str) -> Option<i64> {
+        match self.md_ints(kind)?[..] {
+            [n] => Some(n),
+            _ => None,
         }
     }
     /// Whether this instruction's `!alias.scope` list names the scope `name`

@@ -180,7 +180,7 @@ pub unsafe extern "C" fn ferment_rust_repair_module(
     let module = Module(module);
     match catch_unwind(AssertUnwindSafe(|| {
         let flags = fortran_flags::repair_wrapping_flags(module);
-        struct_params::tag(module) | flags
+        struct_params::tag(module) | retype::tag_record_copies(module) | flags
     })) {
         Ok(changed) => changed as i32,
         Err(_) => {

@@ -136,6 +136,7 @@ pub fn canonical_copy(
     crate::inline_asm::lower_idioms(clone);
     crate::inline_asm::lower_horizontal_ops(clone);
     crate::retype::retype_reinterpreted_memory(clone);
+    crate::retype::split_record_copies(clone);
     atomic_float_updates(clone);
     local_float_exchanges(clone);
     crate::openmp::canonicalize(clone)?;

@@ -988,6 +988,256 @@ pub enum CopyLayout {
     Ambiguous { at: u64 },
 }
 
+/// A constant-size `memcpy`/`memmove` between fields of C or C++ records,
+/// addressed by clang's struct GEPs (at -O0, the implicit copy or move
+/// constructor copies a run of trivially copyable fields, `{double v, w}`
+/// after a `std::string`, with one `memcpy`), becomes a typed load and
+/// store per field: the canonicalization pipeline turns those GEPs into
+/// byte offsets, after which nothing tells what the copied bytes hold
+/// when no other access in the function reads them. All loads come
+/// before the stores (as a `memmove`). Only copies that hold a float and
+/// cover whole scalar fields of records without unions change.
+pub fn split_record_copies(f: Value) -> usize {
+    let module = f.global_parent();
+    let mut copies = Vec::new();
+    for inst in f.instructions() {
+        if !inst.is_call() {
+            continue;
+        }
+        let name = inst.called_function().map(|c| c.name()).unwrap_or_default();
+        if !(name.starts_with("llvm.memcpy.") || name.starts_with("llvm.memmove."))
+            || name.starts_with("llvm.memcpy.inline")
+        {
+            continue;
+        }
+        let args = inst.call_args();
+        let (Some(n), Some(0)) = (args[2].const_int(), args[3].const_int()) else {
+            continue;
+        };
+        if n <= 0 {
+            continue;
+        }
+        let fields = record_copy_fields(module, inst, n as u64).or_else(|| {
+            let ctx = module.context();
+            let tag = inst.md_ints(RECORD_COPY_TAG)?;
+            let fields: Option<Vec<(u64, Type)>> = tag
+                .chunks(2)
+                .map(|c| match *c {
+                    [off, code] if off >= 0 && off < n => {
+                        Some((off as u64, type_of_code(ctx, code)?))
+                    }
+                    _ => None,
+                })
+                .collect();
+            fields.filter(|f| !f.is_empty())
+        });
+        if let Some(fields) = fields {
+            copies.push((inst, fields));
+        }
+    }
+    let b = Builder::new(module);
+    for (inst, fields) in &copies {
+        let args = inst.call_args();
+        let (dst_align, src_align) = (inst.call_arg_align(0).max(1), inst.call_arg_align(1).max(1));
+        b.before(*inst);
+        b.set_debug_loc_from(*inst);
+        let align = |base: u64, off: u64| -> u32 {
+            let a = if off == 0 {
+                base
+            } else {
+                base.min(1 << off.trailing_zeros())
+            };
+            a.min(1 << 16) as u32
+        };
+        let values: Vec<Value> = fields
+            .iter()
+            .map(|(off, ty)| {
+                let l = b.load(*ty, b.gep_i8(args[1], *off));
+                b.set_alignment(l, align(src_align, *off));
+                l
+            })
+            .collect();
+        for ((off, ty), v) in fields.iter().zip(values) {
+            let st = b.store(v, b.gep_i8(args[0], *off));
+            b.set_alignment(st, align(dst_align, *off));
+            if ty.is_integer() {
+                // (an integer access alone does not say the memory holds
+                // no float)
+                v.set_md_int(ferment_type_analysis::rules::DECLARED_INTEGER, 1);
+                st.set_md_int(ferment_type_analysis::rules::DECLARED_INTEGER, 1);
+            }
+        }
+        inst.erase();
+    }
+    copies.len()
+}
+
+/// The metadata kind under which [`tag_record_copies`] records a copy's
+/// fields: pairs of byte offset and [`type_code`].
+const RECORD_COPY_TAG: &str = "ferment.fields";
+
+/// The fields a constant-size copy `inst` of `len` bytes moves, by the
+/// record types its GEPs name ([`declared_fields`]), when one is a float.
+fn record_copy_fields(module: Module, inst: Value, len: u64) -> Option<Vec<(u64, Type)>> {
+    let args = inst.call_args();
+    let d = declared_fields(module, args[0], len);
+    let s = declared_fields(module, args[1], len);
+    let fields = match (d, s) {
+        (Some(a), Some(b)) if a != b => return None,
+        (a, b) => a.or(b)?,
+    };
+    fields.iter().any(|(_, t)| t.is_float()).then_some(fields)
+}
+
+/// A scalar type as a number: its bit width for an integer, 0 for a
+/// pointer, minus its width for a float (-17 for bfloat).
+fn type_code(ty: Type) -> Option<i64> {
+    if ty.is_integer() {
+        Some(i64::from(ty.int_width()))
+    } else if ty.is_pointer() {
+        Some(0)
+    } else if ty.kind() == llvm_sys::LLVMTypeKind::LLVMBFloatTypeKind {
+        Some(-17)
+    } else if ty.is_float() && ty.float_bits() > 0 && ty.float_bits() != 128 {
+        Some(-i64::from(ty.float_bits()))
+    } else {
+        None
+    }
+}
+
+/// The type [`type_code`] numbered `code`.
+fn type_of_code(ctx: llvm_sys::prelude::LLVMContextRef, code: i64) -> Option<Type> {
+    match code {
+        0 => Some(Type::ptr(ctx)),
+        1..=128 if code % 8 == 0 => Some(Type::int(ctx, code as u32)),
+        -16 => float_type(ctx, FloatKind::Half),
+        -17 => float_type(ctx, FloatKind::BFloat),
+        -32 => float_type(ctx, FloatKind::Float),
+        -64 => float_type(ctx, FloatKind::Double),
+        -80 => float_type(ctx, FloatKind::X86Fp80),
+        _ => None,
+    }
+}
+
+/// At the start of the host pipeline (before optimization turns clang's
+/// struct GEPs into byte offsets), records on each constant-size copy
+/// between record fields that holds a float ([`record_copy_fields`]) what
+/// those fields are, as `!ferment.fields` metadata that inlining and
+/// optimization carry along; [`split_record_copies`] reads it when
+/// ferment prepares a function. It touches nothing else.
+pub fn tag_record_copies(module: Module) -> bool {
+    if !crate::struct_params::needs_tags(module) {
+        return false;
+    }
+    let mut changed = false;
+    for f in module.functions() {
+        if f.is_declaration() {
+            continue;
+        }
+        for inst in f.instructions() {
+            if !inst.is_call() {
+                continue;
+            }
+            let name = inst.called_function().map(|c| c.name()).unwrap_or_default();
+            if !(name.starts_with("llvm.memcpy.p") || name.starts_with("llvm.memmove.p")) {
+                continue;
+            }
+            let Some(n) = inst.call_args()[2].const_int().filter(|n| *n > 0) else {
+                continue;
+            };
+            let Some(fields) = record_copy_fields(module, inst, n as u64) else {
+                continue;
+            };
+            let codes: Option<Vec<i64>> = fields
+                .iter()
+                .map(|(o, t)| Some([*o as i64, type_code(*t)?]))
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.concat());
+            if let Some(codes) = codes {
+                inst.set_md_ints(RECORD_COPY_TAG, &codes);
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// The scalar fields (byte offset from `p`, type) in the `len` bytes at
+/// `p`, by the LLVM type of the record `p` points into: `p` is a GEP with
+/// constant indices into a named C or C++ struct or class (clang's record
+/// types), and the bytes cover whole scalar fields (padding aside). A
+/// union anywhere in the record (whose LLVM type shows one member only),
+/// or a field other than an integer, float or pointer, gives `None`.
+fn declared_fields(module: Module, p: Value, len: u64) -> Option<Vec<(u64, Type)>> {
+    fn record(ty: Type) -> bool {
+        ty.struct_name()
+            .is_some_and(|n| n.starts_with("struct.") || n.starts_with("class."))
+    }
+    /// The scalar leaves of `ty` at `base`; a union or a leaf of another
+    /// type counts as opaque (`None`) over its whole size.
+    fn leaves(
+        layout: &ferment_type_analysis::Layout,
+        ty: Type,
+        base: i64,
+        out: &mut Vec<(i64, i64, Option<Type>)>,
+    ) {
+        let opaque = (base, layout.alloc_size(ty), None);
+        if ty.is_struct() {
+            if ty.struct_name().is_some_and(|n| n.starts_with("union.")) {
+                out.push(opaque);
+                return;
+            }
+            for (i, f) in ty.struct_fields().into_iter().enumerate() {
+                leaves(layout, f, base + layout.field_offset(ty, i as u32), out);
+            }
+        } else if ty.is_array() && ty.array_len() <= 256 {
+            let stride = layout.alloc_size(ty.element_type());
+            for i in 0..ty.array_len() {
+                leaves(layout, ty.element_type(), base + i as i64 * stride, out);
+            }
+        } else if ty.is_float()
+            || ty.is_pointer()
+            || (ty.is_integer() && ty.int_width().is_multiple_of(8))
+        {
+            out.push((base, layout.store_size(ty), Some(ty)));
+        } else {
+            out.push(opaque);
+        }
+    }
+    if !p.is_instruction() || p.opcode() != Opcode::LLVMGetElementPtr || len > 4096 {
+        return None;
+    }
+    let record_ty = p.gep_source_element_type().filter(|t| record(*t))?;
+    let layout = ferment_type_analysis::Layout::new(module);
+    let at = layout.gep_offset(p);
+    let size = layout.alloc_size(record_ty);
+    let [off] = at.offsets[..] else {
+        return None;
+    };
+    if !at.exact || off < 0 || size <= 0 || size > 1 << 16 {
+        return None;
+    }
+    // (a constant first index steps over whole records)
+    let off = off % size;
+    let mut all = Vec::new();
+    leaves(&layout, record_ty, 0, &mut all);
+    let end = off + len as i64;
+    if end > size {
+        return None;
+    }
+    let mut fields = Vec::new();
+    for (o, bytes, t) in all {
+        if o + bytes <= off || o >= end {
+            continue;
+        }
+        match t {
+            Some(t) if o >= off && o + bytes <= end => fields.push(((o - off) as u64, t)),
+            _ => return None,
+        }
+    }
+    (!fields.is_empty() && fields.len() <= 32).then_some(fields)
+}
+
 /// The layout of the bytes `memcpy(dst, src, len)` copies.
 pub fn copy_layout(
     module: Module,

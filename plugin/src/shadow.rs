@@ -1937,13 +1937,54 @@ pub fn integer_only_memory_call(
     // string: a copy into or out of one is characters whatever the
     // alignment, `std::stable_sort` moving strings between elements and
     // its temporary buffer.)
+    // A copy of as many bytes as a `std::string` holds characters (its
+    // length field, by its TBAA tag, plus the terminator): its characters,
+    // wherever they are copied (a short string's own buffer moved into a
+    // temporary element by `std::stable_sort`, next to the element's
+    // doubles), unless type analysis knows a float at either end.
+    let no_float_at = |p: Value| !matches!(types.memory_at(p, 0), BaseType::Float(_));
     args[2].const_int().is_none()
         && ((inst.call_arg_align(0) == 1
             && (is_memset(&name) || inst.call_arg_align(1) == 1)
             && bytes(dst)
             && bytes(src))
             || points_into_string(dst)
-            || points_into_string(src))
+            || points_into_string(src)
+            || (is_memcpy(&name)
+                && string_length_bytes(args[2], 0)
+                && no_float_at(dst)
+                && no_float_at(src)))
+}
+
+/// Whether the byte count `n` is a `std::string`'s length (a load of its
+/// `_M_string_length`, by the TBAA tag), plus a constant or scaled by one
+/// (a character's size), or a choice between such counts.
+fn string_length_bytes(n: Value, depth: u32) -> bool {
+    if depth > 6 || !n.is_instruction() {
+        return false;
+    }
+    let konst = |v: Value| v.const_int().is_some();
+    match n.opcode() {
+        Opcode::LLVMLoad => ferment_type_analysis::tbaa::string_access(n) == Some(8),
+        Opcode::LLVMAdd | Opcode::LLVMMul | Opcode::LLVMShl => {
+            (string_length_bytes(n.operand(0), depth + 1) && konst(n.operand(1)))
+                || (n.opcode() != Opcode::LLVMShl
+                    && konst(n.operand(0))
+                    && string_length_bytes(n.operand(1), depth + 1))
+        }
+        Opcode::LLVMZExt | Opcode::LLVMSExt | Opcode::LLVMTrunc | Opcode::LLVMFreeze => {
+            string_length_bytes(n.operand(0), depth + 1)
+        }
+        Opcode::LLVMSelect => {
+            string_length_bytes(n.operand(1), depth + 1)
+                && string_length_bytes(n.operand(2), depth + 1)
+        }
+        Opcode::LLVMPHI => {
+            let k = n.num_operands();
+            k > 0 && (0..k).all(|i| string_length_bytes(n.operand(i as _), depth + 1))
+        }
+        _ => false,
+    }
 }
 
 /// Whether `p` points into `std::string` buffers only: every object it is

@@ -108,6 +108,18 @@ pub fn full_lto(module: Module) -> bool {
     }
 }
 
+/// Whether the pipeline-start tags (this module's, and
+/// `retype::tag_record_copies`) are recorded in `module`: a module with
+/// requests, or an -flto compile (the link-time run may differentiate its
+/// functions for requests in other files; the tags travel in the bitcode).
+pub fn needs_tags(module: Module) -> bool {
+    full_lto(module)
+        || module
+            .functions()
+            .iter()
+            .any(|f| f.is_declaration() && f.name().contains("__enzyme_"))
+}
+
 /// Records, on every function defined in `module`, the parameters clang
 /// stores into one struct-typed stack slot in the entry block (the pieces
 /// of a struct the C ABI split). Returns whether it added any attribute.
@@ -118,11 +130,7 @@ pub fn tag(module: Module) -> bool {
     // or an -flto compile: the link-time run may differentiate its functions
     // for requests in other files, and by then optimization has removed the
     // stores this reads (the tags travel in the bitcode).
-    if !full_lto(module)
-        && !functions
-            .iter()
-            .any(|f| f.is_declaration() && f.name().contains("__enzyme_"))
-    {
+    if !needs_tags(module) {
         return false;
     }
     for f in functions {

@@ -17,7 +17,7 @@ mod calls;
 mod fortran;
 mod layout;
 mod printer;
-mod rules;
+pub mod rules;
 mod scope;
 pub mod tbaa;
 pub mod tree;

@@ -149,6 +149,7 @@ fn load(s: &mut Solver, v: Value) {
         s.add(v, &hinted, v);
     }
     string_fields(s, v, p);
+    declared_integer(s, v, v);
     memory_access(s, v, p, v);
 }
 
@@ -162,7 +163,20 @@ fn store(s: &mut Solver, v: Value) {
         s.add(val, &hinted, v);
     }
     string_fields(s, v, p);
+    declared_integer(s, v, val);
     memory_access(s, v, p, val);
+}
+
+/// The metadata kind (`!{i64 1}`) of a load or store ferment made to move
+/// a record's integer field (the plugin's `retype::split_record_copies`,
+/// from the field's declared type): it moves an integer.
+pub const DECLARED_INTEGER: &str = "ferment.integer_field";
+
+/// A load or store marked [`DECLARED_INTEGER`]: its value is an integer.
+fn declared_integer(s: &mut Solver, inst: Value, val: Value) {
+    if val.ty().is_integer() && inst.md_int(DECLARED_INTEGER).is_some() {
+        s.add(val, &TypeTree::scalar(BaseType::Integer), inst);
+    }
 }
 
 /// A load or store that its `!tbaa` tag places inside a libstdc++

@@ -29,13 +29,11 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
     let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
     let args = inst.call_args();
     if (shadow::is_memcpy(&name) || shadow::is_memset(&name))
-        && s.first_shadows()
-            .is_some_and(|sh| sh.may_be_own(args[0]) || sh.may_be_own(args[1]))
         && shadow::integer_only_memory_call(s.module, Some(&s.types), inst)
     {
-        // Integers copied or set through a pointer that may have no shadow
-        // (whose shadow is then the primal memory): no derivative to move,
-        // and clearing the "shadow" would clear primal data.
+        // Integers copied or set: no derivative to move (and through a
+        // pointer that may have no shadow, whose shadow is then the primal
+        // memory, clearing the "shadow" would clear primal data).
         return Ok(true);
     }
     if shadow::is_memcpy(&name) {
