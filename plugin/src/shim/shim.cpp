@@ -1572,6 +1572,32 @@ static bool smallParent(const Loop *L) {
   return Size <= 64;
 }
 
+// The name of a loop-ID operand such as `llvm.loop.unroll.disable`, or ""
+// where the operand is not a named attribute.
+static StringRef loopAttrName(const Metadata *Op) {
+  if (auto *N = dyn_cast_or_null<MDNode>(Op))
+    if (N->getNumOperands() > 0)
+      if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
+        return S->getString();
+  return "";
+}
+
+// L's loop-ID operands after a placeholder for the self-reference (just the
+// placeholder where L has no ID), ready for setLoopIdOps.
+static SmallVector<Metadata *, 4> loopIdOps(Loop *L) {
+  SmallVector<Metadata *, 4> Ops{nullptr};
+  if (MDNode *Old = L->getLoopID())
+    Ops.append(Old->op_begin() + 1, Old->op_end());
+  return Ops;
+}
+
+// Makes Ops (its first operand the placeholder) L's new, distinct loop ID.
+static void setLoopIdOps(Loop *L, ArrayRef<Metadata *> Ops) {
+  MDNode *ID = MDNode::getDistinct(L->getHeader()->getContext(), Ops);
+  ID->replaceOperandWith(0, ID);
+  L->setLoopID(ID);
+}
+
 // Gives every innermost loop of F that the host may still runtime-unroll a
 // `llvm.loop.vectorize.followup_epilogue` saying "vectorized, no runtime
 // unrolling": the loop ID the vectorizer puts on the scalar loop it keeps
@@ -1592,21 +1618,14 @@ static unsigned noFallbackUnroll(Function &F) {
   for (Loop *L : A.LI.getLoopsInPreorder()) {
     if (!L->getLoopLatch() || !L->isInnermost())
       continue;
-    SmallVector<Metadata *, 4> Ops{nullptr};
-    bool Skip = false;
-    if (MDNode *Old = L->getLoopID())
-      for (unsigned I = 1, E = Old->getNumOperands(); I < E; ++I) {
-        Metadata *Op = Old->getOperand(I);
-        if (auto *N = dyn_cast<MDNode>(Op))
-          if (N->getNumOperands() > 0)
-            if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
-              Skip |= S->getString() == "llvm.loop.unroll.runtime.disable" ||
-                      S->getString() == "llvm.loop.unroll.disable" ||
-                      S->getString() == "llvm.loop.isvectorized" ||
-                      S->getString().starts_with("llvm.loop.vectorize.followup");
-        Ops.push_back(Op);
-      }
-    if (Skip)
+    SmallVector<Metadata *, 4> Ops = loopIdOps(L);
+    if (llvm::any_of(Ops, [](Metadata *Op) {
+          StringRef S = loopAttrName(Op);
+          return S == "llvm.loop.unroll.runtime.disable" ||
+                 S == "llvm.loop.unroll.disable" ||
+                 S == "llvm.loop.isvectorized" ||
+                 S.starts_with("llvm.loop.vectorize.followup");
+        }))
       continue;
     // The remainder keeps the loop's other attributes (mustprogress...).
     SmallVector<Metadata *, 6> Remainder{
@@ -1615,15 +1634,11 @@ static unsigned noFallbackUnroll(Function &F) {
                         ConstantAsMetadata::get(ConstantInt::get(Type::getInt32Ty(C), 1))}),
         MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.runtime.disable")})};
     for (unsigned I = 1, E = Ops.size(); I < E; ++I)
-      if (auto *N = dyn_cast<MDNode>(Ops[I]))
-        if (N->getNumOperands() > 0)
-          if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
-            if (!S->getString().starts_with("llvm.loop.vectorize."))
-              Remainder.push_back(N);
+      if (StringRef S = loopAttrName(Ops[I]);
+          !S.empty() && !S.starts_with("llvm.loop.vectorize."))
+        Remainder.push_back(Ops[I]);
     Ops.push_back(MDNode::get(C, Remainder));
-    MDNode *ID = MDNode::getDistinct(C, Ops);
-    ID->replaceOperandWith(0, ID);
-    L->setLoopID(ID);
+    setLoopIdOps(L, Ops);
     ++Marked;
   }
   return Marked;
@@ -1697,25 +1712,16 @@ extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
     } else if (llvm::none_of(L->blocks(), Keep) &&
         (OptUnrollOrderedSums || !smallParent(L) || !carriesOrderedSum(L)))
       continue;
-    SmallVector<Metadata *, 4> Ops{nullptr};
-    bool Has = false;
-    if (MDNode *Old = L->getLoopID())
-      for (unsigned I = 1, E = Old->getNumOperands(); I < E; ++I) {
-        Metadata *Op = Old->getOperand(I);
-        if (auto *N = dyn_cast<MDNode>(Op))
-          if (N->getNumOperands() > 0)
-            if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
-              Has |= S->getString() == "llvm.loop.unroll.runtime.disable" ||
-                     S->getString() == "llvm.loop.unroll.disable";
-        Ops.push_back(Op);
-      }
-    if (Has)
+    SmallVector<Metadata *, 4> Ops = loopIdOps(L);
+    if (llvm::any_of(Ops, [](Metadata *Op) {
+          StringRef S = loopAttrName(Op);
+          return S == "llvm.loop.unroll.runtime.disable" ||
+                 S == "llvm.loop.unroll.disable";
+        }))
       continue;
     Ops.push_back(
         MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.runtime.disable")}));
-    MDNode *ID = MDNode::getDistinct(C, Ops);
-    ID->replaceOperandWith(0, ID);
-    L->setLoopID(ID);
+    setLoopIdOps(L, Ops);
     ++Marked;
   }
   return Marked;
@@ -2010,16 +2016,11 @@ static void keepGuardedScattersScalar(Function *F,
       continue;
     Marked.insert(L);
     LLVMContext &C = F->getContext();
-    SmallVector<Metadata *, 4> Ops{nullptr};
-    if (MDNode *Old = L->getLoopID())
-      for (unsigned K = 1; K < Old->getNumOperands(); ++K)
-        Ops.push_back(Old->getOperand(K));
+    SmallVector<Metadata *, 4> Ops = loopIdOps(L);
     Ops.push_back(MDNode::get(
         C, {MDString::get(C, "llvm.loop.vectorize.enable"),
             ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
-    MDNode *ID = MDNode::getDistinct(C, Ops);
-    ID->replaceOperandWith(0, ID);
-    L->setLoopID(ID);
+    setLoopIdOps(L, Ops);
   }
 }
 
