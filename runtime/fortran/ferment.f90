@@ -91,6 +91,7 @@ module ferment
   integer(c_int), bind(C, name="enzyme_dupnoneedv"), public :: enzyme_dupnoneedv = 0
   integer(c_int), bind(C, name="enzyme_byref"), public :: enzyme_byref = 0
   integer(c_int), bind(C, name="enzyme_not_overwritten"), public :: enzyme_not_overwritten = 0
+  integer(c_int), bind(C, name="enzyme_struct_value"), public :: enzyme_struct_value = 0
 
   ! ---- whole-call markers ---------------------------------------------------
   integer(c_int), bind(C, name="enzyme_width"), public :: enzyme_width = 0

@@ -127,6 +127,10 @@ markers! {
     enzyme_byref,
     /// Per argument: the memory is not overwritten after the call.
     enzyme_not_overwritten,
+    /// Per argument (ferment's own): the next argument is a whole struct of
+    /// floating-point fields passed by value, followed by its whole shadow
+    /// struct (what ferment's C++ header passes for a class by value).
+    enzyme_struct_value,
     /// Whole call: batch width N (a constant).
     enzyme_width,
     /// `__enzyme_batch`: argument shared by all lanes.
@@ -201,6 +205,8 @@ mod tests {
         "enzyme_buffer",
         // Enzyme's global-shadow contexts (README, "Global-shadow contexts").
         "enzyme_context",
+        // ferment's own marker for a struct passed by value (README's table of markers).
+        "enzyme_struct_value",
     ];
 
     const C_HEADER: &str = include_str!("../../include/ferment.h");
