@@ -110,6 +110,12 @@ struct TangentSweep<'k> {
     /// Whether BLAS rules keep their temporaries in the tape cache
     /// (`-ferment-tape-cache`, as in reverse mode).
     tape_cache: bool,
+    /// Which partials may be infinite or NaN at finite inputs (`cbrt` or
+    /// `pow(z, 0.5)` at `z = 0`, `asin` at 1, a quotient; set by `build`):
+    /// their products with a tangent are strong-zero products
+    /// ([`rules::guarded`]), so that a zero tangent (`fmax(x, 0)` at `x < 0`,
+    /// a lane seeded with 0) stays zero.
+    strong: Option<rules::finite::NonfinitePartials>,
 }
 
 impl<'k> TangentSweep<'k> {
@@ -169,6 +175,7 @@ impl<'k> TangentSweep<'k> {
             shadows: Vec::new(),
             call_arg_types,
             tape_cache: ctx.options.tape_cache != 0,
+            strong: None,
         }
     }
 
@@ -188,6 +195,12 @@ impl<'k> TangentSweep<'k> {
             }
         }
         self.b.zero(v.ty())
+    }
+
+    /// Whether the product of the partial of `inst` with respect to operand
+    /// `k` and its tangent is a strong-zero product (see `strong`).
+    fn strong_product(&self, inst: Value, k: usize) -> bool {
+        self.strong.as_ref().is_some_and(|s| s.operand(inst, k))
     }
 
     /// Whether `v` has a tangent (of either representation).
@@ -235,6 +248,7 @@ impl<'k> TangentSweep<'k> {
         let module = ctx.module;
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
+        self.strong = Some(rules::finite::NonfinitePartials::of(&blocks));
         let custom_fwd: Vec<Value> = ctx.custom.functions();
         crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {
             crate::reverse::callee_of(c)
@@ -866,7 +880,11 @@ impl<'k> TangentSweep<'k> {
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want[i]) {
                 let t = self.packed_tangent(operands[i]);
-                let term = rules::times_lanes(&self.b, p, t);
+                let term = if self.strong_product(inst, i) {
+                    rules::guarded_lanes(&self.b, p, t)
+                } else {
+                    rules::times_lanes(&self.b, p, t)
+                };
                 acc = self.b.fadd(acc, term);
             }
         }
@@ -972,7 +990,11 @@ impl<'k> TangentSweep<'k> {
             if let (Some(p), true) = (p, want[i]) {
                 for (lane, acc) in acc.iter_mut().enumerate() {
                     let t = self.tangent(operands[i], lane);
-                    let term = rules::times(&self.b, p, t);
+                    let term = if self.strong_product(inst, i) {
+                        rules::guarded(&self.b, p, t)
+                    } else {
+                        rules::times(&self.b, p, t)
+                    };
                     *acc = self.b.fadd(*acc, term);
                 }
             }

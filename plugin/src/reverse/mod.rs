@@ -226,6 +226,12 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// computed from: their adjoint can be a run-time zero that must not
     /// meet an infinite partial ([`rules::guarded`]).
     discardable: hashbrown::HashSet<Value>,
+    /// Values whose adjoint may be a run-time zero for another reason (a
+    /// branch discards them, or it comes from memory or a callee; see
+    /// [`zero_adjoint_values`]): their products with a partial that may be
+    /// infinite or NaN ([`Self::partials`]) are guarded too.
+    zero_adjoint: hashbrown::HashSet<Value>,
+    partials: rules::finite::NonfinitePartials,
     /// GPU: loads whose adjoint no other thread can touch (a plain
     /// read-modify-write); the others are accumulated atomically.
     gpu_private: Option<hashbrown::HashSet<Value>>,
@@ -275,6 +281,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             ctx.options.loose_types != 0,
         )?;
         let reachable = reachable_blocks(f, &cfg);
+        let partials = rules::finite::NonfinitePartials::of(&reachable);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
                 from.terminator().unwrap_or(f),
@@ -410,10 +417,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             width: key.width.max(1) as usize,
             shadows: Vec::new(),
             types,
-            discardable: discardable_values(&reachable)
-                .union(&control_discarded(&reachable))
-                .copied()
-                .collect(),
+            discardable: discardable_values(&reachable),
+            zero_adjoint: zero_adjoint_values(&reachable, &partials),
+            partials,
             gpu_private: None,
             deferred_frees,
             tail_stores,
@@ -790,7 +796,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
                 for (lane, &d) in d.iter().enumerate() {
-                    let contrib = if self.discardable.contains(&inst) {
+                    let contrib = if self.discardable.contains(&inst)
+                        || (self.zero_adjoint.contains(&inst) && self.partials.operand(inst, i))
+                    {
                         rules::guarded(&self.b, p, d)
                     } else {
                         rules::times(&self.b, p, d)
@@ -804,6 +812,23 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         Ok(())
     }
+}
+
+/// Values other than those a select or min/max may discard
+/// ([`discardable_values`], whose products are all guarded) whose products
+/// with a partial that may be infinite or NaN are guarded
+/// ([`rules::guarded`]): among those with such a partial, the values a branch
+/// may discard ([`control_discarded`]) and those whose adjoint comes from
+/// memory or from a call ([`stored_values`]).
+fn zero_adjoint_values(
+    blocks: &[Block],
+    partials: &rules::finite::NonfinitePartials,
+) -> hashbrown::HashSet<Value> {
+    let mut out = control_discarded(blocks);
+    out.extend(stored_values(blocks));
+    let nonfinite = partials.instructions(blocks);
+    out.retain(|v| nonfinite.contains(v));
+    out
 }
 
 /// Floating-point values that a select or a min/max may discard, and the
@@ -826,6 +851,12 @@ fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
             }
         }
     }
+    computed_from(work)
+}
+
+/// `work` and the floating-point values they are computed from (through
+/// operands, not through memory).
+fn computed_from(mut work: Vec<Value>) -> hashbrown::HashSet<Value> {
     let mut seen = hashbrown::HashSet::new();
     while let Some(v) = work.pop() {
         if !v.is_instruction() || !seen.insert(v) {
@@ -839,6 +870,32 @@ fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
     seen
 }
 
+/// Floating-point values stored to memory or passed to a call that is not a
+/// library function with a rule (a differentiated callee, a custom or BLAS
+/// rule), and the values they are computed from: their adjoint is read back
+/// from a shadow or returned by the callee's reverse, and is zero where
+/// nothing read the memory after the store (`buf[i] = a / z; ... s += z != 0
+/// ? buf[i] : 0`, the load not taken or its value discarded), where the seed
+/// of that element was zero, or where the callee discarded the argument.
+fn stored_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
+    let mut work = Vec::new();
+    for inst in blocks.iter().flat_map(|b| b.instructions()) {
+        match inst.opcode() {
+            Opcode::LLVMStore => work.push(inst.operand(0)),
+            Opcode::LLVMCall | Opcode::LLVMInvoke
+                if inst
+                    .called_function()
+                    .is_none_or(|f| rules::call_rule(&f.name()).is_none()) =>
+            {
+                work.extend(inst.call_args())
+            }
+            _ => {}
+        }
+    }
+    work.retain(|v| v.ty().is_fp_like());
+    computed_from(work)
+}
+
 /// Floating-point values whose adjoint can be a run-time zero because a branch
 /// discarded them: on some path from the value to a `ret` nothing uses it in a
 /// way that carries an adjoint back (a value computed before `if (isfinite(r))`
@@ -848,10 +905,11 @@ fn discardable_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
 /// set (the largest such set: a loop's running sum used by the next
 /// iteration's phi or by the exit's carries one on every path). Stores, calls,
 /// returns and other uses count as carrying one (memory is not followed, as in
-/// [`discardable_values`]). Only values whose partials may be infinite or NaN
-/// are kept (a product of finite partials and a zero adjoint is zero): the
-/// cutoff test of a pair loop (`if (r2 < rc2)`) discards `r2` and the
-/// differences it is made of, which need no guard.
+/// [`discardable_values`]; see [`stored_values`]). [`guarded_values`] keeps
+/// only those whose partials may be infinite or NaN (a product of finite
+/// partials and a zero adjoint is zero): the cutoff test of a pair loop (`if
+/// (r2 < rc2)`) discards `r2` and the differences it is made of, which need
+/// no guard.
 fn control_discarded(blocks: &[Block]) -> hashbrown::HashSet<Value> {
     let in_fn: hashbrown::HashSet<Block> = blocks.iter().copied().collect();
     let mut safe: hashbrown::HashSet<Value> = blocks
@@ -873,123 +931,11 @@ fn control_discarded(blocks: &[Block]) -> hashbrown::HashSet<Value> {
             }
         }
     }
-    let nonfinite = may_be_nonfinite(blocks);
     blocks
         .iter()
         .flat_map(|b| b.instructions())
-        .filter(|i| {
-            i.ty().is_fp_like() && !safe.contains(i) && partials_may_be_nonfinite(*i, &nonfinite)
-        })
+        .filter(|i| i.ty().is_fp_like() && !safe.contains(i))
         .collect()
-}
-
-/// Library functions whose result and partials are finite where their
-/// arguments are (or, for the choosers and roundings, constant selections).
-const FINITE_CALLS: &[&str] = &[
-    "sin", "cos", "tanh", "atan", "erf", "fabs", "fmin", "fmax", "floor", "ceil", "trunc", "round",
-    "copysign", "fmuladd", "fma",
-];
-
-fn finite_call(inst: Value) -> bool {
-    inst.called_function().is_some_and(|f| {
-        let name = f.name();
-        let base = name.strip_prefix("llvm.").unwrap_or(&name);
-        let base = base.split('.').next().unwrap_or(base);
-        let base = base
-            .strip_suffix('f')
-            .filter(|b| FINITE_CALLS.contains(b))
-            .unwrap_or(base);
-        let base = match base {
-            "minnum" => "fmin",
-            "maxnum" => "fmax",
-            b => b,
-        };
-        FINITE_CALLS.contains(&base)
-    })
-}
-
-/// Floating-point values that may be infinite or NaN although the function's
-/// arguments and the values it loads are finite (a quotient, a logarithm, a
-/// power, an exponential, and what is computed from them; overflow of sums
-/// and products of finite values is not counted).
-fn may_be_nonfinite(blocks: &[Block]) -> hashbrown::HashSet<Value> {
-    let insts: Vec<Value> = blocks
-        .iter()
-        .flat_map(|b| b.instructions())
-        .filter(|i| i.ty().is_fp_like())
-        .collect();
-    let mut out = hashbrown::HashSet::new();
-    let operand_nonfinite = |i: Value, out: &hashbrown::HashSet<Value>| {
-        i.operands().into_iter().any(|o| {
-            o.ty().is_fp_like()
-                && if o.is_instruction() {
-                    out.contains(&o)
-                } else {
-                    o.is_constant() && o.splat_float().is_some_and(|k| !k.is_finite())
-                }
-        })
-    };
-    loop {
-        let mut changed = false;
-        for &i in &insts {
-            if out.contains(&i) {
-                continue;
-            }
-            let nonfinite = match i.opcode() {
-                Opcode::LLVMLoad
-                | Opcode::LLVMSIToFP
-                | Opcode::LLVMUIToFP
-                | Opcode::LLVMBitCast => false,
-                Opcode::LLVMFAdd
-                | Opcode::LLVMFSub
-                | Opcode::LLVMFMul
-                | Opcode::LLVMFNeg
-                | Opcode::LLVMFPExt
-                | Opcode::LLVMFPTrunc
-                | Opcode::LLVMPHI
-                | Opcode::LLVMSelect
-                | Opcode::LLVMExtractElement
-                | Opcode::LLVMInsertElement
-                | Opcode::LLVMShuffleVector => operand_nonfinite(i, &out),
-                Opcode::LLVMCall if finite_call(i) => operand_nonfinite(i, &out),
-                _ => true,
-            };
-            if nonfinite {
-                out.insert(i);
-                changed = true;
-            }
-        }
-        if !changed {
-            return out;
-        }
-    }
-}
-
-/// Whether a partial of `inst` may be infinite or NaN (see [`may_be_nonfinite`]):
-/// a quotient's, a library call's other than [`FINITE_CALLS`], a product's with
-/// such a factor.
-fn partials_may_be_nonfinite(inst: Value, nonfinite: &hashbrown::HashSet<Value>) -> bool {
-    let operand = || {
-        inst.operands()
-            .into_iter()
-            .any(|o| o.is_instruction() && nonfinite.contains(&o))
-    };
-    match inst.opcode() {
-        Opcode::LLVMFAdd
-        | Opcode::LLVMFSub
-        | Opcode::LLVMFNeg
-        | Opcode::LLVMFPExt
-        | Opcode::LLVMFPTrunc
-        | Opcode::LLVMPHI
-        | Opcode::LLVMSelect
-        | Opcode::LLVMExtractElement
-        | Opcode::LLVMInsertElement
-        | Opcode::LLVMShuffleVector
-        | Opcode::LLVMLoad => false,
-        Opcode::LLVMFMul => operand(),
-        Opcode::LLVMCall if finite_call(inst) => operand(),
-        _ => true,
-    }
 }
 
 /// Blocks [`always_used`] visits at most per value.

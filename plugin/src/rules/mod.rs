@@ -11,6 +11,7 @@
 
 pub mod blas;
 mod calls;
+pub mod finite;
 pub mod mpi;
 mod product;
 mod special;
@@ -18,7 +19,7 @@ mod special;
 pub use calls::{
     call_rule, extremum_as_select, is_known_inactive_function, trig_companion, CallRule,
 };
-pub use product::{guarded, splat, times, times_lanes};
+pub use product::{guarded, guarded_lanes, splat, times, times_lanes};
 
 use ferment_ir::{Builder, Opcode, Value};
 

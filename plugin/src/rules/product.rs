@@ -8,7 +8,9 @@
 //!
 //! In reverse mode an adjoint can be a run-time zero because a `select`
 //! discarded the value it belongs to; [`guarded`] keeps such a zero from
-//! meeting an infinite partial further up the discarded computation.
+//! meeting an infinite partial further up the discarded computation; forward
+//! mode guards the same way a zero tangent meeting a partial that may be
+//! infinite (`cbrt(fmax(x, 0))` at `x < 0`), see `finite.rs`.
 
 use ferment_ir::{Builder, Opcode, RealPredicate, Value};
 
@@ -54,15 +56,27 @@ pub fn splat(b: &Builder, v: Value, n: u32) -> Value {
 /// A finite constant partial, or a selection between finite constants,
 /// needs no guard.
 pub fn guarded(b: &Builder, partial: Value, d: Value) -> Value {
+    strong_zero(b, partial, d, times(b, partial, d))
+}
+
+/// [`guarded`] for a scalar `partial` and the vector `t` of tangent lanes
+/// (batched forward mode, as [`times_lanes`]): each lane whose tangent is
+/// zero stays zero.
+pub fn guarded_lanes(b: &Builder, partial: Value, t: Value) -> Value {
+    strong_zero(b, partial, t, times_lanes(b, partial, t))
+}
+
+/// `product` (of `partial` and `d`), or zero where `d` is zero unless the
+/// partial is a finite constant or a selection between finite constants.
+fn strong_zero(b: &Builder, partial: Value, d: Value, product: Value) -> Value {
     let finite_constant = partial.splat_float().is_some_and(f64::is_finite);
     let finite_selection =
         selection(partial).is_some_and(|(_, kx, ky)| kx.is_finite() && ky.is_finite());
-    let p = times(b, partial, d);
-    if finite_constant || finite_selection || p.is_constant() {
-        return p;
+    if finite_constant || finite_selection || product.is_constant() {
+        return product;
     }
     let is_zero = b.fcmp(RealPredicate::LLVMRealOEQ, d, b.zero(d.ty()));
-    b.select(is_zero, b.zero(d.ty()), p)
+    b.select(is_zero, b.zero(d.ty()), product)
 }
 
 fn scaled(b: &Builder, k: f64, t: Value) -> Value {
