@@ -81,6 +81,8 @@ use crate::rng::Rng;
 use std::fmt::Write as _;
 
 mod api;
+mod clamp;
+mod edge;
 mod guard;
 mod user;
 
@@ -205,6 +207,22 @@ pub struct Gen {
     api: bool,
     /// `--variant guard` (`gen/guard.rs`).
     guard: bool,
+    /// `--variant clamp` (`gen/clamp.rs`).
+    clamp: bool,
+    /// `--variant edge` (`gen/edge.rs`).
+    edge: bool,
+}
+
+/// Which variants' shapes the generator draws (`--variant`; all false: the default variant).
+#[derive(Clone, Copy, Default)]
+pub struct Variant {
+    pub omp: bool,
+    pub numeric: bool,
+    pub user: bool,
+    pub api: bool,
+    pub guard: bool,
+    pub clamp: bool,
+    pub edge: bool,
 }
 
 const SQUASH: &[&str] = &["sin", "tanh", "atan", "erf", "cos"];
@@ -236,6 +254,8 @@ impl Gen {
             user: false,
             api: false,
             guard: false,
+            clamp: false,
+            edge: false,
         }
     }
 
@@ -651,6 +671,16 @@ impl Gen {
         }
         if self.guard && self.rng.chance(0.35) {
             if let Some(st) = self.guard_stmt(sc) {
+                return st;
+            }
+        }
+        if self.clamp && self.rng.chance(0.35) {
+            if let Some(st) = self.clamp_stmt(sc) {
+                return st;
+            }
+        }
+        if self.edge && self.rng.chance(0.35) {
+            if let Some(st) = self.edge_stmt(sc) {
                 return st;
             }
         }
@@ -1578,17 +1608,20 @@ fn struct_array(src: &str, pre: &mut Vec<String>, sc: &mut Scope, extra_terms: &
 /// Generates the program for `seed` at `size` (roughly the number of statements).
 /// `generate`, with OpenMP constructs in the kernel when `omp` (the `omp` variant), and the
 /// shapes of numerical code when `numeric` (the `numeric` variant: see the module comment).
-pub fn generate_variant(
-    seed: u64,
-    size: usize,
-    omp: bool,
-    numeric: bool,
-    user: bool,
-    api: bool,
-    guard: bool,
-) -> Program {
+pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
+    let Variant {
+        omp,
+        numeric,
+        user,
+        api,
+        guard,
+        clamp,
+        edge,
+    } = *var;
     let mut g = Gen::new(seed, size);
     g.guard = guard;
+    g.clamp = clamp;
+    g.edge = edge;
     g.omp = omp;
     g.numeric = numeric;
     g.user = user;

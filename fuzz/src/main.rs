@@ -3,7 +3,8 @@
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
-//!                             |api[,no-inline]|guard[,no-inline]]
+//!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
+//!                             |edge[,no-inline]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
@@ -12,7 +13,12 @@
 //!                                                  # api: float libm, int conversions in
 //!                                                  # loops, ties, enzyme_dupv (gen/api.rs);
 //!                                                  # guard: guarded values whose discarded
-//!                                                  # side is infinite (gen/guard.rs)
+//!                                                  # side is infinite (gen/guard.rs);
+//!                                                  # clamp: infinite partials at clamped
+//!                                                  # zeros, discarded quotients through
+//!                                                  # memory (gen/clamp.rs); edge: VLAs,
+//!                                                  # goto, modf/frexp, row pointers,
+//!                                                  # realloc growth (gen/edge.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
@@ -215,6 +221,27 @@ struct Opts {
     api: bool,
     /// `--variant guard`: guarded values whose discarded side is infinite (`gen/guard.rs`).
     guard: bool,
+    /// `--variant clamp`: non-finite partials at clamped zeros and discarded non-finite values
+    /// through memory (`gen/clamp.rs`).
+    clamp: bool,
+    /// `--variant edge`: VLAs, alloca, goto into a loop, modf/frexp, row-pointer arrays,
+    /// realloc growth (`gen/edge.rs`).
+    edge: bool,
+}
+
+impl Opts {
+    /// The generator's flags.
+    fn variant(&self) -> gen::Variant {
+        gen::Variant {
+            omp: self.omp,
+            numeric: self.numeric,
+            user: self.user,
+            api: self.api,
+            guard: self.guard,
+            clamp: self.clamp,
+            edge: self.edge,
+        }
+    }
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -236,6 +263,8 @@ fn parse_opts(args: &[String]) -> Opts {
         user: false,
         api: false,
         guard: false,
+        clamp: false,
+        edge: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -258,8 +287,10 @@ fn parse_opts(args: &[String]) -> Opts {
                         "user" => o.user = true,
                         "api" => o.api = true,
                         "guard" => o.guard = true,
+                        "clamp" => o.clamp = true,
+                        "edge" => o.edge = true,
                         _ => {
-                            panic!("--variant default|no-inline|omp|numeric|user|api|guard (or a comma list)")
+                            panic!("--variant default|no-inline|omp|numeric|user|api|guard|clamp|edge (or a comma list)")
                         }
                     }
                 }
@@ -316,15 +347,7 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate_variant(
-                    seed,
-                    size_for(seed),
-                    o.omp,
-                    o.numeric,
-                    o.user,
-                    o.api,
-                    o.guard,
-                );
+                let p = gen::generate_variant(seed, size_for(seed), &o.variant());
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -531,6 +554,12 @@ fn variant_label(o: &Opts) -> String {
     if o.guard {
         parts.push("guard".into());
     }
+    if o.clamp {
+        parts.push("clamp".into());
+    }
+    if o.edge {
+        parts.push("edge".into());
+    }
     if !o.extra.is_empty() {
         parts.push(o.extra.join(" "));
     }
@@ -551,16 +580,7 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(
-                    seed,
-                    size_for(seed),
-                    o.omp,
-                    o.numeric,
-                    o.user,
-                    o.api,
-                    o.guard
-                )
-                .emit()
+                gen::generate_variant(seed, size_for(seed), &o.variant()).emit()
             );
         }
         "check" => {

@@ -277,7 +277,7 @@ impl<'o> Ctx<'o> {
                 .filter(|(f, _)| f.is_function())
                 .map(|(f, _)| *f),
         );
-        let copy = prepare::canonical_copy(function, &name, self.options, &keep)?;
+        let copy = prepare::canonical_copy(function, &name, self.options, &keep, forward)?;
         for &(g, stand_in) in &self.stand_ins {
             if !g.is_function() {
                 crate::shim::replace_global_in_function(g, stand_in, copy);

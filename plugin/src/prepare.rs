@@ -72,11 +72,14 @@ fn tape_helpers(module: ferment_ir::Module) -> Vec<Value> {
 
 /// Clones `function` as `name` and canonicalizes it.
 /// Functions in `keep` stay calls (custom derivatives, inactive functions).
+/// `forward`: the copy is for forward mode (or a question about it), which
+/// keeps the stack scopes of loops (see [`keep_stack_scopes_alive`]).
 pub fn canonical_copy(
     function: Value,
     name: &str,
     options: &Options,
     keep: &[Value],
+    forward: bool,
 ) -> Result<Value> {
     let clone = shim::clone_function(function, name);
     crate::qsort::lower(clone)?;
@@ -131,7 +134,7 @@ pub fn canonical_copy(
     split_invoke_edges(clone);
     address_thread_locals_directly(clone);
     return_aggregates_through_memory(clone, &kept);
-    keep_stack_scopes_alive(clone);
+    keep_stack_scopes_alive(clone, forward);
     crate::complex::lower_complex_calls(clone);
     crate::inline_asm::lower_idioms(clone);
     crate::inline_asm::lower_horizontal_ops(clone);
@@ -313,19 +316,24 @@ fn return_aggregates_through_memory(f: Value, keep: &[Value]) {
     }
 }
 
-/// `llvm.stackrestore` outside loops is dropped: it ends the life of the
-/// dynamic `alloca`s made since the matching `llvm.stacksave` (a scratch
-/// buffer on the stack, an inlined callee's variable-length array), whose
-/// shadows and contents the reverse sweep still reads. Outside loops the
-/// region runs once per call, so the stack grows by one region at most;
-/// inside loops the restore stays (else the stack would grow each
-/// iteration).
-fn keep_stack_scopes_alive(f: Value) {
+/// `llvm.stackrestore` is dropped: it ends the life of the dynamic `alloca`s
+/// made since the matching `llvm.stacksave` (a scratch buffer on the stack,
+/// an inlined callee's variable-length array), whose shadows and contents
+/// the reverse sweep still reads; once released, the calls the sweep makes
+/// (and the next iteration's arrays) reuse that stack. Outside loops the
+/// region runs once per call, so the stack grows by one region at most.
+/// Inside loops the restore stays in forward mode (`keep_in_loops`: nothing
+/// reads an earlier iteration's array later); in the reverse modes it goes
+/// too, so the stack grows by one array per iteration (as `__builtin_alloca`
+/// in a loop does in the primal): a variable-length array declared in a
+/// loop body gave wrong gradients (the sweep read an iteration's array
+/// after later ones, and its own calls, had overwritten it).
+fn keep_stack_scopes_alive(f: Value, keep_in_loops: bool) {
     for i in f.instructions() {
         let restore = i.is_call()
             && i.called_function()
                 .is_some_and(|g| g.name().starts_with("llvm.stackrestore"));
-        if restore && !in_cycle(i.parent()) {
+        if restore && !(keep_in_loops && in_cycle(i.parent())) {
             i.erase();
         }
     }

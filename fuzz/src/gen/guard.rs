@@ -25,7 +25,7 @@ use crate::program::Stmt;
 
 impl Gen {
     /// An expression that is exactly +0.0 on a region of inputs (`[-1.6, 1.6]` otherwise).
-    fn zero_source(&mut self, sc: &Scope) -> String {
+    pub(super) fn zero_source(&mut self, sc: &Scope) -> String {
         let (e, _) = self.expr(sc, 2);
         let sq = self.squash(&e);
         let c = lit(self.rng.real(-0.5, 0.5));
@@ -43,7 +43,7 @@ impl Gen {
     }
 
     /// A numerator bounded away from zero (so `num / 0` is infinite, not NaN).
-    fn numerator(&mut self, sc: &Scope) -> String {
+    pub(super) fn numerator(&mut self, sc: &Scope) -> String {
         let (e, _) = self.expr(sc, 1);
         let s = if self.rng.chance(0.5) { "" } else { "-" };
         format!("{s}(1.25 + sin({e}))")
