@@ -577,7 +577,17 @@ impl<'o> Ctx<'o> {
                 eprintln!("{}", f.describe());
             }
         }
-        crate::openmp::define_team_copies(self.module);
+        let plain = crate::openmp::define_team_copies(self.module);
+        if simplify && self.opt_level > 0 {
+            // A region's reverse for a team of one, and the private-range
+            // loops of a team's, add plainly: their stencil accumulations
+            // may now be rotated, so that those loops vectorize.
+            for f in plain {
+                if let Err(e) = prepare::rotate_plain_accumulations(f) {
+                    errors.push(e);
+                }
+            }
+        }
         if simplify && self.opt_level > 0 {
             // A parallel region's writes into a local nobody reads (the
             // primal's reduced return value): dropped, and what computed

@@ -2089,8 +2089,12 @@ const CAPTURES: &str = "ferment-omp-captures";
 /// reverse function, only the adjoints of shared loads are such) become
 /// plain read-modify-writes. Team of several: per-thread adjoint buffers
 /// where they pay (`openmp_team`), else the reverse function itself.
-/// Called after the derivatives of a run are simplified.
-pub fn define_team_copies(module: Module) {
+/// Called after the derivatives of a run are simplified. The plain adds
+/// of both copies are accumulations (`Builder::fadd_acc`: reassociable, as
+/// the reverse sweep's own). Returns the copies it defined, whose plain
+/// adds [`crate::prepare::rotate_plain_accumulations`] may now rotate.
+pub fn define_team_copies(module: Module) -> Vec<Value> {
+    let mut plain = Vec::new();
     for decl in module.functions() {
         let name = decl.name();
         if !decl.is_declaration() || !is_parallel_region(decl) {
@@ -2105,7 +2109,10 @@ pub fn define_team_copies(module: Module) {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(usize::MAX);
             match crate::openmp_team::team_copy(rev, captures, &format!("{name}.body")) {
-                Some(copy) => crate::shim::move_body(copy, decl),
+                Some(copy) => {
+                    crate::shim::move_body(copy, decl);
+                    plain.push(decl);
+                }
                 None => {
                     decl.replace_all_uses_with(rev);
                     decl.delete_function();
@@ -2129,7 +2136,7 @@ pub fn define_team_copies(module: Module) {
             b.before(inst);
             let old = b.load(d.ty(), p);
             b.set_alignment(old, inst.alignment());
-            let st = b.store(b.fadd(old, d), p);
+            let st = b.store(b.fadd_acc(old, d), p);
             b.set_alignment(st, inst.alignment());
             // Shadow memory, never a tape row (`Tape::fence_rows`).
             old.set_alias_scope("ferment.tape", false);
@@ -2137,7 +2144,9 @@ pub fn define_team_copies(module: Module) {
             inst.erase();
         }
         crate::shim::move_body(copy, decl);
+        plain.push(decl);
     }
+    plain
 }
 
 /// Reverse sweep of the runtime calls that order threads: a barrier is

@@ -574,7 +574,7 @@ fn accumulate(
         ob.before(own);
         let old = ob.load(ty, p);
         ob.set_alignment(old, size as u32);
-        let st = ob.store(ob.fadd(old, d), p);
+        let st = ob.store(ob.fadd_acc(old, d), p);
         ob.set_alignment(st, size as u32);
         let eb = Builder::new(module);
         eb.before(other);
@@ -612,7 +612,7 @@ fn accumulate(
     let q = b.gep(b.i8(), buf, &[b.sub_int(pi, lo)]);
     let old = b.load(ty, q);
     b.set_alignment(old, size as u32);
-    let st = b.store(b.fadd(old, d), q);
+    let st = b.store(b.fadd_acc(old, d), q);
     b.set_alignment(st, size as u32);
     site.erase();
     test

@@ -758,6 +758,31 @@ const HOIST_INVARIANTS: &str = "loop-mssa(licm)";
 /// After `shim::rotate_accumulations`: see [`simplify_derivative`].
 const AFTER_ROTATION: &str = "loop-simplify,lcssa,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,simplifycfg";
 
+/// The neighbour-accumulation rotation of [`simplify_derivative`] (-O1
+/// and up) on a function whose atomic adds became plain after it was
+/// simplified: the copies of an OpenMP region's reverse for a team of one
+/// and for a team's private ranges (`openmp::define_team_copies`), whose
+/// atomics kept the rotation out.
+pub fn rotate_plain_accumulations(f: Value) -> Result<()> {
+    let _t = crate::timing::scope("store sinking and rotation of a region reverse's plain adds");
+    let run = |pipeline: &str| {
+        shim::run_function_pipeline(f, pipeline).map_err(|e| {
+            Error::new(format!(
+                "internal error: rotation of a region reverse's plain adds: {e}"
+            ))
+        })
+    };
+    // The team copy's loop split (`shim::split_private_loops`) leaves its
+    // middle loop without a dedicated preheader, which the rotation needs.
+    run("loop-simplify")?;
+    shim::sink_stores(f);
+    if shim::rotate_accumulations(f) > 0 {
+        run(AFTER_ROTATION)?;
+    }
+    shim::no_runtime_unroll(f);
+    Ok(())
+}
+
 /// Cleanup of a function some of whose stores were deleted
 /// ([`crate::openmp_unobserved`]): the computation that fed them is dead,
 /// down to loops that only count (their counters' stores sunk out of the
