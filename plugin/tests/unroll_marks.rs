@@ -4,7 +4,8 @@
 //! innermost loop that carries a floating-point sum in source order inside a
 //! small parent loop (Enzyme's forward-mode `hand`,
 //! benches/repro/short_trip_unroll.c), and not the same sum with `reassoc`,
-//! at the top level, or inside a parent too large to unroll; those innermost
+//! at the top level, inside a parent too large to unroll, or over a count that
+//! grows with the parent's iterations (a triangular nest); those innermost
 //! loops get a vectorizer followup instead, so that only the scalar loop the
 //! vectorizer keeps beside a vectorized copy stays rolled.
 
@@ -172,4 +173,32 @@ fn outer_loops_stay_rolled() {
             );
         }
     }
+}
+
+/// The same nest made triangular: the sum runs over `j <= k`, a count that grows
+/// with the parent's iterations (forward substitution, a factorization's
+/// inner products), so it is not a short sum and keeps the host's unrolling.
+#[test]
+fn ordered_sum_of_a_triangular_nest_keeps_unrolling() {
+    let ir = nest("fadd", 0)
+        .replace(
+            "  %base = mul i64 %k, %m\n",
+            "  %base = mul i64 %k, %m\n  %k1 = add i64 %k, 1\n",
+        )
+        .replace(
+            "%j.done = icmp eq i64 %j.next, %m",
+            "%j.done = icmp eq i64 %j.next, %k1",
+        );
+    let (_, ir) = marks(&ir);
+    assert_eq!(
+        loop_attrs(&ir, "br i1 %j.done"),
+        vec![FOLLOWUP.to_string()],
+        "{ir}"
+    );
+    // the parent still contains a loop: rolled
+    assert_eq!(
+        loop_attrs(&ir, "br i1 %k.done"),
+        vec![RUNTIME_OFF.to_string()],
+        "{ir}"
+    );
 }
