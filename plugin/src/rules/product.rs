@@ -27,6 +27,12 @@ fn selection(partial: Value) -> Option<(Value, f64, f64)> {
 
 /// `partial * t`, as a selection when the partial selects between constants.
 pub fn times(b: &Builder, partial: Value, t: Value) -> Value {
+    if partial.splat_float() == Some(0.0) {
+        // A constant zero partial (the floor family, logb, ...) passes
+        // nothing back, even where `t` is infinite: the operand has no
+        // influence at all, so its derivative is exactly zero.
+        return b.zero(t.ty());
+    }
     match selection(partial) {
         Some((c, kx, ky)) => b.select(c, scaled(b, kx, t), scaled(b, ky, t)),
         None => b.fmul(partial, t),
@@ -37,6 +43,9 @@ pub fn times(b: &Builder, partial: Value, t: Value) -> Value {
 /// of batched forward mode): the partial is broadcast, or applied as a
 /// selection like [`times`].
 pub fn times_lanes(b: &Builder, partial: Value, t: Value) -> Value {
+    if partial.splat_float() == Some(0.0) {
+        return b.zero(t.ty());
+    }
     match selection(partial) {
         Some((c, kx, ky)) => b.select(c, scaled(b, kx, t), scaled(b, ky, t)),
         None => b.fmul(splat(b, partial, t.ty().vector_len()), t),
