@@ -242,14 +242,7 @@ static RULES: &[CallRule] = &[
     rule("scalbn", 2, scale_partials),
     rule("scalbln", 2, scale_partials),
     // frexp(x, &e) = x * 2^-e: d/dx = 2^-e (1 at x = 0); e is an integer.
-    rule("frexp", 2, |s| {
-        unary(s, |s, x| {
-            let b = s.b;
-            let parts = b.intrinsic("llvm.frexp", &[x.ty(), b.i32()], &[x]);
-            inv_pow2(s, x, b.extract_value(parts, 1))
-        })
-    })
-    .writing(&[1]),
+    rule("frexp", 2, |s| unary(s, |s, x| mantissa_slope(s, x, r(s)))).writing(&[1]),
     // { mantissa, exponent } = llvm.frexp(x)
     rule("llvm.frexp", 1, |s| {
         unary(s, |s, x| inv_pow2(s, x, s.b.extract_value(r(s), 1)))
@@ -416,8 +409,18 @@ fn fortran_scale_partials(s: &Site) -> Vec<Option<Value>> {
 
 /// Fortran's `FRACTION(x)` = x 2^-e(x): d/dx = 2^-e(x).
 fn fraction_slope(s: &Site, x: Value) -> Value {
-    let parts = s.b.intrinsic("llvm.frexp", &[x.ty(), s.b.i32()], &[x]);
-    inv_pow2(s, x, s.b.extract_value(parts, 1))
+    mantissa_slope(s, x, r(s))
+}
+
+/// 2^-e(x), the slope of the mantissa `m = x 2^-e(x)` that frexp gives, as
+/// `m / x` (exact: the quotient is a power of two) and 1 at `x = 0`. Not a
+/// second `llvm.frexp`: the vectorizers widen it, and LLVM 22's X86
+/// instruction selection crashes on a vector `llvm.frexp`
+/// (fuzz/found/frexp_batched_split_crash.c).
+fn mantissa_slope(s: &Site, x: Value, m: Value) -> Value {
+    let b = s.b;
+    let zero = b.fcmp(P::LLVMRealOEQ, x, b.zero(x.ty()));
+    b.select(zero, s.one(x), b.fdiv(m, x))
 }
 
 /// Fortran's `SET_EXPONENT(x, i)` = x 2^(i - e(x)): d/dx = 2^(i - e(x)).
