@@ -715,6 +715,80 @@ pub fn argument_memory(tree: &ferment_type_analysis::TypeTree) -> ferment_type_a
     tree.filter(|p, _| p.len() >= 2 && p.len() <= ARG_TYPE_DEPTH)
 }
 
+/// `tree` without the repeats of a periodic layout: where the facts about
+/// the memory one pointer reaches (the entries sharing a path prefix) agree
+/// with themselves shifted by `P` bytes (an array of `P`-byte elements,
+/// each element known as far as the caller happened to see it), only the
+/// first `P` bytes stay. `P` is the distance from the lowest fact to a copy
+/// of it (or, one level down, the period of the level above: a pointer
+/// into an element of the same array), no fact may disagree with the one
+/// `P` bytes before it, the facts must span at least three elements, and
+/// an element must hold at least two of them (so `{double x, y, z}` is
+/// no array of doubles).
+/// Dropping facts is sound (the callee's analysis assumes less); it makes
+/// call sites that see the same array to different depths (the halves a
+/// merge sort passes on) ask for one derivative instead of one each.
+pub fn fold_periods(tree: &ferment_type_analysis::TypeTree) -> ferment_type_analysis::TypeTree {
+    use std::collections::BTreeMap;
+    // prefix -> (offset, rest of the path) -> type
+    type Group = BTreeMap<(i64, Vec<i64>), ferment_type_analysis::BaseType>;
+    let mut tree = tree.clone();
+    let mut above: BTreeMap<Vec<i64>, i64> = BTreeMap::new();
+    for level in 1..ARG_TYPE_DEPTH {
+        let mut groups: BTreeMap<Vec<i64>, Group> = BTreeMap::new();
+        for (p, t) in tree.iter() {
+            if p.len() > level && p[level] >= 0 {
+                groups
+                    .entry(p[..level].to_vec())
+                    .or_default()
+                    .insert((p[level], p[level + 1..].to_vec()), t);
+            }
+        }
+        let mut cut: BTreeMap<Vec<i64>, i64> = BTreeMap::new();
+        for (prefix, g) in &groups {
+            let (Some(((lowest, lowest_rest), lowest_ty)), Some(((highest, _), _))) =
+                (g.iter().next(), g.iter().next_back())
+            else {
+                continue;
+            };
+            let repeats = |p: i64| {
+                p > 0
+                    && *highest >= lowest + 2 * p
+                    && g.range((*lowest, Vec::new())..(lowest + p, Vec::new()))
+                        .count()
+                        >= 2
+                    && g.iter()
+                        .filter(|(k, _)| k.0 >= lowest + p)
+                        .all(|((o, rest), t)| g.get(&(o - p, rest.clone())).is_none_or(|u| u == t))
+            };
+            let inherited = above
+                .iter()
+                .find(|(q, _)| prefix.starts_with(q))
+                .map(|(_, p)| *p);
+            let period = g
+                .iter()
+                .filter(|((o, rest), t)| rest == lowest_rest && *t == lowest_ty && o > lowest)
+                .map(|((o, _), _)| o - lowest)
+                .chain(inherited)
+                .filter(|&p| repeats(p))
+                .min();
+            if let Some(p) = period {
+                cut.insert(prefix.clone(), lowest + p);
+            }
+        }
+        if !cut.is_empty() {
+            tree = tree.filter(|p, _| {
+                !(p.len() > level && cut.get(&p[..level]).is_some_and(|end| p[level] >= *end))
+            });
+        }
+        for (prefix, end) in cut {
+            let lowest = groups[&prefix].keys().next().map_or(0, |k| k.0);
+            above.insert(prefix, end - lowest);
+        }
+    }
+    tree
+}
+
 /// What `types` knows about the memory behind each pointer argument, as
 /// printed type trees (see [`DerivativeKey::arg_types`]); empty when
 /// nothing is known about any of them.
@@ -725,7 +799,7 @@ pub fn arg_types(types: &ferment_type_analysis::FunctionTypes, args: &[Value]) -
             if !a.ty().is_pointer() {
                 return String::new();
             }
-            let t = argument_memory(&types.tree(*a));
+            let t = fold_periods(&argument_memory(&types.tree(*a)));
             if t.is_empty() {
                 String::new()
             } else {
