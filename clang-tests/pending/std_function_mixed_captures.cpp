@@ -1,5 +1,7 @@
 // CFLAGS: -std=c++17
-// NOT RUN by the harness (only cases/ are): a known wrong derivative, kept to reproduce it.
+// NOT RUN by the harness (only cases/ are): refused at every level (a clean error), kept as the
+// program to make work. The wrong derivative it once gave (in a file that also had virtual
+// methods of the invoker's signature) is fixed: cpp/std_function_beside_virtual.cpp.
 // Found in session 23 (issue 14, C++ survey). At -O2 (clang 22, libstdc++ 12) the gradient and
 // the forward derivative miss the terms of the lambda that captures `scale` BY VALUE: df/dx[0]
 // is off by sum_i 0.1 x_i exp(0.1 x_i x_0) (got -3.1200, finite differences -3.0026), with no

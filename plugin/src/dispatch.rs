@@ -76,12 +76,14 @@ pub fn dispatch_indirect_calls(f: Value) -> Dispatched {
         });
         let fty = inst.called_fn_type();
         let slot = vtable_slot(&layout, callee);
+        let through_vtable = may_read_vtable(callee);
         let from_memory = loaded_from_memory(callee);
         let matching: Vec<Value> = all
             .iter()
             .copied()
             .filter(|c| {
                 c.global_value_type() == fty
+                    && (through_vtable || !slots.only_in_vtables(*c))
                     && slots.may_be_at(*c, slot)
                     && (!from_memory || *stored.entry(*c).or_insert_with(|| may_be_stored(*c)))
             })
@@ -194,6 +196,45 @@ fn stays_local(v: Value, user: Value, depth: u32) -> bool {
 /// when it was loaded at a constant offset from a pointer itself loaded
 /// from memory: the shape of a C++ virtual call (`vptr = *obj; fn =
 /// vptr[k]`). None for any other callee.
+/// Whether the function pointer `callee` may have been read from a virtual
+/// table: it is loaded from an address derived (through GEPs, casts, phis
+/// and selects) from a load that clang tagged "vtable pointer", or from a
+/// load without a `!tbaa` tag (at -O0, or from code that has none). A
+/// callback kept in an object (`std::function`'s invoker, a struct of
+/// function pointers) is read through pointers with other tags, so
+/// functions whose address only sits in vtables are not its candidates:
+/// taking them as such mixed a virtual method's view of `this` into the
+/// callback's argument (a wrong derivative, the `std::function` case in
+/// cpp/std_function_mixed_captures.cpp).
+fn may_read_vtable(callee: Value) -> bool {
+    if !(callee.is_instruction() && callee.opcode() == Opcode::LLVMLoad) {
+        return true;
+    }
+    let mut seen = hashbrown::HashSet::new();
+    let mut work = vec![callee.operand(0)];
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) || seen.len() > 64 {
+            return seen.len() > 64;
+        }
+        if !v.is_instruction() {
+            continue;
+        }
+        match v.opcode() {
+            Opcode::LLVMLoad => match ferment_type_analysis::tbaa::access_base(v) {
+                Some((name, _)) if name != "vtable pointer" => {}
+                _ => return true,
+            },
+            Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
+                work.push(v.operand(0))
+            }
+            Opcode::LLVMPHI => work.extend((0..v.num_operands()).map(|i| v.operand(i))),
+            Opcode::LLVMSelect => work.extend([v.operand(1), v.operand(2)]),
+            _ => {}
+        }
+    }
+    false
+}
+
 fn vtable_slot(layout: &Layout, callee: Value) -> Option<i64> {
     if !(callee.is_instruction() && callee.opcode() == Opcode::LLVMLoad) {
         return None;
@@ -242,6 +283,12 @@ impl VtableSlots {
             offsets.dedup();
         }
         VtableSlots { slots }
+    }
+
+    /// Whether the module takes the address of `f` only in virtual tables
+    /// (so only a call through a vtable can reach it).
+    fn only_in_vtables(&self, f: Value) -> bool {
+        self.slots.contains_key(&f)
     }
 
     /// Whether a call through slot `slot` (None: not a vtable slot) may
