@@ -20,6 +20,9 @@ pub struct Builder {
     /// Mark floating-point arithmetic as freely reassociable, contractable,
     /// reciprocal-approximable and sign-of-zero insensitive.
     fast: std::cell::Cell<bool>,
+    /// Whether the last positioning was [`Builder::at_end`] (then every
+    /// instruction already in the insertion block precedes what is built).
+    end: std::cell::Cell<bool>,
 }
 
 impl Drop for Builder {
@@ -39,6 +42,7 @@ impl Builder {
             module: module.0,
             contract: std::cell::Cell::new(false),
             fast: std::cell::Cell::new(false),
+            end: std::cell::Cell::new(false),
         }
     }
 
@@ -98,10 +102,18 @@ impl Builder {
 
     // ---- positioning ----
     pub fn at_end(&self, b: Block) {
+        self.end.set(true);
         unsafe { LLVMPositionBuilderAtEnd(self.raw, b.0) }
     }
     pub fn before(&self, i: Value) {
+        self.end.set(false);
         unsafe { LLVMPositionBuilderBeforeInstrAndDbgRecords(self.raw, i.0) }
+    }
+    /// Whether the builder inserts at the end of its block (positioned by
+    /// [`Builder::at_end`] and not moved since): every instruction of the
+    /// block precedes, and so dominates, what it builds.
+    pub fn is_at_end(&self) -> bool {
+        self.end.get()
     }
     /// Positions right after `i` (after the phi group when `i` is a phi).
     pub fn after(&self, i: Value) {

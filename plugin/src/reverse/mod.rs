@@ -295,6 +295,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         tape.report.on = ctx.options.print_tape != 0;
         tape.huge_pages = ctx.options.huge_pages != 0;
         tape.tape_cache = ctx.options.tape_cache != 0;
+        tape.reload_memo = ctx.options.reload_memo != 0;
         // Re-reading memory in the reverse sweep is only sound when nothing
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.
@@ -601,7 +602,18 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 continue;
             }
             self.b.set_debug_loc_from(inst);
-            self.reverse_one(inst)?;
+            // Reloads are reused across a run of instructions whose
+            // reverse writes only adjoints and shadow memory.
+            if reload_memo_safe(inst) && !self.calls.contains_key(&inst) {
+                self.tape.memo_begin();
+            } else {
+                self.tape.memo_end();
+            }
+            let done = self.reverse_one(inst);
+            if done.is_err() {
+                self.tape.memo_end();
+            }
+            done?;
             if inst.is_invoke() {
                 if let Some(&u) = self.unwound.get(&blk) {
                     self.b.br(u);
@@ -609,6 +621,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 }
             }
         }
+        self.tape.memo_end();
         self.b.clear_debug_loc();
         // Phis: read all adjoints first (phis are evaluated in parallel).
         let active_phis: Vec<Value> = blk
@@ -1047,4 +1060,33 @@ fn reachable_blocks(f: Value, cfg: &Cfg) -> Vec<Block> {
         .copied()
         .filter(|b| returns.contains(b))
         .collect()
+}
+
+/// Whether the reverse of `inst` builds nothing that changes what a reload
+/// reads (see `Tape::memo_begin`): arithmetic, casts, addresses,
+/// comparisons, selects and aggregate/vector moves, whose reverse only
+/// accumulates adjoints, and plain loads and stores, whose reverse reads,
+/// adds to and clears shadow memory (never primal memory, tape, slots or
+/// loop counters), and calls of declared math functions with a rule and no
+/// pointer argument (`exp`, `sqrt`, `llvm.fmuladd`: their reverse builds
+/// partials only). Other calls, atomics, fences and everything else end the
+/// run.
+fn reload_memo_safe(inst: Value) -> bool {
+    use Opcode::*;
+    match inst.opcode() {
+        LLVMLoad | LLVMStore => !inst.is_volatile_or_atomic(),
+        LLVMCall => inst.called_function().is_some_and(|f| {
+            f.is_declaration()
+                && rules::call_rule(&f.name()).is_some()
+                && inst.call_args().iter().all(|a| !a.ty().is_pointer())
+        }),
+        LLVMFAdd | LLVMFSub | LLVMFMul | LLVMFDiv | LLVMFRem | LLVMFNeg | LLVMAdd | LLVMSub
+        | LLVMMul | LLVMUDiv | LLVMSDiv | LLVMURem | LLVMSRem | LLVMShl | LLVMLShr | LLVMAShr
+        | LLVMAnd | LLVMOr | LLVMXor | LLVMTrunc | LLVMZExt | LLVMSExt | LLVMFPToUI
+        | LLVMFPToSI | LLVMUIToFP | LLVMSIToFP | LLVMFPTrunc | LLVMFPExt | LLVMPtrToInt
+        | LLVMIntToPtr | LLVMBitCast | LLVMGetElementPtr | LLVMICmp | LLVMFCmp | LLVMSelect
+        | LLVMExtractValue | LLVMInsertValue | LLVMExtractElement | LLVMInsertElement
+        | LLVMShuffleVector | LLVMFreeze => true,
+        _ => false,
+    }
 }

@@ -52,6 +52,10 @@ pub struct Options {
     /// `-enzyme-runtime-activity`: every request behaves as if it carried
     /// the `enzyme_runtime_activity` marker.
     pub runtime_activity: c_int,
+    /// The reverse sweep rebuilds a recomputed value once per block, not
+    /// at every use (`reverse::tape::Tape::memo_begin`);
+    /// `-ferment-no-reload-memo` is 0.
+    pub reload_memo: c_int,
 }
 
 impl Default for Options {
@@ -75,6 +79,7 @@ impl Default for Options {
             leaf_vectors: 0,
             checkpoint: 0,
             runtime_activity: 0,
+            reload_memo: 1,
         }
     }
 }

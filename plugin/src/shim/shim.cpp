@@ -248,6 +248,10 @@ cl::opt<bool> OptNoTapeCache(
     "ferment-no-tape-cache", cl::init(false), cl::Hidden,
     cl::desc("ferment: free large tape buffers at the end of each gradient "
              "instead of keeping them for the next call (ablation)"));
+cl::opt<bool> OptNoReloadMemo(
+    "ferment-no-reload-memo", cl::init(false), cl::Hidden,
+    cl::desc("ferment: rebuild a recomputed value at every use in a reverse "
+             "block instead of once per block (ablation: compile time)"));
 cl::opt<bool> OptNoAffineRows(
     "ferment-no-affine-rows", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a tape counter per loop instead of rows from "
@@ -320,6 +324,7 @@ struct FermentOptions {
   int leaf_vectors;
   int checkpoint;
   int runtime_activity;
+  int reload_memo;
 };
 
 static FermentOptions currentOptions() {
@@ -348,6 +353,7 @@ static FermentOptions currentOptions() {
   O.leaf_vectors = OptLeafVectors;
   O.checkpoint = OptCheckpoint;
   O.runtime_activity = OptRuntimeActivity;
+  O.reload_memo = !OptNoReloadMemo;
   return O;
 }
 
