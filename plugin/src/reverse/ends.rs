@@ -275,7 +275,10 @@ impl ReverseSweep<'_, '_, '_> {
         }
         self.tape.install_growth(&self.loops, self.f);
         self.tape.install_frame_choice();
-        for free in self.deferred_frees.values().flatten() {
+        // (a free of a phi of several allocations is listed under each)
+        let moved: hashbrown::HashSet<Value> =
+            self.deferred_frees.values().flatten().copied().collect();
+        for free in moved {
             free.erase();
         }
         if self.rf == self.f {

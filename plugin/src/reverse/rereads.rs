@@ -164,7 +164,8 @@ const DEALLOCATORS: &[&str] = &["free", "_ZdlPv", "_ZdlPvm", "_ZdaPv", "_ZdaPvm"
 /// passes the allocation instead, so the reverse sweep may read it again
 /// rather than tape what was read from it. Each allocation qualifies when
 /// its address does not escape and every free of it that can reach a
-/// return is outside loops (frees on paths that never return stay). The
+/// return is outside loops (frees on paths that never return stay); a
+/// free of a phi of several such allocations moves with them. The
 /// end of a stack array's lifetime (`llvm.lifetime.end`, -O1 and above)
 /// counts as its free and is dropped from the derivative.
 fn deferrable_frees(
@@ -175,6 +176,7 @@ fn deferrable_frees(
 ) -> HashMap<Value, Vec<Value>> {
     let mut frees: HashMap<Value, Vec<Value>> = HashMap::new();
     let mut refused = hashbrown::HashSet::new();
+    let mut shared: Vec<Vec<Value>> = Vec::new();
     for &blk in blocks {
         for inst in blk.instructions() {
             if !inst.is_call() {
@@ -199,7 +201,16 @@ fn deferrable_frees(
             };
             let objects = underlying_objects(inst.operand(freed));
             let known = (lifetime_end || DEALLOCATORS.contains(&name.as_str())) && !in_loop(blk);
-            for o in &objects {
+            // A free of a phi of several allocations (a scratch block
+            // allocated on two paths: `malloc` here, `calloc` there, or
+            // one call the optimizer duplicated into both arms of a
+            // guard) moves too when every one of them qualifies: the
+            // reverse of each allocation frees that one, where the
+            // forward sweep allocated it. Only for deallocators taking
+            // the pointer alone (a sized delete's size would be the
+            // phi's, not the allocation's).
+            let single = objects.len() == 1 || (!lifetime_end && inst.call_args().len() == 1);
+            let ok = |o: &Value| {
                 let allocator = o
                     .is_call()
                     .then(|| o.called_function().map(|f| f.name()))
@@ -210,17 +221,29 @@ fn deferrable_frees(
                 } else {
                     ALLOCATORS.contains(&allocator.as_str())
                 };
-                let ok = known
-                    && objects.len() == 1
-                    && allocated
-                    && !in_loop(o.parent())
-                    && !escaped.escaped.contains(o);
-                if ok {
+                allocated && !in_loop(o.parent()) && !escaped.escaped.contains(o)
+            };
+            if known && single && !objects.is_empty() && objects.iter().all(ok) {
+                for o in &objects {
                     frees.entry(*o).or_default().push(inst);
-                } else {
-                    refused.insert(*o);
                 }
+                shared.push(objects);
+            } else {
+                refused.extend(objects.iter().copied());
             }
+        }
+    }
+    // A free that stays in place (one of its allocations refused) keeps
+    // all of its allocations' frees in place: none is freed twice.
+    loop {
+        let before = refused.len();
+        for objs in &shared {
+            if objs.iter().any(|o| refused.contains(o)) {
+                refused.extend(objs.iter().copied());
+            }
+        }
+        if refused.len() == before {
+            break;
         }
     }
     frees.retain(|o, _| !refused.contains(o));
