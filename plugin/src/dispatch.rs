@@ -192,10 +192,6 @@ fn stays_local(v: Value, user: Value, depth: u32) -> bool {
     }
 }
 
-/// The byte offset from the loaded pointer at which `callee` was loaded,
-/// when it was loaded at a constant offset from a pointer itself loaded
-/// from memory: the shape of a C++ virtual call (`vptr = *obj; fn =
-/// vptr[k]`). None for any other callee.
 /// Whether the function pointer `callee` may have been read from a virtual
 /// table: it is loaded from an address derived (through GEPs, casts, phis
 /// and selects) from a load that clang tagged "vtable pointer", or from a
@@ -204,8 +200,8 @@ fn stays_local(v: Value, user: Value, depth: u32) -> bool {
 /// function pointers) is read through pointers with other tags, so
 /// functions whose address only sits in vtables are not its candidates:
 /// taking them as such mixed a virtual method's view of `this` into the
-/// callback's argument (a wrong derivative, the `std::function` case in
-/// cpp/std_function_mixed_captures.cpp).
+/// callback's argument (a wrong derivative: clang-tests
+/// cpp/std_function_beside_virtual.cpp).
 fn may_read_vtable(callee: Value) -> bool {
     if !(callee.is_instruction() && callee.opcode() == Opcode::LLVMLoad) {
         return true;
@@ -213,11 +209,11 @@ fn may_read_vtable(callee: Value) -> bool {
     let mut seen = hashbrown::HashSet::new();
     let mut work = vec![callee.operand(0)];
     while let Some(v) = work.pop() {
-        if !seen.insert(v) || seen.len() > 64 {
-            return seen.len() > 64;
-        }
-        if !v.is_instruction() {
+        if !seen.insert(v) || !v.is_instruction() {
             continue;
+        }
+        if seen.len() > 64 {
+            return true;
         }
         match v.opcode() {
             Opcode::LLVMLoad => match ferment_type_analysis::tbaa::access_base(v) {
@@ -235,6 +231,10 @@ fn may_read_vtable(callee: Value) -> bool {
     false
 }
 
+/// The byte offset from the loaded pointer at which `callee` was loaded,
+/// when it was loaded at a constant offset from a pointer itself loaded
+/// from memory: the shape of a C++ virtual call (`vptr = *obj; fn =
+/// vptr[k]`). None for any other callee.
 fn vtable_slot(layout: &Layout, callee: Value) -> Option<i64> {
     if !(callee.is_instruction() && callee.opcode() == Opcode::LLVMLoad) {
         return None;
