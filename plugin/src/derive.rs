@@ -587,8 +587,6 @@ impl<'o> Ctx<'o> {
                     errors.push(e);
                 }
             }
-        }
-        if simplify && self.opt_level > 0 {
             // A parallel region's writes into a local nobody reads (the
             // primal's reduced return value): dropped, and what computed
             // them with them.

@@ -918,7 +918,7 @@ fn stored_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
 /// set (the largest such set: a loop's running sum used by the next
 /// iteration's phi or by the exit's carries one on every path). Stores, calls,
 /// returns and other uses count as carrying one (memory is not followed, as in
-/// [`discardable_values`]; see [`stored_values`]). [`guarded_values`] keeps
+/// [`discardable_values`]; see [`stored_values`]). [`zero_adjoint_values`] keeps
 /// only those whose partials may be infinite or NaN (a product of finite
 /// partials and a zero adjoint is zero): the cutoff test of a pair loop (`if
 /// (r2 < rc2)`) discards `r2` and the differences it is made of, which need

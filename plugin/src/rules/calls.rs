@@ -416,7 +416,7 @@ fn fraction_slope(s: &Site, x: Value) -> Value {
 /// `m / x` (exact: the quotient is a power of two) and 1 at `x = 0`. Not a
 /// second `llvm.frexp`: the vectorizers widen it, and LLVM 22's X86
 /// instruction selection crashes on a vector `llvm.frexp`
-/// (fuzz/found/frexp_batched_split_crash.c).
+/// (clang-tests fuzz/frexp_batched_split.c).
 fn mantissa_slope(s: &Site, x: Value, m: Value) -> Value {
     let b = s.b;
     let zero = b.fcmp(P::LLVMRealOEQ, x, b.zero(x.ty()));

@@ -33,13 +33,7 @@ impl NonfinitePartials {
     /// `fma`) is the other factor, finite unless that factor may not be;
     /// the others as [`partials_may_be_nonfinite`].
     pub fn operand(&self, inst: Value, k: usize) -> bool {
-        let factor = |o: Value| {
-            if o.is_instruction() {
-                self.values.contains(&o)
-            } else {
-                o.is_constant() && o.splat_float().is_some_and(|c| !c.is_finite())
-            }
-        };
+        let factor = |o: Value| nonfinite_value(o, &self.values);
         let is_fma = inst.opcode() == Opcode::LLVMCall
             && finite_call(inst)
             && matches!(canonical(inst).as_str(), "fma" | "fmaf" | "fmuladd");
@@ -71,21 +65,30 @@ fn canonical(inst: Value) -> String {
 }
 
 fn finite_call(inst: Value) -> bool {
-    inst.called_function().is_some_and(|f| {
-        let name = f.name();
-        let base = name.strip_prefix("llvm.").unwrap_or(&name);
-        let base = base.split('.').next().unwrap_or(base);
-        let base = base
-            .strip_suffix('f')
-            .filter(|b| FINITE_CALLS.contains(b))
-            .unwrap_or(base);
-        let base = match base {
-            "minnum" => "fmin",
-            "maxnum" => "fmax",
-            b => b,
-        };
-        FINITE_CALLS.contains(&base)
-    })
+    if inst.called_function().is_none() {
+        return false;
+    }
+    let name = canonical(inst);
+    let base = name
+        .strip_suffix('f')
+        .filter(|b| FINITE_CALLS.contains(b))
+        .unwrap_or(&name);
+    let base = match base {
+        "minnum" => "fmin",
+        "maxnum" => "fmax",
+        b => b,
+    };
+    FINITE_CALLS.contains(&base)
+}
+
+/// Whether the operand `o` may be infinite or NaN: an instruction in
+/// `nonfinite`, or an infinite or NaN constant.
+fn nonfinite_value(o: Value, nonfinite: &hashbrown::HashSet<Value>) -> bool {
+    if o.is_instruction() {
+        nonfinite.contains(&o)
+    } else {
+        o.is_constant() && o.splat_float().is_some_and(|k| !k.is_finite())
+    }
 }
 
 /// Floating-point values that may be infinite or NaN although the function's
@@ -100,14 +103,9 @@ pub fn may_be_nonfinite(blocks: &[Block]) -> hashbrown::HashSet<Value> {
         .collect();
     let mut out = hashbrown::HashSet::new();
     let operand_nonfinite = |i: Value, out: &hashbrown::HashSet<Value>| {
-        i.operands().into_iter().any(|o| {
-            o.ty().is_fp_like()
-                && if o.is_instruction() {
-                    out.contains(&o)
-                } else {
-                    o.is_constant() && o.splat_float().is_some_and(|k| !k.is_finite())
-                }
-        })
+        i.operands()
+            .into_iter()
+            .any(|o| o.ty().is_fp_like() && nonfinite_value(o, out))
     };
     loop {
         let mut changed = false;

@@ -605,7 +605,6 @@ impl Tape {
         self.count_reads.insert(c);
     }
 
-    /// `v` as seen at `b`'s insertion point in the reverse sweep.
     /// Starts (or continues) reusing reloads: the caller promises that
     /// until [`Tape::memo_end`] nothing is built that changes what a reload
     /// reads (primal memory, tape rows and slots, loop counters, shadow
@@ -621,6 +620,7 @@ impl Tape {
         self.memo = None;
     }
 
+    /// `v` as seen at `b`'s insertion point in the reverse sweep.
     pub fn reload(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
         if !v.is_instruction() {
             return self.args.get(&v).copied().unwrap_or(v);
@@ -637,6 +637,8 @@ impl Tape {
             }
         }
         let r = self.reload_fresh(loops, b, v);
+        // (the block the builder is in after the reload: building it may
+        // have moved on)
         if r.is_instruction() && r.parent() == b.insert_block() {
             if let Some(m) = self.memo.as_mut() {
                 m.insert(v, r);
