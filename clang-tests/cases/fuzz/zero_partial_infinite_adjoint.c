@@ -6,7 +6,7 @@
 // nothing to the derivative. Oracles: the analytic derivative (only the `+ k x` term counts),
 // central finite differences, forward against reverse; at x = -0.6, where each rounded value is
 // exactly 0. A run-time zero factor
-// (`(double)(m % 2) * g(x)`) is still open: fuzz/found/clamp_zero_partials.c.
+// (`(double)(m % 2) * g(x)`): zero_factor_infinite_adjoint.c.
 #include "check.h"
 
 double __enzyme_fwddiff(void *, ...);

@@ -116,6 +116,10 @@ struct TangentSweep<'k> {
     /// ([`rules::guarded`]), so that a zero tangent (`fmax(x, 0)` at `x < 0`,
     /// a lane seeded with 0) stays zero.
     strong: Option<rules::finite::NonfinitePartials>,
+    /// Values whose tangent may be infinite while the primal values are
+    /// finite ([`rules::finite::infinite_tangents`]): a partial that is zero
+    /// at run time wins over such a tangent ([`rules::zero_partial_wins`]).
+    infinite_tangent: rules::finite::InfiniteDerivatives,
 }
 
 impl<'k> TangentSweep<'k> {
@@ -176,6 +180,7 @@ impl<'k> TangentSweep<'k> {
             call_arg_types,
             tape_cache: ctx.options.tape_cache != 0,
             strong: None,
+            infinite_tangent: rules::finite::InfiniteDerivatives::none(),
         }
     }
 
@@ -201,6 +206,16 @@ impl<'k> TangentSweep<'k> {
     /// `k` and its tangent is a strong-zero product (see `strong`).
     fn strong_product(&self, inst: Value, k: usize) -> bool {
         self.strong.as_ref().is_some_and(|s| s.operand(inst, k))
+    }
+
+    /// A term `partial * tangent` of operand `o`: zero where the partial is
+    /// when the tangent of `o` may be infinite (see `infinite_tangent`).
+    fn zero_partial_wins(&self, o: Value, partial: Value, term: Value) -> Value {
+        if self.infinite_tangent.may_be_infinite(o) {
+            rules::zero_partial_wins(&self.b, partial, term)
+        } else {
+            term
+        }
     }
 
     /// Whether `v` has a tangent (of either representation).
@@ -249,6 +264,10 @@ impl<'k> TangentSweep<'k> {
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
         self.strong = Some(rules::finite::NonfinitePartials::of(&blocks));
+        self.infinite_tangent = rules::finite::infinite_tangents(
+            &blocks,
+            rules::finite::module_has_infinite_slopes(self.f),
+        );
         let custom_fwd: Vec<Value> = ctx.custom.functions();
         crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {
             crate::reverse::callee_of(c)
@@ -885,6 +904,7 @@ impl<'k> TangentSweep<'k> {
                 } else {
                     rules::times_lanes(&self.b, p, t)
                 };
+                let term = self.zero_partial_wins(operands[i], p, term);
                 acc = self.b.fadd(acc, term);
             }
         }
@@ -995,6 +1015,7 @@ impl<'k> TangentSweep<'k> {
                     } else {
                         rules::times(&self.b, p, t)
                     };
+                    let term = self.zero_partial_wins(operands[i], p, term);
                     *acc = self.b.fadd(*acc, term);
                 }
             }

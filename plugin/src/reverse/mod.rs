@@ -232,6 +232,11 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// infinite or NaN ([`Self::partials`]) are guarded too.
     zero_adjoint: hashbrown::HashSet<Value>,
     partials: rules::finite::NonfinitePartials,
+    /// Values whose adjoint may be infinite while the primal values are
+    /// finite ([`rules::finite::infinite_adjoints`]): their products with a
+    /// partial that may be a run-time zero are zero there
+    /// ([`rules::zero_partial_wins`]).
+    infinite_adjoint: rules::finite::InfiniteDerivatives,
     /// GPU: loads whose adjoint no other thread can touch (a plain
     /// read-modify-write); the others are accumulated atomically.
     gpu_private: Option<hashbrown::HashSet<Value>>,
@@ -421,6 +426,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             discardable: discardable_values(&reachable),
             zero_adjoint: zero_adjoint_values(&reachable, &partials),
             partials,
+            infinite_adjoint: rules::finite::infinite_adjoints(
+                &reachable,
+                rules::finite::module_has_infinite_slopes(f),
+            ),
             gpu_private: None,
             deferred_frees,
             tail_stores,
@@ -816,6 +825,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     } else {
                         rules::times(&self.b, p, d)
                     };
+                    let contrib = if self.infinite_adjoint.may_be_infinite(inst) {
+                        rules::zero_partial_wins(&self.b, p, contrib)
+                    } else {
+                        contrib
+                    };
                     updates.push((operands[i], lane, contrib));
                 }
             }
@@ -831,14 +845,24 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 /// ([`discardable_values`], whose products are all guarded) whose products
 /// with a partial that may be infinite or NaN are guarded
 /// ([`rules::guarded`]): among those with such a partial, the values a branch
-/// may discard ([`control_discarded`]) and those whose adjoint comes from
-/// memory or from a call ([`stored_values`]).
+/// may discard ([`control_discarded`]), those whose adjoint comes from
+/// memory or from a call ([`stored_values`]), and the calls whose partial is
+/// infinite where their value is finite ([`rules::finite::infinite_slope`]:
+/// `k * cbrt(u)` at `k = 0`, `u = 0`).
 fn zero_adjoint_values(
     blocks: &[Block],
     partials: &rules::finite::NonfinitePartials,
 ) -> hashbrown::HashSet<Value> {
     let mut out = control_discarded(blocks);
     out.extend(stored_values(blocks));
+    // A call whose partial is infinite where its value is finite (`cbrt`
+    // at 0) gets a zero adjoint from any product (`k * cbrt(u)` at `k = 0`).
+    out.extend(
+        blocks
+            .iter()
+            .flat_map(|b| b.instructions())
+            .filter(|i| rules::finite::infinite_slope(*i)),
+    );
     let nonfinite = partials.instructions(blocks);
     out.retain(|v| nonfinite.contains(v));
     out

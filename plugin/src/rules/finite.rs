@@ -169,3 +169,268 @@ pub fn partials_may_be_nonfinite(inst: Value, nonfinite: &hashbrown::HashSet<Val
         _ => true,
     }
 }
+
+/// Library functions (by rule name) whose partials are infinite or NaN only
+/// where their value is (`log(0) = -inf`, `atanh(1) = inf`, the poles of
+/// `lgamma` and `y0`, `exp` and the hyperbolic functions overflowing), or
+/// finite (constants, selections, `erfc`, Bessel `j`, `sqrt'(0) = 0` by
+/// convention): an infinite partial of theirs comes with an infinite primal
+/// value, as a quotient's does (`a / b` at `b = 0`).
+const BOUNDED_SLOPES: &[&str] = &[
+    "exp",
+    "exp2",
+    "exp10",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "atanh",
+    "sqrt",
+    "tan",
+    "sinh",
+    "cosh",
+    "asinh",
+    "logb",
+    "frexp",
+    "llvm.frexp",
+    "modf",
+    "llvm.modf",
+    "nextafter",
+    "nexttoward",
+    "erfc",
+    "lgamma",
+    "lgamma_r",
+    "tgamma",
+    "j0",
+    "j1",
+    "jn",
+    "y0",
+    "y1",
+    "yn",
+    "fmaximum",
+    "fminimum",
+    "fmaximum_num",
+    "fminimum_num",
+    "fdim",
+    "rint",
+    "nearbyint",
+    "roundeven",
+];
+
+/// Whether `inst` is a library call whose partial may be infinite or NaN
+/// where its value and its arguments are finite: `cbrt` and `pow` at 0,
+/// `asin`/`acos` at +-1, `acosh` at 1, `hypot`/`atan2` at (0, 0), and any
+/// rule not known to be bounded (see [`BOUNDED_SLOPES`],
+/// [`FINITE_CALLS`]). Such a partial makes an adjoint or a tangent infinite
+/// while every primal value stays finite (`cbrt(0 * g(x))`), so a run-time
+/// zero partial beyond it must win ([`infinite_adjoints`]). A call whose
+/// floating-point arguments are all constants or integer conversions
+/// (`cbrt((double)n)`) carries no derivative and does not count.
+pub fn infinite_slope(inst: Value) -> bool {
+    if inst.opcode() != Opcode::LLVMCall || !inst.ty().is_fp_like() || finite_call(inst) {
+        return false;
+    }
+    let Some(rule) = inst
+        .called_function()
+        .and_then(|f| super::call_rule(&f.name()))
+    else {
+        return false;
+    };
+    if BOUNDED_SLOPES.contains(&rule.name) {
+        return false;
+    }
+    inst.call_args().into_iter().any(|a| {
+        a.ty().is_fp_like()
+            && !a.is_constant()
+            && !(a.is_instruction()
+                && matches!(a.opcode(), Opcode::LLVMSIToFP | Opcode::LLVMUIToFP))
+    })
+}
+
+/// Whether any function of `f`'s module has a call with an infinite slope
+/// ([`infinite_slope`]): then an adjoint (tangent) entering `f`'s derivative
+/// from a caller or a callee, through the return, memory or an argument, may
+/// be infinite. The derivative of `f` cannot tell whom it serves (its
+/// copy's original is in the module too), so any such call counts.
+pub fn module_has_infinite_slopes(f: Value) -> bool {
+    f.global_parent()
+        .functions()
+        .into_iter()
+        .filter(|g| !g.is_declaration())
+        .any(|g| {
+            g.blocks()
+                .into_iter()
+                .flat_map(|b| b.instructions())
+                .any(infinite_slope)
+        })
+}
+
+/// The values whose adjoint (reverse mode, [`infinite_adjoints`]) or tangent
+/// (forward mode, [`infinite_tangents`]) may be infinite while every primal
+/// value is finite.
+pub struct InfiniteDerivatives {
+    members: hashbrown::HashSet<Value>,
+    /// The floating-point instructions the analysis saw: one made later (the
+    /// primal result of a call rewritten into a call of its derivative)
+    /// counts as a member where `boundary` holds.
+    analyzed: hashbrown::HashSet<Value>,
+    /// Whether derivatives entering from a caller or a callee may be
+    /// infinite ([`module_has_infinite_slopes`]).
+    boundary: bool,
+}
+
+impl InfiniteDerivatives {
+    /// None: the derivatives nothing has analyzed yet.
+    pub fn none() -> InfiniteDerivatives {
+        InfiniteDerivatives {
+            members: hashbrown::HashSet::new(),
+            analyzed: hashbrown::HashSet::new(),
+            boundary: false,
+        }
+    }
+
+    /// Whether the derivative of `v` may be infinite: a member, an
+    /// instruction made after the analysis, or an argument (the caller's
+    /// tangent), where `boundary` holds.
+    pub fn may_be_infinite(&self, v: Value) -> bool {
+        if v.is_instruction() && self.analyzed.contains(&v) {
+            self.members.contains(&v)
+        } else {
+            self.boundary && (v.is_instruction() || v.is_argument())
+        }
+    }
+}
+
+/// Reverse mode: the floating-point instructions of `blocks` whose adjoint
+/// may be infinite although every primal value is finite, because a partial
+/// on the way to the result is ([`infinite_slope`]): the instructions used
+/// by such a call or by a member, and, when `boundary` (the adjoint of the
+/// result, of memory a caller shares, or returned by a callee may be
+/// infinite, see [`module_has_infinite_slopes`]), those returned, stored or
+/// passed to a call without a rule; stored values also when a load is a
+/// member (its adjoint goes through the shadow). The product of a member's
+/// adjoint with a partial that is zero at run time must be zero
+/// ([`super::product::zero_partial_wins`]): `cbrt(0 * g(x))` passes nothing
+/// to `g(x)`. Partials infinite only where the primal value is (a quotient,
+/// `log`) start nothing: the result is then infinite or NaN itself, or the
+/// value's adjoint is zero, which the other strong zero handles.
+pub fn infinite_adjoints(blocks: &[Block], boundary: bool) -> InfiniteDerivatives {
+    let insts: Vec<Value> = blocks
+        .iter()
+        .flat_map(|b| b.instructions())
+        .filter(|i| i.ty().is_fp_like())
+        .collect();
+    let mut out: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
+    loop {
+        let memory = boundary
+            || insts
+                .iter()
+                .any(|i| i.opcode() == Opcode::LLVMLoad && out.contains(i));
+        let mut changed = false;
+        for &v in &insts {
+            if out.contains(&v) {
+                continue;
+            }
+            let member = v.users().into_iter().any(|u| {
+                if !u.is_instruction() {
+                    return false;
+                }
+                match u.opcode() {
+                    Opcode::LLVMFCmp | Opcode::LLVMFPToSI | Opcode::LLVMFPToUI => false,
+                    Opcode::LLVMStore => memory,
+                    Opcode::LLVMRet => boundary,
+                    Opcode::LLVMCall | Opcode::LLVMInvoke
+                        if u.called_function()
+                            .is_none_or(|f| super::call_rule(&f.name()).is_none()) =>
+                    {
+                        boundary
+                    }
+                    _ if u.ty().is_fp_like() => out.contains(&u) || infinite_slope(u),
+                    _ => memory,
+                }
+            });
+            if member {
+                out.insert(v);
+                changed = true;
+            }
+        }
+        if !changed {
+            return InfiniteDerivatives {
+                members: out,
+                analyzed: insts
+                    .iter()
+                    .copied()
+                    .filter(|i| i.ty().is_fp_like())
+                    .collect(),
+                boundary,
+            };
+        }
+    }
+}
+
+/// Forward mode: the floating-point instructions of `blocks` whose tangent
+/// may be infinite although every primal value is finite (the dual of
+/// [`infinite_adjoints`]): calls with an infinite slope, what is computed
+/// from them, loads when a member is stored (or `boundary`), and, when
+/// `boundary`, results of calls without a rule and values of unknown origin.
+/// Arguments' tangents count as members when `boundary`.
+pub fn infinite_tangents(blocks: &[Block], boundary: bool) -> InfiniteDerivatives {
+    let insts: Vec<Value> = blocks.iter().flat_map(|b| b.instructions()).collect();
+    let mut out: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
+    loop {
+        let memory = boundary
+            || insts.iter().any(|i| {
+                i.opcode() == Opcode::LLVMStore && operand_member(i.operand(0), &out, boundary)
+            });
+        let mut changed = false;
+        for &v in &insts {
+            if out.contains(&v) || !v.ty().is_fp_like() {
+                continue;
+            }
+            let fp_operand = || {
+                v.operands()
+                    .into_iter()
+                    .any(|o| o.ty().is_fp_like() && operand_member(o, &out, boundary))
+            };
+            let member = match v.opcode() {
+                Opcode::LLVMLoad => memory,
+                Opcode::LLVMSIToFP | Opcode::LLVMUIToFP => false,
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if v.called_function()
+                        .is_none_or(|f| super::call_rule(&f.name()).is_none()) =>
+                {
+                    boundary || fp_operand()
+                }
+                _ if infinite_slope(v) => true,
+                Opcode::LLVMExtractValue | Opcode::LLVMBitCast => memory || fp_operand(),
+                _ => fp_operand(),
+            };
+            if member {
+                out.insert(v);
+                changed = true;
+            }
+        }
+        if !changed {
+            return InfiniteDerivatives {
+                members: out,
+                analyzed: insts
+                    .iter()
+                    .copied()
+                    .filter(|i| i.ty().is_fp_like())
+                    .collect(),
+                boundary,
+            };
+        }
+    }
+}
+
+/// Whether the tangent of the operand `o` may be infinite during
+/// [`infinite_tangents`]: a member so far, or an argument when `boundary`.
+fn operand_member(o: Value, members: &hashbrown::HashSet<Value>, boundary: bool) -> bool {
+    if o.is_instruction() {
+        members.contains(&o)
+    } else {
+        boundary && o.is_argument()
+    }
+}

@@ -19,7 +19,7 @@ mod special;
 pub use calls::{
     call_rule, extremum_as_select, is_known_inactive_function, trig_companion, CallRule,
 };
-pub use product::{guarded, guarded_lanes, splat, times, times_lanes};
+pub use product::{guarded, guarded_lanes, splat, times, times_lanes, zero_partial_wins};
 
 use ferment_ir::{Builder, Opcode, Value};
 

@@ -88,6 +88,22 @@ fn strong_zero(b: &Builder, partial: Value, d: Value, product: Value) -> Value {
     b.select(is_zero, b.zero(d.ty()), product)
 }
 
+/// `product` (of `partial` and an adjoint or tangent that may be infinite,
+/// see [`super::finite::infinite_adjoints`]), or zero where the partial is
+/// zero: an operand that has no influence at this point passes nothing
+/// back, even through an infinite adjoint (`cbrt(k * g)` at `k = 0`: `g`'s
+/// partial `k` times `cbrt'(0) = inf`). A constant partial or a selection
+/// between constants needs no test ([`times`] already gives an exact zero
+/// for a zero constant). `product` may be a vector of lanes (batched forward
+/// mode) for a scalar partial.
+pub fn zero_partial_wins(b: &Builder, partial: Value, product: Value) -> Value {
+    if partial.is_constant() || selection(partial).is_some() || product.is_constant() {
+        return product;
+    }
+    let is_zero = b.fcmp(RealPredicate::LLVMRealOEQ, partial, b.zero(partial.ty()));
+    b.select(is_zero, b.zero(product.ty()), product)
+}
+
 fn scaled(b: &Builder, k: f64, t: Value) -> Value {
     if k == 0.0 {
         b.zero(t.ty())
