@@ -16,8 +16,8 @@
 # guards, min/max with an infinite operand, loops that skip a zero: fuzz/src/gen/guard.rs), also
 # guard,no-inline, or clamp (infinite partials at clamped zeros: cbrt/pow/asin/acos/exp(-1/z)/
 # exp(c log z) of fmax(e, 0) or of a value clamped to [-1, 1], and quotients of an exact zero
-# stored to memory and discarded after they are read back: fuzz/src/gen/clamp.rs; main fails it
-# until the strong-zero fixes merge, so it is not in the CI campaign), also clamp,no-inline, or
+# stored to memory and discarded after they are read back: fuzz/src/gen/clamp.rs; 24 seeds of it
+# are in the CI campaign), also clamp,no-inline, or
 # edge (variable-length arrays in loops, alloca, goto out of nested loops and into a loop body,
 # modf/frexp/ldexp, arrays of row pointers, realloc growth, data-dependent while:
 # fuzz/src/gen/edge.rs), also edge,no-inline.

@@ -94,6 +94,11 @@ const CI_DEFAULT: u64 = 180;
 /// ones, about the time 200 default programs took.
 const CI_NUMERIC: u64 = 20;
 
+/// Programs of the clamp variant in the CI campaign (seeds CI_CLAMP_START.., every 4th with
+/// `-ferment-no-inline`): infinite partials at clamped or exact zeros, the strong-zero products.
+const CI_CLAMP: u64 = 24;
+const CI_CLAMP_START: u64 = 1000100;
+
 #[derive(Default)]
 struct Stats {
     programs: usize,
@@ -671,6 +676,27 @@ fn main() {
                 )
             );
             bad |= !sn.failures.is_empty();
+            // Infinite partials at clamped or exact zeros (the clamp variant).
+            let t5 = Instant::now();
+            let mut cl = parse_opts(&args[1..]);
+            cl.start = CI_CLAMP_START;
+            cl.count = CI_CLAMP;
+            cl.found = o.found.clone();
+            cl.reduce_max = 0;
+            cl.no_inline_every = 4;
+            cl.clamp = true;
+            let sc = campaign(&cl);
+            print!(
+                "{}",
+                sc.report(
+                    &format!(
+                        "ci campaign, clamp variant (seeds {CI_CLAMP_START}..{})",
+                        CI_CLAMP_START + CI_CLAMP - 1
+                    ),
+                    t5.elapsed().as_secs_f64()
+                )
+            );
+            bad |= !sc.failures.is_empty();
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
             let t3 = Instant::now();
             let mut om = parse_opts(&args[1..]);
