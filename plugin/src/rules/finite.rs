@@ -290,6 +290,23 @@ impl InfiniteDerivatives {
         }
     }
 
+    /// The result of an analysis of `insts` that found `members`.
+    fn found(
+        insts: &[Value],
+        members: hashbrown::HashSet<Value>,
+        boundary: bool,
+    ) -> InfiniteDerivatives {
+        InfiniteDerivatives {
+            members,
+            analyzed: insts
+                .iter()
+                .copied()
+                .filter(|i| i.ty().is_fp_like())
+                .collect(),
+            boundary,
+        }
+    }
+
     /// Whether the derivative of `v` may be infinite: a member, an
     /// instruction made after the analysis, or an argument (the caller's
     /// tangent), where `boundary` holds.
@@ -340,12 +357,7 @@ pub fn infinite_adjoints(blocks: &[Block], boundary: bool) -> InfiniteDerivative
                     Opcode::LLVMFCmp | Opcode::LLVMFPToSI | Opcode::LLVMFPToUI => false,
                     Opcode::LLVMStore => memory,
                     Opcode::LLVMRet => boundary,
-                    Opcode::LLVMCall | Opcode::LLVMInvoke
-                        if u.called_function()
-                            .is_none_or(|f| super::call_rule(&f.name()).is_none()) =>
-                    {
-                        boundary
-                    }
+                    Opcode::LLVMCall | Opcode::LLVMInvoke if without_rule(u) => boundary,
                     _ if u.ty().is_fp_like() => out.contains(&u) || infinite_slope(u),
                     _ => memory,
                 }
@@ -356,15 +368,7 @@ pub fn infinite_adjoints(blocks: &[Block], boundary: bool) -> InfiniteDerivative
             }
         }
         if !changed {
-            return InfiniteDerivatives {
-                members: out,
-                analyzed: insts
-                    .iter()
-                    .copied()
-                    .filter(|i| i.ty().is_fp_like())
-                    .collect(),
-                boundary,
-            };
+            return InfiniteDerivatives::found(&insts, out, boundary);
         }
     }
 }
@@ -396,10 +400,7 @@ pub fn infinite_tangents(blocks: &[Block], boundary: bool) -> InfiniteDerivative
             let member = match v.opcode() {
                 Opcode::LLVMLoad => memory,
                 Opcode::LLVMSIToFP | Opcode::LLVMUIToFP => false,
-                Opcode::LLVMCall | Opcode::LLVMInvoke
-                    if v.called_function()
-                        .is_none_or(|f| super::call_rule(&f.name()).is_none()) =>
-                {
+                Opcode::LLVMCall | Opcode::LLVMInvoke if without_rule(v) => {
                     boundary || fp_operand()
                 }
                 _ if infinite_slope(v) => true,
@@ -412,15 +413,7 @@ pub fn infinite_tangents(blocks: &[Block], boundary: bool) -> InfiniteDerivative
             }
         }
         if !changed {
-            return InfiniteDerivatives {
-                members: out,
-                analyzed: insts
-                    .iter()
-                    .copied()
-                    .filter(|i| i.ty().is_fp_like())
-                    .collect(),
-                boundary,
-            };
+            return InfiniteDerivatives::found(&insts, out, boundary);
         }
     }
 }
@@ -433,4 +426,11 @@ fn operand_member(o: Value, members: &hashbrown::HashSet<Value>, boundary: bool)
     } else {
         boundary && o.is_argument()
     }
+}
+
+/// Whether the call `inst` has no library rule (a differentiated callee, an
+/// indirect call): its derivative comes from the callee's own.
+fn without_rule(inst: Value) -> bool {
+    inst.called_function()
+        .is_none_or(|f| super::call_rule(&f.name()).is_none())
 }
