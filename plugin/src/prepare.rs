@@ -585,15 +585,61 @@ fn load_leaves(
 /// choice (one bit) instead of both operands.
 fn extrema_as_selects(f: Value) {
     let b = ferment_ir::Builder::new(f.global_parent());
+    let mut never_nan = never_nan_extrema(f);
     for call in f.instructions() {
         if !call.is_call() {
             continue;
         }
         b.before(call);
         b.set_debug_loc_from(call);
-        if let Some(v) = crate::rules::extremum_as_select(&b, call) {
+        if let Some(v) = crate::rules::extremum_as_select(&b, call, &|x| never_nan.contains(&x)) {
             call.replace_all_uses_with(v);
+            if never_nan.remove(&call) {
+                never_nan.insert(v);
+            }
             call.erase();
+        }
+    }
+}
+
+/// The phis and NaN-ignoring extrema ([`crate::rules::nan_ignoring_extremum`])
+/// of `f` that are never NaN, by induction over the execution: a phi whose
+/// incoming values all are, an extremum with one operand that is, where the
+/// leaves are non-NaN constants. The largest such set (each value is
+/// computed from values computed before it, and the first value of a cycle
+/// comes from its leaves): `m = fmax(m, v)` in a loop, `m` started at
+/// `-INFINITY`, is never NaN whatever `v` is, so its own NaN test is dead.
+fn never_nan_extrema(f: Value) -> std::collections::HashSet<Value> {
+    let mut set: std::collections::HashSet<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            !i.ty().is_vector()
+                && ((i.opcode() == Opcode::LLVMPHI && i.ty().is_fp_like())
+                    || (i.is_call() && crate::rules::nan_ignoring_extremum(*i)))
+        })
+        .collect();
+    loop {
+        let leaf = |set: &std::collections::HashSet<Value>, v: Value| {
+            set.contains(&v) || v.const_float().is_some_and(|x| !x.is_nan())
+        };
+        let failed: Vec<Value> = set
+            .iter()
+            .copied()
+            .filter(|&i| {
+                if i.opcode() == Opcode::LLVMPHI {
+                    !i.incoming().into_iter().all(|(v, _)| leaf(&set, v))
+                } else {
+                    let a = i.call_args();
+                    !(leaf(&set, a[0]) || leaf(&set, a[1]))
+                }
+            })
+            .collect();
+        if failed.is_empty() {
+            return set;
+        }
+        for i in failed {
+            set.remove(&i);
         }
     }
 }

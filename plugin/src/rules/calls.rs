@@ -568,7 +568,7 @@ fn extremum(s: &Site, e: Extremum) -> Vec<Option<Value>> {
     let (x, y) = (s.arg(0), s.arg(1));
     let b = s.b;
     let (one, zero) = (s.one(x), b.zero(x.ty()));
-    let other = other_wins(b, x, y, e);
+    let other = other_wins(b, x, y, e, false);
     let first = if e.max { zero } else { one };
     let second = if e.max { one } else { zero };
     let dx = || b.select(other, first, second);
@@ -576,21 +576,53 @@ fn extremum(s: &Site, e: Extremum) -> Vec<Option<Value>> {
     vec![s.p(0, dx), s.p(1, dy)]
 }
 
+/// The operand whose NaN makes the "other" operand win ([`other_wins`]).
+fn nan_side(x: Value, y: Value, e: Extremum) -> Value {
+    if e.max != e.nan_propagates {
+        x
+    } else {
+        y
+    }
+}
+
 /// Whether the "other" operand of a maximum or minimum wins: y for a
 /// maximum, x for a minimum. It follows from x < y, a NaN, and (ordered
 /// zeros) -0 against +0; at a tie it is false (see [`extremum`]).
-fn other_wins(b: &Builder, x: Value, y: Value, e: Extremum) -> Value {
-    let nan_side = if e.max != e.nan_propagates { x } else { y };
-    let mut other = b.fcmp(P::LLVMRealUNO, nan_side, nan_side);
+/// `nan_free`: the caller knows [`nan_side`] is never NaN, so its test is
+/// left out (the same choice for every value it can take).
+fn other_wins(b: &Builder, x: Value, y: Value, e: Extremum, nan_free: bool) -> Value {
+    let side = nan_side(x, y, e);
+    let nan = (!nan_free).then(|| b.fcmp(P::LLVMRealUNO, side, side));
+    let mut other = nan;
     if e.zero_ordered {
         let sign =
             |v: Value| b.intrinsic("llvm.copysign", &[v.ty()], &[b.const_real(v.ty(), 1.0), v]);
         let neg_pos = b.fcmp(P::LLVMRealOLT, sign(x), sign(y));
         let tie = b.fcmp(P::LLVMRealOEQ, x, y);
-        other = b.select(tie, neg_pos, other);
+        other = Some(match nan {
+            Some(n) => b.select(tie, neg_pos, n),
+            None => b.and_int(tie, neg_pos),
+        });
     }
     let lt = b.fcmp(P::LLVMRealOLT, x, y);
-    b.or_int(lt, other)
+    match other {
+        Some(o) => b.or_int(lt, o),
+        None => lt,
+    }
+}
+
+/// Whether `call` is a maximum or minimum that ignores a NaN operand
+/// (`fmax`, `llvm.minnum`, `llvm.maximumnum`...): its result, as
+/// [`extremum_as_select`] computes it, is NaN only when both operands are.
+pub fn nan_ignoring_extremum(call: Value) -> bool {
+    let Some(rule) = call.called_function().and_then(|f| call_rule(&f.name())) else {
+        return false;
+    };
+    call.call_args().len() == 2
+        && call.ty().is_fp_like()
+        && EXTREMA
+            .iter()
+            .any(|(name, e)| *name == rule.name && !e.nan_propagates)
 }
 
 /// A call of a maximum or minimum (`llvm.maxnum`, `fmin`, `llvm.minimum`...)
@@ -601,7 +633,17 @@ fn other_wins(b: &Builder, x: Value, y: Value, e: Extremum) -> Value {
 /// the reverse sweep needs only the one-bit choice, not both operands (a
 /// running minimum over a loop tapes a byte per step instead of two
 /// doubles). `None` for any other call.
-pub fn extremum_as_select(b: &Builder, call: Value) -> Option<Value> {
+///
+/// `never_nan` says which values are never NaN ([`nan_ignoring_extremum`]'s
+/// running extrema started from a number): where the operand whose NaN
+/// would make the other win is one of them, that test is left out, so a
+/// running maximum `m = fmax(m, v)` compares `m < v` only (one compare on
+/// the loop-carried chain instead of two and an `or`).
+pub fn extremum_as_select(
+    b: &Builder,
+    call: Value,
+    never_nan: &dyn Fn(Value) -> bool,
+) -> Option<Value> {
     let rule = call_rule(&call.called_function()?.name())?;
     let &(_, e) = EXTREMA.iter().find(|(name, _)| *name == rule.name)?;
     let args = call.call_args();
@@ -630,7 +672,8 @@ pub fn extremum_as_select(b: &Builder, call: Value) -> Option<Value> {
     if rank(x) < rank(y) {
         std::mem::swap(&mut x, &mut y);
     }
-    let other = other_wins(b, x, y, e);
+    let nan_free = !e.nan_propagates && never_nan(nan_side(x, y, e));
+    let other = other_wins(b, x, y, e, nan_free);
     Some(if e.max {
         b.select(other, y, x)
     } else {

@@ -17,7 +17,8 @@ mod product;
 mod special;
 
 pub use calls::{
-    call_rule, extremum_as_select, is_known_inactive_function, trig_companion, CallRule,
+    call_rule, extremum_as_select, is_known_inactive_function, nan_ignoring_extremum,
+    trig_companion, CallRule,
 };
 pub use product::{guarded, guarded_lanes, splat, times, times_lanes, zero_partial_wins};
 
