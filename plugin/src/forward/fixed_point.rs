@@ -80,6 +80,7 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
         globals: key.globals.clone(),
         log_loads: false,
         own_shadow_args: Vec::new(),
+        seeds_finite: false,
     }
 }
 

@@ -266,7 +266,7 @@ impl<'k> TangentSweep<'k> {
         self.strong = Some(rules::finite::NonfinitePartials::of(&blocks));
         self.infinite_tangent = rules::finite::infinite_tangents(
             &blocks,
-            rules::finite::module_has_infinite_slopes(self.f),
+            rules::finite::boundary_may_be_infinite(self.f, self.key),
         );
         let custom_fwd: Vec<Value> = ctx.custom.functions();
         crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {
@@ -534,6 +534,7 @@ impl<'k> TangentSweep<'k> {
                 .first()
                 .map(|s| s.own_shadow_args(call))
                 .unwrap_or_default(),
+            seeds_finite: false,
         };
         if !key.own_shadow_args.is_empty() && ctx.custom.functions().contains(&callee) {
             return Err(crate::reverse::calls::own_shadow_to_custom(call, callee));
@@ -1080,6 +1081,7 @@ fn pointer_returning_call(
         globals: crate::kept_globals::carried(callee, activity),
         log_loads: false,
         own_shadow_args: sh.own_shadow_args(call),
+        seeds_finite: false,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

@@ -217,6 +217,13 @@ pub struct DerivativeKey {
     /// check of `Shadows::maybe_own` (derivative memory only where the shadow
     /// differs from the pointer). Empty when nothing may.
     pub own_shadow_args: Vec<u8>,
+    /// A request's own derivative: the derivatives entering it from its
+    /// caller are the user's seeds and arguments' tangents, finite, not a
+    /// caller's derivative that may be infinite ([`crate::rules::finite::
+    /// boundary_may_be_infinite`]). False for every derivative reached from
+    /// another derivative; a function both requested and called from a
+    /// differentiated function gets one derivative of each kind.
+    pub seeds_finite: bool,
 }
 
 impl DerivativeKey {
@@ -254,6 +261,7 @@ impl Request {
             globals: Vec::new(),
             log_loads: self.log_loads,
             own_shadow_args: Vec::new(),
+            seeds_finite: true,
         }
     }
 }

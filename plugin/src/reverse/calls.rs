@@ -232,6 +232,7 @@ pub fn augment_call(
         } else {
             call_vouches.get(&call).cloned().unwrap_or_default()
         },
+        seeds_finite: false,
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);

@@ -177,6 +177,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         globals: key.globals.clone(),
         log_loads: false,
         own_shadow_args: Vec::new(),
+        seeds_finite: false,
     };
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());

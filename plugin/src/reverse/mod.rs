@@ -428,7 +428,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             partials,
             infinite_adjoint: rules::finite::infinite_adjoints(
                 &reachable,
-                rules::finite::module_has_infinite_slopes(f),
+                rules::finite::boundary_may_be_infinite(f, key),
             ),
             gpu_private: None,
             deferred_frees,

@@ -266,6 +266,67 @@ pub fn module_has_infinite_slopes(f: Value) -> bool {
         })
 }
 
+/// Whether a derivative entering the derivative of `f` (the function
+/// `key` asks for, or its prepared copy) from its caller or a callee may be
+/// infinite. A request's own derivative (`key.seeds_finite`) starts from the
+/// user's seeds: only a callee, reached from `f` through calls or function
+/// operands (OpenMP regions), or `f` itself when a callee reaches it again,
+/// can hand back an infinite derivative; an indirect call may reach any
+/// function. Every other derivative counts any call in the module
+/// ([`module_has_infinite_slopes`]).
+pub fn boundary_may_be_infinite(f: Value, key: &crate::frontend::request::DerivativeKey) -> bool {
+    if !key.seeds_finite {
+        return module_has_infinite_slopes(f);
+    }
+    let has_slopes = |g: Value| {
+        g.blocks()
+            .into_iter()
+            .flat_map(|b| b.instructions())
+            .any(infinite_slope)
+    };
+    let own = |g: Value| g == f || g == key.function;
+    let mut seen: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
+    let mut stack = vec![f];
+    // Functions whose address a global holds (custom derivatives registered
+    // with Enzyme's globals, vtables, tables of callbacks) may run in the
+    // derivative without a call in `f`'s code naming them.
+    let mut constants: Vec<Value> = f
+        .global_parent()
+        .globals()
+        .into_iter()
+        .filter_map(|g| g.global_initializer())
+        .collect();
+    while let Some(c) = constants.pop() {
+        if c.is_function() {
+            if !c.is_declaration() && !own(c) && seen.insert(c) {
+                stack.push(c);
+            }
+        } else if !c.is_global_value() {
+            constants.extend(c.operands());
+        }
+    }
+    let mut reenters = false;
+    while let Some(g) = stack.pop() {
+        for inst in g.blocks().into_iter().flat_map(|b| b.instructions()) {
+            if inst.is_call() && inst.called_function().is_none() {
+                return module_has_infinite_slopes(f);
+            }
+            for op in inst.operands() {
+                let op = op.strip_casts();
+                if !op.is_function() || op.is_declaration() {
+                    continue;
+                }
+                if own(op) {
+                    reenters = true;
+                } else if seen.insert(op) {
+                    stack.push(op);
+                }
+            }
+        }
+    }
+    (reenters && (has_slopes(f) || has_slopes(key.function))) || seen.into_iter().any(has_slopes)
+}
+
 /// The values whose adjoint (reverse mode, [`infinite_adjoints`]) or tangent
 /// (forward mode, [`infinite_tangents`]) may be infinite while every primal
 /// value is finite.
