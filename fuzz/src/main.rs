@@ -209,39 +209,8 @@ struct Opts {
     reduce_max: usize,
     /// Flags added to every compile (`--variant no-inline`: `-mllvm -ferment-no-inline`).
     extra: Vec<String>,
-    /// `--variant omp`: kernels with OpenMP constructs (compiled with `-fopenmp` through their
-    /// `// CFLAGS:` line, checked with 1, 2 and 4 threads, never under valgrind).
-    omp: bool,
-    /// `--variant numeric`: the shapes of numerical code (`gen::Gen::numeric_stmt`).
-    numeric: bool,
-    /// `--variant user`: the shapes of everyday C in `gen/user.rs`.
-    user: bool,
-    /// `--variant api`: float libm, integer conversions in loops, ties, `enzyme_dupv`
-    /// (`gen/api.rs`).
-    api: bool,
-    /// `--variant guard`: guarded values whose discarded side is infinite (`gen/guard.rs`).
-    guard: bool,
-    /// `--variant clamp`: non-finite partials at clamped zeros and discarded non-finite values
-    /// through memory (`gen/clamp.rs`).
-    clamp: bool,
-    /// `--variant edge`: VLAs, alloca, goto into a loop, modf/frexp, row-pointer arrays,
-    /// realloc growth (`gen/edge.rs`).
-    edge: bool,
-}
-
-impl Opts {
-    /// The generator's flags.
-    fn variant(&self) -> gen::Variant {
-        gen::Variant {
-            omp: self.omp,
-            numeric: self.numeric,
-            user: self.user,
-            api: self.api,
-            guard: self.guard,
-            clamp: self.clamp,
-            edge: self.edge,
-        }
-    }
+    /// The generator's families (`--variant omp,numeric,...`; see `gen::Variant`).
+    variant: gen::Variant,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -258,13 +227,7 @@ fn parse_opts(args: &[String]) -> Opts {
         found: ws.join("fuzz/found"),
         reduce_max: 2,
         extra: Vec::new(),
-        omp: false,
-        numeric: false,
-        user: false,
-        api: false,
-        guard: false,
-        clamp: false,
-        edge: false,
+        variant: gen::Variant::default(),
     };
     let mut i = 0;
     while i < args.len() {
@@ -282,16 +245,11 @@ fn parse_opts(args: &[String]) -> Opts {
                     match part {
                         "default" => o.extra.clear(),
                         "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
-                        "omp" => o.omp = true,
-                        "numeric" => o.numeric = true,
-                        "user" => o.user = true,
-                        "api" => o.api = true,
-                        "guard" => o.guard = true,
-                        "clamp" => o.clamp = true,
-                        "edge" => o.edge = true,
-                        _ => {
-                            panic!("--variant default|no-inline|omp|numeric|user|api|guard|clamp|edge (or a comma list)")
-                        }
+                        f if o.variant.add(f) => {}
+                        _ => panic!(
+                            "--variant default|no-inline|{} (or a comma list)",
+                            gen::Variant::all_names().join("|")
+                        ),
                     }
                 }
             }
@@ -339,7 +297,8 @@ fn campaign(o: &Opts) -> Stats {
                     break;
                 }
                 let seed = o.start + k;
-                let vg = !o.omp && o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
+                let vg =
+                    !o.variant.omp && o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
                 let mut e = env(&work, vg, &o.extra);
                 if o.no_inline_every > 0
                     && seed.is_multiple_of(o.no_inline_every)
@@ -347,7 +306,7 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate_variant(seed, size_for(seed), &o.variant());
+                let p = gen::generate_variant(seed, size_for(seed), &o.variant);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -538,28 +497,7 @@ fn malformed_report(m: &MStats, secs: f64) -> String {
 
 /// ` (variant: numeric, -mllvm -ferment-no-inline)` and the like, for campaign reports.
 fn variant_label(o: &Opts) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if o.omp {
-        parts.push("omp".into());
-    }
-    if o.numeric {
-        parts.push("numeric".into());
-    }
-    if o.user {
-        parts.push("user".into());
-    }
-    if o.api {
-        parts.push("api".into());
-    }
-    if o.guard {
-        parts.push("guard".into());
-    }
-    if o.clamp {
-        parts.push("clamp".into());
-    }
-    if o.edge {
-        parts.push("edge".into());
-    }
+    let mut parts: Vec<String> = o.variant.names().into_iter().map(String::from).collect();
     if !o.extra.is_empty() {
         parts.push(o.extra.join(" "));
     }
@@ -580,7 +518,7 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(seed, size_for(seed), &o.variant()).emit()
+                gen::generate_variant(seed, size_for(seed), &o.variant).emit()
             );
         }
         "check" => {
@@ -661,7 +599,7 @@ fn main() {
             nm.count = CI_NUMERIC;
             nm.found = o.found.clone();
             nm.reduce_max = 0;
-            nm.numeric = true;
+            nm.variant.numeric = true;
             let sn = campaign(&nm);
             print!(
                 "{}",
@@ -678,7 +616,7 @@ fn main() {
             om.count = CI_OMP;
             om.found = o.found.clone();
             om.reduce_max = 0;
-            om.omp = true;
+            om.variant.omp = true;
             let so = campaign(&om);
             print!(
                 "{}",
