@@ -223,11 +223,15 @@ pub struct Variant {
     /// VLAs, alloca, goto into a loop, modf/frexp, row-pointer arrays, realloc growth
     /// (`gen/edge.rs`).
     pub edge: bool,
+    /// Forward-over-reverse: forward mode of a function that calls the reverse derivative
+    /// (`harness::hessian`; no new program shapes, so with another family it checks that
+    /// family's programs). Left out of OpenMP kernels and single-precision programs.
+    pub hvp: bool,
 }
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 7] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 8] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -236,6 +240,7 @@ impl Variant {
             ("guard", &mut self.guard),
             ("clamp", &mut self.clamp),
             ("edge", &mut self.edge),
+            ("hvp", &mut self.hvp),
         ]
     }
 
@@ -2017,6 +2022,7 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
             omp: var.omp,
             dupv,
             ret2,
+            hvp: var.hvp && !var.omp && !single,
         },
     );
     let active = params.iter().filter(|p| p.kind == Kind::Active).count();

@@ -4,7 +4,7 @@
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
-//!                             |edge[,no-inline]]
+//!                             |edge[,no-inline]|hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
@@ -18,7 +18,9 @@
 //!                                                  # zeros, discarded quotients through
 //!                                                  # memory (gen/clamp.rs); edge: VLAs,
 //!                                                  # goto, modf/frexp, row pointers,
-//!                                                  # realloc growth (gen/edge.rs)
+//!                                                  # realloc growth (gen/edge.rs); hvp:
+//!                                                  # forward-over-reverse checks of any
+//!                                                  # family's programs (harness.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
@@ -109,6 +111,12 @@ struct Stats {
     brev_checked: usize,
     /// Passing programs whose batched reverse request ferment rejected, by kind.
     brev_rejected: BTreeMap<String, Vec<u64>>,
+    /// Passing programs whose forward-over-reverse checks (hvp variant) ran and passed, and
+    /// how many of them included finite differences of the gradient.
+    hvp_checked: usize,
+    hvp_fd: usize,
+    /// Passing programs whose forward-over-reverse requests ferment rejected, by kind.
+    hvp_rejected: BTreeMap<String, Vec<u64>>,
 }
 
 impl Stats {
@@ -140,6 +148,19 @@ impl Stats {
         for (k, v) in &self.brev_rejected {
             let seeds: Vec<String> = v.iter().take(6).map(|x| x.to_string()).collect();
             s.push_str(&format!("  {:6}  {k}  [{}]\n", v.len(), seeds.join(" ")));
+        }
+        if self.hvp_checked > 0 || !self.hvp_rejected.is_empty() {
+            s.push_str(&format!(
+                "forward-over-reverse (hvp variant) on the passing programs: {} checked ({} with finite \
+                 differences of the gradient), {} rejected by ferment (the program passed without it)\n",
+                self.hvp_checked,
+                self.hvp_fd,
+                self.hvp_rejected.values().map(Vec::len).sum::<usize>()
+            ));
+            for (k, v) in &self.hvp_rejected {
+                let seeds: Vec<String> = v.iter().take(6).map(|x| x.to_string()).collect();
+                s.push_str(&format!("  {:6}  {k}  [{}]\n", v.len(), seeds.join(" ")));
+            }
         }
         let old = |k: &str| self.old_fd.get(k).map_or(0, Vec::len);
         let wrong: Vec<String> = self
@@ -315,8 +336,23 @@ fn campaign(o: &Opts) -> Stats {
                 st.programs += 1;
                 match &r {
                     Outcome::Pass {
-                        fd, old_fd, brev, ..
+                        fd,
+                        old_fd,
+                        brev,
+                        hvp,
+                        hvp_fd,
+                        ..
                     } => {
+                        match hvp {
+                            Brev::Absent => {}
+                            Brev::Checked => {
+                                st.hvp_checked += 1;
+                                st.hvp_fd += usize::from(*hvp_fd);
+                            }
+                            Brev::Rejected(k) => {
+                                st.hvp_rejected.entry(k.clone()).or_default().push(seed)
+                            }
+                        }
                         *st.pass.entry(*fd).or_default() += 1;
                         st.old_fd.entry(old_fd.clone()).or_default().push(seed);
                         match brev {
