@@ -20,7 +20,10 @@
 # are in the CI campaign), also clamp,no-inline, or
 # edge (variable-length arrays in loops, alloca, goto out of nested loops and into a loop body,
 # modf/frexp/ldexp, arrays of row pointers, realloc growth, data-dependent while:
-# fuzz/src/gen/edge.rs), also edge,no-inline.
+# fuzz/src/gen/edge.rs), also edge,no-inline, or hvp (forward-over-reverse: forward mode of a
+# function calling the reverse or split derivative, checked for the gradient, the Hessian's
+# symmetry, lanes, split vs combined and finite differences of the gradient; combinable with the
+# other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

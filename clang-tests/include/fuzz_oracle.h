@@ -119,6 +119,39 @@ static double frt_bound(void) {
 }
 #endif
 
+#ifdef HVP
+/* The hvp variant (fuzz/src/harness.rs `hessian`): GRAD(X, G) is J^T w at X by reverse mode;
+   `ad` sets HV_AD to forward mode of GRAD along v (H v, H the Hessian of <w, F>) and
+   hv_scale to the largest magnitude of the gradient and the products (at least 1). */
+static void GRAD(const double *XG, double *G);
+static double HV_AD[NX + 1], hv_scale = 1.0;
+
+/* Central differences of GRAD along v at XA (where the recorded path is stable) with two steps
+   that must agree, against H v; "noisy" when they disagree. */
+static void hvp_fd_check(void) {
+  double xp[NX + 1], xm[NX + 1], gp[NX + 1], gm[NX + 1], d[2][NX + 1];
+  const double h[2] = {FD_H1, FD_H2};
+  for (int s = 0; s < 2; s++) {
+    for (int i = 0; i < NX; i++) {
+      xp[i] = XA[i] + h[s] * V[i];
+      xm[i] = XA[i] - h[s] * V[i];
+    }
+    GRAD(xp, gp);
+    GRAD(xm, gm);
+    for (int i = 0; i < NX; i++)
+      d[s][i] = (gp[i] - gm[i]) / (2.0 * h[s]);
+  }
+  for (int i = 0; i < NX; i++)
+    if (!(fabs(d[0][i] - d[1][i]) <= FD_AGREE * (fabs(d[0][i]) + fabs(d[1][i])) + 1e-2 * FD_AGREE * hv_scale)) {
+      printf("hvp-fd: noisy\n");
+      return;
+    }
+  for (int i = 0; i < NX; i++)
+    CHECK_CLOSE("forward-over-reverse H v vs finite differences of the gradient", HV_AD[i], d[1][i], FD_RTOL, FD_ATOL * hv_scale);
+  printf("hvp-fd: checked\n");
+}
+#endif
+
 /* Every AD mode at XA (defined by the program). */
 static void ad(double *JV, double *JTW, double *rhs_out, double *mag_out);
 
@@ -178,6 +211,11 @@ static int run_checks(void) {
     printf("JV %d %.17g\n", i, JV[i]);
   for (int i = 0; i < NX; i++)
     printf("JTW %d %.17g\n", i, JTW[i]);
+#ifdef HVP
+  printf("hvp: checked\n");
+  for (int i = 0; i < NX; i++)
+    printf("HV %d %.17g\n", i, HV_AD[i]);
+#endif
   printf("old-fd: %s\n", old_fd(JV, rhs, mag));
   BREV_PRINT;
   /* The first of X0, X0 + 1e-3 P, X0 + 2e-3 P, ... where the path is locally constant
@@ -189,6 +227,9 @@ static int run_checks(void) {
       continue;
     if (t > 0)
       ad(JV, JTW, &rhs, &mag);
+#ifdef HVP
+    hvp_fd_check();
+#endif
     if (fd_check(JV, rhs, mag))
       printf("fd: checked%s at point %d\n", SINGLE ? " (single precision)" : "", t);
     else

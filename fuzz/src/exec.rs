@@ -122,6 +122,10 @@ pub enum Outcome {
         values: Vec<f64>,
         rtol: f64,
         brev: Brev,
+        /// The hvp variant's forward-over-reverse checks (`harness::hessian`).
+        hvp: Brev,
+        /// Those checks included central differences of the gradient (`hvp-fd: checked`).
+        hvp_fd: bool,
     },
     /// The primal was not finite at the chosen point: nothing to check.
     Skip,
@@ -131,7 +135,7 @@ pub enum Outcome {
     Fail(String),
 }
 
-/// What became of a program's batched reverse check.
+/// What became of a program's batched reverse check (or its forward-over-reverse checks).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Brev {
     /// The program has none (not sampled).
@@ -289,26 +293,42 @@ impl Env {
             .filter_map(|l| l.strip_prefix("// CFLAGS:"))
             .flat_map(|l| l.split_whitespace())
             .collect();
-        let mut brev_rejected = None;
-        if let Err(r) = self.compile_classified(src, &exe, opt, &flags) {
-            // A rejection of the batched reverse request alone (the program passes without it)
-            // is counted on its own; every other oracle still runs.
-            let Outcome::Rejected(kind) = &r else {
-                return r;
+        // A rejection of an optional part alone (batched reverse mode, forward-over-reverse:
+        // the program passes without it) is counted on its own; every other oracle still runs.
+        // Each part the program has is left out in turn until it compiles; the parts left out
+        // are those rejected, each with the rejection it was left out for.
+        let (mut brev_rejected, mut hvp_rejected) = (None, None);
+        let mut res = self.compile_classified(src, &exe, opt, &flags);
+        let mut f2 = flags.clone();
+        for part in ["FUZZ_NO_HVP", "FUZZ_NO_BREV"] {
+            let Err(Outcome::Rejected(kind)) = &res else {
+                break;
             };
-            if !text.contains("FUZZ_NO_BREV") {
-                return r;
+            if !text.contains(part) {
+                continue;
             }
-            let mut f2 = flags.clone();
-            f2.push("-DFUZZ_NO_BREV");
-            if let Err(r2) = self.compile_classified(src, &exe, opt, &f2) {
-                return if matches!(r2, Outcome::Fail(_)) {
-                    r2
-                } else {
-                    r
-                };
+            f2.push(if part == "FUZZ_NO_HVP" {
+                "-DFUZZ_NO_HVP"
+            } else {
+                "-DFUZZ_NO_BREV"
+            });
+            let slot = if part == "FUZZ_NO_HVP" {
+                &mut hvp_rejected
+            } else {
+                &mut brev_rejected
+            };
+            *slot = Some(kind.clone());
+            match self.compile_classified(src, &exe, opt, &f2) {
+                Err(r2 @ Outcome::Fail(_)) => return r2,
+                r2 => res = r2,
             }
-            brev_rejected = Some(kind.clone());
+        }
+        if let Err(r) = res {
+            // Rejected without the optional parts too: the first rejection counts.
+            return match hvp_rejected.or(brev_rejected) {
+                Some(k) => Outcome::Rejected(k),
+                None => r,
+            };
         }
         let mut cmd = if self.valgrind {
             let mut v = Command::new("valgrind");
@@ -360,7 +380,7 @@ impl Env {
         let values = r
             .stdout
             .lines()
-            .filter(|l| l.starts_with("JV ") || l.starts_with("JTW "))
+            .filter(|l| l.starts_with("JV ") || l.starts_with("JTW ") || l.starts_with("HV "))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .collect();
         let rtol = r
@@ -371,6 +391,11 @@ impl Env {
         let brev = match brev_rejected {
             Some(k) => Brev::Rejected(k),
             None if r.stdout.contains("brev: checked") => Brev::Checked,
+            None => Brev::Absent,
+        };
+        let hvp = match hvp_rejected {
+            Some(k) => Brev::Rejected(k),
+            None if r.stdout.contains("hvp: checked") => Brev::Checked,
             None => Brev::Absent,
         };
         Outcome::Pass {
@@ -384,21 +409,24 @@ impl Env {
                 .to_string(),
             values,
             rtol,
+            hvp,
+            hvp_fd: r.stdout.contains("hvp-fd: checked"),
         }
     }
 
     /// Both optimization levels and their agreement; the outcome that counts.
     pub fn check_program(&self, src: &Path, levels: &[u8]) -> Outcome {
         let mut first: Option<Outcome> = None;
-        let mut brev_rejected = None;
+        let (mut brev_rejected, mut hvp_rejected) = (None, None);
         for &o in levels {
             let r = self.check(src, o);
-            if let Outcome::Pass {
-                brev: Brev::Rejected(k),
-                ..
-            } = &r
-            {
-                brev_rejected.get_or_insert_with(|| k.clone());
+            if let Outcome::Pass { brev, hvp, .. } = &r {
+                if let Brev::Rejected(k) = brev {
+                    brev_rejected.get_or_insert_with(|| k.clone());
+                }
+                if let Brev::Rejected(k) = hvp {
+                    hvp_rejected.get_or_insert_with(|| k.clone());
+                }
             }
             match (&first, &r) {
                 // A rejection at either level is a rejection (optimization may remove or create
@@ -411,7 +439,9 @@ impl Env {
                     }),
                     Outcome::Pass { values: b, .. },
                 ) => {
-                    if a.len() != b.len() {
+                    // Forward-over-reverse left out at one level prints no `HV` values there
+                    // (they come last).
+                    if a.len() != b.len() && hvp_rejected.is_none() {
                         return Outcome::Fail("opt-mismatch: different output".into());
                     }
                     let scale = a.iter().chain(b.iter()).fold(1.0f64, |m, v| m.max(v.abs()));
@@ -435,25 +465,27 @@ impl Env {
                 _ => {}
             }
         }
-        // A batched reverse request rejected at either level counts as rejected.
-        match (first, brev_rejected) {
-            (
-                Some(Outcome::Pass {
-                    fd,
-                    old_fd,
-                    values,
-                    rtol,
-                    ..
-                }),
-                Some(k),
-            ) => Outcome::Pass {
+        // A batched reverse or forward-over-reverse request rejected at either level counts as
+        // rejected.
+        match first {
+            Some(Outcome::Pass {
                 fd,
                 old_fd,
                 values,
                 rtol,
-                brev: Brev::Rejected(k),
+                brev,
+                hvp,
+                hvp_fd,
+            }) => Outcome::Pass {
+                fd,
+                old_fd,
+                values,
+                rtol,
+                brev: brev_rejected.map_or(brev, Brev::Rejected),
+                hvp: hvp_rejected.map_or(hvp, Brev::Rejected),
+                hvp_fd,
             },
-            (first, _) => first.unwrap_or(Outcome::Skip),
+            first => first.unwrap_or(Outcome::Skip),
         }
     }
 }

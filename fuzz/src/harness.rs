@@ -36,6 +36,9 @@ pub(crate) struct Shape {
     /// The api variant: the kernel returns this type (`struct P2` or `_Complex double`), two
     /// outputs, each seeded with 1 in reverse mode; no split or batched checks.
     pub(crate) ret2: Option<&'static str>,
+    /// The hvp variant: forward mode of the reverse-mode gradient (forward-over-reverse), see
+    /// `hessian`.
+    pub(crate) hvp: bool,
 }
 
 /// The flattening wrapper and `main` for the kernel's parameter list.
@@ -50,6 +53,7 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
         omp,
         dupv,
         ret2,
+        hvp,
     } = *shape;
     // The parts of a two-part result.
     let parts: [&str; 2] = match ret2 {
@@ -239,6 +243,9 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
     s.push_str("  (void)X;\n}\n\n");
     // The finite-difference oracle, the checks that need no knowledge of the kernel and `main`
     // (which calls `ad`, below) are shared by every generated program.
+    if hvp {
+        s.push_str("#ifndef FUZZ_NO_HVP\n#define HVP 1\n#endif\n");
+    }
     s.push_str("#include \"fuzz_oracle.h\"\n\n");
     // The AD calls, with shadows set up from V (forward) or W (reverse).
     let ad_args = |mode: &str| -> (String, String, String) {
@@ -347,6 +354,25 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
             }
         }
     };
+    if hvp {
+        let (setup, args, back) = ad_args("rev");
+        let mut body = setup.clone();
+        body.push_str(&grads(&format!("__enzyme_autodiff({args})")));
+        body.push_str(&back);
+        let mut split_body = None;
+        if split {
+            let (setup, args, back) = ad_args("split");
+            let mut b = setup;
+            let _ = writeln!(b, "    void *tape = __enzyme_augmentfwd({args});");
+            let seed = if returns { ", 1.0" } else { "" };
+            b.push_str(&grads(&format!("__enzyme_reverse({args}{seed}, tape)")));
+            b.push_str(&back);
+            split_body = Some(b);
+        }
+        s.push_str("#ifdef HVP\n");
+        s.push_str(&hessian(&body, split_body.as_deref()));
+        s.push_str("#endif\n");
+    }
     s.push_str(
         "/* Every AD mode at XA, checked against each other: the Jacobian-vector product J v, the\n   \
          vector-Jacobian product J^T w and <v, J^T w> with its magnitude. */\n\
@@ -402,6 +428,9 @@ pub(crate) fn harness(rng: &mut Rng, params: &[Param], shape: &Shape) -> String 
                 params, &xoff, &yoff, returns, bw, true, dupv,
             ));
         }
+    }
+    if hvp {
+        s.push_str("#ifdef HVP\n  hvp_checks(JTW);\n#endif\n");
     }
     s.push_str(
         "  double lhs = 0.0, rhs = 0.0, mag = 0.0;\n  \
@@ -810,6 +839,63 @@ fn batched_reverse(
         "    for (int k = 0; k < {width}; k++)\n      for (int i = 0; i < NX; i++)\n        \
          CHECK_CLOSE(\"batched {}reverse lane vs scaled J^T w\", JB[k][i], factor[k] * JTW[i], SINGLE ? 1e-6 : 1e-12, 1e-14 * scale);\n  }}\n#endif\n",
         if split { "split " } else { "" }
+    );
+    s
+}
+
+/// The hvp variant: `GRAD(X, G)` sets `G = J^T w` at `X` by the program's reverse call (`body`,
+/// reading `XA` and writing `JTW`; with `split`, also `GRAD2` by its split calls), and
+/// `hvp_checks` (called by `ad`) differentiates it with forward mode along v and along the move
+/// direction P: `H v` and `H P`, H the Hessian of `<w, F>`. Checked: the gradient forward mode
+/// returns equals `J^T w`; `<P, H v> = <v, H P>` (H is symmetric wherever the recorded path is
+/// fixed; at a kink AD takes one side for both directions); split against combined; batched
+/// forward mode (`enzyme_width 2`, directions v and P) against the two calls; and, where the path
+/// is stable, central differences of `GRAD` along v (`hvp_fd_check` in `fuzz_oracle.h`).
+fn hessian(body: &str, split_body: Option<&str>) -> String {
+    let grad = |name: &str, body: &str| -> String {
+        let body = body
+            .replace("XA[", "XG[")
+            .replace("XA +", "XG +")
+            .replace("JTW[", "G[")
+            .replace("JTW +", "G +");
+        format!("__attribute__((noinline)) static void {name}(const double *XG, double *G) {{\n  {{\n{body}  }}\n}}\n\n")
+    };
+    let mut s = String::from("void __enzyme_fwddiff_hvp(void *, ...);\n");
+    s.push_str(&grad("GRAD", body));
+    if let Some(b) = split_body {
+        s.push_str(&grad("GRAD2", b));
+    }
+    s.push_str(
+        "static void hvp_checks(const double *JTW) {\n  \
+         double x[NX + 1], g[NX + 1], dg[NX + 1], hv[NX + 1], hp[NX + 1], hb[2][NX + 1], ps = 0.0, vs = 0.0, mag = 0.0, hs = 1.0;\n  \
+         memcpy(x, XA, sizeof x);\n  \
+         memset(g, 0, sizeof g);\n  \
+         __enzyme_fwddiff_hvp((void *)GRAD, enzyme_dup, x, V, enzyme_dup, g, hv);\n  \
+         __enzyme_fwddiff_hvp((void *)GRAD, enzyme_dup, x, P, enzyme_dupnoneed, dg, hp);\n  \
+         for (int i = 0; i < NX; i++) {\n    \
+         hs = fmax(hs, fmax(fabs(JTW[i]), fmax(fabs(hv[i]), fabs(hp[i]))));\n    \
+         ps += P[i] * hv[i];\n    \
+         vs += V[i] * hp[i];\n    \
+         mag += fabs(P[i] * hv[i]) + fabs(V[i] * hp[i]);\n  }\n  \
+         for (int i = 0; i < NX; i++)\n    \
+         CHECK_CLOSE(\"forward-over-reverse: the gradient vs reverse J^T w\", g[i], JTW[i], 1e-10, 1e-12 * hs);\n  \
+         CHECK_CLOSE(\"forward-over-reverse: <P, H v> vs <v, H P> (symmetry)\", ps, vs, 0.0, 1e-9 * mag + 1e-12 * hs);\n",
+    );
+    if split_body.is_some() {
+        s.push_str(
+            "  {\n    double g2[NX + 1], hv2[NX + 1];\n    \
+             __enzyme_fwddiff_hvp((void *)GRAD2, enzyme_dup, x, V, enzyme_dupnoneed, g2, hv2);\n    \
+             for (int i = 0; i < NX; i++)\n      \
+             CHECK_CLOSE(\"forward-over-split H v vs forward-over-reverse\", hv2[i], hv[i], 1e-10, 1e-12 * hs);\n  }\n",
+        );
+    }
+    s.push_str(
+        "  __enzyme_fwddiff_hvp((void *)GRAD, enzyme_width, 2, enzyme_dup, x, V, P, enzyme_dupnoneed, dg, hb[0], hb[1]);\n  \
+         for (int i = 0; i < NX; i++) {\n    \
+         CHECK_CLOSE(\"batched forward-over-reverse lane 0 vs H v\", hb[0][i], hv[i], 1e-12, 1e-14 * hs);\n    \
+         CHECK_CLOSE(\"batched forward-over-reverse lane 1 vs H P\", hb[1][i], hp[i], 1e-12, 1e-14 * hs);\n  }\n  \
+         memcpy(HV_AD, hv, sizeof hv);\n  \
+         hv_scale = hs;\n}\n\n",
     );
     s
 }

@@ -4,7 +4,7 @@
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
-//!                             |edge[,no-inline]]
+//!                             |edge[,no-inline]|hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
@@ -18,7 +18,9 @@
 //!                                                  # zeros, discarded quotients through
 //!                                                  # memory (gen/clamp.rs); edge: VLAs,
 //!                                                  # goto, modf/frexp, row pointers,
-//!                                                  # realloc growth (gen/edge.rs)
+//!                                                  # realloc growth (gen/edge.rs); hvp:
+//!                                                  # forward-over-reverse checks of any
+//!                                                  # family's programs (harness.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
@@ -114,6 +116,12 @@ struct Stats {
     brev_checked: usize,
     /// Passing programs whose batched reverse request ferment rejected, by kind.
     brev_rejected: BTreeMap<String, Vec<u64>>,
+    /// Passing programs whose forward-over-reverse checks (hvp variant) ran and passed, and
+    /// how many of them included finite differences of the gradient.
+    hvp_checked: usize,
+    hvp_fd: usize,
+    /// Passing programs whose forward-over-reverse requests ferment rejected, by kind.
+    hvp_rejected: BTreeMap<String, Vec<u64>>,
 }
 
 impl Stats {
@@ -145,6 +153,19 @@ impl Stats {
         for (k, v) in &self.brev_rejected {
             let seeds: Vec<String> = v.iter().take(6).map(|x| x.to_string()).collect();
             s.push_str(&format!("  {:6}  {k}  [{}]\n", v.len(), seeds.join(" ")));
+        }
+        if self.hvp_checked > 0 || !self.hvp_rejected.is_empty() {
+            s.push_str(&format!(
+                "forward-over-reverse (hvp variant) on the passing programs: {} checked ({} with finite \
+                 differences of the gradient), {} rejected by ferment (the program passed without it)\n",
+                self.hvp_checked,
+                self.hvp_fd,
+                self.hvp_rejected.values().map(Vec::len).sum::<usize>()
+            ));
+            for (k, v) in &self.hvp_rejected {
+                let seeds: Vec<String> = v.iter().take(6).map(|x| x.to_string()).collect();
+                s.push_str(&format!("  {:6}  {k}  [{}]\n", v.len(), seeds.join(" ")));
+            }
         }
         let old = |k: &str| self.old_fd.get(k).map_or(0, Vec::len);
         let wrong: Vec<String> = self
@@ -214,39 +235,8 @@ struct Opts {
     reduce_max: usize,
     /// Flags added to every compile (`--variant no-inline`: `-mllvm -ferment-no-inline`).
     extra: Vec<String>,
-    /// `--variant omp`: kernels with OpenMP constructs (compiled with `-fopenmp` through their
-    /// `// CFLAGS:` line, checked with 1, 2 and 4 threads, never under valgrind).
-    omp: bool,
-    /// `--variant numeric`: the shapes of numerical code (`gen::Gen::numeric_stmt`).
-    numeric: bool,
-    /// `--variant user`: the shapes of everyday C in `gen/user.rs`.
-    user: bool,
-    /// `--variant api`: float libm, integer conversions in loops, ties, `enzyme_dupv`
-    /// (`gen/api.rs`).
-    api: bool,
-    /// `--variant guard`: guarded values whose discarded side is infinite (`gen/guard.rs`).
-    guard: bool,
-    /// `--variant clamp`: non-finite partials at clamped zeros and discarded non-finite values
-    /// through memory (`gen/clamp.rs`).
-    clamp: bool,
-    /// `--variant edge`: VLAs, alloca, goto into a loop, modf/frexp, row-pointer arrays,
-    /// realloc growth (`gen/edge.rs`).
-    edge: bool,
-}
-
-impl Opts {
-    /// The generator's flags.
-    fn variant(&self) -> gen::Variant {
-        gen::Variant {
-            omp: self.omp,
-            numeric: self.numeric,
-            user: self.user,
-            api: self.api,
-            guard: self.guard,
-            clamp: self.clamp,
-            edge: self.edge,
-        }
-    }
+    /// The generator's families (`--variant omp,numeric,...`; see `gen::Variant`).
+    variant: gen::Variant,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -263,13 +253,7 @@ fn parse_opts(args: &[String]) -> Opts {
         found: ws.join("fuzz/found"),
         reduce_max: 2,
         extra: Vec::new(),
-        omp: false,
-        numeric: false,
-        user: false,
-        api: false,
-        guard: false,
-        clamp: false,
-        edge: false,
+        variant: gen::Variant::default(),
     };
     let mut i = 0;
     while i < args.len() {
@@ -287,16 +271,11 @@ fn parse_opts(args: &[String]) -> Opts {
                     match part {
                         "default" => o.extra.clear(),
                         "no-inline" => o.extra = NO_INLINE.iter().map(|f| f.to_string()).collect(),
-                        "omp" => o.omp = true,
-                        "numeric" => o.numeric = true,
-                        "user" => o.user = true,
-                        "api" => o.api = true,
-                        "guard" => o.guard = true,
-                        "clamp" => o.clamp = true,
-                        "edge" => o.edge = true,
-                        _ => {
-                            panic!("--variant default|no-inline|omp|numeric|user|api|guard|clamp|edge (or a comma list)")
-                        }
+                        f if o.variant.add(f) => {}
+                        _ => panic!(
+                            "--variant default|no-inline|{} (or a comma list)",
+                            gen::Variant::all_names().join("|")
+                        ),
                     }
                 }
             }
@@ -344,7 +323,8 @@ fn campaign(o: &Opts) -> Stats {
                     break;
                 }
                 let seed = o.start + k;
-                let vg = !o.omp && o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
+                let vg =
+                    !o.variant.omp && o.valgrind_every > 0 && seed.is_multiple_of(o.valgrind_every);
                 let mut e = env(&work, vg, &o.extra);
                 if o.no_inline_every > 0
                     && seed.is_multiple_of(o.no_inline_every)
@@ -352,7 +332,7 @@ fn campaign(o: &Opts) -> Stats {
                 {
                     e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
                 }
-                let p = gen::generate_variant(seed, size_for(seed), &o.variant());
+                let p = gen::generate_variant(seed, size_for(seed), &o.variant);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
@@ -361,8 +341,23 @@ fn campaign(o: &Opts) -> Stats {
                 st.programs += 1;
                 match &r {
                     Outcome::Pass {
-                        fd, old_fd, brev, ..
+                        fd,
+                        old_fd,
+                        brev,
+                        hvp,
+                        hvp_fd,
+                        ..
                     } => {
+                        match hvp {
+                            Brev::Absent => {}
+                            Brev::Checked => {
+                                st.hvp_checked += 1;
+                                st.hvp_fd += usize::from(*hvp_fd);
+                            }
+                            Brev::Rejected(k) => {
+                                st.hvp_rejected.entry(k.clone()).or_default().push(seed)
+                            }
+                        }
                         *st.pass.entry(*fd).or_default() += 1;
                         st.old_fd.entry(old_fd.clone()).or_default().push(seed);
                         match brev {
@@ -543,28 +538,7 @@ fn malformed_report(m: &MStats, secs: f64) -> String {
 
 /// ` (variant: numeric, -mllvm -ferment-no-inline)` and the like, for campaign reports.
 fn variant_label(o: &Opts) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if o.omp {
-        parts.push("omp".into());
-    }
-    if o.numeric {
-        parts.push("numeric".into());
-    }
-    if o.user {
-        parts.push("user".into());
-    }
-    if o.api {
-        parts.push("api".into());
-    }
-    if o.guard {
-        parts.push("guard".into());
-    }
-    if o.clamp {
-        parts.push("clamp".into());
-    }
-    if o.edge {
-        parts.push("edge".into());
-    }
+    let mut parts: Vec<String> = o.variant.names().into_iter().map(String::from).collect();
     if !o.extra.is_empty() {
         parts.push(o.extra.join(" "));
     }
@@ -585,7 +559,7 @@ fn main() {
             let o = parse_opts(&args[2..]);
             print!(
                 "{}",
-                gen::generate_variant(seed, size_for(seed), &o.variant()).emit()
+                gen::generate_variant(seed, size_for(seed), &o.variant).emit()
             );
         }
         "check" => {
@@ -666,7 +640,7 @@ fn main() {
             nm.count = CI_NUMERIC;
             nm.found = o.found.clone();
             nm.reduce_max = 0;
-            nm.numeric = true;
+            nm.variant.numeric = true;
             let sn = campaign(&nm);
             print!(
                 "{}",
@@ -704,7 +678,7 @@ fn main() {
             om.count = CI_OMP;
             om.found = o.found.clone();
             om.reduce_max = 0;
-            om.omp = true;
+            om.variant.omp = true;
             let so = campaign(&om);
             print!(
                 "{}",

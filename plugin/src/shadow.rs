@@ -256,18 +256,26 @@ fn null_based(p: Value) -> bool {
 }
 
 /// The shadow of a mutable global: an internal zero-initialized global next
-/// to it (`NAME.ferment.shadow`), shared by every derivative in the module.
+/// to it, shared by every derivative in the module of one mode: the
+/// adjoint `NAME.ferment.shadow` in reverse and split modes, the tangent
+/// `NAME.ferment.tangent` in forward mode. Apart, because a derivative may
+/// be differentiated again: forward mode over a gradient reads and writes
+/// the adjoint global as primal memory while it keeps the tangent of the
+/// global itself (one global for both, the tangent overwrote the adjoint:
+/// forward-over-reverse gave a wrong gradient and Hessian product,
+/// `clang-tests/cases/fuzz/fwd_over_rev_global.c`).
 /// It is zeroed when a request starts (a reverse-mode derivative on entry, a
 /// forward-mode request before its call, see [`zero_shadow_globals`]): the
 /// global's value on entry is treated as a constant, while data flowing
 /// through it is differentiated.
-/// Tangent lanes after the first (batched forward mode) get globals of
-/// their own (`NAME.ferment.shadow.<lane>`).
-fn shadow_global(module: Module, g: Value, lane: usize) -> Value {
+/// Lanes after the first (batched modes) get globals of their own
+/// (`NAME.ferment.shadow.<lane>`, `NAME.ferment.tangent.<lane>`).
+fn shadow_global(module: Module, g: Value, lane: usize, forward: bool) -> Value {
+    let kind = if forward { "tangent" } else { "shadow" };
     let name = if lane == 0 {
-        format!("{}.ferment.shadow", g.name())
+        format!("{}.ferment.{kind}", g.name())
     } else {
-        format!("{}.ferment.shadow.{lane}", g.name())
+        format!("{}.ferment.{kind}.{lane}", g.name())
     };
     if let Some(existing) = module.global(&name) {
         return existing;
@@ -566,7 +574,7 @@ impl Walk<'_> {
                     s.map.insert(g, sg);
                     continue;
                 }
-                let sg = shadow_global(module, g, lane);
+                let sg = shadow_global(module, g, lane, forward_mode);
                 if is_thread_local(g) {
                     // Each thread has its own copy of the shadow (the
                     // global denotes the running thread's): a request
@@ -2297,7 +2305,7 @@ fn unsupported(inst: Value) -> Error {
 }
 
 /// Forward mode: before the call of the derivative `target` that lowers a
-/// request, zeroes the shadow globals (`NAME.ferment.shadow[.<lane>]`) that
+/// request, zeroes the shadow globals (`NAME.ferment.tangent[.<lane>]`) that
 /// `target` and the functions it calls use. Their bodies do not: a
 /// derivative called again (a recursion reading a memo table back, a helper
 /// called twice) must see the tangents stored by the calls before it.
@@ -2321,7 +2329,7 @@ pub fn zero_shadow_globals(module: Module, b: &Builder, target: Value) {
                     // `__shared__` shadows are cleared by the block inside
                     // the derivative (`gpu::shadow_shared_array`).
                     if g.is_global()
-                        && is_shadow_global_name(&g.name())
+                        && is_tangent_global_name(&g.name())
                         && g.address_space() != crate::gpu::SHARED_SPACE
                         && !globals.contains(&g)
                     {
@@ -2397,15 +2405,13 @@ fn thread_shadow(module: Module, sg: Value) -> (Value, Value) {
     (f, request)
 }
 
-/// `NAME.ferment.shadow` or `NAME.ferment.shadow.<lane>` ([`shadow_global`]).
-fn is_shadow_global_name(name: &str) -> bool {
-    match name.rsplit_once(".ferment.shadow") {
-        Some((_, rest)) => {
-            rest.is_empty()
-                || rest
-                    .strip_prefix('.')
-                    .is_some_and(|l| l.bytes().all(|c| c.is_ascii_digit()))
-        }
-        None => false,
-    }
+/// A forward-mode shadow global, `NAME.ferment.tangent` or
+/// `NAME.ferment.tangent.<lane>` ([`shadow_global`]); not a reverse-mode
+/// one, which a derivative differentiated again uses as primal memory.
+fn is_tangent_global_name(name: &str) -> bool {
+    let base = match name.rsplit_once('.') {
+        Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => name,
+    };
+    base.ends_with(".ferment.tangent")
 }
