@@ -154,6 +154,13 @@ pub fn canonical_copy(
             .map_err(|e| Error::new(format!("internal error: canonicalization pipeline: {e}")))?;
     }
     drop(pipeline);
+    if options.preopt != 0 {
+        // A re-read of a stored element behind branches that rule out
+        // every write on the way (Gauss-Jordan's pivot row for each row
+        // `i != k`) takes the stored value: one value on the tape, not one
+        // per re-read.
+        shim::forward_guarded_stores(clone);
+    }
     // Struct copies split by SROA may still read padding or empty members
     // of a slot nothing writes there: undefined bytes, not floats.
     crate::undefined_reads::undefine_unwritten_reads(clone);

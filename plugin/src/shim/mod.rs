@@ -122,6 +122,7 @@ extern "C" {
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_share_guard_tests(f: LLVMValueRef) -> c_uint;
     fn ferment_hoist_carried_loads(f: LLVMValueRef) -> c_uint;
+    fn ferment_forward_guarded_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
     fn ferment_print_inner_pass_times();
@@ -258,6 +259,14 @@ pub fn share_guard_tests(f: Value) -> u32 {
 /// loop-load elimination forwards the stored value. Returns how many moved.
 pub fn hoist_carried_loads(f: Value) -> u32 {
     unsafe { ferment_hoist_carried_loads(f.0) }
+}
+
+/// Replaces a load by the value one earlier store wrote to its element when
+/// no write on any path between them may touch it, stores into the same
+/// object cleared by the branch tests on their way (`i != k`; see the shim).
+/// Returns how many loads went.
+pub fn forward_guarded_stores(f: Value) -> u32 {
+    unsafe { ferment_forward_guarded_stores(f.0) }
 }
 
 /// `FERMENT_TIME`: prints (and forgets) the own time of each pass that

@@ -13,6 +13,7 @@
 #include "llvm/Analysis/BasicAliasAnalysis.h"
 #include "llvm/Analysis/ScopedNoAliasAA.h"
 #include "llvm/Analysis/LoopAccessAnalysis.h"
+#include "llvm/Analysis/LazyValueInfo.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/MemoryBuiltins.h"
@@ -147,6 +148,12 @@ cl::opt<bool> OptNoHoistCarriedLoads(
              "of the element its own store wrote in the previous iteration "
              "(moved into the loop header, loop-load elimination forwards "
              "the stored value; ablation)"));
+cl::opt<bool> OptNoForwardGuardedStores(
+    "ferment-no-forward-guarded-stores", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep a clone's reload of a stored element when a "
+             "store on the way may write it only where a branch test "
+             "rules that out (Gauss-Jordan's pivot row re-read for every "
+             "target row i != k; ablation)"));
 cl::opt<bool> OptNoNestFrontier(
     "ferment-no-nest-frontier", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape loads of a loop nest whose later stores never "
@@ -2599,6 +2606,289 @@ static bool hoistableAddress(Value *V, Loop *L, DominatorTree &DT,
       return false;
   Out.push_back(I);
   return true;
+}
+
+// An address as `Base + Const + sum(Scale * Index)`, from inbounds GEPs only
+// (their offset arithmetic does not wrap, so two addresses into one object
+// are equal exactly when these integers are).
+struct AffineAddr {
+  Value *Base = nullptr;
+  APInt Const;
+  SmallMapVector<Value *, APInt, 4> Vars;
+};
+static bool affineAddr(Value *P, const DataLayout &DL, AffineAddr &Out) {
+  unsigned W = DL.getIndexTypeSizeInBits(P->getType());
+  Out.Const = APInt(W, 0);
+  Out.Vars.clear();
+  for (unsigned Depth = 0; Depth < 8; ++Depth) {
+    auto *G = dyn_cast<GEPOperator>(P);
+    if (!G) {
+      Out.Base = P;
+      return true;
+    }
+    if (!G->isInBounds())
+      return false;
+    SmallMapVector<Value *, APInt, 4> V;
+    APInt C(W, 0);
+    if (!G->collectOffset(DL, W, V, C))
+      return false;
+    Out.Const += C;
+    for (auto &[X, S] : V) {
+      auto It = Out.Vars.find(X);
+      if (It == Out.Vars.end())
+        Out.Vars.insert({X, S});
+      else
+        It->second += S;
+    }
+    P = G->getPointerOperand();
+  }
+  return false;
+}
+
+// floor(A / B) for B != 0.
+static int64_t floorDiv(int64_t A, int64_t B) {
+  int64_t Q = A / B;
+  if ((A % B != 0) && ((A < 0) != (B < 0)))
+    --Q;
+  return Q;
+}
+
+// `Guarded`: apart only by the index's range at the store (a branch test on
+// the way), which alias analysis does not see.
+enum class GuardedAlias { No, Guarded, Must, May };
+
+// Whether the `SSz` bytes a store writes at `SA` may overlap the `LSz` bytes
+// a load reads at `LA` (same base). With one index left after the common
+// terms cancel, the indices for which they overlap form an interval; the
+// store's index is known, at the store, to lie outside it when the branch
+// tests on the way exclude it (`LazyValueInfo`: `i != k` behind `if (i !=
+// k)`, a row other than the pivot row).
+static GuardedAlias guardedAlias(const AffineAddr &SA, uint64_t SSz,
+                                 const AffineAddr &LA, uint64_t LSz,
+                                 Instruction *At, LazyValueInfo &LVI,
+                                 DominatorTree &DT) {
+  if (SA.Base != LA.Base)
+    return GuardedAlias::May;
+  // load offset - store offset = sum(Coef * Var) + D
+  SmallMapVector<Value *, APInt, 4> Diff;
+  for (auto &[X, S] : LA.Vars)
+    Diff.insert({X, S});
+  for (auto &[X, S] : SA.Vars) {
+    auto It = Diff.find(X);
+    if (It == Diff.end())
+      Diff.insert({X, -S});
+    else
+      It->second -= S;
+  }
+  SmallVector<std::pair<Value *, int64_t>, 2> Terms;
+  for (auto &[X, S] : Diff)
+    if (!S.isZero()) {
+      if (S.getSignificantBits() > 32)
+        return GuardedAlias::May;
+      Terms.push_back({X, S.getSExtValue()});
+    }
+  APInt DA = LA.Const - SA.Const;
+  if (DA.getSignificantBits() > 48)
+    return GuardedAlias::May;
+  int64_t D = DA.getSExtValue(), Ls = (int64_t)LSz, Ss = (int64_t)SSz;
+  if (Terms.empty()) {
+    if (D == 0 && Ls == Ss)
+      return GuardedAlias::Must;
+    return (D >= Ss || -D >= Ls) ? GuardedAlias::No : GuardedAlias::May;
+  }
+  if (Terms.size() > 1)
+    return GuardedAlias::May;
+  // overlap: -Ls < S*X + D < Ss
+  auto [X, S] = Terms[0];
+  auto *XI = dyn_cast<Instruction>(X);
+  if (!X->getType()->isIntegerTy() ||
+      X->getType()->getIntegerBitWidth() > 64 || (XI && !DT.dominates(XI, At)))
+    return GuardedAlias::May;
+  int64_t Lo, Hi; // X in [Lo, Hi] overlaps
+  if (S > 0) {
+    Lo = floorDiv(-Ls - D, S) + 1;
+    Hi = -floorDiv(-(Ss - D), S) - 1; // ceil((Ss - D) / S) - 1
+  } else {
+    Lo = floorDiv(Ss - D, S) + 1;     // X > (Ss - D) / S
+    Hi = -floorDiv(-(-Ls - D), S) - 1; // X < (-Ls - D) / S
+  }
+  if (Lo > Hi)
+    return GuardedAlias::No;
+  // GEP indices are sign-extended to the index width
+  ConstantRange R =
+      LVI.getConstantRange(X, At, /*UndefAllowed=*/false).sextOrTrunc(64);
+  ConstantRange Q(APInt(64, (uint64_t)Lo, true),
+                  APInt(64, (uint64_t)Hi, true) + 1);
+  return R.intersectWith(Q).isEmptySet() ? GuardedAlias::Guarded
+                                         : GuardedAlias::May;
+}
+
+// In the canonical clone, a load of an element that one store S wrote
+// earlier takes S's value when no write on any path from S to the load may
+// touch it: stores into the same object at an address that differs in one
+// index are cleared by the branch tests on their way (`LazyValueInfo`), any
+// other write by alias analysis. Gauss-Jordan's `a[i][j] -= m * a[k][j]` for
+// every row `i != k`, rows unrolled: each row re-read the pivot row
+// `a[k][j]` after the stores to the earlier rows, which may be row k as far
+// as alias analysis knows (`i != k` is a branch, not an alias fact), and
+// every re-read was a value of its own on the tape; now they are the pivot
+// row's stored values. Only paths without cycles (every variable index
+// keeps its value between S and the load), only where the stored value is
+// not a loop's that the load is outside of (LCSSA), and only where at least
+// one store on the way needed a branch test. Returns how many loads went.
+extern "C" unsigned ferment_forward_guarded_stores(LLVMValueRef FV) {
+  if (OptNoForwardGuardedStores)
+    return 0;
+  Function *F = unwrap<Function>(FV);
+  if (F->isDeclaration())
+    return 0;
+  const DataLayout &DL = F->getParent()->getDataLayout();
+  DominatorTree DT(*F);
+  LoopInfo LI(DT);
+  TargetLibraryInfoImpl TLII(F->getParent()->getTargetTriple());
+  TargetLibraryInfo TLI(TLII, F);
+  AssumptionCache AC(*F);
+  BasicAAResult BAR(DL, *F, TLI, AC, &DT);
+  ScopedNoAliasAAResult SNA;
+  AAResults AA(TLI);
+  AA.addAAResult(BAR);
+  AA.addAAResult(SNA);
+  PassBuilder PB;
+  LoopAnalysisManager LAM;
+  FunctionAnalysisManager FAM;
+  CGSCCAnalysisManager CGAM;
+  ModuleAnalysisManager MAM;
+  PB.registerModuleAnalyses(MAM);
+  PB.registerCGSCCAnalyses(CGAM);
+  PB.registerFunctionAnalyses(FAM);
+  PB.registerLoopAnalyses(LAM);
+  PB.crossRegisterProxies(LAM, FAM, CGAM, MAM);
+  LazyValueInfo &LVI = FAM.getResult<LazyValueAnalysis>(*F);
+
+  // Stores into objects some load reads with a variable index: only loads
+  // whose address has a store into the same base are worth a walk.
+  SmallPtrSet<Value *, 16> StoredBases;
+  for (BasicBlock &BB : *F)
+    for (Instruction &I : BB)
+      if (auto *S = dyn_cast<StoreInst>(&I))
+        StoredBases.insert(getUnderlyingObject(S->getPointerOperand()));
+
+  SmallVector<std::pair<LoadInst *, StoreInst *>, 16> Found;
+  for (BasicBlock &BB : *F) {
+    for (Instruction &I : BB) {
+      auto *Ld = dyn_cast<LoadInst>(&I);
+      if (!Ld || !Ld->isSimple() || Ld->getType()->isAggregateType() ||
+          !StoredBases.count(getUnderlyingObject(Ld->getPointerOperand())))
+        continue;
+      TypeSize LSz = DL.getTypeStoreSize(Ld->getType());
+      AffineAddr LA;
+      if (LSz.isScalable() || !affineAddr(Ld->getPointerOperand(), DL, LA))
+        continue;
+      MemoryLocation Loc = MemoryLocation::get(Ld);
+      StoreInst *Source = nullptr;
+      bool Fail = false, Guarded = false;
+      unsigned Budget = 1500;
+      // depth-first, backwards from the load: 0 = unseen, 1 = on the
+      // stack (a cycle when met again), 2 = done
+      DenseMap<BasicBlock *, int> State;
+      // scans `B` backwards from `From` (exclusive; null: its end); true
+      // when the walk ends in `B` (the source store found)
+      auto Scan = [&](BasicBlock *B, Instruction *From) -> bool {
+        auto It = From ? From->getReverseIterator() : B->rbegin();
+        if (From)
+          ++It;
+        for (; It != B->rend(); ++It) {
+          Instruction &X = *It;
+          if (--Budget == 0) {
+            Fail = true;
+            return true;
+          }
+          if (!X.mayWriteToMemory())
+            continue;
+          if (auto *S = dyn_cast<StoreInst>(&X)) {
+            AffineAddr SA;
+            TypeSize SSz = DL.getTypeStoreSize(S->getValueOperand()->getType());
+            GuardedAlias R = GuardedAlias::May;
+            if (S->isSimple() && !SSz.isScalable() &&
+                affineAddr(S->getPointerOperand(), DL, SA))
+              R = guardedAlias(SA, SSz.getFixedValue(), LA,
+                               LSz.getFixedValue(), S, LVI, DT);
+            if (R == GuardedAlias::Must &&
+                S->getValueOperand()->getType() == Ld->getType()) {
+              if (Source && Source != S)
+                Fail = true;
+              Source = S;
+              return true;
+            }
+            if (R == GuardedAlias::Guarded)
+              Guarded = true;
+            if (R == GuardedAlias::No || R == GuardedAlias::Guarded)
+              continue;
+            if (R == GuardedAlias::May &&
+                AA.isNoAlias(MemoryLocation::get(S), Loc))
+              continue;
+            Fail = true;
+            return true;
+          }
+          if (isa<LifetimeIntrinsic>(&X) ||
+              !isModSet(AA.getModRefInfo(&X, Loc)))
+            continue;
+          Fail = true;
+          return true;
+        }
+        return false;
+      };
+      std::function<void(BasicBlock *)> Walk = [&](BasicBlock *B) {
+        if (Fail)
+          return;
+        int &St = State[B];
+        if (St == 2)
+          return;
+        if (St == 1 || State.size() > 32) {
+          Fail = true;
+          return;
+        }
+        St = 1;
+        if (!Scan(B, nullptr)) {
+          if (pred_empty(B))
+            Fail = true;
+          for (BasicBlock *P : predecessors(B))
+            Walk(P);
+        }
+        State[B] = 2;
+      };
+      State[Ld->getParent()] = 1;
+      if (!Scan(Ld->getParent(), Ld)) {
+        if (pred_empty(Ld->getParent()))
+          Fail = true;
+        for (BasicBlock *P : predecessors(Ld->getParent()))
+          Walk(P);
+      }
+      // only where a branch test was needed: other re-reads are the
+      // host's (GVN) to forward, and forwarded here they cost a plain -O2
+      // hand-tracking gradient 5% (register pressure) for less tape
+      if (Fail || !Guarded || !Source || !DT.dominates(Source, Ld))
+        continue;
+      // LCSSA: a value of a loop the load is outside of would need an
+      // exit phi (the derivative reads loop results through those)
+      if (auto *VI = dyn_cast<Instruction>(Source->getValueOperand()))
+        if (Loop *VL = LI.getLoopFor(VI->getParent()))
+          if (!VL->contains(Ld->getParent()))
+            continue;
+      // the variable indices keep their values from the store on
+      for (auto &[X, S] : LA.Vars)
+        if (auto *XI = dyn_cast<Instruction>(X))
+          if (!DT.dominates(XI, Source))
+            Fail = true;
+      if (!Fail)
+        Found.push_back({Ld, Source});
+    }
+  }
+  for (auto &[Ld, S] : Found) {
+    Ld->replaceAllUsesWith(S->getValueOperand());
+    Ld->eraseFromParent();
+  }
+  return Found.size();
 }
 
 // In every innermost loop of `FV`, moves into the loop header each load
