@@ -470,19 +470,7 @@ impl Tape {
                 let enter = w.preheader.terminator().expect("preheader terminator");
                 g.before(enter);
                 if !reserved.contains(&k) {
-                    let spare = if s.exit_copy { 2 } else { 1 };
-                    let need = g.add_int(lt.idx, g.const_int(i64t, spare));
-                    let cap = g.load(i64t, s.cap.fwd);
-                    let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
-                    g.before(shim::if_then_after(full));
-                    let cap = g.load(i64t, s.cap.fwd);
-                    let doubled =
-                        g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 4));
-                    let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
-                    let new_cap = g.select(bigger, need, doubled);
-                    g.store(new_cap, s.cap.fwd);
-                    let bytes = product(&g, &s.plan.sizes);
-                    self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(new_cap, bytes));
+                    self.grow_for_row(&g, s, lt.idx);
                     g.before(enter);
                 }
                 let bytes = product(&g, &s.plan.sizes);
@@ -521,19 +509,7 @@ impl Tape {
                 Some(i) => g.after(i),
                 None => g.at_start(s.plan.at.expect("a preheader")),
             }
-            // with an exit copy, room for the row after this one too
-            let spare = if s.exit_copy { 2 } else { 1 };
-            let need = g.add_int(lt.idx, g.const_int(i64t, spare));
-            let cap = g.load(i64t, s.cap.fwd);
-            let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
-            g.before(shim::if_then_after(full));
-            let cap = g.load(i64t, s.cap.fwd);
-            let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 4));
-            let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
-            let new_cap = g.select(bigger, need, doubled);
-            g.store(new_cap, s.cap.fwd);
-            let bytes = product(&g, &s.plan.sizes);
-            self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(new_cap, bytes));
+            self.grow_for_row(&g, s, lt.idx);
         }
         for base in fused {
             self.report.add(|| {
@@ -543,6 +519,25 @@ impl Tape {
                 )
             });
         }
+    }
+
+    /// At `g`: room in `s`'s buffer for row `idx` (with an exit copy, for
+    /// the row after it too), doubling the buffer when full; `g` ends in the
+    /// growth block.
+    fn grow_for_row(&self, g: &Builder, s: &Snapshot, idx: Value) {
+        let i64t = self.i64();
+        let spare = if s.exit_copy { 2 } else { 1 };
+        let need = g.add_int(idx, g.const_int(i64t, spare));
+        let cap = g.load(i64t, s.cap.fwd);
+        let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
+        g.before(shim::if_then_after(full));
+        let cap = g.load(i64t, s.cap.fwd);
+        let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 4));
+        let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
+        let new_cap = g.select(bigger, need, doubled);
+        g.store(new_cap, s.cap.fwd);
+        let bytes = product(g, &s.plan.sizes);
+        self.reallocate_bytes(g, s.buf.fwd, g.mul_int(new_cap, bytes));
     }
 
     /// The loop that leaves the snapshot's allocation as the copy at `pre`
