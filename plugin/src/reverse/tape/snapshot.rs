@@ -65,6 +65,16 @@ pub(super) struct NextPlan {
     root: Value,
 }
 
+/// A loop that writes a snapshot's allocation whole right before its copy
+/// ([`Tape::whole_writer`]): the store of `base[iv]`, its element type,
+/// and the loop's preheader.
+struct WholeWriter {
+    store: Value,
+    iv: Value,
+    elem: Type,
+    preheader: Block,
+}
+
 /// How many loop levels below `L` a load must be for a snapshot.
 const SNAPSHOT_MIN_LEVELS: usize = 2;
 
@@ -445,8 +455,33 @@ impl Tape {
             let bytes = product(&g, &s.plan.sizes);
             self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(need, bytes));
         }
+        let mut fused = Vec::new();
         for (k, s) in self.snaps.iter().enumerate() {
             let lt = &self.loops[&s.plan.lp];
+            if let Some(w) = s
+                .plan
+                .at
+                .and_then(|pre| self.whole_writer(loops, fwd_fn, &s.plan, pre))
+            {
+                fused.push(s.plan.base);
+                // the row is filled by the loop that writes the allocation
+                // whole right before the copy would be made: one more store
+                // next to its store instead of a second pass over the data
+                let enter = w.preheader.terminator().expect("preheader terminator");
+                g.before(enter);
+                if !reserved.contains(&k) {
+                    self.grow_for_row(&g, s, lt.idx);
+                    g.before(enter);
+                }
+                let bytes = product(&g, &s.plan.sizes);
+                let copies = g.load(ptr_ty, s.buf.fwd);
+                let row = g.gep(g.i8(), copies, &[g.mul_int(lt.idx, bytes)]);
+                g.after(w.store);
+                let dst = g.gep(w.elem, row, &[w.iv]);
+                let st = g.store(w.store.operand(0), dst);
+                g.set_alignment(st, 1);
+                continue;
+            }
             // the copy first: the growth check goes in front of it
             let before_copy = match s.plan.at {
                 None => {
@@ -474,20 +509,215 @@ impl Tape {
                 Some(i) => g.after(i),
                 None => g.at_start(s.plan.at.expect("a preheader")),
             }
-            // with an exit copy, room for the row after this one too
-            let spare = if s.exit_copy { 2 } else { 1 };
-            let need = g.add_int(lt.idx, g.const_int(i64t, spare));
-            let cap = g.load(i64t, s.cap.fwd);
-            let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
-            g.before(shim::if_then_after(full));
-            let cap = g.load(i64t, s.cap.fwd);
-            let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 4));
-            let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
-            let new_cap = g.select(bigger, need, doubled);
-            g.store(new_cap, s.cap.fwd);
-            let bytes = product(&g, &s.plan.sizes);
-            self.reallocate_bytes(&g, s.buf.fwd, g.mul_int(new_cap, bytes));
+            self.grow_for_row(&g, s, lt.idx);
         }
+        for base in fused {
+            self.report.add(|| {
+                format!(
+                    "  snapshot `{}` stored by the loop that writes it whole before the copy (no copy)",
+                    base.describe().trim()
+                )
+            });
+        }
+    }
+
+    /// At `g`: room in `s`'s buffer for row `idx` (with an exit copy, for
+    /// the row after it too), doubling the buffer when full; `g` ends in the
+    /// growth block.
+    fn grow_for_row(&self, g: &Builder, s: &Snapshot, idx: Value) {
+        let i64t = self.i64();
+        let spare = if s.exit_copy { 2 } else { 1 };
+        let need = g.add_int(idx, g.const_int(i64t, spare));
+        let cap = g.load(i64t, s.cap.fwd);
+        let full = g.icmp(IntPredicate::LLVMIntUGT, need, cap);
+        g.before(shim::if_then_after(full));
+        let cap = g.load(i64t, s.cap.fwd);
+        let doubled = g.add_int(g.mul_int(cap, g.const_int(i64t, 2)), g.const_int(i64t, 4));
+        let bigger = g.icmp(IntPredicate::LLVMIntUGT, need, doubled);
+        let new_cap = g.select(bigger, need, doubled);
+        g.store(new_cap, s.cap.fwd);
+        let bytes = product(g, &s.plan.sizes);
+        self.reallocate_bytes(g, s.buf.fwd, g.mul_int(new_cap, bytes));
+    }
+
+    /// The loop that leaves the snapshot's allocation as the copy at `pre`
+    /// (a preheader inside the snapshot loop) would see it, when it writes
+    /// every element once: a loop `W` directly inside the snapshot loop
+    /// whose only exit, its latch, leads to `pre` through blocks of the
+    /// snapshot loop each entered only from the one before it; `W` counts
+    /// `i` from 0 by 1 until `i + 1 == N` (an `eq`/`ne` exit test: a
+    /// `<` test would run once when `N` is 0, writing a row of no bytes) with
+    /// `N` the allocation's element count; it stores `base[i]` (elements of
+    /// the stored type, the allocation's element size) once in every
+    /// iteration (in `W` itself, in a block dominating the latch); and no
+    /// other write in `W` or on the way to `pre` may touch the allocation.
+    /// Then the row can be stored next to that store: the same bytes as the
+    /// copy, without reading the allocation again (rk4's stage inputs: the
+    /// loop `tmp[i] = u[i] + h k[i]` before each stage). `None` otherwise.
+    fn whole_writer(
+        &self,
+        loops: &Loops,
+        fwd_fn: Value,
+        plan: &SnapPlan,
+        pre: Block,
+    ) -> Option<WholeWriter> {
+        let rereads = self.rereads.as_ref()?;
+        let idom = self.idom.as_ref()?;
+        let blocks = fwd_fn.blocks();
+        let preds = |b: Block| -> Vec<Block> {
+            blocks
+                .iter()
+                .copied()
+                .filter(|p| p.successors().contains(&b))
+                .collect()
+        };
+        // back from `pre` to the loop it is entered from
+        let mut path = vec![pre];
+        let mut after = pre;
+        let (exiting, w) = loop {
+            let ps = preds(after);
+            let [p] = ps.as_slice() else {
+                return None;
+            };
+            let x = loops.loop_of(*p)?;
+            if x == plan.lp {
+                if path.len() > 8 {
+                    return None;
+                }
+                path.push(*p);
+                after = *p;
+                continue;
+            }
+            if loops.get(x).parent != Some(plan.lp) {
+                return None;
+            }
+            break (*p, x);
+        };
+        let wl = loops.get(w);
+        if wl.latches != [exiting] {
+            return None;
+        }
+        for &b in &wl.blocks {
+            if b.successors()
+                .iter()
+                .any(|s| !(wl.blocks.contains(s) || (b == exiting && *s == after)))
+            {
+                return None;
+            }
+        }
+        // the exit test: `i + 1 == N` leaves, `i + 1 != N` stays
+        let t = exiting.terminator()?;
+        let succ = t.successors();
+        let c = t.operand(0);
+        if succ.len() != 2 || c.opcode() != Opcode::LLVMICmp {
+            return None;
+        }
+        let pred = c.icmp_predicate()?;
+        let leaves_on_eq = match (pred, succ[0] == after, succ[1] == after) {
+            (IntPredicate::LLVMIntEQ, true, false) => succ[1] == wl.header,
+            (IntPredicate::LLVMIntNE, false, true) => succ[0] == wl.header,
+            _ => false,
+        };
+        if !leaves_on_eq {
+            return None;
+        }
+        let (next, n) = (c.operand(0), c.operand(1));
+        if next.opcode() != Opcode::LLVMAdd || next.operand(1).const_int() != Some(1) {
+            return None;
+        }
+        let iv = next.operand(0);
+        if iv.opcode() != Opcode::LLVMPHI || iv.parent() != wl.header {
+            return None;
+        }
+        let inc = iv.incoming();
+        if inc.len() != 2
+            || !inc.iter().all(|&(v, b)| {
+                if wl.blocks.contains(&b) {
+                    b == exiting && v == next
+                } else {
+                    v.const_int() == Some(0)
+                }
+            })
+        {
+            return None;
+        }
+        // the one store of `base[i]`
+        let mut found = None;
+        for &b in &wl.blocks {
+            for i in b.instructions() {
+                if i.opcode() != Opcode::LLVMStore {
+                    continue;
+                }
+                let a = i.operand(1);
+                let of_base = a.opcode() == Opcode::LLVMGetElementPtr
+                    && a.num_operands() == 2
+                    && a.operand(0) == plan.base
+                    && a.operand(1) == iv
+                    && a.gep_source_element_type() == Some(i.operand(0).ty());
+                if of_base {
+                    if found.is_some() {
+                        return None;
+                    }
+                    found = Some(i);
+                }
+            }
+        }
+        let store = found?;
+        let elem = store.operand(0).ty();
+        if store.is_volatile_or_atomic()
+            || loops.loop_of(store.parent()) != Some(w)
+            || !crate::cfg::loops::dominates(idom, store.parent(), exiting)
+        {
+            return None;
+        }
+        let bytes = if elem.is_float() {
+            elem.float_bits()
+        } else if elem.is_integer() {
+            elem.int_width()
+        } else {
+            0
+        };
+        if bytes == 0 || bytes % 8 != 0 || bytes == 80 {
+            return None;
+        }
+        let size = i64::from(bytes / 8);
+        let count = match plan.sizes.as_slice() {
+            [c, e] if e.const_int() == Some(size) => *c,
+            [e, c] if e.const_int() == Some(size) => *c,
+            [total] => element_count(*total, size)?,
+            _ => return None,
+        };
+        let same = |a: Value, b: Value| {
+            a == b
+                || (a.is_instruction()
+                    && b.is_instruction()
+                    && a.is_cast()
+                    && a.opcode() == b.opcode()
+                    && a.operand(0) == b.operand(0))
+        };
+        if !same(n, count) {
+            return None;
+        }
+        let inside = |b: Block| wl.blocks.contains(&b) || path.contains(&b);
+        if !rereads.sole_writer_within(store, plan.base, &inside) {
+            return None;
+        }
+        let preheader = dedicated_preheader(loops, idom, w)?;
+        let available = |v: Value| {
+            !v.is_instruction() || crate::cfg::loops::dominates(idom, v.parent(), preheader)
+        };
+        if loops.loop_of(preheader) != Some(plan.lp)
+            || !available(plan.base)
+            || !plan.sizes.iter().all(|&v| available(v))
+        {
+            return None;
+        }
+        Some(WholeWriter {
+            store,
+            iv,
+            elem,
+            preheader,
+        })
     }
 
     /// Reverse sweep, where it enters the (only) instance of loop `lp`
