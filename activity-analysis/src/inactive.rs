@@ -272,6 +272,37 @@ fn is_cxx_library_name(name: &str) -> bool {
         "_ZSt17__throw_bad_alloc",
         "_ZSt28__throw_bad_array_new_length",
         "_ZSt9terminate",
+        // the standard exception classes' out-of-line members (constructors
+        // from strings, destructors, `what()`): at -O0 their virtual
+        // destructors are candidates of a virtual destructor call through
+        // any class pointer (`dispatch.rs`)
+        "_ZNSt9exception",
+        "_ZNKSt9exception",
+        "_ZNSt13bad_exception",
+        "_ZNKSt13bad_exception",
+        "_ZNSt9bad_alloc",
+        "_ZNKSt9bad_alloc",
+        "_ZNSt20bad_array_new_length",
+        "_ZNKSt20bad_array_new_length",
+        "_ZNSt8bad_cast",
+        "_ZNKSt8bad_cast",
+        "_ZNSt10bad_typeid",
+        "_ZNKSt10bad_typeid",
+        "_ZNSt17bad_function_call",
+        "_ZNKSt17bad_function_call",
+        "_ZNSt12bad_weak_ptr",
+        "_ZNKSt12bad_weak_ptr",
+        "_ZNSt11logic_error",
+        "_ZNKSt11logic_error",
+        "_ZNSt12domain_error",
+        "_ZNSt16invalid_argument",
+        "_ZNSt12length_error",
+        "_ZNSt12out_of_range",
+        "_ZNSt13runtime_error",
+        "_ZNKSt13runtime_error",
+        "_ZNSt11range_error",
+        "_ZNSt14overflow_error",
+        "_ZNSt15underflow_error",
     ];
     CXX.iter().any(|p| name.starts_with(p))
 }

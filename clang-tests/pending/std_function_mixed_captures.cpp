@@ -11,6 +11,14 @@
 // the captured double as `store i64 (load i64 %scale, !tbaa double)` into the std::function's
 // _Any_data, whose first 8 bytes hold a pointer in the two other elements of the vector.
 // Move it to cases/cpp/ once it gives the finite differences' answer or a clean error.
+// Why no static fix exists (session 24): bytes 0..8 of std::function's _Any_data hold a pointer
+// (the [&] and [&acc] captures) in two elements and a double (the [scale] capture) in the third,
+// and every element goes through the same copy sites (function(function&&) at
+// std_function.h:409, and the vector's reallocation loop over all elements), so no per-site or
+// per-callee layout is right: moving adjoints there would add shadow pointers' bits as doubles,
+// moving none drops the by-value capture's derivative (session 23's wrong -O2 result). Making
+// it work needs the layout chosen at run time, e.g. from the element's _M_manager (which names
+// the lambda type, whose invoker reads the capture with its type) taped at each copy.
 #include "check.h"
 #include <algorithm>
 #include <cmath>

@@ -7,6 +7,8 @@
 //! Header directives, in the leading comment lines of a case (`//` or `!` for Fortran):
 //!   RUN: <hosts>               subset of `clang opt flang rustc` (default: by language)
 //!   EXPECT-ERROR: <substring>  (repeatable) compiling must fail cleanly and print every substring
+//!   EXPECT-WARNING: <substring> (repeatable) the plugin step must succeed and print every
+//!                              substring on stderr; the program then runs as usual
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated; `@FERMENT_CLANG@`
 //!                              is the path of libferment_clang.so, the -fplugin front end)
@@ -115,6 +117,8 @@ struct Case {
     lang: Lang,
     hosts: Vec<Host>,
     expect_errors: Vec<String>,
+    /// `EXPECT-WARNING:` texts the plugin step's stderr must contain.
+    expect_warnings: Vec<String>,
     ir_unchanged: bool,
     cflags: Vec<String>,
     /// Link flags placed after the objects (`LIBS:`).
@@ -263,6 +267,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         lang,
         hosts: Vec::new(),
         expect_errors: Vec::new(),
+        expect_warnings: Vec::new(),
         ir_unchanged: false,
         cflags: Vec::new(),
         libs: Vec::new(),
@@ -314,6 +319,13 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
                     errors.push("empty EXPECT-ERROR".to_string());
                 } else {
                     case.expect_errors.push(value.to_string());
+                }
+            }
+            "EXPECT-WARNING" => {
+                if value.is_empty() {
+                    errors.push("empty EXPECT-WARNING".to_string());
+                } else {
+                    case.expect_warnings.push(value.to_string());
                 }
             }
             "EXPECT-IR-UNCHANGED" => case.ir_unchanged = true,
@@ -410,6 +422,9 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
     }
     if case.ir_unchanged && !case.expect_errors.is_empty() {
         errors.push("EXPECT-IR-UNCHANGED and EXPECT-ERROR are exclusive".to_string());
+    }
+    if !case.expect_warnings.is_empty() && !case.expect_errors.is_empty() {
+        errors.push("EXPECT-WARNING and EXPECT-ERROR are exclusive".to_string());
     }
     if lang == Lang::Fortran {
         let c = path.with_extension("c");
@@ -982,8 +997,23 @@ impl Env {
 
     fn normal_case(&self, case: &Case, cfg: &Config, dir: &Path) -> Verdict {
         for mut st in self.build_steps(case, cfg, dir, false) {
-            if let Err(e) = must_succeed(st.what, &mut st.cmd, self) {
-                return Verdict::Fail(e);
+            let o = match must_succeed(st.what, &mut st.cmd, self) {
+                Ok(o) => o,
+                Err(e) => return Verdict::Fail(e),
+            };
+            let missing: Vec<String> = case
+                .expect_warnings
+                .iter()
+                .filter(|s| st.main && !o.stderr.contains(s.as_str()))
+                .map(|s| format!("`{s}`"))
+                .collect();
+            if !missing.is_empty() {
+                return Verdict::Fail(step_failure(
+                    st.what,
+                    &st.cmd,
+                    &o,
+                    &format!(": stderr lacks expected warning {}", missing.join(", ")),
+                ));
             }
         }
         if let Config::CudaEmu(_) = cfg {
@@ -1415,6 +1445,7 @@ fn main() {
         lang: Lang::C,
         hosts: Vec::new(),
         expect_errors: Vec::new(),
+        expect_warnings: Vec::new(),
         ir_unchanged: false,
         cflags: Vec::new(),
         libs: Vec::new(),

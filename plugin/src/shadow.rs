@@ -860,6 +860,7 @@ impl Walk<'_> {
                             None => {
                                 self_shadow_memory.record(&layout, p);
                                 s.own_shadows.push(v);
+                                warn_constant_pointer_escapes(module, inst);
                                 v
                             }
                         };
@@ -1409,6 +1410,51 @@ impl Shadows {
         self.mixed.insert(merge);
         self.own_shadows.push(v);
         Ok(v)
+    }
+}
+
+/// A pointer without derivative memory (an `enzyme_const` argument, a
+/// global's data) stored by `store` into memory with derivatives that the
+/// caller sees (reached from an argument or a global): the shadow memory
+/// receives the pointer itself, so a later derivative that reads floats
+/// through the structure (`dc` passed again with `c`) adds their adjoints
+/// to that constant data, and the caller's own writes through the shadow
+/// (zeroing or seeding derivatives) write it too. Enzyme warns about the
+/// same store ("mismatched activity"); so does ferment, once per store and
+/// message.
+fn warn_constant_pointer_escapes(module: Module, store: Value) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let (v, p) = (store.operand(0), store.operand(1));
+    let outside = |o: &Value| o.is_argument() || o.is_global();
+    let stored = ferment_activity_analysis::underlying_objects(v);
+    let into = ferment_activity_analysis::underlying_objects(p);
+    if stored.is_empty() || !stored.iter().all(outside) || !into.iter().any(outside) {
+        return;
+    }
+    let globals = |objects: &[Value]| -> String {
+        let names: Vec<String> = objects
+            .iter()
+            .filter(|o| o.is_global() && !o.name().is_empty())
+            .map(|o| format!("'{}'", o.name()))
+            .collect();
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", names.join(", "))
+        }
+    };
+    let msg = format!(
+        "mismatched activity: stores a pointer without derivative memory (an enzyme_const argument or a global's data{}) into memory with derivatives that the caller sees (reached from an argument or a global{}): the shadow receives the pointer itself, so a later derivative reading floats through it adds their adjoints to that constant data, and writes through the shadow (zeroing or seeding derivatives) change it",
+        globals(&stored),
+        globals(&into)
+    );
+    let e = Error::at(store, msg)
+        .hint("pass the stored pointer duplicated (enzyme_dup, with its own derivative memory), or store it only into memory without derivatives");
+    let text = e.to_string();
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if !warned.contains(&text) {
+        warned.push(text.clone());
+        crate::shim::report_warning(module, &text);
     }
 }
 

@@ -256,7 +256,9 @@ static RULES: &[CallRule] = &[
     rule("nextafter", 2, next_partials),
     rule("nexttoward", 2, next_partials),
     // ---- kinks: derivatives at ties and signed zeros ----
-    // sign(x) by the sign bit: +1 at +0.0, -1 at -0.0 (Enzyme's semantics)
+    // sign(x) by the sign bit: +1 at +0.0, -1 at -0.0. (Enzyme's rule,
+    // select(x < 0, -1, 1), gives +1 at -0.0; the sign bit keeps fabs equal
+    // to copysign(x, 1.0), which LLVM folds into fabs, at every level.)
     rule("fabs", 1, |s| unary(s, sign_bit)),
     // |x| * sign(y): d/dx = sign(x) * sign(y) by sign bits; d/dy = 0
     rule("copysign", 2, |s| {
