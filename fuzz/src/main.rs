@@ -658,7 +658,7 @@ fn main() {
             cl.found = o.found.clone();
             cl.reduce_max = 0;
             cl.no_inline_every = 4;
-            cl.clamp = true;
+            cl.variant.clamp = true;
             let sc = campaign(&cl);
             print!(
                 "{}",
