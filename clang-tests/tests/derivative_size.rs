@@ -1093,3 +1093,63 @@ fn running_maximum_from_a_number_has_no_nan_test() {
         "the maximum from an argument (maybe NaN) lost its NaN test:\n{d}"
     );
 }
+
+/// A function without partials that may be infinite, requested by the user, in a file whose
+/// hand-written adjoint calls `pow(x, b - 1)` (a partial infinite at 0 when b < 1).
+const SLOPE_ELSEWHERE: &str = r#"
+#include <math.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+void f(const double *x, double *y, long n) {
+  for (long i = 0; i < n; i++)
+    y[i] = x[i] * x[i] * x[i] + x[i];
+}
+void hand(const double *x, const double *b, double *dx, long n) {
+  for (long i = 0; i < n; i++)
+    dx[i] = b[i] * pow(x[i], b[i] - 1);
+}
+void grad(const double *x, double *dx, double *y, double *dy, long n) {
+  __enzyme_autodiff((void *)f, enzyme_dup, x, dx, enzyme_dup, y, dy, enzyme_const, n);
+}
+"#;
+
+/// The same shape, but `f` calls a callee kept a call whose derivative hands back an adjoint
+/// that is infinite where its argument is 0 (`cbrt`).
+const SLOPE_IN_CALLEE: &str = r#"
+#include <math.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+__attribute__((noinline)) double c(double u) { return cbrt(u); }
+void f(const double *x, double *y, long n) {
+  for (long i = 0; i < n; i++)
+    y[i] = x[i] * x[i] * c(x[i] * x[i]);
+}
+void grad(const double *x, double *dx, double *y, double *dy, long n) {
+  __enzyme_autodiff((void *)f, enzyme_dup, x, dx, enzyme_dup, y, dy, enzyme_const, n);
+}
+"#;
+
+/// A request's own derivative starts from the user's finite seeds: an infinite slope in a
+/// function it never runs (the hand-written adjoint beside it) adds no strong-zero guard, while
+/// one in a callee it runs does.
+#[test]
+fn infinite_slope_guards_follow_the_callees() {
+    let zero_tests = |d: &str| {
+        d.lines()
+            .filter(|l| l.contains("fcmp oeq") || l.contains("fcmp une"))
+            .count()
+    };
+    let ir = optimized_ir("slope_elsewhere", SLOPE_ELSEWHERE, &[]);
+    let d = body(&ir, "ferment.diffe.f");
+    assert_eq!(zero_tests(d), 0, "guards for a slope f never runs:\n{d}");
+    let ir = optimized_ir(
+        "slope_in_callee",
+        SLOPE_IN_CALLEE,
+        &["-mllvm", "-ferment-no-inline"],
+    );
+    let d = body(&ir, "ferment.diffe.f");
+    assert!(
+        zero_tests(d) > 0,
+        "no guard for the callee's infinite adjoint:\n{d}"
+    );
+}
