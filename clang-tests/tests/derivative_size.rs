@@ -1153,3 +1153,56 @@ fn infinite_slope_guards_follow_the_callees() {
         "no guard for the callee's infinite adjoint:\n{d}"
     );
 }
+
+/// Forward mode over a gradient whose function allocates with `malloc`: the gradient zeroes its
+/// shadow block up to the block's usable size, and forward mode repeats that zeroing on each
+/// tangent of the shadow.
+const FORWARD_OVER_MALLOC: &str = r#"
+#include <stdlib.h>
+extern int enzyme_dup, enzyme_const, enzyme_out;
+double __enzyme_autodiff(void *, ...);
+void __enzyme_fwddiff(void *, ...);
+__attribute__((noinline)) void fill(double *u, double x) {
+  for (int i = 0; i < 6; i++) u[i] = x * (i + 1);
+}
+double f(double x) {
+  double *u = (double *)malloc(6 * sizeof(double));
+  fill(u, x);
+  double s = 0;
+  for (int i = 0; i < 6; i++) s += u[i] * u[i];
+  free(u);
+  return s;
+}
+__attribute__((noinline)) void grad(const double *x, double *g) {
+  g[0] = __enzyme_autodiff((void *)f, enzyme_out, x[0]);
+}
+void hvp(const double *x, const double *v, double *g, double *hv) {
+  __enzyme_fwddiff((void *)grad, enzyme_dup, x, v, enzyme_dup, g, hv);
+}
+"#;
+
+/// A `malloc` block's shadow is asked for the primal block's usable size, never for the size the
+/// program asked for: a shadow with less slack than its primal block overflowed when the
+/// gradient's zeroing up to the primal's usable size ran on it (forward over split mode, heap
+/// corruption at -O2, fuzz seed 24630006).
+#[test]
+fn malloc_shadows_cover_the_usable_size() {
+    let ir = optimized_ir(
+        "forward_over_malloc",
+        FORWARD_OVER_MALLOC,
+        &["-mllvm", "-ferment-no-inline"],
+    );
+    // The program's own calls (in `f` and its copies in the derivatives) keep clang's `noundef`;
+    // the shadows ferment makes do not.
+    let primal = ir
+        .lines()
+        .filter(|l| l.contains("@malloc(i64 noundef 48)"))
+        .count();
+    let requested = ir.lines().filter(|l| l.contains("@malloc(i64 48)")).count();
+    let all = ir.lines().filter(|l| l.contains("@malloc(")).count();
+    assert!(all > primal + 1, "expected shadow allocations:\n{ir}");
+    assert_eq!(
+        requested, 0,
+        "{requested} shadow blocks ask for the requested 48 bytes, not the usable size:\n{ir}"
+    );
+}

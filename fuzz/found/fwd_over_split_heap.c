@@ -1,4 +1,5 @@
-// Open (main c7d9b6d and this branch): heap corruption at -O2 in forward mode over split mode.
+// Fixed (session 24, shadow.rs: a malloc block's shadow asks for the primal's usable size).
+// Was: heap corruption at -O2 in forward mode over split mode.
 // ferment-fuzz --variant hvp,user, seed 24630006 (not reduced: the run's reducer had not
 // finished by the end of the session). At -O2 the program aborts ("malloc(): invalid size
 // (unsorted)"); with -DFUZZ_NO_HVP (no forward-over-reverse checks) all 113 checks pass, and

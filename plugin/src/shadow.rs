@@ -773,7 +773,22 @@ impl Walk<'_> {
                         }
                         Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
                             Some(AllocKind::Heap { size_arg }) => {
-                                let c = same_call(&b, inst);
+                                // A `malloc` block's shadow is asked for the
+                                // bytes the block really has, so that code
+                                // writing up to its usable size (a derivative's
+                                // own shadow zeroing, which forward mode over
+                                // it repeats on the tangent) stays inside the
+                                // shadow too.
+                                let c =
+                                    if inst.called_function().is_some_and(|f| f.name() == "malloc")
+                                    {
+                                        let mut args = inst.call_args();
+                                        args[size_arg] =
+                                            usable_size(module, &b, inst, inst.operand(size_arg));
+                                        b.call(inst.called_fn_type(), inst.called_operand(), &args)
+                                    } else {
+                                        same_call(&b, inst)
+                                    };
                                 let n = usable_size(module, &b, c, inst.operand(size_arg));
                                 b.memset(c, b.const_int(b.i8(), 0), n);
                                 s.heap.push((inst, c));
