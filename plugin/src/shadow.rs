@@ -773,14 +773,17 @@ impl Walk<'_> {
                         }
                         Opcode::LLVMCall | Opcode::LLVMInvoke => match allocation_kind(inst) {
                             Some(AllocKind::Heap { size_arg }) => {
-                                // A `malloc` block's shadow is asked for the
-                                // bytes the block really has, so that code
-                                // writing up to its usable size (a derivative's
-                                // own shadow zeroing, which forward mode over
-                                // it repeats on the tangent) stays inside the
-                                // shadow too.
+                                // In a function that asks a block's usable size
+                                // (a gradient zeroing its shadows, which forward
+                                // mode over it repeats on the tangents), a
+                                // `malloc` block's shadow is asked for the bytes
+                                // the primal block really has, so that writes up
+                                // to that size stay inside the shadow too.
+                                // Elsewhere it asks for the requested size, which
+                                // the derivative's analyses of the block use.
                                 let c =
                                     if inst.called_function().is_some_and(|f| f.name() == "malloc")
+                                        && asks_usable_size(inst.function_of())
                                     {
                                         let mut args = inst.call_args();
                                         args[size_arg] =
@@ -2230,6 +2233,18 @@ fn forward_memory_call(
         }
     }
     Ok(copy)
+}
+
+/// Whether `f` calls `malloc_usable_size`.
+fn asks_usable_size(f: Value) -> bool {
+    f.blocks()
+        .into_iter()
+        .flat_map(|b| b.instructions())
+        .any(|i| {
+            i.is_call()
+                && i.called_function()
+                    .is_some_and(|g| g.name() == "malloc_usable_size")
+        })
 }
 
 /// Bytes usable in the heap block `p` (glibc's `malloc_usable_size`), so
