@@ -467,6 +467,9 @@ impl Walk<'_> {
             own_loaded: OrderedSet::default(),
             own_args: HashMap::new(),
         };
+        // From the instructions listed before any shadow existed: shadows
+        // zero themselves with `malloc_usable_size`.
+        let asks_usable = listed.iter().flatten().any(|&i| asks_usable_size(i));
         let b = Builder::new(module);
         let mut phis = Vec::new();
         // Where a pointer without a shadow was stored (its shadow there is
@@ -783,7 +786,7 @@ impl Walk<'_> {
                                 // the derivative's analyses of the block use.
                                 let c =
                                     if inst.called_function().is_some_and(|f| f.name() == "malloc")
-                                        && asks_usable_size(inst.function_of())
+                                        && asks_usable
                                     {
                                         let mut args = inst.call_args();
                                         args[size_arg] =
@@ -2235,16 +2238,11 @@ fn forward_memory_call(
     Ok(copy)
 }
 
-/// Whether `f` calls `malloc_usable_size`.
-fn asks_usable_size(f: Value) -> bool {
-    f.blocks()
-        .into_iter()
-        .flat_map(|b| b.instructions())
-        .any(|i| {
-            i.is_call()
-                && i.called_function()
-                    .is_some_and(|g| g.name() == "malloc_usable_size")
-        })
+/// Whether `i` calls `malloc_usable_size`.
+fn asks_usable_size(i: Value) -> bool {
+    i.is_call()
+        && i.called_function()
+            .is_some_and(|g| g.name() == "malloc_usable_size")
 }
 
 /// Bytes usable in the heap block `p` (glibc's `malloc_usable_size`), so
