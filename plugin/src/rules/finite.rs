@@ -258,12 +258,15 @@ pub fn module_has_infinite_slopes(f: Value) -> bool {
         .functions()
         .into_iter()
         .filter(|g| !g.is_declaration())
-        .any(|g| {
-            g.blocks()
-                .into_iter()
-                .flat_map(|b| b.instructions())
-                .any(infinite_slope)
-        })
+        .any(has_infinite_slopes)
+}
+
+/// Whether the function `g` has a call with an infinite slope.
+fn has_infinite_slopes(g: Value) -> bool {
+    g.blocks()
+        .into_iter()
+        .flat_map(|b| b.instructions())
+        .any(infinite_slope)
 }
 
 /// Whether a derivative entering the derivative of `f` (the function
@@ -278,12 +281,6 @@ pub fn boundary_may_be_infinite(f: Value, key: &crate::frontend::request::Deriva
     if !key.seeds_finite {
         return module_has_infinite_slopes(f);
     }
-    let has_slopes = |g: Value| {
-        g.blocks()
-            .into_iter()
-            .flat_map(|b| b.instructions())
-            .any(infinite_slope)
-    };
     let own = |g: Value| g == f || g == key.function;
     let mut seen: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
     let mut stack = vec![f];
@@ -324,7 +321,8 @@ pub fn boundary_may_be_infinite(f: Value, key: &crate::frontend::request::Deriva
             }
         }
     }
-    (reenters && (has_slopes(f) || has_slopes(key.function))) || seen.into_iter().any(has_slopes)
+    (reenters && (has_infinite_slopes(f) || has_infinite_slopes(key.function)))
+        || seen.into_iter().any(has_infinite_slopes)
 }
 
 /// The values whose adjoint (reverse mode, [`infinite_adjoints`]) or tangent
