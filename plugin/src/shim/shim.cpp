@@ -142,6 +142,10 @@ cl::opt<bool> OptNoOmpSplitLoops(
     cl::desc("In the team copy of an OpenMP region's reverse, keep the "
              "per-iteration private-range tests (no loop split into the "
              "iterations whose adds are all private and the others)"));
+cl::opt<bool> OptNoEpilogueVectors(
+    "ferment-no-epilogue-vectorization", cl::init(false), cl::Hidden,
+    cl::desc("ferment: no vectorized epilogue loops in ferment's own "
+             "functions (shorter compiles, slower loops of 8-31 iterations)"));
 cl::opt<bool> OptNoHoistCarriedLoads(
     "ferment-no-hoist-carried-loads", cl::init(false), cl::Hidden,
     cl::desc("ferment: leave behind its branches a derivative loop's load "
@@ -429,14 +433,45 @@ static bool hoistSaved() {
   static const bool Saved = VectorizerParams::HoistRuntimeChecks;
   return Saved;
 }
+// Likewise, with -ferment-no-epilogue-vectorization, LoopVectorize's
+// epilogue vectorization (its static option -enable-epilogue-vectorization,
+// found by name): a vectorized loop of ferment's functions then gets only
+// the scalar remainder. The second vector loop and its checks cost LLVM
+// about as much to optimize and compile as the main one: lstm, gmm,
+// cholesky and rk4_ckpt compile 5-18 points of overhead faster. Not the
+// default: the vectorized epilogue is the only vector code that runs where
+// a loop has 8-31 iterations (AVX-512, VF 8 interleaved 4); without it
+// gmm_blas (d = 10) ran 10% slower, lstm (14 hidden units) 2.5%. A
+// setting given on the command line is the user's and is left alone.
+static cl::opt<bool> *epilogueOpt() {
+  static cl::opt<bool> *const O = []() -> cl::opt<bool> * {
+    auto &Opts = cl::getRegisteredOptions();
+    auto It = Opts.find("enable-epilogue-vectorization");
+    if (It == Opts.end() || It->second->getNumOccurrences() > 0)
+      return nullptr;
+    return static_cast<cl::opt<bool> *>(It->second);
+  }();
+  return O;
+}
+static bool epilogueSaved() {
+  static const bool Saved = epilogueOpt() ? bool(*epilogueOpt()) : true;
+  return Saved;
+}
+static void setEpilogue(bool Want) {
+  cl::opt<bool> *O = epilogueOpt();
+  if (O && bool(*O) != Want)
+    O->setValue(Want);
+}
 struct FermentChecksStartPass : PassInfoMixin<FermentChecksStartPass> {
   PreservedAnalyses run(Function &F, FunctionAnalysisManager &) {
     // Each function sets the value it needs, in case a pipeline runs this
     // pass without the end pass.
     bool Saved = hoistSaved();
-    bool Want = Saved && (OptHoistChecks || !F.getName().starts_with("ferment."));
+    bool Ours = F.getName().starts_with("ferment.");
+    bool Want = Saved && (OptHoistChecks || !Ours);
     if (VectorizerParams::HoistRuntimeChecks != Want)
       VectorizerParams::HoistRuntimeChecks = Want;
+    setEpilogue(epilogueSaved() && !(Ours && OptNoEpilogueVectors));
     return PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
@@ -446,6 +481,7 @@ struct FermentChecksEndPass : PassInfoMixin<FermentChecksEndPass> {
     bool Saved = hoistSaved();
     if (VectorizerParams::HoistRuntimeChecks != Saved)
       VectorizerParams::HoistRuntimeChecks = Saved;
+    setEpilogue(epilogueSaved());
     return PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }

@@ -478,6 +478,8 @@ impl Tape {
             });
         });
         h.ret_void();
+        // Its column loop stays rolled like a derivative's outer loops.
+        crate::shim::no_runtime_unroll(f);
 
         let mut args = vec![
             dst,

@@ -711,6 +711,9 @@ impl Emit<'_> {
         } else {
             b.ret_void();
         }
+        // The column loop (run once over contiguous storage) stays rolled
+        // like a derivative's outer loops (compile time, issue 19).
+        crate::shim::no_runtime_unroll(f);
         f
     }
 
@@ -998,5 +1001,6 @@ fn axpy_matrix_helper(e: &Emit) -> Value {
         inner.axpy(n32, s, (px, one32), (py, one32));
     });
     b.ret_void();
+    crate::shim::no_runtime_unroll(f);
     f
 }
