@@ -98,6 +98,13 @@
 //!   `scale` helper's was: 181 optimized instructions against 67). Off by default: without the
 //!   epilogue, loops of 8-31 iterations run scalar (gmm_blas 10% slower); the default build of
 //!   the same file has `vec.epilog` blocks in the derivatives, which shows the check can fail.
+//! - A derivative loop whose boundary test holds in every iteration but the last (a no-flux right
+//!   neighbour `k < m - 1 ? y[k + 1] : y[k]`, from which the host's pipeline peeled the first
+//!   iteration for `k > 0`) loses its last iteration, and the loop left reads `y[k + 1]`: the
+//!   vectorizer gathered the selected element (a checkpointed Heun step's segment derivative:
+//!   20 -> 10 gathers; rk4_ckpt's gradient 3-4% faster in medians on a loaded machine, the
+//!   reverse loops' gathers remain). `-ferment-no-peel-last` keeps the loop whole (the check can
+//!   fail).
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -1312,5 +1319,65 @@ fn derivative_loops_lose_vector_epilogues_on_request() {
     assert!(
         epilogues(d) > 0,
         "the user's loop lost its vectorized epilogue:\n{d}"
+    );
+}
+
+/// A checkpointed Heun step of a reaction-diffusion equation with boundary selects (the values:
+/// e2e `loops/peel_last_boundary.c`, `loops/checkpoint_stages.c`).
+const HEUN_CHECKPOINT: &str = r#"
+#include <enzyme/checkpoint.h>
+double __enzyme_autodiff(void *, ...);
+extern int enzyme_dup, enzyme_const;
+static inline double F(const double *y, double c, int64_t k, int64_t m) {
+  double l = k > 0 ? y[k - 1] : y[k];
+  double r = k < m - 1 ? y[k + 1] : y[k];
+  return 0.3 * (l - 2 * y[k] + r) + c * y[k] * (1 - y[k]);
+}
+static void step(int64_t i, double *u, double *k1, double *y, const double *cp, int64_t m) {
+  for (int64_t k = 0; k < m; k++)
+    k1[k] = F(u, cp[0], k, m);
+  for (int64_t k = 0; k < m; k++)
+    y[k] = u[k] + 0.05 * k1[k];
+  for (int64_t k = 0; k < m; k++)
+    u[k] += 0.025 * (k1[k] + F(y, cp[0], k, m));
+}
+double heun(const double *x, const double *c, int64_t m, int64_t n) {
+  double *u = malloc(m * sizeof(double)), *k1 = malloc(m * sizeof(double)),
+         *y = malloc(m * sizeof(double));
+  memcpy(u, x, m * sizeof(double));
+  __enzyme_checkpoint_for((void *)step, 0, n, enzyme_scheme, &EnzymeCkptPeriodic, NULL,
+                          enzyme_checkpoint_region, u, m * sizeof(double),
+                          enzyme_checkpoint_region, k1, m * sizeof(double),
+                          enzyme_checkpoint_region, y, m * sizeof(double), u, k1, y, c, m);
+  double s = 0;
+  for (int64_t k = 0; k < m; k++)
+    s += u[k] * u[k];
+  free(y);
+  free(k1);
+  free(u);
+  return s;
+}
+void grad(const double *x, double *dx, const double *c, double *dc, int64_t m, int64_t n) {
+  __enzyme_autodiff((void *)heun, enzyme_dup, x, dx, enzyme_dup, c, dc, enzyme_const, m,
+                    enzyme_const, n);
+}
+"#;
+
+#[test]
+fn last_iteration_of_a_boundary_select_is_peeled() {
+    let include = concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime/include");
+    let gathers = |extra: &[&str]| {
+        let mut args = vec!["-I", include];
+        args.extend_from_slice(extra);
+        let ir = optimized_ir("heun_checkpoint", HEUN_CHECKPOINT, &args);
+        let d = body(&ir, "ferment.diffe.ferment.checkpoint_rseg.step").to_string();
+        (d.matches("@llvm.masked.gather").count(), d)
+    };
+    let (peeled, d) = gathers(&[]);
+    let (whole, _) = gathers(&["-mllvm", "-ferment-no-peel-last"]);
+    assert!(
+        peeled < whole,
+        "{peeled} gathers in the segment derivative with the last iterations peeled, {whole} \
+         without:\n{d}"
     );
 }

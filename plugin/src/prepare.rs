@@ -790,7 +790,10 @@ pub const SIMPLIFY_DERIVATIVE: &str = "sroa,mem2reg,instcombine<no-verify-fixpoi
 /// element the loop stored in the previous iteration into the loop header
 /// where it runs on every iteration behind branches (an in-place sweep's
 /// `x[j-1]` behind a boundary test): loop-load elimination forwards only
-/// into the header.
+/// into the header. `shim::peel_last_iterations` then peels the last
+/// iteration off a loop whose boundary test (`i < n - 1 ? y[i + 1] : y[i]`)
+/// holds in all others: the vectorizer no longer gathers the selected
+/// element.
 const PREPARE_LOOPS: [&str; 2] = [
     "loop-simplify,lcssa,loop(indvars,loop-deletion)",
     "loop-load-elim,loop-unroll<O2;peeling;no-partial;no-runtime;no-upperbound;no-profile-peeling>,instcombine<no-verify-fixpoint>,early-cse<memssa>,simplifycfg",
@@ -885,6 +888,7 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             let _t = crate::timing::scope("derivative loop preparation pipeline (LLVM)");
             run(PREPARE_LOOPS[0])?;
             shim::hoist_carried_loads(f);
+            shim::peel_last_iterations(f);
             run(PREPARE_LOOPS[1])?;
         }
         {

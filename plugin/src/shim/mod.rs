@@ -122,6 +122,7 @@ extern "C" {
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_share_guard_tests(f: LLVMValueRef) -> c_uint;
     fn ferment_hoist_carried_loads(f: LLVMValueRef) -> c_uint;
+    fn ferment_peel_last_iterations(f: LLVMValueRef) -> c_uint;
     fn ferment_forward_guarded_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
@@ -259,6 +260,15 @@ pub fn share_guard_tests(f: Value) -> u32 {
 /// loop-load elimination forwards the stored value. Returns how many moved.
 pub fn hoist_carried_loads(f: Value) -> u32 {
     unsafe { ferment_hoist_carried_loads(f.0) }
+}
+
+/// Peels the last iteration off a loop whose test of its induction variable
+/// against a loop-invariant bound (`i < n - 1 ? y[i + 1] : y[i]`) has one
+/// value in the last iteration and the other in all earlier ones, so the
+/// loop left has no such test (see the shim). Returns how many loops lost
+/// their last iteration.
+pub fn peel_last_iterations(f: Value) -> u32 {
+    unsafe { ferment_peel_last_iterations(f.0) }
 }
 
 /// Replaces a load by the value one earlier store wrote to its element when

@@ -49,9 +49,11 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/Local.h"
 #include "llvm/Transforms/Utils/LoopConstrainer.h"
+#include "llvm/Transforms/Utils/LoopPeel.h"
 #include "llvm/Transforms/Utils/LoopSimplify.h"
 #include "llvm/Transforms/Utils/LoopUtils.h"
 #include "llvm/Transforms/Utils/ScalarEvolutionExpander.h"
+#include "llvm/Transforms/Utils/UnrollLoop.h"
 #include "llvm-c/Core.h"
 
 #include <cstdlib>
@@ -59,6 +61,7 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -146,6 +149,12 @@ cl::opt<bool> OptNoEpilogueVectors(
     "ferment-no-epilogue-vectorization", cl::init(false), cl::Hidden,
     cl::desc("ferment: no vectorized epilogue loops in ferment's own "
              "functions (shorter compiles, slower loops of 8-31 iterations)"));
+cl::opt<bool> OptNoPeelLast(
+    "ferment-no-peel-last", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep the last iteration of a derivative loop whose "
+             "boundary test (`i < n - 1 ? y[i + 1] : y[i]`) holds in every "
+             "other iteration inside the loop (the vectorizer then gathers "
+             "the selected elements; ablation)"));
 cl::opt<bool> OptNoHoistCarriedLoads(
     "ferment-no-hoist-carried-loads", cl::init(false), cl::Hidden,
     cl::desc("ferment: leave behind its branches a derivative loop's load "
@@ -3025,6 +3034,121 @@ extern "C" unsigned ferment_hoist_carried_loads(LLVMValueRef FV) {
     }
   }
   return Moved;
+}
+
+// Peels the last iteration off a derivative loop that tests its induction
+// variable against a loop-invariant bound, `i < n - 1 ? y[i + 1] : y[i]`,
+// where scalar evolution proves the test has one value in the last
+// iteration and the other in the one before it (the test being monotonic
+// in the variable, it has that other value in every earlier iteration):
+// the loop left then tests a value known in all its iterations, which the
+// induction-variable simplification after the peel folds, and the selected
+// address becomes affine (without the peel the vectorizer gathers it).
+// LLVM's own peeling finds such a last iteration only where the test's
+// value in the first iteration is known (its search negates the test
+// otherwise, and then asks for the negated value in the last iteration),
+// and peels either the first iterations or the last one per run: a loop
+// from which the host's pipeline peeled `i > 0` keeps its `i < n - 1`
+// (rk4's right neighbour). LLVM's `peelLoop` keeps a loop that runs once
+// (or never) correct: it tests the count before the peeled copy.
+// Returns how many loops lost their last iteration.
+extern "C" unsigned ferment_peel_last_iterations(LLVMValueRef FV) {
+  if (OptNoPeelLast)
+    return 0;
+  Function *F = unwrap<Function>(FV);
+  FnScev A(*F);
+  DominatorTree &DT = A.DT;
+  LoopInfo &LI = A.LI;
+  ScalarEvolution &SE = A.SE;
+  // A loop body larger than this is not copied (compile time, code size).
+  const unsigned MaxInsts = 400;
+  // The value `Cond`, a compare in `L`, has in every iteration but the
+  // last, when it has the other one in the last.
+  auto Decides = [&](Loop *L, Value *Cond) -> std::optional<bool> {
+    using namespace PatternMatch;
+    CmpPredicate Pred;
+    Value *X, *Y;
+    auto *CI = dyn_cast<ICmpInst>(Cond);
+    if (!CI || !L->contains(CI) ||
+        !match(Cond, m_ICmp(Pred, m_Value(X), m_Value(Y))) ||
+        !X->getType()->isIntegerTy())
+      return std::nullopt;
+    const SCEV *SX = SE.getSCEV(X), *SY = SE.getSCEV(Y);
+    if (!isa<SCEVAddRecExpr>(SX)) {
+      std::swap(SX, SY);
+      Pred = ICmpInst::getSwappedPredicate(Pred);
+    }
+    auto *AR = dyn_cast<SCEVAddRecExpr>(SX);
+    if (!AR || AR->getLoop() != L || !AR->isAffine() ||
+        !SE.isLoopInvariant(SY, L) || !SE.getMonotonicPredicateType(AR, Pred))
+      return std::nullopt;
+    const SCEV *Btc = SE.getBackedgeTakenCount(L);
+    if (isa<SCEVCouldNotCompute>(Btc) || Btc->getType() != AR->getType())
+      return std::nullopt;
+    auto Guards = ScalarEvolution::LoopGuards::collect(L, SE);
+    Btc = SE.applyLoopGuards(Btc, Guards);
+    SY = SE.applyLoopGuards(SY, Guards);
+    const SCEV *Last = AR->evaluateAtIteration(Btc, SE);
+    const SCEV *Before = AR->evaluateAtIteration(
+        SE.getMinusSCEV(Btc, SE.getOne(Btc->getType())), SE);
+    ICmpInst::Predicate P = Pred, NotP = ICmpInst::getInversePredicate(P);
+    if (SE.isKnownPredicate(P, Before, SY) &&
+        SE.isKnownPredicate(NotP, Last, SY))
+      return true;
+    if (SE.isKnownPredicate(NotP, Before, SY) &&
+        SE.isKnownPredicate(P, Last, SY))
+      return false;
+    return std::nullopt;
+  };
+  // a loop, and its compares with the value each has before its last
+  // iteration
+  SmallVector<std::pair<Loop *, SmallVector<std::pair<ICmpInst *, bool>, 2>>,
+              8>
+      Cands;
+  for (Loop *L : LI.getLoopsInPreorder()) {
+    if (!L->isInnermost() || !canPeel(L) || !canPeelLastIteration(*L, SE))
+      continue;
+    unsigned Size = 0;
+    SmallVector<std::pair<ICmpInst *, bool>, 2> Known;
+    for (BasicBlock *BB : L->blocks()) {
+      Size += BB->size();
+      for (Instruction &I : *BB) {
+        Value *Cond = nullptr;
+        if (auto *Sel = dyn_cast<SelectInst>(&I))
+          Cond = Sel->getCondition();
+        else if (auto *Br = dyn_cast<BranchInst>(&I))
+          if (Br->isConditional() && BB != L->getLoopLatch())
+            Cond = Br->getCondition();
+        if (!Cond || any_of(Known, [&](auto &K) { return K.first == Cond; }))
+          continue;
+        if (std::optional<bool> V = Decides(L, Cond))
+          Known.push_back({cast<ICmpInst>(Cond), *V});
+      }
+    }
+    if (!Known.empty() && Size <= MaxInsts)
+      Cands.push_back({L, Known});
+  }
+  unsigned Peeled = 0;
+  for (auto &[L, Known] : Cands) {
+    bool Lcssa = L->isRecursivelyLCSSAForm(DT, LI);
+    ValueToValueMapTy VMap;
+    if (!peelLoop(L, 1, /*PeelLast=*/true, &LI, &SE, DT, &A.AC, Lcssa, VMap))
+      continue;
+    // `L` now runs the iterations before the last (the peeled copy has its
+    // own compares): each compare has there the value proven above.
+    // Scalar evolution does not always prove it again for the shorter loop
+    // (`i < n - 1` over 1..n-2 holds only where n - 2 does not wrap).
+    for (auto &[Cmp, V] : Known)
+      Cmp->replaceUsesWithIf(ConstantInt::getBool(Cmp->getType(), V),
+                             [&](Use &U) {
+                               auto *I = dyn_cast<Instruction>(U.getUser());
+                               return I && L->contains(I);
+                             });
+    simplifyLoopAfterUnroll(L, /*SimplifyIVs=*/true, &LI, &SE, &DT, &A.AC,
+                            nullptr);
+    ++Peeled;
+  }
+  return Peeled;
 }
 
 // For each of `N` loop headers of `FV`, an upper bound on how many times the
