@@ -570,6 +570,35 @@ impl Rereads {
         })
     }
 
+    /// Combined shape: the writes in blocks `inside` accepts that may touch
+    /// the memory `p` points into (`None` in the split shape, or when `p`'s
+    /// memory is not known).
+    pub fn writers_within(
+        &self,
+        p: Value,
+        inside: &dyn Fn(ferment_ir::Block) -> bool,
+    ) -> Option<Vec<Value>> {
+        if self.split_roots.is_some() {
+            return None;
+        }
+        let mine = classes_of(p, &self.objects);
+        if mine.is_empty() {
+            return None;
+        }
+        Some(
+            self.writers
+                .iter()
+                .filter(|(w, touched)| {
+                    inside(w.parent())
+                        && touched
+                            .as_ref()
+                            .is_none_or(|cs| cs.iter().any(|c| mine.contains(c)))
+                })
+                .map(|(w, _)| *w)
+                .collect(),
+        )
+    }
+
     /// Combined shape: the allocation `p` points into when it is exactly
     /// one fresh `malloc`/`calloc`/`aligned_alloc`/`new` block whose address
     /// does not escape (so only the function's own accesses through it

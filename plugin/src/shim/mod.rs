@@ -56,6 +56,10 @@ pub struct Options {
     /// at every use (`reverse::tape::Tape::memo_begin`);
     /// `-ferment-no-reload-memo` is 0.
     pub reload_memo: c_int,
+    /// A load may read a sibling loop's tape field
+    /// (`reverse::tape::Tape::sibling_load`); `-ferment-no-sibling-loads`
+    /// is 0.
+    pub sibling_loads: c_int,
 }
 
 impl Default for Options {
@@ -80,6 +84,7 @@ impl Default for Options {
             checkpoint: 0,
             runtime_activity: 0,
             reload_memo: 1,
+            sibling_loads: 1,
         }
     }
 }

@@ -277,6 +277,10 @@ cl::opt<bool> OptNoReloadMemo(
     "ferment-no-reload-memo", cl::init(false), cl::Hidden,
     cl::desc("ferment: rebuild a recomputed value at every use in a reverse "
              "block instead of once per block (ablation: compile time)"));
+cl::opt<bool> OptNoSiblingLoads(
+    "ferment-no-sibling-loads", cl::init(false), cl::Hidden,
+    cl::desc("ferment: tape a load that a sibling loop's taped load already "
+             "read instead of reading that loop's row (ablation)"));
 cl::opt<bool> OptNoAffineRows(
     "ferment-no-affine-rows", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a tape counter per loop instead of rows from "
@@ -350,6 +354,7 @@ struct FermentOptions {
   int checkpoint;
   int runtime_activity;
   int reload_memo;
+  int sibling_loads;
 };
 
 static FermentOptions currentOptions() {
@@ -379,6 +384,7 @@ static FermentOptions currentOptions() {
   O.checkpoint = OptCheckpoint;
   O.runtime_activity = OptRuntimeActivity;
   O.reload_memo = !OptNoReloadMemo;
+  O.sibling_loads = !OptNoSiblingLoads;
   return O;
 }
 

@@ -38,6 +38,7 @@ mod buffers;
 mod frame;
 mod rebuild;
 mod recompute;
+mod siblings;
 mod snapshot;
 mod swap;
 
@@ -224,6 +225,9 @@ pub struct Tape {
     /// Whether [`Tape::memo_begin`] takes effect (`-ferment-no-reload-memo`
     /// turns it off).
     pub reload_memo: bool,
+    /// Whether a load may read a sibling loop's tape field
+    /// ([`Tape::sibling_load`]; `-ferment-no-sibling-loads` turns it off).
+    pub sibling_loads: bool,
 }
 
 /// Pure, cheap instructions the reverse sweep may recompute: arithmetic
@@ -443,6 +447,7 @@ impl Tape {
             huge_pages: true,
             tape_cache: true,
             reload_memo: true,
+            sibling_loads: true,
         }
     }
 
@@ -659,6 +664,9 @@ impl Tape {
             return self.recompute(loops, b, v);
         }
         if !self.slots.contains_key(&v) {
+            if let Some(s) = self.sibling_load(loops, v) {
+                return self.read_sibling(loops, b, s);
+            }
             self.create_slot(loops, v, lp);
         }
         match &self.slots[&v] {
@@ -863,23 +871,30 @@ impl Tape {
     /// was entered (read in the preheader, cached like any value there).
     fn iteration(&mut self, loops: &Loops, b: &Builder, lp: LoopId, preheader: Block) -> Value {
         let i64t = self.i64();
-        let cnt_fwd = self.loop_counter_fwd(loops, lp);
-        let local = match self.bases.get(&lp) {
-            Some(&(_, local)) => local,
-            None => {
-                let term = preheader.terminator().expect("preheader terminator");
-                let pb = Builder::new(self.module);
-                pb.before(term);
-                let base = pb.load(i64t, cnt_fwd);
-                let local = self.reverse_local(i64t, "rev.base");
-                self.bases.insert(lp, (base, local));
-                local
-            }
-        };
+        self.instance_base(loops, lp, preheader);
+        let local = self.bases[&lp].1;
         let ridx = self.loops[&lp].ridx;
         let r = b.load(i64t, ridx.rev);
         self.count_reads.insert(r);
         b.sub_int(r, b.load(i64t, local))
+    }
+
+    /// The forward sweep's counter of `lp` on entry to its current instance
+    /// (read in `preheader`), created on first use with the reverse sweep's
+    /// local copy of it (see [`Tape::iteration`]).
+    fn instance_base(&mut self, loops: &Loops, lp: LoopId, preheader: Block) -> Value {
+        if let Some(&(base, _)) = self.bases.get(&lp) {
+            return base;
+        }
+        let i64t = self.i64();
+        let cnt_fwd = self.loop_counter_fwd(loops, lp);
+        let term = preheader.terminator().expect("preheader terminator");
+        let pb = Builder::new(self.module);
+        pb.before(term);
+        let base = pb.load(i64t, cnt_fwd);
+        let local = self.reverse_local(i64t, "rev.base");
+        self.bases.insert(lp, (base, local));
+        base
     }
 
     /// Records that the reverse sweep enters a new instance of `lp` just
