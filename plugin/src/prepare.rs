@@ -494,6 +494,13 @@ fn out_return_copy(callee: Value) -> Value {
     let target = module.add_function(&name, ferment_ir::Type::function(void, &params, false));
     let body = shim::clone_function(callee, &format!("{name}.body"));
     shim::move_body(body, target);
+    // (an augmented function's frame storage stays marked)
+    for i in 0..params.len() as u32 - 1 {
+        let key = crate::derive::FRAME_STORAGE;
+        if callee.param_string_attribute(i, key).is_some() {
+            target.add_param_string_attribute(i, key, "");
+        }
+    }
     let out = target.params()[params.len() - 1];
     let b = Builder::new(module);
     for ret in target.instructions() {
