@@ -23,8 +23,8 @@
 //!                                                  # family's programs (harness.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
-//!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
-//!                                     # malformed)
+//!                                     # with -ferment-no-inline; 20 numeric; 24 clamp; 12
+//!                                     # hvp; 20 omp; 60 malformed)
 //! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -100,6 +100,12 @@ const CI_NUMERIC: u64 = 20;
 /// `-ferment-no-inline`): infinite partials at clamped or exact zeros, the strong-zero products.
 const CI_CLAMP: u64 = 24;
 const CI_CLAMP_START: u64 = 1000100;
+
+/// Programs of the hvp variant in the CI campaign (seeds CI_HVP_START.., every 3rd with
+/// `-ferment-no-inline`): forward mode over the reverse and split derivatives, also with calls
+/// kept (forward over an augmented function's frame, over the reverse sweep's helpers).
+const CI_HVP: u64 = 12;
+const CI_HVP_START: u64 = 25600000;
 
 #[derive(Default)]
 struct Stats {
@@ -671,6 +677,27 @@ fn main() {
                 )
             );
             bad |= !sc.failures.is_empty();
+            // Forward over reverse (the hvp variant).
+            let t6 = Instant::now();
+            let mut hv = parse_opts(&args[1..]);
+            hv.start = CI_HVP_START;
+            hv.count = CI_HVP;
+            hv.found = o.found.clone();
+            hv.reduce_max = 0;
+            hv.no_inline_every = 3;
+            hv.variant.hvp = true;
+            let sh = campaign(&hv);
+            print!(
+                "{}",
+                sh.report(
+                    &format!(
+                        "ci campaign, hvp variant (seeds {CI_HVP_START}..{})",
+                        CI_HVP_START + CI_HVP - 1
+                    ),
+                    t6.elapsed().as_secs_f64()
+                )
+            );
+            bad |= !sh.failures.is_empty();
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
             let t3 = Instant::now();
             let mut om = parse_opts(&args[1..]);
