@@ -23,7 +23,9 @@
 # fuzz/src/gen/edge.rs), also edge,no-inline, or hvp (forward-over-reverse: forward mode of a
 # function calling the reverse or split derivative, checked for the gradient, the Hessian's
 # symmetry, lanes, split vs combined and finite differences of the gradient; combinable with the
-# other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`).
+# other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`; 12 seeds of it, every
+# 3rd no-inline, are in the CI campaign). A rejection of the forward-over-reverse requests alone
+# is counted apart, by message and by the ferment function it names (`[in ferment.augmented.*]`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

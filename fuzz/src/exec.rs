@@ -213,7 +213,35 @@ pub fn diagnostic_kind(stderr: &str) -> Option<String> {
     if let Some(p) = out.find(" (while differentiating") {
         out.truncate(p);
     }
-    Some(out.chars().take(120).collect())
+    let mut kind: String = out.chars().take(120).collect();
+    if let Some(at) = internal_function_kind(msg) {
+        kind.push_str(&format!(" [in {at}]"));
+    }
+    Some(kind)
+}
+
+/// The family of the ferment-generated function a diagnostic names as the one being
+/// differentiated (`ferment.augmented.*`, `ferment.adjoint.memcpy.*`...: forward mode over a
+/// reverse derivative differentiates them), so that refusals of different causes with the same
+/// message are counted apart. `None` for a user function.
+fn internal_function_kind(msg: &str) -> Option<String> {
+    const AT: &str = "(while differentiating '";
+    let p = msg.find(AT)? + AT.len();
+    let name = &msg[p..p + msg[p..].find('\'')?];
+    let rest = name.strip_prefix("ferment.")?;
+    // `ferment.<kind>.` then, for the reverse-sweep helpers, their operation
+    let mut parts = rest.split('.');
+    let first = parts.next()?;
+    let family = match first {
+        "adjoint" | "tape" | "omp" | "fwdsplit" => format!("ferment.{first}.{}.*", parts.next()?),
+        _ => format!("ferment.{first}.*"),
+    };
+    let outret = if name.ends_with(".ferment.outret") {
+        " (out-return copy)"
+    } else {
+        ""
+    };
+    Some(format!("{family}{outret}"))
 }
 
 fn first_lines(s: &str, n: usize) -> String {
@@ -487,5 +515,26 @@ impl Env {
             },
             first => first.unwrap_or(Outcome::Skip),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diagnostic_kind;
+
+    #[test]
+    fn refusals_name_the_internal_function_they_come_from() {
+        let memcpy = "x.c:5:1: error: ferment: an active value is stored into argument 2 (ptr %1), which has no shadow (while differentiating 'ferment.adjoint.memcpy.double')\n";
+        assert_eq!(
+            diagnostic_kind(memcpy).unwrap(),
+            "an active value is stored into argument # (ptr %#), which has no shadow [in ferment.adjoint.memcpy.*]"
+        );
+        let frame = "error: ferment: '%s' merges pointers (while differentiating 'ferment.augmented.f.ferment.outret')\n";
+        assert_eq!(
+            diagnostic_kind(frame).unwrap(),
+            "'_' merges pointers [in ferment.augmented.* (out-return copy)]"
+        );
+        let user = "error: ferment: no rule for 'g' (while differentiating 'f')\n";
+        assert_eq!(diagnostic_kind(user).unwrap(), "no rule for '_'");
     }
 }

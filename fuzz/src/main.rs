@@ -23,8 +23,8 @@
 //!                                                  # family's programs (harness.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
-//!                                     # with -ferment-no-inline; 20 numeric; 20 omp; 60
-//!                                     # malformed)
+//!                                     # with -ferment-no-inline; 20 numeric; 24 clamp; 12
+//!                                     # hvp; 20 omp; 60 malformed)
 //! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -100,6 +100,12 @@ const CI_NUMERIC: u64 = 20;
 /// `-ferment-no-inline`): infinite partials at clamped or exact zeros, the strong-zero products.
 const CI_CLAMP: u64 = 24;
 const CI_CLAMP_START: u64 = 1000100;
+
+/// Programs of the hvp variant in the CI campaign (seeds CI_HVP_START.., every 3rd with
+/// `-ferment-no-inline`): forward mode over the reverse and split derivatives, also with calls
+/// kept (forward over an augmented function's frame, over the reverse sweep's helpers).
+const CI_HVP: u64 = 12;
+const CI_HVP_START: u64 = 25600000;
 
 #[derive(Default)]
 struct Stats {
@@ -634,60 +640,29 @@ fn main() {
                 }
             }
             // Shapes of numerical code (the numeric variant).
-            let t4 = Instant::now();
-            let mut nm = parse_opts(&args[1..]);
-            nm.start = 1;
-            nm.count = CI_NUMERIC;
-            nm.found = o.found.clone();
-            nm.reduce_max = 0;
-            nm.variant.numeric = true;
-            let sn = campaign(&nm);
-            print!(
-                "{}",
-                sn.report(
-                    &format!("ci campaign, numeric variant (seeds 1..{CI_NUMERIC})"),
-                    t4.elapsed().as_secs_f64()
-                )
-            );
-            bad |= !sn.failures.is_empty();
+            let ci_part =
+                |label: &str, start: u64, count: u64, no_inline_every: u64, family: &str| {
+                    let t = Instant::now();
+                    let mut p = parse_opts(&args[1..]);
+                    p.start = start;
+                    p.count = count;
+                    p.found = o.found.clone();
+                    p.reduce_max = 0;
+                    p.no_inline_every = no_inline_every;
+                    assert!(p.variant.add(family), "a variant name");
+                    let st = campaign(&p);
+                    let seeds = format!("seeds {start}..{}", start + count - 1);
+                    let what = format!("ci campaign, {label} variant ({seeds})");
+                    print!("{}", st.report(&what, t.elapsed().as_secs_f64()));
+                    !st.failures.is_empty()
+                };
+            bad |= ci_part("numeric", 1, CI_NUMERIC, 0, "numeric");
             // Infinite partials at clamped or exact zeros (the clamp variant).
-            let t5 = Instant::now();
-            let mut cl = parse_opts(&args[1..]);
-            cl.start = CI_CLAMP_START;
-            cl.count = CI_CLAMP;
-            cl.found = o.found.clone();
-            cl.reduce_max = 0;
-            cl.no_inline_every = 4;
-            cl.variant.clamp = true;
-            let sc = campaign(&cl);
-            print!(
-                "{}",
-                sc.report(
-                    &format!(
-                        "ci campaign, clamp variant (seeds {CI_CLAMP_START}..{})",
-                        CI_CLAMP_START + CI_CLAMP - 1
-                    ),
-                    t5.elapsed().as_secs_f64()
-                )
-            );
-            bad |= !sc.failures.is_empty();
+            bad |= ci_part("clamp", CI_CLAMP_START, CI_CLAMP, 4, "clamp");
+            // Forward over reverse (the hvp variant).
+            bad |= ci_part("hvp", CI_HVP_START, CI_HVP, 3, "hvp");
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
-            let t3 = Instant::now();
-            let mut om = parse_opts(&args[1..]);
-            om.start = 1;
-            om.count = CI_OMP;
-            om.found = o.found.clone();
-            om.reduce_max = 0;
-            om.variant.omp = true;
-            let so = campaign(&om);
-            print!(
-                "{}",
-                so.report(
-                    &format!("ci campaign, omp variant (seeds 1..{CI_OMP})"),
-                    t3.elapsed().as_secs_f64()
-                )
-            );
-            bad |= !so.failures.is_empty();
+            bad |= ci_part("omp", 1, CI_OMP, 0, "omp");
             let t2 = Instant::now();
             o.count = 60;
             let m = malformed_campaign(&o);

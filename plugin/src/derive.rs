@@ -87,6 +87,19 @@ pub struct Ctx<'o> {
     warned_fixed_points: Vec<Value>,
 }
 
+/// String attribute of an augmented forward function's last parameter, the
+/// storage for its frame (null: the function takes it from the heap). A
+/// derivative of a function calling it (forward mode over split mode) gives
+/// a null storage argument the null shadow ([`is_frame_storage`]).
+pub const FRAME_STORAGE: &str = "ferment-frame-storage";
+
+/// Whether argument `i` of `call` is the frame storage of a ferment
+/// augmented function ([`FRAME_STORAGE`]).
+pub fn is_frame_storage(call: Value, i: usize) -> bool {
+    call.called_function()
+        .is_some_and(|f| f.param_string_attribute(i as u32, FRAME_STORAGE).is_some())
+}
+
 /// Bytes and alignment of an augmented forward function's frame: what a
 /// caller reserves to pass it storage instead of letting it call `malloc`.
 #[derive(Clone, Copy, Debug)]
@@ -508,6 +521,11 @@ impl<'o> Ctx<'o> {
             Derivative::CustomSplit { .. }
             | Derivative::CustomForward(_)
             | Derivative::CustomFwdSplit { .. } => {}
+        }
+        if let Derivative::Split { aug, .. } = declared {
+            // (after the body moved in, which drops parameter attributes)
+            let last = aug.global_value_type().fn_params().len() as u32 - 1;
+            aug.add_param_string_attribute(last, FRAME_STORAGE, "");
         }
         for f in functions_of(declared) {
             crate::openmp::restore_forks(f)?;

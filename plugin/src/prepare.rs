@@ -494,6 +494,13 @@ fn out_return_copy(callee: Value) -> Value {
     let target = module.add_function(&name, ferment_ir::Type::function(void, &params, false));
     let body = shim::clone_function(callee, &format!("{name}.body"));
     shim::move_body(body, target);
+    // (an augmented function's frame storage stays marked)
+    for i in 0..params.len() as u32 - 1 {
+        let key = crate::derive::FRAME_STORAGE;
+        if callee.param_string_attribute(i, key).is_some() {
+            target.add_param_string_attribute(i, key, "");
+        }
+    }
     let out = target.params()[params.len() - 1];
     let b = Builder::new(module);
     for ret in target.instructions() {
@@ -948,10 +955,7 @@ fn atomic_float_updates(f: Value) -> usize {
     let module = f.global_parent();
     let b = ferment_ir::Builder::new(module);
     let mut n = 0;
-    for cx in f.instructions() {
-        if cx.opcode() != Opcode::LLVMAtomicCmpXchg {
-            continue;
-        }
+    for cx in exchanges(f) {
         let Some((pre, exit, old, new, addend)) = cas_float_update(cx) else {
             continue;
         };
@@ -1031,6 +1035,19 @@ fn atomic_float_updates(f: Value) -> usize {
     n
 }
 
+/// The `cmpxchg` instructions of `f`, listed before any loop is rewritten:
+/// a rewrite erases its loop's instructions and the exit's phis, which a
+/// list of every instruction would visit afterwards (freed memory: a
+/// flaky crash, valgrind's invalid reads at -O1 in
+/// `reverse/c11_atomic_local_mul.c`). Rewriting one loop erases no other
+/// loop's exchange.
+fn exchanges(f: Value) -> Vec<Value> {
+    f.instructions()
+        .into_iter()
+        .filter(|i| i.opcode() == Opcode::LLVMAtomicCmpXchg)
+        .collect()
+}
+
 /// A compare-and-swap loop updating a float on a stack variable whose
 /// address never leaves the function (a C11 `_Atomic double` local updated
 /// by `x *= v`, `x /= v`, or any other function of its old value): no other
@@ -1044,10 +1061,7 @@ fn local_float_exchanges(f: Value) -> usize {
     let module = f.global_parent();
     let b = ferment_ir::Builder::new(module);
     let mut n = 0;
-    for cx in f.instructions() {
-        if cx.opcode() != Opcode::LLVMAtomicCmpXchg {
-            continue;
-        }
+    for cx in exchanges(f) {
         let Some(parts) = local_float_exchange(cx) else {
             continue;
         };

@@ -466,16 +466,26 @@ impl<'k> TangentSweep<'k> {
         let args = call.call_args();
         let activities: Vec<ArgAct> = args
             .iter()
-            .map(|a| {
+            .enumerate()
+            .map(|(i, a)| {
                 let shadowed = a.ty().is_pointer() && self.activity.is_shadowed(*a);
                 let varied = a.ty().is_fp_like() && self.activity.is_varied(*a);
-                if shadowed || varied {
+                // Forward mode over split mode: an augmented function's
+                // frame holds taped values, which have tangents, so its
+                // frame is shadowed whether the caller's storage or the
+                // heap's; null storage (`__enzyme_augmentfwd`) has the
+                // null shadow.
+                let null_frame = a.is_null_constant() && crate::derive::is_frame_storage(call, i);
+                if shadowed || varied || null_frame {
                     ArgAct::Dup
                 } else {
                     ArgAct::Const
                 }
             })
             .collect();
+        if self.forward_adjoint_move(call, callee, &activities)? {
+            return Ok(true);
+        }
         let ret_ty = call.ty();
         let return_active = ret_ty.is_fp_value() && self.activity.is_active(call);
         // The globals whose shadows (tangents) the callee's derivative
@@ -721,6 +731,50 @@ impl<'k> TangentSweep<'k> {
             }
         }
         call.erase();
+        Ok(true)
+    }
+
+    /// Forward mode of a reverse derivative's `ferment.adjoint.memcpy.T(dd,
+    /// ds, bytes)` (`ds[i] += dd[i]; dd[i] = 0`, nothing when `dd == ds`)
+    /// whose `ds` has no shadow here: the memory of `ds` is nothing the
+    /// derivative reads (the activity analysis gave it no shadow although
+    /// active adjoints are added to it: the adjoints of a `realloc`'s old
+    /// block whose values were constants), so its tangent is dropped, and
+    /// the tangent of `dd` is cleared as `dd` is. The helper's own
+    /// derivative would refuse the store into `ds`. Other activity patterns
+    /// go the usual way.
+    fn forward_adjoint_move(
+        &mut self,
+        call: Value,
+        callee: Value,
+        activities: &[ArgAct],
+    ) -> Result<bool> {
+        let Some(ty) = crate::reverse::memory::memcpy_adjoint_element(callee) else {
+            return Ok(false);
+        };
+        if activities.len() != 3 || activities[0] != ArgAct::Dup || activities[1] != ArgAct::Const {
+            return Ok(false);
+        }
+        let args = call.call_args();
+        let (dd, ds, bytes) = (args[0], args[1], args[2]);
+        self.b.after(call);
+        self.b.set_debug_loc_from(call);
+        let size = self
+            .b
+            .const_int(bytes.ty(), self.b.module().alloc_size(ty) as i64);
+        let whole = self.b.mul_int(self.b.udiv_int(bytes, size), size);
+        let same = self.b.icmp(IntPredicate::LLVMIntEQ, dd, ds);
+        let len = self.b.select(same, self.b.zero(bytes.ty()), whole);
+        let i8t = Type::int(self.b.module().context(), 8);
+        for lane in 0..self.width {
+            let t = self.shadows[lane].of(&self.b, dd).ok_or_else(|| {
+                Error::at(
+                    call,
+                    "no derivative memory for the destination of an adjoint move",
+                )
+            })?;
+            self.b.memset(t, self.b.zero(i8t), len);
+        }
         Ok(true)
     }
 

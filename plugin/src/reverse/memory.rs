@@ -487,6 +487,20 @@ fn move_fields(
     }
 }
 
+/// The element type of `f` when it is a [`memcpy_adjoint_helper`] (met by
+/// forward mode over a reverse derivative whose calls stay calls,
+/// `-ferment-no-inline`).
+pub(crate) fn memcpy_adjoint_element(f: Value) -> Option<Type> {
+    if !f.name().starts_with("ferment.adjoint.memcpy.") {
+        return None;
+    }
+    let load = f
+        .instructions()
+        .into_iter()
+        .find(|i| i.opcode() == Opcode::LLVMLoad)?;
+    Some(load.ty())
+}
+
 /// `void ferment.adjoint.memcpy.T(ptr dd, ptr ds, i64 bytes)`:
 /// `ds[i] += dd[i]; dd[i] = 0` for each element of type `T`
 /// (`ferment.adjoint.memcpy.atomic.T`: the additions are atomic).
