@@ -1685,6 +1685,20 @@ static unsigned noFallbackUnroll(Function &F) {
   return Marked;
 }
 
+// Whether `I` accesses a loop tape row (alias scope `ferment.tape`).
+static bool inTapeScope(const Instruction &I) {
+  MDNode *Scopes = I.getMetadata(LLVMContext::MD_alias_scope);
+  if (!Scopes)
+    return false;
+  for (const MDOperand &Op : Scopes->operands())
+    if (auto *N = dyn_cast<MDNode>(Op.get()))
+      if (N->getNumOperands() > 0)
+        if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
+          if (S->getString() == "ferment.tape")
+            return true;
+  return false;
+}
+
 // On an x86 target with AVX-512, a derivative with a loop that stores or
 // loads tape rows of more than one field (a row is `stride` bytes, the
 // field's address moves by the stride per iteration) prefers no gathers
@@ -1711,18 +1725,6 @@ extern "C" int ferment_avoid_tape_gathers(LLVMValueRef FV) {
   Features.split(List, ',');
   if (!llvm::is_contained(List, "+avx512f") || llvm::is_contained(List, "+prefer-no-gather"))
     return 0;
-  auto IsTapeRow = [](const Instruction &I) {
-    MDNode *Scopes = I.getMetadata(LLVMContext::MD_alias_scope);
-    if (!Scopes)
-      return false;
-    for (const MDOperand &Op : Scopes->operands())
-      if (auto *N = dyn_cast<MDNode>(Op.get()))
-        if (N->getNumOperands() > 0)
-          if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
-            if (S->getString() == "ferment.tape")
-              return true;
-    return false;
-  };
   FnScev Info(F);
   const DataLayout &DL = F.getParent()->getDataLayout();
   // In innermost loops (the ones the vectorizer widens): tape accesses that
@@ -1749,7 +1751,7 @@ extern "C" int ferment_avoid_tape_gathers(LLVMValueRef FV) {
                        : nullptr;
       if (Step && Step->getAPInt().abs() == Size)
         continue;
-      if (IsTapeRow(I))
+      if (inTapeScope(I))
         Strided |= Step != nullptr;
       else
         OtherGathers = true;
@@ -1797,19 +1799,9 @@ extern "C" unsigned ferment_no_runtime_unroll(LLVMValueRef FV) {
     return Marked;
   // A store into a loop tape row.
   auto Tapes = [](const BasicBlock *BB) {
-    for (const Instruction &I : *BB) {
-      MDNode *Scopes = isa<StoreInst>(I) ? I.getMetadata(LLVMContext::MD_alias_scope)
-                                         : nullptr;
-      if (!Scopes)
-        continue;
-      for (const MDOperand &Op : Scopes->operands())
-        if (auto *N = dyn_cast<MDNode>(Op.get()))
-          if (N->getNumOperands() > 0)
-            if (auto *S = dyn_cast<MDString>(N->getOperand(0)))
-              if (S->getString() == "ferment.tape")
-                return true;
-    }
-    return false;
+    return llvm::any_of(*BB, [](const Instruction &I) {
+      return isa<StoreInst>(I) && inTapeScope(I);
+    });
   };
   auto Keep = [&](const BasicBlock *BB) {
     return (OptNoUnrollRuntime && Tapes(BB)) || (!OptUnrollCalls && callsLibrary(BB));
