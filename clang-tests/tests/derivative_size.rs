@@ -112,6 +112,18 @@
 //!   `p = r + b p`, and `q[k]`, read by `p.q` and `r -= a q`, three taped loads fewer
 //!   (`benches/repro/shapes/cg.c`: gradient 6.1 -> 3.3 ms). `-ferment-no-sibling-loads` tapes
 //!   them (the check can fail).
+//! - On AVX-512 targets, a derivative whose innermost loops store or read tape rows of several
+//!   fields, and have no other access the vectorizer may gather or scatter, prefers no gathers
+//!   and scatters: each field of 8 rows was written by a `vscatterqpd` and read back by a
+//!   `vgatherqpd` (swe1d's gradient 29.4 -> 12.3 ms; cg 6.4 -> 5.0, lstm 1.80 -> 1.44,
+//!   blackscholes 6.5 -> 5.4). `-ferment-tape-gathers` keeps the host's choice (the check can
+//!   fail).
+//! - A bilinear warp's sample index (`(long)floor(fmin(fmax(i + u, 0), h - 1.001))`, rows and
+//!   columns) is rebuilt in the reverse sweep from the displacements, and the four corners are
+//!   read again from the image nothing writes: the index needs float-to-int conversions among the
+//!   values rebuilt and the residual 19 operand levels (12 before): 96 bytes per pixel were taped
+//!   (`benches/repro/shapes/warp.c`, 512 x 512, tuned flags: 11.2 -> 8.5 ms). The same warp from a
+//!   scratch copy blended in place still tapes its gathers.
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -1453,5 +1465,191 @@ fn sibling_loops_share_a_taped_load() {
     assert!(
         kept >= n + 3,
         "{kept} taped loads with the sibling loads taped, {n} without:\n{report}"
+    );
+}
+
+/// A bilinear warp (`benches/repro/shapes/warp.c`'s shape): the sample position clamped by
+/// `fmax`/`fmin`, its cell from `floor` converted to an index, four corners gathered from an image
+/// nothing writes; and the same warp from a scratch copy that the loop blends in place
+/// (`loops/bilinear_gather_rebuild.c` checks the values of both).
+const BILINEAR: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+extern int enzyme_const;
+void __enzyme_autodiff(void *, ...);
+#define SAMPLE(a, b, fy, fx) ((1 - fy) * ((1 - fx) * a[b] + fx * a[b + 1]) + \
+                              fy * ((1 - fx) * a[b + w] + fx * a[b + w + 1]))
+double warp(long h, long w, const double *restrict img, const double *restrict u,
+            const double *restrict v, const double *restrict tg) {
+  double f = 0;
+  for (long i = 0; i < h; i++)
+    for (long j = 0; j < w; j++) {
+      long k = i * w + j;
+      double py = fmin(fmax(i + u[k], 0.0), h - 1.001), px = fmin(fmax(j + v[k], 0.0), w - 1.001);
+      double y0 = floor(py), x0 = floor(px), fy = py - y0, fx = px - x0;
+      long b = (long)y0 * w + (long)x0;
+      double r = SAMPLE(img, b, fy, fx) - tg[k];
+      f += r * r;
+    }
+  return f;
+}
+double blend(long h, long w, const double *restrict img, const double *restrict u,
+             const double *restrict v, const double *restrict tg) {
+  double *a = malloc(sizeof(double) * h * w), f = 0;
+  memcpy(a, img, sizeof(double) * h * w);
+  for (long i = 0; i < h; i++)
+    for (long j = 0; j < w; j++) {
+      long k = i * w + j;
+      double py = fmin(fmax(i + u[k], 0.0), h - 1.001), px = fmin(fmax(j + v[k], 0.0), w - 1.001);
+      double y0 = floor(py), x0 = floor(px), fy = py - y0, fx = px - x0;
+      long b = (long)y0 * w + (long)x0;
+      double s = SAMPLE(a, b, fy, fx);
+      a[k] = 0.5 * (a[k] + s);
+      f += (s - tg[k]) * (s - tg[k]);
+    }
+  free(a);
+  return f;
+}
+void g(long h, long w, double *img, double *di, double *u, double *du, double *v, double *dv,
+       double *tg) {
+  __enzyme_autodiff((void *)warp, enzyme_const, h, enzyme_const, w, img, di, u, du, v, dv,
+                    enzyme_const, tg);
+  __enzyme_autodiff((void *)blend, enzyme_const, h, enzyme_const, w, img, di, u, du, v, dv,
+                    enzyme_const, tg);
+}
+"#;
+
+#[test]
+fn bilinear_gather_is_read_again() {
+    let out = compile("bilinear", BILINEAR, &["-mllvm", "-ferment-print-tape"]);
+    let report = String::from_utf8(out.stderr).unwrap();
+    // The values each derivative tapes per pixel (the inner loop, depth 2).
+    let taped = |f: &str| {
+        report
+            .split("ferment: tape of the derivative of ")
+            .find(|s| s.starts_with(&format!("'{f}'")))
+            .unwrap_or_else(|| panic!("no tape report for {f}:\n{report}"))
+            .lines()
+            .filter(|l| l.contains("cache `") && l.contains("(depth 2)"))
+            .count()
+    };
+    // The index is rebuilt from u, v (fmax, fmin, floor, fptosi: 20 operand levels from the
+    // residual down to the loads of u and v) and the corners read again: main's plugin taped
+    // the residual, the two interpolated rows, the four corners and two shadow addresses.
+    assert_eq!(taped("warp"), 0, "warp tapes per pixel:\n{report}");
+    // Blended in place, the corners may have been overwritten: they are taped.
+    assert!(
+        taped("blend") >= 4,
+        "blend's gathers are not taped:\n{report}"
+    );
+}
+
+/// The 1-D shallow-water steps of `benches/repro/shapes/swe1d.c` (states swapped by pointers): per
+/// interface two divisions, two square roots and an `fmax`, whose reverse needs several values of
+/// the same iteration (a tape row of 7 fields); and a diffusion step whose boundary neighbours are
+/// selected addresses (`y[i > 0 ? i - 1 : i]`, rk4's right-hand side), which the vectorizer
+/// gathers.
+const ROWS_AND_GATHERS: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+extern int enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double flux(long n, long steps, const double *restrict h0, const double *restrict hu0,
+            const double *restrict ht) {
+  double *h = malloc(sizeof(double) * (n + 2)), *hu = malloc(sizeof(double) * (n + 2));
+  double *hn = malloc(sizeof(double) * (n + 2)), *hun = malloc(sizeof(double) * (n + 2));
+  double *f0 = malloc(sizeof(double) * (n + 1)), *f1 = malloc(sizeof(double) * (n + 1));
+  for (long i = 0; i < n; i++) {
+    h[i + 1] = h0[i];
+    hu[i + 1] = hu0[i];
+  }
+  for (long t = 0; t < steps; t++) {
+    h[0] = h[1];
+    hu[0] = -hu[1];
+    h[n + 1] = h[n];
+    hu[n + 1] = -hu[n];
+    for (long i = 0; i <= n; i++) {
+      double hl = h[i], hr = h[i + 1], ql = hu[i], qr = hu[i + 1];
+      double ul = ql / hl, ur = qr / hr;
+      double s = fmax(fabs(ul) + sqrt(9.81 * hl), fabs(ur) + sqrt(9.81 * hr));
+      f0[i] = 0.5 * (ql + qr) - 0.5 * s * (hr - hl);
+      f1[i] = 0.5 * (ql * ul + 0.5 * 9.81 * hl * hl + qr * ur + 0.5 * 9.81 * hr * hr) - 0.5 * s * (qr - ql);
+    }
+    for (long i = 1; i <= n; i++) {
+      hn[i] = h[i] - 0.1 * (f0[i] - f0[i - 1]);
+      hun[i] = hu[i] - 0.1 * (f1[i] - f1[i - 1]);
+    }
+    double *t0 = h, *t1 = hu;
+    h = hn;
+    hu = hun;
+    hn = t0;
+    hun = t1;
+  }
+  double e = 0;
+  for (long i = 1; i <= n; i++) {
+    double d = h[i] - ht[i - 1];
+    e += 0.5 * d * d + 0.25 * hu[i] * hu[i];
+  }
+  free(h);
+  free(hu);
+  free(hn);
+  free(hun);
+  free(f0);
+  free(f1);
+  return e;
+}
+double diffuse(long n, const double *restrict y, double *restrict out) {
+  double e = 0;
+  for (long i = 0; i < n; i++) {
+    double l = i > 0 ? y[i - 1] : y[i], r = i < n - 1 ? y[i + 1] : y[i];
+    out[i] = 0.1 * (l - 2 * y[i] + r) + y[i] * (1 - y[i]) / (1 + y[i] * y[i]);
+    e += out[i] * out[i];
+  }
+  return e;
+}
+void g(long n, long steps, double *h, double *dh, double *q, double *dq, double *ht, double *y,
+       double *dy, double *o, double *dout) {
+  __enzyme_autodiff((void *)flux, enzyme_const, n, enzyme_const, steps, h, dh, q, dq, enzyme_const,
+                    ht);
+  __enzyme_autodiff((void *)diffuse, enzyme_const, n, y, dy, o, dout);
+}
+"#;
+
+#[test]
+fn tape_rows_are_not_scattered() {
+    let vector_gathers = |d: &str| {
+        d.lines()
+            .filter(|l| l.contains("@llvm.masked.scatter") || l.contains("@llvm.masked.gather"))
+            .count()
+    };
+    let ir = optimized_ir("rows_and_gathers", ROWS_AND_GATHERS, &[]);
+    // The flux loop's rows are de-interleaved or accessed field by field, not scattered by the
+    // forward loop and gathered by the reverse one (2.4x slower on AVX-512: swe1d's gradient 29.4
+    // -> 12.3 ms).
+    let flux = body(&ir, "ferment.diffe.flux");
+    assert_eq!(
+        vector_gathers(flux),
+        0,
+        "tape rows scattered or gathered:\n{flux}"
+    );
+    // Where a loop gathers other values, the function keeps gathers (rk4's derivative ran 11%
+    // slower without).
+    let diffuse = body(&ir, "ferment.diffe.diffuse");
+    assert!(
+        vector_gathers(diffuse) > 0,
+        "the boundary neighbours are not gathered:\n{diffuse}"
+    );
+    // The host's treatment, on request: the check above can fail.
+    let ir = optimized_ir(
+        "rows_and_gathers_host",
+        ROWS_AND_GATHERS,
+        &["-mllvm", "-ferment-tape-gathers"],
+    );
+    let flux = body(&ir, "ferment.diffe.flux");
+    assert!(
+        vector_gathers(flux) > 0,
+        "no gathers or scatters left to avoid:\n{flux}"
     );
 }

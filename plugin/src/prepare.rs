@@ -926,6 +926,7 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             // iteration leaves a loop with unconditional accesses.
             run(AFTER_ROTATION)?;
         }
+        shim::avoid_tape_gathers(f);
     }
     shim::no_runtime_unroll(f);
     Ok(())

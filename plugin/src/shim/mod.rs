@@ -131,6 +131,7 @@ extern "C" {
     fn ferment_forward_guarded_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
+    fn ferment_avoid_tape_gathers(f: LLVMValueRef) -> c_int;
     fn ferment_print_inner_pass_times();
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_rotate_accumulations(f: LLVMValueRef) -> c_uint;
@@ -312,6 +313,13 @@ pub fn keep_loop_rolled(latch_branch: Value) {
 /// other loops keep the host's treatment. Returns how many loops it marked.
 pub fn no_runtime_unroll(f: Value) -> u32 {
     unsafe { ferment_no_runtime_unroll(f.0) }
+}
+
+/// On x86 with AVX-512: a derivative whose loops store or load tape rows
+/// of several fields prefers no gathers and scatters (see the shim,
+/// `-ferment-tape-gathers` turns it off). Returns whether it changed `f`.
+pub fn avoid_tape_gathers(f: Value) -> bool {
+    unsafe { ferment_avoid_tape_gathers(f.0) != 0 }
 }
 
 /// Puts accumulations of adjoints that are zero on one side of a branch

@@ -286,6 +286,11 @@ fn is_cheap(v: Value) -> bool {
             | Opcode::LLVMXor
             | Opcode::LLVMSIToFP
             | Opcode::LLVMUIToFP
+            // a table or cell index from a coordinate (`(long)floor(x)`):
+            // one conversion instruction, so the loads at that index are
+            // read again instead of taped with their addresses
+            | Opcode::LLVMFPToSI
+            | Opcode::LLVMFPToUI
             | Opcode::LLVMFPExt
             | Opcode::LLVMFPTrunc
             | Opcode::LLVMZExt
@@ -345,8 +350,11 @@ fn row_field(b: &Builder, base: Value, idx: Value, off: u64) -> (Value, Value) {
     (b.gep_i8(row, off), stride)
 }
 
-/// How many operand levels a recomputation may reach through.
-const RECOMPUTE_DEPTH: u32 = 12;
+/// How many operand levels a recomputation may reach through: a bilinear
+/// warp's residual is 19 levels above its loads of the displacements
+/// (interpolation, gathered corners, their index from `fptosi`, `floor` and
+/// the clamp's compares and selects); with 12 it taped 96 bytes per pixel.
+const RECOMPUTE_DEPTH: u32 = 20;
 
 /// Alias scope of the reverse sweep's adjoint accesses to shadow memory
 /// (the load and store of `*shadow += d`, and of reading and clearing the
