@@ -267,6 +267,7 @@ impl<'k> TangentSweep<'k> {
         self.infinite_tangent = rules::finite::infinite_tangents(
             &blocks,
             rules::finite::boundary_may_be_infinite(self.f, self.key),
+            &rules::finite::restrict_params(self.f, self.key),
         );
         let custom_fwd: Vec<Value> = ctx.custom.functions();
         crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {

@@ -429,6 +429,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             infinite_adjoint: rules::finite::infinite_adjoints(
                 &reachable,
                 rules::finite::boundary_may_be_infinite(f, key),
+                &rules::finite::restrict_params(f, key),
             ),
             gpu_private: None,
             deferred_frees,
