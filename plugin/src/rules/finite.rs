@@ -18,6 +18,42 @@ impl NonfinitePartials {
         }
     }
 
+    /// Reverse mode: the values that may be infinite whose adjoint may be
+    /// an exact zero because a use is flat there (`exp(-1 / z)`,
+    /// `atan(1 / z)`, `tanh`, `erf` at z = 0: [`FLAT_AT_INFINITY`]), or
+    /// because a value computed from them is such a value: a product of
+    /// their nonfinite partial with that zero must be zero (`1 / z^2` at
+    /// `z = 0`). A quotient by an infinite value (`1 / (1 / z)`) is not
+    /// counted.
+    pub fn flat_zero_adjoints(&self, blocks: &[Block]) -> hashbrown::HashSet<Value> {
+        let insts: Vec<Value> = blocks
+            .iter()
+            .flat_map(|b| b.instructions())
+            .filter(|i| i.ty().is_fp_like() && self.values.contains(i))
+            .collect();
+        let mut out: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
+        loop {
+            let mut changed = false;
+            for &v in &insts {
+                if out.contains(&v) {
+                    continue;
+                }
+                let flat = v.users().into_iter().any(|u| {
+                    u.is_instruction()
+                        && u.ty().is_fp_like()
+                        && (out.contains(&u) || flat_at_infinity(u))
+                });
+                if flat {
+                    out.insert(v);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return out;
+            }
+        }
+    }
+
     /// The floating-point instructions of `blocks` with a partial that may
     /// be infinite or NaN (see [`partials_may_be_nonfinite`]).
     pub fn instructions(&self, blocks: &[Block]) -> hashbrown::HashSet<Value> {
@@ -44,6 +80,21 @@ impl NonfinitePartials {
             _ => partials_may_be_nonfinite(inst, &self.values),
         }
     }
+}
+
+/// Library functions (by rule name) whose value is finite and whose partial
+/// is zero at an infinite argument (`exp(-inf) = 0`, `atan(inf) = pi/2`).
+const FLAT_AT_INFINITY: &[&str] = &[
+    "exp", "exp2", "exp10", "expm1", "atan", "atan2", "tanh", "erf", "erfc", "pow",
+];
+
+/// Whether `u` is a call of a function flat at an infinite argument
+/// ([`FLAT_AT_INFINITY`]).
+fn flat_at_infinity(u: Value) -> bool {
+    u.opcode() == Opcode::LLVMCall
+        && u.called_function()
+            .and_then(|f| super::call_rule(&f.name()))
+            .is_some_and(|r| FLAT_AT_INFINITY.contains(&r.name))
 }
 
 /// Library functions whose result and partials are finite where their
