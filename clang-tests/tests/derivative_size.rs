@@ -1653,3 +1653,64 @@ fn tape_rows_are_not_scattered() {
         "no gathers or scatters left to avoid:\n{flux}"
     );
 }
+
+/// The same loop with `restrict` parameters (`f`) and without (`g`): `pow(t, b)` has an infinite
+/// slope at `t = 0`, so in reverse mode the adjoint of `t = x[0]` may be infinite and goes to the
+/// shadow of `x`, and in forward mode the tangent stored into `y` may be.
+const RESTRICT_MEMORY: &str = r#"
+#include <math.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+void __enzyme_fwddiff(void *, ...);
+__attribute__((noinline)) void f(const double *restrict x, double *restrict y, int n) {
+  double t = x[0];
+  for (int i = 0; i < n; i++)
+    y[i] = pow(t, 0.3 + 0.1 * i) * x[i + 1] * x[i + 2];
+}
+__attribute__((noinline)) void g(const double *x, double *y, int n) {
+  double t = x[0];
+  for (int i = 0; i < n; i++)
+    y[i] = pow(t, 0.3 + 0.1 * i) * x[i + 1] * x[i + 2];
+}
+void grad_f(const double *x, double *dx, double *y, double *dy, int n) {
+  __enzyme_autodiff((void *)f, enzyme_dup, x, dx, enzyme_dup, y, dy, enzyme_const, n);
+}
+void tan_f(const double *x, double *dx, double *y, double *dy, int n) {
+  __enzyme_fwddiff((void *)f, enzyme_dup, x, dx, enzyme_dup, y, dy, enzyme_const, n);
+}
+void grad_g(const double *x, double *dx, double *y, double *dy, int n) {
+  __enzyme_autodiff((void *)g, enzyme_dup, x, dx, enzyme_dup, y, dy, enzyme_const, n);
+}
+void tan_g(const double *x, double *dx, double *y, double *dy, int n) {
+  __enzyme_fwddiff((void *)g, enzyme_dup, x, dx, enzyme_dup, y, dy, enzyme_const, n);
+}
+"#;
+
+/// Infinite derivatives through memory are followed object by object: with `restrict`
+/// parameters the adjoints stored into `y`'s shadow (reverse) and the tangents loaded from `x`'s
+/// (forward) are finite, so `f`'s products get fewer zero tests than `g`'s, whose `x` and `y` may
+/// be one array (all of them guarded, as every load and store was before).
+#[test]
+fn infinite_derivatives_through_memory_follow_the_objects() {
+    let ir = optimized_ir(
+        "restrict_memory",
+        RESTRICT_MEMORY,
+        &["-fno-vectorize", "-fno-slp-vectorize", "-fno-unroll-loops"],
+    );
+    let zero_tests = |name: &str| {
+        body(&ir, name)
+            .lines()
+            .filter(|l| l.contains("fcmp oeq"))
+            .count()
+    };
+    for mode in ["diffe", "fwddiffe"] {
+        let (f, g) = (
+            zero_tests(&format!("ferment.{mode}.f")),
+            zero_tests(&format!("ferment.{mode}.g")),
+        );
+        assert!(
+            f < g,
+            "{mode}: {f} zero tests with restrict parameters, {g} without"
+        );
+    }
+}

@@ -263,10 +263,12 @@ impl<'k> TangentSweep<'k> {
         let module = ctx.module;
         let cfg = Cfg::new(self.f);
         let blocks: Vec<_> = cfg.rpo.clone();
+        let restrict = rules::finite::restrict_params(self.f, self.key);
         self.strong = Some(rules::finite::NonfinitePartials::of(&blocks));
         self.infinite_tangent = rules::finite::infinite_tangents(
             &blocks,
             rules::finite::boundary_may_be_infinite(self.f, self.key),
+            &restrict,
         );
         let custom_fwd: Vec<Value> = ctx.custom.functions();
         crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {

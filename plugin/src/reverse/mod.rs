@@ -286,6 +286,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             ctx.options.loose_types != 0,
         )?;
         let reachable = reachable_blocks(f, &cfg);
+        let restrict = rules::finite::restrict_params(f, key);
         let partials = rules::finite::NonfinitePartials::of(&reachable);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
@@ -430,6 +431,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             infinite_adjoint: rules::finite::infinite_adjoints(
                 &reachable,
                 rules::finite::boundary_may_be_infinite(f, key),
+                &restrict,
             ),
             gpu_private: None,
             deferred_frees,
@@ -849,7 +851,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 /// may discard ([`control_discarded`]), those whose adjoint comes from
 /// memory or from a call ([`stored_values`]), and the calls whose partial is
 /// infinite where their value is finite ([`rules::finite::infinite_slope`]:
-/// `k * cbrt(u)` at `k = 0`, `u = 0`).
+/// `k * cbrt(u)` at `k = 0`, `u = 0`), and values that may be infinite under
+/// a use flat there ([`rules::finite::NonfinitePartials::flat_zero_adjoints`]:
+/// `exp(-1 / z)` at `z = 0`).
 fn zero_adjoint_values(
     blocks: &[Block],
     partials: &rules::finite::NonfinitePartials,
@@ -864,6 +868,9 @@ fn zero_adjoint_values(
             .flat_map(|b| b.instructions())
             .filter(|i| rules::finite::infinite_slope(*i)),
     );
+    // A value that may be infinite where a use is flat (`exp(-1 / z)` at
+    // `z = 0`) gets a zero adjoint from it.
+    out.extend(partials.flat_zero_adjoints(blocks));
     let nonfinite = partials.instructions(blocks);
     out.retain(|v| nonfinite.contains(v));
     out

@@ -18,6 +18,42 @@ impl NonfinitePartials {
         }
     }
 
+    /// Reverse mode: the values that may be infinite whose adjoint may be
+    /// an exact zero because a use is flat there (`exp(-1 / z)`,
+    /// `atan(1 / z)`, `tanh`, `erf` at z = 0: [`FLAT_AT_INFINITY`]), or
+    /// because a value computed from them is such a value: a product of
+    /// their nonfinite partial with that zero must be zero (`1 / z^2` at
+    /// `z = 0`). A quotient by an infinite value (`1 / (1 / z)`) is not
+    /// counted.
+    pub fn flat_zero_adjoints(&self, blocks: &[Block]) -> hashbrown::HashSet<Value> {
+        let insts: Vec<Value> = blocks
+            .iter()
+            .flat_map(|b| b.instructions())
+            .filter(|i| i.ty().is_fp_like() && self.values.contains(i))
+            .collect();
+        let mut out: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
+        loop {
+            let mut changed = false;
+            for &v in &insts {
+                if out.contains(&v) {
+                    continue;
+                }
+                let flat = v.users().into_iter().any(|u| {
+                    u.is_instruction()
+                        && u.ty().is_fp_like()
+                        && (out.contains(&u) || flat_at_infinity(u))
+                });
+                if flat {
+                    out.insert(v);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return out;
+            }
+        }
+    }
+
     /// The floating-point instructions of `blocks` with a partial that may
     /// be infinite or NaN (see [`partials_may_be_nonfinite`]).
     pub fn instructions(&self, blocks: &[Block]) -> hashbrown::HashSet<Value> {
@@ -44,6 +80,21 @@ impl NonfinitePartials {
             _ => partials_may_be_nonfinite(inst, &self.values),
         }
     }
+}
+
+/// Library functions (by rule name) whose value is finite and whose partial
+/// is zero at an infinite argument (`exp(-inf) = 0`, `atan(inf) = pi/2`).
+const FLAT_AT_INFINITY: &[&str] = &[
+    "exp", "exp2", "exp10", "expm1", "atan", "atan2", "tanh", "erf", "erfc", "pow",
+];
+
+/// Whether `u` is a call of a function flat at an infinite argument
+/// ([`FLAT_AT_INFINITY`]).
+fn flat_at_infinity(u: Value) -> bool {
+    u.opcode() == Opcode::LLVMCall
+        && u.called_function()
+            .and_then(|f| super::call_rule(&f.name()))
+            .is_some_and(|r| FLAT_AT_INFINITY.contains(&r.name))
 }
 
 /// Library functions whose result and partials are finite where their
@@ -325,6 +376,22 @@ pub fn boundary_may_be_infinite(f: Value, key: &crate::frontend::request::Deriva
         || seen.into_iter().any(has_infinite_slopes)
 }
 
+/// The parameters of the derivative `f` (whose first parameters are the
+/// primal's, in order) that stand for a `noalias` parameter of the function
+/// `key` asks for.
+pub fn restrict_params(
+    f: Value,
+    key: &crate::frontend::request::DerivativeKey,
+) -> hashbrown::HashSet<Value> {
+    f.params()
+        .into_iter()
+        .take(key.activities.len())
+        .enumerate()
+        .filter(|&(i, p)| p.ty().is_pointer() && key.function.param_is_noalias(i as u32))
+        .map(|(_, p)| p)
+        .collect()
+}
+
 /// The values whose adjoint (reverse mode, [`infinite_adjoints`]) or tangent
 /// (forward mode, [`infinite_tangents`]) may be infinite while every primal
 /// value is finite.
@@ -384,25 +451,56 @@ impl InfiniteDerivatives {
 /// by such a call or by a member, and, when `boundary` (the adjoint of the
 /// result, of memory a caller shares, or returned by a callee may be
 /// infinite, see [`module_has_infinite_slopes`]), those returned, stored or
-/// passed to a call without a rule; stored values also when a load is a
-/// member (its adjoint goes through the shadow). The product of a member's
+/// passed to a call without a rule; stored values also when a member load
+/// may read the memory they are stored to (its adjoint goes through the
+/// shadow: object by object, [`Tainted`]; a copy moves it from the
+/// destination to the source, and a call without a rule anywhere). The product of a member's
 /// adjoint with a partial that is zero at run time must be zero
 /// ([`super::product::zero_partial_wins`]): `cbrt(0 * g(x))` passes nothing
 /// to `g(x)`. Partials infinite only where the primal value is (a quotient,
 /// `log`) start nothing: the result is then infinite or NaN itself, or the
 /// value's adjoint is zero, which the other strong zero handles.
-pub fn infinite_adjoints(blocks: &[Block], boundary: bool) -> InfiniteDerivatives {
-    let insts: Vec<Value> = blocks
+pub fn infinite_adjoints(
+    blocks: &[Block],
+    boundary: bool,
+    restrict: &hashbrown::HashSet<Value>,
+) -> InfiniteDerivatives {
+    let all: Vec<Value> = blocks.iter().flat_map(|b| b.instructions()).collect();
+    let insts: Vec<Value> = all
         .iter()
-        .flat_map(|b| b.instructions())
+        .copied()
         .filter(|i| i.ty().is_fp_like())
         .collect();
     let mut out: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
     loop {
-        let memory = boundary
-            || insts
-                .iter()
-                .any(|i| i.opcode() == Opcode::LLVMLoad && out.contains(i));
+        // The memory whose shadow may gather an infinite adjoint: what a
+        // member load reads, and what the reverse of a copy or a call
+        // moves it to.
+        let mut tainted = Tainted::new(restrict);
+        for &i in &all {
+            if i.opcode() == Opcode::LLVMLoad
+                && (out.contains(&i) || (!i.ty().is_fp_like() && reaches_member(i, &out)))
+            {
+                tainted.add(i.operand(0));
+            }
+            if i.opcode() == Opcode::LLVMAtomicRMW && out.contains(&i) {
+                tainted.add(i.operand(0));
+            }
+        }
+        loop {
+            let before = (tainted.all, tainted.objects.len());
+            for &i in &all {
+                match call_memory(i) {
+                    CallMemory::Copy { dst, src } if tainted.reads(dst) => tainted.add(src),
+                    CallMemory::Unknown if tainted.any() || out.contains(&i) => tainted.all = true,
+                    _ => {}
+                }
+            }
+            if (tainted.all, tainted.objects.len()) == before {
+                break;
+            }
+        }
+        let memory = boundary || tainted.any();
         let mut changed = false;
         for &v in &insts {
             if out.contains(&v) {
@@ -414,9 +512,21 @@ pub fn infinite_adjoints(blocks: &[Block], boundary: bool) -> InfiniteDerivative
                 }
                 match u.opcode() {
                     Opcode::LLVMFCmp | Opcode::LLVMFPToSI | Opcode::LLVMFPToUI => false,
-                    Opcode::LLVMStore => memory,
+                    Opcode::LLVMStore => boundary || tainted.reads(u.operand(1)),
+                    Opcode::LLVMAtomicRMW => {
+                        boundary || tainted.reads(u.operand(0)) || out.contains(&u)
+                    }
                     Opcode::LLVMRet => boundary,
-                    Opcode::LLVMCall | Opcode::LLVMInvoke if without_rule(u) => boundary,
+                    Opcode::LLVMCall | Opcode::LLVMInvoke if without_rule(u) => {
+                        boundary || memory || out.contains(&u)
+                    }
+                    Opcode::LLVMCall | Opcode::LLVMInvoke
+                        if u.call_args()
+                            .into_iter()
+                            .any(|a| a.ty().is_pointer() && tainted.reads(a)) =>
+                    {
+                        true
+                    }
                     _ if u.ty().is_fp_like() => out.contains(&u) || infinite_slope(u),
                     _ => memory,
                 }
@@ -432,20 +542,206 @@ pub fn infinite_adjoints(blocks: &[Block], boundary: bool) -> InfiniteDerivative
     }
 }
 
+/// Whether the value of the non-floating-point load `load` reaches a member
+/// of `members` by a bit cast or an element extraction (a double read as
+/// an integer or in an aggregate): its adjoint then goes to the shadow of
+/// what it reads.
+fn reaches_member(load: Value, members: &hashbrown::HashSet<Value>) -> bool {
+    load.users().into_iter().any(|u| members.contains(&u))
+}
+
+/// Memory that may hold an infinite derivative in its shadow (a tangent
+/// stored there, an adjoint gathered there): identified objects (allocas,
+/// heap blocks, globals, `noalias` parameters: distinct objects whose
+/// shadows are distinct), or any memory.
+struct Tainted<'r> {
+    objects: hashbrown::HashSet<Value>,
+    all: bool,
+    /// The derivative's parameters that are `noalias` ([`restrict_params`]).
+    restrict: &'r hashbrown::HashSet<Value>,
+}
+
+impl<'r> Tainted<'r> {
+    fn new(restrict: &'r hashbrown::HashSet<Value>) -> Tainted<'r> {
+        Tainted {
+            objects: hashbrown::HashSet::new(),
+            all: false,
+            restrict,
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.all || !self.objects.is_empty()
+    }
+
+    /// The memory `p` points into may hold an infinite derivative.
+    fn add(&mut self, p: Value) {
+        match distinct_objects(p, self.restrict) {
+            Some(objs) => self.objects.extend(objs),
+            None => self.all = true,
+        }
+    }
+
+    /// Whether memory `p` points into may hold an infinite derivative: one
+    /// of its objects is tainted, or it is not known to be distinct from
+    /// them.
+    fn reads(&self, p: Value) -> bool {
+        if self.all {
+            return true;
+        }
+        if self.objects.is_empty() {
+            return false;
+        }
+        distinct_objects(p, self.restrict)
+            .is_none_or(|objs| objs.iter().any(|o| self.objects.contains(o)))
+    }
+}
+
+/// The objects `p` may point into, when each is one whose memory no pointer
+/// based on another object reaches while the function runs (`None`
+/// otherwise): an alloca, a heap allocation of the function, a global
+/// variable, a `noalias` parameter (what it points to is written, so no
+/// other pointer of the function reads it). The derivative assumes the
+/// shadows alias as the primal memory does (distinct objects, distinct
+/// shadows).
+fn distinct_objects(p: Value, restrict: &hashbrown::HashSet<Value>) -> Option<Vec<Value>> {
+    use ferment_activity_analysis::AllocKind;
+    let objs = ferment_activity_analysis::underlying_objects(p);
+    let distinct = |o: Value| {
+        if o.is_argument() {
+            return restrict.contains(&o);
+        }
+        o.is_global()
+            || matches!(
+                ferment_activity_analysis::allocation_kind(o),
+                Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
+            )
+    };
+    (!objs.is_empty() && objs.iter().all(|&o| distinct(o))).then_some(objs)
+}
+
+/// What a call may do with the derivatives in memory (see [`call_memory`]).
+enum CallMemory {
+    /// Nothing: not a call, or one that moves no derivative through memory
+    /// (a library rule without pointer arguments, an allocation, a free,
+    /// a known inactive function, `memset`, markers).
+    Nothing,
+    /// A copy from `src` to `dst` (`memcpy`, `memmove`).
+    Copy { dst: Value, src: Value },
+    /// A library rule with pointer arguments (`sincos`, `modf`): it moves
+    /// derivatives between its floating-point values and that memory.
+    Outputs,
+    /// Anything (a differentiated callee, an indirect call).
+    Unknown,
+}
+
+fn call_memory(i: Value) -> CallMemory {
+    if !i.is_call() {
+        return match i.opcode() {
+            Opcode::LLVMAtomicCmpXchg => CallMemory::Unknown,
+            _ => CallMemory::Nothing,
+        };
+    }
+    let Some(f) = i.called_function() else {
+        return CallMemory::Unknown;
+    };
+    let name = f.name();
+    let pointer_args = i.call_args().into_iter().any(|a| a.ty().is_pointer());
+    if ferment_activity_analysis::is_memcpy_like(&name) {
+        let args = i.call_args();
+        return CallMemory::Copy {
+            dst: args[0],
+            src: args[1],
+        };
+    }
+    if ferment_activity_analysis::is_memset_like(&name)
+        || ferment_activity_analysis::allocation_kind(i).is_some()
+        || ferment_activity_analysis::is_free_like(&name)
+        || name.starts_with("llvm.lifetime")
+        || name.starts_with("llvm.dbg")
+        || name.starts_with("llvm.assume")
+        || name.starts_with("llvm.invariant")
+        || name.starts_with("llvm.experimental.noalias")
+        || (!pointer_args && name.starts_with("llvm."))
+        || ferment_activity_analysis::is_known_inactive_function(&name)
+    {
+        return CallMemory::Nothing;
+    }
+    if super::call_rule(&name).is_some() {
+        return if pointer_args {
+            CallMemory::Outputs
+        } else {
+            CallMemory::Nothing
+        };
+    }
+    CallMemory::Unknown
+}
+
 /// Forward mode: the floating-point instructions of `blocks` whose tangent
 /// may be infinite although every primal value is finite (the dual of
 /// [`infinite_adjoints`]): calls with an infinite slope, what is computed
-/// from them, loads when a member is stored (or `boundary`), and, when
+/// from them, loads that may read memory a member is stored to (object by
+/// object, [`Tainted`]; a copy moves it, a call without a rule anywhere), all
+/// loads when `boundary`, and, when
 /// `boundary`, results of calls without a rule and values of unknown origin.
 /// Arguments' tangents count as members when `boundary`.
-pub fn infinite_tangents(blocks: &[Block], boundary: bool) -> InfiniteDerivatives {
+pub fn infinite_tangents(
+    blocks: &[Block],
+    boundary: bool,
+    restrict: &hashbrown::HashSet<Value>,
+) -> InfiniteDerivatives {
     let insts: Vec<Value> = blocks.iter().flat_map(|b| b.instructions()).collect();
     let mut out: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
     loop {
-        let memory = boundary
-            || insts.iter().any(|i| {
-                i.opcode() == Opcode::LLVMStore && operand_member(i.operand(0), &out, boundary)
-            });
+        // The memory whose shadow may hold an infinite tangent: where a
+        // member (or a value made from one: an aggregate, an integer) is
+        // stored, and where copies and calls move it.
+        let member = |o: Value, out: &hashbrown::HashSet<Value>| {
+            operand_member(o, out, boundary)
+                || (!o.ty().is_fp_like() && !o.ty().is_pointer() && !out.is_empty())
+        };
+        let mut tainted = Tainted::new(restrict);
+        for &i in &insts {
+            match i.opcode() {
+                Opcode::LLVMStore if member(i.operand(0), &out) => tainted.add(i.operand(1)),
+                Opcode::LLVMAtomicRMW if member(i.operand(1), &out) => tainted.add(i.operand(0)),
+                _ => {}
+            }
+        }
+        loop {
+            let before = (tainted.all, tainted.objects.len());
+            for &i in &insts {
+                // A floating-point argument whose tangent may be infinite,
+                // or an aggregate one when any tangent may be.
+                let fp_arg = || {
+                    let args = if i.is_call() {
+                        i.call_args()
+                    } else {
+                        i.operands()
+                    };
+                    args.into_iter().any(|a| {
+                        (a.ty().is_fp_like() && operand_member(a, &out, boundary))
+                            || ((a.ty().is_struct() || a.ty().is_array()) && !out.is_empty())
+                    })
+                };
+                match call_memory(i) {
+                    CallMemory::Copy { dst, src } if tainted.reads(src) => tainted.add(dst),
+                    CallMemory::Outputs if fp_arg() => {
+                        for a in i.call_args() {
+                            if a.ty().is_pointer() {
+                                tainted.add(a);
+                            }
+                        }
+                    }
+                    CallMemory::Unknown if tainted.any() || fp_arg() => tainted.all = true,
+                    _ => {}
+                }
+            }
+            if (tainted.all, tainted.objects.len()) == before {
+                break;
+            }
+        }
+        let memory = boundary || tainted.any();
         let mut changed = false;
         for &v in &insts {
             if out.contains(&v) || !v.ty().is_fp_like() {
@@ -457,10 +753,18 @@ pub fn infinite_tangents(blocks: &[Block], boundary: bool) -> InfiniteDerivative
                     .any(|o| o.ty().is_fp_like() && operand_member(o, &out, boundary))
             };
             let member = match v.opcode() {
-                Opcode::LLVMLoad => memory,
+                Opcode::LLVMLoad => boundary || tainted.reads(v.operand(0)),
+                Opcode::LLVMAtomicRMW => boundary || tainted.reads(v.operand(0)) || fp_operand(),
                 Opcode::LLVMSIToFP | Opcode::LLVMUIToFP => false,
                 Opcode::LLVMCall | Opcode::LLVMInvoke if without_rule(v) => {
                     boundary || fp_operand()
+                }
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if v.call_args()
+                        .into_iter()
+                        .any(|a| a.ty().is_pointer() && tainted.reads(a)) =>
+                {
+                    true
                 }
                 _ if infinite_slope(v) => true,
                 Opcode::LLVMExtractValue | Opcode::LLVMBitCast => memory || fp_operand(),
