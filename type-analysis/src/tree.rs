@@ -28,11 +28,18 @@ pub const MAX_OFFSET: i64 = 4096;
 /// Most entries one tree keeps; later ones are dropped (recursive types
 /// with many pointer fields would otherwise grow trees exponentially).
 pub const MAX_ENTRIES: usize = 128;
-/// Bytes at the start of the described thing (or of what a value points
-/// to) that keep room in a full tree: up to [`NEAR_BYTES`] more entries
-/// (`[k]` or `[-1,k]`, `k < NEAR_BYTES`), so that the fields of an object
-/// itself are never crowded out by what lies far beyond or behind it.
-pub const NEAR_BYTES: i64 = 64;
+/// Bytes of the described thing (or of what a value points to) whose own
+/// facts (`[k]` or `[-1,k]`, `k < NEAR_BYTES`) keep room in a full tree:
+/// up to [`NEAR_ROOM`] more entries, so that the fields of an object itself
+/// are never crowded out by what lies behind its pointers. Every offset a
+/// tree keeps: unoptimized Eigen passes pointers into the middle of
+/// expression objects (a `Block` of a `CwiseBinaryOp` of transposed
+/// blocks), whose sizes lie hundreds of bytes into the object the caller's
+/// tree describes, behind pointers to matrices whose own facts fill the
+/// tree first; dropped, the callee's copy of a size "may hold floats".
+pub const NEAR_BYTES: i64 = MAX_OFFSET + 1;
+/// How many entries past [`MAX_ENTRIES`] an object's own facts may add.
+pub const NEAR_ROOM: usize = 128;
 
 /// A floating-point format.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -478,7 +485,7 @@ impl TypeTree {
         }
         if redundant.is_empty()
             && self.map.len() >= MAX_ENTRIES
-            && !(key.near() && self.map.len() < MAX_ENTRIES + NEAR_BYTES as usize)
+            && !(key.near() && self.map.len() < MAX_ENTRIES + NEAR_ROOM)
         {
             return Ok(false);
         }

@@ -230,19 +230,21 @@ fn offsets_beyond_limits_are_dropped() {
 #[test]
 fn entry_count_is_bounded() {
     let mut tree = TypeTree::new();
-    for off in 0..(MAX_ENTRIES as i64 + 10) {
+    for off in 0..(MAX_ENTRIES + NEAR_ROOM) as i64 + 10 {
         let _ = tree.insert(&[-1, off], BaseType::Integer);
     }
-    assert_eq!(tree.len(), MAX_ENTRIES);
-    // the first bytes of what it points to keep room in a full tree
+    assert_eq!(tree.len(), MAX_ENTRIES + NEAR_ROOM);
+    // what it points to keeps room in a tree full of what lies behind
+    // pointers stored there, at any offset
     let mut far = TypeTree::new();
     for off in 0..MAX_ENTRIES as i64 {
-        let _ = far.insert(&[-1, 1000 + off], BaseType::Integer);
+        let _ = far.insert(&[-1, 8 * off, 0], BaseType::Integer);
     }
-    assert_eq!(far.insert(&[-1, 2000], BaseType::Integer), Ok(false));
-    assert_eq!(far.insert(&[-1, 0, 0], BaseType::Integer), Ok(false));
-    assert_eq!(far.insert(&[-1, 8], BaseType::Integer), Ok(true));
-    assert_eq!(far.len(), MAX_ENTRIES + 1);
+    assert_eq!(far.insert(&[-1, 2000, 0], BaseType::Integer), Ok(false));
+    assert_eq!(far.insert(&[-1, 0, 8], BaseType::Integer), Ok(false));
+    assert_eq!(far.insert(&[-1, 8], BaseType::Pointer), Ok(true));
+    assert_eq!(far.insert(&[-1, 2000], BaseType::Integer), Ok(true));
+    assert_eq!(far.len(), MAX_ENTRIES + 2);
     // a wildcard that subsumes entries still goes in
     assert_eq!(tree.insert(&[-1, -1], BaseType::Integer), Ok(true));
     assert_eq!(tree.len(), 1);
@@ -302,7 +304,7 @@ fn insert_by_scan(tree: &mut TypeTree, path: &[i64], ty: BaseType) -> Result<boo
     }
     if redundant.is_empty()
         && tree.len() >= MAX_ENTRIES
-        && !(Key::new(path).near() && tree.len() < MAX_ENTRIES + NEAR_BYTES as usize)
+        && !(Key::new(path).near() && tree.len() < MAX_ENTRIES + NEAR_ROOM)
     {
         return Ok(false);
     }
