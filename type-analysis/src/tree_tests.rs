@@ -235,7 +235,7 @@ fn entry_count_is_bounded() {
     }
     assert_eq!(tree.len(), MAX_ENTRIES + NEAR_ROOM);
     // what it points to keeps room in a tree full of what lies behind
-    // pointers stored there, at any offset
+    // pointers stored there, up to NEAR_BYTES
     let mut far = TypeTree::new();
     for off in 0..MAX_ENTRIES as i64 {
         let _ = far.insert(&[-1, 8 * off, 0], BaseType::Integer);
@@ -243,7 +243,8 @@ fn entry_count_is_bounded() {
     assert_eq!(far.insert(&[-1, 2000, 0], BaseType::Integer), Ok(false));
     assert_eq!(far.insert(&[-1, 0, 8], BaseType::Integer), Ok(false));
     assert_eq!(far.insert(&[-1, 8], BaseType::Pointer), Ok(true));
-    assert_eq!(far.insert(&[-1, 2000], BaseType::Integer), Ok(true));
+    assert_eq!(far.insert(&[-1, 200], BaseType::Integer), Ok(true));
+    assert_eq!(far.insert(&[-1, NEAR_BYTES], BaseType::Integer), Ok(false));
     assert_eq!(far.len(), MAX_ENTRIES + 2);
     // a wildcard that subsumes entries still goes in
     assert_eq!(tree.insert(&[-1, -1], BaseType::Integer), Ok(true));
