@@ -87,11 +87,12 @@ if [ -n "$verify_err" ]; then
   else echo "FAIL $rel O$L expected a ferment compile error (Enzyme's test expects one), got rc=$rc $(grep -m1 error "$w/cc.log" | cut -c1-160)"; fi
   exit 0
 fi
-if ! timeout 300 nice $cc -O$L $std $extra -fno-crash-diagnostics -w $inc \
-    -fpass-plugin=$PLUGIN_DIR/libferment.so -fplugin=$PLUGIN_DIR/libferment_clang.so \
-    -I "$(dirname "$f")" -I "$(dirname "$f")/.." -I "$FERMENT_INC" -I /usr/include/eigen3 \
-    "$f" $conly -o "$w/a.out" $([ -z "$conly" ] && echo "-lm $libs") >"$w/cc.log" 2>&1; then
-  rc=$?
+timeout 300 nice $cc -O$L $std $extra -fno-crash-diagnostics -w $inc \
+  -fpass-plugin=$PLUGIN_DIR/libferment.so -fplugin=$PLUGIN_DIR/libferment_clang.so \
+  -I "$(dirname "$f")" -I "$(dirname "$f")/.." -I "$FERMENT_INC" -I /usr/include/eigen3 \
+  "$f" $conly -o "$w/a.out" $([ -z "$conly" ] && echo "-lm $libs") >"$w/cc.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then
   msg=$(grep -m1 -E 'error|Error|PLEASE|Assert|panick' "$w/cc.log" | cut -c1-220)
   [ $rc -ge 124 ] && msg="timeout/signal rc=$rc $msg"
   if grep -q 'PLEASE submit\|Stack dump\|panicked' "$w/cc.log"; then echo "COMPILE-CRASH $rel O$L $msg"
