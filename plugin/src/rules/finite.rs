@@ -487,19 +487,11 @@ pub fn infinite_adjoints(
                 tainted.add(i.operand(0));
             }
         }
-        loop {
-            let before = (tainted.all, tainted.objects.len());
-            for &i in &all {
-                match call_memory(i) {
-                    CallMemory::Copy { dst, src } if tainted.reads(dst) => tainted.add(src),
-                    CallMemory::Unknown if tainted.any() || out.contains(&i) => tainted.all = true,
-                    _ => {}
-                }
-            }
-            if (tainted.all, tainted.objects.len()) == before {
-                break;
-            }
-        }
+        tainted.spread(&all, |tainted, i| match call_memory(i) {
+            CallMemory::Copy { dst, src } if tainted.reads(dst) => tainted.add(src),
+            CallMemory::Unknown if tainted.any() || out.contains(&i) => tainted.all = true,
+            _ => {}
+        });
         let memory = boundary || tainted.any();
         let mut changed = false;
         for &v in &insts {
@@ -520,13 +512,7 @@ pub fn infinite_adjoints(
                     Opcode::LLVMCall | Opcode::LLVMInvoke if without_rule(u) => {
                         boundary || memory || out.contains(&u)
                     }
-                    Opcode::LLVMCall | Opcode::LLVMInvoke
-                        if u.call_args()
-                            .into_iter()
-                            .any(|a| a.ty().is_pointer() && tainted.reads(a)) =>
-                    {
-                        true
-                    }
+                    Opcode::LLVMCall | Opcode::LLVMInvoke if tainted.passed_to(u) => true,
                     _ if u.ty().is_fp_like() => out.contains(&u) || infinite_slope(u),
                     _ => memory,
                 }
@@ -594,6 +580,28 @@ impl<'r> Tainted<'r> {
         }
         distinct_objects(p, self.restrict)
             .is_none_or(|objs| objs.iter().any(|o| self.objects.contains(o)))
+    }
+
+    /// Whether the call `call` is passed a pointer into memory that may
+    /// hold an infinite derivative.
+    fn passed_to(&self, call: Value) -> bool {
+        call.call_args()
+            .into_iter()
+            .any(|a| a.ty().is_pointer() && self.reads(a))
+    }
+
+    /// Applies `step` to every instruction of `insts` until the tainted
+    /// memory stops growing (copies and calls move taint between objects).
+    fn spread(&mut self, insts: &[Value], mut step: impl FnMut(&mut Self, Value)) {
+        loop {
+            let before = (self.all, self.objects.len());
+            for &i in insts {
+                step(self, i);
+            }
+            if (self.all, self.objects.len()) == before {
+                return;
+            }
+        }
     }
 }
 
@@ -708,39 +716,33 @@ pub fn infinite_tangents(
                 _ => {}
             }
         }
-        loop {
-            let before = (tainted.all, tainted.objects.len());
-            for &i in &insts {
-                // A floating-point argument whose tangent may be infinite,
-                // or an aggregate one when any tangent may be.
-                let fp_arg = || {
-                    let args = if i.is_call() {
-                        i.call_args()
-                    } else {
-                        i.operands()
-                    };
-                    args.into_iter().any(|a| {
-                        (a.ty().is_fp_like() && operand_member(a, &out, boundary))
-                            || ((a.ty().is_struct() || a.ty().is_array()) && !out.is_empty())
-                    })
+        tainted.spread(&insts, |tainted, i| {
+            // A floating-point argument whose tangent may be infinite,
+            // or an aggregate one when any tangent may be.
+            let fp_arg = || {
+                let args = if i.is_call() {
+                    i.call_args()
+                } else {
+                    i.operands()
                 };
-                match call_memory(i) {
-                    CallMemory::Copy { dst, src } if tainted.reads(src) => tainted.add(dst),
-                    CallMemory::Outputs if fp_arg() => {
-                        for a in i.call_args() {
-                            if a.ty().is_pointer() {
-                                tainted.add(a);
-                            }
+                args.into_iter().any(|a| {
+                    (a.ty().is_fp_like() && operand_member(a, &out, boundary))
+                        || ((a.ty().is_struct() || a.ty().is_array()) && !out.is_empty())
+                })
+            };
+            match call_memory(i) {
+                CallMemory::Copy { dst, src } if tainted.reads(src) => tainted.add(dst),
+                CallMemory::Outputs if fp_arg() => {
+                    for a in i.call_args() {
+                        if a.ty().is_pointer() {
+                            tainted.add(a);
                         }
                     }
-                    CallMemory::Unknown if tainted.any() || fp_arg() => tainted.all = true,
-                    _ => {}
                 }
+                CallMemory::Unknown if tainted.any() || fp_arg() => tainted.all = true,
+                _ => {}
             }
-            if (tainted.all, tainted.objects.len()) == before {
-                break;
-            }
-        }
+        });
         let memory = boundary || tainted.any();
         let mut changed = false;
         for &v in &insts {
@@ -759,13 +761,7 @@ pub fn infinite_tangents(
                 Opcode::LLVMCall | Opcode::LLVMInvoke if without_rule(v) => {
                     boundary || fp_operand()
                 }
-                Opcode::LLVMCall | Opcode::LLVMInvoke
-                    if v.call_args()
-                        .into_iter()
-                        .any(|a| a.ty().is_pointer() && tainted.reads(a)) =>
-                {
-                    true
-                }
+                Opcode::LLVMCall | Opcode::LLVMInvoke if tainted.passed_to(v) => true,
                 _ if infinite_slope(v) => true,
                 Opcode::LLVMExtractValue | Opcode::LLVMBitCast => memory || fp_operand(),
                 _ => fp_operand(),
