@@ -445,6 +445,14 @@ struct FermentRepairPass : PassInfoMixin<FermentRepairPass> {
 // every entry: the vector body is never run. Per-entry checks (a few compares
 // per outer iteration) let it run. The host's setting is restored after the
 // vectorizer, so user functions keep it.
+// LLVM's static option `Name` of value type `T`, found by name (nullptr when
+// this LLVM has none): ferment changes some of them around its own
+// pipelines and restores them after.
+template <class T> static cl::opt<T> *hostOpt(StringRef Name) {
+  auto &Opts = cl::getRegisteredOptions();
+  auto It = Opts.find(Name);
+  return It == Opts.end() ? nullptr : static_cast<cl::opt<T> *>(It->second);
+}
 // The host's setting, read before any function changed it (a function-local
 // static: initialized once, also when LTO backends run in parallel threads;
 // the LLVM flag itself is one global, so there such threads may see each
@@ -465,11 +473,8 @@ static bool hoistSaved() {
 // setting given on the command line is the user's and is left alone.
 static cl::opt<bool> *epilogueOpt() {
   static cl::opt<bool> *const O = []() -> cl::opt<bool> * {
-    auto &Opts = cl::getRegisteredOptions();
-    auto It = Opts.find("enable-epilogue-vectorization");
-    if (It == Opts.end() || It->second->getNumOccurrences() > 0)
-      return nullptr;
-    return static_cast<cl::opt<bool> *>(It->second);
+    cl::opt<bool> *E = hostOpt<bool>("enable-epilogue-vectorization");
+    return E && E->getNumOccurrences() == 0 ? E : nullptr;
   }();
   return O;
 }
@@ -1304,18 +1309,13 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   Function *F = unwrap<Function>(FV);
   if (OptNoGuardZero || !hasInvariantZeroTest(*F))
     return -1;
-  auto &Opts = cl::getRegisteredOptions();
-  auto It = Opts.find("unswitch-threshold");
-  auto *T = It == Opts.end() ? nullptr
-                             : static_cast<cl::opt<int> *>(It->second);
+  cl::opt<int> *T = hostOpt<int>("unswitch-threshold");
   int Old = T ? T->getValue() : 0;
   if (T && Old < Threshold)
     T->setValue(Threshold);
   // Candidates repeating one zero test count once against LLVM's cost
   // multiplier (see `repeatedZeroTests`).
-  auto Un = Opts.find("unswitch-num-initial-unscaled-candidates");
-  auto *U = Un == Opts.end() ? nullptr
-                             : static_cast<cl::opt<int> *>(Un->second);
+  cl::opt<int> *U = hostOpt<int>("unswitch-num-initial-unscaled-candidates");
   int OldUnscaled = U ? U->getValue() : 0;
   if (U)
     U->setValue(OldUnscaled + int(repeatedZeroTests(*F)));
