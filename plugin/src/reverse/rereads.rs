@@ -554,20 +554,8 @@ impl Rereads {
         p: Value,
         inside: &dyn Fn(ferment_ir::Block) -> bool,
     ) -> bool {
-        if self.split_roots.is_some() {
-            return false;
-        }
-        let mine = classes_of(p, &self.objects);
-        if mine.is_empty() {
-            return false;
-        }
-        self.writers.iter().all(|(w, touched)| {
-            *w == s
-                || !inside(w.parent())
-                || touched
-                    .as_ref()
-                    .is_some_and(|cs| !cs.iter().any(|c| mine.contains(c)))
-        })
+        self.writers_within(p, inside)
+            .is_some_and(|ws| ws.iter().all(|&w| w == s))
     }
 
     /// Combined shape: the writes in blocks `inside` accepts that may touch
