@@ -23,8 +23,10 @@ impl NonfinitePartials {
     /// `atan(1 / z)`, `tanh`, `erf` at z = 0: [`FLAT_AT_INFINITY`]), or
     /// because a value computed from them is such a value: a product of
     /// their nonfinite partial with that zero must be zero (`1 / z^2` at
-    /// `z = 0`). A quotient by an infinite value (`1 / (1 / z)`) is not
-    /// counted.
+    /// `z = 0`). A quotient by an infinite value is not counted: its
+    /// partial `-a / q^2` vanishes only as fast as `1 / z^2` grows, and the
+    /// true derivative is their finite limit (`1 / (1 / z)` is `z`: 1, not
+    /// the strong zero 0), which the product of the two cannot give.
     pub fn flat_zero_adjoints(&self, blocks: &[Block]) -> hashbrown::HashSet<Value> {
         let insts: Vec<Value> = blocks
             .iter()
@@ -41,7 +43,7 @@ impl NonfinitePartials {
                 let flat = v.users().into_iter().any(|u| {
                     u.is_instruction()
                         && u.ty().is_fp_like()
-                        && (out.contains(&u) || flat_at_infinity(u))
+                        && (out.contains(&u) || flat_at_infinity(u, v))
                 });
                 if flat {
                     out.insert(v);
@@ -84,17 +86,36 @@ impl NonfinitePartials {
 
 /// Library functions (by rule name) whose value is finite and whose partial
 /// is zero at an infinite argument (`exp(-inf) = 0`, `atan(inf) = pi/2`).
+/// `pow` only in its exponent, or in its base under a constant exponent
+/// (see [`flat_at_infinity`]).
 const FLAT_AT_INFINITY: &[&str] = &[
     "exp", "exp2", "exp10", "expm1", "atan", "atan2", "tanh", "erf", "erfc", "pow",
 ];
 
-/// Whether `u` is a call of a function flat at an infinite argument
-/// ([`FLAT_AT_INFINITY`]).
-fn flat_at_infinity(u: Value) -> bool {
-    u.opcode() == Opcode::LLVMCall
-        && u.called_function()
-            .and_then(|f| super::call_rule(&f.name()))
-            .is_some_and(|r| FLAT_AT_INFINITY.contains(&r.name))
+/// Whether `u` is a call of a function flat at an infinite argument `v`
+/// ([`FLAT_AT_INFINITY`]). The zero partial there meets the partial that
+/// made `v` infinite (`1 / z^2` at `z = 0`), and the strong zero is the
+/// true derivative only where the function is flat enough: `pow(1 / z, -1)`
+/// is `z`, with derivative 1 at `z = 0` (`(-1 / q^2) (-1 / z^2) = 1`), so
+/// `pow`'s base counts only under a constant negative exponent other than
+/// -1 (`pow(1 / w, c) = w^-c`: where `w` crosses zero `c` is an odd integer
+/// and the derivative is 0; where `w` does not, `w' = 0` there).
+fn flat_at_infinity(u: Value, v: Value) -> bool {
+    let Some(rule) = (u.opcode() == Opcode::LLVMCall)
+        .then(|| u.called_function())
+        .flatten()
+        .and_then(|f| super::call_rule(&f.name()))
+    else {
+        return false;
+    };
+    if rule.name != "pow" {
+        return FLAT_AT_INFINITY.contains(&rule.name);
+    }
+    let args = u.call_args();
+    args.get(1) == Some(&v)
+        || args.get(1).is_some_and(|e| {
+            e.is_constant() && e.splat_float().is_some_and(|c| c < 0.0 && c != -1.0)
+        })
 }
 
 /// Library functions whose result and partials are finite where their
