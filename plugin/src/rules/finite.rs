@@ -23,7 +23,8 @@ impl NonfinitePartials {
     /// `atan(1 / z)`, `tanh`, `erf` at z = 0: [`FLAT_AT_INFINITY`]), or
     /// because a value computed from them is such a value: a product of
     /// their nonfinite partial with that zero must be zero (`1 / z^2` at
-    /// `z = 0`). A quotient by an infinite value is not counted: its
+    /// `z = 0`), through values that stay infinite where it is
+    /// ([`keeps_infinite`]). A quotient by an infinite value is not counted: its
     /// partial `-a / q^2` vanishes only as fast as `1 / z^2` grows, and the
     /// true derivative is their finite limit (`1 / (1 / z)` is `z`: 1, not
     /// the strong zero 0), which the product of the two cannot give.
@@ -43,7 +44,7 @@ impl NonfinitePartials {
                 let flat = v.users().into_iter().any(|u| {
                     u.is_instruction()
                         && u.ty().is_fp_like()
-                        && (out.contains(&u) || flat_at_infinity(u, v))
+                        && ((out.contains(&u) && keeps_infinite(u, v)) || flat_at_infinity(u, v))
                 });
                 if flat {
                     out.insert(v);
@@ -116,6 +117,38 @@ fn flat_at_infinity(u: Value, v: Value) -> bool {
         || args.get(1).is_some_and(|e| {
             e.is_constant() && e.splat_float().is_some_and(|c| c < 0.0 && c != -1.0)
         })
+}
+
+/// Whether `u`, a user of `v`, is infinite or NaN where `v` is infinite:
+/// sums, differences, products, the numerator of a quotient, negation,
+/// conversions, choices, lanes, `fabs`, `fma`. A flat use of `u` at
+/// infinity then is one of `v` ([`NonfinitePartials::flat_zero_adjoints`]).
+/// Not a denominator: `exp(-2 / (1 / z))` is `exp(-2 z)`, whose derivative
+/// at `z = 0` is -2, not the strong zero (`exp` there is at 0, not flat).
+fn keeps_infinite(u: Value, v: Value) -> bool {
+    match u.opcode() {
+        Opcode::LLVMFAdd
+        | Opcode::LLVMFSub
+        | Opcode::LLVMFMul
+        | Opcode::LLVMFNeg
+        | Opcode::LLVMFPExt
+        | Opcode::LLVMFPTrunc
+        | Opcode::LLVMPHI
+        | Opcode::LLVMSelect
+        | Opcode::LLVMExtractElement
+        | Opcode::LLVMInsertElement
+        | Opcode::LLVMShuffleVector => true,
+        Opcode::LLVMFDiv => u.operand(0) == v && u.operand(1) != v,
+        Opcode::LLVMCall => {
+            let args = u.call_args();
+            match canonical(u).trim_end_matches('f') {
+                "fabs" | "fma" | "fmuladd" => true,
+                "copysign" => args.first() == Some(&v),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Library functions whose result and partials are finite where their
