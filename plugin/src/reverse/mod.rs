@@ -231,6 +231,11 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// [`zero_adjoint_values`]): their products with a partial that may be
     /// infinite or NaN ([`Self::partials`]) are guarded too.
     zero_adjoint: hashbrown::HashSet<Value>,
+    /// Partials (instruction, operand) whose exact zero at an infinite
+    /// operand would meet a guard upstream as if the value were discarded
+    /// ([`rules::finite::NonfinitePartials::indeterminate_partials`]): their
+    /// products with a nonzero adjoint are NaN there.
+    indeterminate: hashbrown::HashSet<(Value, usize)>,
     partials: rules::finite::NonfinitePartials,
     /// Values whose adjoint may be infinite while the primal values are
     /// finite ([`rules::finite::infinite_adjoints`]): their products with a
@@ -288,6 +293,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let reachable = reachable_blocks(f, &cfg);
         let restrict = rules::finite::restrict_params(f, key);
         let partials = rules::finite::NonfinitePartials::of(&reachable);
+        let discardable = discardable_values(&reachable);
+        let zero_adjoint = zero_adjoint_values(&reachable, &partials);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
                 from.terminator().unwrap_or(f),
@@ -425,8 +432,12 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             width: key.width.max(1) as usize,
             shadows: Vec::new(),
             types,
-            discardable: discardable_values(&reachable),
-            zero_adjoint: zero_adjoint_values(&reachable, &partials),
+            indeterminate: partials.indeterminate_partials(
+                &reachable,
+                &discardable.union(&zero_adjoint).copied().collect(),
+            ),
+            discardable,
+            zero_adjoint,
             partials,
             infinite_adjoint: rules::finite::infinite_adjoints(
                 &reachable,
@@ -830,6 +841,12 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     };
                     let contrib = if self.infinite_adjoint.may_be_infinite(inst) {
                         rules::zero_partial_wins(&self.b, p, contrib)
+                    } else {
+                        contrib
+                    };
+                    let contrib = if self.indeterminate.contains(&(inst, i)) {
+                        let v = self.tape.reload(&self.loops, &self.b, operands[i]);
+                        rules::indeterminate_at_infinity(&self.b, v, d, contrib)
                     } else {
                         contrib
                     };

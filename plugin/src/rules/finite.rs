@@ -57,6 +57,86 @@ impl NonfinitePartials {
         }
     }
 
+    /// Reverse mode: the partials (instruction, operand) that vanish where
+    /// their operand is infinite and the instruction finite, as fast as the
+    /// partial of the quotient that made the operand infinite grows (a
+    /// denominator: `-a / v^2` at `v = 1 / z`, `z = 0`; `pow`'s base where
+    /// it is not flat, see [`flat_at_infinity`]), when a guard of `guarded`
+    /// sits on the operand or on a value it stays infinite with
+    /// ([`keeps_infinite`]). Their exact-zero product with a nonzero adjoint
+    /// is not a discarded value's: the true derivative is the finite limit
+    /// of the product with the quotient's infinite partial (`c ? 2 / (1 / z)
+    /// : k` is `2 z` where `c` holds: derivative 2 at `z = 0`), which the
+    /// guard would turn into a wrong 0; the reverse sweep makes that product
+    /// NaN instead ([`super::product::indeterminate_at_infinity`]). An
+    /// overflowing `exp` grows only as fast as its partial: the strong zero
+    /// is the limit there (`1 / (1 + exp(-x))` at `x = -800`), not counted.
+    pub fn indeterminate_partials(
+        &self,
+        blocks: &[Block],
+        guarded: &hashbrown::HashSet<Value>,
+    ) -> hashbrown::HashSet<(Value, usize)> {
+        let insts: Vec<Value> = blocks
+            .iter()
+            .flat_map(|b| b.instructions())
+            .filter(|i| i.ty().is_fp_like() && self.values.contains(i))
+            .collect();
+        // The values infinite where a quotient is.
+        let mut quotients: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
+        loop {
+            let before = quotients.len();
+            for &v in &insts {
+                if matches!(v.opcode(), Opcode::LLVMFDiv | Opcode::LLVMFRem)
+                    || v.operands()
+                        .into_iter()
+                        .any(|o| quotients.contains(&o) && keeps_infinite(v, o))
+                {
+                    quotients.insert(v);
+                }
+            }
+            if quotients.len() == before {
+                break;
+            }
+        }
+        // Whether a guard sits on `v` or on a quotient value it stays
+        // infinite with.
+        let reaches_guard = |v: Value| {
+            let mut seen = hashbrown::HashSet::new();
+            let mut work = vec![v];
+            while let Some(w) = work.pop() {
+                if !seen.insert(w) {
+                    continue;
+                }
+                if guarded.contains(&w) {
+                    return true;
+                }
+                work.extend(
+                    w.operands()
+                        .into_iter()
+                        .filter(|o| quotients.contains(o) && keeps_infinite(w, *o)),
+                );
+            }
+            false
+        };
+        let mut out = hashbrown::HashSet::new();
+        for u in blocks.iter().flat_map(|b| b.instructions()) {
+            if !u.ty().is_fp_like() {
+                continue;
+            }
+            let operands = if u.is_call() {
+                u.call_args()
+            } else {
+                u.operands()
+            };
+            for (k, v) in operands.into_iter().enumerate() {
+                if quotients.contains(&v) && vanishes_at_infinity(u, v) && reaches_guard(v) {
+                    out.insert((u, k));
+                }
+            }
+        }
+        out
+    }
+
     /// The floating-point instructions of `blocks` with a partial that may
     /// be infinite or NaN (see [`partials_may_be_nonfinite`]).
     pub fn instructions(&self, blocks: &[Block]) -> hashbrown::HashSet<Value> {
@@ -122,7 +202,8 @@ fn flat_at_infinity(u: Value, v: Value) -> bool {
 /// Whether `u`, a user of `v`, is infinite or NaN where `v` is infinite:
 /// sums, differences, products, the numerator of a quotient, negation,
 /// conversions, choices, lanes, `fabs`, `fma`. A flat use of `u` at
-/// infinity then is one of `v` ([`NonfinitePartials::flat_zero_adjoints`]).
+/// infinity then is one of `v` ([`NonfinitePartials::flat_zero_adjoints`],
+/// [`NonfinitePartials::indeterminate_partials`]).
 /// Not a denominator: `exp(-2 / (1 / z))` is `exp(-2 z)`, whose derivative
 /// at `z = 0` is -2, not the strong zero (`exp` there is at 0, not flat).
 fn keeps_infinite(u: Value, v: Value) -> bool {
@@ -146,6 +227,25 @@ fn keeps_infinite(u: Value, v: Value) -> bool {
                 "copysign" => args.first() == Some(&v),
                 _ => false,
             }
+        }
+        _ => false,
+    }
+}
+
+/// Whether the partial of `u` with respect to its operand `v` is zero where
+/// `v` is infinite and `u` is finite, vanishing as a power of `v` (see
+/// [`NonfinitePartials::indeterminate_partials`]): `v` is a denominator or
+/// the divisor of a remainder, or the base of a `pow` that is not flat
+/// there ([`flat_at_infinity`]).
+fn vanishes_at_infinity(u: Value, v: Value) -> bool {
+    match u.opcode() {
+        Opcode::LLVMFDiv | Opcode::LLVMFRem => u.operand(1) == v,
+        Opcode::LLVMCall => {
+            u.called_function()
+                .and_then(|f| super::call_rule(&f.name()))
+                .is_some_and(|r| r.name == "pow")
+                && u.call_args().first() == Some(&v)
+                && !flat_at_infinity(u, v)
         }
         _ => false,
     }

@@ -20,7 +20,9 @@ pub use calls::{
     call_rule, extremum_as_select, is_known_inactive_function, nan_ignoring_extremum,
     trig_companion, CallRule,
 };
-pub use product::{guarded, guarded_lanes, splat, times, times_lanes, zero_partial_wins};
+pub use product::{
+    guarded, guarded_lanes, indeterminate_at_infinity, splat, times, times_lanes, zero_partial_wins,
+};
 
 use ferment_ir::{Builder, Opcode, Value};
 

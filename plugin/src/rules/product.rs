@@ -104,6 +104,29 @@ pub fn zero_partial_wins(b: &Builder, partial: Value, product: Value) -> Value {
     b.select(is_zero, b.zero(product.ty()), product)
 }
 
+/// `product` (of a partial of `u` with respect to `v` and `u`'s adjoint
+/// `d`), or NaN where `v` is infinite and `d` is not zero: the partial is
+/// an exact zero there that vanishes as fast as the partial that made `v`
+/// infinite grows (see [`super::finite::NonfinitePartials::indeterminate_partials`]),
+/// and the chain rule's 0 * inf is indeterminate, not the strong zero a
+/// guard before it would make of it. Where `d` is zero (the use of `v`
+/// discarded) the product stays zero.
+pub fn indeterminate_at_infinity(b: &Builder, v: Value, d: Value, product: Value) -> Value {
+    let ty = v.ty();
+    let abs = b.intrinsic("llvm.fabs", &[ty], &[v]);
+    let infinite = b.fcmp(
+        RealPredicate::LLVMRealOEQ,
+        abs,
+        b.const_real(ty, f64::INFINITY),
+    );
+    let used = b.fcmp(RealPredicate::LLVMRealUNE, d, b.zero(d.ty()));
+    b.select(
+        b.and_int(infinite, used),
+        b.const_real(product.ty(), f64::NAN),
+        product,
+    )
+}
+
 fn scaled(b: &Builder, k: f64, t: Value) -> Value {
     if k == 0.0 {
         b.zero(t.ty())
