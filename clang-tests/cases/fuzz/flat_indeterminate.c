@@ -32,27 +32,7 @@ static double d_pow_exp(double z) {
   return z == 0 ? 1.0 : pow(2.0, -1.0 / (z * z)) * log(2.0) * 2.0 / (z * z * z) + 1.0;
 }
 
-/* Away from 0 everything is finite: analytic, finite differences, forward vs reverse. */
-static void check_smooth(const char *what, double (*g)(double), double (*dg)(double), double z) {
-  const double h = 1e-5;
-  double want = dg(z);
-  CHECK_CLOSE_AT(what, z, (g(z + h) - g(z - h)) / (2.0 * h), want, 1e-6, 1e-8);
-  double fwd = __enzyme_fwddiff((void *)g, z, 1.0);
-  double rev = __enzyme_autodiff((void *)g, z);
-  CHECK_CLOSE_AT(what, z, fwd, want, 1e-12, 1e-14);
-  CHECK_CLOSE_AT(what, z, rev, want, 1e-12, 1e-14);
-}
-
-/* At 0 the chain rule meets 0 * inf: NaN or the true derivative, not another finite value. */
-static volatile double origin = 0.0; /* not a constant the derivative could fold */
-
-static void check_indeterminate(const char *what, double (*g)(double), double want) {
-  double z = origin;
-  double fwd = __enzyme_fwddiff((void *)g, z, 1.0);
-  double rev = __enzyme_autodiff((void *)g, z);
-  CHECK_TRUE(what, isnan(rev) || fabs(rev - want) <= 1e-12);
-  CHECK_TRUE(what, isnan(fwd) || fabs(fwd - want) <= 1e-12);
-}
+#include "indeterminate_check.h"
 
 int main(void) {
   const double points[] = {0.5, -0.3, 1.7};

@@ -29,25 +29,7 @@ static double d_tanh_quot(double z) {
 static double d_atan_quot(double z) { return 1.0 / ((1.0 + z) * (1.0 + z) + z * z); }
 static double d_exp_inv(double z) { return -0.5 * exp(-z); }
 
-static void check_smooth(const char *what, double (*g)(double), double (*dg)(double), double z) {
-  const double h = 1e-5;
-  double want = dg(z);
-  CHECK_CLOSE_AT(what, z, (g(z + h) - g(z - h)) / (2.0 * h), want, 1e-6, 1e-8);
-  double fwd = __enzyme_fwddiff((void *)g, z, 1.0);
-  double rev = __enzyme_autodiff((void *)g, z);
-  CHECK_CLOSE_AT(what, z, fwd, want, 1e-12, 1e-14);
-  CHECK_CLOSE_AT(what, z, rev, want, 1e-12, 1e-14);
-}
-
-static volatile double origin = 0.0; /* not a constant the derivative could fold */
-
-static void check_indeterminate(const char *what, double (*g)(double), double want) {
-  double z = origin;
-  double fwd = __enzyme_fwddiff((void *)g, z, 1.0);
-  double rev = __enzyme_autodiff((void *)g, z);
-  CHECK_TRUE(what, isnan(rev) || fabs(rev - want) <= 1e-12);
-  CHECK_TRUE(what, isnan(fwd) || fabs(fwd - want) <= 1e-12);
-}
+#include "indeterminate_check.h"
 
 int main(void) {
   const double points[] = {0.5, -0.3, 1.7};

@@ -199,6 +199,27 @@ fn flat_at_infinity(u: Value, v: Value) -> bool {
         })
 }
 
+/// Whether an instruction of opcode `op` is infinite or NaN where one of
+/// its floating-point operands is, and finite where they all are (overflow
+/// aside): sums, differences, products, negation, conversions between
+/// floating-point types, choices, lanes.
+fn follows_operands(op: Opcode) -> bool {
+    matches!(
+        op,
+        Opcode::LLVMFAdd
+            | Opcode::LLVMFSub
+            | Opcode::LLVMFMul
+            | Opcode::LLVMFNeg
+            | Opcode::LLVMFPExt
+            | Opcode::LLVMFPTrunc
+            | Opcode::LLVMPHI
+            | Opcode::LLVMSelect
+            | Opcode::LLVMExtractElement
+            | Opcode::LLVMInsertElement
+            | Opcode::LLVMShuffleVector
+    )
+}
+
 /// Whether `u`, a user of `v`, is infinite or NaN where `v` is infinite:
 /// sums, differences, products, the numerator of a quotient, negation,
 /// conversions, choices, lanes, `fabs`, `fma`. A flat use of `u` at
@@ -208,17 +229,7 @@ fn flat_at_infinity(u: Value, v: Value) -> bool {
 /// at `z = 0` is -2, not the strong zero (`exp` there is at 0, not flat).
 fn keeps_infinite(u: Value, v: Value) -> bool {
     match u.opcode() {
-        Opcode::LLVMFAdd
-        | Opcode::LLVMFSub
-        | Opcode::LLVMFMul
-        | Opcode::LLVMFNeg
-        | Opcode::LLVMFPExt
-        | Opcode::LLVMFPTrunc
-        | Opcode::LLVMPHI
-        | Opcode::LLVMSelect
-        | Opcode::LLVMExtractElement
-        | Opcode::LLVMInsertElement
-        | Opcode::LLVMShuffleVector => true,
+        op if follows_operands(op) => true,
         Opcode::LLVMFDiv => u.operand(0) == v && u.operand(1) != v,
         Opcode::LLVMCall => {
             let args = u.call_args();
@@ -323,17 +334,7 @@ pub fn may_be_nonfinite(blocks: &[Block]) -> hashbrown::HashSet<Value> {
                 | Opcode::LLVMSIToFP
                 | Opcode::LLVMUIToFP
                 | Opcode::LLVMBitCast => false,
-                Opcode::LLVMFAdd
-                | Opcode::LLVMFSub
-                | Opcode::LLVMFMul
-                | Opcode::LLVMFNeg
-                | Opcode::LLVMFPExt
-                | Opcode::LLVMFPTrunc
-                | Opcode::LLVMPHI
-                | Opcode::LLVMSelect
-                | Opcode::LLVMExtractElement
-                | Opcode::LLVMInsertElement
-                | Opcode::LLVMShuffleVector => operand_nonfinite(i, &out),
+                op if follows_operands(op) => operand_nonfinite(i, &out),
                 Opcode::LLVMCall if finite_call(i) => operand_nonfinite(i, &out),
                 _ => true,
             };
