@@ -1714,3 +1714,44 @@ fn infinite_derivatives_through_memory_follow_the_objects() {
         );
     }
 }
+
+const INDETERMINATE_DENOMINATORS: &str = r#"
+#include <math.h>
+double __enzyme_autodiff(void *, ...);
+__attribute__((noinline)) double guarded(double z, double c) {
+    double r = 2.0 / (1.0 / z);
+    return r < c ? r : c;
+}
+__attribute__((noinline)) double plain(double z) { return 2.0 / (1.0 / z) + z; }
+__attribute__((noinline)) double sigmoid(double x, double c) {
+    double s = 1.0 / (1.0 + exp(-x));
+    return s < c ? s : c;
+}
+double run(double z, double c) {
+    return __enzyme_autodiff((void *)guarded, z, c) + __enzyme_autodiff((void *)plain, z)
+        + __enzyme_autodiff((void *)sigmoid, z, c);
+}
+"#;
+
+/// A denominator's partial at an operand a quotient made infinite is NaN there (the chain rule's
+/// 0 * inf, not a guard's strong zero) only where a guard sits above it (`r < c ? r : c` of
+/// `r = 2 / (1 / z)`); a plain quotient and an overflowing `exp` under a denominator (`1 / (1 +
+/// exp(-x))`, whose strong zero is the limit) get no such test.
+#[test]
+fn indeterminate_denominators_only_under_guards() {
+    let ir = optimized_ir(
+        "indeterminate_denominators",
+        INDETERMINATE_DENOMINATORS,
+        &[],
+    );
+    let nan = |name: &str| body(&ir, name).contains("0x7FF8000000000000");
+    assert!(
+        nan("ferment.diffe.guarded"),
+        "no NaN marking under the select's guard"
+    );
+    assert!(!nan("ferment.diffe.plain"), "a NaN marking without a guard");
+    assert!(
+        !nan("ferment.diffe.sigmoid"),
+        "a NaN marking at an exp's overflow"
+    );
+}
