@@ -195,16 +195,7 @@ impl Shadows {
         if p.is_constant_expr() {
             let base = self.of(b, p.operand(0))?;
             return Some(match p.opcode() {
-                Opcode::LLVMGetElementPtr => unsafe {
-                    let src = llvm_sys::core::LLVMGetGEPSourceElementType(p.0);
-                    let mut idx: Vec<_> = p.operands()[1..].iter().map(|v| v.0).collect();
-                    Value(llvm_sys::core::LLVMConstGEP2(
-                        src,
-                        base.0,
-                        idx.as_mut_ptr(),
-                        idx.len() as u32,
-                    ))
-                },
+                Opcode::LLVMGetElementPtr => const_gep_on(p, base),
                 Opcode::LLVMBitCast => base,
                 Opcode::LLVMAddrSpaceCast => {
                     Value(unsafe { llvm_sys::core::LLVMConstAddrSpaceCast(base.0, p.ty().0) })
@@ -213,6 +204,21 @@ impl Shadows {
             });
         }
         None
+    }
+}
+
+/// The constant GEP `p` with `base` in place of its pointer operand (the
+/// same indices into a shadow or twin of the global `p` addresses).
+fn const_gep_on(p: Value, base: Value) -> Value {
+    unsafe {
+        let src = llvm_sys::core::LLVMGetGEPSourceElementType(p.0);
+        let mut idx: Vec<_> = p.operands()[1..].iter().map(|v| v.0).collect();
+        Value(llvm_sys::core::LLVMConstGEP2(
+            src,
+            base.0,
+            idx.as_mut_ptr(),
+            idx.len() as u32,
+        ))
     }
 }
 
@@ -1494,16 +1500,7 @@ fn zero_twin_shadow(b: &Builder, v: Value) -> Option<Value> {
     if v.is_constant_expr() {
         // The same constant offset inside the twin.
         return match v.opcode() {
-            Opcode::LLVMGetElementPtr if v.operand(0) == g => Some(unsafe {
-                let src = llvm_sys::core::LLVMGetGEPSourceElementType(v.0);
-                let mut idx: Vec<_> = v.operands()[1..].iter().map(|o| o.0).collect();
-                Value(llvm_sys::core::LLVMConstGEP2(
-                    src,
-                    zero.0,
-                    idx.as_mut_ptr(),
-                    idx.len() as u32,
-                ))
-            }),
+            Opcode::LLVMGetElementPtr if v.operand(0) == g => Some(const_gep_on(v, zero)),
             _ => None,
         };
     }
