@@ -84,6 +84,7 @@ mod api;
 mod clamp;
 mod edge;
 mod guard;
+mod sci;
 mod user;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -223,6 +224,9 @@ pub struct Variant {
     /// VLAs, alloca, goto into a loop, modf/frexp, row-pointer arrays, realloc growth
     /// (`gen/edge.rs`).
     pub edge: bool,
+    /// Index arrays (scatter, gather, CSR), static locals, Horner, Kahan, tridiagonal solves,
+    /// pivoting swaps, in-place recurrences (`gen/sci.rs`).
+    pub sci: bool,
     /// Forward-over-reverse: forward mode of a function that calls the reverse derivative
     /// (`harness::hessian`; no new program shapes, so with another family it checks that
     /// family's programs). Left out of OpenMP kernels and single-precision programs.
@@ -231,7 +235,7 @@ pub struct Variant {
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 8] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 9] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -240,6 +244,7 @@ impl Variant {
             ("guard", &mut self.guard),
             ("clamp", &mut self.clamp),
             ("edge", &mut self.edge),
+            ("sci", &mut self.sci),
             ("hvp", &mut self.hvp),
         ]
     }
@@ -719,6 +724,11 @@ impl Gen {
         }
         if self.var.edge && self.rng.chance(0.35) {
             if let Some(st) = self.edge_stmt(sc) {
+                return st;
+            }
+        }
+        if self.var.sci && self.rng.chance(0.35) {
+            if let Some(st) = self.sci_stmt(sc) {
                 return st;
             }
         }
@@ -2129,6 +2139,7 @@ mod tests {
             ("edge", 0x2b9c_6451_a8ff_91fa),
             ("numeric,user", 0xd27b_a334_4d79_559b),
             ("guard,clamp,edge", 0xca1d_2bcc_1111_d219),
+            ("sci", 0xb8f9_9599_dfa8_2e81),
         ];
         for (name, want) in recorded {
             let mut var = Variant::default();

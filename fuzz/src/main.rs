@@ -4,7 +4,7 @@
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
-//!                             |edge[,no-inline]|hvp[,FAMILY...]]
+//!                             |edge[,no-inline]|sci[,no-inline]|hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
@@ -18,13 +18,16 @@
 //!                                                  # zeros, discarded quotients through
 //!                                                  # memory (gen/clamp.rs); edge: VLAs,
 //!                                                  # goto, modf/frexp, row pointers,
-//!                                                  # realloc growth (gen/edge.rs); hvp:
+//!                                                  # realloc growth (gen/edge.rs); sci:
+//!                                                  # index arrays, CSR, static locals,
+//!                                                  # Horner, Kahan, tridiagonal solves,
+//!                                                  # pivoting (gen/sci.rs); hvp:
 //!                                                  # forward-over-reverse checks of any
 //!                                                  # family's programs (harness.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 24 clamp; 12
-//!                                     # hvp; 20 omp; 60 malformed)
+//!                                     # hvp; 10 sci; 20 omp; 60 malformed)
 //! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -106,6 +109,11 @@ const CI_CLAMP_START: u64 = 1000100;
 /// kept (forward over an augmented function's frame, over the reverse sweep's helpers).
 const CI_HVP: u64 = 12;
 const CI_HVP_START: u64 = 25600000;
+
+/// Programs of the sci variant in the CI campaign (seeds CI_SCI_START.., every 4th with
+/// `-ferment-no-inline`): index arrays, CSR products, static locals, tridiagonal solves.
+const CI_SCI: u64 = 10;
+const CI_SCI_START: u64 = 26700000;
 
 #[derive(Default)]
 struct Stats {
@@ -661,6 +669,8 @@ fn main() {
             bad |= ci_part("clamp", CI_CLAMP_START, CI_CLAMP, 4, "clamp");
             // Forward over reverse (the hvp variant).
             bad |= ci_part("hvp", CI_HVP_START, CI_HVP, 3, "hvp");
+            // Scientific kernels (the sci variant).
+            bad |= ci_part("sci", CI_SCI_START, CI_SCI, 4, "sci");
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
             bad |= ci_part("omp", 1, CI_OMP, 0, "omp");
             let t2 = Instant::now();

@@ -62,6 +62,11 @@ pub struct Shadows {
     /// argument (`DerivativeKey::own_shadow_args` of the callee's
     /// derivative).
     own_args: HashMap<Value, Vec<u8>>,
+    /// Forward mode: a pointer into a constant global without a shadow
+    /// that meets pointers with shadows (a merge, a store into shadowed
+    /// memory) gets the same address in a zero twin of the global
+    /// ([`zero_twin_shadow`]) instead of standing for its own shadow.
+    forward_mode: bool,
 }
 
 /// A set of values that iterates in insertion order.
@@ -190,16 +195,7 @@ impl Shadows {
         if p.is_constant_expr() {
             let base = self.of(b, p.operand(0))?;
             return Some(match p.opcode() {
-                Opcode::LLVMGetElementPtr => unsafe {
-                    let src = llvm_sys::core::LLVMGetGEPSourceElementType(p.0);
-                    let mut idx: Vec<_> = p.operands()[1..].iter().map(|v| v.0).collect();
-                    Value(llvm_sys::core::LLVMConstGEP2(
-                        src,
-                        base.0,
-                        idx.as_mut_ptr(),
-                        idx.len() as u32,
-                    ))
-                },
+                Opcode::LLVMGetElementPtr => const_gep_on(p, base),
                 Opcode::LLVMBitCast => base,
                 Opcode::LLVMAddrSpaceCast => {
                     Value(unsafe { llvm_sys::core::LLVMConstAddrSpaceCast(base.0, p.ty().0) })
@@ -208,6 +204,21 @@ impl Shadows {
             });
         }
         None
+    }
+}
+
+/// The constant GEP `p` with `base` in place of its pointer operand (the
+/// same indices into a shadow or twin of the global `p` addresses).
+fn const_gep_on(p: Value, base: Value) -> Value {
+    unsafe {
+        let src = llvm_sys::core::LLVMGetGEPSourceElementType(p.0);
+        let mut idx: Vec<_> = p.operands()[1..].iter().map(|v| v.0).collect();
+        Value(llvm_sys::core::LLVMConstGEP2(
+            src,
+            base.0,
+            idx.as_mut_ptr(),
+            idx.len() as u32,
+        ))
     }
 }
 
@@ -466,6 +477,7 @@ impl Walk<'_> {
             maybe_own: OrderedSet::default(),
             own_loaded: OrderedSet::default(),
             own_args: HashMap::new(),
+            forward_mode,
         };
         // From the instructions listed before any shadow existed: shadows
         // zero themselves with `malloc_usable_size`.
@@ -878,12 +890,17 @@ impl Walk<'_> {
                             // own shadow, and calls through it dispatch on
                             // the primal pointer (`dispatch.rs`).
                             None if points_to_code(v) => v,
-                            None => {
-                                self_shadow_memory.record(&layout, p);
-                                s.own_shadows.push(v);
-                                warn_constant_pointer_escapes(module, inst);
-                                v
-                            }
+                            // Forward mode: constant data's tangent is
+                            // zero (see `zero_twin_shadow`).
+                            None => match forward_mode.then(|| zero_twin_shadow(&b, v)).flatten() {
+                                Some(z) => z,
+                                None => {
+                                    self_shadow_memory.record(&layout, p);
+                                    s.own_shadows.push(v);
+                                    warn_constant_pointer_escapes(module, inst);
+                                    v
+                                }
+                            },
                         };
                         b.store_like(sv, sp, inst);
                     }
@@ -1428,10 +1445,74 @@ impl Shadows {
         if !v.ty().is_pointer() {
             return Err(missing(merge, v));
         }
+        if self.forward_mode {
+            if let Some(z) = zero_twin_shadow(b, v) {
+                return Ok(z);
+            }
+        }
         self.mixed.insert(merge);
         self.own_shadows.push(v);
         Ok(v)
     }
+}
+
+/// Forward mode: the shadow of `v`, a pointer without one, when it points
+/// into a single global constant (`static const double tbl[8]`) holding
+/// no pointers: the same address in `NAME.ferment.zero`, a private
+/// constant of the same type, all zeros. Constant memory is never written
+/// (a store into it is undefined behaviour), so its tangent is zero, and
+/// a merge of it with duplicated data (`c ? p : tbl`, or the gradient's
+/// `c ? dp : tbl` that forward mode over reverse meets) needs no run-time
+/// test of whether the pointer stands for its own shadow: loads through it
+/// read zero tangents there, and a store through it, which the primal
+/// would make into the constant too, never happens. An instruction's
+/// twin address is computed right after it (`b` is not moved).
+fn zero_twin_shadow(b: &Builder, v: Value) -> Option<Value> {
+    let objects = ferment_activity_analysis::underlying_objects(v);
+    let [g] = objects[..] else {
+        return None;
+    };
+    let module = b.module();
+    let ty = g.global_value_type();
+    if !g.is_global()
+        || unsafe { llvm_sys::core::LLVMIsGlobalConstant(g.0) } == 0
+        || is_thread_local(g)
+        || g.address_space() != 0
+        || points_to_code(g)
+        || ty.contains_pointer()
+        || module.alloc_size(ty) == 0
+    {
+        return None;
+    }
+    let name = format!("{}.ferment.zero", g.name());
+    let zero = module.global(&name).unwrap_or_else(|| {
+        let z = module.add_zeroed_global(&name, ty);
+        unsafe {
+            llvm_sys::core::LLVMSetGlobalConstant(z.0, 1);
+            llvm_sys::core::LLVMSetLinkage(z.0, llvm_sys::LLVMLinkage::LLVMPrivateLinkage);
+            llvm_sys::core::LLVMSetAlignment(z.0, llvm_sys::core::LLVMGetAlignment(g.0).max(16));
+        }
+        z
+    });
+    if v == g {
+        return Some(zero);
+    }
+    if v.is_constant_expr() {
+        // The same constant offset inside the twin.
+        return match v.opcode() {
+            Opcode::LLVMGetElementPtr if v.operand(0) == g => Some(const_gep_on(v, zero)),
+            _ => None,
+        };
+    }
+    if !v.is_instruction() {
+        return None;
+    }
+    // `zero + (v - g)`, computed where `v` is defined.
+    let b = Builder::new(module);
+    b.after(v);
+    let i64t = Type::int(module.context(), 64);
+    let offset = b.sub_int(b.ptr_to_int(v, i64t), b.ptr_to_int(g, i64t));
+    Some(b.gep(b.i8(), zero, &[offset]))
 }
 
 /// A pointer without derivative memory (an `enzyme_const` argument, a
