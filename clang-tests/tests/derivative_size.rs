@@ -1525,20 +1525,23 @@ void g(long h, long w, double *img, double *di, double *u, double *du, double *v
 }
 "#;
 
+/// The lines of `-ferment-print-tape`'s `report` for the values derivative `f` of [`BILINEAR`]
+/// tapes per pixel (its inner loop, depth 2).
+fn taped_per_pixel<'a>(report: &'a str, f: &str) -> Vec<&'a str> {
+    report
+        .split("ferment: tape of the derivative of ")
+        .find(|s| s.starts_with(&format!("'{f}'")))
+        .unwrap_or_else(|| panic!("no tape report for {f}:\n{report}"))
+        .lines()
+        .filter(|l| l.contains("cache `") && l.contains("(depth 2)"))
+        .collect()
+}
+
 #[test]
 fn bilinear_gather_is_read_again() {
     let out = compile("bilinear", BILINEAR, &["-mllvm", "-ferment-print-tape"]);
     let report = String::from_utf8(out.stderr).unwrap();
-    // The values each derivative tapes per pixel (the inner loop, depth 2).
-    let taped = |f: &str| {
-        report
-            .split("ferment: tape of the derivative of ")
-            .find(|s| s.starts_with(&format!("'{f}'")))
-            .unwrap_or_else(|| panic!("no tape report for {f}:\n{report}"))
-            .lines()
-            .filter(|l| l.contains("cache `") && l.contains("(depth 2)"))
-            .count()
-    };
+    let taped = |f: &str| taped_per_pixel(&report, f).len();
     // The index is rebuilt from u, v (fmax, fmin, floor, fptosi: 20 operand levels from the
     // residual down to the loads of u and v) and the corners read again: main's plugin taped
     // the residual, the two interpolated rows, the four corners and two shadow addresses.
@@ -1559,17 +1562,7 @@ fn rounding_results_are_taped_leaves() {
         &["-march=x86-64", "-mllvm", "-ferment-print-tape"],
     );
     let report = String::from_utf8(out.stderr).unwrap();
-    // The values each derivative tapes per pixel (the inner loop, depth 2).
-    let taped = |f: &str| -> Vec<String> {
-        report
-            .split("ferment: tape of the derivative of ")
-            .find(|s| s.starts_with(&format!("'{f}'")))
-            .unwrap_or_else(|| panic!("no tape report for {f}:\n{report}"))
-            .lines()
-            .filter(|l| l.contains("cache `") && l.contains("(depth 2)"))
-            .map(str::to_string)
-            .collect()
-    };
+    let taped = |f: &str| taped_per_pixel(&report, f);
     // main's plugin taped the residual, the interpolated rows, the fractions, the corners and
     // the index (16 fields per pixel)
     let warp = taped("warp");
