@@ -317,6 +317,24 @@ const ROUNDING: &[&str] = &[
     "llvm.roundeven.",
 ];
 
+/// A rounding call the reverse sweep does not rebuild (a libm call on this
+/// target, see [`rounds_inline`]). Its derivative is zero, so no adjoint
+/// needs its value: only what is computed from it does, and a cell or
+/// table index's fraction, index and gathered corners all hang off the
+/// same few rounding results. Recomputation may tape such calls as leaves
+/// (`Tape::recomputable`).
+fn taped_rounding(v: Value) -> bool {
+    if v.opcode() != Opcode::LLVMCall {
+        return false;
+    }
+    let name = v.called_function().map(|f| f.name()).unwrap_or_default();
+    ROUNDING.iter().any(|p| name.starts_with(p)) && !rounds_inline(v)
+}
+
+/// At most this many distinct rounding results are taped in place of one
+/// value rebuilt from them (a trilinear cell's three `floor`s).
+const ROUNDING_LEAVES: usize = 4;
+
 /// Whether the target of `v`'s function rounds in a few instructions
 /// (x86 with SSE4.1's `roundsd`, AArch64's `frint*`). Without them (x86-64's
 /// baseline SSE2) LLVM calls libm's `floor`/`round`, and the value is taped:

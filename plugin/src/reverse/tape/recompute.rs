@@ -44,10 +44,14 @@ impl Tape {
         let Some(leaves) = self.leaves_to_tape(loops, v, depth) else {
             return false;
         };
+        // Or from rounding results alone (`floor` through libm: no SSE4.1),
+        // taped in its place: a bilinear warp's fractions, cell index,
+        // gathered corners and residual are rebuilt from its two `floor`s
+        // (16 bytes per pixel instead of 128 at plain -O2).
         match leaves[..] {
             [] => true,
             [leaf] => self.module.alloc_size(leaf.ty()) <= self.module.alloc_size(v.ty()),
-            _ => false,
+            _ => leaves.len() <= ROUNDING_LEAVES && leaves.iter().all(|&l| taped_rounding(l)),
         }
     }
 
@@ -207,7 +211,8 @@ impl Tape {
                     if self.cheap(o) && depth > 1 {
                         return self.plan(loops, o, depth - 1, leaves, seen);
                     }
-                    if matches!(o.opcode(), Opcode::LLVMPHI | Opcode::LLVMLoad) {
+                    if matches!(o.opcode(), Opcode::LLVMPHI | Opcode::LLVMLoad) || taped_rounding(o)
+                    {
                         if !leaves.contains(&o) {
                             leaves.push(o);
                         }
