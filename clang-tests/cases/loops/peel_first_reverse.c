@@ -5,7 +5,8 @@
 // the bound is the induction variable's value there). Variants where the fold must keep the
 // values near the type's limit or must not apply: indices just below INT64_MAX (the rebuilt
 // `start + k` close to the largest value, no wrap), an unsigned index that wraps through zero
-// (no no-wrap flag: nothing may be assumed), a test that differs in the first two iterations
+// (no no-wrap flag: nothing may be assumed), an unsigned index through 2^63 compared signed
+// (the rebuilt index must not be marked `nsw`), a test that differs in the first two iterations
 // (`k < m - 2`), the reverse of a 32-bit index. Lengths 1..4 and 12 leave the loops 0, 1, 2
 // and more iterations after the peel. Oracle: central finite differences of the primal for
 // every parameter, the checkpointed gradient against the plain one, at -O0..-O3 and under
@@ -23,8 +24,9 @@ extern int enzyme_dup, enzyme_const, enzyme_out;
 #define MAXM 12
 
 // which variant one step runs
-enum { RIGHT, DOWN, NEAR_MAX, WRAP, TWO_FIRST, INT32, NVAR };
-static const char *const names[NVAR] = {"right", "down", "near_max", "wrap", "two_first", "int32"};
+enum { RIGHT, DOWN, NEAR_MAX, WRAP, SIGN_WRAP, TWO_FIRST, INT32, NVAR };
+static const char *const names[NVAR] = {"right",     "down",      "near_max", "wrap",
+                                        "sign_wrap", "two_first", "int32"};
 
 __attribute__((noinline)) static void step(int64_t i, double *u, double *k1, const double *cp,
                                            int64_t m, int64_t var) {
@@ -59,6 +61,17 @@ __attribute__((noinline)) static void step(int64_t i, double *u, double *k1, con
       // `k < UINT64_MAX` fails in the second iteration only
       k1[j] = c * u[j] * (k < UINT64_MAX && j + 1 < (uint64_t)m ? u[j + 1] : 0.5 * u[j]) +
               (k + 1 != end ? 0.3 * u[j] : 0.0);
+    }
+    for (int64_t k = 0; k < m; k++)
+      u[k] += h * k1[k];
+    break;
+  }
+  case SIGN_WRAP: { // unsigned index through 2^63, compared signed: its signed value wraps, and
+                   // the reverse loop's rebuilt index may not be marked `nsw`
+    const uint64_t base = ((uint64_t)1 << 63) - 2, end = base + (uint64_t)m;
+    for (uint64_t k = base; k != end; k++) {
+      uint64_t j = k - base;
+      k1[j] = c * u[j] * ((int64_t)k < (int64_t)(end - 1) ? u[j + 1] : 0.5 * u[j]);
     }
     for (int64_t k = 0; k < m; k++)
       u[k] += h * k1[k];
