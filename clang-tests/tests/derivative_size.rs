@@ -1406,6 +1406,23 @@ fn last_iteration_of_a_boundary_select_is_peeled() {
     );
 }
 
+/// The reverse loops of the same step run the primal's last iteration first: their rebuilt `k +
+/// 1` keeps the primal increment's `nsw`, and the test that differs in that iteration only is
+/// folded after peeling it; the forward recomputation's loops after the first, which scalar
+/// evolution reaches with no guard on `m`, lose their last iteration on the same flag. No
+/// gather is left in the segment derivative (10 before).
+#[test]
+fn first_reverse_iteration_of_a_boundary_select_is_peeled() {
+    let include = concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime/include");
+    let ir = optimized_ir("heun_checkpoint_first", HEUN_CHECKPOINT, &["-I", include]);
+    let d = body(&ir, "ferment.diffe.ferment.checkpoint_rseg.step");
+    let gathers = d.matches("@llvm.masked.gather").count();
+    assert!(
+        gathers == 0,
+        "{gathers} gathers in the segment derivative:\n{d}"
+    );
+}
+
 const CG: &str = r#"
 #include <stdlib.h>
 extern double __enzyme_autodiff(void *, ...);

@@ -3119,20 +3119,28 @@ extern "C" unsigned ferment_hoist_carried_loads(LLVMValueRef FV) {
 
 // Peels the last iteration off a derivative loop that tests its induction
 // variable against a loop-invariant bound, `i < n - 1 ? y[i + 1] : y[i]`,
-// where scalar evolution proves the test has one value in the last
-// iteration and the other in the one before it (the test being monotonic
-// in the variable, it has that other value in every earlier iteration):
-// the loop left then tests a value known in all its iterations, which the
-// induction-variable simplification after the peel folds, and the selected
-// address becomes affine (without the peel the vectorizer gathers it).
+// where the test has one value in the last iteration and the other in the
+// one before it (the test being monotonic in the variable, it has that
+// other value in every earlier iteration): the loop left then tests a value
+// known in all its iterations, which the induction-variable simplification
+// after the peel folds, and the selected address becomes affine (without
+// the peel the vectorizer gathers it). The first iteration likewise, where
+// the test has one value there and the other in the second: a reverse loop
+// runs the primal's last iteration first (`k + 1 < n - 1` over `k = n - 2
+// .. 0`). Scalar evolution proves the two values, or, where it cannot (it
+// does not know that `n - 2` does not wrap without a guard on `n` it can
+// reach), the no-wrap flag that makes the test monotonic does: when the
+// bound is the variable's value in one of the two iterations, the other
+// iteration's value differs from it by the step, without wrapping.
 // LLVM's own peeling finds such a last iteration only where the test's
 // value in the first iteration is known (its search negates the test
 // otherwise, and then asks for the negated value in the last iteration),
 // and peels either the first iterations or the last one per run: a loop
 // from which the host's pipeline peeled `i > 0` keeps its `i < n - 1`
 // (rk4's right neighbour). LLVM's `peelLoop` keeps a loop that runs once
-// (or never) correct: it tests the count before the peeled copy.
-// Returns how many loops lost their last iteration.
+// (or never) correct: it tests the count before the peeled copy, and the
+// iterations the loop left never runs make no claim.
+// Returns how many loops lost an iteration.
 extern "C" unsigned ferment_peel_last_iterations(LLVMValueRef FV) {
   if (OptNoPeelLast)
     return 0;
@@ -3143,9 +3151,35 @@ extern "C" unsigned ferment_peel_last_iterations(LLVMValueRef FV) {
   ScalarEvolution &SE = A.SE;
   // A loop body larger than this is not copied (compile time, code size).
   const unsigned MaxInsts = 400;
+  // `P(Rest, Y)` when it differs from `P(Edge, Y)`, for two consecutive
+  // values of a recurrence whose no-wrap flag makes `P` monotonic (`Edge =
+  // Rest + Delta` exactly, `Delta` of sign `Sign`), and `Y` equal to one of
+  // them: `P(x, x)` is `P`'s value on equal operands, and the other
+  // compare's operands differ by `Delta`.
+  auto ByFlags = [](ICmpInst::Predicate P, const SCEV *Rest,
+                    const SCEV *Edge, int Sign,
+                    const SCEV *Y) -> std::optional<bool> {
+    bool Below = ICmpInst::isLT(P) || ICmpInst::isLE(P);
+    // P(X, Z) where X - Z has sign `D` (not 0)
+    auto Apart = [&](int D) { return Below ? D < 0 : D > 0; };
+    bool R, E;
+    if (Y == Edge) {
+      E = ICmpInst::isTrueWhenEqual(P);
+      R = Apart(-Sign);
+    } else if (Y == Rest) {
+      R = ICmpInst::isTrueWhenEqual(P);
+      E = Apart(Sign);
+    } else {
+      return std::nullopt;
+    }
+    if (R == E)
+      return std::nullopt;
+    return R;
+  };
   // The value `Cond`, a compare in `L`, has in every iteration but the
-  // last, when it has the other one in the last.
-  auto Decides = [&](Loop *L, Value *Cond) -> std::optional<bool> {
+  // last (`First` false) or but the first (`First` true), when it has the
+  // other one there.
+  auto Decides = [&](Loop *L, Value *Cond, bool First) -> std::optional<bool> {
     using namespace PatternMatch;
     CmpPredicate Pred;
     Value *X, *Y;
@@ -3169,55 +3203,86 @@ extern "C" unsigned ferment_peel_last_iterations(LLVMValueRef FV) {
     auto Guards = ScalarEvolution::LoopGuards::collect(L, SE);
     Btc = SE.applyLoopGuards(Btc, Guards);
     SY = SE.applyLoopGuards(SY, Guards);
-    const SCEV *Last = AR->evaluateAtIteration(Btc, SE);
-    const SCEV *Before = AR->evaluateAtIteration(
-        SE.getMinusSCEV(Btc, SE.getOne(Btc->getType())), SE);
+    const SCEV *One = SE.getOne(Btc->getType());
+    // the iteration that goes, and the one next to it
+    const SCEV *Edge, *Rest;
+    if (First) {
+      Edge = AR->getStart();
+      Rest = AR->evaluateAtIteration(One, SE);
+    } else {
+      Edge = AR->evaluateAtIteration(Btc, SE);
+      Rest = AR->evaluateAtIteration(SE.getMinusSCEV(Btc, One), SE);
+    }
     ICmpInst::Predicate P = Pred, NotP = ICmpInst::getInversePredicate(P);
-    if (SE.isKnownPredicate(P, Before, SY) &&
-        SE.isKnownPredicate(NotP, Last, SY))
+    if (SE.isKnownPredicate(P, Rest, SY) && SE.isKnownPredicate(NotP, Edge, SY))
       return true;
-    if (SE.isKnownPredicate(NotP, Before, SY) &&
-        SE.isKnownPredicate(P, Last, SY))
+    if (SE.isKnownPredicate(NotP, Rest, SY) && SE.isKnownPredicate(P, Edge, SY))
       return false;
-    return std::nullopt;
+    // Consecutive values of a recurrence that wraps neither way (signed
+    // compare: `nsw`; unsigned: `nuw` and a positive step, which never
+    // wraps below zero) differ by the step as integers.
+    auto *Step = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+    if (!Step || Step->getAPInt().isZero())
+      return std::nullopt;
+    bool Neg = Step->getAPInt().isNegative();
+    if (ICmpInst::isSigned(P) ? !AR->hasNoSignedWrap()
+                              : !AR->hasNoUnsignedWrap() || Neg)
+      return std::nullopt;
+    // Edge - Rest: the step after the rest (last), before it (first)
+    int Sign = (Neg ? -1 : 1) * (First ? -1 : 1);
+    return ByFlags(P, Rest, Edge, Sign, SY);
   };
-  // a loop, and its compares with the value each has before its last
-  // iteration
-  SmallVector<std::pair<Loop *, SmallVector<std::pair<ICmpInst *, bool>, 2>>,
-              8>
-      Cands;
+  // a loop, whether its first iteration goes (else its last), and its
+  // compares with the value each has in the iterations left
+  struct Cand {
+    Loop *L;
+    bool First;
+    SmallVector<std::pair<ICmpInst *, bool>, 2> Known;
+  };
+  SmallVector<Cand, 8> Cands;
   for (Loop *L : LI.getLoopsInPreorder()) {
-    if (!L->isInnermost() || !canPeel(L) || !canPeelLastIteration(*L, SE))
+    if (!L->isInnermost() || !canPeel(L))
       continue;
     unsigned Size = 0;
-    SmallVector<std::pair<ICmpInst *, bool>, 2> Known;
-    for (BasicBlock *BB : L->blocks()) {
+    for (BasicBlock *BB : L->blocks())
       Size += BB->size();
-      for (Instruction &I : *BB) {
-        Value *Cond = nullptr;
-        if (auto *Sel = dyn_cast<SelectInst>(&I))
-          Cond = Sel->getCondition();
-        else if (auto *Br = dyn_cast<BranchInst>(&I))
-          if (Br->isConditional() && BB != L->getLoopLatch())
-            Cond = Br->getCondition();
-        if (!Cond || any_of(Known, [&](auto &K) { return K.first == Cond; }))
-          continue;
-        if (std::optional<bool> V = Decides(L, Cond))
-          Known.push_back({cast<ICmpInst>(Cond), *V});
+    if (Size > MaxInsts)
+      continue;
+    // the last iteration where LLVM can peel it, else the first
+    for (bool First : {false, true}) {
+      if (!First && !canPeelLastIteration(*L, SE))
+        continue;
+      SmallVector<std::pair<ICmpInst *, bool>, 2> Known;
+      for (BasicBlock *BB : L->blocks())
+        for (Instruction &I : *BB) {
+          Value *Cond = nullptr;
+          if (auto *Sel = dyn_cast<SelectInst>(&I))
+            Cond = Sel->getCondition();
+          else if (auto *Br = dyn_cast<BranchInst>(&I))
+            if (Br->isConditional() && BB != L->getLoopLatch())
+              Cond = Br->getCondition();
+          if (!Cond ||
+              any_of(Known, [&](auto &K) { return K.first == Cond; }))
+            continue;
+          if (std::optional<bool> V = Decides(L, Cond, First))
+            Known.push_back({cast<ICmpInst>(Cond), *V});
+        }
+      if (!Known.empty()) {
+        Cands.push_back({L, First, Known});
+        break;
       }
     }
-    if (!Known.empty() && Size <= MaxInsts)
-      Cands.push_back({L, Known});
   }
   unsigned Peeled = 0;
-  for (auto &[L, Known] : Cands) {
+  for (auto &[L, First, Known] : Cands) {
     bool Lcssa = L->isRecursivelyLCSSAForm(DT, LI);
     ValueToValueMapTy VMap;
-    if (!peelLoop(L, 1, /*PeelLast=*/true, &LI, &SE, DT, &A.AC, Lcssa, VMap))
+    if (!peelLoop(L, 1, /*PeelLast=*/!First, &LI, &SE, DT, &A.AC, Lcssa,
+                  VMap))
       continue;
-    // `L` now runs the iterations before the last (the peeled copy has its
-    // own compares): each compare has there the value proven above.
-    // Scalar evolution does not always prove it again for the shorter loop
+    // `L` now runs the other iterations (the peeled copy has its own
+    // compares): each compare has there the value proven above. Scalar
+    // evolution does not always prove it again for the shorter loop
     // (`i < n - 1` over 1..n-2 holds only where n - 2 does not wrap).
     for (auto &[Cmp, V] : Known)
       Cmp->replaceUsesWithIf(ConstantInt::getBool(Cmp->getType(), V),

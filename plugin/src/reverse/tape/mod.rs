@@ -44,7 +44,7 @@ mod swap;
 
 pub use buffers::{tape_cache_helpers, HUGE_TAPE_BYTES};
 pub use rebuild::Rebuild;
-use recompute::Induction;
+use recompute::{induction_increment, Induction};
 
 /// A slot as the forward sweep and the reverse sweep address it (the same
 /// stack slot in combined mode; one frame field reached from two
@@ -1103,7 +1103,29 @@ impl Tape {
                 let ty = v.ty();
                 let k = b.int_cast(k, ty, false);
                 let start = self.reload(loops, b, start);
-                b.add_int(start, b.mul_int(k, b.const_int(ty, step)))
+                let r = b.add_int(start, b.mul_int(k, b.const_int(ty, step)));
+                // The primal's increment `v + step` keeps its no-wrap
+                // flags in the rebuilt `start + k * step`: where that sum
+                // wraps, some increment before iteration `k` did, and the
+                // primal's `v` is poison there. Scalar evolution then sees
+                // the reverse loop's `k + 1` as a recurrence that does not
+                // wrap, and can order its values (`shim::peel_last_iterations`:
+                // the first reverse iteration's `k + 1 < n - 1`). Only
+                // for i64 and a step of 1 or -1: the iteration number `k`
+                // (under 2^63) and `k * step` are then exact.
+                if r.is_instruction()
+                    && r.opcode() == Opcode::LLVMAdd
+                    && ty.int_width() == 64
+                    && (step == 1 || step == -1)
+                {
+                    if let Some(next) = induction_increment(loops, lp, v) {
+                        r.set_nsw(next.has_nsw());
+                        if step == 1 && next.has_nuw() {
+                            r.set_nuw(true);
+                        }
+                    }
+                }
+                r
             }
             Induction::Strided {
                 lp,

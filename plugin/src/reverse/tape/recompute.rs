@@ -1074,6 +1074,17 @@ pub(super) fn induction(loops: &Loops, v: Value) -> Option<Induction> {
     None
 }
 
+/// The `add`/`sub` that gives induction phi `v` of `lp` its value in the
+/// next iteration.
+pub(super) fn induction_increment(loops: &Loops, lp: LoopId, v: Value) -> Option<Value> {
+    let (next, _) = v
+        .incoming()
+        .into_iter()
+        .find(|(_, b)| loops.contains(lp, *b))?;
+    (next.is_instruction() && matches!(next.opcode(), Opcode::LLVMAdd | Opcode::LLVMSub))
+        .then_some(next)
+}
+
 /// [`Induction::Carried`] for header phi `v` of `lp`.
 pub(super) fn carried(
     loops: &Loops,
