@@ -2,7 +2,7 @@
 """Where the compile time of each benchmark goes, with and without the plugin.
 
 usage: python3 benches/compile_profile.py [--reps N] [--only a,b] [--json FILE]
-                                          [--plugin SO[,SO2]] [--time]
+                                          [--plugin SO[,SO2]] [--time] [--codegen]
 
 For every benchmark of benches/run.py (same sources, flags and plugin flags):
   * the CPU time (user + system) of clang-22 without the plugin (the AD call
@@ -18,7 +18,14 @@ For every benchmark of benches/run.py (same sources, flags and plugin flags):
     rest of the file (the derivative is optimized and compiled like any other
     code of its size: the overhead grows with its optimized share, diluted
     by the front end's fixed cost in small files);
-  * with --time, the plugin's per-phase times (FERMENT_TIME=1).
+  * with --time, the plugin's per-phase times (FERMENT_TIME=1);
+  * with --codegen, the code generation CPU time of three parts of the
+    optimized module, each extracted alone (llvm-extract) and compiled by
+    clang-22 with the same flags but no IR passes, median of N, less the
+    time of an empty module: ferment's functions, the hand-written adjoint
+    (functions whose name contains "hand") and the rest. The plain build
+    generates code for the last two, the plugin's for all three: ferment's
+    time over theirs is what no trimming of ferment's own pass removes.
 Prints a table; --json writes the numbers. Needs no report directory and
 writes only under benches/out/.
 """
@@ -107,6 +114,49 @@ def sizes_optimized(name, plugin):
     return function_sizes(r.stdout)
 
 
+LLVM_EXTRACT = os.environ.get("LLVM_EXTRACT", "llvm-extract-22")
+PARTS = (("ferment", r"^ferment\..*"), ("hand", r".*hand.*"))
+
+
+def codegen_times(name, plugin, reps):
+    """code generation seconds (CPU, median of reps, empty module subtracted)
+    of ferment's functions, the hand-written adjoint and the rest"""
+    ll = os.path.join(OUT, name + ".opt.ll")
+    r = subprocess.run(flags(name, plugin)[:-1] + ["-S", "-emit-llvm", "-o", ll, source(name)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-2000:])
+    text = open(ll).read()
+    defined = [m.strip('"') for m in re.findall(r"^define [^@]*@(\"[^\"]+\"|[^(]+)\(", text, re.M)]
+    groups = {k: [f for f in defined if re.fullmatch(rx, f)] for k, rx in PARTS}
+    groups["hand"] = [f for f in groups["hand"] if f not in groups["ferment"]]
+    taken = set(groups["ferment"]) | set(groups["hand"])
+    groups["rest"] = [f for f in defined if f not in taken]
+    header = "".join(l + "\n" for l in text.splitlines()
+                     if l.startswith("target ") or l.startswith("source_filename"))
+    files = {}
+    empty = os.path.join(OUT, name + ".empty.ll")
+    with open(empty, "w") as f:
+        f.write(header + "define void @ferment_empty() {\n  ret void\n}\n")
+    files["empty"] = empty
+    for k, fns in groups.items():
+        if not fns:
+            continue
+        out = os.path.join(OUT, "%s.%s.bc" % (name, k))
+        cmd = [LLVM_EXTRACT, ll, "-o", out] + ["--func=" + f for f in fns]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(" ".join(cmd) + "\n" + r.stderr[-2000:])
+        files[k] = out
+    cg = [run.CC] + run.CFLAGS + ["-Wno-override-module", "-Xclang", "-disable-llvm-passes", "-c"]
+    times = {k: [] for k in files}
+    for _ in range(reps):
+        for k, path in files.items():
+            times[k].append(cpu_time(cg + [path, "-o", os.path.join(OUT, name + ".part.o")])[0])
+    base = statistics.median(times.pop("empty"))
+    return {k: max(0.0, statistics.median(t) - base) for k, t in times.items()}
+
+
 def ferment_phases(stderr):
     return [l for l in stderr.splitlines() if l.startswith("ferment-time")]
 
@@ -147,6 +197,8 @@ def main():
             res["per_plugin"].append({"own": own, "grew": grew, "ferment_insts": ferment,
                                       "other_insts": rest, "ferment_final_insts": ferment_final,
                                       "other_final_insts": rest_final, "phases": ferment_phases(err)})
+            if "--codegen" in args:
+                res["per_plugin"][-1]["codegen_s"] = codegen_times(name, p, reps)
         results[name] = res
         line = "%-13s plain %.3fs" % (name, res["plain_s"])
         for i, p in enumerate(plugins):
@@ -165,6 +217,13 @@ def main():
                 ", ".join("%s +%.3f" % (k, d) for d, k in pp["grew"])), flush=True)
             for l in pp["phases"]:
                 print("    [%d] %s" % (i, l))
+            if "codegen_s" in pp:
+                cg = pp["codegen_s"]
+                f, h, r = cg.get("ferment", 0), cg.get("hand", 0), cg.get("rest", 0)
+                print("    [%d] codegen: ferment %.3fs, hand-written adjoint %.3fs, rest %.3fs; "
+                      "ferment/hand %s, ferment/(hand + rest) %.0f%%" % (
+                          i, f, h, r, "%.2fx" % (f / h) if h > 0 else "-", 100 * f / max(1e-9, h + r)),
+                      flush=True)
     if "--json" in args:
         with open(args[args.index("--json") + 1], "w") as f:
             json.dump({"plugins": plugins, "reps": reps, "results": results}, f, indent=1)

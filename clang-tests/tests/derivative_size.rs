@@ -129,6 +129,9 @@
 //!   the fractions, the corners and the residual from them (a value may be rebuilt from up to four
 //!   taped rounding results: `Tape::recomputable`), 16 bytes per pixel instead of 128
 //!   (warp.c plain: 8.9 -> 8.5 ms). The blended warp still tapes its gathers.
+//! - Loop nests that fill BLAS operands with the same values (gmm_blas's centred data, filled
+//!   again before a second product) are rebuilt in the reverse sweep by one shared helper: each
+//!   had its own identical `ferment.blas.rebuild` function (110 optimized instructions).
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -1803,5 +1806,33 @@ fn indeterminate_denominators_only_under_guards() {
     assert!(
         !nan("ferment.diffe.sigmoid"),
         "a NaN marking at an exp's overflow"
+    );
+}
+
+/// Nests that fill BLAS operands with the same values are rebuilt in the reverse sweep by one
+/// helper function: gmm_blas's two fills of its centred data had two identical
+/// `ferment.blas.rebuild` helpers (110 optimized instructions each). A nest that stores other
+/// values keeps its own helper.
+#[test]
+fn identical_operand_rebuilds_share_one_helper() {
+    // The e2e case (its gradient checked there): three nests, the first two storing the same
+    // values (GMM's centred data, filled again for a second product), the third scaled.
+    let ir = optimized_ir(
+        "rebuild_twice",
+        include_str!("../cases/blas/rebuild_twice.c"),
+        &["-I", concat!(env!("CARGO_MANIFEST_DIR"), "/include")],
+    );
+    let helpers = ir
+        .lines()
+        .filter(|l| l.starts_with("define internal void @ferment.blas.rebuild"))
+        .count();
+    let calls = ir
+        .lines()
+        .filter(|l| l.contains("call void @ferment.blas.rebuild"))
+        .count();
+    assert_eq!(calls, 3, "expected three rebuilt operands:\n{ir}");
+    assert_eq!(
+        helpers, 2,
+        "expected one helper for the two identical nests:\n{ir}"
     );
 }

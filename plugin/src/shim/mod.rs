@@ -94,6 +94,7 @@ extern "C" {
     fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
+    fn ferment_same_function(a: LLVMValueRef, b: LLVMValueRef) -> c_int;
     fn ferment_change_to_unreachable(inst: LLVMValueRef);
     fn ferment_invoke_calls(
         calls: *mut LLVMValueRef,
@@ -632,6 +633,12 @@ pub fn change_to_unreachable(inst: Value) {
 pub fn invoke_calls(calls: &[Value], orig: ferment_ir::Block, unwind: ferment_ir::Block) {
     let mut raw: Vec<LLVMValueRef> = calls.iter().map(|c| c.0).collect();
     unsafe { ferment_invoke_calls(raw.as_mut_ptr(), raw.len() as c_uint, orig.0, unwind.0) }
+}
+
+/// Whether the definitions `a` and `b` compute the same thing, instruction for instruction
+/// (operands, flags, attributes and metadata; loop IDs, debug locations and names aside).
+pub fn same_function(a: Value, b: Value) -> bool {
+    unsafe { ferment_same_function(a.0, b.0) != 0 }
 }
 
 /// Gives `to` the function attributes of `from` (minus optnone/noinline).

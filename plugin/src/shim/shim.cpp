@@ -829,6 +829,62 @@ extern "C" void ferment_copy_fn_attributes(LLVMValueRef FromV,
   dropEffectFacts(*To);
 }
 
+// Whether the definitions `AV` and `BV` compute the same thing: the same
+// type, attributes and calling convention, and block for block,
+// instruction for instruction, the same operation (opcode, types, flags,
+// predicates, alignment, call attributes...), the same operands (their own
+// arguments, blocks and instructions at the same places, anything else the
+// very same value) and the same metadata nodes. Loop IDs (`llvm.loop`:
+// optimization hints, distinct nodes in every function) and debug
+// locations are not compared; names never are. Exact: no instruction is
+// equal to one that may compute something else.
+extern "C" int ferment_same_function(LLVMValueRef AV, LLVMValueRef BV) {
+  Function *A = unwrap<Function>(AV), *B = unwrap<Function>(BV);
+  if (A == B || A->isDeclaration() || B->isDeclaration() ||
+      A->getFunctionType() != B->getFunctionType() ||
+      A->getAttributes() != B->getAttributes() ||
+      A->getCallingConv() != B->getCallingConv() || A->size() != B->size())
+    return 0;
+  DenseMap<const Value *, const Value *> Map;
+  for (unsigned I = 0, E = A->arg_size(); I < E; ++I)
+    Map[A->getArg(I)] = B->getArg(I);
+  for (auto BA = A->begin(), BB = B->begin(); BA != A->end(); ++BA, ++BB) {
+    if (BA->size() != BB->size())
+      return 0;
+    Map[&*BA] = &*BB;
+    for (auto IA = BA->begin(), IB = BB->begin(); IA != BA->end(); ++IA, ++IB)
+      Map[&*IA] = &*IB;
+  }
+  auto Same = [&](const Value *X, const Value *Y) {
+    auto It = Map.find(X);
+    return It == Map.end() ? X == Y : It->second == Y;
+  };
+  unsigned LoopKind = LLVMContext::MD_loop;
+  for (auto BA = A->begin(), BB = B->begin(); BA != A->end(); ++BA, ++BB)
+    for (auto IA = BA->begin(), IB = BB->begin(); IA != BA->end(); ++IA, ++IB) {
+      const Instruction &X = *IA, &Y = *IB;
+      if (!X.isSameOperationAs(&Y) ||
+          X.getRawSubclassOptionalData() != Y.getRawSubclassOptionalData() ||
+          X.getNumOperands() != Y.getNumOperands())
+        return 0;
+      for (unsigned K = 0, N = X.getNumOperands(); K < N; ++K)
+        if (!Same(X.getOperand(K), Y.getOperand(K)))
+          return 0;
+      if (auto *P = dyn_cast<PHINode>(&X))
+        for (unsigned K = 0, N = P->getNumIncomingValues(); K < N; ++K)
+          if (!Same(P->getIncomingBlock(K), cast<PHINode>(Y).getIncomingBlock(K)))
+            return 0;
+      SmallVector<std::pair<unsigned, MDNode *>, 4> MX, MY;
+      X.getAllMetadataOtherThanDebugLoc(MX);
+      Y.getAllMetadataOtherThanDebugLoc(MY);
+      llvm::erase_if(MX, [&](auto &KV) { return KV.first == LoopKind; });
+      llvm::erase_if(MY, [&](auto &KV) { return KV.first == LoopKind; });
+      if (MX != MY)
+        return 0;
+    }
+  return 1;
+}
+
 // Ends the block at `IV` (erased with what follows it) with `unreachable`;
 // the successors' phis forget the block.
 extern "C" void ferment_change_to_unreachable(LLVMValueRef IV) {

@@ -478,8 +478,25 @@ impl Tape {
             });
         });
         h.ret_void();
-        // Its column loop stays rolled like a derivative's outer loops.
-        crate::shim::no_runtime_unroll(f);
+        // Nests that fill operands alike (GMM's centred data, filled again
+        // before each product that reads it) give the same helper: the
+        // first one serves them all (the file is compiled with one copy).
+        let same = module.functions().into_iter().find(|&g| {
+            g != f
+                && g.name().starts_with("ferment.blas.rebuild")
+                && crate::shim::same_function(g, f)
+        });
+        let f = match same {
+            Some(g) => {
+                f.delete_function();
+                g
+            }
+            None => {
+                // Its column loop stays rolled like a derivative's outer loops.
+                crate::shim::no_runtime_unroll(f);
+                f
+            }
+        };
 
         let mut args = vec![
             dst,
