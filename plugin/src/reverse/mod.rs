@@ -384,23 +384,27 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 unchanged_roots.clone(),
             ));
         }
-        tape.set_paired(
-            reachable
-                .iter()
-                .flat_map(|b| b.instructions())
-                .filter(|i| {
-                    // Not when the primal computes the other function of
-                    // the same argument too: the partials then read the
-                    // pair's primal values, which are taped.
-                    i.is_call()
-                        && activity.is_active(*i)
-                        && i.called_function()
-                            .and_then(|f| rules::call_rule(&f.name()))
-                            .is_some_and(|r| r.name == "sin" || r.name == "cos")
-                        && rules::trig_companion(*i).is_none()
-                })
-                .collect(),
-        );
+        let mut paired: hashbrown::HashSet<Value> = reachable
+            .iter()
+            .flat_map(|b| b.instructions())
+            .filter(|i| {
+                // Not when the primal computes the other function of
+                // the same argument too: the partials then read the
+                // pair's primal values, which are taped.
+                i.is_call()
+                    && activity.is_active(*i)
+                    && i.called_function()
+                        .and_then(|f| rules::call_rule(&f.name()))
+                        .is_some_and(|r| r.name == "sin" || r.name == "cos")
+                    && rules::trig_companion(*i).is_none()
+            })
+            .collect();
+        if rev_entry.is_none() && ctx.options.recompute_calls != 0 {
+            // Combined shape: the `ret` is dropped, so a call whose values
+            // reach only it is computed for the tape alone.
+            paired.extend(tape::tape_only_calls(&reachable, &loops));
+        }
+        tape.set_paired(paired);
         let deferred_frees = tape.deferred_frees();
         let tail_stores = tape.tail_stores();
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));

@@ -60,6 +60,11 @@ pub struct Options {
     /// (`reverse::tape::Tape::sibling_load`); `-ferment-no-sibling-loads`
     /// is 0.
     pub sibling_loads: c_int,
+    /// Combined shape: a pure math call whose values reach only the dropped
+    /// `ret` is rebuilt in the reverse sweep instead of taped
+    /// (`reverse::tape::tape_only_calls`); `-ferment-no-recompute-calls`
+    /// is 0.
+    pub recompute_calls: c_int,
 }
 
 impl Default for Options {
@@ -85,6 +90,7 @@ impl Default for Options {
             runtime_activity: 0,
             reload_memo: 1,
             sibling_loads: 1,
+            recompute_calls: 1,
         }
     }
 }

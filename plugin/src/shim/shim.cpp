@@ -286,6 +286,10 @@ cl::opt<bool> OptNoSiblingLoads(
     "ferment-no-sibling-loads", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape a load that a sibling loop's taped load already "
              "read instead of reading that loop's row (ablation)"));
+cl::opt<bool> OptNoRecomputeCalls(
+    "ferment-no-recompute-calls", cl::init(false), cl::Hidden,
+    cl::desc("ferment: tape a pure math call in a loop even where the "
+             "forward sweep computes it for the tape alone (ablation)"));
 cl::opt<bool> OptNoAffineRows(
     "ferment-no-affine-rows", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a tape counter per loop instead of rows from "
@@ -360,6 +364,7 @@ struct FermentOptions {
   int runtime_activity;
   int reload_memo;
   int sibling_loads;
+  int recompute_calls;
 };
 
 static FermentOptions currentOptions() {
@@ -390,6 +395,7 @@ static FermentOptions currentOptions() {
   O.runtime_activity = OptRuntimeActivity;
   O.reload_memo = !OptNoReloadMemo;
   O.sibling_loads = !OptNoSiblingLoads;
+  O.recompute_calls = !OptNoRecomputeCalls;
   return O;
 }
 

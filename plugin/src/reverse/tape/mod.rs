@@ -44,6 +44,7 @@ mod swap;
 
 pub use buffers::{tape_cache_helpers, HUGE_TAPE_BYTES};
 pub use rebuild::Rebuild;
+pub use recompute::tape_only_calls;
 use recompute::{induction_increment, Induction};
 
 /// A slot as the forward sweep and the reverse sweep address it (the same
@@ -196,10 +197,12 @@ pub struct Tape {
     /// Split mode: frame fields the reverse function reads, each read once
     /// at its entry ([`Tape::frame_read`]).
     frame_reads: HashMap<Value, Value>,
-    /// `sin`/`cos` calls whose reverse computes the other function of the
-    /// same argument anyway (their partial): recomputing them next to it
-    /// costs little (the backend makes one `sincos` of the pair), taping
-    /// them costs a row field.
+    /// Calls recomputed like cheap arithmetic: `sin`/`cos` calls whose
+    /// reverse computes the other function of the same argument anyway
+    /// (their partial): recomputing them next to it costs little (the
+    /// backend makes one `sincos` of the pair), taping them costs a row
+    /// field; and, combined shape, calls the forward sweep would compute for
+    /// the tape alone ([`tape_only_calls`]).
     paired: hashbrown::HashSet<Value>,
     /// Dominator tree of the function (immediate dominators), for
     /// [`Tape::forwarded`].
