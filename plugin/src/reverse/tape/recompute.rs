@@ -568,9 +568,14 @@ impl Tape {
         for (i, o) in ops.into_iter().enumerate() {
             c.set_operand(i, o);
         }
-        if let Some(unused) = unused.filter(|_| c.opcode() == Opcode::LLVMLoad) {
+        // (GPU modules keep the load: globals live in address spaces of
+        // their own there)
+        let gpu = crate::gpu::is_gpu(b.module());
+        if let Some(unused) = unused.filter(|_| c.opcode() == Opcode::LLVMLoad && !gpu) {
             let dummy = shift_dummy(b);
-            c.set_operand(0, b.select(unused, dummy, c.operand(0)));
+            if dummy.ty() == c.operand(0).ty() {
+                c.set_operand(0, b.select(unused, dummy, c.operand(0)));
+            }
         }
         b.insert(c);
         mark_primal_read(c);
