@@ -164,6 +164,9 @@ pub fn canonical_copy(
     // Struct copies split by SROA may still read padding or empty members
     // of a slot nothing writes there: undefined bytes, not floats.
     crate::undefined_reads::undefine_unwritten_reads(clone);
+    // Copies out of such bytes, or of bytes only cleared (a `std::function`
+    // holding a captureless lambda), store zeros instead.
+    crate::undefined_reads::zero_unwritten_copies(clone);
     // A running maximum over loaded values keeps the address it came from
     // (its derivative adds into one element instead of one choice a step).
     crate::running_extrema::track_positions(clone);

@@ -452,14 +452,17 @@ impl Tape {
             // preheader's `rowptr[0]`): no test of the iteration, so the
             // addresses built from it stay affine for LLVM.
             let mut memo = HashMap::new();
-            return self.shift_clone(loops, b, sh, sh.prev, &mut memo);
+            return self.shift_clone(loops, b, sh, sh.prev, None, &mut memo);
         }
         let k = self.iteration(loops, b, sh.lp, sh.preheader);
         let i64t = self.i64();
         let is_first = b.icmp(IntPredicate::LLVMIntEQ, k, b.const_int(i64t, 0));
         let first = self.reload(loops, b, sh.first);
         let mut memo = HashMap::new();
-        let later = self.shift_clone(loops, b, sh, sh.prev, &mut memo);
+        // On the first iteration the rebuilt latch value is not used, and
+        // its addresses lie one step before the memory the loop reads
+        // (`x[i - 1]` at i = 0): its loads read a zeroed dummy there.
+        let later = self.shift_clone(loops, b, sh, sh.prev, Some(is_first), &mut memo);
         b.select(is_first, first, later)
     }
 
@@ -533,12 +536,16 @@ impl Tape {
         ) && self.zero_on_entry(loops, sh, x.operand(0))
     }
 
+    /// `e` rebuilt one iteration late (see [`Tape::shifted`]); with `unused`
+    /// (true where the result is not used), every load it rebuilds reads
+    /// a zeroed dummy instead when `unused` holds.
     pub(super) fn shift_clone(
         &mut self,
         loops: &Loops,
         b: &Builder,
         sh: Shifted,
         e: Value,
+        unused: Option<Value>,
         memo: &mut HashMap<Value, Value>,
     ) -> Value {
         let lp = sh.lp;
@@ -560,11 +567,20 @@ impl Tape {
         let ops: Vec<Value> = e
             .operands()
             .into_iter()
-            .map(|o| self.shift_clone(loops, b, sh, o, memo))
+            .map(|o| self.shift_clone(loops, b, sh, o, unused, memo))
             .collect();
         let c = e.clone_instruction();
         for (i, o) in ops.into_iter().enumerate() {
             c.set_operand(i, o);
+        }
+        // (GPU modules keep the load: globals live in address spaces of
+        // their own there)
+        let gpu = crate::gpu::is_gpu(b.module());
+        if let Some(unused) = unused.filter(|_| c.opcode() == Opcode::LLVMLoad && !gpu) {
+            let dummy = shift_dummy(b);
+            if dummy.ty() == c.operand(0).ty() {
+                c.set_operand(0, b.select(unused, dummy, c.operand(0)));
+            }
         }
         b.insert(c);
         mark_primal_read(c);
@@ -720,6 +736,22 @@ impl Tape {
         memo.insert(e, c);
         c
     }
+}
+
+/// Bytes of [`shift_dummy`] (more than any load reads).
+const SHIFT_DUMMY_BYTES: u64 = 4096;
+
+/// A zeroed internal global that the loads of a latch value rebuilt one
+/// iteration late read where that value is not used ([`Tape::shift_clone`]).
+fn shift_dummy(b: &Builder) -> Value {
+    const NAME: &str = "ferment.shift.dummy";
+    let m = b.module();
+    if let Some(g) = m.global(NAME) {
+        return g;
+    }
+    let g = m.add_zeroed_global(NAME, ferment_ir::Type::array(b.i8(), SHIFT_DUMMY_BYTES));
+    b.set_alignment(g, 64);
+    g
 }
 
 /// A header phi rebuilt from its latch value one iteration late
