@@ -19,6 +19,14 @@ use ferment_ir::{Block, Builder, Opcode, Value};
 use ferment_type_analysis::Layout;
 use hashbrown::HashMap;
 
+/// The stack slots of `f`.
+fn allocas(f: Value) -> Vec<Value> {
+    f.instructions()
+        .into_iter()
+        .filter(|i| i.opcode() == Opcode::LLVMAlloca)
+        .collect()
+}
+
 /// Replaces loads of never-written bytes of the stack slots in `f` by
 /// `undef`; returns how many.
 pub fn undefine_unwritten_reads(f: Value) -> usize {
@@ -27,11 +35,7 @@ pub fn undefine_unwritten_reads(f: Value) -> usize {
     let b = Builder::new(module);
     let mut count = 0;
     // Allocas only: the loads erased below are in the same list.
-    let slots: Vec<Value> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.opcode() == Opcode::LLVMAlloca)
-        .collect();
+    let slots = allocas(f);
     for slot in slots {
         let Some(accesses) = accesses(&layout, slot) else {
             continue;
@@ -204,11 +208,7 @@ pub fn zero_unwritten_copies(f: Value) -> usize {
     let layout = Layout::new(module);
     let b = Builder::new(module);
     let mut count = 0;
-    let slots: Vec<Value> = f
-        .instructions()
-        .into_iter()
-        .filter(|i| i.opcode() == Opcode::LLVMAlloca)
-        .collect();
+    let slots = allocas(f);
     let mut reach = Reach::default();
     for slot in slots {
         let Some(uses) = slot_uses(&layout, slot) else {

@@ -18,6 +18,15 @@ impl NonfinitePartials {
         }
     }
 
+    /// The floating-point instructions of `blocks` that may be nonfinite.
+    fn members(&self, blocks: &[Block]) -> Vec<Value> {
+        blocks
+            .iter()
+            .flat_map(|b| b.instructions())
+            .filter(|i| i.ty().is_fp_like() && self.values.contains(i))
+            .collect()
+    }
+
     /// Reverse mode: the values that may be infinite whose adjoint may be
     /// an exact zero because a use is flat there (`exp(-1 / z)`,
     /// `atan(1 / z)`, `tanh`, `erf` at z = 0: [`FLAT_AT_INFINITY`]), or
@@ -29,11 +38,7 @@ impl NonfinitePartials {
     /// true derivative is their finite limit (`1 / (1 / z)` is `z`: 1, not
     /// the strong zero 0), which the product of the two cannot give.
     pub fn flat_zero_adjoints(&self, blocks: &[Block]) -> hashbrown::HashSet<Value> {
-        let insts: Vec<Value> = blocks
-            .iter()
-            .flat_map(|b| b.instructions())
-            .filter(|i| i.ty().is_fp_like() && self.values.contains(i))
-            .collect();
+        let insts = self.members(blocks);
         let mut out: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
         loop {
             let mut changed = false;
@@ -76,11 +81,7 @@ impl NonfinitePartials {
         blocks: &[Block],
         guarded: &hashbrown::HashSet<Value>,
     ) -> hashbrown::HashSet<(Value, usize)> {
-        let insts: Vec<Value> = blocks
-            .iter()
-            .flat_map(|b| b.instructions())
-            .filter(|i| i.ty().is_fp_like() && self.values.contains(i))
-            .collect();
+        let insts = self.members(blocks);
         // The values infinite where a quotient is.
         let mut quotients: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
         loop {
