@@ -267,11 +267,10 @@ fn is_cheap(v: Value) -> bool {
             "llvm.sadd.sat.",
             "llvm.abs.",
         ];
-        let name = v.called_function().map(|f| f.name()).unwrap_or_default();
-        if ROUNDING.iter().any(|p| name.starts_with(p)) {
+        if calls_one_of(v, ROUNDING) {
             return rounds_inline(v);
         }
-        return PURE.iter().any(|p| name.starts_with(p));
+        return calls_one_of(v, PURE);
     }
     matches!(
         v.opcode(),
@@ -327,11 +326,17 @@ const ROUNDING: &[&str] = &[
 /// same few rounding results. Recomputation may tape such calls as leaves
 /// (`Tape::recomputable`).
 fn taped_rounding(v: Value) -> bool {
-    if v.opcode() != Opcode::LLVMCall {
-        return false;
-    }
-    let name = v.called_function().map(|f| f.name()).unwrap_or_default();
-    ROUNDING.iter().any(|p| name.starts_with(p)) && !rounds_inline(v)
+    calls_one_of(v, ROUNDING) && !rounds_inline(v)
+}
+
+/// Whether `v` is a call of a function whose name starts with one of
+/// `prefixes` (intrinsic families: `"llvm.floor."`).
+fn calls_one_of(v: Value, prefixes: &[&str]) -> bool {
+    v.opcode() == Opcode::LLVMCall
+        && v.called_function().is_some_and(|f| {
+            let name = f.name();
+            prefixes.iter().any(|p| name.starts_with(p))
+        })
 }
 
 /// At most this many distinct rounding results are taped in place of one

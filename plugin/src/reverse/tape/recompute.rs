@@ -1072,7 +1072,7 @@ pub(super) fn induction(loops: &Loops, v: Value) -> Option<Induction> {
     if start.is_instruction() && loops.contains(lp, start.parent()) {
         return None;
     }
-    if next.is_instruction() && matches!(next.opcode(), Opcode::LLVMAdd | Opcode::LLVMSub) {
+    if let Some(next) = induction_increment(loops, lp, v) {
         let (a, c) = (next.operand(0), next.operand(1));
         let other = if a == v {
             Some(c)
@@ -1276,17 +1276,10 @@ fn built_by_products(c: Value, lp: LoopId, loops: &Loops) -> bool {
 }
 
 fn is_fmuladd(v: Value) -> bool {
-    v.is_call()
-        && v.called_function().is_some_and(|f| {
-            let n = f.name();
-            n.starts_with("llvm.fmuladd.") || n.starts_with("llvm.fma.")
-        })
+    calls_one_of(v, &["llvm.fmuladd.", "llvm.fma."])
 }
 
 /// Divisions and square roots: slow unless vectorized.
 fn slow(v: Value) -> bool {
-    v.opcode() == Opcode::LLVMFDiv
-        || (v.is_call()
-            && v.called_function()
-                .is_some_and(|f| f.name().starts_with("llvm.sqrt.")))
+    v.opcode() == Opcode::LLVMFDiv || calls_one_of(v, &["llvm.sqrt."])
 }
