@@ -138,6 +138,7 @@ extern "C" {
     fn ferment_forward_guarded_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
+    fn ferment_lean_helper_loops(f: LLVMValueRef, rolled: i32) -> u32;
     fn ferment_avoid_tape_gathers(f: LLVMValueRef) -> c_int;
     fn ferment_print_inner_pass_times();
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
@@ -320,6 +321,15 @@ pub fn keep_loop_rolled(latch_branch: Value) {
 /// other loops keep the host's treatment. Returns how many loops it marked.
 pub fn no_runtime_unroll(f: Value) -> u32 {
     unsafe { ferment_no_runtime_unroll(f.0) }
+}
+
+/// Gives each innermost loop of `f` (a matrix helper of the BLAS and LAPACK
+/// rules) one interleave, so no vectorized epilogue either, or with `rolled`
+/// keeps it a rolled scalar loop (for helpers that read `X[j,i]`, whose
+/// only vector plan assumes a leading dimension of 1). Returns how many
+/// loops it marked.
+pub fn lean_helper_loops(f: Value, rolled: bool) -> u32 {
+    unsafe { ferment_lean_helper_loops(f.0, i32::from(rolled)) }
 }
 
 /// On x86 with AVX-512: a derivative whose loops store or load tape rows

@@ -711,6 +711,12 @@ impl Emit<'_> {
         } else {
             b.ret_void();
         }
+        // The row loop of a triangle or symmetric helper: one interleave
+        // (no vectorized epilogue), or rolled where it reads X[j,i]
+        // (`Helper::lean_loops`); compile time, issue 19.
+        if let Some(rolled) = h.lean_loops() {
+            crate::shim::lean_helper_loops(f, rolled);
+        }
         // The column loop (run once over contiguous storage) stays rolled
         // like a derivative's outer loops (compile time, issue 19).
         crate::shim::no_runtime_unroll(f);
@@ -937,6 +943,26 @@ impl Helper {
     }
     pub(super) fn returns(self) -> bool {
         matches!(self, Helper::Dot | Helper::SignDot | Helper::NonZero)
+    }
+
+    /// How the row loop of a helper over one square matrix's triangle or
+    /// symmetric pair is compiled (`shim::lean_helper_loops`): `Some(true)`
+    /// rolled and scalar where it reads `X[j,i]` (the vectorizer's only
+    /// plan assumes `ldx == 1`, impossible for more than one row, so its
+    /// vector loops never ran), `Some(false)` one interleave (the same
+    /// vector loop, no vectorized epilogue), `None` (the elementwise
+    /// helpers, whose flat loop can be all of a matrix, and `Transpose`,
+    /// whose `ldx` is 1 for a single column) the host's treatment.
+    fn lean_loops(self) -> Option<bool> {
+        match self {
+            Helper::SymAdd { .. } | Helper::SymPack { .. } => Some(true),
+            Helper::EigGap
+            | Helper::TriAdd { .. }
+            | Helper::TriPack { .. }
+            | Helper::TriScale { .. }
+            | Helper::Phi { .. } => Some(false),
+            _ => None,
+        }
     }
 }
 
