@@ -670,6 +670,9 @@ fn split_address(module: Module, mut p: Value) -> (Value, Option<(Value, i64)>, 
         };
         let scale = module.alloc_size(src) as i64;
         let i = p.operand(1);
+        if !i.ty().is_integer() || i.ty().int_width() > 64 {
+            break;
+        }
         if let Some(c) = i.const_int() {
             offset = offset.wrapping_add(c.wrapping_mul(scale));
         } else if index.is_none() && i.ty() == Type::int(module.context(), 64) {
