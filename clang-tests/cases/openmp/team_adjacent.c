@@ -80,52 +80,11 @@ __attribute__((noinline)) double interleaved(const double *x, long n) {
   return e;
 }
 
-// omp_check.h's scalar check for a kernel K(const double *x, T n); the finite differences run
-// the primal on one thread (a dynamic schedule's reduction order changes from run to run, and
-// its rounding would show in the differences).
-#define DEFINE_LONG_CHECK(K, T, NX)                                                               \
-  static int K##_cn;                                                                           \
-  static double K##_objective(const double *x, const void *ctx) {                              \
-    (void)ctx;                                                                                 \
-    int t = omp_get_max_threads();                                                             \
-    omp_set_num_threads(1);                                                                    \
-    double e = K(x, K##_cn);                                                                   \
-    omp_set_num_threads(t);                                                                    \
-    return e;                                                                                  \
-  }                                                                                            \
-  static void K##_check(int n, unsigned seed) {                                                \
-    K##_cn = n;                                                                                \
-    int nx = (NX);                                                                             \
-    double *x = (double *)calloc((size_t)nx, sizeof(double));                                  \
-    double *dx = (double *)calloc((size_t)nx, sizeof(double));                                 \
-    double *tx = (double *)calloc((size_t)nx, sizeof(double));                                 \
-    char what[160];                                                                            \
-    for (unsigned c = 0; c < COUNT_OF(omp_check_threads); c++) {                               \
-      int t = omp_check_threads[c];                                                            \
-      omp_set_num_threads(t);                                                                  \
-      unsigned s = seed;                                                                       \
-      for (int i = 0; i < nx; i++) {                                                           \
-        x[i] = prand(&s);                                                                      \
-        tx[i] = prand(&s);                                                                     \
-        dx[i] = 0.0;                                                                           \
-      }                                                                                        \
-      __enzyme_autodiff((void *)K, enzyme_dup, x, dx, enzyme_const, (T)n);    \
-      snprintf(what, sizeof what, "reverse %s n=%d threads=%d", #K, n, t);                     \
-      CHECK_GRAD_FD(what, K##_objective, NULL, x, nx, dx, RTOL_FD, ATOL_FD);                   \
-      double jt = __enzyme_fwddiff((void *)K, enzyme_dup, x, tx, enzyme_const, (T)n); \
-      snprintf(what, sizeof what, "forward vs reverse %s n=%d threads=%d", #K, n, t);          \
-      CHECK_CLOSE(what, jt, dotv(dx, tx, nx), 1e-9, 1e-11);                                    \
-    }                                                                                          \
-    free(x);                                                                                   \
-    free(dx);                                                                                  \
-    free(tx);                                                                                  \
-  }
-
-DEFINE_LONG_CHECK(triples, long, 3 * n)
-DEFINE_LONG_CHECK(triples_cut, int, 3 * n)
-DEFINE_LONG_CHECK(records, long, 12 * n)
-DEFINE_LONG_CHECK(gapped, long, n)
-DEFINE_LONG_CHECK(interleaved, long, 2 * n)
+DEFINE_SCALAR_CHECK_T(triples, long, 3 * n, 1)
+DEFINE_SCALAR_CHECK_T(triples_cut, int, 3 * n, 1)
+DEFINE_SCALAR_CHECK_T(records, long, 12 * n, 1)
+DEFINE_SCALAR_CHECK_T(gapped, long, n, 1)
+DEFINE_SCALAR_CHECK_T(interleaved, long, 2 * n, 1)
 
 // triples at a size where every thread's buffer grows many times, against the analytic
 // gradient: d/dp_i of 1 / (1 + r2) is -2 (p_i - p_j) / (1 + r2)^2
