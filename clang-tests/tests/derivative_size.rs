@@ -343,6 +343,74 @@ fn openmp_team_gather_stays_scalar() {
     assert!(n < 150, "gather helper of {n} instructions:\n{g}");
 }
 
+/// Adjoint adds into the three coordinates of a particle (`x[3j]`, `x[3j+1]`, `x[3j+2]`, one
+/// block) share one check that the thread's buffer holds them (its alignment test among them);
+/// the far field of a record (`x[12j+11]`, 88 bytes from `x[12j]`) keeps its own.
+const TRIPLES: &str = r#"
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double triples(const double *x, long n) {
+  double e = 0;
+#pragma omp parallel for reduction(+ : e) schedule(dynamic, 4)
+  for (long i = 0; i < n; i++)
+    for (long j = i + 1; j < n; j++) {
+      double dx = x[3 * i] - x[3 * j], dy = x[3 * i + 1] - x[3 * j + 1], dz = x[3 * i + 2] - x[3 * j + 2];
+      e += 1.0 / (1.0 + dx * dx + dy * dy + dz * dz);
+    }
+  return e;
+}
+double records(const double *x, long n) {
+  double e = 0;
+#pragma omp parallel for reduction(+ : e) schedule(dynamic, 2)
+  for (long i = 0; i < n; i++)
+    for (long j = i + 1; j < n; j++) {
+      double a = x[12 * i] - x[12 * j], b = x[12 * i + 1] - x[12 * j + 1], c = x[12 * i + 2] - x[12 * j + 2];
+      e += x[12 * i + 11] * x[12 * j + 11] / (1.0 + a * a + b * b + c * c);
+    }
+  return e;
+}
+void grad(const double *x, double *dx, long n) {
+  __enzyme_autodiff((void *)triples, enzyme_dup, x, dx, enzyme_const, n);
+  __enzyme_autodiff((void *)records, enzyme_dup, x, dx, enzyme_const, n);
+}
+"#;
+
+#[test]
+fn openmp_adjacent_adds_share_one_buffer_check() {
+    let ir = optimized_ir("triples", TRIPLES, &["-fopenmp"]);
+    // the team copy of each region's reverse: its buffer checks' alignment tests (`off & 7`)
+    let tests = |region: &str| {
+        let name = ir
+            .lines()
+            .filter(|l| l.starts_with("define "))
+            .filter_map(|l| {
+                l.split_once('@')
+                    .and_then(|(_, r)| r.split_once('('))
+                    .map(|(n, _)| n)
+            })
+            .find(|n| n.contains(&format!(".{region}.omp_outlined")) && n.ends_with(".team"))
+            .unwrap_or_else(|| panic!("no team copy for {region}:\n{ir}"));
+        let f = body(&ir, name);
+        (
+            f.lines()
+                .filter(|l| l.contains("= and i64 ") && l.ends_with(", 7"))
+                .count(),
+            f,
+        )
+    };
+    // main (a845f59): 9 and 12, one per add
+    let (n, f) = tests("triples");
+    assert!(
+        n <= 3,
+        "{n} buffer checks in triples' team copy (one per group of 3 adds):\n{f}"
+    );
+    let (n, f) = tests("records");
+    assert!(
+        (2..=6).contains(&n),
+        "{n} buffer checks in records' team copy (a group of 3 and the far field, per loop):\n{f}"
+    );
+}
+
 /// A nest of exact counts (the inner loop behind the rotated outer loop's `m > 0` guard), taping
 /// one value per inner and one per outer iteration.
 const NEST: &str = r#"

@@ -31,7 +31,9 @@
 //! made (the atomic reverse stays: merging on every iteration would cost
 //! more). The buffers' descriptors live in registers (the helpers take and
 //! return them by value), so an add's fast path is a range check and a
-//! plain read-modify-write.
+//! plain read-modify-write. Adds into adjacent elements of one object
+//! (`x[3j]`, `x[3j+1]`, `x[3j+2]` in one block: [`adjacent_groups`]) share
+//! one check of their whole range.
 //!
 //! Private ranges (`claim_private_ranges`): where the copy merges nowhere
 //! but at its return (no barrier, critical section or call in the region)
@@ -443,8 +445,18 @@ fn privatize(f: Value, captures: usize) -> bool {
         None => vec![None; sites.len()],
     };
     let mut tests = Vec::new();
+    let mut grouped = vec![false; sites.len()];
+    for group in adjacent_groups(&sites, &site_desc, &private) {
+        let members: Vec<(Value, i64)> = group.iter().map(|&(k, off)| (sites[k], off)).collect();
+        accumulate_adjacent(&b, descs[site_desc[group[0].0]], &members);
+        for (k, _) in group {
+            grouped[k] = true;
+        }
+    }
     for (k, &s) in sites.iter().enumerate() {
-        tests.extend(accumulate(&b, descs[site_desc[k]], s, private[k]));
+        if !grouped[k] {
+            tests.extend(accumulate(&b, descs[site_desc[k]], s, private[k]));
+        }
     }
     let mut touches = Vec::new();
     for i in checks {
@@ -601,21 +613,216 @@ fn accumulate(
     let then_end = crate::shim::if_then_after(miss);
     let tb = Builder::new(module);
     tb.before(then_end);
-    let (lo0, span0, buf0) = desc.values(&tb);
-    let r = tb.call_fn(helper(module, ty, Helper::Ensure), &[lo0, span0, buf0, pi]);
-    tb.store(tb.extract_value(r, 0), desc.lo);
-    tb.store(tb.extract_value(r, 1), desc.span);
-    tb.store(tb.extract_value(r, 2), desc.buf);
+    grow_to(&tb, desc, pi);
+    add_into_buffer(b, desc, site, pi);
+    test
+}
+
+/// Grows the thread's buffer `desc` to hold address `pi` (its `ensure`
+/// helper; the buffer may start afresh around `pi`).
+fn grow_to(b: &Builder, desc: Desc, pi: Value) {
+    let (lo, span, buf) = desc.values(b);
+    let r = b.call_fn(
+        helper(b.module(), desc.ty, Helper::Ensure),
+        &[lo, span, buf, pi],
+    );
+    b.store(b.extract_value(r, 0), desc.lo);
+    b.store(b.extract_value(r, 1), desc.span);
+    b.store(b.extract_value(r, 2), desc.buf);
+}
+
+/// Replaces the atomic add `site` (`*p += d`, `pi` the address of `p` as an
+/// integer) by a plain add into the thread's buffer `desc`, which holds
+/// that address (checked before).
+fn add_into_buffer(b: &Builder, desc: Desc, site: Value, pi: Value) {
+    let module = b.module();
+    let d = site.operand(1);
+    let (ty, size) = (d.ty(), module.alloc_size(d.ty()) as u32);
     b.before(site);
-    let lo = b.load(i64t, desc.lo);
+    let lo = b.load(b.i64(), desc.lo);
     let buf = b.load(Type::ptr(module.context()), desc.buf);
     let q = b.gep(b.i8(), buf, &[b.sub_int(pi, lo)]);
     let old = b.load(ty, q);
-    b.set_alignment(old, size as u32);
+    b.set_alignment(old, size);
     let st = b.store(b.fadd_acc(old, d), q);
-    b.set_alignment(st, size as u32);
+    b.set_alignment(st, size);
     site.erase();
-    test
+}
+
+/// Most bytes a group of adjacent adds may span (far below `FIRST_REACH`,
+/// so a buffer started afresh at one end holds the other).
+const GROUP_BYTES: i64 = 64;
+const _: () = assert!(GROUP_BYTES < FIRST_REACH);
+
+/// The address `p` as `base + index * scale + offset` (bytes, modulo 2^64):
+/// `(base, index and scale, offset)`, through GEPs of one i64 index (a
+/// constant, at most one variable index, which may carry a constant
+/// addend).
+fn split_address(module: Module, mut p: Value) -> (Value, Option<(Value, i64)>, i64) {
+    let mut index = None;
+    let mut offset = 0i64;
+    for _ in 0..8 {
+        if !p.is_instruction() || p.opcode() != Opcode::LLVMGetElementPtr || p.num_operands() != 2 {
+            break;
+        }
+        let Some(src) = p.gep_source_element_type() else {
+            break;
+        };
+        let scale = module.alloc_size(src) as i64;
+        let i = p.operand(1);
+        if !i.ty().is_integer() || i.ty().int_width() > 64 {
+            break;
+        }
+        if let Some(c) = i.const_int() {
+            offset = offset.wrapping_add(c.wrapping_mul(scale));
+        } else if index.is_none() && i.ty() == Type::int(module.context(), 64) {
+            let addend = i.is_instruction()
+                && (i.opcode() == Opcode::LLVMAdd
+                    || (i.opcode() == Opcode::LLVMOr
+                        && unsafe { llvm_sys::core::LLVMGetIsDisjoint(i.0) } != 0));
+            let (x, c) = match addend.then(|| i.operand(1).const_int()).flatten() {
+                Some(c) => (i.operand(0), c),
+                None => (i, 0),
+            };
+            offset = offset.wrapping_add(c.wrapping_mul(scale));
+            index = Some((x, scale));
+        } else {
+            break;
+        }
+        p = p.operand(0);
+    }
+    (p, index, offset)
+}
+
+/// Groups of buffered sites (no private range) that add to adjacent
+/// elements of one buffer: in one block, one after another among the
+/// sites of that buffer, at one base address plus constant offsets that
+/// are multiples of the element size, within `GROUP_BYTES`. Each group
+/// (two sites or more, in program order) is `(site index, offset)`.
+fn adjacent_groups(
+    sites: &[Value],
+    site_desc: &[usize],
+    private: &[Option<(Value, Value)>],
+) -> Vec<Vec<(usize, i64)>> {
+    let Some(&first) = sites.first() else {
+        return Vec::new();
+    };
+    let module = first.parent().parent().global_parent();
+    let index: HashMap<Value, usize> = sites.iter().enumerate().map(|(k, &s)| (s, k)).collect();
+    let mut blocks: Vec<Block> = Vec::new();
+    for s in sites {
+        if !blocks.contains(&s.parent()) {
+            blocks.push(s.parent());
+        }
+    }
+    let mut groups = Vec::new();
+    for block in blocks {
+        // The run of each buffer's sites being grown: its address key and
+        // members.
+        type Key = (Value, Option<(Value, i64)>);
+        let mut runs: HashMap<usize, (Key, Vec<(usize, i64)>)> = HashMap::new();
+        let mut close = |run: Option<(Key, Vec<(usize, i64)>)>| {
+            if let Some((_, members)) = run.filter(|(_, m)| m.len() > 1) {
+                groups.push(members);
+            }
+        };
+        for inst in block.instructions() {
+            let Some(&k) = index.get(&inst) else {
+                continue;
+            };
+            let desc = site_desc[k];
+            if private[k].is_some() {
+                close(runs.remove(&desc));
+                continue;
+            }
+            let size = module.alloc_size(inst.operand(1).ty()) as i64;
+            let (base, var, offset) = split_address(module, inst.operand(0));
+            let key = (base, var);
+            let fits = |members: &[(usize, i64)]| {
+                let lo = members
+                    .iter()
+                    .map(|m| m.1)
+                    .min()
+                    .unwrap_or(offset)
+                    .min(offset);
+                let hi = members
+                    .iter()
+                    .map(|m| m.1)
+                    .max()
+                    .unwrap_or(offset)
+                    .max(offset);
+                hi.checked_sub(lo).is_some_and(|d| d <= GROUP_BYTES - size)
+                    && members
+                        .iter()
+                        .all(|m| offset.wrapping_sub(m.1).rem_euclid(size) == 0)
+            };
+            let extends =
+                matches!(runs.get(&desc), Some((k0, members)) if *k0 == key && fits(members));
+            match runs.get_mut(&desc) {
+                Some((_, members)) if extends => members.push((k, offset)),
+                _ => close(runs.insert(desc, (key, vec![(k, offset)]))),
+            }
+        }
+        // In buffer order: the rewrite does not depend on hashing.
+        let mut left: Vec<_> = runs.drain().collect();
+        left.sort_by_key(|(desc, _)| *desc);
+        for (_, run) in left {
+            close(Some(run));
+        }
+    }
+    groups
+}
+
+/// Replaces the atomic adds `members` (`(site, offset)` in program order,
+/// one block, addresses `base + offset` for one base) by plain adds into
+/// the thread's buffer `desc`, with one check before the first that the
+/// buffer holds the group's whole range `[lowest, highest + size)`: on a
+/// miss, the buffer is grown to the lowest address, then to the highest if
+/// it still lacks it (a buffer started afresh at one end holds the other:
+/// the group spans at most `GROUP_BYTES`). Nothing between the adds grows
+/// the buffer (no other site of it lies between them), and merges keep its
+/// range.
+fn accumulate_adjacent(b: &Builder, desc: Desc, members: &[(Value, i64)]) {
+    let module = b.module();
+    let i64t = b.i64();
+    let (first, first_off) = members[0];
+    let size = module.alloc_size(first.operand(1).ty()) as i64;
+    let lowest = members.iter().map(|m| m.1).min().unwrap_or(first_off);
+    let highest = members.iter().map(|m| m.1).max().unwrap_or(first_off);
+    b.before(first);
+    let first_pi = b.ptr_to_int(first.operand(0), i64t);
+    let pi_at =
+        |b: &Builder, off: i64| b.add_int(first_pi, b.const_int(i64t, off.wrapping_sub(first_off)));
+    let (low_pi, high_pi) = (pi_at(b, lowest), pi_at(b, highest));
+    let outside = |b: &Builder, pi: Value| {
+        let off = b.sub_int(pi, b.load(i64t, desc.lo));
+        (
+            off,
+            b.icmp(IntPredicate::LLVMIntUGE, off, b.load(i64t, desc.span)),
+        )
+    };
+    let (low_off, low_out) = outside(b, low_pi);
+    let (_, high_out) = outside(b, high_pi);
+    let misaligned = b.icmp(
+        IntPredicate::LLVMIntNE,
+        b.and_int(low_off, b.const_int(i64t, size - 1)),
+        b.const_int(i64t, 0),
+    );
+    let miss = b.or_int(b.or_int(low_out, high_out), misaligned);
+    let then_end = crate::shim::if_then_after(miss);
+    let tb = Builder::new(module);
+    tb.before(then_end);
+    grow_to(&tb, desc, low_pi);
+    let (_, still_out) = outside(&tb, high_pi);
+    let again_end = crate::shim::if_then_after(still_out);
+    let ab = Builder::new(module);
+    ab.before(again_end);
+    grow_to(&ab, desc, high_pi);
+    for &(site, _) in members {
+        b.before(site);
+        let pi = b.ptr_to_int(site.operand(0), i64t);
+        add_into_buffer(b, desc, site, pi);
+    }
 }
 
 /// At `at` (the terminator of a block that dominates every adjoint add of

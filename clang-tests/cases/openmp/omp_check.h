@@ -6,7 +6,10 @@
  *   reverse: the gradient of J(x) = sum_i w_i y_i(x) against central finite differences of J,
  *            the primal run with the same number of threads;
  *   forward: the tangent of J along a random direction t, sum_i w_i ty_i, against <dx, t>.
- * A scalar kernel S(const double *x, int n) is checked the same way with J = S. */
+ * A scalar kernel S(const double *x, int n) is checked the same way with J = S
+ * (DEFINE_SCALAR_CHECK); DEFINE_SCALAR_CHECK_T(S, T, NX, FD_THREADS) for S(const double *x, T n),
+ * its finite differences of the primal run on FD_THREADS threads when that is not 0 (a dynamic
+ * schedule's reduction order changes from run to run: its rounding shows in the differences). */
 #include "check.h"
 #include <omp.h>
 #include <stdlib.h>
@@ -71,11 +74,16 @@ static inline double omp_weight(int i) { return 0.5 + 0.25 * (double)(i % 5); }
     free(ty);                                                                                  \
   }
 
-#define DEFINE_SCALAR_CHECK(S, NX)                                                             \
+#define DEFINE_SCALAR_CHECK_T(S, T, NX, FD_THREADS)                                            \
   static int S##_n;                                                                            \
   static double S##_objective(const double *x, const void *ctx) {                              \
     (void)ctx;                                                                                 \
-    return S(x, S##_n);                                                                        \
+    int t_ = omp_get_max_threads();                                                            \
+    if (FD_THREADS > 0)                                                                        \
+      omp_set_num_threads(FD_THREADS);                                                         \
+    double e_ = S(x, (T)S##_n);                                                                \
+    omp_set_num_threads(t_);                                                                   \
+    return e_;                                                                                 \
   }                                                                                            \
   static void S##_check(int n, unsigned seed) {                                                \
     S##_n = n;                                                                                 \
@@ -93,10 +101,10 @@ static inline double omp_weight(int i) { return 0.5 + 0.25 * (double)(i % 5); }
         tx[i] = prand(&s);                                                                     \
         dx[i] = 0.0;                                                                           \
       }                                                                                        \
-      __enzyme_autodiff((void *)S, enzyme_dup, x, dx, enzyme_const, n);                        \
+      __enzyme_autodiff((void *)S, enzyme_dup, x, dx, enzyme_const, (T)n);                     \
       snprintf(what, sizeof what, "reverse %s n=%d threads=%d", #S, n, t);                     \
       CHECK_GRAD_FD(what, S##_objective, NULL, x, nx, dx, RTOL_FD, ATOL_FD);                   \
-      double jt = __enzyme_fwddiff((void *)S, enzyme_dup, x, tx, enzyme_const, n);             \
+      double jt = __enzyme_fwddiff((void *)S, enzyme_dup, x, tx, enzyme_const, (T)n);          \
       snprintf(what, sizeof what, "forward vs reverse %s n=%d threads=%d", #S, n, t);          \
       CHECK_CLOSE(what, jt, dotv(dx, tx, nx), 1e-9, 1e-11);                                    \
     }                                                                                          \
@@ -104,3 +112,5 @@ static inline double omp_weight(int i) { return 0.5 + 0.25 * (double)(i % 5); }
     free(dx);                                                                                  \
     free(tx);                                                                                  \
   }
+
+#define DEFINE_SCALAR_CHECK(S, NX) DEFINE_SCALAR_CHECK_T(S, int, NX, 0)
