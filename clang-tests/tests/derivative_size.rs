@@ -1837,7 +1837,9 @@ fn tape_rows_are_not_scattered() {
             .filter(|l| l.contains("@llvm.masked.scatter") || l.contains("@llvm.masked.gather"))
             .count()
     };
-    let ir = optimized_ir("rows_and_gathers", ROWS_AND_GATHERS, &[]);
+    // (with the states snapshotted, the flux loop has no rows: taped here as before)
+    let no_snap = ["-mllvm", "-ferment-no-swapped-snapshots"];
+    let ir = optimized_ir("rows_and_gathers", ROWS_AND_GATHERS, &no_snap);
     // The flux loop's rows are de-interleaved or accessed field by field, not scattered by the
     // forward loop and gathered by the reverse one (2.4x slower on AVX-512: swe1d's gradient 29.4
     // -> 12.3 ms).
@@ -1858,7 +1860,7 @@ fn tape_rows_are_not_scattered() {
     let ir = optimized_ir(
         "rows_and_gathers_host",
         ROWS_AND_GATHERS,
-        &["-mllvm", "-ferment-tape-gathers"],
+        &["-mllvm", "-ferment-tape-gathers", no_snap[0], no_snap[1]],
     );
     let flux = body(&ir, "ferment.diffe.flux");
     assert!(
@@ -1866,6 +1868,83 @@ fn tape_rows_are_not_scattered() {
         "no gathers or scatters left to avoid:\n{flux}"
     );
 }
+
+#[test]
+fn swapped_states_are_snapshotted() {
+    let report = |extra: &[&str]| {
+        let mut args = vec!["-mllvm", "-ferment-print-tape"];
+        args.extend_from_slice(extra);
+        String::from_utf8(compile("swapped_states", ROWS_AND_GATHERS, &args).stderr).unwrap()
+    };
+    // The flux loop reads the two states (swapped by pointers with `hn`, `hun` after every step)
+    // and writes only the fluxes: one copy of each state per step, nothing taped per interface
+    // (main's plugin: a row of 7 doubles per interface and step).
+    let with = report(&[]);
+    assert_eq!(
+        taped_per_pixel(&with, "flux").len(),
+        0,
+        "flux tapes per interface:\n{with}"
+    );
+    assert_eq!(
+        with.matches("  snapshot `").count(),
+        2,
+        "no snapshot of the two states:\n{with}"
+    );
+    let without = report(&["-mllvm", "-ferment-no-swapped-snapshots"]);
+    assert!(
+        taped_per_pixel(&without, "flux").len() >= 4,
+        "nothing to spare without the snapshots:\n{without}"
+    );
+    // Buffers that may be one block (the second starts as the first when n is small) are no
+    // swapped pair: the update writes what the inner loop reads, and its loads are taped.
+    let same = String::from_utf8(
+        compile(
+            "maybe_same_buffer",
+            MAYBE_SAME_BUFFER,
+            &["-mllvm", "-ferment-print-tape"],
+        )
+        .stderr,
+    )
+    .unwrap();
+    assert!(
+        !same.contains("  snapshot `"),
+        "buffers that may coincide are snapshotted:\n{same}"
+    );
+    assert!(
+        !taped_per_pixel(&same, "relax").is_empty(),
+        "relax tapes nothing per cell:\n{same}"
+    );
+}
+
+/// Two buffers swapped by pointers, the second one the first itself when `n < 4` (in place).
+const MAYBE_SAME_BUFFER: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+extern int enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double relax(long n, long steps, const double *restrict x0) {
+  double *a0 = malloc(sizeof(double) * n), *b0 = malloc(sizeof(double) * n);
+  double *a = a0, *b = n < 4 ? a0 : b0;
+  for (long i = 0; i < n; i++) a[i] = x0[i];
+  for (long t = 0; t < steps; t++) {
+    for (long i = 0; i < n; i++) {
+      double l = a[i > 0 ? i - 1 : i], r = a[i < n - 1 ? i + 1 : i];
+      b[i] = a[i] + 0.1 * sin(l * r) - 0.05 * a[i] * a[i];
+    }
+    double *tmp = a;
+    a = b;
+    b = tmp;
+  }
+  double e = 0;
+  for (long i = 0; i < n; i++) e += a[i] * a[i];
+  free(a0);
+  free(b0);
+  return e;
+}
+void g(long n, long steps, double *x, double *dx) {
+  __enzyme_autodiff((void *)relax, enzyme_const, n, enzyme_const, steps, x, dx);
+}
+"#;
 
 /// The same loop with `restrict` parameters (`f`) and without (`g`): `pow(t, b)` has an infinite
 /// slope at `t = 0`, so in reverse mode the adjoint of `t = x[0]` may be infinite and goes to the

@@ -310,6 +310,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         tape.tape_cache = ctx.options.tape_cache != 0;
         tape.reload_memo = ctx.options.reload_memo != 0;
         tape.sibling_loads = ctx.options.sibling_loads != 0;
+        tape.swapped_snapshots = ctx.options.swapped_snapshots != 0;
         // Re-reading memory in the reverse sweep is only sound when nothing
         // can run between the two sweeps: in the split shape the caller may
         // overwrite memory before it calls the reverse function.

@@ -667,6 +667,18 @@ impl Rereads {
         header: ferment_ir::Block,
         inside: &dyn Fn(ferment_ir::Block) -> bool,
     ) -> bool {
+        self.unwritten_since_header_except(load, header, inside, &|_| false)
+    }
+
+    /// [`Rereads::unwritten_since_header`], with the writes `exempt`
+    /// accepts known not to touch the memory `load` reads.
+    pub fn unwritten_since_header_except(
+        &self,
+        load: Value,
+        header: ferment_ir::Block,
+        inside: &dyn Fn(ferment_ir::Block) -> bool,
+        exempt: &dyn Fn(Value) -> bool,
+    ) -> bool {
         if self.split_roots.is_some() {
             return false;
         }
@@ -677,7 +689,7 @@ impl Rereads {
         let lb = load.parent();
         self.writers.iter().all(|(w, touched)| {
             let wb = w.parent();
-            if !inside(wb) {
+            if !inside(wb) || exempt(*w) {
                 return true;
             }
             let may_touch = match touched {

@@ -65,6 +65,10 @@ pub struct Options {
     /// (`reverse::tape::tape_only_calls`); `-ferment-no-recompute-calls`
     /// is 0.
     pub recompute_calls: c_int,
+    /// Loads of buffers swapped by pointers may read a snapshot of the
+    /// buffer (`reverse::tape::snapshot`); `-ferment-no-swapped-snapshots`
+    /// is 0.
+    pub swapped_snapshots: c_int,
 }
 
 impl Default for Options {
@@ -91,6 +95,7 @@ impl Default for Options {
             reload_memo: 1,
             sibling_loads: 1,
             recompute_calls: 1,
+            swapped_snapshots: 1,
         }
     }
 }

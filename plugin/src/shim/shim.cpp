@@ -286,6 +286,10 @@ cl::opt<bool> OptNoSiblingLoads(
     "ferment-no-sibling-loads", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape a load that a sibling loop's taped load already "
              "read instead of reading that loop's row (ablation)"));
+cl::opt<bool> OptNoSwappedSnapshots(
+    "ferment-no-swapped-snapshots", cl::init(false), cl::Hidden,
+    cl::desc("ferment: tape the loads of buffers swapped by pointers instead "
+             "of snapshotting the buffer (ablation)"));
 cl::opt<bool> OptNoRecomputeCalls(
     "ferment-no-recompute-calls", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape a pure math call in a loop even where the "
@@ -365,6 +369,7 @@ struct FermentOptions {
   int reload_memo;
   int sibling_loads;
   int recompute_calls;
+  int swapped_snapshots;
 };
 
 static FermentOptions currentOptions() {
@@ -396,6 +401,7 @@ static FermentOptions currentOptions() {
   O.reload_memo = !OptNoReloadMemo;
   O.sibling_loads = !OptNoSiblingLoads;
   O.recompute_calls = !OptNoRecomputeCalls;
+  O.swapped_snapshots = !OptNoSwappedSnapshots;
   return O;
 }
 

@@ -231,6 +231,9 @@ pub struct Tape {
     /// Whether a load may read a sibling loop's tape field
     /// ([`Tape::sibling_load`]; `-ferment-no-sibling-loads` turns it off).
     pub sibling_loads: bool,
+    /// Whether loads of buffers swapped by pointers may read a snapshot
+    /// (`-ferment-no-swapped-snapshots` turns it off).
+    pub swapped_snapshots: bool,
 }
 
 /// Pure, cheap instructions the reverse sweep may recompute: arithmetic
@@ -482,6 +485,7 @@ impl Tape {
             tape_cache: true,
             reload_memo: true,
             sibling_loads: true,
+            swapped_snapshots: true,
         }
     }
 

@@ -100,15 +100,30 @@ impl Tape {
         }
         let rereads = self.rereads.as_ref()?;
         let idom = self.idom.as_ref()?;
-        let (alloc, sizes) = rereads.local_allocation(l.operand(0))?;
         // the copies start at `base`: the allocation, or a pointer outside
-        // loops that is either the allocation or null
-        let base = allocation_root(l.operand(0), alloc)?;
+        // loops that is either the allocation or null, or one of buffers
+        // swapped by pointers (a header phi of their loop: the copy is made
+        // where it dominates, and it holds one value from there to the load)
+        let (alloc, sizes, base, swapped) = match rereads.local_allocation(l.operand(0)) {
+            Some((alloc, sizes)) => (alloc, sizes, allocation_root(l.operand(0), alloc)?, None),
+            None if self.swapped_snapshots => {
+                let root = strip_offsets(l.operand(0));
+                let sw = swapped_buffers(rereads, loops, root)?;
+                (sw.allocs[0], sw.sizes.clone(), root, Some(sw))
+            }
+            None => return None,
+        };
         // (a parameter of known extent is no instruction: outside loops)
         let in_loop = |v: Value| v.is_instruction() && loops.loop_of(v.parent()).is_some();
-        if in_loop(base) || in_loop(alloc) {
+        if (swapped.is_none() && in_loop(base)) || in_loop(alloc) {
             return None;
         }
+        // writes through another buffer of the swapped set never touch it
+        let exempt = |w: Value| {
+            swapped.as_ref().is_some_and(|sw| {
+                written_root(w).is_some_and(|r| r != base && sw.phis.contains(&r))
+            })
+        };
         // the copy at `at` reads `base` and the sizes
         let dominated = |at: Block| {
             std::iter::once(base)
@@ -127,9 +142,9 @@ impl Tape {
         for &lp in chain.iter().rev() {
             let header = loops.get(lp).header;
             let inside = |b: Block| loops.contains(lp, b);
-            if rereads.unwritten_since_header(l, header, &inside) {
+            if rereads.unwritten_since_header_except(l, header, &inside, &exempt) {
                 let deep = loops.get(inner).depth >= loops.get(lp).depth + SNAPSHOT_MIN_LEVELS;
-                let sized = sweeps_allocation(loops, &chain, lp, l, &sizes);
+                let sized = sweeps_allocation(loops, &chain, lp, l, &sizes, swapped.is_some());
                 if deep && dominated(header) && sized {
                     return Some(SnapPlan {
                         lp,
@@ -148,13 +163,16 @@ impl Tape {
         for &x in chain.iter().rev() {
             let inside = |b: Block| loops.contains(x, b);
             // the load is no writer: "no write inside `x` may touch it"
-            if !rereads.sole_writer_within(l, l.operand(0), &inside) {
+            let alone = rereads
+                .writers_within(l.operand(0), &inside)
+                .is_some_and(|ws| ws.iter().all(|&w| w == l || exempt(w)));
+            if !alone {
                 continue;
             }
             let lo = loops.get(x);
             let lp = lo.parent?;
             let pre = dedicated_preheader(loops, idom, x)?;
-            let sized = sweeps_allocation(loops, &chain, lp, l, &sizes);
+            let sized = sweeps_allocation(loops, &chain, lp, l, &sizes, swapped.is_some());
             return (loops.loop_of(pre) == Some(lp) && dominated(pre) && sized).then_some(
                 SnapPlan {
                     lp,
@@ -350,7 +368,7 @@ impl Tape {
         if !dominated
             || !rereads.sole_writer_within(store, addr, &inside)
             || !rereads.sole_writer_within(copy, dst, &|b: Block| from_header.contains(&b))
-            || !sweeps_allocation(loops, &[r, l], l, q, &a_sizes)
+            || !sweeps_allocation(loops, &[r, l], l, q, &a_sizes, false)
         {
             return None;
         }
@@ -793,6 +811,136 @@ fn allocation_root(addr: Value, alloc: Value) -> Option<Value> {
     alloc_or_null(root, alloc, 4).then_some(root)
 }
 
+/// `p` without `getelementptr`s and bitcasts, and selects of two such
+/// offsets from one pointer (`u[i > 0 ? i - 1 : n - 1]` selected as addresses).
+fn strip_offsets(mut p: Value) -> Value {
+    for _ in 0..16 {
+        if !p.is_instruction() {
+            break;
+        }
+        p = match p.opcode() {
+            Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast => p.operand(0),
+            Opcode::LLVMSelect if p.ty().is_pointer() => {
+                let (a, b) = (strip_offsets(p.operand(1)), strip_offsets(p.operand(2)));
+                if a != b {
+                    break;
+                }
+                a
+            }
+            _ => break,
+        };
+    }
+    p
+}
+
+/// The pointer a store, `memcpy` or `memset` writes through, without its
+/// offsets (`None` for other writers).
+fn written_root(w: Value) -> Option<Value> {
+    if w.opcode() == Opcode::LLVMStore {
+        return Some(strip_offsets(w.operand(1)));
+    }
+    let name = w.called_function().map(|f| f.name()).unwrap_or_default();
+    (w.is_call() && (crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name)))
+        .then(|| strip_offsets(w.call_args()[0]))
+}
+
+/// Buffers swapped by pointers (`tmp = u; u = un; un = tmp`, or rotated):
+/// header phis of one loop, each entered with its own fresh allocation and
+/// taking another one's value on every back edge, the phis a cycle.
+struct Swapped {
+    phis: Vec<Value>,
+    /// Their entry allocations (in `phis`' order).
+    allocs: Vec<Value>,
+    /// The allocations' size operands, the same for all.
+    sizes: Vec<Value>,
+}
+
+/// The set of swapped buffers header phi `p` is one of: every phi of the
+/// set takes, from every block inside its loop, one other phi of the set,
+/// and from every block outside it one allocation that
+/// [`Rereads::local_allocation`] accepts (fresh, not escaping) made outside
+/// loops, a different one per phi, all of the same size operands. Each
+/// iteration then permutes distinct blocks: in every iteration the phis
+/// point into different allocations, so a write through one never touches
+/// memory read through another.
+fn swapped_buffers(rereads: &Rereads, loops: &Loops, p: Value) -> Option<Swapped> {
+    const MAX_BUFFERS: usize = 8;
+    if !p.is_instruction() || p.opcode() != Opcode::LLVMPHI || !p.ty().is_pointer() {
+        return None;
+    }
+    let header = p.parent();
+    let lp = loops.loop_of(header)?;
+    if loops.get(lp).header != header {
+        return None;
+    }
+    let (mut phis, mut allocs) = (Vec::new(), Vec::new());
+    let mut sizes: Option<Vec<Value>> = None;
+    let mut cur = p;
+    loop {
+        let (mut entry, mut next) = (None, None);
+        for (v, b) in cur.incoming() {
+            let slot = if loops.contains(lp, b) {
+                &mut next
+            } else {
+                &mut entry
+            };
+            if slot.is_some_and(|x| x != v) {
+                return None;
+            }
+            *slot = Some(v);
+        }
+        let (entry, next) = (entry?, next?);
+        let (alloc, sz) = rereads.local_allocation(entry)?;
+        if alloc != entry
+            || !alloc.is_instruction()
+            || loops.loop_of(alloc.parent()).is_some()
+            || allocs.contains(&alloc)
+        {
+            return None;
+        }
+        match &sizes {
+            Some(s) if !same_bytes(s, &sz) => return None,
+            Some(_) => {}
+            None => sizes = Some(sz),
+        }
+        phis.push(cur);
+        allocs.push(alloc);
+        if next == p {
+            break;
+        }
+        if phis.len() >= MAX_BUFFERS
+            || !next.is_instruction()
+            || next.opcode() != Opcode::LLVMPHI
+            || next.parent() != header
+            || phis.contains(&next)
+        {
+            return None;
+        }
+        cur = next;
+    }
+    (phis.len() >= 2).then_some(Swapped {
+        phis,
+        allocs,
+        sizes: sizes?,
+    })
+}
+
+/// Whether two allocations' size operands give the same number of bytes:
+/// the same operands, or `calloc(n, e)` against `malloc(n * e)` (`e` a
+/// constant).
+fn same_bytes(a: &[Value], b: &[Value]) -> bool {
+    let split = |v: &[Value]| match *v {
+        [n, e] if e.const_int().is_some_and(|e| e > 0) => Some((n, e.const_int()?)),
+        [e, n] if e.const_int().is_some_and(|e| e > 0) => Some((n, e.const_int()?)),
+        _ => None,
+    };
+    let one = |v: &[Value], w: &[Value]| match (split(v), w) {
+        (Some((n, e)), [bytes]) => element_count(*bytes, e) == Some(n),
+        _ => false,
+    };
+    a == b || one(a, b) || one(b, a)
+}
+
 /// The block through which every instance of loop `x` is entered: the
 /// header's immediate dominator when it branches to the header alone (any
 /// other predecessor of the header is then reached through the header, a
@@ -810,18 +958,24 @@ fn dedicated_preheader(loops: &Loops, idom: &HashMap<Block, Block>, x: LoopId) -
 /// constant offset), so the load runs at least about that often per copy
 /// and a copy costs no more than the values it replaces. A buffer much
 /// larger than the loads made of it per iteration is taped as before.
+/// `padded` (swapped buffers): also a size `n * elem + c` with ghost cells
+/// (`(n << 3) + 16`) and a loop that tests its counter before the step
+/// (`i <= n`); for other buffers that made `fv1d`'s slope array a
+/// snapshot, 10% slower.
 fn sweeps_allocation(
     loops: &Loops,
     chain: &[LoopId],
     lp: LoopId,
     l: Value,
     sizes: &[Value],
+    padded: bool,
 ) -> bool {
     let elem = l.function_of().global_parent().alloc_size(l.ty()) as i64;
     let count = match sizes {
         [n, e] if e.const_int() == Some(elem) => Some(*n),
         [n, e] if n.const_int() == Some(elem) => Some(*e),
-        [bytes] => element_count(*bytes, elem),
+        [bytes] => element_count(*bytes, elem)
+            .or_else(|| padded.then(|| padded_element_count(*bytes, elem)).flatten()),
         _ => None,
     };
     let Some(count) = count.map(core) else {
@@ -829,9 +983,38 @@ fn sweeps_allocation(
     };
     chain.iter().take_while(|m| **m != lp).any(|&m| {
         loops.get(m).header.phis().into_iter().any(|phi| {
-            recompute::counted_trips(loops, m, phi).is_some_and(|(_, _, n, _)| core(n) == count)
+            recompute::counted_trips(loops, m, phi)
+                .map(|(_, _, n, _)| n)
+                .or_else(|| padded.then(|| tested_before_step(loops, m, phi)).flatten())
+                .is_some_and(|n| core(n) == count)
         })
     })
+}
+
+/// The bound `n` a counter `i` of loop `m` is compared with before its step
+/// (`for (i = 0; i <= n; i++)`: the latch exits on `i == n`), for
+/// [`sweeps_allocation`]'s estimate of the trips alone.
+fn tested_before_step(loops: &Loops, m: LoopId, phi: Value) -> Option<Value> {
+    let Some(recompute::Induction::Affine { step: 1, .. }) = recompute::induction(loops, phi)
+    else {
+        return None;
+    };
+    let [latch] = loops.get(m).latches.as_slice() else {
+        return None;
+    };
+    let br = latch.terminator()?;
+    if br.opcode() != Opcode::LLVMBr || br.operands().len() != 3 {
+        return None;
+    }
+    let cond = br.operand(0);
+    if !cond.is_instruction() || cond.opcode() != Opcode::LLVMICmp {
+        return None;
+    }
+    match (cond.operand(0), cond.operand(1)) {
+        (a, n) if a == phi => Some(n),
+        (n, a) if a == phi => Some(n),
+        _ => None,
+    }
 }
 
 /// Whether a copy of `len` bytes covers the whole allocation of `sizes`
@@ -868,6 +1051,19 @@ pub(super) fn element_count(bytes: Value, elem: i64) -> Option<Value> {
         }
         _ => None,
     }
+}
+
+/// `v` for `bytes = v * elem + c`, `c` a small multiple of `elem` (`(n + 2)
+/// * 8` folded to `(n << 3) + 16`): the element count up to that constant,
+/// which [`sweeps_allocation`] ignores ([`core`]).
+fn padded_element_count(bytes: Value, elem: i64) -> Option<Value> {
+    if !bytes.is_instruction() || bytes.opcode() != Opcode::LLVMAdd {
+        return None;
+    }
+    let c = bytes.operand(1).const_int()?;
+    (elem > 0 && c % elem == 0 && (c / elem).abs() <= 16)
+        .then(|| element_count(bytes.operand(0), elem))
+        .flatten()
 }
 
 /// `v` without integer casts and a small constant added (`n + 2`, `n - 1`).
