@@ -1560,7 +1560,12 @@ pub(crate) fn param_escapes(f: Value, k: usize, depth: u32, merges: bool) -> boo
                 Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
                     work.push(u)
                 }
-                Opcode::LLVMStore if u.operand(0) == v => return true,
+                // A spill (at -O0 every parameter goes through its stack
+                // slot): what is loaded back is followed instead.
+                Opcode::LLVMStore if u.operand(0) == v => match spill_loads(u.operand(1)) {
+                    Some(loads) => work.extend(loads),
+                    None => return true,
+                },
                 Opcode::LLVMPHI | Opcode::LLVMSelect if merges => return true,
                 Opcode::LLVMPHI | Opcode::LLVMSelect => work.push(u),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
@@ -1610,6 +1615,29 @@ fn zero_twin_of(v: Value) -> Option<Value> {
 /// Whether forward mode gives `v` a zero twin as its shadow.
 fn has_zero_twin(v: Value) -> bool {
     zero_twin_of(v).is_some()
+}
+
+/// The loads of `slot` where it is a stack slot only loaded and stored
+/// directly (a spilled variable); None otherwise.
+fn spill_loads(slot: Value) -> Option<Vec<Value>> {
+    if !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
+        return None;
+    }
+    let users = slot.users();
+    let direct = users.iter().all(|w| {
+        w.is_instruction()
+            && match w.opcode() {
+                Opcode::LLVMLoad => true,
+                Opcode::LLVMStore => w.operand(1) == slot && w.operand(0) != slot,
+                _ => false,
+            }
+    });
+    direct.then(|| {
+        users
+            .into_iter()
+            .filter(|w| w.opcode() == Opcode::LLVMLoad)
+            .collect()
+    })
 }
 
 /// A pointer without derivative memory (an `enzyme_const` argument, a
