@@ -23,7 +23,9 @@
 # fuzz/src/gen/edge.rs), also edge,no-inline, or sci (scatter-adds through int index arrays,
 # gathers through constant index tables, CSR sparse matrix-vector products, static local
 # arrays, Horner's rule counting down, Kahan sums, tridiagonal (Thomas) solves, partial-pivoting
-# swaps, in-place prefix and suffix recurrences: fuzz/src/gen/sci.rs), also sci,no-inline, or hvp (forward-over-reverse: forward mode of a
+# swaps, in-place prefix and suffix recurrences: fuzz/src/gen/sci.rs), also sci,no-inline, or corner
+# (long double accumulators, sign bits through a union or memcpy, remainder/rint/ilogb/nextafter,
+# qsort with a comparator, complex arithmetic: fuzz/src/gen/corner.rs), also corner,no-inline, or hvp (forward-over-reverse: forward mode of a
 # function calling the reverse or split derivative, checked for the gradient, the Hessian's
 # symmetry, lanes, split vs combined and finite differences of the gradient; combinable with the
 # other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`; 12 seeds of it, every

@@ -159,19 +159,31 @@ pub fn set_before_every_read(slot: Value, insts: &[Value]) -> bool {
 }
 
 /// Whether `inst` (a store or a call) leaves the global variable `g` as it
-/// is, known because `g` has internal linkage and is only loaded and stored
-/// directly (its address is never taken, so no pointer reaches it): a store
+/// is, known because `g` has internal linkage and is only loaded, stored
+/// and cleared (`memset`) directly (its address is never taken, so no
+/// pointer reaches it): a store
 /// through a pointer, a call of an external function without pointer
-/// arguments (which cannot call back into this file), or of a function of
+/// arguments (which cannot call back into this file) or of the C library's
+/// heap functions ([`never_calls_back`]), or of a function of
 /// this module that does not use `g` (nor any function it is passed) and
 /// makes no indirect call.
 pub fn keeps_global(inst: Value, g: Value) -> bool {
+    // A `memset` of the variable itself (a derivative clearing a shadow
+    // global on entry) writes it without taking its address.
+    let clears = |u: &Value| {
+        u.is_call()
+            && u.operand(0) == g
+            && u.operands().iter().filter(|o| **o == g).count() == 1
+            && u.called_function()
+                .is_some_and(|f| f.name().starts_with("llvm.memset."))
+    };
     let private = g.is_global()
         && g.has_local_linkage()
         && g.users().iter().all(|u| {
             u.is_instruction()
-                && matches!(u.opcode(), Opcode::LLVMLoad | Opcode::LLVMStore)
-                && u.operand(usize::from(u.opcode() == Opcode::LLVMStore)) == g
+                && ((matches!(u.opcode(), Opcode::LLVMLoad | Opcode::LLVMStore)
+                    && u.operand(usize::from(u.opcode() == Opcode::LLVMStore)) == g)
+                    || clears(u))
         });
     if !private {
         return false;
@@ -187,13 +199,32 @@ pub fn keeps_global(inst: Value, g: Value) -> bool {
         return false;
     }
     if callee.is_declaration() {
-        return call.call_args().iter().all(|a| !a.ty().is_pointer());
+        return call.call_args().iter().all(|a| !a.ty().is_pointer())
+            || never_calls_back(&callee.name());
     }
     !calls_indirectly(callee)
         && !call.operands().into_iter().any(|o| {
             let f = o.strip_casts();
             f.is_function() && !f.is_declaration() && carried_globals_of(f, false).contains(&g)
         })
+}
+
+/// Whether the external function `name` is one of the C library's heap
+/// functions, which take pointers but never call back into the program: a
+/// derivative's tape blocks (`ferment.tape.take` is `realloc` in a copy
+/// made for forward mode) and shadow blocks come and go through them.
+fn never_calls_back(name: &str) -> bool {
+    matches!(
+        name,
+        "malloc"
+            | "calloc"
+            | "realloc"
+            | "free"
+            | "aligned_alloc"
+            | "posix_memalign"
+            | "malloc_usable_size"
+            | "madvise"
+    )
 }
 
 /// Whether `f` or a function it calls directly, transitively, makes an

@@ -26,6 +26,9 @@ static double path_ceil(double x) { return path_val(ceil(x)); }
 static double path_round(double x) { return path_val(round(x)); }
 static double path_trunc(double x) { return path_val(trunc(x)); }
 static double path_fmod(double a, double b) { path_val(trunc(a / b)); return fmod(a, b); }
+static double path_remainder(double a, double b) { path_val(rint(a / b)); return remainder(a, b); }
+static double path_rint(double x) { return path_val(rint(x)); }
+static int path_ilogb(double x) { return path_bri(ilogb(x)); }
 #define FRT_MAX 4096
 static int frt_n, frt_hit = -1;
 static double frt_delta, frt_in[FRT_MAX], frt_out[FRT_MAX];

@@ -82,6 +82,7 @@ use std::fmt::Write as _;
 
 mod api;
 mod clamp;
+mod corner;
 mod edge;
 mod guard;
 mod sci;
@@ -200,6 +201,8 @@ pub struct Gen {
     in_kernel: bool,
     /// The kernel has a table `ftab` of three `double (*)(double)` (numeric variant).
     ftab: bool,
+    /// A statement sorts with `qsort(..., &cmpd)` (corner variant): the comparator is emitted.
+    wants_cmpd: bool,
 }
 
 /// Which variants' shapes the generator draws (`--variant`; all false: the default variant).
@@ -227,6 +230,9 @@ pub struct Variant {
     /// Index arrays (scatter, gather, CSR), static locals, Horner, Kahan, tridiagonal solves,
     /// pivoting swaps, in-place recurrences (`gen/sci.rs`).
     pub sci: bool,
+    /// `long double` accumulators, bit-level sign operations, remainder/rint/ilogb/nextafter,
+    /// `qsort` with a comparator, complex arithmetic in the kernel (`gen/corner.rs`).
+    pub corner: bool,
     /// Forward-over-reverse: forward mode of a function that calls the reverse derivative
     /// (`harness::hessian`; no new program shapes, so with another family it checks that
     /// family's programs). Left out of OpenMP kernels and single-precision programs.
@@ -235,7 +241,7 @@ pub struct Variant {
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 9] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 10] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -245,6 +251,7 @@ impl Variant {
             ("clamp", &mut self.clamp),
             ("edge", &mut self.edge),
             ("sci", &mut self.sci),
+            ("corner", &mut self.corner),
             ("hvp", &mut self.hvp),
         ]
     }
@@ -299,6 +306,7 @@ impl Gen {
             var: Variant::default(),
             in_kernel: false,
             ftab: false,
+            wants_cmpd: false,
         }
     }
 
@@ -729,6 +737,11 @@ impl Gen {
         }
         if self.var.sci && self.rng.chance(0.35) {
             if let Some(st) = self.sci_stmt(sc) {
+                return st;
+            }
+        }
+        if self.var.corner && self.rng.chance(0.35) {
+            if let Some(st) = self.corner_stmt(sc) {
                 return st;
             }
         }
@@ -1999,6 +2012,9 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
     } else {
         ""
     };
+    if g.wants_cmpd {
+        funcs.insert(0, corner::comparator());
+    }
     funcs.push(Func {
         name: "f".into(),
         head: format!(
@@ -2140,6 +2156,7 @@ mod tests {
             ("numeric,user", 0xd27b_a334_4d79_559b),
             ("guard,clamp,edge", 0xca1d_2bcc_1111_d219),
             ("sci", 0xb8f9_9599_dfa8_2e81),
+            ("corner", 0xc903_6e90_517a_d391),
         ];
         for (name, want) in recorded {
             let mut var = Variant::default();

@@ -4,7 +4,8 @@
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
-//!                             |edge[,no-inline]|sci[,no-inline]|hvp[,FAMILY...]]
+//!                             |edge[,no-inline]|sci[,no-inline]|corner[,no-inline]
+//!                             |hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
@@ -21,13 +22,16 @@
 //!                                                  # realloc growth (gen/edge.rs); sci:
 //!                                                  # index arrays, CSR, static locals,
 //!                                                  # Horner, Kahan, tridiagonal solves,
-//!                                                  # pivoting (gen/sci.rs); hvp:
+//!                                                  # pivoting (gen/sci.rs); corner:
+//!                                                  # long double, sign bits, remainder,
+//!                                                  # ilogb, qsort, complex (gen/corner.rs);
+//!                                                  # hvp:
 //!                                                  # forward-over-reverse checks of any
 //!                                                  # family's programs (harness.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 24 clamp; 12
-//!                                     # hvp; 10 sci; 20 omp; 60 malformed)
+//!                                     # hvp; 10 sci; 10 corner; 20 omp; 60 malformed)
 //! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -114,6 +118,11 @@ const CI_HVP_START: u64 = 25600000;
 /// `-ferment-no-inline`): index arrays, CSR products, static locals, tridiagonal solves.
 const CI_SCI: u64 = 10;
 const CI_SCI_START: u64 = 26700000;
+
+/// Programs of the corner variant in the CI campaign (seeds CI_CORNER_START.., every 4th with
+/// `-ferment-no-inline`): long double, sign bits, remainder/ilogb, qsort, complex arithmetic.
+const CI_CORNER: u64 = 10;
+const CI_CORNER_START: u64 = 27800000;
 
 #[derive(Default)]
 struct Stats {
@@ -671,6 +680,8 @@ fn main() {
             bad |= ci_part("hvp", CI_HVP_START, CI_HVP, 3, "hvp");
             // Scientific kernels (the sci variant).
             bad |= ci_part("sci", CI_SCI_START, CI_SCI, 4, "sci");
+            // Corners of C and its library (the corner variant).
+            bad |= ci_part("corner", CI_CORNER_START, CI_CORNER, 4, "corner");
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
             bad |= ci_part("omp", 1, CI_OMP, 0, "omp");
             let t2 = Instant::now();

@@ -121,6 +121,9 @@ pub const MARKERS: &[(&str, &str, &str)] = &[
     ("ROUND(", "round(", "path_round("),
     ("TRUNC(", "trunc(", "path_trunc("),
     ("FMOD(", "fmod(", "path_fmod("),
+    ("REMAINDER(", "remainder(", "path_remainder("),
+    ("RINT(", "rint(", "path_rint("),
+    ("ILOGB(", "ilogb(", "path_ilogb("),
     // Single-precision round trips (`(double)(float)e`, and `(float)e` as a float operand):
     // the recording copy records each one's input and can perturb its output, which measures
     // how much float rounding of derivatives there may move the result (`frt_bound`).

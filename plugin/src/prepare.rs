@@ -96,6 +96,10 @@ pub fn canonical_copy(
     if options.inline_callees != 0 {
         hoist_reading_calls(clone, keep)?;
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
+        // The sorts of inlined callees (at -O0 clang inlines none).
+        if crate::qsort::lower(clone)? {
+            shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, keep);
+        }
     }
     // Calls through function pointers become direct calls of their possible
     // targets. The first time, the targets' bodies are inlined (which may
@@ -113,6 +117,9 @@ pub fn canonical_copy(
             kept.extend(dispatched.targets);
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
+        if crate::qsort::lower(clone)? {
+            shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
+        }
     }
     // flang's runtime assignment, SUM, DOT_PRODUCT, MATMUL, TRANSPOSE and
     // ALLOCATE/DEALLOCATE of allocatables become IR (their helpers

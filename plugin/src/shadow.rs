@@ -492,6 +492,16 @@ impl Walk<'_> {
         // Shadowed pointer arguments of calls differentiated on their own,
         // taken before the walk (which replaces those calls).
         let callee_arguments = callee_arguments(activity, &layout, listed);
+        // The memory such calls receive where the callee's derivative may
+        // store a pointer without a shadow (a constant argument) in place
+        // of its shadow (`fill_rows(rows, c, a)`: `rows[1] = c`): pointers
+        // loaded back from it here are mixed, as after a store of this
+        // function's own.
+        let callee_stored: Vec<Value> = callee_arguments
+            .iter()
+            .filter(|c| stores_own_shadow(activity, c.call, c.callee, forward_mode))
+            .flat_map(|c| c.objects.iter().copied())
+            .collect();
         // What the caller may have passed in place of shadows (flagged
         // parameters, and at -O0 their spills loaded back): memory that may
         // hold pointers standing for their own shadows, and such pointers.
@@ -950,7 +960,7 @@ impl Walk<'_> {
                 sp.add_incoming(sv, blk);
             }
         }
-        if !self_shadow_memory.is_empty() {
+        if !self_shadow_memory.is_empty() || !callee_stored.is_empty() {
             self_shadow_memory.follow_copies(&layout, listed);
             // A call differentiated on its own (a callee left a call, as
             // at -O0 past the inlining budget) that receives such memory
@@ -969,6 +979,12 @@ impl Walk<'_> {
                 {
                     return Err(c.error.clone());
                 }
+            }
+            if !callee_stored.is_empty() {
+                for o in &callee_stored {
+                    self_shadow_memory.fields.insert(*o, None);
+                }
+                self_shadow_memory.follow_copies(&layout, listed);
             }
             for insts in listed {
                 for &inst in insts {
@@ -1177,6 +1193,24 @@ impl SelfShadowed {
             }
         })
     }
+}
+
+/// Whether the derivative of `callee`, differentiated on its own for
+/// `call`, may store a pointer argument without a shadow into memory in
+/// place of its shadow: an argument with none (no zero twin in forward
+/// mode, see `forward::forward_call`) that the callee stores
+/// ([`param_escapes`]).
+fn stores_own_shadow(activity: &Activity, call: Value, callee: Value, forward_mode: bool) -> bool {
+    call.call_args().into_iter().enumerate().any(|(j, a)| {
+        a.ty().is_pointer()
+            && !activity.is_shadowed(a)
+            && !a.is_null_constant()
+            && !a.is_undef()
+            && !points_to_code(a)
+            && (!forward_mode || !has_zero_twin(a))
+            && !crate::derive::is_frame_storage(call, j)
+            && param_escapes(callee, j, 4, false)
+    })
 }
 
 /// A shadowed pointer argument of a call differentiated on its own.
@@ -1467,23 +1501,10 @@ impl Shadows {
 /// read zero tangents there, and a store through it, which the primal
 /// would make into the constant too, never happens. An instruction's
 /// twin address is computed right after it (`b` is not moved).
-fn zero_twin_shadow(b: &Builder, v: Value) -> Option<Value> {
-    let objects = ferment_activity_analysis::underlying_objects(v);
-    let [g] = objects[..] else {
-        return None;
-    };
+pub(crate) fn zero_twin_shadow(b: &Builder, v: Value) -> Option<Value> {
+    let g = zero_twin_of(v)?;
     let module = b.module();
     let ty = g.global_value_type();
-    if !g.is_global()
-        || unsafe { llvm_sys::core::LLVMIsGlobalConstant(g.0) } == 0
-        || is_thread_local(g)
-        || g.address_space() != 0
-        || points_to_code(g)
-        || ty.contains_pointer()
-        || module.alloc_size(ty) == 0
-    {
-        return None;
-    }
     let name = format!("{}.ferment.zero", g.name());
     let zero = module.global(&name).unwrap_or_else(|| {
         let z = module.add_zeroed_global(&name, ty);
@@ -1513,6 +1534,110 @@ fn zero_twin_shadow(b: &Builder, v: Value) -> Option<Value> {
     let i64t = Type::int(module.context(), 64);
     let offset = b.sub_int(b.ptr_to_int(v, i64t), b.ptr_to_int(g, i64t));
     Some(b.gep(b.i8(), zero, &[offset]))
+}
+
+/// Whether `f`'s parameter `k` (a pointer), or an address made from it,
+/// is stored into memory, merged by a phi or select (only where `merges`;
+/// else what they make is followed), or passed on to a function of this
+/// module whose parameter does so (`depth` calls deep; deeper ones count as
+/// doing so): where it has no shadow, such a use makes it stand for its
+/// own shadow in `f`'s derivative.
+pub(crate) fn param_escapes(f: Value, k: usize, depth: u32, merges: bool) -> bool {
+    let Some(&p) = f.params().get(k) else {
+        return false;
+    };
+    let mut work = vec![p];
+    let mut seen = HashSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            if !u.is_instruction() {
+                continue;
+            }
+            match u.opcode() {
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
+                    work.push(u)
+                }
+                // A spill (at -O0 every parameter goes through its stack
+                // slot): what is loaded back is followed instead.
+                Opcode::LLVMStore if u.operand(0) == v => match spill_loads(u.operand(1)) {
+                    Some(loads) => work.extend(loads),
+                    None => return true,
+                },
+                Opcode::LLVMPHI | Opcode::LLVMSelect if merges => return true,
+                Opcode::LLVMPHI | Opcode::LLVMSelect => work.push(u),
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                    let Some(callee) = u.called_function() else {
+                        continue;
+                    };
+                    if callee.is_declaration() {
+                        continue;
+                    }
+                    let passed = u.call_args().iter().enumerate().any(|(i, a)| {
+                        *a == v
+                            && !crate::derive::is_frame_storage(u, i)
+                            && (depth == 0 || param_escapes(callee, i, depth - 1, merges))
+                    });
+                    if passed {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// The constant global that `v` points into, where it has a zero twin
+/// ([`zero_twin_shadow`]).
+fn zero_twin_of(v: Value) -> Option<Value> {
+    let objects = ferment_activity_analysis::underlying_objects(v);
+    let [g] = objects[..] else {
+        return None;
+    };
+    let ty = g.global_value_type();
+    let fits = g.is_global()
+        && unsafe { llvm_sys::core::LLVMIsGlobalConstant(g.0) } != 0
+        && !is_thread_local(g)
+        && g.address_space() == 0
+        && !points_to_code(g)
+        && !ty.contains_pointer()
+        && g.global_parent().alloc_size(ty) != 0;
+    let placed = v == g
+        || (v.is_constant_expr() && v.opcode() == Opcode::LLVMGetElementPtr && v.operand(0) == g)
+        || v.is_instruction();
+    (fits && placed).then_some(g)
+}
+
+/// Whether forward mode gives `v` a zero twin as its shadow.
+fn has_zero_twin(v: Value) -> bool {
+    zero_twin_of(v).is_some()
+}
+
+/// The loads of `slot` where it is a stack slot only loaded and stored
+/// directly (a spilled variable); None otherwise.
+fn spill_loads(slot: Value) -> Option<Vec<Value>> {
+    if !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
+        return None;
+    }
+    let users = slot.users();
+    let direct = users.iter().all(|w| {
+        w.is_instruction()
+            && match w.opcode() {
+                Opcode::LLVMLoad => true,
+                Opcode::LLVMStore => w.operand(1) == slot && w.operand(0) != slot,
+                _ => false,
+            }
+    });
+    direct.then(|| {
+        users
+            .into_iter()
+            .filter(|w| w.opcode() == Opcode::LLVMLoad)
+            .collect()
+    })
 }
 
 /// A pointer without derivative memory (an `enzyme_const` argument, a

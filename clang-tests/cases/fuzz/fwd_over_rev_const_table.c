@@ -7,9 +7,8 @@
 // was refused the same way. Forward mode now gives a pointer into a constant global the same
 // address in an all-zero constant twin of it as its shadow. Found by ferment-fuzz --variant
 // hvp,user seeds 25630030, 25630031 and hvp,edge 25640015, 25640039, 25640042, 25640045 (a
-// global pointer set to an active array and then to the table, 25630031, still fails at -O0:
-// forward mode over the gradient stores adjoints through a pointer loaded from the global's
-// adjoint global, which has no tangent memory).
+// global pointer set to an active array and then to the table, 25630031's shape at -O0, is
+// fwd_over_rev_global_pointer_table.c).
 // Oracles: central differences of f for the gradient and for the forward tangent, central
 // differences of the reverse gradient for H v (forward over reverse and over split), and the
 // Hessian's symmetry; at points taking each side of every merge.

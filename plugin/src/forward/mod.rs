@@ -466,6 +466,26 @@ impl<'k> TangentSweep<'k> {
             return Ok(false);
         };
         let args = call.call_args();
+        // A pointer into a constant global (no shadow) that the callee
+        // stores into memory or merges with other pointers: its tangent is
+        // the global's zero twin (`shadow::zero_twin_shadow`), passed
+        // duplicated, so that the callee's derivative meets a shadow there
+        // where a parameter without one would stand for its own (forward
+        // mode over a gradient whose adjoint rows hold an `enzyme_const`
+        // argument, `fuzz/fwd_over_rev_const_arg_rows.c`).
+        let zero_twins: HashMap<usize, Value> = args
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| {
+                a.ty().is_pointer()
+                    && !self.activity.is_shadowed(**a)
+                    && !callee.is_declaration()
+                    && !ctx.custom.functions().contains(&callee)
+                    && !crate::derive::is_frame_storage(call, *i)
+                    && shadow::param_escapes(callee, *i, 4, true)
+            })
+            .filter_map(|(i, a)| Some((i, shadow::zero_twin_shadow(&self.b, *a)?)))
+            .collect();
         let activities: Vec<ArgAct> = args
             .iter()
             .enumerate()
@@ -478,7 +498,7 @@ impl<'k> TangentSweep<'k> {
                 // heap's; null storage (`__enzyme_augmentfwd`) has the
                 // null shadow.
                 let null_frame = a.is_null_constant() && crate::derive::is_frame_storage(call, i);
-                if shadowed || varied || null_frame {
+                if shadowed || varied || null_frame || zero_twins.contains_key(&i) {
                     ArgAct::Dup
                 } else {
                     ArgAct::Const
@@ -556,12 +576,14 @@ impl<'k> TangentSweep<'k> {
         self.b.set_debug_loc_from(call);
         // Each duplicated argument's tangents, lane after lane.
         let mut tangents = Vec::new();
-        for (a, act) in args.iter().zip(&activities) {
+        for (k, (a, act)) in args.iter().zip(&activities).enumerate() {
             if !act.has_shadow() {
                 continue;
             }
             for lane in 0..self.width {
-                let t = if a.ty().is_pointer() {
+                let t = if let Some(z) = zero_twins.get(&k) {
+                    *z
+                } else if a.ty().is_pointer() {
                     self.shadows[lane].of(&self.b, *a).ok_or_else(|| {
                         Error::at(
                             call,
