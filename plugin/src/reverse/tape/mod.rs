@@ -275,6 +275,9 @@ fn is_cheap(v: Value) -> bool {
         }
         return calls_one_of(v, PURE);
     }
+    if is_division(v) {
+        return divides_safely(v);
+    }
     matches!(
         v.opcode(),
         Opcode::LLVMFAdd
@@ -286,6 +289,10 @@ fn is_cheap(v: Value) -> bool {
             | Opcode::LLVMSub
             | Opcode::LLVMMul
             | Opcode::LLVMShl
+            // (a shift past the width is poison, never undefined behaviour:
+            // a flattened index's `k >> 6`, `k / 64` of an unsigned `k`)
+            | Opcode::LLVMLShr
+            | Opcode::LLVMAShr
             | Opcode::LLVMAnd
             | Opcode::LLVMOr
             | Opcode::LLVMXor
@@ -308,6 +315,68 @@ fn is_cheap(v: Value) -> bool {
             | Opcode::LLVMGetElementPtr
             | Opcode::LLVMBitCast
     )
+}
+
+/// Integer division or remainder (scalar or vector).
+fn is_division(v: Value) -> bool {
+    matches!(
+        v.opcode(),
+        Opcode::LLVMUDiv | Opcode::LLVMURem | Opcode::LLVMSDiv | Opcode::LLVMSRem
+    )
+}
+
+/// Integer division or remainder by a constant it never traps on (not
+/// zero; for the signed ones not -1 either, whose quotient of the least
+/// value overflows): safe to compute anywhere, even on the values of an
+/// iteration that did not run (a shifted rebuild's first iteration), so
+/// the index of a flattened array (`k / (NX * NY)`, `k % NX`) is rebuilt
+/// instead of taping everything computed from it.
+fn divides_safely(v: Value) -> bool {
+    let signed = matches!(v.opcode(), Opcode::LLVMSDiv | Opcode::LLVMSRem);
+    v.ty().is_integer()
+        && v.ty().int_width() <= 64
+        && v.operand(1)
+            .const_int()
+            .is_some_and(|d| d != 0 && !(signed && d == -1))
+}
+
+/// Scalar integer division or remainder by a variable (`(i + 1) % n` of a
+/// periodic index): the reverse sweep rebuilds it where the forward sweep
+/// computed it, from the same operands, with the divisor guarded
+/// ([`guarded_division`]) so that no rebuild can trap. Not in the
+/// speculating rebuilds (shifted, forwarded, BLAS operand, tape-only
+/// calls), which use [`is_cheap`] alone.
+fn divides_by_variable(v: Value) -> bool {
+    is_division(v)
+        && v.ty().is_integer()
+        && v.ty().int_width() <= 64
+        && v.operand(1).const_int().is_none()
+}
+
+/// The rebuilt division `c` (a clone of `v` with rebuilt operands, not yet
+/// inserted) made total: a zero divisor (and for the signed ones -1)
+/// replaced by 1, and a signed quotient by -1 negated. Where the forward
+/// sweep divided, its divisor was neither zero nor (with its dividend the
+/// least value) -1, and the result is the forward sweep's.
+fn guarded_division(b: &Builder, v: Value, c: Value) -> Value {
+    let (x, d) = (c.operand(0), c.operand(1));
+    let ty = d.ty();
+    let one = b.const_int(ty, 1);
+    let signed = matches!(v.opcode(), Opcode::LLVMSDiv | Opcode::LLVMSRem);
+    // zero (unsigned), or zero and -1 (signed: d + 1 <= 1 unsigned)
+    let bad = if signed {
+        b.icmp(IntPredicate::LLVMIntULE, b.add_int(d, one), one)
+    } else {
+        b.icmp(IntPredicate::LLVMIntEQ, d, b.zero(ty))
+    };
+    c.set_operand(1, b.select(bad, one, d));
+    b.insert(c);
+    if v.opcode() != Opcode::LLVMSDiv {
+        // x % 1 = 0 = x % -1 (signed)
+        return c;
+    }
+    let minus_one = b.icmp(IntPredicate::LLVMIntEQ, d, b.const_int(ty, -1));
+    b.select(minus_one, b.sub_int(b.zero(ty), x), c)
 }
 
 /// Rounding to an integral value (`round(dx / box)` of a periodic box's

@@ -310,7 +310,7 @@ impl Tape {
     }
 
     pub(super) fn cheap(&self, v: Value) -> bool {
-        is_cheap(v) || self.paired.contains(&v)
+        is_cheap(v) || self.paired.contains(&v) || divides_by_variable(v)
     }
 
     /// Combined shape: whether the reverse sweep may read BLAS operand `p`
@@ -352,6 +352,9 @@ impl Tape {
         let c = v.clone_instruction();
         for (i, o) in ops.into_iter().enumerate() {
             c.set_operand(i, o);
+        }
+        if divides_by_variable(v) {
+            return guarded_division(b, v, c);
         }
         b.insert(c);
         // A shadow pointer read again from shadow memory is no primal read.
