@@ -65,6 +65,10 @@ pub struct Options {
     /// (`reverse::tape::tape_only_calls`); `-ferment-no-recompute-calls`
     /// is 0.
     pub recompute_calls: c_int,
+    /// Reverse mode guards the products of loaded factors behind one
+    /// run-time test of the stored quotients
+    /// (`reverse::loaded_factor_guards`); `-ferment-no-guard-loads` is 0.
+    pub guard_loads: c_int,
 }
 
 impl Default for Options {
@@ -91,6 +95,7 @@ impl Default for Options {
             reload_memo: 1,
             sibling_loads: 1,
             recompute_calls: 1,
+            guard_loads: 1,
         }
     }
 }
