@@ -2201,3 +2201,129 @@ fn divided_indices_are_rebuilt() {
         assert!(taped.is_empty(), "{f} tapes {taped:?}:\n{report}");
     }
 }
+
+/// benches/src/gauss_seidel.c's sweep (`x = (b + c s) * inv`, the quotient `inv = 1 / (1 + 4 c)`
+/// before the loops) and an explicit ODE integration (`y += h * f`, `h = 10 / n` before the
+/// loops), both reading back what they store.
+const STORED_QUOTIENTS: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+static void sweep(long m, double *x, const double *b, double c) {
+  double inv = 1 / (1 + 4 * c);
+  for (long i = 0; i < m; i++)
+    for (long j = 0; j < m; j++) {
+      double s = 0;
+      if (i > 0) s += x[(i - 1) * m + j];
+      if (i < m - 1) s += x[(i + 1) * m + j];
+      if (j > 0) s += x[i * m + j - 1];
+      if (j < m - 1) s += x[i * m + j + 1];
+      x[i * m + j] = (b[i * m + j] + c * s) * inv;
+    }
+}
+double gs(long m, long k, const double *restrict b, const double *restrict cp) {
+  double *x = calloc(m * m, sizeof(double));
+  double c = *cp;
+  for (long it = 0; it < k; it++) sweep(m, x, b, c);
+  double f = 0;
+  for (long i = 0; i < m * m; i++) f += x[i] * x[i];
+  free(x);
+  return 0.5 * f;
+}
+double ode(double *restrict y, const double *restrict k, long d, long steps) {
+  double h = 10.0 / (double)steps;
+  double *f = malloc(sizeof(double) * d);
+  for (long s = 0; s < steps; s++) {
+    for (long i = 0; i < d; i++)
+      f[i] = k[i] * (1 + sin(y[i + 1 == d ? 0 : i + 1])) - y[i] * y[i] * y[i];
+    for (long i = 0; i < d; i++) y[i] += h * f[i];
+  }
+  double e = 0;
+  for (long i = 0; i < d; i++) e += y[i] * y[i];
+  free(f);
+  return e;
+}
+void grad_gs(long m, long k, const double *b, double *db, const double *c, double *dc) {
+  __enzyme_autodiff((void *)gs, enzyme_const, m, enzyme_const, k, enzyme_dup, b, db, enzyme_dup, c, dc);
+}
+void grad_ode(double *y, double *dy, const double *k, double *dk, long d, long n) {
+  __enzyme_autodiff((void *)ode, enzyme_dup, y, dy, enzyme_dup, k, dk, enzyme_const, d, enzyme_const, n);
+}
+"#;
+
+/// The run-time tests `(o - o) == 0` of a derivative (`reverse::loaded_factor_guards`), each with
+/// the number of branches and of selects on it.
+fn finite_tests(d: &str) -> Vec<(usize, usize)> {
+    let self_differences: Vec<&str> = d
+        .lines()
+        .filter_map(|l| l.trim().split_once(" = fsub "))
+        .filter(|(_, rest)| {
+            let ops: Vec<&str> = rest.rsplitn(3, ' ').take(2).collect();
+            ops.len() == 2 && ops[0] == ops[1].trim_end_matches(',')
+        })
+        .map(|(name, _)| name)
+        .collect();
+    d.lines()
+        .filter_map(|l| l.trim().split_once(" = fcmp oeq double "))
+        .filter(|(_, rest)| {
+            rest.split_once(',')
+                .is_some_and(|(v, _)| self_differences.contains(&v))
+        })
+        .map(|(t, _)| {
+            let uses = |op: &str| {
+                d.lines()
+                    .filter(|l| l.contains(&format!("{op} i1 {t},")))
+                    .count()
+            };
+            (uses("br"), uses("select"))
+        })
+        .collect()
+}
+
+/// A value read back from memory that holds a stored quotient counts as possibly infinite in the
+/// reverse sweep's guards of discarded products, behind one run-time test of the quotient
+/// (`b[0] = 1 / s; b[1] = u * b[0]`, `b[1]` never read: `clang-tests/cases/fuzz/
+/// loaded_infinite_factor.c`). Where the quotient is computed before the loops, the reverse loops
+/// are unswitched on that test, and the copy run where it holds has no guard on loaded factors:
+/// gauss_seidel's `c * s` was guarded in every iteration by a static rule (1.5x slower), ode had
+/// 32 zero tests instead of 8. Without the unswitching (`-ferment-no-guard-zero`) the selects on
+/// the test stay in the loops, and `-ferment-no-guard-loads` has no test: the checks can fail.
+#[test]
+fn loaded_factor_guards_unswitch_on_one_test() {
+    let ir = optimized_ir("stored_quotients", STORED_QUOTIENTS, &[]);
+    for f in ["ferment.diffe.gs", "ferment.diffe.ode"] {
+        let d = body(&ir, f);
+        let tests = finite_tests(d);
+        assert_eq!(tests.len(), 1, "{f}: expected one finiteness test:\n{d}");
+        let (branches, selects) = tests[0];
+        assert!(
+            branches >= 1 && selects == 0,
+            "{f}: the loops are not unswitched on the test ({branches} branches, {selects} \
+             selects):\n{d}"
+        );
+    }
+    let ir = optimized_ir(
+        "stored_quotients_kept",
+        STORED_QUOTIENTS,
+        &["-mllvm", "-ferment-no-guard-zero"],
+    );
+    for f in ["ferment.diffe.gs", "ferment.diffe.ode"] {
+        let d = body(&ir, f);
+        assert!(
+            finite_tests(d).iter().any(|&(_, selects)| selects > 0),
+            "{f}: expected selects on the test with -ferment-no-guard-zero:\n{d}"
+        );
+    }
+    let ir = optimized_ir(
+        "stored_quotients_none",
+        STORED_QUOTIENTS,
+        &["-mllvm", "-ferment-no-guard-loads"],
+    );
+    for f in ["ferment.diffe.gs", "ferment.diffe.ode"] {
+        assert!(
+            finite_tests(body(&ir, f)).is_empty(),
+            "{f}: a finiteness test with -ferment-no-guard-loads"
+        );
+    }
+}

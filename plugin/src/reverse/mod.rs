@@ -237,6 +237,12 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// products with a nonzero adjoint are NaN there.
     indeterminate: hashbrown::HashSet<(Value, usize)>,
     partials: rules::finite::NonfinitePartials,
+    /// Partials (instruction, operand) that may be infinite only where a
+    /// value read from memory is, of values whose adjoint may be a run-time
+    /// zero, and the origins whose finiteness makes every such load finite
+    /// ([`loaded_factor_guards`]): their products are guarded where one of
+    /// the origins is not finite (`select(finite, p * d, guarded)`).
+    loaded_guards: LoadedGuards,
     /// Values whose adjoint may be infinite while the primal values are
     /// finite ([`rules::finite::infinite_adjoints`]): their products with a
     /// partial that may be a run-time zero are zero there
@@ -302,6 +308,16 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             )
             .hint("restructure the loop so that it has a single entry (no goto into its body)")
         })?;
+        let loaded_guards = if ctx.options.guard_loads == 0 {
+            LoadedGuards::default()
+        } else {
+            loaded_factor_guards(
+                &reachable,
+                &cfg,
+                &loops,
+                (&partials, &zero_adjoint, &discardable),
+            )
+        };
         let entry = f.entry_block();
         let rev_entry = split.as_ref().map(|(b, _, _)| *b);
         let mut tape = Tape::new(module, entry, split);
@@ -444,6 +460,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             discardable,
             zero_adjoint,
             partials,
+            loaded_guards,
             infinite_adjoint: rules::finite::infinite_adjoints(
                 &reachable,
                 rules::finite::boundary_may_be_infinite(f, key),
@@ -834,6 +851,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             )
         })?;
         let mut updates = Vec::new();
+        let mut loads_finite = None;
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
                 for (lane, &d) in d.iter().enumerate() {
@@ -841,6 +859,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                         || (self.zero_adjoint.contains(&inst) && self.partials.operand(inst, i))
                     {
                         rules::guarded(&self.b, p, d)
+                    } else if self.loaded_guards.partials.contains(&(inst, i)) {
+                        let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
+                        rules::guarded_unless(&self.b, finite, p, d)
                     } else {
                         rules::times(&self.b, p, d)
                     };
@@ -863,6 +884,153 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             self.add_lane(o, lane, c);
         }
         Ok(())
+    }
+}
+
+/// See [`ReverseSweep::loaded_guards`].
+#[derive(Default)]
+struct LoadedGuards {
+    origins: Vec<Value>,
+    partials: hashbrown::HashSet<(Value, usize)>,
+}
+
+impl ReverseSweep<'_, '_, '_> {
+    /// Whether every origin of [`Self::loaded_guards`] is finite, tested
+    /// where the builder is: `o - o == 0` (NaN otherwise), one test of
+    /// their sum (in double; a vector origin's lanes added). The origins sit
+    /// outside every loop, so the test is invariant in the reverse loops,
+    /// which `shim::unswitch_zero_adjoints` copies on it.
+    fn origins_finite(&mut self) -> Value {
+        let f64 = Type::f64(self.b.context());
+        let mut sum = self.b.zero(f64);
+        for o in self.loaded_guards.origins.clone() {
+            let r = self.tape.reload(&self.loops, &self.b, o);
+            let z = self.b.fsub(r, r);
+            let lanes: Vec<Value> = if z.ty().is_vector() {
+                (0..z.ty().vector_len())
+                    .map(|k| {
+                        let idx = self.b.const_int(self.b.i32(), k as i64);
+                        self.b.extract_element(z, idx)
+                    })
+                    .collect()
+            } else {
+                vec![z]
+            };
+            for l in lanes {
+                sum = self.b.fadd(sum, self.b.fp_convert(l, f64));
+            }
+        }
+        self.b.fcmp(
+            ferment_ir::RealPredicate::LLVMRealOEQ,
+            sum,
+            self.b.zero(f64),
+        )
+    }
+}
+
+/// The partials to guard where a value read from memory is infinite
+/// ([`ReverseSweep::loaded_guards`]): a value the function loads from
+/// memory it wrote is infinite only where one of the origins of what it
+/// stores is
+/// ([`rules::finite::stored_origins`]). Where each origin is outside every
+/// loop and dominates the instruction, the partials of the values whose
+/// adjoint may be a run-time zero ([`zero_adjoint_values`], with loads
+/// counted as possibly infinite) that may be infinite only because of a
+/// load get a guard behind a run-time test of the origins (`b[0] = 1 / s;
+/// b[1] = u * b[0]`, `b[1]` stored and never read back: `u`'s partial
+/// `b[0]` is infinite at `s = 0` and meets the zero adjoint of `b[1]`).
+/// Only the loads a store or call writing such values may have run before
+/// count, and of those after stores only, the loads of memory they may
+/// write ([`rules::finite::may_read_written`]). Origins inside a loop: no
+/// such guard (the loads count as finite, as before).
+fn loaded_factor_guards(
+    blocks: &[Block],
+    cfg: &Cfg,
+    loops: &Loops,
+    (partials, zero_adjoint, discardable): (
+        &rules::finite::NonfinitePartials,
+        &hashbrown::HashSet<Value>,
+        &hashbrown::HashSet<Value>,
+    ),
+) -> LoadedGuards {
+    let Some(rules::finite::StoredOrigins { origins, sites }) =
+        rules::finite::stored_origins(blocks, partials)
+    else {
+        return LoadedGuards::default();
+    };
+    if origins.is_empty() || origins.iter().any(|o| loops.loop_of(o.parent()).is_some()) {
+        return LoadedGuards::default();
+    }
+    let sites: hashbrown::HashSet<Value> = sites.into_iter().collect();
+    // The loads a site may have run before: in a block a site's block
+    // reaches, or after the site in its own.
+    let in_fn: hashbrown::HashSet<Block> = blocks.iter().copied().collect();
+    let mut reached = hashbrown::HashSet::new();
+    let mut stack: Vec<Block> = sites.iter().flat_map(|s| s.parent().successors()).collect();
+    while let Some(b) = stack.pop() {
+        if in_fn.contains(&b) && reached.insert(b) {
+            stack.extend(b.successors());
+        }
+    }
+    // What they write (None: a call, anything).
+    let written: Option<Vec<Value>> = sites
+        .iter()
+        .map(|s| rules::finite::written_objects(*s))
+        .collect::<Option<Vec<Vec<Value>>>>()
+        .map(|v| v.concat());
+    let mut loads = hashbrown::HashSet::new();
+    for bb in blocks {
+        let mut after_site = reached.contains(bb);
+        for i in bb.instructions() {
+            if sites.contains(&i) {
+                after_site = true;
+            } else if after_site
+                && i.opcode() == Opcode::LLVMLoad
+                && i.ty().is_fp_like()
+                && written
+                    .as_ref()
+                    .is_none_or(|w| rules::finite::may_read_written(i.operand(0), w))
+            {
+                loads.insert(i);
+            }
+        }
+    }
+    if loads.is_empty() {
+        return LoadedGuards::default();
+    }
+    let loaded = rules::finite::NonfinitePartials::with_loads(blocks, &loads);
+    let idom = crate::cfg::loops::dominators(cfg, blocks);
+    let before = |o: Value, i: Value| {
+        if o.parent() != i.parent() {
+            return crate::cfg::loops::dominates(&idom, o.parent(), i.parent());
+        }
+        o.parent()
+            .instructions()
+            .into_iter()
+            .find(|x| *x == o || *x == i)
+            .is_some_and(|x| x == o && o != i)
+    };
+    let mut out = hashbrown::HashSet::new();
+    for inst in zero_adjoint_values(blocks, &loaded) {
+        if discardable.contains(&inst) || !origins.iter().all(|o| before(*o, inst)) {
+            continue;
+        }
+        let n = if inst.is_call() {
+            inst.call_args().len()
+        } else {
+            inst.operands().len()
+        };
+        for k in 0..n {
+            if loaded.operand(inst, k)
+                && !(zero_adjoint.contains(&inst) && partials.operand(inst, k))
+            {
+                out.insert((inst, k));
+            }
+        }
+    }
+    LoadedGuards {
+        origins,
+        partials: out,
     }
 }
 

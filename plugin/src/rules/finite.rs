@@ -18,6 +18,14 @@ impl NonfinitePartials {
         }
     }
 
+    /// As [`Self::of`], but the values of `loads` may be infinite too (see
+    /// [`stored_origins`]).
+    pub fn with_loads(blocks: &[Block], loads: &hashbrown::HashSet<Value>) -> NonfinitePartials {
+        NonfinitePartials {
+            values: nonfinite_values(blocks, loads),
+        }
+    }
+
     /// The floating-point instructions of `blocks` that may be nonfinite.
     fn members(&self, blocks: &[Block]) -> Vec<Value> {
         blocks
@@ -313,6 +321,15 @@ fn nonfinite_value(o: Value, nonfinite: &hashbrown::HashSet<Value>) -> bool {
 /// power, an exponential, and what is computed from them; overflow of sums
 /// and products of finite values is not counted).
 pub fn may_be_nonfinite(blocks: &[Block]) -> hashbrown::HashSet<Value> {
+    nonfinite_values(blocks, &hashbrown::HashSet::new())
+}
+
+/// [`may_be_nonfinite`], with the values of `loads` counted as possibly
+/// nonfinite.
+fn nonfinite_values(
+    blocks: &[Block],
+    loads: &hashbrown::HashSet<Value>,
+) -> hashbrown::HashSet<Value> {
     let insts: Vec<Value> = blocks
         .iter()
         .flat_map(|b| b.instructions())
@@ -331,10 +348,8 @@ pub fn may_be_nonfinite(blocks: &[Block]) -> hashbrown::HashSet<Value> {
                 continue;
             }
             let nonfinite = match i.opcode() {
-                Opcode::LLVMLoad
-                | Opcode::LLVMSIToFP
-                | Opcode::LLVMUIToFP
-                | Opcode::LLVMBitCast => false,
+                Opcode::LLVMLoad => loads.contains(&i),
+                Opcode::LLVMSIToFP | Opcode::LLVMUIToFP | Opcode::LLVMBitCast => false,
                 op if follows_operands(op) => operand_nonfinite(i, &out),
                 Opcode::LLVMCall if finite_call(i) => operand_nonfinite(i, &out),
                 _ => true,
@@ -375,6 +390,85 @@ pub fn partials_may_be_nonfinite(inst: Value, nonfinite: &hashbrown::HashSet<Val
         Opcode::LLVMCall if finite_call(inst) => operand(),
         _ => true,
     }
+}
+
+/// Reverse mode: the instructions whose values, infinite or NaN, are the
+/// only way a value the function stores (or passes to a call without a
+/// rule, which may store it) can be: the quotients, library calls and
+/// other producers in [`may_be_nonfinite`] that the stored values are
+/// computed from through sums, products, choices and other operations
+/// that follow their operands ([`follows_operands`], [`FINITE_CALLS`]);
+/// and the stores and calls that write such values (`sites`). A value the
+/// function loads from memory it wrote is infinite only if one of the
+/// origins is (memory from outside counts as finite, as arguments do;
+/// overflow aside, as everywhere here), and only where a site may have
+/// run before the load, so one run-time test of the origins stands for
+/// every such load (`reverse::loaded_factor_guards`). None where a stored
+/// value is not a floating-point one made of such producers (an aggregate
+/// from a call): no test then.
+pub struct StoredOrigins {
+    pub origins: Vec<Value>,
+    pub sites: Vec<Value>,
+}
+
+pub fn stored_origins(blocks: &[Block], partials: &NonfinitePartials) -> Option<StoredOrigins> {
+    let mut work = Vec::new();
+    let mut sites = Vec::new();
+    for inst in blocks.iter().flat_map(|b| b.instructions()) {
+        let written: Vec<Value> = match inst.opcode() {
+            Opcode::LLVMStore => vec![inst.operand(0)],
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => {
+                inst.operands().into_iter().skip(1).collect()
+            }
+            Opcode::LLVMCall | Opcode::LLVMInvoke
+                if inst
+                    .called_function()
+                    .is_none_or(|f| super::call_rule(&f.name()).is_none()) =>
+            {
+                inst.call_args()
+            }
+            _ => continue,
+        };
+        let nonfinite = |v: &Value| {
+            v.is_instruction()
+                && (partials.values.contains(v) || v.ty().is_struct() || v.ty().is_array())
+        };
+        if written.iter().any(nonfinite) {
+            sites.push(inst);
+            work.extend(written);
+        }
+    }
+    let mut seen = hashbrown::HashSet::new();
+    let mut origins = Vec::new();
+    while let Some(v) = work.pop() {
+        if !v.is_instruction() || !seen.insert(v) {
+            continue;
+        }
+        let ty = v.ty();
+        if !ty.is_fp_like() {
+            if ty.is_struct() || ty.is_array() {
+                match v.opcode() {
+                    // fields, choices; an aggregate read from memory
+                    Opcode::LLVMInsertValue
+                    | Opcode::LLVMPHI
+                    | Opcode::LLVMSelect
+                    | Opcode::LLVMLoad => work.extend(v.operands()),
+                    _ => return None,
+                }
+            }
+            continue;
+        }
+        if !partials.values.contains(&v) {
+            continue;
+        }
+        let follows = follows_operands(v.opcode()) || (v.is_call() && finite_call(v));
+        if follows {
+            work.extend(v.operands());
+        } else {
+            origins.push(v);
+        }
+    }
+    Some(StoredOrigins { origins, sites })
 }
 
 /// Library functions (by rule name) whose partials are infinite or NaN only
@@ -782,6 +876,44 @@ fn distinct_objects(p: Value, restrict: &hashbrown::HashSet<Value>) -> Option<Ve
             )
     };
     (!objs.is_empty() && objs.iter().all(|&o| distinct(o))).then_some(objs)
+}
+
+/// The memory a store (or atomic) of a site writes, for
+/// [`may_read_written`]: its underlying objects (None for a call, which
+/// may write anything).
+pub fn written_objects(site: Value) -> Option<Vec<Value>> {
+    let p = match site.opcode() {
+        Opcode::LLVMStore => site.operand(1),
+        Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => site.operand(0),
+        _ => return None,
+    };
+    Some(ferment_activity_analysis::underlying_objects(p)).filter(|objs| !objs.is_empty())
+}
+
+/// Whether a load of `p` may read memory of `written` (objects of
+/// [`written_objects`]): an object both reach, or one whose memory other
+/// pointers may reach (a pointer read from memory, a call's result); a
+/// fresh allocation (alloca, heap) is distinct from every other object,
+/// and so are two globals. Two parameters are taken to be distinct, and a
+/// parameter and a global (`project(cam, pt, proj)`: its stores to `proj`
+/// are not read back as `cam[6]`): where they do overlap, such a load
+/// counts as finite, as every load did before (NaN at worst, never a wrong
+/// finite value; see [`stored_origins`]).
+pub fn may_read_written(p: Value, written: &[Value]) -> bool {
+    use ferment_activity_analysis::AllocKind;
+    let fresh = |o: Value| {
+        o.is_instruction()
+            && matches!(
+                ferment_activity_analysis::allocation_kind(o),
+                Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
+            )
+    };
+    let known = |o: Value| o.is_argument() || o.is_global() || fresh(o);
+    let objs = ferment_activity_analysis::underlying_objects(p);
+    objs.is_empty()
+        || objs
+            .iter()
+            .any(|&a| written.iter().any(|&b| a == b || !known(a) || !known(b)))
 }
 
 /// What a call may do with the derivatives in memory (see [`call_memory`]).

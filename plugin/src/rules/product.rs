@@ -68,6 +68,18 @@ pub fn guarded(b: &Builder, partial: Value, d: Value) -> Value {
     strong_zero(b, partial, d, times(b, partial, d))
 }
 
+/// `partial * d` where `finite` holds, else [`guarded`]: the guard for a
+/// partial that may be infinite only where `finite` does not hold (a run-time
+/// test, see `reverse::loaded_factor_guards`).
+pub fn guarded_unless(b: &Builder, finite: Value, partial: Value, d: Value) -> Value {
+    let product = times(b, partial, d);
+    let g = strong_zero(b, partial, d, product);
+    if g == product {
+        return product;
+    }
+    b.select(finite, product, g)
+}
+
 /// [`guarded`] for a scalar `partial` and the vector `t` of tangent lanes
 /// (batched forward mode, as [`times_lanes`]): each lane whose tangent is
 /// zero stays zero.

@@ -69,6 +69,10 @@ pub struct Options {
     /// buffer (`reverse::tape::snapshot`); `-ferment-no-swapped-snapshots`
     /// is 0.
     pub swapped_snapshots: c_int,
+    /// Reverse mode guards the products of loaded factors behind one
+    /// run-time test of the stored quotients
+    /// (`reverse::loaded_factor_guards`); `-ferment-no-guard-loads` is 0.
+    pub guard_loads: c_int,
 }
 
 impl Default for Options {
@@ -96,6 +100,7 @@ impl Default for Options {
             sibling_loads: 1,
             recompute_calls: 1,
             swapped_snapshots: 1,
+            guard_loads: 1,
         }
     }
 }

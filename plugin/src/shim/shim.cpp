@@ -294,6 +294,11 @@ cl::opt<bool> OptNoRecomputeCalls(
     "ferment-no-recompute-calls", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape a pure math call in a loop even where the "
              "forward sweep computes it for the tape alone (ablation)"));
+cl::opt<bool> OptNoGuardLoads(
+    "ferment-no-guard-loads", cl::init(false), cl::Hidden,
+    cl::desc("ferment: count values read from memory as finite in the "
+             "reverse sweep's zero-adjoint guards (no run-time test of the "
+             "stored quotients; the old behaviour)"));
 cl::opt<bool> OptNoAffineRows(
     "ferment-no-affine-rows", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a tape counter per loop instead of rows from "
@@ -370,6 +375,7 @@ struct FermentOptions {
   int sibling_loads;
   int recompute_calls;
   int swapped_snapshots;
+  int guard_loads;
 };
 
 static FermentOptions currentOptions() {
@@ -402,6 +408,7 @@ static FermentOptions currentOptions() {
   O.sibling_loads = !OptNoSiblingLoads;
   O.recompute_calls = !OptNoRecomputeCalls;
   O.swapped_snapshots = !OptNoSwappedSnapshots;
+  O.guard_loads = !OptNoGuardLoads;
   return O;
 }
 
@@ -1119,6 +1126,36 @@ static bool isZeroTest(Value *V) {
   return Z && Z->isZero();
 }
 
+// Whether V is a sum of self-differences `X - X` (with conversions and
+// vector lanes between): zero where every X is finite, NaN elsewhere.
+static bool isSelfDifferenceSum(Value *V, unsigned Depth = 0) {
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || Depth > 64)
+    return false;
+  switch (I->getOpcode()) {
+  case Instruction::FSub:
+    return I->getOperand(0) == I->getOperand(1);
+  case Instruction::FAdd:
+    return isSelfDifferenceSum(I->getOperand(0), Depth + 1) &&
+           isSelfDifferenceSum(I->getOperand(1), Depth + 1);
+  case Instruction::FPExt:
+  case Instruction::FPTrunc:
+  case Instruction::ExtractElement:
+    return isSelfDifferenceSum(I->getOperand(0), Depth + 1);
+  default:
+    return false;
+  }
+}
+
+// The reverse sweep's run-time test that the quotients a function stores
+// are finite (`reverse::loaded_factor_guards`): `(o - o) + ... == 0`. A
+// zero test by its form, but no adjoint's: it is unswitched on alone, first
+// (see `ferment_unswitch_zero_adjoints`).
+static bool isFiniteTest(Value *V) {
+  return isZeroTest(V) &&
+         isSelfDifferenceSum(cast<FCmpInst>(V)->getOperand(0));
+}
+
 // Whether some loop of F tests a value defined outside it against zero
 // (`fcmp oeq|une X, 0.0`): the reverse sweep multiplies a partial by an
 // adjoint as `A == 0 ? 0 : A * p`, so that test in a loop is an adjoint
@@ -1126,13 +1163,18 @@ static bool isZeroTest(Value *V) {
 // itself may already sit outside the loop (computed once where the adjoint
 // is known, in the loop's preheader): a select or branch of the loop on it
 // counts too (conv2d's reverse window loop, scaled by the ReLU's adjoint).
-static bool hasInvariantZeroTest(Function &F) {
+// `Finite` selects the tests counted: the finite tests (`isFiniteTest`)
+// or the others.
+static bool hasInvariantZeroTest(Function &F, bool Finite = false) {
+  auto Counted = [&](Value *V) {
+    return isZeroTest(V) && isFiniteTest(V) == Finite;
+  };
   FnLoops A(F);
   for (Loop *L : A.LI.getLoopsInPreorder())
     for (BasicBlock *BB : L->blocks())
       for (Instruction &I : *BB) {
         if (auto *C = dyn_cast<FCmpInst>(&I)) {
-          if (isZeroTest(C) && L->isLoopInvariant(C->getOperand(0)))
+          if (Counted(C) && L->isLoopInvariant(C->getOperand(0)))
             return true;
           continue;
         }
@@ -1141,7 +1183,7 @@ static bool hasInvariantZeroTest(Function &F) {
           Cond = S->getCondition();
         else if (auto *Br = dyn_cast<BranchInst>(&I))
           Cond = Br->isConditional() ? Br->getCondition() : nullptr;
-        if (Cond && isZeroTest(Cond) && L->isLoopInvariant(Cond))
+        if (Cond && Counted(Cond) && L->isLoopInvariant(Cond))
           return true;
       }
   return false;
@@ -1206,6 +1248,13 @@ static FunctionCallee hideFunction(Module &M, Type *Ty) {
 
 using HiddenKey = std::pair<Value *, Loop *>;
 
+// The zero tests spared from hiding: the finite tests alone
+// (`SpareFiniteTests`, the first unswitching) or the others.
+static bool SpareFiniteTests = false;
+static bool spared(Value *V) {
+  return isZeroTest(V) && isFiniteTest(V) == SpareFiniteTests;
+}
+
 // V, or where V is invariant in a loop around its use (once the pure
 // computation of it is hoisted out, as LICM does) whose code size is larger
 // than `Limit`, and no zero test, a stand-in that LLVM cannot see to
@@ -1220,14 +1269,14 @@ static Value *hideInvariant(Value *V, Loop *Inner, unsigned Limit,
                             const DenseMap<Loop *, unsigned> &Size,
                             DenseMap<HiddenKey, PHINode *> &Made,
                             unsigned Depth = 0) {
-  if (isa<Constant>(V) || isZeroTest(V))
+  if (isa<Constant>(V) || spared(V))
     return V;
   Loop *L = Inner;
   while (L && Size.lookup(L) <= Limit)
     L = L->getParentLoop();
   bool Hoisted = false;
   if (L && L->makeLoopInvariant(V, Hoisted)) {
-    if (isZeroTest(V))
+    if (spared(V))
       return V;
     BasicBlock *H = L->getHeader(), *Pre = L->getLoopPreheader(),
                *Latch = L->getLoopLatch();
@@ -1360,6 +1409,9 @@ static void unhideConditions(Function &F) {
   }
 }
 
+static int unswitchOn(LLVMValueRef FV, const char *Pipeline, int Threshold,
+                      bool Finite, char *Err, size_t ErrLen);
+
 // Derivative loops whose work an invariant adjoint scales (a reverse loop
 // fed by the adjoint of a `min`/`max` selection: zero for every candidate
 // but the chosen one) are unswitched on that adjoint's zero test: on the
@@ -1370,13 +1422,35 @@ static void unhideConditions(Function &F) {
 // threshold is raised to `Threshold` (unless already higher) while
 // `Pipeline` runs on F, and restored after. Returns -1 when nothing ran
 // (also under `-ferment-no-guard-zero`), else the pipeline's status.
+//
+// First, where a loop holds the run-time test that the stored quotients
+// are finite (`isFiniteTest`), the loops are unswitched on that test alone
+// (every other condition hidden in every loop): one copy of the reverse
+// loops with the plain products, one with the guarded ones, as where the
+// loads counted as finite, whose unswitching (and the raised threshold's)
+// it leaves unchanged otherwise.
 extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
                                               const char *Pipeline,
                                               int Threshold, char *Err,
                                               size_t ErrLen) {
   Function *F = unwrap<Function>(FV);
-  if (OptNoGuardZero || !hasInvariantZeroTest(*F))
+  if (OptNoGuardZero)
     return -1;
+  if (hasInvariantZeroTest(*F, true)) {
+    int R = unswitchOn(FV, Pipeline, Threshold, true, Err, ErrLen);
+    if (R != 0)
+      return R;
+  }
+  if (!hasInvariantZeroTest(*F))
+    return -1;
+  return unswitchOn(FV, Pipeline, Threshold, false, Err, ErrLen);
+}
+
+// `ferment_unswitch_zero_adjoints` on the finite tests alone (`Finite`) or
+// on the adjoints' zero tests.
+static int unswitchOn(LLVMValueRef FV, const char *Pipeline, int Threshold,
+                      bool Finite, char *Err, size_t ErrLen) {
+  Function *F = unwrap<Function>(FV);
   cl::opt<int> *T = hostOpt<int>("unswitch-threshold");
   int Old = T ? T->getValue() : 0;
   if (T && Old < Threshold)
@@ -1387,8 +1461,12 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   int OldUnscaled = U ? U->getValue() : 0;
   if (U)
     U->setValue(OldUnscaled + int(repeatedZeroTests(*F)));
-  if (!OptUnswitchAll)
+  SpareFiniteTests = Finite;
+  if (Finite)
+    hideOtherInvariantConditions(*F, 0);
+  else if (!OptUnswitchAll)
     hideOtherInvariantConditions(*F, 2 * (T ? std::max(Old, 0) : 50));
+  SpareFiniteTests = false;
   int R = ferment_run_function_pipeline(FV, Pipeline, Err, ErrLen);
   unhideConditions(*F);
   if (T)
