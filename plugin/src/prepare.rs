@@ -173,7 +173,13 @@ pub fn canonical_copy(
     crate::undefined_reads::undefine_unwritten_reads(clone);
     // Copies out of such bytes, or of bytes only cleared (a `std::function`
     // holding a captureless lambda), store zeros instead.
-    crate::undefined_reads::zero_unwritten_copies(clone);
+    // (again while copies change: a copy into another slot's bytes the
+    // later copy out of that slot reads, whichever slot comes first)
+    for _ in 0..4 {
+        if crate::undefined_reads::zero_unwritten_copies(clone) == 0 {
+            break;
+        }
+    }
     // A running maximum over loaded values keeps the address it came from
     // (its derivative adds into one element instead of one choice a step).
     crate::running_extrema::track_positions(clone);

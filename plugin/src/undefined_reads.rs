@@ -15,9 +15,14 @@
 //! call, a phi, the address stored or compared) may write anything and
 //! leaves the slot alone.
 
+use crate::cfg::Cfg;
+use ferment_activity_analysis::{
+    allocation_kind, is_free_like, is_memcpy_like, is_memset_like, underlying_objects, AllocKind,
+    ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX,
+};
 use ferment_ir::{Block, Builder, Opcode, Value};
 use ferment_type_analysis::Layout;
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 /// The stack slots of `f`.
 fn allocas(f: Value) -> Vec<Value> {
@@ -157,7 +162,20 @@ fn slot_uses(layout: &Layout, slot: Value) -> Option<Vec<Access>> {
                                 zero: false,
                             }
                         }
-                        _ => Access::Opaque(u),
+                        _ => match callee_writes(layout, u, p, 0) {
+                            // A defined callee that writes only known bytes
+                            // through the address and keeps it nowhere.
+                            Some(ranges) => {
+                                acc.extend(ranges.into_iter().map(|(lo, hi)| Access::Write {
+                                    at: u,
+                                    lo: off + lo,
+                                    hi: off + hi,
+                                    zero: false,
+                                }));
+                                continue;
+                            }
+                            None => Access::Opaque(u),
+                        },
                     };
                     acc.push(access);
                 }
@@ -166,6 +184,107 @@ fn slot_uses(layout: &Layout, slot: Value) -> Option<Vec<Access>> {
         }
     }
     Some(acc)
+}
+
+/// The byte ranges (from `p`) that the direct call `call` of a defined
+/// function may write through its arguments equal to `p`; `None` when the
+/// callee may keep the address (stores it anywhere but a stack slot it only
+/// reads back, as -O0 spills parameters), return it, or write through it
+/// at offsets not known, or calls what is not known in the same way
+/// (`depth` levels of callees are followed).
+fn callee_writes(layout: &Layout, call: Value, p: Value, depth: u32) -> Option<Vec<(i64, i64)>> {
+    let f = call.called_function()?;
+    if depth > 3 || f.is_declaration() || call.operand(call.num_operands() - 1) != f {
+        return None;
+    }
+    let params = f.params();
+    let args = call.call_args();
+    let mut out = Vec::new();
+    for (k, _) in args.iter().enumerate().filter(|(_, a)| **a == p) {
+        out.extend(param_writes(layout, *params.get(k)?, depth)?);
+    }
+    Some(out)
+}
+
+/// The byte ranges a function may write through its parameter `param`
+/// ([`callee_writes`]).
+fn param_writes(layout: &Layout, param: Value, depth: u32) -> Option<Vec<(i64, i64)>> {
+    let mut out = Vec::new();
+    let mut work = vec![(param, 0i64)];
+    let mut seen = 0usize;
+    while let Some((v, off)) = work.pop() {
+        seen += 1;
+        if seen > 512 {
+            return None;
+        }
+        for u in v.users() {
+            if !u.is_instruction() {
+                return None;
+            }
+            match u.opcode() {
+                Opcode::LLVMGetElementPtr if u.operand(0) == v => {
+                    let g = layout.gep_offset(u);
+                    if !g.exact || g.offsets.len() != 1 {
+                        return None;
+                    }
+                    work.push((u, off + g.offsets[0]));
+                }
+                Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => work.push((u, off)),
+                Opcode::LLVMLoad if !u.is_volatile_or_atomic() => {}
+                Opcode::LLVMICmp => {}
+                Opcode::LLVMStore if u.is_volatile_or_atomic() => return None,
+                Opcode::LLVMStore if u.operand(1) == v && u.operand(0) != v => {
+                    out.push((off, off + layout.store_size(u.operand(0).ty())));
+                }
+                Opcode::LLVMStore if u.operand(0) == v && u.operand(1) != v => {
+                    // Spilled to a stack slot that is only read back.
+                    let slot = u.operand(1);
+                    if slot.opcode() != Opcode::LLVMAlloca || !slot.is_instruction() {
+                        return None;
+                    }
+                    for r in slot.users() {
+                        if r == u {
+                            continue;
+                        }
+                        if r.opcode() == Opcode::LLVMLoad
+                            && !r.is_volatile_or_atomic()
+                            && r.ty() == v.ty()
+                        {
+                            work.push((r, off));
+                        } else if !(r.is_call()
+                            && r.called_function()
+                                .is_some_and(|g| g.name().starts_with("llvm.lifetime.")))
+                        {
+                            return None;
+                        }
+                    }
+                }
+                Opcode::LLVMCall => {
+                    let name = u.called_function().map(|g| g.name()).unwrap_or_default();
+                    let a = u.call_args();
+                    if name.starts_with("llvm.lifetime.") {
+                        continue;
+                    }
+                    let len = a.get(2).and_then(|l| l.const_int());
+                    let volatile = a.get(3).and_then(|x| x.const_int()).is_some_and(|x| x != 0);
+                    let memset = name.starts_with("llvm.memset");
+                    let copy = name.starts_with("llvm.memcpy") || name.starts_with("llvm.memmove");
+                    match len.filter(|_| !volatile) {
+                        Some(n) if (memset || copy) && a[0] == v && (memset || a[1] != v) => {
+                            out.push((off, off + n))
+                        }
+                        Some(_) if copy && a[1] == v && a[0] != v => {}
+                        _ => {
+                            let inner = callee_writes(layout, u, v, depth + 1)?;
+                            out.extend(inner.into_iter().map(|(lo, hi)| (off + lo, off + hi)));
+                        }
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The byte ranges of a slot that its uses write, and its loads.
@@ -210,6 +329,7 @@ pub fn zero_unwritten_copies(f: Value) -> usize {
     let mut count = 0;
     let slots = allocas(f);
     let mut reach = Reach::default();
+    let cfg = Cfg::new(f);
     for slot in slots {
         let Some(uses) = slot_uses(&layout, slot) else {
             continue;
@@ -232,6 +352,7 @@ pub fn zero_unwritten_copies(f: Value) -> usize {
             // The bytes some write that can run before the copy defines.
             let mut live: Vec<(i64, i64)> = Vec::new();
             let mut known = true;
+            let mut quiet = None;
             for w in &uses {
                 match *w {
                     Access::Write { at, lo, hi, zero } if lo < to && from < hi => {
@@ -242,9 +363,19 @@ pub fn zero_unwritten_copies(f: Value) -> usize {
                             known = false;
                         }
                     }
-                    // (it may keep the address, and a write through that
-                    // may follow a lifetime marker)
-                    Access::Opaque(u) if reach.can_precede(u, copy, slot, &[]) => known = false,
+                    // It may keep the address, and a write through that may
+                    // follow a lifetime marker: harmless only where every
+                    // path from it to the copy passes a marker and nothing
+                    // after the last marker may write through a kept address.
+                    Access::Opaque(u)
+                        if reach.can_precede(u, copy, slot, &[])
+                            && (reach.can_precede(u, copy, slot, &kills)
+                                || !*quiet.get_or_insert_with(|| {
+                                    no_stray_writes(&cfg, copy, &kills)
+                                })) =>
+                    {
+                        known = false
+                    }
                     _ => {}
                 }
             }
@@ -281,6 +412,78 @@ pub fn zero_unwritten_copies(f: Value) -> usize {
         }
     }
     count
+}
+
+/// Whether no instruction that runs after the last of the `kills` (a stack
+/// slot's lifetime markers) before `at` may write through an address a
+/// call kept earlier: every write on a marker-free path into `at` goes
+/// through a pointer into a stack slot, a parameter's or a global's memory
+/// or a fresh allocation (none of which is an address read from memory
+/// or returned by a call), and every call there is an allocation, a
+/// deallocation or an intrinsic that writes nothing or only such memory.
+fn no_stray_writes(cfg: &Cfg, at: Value, kills: &[Value]) -> bool {
+    let known_target = |p: Value| {
+        underlying_objects(p)
+            .into_iter()
+            .all(|o| o.is_argument() || o.is_global() || allocation_kind(o).is_some())
+    };
+    let harmless = |i: Value| -> bool {
+        match i.opcode() {
+            Opcode::LLVMStore => known_target(i.operand(1)),
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => known_target(i.operand(0)),
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                let name = i.called_function().map(|g| g.name()).unwrap_or_default();
+                let args = i.call_args();
+                // The C and C++ allocators and deallocators themselves (not
+                // user functions declared allocation- or free-like, which
+                // may do anything, nor `posix_memalign`'s out-parameter).
+                let user =
+                    name.starts_with(ALLOC_LIKE_PREFIX) || name.starts_with(FREE_LIKE_PREFIX);
+                let fresh = matches!(
+                    allocation_kind(i),
+                    Some(AllocKind::Heap { .. } | AllocKind::Calloc)
+                );
+                if !user && (fresh || is_free_like(&name)) {
+                    return true;
+                }
+                if is_memset_like(&name) || is_memcpy_like(&name) {
+                    return name.starts_with("llvm.") && known_target(args[0]);
+                }
+                name.starts_with("llvm.lifetime.")
+                    || name.starts_with("llvm.dbg.")
+                    || name == "llvm.assume"
+                    || i.call_accesses_no_memory()
+            }
+            Opcode::LLVMVAArg | Opcode::LLVMCallBr => false,
+            _ => true,
+        }
+    };
+    // Backwards from `at`, through each block up to a marker.
+    let start = at.parent();
+    let mut work = vec![(start, at.prev_instruction())];
+    let mut seen: HashSet<Block> = HashSet::new();
+    while let Some((blk, mut cur)) = work.pop() {
+        let mut open = true;
+        while let Some(i) = cur {
+            if kills.contains(&i) {
+                open = false;
+                break;
+            }
+            if !harmless(i) {
+                return false;
+            }
+            cur = i.prev_instruction();
+        }
+        if !open {
+            continue;
+        }
+        for &p in cfg.preds(blk) {
+            if seen.insert(p) {
+                work.push((p, p.terminator()));
+            }
+        }
+    }
+    true
 }
 
 /// `from..to` cut into runs `(lo, hi, defined)`: bytes inside one of the

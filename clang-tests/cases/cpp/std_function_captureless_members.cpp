@@ -1,15 +1,18 @@
 // CFLAGS: -std=c++17
-// NOT RUN by the harness (only cases/ are): passes at -O1..-O3 (on the old main too), refused at
-// -O0. Units holding a std::function member built from captureless lambdas (moved in through the
-// constructor), owned by std::unique_ptr in a std::vector. At -O0 (after ferment's inlining) the
-// move copies the 16 bytes of the caller's std::function temporary: the first 8 hold a stored
-// null pointer, bytes 8..16 are only cleared by a memset, and type analysis knows nothing of
-// them: "cannot tell what bytes 8.. of the memory ... copies hold" (reverse mode).
-// `undefined_reads::zero_unwritten_copies` would make such a copy a memset for bytes 8..16, but
-// the temporary of the previous loop iteration is destroyed through an indirect call to its
-// manager with the slot's address, which reaches this copy over the back edge; the slot's
-// lifetime.start lies between them, yet a callee that kept the address could write through it
-// after that marker, so the rewrite is refused. Move it to cases/cpp/ when -O0 works.
+// Units holding a std::function member built from captureless lambdas (moved in through the
+// constructor), owned by std::unique_ptr in a std::vector. Oracles: central finite differences
+// (reverse), forward against reverse.
+// Was refused at -O0 (sessions 25-26; -O1..-O3 passed): after ferment's inlining the move copies
+// the 16 bytes of the caller's std::function temporary, whose bytes 8..16 only a memset clears,
+// so type analysis knew nothing of them ("cannot tell what bytes 8.. of the memory ... copies
+// hold"). `undefined_reads::zero_unwritten_copies` turns such a copy into a memset there, but was
+// refused: the previous iteration's temporary is destroyed through an indirect call to its
+// manager with the slot's address, which reaches the copy over the back edge, and a callee that
+// kept the address could write through it after the slot's lifetime.start. Now such a call is
+// harmless when every path from it to the copy passes a lifetime marker of the slot and nothing
+// after the last marker may write through a kept address (`no_stray_writes`: only stores and
+// memory intrinsics into stack slots, parameters' or globals' memory or fresh allocations,
+// allocations, deallocations and intrinsics that write nothing).
 #include "check.h"
 #include <cmath>
 #include <cstring>
