@@ -264,7 +264,7 @@ impl Activity {
                     );
                 }
                 _ if i.is_call() => {
-                    let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                    let name = i.called_name();
                     if is_memcpy_like(&name) && i.num_call_args() >= 2 {
                         // memcpy/memmove from a shadowed to a plain pointer.
                         let (d, s) = (i.operand(0), i.operand(1));
@@ -397,7 +397,7 @@ impl Activity {
                 if receives {
                     // Outputs of math functions (the exponent of `frexp`)
                     // receive derivative-free values only.
-                    let name = call.called_function().map(|f| f.name()).unwrap_or_default();
+                    let name = call.called_name();
                     args.into_iter()
                         .enumerate()
                         .filter(|(i, a)| unshadowed(a) && !crate::derivative_free_output(&name, *i))

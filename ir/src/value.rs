@@ -586,6 +586,11 @@ impl Value {
         let c = self.called_operand().strip_casts();
         c.is_function().then_some(c)
     }
+    /// The name of the function called (looking through pointer casts), or
+    /// the empty string for an indirect call.
+    pub fn called_name(self) -> String {
+        self.called_function().map(|f| f.name()).unwrap_or_default()
+    }
     pub fn called_fn_type(self) -> Type {
         Type(unsafe { LLVMGetCalledFunctionType(self.0) })
     }

@@ -1004,7 +1004,7 @@ pub fn split_record_copies(f: Value) -> usize {
         if !inst.is_call() {
             continue;
         }
-        let name = inst.called_function().map(|c| c.name()).unwrap_or_default();
+        let name = inst.called_name();
         if !(name.starts_with("llvm.memcpy.") || name.starts_with("llvm.memmove."))
             || name.starts_with("llvm.memcpy.inline")
         {
@@ -1138,7 +1138,7 @@ pub fn tag_record_copies(module: Module) -> bool {
             if !inst.is_call() {
                 continue;
             }
-            let name = inst.called_function().map(|c| c.name()).unwrap_or_default();
+            let name = inst.called_name();
             if !(name.starts_with("llvm.memcpy.p") || name.starts_with("llvm.memmove.p")) {
                 continue;
             }

@@ -250,7 +250,7 @@ pub(crate) fn may_write(i: Value) -> bool {
         | Opcode::LLVMVAArg => true,
         Opcode::LLVMLoad => i.is_volatile_or_atomic(),
         Opcode::LLVMCall | Opcode::LLVMInvoke => {
-            let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+            let name = i.called_name();
             let harmless = name.starts_with("llvm.dbg")
                 || name.starts_with("llvm.assume")
                 || name.starts_with("llvm.lifetime");

@@ -712,11 +712,7 @@ impl Walk<'_> {
                         s.heap.push((inst, sp));
                     }
                 }
-                if inst.is_call()
-                    && is_mirrored_structure_call(
-                        &inst.called_function().map(|f| f.name()).unwrap_or_default(),
-                    )
-                {
+                if inst.is_call() && is_mirrored_structure_call(&inst.called_name()) {
                     mirror_structure_call(&b, &mut s, inst)?;
                 }
                 if activity.is_shadowed(inst) && !s.map.contains_key(&inst) {
@@ -923,11 +919,11 @@ impl Walk<'_> {
                     if let Some(copy) = copy {
                         if integer_only {
                             integer_copies.push((inst, copy));
-                        } else if is_memcpy(&called_name(inst)) {
+                        } else if is_memcpy(&inst.called_name()) {
                             float_copies.push((inst, copy));
                         }
                     }
-                    if made != next && is_free(&called_name(inst)) {
+                    if made != next && is_free(&inst.called_name()) {
                         shadow_frees.extend(made.map(|m| (inst, m)));
                     }
                 } else if let Some(types) = types {
@@ -1051,7 +1047,7 @@ impl Walk<'_> {
         // free(NULL) and operator delete(nullptr) do nothing; a user's
         // deallocator is not known to accept null.
         for (inst, made) in shadow_frees {
-            let name = called_name(inst);
+            let name = inst.called_name();
             let at = ferment_activity_analysis::freed_pointer_argument(&name);
             let p = inst.call_args()[at];
             if !name.starts_with(ferment_activity_analysis::FREE_LIKE_PREFIX) {
@@ -1076,7 +1072,7 @@ fn stored_before(load: Value) -> Option<Vec<Value>> {
         if c.opcode() == Opcode::LLVMStore {
             return ferment_activity_analysis::keeps_global(c, at);
         }
-        let name = c.called_function().map(|f| f.name()).unwrap_or_default();
+        let name = c.called_name();
         c.call_accesses_no_memory()
             || (crate::rules::call_rule(&name).is_some()
                 && c.call_args().iter().all(|a| !a.ty().is_pointer()))
@@ -1331,7 +1327,7 @@ fn reads_floats_behind(f: Value, k: usize, depth: u32) -> bool {
                 }
                 Opcode::LLVMICmp | Opcode::LLVMPtrToInt => {}
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
-                    let name = u.called_function().map(|g| g.name()).unwrap_or_default();
+                    let name = u.called_name();
                     if name.starts_with("llvm.lifetime")
                         || name.starts_with("llvm.dbg")
                         || name.starts_with("llvm.assume")
@@ -1929,7 +1925,7 @@ fn check_own_loaded(
                 }
                 Opcode::LLVMCall | Opcode::LLVMInvoke if s.passes_as_own(u, v) => true,
                 Opcode::LLVMCall => {
-                    let name = called_name(u);
+                    let name = u.called_name();
                     name.starts_with("llvm.lifetime")
                         || name.starts_with("llvm.dbg")
                         || name.starts_with("llvm.assume")
@@ -2064,7 +2060,7 @@ fn check_mixed(
                 }
                 // freeing it: the primal memory is freed; its shadow only
                 // where that is not the memory itself (forward mode)
-                Opcode::LLVMCall | Opcode::LLVMInvoke if is_free(&called_name(u)) => false,
+                Opcode::LLVMCall | Opcode::LLVMInvoke if is_free(&u.called_name()) => false,
                 // a call that only reads memory (`memcmp`, `strlen`)
                 // returning no float: what it returns is derived from the
                 // pointer, or an integer
@@ -2111,7 +2107,7 @@ fn points_to_code(p: Value) -> bool {
 /// the string's characters.
 fn is_string_create(v: Value) -> bool {
     v.is_call() && {
-        let name = called_name(v);
+        let name = v.called_name();
         name.starts_with("_ZNSt7__cxx1112basic_string") && name.contains("9_M_createE")
     }
 }
@@ -2144,11 +2140,6 @@ fn is_string_buffer(v: Value) -> bool {
         })
 }
 
-/// The name of the function `call` calls ("" for an indirect call).
-fn called_name(call: Value) -> String {
-    call.called_function().map(|f| f.name()).unwrap_or_default()
-}
-
 /// Whether the call `inst` may only read memory (LLVM's `memory`
 /// attribute: no `mod` bit in any location, or a known reader).
 fn reads_only(inst: Value) -> bool {
@@ -2164,7 +2155,7 @@ fn reads_only(inst: Value) -> bool {
         "strncmp",
         "strchr",
     ];
-    READERS.contains(&called_name(inst).as_str())
+    READERS.contains(&inst.called_name().as_str())
         || inst
             .call_memory_effects()
             .is_some_and(|e| e & 0xAAAA_AAAA_AAAA_AAAA == 0)
@@ -2184,7 +2175,7 @@ pub fn integer_only_memory_call(
     if !inst.is_call() {
         return false;
     }
-    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let name = inst.called_name();
     let args = inst.call_args();
     let (dst, src) = if is_memcpy(&name) {
         (args[0], Some(args[1]))
@@ -2313,7 +2304,7 @@ pub fn float_copy_from(
     let Some(types) = types else {
         return false;
     };
-    if !inst.is_call() || !is_memcpy(&called_name(inst)) {
+    if !inst.is_call() || !is_memcpy(&inst.called_name()) {
         return false;
     }
     let args = inst.call_args();
@@ -2338,7 +2329,7 @@ fn reverse_mode_copy_pointers(
     if !inst.is_call() {
         return;
     }
-    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let name = inst.called_name();
     if !is_memcpy(&name) {
         return;
     }
@@ -2378,7 +2369,7 @@ fn forward_memory_call(
     if !inst.is_call() {
         return Ok(None);
     }
-    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let name = inst.called_name();
     let args = inst.call_args();
     let mut copy = None;
     if is_memcpy(&name) {

@@ -123,7 +123,7 @@ fn slot_uses(layout: &Layout, slot: Value) -> Option<Vec<Access>> {
                     });
                 }
                 Opcode::LLVMCall => {
-                    let name = u.called_function().map(|g| g.name()).unwrap_or_default();
+                    let name = u.called_name();
                     let args = u.call_args();
                     if name.starts_with("llvm.lifetime.") {
                         acc.push(Access::Lifetime(u));
@@ -260,7 +260,7 @@ fn param_writes(layout: &Layout, param: Value, depth: u32) -> Option<Vec<(i64, i
                     }
                 }
                 Opcode::LLVMCall => {
-                    let name = u.called_function().map(|g| g.name()).unwrap_or_default();
+                    let name = u.called_name();
                     let a = u.call_args();
                     if name.starts_with("llvm.lifetime.") {
                         continue;
@@ -432,7 +432,7 @@ fn no_stray_writes(cfg: &Cfg, at: Value, kills: &[Value]) -> bool {
             Opcode::LLVMStore => known_target(i.operand(1)),
             Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => known_target(i.operand(0)),
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
-                let name = i.called_function().map(|g| g.name()).unwrap_or_default();
+                let name = i.called_name();
                 let args = i.call_args();
                 // The C and C++ allocators and deallocators themselves (not
                 // user functions declared allocation- or free-like, which

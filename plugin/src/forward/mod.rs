@@ -868,7 +868,7 @@ impl<'k> TangentSweep<'k> {
                 if !inst.is_call() {
                     continue;
                 }
-                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = inst.called_name();
                 let pointer_call = inst.ty().is_pointer()
                     && self.activity.is_shadowed(inst)
                     && crate::reverse::callee_of(inst).is_some_and(|f| !f.is_declaration());
@@ -904,7 +904,7 @@ impl<'k> TangentSweep<'k> {
             ),
             Opcode::LLVMCall if crate::gpu::Shuffle::of(inst).is_some() => return Ok(None),
             Opcode::LLVMCall => {
-                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = inst.called_name();
                 let Some(rule) = rules::call_rule(&name).filter(|r| r.result_field.is_none())
                 else {
                     return Ok(None);
@@ -1045,7 +1045,7 @@ impl<'k> TangentSweep<'k> {
                 })
             }
             Opcode::LLVMCall => {
-                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = inst.called_name();
                 let rule = rules::call_rule(&name).ok_or_else(|| {
                     Error::at(
                         inst,

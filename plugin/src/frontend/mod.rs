@@ -743,7 +743,7 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
     }
     if req.part == request::Part::Reverse && req.log_loads {
         if let Some(call) = split_rule_call(req.function) {
-            let g = call.called_function().map(|g| g.name()).unwrap_or_default();
+            let g = call.called_name();
             return Err(Error::at(
                 req.call,
                 format!("__enzyme_reverse of '{}', whose augmented forward pass runs the split forward rule of '{g}' (__enzyme_register_splitderivative; the module also asks a __enzyme_fwdsplit of it), which has no registered gradient", req.function.name()),

@@ -80,10 +80,6 @@ fn is_memory_intrinsic(call: Value) -> bool {
     })
 }
 
-fn callee_name(call: Value) -> String {
-    call.called_function().map(|f| f.name()).unwrap_or_default()
-}
-
 /// Numbers the loads of the canonical copy `f` (in instruction order) and,
 /// for the forward derivative (`forward`), marks its writes and refuses
 /// what reads memory other than by a load: calls that stay calls (their
@@ -114,7 +110,7 @@ pub fn number(f: Value, fname: &str, forward: bool) -> Result<usize> {
                 .hint("use __enzyme_fwddiff"));
             }
             _ if forward && inst.is_call() => {
-                let name = callee_name(inst);
+                let name = inst.called_name();
                 if is_memory_intrinsic(inst) || name == "free" {
                     inst.set_md_int(WRITE, 1);
                     continue;
@@ -297,9 +293,9 @@ pub fn read_from_log(module: Module, f: Value, fname: &str, count: usize) -> Res
         if inst.md_int(WRITE).is_none() {
             continue;
         }
-        if inst.is_call() && callee_name(inst) == "free" {
+        if inst.is_call() && inst.called_name() == "free" {
             let p = inst.call_args()[0].strip_casts();
-            let fresh = p.is_call() && matches!(callee_name(p).as_str(), "malloc" | "calloc");
+            let fresh = p.is_call() && matches!(p.called_name().as_str(), "malloc" | "calloc");
             if fresh {
                 continue;
             }

@@ -108,7 +108,7 @@ pub fn check_constructs(blocks: &[Block], activity: &Activity, reverse: bool) ->
             if !inst.is_call() {
                 continue;
             }
-            let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+            let name = inst.called_name();
             if let Some(what) = unsupported_call(&name) {
                 return Err(Error::at(
                     inst,

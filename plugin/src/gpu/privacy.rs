@@ -116,7 +116,7 @@ pub fn private_loads(blocks: &[Block], uniform_pointers: bool) -> HashSet<Value>
                 Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => inst.operand(0),
                 _ if inst.is_call() => {
                     // A call may access argument memory in any pattern.
-                    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                    let name = inst.called_name();
                     let harmless = name.starts_with("llvm.nvvm.")
                         || name.starts_with("__nv_")
                         || name.starts_with("llvm.lifetime")

@@ -309,7 +309,7 @@ fn check_bounds(
                 "writes",
             )),
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
-                let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = i.called_name();
                 let args = i.call_args();
                 let copies = args.len() >= 3
                     && args[2].ty().is_integer()

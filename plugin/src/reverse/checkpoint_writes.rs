@@ -273,7 +273,7 @@ impl Walk<'_> {
             Opcode::LLVMLoad => vec![i.operand(0)],
             Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => vec![i.operand(0)],
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
-                let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = i.called_name();
                 let args = i.call_args();
                 if ferment_activity_analysis::is_memcpy_like(&name) {
                     args.get(1).copied().into_iter().collect()
@@ -597,7 +597,7 @@ fn written_interval(i: Value, base: Value, elem: i64) -> Option<(Bound, Bound)> 
     if !i.is_call() {
         return None;
     }
-    let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+    let name = i.called_name();
     if !ferment_activity_analysis::is_memcpy_like(&name)
         && !ferment_activity_analysis::is_memset_like(&name)
     {

@@ -40,7 +40,7 @@ impl ReverseSweep<'_, '_, '_> {
                 if !inst.is_call() {
                     continue;
                 }
-                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = inst.called_name();
                 let callee = calls::callee_of(inst);
                 let pointer_call = inst.ty().is_pointer()
                     && self.activity.is_shadowed(inst)

@@ -26,7 +26,7 @@ pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
 
 /// [`reverse_call`] in one adjoint lane.
 fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<bool> {
-    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let name = inst.called_name();
     let args = inst.call_args();
     if (shadow::is_memcpy(&name) || shadow::is_memset(&name))
         && shadow::integer_only_memory_call(s.module, Some(&s.types), inst)
@@ -256,7 +256,7 @@ fn reaches_caller(alloc: Value) -> bool {
 /// Reverse of an allocation with a heap shadow: free the shadow; and free
 /// the primal memory whose free the forward sweep left to this point.
 pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
-    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+    let name = inst.called_name();
     if let Some(kind) = allocation_kind(inst) {
         if let Some(free) = s.deferred_frees.get(&inst).and_then(|f| f.first()).copied() {
             // (the end of a stack array's lifetime is dropped, not moved:

@@ -162,7 +162,7 @@ impl ReverseSweep<'_, '_, '_> {
                     // returns no primal: its adjoint goes to that call.
                     return Ok(true);
                 }
-                let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = inst.called_name();
                 if crate::openmp::is_parallel_region(self.key.function)
                     && (shadow::is_memcpy(&name)
                         || rules::blas::decode(inst).ok().flatten().is_some())

@@ -722,7 +722,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 
     fn reverse_one(&mut self, inst: Value) -> Result<()> {
         if self.gpu_private.is_some() && inst.is_call() {
-            let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+            let name = inst.called_name();
             if crate::gpu::is_barrier(&name) {
                 // The threads met here in the forward sweep; they meet again
                 // at the mirrored place, so that adjoints other threads
@@ -781,7 +781,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             }
             return Ok(());
         }
-        let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+        let name = inst.called_name();
         let rule = rules::call_rule(&name).ok_or_else(|| {
             Error::at(
                 inst,

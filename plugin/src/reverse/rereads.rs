@@ -64,7 +64,7 @@ fn escaped_objects(blocks: &[ferment_ir::Block]) -> hashbrown::HashSet<Value> {
                 Opcode::LLVMPtrToInt | Opcode::LLVMRet => inst.operands(),
                 Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => inst.operands(),
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
-                    let name = inst.called_function().map(|f| f.name()).unwrap_or_default();
+                    let name = inst.called_name();
                     // BLAS and MPI routines do not keep their pointer
                     // arguments (a non-blocking receive writes its buffer
                     // by the wait; the receive itself counts as the write).
@@ -310,7 +310,7 @@ fn tail_stores(
                 }
             }
             Opcode::LLVMCall => {
-                let name = i.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = i.called_name();
                 let harmless = name.starts_with("llvm.lifetime")
                     || name.starts_with("llvm.dbg")
                     || name.starts_with("llvm.assume")
@@ -614,7 +614,7 @@ impl Rereads {
         if !o.is_call() {
             return None;
         }
-        let name = o.called_function().map(|f| f.name()).unwrap_or_default();
+        let name = o.called_name();
         let sizes = match name.as_str() {
             "malloc" | "_Znwm" | "_Znam" => vec![o.operand(0)],
             "calloc" => vec![o.operand(0), o.operand(1)],
@@ -700,7 +700,7 @@ impl Rereads {
                 return true;
             }
             let plain_write = w.opcode() == Opcode::LLVMStore || {
-                let name = w.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = w.called_name();
                 w.is_call() && (crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name))
             };
             if !plain_write {

@@ -327,7 +327,7 @@ impl Tape {
                 if !c.is_call() {
                     return false;
                 }
-                let name = c.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = c.called_name();
                 // (a `memmove` too: `X` and `A` are different blocks)
                 crate::shadow::is_memcpy(&name)
                     && c.call_args().len() >= 3
@@ -839,7 +839,7 @@ fn written_root(w: Value) -> Option<Value> {
     if w.opcode() == Opcode::LLVMStore {
         return Some(strip_offsets(w.operand(1)));
     }
-    let name = w.called_function().map(|f| f.name()).unwrap_or_default();
+    let name = w.called_name();
     (w.is_call() && (crate::shadow::is_memcpy(&name) || crate::shadow::is_memset(&name)))
         .then(|| strip_offsets(w.call_args()[0]))
 }

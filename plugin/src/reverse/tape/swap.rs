@@ -69,12 +69,7 @@ impl Tape {
         let copies: Vec<Value> = reachable
             .iter()
             .flat_map(|b| b.instructions())
-            .filter(|i| {
-                i.is_call()
-                    && crate::shadow::is_memcpy(
-                        &i.called_function().map(|f| f.name()).unwrap_or_default(),
-                    )
-            })
+            .filter(|i| i.is_call() && crate::shadow::is_memcpy(&i.called_name()))
             .collect();
         for c in copies {
             let Some((a, bsrc)) = self.swappable_copy(loops, c) else {
@@ -265,7 +260,7 @@ fn plain_uses(alloc: Value, only_read_by: Option<Value>) -> bool {
                     u.operand(1) == v && u.operand(0) != v && !u.is_volatile_or_atomic()
                 }
                 Opcode::LLVMCall => {
-                    let name = u.called_function().map(|f| f.name()).unwrap_or_default();
+                    let name = u.called_name();
                     let args = u.call_args();
                     let at = |k: usize| args.get(k) == Some(&v);
                     if crate::shadow::is_memcpy(&name) {

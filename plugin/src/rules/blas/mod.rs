@@ -827,7 +827,7 @@ fn fortran_char(p: Value) -> Option<char> {
             }
             ferment_ir::Opcode::LLVMStore => return None,
             ferment_ir::Opcode::LLVMCall if u.call_args().first() == Some(&slot) => {
-                let name = u.called_function().map(|f| f.name()).unwrap_or_default();
+                let name = u.called_name();
                 if name.starts_with("llvm.lifetime") {
                     continue;
                 }
