@@ -1205,8 +1205,53 @@ fn stores_own_shadow(activity: &Activity, call: Value, callee: Value, forward_mo
             && !points_to_code(a)
             && (!forward_mode || !has_zero_twin(a))
             && !crate::derive::is_frame_storage(call, j)
+            && may_be_outside_data(a)
             && param_escapes(callee, j, 4, false)
     })
+}
+
+/// Whether `a` may point into memory with floating-point data that is
+/// neither this function's own stack or heap block nor a mutable global: a
+/// constant table or what the caller passed. Those are the shadowless
+/// pointers that can stand for their own shadow and have values read or
+/// adjoints added through them; a fresh block or global without a shadow
+/// holds no active data (activity analysis shadows any that could), and a
+/// constant without floats (C++ at -O0: `&names[i]` of a table of C
+/// strings, kept by a `std::unordered_map` insertion) has nothing to read
+/// or add.
+fn may_be_outside_data(a: Value) -> bool {
+    let objects = ferment_activity_analysis::underlying_objects(a);
+    objects.is_empty()
+        || objects.iter().any(|&o| {
+            ferment_activity_analysis::allocation_kind(o).is_none()
+                && !constant_without_floats(o, 4)
+        })
+}
+
+/// Whether `c` is a constant global, or a constant made of such globals,
+/// functions, integers and nulls, with no floating-point data in it or in
+/// the constant globals it points to (`depth` levels deep).
+fn constant_without_floats(c: Value, depth: u32) -> bool {
+    if c.is_function() || c.is_null_constant() || c.is_undef() {
+        return true;
+    }
+    if c.is_global() {
+        let constant = unsafe { llvm_sys::core::LLVMIsGlobalConstant(c.0) } != 0;
+        let ty = c.global_value_type();
+        return constant
+            && !ty.contains_float()
+            && (!ty.contains_pointer()
+                || depth > 0
+                    && c.global_initializer()
+                        .is_some_and(|init| constant_without_floats(init, depth - 1)));
+    }
+    if !c.is_constant() {
+        return false;
+    }
+    if c.ty().is_pointer() && !c.is_constant_expr() {
+        return false;
+    }
+    (0..c.num_operands()).all(|i| constant_without_floats(c.operand(i), depth))
 }
 
 /// A shadowed pointer argument of a call differentiated on its own.
