@@ -609,13 +609,22 @@ impl Value {
         unsafe { LLVMSetSuccessor(self.0, i, b.0) }
     }
 
-    /// Looks through bitcast/addrspacecast/ptrtoint/inttoptr (instructions
-    /// and constant expressions).
     /// Whether this is a constant null (zero) value of any type.
     pub fn is_null_constant(self) -> bool {
         self.is_constant() && unsafe { LLVMIsNull(self.0) != 0 }
     }
 
+    /// This value without sign or zero extensions (instructions).
+    pub fn strip_int_ext(self) -> Value {
+        let mut v = self;
+        while v.is_instruction() && matches!(v.opcode(), Opcode::LLVMSExt | Opcode::LLVMZExt) {
+            v = v.operand(0);
+        }
+        v
+    }
+
+    /// Looks through bitcast/addrspacecast/ptrtoint/inttoptr (instructions
+    /// and constant expressions).
     pub fn strip_casts(self) -> Value {
         let mut v = self;
         for _ in 0..64 {

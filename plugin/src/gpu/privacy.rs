@@ -31,17 +31,8 @@ pub fn is_uniform(v: Value) -> bool {
     false
 }
 
-/// Strips integer widening and no-op casts.
-fn strip_ext(v: Value) -> Value {
-    let mut v = v;
-    while v.is_instruction() && matches!(v.opcode(), Opcode::LLVMSExt | Opcode::LLVMZExt) {
-        v = v.operand(0);
-    }
-    v
-}
-
 fn sreg(v: Value) -> Option<String> {
-    let v = strip_ext(v);
+    let v = v.strip_int_ext();
     if !v.is_call() {
         return None;
     }
@@ -53,14 +44,14 @@ fn sreg(v: Value) -> Option<String> {
 /// Whether `v` is the global thread index along x,
 /// `threadIdx.x + blockIdx.x * blockDim.x` (in any order).
 fn is_global_thread_index(v: Value) -> bool {
-    let v = strip_ext(v);
+    let v = v.strip_int_ext();
     if !v.is_instruction() || !matches!(v.opcode(), Opcode::LLVMAdd | Opcode::LLVMOr) {
         return false;
     }
     let (a, c) = (v.operand(0), v.operand(1));
     let is_tid = |x: Value| sreg(x).as_deref() == Some("tid.x");
     let is_block_base = |x: Value| {
-        let x = strip_ext(x);
+        let x = x.strip_int_ext();
         x.is_instruction()
             && x.opcode() == Opcode::LLVMMul
             && matches!(
@@ -86,7 +77,8 @@ fn argument_element(p: Value) -> Option<(Value, Value)> {
     while base.is_instruction() && base.opcode() == Opcode::LLVMAddrSpaceCast {
         base = base.operand(0);
     }
-    base.is_argument().then(|| (base, strip_ext(p.operand(1))))
+    base.is_argument()
+        .then(|| (base, p.operand(1).strip_int_ext()))
 }
 
 /// The loads whose adjoint may be accumulated with a plain read-modify-write

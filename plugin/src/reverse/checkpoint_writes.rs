@@ -340,7 +340,7 @@ impl Walk<'_> {
                         let Some((base, _, elem)) = *e else { continue };
                         if stored_bytes(i) == Some(elem)
                             && matches!(element_index(i.operand(1), base, elem),
-                                Some(Index::Var(x)) if strip_ext(x) == iv)
+                                Some(Index::Var(x)) if x.strip_int_ext() == iv)
                         {
                             out[k] = Some((Bound::Const(start), end));
                         }
@@ -426,26 +426,18 @@ fn narrow(path: &mut Path, p: Value, pred: IntPredicate, c: i64, holds: bool) ->
     }
 }
 
-/// `v` without sign or zero extensions.
-fn strip_ext(mut v: Value) -> Value {
-    while v.is_instruction() && matches!(v.opcode(), Opcode::LLVMSExt | Opcode::LLVMZExt) {
-        v = v.operand(0);
-    }
-    v
-}
-
 /// A loop bound as a [`Bound`]: a constant, or a parameter (possibly
 /// extended) plus a constant.
 fn bound_of(v: Value) -> Option<Bound> {
     if let Some(c) = v.const_int() {
         return Some(Bound::Const(c));
     }
-    let v = strip_ext(v);
+    let v = v.strip_int_ext();
     if v.is_argument() && v.ty().is_integer() {
         return Some(Bound::Param(v, 0));
     }
     if v.is_instruction() && v.opcode() == Opcode::LLVMAdd {
-        let (a, c) = (strip_ext(v.operand(0)), v.operand(1).const_int()?);
+        let (a, c) = (v.operand(0).strip_int_ext(), v.operand(1).const_int()?);
         if a.is_argument() && a.ty().is_integer() {
             return Some(Bound::Param(a, c));
         }
@@ -611,7 +603,7 @@ fn written_interval(i: Value, base: Value, elem: i64) -> Option<(Bound, Bound)> 
     let end = if let Some(l) = len.const_int() {
         (l % elem == 0).then_some(Bound::Const(l / elem))?
     } else {
-        let len = strip_ext(len);
+        let len = len.strip_int_ext();
         if !len.is_instruction() {
             return None;
         }

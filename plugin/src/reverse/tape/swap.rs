@@ -293,7 +293,7 @@ impl Count {
     /// Whether loop bound `n` is this count.
     fn is(self, n: Value) -> bool {
         match self {
-            Count::Of(v) => strip_ext(n) == strip_ext(v),
+            Count::Of(v) => n.strip_int_ext() == v.strip_int_ext(),
             Count::Const(k) => n.const_int() == Some(k),
         }
     }
@@ -312,19 +312,11 @@ fn whole(len: Value, sizes: &[Value], elem: u64) -> Option<Count> {
     let count = element_count(len, elem)?;
     let same = match sizes {
         [bytes] => *bytes == len || element_count(*bytes, elem) == Some(count),
-        [n, e] if e.const_int() == Some(elem) => strip_ext(*n) == strip_ext(count),
-        [e, n] if e.const_int() == Some(elem) => strip_ext(*n) == strip_ext(count),
+        [n, e] if e.const_int() == Some(elem) => n.strip_int_ext() == count.strip_int_ext(),
+        [e, n] if e.const_int() == Some(elem) => n.strip_int_ext() == count.strip_int_ext(),
         _ => false,
     };
     same.then_some(Count::Of(count))
-}
-
-/// `v` without sign or zero extensions.
-fn strip_ext(mut v: Value) -> Value {
-    while v.is_instruction() && matches!(v.opcode(), Opcode::LLVMSExt | Opcode::LLVMZExt) {
-        v = v.operand(0);
-    }
-    v
 }
 
 /// Whether store `st` overwrites every element of `alloc` (`count`
@@ -369,7 +361,7 @@ fn fills_each_pass(
     if r == l || !loops.contains(l, lo.header) {
         return false;
     }
-    let iv = strip_ext(idx);
+    let iv = idx.strip_int_ext();
     let Some((start, step, n, _)) = recompute::counted_trips(loops, r, iv) else {
         return false;
     };
