@@ -115,6 +115,18 @@ impl Module {
         }
     }
 
+    /// The global `name`, or, when the module has none, a new internal
+    /// zero-initialized one of type `ty` that `setup` finishes (linkage,
+    /// thread-locality, alignment). Helpers that share one global per module
+    /// (locks, counters, shadow globals) find it by name this way.
+    pub fn zeroed_global(self, name: &str, ty: Type, setup: impl FnOnce(Value)) -> Value {
+        self.global(name).unwrap_or_else(|| {
+            let g = self.add_zeroed_global(name, ty);
+            setup(g);
+            g
+        })
+    }
+
     /// An internal global in address space `space` (a GPU's `__shared__`
     /// memory, for instance) with an undefined initial value, which such
     /// spaces require.

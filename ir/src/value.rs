@@ -703,6 +703,10 @@ impl Value {
     pub fn global_parent(self) -> crate::Module {
         crate::Module(unsafe { LLVMGetGlobalParent(self.0) })
     }
+    /// Makes a global variable thread-local (general-dynamic model).
+    pub fn set_thread_local(self) {
+        unsafe { LLVMSetThreadLocal(self.0, 1) }
+    }
     /// Weak linkage: the linker keeps one definition of this name across
     /// the program's objects.
     pub fn set_weak(self) {

@@ -636,14 +636,11 @@ fn atomic_updates_as_critical(f: Value) -> Result<()> {
     let locked = |b: &Builder, at: Value| -> Option<(Value, Value, Value)> {
         let ident = any_ident(module)?;
         let ctx = module.context();
-        let lock = module.global("ferment.omp.atomic.lock").unwrap_or_else(|| {
-            let g = module.add_zeroed_global(
-                "ferment.omp.atomic.lock",
-                Type::array(Type::int(ctx, 32), 8),
-            );
-            g.set_weak();
-            g
-        });
+        let lock = module.zeroed_global(
+            "ferment.omp.atomic.lock",
+            Type::array(Type::int(ctx, 32), 8),
+            Value::set_weak,
+        );
         b.before(at);
         b.set_debug_loc_from(at);
         let gtid = b.call_fn(global_thread_num_fn(module), &[ident]);
@@ -1365,24 +1362,16 @@ fn ticket_counter(module: Module, call: Value, lock: Value) -> Result<Value> {
         ));
     }
     let name = format!("ferment.omp.ticket.{}", lock.name());
-    Ok(module.global(&name).unwrap_or_else(|| {
-        // One counter per lock in the whole program (a named critical section in several
-        // translation units shares its lock, and so must its tickets).
-        let g = module.add_zeroed_global(&name, Type::int(module.context(), 64));
-        g.set_weak();
-        g
-    }))
+    // One counter per lock in the whole program (a named critical section in several
+    // translation units shares its lock, and so must its tickets).
+    Ok(named_ticket_counter(module, &name))
 }
 
 /// The program's counter of tickets `name` for sections protected by
 /// OpenMP locks (`omp_set_lock` .. `omp_unset_lock`, all locks together) or
 /// for ordered blocks (all of them together).
 fn named_ticket_counter(module: Module, name: &str) -> Value {
-    module.global(name).unwrap_or_else(|| {
-        let g = module.add_zeroed_global(name, Type::int(module.context(), 64));
-        g.set_weak();
-        g
-    })
+    module.zeroed_global(name, Type::int(module.context(), 64), Value::set_weak)
 }
 
 fn declare(module: Module, name: &str, ty: Type) -> Value {

@@ -254,13 +254,7 @@ const DESC_BYTES: i64 = 24;
 /// the fork's `ident_t`.
 pub fn team_slots(module: Module) -> (Value, Value) {
     let ptr = Type::ptr(module.context());
-    let slot = |name: &str| {
-        module.global(name).unwrap_or_else(|| {
-            let g = module.add_zeroed_global(name, ptr);
-            unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
-            g
-        })
-    };
+    let slot = |name: &str| module.zeroed_global(name, ptr, Value::set_thread_local);
     (
         slot("ferment.omp.team.board"),
         slot("ferment.omp.team.ident"),
@@ -368,7 +362,7 @@ fn privatize(f: Value, captures: usize) -> bool {
         // needs merging.
         let g =
             module.add_zeroed_global(&format!("{}.table", f.name()), Type::array(b.i64(), words));
-        unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
+        g.set_thread_local();
         g.set_internal();
         g
     } else {

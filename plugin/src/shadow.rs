@@ -288,17 +288,11 @@ fn shadow_global(module: Module, g: Value, lane: usize, forward: bool) -> Value 
     } else {
         format!("{}.ferment.{kind}.{lane}", g.name())
     };
-    if let Some(existing) = module.global(&name) {
-        return existing;
-    }
-    let ty = g.global_value_type();
-    let shadow = module.add_zeroed_global(&name, ty);
     // A thread-local variable's shadow is per thread too.
-    unsafe {
+    module.zeroed_global(&name, g.global_value_type(), |shadow| unsafe {
         let mode = llvm_sys::core::LLVMGetThreadLocalMode(g.0);
         llvm_sys::core::LLVMSetThreadLocalMode(shadow.0, mode);
-    }
-    shadow
+    })
 }
 
 /// The user's shadow of `g` (`!enzyme_shadow !{ptr @dg}`), checked: a
@@ -1547,14 +1541,10 @@ pub(crate) fn zero_twin_shadow(b: &Builder, v: Value) -> Option<Value> {
     let module = b.module();
     let ty = g.global_value_type();
     let name = format!("{}.ferment.zero", g.name());
-    let zero = module.global(&name).unwrap_or_else(|| {
-        let z = module.add_zeroed_global(&name, ty);
-        unsafe {
-            llvm_sys::core::LLVMSetGlobalConstant(z.0, 1);
-            llvm_sys::core::LLVMSetLinkage(z.0, llvm_sys::LLVMLinkage::LLVMPrivateLinkage);
-            llvm_sys::core::LLVMSetAlignment(z.0, llvm_sys::core::LLVMGetAlignment(g.0).max(16));
-        }
-        z
+    let zero = module.zeroed_global(&name, ty, |z| unsafe {
+        llvm_sys::core::LLVMSetGlobalConstant(z.0, 1);
+        llvm_sys::core::LLVMSetLinkage(z.0, llvm_sys::LLVMLinkage::LLVMPrivateLinkage);
+        llvm_sys::core::LLVMSetAlignment(z.0, llvm_sys::core::LLVMGetAlignment(g.0).max(16));
     });
     if v == g {
         return Some(zero);
@@ -2686,9 +2676,7 @@ fn thread_shadow(module: Module, sg: Value) -> (Value, Value) {
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
     let name = sg.name();
-    let request = module
-        .global(&format!("{name}.request"))
-        .unwrap_or_else(|| module.add_zeroed_global(&format!("{name}.request"), i64t));
+    let request = module.zeroed_global(&format!("{name}.request"), i64t, |_| ());
     let fresh_name = format!("{name}.clear_stale");
     if let Some(f) = module.function(&fresh_name) {
         return (f, request);

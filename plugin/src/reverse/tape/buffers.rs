@@ -436,7 +436,7 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let ptrs = module.add_zeroed_global("ferment.tape.cache", ptrs_ty);
     let sizes = module.add_zeroed_global("ferment.tape.cache.bytes", sizes_ty);
     for g in [ptrs, sizes] {
-        unsafe { llvm_sys::core::LLVMSetThreadLocal(g.0, 1) };
+        g.set_thread_local();
     }
     let b = Builder::new(module);
     let slot_at =

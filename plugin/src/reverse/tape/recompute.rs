@@ -748,13 +748,9 @@ const SHIFT_DUMMY_BYTES: u64 = 4096;
 /// iteration late read where that value is not used ([`Tape::shift_clone`]).
 fn shift_dummy(b: &Builder) -> Value {
     const NAME: &str = "ferment.shift.dummy";
-    let m = b.module();
-    if let Some(g) = m.global(NAME) {
-        return g;
-    }
-    let g = m.add_zeroed_global(NAME, ferment_ir::Type::array(b.i8(), SHIFT_DUMMY_BYTES));
-    b.set_alignment(g, 64);
-    g
+    let ty = ferment_ir::Type::array(b.i8(), SHIFT_DUMMY_BYTES);
+    b.module()
+        .zeroed_global(NAME, ty, |g| b.set_alignment(g, 64))
 }
 
 /// A header phi rebuilt from its latch value one iteration late

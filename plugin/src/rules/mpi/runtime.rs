@@ -1264,8 +1264,7 @@ impl Mpi<'_> {
 /// The module's list of recorded non-blocking calls not yet waited for.
 fn pending_list(m: Module) -> Value {
     let name = "ferment.mpi.pending";
-    m.global(name)
-        .unwrap_or_else(|| m.add_zeroed_global(name, Type::ptr(m.context())))
+    m.zeroed_global(name, Type::ptr(m.context()), |_| ())
 }
 
 /// The record whose field `key` equals the argument, taken out of the
