@@ -493,6 +493,21 @@ impl Builder {
             )
         })
     }
+    /// `cmpxchg ptr, expected, new acq_rel acquire`; returns the `{ old, ok }`
+    /// pair (`ok`: the swap happened).
+    pub fn cmpxchg(&self, ptr: Value, expected: Value, new: Value) -> Value {
+        Value(unsafe {
+            LLVMBuildAtomicCmpXchg(
+                self.raw,
+                ptr.0,
+                expected.0,
+                new.0,
+                llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingAcquireRelease,
+                llvm_sys::LLVMAtomicOrdering::LLVMAtomicOrderingAcquire,
+                0,
+            )
+        })
+    }
     /// Makes a load or store atomic with acquire (load) / release (store)
     /// ordering; the access must be naturally aligned.
     pub fn make_atomic(&self, access: Value, acquire: bool) {

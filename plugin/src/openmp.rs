@@ -1895,7 +1895,9 @@ pub struct ForkedTapes {
 
 /// Reverse mode, forward sweep: forks a wrapper of the augmented forward
 /// function `aug` of the marked call's region; each thread stores the tape
-/// `aug` returns at its thread number in an array that thread 0 allocates.
+/// `aug` returns at its thread number in an array that the first thread to
+/// finish allocates (a compare-and-swap on the holder, which the caller
+/// clears before the fork: no barrier in the region).
 /// Returns the fork call and what the reverse sweep needs.
 pub fn fork_augmented(
     b: &Builder,
@@ -1927,39 +1929,55 @@ pub fn fork_augmented(
         let p = w.params();
         let entry = w.append_block("entry");
         let alloc = w.append_block("alloc");
-        let run = w.append_block("run");
+        let won = w.append_block("won");
+        let lost = w.append_block("lost");
+        let store = w.append_block("store");
         wb.at_end(entry);
         let nth = wb.call_fn(thread_num_fn(module, "omp_get_num_threads"), &[]);
         let tid = wb.call_fn(thread_num_fn(module, "omp_get_thread_num"), &[]);
-        let first = wb.icmp(IntPredicate::LLVMIntEQ, tid, wb.const_int(i32t, 0));
-        wb.cond_br(first, alloc, run);
-        wb.at_end(alloc);
-        let bytes = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
-        let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
-        let m = wb.call_fn(malloc, &[bytes]);
-        wb.store(m, p[2]);
-        let team_slot = wb.gep_i8(p[2], 8);
-        wb.store(nth, team_slot);
-        wb.br(run);
-        wb.at_end(run);
-        let gtid = wb.load(i32t, p[0]);
-        wb.call_fn(barrier_fn(module), &[ident, gtid]);
         let mut args = vec![p[0], p[1]];
         args.extend_from_slice(&p[3..]);
         // Each thread's frame on the heap (the reverse region frees it).
         args.push(wb.zero(ptr));
         let t = wb.call_fn(aug, &args);
         let tape = wb.extract_value(t, 0);
-        let tapes = wb.load(ptr, p[2]);
+        let seen = wb.load(ptr, p[2]);
+        wb.make_atomic(seen, true);
+        let none = wb.icmp(IntPredicate::LLVMIntEQ, seen, wb.zero(ptr));
+        wb.cond_br(none, alloc, store);
+        // No array yet: allocate one and try to install it; a thread that
+        // loses the race frees its own and takes the winner's.
+        wb.at_end(alloc);
+        let bytes = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
+        let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
+        let m = wb.call_fn(malloc, &[bytes]);
+        let swap = wb.cmpxchg(p[2], wb.zero(ptr), m);
+        let old = wb.extract_value(swap, 0);
+        let ok = wb.extract_value(swap, 1);
+        wb.cond_br(ok, won, lost);
+        wb.at_end(won);
+        wb.store(nth, wb.gep_i8(p[2], 8));
+        wb.br(store);
+        wb.at_end(lost);
+        let free = declare(module, "free", Type::function(void, &[ptr], false));
+        wb.call_fn(free, &[m]);
+        wb.br(store);
+        wb.at_end(store);
+        let tapes = wb.phi(ptr, "tapes");
+        tapes.add_incoming(seen, entry);
+        tapes.add_incoming(m, won);
+        tapes.add_incoming(old, lost);
         let slot = wb.gep(ptr, tapes, &[wb.int_cast(tid, i64t, true)]);
         wb.store(tape, slot);
         wb.ret_void();
     }
-    // The holder {tapes, team} lives in the caller's frame.
+    // The holder {tapes, team} lives in the caller's frame, cleared before
+    // every fork (the wrapper installs the array only where it is null).
     let f = b.insert_block().parent();
     let hb = Builder::new(module);
     hb.at_start(f.entry_block());
     let holder = hb.alloca(Type::literal_struct(c, &[ptr, i32t]), "omp.tapes");
+    b.store(b.zero(ptr), holder);
     let mut args = vec![holder];
     args.extend_from_slice(&captured);
     args.extend_from_slice(shadows);
