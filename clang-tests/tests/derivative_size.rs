@@ -1929,6 +1929,62 @@ fn swapped_states_are_snapshotted() {
     );
 }
 
+#[test]
+fn constant_size_scratch_is_snapshotted() {
+    let out = compile(
+        "constant_scratch",
+        CONSTANT_SCRATCH,
+        &["-mllvm", "-ferment-print-tape"],
+    );
+    let report = String::from_utf8(out.stderr).unwrap();
+    // `feat` (a block of constant size, 8 * NF bytes) is filled per item and read by the dense
+    // layer's inner loop, which runs to the constant NF: copied once per item, its loads read
+    // from the copy (main's plugin: one taped double per (k, j), NF * NK per item).
+    let dense = taped_in(&report, "dense");
+    assert!(
+        !dense.iter().any(|l| l.contains("= load double")),
+        "dense tapes the loads of feat:\n{report}"
+    );
+    assert!(
+        report.contains("  snapshot `"),
+        "no snapshot of feat:\n{report}"
+    );
+}
+
+/// A scratch block of constant size, filled per batch item and read by a dense layer.
+const CONSTANT_SCRATCH: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+#define NO 8
+#define NQ 64
+#define NF (NO * NQ)
+#define NK 10
+double dense(long nb, const double *restrict img, const double *restrict w) {
+  double *feat = malloc(sizeof(double) * NF);
+  double loss = 0;
+  for (long b = 0; b < nb; b++) {
+    for (int o = 0; o < NO; o++)
+      for (int q = 0; q < NQ; q++) {
+        double a = w[o] * img[b * NQ + q];
+        feat[o * NQ + q] = a > 0 ? a : 0;
+      }
+    for (int k = 0; k < NK; k++) {
+      double s = 0;
+      for (int j = 0; j < NF; j++)
+        s += w[NO + k * NF + j] * feat[j];
+      loss += log(1 + s * s);
+    }
+  }
+  free(feat);
+  return loss;
+}
+void __enzyme_autodiff(void *, ...);
+extern int enzyme_const;
+void grad(long nb, const double *img, const double *w, double *dw) {
+  __enzyme_autodiff((void *)dense, enzyme_const, nb, enzyme_const, img, w, dw);
+}
+"#;
+
 /// Two buffers swapped by pointers, the second one the first itself when `n < 4` (in place).
 const MAYBE_SAME_BUFFER: &str = r#"
 #include <math.h>

@@ -956,8 +956,10 @@ fn dedicated_preheader(loops: &Loops, idom: &HashMap<Block, Block>, x: LoopId) -
 /// allocation has elements of `l`'s type: its exit bound and the
 /// allocation's element count are the same value (up to casts and a small
 /// constant offset), so the load runs at least about that often per copy
-/// and a copy costs no more than the values it replaces. A buffer much
-/// larger than the loads made of it per iteration is taped as before.
+/// and a copy costs no more than the values it replaces; for a block of
+/// constant size, a constant bound equal to its element count (`malloc(8 *
+/// NF)` read by `for (j = 0; j < NF; j++)`). A buffer much larger than the
+/// loads made of it per iteration is taped as before.
 /// `padded` (swapped buffers): also a size `n * elem + c` with ghost cells
 /// (`(n << 3) + 16`) and a loop that tests its counter before the step
 /// (`i <= n`); for other buffers that made `fv1d`'s slope array a
@@ -978,17 +980,35 @@ fn sweeps_allocation(
             .or_else(|| padded.then(|| padded_element_count(*bytes, elem)).flatten()),
         _ => None,
     };
-    let Some(count) = count.map(core) else {
+    let count = count.map(core);
+    // a block of constant size (`malloc(sizeof(double) * NF)`): its element
+    // count, compared with constant bounds by value (`i32` or `i64`)
+    let fixed = constant_element_count(sizes, elem);
+    if count.is_none() && fixed.is_none() {
         return false;
+    }
+    let same = |n: Value| {
+        let n = core(n);
+        Some(n) == count || (fixed.is_some() && n.const_int() == fixed)
     };
     chain.iter().take_while(|m| **m != lp).any(|&m| {
         loops.get(m).header.phis().into_iter().any(|phi| {
             recompute::counted_trips(loops, m, phi)
                 .map(|(_, _, n, _)| n)
                 .or_else(|| padded.then(|| tested_before_step(loops, m, phi)).flatten())
-                .is_some_and(|n| core(n) == count)
+                .is_some_and(same)
         })
     })
+}
+
+/// The element count of an allocation whose size operands are all
+/// constants, `elem` bytes each (`None` when some is not, or the bytes are
+/// not a whole number of elements).
+fn constant_element_count(sizes: &[Value], elem: i64) -> Option<i64> {
+    let bytes = sizes
+        .iter()
+        .try_fold(1i64, |a, s| a.checked_mul(s.const_int()?))?;
+    (elem > 0 && bytes > 0 && bytes % elem == 0).then(|| bytes / elem)
 }
 
 /// The bound `n` a counter `i` of loop `m` is compared with before its step
