@@ -14,6 +14,7 @@
 # Two jobs at a time (the machine is shared). Writes only under OUTDIR
 # (default: a new directory under /tmp). NEW_FLAGS go to the NEW compiles
 # only: with the same plugin twice, whether an option changes the IR.
+# ONLY=REGEX keeps the compiles whose source path or flags match (grep -E).
 set -u
 OLD=$1 NEW=$2
 OUT=${3:-$(mktemp -d /tmp/ir-identity.XXXXXX)}
@@ -64,7 +65,7 @@ export -f one
 NEW_FLAGS=${NEW_FLAGS:-}
 export OLD NEW OUT CC NEW_FLAGS ROOT
 
-printf '%s\n' "${jobs[@]}" | xargs -P 2 -I{} bash -c 'one "$@"' _ {} | tee "$OUT/summary.txt" | grep -v '^same '
+printf '%s\n' "${jobs[@]}" | grep -E -- "${ONLY:-.}" | xargs -P 2 -I{} bash -c 'one "$@"' _ {} | tee "$OUT/summary.txt" | grep -v '^same '
 n=$(wc -l <"$OUT/summary.txt"); s=$(grep -c '^same ' "$OUT/summary.txt")
 both=$(grep -c '^BOTH-FAIL ' "$OUT/summary.txt")
 echo "ir_identity: $s of $n compiles identical ($both fail with both plugins); outputs in $OUT"
