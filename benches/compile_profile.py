@@ -3,6 +3,7 @@
 
 usage: python3 benches/compile_profile.py [--reps N] [--only a,b] [--json FILE]
                                           [--plugin SO[,SO2]] [--time] [--codegen]
+                                          [--functions N]
 
 For every benchmark of benches/run.py (same sources, flags and plugin flags):
   * the CPU time (user + system) of clang-22 without the plugin (the AD call
@@ -25,7 +26,11 @@ For every benchmark of benches/run.py (same sources, flags and plugin flags):
     time of an empty module: ferment's functions, the hand-written adjoint
     (functions whose name contains "hand") and the rest. The plain build
     generates code for the last two, the plugin's for all three: ferment's
-    time over theirs is what no trimming of ferment's own pass removes.
+    time over theirs is what no trimming of ferment's own pass removes;
+  * with --functions N, the N functions of the optimized module whose code
+    generation costs most, each extracted and compiled alone the same way
+    (median of --reps runs, empty module subtracted), with their instruction
+    counts: which derivative, augmented forward or reverse copy to shrink.
 Prints a table; --json writes the numbers. Needs no report directory and
 writes only under benches/out/.
 """
@@ -157,6 +162,38 @@ def codegen_times(name, plugin, reps):
     return {k: max(0.0, statistics.median(t) - base) for k, t in times.items()}
 
 
+def function_codegen_times(name, plugin, reps, top):
+    """the `top` functions of the optimized module with the most code
+    generation CPU seconds (each alone, median of reps, empty module
+    subtracted), as (seconds, instructions, name)"""
+    ll = os.path.join(OUT, name + ".fn.ll")
+    r = subprocess.run(flags(name, plugin)[:-1] + ["-S", "-emit-llvm", "-o", ll, source(name)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-2000:])
+    text = open(ll).read()
+    sizes = function_sizes(text)
+    header = "".join(l + "\n" for l in text.splitlines()
+                     if l.startswith("target ") or l.startswith("source_filename"))
+    empty = os.path.join(OUT, name + ".empty.ll")
+    with open(empty, "w") as f:
+        f.write(header + "define void @ferment_empty() {\n  ret void\n}\n")
+    files = {"": empty}
+    for i, fn in enumerate(sizes):
+        out = os.path.join(OUT, "%s.fn%d.bc" % (name, i))
+        r = subprocess.run([LLVM_EXTRACT, ll, "-o", out, "--func=" + fn], capture_output=True, text=True)
+        if r.returncode == 0:
+            files[fn] = out
+    cg = [run.CC] + run.CFLAGS + ["-Wno-override-module", "-Xclang", "-disable-llvm-passes", "-c"]
+    times = {k: [] for k in files}
+    for _ in range(reps):
+        for k, path in files.items():
+            times[k].append(cpu_time(cg + [path, "-o", os.path.join(OUT, name + ".part.o")])[0])
+    base = statistics.median(times.pop(""))
+    rows = [(max(0.0, statistics.median(t) - base), sizes[k], k) for k, t in times.items()]
+    return sorted(rows, reverse=True)[:top]
+
+
 def ferment_phases(stderr):
     return [l for l in stderr.splitlines() if l.startswith("ferment-time")]
 
@@ -199,6 +236,9 @@ def main():
                                       "other_final_insts": rest_final, "phases": ferment_phases(err)})
             if "--codegen" in args:
                 res["per_plugin"][-1]["codegen_s"] = codegen_times(name, p, reps)
+            if "--functions" in args:
+                top = int(args[args.index("--functions") + 1])
+                res["per_plugin"][-1]["functions"] = function_codegen_times(name, p, reps, top)
         results[name] = res
         line = "%-13s plain %.3fs" % (name, res["plain_s"])
         for i, p in enumerate(plugins):
@@ -224,6 +264,8 @@ def main():
                       "ferment/hand %s, ferment/(hand + rest) %.0f%%" % (
                           i, f, h, r, "%.2fx" % (f / h) if h > 0 else "-", 100 * f / max(1e-9, h + r)),
                       flush=True)
+            for secs, insts, fn in pp.get("functions", []):
+                print("    [%d] %.3fs %5d insts  %s" % (i, secs, insts, fn), flush=True)
     if "--json" in args:
         with open(args[args.index("--json") + 1], "w") as f:
             json.dump({"plugins": plugins, "reps": reps, "results": results}, f, indent=1)

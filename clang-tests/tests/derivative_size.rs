@@ -1051,6 +1051,31 @@ fn recomputed_chains_are_built_once_per_block() {
     );
 }
 
+/// `-mllvm -ferment-time-report` prints what `FERMENT_TIME=1` prints (the phases, the inner
+/// passes, each derivative's size) and changes nothing in the output.
+#[test]
+fn time_report_option_prints_the_phases() {
+    let plain = compile("time_report", PAIR_CHAIN, &[]);
+    let timed = compile(
+        "time_report",
+        PAIR_CHAIN,
+        &["-mllvm", "-ferment-time-report"],
+    );
+    let err = String::from_utf8_lossy(&timed.stderr);
+    for line in [
+        "ferment-time: FermentPass: ",
+        "derivative generation",
+        "inner LLVM passes, own time",
+        "ferment.diffe.energy: ",
+    ] {
+        assert!(err.contains(line), "no '{line}' in:\n{err}");
+    }
+    assert!(
+        plain.stdout == timed.stdout,
+        "-ferment-time-report changed the optimized IR"
+    );
+}
+
 /// A passive table allocated by `malloc` or `calloc` (a flag chooses), filled once, read by every
 /// sweep of a loop nest over a scratch copy of `x`, freed through the phi of the two blocks
 /// (`loops/scratch_two_allocations.c` checks the values).

@@ -1,4 +1,5 @@
-//! `FERMENT_TIME=1`: where the plugin's own compile time goes.
+//! `FERMENT_TIME=1` (or `-mllvm -ferment-time-report`): where the plugin's
+//! own compile time goes.
 //!
 //! Role: measurement only; changes nothing in the module. Code marks a phase
 //! with `let _t = timing::scope("type analysis");` and the time until the
@@ -35,10 +36,15 @@ fn now() -> Duration {
     START.get_or_init(std::time::Instant::now).elapsed()
 }
 
-/// Whether `FERMENT_TIME` is set (to anything but `0`); read once.
+/// Whether `FERMENT_TIME` is set (to anything but `0`) or the host was
+/// given `-ferment-time-report`; read once (the first phase starts inside a
+/// pass, after the host has parsed its options).
 pub fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("FERMENT_TIME").is_some_and(|v| v != "0"))
+    *ON.get_or_init(|| {
+        std::env::var_os("FERMENT_TIME").is_some_and(|v| v != "0")
+            || crate::shim::time_report_option()
+    })
 }
 
 #[derive(Default)]

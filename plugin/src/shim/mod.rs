@@ -126,6 +126,7 @@ extern "C" {
         keep: *mut LLVMValueRef,
         n_keep: c_uint,
     ) -> c_uint;
+    fn ferment_time_report_option() -> c_int;
     fn ferment_run_function_pipeline(
         f: LLVMValueRef,
         pipeline: *const c_char,
@@ -252,6 +253,11 @@ pub fn unswitch_zero_adjoints(f: Value, pipeline: &str, threshold: i32) -> Resul
 }
 
 /// Runs a textual function pipeline on `f`.
+/// Whether the host was given `-ferment-time-report` (see `timing.rs`).
+pub fn time_report_option() -> bool {
+    unsafe { ferment_time_report_option() != 0 }
+}
+
 pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
     let p = cstring(pipeline);
     let mut buf = vec![0 as c_char; 4096];

@@ -294,6 +294,10 @@ cl::opt<bool> OptNoRecomputeCalls(
     "ferment-no-recompute-calls", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape a pure math call in a loop even where the "
              "forward sweep computes it for the tape alone (ablation)"));
+cl::opt<bool> OptTimeReport(
+    "ferment-time-report", cl::init(false), cl::Hidden,
+    cl::desc("ferment: print where the plugin's own compile time goes "
+             "(`ferment-time:` lines on stderr, as FERMENT_TIME=1 does)"));
 cl::opt<bool> OptNoGuardLoads(
     "ferment-no-guard-loads", cl::init(false), cl::Hidden,
     cl::desc("ferment: count values read from memory as finite in the "
@@ -1032,7 +1036,7 @@ namespace {
 bool timeInnerPasses() {
   static bool On = [] {
     const char *V = std::getenv("FERMENT_TIME");
-    return V && std::strcmp(V, "0") != 0;
+    return (V && std::strcmp(V, "0") != 0) || OptTimeReport;
   }();
   return On;
 }
@@ -1048,6 +1052,10 @@ struct InnerPassTimes {
 };
 thread_local InnerPassTimes InnerTimes;
 } // namespace
+
+// -ferment-time-report: the Rust side's timers (timing.rs) turn on as
+// with FERMENT_TIME=1.
+extern "C" int ferment_time_report_option() { return OptTimeReport; }
 
 extern "C" void ferment_print_inner_pass_times() {
   if (InnerTimes.Own.empty())
