@@ -858,7 +858,16 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     let contrib = if self.discardable.contains(&inst)
                         || (self.zero_adjoint.contains(&inst) && self.partials.operand(inst, i))
                     {
-                        rules::guarded(&self.b, p, d)
+                        if self.loaded_guards.after_origins.contains(&inst)
+                            && self.is_origin_reload(p)
+                        {
+                            // Finite wherever the origins are: the loaded
+                            // guards' test spares this guard too.
+                            let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
+                            rules::guarded_unless(&self.b, finite, p, d)
+                        } else {
+                            rules::guarded(&self.b, p, d)
+                        }
                     } else if self.loaded_guards.partials.contains(&(inst, i)) {
                         let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
                         rules::guarded_unless(&self.b, finite, p, d)
@@ -892,9 +901,29 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 struct LoadedGuards {
     origins: Vec<Value>,
     partials: hashbrown::HashSet<(Value, usize)>,
+    /// The values with guarded products (a zero adjoint's or a discardable
+    /// value's) that every origin comes before: where the origins' test
+    /// may spare the guards of partials that are origins
+    /// ([`ReverseSweep::is_origin_reload`]).
+    after_origins: hashbrown::HashSet<Value>,
 }
 
 impl ReverseSweep<'_, '_, '_> {
+    /// Whether the partial `p` is the reload of one of the origins of
+    /// [`Self::loaded_guards`] built in the current block (a product's other
+    /// factor: gauss_seidel's `x = (b + c * s) * inv`, `inv = 1 / (1 + 4c)`
+    /// an origin of what it stores): a partial that is infinite only where
+    /// [`Self::origins_finite`] fails, so its guard
+    /// ([`rules::guarded_unless`]) is spared on the same test, and in the
+    /// same copy of the reverse loops, as the loaded guards'. Only reloads
+    /// already built count (`Tape::reloaded_here`): nothing is built here.
+    fn is_origin_reload(&self, p: Value) -> bool {
+        self.loaded_guards
+            .origins
+            .iter()
+            .any(|&o| self.tape.reloaded_here(&self.b, o) == Some(p))
+    }
+
     /// Whether every origin of [`Self::loaded_guards`] is finite, tested
     /// where the builder is: `o - o == 0` (NaN otherwise), one test of
     /// their sum (in double; a vector origin's lanes added). The origins sit
@@ -1028,9 +1057,16 @@ fn loaded_factor_guards(
             }
         }
     }
+    let after_origins = zero_adjoint
+        .iter()
+        .chain(discardable)
+        .copied()
+        .filter(|i| origins.iter().all(|o| before(*o, *i)))
+        .collect();
     LoadedGuards {
         origins,
         partials: out,
+        after_origins,
     }
 }
 

@@ -732,6 +732,16 @@ impl Tape {
         self.memo = None;
     }
 
+    /// The reload of `v` already built in `b`'s block, where the builder is
+    /// at the end of it and [`Tape::memo_begin`] is in effect; builds nothing.
+    pub fn reloaded_here(&self, b: &Builder, v: Value) -> Option<Value> {
+        if !b.is_at_end() {
+            return None;
+        }
+        let r = *self.memo.as_ref()?.get(&v)?;
+        (r.parent() == b.insert_block()).then_some(r)
+    }
+
     /// `v` as seen at `b`'s insertion point in the reverse sweep.
     pub fn reload(&mut self, loops: &Loops, b: &Builder, v: Value) -> Value {
         if !v.is_instruction() {
