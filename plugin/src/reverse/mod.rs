@@ -231,6 +231,10 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// [`zero_adjoint_values`]): their products with a partial that may be
     /// infinite or NaN ([`Self::partials`]) are guarded too.
     zero_adjoint: hashbrown::HashSet<Value>,
+    /// Values of those two sets whose adjoint may be a zero that a partial
+    /// made, not a select (see [`zeroed_by_partials`]): their guards keep
+    /// testing their own adjoint ([`rules::keep_own_test`]).
+    own_guard: hashbrown::HashSet<Value>,
     /// Partials (instruction, operand) whose exact zero at an infinite
     /// operand would meet a guard upstream as if the value were discarded
     /// ([`rules::finite::NonfinitePartials::indeterminate_partials`]): their
@@ -301,6 +305,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let partials = rules::finite::NonfinitePartials::of(&reachable);
         let discardable = discardable_values(&reachable);
         let zero_adjoint = zero_adjoint_values(&reachable, &partials);
+        let own_guard = zeroed_by_partials(&reachable, &partials);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
                 from.terminator().unwrap_or(f),
@@ -316,6 +321,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 &cfg,
                 &loops,
                 (&partials, &zero_adjoint, &discardable),
+                ctx.options.guard_loads == 2,
             )
         };
         let entry = f.entry_block();
@@ -459,6 +465,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             ),
             discardable,
             zero_adjoint,
+            own_guard,
             partials,
             loaded_guards,
             infinite_adjoint: rules::finite::infinite_adjoints(
@@ -858,7 +865,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     let contrib = if self.discardable.contains(&inst)
                         || (self.zero_adjoint.contains(&inst) && self.partials.operand(inst, i))
                     {
-                        if self.loaded_guards.after_origins.contains(&inst)
+                        if !self.own_guard.contains(&inst)
+                            && self.loaded_guards.after_origins.contains(&inst)
                             && self.is_origin_reload(p)
                         {
                             // Finite wherever the origins are: the loaded
@@ -866,8 +874,16 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                             let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
                             rules::guarded_unless(&self.b, finite, p, d)
                         } else {
-                            rules::guarded(&self.b, p, d)
+                            let g = rules::guarded(&self.b, p, d);
+                            if self.own_guard.contains(&inst) {
+                                rules::keep_own_test(g);
+                            }
+                            g
                         }
+                    } else if self.loaded_guards.partials.contains(&(inst, i))
+                        && self.loaded_guards.always
+                    {
+                        rules::guarded(&self.b, p, d)
                     } else if self.loaded_guards.partials.contains(&(inst, i)) {
                         let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
                         rules::guarded_unless(&self.b, finite, p, d)
@@ -900,6 +916,9 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 #[derive(Default)]
 struct LoadedGuards {
     origins: Vec<Value>,
+    /// The partials are guarded without the test of the origins (one of
+    /// them is in a loop).
+    always: bool,
     partials: hashbrown::HashSet<(Value, usize)>,
     /// The values with guarded products (a zero adjoint's or a discardable
     /// value's) that every origin comes before: where the origins' test
@@ -970,8 +989,10 @@ impl ReverseSweep<'_, '_, '_> {
 /// `b[0]` is infinite at `s = 0` and meets the zero adjoint of `b[1]`).
 /// Only the loads a store or call writing such values may have run before
 /// count, and of those after stores only, the loads of memory they may
-/// write ([`rules::finite::may_read_written`]). Origins inside a loop: no
-/// such guard (the loads count as finite, as before).
+/// write ([`rules::finite::may_read_written`]). Where an origin is inside a
+/// loop (a quotient stored in a loop and read back later), one value per
+/// iteration, those partials are guarded without a test (`always`) if
+/// `loop_origins` (`-ferment-guard-loop-loads`), else not at all.
 fn loaded_factor_guards(
     blocks: &[Block],
     cfg: &Cfg,
@@ -981,13 +1002,22 @@ fn loaded_factor_guards(
         &hashbrown::HashSet<Value>,
         &hashbrown::HashSet<Value>,
     ),
+    loop_origins: bool,
 ) -> LoadedGuards {
     let Some(rules::finite::StoredOrigins { origins, sites }) =
         rules::finite::stored_origins(blocks, partials)
     else {
         return LoadedGuards::default();
     };
-    if origins.is_empty() || origins.iter().any(|o| loops.loop_of(o.parent()).is_some()) {
+    if origins.is_empty() {
+        return LoadedGuards::default();
+    }
+    // An origin in a loop has one value per iteration, which no single test
+    // outside the loops stands for: the partials are guarded without one
+    // under `-ferment-guard-loop-loads`, else not at all (lstm's sigmoids,
+    // stored in its loops, would cost its gradient about 10%).
+    let always = origins.iter().any(|o| loops.loop_of(o.parent()).is_some());
+    if always && !loop_origins {
         return LoadedGuards::default();
     }
     let sites: hashbrown::HashSet<Value> = sites.into_iter().collect();
@@ -1041,7 +1071,7 @@ fn loaded_factor_guards(
     };
     let mut out = hashbrown::HashSet::new();
     for inst in zero_adjoint_values(blocks, &loaded) {
-        if discardable.contains(&inst) || !origins.iter().all(|o| before(*o, inst)) {
+        if discardable.contains(&inst) || !(always || origins.iter().all(|o| before(*o, inst))) {
             continue;
         }
         let n = if inst.is_call() {
@@ -1057,14 +1087,19 @@ fn loaded_factor_guards(
             }
         }
     }
-    let after_origins = zero_adjoint
-        .iter()
-        .chain(discardable)
-        .copied()
-        .filter(|i| origins.iter().all(|o| before(*o, *i)))
-        .collect();
+    let after_origins = if always {
+        hashbrown::HashSet::new()
+    } else {
+        zero_adjoint
+            .iter()
+            .chain(discardable)
+            .copied()
+            .filter(|i| origins.iter().all(|o| before(*o, *i)))
+            .collect()
+    };
     LoadedGuards {
-        origins,
+        origins: if always { Vec::new() } else { origins },
+        always,
         partials: out,
         after_origins,
     }
@@ -1086,16 +1121,30 @@ fn zero_adjoint_values(
 ) -> hashbrown::HashSet<Value> {
     let mut out = control_discarded(blocks);
     out.extend(stored_values(blocks));
-    // A call whose partial is infinite where its value is finite (`cbrt`
-    // at 0) gets a zero adjoint from any product (`k * cbrt(u)` at `k = 0`).
-    out.extend(
-        blocks
-            .iter()
-            .flat_map(|b| b.instructions())
-            .filter(|i| rules::finite::infinite_slope(*i)),
-    );
-    // A value that may be infinite where a use is flat (`exp(-1 / z)` at
-    // `z = 0`) gets a zero adjoint from it.
+    out.extend(zeroed_by_partials(blocks, partials));
+    let nonfinite = partials.instructions(blocks);
+    out.retain(|v| nonfinite.contains(v));
+    out
+}
+
+/// Values with a partial that may be infinite or NaN whose adjoint may be
+/// an exact zero that a partial made, not a select or a branch: a call
+/// whose partial is infinite where its value is finite
+/// ([`rules::finite::infinite_slope`]: `k * cbrt(u)` at `k = 0`), and a
+/// value that may be infinite where a use is flat
+/// ([`rules::finite::NonfinitePartials::flat_zero_adjoints`]: `atan(c / z)`
+/// at `z = 0`, whose partial `1 / (1 + q^2)` is 0 at `q = inf`). Their guards
+/// must test their own adjoint: the first test of the chain of guards above
+/// them (`shim::share_guard_tests`) does not see that zero.
+fn zeroed_by_partials(
+    blocks: &[Block],
+    partials: &rules::finite::NonfinitePartials,
+) -> hashbrown::HashSet<Value> {
+    let mut out: hashbrown::HashSet<Value> = blocks
+        .iter()
+        .flat_map(|b| b.instructions())
+        .filter(|i| rules::finite::infinite_slope(*i))
+        .collect();
     out.extend(partials.flat_zero_adjoints(blocks));
     let nonfinite = partials.instructions(blocks);
     out.retain(|v| nonfinite.contains(v));

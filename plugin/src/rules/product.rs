@@ -68,6 +68,20 @@ pub fn guarded(b: &Builder, partial: Value, d: Value) -> Value {
     strong_zero(b, partial, d, times(b, partial, d))
 }
 
+/// The metadata kind that marks a guard of [`guarded`] whose own zero test
+/// must stay (read by `shim::share_guard_tests`).
+pub const OWN_TEST: &str = "ferment.guard.own";
+
+/// Marks `g`, a result of [`guarded`], as a guard that keeps testing its own
+/// adjoint: the adjoint may be a zero that a partial made (`atan'(q) = 0` at
+/// `q = inf`), which the first test of its chain of guards does not see
+/// (nothing where `g` is not a guard's select).
+pub fn keep_own_test(g: Value) {
+    if g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
+        g.set_md_int(OWN_TEST, 1);
+    }
+}
+
 /// `partial * d` where `finite` holds, else [`guarded`]: the guard for a
 /// partial that may be infinite only where `finite` does not hold (a run-time
 /// test, see `reverse::loaded_factor_guards`).

@@ -71,7 +71,9 @@ pub struct Options {
     pub swapped_snapshots: c_int,
     /// Reverse mode guards the products of loaded factors behind one
     /// run-time test of the stored quotients
-    /// (`reverse::loaded_factor_guards`); `-ferment-no-guard-loads` is 0.
+    /// (`reverse::loaded_factor_guards`); `-ferment-no-guard-loads` is 0,
+    /// `-ferment-guard-loop-loads` 2 (also where a stored quotient is
+    /// computed in a loop, without a test).
     pub guard_loads: c_int,
 }
 
@@ -144,6 +146,7 @@ extern "C" {
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_share_guard_tests(f: LLVMValueRef) -> c_uint;
+    fn ferment_drop_own_test_marks(f: LLVMValueRef);
     fn ferment_hoist_carried_loads(f: LLVMValueRef) -> c_uint;
     fn ferment_peel_last_iterations(f: LLVMValueRef) -> c_uint;
     fn ferment_forward_guarded_stores(f: LLVMValueRef) -> c_uint;
@@ -279,9 +282,16 @@ pub fn sink_stores(f: Value) -> u32 {
 
 /// Makes the guarded products of a chain test the chain's first zero
 /// test instead of each its own adjoint (see the shim); returns how many
-/// guards changed.
+/// guards changed. Guards marked by `rules::keep_own_test` keep their own
+/// test; the marks are dropped.
 pub fn share_guard_tests(f: Value) -> u32 {
     unsafe { ferment_share_guard_tests(f.0) }
+}
+
+/// Drops the marks of `rules::keep_own_test` where no guard tests are
+/// shared (-O0).
+pub fn drop_own_test_marks(f: Value) {
+    unsafe { ferment_drop_own_test_marks(f.0) }
 }
 
 /// Moves into the header of each innermost loop the loads that read the

@@ -303,6 +303,12 @@ cl::opt<bool> OptNoGuardLoads(
     cl::desc("ferment: count values read from memory as finite in the "
              "reverse sweep's zero-adjoint guards (no run-time test of the "
              "stored quotients; the old behaviour)"));
+cl::opt<bool> OptGuardLoopLoads(
+    "ferment-guard-loop-loads", cl::init(false), cl::Hidden,
+    cl::desc("ferment: also guard the reverse sweep's products of values "
+             "read from memory where a stored quotient is computed in a "
+             "loop (no run-time test; off by default: lstm's gradient "
+             "about 10% slower)"));
 cl::opt<bool> OptNoAffineRows(
     "ferment-no-affine-rows", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a tape counter per loop instead of rows from "
@@ -412,7 +418,7 @@ static FermentOptions currentOptions() {
   O.sibling_loads = !OptNoSiblingLoads;
   O.recompute_calls = !OptNoRecomputeCalls;
   O.swapped_snapshots = !OptNoSwappedSnapshots;
-  O.guard_loads = !OptNoGuardLoads;
+  O.guard_loads = OptNoGuardLoads ? 0 : OptGuardLoopLoads ? 2 : 1;
   return O;
 }
 
@@ -1627,12 +1633,21 @@ static Value *withoutRoot(Value *V, const ZeroRoot &R, Instruction *Before,
 // chain's root adjoint is not zero, the value was not discarded, and the
 // product is the chain rule's (a zero that a partial, not a select, made on
 // the way meets the next partial as it does outside discardable values).
+// Guards marked `!ferment.guard.own` (`rules::keep_own_test`) keep their
+// own test: their adjoint may be a zero that a partial made, and their
+// partial infinite right there (`atan(c / z)` at `z = 0`: `atan'` is 0 at
+// the infinite quotient, whose partial `-c / z^2` is infinite).
 // Returns how many guards were rewritten.
+extern "C" void ferment_drop_own_test_marks(LLVMValueRef FV);
+
 extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
   Function *F = unwrap<Function>(FV);
-  if (OptNoShareGuards)
+  if (OptNoShareGuards) {
+    ferment_drop_own_test_marks(FV);
     return 0;
+  }
   unsigned N = 0;
+  unsigned OwnTest = F->getContext().getMDKindID("ferment.guard.own");
   SmallPtrSet<Value *, 16> Shared;
   auto Forget = [&](Value *V) { Shared.erase(V); };
   ReversePostOrderTraversal<Function *> RPO(F);
@@ -1641,7 +1656,7 @@ extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
       auto *S = dyn_cast<SelectInst>(&I);
       FCmpInst *Test;
       Value *P;
-      if (!S || !guardParts(S, Test, P))
+      if (!S || S->getMetadata(OwnTest) || !guardParts(S, Test, P))
         continue;
       ZeroRoot R = zeroRoot(Test->getOperand(0), Shared);
       if (!R.Cond || R.Cond == Test ||
@@ -1659,7 +1674,19 @@ extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
       RecursivelyDeleteTriviallyDeadInstructions(S, nullptr, nullptr, Forget);
       ++N;
     }
+  ferment_drop_own_test_marks(FV);
   return N;
+}
+
+// Drops the `!ferment.guard.own` marks of `rules::keep_own_test` (read only
+// by `ferment_share_guard_tests`), so that they do not reach the output.
+extern "C" void ferment_drop_own_test_marks(LLVMValueRef FV) {
+  Function *F = unwrap<Function>(FV);
+  unsigned OwnTest = F->getContext().getMDKindID("ferment.guard.own");
+  for (BasicBlock &BB : *F)
+    for (Instruction &I : BB)
+      if (I.hasMetadataOtherThanDebugLoc())
+        I.setMetadata(OwnTest, nullptr);
 }
 
 // Moves every simple store down its block, past the instructions after it
