@@ -106,14 +106,15 @@ pub fn lower(f: Value) -> Result<bool> {
 /// function called directly, the size a constant (so that the element
 /// moves, `memcpy`s of `size` bytes at multiples of `size`, copy whole
 /// elements of a type the caller knows). `g` itself when the comparator is
-/// not a function (one passed in from the caller) or the size not a
+/// not a named function (one passed in from the caller) or the size not a
 /// constant.
 fn for_comparator(module: Module, g: Value, call: Value, [size, cmp]: [usize; 2]) -> Value {
     let (n, f) = (call.operand(size), call.operand(cmp).strip_casts());
     let Some(bytes) = n.const_int().filter(|b| *b > 0) else {
         return g;
     };
-    if !f.is_function() {
+    // (an unnamed function would share its copy's name with others)
+    if !f.is_function() || f.name().is_empty() {
         return g;
     }
     let name = format!("{}.cmp={}.size={bytes}", g.name(), f.name());
