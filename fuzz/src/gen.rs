@@ -80,6 +80,7 @@ use crate::program::{Func, Program, Stmt};
 use crate::rng::Rng;
 use std::fmt::Write as _;
 
+mod abi;
 mod api;
 mod clamp;
 mod corner;
@@ -203,6 +204,8 @@ pub struct Gen {
     ftab: bool,
     /// A statement sorts with `qsort(..., &cmpd)` (corner variant): the comparator is emitted.
     wants_cmpd: bool,
+    /// A statement calls the abi variant's helpers (`gen/abi.rs`): they are emitted.
+    wants_abi: bool,
 }
 
 /// Which variants' shapes the generator draws (`--variant`; all false: the default variant).
@@ -233,6 +236,9 @@ pub struct Variant {
     /// `long double` accumulators, bit-level sign operations, remainder/rint/ilogb/nextafter,
     /// `qsort` with a comparator, complex arithmetic in the kernel (`gen/corner.rs`).
     pub corner: bool,
+    /// Structs holding arrays passed and returned by value, variadic helpers, a `switch` on an
+    /// integer mode argument (`gen/abi.rs`).
+    pub abi: bool,
     /// Forward-over-reverse: forward mode of a function that calls the reverse derivative
     /// (`harness::hessian`; no new program shapes, so with another family it checks that
     /// family's programs). Left out of OpenMP kernels and single-precision programs.
@@ -241,7 +247,7 @@ pub struct Variant {
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 10] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 11] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -252,6 +258,7 @@ impl Variant {
             ("edge", &mut self.edge),
             ("sci", &mut self.sci),
             ("corner", &mut self.corner),
+            ("abi", &mut self.abi),
             ("hvp", &mut self.hvp),
         ]
     }
@@ -307,6 +314,7 @@ impl Gen {
             in_kernel: false,
             ftab: false,
             wants_cmpd: false,
+            wants_abi: false,
         }
     }
 
@@ -742,6 +750,11 @@ impl Gen {
         }
         if self.var.corner && self.rng.chance(0.35) {
             if let Some(st) = self.corner_stmt(sc) {
+                return st;
+            }
+        }
+        if self.var.abi && self.rng.chance(0.3) {
+            if let Some(st) = self.abi_stmt(sc) {
                 return st;
             }
         }
@@ -2015,6 +2028,12 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
     if g.wants_cmpd {
         funcs.insert(0, corner::comparator());
     }
+    if g.wants_abi {
+        let noinline = g.rng.chance(0.5);
+        for (i, h) in abi::helpers(noinline).into_iter().enumerate() {
+            funcs.insert(i, h);
+        }
+    }
     funcs.push(Func {
         name: "f".into(),
         head: format!(
@@ -2059,6 +2078,9 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
     defs.push_str("struct P2 {\n  double x, y;\n};\n");
     if var.numeric {
         defs.push_str("struct SoA {\n  double *x, *y;\n};\n");
+    }
+    if var.abi {
+        defs.push_str("#include <stdarg.h>\nstruct V4 {\n  double a[4];\n  int n;\n};\n");
     }
     if garr {
         defs.push_str("static double garr[N];\n");

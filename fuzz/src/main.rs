@@ -5,6 +5,7 @@
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
 //!                             |edge[,no-inline]|sci[,no-inline]|corner[,no-inline]
+//!                             |abi[,no-inline]
 //!                             |hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
@@ -25,6 +26,9 @@
 //!                                                  # pivoting (gen/sci.rs); corner:
 //!                                                  # long double, sign bits, remainder,
 //!                                                  # ilogb, qsort, complex (gen/corner.rs);
+//!                                                  # abi: structs holding arrays by
+//!                                                  # value, variadic helpers, a switch
+//!                                                  # on an int mode (gen/abi.rs);
 //!                                                  # hvp:
 //!                                                  # forward-over-reverse checks of any
 //!                                                  # family's programs (harness.rs)

@@ -9,22 +9,31 @@
 //! inactive) and the moves are copies differentiated like any other.
 //! `bsearch` goes to `ferment.bsearch` the same way: once inlined, the
 //! pointer it returns is `base` plus an offset, whose shadow follows.
+//!
+//! A call whose comparator is a known function goes to a copy of the sort
+//! made for that comparator (`ferment.qsort.cmp=<comparator>`), which calls
+//! it directly. Where the sort stays a call of its own
+//! (`-ferment-no-inline`), its derivative then sees the comparator, an
+//! integer-valued call; the shared sort would call it through a parameter
+//! whose targets its derivative cannot see.
 
 use crate::error::{Error, Result};
 use ferment_ir::{Module, Value};
 
 const RUNTIME: &str = include_str!("qsort/runtime.ll");
 
-/// `(library name, stand-in, parameter count)`.
-const SORTS: [(&str, &str, usize); 3] = [
-    ("qsort", "ferment.qsort", 4),
-    ("qsort_r", "ferment.qsort_r", 5),
-    ("bsearch", "ferment.bsearch", 5),
+/// `(library name, stand-in, parameter count, element size parameter,
+/// comparator parameter)`.
+const SORTS: [(&str, &str, usize, usize, usize); 3] = [
+    ("qsort", "ferment.qsort", 4, 2, 3),
+    ("qsort_r", "ferment.qsort_r", 5, 2, 3),
+    ("bsearch", "ferment.bsearch", 5, 3, 4),
 ];
 
-/// Whether `name` is one of the run time's functions.
+/// Whether `name` is one of the run time's functions (or a copy of one
+/// for a comparator).
 fn is_runtime_function(name: &str) -> bool {
-    name.starts_with("ferment.qsort") || name == "ferment.bsearch"
+    name.starts_with("ferment.qsort") || name.starts_with("ferment.bsearch")
 }
 
 /// Points the calls of `qsort`/`qsort_r` in `f` at ferment's sort; true
@@ -41,7 +50,8 @@ pub fn lower(f: Value) -> Result<bool> {
             continue;
         };
         let name = callee.name();
-        let Some(&(_, stand_in, n)) = SORTS.iter().find(|(lib, _, _)| *lib == name) else {
+        let Some(&(_, stand_in, n, size, comparator)) = SORTS.iter().find(|(lib, ..)| *lib == name)
+        else {
             continue;
         };
         // The C prototypes: qsort (ptr, size_t, size_t, ptr[, ptr]) returning
@@ -65,14 +75,14 @@ pub fn lower(f: Value) -> Result<bool> {
                     && params[3].is_pointer()
             };
         if fits {
-            calls.push((inst, stand_in));
+            calls.push((inst, stand_in, [size, comparator]));
         }
     }
     if calls.is_empty() {
         return Ok(false);
     }
     link(module, calls[0].0)?;
-    for (call, stand_in) in calls {
+    for (call, stand_in, params) in calls {
         let g = module.function(stand_in).ok_or_else(|| {
             Error::at(
                 call,
@@ -85,9 +95,37 @@ pub fn lower(f: Value) -> Result<bool> {
         if declared != Some(g.global_value_type()) {
             continue;
         }
+        let g = for_comparator(module, g, call, params);
         call.set_operand(call.num_operands() - 1, g);
     }
     Ok(true)
+}
+
+/// The copy of the sort `g` for `call`'s comparator and element size (`g`'s
+/// parameters `[size, comparator]`), made once per module: the comparator
+/// function called directly, the size a constant (so that the element
+/// moves, `memcpy`s of `size` bytes at multiples of `size`, copy whole
+/// elements of a type the caller knows). `g` itself when the comparator is
+/// not a named function (one passed in from the caller) or the size not a
+/// constant.
+fn for_comparator(module: Module, g: Value, call: Value, [size, cmp]: [usize; 2]) -> Value {
+    let (n, f) = (call.operand(size), call.operand(cmp).strip_casts());
+    let Some(bytes) = n.const_int().filter(|b| *b > 0) else {
+        return g;
+    };
+    // (an unnamed function would share its copy's name with others)
+    if !f.is_function() || f.name().is_empty() {
+        return g;
+    }
+    let name = format!("{}.cmp={}.size={bytes}", g.name(), f.name());
+    if let Some(copy) = module.function(&name) {
+        return copy;
+    }
+    let copy = crate::shim::clone_function(g, &name);
+    copy.set_internal();
+    copy.params()[size].replace_all_uses_with(n);
+    copy.params()[cmp].replace_all_uses_with(f);
+    copy
 }
 
 /// Links the sort into the module once; its functions are internal.

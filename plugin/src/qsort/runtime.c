@@ -20,7 +20,7 @@ typedef int (*cmp_r_fn)(const void *, const void *, void *);
 
 /* Sorts the indices `idx[0..n)` by the elements they name; `buf` is scratch of n indices.
  * Returns the array holding the result (idx or buf). */
-static size_t *order(const char *b, size_t n, size_t size, cmp_fn cmp, cmp_r_fn cmp_r, void *arg,
+static inline __attribute__((always_inline)) size_t *order(const char *b, size_t n, size_t size, cmp_fn cmp, cmp_r_fn cmp_r, void *arg,
                      size_t *idx, size_t *buf) {
   for (size_t i = 0; i < n; i++)
     idx[i] = i;
@@ -47,7 +47,11 @@ static size_t *order(const char *b, size_t n, size_t size, cmp_fn cmp, cmp_r_fn 
   return idx;
 }
 
-static void sort(void *base, size_t n, size_t size, cmp_fn cmp, cmp_r_fn cmp_r, void *arg) {
+/* Inlined into each entry point, so that `ferment.qsort` holds one indirect call of `cmp` and
+ * no branch on `cmp_r`: qsort.rs specializes the entry points per comparator (a copy whose `cmp`
+ * is the constant function), which is then a direct call where ferment keeps the sort a call of
+ * its own (-ferment-no-inline). */
+static inline __attribute__((always_inline)) void sort(void *base, size_t n, size_t size, cmp_fn cmp, cmp_r_fn cmp_r, void *arg) {
   if (n < 2 || size == 0)
     return;
   size_t *mem = (size_t *)malloc(2 * n * sizeof(size_t));

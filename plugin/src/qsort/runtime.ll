@@ -3,180 +3,318 @@
 ; Function Attrs: nounwind
 define void @ferment.qsort(ptr noundef %base, i64 noundef %n, i64 noundef %size, ptr noundef readonly captures(address_is_null) %cmp) local_unnamed_addr #0 {
 entry:
-  tail call fastcc void @ferment.qsort.sort(ptr noundef %base, i64 noundef %n, i64 noundef %size, ptr noundef %cmp, ptr noundef null, ptr noundef null)
-  ret void
-}
+  %cmp1.i = icmp ult i64 %n, 2
+  %cmp2.i = icmp eq i64 %size, 0
+  %or.cond.i = or i1 %cmp1.i, %cmp2.i
+  br i1 %or.cond.i, label %sort.exit, label %if.end.i
 
-; Function Attrs: nounwind
-define internal fastcc void @ferment.qsort.sort(ptr noundef %base, i64 noundef %n, i64 noundef %size, ptr noundef readonly captures(address_is_null) %cmp, ptr noundef readonly captures(none) %cmp_r, ptr noundef %arg) unnamed_addr #0 {
-entry:
-  %cmp1 = icmp ult i64 %n, 2
-  %cmp2 = icmp eq i64 %size, 0
-  %or.cond = or i1 %cmp1, %cmp2
-  br i1 %or.cond, label %return, label %if.end
+if.end.i:                                         ; preds = %entry
+  %mul3.i = shl i64 %n, 4
+  %call.i = tail call noalias ptr @malloc(i64 noundef %mul3.i) #7
+  %mul4.i = mul i64 %size, %n
+  %call5.i = tail call noalias ptr @malloc(i64 noundef %mul4.i) #7
+  %tobool.i = icmp ne ptr %call.i, null
+  %tobool7.i = icmp ne ptr %call5.i, null
+  %or.cond17.i = and i1 %tobool.i, %tobool7.i
+  br i1 %or.cond17.i, label %if.end9.i, label %if.then8.i
 
-if.end:                                           ; preds = %entry
-  %mul3 = shl i64 %n, 4
-  %call = tail call noalias ptr @malloc(i64 noundef %mul3) #6
-  %mul4 = mul i64 %size, %n
-  %call5 = tail call noalias ptr @malloc(i64 noundef %mul4) #6
-  %tobool = icmp ne ptr %call, null
-  %tobool7 = icmp ne ptr %call5, null
-  %or.cond17 = and i1 %tobool, %tobool7
-  br i1 %or.cond17, label %for.body.i, label %if.then8
-
-if.then8:                                         ; preds = %if.end
-  tail call void @abort() #7
+if.then8.i:                                       ; preds = %if.end.i
+  tail call void @abort() #8
   unreachable
 
-for.cond2.preheader.i:                            ; preds = %for.body.i
-  %add.ptr = getelementptr inbounds nuw i64, ptr %call, i64 %n
-  %tobool.not.i = icmp eq ptr %cmp, null
-  br label %for.cond6.preheader.i
+if.end9.i:                                        ; preds = %if.end.i
+  %add.ptr.i = getelementptr inbounds nuw i64, ptr %call.i, i64 %n
+  br label %for.body.i6
 
-for.body.i:                                       ; preds = %if.end, %for.body.i
-  %i.0118.i = phi i64 [ %inc.i, %for.body.i ], [ 0, %if.end ]
-  %arrayidx.i = getelementptr inbounds nuw i64, ptr %call, i64 %i.0118.i
-  store i64 %i.0118.i, ptr %arrayidx.i, align 8
-  %inc.i = add nuw i64 %i.0118.i, 1
-  %exitcond.not.i = icmp eq i64 %inc.i, %n
-  br i1 %exitcond.not.i, label %for.cond2.preheader.i, label %for.body.i
+for.cond6.i.preheader.lr.ph:                      ; preds = %for.body.i6
+  %tobool.not.i = icmp ne ptr %cmp, null
+  br label %for.cond6.i.preheader
 
-for.cond6.preheader.i:                            ; preds = %for.cond.cleanup8.i, %for.cond2.preheader.i
-  %idx.addr.0136.i = phi ptr [ %call, %for.cond2.preheader.i ], [ %buf.addr.0135.i, %for.cond.cleanup8.i ]
-  %buf.addr.0135.i = phi ptr [ %add.ptr, %for.cond2.preheader.i ], [ %idx.addr.0136.i, %for.cond.cleanup8.i ]
-  %w.0134.i = phi i64 [ 1, %for.cond2.preheader.i ], [ %mul.i, %for.cond.cleanup8.i ]
-  %mul.i = shl i64 %w.0134.i, 1
+for.body.i6:                                      ; preds = %if.end9.i, %for.body.i6
+  %i.0.i210 = phi i64 [ %inc.i8, %for.body.i6 ], [ 0, %if.end9.i ]
+  %arrayidx.i7 = getelementptr inbounds nuw i64, ptr %call.i, i64 %i.0.i210
+  store i64 %i.0.i210, ptr %arrayidx.i7, align 8
+  %inc.i8 = add nuw i64 %i.0.i210, 1
+  %exitcond.not = icmp eq i64 %inc.i8, %n
+  br i1 %exitcond.not, label %for.cond6.i.preheader.lr.ph, label %for.body.i6
+
+for.cond6.i.preheader:                            ; preds = %for.cond6.i.preheader.lr.ph, %for.cond.cleanup8.i
+  %idx.addr.0.i29 = phi ptr [ %call.i, %for.cond6.i.preheader.lr.ph ], [ %buf.addr.0.i28, %for.cond.cleanup8.i ]
+  %buf.addr.0.i28 = phi ptr [ %add.ptr.i, %for.cond6.i.preheader.lr.ph ], [ %idx.addr.0.i29, %for.cond.cleanup8.i ]
+  %w.0.i27 = phi i64 [ 1, %for.cond6.i.preheader.lr.ph ], [ %mul65.i, %for.cond.cleanup8.i ]
+  %mul.i = shl i64 %w.0.i27, 1
   br label %for.body9.i
 
-for.cond6.loopexit.i:                             ; preds = %while.body54.i, %while.cond52.preheader.i
+for.cond6.i.loopexit:                             ; preds = %while.body54.i, %while.cond52.i.preheader
   %cmp7.i = icmp ult i64 %add12.i, %n
-  %indvars.iv.next.i = add i64 %indvars.iv.i, %mul.i
-  %indvars.iv.next141.i = add i64 %indvars.iv140.i, %mul.i
+  %indvars.iv.next = add i64 %indvars.iv, %mul.i
+  %indvars.iv.next37 = add i64 %indvars.iv36, %mul.i
   br i1 %cmp7.i, label %for.body9.i, label %for.cond.cleanup8.i
 
-for.cond.cleanup8.i:                              ; preds = %for.cond6.loopexit.i
-  %cmp3.i = icmp ult i64 %mul.i, %n
-  br i1 %cmp3.i, label %for.cond6.preheader.i, label %for.body
+for.cond.cleanup8.i:                              ; preds = %for.cond6.i.loopexit
+  %mul65.i = shl i64 %w.0.i27, 1
+  %cmp3.i = icmp ult i64 %mul65.i, %n
+  br i1 %cmp3.i, label %for.cond6.i.preheader, label %for.body.i
 
-for.body9.i:                                      ; preds = %for.cond6.loopexit.i, %for.cond6.preheader.i
-  %indvars.iv140.i = phi i64 [ %mul.i, %for.cond6.preheader.i ], [ %indvars.iv.next141.i, %for.cond6.loopexit.i ]
-  %indvars.iv.i = phi i64 [ %w.0134.i, %for.cond6.preheader.i ], [ %indvars.iv.next.i, %for.cond6.loopexit.i ]
-  %lo.0133.i = phi i64 [ 0, %for.cond6.preheader.i ], [ %add12.i, %for.cond6.loopexit.i ]
-  %umin142.i = tail call i64 @llvm.umin.i64(i64 range(i64 2, 0) %n, i64 %indvars.iv140.i)
-  %umin.i = tail call i64 @llvm.umin.i64(i64 range(i64 2, 0) %n, i64 %indvars.iv.i)
-  %add.i = add i64 %lo.0133.i, %w.0134.i
+for.body9.i:                                      ; preds = %for.cond6.i.preheader, %for.cond6.i.loopexit
+  %indvars.iv36 = phi i64 [ %mul.i, %for.cond6.i.preheader ], [ %indvars.iv.next37, %for.cond6.i.loopexit ]
+  %indvars.iv = phi i64 [ %w.0.i27, %for.cond6.i.preheader ], [ %indvars.iv.next, %for.cond6.i.loopexit ]
+  %lo.0.i25 = phi i64 [ 0, %for.cond6.i.preheader ], [ %add12.i, %for.cond6.i.loopexit ]
+  %umin38 = tail call i64 @llvm.umin.i64(i64 %n, i64 %indvars.iv36)
+  %umin = tail call i64 @llvm.umin.i64(i64 %n, i64 %indvars.iv)
+  %add.i = add i64 %lo.0.i25, %w.0.i27
   %cond.i = tail call i64 @llvm.umin.i64(i64 %add.i, i64 range(i64 2, 0) %n)
-  %add12.i = add i64 %lo.0133.i, %mul.i
-  %add12.n.i = tail call i64 @llvm.umin.i64(i64 %add12.i, i64 range(i64 2, 0) %n)
-  %cmp21119.i = icmp ult i64 %lo.0133.i, %cond.i
-  %cmp22120.i = icmp ult i64 %add.i, %add12.n.i
-  %0 = and i1 %cmp21119.i, %cmp22120.i
-  br i1 %0, label %while.body.i, label %while.cond44.preheader.i
+  %add12.i = add i64 %lo.0.i25, %mul.i
+  %add12.n.i = tail call i64 @llvm.umin.i64(i64 %add12.i, i64 %n)
+  %cmp21.i11 = icmp ult i64 %lo.0.i25, %cond.i
+  %cmp22.i12 = icmp ult i64 %add.i, %add12.n.i
+  %0 = and i1 %cmp21.i11, %cmp22.i12
+  br i1 %0, label %while.body.i.lr.ph, label %while.cond44.i.preheader
 
-while.cond44.preheader.i:                         ; preds = %cond.end31.i, %for.body9.i
-  %i20.0.lcssa.i = phi i64 [ %lo.0133.i, %for.body9.i ], [ %i20.1.i, %cond.end31.i ]
-  %j.0.lcssa.i = phi i64 [ %cond.i, %for.body9.i ], [ %j.1.i, %cond.end31.i ]
-  %k.0.lcssa.i = phi i64 [ %lo.0133.i, %for.body9.i ], [ %inc42.i, %cond.end31.i ]
-  %cmp45126.i = icmp ult i64 %i20.0.lcssa.i, %cond.i
-  br i1 %cmp45126.i, label %while.body46.i, label %while.cond52.preheader.i
+while.body.i.lr.ph:                               ; preds = %for.body9.i
+  tail call void @llvm.assume(i1 %tobool.not.i)
+  br label %while.body.i
 
-while.body.i:                                     ; preds = %for.body9.i, %cond.end31.i
-  %k.0123.i = phi i64 [ %inc42.i, %cond.end31.i ], [ %lo.0133.i, %for.body9.i ]
-  %j.0122.i = phi i64 [ %j.1.i, %cond.end31.i ], [ %cond.i, %for.body9.i ]
-  %i20.0121.i = phi i64 [ %i20.1.i, %cond.end31.i ], [ %lo.0133.i, %for.body9.i ]
-  %arrayidx23.i = getelementptr inbounds nuw i64, ptr %idx.addr.0136.i, i64 %j.0122.i
+while.cond44.i.preheader:                         ; preds = %while.body.i, %for.body9.i
+  %i20.0.i.lcssa = phi i64 [ %lo.0.i25, %for.body9.i ], [ %i20.1.i, %while.body.i ]
+  %j.0.i.lcssa = phi i64 [ %cond.i, %for.body9.i ], [ %j.1.i, %while.body.i ]
+  %k.0.i.lcssa = phi i64 [ %lo.0.i25, %for.body9.i ], [ %inc42.i, %while.body.i ]
+  %cmp45.i18 = icmp ult i64 %i20.0.i.lcssa, %cond.i
+  br i1 %cmp45.i18, label %while.body46.i, label %while.cond52.i.preheader
+
+while.body.i:                                     ; preds = %while.body.i.lr.ph, %while.body.i
+  %k.0.i15 = phi i64 [ %lo.0.i25, %while.body.i.lr.ph ], [ %inc42.i, %while.body.i ]
+  %j.0.i14 = phi i64 [ %cond.i, %while.body.i.lr.ph ], [ %j.1.i, %while.body.i ]
+  %i20.0.i13 = phi i64 [ %lo.0.i25, %while.body.i.lr.ph ], [ %i20.1.i, %while.body.i ]
+  %arrayidx23.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i29, i64 %j.0.i14
   %1 = load i64, ptr %arrayidx23.i, align 8
   %mul24.i = mul i64 %1, %size
-  %add.ptr.i = getelementptr inbounds nuw i8, ptr %base, i64 %mul24.i
-  %arrayidx25.i = getelementptr inbounds nuw i64, ptr %idx.addr.0136.i, i64 %i20.0121.i
+  %add.ptr.i4 = getelementptr inbounds nuw i8, ptr %base, i64 %mul24.i
+  %arrayidx25.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i29, i64 %i20.0.i13
   %2 = load i64, ptr %arrayidx25.i, align 8
   %mul26.i = mul i64 %2, %size
   %add.ptr27.i = getelementptr inbounds nuw i8, ptr %base, i64 %mul26.i
-  br i1 %tobool.not.i, label %cond.false29.i, label %cond.true28.i
-
-cond.true28.i:                                    ; preds = %while.body.i
-  %call.i = tail call i32 %cmp(ptr noundef %add.ptr.i, ptr noundef %add.ptr27.i) #8
-  br label %cond.end31.i
-
-cond.false29.i:                                   ; preds = %while.body.i
-  %call30.i = tail call i32 %cmp_r(ptr noundef %add.ptr.i, ptr noundef %add.ptr27.i, ptr noundef %arg) #8
-  br label %cond.end31.i
-
-cond.end31.i:                                     ; preds = %cond.false29.i, %cond.true28.i
-  %cond32.i = phi i32 [ %call.i, %cond.true28.i ], [ %call30.i, %cond.false29.i ]
-  %cmp33.i = icmp sgt i32 %cond32.i, -1
+  %call.i5 = tail call i32 %cmp(ptr noundef %add.ptr.i4, ptr noundef %add.ptr27.i) #9
+  %cmp33.i = icmp sgt i32 %call.i5, -1
   %inc38.i = zext i1 %cmp33.i to i64
-  %i20.1.i = add nuw i64 %i20.0121.i, %inc38.i
+  %i20.1.i = add i64 %i20.0.i13, %inc38.i
   %not.cmp33.i = xor i1 %cmp33.i, true
   %inc35.i = zext i1 %not.cmp33.i to i64
-  %j.1.i = add i64 %j.0122.i, %inc35.i
+  %j.1.i = add i64 %j.0.i14, %inc35.i
   %cond41.in.i = select i1 %cmp33.i, ptr %arrayidx25.i, ptr %arrayidx23.i
   %cond41.i = load i64, ptr %cond41.in.i, align 8
-  %inc42.i = add i64 %k.0123.i, 1
-  %arrayidx43.i = getelementptr inbounds nuw i64, ptr %buf.addr.0135.i, i64 %k.0123.i
+  %inc42.i = add i64 %k.0.i15, 1
+  %arrayidx43.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i28, i64 %k.0.i15
   store i64 %cond41.i, ptr %arrayidx43.i, align 8
   %cmp21.i = icmp ult i64 %i20.1.i, %cond.i
   %cmp22.i = icmp ult i64 %j.1.i, %add12.n.i
   %3 = and i1 %cmp21.i, %cmp22.i
-  br i1 %3, label %while.body.i, label %while.cond44.preheader.i
+  br i1 %3, label %while.body.i, label %while.cond44.i.preheader
 
-while.cond52.preheader.i:                         ; preds = %while.body46.i, %while.cond44.preheader.i
-  %k.1.lcssa.i = phi i64 [ %k.0.lcssa.i, %while.cond44.preheader.i ], [ %inc49.i, %while.body46.i ]
-  %cmp53130.i = icmp ult i64 %j.0.lcssa.i, %add12.n.i
-  br i1 %cmp53130.i, label %while.body54.i, label %for.cond6.loopexit.i
+while.cond52.i.preheader:                         ; preds = %while.body46.i, %while.cond44.i.preheader
+  %k.1.i.lcssa = phi i64 [ %k.0.i.lcssa, %while.cond44.i.preheader ], [ %inc49.i, %while.body46.i ]
+  %cmp53.i22 = icmp ult i64 %j.0.i.lcssa, %add12.n.i
+  br i1 %cmp53.i22, label %while.body54.i, label %for.cond6.i.loopexit
 
-while.body46.i:                                   ; preds = %while.cond44.preheader.i, %while.body46.i
-  %k.1128.i = phi i64 [ %inc49.i, %while.body46.i ], [ %k.0.lcssa.i, %while.cond44.preheader.i ]
-  %i20.2127.i = phi i64 [ %inc47.i, %while.body46.i ], [ %i20.0.lcssa.i, %while.cond44.preheader.i ]
-  %inc47.i = add nuw i64 %i20.2127.i, 1
-  %arrayidx48.i = getelementptr inbounds nuw i64, ptr %idx.addr.0136.i, i64 %i20.2127.i
+while.body46.i:                                   ; preds = %while.cond44.i.preheader, %while.body46.i
+  %k.1.i20 = phi i64 [ %inc49.i, %while.body46.i ], [ %k.0.i.lcssa, %while.cond44.i.preheader ]
+  %i20.2.i19 = phi i64 [ %inc47.i, %while.body46.i ], [ %i20.0.i.lcssa, %while.cond44.i.preheader ]
+  %inc47.i = add nuw i64 %i20.2.i19, 1
+  %arrayidx48.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i29, i64 %i20.2.i19
   %4 = load i64, ptr %arrayidx48.i, align 8
-  %inc49.i = add i64 %k.1128.i, 1
-  %arrayidx50.i = getelementptr inbounds nuw i64, ptr %buf.addr.0135.i, i64 %k.1128.i
+  %inc49.i = add i64 %k.1.i20, 1
+  %arrayidx50.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i28, i64 %k.1.i20
   store i64 %4, ptr %arrayidx50.i, align 8
-  %exitcond138.not.i = icmp eq i64 %inc47.i, %umin.i
-  br i1 %exitcond138.not.i, label %while.cond52.preheader.i, label %while.body46.i
+  %exitcond34.not = icmp eq i64 %inc47.i, %umin
+  br i1 %exitcond34.not, label %while.cond52.i.preheader, label %while.body46.i
 
-while.body54.i:                                   ; preds = %while.cond52.preheader.i, %while.body54.i
-  %k.2132.i = phi i64 [ %inc57.i, %while.body54.i ], [ %k.1.lcssa.i, %while.cond52.preheader.i ]
-  %j.2131.i = phi i64 [ %inc55.i, %while.body54.i ], [ %j.0.lcssa.i, %while.cond52.preheader.i ]
-  %inc55.i = add nuw i64 %j.2131.i, 1
-  %arrayidx56.i = getelementptr inbounds nuw i64, ptr %idx.addr.0136.i, i64 %j.2131.i
+while.body54.i:                                   ; preds = %while.cond52.i.preheader, %while.body54.i
+  %k.2.i24 = phi i64 [ %inc57.i, %while.body54.i ], [ %k.1.i.lcssa, %while.cond52.i.preheader ]
+  %j.2.i23 = phi i64 [ %inc55.i, %while.body54.i ], [ %j.0.i.lcssa, %while.cond52.i.preheader ]
+  %inc55.i = add nuw i64 %j.2.i23, 1
+  %arrayidx56.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i29, i64 %j.2.i23
   %5 = load i64, ptr %arrayidx56.i, align 8
-  %inc57.i = add i64 %k.2132.i, 1
-  %arrayidx58.i = getelementptr inbounds nuw i64, ptr %buf.addr.0135.i, i64 %k.2132.i
+  %inc57.i = add i64 %k.2.i24, 1
+  %arrayidx58.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i28, i64 %k.2.i24
   store i64 %5, ptr %arrayidx58.i, align 8
-  %exitcond143.not.i = icmp eq i64 %inc55.i, %umin142.i
-  br i1 %exitcond143.not.i, label %for.cond6.loopexit.i, label %while.body54.i
+  %exitcond39.not = icmp eq i64 %inc55.i, %umin38
+  br i1 %exitcond39.not, label %for.cond6.i.loopexit, label %while.body54.i
 
-for.cond.cleanup:                                 ; preds = %for.body
-  tail call void @llvm.memcpy.p0.p0.i64(ptr align 1 %base, ptr nonnull align 1 %call5, i64 %mul4, i1 false)
-  tail call void @free(ptr noundef %call5) #8
-  tail call void @free(ptr noundef %call) #8
-  br label %return
+for.cond.cleanup.i:                               ; preds = %for.body.i
+  tail call void @llvm.memcpy.p0.p0.i64(ptr align 1 %base, ptr nonnull align 1 %call5.i, i64 %mul4.i, i1 false)
+  tail call void @free(ptr noundef %call5.i) #9
+  tail call void @free(ptr noundef %call.i) #9
+  br label %sort.exit
 
-for.body:                                         ; preds = %for.cond.cleanup8.i, %for.body
-  %i.042 = phi i64 [ %inc, %for.body ], [ 0, %for.cond.cleanup8.i ]
-  %mul12 = mul i64 %i.042, %size
-  %add.ptr13 = getelementptr inbounds nuw i8, ptr %call5, i64 %mul12
-  %arrayidx = getelementptr inbounds nuw i64, ptr %buf.addr.0135.i, i64 %i.042
-  %6 = load i64, ptr %arrayidx, align 8
-  %mul14 = mul i64 %6, %size
-  %add.ptr15 = getelementptr inbounds nuw i8, ptr %base, i64 %mul14
-  tail call void @llvm.memcpy.p0.p0.i64(ptr nonnull align 1 %add.ptr13, ptr align 1 %add.ptr15, i64 %size, i1 false)
-  %inc = add nuw i64 %i.042, 1
-  %exitcond.not = icmp eq i64 %inc, %n
-  br i1 %exitcond.not, label %for.cond.cleanup, label %for.body
+for.body.i:                                       ; preds = %for.cond.cleanup8.i, %for.body.i
+  %i.0.i32 = phi i64 [ %inc.i, %for.body.i ], [ 0, %for.cond.cleanup8.i ]
+  %mul12.i = mul i64 %i.0.i32, %size
+  %add.ptr13.i = getelementptr inbounds nuw i8, ptr %call5.i, i64 %mul12.i
+  %arrayidx.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i28, i64 %i.0.i32
+  %6 = load i64, ptr %arrayidx.i, align 8
+  %mul14.i = mul i64 %6, %size
+  %add.ptr15.i = getelementptr inbounds nuw i8, ptr %base, i64 %mul14.i
+  tail call void @llvm.memcpy.p0.p0.i64(ptr nonnull align 1 %add.ptr13.i, ptr align 1 %add.ptr15.i, i64 %size, i1 false)
+  %inc.i = add nuw i64 %i.0.i32, 1
+  %exitcond40.not = icmp eq i64 %inc.i, %n
+  br i1 %exitcond40.not, label %for.cond.cleanup.i, label %for.body.i
 
-return:                                           ; preds = %entry, %for.cond.cleanup
+sort.exit:                                        ; preds = %entry, %for.cond.cleanup.i
   ret void
 }
 
 ; Function Attrs: nounwind
 define void @ferment.qsort_r(ptr noundef %base, i64 noundef %n, i64 noundef %size, ptr noundef readonly captures(none) %cmp, ptr noundef %arg) local_unnamed_addr #0 {
 entry:
-  tail call fastcc void @ferment.qsort.sort(ptr noundef %base, i64 noundef %n, i64 noundef %size, ptr noundef null, ptr noundef %cmp, ptr noundef %arg)
+  %cmp1.i = icmp ult i64 %n, 2
+  %cmp2.i = icmp eq i64 %size, 0
+  %or.cond.i = or i1 %cmp1.i, %cmp2.i
+  br i1 %or.cond.i, label %sort.exit, label %if.end.i
+
+if.end.i:                                         ; preds = %entry
+  %mul3.i = shl i64 %n, 4
+  %call.i = tail call noalias ptr @malloc(i64 noundef %mul3.i) #7
+  %mul4.i = mul i64 %size, %n
+  %call5.i = tail call noalias ptr @malloc(i64 noundef %mul4.i) #7
+  %tobool.i = icmp ne ptr %call.i, null
+  %tobool7.i = icmp ne ptr %call5.i, null
+  %or.cond17.i = and i1 %tobool.i, %tobool7.i
+  br i1 %or.cond17.i, label %if.end9.i, label %if.then8.i
+
+if.then8.i:                                       ; preds = %if.end.i
+  tail call void @abort() #8
+  unreachable
+
+if.end9.i:                                        ; preds = %if.end.i
+  %add.ptr.i = getelementptr inbounds nuw i64, ptr %call.i, i64 %n
+  br label %for.body.i5
+
+for.body.i5:                                      ; preds = %if.end9.i, %for.body.i5
+  %i.0.i29 = phi i64 [ %inc.i7, %for.body.i5 ], [ 0, %if.end9.i ]
+  %arrayidx.i6 = getelementptr inbounds nuw i64, ptr %call.i, i64 %i.0.i29
+  store i64 %i.0.i29, ptr %arrayidx.i6, align 8
+  %inc.i7 = add nuw i64 %i.0.i29, 1
+  %exitcond.not = icmp eq i64 %inc.i7, %n
+  br i1 %exitcond.not, label %for.cond6.i.preheader, label %for.body.i5
+
+for.cond6.i.preheader:                            ; preds = %for.body.i5, %for.cond.cleanup8.i
+  %idx.addr.0.i28 = phi ptr [ %buf.addr.0.i27, %for.cond.cleanup8.i ], [ %call.i, %for.body.i5 ]
+  %buf.addr.0.i27 = phi ptr [ %idx.addr.0.i28, %for.cond.cleanup8.i ], [ %add.ptr.i, %for.body.i5 ]
+  %w.0.i26 = phi i64 [ %mul65.i, %for.cond.cleanup8.i ], [ 1, %for.body.i5 ]
+  %mul.i = shl i64 %w.0.i26, 1
+  br label %for.body9.i
+
+for.cond6.i.loopexit:                             ; preds = %while.body54.i, %while.cond52.i.preheader
+  %cmp7.i = icmp ult i64 %add12.i, %n
+  %indvars.iv.next = add i64 %indvars.iv, %mul.i
+  %indvars.iv.next36 = add i64 %indvars.iv35, %mul.i
+  br i1 %cmp7.i, label %for.body9.i, label %for.cond.cleanup8.i
+
+for.cond.cleanup8.i:                              ; preds = %for.cond6.i.loopexit
+  %mul65.i = shl i64 %w.0.i26, 1
+  %cmp3.i = icmp ult i64 %mul65.i, %n
+  br i1 %cmp3.i, label %for.cond6.i.preheader, label %for.body.i
+
+for.body9.i:                                      ; preds = %for.cond6.i.preheader, %for.cond6.i.loopexit
+  %indvars.iv35 = phi i64 [ %mul.i, %for.cond6.i.preheader ], [ %indvars.iv.next36, %for.cond6.i.loopexit ]
+  %indvars.iv = phi i64 [ %w.0.i26, %for.cond6.i.preheader ], [ %indvars.iv.next, %for.cond6.i.loopexit ]
+  %lo.0.i24 = phi i64 [ 0, %for.cond6.i.preheader ], [ %add12.i, %for.cond6.i.loopexit ]
+  %umin37 = tail call i64 @llvm.umin.i64(i64 %n, i64 %indvars.iv35)
+  %umin = tail call i64 @llvm.umin.i64(i64 %n, i64 %indvars.iv)
+  %add.i = add i64 %lo.0.i24, %w.0.i26
+  %cond.i = tail call i64 @llvm.umin.i64(i64 %add.i, i64 range(i64 2, 0) %n)
+  %add12.i = add i64 %lo.0.i24, %mul.i
+  %add12.n.i = tail call i64 @llvm.umin.i64(i64 %add12.i, i64 %n)
+  %cmp21.i10 = icmp ult i64 %lo.0.i24, %cond.i
+  %cmp22.i11 = icmp ult i64 %add.i, %add12.n.i
+  %0 = and i1 %cmp21.i10, %cmp22.i11
+  br i1 %0, label %while.body.i, label %while.cond44.i.preheader
+
+while.cond44.i.preheader:                         ; preds = %while.body.i, %for.body9.i
+  %i20.0.i.lcssa = phi i64 [ %lo.0.i24, %for.body9.i ], [ %i20.1.i, %while.body.i ]
+  %j.0.i.lcssa = phi i64 [ %cond.i, %for.body9.i ], [ %j.1.i, %while.body.i ]
+  %k.0.i.lcssa = phi i64 [ %lo.0.i24, %for.body9.i ], [ %inc42.i, %while.body.i ]
+  %cmp45.i17 = icmp ult i64 %i20.0.i.lcssa, %cond.i
+  br i1 %cmp45.i17, label %while.body46.i, label %while.cond52.i.preheader
+
+while.body.i:                                     ; preds = %for.body9.i, %while.body.i
+  %k.0.i14 = phi i64 [ %inc42.i, %while.body.i ], [ %lo.0.i24, %for.body9.i ]
+  %j.0.i13 = phi i64 [ %j.1.i, %while.body.i ], [ %cond.i, %for.body9.i ]
+  %i20.0.i12 = phi i64 [ %i20.1.i, %while.body.i ], [ %lo.0.i24, %for.body9.i ]
+  %arrayidx23.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i28, i64 %j.0.i13
+  %1 = load i64, ptr %arrayidx23.i, align 8
+  %mul24.i = mul i64 %1, %size
+  %add.ptr.i4 = getelementptr inbounds nuw i8, ptr %base, i64 %mul24.i
+  %arrayidx25.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i28, i64 %i20.0.i12
+  %2 = load i64, ptr %arrayidx25.i, align 8
+  %mul26.i = mul i64 %2, %size
+  %add.ptr27.i = getelementptr inbounds nuw i8, ptr %base, i64 %mul26.i
+  %call30.i = tail call i32 %cmp(ptr noundef %add.ptr.i4, ptr noundef %add.ptr27.i, ptr noundef %arg) #9
+  %cmp33.i = icmp sgt i32 %call30.i, -1
+  %inc38.i = zext i1 %cmp33.i to i64
+  %i20.1.i = add i64 %i20.0.i12, %inc38.i
+  %not.cmp33.i = xor i1 %cmp33.i, true
+  %inc35.i = zext i1 %not.cmp33.i to i64
+  %j.1.i = add i64 %j.0.i13, %inc35.i
+  %cond41.in.i = select i1 %cmp33.i, ptr %arrayidx25.i, ptr %arrayidx23.i
+  %cond41.i = load i64, ptr %cond41.in.i, align 8
+  %inc42.i = add i64 %k.0.i14, 1
+  %arrayidx43.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i27, i64 %k.0.i14
+  store i64 %cond41.i, ptr %arrayidx43.i, align 8
+  %cmp21.i = icmp ult i64 %i20.1.i, %cond.i
+  %cmp22.i = icmp ult i64 %j.1.i, %add12.n.i
+  %3 = and i1 %cmp21.i, %cmp22.i
+  br i1 %3, label %while.body.i, label %while.cond44.i.preheader
+
+while.cond52.i.preheader:                         ; preds = %while.body46.i, %while.cond44.i.preheader
+  %k.1.i.lcssa = phi i64 [ %k.0.i.lcssa, %while.cond44.i.preheader ], [ %inc49.i, %while.body46.i ]
+  %cmp53.i21 = icmp ult i64 %j.0.i.lcssa, %add12.n.i
+  br i1 %cmp53.i21, label %while.body54.i, label %for.cond6.i.loopexit
+
+while.body46.i:                                   ; preds = %while.cond44.i.preheader, %while.body46.i
+  %k.1.i19 = phi i64 [ %inc49.i, %while.body46.i ], [ %k.0.i.lcssa, %while.cond44.i.preheader ]
+  %i20.2.i18 = phi i64 [ %inc47.i, %while.body46.i ], [ %i20.0.i.lcssa, %while.cond44.i.preheader ]
+  %inc47.i = add nuw i64 %i20.2.i18, 1
+  %arrayidx48.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i28, i64 %i20.2.i18
+  %4 = load i64, ptr %arrayidx48.i, align 8
+  %inc49.i = add i64 %k.1.i19, 1
+  %arrayidx50.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i27, i64 %k.1.i19
+  store i64 %4, ptr %arrayidx50.i, align 8
+  %exitcond33.not = icmp eq i64 %inc47.i, %umin
+  br i1 %exitcond33.not, label %while.cond52.i.preheader, label %while.body46.i
+
+while.body54.i:                                   ; preds = %while.cond52.i.preheader, %while.body54.i
+  %k.2.i23 = phi i64 [ %inc57.i, %while.body54.i ], [ %k.1.i.lcssa, %while.cond52.i.preheader ]
+  %j.2.i22 = phi i64 [ %inc55.i, %while.body54.i ], [ %j.0.i.lcssa, %while.cond52.i.preheader ]
+  %inc55.i = add nuw i64 %j.2.i22, 1
+  %arrayidx56.i = getelementptr inbounds nuw i64, ptr %idx.addr.0.i28, i64 %j.2.i22
+  %5 = load i64, ptr %arrayidx56.i, align 8
+  %inc57.i = add i64 %k.2.i23, 1
+  %arrayidx58.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i27, i64 %k.2.i23
+  store i64 %5, ptr %arrayidx58.i, align 8
+  %exitcond38.not = icmp eq i64 %inc55.i, %umin37
+  br i1 %exitcond38.not, label %for.cond6.i.loopexit, label %while.body54.i
+
+for.cond.cleanup.i:                               ; preds = %for.body.i
+  tail call void @llvm.memcpy.p0.p0.i64(ptr align 1 %base, ptr nonnull align 1 %call5.i, i64 %mul4.i, i1 false)
+  tail call void @free(ptr noundef %call5.i) #9
+  tail call void @free(ptr noundef %call.i) #9
+  br label %sort.exit
+
+for.body.i:                                       ; preds = %for.cond.cleanup8.i, %for.body.i
+  %i.0.i31 = phi i64 [ %inc.i, %for.body.i ], [ 0, %for.cond.cleanup8.i ]
+  %mul12.i = mul i64 %i.0.i31, %size
+  %add.ptr13.i = getelementptr inbounds nuw i8, ptr %call5.i, i64 %mul12.i
+  %arrayidx.i = getelementptr inbounds nuw i64, ptr %buf.addr.0.i27, i64 %i.0.i31
+  %6 = load i64, ptr %arrayidx.i, align 8
+  %mul14.i = mul i64 %6, %size
+  %add.ptr15.i = getelementptr inbounds nuw i8, ptr %base, i64 %mul14.i
+  tail call void @llvm.memcpy.p0.p0.i64(ptr nonnull align 1 %add.ptr13.i, ptr align 1 %add.ptr15.i, i64 %size, i1 false)
+  %inc.i = add nuw i64 %i.0.i31, 1
+  %exitcond39.not = icmp eq i64 %inc.i, %n
+  br i1 %exitcond39.not, label %for.cond.cleanup.i, label %for.body.i
+
+sort.exit:                                        ; preds = %entry, %for.cond.cleanup.i
   ret void
 }
 
@@ -197,7 +335,7 @@ while.body:                                       ; preds = %while.cond
   %div18 = lshr i64 %add, 1
   %mul = mul i64 %div18, %size
   %add.ptr = getelementptr inbounds nuw i8, ptr %base, i64 %mul
-  %call = tail call i32 %cmp(ptr noundef %key, ptr noundef %add.ptr) #8
+  %call = tail call i32 %cmp(ptr noundef %key, ptr noundef %add.ptr) #9
   %cmp2 = icmp slt i32 %call, 0
   br i1 %cmp2, label %cleanup, label %if.else
 
@@ -236,13 +374,17 @@ declare void @free(ptr allocptr noundef captures(none)) local_unnamed_addr #4
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
 declare i64 @llvm.umin.i64(i64, i64) #5
 
+; Function Attrs: nocallback nofree nosync nounwind willreturn memory(inaccessiblemem: write)
+declare void @llvm.assume(i1 noundef) #6
+
 attributes #0 = { nounwind }
 attributes #1 = { mustprogress nofree nounwind willreturn allockind("alloc,uninitialized") allocsize(0) memory(inaccessiblemem: readwrite) "alloc-family"="malloc" }
 attributes #2 = { cold nofree noreturn nounwind }
 attributes #3 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: readwrite) }
 attributes #4 = { mustprogress nounwind willreturn allockind("free") memory(argmem: readwrite, inaccessiblemem: readwrite) "alloc-family"="malloc" }
 attributes #5 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #6 = { nounwind allocsize(0) }
-attributes #7 = { noreturn nounwind }
-attributes #8 = { nounwind }
+attributes #6 = { nocallback nofree nosync nounwind willreturn memory(inaccessiblemem: write) }
+attributes #7 = { nounwind allocsize(0) }
+attributes #8 = { noreturn nounwind }
+attributes #9 = { nounwind }
 

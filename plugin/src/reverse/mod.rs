@@ -952,6 +952,14 @@ impl ReverseSweep<'_, '_, '_> {
         let f64 = Type::f64(self.b.context());
         let mut sum = self.b.zero(f64);
         for o in self.loaded_guards.origins.clone() {
+            // An origin that is a call augmented in the forward sweep was
+            // erased there; its primal result stands for it.
+            let o = self
+                .calls
+                .values()
+                .find(|s| s.original == o)
+                .and_then(|s| s.result)
+                .unwrap_or(o);
             let r = self.tape.reload(&self.loops, &self.b, o);
             let z = self.b.fsub(r, r);
             let lanes: Vec<Value> = if z.ty().is_vector() {
