@@ -645,20 +645,8 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
             u.erase();
             continue;
         }
-        if let Some(op) = sign_op(u, inst) {
-            b.before(u);
-            b.set_debug_loc_from(u);
-            let abs = || b.intrinsic("llvm.fabs", &[ty], &[typed]);
-            let signed = match op {
-                SignOp::Abs => abs(),
-                SignOp::Negate => b.fneg(typed),
-                SignOp::NegativeAbs => b.fneg(abs()),
-            };
-            for c in u.users() {
-                c.replace_all_uses_with(signed);
-                c.erase();
-            }
-            u.erase();
+        if let Some((op, which)) = sign_op(u, inst) {
+            retype_sign_op(b, u, typed, op, &which);
             continue;
         }
         if u.opcode() == Opcode::LLVMStore {
@@ -676,6 +664,10 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
             .collect();
         let shuffled = b.shuffle(typed, b.poison(ty), b.const_mask(&lanes));
         for c in u.users() {
+            if let Some((op, which)) = sign_op(c, u) {
+                retype_sign_op(b, c, shuffled, op, &which);
+                continue;
+            }
             if c.opcode() == Opcode::LLVMStore {
                 b.before(c);
                 let typed_store = b.store_like(shuffled, c.operand(1), c);
@@ -701,9 +693,10 @@ enum SignOp {
     NegativeAbs,
 }
 
-/// The sign operation `op` applies to `x` (one of its operands): the other
-/// operand is a constant whose every lane is the sign mask of the lane width.
-fn sign_op(op: Value, x: Value) -> Option<SignOp> {
+/// The sign operation `op` applies to `x` (one of its operands), and the
+/// lanes it applies to: the other operand is a constant whose every lane is
+/// the sign mask of the lane width or the operation's identity.
+fn sign_op(op: Value, x: Value) -> Option<(SignOp, Vec<bool>)> {
     if !op.is_instruction() || op.num_operands() != 2 {
         return None;
     }
@@ -725,13 +718,57 @@ fn sign_op(op: Value, x: Value) -> Option<SignOp> {
     } else {
         vec![lane(mask)?]
     };
-    let all = |v: i64| lanes.iter().all(|&l| l == v);
-    match op.opcode() {
-        Opcode::LLVMAnd if all(!sign) => Some(SignOp::Abs),
-        Opcode::LLVMXor if all(sign) => Some(SignOp::Negate),
-        Opcode::LLVMOr if all(sign) => Some(SignOp::NegativeAbs),
-        _ => None,
+    // Each lane is the operation's mask or its identity (a lane left as it
+    // is: Eigen's `pnegate` of one lane of a packet, `{0, sign}`); at least
+    // one lane is the mask.
+    let (kind, active, identity) = match op.opcode() {
+        Opcode::LLVMAnd => (SignOp::Abs, !sign, -1),
+        Opcode::LLVMXor => (SignOp::Negate, sign, 0),
+        Opcode::LLVMOr => (SignOp::NegativeAbs, sign, 0),
+        _ => return None,
+    };
+    if !lanes.iter().all(|&l| l == active || l == identity) || !lanes.contains(&active) {
+        return None;
     }
+    let which = lanes.iter().map(|&l| l == active).collect();
+    Some((kind, which))
+}
+
+/// The floats `typed` after the sign operation `op` of [`sign_op`] on the
+/// lanes `which` marks (the others as they are), built before `at`.
+fn signed_floats(b: &Builder, at: Value, typed: Value, op: SignOp, which: &[bool]) -> Value {
+    let ty = typed.ty();
+    b.before(at);
+    b.set_debug_loc_from(at);
+    let abs = || b.intrinsic("llvm.fabs", &[ty], &[typed]);
+    let signed = match op {
+        SignOp::Abs => abs(),
+        SignOp::Negate => b.fneg(typed),
+        SignOp::NegativeAbs => b.fneg(abs()),
+    };
+    if which.iter().all(|&w| w) {
+        return signed;
+    }
+    // Some lanes only: take the others from `typed`.
+    let n = which.len() as i32;
+    let lanes: Vec<i32> = which
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| if w { n + i as i32 } else { i as i32 })
+        .collect();
+    b.shuffle(typed, signed, b.const_mask(&lanes))
+}
+
+/// Replaces the sign operation `u` (see [`sign_op`]) on an integer view of
+/// `typed` and the bitcasts of its result to floats by those floats after
+/// the operation; `u` is erased.
+fn retype_sign_op(b: &Builder, u: Value, typed: Value, op: SignOp, which: &[bool]) {
+    let signed = signed_floats(b, u, typed, op, which);
+    for c in u.users() {
+        c.replace_all_uses_with(signed);
+        c.erase();
+    }
+    u.erase();
 }
 
 /// The floating-point type an integer (or integer vector) load `inst` holds
@@ -786,13 +823,24 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
             }
             Opcode::LLVMShuffleVector if u.operand(0) == inst && u.operand(1).is_undef() => {
                 // Viewed as floats again, or stored as they are (the same
-                // bytes, so the same floats in memory).
+                // bytes, so the same floats in memory), or a sign operation
+                // on lanes as wide as the floats viewed as floats (SSE2's
+                // `_mm_shuffle_epi32` splat of a `double` then `pnegate`
+                // of one lane, in Eigen's 2x2 inverse).
                 let casts = u.users();
                 if casts.is_empty()
                     || !casts.iter().all(|c| {
                         c.is_instruction()
                             && ((c.opcode() == Opcode::LLVMBitCast && agree(c.ty()))
-                                || (c.opcode() == Opcode::LLVMStore && c.operand(0) == *u))
+                                || (c.opcode() == Opcode::LLVMStore && c.operand(0) == *u)
+                                || (sign_op(*c, *u).is_some()
+                                    && !c.users().is_empty()
+                                    && c.users().iter().all(|cc| {
+                                        cc.is_instruction()
+                                            && cc.opcode() == Opcode::LLVMBitCast
+                                            && agree(cc.ty())
+                                            && cc.ty().scalar().float_bits() == int.int_width()
+                                    })))
                     })
                 {
                     return None;
