@@ -771,6 +771,20 @@ fn retype_sign_op(b: &Builder, u: Value, typed: Value, op: SignOp, which: &[bool
     u.erase();
 }
 
+/// Whether every use of `op`, a sign operation on integer lanes of type
+/// `int` (see [`sign_op`]), bitcasts its result to floats as wide as those
+/// lanes, of the type `agree` accepts (and records).
+fn viewed_as_floats(op: Value, int: Type, agree: &mut impl FnMut(Type) -> bool) -> bool {
+    let casts = op.users();
+    !casts.is_empty()
+        && casts.iter().all(|c| {
+            c.is_instruction()
+                && c.opcode() == Opcode::LLVMBitCast
+                && agree(c.ty())
+                && c.ty().scalar().float_bits() == int.int_width()
+        })
+}
+
 /// The floating-point type an integer (or integer vector) load `inst` holds
 /// when every use reinterprets it as that type: directly by a bitcast, or
 /// after a shuffle that moves whole float-sized groups of its lanes (then
@@ -809,15 +823,7 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
             // `and` with all bits but the sign, `xor`/`or` with the sign
             // bit, viewed as floats again.
             Opcode::LLVMAnd | Opcode::LLVMXor | Opcode::LLVMOr if sign_op(*u, inst).is_some() => {
-                let casts = u.users();
-                if casts.is_empty()
-                    || !casts.iter().all(|c| {
-                        c.is_instruction()
-                            && c.opcode() == Opcode::LLVMBitCast
-                            && agree(c.ty())
-                            && c.ty().scalar().float_bits() == int.int_width()
-                    })
-                {
+                if !viewed_as_floats(*u, int, &mut agree) {
                     return None;
                 }
             }
@@ -834,13 +840,7 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
                             && ((c.opcode() == Opcode::LLVMBitCast && agree(c.ty()))
                                 || (c.opcode() == Opcode::LLVMStore && c.operand(0) == *u)
                                 || (sign_op(*c, *u).is_some()
-                                    && !c.users().is_empty()
-                                    && c.users().iter().all(|cc| {
-                                        cc.is_instruction()
-                                            && cc.opcode() == Opcode::LLVMBitCast
-                                            && agree(cc.ty())
-                                            && cc.ty().scalar().float_bits() == int.int_width()
-                                    })))
+                                    && viewed_as_floats(*c, int, &mut agree)))
                     })
                 {
                     return None;
