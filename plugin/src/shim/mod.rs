@@ -255,12 +255,12 @@ pub fn unswitch_zero_adjoints(f: Value, pipeline: &str, threshold: i32) -> Resul
     }
 }
 
-/// Runs a textual function pipeline on `f`.
 /// Whether the host was given `-ferment-time-report` (see `timing.rs`).
 pub fn time_report_option() -> bool {
     unsafe { ferment_time_report_option() != 0 }
 }
 
+/// Runs a textual function pipeline on `f`.
 pub fn run_function_pipeline(f: Value, pipeline: &str) -> Result<(), String> {
     let p = cstring(pipeline);
     let mut buf = vec![0 as c_char; 4096];
@@ -283,13 +283,13 @@ pub fn sink_stores(f: Value) -> u32 {
 /// Makes the guarded products of a chain test the chain's first zero
 /// test instead of each its own adjoint (see the shim); returns how many
 /// guards changed. Guards marked by `rules::keep_own_test` keep their own
-/// test; the marks are dropped.
+/// test ([`drop_own_test_marks`] removes the marks afterwards).
 pub fn share_guard_tests(f: Value) -> u32 {
     unsafe { ferment_share_guard_tests(f.0) }
 }
 
-/// Drops the marks of `rules::keep_own_test` where no guard tests are
-/// shared (-O0).
+/// Drops the marks of `rules::keep_own_test` (read only by
+/// [`share_guard_tests`]), so that they do not reach the output.
 pub fn drop_own_test_marks(f: Value) {
     unsafe { ferment_drop_own_test_marks(f.0) }
 }

@@ -1638,14 +1638,10 @@ static Value *withoutRoot(Value *V, const ZeroRoot &R, Instruction *Before,
 // partial infinite right there (`atan(c / z)` at `z = 0`: `atan'` is 0 at
 // the infinite quotient, whose partial `-c / z^2` is infinite).
 // Returns how many guards were rewritten.
-extern "C" void ferment_drop_own_test_marks(LLVMValueRef FV);
-
 extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
   Function *F = unwrap<Function>(FV);
-  if (OptNoShareGuards) {
-    ferment_drop_own_test_marks(FV);
+  if (OptNoShareGuards)
     return 0;
-  }
   unsigned N = 0;
   unsigned OwnTest = F->getContext().getMDKindID("ferment.guard.own");
   SmallPtrSet<Value *, 16> Shared;
@@ -1674,7 +1670,6 @@ extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
       RecursivelyDeleteTriviallyDeadInstructions(S, nullptr, nullptr, Forget);
       ++N;
     }
-  ferment_drop_own_test_marks(FV);
   return N;
 }
 
