@@ -397,6 +397,21 @@ impl Gen {
         out
     }
 
+    /// The parts every variant statement built around one new loop starts
+    /// from: the loop's number, a local it updates and an array it reads;
+    /// None where the scope has no local or no readable array, or two loops
+    /// are already open (`corner`, `sci` and `abi` statements).
+    fn loop_stmt_parts(&mut self, sc: &Scope) -> Option<(usize, String, String)> {
+        if sc.locals.is_empty() || sc.read_arrs.is_empty() || self.loop_depth >= 2 {
+            return None;
+        }
+        let k = self.next_loop;
+        self.next_loop += 1;
+        let v = self.rng.pick(&sc.locals).clone();
+        let r = self.rng.pick(&sc.read_arrs).clone();
+        Some((k, v, r))
+    }
+
     /// An index expression in [0, N).
     fn index(&mut self, sc: &Scope) -> String {
         if self.var.numeric && self.rng.chance(0.05) {

@@ -74,14 +74,8 @@ pub(super) fn helpers(noinline: bool) -> Vec<Func> {
 impl Gen {
     /// A statement of the `abi` variant, or None when the scope offers nothing it needs.
     pub(super) fn abi_stmt(&mut self, sc: &Scope) -> Option<Stmt> {
-        if sc.locals.is_empty() || sc.read_arrs.is_empty() || self.loop_depth >= 2 {
-            return None;
-        }
+        let (k, v, r) = self.loop_stmt_parts(sc)?;
         self.wants_abi = true;
-        let k = self.next_loop;
-        self.next_loop += 1;
-        let v = self.rng.pick(&sc.locals).clone();
-        let r = self.rng.pick(&sc.read_arrs).clone();
         let a = lit(self.rng.real(-0.8, 0.8));
         let b = lit(self.rng.real(0.1, 0.5));
         let t = lit(self.rng.real(0.3, 0.9));

@@ -29,13 +29,7 @@ pub(super) fn comparator() -> Func {
 impl Gen {
     /// A statement of the `corner` variant, or None when the scope offers nothing it needs.
     pub(super) fn corner_stmt(&mut self, sc: &Scope) -> Option<Stmt> {
-        if sc.locals.is_empty() || sc.read_arrs.is_empty() || self.loop_depth >= 2 {
-            return None;
-        }
-        let k = self.next_loop;
-        self.next_loop += 1;
-        let v = self.rng.pick(&sc.locals).clone();
-        let r = self.rng.pick(&sc.read_arrs).clone();
+        let (k, v, r) = self.loop_stmt_parts(sc)?;
         let a = lit(self.rng.real(-0.8, 0.8));
         let b = lit(self.rng.real(0.1, 0.5));
         let c = lit(self.rng.real(0.2, 0.8));
