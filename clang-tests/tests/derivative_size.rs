@@ -145,6 +145,11 @@
 //!   reverse sweep, a division by a variable with its divisor guarded against 0 and -1: the
 //!   addresses and the values read through them were taped (heat2d of `benches/repro/shapes`,
 //!   two shadow addresses per cell: 4.1 -> 3.3 ms tuned).
+//! - The copy of the reverse loops that runs only where the run-time test that the stored
+//!   quotients are finite fails (an unswitching of `shim::unswitch_zero_adjoints`) stays a rolled
+//!   scalar loop nest: the host vectorized and unrolled both copies alike (ode's derivative 2661
+//!   -> 2257 optimized instructions). `-ferment-vectorize-nonfinite-copies` leaves it to the
+//!   host (the check can fail).
 //!
 //! The derivatives' values are checked by the e2e cases (loops/, openmp/); this only looks at the
 //! optimized IR (`-O2 -march=znver5`, a target whose scheduling model enables runtime unrolling).
@@ -2479,4 +2484,52 @@ fn loaded_factor_guards_unswitch_on_one_test() {
             "{f}: a finiteness test with -ferment-no-guard-loads"
         );
     }
+}
+
+/// Blocks the host's vectorizer made in `d` (main and epilogue vector loops).
+fn vector_bodies(d: &str) -> usize {
+    d.lines()
+        .filter(|l| l.starts_with("vector.body") || l.starts_with("vec.epilog.vector.body"))
+        .count()
+}
+
+/// Instructions of a function body (lines indented by two spaces, not comments).
+fn instruction_count(d: &str) -> usize {
+    d.lines()
+        .filter(|l| l.starts_with("  ") && !l.trim_start().starts_with(';'))
+        .count()
+}
+
+/// The copy of the reverse loops that runs where the finiteness test fails (an infinite stored
+/// quotient: `1 + 4 c = 0`, `steps = 0`) stays rolled and scalar; the host vectorized and
+/// unrolled it like the copy that runs (benches/src/ode.c's derivative: 2661 -> 2257 optimized
+/// instructions, ode's gradient unchanged at 14.0 ms). `-ferment-vectorize-nonfinite-copies`
+/// leaves it to the host (the check can fail).
+#[test]
+fn nonfinite_copy_of_the_reverse_loops_stays_rolled() {
+    let ir = optimized_ir("nonfinite_rolled", STORED_QUOTIENTS, &[]);
+    let host = optimized_ir(
+        "nonfinite_vectorized",
+        STORED_QUOTIENTS,
+        &["-mllvm", "-ferment-vectorize-nonfinite-copies"],
+    );
+    for f in ["ferment.diffe.gs", "ferment.diffe.ode"] {
+        let (d, h) = (body(&ir, f), body(&host, f));
+        let (n, m) = (instruction_count(d), instruction_count(h));
+        assert!(
+            10 * n <= 9 * m,
+            "{f}: {n} instructions, {m} with the copy vectorized:\n{d}"
+        );
+    }
+    // ode's copy that runs keeps its vector loops; the other copy's are gone.
+    let (d, h) = (
+        body(&ir, "ferment.diffe.ode"),
+        body(&host, "ferment.diffe.ode"),
+    );
+    assert!(
+        vector_bodies(d) > 0 && vector_bodies(d) < vector_bodies(h),
+        "ode: {} vector loops, {} with the copy vectorized:\n{d}",
+        vector_bodies(d),
+        vector_bodies(h)
+    );
 }

@@ -230,6 +230,11 @@ cl::opt<bool> OptUnrollAliasFallbacks(
     cl::desc("ferment: let the host unroll and vectorize the unchanged copy "
              "of a loop that the accumulation rotation keeps for overlapping "
              "arrays (ablation: more code to compile)"));
+cl::opt<bool> OptVectorizeNonfiniteCopies(
+    "ferment-vectorize-nonfinite-copies", cl::init(false), cl::Hidden,
+    cl::desc("ferment: let the host unroll and vectorize the copy of the "
+             "reverse loops that runs where a stored quotient is not finite "
+             "(ablation: more code to compile)"));
 cl::opt<bool> OptUnrollOuter(
     "ferment-unroll-outer", cl::init(false), cl::Hidden,
     cl::desc("ferment: let the host runtime-unroll a derivative's loops that "
@@ -1426,6 +1431,72 @@ static void unhideConditions(Function &F) {
 static int unswitchOn(LLVMValueRef FV, const char *Pipeline, int Threshold,
                       bool Finite, char *Err, size_t ErrLen);
 
+static StringRef loopAttrName(const Metadata *Op);
+static SmallVector<Metadata *, 4> loopIdOps(Loop *L);
+static void setLoopIdOps(Loop *L, ArrayRef<Metadata *> Ops);
+
+// The side of a branch on the finite test (`isFiniteTest`, seen through
+// the freezes the unswitching adds) where the test fails: some stored
+// quotient's origin is not finite. Null where Br is no such branch.
+static BasicBlock *nonfiniteSide(BranchInst *Br) {
+  if (!Br->isConditional())
+    return nullptr;
+  Value *Cond = Br->getCondition();
+  while (auto *Fr = dyn_cast<FreezeInst>(Cond))
+    Cond = Fr->getOperand(0);
+  if (!isZeroTest(Cond))
+    return nullptr;
+  auto *C = cast<FCmpInst>(Cond);
+  Value *Sum = C->getOperand(0);
+  while (auto *Fr = dyn_cast<FreezeInst>(Sum))
+    Sum = Fr->getOperand(0);
+  if (!isSelfDifferenceSum(Sum))
+    return nullptr;
+  // `oeq` holds where every origin is finite; `une` where one is not.
+  return Br->getSuccessor(C->getPredicate() == FCmpInst::FCMP_OEQ ? 1 : 0);
+}
+
+// After the unswitching on the finite test: the loops of the copy that runs
+// where the test fails (an infinite or NaN origin of a stored quotient,
+// which a well-posed input never has) stay rolled scalar loops. The host
+// otherwise vectorized, interleaved and runtime-unrolled both copies alike:
+// ode's derivative held two reverse sweeps of 16 vectorized loops each,
+// 777 and 857 optimized instructions (478 rolled; the derivative 2661 ->
+// 2257), for one that runs. The copy where the test holds is left as it
+// was. Returns how many loops it marked.
+static unsigned keepNonfiniteCopiesRolled(Function &F) {
+  if (OptVectorizeNonfiniteCopies)
+    return 0;
+  LLVMContext &C = F.getContext();
+  FnLoops A(F);
+  // The loops that only the edges into the failing side reach.
+  SmallVector<BasicBlockEdge, 4> Sides;
+  for (BasicBlock &BB : F)
+    if (auto *Br = dyn_cast<BranchInst>(BB.getTerminator()))
+      if (BasicBlock *S = nonfiniteSide(Br))
+        Sides.push_back({&BB, S});
+  unsigned Marked = 0;
+  for (Loop *L : A.LI.getLoopsInPreorder()) {
+    if (!L->getLoopLatch() ||
+        llvm::none_of(Sides, [&](const BasicBlockEdge &E) {
+          return A.DT.dominates(E, L->getHeader());
+        }))
+      continue;
+    SmallVector<Metadata *, 4> Old = loopIdOps(L), Ops{nullptr};
+    for (Metadata *Op : ArrayRef(Old).drop_front())
+      if (StringRef S = loopAttrName(Op); !S.starts_with("llvm.loop.unroll.") &&
+                                          !S.starts_with("llvm.loop.vectorize.") &&
+                                          !S.starts_with("llvm.loop.interleave."))
+        Ops.push_back(Op);
+    Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}));
+    Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
+                                  ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
+    setLoopIdOps(L, Ops);
+    ++Marked;
+  }
+  return Marked;
+}
+
 // Derivative loops whose work an invariant adjoint scales (a reverse loop
 // fed by the adjoint of a `min`/`max` selection: zero for every candidate
 // but the chosen one) are unswitched on that adjoint's zero test: on the
@@ -1442,7 +1513,9 @@ static int unswitchOn(LLVMValueRef FV, const char *Pipeline, int Threshold,
 // (every other condition hidden in every loop): one copy of the reverse
 // loops with the plain products, one with the guarded ones, as where the
 // loads counted as finite, whose unswitching (and the raised threshold's)
-// it leaves unchanged otherwise.
+// it leaves unchanged otherwise. The guarded copy, which runs only where a
+// stored quotient is not finite, stays rolled and scalar
+// (`keepNonfiniteCopiesRolled`).
 extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
                                               const char *Pipeline,
                                               int Threshold, char *Err,
@@ -1450,14 +1523,20 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   Function *F = unwrap<Function>(FV);
   if (OptNoGuardZero)
     return -1;
-  if (hasInvariantZeroTest(*F, true)) {
+  bool Finite = hasInvariantZeroTest(*F, true);
+  if (Finite) {
     int R = unswitchOn(FV, Pipeline, Threshold, true, Err, ErrLen);
     if (R != 0)
       return R;
   }
-  if (!hasInvariantZeroTest(*F))
-    return -1;
-  return unswitchOn(FV, Pipeline, Threshold, false, Err, ErrLen);
+  // After both rounds: the second copies loops too (and ode's reverse
+  // sweep had its two copies only after both).
+  int R = hasInvariantZeroTest(*F)
+              ? unswitchOn(FV, Pipeline, Threshold, false, Err, ErrLen)
+              : -1;
+  if (Finite && R <= 0)
+    keepNonfiniteCopiesRolled(*F);
+  return R;
 }
 
 // `ferment_unswitch_zero_adjoints` on the finite tests alone (`Finite`) or
