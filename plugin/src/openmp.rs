@@ -2042,7 +2042,7 @@ pub fn fork_reverse(
         let many = w.append_block("team");
         wb.cond_br(alone, one, many);
         wb.at_end(one);
-        wb.call_fn(serial_copy(rev), &args);
+        wb.call_fn(serial_copy(rev, captured.len()), &args);
         wb.ret_void();
         wb.at_end(many);
         // The team copy's merge at its return publishes each thread's
@@ -2105,8 +2105,9 @@ fn free_tapes_fn(module: Module) -> Value {
 
 /// The copy of a region's reverse function for a team of one thread, as a
 /// declaration: [`define_serial_copies`] gives it its body once `rev` is
-/// simplified (a copy taken now would miss the derivative's simplification).
-fn serial_copy(rev: Value) -> Value {
+/// simplified (a copy taken now would miss the derivative's simplification);
+/// `captures`: how many captured values the region has.
+fn serial_copy(rev: Value, captures: usize) -> Value {
     let module = rev.global_parent();
     let name = format!("{}.alone", rev.name());
     if let Some(f) = module.function(&name) {
@@ -2114,6 +2115,7 @@ fn serial_copy(rev: Value) -> Value {
     }
     let f = module.add_function(&name, rev.global_value_type());
     f.set_internal();
+    f.add_string_attribute(CAPTURES, &captures.to_string());
     f
 }
 
@@ -2181,6 +2183,7 @@ pub fn define_team_copies(module: Module) -> Vec<Value> {
         };
         let copy = crate::shim::clone_function(rev, &format!("{name}.body"));
         let b = Builder::new(module);
+        let mut accumulations = Vec::new();
         for inst in copy.instructions() {
             if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
                 continue;
@@ -2194,7 +2197,11 @@ pub fn define_team_copies(module: Module) -> Vec<Value> {
             // Shadow memory, never a tape row (`Tape::fence_rows`).
             old.set_alias_scope("ferment.tape", false);
             st.set_alias_scope("ferment.tape", false);
+            accumulations.extend([old, st]);
             inst.erase();
+        }
+        if let Some(captures) = decl.string_attribute(CAPTURES).and_then(|s| s.parse().ok()) {
+            crate::openmp_team::scope_primal_reads(copy, captures, &accumulations);
         }
         crate::shim::move_body(copy, decl);
         plain.push(decl);

@@ -1909,3 +1909,47 @@ fn frame_tables(
     }
     (tables, own)
 }
+
+/// Alias scope of the loads of primal memory in a team-of-one copy.
+const PRIMAL_SCOPE: &str = "ferment.omp.primal";
+
+/// In `f`, the team-of-one copy of a region's reverse (`captures`: how
+/// many captured values follow its two thread-id parameters): the loads
+/// of primal memory (through the captures, or through pointers read from
+/// primal memory: `Places::primal`) get an alias scope that the plain
+/// adjoint accumulations `accumulations` (loads and stores of shadow
+/// memory) are marked as not aliasing. Primal and shadow memory never
+/// overlap (see the module's notes), and LLVM can then keep the captured
+/// pointers and the elements a loop reads again (omp_particles' `x[i]` in
+/// every pair) in registers across the adjoint stores.
+pub fn scope_primal_reads(f: Value, captures: usize, accumulations: &[Value]) {
+    let params = f.params();
+    if accumulations.is_empty()
+        || captures.checked_add(4).is_none_or(|n| params.len() < n)
+        || !params[params.len() - 2].ty().is_pointer()
+    {
+        return;
+    }
+    let places = Places {
+        frame: params[params.len() - 2],
+        captured: params[2..2 + captures].to_vec(),
+        function: f,
+    };
+    let mut any = false;
+    for i in f.instructions() {
+        if i.opcode() != Opcode::LLVMLoad || i.is_volatile_or_atomic() || accumulations.contains(&i)
+        {
+            continue;
+        }
+        let objs = ferment_activity_analysis::underlying_objects(i.operand(0));
+        if !objs.is_empty() && objs.iter().all(|&o| places.primal(o, 4)) {
+            i.set_alias_scope(PRIMAL_SCOPE, true);
+            any = true;
+        }
+    }
+    if any {
+        for a in accumulations {
+            a.set_alias_scope(PRIMAL_SCOPE, false);
+        }
+    }
+}
