@@ -1948,9 +1948,15 @@ pub fn fork_augmented(
         // No array yet: allocate one and try to install it; a thread that
         // loses the race frees its own and takes the winner's.
         wb.at_end(alloc);
-        let bytes = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
+        // Three words per thread: its tape, its slot of the reverse team's
+        // board, and the frame it leaves to the caller to free (null unless
+        // `openmp_team::defer_free_helper` sets it).
+        let words = wb.mul_int(wb.int_cast(nth, i64t, false), wb.const_int(i64t, 8));
+        let bytes = wb.mul_int(words, wb.const_int(i64t, 3));
         let malloc = declare(module, "malloc", Type::function(ptr, &[i64t], false));
         let m = wb.call_fn(malloc, &[bytes]);
+        let deferred = wb.gep(wb.i8(), m, &[wb.mul_int(words, wb.const_int(i64t, 2))]);
+        wb.memset(deferred, wb.const_int(Type::int(c, 8), 0), words);
         let swap = wb.cmpxchg(p[2], wb.zero(ptr), m);
         let old = wb.extract_value(swap, 0);
         let ok = wb.extract_value(swap, 1);
@@ -2036,13 +2042,14 @@ pub fn fork_reverse(
         let many = w.append_block("team");
         wb.cond_br(alone, one, many);
         wb.at_end(one);
-        wb.call_fn(serial_copy(rev), &args);
+        wb.call_fn(serial_copy(rev, captured.len()), &args);
         wb.ret_void();
         wb.at_end(many);
         // The team copy's merge at its return publishes each thread's
-        // buffers in the tape array (this thread has taken its tape).
+        // buffers on the board, the second part of the tape array (the
+        // frames in the first part stay: other threads may read them).
         let (board, ident) = crate::openmp_team::team_slots(module);
-        wb.store(p[2], board);
+        wb.store(wb.gep(ptr, p[2], &[wb.int_cast(nth, i64t, true)]), board);
         wb.store(forked.ident, ident);
         wb.call_fn(team_copy(rev, captured.len()), &args);
         wb.ret_void();
@@ -2053,14 +2060,54 @@ pub fn fork_reverse(
     args.extend_from_slice(captured);
     args.extend_from_slice(shadows);
     fork(module, b, forked.ident, w, &args);
+    b.call_fn(
+        free_tapes_fn(module),
+        &[tapes, b.int_cast(team, i64t, true)],
+    );
+}
+
+/// `void ferment.omp.free_tapes(tapes, i64 team)`, after the join of a
+/// region's reverse: frees the frames the team left (the third part of the
+/// tape array, see [`fork_augmented`]) and the array.
+fn free_tapes_fn(module: Module) -> Value {
+    let name = "ferment.omp.free_tapes";
+    if let Some(f) = module.function(name) {
+        return f;
+    }
+    let c = module.context();
+    let (ptr, i64t, void) = (Type::ptr(c), Type::int(c, 64), Type::void(c));
+    let f = module.add_function(name, Type::function(void, &[ptr, i64t], false));
+    f.set_internal();
+    let p = f.params();
+    let b = Builder::new(module);
+    let (entry, each, done) = (
+        f.append_block("entry"),
+        f.append_block("thread"),
+        f.append_block("done"),
+    );
     let free = declare(module, "free", Type::function(void, &[ptr], false));
-    b.call_fn(free, &[tapes]);
+    let k = |v: i64| b.const_int(i64t, v);
+    b.at_end(entry);
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, p[1], k(0)), each, done);
+    b.at_end(each);
+    let t = b.phi(i64t, "t");
+    let at = b.add_int(b.mul_int(p[1], k(2)), t);
+    b.call_fn(free, &[b.load(ptr, b.gep(ptr, p[0], &[at]))]);
+    let t2 = b.add_int(t, k(1));
+    b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, t2, p[1]), each, done);
+    t.add_incoming(k(0), entry);
+    t.add_incoming(t2, each);
+    b.at_end(done);
+    b.call_fn(free, &[p[0]]);
+    b.ret_void();
+    f
 }
 
 /// The copy of a region's reverse function for a team of one thread, as a
 /// declaration: [`define_serial_copies`] gives it its body once `rev` is
-/// simplified (a copy taken now would miss the derivative's simplification).
-fn serial_copy(rev: Value) -> Value {
+/// simplified (a copy taken now would miss the derivative's simplification);
+/// `captures`: how many captured values the region has.
+fn serial_copy(rev: Value, captures: usize) -> Value {
     let module = rev.global_parent();
     let name = format!("{}.alone", rev.name());
     if let Some(f) = module.function(&name) {
@@ -2068,6 +2115,7 @@ fn serial_copy(rev: Value) -> Value {
     }
     let f = module.add_function(&name, rev.global_value_type());
     f.set_internal();
+    f.add_string_attribute(CAPTURES, &captures.to_string());
     f
 }
 
@@ -2135,6 +2183,7 @@ pub fn define_team_copies(module: Module) -> Vec<Value> {
         };
         let copy = crate::shim::clone_function(rev, &format!("{name}.body"));
         let b = Builder::new(module);
+        let mut accumulations = Vec::new();
         for inst in copy.instructions() {
             if inst.atomic_float_add_sign() != Some(1.0) || inst.has_uses() {
                 continue;
@@ -2148,7 +2197,11 @@ pub fn define_team_copies(module: Module) -> Vec<Value> {
             // Shadow memory, never a tape row (`Tape::fence_rows`).
             old.set_alias_scope("ferment.tape", false);
             st.set_alias_scope("ferment.tape", false);
+            accumulations.extend([old, st]);
             inst.erase();
+        }
+        if let Some(captures) = decl.string_attribute(CAPTURES).and_then(|s| s.parse().ok()) {
+            crate::openmp_team::scope_primal_reads(copy, captures, &accumulations);
         }
         crate::shim::move_body(copy, decl);
         plain.push(decl);

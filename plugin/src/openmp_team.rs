@@ -39,9 +39,15 @@
 //! but at its return (no barrier, critical section or call in the region)
 //! and the address of every atomic add is affine in its loops with a
 //! trip count known before them (a static-schedule worksharing loop:
-//! `shim::site_ranges`), each thread writes the address range of every add
-//! into a thread-local table, publishes it on the board and waits at a
-//! barrier; each buffered site then keeps the part of its own range that
+//! `shim::site_ranges`), each thread needs every thread's address range of
+//! every add. Where those ranges are computed from the tape frame, the
+//! captures and constants alone (`frame_computable`; omp_stencil's and
+//! omp_particles' regions), each thread computes them for every thread at
+//! its entry from that thread's frame (`claim_helper`: the frames stay in
+//! the tape array until the join, which frees them, `defer_free_helper`),
+//! without a barrier. Otherwise (`-ferment-omp-publish-ranges` always) each
+//! thread writes its ranges into a thread-local table, publishes it on the
+//! board and waits at a barrier. Each buffered site then keeps the part of its own range that
 //! no other thread's range meets (a contiguous block of iterations: all
 //! of it but a few elements at the ends) and adds there plainly, straight
 //! into shadow memory; outside it atomically (or through its buffer where
@@ -349,6 +355,12 @@ fn privatize(f: Value, captures: usize) -> bool {
     } else {
         None
     };
+    // Where every thread can compute every other thread's ranges from its
+    // tape frame, no thread publishes its own at a barrier.
+    let from_frames = ranges
+        .as_ref()
+        .filter(|_| !crate::shim::omp_publish_ranges())
+        .and_then(|(_, r)| frame_computable(f, places.frame, r));
     // The descriptors start empty (after the allocas, before anything
     // else), and the board and ident are read before anything can fork.
     // After them, in the published array: the private-range table (a flag,
@@ -394,6 +406,7 @@ fn privatize(f: Value, captures: usize) -> bool {
     let (board_slot, ident_slot) = team_slots(module);
     let board = init.load(ptr, board_slot);
     let ident = init.load(ptr, ident_slot);
+    let mut frame_claim: Option<(Value, Value)> = None;
     let private: Vec<Option<(Value, Value)>> = match &ranges {
         Some((at, r)) => {
             for &(lo, span) in &slots {
@@ -431,9 +444,32 @@ fn privatize(f: Value, captures: usize) -> bool {
                 .iter()
                 .map(|s| module.alloc_size(s.operand(1).ty()) as i64)
                 .collect();
-            claim_private_ranges(
-                &b, *at, r, board, ident, published, table_at, &index, &sizes, &slots,
-            );
+            match &from_frames {
+                Some(order) => {
+                    let list: Vec<(i64, i64)> = index
+                        .iter()
+                        .zip(&sizes)
+                        .map(|(&i, &s)| (i as i64, s))
+                        .collect();
+                    let width = 8 + 16 * (r.len() + list.len()) as i64;
+                    let claim = claim_helper(f, places.frame, order, r, &list, width);
+                    let (tables, own) = frame_tables(
+                        &init,
+                        claim,
+                        board,
+                        &params,
+                        width,
+                        r.len() as i64,
+                        &index,
+                        &sizes,
+                        &slots,
+                    );
+                    frame_claim = Some((tables, own));
+                }
+                None => claim_private_ranges(
+                    &b, *at, r, board, ident, published, table_at, &index, &sizes, &slots,
+                ),
+            }
             slots.into_iter().map(Some).collect()
         }
         None => vec![None; sites.len()],
@@ -468,7 +504,22 @@ fn privatize(f: Value, captures: usize) -> bool {
         // The return: every thread of the team gets here; the threads
         // publish their buffers and each adds one slice of all of them into
         // shadow memory, with plain adds (no other thread writes there).
-        if ranges.is_some() {
+        if let Some((tables, own)) = frame_claim {
+            // Every thread computed every thread's table from the frames.
+            let c64 = |v: i64| b.const_int(b.i64(), v);
+            let any = b.call_fn(
+                any_shared_helper(module),
+                &[
+                    tables,
+                    own,
+                    c64(0),
+                    c64(all_adds.len() as i64),
+                    c64(sites.len() as i64),
+                ],
+            );
+            let then_end = crate::shim::if_then_after(any);
+            b.before(then_end);
+        } else if ranges.is_some() {
             // A thread that did not claim its private ranges (it took no
             // path through the block that does) meets the others' barrier
             // here, with its flag clear.
@@ -523,6 +574,20 @@ fn privatize(f: Value, captures: usize) -> bool {
         for d in &descs {
             let buf = b.load(ptr, d.buf);
             b.call_fn(free_fn(module), &[buf]);
+        }
+    }
+    // Other threads read this thread's frame until the join: the caller
+    // frees it then.
+    if frame_claim.is_some() {
+        for i in f.instructions() {
+            let frees_frame = i.opcode() == Opcode::LLVMCall
+                && i.called_function().is_some_and(|g| g.name() == "free")
+                && i.call_args().first() == Some(&places.frame);
+            if frees_frame {
+                b.before(i);
+                b.call_fn(defer_free_helper(module), &[board, places.frame]);
+                i.erase();
+            }
         }
     }
     // The descriptors' slots become registers: the adds' fast path reads
@@ -1547,4 +1612,344 @@ fn gather_body(b: &Builder, f: Value, ty: Type, size: i64) {
     t.add_incoming(t2, next_k);
     b.at_end(done);
     b.ret_void();
+}
+
+/// The instructions that compute `ranges` (operands first) when every
+/// thread of the team can compute them for every other thread from that
+/// thread's tape frame: each is a pure computation (integer arithmetic,
+/// casts, compares, selects, constant-index address arithmetic,
+/// `min`/`max` intrinsics) of constants, the captures and shadows (the same
+/// in every thread), and loads at constant offsets of the frame, which
+/// nothing in `f` writes (or passes to a call other than its `free`).
+/// `None` otherwise: the threads then publish their ranges at a barrier.
+fn frame_computable(f: Value, frame: Value, ranges: &[(Value, Value)]) -> Option<Vec<Value>> {
+    let params = f.params();
+    let touches_frame =
+        |p: Value| ferment_activity_analysis::underlying_objects(p).contains(&frame);
+    for i in f.instructions() {
+        let writes = match i.opcode() {
+            Opcode::LLVMStore => touches_frame(i.operand(1)),
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => touches_frame(i.operand(0)),
+            Opcode::LLVMCall => {
+                let frees_frame = i.called_function().is_some_and(|g| g.name() == "free")
+                    && i.call_args().first() == Some(&frame);
+                !frees_frame
+                    && i.call_args()
+                        .iter()
+                        .any(|a| a.ty().is_pointer() && touches_frame(*a))
+            }
+            _ => false,
+        };
+        if writes {
+            return None;
+        }
+    }
+    let mut order = Vec::new();
+    let mut seen = HashSet::new();
+    let mut work: Vec<(Value, bool)> = ranges
+        .iter()
+        .flat_map(|&(lo, hi)| [(lo, false), (hi, false)])
+        .collect();
+    while let Some((v, expanded)) = work.pop() {
+        if expanded {
+            order.push(v);
+            continue;
+        }
+        if !seen.insert(v) {
+            continue;
+        }
+        if v.is_argument() {
+            // Not the thread-number pointers: they differ between threads.
+            if params[..2].contains(&v) || !params.contains(&v) {
+                return None;
+            }
+            continue;
+        }
+        if !v.is_instruction() {
+            if v.is_constant() && !v.is_global_value() && !v.is_constant_expr() {
+                continue;
+            }
+            return None;
+        }
+        if v.parent().parent() != f {
+            return None;
+        }
+        let operands: Vec<Value> = match v.opcode() {
+            Opcode::LLVMLoad => {
+                let p = v.operand(0);
+                let at_frame = p == frame
+                    || (p.is_instruction()
+                        && p.opcode() == Opcode::LLVMGetElementPtr
+                        && p.operand(0) == frame
+                        && p.operands()[1..]
+                            .iter()
+                            .all(|x| x.is_constant() && !x.is_constant_expr()));
+                if v.is_volatile_or_atomic() || !at_frame {
+                    return None;
+                }
+                vec![p]
+            }
+            Opcode::LLVMAdd
+            | Opcode::LLVMSub
+            | Opcode::LLVMMul
+            | Opcode::LLVMShl
+            | Opcode::LLVMLShr
+            | Opcode::LLVMAShr
+            | Opcode::LLVMAnd
+            | Opcode::LLVMOr
+            | Opcode::LLVMXor
+            | Opcode::LLVMTrunc
+            | Opcode::LLVMZExt
+            | Opcode::LLVMSExt
+            | Opcode::LLVMPtrToInt
+            | Opcode::LLVMIntToPtr
+            | Opcode::LLVMBitCast
+            | Opcode::LLVMICmp
+            | Opcode::LLVMSelect
+            | Opcode::LLVMGetElementPtr
+            | Opcode::LLVMFreeze => v.operands(),
+            Opcode::LLVMCall => {
+                let pure = v.called_function().is_some_and(|g| {
+                    let n = g.name();
+                    ["llvm.umin.", "llvm.umax.", "llvm.smin.", "llvm.smax."]
+                        .iter()
+                        .any(|p| n.starts_with(p))
+                });
+                if !pure {
+                    return None;
+                }
+                v.call_args()
+            }
+            _ => return None,
+        };
+        work.push((v, true));
+        work.extend(operands.into_iter().map(|o| (o, false)));
+    }
+    Some(order)
+}
+
+/// `void <f>.claim(board, i64 nth, ptr tables, ptr segments, <f's
+/// parameters>)`: for each thread `t` of the team, the table that
+/// `claim_private_ranges` would have thread `t` publish, computed from
+/// `t`'s tape frame (`frames[t]`, the first `nth` words before `board`):
+/// at `segments + t * width` a set flag, the ranges of the copy's adds
+/// (`order`'s instructions with `f`'s frame replaced by `t`'s), then the
+/// buffered sites' list (`list`: range index and bytes); `tables[t]`
+/// points there. Nothing without a board.
+fn claim_helper(
+    f: Value,
+    frame: Value,
+    order: &[Value],
+    ranges: &[(Value, Value)],
+    list: &[(i64, i64)],
+    width: i64,
+) -> Value {
+    let module = f.global_parent();
+    let c = module.context();
+    let (ptr, i64t, void) = (Type::ptr(c), Type::int(c, 64), Type::void(c));
+    let params = f.params();
+    let mut tys = vec![ptr, i64t, ptr, ptr];
+    tys.extend(params.iter().map(|p| p.ty()));
+    let h = module.add_function(
+        &format!("{}.claim", f.name()),
+        Type::function(void, &tys, false),
+    );
+    h.set_internal();
+    let hp = h.params();
+    let (board, nth, tables, segments) = (hp[0], hp[1], hp[2], hp[3]);
+    let b = Builder::new(module);
+    let k = |v: i64| b.const_int(i64t, v);
+    let (entry, each, done) = (
+        h.append_block("entry"),
+        h.append_block("thread"),
+        h.append_block("done"),
+    );
+    b.at_end(entry);
+    let none = b.icmp(IntPredicate::LLVMIntEQ, board, b.zero(ptr));
+    b.cond_br(none, done, each);
+    b.at_end(each);
+    let t = b.phi(i64t, "t");
+    let frame_t = b.load(ptr, b.gep(ptr, board, &[b.sub_int(t, nth)]));
+    let seg = b.gep(b.i8(), segments, &[b.mul_int(t, k(width))]);
+    b.store(seg, b.gep(ptr, tables, &[t]));
+    b.store(k(1), seg);
+    let mut map: HashMap<Value, Value> = HashMap::new();
+    for (i, &p) in params.iter().enumerate() {
+        map.insert(p, hp[4 + i]);
+    }
+    map.insert(frame, frame_t);
+    for &v in order {
+        let copy = v.clone_instruction();
+        for i in 0..copy.num_operands() {
+            if let Some(&m) = map.get(&copy.operand(i)) {
+                copy.set_operand(i, m);
+            }
+        }
+        b.insert(copy);
+        map.insert(v, copy);
+    }
+    // A thread that ran no iteration may have left the fields its ranges
+    // are computed from unwritten: frozen, its ranges are some fixed
+    // addresses (every thread reads the same bytes), which at worst shrink
+    // the others' private parts.
+    let get = |v: Value| b.freeze(*map.get(&v).unwrap_or(&v));
+    for (j, &(lo, hi)) in ranges.iter().enumerate() {
+        b.store(get(lo), b.gep_i8(seg, 8 + 16 * j as u64));
+        b.store(get(hi), b.gep_i8(seg, 16 + 16 * j as u64));
+    }
+    let list_at = 8 + 16 * ranges.len() as u64;
+    for (s, &(idx, size)) in list.iter().enumerate() {
+        b.store(k(idx), b.gep_i8(seg, list_at + 16 * s as u64));
+        b.store(k(size), b.gep_i8(seg, list_at + 16 * s as u64 + 8));
+    }
+    let t2 = b.add_int(t, k(1));
+    let end = b.insert_block();
+    crate::shim::keep_loop_rolled(b.cond_br(b.icmp(IntPredicate::LLVMIntULT, t2, nth), each, done));
+    t.add_incoming(k(0), entry);
+    t.add_incoming(t2, end);
+    b.at_end(done);
+    b.ret_void();
+    h
+}
+
+/// `void defer_free(board, frame)`: instead of freeing its tape frame,
+/// which other threads of the team read (`claim_helper`), a thread leaves
+/// it at its number in the third part of the tape array (after the frames
+/// and the board), which the caller frees after the join
+/// (`openmp::free_tapes`); frees it without a board.
+fn defer_free_helper(module: Module) -> Value {
+    let name = "ferment.omp.team.defer_free";
+    if let Some(f) = module.function(name) {
+        return f;
+    }
+    let c = module.context();
+    let (ptr, i32t, void) = (Type::ptr(c), Type::int(c, 32), Type::void(c));
+    let f = module.add_function(name, Type::function(void, &[ptr, ptr], false));
+    f.set_internal();
+    let p = f.params();
+    let b = Builder::new(module);
+    let (entry, none, team) = (
+        f.append_block("entry"),
+        f.append_block("none"),
+        f.append_block("team"),
+    );
+    b.at_end(entry);
+    let no_board = b.icmp(IntPredicate::LLVMIntEQ, p[0], b.zero(ptr));
+    b.cond_br(no_board, none, team);
+    b.at_end(none);
+    b.call_fn(free_fn(module), &[p[1]]);
+    b.ret_void();
+    b.at_end(team);
+    let call = |name: &str| {
+        let g = declare(module, name, Type::function(i32t, &[], false));
+        b.int_cast(b.call_fn(g, &[]), b.i64(), false)
+    };
+    let nth = call("omp_get_num_threads");
+    let tid = call("omp_get_thread_num");
+    b.store(p[1], b.gep(ptr, p[0], &[b.add_int(nth, tid)]));
+    b.ret_void();
+    f
+}
+
+/// At the copy's entry (`b`): each thread's table of ranges for every
+/// thread of the team (`claim`, see [`claim_helper`]: `width` bytes per
+/// thread, on the stack) and the thread's private part of each buffered
+/// site's range (`index[k]`: its range, `sizes[k]`: bytes added) into
+/// `slots[k]`, as [`claim_private_ranges`] computes them but without a
+/// barrier. Returns the array of tables (null without a board) and this
+/// thread's table, for `any_shared` at the return.
+#[allow(clippy::too_many_arguments)]
+fn frame_tables(
+    b: &Builder,
+    claim: Value,
+    board: Value,
+    params: &[Value],
+    width: i64,
+    count: i64,
+    index: &[usize],
+    sizes: &[i64],
+    slots: &[(Value, Value)],
+) -> (Value, Value) {
+    let module = b.module();
+    let c = module.context();
+    let (ptr, i32t, i64t) = (Type::ptr(c), Type::int(c, 32), Type::int(c, 64));
+    let k = |v: i64| b.const_int(i64t, v);
+    let call = |name: &str| {
+        let g = declare(module, name, Type::function(i32t, &[], false));
+        b.int_cast(b.call_fn(g, &[]), i64t, false)
+    };
+    let nth = call("omp_get_num_threads");
+    let tid = call("omp_get_thread_num");
+    let tables = b.alloca_n(ptr, nth, "omp.team.tables");
+    let segments = b.alloca_n(b.i8(), b.mul_int(nth, k(width)), "omp.team.ranges");
+    let mut args = vec![board, nth, tables, segments];
+    args.extend_from_slice(params);
+    b.call_fn(claim, &args);
+    let none = b.icmp(IntPredicate::LLVMIntEQ, board, b.zero(ptr));
+    let filled = tables;
+    let tables = b.select(none, b.zero(ptr), tables);
+    // Not read without a board (the helpers return first).
+    let own = b.load(ptr, b.gep(ptr, filled, &[tid]));
+    let helper = private_helper(module);
+    for (s, slot) in slots.iter().enumerate() {
+        let r = b.call_fn(
+            helper,
+            &[
+                tables,
+                own,
+                tid,
+                k(0),
+                k(count),
+                k(index[s] as i64),
+                k(sizes[s]),
+            ],
+        );
+        b.store(b.extract_value(r, 0), slot.0);
+        b.store(b.extract_value(r, 1), slot.1);
+    }
+    (tables, own)
+}
+
+/// Alias scope of the loads of primal memory in a team-of-one copy.
+const PRIMAL_SCOPE: &str = "ferment.omp.primal";
+
+/// In `f`, the team-of-one copy of a region's reverse (`captures`: how
+/// many captured values follow its two thread-id parameters): the loads
+/// of primal memory (through the captures, or through pointers read from
+/// primal memory: `Places::primal`) get an alias scope that the plain
+/// adjoint accumulations `accumulations` (loads and stores of shadow
+/// memory) are marked as not aliasing. Primal and shadow memory never
+/// overlap (see the module's notes), and LLVM can then keep the captured
+/// pointers and the elements a loop reads again (omp_particles' `x[i]` in
+/// every pair) in registers across the adjoint stores.
+pub fn scope_primal_reads(f: Value, captures: usize, accumulations: &[Value]) {
+    let params = f.params();
+    if accumulations.is_empty()
+        || captures.checked_add(4).is_none_or(|n| params.len() < n)
+        || !params[params.len() - 2].ty().is_pointer()
+    {
+        return;
+    }
+    let places = Places {
+        frame: params[params.len() - 2],
+        captured: params[2..2 + captures].to_vec(),
+        function: f,
+    };
+    let mut any = false;
+    for i in f.instructions() {
+        if i.opcode() != Opcode::LLVMLoad || i.is_volatile_or_atomic() || accumulations.contains(&i)
+        {
+            continue;
+        }
+        let objs = ferment_activity_analysis::underlying_objects(i.operand(0));
+        if !objs.is_empty() && objs.iter().all(|&o| places.primal(o, 4)) {
+            i.set_alias_scope(PRIMAL_SCOPE, true);
+            any = true;
+        }
+    }
+    if any {
+        for a in accumulations {
+            a.set_alias_scope(PRIMAL_SCOPE, false);
+        }
+    }
 }

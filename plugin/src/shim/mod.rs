@@ -157,6 +157,7 @@ extern "C" {
     fn ferment_print_inner_pass_times();
     fn ferment_guard_zero_accumulations(f: LLVMValueRef) -> c_uint;
     fn ferment_rotate_accumulations(f: LLVMValueRef) -> c_uint;
+    fn ferment_omp_publish_ranges() -> c_int;
     fn ferment_site_ranges(
         f: LLVMValueRef,
         sites: *mut LLVMValueRef,
@@ -376,6 +377,13 @@ pub fn guard_zero_accumulations(f: Value) -> u32 {
 /// iteration (see the shim); returns how many loops changed.
 pub fn rotate_accumulations(f: Value) -> u32 {
     unsafe { ferment_rotate_accumulations(f.0) }
+}
+
+/// Whether `-ferment-omp-publish-ranges` asks the team copies of OpenMP
+/// regions' reverses to publish their private ranges at a barrier
+/// (`openmp_team::frame_computable` not tried).
+pub fn omp_publish_ranges() -> bool {
+    unsafe { ferment_omp_publish_ranges() != 0 }
 }
 
 /// For the atomic read-modify-writes `sites` of `f`: the terminator of a

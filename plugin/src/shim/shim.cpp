@@ -140,6 +140,12 @@ cl::opt<bool> OptNoOmpPrivateRanges(
     cl::desc("In the team copy of an OpenMP region's reverse, never add "
              "adjoints plainly into a thread's private address range (every "
              "shared adjoint add goes through the per-thread buffers)"));
+cl::opt<bool> OptOmpPublishRanges(
+    "ferment-omp-publish-ranges", cl::init(false), cl::Hidden,
+    cl::desc("In the team copy of an OpenMP region's reverse, have each "
+             "thread publish its adds' address ranges at a barrier instead "
+             "of computing the other threads' ranges from their tape "
+             "frames (ablation)"));
 cl::opt<bool> OptNoOmpSplitLoops(
     "ferment-no-omp-split-loops", cl::init(false), cl::Hidden,
     cl::desc("In the team copy of an OpenMP region's reverse, keep the "
@@ -4993,6 +4999,9 @@ static std::optional<RotRange> rangeOverLoops(const SCEV *Lo, const SCEV *Hi,
   }
   return RotRange{Lo, Hi};
 }
+
+// Whether `-ferment-omp-publish-ranges` is set.
+extern "C" int ferment_omp_publish_ranges() { return OptOmpPublishRanges ? 1 : 0; }
 
 // For the atomic read-modify-writes `Sites[0..N)` of `F`: a block that
 // dominates them all and lies on no cycle, and the byte range each site's
