@@ -16,12 +16,14 @@ fn llvm_config(arg: &str) -> String {
 
 fn main() {
     println!("cargo:rerun-if-changed=src/shim/shim.cpp");
+    println!("cargo:rerun-if-changed=src/shim/finite_version.cpp");
     println!("cargo:rerun-if-env-changed=LLVM_SYS_221_PREFIX");
     let include = llvm_config("--includedir");
     let mut build = cc::Build::new();
     build
         .cpp(true)
         .file("src/shim/shim.cpp")
+        .file("src/shim/finite_version.cpp")
         .include(&include)
         .flag("-std=c++17")
         .flag("-fno-rtti")

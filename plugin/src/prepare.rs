@@ -892,6 +892,15 @@ const UNSWITCH_ZERO_ADJOINTS: &str = "loop-mssa(licm,simple-loop-unswitch<nontri
 /// host unrolled 8 times costs a few hundred).
 const UNSWITCH_ZERO_THRESHOLD: i32 = 600;
 
+/// A derivative without loops is copied behind one test that its guards'
+/// partials are finite (`shim::version_finite_guards`) when at least this
+/// many guards go in the copy (ba_calls' reverse of `project`: 40)...
+const VERSION_MIN_GUARDS: u32 = 4;
+/// ... and it has at most this many instructions (the copy doubles them).
+const VERSION_MAX_INSTS: u32 = 1200;
+/// Cleanup after that copy.
+const AFTER_VERSIONING: &str = "instcombine<no-verify-fixpoint>,adce,simplifycfg";
+
 /// Simplifies a generated derivative; at `opt_level` 1+ also prepares its
 /// loops for the vectorizer.
 pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
@@ -943,6 +952,11 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             run(AFTER_ROTATION)?;
         }
         shim::avoid_tape_gathers(f);
+        if shim::version_finite_guards(f, VERSION_MIN_GUARDS, VERSION_MAX_INSTS) > 0 {
+            // The hoisted partials' old computations and the guard-free
+            // copy's dead zero tests.
+            run(AFTER_VERSIONING)?;
+        }
     }
     shim::drop_own_test_marks(f);
     shim::no_runtime_unroll(f);

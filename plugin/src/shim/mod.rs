@@ -146,6 +146,11 @@ extern "C" {
     fn ferment_demangle(name: *const c_char, out: *mut c_char, len: usize) -> c_int;
     fn ferment_sink_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_share_guard_tests(f: LLVMValueRef) -> c_uint;
+    fn ferment_version_finite_guards(
+        f: LLVMValueRef,
+        min_guards: c_uint,
+        max_insts: c_uint,
+    ) -> c_uint;
     fn ferment_drop_own_test_marks(f: LLVMValueRef);
     fn ferment_hoist_carried_loads(f: LLVMValueRef) -> c_uint;
     fn ferment_peel_last_iterations(f: LLVMValueRef) -> c_uint;
@@ -287,6 +292,16 @@ pub fn sink_stores(f: Value) -> u32 {
 /// test ([`drop_own_test_marks`] removes the marks afterwards).
 pub fn share_guard_tests(f: Value) -> u32 {
     unsafe { ferment_share_guard_tests(f.0) }
+}
+
+/// Copies the body of `f`, a function without loops, behind one run-time
+/// test that the factors of its zero-adjoint guards are finite, the copy
+/// entered where it holds without those guards (`finite_version.cpp`);
+/// only where at least `min_guards` go and `f` has at most `max_insts`
+/// instructions. Returns how many guards the copy dropped (0: unchanged;
+/// always 0 under `-ferment-no-version-guards`).
+pub fn version_finite_guards(f: Value, min_guards: u32, max_insts: u32) -> u32 {
+    unsafe { ferment_version_finite_guards(f.0, min_guards, max_insts) }
 }
 
 /// Drops the marks of `rules::keep_own_test` (read only by
