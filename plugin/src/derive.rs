@@ -492,6 +492,9 @@ impl<'o> Ctx<'o> {
             }
             let canonical = self.canonical_copy(key.function, forward)?;
             shim::move_body(canonical, target);
+            if matches!(declared, Derivative::Combined(_)) {
+                reverse::rows::outline(self, key, target)?;
+            }
             if key.log_loads {
                 let forward = key.mode == crate::frontend::request::Mode::Forward;
                 logged = Some(crate::fwdsplit::number(target, &fname, forward)?);
@@ -574,7 +577,10 @@ impl<'o> Ctx<'o> {
         }
         crate::shim::infer_lib_attributes(self.module);
         let simplify = std::env::var_os("FERMENT_NO_SIMPLIFY").is_none();
-        let generated = std::mem::take(&mut self.generated);
+        let mut generated = std::mem::take(&mut self.generated);
+        if simplify {
+            reverse::rows::inline_rows(&mut generated);
+        }
         for &f in &generated {
             if simplify {
                 let generated = crate::timing::enabled().then(|| f.instructions().len());

@@ -201,10 +201,13 @@ pub fn augment_call(
     if ctx.custom.has_gradient(callee) && !sh.own_shadow_args(call).is_empty() {
         return Err(own_shadow_to_custom(call, callee));
     }
+    // An outlined row runs its combined derivative in the reverse sweep
+    // (`super::rows`): the forward sweep keeps the primal call.
+    let row = super::rows::is_row(callee) && width == 1 && !fork;
     let key = DerivativeKey {
         function: callee,
         mode: Mode::Reverse,
-        shape: Shape::Split,
+        shape: if row { Shape::Combined } else { Shape::Split },
         activities: activities.clone(),
         return_active,
         return_primal: false,
@@ -255,6 +258,10 @@ pub fn augment_call(
     }
     let mut lane_tapes = Vec::new();
     let (aug_call, tape, result, shadow) = match derivative {
+        Derivative::Combined(_) if row => {
+            let r = b.call_like(call, callee, &args);
+            (r, None, (!ret_ty.is_void()).then_some(r), None)
+        }
         Derivative::Split { aug, .. } if fork => {
             if activities.contains(&ArgAct::Active) {
                 return Err(Error::at(
@@ -541,6 +548,13 @@ impl ReverseSweep<'_, '_, '_> {
             return Ok(());
         }
         let result = match cs.derivative {
+            Derivative::Combined(d) => {
+                // An outlined row: its forward and reverse passes here.
+                let mut all = args.clone();
+                all.extend(shadows);
+                all.extend(d_ret);
+                self.b.call_fn(d, &all)
+            }
             Derivative::Split { aug, rev } => {
                 // The callee's frame has a fixed size once it is generated:
                 // it lives in this function's tape (no malloc and free per

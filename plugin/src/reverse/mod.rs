@@ -37,6 +37,7 @@ pub use calls::{callee_of, check_call_return};
 pub(crate) use calls::{decode_custom_augmented, interleave};
 pub(crate) mod memory;
 mod rereads;
+pub mod rows;
 pub mod tape;
 
 use crate::cfg::loops::Loops;

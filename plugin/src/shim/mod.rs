@@ -65,6 +65,12 @@ pub struct Options {
     /// (`reverse::tape::tape_only_calls`); `-ferment-no-recompute-calls`
     /// is 0.
     pub recompute_calls: c_int,
+    /// Combined shape: an outermost loop whose iterations read data rows,
+    /// write nothing and meet only in a sum the derivative drops runs each
+    /// row's combined derivative in the reverse sweep (`reverse::rows`);
+    /// `-ferment-recompute-rows` is 1 (off by default: measured faster on
+    /// huber, slower on logreg and nbll).
+    pub recompute_rows: c_int,
     /// Loads of buffers swapped by pointers may read a snapshot of the
     /// buffer (`reverse::tape::snapshot`); `-ferment-no-swapped-snapshots`
     /// is 0.
@@ -101,6 +107,7 @@ impl Default for Options {
             reload_memo: 1,
             sibling_loads: 1,
             recompute_calls: 1,
+            recompute_rows: 0,
             swapped_snapshots: 1,
             guard_loads: 1,
         }
@@ -129,6 +136,8 @@ extern "C" {
         n_keep: c_uint,
     ) -> c_uint;
     fn ferment_time_report_option() -> c_int;
+    fn ferment_outline_sum_rows(f: LLVMValueRef, out: *mut LLVMValueRef, max: c_uint) -> c_uint;
+    fn ferment_inline_call(call: LLVMValueRef) -> c_int;
     fn ferment_run_function_pipeline(
         f: LLVMValueRef,
         pipeline: *const c_char,
@@ -259,6 +268,21 @@ pub fn unswitch_zero_adjoints(f: Value, pipeline: &str, threshold: i32) -> Resul
             .to_string_lossy()
             .into_owned()),
     }
+}
+
+/// Outlines the rows of `f`'s outermost loops whose iterations only add
+/// to one floating-point sum (see `reverse::rows` and the shim); returns
+/// the new functions, `ferment.rows.*`.
+pub fn outline_sum_rows(f: Value) -> Vec<Value> {
+    let mut out = vec![std::ptr::null_mut(); 16];
+    let n = unsafe { ferment_outline_sum_rows(f.0, out.as_mut_ptr(), out.len() as c_uint) };
+    out.truncate(n as usize);
+    out.into_iter().map(Value).collect()
+}
+
+/// Inlines the direct call `call`; false where LLVM could not.
+pub fn inline_call(call: Value) -> bool {
+    unsafe { ferment_inline_call(call.0) != 0 }
 }
 
 /// Whether the host was given `-ferment-time-report` (see `timing.rs`).

@@ -29,6 +29,7 @@
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/MDBuilder.h"
@@ -305,6 +306,11 @@ cl::opt<bool> OptNoRecomputeCalls(
     "ferment-no-recompute-calls", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape a pure math call in a loop even where the "
              "forward sweep computes it for the tape alone (ablation)"));
+cl::opt<bool> OptRecomputeRows(
+    "ferment-recompute-rows", cl::init(false), cl::Hidden,
+    cl::desc("ferment: run each data row's forward and reverse passes together "
+             "in the reverse sweep of a loop whose iterations only add to a sum "
+             "the combined derivative drops, instead of taping the rows"));
 cl::opt<bool> OptTimeReport(
     "ferment-time-report", cl::init(false), cl::Hidden,
     cl::desc("ferment: print where the plugin's own compile time goes "
@@ -395,6 +401,7 @@ struct FermentOptions {
   int reload_memo;
   int sibling_loads;
   int recompute_calls;
+  int recompute_rows;
   int swapped_snapshots;
   int guard_loads;
 };
@@ -428,6 +435,7 @@ static FermentOptions currentOptions() {
   O.reload_memo = !OptNoReloadMemo;
   O.sibling_loads = !OptNoSiblingLoads;
   O.recompute_calls = !OptNoRecomputeCalls;
+  O.recompute_rows = OptRecomputeRows;
   O.swapped_snapshots = !OptNoSwappedSnapshots;
   O.guard_loads = OptNoGuardLoads ? 0 : OptGuardLoopLoads ? 2 : 1;
   return O;
@@ -5375,4 +5383,328 @@ extern "C" unsigned ferment_split_private_loops(LLVMValueRef FV,
     ++Split;
   }
   return Split;
+}
+
+// ---- sum rows (reverse/rows.rs) ---------------------------------------------
+namespace {
+// Whether `I` writes memory other than through markers the optimizer adds
+// (assumptions, lifetimes, alias-scope declarations).
+bool writesMemory(const Instruction &I) {
+  if (auto *II = dyn_cast<IntrinsicInst>(&I))
+    switch (II->getIntrinsicID()) {
+    case Intrinsic::assume:
+    case Intrinsic::lifetime_start:
+    case Intrinsic::lifetime_end:
+    case Intrinsic::experimental_noalias_scope_decl:
+    case Intrinsic::dbg_value:
+    case Intrinsic::dbg_declare:
+    case Intrinsic::dbg_label:
+      return false;
+    default:
+      break;
+    }
+  return I.mayWriteToMemory();
+}
+
+// `fmuladd(a, b, c)` or `fma(a, b, c)`: `c` enters with coefficient one.
+bool isMulAdd(const Instruction *I) {
+  if (auto *II = dyn_cast<IntrinsicInst>(I))
+    return II->getIntrinsicID() == Intrinsic::fmuladd ||
+           II->getIntrinsicID() == Intrinsic::fma;
+  return false;
+}
+
+// Whether the value `V` (an exit value of the sum) reaches nothing but further
+// sums and the `ret`: a combined derivative that drops its return needs none of
+// them, so the loop's forward iterations are dead once their terms are calls.
+bool onlySummedToReturn(Value *V) {
+  SmallVector<Value *, 8> Work{V};
+  SmallPtrSet<Value *, 16> Seen{V};
+  while (!Work.empty()) {
+    Value *X = Work.pop_back_val();
+    for (User *U : X->users()) {
+      auto *I = dyn_cast<Instruction>(U);
+      if (!I)
+        return false;
+      if (isa<ReturnInst>(I))
+        continue;
+      bool Linear = false;
+      switch (I->getOpcode()) {
+      case Instruction::FAdd:
+      case Instruction::FSub:
+      case Instruction::FNeg:
+      case Instruction::PHI:
+        Linear = true;
+        break;
+      case Instruction::FMul:
+        Linear = isa<Constant>(I->getOperand(0)) || isa<Constant>(I->getOperand(1));
+        break;
+      case Instruction::Select:
+        Linear = cast<SelectInst>(I)->getCondition() != X;
+        break;
+      case Instruction::Call:
+        Linear = isMulAdd(I) && I->getOperand(2) == X &&
+                 I->getOperand(0) != X && I->getOperand(1) != X;
+        break;
+      default:
+        break;
+      }
+      if (!Linear)
+        return false;
+      if (Seen.insert(I).second)
+        Work.push_back(I);
+    }
+  }
+  return true;
+}
+
+// The sum `Acc` of the loop `L` (a header phi) when every iteration adds to it
+// with coefficient one and nothing else reads it: the values of the chain in
+// `Chain`, the exit phis that take its last value in `ExitPhis`. False where
+// `Acc` is used otherwise.
+bool sumChain(Loop *L, PHINode *Acc, BasicBlock *Latch,
+              SmallPtrSetImpl<Value *> &Chain,
+              SmallVectorImpl<PHINode *> &ExitPhis) {
+  Value *Last = Acc->getIncomingValueForBlock(Latch);
+  if (Last == Acc)
+    return false;
+  SmallVector<Value *, 8> Work{Acc};
+  Chain.insert(Acc);
+  SmallVector<Instruction *, 4> Merges;
+  while (!Work.empty()) {
+    Value *V = Work.pop_back_val();
+    for (User *U : V->users()) {
+      auto *I = dyn_cast<Instruction>(U);
+      if (!I)
+        return false;
+      if (!L->contains(I)) {
+        auto *P = dyn_cast<PHINode>(I);
+        if (!P || V != Last || P->getParent() != L->getExitBlock())
+          return false;
+        ExitPhis.push_back(P);
+        continue;
+      }
+      if (I == Acc)
+        continue;
+      bool Ok = false;
+      if (I->getOpcode() == Instruction::FAdd)
+        Ok = !(Chain.count(I->getOperand(0)) && Chain.count(I->getOperand(1))) &&
+             I->getOperand(0) != I->getOperand(1);
+      else if (I->getOpcode() == Instruction::FSub)
+        Ok = I->getOperand(0) == V && !Chain.count(I->getOperand(1)) &&
+             I->getOperand(1) != V;
+      else if (isa<PHINode>(I)) {
+        Ok = true;
+        Merges.push_back(I);
+      } else if (auto *S = dyn_cast<SelectInst>(I)) {
+        Ok = S->getCondition() != V;
+        Merges.push_back(I);
+      } else if (isMulAdd(I))
+        Ok = I->getOperand(2) == V && I->getOperand(0) != V &&
+             I->getOperand(1) != V && !Chain.count(I->getOperand(0)) &&
+             !Chain.count(I->getOperand(1));
+      if (!Ok)
+        return false;
+      if (Chain.insert(I).second)
+        Work.push_back(I);
+    }
+  }
+  // A merge of the chain with anything else would add that with
+  // coefficient one on one path and drop the sum on the other; an operand
+  // of an `fadd` that joined the chain later makes its coefficient two.
+  for (Instruction *I : Merges) {
+    if (auto *S = dyn_cast<SelectInst>(I)) {
+      if (!Chain.count(S->getTrueValue()) || !Chain.count(S->getFalseValue()) ||
+          Chain.count(S->getCondition()))
+        return false;
+      continue;
+    }
+    for (Value *In : cast<PHINode>(I)->incoming_values())
+      if (!Chain.count(In))
+        return false;
+  }
+  for (Value *V : Chain)
+    if (auto *I = dyn_cast<Instruction>(V)) {
+      if (I->getOpcode() == Instruction::FAdd &&
+          Chain.count(I->getOperand(0)) && Chain.count(I->getOperand(1)))
+        return false;
+      if (I->getOpcode() == Instruction::FSub && Chain.count(I->getOperand(1)))
+        return false;
+      if (isMulAdd(I) &&
+          (Chain.count(I->getOperand(0)) || Chain.count(I->getOperand(1))))
+        return false;
+    }
+  return Chain.count(Last) && !ExitPhis.empty();
+}
+} // namespace
+
+// Outlines the iterations of `F`'s outermost loops that only add to one
+// floating-point sum (see reverse/rows.rs): each such loop's body becomes
+// a call of `ferment.rows.<F>.<k>` (its header values and the loop's inputs
+// as arguments, the iteration's term as result), and the loop adds that
+// result to the sum. The bodies stay in `F` for the rest of what they
+// compute; a cleanup pipeline drops what only the sum used. Only where `F`
+// writes no memory at all (so the rows read the same memory whenever they
+// run) and each loop contains another loop (a row). Writes the new
+// functions to `Out` (at most `Max`); returns their number.
+extern "C" unsigned ferment_outline_sum_rows(LLVMValueRef FV,
+                                             LLVMValueRef *Out,
+                                             unsigned Max) {
+  Function *F = unwrap<Function>(FV);
+  for (Instruction &I : instructions(*F))
+    if (writesMemory(I) || isa<AllocaInst>(I) || isa<InvokeInst>(I) ||
+        isa<CallBrInst>(I))
+      return 0;
+  FnScev A(*F);
+  LoopInfo &LI = A.LI;
+  ScalarEvolution &SE = A.SE;
+  Module *M = F->getParent();
+  unsigned Count = 0;
+  // A row of data: a load in an inner loop of `L` whose address moves
+  // through that loop and starts at a place that moves with `L` (`x[i*p +
+  // j]`), the memory the taped form reads in both sweeps.
+  auto ReadsDataRows = [&](Loop *L) {
+    for (Loop *S : L->getSubLoops()) {
+      // rows of one length (not a triangle: a pair loop `j > i`)
+      const SCEV *BTC = SE.getBackedgeTakenCount(S);
+      if (isa<SCEVCouldNotCompute>(BTC) || !SE.isLoopInvariant(BTC, L))
+        return false;
+    }
+    for (Loop *S : L->getSubLoops())
+      for (BasicBlock *BB : S->blocks())
+        for (Instruction &I : *BB)
+          if (auto *Ld = dyn_cast<LoadInst>(&I))
+            if (auto *AR = dyn_cast<SCEVAddRecExpr>(
+                    SE.getSCEV(Ld->getPointerOperand())))
+              if (AR->getLoop() == S && !AR->getStepRecurrence(SE)->isZero() &&
+                  !SE.isLoopInvariant(AR->getStart(), L))
+                return true;
+    return false;
+  };
+  SmallVector<Loop *, 4> Top(LI.begin(), LI.end());
+  for (Loop *L : Top) {
+    if (Count >= Max)
+      break;
+    BasicBlock *H = L->getHeader(), *Latch = L->getLoopLatch();
+    // Rows of one level of inner loops: deeper nests (a convolution's
+    // channels, a pair loop inside a loop over clusters) need tapes of
+    // their own in every row's derivative and were measured slower.
+    if (!Latch || !L->getLoopPreheader() || L->getExitingBlock() != Latch ||
+        !L->getExitBlock() || L->getSubLoops().empty() ||
+        !llvm::all_of(L->getSubLoops(),
+                      [](Loop *S) { return S->isInnermost(); }) ||
+        !ReadsDataRows(L))
+      continue;
+    PHINode *Acc = nullptr;
+    bool Ok = true;
+    SmallVector<PHINode *, 4> Others;
+    for (PHINode &P : H->phis()) {
+      if (P.getType()->isFloatingPointTy() && !Acc)
+        Acc = &P;
+      else if (P.getType()->isIntegerTy() || P.getType()->isPointerTy())
+        Others.push_back(&P);
+      else
+        Ok = false;
+    }
+    if (!Ok || !Acc)
+      continue;
+    SmallPtrSet<Value *, 16> Chain;
+    SmallVector<PHINode *, 2> ExitPhis;
+    if (!sumChain(L, Acc, Latch, Chain, ExitPhis) ||
+        !llvm::all_of(ExitPhis,
+                      [](PHINode *P) { return onlySummedToReturn(P); }))
+      continue;
+    // Calls in the rows: no unwinding, nothing convergent.
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB)
+        if (auto *CB = dyn_cast<CallBase>(&I))
+          if (!CB->doesNotThrow() || CB->isConvergent())
+            Ok = false;
+    if (!Ok)
+      continue;
+    // The loop's inputs: values from outside it that its blocks use
+    // (not the header phis' entry values).
+    SmallVector<Value *, 8> Inputs;
+    SmallPtrSet<Value *, 8> Seen;
+    for (BasicBlock *BB : L->blocks())
+      for (Instruction &I : *BB) {
+        if (isa<PHINode>(I) && BB == H)
+          continue;
+        for (Value *Op : I.operands()) {
+          bool Outside = isa<Argument>(Op) ||
+                         (isa<Instruction>(Op) &&
+                          !L->contains(cast<Instruction>(Op)));
+          if (Outside && Seen.insert(Op).second)
+            Inputs.push_back(Op);
+        }
+      }
+    SmallVector<Type *, 8> Params;
+    for (PHINode *P : Others)
+      Params.push_back(P->getType());
+    for (Value *V : Inputs)
+      Params.push_back(V->getType());
+    FunctionType *FT = FunctionType::get(Acc->getType(), Params, false);
+    std::string Name =
+        ("ferment.rows." + F->getName() + "." + Twine(Count)).str();
+    Function *B = Function::Create(FT, GlobalValue::InternalLinkage, Name, M);
+    for (const Attribute &At : F->getAttributes().getFnAttrs())
+      if (At.isStringAttribute())
+        B->addFnAttr(At);
+    B->addFnAttr(Attribute::NoInline);
+    B->addFnAttr(Attribute::NoUnwind);
+    B->addFnAttr(Attribute::WillReturn);
+    B->setMemoryEffects(MemoryEffects::readOnly());
+    ValueToValueMapTy VMap;
+    SmallVector<BasicBlock *, 16> NewBlocks;
+    for (BasicBlock *BB : L->blocks()) {
+      BasicBlock *NB = CloneBasicBlock(BB, VMap, "", B);
+      VMap[BB] = NB;
+      NewBlocks.push_back(NB);
+    }
+    BasicBlock *NH = cast<BasicBlock>(VMap[H]);
+    NH->moveBefore(&B->front());
+    SmallVector<Instruction *, 4> ClonedPhis;
+    for (PHINode &P : H->phis())
+      ClonedPhis.push_back(cast<Instruction>(VMap[&P]));
+    unsigned K = 0;
+    for (PHINode *P : Others)
+      VMap[P] = B->getArg(K++);
+    for (Value *V : Inputs)
+      VMap[V] = B->getArg(K++);
+    // -0 + t is t for every t (+0 + -0 would be +0).
+    VMap[Acc] = ConstantFP::getNegativeZero(Acc->getType());
+    remapInstructionsInBlocks(NewBlocks, VMap);
+    for (Instruction *P : ClonedPhis)
+      P->eraseFromParent();
+    BasicBlock *NL = cast<BasicBlock>(VMap[Latch]);
+    Value *Term = VMap[Acc->getIncomingValueForBlock(Latch)];
+    NL->getTerminator()->eraseFromParent();
+    ReturnInst::Create(F->getContext(), Term, NL);
+    // The rows' code keeps no source locations: its subprogram is F's.
+    for (BasicBlock &BB : *B)
+      for (Instruction &I : BB) {
+        I.setDebugLoc(DebugLoc());
+        I.dropDbgRecords();
+      }
+    SmallVector<Value *, 8> Args(Others.begin(), Others.end());
+    Args.append(Inputs.begin(), Inputs.end());
+    IRBuilder<> IB(&*H->getFirstInsertionPt());
+    CallInst *C = IB.CreateCall(B, Args);
+    Value *Sum = IB.CreateFAdd(Acc, C);
+    Acc->setIncomingValueForBlock(Latch, Sum);
+    for (PHINode *P : ExitPhis)
+      P->setIncomingValueForBlock(Latch, Sum);
+    Out[Count++] = wrap(B);
+  }
+  return Count;
+}
+
+// Inlines the direct call `CallV`. Returns 1 when it did.
+extern "C" int ferment_inline_call(LLVMValueRef CallV) {
+  auto *CB = dyn_cast<CallBase>(unwrap(CallV));
+  if (!CB || !CB->getCalledFunction() ||
+      CB->getCalledFunction()->isDeclaration())
+    return 0;
+  InlineFunctionInfo IFI;
+  return InlineFunction(*CB, IFI).isSuccess() ? 1 : 0;
 }
