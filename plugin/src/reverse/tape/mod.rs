@@ -583,6 +583,37 @@ impl Tape {
         v
     }
 
+    /// A slot into which the forward sweep ORs the bits of `v - v` (in
+    /// double) right after each of `values` computes one: 0 while all of
+    /// them were finite, the bits of a NaN once one was not. The values
+    /// may be in loops (one test for all their iterations, read back with
+    /// [`Self::frame_read`]); an integer OR keeps the forward loops
+    /// vectorizable, which a floating-point sum in order would not.
+    pub fn self_difference_bits(&mut self, values: &[Value]) -> SlotPtr {
+        let i64t = self.i64();
+        let zero = self.frame.fwd_entry.const_int(i64t, 0);
+        let acc = self.slot(i64t, "finite.bits", Some(zero));
+        let f64t = Type::f64(self.module.context());
+        for &v in values {
+            self.position_after(v);
+            let b = &self.saver;
+            let z = b.fsub(v, v);
+            let lanes: Vec<Value> = if z.ty().is_vector() {
+                (0..z.ty().vector_len())
+                    .map(|k| b.extract_element(z, b.const_int(b.i32(), k as i64)))
+                    .collect()
+            } else {
+                vec![z]
+            };
+            let mut bits = b.load(i64t, acc.fwd);
+            for l in lanes {
+                bits = b.or_int(bits, b.bitcast(b.fp_convert(l, f64t), i64t));
+            }
+            b.store(bits, acc.fwd);
+        }
+        acc
+    }
+
     /// The forward function's frame pointer (split mode).
     pub fn frame_pointer(&self) -> Option<Value> {
         self.frame.split.map(|(f, _, _)| f)
