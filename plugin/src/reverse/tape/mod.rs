@@ -583,17 +583,20 @@ impl Tape {
         v
     }
 
-    /// A slot into which the forward sweep ORs the bits of `v - v` (in
-    /// double) right after each of `values` computes one: 0 while all of
-    /// them were finite, the bits of a NaN once one was not. The values
-    /// may be in loops (one test for all their iterations, read back with
+    /// A slot into which the forward sweep ORs, right after each of
+    /// `values` computes one, the bits of a quiet NaN where `v - v` is NaN
+    /// (`v` infinite or NaN) and 0 elsewhere: 0 while all of them were
+    /// finite, a NaN's bits once one was not. The values may be in loops
+    /// (one test for all their iterations, read back with
     /// [`Self::frame_read`]); an integer OR keeps the forward loops
-    /// vectorizable, which a floating-point sum in order would not.
+    /// vectorizable, which a floating-point sum in order would not. The
+    /// bits come from a comparison, not from `v`'s own bits: forward mode
+    /// over the derivative refuses an active value's bits turned back into
+    /// a float.
     pub fn self_difference_bits(&mut self, values: &[Value]) -> SlotPtr {
         let i64t = self.i64();
         let zero = self.frame.fwd_entry.const_int(i64t, 0);
         let acc = self.slot(i64t, "finite.bits", Some(zero));
-        let f64t = Type::f64(self.module.context());
         for &v in values {
             self.position_after(v);
             let b = &self.saver;
@@ -605,9 +608,11 @@ impl Tape {
             } else {
                 vec![z]
             };
+            let nan_bits = b.const_int(i64t, 0x7FF8_0000_0000_0000);
             let mut bits = b.load(i64t, acc.fwd);
             for l in lanes {
-                bits = b.or_int(bits, b.bitcast(b.fp_convert(l, f64t), i64t));
+                let nonfinite = b.fcmp(ferment_ir::RealPredicate::LLVMRealUNO, l, l);
+                bits = b.or_int(bits, b.select(nonfinite, nan_bits, b.const_int(i64t, 0)));
             }
             b.store(bits, acc.fwd);
         }
