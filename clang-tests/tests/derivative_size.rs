@@ -2473,8 +2473,8 @@ void grad_gates(long n, const double *w, double *dw, const double *u, double *du
 }
 "#;
 
-/// Values of quotients stored inside a loop are tested as the forward sweep makes them (the bits
-/// of `q - q` ORed into one slot), and the reverse loops are unswitched on the one test they
+/// Values of quotients stored inside a loop are tested as the forward sweep makes them (a NaN's
+/// bits ORed into one slot where `q - q` is NaN), and the reverse loops are unswitched on the one test they
 /// join; bounded quotients (lstm's gates) count as finite and need no test. Main f32a697 has no
 /// test for trisolve (loop origins were not guarded): the check can fail; so does
 /// `-ferment-guard-loop-loads`, which guards without a test.

@@ -1,15 +1,15 @@
 // CFLAGS: -mllvm -ferment-no-inline
-// A kept callee stores a quotient (`store_inv(b, s)`: `b[0] = 1 / s`), and the caller reads it
-// back as a factor whose adjoint is zero (`b[1] = u * b[0]`, b[1] never read, or read behind a
-// select on s). At s = 0 the loaded b[0] = inf met that zero: reverse mode gave NaN in d/du
-// (main f32a697 at -O0 and -O1), since memory a call writes counted as finite. Now a call of a
-// function that may store such a value makes the values loaded after it tested as the forward
-// sweep loads them (the bits of `x - x` ORed into one slot), and the loaded factors' products are
-// guarded behind that test. Shapes: one quotient, a loop of quotients in the callee, a callee
-// calling another kept callee, a heap buffer; combined and split reverse mode. Oracles: the
-// analytic derivative at s = 0 (d/du = 2u: the quotients' terms are never used), central finite
-// differences where s != 0, forward mode against reverse mode. Not fixed: memory the caller wrote
-// before calling a kept callee that reads it (fuzz/found/loaded_factor_caller_written.c).
+// A kept callee stores a quotient (`store_inv(b, s)`: `b[0] = 1 / s`), and the caller reads it back
+// as a factor whose adjoint is zero (`b[1] = u * b[0]`, b[1] never read, or read behind a select on
+// s). At s = 0 the loaded b[0] = inf met that zero: reverse mode gave NaN in d/du (main f32a697 at
+// -O0 and -O1), since memory a call writes counted as finite. Now a call of a function that may
+// store such a value makes the values loaded after it tested as the forward sweep loads them (a
+// NaN's bits ORed into one slot where `x - x` is NaN), and the loaded factors' products are guarded
+// behind that test. Shapes: one quotient, a loop of quotients in the callee, a callee calling
+// another kept callee, a heap buffer; combined and split reverse mode. Oracles: the analytic
+// derivative at s = 0 (d/du = 2u: the quotients' terms are never used), central finite differences
+// where s != 0, forward mode against reverse mode. Not fixed: memory the caller wrote before
+// calling a kept callee that reads it (fuzz/found/loaded_factor_caller_written.c).
 #include "check.h"
 #include <stdlib.h>
 

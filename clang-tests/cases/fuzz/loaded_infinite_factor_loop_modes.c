@@ -1,13 +1,13 @@
 // Quotients (and other values that may be infinite) stored inside a loop and read back later as
 // factors whose adjoint is zero, in every reverse mode (combined, split, batched): the forward
-// sweep tests each value such an origin takes as it makes it (the bits of `q - q` ORed into one
-// slot, a field of the tape in split mode), and the reverse sweep guards the loaded factors'
-// products where that test failed. Shapes: a float quotient, a `log` of 0, a quotient stored on
-// some iterations only, a heap buffer, and a logistic `1 / (1 + exp(-x))` (finite everywhere, no
-// test needed) next to a quotient. At the singular point the quotients' terms are discarded:
-// d/du = 2u there. Reverse and split modes gave NaN on main f32a697 at -O0 and -O1. Oracles: that
-// analytic derivative, central finite differences away from it, forward mode against reverse
-// mode, split mode and the batched reverse lanes against the scalar reverse.
+// sweep tests each value such an origin takes as it makes it (a NaN's bits ORed where `q - q` is
+// NaN, into one slot, a field of the tape in split mode), and the reverse sweep guards the loaded
+// factors' products where that test failed. Shapes: a float quotient, a `log` of 0, a quotient
+// stored on some iterations only, a heap buffer, and a logistic `1 / (1 + exp(-x))` (finite
+// everywhere, no test needed) next to a quotient. At the singular point the quotients' terms are
+// discarded: d/du = 2u there. Reverse and split modes gave NaN on main f32a697 at -O0 and -O1.
+// Oracles: that analytic derivative, central finite differences away from it, forward mode against
+// reverse mode, split mode and the batched reverse lanes against the scalar reverse.
 #include "check.h"
 #include <stdlib.h>
 
@@ -109,8 +109,10 @@ BATCHED(logistic_and_quotient)
     F##_lanes(u, s, r_.du);                                                                    \
   } while (0)
 
-#define CHECK_AT(F, u, s, wu, ws, rtol, atol) CHECK_MODES(F, u, s, wu, ws, rtol, atol, RTOL_D, ATOL_D)
-#define CHECK_FLOAT(F, u, s, wu, ws, rtol, atol) CHECK_MODES(F, u, s, wu, ws, rtol, atol, 1e-5, 1e-6)
+#define CHECK_AT(F, u, s, wu, ws, rtol, atol)                                                  \
+  CHECK_MODES(F, u, s, wu, ws, rtol, atol, RTOL_D, ATOL_D)
+#define CHECK_FLOAT(F, u, s, wu, ws, rtol, atol)                                               \
+  CHECK_MODES(F, u, s, wu, ws, rtol, atol, 1e-5, 1e-6)
 #define FD_U(F, u, s, h) ((F((u) + (h), s) - F((u) - (h), s)) / (2 * (h)))
 #define FD_S(F, u, s, h) ((F(u, (s) + (h)) - F(u, (s) - (h))) / (2 * (h)))
 #define CHECK_FD(F, u, s)                                                                      \

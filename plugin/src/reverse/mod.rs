@@ -917,8 +917,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 struct LoadedGuards {
     /// The origins outside every loop, each reloaded by the test.
     origins: Vec<Value>,
-    /// The origins inside a loop: the forward sweep ORs the bits of each
-    /// value's `o - o` into one slot ([`tape::Tape::self_difference_bits`],
+    /// The origins inside a loop: the forward sweep ORs a NaN's bits where
+    /// a value's `o - o` is NaN into one slot ([`tape::Tape::self_difference_bits`],
     /// created by the first test), which the test reads.
     looped: Vec<Value>,
     bits: Option<tape::SlotPtr>,
