@@ -2439,6 +2439,82 @@ fn finite_tests(d: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Quotients stored inside loops and read back (trisolve's `x[i] = s / l[i n + i]`) and bounded
+/// quotients in a loop (a logistic `1 / (1 + exp(-x))`, a soft sign `u / (1 + |w|)`).
+const LOOP_ORIGINS: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double trisolve(long n, const double *restrict l, const double *restrict b) {
+  double *x = malloc(sizeof(double) * n);
+  for (long i = 0; i < n; i++) {
+    double s = b[i];
+    for (long j = 0; j < i; j++) s -= l[i * n + j] * x[j];
+    x[i] = s / l[i * n + i];
+  }
+  double f = 0;
+  for (long i = 0; i < n; i++) f += x[i] * x[i];
+  free(x);
+  return 0.5 * f;
+}
+double gates(long n, const double *restrict w, const double *restrict u) {
+  double *g = malloc(sizeof(double) * n), *h = malloc(sizeof(double) * n);
+  for (long i = 0; i < n; i++) {
+    g[i] = 1.0 / (1.0 + exp(-w[i] * u[i]));
+    h[i] = u[i] / (1.0 + fabs(w[i]));
+  }
+  double f = 0;
+  for (long i = 0; i < n; i++) f += g[i] * h[i] * w[i];
+  free(g);
+  free(h);
+  return f;
+}
+void grad_tri(long n, const double *l, double *dl, const double *b, double *db) {
+  __enzyme_autodiff((void *)trisolve, enzyme_const, n, enzyme_dup, l, dl, enzyme_dup, b, db);
+}
+void grad_gates(long n, const double *w, double *dw, const double *u, double *du) {
+  __enzyme_autodiff((void *)gates, enzyme_const, n, enzyme_dup, w, dw, enzyme_dup, u, du);
+}
+"#;
+
+/// Values of quotients stored inside a loop are tested as the forward sweep makes them (a NaN's
+/// bits ORed into one slot where `q - q` is NaN), and the reverse loops are unswitched on the one test they
+/// join; bounded quotients (lstm's gates) count as finite and need no test. Main f32a697 has no
+/// test for trisolve (loop origins were not guarded): the check can fail; so does
+/// `-ferment-guard-loop-loads`, which guards without a test.
+#[test]
+fn loop_origins_join_one_unswitched_test() {
+    let ir = optimized_ir("loop_origins", LOOP_ORIGINS, &[]);
+    let d = body(&ir, "ferment.diffe.trisolve");
+    let tests = finite_tests(d);
+    assert_eq!(
+        tests.len(),
+        1,
+        "trisolve: expected one finiteness test:\n{d}"
+    );
+    let (branches, selects) = tests[0];
+    assert!(
+        branches >= 1 && selects == 0,
+        "trisolve: the loops are not unswitched on the test ({branches} branches, {selects} \
+         selects):\n{d}"
+    );
+    let g = body(&ir, "ferment.diffe.gates");
+    assert!(
+        finite_tests(g).is_empty(),
+        "gates: a finiteness test for bounded quotients:\n{g}"
+    );
+    let ir = optimized_ir(
+        "loop_origins_off",
+        LOOP_ORIGINS,
+        &["-mllvm", "-ferment-no-guard-loop-loads"],
+    );
+    assert!(
+        finite_tests(body(&ir, "ferment.diffe.trisolve")).is_empty(),
+        "trisolve: a finiteness test with -ferment-no-guard-loop-loads"
+    );
+}
+
 /// A value read back from memory that holds a stored quotient counts as possibly infinite in the
 /// reverse sweep's guards of discarded products, behind one run-time test of the quotient
 /// (`b[0] = 1 / s; b[1] = u * b[0]`, `b[1]` never read: `clang-tests/cases/fuzz/

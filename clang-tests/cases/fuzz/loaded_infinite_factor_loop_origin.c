@@ -1,14 +1,13 @@
-// CFLAGS: -mllvm -ferment-guard-loop-loads
-// loaded_infinite_factor.c with the quotient computed inside a loop: `b[i] = (i + 1) / s` stored
-// in a loop, then `b[i] = u * b[i]` stored and read back only behind a select on s. At s = 0 the
-// partial of b[i] in u is the loaded b[i] = inf, and b[i]'s adjoint is 0 (the select discarded
-// it): reverse mode gave NaN in d/du (main 48a3872 at -O0 and -O1, where b stays in memory),
-// because the run-time test of the stored quotients covers origins outside loops only. Under
-// -ferment-guard-loop-loads those products are guarded without a test (not the default: lstm's
-// gradient, whose sigmoids are stored quotients in its loops, is about 10% slower). Also the
-// quotients of a 2-d loop nest, and a sum of loaded factors. Oracles: the analytic derivative at
-// s = 0 (the quotients' terms are discarded), central finite differences where s != 0, forward
-// mode against reverse mode.
+// loaded_infinite_factor.c with the quotient computed inside a loop: `b[i] = (i + 1) / s` stored in
+// a loop, then `b[i] = u * b[i]` stored and read back only behind a select on s. At s = 0 the
+// partial of b[i] in u is the loaded b[i] = inf, and b[i]'s adjoint is 0 (the select discarded it):
+// reverse mode gave NaN in d/du (main f32a697 at -O0 and -O1, where b stays in memory: 24 of 72
+// checks), because the run-time test of the stored quotients covered origins outside loops only.
+// Now the forward sweep gathers the test of every value such a quotient takes (a NaN's bits ORed
+// into one slot where `q - q` is NaN) and the products are guarded behind that test. Also the
+// quotients of a 2-d loop nest, and a sum of loaded factors. Oracles: the analytic derivative at s
+// = 0 (the quotients' terms are discarded), central finite differences where s != 0, forward mode
+// against reverse mode. More modes and shapes: loaded_infinite_factor_loop_modes.c.
 #include "check.h"
 
 typedef struct { double du, ds; } D2;

@@ -322,7 +322,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 &cfg,
                 &loops,
                 (&partials, &zero_adjoint, &discardable),
-                ctx.options.guard_loads == 2,
+                ctx.options.guard_loads,
             )
         };
         let entry = f.entry_block();
@@ -916,9 +916,16 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 /// See [`ReverseSweep::loaded_guards`].
 #[derive(Default)]
 struct LoadedGuards {
+    /// The origins outside every loop, each reloaded by the test.
     origins: Vec<Value>,
-    /// The partials are guarded without the test of the origins (one of
-    /// them is in a loop).
+    /// The origins inside a loop: the forward sweep ORs a NaN's bits where
+    /// a value's `o - o` is NaN into one slot ([`tape::Tape::self_difference_bits`],
+    /// created by the first test), which the test reads.
+    looped: Vec<Value>,
+    bits: Option<tape::SlotPtr>,
+    /// The partials are guarded without the test of the origins (an origin
+    /// in a loop that the forward sweep cannot test: a call it augments,
+    /// or `-ferment-guard-loop-loads`).
     always: bool,
     partials: hashbrown::HashSet<(Value, usize)>,
     /// The values with guarded products (a zero adjoint's or a discardable
@@ -941,14 +948,17 @@ impl ReverseSweep<'_, '_, '_> {
         self.loaded_guards
             .origins
             .iter()
+            .chain(&self.loaded_guards.looped)
             .any(|&o| self.tape.reloaded_here(&self.b, o) == Some(p))
     }
 
     /// Whether every origin of [`Self::loaded_guards`] is finite, tested
     /// where the builder is: `o - o == 0` (NaN otherwise), one test of
-    /// their sum (in double; a vector origin's lanes added). The origins sit
-    /// outside every loop, so the test is invariant in the reverse loops,
-    /// which `shim::unswitch_zero_adjoints` copies on it.
+    /// their sum (in double; a vector origin's lanes added). The origins in
+    /// loops count through the bits the forward sweep gathered from all
+    /// their values (`x = bitcast bits`, +0 or a NaN: `x - x` joins the
+    /// sum). The test is invariant in the reverse loops, which
+    /// `shim::unswitch_zero_adjoints` copies on it.
     fn origins_finite(&mut self) -> Value {
         let f64 = Type::f64(self.b.context());
         let mut sum = self.b.zero(f64);
@@ -977,6 +987,21 @@ impl ReverseSweep<'_, '_, '_> {
                 sum = self.b.fadd(sum, self.b.fp_convert(l, f64));
             }
         }
+        if !self.loaded_guards.looped.is_empty() {
+            let slot = match self.loaded_guards.bits {
+                Some(s) => s,
+                None => {
+                    let looped = self.loaded_guards.looped.clone();
+                    let s = self.tape.self_difference_bits(&looped);
+                    self.loaded_guards.bits = Some(s);
+                    s
+                }
+            };
+            let i64t = Type::int(self.b.context(), 64);
+            let bits = self.tape.frame_read(&self.b, i64t, slot.rev);
+            let x = self.b.bitcast(bits, f64);
+            sum = self.b.fadd(sum, self.b.fsub(x, x));
+        }
         self.b.fcmp(
             ferment_ir::RealPredicate::LLVMRealOEQ,
             sum,
@@ -1000,8 +1025,13 @@ impl ReverseSweep<'_, '_, '_> {
 /// count, and of those after stores only, the loads of memory they may
 /// write ([`rules::finite::may_read_written`]). Where an origin is inside a
 /// loop (a quotient stored in a loop and read back later), one value per
-/// iteration, those partials are guarded without a test (`always`) if
-/// `loop_origins` (`-ferment-guard-loop-loads`), else not at all.
+/// iteration, the forward sweep gathers the test of all its values as it
+/// makes them, and only the origins outside loops must dominate the
+/// instruction. `mode` (`Options::guard_loads`, 1..3): with origins in
+/// loops, 1 guards nothing (`-ferment-no-guard-loop-loads`), 3 guards
+/// those partials without a test (`always`, `-ferment-guard-loop-loads`;
+/// also where such an origin is a call the forward sweep augments, whose
+/// values it cannot test after the call), 2 behind the test.
 fn loaded_factor_guards(
     blocks: &[Block],
     cfg: &Cfg,
@@ -1011,58 +1041,48 @@ fn loaded_factor_guards(
         &hashbrown::HashSet<Value>,
         &hashbrown::HashSet<Value>,
     ),
-    loop_origins: bool,
+    mode: i32,
 ) -> LoadedGuards {
-    let Some(rules::finite::StoredOrigins { origins, sites }) =
-        rules::finite::stored_origins(blocks, partials)
+    let Some(rules::finite::StoredOrigins {
+        origins,
+        sites,
+        opaque,
+    }) = rules::finite::stored_origins(blocks, partials)
     else {
         return LoadedGuards::default();
     };
-    if origins.is_empty() {
+    if origins.is_empty() && opaque.is_empty() {
         return LoadedGuards::default();
     }
-    // An origin in a loop has one value per iteration, which no single test
-    // outside the loops stands for: the partials are guarded without one
-    // under `-ferment-guard-loop-loads`, else not at all (lstm's sigmoids,
-    // stored in its loops, would cost its gradient about 10%).
-    let always = origins.iter().any(|o| loops.loop_of(o.parent()).is_some());
-    if always && !loop_origins {
+    // An origin in a loop has one value per iteration, which no single
+    // reload in the reverse sweep stands for: the forward sweep ORs the
+    // test of each value into one slot instead, after the instruction,
+    // which must stay there (not a call the forward sweep augments).
+    let (mut looped, origins): (Vec<Value>, Vec<Value>) = origins
+        .into_iter()
+        .partition(|o| loops.loop_of(o.parent()).is_some());
+    // A kept callee's stores have origins out of reach: the values loaded
+    // after such a call are tested as the forward sweep loads them.
+    let opaque_loads = if opaque.is_empty() {
+        Vec::new()
+    } else {
+        loads_after(blocks, &opaque.into_iter().collect())
+    };
+    if (!looped.is_empty() || !opaque_loads.is_empty()) && mode == 1 {
         return LoadedGuards::default();
     }
-    let sites: hashbrown::HashSet<Value> = sites.into_iter().collect();
-    // The loads a site may have run before: in a block a site's block
-    // reaches, or after the site in its own.
-    let in_fn: hashbrown::HashSet<Block> = blocks.iter().copied().collect();
-    let mut reached = hashbrown::HashSet::new();
-    let mut stack: Vec<Block> = sites.iter().flat_map(|s| s.parent().successors()).collect();
-    while let Some(b) = stack.pop() {
-        if in_fn.contains(&b) && reached.insert(b) {
-            stack.extend(b.successors());
-        }
-    }
-    // What they write (None: a call, anything).
-    let written: Option<Vec<Value>> = sites
-        .iter()
-        .map(|s| rules::finite::written_objects(*s))
-        .collect::<Option<Vec<Vec<Value>>>>()
-        .map(|v| v.concat());
-    let mut loads = hashbrown::HashSet::new();
-    for bb in blocks {
-        let mut after_site = reached.contains(bb);
-        for i in bb.instructions() {
-            if sites.contains(&i) {
-                after_site = true;
-            } else if after_site
-                && i.opcode() == Opcode::LLVMLoad
-                && i.ty().is_fp_like()
-                && written
-                    .as_ref()
-                    .is_none_or(|w| rules::finite::may_read_written(i.operand(0), w))
-            {
-                loads.insert(i);
-            }
-        }
-    }
+    let testable = |o: &Value| {
+        o.opcode() != Opcode::LLVMInvoke
+            && (!o.is_call()
+                || o.called_function()
+                    .is_some_and(|f| rules::call_rule(&f.name()).is_some()))
+    };
+    let always = !looped.is_empty() && (mode == 3 || !looped.iter().all(testable));
+    looped.extend(opaque_loads);
+    let always = always || (mode == 3 && !looped.is_empty());
+    let loads: hashbrown::HashSet<Value> = loads_after(blocks, &sites.into_iter().collect())
+        .into_iter()
+        .collect();
     if loads.is_empty() {
         return LoadedGuards::default();
     }
@@ -1108,10 +1128,52 @@ fn loaded_factor_guards(
     };
     LoadedGuards {
         origins: if always { Vec::new() } else { origins },
+        looped: if always { Vec::new() } else { looped },
+        bits: None,
         always,
         partials: out,
         after_origins,
     }
+}
+
+/// The floating-point loads, in block order, that may read what one of
+/// `sites` (stores or calls, see [`rules::finite::stored_origins`]) wrote:
+/// in a block a site's block reaches, or after the site in its own; after
+/// stores only, those of memory they may write
+/// ([`rules::finite::may_read_written`]; a call may write anything).
+fn loads_after(blocks: &[Block], sites: &hashbrown::HashSet<Value>) -> Vec<Value> {
+    let in_fn: hashbrown::HashSet<Block> = blocks.iter().copied().collect();
+    let mut reached = hashbrown::HashSet::new();
+    let mut stack: Vec<Block> = sites.iter().flat_map(|s| s.parent().successors()).collect();
+    while let Some(b) = stack.pop() {
+        if in_fn.contains(&b) && reached.insert(b) {
+            stack.extend(b.successors());
+        }
+    }
+    // What they write (None: a call, anything).
+    let written: Option<Vec<Value>> = sites
+        .iter()
+        .map(|s| rules::finite::written_objects(*s))
+        .collect::<Option<Vec<Vec<Value>>>>()
+        .map(|v| v.concat());
+    let mut loads = Vec::new();
+    for bb in blocks {
+        let mut after_site = reached.contains(bb);
+        for i in bb.instructions() {
+            if sites.contains(&i) {
+                after_site = true;
+            } else if after_site
+                && i.opcode() == Opcode::LLVMLoad
+                && i.ty().is_fp_like()
+                && written
+                    .as_ref()
+                    .is_none_or(|w| rules::finite::may_read_written(i.operand(0), w))
+            {
+                loads.push(i);
+            }
+        }
+    }
+    loads
 }
 
 /// Values other than those a select or min/max may discard

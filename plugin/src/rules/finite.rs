@@ -350,6 +350,7 @@ fn nonfinite_values(
             let nonfinite = match i.opcode() {
                 Opcode::LLVMLoad => loads.contains(&i),
                 Opcode::LLVMSIToFP | Opcode::LLVMUIToFP | Opcode::LLVMBitCast => false,
+                Opcode::LLVMFDiv => !bounded_quotient(i, &out),
                 op if follows_operands(op) => operand_nonfinite(i, &out),
                 Opcode::LLVMCall if finite_call(i) => operand_nonfinite(i, &out),
                 _ => true,
@@ -362,6 +363,68 @@ fn nonfinite_values(
         if !changed {
             return out;
         }
+    }
+}
+
+/// Whether the quotient `q = n / d` is finite wherever the values outside
+/// `nonfinite` are: `n` is finite and `d` at least a positive constant, or
+/// `+inf` (`q = 0` there): a logistic `1 / (1 + exp(-x))`, a soft sign
+/// `x / (1 + |x|)`, `x / sqrt(1 + x * x)`. Such quotients stored in a loop
+/// and read back (lstm's gates) need no guard as loaded factors
+/// (`reverse::loaded_factor_guards`).
+fn bounded_quotient(q: Value, nonfinite: &hashbrown::HashSet<Value>) -> bool {
+    let n = q.operand(0);
+    let known = !n.is_constant() || n.splat_float().is_some_and(|k| !k.is_nan());
+    known
+        && !nonfinite_value(n, nonfinite)
+        && lower_bound(q.operand(1), nonfinite, 6).is_some_and(|b| b > 0.0)
+}
+
+/// A finite lower bound `b` of `v` that holds wherever the values outside
+/// `nonfinite` are finite: `v` is never NaN and lies in `[b, +inf]` (it may
+/// overflow to `+inf`, never below `b`; so sums of such values are never
+/// `inf - inf`). Constants, `exp` (at least 0 of a
+/// finite argument, `+inf` where it overflows), `|x|` and `x * x` of a
+/// finite `x`, `sqrt`, sums, products of positive bounds, the difference
+/// with a constant, choices and widening of bounded values. `depth` bounds
+/// the walk.
+fn lower_bound(v: Value, nonfinite: &hashbrown::HashSet<Value>, depth: u32) -> Option<f64> {
+    if v.is_constant() {
+        // (finite: `-inf + exp(x)` is NaN where `exp` overflows)
+        return v.splat_float().filter(|k| k.is_finite());
+    }
+    if !v.is_instruction() || depth == 0 {
+        return None;
+    }
+    let finite = |o: Value| o.ty().is_fp_like() && !nonfinite_value(o, nonfinite);
+    let bound = |o: Value| lower_bound(o, nonfinite, depth - 1);
+    match v.opcode() {
+        Opcode::LLVMFAdd => Some(bound(v.operand(0))? + bound(v.operand(1))?),
+        Opcode::LLVMFSub => {
+            let k = v.operand(1);
+            let k = k.is_constant().then(|| k.splat_float()).flatten()?;
+            k.is_finite().then_some(bound(v.operand(0))? - k)
+        }
+        Opcode::LLVMFMul if v.operand(0) == v.operand(1) => finite(v.operand(0)).then_some(0.0),
+        Opcode::LLVMFMul => {
+            let (a, b) = (bound(v.operand(0))?, bound(v.operand(1))?);
+            (a > 0.0 && b > 0.0).then_some(a * b)
+        }
+        Opcode::LLVMSelect => Some(bound(v.operand(1))?.min(bound(v.operand(2))?)),
+        Opcode::LLVMFPExt => bound(v.operand(0)),
+        Opcode::LLVMCall => {
+            let args = v.call_args();
+            let [a] = args.as_slice() else {
+                return None;
+            };
+            match canonical(v).as_str() {
+                "exp" | "expf" | "exp2" | "exp2f" | "exp10" | "exp10f" => finite(*a).then_some(0.0),
+                "fabs" | "fabsf" => finite(*a).then_some(0.0),
+                "sqrt" | "sqrtf" => bound(*a).filter(|b| *b >= 0.0).map(f64::sqrt),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -405,16 +468,56 @@ pub fn partials_may_be_nonfinite(inst: Value, nonfinite: &hashbrown::HashSet<Val
 /// run before the load, so one run-time test of the origins stands for
 /// every such load (`reverse::loaded_factor_guards`). None where a stored
 /// value is not a floating-point one made of such producers (an aggregate
-/// from a call): no test then.
+/// from a call): no test then. A call of a function of the module that
+/// may itself store such a value ([`may_store_nonfinite`]: `store_inv(b,
+/// s)` kept by `-ferment-no-inline`, `b[0] = 1 / s` inside) is a site whose
+/// origins are out of reach (`opaque`): the values loaded after it are
+/// tested instead.
 pub struct StoredOrigins {
     pub origins: Vec<Value>,
     pub sites: Vec<Value>,
+    pub opaque: Vec<Value>,
 }
 
 pub fn stored_origins(blocks: &[Block], partials: &NonfinitePartials) -> Option<StoredOrigins> {
+    stored_origins_within(blocks, partials, 2)
+}
+
+/// Whether a call of `f`, a function of the module, may store a value that
+/// may be infinite although its inputs are finite ([`stored_origins`] of its
+/// body: one origin, or a call of such a function, `depth` calls deep;
+/// anything it cannot tell counts). Declarations (library functions,
+/// ferment's runtime) store none: memory from outside counts as finite.
+fn may_store_nonfinite(f: Value, depth: u32) -> bool {
+    if f.is_declaration() {
+        return false;
+    }
+    if depth == 0 {
+        return true;
+    }
+    let blocks = f.blocks();
+    let partials = NonfinitePartials::of(&blocks);
+    stored_origins_within(&blocks, &partials, depth - 1)
+        .is_none_or(|o| !o.origins.is_empty() || !o.opaque.is_empty())
+}
+
+fn stored_origins_within(
+    blocks: &[Block],
+    partials: &NonfinitePartials,
+    depth: u32,
+) -> Option<StoredOrigins> {
     let mut work = Vec::new();
     let mut sites = Vec::new();
+    let mut opaque = Vec::new();
     for inst in blocks.iter().flat_map(|b| b.instructions()) {
+        if inst.is_call()
+            && inst.called_function().is_some_and(|f| {
+                super::call_rule(&f.name()).is_none() && may_store_nonfinite(f, depth)
+            })
+        {
+            opaque.push(inst);
+            sites.push(inst);
+        }
         let written: Vec<Value> = match inst.opcode() {
             Opcode::LLVMStore => vec![inst.operand(0)],
             Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => {
@@ -468,7 +571,11 @@ pub fn stored_origins(blocks: &[Block], partials: &NonfinitePartials) -> Option<
             origins.push(v);
         }
     }
-    Some(StoredOrigins { origins, sites })
+    Some(StoredOrigins {
+        origins,
+        sites,
+        opaque,
+    })
 }
 
 /// Library functions (by rule name) whose partials are infinite or NaN only

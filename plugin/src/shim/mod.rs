@@ -77,9 +77,11 @@ pub struct Options {
     pub swapped_snapshots: c_int,
     /// Reverse mode guards the products of loaded factors behind one
     /// run-time test of the stored quotients
-    /// (`reverse::loaded_factor_guards`); `-ferment-no-guard-loads` is 0,
-    /// `-ferment-guard-loop-loads` 2 (also where a stored quotient is
-    /// computed in a loop, without a test).
+    /// (`reverse::loaded_factor_guards`): 2, also where a stored quotient
+    /// is computed in a loop (its values tested as the forward sweep makes
+    /// them); `-ferment-no-guard-loads` is 0, `-ferment-no-guard-loop-loads`
+    /// 1 (origins in loops: no guard), `-ferment-guard-loop-loads` 3
+    /// (origins in loops: guards without a test).
     pub guard_loads: c_int,
 }
 
@@ -109,7 +111,7 @@ impl Default for Options {
             recompute_calls: 1,
             recompute_rows: 0,
             swapped_snapshots: 1,
-            guard_loads: 1,
+            guard_loads: 2,
         }
     }
 }

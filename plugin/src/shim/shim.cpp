@@ -320,12 +320,18 @@ cl::opt<bool> OptNoGuardLoads(
     cl::desc("ferment: count values read from memory as finite in the "
              "reverse sweep's zero-adjoint guards (no run-time test of the "
              "stored quotients; the old behaviour)"));
+cl::opt<bool> OptNoGuardLoopLoads(
+    "ferment-no-guard-loop-loads", cl::init(false), cl::Hidden,
+    cl::desc("ferment: no zero-adjoint guards on the reverse sweep's "
+             "products of values read from memory where a stored quotient "
+             "is computed in a loop (no run-time test of such quotients; "
+             "the behaviour before session 29)"));
 cl::opt<bool> OptGuardLoopLoads(
     "ferment-guard-loop-loads", cl::init(false), cl::Hidden,
-    cl::desc("ferment: also guard the reverse sweep's products of values "
-             "read from memory where a stored quotient is computed in a "
-             "loop (no run-time test; off by default: lstm's gradient "
-             "about 10% slower)"));
+    cl::desc("ferment: guard the reverse sweep's products of values read "
+             "from memory where a stored quotient is computed in a loop "
+             "without a run-time test of the quotients (ablation: by "
+             "default one test of all of them spares the guards)"));
 cl::opt<bool> OptNoAffineRows(
     "ferment-no-affine-rows", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a tape counter per loop instead of rows from "
@@ -437,7 +443,10 @@ static FermentOptions currentOptions() {
   O.recompute_calls = !OptNoRecomputeCalls;
   O.recompute_rows = OptRecomputeRows;
   O.swapped_snapshots = !OptNoSwappedSnapshots;
-  O.guard_loads = OptNoGuardLoads ? 0 : OptGuardLoopLoads ? 2 : 1;
+  O.guard_loads = OptNoGuardLoads       ? 0
+                  : OptNoGuardLoopLoads ? 1
+                  : OptGuardLoopLoads   ? 3
+                                        : 2;
   return O;
 }
 

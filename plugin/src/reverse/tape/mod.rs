@@ -583,6 +583,42 @@ impl Tape {
         v
     }
 
+    /// A slot into which the forward sweep ORs, right after each of
+    /// `values` computes one, the bits of a quiet NaN where `v - v` is NaN
+    /// (`v` infinite or NaN) and 0 elsewhere: 0 while all of them were
+    /// finite, a NaN's bits once one was not. The values may be in loops
+    /// (one test for all their iterations, read back with
+    /// [`Self::frame_read`]); an integer OR keeps the forward loops
+    /// vectorizable, which a floating-point sum in order would not. The
+    /// bits come from a comparison, not from `v`'s own bits: forward mode
+    /// over the derivative refuses an active value's bits turned back into
+    /// a float.
+    pub fn self_difference_bits(&mut self, values: &[Value]) -> SlotPtr {
+        let i64t = self.i64();
+        let zero = self.frame.fwd_entry.const_int(i64t, 0);
+        let acc = self.slot(i64t, "finite.bits", Some(zero));
+        for &v in values {
+            self.position_after(v);
+            let b = &self.saver;
+            let z = b.fsub(v, v);
+            let lanes: Vec<Value> = if z.ty().is_vector() {
+                (0..z.ty().vector_len())
+                    .map(|k| b.extract_element(z, b.const_int(b.i32(), k as i64)))
+                    .collect()
+            } else {
+                vec![z]
+            };
+            let nan_bits = b.const_int(i64t, 0x7FF8_0000_0000_0000);
+            let mut bits = b.load(i64t, acc.fwd);
+            for l in lanes {
+                let nonfinite = b.fcmp(ferment_ir::RealPredicate::LLVMRealUNO, l, l);
+                bits = b.or_int(bits, b.select(nonfinite, nan_bits, b.const_int(i64t, 0)));
+            }
+            b.store(bits, acc.fwd);
+        }
+        acc
+    }
+
     /// The forward function's frame pointer (split mode).
     pub fn frame_pointer(&self) -> Option<Value> {
         self.frame.split.map(|(f, _, _)| f)
