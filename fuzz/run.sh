@@ -27,7 +27,9 @@
 # (long double accumulators, sign bits through a union or memcpy, remainder/rint/ilogb/nextafter,
 # qsort with a comparator, complex arithmetic: fuzz/src/gen/corner.rs), also corner,no-inline, or abi
 # (structs holding arrays passed and returned by value, variadic helpers, a switch on an integer
-# mode argument: fuzz/src/gen/abi.rs), also abi,no-inline, or hvp (forward-over-reverse: forward mode of a
+# mode argument: fuzz/src/gen/abi.rs), also abi,no-inline, or solve (fixed-point and Jacobi
+# iterations in do/while loops left by a break on a convergence test, 2-D arrays passed to
+# helpers: fuzz/src/gen/solve.rs), also solve,no-inline, or hvp (forward-over-reverse: forward mode of a
 # function calling the reverse or split derivative, checked for the gradient, the Hessian's
 # symmetry, lanes, split vs combined and finite differences of the gradient; combinable with the
 # other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`; 12 seeds of it, every

@@ -87,6 +87,7 @@ mod corner;
 mod edge;
 mod guard;
 mod sci;
+mod solve;
 mod user;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -206,6 +207,8 @@ pub struct Gen {
     wants_cmpd: bool,
     /// A statement calls the abi variant's helpers (`gen/abi.rs`): they are emitted.
     wants_abi: bool,
+    /// A statement calls the solve variant's helpers (`gen/solve.rs`): they are emitted.
+    wants_solve: bool,
 }
 
 /// Which variants' shapes the generator draws (`--variant`; all false: the default variant).
@@ -239,6 +242,9 @@ pub struct Variant {
     /// Structs holding arrays passed and returned by value, variadic helpers, a `switch` on an
     /// integer mode argument (`gen/abi.rs`).
     pub abi: bool,
+    /// Fixed-point and Jacobi iterations in `do/while` loops left by an early `break` on a
+    /// convergence test, 2-D arrays `double m[3][3]` passed to helpers (`gen/solve.rs`).
+    pub solve: bool,
     /// Forward-over-reverse: forward mode of a function that calls the reverse derivative
     /// (`harness::hessian`; no new program shapes, so with another family it checks that
     /// family's programs). Left out of OpenMP kernels and single-precision programs.
@@ -247,7 +253,7 @@ pub struct Variant {
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 11] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 12] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -259,6 +265,7 @@ impl Variant {
             ("sci", &mut self.sci),
             ("corner", &mut self.corner),
             ("abi", &mut self.abi),
+            ("solve", &mut self.solve),
             ("hvp", &mut self.hvp),
         ]
     }
@@ -315,6 +322,7 @@ impl Gen {
             ftab: false,
             wants_cmpd: false,
             wants_abi: false,
+            wants_solve: false,
         }
     }
 
@@ -770,6 +778,11 @@ impl Gen {
         }
         if self.var.abi && self.rng.chance(0.3) {
             if let Some(st) = self.abi_stmt(sc) {
+                return st;
+            }
+        }
+        if self.var.solve && self.rng.chance(0.3) {
+            if let Some(st) = self.solve_stmt(sc) {
                 return st;
             }
         }
@@ -2046,6 +2059,12 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
     if g.wants_abi {
         let noinline = g.rng.chance(0.5);
         for (i, h) in abi::helpers(noinline).into_iter().enumerate() {
+            funcs.insert(i, h);
+        }
+    }
+    if g.wants_solve {
+        let noinline = g.rng.chance(0.5);
+        for (i, h) in solve::helpers(noinline).into_iter().enumerate() {
             funcs.insert(i, h);
         }
     }

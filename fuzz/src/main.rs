@@ -5,7 +5,7 @@
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
 //!                             |edge[,no-inline]|sci[,no-inline]|corner[,no-inline]
-//!                             |abi[,no-inline]
+//!                             |abi[,no-inline]|solve[,no-inline]
 //!                             |hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
@@ -29,6 +29,9 @@
 //!                                                  # abi: structs holding arrays by
 //!                                                  # value, variadic helpers, a switch
 //!                                                  # on an int mode (gen/abi.rs);
+//!                                                  # solve: do/while to a tolerance
+//!                                                  # with break, 2-D arrays to
+//!                                                  # helpers (gen/solve.rs);
 //!                                                  # hvp:
 //!                                                  # forward-over-reverse checks of any
 //!                                                  # family's programs (harness.rs)

@@ -894,6 +894,75 @@ fn past_stack_slot(module: Module, inst: Value, src: Value) -> bool {
         && off + layout.store_size(inst.ty()) > layout.alloc_size(base.allocated_type())
 }
 
+/// Whether the bytes the integer load `inst` reads at `src`, a constant
+/// offset into a stack slot, only ever hold integers: every store into the
+/// slot that may write one of them (at a constant offset, or at offsets
+/// scalar evolution bounds) stores an integer constant or a value type
+/// analysis knows to be an integer, and the slot's address goes nowhere
+/// else (no call, copy or escape may write it). The padding of a struct
+/// copied field by field (`struct { double a[4]; int n; }`: four bytes
+/// after `n`, zeroed by its initializer) is such memory, even while a loop
+/// writes the array at variable indices before it.
+fn written_as_integers_only(
+    module: Module,
+    types: &FunctionTypes,
+    inst: Value,
+    src: Value,
+) -> bool {
+    let layout = ferment_type_analysis::Layout::new(module);
+    let (root, off) = ferment_type_analysis::base_and_offset(&layout, src);
+    if !(root.is_instruction()
+        && root.opcode() == Opcode::LLVMAlloca
+        && root.operand(0).const_int() == Some(1))
+    {
+        return false;
+    }
+    let end = off + layout.store_size(inst.ty());
+    let mut pointers = vec![root];
+    let mut stores = Vec::new();
+    let mut k = 0;
+    while k < pointers.len() {
+        let p = pointers[k];
+        k += 1;
+        for u in p.users() {
+            if !u.is_instruction() {
+                return false;
+            }
+            match u.opcode() {
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+                    if u.operand(0) == p =>
+                {
+                    if !pointers.contains(&u) {
+                        pointers.push(u);
+                    }
+                }
+                Opcode::LLVMLoad => {}
+                Opcode::LLVMStore if u.operand(1) == p && u.operand(0) != p => stores.push(u),
+                Opcode::LLVMCall if u.called_name().starts_with("llvm.lifetime.") => {}
+                _ => return false,
+            }
+        }
+    }
+    let addresses: Vec<Value> = stores.iter().map(|st| st.operand(1)).collect();
+    let ranges = crate::shim::offset_ranges(inst.function_of(), root, &addresses);
+    stores.iter().zip(ranges).all(|(st, range)| {
+        let v = st.operand(0);
+        let size = layout.store_size(v.ty());
+        let (base, at) = ferment_type_analysis::base_and_offset(&layout, st.operand(1));
+        let (lo, hi) = match (base == root).then_some(at) {
+            Some(o) => (o, o + size),
+            None => match range {
+                Some((lo, hi)) => (lo, hi.saturating_add(size)),
+                None => return false,
+            },
+        };
+        let apart = hi <= off || end <= lo;
+        apart
+            || (v.ty().is_integer()
+                && (v.const_int().is_some() || types.tree(v).root() == BaseType::Integer))
+    })
+}
+
 /// Reverse mode cannot move adjoints through integers: an integer copy
 /// between shadowed memory that type analysis says (or cannot rule out)
 /// holds floats is an error, never a silently dropped derivative.
@@ -937,7 +1006,9 @@ pub fn check_integer_copies(
         let conflict = float_conflict_over(module, types, src, bytes, known);
         if float_bits
             || conflict.is_some()
-            || (feeds_shadowed_store && !matches!(held, BaseType::Integer | BaseType::Pointer))
+            || (feeds_shadowed_store
+                && !matches!(held, BaseType::Integer | BaseType::Pointer)
+                && !written_as_integers_only(module, types, inst, src))
         {
             let what = format!(
                 "'{}' reads memory that may hold floating-point data as an integer (the memory's type is {})",
@@ -1213,7 +1284,8 @@ pub fn tag_record_copies(module: Module) -> bool {
 /// The scalar fields (byte offset from `p`, type) in the `len` bytes at
 /// `p`, by the LLVM type of the record `p` points into: `p` is a GEP with
 /// constant indices into a named C or C++ struct or class (clang's record
-/// types), and the bytes cover whole scalar fields (padding aside). A
+/// types), or such a record whole ([`whole_record`]), and the bytes cover
+/// whole scalar fields (padding aside, which the split copy skips). A
 /// union anywhere in the record (whose LLVM type shows one member only),
 /// or a field other than an integer, float or pointer, gives `None`.
 fn declared_fields(module: Module, p: Value, len: u64) -> Option<Vec<(u64, Type)>> {
@@ -1252,17 +1324,25 @@ fn declared_fields(module: Module, p: Value, len: u64) -> Option<Vec<(u64, Type)
             out.push(opaque);
         }
     }
-    if !p.is_instruction() || p.opcode() != Opcode::LLVMGetElementPtr || len > 4096 {
+    if len > 4096 {
         return None;
     }
-    let record_ty = p.gep_source_element_type().filter(|t| record(*t))?;
     let layout = ferment_type_analysis::Layout::new(module);
-    let at = layout.gep_offset(p);
-    let size = layout.alloc_size(record_ty);
-    let [off] = at.offsets[..] else {
-        return None;
+    let (record_ty, off) = if p.is_instruction() && p.opcode() == Opcode::LLVMGetElementPtr {
+        let at = layout.gep_offset(p);
+        let [off] = at.offsets[..] else {
+            return None;
+        };
+        if !at.exact {
+            return None;
+        }
+        (p.gep_source_element_type(), off)
+    } else {
+        (whole_record(p), 0)
     };
-    if !at.exact || off < 0 || size <= 0 || size > 1 << 16 {
+    let record_ty = record_ty.filter(|t| record(*t))?;
+    let size = layout.alloc_size(record_ty);
+    if off < 0 || size <= 0 || size > 1 << 16 {
         return None;
     }
     // (a constant first index steps over whole records)
@@ -1284,6 +1364,23 @@ fn declared_fields(module: Module, p: Value, len: u64) -> Option<Vec<(u64, Type)
         }
     }
     (!fields.is_empty() && fields.len() <= 32).then_some(fields)
+}
+
+/// The record type of the whole object `p` is, as clang declares it: a
+/// local variable (`alloca %struct.V`), or a parameter passed or returned
+/// by value (`byval(%struct.V)`, `sret(%struct.V)`). Clang copies such
+/// objects with one `memcpy` of their size (`v = step(v)`).
+fn whole_record(p: Value) -> Option<Type> {
+    if p.is_instruction() && p.opcode() == Opcode::LLVMAlloca {
+        return (p.operand(0).const_int() == Some(1)).then(|| p.allocated_type());
+    }
+    if !p.is_argument() {
+        return None;
+    }
+    let f = p.param_function();
+    let i = f.params().iter().position(|q| *q == p)? as u32;
+    f.param_type_attribute(i, "byval")
+        .or_else(|| f.param_type_attribute(i, "sret"))
 }
 
 /// The layout of the bytes `memcpy(dst, src, len)` copies.

@@ -225,6 +225,15 @@ extern "C" {
         n: c_uint,
         out: *mut c_int,
     );
+    fn ferment_offset_ranges(
+        f: LLVMValueRef,
+        base: LLVMValueRef,
+        ptrs: *const LLVMValueRef,
+        n: c_uint,
+        lo: *mut i64,
+        hi: *mut i64,
+        known: *mut c_int,
+    );
     fn ferment_header_trip_bounds(
         f: LLVMValueRef,
         headers: *const LLVMBasicBlockRef,
@@ -599,6 +608,29 @@ pub struct TripBound {
     /// entry of the nest (false where a narrow count's sign extension may
     /// lose it: the loop's own entry then checks again).
     pub nest_covers: bool,
+}
+
+/// For each pointer in `ptrs` (of `f`): the lowest and highest byte offset
+/// from `base` it takes, by scalar evolution over the loops around it;
+/// `None` where unbounded.
+pub fn offset_ranges(f: Value, base: Value, ptrs: &[Value]) -> Vec<Option<(i64, i64)>> {
+    let raw: Vec<LLVMValueRef> = ptrs.iter().map(|p| p.0).collect();
+    let n = raw.len();
+    let (mut lo, mut hi, mut known) = (vec![0i64; n], vec![0i64; n], vec![0 as c_int; n]);
+    unsafe {
+        ferment_offset_ranges(
+            f.0,
+            base.0,
+            raw.as_ptr(),
+            n as c_uint,
+            lo.as_mut_ptr(),
+            hi.as_mut_ptr(),
+            known.as_mut_ptr(),
+        );
+    }
+    (0..n)
+        .map(|k| (known[k] != 0).then_some((lo[k], hi[k])))
+        .collect()
 }
 
 /// For each loop header of `f`: its [`TripBound`], computed by scalar

@@ -3614,6 +3614,29 @@ extern "C" unsigned ferment_peel_last_iterations(LLVMValueRef FV) {
   return Peeled;
 }
 
+// For each pointer in Ptrs: the signed range [Lo, Hi] of its byte offset
+// from Base, by scalar evolution (over the iterations of the loops around
+// it); Known = 0 where the difference has no bounded range.
+extern "C" void ferment_offset_ranges(LLVMValueRef FV, LLVMValueRef BaseV,
+                                      LLVMValueRef *Ptrs, unsigned N,
+                                      int64_t *Lo, int64_t *Hi, int *Known) {
+  Function *F = unwrap<Function>(FV);
+  FnScev A(*F);
+  const SCEV *Base = A.SE.getSCEV(unwrap(BaseV));
+  for (unsigned K = 0; K < N; ++K) {
+    Known[K] = 0;
+    const SCEV *Off = A.SE.getMinusSCEV(A.SE.getSCEV(unwrap(Ptrs[K])), Base);
+    if (isa<SCEVCouldNotCompute>(Off) || Off->getType()->getIntegerBitWidth() > 64)
+      continue;
+    ConstantRange R = A.SE.getSignedRange(Off);
+    if (R.isFullSet() || R.isEmptySet())
+      continue;
+    Lo[K] = R.getSignedMin().getSExtValue();
+    Hi[K] = R.getSignedMax().getSExtValue();
+    Known[K] = 1;
+  }
+}
+
 // For each of `N` loop headers of `FV`, an upper bound on how many times the
 // header runs per entry of the loop (symbolic maximum backedge-taken count
 // plus one, as i64), expanded before the preheader's terminator; null where
