@@ -668,6 +668,19 @@ fn retype_uses(b: &Builder, inst: Value, typed: Value) {
                 retype_sign_op(b, c, shuffled, op, &which);
                 continue;
             }
+            // Integers as wide as the floats (`regrouped_as_floats`).
+            if c.opcode() == Opcode::LLVMBitCast && c.ty().scalar().is_integer() {
+                for d in c.users() {
+                    if let Some((op, which)) = sign_op(d, c) {
+                        retype_sign_op(b, d, shuffled, op, &which);
+                    } else {
+                        d.replace_all_uses_with(shuffled);
+                        d.erase();
+                    }
+                }
+                c.erase();
+                continue;
+            }
             if c.opcode() == Opcode::LLVMStore {
                 b.before(c);
                 let typed_store = b.store_like(shuffled, c.operand(1), c);
@@ -785,6 +798,29 @@ fn viewed_as_floats(op: Value, int: Type, agree: &mut impl FnMut(Type) -> bool) 
         })
 }
 
+/// Whether every use of `c`, a bitcast of shuffled integer lanes to
+/// integer lanes of another width, views them as floats as wide as its
+/// lanes (of the type `agree` accepts): directly by a bitcast or after a
+/// sign operation ([`sign_op`]).
+fn regrouped_as_floats(c: Value, agree: &mut impl FnMut(Type) -> bool) -> bool {
+    let int = c.ty().scalar();
+    if c.opcode() != Opcode::LLVMBitCast
+        || !int.is_integer()
+        || c.ty().is_vector() != c.operand(0).ty().is_vector()
+    {
+        return false;
+    }
+    let users = c.users();
+    !users.is_empty()
+        && users.iter().all(|d| {
+            d.is_instruction()
+                && ((d.opcode() == Opcode::LLVMBitCast
+                    && agree(d.ty())
+                    && d.ty().scalar().float_bits() == int.int_width())
+                    || (sign_op(*d, c).is_some() && viewed_as_floats(*d, int, agree)))
+        })
+}
+
 /// The floating-point type an integer (or integer vector) load `inst` holds
 /// when every use reinterprets it as that type: directly by a bitcast, or
 /// after a shuffle that moves whole float-sized groups of its lanes (then
@@ -832,7 +868,9 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
                 // bytes, so the same floats in memory), or a sign operation
                 // on lanes as wide as the floats viewed as floats (SSE2's
                 // `_mm_shuffle_epi32` splat of a `double` then `pnegate`
-                // of one lane, in Eigen's 2x2 inverse).
+                // of one lane, in Eigen's 2x2 inverse), also after a
+                // bitcast to integers as wide as the floats (that shuffle
+                // in 32-bit lanes, then `_mm_xor_pd`'s 64-bit lanes).
                 let casts = u.users();
                 if casts.is_empty()
                     || !casts.iter().all(|c| {
@@ -840,7 +878,8 @@ fn reinterpreted_as_float(inst: Value, known: Option<Type>) -> Option<Type> {
                             && ((c.opcode() == Opcode::LLVMBitCast && agree(c.ty()))
                                 || (c.opcode() == Opcode::LLVMStore && c.operand(0) == *u)
                                 || (sign_op(*c, *u).is_some()
-                                    && viewed_as_floats(*c, int, &mut agree)))
+                                    && viewed_as_floats(*c, int, &mut agree))
+                                || regrouped_as_floats(*c, &mut agree))
                     })
                 {
                     return None;

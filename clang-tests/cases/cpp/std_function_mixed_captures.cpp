@@ -1,7 +1,9 @@
 // CFLAGS: -std=c++17
-// NOT RUN by the harness (only cases/ are): refused at every level (a clean error), kept as the
-// program to make work. The wrong derivative it once gave (in a file that also had virtual
-// methods of the invoker's signature) is fixed: cpp/std_function_beside_virtual.cpp.
+// EXPECT-ERROR: std_function.h:
+// EXPECT-ERROR: cannot tell what bytes
+// EXPECT-ERROR: functions_refs
+// A clean error at every level, with the file:line of the std::function copy (checked session
+// 29); the program to make work is kept here, its checks unchanged.
 // Found in session 23 (issue 14, C++ survey). At -O2 (clang 22, libstdc++ 12) the gradient and
 // the forward derivative miss the terms of the lambda that captures `scale` BY VALUE: df/dx[0]
 // is off by sum_i 0.1 x_i exp(0.1 x_i x_0) (got -3.1200, finite differences -3.0026), with no
@@ -10,7 +12,6 @@
 // std::for_each line or without the `[&acc]` lambda it is refused at -O2 too. The O2 IR stores
 // the captured double as `store i64 (load i64 %scale, !tbaa double)` into the std::function's
 // _Any_data, whose first 8 bytes hold a pointer in the two other elements of the vector.
-// Move it to cases/cpp/ once it gives the finite differences' answer or a clean error.
 // Why no static fix exists (session 24): bytes 0..8 of std::function's _Any_data hold a pointer
 // (the [&] and [&acc] captures) in two elements and a double (the [scale] capture) in the third,
 // and every element goes through the same copy sites (function(function&&) at
