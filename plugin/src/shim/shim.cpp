@@ -1457,6 +1457,7 @@ static int unswitchOn(LLVMValueRef FV, const char *Pipeline, int Threshold,
 static StringRef loopAttrName(const Metadata *Op);
 static SmallVector<Metadata *, 4> loopIdOps(Loop *L);
 static void setLoopIdOps(Loop *L, ArrayRef<Metadata *> Ops);
+static void keepLoopRolled(Loop *L);
 
 // The side of a branch on the finite test (`isFiniteTest`, seen through
 // the freezes the unswitching adds) where the test fails: some stored
@@ -1490,7 +1491,6 @@ static BasicBlock *nonfiniteSide(BranchInst *Br) {
 static unsigned keepNonfiniteCopiesRolled(Function &F) {
   if (OptVectorizeNonfiniteCopies)
     return 0;
-  LLVMContext &C = F.getContext();
   FnLoops A(F);
   // The loops that only the edges into the failing side reach.
   SmallVector<BasicBlockEdge, 4> Sides;
@@ -1505,16 +1505,7 @@ static unsigned keepNonfiniteCopiesRolled(Function &F) {
           return A.DT.dominates(E, L->getHeader());
         }))
       continue;
-    SmallVector<Metadata *, 4> Old = loopIdOps(L), Ops{nullptr};
-    for (Metadata *Op : ArrayRef(Old).drop_front())
-      if (StringRef S = loopAttrName(Op); !S.starts_with("llvm.loop.unroll.") &&
-                                          !S.starts_with("llvm.loop.vectorize.") &&
-                                          !S.starts_with("llvm.loop.interleave."))
-        Ops.push_back(Op);
-    Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}));
-    Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
-                                  ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
-    setLoopIdOps(L, Ops);
+    keepLoopRolled(L);
     ++Marked;
   }
   return Marked;
@@ -1966,6 +1957,23 @@ static void setLoopIdOps(Loop *L, ArrayRef<Metadata *> Ops) {
   MDNode *ID = MDNode::getDistinct(L->getHeader()->getContext(), Ops);
   ID->replaceOperandWith(0, ID);
   L->setLoopID(ID);
+}
+
+// Marks L to stay a rolled scalar loop: its own unroll, vectorize and
+// interleave hints give way to `unroll.disable` and `vectorize.enable false`
+// (for copies of loops that run only on rare paths).
+static void keepLoopRolled(Loop *L) {
+  LLVMContext &C = L->getHeader()->getContext();
+  SmallVector<Metadata *, 4> Old = loopIdOps(L), Ops{nullptr};
+  for (Metadata *Op : ArrayRef(Old).drop_front())
+    if (StringRef S = loopAttrName(Op); !S.starts_with("llvm.loop.unroll.") &&
+                                        !S.starts_with("llvm.loop.vectorize.") &&
+                                        !S.starts_with("llvm.loop.interleave."))
+      Ops.push_back(Op);
+  Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}));
+  Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
+                                ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
+  setLoopIdOps(L, Ops);
 }
 
 // Gives every innermost loop of F that the host may still runtime-unroll a
@@ -4325,19 +4333,8 @@ static void rotVersion(RotPlan &Plan, DominatorTree &DT, LoopInfo &LI) {
   // versions: ~280 optimized instructions for a 43-instruction loop in each
   // of omp_stencil's two region reverses (-ferment-unroll-alias-fallbacks:
   // the host's treatment).
-  if (!OptUnrollAliasFallbacks) {
-    LLVMContext &C = F->getContext();
-    SmallVector<Metadata *, 4> Old = loopIdOps(Orig), Ops{nullptr};
-    for (Metadata *Op : ArrayRef(Old).drop_front())
-      if (StringRef S = loopAttrName(Op); !S.starts_with("llvm.loop.unroll.") &&
-                                          !S.starts_with("llvm.loop.vectorize.") &&
-                                          !S.starts_with("llvm.loop.interleave."))
-        Ops.push_back(Op);
-    Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}));
-    Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
-                                  ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
-    setLoopIdOps(Orig, Ops);
-  }
+  if (!OptUnrollAliasFallbacks)
+    keepLoopRolled(Orig);
   // The exits' phis take the copy's values too.
   BasicBlock *Latch = L->getLoopLatch();
   auto *OrigLatch = cast<BasicBlock>(VMap[Latch]);
