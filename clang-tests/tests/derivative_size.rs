@@ -92,6 +92,12 @@
 //!   reverse also versioned it again in its own loop-load elimination and unrolled both versions
 //!   (omp_stencil's two region reverses 1126 -> 950 and 577 -> 403 optimized instructions).
 //!   `-ferment-unroll-alias-fallbacks` leaves it to the host (the check can fail).
+//! - A derivative's innermost loop whose trip count is not a constant and whose vectorization
+//!   needs more than 16 run-time alias checks between pointer groups (a reverse loop adding into
+//!   many shadows) stays scalar: lstm's reverse cell (42 and 35 pairs, 14 iterations) was a
+//!   351-instruction vector body with two checks of 79 and 60 instructions (the derivative 2374 ->
+//!   1491 optimized instructions). `-ferment-max-vector-checks=0` leaves it to the host (the check
+//!   can fail).
 //! - With `-mllvm -ferment-no-epilogue-vectorization`, ferment's functions get no vectorized
 //!   epilogue loop (the host's setting is restored for user code, whose loop keeps its own), and
 //!   the BLAS helpers' column loop is not runtime-unrolled (smaller without the epilogue, the
@@ -1541,6 +1547,63 @@ fn derivative_loops_lose_vector_epilogues_on_request() {
     assert!(
         epilogues(d) > 0,
         "the user's loop lost its vectorized epilogue:\n{d}"
+    );
+}
+
+/// An LSTM-like cell over `n` units (a run-time count): its reverse loop adds into the shadows of
+/// five arrays and reads seven, so vectorizing it needs run-time alias checks between ~40 pairs
+/// of pointer groups.
+const MANY_CHECKS: &str = r#"
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+static double sig(double x) { return 1 / (1 + __builtin_exp(-x)); }
+double cell(const double *w, const double *u, const double *bias, const double *h, double *c,
+            long n) {
+  double s = 0;
+  for (long j = 0; j < n; j++) {
+    double f = sig(h[j] * w[j] + u[j] * c[j] + bias[j]);
+    double i = sig(h[j] * w[n + j] + u[n + j] * c[j] + bias[n + j]);
+    double g = __builtin_tanh(h[j] * w[2 * n + j] + bias[2 * n + j]);
+    c[j] = f * c[j] + i * g;
+    s += c[j] * c[j];
+  }
+  return s;
+}
+void grad(const double *w, double *dw, const double *u, double *du, const double *bias,
+          double *dbias, const double *h, double *dh, double *c, double *dc, long n) {
+  __enzyme_autodiff((void *)cell, enzyme_dup, w, dw, enzyme_dup, u, du, enzyme_dup, bias, dbias,
+                    enzyme_dup, h, dh, enzyme_dup, c, dc, enzyme_const, n);
+}
+"#;
+
+/// How many blocks of a printed function belong to loops the loop vectorizer made.
+fn vector_loops(f: &str) -> usize {
+    block_labels(f)
+        .iter()
+        .filter(|l| l.starts_with("vector.") || l.contains("vec.epilog"))
+        .count()
+}
+
+#[test]
+fn derivative_loops_with_many_alias_checks_stay_scalar() {
+    let ir = optimized_ir("many_checks", MANY_CHECKS, &[]);
+    let d = body(&ir, "ferment.diffe.cell");
+    assert_eq!(
+        vector_loops(d),
+        0,
+        "a vectorized loop in the derivative ({:?}):\n{d}",
+        block_labels(d)
+    );
+    // The host's treatment without the limit: the check above can fail.
+    let ir = optimized_ir(
+        "many_checks_unlimited",
+        MANY_CHECKS,
+        &["-mllvm", "-ferment-max-vector-checks=0"],
+    );
+    let d = body(&ir, "ferment.diffe.cell");
+    assert!(
+        vector_loops(d) > 0,
+        "expected a vectorized loop without the limit:\n{d}"
     );
 }
 

@@ -156,6 +156,11 @@ cl::opt<bool> OptNoEpilogueVectors(
     "ferment-no-epilogue-vectorization", cl::init(false), cl::Hidden,
     cl::desc("ferment: no vectorized epilogue loops in ferment's own "
              "functions (shorter compiles, slower loops of 8-31 iterations)"));
+cl::opt<unsigned> OptMaxVectorChecks(
+    "ferment-max-vector-checks", cl::init(16), cl::Hidden,
+    cl::desc("ferment: a derivative loop whose trip count is not a constant "
+             "and whose vectorization needs more than N run-time alias "
+             "checks between pointer groups stays scalar (0: no limit)"));
 cl::opt<bool> OptNoPeelLast(
     "ferment-no-peel-last", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep the last iteration of a derivative loop whose "
@@ -451,6 +456,9 @@ static FermentOptions currentOptions() {
 }
 
 // ---- passes -----------------------------------------------------------------
+static unsigned keepCheckedLoopsScalar(Function &F,
+                                       FunctionAnalysisManager &FAM);
+
 namespace {
 struct FermentPass : PassInfoMixin<FermentPass> {
   unsigned Level;
@@ -545,7 +553,10 @@ static void setEpilogue(bool Want) {
     O->setValue(Want);
 }
 struct FermentChecksStartPass : PassInfoMixin<FermentChecksStartPass> {
-  PreservedAnalyses run(Function &F, FunctionAnalysisManager &) {
+  PreservedAnalyses run(Function &F, FunctionAnalysisManager &FAM) {
+    // Loop metadata only: every analysis stays valid.
+    if (F.getName().starts_with("ferment."))
+      keepCheckedLoopsScalar(F, FAM);
     // Each function sets the value it needs, in case a pipeline runs this
     // pass without the end pass.
     bool Saved = hoistSaved();
@@ -1974,6 +1985,63 @@ static void keepLoopRolled(Loop *L) {
   Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
                                 ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
   setLoopIdOps(L, Ops);
+}
+
+// Before the host's vectorizer, on ferment's functions: an innermost loop
+// whose trip count is not a constant and whose vectorization needs more than
+// `-ferment-max-vector-checks` (16) run-time alias checks between pointer
+// groups gets `vectorize.enable false` and stays scalar. A reverse loop adds
+// into the shadow of every array its primal loop reads, so LLVM checks each
+// shadow against each other array the loop touches: lstm's reverse cell
+// needed 42 and 35 pairs, which it compiled into a 351-instruction vector
+// body, a remainder and two checks of 79 and 60 instructions for loops of 14
+// iterations. The vectorizer weighs the checks against the trip count only
+// where the count is known, and assumes a long loop otherwise. Loops with a
+// few checks (ode, gmm: none; rk4, multigrid: 10; swe1d: 15) keep the host's
+// choice. Returns how many loops it marked.
+static unsigned keepCheckedLoopsScalar(Function &F,
+                                       FunctionAnalysisManager &FAM) {
+  if (OptMaxVectorChecks == 0)
+    return 0;
+  // Its own loop info and scalar evolution: queried here, the host's would
+  // cache results in another order and the vectorizer could expand other
+  // (equivalent) address expressions in functions this leaves unchanged.
+  FnLoops A(F);
+  if (A.LI.empty())
+    return 0;
+  auto &TLI = FAM.getResult<TargetLibraryAnalysis>(F);
+  auto &TTI = FAM.getResult<TargetIRAnalysis>(F);
+  auto &AC = FAM.getResult<AssumptionAnalysis>(F);
+  auto &AA = FAM.getResult<AAManager>(F);
+  ScalarEvolution SE(F, TLI, AC, A.DT, A.LI);
+  LLVMContext &C = F.getContext();
+  unsigned Marked = 0;
+  for (Loop *L : A.LI.getLoopsInPreorder()) {
+    if (!L->isInnermost() || !L->getLoopLatch() ||
+        isa<SCEVConstant>(SE.getBackedgeTakenCount(L)))
+      continue;
+    SmallVector<Metadata *, 4> Ops = loopIdOps(L);
+    // Hints already given (the user's, or a rolled copy's) stay; the
+    // followups that `noFallbackUnroll` adds are no such hint.
+    if (llvm::any_of(Ops, [](Metadata *Op) {
+          StringRef S = loopAttrName(Op);
+          return S == "llvm.loop.vectorize.enable" ||
+                 S == "llvm.loop.vectorize.width" ||
+                 S == "llvm.loop.interleave.count" ||
+                 S == "llvm.loop.isvectorized";
+        }))
+      continue;
+    LoopAccessInfo LAI(L, &SE, &TTI, &TLI, &AA, &A.DT, &A.LI, &AC);
+    if (!LAI.canVectorizeMemory() ||
+        LAI.getNumRuntimePointerChecks() <= OptMaxVectorChecks)
+      continue;
+    Ops.push_back(
+        MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
+                        ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
+    setLoopIdOps(L, Ops);
+    ++Marked;
+  }
+  return Marked;
 }
 
 // Gives every innermost loop of F that the host may still runtime-unroll a
