@@ -429,6 +429,15 @@ pub fn derivative_free_output(name: &str, arg: usize) -> bool {
     OUTPUTS.iter().any(|&(n, i)| n == stem && i == arg)
 }
 
+/// Whether argument `arg` of a call to `name` (one of
+/// [`WRITES_OR_ALIASES`]) is the `va_list` of a formatted-output function:
+/// it writes only the list's own position fields, never the arguments the
+/// list holds (a `va_list` of active doubles, made by a variadic helper
+/// whose calls ferment rewrites, `plugin/src/shim/variadic.cpp`).
+pub fn formatted_output_va_list(name: &str, arg: usize) -> bool {
+    matches!((name, arg), ("vsprintf", 2) | ("vsnprintf", 3))
+}
+
 /// Templates of the C++ library that a translation unit defines but whose
 /// results carry no derivative and which write only into their result:
 /// `__gnu_cxx::__to_xstring`, behind `std::to_string` of a number, formats

@@ -44,9 +44,9 @@ pub use canonical::{
 };
 pub use ferment_type_analysis::fortran_integer_result;
 pub use inactive::{
-    derivative_free_output, enzyme_global_name, global_annotations, global_variable_annotations,
-    inactive_function_writes_or_aliases, is_known_inactive_callee, is_known_inactive_function,
-    ModuleAnnotations, WRITES_OR_ALIASES,
+    derivative_free_output, enzyme_global_name, formatted_output_va_list, global_annotations,
+    global_variable_annotations, inactive_function_writes_or_aliases, is_known_inactive_callee,
+    is_known_inactive_function, ModuleAnnotations, WRITES_OR_ALIASES,
 };
 pub use memory::{
     allocation_kind, carried_global, carried_globals_of, context_global, context_runtime_pointer,

@@ -88,7 +88,11 @@ pub fn canonical_copy(
     let mut keep = keep.to_vec();
     keep.extend(crate::openmp::forked_regions(function.global_parent()));
     keep.extend(tape_helpers(function.global_parent()));
+    keep.extend(inactive_variadic_functions(function.global_parent()));
     let keep = &keep[..];
+    // Calls of variadic helpers that read their `...` go to copies with
+    // fixed parameters (those inlined below get the same treatment).
+    shim::fix_variadic_calls(clone, keep);
     // OpenMP tasks run where they are created; their entries are inlined
     // like callees.
     crate::openmp::run_tasks_at_creation(clone)?;
@@ -199,6 +203,21 @@ pub fn canonical_copy(
         eprintln!("{}", clone.describe());
     }
     Ok(clone)
+}
+
+/// Defined variadic functions that read their `...` and are known to carry
+/// no derivative (`std::to_string`'s `__gnu_cxx::__to_xstring`): they stay
+/// calls of themselves, not of a copy with fixed parameters.
+fn inactive_variadic_functions(module: ferment_ir::Module) -> Vec<Value> {
+    module
+        .functions()
+        .into_iter()
+        .filter(|&f| {
+            shim::reads_var_args(f)
+                && (ferment_activity_analysis::is_known_inactive_callee(f)
+                    || ferment_activity_analysis::inactive_function_writes_or_aliases(&f.name()))
+        })
+        .collect()
 }
 
 /// The value an undefined floating-point lane takes in the canonical copy:

@@ -1200,7 +1200,7 @@ fn stores_own_shadow(activity: &Activity, call: Value, callee: Value, forward_mo
             && (!forward_mode || !has_zero_twin(a))
             && !crate::derive::is_frame_storage(call, j)
             && may_be_outside_data(a)
-            && param_escapes(callee, j, 4, false)
+            && param_escapes(callee, j)
     })
 }
 
@@ -1568,12 +1568,259 @@ pub(crate) fn zero_twin_shadow(b: &Builder, v: Value) -> Option<Value> {
 }
 
 /// Whether `f`'s parameter `k` (a pointer), or an address made from it,
-/// is stored into memory, merged by a phi or select (only where `merges`;
-/// else what they make is followed), or passed on to a function of this
-/// module whose parameter does so (`depth` calls deep; deeper ones count as
-/// doing so): where it has no shadow, such a use makes it stand for its
-/// own shadow in `f`'s derivative.
-pub(crate) fn param_escapes(f: Value, k: usize, depth: u32, merges: bool) -> bool {
+/// is stored into memory that is not a local object of the call tree, or
+/// passed on to a function of this module whose parameter does so (what
+/// phis and selects make of it is followed): where it has no shadow, such
+/// a use makes it stand for its own shadow in `f`'s derivative (the
+/// question of `stores_own_shadow`; forward mode's zero twins ask
+/// [`param_stored_or_merged`]). A pointer stored into a local object (a
+/// spill slot, a C++ iterator or a lambda object on the stack at -O0) is
+/// followed through what is loaded back from that object, its copies and
+/// the functions it is passed to ([`FlowAnalysis`]).
+pub(crate) fn param_escapes(f: Value, k: usize) -> bool {
+    let mut analysis = FlowAnalysis {
+        done: HashMap::new(),
+        active: Vec::new(),
+    };
+    analysis
+        .flow((f, k, Held::Pointer))
+        .0
+        .is_none_or(|flow| !flow.stored_into.is_empty())
+}
+
+/// What a value followed by [`FlowAnalysis`] is: the pointer itself (or an
+/// address made from it), or the address of memory that holds it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Held {
+    Pointer,
+    Holder,
+}
+
+/// Where a parameter's pointer goes in a function that keeps it in local
+/// memory: the parameters whose memory it may be stored into (the caller
+/// follows its arguments there as holders), and what the function may
+/// return (the caller follows the call's result).
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+struct Flow {
+    stored_into: std::collections::BTreeSet<usize>,
+    returns_pointer: bool,
+    returns_holder: bool,
+}
+
+/// A function, one of its parameters, and what that parameter is.
+type FlowKey = (Value, usize, Held);
+
+/// Calls deeper than this count as escapes.
+const FLOW_DEPTH: usize = 48;
+
+/// How the pointer parameter `k` of `f` (`Held::Pointer`), or the pointer
+/// held in the memory that parameter `k` points to (`Held::Holder`), flows
+/// through `f`: None where it may escape (see [`param_escapes`]). Followed:
+/// addresses made from it; stores of it into a stack object of `f` (whose
+/// every use is then followed as a holder: loads give the pointer back,
+/// `memcpy` copies the holder into another stack object) or into memory
+/// reached from a parameter (reported in [`Flow::stored_into`]); calls of
+/// functions of this module, through their own flow. Anything else that
+/// takes a holder's address (a store of it outside a spill slot, an
+/// external function) counts as an escape. Recursive functions get the
+/// least fixed point: a call of a function under analysis gives the flow
+/// assumed so far, and the function is analysed again until what it gives
+/// is what was assumed; results that rest on an outer assumption are not
+/// kept.
+struct FlowAnalysis {
+    done: HashMap<FlowKey, Option<Flow>>,
+    /// The functions under analysis, outermost first: the flow assumed for
+    /// each and whether a call used that assumption.
+    active: Vec<(FlowKey, Option<Flow>, bool)>,
+}
+
+impl FlowAnalysis {
+    /// The flow of `key`, and the position in `active` of the outermost
+    /// assumption it rests on (`usize::MAX` for none).
+    fn flow(&mut self, key: FlowKey) -> (Option<Flow>, usize) {
+        if let Some(flow) = self.done.get(&key) {
+            return (flow.clone(), usize::MAX);
+        }
+        if let Some(at) = self.active.iter().position(|a| a.0 == key) {
+            self.active[at].2 = true;
+            return (self.active[at].1.clone(), at);
+        }
+        if self.active.len() >= FLOW_DEPTH {
+            return (None, usize::MAX);
+        }
+        let at = self.active.len();
+        self.active.push((key, Some(Flow::default()), false));
+        loop {
+            let mut low = usize::MAX;
+            let flow = self.flow_of(key, &mut low);
+            let (_, assumed, used) = &mut self.active[at];
+            if *used && flow != *assumed {
+                *assumed = flow;
+                *used = false;
+                continue;
+            }
+            self.active.pop();
+            if low >= at {
+                self.done.insert(key, flow.clone());
+                return (flow, usize::MAX);
+            }
+            return (flow, low);
+        }
+    }
+
+    /// One pass over `key`'s function, calls answered by [`Self::flow`];
+    /// `low` gets the outermost assumption used.
+    fn flow_of(&mut self, (f, k, held): FlowKey, low: &mut usize) -> Option<Flow> {
+        let params = f.params();
+        let &p = params.get(k)?;
+        let mut flow = Flow::default();
+        let mut work = vec![(p, held)];
+        let mut seen = HashSet::new();
+        // The memory that a store (or a copy) of the pointer writes into: a
+        // stack object of `f` is followed as a holder, a parameter's memory is
+        // reported to the caller; anything else escapes.
+        let target = |q: Value, flow: &mut Flow, work: &mut Vec<(Value, Held)>| -> Option<()> {
+            let root = strip_addresses(q);
+            if root.is_instruction() && root.opcode() == Opcode::LLVMAlloca {
+                work.push((root, Held::Holder));
+                return Some(());
+            }
+            let j = param_origin(&params, root, 2)?;
+            flow.stored_into.insert(j);
+            Some(())
+        };
+        while let Some((v, held)) = work.pop() {
+            if !seen.insert((v, held)) {
+                continue;
+            }
+            for u in v.users() {
+                if !u.is_instruction() {
+                    continue;
+                }
+                match (u.opcode(), held) {
+                    (Opcode::LLVMGetElementPtr, _) if u.operand(0) != v => {}
+                    (
+                        Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast,
+                        _,
+                    ) => work.push((u, held)),
+                    (Opcode::LLVMSelect, _) if u.operand(0) == v => {}
+                    (Opcode::LLVMPHI | Opcode::LLVMSelect, _) => work.push((u, held)),
+                    (Opcode::LLVMRet, Held::Pointer) => flow.returns_pointer = true,
+                    (Opcode::LLVMRet, Held::Holder) => flow.returns_holder = true,
+                    // The pointer stored into memory.
+                    (Opcode::LLVMStore, Held::Pointer) if u.operand(0) == v => {
+                        target(u.operand(1), &mut flow, &mut work)?
+                    }
+                    // A holder's address stored: only into a spill slot, whose
+                    // loads are holders too.
+                    (Opcode::LLVMStore, Held::Holder) if u.operand(0) == v => {
+                        let loads = spill_loads(u.operand(1))?;
+                        work.extend(loads.into_iter().map(|l| (l, Held::Holder)));
+                    }
+                    (Opcode::LLVMLoad, Held::Holder) => work.push((u, Held::Pointer)),
+                    (Opcode::LLVMCall | Opcode::LLVMInvoke, _) => {
+                        let args = u.call_args();
+                        let Some(callee) = u.called_function() else {
+                            if held == Held::Holder && args.contains(&v) {
+                                return None;
+                            }
+                            continue;
+                        };
+                        if callee.is_declaration() {
+                            if held == Held::Pointer {
+                                continue;
+                            }
+                            let name = callee.name();
+                            if name.starts_with("llvm.memcpy") || name.starts_with("llvm.memmove") {
+                                if args.get(1) == Some(&v) {
+                                    target(args[0], &mut flow, &mut work)?;
+                                }
+                            } else if !(name.starts_with("llvm.lifetime")
+                                || name.starts_with("llvm.memset")
+                                || name.starts_with("llvm.dbg"))
+                            {
+                                return None;
+                            }
+                            continue;
+                        }
+                        for (i, a) in args.iter().enumerate() {
+                            if *a != v || crate::derive::is_frame_storage(u, i) {
+                                continue;
+                            }
+                            let (inner, rests_on) = self.flow((callee, i, held));
+                            *low = (*low).min(rests_on);
+                            let inner = inner?;
+                            for &j in &inner.stored_into {
+                                target(*args.get(j)?, &mut flow, &mut work)?;
+                            }
+                            if inner.returns_pointer {
+                                work.push((u, Held::Pointer));
+                            }
+                            if inner.returns_holder {
+                                work.push((u, Held::Holder));
+                            }
+                        }
+                    }
+                    (Opcode::LLVMStore | Opcode::LLVMICmp, Held::Holder) => {}
+                    (_, Held::Holder) => return None,
+                    _ => {}
+                }
+            }
+        }
+        Some(flow)
+    }
+}
+
+/// `v` without the address arithmetic and casts on it.
+fn strip_addresses(mut v: Value) -> Value {
+    while v.is_instruction()
+        && matches!(
+            v.opcode(),
+            Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+        )
+    {
+        v = v.operand(0);
+    }
+    v
+}
+
+/// The parameter (its index in `params`) that address `v` is made from:
+/// directly, or loaded back from a spill slot that only ever receives
+/// addresses made from that parameter (`this` at -O0).
+fn param_origin(params: &[Value], v: Value, depth: u32) -> Option<usize> {
+    let v = strip_addresses(v);
+    if v.is_argument() {
+        return params.iter().position(|&p| p == v);
+    }
+    if depth == 0 || !v.is_instruction() || v.opcode() != Opcode::LLVMLoad {
+        return None;
+    }
+    let slot = v.operand(0);
+    spill_loads(slot)?;
+    let mut origin = None;
+    for w in slot.users() {
+        if w.opcode() == Opcode::LLVMStore {
+            let j = param_origin(params, w.operand(0), depth - 1)?;
+            if origin.is_some_and(|o| o != j) {
+                return None;
+            }
+            origin = Some(j);
+        }
+    }
+    origin
+}
+
+/// Whether `f`'s parameter `k` (a pointer), or an address made from it,
+/// is stored into memory (any memory but its own spill slot: a local
+/// object counts), merged by a phi or select, or passed on to a function
+/// of this module whose parameter does so (`depth` calls deep; deeper ones
+/// count as doing so). Forward mode's question for a constant global
+/// passed to a call differentiated on its own: where the callee stores or
+/// merges it, the callee's derivative needs a shadow for it (the global's
+/// zero twin), even where what it is stored into is a local object (a row
+/// of pointers whose shadow row then holds the twin). Unlike
+/// [`param_escapes`], which asks whether the pointer leaves the call tree.
+pub(crate) fn param_stored_or_merged(f: Value, k: usize, depth: u32) -> bool {
     let Some(&p) = f.params().get(k) else {
         return false;
     };
@@ -1597,8 +1844,7 @@ pub(crate) fn param_escapes(f: Value, k: usize, depth: u32, merges: bool) -> boo
                     Some(loads) => work.extend(loads),
                     None => return true,
                 },
-                Opcode::LLVMPHI | Opcode::LLVMSelect if merges => return true,
-                Opcode::LLVMPHI | Opcode::LLVMSelect => work.push(u),
+                Opcode::LLVMPHI | Opcode::LLVMSelect => return true,
                 Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     let Some(callee) = u.called_function() else {
                         continue;
@@ -1609,7 +1855,7 @@ pub(crate) fn param_escapes(f: Value, k: usize, depth: u32, merges: bool) -> boo
                     let passed = u.call_args().iter().enumerate().any(|(i, a)| {
                         *a == v
                             && !crate::derive::is_frame_storage(u, i)
-                            && (depth == 0 || param_escapes(callee, i, depth - 1, merges))
+                            && (depth == 0 || param_stored_or_merged(callee, i, depth - 1))
                     });
                     if passed {
                         return true;

@@ -482,7 +482,7 @@ impl<'k> TangentSweep<'k> {
                     && !callee.is_declaration()
                     && !ctx.custom.functions().contains(&callee)
                     && !crate::derive::is_frame_storage(call, *i)
-                    && shadow::param_escapes(callee, *i, 4, true)
+                    && shadow::param_stored_or_merged(callee, *i, 4)
             })
             .filter_map(|(i, a)| Some((i, shadow::zero_twin_shadow(&self.b, *a)?)))
             .collect();

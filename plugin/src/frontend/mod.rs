@@ -329,7 +329,8 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
 /// that failed. The host removes them only after its optimizer pipeline
 /// (GlobalDCE comes after vectorization), so left in place they would be
 /// vectorized, unrolled and simplified for nothing. Only internal
-/// definitions named `ferment.*` are candidates; a function used by one
+/// definitions named `ferment.*` (or `<f>.ferment.va.*`, the copies of
+/// variadic functions with fixed parameters) are candidates; a function used by one
 /// deleted here is looked at again.
 fn drop_unused_functions(module: Module) {
     loop {
@@ -340,7 +341,7 @@ fn drop_unused_functions(module: Module) {
                 !f.is_declaration()
                     && f.has_local_linkage()
                     && !f.has_uses()
-                    && f.name().starts_with("ferment.")
+                    && (f.name().starts_with("ferment.") || f.name().contains(".ferment.va."))
             })
             .collect();
         if dead.is_empty() {

@@ -347,10 +347,11 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
     let name = callee.map(|f| f.name()).unwrap_or_default();
     // The shadowed pointer arguments: memory that carries derivatives.
     let shadowed_arg = || {
-        inst.call_args()
-            .into_iter()
-            .enumerate()
-            .find(|(_, a)| a.ty().is_pointer() && activity.is_shadowed(*a))
+        inst.call_args().into_iter().enumerate().find(|(i, a)| {
+            a.ty().is_pointer()
+                && activity.is_shadowed(*a)
+                && !ferment_activity_analysis::formatted_output_va_list(&name, *i)
+        })
     };
     if crate::frontend::is_inactive_call(inst) {
         // A library function that writes through its pointers, or returns a

@@ -137,6 +137,12 @@ extern "C" {
         keep: *mut LLVMValueRef,
         n_keep: c_uint,
     ) -> c_uint;
+    fn ferment_fix_variadic_calls(
+        f: LLVMValueRef,
+        keep: *mut LLVMValueRef,
+        n_keep: c_uint,
+    ) -> c_uint;
+    fn ferment_reads_var_args(f: LLVMValueRef) -> c_int;
     fn ferment_time_report_option() -> c_int;
     fn ferment_outline_sum_rows(f: LLVMValueRef, out: *mut LLVMValueRef, max: c_uint) -> c_uint;
     fn ferment_inline_call(call: LLVMValueRef) -> c_int;
@@ -261,6 +267,21 @@ pub fn clone_function(f: Value, name: &str) -> Value {
 pub fn inline_calls(f: Value, max_insts: u32, keep: &[Value]) -> u32 {
     let mut raw: Vec<LLVMValueRef> = keep.iter().map(|v| v.0).collect();
     unsafe { ferment_inline_calls(f.0, max_insts, raw.as_mut_ptr(), raw.len() as c_uint) }
+}
+
+/// Makes each direct call in `f` of a defined variadic function that reads
+/// its `...` (except those in `keep`) a call of the callee's copy with
+/// fixed parameters, `<callee>.ferment.va.<types>` (see `variadic.cpp`;
+/// x86-64 System V only). Returns the number of calls changed.
+pub fn fix_variadic_calls(f: Value, keep: &[Value]) -> u32 {
+    let mut raw: Vec<LLVMValueRef> = keep.iter().map(|v| v.0).collect();
+    unsafe { ferment_fix_variadic_calls(f.0, raw.as_mut_ptr(), raw.len() as c_uint) }
+}
+
+/// Whether `f` is a defined variadic function that reads its `...`
+/// (calls `va_start`).
+pub fn reads_var_args(f: Value) -> bool {
+    unsafe { ferment_reads_var_args(f.0) != 0 }
 }
 
 /// Runs `pipeline` on `f` with LLVM's `-unswitch-threshold` raised to

@@ -989,15 +989,9 @@ extern "C" void ferment_invoke_calls(LLVMValueRef *CV, unsigned N,
         P->removeIncomingValue(Orig, /*DeletePHIIfEmpty=*/false);
 }
 
-// Whether `G` starts reading its variadic arguments (calls va_start).
-static bool readsVarArgs(Function *G) {
-  for (BasicBlock &BB : *G)
-    for (Instruction &I : BB)
-      if (auto *II = dyn_cast<IntrinsicInst>(&I))
-        if (II->getIntrinsicID() == Intrinsic::vastart)
-          return true;
-  return false;
-}
+// variadic.cpp
+bool fermentReadsVarArgs(Function *G);
+Function *fermentFixVariadicCall(CallBase &CB);
 
 // Size of a callee that is inlined even past the budget.
 static const unsigned TinyInsts = 40;
@@ -1040,17 +1034,23 @@ extern "C" unsigned ferment_inline_calls(LLVMValueRef FV, unsigned MaxInsts,
     Item It = Work.back();
     Work.pop_back();
     Function *Callee = It.CB->getCalledFunction();
-    // A variadic callee is inlined only where it never reads its `...`
-    // (no va_start: libstdc++'s `[](V &v, ...) { return v; }` in
-    // std::visit); inlined, the arguments it ignores are dropped.
-    if (!Callee || Callee->isDeclaration() || Callee == F ||
-        (Callee->isVarArg() && readsVarArgs(Callee)) ||
-        onPath(Callee, It.History))
+    if (!Callee || Callee->isDeclaration() || Callee == F)
       continue;
     // The context run time (context/runtime.c) stays a call, which the
     // generators reject inside differentiated code.
     if (Callee->getName().contains("__enzyme_") ||
         Callee->getName().starts_with("ferment.ctx.") || kept(Callee))
+      continue;
+    // A variadic callee that reads its `...` is inlined as its copy with
+    // fixed parameters (variadic.cpp) where there is one; one that never
+    // reads them (libstdc++'s `[](V &v, ...) { return v; }` in
+    // std::visit) as itself: the arguments it ignores are dropped.
+    if (Callee->isVarArg() && fermentReadsVarArgs(Callee)) {
+      Callee = fermentFixVariadicCall(*It.CB);
+      if (!Callee)
+        continue;
+    }
+    if (onPath(Callee, It.History))
       continue;
     // Past the budget, only tiny callees are inlined (accessors, wrappers
     // of malloc, `derived()`-style casts: at -O0 C++ code is made of
