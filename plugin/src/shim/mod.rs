@@ -68,9 +68,8 @@ pub struct Options {
     /// Combined shape: an outermost loop whose iterations read data rows,
     /// write nothing and meet only in a sum the derivative drops runs each
     /// row's combined derivative in the reverse sweep (`reverse::rows`);
-    /// 1 (the default) for loops whose rows unroll and jam by two,
-    /// `-ferment-recompute-rows` 2 for every such loop,
-    /// `-ferment-no-recompute-rows` 0.
+    /// `-ferment-recompute-rows` is 1 (off by default: measured faster on
+    /// huber, slower on logreg and nbll).
     pub recompute_rows: c_int,
     /// Loads of buffers swapped by pointers may read a snapshot of the
     /// buffer (`reverse::tape::snapshot`); `-ferment-no-swapped-snapshots`
@@ -110,7 +109,7 @@ impl Default for Options {
             reload_memo: 1,
             sibling_loads: 1,
             recompute_calls: 1,
-            recompute_rows: 1,
+            recompute_rows: 0,
             swapped_snapshots: 1,
             guard_loads: 2,
         }
@@ -139,12 +138,7 @@ extern "C" {
         n_keep: c_uint,
     ) -> c_uint;
     fn ferment_time_report_option() -> c_int;
-    fn ferment_outline_sum_rows(
-        f: LLVMValueRef,
-        out: *mut LLVMValueRef,
-        max: c_uint,
-        mode: c_uint,
-    ) -> c_uint;
+    fn ferment_outline_sum_rows(f: LLVMValueRef, out: *mut LLVMValueRef, max: c_uint) -> c_uint;
     fn ferment_inline_call(call: LLVMValueRef) -> c_int;
     fn ferment_run_function_pipeline(
         f: LLVMValueRef,
@@ -290,9 +284,9 @@ pub fn unswitch_zero_adjoints(f: Value, pipeline: &str, threshold: i32) -> Resul
 /// Outlines the rows of `f`'s outermost loops whose iterations only add
 /// to one floating-point sum (see `reverse::rows` and the shim); returns
 /// the new functions, `ferment.rows.*`.
-pub fn outline_sum_rows(f: Value, mode: u32) -> Vec<Value> {
+pub fn outline_sum_rows(f: Value) -> Vec<Value> {
     let mut out = vec![std::ptr::null_mut(); 16];
-    let n = unsafe { ferment_outline_sum_rows(f.0, out.as_mut_ptr(), out.len() as c_uint, mode) };
+    let n = unsafe { ferment_outline_sum_rows(f.0, out.as_mut_ptr(), out.len() as c_uint) };
     out.truncate(n as usize);
     out.into_iter().map(Value).collect()
 }
