@@ -29,7 +29,10 @@
 # (structs holding arrays passed and returned by value, variadic helpers, a switch on an integer
 # mode argument: fuzz/src/gen/abi.rs), also abi,no-inline, or solve (fixed-point and Jacobi
 # iterations in do/while loops left by a break on a convergence test, 2-D arrays passed to
-# helpers: fuzz/src/gen/solve.rs), also solve,no-inline, or hvp (forward-over-reverse: forward mode of a
+# helpers: fuzz/src/gen/solve.rs), also solve,no-inline, or mix (chains of fmin/fmax/fabs/
+# copysign/hypot/fma kinks, gathers and scatter-adds through indices computed from the data,
+# static caches and accumulators, a struct holding arrays by pointer, switch in a loop, returns
+# from inside loops, float mixed with double: fuzz/src/gen/mix.rs), also mix,no-inline, or hvp (forward-over-reverse: forward mode of a
 # function calling the reverse or split derivative, checked for the gradient, the Hessian's
 # symmetry, lanes, split vs combined and finite differences of the gradient; combinable with the
 # other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`; 12 seeds of it, every

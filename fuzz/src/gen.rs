@@ -86,6 +86,7 @@ mod clamp;
 mod corner;
 mod edge;
 mod guard;
+mod mix;
 mod sci;
 mod solve;
 mod user;
@@ -209,6 +210,8 @@ pub struct Gen {
     wants_abi: bool,
     /// A statement calls the solve variant's helpers (`gen/solve.rs`): they are emitted.
     wants_solve: bool,
+    /// A statement calls the mix variant's helpers (`gen/mix.rs`): they are emitted.
+    wants_mix: bool,
 }
 
 /// Which variants' shapes the generator draws (`--variant`; all false: the default variant).
@@ -245,6 +248,10 @@ pub struct Variant {
     /// Fixed-point and Jacobi iterations in `do/while` loops left by an early `break` on a
     /// convergence test, 2-D arrays `double m[3][3]` passed to helpers (`gen/solve.rs`).
     pub solve: bool,
+    /// Kink chains, run-time index gathers and scatters, `static` caches and accumulators,
+    /// structs holding arrays by pointer, `switch` in a loop, returns from inside loops, `float`
+    /// mixed with `double` (`gen/mix.rs`).
+    pub mix: bool,
     /// Forward-over-reverse: forward mode of a function that calls the reverse derivative
     /// (`harness::hessian`; no new program shapes, so with another family it checks that
     /// family's programs). Left out of OpenMP kernels and single-precision programs.
@@ -253,7 +260,7 @@ pub struct Variant {
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 12] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 13] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -266,6 +273,7 @@ impl Variant {
             ("corner", &mut self.corner),
             ("abi", &mut self.abi),
             ("solve", &mut self.solve),
+            ("mix", &mut self.mix),
             ("hvp", &mut self.hvp),
         ]
     }
@@ -323,6 +331,7 @@ impl Gen {
             wants_cmpd: false,
             wants_abi: false,
             wants_solve: false,
+            wants_mix: false,
         }
     }
 
@@ -783,6 +792,11 @@ impl Gen {
         }
         if self.var.solve && self.rng.chance(0.3) {
             if let Some(st) = self.solve_stmt(sc) {
+                return st;
+            }
+        }
+        if self.var.mix && self.rng.chance(0.35) {
+            if let Some(st) = self.mix_stmt(sc) {
                 return st;
             }
         }
@@ -2068,6 +2082,12 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
             funcs.insert(i, h);
         }
     }
+    if g.wants_mix {
+        let noinline = g.rng.chance(0.5);
+        for (i, h) in mix::helpers(noinline).into_iter().enumerate() {
+            funcs.insert(i, h);
+        }
+    }
     funcs.push(Func {
         name: "f".into(),
         head: format!(
@@ -2115,6 +2135,9 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
     }
     if var.abi {
         defs.push_str("#include <stdarg.h>\nstruct V4 {\n  double a[4];\n  int n;\n};\n");
+    }
+    if var.mix {
+        defs.push_str(mix::DEFS);
     }
     if garr {
         defs.push_str("static double garr[N];\n");
@@ -2213,6 +2236,7 @@ mod tests {
             ("guard,clamp,edge", 0xca1d_2bcc_1111_d219),
             ("sci", 0xb8f9_9599_dfa8_2e81),
             ("corner", 0xc903_6e90_517a_d391),
+            ("mix", 0xd92e_a61c_7817_6e9e),
         ];
         for (name, want) in recorded {
             let mut var = Variant::default();

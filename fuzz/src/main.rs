@@ -5,7 +5,7 @@
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
 //!                             |edge[,no-inline]|sci[,no-inline]|corner[,no-inline]
-//!                             |abi[,no-inline]|solve[,no-inline]
+//!                             |abi[,no-inline]|solve[,no-inline]|mix[,no-inline]
 //!                             |hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
@@ -31,7 +31,12 @@
 //!                                                  # on an int mode (gen/abi.rs);
 //!                                                  # solve: do/while to a tolerance
 //!                                                  # with break, 2-D arrays to
-//!                                                  # helpers (gen/solve.rs);
+//!                                                  # helpers (gen/solve.rs); mix:
+//!                                                  # kink chains, run-time index
+//!                                                  # scatters, static caches, structs
+//!                                                  # of arrays, switch in loops, returns
+//!                                                  # from loops, float with double
+//!                                                  # (gen/mix.rs);
 //!                                                  # hvp:
 //!                                                  # forward-over-reverse checks of any
 //!                                                  # family's programs (harness.rs)

@@ -462,6 +462,13 @@ versionBlock(BasicBlock &B, Hoister &H, std::vector<Guard> &Guards) {
       I.moveBefore(Pos->getIterator());
     else if (Move.count(&I))
       Pos = I.getNextNode();
+  // Allocas of the rest stay shared by both copies (before the test): one
+  // copied would reach the code after the block as a phi of the two, which
+  // lifetime markers there may not take (LLVM 22 wants the alloca itself).
+  for (Instruction &I : make_early_inc_range(
+           make_range(Pos->getIterator(), B.end())))
+    if (isa<AllocaInst>(I) && &I != Pos)
+      I.moveBefore(Pos->getIterator());
   IRBuilder<> Bld(Pos);
   Type *F64 = Bld.getDoubleTy();
   // The test: the sum of the factors (their lanes, in double) minus itself
@@ -561,10 +568,15 @@ extern "C" unsigned ferment_version_finite_guards(LLVMValueRef FV,
   if (F.isDeclaration() || F.getInstructionCount() > MaxInsts || hasCycle(F))
     return 0;
   for (BasicBlock &B : F)
-    for (Instruction &I : B)
+    for (Instruction &I : B) {
       if (I.isEHPad() || isa<InvokeInst>(I) || isa<CallBrInst>(I) ||
           isa<IndirectBrInst>(I))
         return 0;
+      // (an alloca of a run-time size could not move before the test)
+      if (auto *A = dyn_cast<AllocaInst>(&I))
+        if (!isa<Constant>(A->getArraySize()))
+          return 0;
+    }
   TargetLibraryInfoImpl TLII(F.getParent()->getTargetTriple());
   TargetLibraryInfo TLI(TLII, &F);
   SmallPtrSet<BasicBlock *, 8> Done;
