@@ -305,8 +305,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         let restrict = rules::finite::restrict_params(f, key);
         let partials = rules::finite::NonfinitePartials::of(&reachable);
         let discardable = discardable_values(&reachable);
-        let zero_adjoint = zero_adjoint_values(&reachable, &partials);
         let own_guard = zeroed_by_partials(&reachable, &partials);
+        let zero_adjoint = zero_adjoint_values(&reachable, &partials, &own_guard);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
                 from.terminator().unwrap_or(f),
@@ -1099,7 +1099,8 @@ fn loaded_factor_guards(
             .is_some_and(|x| x == o && o != i)
     };
     let mut out = hashbrown::HashSet::new();
-    for inst in zero_adjoint_values(blocks, &loaded) {
+    let zeroed = zeroed_by_partials(blocks, &loaded);
+    for inst in zero_adjoint_values(blocks, &loaded, &zeroed) {
         if discardable.contains(&inst) || !(always || origins.iter().all(|o| before(*o, inst))) {
             continue;
         }
@@ -1185,14 +1186,16 @@ fn loads_after(blocks: &[Block], sites: &hashbrown::HashSet<Value>) -> Vec<Value
 /// infinite where their value is finite ([`rules::finite::infinite_slope`]:
 /// `k * cbrt(u)` at `k = 0`, `u = 0`), and values that may be infinite under
 /// a use flat there ([`rules::finite::NonfinitePartials::flat_zero_adjoints`]:
-/// `exp(-1 / z)` at `z = 0`).
+/// `exp(-1 / z)` at `z = 0`). `zeroed` is [`zeroed_by_partials`] of the
+/// same `partials`, which the caller needs too.
 fn zero_adjoint_values(
     blocks: &[Block],
     partials: &rules::finite::NonfinitePartials,
+    zeroed: &hashbrown::HashSet<Value>,
 ) -> hashbrown::HashSet<Value> {
     let mut out = control_discarded(blocks);
     out.extend(stored_values(blocks));
-    out.extend(zeroed_by_partials(blocks, partials));
+    out.extend(zeroed.iter().copied());
     let nonfinite = partials.instructions(blocks);
     out.retain(|v| nonfinite.contains(v));
     out
