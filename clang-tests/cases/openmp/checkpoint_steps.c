@@ -1,5 +1,4 @@
 // CFLAGS: -fopenmp
-// LEVELS: 1 2 3
 // Checkpointed time loops (__enzyme_checkpoint_for with enzyme_checkpoint_regions) whose step
 // is made of OpenMP worksharing loops: the double-buffered Jacobi stencil of benches omp_stencil
 // written as a step of two sweeps (u -> v, v -> u; both buffers are regions), and a step with a
@@ -7,16 +6,14 @@
 // one snapshot per segment and recomputes each segment (its regions forked again) in the
 // reverse sweep. Trip counts that are not multiples of the segment length (ceil(sqrt(steps))).
 // The coefficients c that the second step's region reads are listed as a region too (copied
-// with each snapshot): a pointer that is not in a region may not be captured by a region of
-// the step (clang passes captures through stack slots, and the write check refuses a pointer
-// outside the regions stored in memory, since it does not look into the region's body), and
-// kappa is read before the forks. The objective after the loop is serial: the one-call vouch
+// with each snapshot) in `sourced`, and not in `sourced_captured`: there the region reads them
+// through the stack slot clang passes the capture in, which the write check refused before
+// (a pointer outside the regions stored in memory); now the slot's contents count as read
+// (vouched by the one-call gradient) and the region's writes through it are checked. The objective after the loop is serial: the one-call vouch
 // for memory the steps read outside the regions (x is not `restrict`) does not hold across a
 // fork after the loop.
 // Oracles: central finite differences of the primal run on ONE thread, and forward vs reverse,
-// with the gradient on 1, 2 and 4 threads (omp_check.h). -O0 is left out: there clang passes
-// the step's pointer arguments to the forks through stack slots, which the checkpoint's write
-// check refuses ("stores its argument 1 ... in memory"), a compile error.
+// with the gradient on 1, 2 and 4 threads (omp_check.h), -O0..-O3.
 #include "omp_check.h"
 #include <enzyme/checkpoint.h>
 #include <math.h>
@@ -86,9 +83,25 @@ __attribute__((noinline)) double sourced(const double *x, long n) {
   return f;
 }
 
+// the same with c outside the regions: the regions read it through a capture slot
+__attribute__((noinline)) double sourced_captured(const double *x, long n) {
+  double *u = malloc(sizeof(double) * n), *w = malloc(sizeof(double) * n);
+  memcpy(u, x, sizeof(double) * n);
+  __enzyme_checkpoint_for((void *)source_step, 0, 5, enzyme_scheme, &EnzymeCkptPeriodic, (void *)0,
+                          enzyme_checkpoint_region, u, n * sizeof(double), enzyme_checkpoint_region, w,
+                          n * sizeof(double), u, w, n, x + n);
+  double f = 0;
+  for (long i = 0; i < n; i++)
+    f += (double)(i + 1) * u[i] * u[i] / (double)n;
+  free(u);
+  free(w);
+  return f;
+}
+
 DEFINE_SCALAR_CHECK_T(heat5, long, n + 1, 1)
 DEFINE_SCALAR_CHECK_T(heat7, long, n + 1, 1)
 DEFINE_SCALAR_CHECK_T(sourced, long, 2 * n, 1)
+DEFINE_SCALAR_CHECK_T(sourced_captured, long, 2 * n, 1)
 
 int main(void) {
   static const int ns[] = {3, 8, 29};
@@ -96,6 +109,7 @@ int main(void) {
     heat5_check(ns[c], 11u + c);
     heat7_check(ns[c], 23u + c);
     sourced_check(ns[c], 37u + c);
+    sourced_captured_check(ns[c], 41u + c);
   }
   return check_report();
 }

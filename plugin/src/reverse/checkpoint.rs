@@ -682,7 +682,14 @@ fn check_writes(ctx: &Ctx, seg: Value, covered: &[bool], step: &str) -> Result<(
             let Some(region) = region else {
                 let (dests, kept) = write_dests(i, step)?;
                 // Keeping a pointer to memory outside the regions would
-                // let a later step write it.
+                // let a later step write it; a capture slot of the step's
+                // forks does not outlive the step, and the regions' writes
+                // through it are checked below.
+                let capture = i.opcode() == Opcode::LLVMStore
+                    && underlying_objects(i.operand(1))
+                        .into_iter()
+                        .all(|o| slot_contents(o).is_some());
+                let kept = kept.filter(|_| !capture);
                 for o in kept.map(underlying_objects).unwrap_or_default() {
                     if let Some(k) = outside_arg(o) {
                         return Err(kept_error(i, k));
@@ -799,32 +806,40 @@ fn region_sources(o: Value, fork: Value, region: Value) -> Option<Vec<Value>> {
     if let Some(j) = params.iter().position(|p| *p == o) {
         return args.get(j).map(|a| vec![*a]);
     }
-    if o.opcode() != Opcode::LLVMLoad {
+    if !o.is_instruction() || o.opcode() != Opcode::LLVMLoad {
         return None;
     }
     let mut out = Vec::new();
     for from in underlying_objects(o.operand(0)) {
         let j = params.iter().position(|p| *p == from)?;
-        let slot = *args.get(j)?;
-        if allocation_kind(slot) != Some(AllocKind::Stack) {
-            return None;
-        }
-        for u in slot.users() {
-            match u.opcode() {
-                Opcode::LLVMStore if u.operand(1) == slot && u.operand(0) != slot => {
-                    out.push(u.operand(0))
-                }
-                Opcode::LLVMLoad => {}
-                Opcode::LLVMCall if crate::openmp::is_fork(u) => {
-                    if region_writes_capture(u, slot)? {
-                        return None;
-                    }
-                }
-                Opcode::LLVMCall
-                    if u.called_function()
-                        .is_some_and(|f| f.name().starts_with("llvm.lifetime.")) => {}
-                _ => return None,
+        out.extend(slot_contents(*args.get(j)?)?);
+    }
+    Some(out)
+}
+
+/// The values stored in `slot` when it is a stack slot of a step that only
+/// passes captures to its forks: its uses are stores into it, loads, forks
+/// whose regions do not write it, and lifetime markers. `None` otherwise.
+fn slot_contents(slot: Value) -> Option<Vec<Value>> {
+    if allocation_kind(slot) != Some(AllocKind::Stack) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for u in slot.users() {
+        match u.opcode() {
+            Opcode::LLVMStore if u.operand(1) == slot && u.operand(0) != slot => {
+                out.push(u.operand(0))
             }
+            Opcode::LLVMLoad => {}
+            Opcode::LLVMCall if crate::openmp::is_fork(u) => {
+                if region_writes_capture(u, slot)? {
+                    return None;
+                }
+            }
+            Opcode::LLVMCall
+                if u.called_function()
+                    .is_some_and(|f| f.name().starts_with("llvm.lifetime.")) => {}
+            _ => return None,
         }
     }
     Some(out)
@@ -885,17 +900,43 @@ fn check_reads(
     for i in copy.instructions() {
         let srcs: Vec<Value> = match i.opcode() {
             Opcode::LLVMLoad => vec![i.operand(0)],
-            Opcode::LLVMCall | Opcode::LLVMInvoke => i
-                .call_args()
-                .into_iter()
-                .filter(|a| a.ty().is_pointer())
-                .collect(),
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                let mut args: Vec<Value> = i
+                    .call_args()
+                    .into_iter()
+                    .filter(|a| a.ty().is_pointer())
+                    .collect();
+                // a fork's region reads what the step stored in the
+                // capture slots it is passed
+                if crate::openmp::is_fork(i) {
+                    let held: Vec<Value> = args
+                        .iter()
+                        .flat_map(|a| slot_contents(*a).unwrap_or_default())
+                        .filter(|v| v.ty().is_pointer())
+                        .collect();
+                    args.extend(held);
+                }
+                args
+            }
             _ => Vec::new(),
         };
         for s in srcs {
             for o in underlying_objects(s) {
-                if let Some(k) = params.iter().position(|p| *p == o) {
-                    read[k] = true;
+                // a pointer loaded from a capture slot: what the step
+                // stored there
+                let held: Vec<Value> = if o.is_instruction() && o.opcode() == Opcode::LLVMLoad {
+                    underlying_objects(o.operand(0))
+                        .into_iter()
+                        .flat_map(|slot| slot_contents(slot).unwrap_or_default())
+                        .flat_map(underlying_objects)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                for o in std::iter::once(o).chain(held) {
+                    if let Some(k) = params.iter().position(|p| *p == o) {
+                        read[k] = true;
+                    }
                 }
             }
         }
