@@ -635,86 +635,98 @@ fn parse_extents(helper: Value, nreg: usize) -> Vec<Option<(usize, Count, i64)>>
 
 /// Every write of the inlined segment goes to a local object, a global
 /// (checked when the loop was lowered) or memory of an argument that points
-/// into the regions.
+/// into the regions. A forked OpenMP region of a step (a call of its
+/// canonical copy, which the inliner leaves alone) is checked through its
+/// body: clang passes its captures as the addresses of stack slots of the
+/// step, so each write of the region is traced back to the pointers the
+/// step stored in those slots ([`region_sources`]).
 fn check_writes(ctx: &Ctx, seg: Value, covered: &[bool], step: &str) -> Result<()> {
     let copy = ctx.analysis_copy(seg)?;
     let params = copy.params();
+    // A non-region argument of the step, if `o` is one (its number for the
+    // message; `None` for anything else).
+    let outside_arg = |o: Value| {
+        params
+            .iter()
+            .position(|p| *p == o)
+            .filter(|&k| k >= 2 && covered.get(k - 2) != Some(&true))
+    };
+    // Whether the step may write the memory `o` (an underlying object of
+    // one of its values) is: a local object, a global or a region argument.
+    let writable = |o: Value| {
+        allocation_kind(o).is_some()
+            || params
+                .iter()
+                .position(|p| *p == o)
+                .is_some_and(|k| k >= 2 && covered.get(k - 2) == Some(&true))
+    };
+    let kept_error = |i: Value, k: usize| {
+        Error::at(
+            i,
+            format!("the step '{step}' of a checkpointed loop stores its argument {} (a pointer outside the checkpoint regions) in memory", k - 1),
+        )
+    };
+    let write_error = |i: Value, o: Value| {
+        let what = match params.iter().position(|p| *p == o) {
+            Some(k) if k >= 2 => format!("through its argument {}", k - 1),
+            _ => format!("at {}", o.short()),
+        };
+        Error::at(
+            i,
+            format!(
+                "the step '{step}' of a checkpointed loop writes memory {what} that ferment cannot place inside the checkpoint regions: the reverse sweep could not restore it before recomputing a step"
+            ),
+        )
+        .hint("pass the state's pointers (e.g. u.data()) to the step and list each as `enzyme_checkpoint_region, ptr, bytes`")
+    };
     let result = (|| {
         for i in copy.instructions() {
-            let mut dests = Vec::new();
-            match i.opcode() {
-                Opcode::LLVMStore => {
-                    dests.push(i.operand(1));
-                    // Keeping a pointer to memory outside the regions would
-                    // let a later step write it.
-                    let kept = i.operand(0);
-                    if kept.ty().is_pointer() {
-                        for o in underlying_objects(kept) {
-                            if let Some(k) = params.iter().position(|p| *p == o) {
-                                if k >= 2 && covered.get(k - 2) != Some(&true) {
-                                    return Err(Error::at(
-                                        i,
-                                        format!("the step '{step}' of a checkpointed loop stores its argument {} (a pointer outside the checkpoint regions) in memory", k - 1),
-                                    ));
-                                }
+            let region = crate::openmp::is_fork(i)
+                .then(|| i.called_function())
+                .flatten()
+                .filter(|f| !f.is_declaration());
+            let Some(region) = region else {
+                let (dests, kept) = write_dests(i, step)?;
+                // Keeping a pointer to memory outside the regions would
+                // let a later step write it; a capture slot of the step's
+                // forks does not outlive the step, and the regions' writes
+                // through it are checked below.
+                let capture = i.opcode() == Opcode::LLVMStore
+                    && underlying_objects(i.operand(1))
+                        .into_iter()
+                        .all(|o| slot_contents(o).is_some());
+                let kept = kept.filter(|_| !capture);
+                for o in kept.map(underlying_objects).unwrap_or_default() {
+                    if let Some(k) = outside_arg(o) {
+                        return Err(kept_error(i, k));
+                    }
+                }
+                for o in dests.into_iter().flat_map(underlying_objects) {
+                    if !writable(o) {
+                        return Err(write_error(i, o));
+                    }
+                }
+                continue;
+            };
+            for r in region.instructions() {
+                let (dests, kept) = write_dests(r, step)?;
+                for o in kept.map(underlying_objects).unwrap_or_default() {
+                    for v in region_sources(o, i, region).unwrap_or_default() {
+                        for o in underlying_objects(v) {
+                            if let Some(k) = outside_arg(o) {
+                                return Err(kept_error(r, k));
                             }
                         }
                     }
                 }
-                Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => dests.push(i.operand(0)),
-                Opcode::LLVMCall | Opcode::LLVMInvoke => {
-                    let Some(f) = i.called_function() else {
-                        return Err(Error::at(
-                            i,
-                            format!("the step '{step}' of a checkpointed loop makes an indirect call, whose writes ferment cannot check against the checkpoint regions"),
-                        ));
+                for o in dests.into_iter().flat_map(underlying_objects) {
+                    let Some(sources) = region_sources(o, i, region) else {
+                        return Err(write_error(r, o));
                     };
-                    let name = f.name();
-                    let args = i.call_args();
-                    if ferment_activity_analysis::is_memcpy_like(&name)
-                        || ferment_activity_analysis::is_memset_like(&name)
-                    {
-                        dests.push(args[0]);
-                    } else if name.starts_with("llvm.")
-                        || allocation_kind(i).is_some()
-                        || ferment_activity_analysis::is_free_like(&name)
-                    {
-                    } else if let Some(rule) = crate::rules::call_rule(&name) {
-                        dests.extend(rule.writes.iter().filter_map(|&k| args.get(k).copied()));
-                    } else if !f.is_declaration() {
-                        dests.extend(args.iter().filter(|a| a.ty().is_pointer()).copied());
-                    } else {
-                        return Err(Error::at(
-                            i,
-                            format!("the step '{step}' of a checkpointed loop calls '{name}', whose writes ferment cannot check against the checkpoint regions"),
-                        )
-                        .hint("move the call out of the step, or drop the checkpoint regions (every step is taped then)"));
-                    }
-                }
-                _ => {}
-            }
-            for d in dests {
-                for o in underlying_objects(d) {
-                    let ok = match allocation_kind(o) {
-                        Some(AllocKind::Global) => true,
-                        Some(_) => true,
-                        None => params
-                            .iter()
-                            .position(|p| *p == o)
-                            .is_some_and(|k| k >= 2 && covered.get(k - 2) == Some(&true)),
-                    };
-                    if !ok {
-                        let what = match params.iter().position(|p| *p == o) {
-                            Some(k) if k >= 2 => format!("through its argument {}", k - 1),
-                            _ => format!("at {}", o.short()),
-                        };
-                        return Err(Error::at(
-                            i,
-                            format!(
-                                "the step '{step}' of a checkpointed loop writes memory {what} that ferment cannot place inside the checkpoint regions: the reverse sweep could not restore it before recomputing a step"
-                            ),
-                        )
-                        .hint("pass the state's pointers (e.g. u.data()) to the step and list each as `enzyme_checkpoint_region, ptr, bytes`"));
+                    for o in sources.into_iter().flat_map(underlying_objects) {
+                        if !writable(o) {
+                            return Err(write_error(r, o));
+                        }
                     }
                 }
             }
@@ -723,6 +735,158 @@ fn check_writes(ctx: &Ctx, seg: Value, covered: &[bool], step: &str) -> Result<(
     })();
     copy.delete_function();
     result
+}
+
+/// What instruction `i` of a step may write (the addresses) and the pointer
+/// it stores in memory, if any.
+fn write_dests(i: Value, step: &str) -> Result<(Vec<Value>, Option<Value>)> {
+    let mut dests = Vec::new();
+    let mut kept = None;
+    match i.opcode() {
+        Opcode::LLVMStore => {
+            dests.push(i.operand(1));
+            kept = Some(i.operand(0)).filter(|v| v.ty().is_pointer());
+        }
+        Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => dests.push(i.operand(0)),
+        Opcode::LLVMCall | Opcode::LLVMInvoke => {
+            let Some(f) = i.called_function() else {
+                return Err(Error::at(
+                    i,
+                    format!("the step '{step}' of a checkpointed loop makes an indirect call, whose writes ferment cannot check against the checkpoint regions"),
+                ));
+            };
+            let name = f.name();
+            let args = i.call_args();
+            if ferment_activity_analysis::is_memcpy_like(&name)
+                || ferment_activity_analysis::is_memset_like(&name)
+            {
+                dests.push(args[0]);
+            } else if name.starts_with("llvm.")
+                || allocation_kind(i).is_some()
+                || ferment_activity_analysis::is_free_like(&name)
+            {
+            } else if let Some(rule) = crate::rules::call_rule(&name) {
+                dests.extend(rule.writes.iter().filter_map(|&k| args.get(k).copied()));
+            } else if name.starts_with("__kmpc_") {
+                // The OpenMP run time's calls in a region write the loop
+                // bounds, reduction and lock objects they are passed, not
+                // their source locations (constants) or callbacks.
+                let constant = |a: &Value| {
+                    a.is_function()
+                        || (a.is_global()
+                            && unsafe { llvm_sys::core::LLVMIsGlobalConstant(a.0) != 0 })
+                };
+                dests.extend(
+                    args.iter()
+                        .filter(|a| a.ty().is_pointer() && !constant(a))
+                        .copied(),
+                );
+            } else if !f.is_declaration() {
+                dests.extend(args.iter().filter(|a| a.ty().is_pointer()).copied());
+            } else {
+                return Err(Error::at(
+                    i,
+                    format!("the step '{step}' of a checkpointed loop calls '{name}', whose writes ferment cannot check against the checkpoint regions"),
+                )
+                .hint("move the call out of the step, or drop the checkpoint regions (every step is taped then)"));
+            }
+        }
+        _ => {}
+    }
+    Ok((dests, kept))
+}
+
+/// The values of the step that an underlying object `o` of the forked
+/// region `region` (called by `fork`) stands for: none for the region's own
+/// objects and globals, the fork's argument for a parameter, and for a
+/// pointer loaded from a parameter that is the address of a stack slot of
+/// the step (clang's capture of a shared pointer variable), every pointer
+/// the step stores in that slot. `None` where that cannot be told: another
+/// load, a slot the step passes to anything but forks, loads and lifetime
+/// markers, or one that a region may write.
+fn region_sources(o: Value, fork: Value, region: Value) -> Option<Vec<Value>> {
+    let (params, args) = (region.params(), fork.call_args());
+    if allocation_kind(o).is_some() {
+        return Some(Vec::new());
+    }
+    if let Some(j) = params.iter().position(|p| *p == o) {
+        return args.get(j).map(|a| vec![*a]);
+    }
+    if !o.is_instruction() || o.opcode() != Opcode::LLVMLoad {
+        return None;
+    }
+    let mut out = Vec::new();
+    for from in underlying_objects(o.operand(0)) {
+        let j = params.iter().position(|p| *p == from)?;
+        out.extend(slot_contents(*args.get(j)?)?);
+    }
+    Some(out)
+}
+
+/// The values stored in `slot` when it is a stack slot of a step that only
+/// passes captures to its forks: its uses are stores into it, loads, forks
+/// whose regions do not write it, and lifetime markers. `None` otherwise.
+fn slot_contents(slot: Value) -> Option<Vec<Value>> {
+    if allocation_kind(slot) != Some(AllocKind::Stack) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for u in slot.users() {
+        match u.opcode() {
+            Opcode::LLVMStore if u.operand(1) == slot && u.operand(0) != slot => {
+                out.push(u.operand(0))
+            }
+            Opcode::LLVMLoad => {}
+            Opcode::LLVMCall if crate::openmp::is_fork(u) => {
+                if region_writes_capture(u, slot)? {
+                    return None;
+                }
+            }
+            Opcode::LLVMCall
+                if u.called_function()
+                    .is_some_and(|f| f.name().starts_with("llvm.lifetime.")) => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Whether the region that `fork` calls may write the slot `slot` it is
+/// passed (`None`: the callee is not known).
+fn region_writes_capture(fork: Value, slot: Value) -> Option<bool> {
+    let region = fork.called_function().filter(|f| !f.is_declaration())?;
+    let params = region.params();
+    let mine: Vec<Value> = fork
+        .call_args()
+        .iter()
+        .zip(&params)
+        .filter(|(a, _)| **a == slot)
+        .map(|(_, p)| *p)
+        .collect();
+    for r in region.instructions() {
+        let touched: Vec<Value> = match r.opcode() {
+            Opcode::LLVMStore => vec![r.operand(1), r.operand(0)],
+            Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => vec![r.operand(0)],
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                if r.called_function()
+                    .is_some_and(|f| f.name().starts_with("llvm.lifetime."))
+                {
+                    continue;
+                }
+                r.call_args()
+            }
+            _ => continue,
+        };
+        if touched
+            .into_iter()
+            .filter(|v| v.ty().is_pointer())
+            .flat_map(underlying_objects)
+            .any(|o| mine.contains(&o))
+        {
+            return Some(true);
+        }
+    }
+    Some(false)
 }
 
 /// Memory the steps read through an argument outside the regions must be
@@ -742,17 +906,43 @@ fn check_reads(
     for i in copy.instructions() {
         let srcs: Vec<Value> = match i.opcode() {
             Opcode::LLVMLoad => vec![i.operand(0)],
-            Opcode::LLVMCall | Opcode::LLVMInvoke => i
-                .call_args()
-                .into_iter()
-                .filter(|a| a.ty().is_pointer())
-                .collect(),
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                let mut args: Vec<Value> = i
+                    .call_args()
+                    .into_iter()
+                    .filter(|a| a.ty().is_pointer())
+                    .collect();
+                // a fork's region reads what the step stored in the
+                // capture slots it is passed
+                if crate::openmp::is_fork(i) {
+                    let held: Vec<Value> = args
+                        .iter()
+                        .flat_map(|a| slot_contents(*a).unwrap_or_default())
+                        .filter(|v| v.ty().is_pointer())
+                        .collect();
+                    args.extend(held);
+                }
+                args
+            }
             _ => Vec::new(),
         };
         for s in srcs {
             for o in underlying_objects(s) {
-                if let Some(k) = params.iter().position(|p| *p == o) {
-                    read[k] = true;
+                // a pointer loaded from a capture slot: what the step
+                // stored there
+                let held: Vec<Value> = if o.is_instruction() && o.opcode() == Opcode::LLVMLoad {
+                    underlying_objects(o.operand(0))
+                        .into_iter()
+                        .flat_map(|slot| slot_contents(slot).unwrap_or_default())
+                        .flat_map(underlying_objects)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                for o in std::iter::once(o).chain(held) {
+                    if let Some(k) = params.iter().position(|p| *p == o) {
+                        read[k] = true;
+                    }
                 }
             }
         }
