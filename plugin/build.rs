@@ -18,6 +18,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/shim/shim.cpp");
     println!("cargo:rerun-if-changed=src/shim/finite_version.cpp");
     println!("cargo:rerun-if-changed=src/shim/variadic.cpp");
+    println!("cargo:rerun-if-changed=src/shim/finite_test.cpp");
+    println!("cargo:rerun-if-changed=src/shim/finite_test.h");
     println!("cargo:rerun-if-env-changed=LLVM_SYS_221_PREFIX");
     let include = llvm_config("--includedir");
     let mut build = cc::Build::new();
@@ -26,6 +28,7 @@ fn main() {
         .file("src/shim/shim.cpp")
         .file("src/shim/finite_version.cpp")
         .file("src/shim/variadic.cpp")
+        .file("src/shim/finite_test.cpp")
         .include(&include)
         .flag("-std=c++17")
         .flag("-fno-rtti")

@@ -2578,6 +2578,68 @@ fn loop_origins_join_one_unswitched_test() {
     );
 }
 
+/// Quotients stored by a Thomas solve inside an outer time loop (implicit's shape): the reverse
+/// sweep builds the loop origins' finiteness test inside the inner reverse loops, of the bits
+/// the forward sweep gathered across the time loop. `shim::unswitch_zero_adjoints` moves that
+/// test out of the loops it is invariant in (`hoistFiniteTests`) and unswitches the reverse
+/// loops on it. Main 5039d38 left it in the loops as 10 selects (implicit 16% slower than with
+/// `-ferment-no-guard-loop-loads`): the check fails there.
+const TIME_LOOP_ORIGINS: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+static void solve(long n, double c, const double *v, const double *r, double *cp, double *z) {
+  double b = 1 + 2 * c + v[0] * v[0];
+  cp[0] = -c / b;
+  z[0] = r[0] / b;
+  for (long i = 1; i < n; i++) {
+    double m = 1 + 2 * c + v[i] * v[i] + c * cp[i - 1];
+    cp[i] = -c / m;
+    z[i] = (r[i] + c * z[i - 1]) / m;
+  }
+  for (long i = n - 2; i >= 0; i--) z[i] -= cp[i] * z[i + 1];
+}
+double march(long n, long nt, double c, const double *restrict u0) {
+  double *u = malloc(sizeof(double) * n), *cp = malloc(sizeof(double) * n), *z = malloc(sizeof(double) * n);
+  memcpy(u, u0, sizeof(double) * n);
+  for (long t = 0; t < nt; t++) {
+    solve(n, c, u, u, cp, z);
+    memcpy(u, z, sizeof(double) * n);
+  }
+  double f = 0;
+  for (long i = 0; i < n; i++) f += u[i] * u[i];
+  free(u);
+  free(cp);
+  free(z);
+  return 0.5 * f;
+}
+void grad_march(long n, long nt, double c, const double *u0, double *du0) {
+  __enzyme_autodiff((void *)march, enzyme_const, n, enzyme_const, nt, enzyme_const, c, enzyme_dup, u0, du0);
+}
+"#;
+
+#[test]
+fn time_loop_origins_test_is_unswitched() {
+    for flags in [&[][..], &["-march=x86-64"]] {
+        let ir = optimized_ir("time_loop_origins", TIME_LOOP_ORIGINS, flags);
+        let d = body(&ir, "ferment.diffe.march");
+        let tests = finite_tests(d);
+        assert_eq!(
+            tests.len(),
+            1,
+            "march {flags:?}: expected one finiteness test:\n{d}"
+        );
+        let (branches, selects) = tests[0];
+        assert!(
+            branches >= 1 && selects == 0,
+            "march {flags:?}: the reverse loops are not unswitched on the test ({branches} \
+             branches, {selects} selects):\n{d}"
+        );
+    }
+}
+
 /// A value read back from memory that holds a stored quotient counts as possibly infinite in the
 /// reverse sweep's guards of discarded products, behind one run-time test of the quotient
 /// (`b[0] = 1 / s; b[1] = u * b[0]`, `b[1]` never read: `clang-tests/cases/fuzz/
@@ -2802,6 +2864,34 @@ fn kept_callee_guards_are_versioned_on_finite_factors() {
         guards_by_finite_branch(d).is_empty(),
         "a finiteness test with -ferment-no-version-guards:\n{d}"
     );
+}
+
+/// ba_calls' kept callee `project` (`-ferment-no-inline`): the zero tests of its second block's
+/// guards are phis of the tests in the first block's two copies (`select(phi(t1, t2), 0, p *
+/// phi(d1, d2))`); matched per incoming edge, that block is versioned too and no copy entered
+/// where its test holds keeps a guard (14 were left there on main 5039d38: the check fails).
+#[test]
+fn guards_behind_versioned_phis_are_versioned() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let src = std::fs::read_to_string(format!("{root}/benches/src/ba_calls.c")).unwrap();
+    let inc = [
+        format!("-I{root}/benches/src"),
+        format!("-I{root}/runtime/include"),
+    ];
+    for march in ["-march=znver5", "-march=x86-64"] {
+        let ir = optimized_ir(
+            "ba_calls_versioned",
+            &src,
+            &[&inc[0], &inc[1], march, "-mllvm", "-ferment-no-inline"],
+        );
+        let d = body(&ir, "ferment.reverse.project");
+        let branches = guards_by_finite_branch(d);
+        assert!(
+            branches.len() >= 2 && branches.iter().all(|&(free, _)| free == 0),
+            "{march}: expected both blocks copied, no guard where the test holds \
+             ({branches:?}):\n{d}"
+        );
+    }
 }
 
 const SUM_ROWS: &str = r#"

@@ -37,6 +37,8 @@
 #include "llvm/Transforms/Utils/ValueMapper.h"
 #include "llvm-c/Core.h"
 
+#include "finite_test.h"
+
 #include <map>
 #include <vector>
 
@@ -125,16 +127,39 @@ bool finiteConstant(Constant *C, int K) {
   return false;
 }
 
+// A guard's adjoint per incoming edge of the guard's block `B`, where its
+// zero test is a phi of `B` (the block after one that was versioned: a
+// phi of the zero tests of its two copies).
+struct EdgeAdjoints {
+  BasicBlock *B = nullptr;
+  std::vector<std::pair<BasicBlock *, Lane>> D;
+};
+
 // Whether `X` (lane by lane as `D`) is a zero of either sign wherever `D`
 // is zero and the factors added to `Factors` are finite: `D` itself, its
 // negation, its product with a factor, a select of such a value and a zero,
-// a sum or difference of two such values.
-bool zeroWith(Lane X, Lane D, std::vector<Lane> &Factors, unsigned Depth = 0) {
+// a sum or difference of two such values. With `E` (`D` is then none), a
+// phi of `E->B` is such a value where each incoming value is one for the
+// adjoint of its edge (a factor found there may be defined elsewhere than
+// where `E->B` starts: the caller checks).
+bool zeroWith(Lane X, Lane D, std::vector<Lane> &Factors, unsigned Depth = 0,
+              const EdgeAdjoints *E = nullptr) {
   if (Depth > 24)
     return false;
   X = resolve(X);
   if (X == D)
     return true;
+  if (auto *P = dyn_cast<PHINode>(X.V); E && P && P->getParent() == E->B) {
+    for (unsigned J = 0; J < P->getNumIncomingValues(); ++J) {
+      BasicBlock *From = P->getIncomingBlock(J);
+      auto It = llvm::find_if(E->D, [&](auto &In) { return In.first == From; });
+      if (It == E->D.end() ||
+          !zeroWith({P->getIncomingValue(J), X.K}, It->second, Factors,
+                    Depth + 1))
+        return false;
+    }
+    return true;
+  }
   auto *I = dyn_cast<Instruction>(X.V);
   if (!I || !I->getType()->isFPOrFPVectorTy())
     return false;
@@ -142,11 +167,11 @@ bool zeroWith(Lane X, Lane D, std::vector<Lane> &Factors, unsigned Depth = 0) {
   auto Op = [&](unsigned J) -> Lane { return {I->getOperand(J), X.K}; };
   switch (I->getOpcode()) {
   case Instruction::FNeg:
-    return zeroWith(Op(0), D, Factors, Depth + 1);
+    return zeroWith(Op(0), D, Factors, Depth + 1, E);
   case Instruction::FMul:
     for (unsigned J = 0; J < 2; ++J) {
       size_t Mark = Factors.size();
-      if (zeroWith(Op(J), D, Factors, Depth + 1)) {
+      if (zeroWith(Op(J), D, Factors, Depth + 1, E)) {
         Lane F = Op(1 - J);
         if (auto *C = dyn_cast<Constant>(F.V)) {
           if (finiteConstant(C, F.K))
@@ -162,8 +187,8 @@ bool zeroWith(Lane X, Lane D, std::vector<Lane> &Factors, unsigned Depth = 0) {
   case Instruction::FAdd:
   case Instruction::FSub: {
     size_t Mark = Factors.size();
-    if (zeroWith(Op(0), D, Factors, Depth + 1) &&
-        zeroWith(Op(1), D, Factors, Depth + 1))
+    if (zeroWith(Op(0), D, Factors, Depth + 1, E) &&
+        zeroWith(Op(1), D, Factors, Depth + 1, E))
       return true;
     Factors.resize(Mark);
     return false;
@@ -172,9 +197,9 @@ bool zeroWith(Lane X, Lane D, std::vector<Lane> &Factors, unsigned Depth = 0) {
     // Zero where the other arm is, whatever the condition.
     auto *S = cast<SelectInst>(I);
     if (isZeroFP(S->getTrueValue()))
-      return zeroWith(Op(2), D, Factors, Depth + 1);
+      return zeroWith(Op(2), D, Factors, Depth + 1, E);
     if (isZeroFP(S->getFalseValue()))
-      return zeroWith(Op(1), D, Factors, Depth + 1);
+      return zeroWith(Op(1), D, Factors, Depth + 1, E);
     return false;
   }
   default:
@@ -183,8 +208,11 @@ bool zeroWith(Lane X, Lane D, std::vector<Lane> &Factors, unsigned Depth = 0) {
 }
 
 // A guard `select(C, 0, X)` (or `select(C, X, 0)`): the adjoint `D` whose
-// zero test `C` is, with the zero on the side where `C` says zero.
-bool guardAdjoint(SelectInst *S, Lane &D, Value *&X, bool &ZeroTrue) {
+// zero test `C` is, with the zero on the side where `C` says zero; where
+// `C` is a phi of the select's block, of such tests, the adjoint of each
+// edge in `E` instead (`D` none).
+bool guardAdjoint(SelectInst *S, Lane &D, EdgeAdjoints &E, Value *&X,
+                  bool &ZeroTrue) {
   ZeroTrue = isZeroFP(S->getTrueValue());
   bool ZeroFalse = isZeroFP(S->getFalseValue());
   if (ZeroTrue == ZeroFalse)
@@ -210,6 +238,17 @@ bool guardAdjoint(SelectInst *S, Lane &D, Value *&X, bool &ZeroTrue) {
   };
   if (S->getType()->isVectorTy() && K >= 0)
     return false;
+  if (auto *P = dyn_cast<PHINode>(C); P && K < 0 && P->getParent() == S->getParent()) {
+    E = {P->getParent(), {}};
+    for (unsigned J = 0; J < P->getNumIncomingValues(); ++J) {
+      Value *A = Tests(P->getIncomingValue(J));
+      if (!A)
+        return false;
+      E.D.push_back({P->getIncomingBlock(J), resolve({A, -1})});
+    }
+    D = {};
+    return true;
+  }
   Value *A = Tests(C);
   if (!A)
     return false;
@@ -393,8 +432,22 @@ static Lane rootFactor(Lane L) {
   return L;
 }
 
-// The guards of `B` whose factors `H` can compute at its start.
+// Whether `S` is a guard (`guardAdjoint`, and `zeroWith` of its product),
+// with the factors its product's zeroness needs finite.
+static bool isGuard(SelectInst *S, bool &ZeroTrue, std::vector<Lane> &Factors) {
+  Lane D;
+  EdgeAdjoints E;
+  Value *X;
+  return guardAdjoint(S, D, E, X, ZeroTrue) &&
+         zeroWith({X, -1}, D, Factors, 0, E.B ? &E : nullptr) &&
+         !Factors.empty();
+}
+
+// The guards of `B` whose factors `H` can compute at its start (a factor
+// of another block must be defined where `B` starts: one found through a
+// phi of `B` may be of one predecessor only).
 static std::vector<Guard> blockGuards(BasicBlock &B, Hoister &H,
+                                      const DominatorTree &DT,
                                       const SmallPtrSetImpl<Value *> &AllGuards) {
   for (Value *S : AllGuards)
     H.Memo[S] = false;
@@ -403,17 +456,17 @@ static std::vector<Guard> blockGuards(BasicBlock &B, Hoister &H,
     auto *S = dyn_cast<SelectInst>(&I);
     if (!S || !AllGuards.count(S))
       continue;
-    Lane D;
-    Value *X;
     bool ZeroTrue;
     std::vector<Lane> Factors;
-    if (!guardAdjoint(S, D, X, ZeroTrue) || !zeroWith({X, -1}, D, Factors) ||
-        Factors.empty())
+    if (!isGuard(S, ZeroTrue, Factors))
       continue;
     bool Ok = true;
     for (Lane &L : Factors) {
       L = resolve(L);
+      auto *FI = dyn_cast<Instruction>(L.V);
       Ok = Ok && !isa<Constant>(L.V) && H.hoistable(L.V) &&
+           (!FI || FI->getParent() == &B ||
+            DT.properlyDominates(FI->getParent(), &B)) &&
            (L.K >= 0 || lanesDefined(L.V));
     }
     if (Ok)
@@ -430,12 +483,9 @@ static SmallPtrSet<Value *, 32> allGuards(Function &F) {
       auto *S = dyn_cast<SelectInst>(&I);
       if (!S || !S->getType()->isFPOrFPVectorTy())
         continue;
-      Lane D;
-      Value *X;
       bool ZeroTrue;
       std::vector<Lane> Factors;
-      if (guardAdjoint(S, D, X, ZeroTrue) && zeroWith({X, -1}, D, Factors) &&
-          !Factors.empty())
+      if (isGuard(S, ZeroTrue, Factors))
         Out.insert(S);
     }
   return Out;
@@ -497,18 +547,7 @@ versionBlock(BasicBlock &B, Hoister &H, std::vector<Guard> &Guards) {
       Terms.push_back(P);
     }
   }
-  while (Terms.size() > 1) {
-    std::vector<Value *> Next;
-    for (size_t J = 0; J + 1 < Terms.size(); J += 2)
-      Next.push_back(Bld.CreateFAdd(Terms[J], Terms[J + 1]));
-    if (Terms.size() % 2)
-      Next.push_back(Terms.back());
-    Terms = std::move(Next);
-  }
-  Value *Sum = Terms[0];
-  Value *Finite = Bld.CreateFreeze(
-      Bld.CreateFCmpOEQ(Bld.CreateFSub(Sum, Sum), ConstantFP::get(F64, 0.0)),
-      "finite");
+  Value *Finite = ferment::buildFiniteTest(Bld, Terms);
   // The rest of B, and its copy entered where the test holds.
   BasicBlock *Rest = B.splitBasicBlock(Bld.GetInsertPoint(), B.getName() + ".guarded");
   ValueToValueMapTy VMap;
@@ -598,7 +637,7 @@ extern "C" unsigned ferment_version_finite_guards(LLVMValueRef FV,
       if (Done.count(&B))
         continue;
       Hoister H(B, AA);
-      std::vector<Guard> Guards = blockGuards(B, H, All);
+      std::vector<Guard> Guards = blockGuards(B, H, DT, All);
       std::vector<Lane> Tested;
       for (Guard &G : Guards)
         for (Lane &L : G.Factors) {

@@ -57,6 +57,8 @@
 #include "llvm/Transforms/Utils/UnrollLoop.h"
 #include "llvm-c/Core.h"
 
+#include "finite_test.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -1170,43 +1172,81 @@ extern "C" int ferment_run_function_pipeline(LLVMValueRef FV,
   return 0;
 }
 
-static bool isZeroTest(Value *V) {
-  auto *C = dyn_cast<FCmpInst>(V);
-  if (!C || (C->getPredicate() != FCmpInst::FCMP_OEQ &&
-             C->getPredicate() != FCmpInst::FCMP_UNE))
-    return false;
-  auto *Z = dyn_cast<ConstantFP>(C->getOperand(1));
-  return Z && Z->isZero();
-}
+// The finite test of `reverse::origins_finite` (`(o - o) + ... == 0`) is a
+// zero test by its form, but no adjoint's: it is unswitched on alone, first
+// (see `ferment_unswitch_zero_adjoints`). Its recognisers are shared with
+// `finite_version.cpp`, which builds one.
+using ferment::isFiniteTest;
+using ferment::isSelfDifferenceSum;
+using ferment::isZeroTest;
 
-// Whether V is a sum of self-differences `X - X` (with conversions and
-// vector lanes between): zero where every X is finite, NaN elsewhere.
-static bool isSelfDifferenceSum(Value *V, unsigned Depth = 0) {
+// The instructions of the finite test `V` (its compare and the sum's
+// self-differences, additions, conversions and lane extractions) that loop
+// `L` holds, operands first, in `Out`; false where one of them uses a value
+// `L` defines.
+static bool finiteTestInLoop(Value *V, const Loop *L,
+                             SmallSetVector<Instruction *, 16> &Out,
+                             unsigned Depth = 0) {
   auto *I = dyn_cast<Instruction>(V);
-  if (!I || Depth > 64)
+  if (!I || !L->contains(I) || Out.contains(I))
+    return true;
+  if (Depth > 64)
     return false;
   switch (I->getOpcode()) {
+  case Instruction::FCmp:
   case Instruction::FSub:
-    return I->getOperand(0) == I->getOperand(1);
   case Instruction::FAdd:
-    return isSelfDifferenceSum(I->getOperand(0), Depth + 1) &&
-           isSelfDifferenceSum(I->getOperand(1), Depth + 1);
   case Instruction::FPExt:
   case Instruction::FPTrunc:
   case Instruction::ExtractElement:
-    return isSelfDifferenceSum(I->getOperand(0), Depth + 1);
+    break;
   default:
     return false;
   }
+  for (Value *O : I->operands())
+    if (!finiteTestInLoop(O, L, Out, Depth + 1))
+      return false;
+  Out.insert(I);
+  return true;
 }
 
-// The reverse sweep's run-time test that the quotients a function stores
-// are finite (`reverse::loaded_factor_guards`): `(o - o) + ... == 0`. A
-// zero test by its form, but no adjoint's: it is unswitched on alone, first
-// (see `ferment_unswitch_zero_adjoints`).
-static bool isFiniteTest(Value *V) {
-  return isZeroTest(V) &&
-         isSelfDifferenceSum(cast<FCmpInst>(V)->getOperand(0));
+// Moves each finite test (`isFiniteTest`) that a loop computes from values
+// defined outside it (the reverse sweep builds the test where the first
+// guard needs it: in implicit, inside the inner reverse loops, of the bits
+// the forward sweep gathered across the outer time loop; in thomas, inside
+// the reverse loop) out of the outermost loop it is invariant in, to the
+// end of the block that immediately dominates that loop's header (which
+// every value defined outside the loop and used in it dominates), so that
+// `hasInvariantZeroTest` sees the loops' selects on it as invariant and the
+// loops are unswitched on it. The test is arithmetic and a compare, which
+// may run anywhere: computing it once where it was computed per iteration
+// changes no value. Returns how many tests it moved.
+static unsigned hoistFiniteTests(Function &F) {
+  FnLoops A(F);
+  SmallVector<Instruction *, 8> Tests;
+  for (BasicBlock &BB : F)
+    if (A.LI.getLoopFor(&BB))
+      for (Instruction &I : BB)
+        if (isa<FCmpInst>(I) && isFiniteTest(&I))
+          Tests.push_back(&I);
+  unsigned Moved = 0;
+  for (Instruction *I : Tests) {
+    SmallVector<Loop *, 4> Nest;
+    for (Loop *L = A.LI.getLoopFor(I->getParent()); L; L = L->getParentLoop())
+      Nest.push_back(L);
+    for (Loop *L : llvm::reverse(Nest)) {
+      SmallSetVector<Instruction *, 16> Part;
+      DomTreeNode *Up = A.DT.getNode(L->getHeader())->getIDom();
+      if (!Up || !finiteTestInLoop(I, L, Part))
+        continue;
+      Instruction *Pos = Up->getBlock()->getTerminator();
+      for (Instruction *J : Part)
+        J->moveBefore(Pos->getIterator());
+      ++Moved;
+      break;
+    }
+  }
+  return Moved;
 }
 
 // Whether some loop of F tests a value defined outside it against zero
@@ -1548,6 +1588,7 @@ extern "C" int ferment_unswitch_zero_adjoints(LLVMValueRef FV,
   Function *F = unwrap<Function>(FV);
   if (OptNoGuardZero)
     return -1;
+  hoistFiniteTests(*F);
   bool Finite = hasInvariantZeroTest(*F, true);
   if (Finite) {
     int R = unswitchOn(FV, Pipeline, Threshold, true, Err, ErrLen);
