@@ -1995,6 +1995,16 @@ static StringRef loopAttrName(const Metadata *Op) {
   return "";
 }
 
+// The loop hints `llvm.loop.vectorize.enable false` and
+// `llvm.loop.unroll.disable` (uniqued: each call gives the same node).
+static MDNode *noVectorizeHint(LLVMContext &C) {
+  return MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
+                         ConstantAsMetadata::get(ConstantInt::getFalse(C))});
+}
+static MDNode *noUnrollHint(LLVMContext &C) {
+  return MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")});
+}
+
 // L's loop-ID operands after a placeholder for the self-reference (just the
 // placeholder where L has no ID), ready for setLoopIdOps.
 static SmallVector<Metadata *, 4> loopIdOps(Loop *L) {
@@ -2022,9 +2032,8 @@ static void keepLoopRolled(Loop *L) {
                                         !S.starts_with("llvm.loop.vectorize.") &&
                                         !S.starts_with("llvm.loop.interleave."))
       Ops.push_back(Op);
-  Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}));
-  Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
-                                ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
+  Ops.push_back(noUnrollHint(C));
+  Ops.push_back(noVectorizeHint(C));
   setLoopIdOps(L, Ops);
 }
 
@@ -2076,9 +2085,7 @@ static unsigned keepCheckedLoopsScalar(Function &F,
     if (!LAI.canVectorizeMemory() ||
         LAI.getNumRuntimePointerChecks() <= OptMaxVectorChecks)
       continue;
-    Ops.push_back(
-        MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
-                        ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
+    Ops.push_back(noVectorizeHint(C));
     setLoopIdOps(L, Ops);
     ++Marked;
   }
@@ -2310,10 +2317,8 @@ extern "C" unsigned ferment_lean_helper_loops(LLVMValueRef FV, int Rolled) {
       continue;
     SmallVector<Metadata *, 4> Ops = loopIdOps(L);
     if (Rolled) {
-      Ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}));
-      Ops.push_back(MDNode::get(
-          C, {MDString::get(C, "llvm.loop.vectorize.enable"),
-              ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
+      Ops.push_back(noUnrollHint(C));
+      Ops.push_back(noVectorizeHint(C));
     } else {
       Ops.push_back(MDNode::get(
           C, {MDString::get(C, "llvm.loop.interleave.count"),
@@ -2330,10 +2335,7 @@ extern "C" unsigned ferment_lean_helper_loops(LLVMValueRef FV, int Rolled) {
 extern "C" void ferment_keep_loop_rolled(LLVMValueRef BrV) {
   auto *Br = unwrap<Instruction>(BrV);
   LLVMContext &C = Br->getContext();
-  Metadata *Ops[] = {
-      nullptr, MDNode::get(C, {MDString::get(C, "llvm.loop.unroll.disable")}),
-      MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.enable"),
-                      ConstantAsMetadata::get(ConstantInt::getFalse(C))})};
+  Metadata *Ops[] = {nullptr, noUnrollHint(C), noVectorizeHint(C)};
   MDNode *ID = MDNode::getDistinct(C, Ops);
   ID->replaceOperandWith(0, ID);
   Br->setMetadata(LLVMContext::MD_loop, ID);
@@ -2615,9 +2617,7 @@ static void keepGuardedScattersScalar(Function *F,
     Marked.insert(L);
     LLVMContext &C = F->getContext();
     SmallVector<Metadata *, 4> Ops = loopIdOps(L);
-    Ops.push_back(MDNode::get(
-        C, {MDString::get(C, "llvm.loop.vectorize.enable"),
-            ConstantAsMetadata::get(ConstantInt::getFalse(C))}));
+    Ops.push_back(noVectorizeHint(C));
     setLoopIdOps(L, Ops);
   }
 }
