@@ -555,18 +555,27 @@ fn fnv1a(s: &str) -> u64 {
 /// derivative (`carries` holds for the call or one of its arguments) by a
 /// stop with a message; returns whether it replaced any (the caller then
 /// analyzes `f` again).
+///
+/// All calls are chosen before any is replaced: stopping an `invoke` ends
+/// its block, and its successors' phis that are left with one incoming
+/// value are erased, so a list of `f`'s instructions taken before a stop
+/// may hold freed ones (reading one crashed the compiler now and then).
+/// The chosen calls are calls and invokes, which no stop but their own
+/// erases.
 pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
     let module = f.global_parent();
-    let mut stopped = false;
-    for inst in f.instructions() {
-        if !inst.is_call()
-            || !inst.has_call_string_attribute(UNSEEN)
-            || !(carries(inst)
-                || inst.call_args().into_iter().any(carries)
-                || feeds(inst, carries, 0))
-        {
-            continue;
-        }
+    let unseen: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|&inst| {
+            inst.is_call()
+                && inst.has_call_string_attribute(UNSEEN)
+                && (carries(inst)
+                    || inst.call_args().into_iter().any(carries)
+                    || feeds(inst, carries, 0))
+        })
+        .collect();
+    for &inst in &unseen {
         let b = Builder::new(module);
         b.before(inst);
         b.set_debug_loc_from(inst);
@@ -595,9 +604,8 @@ pub fn stop_unseen_targets(f: Value, carries: &dyn Fn(Value) -> bool) -> bool {
         } else {
             inst.erase();
         }
-        stopped = true;
     }
-    stopped
+    !unseen.is_empty()
 }
 
 /// Whether the pointer `v` reaches a value that carries a derivative
