@@ -630,7 +630,8 @@ fn read_or_stored(u: Value, slot: Value) -> bool {
 
 /// Whether the region's parameter `p` (the address of a captured variable)
 /// is only loaded from: every use loads through it, or (-O0) spills it to a
-/// local variable stored once whose loads are used the same way. Nothing in
+/// local variable stored once whose loads are used the same way, or passes
+/// it to a defined function whose parameter is used the same way. Nothing in
 /// the region then writes the variable.
 fn region_only_loads(p: Value) -> bool {
     let mut work = vec![p];
@@ -657,6 +658,25 @@ fn region_only_loads(p: Value) -> bool {
                         return false;
                     }
                     work.extend(users.into_iter().filter(|w| *w != u));
+                }
+                // clang -g's outlined region calls `<region>_debug__` with
+                // its parameters: the callee's parameter is checked alike
+                Opcode::LLVMCall => {
+                    let Some(f) = u
+                        .called_function()
+                        .filter(|f| !f.is_declaration() && !f.global_value_type().fn_is_vararg())
+                    else {
+                        return false;
+                    };
+                    let params = f.params();
+                    for (k, a) in u.call_args().into_iter().enumerate() {
+                        if a == v {
+                            match params.get(k) {
+                                Some(q) => work.push(*q),
+                                None => return false,
+                            }
+                        }
+                    }
                 }
                 _ => return false,
             }
