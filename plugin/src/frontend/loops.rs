@@ -597,6 +597,94 @@ fn accessed_globals(f: Value, reads: bool, seen: &mut Vec<Value>, out: &mut Vec<
     }
 }
 
+/// Whether the user `u` of the local variable `slot` only reads it or
+/// stores into it: a load, a store to it, or (at -O0, where a variable
+/// that an OpenMP region captures keeps its stack slot) a fork that passes
+/// its address to a region that only loads from it ([`region_only_loads`]).
+fn read_or_stored(u: Value, slot: Value) -> bool {
+    if !u.is_instruction() {
+        return false;
+    }
+    match u.opcode() {
+        Opcode::LLVMLoad => true,
+        Opcode::LLVMStore => u.operand(1) == slot && u.operand(0) != slot,
+        _ if crate::openmp::is_runtime_fork(u) => {
+            // __kmpc_fork_call(ident, argc, region, captured...): the
+            // region's parameters are (gtid, btid, captured...)
+            let args = u.call_args();
+            let Some(region) = args
+                .get(2)
+                .copied()
+                .filter(|r| r.is_function() && !r.is_declaration())
+            else {
+                return false;
+            };
+            let params = region.params();
+            args.iter().enumerate().all(|(i, a)| {
+                *a != slot || (i >= 3 && params.get(i - 1).is_some_and(|p| region_only_loads(*p)))
+            })
+        }
+        _ => false,
+    }
+}
+
+/// Whether the region's parameter `p` (the address of a captured variable)
+/// is only loaded from: every use loads through it, or (-O0) spills it to a
+/// local variable stored once whose loads are used the same way, or passes
+/// it to a defined function whose parameter is used the same way. Nothing in
+/// the region then writes the variable.
+fn region_only_loads(p: Value) -> bool {
+    let mut work = vec![p];
+    let mut seen = hashbrown::HashSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            if !u.is_instruction() {
+                return false;
+            }
+            match u.opcode() {
+                Opcode::LLVMLoad if u.operand(0) == v && !u.is_volatile_or_atomic() => {}
+                Opcode::LLVMStore if u.operand(0) == v && u.operand(1) != v => {
+                    let spill = u.operand(1);
+                    let users = spill.users();
+                    let local = spill.is_instruction()
+                        && spill.opcode() == Opcode::LLVMAlloca
+                        && users.iter().all(|w| {
+                            *w == u || (w.opcode() == Opcode::LLVMLoad && w.operand(0) == spill)
+                        });
+                    if !local {
+                        return false;
+                    }
+                    work.extend(users.into_iter().filter(|w| *w != u));
+                }
+                // clang -g's outlined region calls `<region>_debug__` with
+                // its parameters: the callee's parameter is checked alike
+                Opcode::LLVMCall => {
+                    let Some(f) = u
+                        .called_function()
+                        .filter(|f| !f.is_declaration() && !f.global_value_type().fn_is_vararg())
+                    else {
+                        return false;
+                    };
+                    let params = f.params();
+                    for (k, a) in u.call_args().into_iter().enumerate() {
+                        if a == v {
+                            match params.get(k) {
+                                Some(q) => work.push(*q),
+                                None => return false,
+                            }
+                        }
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+    true
+}
+
 /// Whether the underlying objects `a` and `b` are the same: the same value,
 /// or (at -O0) two loads of one local variable that is stored only once, or
 /// two calls of one pure accessor with the same arguments.
@@ -620,11 +708,7 @@ fn same_object(a: Value, b: Value) -> bool {
     let slot = a.operand(0);
     slot.is_instruction()
         && slot.opcode() == Opcode::LLVMAlloca
-        && slot.users().iter().all(|u| {
-            u.is_instruction()
-                && (u.opcode() == Opcode::LLVMLoad
-                    || (u.opcode() == Opcode::LLVMStore && u.operand(1) == slot))
-        })
+        && slot.users().iter().all(|u| read_or_stored(*u, slot))
         && slot
             .users()
             .iter()
@@ -668,11 +752,7 @@ fn stored_value(mut v: Value) -> Value {
             .copied()
             .filter(|u| u.opcode() == Opcode::LLVMStore)
             .collect();
-        let only_loads_and_one_store = users.iter().all(|u| {
-            u.is_instruction()
-                && (u.opcode() == Opcode::LLVMLoad
-                    || (u.opcode() == Opcode::LLVMStore && u.operand(1) == slot))
-        });
+        let only_loads_and_one_store = users.iter().all(|u| read_or_stored(*u, slot));
         match stores.as_slice() {
             [s] if only_loads_and_one_store && s.operand(0).ty() == v.ty() => v = s.operand(0),
             _ => break,
