@@ -272,8 +272,29 @@ fn each_overlapping<E>(
 const PAD: i64 = i64::MIN;
 
 /// A path stored inline (no allocation per entry).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 struct Key([i64; MAX_DEPTH]);
+
+/// Lexicographic, as the arrays compare; spelled out because the binary
+/// searches of large trees spend most of their time here and the loop
+/// over the first differing offset is several times cheaper than the
+/// generic slice comparison.
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        for i in 0..MAX_DEPTH {
+            if self.0[i] != other.0[i] {
+                return self.0[i].cmp(&other.0[i]);
+            }
+        }
+        std::cmp::Ordering::Equal
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Key {
     /// `path` must be [`keepable`].
@@ -382,6 +403,14 @@ pub struct TypeTree {
 impl TypeTree {
     pub fn new() -> TypeTree {
         TypeTree::default()
+    }
+
+    /// An empty tree with room for `n` entries.
+    fn with_room(n: usize) -> TypeTree {
+        TypeTree {
+            map: Entries(Vec::with_capacity(n)),
+            ..TypeTree::default()
+        }
     }
 
     /// A tree with the single entry `path: ty`.
@@ -525,9 +554,27 @@ impl TypeTree {
             *self = other.clone();
             return !self.is_empty();
         }
+        // Entries that `self` already holds with the same type change
+        // nothing whatever the others do (an earlier insertion can only
+        // replace such an entry by one covering it with its type), so one
+        // walk over both sorted lists finds the entries left to insert;
+        // merging a tree into one that holds it already is the common case.
+        let mut missing = Vec::new();
+        let mine = &self.map.0;
+        let mut i = 0;
+        'other: for &(k, t) in &other.map.0 {
+            while let Some(&(m, u)) = mine.get(i) {
+                match m.cmp(&k) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Equal if u == t => continue 'other,
+                    _ => break,
+                }
+            }
+            missing.push((k, t));
+        }
         let mut changed = false;
-        for (p, t) in other.iter() {
-            match self.insert(p, t) {
+        for (k, t) in missing {
+            match self.insert_key(k, t) {
                 Ok(c) => changed |= c,
                 Err(e) => conflicts.push(e),
             }
@@ -554,7 +601,7 @@ impl TypeTree {
             // of them overlap or cover each other, so inserting them one
             // by one would keep them all: copy them (paths that would
             // grow too deep are dropped, as `insert` drops them).
-            let mut out = TypeTree::new();
+            let mut out = TypeTree::with_room(self.len());
             for (k, &t) in self.map.iter() {
                 if k.0[MAX_DEPTH - 1] != PAD {
                     continue;
@@ -580,7 +627,7 @@ impl TypeTree {
         if self.concrete_first == 0 {
             // Only `[-1, ...]` entries: dropping the common first element
             // keeps their order and relations (see `only`).
-            let mut out = TypeTree::new();
+            let mut out = TypeTree::with_room(self.len());
             for (k, &t) in self.map.iter() {
                 if k.0[1] == PAD {
                     continue;
@@ -598,17 +645,22 @@ impl TypeTree {
     /// fall below zero or beyond [`MAX_OFFSET`]; `-1` stays `-1`. Used on
     /// memory trees for constant-offset GEPs.
     pub fn shift(&self, delta: i64) -> TypeTree {
-        self.rebuild(|p| {
-            if p[0] == ANY {
-                return Some(p.to_vec());
+        // Adding one delta to every concrete first offset keeps the
+        // entries' order and which of them overlap or cover each other
+        // (`-1` still sorts first), so inserting them one by one would only
+        // drop what falls outside or finds the tree full: copy them.
+        let mut out = TypeTree::with_room(self.len());
+        for (k, &t) in self.map.iter() {
+            let mut q = *k;
+            if q.0[0] != ANY {
+                match q.0[0].checked_add(delta) {
+                    Some(o) if (0..=MAX_OFFSET).contains(&o) => q.0[0] = o,
+                    _ => continue,
+                }
             }
-            let o = p[0].checked_add(delta)?;
-            (0..=MAX_OFFSET).contains(&o).then(|| {
-                let mut q = p.to_vec();
-                q[0] = o;
-                q
-            })
-        })
+            out.push_if_room(q, t);
+        }
+        out
     }
 
     /// The memory of an array of `stride`-byte elements seen from `delta`
@@ -638,10 +690,14 @@ impl TypeTree {
     /// Keeps entries whose first offset is in `[start, start + size)` (and
     /// `-1` entries), then shifts them by `add` (Enzyme's `ShiftIndices`).
     pub fn shift_range(&self, start: i64, size: Option<i64>, add: i64) -> TypeTree {
-        let kept = self.rebuild(|p| {
-            let inside = p[0] == ANY || (p[0] >= start && size.is_none_or(|s| p[0] < start + s));
-            inside.then(|| p.to_vec())
-        });
+        // a subset keeps the entries' order and relations (see `shift`)
+        let mut kept = TypeTree::with_room(self.len());
+        for (k, &t) in self.map.iter() {
+            let o = k.0[0];
+            if o == ANY || (o >= start && size.is_none_or(|s| o < start + s)) {
+                kept.push_if_room(*k, t);
+            }
+        }
         kept.shift(add)
     }
 
@@ -668,7 +724,7 @@ impl TypeTree {
             // the entries' order and relations (see `only`).
             return match f(first.0 .0[0]) {
                 Some(o) if (ANY..=MAX_OFFSET).contains(&o) => {
-                    let mut out = TypeTree::new();
+                    let mut out = TypeTree::with_room(self.len());
                     for (k, &t) in self.map.iter() {
                         let mut q = *k;
                         q.0[0] = o;
@@ -717,6 +773,16 @@ impl TypeTree {
         debug_assert!(self.map.0.last().is_none_or(|(k, _)| *k < key));
         self.map.0.push((key, ty));
         self.count(key, 1);
+    }
+
+    /// [`push_sorted`](Self::push_sorted) unless the tree is full, as
+    /// `insert_key` decides for an entry that meets no other.
+    fn push_if_room(&mut self, key: Key, ty: BaseType) {
+        let len = self.map.len();
+        if len >= MAX_ENTRIES && !(key.near() && len < MAX_ENTRIES + NEAR_ROOM) {
+            return;
+        }
+        self.push_sorted(key, ty);
     }
 
     /// Builds a tree from rewritten paths; entries that now conflict are

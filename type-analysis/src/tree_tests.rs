@@ -386,5 +386,46 @@ fn fast_paths_agree_with_scanning() {
         let mut ignored = Vec::new();
         merged.merge_in(&fast, &mut ignored);
         assert_eq!(merged, fast);
+        // `shift` and `shift_range` copy; the reference inserts each entry
+        for d in [-16, -8, 0, 8, 4096] {
+            let by_rebuild = fast.rebuild(|p| {
+                if p[0] == ANY {
+                    return Some(p.to_vec());
+                }
+                let o = p[0] + d;
+                (0..=MAX_OFFSET).contains(&o).then(|| {
+                    let mut q = p.to_vec();
+                    q[0] = o;
+                    q
+                })
+            });
+            assert_eq!(fast.shift(d), by_rebuild, "shift {d}");
+            for (start, size) in [(0, Some(8)), (8, Some(16)), (16, None)] {
+                let kept = fast.rebuild(|p| {
+                    let inside =
+                        p[0] == ANY || (p[0] >= start && size.is_none_or(|s| p[0] < start + s));
+                    inside.then(|| p.to_vec())
+                });
+                assert_eq!(fast.shift_range(start, size, d), kept.shift(d));
+            }
+        }
+        // merging into a non-empty tree (its entries skipped where the
+        // target holds them already) = inserting each entry in order
+        let mut other = fast.shift(8);
+        let _ = other.insert(&[ANY, 0], DOUBLE);
+        let mut by_insert = fast.clone();
+        let mut expected = Vec::new();
+        let mut changed = false;
+        for (p, t) in other.iter() {
+            match by_insert.insert(p, t) {
+                Ok(c) => changed |= c,
+                Err(e) => expected.push(e),
+            }
+        }
+        let mut merged = fast.clone();
+        let mut conflicts = Vec::new();
+        assert_eq!(merged.merge_in(&other, &mut conflicts), changed);
+        assert_eq!(merged, by_insert);
+        assert_eq!(conflicts, expected);
     }
 }

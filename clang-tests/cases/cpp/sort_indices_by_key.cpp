@@ -1,5 +1,5 @@
 // CFLAGS: -std=c++17
-// LEVELS: 1 2 3
+// LEVELS: 0 1 2 3
 // Ranking losses as people write them: std::sort of an index vector (std::iota) by an active
 // key through a [&] lambda, std::stable_sort of a copy of those indices by |x| through a lambda
 // that captures the pointer by value, std::partial_sort of (value, index) pairs; the objective
@@ -11,9 +11,10 @@
 // local objects (it counted them as escaping, and the store `key[i] = ...` was refused with a
 // false "merges pointers to duplicated data with pointers to constant data"; forward mode's zero
 // twins ask the separate `param_stored_or_merged`, for fuzz/fwd_over_rev_const_arg_rows.c).
-// -O0 is still left out, for time: it compiles and passes 24 checks by hand (session 30: 27 s
-// of CPU without -g, 24 s of it type analysis of the three sorts' call graphs, 30 derivatives),
-// but with -g (as the harness compiles) it ran past 200 s by hand and 240 s in the harness.
+// -O0 (with -g, as the harness compiles it): 36 s of CPU on session 30's plugin, nearly all type
+// analysis of the three sorts' call graphs (30 derivatives, up to 146 functions each, trees
+// full at 128 entries); 19 s since the trees' shift, subset and merge copy sorted entries
+// instead of inserting them one by one (session 31).
 #include "check.h"
 #include <algorithm>
 #include <cmath>
