@@ -2117,6 +2117,16 @@ fn own_locals(
             if inst.opcode() != Opcode::LLVMStore || !own.contains(&inst.operand(0)) {
                 continue;
             }
+            // (a string's data pointer moved between strings is allowed
+            // as it is: `check_own_loaded`)
+            let value = inst.operand(0);
+            if is_string_buffer(value)
+                || ferment_activity_analysis::underlying_objects(value)
+                    .iter()
+                    .any(|o| points_into_string(*o))
+            {
+                continue;
+            }
             let objects = ferment_activity_analysis::underlying_objects(inst.operand(1));
             let local = |o: &Value| {
                 o.is_instruction() && o.opcode() == Opcode::LLVMAlloca && activity.is_shadowed(*o)
