@@ -56,6 +56,10 @@ pub struct Shadows {
     /// is derived from them: only loads and stores may go through them
     /// (see [`check_own_loaded`]).
     own_loaded: OrderedSet,
+    /// This function's stack objects into which a member of `own_loaded`
+    /// may be stored (see [`own_locals`]): what is loaded back from them is
+    /// in `own_loaded` too.
+    own_locals: HashSet<Value>,
     /// Calls differentiated on their own that receive pointers which may
     /// stand for their own shadows, or memory holding such pointers: per
     /// call (and per call of a derivative replacing one), the bits of each
@@ -470,6 +474,7 @@ impl Walk<'_> {
             own_shadows: Vec::new(),
             maybe_own: OrderedSet::default(),
             own_loaded: OrderedSet::default(),
+            own_locals: HashSet::new(),
             own_args: HashMap::new(),
             forward_mode,
         };
@@ -506,8 +511,9 @@ impl Walk<'_> {
                 .map(|(p, _)| *p)
                 .collect()
         };
-        let own_objects = with_spills(&flagged(OWN_BEHIND), listed);
+        let mut own_objects = with_spills(&flagged(OWN_BEHIND), listed);
         let own_pointers = with_spills(&flagged(OWN_ITSELF), listed);
+        s.own_locals = own_locals(activity, listed, &mut own_objects, &own_pointers);
         for p in flagged(OWN_ITSELF) {
             s.maybe_own.insert(p);
             s.own_loaded.insert(p);
@@ -2049,6 +2055,98 @@ fn with_spills(params: &[Value], listed: &[Vec<Value>]) -> HashSet<Value> {
     out
 }
 
+/// Adds to `own_objects` (memory that may hold pointers standing for their
+/// own shadows, as the caller passed them) this function's shadowed stack
+/// objects into which such a pointer may be stored: a closure, iterator or
+/// argument struct rebuilt from captured pointers (`struct Clo n = {k->c,
+/// k->a}` before a recursive call; a lambda object a recursive
+/// `std::visit` builds from its captures). The shadow store puts the
+/// pointer's shadow there, the pointer itself where it stands for its own,
+/// so the object's shadow follows the caller's convention: loads back from
+/// it may stand for their own shadows too (and calls receiving it are
+/// flagged `OWN_BEHIND` by [`own_shadow_args`]). Only allocas, whose every
+/// reader is this function or a call it flags, not memory a caller sees.
+/// Over-approximates the walk's `own_loaded` (to a fixed point: a copy of
+/// such a copy). Returns the objects added.
+fn own_locals(
+    activity: &Activity,
+    listed: &[Vec<Value>],
+    own_objects: &mut HashSet<Value>,
+    own_pointers: &HashSet<Value>,
+) -> HashSet<Value> {
+    let mut added = HashSet::new();
+    if own_objects.is_empty() && own_pointers.is_empty() {
+        return added;
+    }
+    loop {
+        let mut own: HashSet<Value> = own_pointers.clone();
+        loop {
+            let mut changed = false;
+            for &inst in listed.iter().flatten() {
+                if !inst.ty().is_pointer() || own.contains(&inst) {
+                    continue;
+                }
+                let add = match inst.opcode() {
+                    Opcode::LLVMLoad => {
+                        own.contains(&inst.operand(0))
+                            || ferment_activity_analysis::underlying_objects(inst.operand(0))
+                                .iter()
+                                .any(|o| own_objects.contains(o))
+                    }
+                    Opcode::LLVMGetElementPtr
+                    | Opcode::LLVMBitCast
+                    | Opcode::LLVMAddrSpaceCast
+                    | Opcode::LLVMFreeze => own.contains(&inst.operand(0)),
+                    Opcode::LLVMPHI => inst.incoming().into_iter().any(|(v, _)| own.contains(&v)),
+                    Opcode::LLVMSelect => {
+                        own.contains(&inst.operand(1)) || own.contains(&inst.operand(2))
+                    }
+                    _ => false,
+                };
+                if add {
+                    own.insert(inst);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut grew = false;
+        for &inst in listed.iter().flatten() {
+            if inst.opcode() != Opcode::LLVMStore || !own.contains(&inst.operand(0)) {
+                continue;
+            }
+            // (a string's data pointer moved between strings is allowed
+            // as it is: `check_own_loaded`)
+            let value = inst.operand(0);
+            if is_string_buffer(value)
+                || ferment_activity_analysis::underlying_objects(value)
+                    .iter()
+                    .any(|o| points_into_string(*o))
+            {
+                continue;
+            }
+            let objects = ferment_activity_analysis::underlying_objects(inst.operand(1));
+            let local = |o: &Value| {
+                o.is_instruction() && o.opcode() == Opcode::LLVMAlloca && activity.is_shadowed(*o)
+            };
+            if objects.is_empty() || !objects.iter().all(local) {
+                continue;
+            }
+            for o in objects {
+                if own_objects.insert(o) {
+                    added.insert(o);
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            return added;
+        }
+    }
+}
+
 /// Whether pointer `v`, stored into shadowed memory, may have no shadow of
 /// its own (it then stands for its own shadow there); an over-approximation
 /// taken before the shadows are built.
@@ -2195,6 +2293,13 @@ fn check_own_loaded(
                     u.operand(1) == v
                         || !s.map.contains_key(&u.operand(1))
                         || (u.operand(0) == v && {
+                            // (into a local object rebuilt from captured
+                            // pointers: `own_locals`)
+                            let objects =
+                                ferment_activity_analysis::underlying_objects(u.operand(1));
+                            !objects.is_empty() && objects.iter().all(|o| s.own_locals.contains(o))
+                        })
+                        || (u.operand(0) == v && {
                             // (or the string's own local buffer)
                             let objects = ferment_activity_analysis::underlying_objects(v);
                             !objects.is_empty()
@@ -2205,13 +2310,14 @@ fn check_own_loaded(
                         })
                 }
                 Opcode::LLVMCall | Opcode::LLVMInvoke if s.passes_as_own(u, v) => true,
-                Opcode::LLVMCall => {
+                Opcode::LLVMCall | Opcode::LLVMInvoke => {
                     let name = u.called_name();
                     name.starts_with("llvm.lifetime")
                         || name.starts_with("llvm.dbg")
                         || name.starts_with("llvm.assume")
                         || name.starts_with("llvm.prefetch")
                         || (reads_only(u) && !u.ty().scalar().is_fp_value())
+                        || string_reader(u)
                         || float_copy_from(module, types, u, v)
                         || integer_only_memory_call(module, types, u)
                 }
@@ -2440,6 +2546,20 @@ fn reads_only(inst: Value) -> bool {
         || inst
             .call_memory_effects()
             .is_some_and(|e| e & 0xAAAA_AAAA_AAAA_AAAA == 0)
+}
+
+/// Whether `inst` calls an external `const` member of libstdc++'s
+/// `std::string` (`compare`, `find`, `rfind`...; invoked where exceptions
+/// are on): it reads the string's characters and writes no memory but
+/// character buffers it is given (`copy`, left out), so a string reached
+/// through a pointer that may stand for its own shadow (a `std::map`'s key
+/// compared at -O0) passes nothing derivative on.
+fn string_reader(inst: Value) -> bool {
+    let name = inst.called_name();
+    inst.called_function().is_some_and(|f| f.is_declaration())
+        && name.starts_with("_ZNKSt7__cxx1112basic_string")
+        && !name.contains("4copyE")
+        && !inst.ty().scalar().is_fp_value()
 }
 
 /// Whether `inst` is a `memcpy`/`memmove`/`memset` of memory that type

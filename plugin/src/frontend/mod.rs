@@ -173,9 +173,9 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         .filter(|(_, e)| *e == "__enzyme_virtualreverse")
     {
         match call.call_args().as_slice() {
-            [p] if p.ty() == call.ty() && !call.is_invoke() => {
+            [p] if p.ty() == call.ty() => {
                 call.replace_all_uses_with(*p);
-                call.erase();
+                erase_wrapper(module, call, &[]);
             }
             _ => {
                 outcome.errors.push(
@@ -629,18 +629,9 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
     let b = ferment_ir::Builder::new(module);
     let mut errors = Vec::new();
     for &(call, entry) in wrappers {
-        if call.is_invoke() {
-            errors.push(
-                Error::at(
-                    call,
-                    format!("{entry} inside a try block is not supported yet"),
-                )
-                .hint("call it outside the try block"),
-            );
-            continue;
-        }
         let args = call.call_args();
         b.before(call);
+        let mut made = Vec::new();
         let replacement = if entry == "__enzyme_ignore_derivatives" {
             match args.as_slice() {
                 [v] if v.ty() == call.ty() => Some(*v),
@@ -687,14 +678,32 @@ fn lower_inactive_wrappers(module: Module, wrappers: &[(Value, &str)]) -> Vec<Er
                 continue;
             }
             let r = b.call_fn(f, rest);
+            made.push(r);
             (!call.ty().is_void() && call.has_uses()).then_some(r)
         };
         if let Some(r) = replacement {
             call.replace_all_uses_with(r);
         }
-        call.erase();
+        erase_wrapper(module, call, &made);
     }
     errors
+}
+
+/// Erases `call`, a wrapper whose uses are replaced. An `invoke` (the
+/// wrapper called where a C++ destructor or handler is pending) becomes a
+/// branch to its normal destination, and `made`, the calls put before it in
+/// its place, unwind to its landing pad where they may throw.
+fn erase_wrapper(module: Module, call: Value, made: &[Value]) {
+    if !call.is_invoke() {
+        call.erase();
+        return;
+    }
+    let (orig, succ) = (call.parent(), call.successors());
+    let b = ferment_ir::Builder::new(module);
+    b.before(call);
+    b.br(succ[0]);
+    call.erase();
+    crate::shim::invoke_calls(made, orig, succ[1]);
 }
 
 /// The `call` instructions of `blk`, in order.
