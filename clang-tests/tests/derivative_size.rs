@@ -2640,6 +2640,36 @@ fn time_loop_origins_test_is_unswitched() {
     }
 }
 
+/// The forward sweep gathers the loop origins' finiteness (`Tape::self_difference_bits`) with one
+/// comparison for the two values of a block: the Thomas solve of `TIME_LOOP_ORIGINS` stores two
+/// quotients per iteration, and their self-differences share one `fcmp uno x, y` (and one select
+/// and OR) where main b8e9884 tested each alone (`fcmp uno x, 0.0`, twice per iteration): the
+/// check fails there.
+#[test]
+fn loop_origins_of_one_block_share_one_comparison() {
+    for flags in [&[][..], &["-march=x86-64"]] {
+        let ir = optimized_ir("time_loop_origins_shared", TIME_LOOP_ORIGINS, flags);
+        let d = body(&ir, "ferment.diffe.march");
+        let unordered: Vec<&str> = d.lines().filter(|l| l.contains("fcmp uno")).collect();
+        assert!(
+            !unordered.is_empty(),
+            "march {flags:?}: no gathered finiteness comparison:\n{d}"
+        );
+        for l in &unordered {
+            let (_, ops) = l.split_once("fcmp uno ").unwrap();
+            let ops: Vec<&str> = ops
+                .split(", ")
+                .map(|o| o.rsplit(' ').next().unwrap())
+                .collect();
+            assert!(
+                ops.len() == 2 && ops[0] != ops[1] && ops.iter().all(|o| o.starts_with('%')),
+                "march {flags:?}: a comparison of one value alone, `{}`:\n{d}",
+                l.trim()
+            );
+        }
+    }
+}
+
 /// A value read back from memory that holds a stored quotient counts as possibly infinite in the
 /// reverse sweep's guards of discarded products, behind one run-time test of the quotient
 /// (`b[0] = 1 / s; b[1] = u * b[0]`, `b[1]` never read: `clang-tests/cases/fuzz/
