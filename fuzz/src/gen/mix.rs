@@ -17,7 +17,8 @@
 //! - helpers that `return` from inside a loop (a nested one too) when a running value crosses a
 //!   threshold;
 //! - `float` locals and arrays mixed with `double` arithmetic (`float` accumulators, a `float`
-//!   copy of an active array read back as `double` operands).
+//!   copy of an active array read back as `double` operands); drawn rarely (it makes the whole
+//!   program single precision: a looser tolerance, no forward-over-reverse check).
 //!
 //! The helpers are `noinline` in about half the programs (drawn once per program). Every draw is
 //! behind the variant's flag, so the other variants' programs are unchanged.
@@ -121,7 +122,15 @@ impl Gen {
         let mut si = sc.clone();
         si.idx.push(i.clone());
         let w = (!sc.write_arrs.is_empty()).then(|| self.rng.pick(&sc.write_arrs).clone());
-        let line = match self.rng.below(9) {
+        // The float statement marks the whole program single precision (a looser
+        // finite-difference tolerance, no forward-over-reverse check): 7 or 8 of 9 is kept 7% of
+        // the time, else another statement is drawn. At 2 in 9 it marked 41 of mix seeds
+        // 3030000..3030059; now 27 of 3030000..3030119.
+        let mut pick = self.rng.below(9);
+        if pick >= 7 && !self.rng.chance(0.07) {
+            pick = self.rng.below(7);
+        }
+        let line = match pick {
             0 | 1 => {
                 // kinks and fused operations in a loop
                 let (e, _) = self.expr(&si, 2);

@@ -515,9 +515,12 @@ versionBlock(BasicBlock &B, Hoister &H, std::vector<Guard> &Guards) {
   // Allocas of the rest stay shared by both copies (before the test): one
   // copied would reach the code after the block as a phi of the two, which
   // lifetime markers there may not take (LLVM 22 wants the alloca itself).
+  // The test goes after the allocas that already start the rest, too.
+  while (isa<AllocaInst>(Pos))
+    Pos = Pos->getNextNode();
   for (Instruction &I : make_early_inc_range(
            make_range(Pos->getIterator(), B.end())))
-    if (isa<AllocaInst>(I) && &I != Pos)
+    if (isa<AllocaInst>(I))
       I.moveBefore(Pos->getIterator());
   IRBuilder<> Bld(Pos);
   Type *F64 = Bld.getDoubleTy();
