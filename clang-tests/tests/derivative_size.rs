@@ -2948,6 +2948,32 @@ double discounted(const double *x, const double *w, long n, long p) {
   }
   return f;
 }
+double two_loops(const double *x, const double *w, long n, long p) {
+  double f = 0;
+  for (long i = 0; i < n; i++) {
+    double s = 0, t = 0;
+    for (long j = 0; j < p; j++) s += x[i * p + j] * w[j];
+    for (long j = 0; j < p; j++) t += x[i * p + j] * x[i * p + j] * w[j];
+    f += s * t;
+  }
+  return f;
+}
+double gathered(const double *x, const double *t, const double *w, long n, long p) {
+  double f = 0;
+  for (long i = 0; i < n; i++) {
+    double s = 0;
+    for (long j = 0; j < p; j++) s += t[(long)floor(fabs(x[i * p + j] * w[j]) * 16)] * w[j];
+    f += s * s;
+  }
+  return f;
+}
+void g4(const double *x, const double *t, const double *w, double *dw, long n, long p) {
+  __enzyme_autodiff((void *)gathered, enzyme_const, x, enzyme_const, t, enzyme_dup, w, dw, enzyme_const, n,
+                    enzyme_const, p);
+}
+void g3(const double *x, const double *w, double *dw, long n, long p) {
+  __enzyme_autodiff((void *)two_loops, enzyme_const, x, enzyme_dup, w, dw, enzyme_const, n, enzyme_const, p);
+}
 void g1(const double *x, const double *y, const double *w, double *dw, long n, long p) {
   __enzyme_autodiff((void *)huber, enzyme_const, x, enzyme_const, y, enzyme_dup, w, dw, enzyme_const, n,
                     enzyme_const, p);
@@ -2957,28 +2983,76 @@ void g2(const double *x, const double *w, double *dw, long n, long p) {
 }
 "#;
 
-/// With `-ferment-recompute-rows`, a loop whose iterations read a data row, write nothing and
-/// meet only in the returned sum runs each row's forward and reverse passes together in the
-/// reverse sweep (`reverse::rows`): no tape, no call left (benches/repro/shapes/huber.c, n = 10^5,
-/// p = 16, tuned: 1.26 -> 0.87 ms, hand-written 0.80). A discounted sum (scaled in every
-/// iteration) keeps its tape. Without the option (the default) the rows are taped.
+/// With `-ferment-jam-rows` (off by default: logreg.c at plain -O2 1.03 -> 1.27 ms in session
+/// 31's A/B), a loop whose iterations read a data row, write nothing and meet only in the returned
+/// sum runs its rows two at a time, forward and backward together in the reverse sweep
+/// (`reverse::rows`):
+/// the two rows' dot products jammed into one inner loop, no tape, no call left
+/// (benches/repro/shapes/huber.c, n = 10^5, p = 16, tuned: 1.55 -> 0.73 ms; logreg.c, d = 200:
+/// the fused row alone was slower than the taped form, its dot product's latency exposed). The
+/// option takes only loops whose rows jam (one inner loop of one block); `-ferment-recompute-rows`
+/// takes rows of two inner loops too; `-ferment-no-recompute-rows`, like the default, tapes every
+/// row. Rows that read at an address not affine in the row (a gather) stay taped with
+/// `-ferment-jam-rows`, and a discounted sum (scaled in every iteration) keeps its tape.
 #[test]
 fn sum_rows_are_recomputed_in_the_reverse_sweep() {
     let tapes = |d: &str| d.contains("@ferment.tape.take(");
-    let ir = optimized_ir("sum_rows", SUM_ROWS, &["-mllvm", "-ferment-recompute-rows"]);
+    let calls =
+        |d: &str| d.contains("@ferment.diffe.ferment.rows.") || d.contains("@ferment.rows.");
+    let ir = optimized_ir("sum_rows", SUM_ROWS, &["-mllvm", "-ferment-jam-rows"]);
     let d = body(&ir, "ferment.diffe.huber");
     assert!(!tapes(d), "the rows of huber are taped:\n{d}");
-    assert!(
-        !d.contains("@ferment.diffe.ferment.rows.") && !d.contains("@ferment.rows."),
-        "a row is still a call:\n{d}"
-    );
+    assert!(!calls(d), "a row is still a call:\n{d}");
+    // two rows in one inner loop: a loop block carrying two sums (two phis, or one pair of
+    // lanes once the host's SLP vectorizer has paired them)
+    let jammed = d.split("\n\n").any(|b| {
+        let label = b.split(':').next().unwrap_or("").trim();
+        let last = b.trim_end().lines().last().unwrap_or("");
+        let sums = b.matches("= phi double").count() + 2 * b.matches("= phi <2 x double>").count();
+        let loops = last.contains(&format!("label %{label},"))
+            || last.ends_with(&format!("label %{label}"));
+        loops && sums >= 2 && b.contains("@llvm.fmuladd")
+    });
+    assert!(jammed, "huber's rows are not jammed:\n{d}");
     assert!(
         tapes(body(&ir, "ferment.diffe.discounted")),
         "the discounted sum lost its tape"
     );
-    let ir = optimized_ir("sum_rows_off", SUM_ROWS, &[]);
+    assert!(
+        tapes(body(&ir, "ferment.diffe.two_loops")),
+        "rows of two inner loops (not jammed) are not taped with -ferment-jam-rows"
+    );
+    assert!(
+        tapes(body(&ir, "ferment.diffe.gathered")),
+        "rows that gather (warp.c: 8.8 -> 12.3 ms fused) are not taped with -ferment-jam-rows"
+    );
+    let ir = optimized_ir(
+        "sum_rows_all",
+        SUM_ROWS,
+        &["-mllvm", "-ferment-recompute-rows"],
+    );
+    let d = body(&ir, "ferment.diffe.two_loops");
+    assert!(
+        !tapes(d) && !calls(d),
+        "-ferment-recompute-rows left two_loops taped:\n{d}"
+    );
+    let ir = optimized_ir(
+        "sum_rows_off",
+        SUM_ROWS,
+        &[
+            "-mllvm",
+            "-ferment-jam-rows",
+            "-mllvm",
+            "-ferment-no-recompute-rows",
+        ],
+    );
     assert!(
         tapes(body(&ir, "ferment.diffe.huber")),
-        "without -ferment-recompute-rows the rows of huber are not taped"
+        "with -ferment-no-recompute-rows the rows of huber are not taped"
+    );
+    let ir = optimized_ir("sum_rows_default", SUM_ROWS, &[]);
+    assert!(
+        tapes(body(&ir, "ferment.diffe.huber")),
+        "by default the rows of huber are not taped"
     );
 }

@@ -27,12 +27,28 @@
 //! width one that do not return the primal value, and where the sum's exit
 //! value reaches only further sums and the `ret`.
 //! Rows are one level of inner loops of one length that read a row of
-//! data (an address moving with both loops). `-ferment-recompute-rows`
-//! turns it on; off by default: with cheap rows over data larger than the
-//! caches it wins (benches/repro/shapes/huber.c, tuned: 1.26 -> 0.87 ms),
-//! elsewhere the taped form's separate forward loop, whose rows' ordered
-//! dot products overlap, is faster (logreg: 0.94 -> 1.23 ms tuned, 0.78 ->
-//! 1.3 plain; nbll 3-11% slower; huber plain 5% slower).
+//! data (an address moving with both loops).
+//!
+//! Two rows at a time. Fused alone, a row runs its dot product — an
+//! ordered sum, one add's latency per element — before its reverse, where
+//! the taped form's separate forward loop overlapped consecutive rows' sums
+//! (logreg, d = 200: 0.86 -> 0.99 ms tuned). So the shim first unswitches
+//! an invariant test around the row (`p > 0`), unrolls the loop by two
+//! (a remainder loop takes an odd count's last row) and jams the second
+//! row's inner loop into the first's (`jamInnerLoops`: both of one block,
+//! one trip count; what the second needs from its iteration moves before
+//! the first, which is sound because the function writes no memory). The
+//! pair's two sums then overlap as in the taped form, and the data is read
+//! once (tuned: huber 1.55 -> 0.73 ms, ordinal 3.04 -> 2.03, logreg 0.93
+//! -> 0.77, nbll 4.03 -> 3.44; plain -O2: logreg 0.80 -> 0.84, and 1.03
+//! -> 1.27 in session 31's A/B, hence off by default). With
+//! `-ferment-jam-rows` (`recompute_rows` 1) only loops so jammed (and their
+//! remainder) are outlined, and not those whose
+//! inner loop reads at an address not affine in it (warp.c's image sampled
+//! at `(i + u, j + v)`: 8.8 -> 12.3 ms fused), and `F` is left as it was
+//! where none is: the unswitching and unrolling are tried on a copy.
+//! `-ferment-recompute-rows` (2) outlines every loop that qualifies,
+//! jammed or not; `-ferment-no-recompute-rows` and the default (0) none.
 
 use crate::derive::Ctx;
 use crate::error::{Error, Result};
@@ -65,7 +81,7 @@ pub fn outline(ctx: &Ctx, key: &DerivativeKey, f: Value) -> Result<usize> {
     {
         return Ok(0);
     }
-    let rows = crate::shim::outline_sum_rows(f);
+    let rows = crate::shim::outline_sum_rows(f, ctx.options.recompute_rows as u32);
     if rows.is_empty() {
         return Ok(0);
     }

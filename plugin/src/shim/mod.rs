@@ -68,8 +68,9 @@ pub struct Options {
     /// Combined shape: an outermost loop whose iterations read data rows,
     /// write nothing and meet only in a sum the derivative drops runs each
     /// row's combined derivative in the reverse sweep (`reverse::rows`);
-    /// `-ferment-recompute-rows` is 1 (off by default: measured faster on
-    /// huber, slower on logreg and nbll).
+    /// `-ferment-jam-rows` 1 for loops whose rows unroll and jam by two,
+    /// `-ferment-recompute-rows` 2 for every such loop,
+    /// `-ferment-no-recompute-rows` and the default 0.
     pub recompute_rows: c_int,
     /// Loads of buffers swapped by pointers may read a snapshot of the
     /// buffer (`reverse::tape::snapshot`); `-ferment-no-swapped-snapshots`
@@ -144,7 +145,12 @@ extern "C" {
     ) -> c_uint;
     fn ferment_reads_var_args(f: LLVMValueRef) -> c_int;
     fn ferment_time_report_option() -> c_int;
-    fn ferment_outline_sum_rows(f: LLVMValueRef, out: *mut LLVMValueRef, max: c_uint) -> c_uint;
+    fn ferment_outline_sum_rows(
+        f: LLVMValueRef,
+        out: *mut LLVMValueRef,
+        max: c_uint,
+        mode: c_uint,
+    ) -> c_uint;
     fn ferment_inline_call(call: LLVMValueRef) -> c_int;
     fn ferment_run_function_pipeline(
         f: LLVMValueRef,
@@ -305,9 +311,9 @@ pub fn unswitch_zero_adjoints(f: Value, pipeline: &str, threshold: i32) -> Resul
 /// Outlines the rows of `f`'s outermost loops whose iterations only add
 /// to one floating-point sum (see `reverse::rows` and the shim); returns
 /// the new functions, `ferment.rows.*`.
-pub fn outline_sum_rows(f: Value) -> Vec<Value> {
+pub fn outline_sum_rows(f: Value, mode: u32) -> Vec<Value> {
     let mut out = vec![std::ptr::null_mut(); 16];
-    let n = unsafe { ferment_outline_sum_rows(f.0, out.as_mut_ptr(), out.len() as c_uint) };
+    let n = unsafe { ferment_outline_sum_rows(f.0, out.as_mut_ptr(), out.len() as c_uint, mode) };
     out.truncate(n as usize);
     out.into_iter().map(Value).collect()
 }
