@@ -243,6 +243,14 @@ impl DerivativeKey {
             ..self.clone()
         }
     }
+
+    /// The key without `nonfinite_inputs`.
+    pub fn without_inputs(&self) -> DerivativeKey {
+        DerivativeKey {
+            nonfinite_inputs: Vec::new(),
+            ..self.clone()
+        }
+    }
 }
 
 impl Request {

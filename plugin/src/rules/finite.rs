@@ -1092,6 +1092,73 @@ pub fn reads_flagged(p: Value, params: &[Value], flags: &[bool]) -> bool {
             })
 }
 
+/// Whether a derivative of `f` may depend on which of its inputs its caller
+/// flags as possibly nonfinite (`DerivativeKey::nonfinite_inputs`): whether
+/// `f` or a function it may call (directly, a function of the module) has a
+/// floating-point instruction whose partials depend on its operands (a
+/// product, a quotient, a library call) or calls through a pointer. A
+/// function that only copies, adds, chooses and compares floating-point
+/// values has partials 0 and +-1 whatever its inputs hold, so its flags
+/// guard nothing: `std::stable_sort` of records with a `double` field
+/// (`derivative_size.rs`, `array_repeats_do_not_split_callee_derivatives`).
+pub fn inputs_matter(f: Value) -> bool {
+    let mut seen = hashbrown::HashSet::new();
+    let mut work = vec![f];
+    while let Some(g) = work.pop() {
+        if !seen.insert(g) || g.is_declaration() {
+            continue;
+        }
+        for inst in g.blocks().iter().flat_map(|b| b.instructions()) {
+            match inst.opcode() {
+                // partials 0 or +-1, like `partials_may_be_nonfinite`'s
+                Opcode::LLVMFAdd
+                | Opcode::LLVMFSub
+                | Opcode::LLVMFNeg
+                | Opcode::LLVMFPExt
+                | Opcode::LLVMFPTrunc
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect
+                | Opcode::LLVMExtractElement
+                | Opcode::LLVMInsertElement
+                | Opcode::LLVMShuffleVector
+                | Opcode::LLVMExtractValue
+                | Opcode::LLVMInsertValue
+                | Opcode::LLVMFreeze
+                | Opcode::LLVMLoad
+                | Opcode::LLVMStore
+                | Opcode::LLVMFCmp
+                | Opcode::LLVMFPToSI
+                | Opcode::LLVMFPToUI
+                | Opcode::LLVMSIToFP
+                | Opcode::LLVMUIToFP
+                | Opcode::LLVMBitCast => {}
+                Opcode::LLVMCall | Opcode::LLVMInvoke | Opcode::LLVMCallBr => {
+                    match inst.called_function() {
+                        None => return true,
+                        Some(c) if !c.is_declaration() => work.push(c),
+                        Some(c) => {
+                            let copy = ferment_activity_analysis::is_memcpy_like(&c.name());
+                            let floats = inst.ty().contains_float()
+                                || inst.call_args().iter().any(|a| a.ty().contains_float());
+                            if floats && !copy {
+                                return true;
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    if inst.ty().contains_float()
+                        || inst.operands().iter().any(|o| o.ty().contains_float())
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
 /// Whether `o` is a constant global (a table no code writes).
 fn constant_global(o: Value) -> bool {
     o.is_global() && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) } != 0
