@@ -989,6 +989,52 @@ fn array_repeats_do_not_split_callee_derivatives() {
     }
 }
 
+/// A recursive callee (multigrid's `vcycle` in miniature) whose levels flag other inputs as
+/// possibly nonfinite: its caller the quotient `h = 1.0 / n` and `x`, written by the call before
+/// it in the loop; each level its coarse residual `r` (quotients by `h`) for the call below.
+const RECURSIVE_FLAGS: &str = r#"
+#include <stdlib.h>
+void __enzyme_autodiff(void *, ...);
+extern int enzyme_const;
+static void level(long n, double h, double *x, const double *b) {
+  if (n <= 1) {
+    x[0] += b[0] * h;
+    return;
+  }
+  long nc = n / 2;
+  double *r = malloc(sizeof(double) * nc), *e = calloc(nc, sizeof(double));
+  for (long i = 0; i < nc; i++) r[i] = b[2 * i] - x[2 * i] / h;
+  level(nc, 2 * h, e, r);
+  for (long i = 0; i < n; i++) x[i] += h * e[i / 2] * x[i];
+  free(r);
+  free(e);
+}
+static double cycles(const double *b, long n) {
+  double h = 1.0 / n, f = 0;
+  double *x = calloc(n, sizeof(double));
+  for (int k = 0; k < 3; k++) level(n, h, x, b);
+  for (long i = 0; i < n; i++) f += x[i] * x[i];
+  free(x);
+  return f;
+}
+void grad(const double *b, double *db, long n) {
+  __enzyme_autodiff((void *)cycles, b, db, enzyme_const, n);
+}
+"#;
+
+#[test]
+fn recursive_callee_flags_share_one_derivative() {
+    let out = compile_file("recursive_flags.c", RECURSIVE_FLAGS, &[]);
+    let ir = String::from_utf8(out.stdout).unwrap();
+    let copies = ir
+        .lines()
+        .filter(|l| l.starts_with("define ") && l.contains("@ferment.augmented.level"))
+        .count();
+    // Per-level flags (`DerivativeKey::nonfinite_inputs`) made one derivative per level's
+    // flags; a recursive function's derivative flags all its inputs where any is.
+    assert_eq!(copies, 1, "augmented forward sweeps of level:\n{ir}");
+}
+
 /// A pair energy whose reverse sweep recomputes a chain (`r2`, `s2`, `s6`) that every partial of
 /// the block needs (values: `reverse/shared_recompute.c`).
 const PAIR_CHAIN: &str = r#"

@@ -85,6 +85,9 @@ pub struct Ctx<'o> {
     frames: HashMap<Value, FrameLayout>,
     /// Fixed-point loops already warned about in reverse mode.
     warned_fixed_points: Vec<Value>,
+    /// Per function, whether its derivative may depend on its
+    /// `DerivativeKey::nonfinite_inputs` ([`rules::finite::inputs_matter`]).
+    inputs_matter: HashMap<Value, bool>,
 }
 
 /// String attribute of an augmented forward function's last parameter, the
@@ -189,6 +192,7 @@ impl<'o> Ctx<'o> {
             like: Vec::new(),
             stand_ins: Vec::new(),
             frames: HashMap::new(),
+            inputs_matter: HashMap::new(),
             log_header: None,
             fwdsplit_functions: Vec::new(),
             fwdsplit_consuming: Vec::new(),
@@ -328,14 +332,50 @@ impl<'o> Ctx<'o> {
 
     /// The derivative for `key`, generated on first use.
     pub fn get(&mut self, key: &DerivativeKey) -> Result<Derivative> {
+        if key.nonfinite_inputs.is_empty() {
+            return self.get_normalized(key);
+        }
+        let key = self.normalize_inputs(key);
+        self.get_normalized(&key)
+    }
+
+    /// `key` with `DerivativeKey::nonfinite_inputs` emptied where they
+    /// cannot change the derivative (nothing flagged, or a function that
+    /// never multiplies by what it reads: [`rules::finite::inputs_matter`]),
+    /// and all set where the function calls itself and any is: each level
+    /// of the recursion flags other inputs (multigrid's `vcycle(nc, 2 * h,
+    /// ec, rc)` its coarse residual, its caller the fine grid), and one
+    /// derivative flagging all serves every level ([`Ctx::get_normalized`]).
+    fn normalize_inputs(&mut self, key: &DerivativeKey) -> DerivativeKey {
+        let mut key = key.clone();
+        let f = key.function;
+        let matter = key.nonfinite_inputs.contains(&true)
+            && *self
+                .inputs_matter
+                .entry(f)
+                .or_insert_with(|| crate::rules::finite::inputs_matter(f));
+        if !matter {
+            key.nonfinite_inputs.clear();
+        } else if calls_itself(f) {
+            key.nonfinite_inputs.fill(true);
+        }
+        key
+    }
+
+    fn get_normalized(&mut self, key: &DerivativeKey) -> Result<Derivative> {
         if let Some(d) = self.cache.get(key) {
             return Ok(*d);
         }
         // Recursion reuses the derivative being generated, whatever the
         // recursive call knows about types (otherwise type facts that shift
-        // at every level would ask for ever new derivatives).
-        let base = key.without_types();
-        if let Some(k) = self.in_progress.iter().find(|k| k.without_types() == base) {
+        // at every level would ask for ever new derivatives), where that
+        // derivative counts at least the inputs this call flags as possibly
+        // nonfinite (more flags only add guards).
+        let base = key.without_types().without_inputs();
+        if let Some(k) = self.in_progress.iter().find(|k| {
+            k.without_types().without_inputs() == base
+                && covers(&k.nonfinite_inputs, &key.nonfinite_inputs)
+        }) {
             return Ok(self.cache[k]);
         }
         if let Some(d) = self.custom.lookup(key) {
@@ -847,4 +887,19 @@ pub fn own_shadow_params(key: &DerivativeKey, params: &[Value]) -> Vec<(Value, u
         .filter(|(own, _)| **own != 0)
         .map(|(own, p)| (*p, *own))
         .collect()
+}
+
+/// Whether a derivative flagging the inputs `have` (a
+/// `DerivativeKey::nonfinite_inputs`) counts every input `want` flags.
+fn covers(have: &[bool], want: &[bool]) -> bool {
+    !want.contains(&true)
+        || (have.len() == want.len() && have.iter().zip(want).all(|(h, w)| *h || !*w))
+}
+
+/// Whether `f` calls itself directly.
+fn calls_itself(f: Value) -> bool {
+    f.blocks()
+        .iter()
+        .flat_map(|b| b.instructions())
+        .any(|i| i.is_call() && i.called_function() == Some(f))
 }

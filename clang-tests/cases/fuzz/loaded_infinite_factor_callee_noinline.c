@@ -8,8 +8,8 @@
 // behind that test. Shapes: one quotient, a loop of quotients in the callee, a callee calling
 // another kept callee, a heap buffer; combined and split reverse mode. Oracles: the analytic
 // derivative at s = 0 (d/du = 2u: the quotients' terms are never used), central finite differences
-// where s != 0, forward mode against reverse mode. Not fixed: memory the caller wrote before
-// calling a kept callee that reads it (fuzz/found/loaded_factor_caller_written.c).
+// where s != 0, forward mode against reverse mode. The other direction, memory the caller wrote
+// before calling a kept callee that reads it: loaded_factor_caller_written_noinline.c.
 #include "check.h"
 #include <stdlib.h>
 

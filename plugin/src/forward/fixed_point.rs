@@ -65,7 +65,6 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
         function: step,
         mode,
         shape: Shape::Combined,
-        activities,
         return_active: false,
         return_primal: false,
         arg_types: Vec::new(),
@@ -81,6 +80,13 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
         log_loads: false,
         own_shadow_args: Vec::new(),
         seeds_finite: false,
+        // (the loop's inputs, where its caller flagged any: all of them)
+        nonfinite_inputs: if key.nonfinite_inputs.contains(&true) {
+            vec![true; activities.len() + 1]
+        } else {
+            Vec::new()
+        },
+        activities,
     }
 }
 

@@ -567,6 +567,7 @@ impl<'k> TangentSweep<'k> {
                 .map(|s| s.own_shadow_args(call))
                 .unwrap_or_default(),
             seeds_finite: false,
+            nonfinite_inputs: Vec::new(),
         };
         if !key.own_shadow_args.is_empty() && ctx.custom.functions().contains(&callee) {
             return Err(crate::reverse::calls::own_shadow_to_custom(call, callee));
@@ -1160,6 +1161,7 @@ fn pointer_returning_call(
         log_loads: false,
         own_shadow_args: sh.own_shadow_args(call),
         seeds_finite: false,
+        nonfinite_inputs: Vec::new(),
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

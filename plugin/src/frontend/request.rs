@@ -224,6 +224,15 @@ pub struct DerivativeKey {
     /// another derivative; a function both requested and called from a
     /// differentiated function gets one derivative of each kind.
     pub seeds_finite: bool,
+    /// Reverse mode, calls that stay calls: per parameter, whether the
+    /// caller cannot prove the value (a floating-point parameter) or the
+    /// memory it points to (a pointer) finite, then one entry for the
+    /// rest of memory (globals, memory reached through pointers read from
+    /// memory): `b[0] = 1 / s; scale(b, u)`. The derivative counts those
+    /// inputs as values that may be infinite
+    /// ([`crate::rules::finite::input_values`]). Empty where all are
+    /// finite (requests: the user's inputs).
+    pub nonfinite_inputs: Vec<bool>,
 }
 
 impl DerivativeKey {
@@ -231,6 +240,14 @@ impl DerivativeKey {
     pub fn without_types(&self) -> DerivativeKey {
         DerivativeKey {
             arg_types: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The key without `nonfinite_inputs`.
+    pub fn without_inputs(&self) -> DerivativeKey {
+        DerivativeKey {
+            nonfinite_inputs: Vec::new(),
             ..self.clone()
         }
     }
@@ -262,6 +279,7 @@ impl Request {
             log_loads: self.log_loads,
             own_shadow_args: Vec::new(),
             seeds_finite: true,
+            nonfinite_inputs: Vec::new(),
         }
     }
 }

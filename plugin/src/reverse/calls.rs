@@ -55,6 +55,9 @@ pub struct CallerFacts<'a> {
     /// sweep checks them apart from the regions
     /// ([`super::checkpoint::combined_vouches`]).
     pub call_vouches: &'a hashbrown::HashMap<Value, Vec<bool>>,
+    /// Per call, the inputs its callee may read that may be nonfinite
+    /// ([`crate::rules::finite::call_inputs`]).
+    pub inputs: &'a hashbrown::HashMap<Value, Vec<bool>>,
     /// The caller's number of adjoint lanes (batched: its calls get
     /// derivatives of the same width).
     pub width: usize,
@@ -116,6 +119,7 @@ pub fn augment_call(
         types,
         unchanged,
         call_vouches,
+        inputs,
         width,
     } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
@@ -236,6 +240,7 @@ pub fn augment_call(
             call_vouches.get(&call).cloned().unwrap_or_default()
         },
         seeds_finite: false,
+        nonfinite_inputs: inputs.get(&call).cloned().unwrap_or_default(),
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);

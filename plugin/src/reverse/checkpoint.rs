@@ -158,7 +158,6 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         function: reverse_segment(seg, &extents),
         mode: Mode::Reverse,
         shape: Shape::Combined,
-        activities: acts,
         return_active: false,
         return_primal: false,
         arg_types: if key.arg_types.len() == np {
@@ -178,6 +177,13 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         log_loads: false,
         own_shadow_args: Vec::new(),
         seeds_finite: false,
+        // (the loop's inputs, where its caller flagged any: all of them)
+        nonfinite_inputs: if key.nonfinite_inputs.contains(&true) {
+            vec![true; acts.len() + 1]
+        } else {
+            Vec::new()
+        },
+        activities: acts,
     };
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());

@@ -271,6 +271,10 @@ struct ReverseSweep<'c, 'o, 'k> {
     call_vouches: HashMap<Value, Vec<bool>>,
     /// Where each augmented call's frame lives in this function's tape.
     call_frames: HashMap<Value, tape::CallStorage>,
+    /// Per call whose callee may read an input that may be nonfinite: its
+    /// derivative's `DerivativeKey::nonfinite_inputs`
+    /// ([`rules::finite::call_inputs`]).
+    call_inputs: hashbrown::HashMap<Value, Vec<bool>>,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -303,10 +307,19 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         )?;
         let reachable = reachable_blocks(f, &cfg);
         let restrict = rules::finite::restrict_params(f, key);
-        let partials = rules::finite::NonfinitePartials::of(&reachable);
+        // A kept callee's inputs its caller cannot prove finite
+        // (`DerivativeKey::nonfinite_inputs`) count as values that may be
+        // infinite; so do, for this function's calls, its own.
+        let inputs = rules::finite::input_values(&reachable, &params, &key.nonfinite_inputs);
+        let partials = rules::finite::NonfinitePartials::of_inputs(&reachable, &inputs);
+        let (call_inputs, reading) =
+            rules::finite::call_inputs(&reachable, &params, &key.nonfinite_inputs, &partials);
         let discardable = discardable_values(&reachable);
         let own_guard = zeroed_by_partials(&reachable, &partials);
-        let zero_adjoint = zero_adjoint_values(&reachable, &partials, &own_guard);
+        // A kept callee's returned values get their adjoint from the
+        // caller, which may discard them (`s != 0 ? r : 0`): zero there.
+        let returned = !key.seeds_finite;
+        let zero_adjoint = zero_adjoint_values(&reachable, &partials, &own_guard, returned);
         let loops = Loops::find(&cfg, &reachable).map_err(|(from, _)| {
             Error::at(
                 from.terminator().unwrap_or(f),
@@ -322,6 +335,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 &cfg,
                 &loops,
                 (&partials, &zero_adjoint, &discardable),
+                (&reading, returned),
                 ctx.options.guard_loads,
             )
         };
@@ -480,6 +494,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             unchanged_roots,
             call_vouches,
             call_frames: HashMap::new(),
+            call_inputs,
         })
     }
 
@@ -542,6 +557,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 types: &self.types,
                 unchanged: &self.unchanged_roots,
                 call_vouches: &self.call_vouches,
+                inputs: &self.call_inputs,
                 width,
             };
             let others = &others;
@@ -1041,13 +1057,14 @@ fn loaded_factor_guards(
         &hashbrown::HashSet<Value>,
         &hashbrown::HashSet<Value>,
     ),
+    (reading, returned): (&hashbrown::HashSet<Value>, bool),
     mode: i32,
 ) -> LoadedGuards {
     let Some(rules::finite::StoredOrigins {
         origins,
         sites,
         opaque,
-    }) = rules::finite::stored_origins(blocks, partials)
+    }) = rules::finite::stored_origins(blocks, partials, reading)
     else {
         return LoadedGuards::default();
     };
@@ -1060,7 +1077,7 @@ fn loaded_factor_guards(
     // which must stay there (not a call the forward sweep augments).
     let (mut looped, origins): (Vec<Value>, Vec<Value>) = origins
         .into_iter()
-        .partition(|o| loops.loop_of(o.parent()).is_some());
+        .partition(|o| o.is_instruction() && loops.loop_of(o.parent()).is_some());
     // A kept callee's stores have origins out of reach: the values loaded
     // after such a call are tested as the forward sweep loads them.
     let opaque_loads = if opaque.is_empty() {
@@ -1086,9 +1103,13 @@ fn loaded_factor_guards(
     if loads.is_empty() {
         return LoadedGuards::default();
     }
-    let loaded = rules::finite::NonfinitePartials::with_loads(blocks, &loads);
+    let loaded = partials.with_loads(blocks, &loads);
     let idom = crate::cfg::loops::dominators(cfg, blocks);
     let before = |o: Value, i: Value| {
+        if !o.is_instruction() {
+            // an argument
+            return true;
+        }
         if o.parent() != i.parent() {
             return crate::cfg::loops::dominates(&idom, o.parent(), i.parent());
         }
@@ -1100,7 +1121,7 @@ fn loaded_factor_guards(
     };
     let mut out = hashbrown::HashSet::new();
     let zeroed = zeroed_by_partials(blocks, &loaded);
-    for inst in zero_adjoint_values(blocks, &loaded, &zeroed) {
+    for inst in zero_adjoint_values(blocks, &loaded, &zeroed, returned) {
         if discardable.contains(&inst) || !(always || origins.iter().all(|o| before(*o, inst))) {
             continue;
         }
@@ -1187,14 +1208,16 @@ fn loads_after(blocks: &[Block], sites: &hashbrown::HashSet<Value>) -> Vec<Value
 /// `k * cbrt(u)` at `k = 0`, `u = 0`), and values that may be infinite under
 /// a use flat there ([`rules::finite::NonfinitePartials::flat_zero_adjoints`]:
 /// `exp(-1 / z)` at `z = 0`). `zeroed` is [`zeroed_by_partials`] of the
-/// same `partials`, which the caller needs too.
+/// same `partials`, which the caller needs too. `returned`: the returned
+/// values count as stored ([`stored_values`]).
 fn zero_adjoint_values(
     blocks: &[Block],
     partials: &rules::finite::NonfinitePartials,
     zeroed: &hashbrown::HashSet<Value>,
+    returned: bool,
 ) -> hashbrown::HashSet<Value> {
     let mut out = control_discarded(blocks);
-    out.extend(stored_values(blocks));
+    out.extend(stored_values(blocks, returned));
     out.extend(zeroed.iter().copied());
     let nonfinite = partials.instructions(blocks);
     out.retain(|v| nonfinite.contains(v));
@@ -1271,11 +1294,14 @@ fn computed_from(mut work: Vec<Value>) -> hashbrown::HashSet<Value> {
 /// nothing read the memory after the store (`buf[i] = a / z; ... s += z != 0
 /// ? buf[i] : 0`, the load not taken or its value discarded), where the seed
 /// of that element was zero, or where the callee discarded the argument.
-fn stored_values(blocks: &[Block]) -> hashbrown::HashSet<Value> {
+/// With `returned` (a kept callee's derivative, whose caller may discard
+/// its result), the returned values too.
+fn stored_values(blocks: &[Block], returned: bool) -> hashbrown::HashSet<Value> {
     let mut work = Vec::new();
     for inst in blocks.iter().flat_map(|b| b.instructions()) {
         match inst.opcode() {
             Opcode::LLVMStore => work.push(inst.operand(0)),
+            Opcode::LLVMRet if returned && inst.num_operands() > 0 => work.push(inst.operand(0)),
             Opcode::LLVMCall | Opcode::LLVMInvoke
                 if inst
                     .called_function()

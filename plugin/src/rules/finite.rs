@@ -9,21 +9,42 @@ use ferment_ir::{Block, Opcode, Value};
 pub struct NonfinitePartials {
     /// The values that may be (see [`may_be_nonfinite`]).
     values: hashbrown::HashSet<Value>,
+    /// The arguments and loads that may be nonfinite because the caller
+    /// says so ([`Self::of_inputs`]).
+    inputs: hashbrown::HashSet<Value>,
 }
 
 impl NonfinitePartials {
     pub fn of(blocks: &[Block]) -> NonfinitePartials {
+        NonfinitePartials::of_inputs(blocks, &hashbrown::HashSet::new())
+    }
+
+    /// As [`Self::of`], but the arguments and loads of `inputs` may be
+    /// infinite too: a kept callee's inputs that its caller cannot prove
+    /// finite ([`input_flags`], [`input_loads`]).
+    pub fn of_inputs(blocks: &[Block], inputs: &hashbrown::HashSet<Value>) -> NonfinitePartials {
         NonfinitePartials {
-            values: may_be_nonfinite(blocks),
+            values: nonfinite_values(blocks, inputs),
+            inputs: inputs.clone(),
         }
     }
 
-    /// As [`Self::of`], but the values of `loads` may be infinite too (see
+    /// As this, but the values of `loads` may be infinite too (see
     /// [`stored_origins`]).
-    pub fn with_loads(blocks: &[Block], loads: &hashbrown::HashSet<Value>) -> NonfinitePartials {
-        NonfinitePartials {
-            values: nonfinite_values(blocks, loads),
-        }
+    pub fn with_loads(
+        &self,
+        blocks: &[Block],
+        loads: &hashbrown::HashSet<Value>,
+    ) -> NonfinitePartials {
+        let mut inputs = self.inputs.clone();
+        inputs.extend(loads.iter().copied());
+        NonfinitePartials::of_inputs(blocks, &inputs)
+    }
+
+    /// Whether the value `v` (an instruction, argument or constant) may be
+    /// infinite or NaN.
+    pub fn value(&self, v: Value) -> bool {
+        nonfinite_value(v, &self.values)
     }
 
     /// The floating-point instructions of `blocks` that may be nonfinite.
@@ -309,7 +330,7 @@ fn finite_call(inst: Value) -> bool {
 /// Whether the operand `o` may be infinite or NaN: an instruction in
 /// `nonfinite`, or an infinite or NaN constant.
 fn nonfinite_value(o: Value, nonfinite: &hashbrown::HashSet<Value>) -> bool {
-    if o.is_instruction() {
+    if o.is_instruction() || o.is_argument() {
         nonfinite.contains(&o)
     } else {
         o.is_constant() && o.splat_float().is_some_and(|k| !k.is_finite())
@@ -324,8 +345,8 @@ pub fn may_be_nonfinite(blocks: &[Block]) -> hashbrown::HashSet<Value> {
     nonfinite_values(blocks, &hashbrown::HashSet::new())
 }
 
-/// [`may_be_nonfinite`], with the values of `loads` counted as possibly
-/// nonfinite.
+/// [`may_be_nonfinite`], with the loads and arguments of `loads` counted as
+/// possibly nonfinite.
 fn nonfinite_values(
     blocks: &[Block],
     loads: &hashbrown::HashSet<Value>,
@@ -335,7 +356,8 @@ fn nonfinite_values(
         .flat_map(|b| b.instructions())
         .filter(|i| i.ty().is_fp_like())
         .collect();
-    let mut out = hashbrown::HashSet::new();
+    let mut out: hashbrown::HashSet<Value> =
+        loads.iter().copied().filter(|v| v.is_argument()).collect();
     let operand_nonfinite = |i: Value, out: &hashbrown::HashSet<Value>| {
         i.operands()
             .into_iter()
@@ -435,7 +457,7 @@ pub fn partials_may_be_nonfinite(inst: Value, nonfinite: &hashbrown::HashSet<Val
     let operand = || {
         inst.operands()
             .into_iter()
-            .any(|o| o.is_instruction() && nonfinite.contains(&o))
+            .any(|o| (o.is_instruction() || o.is_argument()) && nonfinite.contains(&o))
     };
     match inst.opcode() {
         Opcode::LLVMFAdd
@@ -479,8 +501,15 @@ pub struct StoredOrigins {
     pub opaque: Vec<Value>,
 }
 
-pub fn stored_origins(blocks: &[Block], partials: &NonfinitePartials) -> Option<StoredOrigins> {
-    stored_origins_within(blocks, partials, 2)
+/// `reading`: calls of the function given inputs that may be nonfinite
+/// and reading them ([`call_inputs`]): sites whose origins are out of reach
+/// too. An origin may be an argument the caller cannot prove finite.
+pub fn stored_origins(
+    blocks: &[Block],
+    partials: &NonfinitePartials,
+    reading: &hashbrown::HashSet<Value>,
+) -> Option<StoredOrigins> {
+    stored_origins_within(blocks, partials, 2, reading)
 }
 
 /// Whether a call of `f`, a function of the module, may store a value that
@@ -497,7 +526,7 @@ fn may_store_nonfinite(f: Value, depth: u32) -> bool {
     }
     let blocks = f.blocks();
     let partials = NonfinitePartials::of(&blocks);
-    stored_origins_within(&blocks, &partials, depth - 1)
+    stored_origins_within(&blocks, &partials, depth - 1, &hashbrown::HashSet::new())
         .is_none_or(|o| !o.origins.is_empty() || !o.opaque.is_empty())
 }
 
@@ -505,15 +534,17 @@ fn stored_origins_within(
     blocks: &[Block],
     partials: &NonfinitePartials,
     depth: u32,
+    reading: &hashbrown::HashSet<Value>,
 ) -> Option<StoredOrigins> {
     let mut work = Vec::new();
     let mut sites = Vec::new();
     let mut opaque = Vec::new();
     for inst in blocks.iter().flat_map(|b| b.instructions()) {
-        if inst.is_call()
-            && inst.called_function().is_some_and(|f| {
-                super::call_rule(&f.name()).is_none() && may_store_nonfinite(f, depth)
-            })
+        if reading.contains(&inst)
+            || inst.is_call()
+                && inst.called_function().is_some_and(|f| {
+                    super::call_rule(&f.name()).is_none() && may_store_nonfinite(f, depth)
+                })
         {
             opaque.push(inst);
             sites.push(inst);
@@ -533,8 +564,9 @@ fn stored_origins_within(
             _ => continue,
         };
         let nonfinite = |v: &Value| {
-            v.is_instruction()
-                && (partials.values.contains(v) || v.ty().is_struct() || v.ty().is_array())
+            (v.is_instruction()
+                && (partials.values.contains(v) || v.ty().is_struct() || v.ty().is_array()))
+                || (v.is_argument() && partials.values.contains(v))
         };
         if written.iter().any(nonfinite) {
             sites.push(inst);
@@ -544,6 +576,9 @@ fn stored_origins_within(
     let mut seen = hashbrown::HashSet::new();
     let mut origins = Vec::new();
     while let Some(v) = work.pop() {
+        if v.is_argument() && partials.values.contains(&v) && seen.insert(v) {
+            origins.push(v);
+        }
         if !v.is_instruction() || !seen.insert(v) {
             continue;
         }
@@ -1021,6 +1056,425 @@ pub fn may_read_written(p: Value, written: &[Value]) -> bool {
         || objs
             .iter()
             .any(|&a| written.iter().any(|&b| a == b || !known(a) || !known(b)))
+}
+
+/// Whether `o`, an object of `underlying_objects`, is memory its function
+/// made (an alloca or a heap block), which only it and the calls it passes
+/// the object to write.
+fn fresh_object(o: Value) -> bool {
+    use ferment_activity_analysis::AllocKind;
+    o.is_instruction()
+        && matches!(
+            ferment_activity_analysis::allocation_kind(o),
+            Some(AllocKind::Stack | AllocKind::Heap { .. } | AllocKind::Calloc)
+        )
+}
+
+/// Whether a load through `p`, in the function whose parameters are
+/// `params`, may read memory that `flags` (a derivative's
+/// `DerivativeKey::nonfinite_inputs`: per parameter, then one entry for
+/// the rest) says may hold a nonfinite value: the memory a flagged pointer
+/// parameter points to, or, with the last entry, any object that is
+/// neither a parameter nor the function's own (a global, a pointer read
+/// from memory); an unknown object where anything is flagged.
+pub fn reads_flagged(p: Value, params: &[Value], flags: &[bool]) -> bool {
+    if !flags.contains(&true) {
+        return false;
+    }
+    let rest = flags.last() == Some(&true);
+    let objs = ferment_activity_analysis::underlying_objects(p);
+    objs.is_empty()
+        || objs
+            .iter()
+            .any(|o| match params.iter().position(|q| q == o) {
+                Some(k) => flags.get(k) == Some(&true),
+                None => rest && !fresh_object(*o) && !constant_global(*o),
+            })
+}
+
+/// Whether a derivative of `f` may depend on which of its inputs its caller
+/// flags as possibly nonfinite (`DerivativeKey::nonfinite_inputs`): whether
+/// `f` or a function it may call (directly, a function of the module) has a
+/// floating-point instruction whose partials depend on its operands (a
+/// product, a quotient, a library call) or calls through a pointer. A
+/// function that only copies, adds, chooses and compares floating-point
+/// values has partials 0 and +-1 whatever its inputs hold, so its flags
+/// guard nothing: `std::stable_sort` of records with a `double` field
+/// (`derivative_size.rs`, `array_repeats_do_not_split_callee_derivatives`).
+pub fn inputs_matter(f: Value) -> bool {
+    let mut seen = hashbrown::HashSet::new();
+    let mut work = vec![f];
+    while let Some(g) = work.pop() {
+        if !seen.insert(g) || g.is_declaration() {
+            continue;
+        }
+        for inst in g.blocks().iter().flat_map(|b| b.instructions()) {
+            match inst.opcode() {
+                // partials 0 or +-1, like `partials_may_be_nonfinite`'s
+                Opcode::LLVMFAdd
+                | Opcode::LLVMFSub
+                | Opcode::LLVMFNeg
+                | Opcode::LLVMFPExt
+                | Opcode::LLVMFPTrunc
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect
+                | Opcode::LLVMExtractElement
+                | Opcode::LLVMInsertElement
+                | Opcode::LLVMShuffleVector
+                | Opcode::LLVMExtractValue
+                | Opcode::LLVMInsertValue
+                | Opcode::LLVMFreeze
+                | Opcode::LLVMLoad
+                | Opcode::LLVMStore
+                | Opcode::LLVMFCmp
+                | Opcode::LLVMFPToSI
+                | Opcode::LLVMFPToUI
+                | Opcode::LLVMSIToFP
+                | Opcode::LLVMUIToFP
+                | Opcode::LLVMBitCast => {}
+                Opcode::LLVMCall | Opcode::LLVMInvoke | Opcode::LLVMCallBr => {
+                    match inst.called_function() {
+                        None => return true,
+                        Some(c) if !c.is_declaration() => work.push(c),
+                        Some(c) => {
+                            let copy = ferment_activity_analysis::is_memcpy_like(&c.name());
+                            let floats = inst.ty().contains_float()
+                                || inst.call_args().iter().any(|a| a.ty().contains_float());
+                            if floats && !copy {
+                                return true;
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    if inst.ty().contains_float()
+                        || inst.operands().iter().any(|o| o.ty().contains_float())
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Whether `o` is a constant global (a table no code writes).
+fn constant_global(o: Value) -> bool {
+    o.is_global() && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) } != 0
+}
+
+/// A kept callee's inputs that may be nonfinite ([`reads_flagged`]): its
+/// floating-point parameters flagged by `flags` and the floating-point
+/// loads of `blocks` that may read flagged memory. Counted as such
+/// ([`NonfinitePartials::of_inputs`]), they get the guards of values that
+/// may be infinite, and the memory they are stored into the loaded guards'
+/// test (`reverse::loaded_factor_guards`).
+pub fn input_values(
+    blocks: &[Block],
+    params: &[Value],
+    flags: &[bool],
+) -> hashbrown::HashSet<Value> {
+    let mut out: hashbrown::HashSet<Value> = params
+        .iter()
+        .enumerate()
+        .filter(|(k, p)| p.ty().is_fp_like() && flags.get(*k) == Some(&true))
+        .map(|(_, p)| *p)
+        .collect();
+    out.extend(blocks.iter().flat_map(|b| b.instructions()).filter(|i| {
+        i.opcode() == Opcode::LLVMLoad
+            && i.ty().is_fp_like()
+            && reads_flagged(i.operand(0), params, flags)
+    }));
+    out
+}
+
+/// Whether `f`, given inputs flagged by `flags` (see [`reads_flagged`]),
+/// may read one of them: a flagged floating-point parameter, a load of
+/// flagged memory, or a call (a copy, a function of the module) passed a
+/// pointer to flagged memory.
+fn reads_inputs(f: Value, flags: &[bool]) -> bool {
+    if f.is_declaration() || !flags.contains(&true) {
+        return false;
+    }
+    let params = f.params();
+    if params
+        .iter()
+        .enumerate()
+        .any(|(k, p)| p.ty().is_fp_like() && flags.get(k) == Some(&true))
+    {
+        return true;
+    }
+    f.blocks().iter().flat_map(|b| b.instructions()).any(|i| {
+        if i.opcode() == Opcode::LLVMLoad {
+            return i.ty().is_fp_like() && reads_flagged(i.operand(0), &params, flags);
+        }
+        if !i.is_call() {
+            return false;
+        }
+        let name = i.called_function().map(|g| g.name()).unwrap_or_default();
+        if name.starts_with("llvm.") && !ferment_activity_analysis::is_memcpy_like(&name) {
+            return false;
+        }
+        i.call_args()
+            .into_iter()
+            .any(|a| a.ty().is_pointer() && reads_flagged(a, &params, flags))
+    })
+}
+
+/// The memory a call of `f` may store a value that may be nonfinite into
+/// when its inputs are finite: per parameter (the memory it points to),
+/// then one entry for the rest (globals, heap blocks, memory reached
+/// through pointers read from memory); its own allocas are not counted.
+/// None where it cannot tell (`depth` calls deep).
+fn nonfinite_writes(f: Value, depth: u32) -> Option<Vec<bool>> {
+    let params = f.params();
+    let mut out = vec![false; params.len() + 1];
+    if f.is_declaration() {
+        return Some(out);
+    }
+    if depth == 0 {
+        return None;
+    }
+    let blocks = f.blocks();
+    let partials = NonfinitePartials::of(&blocks);
+    let so = stored_origins_within(&blocks, &partials, depth - 1, &hashbrown::HashSet::new())?;
+    let mark = |p: Value, out: &mut Vec<bool>| -> Option<()> {
+        let objs = ferment_activity_analysis::underlying_objects(p);
+        if objs.is_empty() {
+            return None;
+        }
+        for o in objs {
+            if let Some(k) = params.iter().position(|q| *q == o) {
+                out[k] = true;
+            } else if !(o.is_instruction()
+                && ferment_activity_analysis::allocation_kind(o)
+                    == Some(ferment_activity_analysis::AllocKind::Stack))
+            {
+                *out.last_mut()? = true;
+            }
+        }
+        Some(())
+    };
+    // A recursive call writes what this function does: the smallest
+    // fixed point, from nothing.
+    loop {
+        let mut next = vec![false; params.len() + 1];
+        for site in &so.sites {
+            match site.opcode() {
+                Opcode::LLVMStore => mark(site.operand(1), &mut next)?,
+                Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => {
+                    mark(site.operand(0), &mut next)?
+                }
+                _ => {
+                    let args = site.call_args();
+                    let inner = match site.called_function() {
+                        Some(g) if g == f => out.clone(),
+                        Some(g) if !g.is_declaration() => nonfinite_writes(g, depth - 1)?,
+                        _ => vec![true; args.len() + 1],
+                    };
+                    for (k, a) in args.iter().enumerate() {
+                        if a.ty().is_pointer() && inner.get(k) != Some(&false) {
+                            mark(*a, &mut next)?;
+                        }
+                    }
+                    if inner.last() == Some(&true) {
+                        *next.last_mut()? = true;
+                    }
+                }
+            }
+        }
+        if next == out {
+            return Some(out);
+        }
+        out = next;
+    }
+}
+
+/// The memory that may hold a value that may be nonfinite where a call
+/// runs ([`call_inputs`]).
+#[derive(Default)]
+struct Written {
+    objects: Vec<Value>,
+    /// Memory other than these objects: globals, memory reached through
+    /// pointers read from memory.
+    rest: bool,
+    anything: bool,
+}
+
+impl Written {
+    fn add_pointer(&mut self, p: Value) {
+        let objs = ferment_activity_analysis::underlying_objects(p);
+        if objs.is_empty() {
+            self.anything = true;
+        }
+        self.objects.extend(objs);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.objects.is_empty() && !self.rest && !self.anything
+    }
+
+    /// The flags of a call's arguments ([`reads_flagged`]).
+    fn flags(&self, args: &[Value], partials: &NonfinitePartials) -> Vec<bool> {
+        let mut out: Vec<bool> = args
+            .iter()
+            .map(|a| {
+                if a.ty().is_fp_like() {
+                    return partials.value(*a);
+                }
+                if !a.ty().is_pointer() || self.is_empty() {
+                    return false;
+                }
+                if self.anything {
+                    return true;
+                }
+                let objs = ferment_activity_analysis::underlying_objects(*a);
+                (!self.objects.is_empty() && may_read_written(*a, &self.objects))
+                    || (self.rest
+                        && (objs.is_empty()
+                            || objs.iter().any(|o| {
+                                !o.is_argument() && !fresh_object(*o) && !constant_global(*o)
+                            })))
+            })
+            .collect();
+        out.push(!self.is_empty());
+        out
+    }
+}
+
+/// Reverse mode, the calls of `blocks` that stay calls: per call whose
+/// callee may read an input that may be nonfinite, the callee's
+/// `DerivativeKey::nonfinite_inputs` (see [`reads_flagged`]), and the set
+/// of those calls (sites of [`stored_origins`] whose origins are out of
+/// reach: the callee may copy such an input into memory the caller reads).
+/// The memory: what the stores and calls of [`stored_origins`] that may
+/// have run before the call write (a callee's by [`nonfinite_writes`]),
+/// and what the function's own `flags` say of its parameters. The
+/// floating-point arguments: those that may be nonfinite (`partials`, with
+/// the function's own inputs). A caller that cannot prove what a callee
+/// reads finite lets the callee test it: `b[0] = 1 / s; scale(b, u)` with
+/// `scale` reading `b[0]` as a factor whose adjoint is zero.
+pub fn call_inputs(
+    blocks: &[Block],
+    params: &[Value],
+    flags: &[bool],
+    partials: &NonfinitePartials,
+) -> (
+    hashbrown::HashMap<Value, Vec<bool>>,
+    hashbrown::HashSet<Value>,
+) {
+    let calls: Vec<(Value, Value)> = blocks
+        .iter()
+        .flat_map(|b| b.instructions())
+        .filter_map(|i| {
+            let f = i.is_call().then(|| i.called_function()).flatten()?;
+            (!f.is_declaration() && super::call_rule(&f.name()).is_none()).then_some((i, f))
+        })
+        .collect();
+    let mut reading = hashbrown::HashSet::new();
+    if calls.is_empty() {
+        return (hashbrown::HashMap::new(), reading);
+    }
+    // Where each block's instructions are reached from: the blocks after it.
+    let in_fn: hashbrown::HashSet<Block> = blocks.iter().copied().collect();
+    let after = |b: Block| {
+        let mut seen = hashbrown::HashSet::new();
+        let mut stack: Vec<Block> = b.successors();
+        while let Some(x) = stack.pop() {
+            if in_fn.contains(&x) && seen.insert(x) {
+                stack.extend(x.successors());
+            }
+        }
+        seen
+    };
+    let position = |i: Value| i.parent().instructions().iter().position(|x| *x == i);
+    let mut writes: hashbrown::HashMap<Value, Option<Vec<bool>>> = hashbrown::HashMap::new();
+    loop {
+        let mut base = Written::default();
+        for (k, p) in params.iter().enumerate() {
+            if p.ty().is_pointer() && flags.get(k) == Some(&true) {
+                base.objects.push(*p);
+            }
+        }
+        base.rest = flags.len() > params.len() && flags.last() == Some(&true);
+        let sites = match stored_origins(blocks, partials, &reading) {
+            Some(o) => o.sites,
+            None => {
+                base.anything = true;
+                Vec::new()
+            }
+        };
+        let mut reach: Vec<(Value, hashbrown::HashSet<Block>)> = Vec::new();
+        for s in &sites {
+            let reached = match reach.iter().find(|(t, _)| t.parent() == s.parent()) {
+                Some((_, r)) => r.clone(),
+                None => after(s.parent()),
+            };
+            reach.push((*s, reached));
+        }
+        let mut out = hashbrown::HashMap::new();
+        let mut grew = false;
+        for &(c, f) in &calls {
+            let mut w = Written {
+                objects: base.objects.clone(),
+                rest: base.rest,
+                anything: base.anything,
+            };
+            for (s, reached) in &reach {
+                let before = reached.contains(&c.parent())
+                    || (s.parent() == c.parent() && position(*s) < position(c));
+                if !before {
+                    continue;
+                }
+                match s.opcode() {
+                    Opcode::LLVMStore => w.add_pointer(s.operand(1)),
+                    Opcode::LLVMAtomicRMW | Opcode::LLVMAtomicCmpXchg => {
+                        w.add_pointer(s.operand(0))
+                    }
+                    _ => {
+                        let args = s.call_args();
+                        let callee = s.called_function().filter(|g| !g.is_declaration());
+                        let writes = match callee {
+                            Some(g) if !reading.contains(s) => writes
+                                .entry(g)
+                                .or_insert_with(|| nonfinite_writes(g, 2))
+                                .clone(),
+                            _ => None,
+                        };
+                        match writes {
+                            Some(v) => {
+                                for (k, a) in args.iter().enumerate() {
+                                    if a.ty().is_pointer() && v.get(k) == Some(&true) {
+                                        w.add_pointer(*a);
+                                    }
+                                }
+                                w.rest |= v.last() == Some(&true);
+                            }
+                            None if callee.is_some() => {
+                                for a in args.iter().filter(|a| a.ty().is_pointer()) {
+                                    w.add_pointer(*a);
+                                }
+                                w.rest = true;
+                            }
+                            None => w.anything = true,
+                        }
+                    }
+                }
+            }
+            let fl = w.flags(&c.call_args(), partials);
+            // (on the callee as written: at -O0 its parameters are still
+            // spilled to allocas, so its loads read through pointers loaded
+            // from memory, which the last entry covers)
+            if reads_inputs(f, &fl) {
+                grew |= reading.insert(c);
+                out.insert(c, fl);
+            }
+        }
+        if !grew {
+            return (out, reading);
+        }
+    }
 }
 
 /// What a call may do with the derivatives in memory (see [`call_memory`]).
