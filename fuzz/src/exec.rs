@@ -293,6 +293,18 @@ impl Env {
             )));
         }
         if !o.ok() {
+            // An internal error (a derivative that failed LLVM's verifier, say) is ferment's own
+            // bug, not a refusal of the program: it fails the program like a crash does.
+            if let Some(line) = o
+                .stderr
+                .lines()
+                .find(|l| l.contains("ferment:") && l.contains("internal error"))
+            {
+                return Err(Outcome::Fail(format!(
+                    "compile-internal-error-O{opt}: {}",
+                    line.chars().take(100).collect::<String>()
+                )));
+            }
             if let Some(k) = diagnostic_kind(&o.stderr) {
                 return Err(Outcome::Rejected(k));
             }
