@@ -20,6 +20,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/shim/variadic.cpp");
     println!("cargo:rerun-if-changed=src/shim/finite_test.cpp");
     println!("cargo:rerun-if-changed=src/shim/finite_test.h");
+    println!("cargo:rerun-if-changed=src/shim/move_body.h");
     println!("cargo:rerun-if-env-changed=LLVM_SYS_221_PREFIX");
     let include = llvm_config("--includedir");
     let mut build = cc::Build::new();

@@ -60,6 +60,7 @@
 #include "llvm-c/Core.h"
 
 #include "finite_test.h"
+#include "move_body.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -858,16 +859,7 @@ extern "C" void ferment_move_body(LLVMValueRef OldV, LLVMValueRef NewV) {
   New->setDSOLocal(true);
   if (Old->hasPersonalityFn())
     New->setPersonalityFn(Old->getPersonalityFn());
-  New->splice(New->begin(), Old);
-  for (unsigned I = 0; I < Old->arg_size(); ++I) {
-    New->getArg(I)->takeName(Old->getArg(I));
-    Old->getArg(I)->replaceAllUsesWith(New->getArg(I));
-  }
-  if (DISubprogram *SP = Old->getSubprogram()) {
-    Old->setSubprogram(nullptr);
-    New->setSubprogram(SP);
-  }
-  Old->eraseFromParent();
+  ferment::moveBody(*Old, *New, Old->arg_size());
 }
 
 // Gives the module's library-function declarations the attributes LLVM
@@ -6000,16 +5992,9 @@ extern "C" unsigned ferment_outline_sum_rows(LLVMValueRef FV,
       BB.dropAllReferences();
     while (!F->empty())
       F->begin()->eraseFromParent();
-    for (unsigned K = 0; K < F->arg_size(); K++)
-      G->getArg(K)->replaceAllUsesWith(F->getArg(K));
-    F->splice(F->end(), G);
     // The copy's locations name its own subprogram (CloneFunction made a
-    // distinct one): `F` takes it, as `ferment_move_body` does.
-    if (DISubprogram *SP = G->getSubprogram()) {
-      G->setSubprogram(nullptr);
-      F->setSubprogram(SP);
-    }
-    G->eraseFromParent();
+    // distinct one): `F` takes it with the body.
+    ferment::moveBody(*G, *F, F->arg_size());
   }
   AP = std::make_unique<FnScev>(*F);
   FnScev &A = *AP;

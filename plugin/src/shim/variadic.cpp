@@ -32,6 +32,8 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm-c/Core.h"
 
+#include "move_body.h"
+
 #include <string>
 #include <vector>
 
@@ -150,16 +152,7 @@ static Function *fixedCopy(CallBase &CB) {
       N->addParamAttr(S.Arg, Attribute::getWithByValType(Ctx, S.ByVal));
       N->addParamAttr(S.Arg, Attribute::getWithAlignment(Ctx, S.Alignment));
     }
-  N->splice(N->begin(), C);
-  for (unsigned I = 0; I < NFixed; ++I) {
-    N->getArg(I)->takeName(C->getArg(I));
-    C->getArg(I)->replaceAllUsesWith(N->getArg(I));
-  }
-  if (DISubprogram *SP = C->getSubprogram()) {
-    C->setSubprogram(nullptr);
-    N->setSubprogram(SP);
-  }
-  C->eraseFromParent();
+  ferment::moveBody(*C, *N, NFixed);
 
   // The area, filled at entry.
   BasicBlock &Entry = N->getEntryBlock();
