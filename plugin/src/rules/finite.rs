@@ -1175,18 +1175,27 @@ pub fn input_values(
     params: &[Value],
     flags: &[bool],
 ) -> hashbrown::HashSet<Value> {
-    let mut out: hashbrown::HashSet<Value> = params
+    flagged_inputs(blocks, params, flags).collect()
+}
+
+/// [`input_values`], one by one: the flagged floating-point parameters,
+/// then the floating-point loads of flagged memory.
+fn flagged_inputs<'a>(
+    blocks: &'a [Block],
+    params: &'a [Value],
+    flags: &'a [bool],
+) -> impl Iterator<Item = Value> + 'a {
+    let args = params
         .iter()
         .enumerate()
         .filter(|(k, p)| p.ty().is_fp_like() && flags.get(*k) == Some(&true))
-        .map(|(_, p)| *p)
-        .collect();
-    out.extend(blocks.iter().flat_map(|b| b.instructions()).filter(|i| {
+        .map(|(_, p)| *p);
+    let loads = blocks.iter().flat_map(|b| b.instructions()).filter(|i| {
         i.opcode() == Opcode::LLVMLoad
             && i.ty().is_fp_like()
             && reads_flagged(i.operand(0), params, flags)
-    }));
-    out
+    });
+    args.chain(loads)
 }
 
 /// Whether `f`, given inputs flagged by `flags` (see [`reads_flagged`]),
@@ -1197,18 +1206,11 @@ fn reads_inputs(f: Value, flags: &[bool]) -> bool {
     if f.is_declaration() || !flags.contains(&true) {
         return false;
     }
-    let params = f.params();
-    if params
-        .iter()
-        .enumerate()
-        .any(|(k, p)| p.ty().is_fp_like() && flags.get(k) == Some(&true))
-    {
+    let (params, blocks) = (f.params(), f.blocks());
+    if flagged_inputs(&blocks, &params, flags).next().is_some() {
         return true;
     }
-    f.blocks().iter().flat_map(|b| b.instructions()).any(|i| {
-        if i.opcode() == Opcode::LLVMLoad {
-            return i.ty().is_fp_like() && reads_flagged(i.operand(0), &params, flags);
-        }
+    blocks.iter().flat_map(|b| b.instructions()).any(|i| {
         if !i.is_call() {
             return false;
         }
