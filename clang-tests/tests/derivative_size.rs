@@ -2587,8 +2587,8 @@ void grad_gates(long n, const double *w, double *dw, const double *u, double *du
 }
 "#;
 
-/// Values of quotients stored inside a loop are tested as the forward sweep makes them (a NaN's
-/// bits ORed into one slot where `q - q` is NaN), and the reverse loops are unswitched on the one test they
+/// Values of quotients stored inside a loop are tested as the forward sweep makes them (whether
+/// `q - q` is NaN ORed into one `i1` flag), and the reverse loops are unswitched on the one test they
 /// join; bounded quotients (lstm's gates) count as finite and need no test. Main f32a697 has no
 /// test for trisolve (loop origins were not guarded): the check can fail; so does
 /// `-ferment-guard-loop-loads`, which guards without a test.
@@ -2686,11 +2686,11 @@ fn time_loop_origins_test_is_unswitched() {
     }
 }
 
-/// The forward sweep gathers the loop origins' finiteness (`Tape::self_difference_bits`) with one
+/// The forward sweep gathers the loop origins' finiteness (`Tape::nonfinite_flag`) with one
 /// comparison for the two values of a block: the Thomas solve of `TIME_LOOP_ORIGINS` stores two
-/// quotients per iteration, and their self-differences share one `fcmp uno x, y` (and one select
-/// and OR) where main b8e9884 tested each alone (`fcmp uno x, 0.0`, twice per iteration): the
-/// check fails there.
+/// quotients per iteration, and their self-differences share one `fcmp uno x, y` (and one OR)
+/// where main b8e9884 tested each alone (`fcmp uno x, 0.0`, twice per iteration): the check
+/// fails there.
 #[test]
 fn loop_origins_of_one_block_share_one_comparison() {
     for flags in [&[][..], &["-march=x86-64"]] {
@@ -2711,6 +2711,40 @@ fn loop_origins_of_one_block_share_one_comparison() {
                 ops.len() == 2 && ops[0] != ops[1] && ops.iter().all(|o| o.starts_with('%')),
                 "march {flags:?}: a comparison of one value alone, `{}`:\n{d}",
                 l.trim()
+            );
+        }
+    }
+}
+
+/// The loop origins' flag is the OR of the comparisons themselves (`Tape::nonfinite_flag`, an
+/// `i1` slot the reverse sweep reads as `bitcast (sext flag)`): no select per value in the
+/// forward loops. Main d686887 ORed a select of a NaN's bits per comparison into an `i64`
+/// (`select i1 %c, i64 9221120237041090560, i64 0`): the check fails there.
+#[test]
+fn loop_origins_flag_is_an_or_of_comparisons() {
+    for flags in [&[][..], &["-march=x86-64"]] {
+        let ir = optimized_ir("time_loop_origins_flag", TIME_LOOP_ORIGINS, flags);
+        let d = body(&ir, "ferment.diffe.march");
+        let compares: Vec<&str> = d
+            .lines()
+            .filter_map(|l| l.trim().split_once(" = fcmp uno "))
+            .map(|(name, _)| name)
+            .collect();
+        assert!(
+            !compares.is_empty(),
+            "march {flags:?}: no gathered finiteness comparison:\n{d}"
+        );
+        for c in &compares {
+            let operand = format!("{c},");
+            let last = format!(" {c}");
+            let uses: Vec<&str> = d
+                .lines()
+                .filter(|l| l.contains(&operand) || l.trim_end().ends_with(&last))
+                .collect();
+            assert!(
+                uses.iter().any(|l| l.contains(" = or "))
+                    && !uses.iter().any(|l| l.contains("select")),
+                "march {flags:?}: `{c}` is not ORed into the flag as it is ({uses:?}):\n{d}"
             );
         }
     }

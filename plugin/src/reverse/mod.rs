@@ -934,11 +934,11 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
 struct LoadedGuards {
     /// The origins outside every loop, each reloaded by the test.
     origins: Vec<Value>,
-    /// The origins inside a loop: the forward sweep ORs a NaN's bits where
-    /// a value's `o - o` is NaN into one slot ([`tape::Tape::self_difference_bits`],
+    /// The origins inside a loop: the forward sweep ORs whether a value's
+    /// `o - o` is NaN into one `i1` slot ([`tape::Tape::nonfinite_flag`],
     /// created by the first test), which the test reads.
     looped: Vec<Value>,
-    bits: Option<tape::SlotPtr>,
+    seen: Option<tape::SlotPtr>,
     /// The partials are guarded without the test of the origins (an origin
     /// in a loop that the forward sweep cannot test: a call it augments,
     /// or `-ferment-guard-loop-loads`).
@@ -971,9 +971,9 @@ impl ReverseSweep<'_, '_, '_> {
     /// Whether every origin of [`Self::loaded_guards`] is finite, tested
     /// where the builder is: `o - o == 0` (NaN otherwise), one test of
     /// their sum (in double; a vector origin's lanes added). The origins in
-    /// loops count through the bits the forward sweep gathered from all
-    /// their values (`x = bitcast bits`, +0 or a NaN: `x - x` joins the
-    /// sum). The test is invariant in the reverse loops, which
+    /// loops count through the flag the forward sweep gathered from all
+    /// their values (`x = bitcast (sext flag)`, +0 or a NaN: `x - x` joins
+    /// the sum). The test is invariant in the reverse loops, which
     /// `shim::unswitch_zero_adjoints` copies on it.
     fn origins_finite(&mut self) -> Value {
         let f64 = Type::f64(self.b.context());
@@ -1004,17 +1004,20 @@ impl ReverseSweep<'_, '_, '_> {
             }
         }
         if !self.loaded_guards.looped.is_empty() {
-            let slot = match self.loaded_guards.bits {
+            let slot = match self.loaded_guards.seen {
                 Some(s) => s,
                 None => {
                     let looped = self.loaded_guards.looped.clone();
-                    let s = self.tape.self_difference_bits(&looped);
-                    self.loaded_guards.bits = Some(s);
+                    let s = self.tape.nonfinite_flag(&looped);
+                    self.loaded_guards.seen = Some(s);
                     s
                 }
             };
+            let i1t = Type::int(self.b.context(), 1);
             let i64t = Type::int(self.b.context(), 64);
-            let bits = self.tape.frame_read(&self.b, i64t, slot.rev);
+            let seen = self.tape.frame_read(&self.b, i1t, slot.rev);
+            // All ones (a NaN) where the flag is set, +0 elsewhere.
+            let bits = self.b.int_cast(seen, i64t, true);
             let x = self.b.bitcast(bits, f64);
             sum = self.b.fadd(sum, self.b.fsub(x, x));
         }
@@ -1151,7 +1154,7 @@ fn loaded_factor_guards(
     LoadedGuards {
         origins: if always { Vec::new() } else { origins },
         looped: if always { Vec::new() } else { looped },
-        bits: None,
+        seen: None,
         always,
         partials: out,
         after_origins,

@@ -1188,7 +1188,8 @@ using ferment::isSelfDifferenceSum;
 using ferment::isZeroTest;
 
 // The instructions of the finite test `V` (its compare and the sum's
-// self-differences, additions, conversions and lane extractions) that loop
+// self-differences, additions, conversions, lane extractions and the loop
+// origins' flag made a double, `bitcast (sext F)`) that loop
 // `L` holds, operands first, in `Out`; false where one of them uses a value
 // `L` defines.
 static bool finiteTestInLoop(Value *V, const Loop *L,
@@ -1206,6 +1207,8 @@ static bool finiteTestInLoop(Value *V, const Loop *L,
   case Instruction::FPExt:
   case Instruction::FPTrunc:
   case Instruction::ExtractElement:
+  case Instruction::BitCast: // the loop origins' flag as +0 or a NaN
+  case Instruction::SExt:
     break;
   default:
     return false;

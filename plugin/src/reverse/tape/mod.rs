@@ -583,22 +583,22 @@ impl Tape {
         v
     }
 
-    /// A slot into which the forward sweep ORs the bits of a quiet NaN
-    /// where one of `values` is infinite or NaN (`v - v` is NaN) and 0
-    /// elsewhere: 0 while all of them were finite, a NaN's bits once one
-    /// was not. The values may be in loops (one test for all their
-    /// iterations, read back with [`Self::frame_read`]); an integer OR
-    /// keeps the forward loops vectorizable, which a floating-point sum in
-    /// order would not. Two scalar values of one block ([`block_pairs`]:
-    /// thomas' two quotients per iteration) share one comparison
-    /// `fcmp uno (a - a), (b - b)`, one select and one OR after the later
-    /// of them. The bits come from a comparison, not from `v`'s own bits:
-    /// forward mode over the derivative refuses an active value's bits
-    /// turned back into a float.
-    pub fn self_difference_bits(&mut self, values: &[Value]) -> SlotPtr {
-        let i64t = self.i64();
-        let zero = self.frame.fwd_entry.const_int(i64t, 0);
-        let acc = self.slot(i64t, "finite.bits", Some(zero));
+    /// A slot of type `i1` into which the forward sweep ORs whether one of
+    /// `values` is infinite or NaN (`v - v` is NaN): false while all of
+    /// them were finite, true once one was not. The values may be in loops
+    /// (one flag for all their iterations, read back with
+    /// [`Self::frame_read`]); an OR of the comparisons keeps the forward
+    /// loops vectorizable, which a floating-point sum in order would not.
+    /// Two scalar values of one block ([`block_pairs`]: thomas' two
+    /// quotients per iteration) share one comparison
+    /// `fcmp uno (a - a), (b - b)` and one OR after the later of them. The
+    /// flag comes from a comparison, not from `v`'s own bits: forward mode
+    /// over the derivative refuses an active value's bits turned back into
+    /// a float.
+    pub fn nonfinite_flag(&mut self, values: &[Value]) -> SlotPtr {
+        let i1t = Type::int(self.module.context(), 1);
+        let no = self.frame.fwd_entry.const_int(i1t, 0);
+        let acc = self.slot(i1t, "finite.seen", Some(no));
         for group in block_pairs(values) {
             let last = *group.last().expect("a group has a value");
             self.position_after(last);
@@ -616,21 +616,17 @@ impl Tape {
                     }
                 })
                 .collect();
-            let nan_bits = b.const_int(i64t, 0x7FF8_0000_0000_0000);
-            let mut bits = b.load(i64t, acc.fwd);
-            if let [x, y] = lanes[..] {
-                if group.len() == 2 {
-                    let nonfinite = b.fcmp(ferment_ir::RealPredicate::LLVMRealUNO, x, y);
-                    bits = b.or_int(bits, b.select(nonfinite, nan_bits, b.const_int(i64t, 0)));
-                    b.store(bits, acc.fwd);
-                    continue;
-                }
+            let mut seen = b.load(i1t, acc.fwd);
+            if let ([x, y], 2) = (&lanes[..], group.len()) {
+                let nonfinite = b.fcmp(ferment_ir::RealPredicate::LLVMRealUNO, *x, *y);
+                b.store(b.or_int(seen, nonfinite), acc.fwd);
+                continue;
             }
             for l in lanes {
                 let nonfinite = b.fcmp(ferment_ir::RealPredicate::LLVMRealUNO, l, l);
-                bits = b.or_int(bits, b.select(nonfinite, nan_bits, b.const_int(i64t, 0)));
+                seen = b.or_int(seen, nonfinite);
             }
-            b.store(bits, acc.fwd);
+            b.store(seen, acc.fwd);
         }
         acc
     }
@@ -1430,7 +1426,7 @@ pub fn emit_stop(b: &Builder, global: &str, message: &str) {
     b.call_fn(declare(module, "abort", Type::void(ctx), &[]), &[]);
 }
 
-/// `values` in the groups of [`Tape::self_difference_bits`]: two scalar
+/// `values` in the groups of [`Tape::nonfinite_flag`]: two scalar
 /// instructions of the same type, neither a phi nor a terminator, that
 /// are the only such values of their block, as a pair in block order; every
 /// other value alone, as before. A block with more of them keeps a test per
