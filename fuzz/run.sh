@@ -32,7 +32,12 @@
 # helpers: fuzz/src/gen/solve.rs), also solve,no-inline, or mix (chains of fmin/fmax/fabs/
 # copysign/hypot/fma kinks, gathers and scatter-adds through indices computed from the data,
 # static caches and accumulators, a struct holding arrays by pointer, switch in a loop, returns
-# from inside loops, float mixed with double: fuzz/src/gen/mix.rs), also mix,no-inline, or hvp (forward-over-reverse: forward mode of a
+# from inside loops, float mixed with double: fuzz/src/gen/mix.rs), also mix,no-inline, or hazard
+# (values infinite on some paths only: a zero divisor, log or sqrt on one side of a branch,
+# quotients written, returned or multiplied into memory by helpers, selects of guarded values,
+# int trip counts read from memory: fuzz/src/gen/hazard.rs), also hazard,no-inline, or split (split
+# mode checked on every program, not on 35%: combinable with the other families, e.g.
+# split,mix,no-inline), or hvp (forward-over-reverse: forward mode of a
 # function calling the reverse or split derivative, checked for the gradient, the Hessian's
 # symmetry, lanes, split vs combined and finite differences of the gradient; combinable with the
 # other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`; 12 seeds of it, every

@@ -86,6 +86,7 @@ mod clamp;
 mod corner;
 mod edge;
 mod guard;
+mod hazard;
 mod mix;
 mod sci;
 mod solve;
@@ -212,6 +213,8 @@ pub struct Gen {
     wants_solve: bool,
     /// A statement calls the mix variant's helpers (`gen/mix.rs`): they are emitted.
     wants_mix: bool,
+    /// A statement calls the hazard variant's helpers (`gen/hazard.rs`): they are emitted.
+    wants_hazard: bool,
 }
 
 /// Which variants' shapes the generator draws (`--variant`; all false: the default variant).
@@ -252,6 +255,14 @@ pub struct Variant {
     /// structs holding arrays by pointer, `switch` in a loop, returns from inside loops, `float`
     /// mixed with `double` (`gen/mix.rs`).
     pub mix: bool,
+    /// Values infinite on some paths only: zero divisors on one side of a branch, quotients
+    /// written, returned or multiplied by callees, selects of guarded values, integer trip
+    /// counts read from memory (`gen/hazard.rs`).
+    pub hazard: bool,
+    /// Split mode (`__enzyme_augmentfwd` + `__enzyme_reverse`, also batched) checked on every
+    /// program whose result is not a struct, not on 35% of them (no new program shapes, so
+    /// with another family it checks that family's programs: `split,mix`).
+    pub split: bool,
     /// Forward-over-reverse: forward mode of a function that calls the reverse derivative
     /// (`harness::hessian`; no new program shapes, so with another family it checks that
     /// family's programs). Left out of OpenMP kernels and single-precision programs.
@@ -260,7 +271,7 @@ pub struct Variant {
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 13] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 15] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -274,6 +285,8 @@ impl Variant {
             ("abi", &mut self.abi),
             ("solve", &mut self.solve),
             ("mix", &mut self.mix),
+            ("hazard", &mut self.hazard),
+            ("split", &mut self.split),
             ("hvp", &mut self.hvp),
         ]
     }
@@ -332,6 +345,7 @@ impl Gen {
             wants_abi: false,
             wants_solve: false,
             wants_mix: false,
+            wants_hazard: false,
         }
     }
 
@@ -797,6 +811,11 @@ impl Gen {
         }
         if self.var.mix && self.rng.chance(0.35) {
             if let Some(st) = self.mix_stmt(sc) {
+                return st;
+            }
+        }
+        if self.var.hazard && self.rng.chance(0.35) {
+            if let Some(st) = self.hazard_stmt(sc) {
                 return st;
             }
         }
@@ -1783,7 +1802,8 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
         .iter()
         .any(|p| matches!(p.kind, Kind::Dup | Kind::DupNoNeed));
     let returns = !has_dup || rng.chance(0.8);
-    let use_split = rng.chance(0.35);
+    // (drawn in every variant, so that the split family changes no other draw)
+    let use_split = rng.chance(0.35) || var.split;
     // ferment inlines every defined callee into its private copy unless told not to: without
     // inlining, helpers get derivatives of their own (augmented calls, sub-tapes).
     let no_inline = rng.chance(0.3);
@@ -2085,6 +2105,12 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
     if g.wants_mix {
         let noinline = g.rng.chance(0.5);
         for (i, h) in mix::helpers(noinline).into_iter().enumerate() {
+            funcs.insert(i, h);
+        }
+    }
+    if g.wants_hazard {
+        let noinline = g.rng.chance(0.5);
+        for (i, h) in hazard::helpers(noinline).into_iter().enumerate() {
             funcs.insert(i, h);
         }
     }

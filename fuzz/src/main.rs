@@ -6,7 +6,8 @@
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
 //!                             |edge[,no-inline]|sci[,no-inline]|corner[,no-inline]
 //!                             |abi[,no-inline]|solve[,no-inline]|mix[,no-inline]
-//!                             |hvp[,FAMILY...]]
+//!                             |hazard[,no-inline]
+//!                             |split[,FAMILY...]|hvp[,FAMILY...]]
 //!                                                  # no-inline: every compile with
 //!                                                  # -mllvm -ferment-no-inline; omp: OpenMP
 //!                                                  # kernels, 1, 2 and 4 threads; numeric:
@@ -36,7 +37,12 @@
 //!                                                  # scatters, static caches, structs
 //!                                                  # of arrays, switch in loops, returns
 //!                                                  # from loops, float with double
-//!                                                  # (gen/mix.rs);
+//!                                                  # (gen/mix.rs); hazard: values
+//!                                                  # infinite on some paths, through
+//!                                                  # callees, selects and trip counts
+//!                                                  # in memory (gen/hazard.rs); split:
+//!                                                  # split mode checked on every
+//!                                                  # program of the families given;
 //!                                                  # hvp:
 //!                                                  # forward-over-reverse checks of any
 //!                                                  # family's programs (harness.rs)

@@ -120,6 +120,11 @@ struct TangentSweep<'k> {
     /// finite ([`rules::finite::infinite_tangents`]): a partial that is zero
     /// at run time wins over such a tangent ([`rules::zero_partial_wins`]).
     infinite_tangent: rules::finite::InfiniteDerivatives,
+    /// The arguments of calls flat where they are infinite that may be
+    /// infinite, with an infinite or NaN tangent there
+    /// ([`rules::finite::flat_uses_at_infinity`]): the exact-zero partial
+    /// wins over that tangent.
+    flat_infinite: hashbrown::HashSet<(Value, usize)>,
 }
 
 impl<'k> TangentSweep<'k> {
@@ -181,6 +186,7 @@ impl<'k> TangentSweep<'k> {
             tape_cache: ctx.options.tape_cache != 0,
             strong: None,
             infinite_tangent: rules::finite::InfiniteDerivatives::none(),
+            flat_infinite: hashbrown::HashSet::new(),
         }
     }
 
@@ -208,10 +214,18 @@ impl<'k> TangentSweep<'k> {
         self.strong.as_ref().is_some_and(|s| s.operand(inst, k))
     }
 
-    /// A term `partial * tangent` of operand `o`: zero where the partial is
-    /// when the tangent of `o` may be infinite (see `infinite_tangent`).
-    fn zero_partial_wins(&self, o: Value, partial: Value, term: Value) -> Value {
-        if self.infinite_tangent.may_be_infinite(o) {
+    /// A term `partial * tangent` of operand `k` of `inst`, `o`: zero where
+    /// the partial is when the tangent of `o` may be infinite (see
+    /// `infinite_tangent` and `flat_infinite`).
+    fn zero_partial_wins(
+        &self,
+        inst: Value,
+        k: usize,
+        o: Value,
+        partial: Value,
+        term: Value,
+    ) -> Value {
+        if self.infinite_tangent.may_be_infinite(o) || self.flat_infinite.contains(&(inst, k)) {
             rules::zero_partial_wins(&self.b, partial, term)
         } else {
             term
@@ -270,6 +284,7 @@ impl<'k> TangentSweep<'k> {
             rules::finite::boundary_may_be_infinite(self.f, self.key),
             &restrict,
         );
+        self.flat_infinite = rules::finite::flat_uses_at_infinity(&blocks);
         let custom_fwd: Vec<Value> = ctx.custom.functions();
         crate::frontend::validate::check_function(&blocks, &self.activity, &|c| {
             crate::reverse::callee_of(c)
@@ -984,7 +999,7 @@ impl<'k> TangentSweep<'k> {
                 } else {
                     rules::times_lanes(&self.b, p, t)
                 };
-                let term = self.zero_partial_wins(operands[i], p, term);
+                let term = self.zero_partial_wins(inst, i, operands[i], p, term);
                 acc = self.b.fadd(acc, term);
             }
         }
@@ -1095,7 +1110,7 @@ impl<'k> TangentSweep<'k> {
                     } else {
                         rules::times(&self.b, p, t)
                     };
-                    let term = self.zero_partial_wins(operands[i], p, term);
+                    let term = self.zero_partial_wins(inst, i, operands[i], p, term);
                     *acc = self.b.fadd(*acc, term);
                 }
             }

@@ -203,6 +203,44 @@ const FLAT_AT_INFINITY: &[&str] = &[
     "exp", "exp2", "exp10", "expm1", "atan", "atan2", "tanh", "erf", "erfc", "pow",
 ];
 
+/// Forward mode: the arguments `(call, argument index)` of calls flat at an
+/// infinite argument ([`flat_at_infinity`]) that may be infinite, counting
+/// every floating-point load and argument as possibly infinite (a quotient
+/// stored by the function, a callee or the caller: `atan(b[0])` after
+/// `b[0] = a / z`; the results of calls without a rule count already).
+/// Where such an argument is infinite its tangent is infinite or NaN too
+/// (`da / z` at `z = 0`), and the partial of the flat function is an exact
+/// zero: their product must be zero, as reverse mode's strong zero makes it
+/// for the same use ([`NonfinitePartials::flat_zero_adjoints`]), not `0 *
+/// inf` (`exp(-a / z)` at `z = 0` is 0 for every `a > 0`).
+pub fn flat_uses_at_infinity(blocks: &[Block]) -> hashbrown::HashSet<(Value, usize)> {
+    let insts: Vec<Value> = blocks.iter().flat_map(|b| b.instructions()).collect();
+    let mut inputs: hashbrown::HashSet<Value> = hashbrown::HashSet::new();
+    for &i in &insts {
+        if i.opcode() == Opcode::LLVMLoad && i.ty().is_fp_like() {
+            inputs.insert(i);
+        }
+        inputs.extend(
+            i.operands()
+                .into_iter()
+                .filter(|o| o.is_argument() && o.ty().is_fp_like()),
+        );
+    }
+    let values = nonfinite_values(blocks, &inputs);
+    let mut out = hashbrown::HashSet::new();
+    for &u in &insts {
+        if u.opcode() != Opcode::LLVMCall || !u.ty().is_fp_like() {
+            continue;
+        }
+        for (k, a) in u.call_args().into_iter().enumerate() {
+            if a.ty().is_fp_like() && flat_at_infinity(u, a) && nonfinite_value(a, &values) {
+                out.insert((u, k));
+            }
+        }
+    }
+    out
+}
+
 /// Whether `u` is a call of a function flat at an infinite argument `v`
 /// ([`FLAT_AT_INFINITY`]). The zero partial there meets the partial that
 /// made `v` infinite (`1 / z^2` at `z = 0`), and the strong zero is the
