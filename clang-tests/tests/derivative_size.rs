@@ -3063,23 +3063,22 @@ void g2(const double *x, const double *w, double *dw, long n, long p) {
 }
 "#;
 
-/// With `-ferment-jam-rows` (off by default: logreg.c at plain -O2 1.03 -> 1.27 ms in session
-/// 31's A/B), a loop whose iterations read a data row, write nothing and meet only in the returned
+/// By default (since session 32; `-ferment-no-jam-rows` or `-ferment-no-recompute-rows` to tape),
+/// a loop whose iterations read a data row, write nothing and meet only in the returned
 /// sum runs its rows two at a time, forward and backward together in the reverse sweep
 /// (`reverse::rows`):
 /// the two rows' dot products jammed into one inner loop, no tape, no call left
-/// (benches/repro/shapes/huber.c, n = 10^5, p = 16, tuned: 1.55 -> 0.73 ms; logreg.c, d = 200:
-/// the fused row alone was slower than the taped form, its dot product's latency exposed). The
-/// option takes only loops whose rows jam (one inner loop of one block); `-ferment-recompute-rows`
-/// takes rows of two inner loops too; `-ferment-no-recompute-rows`, like the default, tapes every
-/// row. Rows that read at an address not affine in the row (a gather) stay taped with
-/// `-ferment-jam-rows`, and a discounted sum (scaled in every iteration) keeps its tape.
+/// (benches/repro/shapes/huber.c, n = 10^5, p = 16, tuned: 1.49 -> 0.67 ms; logreg.c, d = 200:
+/// the fused row alone was slower than the taped form, its dot product's latency exposed). Only
+/// loops whose rows jam (one inner loop of one block) are taken; `-ferment-recompute-rows`
+/// takes rows of two inner loops too. Rows that read at an address not affine in the row (a
+/// gather) stay taped, and a discounted sum (scaled in every iteration) keeps its tape.
 #[test]
 fn sum_rows_are_recomputed_in_the_reverse_sweep() {
     let tapes = |d: &str| d.contains("@ferment.tape.take(");
     let calls =
         |d: &str| d.contains("@ferment.diffe.ferment.rows.") || d.contains("@ferment.rows.");
-    let ir = optimized_ir("sum_rows", SUM_ROWS, &["-mllvm", "-ferment-jam-rows"]);
+    let ir = optimized_ir("sum_rows", SUM_ROWS, &[]);
     let d = body(&ir, "ferment.diffe.huber");
     assert!(!tapes(d), "the rows of huber are taped:\n{d}");
     assert!(!calls(d), "a row is still a call:\n{d}");
@@ -3100,11 +3099,11 @@ fn sum_rows_are_recomputed_in_the_reverse_sweep() {
     );
     assert!(
         tapes(body(&ir, "ferment.diffe.two_loops")),
-        "rows of two inner loops (not jammed) are not taped with -ferment-jam-rows"
+        "rows of two inner loops (not jammed) are not taped"
     );
     assert!(
         tapes(body(&ir, "ferment.diffe.gathered")),
-        "rows that gather (warp.c: 8.8 -> 12.3 ms fused) are not taped with -ferment-jam-rows"
+        "rows that gather (warp.c: 8.8 -> 12.3 ms fused) are not taped"
     );
     let ir = optimized_ir(
         "sum_rows_all",
@@ -3116,23 +3115,11 @@ fn sum_rows_are_recomputed_in_the_reverse_sweep() {
         !tapes(d) && !calls(d),
         "-ferment-recompute-rows left two_loops taped:\n{d}"
     );
-    let ir = optimized_ir(
-        "sum_rows_off",
-        SUM_ROWS,
-        &[
-            "-mllvm",
-            "-ferment-jam-rows",
-            "-mllvm",
-            "-ferment-no-recompute-rows",
-        ],
-    );
-    assert!(
-        tapes(body(&ir, "ferment.diffe.huber")),
-        "with -ferment-no-recompute-rows the rows of huber are not taped"
-    );
-    let ir = optimized_ir("sum_rows_default", SUM_ROWS, &[]);
-    assert!(
-        tapes(body(&ir, "ferment.diffe.huber")),
-        "by default the rows of huber are not taped"
-    );
+    for off in ["-ferment-no-recompute-rows", "-ferment-no-jam-rows"] {
+        let ir = optimized_ir("sum_rows_off", SUM_ROWS, &["-mllvm", off]);
+        assert!(
+            tapes(body(&ir, "ferment.diffe.huber")),
+            "with {off} the rows of huber are not taped"
+        );
+    }
 }

@@ -1,4 +1,4 @@
-// With -ferment-jam-rows (off by default) a loop whose iterations read a data row, write nothing
+// By default (-ferment-no-jam-rows tapes instead) a loop whose iterations read a data row, write nothing
 // and meet only in the returned sum has its rows unrolled and jammed by two and each pair run
 // forward and backward together in the reverse sweep (reverse/rows.rs): logistic regression
 // (log1p(exp(-y w.x)), an active intercept), an ordinal model (a label-indexed cutpoint gathered
@@ -8,7 +8,6 @@
 // jammed: taped), rows that gather from a table at a computed index (taped) and a sum scaled in
 // every row (never rewritten). Oracles: the analytic gradients written out, central finite
 // differences, forward mode against reverse.
-// CFLAGS: -mllvm -ferment-jam-rows
 // RUN: clang
 #include "check.h"
 

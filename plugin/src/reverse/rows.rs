@@ -39,16 +39,17 @@
 //! one trip count; what the second needs from its iteration moves before
 //! the first, which is sound because the function writes no memory). The
 //! pair's two sums then overlap as in the taped form, and the data is read
-//! once (tuned: huber 1.55 -> 0.73 ms, ordinal 3.04 -> 2.03, logreg 0.93
-//! -> 0.77, nbll 4.03 -> 3.44; plain -O2: logreg 0.80 -> 0.84, and 1.03
-//! -> 1.27 in session 31's A/B, hence off by default). With
-//! `-ferment-jam-rows` (`recompute_rows` 1) only loops so jammed (and their
+//! once (tuned: huber 1.49 -> 0.67 ms, ordinal 2.99 -> 2.04, logreg 0.90
+//! -> 0.69, nbll 3.97 -> 3.55; plain -O2: huber 1.33 -> 0.97, ordinal 2.72
+//! -> 2.59, logreg 0.79 -> 0.64, nbll 4.19 -> 3.74, session 32). By default
+//! (`recompute_rows` 1) only loops so jammed (and their
 //! remainder) are outlined, and not those whose
 //! inner loop reads at an address not affine in it (warp.c's image sampled
 //! at `(i + u, j + v)`: 8.8 -> 12.3 ms fused), and `F` is left as it was
 //! where none is: the unswitching and unrolling are tried on a copy.
 //! `-ferment-recompute-rows` (2) outlines every loop that qualifies,
-//! jammed or not; `-ferment-no-recompute-rows` and the default (0) none.
+//! jammed or not; `-ferment-no-jam-rows` and `-ferment-no-recompute-rows`
+//! (0) none.
 
 use crate::derive::Ctx;
 use crate::error::{Error, Result};

@@ -68,9 +68,9 @@ pub struct Options {
     /// Combined shape: an outermost loop whose iterations read data rows,
     /// write nothing and meet only in a sum the derivative drops runs each
     /// row's combined derivative in the reverse sweep (`reverse::rows`);
-    /// `-ferment-jam-rows` 1 for loops whose rows unroll and jam by two,
+    /// 1 (the default) for loops whose rows unroll and jam by two,
     /// `-ferment-recompute-rows` 2 for every such loop,
-    /// `-ferment-no-recompute-rows` and the default 0.
+    /// `-ferment-no-recompute-rows` and `-ferment-no-jam-rows` 0.
     pub recompute_rows: c_int,
     /// Loads of buffers swapped by pointers may read a snapshot of the
     /// buffer (`reverse::tape::snapshot`); `-ferment-no-swapped-snapshots`
@@ -110,7 +110,7 @@ impl Default for Options {
             reload_memo: 1,
             sibling_loads: 1,
             recompute_calls: 1,
-            recompute_rows: 0,
+            recompute_rows: 1,
             swapped_snapshots: 1,
             guard_loads: 2,
         }

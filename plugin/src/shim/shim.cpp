@@ -327,13 +327,16 @@ cl::opt<bool> OptJamRows(
     cl::desc("ferment: run each pair of data rows forward and backward "
              "together in the reverse sweep of a loop whose iterations only "
              "add to a sum the combined derivative drops, where two rows jam "
-             "into one iteration (off by default: logreg 1.23x slower at plain "
-             "-O2)"));
+             "into one iteration (the default; kept for old command lines)"));
 cl::opt<bool> OptNoRecomputeRows(
     "ferment-no-recompute-rows", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape the rows of loops whose iterations only add to a "
-             "sum (the default; overrides -ferment-jam-rows and "
-             "-ferment-recompute-rows)"));
+             "sum (overrides -ferment-jam-rows and -ferment-recompute-rows; "
+             "as -ferment-no-jam-rows)"));
+cl::opt<bool> OptNoJamRows(
+    "ferment-no-jam-rows", cl::init(false), cl::Hidden,
+    cl::desc("ferment: tape the rows of loops whose iterations only add to a "
+             "sum instead of jamming two rows (as -ferment-no-recompute-rows)"));
 cl::opt<bool> OptTimeReport(
     "ferment-time-report", cl::init(false), cl::Hidden,
     cl::desc("ferment: print where the plugin's own compile time goes "
@@ -464,7 +467,9 @@ static FermentOptions currentOptions() {
   O.reload_memo = !OptNoReloadMemo;
   O.sibling_loads = !OptNoSiblingLoads;
   O.recompute_calls = !OptNoRecomputeCalls;
-  O.recompute_rows = OptNoRecomputeRows ? 0 : OptRecomputeRows ? 2 : OptJamRows ? 1 : 0;
+  O.recompute_rows = OptNoRecomputeRows || OptNoJamRows ? 0
+                     : OptRecomputeRows                ? 2
+                                                       : 1;
   O.swapped_snapshots = !OptNoSwappedSnapshots;
   O.guard_loads = OptNoGuardLoads       ? 0
                   : OptNoGuardLoopLoads ? 1
@@ -5901,7 +5906,18 @@ extern "C" unsigned ferment_outline_sum_rows(LLVMValueRef FV,
   if (!Candidates)
     return 0;
   // Tried on a copy `G`, which replaces `F`'s body where a row was jammed
-  // (or with `Mode` 2): elsewhere `F` stays as it was.
+  // (or with `Mode` 2): elsewhere `F` stays as it was, and so does the
+  // module: declarations the attempt added (`llvm.assume` from the
+  // unrolling) go again with the copy where nothing else uses them.
+  SmallPtrSet<Function *, 32> Declared;
+  for (Function &Fn : *M)
+    Declared.insert(&Fn);
+  auto Discard = [&](Function *Copy) {
+    Copy->eraseFromParent();
+    for (Function &Fn : make_early_inc_range(*M))
+      if (!Declared.count(&Fn) && Fn.isDeclaration() && Fn.use_empty())
+        Fn.eraseFromParent();
+  };
   ValueToValueMapTy CloneMap;
   Function *G = CloneFunction(F, CloneMap);
   LLVMValueRef GV = wrap(G);
@@ -5911,7 +5927,7 @@ extern "C" unsigned ferment_outline_sum_rows(LLVMValueRef FV,
           "loop-mssa(simple-loop-unswitch<nontrivial>),simplifycfg,"
           "loop-simplify,lcssa",
           Err, sizeof Err)) {
-    G->eraseFromParent();
+    Discard(G);
     return 0;
   }
   // A load in the row's inner loop at an address that is not affine in
@@ -5981,13 +5997,13 @@ extern "C" unsigned ferment_outline_sum_rows(LLVMValueRef FV,
   // The copy replaces `F` only where it verifies: on any doubt `F` stays
   // as it was (rows then outlined unjammed with `Mode` 2 only).
   if (brokenBesidesReturns(*G)) {
-    G->eraseFromParent();
+    Discard(G);
     if (Mode < 2)
       return 0;
     Jammed.clear();
     G = nullptr;
   } else if (Jammed.empty() && Mode < 2) {
-    G->eraseFromParent();
+    Discard(G);
     return 0;
   }
   if (G) {
