@@ -9,7 +9,7 @@ use crate::retype::CopyLayout;
 use crate::reverse::tape::declare;
 use crate::shadow;
 use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
-use ferment_ir::{Builder, IntPredicate, Module, Opcode, Type, Value};
+use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};
 use hashbrown::HashSet;
 
 /// Handles `inst` when it is a memory call; returns true if it did.
@@ -198,10 +198,15 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
 }
 
 /// Whether the function holding the allocation `alloc` frees it (a
-/// free-like call, or a `realloc`, of a pointer based on it).
+/// free-like call, or a `realloc`, of a pointer based on it) where it may
+/// still return: a free on a path that only unwinds (a `_Scoped_node`'s
+/// cleanup in `std::unordered_map::operator[]`) runs in no call whose
+/// reverse sweep runs.
 fn freed_in_function(alloc: Value) -> bool {
-    alloc.function_of().instructions().into_iter().any(|i| {
-        if !i.is_call() {
+    let f = alloc.function_of();
+    let returning = returning_blocks(f);
+    f.instructions().into_iter().any(|i| {
+        if !i.is_call() || !returning.contains(&i.parent()) {
             return false;
         }
         let Some(name) = i.called_function().map(|f| f.name()) else {
@@ -220,10 +225,40 @@ fn freed_in_function(alloc: Value) -> bool {
     })
 }
 
+/// The blocks of `f` from which a `ret` can be reached.
+fn returning_blocks(f: Value) -> HashSet<Block> {
+    let blocks = f.blocks();
+    let mut out: HashSet<Block> = blocks
+        .iter()
+        .copied()
+        .filter(|b| {
+            b.terminator()
+                .is_some_and(|t| t.opcode() == Opcode::LLVMRet)
+        })
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &b in &blocks {
+            if !out.contains(&b) && b.successors().iter().any(|s| out.contains(s)) {
+                out.insert(b);
+                changed = true;
+            }
+        }
+    }
+    out
+}
+
 /// Whether a pointer based on `alloc` is returned or stored into memory the
-/// caller can reach (based on an argument or a global).
+/// caller may reach: memory based on an argument or a global, on a pointer
+/// read from such memory (a hash table's bucket, a list's node reached from
+/// the argument), on a pointer a call returned given such a pointer, or on
+/// another allocation of the function that reaches the caller itself.
 fn reaches_caller(alloc: Value) -> bool {
-    let mut seen = HashSet::new();
+    reaches_caller_from(alloc, &mut HashSet::new())
+}
+
+fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>) -> bool {
     let mut work = vec![alloc];
     while let Some(v) = work.pop() {
         if !seen.insert(v) {
@@ -238,19 +273,46 @@ fn reaches_caller(alloc: Value) -> bool {
                 | Opcode::LLVMPHI
                 | Opcode::LLVMSelect => work.push(u),
                 Opcode::LLVMRet => return true,
-                Opcode::LLVMStore if u.operand(0) == v => {
-                    let outside = underlying_objects(u.operand(1))
-                        .into_iter()
-                        .any(|o| o.is_argument() || o.is_global());
-                    if outside {
-                        return true;
-                    }
+                Opcode::LLVMStore
+                    if u.operand(0) == v && may_be_caller_memory(u.operand(1), seen) =>
+                {
+                    return true;
                 }
                 _ => {}
             }
         }
     }
     false
+}
+
+/// Whether the pointer `p` may point into memory the caller can reach (see
+/// `reaches_caller`). A stack slot is the function's own.
+fn may_be_caller_memory(p: Value, seen: &mut HashSet<Value>) -> bool {
+    underlying_objects(p).into_iter().any(|o| {
+        if o.is_argument() || o.is_global() {
+            return true;
+        }
+        if !o.is_instruction() {
+            return false;
+        }
+        match o.opcode() {
+            Opcode::LLVMAlloca => false,
+            Opcode::LLVMLoad => seen.insert(o) && may_be_caller_memory(o.operand(0), seen),
+            Opcode::LLVMCall | Opcode::LLVMInvoke => {
+                if allocation_kind(o).is_some() {
+                    reaches_caller_from(o, seen)
+                } else {
+                    // a pointer into memory one of its arguments reaches
+                    // (`_Rb_tree_increment` of a local tree's node)
+                    seen.insert(o)
+                        && o.call_args()
+                            .into_iter()
+                            .any(|a| a.ty().is_pointer() && may_be_caller_memory(a, seen))
+                }
+            }
+            _ => true,
+        }
+    })
 }
 
 /// Reverse of an allocation with a heap shadow: free the shadow; and free
