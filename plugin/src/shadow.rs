@@ -656,11 +656,10 @@ impl Walk<'_> {
                 if inst.is_call() {
                     if let Some(h) = hook.as_mut() {
                         if let Some(sub) = h(inst, &s, &b)? {
-                            // Moved, not copied: a call made later may
-                            // take the erased one's address.
-                            let flags = s.own_args.remove(&inst);
-                            if let (Some(c), Some(flags)) = (sub.call, flags) {
-                                s.own_args.insert(c, flags);
+                            if let Some(c) = sub.call {
+                                if let Some(flags) = s.own_args.get(&inst).cloned() {
+                                    s.own_args.insert(c, flags);
+                                }
                             }
                             if let Some(r) = sub.replacement {
                                 inst.replace_all_uses_with(r);
