@@ -55,9 +55,11 @@ pub struct Ctx<'o> {
     /// `__enzyme_reverse` pairs write the log it reads.
     pub fwdsplit_functions: Vec<Value>,
     /// `__enzyme_fwdsplit` calls without `enzyme_nofree` (they consume the
-    /// tape), with the function each asks for: warned about where the
-    /// function's tape has parts only `__enzyme_reverse` frees.
-    pub fwdsplit_consuming: Vec<(Value, Value)>,
+    /// tape), as the function each asks for and the call's source location
+    /// (taken when listed: the call may be erased, a failed request made a
+    /// trap, before the warning): warned about where the function's tape has
+    /// parts only `__enzyme_reverse` frees.
+    pub fwdsplit_consuming: Vec<(Value, Option<String>)>,
     /// Keys of generated derivatives, in the order they were declared (see
     /// [`Ctx::rollback`]).
     declared: Vec<DerivativeKey>,

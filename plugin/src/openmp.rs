@@ -342,7 +342,11 @@ pub fn canonicalize(f: Value) -> Result<()> {
                 b.before(call);
                 b.set_debug_loc_from(call);
                 let counter = named_ticket_counter(module, "ferment.omp.ticket.omp_doacross");
-                b.call_fn(helper, &[args[0], args[1], args[2], counter, slot]);
+                let ticketed = b.call_fn(helper, &[args[0], args[1], args[2], counter, slot]);
+                // The error below names the first doacross call: its replacement, same place.
+                if first_doacross == Some(call) {
+                    first_doacross = Some(ticketed);
+                }
                 call.erase();
             }
             "__kmpc_ordered" | "__kmpc_end_ordered" => {
@@ -632,7 +636,13 @@ fn atomic_updates_as_critical(f: Value) -> Result<()> {
     use ferment_ir::Opcode;
     use llvm_sys::LLVMAtomicRMWBinOp as Rmw;
     let module = f.global_parent();
+    // Both lists are taken before any rewrite: a loop's rewrite erases instructions that
+    // come after its exchange (the extracts, the casts), which a lazy filter over the
+    // function's instructions would then read.
     let insts = f.instructions();
+    let of =
+        |op: Opcode| -> Vec<Value> { insts.iter().copied().filter(|i| i.opcode() == op).collect() };
+    let (exchanges, rmws) = (of(Opcode::LLVMAtomicCmpXchg), of(Opcode::LLVMAtomicRMW));
     let locked = |b: &Builder, at: Value| -> Option<(Value, Value, Value)> {
         let ident = any_ident(module)?;
         let ctx = module.context();
@@ -650,11 +660,7 @@ fn atomic_updates_as_critical(f: Value) -> Result<()> {
     };
     let b = Builder::new(module);
     let mut pointers: Vec<Value> = Vec::new();
-    for c in insts
-        .iter()
-        .copied()
-        .filter(|i| i.opcode() == Opcode::LLVMAtomicCmpXchg)
-    {
+    for c in exchanges {
         let (p, phi, new_bits) = (c.operand(0), c.operand(1), c.operand(2));
         let blk = c.parent();
         if phi.opcode() != Opcode::LLVMPHI || phi.parent() != blk {
@@ -769,11 +775,7 @@ fn atomic_updates_as_critical(f: Value) -> Result<()> {
         );
         pointers.push(p);
     }
-    for r in insts
-        .iter()
-        .copied()
-        .filter(|i| i.opcode() == Opcode::LLVMAtomicRMW)
-    {
+    for r in rmws {
         let Some(op) = r.atomic_rmw_op() else {
             continue;
         };

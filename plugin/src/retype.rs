@@ -358,9 +358,15 @@ pub fn retype_integer_copies(
                 if reinterpreted_as_float(inst, Some(vty)) != Some(vty) {
                     continue;
                 }
+                // What `retype_uses` may erase, three levels of users deep
+                // (a shuffle, its integer view or sign operation, their users):
+                // the deepest ones it keeps use floats, which no case here takes.
                 for u in inst.users() {
                     erased.insert(u);
-                    erased.extend(u.users());
+                    for c in u.users() {
+                        erased.insert(c);
+                        erased.extend(c.users());
+                    }
                 }
                 b.before(inst);
                 let typed = b.load_like(vty, src, inst);
@@ -608,6 +614,9 @@ pub fn retype_reinterpreted_memory(f: Value) -> usize {
             _ => {}
         }
     }
+    // A store laid out before its cast's block was taken before the cast was:
+    // the cast's rewrite erases it.
+    stores.retain(|s| !casts.contains(&s.operand(0)));
     let changed = loads.len() + casts.len() + stores.len();
     for (inst, ty) in loads {
         b.before(inst);

@@ -255,7 +255,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     ctx.fwdsplit_consuming = fwdsplits
         .iter()
         .filter(|r| !r.nofree)
-        .map(|r| (r.function, r.call))
+        .map(|r| (r.function, r.call.source_location()))
         .collect();
     let mut deferred = false;
     for (call, entry) in innermost_first(calls) {

@@ -164,13 +164,13 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
 /// per call).
 fn warn_partial_release(ctx: &mut Ctx, function: Value) {
     let name = function.name();
-    for (_, call) in ctx
+    for (_, location) in ctx
         .fwdsplit_consuming
         .iter()
         .filter(|(f, _)| *f == function)
     {
-        let at = call
-            .source_location()
+        let at = location
+            .as_ref()
             .map(|l| format!("{l}: "))
             .unwrap_or_default();
         eprintln!(
