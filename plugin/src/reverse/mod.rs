@@ -80,6 +80,14 @@ fn mark_restrict_params(key: &DerivativeKey, f: Value) {
     }
 }
 
+/// Adjoint slots times blocks of the reverse function from which its slots
+/// are zeroed where they are used ([`Adjoints::localize`]): SROA's cost of
+/// placing phis of zeros grows with that product (Eigen's unrolled LLT at
+/// -O3: 4706 slots, ~7000 blocks). Below it the derivatives stay as they
+/// were (the promotion leaves the same values, but orders phis
+/// differently, which later passes may see).
+const LOCALIZE_MIN_WORK: usize = 1_000_000;
+
 pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Value>) -> Result<()> {
     let fname = key.function.name();
     let module = ctx.module;
@@ -147,6 +155,15 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
     sweep
         .build(&seeds, sig.gradients, &sig)
         .map_err(|e| e.in_function(&fname))?;
+    let (slots, blocks) = (sweep.adjoints.slot_count(), sweep.rf.blocks().len());
+    let moved = if slots * blocks >= LOCALIZE_MIN_WORK {
+        sweep.adjoints.localize()
+    } else {
+        0
+    };
+    crate::timing::note(|| {
+        format!("{fname}: {slots} adjoint slots over {blocks} blocks, {moved} zeroed where used")
+    });
     let partly_released = sweep.log_rev.is_some() && !sweep.tape_released;
     if storage.is_some() {
         let layout = sweep.tape.frame_layout();
