@@ -896,6 +896,23 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
                 for (lane, &d) in d.iter().enumerate() {
+                    // The adjoint may be a zero that a partial made where a
+                    // loaded value is infinite: the guards keep their own
+                    // test (also the one `guarded_unless` selects).
+                    let own_loaded = self.loaded_guards.zeroed.contains(&inst);
+                    let keep_own = |g: Value| {
+                        if own_loaded {
+                            rules::keep_own_test(g);
+                        }
+                        g
+                    };
+                    // `select(finite, p * d, guard)`: the guard.
+                    let keep_own_unless = |g: Value| {
+                        if own_loaded && g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
+                            rules::keep_own_test(g.operand(2));
+                        }
+                        g
+                    };
                     let contrib = if self.discardable.contains(&inst)
                         || (self.zero_adjoint.contains(&inst) && self.partials.operand(inst, i))
                     {
@@ -906,10 +923,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                             // Finite wherever the origins are: the loaded
                             // guards' test spares this guard too.
                             let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
-                            rules::guarded_unless(&self.b, finite, p, d)
+                            keep_own_unless(rules::guarded_unless(&self.b, finite, p, d))
                         } else {
                             let g = rules::guarded(&self.b, p, d);
-                            if self.own_guard.contains(&inst) {
+                            if self.own_guard.contains(&inst) || own_loaded {
                                 rules::keep_own_test(g);
                             }
                             g
@@ -917,10 +934,10 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                     } else if self.loaded_guards.partials.contains(&(inst, i))
                         && self.loaded_guards.always
                     {
-                        rules::guarded(&self.b, p, d)
+                        keep_own(rules::guarded(&self.b, p, d))
                     } else if self.loaded_guards.partials.contains(&(inst, i)) {
                         let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
-                        rules::guarded_unless(&self.b, finite, p, d)
+                        keep_own_unless(rules::guarded_unless(&self.b, finite, p, d))
                     } else {
                         rules::times(&self.b, p, d)
                     };
@@ -966,6 +983,13 @@ struct LoadedGuards {
     /// may spare the guards of partials that are origins
     /// ([`ReverseSweep::is_origin_reload`]).
     after_origins: hashbrown::HashSet<Value>,
+    /// The values whose adjoint may be a zero that a partial made where a
+    /// loaded value is infinite ([`zeroed_by_partials`] counting the loads
+    /// that may read the origins' values as possibly infinite: `exp(-b * b)`
+    /// of a quotient `b` by an exact zero read back from an array): their
+    /// guards keep testing their own adjoint, as those of
+    /// [`ReverseSweep::own_guard`].
+    zeroed: hashbrown::HashSet<Value>,
 }
 
 impl ReverseSweep<'_, '_, '_> {
@@ -1175,6 +1199,7 @@ fn loaded_factor_guards(
         always,
         partials: out,
         after_origins,
+        zeroed,
     }
 }
 

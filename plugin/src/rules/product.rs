@@ -75,10 +75,17 @@ pub const OWN_TEST: &str = "ferment.guard.own";
 /// Marks `g`, a result of [`guarded`], as a guard that keeps testing its own
 /// adjoint: the adjoint may be a zero that a partial made (`atan'(q) = 0` at
 /// `q = inf`), which the first test of its chain of guards does not see
-/// (nothing where `g` is not a guard's select).
+/// (nothing where `g` is not a guard's select). Its zero test is marked too:
+/// instcombine rebuilds a guard it negates or scales (`-select(t, 0, p d)` is
+/// `select(t, -0, -(p d))`) without the select's metadata but with the same
+/// test.
 pub fn keep_own_test(g: Value) {
     if g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
         g.set_md_int(OWN_TEST, 1);
+        let test = g.operand(0);
+        if test.is_instruction() && test.opcode() == Opcode::LLVMFCmp {
+            test.set_md_int(OWN_TEST, 1);
+        }
     }
 }
 

@@ -1796,7 +1796,12 @@ static Value *withoutRoot(Value *V, const ZeroRoot &R, Instruction *Before,
 // Guards marked `!ferment.guard.own` (`rules::keep_own_test`) keep their
 // own test: their adjoint may be a zero that a partial made, and their
 // partial infinite right there (`atan(c / z)` at `z = 0`: `atan'` is 0 at
-// the infinite quotient, whose partial `-c / z^2` is infinite).
+// the infinite quotient, whose partial `-c / z^2` is infinite). So does
+// every guard whose zero test is marked, or tests an adjoint that a marked
+// guard or test tests: instcombine rebuilds a guard it negates or scales
+// without the select's mark (`exp(-a / z)` at `z = 0`: `a`'s adjoint is
+// `-((1 / z) * d)` with `d` the quotient's adjoint, zero by `exp'`), and
+// the marks of merged duplicates may go.
 // Returns how many guards were rewritten.
 extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
   Function *F = unwrap<Function>(FV);
@@ -1804,6 +1809,19 @@ extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
     return 0;
   unsigned N = 0;
   unsigned OwnTest = F->getContext().getMDKindID("ferment.guard.own");
+  // The adjoints that marked guards or tests test.
+  SmallPtrSet<Value *, 8> OwnTested;
+  for (BasicBlock &BB : *F)
+    for (Instruction &I : BB) {
+      if (!I.getMetadata(OwnTest))
+        continue;
+      FCmpInst *Test;
+      Value *P;
+      if (auto *S = dyn_cast<SelectInst>(&I); S && guardParts(S, Test, P))
+        OwnTested.insert(Test->getOperand(0));
+      else if (auto *C = dyn_cast<FCmpInst>(&I); C && isZeroTest(C))
+        OwnTested.insert(C->getOperand(0));
+    }
   SmallPtrSet<Value *, 16> Shared;
   auto Forget = [&](Value *V) { Shared.erase(V); };
   ReversePostOrderTraversal<Function *> RPO(F);
@@ -1812,7 +1830,8 @@ extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
       auto *S = dyn_cast<SelectInst>(&I);
       FCmpInst *Test;
       Value *P;
-      if (!S || S->getMetadata(OwnTest) || !guardParts(S, Test, P))
+      if (!S || S->getMetadata(OwnTest) || !guardParts(S, Test, P) ||
+          Test->getMetadata(OwnTest) || OwnTested.count(Test->getOperand(0)))
         continue;
       ZeroRoot R = zeroRoot(Test->getOperand(0), Shared);
       if (!R.Cond || R.Cond == Test ||
