@@ -225,24 +225,26 @@ fn freed_in_function(alloc: Value) -> bool {
     })
 }
 
-/// The blocks of `f` from which a `ret` can be reached.
+/// The blocks of `f` from which a `ret` can be reached: the `ret` blocks,
+/// then their predecessors, walked backwards once.
 fn returning_blocks(f: Value) -> HashSet<Block> {
-    let blocks = f.blocks();
-    let mut out: HashSet<Block> = blocks
-        .iter()
-        .copied()
-        .filter(|b| {
-            b.terminator()
-                .is_some_and(|t| t.opcode() == Opcode::LLVMRet)
-        })
-        .collect();
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for &b in &blocks {
-            if !out.contains(&b) && b.successors().iter().any(|s| out.contains(s)) {
-                out.insert(b);
-                changed = true;
+    let mut preds: hashbrown::HashMap<Block, Vec<Block>> = hashbrown::HashMap::new();
+    let mut work = Vec::new();
+    for b in f.blocks() {
+        for s in b.successors() {
+            preds.entry(s).or_default().push(b);
+        }
+        if b.terminator()
+            .is_some_and(|t| t.opcode() == Opcode::LLVMRet)
+        {
+            work.push(b);
+        }
+    }
+    let mut out: HashSet<Block> = work.iter().copied().collect();
+    while let Some(b) = work.pop() {
+        for &p in preds.get(&b).map(Vec::as_slice).unwrap_or(&[]) {
+            if out.insert(p) {
+                work.push(p);
             }
         }
     }
