@@ -893,26 +893,26 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         })?;
         let mut updates = Vec::new();
         let mut loads_finite = None;
+        // The adjoint may be a zero that a partial made where a loaded value
+        // is infinite: the guards keep their own test (also the one
+        // `guarded_unless` selects).
+        let own_loaded = self.loaded_guards.zeroed.contains(&inst);
+        let keep_own = |g: Value| {
+            if own_loaded {
+                rules::keep_own_test(g);
+            }
+            g
+        };
+        // `select(finite, p * d, guard)`: the guard.
+        let keep_own_unless = |g: Value| {
+            if own_loaded && g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
+                rules::keep_own_test(g.operand(2));
+            }
+            g
+        };
         for (i, p) in partials.into_iter().enumerate() {
             if let (Some(p), true) = (p, want.get(i).copied().unwrap_or(false)) {
                 for (lane, &d) in d.iter().enumerate() {
-                    // The adjoint may be a zero that a partial made where a
-                    // loaded value is infinite: the guards keep their own
-                    // test (also the one `guarded_unless` selects).
-                    let own_loaded = self.loaded_guards.zeroed.contains(&inst);
-                    let keep_own = |g: Value| {
-                        if own_loaded {
-                            rules::keep_own_test(g);
-                        }
-                        g
-                    };
-                    // `select(finite, p * d, guard)`: the guard.
-                    let keep_own_unless = |g: Value| {
-                        if own_loaded && g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
-                            rules::keep_own_test(g.operand(2));
-                        }
-                        g
-                    };
                     let contrib = if self.discardable.contains(&inst)
                         || (self.zero_adjoint.contains(&inst) && self.partials.operand(inst, i))
                     {
