@@ -20,6 +20,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/shim/variadic.cpp");
     println!("cargo:rerun-if-changed=src/shim/finite_test.cpp");
     println!("cargo:rerun-if-changed=src/shim/finite_test.h");
+    println!("cargo:rerun-if-changed=src/shim/fuse_loops.cpp");
+    println!("cargo:rerun-if-changed=src/shim/fuse_loops.h");
     println!("cargo:rerun-if-changed=src/shim/move_body.h");
     println!("cargo:rerun-if-env-changed=LLVM_SYS_221_PREFIX");
     let include = llvm_config("--includedir");
@@ -30,6 +32,7 @@ fn main() {
         .file("src/shim/finite_version.cpp")
         .file("src/shim/variadic.cpp")
         .file("src/shim/finite_test.cpp")
+        .file("src/shim/fuse_loops.cpp")
         .include(&include)
         .flag("-std=c++17")
         .flag("-fno-rtti")

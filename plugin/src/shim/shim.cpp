@@ -60,6 +60,7 @@
 #include "llvm-c/Core.h"
 
 #include "finite_test.h"
+#include "fuse_loops.h"
 #include "move_body.h"
 
 #include <cstdlib>
@@ -161,6 +162,11 @@ cl::opt<bool> OptNoEpilogueVectors(
     "ferment-no-epilogue-vectorization", cl::init(false), cl::Hidden,
     cl::desc("ferment: no vectorized epilogue loops in ferment's own "
              "functions (shorter compiles, slower loops of 8-31 iterations)"));
+cl::opt<bool> OptNoFuseLoops(
+    "ferment-no-fuse-loops", cl::init(false), cl::Hidden,
+    cl::desc("ferment: keep adjacent loops of a derivative that run the same "
+             "number of iterations apart (by default they are fused where "
+             "every dependence between them allows it; ablation)"));
 cl::opt<unsigned> OptMaxVectorChecks(
     "ferment-max-vector-checks", cl::init(16), cl::Hidden,
     cl::desc("ferment: a derivative loop whose trip count is not a constant "
@@ -592,6 +598,19 @@ struct FermentChecksStartPass : PassInfoMixin<FermentChecksStartPass> {
   }
   static bool isRequired() { return true; }
 };
+// Before the host's vectorizer, on ferment's functions: adjacent loops with
+// the same iteration count fused (`fuse_loops.h`; a reverse sweep has one
+// loop per primal loop, so two passes over the same shadow array).
+struct FermentFuseLoopsPass : PassInfoMixin<FermentFuseLoopsPass> {
+  PreservedAnalyses run(Function &F, FunctionAnalysisManager &) {
+    if (OptNoFuseLoops || !F.getName().starts_with("ferment.") ||
+        F.isDeclaration())
+      return PreservedAnalyses::all();
+    return ferment::fuseAdjacentLoops(F) ? PreservedAnalyses::none()
+                                         : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
 struct FermentChecksEndPass : PassInfoMixin<FermentChecksEndPass> {
   PreservedAnalyses run(Function &, FunctionAnalysisManager &) {
     bool Saved = hoistSaved();
@@ -765,6 +784,7 @@ void registerCallbacks(PassBuilder &PB) {
       });
   PB.registerVectorizerStartEPCallback(
       [](FunctionPassManager &FPM, OptimizationLevel) {
+        FPM.addPass(FermentFuseLoopsPass());
         FPM.addPass(FermentChecksStartPass());
       });
   PB.registerVectorizerEndEPCallback(
