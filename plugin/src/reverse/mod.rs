@@ -1095,7 +1095,8 @@ impl ReverseSweep<'_, '_, '_> {
 /// loop (a quotient stored in a loop and read back later), one value per
 /// iteration, the forward sweep gathers the test of all its values as it
 /// makes them, and only the origins outside loops must dominate the
-/// instruction. `mode` (`Options::guard_loads`, 1..3): with origins in
+/// instruction; where one does not, the partials are guarded without the
+/// test ([`LoadedGuards::untested`]). `mode` (`Options::guard_loads`, 1..3): with origins in
 /// loops, 1 guards nothing (`-ferment-no-guard-loop-loads`), 3 guards
 /// those partials without a test (`always`, `-ferment-guard-loop-loads`;
 /// also where such an origin is a call the forward sweep augments, whose
