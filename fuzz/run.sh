@@ -35,7 +35,9 @@
 # from inside loops, float mixed with double: fuzz/src/gen/mix.rs), also mix,no-inline, or hazard
 # (values infinite on some paths only: a zero divisor, log or sqrt on one side of a branch,
 # quotients written, returned or multiplied into memory by helpers, selects of guarded values,
-# int trip counts read from memory: fuzz/src/gen/hazard.rs), also hazard,no-inline, or split (split
+# int trip counts read from memory: fuzz/src/gen/hazard.rs), also hazard,no-inline, or flat
+# (functions flat at an infinite argument of quotients by an exact zero with an active numerator:
+# fuzz/src/gen/flat.rs; combinable, e.g. flat,no-inline), or split (split
 # mode checked on every program, not on 35%: combinable with the other families, e.g.
 # split,mix,no-inline), or hvp (forward-over-reverse: forward mode of a
 # function calling the reverse or split derivative, checked for the gradient, the Hessian's

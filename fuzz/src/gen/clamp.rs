@@ -60,6 +60,20 @@ impl Gen {
         }
     }
 
+    /// The divisor of a loop's `i`-th quotient (`si` the loop body's scope, `m` drawn by the
+    /// caller): `(i + m) % modulus`, zero on some iterations, or `fmax(e, 0)` of an expression
+    /// that may depend on `i`, zero on a region of inputs; half and half. Shared by the clamp and
+    /// hazard statements, with the draws each made before it had this helper.
+    pub(super) fn loop_divisor(&mut self, si: &Scope, i: &str, m: usize, modulus: usize) -> String {
+        if self.rng.chance(0.5) {
+            format!("(double)(({i} + {m}) % {modulus})")
+        } else {
+            let (ez, _) = self.expr(si, 2);
+            let sq = self.squash(&ez);
+            format!("FMAX({sq}, 0.0)")
+        }
+    }
+
     /// A statement of the `clamp` variant, or None when the scope offers nothing it needs.
     pub(super) fn clamp_stmt(&mut self, sc: &Scope) -> Option<Stmt> {
         if sc.locals.is_empty() {
@@ -149,13 +163,7 @@ impl Gen {
                 let (ei, _) = self.expr(&si, 2);
                 let t = self.squash(&ei);
                 let num = self.numerator(&si);
-                let zi = if self.rng.chance(0.5) {
-                    format!("(double)(({i} + {m}) % 2)")
-                } else {
-                    let (ez, _) = self.expr(&si, 2);
-                    let sq = self.squash(&ez);
-                    format!("FMAX({sq}, 0.0)")
-                };
+                let zi = self.loop_divisor(&si, &i, m, 2);
                 format!(
                     "for (int {i} = 0; {i} < {n}; {i}++) {{ double ct{k} = {t}; double {z} = {zi}; \
                      {w}[{i}] = {num} / {z}; {w}[{i}] = BR({z} != 0.0) ? tanh({w}[{i}] * {z} * {z}) : ct{k}; \
@@ -183,13 +191,7 @@ impl Gen {
         let mut si = sc.clone();
         si.idx.push(i.clone());
         let num = self.numerator(&si);
-        let zi = if self.rng.chance(0.5) {
-            format!("(double)(({i} + {m}) % 3)")
-        } else {
-            let (ez, _) = self.expr(&si, 2);
-            let sq = self.squash(&ez);
-            format!("FMAX({sq}, 0.0)")
-        };
+        let zi = self.loop_divisor(&si, &i, m, 3);
         let mut sj = sc.clone();
         sj.idx.push(j.clone());
         let (ej, _) = self.expr(&sj, 2);

@@ -168,13 +168,7 @@ impl Gen {
                 let m = self.rng.below(3);
                 let mut si = sc.clone();
                 si.idx.push(i.clone());
-                let zi = if self.rng.chance(0.5) {
-                    format!("(double)(({i} + {m}) % 3)")
-                } else {
-                    let (ez, _) = self.expr(&si, 2);
-                    let sq = self.squash(&ez);
-                    format!("FMAX({sq}, 0.0)")
-                };
+                let zi = self.loop_divisor(&si, &i, m, 3);
                 let mut sj = sc.clone();
                 sj.idx.push(j.clone());
                 let (ej, _) = self.expr(&sj, 1);

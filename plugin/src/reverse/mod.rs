@@ -597,6 +597,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         };
         for (old, new) in shadows.renamed.iter() {
             self.activity.rename(*old, *new);
+            self.partials.rename(*old, *new);
         }
         self.shadows = std::iter::once(shadows).chain(others).collect();
         if !split {
@@ -932,7 +933,8 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                             g
                         }
                     } else if self.loaded_guards.partials.contains(&(inst, i))
-                        && self.loaded_guards.always
+                        && (self.loaded_guards.always
+                            || self.loaded_guards.untested.contains(&inst))
                     {
                         keep_own(rules::guarded(&self.b, p, d))
                     } else if self.loaded_guards.partials.contains(&(inst, i)) {
@@ -990,6 +992,12 @@ struct LoadedGuards {
     /// guards keep testing their own adjoint, as those of
     /// [`ReverseSweep::own_guard`].
     zeroed: hashbrown::HashSet<Value>,
+    /// The values with guarded partials that some origin does not come
+    /// before (`exp(-b[0] * b[0]) + h(sqrt(s))`, `b[0]` written by a kept
+    /// callee, `sqrt(s)` an origin passed to another): the origins' test
+    /// cannot reload that origin there, so their partials are guarded
+    /// without it, as with [`Self::always`].
+    untested: hashbrown::HashSet<Value>,
 }
 
 impl ReverseSweep<'_, '_, '_> {
@@ -1087,7 +1095,8 @@ impl ReverseSweep<'_, '_, '_> {
 /// loop (a quotient stored in a loop and read back later), one value per
 /// iteration, the forward sweep gathers the test of all its values as it
 /// makes them, and only the origins outside loops must dominate the
-/// instruction. `mode` (`Options::guard_loads`, 1..3): with origins in
+/// instruction; where one does not, the partials are guarded without the
+/// test ([`LoadedGuards::untested`]). `mode` (`Options::guard_loads`, 1..3): with origins in
 /// loops, 1 guards nothing (`-ferment-no-guard-loop-loads`), 3 guards
 /// those partials without a test (`always`, `-ferment-guard-loop-loads`;
 /// also where such an origin is a call the forward sweep augments, whose
@@ -1164,11 +1173,17 @@ fn loaded_factor_guards(
             .is_some_and(|x| x == o && o != i)
     };
     let mut out = hashbrown::HashSet::new();
+    let mut untested = hashbrown::HashSet::new();
     let zeroed = zeroed_by_partials(blocks, &loaded);
     for inst in zero_adjoint_values(blocks, &loaded, &zeroed, returned) {
-        if discardable.contains(&inst) || !(always || origins.iter().all(|o| before(*o, inst))) {
+        if discardable.contains(&inst) {
             continue;
         }
+        // An origin that does not come before the value may not be
+        // defined where the reverse sweep reaches it (on a path that
+        // skipped it): no test, the guard alone (not none: the loads it
+        // depends on may still read an infinite value another site wrote).
+        let tested = always || origins.iter().all(|o| before(*o, inst));
         let n = if inst.is_call() {
             inst.call_args().len()
         } else {
@@ -1179,6 +1194,9 @@ fn loaded_factor_guards(
                 && !(zero_adjoint.contains(&inst) && partials.operand(inst, k))
             {
                 out.insert((inst, k));
+                if !tested {
+                    untested.insert(inst);
+                }
             }
         }
     }
@@ -1200,6 +1218,7 @@ fn loaded_factor_guards(
         partials: out,
         after_origins,
         zeroed,
+        untested,
     }
 }
 

@@ -15,6 +15,20 @@ pub struct NonfinitePartials {
 }
 
 impl NonfinitePartials {
+    /// A call the reverse sweep replaced by its augmented call's primal
+    /// result `new` (and erased): the result is what the instructions that
+    /// used the call read now, so it may be infinite where the call may
+    /// (`q * q` with `q = ratio(a, z)` kept: the partial of one factor is
+    /// the other, `q`).
+    pub fn rename(&mut self, old: Value, new: Value) {
+        if self.values.contains(&old) {
+            self.values.insert(new);
+        }
+        if self.inputs.contains(&old) {
+            self.inputs.insert(new);
+        }
+    }
+
     pub fn of(blocks: &[Block]) -> NonfinitePartials {
         NonfinitePartials::of_inputs(blocks, &hashbrown::HashSet::new())
     }
