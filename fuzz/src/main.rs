@@ -49,7 +49,8 @@
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 24 clamp; 12
-//!                                     # hvp; 10 sci; 10 corner; 20 omp; 60 malformed)
+//!                                     # hvp; 10 sci; 10 corner; 10 hazard; 10 flat; 20 omp;
+//!                                     # 60 malformed)
 //! ferment-fuzz show SEED [--variant V] # print the program of a seed
 //! ferment-fuzz check FILE [--variant V]  # one program file through the oracles
 //! ferment-fuzz malformed-show SEED    # print a malformed request
@@ -141,6 +142,17 @@ const CI_SCI_START: u64 = 26700000;
 /// `-ferment-no-inline`): long double, sign bits, remainder/ilogb, qsort, complex arithmetic.
 const CI_CORNER: u64 = 10;
 const CI_CORNER_START: u64 = 27800000;
+
+/// Programs of the hazard variant in the CI campaign (seeds CI_HAZARD_START.., every 2nd with
+/// `-ferment-no-inline`): zero divisors, logs and roots on one side of a branch or select,
+/// quotients written by callees (the shapes of the wrong-derivative bugs of rounds 30-33).
+const CI_HAZARD: u64 = 10;
+const CI_HAZARD_START: u64 = 3140000;
+
+/// Programs of the flat variant in the CI campaign (seeds CI_FLAT_START.., every 2nd with
+/// `-ferment-no-inline`): functions flat at an infinite argument of quotients by an exact zero.
+const CI_FLAT: u64 = 10;
+const CI_FLAT_START: u64 = 3146000;
 
 #[derive(Default)]
 struct Stats {
@@ -700,6 +712,9 @@ fn main() {
             bad |= ci_part("sci", CI_SCI_START, CI_SCI, 4, "sci");
             // Corners of C and its library (the corner variant).
             bad |= ci_part("corner", CI_CORNER_START, CI_CORNER, 4, "corner");
+            // Guarded quotients, logs and roots at their singular points (hazard, flat).
+            bad |= ci_part("hazard", CI_HAZARD_START, CI_HAZARD, 2, "hazard");
+            bad |= ci_part("flat", CI_FLAT_START, CI_FLAT, 2, "flat");
             // OpenMP kernels (the omp variant), each checked with 1, 2 and 4 threads.
             bad |= ci_part("omp", 1, CI_OMP, 0, "omp");
             let t2 = Instant::now();

@@ -3,7 +3,8 @@
 //! (seeds 1000100..1000123, every 4th no-inline), 12 of the hvp variant (forward over reverse, seeds
 //! 25600000..25600011, every 3rd no-inline), 10 of the sci variant (seeds 26700000..26700009,
 //! every 4th no-inline), 10 of the corner variant (seeds 27800000..27800009, every 4th
-//! no-inline), 20 OpenMP programs (the omp variant, each with 1,
+//! no-inline), 10 of the hazard variant (seeds 3140000..3140009) and 10 of the flat variant (seeds
+//! 3146000..3146009, both every 2nd no-inline), 20 OpenMP programs (the omp variant, each with 1,
 //! 2 and 4 threads) and 60 malformed requests, through the
 //! `ferment-fuzz ci` binary. Needs the release plugin (`cargo build --release -p ferment`), like
 //! the end-to-end tests.
