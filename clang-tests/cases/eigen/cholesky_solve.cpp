@@ -16,7 +16,8 @@
 // phis of zeros over every block up to its uses (SROA 10.9 s of the plugin's 22 s); 4056 of
 // them are now zeroed in the one block that uses them (`Adjoints::localize`): SROA 2.3 s, the
 // plugin 11 s, the whole compile ~51 s of CPU (without the plugin ~6 s); the host's own -O3
-// pipeline on the derivative is most of the rest.
+// pipeline on the derivative is most of the rest (SLP 12 s). The other ~650 slots are zeroed at
+// the nearest dominator of their uses outside cycles (-O2: SROA 3.2 -> 2.0 s).
 #include "check.h"
 #include <Eigen/Dense>
 #include <cmath>

@@ -62,6 +62,17 @@ pub fn dominators(cfg: &Cfg, reachable: &[Block]) -> HashMap<Block, Block> {
     idom
 }
 
+/// The nearest block dominating both `a` and `b`, from [`dominators`] and
+/// the reverse post-order positions of the blocks it was given.
+pub fn nearest_common_dominator(
+    idom: &HashMap<Block, Block>,
+    order: &HashMap<Block, usize>,
+    a: Block,
+    b: Block,
+) -> Block {
+    intersect(idom, order, a, b)
+}
+
 fn intersect(
     idom: &HashMap<Block, Block>,
     order: &HashMap<Block, usize>,

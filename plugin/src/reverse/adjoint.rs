@@ -7,10 +7,13 @@
 //!
 //! Each slot is zeroed once in the entry block; [`Adjoints::localize`]
 //! moves that store next to the slot's uses where they all lie in one
-//! block, so SROA promotes such slots block by block.
+//! block, so SROA promotes such slots block by block, and else to the
+//! nearest block outside loops that dominates them.
 
+use crate::cfg::loops::{dominators, nearest_common_dominator};
+use crate::cfg::Cfg;
 use ferment_ir::{Block, Builder, Module, Opcode, Value};
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 pub struct Adjoints {
     slots: HashMap<(Value, usize), Value>,
@@ -54,26 +57,35 @@ impl Adjoints {
         d
     }
 
-    /// Once the sweep is complete: a slot whose loads and stores (but the
-    /// zeroing one) all lie in one block `r` that ends them with a store of
-    /// zero holds zero whenever `r` starts (nothing else touches it, and
-    /// every pass through `r` leaves it zero), so its zeroing store moves
-    /// from the entry block to just before its first access in `r`. SROA
-    /// then promotes it within `r` (its one-block path) instead of placing
-    /// phis of zeros over every block between the entry and `r`: an
+    /// Once the sweep of `rf` is complete: a slot whose loads and stores
+    /// (but the zeroing one) all lie in one block `r` that ends them with a
+    /// store of zero holds zero whenever `r` starts (nothing else touches
+    /// it, and every pass through `r` leaves it zero), so its zeroing store
+    /// moves from the entry block to just before its first access in `r`.
+    /// SROA then promotes it within `r` (its one-block path) instead of
+    /// placing phis of zeros over every block between the entry and `r`: an
     /// unrolled factorization's reverse sweep has thousands of slots and
-    /// blocks. Returns the number of slots moved.
-    pub fn localize(&self) -> usize {
+    /// blocks. A slot accessed in several blocks is zeroed at the start of
+    /// the nearest block that dominates them all and lies on no cycle (so
+    /// it runs at most once, before any access): it still holds its entry
+    /// zero there, and SROA's liveness walks stop at that block instead of
+    /// the entry. Returns the numbers of slots moved into their one block
+    /// and to a dominator.
+    pub fn localize(&self, rf: Value) -> (usize, usize) {
         let mut order: HashMap<Block, HashMap<Value, usize>> = HashMap::new();
+        let mut spread = Vec::new();
         let mut moved = 0;
         for &slot in self.slots.values() {
-            let Some((init, first)) = local_accesses(slot, &mut order) else {
-                continue;
-            };
-            init.move_before(first);
-            moved += 1;
+            match local_accesses(slot, &mut order) {
+                Some(Accesses::OneBlock(init, first)) => {
+                    init.move_before(first);
+                    moved += 1;
+                }
+                Some(Accesses::Spread(init, blocks)) => spread.push((init, blocks)),
+                None => {}
+            }
         }
-        moved
+        (moved, hoist_to_dominators(rf, spread))
     }
 
     /// The number of slots (values and lanes that have an adjoint).
@@ -87,17 +99,24 @@ impl Adjoints {
     }
 }
 
-/// For [`Adjoints::localize`]: `slot`'s zeroing store in the entry block
-/// and its first access in the one block holding all others, when they
-/// lie in one block other than the entry, the last of them stores zero,
-/// and the slot is only loaded and stored to.
+/// Where a slot's accesses lie, for [`Adjoints::localize`].
+enum Accesses {
+    /// The zeroing store in the entry block and the first access in the one
+    /// block holding all others, the last of which stores zero.
+    OneBlock(Value, Value),
+    /// The zeroing store and the blocks (none the entry) of the others.
+    Spread(Value, Vec<Block>),
+}
+
+/// `slot`'s accesses when it is only loaded and stored to, the entry block
+/// holds nothing but its zeroing store, and it has other accesses.
 fn local_accesses(
     slot: Value,
     order: &mut HashMap<Block, HashMap<Value, usize>>,
-) -> Option<(Value, Value)> {
+) -> Option<Accesses> {
     let entry = slot.parent();
     let mut init = None;
-    let mut block = None;
+    let mut blocks: Vec<Block> = Vec::new();
     let mut accesses = Vec::new();
     for u in slot.users() {
         let is_load = u.opcode() == Opcode::LLVMLoad;
@@ -112,12 +131,15 @@ fn local_accesses(
             }
             continue;
         }
-        if *block.get_or_insert(at) != at {
-            return None;
+        if !blocks.contains(&at) {
+            blocks.push(at);
         }
         accesses.push(u);
     }
-    let (init, block) = (init?, block?);
+    let init = init?;
+    let &[block] = blocks.as_slice() else {
+        return (!blocks.is_empty()).then_some(Accesses::Spread(init, blocks));
+    };
     let positions = order.entry(block).or_insert_with(|| {
         block
             .instructions()
@@ -129,9 +151,96 @@ fn local_accesses(
     accesses.sort_by_key(|a| positions.get(a).copied());
     let last = *accesses.last()?;
     if last.opcode() != Opcode::LLVMStore || !last.operand(0).is_null_constant() {
-        return None;
+        return Some(Accesses::Spread(init, blocks));
     }
-    Some((init, accesses[0]))
+    Some(Accesses::OneBlock(init, accesses[0]))
+}
+
+/// For [`Adjoints::localize`]: moves each zeroing store of `spread` to the
+/// start of the nearest block of `rf` that dominates all the slot's other
+/// accesses and lies on no cycle, where that is not the entry block.
+/// Returns how many moved.
+fn hoist_to_dominators(rf: Value, spread: Vec<(Value, Vec<Block>)>) -> usize {
+    if spread.is_empty() {
+        return 0;
+    }
+    let cfg = Cfg::new(rf);
+    let mut seen: HashSet<Block> = HashSet::new();
+    let mut stack = vec![rf.entry_block()];
+    while let Some(b) = stack.pop() {
+        if seen.insert(b) {
+            stack.extend(b.successors());
+        }
+    }
+    let reachable: Vec<Block> = cfg
+        .rpo
+        .iter()
+        .copied()
+        .filter(|b| seen.contains(b))
+        .collect();
+    let cyclic = blocks_on_cycles(&cfg, &reachable);
+    let idom = dominators(&cfg, &reachable);
+    let rpo: HashMap<Block, usize> = reachable.iter().enumerate().map(|(i, b)| (*b, i)).collect();
+    let entry = rf.entry_block();
+    let mut moved = 0;
+    for (init, blocks) in spread {
+        if init.parent() != entry || blocks.iter().any(|b| !seen.contains(b)) {
+            continue;
+        }
+        let Some(mut at) = blocks
+            .iter()
+            .copied()
+            .reduce(|a, b| nearest_common_dominator(&idom, &rpo, a, b))
+        else {
+            continue;
+        };
+        while at != entry && cyclic.contains(&at) {
+            at = idom[&at];
+        }
+        if at == entry {
+            continue;
+        }
+        let Some(first) = at.first_insertion_point() else {
+            continue;
+        };
+        init.move_before(first);
+        moved += 1;
+    }
+    moved
+}
+
+/// The blocks of `reachable` (in reverse post-order from the entry) that
+/// lie on a cycle of `cfg`, reducible or not: the strongly connected
+/// components of more than one block (Kosaraju: predecessor walks in that
+/// order) and the blocks that branch to themselves.
+fn blocks_on_cycles(cfg: &Cfg, reachable: &[Block]) -> HashSet<Block> {
+    let live: HashSet<Block> = reachable.iter().copied().collect();
+    let mut assigned: HashSet<Block> = HashSet::new();
+    let mut cyclic: HashSet<Block> = HashSet::new();
+    for &root in reachable {
+        if !assigned.insert(root) {
+            continue;
+        }
+        let mut component = vec![root];
+        let mut stack = vec![root];
+        while let Some(b) = stack.pop() {
+            for &p in cfg.preds(b) {
+                if live.contains(&p) && assigned.insert(p) {
+                    component.push(p);
+                    stack.push(p);
+                }
+            }
+        }
+        if component.len() > 1 {
+            cyclic.extend(component);
+        }
+    }
+    for &b in reachable {
+        if b.successors().contains(&b) {
+            cyclic.insert(b);
+        }
+    }
+    cyclic
 }
 
 /// `a + c` for floats, float vectors, and aggregates of them (other fields

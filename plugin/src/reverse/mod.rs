@@ -80,14 +80,6 @@ fn mark_restrict_params(key: &DerivativeKey, f: Value) {
     }
 }
 
-/// Adjoint slots times blocks of the reverse function from which its slots
-/// are zeroed where they are used ([`Adjoints::localize`]): SROA's cost of
-/// placing phis of zeros grows with that product (Eigen's unrolled LLT at
-/// -O3: 4706 slots, ~7000 blocks). Below it the derivatives stay as they
-/// were (the promotion leaves the same values, but orders phis
-/// differently, which later passes may see).
-const LOCALIZE_MIN_WORK: usize = 1_000_000;
-
 pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Value>) -> Result<()> {
     let fname = key.function.name();
     let module = ctx.module;
@@ -133,6 +125,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
         .as_ref()
         .map(|_| *rf.params().last().expect("free flag"));
     let print_tape = ctx.options.print_tape != 0;
+    let min_work = ctx.options.localize_min_work.max(0) as usize;
     let split = split.map(|s| (s, *params.last().expect("frame storage parameter")));
     let storage = split.as_ref().map(|(_, p)| *p);
     let mut sweep = ReverseSweep::new(ctx, f, rf, key, split.map(|(s, _)| s))
@@ -156,13 +149,15 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
         .build(&seeds, sig.gradients, &sig)
         .map_err(|e| e.in_function(&fname))?;
     let (slots, blocks) = (sweep.adjoints.slot_count(), sweep.rf.blocks().len());
-    let moved = if slots * blocks >= LOCALIZE_MIN_WORK {
-        sweep.adjoints.localize()
+    let (moved, hoisted) = if slots * blocks >= min_work {
+        sweep.adjoints.localize(sweep.rf)
     } else {
-        0
+        (0, 0)
     };
     crate::timing::note(|| {
-        format!("{fname}: {slots} adjoint slots over {blocks} blocks, {moved} zeroed where used")
+        format!(
+            "{fname}: {slots} adjoint slots over {blocks} blocks, {moved} zeroed where used, {hoisted} where their uses start"
+        )
     });
     let partly_released = sweep.log_rev.is_some() && !sweep.tape_released;
     if storage.is_some() {

@@ -84,6 +84,15 @@ pub struct Options {
     /// 1 (origins in loops: no guard), `-ferment-guard-loop-loads` 3
     /// (origins in loops: guards without a test).
     pub guard_loads: c_int,
+    /// A reverse function's adjoint slots are zeroed where they are used
+    /// (`reverse::adjoint::Adjoints::localize`) when its slots times
+    /// blocks reach this (`-ferment-localize-min-work=N`, default
+    /// 1,000,000): SROA's cost of placing phis of zeros grows with that
+    /// product (Eigen's unrolled LLT at -O3: 4706 slots, ~7000 blocks).
+    /// Below it the derivatives stay as they were (the promotion leaves the
+    /// same values, but orders phis differently, which later passes may
+    /// see).
+    pub localize_min_work: c_int,
 }
 
 impl Default for Options {
@@ -113,6 +122,7 @@ impl Default for Options {
             recompute_rows: 1,
             swapped_snapshots: 1,
             guard_loads: 2,
+            localize_min_work: 1_000_000,
         }
     }
 }

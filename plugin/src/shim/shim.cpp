@@ -347,6 +347,11 @@ cl::opt<bool> OptTimeReport(
     "ferment-time-report", cl::init(false), cl::Hidden,
     cl::desc("ferment: print where the plugin's own compile time goes "
              "(`ferment-time:` lines on stderr, as FERMENT_TIME=1 does)"));
+cl::opt<int> OptLocalizeMinWork(
+    "ferment-localize-min-work", cl::init(1000000), cl::Hidden,
+    cl::desc("ferment: zero a reverse function's adjoint slots where they "
+             "are used, not in the entry block, when its slots times blocks "
+             "reach N (0: always)"));
 cl::opt<bool> OptNoGuardLoads(
     "ferment-no-guard-loads", cl::init(false), cl::Hidden,
     cl::desc("ferment: count values read from memory as finite in the "
@@ -442,6 +447,7 @@ struct FermentOptions {
   int recompute_rows;
   int swapped_snapshots;
   int guard_loads;
+  int localize_min_work;
 };
 
 static FermentOptions currentOptions() {
@@ -481,6 +487,7 @@ static FermentOptions currentOptions() {
                   : OptNoGuardLoopLoads ? 1
                   : OptGuardLoopLoads   ? 3
                                         : 2;
+  O.localize_min_work = OptLocalizeMinWork < 0 ? 0 : OptLocalizeMinWork;
   return O;
 }
 
