@@ -201,19 +201,12 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
     Ok(false)
 }
 
-/// What the reverse sweep does with the shadows of the heap allocations of
-/// `f`, decided before the sweep changes its blocks (combined shape: the
-/// `ret`s become jumps into the reverse sweep).
+/// Heap allocations of `f` whose shadows are freed only where the primal
+/// memory was, decided before the sweep changes its blocks (combined
+/// shape: the `ret`s become jumps into the reverse sweep, and a free no
+/// longer lies on a path that returns).
 #[derive(Default)]
 pub(super) struct HeapFates {
-    /// Memory the function never frees where it may still return, and
-    /// hands to its caller (returned, or stored where the caller finds it:
-    /// `reaches_caller`): its shadow goes to the caller with it, as a
-    /// duplicated argument's shadow, and outlives the sweep. (A free on a
-    /// path that only unwinds, a `_Scoped_node`'s cleanup in
-    /// `std::unordered_map::operator[]`, runs in no call whose reverse
-    /// sweep runs.)
-    pub escaping: HashSet<Value>,
     /// Memory the function hands to its caller on some paths and frees
     /// with a free-like call on others that return, by those frees:
     /// `std::unordered_map::emplace` builds a node, links it into the map
@@ -274,11 +267,7 @@ pub(super) fn heap_fates(f: Value) -> HeapFates {
         if (freed && reallocated.contains(&o)) || !reaches_caller(o) {
             continue;
         }
-        if !freed && !reallocated.contains(&o) {
-            fates.escaping.insert(o);
-            continue;
-        }
-        if reallocated.contains(&o) {
+        if !freed || reallocated.contains(&o) {
             continue;
         }
         fates.kept.insert(o);
@@ -312,6 +301,34 @@ fn reverse_free(s: &mut ReverseSweep, inst: Value, p: Value, lane: usize) {
         let slot = s.adjoints.freed_slot(o);
         s.b.store(freed, slot);
     }
+}
+
+/// Whether the function holding the allocation `alloc` frees it (a
+/// free-like call, or a `realloc`, of a pointer based on it) where it may
+/// still return: a free on a path that only unwinds (a `_Scoped_node`'s
+/// cleanup in `std::unordered_map::operator[]`) runs in no call whose
+/// reverse sweep runs.
+fn freed_in_function(alloc: Value) -> bool {
+    let f = alloc.function_of();
+    let returning = returning_blocks(f);
+    f.instructions().into_iter().any(|i| {
+        if !i.is_call() || !returning.contains(&i.parent()) {
+            return false;
+        }
+        let Some(name) = i.called_function().map(|f| f.name()) else {
+            return false;
+        };
+        let arg = if ferment_activity_analysis::is_free_like(&name) {
+            ferment_activity_analysis::freed_pointer_argument(&name)
+        } else if name == "realloc" {
+            0
+        } else {
+            return false;
+        };
+        i.call_args()
+            .get(arg)
+            .is_some_and(|&p| ferment_activity_analysis::underlying_objects(p).contains(&alloc))
+    })
 }
 
 /// Whether the heap allocation `alloc` has a shadow (in the first lane;
@@ -437,10 +454,17 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
         // Memory the function never frees outlives it (returned, or stored
         // where the caller finds it, with its shadow beside it, as a
         // duplicated argument's shadow): its shadow outlives it too.
-        let escapes = s.heap_fates.escaping.contains(&inst);
+        // (Memory that is not kept that way keeps the rule decided here.)
+        let kept = s.heap_fates.kept.contains(&inst) && has_heap_shadow(s, inst);
+        let escapes = !kept
+            && matches!(
+                kind,
+                AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc
+            )
+            && !freed_in_function(inst)
+            && reaches_caller(inst);
         // Freed on some paths, handed to the caller on others: the shadow
         // is freed where the reverse of a free recorded this very pointer.
-        let kept = s.heap_fates.kept.contains(&inst) && has_heap_shadow(s, inst);
         let freed_here = kept.then(|| {
             let slot = s.adjoints.freed_slot(inst);
             let freed = s.b.load(inst.ty(), slot);
