@@ -9,9 +9,8 @@
 // of the new nodes at the end of the reverse sweep, leaving the caller's shadow map pointing at
 // freed memory (a crash in the next lookup, -O0..-O3): the node is stored through a bucket
 // pointer read from the map, not through the argument itself, and the one free of the node
-// (std::unordered_map's scoped node) is on the path that only unwinds. (`emplace` of a new key
-// still fails in split mode: it frees the node it built when the key exists, a free on a
-// returning path, so the reverse sweep frees the shadow of the node it inserted.) Oracles: the analytic
+// (std::unordered_map's scoped node) is on the path that only unwinds. (`emplace`, which frees
+// the node it built when the key exists, is unordered_map_emplace_existing.cpp.) Oracles: the analytic
 // gradient, central differences on fresh maps, forward vs reverse. (The new shadow nodes' keys
 // are not the primal's: ferment does not copy integer bytes, a key's characters and length, into
 // shadow memory, so the shadow map is walked, not searched, for them. A key longer than the

@@ -17,6 +17,10 @@ use hashbrown::{HashMap, HashSet};
 
 pub struct Adjoints {
     slots: HashMap<(Value, usize), Value>,
+    /// Pointer slots keyed by a heap allocation: the pointer the reverse
+    /// of a free last freed, if it was that allocation's (see
+    /// `memory::HeapFates`).
+    freed: HashMap<Value, Value>,
     entry: Builder,
 }
 
@@ -26,8 +30,22 @@ impl Adjoints {
         eb.at_start(entry);
         Adjoints {
             slots: HashMap::new(),
+            freed: HashMap::new(),
             entry: eb,
         }
+    }
+
+    /// The reverse sweep's slot recording which pointer the reverse of a
+    /// free last passed for the allocation `alloc` (null at the start).
+    pub fn freed_slot(&mut self, alloc: Value) -> Value {
+        if let Some(s) = self.freed.get(&alloc) {
+            return *s;
+        }
+        let ty = alloc.ty();
+        let s = self.entry.alloca(ty, "freed");
+        self.entry.store(self.entry.zero(ty), s);
+        self.freed.insert(alloc, s);
+        s
     }
 
     fn slot(&mut self, v: Value, lane: usize) -> Value {

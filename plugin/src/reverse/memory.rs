@@ -10,7 +10,7 @@ use crate::reverse::tape::declare;
 use crate::shadow;
 use ferment_activity_analysis::{allocation_kind, underlying_objects, AllocKind};
 use ferment_ir::{Block, Builder, IntPredicate, Module, Opcode, Type, Value};
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 
 /// Handles `inst` when it is a memory call; returns true if it did.
 pub(super) fn reverse_call(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
@@ -192,9 +192,115 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
     if shadow::is_free(&name) {
         // The primal memory was freed in the forward sweep; its shadow is
         // released when the reverse sweep reaches the allocation.
+        let arg = ferment_activity_analysis::freed_pointer_argument(&name);
+        if let Some(&p) = args.get(arg) {
+            reverse_free(s, inst, p, lane);
+        }
         return Ok(true);
     }
     Ok(false)
+}
+
+/// Heap allocations of `f` whose shadows are freed only where the primal
+/// memory was, decided before the sweep changes its blocks (combined
+/// shape: the `ret`s become jumps into the reverse sweep, and a free no
+/// longer lies on a path that returns).
+#[derive(Default)]
+pub(super) struct HeapFates {
+    /// Memory the function hands to its caller on some paths and frees
+    /// with a free-like call on others that return, by those frees:
+    /// `std::unordered_map::emplace` builds a node, links it into the map
+    /// when its key is new and frees it when the key is there already.
+    /// Whether the primal memory was freed is known only at run time, so
+    /// the reverse of each such free records the pointer it freed
+    /// (`Adjoints::freed_slot`) and the reverse of the allocation frees the
+    /// shadow only when that pointer is the allocation's: a shadow linked
+    /// into the caller's shadow structure stays there. (Memory a `realloc`
+    /// frees keeps the unconditional rule.)
+    pub kept_frees: HashMap<Value, Vec<Value>>,
+    pub kept: HashSet<Value>,
+}
+
+pub(super) fn heap_fates(f: Value) -> HeapFates {
+    let returning = returning_blocks(f);
+    let mut frees: HashMap<Value, Vec<Value>> = HashMap::new();
+    let mut reallocated = HashSet::new();
+    let mut heap = Vec::new();
+    for i in f.instructions() {
+        if !i.is_call() {
+            continue;
+        }
+        if matches!(
+            allocation_kind(i),
+            Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
+        ) {
+            heap.push(i);
+        }
+        if !returning.contains(&i.parent()) {
+            continue;
+        }
+        let Some(name) = i.called_function().map(|f| f.name()) else {
+            continue;
+        };
+        let free_like = ferment_activity_analysis::is_free_like(&name);
+        let arg = if free_like {
+            ferment_activity_analysis::freed_pointer_argument(&name)
+        } else if name == "realloc" {
+            0
+        } else {
+            continue;
+        };
+        let Some(&p) = i.call_args().get(arg) else {
+            continue;
+        };
+        for o in underlying_objects(p) {
+            if free_like {
+                frees.entry(o).or_default().push(i);
+            } else {
+                reallocated.insert(o);
+            }
+        }
+    }
+    let mut fates = HeapFates::default();
+    for o in heap {
+        let freed = frees.contains_key(&o);
+        if (freed && reallocated.contains(&o)) || !reaches_caller(o) {
+            continue;
+        }
+        if !freed || reallocated.contains(&o) {
+            continue;
+        }
+        fates.kept.insert(o);
+        for &free in &frees[&o] {
+            fates.kept_frees.entry(free).or_default().push(o);
+        }
+    }
+    fates
+}
+
+/// Reverse of a free-like call `inst` of `p`: records the pointer it freed
+/// for each allocation it may free whose shadow is freed only where the
+/// primal was (`HeapFates::kept_frees`).
+fn reverse_free(s: &mut ReverseSweep, inst: Value, p: Value, lane: usize) {
+    if lane != 0 {
+        return;
+    }
+    let Some(allocs) = s.heap_fates.kept_frees.get(&inst) else {
+        return;
+    };
+    let allocs: Vec<Value> = allocs
+        .iter()
+        .copied()
+        .filter(|&o| has_heap_shadow(s, o))
+        .collect();
+    if allocs.is_empty() {
+        return;
+    }
+    let freed = s.primal(p);
+    for o in allocs {
+        let slot = s.adjoints.freed_slot(o);
+        s.b.store(freed, slot);
+    }
 }
 
 /// Whether the function holding the allocation `alloc` frees it (a
@@ -223,6 +329,14 @@ fn freed_in_function(alloc: Value) -> bool {
             .get(arg)
             .is_some_and(|&p| ferment_activity_analysis::underlying_objects(p).contains(&alloc))
     })
+}
+
+/// Whether the heap allocation `alloc` has a shadow (in the first lane;
+/// the lanes agree).
+fn has_heap_shadow(s: &ReverseSweep, alloc: Value) -> bool {
+    s.shadows
+        .first()
+        .is_some_and(|sh| sh.heap.iter().any(|(p, _)| *p == alloc))
 }
 
 /// The blocks of `f` from which a `ret` can be reached: the `ret` blocks,
@@ -340,11 +454,24 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
         // Memory the function never frees outlives it (returned, or stored
         // where the caller finds it, with its shadow beside it, as a
         // duplicated argument's shadow): its shadow outlives it too.
-        let escapes = matches!(
-            kind,
-            AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc
-        ) && !freed_in_function(inst)
+        // (Memory that is not kept that way keeps the rule decided here.)
+        let kept = s.heap_fates.kept.contains(&inst) && has_heap_shadow(s, inst);
+        let escapes = !kept
+            && matches!(
+                kind,
+                AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc
+            )
+            && !freed_in_function(inst)
             && reaches_caller(inst);
+        // Freed on some paths, handed to the caller on others: the shadow
+        // is freed where the reverse of a free recorded this very pointer.
+        let freed_here = kept.then(|| {
+            let slot = s.adjoints.freed_slot(inst);
+            let freed = s.b.load(inst.ty(), slot);
+            s.b.store(s.b.zero(inst.ty()), slot);
+            let p = s.primal(inst);
+            s.b.icmp(IntPredicate::LLVMIntEQ, freed, p)
+        });
         for lane in 0..s.width {
             if escapes {
                 break;
@@ -415,6 +542,10 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                 let unguarded = sp;
                 let sp = match s.free_flag {
                     Some(flag) => s.b.select(flag, sp, s.b.zero(ptr)),
+                    None => sp,
+                };
+                let sp = match freed_here {
+                    Some(freed) => s.b.select(freed, sp, s.b.zero(ptr)),
                     None => sp,
                 };
                 for a in args.iter_mut() {

@@ -271,6 +271,9 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// Combined shape: heap scratch whose frees move from the forward sweep
     /// to the reverse of its allocation (so the reverse sweep may read it).
     deferred_frees: HashMap<Value, Vec<Value>>,
+    /// Which heap allocations' shadows outlive the sweep, and which are
+    /// freed only where the primal memory was (`memory::heap_fates`).
+    heap_fates: memory::HeapFates,
     /// Combined shape: the primal stores that end the function, moved to
     /// the end of the reverse sweep (see `rereads.rs`, `tail_stores`).
     tail_stores: Vec<Value>,
@@ -456,6 +459,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         tape.set_paired(paired);
         let deferred_frees = tape.deferred_frees();
+        let heap_fates = memory::heap_fates(f);
         let tail_stores = tape.tail_stores();
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         let b = Builder::following(module, f);
@@ -502,6 +506,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             ),
             gpu_private: None,
             deferred_frees,
+            heap_fates,
             tail_stores,
             unchanged_roots,
             call_vouches,
