@@ -37,6 +37,9 @@ pub struct Options {
     /// Large tape buffers are kept for the next gradient of the thread
     /// (`reverse::tape::tape_cache_helpers`); `-ferment-no-tape-cache` is 0.
     pub tape_cache: c_int,
+    /// The tape cache takes row buffers of 64 KiB to 4 MiB from the tape
+    /// arena (`reverse/tape/arena.c`); `-ferment-no-tape-arena` is 0.
+    pub tape_arena: c_int,
     /// A combined derivative's primal pointer parameters are `noalias`
     /// where the primal's are (`reverse::mark_restrict_params`);
     /// `-ferment-no-restrict-params` is 0.
@@ -103,6 +106,7 @@ impl Default for Options {
             packed_lanes: 0,
             huge_pages: 1,
             tape_cache: 1,
+            tape_arena: 1,
             restrict_params: 1,
             leaf_vectors: 0,
             checkpoint: 0,
