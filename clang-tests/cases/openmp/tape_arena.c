@@ -1,4 +1,4 @@
-// CFLAGS: -fopenmp
+// CFLAGS: -fopenmp -mllvm -ferment-tape-arena
 // Tape rows from the tape arena (plugin/src/reverse/tape/arena.c): fresh rows of 64 KiB up to
 // 4 MiB come from a per-thread stack in one reservation advised to use huge pages, kept for the
 // thread's next gradient; rows may be released by any thread, in any order.

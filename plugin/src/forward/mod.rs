@@ -111,7 +111,7 @@ struct TangentSweep<'k> {
     /// (`-ferment-tape-cache`, as in reverse mode).
     tape_cache: bool,
     /// Whether those temporaries may come from the tape arena
-    /// (`-ferment-no-tape-arena` turns it off).
+    /// (`-ferment-tape-arena` turns it on).
     tape_arena: bool,
     /// Which partials may be infinite or NaN at finite inputs (`cbrt` or
     /// `pow(z, 0.5)` at `z = 0`, `asin` at 1, a quotient; set by `build`):

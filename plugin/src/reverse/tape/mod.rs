@@ -226,7 +226,7 @@ pub struct Tape {
     /// gradient of the thread (`-ferment-no-tape-cache` turns it off).
     pub tape_cache: bool,
     /// The tape cache's helpers take row buffers from the tape arena
-    /// (`-ferment-no-tape-arena` turns it off).
+    /// (`-ferment-tape-arena` turns it on).
     pub tape_arena: bool,
     /// Whether [`Tape::memo_begin`] takes effect (`-ferment-no-reload-memo`
     /// turns it off).
@@ -555,7 +555,7 @@ impl Tape {
             swaps: HashMap::new(),
             huge_pages: true,
             tape_cache: true,
-            tape_arena: true,
+            tape_arena: false,
             reload_memo: true,
             sibling_loads: true,
             swapped_snapshots: true,
