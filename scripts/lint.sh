@@ -14,4 +14,6 @@ echo "== scripts/context-runtime.sh --check"
 scripts/context-runtime.sh --check
 echo "== scripts/qsort-runtime.sh --check"
 scripts/qsort-runtime.sh --check
+echo "== scripts/arena-runtime.sh --check"
+scripts/arena-runtime.sh --check
 echo "lint: ok"

@@ -720,6 +720,15 @@ impl Value {
             llvm_sys::LLVMLinkage::LLVMInternalLinkage | llvm_sys::LLVMLinkage::LLVMPrivateLinkage
         )
     }
+    /// `linkonce_odr` linkage and hidden visibility: the linker keeps one
+    /// definition of this name per linked object (a run time every
+    /// translation unit may carry), and drops it where nothing uses it.
+    pub fn set_linkonce_odr_hidden(self) {
+        unsafe {
+            LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMLinkOnceODRLinkage);
+            LLVMSetVisibility(self.0, llvm_sys::LLVMVisibility::LLVMHiddenVisibility);
+        }
+    }
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }

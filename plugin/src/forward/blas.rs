@@ -60,7 +60,7 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         prec: op.prec,
         int: op.int,
         cache: if t.tape_cache {
-            crate::reverse::tape::tape_cache_helpers(module)
+            crate::reverse::tape::tape_cache_helpers(module, t.tape_arena)
         } else {
             None
         },

@@ -199,7 +199,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
     // time loop: through the tape cache, so the next gradient of the
     // thread does not fault in fresh pages for them (`-ferment-no-tape-cache`).
     let cache = if ctx.options.tape_cache != 0 {
-        crate::reverse::tape::tape_cache_helpers(module)
+        crate::reverse::tape::tape_cache_helpers(module, ctx.options.tape_arena != 0)
     } else {
         None
     };

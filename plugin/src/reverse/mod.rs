@@ -360,6 +360,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         tape.report.on = ctx.options.print_tape != 0;
         tape.huge_pages = ctx.options.huge_pages != 0;
         tape.tape_cache = ctx.options.tape_cache != 0;
+        tape.tape_arena = ctx.options.tape_arena != 0;
         tape.reload_memo = ctx.options.reload_memo != 0;
         tape.sibling_loads = ctx.options.sibling_loads != 0;
         tape.swapped_snapshots = ctx.options.swapped_snapshots != 0;

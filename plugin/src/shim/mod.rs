@@ -37,6 +37,10 @@ pub struct Options {
     /// Large tape buffers are kept for the next gradient of the thread
     /// (`reverse::tape::tape_cache_helpers`); `-ferment-no-tape-cache` is 0.
     pub tape_cache: c_int,
+    /// The tape cache takes row buffers of 64 KiB to 4 MiB from the tape
+    /// arena (`reverse/tape/arena.c`) with `-ferment-tape-arena` (off by
+    /// default: under valgrind a test ran 6x slower, not looked into).
+    pub tape_arena: c_int,
     /// A combined derivative's primal pointer parameters are `noalias`
     /// where the primal's are (`reverse::mark_restrict_params`);
     /// `-ferment-no-restrict-params` is 0.
@@ -112,6 +116,7 @@ impl Default for Options {
             packed_lanes: 0,
             huge_pages: 1,
             tape_cache: 1,
+            tape_arena: 0,
             restrict_params: 1,
             leaf_vectors: 0,
             checkpoint: 0,

@@ -306,6 +306,10 @@ cl::opt<bool> OptNoTapeCache(
     "ferment-no-tape-cache", cl::init(false), cl::Hidden,
     cl::desc("ferment: free large tape buffers at the end of each gradient "
              "instead of keeping them for the next call (ablation)"));
+cl::opt<bool> OptTapeArena(
+    "ferment-tape-arena", cl::init(false), cl::Hidden,
+    cl::desc("ferment: take tape row buffers of 64 KiB to 4 MiB from a "
+             "per-thread arena in huge pages instead of the heap"));
 cl::opt<bool> OptNoReloadMemo(
     "ferment-no-reload-memo", cl::init(false), cl::Hidden,
     cl::desc("ferment: rebuild a recomputed value at every use in a reverse "
@@ -437,6 +441,7 @@ struct FermentOptions {
   int packed_lanes;
   int huge_pages;
   int tape_cache;
+  int tape_arena;
   int restrict_params;
   int leaf_vectors;
   int checkpoint;
@@ -472,6 +477,7 @@ static FermentOptions currentOptions() {
   O.packed_lanes = OptPackedLanes;
   O.huge_pages = !OptNoHugePages;
   O.tape_cache = !OptNoTapeCache;
+  O.tape_arena = OptTapeArena;
   O.restrict_params = !OptNoRestrictParams;
   O.leaf_vectors = OptLeafVectors;
   O.checkpoint = OptCheckpoint;

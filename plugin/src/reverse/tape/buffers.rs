@@ -62,7 +62,7 @@ impl Tape {
         if !self.tape_cache {
             return None;
         }
-        tape_cache_helpers(self.module)
+        tape_cache_helpers(self.module, self.tape_arena)
     }
 
     pub(super) fn free_fn(&self) -> Value {
@@ -412,7 +412,12 @@ pub(super) const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
 /// (else frees it). Kept blocks stay allocated until the thread reuses
 /// them (at most [`TAPE_CACHE_SLOTS`] of at most [`TAPE_CACHE_MAX_BYTES`]).
 /// Only for Linux targets (`malloc_usable_size`); `None` elsewhere.
-pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
+///
+/// With `arena` (x86-64 and AArch64 Linux), `take` first asks the tape
+/// arena ([`arena_helpers`]): a fresh block of 64 KiB up to 4 MiB, and any
+/// growth of a block the arena holds, come from there; `release` gives an
+/// arena block back to it. Only what the arena declines reaches the slots.
+pub fn tape_cache_helpers(module: Module, arena: bool) -> Option<(Value, Value)> {
     const TAKE: &str = "ferment.tape.take";
     const RELEASE: &str = "ferment.tape.release";
     if let (Some(t), Some(r)) = (module.function(TAKE), module.function(RELEASE)) {
@@ -444,6 +449,7 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let realloc = declare(module, "realloc", ptr, &[ptr, i64t]);
     let free = declare(module, "free", Type::void(ctx), &[ptr]);
     let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
+    let arena = if arena { arena_helpers(module) } else { None };
 
     // take(old, bytes): when old is null, the smallest kept block of at
     // least `bytes` (best fit: a small request does not take the block a
@@ -457,6 +463,22 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let hit = take.append_block("hit");
     let fallback = take.append_block("realloc");
     b.at_end(entry);
+    // (the block that branches to the search: `heap` behind the arena)
+    let mut entry = entry;
+    if let Some((arena_take, _)) = arena {
+        let r = b.call_fn(arena_take, &[old, bytes]);
+        let served = take.append_block("arena");
+        let heap = take.append_block("heap");
+        b.cond_br(
+            b.icmp(IntPredicate::LLVMIntNE, r, b.zero(ptr)),
+            served,
+            heap,
+        );
+        b.at_end(served);
+        b.ret(r);
+        b.at_end(heap);
+        entry = heap;
+    }
     let fresh = b.icmp(IntPredicate::LLVMIntEQ, old, b.zero(ptr));
     b.cond_br(fresh, search, fallback);
     b.at_end(search);
@@ -525,6 +547,17 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     let drop = release.append_block("free");
     let done = release.append_block("done");
     b.at_end(entry);
+    if let Some((_, arena_release)) = arena {
+        let i32t = Type::int(ctx, 32);
+        let handled = b.call_fn(arena_release, &[p]);
+        let heap = release.append_block("heap");
+        b.cond_br(
+            b.icmp(IntPredicate::LLVMIntNE, handled, b.const_int(i32t, 0)),
+            done,
+            heap,
+        );
+        b.at_end(heap);
+    }
     let null = b.icmp(IntPredicate::LLVMIntEQ, p, b.zero(ptr));
     b.cond_br(null, done, sized);
     b.at_end(sized);
@@ -567,6 +600,47 @@ pub fn tape_cache_helpers(module: Module) -> Option<(Value, Value)> {
     b.at_end(done);
     b.ret_void();
     Some((take, release))
+}
+
+/// The tape arena's run time (`arena.c`; `scripts/arena-runtime.sh`).
+const ARENA_RUNTIME: &str = include_str!("arena.ll");
+
+/// `(ptr take(ptr old, i64 bytes), i32 release(ptr p))` of the tape arena
+/// (`arena.c`), linked into `module` on first use: per-thread stacks of
+/// blocks in one reservation advised to use transparent huge pages, kept
+/// for the thread's next gradient. `take` is `realloc` where the arena
+/// serves the request (a fresh block of 64 KiB up to 4 MiB, or any growth
+/// of one of its blocks) and null where it does not; `release` is `free`
+/// of an arena block (returning 1) and returns 0 for any other pointer.
+/// A time loop of forked regions takes one row per fork and thread
+/// (omp_stencil: 50 rows of 800 KB per gradient), which glibc serves with
+/// 4 KiB pages: the tape stream then misses the TLB (`benches/report/openmp_notes.md`).
+/// Its functions and globals are `linkonce_odr` and hidden: the
+/// translation units of one program share one arena. Only for x86-64 and
+/// AArch64 Linux targets (the `mmap` constants `arena.c` was built with);
+/// `None` elsewhere.
+fn arena_helpers(module: Module) -> Option<(Value, Value)> {
+    const TAKE: &str = "ferment.arena.v1.take";
+    const RELEASE: &str = "ferment.arena.v1.release";
+    let t = module.target_triple();
+    let arch_ok = t.starts_with("x86_64") || t.starts_with("aarch64");
+    if !arch_ok || !t.contains("-linux") || t.contains("android") {
+        return None;
+    }
+    if module.function(TAKE).is_none() || module.function(RELEASE).is_none() {
+        crate::context::link_ir(module, ARENA_RUNTIME, c"ferment.tape.arena").ok()?;
+        for f in module.functions() {
+            if f.name().starts_with("ferment.arena.v1.") && !f.is_declaration() {
+                f.set_linkonce_odr_hidden();
+            }
+        }
+        for g in module.globals() {
+            if g.name().starts_with("ferment.arena.v1.") {
+                g.set_linkonce_odr_hidden();
+            }
+        }
+    }
+    Some((module.function(TAKE)?, module.function(RELEASE)?))
 }
 
 /// Row buffers at least this large get `MADV_HUGEPAGE`. glibc serves them

@@ -225,6 +225,9 @@ pub struct Tape {
     /// Row buffers of 64 KiB or more are kept for the next
     /// gradient of the thread (`-ferment-no-tape-cache` turns it off).
     pub tape_cache: bool,
+    /// The tape cache's helpers take row buffers from the tape arena
+    /// (`-ferment-tape-arena` turns it on).
+    pub tape_arena: bool,
     /// Whether [`Tape::memo_begin`] takes effect (`-ferment-no-reload-memo`
     /// turns it off).
     pub reload_memo: bool,
@@ -552,6 +555,7 @@ impl Tape {
             swaps: HashMap::new(),
             huge_pages: true,
             tape_cache: true,
+            tape_arena: false,
             reload_memo: true,
             sibling_loads: true,
             swapped_snapshots: true,
