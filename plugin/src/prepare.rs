@@ -977,7 +977,7 @@ pub fn simplify_derivative(f: Value, opt_level: u32) -> Result<()> {
             run(AFTER_VERSIONING)?;
         }
     }
-    shim::drop_own_test_marks(f);
+    shim::drop_guard_marks(f);
     shim::no_runtime_unroll(f);
     Ok(())
 }

@@ -999,7 +999,9 @@ impl<'k> TangentSweep<'k> {
             if let (Some(p), true) = (p, want[i]) {
                 let t = self.packed_tangent(operands[i]);
                 let term = if self.strong_product(inst, i) {
-                    rules::guarded_lanes(&self.b, p, t)
+                    // May share its chain's first test, as before the marks
+                    // (forward mode has no analysis of zeros that partials make).
+                    rules::may_share_test(rules::guarded_lanes(&self.b, p, t))
                 } else {
                     rules::times_lanes(&self.b, p, t)
                 };
@@ -1110,7 +1112,7 @@ impl<'k> TangentSweep<'k> {
                 for (lane, acc) in acc.iter_mut().enumerate() {
                     let t = self.tangent(operands[i], lane);
                     let term = if self.strong_product(inst, i) {
-                        rules::guarded(&self.b, p, t)
+                        rules::may_share_test(rules::guarded(&self.b, p, t))
                     } else {
                         rules::times(&self.b, p, t)
                     };

@@ -246,7 +246,7 @@ struct ReverseSweep<'c, 'o, 'k> {
     zero_adjoint: hashbrown::HashSet<Value>,
     /// Values of those two sets whose adjoint may be a zero that a partial
     /// made, not a select (see [`zeroed_by_partials`]): their guards keep
-    /// testing their own adjoint ([`rules::keep_own_test`]).
+    /// testing their own adjoint (unmarked by [`rules::may_share_test`]).
     own_guard: hashbrown::HashSet<Value>,
     /// Partials (instruction, operand) whose exact zero at an infinite
     /// operand would meet a guard upstream as if the value were discarded
@@ -342,18 +342,14 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             )
             .hint("restructure the loop so that it has a single entry (no goto into its body)")
         })?;
-        let loaded_guards = if ctx.options.guard_loads == 0 {
-            LoadedGuards::default()
-        } else {
-            loaded_factor_guards(
-                &reachable,
-                &cfg,
-                &loops,
-                (&partials, &zero_adjoint, &discardable),
-                (&reading, returned),
-                ctx.options.guard_loads,
-            )
-        };
+        let loaded_guards = loaded_factor_guards(
+            &reachable,
+            &cfg,
+            &loops,
+            (&partials, &zero_adjoint, &discardable),
+            (&reading, returned),
+            ctx.options.guard_loads,
+        );
         let entry = f.entry_block();
         let rev_entry = split.as_ref().map(|(b, _, _)| *b);
         let mut tape = Tape::new(module, entry, split);
@@ -895,20 +891,22 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         })?;
         let mut updates = Vec::new();
         let mut loads_finite = None;
-        // The adjoint may be a zero that a partial made where a loaded value
-        // is infinite: the guards keep their own test (also the one
+        // Guards may share the first test of their chain
+        // (`shim::share_guard_tests`) unless the adjoint may be a zero that a
+        // partial made: where a partial may be infinite (`own_guard`) or a
+        // loaded value is (`loaded_guards.zeroed`; also the guard that
         // `guarded_unless` selects).
-        let own_loaded = self.loaded_guards.zeroed.contains(&inst);
-        let keep_own = |g: Value| {
-            if own_loaded {
-                rules::keep_own_test(g);
+        let own = self.own_guard.contains(&inst) || self.loaded_guards.zeroed.contains(&inst);
+        let share = |g: Value| {
+            if !own {
+                rules::may_share_test(g);
             }
             g
         };
         // `select(finite, p * d, guard)`: the guard.
-        let keep_own_unless = |g: Value| {
-            if own_loaded && g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
-                rules::keep_own_test(g.operand(2));
+        let share_unless = |g: Value| {
+            if !own && g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
+                rules::may_share_test(g.operand(2));
             }
             g
         };
@@ -925,22 +923,18 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                             // Finite wherever the origins are: the loaded
                             // guards' test spares this guard too.
                             let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
-                            keep_own_unless(rules::guarded_unless(&self.b, finite, p, d))
+                            share_unless(rules::guarded_unless(&self.b, finite, p, d))
                         } else {
-                            let g = rules::guarded(&self.b, p, d);
-                            if self.own_guard.contains(&inst) || own_loaded {
-                                rules::keep_own_test(g);
-                            }
-                            g
+                            share(rules::guarded(&self.b, p, d))
                         }
                     } else if self.loaded_guards.partials.contains(&(inst, i))
                         && (self.loaded_guards.always
                             || self.loaded_guards.untested.contains(&inst))
                     {
-                        keep_own(rules::guarded(&self.b, p, d))
+                        share(rules::guarded(&self.b, p, d))
                     } else if self.loaded_guards.partials.contains(&(inst, i)) {
                         let finite = *loads_finite.get_or_insert_with(|| self.origins_finite());
-                        keep_own_unless(rules::guarded_unless(&self.b, finite, p, d))
+                        share_unless(rules::guarded_unless(&self.b, finite, p, d))
                     } else {
                         rules::times(&self.b, p, d)
                     };
@@ -1097,11 +1091,14 @@ impl ReverseSweep<'_, '_, '_> {
 /// iteration, the forward sweep gathers the test of all its values as it
 /// makes them, and only the origins outside loops must dominate the
 /// instruction; where one does not, the partials are guarded without the
-/// test ([`LoadedGuards::untested`]). `mode` (`Options::guard_loads`, 1..3): with origins in
-/// loops, 1 guards nothing (`-ferment-no-guard-loop-loads`), 3 guards
+/// test ([`LoadedGuards::untested`]). `mode` (`Options::guard_loads`, 0..3): 0 guards
+/// nothing (`-ferment-no-guard-loads`); with origins in loops, 1 guards nothing
+/// (`-ferment-no-guard-loop-loads`), 3 guards
 /// those partials without a test (`always`, `-ferment-guard-loop-loads`;
 /// also where such an origin is a call the forward sweep augments, whose
-/// values it cannot test after the call), 2 behind the test.
+/// values it cannot test after the call), 2 behind the test. In every mode
+/// the values [`LoadedGuards::zeroed`] are found, whose guards (discardable
+/// values') keep their own test.
 fn loaded_factor_guards(
     blocks: &[Block],
     cfg: &Cfg,
@@ -1125,6 +1122,25 @@ fn loaded_factor_guards(
     if origins.is_empty() && opaque.is_empty() {
         return LoadedGuards::default();
     }
+    let loads: hashbrown::HashSet<Value> = loads_after(blocks, &sites.into_iter().collect())
+        .into_iter()
+        .collect();
+    if loads.is_empty() {
+        return LoadedGuards::default();
+    }
+    let loaded = partials.with_loads(blocks, &loads);
+    // Whatever the mode guards, these guards keep their own test: where a
+    // loaded value is infinite, sharing the chain's first test would put a
+    // NaN where the guard gives zero (`flat_of_loaded_quotient_discarded.c`
+    // under `-ferment-no-guard-loads`).
+    let zeroed = zeroed_by_partials(blocks, &loaded);
+    let only_zeroed = |zeroed| LoadedGuards {
+        zeroed,
+        ..LoadedGuards::default()
+    };
+    if mode == 0 {
+        return only_zeroed(zeroed);
+    }
     // An origin in a loop has one value per iteration, which no single
     // reload in the reverse sweep stands for: the forward sweep ORs the
     // test of each value into one slot instead, after the instruction,
@@ -1140,7 +1156,7 @@ fn loaded_factor_guards(
         loads_after(blocks, &opaque.into_iter().collect())
     };
     if (!looped.is_empty() || !opaque_loads.is_empty()) && mode == 1 {
-        return LoadedGuards::default();
+        return only_zeroed(zeroed);
     }
     let testable = |o: &Value| {
         o.opcode() != Opcode::LLVMInvoke
@@ -1151,13 +1167,6 @@ fn loaded_factor_guards(
     let always = !looped.is_empty() && (mode == 3 || !looped.iter().all(testable));
     looped.extend(opaque_loads);
     let always = always || (mode == 3 && !looped.is_empty());
-    let loads: hashbrown::HashSet<Value> = loads_after(blocks, &sites.into_iter().collect())
-        .into_iter()
-        .collect();
-    if loads.is_empty() {
-        return LoadedGuards::default();
-    }
-    let loaded = partials.with_loads(blocks, &loads);
     let idom = crate::cfg::loops::dominators(cfg, blocks);
     let before = |o: Value, i: Value| {
         if !o.is_instruction() {
@@ -1175,7 +1184,6 @@ fn loaded_factor_guards(
     };
     let mut out = hashbrown::HashSet::new();
     let mut untested = hashbrown::HashSet::new();
-    let zeroed = zeroed_by_partials(blocks, &loaded);
     for inst in zero_adjoint_values(blocks, &loaded, &zeroed, returned) {
         if discardable.contains(&inst) {
             continue;

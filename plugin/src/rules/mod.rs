@@ -21,8 +21,8 @@ pub use calls::{
     trig_companion, CallRule,
 };
 pub use product::{
-    guarded, guarded_lanes, guarded_unless, indeterminate_at_infinity, keep_own_test, splat, times,
-    times_lanes, zero_partial_wins,
+    guarded, guarded_lanes, guarded_unless, indeterminate_at_infinity, may_share_test, splat,
+    times, times_lanes, zero_partial_wins,
 };
 
 use ferment_ir::{Builder, Opcode, Value};

@@ -68,25 +68,24 @@ pub fn guarded(b: &Builder, partial: Value, d: Value) -> Value {
     strong_zero(b, partial, d, times(b, partial, d))
 }
 
-/// The metadata kind that marks a guard of [`guarded`] whose own zero test
-/// must stay (read by `shim::share_guard_tests`).
-pub const OWN_TEST: &str = "ferment.guard.own";
+/// The metadata kind that marks a guard of [`guarded`] that may test the
+/// first zero test of its chain instead of its own adjoint (read by
+/// `shim::share_guard_tests`). Only marked guards share: LLVM drops metadata
+/// it does not know when it merges or rebuilds instructions, and a guard that
+/// lost its mark keeps its own test, which costs a compare, never a NaN.
+pub const SHARES_TEST: &str = "ferment.guard.shares";
 
-/// Marks `g`, a result of [`guarded`], as a guard that keeps testing its own
-/// adjoint: the adjoint may be a zero that a partial made (`atan'(q) = 0` at
-/// `q = inf`), which the first test of its chain of guards does not see
-/// (nothing where `g` is not a guard's select). Its zero test is marked too:
-/// instcombine rebuilds a guard it negates or scales (`-select(t, 0, p d)` is
-/// `select(t, -0, -(p d))`) without the select's metadata but with the same
-/// test.
-pub fn keep_own_test(g: Value) {
+/// Marks `g`, a result of [`guarded`], as a guard that may share the first
+/// zero test of its chain of guards: its adjoint is zero only where the
+/// chain started from zero, never a zero that a partial made (`atan'(q) = 0`
+/// at `q = inf`, which the chain's first test does not see; the reverse
+/// sweep leaves those guards unmarked, see `reverse::zeroed_by_partials`).
+/// Nothing where `g` is not a guard's select. Returns `g`.
+pub fn may_share_test(g: Value) -> Value {
     if g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
-        g.set_md_int(OWN_TEST, 1);
-        let test = g.operand(0);
-        if test.is_instruction() && test.opcode() == Opcode::LLVMFCmp {
-            test.set_md_int(OWN_TEST, 1);
-        }
+        g.set_md_int(SHARES_TEST, 1);
     }
+    g
 }
 
 /// `partial * d` where `finite` holds, else [`guarded`]: the guard for a

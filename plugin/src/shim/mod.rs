@@ -189,7 +189,7 @@ extern "C" {
         min_guards: c_uint,
         max_insts: c_uint,
     ) -> c_uint;
-    fn ferment_drop_own_test_marks(f: LLVMValueRef);
+    fn ferment_drop_guard_marks(f: LLVMValueRef);
     fn ferment_hoist_carried_loads(f: LLVMValueRef) -> c_uint;
     fn ferment_peel_last_iterations(f: LLVMValueRef) -> c_uint;
     fn ferment_forward_guarded_stores(f: LLVMValueRef) -> c_uint;
@@ -365,8 +365,9 @@ pub fn sink_stores(f: Value) -> u32 {
 
 /// Makes the guarded products of a chain test the chain's first zero
 /// test instead of each its own adjoint (see the shim); returns how many
-/// guards changed. Guards marked by `rules::keep_own_test` keep their own
-/// test ([`drop_own_test_marks`] removes the marks afterwards).
+/// guards changed. Only guards marked by `rules::may_share_test` share
+/// (a guard that lost its mark keeps its own test; [`drop_guard_marks`]
+/// removes the marks afterwards).
 pub fn share_guard_tests(f: Value) -> u32 {
     unsafe { ferment_share_guard_tests(f.0) }
 }
@@ -381,10 +382,10 @@ pub fn version_finite_guards(f: Value, min_guards: u32, max_insts: u32) -> u32 {
     unsafe { ferment_version_finite_guards(f.0, min_guards, max_insts) }
 }
 
-/// Drops the marks of `rules::keep_own_test` (read only by
+/// Drops the marks of `rules::may_share_test` (read only by
 /// [`share_guard_tests`]), so that they do not reach the output.
-pub fn drop_own_test_marks(f: Value) {
-    unsafe { ferment_drop_own_test_marks(f.0) }
+pub fn drop_guard_marks(f: Value) {
+    unsafe { ferment_drop_guard_marks(f.0) }
 }
 
 /// Moves into the header of each innermost loop the loads that read the

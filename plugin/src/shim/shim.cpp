@@ -1711,12 +1711,20 @@ static bool guardParts(SelectInst *S, FCmpInst *&Test, Value *&P) {
 // `ferment_share_guard_tests` rewrote (in `Shared`), a selection
 // `select(Cond, k, 0)` of a nonzero finite constant `k` (a branch's adjoint
 // on the path the primal did not take), or such a value negated, scaled by
-// a finite constant, or a sum of two with the same condition.
+// a finite constant, or a sum of two with the same condition. `Exact`: D is
+// zero exactly where `Cond` is `WhenTrue` (a selection of a constant,
+// negated, scaled or added to another, whose value elsewhere, `Elsewhere`, is a
+// nonzero finite constant), so that testing `Cond` instead of D changes
+// nothing, whoever built the guard.
 struct ZeroRoot {
   Value *Cond = nullptr;
   bool WhenTrue = true;
+  std::optional<APFloat> Elsewhere;
   bool operator==(const ZeroRoot &O) const {
     return Cond == O.Cond && WhenTrue == O.WhenTrue;
+  }
+  bool exact() const {
+    return Elsewhere && Elsewhere->isFiniteNonZero();
   }
 };
 
@@ -1733,39 +1741,59 @@ static ZeroRoot zeroRoot(Value *D, const SmallPtrSetImpl<Value *> &Shared,
   if (!I || Depth > 6)
     return {};
   if (auto *S = dyn_cast<SelectInst>(I)) {
+    auto NonzeroFinite = [](Value *V) {
+      ConstantFP *C = splatFP(V);
+      return C && C->getValueAPF().isFinite() && !C->isZero() ? C : nullptr;
+    };
     FCmpInst *Test;
     Value *P;
-    if (guardParts(S, Test, P))
-      return {S->getCondition(), Test->getPredicate() == FCmpInst::FCMP_OEQ};
+    if (guardParts(S, Test, P)) {
+      ConstantFP *K = NonzeroFinite(P);
+      return {S->getCondition(), Test->getPredicate() == FCmpInst::FCMP_OEQ,
+              K ? std::optional<APFloat>(K->getValueAPF()) : std::nullopt};
+    }
     bool ZeroTrue = isZeroFP(S->getTrueValue()),
          ZeroFalse = isZeroFP(S->getFalseValue());
     if (Shared.count(S) && ZeroTrue != ZeroFalse)
-      return {S->getCondition(), ZeroTrue};
-    auto NonzeroFinite = [](Value *V) {
-      ConstantFP *C = splatFP(V);
-      return C && C->getValueAPF().isFinite() && !C->isZero();
-    };
-    if (ZeroFalse && NonzeroFinite(S->getTrueValue()))
-      return {S->getCondition(), false};
-    if (ZeroTrue && NonzeroFinite(S->getFalseValue()))
-      return {S->getCondition(), true};
+      return {S->getCondition(), ZeroTrue, std::nullopt};
+    if (ConstantFP *K = NonzeroFinite(S->getTrueValue()); ZeroFalse && K)
+      return {S->getCondition(), false, K->getValueAPF()};
+    if (ConstantFP *K = NonzeroFinite(S->getFalseValue()); ZeroTrue && K)
+      return {S->getCondition(), true, K->getValueAPF()};
     return {};
   }
   switch (I->getOpcode()) {
-  case Instruction::FNeg:
-    return zeroRoot(I->getOperand(0), Shared, Depth + 1);
+  case Instruction::FNeg: {
+    ZeroRoot R = zeroRoot(I->getOperand(0), Shared, Depth + 1);
+    if (R.Elsewhere)
+      R.Elsewhere->changeSign();
+    return R;
+  }
   case Instruction::FMul:
     for (unsigned K = 0; K < 2; ++K)
       if (ConstantFP *C = splatFP(I->getOperand(1 - K));
-          C && C->getValueAPF().isFinite())
-        return zeroRoot(I->getOperand(K), Shared, Depth + 1);
+          C && C->getValueAPF().isFinite()) {
+        ZeroRoot R = zeroRoot(I->getOperand(K), Shared, Depth + 1);
+        if (R.Elsewhere)
+          R.Elsewhere->multiply(C->getValueAPF(), APFloat::rmNearestTiesToEven);
+        return R;
+      }
     return {};
   case Instruction::FAdd:
   case Instruction::FSub: {
     ZeroRoot A = zeroRoot(I->getOperand(0), Shared, Depth + 1);
-    if (A.Cond && A == zeroRoot(I->getOperand(1), Shared, Depth + 1))
-      return A;
-    return {};
+    ZeroRoot B = zeroRoot(I->getOperand(1), Shared, Depth + 1);
+    if (!A.Cond || !(A == B))
+      return {};
+    if (A.Elsewhere && B.Elsewhere) {
+      if (I->getOpcode() == Instruction::FAdd)
+        A.Elsewhere->add(*B.Elsewhere, APFloat::rmNearestTiesToEven);
+      else
+        A.Elsewhere->subtract(*B.Elsewhere, APFloat::rmNearestTiesToEven);
+    } else {
+      A.Elsewhere.reset();
+    }
+    return A;
   }
   default:
     return {};
@@ -1826,35 +1854,26 @@ static Value *withoutRoot(Value *V, const ZeroRoot &R, Instruction *Before,
 // chain's root adjoint is not zero, the value was not discarded, and the
 // product is the chain rule's (a zero that a partial, not a select, made on
 // the way meets the next partial as it does outside discardable values).
-// Guards marked `!ferment.guard.own` (`rules::keep_own_test`) keep their
-// own test: their adjoint may be a zero that a partial made, and their
-// partial infinite right there (`atan(c / z)` at `z = 0`: `atan'` is 0 at
-// the infinite quotient, whose partial `-c / z^2` is infinite). So does
-// every guard whose zero test is marked, or tests an adjoint that a marked
-// guard or test tests: instcombine rebuilds a guard it negates or scales
-// without the select's mark (`exp(-a / z)` at `z = 0`: `a`'s adjoint is
-// `-((1 / z) * d)` with `d` the quotient's adjoint, zero by `exp'`), and
-// the marks of merged duplicates may go.
+// A guard whose root is exact (`ZeroRoot::exact`: its adjoint is
+// `select(c, k, 0)` of a nonzero constant, negated or scaled) shares
+// whoever built it: the new test is the old one, rewritten. Where the root
+// is a guard, only guards marked `!ferment.guard.shares`
+// (`rules::may_share_test`) share: the others' adjoint may be a zero that a
+// partial made, and their partial infinite right there (`atan(c / z)` at
+// `z = 0`: `atan'` is 0 at the infinite quotient, whose partial `-c / z^2` is
+// infinite), or they are not the reverse sweep's guards at all (sqrt's
+// partial `t == 0 ? 0 : 0.5 / sqrt(t)` of a user's `t = a == 0 ? 0 : a * b`).
+// LLVM drops metadata it does not know where it merges or rebuilds
+// instructions (GVN's merge of two equal guards, instcombine's
+// `select(t, 0, a) + select(t, 0, b)` -> `select(t, 0, a + b)`): such a guard
+// keeps its own test, which costs a compare, never a NaN.
 // Returns how many guards were rewritten.
 extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
   Function *F = unwrap<Function>(FV);
   if (OptNoShareGuards)
     return 0;
   unsigned N = 0;
-  unsigned OwnTest = F->getContext().getMDKindID("ferment.guard.own");
-  // The adjoints that marked guards or tests test.
-  SmallPtrSet<Value *, 8> OwnTested;
-  for (BasicBlock &BB : *F)
-    for (Instruction &I : BB) {
-      if (!I.getMetadata(OwnTest))
-        continue;
-      FCmpInst *Test;
-      Value *P;
-      if (auto *S = dyn_cast<SelectInst>(&I); S && guardParts(S, Test, P))
-        OwnTested.insert(Test->getOperand(0));
-      else if (auto *C = dyn_cast<FCmpInst>(&I); C && isZeroTest(C))
-        OwnTested.insert(C->getOperand(0));
-    }
+  unsigned SharesTest = F->getContext().getMDKindID("ferment.guard.shares");
   SmallPtrSet<Value *, 16> Shared;
   auto Forget = [&](Value *V) { Shared.erase(V); };
   ReversePostOrderTraversal<Function *> RPO(F);
@@ -1863,12 +1882,12 @@ extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
       auto *S = dyn_cast<SelectInst>(&I);
       FCmpInst *Test;
       Value *P;
-      if (!S || S->getMetadata(OwnTest) || !guardParts(S, Test, P) ||
-          Test->getMetadata(OwnTest) || OwnTested.count(Test->getOperand(0)))
+      if (!S || !guardParts(S, Test, P))
         continue;
       ZeroRoot R = zeroRoot(Test->getOperand(0), Shared);
       if (!R.Cond || R.Cond == Test ||
-          R.Cond->getType() != S->getCondition()->getType())
+          R.Cond->getType() != S->getCondition()->getType() ||
+          !(R.exact() || S->getMetadata(SharesTest)))
         continue;
       Value *NewP = withoutRoot(P, R, S);
       Value *Zero = ConstantFP::getZero(S->getType());
@@ -1885,15 +1904,15 @@ extern "C" unsigned ferment_share_guard_tests(LLVMValueRef FV) {
   return N;
 }
 
-// Drops the `!ferment.guard.own` marks of `rules::keep_own_test` (read only
-// by `ferment_share_guard_tests`), so that they do not reach the output.
-extern "C" void ferment_drop_own_test_marks(LLVMValueRef FV) {
+// Drops the `!ferment.guard.shares` marks of `rules::may_share_test` (read
+// only by `ferment_share_guard_tests`), so that they do not reach the output.
+extern "C" void ferment_drop_guard_marks(LLVMValueRef FV) {
   Function *F = unwrap<Function>(FV);
-  unsigned OwnTest = F->getContext().getMDKindID("ferment.guard.own");
+  unsigned SharesTest = F->getContext().getMDKindID("ferment.guard.shares");
   for (BasicBlock &BB : *F)
     for (Instruction &I : BB)
       if (I.hasMetadataOtherThanDebugLoc())
-        I.setMetadata(OwnTest, nullptr);
+        I.setMetadata(SharesTest, nullptr);
 }
 
 // Moves every simple store down its block, past the instructions after it
