@@ -138,6 +138,13 @@ impl Shadows {
         self.map.get(&p).copied()
     }
 
+    /// Detaches `inst`, replaced by the caller ([`crate::shim::detach`]),
+    /// and frees it with these shadows (see `detached`).
+    pub fn keep_detached(&mut self, inst: Value) {
+        crate::shim::detach(inst);
+        self.detached.push(inst);
+    }
+
     /// Whether `p` may point into memory without a shadow, its shadow then
     /// being `p` itself (see `mixed`).
     pub fn is_mixed(&self, p: Value) -> bool {
@@ -687,8 +694,7 @@ impl Walk<'_> {
                                 }
                             }
                             erased.insert(inst);
-                            crate::shim::detach(inst);
-                            s.detached.push(inst);
+                            s.keep_detached(inst);
                             continue;
                         }
                     }
