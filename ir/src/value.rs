@@ -218,6 +218,14 @@ impl Value {
             _ => None,
         }
     }
+    /// Removes this instruction's `!<kind>` metadata, if any.
+    pub fn remove_md(self, kind: &str) {
+        unsafe {
+            let ctx = LLVMGetTypeContext(LLVMTypeOf(self.0));
+            let k = LLVMGetMDKindIDInContext(ctx, kind.as_ptr() as *const _, kind.len() as u32);
+            LLVMSetMetadata(self.0, k, std::ptr::null_mut());
+        }
+    }
     /// Whether this instruction's `!alias.scope` list names the scope `name`
     /// (one [`Value::set_alias_scope`] put it in).
     pub fn in_alias_scope(self, name: &str) -> bool {

@@ -438,8 +438,10 @@ impl<'o> Ctx<'o> {
         }
         self.generated.retain(|g| !fns.contains(g));
         for f in &fns {
-            // A later function may take the deleted one's address.
+            // A later function may take the deleted one's address (a
+            // derivative of a derivative asks `inputs_matter` of it).
             self.frames.remove(f);
+            self.inputs_matter.remove(f);
         }
         for f in &fns {
             // Uses first (they may call each other), deletion second.

@@ -26,6 +26,13 @@ pub struct Shadows {
     pub heap: Vec<(Value, Value)>,
     /// Calls replaced by the call hook: (old call, new primal value).
     pub renamed: Vec<(Value, Value)>,
+    /// The calls the hook replaced, out of their blocks
+    /// ([`crate::shim::detach`]) and freed only when these shadows are
+    /// dropped, at the end of the derivative: handles to them stay keys
+    /// meanwhile (`renamed` for the activity facts, `own_args`, the call
+    /// sites' originals), and an instruction made later at a freed one's
+    /// address would inherit their facts.
+    detached: Vec<Value>,
     /// `realloc`s: (call, old shadow, bytes carried over).
     pub reallocs: Vec<(Value, Value, Value)>,
     /// Pointers that may point into memory without a shadow: a phi or
@@ -71,6 +78,14 @@ pub struct Shadows {
     /// memory) gets the same address in a zero twin of the global
     /// ([`zero_twin_shadow`]) instead of standing for its own shadow.
     forward_mode: bool,
+}
+
+impl Drop for Shadows {
+    fn drop(&mut self) {
+        for inst in self.detached.drain(..) {
+            crate::shim::delete_detached(inst);
+        }
+    }
 }
 
 /// A set of values that iterates in insertion order.
@@ -121,6 +136,13 @@ pub type CallHook<'a> = &'a mut dyn FnMut(Value, &Shadows, &Builder) -> Result<O
 impl Shadows {
     pub fn get(&self, p: Value) -> Option<Value> {
         self.map.get(&p).copied()
+    }
+
+    /// Detaches `inst`, replaced by the caller ([`crate::shim::detach`]),
+    /// and frees it with these shadows (see `detached`).
+    pub fn keep_detached(&mut self, inst: Value) {
+        crate::shim::detach(inst);
+        self.detached.push(inst);
     }
 
     /// Whether `p` may point into memory without a shadow, its shadow then
@@ -469,6 +491,7 @@ impl Walk<'_> {
             map: params.iter().copied().collect(),
             heap: Vec::new(),
             renamed: Vec::new(),
+            detached: Vec::new(),
             reallocs: Vec::new(),
             mixed: OrderedSet::default(),
             own_shadows: Vec::new(),
@@ -647,15 +670,17 @@ impl Walk<'_> {
         // Context run time: each `ferment.ctx.enter` with what its tangent
         // twin returned (see `context::tangent_twin`).
         let mut tangent_entries: HashMap<Value, Value> = HashMap::new();
-        // Calls the hook replaced and erased: gone from `listed` for what
-        // follows the walk (reading one was a use after free, an occasional
-        // crash inside LLVM).
+        // Calls the hook replaced and detached: gone from `listed` for what
+        // follows the walk (they have no operands and no block left).
         let mut erased: HashSet<Value> = HashSet::new();
         for (&blk, insts) in blocks.iter().zip(listed) {
             for &inst in insts {
                 if inst.is_call() {
                     if let Some(h) = hook.as_mut() {
                         if let Some(sub) = h(inst, &s, &b)? {
+                            // (Copied: the checks after the walk look the
+                            // flags up by the listed calls, and `inst` keeps
+                            // its address while these shadows live.)
                             if let Some(c) = sub.call {
                                 if let Some(flags) = s.own_args.get(&inst).cloned() {
                                     s.own_args.insert(c, flags);
@@ -669,7 +694,7 @@ impl Walk<'_> {
                                 }
                             }
                             erased.insert(inst);
-                            inst.erase();
+                            s.keep_detached(inst);
                             continue;
                         }
                     }

@@ -774,7 +774,13 @@ impl<'k> TangentSweep<'k> {
                 self.tangents.insert(p, t);
             }
         }
-        call.erase();
+        // Detached, not erased: what was computed before the walk (`strong`,
+        // `flat_infinite`, the shadows' maps) holds it, and a replacement
+        // made later at a freed call's address would inherit its facts.
+        match self.shadows.first_mut() {
+            Some(sh) => sh.keep_detached(call),
+            None => call.erase(),
+        }
         Ok(true)
     }
 

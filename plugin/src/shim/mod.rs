@@ -139,6 +139,7 @@ extern "C" {
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
     fn ferment_same_function(a: LLVMValueRef, b: LLVMValueRef) -> c_int;
     fn ferment_change_to_unreachable(inst: LLVMValueRef);
+    fn ferment_detach(inst: LLVMValueRef);
     fn ferment_invoke_calls(
         calls: *mut LLVMValueRef,
         n: c_uint,
@@ -785,6 +786,19 @@ pub fn infer_lib_attributes(m: ferment_ir::Module) -> u32 {
 /// constant expressions) by `new`.
 pub fn replace_global_in_function(g: Value, new: Value, f: Value) {
     unsafe { ferment_replace_global_in_function(g.0, new.0, f.0) }
+}
+
+/// Takes `inst` out of its block and drops its operands (it must have no
+/// uses left), but keeps it allocated until [`delete_detached`]: while
+/// handles to it are keys of maps (activity facts, per-call flags), no
+/// instruction made meanwhile can take its address and inherit them.
+pub fn detach(inst: Value) {
+    unsafe { ferment_detach(inst.0) }
+}
+
+/// Frees an instruction [`detach`] took out.
+pub fn delete_detached(inst: Value) {
+    unsafe { llvm_sys::core::LLVMDeleteInstruction(inst.0) }
 }
 
 /// Ends the block at `inst` with `unreachable`: `inst` and what follows it

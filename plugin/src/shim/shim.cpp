@@ -1000,6 +1000,15 @@ extern "C" int ferment_same_function(LLVMValueRef AV, LLVMValueRef BV) {
   return 1;
 }
 
+// Takes `IV` out of its block and drops its operands, without freeing it: a
+// handle to it kept as a key cannot meet a new instruction made at its
+// address. `LLVMDeleteInstruction` frees it later.
+extern "C" void ferment_detach(LLVMValueRef IV) {
+  Instruction *I = unwrap<Instruction>(IV);
+  I->removeFromParent();
+  I->dropAllReferences();
+}
+
 // Ends the block at `IV` (erased with what follows it) with `unreachable`;
 // the successors' phis forget the block.
 extern "C" void ferment_change_to_unreachable(LLVMValueRef IV) {

@@ -275,8 +275,7 @@ impl Tape {
     /// Calls are left alone: a callee may receive a tape.
     pub fn fence_rows(&self, fns: &[Value]) {
         const SCOPE: &str = "ferment.tape";
-        let rows: hashbrown::HashSet<Value> = self.row_ops.borrow().iter().copied().collect();
-        if rows.is_empty() {
+        if !self.made_row_ops.get() {
             return;
         }
         for f in fns {
@@ -294,10 +293,20 @@ impl Tape {
                     _ => false,
                 };
                 if memory {
-                    i.set_alias_scope(SCOPE, rows.contains(&i));
+                    let row = i.md_int(ROW_OP).is_some();
+                    if row {
+                        i.remove_md(ROW_OP);
+                    }
+                    i.set_alias_scope(SCOPE, row);
                 }
             }
         }
+    }
+
+    /// Marks `op` as an access of a row buffer (see [`Tape::fence_rows`]).
+    pub(super) fn mark_row_op(&self, op: Value) {
+        op.set_md_int(ROW_OP, 1);
+        self.made_row_ops.set(true);
     }
 
     /// `*slot = realloc(*slot, new_cap * stride)` (malloc, move and free on
@@ -325,7 +334,7 @@ impl Tape {
                 g.call_fn(crate::gpu::copy_words_helper(self.module), &[new, old, len]);
             } else {
                 let moved = g.memmove(new, old, len);
-                self.row_ops.borrow_mut().push(moved);
+                self.mark_row_op(moved);
             }
             // The local first rows are not the heap's to free.
             if t.starts_with("nvptx") {
@@ -642,6 +651,10 @@ fn arena_helpers(module: Module) -> Option<(Value, Value)> {
     }
     Some((module.function(TAKE)?, module.function(RELEASE)?))
 }
+
+/// The metadata kind marking an access of a row buffer until
+/// [`Tape::fence_rows`] (which removes it).
+const ROW_OP: &str = "ferment.row_op";
 
 /// Row buffers at least this large get `MADV_HUGEPAGE`. glibc serves them
 /// with a fresh `mmap` on every call (above its largest mmap threshold,

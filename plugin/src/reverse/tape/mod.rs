@@ -165,9 +165,12 @@ pub struct Tape {
     saver: Builder,
     /// What was cached and recomputed, for `-ferment-print-tape`.
     pub report: Report,
-    /// Every instruction that touches a loop's row buffer (stores, loads,
-    /// the GPU growth's memmove): see [`Tape::fence_rows`].
-    row_ops: std::cell::RefCell<Vec<Value>>,
+    /// Whether an instruction touches a loop's row buffer (stores, loads,
+    /// the GPU growth's memmove): each carries [`ROW_OP`] until
+    /// [`Tape::fence_rows`] reads it. A mark, not a set of handles: an
+    /// instruction erased meanwhile takes its mark along, where a new one
+    /// made at its address would be taken for it.
+    made_row_ops: std::cell::Cell<bool>,
     recomputed: hashbrown::HashSet<Value>,
     /// While the reverse sweep reverses a run of instructions that change
     /// nothing a reload reads ([`Tape::memo_begin`]): what each primal
@@ -536,7 +539,7 @@ impl Tape {
             args,
             saver: Builder::new(module),
             report: Report::default(),
-            row_ops: Default::default(),
+            made_row_ops: Default::default(),
             recomputed: hashbrown::HashSet::new(),
             memo: None,
             bases: HashMap::new(),
@@ -909,7 +912,7 @@ impl Tape {
             stride.set_operand(1, g.const_int(i64t, lt.stride() as i64));
             let st = g.store(c.first, at);
             g.set_alignment(st, field_align(self.module, c.ty) as u32);
-            self.row_ops.borrow_mut().push(st);
+            self.mark_row_op(st);
         }
     }
 
@@ -948,7 +951,7 @@ impl Tape {
         }
         let l = b.load(ty, at);
         b.set_alignment(l, field_align(self.module, ty) as u32);
-        self.row_ops.borrow_mut().push(l);
+        self.mark_row_op(l);
         l
     }
 
@@ -1000,7 +1003,7 @@ impl Tape {
         let (at, stride) = row_field(&self.saver, base, idx, off);
         let st = self.saver.store(v, at);
         self.saver.set_alignment(st, align as u32);
-        self.row_ops.borrow_mut().push(st);
+        self.mark_row_op(st);
         if let Some(lt) = self.loops.get_mut(&lp) {
             lt.strides.push(stride);
         }
