@@ -442,14 +442,26 @@ impl Gen {
     /// None where the scope has no local or no readable array, or two loops
     /// are already open (`corner`, `sci` and `abi` statements).
     fn loop_stmt_parts(&mut self, sc: &Scope) -> Option<(usize, String, String)> {
-        if sc.locals.is_empty() || sc.read_arrs.is_empty() || self.loop_depth >= 2 {
+        if sc.read_arrs.is_empty() || self.loop_depth >= 2 {
+            return None;
+        }
+        let (k, v) = self.local_stmt_parts(sc)?;
+        let r = self.rng.pick(&sc.read_arrs).clone();
+        Some((k, v, r))
+    }
+
+    /// The parts every variant statement that updates one local starts
+    /// from: its number (for the names it declares) and the local; None
+    /// where the scope has no local (`clamp`, `edge`, `flat`, `guard`,
+    /// `hazard` statements, and [`Gen::loop_stmt_parts`]).
+    fn local_stmt_parts(&mut self, sc: &Scope) -> Option<(usize, String)> {
+        if sc.locals.is_empty() {
             return None;
         }
         let k = self.next_loop;
         self.next_loop += 1;
         let v = self.rng.pick(&sc.locals).clone();
-        let r = self.rng.pick(&sc.read_arrs).clone();
-        Some((k, v, r))
+        Some((k, v))
     }
 
     /// An index expression in [0, N).

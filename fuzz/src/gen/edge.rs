@@ -21,12 +21,7 @@ use crate::program::Stmt;
 impl Gen {
     /// A statement of the `edge` variant, or None when the scope offers nothing it needs.
     pub(super) fn edge_stmt(&mut self, sc: &Scope) -> Option<Stmt> {
-        if sc.locals.is_empty() {
-            return None;
-        }
-        let k = self.next_loop;
-        self.next_loop += 1;
-        let v = self.rng.pick(&sc.locals).clone();
+        let (k, v) = self.local_stmt_parts(sc)?;
         let a = lit(self.rng.real(-0.8, 0.8));
         let b = lit(self.rng.real(0.1, 0.5));
         let c = lit(self.rng.real(0.2, 0.9));
