@@ -48,7 +48,7 @@ pub fn dominators(cfg: &Cfg, reachable: &[Block]) -> HashMap<Block, Block> {
                 }
                 new = Some(match new {
                     None => p,
-                    Some(n) => intersect(&idom, &order, p, n),
+                    Some(n) => nearest_common_dominator(&idom, &order, p, n),
                 });
             }
             if let Some(n) = new {
@@ -65,15 +65,6 @@ pub fn dominators(cfg: &Cfg, reachable: &[Block]) -> HashMap<Block, Block> {
 /// The nearest block dominating both `a` and `b`, from [`dominators`] and
 /// the reverse post-order positions of the blocks it was given.
 pub fn nearest_common_dominator(
-    idom: &HashMap<Block, Block>,
-    order: &HashMap<Block, usize>,
-    a: Block,
-    b: Block,
-) -> Block {
-    intersect(idom, order, a, b)
-}
-
-fn intersect(
     idom: &HashMap<Block, Block>,
     order: &HashMap<Block, usize>,
     mut a: Block,

@@ -263,11 +263,7 @@ pub(super) fn heap_fates(f: Value) -> HeapFates {
     }
     let mut fates = HeapFates::default();
     for o in heap {
-        let freed = frees.contains_key(&o);
-        if (freed && reallocated.contains(&o)) || !reaches_caller(o) {
-            continue;
-        }
-        if !freed || reallocated.contains(&o) {
+        if !frees.contains_key(&o) || reallocated.contains(&o) || !reaches_caller(o) {
             continue;
         }
         fates.kept.insert(o);

@@ -897,12 +897,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         // loaded value is (`loaded_guards.zeroed`; also the guard that
         // `guarded_unless` selects).
         let own = self.own_guard.contains(&inst) || self.loaded_guards.zeroed.contains(&inst);
-        let share = |g: Value| {
-            if !own {
-                rules::may_share_test(g);
-            }
-            g
-        };
+        let share = |g: Value| if own { g } else { rules::may_share_test(g) };
         // `select(finite, p * d, guard)`: the guard.
         let share_unless = |g: Value| {
             if !own && g.is_instruction() && g.opcode() == Opcode::LLVMSelect {
