@@ -65,14 +65,26 @@ pub(super) struct NextPlan {
     root: Value,
 }
 
-/// A loop that writes a snapshot's allocation whole right before its copy
-/// ([`Tape::whole_writer`]): the store of `base[iv]`, its element type,
-/// and the loop's preheader.
+/// A loop that passes over a snapshot's allocation whole where its copy
+/// would be made: it writes every element right before the copy
+/// ([`Tape::whole_writer`]) or reads every element right after it without
+/// writing any ([`Tape::whole_reader`]). `at` is the store or load of
+/// `base[iv]`, `value` what the row gets (the stored or loaded value),
+/// `elem` its type; `preheader` the loop's preheader.
 struct WholeWriter {
-    store: Value,
+    at: Value,
+    value: Value,
     iv: Value,
     elem: Type,
     preheader: Block,
+}
+
+/// A loop counting `i` from 0 by 1 until `i + 1 == N` (`counted_from_zero`):
+/// its counter phi, `N`, and its one latch, from which it leaves.
+struct ZeroCounted {
+    iv: Value,
+    n: Value,
+    latch: Block,
 }
 
 /// How many loop levels below `L` a load must be for a snapshot.
@@ -476,15 +488,15 @@ impl Tape {
         let mut fused = Vec::new();
         for (k, s) in self.snaps.iter().enumerate() {
             let lt = &self.loops[&s.plan.lp];
-            if let Some(w) = s
-                .plan
-                .at
-                .and_then(|pre| self.whole_writer(loops, fwd_fn, &s.plan, pre))
-            {
-                fused.push(s.plan.base);
+            if let Some(w) = s.plan.at.and_then(|pre| {
+                self.whole_writer(loops, fwd_fn, &s.plan, pre)
+                    .or_else(|| self.whole_reader(loops, &s.plan, pre))
+            }) {
+                fused.push((s.plan.base, w.at.opcode() == Opcode::LLVMLoad));
                 // the row is filled by the loop that writes the allocation
-                // whole right before the copy would be made: one more store
-                // next to its store instead of a second pass over the data
+                // whole right before the copy would be made, or reads it
+                // whole right after: one more store next to its store or
+                // load instead of a second pass over the data
                 let enter = w.preheader.terminator().expect("preheader terminator");
                 g.before(enter);
                 if !reserved.contains(&k) {
@@ -494,9 +506,9 @@ impl Tape {
                 let bytes = product(&g, &s.plan.sizes);
                 let copies = g.load(ptr_ty, s.buf.fwd);
                 let row = g.gep(g.i8(), copies, &[g.mul_int(lt.idx, bytes)]);
-                g.after(w.store);
+                g.after(w.at);
                 let dst = g.gep(w.elem, row, &[w.iv]);
-                let st = g.store(w.store.operand(0), dst);
+                let st = g.store(w.value, dst);
                 g.set_alignment(st, 1);
                 continue;
             }
@@ -529,10 +541,15 @@ impl Tape {
             }
             self.grow_for_row(&g, s, lt.idx);
         }
-        for base in fused {
+        for (base, read) in fused {
+            let by = if read {
+                "reads it whole after"
+            } else {
+                "writes it whole before"
+            };
             self.report.add(|| {
                 format!(
-                    "  snapshot `{}` stored by the loop that writes it whole before the copy (no copy)",
+                    "  snapshot `{}` stored by the loop that {by} the copy (no copy)",
                     base.describe().trim()
                 )
             });
@@ -612,51 +629,8 @@ impl Tape {
             break (*p, x);
         };
         let wl = loops.get(w);
-        if wl.latches != [exiting] {
-            return None;
-        }
-        for &b in &wl.blocks {
-            if b.successors()
-                .iter()
-                .any(|s| !(wl.blocks.contains(s) || (b == exiting && *s == after)))
-            {
-                return None;
-            }
-        }
-        // the exit test: `i + 1 == N` leaves, `i + 1 != N` stays
-        let t = exiting.terminator()?;
-        let succ = t.successors();
-        let c = t.operand(0);
-        if succ.len() != 2 || c.opcode() != Opcode::LLVMICmp {
-            return None;
-        }
-        let pred = c.icmp_predicate()?;
-        let leaves_on_eq = match (pred, succ[0] == after, succ[1] == after) {
-            (IntPredicate::LLVMIntEQ, true, false) => succ[1] == wl.header,
-            (IntPredicate::LLVMIntNE, false, true) => succ[0] == wl.header,
-            _ => false,
-        };
-        if !leaves_on_eq {
-            return None;
-        }
-        let (next, n) = (c.operand(0), c.operand(1));
-        if next.opcode() != Opcode::LLVMAdd || next.operand(1).const_int() != Some(1) {
-            return None;
-        }
-        let iv = next.operand(0);
-        if iv.opcode() != Opcode::LLVMPHI || iv.parent() != wl.header {
-            return None;
-        }
-        let inc = iv.incoming();
-        if inc.len() != 2
-            || !inc.iter().all(|&(v, b)| {
-                if wl.blocks.contains(&b) {
-                    b == exiting && v == next
-                } else {
-                    v.const_int() == Some(0)
-                }
-            })
-        {
+        let ZeroCounted { iv, n, latch } = counted_from_zero(loops, w, after)?;
+        if latch != exiting {
             return None;
         }
         // the one store of `base[i]`
@@ -688,32 +662,7 @@ impl Tape {
         {
             return None;
         }
-        let bytes = if elem.is_float() {
-            elem.float_bits()
-        } else if elem.is_integer() {
-            elem.int_width()
-        } else {
-            0
-        };
-        if bytes == 0 || bytes % 8 != 0 || bytes == 80 {
-            return None;
-        }
-        let size = i64::from(bytes / 8);
-        let count = match plan.sizes.as_slice() {
-            [c, e] if e.const_int() == Some(size) => *c,
-            [e, c] if e.const_int() == Some(size) => *c,
-            [total] => element_count(*total, size)?,
-            _ => return None,
-        };
-        let same = |a: Value, b: Value| {
-            a == b
-                || (a.is_instruction()
-                    && b.is_instruction()
-                    && a.is_cast()
-                    && a.opcode() == b.opcode()
-                    && a.operand(0) == b.operand(0))
-        };
-        if !same(n, count) {
+        if !counts_elements(plan, elem, n) {
             return None;
         }
         let inside = |b: Block| wl.blocks.contains(&b) || path.contains(&b);
@@ -721,20 +670,98 @@ impl Tape {
             return None;
         }
         let preheader = dedicated_preheader(loops, idom, w)?;
-        let available = |v: Value| {
-            !v.is_instruction() || crate::cfg::loops::dominates(idom, v.parent(), preheader)
-        };
-        if loops.loop_of(preheader) != Some(plan.lp)
-            || !available(plan.base)
-            || !plan.sizes.iter().all(|&v| available(v))
-        {
+        if !available_at(loops, idom, plan, preheader) {
             return None;
         }
         Some(WholeWriter {
-            store,
+            at: store,
+            value: store.operand(0),
             iv,
             elem,
             preheader,
+        })
+    }
+
+    /// The loop entered from `pre` (a preheader inside the snapshot loop,
+    /// where the copy would be made) when it reads the snapshot's
+    /// allocation whole and writes none of it: directly inside the
+    /// snapshot loop, `pre` its dedicated preheader, leaving only from its
+    /// one latch, counting `i` from 0 by 1 until `i + 1 == N` with `N` the
+    /// allocation's element count (`counted_from_zero`), loading `base[i]`
+    /// (elements of the loaded type, the allocation's element size) in a
+    /// block of its own dominating the latch, so once in every iteration;
+    /// no write in it may touch the allocation. Then the row can be stored
+    /// next to that load: the same bytes as the copy, no call of `memcpy`
+    /// (GMM's `|Q (x - mu)|^2`, a loop of d elements once per data point
+    /// and component). `None` otherwise.
+    fn whole_reader(&self, loops: &Loops, plan: &SnapPlan, pre: Block) -> Option<WholeWriter> {
+        let rereads = self.rereads.as_ref()?;
+        let idom = self.idom.as_ref()?;
+        let [header] = pre.successors()[..] else {
+            return None;
+        };
+        let r = loops.loop_of(header)?;
+        let rl = loops.get(r);
+        if rl.header != header
+            || rl.parent != Some(plan.lp)
+            || dedicated_preheader(loops, idom, r) != Some(pre)
+        {
+            return None;
+        }
+        let exits: Vec<Block> = rl
+            .blocks
+            .iter()
+            .flat_map(|b| b.successors())
+            .filter(|s| !rl.blocks.contains(s))
+            .collect();
+        let [after] = exits[..] else {
+            return None;
+        };
+        let ZeroCounted { iv, n, latch } = counted_from_zero(loops, r, after)?;
+        // the one load of `base[i]`
+        let mut found = None;
+        for &b in &rl.blocks {
+            for i in b.instructions() {
+                if i.opcode() != Opcode::LLVMLoad {
+                    continue;
+                }
+                let a = i.operand(0);
+                let of_base = a.opcode() == Opcode::LLVMGetElementPtr
+                    && a.num_operands() == 2
+                    && a.operand(0) == plan.base
+                    && a.operand(1) == iv
+                    && a.gep_source_element_type() == Some(i.ty());
+                if of_base && found.is_none() {
+                    found = Some(i);
+                }
+            }
+        }
+        let load = found?;
+        let elem = load.ty();
+        if !feeds_effect(load)
+            || load.is_volatile_or_atomic()
+            || loops.loop_of(load.parent()) != Some(r)
+            || !crate::cfg::loops::dominates(idom, load.parent(), latch)
+            || !counts_elements(plan, elem, n)
+        {
+            return None;
+        }
+        let inside = |b: Block| rl.blocks.contains(&b);
+        if !rereads
+            .writers_within(plan.base, &inside)
+            .is_some_and(|ws| ws.is_empty())
+        {
+            return None;
+        }
+        if !available_at(loops, idom, plan, pre) {
+            return None;
+        }
+        Some(WholeWriter {
+            at: load,
+            value: load,
+            iv,
+            elem,
+            preheader: pre,
         })
     }
 
@@ -945,6 +972,160 @@ fn same_bytes(a: &[Value], b: &[Value]) -> bool {
 /// header's immediate dominator when it branches to the header alone (any
 /// other predecessor of the header is then reached through the header, a
 /// latch of `x`).
+/// Loop `x` when it counts `i` from 0 by 1 until `i + 1 == N` (an
+/// `eq`/`ne` exit test: a `<` test would run once when `N` is 0, passing
+/// over no elements) and leaves only from its one latch, to `after`.
+fn counted_from_zero(loops: &Loops, x: LoopId, after: Block) -> Option<ZeroCounted> {
+    let xl = loops.get(x);
+    let [latch] = xl.latches[..] else {
+        return None;
+    };
+    for &b in &xl.blocks {
+        if b.successors()
+            .iter()
+            .any(|s| !(xl.blocks.contains(s) || (b == latch && *s == after)))
+        {
+            return None;
+        }
+    }
+    // the exit test: `i + 1 == N` leaves, `i + 1 != N` stays
+    let t = latch.terminator()?;
+    let succ = t.successors();
+    if succ.len() != 2 || t.num_operands() < 1 {
+        return None;
+    }
+    let c = t.operand(0);
+    if c.opcode() != Opcode::LLVMICmp {
+        return None;
+    }
+    let pred = c.icmp_predicate()?;
+    let leaves_on_eq = match (pred, succ[0] == after, succ[1] == after) {
+        (IntPredicate::LLVMIntEQ, true, false) => succ[1] == xl.header,
+        (IntPredicate::LLVMIntNE, false, true) => succ[0] == xl.header,
+        _ => false,
+    };
+    if !leaves_on_eq {
+        return None;
+    }
+    let (next, n) = (c.operand(0), c.operand(1));
+    if next.opcode() != Opcode::LLVMAdd || next.operand(1).const_int() != Some(1) {
+        return None;
+    }
+    let iv = next.operand(0);
+    if iv.opcode() != Opcode::LLVMPHI || iv.parent() != xl.header {
+        return None;
+    }
+    let inc = iv.incoming();
+    if inc.len() != 2
+        || !inc.iter().all(|&(v, b)| {
+            if xl.blocks.contains(&b) {
+                b == latch && v == next
+            } else {
+                v.const_int() == Some(0)
+            }
+        })
+    {
+        return None;
+    }
+    Some(ZeroCounted { iv, n, latch })
+}
+
+/// Whether loaded value `v` may reach something the forward sweep keeps:
+/// a store, call, branch or anything but arithmetic, casts, selects and
+/// phis on the way to the function's return. A loop whose loads only feed
+/// the returned value (masked attention's `f += o[c] * o[c]`) is deleted
+/// from the forward sweep, where the return value is not needed; storing
+/// a snapshot's row next to its load would keep it, as a scalar copy loop
+/// slower than `memcpy` (2% there). Gives up, yes, after 256 users.
+fn feeds_effect(v: Value) -> bool {
+    let mut seen = vec![v];
+    let mut work = vec![v];
+    while let Some(x) = work.pop() {
+        for u in x.users() {
+            if seen.contains(&u) {
+                continue;
+            }
+            if seen.len() > 256 {
+                return true;
+            }
+            let passes = u.is_cast()
+                || matches!(
+                    u.opcode(),
+                    Opcode::LLVMFAdd
+                        | Opcode::LLVMFSub
+                        | Opcode::LLVMFMul
+                        | Opcode::LLVMFDiv
+                        | Opcode::LLVMFNeg
+                        | Opcode::LLVMAdd
+                        | Opcode::LLVMSub
+                        | Opcode::LLVMMul
+                        | Opcode::LLVMPHI
+                        | Opcode::LLVMSelect
+                        | Opcode::LLVMExtractValue
+                        | Opcode::LLVMInsertValue
+                );
+            let fma = u.is_call()
+                && matches!(
+                    u.called_name().as_str(),
+                    "llvm.fmuladd.f64" | "llvm.fmuladd.f32" | "llvm.fma.f64" | "llvm.fma.f32"
+                );
+            if u.opcode() == Opcode::LLVMRet {
+                continue;
+            }
+            if !(passes || fma) {
+                return true;
+            }
+            seen.push(u);
+            work.push(u);
+        }
+    }
+    false
+}
+
+/// Whether `n` is the element count of `plan`'s allocation in elements of
+/// type `elem` (a whole number of bytes, not x87's 80 bits), up to casts.
+fn counts_elements(plan: &SnapPlan, elem: Type, n: Value) -> bool {
+    let bits = if elem.is_float() {
+        elem.float_bits()
+    } else if elem.is_integer() {
+        elem.int_width()
+    } else {
+        0
+    };
+    if bits == 0 || bits % 8 != 0 || bits == 80 {
+        return false;
+    }
+    let size = i64::from(bits / 8);
+    let count = match plan.sizes.as_slice() {
+        [c, e] if e.const_int() == Some(size) => *c,
+        [e, c] if e.const_int() == Some(size) => *c,
+        [total] => match element_count(*total, size) {
+            Some(c) => c,
+            None => return false,
+        },
+        _ => return false,
+    };
+    let same = |a: Value, b: Value| {
+        a == b
+            || (a.is_instruction()
+                && b.is_instruction()
+                && a.is_cast()
+                && a.opcode() == b.opcode()
+                && a.operand(0) == b.operand(0))
+    };
+    same(n, count)
+}
+
+/// Whether `plan`'s allocation and size operands are available at the end
+/// of `pre`, a block of the snapshot loop.
+fn available_at(loops: &Loops, idom: &HashMap<Block, Block>, plan: &SnapPlan, pre: Block) -> bool {
+    let available =
+        |v: Value| !v.is_instruction() || crate::cfg::loops::dominates(idom, v.parent(), pre);
+    loops.loop_of(pre) == Some(plan.lp)
+        && available(plan.base)
+        && plan.sizes.iter().all(|&v| available(v))
+}
+
 fn dedicated_preheader(loops: &Loops, idom: &HashMap<Block, Block>, x: LoopId) -> Option<Block> {
     let header = loops.get(x).header;
     let pre = *idom.get(&header)?;
