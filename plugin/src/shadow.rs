@@ -3100,17 +3100,6 @@ fn thread_shadow(module: Module, sg: Value) -> (Value, Value) {
     (f, request)
 }
 
-/// A reverse-mode shadow global, `NAME.ferment.shadow` or
-/// `NAME.ferment.shadow.<lane>` ([`shadow_global`]): memory of adjoints,
-/// which forward mode over a gradient differentiates as primal memory.
-pub fn is_adjoint_global_name(name: &str) -> bool {
-    let base = match name.rsplit_once('.') {
-        Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
-        _ => name,
-    };
-    base.ends_with(".ferment.shadow")
-}
-
 /// A forward-mode shadow global, `NAME.ferment.tangent` or
 /// `NAME.ferment.tangent.<lane>` ([`shadow_global`]); not a reverse-mode
 /// one, which a derivative differentiated again uses as primal memory.

@@ -154,7 +154,7 @@ impl<'k> TangentSweep<'k> {
                 .collect(),
             active_return: key.return_active,
             context_globals: key.context,
-            shadow_globals: with_adjoint_globals(f, &key.globals),
+            shadow_globals: key.globals.clone(),
         };
         let activity = crate::derive::analyze_activity(ctx, f, &seeds, types);
         let width = key.width.max(1) as usize;
@@ -1204,36 +1204,4 @@ fn pointer_returning_call(
         shadow: Some(shadow),
         call: Some(r),
     }))
-}
-
-/// `globals` (the shadowed globals a caller carries) and the reverse-mode
-/// adjoint globals `f` uses (`NAME.ferment.shadow`: `f` is part of a
-/// gradient, differentiated again). Such a global holds adjoints that other
-/// functions of the gradient add (a split-mode augmented function stores
-/// its address into memory, the reverse function adds through the taped
-/// pointer and reads the global directly), so forward mode counts its
-/// memory as holding tangents on entry, whether or not `f` stores active
-/// values into it itself: a load of it in `f` without a tangent dropped
-/// the adjoint's tangent (forward over split with `-ferment-no-inline` at
-/// -O0, `clang-tests/cases/fuzz/fwd_over_split_adjoint_global_noinline.c`).
-/// Their tangent globals are zeroed once per request, as all forward-mode
-/// shadow globals are ([`crate::shadow::zero_shadow_globals`]).
-fn with_adjoint_globals(f: Value, globals: &[Value]) -> Vec<Value> {
-    let mut all = globals.to_vec();
-    for inst in f.instructions() {
-        for o in inst.operands() {
-            if !o.ty().is_pointer() || !(o.is_global() || o.is_constant_expr()) {
-                continue;
-            }
-            for g in ferment_activity_analysis::underlying_objects(o) {
-                if g.is_global()
-                    && crate::shadow::is_adjoint_global_name(&g.name())
-                    && !all.contains(&g)
-                {
-                    all.push(g);
-                }
-            }
-        }
-    }
-    all
 }

@@ -4,12 +4,11 @@
 // (`fwd_over_rev_global_pointer_table.c`'s kernel, found by the session 34 option audit). The
 // augmented function stores the adjoint global's address (`garr.ferment.shadow`) into the pointer's
 // adjoint global and tapes it; the reverse function adds adjoints through the taped pointer and
-// reads the adjoint global directly in its loop. Forward mode over the reverse function counted
+// reads the adjoint global directly in its loop. Forward mode over the reverse function counts
 // that global as constant memory (nothing in the function stores an active value into it
-// directly, and ferment's own globals are not carried across calls), so its loads had no tangent:
-// H v from forward over split was wrong at -O0 (12 of 74 checks) on main a6bd137; -O1..-O3 and
-// forward over the combined gradient were right. Forward mode now counts the adjoint globals a
-// function uses as holding tangents (`forward::with_adjoint_globals`).
+// directly, and ferment's own globals are not carried across calls), so its loads get no
+// tangent: H v from forward over split is wrong at -O0 (12 of 74 checks) on main a6bd137;
+// -O1..-O3 and forward over the combined gradient are right. OPEN: see fuzz/found/README.md.
 // Oracles: central differences of f for the gradient, central differences of the reverse
 // gradient for H v (forward over reverse and over split), and the Hessian's symmetry.
 #include "check.h"
