@@ -287,9 +287,12 @@ impl Activity {
                 continue;
             }
             for base in underlying_objects(p) {
-                if crate::returns_fresh_memory(base) && !self.is_shadowed(base) {
+                if (crate::returns_fresh_memory(base) || crate::is_string_create(base))
+                    && !self.is_shadowed(base)
+                {
                     // Memory an allocation wrapper returns: the call returns
-                    // its shadow too.
+                    // its shadow too. (A string's character buffer from
+                    // `_M_create` gets one of its own.)
                     self.shadowed.insert(base);
                 } else if base.is_call()
                     && allocation_kind(base).is_none()

@@ -51,8 +51,9 @@ pub use inactive::{
 pub use memory::{
     allocation_kind, carried_global, carried_globals_of, context_global, context_runtime_pointer,
     free_like_arguments, freed_pointer_argument, is_free_like, is_inactive_global_stand_in,
-    is_memcpy_like, is_memset_like, keeps_global, returns_fresh_memory, stored_before,
-    underlying_objects, AllocKind, ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX, INACTIVE_GLOBAL_PREFIX,
+    is_memcpy_like, is_memset_like, is_string_create, keeps_global, returns_fresh_memory,
+    stored_before, underlying_objects, AllocKind, ALLOC_LIKE_PREFIX, FREE_LIKE_PREFIX,
+    INACTIVE_GLOBAL_PREFIX,
 };
 pub use printer::{print_function, print_module, print_request, PrintTarget};
 

@@ -377,6 +377,20 @@ pub fn returns_fresh_memory(v: Value) -> bool {
         && v.called_function().is_some_and(|f| returns_fresh(f, 0))
 }
 
+/// Whether `v` calls libstdc++'s `std::basic_string<...>::_M_create(size_t&
+/// capacity, size_t old)` (defined in the shared library): it returns a
+/// fresh heap block of `capacity + 1` characters (the capacity as the call
+/// leaves it), from `operator new`, which the string frees with `operator
+/// delete` where it disposes of its buffer. Such a block holds characters
+/// only; where its pointer needs a shadow (stored into shadowed memory),
+/// the shadow is a block of its own, freed where the primal one is.
+pub fn is_string_create(v: Value) -> bool {
+    v.is_call() && {
+        let name = v.called_name();
+        name.starts_with("_ZNSt7__cxx1112basic_string") && name.contains("9_M_createE")
+    }
+}
+
 /// The allocation kind of `v`, when it creates a fresh object.
 pub fn allocation_kind(v: Value) -> Option<AllocKind> {
     if v.is_global() {

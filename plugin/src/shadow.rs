@@ -15,7 +15,7 @@
 
 use crate::error::{Error, Result};
 use crate::reverse::tape::declare;
-use ferment_activity_analysis::{allocation_kind, Activity, AllocKind};
+use ferment_activity_analysis::{allocation_kind, is_string_create, Activity, AllocKind};
 use ferment_ir::{Builder, Module, Opcode, Type, Value};
 use ferment_type_analysis::BaseType;
 use hashbrown::{HashMap, HashSet};
@@ -73,6 +73,10 @@ pub struct Shadows {
     /// argument (`DerivativeKey::own_shadow_args` of the callee's
     /// derivative).
     own_args: HashMap<Value, Vec<u8>>,
+    /// Stores of integers into memory type analysis knows holds integers
+    /// there, repeated on the shadow memory ([`mirrors_integer_store`]):
+    /// the shadow keeps them (neither mode zeroes them as constants).
+    pub integer_mirrors: HashSet<Value>,
     /// Forward mode: a pointer into a constant global without a shadow
     /// that meets pointers with shadows (a merge, a store into shadowed
     /// memory) gets the same address in a zero twin of the global
@@ -499,6 +503,7 @@ impl Walk<'_> {
             own_loaded: OrderedSet::default(),
             own_locals: HashSet::new(),
             own_args: HashMap::new(),
+            integer_mirrors: HashSet::new(),
             forward_mode,
         };
         // From the instructions listed before any shadow existed: shadows
@@ -848,6 +853,25 @@ impl Walk<'_> {
                                 s.heap.push((inst, c));
                                 c
                             }
+                            // A string's character buffer (`_M_create`,
+                            // which leaves the capacity in its second
+                            // argument): a zeroed block of its own from
+                            // `operator new`, as the string frees it with
+                            // `operator delete`. Not freed with the
+                            // allocation's reverse: where the primal block
+                            // is freed, so is this one
+                            // ([`mirror_string_free`]); else it belongs to
+                            // the shadow string holding it, as the primal
+                            // block to the primal string.
+                            None if is_string_create(inst) => {
+                                let ptr = Type::ptr(ctx);
+                                let cap = b.load(i64t, inst.operand(1));
+                                let n = b.add_int(cap, b.const_int(i64t, 1));
+                                let new = declare(module, "_Znwm", ptr, &[i64t]);
+                                let c = b.call_fn(new, &[n]);
+                                b.memset(c, b.const_int(b.i8(), 0), n);
+                                c
+                            }
                             Some(AllocKind::Realloc) if forward_mode => {
                                 // Tangents need no history: grow the shadow in
                                 // place and zero what is new.
@@ -936,6 +960,13 @@ impl Walk<'_> {
                         b.store_like(sv, sp, inst);
                     }
                 }
+                if mirrors_integer_store(module, types, inst) {
+                    if let Some(sp) = s.of_memory(&b, inst.operand(1)) {
+                        b.after(inst);
+                        b.store_like(inst.operand(0), sp, inst);
+                        s.integer_mirrors.insert(inst);
+                    }
+                }
                 if forward_mode {
                     let next = inst.next_instruction();
                     let integer_only = integer_only_memory_call(module, types, inst);
@@ -953,6 +984,10 @@ impl Walk<'_> {
                     }
                 } else if let Some(types) = types {
                     reverse_mode_copy_pointers(module, &b, &s, types, inst);
+                    if integer_only_memory_call(module, Some(types), inst) {
+                        mirror_integer_memory_call(&b, &s, inst);
+                    }
+                    mirror_string_free(&b, &s, inst);
                 }
             }
         }
@@ -2514,16 +2549,6 @@ fn points_to_code(p: Value) -> bool {
         })
 }
 
-/// Whether `v` calls libstdc++'s `std::basic_string<...>::_M_create`
-/// (defined in the shared library): it returns a fresh heap buffer for
-/// the string's characters.
-fn is_string_create(v: Value) -> bool {
-    v.is_call() && {
-        let name = v.called_name();
-        name.starts_with("_ZNSt7__cxx1112basic_string") && name.contains("9_M_createE")
-    }
-}
-
 /// Whether `v` loads a `std::basic_string`'s data pointer (`_M_p`, by its
 /// TBAA tag): it points into the string's own buffer or onto the heap
 /// block the string allocated, which hold characters only (libstdc++'s
@@ -2641,17 +2666,22 @@ pub fn integer_only_memory_call(
     // temporary element by `std::stable_sort`, next to the element's
     // doubles), unless type analysis knows a float at either end.
     let no_float_at = |p: Value| !matches!(types.memory_at(p, 0), BaseType::Float(_));
-    args[2].const_int().is_none()
-        && ((inst.call_arg_align(0) == 1
-            && (is_memset(&name) || inst.call_arg_align(1) == 1)
-            && bytes(dst)
-            && bytes(src))
-            || points_into_string(dst)
-            || points_into_string(src)
-            || (is_memcpy(&name)
-                && string_length_bytes(args[2], 0)
-                && no_float_at(dst)
-                && no_float_at(src)))
+    // Any copy into a string's buffer, of a constant length too (a literal
+    // copied into a new string), writes characters. (Not every copy out of
+    // one: bytes copied into a double carry no derivative, and its adjoint
+    // must be cleared.)
+    points_into_string(dst)
+        || args[2].const_int().is_none()
+            && ((inst.call_arg_align(0) == 1
+                && (is_memset(&name) || inst.call_arg_align(1) == 1)
+                && bytes(dst)
+                && bytes(src))
+                || points_into_string(dst)
+                || points_into_string(src)
+                || (is_memcpy(&name)
+                    && string_length_bytes(args[2], 0)
+                    && no_float_at(dst)
+                    && no_float_at(src)))
 }
 
 /// Whether the byte count `n` is a `std::string`'s length (a load of its
@@ -2688,7 +2718,7 @@ fn string_length_bytes(n: Value, depth: u32) -> bool {
 /// Whether `p` points into `std::string` buffers only: every object it is
 /// based on is a string's data pointer (by its TBAA tag) or a buffer
 /// libstdc++ made for a string.
-fn points_into_string(p: Value) -> bool {
+pub fn points_into_string(p: Value) -> bool {
     let objects = ferment_activity_analysis::underlying_objects(p);
     !objects.is_empty()
         && objects
@@ -2778,6 +2808,115 @@ fn reverse_mode_copy_pointers(
         }
         _ => {}
     }
+}
+
+/// Whether the store `inst` writes an integer (not a pointer, not a
+/// float) into memory that type analysis knows holds integers in all the
+/// bytes written: a count, a hash, a string's length or characters. Such
+/// a store is repeated on the shadow memory in both modes, so that shadow
+/// structures stay in sync with the primal ones (a shadow container's
+/// `size()`, its keys); those bytes are never adjoints or tangents, so
+/// neither mode clears them as it clears integer constants
+/// ([`stores_integer_constant`]).
+pub fn mirrors_integer_store(
+    module: Module,
+    types: Option<&ferment_type_analysis::FunctionTypes>,
+    inst: Value,
+) -> bool {
+    let Some(types) = types else {
+        return false;
+    };
+    if !inst.is_instruction() || inst.opcode() != Opcode::LLVMStore || inst.is_volatile_or_atomic()
+    {
+        return false;
+    }
+    let (v, p) = (inst.operand(0), inst.operand(1));
+    let ty = v.ty();
+    if !(ty.is_integer() || (ty.is_vector() && ty.scalar().is_integer())) {
+        return false;
+    }
+    let size = module.alloc_size(ty) as i64;
+    let known = types.memory_types(p, 0, size.max(1));
+    types.memory_at(p, 0) == BaseType::Integer
+        && !known.is_empty()
+        && known.iter().all(|(_, t)| *t == BaseType::Integer)
+}
+
+/// Reverse mode: a `memcpy`/`memmove`/`memset` of integers only
+/// (`integer_only_memory_call`: a string's characters) is repeated on the
+/// shadow memory in the forward sweep, from the source's shadow (or the
+/// source itself, without one), so that shadow strings hold the primal's
+/// characters. A destination that is its own shadow (mixed, or primal
+/// memory a caller passed as its shadow) is left to the primal call: a
+/// second `memmove` of overlapping bytes would move them again.
+fn mirror_integer_memory_call(b: &Builder, s: &Shadows, inst: Value) {
+    let name = inst.called_name();
+    let args = inst.call_args();
+    let Some(sd) = s.of_memory(b, args[0]) else {
+        return;
+    };
+    b.after(inst);
+    b.set_debug_loc_from(inst);
+    let n = args[2];
+    let apart = b.icmp(ferment_ir::IntPredicate::LLVMIntNE, sd, args[0]);
+    let bytes = b.select(apart, n, b.zero(n.ty()));
+    if is_memset(&name) {
+        b.memset(sd, args[1], bytes);
+    } else {
+        let from = s.of_memory(b, args[1]).unwrap_or(args[1]);
+        b.memmove(sd, from, bytes);
+    }
+}
+
+/// Reverse mode: a free of a string's character buffer (a string's data
+/// pointer, by its TBAA tag, or a block from `_M_create`) frees the
+/// shadow's buffer in the forward sweep too, unless that is the freed
+/// block itself or the shadow string's own short buffer (the primal freed
+/// a block the shadow string never got: grown by a library call that only
+/// the primal string saw). Characters carry no adjoint, so nothing in the
+/// reverse sweep reads that shadow again; each shadow block from
+/// `_M_create` is freed here or stays with the shadow string holding it.
+fn mirror_string_free(b: &Builder, s: &Shadows, inst: Value) {
+    if !inst.is_call() {
+        return;
+    }
+    let name = inst.called_name();
+    if !matches!(name.as_str(), "_ZdlPv" | "_ZdlPvm") {
+        return;
+    }
+    let p = inst.call_args()[0];
+    let Some(sp) = s.get(p) else {
+        return;
+    };
+    let data_pointer = p.is_instruction()
+        && p.opcode() == Opcode::LLVMLoad
+        && ferment_type_analysis::tbaa::string_access(p) == Some(0);
+    // the string whose data pointer was loaded: its shadow's own buffer
+    // lies 16 bytes into it
+    let string = if is_string_create(p) {
+        None
+    } else if data_pointer {
+        match s.get(p.operand(0)) {
+            Some(at) => Some(at),
+            None => return,
+        }
+    } else {
+        return;
+    };
+    let Some(f) = inst.called_function() else {
+        return;
+    };
+    b.after(inst);
+    b.set_debug_loc_from(inst);
+    let ptr = p.ty();
+    let mut keep = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, sp, p);
+    if let Some(at) = string {
+        let local = b.gep_i8(at, 16);
+        keep = b.or_int(keep, b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, sp, local));
+    }
+    let mut args = inst.call_args();
+    args[0] = b.select(keep, b.zero(ptr), sp);
+    b.call_fn(f, &args);
 }
 
 /// Forward mode: memcpy/memmove/memset/free act on the tangent memory too.

@@ -854,7 +854,10 @@ impl<'k> TangentSweep<'k> {
             // turned into a store): zero tangents, unless the memory may be
             // its own shadow.
             if shadow::stores_integer_constant(v)
-                && !self.shadows.first().is_some_and(|s| s.may_be_own(p))
+                && !self
+                    .shadows
+                    .first()
+                    .is_some_and(|s| s.may_be_own(p) || s.integer_mirrors.contains(&inst))
             {
                 self.b.after(inst);
                 for lane in 0..self.width {

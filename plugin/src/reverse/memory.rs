@@ -390,6 +390,18 @@ fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>) -> bool {
                 {
                     return true;
                 }
+                // linked into a container the caller may reach by one of
+                // libstdc++'s out-of-line node-linking functions
+                // (`std::map`'s `_Rb_tree_insert_and_rebalance(node,
+                // parent, header)`), which the shadows repeat
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if shadow::is_mirrored_structure_call(&u.called_name())
+                        && u.call_args().into_iter().any(|a| {
+                            a != v && a.ty().is_pointer() && may_be_caller_memory(a, seen)
+                        }) =>
+                {
+                    return true;
+                }
                 _ => {}
             }
         }

@@ -103,8 +103,15 @@ impl ReverseSweep<'_, '_, '_> {
                     // LLVM turned into a store): the memory's earlier
                     // contents had no effect, so their adjoint is dropped,
                     // unless it may be its own shadow.
+                    // (Integers repeated on the shadow memory, into memory
+                    // known to hold integers, are no adjoints: kept; nor
+                    // are a string's characters, whose shadow block the
+                    // forward sweep may have freed already.)
                     if shadow::stores_integer_constant(v)
-                        && !self.first_shadows().is_some_and(|s| s.may_be_own(p))
+                        && !shadow::points_into_string(p)
+                        && !self
+                            .first_shadows()
+                            .is_some_and(|s| s.may_be_own(p) || s.integer_mirrors.contains(&inst))
                     {
                         for lane in 0..self.width {
                             if let Some(sp) = self.shadow_in_reverse_lane(p, lane) {
