@@ -11,7 +11,8 @@
 //!                              substring on stderr; the program then runs as usual
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated; `@FERMENT_CLANG@`
-//!                              is the path of libferment_clang.so, the -fplugin front end)
+//!                              is the path of libferment_clang.so, the -fplugin front end;
+//!                              `@CASE_DIR@` the folder holding the case)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
 //!   LEVELS: <n>...             optimization levels for flang and rustc (default `0 2`),
 //!                              e.g. `LEVELS: 0 1 2 3`; for clang too when given (default
@@ -738,13 +739,18 @@ impl Env {
         c.arg("-I").arg(&self.include);
         // What users include: ferment.h and the enzyme/ headers.
         c.arg("-I").arg(self.include.join("../../runtime/include"));
-        // `@FERMENT_CLANG@`: the clang front-end plugin built next to the pass plugin.
+        // `@FERMENT_CLANG@`: the clang front-end plugin built next to the pass plugin;
+        // `@CASE_DIR@`: the folder of the case (for files next to it, such as lists).
         let front = self.plugin.with_file_name("libferment_clang.so");
-        c.args(
-            case.cflags
-                .iter()
-                .map(|f| f.replace("@FERMENT_CLANG@", &front.display().to_string())),
-        );
+        let dir = case
+            .path
+            .parent()
+            .map(|d| d.canonicalize().unwrap_or_else(|_| d.to_path_buf()));
+        let dir = dir.unwrap_or_default().display().to_string();
+        c.args(case.cflags.iter().map(|f| {
+            f.replace("@FERMENT_CLANG@", &front.display().to_string())
+                .replace("@CASE_DIR@", &dir)
+        }));
         c
     }
 

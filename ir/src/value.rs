@@ -892,6 +892,16 @@ impl Value {
     }
     /// Whether parameter `i` of this function is marked `noalias` (C's
     /// `restrict`).
+    /// Whether this function has the enum function attribute `name`
+    /// (`null_pointer_is_valid`, `nounwind`, ...).
+    pub fn has_fn_enum_attribute(self, name: &str) -> bool {
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            kind != 0
+                && !LLVMGetEnumAttributeAtIndex(self.0, llvm_sys::LLVMAttributeFunctionIndex, kind)
+                    .is_null()
+        }
+    }
     /// Whether parameter `i` of this function has the enum attribute `name`
     /// (`readonly`, `noalias`, ...).
     pub fn param_has_attribute(self, i: u32, name: &str) -> bool {

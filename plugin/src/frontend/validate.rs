@@ -249,6 +249,9 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
         return Ok(());
     }
     let objects = ferment_activity_analysis::underlying_objects(p);
+    if stores_through_null(inst, p, &objects) {
+        return Ok(());
+    }
     // A global the user declared inactive drops what is stored into it.
     if !objects.is_empty()
         && objects
@@ -324,6 +327,24 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
     } else {
         "pass this pointer with enzyme_dup and a shadow, or keep the active value in a local variable"
     }))
+}
+
+/// Whether store `inst` writes through null or an address computed from it
+/// (`getelementptr double, ptr null, %i`): undefined behaviour in address
+/// space 0 unless the function says null is a valid address, so the path
+/// never runs in a defined program and its derivative does not matter (the
+/// shadow of such an address is itself, `shadow.rs`). Eigen's copy into
+/// `aligned_malloc`'s result, which is null for an empty tensor, becomes such
+/// a loop in a branch LLVM cannot prove dead (a `Tensor` assigned from a
+/// convolution).
+fn stores_through_null(inst: Value, p: Value, objects: &[Value]) -> bool {
+    !objects.is_empty()
+        && objects.iter().all(|o| o.is_null_constant())
+        && p.address_space() == 0
+        && !inst
+            .parent()
+            .parent()
+            .has_fn_enum_attribute("null_pointer_is_valid")
 }
 
 /// For a store through pointers loaded from global variables: "memory

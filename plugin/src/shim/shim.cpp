@@ -45,6 +45,7 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Plugins/PassPlugin.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Transforms/InstCombine/InstCombine.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
@@ -423,6 +424,15 @@ cl::opt<bool> OptCheckpointSplitSteps(
     "enzyme-checkpoint-split-steps", cl::init(false), cl::Hidden,
     cl::desc("Enzyme compatibility flag (no effect: ferment tapes every "
              "step of a checkpointed loop)"));
+// Lists of functions whose calls carry no derivative, as if each were named
+// in an `__enzyme_inactivefn` global (README, "Options").
+cl::list<std::string> OptInactiveFiles(
+    "ferment-inactive-file", cl::Hidden, cl::ZeroOrMore,
+    cl::desc("ferment: a file naming functions, one a line, whose calls "
+             "carry no derivative (repeatable)"));
+cl::list<std::string> OptLoadInactiveFiles(
+    "enzyme-load-inactive-file", cl::Hidden, cl::ZeroOrMore,
+    cl::desc("Enzyme's name for -ferment-inactive-file"));
 } // namespace
 
 // Mirrors `shim::Options` on the Rust side (repr(C)); keep in sync.
@@ -497,6 +507,69 @@ static FermentOptions currentOptions() {
   return O;
 }
 
+// ---- inactive-function lists --------------------------------------------------
+
+// Whether line `Name` of an inactive-function list names `F`: its symbol
+// name, its demangled signature (`ns::f(double)`) or that signature without
+// the parameters (`ns::f`, every overload).
+static bool listedName(const Function &F, StringRef Name) {
+  if (F.getName() == Name)
+    return true;
+  char *D = llvm::itaniumDemangle(F.getName(), /*ParseParams=*/true);
+  if (!D)
+    return false;
+  StringRef Full(D);
+  bool Match = Full == Name || Full.take_front(Full.find('(')) == Name;
+  std::free(D);
+  return Match;
+}
+
+// `-ferment-inactive-file` / `-enzyme-load-inactive-file`: each function the
+// lists name gets the `enzyme_inactive` attribute that the activity analysis
+// reads; with `Protect`, a defined one is also kept out of the inliner (as
+// FermentProtectPass keeps annotated functions), so that its calls survive
+// until ferment runs. Blank lines and lines starting with `#` are skipped;
+// names no function of the module has are ignored (one list may serve many
+// files). A list that cannot be read is an error when `Report`.
+static bool markListedInactive(Module &M, bool Protect, bool Report) {
+  bool Changed = false;
+  std::vector<std::string> Paths(OptInactiveFiles.begin(), OptInactiveFiles.end());
+  Paths.insert(Paths.end(), OptLoadInactiveFiles.begin(), OptLoadInactiveFiles.end());
+  for (const std::string &Path : Paths) {
+    ErrorOr<std::unique_ptr<MemoryBuffer>> Buf = MemoryBuffer::getFile(Path, /*IsText=*/true);
+    if (!Buf) {
+      if (Report)
+        M.getContext().diagnose(DiagnosticInfoGeneric(
+            Twine("ferment: cannot read the list of inactive functions '") + Path +
+                "' (-enzyme-load-inactive-file / -ferment-inactive-file): " +
+                Buf.getError().message(),
+            DS_Error));
+      continue;
+    }
+    SmallVector<StringRef, 16> Lines;
+    (*Buf)->getBuffer().split(Lines, '\n');
+    for (StringRef Line : Lines) {
+      StringRef Name = Line.trim();
+      if (Name.empty() || Name.starts_with("#"))
+        continue;
+      for (Function &F : M.functions()) {
+        if (F.getName().starts_with("llvm.") || !listedName(F, Name))
+          continue;
+        if (!F.hasFnAttribute("enzyme_inactive")) {
+          F.addFnAttr("enzyme_inactive");
+          Changed = true;
+        }
+        if (Protect && !F.isDeclaration() && !F.hasFnAttribute(Attribute::NoInline)) {
+          F.removeFnAttr(Attribute::AlwaysInline);
+          F.addFnAttr(Attribute::NoInline);
+          Changed = true;
+        }
+      }
+    }
+  }
+  return Changed;
+}
+
 // ---- passes -----------------------------------------------------------------
 static unsigned keepCheckedLoopsScalar(Function &F,
                                        FunctionAnalysisManager &FAM);
@@ -511,8 +584,9 @@ struct FermentPass : PassInfoMixin<FermentPass> {
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
     FermentOptions O = currentOptions();
     O.prelink = Prelink;
+    bool Listed = markListedInactive(M, /*Protect=*/false, /*Report=*/true);
     int Changed = ferment_rust_run_module(wrap(&M), Level, &O);
-    return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+    return Changed || Listed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
 };
@@ -689,6 +763,7 @@ struct FermentProtectPass : PassInfoMixin<FermentProtectPass> {
         break;
       }
     }
+    Changed |= markListedInactive(M, /*Protect=*/true, /*Report=*/false);
     // CUDA's libdevice is linked after ferment (see README, GPU): until
     // then its math functions are bare declarations that LLVM must assume
     // write memory, so two loads of x[i] around a __nv_tanh(x[i]) are both
