@@ -1,13 +1,17 @@
 // CFLAGS: -std=c++17
-// Defaults registered inside the differentiated function with emplace, try_emplace and insert
-// into an enzyme_dup std::unordered_map<std::string, double>: keys the caller's map already
-// holds are left alone, the others are added (one of them computed from an active parameter).
-// libstdc++'s emplace and insert build a node first and free it again when the key is there
-// (a free on a path that returns), so whether the new node's shadow belongs to the caller's
-// shadow map is known only at run time. ferment freed the shadow of every such node at the
-// end of the reverse sweep, also the ones linked into the shadow map (invalid reads and a
-// crash in the caller's next lookup, combined and split mode, -O0..-O3). Oracles: the
-// analytic gradient, central differences on fresh maps; the shadow map still usable after.
+// LEVELS: 0 2 3
+// Defaults registered inside the differentiated function with emplace, try_emplace (of a key
+// the map holds and of a new one) and insert into an enzyme_dup std::unordered_map<std::string,
+// double> (unordered_map_emplace_existing.cpp with try_emplace of an existing key added). Two
+// bugs, found in session 33: at -O0 the node try_emplace builds comes from
+// `_Hashtable_alloc::_M_allocate_node`, which stays a call (not inlined): its reverse sweep freed
+// the shadow of the node it returned, which the caller had linked into the shadow map (invalid
+// reads, a crash in the caller's next lookup). The derivative of a call now says what the
+// caller does with the memory it returns (`DerivativeKey::returned_kept`). At -O1 a false
+// refusal, still open (clang-tests/open/unordered_map_emplace_o1_refusal.cpp), hence no -O1
+// here: "reads memory that may hold floating-point data as an integer" on the temporary key
+// string. Oracles: the analytic gradient, central differences on fresh maps; the shadow map
+// still usable after.
 #include "check.h"
 #include <cmath>
 #include <string>
