@@ -549,7 +549,7 @@ fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>, rets: bool) -> b
                 Opcode::LLVMCall | Opcode::LLVMInvoke
                     if shadow::is_mirrored_structure_call(&u.called_name())
                         && u.call_args().into_iter().any(|a| {
-                            a != v && a.ty().is_pointer() && may_be_caller_memory(a, seen)
+                            a != v && a.ty().is_pointer() && may_be_caller_memory(a, seen, rets)
                         }) =>
                 {
                     return true;
