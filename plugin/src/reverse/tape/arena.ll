@@ -2,16 +2,16 @@
 
 %struct.arena = type { ptr, ptr, ptr, ptr, i32 }
 
-@ferment.arena.v1.reservation = global ptr null, align 8
-@ferment.arena.v1.me = thread_local global %struct.arena zeroinitializer, align 8
-@ferment.arena.v1.claimed = global i64 0, align 8
-@ferment.arena.v1.key_state = global i32 0, align 4
-@ferment.arena.v1.key = global i32 0, align 4
+@ferment.arena.v2.reservation = global ptr null, align 8
+@ferment.arena.v2.me = thread_local global %struct.arena zeroinitializer, align 8
+@ferment.arena.v2.claimed = global i64 0, align 8
+@ferment.arena.v2.key_state = global i32 0, align 4
+@ferment.arena.v2.key = global i32 0, align 4
 
 ; Function Attrs: nounwind
-define ptr @ferment.arena.v1.reserve() local_unnamed_addr #0 {
+define ptr @ferment.arena.v2.reserve() local_unnamed_addr #0 {
 entry:
-  %0 = load atomic i64, ptr @ferment.arena.v1.reservation acquire, align 8
+  %0 = load atomic i64, ptr @ferment.arena.v2.reservation acquire, align 8
   %tobool.not = icmp eq i64 %0, 0
   br i1 %tobool.not, label %if.end, label %if.then
 
@@ -22,12 +22,12 @@ if.then:                                          ; preds = %entry
   br label %cleanup
 
 if.end:                                           ; preds = %entry
-  %call = tail call ptr @mmap(ptr noundef null, i64 noundef 34361835520, i32 noundef 3, i32 noundef 16418, i32 noundef -1, i64 noundef 0) #9
+  %call = tail call ptr @mmap(ptr noundef null, i64 noundef 34361835520, i32 noundef 0, i32 noundef 16418, i32 noundef -1, i64 noundef 0) #10
   %cmp1.not = icmp eq ptr %call, inttoptr (i64 -1 to ptr)
   br i1 %cmp1.not, label %if.end4.thread, label %if.end4
 
 if.end4.thread:                                   ; preds = %if.end
-  %2 = cmpxchg ptr @ferment.arena.v1.reservation, i64 0, i64 1 acq_rel acquire, align 8
+  %2 = cmpxchg ptr @ferment.arena.v2.reservation, i64 0, i64 1 acq_rel acquire, align 8
   %3 = extractvalue { i64, i1 } %2, 1
   %4 = extractvalue { i64, i1 } %2, 0
   %5 = inttoptr i64 %4 to ptr
@@ -39,15 +39,15 @@ if.end4:                                          ; preds = %if.end
   %sub = add i64 %6, 2097151
   %and = and i64 %sub, -2097152
   %7 = inttoptr i64 %and to ptr
-  %call3 = tail call i32 @madvise(ptr noundef %7, i64 noundef 34359738368, i32 noundef 14) #9
-  %8 = cmpxchg ptr @ferment.arena.v1.reservation, i64 0, i64 %and acq_rel acquire, align 8
+  %call3 = tail call i32 @madvise(ptr noundef %7, i64 noundef 34359738368, i32 noundef 14) #10
+  %8 = cmpxchg ptr @ferment.arena.v2.reservation, i64 0, i64 %and acq_rel acquire, align 8
   %9 = extractvalue { i64, i1 } %8, 1
   br i1 %9, label %if.end10, label %if.then7
 
 if.then7:                                         ; preds = %if.end4
   %10 = extractvalue { i64, i1 } %8, 0
   %11 = inttoptr i64 %10 to ptr
-  %call8 = tail call i32 @munmap(ptr noundef %call, i64 noundef 34361835520) #9
+  %call8 = tail call i32 @munmap(ptr noundef %call, i64 noundef 34361835520) #10
   br label %if.end10
 
 if.end10:                                         ; preds = %if.end4.thread, %if.end4, %if.then7
@@ -71,13 +71,81 @@ declare i32 @madvise(ptr noundef, i64 noundef, i32 noundef) local_unnamed_addr #
 declare i32 @munmap(ptr noundef, i64 noundef) local_unnamed_addr #1
 
 ; Function Attrs: nounwind
-define void @ferment.arena.v1.settle() local_unnamed_addr #0 {
+define range(i32 0, 2) i32 @ferment.arena.v2.reach(ptr noundef %end) local_unnamed_addr #0 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
+  %open = getelementptr inbounds nuw i8, ptr %0, i64 16
+  %1 = load ptr, ptr %open, align 8
+  %cmp.not = icmp ugt ptr %end, %1
+  br i1 %cmp.not, label %if.end, label %return
+
+if.end:                                           ; preds = %entry
+  %2 = load ptr, ptr %0, align 8
+  %sub.ptr.lhs.cast = ptrtoint ptr %end to i64
+  %sub.ptr.rhs.cast = ptrtoint ptr %2 to i64
+  %sub.ptr.sub = add i64 %sub.ptr.lhs.cast, 2097151
+  %sub = sub i64 %sub.ptr.sub, %sub.ptr.rhs.cast
+  %and = and i64 %sub, -2097152
+  %add.ptr = getelementptr inbounds nuw i8, ptr %2, i64 %and
+  %sub.ptr.lhs.cast5 = ptrtoint ptr %add.ptr to i64
+  %sub.ptr.rhs.cast6 = ptrtoint ptr %1 to i64
+  %sub.ptr.sub7 = sub i64 %sub.ptr.lhs.cast5, %sub.ptr.rhs.cast6
+  %call = tail call i32 @mprotect(ptr noundef %1, i64 noundef %sub.ptr.sub7, i32 noundef 3) #10
+  %tobool.not = icmp eq i32 %call, 0
+  br i1 %tobool.not, label %if.end9, label %return
+
+if.end9:                                          ; preds = %if.end
+  store ptr %add.ptr, ptr %open, align 8
+  br label %return
+
+return:                                           ; preds = %if.end9, %if.end, %entry
+  %retval.1 = phi i32 [ 1, %entry ], [ 1, %if.end9 ], [ 0, %if.end ]
+  ret i32 %retval.1
+}
+
+; Function Attrs: mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none)
+declare nonnull ptr @llvm.threadlocal.address.p0(ptr nonnull) #2
+
+; Function Attrs: nounwind
+declare i32 @mprotect(ptr noundef, i64 noundef, i32 noundef) local_unnamed_addr #1
+
+; Function Attrs: cold noinline nounwind optsize
+define void @ferment.arena.v2.close_from(ptr noundef %from) local_unnamed_addr #3 {
+entry:
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
+  %open = getelementptr inbounds nuw i8, ptr %0, i64 16
+  %1 = load ptr, ptr %open, align 8
+  %cmp.not = icmp ult ptr %from, %1
+  br i1 %cmp.not, label %if.end, label %if.end10
+
+if.end:                                           ; preds = %entry
+  %sub.ptr.lhs.cast = ptrtoint ptr %1 to i64
+  %sub.ptr.rhs.cast = ptrtoint ptr %from to i64
+  %sub.ptr.sub = sub i64 %sub.ptr.lhs.cast, %sub.ptr.rhs.cast
+  %call = tail call i32 @madvise(ptr noundef %from, i64 noundef %sub.ptr.sub, i32 noundef 4) #10
+  %2 = load ptr, ptr %open, align 8
+  %sub.ptr.lhs.cast3 = ptrtoint ptr %2 to i64
+  %sub.ptr.sub5 = sub i64 %sub.ptr.lhs.cast3, %sub.ptr.rhs.cast
+  %call6 = tail call i32 @mprotect(ptr noundef %from, i64 noundef %sub.ptr.sub5, i32 noundef 0) #10
+  %cmp7 = icmp eq i32 %call6, 0
+  br i1 %cmp7, label %if.then8, label %if.end10
+
+if.then8:                                         ; preds = %if.end
+  store ptr %from, ptr %open, align 8
+  br label %if.end10
+
+if.end10:                                         ; preds = %entry, %if.then8, %if.end
+  ret void
+}
+
+; Function Attrs: nounwind
+define void @ferment.arena.v2.settle() local_unnamed_addr #0 {
+entry:
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
   %last = getelementptr inbounds nuw i8, ptr %0, i64 24
   %1 = load ptr, ptr %last, align 8
-  %tobool.not20 = icmp eq ptr %1, null
-  br i1 %tobool.not20, label %land.lhs.true, label %land.rhs.lr.ph
+  %tobool.not12 = icmp eq ptr %1, null
+  br i1 %tobool.not12, label %land.lhs.true, label %land.rhs.lr.ph
 
 land.rhs.lr.ph:                                   ; preds = %entry
   %top = getelementptr inbounds nuw i8, ptr %0, i64 8
@@ -104,8 +172,8 @@ while.end:                                        ; preds = %land.rhs
   br i1 %tobool7.not, label %land.lhs.true, label %if.end
 
 land.lhs.true:                                    ; preds = %while.body, %entry, %while.end
-  %touched = getelementptr inbounds nuw i8, ptr %0, i64 16
-  %5 = load ptr, ptr %touched, align 8
+  %open = getelementptr inbounds nuw i8, ptr %0, i64 16
+  %5 = load ptr, ptr %open, align 8
   %6 = load ptr, ptr %0, align 8
   %sub.ptr.lhs.cast = ptrtoint ptr %5 to i64
   %sub.ptr.rhs.cast = ptrtoint ptr %6 to i64
@@ -115,24 +183,17 @@ land.lhs.true:                                    ; preds = %while.body, %entry,
 
 if.then:                                          ; preds = %land.lhs.true
   %add.ptr = getelementptr inbounds nuw i8, ptr %6, i64 268435456
-  %sub = add i64 %sub.ptr.sub, -268435456
-  %call = tail call i32 @madvise(ptr noundef nonnull %add.ptr, i64 noundef %sub, i32 noundef 4) #9
-  %7 = load ptr, ptr %0, align 8
-  %add.ptr15 = getelementptr inbounds nuw i8, ptr %7, i64 268435456
-  store ptr %add.ptr15, ptr %touched, align 8
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr) #11
   br label %if.end
 
 if.end:                                           ; preds = %if.then, %land.lhs.true, %while.end
   ret void
 }
 
-; Function Attrs: mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none)
-declare nonnull ptr @llvm.threadlocal.address.p0(ptr nonnull) #2
-
 ; Function Attrs: nounwind
-define void @ferment.arena.v1.thread_done(ptr readnone captures(none) %unused) #0 {
+define void @ferment.arena.v2.thread_done(ptr readnone captures(none) %unused) #0 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
   %1 = load ptr, ptr %0, align 8
   %tobool.not = icmp eq ptr %1, null
   br i1 %tobool.not, label %return, label %if.end
@@ -140,8 +201,8 @@ entry:
 if.end:                                           ; preds = %entry
   %last.i = getelementptr inbounds nuw i8, ptr %0, i64 24
   %2 = load ptr, ptr %last.i, align 8
-  %tobool.not20.i = icmp eq ptr %2, null
-  br i1 %tobool.not20.i, label %land.lhs.true.i, label %land.rhs.lr.ph.i
+  %tobool.not12.i = icmp eq ptr %2, null
+  br i1 %tobool.not12.i, label %land.lhs.true.i, label %land.rhs.lr.ph.i
 
 land.rhs.lr.ph.i:                                 ; preds = %if.end
   %top.i = getelementptr inbounds nuw i8, ptr %0, i64 8
@@ -168,8 +229,8 @@ while.end.i:                                      ; preds = %land.rhs.i
   br i1 %tobool7.not.i, label %land.lhs.true.i, label %return
 
 land.lhs.true.i:                                  ; preds = %while.body.i, %while.end.i, %if.end
-  %touched.i = getelementptr inbounds nuw i8, ptr %0, i64 16
-  %6 = load ptr, ptr %touched.i, align 8
+  %open.i = getelementptr inbounds nuw i8, ptr %0, i64 16
+  %6 = load ptr, ptr %open.i, align 8
   %7 = load ptr, ptr %0, align 8
   %sub.ptr.lhs.cast.i = ptrtoint ptr %6 to i64
   %sub.ptr.rhs.cast.i = ptrtoint ptr %7 to i64
@@ -179,28 +240,20 @@ land.lhs.true.i:                                  ; preds = %while.body.i, %whil
 
 ferment_arena_settle.exit:                        ; preds = %land.lhs.true.i
   %add.ptr.i = getelementptr inbounds nuw i8, ptr %7, i64 268435456
-  %sub.i = add i64 %sub.ptr.sub.i, -268435456
-  %call.i = tail call i32 @madvise(ptr noundef nonnull %add.ptr.i, i64 noundef %sub.i, i32 noundef 4) #9
-  %8 = load ptr, ptr %0, align 8
-  %add.ptr15.i = getelementptr inbounds nuw i8, ptr %8, i64 268435456
-  store ptr %add.ptr15.i, ptr %touched.i, align 8
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i) #11
   %.pr.pre = load ptr, ptr %last.i, align 8
-  %9 = icmp eq ptr %.pr.pre, null
-  br i1 %9, label %if.end3, label %return
+  %8 = icmp eq ptr %.pr.pre, null
+  br i1 %8, label %if.end3, label %return
 
 if.end3:                                          ; preds = %land.lhs.true.i, %ferment_arena_settle.exit
-  %10 = phi ptr [ %8, %ferment_arena_settle.exit ], [ %7, %land.lhs.true.i ]
-  %11 = phi ptr [ %add.ptr15.i, %ferment_arena_settle.exit ], [ %6, %land.lhs.true.i ]
-  %sub.ptr.lhs.cast = ptrtoint ptr %11 to i64
-  %sub.ptr.rhs.cast = ptrtoint ptr %10 to i64
-  %sub.ptr.sub = sub i64 %sub.ptr.lhs.cast, %sub.ptr.rhs.cast
-  %call = tail call i32 @madvise(ptr noundef %10, i64 noundef %sub.ptr.sub, i32 noundef 4) #9
+  %9 = load ptr, ptr %0, align 8
+  tail call void @ferment.arena.v2.close_from(ptr noundef %9) #11
   %slice = getelementptr inbounds nuw i8, ptr %0, i64 32
-  %12 = load i32, ptr %slice, align 8
-  %sh_prom = zext nneg i32 %12 to i64
+  %10 = load i32, ptr %slice, align 8
+  %sh_prom = zext nneg i32 %10 to i64
   %shl = shl nuw i64 1, %sh_prom
   %not = xor i64 %shl, -1
-  %13 = atomicrmw and ptr @ferment.arena.v1.claimed, i64 %not release, align 8
+  %11 = atomicrmw and ptr @ferment.arena.v2.claimed, i64 %not release, align 8
   store ptr null, ptr %0, align 8
   br label %return
 
@@ -209,7 +262,7 @@ return:                                           ; preds = %while.end.i, %ferme
 }
 
 ; Function Attrs: nounwind
-define void @ferment.arena.v1.watch_exit() local_unnamed_addr #0 {
+define void @ferment.arena.v2.watch_exit() local_unnamed_addr #0 {
 entry:
   %tobool = icmp ne ptr @pthread_key_create, null
   %tobool1 = icmp ne ptr @pthread_setspecific, null
@@ -217,36 +270,36 @@ entry:
   br i1 %or.cond, label %if.end, label %return
 
 if.end:                                           ; preds = %entry
-  %0 = load atomic i32, ptr @ferment.arena.v1.key_state acquire, align 4
+  %0 = load atomic i32, ptr @ferment.arena.v2.key_state acquire, align 4
   %cmp = icmp eq i32 %0, 0
   br i1 %cmp, label %if.then2, label %while.cond.preheader
 
 if.then2:                                         ; preds = %if.end
-  %1 = cmpxchg ptr @ferment.arena.v1.key_state, i32 0, i32 1 acq_rel acquire, align 4
+  %1 = cmpxchg ptr @ferment.arena.v2.key_state, i32 0, i32 1 acq_rel acquire, align 4
   %2 = extractvalue { i32, i1 } %1, 1
   br i1 %2, label %if.then3, label %while.cond.preheader
 
 if.then3:                                         ; preds = %if.then2
-  %call = tail call i32 @pthread_key_create(ptr noundef nonnull @ferment.arena.v1.key, ptr noundef nonnull @ferment.arena.v1.thread_done) #9
+  %call = tail call i32 @pthread_key_create(ptr noundef nonnull @ferment.arena.v2.key, ptr noundef nonnull @ferment.arena.v2.thread_done) #10
   %cmp4 = icmp eq i32 %call, 0
   %cond = select i1 %cmp4, i32 2, i32 3
-  store atomic i32 %cond, ptr @ferment.arena.v1.key_state release, align 4
+  store atomic i32 %cond, ptr @ferment.arena.v2.key_state release, align 4
   br label %while.cond.preheader
 
 while.cond.preheader:                             ; preds = %if.then2, %if.then3, %if.end
   br label %while.cond
 
 while.cond:                                       ; preds = %while.cond.preheader, %while.cond
-  %3 = load atomic i32, ptr @ferment.arena.v1.key_state acquire, align 4
+  %3 = load atomic i32, ptr @ferment.arena.v2.key_state acquire, align 4
   switch i32 %3, label %return [
     i32 1, label %while.cond
     i32 2, label %if.then11
   ]
 
 if.then11:                                        ; preds = %while.cond
-  %4 = load i32, ptr @ferment.arena.v1.key, align 4
-  %5 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
-  %call12 = tail call i32 @pthread_setspecific(i32 noundef %4, ptr noundef nonnull %5) #9
+  %4 = load i32, ptr @ferment.arena.v2.key, align 4
+  %5 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
+  %call12 = tail call i32 @pthread_setspecific(i32 noundef %4, ptr noundef nonnull %5) #10
   br label %return
 
 return:                                           ; preds = %while.cond, %if.then11, %entry
@@ -260,9 +313,9 @@ declare extern_weak i32 @pthread_key_create(ptr noundef, ptr noundef) #1
 declare extern_weak i32 @pthread_setspecific(i32 noundef, ptr noundef) #1
 
 ; Function Attrs: nounwind
-define range(i32 0, 2) i32 @ferment.arena.v1.claim() local_unnamed_addr #0 {
+define range(i32 0, 2) i32 @ferment.arena.v2.claim() local_unnamed_addr #0 {
 entry:
-  %0 = load atomic i64, ptr @ferment.arena.v1.reservation acquire, align 8
+  %0 = load atomic i64, ptr @ferment.arena.v2.reservation acquire, align 8
   %tobool.not.i = icmp eq i64 %0, 0
   br i1 %tobool.not.i, label %if.end.i, label %if.then.i
 
@@ -272,12 +325,12 @@ if.then.i:                                        ; preds = %entry
   br i1 %cmp.i, label %cleanup6, label %ferment_arena_reserve.exit
 
 if.end.i:                                         ; preds = %entry
-  %call.i = tail call ptr @mmap(ptr noundef null, i64 noundef 34361835520, i32 noundef 3, i32 noundef 16418, i32 noundef -1, i64 noundef 0) #9
+  %call.i = tail call ptr @mmap(ptr noundef null, i64 noundef 34361835520, i32 noundef 0, i32 noundef 16418, i32 noundef -1, i64 noundef 0) #10
   %cmp1.not.i = icmp eq ptr %call.i, inttoptr (i64 -1 to ptr)
   br i1 %cmp1.not.i, label %if.end4.thread.i, label %if.end4.i
 
 if.end4.thread.i:                                 ; preds = %if.end.i
-  %2 = cmpxchg ptr @ferment.arena.v1.reservation, i64 0, i64 1 acq_rel acquire, align 8
+  %2 = cmpxchg ptr @ferment.arena.v2.reservation, i64 0, i64 1 acq_rel acquire, align 8
   %3 = extractvalue { i64, i1 } %2, 1
   %4 = extractvalue { i64, i1 } %2, 0
   %5 = inttoptr i64 %4 to ptr
@@ -288,15 +341,15 @@ if.end4.i:                                        ; preds = %if.end.i
   %sub.i = add i64 %6, 2097151
   %and.i = and i64 %sub.i, -2097152
   %7 = inttoptr i64 %and.i to ptr
-  %call3.i = tail call i32 @madvise(ptr noundef %7, i64 noundef 34359738368, i32 noundef 14) #9
-  %8 = cmpxchg ptr @ferment.arena.v1.reservation, i64 0, i64 %and.i acq_rel acquire, align 8
+  %call3.i = tail call i32 @madvise(ptr noundef %7, i64 noundef 34359738368, i32 noundef 14) #10
+  %8 = cmpxchg ptr @ferment.arena.v2.reservation, i64 0, i64 %and.i acq_rel acquire, align 8
   %9 = extractvalue { i64, i1 } %8, 1
   br i1 %9, label %if.end10.i, label %if.then7.i
 
 if.then7.i:                                       ; preds = %if.end4.i
   %10 = extractvalue { i64, i1 } %8, 0
   %11 = inttoptr i64 %10 to ptr
-  %call8.i = tail call i32 @munmap(ptr noundef %call.i, i64 noundef 34361835520) #9
+  %call8.i = tail call i32 @munmap(ptr noundef %call.i, i64 noundef 34361835520) #10
   br label %if.end10.i
 
 if.end10.i:                                       ; preds = %if.end4.thread.i, %if.then7.i, %if.end4.i
@@ -310,7 +363,7 @@ ferment_arena_reserve.exit:                       ; preds = %if.end10.i, %if.the
   br i1 %tobool.not, label %cleanup6, label %if.end
 
 if.end:                                           ; preds = %ferment_arena_reserve.exit
-  %12 = load atomic i64, ptr @ferment.arena.v1.claimed monotonic, align 8
+  %12 = load atomic i64, ptr @ferment.arena.v2.claimed monotonic, align 8
   br label %for.cond
 
 for.cond:                                         ; preds = %if.end2, %if.end
@@ -323,7 +376,7 @@ if.end2:                                          ; preds = %for.cond
   %13 = tail call range(i64 0, 65) i64 @llvm.cttz.i64(i64 %not, i1 true)
   %shl = shl nuw i64 1, %13
   %or = or i64 %shl, %used.0
-  %14 = cmpxchg ptr @ferment.arena.v1.claimed, i64 %used.0, i64 %or acq_rel monotonic, align 8
+  %14 = cmpxchg ptr @ferment.arena.v2.claimed, i64 %used.0, i64 %or acq_rel monotonic, align 8
   %15 = extractvalue { i64, i1 } %14, 1
   %16 = extractvalue { i64, i1 } %14, 0
   br i1 %15, label %if.then3, label %for.cond
@@ -332,9 +385,9 @@ if.then3:                                         ; preds = %if.end2
   %cast = trunc nuw nsw i64 %13 to i32
   %mul = shl nuw nsw i64 %13, 29
   %add.ptr = getelementptr inbounds nuw i8, ptr %retval.0.i, i64 %mul
-  %17 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
-  %touched = getelementptr inbounds nuw i8, ptr %17, i64 16
-  store ptr %add.ptr, ptr %touched, align 8
+  %17 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
+  %open = getelementptr inbounds nuw i8, ptr %17, i64 16
+  store ptr %add.ptr, ptr %open, align 8
   %top = getelementptr inbounds nuw i8, ptr %17, i64 8
   store ptr %add.ptr, ptr %top, align 8
   store ptr %add.ptr, ptr %17, align 8
@@ -348,35 +401,35 @@ if.then3:                                         ; preds = %if.end2
   br i1 %or.cond.i, label %if.end.i13, label %cleanup6
 
 if.end.i13:                                       ; preds = %if.then3
-  %18 = load atomic i32, ptr @ferment.arena.v1.key_state acquire, align 4
+  %18 = load atomic i32, ptr @ferment.arena.v2.key_state acquire, align 4
   %cmp.i14 = icmp eq i32 %18, 0
   br i1 %cmp.i14, label %if.then2.i, label %while.cond.i.preheader
 
 if.then2.i:                                       ; preds = %if.end.i13
-  %19 = cmpxchg ptr @ferment.arena.v1.key_state, i32 0, i32 1 acq_rel acquire, align 4
+  %19 = cmpxchg ptr @ferment.arena.v2.key_state, i32 0, i32 1 acq_rel acquire, align 4
   %20 = extractvalue { i32, i1 } %19, 1
   br i1 %20, label %if.then3.i, label %while.cond.i.preheader
 
 if.then3.i:                                       ; preds = %if.then2.i
-  %call.i15 = tail call i32 @pthread_key_create(ptr noundef nonnull @ferment.arena.v1.key, ptr noundef nonnull @ferment.arena.v1.thread_done) #9
+  %call.i15 = tail call i32 @pthread_key_create(ptr noundef nonnull @ferment.arena.v2.key, ptr noundef nonnull @ferment.arena.v2.thread_done) #10
   %cmp4.i = icmp eq i32 %call.i15, 0
   %cond.i16 = select i1 %cmp4.i, i32 2, i32 3
-  store atomic i32 %cond.i16, ptr @ferment.arena.v1.key_state release, align 4
+  store atomic i32 %cond.i16, ptr @ferment.arena.v2.key_state release, align 4
   br label %while.cond.i.preheader
 
 while.cond.i.preheader:                           ; preds = %if.then3.i, %if.then2.i, %if.end.i13
   br label %while.cond.i
 
 while.cond.i:                                     ; preds = %while.cond.i.preheader, %while.cond.i
-  %21 = load atomic i32, ptr @ferment.arena.v1.key_state acquire, align 4
+  %21 = load atomic i32, ptr @ferment.arena.v2.key_state acquire, align 4
   switch i32 %21, label %cleanup6 [
     i32 1, label %while.cond.i
     i32 2, label %if.then11.i
   ]
 
 if.then11.i:                                      ; preds = %while.cond.i
-  %22 = load i32, ptr @ferment.arena.v1.key, align 4
-  %call12.i = tail call i32 @pthread_setspecific(i32 noundef %22, ptr noundef nonnull %17) #9
+  %22 = load i32, ptr @ferment.arena.v2.key, align 4
+  %call12.i = tail call i32 @pthread_setspecific(i32 noundef %22, ptr noundef nonnull %17) #10
   br label %cleanup6
 
 cleanup6:                                         ; preds = %for.cond, %while.cond.i, %if.end4.thread.i, %if.end10.i, %if.then.i, %if.then11.i, %if.then3, %ferment_arena_reserve.exit
@@ -388,23 +441,23 @@ cleanup6:                                         ; preds = %for.cond, %while.co
 declare i64 @llvm.cttz.i64(i64, i1 immarg) #2
 
 ; Function Attrs: nounwind
-define ptr @ferment.arena.v1.push(i64 noundef %bytes) local_unnamed_addr #0 {
+define ptr @ferment.arena.v2.push(i64 noundef %bytes) local_unnamed_addr #0 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
   %1 = load ptr, ptr %0, align 8
   %tobool.not = icmp eq ptr %1, null
   br i1 %tobool.not, label %land.lhs.true, label %if.end
 
 land.lhs.true:                                    ; preds = %entry
-  %call = tail call i32 @ferment.arena.v1.claim()
+  %call = tail call i32 @ferment.arena.v2.claim()
   %tobool1.not = icmp eq i32 %call, 0
   br i1 %tobool1.not, label %return, label %if.end
 
 if.end:                                           ; preds = %land.lhs.true, %entry
   %last.i = getelementptr inbounds nuw i8, ptr %0, i64 24
   %2 = load ptr, ptr %last.i, align 8
-  %tobool.not20.i = icmp eq ptr %2, null
-  br i1 %tobool.not20.i, label %land.lhs.true.i, label %land.rhs.lr.ph.i
+  %tobool.not12.i = icmp eq ptr %2, null
+  br i1 %tobool.not12.i, label %land.lhs.true.i, label %land.rhs.lr.ph.i
 
 land.rhs.lr.ph.i:                                 ; preds = %if.end
   %top.i = getelementptr inbounds nuw i8, ptr %0, i64 8
@@ -431,8 +484,8 @@ while.end.i:                                      ; preds = %land.rhs.i
   br i1 %tobool7.not.i, label %land.lhs.true.i, label %ferment_arena_settle.exit
 
 land.lhs.true.i:                                  ; preds = %while.body.i, %while.end.i, %if.end
-  %touched.i = getelementptr inbounds nuw i8, ptr %0, i64 16
-  %6 = load ptr, ptr %touched.i, align 8
+  %open.i = getelementptr inbounds nuw i8, ptr %0, i64 16
+  %6 = load ptr, ptr %open.i, align 8
   %7 = load ptr, ptr %0, align 8
   %sub.ptr.lhs.cast.i = ptrtoint ptr %6 to i64
   %sub.ptr.rhs.cast.i = ptrtoint ptr %7 to i64
@@ -442,64 +495,77 @@ land.lhs.true.i:                                  ; preds = %while.body.i, %whil
 
 if.then.i:                                        ; preds = %land.lhs.true.i
   %add.ptr.i = getelementptr inbounds nuw i8, ptr %7, i64 268435456
-  %sub.i = add i64 %sub.ptr.sub.i, -268435456
-  %call.i = tail call i32 @madvise(ptr noundef nonnull %add.ptr.i, i64 noundef %sub.i, i32 noundef 4) #9
-  %8 = load ptr, ptr %0, align 8
-  %add.ptr15.i = getelementptr inbounds nuw i8, ptr %8, i64 268435456
-  store ptr %add.ptr15.i, ptr %touched.i, align 8
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i) #11
   br label %ferment_arena_settle.exit
 
 ferment_arena_settle.exit:                        ; preds = %while.end.i, %land.lhs.true.i, %if.then.i
   %add = add i64 %bytes, 63
   %and = and i64 %add, -64
   %top = getelementptr inbounds nuw i8, ptr %0, i64 8
-  %9 = load ptr, ptr %top, align 8
+  %8 = load ptr, ptr %top, align 8
   %cmp = icmp ugt i64 %bytes, 536870912
   br i1 %cmp, label %return, label %lor.lhs.false
 
 lor.lhs.false:                                    ; preds = %ferment_arena_settle.exit
-  %10 = load ptr, ptr %0, align 8
-  %sub.ptr.rhs.cast = ptrtoint ptr %10 to i64
-  %sub.ptr.lhs.cast = ptrtoint ptr %9 to i64
+  %9 = load ptr, ptr %0, align 8
+  %sub.ptr.rhs.cast = ptrtoint ptr %9 to i64
+  %sub.ptr.lhs.cast = ptrtoint ptr %8 to i64
   %reass.sub = sub i64 %sub.ptr.rhs.cast, %sub.ptr.lhs.cast
   %sub = add i64 %reass.sub, 536870912
   %add3 = add nuw nsw i64 %and, 64
   %cmp4 = icmp ugt i64 %add3, %sub
-  br i1 %cmp4, label %return, label %if.end6
+  br i1 %cmp4, label %return, label %lor.lhs.false5
 
-if.end6:                                          ; preds = %lor.lhs.false
-  store i64 %and, ptr %9, align 8
-  %11 = load ptr, ptr %last.i, align 8
-  %below = getelementptr inbounds nuw i8, ptr %9, i64 8
-  store ptr %11, ptr %below, align 8
-  %freed = getelementptr inbounds nuw i8, ptr %9, i64 16
+lor.lhs.false5:                                   ; preds = %lor.lhs.false
+  %add.ptr = getelementptr inbounds nuw i8, ptr %8, i64 64
+  %add.ptr7 = getelementptr inbounds nuw i8, ptr %add.ptr, i64 %and
+  %open.i28 = getelementptr inbounds nuw i8, ptr %0, i64 16
+  %10 = load ptr, ptr %open.i28, align 8
+  %cmp.not.i = icmp ugt ptr %add.ptr7, %10
+  br i1 %cmp.not.i, label %if.end.i, label %if.end11
+
+if.end.i:                                         ; preds = %lor.lhs.false5
+  %sub.ptr.lhs.cast.i29 = ptrtoint ptr %add.ptr7 to i64
+  %sub.ptr.sub.i31 = add i64 %sub.ptr.lhs.cast.i29, 2097151
+  %sub.i = sub i64 %sub.ptr.sub.i31, %sub.ptr.rhs.cast
+  %and.i = and i64 %sub.i, -2097152
+  %add.ptr.i32 = getelementptr inbounds nuw i8, ptr %9, i64 %and.i
+  %sub.ptr.lhs.cast5.i = ptrtoint ptr %add.ptr.i32 to i64
+  %sub.ptr.rhs.cast6.i = ptrtoint ptr %10 to i64
+  %sub.ptr.sub7.i = sub i64 %sub.ptr.lhs.cast5.i, %sub.ptr.rhs.cast6.i
+  %call.i = tail call i32 @mprotect(ptr noundef %10, i64 noundef %sub.ptr.sub7.i, i32 noundef 3) #10
+  %tobool.not.i33 = icmp eq i32 %call.i, 0
+  br i1 %tobool.not.i33, label %if.end9.i, label %return
+
+if.end9.i:                                        ; preds = %if.end.i
+  store ptr %add.ptr.i32, ptr %open.i28, align 8
+  %.pre = load ptr, ptr %top, align 8
+  br label %if.end11
+
+if.end11:                                         ; preds = %lor.lhs.false5, %if.end9.i
+  %11 = phi ptr [ %8, %lor.lhs.false5 ], [ %.pre, %if.end9.i ]
+  store i64 %and, ptr %11, align 8
+  %12 = load ptr, ptr %last.i, align 8
+  %below = getelementptr inbounds nuw i8, ptr %11, i64 8
+  store ptr %12, ptr %below, align 8
+  %freed = getelementptr inbounds nuw i8, ptr %11, i64 16
   store atomic i32 0, ptr %freed monotonic, align 8
-  store ptr %9, ptr %last.i, align 8
-  %12 = load ptr, ptr %top, align 8
-  %add.ptr = getelementptr inbounds nuw i8, ptr %12, i64 %add3
-  store ptr %add.ptr, ptr %top, align 8
-  %touched = getelementptr inbounds nuw i8, ptr %0, i64 16
-  %13 = load ptr, ptr %touched, align 8
-  %cmp13 = icmp ugt ptr %add.ptr, %13
-  br i1 %cmp13, label %if.then14, label %if.end17
-
-if.then14:                                        ; preds = %if.end6
-  store ptr %add.ptr, ptr %touched, align 8
-  br label %if.end17
-
-if.end17:                                         ; preds = %if.then14, %if.end6
-  %add.ptr18 = getelementptr inbounds nuw i8, ptr %9, i64 64
+  store ptr %11, ptr %last.i, align 8
+  %13 = load ptr, ptr %top, align 8
+  %add.ptr17 = getelementptr inbounds nuw i8, ptr %13, i64 %add3
+  store ptr %add.ptr17, ptr %top, align 8
+  %add.ptr18 = getelementptr inbounds nuw i8, ptr %11, i64 64
   br label %return
 
-return:                                           ; preds = %if.end17, %lor.lhs.false, %ferment_arena_settle.exit, %land.lhs.true
-  %retval.1 = phi ptr [ null, %land.lhs.true ], [ %add.ptr18, %if.end17 ], [ null, %lor.lhs.false ], [ null, %ferment_arena_settle.exit ]
+return:                                           ; preds = %if.end.i, %if.end11, %lor.lhs.false, %ferment_arena_settle.exit, %land.lhs.true
+  %retval.1 = phi ptr [ null, %land.lhs.true ], [ %add.ptr18, %if.end11 ], [ null, %ferment_arena_settle.exit ], [ null, %lor.lhs.false ], [ null, %if.end.i ]
   ret ptr %retval.1
 }
 
 ; Function Attrs: mustprogress nofree norecurse nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define range(i32 0, 2) i32 @ferment.arena.v1.in_arena(ptr noundef readnone captures(address) %p) local_unnamed_addr #3 {
+define range(i32 0, 2) i32 @ferment.arena.v2.in_arena(ptr noundef readnone captures(address) %p) local_unnamed_addr #4 {
 entry:
-  %0 = load atomic i64, ptr @ferment.arena.v1.reservation acquire, align 8
+  %0 = load atomic i64, ptr @ferment.arena.v2.reservation acquire, align 8
   %1 = inttoptr i64 %0 to ptr
   %or.cond = icmp ugt i64 %0, 1
   %cmp2.not = icmp uge ptr %p, %1
@@ -512,9 +578,9 @@ entry:
 }
 
 ; Function Attrs: mustprogress nofree norecurse nosync nounwind willreturn memory(read, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define range(i32 0, 2) i32 @ferment.arena.v1.mine(ptr noundef readnone captures(address) %p) local_unnamed_addr #4 {
+define range(i32 0, 2) i32 @ferment.arena.v2.mine(ptr noundef readnone captures(address) %p) local_unnamed_addr #5 {
 entry:
-  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
+  %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
   %1 = load ptr, ptr %0, align 8
   %tobool.not = icmp ne ptr %1, null
   %cmp.not = icmp uge ptr %p, %1
@@ -527,13 +593,13 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define range(i32 0, 2) i32 @ferment.arena.v1.release(ptr noundef writeonly captures(address) %p) local_unnamed_addr #0 {
+define range(i32 0, 2) i32 @ferment.arena.v2.release(ptr noundef writeonly captures(address) %p) local_unnamed_addr #0 {
 entry:
   %tobool.not = icmp eq ptr %p, null
   br i1 %tobool.not, label %return, label %lor.lhs.false
 
 lor.lhs.false:                                    ; preds = %entry
-  %0 = load atomic i64, ptr @ferment.arena.v1.reservation acquire, align 8
+  %0 = load atomic i64, ptr @ferment.arena.v2.reservation acquire, align 8
   %1 = inttoptr i64 %0 to ptr
   %or.cond.i = icmp ult i64 %0, 2
   %cmp2.not.i = icmp ult ptr %p, %1
@@ -544,11 +610,11 @@ lor.lhs.false:                                    ; preds = %entry
   br i1 %narrow.i.not, label %return, label %if.end
 
 if.end:                                           ; preds = %lor.lhs.false
-  %call2 = tail call ptr @__errno_location() #10
+  %call2 = tail call ptr @__errno_location() #12
   %2 = load i32, ptr %call2, align 4
   %freed = getelementptr inbounds i8, ptr %p, i64 -48
   store atomic i32 1, ptr %freed release, align 8
-  %3 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
+  %3 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
   %4 = load ptr, ptr %3, align 8
   %tobool.not.i = icmp eq ptr %4, null
   %cmp.not.i = icmp ult ptr %p, %4
@@ -561,8 +627,8 @@ if.end:                                           ; preds = %lor.lhs.false
 if.then5:                                         ; preds = %if.end
   %last.i = getelementptr inbounds nuw i8, ptr %3, i64 24
   %5 = load ptr, ptr %last.i, align 8
-  %tobool.not20.i = icmp eq ptr %5, null
-  br i1 %tobool.not20.i, label %land.lhs.true.i, label %land.rhs.lr.ph.i
+  %tobool.not12.i = icmp eq ptr %5, null
+  br i1 %tobool.not12.i, label %land.lhs.true.i, label %land.rhs.lr.ph.i
 
 land.rhs.lr.ph.i:                                 ; preds = %if.then5
   %top.i = getelementptr inbounds nuw i8, ptr %3, i64 8
@@ -589,8 +655,8 @@ while.end.i:                                      ; preds = %land.rhs.i
   br i1 %tobool7.not.i, label %land.lhs.true.i, label %if.end6
 
 land.lhs.true.i:                                  ; preds = %while.body.i, %while.end.i, %if.then5
-  %touched.i = getelementptr inbounds nuw i8, ptr %3, i64 16
-  %9 = load ptr, ptr %touched.i, align 8
+  %open.i = getelementptr inbounds nuw i8, ptr %3, i64 16
+  %9 = load ptr, ptr %open.i, align 8
   %10 = load ptr, ptr %3, align 8
   %sub.ptr.lhs.cast.i = ptrtoint ptr %9 to i64
   %sub.ptr.rhs.cast.i = ptrtoint ptr %10 to i64
@@ -600,11 +666,7 @@ land.lhs.true.i:                                  ; preds = %while.body.i, %whil
 
 if.then.i:                                        ; preds = %land.lhs.true.i
   %add.ptr.i16 = getelementptr inbounds nuw i8, ptr %10, i64 268435456
-  %sub.i = add i64 %sub.ptr.sub.i, -268435456
-  %call.i = tail call i32 @madvise(ptr noundef nonnull %add.ptr.i16, i64 noundef %sub.i, i32 noundef 4) #9
-  %11 = load ptr, ptr %3, align 8
-  %add.ptr15.i = getelementptr inbounds nuw i8, ptr %11, i64 268435456
-  store ptr %add.ptr15.i, ptr %touched.i, align 8
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i16) #11
   br label %if.end6
 
 if.end6:                                          ; preds = %if.then.i, %land.lhs.true.i, %while.end.i, %if.end
@@ -617,12 +679,12 @@ return:                                           ; preds = %entry, %lor.lhs.fal
 }
 
 ; Function Attrs: mustprogress nofree nosync nounwind willreturn memory(none)
-declare ptr @__errno_location() local_unnamed_addr #5
+declare ptr @__errno_location() local_unnamed_addr #6
 
 ; Function Attrs: nounwind
-define ptr @ferment.arena.v1.take(ptr noundef %old, i64 noundef %bytes) local_unnamed_addr #0 {
+define ptr @ferment.arena.v2.take(ptr noundef %old, i64 noundef %bytes) local_unnamed_addr #0 {
 entry:
-  %call = tail call ptr @__errno_location() #10
+  %call = tail call ptr @__errno_location() #12
   %0 = load i32, ptr %call, align 4
   %tobool.not = icmp eq ptr %old, null
   br i1 %tobool.not, label %if.then, label %if.else
@@ -630,22 +692,22 @@ entry:
 if.then:                                          ; preds = %entry
   %1 = add i64 %bytes, -65536
   %or.cond = icmp ult i64 %1, 4128768
-  br i1 %or.cond, label %if.then2, label %if.end41
+  br i1 %or.cond, label %if.then2, label %if.end39
 
 if.then2:                                         ; preds = %if.then
-  %call3 = tail call ptr @ferment.arena.v1.push(i64 noundef %bytes)
-  br label %if.end41
+  %call3 = tail call ptr @ferment.arena.v2.push(i64 noundef %bytes)
+  br label %if.end39
 
 if.else:                                          ; preds = %entry
-  %2 = load atomic i64, ptr @ferment.arena.v1.reservation acquire, align 8
+  %2 = load atomic i64, ptr @ferment.arena.v2.reservation acquire, align 8
   %3 = inttoptr i64 %2 to ptr
   %or.cond.i = icmp ult i64 %2, 2
   %cmp2.not.i = icmp ult ptr %old, %3
-  %or.cond8.not.i.not71 = or i1 %or.cond.i, %cmp2.not.i
+  %or.cond8.not.i.not78 = or i1 %or.cond.i, %cmp2.not.i
   %add.ptr.i = getelementptr inbounds nuw i8, ptr %3, i64 34359738368
   %cmp3.i = icmp uge ptr %old, %add.ptr.i
-  %narrow.i.not = select i1 %or.cond8.not.i.not71, i1 true, i1 %cmp3.i
-  br i1 %narrow.i.not, label %if.end41, label %if.then6
+  %narrow.i.not = select i1 %or.cond8.not.i.not78, i1 true, i1 %cmp3.i
+  br i1 %narrow.i.not, label %if.end39, label %if.then6
 
 if.then6:                                         ; preds = %if.else
   %add.ptr = getelementptr inbounds i8, ptr %old, i64 -64
@@ -653,26 +715,26 @@ if.then6:                                         ; preds = %if.else
   %and = and i64 %add, -64
   %4 = load i64, ptr %add.ptr, align 8
   %cmp8.not = icmp ult i64 %4, %bytes
-  br i1 %cmp8.not, label %if.else10, label %if.end41
+  br i1 %cmp8.not, label %if.else10, label %if.end39
 
 if.else10:                                        ; preds = %if.then6
-  %5 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v1.me)
+  %5 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
   %6 = load ptr, ptr %5, align 8
   %tobool.not.i = icmp eq ptr %6, null
   %cmp.not.i = icmp ult ptr %old, %6
-  %or.cond.not.i.not72 = or i1 %tobool.not.i, %cmp.not.i
+  %or.cond.not.i.not79 = or i1 %tobool.not.i, %cmp.not.i
   %add.ptr.i67 = getelementptr inbounds nuw i8, ptr %6, i64 536870912
   %cmp3.i68 = icmp uge ptr %old, %add.ptr.i67
-  %narrow.i69.not = select i1 %or.cond.not.i.not72, i1 true, i1 %cmp3.i68
-  br i1 %narrow.i69.not, label %if.else28, label %land.lhs.true13
+  %narrow.i69.not = select i1 %or.cond.not.i.not79, i1 true, i1 %cmp3.i68
+  br i1 %narrow.i69.not, label %if.else26, label %land.lhs.true13
 
 land.lhs.true13:                                  ; preds = %if.else10
   %last = getelementptr inbounds nuw i8, ptr %5, i64 24
   %7 = load ptr, ptr %last, align 8
   %cmp14 = icmp eq ptr %add.ptr, %7
   %cmp16 = icmp ult i64 %bytes, 536870913
-  %or.cond43 = and i1 %cmp16, %cmp14
-  br i1 %or.cond43, label %land.lhs.true17, label %if.else28
+  %or.cond41 = and i1 %cmp16, %cmp14
+  br i1 %or.cond41, label %land.lhs.true17, label %if.else26
 
 land.lhs.true17:                                  ; preds = %land.lhs.true13
   %sub.ptr.lhs.cast = ptrtoint ptr %old to i64
@@ -680,69 +742,151 @@ land.lhs.true17:                                  ; preds = %land.lhs.true13
   %reass.sub = sub i64 %sub.ptr.rhs.cast, %sub.ptr.lhs.cast
   %sub = add i64 %reass.sub, 536870912
   %cmp18.not = icmp ugt i64 %and, %sub
-  br i1 %cmp18.not, label %if.else28, label %if.then19
+  br i1 %cmp18.not, label %if.else26, label %land.lhs.true19
 
-if.then19:                                        ; preds = %land.lhs.true17
+land.lhs.true19:                                  ; preds = %land.lhs.true17
+  %add.ptr20 = getelementptr inbounds nuw i8, ptr %old, i64 %and
+  %open.i = getelementptr inbounds nuw i8, ptr %5, i64 16
+  %8 = load ptr, ptr %open.i, align 8
+  %cmp.not.i71 = icmp ugt ptr %add.ptr20, %8
+  br i1 %cmp.not.i71, label %if.end.i, label %if.then23
+
+if.end.i:                                         ; preds = %land.lhs.true19
+  %sub.ptr.lhs.cast.i = ptrtoint ptr %add.ptr20 to i64
+  %sub.ptr.sub.i = add i64 %sub.ptr.lhs.cast.i, 2097151
+  %sub.i = sub i64 %sub.ptr.sub.i, %sub.ptr.rhs.cast
+  %and.i = and i64 %sub.i, -2097152
+  %add.ptr.i72 = getelementptr inbounds nuw i8, ptr %6, i64 %and.i
+  %sub.ptr.lhs.cast5.i = ptrtoint ptr %add.ptr.i72 to i64
+  %sub.ptr.rhs.cast6.i = ptrtoint ptr %8 to i64
+  %sub.ptr.sub7.i = sub i64 %sub.ptr.lhs.cast5.i, %sub.ptr.rhs.cast6.i
+  %call.i = tail call i32 @mprotect(ptr noundef %8, i64 noundef %sub.ptr.sub7.i, i32 noundef 3) #10
+  %tobool.not.i73 = icmp eq i32 %call.i, 0
+  br i1 %tobool.not.i73, label %if.end9.i, label %if.else26
+
+if.end9.i:                                        ; preds = %if.end.i
+  store ptr %add.ptr.i72, ptr %open.i, align 8
+  br label %if.then23
+
+if.then23:                                        ; preds = %land.lhs.true19, %if.end9.i
   store i64 %and, ptr %add.ptr, align 8
-  %add.ptr21 = getelementptr inbounds nuw i8, ptr %old, i64 %and
   %top = getelementptr inbounds nuw i8, ptr %5, i64 8
-  store ptr %add.ptr21, ptr %top, align 8
-  %touched = getelementptr inbounds nuw i8, ptr %5, i64 16
-  %8 = load ptr, ptr %touched, align 8
-  %cmp23 = icmp ugt ptr %add.ptr21, %8
-  br i1 %cmp23, label %if.then24, label %if.end41
+  store ptr %add.ptr20, ptr %top, align 8
+  br label %if.end39
 
-if.then24:                                        ; preds = %if.then19
-  store ptr %add.ptr21, ptr %touched, align 8
-  br label %if.end41
+if.else26:                                        ; preds = %if.end.i, %land.lhs.true17, %land.lhs.true13, %if.else10
+  %call27 = tail call ptr @ferment.arena.v2.push(i64 noundef %bytes)
+  %tobool28.not = icmp eq ptr %call27, null
+  br i1 %tobool28.not, label %land.lhs.true29, label %lor.lhs.false.i
 
-if.else28:                                        ; preds = %land.lhs.true17, %land.lhs.true13, %if.else10
-  %call29 = tail call ptr @ferment.arena.v1.push(i64 noundef %bytes)
-  %tobool30.not = icmp eq ptr %call29, null
-  br i1 %tobool30.not, label %land.lhs.true31, label %if.end35
+land.lhs.true29:                                  ; preds = %if.else26
+  %call30 = tail call noalias ptr @malloc(i64 noundef %bytes) #13
+  %tobool31.not = icmp eq ptr %call30, null
+  br i1 %tobool31.not, label %if.then32, label %lor.lhs.false.i
 
-land.lhs.true31:                                  ; preds = %if.else28
-  %call32 = tail call noalias ptr @malloc(i64 noundef %bytes) #11
-  %tobool33.not = icmp eq ptr %call32, null
-  br i1 %tobool33.not, label %if.then34, label %if.end35
-
-if.then34:                                        ; preds = %land.lhs.true31
-  tail call void @abort() #12
+if.then32:                                        ; preds = %land.lhs.true29
+  tail call void @abort() #14
   unreachable
 
-if.end35:                                         ; preds = %land.lhs.true31, %if.else28
-  %r.0 = phi ptr [ %call29, %if.else28 ], [ %call32, %land.lhs.true31 ]
+lor.lhs.false.i:                                  ; preds = %if.else26, %land.lhs.true29
+  %r.0 = phi ptr [ %call27, %if.else26 ], [ %call30, %land.lhs.true29 ]
   %9 = load i64, ptr %add.ptr, align 8
   tail call void @llvm.memcpy.p0.p0.i64(ptr nonnull align 1 %r.0, ptr nonnull align 1 %old, i64 %9, i1 false)
-  %call37 = tail call i32 @ferment.arena.v1.release(ptr noundef nonnull %old)
-  br label %if.end41
+  %10 = load atomic i64, ptr @ferment.arena.v2.reservation acquire, align 8
+  %11 = inttoptr i64 %10 to ptr
+  %or.cond.i.i = icmp ult i64 %10, 2
+  %cmp2.not.i.i = icmp ult ptr %old, %11
+  %or.cond8.not.i.not17.i = or i1 %or.cond.i.i, %cmp2.not.i.i
+  %add.ptr.i.i = getelementptr inbounds nuw i8, ptr %11, i64 34359738368
+  %cmp3.i.i = icmp uge ptr %old, %add.ptr.i.i
+  %narrow.i.not.i = select i1 %or.cond8.not.i.not17.i, i1 true, i1 %cmp3.i.i
+  br i1 %narrow.i.not.i, label %if.end39, label %if.end.i75
 
-if.end41:                                         ; preds = %if.end35, %if.then6, %if.then24, %if.then19, %if.else, %if.then, %if.then2
-  %r.2 = phi ptr [ null, %if.then ], [ null, %if.else ], [ %call3, %if.then2 ], [ %r.0, %if.end35 ], [ %old, %if.then6 ], [ %old, %if.then24 ], [ %old, %if.then19 ]
+if.end.i75:                                       ; preds = %lor.lhs.false.i
+  %freed.i = getelementptr inbounds i8, ptr %old, i64 -48
+  store atomic i32 1, ptr %freed.i release, align 8
+  %12 = load ptr, ptr %5, align 8
+  %tobool.not.i.i = icmp eq ptr %12, null
+  %cmp.not.i.i = icmp ult ptr %old, %12
+  %or.cond.not.i.not18.i = or i1 %tobool.not.i.i, %cmp.not.i.i
+  %add.ptr.i11.i = getelementptr inbounds nuw i8, ptr %12, i64 536870912
+  %cmp3.i12.i = icmp uge ptr %old, %add.ptr.i11.i
+  %narrow.i13.not.i = select i1 %or.cond.not.i.not18.i, i1 true, i1 %cmp3.i12.i
+  br i1 %narrow.i13.not.i, label %if.end39, label %if.then5.i
+
+if.then5.i:                                       ; preds = %if.end.i75
+  %last.i.i = getelementptr inbounds nuw i8, ptr %5, i64 24
+  %13 = load ptr, ptr %last.i.i, align 8
+  %tobool.not12.i.i = icmp eq ptr %13, null
+  br i1 %tobool.not12.i.i, label %land.lhs.true.i.i, label %land.rhs.lr.ph.i.i
+
+land.rhs.lr.ph.i.i:                               ; preds = %if.then5.i
+  %top.i.i = getelementptr inbounds nuw i8, ptr %5, i64 8
+  br label %land.rhs.i.i
+
+land.rhs.i.i:                                     ; preds = %while.body.i.i, %land.rhs.lr.ph.i.i
+  %14 = phi ptr [ %13, %land.rhs.lr.ph.i.i ], [ %16, %while.body.i.i ]
+  %freed.i.i = getelementptr inbounds nuw i8, ptr %14, i64 16
+  %15 = load atomic i32, ptr %freed.i.i acquire, align 8
+  %tobool2.not.i.i = icmp eq i32 %15, 0
+  %.pr.i.i = load ptr, ptr %last.i.i, align 8
+  br i1 %tobool2.not.i.i, label %while.end.i.i, label %while.body.i.i
+
+while.body.i.i:                                   ; preds = %land.rhs.i.i
+  store ptr %.pr.i.i, ptr %top.i.i, align 8
+  %below.i.i = getelementptr inbounds nuw i8, ptr %.pr.i.i, i64 8
+  %16 = load ptr, ptr %below.i.i, align 8
+  store ptr %16, ptr %last.i.i, align 8
+  %tobool.not.i15.i = icmp eq ptr %16, null
+  br i1 %tobool.not.i15.i, label %land.lhs.true.i.i, label %land.rhs.i.i
+
+while.end.i.i:                                    ; preds = %land.rhs.i.i
+  %tobool7.not.i.i = icmp eq ptr %.pr.i.i, null
+  br i1 %tobool7.not.i.i, label %land.lhs.true.i.i, label %if.end39
+
+land.lhs.true.i.i:                                ; preds = %while.body.i.i, %while.end.i.i, %if.then5.i
+  %open.i.i = getelementptr inbounds nuw i8, ptr %5, i64 16
+  %17 = load ptr, ptr %open.i.i, align 8
+  %18 = load ptr, ptr %5, align 8
+  %sub.ptr.lhs.cast.i.i = ptrtoint ptr %17 to i64
+  %sub.ptr.rhs.cast.i.i = ptrtoint ptr %18 to i64
+  %sub.ptr.sub.i.i = sub i64 %sub.ptr.lhs.cast.i.i, %sub.ptr.rhs.cast.i.i
+  %cmp.i.i = icmp ugt i64 %sub.ptr.sub.i.i, 268435456
+  br i1 %cmp.i.i, label %if.then.i.i, label %if.end39
+
+if.then.i.i:                                      ; preds = %land.lhs.true.i.i
+  %add.ptr.i16.i = getelementptr inbounds nuw i8, ptr %18, i64 268435456
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i16.i) #11
+  br label %if.end39
+
+if.end39:                                         ; preds = %if.end.i75, %while.end.i.i, %land.lhs.true.i.i, %if.then.i.i, %lor.lhs.false.i, %if.then23, %if.then6, %if.else, %if.then, %if.then2
+  %r.2 = phi ptr [ null, %if.then ], [ null, %if.else ], [ %call3, %if.then2 ], [ %old, %if.then6 ], [ %old, %if.then23 ], [ %r.0, %lor.lhs.false.i ], [ %r.0, %if.then.i.i ], [ %r.0, %land.lhs.true.i.i ], [ %r.0, %while.end.i.i ], [ %r.0, %if.end.i75 ]
   store i32 %0, ptr %call, align 4
   ret ptr %r.2
 }
 
 ; Function Attrs: mustprogress nofree nounwind willreturn allockind("alloc,uninitialized") allocsize(0) memory(inaccessiblemem: readwrite)
-declare noalias noundef ptr @malloc(i64 noundef) local_unnamed_addr #6
+declare noalias noundef ptr @malloc(i64 noundef) local_unnamed_addr #7
 
 ; Function Attrs: cold nofree noreturn nounwind
-declare void @abort() local_unnamed_addr #7
+declare void @abort() local_unnamed_addr #8
 
 ; Function Attrs: mustprogress nocallback nofree nounwind willreturn memory(argmem: readwrite)
-declare void @llvm.memcpy.p0.p0.i64(ptr noalias writeonly captures(none), ptr noalias readonly captures(none), i64, i1 immarg) #8
+declare void @llvm.memcpy.p0.p0.i64(ptr noalias writeonly captures(none), ptr noalias readonly captures(none), i64, i1 immarg) #9
 
 attributes #0 = { nounwind }
 attributes #1 = { nounwind }
 attributes #2 = { mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #3 = { mustprogress nofree norecurse nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
-attributes #4 = { mustprogress nofree norecurse nosync nounwind willreturn memory(read, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
-attributes #5 = { mustprogress nofree nosync nounwind willreturn memory(none) }
-attributes #6 = { mustprogress nofree nounwind willreturn allockind("alloc,uninitialized") allocsize(0) memory(inaccessiblemem: readwrite) "alloc-family"="malloc" }
-attributes #7 = { cold nofree noreturn nounwind }
-attributes #8 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: readwrite) }
-attributes #9 = { nounwind }
-attributes #10 = { nounwind willreturn memory(none) }
-attributes #11 = { nounwind allocsize(0) }
-attributes #12 = { noreturn nounwind }
+attributes #3 = { cold noinline nounwind optsize }
+attributes #4 = { mustprogress nofree norecurse nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #5 = { mustprogress nofree norecurse nosync nounwind willreturn memory(read, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #6 = { mustprogress nofree nosync nounwind willreturn memory(none) }
+attributes #7 = { mustprogress nofree nounwind willreturn allockind("alloc,uninitialized") allocsize(0) memory(inaccessiblemem: readwrite) "alloc-family"="malloc" }
+attributes #8 = { cold nofree noreturn nounwind }
+attributes #9 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: readwrite) }
+attributes #10 = { nounwind }
+attributes #11 = { cold }
+attributes #12 = { nounwind willreturn memory(none) }
+attributes #13 = { nounwind allocsize(0) }
+attributes #14 = { noreturn nounwind }
 

@@ -629,8 +629,8 @@ const ARENA_RUNTIME: &str = include_str!("arena.ll");
 /// AArch64 Linux targets (the `mmap` constants `arena.c` was built with);
 /// `None` elsewhere.
 fn arena_helpers(module: Module) -> Option<(Value, Value)> {
-    const TAKE: &str = "ferment.arena.v1.take";
-    const RELEASE: &str = "ferment.arena.v1.release";
+    const TAKE: &str = "ferment.arena.v2.take";
+    const RELEASE: &str = "ferment.arena.v2.release";
     let t = module.target_triple();
     let arch_ok = t.starts_with("x86_64") || t.starts_with("aarch64");
     if !arch_ok || !t.contains("-linux") || t.contains("android") {
@@ -639,12 +639,12 @@ fn arena_helpers(module: Module) -> Option<(Value, Value)> {
     if module.function(TAKE).is_none() || module.function(RELEASE).is_none() {
         crate::context::link_ir(module, ARENA_RUNTIME, c"ferment.tape.arena").ok()?;
         for f in module.functions() {
-            if f.name().starts_with("ferment.arena.v1.") && !f.is_declaration() {
+            if f.name().starts_with("ferment.arena.v2.") && !f.is_declaration() {
                 f.set_linkonce_odr_hidden();
             }
         }
         for g in module.globals() {
-            if g.name().starts_with("ferment.arena.v1.") {
+            if g.name().starts_with("ferment.arena.v2.") {
                 g.set_linkonce_odr_hidden();
             }
         }
