@@ -45,6 +45,11 @@ pub struct Ctx<'o> {
     pub options: &'o Options,
     /// The host pipeline's speed-up level (0..3).
     pub opt_level: u32,
+    /// Keyed by functions (`DerivativeKey::function`, `globals`): the only
+    /// functions deleted while a `Ctx` lives that can be keys or
+    /// derivatives are those [`Ctx::rollback`] deletes, with their entries
+    /// here, in `frames` and in `inputs_matter`; the others (analysis
+    /// copies, helpers a generator makes and drops) never reach these maps.
     cache: HashMap<DerivativeKey, Derivative>,
     /// Split pair with `DerivativeKey::log_loads`: the log's header in the
     /// augmented function's frame, from `reverse::generate` to

@@ -156,11 +156,22 @@ fn parameter_seeds(module: Module, f: Value, key: &DerivativeKey) -> Vec<(Value,
     seeds
 }
 
+/// An analysis [`outer_types`] keeps, with a handle on each function it
+/// covers.
+struct Outer {
+    module: Module,
+    types: std::rc::Rc<FunctionTypes>,
+    functions: Vec<crate::shim::Watched>,
+}
+
 thread_local! {
     /// Analyses of original functions in their own context, made during
-    /// one module run (see [`outer_types`]).
-    static OUTER: std::cell::RefCell<Vec<(Module, std::rc::Rc<FunctionTypes>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    /// one module run (see [`outer_types`]). One whose functions are not all
+    /// alive any more is dropped before a look-up: the run deletes
+    /// functions (analysis copies, helpers, derivatives of failed requests)
+    /// and a new function made at a deleted one's address would count as
+    /// covered by an analysis that never saw it.
+    static OUTER: std::cell::RefCell<Vec<Outer>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Forgets the analyses [`outer_types`] kept (at the start and end of a
@@ -185,16 +196,30 @@ fn outer_types(module: Module, f: Value) -> std::rc::Rc<FunctionTypes> {
         .map(|u| u.function_of())
         .collect();
     let found = OUTER.with(|c| {
-        c.borrow()
-            .iter()
-            .find(|(m, t)| *m == module && t.covers(f) && users.iter().all(|&u| t.covers(u)))
-            .map(|(_, t)| t.clone())
+        let mut c = c.borrow_mut();
+        c.retain(|o| o.functions.iter().all(|w| w.alive()));
+        c.iter()
+            .find(|o| {
+                o.module == module && o.types.covers(f) && users.iter().all(|&u| o.types.covers(u))
+            })
+            .map(|o| o.types.clone())
     });
     if let Some(t) = found {
         return t;
     }
     let t = std::rc::Rc::new(ferment_type_analysis::TypeAnalysis::run(module, f));
-    OUTER.with(|c| c.borrow_mut().push((module, t.clone())));
+    let functions = t
+        .functions()
+        .iter()
+        .map(|&g| crate::shim::Watched::new(g))
+        .collect();
+    OUTER.with(|c| {
+        c.borrow_mut().push(Outer {
+            module,
+            types: t.clone(),
+            functions,
+        })
+    });
     t
 }
 

@@ -102,6 +102,25 @@ thread_local! {
     static USER_INACTIVE: std::cell::RefCell<HashSet<Value>> = std::cell::RefCell::new(HashSet::new());
 }
 
+/// The user's inactive functions of one module, known while it lives (a
+/// module run, a printer pass): dropping it empties the set, so that no
+/// later pass asks about functions of a module that may have been freed
+/// since (a new function at a freed one's address would read as inactive).
+pub(crate) struct UserInactive;
+
+impl UserInactive {
+    pub(crate) fn enter(module: Module) -> UserInactive {
+        USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
+        UserInactive
+    }
+}
+
+impl Drop for UserInactive {
+    fn drop(&mut self) {
+        USER_INACTIVE.with(|s| s.borrow_mut().clear());
+    }
+}
+
 /// Whether a call propagates no derivative: known-inactive library
 /// functions, user-annotated inactive functions, `__enzyme_*` helpers.
 pub fn is_inactive_call(call: Value) -> bool {
@@ -242,7 +261,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
     }
     // C++ signatures say what `double*` parameters point to.
     outcome.changed |= crate::cxx_types::annotate(module);
-    USER_INACTIVE.with(|s| *s.borrow_mut() = user_inactive_functions(module));
+    let _inactive = UserInactive::enter(module);
     let mut ctx = Ctx::new(module, options, opt_level);
     ctx.set_function_like(&like);
     ctx.set_memory_annotations(&allocators, &inactive_globals);
@@ -277,14 +296,24 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         // An AD call inside a `try` (an `invoke`): the calls that replace
         // it unwind to its landing pad, so an exception the derivative
         // throws reaches the caller's handler.
+        // The block's calls are watched, not kept as keys: a call the
+        // lowering erases may leave its address to a new one.
         let unwind = call.is_invoke().then(|| {
-            let old: HashSet<Value> = calls_in(call.parent()).into_iter().collect();
+            let old: Vec<(Value, crate::shim::Watched)> = calls_in(call.parent())
+                .into_iter()
+                .map(|c| (c, crate::shim::Watched::new(c)))
+                .collect();
             let succ = call.successors();
             (old, call.parent(), succ[0], succ[1])
         });
         match process_call(&mut ctx, call, entry) {
             Ok(()) => {
                 if let Some((old, orig, normal, pad)) = unwind {
+                    let old: HashSet<Value> = old
+                        .into_iter()
+                        .filter(|(_, w)| w.alive())
+                        .map(|(c, _)| c)
+                        .collect();
                     let new: Vec<Value> = replacement_blocks(orig, normal, pad)
                         .into_iter()
                         .flat_map(calls_in)

@@ -35,6 +35,7 @@ use request::{Activity, Mode, Part};
 /// differentiate (or of every defined function with `all`).
 pub fn print_activity(module: Module, all: bool) -> String {
     use std::fmt::Write;
+    let _inactive = super::UserInactive::enter(module);
     let mut out = String::new();
     let mut targets = Vec::new();
     for (call, entry) in find_ad_calls(module) {

@@ -136,6 +136,9 @@ extern "C" {
     pub fn ferment_register_pass_builder_callbacks(pb: *mut std::ffi::c_void);
     fn ferment_clone_function(f: LLVMValueRef, name: *const c_char) -> LLVMValueRef;
     fn ferment_move_body(old: LLVMValueRef, new: LLVMValueRef);
+    fn ferment_watch(v: LLVMValueRef) -> *mut std::ffi::c_void;
+    fn ferment_watched_alive(h: *mut std::ffi::c_void) -> c_int;
+    fn ferment_unwatch(h: *mut std::ffi::c_void);
     fn ferment_copy_fn_attributes(from: LLVMValueRef, to: LLVMValueRef);
     fn ferment_same_function(a: LLVMValueRef, b: LLVMValueRef) -> c_int;
     fn ferment_change_to_unreachable(inst: LLVMValueRef);
@@ -768,6 +771,28 @@ pub fn frontier_rereads(f: Value, pairs: &[(Value, Value)]) -> Vec<bool> {
         );
     }
     out.into_iter().map(|o| o != 0).collect()
+}
+
+/// Whether a value still exists: LLVM clears the handle when the value is
+/// deleted. A cache keyed by values that lives across deletions keeps one
+/// per key and drops an entry whose value is gone; otherwise a new object
+/// made at the freed address would take the entry over.
+pub struct Watched(*mut std::ffi::c_void);
+
+impl Watched {
+    pub fn new(v: Value) -> Watched {
+        Watched(unsafe { ferment_watch(v.0) })
+    }
+
+    pub fn alive(&self) -> bool {
+        unsafe { ferment_watched_alive(self.0) != 0 }
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        unsafe { ferment_unwatch(self.0) }
+    }
 }
 
 /// Moves the body of `old` into the declaration `new` (whose first

@@ -41,6 +41,7 @@
 #include "llvm/IR/PassManager.h"
 #include "llvm/IR/PatternMatch.h"
 #include "llvm/IR/ReplaceConstant.h"
+#include "llvm/IR/ValueHandle.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Plugins/PassPlugin.h"
@@ -955,6 +956,19 @@ extern "C" LLVMValueRef ferment_clone_function(LLVMValueRef FV,
   }
   return wrap(C);
 }
+
+// A handle LLVM clears when its value is deleted (`WeakVH`, which does not
+// follow replacements): a Rust cache that keys on values asks it whether a
+// key still stands for the object it was made for, not for a new one at the
+// freed address (`shim::Watched`).
+extern "C" void *ferment_watch(LLVMValueRef V) { return new WeakVH(unwrap(V)); }
+
+extern "C" int ferment_watched_alive(void *H) {
+  Value *V = *static_cast<WeakVH *>(H);
+  return V != nullptr;
+}
+
+extern "C" void ferment_unwatch(void *H) { delete static_cast<WeakVH *>(H); }
 
 // Moves the body of `OldV` into a new function of type `FnTy` whose first
 // parameters correspond one to one to the old ones. The old function is
