@@ -87,7 +87,6 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
             Vec::new()
         },
         activities,
-        returned_kept: false,
     }
 }
 

@@ -587,7 +587,6 @@ impl<'k> TangentSweep<'k> {
                 .unwrap_or_default(),
             seeds_finite: false,
             nonfinite_inputs: Vec::new(),
-            returned_kept: false,
         };
         if !key.own_shadow_args.is_empty() && ctx.custom.functions().contains(&callee) {
             return Err(crate::reverse::calls::own_shadow_to_custom(call, callee));
@@ -1193,7 +1192,6 @@ fn pointer_returning_call(
         own_shadow_args: sh.own_shadow_args(call),
         seeds_finite: false,
         nonfinite_inputs: Vec::new(),
-        returned_kept: false,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

@@ -233,15 +233,6 @@ pub struct DerivativeKey {
     /// ([`crate::rules::finite::input_values`]). Empty where all are
     /// finite (requests: the user's inputs).
     pub nonfinite_inputs: Vec<bool>,
-    /// Reverse mode, calls that stay calls and return a pointer: the caller
-    /// keeps the memory the call returns where its own caller reaches it
-    /// (links it into a structure, returns it on), or frees the shadow
-    /// itself where it frees the memory on some paths only
-    /// (`reverse::memory::HeapFates::kept_returns`): the reverse sweep does
-    /// not free the shadows of the heap memory this function returns. False
-    /// (requests too): the caller frees or drops what it gets, and the
-    /// reverse of the allocation frees the shadow.
-    pub returned_kept: bool,
 }
 
 impl DerivativeKey {
@@ -289,7 +280,6 @@ impl Request {
             own_shadow_args: Vec::new(),
             seeds_finite: true,
             nonfinite_inputs: Vec::new(),
-            returned_kept: false,
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::frontend::request::{Activity as ArgAct, DerivativeKey, Mode, Shape};
 use crate::shadow::{Shadows, Substitute};
 use ferment_activity_analysis::Activity;
-use ferment_ir::{Builder, IntPredicate, Type, Value};
+use ferment_ir::{Builder, Type, Value};
 use ferment_type_analysis::FunctionTypes;
 
 /// One augmented call, remembered for the reverse sweep.
@@ -58,9 +58,6 @@ pub struct CallerFacts<'a> {
     /// Per call, the inputs its callee may read that may be nonfinite
     /// ([`crate::rules::finite::call_inputs`]).
     pub inputs: &'a hashbrown::HashMap<Value, Vec<bool>>,
-    /// The calls whose returned memory the caller keeps
-    /// ([`super::memory::HeapFates::kept_returns`]).
-    pub kept_returns: &'a hashbrown::HashSet<Value>,
     /// The caller's number of adjoint lanes (batched: its calls get
     /// derivatives of the same width).
     pub width: usize,
@@ -123,7 +120,6 @@ pub fn augment_call(
         unchanged,
         call_vouches,
         inputs,
-        kept_returns,
         width,
     } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
@@ -245,9 +241,6 @@ pub fn augment_call(
         },
         seeds_finite: false,
         nonfinite_inputs: inputs.get(&call).cloned().unwrap_or_default(),
-        returned_kept: ret_ty.is_pointer()
-            && kept_returns.contains(&call)
-            && super::memory::may_return_heap(callee, 6),
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);
@@ -600,9 +593,7 @@ impl ReverseSweep<'_, '_, '_> {
                     .free_flag
                     .unwrap_or_else(|| self.b.const_int(Type::int(self.module.context(), 1), 1));
                 all.push(free);
-                let r = self.b.call_fn(rev, &all);
-                self.free_returned_shadow(cs);
-                r
+                self.b.call_fn(rev, &all)
             }
             Derivative::CustomFwdSplit { .. } => {
                 // Only the split forward function uses the augmented
@@ -680,49 +671,6 @@ impl ReverseSweep<'_, '_, '_> {
             }
         }
         Ok(())
-    }
-
-    /// After the reverse of a call whose returned memory this function
-    /// frees on some paths and keeps on others
-    /// ([`super::memory::HeapFates::returned_frees`]), where the call's key
-    /// says so (`returned_kept`, a callee that may return heap memory): the callee's reverse
-    /// left the shadow to this function, which frees it (with the primal's
-    /// deallocator) where the reverse of that free recorded this pointer,
-    /// and where the shadow is not the primal memory itself.
-    fn free_returned_shadow(&mut self, cs: &CallSite) {
-        // (a callee whose key does not say so frees the shadows of the
-        // heap memory it returns itself)
-        if !cs.key.returned_kept {
-            return;
-        }
-        let Some(&free) = self.heap_fates.returned_frees.get(&cs.original) else {
-            return;
-        };
-        let (Some(result), Some(dealloc)) = (cs.result, free.called_function()) else {
-            return;
-        };
-        let ptr = result.ty();
-        let slot = self.adjoints.freed_slot(cs.original);
-        let freed = self.b.load(ptr, slot);
-        self.b.store(self.b.zero(ptr), slot);
-        let p = self.primal(result);
-        let was_freed = self.b.icmp(IntPredicate::LLVMIntEQ, freed, p);
-        let at = ferment_activity_analysis::freed_pointer_argument(&dealloc.name());
-        for lane in 0..self.width {
-            let Some(sp) = self.shadow_in_reverse_lane(result, lane) else {
-                continue;
-            };
-            let distinct = self.b.icmp(IntPredicate::LLVMIntNE, sp, p);
-            let mut go = self.b.and_int(was_freed, distinct);
-            if let Some(flag) = self.free_flag {
-                // `enzyme_nofree`: kept for another reverse sweep
-                go = self.b.and_int(go, flag);
-            }
-            let sp = self.b.select(go, sp, self.b.zero(ptr));
-            let mut args = free.call_args();
-            args[at] = sp;
-            self.b.call_fn(dealloc, &args);
-        }
     }
 
     /// Adds what a (scalar) reverse function returned, the adjoints of the

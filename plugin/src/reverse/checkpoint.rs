@@ -184,7 +184,6 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
             Vec::new()
         },
         activities: acts,
-        returned_kept: false,
     };
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());

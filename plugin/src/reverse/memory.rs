@@ -204,8 +204,7 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
 /// Heap allocations of `f` whose shadows are freed only where the primal
 /// memory was, decided before the sweep changes its blocks (combined
 /// shape: the `ret`s become jumps into the reverse sweep, and a free no
-/// longer lies on a path that returns; split shape: they return the
-/// augmented struct).
+/// longer lies on a path that returns).
 #[derive(Default)]
 pub(super) struct HeapFates {
     /// Memory the function hands to its caller on some paths and frees
@@ -217,37 +216,16 @@ pub(super) struct HeapFates {
     /// (`Adjoints::freed_slot`) and the reverse of the allocation frees the
     /// shadow only when that pointer is the allocation's: a shadow linked
     /// into the caller's shadow structure stays there. (Memory a `realloc`
-    /// frees keeps the unconditional rule.) The same for the memory a call
-    /// of a kept function returns (`returned_frees`).
+    /// frees keeps the unconditional rule.)
     pub kept_frees: HashMap<Value, Vec<Value>>,
     pub kept: HashSet<Value>,
-    /// Heap allocations that reach the caller only by being returned, when
-    /// the caller keeps what this function returns
-    /// (`DerivativeKey::returned_kept`): after the sweep rewrote the
-    /// `ret`s, `reaches_caller` no longer sees them.
-    pub returned: HashSet<Value>,
-    /// Calls of functions with a body returning a pointer whose memory
-    /// reaches this function's caller: their derivatives' keys say so
-    /// (`DerivativeKey::returned_kept`), and the callee's reverse sweep
-    /// leaves that memory's shadow to this one (a factory's node linked
-    /// into the caller's list: the shadow node is in the shadow list).
-    pub kept_returns: HashSet<Value>,
-    /// Of `kept_returns`, those this function also frees on some paths that
-    /// return (the node of a `try_emplace` whose key is there), with the
-    /// free-like call that frees them: at the call's reverse, after the
-    /// callee's reverse, the shadow is freed with the same function where
-    /// the reverse of that free recorded the call's pointer.
-    pub returned_frees: HashMap<Value, Value>,
 }
 
-/// `returned_kept`: the caller keeps the memory `f` returns
-/// (`DerivativeKey::returned_kept`), so returning it hands it to the caller.
-pub(super) fn heap_fates(f: Value, returned_kept: bool) -> HeapFates {
+pub(super) fn heap_fates(f: Value) -> HeapFates {
     let returning = returning_blocks(f);
     let mut frees: HashMap<Value, Vec<Value>> = HashMap::new();
     let mut reallocated = HashSet::new();
     let mut heap = Vec::new();
-    let mut returns = Vec::new();
     for i in f.instructions() {
         if !i.is_call() {
             continue;
@@ -257,11 +235,6 @@ pub(super) fn heap_fates(f: Value, returned_kept: bool) -> HeapFates {
             Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
         ) {
             heap.push(i);
-        } else if i.ty().is_pointer()
-            && allocation_kind(i).is_none()
-            && super::calls::callee_of(i).is_some_and(|c| !c.is_declaration())
-        {
-            returns.push(i);
         }
         if !returning.contains(&i.parent()) {
             continue;
@@ -288,16 +261,9 @@ pub(super) fn heap_fates(f: Value, returned_kept: bool) -> HeapFates {
             }
         }
     }
-    let reaches = |o: Value| reaches_caller_from(o, &mut HashSet::new(), returned_kept);
     let mut fates = HeapFates::default();
     for o in heap {
-        if reallocated.contains(&o) || !reaches(o) {
-            continue;
-        }
-        if !frees.contains_key(&o) {
-            if returned_kept {
-                fates.returned.insert(o);
-            }
+        if !frees.contains_key(&o) || reallocated.contains(&o) || !reaches_caller(o) {
             continue;
         }
         fates.kept.insert(o);
@@ -305,124 +271,7 @@ pub(super) fn heap_fates(f: Value, returned_kept: bool) -> HeapFates {
             fates.kept_frees.entry(free).or_default().push(o);
         }
     }
-    for c in returns {
-        if reallocated.contains(&c) || !reaches(c) {
-            continue;
-        }
-        fates.kept_returns.insert(c);
-        let Some(fs) = frees.get(&c) else {
-            continue;
-        };
-        // One deallocator whose other arguments (a sized delete's size) are
-        // constants, to free the shadow with.
-        let same = |g: &Value| {
-            g.called_function() == fs[0].called_function()
-                && g.call_args().len() == fs[0].call_args().len()
-        };
-        let arg = |g: &Value| {
-            g.called_function().map_or(0, |f| {
-                ferment_activity_analysis::freed_pointer_argument(&f.name())
-            })
-        };
-        let constant_rest = |g: &Value| {
-            g.call_args()
-                .iter()
-                .enumerate()
-                .all(|(k, a)| k == arg(g) || a.is_constant())
-        };
-        if fs.iter().all(|g| same(g) && constant_rest(g)) {
-            fates.returned_frees.insert(c, fs[0]);
-            for &free in fs {
-                fates.kept_frees.entry(free).or_default().push(c);
-            }
-        }
-    }
     fates
-}
-
-/// Whether the function `f` (a callee's body, before any preparation) may
-/// return heap memory it or its callees allocate: a returned value traced
-/// back through address arithmetic, phis, selects, the pointer arguments
-/// of calls (which may return one of them) and stack slots (unoptimized
-/// code returns a local's value) to a heap allocation,
-/// or to a call of a function with a body that may (`depth` levels of
-/// calls, assumed beyond). Only then does a caller's `returned_kept` change
-/// the callee's derivative: iterators returned by `std::sort`'s helpers
-/// keep one derivative for all their calls.
-pub(super) fn may_return_heap(f: Value, depth: u32) -> bool {
-    if f.is_declaration() {
-        return false;
-    }
-    let mut work: Vec<Value> = f
-        .blocks()
-        .into_iter()
-        .filter_map(|b| b.terminator())
-        .filter(|t| t.opcode() == Opcode::LLVMRet && t.num_operands() == 1)
-        .map(|t| t.operand(0))
-        .filter(|v| v.ty().is_pointer())
-        .collect();
-    let mut seen = HashSet::new();
-    while let Some(v) = work.pop() {
-        if !seen.insert(v) || !v.is_instruction() {
-            continue;
-        }
-        match v.opcode() {
-            Opcode::LLVMGetElementPtr
-            | Opcode::LLVMBitCast
-            | Opcode::LLVMAddrSpaceCast
-            | Opcode::LLVMFreeze => work.push(v.operand(0)),
-            Opcode::LLVMPHI => work.extend(v.operands()),
-            Opcode::LLVMSelect => work.extend([v.operand(1), v.operand(2)]),
-            Opcode::LLVMLoad => {
-                // a stack slot's value: whatever pointer was stored into it
-                for o in underlying_objects(v.operand(0)) {
-                    if o.is_instruction() && o.opcode() == Opcode::LLVMAlloca {
-                        stored_pointers(o, &mut work);
-                    }
-                }
-            }
-            Opcode::LLVMCall | Opcode::LLVMInvoke => {
-                if matches!(
-                    allocation_kind(v),
-                    Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
-                ) {
-                    return true;
-                }
-                if let Some(g) = super::calls::callee_of(v) {
-                    if !g.is_declaration() && (depth == 0 || may_return_heap(g, depth - 1)) {
-                        return true;
-                    }
-                }
-                // or one of its pointer arguments (`std::__to_address(p)`)
-                work.extend(v.call_args().into_iter().filter(|a| a.ty().is_pointer()));
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-/// The pointers stored into the stack slot `slot` (at any offset, through
-/// address arithmetic on it), pushed onto `out`.
-fn stored_pointers(slot: Value, out: &mut Vec<Value>) {
-    let mut work = vec![slot];
-    let mut seen = HashSet::new();
-    while let Some(p) = work.pop() {
-        if !seen.insert(p) {
-            continue;
-        }
-        for u in p.users() {
-            match u.opcode() {
-                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
-                    work.push(u)
-                }
-                Opcode::LLVMStore if u.operand(1) == p && u.operand(0).ty().is_pointer() => {
-                    out.push(u.operand(0))
-                }
-                _ => {}
-            }
-        }
-    }
 }
 
 /// Reverse of a free-like call `inst` of `p`: records the pointer it freed
@@ -438,7 +287,7 @@ fn reverse_free(s: &mut ReverseSweep, inst: Value, p: Value, lane: usize) {
     let allocs: Vec<Value> = allocs
         .iter()
         .copied()
-        .filter(|&o| has_heap_shadow(s, o) || s.heap_fates.returned_frees.contains_key(&o))
+        .filter(|&o| has_heap_shadow(s, o))
         .collect();
     if allocs.is_empty() {
         return;
@@ -518,11 +367,10 @@ fn returning_blocks(f: Value) -> HashSet<Block> {
 /// the argument), on a pointer a call returned given such a pointer, or on
 /// another allocation of the function that reaches the caller itself.
 fn reaches_caller(alloc: Value) -> bool {
-    reaches_caller_from(alloc, &mut HashSet::new(), true)
+    reaches_caller_from(alloc, &mut HashSet::new())
 }
 
-/// `rets`: whether being returned hands the memory to the caller.
-fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>, rets: bool) -> bool {
+fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>) -> bool {
     let mut work = vec![alloc];
     while let Some(v) = work.pop() {
         if !seen.insert(v) {
@@ -536,9 +384,9 @@ fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>, rets: bool) -> b
                 | Opcode::LLVMFreeze
                 | Opcode::LLVMPHI
                 | Opcode::LLVMSelect => work.push(u),
-                Opcode::LLVMRet if rets => return true,
+                Opcode::LLVMRet => return true,
                 Opcode::LLVMStore
-                    if u.operand(0) == v && may_be_caller_memory(u.operand(1), seen, rets) =>
+                    if u.operand(0) == v && may_be_caller_memory(u.operand(1), seen) =>
                 {
                     return true;
                 }
@@ -549,7 +397,7 @@ fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>, rets: bool) -> b
                 Opcode::LLVMCall | Opcode::LLVMInvoke
                     if shadow::is_mirrored_structure_call(&u.called_name())
                         && u.call_args().into_iter().any(|a| {
-                            a != v && a.ty().is_pointer() && may_be_caller_memory(a, seen, rets)
+                            a != v && a.ty().is_pointer() && may_be_caller_memory(a, seen)
                         }) =>
                 {
                     return true;
@@ -563,7 +411,7 @@ fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>, rets: bool) -> b
 
 /// Whether the pointer `p` may point into memory the caller can reach (see
 /// `reaches_caller`). A stack slot is the function's own.
-fn may_be_caller_memory(p: Value, seen: &mut HashSet<Value>, rets: bool) -> bool {
+fn may_be_caller_memory(p: Value, seen: &mut HashSet<Value>) -> bool {
     underlying_objects(p).into_iter().any(|o| {
         if o.is_argument() || o.is_global() {
             return true;
@@ -573,17 +421,17 @@ fn may_be_caller_memory(p: Value, seen: &mut HashSet<Value>, rets: bool) -> bool
         }
         match o.opcode() {
             Opcode::LLVMAlloca => false,
-            Opcode::LLVMLoad => seen.insert(o) && may_be_caller_memory(o.operand(0), seen, rets),
+            Opcode::LLVMLoad => seen.insert(o) && may_be_caller_memory(o.operand(0), seen),
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
                 if allocation_kind(o).is_some() {
-                    reaches_caller_from(o, seen, rets)
+                    reaches_caller_from(o, seen)
                 } else {
                     // a pointer into memory one of its arguments reaches
                     // (`_Rb_tree_increment` of a local tree's node)
                     seen.insert(o)
                         && o.call_args()
                             .into_iter()
-                            .any(|a| a.ty().is_pointer() && may_be_caller_memory(a, seen, rets))
+                            .any(|a| a.ty().is_pointer() && may_be_caller_memory(a, seen))
                 }
             }
             _ => true,
@@ -622,7 +470,7 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                 AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc
             )
             && !freed_in_function(inst)
-            && (s.heap_fates.returned.contains(&inst) || reaches_caller(inst));
+            && reaches_caller(inst);
         // Freed on some paths, handed to the caller on others: the shadow
         // is freed where the reverse of a free recorded this very pointer.
         let freed_here = kept.then(|| {

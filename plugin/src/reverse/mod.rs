@@ -456,7 +456,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
         }
         tape.set_paired(paired);
         let deferred_frees = tape.deferred_frees();
-        let heap_fates = memory::heap_fates(f, key.returned_kept);
+        let heap_fates = memory::heap_fates(f);
         let tail_stores = tape.tail_stores();
         let adjoints = Adjoints::new(module, rev_entry.unwrap_or(entry));
         let b = Builder::following(module, f);
@@ -572,7 +572,6 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 unchanged: &self.unchanged_roots,
                 call_vouches: &self.call_vouches,
                 inputs: &self.call_inputs,
-                kept_returns: &self.heap_fates.kept_returns,
                 width,
             };
             let others = &others;
