@@ -18,6 +18,8 @@
 // plugin 11 s, the whole compile ~51 s of CPU (without the plugin ~6 s); the host's own -O3
 // pipeline on the derivative is most of the rest (SLP 12 s). The other ~650 slots are zeroed at
 // the nearest dominator of their uses outside cycles (-O2: SROA 3.2 -> 2.0 s).
+// The loop tape state of its 152 row buffers now stays in memory (-ferment-tape-state-memory):
+// as 12,166 phis it cost the host's SLP vectorizer 8.5 s, now 0.4 s (whole compile ~28 s).
 #include "check.h"
 #include <Eigen/Dense>
 #include <cmath>

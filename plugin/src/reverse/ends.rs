@@ -286,6 +286,12 @@ impl ReverseSweep<'_, '_, '_> {
         } else {
             self.tape.fence_rows(&[self.f, self.rf]);
         }
+        let min_loops = self.ctx.options.tape_state_memory.max(0) as usize;
+        let kept = self.tape.keep_state_in_memory(&[self.f], min_loops);
+        if kept > 0 {
+            let name = self.f.name();
+            crate::timing::note(|| format!("{name}: {kept} loop tape state slots kept in memory"));
+        }
         if self.print_tape {
             eprintln!(
                 "ferment: tape of the derivative of '{}':",

@@ -97,6 +97,14 @@ pub struct Options {
     /// same values, but orders phis differently, which later passes may
     /// see).
     pub localize_min_work: c_int,
+    /// A combined-shape derivative with this many loop row buffers or
+    /// more keeps its loop tape state in memory
+    /// (`reverse::tape::Tape::keep_state_in_memory`,
+    /// `-ferment-tape-state-memory=N`, default 64, 0: never): as SSA
+    /// values the state of every buffer is a phi wherever paths around its
+    /// loop merge, which the host's SLP vectorizer tries to bundle (Eigen's
+    /// blocked LLT at -O3: 152 buffers, 12,166 phis).
+    pub tape_state_memory: c_int,
 }
 
 impl Default for Options {
@@ -128,6 +136,7 @@ impl Default for Options {
             swapped_snapshots: 1,
             guard_loads: 2,
             localize_min_work: 1_000_000,
+            tape_state_memory: 64,
         }
     }
 }

@@ -358,6 +358,12 @@ cl::opt<int> OptLocalizeMinWork(
     cl::desc("ferment: zero a reverse function's adjoint slots where they "
              "are used, not in the entry block, when its slots times blocks "
              "reach N (0: always)"));
+cl::opt<int> OptTapeStateMemory(
+    "ferment-tape-state-memory", cl::init(64), cl::Hidden,
+    cl::desc("ferment: keep the loop tape state (counters, capacities, "
+             "buffer pointers) of a combined-shape derivative in memory, "
+             "not in SSA values, when it has N or more loop row buffers "
+             "(0: never)"));
 cl::opt<bool> OptNoGuardLoads(
     "ferment-no-guard-loads", cl::init(false), cl::Hidden,
     cl::desc("ferment: count values read from memory as finite in the "
@@ -464,6 +470,7 @@ struct FermentOptions {
   int swapped_snapshots;
   int guard_loads;
   int localize_min_work;
+  int tape_state_memory;
 };
 
 static FermentOptions currentOptions() {
@@ -505,6 +512,7 @@ static FermentOptions currentOptions() {
                   : OptGuardLoopLoads   ? 3
                                         : 2;
   O.localize_min_work = OptLocalizeMinWork < 0 ? 0 : OptLocalizeMinWork;
+  O.tape_state_memory = OptTapeStateMemory < 0 ? 0 : OptTapeStateMemory;
   return O;
 }
 

@@ -303,6 +303,93 @@ impl Tape {
         }
     }
 
+    /// Combined shape, `loops` or more loops with row buffers: keeps each
+    /// loop's tape state (counter, reverse index, capacity, buffer pointer
+    /// slots) in memory instead of letting SROA turn it into values. In
+    /// SSA form every buffer's state of a loop nest is a phi in every block
+    /// that merges paths around its loop: Eigen's blocked LLT at -O3 has
+    /// 152 buffers and 498 phis in one loop header, 12,166 in the function,
+    /// and the host's SLP vectorizer tries bundles of them all (most of its
+    /// 8.5 s there). Each slot's address is stored (volatile) into one
+    /// sink slot at entry, so SROA does not promote it; the slots' own loads
+    /// and stores are put in the alias scope `ferment.state`, every other
+    /// load, store and memory intrinsic of `fns` outside it (only ferment
+    /// reaches these slots), so LICM still keeps a state in a register
+    /// through a loop without calls. Returns the number of slots kept.
+    pub fn keep_state_in_memory(&self, fns: &[Value], loops: usize) -> usize {
+        const SCOPE: &str = "ferment.state";
+        if self.frame.split.is_some() || loops == 0 {
+            return 0;
+        }
+        let buffered = self.loops.values().filter(|lt| lt.buf.is_some()).count();
+        if buffered < loops {
+            return 0;
+        }
+        // Only allocas used by plain loads and stores of their own address.
+        let plain = |slot: Value| {
+            slot.is_instruction()
+                && slot.opcode() == Opcode::LLVMAlloca
+                && slot.users().into_iter().all(|u| {
+                    u.is_instruction()
+                        && match u.opcode() {
+                            Opcode::LLVMLoad => !u.is_volatile_or_atomic(),
+                            Opcode::LLVMStore => {
+                                u.operand(1) == slot
+                                    && u.operand(0) != slot
+                                    && !u.is_volatile_or_atomic()
+                            }
+                            _ => false,
+                        }
+                })
+        };
+        let mut slots: Vec<Value> = Vec::new();
+        for lp in self.loop_order() {
+            let lt = &self.loops[&lp];
+            let mut own = vec![lt.cnt_fwd, lt.ridx.fwd, lt.cap.fwd];
+            own.extend(lt.buf.map(|b| b.fwd));
+            for s in own {
+                if plain(s) && !slots.contains(&s) {
+                    slots.push(s);
+                }
+            }
+        }
+        if slots.is_empty() {
+            return 0;
+        }
+        let state: hashbrown::HashSet<Value> = slots.iter().copied().collect();
+        for f in fns {
+            for i in f.instructions() {
+                let memory = match i.opcode() {
+                    Opcode::LLVMLoad | Opcode::LLVMStore | Opcode::LLVMAtomicRMW => true,
+                    Opcode::LLVMCall => i.called_function().is_some_and(|c| {
+                        let n = c.name();
+                        n.starts_with("llvm.memcpy")
+                            || n.starts_with("llvm.memmove")
+                            || n.starts_with("llvm.memset")
+                    }),
+                    _ => false,
+                };
+                if !memory {
+                    continue;
+                }
+                let own = match i.opcode() {
+                    Opcode::LLVMLoad => state.contains(&i.operand(0)),
+                    Opcode::LLVMStore => state.contains(&i.operand(1)),
+                    _ => false,
+                };
+                i.set_alias_scope(SCOPE, own);
+            }
+        }
+        let fe = &self.frame.fwd_entry;
+        let sink = fe.alloca(Type::ptr(self.module.context()), "tape.state.sink");
+        for s in &slots {
+            let st = fe.store(*s, sink);
+            unsafe { llvm_sys::core::LLVMSetVolatile(st.0, 1) };
+            st.set_alias_scope(SCOPE, false);
+        }
+        slots.len()
+    }
+
     /// Marks `op` as an access of a row buffer (see [`Tape::fence_rows`]).
     pub(super) fn mark_row_op(&self, op: Value) {
         op.set_md_int(ROW_OP, 1);
