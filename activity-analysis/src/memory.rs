@@ -64,7 +64,7 @@ pub fn context_global(v: Value) -> bool {
 /// request (`NAME.ferment.shadow`), and which a call that stays a call
 /// carries to its callee's derivative ([`crate::Seeds::shadow_globals`]):
 /// mutable, holding floats or pointers, not LLVM's own nor ferment's
-/// (except an adjoint global, [`is_adjoint_global_name`]), without a
+/// (except a derivative's shadow global, [`is_derivative_global_name`]), without a
 /// user-given shadow and, under `enzyme_context`, not one of the context's.
 pub fn carried_global(g: Value, context: bool) -> bool {
     if allocation_kind(g) != Some(AllocKind::Global) || g.user_shadow().is_some() {
@@ -73,24 +73,28 @@ pub fn carried_global(g: Value, context: bool) -> bool {
     let name = g.name();
     let ty = g.global_value_type();
     !name.starts_with("llvm.")
-        && (!name.contains("ferment.") || (is_adjoint_global_name(&name) && g.address_space() == 0))
+        && (!name.contains("ferment.")
+            || (is_derivative_global_name(&name) && g.address_space() == 0))
         && (ty.contains_float() || ty.contains_pointer())
         && !(context && context_global(g))
 }
 
-/// Whether `name` is that of a reverse-mode derivative's adjoint global
-/// (`NAME.ferment.shadow`, `NAME.ferment.shadow.<lane>`). To a derivative
-/// of a derivative (forward mode over a gradient) it is memory like a
-/// user's global: the reverse function of split mode adds adjoints into it
-/// through a pointer the augmented function taped and reads it directly,
-/// so forward mode over the pair must carry its tangent across the calls
-/// (`clang-tests/cases/fuzz/fwd_over_split_adjoint_global_noinline.c`).
-pub fn is_adjoint_global_name(name: &str) -> bool {
+/// Whether `name` is that of a derivative's shadow global: a reverse-mode
+/// adjoint global (`NAME.ferment.shadow[.<lane>]`) or a forward-mode tangent
+/// global (`NAME.ferment.tangent[.<lane>]`). To a derivative of a derivative
+/// (forward or reverse mode over a gradient or a tangent) it is memory like
+/// a user's global: with calls kept, one helper's derivative stores
+/// derivatives into it and another's reads them back (the reverse function
+/// of split mode reads an adjoint global whose address the augmented
+/// function taped), so it must be carried across the calls like a user's
+/// global (`clang-tests/cases/fuzz/fwd_over_split_adjoint_global_noinline.c`,
+/// `fwd_over_rev_kept_global_pair_noinline.c`, `fwd_over_fwd_kept_global_pair_noinline.c`).
+pub fn is_derivative_global_name(name: &str) -> bool {
     let base = match name.rsplit_once('.') {
         Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
         _ => name,
     };
-    base.ends_with(".ferment.shadow")
+    base.ends_with(".ferment.shadow") || base.ends_with(".ferment.tangent")
 }
 
 /// The [`carried_global`]s `f` and the functions it calls directly or
