@@ -63,9 +63,9 @@ pub fn context_global(v: Value) -> bool {
 /// A global whose implicit shadow belongs to the derivatives of one
 /// request (`NAME.ferment.shadow`), and which a call that stays a call
 /// carries to its callee's derivative ([`crate::Seeds::shadow_globals`]):
-/// mutable, holding floats or pointers, not ferment's or LLVM's own,
-/// without a user-given shadow and, under `enzyme_context`, not one of the
-/// context's.
+/// mutable, holding floats or pointers, not LLVM's own nor ferment's
+/// (except a derivative's shadow global, [`is_derivative_global_name`]), without a
+/// user-given shadow and, under `enzyme_context`, not one of the context's.
 pub fn carried_global(g: Value, context: bool) -> bool {
     if allocation_kind(g) != Some(AllocKind::Global) || g.user_shadow().is_some() {
         return false;
@@ -73,9 +73,28 @@ pub fn carried_global(g: Value, context: bool) -> bool {
     let name = g.name();
     let ty = g.global_value_type();
     !name.starts_with("llvm.")
-        && !name.contains("ferment.")
+        && (!name.contains("ferment.")
+            || (is_derivative_global_name(&name) && g.address_space() == 0))
         && (ty.contains_float() || ty.contains_pointer())
         && !(context && context_global(g))
+}
+
+/// Whether `name` is that of a derivative's shadow global: a reverse-mode
+/// adjoint global (`NAME.ferment.shadow[.<lane>]`) or a forward-mode tangent
+/// global (`NAME.ferment.tangent[.<lane>]`). To a derivative of a derivative
+/// (forward or reverse mode over a gradient or a tangent) it is memory like
+/// a user's global: with calls kept, one helper's derivative stores
+/// derivatives into it and another's reads them back (the reverse function
+/// of split mode reads an adjoint global whose address the augmented
+/// function taped), so it must be carried across the calls like a user's
+/// global (`clang-tests/cases/fuzz/fwd_over_split_adjoint_global_noinline.c`,
+/// `fwd_over_rev_kept_global_pair_noinline.c`, `fwd_over_fwd_kept_global_pair_noinline.c`).
+pub fn is_derivative_global_name(name: &str) -> bool {
+    let base = match name.rsplit_once('.') {
+        Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => name,
+    };
+    base.ends_with(".ferment.shadow") || base.ends_with(".ferment.tangent")
 }
 
 /// The [`carried_global`]s `f` and the functions it calls directly or

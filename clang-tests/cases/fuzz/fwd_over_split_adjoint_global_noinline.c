@@ -4,16 +4,19 @@
 // (`fwd_over_rev_global_pointer_table.c`'s kernel, found by the session 34 option audit). The
 // augmented function stores the adjoint global's address (`garr.ferment.shadow`) into the pointer's
 // adjoint global and tapes it; the reverse function adds adjoints through the taped pointer and
-// reads the adjoint global directly in its loop. Forward mode over the reverse function counts
+// reads the adjoint global directly in its loop. Forward mode over the reverse function counted
 // that global as constant memory (nothing in the function stores an active value into it
-// directly, and ferment's own globals are not carried across calls), so its loads get no
-// tangent: H v from forward over split is wrong at -O0 (12 of 74 checks) on main a6bd137;
-// -O1..-O3 and forward over the combined gradient are right. OPEN: see fuzz/found/README.md.
+// directly, and ferment's own globals were never carried across calls), so its loads got no
+// tangent: H v from forward over split was wrong at -O0 (12 of 74 checks) on main a6bd137 and
+// cb56a83; -O1..-O3 and forward over the combined gradient were right. Adjoint globals are now
+// carried across kept calls like a user's globals (`carried_global`): the caller learns from the
+// augmented call that the global holds derivatives and passes that on to the reverse call.
 // Oracles: central differences of f for the gradient, central differences of the reverse
-// gradient for H v (forward over reverse and over split), and the Hessian's symmetry.
+// gradient for H v (forward over reverse and over split, also two directions per call with
+// enzyme_width 2: each lane's tangent of the adjoint global), and the Hessian's symmetry.
 #include "check.h"
 
-extern int enzyme_const, enzyme_dup, enzyme_out;
+extern int enzyme_const, enzyme_dup, enzyme_out, enzyme_width, enzyme_dupv;
 double __enzyme_autodiff(void *, ...);
 double __enzyme_reverse(void *, ...);
 void *__enzyme_augmentfwd(void *, ...);
@@ -88,6 +91,14 @@ int main(void) {
         hv[d][i] = h[i];
       }
     }
+    // Both directions in one call (enzyme_width 2): lane d must be the H v of direction d.
+    double gw[NX], hw[2][NX];
+    __enzyme_fwddiff((void *)GRAD_SPLIT, enzyme_width, 2, enzyme_dupv, sizeof dirs[0], x, dirs[0],
+                     enzyme_dupv, sizeof hw[0], gw, hw[0]);
+    for (int d = 0; d < 2; d++)
+      for (int i = 0; i < NX; i++)
+        CHECK_CLOSE_AT("forward-over-split, width 2: lane's H v vs forward-over-reverse", k, hw[d][i],
+                       hv[d][i], 1e-12, 1e-14);
     double uhv = 0, vhu = 0;
     for (int i = 0; i < NX; i++) {
       uhv += dirs[1][i] * hv[0][i];
