@@ -1,17 +1,16 @@
 // CFLAGS: -std=c++17
-// std::function<double(double)> objects built inside the differentiated function from lambdas
-// with different captures: a double by value, the active input pointer, two doubles, a local
-// by reference (updated by the calls), and one passed by const reference to a helper. Each
-// object's _Any_data holds its own layout, so type analysis sees each one apart: reverse and
-// forward mode at -O0..-O3. `vec_values`: a std::vector of std::function whose lambdas all
-// capture doubles by value ([a], [b], [a, b]); at -O1..-O3 the moves are inlined per element
-// and it is differentiated in both modes. At -O0 the out-of-line move/swap of std::function
-// copies every element's _Any_data through one memcpy whose bytes type analysis sees both as
-// the doubles and as the pointer the manager's __get_functor_ptr stores there: reverse mode
-// refuses it (std_function_values_vector_O0.cpp), forward mode copies tangent bytes whatever
-// they hold. A vector mixing pointer and double captures: std_function_mixed_vector_forward.cpp.
-// Oracles: central finite differences (reverse), forward vs reverse and forward vs finite
-// differences.
+// std::function<double(double)> objects built inside the differentiated function from lambdas with
+// different captures: a double by value, the active input pointer, two doubles, a local by
+// reference (updated by the calls), and one passed by const reference to a helper. Each object's
+// _Any_data holds its own layout, so type analysis sees each one apart: reverse and forward mode at
+// -O0..-O3. `vec_values`: a std::vector of std::function whose lambdas all capture doubles by value
+// ([a], [b], [a, b]); at -O1..-O3 the moves are inlined per element and it is differentiated in
+// both modes. At -O0 the out-of-line move/swap of std::function copies every element's _Any_data
+// through one memcpy whose bytes type analysis sees both as the doubles and as the pointer the
+// manager's __get_functor_ptr stores there: reverse mode refuses it
+// (std_function_values_vector_no_inline.cpp), forward mode copies tangent bytes whatever they hold.
+// A vector mixing pointer and double captures: std_function_mixed_vector_forward.cpp. Oracles:
+// central finite differences (reverse), forward vs reverse and forward vs finite differences.
 #include "check.h"
 #include <cmath>
 #include <functional>

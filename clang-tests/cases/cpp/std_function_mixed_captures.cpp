@@ -23,7 +23,7 @@
 // Session 35: forward mode of the same kind of vector works at every level (tangent bytes are
 // copied whatever they hold: std_function_mixed_vector_forward.cpp); at -O0 a vector whose
 // lambdas all capture doubles by value was silently wrong in reverse mode and is now refused
-// too (std_function_values_vector_O0.cpp).
+// too (std_function_values_vector_no_inline.cpp).
 #include "check.h"
 #include <algorithm>
 #include <cmath>
