@@ -1464,6 +1464,82 @@ pub fn copy_layout(
     src: Value,
     len: Value,
 ) -> CopyLayout {
+    let layout = layout_of_copy(module, types, dst, src, len);
+    let size = len.const_int().filter(|n| *n > 0).map(|n| n as u64);
+    let pointers: Vec<u64> = match &layout {
+        CopyLayout::Fields { pointers, .. } => pointers.clone(),
+        // (which slots hold the pointers is not said: any of them)
+        CopyLayout::NoFloats { pointers: true } => {
+            (0..size.unwrap_or(8).min(4096)).step_by(8).collect()
+        }
+        _ => return layout,
+    };
+    match pointer_float_conflict(module, types, [dst, src], &pointers, size) {
+        Some(at) => CopyLayout::Ambiguous { at },
+        None => layout,
+    }
+}
+
+/// Where a copy thought to move pointers at `pointers` (offsets into the
+/// copy) may move floats instead: type analysis recorded a contradiction
+/// between a pointer and a float in the bytes copied of `ends`' objects and
+/// kept the pointer. The same bytes then hold a pointer on some paths and
+/// a float on others (a `std::function`'s `_Any_data`: a pointer to the
+/// functor, or the doubles a lambda captured by value); moving shadow
+/// pointers only would drop the float's adjoint, moving adjoints would add
+/// shadow pointers as doubles. `size`: the bytes copied, where constant
+/// (else every byte from the pointer on counts).
+fn pointer_float_conflict(
+    module: Module,
+    types: &FunctionTypes,
+    ends: [Value; 2],
+    pointers: &[u64],
+    size: Option<u64>,
+) -> Option<u64> {
+    if pointers.is_empty() {
+        return None;
+    }
+    let layout = ferment_type_analysis::Layout::new(module);
+    ends.into_iter().find_map(|p| {
+        let (root, off) = ferment_type_analysis::base_and_offset(&layout, p);
+        types.conflicts().iter().find_map(|c| {
+            let t = &c.conflict;
+            let kinds = (t.existing, t.incoming);
+            let pointer_float = matches!(kinds, (BaseType::Pointer, BaseType::Float(_)))
+                || matches!(kinds, (BaseType::Float(_), BaseType::Pointer));
+            if !pointer_float || c.value != root {
+                return None;
+            }
+            let [_, at] = t.path[..] else {
+                return None;
+            };
+            let end = size.map_or(i64::MAX, |n| off.saturating_add(n as i64));
+            if at != ferment_type_analysis::tree::ANY && !(off..end).contains(&at) {
+                return None;
+            }
+            let copied = if at == ferment_type_analysis::tree::ANY {
+                0
+            } else {
+                (at - off) as u64
+            };
+            // the pointer slot the float's bytes overlap
+            pointers
+                .iter()
+                .copied()
+                .find(|o| copied < o + 8 && *o < copied + 8)
+                .or((at == ferment_type_analysis::tree::ANY).then_some(pointers[0]))
+        })
+    })
+}
+
+/// [`copy_layout`] before the check for pointers that may be floats.
+fn layout_of_copy(
+    module: Module,
+    types: &FunctionTypes,
+    dst: Value,
+    src: Value,
+    len: Value,
+) -> CopyLayout {
     let size = len.const_int().filter(|n| *n > 0 && *n <= 4096);
     let span = size.unwrap_or(1 << 30);
     let mut entries: Vec<(i64, BaseType)> = types.memory_types(src, 0, span);

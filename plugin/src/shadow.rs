@@ -2970,7 +2970,15 @@ fn forward_memory_call(
                         Some(own) => b.select(own, b.zero(n.ty()), n),
                         None => n,
                     };
-                    copy = Some(b.memset(sd, b.const_int(b.i8(), 0), bytes));
+                    // Integers only (a string's characters from a literal
+                    // or a constant key): the shadow holds the primal's
+                    // bytes, as in reverse mode (`mirror_integer_memory_call`),
+                    // so that a tangent container's keys match the primal's.
+                    copy = Some(if integer_only {
+                        b.memmove(sd, args[1], bytes)
+                    } else {
+                        b.memset(sd, b.const_int(b.i8(), 0), bytes)
+                    });
                 }
             };
         }
@@ -2984,7 +2992,13 @@ fn forward_memory_call(
             } else {
                 n
             };
-            copy = Some(b.memset(sd, b.const_int(b.i8(), 0), bytes));
+            // A set of integers (characters) sets the shadow's the same.
+            let value = if integer_only {
+                args[1]
+            } else {
+                b.const_int(b.i8(), 0)
+            };
+            copy = Some(b.memset(sd, value, bytes));
         }
     } else if is_free(&name) {
         let at = ferment_activity_analysis::freed_pointer_argument(&name);

@@ -20,6 +20,10 @@
 // moving none drops the by-value capture's derivative (session 23's wrong -O2 result). Making
 // it work needs the layout chosen at run time, e.g. from the element's _M_manager (which names
 // the lambda type, whose invoker reads the capture with its type) taped at each copy.
+// Session 35: forward mode of the same kind of vector works at every level (tangent bytes are
+// copied whatever they hold: std_function_mixed_vector_forward.cpp); at -O0 a vector whose
+// lambdas all capture doubles by value was silently wrong in reverse mode and is now refused
+// too (std_function_values_vector_no_inline.cpp).
 #include "check.h"
 #include <algorithm>
 #include <cmath>
