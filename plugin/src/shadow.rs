@@ -26,13 +26,13 @@ pub struct Shadows {
     pub heap: Vec<(Value, Value)>,
     /// Calls replaced by the call hook: (old call, new primal value).
     pub renamed: Vec<(Value, Value)>,
-    /// The calls the hook replaced, out of their blocks
-    /// ([`crate::shim::detach`]) and freed only when these shadows are
-    /// dropped, at the end of the derivative: handles to them stay keys
-    /// meanwhile (`renamed` for the activity facts, `own_args`, the call
-    /// sites' originals), and an instruction made later at a freed one's
-    /// address would inherit their facts.
-    detached: Vec<Value>,
+    /// The calls the hook replaced, out of their blocks and freed only when
+    /// these shadows are dropped, at the end of the derivative
+    /// ([`crate::shim::Detached`]): handles to them stay keys meanwhile
+    /// (`renamed` for the activity facts, `own_args`, the call sites'
+    /// originals), and an instruction made later at a freed one's address
+    /// would inherit their facts.
+    detached: crate::shim::Detached,
     /// `realloc`s: (call, old shadow, bytes carried over).
     pub reallocs: Vec<(Value, Value, Value)>,
     /// Pointers that may point into memory without a shadow: a phi or
@@ -82,14 +82,6 @@ pub struct Shadows {
     /// memory) gets the same address in a zero twin of the global
     /// ([`zero_twin_shadow`]) instead of standing for its own shadow.
     forward_mode: bool,
-}
-
-impl Drop for Shadows {
-    fn drop(&mut self) {
-        for inst in self.detached.drain(..) {
-            crate::shim::delete_detached(inst);
-        }
-    }
 }
 
 /// A set of values that iterates in insertion order.
@@ -142,11 +134,10 @@ impl Shadows {
         self.map.get(&p).copied()
     }
 
-    /// Detaches `inst`, replaced by the caller ([`crate::shim::detach`]),
-    /// and frees it with these shadows (see `detached`).
+    /// Detaches `inst`, replaced or dropped by the caller, and frees it with
+    /// these shadows (see `detached`).
     pub fn keep_detached(&mut self, inst: Value) {
-        crate::shim::detach(inst);
-        self.detached.push(inst);
+        self.detached.keep(inst);
     }
 
     /// Whether `p` may point into memory without a shadow, its shadow then
@@ -495,7 +486,7 @@ impl Walk<'_> {
             map: params.iter().copied().collect(),
             heap: Vec::new(),
             renamed: Vec::new(),
-            detached: Vec::new(),
+            detached: Default::default(),
             reallocs: Vec::new(),
             mixed: OrderedSet::default(),
             own_shadows: Vec::new(),
@@ -1098,7 +1089,7 @@ impl Walk<'_> {
         // overwrite primal data, and integers carry no derivative.
         for (inst, made) in integer_copies {
             if s.is_mixed(inst.call_args()[0]) {
-                made.erase();
+                s.keep_detached(made);
             }
         }
         // A free frees the shadow only where that is not the memory itself

@@ -128,6 +128,9 @@ struct TangentSweep<'k> {
     /// ([`rules::finite::flat_uses_at_infinity`]): the exact-zero partial
     /// wins over that tangent.
     flat_infinite: hashbrown::HashSet<(Value, usize)>,
+    /// The instructions the sweep replaced (calls, returns), freed with it:
+    /// the maps above may hold them ([`crate::shim::Detached`]).
+    detached: crate::shim::Detached,
 }
 
 impl<'k> TangentSweep<'k> {
@@ -191,6 +194,7 @@ impl<'k> TangentSweep<'k> {
             strong: None,
             infinite_tangent: rules::finite::InfiniteDerivatives::none(),
             flat_infinite: hashbrown::HashSet::new(),
+            detached: Default::default(),
         }
     }
 
@@ -448,7 +452,7 @@ impl<'k> TangentSweep<'k> {
             self.b.before(term);
             if out_ty.is_void() {
                 self.b.ret_void();
-                term.erase();
+                self.detached.keep(term);
                 continue;
             }
             let mut agg = self.b.undef(out_ty);
@@ -473,7 +477,7 @@ impl<'k> TangentSweep<'k> {
                 }
             }
             self.b.ret(agg);
-            term.erase();
+            self.detached.keep(term);
         }
         Ok(())
     }
@@ -777,10 +781,7 @@ impl<'k> TangentSweep<'k> {
         // Detached, not erased: what was computed before the walk (`strong`,
         // `flat_infinite`, the shadows' maps) holds it, and a replacement
         // made later at a freed call's address would inherit its facts.
-        match self.shadows.first_mut() {
-            Some(sh) => sh.keep_detached(call),
-            None => call.erase(),
-        }
+        self.detached.keep(call);
         Ok(true)
     }
 

@@ -100,7 +100,7 @@ impl ReverseSweep<'_, '_, '_> {
                 agg = self.b.insert_value(agg, sv, idx);
             }
             self.b.ret(agg);
-            term.erase();
+            self.detached.keep(term);
         }
         // The reverse function starts at `rev.dispatch` (the entry's
         // placeholder terminator becomes a branch to it in `finish`).
@@ -184,7 +184,7 @@ impl ReverseSweep<'_, '_, '_> {
             for lp in nest {
                 self.tape.note_instance_entry(lp, br);
             }
-            term.erase();
+            self.detached.keep(term);
         }
     }
 
@@ -268,18 +268,20 @@ impl ReverseSweep<'_, '_, '_> {
         }
         if let Some((entry, dispatch)) = self.dispatch {
             if let Some(t) = entry.terminator() {
-                t.erase();
+                self.detached.keep(t);
             }
             self.b.at_end(entry);
             self.b.br(dispatch);
         }
         self.tape.install_growth(&self.loops, self.f);
-        self.tape.install_frame_choice();
+        if let Some(malloc) = self.tape.install_frame_choice() {
+            self.detached.keep(malloc);
+        }
         // (a free of a phi of several allocations is listed under each)
         let moved: hashbrown::HashSet<Value> =
             self.deferred_frees.values().flatten().copied().collect();
         for free in moved {
-            free.erase();
+            self.detached.keep(free);
         }
         if self.rf == self.f {
             self.tape.fence_rows(&[self.f]);

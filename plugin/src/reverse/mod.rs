@@ -290,6 +290,10 @@ struct ReverseSweep<'c, 'o, 'k> {
     /// derivative's `DerivativeKey::nonfinite_inputs`
     /// ([`rules::finite::call_inputs`]).
     call_inputs: hashbrown::HashMap<Value, Vec<bool>>,
+    /// The primal instructions the sweep replaced (returns, moved frees, the
+    /// frame's `malloc`), freed with it: the maps above may hold them
+    /// ([`crate::shim::Detached`]).
+    detached: crate::shim::Detached,
 }
 
 impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
@@ -509,6 +513,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
             call_vouches,
             call_frames: HashMap::new(),
             call_inputs,
+            detached: Default::default(),
         })
     }
 

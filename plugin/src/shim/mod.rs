@@ -822,17 +822,30 @@ pub fn replace_global_in_function(g: Value, new: Value, f: Value) {
     unsafe { ferment_replace_global_in_function(g.0, new.0, f.0) }
 }
 
-/// Takes `inst` out of its block and drops its operands (it must have no
-/// uses left), but keeps it allocated until [`delete_detached`]: while
-/// handles to it are keys of maps (activity facts, per-call flags), no
-/// instruction made meanwhile can take its address and inherit them.
-pub fn detach(inst: Value) {
-    unsafe { ferment_detach(inst.0) }
+/// Instructions a derivative's generation took out of their blocks
+/// instead of erasing them: each is detached (out of its block, operands
+/// dropped; it must have no uses left) and stays allocated until this list
+/// is dropped, with the generator that owns it. While the generator's maps
+/// hold handles to them as keys (activity facts, per-call flags, the
+/// analyses taken before the walk), no instruction made meanwhile can take
+/// a freed one's address and inherit their facts.
+#[derive(Default)]
+pub struct Detached(Vec<Value>);
+
+impl Detached {
+    /// Detaches `inst` (in place of erasing it) and keeps it until drop.
+    pub fn keep(&mut self, inst: Value) {
+        unsafe { ferment_detach(inst.0) }
+        self.0.push(inst);
+    }
 }
 
-/// Frees an instruction [`detach`] took out.
-pub fn delete_detached(inst: Value) {
-    unsafe { llvm_sys::core::LLVMDeleteInstruction(inst.0) }
+impl Drop for Detached {
+    fn drop(&mut self) {
+        for inst in self.0.drain(..) {
+            unsafe { llvm_sys::core::LLVMDeleteInstruction(inst.0) }
+        }
+    }
 }
 
 /// Ends the block at `inst` with `unreachable`: `inst` and what follows it

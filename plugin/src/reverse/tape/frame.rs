@@ -87,10 +87,11 @@ impl Tape {
     /// Split mode, once the augmented function is complete: the frame is the
     /// caller's storage when it passed one, else a heap block the function
     /// allocates (`frame = storage ? storage : malloc(size)`), and byte
-    /// [`OWNED_OFFSET`] records which.
-    pub fn install_frame_choice(&self) {
+    /// [`OWNED_OFFSET`] records which. Returns the `malloc` it replaced, left
+    /// in place without uses for the caller to detach.
+    pub fn install_frame_choice(&self) -> Option<Value> {
         let (Some((malloc, _, _)), Some(storage)) = (self.frame.split, self.frame.storage) else {
-            return;
+            return None;
         };
         let ptr_ty = Type::ptr(self.module.context());
         let i8t = Type::int(self.module.context(), 8);
@@ -113,7 +114,7 @@ impl Tape {
         b.before(malloc);
         let owned = b.int_cast(on_heap, i8t, false);
         b.store(owned, b.gep_i8(frame, OWNED_OFFSET));
-        malloc.erase();
+        Some(malloc)
     }
 
     /// Storage for the frame of a callee (`layout`) whose augmented call is
