@@ -135,7 +135,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                 // the `gemm` rule gives only the row sums, in column 0
                 if let (true, Some(lp), blas::Extent::Matrix(rows, _), Some((calls, stores))) = (
                     matches!(op.kind, blas::Kind::Gemm) && i < 2,
-                    rb.first_column_only(&s.loops, &active),
+                    s.tape.first_column_only(&s.loops, &rb, &active),
                     op.extent(i),
                     s.tape.block_users(p),
                 ) {

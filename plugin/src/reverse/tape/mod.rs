@@ -192,6 +192,9 @@ pub struct Tape {
     /// Per heap block, its users as the reverse sweep first met them
     /// ([`Tape::block_users`]).
     block_users: HashMap<Value, rebuild::BlockUsers>,
+    /// Per filling store, [`Rebuild::first_column_only`] as the reverse
+    /// sweep first asked (see [`Tape::first_column_only`]).
+    first_column: HashMap<Value, Option<LoopId>>,
     /// Carried header phis read from the previous row (see
     /// [`Tape::carried_field`]), in creation order.
     carried: Vec<CarriedField>,
@@ -551,6 +554,7 @@ impl Tape {
             bases: HashMap::new(),
             first_only: Vec::new(),
             block_users: HashMap::new(),
+            first_column: HashMap::new(),
             carried: Vec::new(),
             instance_entries: Vec::new(),
             count_reads: hashbrown::HashSet::new(),
@@ -1160,6 +1164,22 @@ impl Tape {
     /// their instances' iterations ([`Tape::untaped_nest`]).
     pub fn reverse_first_iteration_only(&mut self, c: FirstOnly) {
         self.first_only.push(c);
+    }
+
+    /// [`Rebuild::first_column_only`] as the reverse sweep first asks for
+    /// it: a second `gemm` call on the same nest (gmm_blas's call on the
+    /// path that skips the nest) comes after the first one's reverse added
+    /// uses of the nest's values outside it.
+    pub fn first_column_only(
+        &mut self,
+        loops: &Loops,
+        rb: &Rebuild,
+        active: &dyn Fn(Value) -> bool,
+    ) -> Option<LoopId> {
+        *self
+            .first_column
+            .entry(rb.store())
+            .or_insert_with(|| rb.first_column_only(loops, active))
     }
 
     /// [`rebuild::block_users`] of `p` as the reverse sweep first asks
