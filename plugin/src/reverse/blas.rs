@@ -104,6 +104,9 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
     after_call.set_debug_loc_from(inst);
     let mut copies: Vec<(blas::Need, Option<Value>)> = Vec::new();
     let mut rebuilds: Vec<(usize, crate::reverse::tape::Rebuild)> = Vec::new();
+    // Filling nests whose reverse needs its first iteration alone, per
+    // rebuilt operand (`Rebuild::first_column_only`).
+    let mut first_only: Vec<(usize, crate::reverse::tape::FirstOnly)> = Vec::new();
     for &need in &needed {
         let i = need.array;
         let p = op.arrays[i].ptr;
@@ -129,6 +132,27 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
                     .blas_rebuild_vector(&s.loops, inst, p, elem, n, stride),
             };
             if let Some(rb) = rb {
+                // the `gemm` rule gives only the row sums, in column 0
+                if let (true, Some(lp), blas::Extent::Matrix(rows, _), Some((calls, stores))) = (
+                    matches!(op.kind, blas::Kind::Gemm) && i < 2,
+                    s.tape.first_column_only(&s.loops, &rb, &active),
+                    op.extent(i),
+                    s.tape.block_users(p),
+                ) {
+                    first_only.push((
+                        i,
+                        crate::reverse::tape::FirstOnly {
+                            lp,
+                            p,
+                            store: rb.store(),
+                            call: inst,
+                            rows,
+                            ld: stride,
+                            calls,
+                            stores,
+                        },
+                    ));
+                }
                 let sums = if rb.col_sums() {
                     "; its adjoint only summed along rows"
                 } else {
@@ -256,6 +280,11 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             .emit_blas_rebuild(&s.loops, &b, rb, dst, rows, cols, ld);
         bufs[*k].1 = Some(dst);
         col_sums[i] = rb.col_sums();
+    }
+    for (i, c) in first_only {
+        if col_sums[i] {
+            s.tape.reverse_first_iteration_only(c);
+        }
     }
     for &(need, buf) in &bufs {
         let i = need.array;

@@ -43,7 +43,7 @@ mod snapshot;
 mod swap;
 
 pub use buffers::{tape_cache_helpers, HUGE_TAPE_BYTES};
-pub use rebuild::Rebuild;
+pub use rebuild::{FirstOnly, Rebuild};
 pub use recompute::tape_only_calls;
 use recompute::{induction_increment, Induction};
 
@@ -186,6 +186,15 @@ pub struct Tape {
     /// exit edge or a `ret` inside it backwards): the instruction before
     /// which that instance's base is read.
     instance_entries: Vec<(LoopId, Value)>,
+    /// Loops whose reverse may run their first iteration only (see
+    /// [`Tape::reverse_first_iteration_only`]).
+    first_only: Vec<FirstOnly>,
+    /// Per heap block, its users as the reverse sweep first met them
+    /// ([`Tape::block_users`]).
+    block_users: HashMap<Value, rebuild::BlockUsers>,
+    /// Per filling store, [`Rebuild::first_column_only`] as the reverse
+    /// sweep first asked (see [`Tape::first_column_only`]).
+    first_column: HashMap<Value, Option<LoopId>>,
     /// Carried header phis read from the previous row (see
     /// [`Tape::carried_field`]), in creation order.
     carried: Vec<CarriedField>,
@@ -543,6 +552,9 @@ impl Tape {
             recomputed: hashbrown::HashSet::new(),
             memo: None,
             bases: HashMap::new(),
+            first_only: Vec::new(),
+            block_users: HashMap::new(),
+            first_column: HashMap::new(),
             carried: Vec::new(),
             instance_entries: Vec::new(),
             count_reads: hashbrown::HashSet::new(),
@@ -1093,6 +1105,23 @@ impl Tape {
                 self.local_count(loops, lp, base).then_some(lp)
             })
             .collect();
+        // (decided before the instance bases add their reads of the counters)
+        let first: Vec<LoopId> = self
+            .first_only
+            .iter()
+            .filter(|c| {
+                rebuild::shadow_in_column_0(c, &self.first_only) && self.untaped_nest(loops, c.lp)
+            })
+            .map(|c| c.lp)
+            .collect();
+        for &lp in &first {
+            self.report.add(|| {
+                format!(
+                    "  reverse only the first iteration of {} (the adjoint it reads is zero in the others)",
+                    describe_loop(loops, lp)
+                )
+            });
+        }
         for (lp, at) in entries {
             let Some(&(base, local_base)) = self.bases.get(&lp) else {
                 continue;
@@ -1117,7 +1146,80 @@ impl Tape {
                 None => self.reload(loops, &b, base),
             };
             b.store(v, local_base);
+            if first.contains(&lp) {
+                // the instance's first iteration is the only one left
+                let lt = &self.loops[&lp];
+                b.store(v, lt.rcnt);
+                b.store(v, lt.ridx.rev);
+            }
         }
+    }
+
+    /// Lets the reverse sweep run only the first iteration of each instance
+    /// of `c.lp`, whose other iterations hand on nothing but the adjoint
+    /// they read from the operand's shadow outside column 0
+    /// (`Rebuild::first_column_only`). Done where that shadow is zero there
+    /// (`rebuild::shadow_in_column_0`, once every such nest is known), the
+    /// nest keeps no tape row and its inner loops' counters only number
+    /// their instances' iterations ([`Tape::untaped_nest`]).
+    pub fn reverse_first_iteration_only(&mut self, c: FirstOnly) {
+        self.first_only.push(c);
+    }
+
+    /// [`Rebuild::first_column_only`] as the reverse sweep first asks for
+    /// it: a second `gemm` call on the same nest (gmm_blas's call on the
+    /// path that skips the nest) comes after the first one's reverse added
+    /// uses of the nest's values outside it.
+    pub fn first_column_only(
+        &mut self,
+        loops: &Loops,
+        rb: &Rebuild,
+        active: &dyn Fn(Value) -> bool,
+    ) -> Option<LoopId> {
+        *self
+            .first_column
+            .entry(rb.store())
+            .or_insert_with(|| rb.first_column_only(loops, active))
+    }
+
+    /// [`rebuild::block_users`] of `p` as the reverse sweep first asks
+    /// for them, before it adds uses of its own (a slot holding `p` for a
+    /// later rule).
+    pub fn block_users(&mut self, p: Value) -> rebuild::BlockUsers {
+        self.block_users
+            .entry(p)
+            .or_insert_with(|| rebuild::block_users(p))
+            .clone()
+    }
+
+    /// Whether skipping all but the first iteration of `lp`'s instance
+    /// moves nothing the reverse sweep reads: no loop of the nest has tape
+    /// rows (or GPU local rows, padded counts, snapshots), and the reverse counter
+    /// of each inner loop, which then stays above the forward sweep's
+    /// count, is read only for iteration numbers within an instance
+    /// ([`Tape::count_reads`]). `lp`'s own counter is set to its instance's
+    /// first iteration, as the full reverse would leave it.
+    fn untaped_nest(&self, loops: &Loops, lp: LoopId) -> bool {
+        if self.frame.split.is_some() || self.snapshots_within(loops, lp) {
+            return false;
+        }
+        (0..loops.loops.len()).map(LoopId).all(|l| {
+            if !is_ancestor(loops, lp, l) {
+                return true;
+            }
+            let Some(lt) = self.loops.get(&l) else {
+                return true;
+            };
+            if lt.buf.is_some() || lt.local.is_some() || lt.padded {
+                return false;
+            }
+            l == lp
+                || lt.ridx.rev.users().into_iter().all(|u| match u.opcode() {
+                    Opcode::LLVMStore => u.operand(0) != lt.ridx.rev,
+                    Opcode::LLVMLoad => self.count_reads.contains(&u),
+                    _ => false,
+                })
+        })
     }
 
     /// Combined shape: whether loop `lp`'s counter only numbers the

@@ -32,6 +32,8 @@ pub struct Rebuild {
     /// operand's adjoint along the rows of its storage (see
     /// [`col_sums_suffice`]).
     col_sums: bool,
+    /// The store that fills the operand.
+    store: Value,
 }
 
 impl Rebuild {
@@ -39,6 +41,140 @@ impl Rebuild {
     pub fn col_sums(&self) -> bool {
         self.col_sums
     }
+
+    /// The store that fills the operand.
+    pub fn store(&self) -> Value {
+        self.store
+    }
+
+    /// The outer loop of the filling nest when its reverse hands on nothing
+    /// but the store's adjoint, which the rule has put in column 0 alone
+    /// ([`Rebuild::col_sums`]): no other write or call in the nest, no float
+    /// value carried across its iterations (an active phi) or used after
+    /// it. Its other iterations then read zeros and hand on zeros where the
+    /// operand's shadow holds nothing outside column 0
+    /// ([`Tape::reverse_first_iteration_only`] checks the operand's memory).
+    pub fn first_column_only(
+        &self,
+        loops: &Loops,
+        active: &dyn Fn(Value) -> bool,
+    ) -> Option<LoopId> {
+        if !self.col_sums {
+            return None;
+        }
+        let st = self.store;
+        let nest = loops.loop_of(self.col.parent())?;
+        for &blk in &loops.get(nest).blocks {
+            for inst in blk.instructions() {
+                if inst == st {
+                    continue;
+                }
+                let quiet = match inst.opcode() {
+                    Opcode::LLVMStore
+                    | Opcode::LLVMInvoke
+                    | Opcode::LLVMAtomicRMW
+                    | Opcode::LLVMAtomicCmpXchg
+                    | Opcode::LLVMFence
+                    | Opcode::LLVMVAArg => false,
+                    Opcode::LLVMCall => inst.called_name().starts_with("llvm.dbg."),
+                    _ => true,
+                };
+                let contained = inst
+                    .users()
+                    .into_iter()
+                    .all(|u| u.is_instruction() && loops.contains(nest, u.parent()));
+                if !quiet || (active(inst) && (inst.opcode() == Opcode::LLVMPHI || !contained)) {
+                    return None;
+                }
+            }
+        }
+        Some(nest)
+    }
+}
+
+/// A nest whose reverse may run the first iteration of its outer loop only
+/// ([`Tape::reverse_first_iteration_only`]).
+pub struct FirstOnly {
+    /// The nest's outer loop ([`Rebuild::first_column_only`]).
+    pub lp: LoopId,
+    /// The operand the nest fills, the store filling it, and the `gemm`
+    /// call whose rule put the adjoint in column 0 alone, with the
+    /// operand's row count and leading dimension there.
+    pub p: Value,
+    pub store: Value,
+    pub call: Value,
+    pub rows: Value,
+    pub ld: Value,
+    /// The calls and stores using the operand ([`block_users`]).
+    pub calls: Vec<Value>,
+    pub stores: Vec<Value>,
+}
+
+/// The calls and stores using a heap block ([`block_users`]).
+pub(super) type BlockUsers = Option<(Vec<Value>, Vec<Value>)>;
+
+/// The calls and stores using fresh heap block `p` (`malloc`/`calloc`: its
+/// shadow starts zeroed) besides `free(p)`, when those are all its users:
+/// calls passing it once, stores whose address is `p` indexed (once or
+/// twice). Read where the reverse sweep meets the block's `gemm` call,
+/// before the sweep adds uses of its own.
+pub(super) fn block_users(p: Value) -> BlockUsers {
+    if !p.is_call() || !matches!(p.called_name().as_str(), "malloc" | "calloc") {
+        return None;
+    }
+    let (mut calls, mut stores) = (Vec::new(), Vec::new());
+    let mut store_at = |u: Value, a: Value| {
+        let ok = u.is_instruction()
+            && u.opcode() == Opcode::LLVMStore
+            && u.operand(0) != a
+            && u.operand(1) == a;
+        if ok {
+            stores.push(u);
+        }
+        ok
+    };
+    for u in p.users() {
+        let ok = if u.is_call() {
+            let args = u.call_args();
+            if u.called_name() == "free" && args.as_slice() == [p] {
+                true
+            } else {
+                calls.push(u);
+                args.iter().filter(|&&a| a == p).count() == 1
+            }
+        } else {
+            u.is_instruction()
+                && u.opcode() == Opcode::LLVMGetElementPtr
+                && indexed(u).map(|(b, _)| b) == Some(p)
+                && u.users().into_iter().all(|q| {
+                    if q.is_instruction() && q.opcode() == Opcode::LLVMGetElementPtr {
+                        indexed(q).map(|(b, _)| b) == Some(u)
+                            && q.users().into_iter().all(|w| store_at(w, q))
+                    } else {
+                        store_at(q, u)
+                    }
+                })
+        };
+        if !ok {
+            return None;
+        }
+    }
+    Some((calls, stores))
+}
+
+/// Whether the shadow of `c.p` holds nothing outside column 0 (of `c.rows`
+/// elements) wherever the reverse sweep reaches one of its filling nests:
+/// every call using the block ([`block_users`]) is the `gemm` call of one
+/// of the nests in `all`, with the same row count and leading dimension as
+/// `c`, and every store into it is the filling store of one of them. The
+/// reverse sweep then writes the shadow only by adding to column 0 (the
+/// rules) and by zeroing elements (the stores' reverses).
+pub(super) fn shadow_in_column_0(c: &FirstOnly, all: &[FirstOnly]) -> bool {
+    let mine: Vec<&FirstOnly> = all.iter().filter(|d| d.p == c.p).collect();
+    c.calls.iter().all(|&u| {
+        mine.iter()
+            .any(|d| d.call == u && same_int(d.rows, c.rows) && same_int(d.ld, c.ld))
+    }) && c.stores.iter().all(|&u| mine.iter().any(|d| d.store == u))
 }
 
 /// Whether the derivative of the stored value `e` with respect to every
@@ -109,7 +245,7 @@ fn unextended(mut v: Value) -> Value {
 
 /// Whether `a` and `b` are the same integer for every positive value
 /// (extensions of one value, or equal constants).
-fn same_int(a: Value, b: Value) -> bool {
+pub(super) fn same_int(a: Value, b: Value) -> bool {
     let (a, b) = (unextended(a), unextended(b));
     a == b || (a.const_int().is_some() && a.const_int() == b.const_int())
 }
@@ -286,6 +422,7 @@ impl Tape {
             value: st.operand(0),
             leaves,
             col_sums: false,
+            store: st,
         })
     }
 
@@ -368,6 +505,7 @@ impl Tape {
                         value: st.operand(0),
                         leaves,
                         col_sums: false,
+                        store: st,
                     });
                 }
             }

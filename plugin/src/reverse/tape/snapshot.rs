@@ -770,6 +770,11 @@ impl Tape {
     /// `lp`'s snapshots, the allocation as the last iteration left it, in
     /// the row after that iteration's (the forward sweep kept that row
     /// free). Nothing wrote the allocation since ([`NextPlan`]).
+    /// Whether a snapshot belongs to `lp` or a loop inside it.
+    pub(super) fn snapshots_within(&self, loops: &Loops, lp: LoopId) -> bool {
+        self.snaps.iter().any(|s| is_ancestor(loops, lp, s.plan.lp))
+    }
+
     pub(super) fn install_exit_copies(&mut self, loops: &Loops, lp: LoopId, at: Value) {
         let (ptr_ty, i64t) = (Type::ptr(self.module.context()), self.i64());
         let b = Builder::new(self.module);
