@@ -639,12 +639,15 @@ fn cache_exit_watch(
         Type::int(ctx, 64),
     );
     let void = Type::void(ctx);
-    let weak = |name: &str, params: &[Type]| {
-        let f = declare(module, name, i32t, params);
-        if f.is_declaration() {
+    // (a declaration the program already has keeps its linkage: made weak,
+    // a static link would no longer pull in the program's own callee)
+    let weak = |name: &str, params: &[Type]| match module.function(name) {
+        Some(f) => f,
+        None => {
+            let f = declare(module, name, i32t, params);
             f.set_extern_weak();
+            f
         }
-        f
     };
     let once_fn = weak("pthread_once", &[ptr, ptr]);
     let key_create = weak("pthread_key_create", &[ptr, ptr]);
