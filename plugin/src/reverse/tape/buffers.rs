@@ -65,6 +65,16 @@ impl Tape {
         tape_cache_helpers(self.module, self.tape_arena)
     }
 
+    /// The tape cache's pair without the arena, for short-lived scratch
+    /// (the BLAS rules' temporaries and operand copies): see
+    /// [`tape_cache_helpers`].
+    pub(crate) fn scratch_helpers(&self) -> Option<(Value, Value)> {
+        if !self.tape_cache {
+            return None;
+        }
+        tape_cache_helpers(self.module, false)
+    }
+
     pub(super) fn free_fn(&self) -> Value {
         let ptr_ty = Type::ptr(self.module.context());
         declare(
@@ -422,14 +432,25 @@ pub(super) const TAPE_CACHE_MAX_BYTES: i64 = 1 << 31;
 /// them (at most [`TAPE_CACHE_SLOTS`] of at most [`TAPE_CACHE_MAX_BYTES`]).
 /// Only for Linux targets (`malloc_usable_size`); `None` elsewhere.
 ///
-/// With `arena` (x86-64 and AArch64 Linux), `take` first asks the tape
-/// arena ([`arena_helpers`]): a fresh block of 64 KiB up to 4 MiB, and any
-/// growth of a block the arena holds, come from there; `release` gives an
-/// arena block back to it. Only what the arena declines reaches the slots.
+/// With `arena` (x86-64 and AArch64 Linux), the pair is
+/// `ferment.tape.take.arena` / `ferment.tape.release.arena` (the same
+/// slots): `take` first asks the tape arena ([`arena_helpers`]): a fresh
+/// block of 64 KiB up to 4 MiB, and any growth of a block the arena holds,
+/// come from there; `release` gives an arena block back to it. Only what
+/// the arena declines reaches the slots. Tape rows, snapshots and
+/// checkpoints take this pair; the BLAS rules' temporaries and operand
+/// copies keep the plain pair ([`Tape::scratch_helpers`]): from the arena,
+/// they left glibc's heap without the kept blocks that sat above a
+/// gradient's own primal and shadow blocks, and glibc trimmed and grew
+/// those again on every call (gp at n = 500: 71 `brk` calls and 18 200
+/// page faults per run instead of 16 and 4 200, 1.36x the time).
 pub fn tape_cache_helpers(module: Module, arena: bool) -> Option<(Value, Value)> {
-    const TAKE: &str = "ferment.tape.take";
-    const RELEASE: &str = "ferment.tape.release";
-    if let (Some(t), Some(r)) = (module.function(TAKE), module.function(RELEASE)) {
+    let (take_name, release_name) = if arena {
+        ("ferment.tape.take.arena", "ferment.tape.release.arena")
+    } else {
+        ("ferment.tape.take", "ferment.tape.release")
+    };
+    if let (Some(t), Some(r)) = (module.function(take_name), module.function(release_name)) {
         return Some((t, r));
     }
     let t = module.target_triple();
@@ -447,11 +468,16 @@ pub fn tape_cache_helpers(module: Module, arena: bool) -> Option<(Value, Value)>
     // translation unit several hundred instructions to optimize and compile).
     let n_slots = TAPE_CACHE_SLOTS as u64;
     let (ptrs_ty, sizes_ty) = (Type::array(ptr, n_slots), Type::array(i64t, n_slots));
-    let ptrs = module.add_zeroed_global("ferment.tape.cache", ptrs_ty);
-    let sizes = module.add_zeroed_global("ferment.tape.cache.bytes", sizes_ty);
-    for g in [ptrs, sizes] {
-        g.set_thread_local();
-    }
+    // (shared by the plain and the arena pair)
+    let slots = |name: &str, ty: Type| {
+        module.global(name).unwrap_or_else(|| {
+            let g = module.add_zeroed_global(name, ty);
+            g.set_thread_local();
+            g
+        })
+    };
+    let ptrs = slots("ferment.tape.cache", ptrs_ty);
+    let sizes = slots("ferment.tape.cache.bytes", sizes_ty);
     let b = Builder::new(module);
     let slot_at =
         |array_ty: Type, array: Value, k: Value| b.gep(array_ty, array, &[b.const_int(i64t, 0), k]);
@@ -459,12 +485,14 @@ pub fn tape_cache_helpers(module: Module, arena: bool) -> Option<(Value, Value)>
     let free = declare(module, "free", Type::void(ctx), &[ptr]);
     let usable = declare(module, "malloc_usable_size", i64t, &[ptr]);
     let arena = if arena { arena_helpers(module) } else { None };
-    let watch = cache_exit_watch(module, (ptrs, ptrs_ty), (sizes, sizes_ty), free);
+    let watch = module
+        .function(WATCH)
+        .unwrap_or_else(|| cache_exit_watch(module, (ptrs, ptrs_ty), (sizes, sizes_ty), free));
 
     // take(old, bytes): when old is null, the smallest kept block of at
     // least `bytes` (best fit: a small request does not take the block a
     // large row will ask for next; the first of equal sizes).
-    let take = module.add_function(TAKE, Type::function(ptr, &[ptr, i64t], false));
+    let take = module.add_function(take_name, Type::function(ptr, &[ptr, i64t], false));
     take.set_internal();
     let (old, bytes) = (take.params()[0], take.params()[1]);
     let entry = take.append_block("entry");
@@ -546,7 +574,7 @@ pub fn tape_cache_helpers(module: Module, arena: bool) -> Option<(Value, Value)>
     b.ret(r);
 
     // release(p): keep a large block in the first free slot, else free it.
-    let release = module.add_function(RELEASE, Type::function(Type::void(ctx), &[ptr], false));
+    let release = module.add_function(release_name, Type::function(Type::void(ctx), &[ptr], false));
     release.set_internal();
     let p = release.params()[0];
     let entry = release.append_block("entry");
@@ -625,6 +653,8 @@ pub fn tape_cache_helpers(module: Module, arena: bool) -> Option<(Value, Value)>
 /// functions are weak: where the program links none, nothing is
 /// registered (and no thread but the main one exists). One key per
 /// translation unit (each has its own slots).
+const WATCH: &str = "ferment.tape.cache.watch";
+
 fn cache_exit_watch(
     module: Module,
     ptrs: (Value, Type),
@@ -717,7 +747,7 @@ fn cache_exit_watch(
 
     // watch(): once per thread, gives the key a non-null value so that
     // the destructor runs when the thread exits.
-    let watch = module.add_function("ferment.tape.cache.watch", Type::function(void, &[], false));
+    let watch = module.add_function(WATCH, Type::function(void, &[], false));
     watch.set_internal();
     watch.add_fn_enum_attribute("noinline");
     let entry = watch.append_block("entry");
