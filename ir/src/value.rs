@@ -740,6 +740,11 @@ impl Value {
     pub fn set_internal(self) {
         unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMInternalLinkage) }
     }
+    /// `extern_weak` linkage of a declaration: its address is null where
+    /// no linked object defines it.
+    pub fn set_extern_weak(self) {
+        unsafe { LLVMSetLinkage(self.0, llvm_sys::LLVMLinkage::LLVMExternalWeakLinkage) }
+    }
     /// Turns a global declaration into an internal, zero-initialized
     /// definition.
     pub fn define_private_zero(self) {

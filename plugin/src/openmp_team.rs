@@ -209,7 +209,10 @@ impl Places {
                 // mirrors, nor let another thread read it.
                 let pure_math = crate::rules::call_rule(&n).is_some()
                     && inst.call_args().iter().all(|a| !a.ty().is_pointer());
-                yes(!(harmless_intrinsic || pure_math || frees_own || n == "ferment.tape.release"))
+                yes(!(harmless_intrinsic
+                    || pure_math
+                    || frees_own
+                    || n.starts_with("ferment.tape.release")))
             }
             Opcode::LLVMInvoke
             | Opcode::LLVMCallBr

@@ -39,11 +39,11 @@ fn tape_helpers_as_libc(clone: Value) {
         let args = call.call_args();
         b.before(call);
         let new = match name.as_str() {
-            "ferment.tape.take" => {
+            "ferment.tape.take" | "ferment.tape.take.arena" => {
                 let realloc = crate::reverse::tape::declare(module, "realloc", ptr, &[ptr, i64t]);
                 b.call_fn(realloc, &args)
             }
-            "ferment.tape.release" => {
+            "ferment.tape.release" | "ferment.tape.release.arena" => {
                 let free = crate::reverse::tape::declare(
                     module,
                     "free",
@@ -64,10 +64,15 @@ fn tape_helpers_as_libc(clone: Value) {
 /// The tape-cache helpers of a derivative inlined into `clone`, which stay
 /// calls (see [`tape_helpers_as_libc`]).
 fn tape_helpers(module: ferment_ir::Module) -> Vec<Value> {
-    ["ferment.tape.take", "ferment.tape.release"]
-        .into_iter()
-        .filter_map(|n| module.function(n))
-        .collect()
+    [
+        "ferment.tape.take",
+        "ferment.tape.release",
+        "ferment.tape.take.arena",
+        "ferment.tape.release.arena",
+    ]
+    .into_iter()
+    .filter_map(|n| module.function(n))
+    .collect()
 }
 
 /// Clones `function` as `name` and canonicalizes it.

@@ -60,7 +60,8 @@ pub(super) fn tangent_blas(t: &mut TangentSweep, inst: Value) -> Result<bool> {
         prec: op.prec,
         int: op.int,
         cache: if t.tape_cache {
-            crate::reverse::tape::tape_cache_helpers(module, t.tape_arena)
+            // (scratch: never from the arena, see tape_cache_helpers)
+            crate::reverse::tape::tape_cache_helpers(module, false)
         } else {
             None
         },

@@ -110,9 +110,6 @@ struct TangentSweep<'k> {
     /// Whether BLAS rules keep their temporaries in the tape cache
     /// (`-ferment-tape-cache`, as in reverse mode).
     tape_cache: bool,
-    /// Whether those temporaries may come from the tape arena
-    /// (`-ferment-tape-arena` turns it on).
-    tape_arena: bool,
     /// Which partials may be infinite or NaN at finite inputs (`cbrt` or
     /// `pow(z, 0.5)` at `z = 0`, `asin` at 1, a quotient; set by `build`):
     /// their products with a tangent are strong-zero products
@@ -190,7 +187,6 @@ impl<'k> TangentSweep<'k> {
             shadows: Vec::new(),
             call_arg_types,
             tape_cache: ctx.options.tape_cache != 0,
-            tape_arena: ctx.options.tape_arena != 0,
             strong: None,
             infinite_tangent: rules::finite::InfiniteDerivatives::none(),
             flat_infinite: hashbrown::HashSet::new(),

@@ -175,7 +175,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
             module,
             prec: op.prec,
             int: op.int,
-            cache: s.tape.cache_helpers(),
+            cache: s.tape.scratch_helpers(),
         };
         let buf = e.pack(&op.arrays[i], op.extent(i));
         s.tape.report.add(|| {
@@ -260,7 +260,7 @@ pub(super) fn reverse_blas(s: &mut ReverseSweep, inst: Value) -> Result<bool> {
         module,
         prec: op.prec,
         int: op.int,
-        cache: s.tape.cache_helpers(),
+        cache: s.tape.scratch_helpers(),
     };
     let mut after = vec![None; rop.arrays.len()];
     let original: Vec<(Value, Value)> = rop.arrays.iter().map(|a| (a.ptr, a.stride)).collect();

@@ -39,7 +39,7 @@ pub struct Options {
     pub tape_cache: c_int,
     /// The tape cache takes row buffers of 64 KiB to 4 MiB from the tape
     /// arena (`reverse/tape/arena.c`) with `-ferment-tape-arena` (off by
-    /// default: under valgrind a test ran 6x slower, not looked into).
+    /// default: README's option list says why).
     pub tape_arena: c_int,
     /// A combined derivative's primal pointer parameters are `noalias`
     /// where the primal's are (`reverse::mark_restrict_params`);

@@ -4410,9 +4410,10 @@ static bool rotDistinctObjects(const Value *A, const Value *B,
       // `operator new` without the `builtin` of clang's own calls.
       auto *CB = dyn_cast<CallBase>(V);
       const Function *Fn = CB ? CB->getCalledFunction() : nullptr;
-      // ferment's tape blocks (`ferment.tape.take`: a fresh block, or the
+      // ferment's tape blocks (`ferment.tape.take[.arena]`: a fresh block, or the
       // caller's own previous block grown) hold nothing else.
-      if (Fn && Fn->getName() == "ferment.tape.take")
+      if (Fn && (Fn->getName() == "ferment.tape.take" ||
+                 Fn->getName() == "ferment.tape.take.arena"))
         return true;
       LibFunc LF;
       return Fn && TLI.getLibFunc(*Fn, LF) && TLI.has(LF) &&

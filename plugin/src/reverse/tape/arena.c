@@ -126,8 +126,12 @@ int reach(char *end) {
 }
 
 /* Gives back the pages of the open part of the slice from `from` on and
- * closes it again (nothing may live there). */
-__attribute__((noinline, cold)) void close_from(char *from) {
+ * closes it again (nothing may live there). Rarely run, but not `cold`:
+ * that would put it in `.text.unlikely`, which the linker places before
+ * the program's own code, and shift all of that code by its size
+ * (gmm_adb: a hot 26-byte loop of the derivative then crossed a 64-byte
+ * boundary, 1.09x slower; benches/report/openmp_notes.md). */
+__attribute__((noinline)) void close_from(char *from) {
   if (from >= me.open)
     return;
   madvise(from, me.open - from, MADV_DONTNEED);

@@ -109,7 +109,7 @@ declare nonnull ptr @llvm.threadlocal.address.p0(ptr nonnull) #2
 ; Function Attrs: nounwind
 declare i32 @mprotect(ptr noundef, i64 noundef, i32 noundef) local_unnamed_addr #1
 
-; Function Attrs: cold noinline nounwind optsize
+; Function Attrs: noinline nounwind
 define void @ferment.arena.v2.close_from(ptr noundef %from) local_unnamed_addr #3 {
 entry:
   %0 = tail call align 8 ptr @llvm.threadlocal.address.p0(ptr align 8 @ferment.arena.v2.me)
@@ -183,7 +183,7 @@ land.lhs.true:                                    ; preds = %while.body, %entry,
 
 if.then:                                          ; preds = %land.lhs.true
   %add.ptr = getelementptr inbounds nuw i8, ptr %6, i64 268435456
-  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr) #11
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr)
   br label %if.end
 
 if.end:                                           ; preds = %if.then, %land.lhs.true, %while.end
@@ -240,14 +240,14 @@ land.lhs.true.i:                                  ; preds = %while.body.i, %whil
 
 ferment_arena_settle.exit:                        ; preds = %land.lhs.true.i
   %add.ptr.i = getelementptr inbounds nuw i8, ptr %7, i64 268435456
-  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i) #11
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i)
   %.pr.pre = load ptr, ptr %last.i, align 8
   %8 = icmp eq ptr %.pr.pre, null
   br i1 %8, label %if.end3, label %return
 
 if.end3:                                          ; preds = %land.lhs.true.i, %ferment_arena_settle.exit
   %9 = load ptr, ptr %0, align 8
-  tail call void @ferment.arena.v2.close_from(ptr noundef %9) #11
+  tail call void @ferment.arena.v2.close_from(ptr noundef %9)
   %slice = getelementptr inbounds nuw i8, ptr %0, i64 32
   %10 = load i32, ptr %slice, align 8
   %sh_prom = zext nneg i32 %10 to i64
@@ -495,7 +495,7 @@ land.lhs.true.i:                                  ; preds = %while.body.i, %whil
 
 if.then.i:                                        ; preds = %land.lhs.true.i
   %add.ptr.i = getelementptr inbounds nuw i8, ptr %7, i64 268435456
-  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i) #11
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i)
   br label %ferment_arena_settle.exit
 
 ferment_arena_settle.exit:                        ; preds = %while.end.i, %land.lhs.true.i, %if.then.i
@@ -610,7 +610,7 @@ lor.lhs.false:                                    ; preds = %entry
   br i1 %narrow.i.not, label %return, label %if.end
 
 if.end:                                           ; preds = %lor.lhs.false
-  %call2 = tail call ptr @__errno_location() #12
+  %call2 = tail call ptr @__errno_location() #11
   %2 = load i32, ptr %call2, align 4
   %freed = getelementptr inbounds i8, ptr %p, i64 -48
   store atomic i32 1, ptr %freed release, align 8
@@ -666,7 +666,7 @@ land.lhs.true.i:                                  ; preds = %while.body.i, %whil
 
 if.then.i:                                        ; preds = %land.lhs.true.i
   %add.ptr.i16 = getelementptr inbounds nuw i8, ptr %10, i64 268435456
-  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i16) #11
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i16)
   br label %if.end6
 
 if.end6:                                          ; preds = %if.then.i, %land.lhs.true.i, %while.end.i, %if.end
@@ -684,7 +684,7 @@ declare ptr @__errno_location() local_unnamed_addr #6
 ; Function Attrs: nounwind
 define ptr @ferment.arena.v2.take(ptr noundef %old, i64 noundef %bytes) local_unnamed_addr #0 {
 entry:
-  %call = tail call ptr @__errno_location() #12
+  %call = tail call ptr @__errno_location() #11
   %0 = load i32, ptr %call, align 4
   %tobool.not = icmp eq ptr %old, null
   br i1 %tobool.not, label %if.then, label %if.else
@@ -780,12 +780,12 @@ if.else26:                                        ; preds = %if.end.i, %land.lhs
   br i1 %tobool28.not, label %land.lhs.true29, label %lor.lhs.false.i
 
 land.lhs.true29:                                  ; preds = %if.else26
-  %call30 = tail call noalias ptr @malloc(i64 noundef %bytes) #13
+  %call30 = tail call noalias ptr @malloc(i64 noundef %bytes) #12
   %tobool31.not = icmp eq ptr %call30, null
   br i1 %tobool31.not, label %if.then32, label %lor.lhs.false.i
 
 if.then32:                                        ; preds = %land.lhs.true29
-  tail call void @abort() #14
+  tail call void @abort() #13
   unreachable
 
 lor.lhs.false.i:                                  ; preds = %if.else26, %land.lhs.true29
@@ -856,7 +856,7 @@ land.lhs.true.i.i:                                ; preds = %while.body.i.i, %wh
 
 if.then.i.i:                                      ; preds = %land.lhs.true.i.i
   %add.ptr.i16.i = getelementptr inbounds nuw i8, ptr %18, i64 268435456
-  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i16.i) #11
+  tail call void @ferment.arena.v2.close_from(ptr noundef nonnull %add.ptr.i16.i)
   br label %if.end39
 
 if.end39:                                         ; preds = %if.end.i75, %while.end.i.i, %land.lhs.true.i.i, %if.then.i.i, %lor.lhs.false.i, %if.then23, %if.then6, %if.else, %if.then, %if.then2
@@ -877,7 +877,7 @@ declare void @llvm.memcpy.p0.p0.i64(ptr noalias writeonly captures(none), ptr no
 attributes #0 = { nounwind }
 attributes #1 = { nounwind }
 attributes #2 = { mustprogress nocallback nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #3 = { cold noinline nounwind optsize }
+attributes #3 = { noinline nounwind }
 attributes #4 = { mustprogress nofree norecurse nounwind willreturn memory(readwrite, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
 attributes #5 = { mustprogress nofree norecurse nosync nounwind willreturn memory(read, argmem: none, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
 attributes #6 = { mustprogress nofree nosync nounwind willreturn memory(none) }
@@ -885,8 +885,7 @@ attributes #7 = { mustprogress nofree nounwind willreturn allockind("alloc,unini
 attributes #8 = { cold nofree noreturn nounwind }
 attributes #9 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: readwrite) }
 attributes #10 = { nounwind }
-attributes #11 = { cold }
-attributes #12 = { nounwind willreturn memory(none) }
-attributes #13 = { nounwind allocsize(0) }
-attributes #14 = { noreturn nounwind }
+attributes #11 = { nounwind willreturn memory(none) }
+attributes #12 = { nounwind allocsize(0) }
+attributes #13 = { noreturn nounwind }
 
