@@ -95,9 +95,6 @@ pub struct Ctx<'o> {
     /// Per function, whether its derivative may depend on its
     /// `DerivativeKey::nonfinite_inputs` ([`rules::finite::inputs_matter`]).
     inputs_matter: HashMap<Value, bool>,
-    /// Whether heap memory may go from a function that allocates it to
-    /// another that frees it ([`reverse::memory::handoffs_needed`]).
-    pub(crate) handoffs: bool,
 }
 
 /// String attribute of an augmented forward function's last parameter, the
@@ -207,7 +204,6 @@ impl<'o> Ctx<'o> {
             fwdsplit_functions: Vec::new(),
             fwdsplit_consuming: Vec::new(),
             warned_fixed_points: Vec::new(),
-            handoffs: reverse::memory::handoffs_needed(module),
         }
     }
 

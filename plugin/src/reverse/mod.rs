@@ -31,7 +31,6 @@ pub(crate) mod checkpoint_writes;
 mod edges;
 mod ends;
 pub mod fixed_point;
-mod handoffs;
 mod memory_adjoints;
 mod mpi;
 pub use calls::{callee_of, check_call_return};
