@@ -290,19 +290,9 @@ impl Tape {
         }
         for f in fns {
             for i in f.instructions() {
-                let memory = match i.opcode() {
-                    // Atomic adds are adjoint accumulations into shadow
-                    // memory (parallel regions), never a row.
-                    Opcode::LLVMLoad | Opcode::LLVMStore | Opcode::LLVMAtomicRMW => true,
-                    Opcode::LLVMCall => i.called_function().is_some_and(|c| {
-                        let n = c.name();
-                        n.starts_with("llvm.memcpy")
-                            || n.starts_with("llvm.memmove")
-                            || n.starts_with("llvm.memset")
-                    }),
-                    _ => false,
-                };
-                if memory {
+                // Atomic adds are adjoint accumulations into shadow memory
+                // (parallel regions), never a row.
+                if touches_memory(i) {
                     let row = i.md_int(ROW_OP).is_some();
                     if row {
                         i.remove_md(ROW_OP);
@@ -369,17 +359,7 @@ impl Tape {
         let state: hashbrown::HashSet<Value> = slots.iter().copied().collect();
         for f in fns {
             for i in f.instructions() {
-                let memory = match i.opcode() {
-                    Opcode::LLVMLoad | Opcode::LLVMStore | Opcode::LLVMAtomicRMW => true,
-                    Opcode::LLVMCall => i.called_function().is_some_and(|c| {
-                        let n = c.name();
-                        n.starts_with("llvm.memcpy")
-                            || n.starts_with("llvm.memmove")
-                            || n.starts_with("llvm.memset")
-                    }),
-                    _ => false,
-                };
-                if !memory {
+                if !touches_memory(i) {
                     continue;
                 }
                 let own = match i.opcode() {
@@ -999,4 +979,20 @@ pub(super) fn huge_page_helper(module: Module) -> Option<Value> {
     b.at_end(exit);
     b.ret_void();
     Some(f)
+}
+
+/// Whether `i` reads or writes memory the alias scopes of
+/// [`Tape::fence_rows`] and [`Tape::keep_state_in_memory`] must classify:
+/// loads, stores, atomic read-modify-writes and the memory intrinsics.
+fn touches_memory(i: Value) -> bool {
+    match i.opcode() {
+        Opcode::LLVMLoad | Opcode::LLVMStore | Opcode::LLVMAtomicRMW => true,
+        Opcode::LLVMCall => i.called_function().is_some_and(|c| {
+            let n = c.name();
+            n.starts_with("llvm.memcpy")
+                || n.starts_with("llvm.memmove")
+                || n.starts_with("llvm.memset")
+        }),
+        _ => false,
+    }
 }
