@@ -2,7 +2,11 @@
 """ferment benchmark driver: builds, checks, times, writes benches/report/.
 
 usage: bash benches/run.sh [--quick] [--no-jax] [--no-enzyme] [--no-plain-flags] [--only a,b]
-                          [--report-only] [--out DIR]
+                          [--report-only] [--out DIR] [--plugin-flags "-mllvm -ferment-..."]
+
+--plugin-flags adds its (whitespace-separated) flags to every compile that loads
+the plugin (tuned, plain-flags and before-opt builds; not the plain build
+without the plugin, nor Enzyme's): an A/B of a plugin option on the same build.
 
 The full run writes benches/report/ (the committed report); --quick writes
 benches/out/quick-report/ unless --out says otherwise, so a quick check
@@ -53,6 +57,8 @@ PLUGIN_BUILT = os.path.join(ROOT, "target", "release", "libferment.so")
 # so that a rebuild during the run cannot mix two plugin versions
 PLUGIN = os.path.join(OUT, "libferment.snapshot.so")
 CC = os.environ.get("CC", "clang-22")
+# --plugin-flags: extra flags for every compile that loads the plugin (set by main)
+EXTRA_PLUGIN_FLAGS = []
 # BLAS benchmarks run single-threaded, like every other tool here (set before running them)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # -fno-math-errno: otherwise every sqrt/exp may write errno, which makes
@@ -233,7 +239,7 @@ def build(name, reps, st):
     """Compile one benchmark three ways (timed) and link the two plugin builds."""
     src = os.path.join(SRC, BENCHES[name].get("src", name + ".c"))
     res = {}
-    plug = ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", [])
+    plug = ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", []) + EXTRA_PLUGIN_FLAGS
     for key, obj, extra in (("plain", name + ".plain.o", source_flags(name)), ("plugin", name + ".o", plug),
                             ("before", name + ".before.o", plug + ["-mllvm", "-ferment-before-opt"])):
         cpu, wall, err = compile_timed(src, os.path.join(OUT, obj), extra, reps)
@@ -260,7 +266,7 @@ def build_plainflags(name):
     src = os.path.join(SRC, BENCHES[name].get("src", name + ".c"))
     obj = os.path.join(OUT, name + ".plainflags.o")
     cmd = [CC] + PLAIN_CFLAGS + ["-fpass-plugin=" + PLUGIN] + BENCHES[name].get("plugin_flags", []) + \
-        ["-I", os.path.join(ROOT, "runtime", "include"), "-c", src, "-o", obj]
+        EXTRA_PLUGIN_FLAGS + ["-I", os.path.join(ROOT, "runtime", "include"), "-c", src, "-o", obj]
     r = sh(cmd)
     if r.returncode != 0:
         return None, r.stderr.strip()
@@ -441,6 +447,13 @@ def main():
     report_dir = REPORT if not quick else os.path.join(OUT, "quick-report")
     if "--out" in args:
         report_dir = os.path.abspath(args[args.index("--out") + 1])
+    if "--plugin-flags" in args:
+        EXTRA_PLUGIN_FLAGS[:] = args[args.index("--plugin-flags") + 1].split()
+    if "-ferment-tape-arena" in EXTRA_PLUGIN_FLAGS:
+        # the tape arena reserves 32 GiB of address space (PROT_NONE); under the 12 GiB limit
+        # that reservation fails and the arena serves nothing (reverse/tape/arena.c)
+        global MEM_LIMIT
+        MEM_LIMIT += 33 << 30
     os.makedirs(OUT, exist_ok=True)
     os.makedirs(report_dir, exist_ok=True)
     results_path = os.path.join(report_dir, "results.json")
@@ -486,6 +499,7 @@ def main():
     data = {"mode": mode, "machine": machine_info(), "jax": jax_ok, "enzyme": enzyme_ok, "benches": {}, "order": ORDER,
             "enzyme_version": enzyme_version,
             "plain_cflags": None if no_plain else " ".join(PLAIN_CFLAGS),
+            "extra_plugin_flags": " ".join(EXTRA_PLUGIN_FLAGS),
             "loadavg_start": loadavg()}
     failures = 0
     t_start = time.time()

@@ -3,7 +3,8 @@
 #   bash benches/run.sh            full run (ADBench-like sizes, ~15 min on 2 cores)
 #   bash benches/run.sh --quick    small sizes, ~3 min; report in benches/out/quick-report/
 # Other options: --no-jax, --no-enzyme, --no-plain-flags, --only gmm,ba, --report-only (rebuild REPORT.md from results.json),
-#                --out DIR (report directory).
+#                --out DIR (report directory), --plugin-flags "-mllvm -ferment-X" (added to every
+#                compile that loads the plugin: an A/B of one option on the same plugin build).
 #   bash benches/run.sh --setup ...  first installs the optional Enzyme peer, best effort:
 #                                    python3.11 -m pip install enzyme-ad (not used by CI)
 #   bash benches/run.sh --mpi [G T]  the MPI benchmark only (benches/mpi/run.sh, report/MPI.md)

@@ -35,7 +35,10 @@
 //!
 //! Usage: cargo test -p ferment-clang-tests --test e2e -- [FILTER]
 //! Environment: FERMENT_PLUGIN (plugin path), FERMENT_E2E_JOBS (1 or 2), FERMENT_E2E_TIMEOUT
-//! (seconds per step, default 60), FERMENT_E2E_KEEP (keep work dirs of passing jobs).
+//! (seconds per step, default 60), FERMENT_E2E_KEEP (keep work dirs of passing jobs),
+//! FERMENT_E2E_PLUGIN_FLAGS (whitespace-separated flags added to every compile that loads the
+//! plugin, e.g. `-mllvm -ferment-tape-arena`: clang and flang take them as written, opt without
+//! the `-mllvm`s, rustc as `-C llvm-args=`).
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -601,6 +604,8 @@ struct Env {
     work: PathBuf,
     timeout: Duration,
     keep: bool,
+    /// FERMENT_E2E_PLUGIN_FLAGS, as clang would take them (`-mllvm -ferment-...`).
+    extra: Vec<String>,
 }
 
 struct Step {
@@ -721,8 +726,16 @@ fn tool_available(tool: &str) -> bool {
 }
 
 impl Env {
-    fn plugin_flag_clang(&self) -> String {
-        format!("-fpass-plugin={}", self.plugin.display())
+    /// The flags that load the plugin into clang (or flang), with FERMENT_E2E_PLUGIN_FLAGS.
+    fn plugin_flags_clang(&self) -> Vec<String> {
+        let mut v = vec![format!("-fpass-plugin={}", self.plugin.display())];
+        v.extend(self.extra.iter().cloned());
+        v
+    }
+
+    /// FERMENT_E2E_PLUGIN_FLAGS for opt: LLVM options given directly (no `-mllvm`).
+    fn extra_flags_opt(&self) -> impl Iterator<Item = &String> {
+        self.extra.iter().filter(|f| *f != "-mllvm")
     }
 
     fn c_compile(&self, case: &Case, driver: &str) -> Command {
@@ -765,6 +778,7 @@ impl Env {
         }
         if with_plugin {
             c.arg(format!("-Zllvm-plugins={}", self.plugin.display()));
+            c.args(self.extra_flags_opt().map(|f| format!("-Cllvm-args={f}")));
         }
         c.args(&case.cflags);
         c
@@ -779,7 +793,7 @@ impl Env {
         match cfg {
             Config::Clang(o) | Config::Valgrind(o) => {
                 let mut c = self.c_compile(case, case.lang.driver());
-                c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
+                c.arg(format!("-O{o}")).args(self.plugin_flags_clang());
                 // -O0 and -O3 builds carry debug info (as users' debug and
                 // release-with-debug-info builds do): the derivative must
                 // handle debug records as well as plain code.
@@ -809,6 +823,7 @@ impl Env {
                 }
                 let mut p = Command::new(OPT);
                 p.arg(format!("-load-pass-plugin={}", self.plugin.display()))
+                    .args(self.extra_flags_opt())
                     .arg("-passes=enzyme")
                     .arg(&in_ll)
                     .arg("-S")
@@ -832,7 +847,7 @@ impl Env {
                     let mut c = self.c_compile(case, CLANG);
                     c.arg("-c")
                         .arg(format!("-O{o}"))
-                        .arg(self.plugin_flag_clang());
+                        .args(self.plugin_flags_clang());
                     c.arg(comp).arg("-o").arg(&obj);
                     steps.push(Step::aux("compile companion C file", c));
                     objs.push(obj);
@@ -841,7 +856,7 @@ impl Env {
                 // `include 'check.inc'`: the shared checks of Fortran cases
                 c.arg("-I").arg(&self.include);
                 c.args(&case.cflags);
-                c.arg(format!("-O{o}")).arg(self.plugin_flag_clang());
+                c.arg(format!("-O{o}")).args(self.plugin_flags_clang());
                 if dbg {
                     c.arg("-g");
                 }
@@ -869,7 +884,7 @@ impl Env {
                     .arg(self.include.join("../../runtime/include"))
                     .args(&case.cflags)
                     .arg(format!("-O{o}"))
-                    .arg(self.plugin_flag_clang());
+                    .args(self.plugin_flags_clang());
                 if dbg {
                     c.arg("-g");
                 }
@@ -905,7 +920,7 @@ impl Env {
                 .arg(self.include.join("../../runtime/include"))
                 .args(&case.cflags)
                 .arg(format!("-O{o}"))
-                .arg(self.plugin_flag_clang());
+                .args(self.plugin_flags_clang());
                 if dbg {
                     c.arg("-g");
                 }
@@ -1172,7 +1187,7 @@ impl Env {
             let mut c = self.c_compile(case, case.lang.driver());
             c.args(["-S", "-emit-llvm"])
                 .arg(format!("-O{o}"))
-                .arg(self.plugin_flag_clang());
+                .args(self.plugin_flags_clang());
             c.arg(&case.path).arg("-o").arg(&out);
             if let Err(e) = must_succeed("emit IR with the plugin", &mut c, self) {
                 return Verdict::Fail(e);
@@ -1201,7 +1216,7 @@ impl Env {
             let mut c = self.c_compile(case, case.lang.driver());
             c.args(["-S", "-emit-llvm", "-g"])
                 .arg(format!("-O{o}"))
-                .arg(self.plugin_flag_clang());
+                .args(self.plugin_flags_clang());
             c.arg(&case.path)
                 .arg("-o")
                 .arg(dir.join(format!("run{k}.ll")));
@@ -1239,7 +1254,7 @@ impl Env {
                     let mut c = self.c_compile(case, case.lang.driver());
                     c.args(["-S", "-emit-llvm"]).arg(format!("-O{o}"));
                     if with {
-                        c.arg(self.plugin_flag_clang());
+                        c.args(self.plugin_flags_clang());
                     }
                     c.arg(&case.path).arg("-o").arg(&out);
                     c
@@ -1250,7 +1265,7 @@ impl Env {
                         .args(["-S", "-emit-llvm"])
                         .arg(format!("-O{o}"));
                     if with {
-                        c.arg(self.plugin_flag_clang());
+                        c.args(self.plugin_flags_clang());
                     }
                     c.current_dir(dir);
                     c.arg(&case.path).arg("-o").arg(&out);
@@ -1440,6 +1455,9 @@ fn main() {
         work: target.join("clang-tests"),
         timeout: Duration::from_secs(timeout_s),
         keep: std::env::var_os("FERMENT_E2E_KEEP").is_some(),
+        extra: std::env::var("FERMENT_E2E_PLUGIN_FLAGS")
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
     });
 
     let filter = parse_filter();

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
+//!                  [--flags "-mllvm -ferment-X ..."]    # added to every compile (after the
+//!                                                  # variant's), e.g. an option under test
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
 //!                             |edge[,no-inline]|sci[,no-inline]|corner[,no-inline]
@@ -308,6 +310,7 @@ fn parse_opts(args: &[String]) -> Opts {
         extra: Vec::new(),
         variant: gen::Variant::default(),
     };
+    let mut flags = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let v = args.get(i + 1).cloned().unwrap_or_default();
@@ -319,6 +322,7 @@ fn parse_opts(args: &[String]) -> Opts {
             "--no-inline-every" => o.no_inline_every = v.parse().expect("--no-inline-every K"),
             "--found" => o.found = PathBuf::from(v),
             "--reduce-max" => o.reduce_max = v.parse().expect("--reduce-max N"),
+            "--flags" => flags.extend(v.split_whitespace().map(str::to_string)),
             "--variant" => {
                 for part in v.split(',') {
                     match part {
@@ -336,6 +340,7 @@ fn parse_opts(args: &[String]) -> Opts {
         }
         i += 2;
     }
+    o.extra.extend(flags);
     o
 }
 
@@ -381,9 +386,9 @@ fn campaign(o: &Opts) -> Stats {
                 let mut e = env(&work, vg, &o.extra);
                 if o.no_inline_every > 0
                     && seed.is_multiple_of(o.no_inline_every)
-                    && e.extra.is_empty()
+                    && !e.extra.iter().any(|f| f == NO_INLINE[1])
                 {
-                    e.extra = NO_INLINE.iter().map(|f| f.to_string()).collect();
+                    e.extra.extend(NO_INLINE.iter().map(|f| f.to_string()));
                 }
                 let p = gen::generate_variant(seed, size_for(seed), &o.variant);
                 let src = work.join(format!("s{seed}.c"));
