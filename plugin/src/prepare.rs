@@ -115,8 +115,12 @@ pub fn canonical_copy(
     // bring more such calls); calls found in them dispatch to targets that
     // stay calls (differentiated on their own, recursion included). A
     // dispatcher with many targets stays a call, and so do its targets.
+    // The second round's inlining may bring in yet more (a recursive
+    // callee's body inlined one level deeper, which calls through a pointer
+    // read from a node): a last round dispatches those to targets that stay
+    // calls, with no inlining after it.
     let mut kept = keep.to_vec();
-    for round in 0..2 {
+    for round in 0..3 {
         let dispatched = crate::dispatch::dispatch_indirect_calls(clone);
         if dispatched.targets.is_empty() || options.inline_callees == 0 {
             break;
@@ -124,6 +128,9 @@ pub fn canonical_copy(
         kept.extend(dispatched.kept);
         if round > 0 {
             kept.extend(dispatched.targets);
+        }
+        if round == 2 {
+            break;
         }
         shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
         if crate::qsort::lower(clone)? {

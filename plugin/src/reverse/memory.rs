@@ -481,7 +481,11 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
             s.b.icmp(IntPredicate::LLVMIntEQ, freed, p)
         });
         for lane in 0..s.width {
-            if escapes {
+            // An escaping realloc still moves its carried-over adjoints
+            // back: a kept `push(Pool *p, double x)` growing `p->v` wrote
+            // the earlier elements into the old block, whose shadow their
+            // stores' reverse reads (they were lost: a zero gradient).
+            if escapes && kind != AllocKind::Realloc {
                 break;
             }
             let heap_shadow = s
@@ -520,6 +524,11 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                             )),
                         }
                     }
+                }
+                // The escaping block's shadow outlives the function, like
+                // the block.
+                if escapes {
+                    continue;
                 }
                 let ptr = Type::ptr(s.module.context());
                 let mut args = vec![sp];
