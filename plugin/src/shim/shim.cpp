@@ -189,8 +189,9 @@ cl::opt<bool> OptNoHoistCarriedLoads(
 cl::opt<bool> OptTapeGathers(
     "ferment-tape-gathers", cl::init(false), cl::Hidden,
     cl::desc("ferment: leave AVX-512 derivatives whose loops read or write "
-             "tape rows of several fields free to use gathers and scatters "
-             "(the host's treatment; ablation)"));
+             "tape rows of several fields, or blocks of a few elements per "
+             "iteration, free to use gathers and scatters (the host's "
+             "treatment; ablation)"));
 cl::opt<bool> OptNoForwardGuardedStores(
     "ferment-no-forward-guarded-stores", cl::init(false), cl::Hidden,
     cl::desc("ferment: keep a clone's reload of a stored element when a "
@@ -2344,20 +2345,24 @@ static bool inTapeScope(const Instruction &I) {
   return false;
 }
 
-// On an x86 target with AVX-512, a derivative with a loop that stores or
-// loads tape rows of more than one field (a row is `stride` bytes, the
-// field's address moves by the stride per iteration) prefers no gathers
-// and scatters (`+prefer-no-gather,+prefer-no-scatter` added to its
-// target features): the vectorizer otherwise writes each field of 8
+// On an x86 target with AVX-512, a derivative with an innermost loop whose
+// address moves by a constant stride other than the access's size (tape
+// rows of more than one field: a row is `stride` bytes; shadow or primal
+// blocks of a few elements per iteration: `dA[9 * j + k]`) prefers no
+// gathers and scatters (`+prefer-no-gather,+prefer-no-scatter` added to
+// its target features): the vectorizer otherwise writes each field of 8
 // consecutive rows with a `vscatterqpd` and reads it back with a
 // `vgatherqpd`, which on the benchmark machine (AMD EPYC, AVX-512) made the
 // 1-D shallow-water gradient (7 fields per interface and step) 2.4x slower
 // than the same derivative compiled without AVX-512 (29.4 against 12.3 ms;
-// with the preference 12.4). Without gathers the vectorizer de-interleaves
-// the rows (wide loads and shuffles) or accesses the fields one by one.
-// Only where no other access of an innermost loop may need a gather (the
-// preference holds for the whole function). Returns whether the function's
-// features changed.
+// with the preference 12.4), and hand's (the reverse of the skinning loop
+// adds into 9 elements of the bones' matrix shadow per bone: 9 gathers and
+// 9 scatters per 8 bones) 2x slower (101 against 50 us). Without gathers
+// the vectorizer de-interleaves the rows (wide loads and shuffles) or
+// leaves the loop to the SLP vectorizer, which widens each iteration's
+// block. Only where no other access of an innermost loop as deep may need a
+// gather (the preference holds for the whole function). Returns whether the
+// function's features changed.
 extern "C" int ferment_avoid_tape_gathers(LLVMValueRef FV) {
   if (OptTapeGathers)
     return 0;
@@ -2372,13 +2377,18 @@ extern "C" int ferment_avoid_tape_gathers(LLVMValueRef FV) {
     return 0;
   FnScev Info(F);
   const DataLayout &DL = F.getParent()->getDataLayout();
-  // In innermost loops (the ones the vectorizer widens): tape accesses that
-  // move by more than their size, and other accesses that the vectorizer
-  // may turn into gathers or scatters (addresses neither invariant nor
-  // consecutive: `y[i > 0 ? i - 1 : i]`, `img[(long)floor(p)]`, a column).
-  // The latter keep their gathers: with the preference, rk4's derivative
-  // (its boundary selects of addresses) ran 11% slower.
-  bool Strided = false, OtherGathers = false;
+  // In innermost loops (the ones the vectorizer widens): accesses that move
+  // by a constant stride other than their size, and other accesses that the
+  // vectorizer may turn into gathers or scatters (addresses neither
+  // invariant nor consecutive: `y[i > 0 ? i - 1 : i]`,
+  // `img[(long)floor(p)]`, a column).
+  // The latter keep their gathers where their loop is nested as deep as the
+  // deepest strided one: with the preference, rk4's derivative (its
+  // boundary selects of addresses) ran 11% slower. In a shallower loop they
+  // run less often than the strided accesses (hand's: the bones' parent
+  // frames `A[9 * parent[j]]`, once per bone; its skinning loop's 9-element
+  // blocks, once per bone and vertex).
+  unsigned StridedDepth = 0, OtherDepth = 0;
   for (BasicBlock &BB : F) {
     Loop *L = Info.LI.getLoopFor(&BB);
     if (!L || !L->isInnermost())
@@ -2396,15 +2406,13 @@ extern "C" int ferment_avoid_tape_gathers(LLVMValueRef FV) {
                        : nullptr;
       if (Step && Step->getAPInt().abs() == Size)
         continue;
-      if (inTapeScope(I))
-        Strided |= Step != nullptr;
-      else
-        OtherGathers = true;
+      if (Step)
+        StridedDepth = std::max(StridedDepth, L->getLoopDepth());
+      else if (!inTapeScope(I))
+        OtherDepth = std::max(OtherDepth, L->getLoopDepth());
     }
   }
-  if (OtherGathers)
-    return 0;
-  if (!Strided)
+  if (StridedDepth <= OtherDepth)
     return 0;
   F.addFnAttr("target-features", (Features + ",+prefer-no-gather,+prefer-no-scatter").str());
   return 1;
