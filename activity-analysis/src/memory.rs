@@ -81,7 +81,8 @@ pub fn carried_global(g: Value, context: bool) -> bool {
 
 /// Whether `name` is that of a derivative's shadow global: a reverse-mode
 /// adjoint global (`NAME.ferment.shadow[.<lane>]`) or a forward-mode tangent
-/// global (`NAME.ferment.tangent[.<lane>]`). To a derivative of a derivative
+/// global (`NAME.ferment.tangent[.<lane>]`), or one of a nested request's
+/// derivatives (`NAME.ferment.shadow.levelL[.<lane>]`). To a derivative of a derivative
 /// (forward or reverse mode over a gradient or a tangent) it is memory like
 /// a user's global: with calls kept, one helper's derivative stores
 /// derivatives into it and another's reads them back (the reverse function
@@ -93,6 +94,10 @@ pub fn is_derivative_global_name(name: &str) -> bool {
     let base = match name.rsplit_once('.') {
         Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
         _ => name,
+    };
+    let base = match base.rsplit_once(".level") {
+        Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => base,
     };
     base.ends_with(".ferment.shadow") || base.ends_with(".ferment.tangent")
 }
