@@ -81,7 +81,8 @@ pub fn carried_global(g: Value, context: bool) -> bool {
 
 /// Whether `name` is that of a derivative's shadow global: a reverse-mode
 /// adjoint global (`NAME.ferment.shadow[.<lane>]`) or a forward-mode tangent
-/// global (`NAME.ferment.tangent[.<lane>]`). To a derivative of a derivative
+/// global (`NAME.ferment.tangent[.<lane>]`), or one of a nested request's
+/// derivatives (`NAME.ferment.shadow.levelL[.<lane>]`). To a derivative of a derivative
 /// (forward or reverse mode over a gradient or a tangent) it is memory like
 /// a user's global: with calls kept, one helper's derivative stores
 /// derivatives into it and another's reads them back (the reverse function
@@ -93,6 +94,10 @@ pub fn is_derivative_global_name(name: &str) -> bool {
     let base = match name.rsplit_once('.') {
         Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
         _ => name,
+    };
+    let base = match base.rsplit_once(".level") {
+        Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => base,
     };
     base.ends_with(".ferment.shadow") || base.ends_with(".ferment.tangent")
 }
@@ -364,8 +369,43 @@ pub fn context_runtime_pointer(v: Value) -> bool {
 
 /// Whether `v` is a call of a function of this module that returns memory
 /// it (or a function it calls) allocated: an allocation wrapper such as
-/// `std::allocator<double>::allocate`, kept a call.
+/// `std::allocator<double>::allocate`, kept a call. The callee's body is
+/// read as the host left it: at -O0 (`optnone`) a wrapper returns a load
+/// of its local's stack slot (`void *p = malloc(n); if (!p) abort();
+/// return p;`), which stands for the values every path stores there first
+/// ([`stored_before`]; `clang-tests/cases/memory/kept_void_wrapper_O0.c`).
 pub fn returns_fresh_memory(v: Value) -> bool {
+    fn loaded_from_slot(b: Value) -> bool {
+        b.is_instruction() && b.opcode() == Opcode::LLVMLoad && {
+            let objects = underlying_objects(b.operand(0));
+            !objects.is_empty()
+                && objects
+                    .iter()
+                    .all(|o| o.is_instruction() && o.opcode() == Opcode::LLVMAlloca)
+        }
+    }
+    /// The objects `v` may point to, through loads of stack slots; None
+    /// where a slot's value is not known.
+    fn returned_objects(v: Value) -> Option<Vec<Value>> {
+        let mut bases = underlying_objects(v);
+        let mut hops = 0;
+        while let Some(k) = bases.iter().position(|b| loaded_from_slot(*b)) {
+            hops += 1;
+            if hops > 8 {
+                return None;
+            }
+            let stored = stored_before(bases[k], &|_| false)?;
+            bases.swap_remove(k);
+            for s in stored {
+                for o in underlying_objects(s) {
+                    if !bases.contains(&o) {
+                        bases.push(o);
+                    }
+                }
+            }
+        }
+        Some(bases)
+    }
     fn returns_fresh(f: Value, depth: u32) -> bool {
         if f.is_declaration() || depth > 6 || !f.global_value_type().fn_return().is_pointer() {
             return false;
@@ -375,7 +415,10 @@ pub fn returns_fresh_memory(v: Value) -> bool {
             if r.opcode() != Opcode::LLVMRet || r.num_operands() != 1 {
                 continue;
             }
-            for base in underlying_objects(r.operand(0)) {
+            let Some(bases) = returned_objects(r.operand(0)) else {
+                return false;
+            };
+            for base in bases {
                 let fresh = matches!(
                     allocation_kind(base),
                     Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)

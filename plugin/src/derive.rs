@@ -70,6 +70,10 @@ pub struct Ctx<'o> {
     declared: Vec<DerivativeKey>,
     /// Keys whose derivatives are being generated (outermost first).
     in_progress: Vec<DerivativeKey>,
+    /// The nesting depth of the request being lowered
+    /// (`DerivativeKey::level`): the derivatives of calls that stay calls
+    /// are made at their caller's level.
+    pub level: u32,
     pub custom: CustomRules,
     /// Generated functions, simplified by [`Ctx::finish`] once every
     /// request is lowered (their call sites are known then).
@@ -194,6 +198,7 @@ impl<'o> Ctx<'o> {
             cache: HashMap::new(),
             declared: Vec::new(),
             in_progress: Vec::new(),
+            level: 1,
             custom: CustomRules::read(module),
             generated: Vec::new(),
             like: Vec::new(),

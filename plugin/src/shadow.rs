@@ -301,14 +301,21 @@ fn null_based(p: Value) -> bool {
 /// global's value on entry is treated as a constant, while data flowing
 /// through it is differentiated.
 /// Lanes after the first (batched modes) get globals of their own
-/// (`NAME.ferment.shadow.<lane>`, `NAME.ferment.tangent.<lane>`).
-fn shadow_global(module: Module, g: Value, lane: usize, forward: bool) -> Value {
+/// (`NAME.ferment.shadow.<lane>`, `NAME.ferment.tangent.<lane>`), and so do
+/// the derivatives of a nested request (`DerivativeKey::level` L above 1:
+/// `NAME.ferment.tangent.levelL`, then the lane): forward over forward with
+/// kept calls, the outer derivative's tangent of `g` is not the inner one's
+/// `NAME.ferment.tangent`, which it differentiates as primal memory
+/// (`clang-tests/cases/fuzz/fwd_over_fwd_kept_global_noinline.c`).
+fn shadow_global(module: Module, g: Value, lane: usize, level: u32, forward: bool) -> Value {
     let kind = if forward { "tangent" } else { "shadow" };
-    let name = if lane == 0 {
-        format!("{}.ferment.{kind}", g.name())
-    } else {
-        format!("{}.ferment.{kind}.{lane}", g.name())
-    };
+    let mut name = format!("{}.ferment.{kind}", g.name());
+    if level > 1 {
+        name.push_str(&format!(".level{level}"));
+    }
+    if lane > 0 {
+        name.push_str(&format!(".{lane}"));
+    }
     // A thread-local variable's shadow is per thread too.
     module.zeroed_global(&name, g.global_value_type(), |shadow| unsafe {
         let mode = llvm_sys::core::LLVMGetThreadLocalMode(g.0);
@@ -361,6 +368,7 @@ pub fn build(
     activity: &Activity,
     params: &[(Value, Value)],
     blocks: &[ferment_ir::Block],
+    level: u32,
     forward_mode: bool,
     heap_stack_shadows: bool,
     hook: Option<CallHook>,
@@ -376,6 +384,7 @@ pub fn build(
         blocks,
         listed: &listed,
         lane: 0,
+        level,
         forward_mode,
         heap_stack_shadows,
         types,
@@ -402,6 +411,7 @@ pub fn build_lane(
     blocks: &[ferment_ir::Block],
     listed: &[Vec<Value>],
     lane: usize,
+    level: u32,
     heap_stack_shadows: bool,
     hook: Option<CallHook>,
     types: Option<&ferment_type_analysis::FunctionTypes>,
@@ -413,6 +423,7 @@ pub fn build_lane(
         blocks,
         listed,
         lane,
+        level,
         forward_mode: false,
         heap_stack_shadows,
         types,
@@ -431,6 +442,7 @@ pub fn build_lanes(
     params: &[Vec<(Value, Value)>],
     blocks: &[ferment_ir::Block],
     own_params: &[(Value, u8)],
+    level: u32,
 ) -> Result<Vec<Shadows>> {
     let listed: Vec<Vec<Value>> = blocks.iter().map(|b| b.instructions()).collect();
     let mut lanes = Vec::with_capacity(params.len());
@@ -441,6 +453,7 @@ pub fn build_lanes(
             blocks,
             listed: &listed,
             lane,
+            level,
             forward_mode: true,
             heap_stack_shadows: false,
             types: None,
@@ -460,6 +473,9 @@ struct Walk<'a> {
     /// The tangent lane (0 unless batched): lanes other than 0 get shadow
     /// globals of their own.
     lane: usize,
+    /// `DerivativeKey::level`: nested requests get shadow globals of their
+    /// own.
+    level: u32,
     forward_mode: bool,
     heap_stack_shadows: bool,
     types: Option<&'a ferment_type_analysis::FunctionTypes>,
@@ -477,6 +493,7 @@ impl Walk<'_> {
             blocks,
             listed,
             lane,
+            level,
             forward_mode,
             heap_stack_shadows,
             types,
@@ -618,7 +635,7 @@ impl Walk<'_> {
                     s.map.insert(g, sg);
                     continue;
                 }
-                let sg = shadow_global(module, g, lane, forward_mode);
+                let sg = shadow_global(module, g, lane, level, forward_mode);
                 if is_thread_local(g) {
                     // Each thread has its own copy of the shadow (the
                     // global denotes the running thread's): a request
@@ -3150,7 +3167,7 @@ fn unsupported(inst: Value) -> Error {
 /// `target` and the functions it calls use. Their bodies do not: a
 /// derivative called again (a recursion reading a memo table back, a helper
 /// called twice) must see the tangents stored by the calls before it.
-pub fn zero_shadow_globals(module: Module, b: &Builder, target: Value) {
+pub fn zero_shadow_globals(module: Module, b: &Builder, target: Value, level: u32) {
     let mut seen: HashSet<Value> = HashSet::new();
     let mut work = vec![target];
     let mut globals: Vec<Value> = Vec::new();
@@ -3170,7 +3187,7 @@ pub fn zero_shadow_globals(module: Module, b: &Builder, target: Value) {
                     // `__shared__` shadows are cleared by the block inside
                     // the derivative (`gpu::shadow_shared_array`).
                     if g.is_global()
-                        && is_tangent_global_name(&g.name())
+                        && is_tangent_global_name(&g.name(), level)
                         && g.address_space() != crate::gpu::SHARED_SPACE
                         && !globals.contains(&g)
                     {
@@ -3244,13 +3261,20 @@ fn thread_shadow(module: Module, sg: Value) -> (Value, Value) {
     (f, request)
 }
 
-/// A forward-mode shadow global, `NAME.ferment.tangent` or
-/// `NAME.ferment.tangent.<lane>` ([`shadow_global`]); not a reverse-mode
-/// one, which a derivative differentiated again uses as primal memory.
-fn is_tangent_global_name(name: &str) -> bool {
+/// A forward-mode shadow global of derivatives at `level`,
+/// `NAME.ferment.tangent` or `NAME.ferment.tangent.<lane>` (level 1),
+/// `NAME.ferment.tangent.levelL[.<lane>]` ([`shadow_global`]); not a
+/// reverse-mode one, nor another level's, which a derivative differentiated
+/// again uses as primal memory.
+fn is_tangent_global_name(name: &str, level: u32) -> bool {
     let base = match name.rsplit_once('.') {
         Some((b, l)) if !l.is_empty() && l.bytes().all(|c| c.is_ascii_digit()) => b,
         _ => name,
     };
-    base.ends_with(".ferment.tangent")
+    if level > 1 {
+        base.strip_suffix(&format!(".level{level}"))
+            .is_some_and(|b| b.ends_with(".ferment.tangent"))
+    } else {
+        base.ends_with(".ferment.tangent")
+    }
 }

@@ -7,9 +7,8 @@
 // derivative counted the tangent global as constant memory and dropped its adjoint: wrong at
 // -O0..-O3 on main cb56a83 (6 of 9 checks). Tangent globals are now carried like a user's globals
 // (`carried_global`), as adjoint globals are (`fwd_over_rev_kept_global_pair_noinline.c`).
-// (Forward over forward of the same kernel is still wrong along a direction other than the
-// inner one: both derivatives name their tangent of `gacc` `gacc.ferment.tangent`; open, see
-// fuzz/found/fwd_over_fwd_kept_global_noinline.c.)
+// (Forward over forward of the same kernel: fwd_over_fwd_kept_global_noinline.c, where both
+// derivatives named their tangent of `gacc` `gacc.ferment.tangent` until session 36.)
 // Oracles: central differences of f for the first derivative, central differences of the first
 // derivative for the gradient.
 #include "check.h"

@@ -77,6 +77,7 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
         // them, when the state is a global): the step reads and writes
         // their shadows in place, as the passes expect of the state.
         globals: key.globals.clone(),
+        level: key.level,
         log_loads: false,
         own_shadow_args: Vec::new(),
         seeds_finite: false,

@@ -326,6 +326,7 @@ impl<'k> TangentSweep<'k> {
                 &self.activity,
                 &shadow_params[0],
                 &blocks,
+                self.key.level,
                 true,
                 false,
                 Some(&mut hook),
@@ -334,7 +335,14 @@ impl<'k> TangentSweep<'k> {
             )?]
         } else {
             self.check_batchable(module, &blocks)?;
-            shadow::build_lanes(module, &self.activity, &shadow_params, &blocks, &own_params)?
+            shadow::build_lanes(
+                module,
+                &self.activity,
+                &shadow_params,
+                &blocks,
+                &own_params,
+                self.key.level,
+            )?
         };
         for sh in &lanes {
             for (old, new) in sh.renamed.iter() {
@@ -587,6 +595,7 @@ impl<'k> TangentSweep<'k> {
                 .unwrap_or_default(),
             seeds_finite: false,
             nonfinite_inputs: Vec::new(),
+            level: ctx.level,
         };
         if !key.own_shadow_args.is_empty() && ctx.custom.functions().contains(&callee) {
             return Err(crate::reverse::calls::own_shadow_to_custom(call, callee));
@@ -1189,6 +1198,7 @@ fn pointer_returning_call(
         own_shadow_args: sh.own_shadow_args(call),
         seeds_finite: false,
         nonfinite_inputs: Vec::new(),
+        level: ctx.level,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

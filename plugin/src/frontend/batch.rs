@@ -177,7 +177,7 @@ fn lower_vector(module: Module, req: &Request, f: Value) -> Result<()> {
     args.extend(unit_seeds(&b, req, req.width));
     args.extend(super::lower::fwdsplit_tape(&b, req)?);
     if req.mode == Mode::Forward {
-        crate::shadow::zero_shadow_globals(module, &b, f);
+        crate::shadow::zero_shadow_globals(module, &b, f, req.level);
     }
     let mut outputs = call_derivative(&b, call, f, &args)?;
     super::lower::release_fwdsplit_tape(&b, req)?;
@@ -237,7 +237,7 @@ fn lower_batched(module: Module, req: &Request, derivative: Derivative) -> Resul
         args.extend(unit_seeds(&b, req, 1));
         args.extend(super::lower::fwdsplit_tape(&b, req)?);
         if req.mode == Mode::Forward {
-            crate::shadow::zero_shadow_globals(module, &b, target);
+            crate::shadow::zero_shadow_globals(module, &b, target, req.level);
         }
         lanes.push(call_derivative(&b, call, target, &args)?);
     }

@@ -307,7 +307,7 @@ pub fn lower_call(module: Module, req: &Request, derivative: Derivative) -> Resu
         }
     };
     if let Derivative::Forward(f) = derivative {
-        crate::shadow::zero_shadow_globals(module, &b, f);
+        crate::shadow::zero_shadow_globals(module, &b, f, req.level);
     }
     let mut outputs = match direct {
         Some(o) => o,

@@ -16,7 +16,7 @@ use crate::derive::Ctx;
 use crate::error::{Error, Result};
 use crate::shim::Options;
 use ferment_ir::{Module, Value};
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 use request::DerivativeKey;
 
 /// What one run over a module did.
@@ -277,6 +277,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
         .map(|r| (r.function, r.call.source_location()))
         .collect();
     let mut deferred = false;
+    let levels = request_levels(&calls);
     for (call, entry) in innermost_first(calls) {
         let external = || {
             call.call_args()
@@ -306,6 +307,7 @@ pub fn run_module(module: Module, opt_level: u32, options: &Options) -> Outcome 
             let succ = call.successors();
             (old, call.parent(), succ[0], succ[1])
         });
+        ctx.level = levels.get(&call).copied().unwrap_or(1);
         match process_call(&mut ctx, call, entry) {
             Ok(()) => {
                 if let Some((old, orig, normal, pad)) = unwind {
@@ -426,6 +428,52 @@ fn innermost_first(calls: Vec<(Value, &'static str)>) -> Vec<(Value, &'static st
         order.extend(take.into_iter().map(|i| calls[i]));
     }
     order
+}
+
+/// Each request's nesting depth (`DerivativeKey::level`): 1 for one whose
+/// function reaches (through direct calls of defined functions) no other
+/// request, else one more than the deepest request it reaches (a cycle
+/// counts as reaching nothing more). Forward over forward: the inner
+/// `fwddiff` is 1, the outer 2, and their derivatives keep the tangents of
+/// a global in globals of their own.
+fn request_levels(calls: &[(Value, &'static str)]) -> HashMap<Value, u32> {
+    let all: HashSet<Value> = calls.iter().map(|(c, _)| *c).collect();
+    let reached: Vec<Vec<usize>> = calls
+        .iter()
+        .map(|(c, e)| {
+            let Some(f) = request::parse(*c, e).ok().map(|r| r.function) else {
+                return Vec::new();
+            };
+            if !reaches_any(f, &all, *c) {
+                return Vec::new();
+            }
+            (0..calls.len())
+                .filter(|&j| {
+                    let one: HashSet<Value> = std::iter::once(calls[j].0).collect();
+                    calls[j].0 != *c && reaches_any(f, &one, *c)
+                })
+                .collect()
+        })
+        .collect();
+    if reached.iter().all(Vec::is_empty) {
+        return HashMap::new();
+    }
+    fn depth(i: usize, reached: &[Vec<usize>], on_path: &mut Vec<usize>) -> u32 {
+        if on_path.contains(&i) {
+            return 0;
+        }
+        on_path.push(i);
+        let d = reached[i]
+            .iter()
+            .map(|&j| depth(j, reached, on_path))
+            .max()
+            .unwrap_or(0);
+        on_path.pop();
+        d + 1
+    }
+    (0..calls.len())
+        .map(|i| (calls[i].0, depth(i, &reached, &mut Vec::new())))
+        .collect()
 }
 
 /// Whether `f`, or a defined function it calls directly (transitively),
@@ -775,6 +823,7 @@ fn process_call(ctx: &mut Ctx, call: Value, entry: &str) -> Result<()> {
         .hint("drop the flag and pass N shadows after each duplicated argument, or enzyme_dupv, STRIDE, x, shadows with the lanes' shadows STRIDE bytes apart"));
     }
     let mut req = request::parse(call, entry)?;
+    req.level = ctx.level;
     if req.part == request::Part::Augmented || req.part == request::Part::Reverse {
         // The split pair of a function the module also asks a fwdsplit of
         // writes the log of loaded values that fwdsplit reads.

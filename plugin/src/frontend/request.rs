@@ -156,6 +156,10 @@ pub struct Request {
     /// and the parser paired them member by member
     /// ([`crate::struct_params`]).
     pub struct_values: Vec<usize>,
+    /// The request's nesting depth (`DerivativeKey::level`): 1, or one more
+    /// than the deepest request its function reaches (a `fwddiff` of a
+    /// function that calls `fwddiff`: 2). Set by the frontend.
+    pub level: u32,
 }
 
 /// What a derivative function depends on: requests with equal keys share it.
@@ -233,6 +237,13 @@ pub struct DerivativeKey {
     /// ([`crate::rules::finite::input_values`]). Empty where all are
     /// finite (requests: the user's inputs).
     pub nonfinite_inputs: Vec<bool>,
+    /// The nesting depth of the request that made this derivative (1 unless
+    /// a request differentiates code holding another request's derivative):
+    /// the derivatives of calls that stay calls inherit it. Each level has
+    /// shadow globals of its own ([`crate::shadow`]: the tangent of a global
+    /// at level 2 must not be the level-1 tangent, which is primal memory
+    /// there), so a callee's derivative is made once per level.
+    pub level: u32,
 }
 
 impl DerivativeKey {
@@ -280,6 +291,7 @@ impl Request {
             own_shadow_args: Vec::new(),
             seeds_finite: true,
             nonfinite_inputs: Vec::new(),
+            level: self.level,
         }
     }
 }
@@ -561,6 +573,7 @@ pub fn parse(call: Value, entry: &str) -> Result<Request> {
         sret_primal: false,
         runtime_activity: false,
         struct_values: Vec::new(),
+        level: 1,
     };
     if let Some(t) = shim::fn_param_sret_type(function, 0) {
         let none = ferment_ir::Builder::new(function.global_parent()).zero(params[0]);

@@ -241,6 +241,7 @@ pub fn augment_call(
         },
         seeds_finite: false,
         nonfinite_inputs: inputs.get(&call).cloned().unwrap_or_default(),
+        level: ctx.level,
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);

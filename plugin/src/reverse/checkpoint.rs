@@ -174,6 +174,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
         checked_args: Vec::new(),
         context: key.context,
         globals: key.globals.clone(),
+        level: key.level,
         log_loads: false,
         own_shadow_args: Vec::new(),
         seeds_finite: false,

@@ -1,15 +1,16 @@
 // CFLAGS: -mllvm -ferment-no-inline
-// OPEN (session 35). Forward mode over forward mode with calls kept (`-ferment-no-inline`) of a
-// kernel whose two helpers talk through a global: `put` writes `gacc` from the inputs, `get`
-// reads it. The first derivative's helpers keep their tangents of `gacc` in the tangent global
-// `gacc.ferment.tangent`; the second derivative names its own tangent of `gacc` the same
-// (`shadow::shadow_global`: one tangent global per global and mode), so put's second
-// derivative stores the inner tangent and the outer tangent into one global and get's reads
-// the inner one back as the outer one. Right only when the outer direction is the inner one
-// (d/dx of d/dx); d/ds of d/dx is wrong at -O0..-O3 (3 of 12 checks on wip35-wrong, 9 of 12 on
-// main cb56a83, which also did not carry tangent globals across kept calls). Inlined, the
-// values are forwarded in registers and come out right. Reverse over forward is right (the
-// adjoint global has a name of its own): `clang-tests/cases/fuzz/rev_over_fwd_kept_global_pair_noinline.c`.
+// Forward mode over forward mode with calls kept (`-ferment-no-inline`) of a kernel whose two
+// helpers talk through a global: `put` writes `gacc` from the inputs, `get` reads it. The first
+// derivative's helpers keep their tangents of `gacc` in the tangent global
+// `gacc.ferment.tangent`. The second derivative named its own tangent of `gacc` the same
+// (`shadow::shadow_global`: one tangent global per global and mode), so put's second derivative
+// stored the inner tangent and the outer tangent into one global and get's read the inner one
+// back as the outer one: right only along the inner direction (d/dx of d/dx); d/ds of d/dx was
+// wrong at -O0..-O3 (3 of 12 checks on main 32dae5b). Now each request has a nesting level
+// (`DerivativeKey::level`, 2 for the outer request here) and a level above 1 has shadow globals
+// of its own (`gacc.ferment.tangent.level2`). Found by the fuzzer (session 35). Reverse over
+// forward: `rev_over_fwd_kept_global_pair_noinline.c`; two globals and the other nestings:
+// `nested_kept_two_globals_noinline.c`.
 // Oracles: central differences of f for the first derivative, central differences of the first
 // derivative for the second.
 #include "check.h"
