@@ -798,9 +798,10 @@ pub fn argument_memory(tree: &ferment_type_analysis::TypeTree) -> ferment_type_a
 /// first `P` bytes stay. `P` is the distance from the lowest fact to a copy
 /// of it (or, one level down, the period of the level above: a pointer
 /// into an element of the same array), no fact may disagree with the one
-/// `P` bytes before it, the facts must span at least three elements, and
-/// an element must hold at least two of them (so `{double x, y, z}` is
-/// no array of doubles).
+/// `P` bytes before it, the facts must span at least three elements (two
+/// in memory that a pointer inside the argument's memory reaches), and
+/// the first element as well as the rest must hold at least two of them
+/// (so `{double x, y, z}` is no array of doubles).
 /// Dropping facts is sound (the callee's analysis assumes less); it makes
 /// call sites that see the same array to different depths (the halves a
 /// merge sort passes on) ask for one derivative instead of one each.
@@ -827,9 +828,16 @@ pub fn fold_periods(tree: &ferment_type_analysis::TypeTree) -> ferment_type_anal
             else {
                 continue;
             };
+            // elements seen past the first: two in the argument's own
+            // memory, one deeper (memory a pointer in it reaches, often a
+            // pointer into the same array: a string's data pointer at its
+            // own buffer in a vector of structs, seen one element further
+            // on at some call sites than at others)
+            let spans = if level == 1 { 2 } else { 1 };
             let repeats = |p: i64| {
                 p > 0
-                    && *highest >= lowest + 2 * p
+                    && *highest >= lowest + spans * p
+                    && (level == 1 || g.range((lowest + p, Vec::new())..).count() >= 2)
                     && g.range((*lowest, Vec::new())..(lowest + p, Vec::new()))
                         .count()
                         >= 2

@@ -9,7 +9,7 @@
 use crate::analysis::Solver;
 use crate::layout::base_and_offset;
 use crate::tree::{BaseType, FloatKind, TypeTree, ANY};
-use ferment_ir::Value;
+use ferment_ir::{Opcode, Value};
 
 /// What a known function says about one argument or its result.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -256,6 +256,20 @@ fn intrinsic(s: &mut Solver, call: Value, name: &str, args: &[Value]) {
             let (db, doff) = base_and_offset(&s.layout, dst);
             let (sb, soff) = base_and_offset(&s.layout, src);
             let period = (db == sb && doff != soff).then(|| (doff - soff).abs());
+            // A copy of a run-time length touches no byte past the end of
+            // a stack slot it reads or writes (that would be undefined):
+            // what it says of either side is bounded by the bytes left in
+            // the slot. Unbounded, a node's fields copied back into a
+            // short string's 16-byte buffer land past the slot's end, on
+            // whatever the frame puts next.
+            let left = |b: Value, off: i64| {
+                (b.is_instruction() && b.opcode() == Opcode::LLVMAlloca)
+                    .then(|| b.operand(0).const_int())
+                    .flatten()
+                    .map(|count| s.layout.alloc_size(b.allocated_type()) * count - off)
+                    .filter(|&n| n >= 0)
+            };
+            let bound = [left(db, doff), left(sb, soff)].into_iter().flatten().min();
             let copy = |t: TypeTree| {
                 let t = match len.const_int() {
                     Some(n) => t.truncate(n),
@@ -274,7 +288,10 @@ fn intrinsic(s: &mut Solver, call: Value, name: &str, args: &[Value]) {
                         if t.iter().any(|(p, b)| bytes(p, b)) {
                             let _ = kept.insert(&[0], BaseType::Integer);
                         }
-                        kept
+                        match bound {
+                            Some(n) => kept.truncate(n),
+                            None => kept,
+                        }
                     }
                 };
                 match period {

@@ -2,6 +2,7 @@
 // EXPECT-ERROR: std_function.h:
 // EXPECT-ERROR: cannot tell what bytes
 // EXPECT-ERROR: functions_refs
+// EXPECT-ERROR: a std::function's copy of its stored callable
 // A clean error at every level, with the file:line of the std::function copy (checked session
 // 29); the program to make work is kept here, its checks unchanged.
 // Found in session 23 (issue 14, C++ survey). At -O2 (clang 22, libstdc++ 12) the gradient and
@@ -23,7 +24,9 @@
 // Session 35: forward mode of the same kind of vector works at every level (tangent bytes are
 // copied whatever they hold: std_function_mixed_vector_forward.cpp); at -O0 a vector whose
 // lambdas all capture doubles by value was silently wrong in reverse mode and is now refused
-// too (std_function_values_vector_no_inline.cpp).
+// too (std_function_values_vector_no_inline.cpp). Session 36: the error names the construct
+// (std::function's copy of its stored callable) and suggests forward mode or lambdas passed as
+// template parameters.
 #include "check.h"
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,7 @@
 // CFLAGS: -std=c++17 -fno-inline
 // EXPECT-ERROR: cannot tell what bytes 0..
 // EXPECT-ERROR: vec_values
+// EXPECT-ERROR: a std::function's copy of its stored callable
 // Was a silently wrong gradient at -O0, and with -fno-inline at every level (session 35): a
 // std::vector of std::function whose lambdas capture doubles by value ([a], [b], [a, b]). The
 // out-of-line move/swap of std::function copies every element's 16-byte _Any_data with one memcpy;

@@ -77,10 +77,14 @@ fn reverse_call_lane(s: &mut ReverseSweep, inst: Value, lane: usize) -> Result<b
                 match layout {
                     CopyLayout::NoFloats { .. } => {}
                     CopyLayout::Ambiguous { at } => {
-                        return Err(Error::at(
-                            inst,
-                            format!("cannot tell what bytes {at}.. of the memory '{}' copies hold (floats or pointers), so their derivatives cannot be moved", inst.describe()),
-                        )
+                        let message = format!("cannot tell what bytes {at}.. of the memory '{}' copies hold (floats or pointers), so their derivatives cannot be moved", inst.describe());
+                        // std::function's move/copy of its stored callable
+                        // (`_Any_data`): a capture pointer in some callables,
+                        // captured doubles in others, at the same bytes.
+                        if copies_std_function(inst) {
+                            return Err(Error::at(inst, format!("{message}: it is a std::function's copy of its stored callable (_Any_data), which holds a pointer for some lambdas and captured floating-point values for others")).hint("reverse mode needs one layout per copy: keep std::function objects whose callables capture different things out of one container (or pass the lambdas as template parameters), or use forward mode (__enzyme_fwddiff), which copies the bytes whatever they hold"));
+                        }
+                        return Err(Error::at(inst, message)
                         .hint("copy the structure field by field, or access that field with its type in the function"));
                     }
                     CopyLayout::Fields { floats, .. } => {
@@ -788,4 +792,17 @@ fn memcpy_adjoint_helper(module: Module, ty: Type, atomic: bool) -> Value {
     b.at_end(exit);
     b.ret_void();
     f
+}
+
+/// Whether the copy `inst` is `std::function`'s copy of its stored
+/// callable: by its source line (libstdc++'s `std_function.h`) where debug
+/// information says so, or else by the function holding it (a
+/// `std::function` member not inlined).
+fn copies_std_function(inst: Value) -> bool {
+    inst.source_location()
+        .is_some_and(|l| l.contains("std_function.h:"))
+        || {
+            let name = inst.parent().parent().name();
+            name.contains("_ZNSt8functionI") || name.contains("_ZNSt14_Function_base")
+        }
 }
