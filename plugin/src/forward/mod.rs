@@ -587,6 +587,7 @@ impl<'k> TangentSweep<'k> {
                 .unwrap_or_default(),
             seeds_finite: false,
             nonfinite_inputs: Vec::new(),
+            handoffs: false,
         };
         if !key.own_shadow_args.is_empty() && ctx.custom.functions().contains(&callee) {
             return Err(crate::reverse::calls::own_shadow_to_custom(call, callee));
@@ -1189,6 +1190,7 @@ fn pointer_returning_call(
         own_shadow_args: sh.own_shadow_args(call),
         seeds_finite: false,
         nonfinite_inputs: Vec::new(),
+        handoffs: false,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

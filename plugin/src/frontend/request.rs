@@ -233,6 +233,14 @@ pub struct DerivativeKey {
     /// ([`crate::rules::finite::input_values`]). Empty where all are
     /// finite (requests: the user's inputs).
     pub nonfinite_inputs: Vec<bool>,
+    /// Reverse mode: the reverse sweep meets frees of memory its function
+    /// did not allocate and allocations of memory that may outlive their
+    /// function through the per-thread list of freed pointers
+    /// (`reverse::handoffs`). Set on a request's derivative, and on a
+    /// parallel region's, where the functions it may call have both ends
+    /// ([`crate::derive::Ctx::tree_handoffs`]); the derivatives of its
+    /// calls that stay calls inherit it. False everywhere else.
+    pub handoffs: bool,
 }
 
 impl DerivativeKey {
@@ -280,6 +288,7 @@ impl Request {
             own_shadow_args: Vec::new(),
             seeds_finite: true,
             nonfinite_inputs: Vec::new(),
+            handoffs: false,
         }
     }
 }
