@@ -99,6 +99,10 @@ pub struct Ctx<'o> {
     /// Per function, whether its derivative may depend on its
     /// `DerivativeKey::nonfinite_inputs` ([`rules::finite::inputs_matter`]).
     inputs_matter: HashMap<Value, bool>,
+    /// Per request's (or parallel region's) function, whether heap memory
+    /// may go from a function it reaches that allocates it to another that
+    /// frees it ([`Ctx::tree_handoffs`]).
+    handoff_trees: HashMap<Value, bool>,
 }
 
 /// String attribute of an augmented forward function's last parameter, the
@@ -209,6 +213,7 @@ impl<'o> Ctx<'o> {
             fwdsplit_functions: Vec::new(),
             fwdsplit_consuming: Vec::new(),
             warned_fixed_points: Vec::new(),
+            handoff_trees: HashMap::new(),
         }
     }
 
@@ -342,8 +347,33 @@ impl<'o> Ctx<'o> {
         self.frames.insert(aug, layout);
     }
 
+    /// Whether the functions `root` (a request's function, or a parallel
+    /// region) may call hand heap memory from one that allocates it to
+    /// another that frees it: the derivative then records frees and looks
+    /// allocations up in the list of freed pointers (`DerivativeKey::
+    /// handoffs`, [`reverse::memory::handoffs_needed`]). Decided once per
+    /// function, on the user's code.
+    pub(crate) fn tree_handoffs(&mut self, root: Value) -> bool {
+        let module = self.module;
+        *self.handoff_trees.entry(root).or_insert_with(|| {
+            reverse::handoffs_supported(module) && reverse::memory::handoffs_needed(root)
+        })
+    }
+
     /// The derivative for `key`, generated on first use.
     pub fn get(&mut self, key: &DerivativeKey) -> Result<Derivative> {
+        if key.seeds_finite
+            && key.mode == Mode::Reverse
+            && !key.handoffs
+            && self.tree_handoffs(key.function)
+        {
+            // a request's reverse sweep opens the frame its calls' share
+            let key = DerivativeKey {
+                handoffs: true,
+                ..key.clone()
+            };
+            return self.get(&key);
+        }
         if key.nonfinite_inputs.is_empty() {
             return self.get_normalized(key);
         }

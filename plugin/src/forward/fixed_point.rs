@@ -88,6 +88,7 @@ pub(crate) fn step_key(key: &DerivativeKey, step: Value, mode: Mode) -> Derivati
             Vec::new()
         },
         activities,
+        handoffs: key.handoffs && mode == Mode::Reverse,
     }
 }
 

@@ -596,6 +596,7 @@ impl<'k> TangentSweep<'k> {
             seeds_finite: false,
             nonfinite_inputs: Vec::new(),
             level: ctx.level,
+            handoffs: false,
         };
         if !key.own_shadow_args.is_empty() && ctx.custom.functions().contains(&callee) {
             return Err(crate::reverse::calls::own_shadow_to_custom(call, callee));
@@ -1199,6 +1200,7 @@ fn pointer_returning_call(
         seeds_finite: false,
         nonfinite_inputs: Vec::new(),
         level: ctx.level,
+        handoffs: false,
     };
     let Derivative::Forward(fwd) = ctx.get(&key).map_err(|e| e.or_at(call))? else {
         return Ok(None);

@@ -244,6 +244,14 @@ pub struct DerivativeKey {
     /// at level 2 must not be the level-1 tangent, which is primal memory
     /// there), so a callee's derivative is made once per level.
     pub level: u32,
+    /// Reverse mode: the reverse sweep meets frees of memory its function
+    /// did not allocate and allocations of memory that may outlive their
+    /// function through the per-thread list of freed pointers
+    /// (`reverse::handoffs`). Set on a request's derivative, and on a
+    /// parallel region's, where the functions it may call have both ends
+    /// ([`crate::derive::Ctx::tree_handoffs`]); the derivatives of its
+    /// calls that stay calls inherit it. False everywhere else.
+    pub handoffs: bool,
 }
 
 impl DerivativeKey {
@@ -292,6 +300,7 @@ impl Request {
             seeds_finite: true,
             nonfinite_inputs: Vec::new(),
             level: self.level,
+            handoffs: false,
         }
     }
 }

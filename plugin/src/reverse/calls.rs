@@ -61,6 +61,9 @@ pub struct CallerFacts<'a> {
     /// The caller's number of adjoint lanes (batched: its calls get
     /// derivatives of the same width).
     pub width: usize,
+    /// The caller's `DerivativeKey::handoffs`: its calls' derivatives
+    /// inherit it (a region's decides its own).
+    pub handoffs: bool,
 }
 
 /// A non-inlined call whose active result holds floats in a shape without a derivative of its
@@ -121,6 +124,7 @@ pub fn augment_call(
         call_vouches,
         inputs,
         width,
+        handoffs,
     } = *caller;
     // Results of calls augmented earlier in this walk replaced the original
     // calls, which are what the activity analysis knows about.
@@ -242,6 +246,13 @@ pub fn augment_call(
         seeds_finite: false,
         nonfinite_inputs: inputs.get(&call).cloned().unwrap_or_default(),
         level: ctx.level,
+        // a parallel region's reverse sweep runs on every thread of the
+        // team and opens a frame of its own: judged on the region alone
+        handoffs: if fork {
+            ctx.tree_handoffs(callee)
+        } else {
+            handoffs
+        },
     };
     let derivative = ctx.get(&key).map_err(|e| e.or_at(call))?;
     b.after(call);

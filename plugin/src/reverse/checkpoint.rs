@@ -185,6 +185,7 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, aug: Value, rev: Value) -> R
             Vec::new()
         },
         activities: acts,
+        handoffs: key.handoffs,
     };
     let Derivative::Combined(dseg) = ctx.get(&seg_key)? else {
         return Err(internal());

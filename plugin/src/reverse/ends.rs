@@ -192,6 +192,7 @@ impl ReverseSweep<'_, '_, '_> {
     /// the tape.
     pub(super) fn finish(&mut self, exit: Block, out_ty: Type) {
         self.b.at_end(exit);
+        self.frame_handoffs(exit);
         let mut agg = if out_ty.is_void() {
             None
         } else {
@@ -306,5 +307,31 @@ impl ReverseSweep<'_, '_, '_> {
                 eprintln!("  nothing cached in loops (values outside loops live in registers)");
             }
         }
+    }
+}
+
+impl ReverseSweep<'_, '_, '_> {
+    /// A request's reverse sweep opens a frame on the list of freed
+    /// pointers that meets the frees and the allocations of memory handed
+    /// from one function to another ([`super::handoffs`]) where it starts,
+    /// and drops it at `exit` (left at its end). So does a parallel
+    /// region's, in each thread (the list is per thread): memory handed
+    /// across a region's boundary keeps its shadow.
+    fn frame_handoffs(&mut self, exit: Block) {
+        let region = crate::openmp::is_parallel_region(self.key.function);
+        if !(self.key.seeds_finite || region)
+            || !self.key.handoffs
+            || !super::handoffs::reaches_list(self.module, self.f)
+        {
+            return;
+        }
+        let Some(h) = super::handoffs::helpers(self.module) else {
+            return;
+        };
+        let start = self.rev_entry.unwrap_or_else(|| self.f.entry_block());
+        self.b.at_start(start);
+        let enclosing = self.b.call_fn(h.mark, &[]);
+        self.b.at_end(exit);
+        self.b.call_fn(h.release, &[enclosing]);
     }
 }

@@ -223,6 +223,13 @@ pub(super) struct HeapFates {
     /// frees keeps the unconditional rule.)
     pub kept_frees: HashMap<Value, Vec<Value>>,
     pub kept: HashSet<Value>,
+    /// Heap memory the function never frees on a path that returns and
+    /// hands to its caller (returned, or stored where the caller reaches
+    /// it), decided before the `ret`s return the augmented struct: in a
+    /// derivative of a call that stays a call, its shadow goes to the
+    /// caller with it, and is freed where the reverse sweep finds it freed
+    /// later ([`super::handoffs`]).
+    pub escaping: HashSet<Value>,
 }
 
 pub(super) fn heap_fates(f: Value) -> HeapFates {
@@ -267,7 +274,11 @@ pub(super) fn heap_fates(f: Value) -> HeapFates {
     }
     let mut fates = HeapFates::default();
     for o in heap {
-        if !frees.contains_key(&o) || reallocated.contains(&o) || !reaches_caller(o) {
+        if reallocated.contains(&o) || !reaches_caller(o) {
+            continue;
+        }
+        if !frees.contains_key(&o) {
+            fates.escaping.insert(o);
             continue;
         }
         fates.kept.insert(o);
@@ -285,6 +296,14 @@ fn reverse_free(s: &mut ReverseSweep, inst: Value, p: Value, lane: usize) {
     if lane != 0 {
         return;
     }
+    if s.key.handoffs && frees_foreign(p) && s.activity.is_shadowed(p) {
+        // memory another function may have allocated and handed out:
+        // its allocation's reverse, still to come, frees the shadow
+        if let Some(h) = super::handoffs::helpers(s.module) {
+            let freed = s.primal(p);
+            s.b.call_fn(h.push, &[freed]);
+        }
+    }
     let Some(allocs) = s.heap_fates.kept_frees.get(&inst) else {
         return;
     };
@@ -300,6 +319,171 @@ fn reverse_free(s: &mut ReverseSweep, inst: Value, p: Value, lane: usize) {
     for o in allocs {
         let slot = s.adjoints.freed_slot(o);
         s.b.store(freed, slot);
+    }
+}
+
+/// Whether a free of `p` may free memory its function did not allocate
+/// itself: `p` may come from a call, from memory, or from an argument.
+/// A pointer reloaded from a stack slot (-O0 code) is the function's own
+/// when the slot only ever receives its own allocations, directly or
+/// through other such slots, and no one else may write it (its address
+/// goes nowhere).
+fn frees_foreign(p: Value) -> bool {
+    let mut seen = HashSet::new();
+    underlying_objects(p)
+        .into_iter()
+        .any(|o| is_foreign(o, &mut seen))
+}
+
+fn is_foreign(o: Value, seen: &mut HashSet<Value>) -> bool {
+    if o.is_constant()
+        || matches!(
+            allocation_kind(o),
+            Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
+        )
+    {
+        return false;
+    }
+    if o.is_instruction() && o.opcode() == Opcode::LLVMLoad {
+        let slot = o.operand(0);
+        if slot.is_instruction() && slot.opcode() == Opcode::LLVMAlloca {
+            // (a slot met again: judged by the stores already looked at)
+            return seen.insert(slot) && !slot_holds_own(slot, seen);
+        }
+    }
+    true
+}
+
+/// Whether every use of the stack slot `slot` loads from it or stores into
+/// it a pointer to the function's own allocations.
+fn slot_holds_own(slot: Value, seen: &mut HashSet<Value>) -> bool {
+    slot.users().into_iter().all(|u| match u.opcode() {
+        Opcode::LLVMLoad => true,
+        Opcode::LLVMStore if u.operand(1) == slot && u.operand(0) != slot => {
+            underlying_objects(u.operand(0))
+                .into_iter()
+                .all(|o| !is_foreign(o, seen))
+        }
+        _ => false,
+    })
+}
+
+/// Whether the functions `root` may call (itself, and the functions with a
+/// body it reaches through calls, or passes as arguments, other than
+/// OpenMP parallel regions, which decide for themselves) may hand heap
+/// memory from one function that allocates it to another that frees it
+/// ([`super::handoffs`]): one has a heap allocation that may leave it, and
+/// one frees memory it did not allocate. Judged on the user's functions
+/// before their canonical copies exist (inlining into a copy only turns
+/// such memory into its caller's own), through the stack slots of -O0
+/// code ([`may_leave_function`]).
+pub(crate) fn handoffs_needed(root: Value) -> bool {
+    let (mut escaping, mut foreign) = (false, false);
+    let mut work = vec![root];
+    let mut seen = HashSet::new();
+    seen.insert(root);
+    while let Some(f) = work.pop() {
+        for i in f.instructions() {
+            if !i.is_call() {
+                continue;
+            }
+            // callees, and functions handed to callees (a comparator)
+            for g in i.called_function().into_iter().chain(i.call_args()) {
+                if g.is_function()
+                    && !g.is_declaration()
+                    && !g.name().starts_with("ferment.")
+                    && !crate::openmp::is_parallel_region(g)
+                    && seen.insert(g)
+                {
+                    work.push(g);
+                }
+            }
+            let Some(name) = i.called_function().map(|g| g.name()) else {
+                continue;
+            };
+            if !escaping
+                && matches!(
+                    allocation_kind(i),
+                    Some(AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc)
+                )
+                && may_leave_function(i)
+            {
+                escaping = true;
+            }
+            if !foreign && ferment_activity_analysis::is_free_like(&name) {
+                let arg = ferment_activity_analysis::freed_pointer_argument(&name);
+                foreign = i.call_args().get(arg).is_some_and(|&p| frees_foreign(p));
+            }
+            if escaping && foreign {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether a pointer based on `alloc` may leave its function, judged on
+/// code as the user's compile left it (at -O0 every local lives in a stack
+/// slot): returned, stored into memory other than the function's stack
+/// slots, stored into a slot whose loads may leave, or passed to a function
+/// with a body (or one that links it into a structure).
+fn may_leave_function(alloc: Value) -> bool {
+    let mut work = vec![alloc];
+    let mut seen = HashSet::new();
+    let is_slot = |o: &Value| o.is_instruction() && o.opcode() == Opcode::LLVMAlloca;
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            match u.opcode() {
+                Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect => work.push(u),
+                Opcode::LLVMRet => return true,
+                Opcode::LLVMStore if u.operand(0) == v => {
+                    let slots = underlying_objects(u.operand(1));
+                    if !slots.iter().all(is_slot) {
+                        return true;
+                    }
+                    for slot in slots {
+                        slot_loads(slot, &mut work);
+                    }
+                }
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if super::calls::callee_of(u).is_some_and(|c| !c.is_declaration())
+                        || shadow::is_mirrored_structure_call(&u.called_name()) =>
+                {
+                    return true;
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// The pointer loads from the stack slot `slot` (at any offset, through
+/// address arithmetic on it), pushed onto `out`.
+fn slot_loads(slot: Value, out: &mut Vec<Value>) {
+    let mut work = vec![slot];
+    let mut seen = HashSet::new();
+    while let Some(p) = work.pop() {
+        if !seen.insert(p) {
+            continue;
+        }
+        for u in p.users() {
+            match u.opcode() {
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast => {
+                    work.push(u)
+                }
+                Opcode::LLVMLoad if u.ty().is_pointer() => out.push(u),
+                _ => {}
+            }
+        }
     }
 }
 
@@ -428,15 +612,25 @@ fn may_be_caller_memory(p: Value, seen: &mut HashSet<Value>) -> bool {
             Opcode::LLVMLoad => seen.insert(o) && may_be_caller_memory(o.operand(0), seen),
             Opcode::LLVMCall | Opcode::LLVMInvoke => {
                 if allocation_kind(o).is_some() {
-                    reaches_caller_from(o, seen)
-                } else {
-                    // a pointer into memory one of its arguments reaches
-                    // (`_Rb_tree_increment` of a local tree's node)
-                    seen.insert(o)
-                        && o.call_args()
-                            .into_iter()
-                            .any(|a| a.ty().is_pointer() && may_be_caller_memory(a, seen))
+                    return reaches_caller_from(o, seen);
                 }
+                if seen.contains(&o) {
+                    return false;
+                }
+                // memory a function that stays a call returns may be heap
+                // memory it handed out (a `malloc` wrapper's block): the
+                // caller's like its own allocation
+                if super::calls::callee_of(o).is_some_and(|c| !c.is_declaration())
+                    && reaches_caller_from(o, seen)
+                {
+                    return true;
+                }
+                // or a pointer into memory one of its arguments reaches
+                // (`_Rb_tree_increment` of a local tree's node)
+                seen.insert(o);
+                o.call_args()
+                    .into_iter()
+                    .any(|a| a.ty().is_pointer() && may_be_caller_memory(a, seen))
             }
             _ => true,
         }
@@ -468,13 +662,36 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
         // duplicated argument's shadow): its shadow outlives it too.
         // (Memory that is not kept that way keeps the rule decided here.)
         let kept = s.heap_fates.kept.contains(&inst) && has_heap_shadow(s, inst);
+        // (a request's own derivative: what it returns goes to the user,
+        // who gets no shadow with it; a callee's returned memory is decided
+        // before its `ret`s return the augmented struct)
         let escapes = !kept
-            && matches!(
-                kind,
-                AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc
-            )
-            && !freed_in_function(inst)
-            && reaches_caller(inst);
+            && if s.key.seeds_finite {
+                matches!(
+                    kind,
+                    AllocKind::Heap { .. } | AllocKind::Calloc | AllocKind::Realloc
+                ) && !freed_in_function(inst)
+                    && reaches_caller(inst)
+            } else {
+                s.heap_fates.escaping.contains(&inst)
+            };
+        // Memory handed out that a later free in another function may have
+        // freed: its shadow is freed when the reverse of that free recorded
+        // this very pointer.
+        // (a `realloc` keeps its rule: what it carried over goes back to
+        // the old shadow only where its shadow is freed)
+        let freed_later = if (escapes || kept)
+            && kind != AllocKind::Realloc
+            && s.key.handoffs
+            && has_heap_shadow(s, inst)
+        {
+            super::handoffs::helpers(s.module).map(|h| {
+                let p = s.primal(inst);
+                s.b.call_fn(h.take, &[p])
+            })
+        } else {
+            None
+        };
         // Freed on some paths, handed to the caller on others: the shadow
         // is freed where the reverse of a free recorded this very pointer.
         let freed_here = kept.then(|| {
@@ -484,12 +701,16 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
             let p = s.primal(inst);
             s.b.icmp(IntPredicate::LLVMIntEQ, freed, p)
         });
+        let freed_here = match (freed_here, freed_later) {
+            (Some(a), Some(b)) => Some(s.b.or_int(a, b)),
+            (a, b) => a.or(b),
+        };
         for lane in 0..s.width {
             // An escaping realloc still moves its carried-over adjoints
             // back: a kept `push(Pool *p, double x)` growing `p->v` wrote
             // the earlier elements into the old block, whose shadow their
             // stores' reverse reads (they were lost: a zero gradient).
-            if escapes && kind != AllocKind::Realloc {
+            if escapes && kind != AllocKind::Realloc && freed_later.is_none() {
                 break;
             }
             let heap_shadow = s
@@ -530,8 +751,9 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                     }
                 }
                 // The escaping block's shadow outlives the function, like
-                // the block.
-                if escapes {
+                // the block (unless a later free recorded the pointer:
+                // `freed_later`).
+                if escapes && freed_later.is_none() {
                     continue;
                 }
                 let ptr = Type::ptr(s.module.context());

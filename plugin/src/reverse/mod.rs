@@ -31,10 +31,12 @@ pub(crate) mod checkpoint_writes;
 mod edges;
 mod ends;
 pub mod fixed_point;
+mod handoffs;
 mod memory_adjoints;
 mod mpi;
 pub use calls::{callee_of, check_call_return};
 pub(crate) use calls::{decode_custom_augmented, interleave};
+pub(crate) use handoffs::supported as handoffs_supported;
 pub(crate) mod memory;
 mod rereads;
 pub mod rows;
@@ -579,6 +581,7 @@ impl<'c, 'o, 'k> ReverseSweep<'c, 'o, 'k> {
                 call_vouches: &self.call_vouches,
                 inputs: &self.call_inputs,
                 width,
+                handoffs: self.key.handoffs,
             };
             let others = &others;
             let mut hook =

@@ -1,7 +1,3 @@
-// OPEN (session 34): the fix this file describes (branch wip34-emplace, commit 71e6512,
-// DerivativeKey::returned_kept) was taken out before landing: it leaked the shadow of memory a
-// kept callee returns into a wrapper that stores it into its caller's local, which frees it
-// (cpp/no_inline_vector_copy.cpp under valgrind). See clang-tests/open/README.md.
 // CFLAGS: -mllvm -ferment-no-inline
 // Factories that stay calls (-ferment-no-inline; noinline too): make_node mallocs a node and
 // returns it, make_scaled returns make_node's node on. The differentiated function links the
@@ -11,10 +7,10 @@
 // freed on every path. ferment freed the shadow of every node a kept factory returned in the
 // factory's reverse sweep, also those the caller had linked into the shadow list: the caller's
 // shadow list pointed at freed memory (invalid reads, garbage derivatives, -O0..-O3). Now the
-// derivative of a call says what the caller does with the memory it returns: kept (linked,
-// returned on), the factory leaves the shadow; freed on some paths, the caller frees the shadow
-// where the primal node was freed; freed everywhere, the factory frees it (valgrind: no invalid
-// access, no leak). Reverse and split mode. Oracles: the analytic adjoints of the old nodes'
+// factory leaves the shadow of the node it returns, the reverse of the caller's free records
+// the freed pointer, and the reverse of the node's allocation frees the shadow only when it
+// finds its pointer recorded: linked nodes keep theirs in the shadow list, freed ones and the
+// scratch node do not leak (valgrind: no invalid access, no leak). Reverse and split mode. Oracles: the analytic adjoints of the old nodes'
 // values read back from the shadow list, central differences of the sum.
 #include "check.h"
 #include <math.h>

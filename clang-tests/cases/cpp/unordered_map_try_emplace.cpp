@@ -1,7 +1,3 @@
-// OPEN (session 34): the fix this file describes (branch wip34-emplace, commit 71e6512,
-// DerivativeKey::returned_kept) was taken out before landing: it leaked the shadow of memory a
-// kept callee returns into a wrapper that stores it into its caller's local, which frees it
-// (cpp/no_inline_vector_copy.cpp under valgrind). See clang-tests/open/README.md.
 // CFLAGS: -std=c++17
 // LEVELS: 0 2 3
 // Defaults registered inside the differentiated function with emplace, try_emplace (of a key
@@ -10,8 +6,9 @@
 // bugs, found in session 33: at -O0 the node try_emplace builds comes from
 // `_Hashtable_alloc::_M_allocate_node`, which stays a call (not inlined): its reverse sweep freed
 // the shadow of the node it returned, which the caller had linked into the shadow map (invalid
-// reads, a crash in the caller's next lookup). The derivative of a call now says what the
-// caller does with the memory it returns (`DerivativeKey::returned_kept`). At -O1 a false
+// reads, a crash in the caller's next lookup). Now the callee leaves the shadow of memory it
+// hands out, and the reverse of the allocation frees it only where the reverse of a later free
+// (the caller's, of a node whose key was there) recorded the pointer. At -O1 a false
 // refusal, still open (clang-tests/open/unordered_map_emplace_o1_refusal.cpp), hence no -O1
 // here: "reads memory that may hold floating-point data as an integer" on the temporary key
 // string. Oracles: the analytic gradient, central differences on fresh maps; the shadow map

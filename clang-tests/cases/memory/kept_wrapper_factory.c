@@ -1,0 +1,125 @@
+// CFLAGS: -mllvm -ferment-no-inline
+// LEVELS: 1 2 3
+// Two levels of kept (not inlined) allocation functions: xmalloc() wraps malloc; row_new()
+// returns xmalloc's block on; vec_init(Vec *v) stores xmalloc's block into the caller's local
+// Vec, vec_init_direct() malloc's. The differentiated function builds one row per step, links
+// some into the caller's (enzyme_dup) Rack, whose shadow rack then holds their shadows, and
+// frees the others. ferment freed the shadow of memory a kept function returned in that
+// function's reverse sweep, also those the caller had linked into its shadow rack (invalid
+// reads, double free), and never freed the shadow of memory a kept function stored through its
+// argument (leaks). Now the reverse of a free of memory the function did not allocate records
+// the pointer, and the reverse of the allocation frees the shadow when it finds it there.
+// Reverse and split mode. Not at -O0: there the block a kept void* wrapper returns gets no
+// shadow (clang-tests/open/kept_void_wrapper_O0.c; kept_factory_nodes.c covers two levels at
+// -O0). Oracles: the analytic gradient, central differences, the rack's shadows.
+#include "check.h"
+#include <math.h>
+#include <stdlib.h>
+extern void *__enzyme_augmentfwd(void *, ...);
+extern void __enzyme_reverse(void *, ...);
+extern void __enzyme_autodiff(void *, ...);
+
+typedef struct {
+  double *data;
+  int n;
+} Vec;
+typedef struct {
+  double *rows[4];
+  int count;
+} Rack;
+
+__attribute__((noinline)) static void *xmalloc(size_t bytes) {
+  void *p = malloc(bytes);
+  if (!p) abort();
+  return p;
+}
+/* a row returned: xmalloc's block */
+__attribute__((noinline)) static double *row_new(int n) { return (double *)xmalloc(n * sizeof(double)); }
+/* a row stored through the argument: xmalloc's block, or malloc's */
+__attribute__((noinline)) static void vec_init(Vec *v, int n) {
+  v->data = (double *)xmalloc(n * sizeof(double));
+  v->n = n;
+}
+__attribute__((noinline)) static void vec_init_direct(Vec *v, int n) {
+  v->data = (double *)malloc(n * sizeof(double));
+  v->n = n;
+}
+
+/* rows 0..4 of 3 elements: row r holds x[r + j] * sin(x[j]) and adds its weighted squares to s;
+ * even rows come from row_new, odd ones from vec_init (xmalloc for row 1, malloc for row 3);
+ * rows 1 and 4 go onto the rack, the others are freed */
+static double rows(Rack *rack, const double *x) {
+  double s = 0;
+  for (int r = 0; r < 5; r++) {
+    Vec v;
+    if (r % 2 == 0) {
+      v.data = row_new(3);
+      v.n = 3;
+    } else if (r == 1) {
+      vec_init(&v, 3);
+    } else {
+      vec_init_direct(&v, 3);
+    }
+    for (int j = 0; j < 3; j++) v.data[j] = x[r + j] * sin(x[j]);
+    for (int j = 0; j < v.n; j++) s += (r + 1) * v.data[j] * v.data[j];
+    if (r == 1 || r == 4)
+      rack->rows[rack->count++] = v.data;
+    else
+      free(v.data);
+  }
+  return s;
+}
+
+static double fd_rows(const double *x, const void *c) {
+  (void)c;
+  Rack rk = {{0}, 0};
+  double r = rows(&rk, x);
+  for (int i = 0; i < rk.count; i++) free(rk.rows[i]);
+  return r;
+}
+
+static void analytic(const double *x, double *g) {
+  for (int i = 0; i < 7; i++) g[i] = 0;
+  for (int r = 0; r < 5; r++)
+    for (int j = 0; j < 3; j++) {
+      double a = x[r + j] * sin(x[j]);
+      double d = 2 * (r + 1) * a; /* d s / d a */
+      g[r + j] += d * sin(x[j]);
+      g[j] += d * x[r + j] * cos(x[j]);
+    }
+}
+
+static void check(const char *what, Rack *rk, Rack *drk, const double *x, const double *dx) {
+  double g[7];
+  analytic(x, g);
+  for (int i = 0; i < 7; i++) CHECK_CLOSE_AT(what, i, dx[i], g[i], RTOL_D, ATOL_D);
+  CHECK_GRAD_FD(what, fd_rows, NULL, x, 7, dx, RTOL_FD, ATOL_FD);
+  CHECK_TRUE("two rows racked, with their shadows", rk->count == 2 && drk->count == 2);
+  for (int i = 0; i < drk->count; i++) {
+    /* the racked rows' shadows: distinct from the primal, adjoints consumed, usable */
+    double *dr = drk->rows[i];
+    CHECK_TRUE("shadow row is not the row", dr != rk->rows[i]);
+    for (int j = 0; j < 3; j++) CHECK_CLOSE_AT(what, j, dr[j], 0.0, RTOL_D, ATOL_D);
+    dr[0] += 1.0;
+    free(dr);
+    free(rk->rows[i]);
+  }
+}
+
+int main(void) {
+  double x[7] = {0.3, -0.7, 1.1, 0.45, -0.2, 0.9, -1.3};
+  for (int round = 0; round < 2; round++) {
+    Rack rk = {{0}, 0}, drk = {{0}, 0};
+    double dx[7] = {0};
+    __enzyme_autodiff((void *)rows, enzyme_dup, &rk, &drk, enzyme_dup, x, dx);
+    check("reverse", &rk, &drk, x, dx);
+  }
+  {
+    Rack rk = {{0}, 0}, drk = {{0}, 0};
+    double dx[7] = {0};
+    void *tape = __enzyme_augmentfwd((void *)rows, enzyme_dup, &rk, &drk, enzyme_dup, x, dx);
+    __enzyme_reverse((void *)rows, enzyme_dup, &rk, &drk, enzyme_dup, x, dx, 1.0, tape);
+    check("split", &rk, &drk, x, dx);
+  }
+  return check_report();
+}
