@@ -5,7 +5,7 @@
 // return p;`), which `returns_fresh_memory` did not see through: xmalloc did not count as an
 // allocation wrapper, the caller's v.data counted as constant memory, no shadow was made (its
 // shadow was the block itself): wrong gradient and memory errors (main 32dae5b: 48 of 69
-// checks of clang-tests/open/kept_void_wrapper_O0.c; this file without row 2's row_new: heap
+// checks of memory/kept_void_wrapper_racked_noinline.c; this file without row 2's row_new: heap
 // corruption, "malloc(): unaligned tcache chunk detected"). The slot's load now stands for the values every path stores there first
 // (`stored_before`). -O1..-O3 were right. Row 2 comes from a kept `row_new()` returning
 // xmalloc's block, merged in v.data with vec_init's rows: at -O0 main refused it ("writes or
@@ -13,7 +13,7 @@
 // Rows from xmalloc are freed by rows(); the rows put on
 // the rack come from vec_init_direct (malloc in the kept function itself): a kept wrapper's
 // block that outlives the request (racked) is the open kept-factory lifetime bug
-// (clang-tests/open/kept_void_wrapper_O0.c, kept_factory_nodes.c).
+// (cases/memory/kept_void_wrapper_racked_noinline.c, fixed in session 36).
 // Oracles: the analytic gradient and central differences.
 #include "check.h"
 #include <math.h>

@@ -1,10 +1,11 @@
-// OPEN: the shadows of the racked rows (session 36). vec_init(Vec *v) stores the block of a kept
-// void* wrapper (`xmalloc`) into the caller's local Vec; rows 1 and 4 go onto the caller's rack
-// and outlive the request. The -O0 part (no shadow at all for xmalloc's block: wrong gradient,
-// 48 of 69 checks) is fixed (cases/memory/kept_void_wrapper_O0.c). Left at -O0..-O3 (main
-// 32dae5b too): the reverse of the kept xmalloc frees the shadows of the racked rows (one
-// "shadow row ... 0" check reads freed memory, then "double free detected" when the test frees
-// them): the kept-factory lifetime bug of kept_factory_nodes.c (see README.md).
+// The block of a kept `void *xmalloc(size_t)` wrapper, stored by a kept vec_init(Vec *v) into
+// the caller's local Vec; rows 1 and 4 go onto the caller's rack and outlive the request, row 3
+// is freed by a kept vec_release, rows 0 and 2 by free. main 32dae5b (-O0..-O3): the reverse of
+// the kept xmalloc freed the shadows of the racked rows (a shadow check read freed memory, then
+// "double free detected"); fixed in session 36 by the per-request hand-off list
+// (`reverse/handoffs.rs`: the shadow of memory a kept function hands out is freed only where the
+// reverse of a free recorded its pointer). The -O0 part (no shadow for xmalloc's block) is
+// cases/memory/kept_void_wrapper_O0.c. Oracles: the analytic gradient and central differences.
 // CFLAGS: -mllvm -ferment-no-inline
 #include "check.h"
 #include <math.h>
