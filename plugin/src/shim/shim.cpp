@@ -2200,6 +2200,19 @@ static StringRef loopAttrName(const Metadata *Op) {
   return "";
 }
 
+// Whether a loop ID already holds a vectorizer hint (`vectorize.enable`,
+// `vectorize.width`, `interleave.count`, or `isvectorized`): a loop that the
+// user or an earlier step has decided for is left as it is.
+static bool hasVectorizerHint(ArrayRef<Metadata *> Ops) {
+  return llvm::any_of(Ops, [](Metadata *Op) {
+    StringRef S = loopAttrName(Op);
+    return S == "llvm.loop.vectorize.enable" ||
+           S == "llvm.loop.vectorize.width" ||
+           S == "llvm.loop.interleave.count" ||
+           S == "llvm.loop.isvectorized";
+  });
+}
+
 // The loop hints `llvm.loop.vectorize.enable false` and
 // `llvm.loop.unroll.disable` (uniqued: each call gives the same node).
 static MDNode *noVectorizeHint(LLVMContext &C) {
@@ -2278,13 +2291,7 @@ static unsigned keepCheckedLoopsScalar(Function &F,
     SmallVector<Metadata *, 4> Ops = loopIdOps(L);
     // Hints already given (the user's, or a rolled copy's) stay; the
     // followups that `noFallbackUnroll` adds are no such hint.
-    if (llvm::any_of(Ops, [](Metadata *Op) {
-          StringRef S = loopAttrName(Op);
-          return S == "llvm.loop.vectorize.enable" ||
-                 S == "llvm.loop.vectorize.width" ||
-                 S == "llvm.loop.interleave.count" ||
-                 S == "llvm.loop.isvectorized";
-        }))
+    if (hasVectorizerHint(Ops))
       continue;
     LoopAccessInfo LAI(L, &SE, &TTI, &TLI, &AA, &A.DT, &A.LI, &AC);
     if (!LAI.canVectorizeMemory() ||
@@ -2364,13 +2371,7 @@ static unsigned interleaveNestedOnce(Function &F) {
     if (!L->getLoopLatch() || !L->isInnermost() || !L->getParentLoop())
       continue;
     SmallVector<Metadata *, 4> Ops = loopIdOps(L);
-    if (llvm::any_of(Ops, [](Metadata *Op) {
-          StringRef S = loopAttrName(Op);
-          return S == "llvm.loop.interleave.count" ||
-                 S == "llvm.loop.isvectorized" ||
-                 S == "llvm.loop.vectorize.enable" ||
-                 S == "llvm.loop.vectorize.width";
-        }))
+    if (hasVectorizerHint(Ops))
       continue;
     Ops.push_back(MDNode::get(
         C, {MDString::get(C, "llvm.loop.interleave.count"),
