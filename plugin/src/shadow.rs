@@ -2548,13 +2548,18 @@ fn check_mixed(
 /// constant `_ZTV` global).
 fn points_to_code(p: Value) -> bool {
     let objects = ferment_activity_analysis::underlying_objects(p);
-    !objects.is_empty()
-        && objects.iter().all(|o| {
-            o.is_function()
-                || (o.is_global()
-                    && o.name().starts_with("_ZTV")
-                    && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) != 0 })
-        })
+    let code = |o: &Value| {
+        o.is_function()
+            || (o.is_global()
+                && o.name().starts_with("_ZTV")
+                && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) != 0 })
+    };
+    // (a null, undef or poison object beside code, `c ? sin : 0`, has no
+    // derivative memory either)
+    let neutral = |o: &Value| unsafe {
+        llvm_sys::core::LLVMIsNull(o.0) != 0 || llvm_sys::core::LLVMIsUndef(o.0) != 0
+    };
+    objects.iter().any(code) && objects.iter().all(|o| code(o) || neutral(o))
 }
 
 /// Whether `v` loads a `std::basic_string`'s data pointer (`_M_p`, by its

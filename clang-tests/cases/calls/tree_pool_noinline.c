@@ -1,12 +1,12 @@
-// OPEN (session 36): a false refusal at -O0 with -mllvm -ferment-no-inline (other levels, and
-// -O0 without the option, pass; so does the smaller node pool of cases/calls/push_realloc_noinline.c):
-//   push: 'store ptr %48, ptr %56' passes on or updates through '%48 = load ptr ...',
-//   a pointer loaded from memory where the caller may have stored a pointer to constant data in
-//   place of its shadow (while differentiating 'push')
-// (the store is `p->nodes = realloc(p->nodes, ...)` in the kept push). Not yet reduced: the
-// Node here also holds the int fields op/l/r before the double, and a recursive eval reads it.
-// Oracle: central differences, forward vs reverse.
-// Build: clang-22 -O0 -mllvm -ferment-no-inline -fpass-plugin=... -I clang-tests/include FILE -lm
+// A node pool grown with realloc by a kept push(Pool *p, Node nd), the Node passed by value
+// (over 16 bytes: `byval`) holding ints, a double and a function pointer that is `c ? fn : 0`,
+// read by a recursive eval. main 6780d5a refused it at -O0 with -ferment-no-inline ("a pointer
+// loaded from memory where the caller may have stored a pointer to constant data in place of its
+// shadow", at push's copy of the node): `points_to_code` (plugin/src/shadow.rs) wanted every
+// underlying object of `select(c, @fn, null)` to be code, so the byval temporary counted as
+// memory holding a pointer that stands for its own shadow; null, undef and poison beside code
+// now count as code (no derivative memory). Oracle: central differences, forward vs reverse.
+// CFLAGS: -mllvm -ferment-no-inline
 #include "check.h"
 #include <stdlib.h>
 extern int enzyme_dup, enzyme_const, enzyme_out, enzyme_dupnoneed;
