@@ -487,6 +487,18 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
     } else {
         "function"
     };
+    if callee.is_declaration()
+        && (name.starts_with("_FortranAAllocatable") || name.starts_with("_FortranAPointer"))
+    {
+        // flang's runtime for ALLOCATE/DEALLOCATE statements that
+        // `fortran::lower_allocations` does not rewrite (a polymorphic or
+        // derived-type `allocate(T :: x)`, SOURCE=/MOLD=): not an intrinsic.
+        return Err(Error::at(
+            inst,
+            format!("cannot differentiate call to '{name}', flang's runtime routine for an ALLOCATE, DEALLOCATE or pointer statement of a kind ferment does not differentiate (it handles allocatables and pointers of intrinsic type; not a polymorphic or derived-type `allocate(T :: x)`, SOURCE= or MOLD=)"),
+        )
+        .hint("use a local variable of the dynamic type instead (`type(T) :: x` rather than `class(B), allocatable :: x` with `allocate(T :: x)`): its type-bound procedures and allocatable components are differentiated"));
+    }
     if callee.is_declaration() && name.starts_with("_FortranA") {
         // flang's runtime: a Fortran intrinsic ferment has no rule for.
         return Err(Error::at(
