@@ -891,6 +891,95 @@ fn factorizations_reread_finished_rows_and_columns() {
     );
 }
 
+/// Cholesky with two rows per pass, the odd row after them (`chol2`) or before them (`chol2r`):
+/// the paired row's offset `8 * ((i + 1) * n + j)` stays one product over a sum in
+/// ScalarEvolution, which the matrix split of `frontierInNest` has to distribute before it finds
+/// the row width (`loops/factor_frontier.c` checks the values).
+const PAIRED_ROWS: &str = r#"
+#include <math.h>
+#include <stdlib.h>
+extern int enzyme_dup, enzyme_const;
+void __enzyme_autodiff(void *, ...);
+double chol2(long n, const double *restrict a) {
+  double *l = malloc(sizeof(double) * n * n);
+  double f = 0;
+  for (long j = 0; j < n; j++) {
+    double s = a[j * n + j];
+    for (long k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
+    double d = sqrt(s);
+    l[j * n + j] = d;
+    long i = j + 1;
+    for (; i + 1 < n; i += 2) {
+      double t0 = a[i * n + j], t1 = a[(i + 1) * n + j];
+      for (long k = 0; k < j; k++) {
+        t0 -= l[i * n + k] * l[j * n + k];
+        t1 -= l[(i + 1) * n + k] * l[j * n + k];
+      }
+      l[i * n + j] = t0 / d;
+      l[(i + 1) * n + j] = t1 / d;
+    }
+    for (; i < n; i++) {
+      double t = a[i * n + j];
+      for (long k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = t / d;
+    }
+  }
+  for (long i = 0; i < n * n; i++) f += l[i] * l[i] * (1.0 + 0.01 * i);
+  free(l);
+  return f;
+}
+double chol2r(long n, const double *restrict a) {
+  double *l = malloc(sizeof(double) * n * n);
+  double f = 0;
+  for (long j = 0; j < n; j++) {
+    double s = a[j * n + j];
+    for (long k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
+    double d = sqrt(s);
+    l[j * n + j] = d;
+    long i0 = j + 1 + ((n - j - 1) & 1);
+    for (long i = j + 1; i < i0; i++) {
+      double t = a[i * n + j];
+      for (long k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = t / d;
+    }
+    for (long i = i0; i < n; i += 2) {
+      double t0 = a[i * n + j], t1 = a[(i + 1) * n + j];
+      for (long k = 0; k < j; k++) {
+        t0 -= l[i * n + k] * l[j * n + k];
+        t1 -= l[(i + 1) * n + k] * l[j * n + k];
+      }
+      l[i * n + j] = t0 / d;
+      l[(i + 1) * n + j] = t1 / d;
+    }
+  }
+  for (long i = 0; i < n * n; i++) f += l[i] * l[i] * (1.0 + 0.01 * i);
+  free(l);
+  return f;
+}
+void g1(long n, double *a, double *da) { __enzyme_autodiff((void *)chol2, enzyme_const, n, enzyme_dup, a, da); }
+void g2(long n, double *a, double *da) { __enzyme_autodiff((void *)chol2r, enzyme_const, n, enzyme_dup, a, da); }
+"#;
+
+#[test]
+fn paired_rows_reread_finished_columns() {
+    let innermost_loads = |extra: &[&str]| {
+        let mut args = vec!["-mllvm", "-ferment-print-tape"];
+        args.extend_from_slice(extra);
+        let out = compile("paired_rows", PAIRED_ROWS, &args);
+        let report = String::from_utf8(out.stderr).unwrap();
+        let n = report
+            .lines()
+            .filter(|l| l.contains("cache `") && l.contains("= load ") && l.contains("(depth 3)"))
+            .count();
+        (n, report)
+    };
+    // without the distributed products, all five innermost loads of each function are taped
+    let (n, report) = innermost_loads(&[]);
+    assert_eq!(n, 0, "loads taped in the innermost loops:\n{report}");
+    let (n, report) = innermost_loads(&["-mllvm", "-ferment-no-nest-frontier"]);
+    assert!(n >= 8, "the innermost loads taped on request:\n{report}");
+}
+
 const GAUSS_JORDAN: &str = r#"
 extern double __enzyme_autodiff(void *, ...);
 static double gj(const double *s, double *out) {

@@ -10,10 +10,16 @@
 //              read value IS overwritten later (must be taped),
 //   backpivot  LU-like elimination whose pivot row is the argmax over rows <= k: a later swap may
 //              rewrite a row an earlier step read (must be taped),
-//   rowahead   in place X[i] *= cos(X[i + 1]): row i + 1 is rewritten by the next iteration.
+//   rowahead   in place X[i] *= cos(X[i + 1]): row i + 1 is rewritten by the next iteration,
+//   chol2      chol with two rows i per pass and a one-row remainder after them (row i + 1's
+//              offset `(i + 1) * n + j`: ScalarEvolution keeps `8 * ((i + 1) * n + j)` whole),
+//   chol2r     the same with the remainder row first (the paired loop starts past it),
+//   rowahead2  rowahead two rows per pass: row i + 2, read, is rewritten by the next pass
+//              (must be taped).
 // Oracles: central finite differences of each primal, and forward mode against reverse mode
-// (tangent along a fixed direction = gradient . direction). That the first three re-read
-// (no tape of one value per innermost iteration) is checked in tests/derivative_size.rs.
+// (tangent along a fixed direction = gradient . direction). That the first three and chol2,
+// chol2r re-read (no tape of one value per innermost iteration) is checked in
+// tests/derivative_size.rs.
 // RUN: clang
 #include "check.h"
 #include <stdlib.h>
@@ -190,6 +196,104 @@ __attribute__((noinline)) double rowahead(long n, const double *restrict x0, con
   return f;
 }
 
+/* the tail shared by chol, chol2 and chol2r: L y = b, L^T x = y, f = 0.5 |x|^2 */
+static double solve_tail(long n, double *l, const double *restrict b) {
+  double *y = malloc(sizeof(double) * n), *x = malloc(sizeof(double) * n);
+  for (long i = 0; i < n; i++) {
+    double s = b[i];
+    for (long k = 0; k < i; k++)
+      s -= l[i * n + k] * y[k];
+    y[i] = s / l[i * n + i];
+  }
+  for (long i = n - 1; i >= 0; i--) {
+    double s = y[i];
+    for (long k = i + 1; k < n; k++)
+      s -= l[k * n + i] * x[k];
+    x[i] = s / l[i * n + i];
+  }
+  double f = 0;
+  for (long i = 0; i < n; i++)
+    f += x[i] * x[i];
+  free(l);
+  free(y);
+  free(x);
+  return 0.5 * f;
+}
+
+/* Cholesky, rows i paired (each row's chain in chol's order), the odd row last */
+__attribute__((noinline)) double chol2(long n, const double *restrict a, const double *restrict b) {
+  double *l = malloc(sizeof(double) * n * n);
+  for (long j = 0; j < n; j++) {
+    double s = a[j * n + j];
+    for (long k = 0; k < j; k++)
+      s -= l[j * n + k] * l[j * n + k];
+    double d = sqrt(s);
+    l[j * n + j] = d;
+    long i = j + 1;
+    for (; i + 1 < n; i += 2) {
+      double t0 = a[i * n + j], t1 = a[(i + 1) * n + j];
+      for (long k = 0; k < j; k++) {
+        t0 -= l[i * n + k] * l[j * n + k];
+        t1 -= l[(i + 1) * n + k] * l[j * n + k];
+      }
+      l[i * n + j] = t0 / d;
+      l[(i + 1) * n + j] = t1 / d;
+    }
+    for (; i < n; i++) {
+      double t = a[i * n + j];
+      for (long k = 0; k < j; k++)
+        t -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = t / d;
+    }
+  }
+  return solve_tail(n, l, b);
+}
+
+/* the same with the odd row first: the paired loop starts at j + 1 + ((n - j - 1) & 1) */
+__attribute__((noinline)) double chol2r(long n, const double *restrict a, const double *restrict b) {
+  double *l = malloc(sizeof(double) * n * n);
+  for (long j = 0; j < n; j++) {
+    double s = a[j * n + j];
+    for (long k = 0; k < j; k++)
+      s -= l[j * n + k] * l[j * n + k];
+    double d = sqrt(s);
+    l[j * n + j] = d;
+    long i0 = j + 1 + ((n - j - 1) & 1);
+    for (long i = j + 1; i < i0; i++) {
+      double t = a[i * n + j];
+      for (long k = 0; k < j; k++)
+        t -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = t / d;
+    }
+    for (long i = i0; i < n; i += 2) {
+      double t0 = a[i * n + j], t1 = a[(i + 1) * n + j];
+      for (long k = 0; k < j; k++) {
+        t0 -= l[i * n + k] * l[j * n + k];
+        t1 -= l[(i + 1) * n + k] * l[j * n + k];
+      }
+      l[i * n + j] = t0 / d;
+      l[(i + 1) * n + j] = t1 / d;
+    }
+  }
+  return solve_tail(n, l, b);
+}
+
+/* rowahead, two rows per pass: row i + 2 (read) is the next pass's row i */
+__attribute__((noinline)) double rowahead2(long n, const double *restrict x0, const double *restrict w) {
+  double *x = malloc(sizeof(double) * n * n);
+  memcpy(x, x0, sizeof(double) * n * n);
+  for (long i = 0; i + 2 < n; i += 2)
+    for (long c = 0; c < n; c++) {
+      x[i * n + c] = x[i * n + c] * cos(x[(i + 1) * n + c]) + w[c] * x[(i + 1) * n + c];
+      x[(i + 1) * n + c] = x[(i + 1) * n + c] * cos(x[(i + 2) * n + c]) + w[c] * x[(i + 2) * n + c];
+    }
+  double f = 0;
+  for (long i = 0; i < n * n; i++)
+    f += x[i] * x[i] * (1.0 + 0.01 * i);
+  free(x);
+  return f;
+}
+
 static double A[N * N], Lm[N * N], M[N * N], bv[N], wv[N], vA[N * N], vb[N * N];
 
 typedef double (*fn_t)(long, const double *, const double *);
@@ -226,5 +330,8 @@ int main(void) {
   check_fn("lookahead", lookahead, M, N * N, wv, N);
   check_fn("backpivot", backpivot, M, N * N, wv, N);
   check_fn("rowahead", rowahead, M, N * N, wv, N);
+  check_fn("chol2", chol2, A, N * N, bv, N);
+  check_fn("chol2r", chol2r, A, N * N, bv, N);
+  check_fn("rowahead2", rowahead2, M, N * N, wv, N);
   return check_report();
 }

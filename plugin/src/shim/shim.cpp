@@ -3218,9 +3218,9 @@ static bool boundsThrough(ScalarEvolution &SE, const SCEV *S, Loop *L,
 // overlap when their rows differ (`Q` apart) or their bytes within rows do
 // (`R` apart). Cholesky's column `j` (written in step `j` only) against
 // columns `k < j` read in step `j`; LU's rows below the pivot row.
-static bool apartAsMatrix(ScalarEvolution &SE, const SCEV *OffL, uint64_t SzL,
-                          const SCEV *OffS, uint64_t SzS, Loop *L,
-                          bool SameIter, Loop *AtL, Loop *AtS) {
+static bool apartAsMatrixAs(ScalarEvolution &SE, const SCEV *OffL, uint64_t SzL,
+                            const SCEV *OffS, uint64_t SzS, Loop *L,
+                            bool SameIter, Loop *AtL, Loop *AtS) {
   // candidate row widths: loop-invariant factors of the products in either
   // address (`i * n`)
   SmallVector<const SCEV *, 4> Ns;
@@ -3265,6 +3265,51 @@ static bool apartAsMatrix(ScalarEvolution &SE, const SCEV *OffL, uint64_t SzL,
       return true;
   }
   return false;
+}
+
+// A product over a sum, `8 * (i * n + j)`, as the sum of products, `8 * i *
+// n + 8 * j`: the same value (modular arithmetic distributes), written so
+// that `SCEVDivision` finds the row width in a term. ScalarEvolution keeps
+// such a product whole when the sum has no constant term, and the division
+// does not look inside it: a loop over rows two at a time (`l[(i + 1) * n +
+// j]`, its start past a remainder) would leave its whole offset as the
+// remainder. `Budget` bounds the work on large expressions.
+struct DistributeProducts : public SCEVRewriteVisitor<DistributeProducts> {
+  unsigned Budget = 32;
+  explicit DistributeProducts(ScalarEvolution &SE) : SCEVRewriteVisitor(SE) {}
+  const SCEV *visitMulExpr(const SCEVMulExpr *M) {
+    SmallVector<const SCEV *, 4> Ops;
+    for (const SCEV *Op : M->operands())
+      Ops.push_back(visit(Op));
+    for (unsigned I = 0; I < Ops.size() && Budget > 0; ++I) {
+      auto *Sum = dyn_cast<SCEVAddExpr>(Ops[I]);
+      if (!Sum)
+        continue;
+      --Budget;
+      SmallVector<const SCEV *, 4> Terms;
+      for (const SCEV *T : Sum->operands()) {
+        SmallVector<const SCEV *, 4> P(Ops);
+        P[I] = T;
+        Terms.push_back(visit(SE.getMulExpr(P)));
+      }
+      return SE.getAddExpr(Terms);
+    }
+    return SE.getMulExpr(Ops);
+  }
+};
+
+// `apartAsMatrixAs` on the offsets as they are and, failing that, with
+// products distributed over sums (`DistributeProducts`).
+static bool apartAsMatrix(ScalarEvolution &SE, const SCEV *OffL, uint64_t SzL,
+                          const SCEV *OffS, uint64_t SzS, Loop *L,
+                          bool SameIter, Loop *AtL, Loop *AtS) {
+  if (apartAsMatrixAs(SE, OffL, SzL, OffS, SzS, L, SameIter, AtL, AtS))
+    return true;
+  const SCEV *DL = DistributeProducts(SE).visit(OffL);
+  const SCEV *DS = DistributeProducts(SE).visit(OffS);
+  if (DL == OffL && DS == OffS)
+    return false;
+  return apartAsMatrixAs(SE, DL, SzL, DS, SzS, L, SameIter, AtL, AtS);
 }
 
 // Whether store `St` never writes a byte load `Ld` read, at any time after
