@@ -4,6 +4,8 @@
 //! ferment-fuzz run [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]
 //!                  [--flags "-mllvm -ferment-X ..."]    # added to every compile (after the
 //!                                                  # variant's), e.g. an option under test
+//!                  [--levels 1,3]                  # the -O levels each program is checked
+//!                                                  # at and compared across (default 0,2)
 //!                  [--variant default|no-inline|omp|numeric[,no-inline]|user[,no-inline]
 //!                             |api[,no-inline]|guard[,no-inline]|clamp[,no-inline]
 //!                             |edge[,no-inline]|sci[,no-inline]|corner[,no-inline]
@@ -266,13 +268,15 @@ fn failure_key(s: &str) -> String {
     }
 }
 
-fn levels_for(key: &str) -> Vec<u8> {
-    if key.contains("-O0") {
-        vec![0]
-    } else if key.contains("-O2") {
-        vec![2]
-    } else {
-        vec![0, 2]
+/// The levels a failure is reduced at: the one level its key names, else the campaign's.
+fn levels_for(key: &str, campaign: &[u8]) -> Vec<u8> {
+    let named: Vec<u8> = (0..=3u8)
+        .filter(|d| key.contains(&format!("-O{d}")))
+        .collect();
+    match named[..] {
+        [d] => vec![d],
+        // "-O0 vs -O2": reproduced only with both levels
+        _ => campaign.to_vec(),
     }
 }
 
@@ -292,6 +296,9 @@ struct Opts {
     extra: Vec<String>,
     /// The generator's families (`--variant omp,numeric,...`; see `gen::Variant`).
     variant: gen::Variant,
+    /// The -O levels every program is checked at, and compared across (`--levels 1,3`; default
+    /// 0,2); a valgrind seed runs at the last one only.
+    levels: Vec<u8>,
 }
 
 fn parse_opts(args: &[String]) -> Opts {
@@ -309,6 +316,7 @@ fn parse_opts(args: &[String]) -> Opts {
         reduce_max: 2,
         extra: Vec::new(),
         variant: gen::Variant::default(),
+        levels: vec![0, 2],
     };
     let mut flags = Vec::new();
     let mut i = 0;
@@ -322,6 +330,18 @@ fn parse_opts(args: &[String]) -> Opts {
             "--no-inline-every" => o.no_inline_every = v.parse().expect("--no-inline-every K"),
             "--found" => o.found = PathBuf::from(v),
             "--reduce-max" => o.reduce_max = v.parse().expect("--reduce-max N"),
+            "--levels" => {
+                o.levels = v
+                    .split(',')
+                    .map(|l| {
+                        l.parse()
+                            .ok()
+                            .filter(|l| *l <= 3)
+                            .expect("--levels L,L (0..3)")
+                    })
+                    .collect();
+                assert!(!o.levels.is_empty(), "--levels L,L");
+            }
             "--flags" => flags.extend(v.split_whitespace().map(str::to_string)),
             "--variant" => {
                 for part in v.split(',') {
@@ -393,7 +413,11 @@ fn campaign(o: &Opts) -> Stats {
                 let p = gen::generate_variant(seed, size_for(seed), &o.variant);
                 let src = work.join(format!("s{seed}.c"));
                 std::fs::write(&src, p.emit()).unwrap();
-                let levels: &[u8] = if vg { &[2] } else { &[0, 2] };
+                let levels = if vg {
+                    &o.levels[o.levels.len() - 1..]
+                } else {
+                    &o.levels[..]
+                };
                 let r = e.check_program(&src, levels);
                 let mut st = stats.lock().unwrap();
                 st.programs += 1;
@@ -443,7 +467,7 @@ fn campaign(o: &Opts) -> Stats {
                         *n
                     };
                     let path = if n <= o.reduce_max {
-                        reduce_and_write(&e, &p, &key, &f, &o.found)
+                        reduce_and_write(&e, &p, &key, &f, &o.found, &o.levels)
                     } else {
                         let dst = o.found.join(format!("unreduced_{seed}.c"));
                         let _ = std::fs::copy(&src, &dst);
@@ -459,8 +483,15 @@ fn campaign(o: &Opts) -> Stats {
     Arc::try_unwrap(stats).ok().unwrap().into_inner().unwrap()
 }
 
-fn reduce_and_write(e: &Env, p: &program::Program, key: &str, full: &str, found: &Path) -> PathBuf {
-    let levels = levels_for(key);
+fn reduce_and_write(
+    e: &Env,
+    p: &program::Program,
+    key: &str,
+    full: &str,
+    found: &Path,
+    campaign: &[u8],
+) -> PathBuf {
+    let levels = levels_for(key, campaign);
     let tmp = e.work.join(format!("reduce{}.c", p.seed));
     let mut tries = 0;
     let mut fails = |q: &program::Program| {
@@ -729,8 +760,29 @@ fn main() {
             std::process::exit(i32::from(bad || !m.failures.is_empty()));
         }
         _ => {
-            eprintln!("usage: ferment-fuzz run|malformed|ci|show SEED|malformed-show SEED [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR]");
+            eprintln!("usage: ferment-fuzz run|malformed|ci|show SEED|malformed-show SEED [--start S] [--count N] [--jobs J] [--valgrind-every K] [--found DIR] [--levels L,L]");
             std::process::exit(2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::levels_for;
+
+    #[test]
+    fn failures_reduce_at_the_level_they_name() {
+        assert_eq!(levels_for("wrong-O3: d/dx0", &[1, 3]), vec![3]);
+        assert_eq!(levels_for("compile-crash-O1", &[1, 3]), vec![1]);
+        assert_eq!(levels_for("run-timeout-O0", &[0, 2]), vec![0]);
+        // a disagreement between levels needs both
+        assert_eq!(
+            levels_for("opt-mismatch: -O0 vs -O2 (1 vs 2)", &[0, 2]),
+            vec![0, 2]
+        );
+        assert_eq!(
+            levels_for("opt-mismatch: -O1 vs -O3 (1 vs 2)", &[1, 3]),
+            vec![1, 3]
+        );
     }
 }
