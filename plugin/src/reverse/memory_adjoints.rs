@@ -44,7 +44,10 @@ impl ReverseSweep<'_, '_, '_> {
         if self.gpu_private.is_some() {
             crate::gpu::scratch_cell(self.module, &self.b, ty)
         } else {
-            self.tape.reverse_local(ty, "constant.adjoint")
+            // Zeroed: in a parallel region the add may be an atomic
+            // read-modify-write, whose compare-and-swap loop would branch on
+            // the slot's undefined bits (memcheck).
+            self.tape.reverse_local_zeroed(ty, "constant.adjoint")
         }
     }
 
