@@ -924,7 +924,10 @@ fn direct_region_call(module: Module, f: Value, call: Value) -> Result<Value> {
                 }
                 None => return Err(captured_by_value(call)),
             };
-            captured[i - 2] = b.poison(value.ty());
+            // Zero, not poison: libomp compares each argument with the one it
+            // kept from the previous fork before storing it (a read of
+            // undefined bits under memcheck).
+            captured[i - 2] = b.zero(value.ty());
             captured.push(address);
         }
     }
@@ -1064,7 +1067,8 @@ fn floats_by_address(region: Value) -> Value {
 /// `firstprivate` capture), when it can be found: at -O0 the integer is
 /// loaded from the slot the float was stored to, which is returned as an
 /// address; after `sroa` it is a bitcast of the float, returned as a value
-/// (a constant is returned as it is: storing its bits stores the float).
+/// (a constant is returned as it is: storing its bits stores the float);
+/// an integer loaded from other memory is read again there as the float.
 enum FloatCapture {
     Address(Value),
     Value(Value),
@@ -1085,6 +1089,26 @@ fn float_capture(c: Value) -> Option<FloatCapture> {
         }
         LLVMBitCast if c.operand(0).ty().is_float() => Some(FloatCapture::Value(c.operand(0))),
         LLVMZExt => float_capture(c.operand(0)),
+        // After instcombine, a float read from memory and captured is
+        // loaded as the integer of its bits (`b = w[5]` at -O2): the same
+        // read as the float, right after it (same memory, same bits).
+        LLVMLoad
+            if !c.is_volatile_or_atomic()
+                && c.ty().is_integer()
+                && matches!(c.ty().int_width(), 32 | 64) =>
+        {
+            let module = c.parent().parent().global_parent();
+            let ctx = module.context();
+            let ty = if c.ty().int_width() == 64 {
+                ferment_ir::Type::f64(ctx)
+            } else {
+                ferment_ir::Type::f32(ctx)
+            };
+            let b = ferment_ir::Builder::new(module);
+            b.before(c.next_instruction()?);
+            b.set_debug_loc_from(c);
+            Some(FloatCapture::Value(b.load_like(ty, c.operand(0), c)))
+        }
         _ => None,
     }
 }

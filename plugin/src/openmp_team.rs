@@ -45,7 +45,9 @@
 //! omp_particles' regions), each thread computes them for every thread at
 //! its entry from that thread's frame (`claim_helper`: the frames stay in
 //! the tape array until the join, which frees them, `defer_free_helper`),
-//! without a barrier. Otherwise (`-ferment-omp-publish-ranges` always) each
+//! without a barrier; a thread whose frame says it reaches no add (an idle
+//! thread, whose range fields were never written: `reach_conditions`)
+//! claims no range. Otherwise (`-ferment-omp-publish-ranges` always) each
 //! thread writes its ranges into a thread-local table, publishes it on the
 //! board and waits at a barrier. Each buffered site then keeps the part of its own range that
 //! no other thread's range meets (a contiguous block of iterations: all
@@ -360,10 +362,21 @@ fn privatize(f: Value, captures: usize) -> bool {
     };
     // Where every thread can compute every other thread's ranges from its
     // tape frame, no thread publishes its own at a barrier.
+    // A thread whose frame says it reaches no add (an idle thread of a
+    // worksharing loop, whose frame fields the ranges are computed from may
+    // be unwritten) claims nothing: its flag is that condition.
     let from_frames = ranges
         .as_ref()
         .filter(|_| !crate::shim::omp_publish_ranges())
-        .and_then(|(_, r)| frame_computable(f, places.frame, r));
+        .and_then(|(at, r)| {
+            let reach: Vec<(Value, bool)> = reach_conditions(f, *at, &all_adds)
+                .into_iter()
+                .filter(|&(c, _)| frame_computable(f, places.frame, &[(c, c)]).is_some())
+                .collect();
+            let mut all = r.clone();
+            all.extend(reach.iter().map(|&(c, _)| (c, c)));
+            frame_computable(f, places.frame, &all).map(|o| (o, reach))
+        });
     // The descriptors start empty (after the allocas, before anything
     // else), and the board and ident are read before anything can fork.
     // After them, in the published array: the private-range table (a flag,
@@ -448,14 +461,14 @@ fn privatize(f: Value, captures: usize) -> bool {
                 .map(|s| module.alloc_size(s.operand(1).ty()) as i64)
                 .collect();
             match &from_frames {
-                Some(order) => {
+                Some((order, reach)) => {
                     let list: Vec<(i64, i64)> = index
                         .iter()
                         .zip(&sizes)
                         .map(|(&i, &s)| (i as i64, s))
                         .collect();
                     let width = 8 + 16 * (r.len() + list.len()) as i64;
-                    let claim = claim_helper(f, places.frame, order, r, &list, width);
+                    let claim = claim_helper(f, places.frame, order, reach, r, &list, width);
                     let (tables, own) = frame_tables(
                         &init,
                         claim,
@@ -968,7 +981,8 @@ fn claim_private_ranges(
 /// `[lo, hi)`) that no range of another thread's table (a flag set) meets; where a
 /// range falls inside it, the larger side is kept. `span` counts the
 /// addresses where an element of `size` bytes fits in that part, zero when
-/// the part is under half of range `k` or there is no board.
+/// the part is under half of range `k`, there is no board, or `own`'s flag
+/// is clear (a thread that reaches no add, see [`claim_helper`]).
 fn private_helper(module: Module) -> Value {
     let name = "ferment.omp.team.private";
     if let Some(f) = module.function(name) {
@@ -1017,6 +1031,14 @@ fn private_helper(module: Module) -> Value {
     b.at_end(none);
     result(&b, k(0), k(0));
     b.at_end(team);
+    let own_flag = b.load(i64t, b.gep(b.i8(), own, &[table]));
+    let claims = block("claims");
+    b.cond_br(
+        b.icmp(IntPredicate::LLVMIntEQ, own_flag, k(0)),
+        none,
+        claims,
+    );
+    b.at_end(claims);
     let call = |name: &str| {
         let g = declare(module, name, Type::function(i32t, &[], false));
         b.int_cast(b.call_fn(g, &[]), i64t, false)
@@ -1077,11 +1099,11 @@ fn private_helper(module: Module) -> Value {
     let t2 = b.add_int(t, k(1));
     let next_end = b.insert_block();
     crate::shim::keep_loop_rolled(b.cond_br(ult(&b, t2, nth), thread, done));
-    t.add_incoming(k(0), team);
+    t.add_incoming(k(0), claims);
     t.add_incoming(t2, next_end);
-    lo_t.add_incoming(lo0, team);
+    lo_t.add_incoming(lo0, claims);
     lo_t.add_incoming(lo_n, next_end);
-    hi_t.add_incoming(hi0, team);
+    hi_t.add_incoming(hi0, claims);
     hi_t.add_incoming(hi_n, next_end);
     b.at_end(done);
     // Where an element fits: [lo, hi - size]; at least half the range.
@@ -1731,11 +1753,75 @@ fn frame_computable(f: Value, frame: Value, ranges: &[(Value, Value)]) -> Option
     Some(order)
 }
 
+/// Conditions each necessary for `f` to reach `sites` from the block
+/// `site_ranges` computes their ranges in (`at`: its terminator, which
+/// dominates them all): `at`'s own when it is a conditional branch one side
+/// of which reaches none of them, then, going up from that block while it
+/// has a single predecessor ending in a conditional branch with two
+/// targets, the condition of that edge. Each is `(condition, negated)`.
+fn reach_conditions(f: Value, at: Value, sites: &[Value]) -> Vec<(Value, bool)> {
+    let mut preds: HashMap<Block, Vec<Block>> = HashMap::new();
+    for b in f.blocks() {
+        if let Some(t) = b.terminator() {
+            for s in t.successors() {
+                preds.entry(s).or_default().push(b);
+            }
+        }
+    }
+    let conditional = |t: Value| t.opcode() == Opcode::LLVMBr && t.num_operands() == 3;
+    let mut out = Vec::new();
+    if conditional(at) {
+        let targets: HashSet<Block> = sites.iter().map(|s| s.parent()).collect();
+        let reaches = |from: Block| {
+            let mut seen = HashSet::new();
+            let mut work = vec![from];
+            while let Some(b) = work.pop() {
+                if targets.contains(&b) {
+                    return true;
+                }
+                if b == at.parent() || !seen.insert(b) {
+                    continue;
+                }
+                if let Some(t) = b.terminator() {
+                    work.extend(t.successors());
+                }
+            }
+            false
+        };
+        let succ = at.successors();
+        match (reaches(succ[0]), reaches(succ[1])) {
+            (true, false) => out.push((at.operand(0), false)),
+            (false, true) => out.push((at.operand(0), true)),
+            _ => {}
+        }
+    }
+    let mut block = at.parent();
+    let mut seen = HashSet::new();
+    while seen.insert(block) {
+        let Some([p]) = preds.get(&block).map(|v| v.as_slice()) else {
+            break;
+        };
+        let Some(t) = p.terminator().filter(|&t| conditional(t)) else {
+            break;
+        };
+        let succ = t.successors();
+        if succ[0] == succ[1] {
+            break;
+        }
+        out.push((t.operand(0), succ[1] == block));
+        block = *p;
+    }
+    out
+}
+
 /// `void <f>.claim(board, i64 nth, ptr tables, ptr segments, <f's
 /// parameters>)`: for each thread `t` of the team, the table that
 /// `claim_private_ranges` would have thread `t` publish, computed from
 /// `t`'s tape frame (`frames[t]`, the first `nth` words before `board`):
-/// at `segments + t * width` a set flag, the ranges of the copy's adds
+/// at `segments + t * width` a flag (whether every condition of `reach`
+/// holds, see [`reach_conditions`], each computed from `t`'s frame and
+/// frozen; 1 without any: a thread with the flag clear reaches no add and
+/// claims nothing, `private_helper`), the ranges of the copy's adds
 /// (`order`'s instructions with `f`'s frame replaced by `t`'s), then the
 /// buffered sites' list (`list`: range index and bytes); `tables[t]`
 /// points there. Nothing without a board.
@@ -1743,6 +1829,7 @@ fn claim_helper(
     f: Value,
     frame: Value,
     order: &[Value],
+    reach: &[(Value, bool)],
     ranges: &[(Value, Value)],
     list: &[(i64, i64)],
     width: i64,
@@ -1775,7 +1862,6 @@ fn claim_helper(
     let frame_t = b.load(ptr, b.gep(ptr, board, &[b.sub_int(t, nth)]));
     let seg = b.gep(b.i8(), segments, &[b.mul_int(t, k(width))]);
     b.store(seg, b.gep(ptr, tables, &[t]));
-    b.store(k(1), seg);
     let mut map: HashMap<Value, Value> = HashMap::new();
     for (i, &p) in params.iter().enumerate() {
         map.insert(p, hp[4 + i]);
@@ -1796,6 +1882,12 @@ fn claim_helper(
     // addresses (every thread reads the same bytes), which at worst shrink
     // the others' private parts.
     let get = |v: Value| b.freeze(*map.get(&v).unwrap_or(&v));
+    let mut flag = b.const_int(Type::int(c, 1), 1);
+    for &(cond, negated) in reach {
+        let v = get(cond);
+        flag = b.and_int(flag, if negated { b.not(v) } else { v });
+    }
+    b.store(b.int_cast(flag, i64t, false), seg);
     for (j, &(lo, hi)) in ranges.iter().enumerate() {
         b.store(get(lo), b.gep_i8(seg, 8 + 16 * j as u64));
         b.store(get(hi), b.gep_i8(seg, 16 + 16 * j as u64));

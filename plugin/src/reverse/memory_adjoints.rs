@@ -43,6 +43,11 @@ impl ReverseSweep<'_, '_, '_> {
     pub(super) fn scratch_adjoint(&mut self, ty: Type) -> Value {
         if self.gpu_private.is_some() {
             crate::gpu::scratch_cell(self.module, &self.b, ty)
+        } else if crate::openmp::is_parallel_region(self.key.function) {
+            // Zeroed: in a parallel region the add may be an atomic
+            // read-modify-write, whose compare-and-swap loop would branch on
+            // the slot's undefined bits (memcheck).
+            self.tape.reverse_local_zeroed(ty, "constant.adjoint")
         } else {
             self.tape.reverse_local(ty, "constant.adjoint")
         }

@@ -705,6 +705,17 @@ impl Tape {
         }
     }
 
+    /// [`Self::reverse_local`], holding zero from the start.
+    pub fn reverse_local_zeroed(&mut self, ty: Type, name: &str) -> Value {
+        let b = match &self.frame.rev_entry {
+            Some(rb) => rb,
+            None => &self.frame.fwd_entry,
+        };
+        let slot = b.alloca(ty, name);
+        b.store(b.zero(ty), slot);
+        slot
+    }
+
     /// Counters of loop `lp`, created on first use (the forward prologue
     /// goes at the top of the header, after its phis).
     fn loop_tape(&mut self, loops: &Loops, lp: LoopId) -> &LoopTape {
