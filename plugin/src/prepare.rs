@@ -561,6 +561,15 @@ fn out_return_copy(callee: Value) -> Value {
         b.ret_void();
         ret.erase();
     }
+    // The copy's own calls returning such aggregates go through slots too
+    // (their copies made the same way, once each, so recursion ends at the
+    // copy being made): a summary of the copy, which reads this body, then
+    // sees a pointer the inner call hands out reach `out` through memory,
+    // and asks the caller for a shadow of the slot (`_Hashtable::emplace`
+    // returning `_M_emplace`'s pair at -O0 with `-ferment-no-inline`: the
+    // pointer travelled inside a struct value the summary does not follow,
+    // and the slot stayed without a shadow).
+    return_aggregates_through_memory(target, &[]);
     // Fold the aggregate into its fields (the stores then store the
     // pointers themselves), so that the activity summaries of callers see
     // which pointers the copy writes.

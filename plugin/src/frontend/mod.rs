@@ -431,7 +431,8 @@ fn innermost_first(calls: Vec<(Value, &'static str)>) -> Vec<(Value, &'static st
 }
 
 /// Each request's nesting depth (`DerivativeKey::level`): 1 for one whose
-/// function reaches (through direct calls of defined functions) no other
+/// function reaches (through calls of defined functions, direct or through
+/// pointers: [`reaches_any`]) no other
 /// request, else one more than the deepest request it reaches (a cycle
 /// counts as reaching nothing more). Forward over forward: the inner
 /// `fwddiff` is 1, the outer 2, and their derivatives keep the tangents of
@@ -476,26 +477,32 @@ fn request_levels(calls: &[(Value, &'static str)]) -> HashMap<Value, u32> {
         .collect()
 }
 
-/// Whether `f`, or a defined function it calls directly (transitively),
-/// contains one of `calls` other than `except` (the request itself, when it
-/// sits inside the function it differentiates).
+/// Whether `f`, or a defined function it may call (transitively), contains
+/// one of `calls` other than `except` (the request itself, when it sits
+/// inside the function it differentiates). A function may be called
+/// directly, or through a pointer: the functions the request `except` passes
+/// as arguments (`__enzyme_fwddiff(apply, enzyme_const, dg, x, 1.0)`, with
+/// `apply` calling its argument) and those any reached function uses as a
+/// value (passes on, stores) count as called.
 fn reaches_any(f: Value, calls: &HashSet<Value>, except: Value) -> bool {
+    let as_function = |v: Value| {
+        let v = v.strip_casts();
+        v.is_function().then_some(v)
+    };
     let mut seen = HashSet::new();
     let mut work = vec![f];
+    if except.is_call() {
+        work.extend(except.call_args().into_iter().filter_map(as_function));
+    }
     while let Some(g) = work.pop() {
         if g.is_declaration() || !seen.insert(g) {
             continue;
         }
         for i in g.instructions() {
-            if !i.is_call() {
-                continue;
-            }
-            if i != except && calls.contains(&i) {
+            if i.is_call() && i != except && calls.contains(&i) {
                 return true;
             }
-            if let Some(callee) = i.called_function() {
-                work.push(callee);
-            }
+            work.extend(i.operands().into_iter().filter_map(as_function));
         }
     }
     false

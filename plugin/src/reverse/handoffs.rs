@@ -16,7 +16,9 @@
 //!   removes its pointer from the list (`ferment.handoff.take`): found, the
 //!   memory was freed after it in the forward sweep, and the shadow is freed
 //!   now; not found, the memory outlives the sweep (linked into the user's
-//!   structure) and so does its shadow.
+//!   structure) and so does its shadow;
+//! - a `realloc` is both: its reverse looks its own block up, then records
+//!   the old block it freed (a kept `push` growing its caller's array).
 //!
 //! The reverse sweep meets the frees in the reverse order of the forward
 //! sweep, so a pointer is looked for only after every later free of it was

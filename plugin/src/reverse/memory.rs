@@ -414,6 +414,10 @@ pub(crate) fn handoffs_needed(root: Value) -> bool {
                 let arg = ferment_activity_analysis::freed_pointer_argument(&name);
                 foreign = i.call_args().get(arg).is_some_and(|&p| frees_foreign(p));
             }
+            // (a `realloc` frees the block it grows)
+            if !foreign && allocation_kind(i) == Some(AllocKind::Realloc) {
+                foreign = i.call_args().first().is_some_and(|&p| frees_foreign(p));
+            }
             if escaping && foreign {
                 return true;
             }
@@ -677,14 +681,10 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
             };
         // Memory handed out that a later free in another function may have
         // freed: its shadow is freed when the reverse of that free recorded
-        // this very pointer.
-        // (a `realloc` keeps its rule: what it carried over goes back to
-        // the old shadow only where its shadow is freed)
-        let freed_later = if (escapes || kept)
-            && kind != AllocKind::Realloc
-            && s.key.handoffs
-            && has_heap_shadow(s, inst)
-        {
+        // this very pointer. (A `realloc` too, once its carried-over
+        // adjoints went back to the old shadow: the next growth's reverse,
+        // or the caller's free, recorded the block it freed.)
+        let freed_later = if (escapes || kept) && s.key.handoffs && has_heap_shadow(s, inst) {
             super::handoffs::helpers(s.module).map(|h| {
                 let p = s.primal(inst);
                 s.b.call_fn(h.take, &[p])
@@ -797,6 +797,21 @@ pub(super) fn reverse_allocation(s: &mut ReverseSweep, inst: Value) -> Result<bo
                     }
                 }
                 s.b.call_fn(f, &args);
+            }
+        }
+        // A `realloc` frees its old block: like the reverse of a free of
+        // memory another function may have allocated (a kept `push`
+        // growing its caller's array: the previous growth's block), it
+        // records the old pointer, after looking up its own above, so that
+        // the reverse of the allocation that made the old block frees its
+        // shadow.
+        if kind == AllocKind::Realloc && s.key.handoffs {
+            let old = inst.operand(0);
+            if frees_foreign(old) && s.activity.is_shadowed(old) {
+                if let Some(h) = super::handoffs::helpers(s.module) {
+                    let freed = s.primal(old);
+                    s.b.call_fn(h.push, &[freed]);
+                }
             }
         }
         return Ok(true);
