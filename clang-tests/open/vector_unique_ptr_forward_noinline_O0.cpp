@@ -1,8 +1,8 @@
 // CFLAGS: -std=c++17 -mllvm -ferment-no-inline
 // WRONG DERIVATIVE (found in session 37, main 270b29f too): forward mode at -O0 with
 // -ferment-no-inline, a std::vector<std::unique_ptr<Pick>> filled with make_unique inside the
-// differentiated function: __enzyme_fwddiff gives 0.135 where the reverse (which agrees with
-// central differences) gives 0.45 for d/dx0 (and d/dx1 is wrong too). -O1..-O3, and -O0 without
+// differentiated function: __enzyme_fwddiff gives -1.365 and 0.135 where the reverse (which
+// agrees with central differences) gives -1.05 and 0.45 (d/dx0, d/dx1). -O1..-O3, and -O0 without
 // -ferment-no-inline, pass; a std::vector<Pick *> of `new` objects is refused instead ("cannot tell
 // which floating-point type 'llvm.memmove' copies"). No virtual call is involved (seen first as
 // cpp/virtual_mixed_layouts.cpp with -ferment-no-inline at -O0).
