@@ -92,7 +92,15 @@ pub fn dispatch_indirect_calls(f: Value) -> Dispatched {
             continue;
         }
         let abi = abi_attributes(inst);
-        let dispatcher = dispatcher(module, fty, &matching, &abi);
+        // A C++ virtual call: each candidate sees the object as its class.
+        let views = through_vtable && slot.is_some();
+        let dispatcher = dispatcher(module, fty, &matching, &abi, views);
+        if views {
+            let marker = class_view_marker(module);
+            if !out.kept.contains(&marker) {
+                out.kept.push(marker);
+            }
+        }
         let b = Builder::new(module);
         b.before(inst);
         b.set_debug_loc_from(inst);
@@ -479,17 +487,85 @@ fn takes_address(f: Value, user: Value, depth: u32) -> bool {
             .any(|u| takes_address(user, u, depth + 1))
 }
 
+/// The function whose calls mark a dispatcher's object pointer in each
+/// branch of a virtual call (`ptr f(ptr p) { return p; }`), until
+/// [`lower_class_views`] makes them class views. A function rather than a
+/// zero-offset GEP: the canonicalization pipeline after inlining would fold
+/// that GEP away.
+const CLASS_VIEW_MARKER: &str = "ferment.class_view.marker";
+
+/// The class view marker, where the module has one.
+pub fn existing_class_view_marker(module: Module) -> Option<Value> {
+    module.function(CLASS_VIEW_MARKER)
+}
+
+fn class_view_marker(module: Module) -> Value {
+    if let Some(f) = module.function(CLASS_VIEW_MARKER) {
+        return f;
+    }
+    let ptr = Type::ptr(module.context());
+    let f = module.add_function(CLASS_VIEW_MARKER, Type::function(ptr, &[ptr], false));
+    f.set_internal();
+    f.add_fn_enum_attribute("noinline");
+    let b = Builder::new(module);
+    b.at_end(f.append_block("entry"));
+    b.ret(f.params()[0]);
+    f
+}
+
+/// Replaces each call of the class view marker in `f` by a zero-offset GEP
+/// marked [`ferment_type_analysis::rules::CLASS_VIEW`]: the object pointer
+/// as one branch of a virtual call's dispatcher sees it (type analysis
+/// gives it a tree of its own; to every other part of ferment it is the
+/// pointer itself, and its shadow the pointer's). Run on a canonical copy
+/// after its last LLVM pipeline.
+pub fn lower_class_views(f: Value) {
+    let module = f.global_parent();
+    let Some(marker) = module.function(CLASS_VIEW_MARKER) else {
+        return;
+    };
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| i.is_call() && i.called_function() == Some(marker))
+        .collect();
+    let b = Builder::new(module);
+    for call in calls {
+        b.before(call);
+        b.set_debug_loc_from(call);
+        let zero = b.const_int(b.i64(), 0);
+        let view = b.gep(b.i8(), call.call_args()[0], &[zero]);
+        view.set_md_int(ferment_type_analysis::rules::CLASS_VIEW, 1);
+        call.replace_all_uses_with(view);
+        call.erase();
+    }
+}
+
 /// The dispatcher for calls of type `fty` among `targets` (one per set,
-/// shared by every canonical copy of the module).
+/// shared by every canonical copy of the module). With `views` (a virtual
+/// call), each target gets the object pointer (its first pointer argument
+/// not passed in memory by the ABI: `this`) through the class view marker.
 fn dispatcher(
     module: Module,
     fty: Type,
     targets: &[Value],
     abi: &[(u32, llvm_sys::prelude::LLVMAttributeRef)],
+    views: bool,
 ) -> Value {
     let mut key: Vec<String> = targets.iter().map(|t| t.name()).collect();
     if !abi.is_empty() {
         key.push(abi_key(abi));
+    }
+    // The argument the views are of (attribute index `j + 1` is argument `j`).
+    let object = fty
+        .fn_params()
+        .into_iter()
+        .enumerate()
+        .find(|&(j, t)| t.is_pointer() && !abi.iter().any(|&(i, _)| i as usize == j + 1))
+        .map(|(j, _)| j)
+        .filter(|_| views);
+    if object.is_some() {
+        key.push("views".to_string());
     }
     let tag = format!("{:016x}", fnv1a(&key.join("\u{1}")));
     let name = format!("ferment.dispatch.{tag}");
@@ -518,7 +594,17 @@ fn dispatcher(
         let same = b.icmp(IntPredicate::LLVMIntEQ, p[0], t);
         b.cond_br(same, hit, next);
         b.at_end(hit);
-        let r = b.call(fty, t, &p[1..]);
+        let mut args = p[1..].to_vec();
+        if let Some(j) = object {
+            let marker = class_view_marker(module);
+            let view = b.call(marker.global_value_type(), marker, &[args[j]]);
+            view.add_call_enum_attribute("memory", 0);
+            view.add_call_enum_attribute("nounwind", 0);
+            view.add_call_enum_attribute("willreturn", 0);
+            view.set_md_int(ferment_type_analysis::rules::CLASS_VIEW, 1);
+            args[j] = view;
+        }
+        let r = b.call(fty, t, &args);
         for &(i, attr) in abi {
             unsafe { LLVMAddCallSiteAttribute(r.0, i, attr) };
         }

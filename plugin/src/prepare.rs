@@ -94,6 +94,11 @@ pub fn canonical_copy(
     keep.extend(crate::openmp::forked_regions(function.global_parent()));
     keep.extend(tape_helpers(function.global_parent()));
     keep.extend(inactive_variadic_functions(function.global_parent()));
+    // The class view marker stays a call until `lower_class_views` (a
+    // dispatcher that stays a function holds such calls).
+    keep.extend(crate::dispatch::existing_class_view_marker(
+        function.global_parent(),
+    ));
     let keep = &keep[..];
     // Calls of variadic helpers that read their `...` go to copies with
     // fixed parameters (those inlined below get the same treatment).
@@ -211,6 +216,10 @@ pub fn canonical_copy(
     crate::inline_asm::mark_magic_rounding(clone);
     define_undefined_floats(clone);
     split_invoke_edges(clone);
+    // Each branch of a virtual call's dispatcher sees the object as its
+    // candidate class (for type analysis; to the generators a view is the
+    // object pointer itself).
+    crate::dispatch::lower_class_views(clone);
     if std::env::var_os("FERMENT_PRINT_CANONICAL").is_some() {
         eprintln!("{}", clone.describe());
     }

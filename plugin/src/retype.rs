@@ -52,14 +52,49 @@ fn scalar_at(module: Module, types: &FunctionTypes, p: Value, bytes: u64) -> Opt
 /// the objects it is derived from) in which one side is a float: the
 /// analysis kept one of the two types, so the other reading may be wrong.
 pub fn float_conflict(types: &FunctionTypes, p: Value) -> Option<&TypeConflict> {
-    let mut objects = ferment_activity_analysis::underlying_objects(p);
-    objects.push(p);
+    let objects = conflict_objects(p);
     types.conflicts().iter().find(|c| {
         let t = &c.conflict;
         t.path.len() >= 2
             && (t.existing.is_float() || t.incoming.is_float())
             && objects.contains(&c.value)
     })
+}
+
+/// The class view ([`ferment_type_analysis::rules::CLASS_VIEW`]) that `p`
+/// is a constant offset from (through GEPs and casts), if any: the object
+/// as one branch of a virtual call's dispatcher sees it.
+fn class_view_of(p: Value) -> Option<Value> {
+    let mut v = p;
+    for _ in 0..32 {
+        if ferment_type_analysis::rules::is_class_view(v) {
+            return Some(v);
+        }
+        let steps = (v.is_instruction() || v.is_constant_expr())
+            && matches!(
+                v.opcode(),
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+            );
+        if !steps {
+            return None;
+        }
+        v = v.operand(0);
+    }
+    None
+}
+
+/// The values whose recorded contradictions doubt the memory at `p`: `p`
+/// and the objects it is derived from; for memory reached from a class
+/// view, the view instead of the object pointer it views (whose tree joins
+/// every candidate class's fields: the contradictions that concern one
+/// class are recorded on its view, `Solver::view_conflicts`).
+fn conflict_objects(p: Value) -> Vec<Value> {
+    if let Some(view) = class_view_of(p) {
+        return vec![view, p];
+    }
+    let mut objects = ferment_activity_analysis::underlying_objects(p);
+    objects.push(p);
+    objects
 }
 
 /// [`float_conflict`] for a load of `bytes` bytes at `p` whose type is
@@ -77,10 +112,10 @@ fn float_conflict_over(
     bytes: i64,
     known: bool,
 ) -> Option<&TypeConflict> {
-    let mut objects = ferment_activity_analysis::underlying_objects(p);
-    objects.push(p);
+    let objects = conflict_objects(p);
     let layout = ferment_type_analysis::Layout::new(module);
     let (root, off) = ferment_type_analysis::base_and_offset(&layout, p);
+    let root = class_view_of(p).unwrap_or(root);
     types.conflicts().iter().find(|c| {
         let t = &c.conflict;
         let float = t.path.len() >= 2
@@ -1502,6 +1537,7 @@ fn pointer_float_conflict(
     let layout = ferment_type_analysis::Layout::new(module);
     ends.into_iter().find_map(|p| {
         let (root, off) = ferment_type_analysis::base_and_offset(&layout, p);
+        let root = class_view_of(p).unwrap_or(root);
         types.conflicts().iter().find_map(|c| {
             let t = &c.conflict;
             let kinds = (t.existing, t.incoming);

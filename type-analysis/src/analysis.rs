@@ -217,6 +217,23 @@ pub(crate) struct Solver {
     visits: usize,
     /// [`array_stride`] of GEP bases, computed once each.
     strides: HashMap<Value, Option<i64>>,
+    /// Class views ([`rules::CLASS_VIEW`]) by the pointer they view.
+    views: HashMap<Value, Vec<Value>>,
+    /// The same views, in module order.
+    view_list: Vec<Value>,
+    /// Whether the caller's facts flow into class views (the second round
+    /// of [`Solver::run`]).
+    pub forward_views: bool,
+    /// Each class view's tree after the first round: what its branch's
+    /// own code says.
+    view_own: HashMap<Value, TypeTree>,
+    /// Facts about a viewed object's bytes that did not join a view's tree
+    /// (view, path, type), and every type that met another in a viewed
+    /// pointer's tree (pointer, path, type); [`Solver::view_conflicts`]
+    /// keeps those no candidate class's own code explains.
+    dropped: Vec<(Value, Vec<i64>, BaseType)>,
+    met: Vec<(Value, Vec<i64>, BaseType)>,
+    noted: HashSet<(Value, Vec<i64>, BaseType)>,
 }
 
 impl Solver {
@@ -238,6 +255,13 @@ impl Solver {
             converged: true,
             visits: 0,
             strides: HashMap::new(),
+            views: HashMap::new(),
+            view_list: Vec::new(),
+            forward_views: false,
+            view_own: HashMap::new(),
+            dropped: Vec::new(),
+            met: Vec::new(),
+            noted: HashSet::new(),
         };
         for &f in functions {
             for (i, p) in f.params().into_iter().enumerate() {
@@ -256,6 +280,10 @@ impl Solver {
                     s.state.insert(inst, s.layout.value_tree(inst.ty()));
                 }
                 s.register(inst);
+                if rules::is_class_view(inst) {
+                    s.views.entry(inst.operand(0)).or_default().push(inst);
+                    s.view_list.push(inst);
+                }
                 match inst.opcode() {
                     Opcode::LLVMRet => s.rets.entry(f).or_default().push(inst),
                     Opcode::LLVMCall | Opcode::LLVMInvoke => {
@@ -346,10 +374,92 @@ impl Solver {
         };
         let mut conflicts = Vec::new();
         let changed = cur.merge_in(t, &mut conflicts);
+        if !conflicts.is_empty() && self.views.contains_key(&v) {
+            for c in &conflicts {
+                if c.path.len() >= 2 && c.path[0] == ANY {
+                    for ty in [c.existing, c.incoming] {
+                        if self.noted.insert((v, c.path.clone(), ty)) {
+                            self.met.push((v, c.path.clone(), ty));
+                        }
+                    }
+                }
+            }
+        }
         self.record(v, cause, conflicts);
         if changed {
             self.changed(v);
         }
+    }
+
+    /// The caller's facts about the object a class view sees (the viewed
+    /// pointer's tree) join the view's tree where they agree with it; the
+    /// others are noted, for [`Solver::view_conflicts`].
+    pub fn forward_into_view(&mut self, view: Value, base: Value) {
+        let incoming = TypeTree::pointer_to(&self.tree(base).pointee());
+        let Some(cur) = self.state.get_mut(&view) else {
+            return;
+        };
+        let mut conflicts = Vec::new();
+        let changed = cur.merge_in(&incoming, &mut conflicts);
+        let mut others = Vec::new();
+        for c in conflicts {
+            if c.path.len() >= 2 && c.path[0] == ANY {
+                if self.noted.insert((view, c.path.clone(), c.incoming)) {
+                    self.dropped.push((view, c.path, c.incoming));
+                }
+            } else {
+                others.push(c);
+            }
+        }
+        self.record(view, view, others);
+        if changed {
+            self.changed(view);
+        }
+    }
+
+    /// Contradictions about viewed objects that the classes do not explain:
+    /// a type that a viewed pointer's tree met (or that a view left out)
+    /// at a path where no view's own tree (its first-round tree) holds that
+    /// type is a caller's fact about the object no candidate class's code
+    /// states, so it contradicts each view that holds another type there.
+    /// Types that some candidate class's own code holds are that class's
+    /// fields, not a contradiction in the others.
+    fn view_conflicts(&self) -> Vec<TypeConflict> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let own = |w: Value, path: &[i64]| {
+            self.view_own
+                .get(&w)
+                .map_or(BaseType::Unknown, |t| t.lookup(path))
+        };
+        let facts = self
+            .dropped
+            .iter()
+            .map(|(view, path, ty)| (view.operand(0), path, *ty))
+            .chain(self.met.iter().map(|(base, path, ty)| (*base, path, *ty)));
+        for (base, path, ty) in facts {
+            let Some(views) = self.views.get(&base) else {
+                continue;
+            };
+            if !ty.is_concrete() || views.iter().any(|&w| own(w, path) == ty) {
+                continue;
+            }
+            for &w in views {
+                let mine = own(w, path);
+                if mine.is_concrete() && seen.insert((w, path.clone())) {
+                    out.push(TypeConflict {
+                        value: w,
+                        cause: w,
+                        conflict: TreeConflict {
+                            path: path.clone(),
+                            existing: mine,
+                            incoming: ty,
+                        },
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Joins `t` into what `f` returns.
@@ -399,8 +509,30 @@ impl Solver {
         }
     }
 
+    /// The fixed point, in two rounds where the module has class views: the
+    /// first without the caller's facts flowing into them, so that each
+    /// view's tree first holds what its class's own code says, the second
+    /// with them (see [`Solver::forward_into_view`]).
     fn run(&mut self) {
         let limit = VISITS_PER_VALUE * (self.state.len() + 16);
+        self.drain(limit);
+        if self.views.is_empty() {
+            return;
+        }
+        let views = self.view_list.clone();
+        for &v in &views {
+            self.view_own.insert(v, self.tree(v));
+        }
+        self.forward_views = true;
+        for v in views {
+            self.queue_value(v);
+        }
+        self.drain(limit);
+        let extra = self.view_conflicts();
+        self.conflicts.extend(extra);
+    }
+
+    fn drain(&mut self, limit: usize) {
         while let Some(v) = self.queue.pop_front() {
             self.queued.remove(&v);
             self.visits += 1;

@@ -8,6 +8,7 @@
 
 use crate::analysis::Solver;
 use crate::layout::base_and_offset;
+use crate::rules;
 use crate::tree::{BaseType, FloatKind, TypeTree, ANY};
 use ferment_ir::{Opcode, Value};
 
@@ -136,6 +137,10 @@ fn fact_tree(fact: Fact, first_arg: Option<Value>) -> TypeTree {
 
 /// Applies the rule of a call or invoke.
 pub(crate) fn visit(s: &mut Solver, call: Value) {
+    if rules::is_class_view(call) {
+        rules::class_view(s, call);
+        return;
+    }
     if let Some(req) = s.requests.get(&call).cloned() {
         let params = req.function.params();
         for (arg, p) in req.links {

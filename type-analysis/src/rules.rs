@@ -211,6 +211,39 @@ fn memory_access(s: &mut Solver, inst: Value, p: Value, val: Value) {
     s.add(val, &loaded, inst);
 }
 
+/// The metadata kind (`!{i64 1}`) of the zero-offset GEP the plugin puts
+/// on the object pointer of each branch of a virtual call's dispatcher
+/// (`dispatch::lower_class_views`): the object as one candidate class's
+/// method sees it. Each branch's view gets its own tree, so the classes'
+/// different fields at one offset (an `int` in one, a `double` in
+/// another) do not meet in the methods' code; they still meet in the
+/// dispatched pointer's own tree.
+pub const CLASS_VIEW: &str = "ferment.class_view";
+
+/// A GEP marked [`CLASS_VIEW`], or a call so marked (the plugin's marker
+/// call that becomes such a GEP, as it stands in a dispatcher function):
+/// a view of its first operand.
+pub fn is_class_view(v: Value) -> bool {
+    v.is_instruction()
+        && matches!(v.opcode(), Opcode::LLVMGetElementPtr | Opcode::LLVMCall)
+        && v.num_operands() >= 2
+        && v.md_int(CLASS_VIEW).is_some()
+}
+
+/// A class view of `v.operand(0)`: what the branch's code needs goes back
+/// to the object; what the caller knows comes in only once the views' own
+/// facts are complete, and not where they disagree
+/// (`Solver::forward_into_view`).
+pub(crate) fn class_view(s: &mut Solver, v: Value) {
+    let base = v.operand(0);
+    s.add(v, &TypeTree::scalar(POINTER), v);
+    let back = TypeTree::pointer_to(&s.tree(v).pointee());
+    s.add(base, &back, v);
+    if s.forward_views {
+        s.forward_into_view(v, base);
+    }
+}
+
 /// Smallest array stride the GEP rule treats as periodic memory (a byte
 /// walker says nothing about the layout of what it walks).
 const MIN_STRIDE: i64 = 2;
@@ -225,6 +258,10 @@ const STRIDE_WINDOW: i64 = 32;
 /// further apart).
 fn gep(s: &mut Solver, v: Value) {
     let base = v.operand(0);
+    if is_class_view(v) {
+        class_view(s, v);
+        return;
+    }
     let GepOffset { offsets, .. } = s.layout.gep_offset(v);
     s.add(v, &TypeTree::scalar(POINTER), v);
     if let [off] = offsets[..] {

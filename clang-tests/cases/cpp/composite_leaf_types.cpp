@@ -1,20 +1,19 @@
+// CFLAGS: -std=c++17
 // Composite pattern (an expression tree of polymorphic nodes) built inside the differentiated
-// function: Param keeps an `int` at offset 8, Const a `double`, Add two child pointers. A false
-// refusal at -O0 and -O1 (main 32dae5b too), -O2/-O3 pass:
-//   "reads memory that may hold floating-point data as an integer (... type conflict for %8 at
-//    [-1,8]: Integer vs Float@double ...)" while differentiating Add::eval.
-// Cause (session 36): `a->eval(p)` in Add::eval (kept: it recurses through the dispatcher)
-// becomes a dispatcher whose targets Param::eval, Const::eval and Add::eval are inlined into
-// one branch each; all branches use the same `this` value, and type analysis (flow-insensitive)
-// merges the three classes' views of offset 8 into one contradictory tree. Needs a per-branch
-// `this` that type analysis does not merge back into the dispatched pointer (the generators
-// must still map its shadow), or type facts keyed by the dispatcher's branch.
-// Oracle: central differences.
+// function: Param keeps an `int` at offset 8, Const a `double`, Add two child pointers (issue 14).
+// Was a false refusal at -O0 and -O1 (session 36): "reads memory that may hold floating-point
+// data as an integer (... type conflict ... at [-1,8]: Integer vs Float@double ...)" while
+// differentiating Add::eval: `a->eval(p)` dispatches to the three `eval`s inlined one per branch,
+// all on the same `this`, and type analysis (flow-insensitive) merged the three classes' views
+// of offset 8. Fixed in session 37 by class views: each dispatcher branch passes the object
+// through a view of its own (`dispatch::lower_class_views`, `rules::CLASS_VIEW`).
+// Oracles: central differences (reverse), forward mode vs reverse.
 #include "check.h"
 extern "C" {
 extern int enzyme_dup, enzyme_const;
 }
 template <typename R, typename... A> R __enzyme_autodiff(void *, A...);
+template <typename R, typename... A> R __enzyme_fwddiff(void *, A...);
 struct Expr {
   virtual ~Expr() = default;
   virtual double eval(const double *p) const = 0;
@@ -50,5 +49,12 @@ int main() {
   double p[2] = {0.3, -0.7}, dp[2] = {};
   __enzyme_autodiff<void>((void *)f, enzyme_dup, (const double *)p, dp, enzyme_const, 2);
   CHECK_ARRAY_FD("f", p, 2, dp, 1e-6, f(p, 2), RTOL_FD, ATOL_FD);
+  for (int i = 0; i < 2; i++) {
+    double t[2] = {0, 0};
+    t[i] = 1;
+    double df = __enzyme_fwddiff<double>((void *)f, enzyme_dup, (const double *)p, (const double *)t,
+                                         enzyme_const, 2);
+    CHECK_CLOSE("forward vs reverse", df, dp[i], RTOL_D, ATOL_D);
+  }
   return check_report();
 }
