@@ -943,8 +943,19 @@ impl Walk<'_> {
                 if inst.opcode() == Opcode::LLVMStore && inst.operand(0).ty().is_pointer() {
                     let (v, p) = (inst.operand(0), inst.operand(1));
                     if let Some(sp) = s.of_memory(&b, p) {
+                        let moves_string = moves_string_buffer(inst);
+                        let size = moves_string.then(|| string_block_size(&b, v));
                         b.after(inst);
+                        let size = size.unwrap_or_else(|| b.zero(i64t));
                         let sv = match s.of(&b, v) {
+                            // A string's data pointer moved into another
+                            // string's: where its shadow is stale (the
+                            // library grew only the primal string), the
+                            // shadow string gets a block of its own
+                            // ([`own_string_block`]).
+                            Some(sv) if moves_string => {
+                                own_string_block(module, &b, &s, inst, sp, size, Some(sv))
+                            }
                             Some(sv) => sv,
                             // Code: a function (a callback, a
                             // `std::function`'s invoker or manager) or a
@@ -953,6 +964,16 @@ impl Walk<'_> {
                             // own shadow, and calls through it dispatch on
                             // the primal pointer (`dispatch.rs`).
                             None if points_to_code(v) => v,
+                            // A string's data pointer without a shadow (set
+                            // by a library call only the primal string saw,
+                            // `"x" + std::to_string(i)`'s `_M_replace`)
+                            // moved into another string's data pointer: the
+                            // shadow string gets a copy of the characters
+                            // of its own ([`own_string_block`]); the same
+                            // block in both strings was freed twice.
+                            None if moves_string => {
+                                own_string_block(module, &b, &s, inst, sp, size, None)
+                            }
                             // Forward mode: constant data's tangent is
                             // zero (see `zero_twin_shadow`).
                             None => match forward_mode.then(|| zero_twin_shadow(&b, v)).flatten() {
@@ -2879,6 +2900,104 @@ fn mirror_integer_memory_call(b: &Builder, s: &Shadows, inst: Value) {
         let from = s.of_memory(b, args[1]).unwrap_or(args[1]);
         b.memmove(sd, from, bytes);
     }
+}
+
+/// Whether the store `inst` writes a string's data pointer (`_M_p`, by its
+/// TBAA tag) loaded from another string ([`is_string_buffer`]): a move of
+/// that string's characters, heap block and all.
+fn moves_string_buffer(inst: Value) -> bool {
+    let v = inst.operand(0);
+    ferment_type_analysis::tbaa::string_access(inst) == Some(0)
+        && is_string_buffer(v)
+        && v.operand(0) != inst.operand(1)
+}
+
+/// The shadow to store for `store v, D._M_p`, where `v = load S._M_p` is
+/// another string's data pointer ([`moves_string_buffer`]) whose shadow is
+/// `shadow` (`None`: `v` stands for its own shadow) and `sp` the address of
+/// `D`'s shadow data pointer. A library call that only the primal string
+/// saw (`"x" + std::to_string(i)`'s `_M_replace`, `+=`) leaves the shadow
+/// string behind: its data pointer is then `v` itself (`S` has no shadow)
+/// or still `S`'s shadow's own short buffer while `v` is on the heap. Moved
+/// as it is, the shadow `D` would share the primal's heap block (both
+/// strings free it) or point into another string's short buffer (freed as
+/// if from the heap). There the shadow string gets a block of its own from
+/// `operator new` holding a copy of the characters: strings hold no
+/// floating-point data, so a copy of the bytes is as good a shadow as the
+/// bytes. Its size is `S`'s capacity + 1, read right after `v` is loaded
+/// (16 where `v` is `S`'s own short buffer). It is freed where the primal
+/// block is ([`mirror_string_free`], forward mode's mirrored frees), else it
+/// stays with the shadow string, as `_M_create`'s shadow blocks do. Where
+/// the destination may be its own shadow (a caller's container passed as
+/// its own shadow), the shadow store there is the primal store, unchanged.
+fn own_string_block(
+    module: Module,
+    b: &Builder,
+    s: &Shadows,
+    inst: Value,
+    sp: Value,
+    n: Value,
+    shadow: Option<Value>,
+) -> Value {
+    use ferment_ir::IntPredicate::{LLVMIntEQ, LLVMIntNE};
+    let (v, d) = (inst.operand(0), inst.operand(1));
+    let ctx = module.context();
+    let string = v.operand(0);
+    b.set_debug_loc_from(inst);
+    let local = b.gep_i8(string, 16);
+    let ptr = Type::ptr(ctx);
+    let new = declare(module, "_Znwm", ptr, &[b.i64()]);
+    let (sv, mut stale) = match shadow {
+        None if !shadow_from_caller(d) => {
+            // stale on every path: the block, unconditionally
+            let block = b.call_fn(new, &[n]);
+            b.memcpy(block, v, n);
+            return block;
+        }
+        None => (v, b.const_int(Type::int(ctx, 1), 1)),
+        Some(sv) => {
+            let mut stale = b.icmp(LLVMIntEQ, sv, v);
+            if let Some(shadow_string) = s.of(b, string) {
+                let shadow_local = b.gep_i8(shadow_string, 16);
+                let behind = b.and_int(
+                    b.icmp(LLVMIntEQ, sv, shadow_local),
+                    b.icmp(LLVMIntNE, v, local),
+                );
+                stale = b.or_int(stale, behind);
+            }
+            (sv, stale)
+        }
+    };
+    if shadow_from_caller(d) {
+        stale = b.and_int(stale, b.icmp(LLVMIntNE, sp, d));
+    }
+    // Without a branch (the walk keeps the blocks as listed): a one-byte
+    // block where the shadow is not stale, deleted again.
+    let zero = b.const_int(b.i64(), 0);
+    let one = b.const_int(b.i64(), 1);
+    let block = b.call_fn(new, &[b.select(stale, n, one)]);
+    b.memcpy(block, v, b.select(stale, n, zero));
+    let delete = declare(module, "_ZdlPv", Type::void(ctx), &[ptr]);
+    b.call_fn(delete, &[b.select(stale, b.zero(ptr), block)]);
+    b.select(stale, block, sv)
+}
+
+/// The size of the block [`own_string_block`] gives a copy of the string
+/// data pointer `v = load S._M_p`: `S`'s capacity + 1, read right after the
+/// load (16 where `v` is `S`'s own short buffer, whose bytes there are
+/// characters). Leaves the builder after those instructions.
+fn string_block_size(b: &Builder, v: Value) -> Value {
+    let i64t = b.i64();
+    b.after(v);
+    b.set_debug_loc_from(v);
+    let local = b.gep_i8(v.operand(0), 16);
+    let cap = b.load(i64t, local);
+    let short = b.icmp(ferment_ir::IntPredicate::LLVMIntEQ, v, local);
+    b.select(
+        short,
+        b.const_int(i64t, 16),
+        b.add_int(cap, b.const_int(i64t, 1)),
+    )
 }
 
 /// Reverse mode: a free of a string's character buffer (a string's data

@@ -1,12 +1,13 @@
 // CFLAGS: -std=c++17
-// Session 36 (issue 14, section 3): a caller's std::vector<std::string> (enzyme_dup, shadow
+// Session 36 (issue 14, section 3), fixed in session 37: a caller's std::vector<std::string> (enzyme_dup, shadow
 // vector) grown by the differentiated function with strings built by an out-of-line libstdc++
 // call ("prefix" + std::to_string(i): `_M_replace`, whose new heap buffer comes from the
 // library's own `_M_create`), next to active double math pushed into a std::vector<double>.
-// -O0 passes; -O1..-O3 with a key longer than the short-string buffer: the string moved into the
-// shadow vector holds the PRIMAL's heap buffer (its shadow is the pointer itself: the library
-// call updated only the primal string), so destroying both vectors frees it twice (valgrind:
-// "Invalid free", glibc may abort). Short prefixes (in the string's own buffer) pass.
+// Before session 37, -O1..-O3 with a key longer than the short-string buffer: the string moved
+// into the shadow vector held the PRIMAL's heap buffer (its shadow was the pointer itself: the
+// library call updated only the primal string), so destroying both vectors freed it twice
+// (valgrind: "Invalid free"). Now the shadow string gets a copy of the characters in a block of
+// its own (shadow.rs, `own_string_block`).
 // Oracle: central finite differences of the returned value.
 #include "check.h"
 #include <cmath>

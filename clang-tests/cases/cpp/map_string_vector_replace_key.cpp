@@ -1,13 +1,13 @@
 // CFLAGS: -std=c++17
-// Session 36 (issue 14, section 4): a std::map<std::string, std::vector<double>> of named series
+// Session 36 (issue 14, section 4), fixed in session 37: a std::map<std::string, std::vector<double>> of named series
 // built inside the differentiated function, keyed by "k" + std::to_string(i % 2) (a string built
 // by the out-of-line libstdc++ `_M_replace`), each mapped vector grown by push_back of active
-// values. -O0 passes; -O1..-O3: false refusal "'store double ..' writes or passes on a pointer
-// that may point into memory without derivative memory: '.. load ptr ..' merges pointers to
-// duplicated data with pointers to constant data" (new_allocator.h:175, the vector's element
-// store). With literal keys (series[i % 2 ? "one" : "two"]) or int keys it passes at every
-// level: the same root as vector_string_push_back_replace.cpp (a string whose data pointer was
-// set by a library call only the primal saw stands for its own shadow).
+// values. Before session 37, -O1..-O3: false refusal "'store double ..' writes or passes on a
+// pointer that may point into memory without derivative memory: '.. load ptr ..' merges pointers
+// to duplicated data with pointers to constant data" (new_allocator.h:175, the vector's element
+// store): the key string's data pointer, set by a library call only the primal saw, stood for
+// its own shadow in the node. Now the shadow key gets a block of its own (shadow.rs,
+// `own_string_block`), and nothing in the node stands for its own shadow.
 // Oracles: the analytic gradient 2 x_i, forward vs reverse.
 #include "check.h"
 #include <cmath>
