@@ -350,11 +350,28 @@ impl Summary {
                 with_ret.is_varied(v) || (v.ty().is_pointer() && with_ret.is_shadowed(v))
             }
         });
+        // The analysis follows pointers through memory, not through struct
+        // or array values: in a body as the host left it (a summary reads
+        // the original callee; only the derivative's own copy has such
+        // calls rewritten to `.ferment.outret`), a pair of pointers a callee
+        // returns by value (-O0 C, C++ expression templates) loses its
+        // shadows, and what the call reads through them would count as
+        // inactive. Such a body gets the conservative answer for the return
+        // and the arguments' usefulness.
+        let blind = has_pointer_aggregates(f);
+        let any = key.varied.iter().chain(&key.shadowed).any(|b| *b) || !key.globals.is_empty();
+        let shadowed_any = key.shadowed.iter().any(|b| *b) || !key.globals.is_empty();
         Summary {
-            ret_varied,
-            useful_via_return: params.iter().map(|p| with_ret.is_useful(*p)).collect(),
-            useful_via_memory: params.iter().map(|p| without_ret.is_useful(*p)).collect(),
-            active_inside: without_ret.has_active_instructions(),
+            ret_varied: ret_varied || (blind && any),
+            useful_via_return: params
+                .iter()
+                .map(|p| blind || with_ret.is_useful(*p))
+                .collect(),
+            useful_via_memory: params
+                .iter()
+                .map(|p| (blind && shadowed_any) || without_ret.is_useful(*p))
+                .collect(),
+            active_inside: (blind && shadowed_any) || without_ret.has_active_instructions(),
             wants_shadow: params
                 .iter()
                 .map(|p| with_ret.wants_shadow_for(*p))
@@ -367,4 +384,13 @@ impl Summary {
                 .collect(),
         }
     }
+}
+
+/// Whether `f` moves pointers inside struct or array values (a call or its
+/// own `ret` of `{ptr, ptr}`, an `insertvalue`/`extractvalue`/`load` of
+/// one), which [`Activity`] does not follow.
+fn has_pointer_aggregates(f: Value) -> bool {
+    let aggregate = |t: ferment_ir::Type| (t.is_struct() || t.is_array()) && t.contains_pointer();
+    aggregate(f.global_value_type().fn_return())
+        || f.instructions().into_iter().any(|i| aggregate(i.ty()))
 }
