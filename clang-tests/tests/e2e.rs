@@ -10,13 +10,15 @@
 //!   EXPECT-WARNING: <substring> (repeatable) the plugin step must succeed and print every
 //!                              substring on stderr; the program then runs as usual
 //!   EXPECT-IR-UNCHANGED        IR with and without the plugin must be identical (-O0 and -O2)
+//!   VALGRIND                   the natively linked programs of every clang and opt config run
+//!                              under valgrind's memcheck (no invalid access, no definite leak)
 //!   CFLAGS: <flags>            extra compiler flags (whitespace separated; `@FERMENT_CLANG@`
 //!                              is the path of libferment_clang.so, the -fplugin front end;
 //!                              `@CASE_DIR@` the folder holding the case)
 //!   LIBS: <flags>              libraries to link, after the objects (e.g. `-lopenblas`)
 //!   LEVELS: <n>...             optimization levels for flang and rustc (default `0 2`),
-//!                              e.g. `LEVELS: 0 1 2 3`; for clang too when given (default
-//!                              0..3: a C/C++ case that lists fewer says why in its header)
+//!                              e.g. `LEVELS: 0 1 2 3`; for clang and opt too when given
+//!                              (default 0..3 and 0 2: a C/C++ case that lists fewer says why)
 //!   PTX: <function> has|lacks|has>=N <text>  (repeatable; CUDA, -O1 and up) the PTX of the
 //!                              kernel or function (with the functions it calls) contains / does not
 //!                              contain / contains at least N times <text>,
@@ -141,8 +143,10 @@ struct Case {
     gpu_specs: Vec<String>,
     /// `LEVELS:` the -O levels flang and rustc compile at.
     levels: Vec<u8>,
-    /// Whether `LEVELS:` was given (then clang compiles at those levels too).
+    /// Whether `LEVELS:` was given (then clang and opt compile at those levels too).
     levels_given: bool,
+    /// `VALGRIND`: clang and opt configs run their program under memcheck.
+    valgrind: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -211,6 +215,12 @@ fn configs_for(case: &Case) -> Vec<Config> {
                 case.levels.iter().for_each(|&o| v.push(Config::Clang(o)))
             }
             Host::Clang => (0..=3).for_each(|o| v.push(Config::Clang(o))),
+            Host::Opt if case.levels_given => {
+                case.levels.iter().for_each(|&o| v.push(Config::Opt(o)));
+                if !error_case {
+                    v.push(Config::Lli);
+                }
+            }
             Host::Opt => {
                 v.push(Config::Opt(0));
                 v.push(Config::Opt(2));
@@ -285,6 +295,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
         gpu_specs: Vec::new(),
         levels: vec![0, 2],
         levels_given: false,
+        valgrind: false,
     };
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -336,6 +347,7 @@ fn parse_case(root: &Path, path: &Path, lang: Lang) -> Case {
                 }
             }
             "EXPECT-IR-UNCHANGED" => case.ir_unchanged = true,
+            "VALGRIND" => case.valgrind = true,
             "PTX" => {
                 let mut w = value.splitn(3, char::is_whitespace);
                 let least = |k: &str| match k {
@@ -969,7 +981,9 @@ impl Env {
         }
         // Missing tools: skip rather than fail.
         let tools: Vec<&str> = match &job.config {
+            Config::Clang(_) if case.valgrind => vec![case.lang.driver(), "valgrind"],
             Config::Clang(_) => vec![case.lang.driver()],
+            Config::Opt(_) if case.valgrind => vec![case.lang.driver(), OPT, "valgrind"],
             Config::Opt(_) => vec![case.lang.driver(), OPT],
             Config::Lli => vec![case.lang.driver(), OPT, LLI],
             Config::Flang(_) => {
@@ -1070,7 +1084,9 @@ impl Env {
             let mut c = Command::new(LLI);
             c.arg(dir.join("out.ll"));
             c
-        } else if let Config::Valgrind(_) = cfg {
+        } else if matches!(cfg, Config::Valgrind(_))
+            || (case.valgrind && matches!(cfg, Config::Clang(_) | Config::Opt(_)))
+        {
             let mut c = Command::new("valgrind");
             c.args([
                 "-q",
@@ -1492,6 +1508,7 @@ fn main() {
         gpu_specs: Vec::new(),
         levels: Vec::new(),
         levels_given: false,
+        valgrind: false,
     }));
 
     let mut jobs: Vec<Job> = Vec::new();

@@ -3010,6 +3010,30 @@ static bool signExtensionKeepsCount(ScalarEvolution &SE, const SCEV *Btc) {
   return W >= 64 || SE.getUnsignedRangeMax(Btc).ult(APInt::getSignedMinValue(W));
 }
 
+// Whether `X`'s count may be read where `X` is not entered, in an iteration
+// of its parent `P`: either `X`'s preheader runs in every iteration of `P`
+// (it dominates each latch), or the count has no unsigned division of a
+// value that may be negative. A count is exact only where its loop is
+// entered; outside the guard of a rotated loop it wraps below zero, which
+// `tripsFromExactCount` clamps to no rows, but a vectorized or runtime-
+// unrolled loop of the host's pipeline (the `opt` host after -O2) counts
+// `((n & -4) - 4) /u 4`, entered only when `n >= 4`: for `n < 4` the
+// division of the wrapped difference is 2^62, the nest's product of counts
+// overflows, and the buffer was regrown smaller than the rows it stores.
+static bool countHoldsAcross(ScalarEvolution &SE, DominatorTree &DT, Loop *X,
+                             Loop *P, const SCEV *Btc) {
+  SmallVector<BasicBlock *, 4> Latches;
+  P->getLoopLatches(Latches);
+  BasicBlock *Pre = X->getLoopPreheader();
+  if (Pre && !Latches.empty() &&
+      all_of(Latches, [&](BasicBlock *B) { return DT.dominates(Pre, B); }))
+    return true;
+  return !SCEVExprContains(Btc, [&](const SCEV *S) {
+    auto *D = dyn_cast<SCEVUDivExpr>(S);
+    return D && !SE.isKnownNonNegative(D->getLHS());
+  });
+}
+
 // The lowest and highest value `S` takes while `L` runs one iteration,
 // over the iterations of the loops strictly inside `L` (affine recurrences
 // with a constant step and a computable count, nested at most 4 deep), as
@@ -4061,7 +4085,9 @@ extern "C" void ferment_offset_ranges(LLVMValueRef FV, LLVMValueRef BaseV,
 // the header's runs during one entry of the outermost such loop (the
 // product of the counts), expanded in that loop's preheader; null
 // elsewhere. A loop's preheader runs at most once per iteration of its
-// parent, so the product bounds the rows of the whole nest. `OutNestCovers`
+// parent, so the product bounds the rows of the whole nest; each count must
+// also hold in the parent's iterations that skip its loop
+// (`countHoldsAcross`), else the nest stops below that parent. `OutNestCovers`
 // is 1 where every count in the product provably keeps its value through
 // the sign extension (`signExtensionKeepsCount`): the product then bounds
 // the loop's header runs during the nest, and its own entries need no check.
@@ -4118,11 +4144,17 @@ extern "C" void ferment_header_trip_bounds(LLVMValueRef FV,
     const SCEV *NestRows = nullptr;
     BasicBlock *NestPre = nullptr;
     bool NestCovers = false;
+    // the loop whose count the last factor is, and that count
+    Loop *Child = L;
+    const SCEV *ChildCount = Exact;
     for (Loop *P = L->getParentLoop(); P; P = P->getParentLoop()) {
       BasicBlock *PP = P->getLoopPreheader();
       const SCEV *PCount = usableCount(A.SE, A.SE.getBackedgeTakenCount(P), P);
-      if (!PP || !PCount || !A.SE.isLoopInvariant(Rows, P))
+      if (!PP || !PCount || !A.SE.isLoopInvariant(Rows, P) ||
+          !countHoldsAcross(A.SE, A.DT, Child, P, ChildCount))
         break;
+      Child = P;
+      ChildCount = PCount;
       Rows = A.SE.getMulExpr(Rows, tripsFromExactCount(A.SE, PCount, I64));
       Covers = Covers && signExtensionKeepsCount(A.SE, PCount);
       if (!Exp.isSafeToExpandAt(Rows, PP->getTerminator()))

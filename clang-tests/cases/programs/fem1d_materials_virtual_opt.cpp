@@ -1,14 +1,14 @@
 // RUN: opt
-// Heap overflow in the opt host (found in session 37, issue 14): cases/programs/
-// fem1d_materials_virtual.cpp, passing with clang -fpass-plugin at -O0..-O3, run as Enzyme users
-// run it with opt (`clang++ -O2 -S -emit-llvm`, `opt -load-pass-plugin=libferment.so
-// -passes=enzyme`, link without -O): the reverse derivative of tip_objective writes 8-byte tape
-// entries past the end of a 512-byte `ferment.tape.take` block (valgrind "Invalid write ... 0 bytes
-// after a block of size 512 alloc'd ... by ferment.tape.take ... by
-// ferment.diffe._Z13tip_objectivePK3BarPKdS3_d"), then glibc aborts ("realloc(): invalid next
-// size"). opt-O2 and opt-O3 fail; opt-O0, opt-O1 pass. Still fails with every material Linear,
-// one load step and one Newton iteration. The other 23 programs of session 37 pass in the opt host
-// at -O0..-O3 (valgrind clean at opt-O2).
+// LEVELS: 0 1 2 3
+// VALGRIND
+// cases/programs/fem1d_materials_virtual.cpp (session 37, issue 14) run as Enzyme users run it,
+// through opt (`clang++ -O<n> -S -emit-llvm`, `opt -load-pass-plugin=libferment.so
+// -passes=enzyme`, link without -O), under valgrind. At opt-O2 and opt-O3 the reverse derivative
+// of tip_objective wrote tape rows past the end of a 512-byte `ferment.tape.take` block (valgrind
+// invalid write, then glibc's "realloc(): invalid next size"): the host had vectorized the
+// elimination's inner loop, whose count is exact only behind its `n - c >= 4` guard, and the rows
+// reserved for the whole nest multiplied that count where the guard fails (fixed in session 37;
+// reduced: loops/opt_vectorized_nest_rows.c).
 // A small nonlinear finite-element code in C++ as an engineering user writes it: a 1D bar of
 // elements, each with a material chosen at run time (std::vector<std::unique_ptr<Material>>,
 // virtual stress/tangent methods: linear, hardening power law, a smoothed bilinear with a branch),
