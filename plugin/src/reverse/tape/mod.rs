@@ -696,21 +696,24 @@ impl Tape {
         ptr
     }
 
+    /// Where the reverse sweep's own slots go: the reverse function's entry,
+    /// or the forward entry when both sweeps share one function.
+    fn reverse_entry(&self) -> &Builder {
+        self.frame
+            .rev_entry
+            .as_ref()
+            .unwrap_or(&self.frame.fwd_entry)
+    }
+
     /// A slot the reverse sweep alone uses (a stack slot of the reverse
     /// function).
     pub fn reverse_local(&mut self, ty: Type, name: &str) -> Value {
-        match &self.frame.rev_entry {
-            Some(rb) => rb.alloca(ty, name),
-            None => self.frame.fwd_entry.alloca(ty, name),
-        }
+        self.reverse_entry().alloca(ty, name)
     }
 
     /// [`Self::reverse_local`], holding zero from the start.
     pub fn reverse_local_zeroed(&mut self, ty: Type, name: &str) -> Value {
-        let b = match &self.frame.rev_entry {
-            Some(rb) => rb,
-            None => &self.frame.fwd_entry,
-        };
+        let b = self.reverse_entry();
         let slot = b.alloca(ty, name);
         b.store(b.zero(ty), slot);
         slot
