@@ -472,6 +472,12 @@ impl Builder {
             LLVMBuildInBoundsGEP2(self.raw, self.i8().0, ptr.0, idx.as_mut_ptr(), 1, NONAME)
         })
     }
+    /// `getelementptr i8, ptr, offset` without `inbounds` (a run-time
+    /// byte offset that may lead outside the object `ptr` points into).
+    pub fn ptr_offset(&self, ptr: Value, offset: Value) -> Value {
+        let mut idx = [offset.0];
+        Value(unsafe { LLVMBuildGEP2(self.raw, self.i8().0, ptr.0, idx.as_mut_ptr(), 1, NONAME) })
+    }
     pub fn set_alignment(&self, inst: Value, align: u32) {
         unsafe { LLVMSetAlignment(inst.0, align) }
     }

@@ -134,6 +134,10 @@ pub fn generate(ctx: &mut Ctx, key: &DerivativeKey, f: Value, rev_fn: Option<Val
         .map_err(|e| e.in_function(&fname))?;
     if let Some(p) = storage {
         sweep.tape.set_frame_storage(p);
+        let n_primal = key.function.global_value_type().fn_params().len();
+        sweep
+            .tape
+            .set_shadow_args(&params[n_primal.min(n_inputs)..n_inputs]);
     }
     sweep.print_tape = print_tape;
     sweep.free_flag = free_flag;

@@ -38,6 +38,7 @@ mod buffers;
 mod frame;
 mod rebuild;
 mod recompute;
+mod shadow_offsets;
 mod siblings;
 mod snapshot;
 mod swap;
@@ -161,6 +162,11 @@ pub struct Tape {
     /// Split mode: each forward argument's counterpart in the reverse
     /// function.
     args: HashMap<Value, Value>,
+    /// Split mode: the forward function's shadow arguments, and the byte
+    /// offset from one of them that is taped in place of each pointer built
+    /// from it alone (`shadow_offsets.rs`).
+    shadow_args: hashbrown::HashSet<Value>,
+    shadow_offsets: HashMap<Value, Value>,
     /// Inserts stores after definitions.
     saver: Builder,
     /// What was cached and recomputed, for `-ferment-print-tape`.
@@ -546,6 +552,8 @@ impl Tape {
                 storage: None,
             },
             args,
+            shadow_args: hashbrown::HashSet::new(),
+            shadow_offsets: HashMap::new(),
             saver: Builder::new(module),
             report: Report::default(),
             made_row_ops: Default::default(),
@@ -862,6 +870,9 @@ impl Tape {
             return self.recompute(loops, b, v);
         }
         if !self.slots.contains_key(&v) {
+            if let Some(p) = self.rebuild_from_shadow_arg(loops, b, v) {
+                return p;
+            }
             if let Some(s) = self.sibling_load(loops, v) {
                 return self.read_sibling(loops, b, s);
             }
