@@ -337,14 +337,35 @@ fn check_store(inst: Value, activity: &Activity) -> Result<()> {
 /// `aligned_malloc`'s result, which is null for an empty tensor, becomes such
 /// a loop in a branch LLVM cannot prove dead (a `Tensor` assigned from a
 /// convolution).
+///
+/// LLVM folds a constant offset from null into the address itself
+/// (`inttoptr (i64 -8 to ptr)`: `r[n - 1]` of a `std::vector` on the path
+/// where `n == 0` left its data null): an address less than a page away
+/// from null ([`NULL_PAGE`]) counts as null too; no object lives there.
 fn stores_through_null(inst: Value, p: Value, objects: &[Value]) -> bool {
     !objects.is_empty()
-        && objects.iter().all(|o| o.is_null_constant())
+        && objects.iter().all(|&o| near_null(o))
         && p.address_space() == 0
         && !inst
             .parent()
             .parent()
             .has_fn_enum_attribute("null_pointer_is_valid")
+}
+
+/// How far from null (either way, in bytes) a constant address counts as
+/// an offset from null: the page at address 0 is never mapped, nor is the
+/// top of the address space.
+const NULL_PAGE: i64 = 4096;
+
+/// Whether `o` is null, or a constant address made from an integer less
+/// than [`NULL_PAGE`] bytes away from it.
+fn near_null(o: Value) -> bool {
+    o.is_null_constant()
+        || (o.is_constant_expr()
+            && o.opcode() == Opcode::LLVMIntToPtr
+            && o.operand(0)
+                .const_int()
+                .is_some_and(|a| (-NULL_PAGE..NULL_PAGE).contains(&a)))
 }
 
 /// For a store through pointers loaded from global variables: "memory

@@ -1,9 +1,12 @@
-// False refusal at clang -O2/-O3 and opt-O2 (found in session 37 while reducing
-// programs/fem1d_materials_virtual_opt.cpp): `std::vector<double> u(n + 1), K(n * n), r(n)` with
-// `n` a parameter, then `r[n - 1] = f` with `f` active. On the path where `n == 0` the vector's
-// data is null and -O2 folds the store to `store double %f, ptr (gep (gep null, n), -8)`: undefined
-// behaviour, never run, but ferment refuses "an active value is stored into ptr inttoptr (i64 -8 to
-// ptr), which has no derivative memory (shadow)". -O0/-O1 pass (7/7 checks).
+// A store of an active value through an address a constant offset from null, on a path that
+// never runs (found in session 37 while reducing programs/fem1d_materials_virtual_opt.cpp):
+// `std::vector<double> u(n + 1), K(n * n), r(n)` with `n` a parameter, then `r[n - 1] = f` with `f`
+// active. On the path where `n == 0` the vector's data is null and -O2 folds the store to
+// `store double %f, ptr inttoptr (i64 -8 to ptr)`: undefined behaviour (no object lives less than
+// a page from null), so its derivative does not matter, like a store through null itself; main
+// refused it ("an active value is stored into ptr inttoptr (i64 -8 to ptr), which has no
+// derivative memory (shadow)") at clang -O2/-O3 and opt-O2. Oracle: central differences.
+// RUN: clang opt
 #include "check.h"
 #include <cmath>
 #include <vector>
@@ -65,6 +68,7 @@ int main() {
                                    moduli, dmod, load);
 #define OBJ tip_objective(NE, area, moduli, load)
   CHECK_ARRAY_FD("d/darea", area, NE, darea, 1e-7, OBJ, 1e-5, 1e-9);
+  CHECK_ARRAY_FD("d/dmoduli", moduli, 2 * NE, dmod, 1e-7, OBJ, 1e-5, 1e-9);
   CHECK_CLOSE("d/dload", dload, FD_AT(load, 1e-7, OBJ), 1e-5, 1e-9);
   return check_report();
 }
