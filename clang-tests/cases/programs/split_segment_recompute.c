@@ -5,11 +5,12 @@
 // a struct too large for registers (sret: energy, mass, peak), whose adjoint buffer comes right
 // after the function in both calls; its forward pass writes the next state through a pointer
 // walking the array and reads neighbours chosen by branches (the shadow pointers rebuilt from the
-// reverse's own arguments). The augmented calls get one scratch shadow for every state (zeroed
-// never: nothing may land there), the reverses the real adjoint buffers, two of them only (ping-
-// pong). The last step of each segment is reversed twice on one tape (enzyme_nofree, then
+// reverse's own arguments). The augmented calls get one scratch shadow for every state (checked
+// to stay zero: nothing may land there), the reverses the real adjoint buffers, two of them only
+// (ping-pong). The last step of each segment is reversed twice on one tape (enzyme_nofree, then
 // without), with half the seeds each time. Oracles: central differences of the whole loss, and
 // __enzyme_autodiff of the whole loop. Session 38 (issue 14).
+// RUN: clang opt
 #include "check.h"
 #include <stdlib.h>
 #include <string.h>
