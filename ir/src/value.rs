@@ -927,6 +927,16 @@ impl Value {
             Some(Type(LLVMGetTypeAttributeValue(a)))
         }
     }
+    /// The byte count of parameter `i`'s `dereferenceable(N)` attribute of
+    /// this function, if it has one.
+    pub fn param_dereferenceable(self, i: u32) -> Option<u64> {
+        let name = "dereferenceable";
+        unsafe {
+            let kind = LLVMGetEnumAttributeKindForName(name.as_ptr() as *const _, name.len());
+            let a = LLVMGetEnumAttributeAtIndex(self.0, i + 1, kind);
+            (!a.is_null()).then(|| LLVMGetEnumAttributeValue(a))
+        }
+    }
     /// Whether parameter `i` of this function is `captures(none)`: the
     /// function keeps no copy of the pointer beyond the call.
     pub fn param_captures_none(self, i: u32) -> bool {

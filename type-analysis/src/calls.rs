@@ -267,7 +267,24 @@ fn intrinsic(s: &mut Solver, call: Value, name: &str, args: &[Value]) {
             // the slot. Unbounded, a node's fields copied back into a
             // short string's 16-byte buffer land past the slot's end, on
             // whatever the frame puts next.
+            //
+            // Likewise a parameter's `dereferenceable(N)` (a C++ reference:
+            // N is the size of the referenced type) where the copy starts
+            // strictly inside those N bytes: a moved `std::string&&`'s
+            // 16-byte buffer at offset 16 of 32, copied into a new node's
+            // buffer by `_Map_base::operator[]` kept from inlining, whose
+            // node holds the mapped `double` right after the buffer. N is
+            // only a lower bound of the object's size (a base-class
+            // reference, a trailing flexible array), so a copy that starts
+            // at or past it is left unbounded, and entries at any offset
+            // (arrays) are kept by the truncation anyway.
             let left = |b: Value, off: i64| {
+                if b.is_argument() {
+                    let f = b.param_function();
+                    let i = f.params().iter().position(|p| *p == b)?;
+                    let n = i64::try_from(f.param_dereferenceable(i as u32)?).ok()?;
+                    return Some(n - off).filter(|&n| n > 0);
+                }
                 (b.is_instruction() && b.opcode() == Opcode::LLVMAlloca)
                     .then(|| b.operand(0).const_int())
                     .flatten()

@@ -1,15 +1,22 @@
 // CFLAGS: -std=c++17 -mllvm -ferment-no-inline
-// LEVELS: 0
+// LEVELS: 0 2 3
+// VALGRIND
 // unordered_map_try_emplace.cpp with calls kept (-ferment-no-inline). At -O0 it was refused
 // (session 37, main 270b29f): "an active value is stored into argument 4 ... which has no shadow"
 // in `_Hashtable::emplace`'s `.ferment.outret` copy: the copy's body called `_M_emplace` for a
 // pair<iterator, bool> value, so the summary of the copy did not see the node's pointer reach
 // its out slot and the caller passed the slot without a shadow. The out-return copies' own
-// struct-returning calls now go through slots too (`prepare::out_return_copy`). -O2/-O3 are
-// still refused (open: a type conflict in `_Map_base::operator[]` on the moved key string, whose
-// run-time-length `memcpy` into the node's short-string buffer carries the node's `double` back
-// onto the key argument), hence only -O0 here, and in calls/ rather than cpp/ (whose valgrind
-// config builds at -O2); at -O0 it is clean under valgrind memcheck (29/29 checks, session 37).
+// struct-returning calls now go through slots too (`prepare::out_return_copy`). -O2/-O3 were
+// refused until session 38 by a type conflict in `_Map_base::operator[]` on the moved key
+// string, whose run-time-length `memcpy` into the node's short-string buffer carried the node's
+// `double` back onto the key argument: type analysis now bounds such a copy by the bytes the
+// argument's `dereferenceable(32)` leaves after the buffer's offset. Past that, the reverse of
+// `try_emplace`'s out-return copy freed the shadow of the node it built, which
+// `_M_insert_unique_node` (a kept call) links into the table and returns as the iterator stored
+// into the caller's out slot (use after free in the caller's next lookup): a pointer handed to
+// a kept call that may keep it, next to caller memory or returned to it, now reaches the caller
+// (`reverse::memory::kept_call_may_hand_out`). Every clang config runs under valgrind memcheck.
+// -O1 is left out as in the original case (a false refusal there, clang-tests/open/).
 // Original notes:
 // Defaults registered inside the differentiated function with emplace, try_emplace (of a key
 // the map holds and of a new one) and insert into an enzyme_dup std::unordered_map<std::string,

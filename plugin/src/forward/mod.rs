@@ -309,17 +309,22 @@ impl<'k> TangentSweep<'k> {
         // primal and its shadow, and the sweep below must not differentiate
         // them again (a recursive function's own derivative, which is
         // still being generated, would be asked for its derivative).
-        let mut substituted: Vec<Value> = Vec::new();
+        // With each, its operands (index, float argument) whose tangents
+        // it takes once the sweep has them (placeholders until then).
+        let mut substituted: Vec<(Value, Vec<(usize, Value)>)> = Vec::new();
         let lanes = if self.width == 1 {
             let activity = &self.activity;
             let substituted = &mut substituted;
             let mut hook =
                 |call: Value, sh: &Shadows, b: &Builder| -> Result<Option<shadow::Substitute>> {
-                    let sub = pointer_returning_call(ctx, activity, call, sh, b)?;
-                    if let Some(primal) = sub.as_ref().and_then(|s| s.replacement) {
-                        substituted.push(primal.operand(0));
+                    let Some((sub, pending)) = pointer_returning_call(ctx, activity, call, sh, b)?
+                    else {
+                        return Ok(None);
+                    };
+                    if let Some(primal) = sub.replacement {
+                        substituted.push((primal.operand(0), pending));
                     }
-                    Ok(sub)
+                    Ok(Some(sub))
                 };
             vec![shadow::build(
                 module,
@@ -389,7 +394,12 @@ impl<'k> TangentSweep<'k> {
                 if inst.is_call() && blas::tangent_blas(self, inst)? {
                     continue;
                 }
-                if inst.is_call() && substituted.contains(&inst) {
+                if let Some((_, pending)) = substituted.iter().find(|(c, _)| *c == inst) {
+                    // The float arguments dominate the call: their tangents
+                    // exist by now.
+                    for &(k, a) in pending {
+                        inst.set_operand(k, self.tangent(a, 0));
+                    }
                     continue;
                 }
                 if inst.is_call() && self.forward_call(ctx, inst)? {
@@ -1144,14 +1154,19 @@ impl<'k> TangentSweep<'k> {
 /// Forward mode, during the shadow walk: a non-inlined call returning a
 /// pointer to active memory becomes a call of the callee's forward
 /// derivative, which returns the pointer and its shadow. (Calls returning
-/// floats are handled later, when tangents exist.)
+/// floats are handled later, when tangents exist.) An active float argument
+/// (`make(a, n)` filling a new block from `a`) is passed its tangent, which
+/// does not exist yet during the shadow walk: the call gets a placeholder in
+/// that operand, returned with the argument, for the sweep to replace when it
+/// reaches the call.
+#[allow(clippy::type_complexity)]
 fn pointer_returning_call(
     ctx: &mut Ctx,
     activity: &Activity,
     call: Value,
     sh: &Shadows,
     b: &Builder,
-) -> Result<Option<shadow::Substitute>> {
+) -> Result<Option<(shadow::Substitute, Vec<(usize, Value)>)>> {
     if !call.ty().is_pointer() || !activity.is_shadowed(call) {
         return Ok(None);
     }
@@ -1163,20 +1178,16 @@ fn pointer_returning_call(
     }
     let args = call.call_args();
     let mut acts = Vec::new();
-    let mut shadows = Vec::new();
+    // Each duplicated argument's shadow or tangent, or the float argument
+    // whose tangent takes that place later.
+    let mut shadows: Vec<std::result::Result<Value, Value>> = Vec::new();
     for a in &args {
         if a.ty().is_pointer() && sh.get(*a).is_some() {
             acts.push(ArgAct::Dup);
-            shadows.push(sh.of(b, *a).expect("shadow"));
+            shadows.push(Ok(sh.of(b, *a).expect("shadow")));
         } else if a.ty().is_fp_like() && activity.is_varied(*a) {
-            return Err(Error::at(
-                call,
-                format!(
-                    "forward mode cannot yet differentiate '{}', which returns a pointer to active memory and takes an active float",
-                    callee.name()
-                ),
-            )
-            .hint("let ferment inline the function (remove -ferment-no-inline), or return the data through an argument"));
+            acts.push(ArgAct::Dup);
+            shadows.push(Err(*a));
         } else {
             acts.push(ArgAct::Const);
         }
@@ -1207,13 +1218,25 @@ fn pointer_returning_call(
     };
     b.after(call);
     let mut all = args.clone();
-    all.extend(shadows);
+    let mut pending = Vec::new();
+    for s in shadows {
+        match s {
+            Ok(v) => all.push(v),
+            Err(a) => {
+                pending.push((all.len(), a));
+                all.push(b.poison(a.ty()));
+            }
+        }
+    }
     let r = b.call_like(call, fwd, &all);
     let primal = b.extract_value(r, 0);
     let shadow = b.extract_value(r, 1);
-    Ok(Some(shadow::Substitute {
-        replacement: Some(primal),
-        shadow: Some(shadow),
-        call: Some(r),
-    }))
+    Ok(Some((
+        shadow::Substitute {
+            replacement: Some(primal),
+            shadow: Some(shadow),
+            call: Some(r),
+        },
+        pending,
+    )))
 }

@@ -161,12 +161,22 @@ pub fn augment_call(
     let args = call.call_args();
     let activities: Vec<ArgAct> = args
         .iter()
-        .map(|&live| {
+        .enumerate()
+        .map(|(i, &live)| {
             // Activity facts are keyed by the original call, which was
             // erased: only its identity is used, never its contents.
             let a = original(live);
             let ty = live.ty();
-            if ty.is_pointer() && (activity.is_shadowed(a) || sh.get(live).is_some()) {
+            // Reverse mode over split mode: an augmented function's null
+            // frame storage (`__enzyme_augmentfwd`'s: the frame comes from
+            // the heap) has the null shadow, as in forward mode. Passed
+            // without one, the callee's frame, a phi of the storage and its
+            // `malloc`, would merge a pointer standing for its own shadow,
+            // and every kept call given a slot of that frame as its own
+            // storage would be refused (`check_own_loaded`).
+            let null_frame = live.is_null_constant() && crate::derive::is_frame_storage(call, i);
+            if ty.is_pointer() && (activity.is_shadowed(a) || sh.get(live).is_some() || null_frame)
+            {
                 ArgAct::Dup
             } else if ty.is_fp_like() && activity.is_varied(a) {
                 ArgAct::Active

@@ -274,7 +274,9 @@ pub(super) fn heap_fates(f: Value) -> HeapFates {
     }
     let mut fates = HeapFates::default();
     for o in heap {
-        if reallocated.contains(&o) || !reaches_caller(o) {
+        if reallocated.contains(&o)
+            || !(reaches_caller(o) || (!frees.contains_key(&o) && handed_to_kept_call(o)))
+        {
             continue;
         }
         if !frees.contains_key(&o) {
@@ -599,6 +601,65 @@ fn reaches_caller_from(alloc: Value, seen: &mut HashSet<Value>) -> bool {
         }
     }
     false
+}
+
+/// Whether heap memory `alloc`, which its function never frees on a path
+/// that returns, is handed to a function that stays a call and may keep it
+/// (no `captures(none)`), where that function may store it into memory the
+/// caller reaches (another of its pointer arguments) or return it to a use
+/// that reaches the caller: `_Hashtable::_M_insert_unique_node(table, ..,
+/// node, ..)` linking the node `try_emplace` built and returning it as the
+/// iterator stored into the caller's out slot (-ferment-no-inline at -O2).
+/// (Memory the function frees itself keeps the rule `reaches_caller` gives.)
+fn handed_to_kept_call(alloc: Value) -> bool {
+    let mut seen = HashSet::new();
+    let mut work = vec![alloc];
+    let mut derived = HashSet::new();
+    while let Some(v) = work.pop() {
+        if !derived.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            match u.opcode() {
+                Opcode::LLVMGetElementPtr
+                | Opcode::LLVMBitCast
+                | Opcode::LLVMAddrSpaceCast
+                | Opcode::LLVMFreeze
+                | Opcode::LLVMPHI
+                | Opcode::LLVMSelect => work.push(u),
+                Opcode::LLVMCall | Opcode::LLVMInvoke
+                    if kept_call_may_hand_out(u, v, &mut seen) =>
+                {
+                    return true;
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// `handed_to_kept_call`: whether the call `u` of a defined function, which
+/// takes `v`, may store `v` where the caller reaches it or return it there.
+fn kept_call_may_hand_out(u: Value, v: Value, seen: &mut HashSet<Value>) -> bool {
+    let Some(callee) = super::calls::callee_of(u).filter(|c| !c.is_declaration()) else {
+        return false;
+    };
+    let args = u.call_args();
+    let captured = args
+        .iter()
+        .enumerate()
+        .any(|(i, a)| *a == v && !callee.param_captures_none(i as u32));
+    if !captured {
+        return false;
+    }
+    if args
+        .iter()
+        .any(|&a| a != v && a.ty().is_pointer() && may_be_caller_memory(a, seen))
+    {
+        return true;
+    }
+    u.ty().is_pointer() && reaches_caller_from(u, seen)
 }
 
 /// Whether the pointer `p` may point into memory the caller can reach (see
