@@ -369,6 +369,15 @@ impl Activity {
                             // steppers hold theirs): that pointer needs a
                             // shadow too, one level further out.
                             want.push(slot);
+                        } else if slot.is_call()
+                            && allocation_kind(slot).is_none()
+                            && !self.is_shadowed(slot)
+                        {
+                            // The variable is a field of an object a call
+                            // returned (`Node *top = make(n); top->f[i] =
+                            // x;` with `make` kept a call): that pointer
+                            // needs a shadow, as above.
+                            want.push(slot);
                         }
                     }
                 }

@@ -394,7 +394,21 @@ pub fn returns_fresh_memory(v: Value) -> bool {
             if hops > 8 {
                 return None;
             }
-            let stored = stored_before(bases[k], &|_| false)?;
+            // A slot whose address goes nowhere but into its own loads and
+            // stores is written only by those stores: at -O0 a factory
+            // filling the node it returns (`L->f = calloc(..); L->next =
+            // make(..); return L;`) writes through other pointers and
+            // makes calls between the slot's store and its reload.
+            let slots = underlying_objects(bases[k].operand(0));
+            let private = slots.iter().all(|s| slot_stays_private(*s));
+            let harmless = |i: Value| {
+                private
+                    && (i.opcode() != Opcode::LLVMStore
+                        || underlying_objects(i.operand(1))
+                            .iter()
+                            .all(|o| !slots.contains(o)))
+            };
+            let stored = stored_before(bases[k], &harmless)?;
             bases.swap_remove(k);
             for s in stored {
                 for o in underlying_objects(s) {
@@ -437,6 +451,40 @@ pub fn returns_fresh_memory(v: Value) -> bool {
     v.is_call()
         && allocation_kind(v).is_none()
         && v.called_function().is_some_and(|f| returns_fresh(f, 0))
+}
+
+/// Whether the stack slot `slot` (an `alloca`) is used only as the address
+/// of loads and stores, directly or through GEPs and casts of it, and by
+/// lifetime markers: its address is never stored, passed to a call or
+/// compared, so no other instruction can write it.
+fn slot_stays_private(slot: Value) -> bool {
+    if !(slot.is_instruction() && slot.opcode() == Opcode::LLVMAlloca) {
+        return false;
+    }
+    let mut work = vec![slot];
+    let mut seen = HashSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        for u in v.users() {
+            if !u.is_instruction() {
+                return false;
+            }
+            match u.opcode() {
+                Opcode::LLVMLoad => {}
+                Opcode::LLVMStore if u.operand(1) == v && u.operand(0) != v => {}
+                Opcode::LLVMGetElementPtr | Opcode::LLVMBitCast | Opcode::LLVMAddrSpaceCast
+                    if u.operand(0) == v =>
+                {
+                    work.push(u)
+                }
+                Opcode::LLVMCall if u.called_name().starts_with("llvm.lifetime") => {}
+                _ => return false,
+            }
+        }
+    }
+    true
 }
 
 /// Whether `v` calls libstdc++'s `std::basic_string<...>::_M_create(size_t&

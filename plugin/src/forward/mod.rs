@@ -1229,6 +1229,9 @@ fn pointer_returning_call(
         }
     }
     let r = b.call_like(call, fwd, &all);
+    // (a call of a derivative defined in this module needs a location where
+    // the function has debug info: the primal call's)
+    r.copy_debug_loc(call);
     let primal = b.extract_value(r, 0);
     let shadow = b.extract_value(r, 1);
     Ok(Some((
