@@ -12,7 +12,9 @@
 //! `_FortranAAllocatableDeallocatePolymorphic(desc, declared type info, ...)`
 //! (or `_FortranAAllocatableDeallocate`): the allocatable components of the
 //! dynamic type are freed, then the element, and the descriptor is given the
-//! declared type again. Where every type such a descriptor is given in the
+//! declared type again. A local `type(T), allocatable` scalar has no
+//! InitDerivedForAllocate: flang stores T's type info into its descriptor,
+//! where `stored_types` finds it. Where every type such a descriptor is given in the
 //! function is a constant type-info table this module can read (components
 //! of intrinsic type, allocatable, pointer and derived-type components,
 //! default values that are constants; scalars, rank 0), the calls become
@@ -138,6 +140,69 @@ fn pointee(v: Value) -> Option<Option<Value>> {
     g.is_global().then_some(Some(g))
 }
 
+/// Whether `g` is one of flang's derived-type type-info tables.
+fn is_type_info(g: Value) -> bool {
+    g.is_global()
+        && g.global_value_type().struct_name().as_deref()
+            == Some("_QM__fortran_type_infoTderivedtype")
+}
+
+/// The type infos flang's initialization of a non-polymorphic
+/// `type(T), allocatable` scalar writes into its descriptor `slot` (an
+/// `alloca`): a constant descriptor of type code 42 and rank 0 whose
+/// addendum is a type info (-O0, possibly copied into `slot` from another
+/// `alloca` by `memcpy`), or a type info stored at the addendum's offset
+/// (optimized code).
+fn stored_types(slot: Value, depth: u32) -> Vec<Value> {
+    use ferment_ir::Opcode;
+    let mut out = Vec::new();
+    if depth > 3 || !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
+        return out;
+    }
+    let push = |g: Value, out: &mut Vec<Value>| {
+        if is_type_info(g) && !out.contains(&g) {
+            out.push(g);
+        }
+    };
+    for u in slot.users() {
+        match u.opcode() {
+            Opcode::LLVMStore if u.operand(1) == slot => {
+                let v = u.operand(0);
+                let shaped = v.is_constant()
+                    && v.ty().is_struct()
+                    && v.ty().struct_fields().len() > 7
+                    && int_field(v, 3) == Some(0)
+                    && int_field(v, 4) == Some(CFI_TYPE_STRUCT);
+                if let Some(Some(g)) = shaped.then(|| field(v, 7).and_then(pointee)).flatten() {
+                    push(g, &mut out);
+                }
+            }
+            Opcode::LLVMGetElementPtr
+                if u.num_operands() == 2 && u.operand(1).const_int() == Some(DIMS as i64) =>
+            {
+                for st in u.users() {
+                    if st.opcode() == Opcode::LLVMStore && st.operand(1) == u {
+                        if let Some(Some(g)) = pointee(st.operand(0)) {
+                            push(g, &mut out);
+                        }
+                    }
+                }
+            }
+            Opcode::LLVMCall
+                if u.called_function()
+                    .is_some_and(|c| c.name().starts_with("llvm.memcpy"))
+                    && u.call_args()[0].strip_casts() == slot =>
+            {
+                for g in stored_types(u.call_args()[1].strip_casts(), depth + 1) {
+                    push(g, &mut out);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The size of a derived type from its type info.
 fn derived_size(info: Value) -> Option<u64> {
     let init = info.global_initializer()?;
@@ -165,7 +230,7 @@ fn intrinsic(category: i64, kind: i64) -> Option<(u64, i64)> {
 /// character or logical allocatables, arrays with default values or of
 /// derived types that need initialization).
 fn read_derived(info: Value, depth: u32) -> Option<Derived> {
-    if depth > 8 || !info.is_global() {
+    if depth > 8 || !is_type_info(info) {
         return None;
     }
     let init = info.global_initializer()?;
@@ -197,7 +262,10 @@ fn read_derived(info: Value, depth: u32) -> Option<Derived> {
                     Some((len, _)) if rank == 0 => leaves.push((off, len, class)),
                     _ => leaves.push((off, rest, class)),
                 },
-                _ => leaves.push((off, 24 * (rank + 1) + 16, Class::Descriptor)),
+                _ => {
+                    let addendum = if category == CATEGORY_DERIVED { 16 } else { 0 };
+                    leaves.push((off, 24 * (rank + 1) + addendum, Class::Descriptor))
+                }
             }
             if genre == GENRE_DATA && category == CATEGORY_DERIVED && rank == 0 {
                 let d = derived.and_then(|d| read_derived(d, depth + 1))?;
@@ -561,8 +629,16 @@ fn callee_name(i: Value) -> Option<String> {
 pub(crate) fn runtime_derived_descriptors(f: Value) -> Vec<Value> {
     f.instructions()
         .into_iter()
-        .filter(|&i| callee_name(i).as_deref() == Some(INIT) && i.call_args().len() == 4)
-        .map(|i| i.call_args()[0].strip_casts())
+        .filter_map(|i| {
+            let n = callee_name(i)?;
+            let root = i.call_args().first()?.strip_casts();
+            let derived = match n.as_str() {
+                INIT => true,
+                ALLOCATE | DEALLOCATE => !stored_types(root, 0).is_empty(),
+                _ => false,
+            };
+            derived.then_some(root)
+        })
         .collect()
 }
 
@@ -577,13 +653,18 @@ pub fn lower_polymorphic_allocations(f: Value) -> Result<bool> {
         .filter_map(|i| Some((i, callee_name(i)?)))
         .filter(|(_, n)| [INIT, ALLOCATE, DEALLOCATE, DEALLOCATE_POLYMORPHIC].contains(&n.as_str()))
         .collect();
-    let mut roots: Vec<Value> = Vec::new();
+    // Each descriptor with the types it may be given: those its
+    // InitDerivedForAllocate calls name, or those flang's initialization
+    // of a non-polymorphic `type(T), allocatable` stored into it.
+    let mut roots: Vec<(Value, Vec<Value>)> = Vec::new();
     for (c, n) in &calls {
-        if n == INIT {
-            let r = c.call_args()[0].strip_casts();
-            if !roots.contains(&r) {
-                roots.push(r);
-            }
+        let r = c.call_args()[0].strip_casts();
+        if roots.iter().any(|(x, _)| *x == r) {
+            continue;
+        }
+        let stored = stored_types(r, 0);
+        if n == INIT || !stored.is_empty() {
+            roots.push((r, stored));
         }
     }
     let ctx = module.context();
@@ -595,12 +676,18 @@ pub fn lower_polymorphic_allocations(f: Value) -> Result<bool> {
     );
     let b = Builder::new(module);
     let mut changed = false;
-    'root: for root in roots {
+    'root: for (root, stored) in roots {
         let mine: Vec<&(Value, String)> = calls
             .iter()
             .filter(|(c, _)| c.call_args().first().map(|a| a.strip_casts()) == Some(root))
             .collect();
         let mut types: Vec<Derived> = Vec::new();
+        for info in stored {
+            match read_derived(info, 0) {
+                Some(t) => types.push(t),
+                None => continue 'root,
+            }
+        }
         for (c, n) in &mine {
             let args = c.call_args();
             let ok = match n.as_str() {
