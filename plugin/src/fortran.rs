@@ -1133,12 +1133,18 @@ fn allocation(name: &str) -> Option<(Allocation, usize)> {
 pub fn lower_allocations(f: Value) -> Result<bool> {
     let module = f.global_parent();
     let calls = runtime_calls(f, allocation);
+    // The ALLOCATE and DEALLOCATE of a polymorphic allocatable that
+    // `fortran_derived` left to the runtime stay runtime calls.
+    let runtime_owned = crate::fortran_derived::runtime_derived_descriptors(f);
     let ctx = module.context();
     let i64t = Type::int(ctx, 64);
     let b = Builder::new(module);
     let mut changed = false;
     for (call, a) in calls {
         let args = call.call_args();
+        if runtime_owned.contains(&args[0].strip_casts()) {
+            continue;
+        }
         b.before(call);
         b.set_debug_loc_from(call);
         match a {

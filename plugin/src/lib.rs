@@ -22,6 +22,7 @@ pub mod dispatch;
 pub mod error;
 pub mod fortran;
 pub mod fortran_complex;
+pub mod fortran_derived;
 pub mod fortran_flags;
 pub mod fortran_matrix;
 pub mod fortran_pack;

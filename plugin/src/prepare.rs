@@ -147,7 +147,8 @@ pub fn canonical_copy(
     // are inlined like callees).
     let assigns = crate::fortran::lower_assignments(clone)?;
     let reductions = crate::fortran::lower_reductions(clone)?;
-    let allocations = crate::fortran::lower_allocations(clone)?;
+    let polymorphic = crate::fortran_derived::lower_polymorphic_allocations(clone)?;
+    let allocations = crate::fortran::lower_allocations(clone)? || polymorphic;
     let matrix_ops = crate::fortran_matrix::lower_matrix_ops(clone)?;
     let pack_ops = crate::fortran_pack::lower_pack_ops(clone)?;
     let destroys = crate::fortran::lower_destroys(clone)?;

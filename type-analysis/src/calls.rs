@@ -191,6 +191,11 @@ fn external(s: &mut Solver, call: Value, f: Value, name: &str, args: &[Value]) {
     if let Some(t) = crate::scope::enzyme_type_attr(f, 0) {
         s.add(call, &t, call);
     }
+    if crate::fortran::allocation_routine(name) {
+        if let Some(&desc) = args.first() {
+            s.add(desc, &crate::fortran::descriptor_header(), call);
+        }
+    }
     if crate::fortran::fortran_integer_result(name) == Some(true) {
         if let Some(&result) = args.first() {
             s.add(result, &crate::fortran::result_descriptor(), call);

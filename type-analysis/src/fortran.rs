@@ -84,3 +84,30 @@ pub(crate) fn result_descriptor() -> TypeTree {
     }
     TypeTree::pointer_to(&t)
 }
+
+/// flang's runtime routines of ALLOCATE and DEALLOCATE statements that stay
+/// calls in a canonical copy (those of a polymorphic allocatable whose
+/// types the plugin's `fortran_derived` does not read): their first
+/// argument is the allocatable's descriptor.
+pub(crate) fn allocation_routine(name: &str) -> bool {
+    matches!(
+        name,
+        "_FortranAAllocatableInitDerivedForAllocate"
+            | "_FortranAAllocatableInitDerived"
+            | "_FortranAAllocatableAllocate"
+            | "_FortranAAllocatableDeallocate"
+            | "_FortranAAllocatableDeallocatePolymorphic"
+    )
+}
+
+/// What such a routine's descriptor holds whatever its rank: the base
+/// address and the integer fields before the dimensions (`elem_len`,
+/// `version`, `rank`, `type`, `attribute`, `extra`).
+pub(crate) fn descriptor_header() -> TypeTree {
+    let mut t = TypeTree::leaf(&[0], BaseType::Pointer);
+    for off in [8, 16, 20, 21, 22, 23] {
+        t.insert(&[off], BaseType::Integer)
+            .expect("a fresh tree has no conflicts");
+    }
+    TypeTree::pointer_to(&t)
+}

@@ -1,10 +1,12 @@
-! Fortran: a polymorphic ALLOCATE inside the differentiated function (`allocate(child :: obj)` of
-! a `class(base), allocatable`, flang's runtime _FortranAAllocatableInitDerivedForAllocate) is a
-! compile error at the statement that says it is an ALLOCATE ferment does not differentiate and
-! suggests a local variable of the dynamic type (found in session 37 in a Lorenz-96 program,
-! clang-tests/open/lorenz96_polymorphic_allocate.f90), never a silently wrong derivative.
+! Fortran: a polymorphic ALLOCATE inside the differentiated function whose dynamic type has a
+! component ferment's lowering does not read (a deferred-length character allocatable: the
+! runtime's default initialization and deallocation of it stay runtime calls), with active data
+! stored into the object, is a compile error at the statement that says it is an ALLOCATE
+! ferment does not differentiate and suggests a local variable of the dynamic type, never a
+! silently wrong derivative. (`polymorphic_allocate.f90` is the same kind of ALLOCATE of types
+! ferment reads, which is differentiated.)
 ! RUN: flang
-! EXPECT-ERROR: polymorphic_allocate_refused.f90:37:5
+! EXPECT-ERROR: polymorphic_allocate_refused.f90:40:5
 ! EXPECT-ERROR: cannot differentiate call to '_FortranAAllocatableInitDerivedForAllocate'
 ! EXPECT-ERROR: an ALLOCATE, DEALLOCATE or pointer statement
 ! EXPECT-ERROR: use a local variable of the dynamic type
@@ -13,6 +15,7 @@ module polyalloc_mod
   integer, bind(C, name="enzyme_dup") :: enzyme_dup
   type :: base
     real(8) :: scale = 1d0
+    character(len=:), allocatable :: label
   contains
     procedure :: eval => base_eval
   end type

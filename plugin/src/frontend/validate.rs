@@ -512,11 +512,13 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         && (name.starts_with("_FortranAAllocatable") || name.starts_with("_FortranAPointer"))
     {
         // flang's runtime for ALLOCATE/DEALLOCATE statements that
-        // `fortran::lower_allocations` does not rewrite (a polymorphic or
-        // derived-type `allocate(T :: x)`, SOURCE=/MOLD=): not an intrinsic.
+        // `fortran::lower_allocations` and `fortran_derived` do not rewrite
+        // (a polymorphic `allocate(T :: x)` of a type with components they
+        // do not read, an array of derived type, SOURCE=/MOLD=): not an
+        // intrinsic.
         return Err(Error::at(
             inst,
-            format!("cannot differentiate call to '{name}', flang's runtime routine for an ALLOCATE, DEALLOCATE or pointer statement of a kind ferment does not differentiate (it handles allocatables and pointers of intrinsic type; not a polymorphic or derived-type `allocate(T :: x)`, SOURCE= or MOLD=)"),
+            format!("cannot differentiate call to '{name}', flang's runtime routine for an ALLOCATE, DEALLOCATE or pointer statement of a kind ferment does not differentiate (it handles allocatables and pointers of intrinsic type, and a polymorphic scalar `allocate(T :: x)` whose types have numeric, allocatable, pointer and derived-type components with constant default values; not character or logical allocatable components, arrays of derived type, dynamic types that hold real data where another holds a pointer or integer, SOURCE= or MOLD=)"),
         )
         .hint("use a local variable of the dynamic type instead (`type(T) :: x` rather than `class(B), allocatable :: x` with `allocate(T :: x)`): its type-bound procedures and allocatable components are differentiated"));
     }

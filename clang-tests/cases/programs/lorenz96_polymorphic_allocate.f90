@@ -5,9 +5,10 @@
 ! misfits every few steps (an if with mod on the step counter), all inside a module function
 ! differentiated with respect to the initial state and the forcing field.
 ! Written as a new user's Enzyme program (session 37, issue 14). Oracle: central differences,
-! forward vs reverse. Refused at every -O (compile error at the ALLOCATE: flang's
-! _FortranAAllocatableInitDerivedForAllocate); cases/programs/lorenz96_oop_adjoint.f90 is the same
-! program with a local type(damped96) variable, which passes.
+! forward vs reverse. Refused at every -O in session 37 (compile error at the ALLOCATE: flang's
+! _FortranAAllocatableInitDerivedForAllocate, Allocate and DeallocatePolymorphic), differentiated
+! since session 38 (`fortran_derived.rs`); cases/programs/lorenz96_oop_adjoint.f90 is the same
+! program with a local type(damped96) variable.
 ! RUN: flang
 ! LEVELS: 0 1 2 3
 include 'check.inc'

@@ -1,0 +1,82 @@
+! Fortran: polymorphic ALLOCATE in a loop that alternates the dynamic type (`allocate(deep :: o)`
+! on even steps, `allocate(base :: o)` on odd ones, optimized code merges them into one runtime
+! call with a select of type infos), with a derived-type component with default values
+! (`type(vec2) :: v`), a derived-type component holding an allocatable array (`type(layer) ::
+! lay`, allocated through SELECT TYPE), an integer component with a default value, explicit
+! DEALLOCATE each step. Oracles: central differences, forward vs reverse.
+! RUN: flang
+! LEVELS: 0 1 2 3
+include 'check.inc'
+module pm
+  implicit none
+  integer, bind(C, name="enzyme_dup") :: enzyme_dup
+  type :: vec2
+    real(8) :: a = 1d0, b = 2d0
+  end type
+  type :: layer
+    real(8), allocatable :: w(:)
+  end type
+  type :: base
+    type(vec2) :: v
+    real(8) :: s = 0.5d0
+  contains
+    procedure :: eval => base_eval
+  end type
+  type, extends(base) :: deep
+    type(layer) :: lay
+    integer :: count = 3
+  contains
+    procedure :: eval => deep_eval
+  end type
+contains
+  real(8) function base_eval(self, x)
+    class(base), intent(in) :: self
+    real(8), intent(in) :: x
+    base_eval = self%s * x * self%v%a + self%v%b
+  end function
+  real(8) function deep_eval(self, x)
+    class(deep), intent(in) :: self
+    real(8), intent(in) :: x
+    deep_eval = self%count * sum(self%lay%w) * x + self%v%b * self%s
+  end function
+  real(8) function f(x)
+    real(8), intent(in) :: x(3)
+    class(base), allocatable :: o
+    integer :: k
+    f = 0
+    do k = 1, 4
+      if (mod(k, 2) == 0) then
+        allocate(deep :: o)
+      else
+        allocate(base :: o)
+      end if
+      o%s = x(1) * k
+      o%v%a = x(2)
+      select type (o)
+      type is (deep)
+        allocate(o%lay%w(3))
+        o%lay%w = x * k
+      end select
+      f = f + o%eval(x(3))
+      deallocate(o)
+    end do
+  end function
+  real(8) function oracle(z)
+    real(8), intent(in) :: z(:)
+    oracle = f(z)
+  end function
+end module
+program main
+  use ferment_check
+  use pm
+  implicit none
+  external :: f__enzyme_autodiff
+  real(8), external :: f__enzyme_fwddiff
+  real(8) :: x(3) = [0.7d0, 1.3d0, -0.4d0], dx(3), v(3) = [1d0, 2d0, -1d0], t
+  dx = 0
+  call f__enzyme_autodiff(f, enzyme_dup, x, dx)
+  call check_gradient_fd('gradient', oracle, x, dx, 1d-6, 1d-6)
+  t = f__enzyme_fwddiff(f, enzyme_dup, x, v)
+  call check_tangent_fd('tangent', oracle, x, v, t, 1d-6, 1d-6, dx, 1d-10)
+  call check_report()
+end program
