@@ -75,6 +75,36 @@ fn tape_helpers(module: ferment_ir::Module) -> Vec<Value> {
     .collect()
 }
 
+/// Inlines the calls in `f` of the helpers that stand for flang's runtime
+/// routines (`ferment.fortran.*`, callees of callees included), which
+/// `-ferment-no-inline` leaves out of the user's callees it keeps as calls:
+/// a helper dispatches on the descriptor's rank and type code, which fold
+/// only where it is inlined. As a function of its own, the copy for each
+/// rank reads past a lower-rank descriptor (into the derived type's next
+/// component, a `real(8)`), which the type analysis took for the
+/// descriptor's integer fields and refused.
+fn inline_fortran_helpers(f: Value) {
+    loop {
+        let calls: Vec<Value> = f
+            .instructions()
+            .into_iter()
+            .filter(|i| {
+                i.is_call()
+                    && !i.is_invoke()
+                    && i.called_function()
+                        .is_some_and(|g| g.name().starts_with("ferment.fortran."))
+            })
+            .collect();
+        let mut inlined = false;
+        for call in calls {
+            inlined |= shim::inline_call(call);
+        }
+        if !inlined {
+            break;
+        }
+    }
+}
+
 /// Clones `function` as `name` and canonicalizes it.
 /// Functions in `keep` stay calls (custom derivatives, inactive functions).
 /// `forward`: the copy is for forward mode (or a question about it), which
@@ -153,10 +183,12 @@ pub fn canonical_copy(
     let pack_ops = crate::fortran_pack::lower_pack_ops(clone)?;
     let destroys = crate::fortran::lower_destroys(clone)?;
     let initializes = crate::fortran::lower_initializes(clone)?;
-    if (assigns || reductions || allocations || matrix_ops || pack_ops || destroys || initializes)
-        && options.inline_callees != 0
-    {
-        shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
+    if assigns || reductions || allocations || matrix_ops || pack_ops || destroys || initializes {
+        if options.inline_callees != 0 {
+            shim::inline_calls(clone, INLINE_BUDGET_INSTRUCTIONS, &kept);
+        } else {
+            inline_fortran_helpers(clone);
+        }
     }
     tape_helpers_as_libc(clone);
     dynamic_casts_as_offsets(clone);

@@ -1,0 +1,60 @@
+! A scalar filled into an allocatable component of a local derived type (`h%f = 0d0`, flang's
+! _FortranAAssign with a scalar right side) with two real(8) components after the descriptors:
+! refused at -O0 (with or without -ferment-no-inline): "reads memory that may hold floating-point
+! data as an integer (the memory's type is Float@double)". -O2 passes. Found in session 38's crash
+! hunt; without the fill, `cases/fortran/derived_assign_noinline.f90`.
+! RUN: flang
+include 'check.inc'
+
+module derived_fill_component_mod
+  implicit none
+  integer, bind(C, name="enzyme_const") :: enzyme_const
+  integer, bind(C, name="enzyme_dup") :: enzyme_dup
+  integer, parameter :: n = 6
+  type :: state
+    real(8), allocatable :: x(:), f(:)
+    real(8) :: dt = 0.25d0
+    real(8) :: gamma = 0.5d0
+  end type
+contains
+  ! cost = dt sum(x^2) + gamma sum(f x), x and f the point's two halves
+  real(8) function cost(z)
+    real(8), intent(in) :: z(2 * n)
+    type(state) :: h
+    allocate(h%x(n), h%f(n))
+    h%f = 0d0
+    h%x = z(1:n)
+    h%f = z(n + 1:2 * n)
+    cost = h%dt * sum(h%x**2) + h%gamma * sum(h%f * h%x)
+  end function
+
+  real(8) function oracle(z)
+    real(8), intent(in) :: z(:)
+    oracle = cost(z)
+  end function
+end module
+
+program main
+  use ferment_check
+  use derived_fill_component_mod
+  implicit none
+  external :: f__enzyme_autodiff
+  real(8), external :: f__enzyme_fwddiff
+  real(8) :: z(2 * n), dz(2 * n), g(2 * n), v(2 * n), tangent
+  integer :: i
+  do i = 1, 2 * n
+    z(i) = 0.3d0 * i - 1.1d0
+    v(i) = cos(1.7d0 * i)
+  end do
+  do i = 1, n
+    g(i) = 2 * 0.25d0 * z(i) + 0.5d0 * z(n + i)
+    g(n + i) = 0.5d0 * z(i)
+  end do
+  call check_gradient_fd('analytic gradient', oracle, z, g, 1d-5, 1d-6)
+  dz = 0
+  call f__enzyme_autodiff(cost, enzyme_dup, z, dz)
+  call check_array('reverse vs analytic', dz, g, 1d-12)
+  tangent = f__enzyme_fwddiff(cost, enzyme_dup, z, v)
+  call check_tangent_fd('forward', oracle, z, v, tangent, 1d-5, 1d-6, dz, 1d-10)
+  call check_report()
+end program
