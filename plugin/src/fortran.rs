@@ -128,7 +128,12 @@ pub fn lower_assignments(f: Value) -> Result<bool> {
             let args = call.call_args();
             let only = crate::fortran_matrix::static_type_code(args[1], 0)
                 .or_else(|| crate::fortran_matrix::static_type_code(args[0], 0));
-            assign_helper(module, only)
+            // Likewise the left side's rank where its declared type shows
+            // it (-O0, where the rank loaded from a descriptor copied into
+            // a derived-type component does not fold): the copies and fills
+            // of the other ranks would read the memory after the descriptor
+            // (the type's next components) as dimensions.
+            assign_helper(module, only, static_rank(args[0]))
         })
         .collect();
     // Checked before anything inlines them: an ill-formed helper is an error.
@@ -195,14 +200,74 @@ fn float_kinds(ctx: llvm_sys::prelude::LLVMContextRef) -> [(&'static str, i64, T
     ]
 }
 
+/// The rank of the descriptor `desc` points to where the IR's types show
+/// it: an `alloca` of flang's descriptor type, or a typed `getelementptr` to
+/// such a field of a derived type (as flang emits at -O0), whose dimension
+/// array `[r x [3 x i64]]` gives the declared rank `r` (1 to `MAX_RANK`).
+/// A Fortran array's rank does not change; the helper still checks it and
+/// stops on another.
+pub(crate) fn static_rank(desc: Value) -> Option<u64> {
+    let v = desc.strip_casts();
+    if !v.is_instruction() {
+        return None;
+    }
+    let ty = if v.opcode() == ferment_ir::Opcode::LLVMAlloca {
+        v.allocated_type()
+    } else if let Some(mut t) = v.gep_source_element_type() {
+        // The first index steps over whole objects; the others go into it.
+        for k in 2..v.num_operands() {
+            if t.is_struct() {
+                let i = usize::try_from(v.operand(k).const_int()?).ok()?;
+                t = *t.struct_fields().get(i)?;
+            } else if t.is_array() {
+                t = t.element_type();
+            } else {
+                return None;
+            }
+        }
+        t
+    } else {
+        return None;
+    };
+    if !ty.is_struct() {
+        return None;
+    }
+    let fields = ty.struct_fields();
+    // { base_addr, elem_len, version, rank, type, attribute, extra, dims, ... }
+    let header_ok = fields.len() >= 8
+        && fields[0].is_pointer()
+        && fields[1].is_integer()
+        && fields[1].int_width() == 64
+        && fields[2].is_integer()
+        && fields[2].int_width() == 32
+        && fields[3..7]
+            .iter()
+            .all(|f| f.is_integer() && f.int_width() == 8);
+    let dims = fields.get(7)?;
+    if !header_ok || !dims.is_array() {
+        return None;
+    }
+    let dim = dims.element_type();
+    let dim_ok = dim.is_array()
+        && dim.array_len() == 3
+        && dim.element_type().is_integer()
+        && dim.element_type().int_width() == 64;
+    let r = dims.array_len();
+    (dim_ok && (1..=MAX_RANK).contains(&r)).then_some(r)
+}
+
 /// `ferment.fortran.assign(to, from, file, line)`: checks the descriptors and
 /// calls the copy for the element type, or stops; `.k<code>` with the copy
-/// for type code `only` alone.
-fn assign_helper(module: Module, only: Option<i64>) -> Value {
-    let name = match only {
+/// for type code `only` alone, `.r<rank>` with the copies and fills of the
+/// left side's rank `rank` alone.
+fn assign_helper(module: Module, only: Option<i64>, rank_only: Option<u64>) -> Value {
+    let mut name = match only {
         Some(c) => format!("{HELPER}.k{c}"),
         None => HELPER.to_string(),
     };
+    if let Some(r) = rank_only {
+        name = format!("{name}.r{r}");
+    }
     if let Some(f) = module.function(&name) {
         return f;
     }
@@ -258,7 +323,15 @@ fn assign_helper(module: Module, only: Option<i64>) -> Value {
         .map(|&(block, c, _, _)| (b.const_int(i64t, c), block))
         .collect();
     b.switch(code, check_bytes, &cases);
-    broadcast_dispatch(&b, f, broadcast, (to, from), ftype, trank, bad, only);
+    broadcast_dispatch(
+        &b,
+        f,
+        broadcast,
+        (to, from),
+        (ftype, trank),
+        bad,
+        (only, rank_only),
+    );
     b.at_end(check_bytes);
     b.cond_br(inactive_code(&b, code), bytes, bad);
     for (block, _, elem, parts) in kinds.into_iter().chain([(bytes, 0, None, 1)]) {
@@ -269,7 +342,7 @@ fn assign_helper(module: Module, only: Option<i64>) -> Value {
         }
         let mut cases = Vec::new();
         let done = f.append_block("done");
-        for r in 0..=MAX_RANK {
+        for r in (0..=MAX_RANK).filter(|&r| rank_only.is_none_or(|k| k == r)) {
             let at_rank = f.append_block("rank");
             b.at_end(at_rank);
             let copy = copy_helper(module, elem, parts, r);
@@ -312,17 +385,15 @@ pub(crate) fn inactive_code(b: &Builder, code: Value) -> Value {
 
 /// From block `at` (the types and element lengths agree, `from` is a
 /// scalar, `to` an array): calls the fill for the element type and `to`'s
-/// rank, or goes to `bad`.
-#[allow(clippy::too_many_arguments)]
+/// rank (`rank_only`'s alone where given), or goes to `bad`.
 fn broadcast_dispatch(
     b: &Builder,
     f: Value,
     at: ferment_ir::Block,
     (to, from): (Value, Value),
-    ftype: Value,
-    trank: Value,
+    (ftype, trank): (Value, Value),
     bad: ferment_ir::Block,
-    only: Option<i64>,
+    (only, rank_only): (Option<i64>, Option<u64>),
 ) {
     let module = b.module();
     let ctx = module.context();
@@ -351,7 +422,7 @@ fn broadcast_dispatch(
         }
         let done = f.append_block("fill.done");
         let mut cases = Vec::new();
-        for r in 1..=MAX_RANK {
+        for r in (1..=MAX_RANK).filter(|&r| rank_only.is_none_or(|k| k == r)) {
             let at_rank = f.append_block("fill.rank");
             b.at_end(at_rank);
             let ok = b.call_fn(fill_helper(module, elem, parts, r), &[to, from]);

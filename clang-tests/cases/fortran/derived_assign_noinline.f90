@@ -5,7 +5,7 @@
 ! `dt` and `gamma`, which was refused as "reads memory that may hold floating-point data as an
 ! integer" in ferment.fortran.fill.f64.r4 (crash hunt of session 38,
 ! programs/lorenz96_oop_adjoint.f90 with -ferment-no-inline). A scalar filled into such a
-! component (`h%f = 0d0`) is still refused at -O0, with or without inlining (fuzz/found/README.md).
+! component (`h%f = 0d0`) was refused at -O0 until session 39: `derived_fill_component_noinline.f90`.
 ! Reverse mode against the analytic gradient and central differences, forward mode against
 ! central differences and the reverse gradient.
 ! RUN: flang

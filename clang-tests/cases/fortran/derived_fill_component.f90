@@ -1,8 +1,13 @@
-! A scalar filled into an allocatable component of a local derived type (`h%f = 0d0`, flang's
-! _FortranAAssign with a scalar right side) with two real(8) components after the descriptors:
-! refused at -O0 (with or without -ferment-no-inline): "reads memory that may hold floating-point
-! data as an integer (the memory's type is Float@double)". -O2 passes. Found in session 38's crash
-! hunt; without the fill, `cases/fortran/derived_assign_noinline.f90`.
+! Scalars filled into allocatable components of a local derived type (`h%f = 0d0`, `h%m = 0.5d0`:
+! flang's _FortranAAssign with a scalar right side) of rank 1 and 2, with two real(8) components
+! after the descriptors. At -O0 the left side's rank read from the descriptor (copied into the
+! object) does not fold, and the fills of the other ranks read `dt` and `gamma` as dimensions:
+! refused as "reads memory that may hold floating-point data as an integer" until session 39
+! (clang-tests/open/derived_fill_component_O0.f90, found in session 38's crash hunt); the helper
+! now has the copies and fills of the rank the component's declared type shows alone.
+! Reverse mode against the analytic gradient and central differences, forward mode against
+! central differences and the reverse gradient; `derived_fill_component_noinline.f90` is the same
+! with -ferment-no-inline.
 ! RUN: flang
 include 'check.inc'
 
@@ -12,20 +17,23 @@ module derived_fill_component_mod
   integer, bind(C, name="enzyme_dup") :: enzyme_dup
   integer, parameter :: n = 6
   type :: state
-    real(8), allocatable :: x(:), f(:)
+    real(8), allocatable :: x(:), f(:), m(:, :)
     real(8) :: dt = 0.25d0
     real(8) :: gamma = 0.5d0
   end type
 contains
-  ! cost = dt sum(x^2) + gamma sum(f x), x and f the point's two halves
+  ! cost = dt sum(x^2) + gamma sum(f x) + sum(m^2), x and f the point's two halves, m's first
+  ! row x and its second row 0.5
   real(8) function cost(z)
     real(8), intent(in) :: z(2 * n)
     type(state) :: h
-    allocate(h%x(n), h%f(n))
+    allocate(h%x(n), h%f(n), h%m(2, n))
     h%f = 0d0
+    h%m = 0.5d0
     h%x = z(1:n)
     h%f = z(n + 1:2 * n)
-    cost = h%dt * sum(h%x**2) + h%gamma * sum(h%f * h%x)
+    h%m(1, :) = h%x
+    cost = h%dt * sum(h%x**2) + h%gamma * sum(h%f * h%x) + sum(h%m**2)
   end function
 
   real(8) function oracle(z)
@@ -47,7 +55,7 @@ program main
     v(i) = cos(1.7d0 * i)
   end do
   do i = 1, n
-    g(i) = 2 * 0.25d0 * z(i) + 0.5d0 * z(n + i)
+    g(i) = 2 * 0.25d0 * z(i) + 0.5d0 * z(n + i) + 2 * z(i)
     g(n + i) = 0.5d0 * z(i)
   end do
   call check_gradient_fd('analytic gradient', oracle, z, g, 1d-5, 1d-6)
