@@ -1259,6 +1259,22 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
 /// components need the runtime), other allocators, allocating an allocated
 /// object or deallocating an unallocated one stop with a message.
 fn allocation_helper(module: Module, a: Allocation) -> Value {
+    allocation_helper_of(module, a)
+}
+
+/// The ALLOCATE (`deallocate` false) or DEALLOCATE helper of
+/// `allocation_helper` (intrinsic types), for `fortran_derived`'s helpers of
+/// derived-type components, which call it for a descriptor of another type.
+pub(crate) fn intrinsic_allocation_helper(module: Module, deallocate: bool) -> Value {
+    let a = if deallocate {
+        Allocation::Deallocate
+    } else {
+        Allocation::Allocate
+    };
+    allocation_helper_of(module, a)
+}
+
+fn allocation_helper_of(module: Module, a: Allocation) -> Value {
     let name = match a {
         Allocation::Allocate => "ferment.fortran.allocate",
         Allocation::PointerAllocate => "ferment.fortran.pointer.allocate",

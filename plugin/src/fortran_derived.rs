@@ -676,6 +676,10 @@ pub fn lower_polymorphic_allocations(f: Value) -> Result<bool> {
     );
     let b = Builder::new(module);
     let mut changed = false;
+    // The type infos of the allocatable scalar components of derived type
+    // of the types lowered here (`type(layer), allocatable :: lay`).
+    let mut component_infos: Vec<Value> = Vec::new();
+    let lowered_roots: Vec<Value> = roots.iter().map(|(r, _)| *r).collect();
     'root: for (root, stored) in roots {
         let mine: Vec<&(Value, String)> = calls
             .iter()
@@ -724,6 +728,21 @@ pub fn lower_polymorphic_allocations(f: Value) -> Result<bool> {
             .any(|(i, a)| types[i + 1..].iter().any(|b| layouts_conflict(a, b)));
         if conflict {
             continue 'root;
+        }
+        for t in &types {
+            for p in &t.parts {
+                if let Part::Descriptor {
+                    rank: 0,
+                    allocatable: true,
+                    derived: Some(d),
+                    ..
+                } = p
+                {
+                    if !component_infos.contains(d) {
+                        component_infos.push(*d);
+                    }
+                }
+            }
         }
         let id = module
             .functions()
@@ -797,5 +816,119 @@ pub fn lower_polymorphic_allocations(f: Value) -> Result<bool> {
             changed = true;
         }
     }
+    changed |= lower_component_allocations(f, &lowered_roots, &component_infos)?;
     Ok(changed)
+}
+
+/// The ALLOCATEs and DEALLOCATEs in `f` of descriptors other than `roots`
+/// (reached through an object's base address: `allocate(o%lay)` of a
+/// `type(layer), allocatable` component of an object lowered here), where
+/// `infos` (the type infos of such components) are types this module reads
+/// without conflict: helpers that allocate and initialize (free) the
+/// dynamic type the descriptor's addendum names (written by the object's
+/// default initialization) for a scalar of derived type, and call the
+/// intrinsic types' helpers (`fortran::lower_allocations`') for another
+/// descriptor.
+fn lower_component_allocations(f: Value, roots: &[Value], infos: &[Value]) -> Result<bool> {
+    if infos.is_empty() {
+        return Ok(false);
+    }
+    let module = f.global_parent();
+    let calls: Vec<Value> = f
+        .instructions()
+        .into_iter()
+        .filter(|i| {
+            let n = callee_name(*i);
+            let arity = match n.as_deref() {
+                Some(ALLOCATE) => 7,
+                Some(DEALLOCATE) => 5,
+                _ => return false,
+            };
+            i.call_args().len() == arity && !roots.contains(&i.call_args()[0].strip_casts())
+        })
+        .collect();
+    if calls.is_empty() {
+        return Ok(false);
+    }
+    let mut types: Vec<Derived> = Vec::new();
+    for &info in infos {
+        match read_derived(info, 0) {
+            Some(t) => types.push(t),
+            None => return Ok(false),
+        }
+    }
+    let conflict = types
+        .iter()
+        .enumerate()
+        .any(|(i, a)| types[i + 1..].iter().any(|b| layouts_conflict(a, b)));
+    if conflict {
+        return Ok(false);
+    }
+    let id = module
+        .functions()
+        .iter()
+        .filter(|g| g.name().starts_with("ferment.fortran.allocate.derived."))
+        .count();
+    let mut allocate = None;
+    let mut deallocate = None;
+    let b = Builder::new(module);
+    for c in calls {
+        let args = c.call_args();
+        if callee_name(c).as_deref() == Some(ALLOCATE) {
+            let h = *allocate.get_or_insert_with(|| {
+                let derived = allocate_helper(module, &types, id);
+                let intrinsic = crate::fortran::intrinsic_allocation_helper(module, false);
+                component_helper(module, derived, intrinsic, "allocate", id)
+            });
+            call_helper(&b, c, h, &[args[0], args[4], args[5]])?;
+        } else {
+            let h = *deallocate.get_or_insert_with(|| {
+                let derived = deallocate_helper(module, &types, None, id);
+                let intrinsic = crate::fortran::intrinsic_allocation_helper(module, true);
+                component_helper(module, derived, intrinsic, "deallocate", id)
+            });
+            call_helper(&b, c, h, &[args[0], args[3], args[4]])?;
+        }
+    }
+    Ok(true)
+}
+
+/// `ferment.fortran.<what>.component.N(desc, file, line) -> i32`: `derived`
+/// for a scalar of derived type (type code 42, rank 0), `intrinsic` for
+/// another descriptor.
+fn component_helper(
+    module: Module,
+    derived: Value,
+    intrinsic: Value,
+    what: &str,
+    id: usize,
+) -> Value {
+    let ctx = module.context();
+    let (ptr, i8t, i32t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 32));
+    let name = format!("ferment.fortran.{what}.component.{id}");
+    let f = module.add_function(&name, Type::function(i32t, &[ptr, ptr, i32t], false));
+    f.set_internal();
+    let p = f.params();
+    let b = Builder::new(module);
+    let entry = f.append_block("entry");
+    let of_derived = f.append_block("derived");
+    let other = f.append_block("intrinsic");
+    b.at_end(entry);
+    let desc = p[0];
+    let rank = b.load(i8t, b.gep_i8(desc, RANK));
+    let code = b.load(i8t, b.gep_i8(desc, TYPE));
+    let is_derived = b.and_int(
+        b.icmp(IntPredicate::LLVMIntEQ, rank, b.const_int(i8t, 0)),
+        b.icmp(
+            IntPredicate::LLVMIntEQ,
+            code,
+            b.const_int(i8t, CFI_TYPE_STRUCT),
+        ),
+    );
+    b.cond_br(is_derived, of_derived, other);
+    b.at_end(of_derived);
+    b.ret(b.call_fn(derived, &[p[0], p[1], p[2]]));
+    b.at_end(other);
+    b.ret(b.call_fn(intrinsic, &[p[0], p[1], p[2]]));
+    f
 }

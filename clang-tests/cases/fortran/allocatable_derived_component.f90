@@ -1,12 +1,15 @@
-! Open (session 38, issue 14): ALLOCATE of an allocatable component of derived type
-! (`type(layer), allocatable :: lay` inside a polymorphic object, `allocate(o%lay)`) inside the
-! differentiated function stops at run time at every -O ("this ALLOCATE (flang runtime
-! _FortranAAllocatableAllocate) is not differentiated"): the component's descriptor is reached
-! through the object's base address, so fortran_derived finds no type for it at compile time
-! (its addendum is written by the object's default initialization), and lower_allocations' helper
-! handles intrinsic types only. The same program with a non-allocatable `type(layer) :: lay`
-! passes (cases/fortran/polymorphic_allocate_nested.f90). Oracles: central differences, forward
-! vs reverse.
+! ALLOCATE of an allocatable component of derived type (`type(layer), allocatable :: lay` inside
+! a polymorphic object, `allocate(o%lay)`, then `allocate(o%lay%w(3))`) inside the differentiated
+! function, and at k = 2 deallocated (`deallocate(o%lay)`, freeing `lay%w` too) and given again.
+! The component's descriptor is reached through the object's base address, so its type
+! is not known at compile time: until session 39 lower_allocations' helper stopped at run time at
+! every -O ("this ALLOCATE (flang runtime _FortranAAllocatableAllocate) is not differentiated",
+! clang-tests/open/, session 38). fortran_derived now gives the ALLOCATEs of descriptors other
+! than the function's own a helper that dispatches on the addendum (written by the object's
+! default initialization) over the allocatable components' types of the types it lowered, and
+! calls the intrinsic types' helper for other descriptors. The same program with a
+! non-allocatable `type(layer) :: lay` is cases/fortran/polymorphic_allocate_nested.f90.
+! Oracles: central differences, forward vs reverse.
 ! RUN: flang
 ! LEVELS: 0 1 2 3
 include 'check.inc'
@@ -60,6 +63,13 @@ contains
         allocate(o%lay)
         allocate(o%lay%w(3))
         o%lay%w = x * k
+        if (k == 2) then
+          ! a component deallocated (with its own allocatable component) and given again
+          deallocate(o%lay)
+          allocate(o%lay)
+          allocate(o%lay%w(3))
+          o%lay%w = x * x(2) * k
+        end if
       end select
       f = f + o%eval(x(3))
       deallocate(o)
