@@ -1184,6 +1184,15 @@ enum Allocation {
     /// checked by the runtime's `ValidatePointerPayload`, given back with
     /// `free`.
     PointerDeallocate,
+    /// `AllocatableAllocateSource(desc, source, hasStat, errmsg, file,
+    /// line)` (`allocate(b, source=a)`, bounds set before): `Allocate`, then
+    /// the assignment of `source` (`ferment.fortran.assign`).
+    AllocateSource,
+    /// `AllocatableApplyMold(desc, mold, rank)` (`allocate(b, mold=a)`,
+    /// before `Allocate`): the mold's element length, type code, rank and
+    /// bounds, for a constant rank up to 4 (a derived type's addendum is not
+    /// copied: the ALLOCATE helper then stops).
+    ApplyMold,
 }
 
 fn allocation(name: &str) -> Option<(Allocation, usize)> {
@@ -1194,6 +1203,8 @@ fn allocation(name: &str) -> Option<(Allocation, usize)> {
         "_FortranAPointerSetBounds" => (Allocation::SetBounds, 4),
         "_FortranAPointerAllocate" => (Allocation::PointerAllocate, 6),
         "_FortranAPointerDeallocate" => (Allocation::PointerDeallocate, 5),
+        "_FortranAAllocatableAllocateSource" => (Allocation::AllocateSource, 6),
+        "_FortranAAllocatableApplyMold" => (Allocation::ApplyMold, 3),
         _ => return None,
     })
 }
@@ -1230,6 +1241,48 @@ pub fn lower_allocations(f: Value) -> Result<bool> {
                 let extent = b.select(empty, b.const_int(i64t, 0), extent);
                 b.store(lower, at(LOWER));
                 b.store(extent, at(EXTENT));
+            }
+            Allocation::ApplyMold => {
+                let Some(rank) = args[2]
+                    .const_int()
+                    .filter(|r| (0..=MAX_RANK as i64).contains(r))
+                else {
+                    continue;
+                };
+                let (desc, mold) = (args[0], args[1]);
+                let i8t = Type::int(ctx, 8);
+                let copy = |ty: Type, off: u64| {
+                    b.store(b.load(ty, b.gep_i8(mold, off)), b.gep_i8(desc, off));
+                };
+                copy(i64t, ELEM_LEN);
+                copy(i8t, TYPE);
+                b.store(b.const_int(i8t, rank), b.gep_i8(desc, RANK));
+                for d in 0..rank as u64 {
+                    copy(i64t, DIMS + d * DIM_SIZE + LOWER);
+                    copy(i64t, DIMS + d * DIM_SIZE + EXTENT);
+                }
+            }
+            Allocation::AllocateSource => {
+                let (desc, source, file, line) = (args[0], args[1], args[4], args[5]);
+                let allocate = allocation_helper(module, Allocation::Allocate);
+                crate::shim::verify_function(allocate).map_err(|e| {
+                    Error::new(format!(
+                        "internal error: '{}' failed LLVM's verifier: {e}",
+                        allocate.name()
+                    ))
+                })?;
+                let only = crate::fortran_matrix::static_type_code(source, 0)
+                    .or_else(|| crate::fortran_matrix::static_type_code(desc, 0));
+                let assign = assign_helper(module, only, static_rank(desc));
+                crate::shim::verify_function(assign).map_err(|e| {
+                    Error::new(format!(
+                        "internal error: '{}' failed LLVM's verifier: {e}",
+                        assign.name()
+                    ))
+                })?;
+                let stat = b.call_fn(allocate, &[desc, file, line]);
+                b.call_fn(assign, &[desc, source, file, line]);
+                call.replace_all_uses_with(stat);
             }
             _ => {
                 // ALLOCATE(p, SOURCE=...) copies a value in: the runtime's.

@@ -203,6 +203,65 @@ fn stored_types(slot: Value, depth: u32) -> Vec<Value> {
     out
 }
 
+/// The type infos flang's initialization of a `type(T), allocatable ::
+/// a(:)` array (rank 1 to 4) writes into its descriptor `slot` (an
+/// `alloca`): a constant descriptor of type code 42 whose addendum, after
+/// the dimensions, is a type info (-O0, possibly copied into `slot` from
+/// another `alloca` by `memcpy`), or a type info stored at an addendum's
+/// offset (optimized code).
+fn stored_array_types(slot: Value, depth: u32) -> Vec<Value> {
+    use ferment_ir::Opcode;
+    let mut out = Vec::new();
+    if depth > 3 || !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
+        return out;
+    }
+    let push = |g: Value, out: &mut Vec<Value>| {
+        if is_type_info(g) && !out.contains(&g) {
+            out.push(g);
+        }
+    };
+    for u in slot.users() {
+        match u.opcode() {
+            Opcode::LLVMStore if u.operand(1) == slot => {
+                let v = u.operand(0);
+                let shaped = v.is_constant()
+                    && v.ty().is_struct()
+                    && v.ty().struct_fields().len() > 8
+                    && int_field(v, 3).is_some_and(|r| (1..=4).contains(&r))
+                    && int_field(v, 4) == Some(CFI_TYPE_STRUCT);
+                if let Some(Some(g)) = shaped.then(|| field(v, 8).and_then(pointee)).flatten() {
+                    push(g, &mut out);
+                }
+            }
+            Opcode::LLVMGetElementPtr
+                if u.num_operands() == 2
+                    && u.operand(1)
+                        .const_int()
+                        .is_some_and(|o| (1..=4).any(|r| o == (DIMS + r * 24) as i64)) =>
+            {
+                for st in u.users() {
+                    if st.opcode() == Opcode::LLVMStore && st.operand(1) == u {
+                        if let Some(Some(g)) = pointee(st.operand(0)) {
+                            push(g, &mut out);
+                        }
+                    }
+                }
+            }
+            Opcode::LLVMCall
+                if u.called_function()
+                    .is_some_and(|c| c.name().starts_with("llvm.memcpy"))
+                    && u.call_args()[0].strip_casts() == slot =>
+            {
+                for g in stored_array_types(u.call_args()[1].strip_casts(), depth + 1) {
+                    push(g, &mut out);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The size of a derived type from its type info.
 fn derived_size(info: Value) -> Option<u64> {
     let init = info.global_initializer()?;
@@ -618,6 +677,36 @@ fn candidates(v: Value, depth: u32) -> Option<Vec<Value>> {
     Some(out)
 }
 
+/// Whether the descriptor of the runtime call `call` (its first argument)
+/// is given, in `call`'s function, types whose layouts conflict (see
+/// `layouts_conflict`): why `lower_polymorphic_allocations` left it.
+pub(crate) fn types_conflict_at(call: Value) -> bool {
+    let Some(root) = call.call_args().first().map(|a| a.strip_casts()) else {
+        return false;
+    };
+    let mut infos = stored_types(root, 0);
+    for i in call.function_of().instructions() {
+        if callee_name(i).as_deref() == Some(INIT)
+            && i.call_args().len() == 4
+            && i.call_args()[0].strip_casts() == root
+        {
+            for g in candidates(i.call_args()[1], 0).unwrap_or_default() {
+                if !infos.contains(&g) {
+                    infos.push(g);
+                }
+            }
+        }
+    }
+    let types: Vec<Derived> = infos
+        .into_iter()
+        .filter_map(|g| read_derived(g, 0))
+        .collect();
+    types
+        .iter()
+        .enumerate()
+        .any(|(i, a)| types[i + 1..].iter().any(|b| layouts_conflict(a, b)))
+}
+
 fn callee_name(i: Value) -> Option<String> {
     (i.is_call() && !i.is_invoke()).then_some(())?;
     Some(i.called_function()?.name())
@@ -816,8 +905,242 @@ pub fn lower_polymorphic_allocations(f: Value) -> Result<bool> {
             changed = true;
         }
     }
+    changed |= lower_derived_arrays(f)?;
     changed |= lower_component_allocations(f, &lowered_roots, &component_infos)?;
     Ok(changed)
+}
+
+/// The ALLOCATEs and DEALLOCATEs in `f` of allocatable arrays of derived
+/// type (`type(particle), allocatable :: p(:)`, `stored_array_types`) whose
+/// types this module reads and which have no allocatable components (whose
+/// memory the DEALLOCATE would free): helpers that allocate the elements
+/// with `malloc` and give each the type's default initialization, and
+/// `free` them.
+fn lower_derived_arrays(f: Value) -> Result<bool> {
+    let module = f.global_parent();
+    let calls: Vec<(Value, bool)> = f
+        .instructions()
+        .into_iter()
+        .filter_map(|i| {
+            let n = callee_name(i)?;
+            let deallocate = match (n.as_str(), i.call_args().len()) {
+                (ALLOCATE, 7) => false,
+                (DEALLOCATE, 5) => true,
+                _ => return None,
+            };
+            Some((i, deallocate))
+        })
+        .collect();
+    let mut roots: Vec<(Value, Vec<Derived>)> = Vec::new();
+    'root: for &(c, _) in &calls {
+        let r = c.call_args()[0].strip_casts();
+        if roots.iter().any(|(x, _)| *x == r) || !stored_types(r, 0).is_empty() {
+            continue;
+        }
+        let infos = stored_array_types(r, 0);
+        if infos.is_empty() {
+            continue;
+        }
+        let mut types = Vec::new();
+        for info in infos {
+            match read_derived(info, 0) {
+                Some(t)
+                    if !t.parts.iter().any(|p| {
+                        matches!(
+                            p,
+                            Part::Descriptor {
+                                allocatable: true,
+                                ..
+                            }
+                        )
+                    }) =>
+                {
+                    types.push(t)
+                }
+                _ => continue 'root,
+            }
+        }
+        roots.push((r, types));
+    }
+    if roots.is_empty() {
+        return Ok(false);
+    }
+    // Each root's calls, taken before any is replaced.
+    let per_root: Vec<_> = roots
+        .into_iter()
+        .map(|(root, types)| {
+            let mine: Vec<(Value, bool)> = calls
+                .iter()
+                .copied()
+                .filter(|(c, _)| c.call_args()[0].strip_casts() == root)
+                .collect();
+            (mine, types)
+        })
+        .collect();
+    let b = Builder::new(module);
+    for (mine, types) in per_root {
+        let id = module
+            .functions()
+            .iter()
+            .filter(|g| g.name().starts_with("ferment.fortran.allocate.derived."))
+            .count();
+        let mut allocate = None;
+        let mut deallocate = None;
+        for (c, dealloc) in mine {
+            let args = c.call_args();
+            if dealloc {
+                let h = *deallocate.get_or_insert_with(|| deallocate_array_helper(module));
+                call_helper(&b, c, h, &[args[0], args[3], args[4]])?;
+            } else {
+                let h = *allocate.get_or_insert_with(|| allocate_array_helper(module, &types, id));
+                call_helper(&b, c, h, &[args[0], args[4], args[5]])?;
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The checks of an array of derived type with an addendum and the default
+/// allocator, unallocated (`allocated` false) or allocated, of rank 1 to 4:
+/// branches to `bad` otherwise, else to one block per rank, returned.
+fn check_array_descriptor(
+    b: &Builder,
+    f: Value,
+    desc: Value,
+    allocated: bool,
+    bad: ferment_ir::Block,
+) -> Vec<(u64, ferment_ir::Block)> {
+    let ctx = b.module().context();
+    let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
+    let zero = b.const_int(i64t, 0);
+    let base = b.load(ptr, desc);
+    let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
+    let state = if allocated { b.not(null) } else { null };
+    let code = b.load(i8t, b.gep_i8(desc, TYPE));
+    let extra = b.int_cast(b.load(i8t, b.gep_i8(desc, EXTRA)), i64t, false);
+    let ok = b.and_int(
+        state,
+        b.and_int(
+            b.icmp(
+                IntPredicate::LLVMIntEQ,
+                code,
+                b.const_int(i8t, CFI_TYPE_STRUCT),
+            ),
+            b.icmp(
+                IntPredicate::LLVMIntEQ,
+                b.and_int(extra, b.const_int(i64t, ALLOCATOR_MASK | 1)),
+                b.const_int(i64t, 1),
+            ),
+        ),
+    );
+    let go = f.append_block("go");
+    b.cond_br(ok, go, bad);
+    b.at_end(go);
+    let rank = b.int_cast(b.load(i8t, b.gep_i8(desc, RANK)), i64t, false);
+    let blocks: Vec<(u64, ferment_ir::Block)> =
+        (1..=4).map(|r| (r, f.append_block("rank"))).collect();
+    let cases: Vec<(Value, ferment_ir::Block)> = blocks
+        .iter()
+        .map(|&(r, bl)| (b.const_int(i64t, r as i64), bl))
+        .collect();
+    b.switch(rank, bad, &cases);
+    blocks
+}
+
+/// `ferment.fortran.allocate.derived.array.N(desc, file, line) -> i32`:
+/// contiguous byte strides for the bounds set before, `malloc` of the
+/// elements (at least a byte), the base address stored, the default
+/// initialization of each element for the type the addendum names.
+fn allocate_array_helper(module: Module, types: &[Derived], id: usize) -> Value {
+    let ctx = module.context();
+    let (ptr, i8t, i32t, i64t) = (
+        Type::ptr(ctx),
+        Type::int(ctx, 8),
+        Type::int(ctx, 32),
+        Type::int(ctx, 64),
+    );
+    let name = format!("ferment.fortran.allocate.derived.array.{id}");
+    let f = module.add_function(&name, Type::function(i32t, &[ptr, ptr, i32t], false));
+    f.set_internal();
+    let p = f.params();
+    let (desc, file, line) = (p[0], p[1], p[2]);
+    let b = Builder::new(module);
+    let entry = f.append_block("entry");
+    let bad = f.append_block("unsupported");
+    b.at_end(entry);
+    let malloc = module
+        .function("malloc")
+        .unwrap_or_else(|| module.add_function("malloc", Type::function(ptr, &[i64t], false)));
+    let (zero, one) = (b.const_int(i64t, 0), b.const_int(i64t, 1));
+    for (r, block) in check_array_descriptor(&b, f, desc, false, bad) {
+        b.at_end(block);
+        let elen = b.load(i64t, b.gep_i8(desc, ELEM_LEN));
+        let mut sm = elen;
+        let mut count = one;
+        for d in 0..r {
+            let at = |field: u64| b.gep_i8(desc, DIMS + d * 24 + field);
+            b.store(sm, at(16));
+            let extent = b.load(i64t, at(8));
+            sm = b.mul_int(sm, extent);
+            count = b.mul_int(count, extent);
+        }
+        let size = b.select(b.icmp(IntPredicate::LLVMIntEQ, sm, zero), one, sm);
+        let fresh = b.call_fn(malloc, &[size]);
+        b.store(fresh, desc);
+        let info = b.load(ptr, b.gep_i8(desc, DIMS + r * 24));
+        dispatch(&b, f, info, types, bad, |t| {
+            let head = b.insert_block();
+            let body = f.append_block("element");
+            let done = f.append_block("initialized");
+            b.cond_br(b.icmp(IntPredicate::LLVMIntSGT, count, zero), body, done);
+            b.at_end(body);
+            let i = b.phi(i64t, "i");
+            initialize(&b, b.gep(i8t, fresh, &[b.mul_int(i, elen)]), t);
+            let latch = b.insert_block();
+            let next = b.add_int(i, one);
+            b.cond_br(b.icmp(IntPredicate::LLVMIntSLT, next, count), body, done);
+            i.add_incoming(zero, head);
+            i.add_incoming(next, latch);
+            b.at_end(done);
+            b.ret(b.const_int(i32t, 0));
+        });
+    }
+    b.at_end(bad);
+    stop(&b, "ferment.fortran.allocate.derived.array.msg", "this ALLOCATE of an array of derived type (flang runtime _FortranAAllocatableAllocate) is not differentiated by ferment: it handles an unallocated array of rank 1 to 4 of a type without allocatable components, with the default allocator", file, line);
+    f
+}
+
+/// `ferment.fortran.deallocate.derived.array(desc, file, line) -> i32`:
+/// `free` of the elements (of a type without allocatable components) and a
+/// null base address.
+fn deallocate_array_helper(module: Module) -> Value {
+    let name = "ferment.fortran.deallocate.derived.array";
+    if let Some(f) = module.function(name) {
+        return f;
+    }
+    let ctx = module.context();
+    let (ptr, i32t) = (Type::ptr(ctx), Type::int(ctx, 32));
+    let f = module.add_function(name, Type::function(i32t, &[ptr, ptr, i32t], false));
+    f.set_internal();
+    let p = f.params();
+    let (desc, file, line) = (p[0], p[1], p[2]);
+    let b = Builder::new(module);
+    let entry = f.append_block("entry");
+    let bad = f.append_block("unsupported");
+    let done = f.append_block("done");
+    b.at_end(entry);
+    for (_, block) in check_array_descriptor(&b, f, desc, true, bad) {
+        b.at_end(block);
+        b.br(done);
+    }
+    b.at_end(done);
+    let free = crate::reverse::tape::declare(module, "free", Type::void(ctx), &[ptr]);
+    b.call_fn(free, &[b.load(ptr, desc)]);
+    b.store(b.zero(ptr), desc);
+    b.ret(b.const_int(i32t, 0));
+    b.at_end(bad);
+    stop(&b, "ferment.fortran.deallocate.derived.array.msg", "this DEALLOCATE of an array of derived type (flang runtime _FortranAAllocatableDeallocate) is not differentiated by ferment: it handles an allocated array of rank 1 to 4 of a type without allocatable components, with the default allocator", file, line);
+    f
 }
 
 /// The ALLOCATEs and DEALLOCATEs in `f` of descriptors other than `roots`

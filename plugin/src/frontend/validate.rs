@@ -516,11 +516,44 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
         // (a polymorphic `allocate(T :: x)` of a type with components they
         // do not read, an array of derived type, SOURCE=/MOLD=): not an
         // intrinsic.
-        return Err(Error::at(
+        let conflict = crate::fortran_derived::types_conflict_at(inst);
+        let why = if conflict {
+            "this polymorphic allocatable is given dynamic types that hold real data in one and a pointer or integer (an allocatable component's descriptor) in another at the same byte offset, which ferment's type analysis cannot tell apart in the one allocation"
+        } else {
+            "it handles allocatables and pointers of intrinsic type, and a polymorphic scalar `allocate(T :: x)` whose types have numeric, allocatable, pointer and derived-type components with constant default values; not character or logical allocatable components, arrays of derived type with allocatable components, dynamic types that hold real data where another holds a pointer or integer, SOURCE= or MOLD= of derived type"
+        };
+        let mut err = Error::at(
             inst,
-            format!("cannot differentiate call to '{name}', flang's runtime routine for an ALLOCATE, DEALLOCATE or pointer statement of a kind ferment does not differentiate (it handles allocatables and pointers of intrinsic type, and a polymorphic scalar `allocate(T :: x)` whose types have numeric, allocatable, pointer and derived-type components with constant default values; not character or logical allocatable components, arrays of derived type, dynamic types that hold real data where another holds a pointer or integer, SOURCE= or MOLD=)"),
-        )
-        .hint("use a local variable of the dynamic type instead (`type(T) :: x` rather than `class(B), allocatable :: x` with `allocate(T :: x)`): its type-bound procedures and allocatable components are differentiated"));
+            format!("cannot differentiate call to '{name}', flang's runtime routine for an ALLOCATE, DEALLOCATE or pointer statement of a kind ferment does not differentiate ({why})"),
+        );
+        // Optimization merges the calls of several statements (the
+        // branches of a `select case` that each ALLOCATE) into one of line
+        // 0: the lines flang passes the runtime name them.
+        let unlocated = err.location.as_deref().is_none_or(|l| l.ends_with(":0"));
+        let lines = flang_statement_lines(inst);
+        if unlocated && !lines.is_empty() {
+            if let Some(file) = inst
+                .function_of()
+                .source_location()
+                .and_then(|l| l.rsplit_once(':').map(|(f, _)| f.to_string()))
+            {
+                err.location = Some(format!("{file}:{}", lines[0]));
+            }
+            if lines.len() > 1 {
+                let all: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                err.message = format!(
+                    "{} (the statements at lines {}, merged into one call by optimization)",
+                    err.message,
+                    all.join(", ")
+                );
+            }
+        }
+        let hint = if conflict {
+            "use a local variable of each dynamic type instead (`type(T) :: x` rather than `class(B), allocatable :: x` with `allocate(T :: x)`), or declare the extensions' components so that no real component of one shares its bytes with an allocatable or pointer component of another"
+        } else {
+            "use a local variable of the dynamic type instead (`type(T) :: x` rather than `class(B), allocatable :: x` with `allocate(T :: x)`): its type-bound procedures and allocatable components are differentiated"
+        };
+        return Err(err.hint(hint));
     }
     if callee.is_declaration() && name.starts_with("_FortranA") {
         // flang's runtime: a Fortran intrinsic ferment has no rule for.
@@ -555,4 +588,63 @@ fn check_call(inst: Value, activity: &Activity, active: bool, varied: Value) -> 
          or, if it does not affect the result, mark it inactive: \
          `void* __enzyme_inactivefn_{name}[1] = {{ (void*){name} }};`"
     )))
+}
+
+/// The source lines flang passes the runtime calls of the statement of the
+/// runtime call `inst` (ALLOCATE: `_FortranAAllocatableAllocate` on the same
+/// descriptor, also for `InitDerivedForAllocate`, which takes no line;
+/// DEALLOCATE: the deallocations): constants, or `phi`s and `select`s of
+/// them where optimization merged the calls of several statements; sorted.
+fn flang_statement_lines(inst: Value) -> Vec<i64> {
+    let Some(desc) = inst.call_args().first().map(|a| a.strip_casts()) else {
+        return Vec::new();
+    };
+    let deallocation = inst
+        .called_function()
+        .is_some_and(|g| g.name().starts_with("_FortranAAllocatableDeallocate"));
+    let mut lines = Vec::new();
+    for i in inst.function_of().instructions() {
+        if !i.is_call() || i.is_invoke() {
+            continue;
+        }
+        let Some(g) = i.called_function() else {
+            continue;
+        };
+        let args = i.call_args();
+        let at = match (g.name().as_str(), args.len()) {
+            ("_FortranAAllocatableAllocate", 7) => 5,
+            ("_FortranAAllocatableDeallocate", 5) => 4,
+            ("_FortranAAllocatableDeallocatePolymorphic", 6) => 5,
+            _ => continue,
+        };
+        if args[0].strip_casts() != desc || deallocation != (at == 4 || args.len() == 6) {
+            continue;
+        }
+        constant_lines(args[at], 0, &mut lines);
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    lines
+}
+
+/// The positive constants `v` may be: itself, or through `phi`s and
+/// `select`s (a few deep).
+fn constant_lines(v: Value, depth: u32, out: &mut Vec<i64>) {
+    if let Some(c) = v.const_int() {
+        if c > 0 {
+            out.push(c);
+        }
+        return;
+    }
+    if depth > 4 || !v.is_instruction() {
+        return;
+    }
+    let ops = match v.opcode() {
+        Opcode::LLVMPHI => v.operands(),
+        Opcode::LLVMSelect => v.operands()[1..].to_vec(),
+        _ => return,
+    };
+    for o in ops {
+        constant_lines(o, depth + 1, out);
+    }
 }
