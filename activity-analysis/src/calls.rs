@@ -194,6 +194,22 @@ impl<'a> Context<'a> {
             .all(|k| types.memory_at(p, k) == BaseType::Integer)
     }
 
+    /// Whether type analysis knows that a `memcpy`/`memmove` of `len`
+    /// bytes (run-time lengths: the first 64) from `s` to `d` in `f` copies
+    /// a pointer: one of the two ranges holds one. (Unknown bytes say no.)
+    pub fn copies_pointer(&self, f: Value, s: Value, d: Value, len: Value) -> bool {
+        let Some(types) = self.types.filter(|t| t.covers(f)) else {
+            return false;
+        };
+        let n = len.const_int().filter(|n| *n > 0).unwrap_or(64).min(256);
+        [s, d].iter().any(|p| {
+            types
+                .memory_types(*p, 0, n)
+                .iter()
+                .any(|(_, t)| *t == BaseType::Pointer)
+        })
+    }
+
     /// How the analysis treats `call`, given what it knows so far.
     pub(crate) fn classify(&self, call: Value, activity: &Activity) -> CallKind {
         if self.is_inactive_call(call) {
