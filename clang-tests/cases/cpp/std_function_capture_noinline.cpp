@@ -1,12 +1,14 @@
 // -ferment-no-inline: a lambda capturing `running` by reference, wrapped in a std::function and
 // called once; the result is `running`. Was a wrong gradient at -O0 (found in session 37 reducing
-// cases/programs/std_function_rk4_lambdas.cpp, fixed in session 38): the gradient came out
+// cases/programs/std_function_rk4_lambdas.cpp, fixed in session 39): the gradient came out
 // multiplied by the primal `running` (1.25 here). The kept `_M_create` copies the 8-byte closure
 // (a pointer to `running`) with a `memcpy`/integer copy from the caller's closure object (no
 // shadow) into the std::function's `_Any_data` (shadowed), so the shadow storage held the primal
-// pointer and the reverse sweep took the primal `running` as its adjoint. A copy of a pointer
-// into shadowed memory now asks for a shadow of its source, as a store of one does.
+// pointer and the reverse sweep took the primal `running` as its adjoint. With
+// -ferment-no-inline, a constant-length copy of a pointer into shadowed memory now asks for a
+// shadow of its source, as a store of one does.
 // CFLAGS: -std=c++17 -mllvm -ferment-no-inline
+// VALGRIND
 // Oracles: central differences (reverse and forward).
 #include "check.h"
 #include <functional>

@@ -1,12 +1,14 @@
 // CFLAGS: -std=c++17 -mllvm -ferment-no-inline
+// VALGRIND
 // -ferment-no-inline: a std::vector<std::unique_ptr<Pick>> filled with make_unique inside the
 // differentiated function, forward and reverse. Was a wrong derivative at -O0 (session 37, fixed
-// in session 38): __enzyme_fwddiff gave -1.365 and 0.135 (d/dx0, d/dx1) instead of -1.05 and 0.45.
+// in session 39): __enzyme_fwddiff gave -1.365 and 0.135 (d/dx0, d/dx1) instead of -1.05 and 0.45.
 // The kept move constructor `_Tuple_impl(_Tuple_impl&&)` copies the Pick pointer with an 8-byte
 // `memcpy` from the caller's unique_ptr (no shadow) into the vector's element (shadowed); the
 // callee summary did not ask for a shadow of the source, so the shadow element got the primal
-// pointer and the tangent read the primal `w` as its derivative (activity-analysis
-// `demand_shadows`, `Context::copies_pointer`).
+// pointer and the tangent read the primal `w` as its derivative. With -ferment-no-inline, a
+// constant-length copy of a pointer into shadowed memory asks for a shadow of its source
+// (activity-analysis `demand_shadows`, `Context::copies_pointer`, `pointer_copy_sources`).
 // Oracles: central differences (reverse), forward vs reverse.
 #include "check.h"
 #include <memory>
