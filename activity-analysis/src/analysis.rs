@@ -274,6 +274,20 @@ impl Activity {
                         {
                             want.push(d);
                         }
+                        // A copy of a pointer from plain into shadowed memory
+                        // (a -O0 move constructor's 8-byte `memcpy` of a
+                        // `unique_ptr`): like a pointer stored there, it comes
+                        // back as a shadowed pointer when loaded, so the
+                        // source needs a shadow holding the pointer's shadow
+                        // (without one, the shadow copy gets the primal
+                        // pointer, and a read of the shadow object reads the
+                        // primal values as derivatives).
+                        if self.is_shadowed(d)
+                            && !self.is_shadowed(s)
+                            && ctx.copies_pointer(i.parent().parent(), s, d, i.operand(2))
+                        {
+                            want.push(s);
+                        }
                     } else {
                         want.extend(self.pointers_receiving_active_data(i, ctx));
                     }

@@ -73,6 +73,7 @@ pub struct Context<'a> {
     types: Option<&'a FunctionTypes>,
     assume_useful: bool,
     context_globals: bool,
+    pointer_copy_sources: bool,
     cache: RefCell<HashMap<SummaryKey, Rc<Summary>>>,
     in_progress: RefCell<Vec<Value>>,
     /// Per callee: [`crate::carried_globals_of`].
@@ -91,6 +92,7 @@ impl<'a> Context<'a> {
             types: None,
             assume_useful: false,
             context_globals: false,
+            pointer_copy_sources: false,
             cache: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
             globals: RefCell::new(HashMap::new()),
@@ -192,6 +194,44 @@ impl<'a> Context<'a> {
         (0..n)
             .step_by(8)
             .all(|k| types.memory_at(p, k) == BaseType::Integer)
+    }
+
+    /// With `on`, a `memcpy` of a pointer from memory without shadow into
+    /// shadowed memory asks for a shadow of its source
+    /// ([`Context::copies_pointer`]). Only `-ferment-no-inline` turns it on:
+    /// there kept callees (a `unique_ptr` move constructor, `std::function`'s
+    /// `_M_create`) copy pointers by `memcpy` between objects that the
+    /// caller's analysis does not see. (Default builds keep the earlier
+    /// rule: turned on for them, forward mode of
+    /// `cpp/string_concat_loop_keys.cpp` freed a stack address, and Eigen's
+    /// -O0 copies of expressions over constant data were refused.)
+    pub fn pointer_copy_sources(mut self, on: bool) -> Context<'a> {
+        self.pointer_copy_sources = on;
+        self
+    }
+
+    /// Whether type analysis knows that a `memcpy`/`memmove` of `len`
+    /// bytes (a constant) from `s` to `d` in `f` copies a pointer: one of
+    /// the two ranges holds one. (Unknown bytes, a run-time length, or
+    /// [`Context::pointer_copy_sources`] off say no: a guessed range would
+    /// reach the fields after a string's characters.)
+    pub fn copies_pointer(&self, f: Value, s: Value, d: Value, len: Value) -> bool {
+        if !self.pointer_copy_sources {
+            return false;
+        }
+        let Some(types) = self.types.filter(|t| t.covers(f)) else {
+            return false;
+        };
+        let Some(n) = len.const_int().filter(|n| *n > 0) else {
+            return false;
+        };
+        let n = n.min(256);
+        [s, d].iter().any(|p| {
+            types
+                .memory_types(*p, 0, n)
+                .iter()
+                .any(|(_, t)| *t == BaseType::Pointer)
+        })
     }
 
     /// How the analysis treats `call`, given what it knows so far.

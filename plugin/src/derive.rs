@@ -807,7 +807,8 @@ pub fn analyze_activity(
         .with_types(types)
         .with_known_calls(&crate::rules::known_effects)
         .assume_useful(ctx.options.all_useful != 0)
-        .context_globals(seeds.context_globals);
+        .context_globals(seeds.context_globals)
+        .pointer_copy_sources(ctx.options.inline_callees == 0);
     let _t = crate::timing::scope("activity analysis");
     ferment_activity_analysis::Activity::analyze_with(f, seeds, &actx)
 }

@@ -2030,6 +2030,17 @@ fn warn_constant_pointer_escapes(module: Module, store: Value) {
     if stored.is_empty() || !stored.iter().all(outside) || !into.iter().any(outside) {
         return;
     }
+    // Read-only data without floats (the type_info a `std::function`'s
+    // manager hands out): no adjoint can be added to it, no derivative
+    // written through it.
+    let float_free_constant = |o: &Value| {
+        o.is_global()
+            && unsafe { llvm_sys::core::LLVMIsGlobalConstant(o.0) } != 0
+            && !o.global_value_type().contains_float()
+    };
+    if stored.iter().all(float_free_constant) {
+        return;
+    }
     let globals = |objects: &[Value]| -> String {
         let names: Vec<String> = objects
             .iter()

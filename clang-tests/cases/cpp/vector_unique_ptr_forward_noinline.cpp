@@ -1,11 +1,14 @@
 // CFLAGS: -std=c++17 -mllvm -ferment-no-inline
-// WRONG DERIVATIVE (found in session 37, main 270b29f too): forward mode at -O0 with
-// -ferment-no-inline, a std::vector<std::unique_ptr<Pick>> filled with make_unique inside the
-// differentiated function: __enzyme_fwddiff gives -1.365 and 0.135 where the reverse (which
-// agrees with central differences) gives -1.05 and 0.45 (d/dx0, d/dx1). -O1..-O3, and -O0 without
-// -ferment-no-inline, pass; a std::vector<Pick *> of `new` objects is refused instead ("cannot tell
-// which floating-point type 'llvm.memmove' copies"). No virtual call is involved (seen first as
-// cpp/virtual_mixed_layouts.cpp with -ferment-no-inline at -O0).
+// VALGRIND
+// -ferment-no-inline: a std::vector<std::unique_ptr<Pick>> filled with make_unique inside the
+// differentiated function, forward and reverse. Was a wrong derivative at -O0 (session 37, fixed
+// in session 39): __enzyme_fwddiff gave -1.365 and 0.135 (d/dx0, d/dx1) instead of -1.05 and 0.45.
+// The kept move constructor `_Tuple_impl(_Tuple_impl&&)` copies the Pick pointer with an 8-byte
+// `memcpy` from the caller's unique_ptr (no shadow) into the vector's element (shadowed); the
+// callee summary did not ask for a shadow of the source, so the shadow element got the primal
+// pointer and the tangent read the primal `w` as its derivative. With -ferment-no-inline, a
+// constant-length copy of a pointer into shadowed memory asks for a shadow of its source
+// (activity-analysis `demand_shadows`, `Context::copies_pointer`, `pointer_copy_sources`).
 // Oracles: central differences (reverse), forward vs reverse.
 #include "check.h"
 #include <memory>
