@@ -40,7 +40,8 @@
 //! (seconds per step, default 60), FERMENT_E2E_KEEP (keep work dirs of passing jobs),
 //! FERMENT_E2E_PLUGIN_FLAGS (whitespace-separated flags added to every compile that loads the
 //! plugin, e.g. `-mllvm -ferment-tape-arena`: clang and flang take them as written, opt without
-//! the `-mllvm`s, rustc as `-C llvm-args=`).
+//! the `-mllvm`s, rustc as `-C llvm-args=`), FERMENT_E2E_TIMES (file to write each job's wall
+//! seconds to, slowest first; the ten slowest are printed to stderr at the end in any case).
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -1429,6 +1430,25 @@ fn find_plugin(ws: &Path) -> Result<PathBuf, String> {
     ))
 }
 
+/// Prints the slowest jobs (wall time of each job: compile, run, valgrind) to stderr, and with
+/// `FERMENT_E2E_TIMES=FILE` writes every job's seconds and name to FILE, slowest first.
+fn report_times(times: &mut [(Duration, String)]) {
+    times.sort_by_key(|t| std::cmp::Reverse(t.0));
+    if let Some(path) = std::env::var_os("FERMENT_E2E_TIMES").filter(|p| !p.is_empty()) {
+        let mut out = String::new();
+        for (dt, job) in times.iter() {
+            let _ = writeln!(out, "{:.2}\t{job}", dt.as_secs_f64());
+        }
+        if let Err(e) = fs::write(&path, out) {
+            eprintln!("cannot write {}: {e}", Path::new(&path).display());
+        }
+    }
+    eprintln!("slowest jobs:");
+    for (dt, job) in times.iter().take(10) {
+        eprintln!("  {:7.1} s  {job}", dt.as_secs_f64());
+    }
+}
+
 fn parse_filter() -> Option<String> {
     // libtest flags that take a value; everything else starting with '-' is ignored.
     const WITH_VALUE: &[&str] = &[
@@ -1573,7 +1593,9 @@ fn main() {
     let start = Instant::now();
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
     let mut failures = Vec::new();
-    for (name, cfg, v, _dt) in rx {
+    let mut times = Vec::new();
+    for (name, cfg, v, dt) in rx {
+        times.push((dt, format!("{name} [{cfg}]")));
         match v {
             Verdict::Pass => {
                 passed += 1;
@@ -1599,6 +1621,7 @@ fn main() {
             println!("    {f}");
         }
     }
+    report_times(&mut times);
     eprintln!("(took {:.1} s)", start.elapsed().as_secs_f64());
     if skipped > 0 {
         println!("{passed} passed, {failed} failed, {skipped} skipped");
