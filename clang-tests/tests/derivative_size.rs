@@ -1018,8 +1018,25 @@ double subst(long n, const double *restrict a) {
     free(y);
     return f;
 }
+/* a matrix-vector product whose sums are only stored: f is linear in them, the derivative's
+   forward sweep drops them, so pairing its rows would only add shadow streams to the reverse */
+double mv(long n, const double *restrict a, const double *restrict x) {
+    double *y = malloc(sizeof(double) * n);
+    for (long i = 0; i < n; i++) {
+        double s = 0;
+        for (long j = 0; j < n; j++) s += a[i * n + j] * x[j];
+        y[i] = s;
+    }
+    double f = 0;
+    for (long i = 0; i < n; i++) f += (1.0 + i) * y[i];
+    free(y);
+    return f;
+}
 void g1(long n, double *a, double *da) { __enzyme_autodiff((void *)chol, enzyme_const, n, enzyme_dup, a, da); }
 void g2(long n, double *a, double *da) { __enzyme_autodiff((void *)subst, enzyme_const, n, enzyme_dup, a, da); }
+void g3(long n, double *a, double *da, double *x, double *dx) {
+    __enzyme_autodiff((void *)mv, enzyme_const, n, enzyme_dup, a, da, enzyme_dup, x, dx);
+}
 "#;
 
 #[test]
@@ -1036,7 +1053,8 @@ fn independent_rows_of_a_serial_sum_run_two_at_a_time() {
             .collect();
         (lines, report)
     };
-    // Cholesky's row loop, once; the substitution's rows depend on each other
+    // Cholesky's row loop, once; the substitution's rows depend on each other; the
+    // matrix-vector product's sums are only stored
     let (lines, report) = jammed(&[]);
     assert_eq!(lines.len(), 1, "jammed loops:\n{report}");
     assert!(lines[0].contains("chol"), "jammed loops:\n{report}");
