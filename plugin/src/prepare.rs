@@ -231,8 +231,9 @@ pub fn canonical_copy(
         // The pair's loads of the shared row (`l[j][k]`) become one
         // (its adjoint then one update of the shadow per iteration).
         if shim::jam_serial_sums(clone) > 0 {
-            shim::run_function_pipeline(clone, AFTER_JAM)
-                .map_err(|e| Error::new(format!("internal error: cleanup after unroll-and-jam: {e}")))?;
+            shim::run_function_pipeline(clone, AFTER_JAM).map_err(|e| {
+                Error::new(format!("internal error: cleanup after unroll-and-jam: {e}"))
+            })?;
         }
     }
     // Struct copies split by SROA may still read padding or empty members
