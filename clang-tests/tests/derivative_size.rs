@@ -980,6 +980,88 @@ fn paired_rows_reread_finished_columns() {
     assert!(n >= 8, "the innermost loads taped on request:\n{report}");
 }
 
+const SERIAL_SUM_ROWS: &str = r#"
+extern double __enzyme_autodiff(void *, ...);
+extern int enzyme_const, enzyme_dup;
+double sqrt(double);
+void *malloc(unsigned long);
+void free(void *);
+/* Cholesky's rows i: independent chains behind the inner loop's guard `j > 0` */
+double chol(long n, const double *restrict a) {
+    double *l = malloc(sizeof(double) * n * n);
+    for (long j = 0; j < n; j++) {
+        double s = a[j * n + j];
+        for (long k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
+        double d = sqrt(s);
+        l[j * n + j] = d;
+        for (long i = j + 1; i < n; i++) {
+            double t = a[i * n + j];
+            for (long k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
+            l[i * n + j] = t / d;
+        }
+    }
+    double f = 0;
+    for (long i = 0; i < n * n; i++) f += l[i] * l[i];
+    free(l);
+    return f;
+}
+/* forward substitution: row i + 1 reads y[i] */
+double subst(long n, const double *restrict a) {
+    double *y = malloc(sizeof(double) * n);
+    for (long i = 0; i < n; i++) {
+        double s = a[i * n + i];
+        for (long k = 0; k < i; k++) s -= a[i * n + k] * y[k];
+        y[i] = 0.5 * s;
+    }
+    double f = 0;
+    for (long i = 0; i < n; i++) f += y[i] * y[i];
+    free(y);
+    return f;
+}
+/* a matrix-vector product whose sums are only stored: f is linear in them, the derivative's
+   forward sweep drops them, so pairing its rows would only add shadow streams to the reverse */
+double mv(long n, const double *restrict a, const double *restrict x) {
+    double *y = malloc(sizeof(double) * n);
+    for (long i = 0; i < n; i++) {
+        double s = 0;
+        for (long j = 0; j < n; j++) s += a[i * n + j] * x[j];
+        y[i] = s;
+    }
+    double f = 0;
+    for (long i = 0; i < n; i++) f += (1.0 + i) * y[i];
+    free(y);
+    return f;
+}
+void g1(long n, double *a, double *da) { __enzyme_autodiff((void *)chol, enzyme_const, n, enzyme_dup, a, da); }
+void g2(long n, double *a, double *da) { __enzyme_autodiff((void *)subst, enzyme_const, n, enzyme_dup, a, da); }
+void g3(long n, double *a, double *da, double *x, double *dx) {
+    __enzyme_autodiff((void *)mv, enzyme_const, n, enzyme_dup, a, da, enzyme_dup, x, dx);
+}
+"#;
+
+#[test]
+fn independent_rows_of_a_serial_sum_run_two_at_a_time() {
+    let jammed = |extra: &[&str]| {
+        let mut args = vec!["-mllvm", "-ferment-print-tape"];
+        args.extend_from_slice(extra);
+        let out = compile("serial_sum_rows", SERIAL_SUM_ROWS, &args);
+        let report = String::from_utf8(out.stderr).unwrap();
+        let lines: Vec<String> = report
+            .lines()
+            .filter(|l| l.contains("two iterations at a time of the loop"))
+            .map(str::to_string)
+            .collect();
+        (lines, report)
+    };
+    // Cholesky's row loop, once; the substitution's rows depend on each other; the
+    // matrix-vector product's sums are only stored
+    let (lines, report) = jammed(&[]);
+    assert_eq!(lines.len(), 1, "jammed loops:\n{report}");
+    assert!(lines[0].contains("chol"), "jammed loops:\n{report}");
+    let (lines, report) = jammed(&["-mllvm", "-ferment-no-jam-serial-sums"]);
+    assert!(lines.is_empty(), "jammed on request not to:\n{report}");
+}
+
 const GAUSS_JORDAN: &str = r#"
 extern double __enzyme_autodiff(void *, ...);
 static double gj(const double *s, double *out) {

@@ -12,6 +12,9 @@ use ferment_ir::{Block, Builder, Opcode, Value};
 /// Upper bound on the size of a function after inlining callees into it.
 const INLINE_BUDGET_INSTRUCTIONS: u32 = 20_000;
 
+/// After `shim::jam_serial_sums` in [`canonical_copy`].
+const AFTER_JAM: &str = "early-cse<memssa>,loop-simplify,lcssa";
+
 /// Pipeline that turns the clone into canonical SSA form.
 const CANONICALIZE: &str = "sroa,mem2reg,instsimplify,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,sccp,simplifycfg,loop-simplify,lcssa";
 
@@ -221,6 +224,17 @@ pub fn canonical_copy(
         // `i != k`) takes the stored value: one value on the tape, not one
         // per re-read.
         shim::forward_guarded_stores(clone);
+        // Two independent iterations of a loop around a serial sum at a
+        // time, their inner loops fused: the derivative's forward sweep
+        // overlaps the two chains (a factorization's rows), and its reverse
+        // sweep reads both rows' shadows in one pass.
+        // The pair's loads of the shared row (`l[j][k]`) become one
+        // (its adjoint then one update of the shadow per iteration).
+        if shim::jam_serial_sums(clone) > 0 {
+            shim::run_function_pipeline(clone, AFTER_JAM).map_err(|e| {
+                Error::new(format!("internal error: cleanup after unroll-and-jam: {e}"))
+            })?;
+        }
     }
     // Struct copies split by SROA may still read padding or empty members
     // of a slot nothing writes there: undefined bytes, not floats.

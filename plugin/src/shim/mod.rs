@@ -208,6 +208,7 @@ extern "C" {
     fn ferment_forward_guarded_stores(f: LLVMValueRef) -> c_uint;
     fn ferment_keep_loop_rolled(latch_branch: LLVMValueRef);
     fn ferment_no_runtime_unroll(f: LLVMValueRef) -> u32;
+    fn ferment_jam_serial_sums(f: LLVMValueRef) -> c_uint;
     fn ferment_lean_helper_loops(f: LLVMValueRef, rolled: i32) -> u32;
     fn ferment_avoid_tape_gathers(f: LLVMValueRef) -> c_int;
     fn ferment_print_inner_pass_times();
@@ -454,6 +455,14 @@ pub fn keep_loop_rolled(latch_branch: Value) {
 /// other loops keep the host's treatment. Returns how many loops it marked.
 pub fn no_runtime_unroll(f: Value) -> u32 {
     unsafe { ferment_no_runtime_unroll(f.0) }
+}
+
+/// Runs two independent iterations at a time of a loop whose inner loop is
+/// a floating-point sum in source order, the two inner loops fused
+/// (unroll-and-jam), where every memory access of the loop is proven apart
+/// across its iterations (see the shim). Returns how many loops changed.
+pub fn jam_serial_sums(f: Value) -> u32 {
+    unsafe { ferment_jam_serial_sums(f.0) }
 }
 
 /// Gives each innermost loop of `f` (a matrix helper of the BLAS and LAPACK

@@ -203,6 +203,13 @@ cl::opt<bool> OptNoNestFrontier(
     cl::desc("ferment: tape loads of a loop nest whose later stores never "
              "write what they read (a factorization's finished rows or "
              "columns) unless one loop's own store proves it (ablation)"));
+cl::opt<bool> OptNoJamSerialSums(
+    "ferment-no-jam-serial-sums", cl::init(false), cl::Hidden,
+    cl::desc("ferment: run one iteration at a time of a derivative loop "
+             "whose inner loop is a floating-point sum in source order (by "
+             "default two independent iterations, every memory access "
+             "proven apart across them, run their inner loops together: "
+             "unroll-and-jam; ablation)"));
 cl::opt<bool> OptNoFrontierRereads(
     "ferment-no-frontier-rereads", cl::init(false), cl::Hidden,
     cl::desc("ferment: tape loads of elements that a loop's own store "
@@ -3233,6 +3240,25 @@ static bool boundsThrough(ScalarEvolution &SE, const SCEV *S, Loop *L,
   return Ends(Lo1, true, Lo) && Ends(Hi1, false, Hi);
 }
 
+// `boundsThrough` over the whole run of `L` and then over the runs of the
+// loops around it, outward (the bounds of an inner loop's value over the
+// values its enclosing loops' recurrences take; the same as
+// `boundsThrough` for a top-level `L`).
+static bool boundsThroughOut(ScalarEvolution &SE, const SCEV *S, Loop *L,
+                             const SCEV *&Lo, const SCEV *&Hi, Loop *At) {
+  if (!boundsThrough(SE, S, L, Lo, Hi, At))
+    return false;
+  for (Loop *P = L->getParentLoop(); P; P = P->getParentLoop()) {
+    const SCEV *Lo1, *Hi1, *Lo2, *Hi2;
+    if (!boundsThrough(SE, Lo, P, Lo1, Hi1, nullptr) ||
+        !boundsThrough(SE, Hi, P, Lo2, Hi2, nullptr))
+      return false;
+    Lo = Lo1;
+    Hi = Hi2;
+  }
+  return true;
+}
+
 // Whether store `St`, which runs in top-level loop `L` around load `Ld`,
 // never writes a byte the load read, in the load's iteration of `L`
 // (`SameIter`: the store can follow the load in it) or any later one, where
@@ -3277,7 +3303,7 @@ static bool apartAsMatrixAs(ScalarEvolution &SE, const SCEV *OffL, uint64_t SzL,
     bool InRows = true;
     for (auto [R, Sz, At] : {std::tuple{RL, SzL, AtL}, std::tuple{RS, SzS, AtS}}) {
       const SCEV *Lo, *Hi;
-      InRows = InRows && boundsThrough(SE, R, L, Lo, Hi, At) &&
+      InRows = InRows && boundsThroughOut(SE, R, L, Lo, Hi, At) &&
                SE.isKnownNonNegative(Lo) &&
                SE.isKnownNonNegative(SE.getMinusSCEV(
                    Width, SE.getAddExpr(Hi, SE.getConstant(T, Sz))));
@@ -3464,6 +3490,471 @@ extern "C" void ferment_frontier_rereads(LLVMValueRef FV, LLVMValueRef *Loads,
       continue;
     Out[K] = A.SE.isKnownNonNegative(Diff) ? 1 : 0;
   }
+}
+
+// ---- independent outer iterations of a serial sum run two at a time --------
+
+// Whether simple accesses `X` and `Y` (loads or stores in loop `L`) never
+// touch a common byte when `X` runs in one iteration of `L` and `Y` in a
+// later iteration of the same run of `L` (the values of `L`'s enclosing
+// loops fixed): they address two distinct identified objects, or offsets
+// from one base that does not vary in `L` which keep apart (`apartAfter`)
+// directly or as rows of a matrix (`apartAsMatrix`).
+static bool apartInLaterIterations(FnScev &A, const DataLayout &DL,
+                                   Instruction *X, Instruction *Y, Loop *L) {
+  Value *PX = getLoadStorePointerOperand(X), *PY = getLoadStorePointerOperand(Y);
+  TypeSize SX = DL.getTypeStoreSize(getLoadStoreType(X));
+  TypeSize SY = DL.getTypeStoreSize(getLoadStoreType(Y));
+  if (!PX || !PY || SX.isScalable() || SY.isScalable())
+    return false;
+  const Value *OX = getUnderlyingObject(PX, 12), *OY = getUnderlyingObject(PY, 12);
+  if (OX != OY && isIdentifiedObject(OX) && isIdentifiedObject(OY))
+    return true;
+  ScalarEvolution &SE = A.SE;
+  const SCEV *SPX = SE.getSCEV(PX), *SPY = SE.getSCEV(PY);
+  const SCEV *Base = SE.getPointerBase(SPX);
+  if (isa<SCEVCouldNotCompute>(Base) || Base != SE.getPointerBase(SPY) ||
+      !SE.isLoopInvariant(Base, L))
+    return false;
+  const SCEV *OffX = SE.getMinusSCEV(SPX, Base), *OffY = SE.getMinusSCEV(SPY, Base);
+  if (isa<SCEVCouldNotCompute>(OffX) || isa<SCEVCouldNotCompute>(OffY) ||
+      !OffX->getType()->isIntegerTy() || OffX->getType() != OffY->getType())
+    return false;
+  Loop *AtX = A.LI.getLoopFor(X->getParent()), *AtY = A.LI.getLoopFor(Y->getParent());
+  return apartAfter(SE, OffX, SX.getFixedValue(), OffY, SY.getFixedValue(), L,
+                    false, AtX, AtY) ||
+         apartAsMatrix(SE, OffX, SX.getFixedValue(), OffY, SY.getFixedValue(),
+                       L, false, AtX, AtY);
+}
+
+// Whether the final value of sum `N` (the next value of a header phi of
+// innermost loop `S`) feeds something after `S` other than a store of it
+// (through the exit block's phis): a factorization's `t / d`, `sqrt(s)`.
+// A sum that is only stored (`y[i] = s`, a matrix-vector product) leaves
+// the derivative's forward sweep no chain to overlap where the function
+// is linear in it (the derivative drops it), and its pairing then only
+// reshapes the reverse sweep, into more shadow streams per pass (matvec's
+// gradient 0.75x -> 1.0x the hand-written adjoint, session 39).
+static bool sumFeedsArithmetic(Loop *S, Instruction *N) {
+  SmallVector<Value *, 4> Work{N};
+  SmallPtrSet<Value *, 8> Seen;
+  while (!Work.empty()) {
+    Value *V = Work.pop_back_val();
+    if (!Seen.insert(V).second)
+      continue;
+    for (User *U : V->users()) {
+      auto *I = dyn_cast<Instruction>(U);
+      if (!I || S->contains(I))
+        continue;
+      if (isa<PHINode>(I)) {
+        Work.push_back(I);
+        continue;
+      }
+      if (auto *St = dyn_cast<StoreInst>(I); St && St->getValueOperand() == V)
+        continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether innermost loop `S` carries a floating-point sum in source order
+// (a header phi whose next value adds to it with `fadd`/`fsub` without
+// `reassoc`, or is the addend of `fmuladd`/`fma`): its iterations wait on
+// one another's additions.
+static bool carriesSerialSum(Loop *S) {
+  BasicBlock *Latch = S->getLoopLatch();
+  for (PHINode &P : S->getHeader()->phis()) {
+    if (!P.getType()->isFloatingPointTy())
+      continue;
+    auto *N = dyn_cast<Instruction>(P.getIncomingValueForBlock(Latch));
+    if (!N || !S->contains(N))
+      continue;
+    bool Serial = false;
+    if ((N->getOpcode() == Instruction::FAdd ||
+         (N->getOpcode() == Instruction::FSub && N->getOperand(0) == &P)) &&
+        !N->hasAllowReassoc() && is_contained(N->operands(), &P))
+      Serial = true;
+    if (auto *II = dyn_cast<IntrinsicInst>(N))
+      if ((II->getIntrinsicID() == Intrinsic::fmuladd ||
+           II->getIntrinsicID() == Intrinsic::fma) &&
+          II->getArgOperand(2) == &P && !II->hasAllowReassoc())
+        Serial = true;
+    if (Serial && sumFeedsArithmetic(S, N))
+      return true;
+  }
+  return false;
+}
+
+// Whether loop `L` (one innermost subloop `S`) may run two iterations at a
+// time with their inner loops fused, `Fore(i) Fore(i+1) {S(i, k) S(i+1, k)}
+// Aft(i) Aft(i+1)` (LLVM's `UnrollAndJamLoop`): the shape that utility
+// needs (both loops in simplify and rotated form, one exit each, one block
+// after `S`, `S`'s trip count the same in every iteration of `L`, `L`'s
+// next header values computable before `S`), nothing that may throw or
+// touch memory but simple loads and stores, and every pair of them, one a
+// store, apart across iterations of `L` both ways
+// (`apartInLaterIterations`): then no order between two iterations matters.
+static bool jamMemoryApart(FnScev &A, const DataLayout &DL, Loop *L);
+
+static bool jamLegal(FnScev &A, const DataLayout &DL, Loop *L) {
+  if (L->getSubLoops().size() != 1)
+    return false;
+  Loop *S = L->getSubLoops()[0];
+  if (!S->getSubLoops().empty())
+    return false;
+  for (Loop *X : {L, S})
+    if (!X->isLoopSimplifyForm() || !X->isRotatedForm() ||
+        X->getHeader()->hasAddressTaken() || !X->getExitBlock() ||
+        !X->getExitingBlock())
+      return false;
+  if (!hasIterationCountInvariantInParent(S, A.SE))
+    return false;
+  BasicBlock *SLatch = S->getLoopLatch(), *SPre = S->getLoopPreheader();
+  SmallPtrSet<BasicBlock *, 8> Fore, Aft;
+  for (BasicBlock *BB : L->blocks())
+    if (!S->contains(BB))
+      (A.DT.dominates(SLatch, BB) ? Aft : Fore).insert(BB);
+  if (Aft.size() != 1)
+    return false;
+  for (BasicBlock *BB : Fore)
+    if (BB != SPre)
+      for (BasicBlock *Succ : successors(BB))
+        if (!Fore.count(Succ))
+          return false;
+  // `L`'s next header values: computable before `S` (the utility moves
+  // the ones in the block after `S` there)
+  SmallPtrSet<Instruction *, 16> Seen;
+  std::function<bool(Instruction *)> Movable = [&](Instruction *I) {
+    if (!Seen.insert(I).second)
+      return true;
+    if (S->contains(I))
+      return false;
+    if (Aft.count(I->getParent())) {
+      if (isa<PHINode>(I) || I->mayHaveSideEffects() || I->mayReadOrWriteMemory())
+        return false;
+      for (Value *Op : I->operands())
+        if (auto *OI = dyn_cast<Instruction>(Op))
+          if (!Movable(OI))
+            return false;
+    }
+    return true;
+  };
+  for (PHINode &P : L->getHeader()->phis())
+    if (auto *I = dyn_cast<Instruction>(P.getIncomingValueForBlock(L->getLoopLatch())))
+      if (!Movable(I))
+        return false;
+  return jamMemoryApart(A, DL, L);
+}
+
+// The memory part of `jamLegal`: nothing in `L` that may throw or touch
+// memory but simple loads and stores, every pair of them (one a store)
+// apart across iterations of `L` both ways.
+static bool jamMemoryApart(FnScev &A, const DataLayout &DL, Loop *L) {
+  SmallVector<Instruction *, 16> Mem;
+  unsigned Stores = 0;
+  for (BasicBlock *BB : L->blocks())
+    for (Instruction &I : *BB) {
+      if (I.mayThrow())
+        return false;
+      if (auto *Ld = dyn_cast<LoadInst>(&I)) {
+        if (!Ld->isSimple())
+          return false;
+        Mem.push_back(&I);
+      } else if (auto *St = dyn_cast<StoreInst>(&I)) {
+        if (!St->isSimple())
+          return false;
+        Mem.push_back(&I);
+        ++Stores;
+      } else if (I.mayReadOrWriteMemory() || I.mayHaveSideEffects()) {
+        return false;
+      }
+    }
+  if (Mem.size() > 32 || Stores > 8)
+    return false;
+  for (Instruction *X : Mem)
+    for (Instruction *Y : Mem) {
+      if (!isa<StoreInst>(X) && !isa<StoreInst>(Y))
+        continue;
+      if (!apartInLaterIterations(A, DL, X, Y, L))
+        return false;
+    }
+  return true;
+}
+
+// Runs two independent iterations of a loop at a time with their inner
+// loops fused where the inner loop is a serial floating-point sum
+// (`carriesSerialSum`) and `jamLegal` holds: a factorization's `t -=
+// l[i][k] * l[j][k]` for rows `i` and `i + 1` overlaps two chains of
+// additions, each in its own order (the same bits), where one row waited
+// on the latency of the other. A remainder loop runs an odd last
+// iteration. Returns how many loops changed.
+// Whether the values `L`'s header takes from its latch depend on nothing
+// in `S`, nothing that touches memory and no phi but the header's (a sum
+// carried across rows: `jamLegal` checks exactly; this is its part that
+// holds before the versioning of `invariantSkipOf`'s branch too).
+static bool nextValuesBeforeSub(Loop *L) {
+  Loop *S = L->getSubLoops()[0];
+  BasicBlock *H = L->getHeader(), *Latch = L->getLoopLatch();
+  SmallVector<Instruction *, 16> Work;
+  SmallPtrSet<Instruction *, 16> Seen;
+  for (PHINode &P : H->phis())
+    if (auto *I = dyn_cast<Instruction>(P.getIncomingValueForBlock(Latch)))
+      Work.push_back(I);
+  while (!Work.empty()) {
+    Instruction *I = Work.pop_back_val();
+    if (!L->contains(I) || (isa<PHINode>(I) && I->getParent() == H) ||
+        !Seen.insert(I).second)
+      continue;
+    if (S->contains(I) || isa<PHINode>(I) || I->mayReadOrWriteMemory() ||
+        I->mayHaveSideEffects())
+      return false;
+    for (Value *Op : I->operands())
+      if (auto *OI = dyn_cast<Instruction>(Op))
+        Work.push_back(OI);
+  }
+  return true;
+}
+
+// In loop `L` (one innermost subloop `S`), the branch that skips `S` on a
+// condition that does not vary in `L` (a triangular nest's `j > 0` around
+// `for (k = 0; k < j; k++)`, which LLVM leaves inside `L`): a conditional
+// branch in a block of `L` outside `S` that `S`'s preheader does not
+// post-dominate, one successor leading to `S`'s preheader (`Enter` tells
+// which), the other not; null where there is none or more than one.
+static BranchInst *invariantSkipOf(Loop *L, bool &EnterOnTrue) {
+  Loop *S = L->getSubLoops()[0];
+  BasicBlock *SPre = S->getLoopPreheader();
+  if (!SPre)
+    return nullptr;
+  BranchInst *Found = nullptr;
+  for (BasicBlock *BB : L->blocks()) {
+    if (S->contains(BB))
+      continue;
+    auto *Br = dyn_cast<BranchInst>(BB->getTerminator());
+    if (!Br || !Br->isConditional() || BB == L->getLoopLatch())
+      continue;
+    BasicBlock *T = Br->getSuccessor(0), *E = Br->getSuccessor(1);
+    if (T != SPre && E != SPre)
+      continue;
+    if (Found || !L->isLoopInvariant(Br->getCondition()) || T == E)
+      return nullptr;
+    Found = Br;
+    EnterOnTrue = T == SPre;
+  }
+  return Found;
+}
+
+// Copies loop `L` (preheader `Pre`, one exit block) for the side of its
+// invariant branch `G` that skips the inner loop: `Pre` branches on `G`'s
+// condition to `L` or the copy, and in `L` `G` always enters the inner
+// loop. The copy is the original code. The caller rebuilds its analyses
+// (dominators and loops are not updated) and the loop-simplify form.
+static void versionOnSkip(Loop *L, BranchInst *G, bool EnterOnTrue) {
+  BasicBlock *Pre = L->getLoopPreheader(), *H = L->getHeader();
+  BasicBlock *Exit = L->getExitBlock();
+  Function *F = H->getParent();
+  ValueToValueMapTy VMap;
+  SmallVector<BasicBlock *, 16> Copies;
+  for (BasicBlock *BB : L->blocks()) {
+    BasicBlock *C = CloneBasicBlock(BB, VMap, ".jamskip", F);
+    VMap[BB] = C;
+    Copies.push_back(C);
+  }
+  remapInstructionsInBlocks(Copies, VMap);
+  // `Exit`'s phis take the copy's values from the copy's blocks
+  for (PHINode &P : Exit->phis())
+    for (unsigned K = 0, E = P.getNumIncomingValues(); K < E; ++K) {
+      BasicBlock *In = P.getIncomingBlock(K);
+      if (!L->contains(In))
+        continue;
+      Value *V = P.getIncomingValue(K);
+      Value *M = VMap.lookup(V);
+      P.addIncoming(M ? M : V, cast<BasicBlock>(VMap[In]));
+    }
+  // each loop its own preheader
+  LLVMContext &Ctx = F->getContext();
+  auto *PA = BasicBlock::Create(Ctx, "jam.enter", F, H);
+  auto *PB = BasicBlock::Create(Ctx, "jam.skip", F, cast<BasicBlock>(VMap[H]));
+  BranchInst::Create(H, PA);
+  BranchInst::Create(cast<BasicBlock>(VMap[H]), PB);
+  H->replacePhiUsesWith(Pre, PA);
+  cast<BasicBlock>(VMap[H])->replacePhiUsesWith(Pre, PB);
+  Instruction *T = Pre->getTerminator();
+  BranchInst::Create(EnterOnTrue ? PA : PB, EnterOnTrue ? PB : PA,
+                     G->getCondition(), T->getIterator());
+  T->eraseFromParent();
+  // in `L`, `G` always enters
+  BasicBlock *In = G->getSuccessor(EnterOnTrue ? 0 : 1);
+  BasicBlock *Skip = G->getSuccessor(EnterOnTrue ? 1 : 0);
+  Skip->removePredecessor(G->getParent());
+  BranchInst::Create(In, G->getIterator());
+  G->eraseFromParent();
+}
+
+// In innermost loop `S`, merges header phis that take the same value in
+// every iteration: integers with the same start that each step by the same
+// operation with the same constant (the copies of one counter that
+// unroll-and-jam leaves, one per fused body). Their addresses then become
+// one, so the copies' loads of a shared row (`x[j]`) are merged by the CSE
+// that follows, and the derivative reads and updates that row's shadow once
+// per iteration instead of once per copy. Returns how many were merged.
+static unsigned mergeCongruentCounters(Loop *S, DominatorTree &DT) {
+  BasicBlock *Pre = S->getLoopPreheader(), *Latch = S->getLoopLatch();
+  if (!Pre || !Latch)
+    return 0;
+  auto Step = [&](PHINode *P) -> BinaryOperator * {
+    if (P->getNumIncomingValues() != 2 || !P->getType()->isIntegerTy())
+      return nullptr;
+    auto *N = dyn_cast<BinaryOperator>(P->getIncomingValueForBlock(Latch));
+    if (!N || N->getOperand(0) != P || !isa<ConstantInt>(N->getOperand(1)) ||
+        !S->contains(N))
+      return nullptr;
+    return N;
+  };
+  SmallVector<PHINode *, 8> Phis;
+  for (PHINode &P : S->getHeader()->phis())
+    Phis.push_back(&P);
+  unsigned Merged = 0;
+  for (size_t A = 0; A < Phis.size(); ++A) {
+    PHINode *P = Phis[A];
+    BinaryOperator *NP = P ? Step(P) : nullptr;
+    if (!NP)
+      continue;
+    for (size_t B = A + 1; B < Phis.size(); ++B) {
+      PHINode *Q = Phis[B];
+      BinaryOperator *NQ = Q ? Step(Q) : nullptr;
+      if (!NQ || NQ == NP || Q->getType() != P->getType() ||
+          NQ->getOpcode() != NP->getOpcode() ||
+          NQ->getOperand(1) != NP->getOperand(1) ||
+          Q->getIncomingValueForBlock(Pre) != P->getIncomingValueForBlock(Pre))
+        continue;
+      // the survivor's step must dominate every use of the other's
+      BinaryOperator *Keep = NP, *Drop = NQ;
+      if (!DT.dominates(NP, NQ)) {
+        if (!DT.dominates(NQ, NP))
+          continue;
+        std::swap(Keep, Drop);
+      }
+      Keep->andIRFlags(Drop);
+      PHINode *KeepPhi = Keep == NP ? P : Q, *DropPhi = Keep == NP ? Q : P;
+      DropPhi->replaceAllUsesWith(KeepPhi);
+      Drop->replaceAllUsesWith(Keep);
+      DropPhi->eraseFromParent();
+      Drop->eraseFromParent();
+      Phis[A] = KeepPhi;
+      Phis[B] = nullptr;
+      P = KeepPhi;
+      NP = Keep;
+      ++Merged;
+    }
+  }
+  return Merged;
+}
+
+extern "C" unsigned ferment_jam_serial_sums(LLVMValueRef FV) {
+  if (OptNoJamSerialSums)
+    return 0;
+  Function *F = unwrap<Function>(FV);
+  const DataLayout &DL = F->getParent()->getDataLayout();
+  // A loop larger than this is not copied (compile time, code size).
+  const unsigned MaxInsts = 160;
+  auto Shape = [&](Loop *L) {
+    if (L->getSubLoops().size() != 1 ||
+        !L->getSubLoops()[0]->getSubLoops().empty() ||
+        !carriesSerialSum(L->getSubLoops()[0]))
+      return false;
+    unsigned N = 0;
+    for (BasicBlock *BB : L->blocks())
+      N += BB->size();
+    return N <= MaxInsts;
+  };
+  // The block after the inner loop merged with those after it while each
+  // has one predecessor and that one successor (the utility wants one).
+  auto MergeAft = [&](FnScev &A, Loop *L) {
+    Loop *S = L->getSubLoops()[0];
+    BasicBlock *X = S->getExitBlock();
+    bool Changed = false;
+    while (X) {
+      BasicBlock *Next = X->getSingleSuccessor();
+      if (!Next || !L->contains(Next) || Next == L->getHeader() ||
+          Next->getSinglePredecessor() != X)
+        break;
+      if (!MergeBlockIntoPredecessor(Next, nullptr, &A.LI, nullptr, nullptr,
+                                     false, &A.DT))
+        break;
+      Changed = true;
+    }
+    return Changed;
+  };
+  SmallVector<BasicBlock *, 4> Headers;
+  {
+    FnScev A(*F);
+    for (Loop *L : A.LI.getLoopsInPreorder())
+      if (Shape(L))
+        Headers.push_back(L->getHeader());
+  }
+  unsigned Changed = 0;
+  for (BasicBlock *H : Headers) {
+    // fresh analyses after each change
+    auto A = std::make_unique<FnScev>(*F);
+    Loop *L = A->LI.getLoopFor(H);
+    if (!L || L->getHeader() != H || !Shape(L) || !L->getLoopPreheader() ||
+        !L->getExitBlock() || !L->hasDedicatedExits())
+      continue;
+    // a loop that runs at most once (a remainder loop peeled off by hand)
+    // has no two iterations to pair: jamming it only adds code, and a
+    // later loop's proofs may then fail to see through it
+    if (auto *M = dyn_cast<SCEVConstant>(A->SE.getConstantMaxBackedgeTakenCount(L));
+        M && M->getAPInt().isZero())
+      continue;
+    bool EnterOnTrue = false;
+    BranchInst *G = invariantSkipOf(L, EnterOnTrue);
+    // the memory accesses first: proven apart, or nothing changes
+    if (!nextValuesBeforeSub(L) || !jamMemoryApart(*A, DL, L))
+      continue;
+    if (G) {
+      versionOnSkip(L, G, EnterOnTrue);
+      A = std::make_unique<FnScev>(*F);
+      L = A->LI.getLoopFor(H);
+      if (!L)
+        continue;
+      simplifyLoop(L, &A->DT, &A->LI, &A->SE, &A->AC, nullptr, false);
+      A = std::make_unique<FnScev>(*F);
+      L = A->LI.getLoopFor(H);
+      if (!L)
+        continue;
+    }
+    if (MergeAft(*A, L)) {
+      A = std::make_unique<FnScev>(*F);
+      L = A->LI.getLoopFor(H);
+      if (!L)
+        continue;
+    }
+    formLCSSARecursively(*L, A->DT, &A->LI, &A->SE);
+    A = std::make_unique<FnScev>(*F);
+    L = A->LI.getLoopFor(H);
+    if (!L || L->getHeader() != H || !Shape(L) || !jamLegal(*A, DL, L))
+      continue;
+    TargetTransformInfo TTI(DL);
+    OptimizationRemarkEmitter ORE(F);
+    Loop *Rem = nullptr;
+    if (UnrollAndJamLoop(L, 2, 0, 1, false, &A->LI, &A->SE, &A->DT, &A->AC,
+                         &TTI, &ORE, &Rem) != LoopUnrollResult::PartiallyUnrolled)
+      continue;
+    ++Changed;
+    {
+      FnScev B(*F);
+      if (Loop *J = B.LI.getLoopFor(H); J && J->getHeader() == H)
+        for (Loop *S : J->getSubLoops())
+          mergeCongruentCounters(S, B.DT);
+    }
+    if (OptPrintTape)
+      errs() << "ferment: in '" << F->getName()
+             << "', two iterations at a time of the loop at block '"
+             << H->getName() << "', their inner sums fused\n";
+  }
+  return Changed;
 }
 
 // The pure address arithmetic (GEPs, casts, integer arithmetic that cannot
