@@ -393,7 +393,7 @@ pub(crate) fn handoffs_needed(root: Value) -> bool {
             for g in i.called_function().into_iter().chain(i.call_args()) {
                 if g.is_function()
                     && !g.is_declaration()
-                    && !g.name().starts_with("ferment.")
+                    && walks_into(g)
                     && !crate::openmp::is_parallel_region(g)
                     && seen.insert(g)
                 {
@@ -426,6 +426,26 @@ pub(crate) fn handoffs_needed(root: Value) -> bool {
         }
     }
     false
+}
+
+/// Whether [`handoffs_needed`] looks into `g`: the user's functions, their
+/// specialized copies (`ferment.fnarg.`, `ferment.spec.`) and the
+/// derivatives the user's code calls (an inner request's split-mode pair
+/// hands its heap frame from the augmented function to the reverse one,
+/// which frees it), but not ferment's own helpers.
+fn walks_into(g: Value) -> bool {
+    let name = g.name();
+    !name.starts_with("ferment.")
+        || [
+            "ferment.fnarg.",
+            "ferment.spec.",
+            "ferment.augmented.",
+            "ferment.reverse.",
+            "ferment.diffe.",
+            "ferment.fwddiffe.",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Whether a pointer based on `alloc` may leave its function, judged on
