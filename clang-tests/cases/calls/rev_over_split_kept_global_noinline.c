@@ -1,4 +1,5 @@
 // CFLAGS: -mllvm -ferment-no-inline
+// VALGRIND
 // Reverse mode over split mode with calls kept (-ferment-no-inline): `f` calls two kept helpers
 // that share a global buffer (`put` fills it from p and s, `get` reads it back with p), and
 // the reverse gradient of `gv(x) = grad_split(x) . V` (its own gradient is H V) differentiates
@@ -10,10 +11,11 @@
 // for its own shadow, and so did the slot of it each kept helper takes as its own storage. A
 // null frame storage now has the null shadow in reverse mode too (as in forward mode). The same
 // with the buffer a local array passed to the helpers (`gv_local`), refused the same way.
-// Not under valgrind: the outer derivative of `f`'s augmented function hands the shadow of its
-// heap frame to the caller, and the outer reverse function frees only the primal frame (the
-// handoff list never sees ferment's own functions, `memory::handoffs_needed`): one 128-byte
-// block leaked per gradient (open, session 38). Values are right at every level.
+// Under valgrind: the outer derivative of `f`'s augmented function hands the shadow of its
+// heap frame to the caller, and the outer reverse function frees the primal frame; the hand-off
+// list (`memory::handoffs_needed`) now looks into the inner request's derivatives and the
+// specialized `grad_split`, so the outer reverse frees that shadow (before session 39 it looked
+// into no `ferment.*` function: one 128-byte block leaked per gradient).
 // Oracles: central differences of f for the split gradient, central differences of the
 // gradient for H V, and H V against the Hessian's symmetry (e_i . H V vs V . H e_i).
 #include "check.h"

@@ -393,7 +393,7 @@ pub(crate) fn handoffs_needed(root: Value) -> bool {
             for g in i.called_function().into_iter().chain(i.call_args()) {
                 if g.is_function()
                     && !g.is_declaration()
-                    && !g.name().starts_with("ferment.")
+                    && walks_into(g)
                     && !crate::openmp::is_parallel_region(g)
                     && seen.insert(g)
                 {
@@ -426,6 +426,26 @@ pub(crate) fn handoffs_needed(root: Value) -> bool {
         }
     }
     false
+}
+
+/// Whether [`handoffs_needed`] looks into `g`: the user's functions, their
+/// specialized copies (`ferment.fnarg.`, `ferment.spec.`) and the
+/// derivatives the user's code calls (an inner request's split-mode pair
+/// hands its heap frame from the augmented function to the reverse one,
+/// which frees it), but not ferment's own helpers.
+fn walks_into(g: Value) -> bool {
+    let name = g.name();
+    !name.starts_with("ferment.")
+        || [
+            "ferment.fnarg.",
+            "ferment.spec.",
+            "ferment.augmented.",
+            "ferment.reverse.",
+            "ferment.diffe.",
+            "ferment.fwddiffe.",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Whether a pointer based on `alloc` may leave its function, judged on
@@ -894,13 +914,26 @@ fn user_deallocator(module: ferment_ir::Module, alloc: &str) -> Option<Value> {
 }
 
 /// The floating-point type stored in the objects `ptrs` point into, judged
-/// from the loads and stores that access them.
+/// from the loads and stores that access them; failing those, from the
+/// accesses through the other loads of the same pointer (-O0 code reloads
+/// `B->t` from `B`'s stack slot at each access, [`reloads`]).
 pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
+    let objects: Vec<Value> = ptrs.iter().flat_map(|p| underlying_objects(*p)).collect();
+    float_access(objects.clone()).or_else(|| {
+        let again: Vec<Value> = objects
+            .iter()
+            .filter(|o| o.is_instruction() && o.opcode() == Opcode::LLVMLoad)
+            .flat_map(|&o| reloads(o))
+            .filter(|r| !objects.contains(r))
+            .collect();
+        (!again.is_empty()).then(|| float_access(again)).flatten()
+    })
+}
+
+/// The type of the first float load or store met through the pointers
+/// derived from `work`.
+fn float_access(mut work: Vec<Value>) -> Option<Type> {
     let mut seen = HashSet::new();
-    let mut work: Vec<Value> = Vec::new();
-    for p in ptrs {
-        work.extend(underlying_objects(*p));
-    }
     while let Some(v) = work.pop() {
         if !seen.insert(v) || seen.len() > 4096 {
             continue;
@@ -924,6 +957,57 @@ pub fn guess_float_type(ptrs: &[Value]) -> Option<Type> {
         }
     }
     None
+}
+
+/// The loads that read the same field as the load `load`: the same path of
+/// loads and GEPs from the same stack object, an index that is not a
+/// constant matching any (`B->t` reloaded from `B`'s slot at each access in
+/// -O0 code; `blk[b].t` and `blk[c].t` of one array of structs once SROA
+/// has promoted the slots): the same field of the same declared type.
+fn reloads(load: Value) -> Vec<Value> {
+    // the path from the slot, outermost step last
+    let mut steps = Vec::new();
+    let mut v = load;
+    let slot = loop {
+        match v.opcode() {
+            Opcode::LLVMLoad => steps.push(v),
+            Opcode::LLVMGetElementPtr => steps.push(v),
+            Opcode::LLVMAlloca if v.is_instruction() && steps.len() > 1 => break v,
+            _ => return Vec::new(),
+        }
+        if steps.len() > 6 {
+            return Vec::new();
+        }
+        v = v.operand(0);
+    };
+    let mut frontier = vec![slot];
+    for step in steps.iter().rev() {
+        let mut next = Vec::new();
+        for f in frontier {
+            next.extend(f.users().into_iter().filter(|u| {
+                u.is_instruction()
+                    && u.opcode() == step.opcode()
+                    && u.operand(0) == f
+                    && u.ty() == step.ty()
+                    && u.gep_source_element_type() == step.gep_source_element_type()
+                    && same_indices(&u.operands()[1..], &step.operands()[1..])
+            }));
+        }
+        if next.len() > 256 {
+            return Vec::new();
+        }
+        frontier = next;
+    }
+    frontier
+}
+
+/// Whether two GEPs' indices may name the same field: equal, or one of
+/// them not a constant (an element of an array).
+fn same_indices(a: &[Value], b: &[Value]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x == y || !x.is_constant() || !y.is_constant())
 }
 
 /// A copy of array elements up to this count with a constant size moves its

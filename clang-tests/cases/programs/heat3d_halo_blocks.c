@@ -1,6 +1,6 @@
-// OPEN (session 38): refused at -O0 and -O1 ("cannot tell which floating-point type
-// 'call void @llvm.memcpy...' copies", the y-face memcpy of the halo exchange); -O2 and -O3
-// pass. Reduced: halo_rows_memcpy_O0.c (README.md).
+// Refused at -O0 and -O1 before session 39 ("cannot tell which floating-point type
+// 'call void @llvm.memcpy...' copies", the y-face memcpy of the halo exchange); reduced:
+// memory/halo_rows_memcpy_reloads.c.
 // A 3-D heat equation solver as an HPC code structures it, on one process: the domain split
 // into 2 x 2 x 1 blocks, each block a struct with a malloc'd array that includes a one-cell halo
 // (ghost layer) on every face, a halo exchange that copies boundary planes between neighbouring

@@ -1,7 +1,12 @@
-// Reduced from heat3d_halo_blocks.c (session 38, issue 14): false refusal at -O0 (and -O1 for
-// the full program): "cannot tell which floating-point type 'call void @llvm.memcpy...'
-// copies" for a memcpy of a row of doubles between two blocks' heap arrays reached through
-// `blk[b].t` (an array of structs on the stack holding calloc'd pointers). -O2 passes.
+// Reduced from programs/heat3d_halo_blocks.c (session 38, issue 14): refused at -O0 before
+// session 39 with "cannot tell which floating-point type 'call void @llvm.memcpy...' copies":
+// a memcpy of a row of doubles between two blocks' heap arrays reached through `blk[b].t` (an
+// array of structs on the stack holding calloc'd pointers). In the canonical copy each access
+// loads `t` again (`blk[b].t`, `blk[b + 1].t`), so the memcpy's own pointers have no float
+// access; the guess (`memory::guess_float_type`) now also looks at the other loads of the
+// same field of the same stack object (`reloads`), which store and load doubles.
+// VALGRIND
+// Oracle: central differences of f.
 #include "check.h"
 #include <stdlib.h>
 double __enzyme_autodiff(void *, ...);
