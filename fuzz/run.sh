@@ -44,7 +44,12 @@
 # symmetry, lanes, split vs combined and finite differences of the gradient; combinable with the
 # other families, e.g. hvp,user,no-inline: fuzz/src/harness.rs `hessian`; 12 seeds of it, every
 # 3rd no-inline, are in the CI campaign). A rejection of the forward-over-reverse requests alone
-# is counted apart, by message and by the ferment function it names (`[in ferment.augmented.*]`).
+# is counted apart, by message and by the ferment function it names (`[in ferment.augmented.*]`),
+# or cpp (C++17 programs compiled with clang++-22 -std=c++17: std::vector push_back/resize/
+# reserve/range-for, a value type with operators, a virtual eval through
+# std::vector<std::unique_ptr<Base>>, lambdas called directly, through a template and through
+# std::function, std::array, std::pair/std::tuple results, std::accumulate/std::inner_product,
+# std::min/std::max, references: fuzz/src/gen/cpp.rs), also cpp,no-inline.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-1000}

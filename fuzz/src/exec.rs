@@ -250,7 +250,15 @@ fn first_lines(s: &str, n: usize) -> String {
 
 impl Env {
     pub fn compile(&self, src: &Path, exe: &Path, opt: u8, extra: &[&str]) -> Output {
-        let mut c = Command::new(&self.clang);
+        // C++ sources (the cpp variant) go to clang++ (which links the C++ library).
+        let cxx;
+        let driver = if src.extension().is_some_and(|e| e == "cpp") {
+            cxx = self.clang.replacen("clang", "clang++", 1);
+            &cxx
+        } else {
+            &self.clang
+        };
+        let mut c = Command::new(driver);
         c.arg("-fno-crash-diagnostics")
             .arg(format!("-O{opt}"))
             .arg("-g")

@@ -84,6 +84,7 @@ mod abi;
 mod api;
 mod clamp;
 mod corner;
+mod cpp;
 mod edge;
 mod flat;
 mod guard;
@@ -274,11 +275,15 @@ pub struct Variant {
     /// (`harness::hessian`; no new program shapes, so with another family it checks that
     /// family's programs). Left out of OpenMP kernels and single-precision programs.
     pub hvp: bool,
+    /// C++17 (`clang++-22 -std=c++17`): `std::vector`, classes with operators, virtual calls
+    /// through `unique_ptr`, lambdas and `std::function`, `std::array`, pairs and tuples,
+    /// `std::accumulate`/`std::inner_product`, `std::min`/`std::max`, references (`gen/cpp.rs`).
+    pub cpp: bool,
 }
 
 impl Variant {
     /// Each family's `--variant` name and flag, in report order.
-    fn table(&mut self) -> [(&'static str, &mut bool); 16] {
+    fn table(&mut self) -> [(&'static str, &mut bool); 17] {
         [
             ("omp", &mut self.omp),
             ("numeric", &mut self.numeric),
@@ -296,6 +301,7 @@ impl Variant {
             ("split", &mut self.split),
             ("flat", &mut self.flat),
             ("hvp", &mut self.hvp),
+            ("cpp", &mut self.cpp),
         ]
     }
 
@@ -842,6 +848,11 @@ impl Gen {
         }
         if self.var.flat && self.rng.chance(0.4) {
             if let Some(st) = self.flat_stmt(sc) {
+                return st;
+            }
+        }
+        if self.var.cpp && self.rng.chance(0.4) {
+            if let Some(st) = self.cpp_stmt(sc) {
                 return st;
             }
         }
@@ -2204,6 +2215,10 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
         defs.push_str("static double *gptr;\n");
     }
     defs.push_str("#include \"fuzz_path.h\"\n");
+    if var.cpp {
+        let noinline = g.rng.chance(0.5);
+        defs.push_str(&cpp::defs(noinline));
+    }
     defs.push_str(
         "static const double tbl[8] = {0.5, -0.25, 1.5, 0.75, -1.0, 0.125, 2.0, -0.5};\nstatic double gscratch;\n",
     );
@@ -2254,6 +2269,9 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
         (false, true) => comment.push("CFLAGS: -fopenmp".into()),
         (false, false) => {}
     }
+    if var.cpp {
+        comment.push("CFLAGS: -std=c++17".into());
+    }
     Program {
         seed,
         size,
@@ -2261,6 +2279,7 @@ pub fn generate_variant(seed: u64, size: usize, var: &Variant) -> Program {
         defs,
         funcs,
         harness,
+        cpp: var.cpp,
     }
 }
 
@@ -2303,6 +2322,7 @@ mod tests {
             ("abi", 0xe0f0_83ad_eab9_4912),
             ("solve", 0x1479_21e3_13ac_a4a4),
             ("flat", 0x59f8_149f_bee0_8e3d), // session 33: the new family
+            ("cpp", 0x4cbe_f2d9_6269_f23d),  // session 39: the new family
         ];
         for (name, want) in recorded {
             let mut var = Variant::default();

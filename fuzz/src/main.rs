@@ -49,7 +49,11 @@
 //!                                                  # program of the families given;
 //!                                                  # hvp:
 //!                                                  # forward-over-reverse checks of any
-//!                                                  # family's programs (harness.rs)
+//!                                                  # family's programs (harness.rs); cpp:
+//!                                                  # C++17 (clang++), std::vector,
+//!                                                  # classes, virtual calls through
+//!                                                  # unique_ptr, lambdas, std::function,
+//!                                                  # pairs, tuples (gen/cpp.rs)
 //! ferment-fuzz malformed [--start S] [--count N] [--jobs J]
 //! ferment-fuzz ci                     # the fixed campaign CI runs (seeds 1..=180, every 5th
 //!                                     # with -ferment-no-inline; 20 numeric; 24 clamp; 12
@@ -411,7 +415,7 @@ fn campaign(o: &Opts) -> Stats {
                     e.extra.extend(NO_INLINE.iter().map(|f| f.to_string()));
                 }
                 let p = gen::generate_variant(seed, size_for(seed), &o.variant);
-                let src = work.join(format!("s{seed}.c"));
+                let src = work.join(format!("s{seed}.{}", p.ext()));
                 std::fs::write(&src, p.emit()).unwrap();
                 let levels = if vg {
                     &o.levels[o.levels.len() - 1..]
@@ -469,7 +473,7 @@ fn campaign(o: &Opts) -> Stats {
                     let path = if n <= o.reduce_max {
                         reduce_and_write(&e, &p, &key, &f, &o.found, &o.levels)
                     } else {
-                        let dst = o.found.join(format!("unreduced_{seed}.c"));
+                        let dst = o.found.join(format!("unreduced_{seed}.{}", p.ext()));
                         let _ = std::fs::copy(&src, &dst);
                         dst
                     };
@@ -492,7 +496,7 @@ fn reduce_and_write(
     campaign: &[u8],
 ) -> PathBuf {
     let levels = levels_for(key, campaign);
-    let tmp = e.work.join(format!("reduce{}.c", p.seed));
+    let tmp = e.work.join(format!("reduce{}.{}", p.seed, p.ext()));
     let mut tries = 0;
     let mut fails = |q: &program::Program| {
         tries += 1;
@@ -515,7 +519,7 @@ fn reduce_and_write(
         p.size,
         p.seed
     ));
-    let dst = found.join(format!("seed{}.c", p.seed));
+    let dst = found.join(format!("seed{}.{}", p.seed, p.ext()));
     std::fs::write(&dst, r.emit()).unwrap();
     eprintln!("seed {}: reduced to {}", p.seed, dst.display());
     dst

@@ -44,9 +44,20 @@ pub struct Program {
     pub funcs: Vec<Func>,
     /// Everything after the functions: the flattening wrapper and `main`.
     pub harness: String,
+    /// C++ (the cpp variant): written `.cpp` and compiled with `clang++-22`.
+    pub cpp: bool,
 }
 
 impl Program {
+    /// The source file's extension: `cpp` or `c`.
+    pub fn ext(&self) -> &'static str {
+        if self.cpp {
+            "cpp"
+        } else {
+            "c"
+        }
+    }
+
     pub fn emit(&self) -> String {
         let mut s = String::new();
         for c in &self.comment {
@@ -113,6 +124,10 @@ pub const MARKERS: &[(&str, &str, &str)] = &[
     ("FABS(", "fabs(", "path_fabs("),
     ("FMIN(", "fmin(", "path_fmin("),
     ("FMAX(", "fmax(", "path_fmax("),
+    // `std::min`/`std::max` of doubles (the cpp variant): recorded as `fmin`/`fmax` (the same
+    // decision away from NaNs)
+    ("STDMIN(", "std::min(", "path_fmin("),
+    ("STDMAX(", "std::max(", "path_fmax("),
     ("FDIM(", "fdim(", "path_fdim("),
     ("COPYSIGN(", "copysign(", "path_copysign("),
     ("ATAN2(", "atan2(", "path_atan2("),
