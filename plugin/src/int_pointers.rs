@@ -15,11 +15,76 @@
 //! (an XOR-linked list reaches other objects), or other integers such as a
 //! loaded one, which may hold another object's address. Touches only the
 //! copy it is given.
+//!
+//! One loaded integer is a pointer, though: an integer as wide as a pointer
+//! loaded from memory and turned back into a pointer (`inttoptr (load i64,
+//! p)`) is a pointer moved through memory as an integer, as LLVM's
+//! optimizer writes a moved `std::unique_ptr` (`load i64` from the old
+//! buffer, `store i64` into the new one, `inttoptr` where it is used) when
+//! it cannot forward the stored pointer. `load_pointers_as_pointers` makes
+//! such a load a pointer load, its stores pointer stores, and its other
+//! uses read it through `ptrtoint`, so the pointer carries its shadow: left
+//! as integers, the pointer had none and what was read through it had no
+//! derivative, silently (a zero derivative of a `std::vector` of
+//! `unique_ptr`s to objects holding active values, grown after a branch).
 
 use ferment_ir::{Builder, Opcode, Value};
 
 /// How many operations an address computation may have.
 const MAX_NODES: usize = 32;
+
+/// Rewrites the loads of pointer-wide integers that `f` turns into pointers
+/// as pointer loads (see the module's comment); returns how many.
+pub fn load_pointers_as_pointers(f: Value) -> usize {
+    let module = f.global_parent();
+    let b = Builder::new(module);
+    // The loads first: one load may have several `inttoptr`s.
+    let mut loads: Vec<(Value, ferment_ir::Type)> = Vec::new();
+    for inst in f.instructions() {
+        if inst.opcode() != Opcode::LLVMIntToPtr {
+            continue;
+        }
+        let load = inst.operand(0);
+        if load.is_instruction()
+            && load.opcode() == Opcode::LLVMLoad
+            && !load.is_volatile_or_atomic()
+            && load.ty().is_integer()
+            && load.ty().int_width() == 64
+            && !loads.iter().any(|(l, _)| *l == load)
+        {
+            loads.push((load, inst.ty()));
+        }
+    }
+    for &(load, pty) in &loads {
+        b.before(load);
+        b.set_debug_loc_from(load);
+        let pload = b.load_like(pty, load.operand(0), load);
+        b.after(pload);
+        let int = b.ptr_to_int(pload, load.ty());
+        for u in load.users() {
+            if u.opcode() == Opcode::LLVMIntToPtr && u.ty() == pty {
+                u.replace_all_uses_with(pload);
+                u.erase();
+            } else if u.opcode() == Opcode::LLVMStore
+                && u.operand(0) == load
+                && u.operand(1) != load
+                && !u.is_volatile_or_atomic()
+            {
+                b.before(u);
+                b.set_debug_loc_from(u);
+                b.store_like(pload, u.operand(1), u);
+                u.erase();
+            }
+        }
+        // The other integer uses read the pointer's address.
+        load.replace_all_uses_with(int);
+        load.erase();
+        if int.users().is_empty() {
+            int.erase();
+        }
+    }
+    loads.len()
+}
 
 /// Rewrites the pointers made from one pointer's address in `f`; returns
 /// how many it rewrote.

@@ -257,6 +257,9 @@ pub fn canonical_copy(
     // Addresses rounded as integers become offsets from their pointer (in
     // SSA form, where the integer arithmetic shows).
     crate::int_pointers::rebase_integer_pointers(clone);
+    // Pointers moved through memory as integers (a moved `unique_ptr`)
+    // load and store as pointers.
+    crate::int_pointers::load_pointers_as_pointers(clone);
     // Again: at -O0 the integer reinterpretations of float packets (SSE
     // code through `__m128i`) only show once registers are promoted.
     crate::retype::retype_reinterpreted_memory(clone);
