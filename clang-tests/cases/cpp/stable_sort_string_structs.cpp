@@ -1,4 +1,5 @@
 // CFLAGS: -std=c++17 -Wno-deprecated-declarations
+// LEVELS: 0 1 2
 // std::stable_sort of a std::vector<struct {std::string name; double v;}> by name inside the
 // differentiated function (issue 14). Short names live in the string's own 16-byte buffer, right
 // before the double; long ones on the heap; stable_sort moves elements through a temporary

@@ -1,4 +1,5 @@
 // CFLAGS: -std=c++17 -Wno-deprecated-declarations
+// LEVELS: 0 1 2
 // std::stable_sort of std::vector<struct {std::string name; double v, w;}> (and of a record
 // {std::string; int; double; float}) inside the differentiated function (issue 14). The implicit
 // move constructor copies the fields after the string with one constant-size memcpy (16 bytes for
