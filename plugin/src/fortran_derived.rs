@@ -149,67 +149,29 @@ fn is_type_info(g: Value) -> bool {
 
 /// The type infos flang's initialization of a non-polymorphic
 /// `type(T), allocatable` scalar writes into its descriptor `slot` (an
-/// `alloca`): a constant descriptor of type code 42 and rank 0 whose
-/// addendum is a type info (-O0, possibly copied into `slot` from another
-/// `alloca` by `memcpy`), or a type info stored at the addendum's offset
-/// (optimized code).
+/// `alloca`; see `stored_ranked_types`).
 fn stored_types(slot: Value, depth: u32) -> Vec<Value> {
-    use ferment_ir::Opcode;
-    let mut out = Vec::new();
-    if depth > 3 || !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
-        return out;
-    }
-    let push = |g: Value, out: &mut Vec<Value>| {
-        if is_type_info(g) && !out.contains(&g) {
-            out.push(g);
-        }
-    };
-    for u in slot.users() {
-        match u.opcode() {
-            Opcode::LLVMStore if u.operand(1) == slot => {
-                let v = u.operand(0);
-                let shaped = v.is_constant()
-                    && v.ty().is_struct()
-                    && v.ty().struct_fields().len() > 7
-                    && int_field(v, 3) == Some(0)
-                    && int_field(v, 4) == Some(CFI_TYPE_STRUCT);
-                if let Some(Some(g)) = shaped.then(|| field(v, 7).and_then(pointee)).flatten() {
-                    push(g, &mut out);
-                }
-            }
-            Opcode::LLVMGetElementPtr
-                if u.num_operands() == 2 && u.operand(1).const_int() == Some(DIMS as i64) =>
-            {
-                for st in u.users() {
-                    if st.opcode() == Opcode::LLVMStore && st.operand(1) == u {
-                        if let Some(Some(g)) = pointee(st.operand(0)) {
-                            push(g, &mut out);
-                        }
-                    }
-                }
-            }
-            Opcode::LLVMCall
-                if u.called_function()
-                    .is_some_and(|c| c.name().starts_with("llvm.memcpy"))
-                    && u.call_args()[0].strip_casts() == slot =>
-            {
-                for g in stored_types(u.call_args()[1].strip_casts(), depth + 1) {
-                    push(g, &mut out);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    stored_ranked_types(slot, 0..=0, depth)
 }
 
 /// The type infos flang's initialization of a `type(T), allocatable ::
-/// a(:)` array (rank 1 to 4) writes into its descriptor `slot` (an
-/// `alloca`): a constant descriptor of type code 42 whose addendum, after
-/// the dimensions, is a type info (-O0, possibly copied into `slot` from
-/// another `alloca` by `memcpy`), or a type info stored at an addendum's
-/// offset (optimized code).
+/// a(:)` array (rank 1 to 4) writes into its descriptor `slot` (see
+/// `stored_ranked_types`).
 fn stored_array_types(slot: Value, depth: u32) -> Vec<Value> {
+    stored_ranked_types(slot, 1..=4, depth)
+}
+
+/// The type infos flang's initialization of a derived-type allocatable
+/// of a rank in `ranks` writes into its descriptor `slot` (an `alloca`): a
+/// constant descriptor of type code 42 whose addendum, after the
+/// dimensions (none for a scalar), is a type info (-O0, possibly copied
+/// into `slot` from another `alloca` by `memcpy`), or a type info stored
+/// at an addendum's offset (optimized code).
+fn stored_ranked_types(
+    slot: Value,
+    ranks: std::ops::RangeInclusive<i64>,
+    depth: u32,
+) -> Vec<Value> {
     use ferment_ir::Opcode;
     let mut out = Vec::new();
     if depth > 3 || !slot.is_instruction() || slot.opcode() != Opcode::LLVMAlloca {
@@ -224,12 +186,21 @@ fn stored_array_types(slot: Value, depth: u32) -> Vec<Value> {
         match u.opcode() {
             Opcode::LLVMStore if u.operand(1) == slot => {
                 let v = u.operand(0);
-                let shaped = v.is_constant()
-                    && v.ty().is_struct()
-                    && v.ty().struct_fields().len() > 8
-                    && int_field(v, 3).is_some_and(|r| (1..=4).contains(&r))
+                // The addendum follows the dimensions array, which a
+                // scalar's descriptor type does not have.
+                let constant = v.is_constant() && v.ty().is_struct();
+                let rank = constant
+                    .then(|| int_field(v, 3))
+                    .flatten()
+                    .filter(|r| ranks.contains(r));
+                let addendum = if rank == Some(0) { 7 } else { 8 };
+                let shaped = rank.is_some()
+                    && v.ty().struct_fields().len() > addendum as usize
                     && int_field(v, 4) == Some(CFI_TYPE_STRUCT);
-                if let Some(Some(g)) = shaped.then(|| field(v, 8).and_then(pointee)).flatten() {
+                if let Some(Some(g)) = shaped
+                    .then(|| field(v, addendum).and_then(pointee))
+                    .flatten()
+                {
                     push(g, &mut out);
                 }
             }
@@ -237,7 +208,7 @@ fn stored_array_types(slot: Value, depth: u32) -> Vec<Value> {
                 if u.num_operands() == 2
                     && u.operand(1)
                         .const_int()
-                        .is_some_and(|o| (1..=4).any(|r| o == (DIMS + r * 24) as i64)) =>
+                        .is_some_and(|o| ranks.clone().any(|r| o == DIMS as i64 + r * 24)) =>
             {
                 for st in u.users() {
                     if st.opcode() == Opcode::LLVMStore && st.operand(1) == u {
@@ -252,7 +223,9 @@ fn stored_array_types(slot: Value, depth: u32) -> Vec<Value> {
                     .is_some_and(|c| c.name().starts_with("llvm.memcpy"))
                     && u.call_args()[0].strip_casts() == slot =>
             {
-                for g in stored_array_types(u.call_args()[1].strip_casts(), depth + 1) {
+                for g in
+                    stored_ranked_types(u.call_args()[1].strip_casts(), ranks.clone(), depth + 1)
+                {
                     push(g, &mut out);
                 }
             }
