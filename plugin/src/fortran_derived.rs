@@ -483,6 +483,33 @@ fn free_components(b: &Builder, p: Value, t: &Derived) {
     }
 }
 
+/// The base address of the descriptor `desc`, and whether it describes
+/// memory of derived type with an addendum and the default allocator that
+/// is unallocated (`allocated` false) or allocated: the checks shared by
+/// the scalar and the array helpers (which add their own rank check).
+fn derived_descriptor_state(b: &Builder, desc: Value, allocated: bool) -> (Value, Value) {
+    let ctx = b.module().context();
+    let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
+    let zero = b.const_int(i64t, 0);
+    let base = b.load(ptr, desc);
+    let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
+    let state = if allocated { b.not(null) } else { null };
+    let code = b.load(i8t, b.gep_i8(desc, TYPE));
+    let extra = b.int_cast(b.load(i8t, b.gep_i8(desc, EXTRA)), i64t, false);
+    let struct_code = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        code,
+        b.const_int(i8t, CFI_TYPE_STRUCT),
+    );
+    let default_allocator = b.icmp(
+        IntPredicate::LLVMIntEQ,
+        b.and_int(extra, b.const_int(i64t, ALLOCATOR_MASK | 1)),
+        b.const_int(i64t, 1),
+    );
+    let ok = b.and_int(state, b.and_int(struct_code, default_allocator));
+    (base, ok)
+}
+
 /// The checks shared by the helpers: a scalar of derived type with an
 /// addendum and the default allocator, unallocated (`allocated` false) or
 /// allocated; branches to `bad` otherwise. Returns the base address and the
@@ -495,31 +522,13 @@ fn check_descriptor(
     bad: ferment_ir::Block,
 ) -> (Value, Value) {
     let ctx = b.module().context();
-    let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
-    let zero = b.const_int(i64t, 0);
-    let base = b.load(ptr, desc);
-    let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
-    let state = if allocated { b.not(null) } else { null };
+    let (ptr, i8t) = (Type::ptr(ctx), Type::int(ctx, 8));
+    let (base, derived) = derived_descriptor_state(b, desc, allocated);
     let rank = b.load(i8t, b.gep_i8(desc, RANK));
-    let code = b.load(i8t, b.gep_i8(desc, TYPE));
-    let extra = b.int_cast(b.load(i8t, b.gep_i8(desc, EXTRA)), i64t, false);
-    let ok = [
-        state,
+    let ok = b.and_int(
+        derived,
         b.icmp(IntPredicate::LLVMIntEQ, rank, b.const_int(i8t, 0)),
-        b.icmp(
-            IntPredicate::LLVMIntEQ,
-            code,
-            b.const_int(i8t, CFI_TYPE_STRUCT),
-        ),
-        b.icmp(
-            IntPredicate::LLVMIntEQ,
-            b.and_int(extra, b.const_int(i64t, ALLOCATOR_MASK | 1)),
-            b.const_int(i64t, 1),
-        ),
-    ]
-    .into_iter()
-    .reduce(|a, c| b.and_int(a, c))
-    .unwrap_or(state);
+    );
     let go = f.append_block("go");
     b.cond_br(ok, go, bad);
     b.at_end(go);
@@ -984,28 +993,8 @@ fn check_array_descriptor(
     bad: ferment_ir::Block,
 ) -> Vec<(u64, ferment_ir::Block)> {
     let ctx = b.module().context();
-    let (ptr, i8t, i64t) = (Type::ptr(ctx), Type::int(ctx, 8), Type::int(ctx, 64));
-    let zero = b.const_int(i64t, 0);
-    let base = b.load(ptr, desc);
-    let null = b.icmp(IntPredicate::LLVMIntEQ, b.ptr_to_int(base, i64t), zero);
-    let state = if allocated { b.not(null) } else { null };
-    let code = b.load(i8t, b.gep_i8(desc, TYPE));
-    let extra = b.int_cast(b.load(i8t, b.gep_i8(desc, EXTRA)), i64t, false);
-    let ok = b.and_int(
-        state,
-        b.and_int(
-            b.icmp(
-                IntPredicate::LLVMIntEQ,
-                code,
-                b.const_int(i8t, CFI_TYPE_STRUCT),
-            ),
-            b.icmp(
-                IntPredicate::LLVMIntEQ,
-                b.and_int(extra, b.const_int(i64t, ALLOCATOR_MASK | 1)),
-                b.const_int(i64t, 1),
-            ),
-        ),
-    );
+    let (i8t, i64t) = (Type::int(ctx, 8), Type::int(ctx, 64));
+    let (_, ok) = derived_descriptor_state(b, desc, allocated);
     let go = f.append_block("go");
     b.cond_br(ok, go, bad);
     b.at_end(go);
